@@ -1,0 +1,253 @@
+package catalog
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/dominikbraun/graph"
+	"go.yaml.in/yaml/v3"
+)
+
+// file is the YAML shape of a catalog file.
+type file struct {
+	Name           string         `yaml:"name"`
+	Offerings      []*Offering    `yaml:"offerings"`
+	Specifications []*ProductSpec `yaml:"specifications"`
+	SLATiers       []*SLATier     `yaml:"slaTiers"`
+	CFS            []*CFS         `yaml:"cfs"`
+	RFS            []*RFS         `yaml:"rfs"`
+}
+
+// Load reads and validates a catalog file.
+func Load(path string) (*Catalog, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: %w", err)
+	}
+	c, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("catalog %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Parse reads and validates a catalog from YAML.
+func Parse(data []byte) (*Catalog, error) {
+	var f file
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil {
+		return nil, err
+	}
+	c := &Catalog{Name: f.Name, Offerings: map[string]*Offering{}, Specs: map[string]*ProductSpec{},
+		Tiers: map[string]*SLATier{}, CFS: map[string]*CFS{}, RFS: map[string]*RFS{},
+		plans: map[string]*Plan{}}
+	var errs []error
+	add := func(kind, id string, put func() bool) {
+		if id == "" {
+			errs = append(errs, fmt.Errorf("%s without id", kind))
+		} else if !put() {
+			errs = append(errs, fmt.Errorf("%s %s: declared twice", kind, id))
+		}
+	}
+	for _, o := range f.Offerings {
+		add("offering", o.ID, func() bool { return putNew(c.Offerings, o.ID, o) })
+	}
+	for _, s := range f.Specifications {
+		add("specification", s.ID, func() bool { return putNew(c.Specs, s.ID, s) })
+	}
+	for _, t := range f.SLATiers {
+		add("SLA tier", t.Name, func() bool { return putNew(c.Tiers, t.Name, t) })
+	}
+	for _, s := range f.CFS {
+		add("cfs", s.ID, func() bool { return putNew(c.CFS, s.ID, s) })
+	}
+	for _, s := range f.RFS {
+		add("rfs", s.ID, func() bool { return putNew(c.RFS, s.ID, s) })
+	}
+	errs = append(errs, c.checkReferences()...)
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	if err := c.checkCycles(f.RFS); err != nil {
+		return nil, err
+	}
+	if err := c.buildPlans(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func putNew[T any](m map[string]T, k string, v T) bool {
+	if _, dup := m[k]; dup {
+		return false
+	}
+	m[k] = v
+	return true
+}
+
+// checkReferences reports every reference to something not declared.
+func (c *Catalog) checkReferences() []error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	for _, id := range sortedKeys(c.Offerings) {
+		o := c.Offerings[id]
+		if _, ok := c.Specs[o.Specification]; !ok {
+			bad("offering %s: specification %q is not declared", id, o.Specification)
+		}
+		for _, t := range o.Tiers {
+			if _, ok := c.Tiers[t]; !ok {
+				bad("offering %s: SLA tier %q is not declared", id, t)
+			}
+		}
+		if len(o.RateCards) == 0 {
+			bad("offering %s: no rate card", id)
+		}
+		if o.ListPrice <= 0 {
+			bad("offering %s: listPrice must be positive", id)
+		}
+	}
+	for _, id := range sortedKeys(c.Specs) {
+		for _, s := range c.Specs[id].Services {
+			if _, ok := c.CFS[s.CFS]; !ok {
+				bad("specification %s: cfs %q is not declared", id, s.CFS)
+			}
+		}
+	}
+	for _, id := range sortedKeys(c.CFS) {
+		cfs := c.CFS[id]
+		if len(cfs.RFS) == 0 {
+			bad("cfs %s: no rfs", id)
+		}
+		for _, tech := range sortedKeys(cfs.RFS) {
+			for _, r := range cfs.RFS[tech] {
+				if _, ok := c.RFS[r]; !ok {
+					bad("cfs %s: rfs %q (technology %s) is not declared", id, r, tech)
+				}
+			}
+		}
+	}
+	for _, id := range sortedKeys(c.RFS) {
+		r := c.RFS[id]
+		for _, a := range r.After {
+			if _, ok := c.RFS[a]; !ok {
+				bad("rfs %s: after %q, which is not declared", id, a)
+			}
+		}
+		if r.Resource.Type == "" || r.Resource.Reserve == "" || r.Resource.Commit == "" {
+			bad("rfs %s: resource needs type, reserve and commit", id)
+		}
+	}
+	return errs
+}
+
+// checkCycles adds every dependency edge to a graph that refuses cycles and
+// names the cycle an edge would close.
+func (c *Catalog) checkCycles(rfs []*RFS) error {
+	g := graph.New(graph.StringHash, graph.Directed(), graph.PreventCycles())
+	for _, r := range rfs {
+		_ = g.AddVertex(r.ID)
+	}
+	for _, r := range rfs {
+		for _, a := range r.After {
+			err := g.AddEdge(a, r.ID)
+			if errors.Is(err, graph.ErrEdgeCreatesCycle) {
+				path, _ := graph.ShortestPath(g, r.ID, a)
+				return fmt.Errorf("rfs dependency cycle: %s → %s", strings.Join(path, " → "), r.ID)
+			}
+			if err != nil {
+				return fmt.Errorf("rfs %s after %s: %w", r.ID, a, err)
+			}
+		}
+	}
+	return nil
+}
+
+func sortedKeys[T any](m map[string]T) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// technologies lists every access technology the CFS name, sorted.
+func (c *Catalog) technologies() []string {
+	seen := map[string]bool{}
+	for _, cfs := range c.CFS {
+		for t := range cfs.RFS {
+			if t != "*" {
+				seen[t] = true
+			}
+		}
+	}
+	return sortedKeys(seen)
+}
+
+// CFSFor lists the CFS of an offering's specification for an SLA tier, in
+// specification order.
+func (c *Catalog) CFSFor(o *Offering, tier *SLATier) []*CFS {
+	var out []*CFS
+	for _, s := range c.Specs[o.Specification].Services {
+		if s.When == "" || tier.Has(s.When) {
+			out = append(out, c.CFS[s.CFS])
+		}
+	}
+	return out
+}
+
+// buildPlans builds the plan template of every (offering, tier, technology).
+func (c *Catalog) buildPlans() error {
+	for _, oid := range sortedKeys(c.Offerings) {
+		o := c.Offerings[oid]
+		for _, tn := range o.Tiers {
+			cfs := c.CFSFor(o, c.Tiers[tn])
+			for _, tech := range c.technologies() {
+				key := planKey(cfsIDs(cfs), tech)
+				if _, done := c.plans[key]; done {
+					continue
+				}
+				p, err := c.buildPlan(cfs, tech)
+				if err != nil {
+					return fmt.Errorf("plan for %s on %s: %w", oid, tech, err)
+				}
+				c.plans[key] = p
+			}
+		}
+	}
+	return nil
+}
+
+func cfsIDs(cfs []*CFS) []string {
+	ids := make([]string, len(cfs))
+	for i, s := range cfs {
+		ids[i] = s.ID
+	}
+	return ids
+}
+
+func planKey(cfs []string, technology string) string {
+	return strings.Join(cfs, "+") + "@" + technology
+}
+
+// Offering returns an offering or an error naming it.
+func (c *Catalog) Offering(id string) (*Offering, error) {
+	if o, ok := c.Offerings[id]; ok {
+		return o, nil
+	}
+	return nil, fmt.Errorf("unknown product offering %q (known: %s)", id, strings.Join(sortedKeys(c.Offerings), ", "))
+}
+
+// Tier returns an SLA tier the offering allows, or an error naming it.
+func (c *Catalog) Tier(o *Offering, name string) (*SLATier, error) {
+	if !slices.Contains(o.Tiers, name) {
+		return nil, fmt.Errorf("SLA tier %q is not offered with %s (offered: %s)", name, o.ID, strings.Join(o.Tiers, ", "))
+	}
+	return c.Tiers[name], nil
+}

@@ -1,0 +1,71 @@
+package catalog
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ordertwin/ordertwin/core/tmf"
+	"go.yaml.in/yaml/v3"
+)
+
+// UnmarshalYAML reads a mapping, keeping its order.
+func (t *Template) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.MappingNode {
+		return fmt.Errorf("line %d: characteristics must be a mapping of name: value", n.Line)
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if v.Kind != yaml.ScalarNode {
+			return fmt.Errorf("line %d: characteristic %q must have a plain value", v.Line, k.Value)
+		}
+		*t = append(*t, tmf.Characteristic{Name: k.Value, Value: v.Value})
+	}
+	return nil
+}
+
+// Vars are the values a template may refer to as {name}.
+type Vars map[string]string
+
+// Expand replaces every {name} in s by vars[name]. An unknown name is an
+// error naming it.
+func Expand(s string, vars Vars) (string, error) {
+	if !strings.Contains(s, "{") {
+		return s, nil
+	}
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(s, '{')
+		if i < 0 {
+			b.WriteString(s)
+			return b.String(), nil
+		}
+		j := strings.IndexByte(s[i:], '}')
+		if j < 0 {
+			return "", fmt.Errorf("unclosed { in %q", s)
+		}
+		name := s[i+1 : i+j]
+		v, ok := vars[name]
+		if !ok {
+			return "", fmt.Errorf("unknown variable {%s}", name)
+		}
+		b.WriteString(s[:i])
+		b.WriteString(v)
+		s = s[i+j+1:]
+	}
+}
+
+// Apply expands the template; a characteristic whose value expands to ""
+// is left out.
+func (t Template) Apply(vars Vars) (tmf.Characteristics, error) {
+	out := make(tmf.Characteristics, 0, len(t))
+	for _, c := range t {
+		v, err := Expand(c.Value, vars)
+		if err != nil {
+			return nil, fmt.Errorf("characteristic %s: %w", c.Name, err)
+		}
+		if v != "" {
+			out = append(out, tmf.Characteristic{Name: c.Name, Value: v})
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,202 @@
+package com
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/engine"
+	lc "github.com/ordertwin/ordertwin/core/lifecycle"
+	"github.com/ordertwin/ordertwin/core/port"
+	"github.com/ordertwin/ordertwin/core/tmf"
+)
+
+// OrderRequest is a TMF622 product order placed against an accepted (or
+// still approving) quote. Order.Quote must name the quote; each item names
+// its quote item by site code (QuoteItem.ID).
+type OrderRequest struct {
+	Order *tmf.ProductOrder
+}
+
+type order struct {
+	po    tmf.ProductOrder
+	quote *quote
+	// sites[i] is the quote site index of po.Items[i].
+	sites   []int
+	soiLeft []int // per item: service order items not yet completed
+	waves   []*wave
+	waiting int
+	final   int
+}
+
+type soiRef struct {
+	o    *order
+	item int
+	wave *wave
+	cfs  string
+}
+
+// place is the TMF place of a quote site.
+func place(s Site) tmf.Place { return tmf.Place{ID: s.Code, Name: s.Name, Role: "installationAddress", Address: s.Address} }
+
+// NewOrder builds the TMF622 order a CPQ places for an accepted quote: one
+// item per site, each with its address, SLA and price.
+func NewOrder(id string, q QuoteRequest, quoteID string) *tmf.ProductOrder {
+	po := &tmf.ProductOrder{ID: id, Category: "enterprise", Description: q.Offering + " rollout",
+		Quote:          []tmf.Ref{{ID: quoteID}},
+		RelatedParty:   []tmf.Ref{{ID: q.Customer.ID, Name: q.Customer.Name, Role: "customer"}},
+		BillingAccount: &tmf.Ref{ID: q.Customer.Account}}
+	for _, s := range q.Sites {
+		po.Items = append(po.Items, tmf.ProductOrderItem{Action: tmf.Add,
+			ProductOffering: tmf.Ref{ID: q.Offering}, Place: place(s), QuoteItem: &tmf.Ref{ID: s.Code},
+			Characteristics: tmf.Characteristics{{Name: "speed", Value: q.Speed}, {Name: "slaTier", Value: q.Tier}},
+			ItemTerm:        q.Term, MonthlyPrice: q.Monthly})
+	}
+	return po
+}
+
+// submitOrder acknowledges the order; validation starts once its quote is
+// accepted.
+func (c *COM) submitOrder(now time.Duration, req OrderRequest, out *engine.Out) {
+	o := &order{po: *req.Order}
+	if o.po.ID == "" {
+		o.po.ID = c.id("PO")
+	}
+	o.po.State = lc.Initial(lc.ProductOrder)
+	o.po.OrderDate = now
+	o.po.Items = append([]tmf.ProductOrderItem(nil), req.Order.Items...)
+	c.orders = append(c.orders, o)
+	c.orderBy[o.po.ID] = o
+	out.Created(lc.ProductOrder, o.po.ID, "", o.po.State, "Sales Console → COM")
+	for i := range o.po.Items {
+		it := &o.po.Items[i]
+		it.ID = c.id("POI")
+		it.State = lc.Initial(lc.ProductOrderItem)
+	}
+	if len(o.po.Quote) == 0 {
+		c.rejectOrder(o, "the order names no quote", out)
+		return
+	}
+	q := c.quoteBy[o.po.Quote[0].ID]
+	if q == nil {
+		c.rejectOrder(o, fmt.Sprintf("quote %q is not known", o.po.Quote[0].ID), out)
+		return
+	}
+	o.quote = q
+	switch q.state {
+	case lc.Accepted:
+		c.validate(o, out)
+	case lc.Rejected, lc.Cancelled:
+		c.rejectOrder(o, fmt.Sprintf("quote %s is %s", q.id, q.state), out)
+	default:
+		q.order = o
+	}
+}
+
+func (c *COM) rejectOrder(o *order, reason string, out *engine.Out) {
+	for i := range o.po.Items {
+		it := &o.po.Items[i]
+		it.StateReason = reason
+		out.Fire(c.machines, lc.ProductOrderItem, it.ID, "", &it.State, lc.Reject, reason, "COM")
+	}
+	out.Fire(c.machines, lc.ProductOrder, o.po.ID, "", &o.po.State, lc.Reject, reason, "COM")
+}
+
+// validate checks the contract, then the customer's credit.
+func (c *COM) validate(o *order, out *engine.Out) {
+	if why := c.contractCheck(o); why != "" {
+		c.rejectOrder(o, "contract validation: "+why, out)
+		return
+	}
+	q := o.quote
+	c.call(out, &port.Request{Key: o.po.ID + "/credit", System: port.Credit, Op: port.Check, Item: o.po.ID,
+		Customer: q.req.Customer.ID, Account: q.req.Customer.Account, Amount: q.tcv}, func(res port.Result) {
+		switch {
+		case res.Err != nil:
+			c.rejectOrder(o, "credit check: "+res.Err.Message, out)
+		case !res.Approved:
+			c.rejectOrder(o, "credit check: "+res.Reason, out)
+		default:
+			c.revalidate(o, out)
+		}
+	})
+}
+
+// contractCheck validates the order against the quote and the catalog:
+// rate card approved and current, term, SLA at every site, TCV. It returns
+// what is wrong, or "".
+func (c *COM) contractCheck(o *order) string {
+	q := o.quote
+	today := c.cfg.Epoch.Add(o.po.OrderDate).Format(time.DateOnly)
+	if !q.card.Approved || !q.card.Current(today) {
+		return fmt.Sprintf("rate card %s is not approved and current on %s", q.card.ID, today)
+	}
+	bySite := map[string]int{}
+	for i, s := range q.req.Sites {
+		bySite[s.Code] = i
+	}
+	tcv := 0.0
+	o.sites = make([]int, len(o.po.Items))
+	for i, it := range o.po.Items {
+		if it.QuoteItem == nil {
+			return fmt.Sprintf("item %s names no quote item", it.ID)
+		}
+		si, ok := bySite[it.QuoteItem.ID]
+		if !ok {
+			return fmt.Sprintf("item %s: quote item %q is not a site of quote %s", it.ID, it.QuoteItem.ID, q.id)
+		}
+		o.sites[i] = si
+		if it.ItemTerm != q.req.Term {
+			return fmt.Sprintf("item %s: term %d months does not match the quote's %d", it.ID, it.ItemTerm, q.req.Term)
+		}
+		if tier := it.Characteristics.Get("slaTier"); tier != q.tier.Name || q.quals[si] == nil {
+			return fmt.Sprintf("item %s: SLA tier %q is not available at site %s", it.ID, tier, it.Place.ID)
+		}
+		tcv += it.MonthlyPrice * float64(it.ItemTerm)
+	}
+	if len(o.po.Items) != len(q.req.Sites) {
+		return fmt.Sprintf("the order has %d items, the quote %d sites", len(o.po.Items), len(q.req.Sites))
+	}
+	if math.Abs(tcv-q.tcv) > 0.005 {
+		return fmt.Sprintf("total contract value %.2f does not match the quote's %.2f", tcv, q.tcv)
+	}
+	return ""
+}
+
+// revalidate re-qualifies every site (tokens may have expired) and holds
+// its access capacity.
+func (c *COM) revalidate(o *order, out *engine.Out) {
+	q := o.quote
+	o.waiting = len(o.po.Items)
+	for i := range o.po.Items {
+		it := &o.po.Items[i]
+		c.call(out, &port.Request{Key: it.ID + "/revalidate", System: port.Qualification, Op: port.Revalidate,
+			Item: it.ID, Customer: q.req.Customer.ID, Site: it.Place.ID, Place: it.Place}, func(res port.Result) {
+			if res.Err != nil {
+				it.StateReason = res.Err.Message
+				out.Fire(c.machines, lc.ProductOrderItem, it.ID, "", &it.State, lc.Hold, it.StateReason, "COM")
+			} else {
+				it.Qualification = []tmf.Ref{{ID: res.Qualification.Token}}
+				q.quals[o.sites[i]] = res.Qualification
+			}
+			if o.waiting--; o.waiting == 0 {
+				c.start(o, out)
+			}
+		})
+	}
+}
+
+// start puts the order in progress and decomposes it into waves.
+func (c *COM) start(o *order, out *engine.Out) {
+	if !out.Fire(c.machines, lc.ProductOrder, o.po.ID, "", &o.po.State, lc.Start, "", "COM → SOM") {
+		return
+	}
+	for i := range o.po.Items {
+		it := &o.po.Items[i]
+		if it.State == lc.Acknowledged {
+			out.Fire(c.machines, lc.ProductOrderItem, it.ID, "", &it.State, lc.Start, "", "COM")
+		}
+	}
+	c.plan(o, out)
+	c.releaseNext(o, out)
+}

@@ -1,0 +1,300 @@
+package com
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/catalog"
+	"github.com/ordertwin/ordertwin/core/engine"
+	lc "github.com/ordertwin/ordertwin/core/lifecycle"
+	"github.com/ordertwin/ordertwin/core/port"
+)
+
+// Customer is the enterprise customer and its account.
+type Customer struct {
+	ID      string // CUST-ENT-1102
+	Name    string
+	Account string // ACC-ENT-3384
+}
+
+// Site is one site of a quote.
+type Site struct {
+	Code    string // MELB
+	Name    string // Melbourne HQ
+	Address string
+	Wave    string
+}
+
+// WavePlan is one wave of the rollout plan.
+type WavePlan struct {
+	Name string
+	// ServiceOrder names the wave's service order (SO-PILOT).
+	ServiceOrder string
+	// Target is the wave's target completion, from T+0.
+	Target time.Duration
+}
+
+// QuoteRequest asks COM to prepare a quote and take it through approval.
+type QuoteRequest struct {
+	ID       string
+	Customer Customer
+	Offering string
+	Tier     string
+	Speed    string
+	Term     int // months
+	RateCard string
+	Monthly  float64 // negotiated price per site per month
+	Waves    []WavePlan
+	Sites    []Site
+}
+
+// Stages of the approval workflow, in order.
+var Stages = []string{"technical", "commercial", "customer"}
+
+type quote struct {
+	req      QuoteRequest
+	id       string
+	state    string
+	offering *catalog.Offering
+	tier     *catalog.SLATier
+	card     *catalog.RateCard
+	quals    []*port.QualificationResult
+	qualErr  []string
+	waiting  int
+	stage    int
+	approval []Approval
+	tcv      float64
+	monthly  float64
+	reason   string
+	order    *order
+}
+
+// Approval is the outcome of one approval stage.
+type Approval struct {
+	Stage  string
+	State  string
+	At     time.Duration
+	Reason string
+}
+
+// Check validates a quote request against the catalog, naming every fault.
+func (c *COM) Check(q QuoteRequest) error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	o, err := c.cfg.Catalog.Offering(q.Offering)
+	if err != nil {
+		return err
+	}
+	if _, err := c.cfg.Catalog.Tier(o, q.Tier); err != nil {
+		bad("%v", err)
+	}
+	if !slices.Contains(o.Speeds, q.Speed) {
+		bad("speed %q is not offered with %s (offered: %s)", q.Speed, o.ID, strings.Join(o.Speeds, ", "))
+	}
+	if !slices.Contains(o.Terms, q.Term) {
+		bad("term %d months is not offered with %s", q.Term, o.ID)
+	}
+	if card(o, q.RateCard) == nil {
+		bad("rate card %q is not a rate card of %s", q.RateCard, o.ID)
+	}
+	if q.Monthly <= 0 {
+		bad("price must be positive")
+	}
+	if q.Customer.ID == "" || q.Customer.Account == "" {
+		bad("customer needs an id and an account")
+	}
+	if len(q.Sites) == 0 {
+		bad("a quote needs at least one site")
+	}
+	waves := map[string]bool{}
+	for _, w := range q.Waves {
+		if waves[w.Name] {
+			bad("wave %q declared twice", w.Name)
+		}
+		waves[w.Name] = true
+	}
+	codes := map[string]bool{}
+	for _, s := range q.Sites {
+		if codes[s.Code] {
+			bad("site %q declared twice", s.Code)
+		}
+		codes[s.Code] = true
+		if !waves[s.Wave] {
+			bad("site %s: wave %q is not in the rollout plan", s.Code, s.Wave)
+		}
+		if s.Address == "" {
+			bad("site %s: no address", s.Code)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func card(o *catalog.Offering, id string) *catalog.RateCard {
+	for i := range o.RateCards {
+		if o.RateCards[i].ID == id {
+			return &o.RateCards[i]
+		}
+	}
+	return nil
+}
+
+// submitQuote qualifies every site, then prices and submits the quote.
+func (c *COM) submitQuote(now time.Duration, req QuoteRequest, out *engine.Out) {
+	q := &quote{req: req, id: req.ID, state: lc.Initial(lc.Quote)}
+	if q.id == "" {
+		q.id = c.id("QT")
+	}
+	c.quotes = append(c.quotes, q)
+	c.quoteBy[q.id] = q
+	out.Created(lc.Quote, q.id, "", q.state, "CPQ")
+	if err := c.Check(req); err != nil {
+		c.rejectQuote(q, fmt.Sprintf("invalid quote: %v", err), out)
+		return
+	}
+	q.offering, _ = c.cfg.Catalog.Offering(req.Offering)
+	q.tier = c.cfg.Catalog.Tiers[req.Tier]
+	q.card = card(q.offering, req.RateCard)
+	q.quals = make([]*port.QualificationResult, len(req.Sites))
+	q.qualErr = make([]string, len(req.Sites))
+	q.waiting = len(req.Sites)
+	for i, s := range req.Sites {
+		c.call(out, &port.Request{Key: q.id + "/" + s.Code + "/qualify", System: port.Qualification, Op: port.Qualify,
+			Item: q.id, Customer: req.Customer.ID, Site: s.Code, Place: place(s)}, func(res port.Result) {
+			if res.Err != nil {
+				q.qualErr[i] = res.Err.Message
+			} else {
+				q.quals[i] = res.Qualification
+			}
+			if q.waiting--; q.waiting == 0 {
+				c.priceAndSubmit(q, out)
+			}
+		})
+	}
+}
+
+// priceAndSubmit prices the quote and starts the approval workflow.
+func (c *COM) priceAndSubmit(q *quote, out *engine.Out) {
+	q.monthly = q.req.Monthly * float64(len(q.req.Sites))
+	q.tcv = q.monthly * float64(q.req.Term)
+	if !out.Fire(c.machines, lc.Quote, q.id, "", &q.state, lc.Submit, "", "CPQ → Approval Workflow") {
+		return
+	}
+	q.approval = make([]Approval, len(Stages))
+	for i, s := range Stages {
+		q.approval[i] = Approval{Stage: s, State: lc.Initial(lc.Approval)}
+	}
+	c.nextStage(q, out)
+}
+
+// nextStage runs the checks of the current stage and asks the workflow for
+// its review.
+func (c *COM) nextStage(q *quote, out *engine.Out) {
+	stage := Stages[q.stage]
+	if why := c.stageCheck(q, stage); why != "" {
+		c.decide(q, false, why, out)
+		return
+	}
+	c.call(out, &port.Request{Key: q.id + "/" + stage, System: port.Workflow, Op: port.Review, Item: q.id,
+		Customer: q.req.Customer.ID, Stage: stage, Amount: q.tcv}, func(res port.Result) {
+		c.decide(q, res.Approved && res.Err == nil, res.Reason, out)
+	})
+}
+
+// stageCheck is what the core itself checks before a stage goes to review:
+// capacity at every site (technical), the rate card and discount authority
+// (commercial). It returns why the stage fails, or "".
+func (c *COM) stageCheck(q *quote, stage string) string {
+	switch stage {
+	case "technical":
+		for i, s := range q.req.Sites {
+			switch {
+			case q.qualErr[i] != "":
+				return fmt.Sprintf("site %s: %s", s.Code, q.qualErr[i])
+			case q.quals[i].FreeCapacity <= 0:
+				return fmt.Sprintf("site %s: no %s capacity at %s", s.Code, q.quals[i].Technology, q.quals[i].Area)
+			}
+		}
+	case "commercial":
+		if !q.card.Approved {
+			return fmt.Sprintf("rate card %s is not approved", q.card.ID)
+		}
+		if !slices.Contains(q.card.Terms, q.req.Term) {
+			return fmt.Sprintf("rate card %s does not cover a %d-month term", q.card.ID, q.req.Term)
+		}
+		if q.req.Monthly < q.card.Monthly {
+			return fmt.Sprintf("price %.2f is below rate card %s (%.2f)", q.req.Monthly, q.card.ID, q.card.Monthly)
+		}
+		if d := 1 - q.req.Monthly/q.offering.ListPrice; d > q.offering.DiscountAuthority+1e-9 {
+			return fmt.Sprintf("discount %.1f%% exceeds the %.1f%% authority", 100*d, 100*q.offering.DiscountAuthority)
+		}
+	}
+	return ""
+}
+
+// decide records the current stage's outcome and moves on.
+func (c *COM) decide(q *quote, ok bool, reason string, out *engine.Out) {
+	a := &q.approval[q.stage]
+	a.At = out.Now()
+	event := lc.Approve
+	if !ok {
+		event, a.Reason = lc.Reject, reason
+	}
+	if !out.Fire(c.machines, lc.Approval, q.id+"/"+a.Stage, "", &a.State, event, a.Reason, "Approval Workflow") {
+		return
+	}
+	if !ok {
+		c.rejectQuote(q, fmt.Sprintf("%s review: %s", a.Stage, reason), out)
+		return
+	}
+	switch a.Stage {
+	case "commercial":
+		if !out.Fire(c.machines, lc.Quote, q.id, "", &q.state, lc.Approve, "", "Approval Workflow") {
+			return
+		}
+	case "customer":
+		if !out.Fire(c.machines, lc.Quote, q.id, "", &q.state, lc.Accept, "customer sign-off", "Approval Workflow") {
+			return
+		}
+		if q.order != nil {
+			c.validate(q.order, out)
+		}
+		return
+	}
+	q.stage++
+	c.nextStage(q, out)
+}
+
+func (c *COM) rejectQuote(q *quote, reason string, out *engine.Out) {
+	q.reason = reason
+	out.Fire(c.machines, lc.Quote, q.id, "", &q.state, lc.Reject, reason, "Approval Workflow")
+	if q.order != nil {
+		c.rejectOrder(q.order, "quote "+q.id+" rejected: "+reason, out)
+	}
+}
+
+// vars are the catalog variables of a quote's site.
+func (q *quote) vars(i int) catalog.Vars {
+	s, ql := q.req.Sites[i], q.quals[i]
+	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+	v := catalog.Vars{
+		"site": s.Code, "customer.code": strings.TrimPrefix(q.req.Customer.ID, "CUST-"),
+		"customer.number": q.req.Customer.ID[strings.LastIndexByte(q.req.Customer.ID, '-')+1:],
+		"offering.code":   q.offering.Code, "speed": q.req.Speed, "tier": q.tier.Name,
+		"tier.availability": f(q.tier.Availability), "tier.restore": fmt.Sprintf("%dhr", int(q.tier.Restore.Hours())),
+		"tier.latencyMs": f(q.tier.LatencyMs), "tier.lossPct": f(q.tier.LossPct), "cpe.model": q.offering.CPEModel,
+		"technology": "", "oltArea": "", "p2pExchange": "", "ipPool": "",
+	}
+	if ql != nil {
+		v["technology"], v["ipPool"] = ql.Technology, ql.IPPool
+		if ql.Technology == "GPON" {
+			v["oltArea"] = ql.Area
+		} else {
+			v["p2pExchange"] = ql.Exchange
+		}
+	}
+	return v
+}

@@ -1,0 +1,244 @@
+package com
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/catalog"
+	"github.com/ordertwin/ordertwin/core/engine"
+	lc "github.com/ordertwin/ordertwin/core/lifecycle"
+	"github.com/ordertwin/ordertwin/core/port"
+	"github.com/ordertwin/ordertwin/core/tmf"
+)
+
+// wave is one rollout wave of an order and its service order.
+type wave struct {
+	order  *order
+	id     string // PO-2024-01203/Pilot
+	name   string // Pilot
+	soName string // SO-PILOT
+	state  string
+	target time.Duration
+	items  []int // indexes of the order's items in this wave
+	// so is built at decomposition and handed to SOM at release.
+	so          *tmf.ServiceOrder
+	soID        string
+	soState     string
+	slaBreach   string
+	submittedAt time.Duration
+	completedAt time.Duration
+}
+
+// plan decomposes every item in progress into its CFS and groups them into
+// one service order per wave, in the order of the rollout plan.
+func (c *COM) plan(o *order, out *engine.Out) {
+	q := o.quote
+	cfs := c.cfg.Catalog.CFSFor(q.offering, q.tier)
+	o.soiLeft = make([]int, len(o.po.Items))
+	for _, wp := range q.req.Waves {
+		w := &wave{order: o, id: o.po.ID + "/" + wp.Name, name: wp.Name, soName: wp.ServiceOrder, target: wp.Target,
+			state: lc.Initial(lc.Wave)}
+		w.so = &tmf.ServiceOrder{ExternalID: o.po.ID + "/" + w.soName, Description: w.soName, Category: "rollout wave",
+			RelatedParty: o.po.RelatedParty, ExternalRef: []tmf.Ref{{ID: o.po.ID, Type: "ProductOrder"}}}
+		for i := range o.po.Items {
+			it := &o.po.Items[i]
+			if it.State != lc.InProgress || q.req.Sites[o.sites[i]].Wave != wp.Name {
+				continue
+			}
+			w.items = append(w.items, i)
+			if err := c.decompose(o, i, w, cfs, out); err != nil {
+				out.Error(err)
+				return
+			}
+		}
+		if len(w.items) == 0 {
+			continue
+		}
+		o.waves = append(o.waves, w)
+		c.waveBy[w.so.ExternalID] = w
+		out.Created(lc.Wave, w.id, w.soName, w.state, "COM")
+	}
+}
+
+// decompose turns one product order item into its CFS service order items.
+func (c *COM) decompose(o *order, i int, w *wave, cfs []*catalog.CFS, out *engine.Out) error {
+	it := &o.po.Items[i]
+	vars := o.quote.vars(o.sites[i])
+	for _, s := range cfs {
+		chars, err := s.Characteristics.Apply(vars)
+		if err != nil {
+			return fmt.Errorf("decompose %s into %s: %w", it.ID, s.ID, err)
+		}
+		soi := tmf.ServiceOrderItem{ID: c.id("SOI"), Action: tmf.Add, ProductOrderItem: tmf.Ref{ID: it.ID},
+			Service: tmf.Service{Category: "CFS", Specification: tmf.Ref{ID: s.ID, Name: s.Name},
+				Characteristics: chars, Place: it.Place}}
+		w.so.Items = append(w.so.Items, soi)
+		it.ServiceOrderItem = append(it.ServiceOrderItem, tmf.Ref{ID: soi.ID})
+		c.soiBy[soi.ID] = soiRef{o: o, item: i, wave: w, cfs: s.ID}
+		o.soiLeft[i]++
+	}
+	return nil
+}
+
+// releaseNext submits the next scheduled wave whose gate is open: the
+// first wave at once, each later one when the wave before it completed,
+// SLA validation included.
+func (c *COM) releaseNext(o *order, out *engine.Out) {
+	for k, w := range o.waves {
+		if w.state != lc.Scheduled {
+			continue
+		}
+		if k > 0 && o.waves[k-1].state != lc.Completed {
+			return
+		}
+		reason := "first wave"
+		if k > 0 {
+			reason = "gate passed: " + o.waves[k-1].soName + " completed, SLA validated"
+		}
+		if !out.Fire(c.machines, lc.Wave, w.id, w.soName, &w.state, lc.Release, reason, "COM → SOM") {
+			return
+		}
+		w.submittedAt = out.Now()
+		out.Send(engine.SOM, 0, w.so)
+		w.so = nil
+		return
+	}
+}
+
+// serviceOrderEvent follows the service orders COM placed.
+func (c *COM) serviceOrderEvent(now time.Duration, ev tmf.OrderEvent, out *engine.Out) {
+	w := c.waveBy[ev.ExternalID]
+	if w == nil {
+		out.Error(fmt.Errorf("COM: event for unknown service order %q (%s)", ev.OrderID, ev.ExternalID))
+		return
+	}
+	w.soID, w.soState = ev.OrderID, ev.State
+	switch ev.Type {
+	case tmf.ServiceOrderStateChange:
+		c.waveProgress(w, ev.State, out)
+	case tmf.ServiceOrderItemStateChange:
+		c.serviceItem(now, w, ev.Item, out)
+	}
+}
+
+// waveProgress moves a wave with its service order and opens the next gate.
+func (c *COM) waveProgress(w *wave, soState string, out *engine.Out) {
+	o := w.order
+	switch soState {
+	case lc.InProgress:
+		out.Fire(c.machines, lc.Wave, w.id, w.soName, &w.state, lc.Start, "", "COM")
+	case lc.Completed:
+		if w.slaBreach != "" {
+			out.Fire(c.machines, lc.Wave, w.id, w.soName, &w.state, lc.Hold, "SLA validation failed: "+w.slaBreach, "COM")
+			return
+		}
+		w.completedAt = out.Now()
+		out.Fire(c.machines, lc.Wave, w.id, w.soName, &w.state, lc.Complete, "SLA validated", "COM")
+		c.releaseNext(o, out)
+	case lc.Partial:
+		out.Fire(c.machines, lc.Wave, w.id, w.soName, &w.state, lc.PartComplete, "", "COM")
+	case lc.Failed:
+		out.Fire(c.machines, lc.Wave, w.id, w.soName, &w.state, lc.Fail, "", "COM")
+	}
+}
+
+// serviceItem counts a finished service order item towards its product
+// order item.
+func (c *COM) serviceItem(now time.Duration, w *wave, ev *tmf.ItemEvent, out *engine.Out) {
+	if ev == nil {
+		return
+	}
+	ref, ok := c.soiBy[ev.ID]
+	if !ok {
+		return
+	}
+	o := ref.o
+	it := &o.po.Items[ref.item]
+	if it.State != lc.InProgress {
+		return
+	}
+	switch ev.State {
+	case lc.Completed:
+		if why := slaBreach(o.quote.tier, ev.Characteristics); why != "" {
+			w.slaBreach = it.Place.ID + ": " + why
+		}
+		it.ProductInstance = nil
+		o.soiLeft[ref.item]--
+		if o.soiLeft[ref.item] == 0 {
+			c.activate(now, o, ref.item, out)
+		}
+	case lc.Failed:
+		it.StateReason = ev.StateReason
+		if out.Fire(c.machines, lc.ProductOrderItem, it.ID, "", &it.State, lc.Fail, ev.StateReason, "COM") {
+			c.itemFinal(o, out)
+		}
+	}
+}
+
+// slaBreach compares a service's probe measurements with the tier's
+// thresholds; services without measurements pass.
+func slaBreach(t *catalog.SLATier, cs tmf.Characteristics) string {
+	get := func(name string) (float64, bool) {
+		v, err := strconv.ParseFloat(cs.Get(name), 64)
+		return v, err == nil
+	}
+	if v, ok := get("measuredLatencyMs"); ok && v > t.LatencyMs {
+		return fmt.Sprintf("latency %gms over %gms", v, t.LatencyMs)
+	}
+	if v, ok := get("measuredLossPct"); ok && v > t.LossPct {
+		return fmt.Sprintf("loss %g%% over %g%%", v, t.LossPct)
+	}
+	if v, ok := get("measuredAvailability"); ok && v < t.Availability {
+		return fmt.Sprintf("availability %g%% under %g%%", v, t.Availability)
+	}
+	return ""
+}
+
+// activate completes a product order item: product instance, billing.
+func (c *COM) activate(now time.Duration, o *order, i int, out *engine.Out) {
+	it := &o.po.Items[i]
+	q := o.quote
+	id, err := catalog.Expand(q.offering.InstanceID, q.vars(o.sites[i]))
+	if err != nil {
+		out.Error(fmt.Errorf("COM: product instance id of %s: %w", it.ID, err))
+		return
+	}
+	p := tmf.Product{ID: id, Name: q.offering.Name, Status: "active", ProductOffering: tmf.Ref{ID: q.offering.ID, Name: q.offering.Name},
+		Characteristics: it.Characteristics, Place: it.Place, RelatedParty: o.po.RelatedParty, StartDate: now,
+		MonthlyPrice: it.MonthlyPrice, Services: it.ServiceOrderItem}
+	c.Products.Put(p.ID, p)
+	it.ProductInstance = &tmf.Ref{ID: p.ID}
+	if !out.Fire(c.machines, lc.ProductOrderItem, it.ID, it.Place.ID, &it.State, lc.Complete, "", "COM → Billing") {
+		return
+	}
+	c.call(out, &port.Request{Key: it.ID + "/billing", System: port.Billing, Op: port.Activate, Item: it.ID,
+		Customer: q.req.Customer.ID, Account: q.req.Customer.Account, Site: it.Place.ID, Place: it.Place,
+		Amount: it.MonthlyPrice}, func(port.Result) {})
+	c.itemFinal(o, out)
+}
+
+// itemFinal ends the order once every item is final. A held item keeps it
+// in progress.
+func (c *COM) itemFinal(o *order, out *engine.Out) {
+	o.final++
+	if o.final < len(o.po.Items) {
+		return
+	}
+	failed := 0
+	for _, it := range o.po.Items {
+		if it.State == lc.Failed {
+			failed++
+		}
+	}
+	event := lc.Complete
+	switch {
+	case failed == len(o.po.Items):
+		event = lc.Fail
+	case failed > 0:
+		event = lc.PartComplete
+	}
+	if out.Fire(c.machines, lc.ProductOrder, o.po.ID, "", &o.po.State, event, "", "COM") {
+		o.po.CompletionDate = out.Now()
+	}
+}

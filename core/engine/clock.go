@@ -1,0 +1,48 @@
+package engine
+
+import (
+	"context"
+	"time"
+)
+
+// Clock decides when the engine may take the input due at a virtual time.
+type Clock interface {
+	WaitUntil(ctx context.Context, at time.Duration) error
+}
+
+// Virtual jumps straight to the next input.
+type Virtual struct{}
+
+// WaitUntil returns at once.
+func (Virtual) WaitUntil(context.Context, time.Duration) error { return nil }
+
+// Wall waits in real time. Scale is virtual time per real time: 86400 plays
+// a virtual day in a real second; 0 or 1 is real time.
+type Wall struct {
+	Start time.Time
+	Scale float64
+}
+
+// NewWall starts a wall clock now.
+func NewWall(scale float64) *Wall { return &Wall{Start: time.Now(), Scale: scale} }
+
+// WaitUntil sleeps until virtual time at is due.
+func (w *Wall) WaitUntil(ctx context.Context, at time.Duration) error {
+	scale := w.Scale
+	if scale <= 0 {
+		scale = 1
+	}
+	due := w.Start.Add(time.Duration(float64(at) / scale))
+	d := time.Until(due)
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

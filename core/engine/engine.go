@@ -1,0 +1,229 @@
+package engine
+
+import (
+	"container/heap"
+	"context"
+	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/port"
+	"github.com/ordertwin/ordertwin/core/store"
+)
+
+// Address names a component that takes inputs.
+type Address uint8
+
+// The components of the core.
+const (
+	COM Address = iota + 1
+	SOM
+	ROM
+	addresses
+)
+
+func (a Address) String() string {
+	switch a {
+	case COM:
+		return "COM"
+	case SOM:
+		return "SOM"
+	case ROM:
+		return "ROM"
+	}
+	return fmt.Sprintf("component(%d)", uint8(a))
+}
+
+// Handler is a component of the core. Handle processes one input at virtual
+// time now and yields its effects into out. It must not block, do IO or keep
+// out.
+type Handler interface {
+	Handle(now time.Duration, msg any, out *Out)
+}
+
+// Input is one message for a component at a time.
+type Input struct {
+	At  time.Duration
+	To  Address
+	Msg any
+	seq uint64
+}
+
+// Event is something observers may want to know: a recorded transition or
+// another notification. Events reach observers after the journal commit.
+type Event = store.Record
+
+// Observer receives every committed record, in order.
+type Observer func(store.Record)
+
+// Engine drives the handlers.
+type Engine struct {
+	clock     Clock
+	queue     inputQueue
+	seq       uint64
+	now       time.Duration
+	handlers  [addresses]Handler
+	adapters  map[port.System]port.Adapter
+	store     store.Journal
+	observers []Observer
+	seed      uint64
+	batch     int
+	out       Out
+	processed uint64
+}
+
+// Options configure an Engine.
+type Options struct {
+	Clock Clock
+	Store store.Journal
+	Seed  uint64
+	// Batch is how many inputs share one journal commit (group commit);
+	// 0 means 256.
+	Batch int
+}
+
+// New returns an engine with no handlers or adapters yet.
+func New(opt Options) *Engine {
+	if opt.Clock == nil {
+		opt.Clock = Virtual{}
+	}
+	if opt.Store == nil {
+		opt.Store = store.NewMemory()
+	}
+	if opt.Batch <= 0 {
+		opt.Batch = 256
+	}
+	return &Engine{clock: opt.Clock, store: opt.Store, seed: opt.Seed, batch: opt.Batch,
+		adapters: map[port.System]port.Adapter{}}
+}
+
+// Handle registers the handler of a component.
+func (e *Engine) Handle(a Address, h Handler) { e.handlers[a] = h }
+
+// Attach routes calls for each of systems to adapter.
+func (e *Engine) Attach(adapter port.Adapter, systems ...port.System) {
+	for _, s := range systems {
+		e.adapters[s] = adapter
+	}
+}
+
+// Observe adds an observer of committed records.
+func (e *Engine) Observe(o Observer) { e.observers = append(e.observers, o) }
+
+// Now is the engine's virtual time.
+func (e *Engine) Now() time.Duration { return e.now }
+
+// Processed counts the inputs handled so far.
+func (e *Engine) Processed() uint64 { return e.processed }
+
+// Rand returns the seeded random stream of a component. The stream depends
+// only on the engine's seed and the name.
+func (e *Engine) Rand(name string) *rand.Rand { return NewRand(e.seed, name) }
+
+// NewRand returns the stream called name under seed.
+func NewRand(seed uint64, name string) *rand.Rand {
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	return rand.New(rand.NewPCG(seed, h.Sum64()))
+}
+
+// Inject queues msg for component to at virtual time at. Inputs in the past
+// are taken at the current time.
+func (e *Engine) Inject(at time.Duration, to Address, msg any) {
+	if at < e.now {
+		at = e.now
+	}
+	e.seq++
+	heap.Push(&e.queue, Input{At: at, To: to, Msg: msg, seq: e.seq})
+}
+
+// Run handles inputs until none is left or ctx is done.
+func (e *Engine) Run(ctx context.Context) error {
+	for e.queue.Len() > 0 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := e.clock.WaitUntil(ctx, e.queue[0].At); err != nil {
+			return err
+		}
+		if err := e.step(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// step handles one batch of inputs due at the same instant, commits their
+// records, then dispatches their effects.
+func (e *Engine) step() error {
+	out := &e.out
+	out.reset()
+	at := e.queue[0].At
+	e.now = at
+	for n := 0; n < e.batch && e.queue.Len() > 0 && e.queue[0].At == at; n++ {
+		in := heap.Pop(&e.queue).(Input)
+		h := e.handlers[in.To]
+		if h == nil {
+			return fmt.Errorf("input for %s, which has no handler", in.To)
+		}
+		out.from = in.To
+		out.now = at
+		h.Handle(at, in.Msg, out)
+		e.processed++
+		if out.err != nil {
+			return fmt.Errorf("%s at %s: %w", in.To, at, out.err)
+		}
+	}
+	if len(out.records) > 0 {
+		if err := e.store.Append(out.records); err != nil {
+			return fmt.Errorf("commit journal: %w", err)
+		}
+	}
+	for _, s := range out.sends {
+		e.Inject(s.At, s.To, s.Msg)
+	}
+	for i := range out.calls {
+		c := &out.calls[i]
+		a := e.adapters[c.req.System]
+		if a == nil {
+			return fmt.Errorf("call %s %s from %s: no adapter for system %q", c.req.Op, c.req.Key, c.from, c.req.System)
+		}
+		a.Call(at, c.req, replier{e, c.from})
+	}
+	for _, r := range out.records {
+		for _, o := range e.observers {
+			o(r)
+		}
+	}
+	return nil
+}
+
+// replier turns adapter answers into inputs for the calling component.
+type replier struct {
+	e  *Engine
+	to Address
+}
+
+func (r replier) Reply(at time.Duration, res port.Result) { r.e.Inject(at, r.to, res) }
+
+// inputQueue orders inputs by (time, sequence).
+type inputQueue []Input
+
+func (q inputQueue) Len() int { return len(q) }
+func (q inputQueue) Less(i, j int) bool {
+	if q[i].At != q[j].At {
+		return q[i].At < q[j].At
+	}
+	return q[i].seq < q[j].seq
+}
+func (q inputQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
+func (q *inputQueue) Push(x any)   { *q = append(*q, x.(Input)) }
+func (q *inputQueue) Pop() any {
+	old := *q
+	n := len(old)
+	x := old[n-1]
+	old[n-1] = Input{}
+	*q = old[:n-1]
+	return x
+}

@@ -1,0 +1,90 @@
+package engine
+
+import (
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/lifecycle"
+	"github.com/ordertwin/ordertwin/core/port"
+	"github.com/ordertwin/ordertwin/core/store"
+)
+
+// Out collects the effects of handling inputs. Handlers only append to it.
+type Out struct {
+	from    Address
+	now     time.Duration
+	records []store.Record
+	sends   []Input
+	calls   []call
+	err     error
+}
+
+type call struct {
+	from Address
+	req  *port.Request
+}
+
+func (o *Out) reset() {
+	clear(o.records)
+	clear(o.sends)
+	clear(o.calls)
+	o.records, o.sends, o.calls = o.records[:0], o.sends[:0], o.calls[:0]
+	o.err = nil
+}
+
+// Send queues msg for component to, after a delay.
+func (o *Out) Send(to Address, after time.Duration, msg any) {
+	o.sends = append(o.sends, Input{At: o.now + after, To: to, Msg: msg})
+}
+
+// Call queues an adapter request; its answers come back to the caller as
+// port.Result inputs.
+func (o *Out) Call(req *port.Request) {
+	o.calls = append(o.calls, call{from: o.from, req: req})
+}
+
+// Record journals a record.
+func (o *Out) Record(r store.Record) {
+	r.At = o.now
+	if r.System == "" {
+		r.System = o.from.String()
+	}
+	o.records = append(o.records, r)
+}
+
+// Fire applies event to an entity through its lifecycle machine, updates
+// *state and journals the transition. An illegal event is an error naming
+// the entity, its state and the event, and changes nothing; the engine stops
+// with it, since the core only fires events its own logic chose.
+func (o *Out) Fire(m *lifecycle.Set, k lifecycle.Kind, id, name string, state *string, event, reason, system string) bool {
+	to, err := m.Fire(k, id, *state, event)
+	if err != nil {
+		o.Error(err)
+		return false
+	}
+	if to != *state {
+		o.Transition(lifecycle.Transition{Kind: k, Entity: id, From: *state, To: to, Event: event, Reason: reason}, name, system)
+		*state = to
+	}
+	return true
+}
+
+// Created journals the creation of an entity in its initial state.
+func (o *Out) Created(k lifecycle.Kind, id, name, state, system string) {
+	o.Record(store.Record{Kind: string(k), Entity: id, Name: name, System: system, To: state, Event: "create"})
+}
+
+// Error reports a broken invariant; the engine stops after this input.
+func (o *Out) Error(err error) {
+	if o.err == nil {
+		o.err = err
+	}
+}
+
+// Transition journals a lifecycle transition.
+func (o *Out) Transition(t lifecycle.Transition, name, system string) {
+	o.Record(store.Record{Kind: string(t.Kind), Entity: t.Entity, Name: name, System: system,
+		From: t.From, To: t.To, Event: t.Event, Reason: t.Reason})
+}
+
+// Now is the virtual time of the inputs being handled.
+func (o *Out) Now() time.Duration { return o.now }

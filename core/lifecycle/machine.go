@@ -1,0 +1,134 @@
+package lifecycle
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/looplab/fsm"
+)
+
+// IllegalError is a transition the lifecycle does not allow.
+type IllegalError struct {
+	Kind   Kind
+	Entity string
+	State  string
+	Event  string
+}
+
+func (e *IllegalError) Error() string {
+	return fmt.Sprintf("%s %s: event %q is not allowed in state %q", e.Kind, e.Entity, e.Event, e.State)
+}
+
+// ErrIllegal matches every *IllegalError with errors.Is.
+var ErrIllegal = errors.New("illegal transition")
+
+// Is makes errors.Is(err, ErrIllegal) true.
+func (e *IllegalError) Is(target error) bool { return target == ErrIllegal }
+
+// Transition is one recorded state change.
+type Transition struct {
+	Kind   Kind
+	Entity string
+	From   string
+	To     string
+	Event  string
+	Reason string
+}
+
+// Set holds one machine per lifecycle. Not safe for concurrent use.
+type Set struct {
+	machines map[Kind]*fsm.FSM
+}
+
+// NewSet builds one machine per declared lifecycle.
+func NewSet() *Set {
+	s := &Set{machines: make(map[Kind]*fsm.FSM, len(table))}
+	for k, t := range table {
+		s.machines[k] = fsm.NewFSM(t.initial, t.events, nil)
+	}
+	return s
+}
+
+// ctx is never cancelled: a cancelled context wedges a looplab machine.
+var ctx = context.Background()
+
+// Fire applies event to an entity of kind k in state and returns the new
+// state. Src == Dst counts as success.
+func (s *Set) Fire(k Kind, entity, state, event string) (string, error) {
+	m, ok := s.machines[k]
+	if !ok {
+		return state, fmt.Errorf("unknown lifecycle %q", k)
+	}
+	m.SetState(state)
+	err := m.Event(ctx, event)
+	var none fsm.NoTransitionError
+	if err != nil && !errors.As(err, &none) {
+		return state, &IllegalError{Kind: k, Entity: entity, State: state, Event: event}
+	}
+	return m.Current(), nil
+}
+
+// Mermaid renders lifecycle k as a Mermaid state diagram.
+func Mermaid(k Kind) (string, error) {
+	t, ok := table[k]
+	if !ok {
+		return "", fmt.Errorf("unknown lifecycle %q (known: %s)", k, knownList())
+	}
+	return fsm.VisualizeWithType(fsm.NewFSM(t.initial, t.events, nil), fsm.MermaidStateDiagram)
+}
+
+func knownList() string {
+	var names []string
+	for _, k := range Kinds() {
+		names = append(names, string(k))
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+// Parse returns the lifecycle named name, or an error listing the known ones.
+func Parse(name string) (Kind, error) {
+	if slices.Contains(Kinds(), Kind(name)) {
+		return Kind(name), nil
+	}
+	return "", fmt.Errorf("unknown lifecycle %q (known: %s)", name, knownList())
+}
+
+// Edge is one declared transition: from Src, Event leads to Dst.
+type Edge struct{ Src, Event, Dst string }
+
+// Edges lists every declared transition of k, sorted.
+func Edges(k Kind) []Edge {
+	var out []Edge
+	for _, e := range table[k].events {
+		for _, src := range e.Src {
+			out = append(out, Edge{src, e.Name, e.Dst})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Src != b.Src {
+			return a.Src < b.Src
+		}
+		return a.Event < b.Event
+	})
+	return out
+}
+
+// States lists every state of k, sorted.
+func States(k Kind) []string {
+	seen := map[string]bool{table[k].initial: true}
+	for _, e := range Edges(k) {
+		seen[e.Src], seen[e.Dst] = true, true
+	}
+	var out []string
+	for s := range seen {
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,171 @@
+// Package port declares how the core talks to the network systems of the
+// worked example: address qualification, credit, the approval workflow, the
+// access network (OLT/EMS ports, P2P handoffs), the VLAN manager, the BNG,
+// IPAM, ZTP, logistics, NMS/SLA probes and billing.
+//
+// Every call is asynchronous: the engine hands a Request to the Adapter of
+// its System and carries on; the adapter answers through the Replier, once
+// with a final Result and before that with any number of progress Results
+// (milestones such as a CPE in transit). Resource calls follow reserve →
+// commit → release. Every request carries an idempotency key (order item,
+// operation, attempt): an adapter that sees a key again must treat it as the
+// same call and give the same answer.
+//
+// The twin implements every system in process; adapters/ implements them
+// against real protocols.
+package port
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/tmf"
+)
+
+// System names a network system the core talks to.
+type System string
+
+// The systems of the worked example.
+const (
+	Qualification System = "qualification"
+	Credit        System = "credit"
+	Workflow      System = "workflow"
+	Access        System = "access"
+	VLAN          System = "vlan"
+	BNG           System = "bng"
+	IPAM          System = "ipam"
+	ZTP           System = "ztp"
+	Logistics     System = "logistics"
+	NMS           System = "nms"
+	Billing       System = "billing"
+)
+
+// Op is an operation of a system.
+type Op string
+
+// Operations.
+const (
+	Qualify    Op = "qualify"    // address qualification for a quote
+	Revalidate Op = "revalidate" // re-qualify and hold capacity for an order
+	Check      Op = "check"      // credit check
+	Review     Op = "review"     // one approval stage
+	Reserve    Op = "reserve"    // pick and hold a resource
+	Commit     Op = "commit"     // configure and activate the held resource
+	Release    Op = "release"    // give a resource back
+	Activate   Op = "activate"   // billing start
+)
+
+// Request is one call to a system.
+type Request struct {
+	// Key is the idempotency key: item id, operation and attempt.
+	Key    string
+	System System
+	Op     Op
+	// Item is the order item the call is for (POI, ROI), if any.
+	Item string
+	// Customer is the customer id (CUST-ENT-1102).
+	Customer string
+	// Account is the billing or credit account.
+	Account string
+	// Site is the site code (MELB) and Place its address.
+	Site  string
+	Place tmf.Place
+	// ResourceType is what Reserve picks: OLTPort, P2PHandoff, VLAN, ...
+	ResourceType string
+	// Resource is what Commit and Release act on.
+	Resource *tmf.Resource
+	// Characteristics carry the item's parameters: speed, tier, pool, model.
+	Characteristics tmf.Characteristics
+	// Amount is money for credit checks and billing.
+	Amount float64
+	// Stage is the approval stage for Review.
+	Stage string
+}
+
+// Result is an answer to a Request.
+type Result struct {
+	Key    string
+	System System
+	Op     Op
+	Item   string
+	// Final is false for a progress report (Milestone set) and true for the
+	// one answer that ends the call.
+	Final     bool
+	Milestone string
+	Err       *Error
+	Resource  *tmf.Resource
+	// Qualification answers Qualify and Revalidate.
+	Qualification *QualificationResult
+	// Approved answers Check and Review.
+	Approved bool
+	Reason   string
+}
+
+// QualificationResult is the answer of address qualification.
+type QualificationResult struct {
+	Technology string
+	Area       string
+	Exchange   string
+	Region     string
+	IPPool     string
+	// FreeCapacity counts the ports still free at the serving area.
+	FreeCapacity int
+	Token        string
+	Expires      time.Duration
+	// Tiers lists the SLA tiers the access can carry.
+	Tiers []string
+}
+
+// Error is a failed call, with a class the retry policy can branch on.
+type Error struct {
+	Class   ErrorClass
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }
+
+// Is matches the class sentinel errors.
+func (e *Error) Is(target error) bool {
+	switch target {
+	case ErrCapacityExhausted:
+		return e.Class == Exhausted
+	case ErrTransient:
+		return e.Class == Transient
+	}
+	return false
+}
+
+// ErrorClass says what kind of failure an Error is.
+type ErrorClass string
+
+// Error classes.
+const (
+	Transient ErrorClass = "transient" // try again
+	Exhausted ErrorClass = "exhausted" // no capacity
+	Hard      ErrorClass = "hard"      // will not work without a change
+	Invalid   ErrorClass = "invalid"   // the request is wrong
+)
+
+// Sentinel errors callers branch on.
+var (
+	ErrCapacityExhausted = errors.New("capacity exhausted")
+	ErrTransient         = errors.New("transient failure")
+)
+
+// Adapter executes requests against one or more systems.
+//
+// Call must not block on the network: it starts the work and returns. It
+// answers through reply exactly once with a final Result, at a time not
+// earlier than now (in the engine's clock), and may report progress before
+// that. Call is only ever called from the engine's goroutine; reply may be
+// called from any goroutine by adapters that do real IO.
+type Adapter interface {
+	Call(now time.Duration, req *Request, reply Replier)
+}
+
+// Replier takes an adapter's answers.
+type Replier interface {
+	Reply(at time.Duration, res Result)
+}

@@ -1,0 +1,296 @@
+// Package rom is resource order management: it takes TMF652 resource
+// orders (one per site), runs their items in dependency order through the
+// network's ports — reserve, then commit; release to compensate — keeps the
+// TMF639 resource inventory, and tells the orderer about every item and
+// order state change.
+package rom
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/engine"
+	"github.com/ordertwin/ordertwin/core/inventory"
+	lc "github.com/ordertwin/ordertwin/core/lifecycle"
+	"github.com/ordertwin/ordertwin/core/port"
+	"github.com/ordertwin/ordertwin/core/tmf"
+)
+
+// ResourceSpec says which systems reserve and commit a resource type.
+type ResourceSpec struct {
+	Type     string
+	Category string
+	Reserve  port.System
+	Commit   port.System
+}
+
+// Config sets up ROM.
+type Config struct {
+	// Specs maps a resource type (resourceSpecification id) to its systems.
+	Specs map[string]ResourceSpec
+	// StartDelay is the time between accepting an order and starting it.
+	StartDelay time.Duration
+}
+
+// ROM is the resource order manager.
+type ROM struct {
+	cfg       Config
+	machines  *lc.Set
+	orders    []*order
+	byID      map[string]*order
+	items     map[string]itemRef
+	Resources *inventory.Inventory[tmf.Resource]
+	nextOrder int
+}
+
+type order struct {
+	ro        tmf.ResourceOrder
+	from      engine.Address
+	customer  string
+	done      int
+	shipments map[int]*shipment
+}
+
+type shipment struct {
+	id, state string
+}
+
+type itemRef struct {
+	o *order
+	i int
+}
+
+// start is ROM's own timer: begin work on an accepted order.
+type start struct{ o *order }
+
+// New returns an empty ROM.
+func New(cfg Config) *ROM {
+	return &ROM{cfg: cfg, machines: lc.NewSet(), byID: map[string]*order{}, items: map[string]itemRef{},
+		Resources: inventory.New[tmf.Resource]()}
+}
+
+// Handle implements engine.Handler.
+func (r *ROM) Handle(now time.Duration, msg any, out *engine.Out) {
+	switch m := msg.(type) {
+	case *tmf.ResourceOrder:
+		r.accept(now, m, out)
+	case start:
+		r.begin(now, m.o, out)
+	case port.Result:
+		r.result(now, m, out)
+	default:
+		out.Error(fmt.Errorf("ROM: unexpected input %T", msg))
+	}
+}
+
+// Orders lists resource orders in the order they arrived.
+func (r *ROM) Orders() []*tmf.ResourceOrder {
+	out := make([]*tmf.ResourceOrder, len(r.orders))
+	for i, o := range r.orders {
+		out[i] = &o.ro
+	}
+	return out
+}
+
+func (r *ROM) accept(now time.Duration, ro *tmf.ResourceOrder, out *engine.Out) {
+	r.nextOrder++
+	o := &order{ro: *ro, from: engine.SOM}
+	o.ro.ID = fmt.Sprintf("RO-%03d", r.nextOrder)
+	o.ro.State = lc.Initial(lc.ResourceOrder)
+	o.ro.OrderDate = now
+	for _, p := range ro.RelatedParty {
+		if p.Role == "customer" {
+			o.customer = p.ID
+		}
+	}
+	r.orders = append(r.orders, o)
+	r.byID[o.ro.ID] = o
+	out.Created(lc.ResourceOrder, o.ro.ID, o.ro.Name, o.ro.State, "")
+	for i := range o.ro.Items {
+		it := &o.ro.Items[i]
+		it.State = lc.Initial(lc.ResourceOrderItem)
+		r.items[it.ID] = itemRef{o, i}
+	}
+	r.notify(out, o, tmf.ResourceOrderCreate, nil)
+	out.Send(engine.ROM, r.cfg.StartDelay, start{o})
+}
+
+func (r *ROM) begin(now time.Duration, o *order, out *engine.Out) {
+	if !out.Fire(r.machines, lc.ResourceOrder, o.ro.ID, o.ro.Name, &o.ro.State, lc.Start, "", "ROM") {
+		return
+	}
+	o.ro.StartDate = now
+	r.notify(out, o, tmf.ResourceOrderStateChange, nil)
+	r.startReady(o, out)
+}
+
+// startReady starts every item whose dependencies are all completed.
+func (r *ROM) startReady(o *order, out *engine.Out) {
+	for i := range o.ro.Items {
+		it := &o.ro.Items[i]
+		if it.State != lc.Acknowledged || !r.depsDone(o, it) {
+			continue
+		}
+		if !out.Fire(r.machines, lc.ResourceOrderItem, it.ID, "", &it.State, lc.Start, "", "ROM") {
+			return
+		}
+		spec, ok := r.cfg.Specs[it.Specification.ID]
+		if !ok {
+			r.failItem(o, i, fmt.Sprintf("unknown resource specification %q", it.Specification.ID), out)
+			continue
+		}
+		r.call(o, i, spec.Reserve, port.Reserve, out)
+	}
+}
+
+func (r *ROM) depsDone(o *order, it *tmf.ResourceOrderItem) bool {
+	for _, d := range it.DependsOn {
+		ref, ok := r.items[d]
+		if !ok || ref.o != o || o.ro.Items[ref.i].State != lc.Completed {
+			return false
+		}
+	}
+	return true
+}
+
+func (r *ROM) call(o *order, i int, sys port.System, op port.Op, out *engine.Out) {
+	it := &o.ro.Items[i]
+	out.Call(&port.Request{
+		Key:    it.ID + "/" + string(op) + "/1",
+		System: sys, Op: op, Item: it.ID,
+		Customer: o.customer, Site: o.ro.Place.ID, Place: o.ro.Place,
+		ResourceType: it.Specification.ID, Resource: it.Resource, Characteristics: it.Characteristics,
+	})
+}
+
+func (r *ROM) result(now time.Duration, res port.Result, out *engine.Out) {
+	ref, ok := r.items[res.Item]
+	if !ok {
+		out.Error(fmt.Errorf("ROM: answer for unknown item %q", res.Item))
+		return
+	}
+	o, i := ref.o, ref.i
+	it := &o.ro.Items[i]
+	if it.State != lc.InProgress {
+		return // a repeated answer to a finished item: already satisfied
+	}
+	if res.Err != nil {
+		r.failItem(o, i, res.Err.Message, out)
+		return
+	}
+	spec := r.cfg.Specs[it.Specification.ID]
+	switch res.Op {
+	case port.Reserve:
+		it.Resource = res.Resource
+		it.Resource.Category = spec.Category
+		r.Resources.Put(res.Resource.ID, *res.Resource)
+		r.call(o, i, spec.Commit, port.Commit, out)
+		if spec.Type == "CPE" {
+			s := &shipment{id: "SHP-" + strings.TrimPrefix(it.ID, "ROI-"), state: lc.Initial(lc.Shipment)}
+			if o.shipments == nil {
+				o.shipments = map[int]*shipment{}
+			}
+			o.shipments[i] = s
+			out.Created(lc.Shipment, s.id, it.ID+" shipment", s.state, "ROM → logistics")
+		}
+	case port.Commit:
+		if res.Milestone != "" {
+			r.milestone(o, i, res.Milestone, out)
+		}
+		if !res.Final {
+			return
+		}
+		res.Resource.Category = spec.Category
+		res.Resource.UsageState = "active"
+		it.Resource = res.Resource
+		r.Resources.Put(res.Resource.ID, *res.Resource)
+		if !out.Fire(r.machines, lc.ResourceOrderItem, it.ID, "", &it.State, lc.Complete, "", "ROM → "+string(spec.Commit)) {
+			return
+		}
+		it.CompletionDate = now
+		o.done++
+		r.notify(out, o, tmf.ResourceOrderItemStateChange, it)
+		r.startReady(o, out)
+		r.finishIfDone(o, out)
+	}
+}
+
+// milestone moves the item's CPE shipment along.
+func (r *ROM) milestone(o *order, i int, m string, out *engine.Out) {
+	it := &o.ro.Items[i]
+	it.Milestone = m
+	s := o.shipments[i]
+	if s == nil {
+		return
+	}
+	event := map[string]string{"staged": lc.Stage, "inTransit": lc.Ship, "delivered": lc.Deliver, "installed": lc.Install}[m]
+	if event != "" {
+		out.Fire(r.machines, lc.Shipment, s.id, it.ID+" shipment", &s.state, event, "", "ROM → logistics")
+	}
+}
+
+func (r *ROM) failItem(o *order, i int, reason string, out *engine.Out) {
+	it := &o.ro.Items[i]
+	it.StateReason = reason
+	if !out.Fire(r.machines, lc.ResourceOrderItem, it.ID, "", &it.State, lc.Fail, reason, "ROM") {
+		return
+	}
+	o.done++
+	r.notify(out, o, tmf.ResourceOrderItemStateChange, it)
+	// Items waiting on a failed one can never start: they fail too.
+	for j := range o.ro.Items {
+		d := &o.ro.Items[j]
+		if d.State == lc.Acknowledged && dependsOn(d, it.ID) {
+			r.failItem(o, j, "depends on failed item "+it.ID, out)
+		}
+	}
+	r.finishIfDone(o, out)
+}
+
+func dependsOn(it *tmf.ResourceOrderItem, id string) bool {
+	for _, d := range it.DependsOn {
+		if d == id {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *ROM) finishIfDone(o *order, out *engine.Out) {
+	if o.done < len(o.ro.Items) {
+		return
+	}
+	failed := 0
+	for i := range o.ro.Items {
+		if o.ro.Items[i].State == lc.Failed {
+			failed++
+		}
+	}
+	event := lc.Complete
+	switch {
+	case failed == len(o.ro.Items):
+		event = lc.Fail
+	case failed > 0:
+		event = lc.PartComplete
+	}
+	if out.Fire(r.machines, lc.ResourceOrder, o.ro.ID, o.ro.Name, &o.ro.State, event, "", "ROM") {
+		o.ro.CompletionDate = out.Now()
+		r.notify(out, o, tmf.ResourceOrderStateChange, nil)
+	}
+}
+
+// notify sends the orderer an event about the order or one of its items.
+func (r *ROM) notify(out *engine.Out, o *order, t tmf.EventType, it *tmf.ResourceOrderItem) {
+	ev := tmf.OrderEvent{Type: t, OrderID: o.ro.ID, ExternalID: o.ro.ExternalID, State: o.ro.State}
+	if it != nil {
+		ie := &tmf.ItemEvent{ID: it.ID, State: it.State, StateReason: it.StateReason, Milestone: it.Milestone}
+		if it.Resource != nil {
+			ie.Instance = tmf.Ref{ID: it.Resource.ID, Name: it.Resource.Value, Type: it.Resource.ResourceType}
+			ie.Value = it.Resource.Value
+			ie.Characteristics = it.Resource.Characteristics
+		}
+		ev.Item = ie
+	}
+	out.Send(o.from, 0, ev)
+}

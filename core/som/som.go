@@ -1,0 +1,302 @@
+// Package som is service order management: it takes TMF641 service orders,
+// decomposes each site's CFS items into RFS items with the catalog's plan
+// template, places one TMF652 resource order per site with the plan's
+// dependencies, completes each CFS item when the RFS items of its
+// completion mapping are done, keeps the TMF638 service inventory and tells
+// the orderer about every item and order state change.
+package som
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/catalog"
+	"github.com/ordertwin/ordertwin/core/engine"
+	"github.com/ordertwin/ordertwin/core/inventory"
+	lc "github.com/ordertwin/ordertwin/core/lifecycle"
+	"github.com/ordertwin/ordertwin/core/tmf"
+)
+
+// Config sets up SOM.
+type Config struct {
+	Catalog *catalog.Catalog
+	// PlanDelay is the time SOM takes to build a service order's plan.
+	PlanDelay time.Duration
+}
+
+// SOM is the service order manager.
+type SOM struct {
+	cfg      Config
+	machines *lc.Set
+	orders   []*order
+	rois     map[string]stepRef
+	Services *inventory.Inventory[tmf.Service]
+	nextSO   int
+	nextROI  int
+}
+
+type order struct {
+	so       tmf.ServiceOrder
+	from     engine.Address
+	customer string
+	sites    []*site
+	final    int
+}
+
+// site is the orchestration of one site of a service order.
+type site struct {
+	place tmf.Place
+	plan  *catalog.Plan
+	// items[k] is the index in so.Items of the item for plan.CFS[k].
+	items []int
+	// left[k] counts the steps of plan.CFS[k] not yet completed.
+	left  []int
+	steps []step
+	vars  catalog.Vars
+}
+
+type step struct {
+	roi      string
+	resource tmf.Ref
+	chars    tmf.Characteristics
+}
+
+type stepRef struct {
+	o    *order
+	site *site
+	step int
+}
+
+// plan is SOM's own timer: the plan of an accepted order is ready.
+type plan struct{ o *order }
+
+// New returns an empty SOM.
+func New(cfg Config) *SOM {
+	return &SOM{cfg: cfg, machines: lc.NewSet(), rois: map[string]stepRef{}, Services: inventory.New[tmf.Service]()}
+}
+
+// Orders lists the service orders in the order they arrived.
+func (s *SOM) Orders() []*tmf.ServiceOrder {
+	out := make([]*tmf.ServiceOrder, len(s.orders))
+	for i, o := range s.orders {
+		out[i] = &o.so
+	}
+	return out
+}
+
+// Handle implements engine.Handler.
+func (s *SOM) Handle(now time.Duration, msg any, out *engine.Out) {
+	switch m := msg.(type) {
+	case *tmf.ServiceOrder:
+		s.accept(now, m, out)
+	case plan:
+		s.orchestrate(m.o, out)
+	case tmf.OrderEvent:
+		s.resourceEvent(now, m, out)
+	default:
+		out.Error(fmt.Errorf("SOM: unexpected input %T", msg))
+	}
+}
+
+func (s *SOM) accept(now time.Duration, so *tmf.ServiceOrder, out *engine.Out) {
+	s.nextSO++
+	o := &order{so: *so, from: engine.COM}
+	o.so.ID = fmt.Sprintf("SO-%03d", s.nextSO)
+	o.so.State = lc.Initial(lc.ServiceOrder)
+	o.so.OrderDate = now
+	for _, p := range so.RelatedParty {
+		if p.Role == "customer" {
+			o.customer = p.ID
+		}
+	}
+	for i := range o.so.Items {
+		o.so.Items[i].State = lc.Initial(lc.ServiceOrderItem)
+	}
+	s.orders = append(s.orders, o)
+	out.Created(lc.ServiceOrder, o.so.ID, o.so.Description, o.so.State, "COM → SOM")
+	s.notify(out, o, tmf.ServiceOrderCreate, nil)
+	out.Send(engine.SOM, s.cfg.PlanDelay, plan{o})
+}
+
+// orchestrate decomposes every site of the order and places its resource
+// order.
+func (s *SOM) orchestrate(o *order, out *engine.Out) {
+	if !out.Fire(s.machines, lc.ServiceOrder, o.so.ID, o.so.Description, &o.so.State, lc.Start, "", "SOM") {
+		return
+	}
+	s.notify(out, o, tmf.ServiceOrderStateChange, nil)
+	bySite := map[string]*site{}
+	for i := range o.so.Items {
+		it := &o.so.Items[i]
+		st := bySite[it.Service.Place.ID]
+		if st == nil {
+			st = &site{place: it.Service.Place, vars: catalog.Vars{
+				"site": it.Service.Place.ID, "customer.code": strings.TrimPrefix(o.customer, "CUST-")}}
+			bySite[st.place.ID] = st
+			o.sites = append(o.sites, st)
+		}
+		st.items = append(st.items, i)
+		for _, c := range it.Service.Characteristics {
+			st.vars[c.Name] = c.Value
+		}
+	}
+	for _, st := range o.sites {
+		if err := s.decompose(o, st, out); err != nil {
+			for _, i := range st.items {
+				s.finishItem(o, i, lc.Fail, err.Error(), out)
+			}
+		}
+	}
+}
+
+// decompose instantiates the plan template of one site and places its
+// resource order.
+func (s *SOM) decompose(o *order, st *site, out *engine.Out) error {
+	cfs := make([]string, len(st.items))
+	for k, i := range st.items {
+		cfs[k] = o.so.Items[i].Service.Specification.ID
+	}
+	p, err := s.cfg.Catalog.Plan(cfs, st.vars["technology"])
+	if err != nil {
+		return fmt.Errorf("decompose site %s: %w", st.place.ID, err)
+	}
+	st.plan = p
+	st.left = make([]int, len(p.CFS))
+	for k := range p.CFS {
+		st.left[k] = len(p.CFS[k].Steps)
+	}
+	st.steps = make([]step, len(p.Steps))
+	ro := &tmf.ResourceOrder{
+		ExternalID:   o.so.ID + "/" + st.place.ID,
+		Name:         "RO " + st.place.ID,
+		Place:        st.place,
+		RelatedParty: o.so.RelatedParty,
+		Items:        make([]tmf.ResourceOrderItem, len(p.Steps)),
+	}
+	for j, ps := range p.Steps {
+		s.nextROI++
+		st.steps[j].roi = fmt.Sprintf("ROI-%03d", s.nextROI)
+		chars, err := ps.RFS.Characteristics.Apply(st.vars)
+		if err != nil {
+			return fmt.Errorf("decompose site %s, %s: %w", st.place.ID, ps.RFS.ID, err)
+		}
+		it := &ro.Items[j]
+		*it = tmf.ResourceOrderItem{ID: st.steps[j].roi, Action: tmf.Add,
+			Specification: tmf.Ref{ID: ps.RFS.Resource.Type, Name: ps.RFS.ID}, Characteristics: chars}
+		for _, a := range ps.After {
+			it.DependsOn = append(it.DependsOn, st.steps[a].roi)
+		}
+		s.rois[st.steps[j].roi] = stepRef{o, st, j}
+	}
+	for _, i := range st.items {
+		it := &o.so.Items[i]
+		if !out.Fire(s.machines, lc.ServiceOrderItem, it.ID, "", &it.State, lc.Start, "", "SOM") {
+			return nil
+		}
+	}
+	out.Send(engine.ROM, 0, ro)
+	return nil
+}
+
+// resourceEvent follows the resource orders SOM placed.
+func (s *SOM) resourceEvent(now time.Duration, ev tmf.OrderEvent, out *engine.Out) {
+	if ev.Type != tmf.ResourceOrderItemStateChange || ev.Item == nil {
+		return
+	}
+	ref, ok := s.rois[ev.Item.ID]
+	if !ok {
+		out.Error(fmt.Errorf("SOM: event for unknown resource order item %q", ev.Item.ID))
+		return
+	}
+	o, st := ref.o, ref.site
+	k := st.plan.Steps[ref.step].CFS
+	i := st.items[k]
+	switch ev.Item.State {
+	case lc.Completed:
+		sp := &st.steps[ref.step]
+		if sp.resource.ID != "" {
+			return // re-delivered: already counted
+		}
+		sp.resource, sp.chars = ev.Item.Instance, ev.Item.Characteristics
+		st.left[k]--
+		if st.left[k] == 0 {
+			s.completeItem(now, o, st, k, out)
+		}
+	case lc.Failed:
+		s.finishItem(o, i, lc.Fail, fmt.Sprintf("%s failed: %s", ev.Item.ID, ev.Item.StateReason), out)
+	}
+}
+
+// completeItem completes the CFS item plan.CFS[k] of a site and records its
+// service instance.
+func (s *SOM) completeItem(now time.Duration, o *order, st *site, k int, out *engine.Out) {
+	it := &o.so.Items[st.items[k]]
+	cfs := st.plan.CFS[k].CFS
+	id, err := catalog.Expand(cfs.InstanceID, st.vars)
+	if err != nil {
+		out.Error(fmt.Errorf("SOM: service instance id of %s: %w", cfs.ID, err))
+		return
+	}
+	svc := tmf.Service{ID: id, Name: cfs.Name, Category: "CFS", State: "active", Specification: tmf.Ref{ID: cfs.ID},
+		Characteristics: append(tmf.Characteristics(nil), it.Service.Characteristics...),
+		Place:           st.place, RelatedParty: o.so.RelatedParty, StartDate: now}
+	for _, j := range st.plan.CFS[k].Steps {
+		sp := st.steps[j]
+		svc.SupportingRes = append(svc.SupportingRes, sp.resource)
+		svc.Characteristics = append(svc.Characteristics, tmf.Characteristic{Name: sp.resource.Type, Value: sp.resource.Name})
+		for _, c := range sp.chars {
+			if strings.HasPrefix(c.Name, "measured") {
+				svc.Characteristics = append(svc.Characteristics, c)
+			}
+		}
+	}
+	s.Services.Put(svc.ID, svc)
+	it.Service.ID = svc.ID
+	s.finishItem(o, st.items[k], lc.Complete, "", out)
+}
+
+// finishItem ends a service order item and, when it is the last, the order.
+func (s *SOM) finishItem(o *order, i int, event, reason string, out *engine.Out) {
+	it := &o.so.Items[i]
+	if it.State == lc.Completed || it.State == lc.Failed {
+		return
+	}
+	it.StateReason = reason
+	if !out.Fire(s.machines, lc.ServiceOrderItem, it.ID, "", &it.State, event, reason, "SOM") {
+		return
+	}
+	s.notify(out, o, tmf.ServiceOrderItemStateChange, it)
+	o.final++
+	if o.final < len(o.so.Items) {
+		return
+	}
+	failed := 0
+	for j := range o.so.Items {
+		if o.so.Items[j].State == lc.Failed {
+			failed++
+		}
+	}
+	ev := lc.Complete
+	switch {
+	case failed == len(o.so.Items):
+		ev = lc.Fail
+	case failed > 0:
+		ev = lc.PartComplete
+	}
+	if out.Fire(s.machines, lc.ServiceOrder, o.so.ID, o.so.Description, &o.so.State, ev, "", "SOM → COM") {
+		o.so.CompletionDate = out.Now()
+		s.notify(out, o, tmf.ServiceOrderStateChange, nil)
+	}
+}
+
+// notify sends the orderer an event about the order or one of its items.
+func (s *SOM) notify(out *engine.Out, o *order, t tmf.EventType, it *tmf.ServiceOrderItem) {
+	ev := tmf.OrderEvent{Type: t, OrderID: o.so.ID, ExternalID: o.so.ExternalID, State: o.so.State}
+	if it != nil {
+		svc, _ := s.Services.Get(it.Service.ID)
+		ev.Item = &tmf.ItemEvent{ID: it.ID, State: it.State, StateReason: it.StateReason,
+			Instance: tmf.Ref{ID: svc.ID, Name: svc.Name}, Characteristics: svc.Characteristics}
+	}
+	out.Send(o.from, 0, ev)
+}

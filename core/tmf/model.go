@@ -1,0 +1,197 @@
+package tmf
+
+import "time"
+
+// Ref points at another entity.
+type Ref struct {
+	ID   string `json:"id"`
+	Href string `json:"href,omitempty"`
+	Name string `json:"name,omitempty"`
+	Role string `json:"role,omitempty"`
+	Type string `json:"@referredType,omitempty"`
+}
+
+// Characteristic is a name/value pair of a product, service or resource.
+type Characteristic struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// Characteristics is an ordered list of characteristics.
+type Characteristics []Characteristic
+
+// Get returns the value of the characteristic called name, or "".
+func (cs Characteristics) Get(name string) string {
+	for _, c := range cs {
+		if c.Name == name {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+// Set replaces the value of name, or appends it.
+func (cs *Characteristics) Set(name, value string) {
+	for i := range *cs {
+		if (*cs)[i].Name == name {
+			(*cs)[i].Value = value
+			return
+		}
+	}
+	*cs = append(*cs, Characteristic{name, value})
+}
+
+// Place is a site address.
+type Place struct {
+	ID   string `json:"id"`
+	Name string `json:"name,omitempty"`
+	Role string `json:"role,omitempty"`
+	// Address is the street address qualified by the twin or the network.
+	Address string `json:"address"`
+}
+
+// Action is a TMF order item action.
+type Action string
+
+// Order item actions (OrderItemActionType).
+const (
+	Add    Action = "add"
+	Modify Action = "modify"
+	Delete Action = "delete"
+)
+
+// ProductOrder is a TMF622 v4 ProductOrder.
+type ProductOrder struct {
+	ID                      string             `json:"id"`
+	Href                    string             `json:"href,omitempty"`
+	ExternalID              string             `json:"externalId,omitempty"`
+	Description             string             `json:"description,omitempty"`
+	Category                string             `json:"category,omitempty"`
+	OrderDate               time.Duration      `json:"-"`
+	CompletionDate          time.Duration      `json:"-"`
+	State                   string             `json:"state"`
+	Quote                   []Ref              `json:"quote,omitempty"`
+	RelatedParty            []Ref              `json:"relatedParty,omitempty"`
+	BillingAccount          *Ref               `json:"billingAccount,omitempty"`
+	Agreement               []Ref              `json:"agreement,omitempty"`
+	Items                   []ProductOrderItem `json:"productOrderItem"`
+	RequestedCompletionDate time.Duration      `json:"-"`
+}
+
+// ProductOrderItem is a TMF622 v4 ProductOrderItem: one site.
+type ProductOrderItem struct {
+	ID               string          `json:"id"`
+	Action           Action          `json:"action"`
+	State            string          `json:"state"`
+	StateReason      string          `json:"stateReason,omitempty"`
+	ProductOffering  Ref             `json:"productOffering"`
+	Place            Place           `json:"place"`
+	Characteristics  Characteristics `json:"productCharacteristic,omitempty"`
+	QuoteItem        *Ref            `json:"quoteItem,omitempty"`
+	Qualification    []Ref           `json:"qualification,omitempty"`
+	ItemTerm         int             `json:"itemTerm,omitempty"` // months
+	MonthlyPrice     float64         `json:"-"`
+	ProductInstance  *Ref            `json:"product,omitempty"`
+	ServiceOrderItem []Ref           `json:"-"`
+}
+
+// ServiceOrder is a TMF641 v4 ServiceOrder.
+type ServiceOrder struct {
+	ID             string             `json:"id"`
+	Href           string             `json:"href,omitempty"`
+	ExternalID     string             `json:"externalId,omitempty"`
+	Category       string             `json:"category,omitempty"`
+	Description    string             `json:"description,omitempty"`
+	State          string             `json:"state"`
+	OrderDate      time.Duration      `json:"-"`
+	CompletionDate time.Duration      `json:"-"`
+	RelatedParty   []Ref              `json:"relatedParty,omitempty"`
+	ExternalRef    []Ref              `json:"externalReference,omitempty"`
+	Items          []ServiceOrderItem `json:"serviceOrderItem"`
+}
+
+// ServiceOrderItem is a TMF641 v4 ServiceOrderItem: one CFS at one site.
+type ServiceOrderItem struct {
+	ID          string  `json:"id"`
+	Action      Action  `json:"action"`
+	State       string  `json:"state"`
+	StateReason string  `json:"stateReason,omitempty"`
+	Service     Service `json:"service"`
+	// ProductOrderItem is the COM item this one realises.
+	ProductOrderItem Ref `json:"productOrderItem"`
+}
+
+// Service is a TMF638 v4 Service, as ordered (inside a service order item)
+// and as installed (in the service inventory).
+type Service struct {
+	ID              string          `json:"id,omitempty"`
+	Href            string          `json:"href,omitempty"`
+	Name            string          `json:"name,omitempty"`
+	Category        string          `json:"category,omitempty"` // CFS or RFS
+	State           string          `json:"state,omitempty"`
+	Specification   Ref             `json:"serviceSpecification"`
+	Characteristics Characteristics `json:"serviceCharacteristic,omitempty"`
+	Place           Place           `json:"place"`
+	RelatedParty    []Ref           `json:"relatedParty,omitempty"`
+	SupportingRes   []Ref           `json:"supportingResource,omitempty"`
+	StartDate       time.Duration   `json:"-"`
+}
+
+// ResourceOrder is a TMF652 v4 ResourceOrder: one site.
+type ResourceOrder struct {
+	ID             string              `json:"id"`
+	Href           string              `json:"href,omitempty"`
+	ExternalID     string              `json:"externalId,omitempty"`
+	Name           string              `json:"name,omitempty"`
+	State          string              `json:"state"`
+	OrderDate      time.Duration       `json:"-"`
+	StartDate      time.Duration       `json:"-"`
+	CompletionDate time.Duration       `json:"-"`
+	Place          Place               `json:"place"`
+	RelatedParty   []Ref               `json:"relatedParty,omitempty"`
+	Items          []ResourceOrderItem `json:"orderItem"`
+}
+
+// ResourceOrderItem is a TMF652 v4 ResourceOrderItem: one RFS.
+type ResourceOrderItem struct {
+	ID              string          `json:"id"`
+	Action          Action          `json:"action"`
+	State           string          `json:"state"`
+	StateReason     string          `json:"stateReason,omitempty"`
+	Specification   Ref             `json:"resourceSpecification"`
+	Characteristics Characteristics `json:"resourceCharacteristic,omitempty"`
+	// DependsOn lists the ids of items of the same order that must be
+	// completed first (orderItemRelationship of type dependsOn).
+	DependsOn      []string      `json:"-"`
+	Resource       *Resource     `json:"resource,omitempty"`
+	Milestone      string        `json:"milestone,omitempty"`
+	CompletionDate time.Duration `json:"-"`
+}
+
+// Resource is a TMF639 v4 Resource.
+type Resource struct {
+	ID              string          `json:"id"`
+	Href            string          `json:"href,omitempty"`
+	Category        string          `json:"category,omitempty"` // physical or logical
+	ResourceType    string          `json:"@type"`
+	Value           string          `json:"value"`
+	State           string          `json:"resourceStatus"`       // reserved, then available once committed
+	UsageState      string          `json:"usageState,omitempty"` // active once its order item completes
+	Characteristics Characteristics `json:"resourceCharacteristic,omitempty"`
+	Place           Place           `json:"place"`
+}
+
+// Product is a TMF637 v4 Product instance.
+type Product struct {
+	ID              string          `json:"id"`
+	Href            string          `json:"href,omitempty"`
+	Name            string          `json:"name"`
+	Status          string          `json:"status"`
+	ProductOffering Ref             `json:"productOffering"`
+	Characteristics Characteristics `json:"productCharacteristic,omitempty"`
+	Place           Place           `json:"place"`
+	RelatedParty    []Ref           `json:"relatedParty,omitempty"`
+	Services        []Ref           `json:"realizingService,omitempty"`
+	StartDate       time.Duration   `json:"-"`
+	MonthlyPrice    float64         `json:"-"`
+}

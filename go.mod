@@ -1,0 +1,9 @@
+module github.com/ordertwin/ordertwin
+
+go 1.26.8
+
+require (
+	github.com/dominikbraun/graph v0.23.0
+	github.com/looplab/fsm v1.0.3
+	go.yaml.in/yaml/v3 v3.0.6
+)

@@ -1,0 +1,221 @@
+package scenarios
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+
+	"github.com/ordertwin/ordertwin/core/tmf"
+)
+
+// Expectations pin a scenario's outcome. Every field is optional.
+type Expectations struct {
+	Outcome    string         `yaml:"outcome"`
+	FinishedAt string         `yaml:"finishedAt"`
+	Quote      *QuoteExpect   `yaml:"quote"`
+	Billing    *float64       `yaml:"billingMonthly"`
+	Counts     map[string]int `yaml:"counts"`
+	States     []StateExpect  `yaml:"states"`
+	Timeline   []StateExpect  `yaml:"timeline"`
+	Resources  []ResourceRow  `yaml:"resources"`
+}
+
+// QuoteExpect pins the quote.
+type QuoteExpect struct {
+	State   string   `yaml:"state"`
+	TCV     *float64 `yaml:"tcv"`
+	Monthly *float64 `yaml:"monthly"`
+}
+
+// StateExpect is an entity (id or name) in a state, optionally at a time.
+type StateExpect struct {
+	Entity string `yaml:"entity"`
+	State  string `yaml:"state"`
+	At     string `yaml:"at"`
+	Reason string `yaml:"reason"`
+}
+
+// Outcome is the result of checking expectations.
+type Outcome struct {
+	Passed int      `json:"passed"`
+	Failed []string `json:"failed"`
+}
+
+// OK tells whether every expectation held.
+func (o Outcome) OK() bool { return len(o.Failed) == 0 }
+
+// countFields maps the counts keys to the report's fields.
+var countFields = map[string]string{
+	"productOrders": "ProductOrders", "productOrderItems": "ProductOrderItems",
+	"serviceOrders": "ServiceOrders", "serviceOrderItems": "ServiceOrderItems",
+	"resourceOrders": "ResourceOrders", "resourceOrderItems": "ResourceOrderItems",
+	"productInstances": "ProductInstances", "serviceInstances": "ServiceInstances", "resources": "Resources",
+}
+
+// check validates the expectations themselves.
+func (e *Expectations) check() error {
+	if e == nil {
+		return nil
+	}
+	var errs []error
+	if e.FinishedAt != "" {
+		if _, err := tmf.ParseOffset(e.FinishedAt); err != nil {
+			errs = append(errs, fmt.Errorf("finishedAt: %w", err))
+		}
+	}
+	for k := range e.Counts {
+		if _, ok := countFields[k]; !ok {
+			errs = append(errs, fmt.Errorf("counts: unknown count %q", k))
+		}
+	}
+	for _, list := range [][]StateExpect{e.States, e.Timeline} {
+		for _, s := range list {
+			if s.Entity == "" || s.State == "" {
+				errs = append(errs, fmt.Errorf("states and timeline entries need an entity and a state"))
+			}
+			if s.At != "" {
+				if _, err := tmf.ParseOffset(s.At); err != nil {
+					errs = append(errs, fmt.Errorf("%s: at: %w", s.Entity, err))
+				}
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Evaluate checks the expectations against a report.
+func (e *Expectations) Evaluate(r *Report) Outcome {
+	out := Outcome{Failed: []string{}}
+	if e == nil {
+		return out
+	}
+	expect := func(ok bool, format string, args ...any) {
+		if ok {
+			out.Passed++
+		} else {
+			out.Failed = append(out.Failed, fmt.Sprintf(format, args...))
+		}
+	}
+	if e.Outcome != "" {
+		expect(r.Outcome == e.Outcome, "outcome: want %s, got %s", e.Outcome, r.Outcome)
+	}
+	if e.FinishedAt != "" {
+		expect(sameOffset(r.FinishedAt, e.FinishedAt), "finishedAt: want %s, got %s", e.FinishedAt, r.FinishedAt)
+	}
+	if q := e.Quote; q != nil {
+		if q.State != "" {
+			expect(r.Quote.State == q.State, "quote state: want %s, got %s", q.State, r.Quote.State)
+		}
+		if q.TCV != nil {
+			expect(money(r.Quote.TCV, *q.TCV), "quote tcv: want %.2f, got %.2f", *q.TCV, r.Quote.TCV)
+		}
+		if q.Monthly != nil {
+			expect(money(r.Quote.Monthly, *q.Monthly), "quote monthly: want %.2f, got %.2f", *q.Monthly, r.Quote.Monthly)
+		}
+	}
+	if e.Billing != nil {
+		expect(money(r.Billing.Monthly, *e.Billing), "billing monthly: want %.2f, got %.2f", *e.Billing, r.Billing.Monthly)
+	}
+	counts := reflect.ValueOf(r.Counts)
+	for _, k := range sortedKeys(e.Counts) {
+		got := int(counts.FieldByName(countFields[k]).Int())
+		expect(got == e.Counts[k], "counts.%s: want %d, got %d", k, e.Counts[k], got)
+	}
+	for _, s := range e.States {
+		got := r.stateOf(s.Entity)
+		expect(got == s.State, "state of %s: want %s, got %s", s.Entity, s.State, orNone(got))
+	}
+	for _, s := range e.Timeline {
+		expect(r.hasRow(s), "timeline: no row %s %s%s", s.Entity, s.State, atText(s.At))
+	}
+	for _, want := range e.Resources {
+		expect(r.hasResource(want), "resources: none with %s", describe(want))
+	}
+	return out
+}
+
+func money(a, b float64) bool { return math.Abs(a-b) < 0.005 }
+
+func sameOffset(a, b string) bool {
+	x, err1 := tmf.ParseOffset(a)
+	y, err2 := tmf.ParseOffset(b)
+	return err1 == nil && err2 == nil && x == y
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(no such entity)"
+	}
+	return s
+}
+
+func atText(at string) string {
+	if at == "" {
+		return ""
+	}
+	return " at " + at
+}
+
+func describe(r ResourceRow) string {
+	return fmt.Sprintf("%+v", r)
+}
+
+// stateOf finds the current state of an entity by id or name.
+func (r *Report) stateOf(entity string) string {
+	for _, po := range r.ProductOrders {
+		if po.ID == entity {
+			return po.State
+		}
+		for _, it := range po.Items {
+			if it.ID == entity || it.Site == entity {
+				return it.State
+			}
+		}
+	}
+	for _, so := range r.ServiceOrders {
+		if so.ID == entity || so.Name == entity {
+			return so.State
+		}
+		for _, it := range so.Items {
+			if it.ID == entity {
+				return it.State
+			}
+		}
+	}
+	for _, ro := range r.ResourceOrders {
+		if ro.ID == entity {
+			return ro.State
+		}
+		for _, it := range ro.Items {
+			if it.ID == entity {
+				return it.State
+			}
+		}
+	}
+	if r.Quote.ID == entity {
+		return r.Quote.State
+	}
+	return ""
+}
+
+func (r *Report) hasRow(s StateExpect) bool {
+	for _, t := range r.Timeline {
+		if (t.Entity == s.Entity || t.Name == s.Entity) && t.State == s.State &&
+			(s.At == "" || sameOffset(t.At, s.At)) && (s.Reason == "" || t.Reason == s.Reason) {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *Report) hasResource(want ResourceRow) bool {
+	for _, got := range r.Resources {
+		if (want.ID == "" || got.ID == want.ID) && (want.Type == "" || got.Type == want.Type) &&
+			(want.Value == "" || got.Value == want.Value) && (want.Site == "" || got.Site == want.Site) &&
+			(want.State == "" || got.State == want.State) {
+			return true
+		}
+	}
+	return false
+}

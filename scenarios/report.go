@@ -1,0 +1,288 @@
+package scenarios
+
+import (
+	"time"
+
+	lc "github.com/ordertwin/ordertwin/core/lifecycle"
+	"github.com/ordertwin/ordertwin/core/tmf"
+)
+
+// Report is what a run produced: the JSON report of `ordertwin run
+// --format json`. Every *At field is an ISO 8601 offset from T+0.
+type Report struct {
+	Scenario         string             `json:"scenario"`
+	Seed             uint64             `json:"seed"`
+	Start            string             `json:"start"`
+	Outcome          string             `json:"outcome"`
+	FinishedAt       string             `json:"finishedAt"`
+	Quote            QuoteReport        `json:"quote"`
+	ProductOrders    []ProductOrderRow  `json:"productOrders"`
+	ServiceOrders    []ServiceOrderRow  `json:"serviceOrders"`
+	ResourceOrders   []ResourceOrderRow `json:"resourceOrders"`
+	ProductInstances []ProductRow       `json:"productInstances"`
+	ServiceInstances []ServiceRow       `json:"serviceInstances"`
+	Resources        []ResourceRow      `json:"resources"`
+	Billing          BillingReport      `json:"billing"`
+	Counts           Counts             `json:"counts"`
+	Timeline         []TimelineRow      `json:"timeline"`
+	Expectations     Outcome            `json:"expectations"`
+}
+
+// QuoteReport is the quote and its approvals.
+type QuoteReport struct {
+	ID        string        `json:"id"`
+	Customer  string        `json:"customer"`
+	State     string        `json:"state"`
+	Reason    string        `json:"reason,omitempty"`
+	TCV       float64       `json:"tcv"`
+	Monthly   float64       `json:"monthly"`
+	ListPrice float64       `json:"listPricePerSite"`
+	Currency  string        `json:"currency"`
+	Approvals []ApprovalRow `json:"approvals"`
+}
+
+// ApprovalRow is one approval stage.
+type ApprovalRow struct {
+	Stage  string `json:"stage"`
+	State  string `json:"state"`
+	At     string `json:"at,omitempty"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// ProductOrderRow is a TMF622 product order.
+type ProductOrderRow struct {
+	ID          string   `json:"id"`
+	State       string   `json:"state"`
+	CompletedAt string   `json:"completedAt,omitempty"`
+	Items       []POIRow `json:"items"`
+}
+
+// POIRow is a product order item: one site.
+type POIRow struct {
+	ID          string `json:"id"`
+	Site        string `json:"site"`
+	State       string `json:"state"`
+	StateReason string `json:"stateReason,omitempty"`
+	Product     string `json:"product,omitempty"`
+}
+
+// ServiceOrderRow is a TMF641 service order: one wave.
+type ServiceOrderRow struct {
+	ID          string   `json:"id"`
+	Name        string   `json:"name"`
+	Wave        string   `json:"wave"`
+	State       string   `json:"state"`
+	Sites       []string `json:"sites"`
+	Items       []SOIRow `json:"items"`
+	SubmittedAt string   `json:"submittedAt"`
+	CompletedAt string   `json:"completedAt,omitempty"`
+}
+
+// SOIRow is a service order item: one CFS at one site.
+type SOIRow struct {
+	ID              string              `json:"id"`
+	CFS             string              `json:"cfs"`
+	Site            string              `json:"site"`
+	State           string              `json:"state"`
+	StateReason     string              `json:"stateReason,omitempty"`
+	Service         string              `json:"service,omitempty"`
+	Characteristics tmf.Characteristics `json:"characteristics"`
+}
+
+// ResourceOrderRow is a TMF652 resource order: one site.
+type ResourceOrderRow struct {
+	ID          string   `json:"id"`
+	Site        string   `json:"site"`
+	State       string   `json:"state"`
+	Items       []ROIRow `json:"items"`
+	CompletedAt string   `json:"completedAt,omitempty"`
+}
+
+// ROIRow is a resource order item: one RFS.
+type ROIRow struct {
+	ID              string              `json:"id"`
+	RFS             string              `json:"rfs"`
+	State           string              `json:"state"`
+	StateReason     string              `json:"stateReason,omitempty"`
+	DependsOn       []string            `json:"dependsOn,omitempty"`
+	Resource        string              `json:"resource,omitempty"`
+	Characteristics tmf.Characteristics `json:"characteristics"`
+	CompletedAt     string              `json:"completedAt,omitempty"`
+}
+
+// ProductRow is a TMF637 product instance.
+type ProductRow struct {
+	ID      string  `json:"id"`
+	Site    string  `json:"site"`
+	Status  string  `json:"status"`
+	Monthly float64 `json:"monthly"`
+	From    string  `json:"from"`
+}
+
+// ServiceRow is a TMF638 service instance.
+type ServiceRow struct {
+	ID              string              `json:"id"`
+	Name            string              `json:"name"`
+	Site            string              `json:"site"`
+	State           string              `json:"state"`
+	Resources       []string            `json:"resources"`
+	Characteristics tmf.Characteristics `json:"characteristics"`
+}
+
+// ResourceRow is a TMF639 resource.
+type ResourceRow struct {
+	ID    string `json:"id"`
+	Type  string `json:"type"`
+	Value string `json:"value"`
+	Site  string `json:"site"`
+	State string `json:"state"`
+}
+
+// BillingReport is what billing charges per month, per site.
+type BillingReport struct {
+	Monthly  float64      `json:"monthly"`
+	Currency string       `json:"currency"`
+	Sites    []BillingRow `json:"sites"`
+}
+
+// BillingRow is one billed site.
+type BillingRow struct {
+	Site    string  `json:"site"`
+	Monthly float64 `json:"monthly"`
+	From    string  `json:"from"`
+}
+
+// Counts counts the entities of the run.
+type Counts struct {
+	ProductOrders      int `json:"productOrders"`
+	ProductOrderItems  int `json:"productOrderItems"`
+	ServiceOrders      int `json:"serviceOrders"`
+	ServiceOrderItems  int `json:"serviceOrderItems"`
+	ResourceOrders     int `json:"resourceOrders"`
+	ResourceOrderItems int `json:"resourceOrderItems"`
+	ProductInstances   int `json:"productInstances"`
+	ServiceInstances   int `json:"serviceInstances"`
+	Resources          int `json:"resources"`
+}
+
+// TimelineRow is one state change.
+type TimelineRow struct {
+	At     string `json:"at"`
+	Entity string `json:"entity"`
+	Name   string `json:"name,omitempty"`
+	Kind   string `json:"kind"`
+	System string `json:"system"`
+	State  string `json:"state"`
+	Reason string `json:"reason,omitempty"`
+}
+
+func offset(d time.Duration) string { return tmf.FormatOffset(d) }
+
+// doneAt formats a completion time, or "" while the entity is not final.
+func doneAt(state string, d time.Duration) string {
+	switch state {
+	case lc.Completed, lc.Partial, lc.Failed, lc.Cancelled:
+		return offset(d)
+	}
+	return ""
+}
+
+// Report builds the report of the run so far.
+func (s *System) Report() *Report {
+	r := &Report{Scenario: s.Spec.Name, Seed: s.Spec.Seed, Start: s.Spec.Epoch.Format(time.RFC3339),
+		FinishedAt: offset(s.Engine.Now())}
+	quotes := s.COM.Quotes()
+	if len(quotes) > 0 {
+		q := quotes[0]
+		r.Quote = QuoteReport{ID: q.ID, Customer: q.Customer.ID, State: q.State, Reason: q.Reason, TCV: q.TCV,
+			Monthly: q.Monthly, ListPrice: q.ListPrice, Currency: q.Currency}
+		for _, a := range q.Approvals {
+			row := ApprovalRow{Stage: a.Stage, State: a.State, Reason: a.Reason}
+			if a.State != lc.Pending {
+				row.At = offset(a.At)
+			}
+			r.Quote.Approvals = append(r.Quote.Approvals, row)
+		}
+		r.Billing.Currency = q.Currency
+	}
+	outcome := ""
+	for _, po := range s.COM.Orders() {
+		row := ProductOrderRow{ID: po.ID, State: po.State, CompletedAt: doneAt(po.State, po.CompletionDate)}
+		for _, it := range po.Items {
+			poi := POIRow{ID: it.ID, Site: it.Place.ID, State: it.State, StateReason: it.StateReason}
+			if it.ProductInstance != nil {
+				poi.Product = it.ProductInstance.ID
+			}
+			row.Items = append(row.Items, poi)
+		}
+		r.ProductOrders = append(r.ProductOrders, row)
+		r.Counts.ProductOrderItems += len(po.Items)
+		if outcome == "" || outcome == po.State {
+			outcome = po.State
+		} else {
+			outcome = "mixed"
+		}
+	}
+	r.Outcome = outcome
+	r.Counts.ProductOrders = len(r.ProductOrders)
+	waves := map[string]string{}
+	for _, w := range s.COM.Waves() {
+		waves[w.ExternalID] = w.Name
+	}
+	for _, so := range s.SOM.Orders() {
+		row := ServiceOrderRow{ID: so.ID, Name: so.Description, Wave: waves[so.ExternalID], State: so.State,
+			SubmittedAt: offset(so.OrderDate), CompletedAt: doneAt(so.State, so.CompletionDate), Sites: []string{}}
+		for _, it := range so.Items {
+			if len(row.Sites) == 0 || row.Sites[len(row.Sites)-1] != it.Service.Place.ID {
+				row.Sites = append(row.Sites, it.Service.Place.ID)
+			}
+			row.Items = append(row.Items, SOIRow{ID: it.ID, CFS: it.Service.Specification.ID, Site: it.Service.Place.ID,
+				State: it.State, StateReason: it.StateReason, Service: it.Service.ID, Characteristics: it.Service.Characteristics})
+		}
+		r.ServiceOrders = append(r.ServiceOrders, row)
+		r.Counts.ServiceOrderItems += len(so.Items)
+	}
+	r.Counts.ServiceOrders = len(r.ServiceOrders)
+	for _, ro := range s.ROM.Orders() {
+		row := ResourceOrderRow{ID: ro.ID, Site: ro.Place.ID, State: ro.State, CompletedAt: doneAt(ro.State, ro.CompletionDate)}
+		for _, it := range ro.Items {
+			roi := ROIRow{ID: it.ID, RFS: it.Specification.Name, State: it.State, StateReason: it.StateReason,
+				DependsOn: it.DependsOn, Characteristics: it.Characteristics, CompletedAt: doneAt(it.State, it.CompletionDate)}
+			if it.Resource != nil {
+				roi.Resource = it.Resource.Value
+			}
+			row.Items = append(row.Items, roi)
+		}
+		r.ResourceOrders = append(r.ResourceOrders, row)
+		r.Counts.ResourceOrderItems += len(ro.Items)
+	}
+	r.Counts.ResourceOrders = len(r.ResourceOrders)
+	for _, p := range s.COM.Products.All() {
+		from := offset(p.StartDate)
+		r.ProductInstances = append(r.ProductInstances, ProductRow{ID: p.ID, Site: p.Place.ID, Status: p.Status, Monthly: p.MonthlyPrice, From: from})
+		r.Billing.Sites = append(r.Billing.Sites, BillingRow{Site: p.Place.ID, Monthly: p.MonthlyPrice, From: from})
+		r.Billing.Monthly += p.MonthlyPrice
+	}
+	r.Counts.ProductInstances = len(r.ProductInstances)
+	for _, sv := range s.SOM.Services.All() {
+		row := ServiceRow{ID: sv.ID, Name: sv.Name, Site: sv.Place.ID, State: sv.State, Characteristics: sv.Characteristics}
+		for _, res := range sv.SupportingRes {
+			row.Resources = append(row.Resources, res.ID)
+		}
+		r.ServiceInstances = append(r.ServiceInstances, row)
+	}
+	r.Counts.ServiceInstances = len(r.ServiceInstances)
+	for _, res := range s.ROM.Resources.All() {
+		state := res.State
+		if res.UsageState != "" {
+			state = res.UsageState
+		}
+		r.Resources = append(r.Resources, ResourceRow{ID: res.ID, Type: res.ResourceType, Value: res.Value, Site: res.Place.ID, State: state})
+	}
+	r.Counts.Resources = len(r.Resources)
+	for _, t := range s.timeline {
+		r.Timeline = append(r.Timeline, TimelineRow{At: offset(t.At), Entity: t.Entity, Name: t.Name, Kind: t.Kind,
+			System: t.System, State: t.To, Reason: t.Reason})
+	}
+	return r
+}

@@ -1,0 +1,117 @@
+package scenarios
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ordertwin/ordertwin/core/catalog"
+	"github.com/ordertwin/ordertwin/core/com"
+	"github.com/ordertwin/ordertwin/core/engine"
+	"github.com/ordertwin/ordertwin/core/port"
+	"github.com/ordertwin/ordertwin/core/rom"
+	"github.com/ordertwin/ordertwin/core/som"
+	"github.com/ordertwin/ordertwin/core/store"
+	"github.com/ordertwin/ordertwin/twin"
+)
+
+// System is the core wired to a twin: one engine, COM, SOM and ROM.
+type System struct {
+	Spec    Spec
+	Engine  *engine.Engine
+	COM     *com.COM
+	SOM     *som.SOM
+	ROM     *rom.ROM
+	Twin    *twin.Twin
+	Journal *store.Memory
+	// Timeline keeps only the records a report shows, when Record is set.
+	timeline []store.Record
+}
+
+// Options tune a run.
+type Options struct {
+	Clock engine.Clock
+	// Timeline keeps the timeline for the report (off for scale runs).
+	Timeline bool
+	// Journal keeps every record in memory (the in-memory store); when nil
+	// the run uses a fresh one.
+	Journal *store.Memory
+}
+
+// New wires a system for spec and queues its orders.
+func New(spec Spec, opt Options) (*System, error) {
+	tw, err := twin.New(spec.Network)
+	if err != nil {
+		return nil, err
+	}
+	if opt.Journal == nil {
+		opt.Journal = store.NewMemory()
+	}
+	s := &System{Spec: spec, Twin: tw, Journal: opt.Journal}
+	s.Engine = engine.New(engine.Options{Clock: opt.Clock, Store: opt.Journal, Seed: spec.Seed})
+	s.COM = com.New(com.Config{Catalog: spec.Catalog, Epoch: spec.Epoch})
+	s.SOM = som.New(som.Config{Catalog: spec.Catalog, PlanDelay: tw.Duration("som.plan", "")})
+	s.ROM = rom.New(rom.Config{Specs: ResourceSpecs(spec.Catalog), StartDelay: tw.Duration("rom.start", "")})
+	s.Engine.Handle(engine.COM, s.COM)
+	s.Engine.Handle(engine.SOM, s.SOM)
+	s.Engine.Handle(engine.ROM, s.ROM)
+	s.Engine.Attach(tw, twin.Systems...)
+	if opt.Timeline {
+		s.Engine.Observe(func(r store.Record) {
+			if onTimeline(r) {
+				s.timeline = append(s.timeline, r)
+			}
+		})
+	}
+	for i, p := range spec.Orders {
+		if err := s.COM.Check(p.Quote); err != nil {
+			return nil, fmt.Errorf("order %d: %w", i+1, err)
+		}
+		s.Engine.Inject(0, engine.COM, p.Quote)
+		quoteID := p.Quote.ID
+		if quoteID == "" {
+			quoteID = fmt.Sprintf("QT-%03d", i+1)
+		}
+		s.Engine.Inject(p.At, engine.COM, com.OrderRequest{Order: com.NewOrder(p.OrderID, p.Quote, quoteID)})
+	}
+	return s, nil
+}
+
+// ResourceSpecs derives ROM's resource table from the catalog's RFS.
+func ResourceSpecs(c *catalog.Catalog) map[string]rom.ResourceSpec {
+	specs := map[string]rom.ResourceSpec{}
+	for _, r := range c.RFS {
+		specs[r.Resource.Type] = rom.ResourceSpec{Type: r.Resource.Type, Category: r.Resource.Category,
+			Reserve: port.System(r.Resource.Reserve), Commit: port.System(r.Resource.Commit)}
+	}
+	return specs
+}
+
+// Run runs the system until nothing is left to do.
+func (s *System) Run(ctx context.Context) error { return s.Engine.Run(ctx) }
+
+// Run runs a loaded scenario on the virtual clock and reports on it, with
+// its expectations checked.
+func (sc *Scenario) Run(ctx context.Context, opt Options) (*Report, error) {
+	opt.Timeline = true
+	sys, err := New(sc.Spec, opt)
+	if err != nil {
+		return nil, fmt.Errorf("scenario %s: %w", sc.Path, err)
+	}
+	if err := sys.Run(ctx); err != nil {
+		return nil, fmt.Errorf("scenario %s: %w", sc.Path, err)
+	}
+	r := sys.Report()
+	r.Expectations = sc.Expect.Evaluate(r)
+	return r, nil
+}
+
+// onTimeline tells which records the timeline shows: every change of
+// quotes, approvals, orders, waves and shipments, and of items only the
+// ends (completed, failed, held, cancelled).
+func onTimeline(r store.Record) bool {
+	switch r.Kind {
+	case "productOrderItem", "serviceOrderItem", "resourceOrderItem":
+		return r.Event != "create" && r.To != "inProgress"
+	}
+	return true
+}

@@ -1,0 +1,358 @@
+package twin
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Network is a network file: the twin's requested configuration.
+type Network struct {
+	Name         string         `yaml:"name"`
+	Exchanges    []Exchange     `yaml:"exchanges"`
+	ServingAreas []ServingArea  `yaml:"servingAreas"`
+	OLTs         []OLT          `yaml:"olts"`
+	VLANPools    []VLANPool     `yaml:"vlanPools"`
+	IPPools      []IPPool       `yaml:"ipPools"`
+	QoSTemplates []QoSTemplate  `yaml:"qosTemplates"`
+	Probes       ProbeConfig    `yaml:"probes"`
+	CPE          []CPEStock     `yaml:"cpe"`
+	Addresses    []Address      `yaml:"addresses"`
+	Credit       []CreditAcct   `yaml:"credit"`
+	Durations    map[string]Dur `yaml:"durations"`
+}
+
+// Exchange is a building with a BNG and P2P Ethernet handoff capacity.
+type Exchange struct {
+	ID     string `yaml:"id"`
+	Region string `yaml:"region"`
+	BNG    string `yaml:"bng"`
+	// P2PPorts is the number of P2P handoff ports; P2POccupied lists the
+	// ones in use ("1-4,7").
+	P2PPorts    int    `yaml:"p2pPorts"`
+	P2POccupied string `yaml:"p2pOccupied"`
+}
+
+// ServingArea is the area an OLT group (or, for P2P, an exchange) serves.
+type ServingArea struct {
+	ID       string `yaml:"id"`
+	Exchange string `yaml:"exchange"`
+	VLANPool string `yaml:"vlanPool"`
+	IPPool   string `yaml:"ipPool"`
+}
+
+// OLT is an optical line terminal with line cards.
+type OLT struct {
+	ID        string     `yaml:"id"`
+	Area      string     `yaml:"area"`
+	LineCards []LineCard `yaml:"lineCards"`
+}
+
+// LineCard is one card of an OLT; Occupied lists ports in use ("1-7").
+type LineCard struct {
+	Slot     int    `yaml:"slot"`
+	Ports    int    `yaml:"ports"`
+	Occupied string `yaml:"occupied"`
+}
+
+// VLANPool is a VLAN range; Kind separates enterprise from residential.
+type VLANPool struct {
+	ID       string `yaml:"id"`
+	Kind     string `yaml:"kind"`
+	Range    string `yaml:"range"`    // 2100-2199
+	Occupied string `yaml:"occupied"` // 2100-2107
+}
+
+// IPPool is an IPv4 block cut into subnets of one size.
+type IPPool struct {
+	ID        string   `yaml:"id"`
+	Prefix    string   `yaml:"prefix"` // 10.88.12.0/22
+	Size      int      `yaml:"size"`   // 29
+	Allocated []string `yaml:"allocated"`
+}
+
+// QoSTemplate is a BNG policy template for a speed and tier.
+type QoSTemplate struct {
+	Name      string `yaml:"name"`
+	SpeedMbps int    `yaml:"speedMbps"`
+	Tier      string `yaml:"tier"`
+}
+
+// ProbeConfig names TWAMP probes and sets the baseline measurements they
+// report per region ("*" for any).
+type ProbeConfig struct {
+	Name     string                 `yaml:"name"` // Probe-{customer.code}-{site}
+	Baseline map[string]Measurement `yaml:"baseline"`
+}
+
+// Measurement is what a probe reports.
+type Measurement struct {
+	LatencyMs    float64 `yaml:"latencyMs"`
+	LossPct      float64 `yaml:"lossPct"`
+	Availability float64 `yaml:"availability"`
+}
+
+// CPEStock is routers of one model in a region's warehouse.
+type CPEStock struct {
+	Model   string   `yaml:"model"`
+	Region  string   `yaml:"region"`
+	Serials []string `yaml:"serials"`
+}
+
+// Address is an entry of the address book.
+type Address struct {
+	Address    string `yaml:"address"`
+	Area       string `yaml:"area"`
+	Technology string `yaml:"technology"` // GPON or P2P-Ethernet
+}
+
+// CreditAcct is an account of the credit system.
+type CreditAcct struct {
+	Account  string  `yaml:"account"`
+	Limit    float64 `yaml:"limit"`
+	Exposure float64 `yaml:"exposure"`
+	Standing string  `yaml:"standing"` // good, watch, blocked
+}
+
+// Dur is a duration with optional per-region overrides:
+// "1h" or {default: 1h, BNE: 355h}.
+type Dur struct {
+	Default time.Duration
+	Region  map[string]time.Duration
+}
+
+// UnmarshalYAML reads a scalar or a mapping.
+func (d *Dur) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		v, err := time.ParseDuration(n.Value)
+		if err != nil {
+			return fmt.Errorf("line %d: %w", n.Line, err)
+		}
+		d.Default = v
+		return nil
+	}
+	var m map[string]string
+	if err := n.Decode(&m); err != nil {
+		return err
+	}
+	d.Region = map[string]time.Duration{}
+	for k, s := range m {
+		v, err := time.ParseDuration(s)
+		if err != nil {
+			return fmt.Errorf("line %d: %s: %w", n.Line, k, err)
+		}
+		if k == "default" {
+			d.Default = v
+		} else {
+			d.Region[k] = v
+		}
+	}
+	return nil
+}
+
+// For returns the duration in region.
+func (d Dur) For(region string) time.Duration {
+	if v, ok := d.Region[region]; ok {
+		return v
+	}
+	return d.Default
+}
+
+// DurationKeys are the operations the duration model must cover.
+var DurationKeys = []string{
+	"qualification.qualify", "qualification.revalidate", "credit.check",
+	"workflow.technical", "workflow.commercial", "workflow.customer",
+	"som.plan", "rom.start",
+	"access.reserve", "access.commit.OLTPort", "access.commit.P2PHandoff",
+	"vlan.reserve", "bng.commit.VLAN", "ipam.reserve", "ipam.commit",
+	"bng.reserve", "bng.commit.QoSPolicy", "nms.reserve", "nms.commit",
+	"logistics.reserve", "cpe.stage", "cpe.ship", "cpe.boot", "billing.activate",
+}
+
+// LoadNetwork reads and validates a network file.
+func LoadNetwork(path string) (*Network, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("network: %w", err)
+	}
+	n, err := ParseNetwork(data)
+	if err != nil {
+		return nil, fmt.Errorf("network %s: %w", path, err)
+	}
+	return n, nil
+}
+
+// ParseNetwork reads and validates a network from YAML.
+func ParseNetwork(data []byte) (*Network, error) {
+	var n Network
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&n); err != nil {
+		return nil, err
+	}
+	if err := n.Validate(); err != nil {
+		return nil, err
+	}
+	return &n, nil
+}
+
+// Validate checks references and ranges, naming every fault.
+func (n *Network) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	ids := func(kind string, list []string) map[string]bool {
+		m := map[string]bool{}
+		for _, id := range list {
+			if id == "" {
+				bad("%s without id", kind)
+			} else if m[id] {
+				bad("%s %s declared twice", kind, id)
+			}
+			m[id] = true
+		}
+		return m
+	}
+	exchanges := ids("exchange", mapSlice(n.Exchanges, func(e Exchange) string { return e.ID }))
+	areas := ids("serving area", mapSlice(n.ServingAreas, func(a ServingArea) string { return a.ID }))
+	vlans := ids("VLAN pool", mapSlice(n.VLANPools, func(p VLANPool) string { return p.ID }))
+	ips := ids("IP pool", mapSlice(n.IPPools, func(p IPPool) string { return p.ID }))
+	ids("OLT", mapSlice(n.OLTs, func(o OLT) string { return o.ID }))
+	ids("address", mapSlice(n.Addresses, func(a Address) string { return a.Address }))
+	for _, e := range n.Exchanges {
+		if e.Region == "" {
+			bad("exchange %s: no region", e.ID)
+		}
+		if _, err := parseRanges(e.P2POccupied, 1, e.P2PPorts); err != nil {
+			bad("exchange %s: p2pOccupied: %v", e.ID, err)
+		}
+	}
+	for _, a := range n.ServingAreas {
+		if !exchanges[a.Exchange] {
+			bad("serving area %s: exchange %q is not declared", a.ID, a.Exchange)
+		}
+		if !vlans[a.VLANPool] {
+			bad("serving area %s: VLAN pool %q is not declared", a.ID, a.VLANPool)
+		}
+		if !ips[a.IPPool] {
+			bad("serving area %s: IP pool %q is not declared", a.ID, a.IPPool)
+		}
+	}
+	for _, o := range n.OLTs {
+		if !areas[o.Area] {
+			bad("OLT %s: serving area %q is not declared", o.ID, o.Area)
+		}
+		for _, lc := range o.LineCards {
+			if _, err := parseRanges(lc.Occupied, 1, lc.Ports); err != nil {
+				bad("OLT %s LC%d: occupied: %v", o.ID, lc.Slot, err)
+			}
+		}
+	}
+	for _, p := range n.VLANPools {
+		lo, hi, err := parseRange(p.Range)
+		if err != nil || lo < 1 || hi > 4094 {
+			bad("VLAN pool %s: range %q must be within 1-4094", p.ID, p.Range)
+			continue
+		}
+		if _, err := parseRanges(p.Occupied, lo, hi); err != nil {
+			bad("VLAN pool %s: occupied: %v", p.ID, err)
+		}
+	}
+	for _, p := range n.IPPools {
+		pfx, err := netip.ParsePrefix(p.Prefix)
+		if err != nil || !pfx.Addr().Is4() || p.Size < pfx.Bits() || p.Size > 32 {
+			bad("IP pool %s: prefix %q with size /%d is not a valid IPv4 block", p.ID, p.Prefix, p.Size)
+			continue
+		}
+		for _, a := range p.Allocated {
+			s, err := netip.ParsePrefix(a)
+			if err != nil || s.Bits() != p.Size || !pfx.Contains(s.Addr()) {
+				bad("IP pool %s: allocated %q is not a /%d inside %s", p.ID, a, p.Size, p.Prefix)
+			}
+		}
+	}
+	for _, a := range n.Addresses {
+		if !areas[a.Area] {
+			bad("address %q: serving area %q is not declared", a.Address, a.Area)
+		}
+		if a.Technology != "GPON" && a.Technology != "P2P-Ethernet" {
+			bad("address %q: technology %q is not GPON or P2P-Ethernet", a.Address, a.Technology)
+		}
+	}
+	for _, k := range DurationKeys {
+		if _, ok := n.Durations[k]; !ok {
+			bad("durations: %q is missing", k)
+		}
+	}
+	for k := range n.Durations {
+		if !contains(DurationKeys, k) {
+			bad("durations: unknown operation %q (known: %s)", k, strings.Join(DurationKeys, ", "))
+		}
+	}
+	if n.Probes.Name == "" {
+		bad("probes: name pattern missing")
+	}
+	return errors.Join(errs...)
+}
+
+func mapSlice[T any](list []T, f func(T) string) []string {
+	out := make([]string, len(list))
+	for i, v := range list {
+		out[i] = f(v)
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// parseRange reads "lo-hi" or "n".
+func parseRange(s string) (int, int, error) {
+	a, b, found := strings.Cut(strings.TrimSpace(s), "-")
+	lo, err := strconv.Atoi(strings.TrimSpace(a))
+	if err != nil {
+		return 0, 0, fmt.Errorf("bad number in %q", s)
+	}
+	if !found {
+		return lo, lo, nil
+	}
+	hi, err := strconv.Atoi(strings.TrimSpace(b))
+	if err != nil || hi < lo {
+		return 0, 0, fmt.Errorf("bad range %q", s)
+	}
+	return lo, hi, nil
+}
+
+// parseRanges reads "1-4,7" into the numbers it lists, each within
+// [min, max].
+func parseRanges(s string, min, max int) ([]int, error) {
+	var out []int
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	for _, part := range strings.Split(s, ",") {
+		lo, hi, err := parseRange(part)
+		if err != nil {
+			return nil, err
+		}
+		if lo < min || hi > max {
+			return nil, fmt.Errorf("%q is outside %d-%d", part, min, max)
+		}
+		for i := lo; i <= hi; i++ {
+			out = append(out, i)
+		}
+	}
+	return out, nil
+}

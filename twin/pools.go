@@ -1,0 +1,108 @@
+package twin
+
+import (
+	"fmt"
+	"net/netip"
+)
+
+// slots is a set of numbered things, each free or in use, handed out lowest
+// first.
+type slots struct {
+	used []bool
+	next int // no free slot below next
+}
+
+func (s *slots) take() (int, bool) {
+	for i := s.next; i < len(s.used); i++ {
+		if !s.used[i] {
+			s.used[i] = true
+			s.next = i + 1
+			return i, true
+		}
+	}
+	s.next = len(s.used)
+	return 0, false
+}
+
+func (s *slots) give(i int) {
+	s.used[i] = false
+	s.next = min(s.next, i)
+}
+
+// numberPool is a VLAN pool.
+type numberPool struct {
+	id, kind string
+	lo       int
+	slots
+}
+
+func newNumberPool(p VLANPool) (*numberPool, error) {
+	lo, hi, err := parseRange(p.Range)
+	if err != nil {
+		return nil, fmt.Errorf("VLAN pool %s: %w", p.ID, err)
+	}
+	n := &numberPool{id: p.ID, kind: p.Kind, lo: lo, slots: slots{used: make([]bool, hi-lo+1)}}
+	used, _ := parseRanges(p.Occupied, lo, hi)
+	for _, v := range used {
+		n.used[v-lo] = true
+	}
+	return n, nil
+}
+
+// subnetPool is an IPv4 block cut into equal subnets.
+type subnetPool struct {
+	id   string
+	base uint32
+	size int // prefix length of the subnets
+	slots
+}
+
+func newSubnetPool(p IPPool) (*subnetPool, error) {
+	pfx, err := netip.ParsePrefix(p.Prefix)
+	if err != nil {
+		return nil, fmt.Errorf("IP pool %s: %w", p.ID, err)
+	}
+	pfx = pfx.Masked()
+	n := 1 << (p.Size - pfx.Bits())
+	s := &subnetPool{id: p.ID, base: addr4(pfx.Addr()), size: p.Size, slots: slots{used: make([]bool, n)}}
+	for _, a := range p.Allocated {
+		sub, err := netip.ParsePrefix(a)
+		if err != nil {
+			return nil, fmt.Errorf("IP pool %s: %w", p.ID, err)
+		}
+		s.used[(addr4(sub.Addr())-s.base)>>(32-p.Size)] = true
+	}
+	return s, nil
+}
+
+func (s *subnetPool) prefix(i int) string {
+	a := s.base + uint32(i)<<(32-s.size)
+	return netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(a >> 24), byte(a >> 16), byte(a >> 8), byte(a)}), s.size).String()
+}
+
+func addr4(a netip.Addr) uint32 {
+	b := a.As4()
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+}
+
+// serialPool is CPE stock: serial numbers, each in stock or taken.
+type serialPool struct {
+	serials []string
+	used    []bool
+	next    int
+}
+
+func (s *serialPool) take() (string, int, bool) {
+	sl := slots{used: s.used, next: s.next}
+	i, ok := sl.take()
+	s.next = sl.next
+	if !ok {
+		return "", 0, false
+	}
+	return s.serials[i], i, true
+}
+
+func (s *serialPool) give(i int) {
+	s.used[i] = false
+	s.next = min(s.next, i)
+}

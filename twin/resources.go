@@ -1,0 +1,224 @@
+package twin
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/port"
+	"github.com/ordertwin/ordertwin/core/tmf"
+)
+
+func exhausted(msg string) *port.Error {
+	return &port.Error{Class: port.Exhausted, Code: "capacityExhausted", Message: msg}
+}
+
+// reserve picks and holds one resource for req.
+func (t *Twin) reserve(req *port.Request) (*tmf.Resource, *port.Error) {
+	a, ar, err := t.lookup(req.Place)
+	if err != nil {
+		return nil, err
+	}
+	r := &tmf.Resource{ResourceType: req.ResourceType, State: "reserved", Place: req.Place}
+	var free func()
+	switch req.ResourceType {
+	case "OLTPort", "P2PHandoff":
+		c, why := capacityOf(a, ar)
+		held := t.holds[req.Place.Address] == c
+		if !held && c.available() <= 0 {
+			return nil, exhausted("resource exhaustion — " + why)
+		}
+		if req.ResourceType == "OLTPort" {
+			free, err = t.takeOLTPort(ar, r)
+		} else {
+			free, err = t.takeHandoff(ar.exchange, r)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if held {
+			c.held--
+			delete(t.holds, req.Place.Address)
+		}
+		c.free--
+		inner := free
+		free = func() { inner(); c.free++ }
+	case "VLAN":
+		p := t.vlans[ar.cfg.VLANPool]
+		i, ok := p.take()
+		if !ok {
+			return nil, exhausted(fmt.Sprintf("VLAN pool %s is exhausted", p.id))
+		}
+		r.ID = fmt.Sprintf("%s-VLAN-%d", p.id, p.lo+i)
+		r.Value = fmt.Sprintf("VLAN %d", p.lo+i)
+		r.Characteristics = tmf.Characteristics{{Name: "pool", Value: p.id}, {Name: "vlanId", Value: strconv.Itoa(p.lo + i)}}
+		free = func() { p.give(i) }
+	case "IPv4Subnet":
+		p := t.ips[ar.cfg.IPPool]
+		i, ok := p.take()
+		if !ok {
+			return nil, exhausted(fmt.Sprintf("IP pool %s is exhausted", p.id))
+		}
+		r.Value = p.prefix(i)
+		r.ID = p.id + "-" + r.Value
+		r.Characteristics = tmf.Characteristics{{Name: "pool", Value: p.id}}
+		free = func() { p.give(i) }
+	case "QoSPolicy":
+		name, err := t.qosTemplate(req.Characteristics)
+		if err != nil {
+			return nil, err
+		}
+		r.ID = name + "-" + req.Item
+		r.Value = name
+		r.Characteristics = tmf.Characteristics{{Name: "bng", Value: ar.exchange.cfg.BNG}, {Name: "cir", Value: "true"}}
+		free = func() {}
+	case "TWAMPProbe":
+		r.Value = strings.NewReplacer("{customer.code}", customerCode(req.Customer), "{site}", req.Site).Replace(t.net.Probes.Name)
+		r.ID = r.Value
+		free = func() {}
+	case "CPE":
+		model := req.Characteristics.Get("model")
+		region := ar.exchange.cfg.Region
+		p := t.stock[model+"@"+region]
+		if p == nil {
+			return nil, exhausted(fmt.Sprintf("no %s in stock in %s", model, region))
+		}
+		serial, i, ok := p.take()
+		if !ok {
+			return nil, exhausted(fmt.Sprintf("no %s left in stock in %s", model, region))
+		}
+		r.ID = serial
+		r.Value = fmt.Sprintf("%s S/N: %s", model, serial)
+		r.Characteristics = tmf.Characteristics{{Name: "model", Value: model}, {Name: "serialNumber", Value: serial}}
+		free = func() { p.give(i) }
+	default:
+		return nil, &port.Error{Class: port.Invalid, Code: "unknownResourceType", Message: fmt.Sprintf("%s cannot reserve a %q", req.System, req.ResourceType)}
+	}
+	t.resources[r.ID] = free
+	return r, nil
+}
+
+func (t *Twin) takeOLTPort(ar *area, r *tmf.Resource) (func(), *port.Error) {
+	for _, o := range ar.olts {
+		for ci := range o.cards {
+			c := &o.cards[ci]
+			for p, used := range c.used {
+				if used {
+					continue
+				}
+				c.used[p] = true
+				r.ID = fmt.Sprintf("%s-LC%d-P%d", o.id, c.slot, p+1)
+				r.Value = fmt.Sprintf("%s LC%d Port %d", o.id, c.slot, p+1)
+				r.Characteristics = tmf.Characteristics{{Name: "olt", Value: o.id},
+					{Name: "lineCard", Value: strconv.Itoa(c.slot)}, {Name: "port", Value: strconv.Itoa(p + 1)}}
+				return func() { c.used[p] = false }, nil
+			}
+		}
+	}
+	return nil, exhausted("resource exhaustion — no OLT capacity at serving exchange")
+}
+
+func (t *Twin) takeHandoff(x *exchange, r *tmf.Resource) (func(), *port.Error) {
+	for p, used := range x.p2p {
+		if !used {
+			x.p2p[p] = true
+			r.ID = fmt.Sprintf("%s-P2P-%d", x.cfg.ID, p+1)
+			r.Value = fmt.Sprintf("%s P2P Port %d", x.cfg.ID, p+1)
+			r.Characteristics = tmf.Characteristics{{Name: "exchange", Value: x.cfg.ID}, {Name: "port", Value: strconv.Itoa(p + 1)}}
+			return func() { x.p2p[p] = false }, nil
+		}
+	}
+	return nil, exhausted("resource exhaustion — no P2P handoff capacity at exchange")
+}
+
+// qosTemplate picks the BNG template for the speed ("500M-sym") and tier.
+func (t *Twin) qosTemplate(cs tmf.Characteristics) (string, *port.Error) {
+	speed, tier := speedMbps(cs.Get("speed")), cs.Get("slaTier")
+	for _, q := range t.net.QoSTemplates {
+		if q.SpeedMbps == speed && q.Tier == tier {
+			return q.Name, nil
+		}
+	}
+	return "", &port.Error{Class: port.Hard, Code: "noQoSTemplate", Message: fmt.Sprintf("no QoS template for %d Mbps %s", speed, tier)}
+}
+
+// speedMbps reads "500M-sym" or "1G-sym".
+func speedMbps(s string) int {
+	s, _, _ = strings.Cut(s, "-")
+	mult := 1
+	switch {
+	case strings.HasSuffix(s, "G"):
+		mult, s = 1000, strings.TrimSuffix(s, "G")
+	case strings.HasSuffix(s, "M"):
+		s = strings.TrimSuffix(s, "M")
+	}
+	n, _ := strconv.Atoi(s)
+	return n * mult
+}
+
+// customerCode turns CUST-ENT-1102 into ENT-1102.
+func customerCode(id string) string { return strings.TrimPrefix(id, "CUST-") }
+
+// commit activates a reserved resource. CPE go through staging, shipping
+// and ZTP boot, with milestones; a TWAMP probe goes active only once the
+// site's CE router is up, since TWAMP needs the router to answer.
+func (t *Twin) commit(now time.Duration, req *port.Request, res *port.Result, reply port.Replier) (time.Duration, *port.Error) {
+	if req.Resource == nil {
+		return 0, &port.Error{Class: port.Invalid, Code: "noResource", Message: "commit without a reserved resource"}
+	}
+	r := *req.Resource
+	r.State = "available"
+	res.Resource = &r
+	addr := req.Place.Address
+	switch req.Resource.ResourceType {
+	case "CPE":
+		stage := t.duration("cpe.stage", req.Place)
+		ship := stage + t.duration("cpe.ship", req.Place)
+		up := ship + t.duration("cpe.boot", req.Place)
+		reply.Reply(now, progress(*res, "staged"))
+		reply.Reply(now+stage, progress(*res, "inTransit"))
+		reply.Reply(now+ship, progress(*res, "delivered"))
+		res.Milestone = "installed"
+		t.routerUp[addr] = now + up
+		for _, p := range t.probes[addr] {
+			p.reply.Reply(max(p.ready, now+up), p.res)
+		}
+		delete(t.probes, addr)
+		return up, nil
+	case "TWAMPProbe":
+		ready := now + t.duration("nms.commit", req.Place)
+		r.Characteristics = append(r.Characteristics[:len(r.Characteristics):len(r.Characteristics)], t.measure(req.Place)...)
+		if up, ok := t.routerUp[addr]; ok {
+			return max(ready, up) - now, nil
+		}
+		res.Final = false
+		final := *res
+		final.Final = true
+		t.done[req.Key] = final
+		t.probes[addr] = append(t.probes[addr], pendingProbe{res: final, ready: ready, reply: reply})
+		return 0, nil
+	}
+	key := string(req.System) + ".commit"
+	if req.System != port.IPAM && req.System != port.NMS {
+		key += "." + req.Resource.ResourceType
+	}
+	return t.duration(key, req.Place), nil
+}
+
+func progress(res port.Result, milestone string) port.Result {
+	res.Final = false
+	res.Milestone = milestone
+	return res
+}
+
+// measure is the baseline a probe reports in the region of place.
+func (t *Twin) measure(place tmf.Place) tmf.Characteristics {
+	m, ok := t.net.Probes.Baseline[t.region(place)]
+	if !ok {
+		m = t.net.Probes.Baseline["*"]
+	}
+	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+	return tmf.Characteristics{{Name: "measuredLatencyMs", Value: f(m.LatencyMs)},
+		{Name: "measuredLossPct", Value: f(m.LossPct)}, {Name: "measuredAvailability", Value: f(m.Availability)}}
+}

@@ -1,0 +1,286 @@
+package twin
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/port"
+	"github.com/ordertwin/ordertwin/core/tmf"
+)
+
+// Systems lists every system the twin implements.
+var Systems = []port.System{port.Qualification, port.Credit, port.Workflow, port.Access, port.VLAN,
+	port.BNG, port.IPAM, port.ZTP, port.Logistics, port.NMS, port.Billing}
+
+// Twin is the runtime state of a Network. It is driven from the engine's
+// goroutine only.
+type Twin struct {
+	net       *Network
+	areas     map[string]*area
+	exchanges map[string]*exchange
+	addresses map[string]*Address
+	vlans     map[string]*numberPool
+	ips       map[string]*subnetPool
+	stock     map[string]*serialPool // model@region
+	credit    map[string]*CreditAcct
+	// holds maps an address to the capacity it holds since revalidation.
+	holds map[string]*capacity
+	// done remembers the final answer of every call by idempotency key.
+	done map[string]port.Result
+	// resources maps a resource id to how to give it back.
+	resources map[string]func()
+	routerUp  map[string]time.Duration
+	probes    map[string][]pendingProbe
+	tokens    int
+	// Billing is what billing activated, in order.
+	Billing []BillingRecord
+}
+
+// BillingRecord is one activation of billing.
+type BillingRecord struct {
+	Item    string
+	Site    string
+	Monthly float64
+	From    time.Duration
+}
+
+type pendingProbe struct {
+	res   port.Result
+	ready time.Duration
+	reply port.Replier
+}
+
+// area is a serving area at run time.
+type area struct {
+	cfg      ServingArea
+	exchange *exchange
+	olts     []*olt
+	capacity capacity
+}
+
+type exchange struct {
+	cfg      Exchange
+	p2p      []bool // true = in use; index 0 is port 1
+	capacity capacity
+}
+
+// capacity counts free ports and those held for orders since revalidation.
+type capacity struct {
+	free, held int
+}
+
+func (c *capacity) available() int { return c.free - c.held }
+
+type olt struct {
+	id    string
+	cards []card
+}
+
+type card struct {
+	slot int
+	used []bool
+}
+
+// New builds a twin from a validated network.
+func New(n *Network) (*Twin, error) {
+	t := &Twin{net: n, areas: map[string]*area{}, exchanges: map[string]*exchange{},
+		addresses: map[string]*Address{}, vlans: map[string]*numberPool{}, ips: map[string]*subnetPool{},
+		stock: map[string]*serialPool{}, credit: map[string]*CreditAcct{}, holds: map[string]*capacity{},
+		done: map[string]port.Result{}, resources: map[string]func(){}, routerUp: map[string]time.Duration{},
+		probes: map[string][]pendingProbe{}}
+	for _, e := range n.Exchanges {
+		x := &exchange{cfg: e, p2p: make([]bool, e.P2PPorts)}
+		used, _ := parseRanges(e.P2POccupied, 1, e.P2PPorts)
+		for _, p := range used {
+			x.p2p[p-1] = true
+		}
+		x.capacity.free = e.P2PPorts - len(used)
+		t.exchanges[e.ID] = x
+	}
+	for _, a := range n.ServingAreas {
+		t.areas[a.ID] = &area{cfg: a, exchange: t.exchanges[a.Exchange]}
+	}
+	for _, o := range n.OLTs {
+		rt := &olt{id: o.ID}
+		a := t.areas[o.Area]
+		for _, lc := range o.LineCards {
+			c := card{slot: lc.Slot, used: make([]bool, lc.Ports)}
+			used, _ := parseRanges(lc.Occupied, 1, lc.Ports)
+			for _, p := range used {
+				c.used[p-1] = true
+			}
+			a.capacity.free += lc.Ports - len(used)
+			rt.cards = append(rt.cards, c)
+		}
+		a.olts = append(a.olts, rt)
+	}
+	for _, p := range n.VLANPools {
+		pool, err := newNumberPool(p)
+		if err != nil {
+			return nil, err
+		}
+		t.vlans[p.ID] = pool
+	}
+	for _, p := range n.IPPools {
+		pool, err := newSubnetPool(p)
+		if err != nil {
+			return nil, err
+		}
+		t.ips[p.ID] = pool
+	}
+	for _, s := range n.CPE {
+		k := s.Model + "@" + s.Region
+		sp := t.stock[k]
+		if sp == nil {
+			sp = &serialPool{}
+			t.stock[k] = sp
+		}
+		sp.serials = append(sp.serials, s.Serials...)
+		sp.used = append(sp.used, make([]bool, len(s.Serials))...)
+	}
+	for i := range n.Addresses {
+		t.addresses[n.Addresses[i].Address] = &n.Addresses[i]
+	}
+	for i := range n.Credit {
+		c := n.Credit[i]
+		t.credit[c.Account] = &c
+	}
+	return t, nil
+}
+
+// duration is the model's duration of op in the region of place.
+func (t *Twin) duration(key string, place tmf.Place) time.Duration {
+	return t.net.Durations[key].For(t.region(place))
+}
+
+// Duration is the model's duration of an orchestration step (som.plan,
+// rom.start) in a region.
+func (t *Twin) Duration(key, region string) time.Duration { return t.net.Durations[key].For(region) }
+
+func (t *Twin) region(place tmf.Place) string {
+	if a, ok := t.addresses[place.Address]; ok {
+		return t.areas[a.Area].exchange.cfg.Region
+	}
+	return ""
+}
+
+// Call implements port.Adapter.
+func (t *Twin) Call(now time.Duration, req *port.Request, reply port.Replier) {
+	if res, seen := t.done[req.Key]; seen && req.Key != "" {
+		reply.Reply(now, res)
+		return
+	}
+	res := port.Result{Key: req.Key, System: req.System, Op: req.Op, Item: req.Item, Final: true}
+	after, err := t.call(now, req, &res, reply)
+	if err != nil {
+		res.Err = err
+	}
+	if res.Final {
+		if req.Key != "" {
+			t.done[req.Key] = res
+		}
+		reply.Reply(now+after, res)
+	}
+}
+
+// call does the work of one request. It fills res and returns how long the
+// work takes. It sets res.Final = false when it answers later by itself.
+func (t *Twin) call(now time.Duration, req *port.Request, res *port.Result, reply port.Replier) (time.Duration, *port.Error) {
+	switch req.System {
+	case port.Qualification:
+		return t.qualify(now, req, res)
+	case port.Credit:
+		return t.checkCredit(req, res)
+	case port.Workflow:
+		res.Approved = true
+		return t.duration("workflow."+req.Stage, req.Place), nil
+	case port.Billing:
+		t.Billing = append(t.Billing, BillingRecord{Item: req.Item, Site: req.Site, Monthly: req.Amount, From: now})
+		return t.duration("billing.activate", req.Place), nil
+	}
+	switch req.Op {
+	case port.Reserve:
+		r, err := t.reserve(req)
+		if err != nil {
+			return 0, err
+		}
+		res.Resource = r
+		return t.duration(string(req.System)+".reserve", req.Place), nil
+	case port.Commit:
+		return t.commit(now, req, res, reply)
+	case port.Release:
+		if req.Resource != nil {
+			if free, ok := t.resources[req.Resource.ID]; ok {
+				free()
+				delete(t.resources, req.Resource.ID)
+			}
+		}
+		return 0, nil
+	}
+	return 0, &port.Error{Class: port.Invalid, Code: "unsupported", Message: fmt.Sprintf("%s does not support %s", req.System, req.Op)}
+}
+
+func (t *Twin) lookup(place tmf.Place) (*Address, *area, *port.Error) {
+	a, ok := t.addresses[place.Address]
+	if !ok {
+		return nil, nil, &port.Error{Class: port.Invalid, Code: "unknownAddress",
+			Message: fmt.Sprintf("address %q is not in the address book", place.Address)}
+	}
+	return a, t.areas[a.Area], nil
+}
+
+// capacityOf is the capacity that serves an address: the serving area's
+// OLT ports for GPON, the exchange's handoffs for P2P Ethernet.
+func capacityOf(a *Address, ar *area) (*capacity, string) {
+	if a.Technology == "GPON" {
+		return &ar.capacity, "no OLT capacity at serving exchange"
+	}
+	return &ar.exchange.capacity, "no P2P handoff capacity at exchange"
+}
+
+func (t *Twin) qualify(now time.Duration, req *port.Request, res *port.Result) (time.Duration, *port.Error) {
+	a, ar, err := t.lookup(req.Place)
+	if err != nil {
+		return 0, err
+	}
+	c, why := capacityOf(a, ar)
+	_, holding := t.holds[req.Place.Address]
+	if req.Op == port.Revalidate && !holding {
+		if c.available() <= 0 {
+			return t.duration("qualification.revalidate", req.Place), &port.Error{Class: port.Exhausted, Code: "capacityExhausted",
+				Message: "resource exhaustion — " + why}
+		}
+		c.held++
+		t.holds[req.Place.Address] = c
+	}
+	t.tokens++
+	res.Qualification = &port.QualificationResult{
+		Technology: a.Technology, Area: ar.cfg.ID, Exchange: ar.exchange.cfg.ID,
+		Region: ar.exchange.cfg.Region, IPPool: ar.cfg.IPPool, FreeCapacity: c.available(),
+		Token: fmt.Sprintf("FQ-%s-%06d", ar.cfg.ID, t.tokens), Expires: now + 30*24*time.Hour,
+	}
+	res.Approved = c.available() > 0 || holding
+	if req.Op == port.Revalidate {
+		return t.duration("qualification.revalidate", req.Place), nil
+	}
+	return t.duration("qualification.qualify", req.Place), nil
+}
+
+func (t *Twin) checkCredit(req *port.Request, res *port.Result) (time.Duration, *port.Error) {
+	acct, ok := t.credit[req.Account]
+	if !ok {
+		return 0, &port.Error{Class: port.Invalid, Code: "unknownAccount", Message: fmt.Sprintf("account %q is not known to the credit system", req.Account)}
+	}
+	d := t.duration("credit.check", req.Place)
+	switch {
+	case acct.Standing != "good":
+		res.Reason = fmt.Sprintf("account %s is in %s standing", acct.Account, acct.Standing)
+	case acct.Exposure+req.Amount > acct.Limit:
+		res.Reason = fmt.Sprintf("order value %.0f exceeds the remaining limit %.0f", req.Amount, acct.Limit-acct.Exposure)
+	default:
+		res.Approved = true
+		acct.Exposure += req.Amount
+		res.Reason = fmt.Sprintf("within limit %.0f", acct.Limit)
+	}
+	return d, nil
+}
