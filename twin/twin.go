@@ -18,7 +18,7 @@ type Twin struct {
 	net       *Network
 	areas     map[string]*area
 	exchanges map[string]*exchange
-	addresses map[string]*Address
+	addresses map[string]*address
 	vlans     map[string]*numberPool
 	ips       map[string]*subnetPool
 	stock     map[string]*serialPool // model@region
@@ -84,7 +84,7 @@ type card struct {
 // New builds a twin from a validated network.
 func New(n *Network) (*Twin, error) {
 	t := &Twin{net: n, areas: map[string]*area{}, exchanges: map[string]*exchange{},
-		addresses: map[string]*Address{}, vlans: map[string]*numberPool{}, ips: map[string]*subnetPool{},
+		addresses: map[string]*address{}, vlans: map[string]*numberPool{}, ips: map[string]*subnetPool{},
 		stock: map[string]*serialPool{}, credit: map[string]*CreditAcct{}, holds: map[string]*capacity{},
 		done: map[string]port.Result{}, resources: map[string]func(){}, routerUp: map[string]time.Duration{},
 		probes: map[string][]pendingProbe{}}
@@ -139,7 +139,9 @@ func New(n *Network) (*Twin, error) {
 		sp.used = append(sp.used, make([]bool, len(s.Serials))...)
 	}
 	for i := range n.Addresses {
-		t.addresses[n.Addresses[i].Address] = &n.Addresses[i]
+		a := &n.Addresses[i]
+		ar := t.areas[a.Area]
+		t.addresses[a.Address] = &address{Address: a, area: ar, region: ar.exchange.cfg.Region}
 	}
 	for i := range n.Credit {
 		c := n.Credit[i]
@@ -158,8 +160,11 @@ func (t *Twin) duration(key string, place tmf.Place) time.Duration {
 func (t *Twin) Duration(key, region string) time.Duration { return t.net.Durations[key].For(region) }
 
 func (t *Twin) region(place tmf.Place) string {
+	if place.Address == "" {
+		return ""
+	}
 	if a, ok := t.addresses[place.Address]; ok {
-		return t.areas[a.Area].exchange.cfg.Region
+		return a.region
 	}
 	return ""
 }
@@ -220,13 +225,20 @@ func (t *Twin) call(now time.Duration, req *port.Request, res *port.Result, repl
 	return 0, &port.Error{Class: port.Invalid, Code: "unsupported", Message: fmt.Sprintf("%s does not support %s", req.System, req.Op)}
 }
 
+// address is an address book entry resolved to its serving area.
+type address struct {
+	*Address
+	area   *area
+	region string
+}
+
 func (t *Twin) lookup(place tmf.Place) (*Address, *area, *port.Error) {
 	a, ok := t.addresses[place.Address]
 	if !ok {
 		return nil, nil, &port.Error{Class: port.Invalid, Code: "unknownAddress",
 			Message: fmt.Sprintf("address %q is not in the address book", place.Address)}
 	}
-	return a, t.areas[a.Area], nil
+	return a.Address, a.area, nil
 }
 
 // capacityOf is the capacity that serves an address: the serving area's

@@ -1,26 +1,99 @@
+// Command ordertwin runs the order-management core against the network
+// twin. See `ordertwin help`.
 package main
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"os"
-
-	"github.com/ordertwin/ordertwin/scenarios"
+	"os/signal"
 )
 
+// usage is the top-level help.
+const usage = `ordertwin — COM, SOM and ROM on TM Forum Open APIs, against a network twin.
+
+Usage:
+  ordertwin run FILE [--format text|json] [--clock virtual|wall] [--scale N] [--seed N]
+      Run a scenario file and print its timeline, entity map and expectations
+      (text), or the JSON report. Exits 1 when an expectation fails, 2 on bad input.
+  ordertwin check FILE
+      Load and check a scenario file, its catalog and network, without running it.
+  ordertwin lifecycle [NAME]
+      Print the Mermaid state diagram of a lifecycle; without NAME, list them.
+  ordertwin bench [--orders N,...]
+      Run the scale workload (five-site orders through the whole stack in virtual
+      time, in-memory store) and print resource order items per second and memory.
+  ordertwin help
+      This text.
+
+Scenario, catalog and network file formats: scenarios/README.md.
+`
+
+// exitError carries an exit status.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+
 func main() {
-	sc, err := scenarios.Load(os.Args[1])
-	if err != nil {
-		fmt.Println(err)
-		os.Exit(2)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	err := dispatch(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	if err == nil {
+		return
 	}
-	r, err := sc.Run(context.Background(), scenarios.Options{})
-	if err != nil {
-		fmt.Println(err)
-		os.Exit(1)
+	code := 2
+	var ee *exitError
+	if errors.As(err, &ee) {
+		code = ee.code
 	}
-	e := json.NewEncoder(os.Stdout)
-	e.SetIndent("", "  ")
-	e.Encode(r)
+	if err.Error() != "" {
+		fmt.Fprintln(os.Stderr, "ordertwin:", err)
+	}
+	os.Exit(code)
+}
+
+func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return &exitError{2, errors.New("")}
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "run":
+		return runCmd(ctx, rest, stdout)
+	case "check":
+		return checkCmd(rest, stdout)
+	case "lifecycle":
+		return lifecycleCmd(rest, stdout)
+	case "bench":
+		return benchCmd(rest, stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q (commands: run, check, lifecycle, bench, help)", cmd)
+}
+
+// parse parses flags that may come before or after the positional
+// arguments, and returns the positional ones.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	fs.SetOutput(io.Discard)
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, fmt.Errorf("%s: %w", fs.Name(), err)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
 }

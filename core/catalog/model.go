@@ -14,7 +14,7 @@ type Catalog struct {
 	Tiers     map[string]*SLATier
 	CFS       map[string]*CFS
 	RFS       map[string]*RFS
-	plans map[string]*Plan
+	plans     map[string]*Plan
 }
 
 // Offering is a product offering (PO-EFCG-01).

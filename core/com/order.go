@@ -5,6 +5,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/catalog"
 	"github.com/ordertwin/ordertwin/core/engine"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
 	"github.com/ordertwin/ordertwin/core/port"
@@ -21,8 +22,10 @@ type OrderRequest struct {
 type order struct {
 	po    tmf.ProductOrder
 	quote *quote
-	// sites[i] is the quote site index of po.Items[i].
+	// sites[i] is the quote site index of po.Items[i]; vars[i] its catalog
+	// variables, set at decomposition.
 	sites   []int
+	vars    []catalog.Vars
 	soiLeft []int // per item: service order items not yet completed
 	waves   []*wave
 	waiting int
@@ -37,7 +40,9 @@ type soiRef struct {
 }
 
 // place is the TMF place of a quote site.
-func place(s Site) tmf.Place { return tmf.Place{ID: s.Code, Name: s.Name, Role: "installationAddress", Address: s.Address} }
+func place(s Site) tmf.Place {
+	return tmf.Place{ID: s.Code, Name: s.Name, Role: "installationAddress", Address: s.Address}
+}
 
 // NewOrder builds the TMF622 order a CPQ places for an accepted quote: one
 // item per site, each with its address, SLA and price.

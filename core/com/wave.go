@@ -36,6 +36,7 @@ func (c *COM) plan(o *order, out *engine.Out) {
 	q := o.quote
 	cfs := c.cfg.Catalog.CFSFor(q.offering, q.tier)
 	o.soiLeft = make([]int, len(o.po.Items))
+	o.vars = make([]catalog.Vars, len(o.po.Items))
 	for _, wp := range q.req.Waves {
 		w := &wave{order: o, id: o.po.ID + "/" + wp.Name, name: wp.Name, soName: wp.ServiceOrder, target: wp.Target,
 			state: lc.Initial(lc.Wave)}
@@ -57,7 +58,7 @@ func (c *COM) plan(o *order, out *engine.Out) {
 		}
 		o.waves = append(o.waves, w)
 		c.waveBy[w.so.ExternalID] = w
-		out.Created(lc.Wave, w.id, w.soName, w.state, "COM")
+		out.Created(lc.Wave, w.id, "", w.state, "COM")
 	}
 }
 
@@ -65,6 +66,7 @@ func (c *COM) plan(o *order, out *engine.Out) {
 func (c *COM) decompose(o *order, i int, w *wave, cfs []*catalog.CFS, out *engine.Out) error {
 	it := &o.po.Items[i]
 	vars := o.quote.vars(o.sites[i])
+	o.vars[i] = vars
 	for _, s := range cfs {
 		chars, err := s.Characteristics.Apply(vars)
 		if err != nil {
@@ -96,7 +98,7 @@ func (c *COM) releaseNext(o *order, out *engine.Out) {
 		if k > 0 {
 			reason = "gate passed: " + o.waves[k-1].soName + " completed, SLA validated"
 		}
-		if !out.Fire(c.machines, lc.Wave, w.id, w.soName, &w.state, lc.Release, reason, "COM → SOM") {
+		if !out.Fire(c.machines, lc.Wave, w.id, "", &w.state, lc.Release, reason, "COM → SOM") {
 			return
 		}
 		w.submittedAt = out.Now()
@@ -127,19 +129,19 @@ func (c *COM) waveProgress(w *wave, soState string, out *engine.Out) {
 	o := w.order
 	switch soState {
 	case lc.InProgress:
-		out.Fire(c.machines, lc.Wave, w.id, w.soName, &w.state, lc.Start, "", "COM")
+		out.Fire(c.machines, lc.Wave, w.id, "", &w.state, lc.Start, "", "COM")
 	case lc.Completed:
 		if w.slaBreach != "" {
-			out.Fire(c.machines, lc.Wave, w.id, w.soName, &w.state, lc.Hold, "SLA validation failed: "+w.slaBreach, "COM")
+			out.Fire(c.machines, lc.Wave, w.id, "", &w.state, lc.Hold, "SLA validation failed: "+w.slaBreach, "COM")
 			return
 		}
 		w.completedAt = out.Now()
-		out.Fire(c.machines, lc.Wave, w.id, w.soName, &w.state, lc.Complete, "SLA validated", "COM")
+		out.Fire(c.machines, lc.Wave, w.id, "", &w.state, lc.Complete, "SLA validated", "COM")
 		c.releaseNext(o, out)
 	case lc.Partial:
-		out.Fire(c.machines, lc.Wave, w.id, w.soName, &w.state, lc.PartComplete, "", "COM")
+		out.Fire(c.machines, lc.Wave, w.id, "", &w.state, lc.PartComplete, "", "COM")
 	case lc.Failed:
-		out.Fire(c.machines, lc.Wave, w.id, w.soName, &w.state, lc.Fail, "", "COM")
+		out.Fire(c.machines, lc.Wave, w.id, "", &w.state, lc.Fail, "", "COM")
 	}
 }
 
@@ -199,7 +201,7 @@ func slaBreach(t *catalog.SLATier, cs tmf.Characteristics) string {
 func (c *COM) activate(now time.Duration, o *order, i int, out *engine.Out) {
 	it := &o.po.Items[i]
 	q := o.quote
-	id, err := catalog.Expand(q.offering.InstanceID, q.vars(o.sites[i]))
+	id, err := catalog.Expand(q.offering.InstanceID, o.vars[i])
 	if err != nil {
 		out.Error(fmt.Errorf("COM: product instance id of %s: %w", it.ID, err))
 		return

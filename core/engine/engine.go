@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"container/heap"
 	"context"
 	"fmt"
 	"hash/fnv"
@@ -59,8 +58,12 @@ type Observer func(store.Record)
 
 // Engine drives the handlers.
 type Engine struct {
-	clock     Clock
-	queue     inputQueue
+	clock Clock
+	queue inputQueue
+	// due holds inputs for the current instant, in arrival order: they
+	// come after every queued input of the same instant, since those were
+	// created earlier (smaller sequence numbers).
+	due       fifo
 	seq       uint64
 	now       time.Duration
 	handlers  [addresses]Handler
@@ -69,6 +72,7 @@ type Engine struct {
 	observers []Observer
 	seed      uint64
 	batch     int
+	running   bool
 	out       Out
 	processed uint64
 }
@@ -135,17 +139,35 @@ func (e *Engine) Inject(at time.Duration, to Address, msg any) {
 		at = e.now
 	}
 	e.seq++
-	heap.Push(&e.queue, Input{At: at, To: to, Msg: msg, seq: e.seq})
+	in := Input{At: at, To: to, Msg: msg, seq: e.seq}
+	if at == e.now && e.running {
+		e.due.push(in)
+		return
+	}
+	e.queue.push(in)
+}
+
+// next removes the next input due at instant at, if any.
+func (e *Engine) next(at time.Duration) (Input, bool) {
+	if len(e.queue) > 0 && e.queue[0].At == at {
+		return e.queue.pop(), true
+	}
+	return e.due.pop()
 }
 
 // Run handles inputs until none is left or ctx is done.
 func (e *Engine) Run(ctx context.Context) error {
-	for e.queue.Len() > 0 {
+	e.running = true
+	defer func() { e.running = false }()
+	for e.due.len() > 0 || len(e.queue) > 0 {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := e.clock.WaitUntil(ctx, e.queue[0].At); err != nil {
-			return err
+		if e.due.len() == 0 {
+			if err := e.clock.WaitUntil(ctx, e.queue[0].At); err != nil {
+				return err
+			}
+			e.now = e.queue[0].At
 		}
 		if err := e.step(); err != nil {
 			return err
@@ -159,10 +181,12 @@ func (e *Engine) Run(ctx context.Context) error {
 func (e *Engine) step() error {
 	out := &e.out
 	out.reset()
-	at := e.queue[0].At
-	e.now = at
-	for n := 0; n < e.batch && e.queue.Len() > 0 && e.queue[0].At == at; n++ {
-		in := heap.Pop(&e.queue).(Input)
+	at := e.now
+	for n := 0; n < e.batch; n++ {
+		in, ok := e.next(at)
+		if !ok {
+			break
+		}
 		h := e.handlers[in.To]
 		if h == nil {
 			return fmt.Errorf("input for %s, which has no handler", in.To)
@@ -207,23 +231,74 @@ type replier struct {
 
 func (r replier) Reply(at time.Duration, res port.Result) { r.e.Inject(at, r.to, res) }
 
-// inputQueue orders inputs by (time, sequence).
+// inputQueue is a binary heap of inputs ordered by (time, sequence).
 type inputQueue []Input
 
-func (q inputQueue) Len() int { return len(q) }
-func (q inputQueue) Less(i, j int) bool {
+func (q inputQueue) less(i, j int) bool {
 	if q[i].At != q[j].At {
 		return q[i].At < q[j].At
 	}
 	return q[i].seq < q[j].seq
 }
-func (q inputQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *inputQueue) Push(x any)   { *q = append(*q, x.(Input)) }
-func (q *inputQueue) Pop() any {
-	old := *q
-	n := len(old)
-	x := old[n-1]
-	old[n-1] = Input{}
-	*q = old[:n-1]
-	return x
+
+func (q *inputQueue) push(in Input) {
+	*q = append(*q, in)
+	h := *q
+	for i := len(h) - 1; i > 0; {
+		p := (i - 1) / 2
+		if !h.less(i, p) {
+			break
+		}
+		h[i], h[p] = h[p], h[i]
+		i = p
+	}
+}
+
+func (q *inputQueue) pop() Input {
+	h := *q
+	top := h[0]
+	n := len(h) - 1
+	h[0] = h[n]
+	h[n] = Input{}
+	h = h[:n]
+	for i := 0; ; {
+		l := 2*i + 1
+		if l >= n {
+			break
+		}
+		m := l
+		if r := l + 1; r < n && h.less(r, l) {
+			m = r
+		}
+		if !h.less(m, i) {
+			break
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
+	*q = h
+	return top
+}
+
+// fifo is a queue of inputs in arrival order.
+type fifo struct {
+	items []Input
+	head  int
+}
+
+func (f *fifo) len() int { return len(f.items) - f.head }
+
+func (f *fifo) push(in Input) { f.items = append(f.items, in) }
+
+func (f *fifo) pop() (Input, bool) {
+	if f.head == len(f.items) {
+		return Input{}, false
+	}
+	in := f.items[f.head]
+	f.items[f.head] = Input{}
+	f.head++
+	if f.head == len(f.items) {
+		f.items, f.head = f.items[:0], 0
+	}
+	return in, true
 }

@@ -2,11 +2,12 @@
 // resource inventories: entities by id, in the order they were first put.
 package inventory
 
+import "github.com/ordertwin/ordertwin/core/store"
+
 // Inventory holds entities of one kind by id, remembering insertion order.
 type Inventory[T any] struct {
 	index map[string]int
-	items []T
-	ids   []string
+	items store.Chunks[T]
 }
 
 // New returns an empty inventory.
@@ -15,12 +16,10 @@ func New[T any]() *Inventory[T] { return &Inventory[T]{index: map[string]int{}} 
 // Put adds or replaces the entity with id.
 func (inv *Inventory[T]) Put(id string, v T) {
 	if i, ok := inv.index[id]; ok {
-		inv.items[i] = v
+		*inv.items.At(i) = v
 		return
 	}
-	inv.index[id] = len(inv.items)
-	inv.items = append(inv.items, v)
-	inv.ids = append(inv.ids, id)
+	inv.index[id] = inv.items.Append(v)
 }
 
 // Get returns the entity with id.
@@ -30,12 +29,11 @@ func (inv *Inventory[T]) Get(id string) (T, bool) {
 		var zero T
 		return zero, false
 	}
-	return inv.items[i], true
+	return *inv.items.At(i), true
 }
 
 // Len counts the entities.
-func (inv *Inventory[T]) Len() int { return len(inv.items) }
+func (inv *Inventory[T]) Len() int { return inv.items.Len() }
 
-// All returns the entities in insertion order. The slice is shared: do not
-// modify it.
-func (inv *Inventory[T]) All() []T { return inv.items }
+// All returns a copy of the entities in insertion order.
+func (inv *Inventory[T]) All() []T { return inv.items.All() }

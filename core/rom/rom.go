@@ -224,7 +224,17 @@ func (r *ROM) milestone(o *order, i int, m string, out *engine.Out) {
 	if s == nil {
 		return
 	}
-	event := map[string]string{"staged": lc.Stage, "inTransit": lc.Ship, "delivered": lc.Deliver, "installed": lc.Install}[m]
+	var event string
+	switch m {
+	case "staged":
+		event = lc.Stage
+	case "inTransit":
+		event = lc.Ship
+	case "delivered":
+		event = lc.Deliver
+	case "installed":
+		event = lc.Install
+	}
 	if event != "" {
 		out.Fire(r.machines, lc.Shipment, s.id, it.ID+" shipment", &s.state, event, "", "ROM → logistics")
 	}

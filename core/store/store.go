@@ -31,7 +31,7 @@ type Journal interface {
 // Memory keeps the journal in memory: the simulation store.
 type Memory struct {
 	mu      sync.Mutex
-	records []Record
+	records Chunks[Record]
 	commits int
 }
 
@@ -41,7 +41,9 @@ func NewMemory() *Memory { return &Memory{} }
 // Append keeps records.
 func (m *Memory) Append(records []Record) error {
 	m.mu.Lock()
-	m.records = append(m.records, records...)
+	for _, r := range records {
+		m.records.Append(r)
+	}
 	m.commits++
 	m.mu.Unlock()
 	return nil
@@ -51,7 +53,7 @@ func (m *Memory) Append(records []Record) error {
 func (m *Memory) Records() []Record {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return append([]Record(nil), m.records...)
+	return m.records.All()
 }
 
 // Commits counts the batches committed.

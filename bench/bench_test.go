@@ -1,0 +1,28 @@
+package bench
+
+import (
+	"context"
+	"testing"
+
+	"github.com/ordertwin/ordertwin/scenarios"
+	"github.com/stretchr/testify/require"
+)
+
+// BenchmarkScale1000 runs 1,000 five-site orders (30,000 resource order
+// items) through COM, SOM, ROM and the twin in virtual time with the
+// in-memory store. It reports resource order items per second.
+func BenchmarkScale1000(b *testing.B) { benchmarkScale(b, 1000) }
+
+func benchmarkScale(b *testing.B, n int) {
+	spec, err := Workload(n)
+	require.NoError(b, err)
+	b.ReportAllocs()
+	items := 0
+	for b.Loop() {
+		sys, err := scenarios.New(spec, scenarios.Options{})
+		require.NoError(b, err)
+		require.NoError(b, sys.Run(context.Background()))
+		items += n * 30
+	}
+	b.ReportMetric(float64(items)/b.Elapsed().Seconds(), "ROI/s")
+}

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/ordertwin/ordertwin/core/engine"
+	"github.com/ordertwin/ordertwin/core/lifecycle"
+	"github.com/ordertwin/ordertwin/scenarios"
+)
+
+func runCmd(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	format := fs.String("format", "text", "text or json")
+	clock := fs.String("clock", "virtual", "virtual (jump to the next event) or wall (real time, see --scale)")
+	scale := fs.Float64("scale", 86400, "wall clock only: virtual seconds per real second")
+	seed := fs.Int64("seed", -1, "override the scenario's seed")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return errors.New("run: want exactly one scenario FILE")
+	}
+	if *format != "text" && *format != "json" {
+		return fmt.Errorf("run: --format %q: want text or json", *format)
+	}
+	sc, err := scenarios.Load(pos[0])
+	if err != nil {
+		return err
+	}
+	if *seed >= 0 {
+		sc.Spec.Seed = uint64(*seed)
+	}
+	opt := scenarios.Options{}
+	switch *clock {
+	case "virtual":
+	case "wall":
+		opt.Clock = engine.NewWall(*scale)
+	default:
+		return fmt.Errorf("run: --clock %q: want virtual or wall", *clock)
+	}
+	r, err := sc.Run(ctx, opt)
+	if err != nil {
+		return &exitError{1, err}
+	}
+	if *format == "json" {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		err = enc.Encode(r)
+	} else {
+		err = scenarios.WriteText(stdout, r)
+	}
+	if err != nil {
+		return err
+	}
+	if !r.Expectations.OK() {
+		return &exitError{1, fmt.Errorf("%d expectation(s) failed", len(r.Expectations.Failed))}
+	}
+	return nil
+}
+
+func checkCmd(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return errors.New("check: want exactly one scenario FILE")
+	}
+	sc, err := scenarios.Load(pos[0])
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: ok (%s, %d order(s))\n", pos[0], sc.Name, len(sc.Spec.Orders))
+	return nil
+}
+
+func lifecycleCmd(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("lifecycle", flag.ContinueOnError)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	switch len(pos) {
+	case 0:
+		for _, k := range lifecycle.Kinds() {
+			fmt.Fprintf(stdout, "%-18s %s\n", k, strings.Join(lifecycle.States(k), ", "))
+		}
+		return nil
+	case 1:
+		k, err := lifecycle.Parse(pos[0])
+		if err != nil {
+			return err
+		}
+		m, err := lifecycle.Mermaid(k)
+		if err != nil {
+			return err
+		}
+		fmt.Fprint(stdout, m)
+		return nil
+	}
+	return errors.New("lifecycle: want at most one NAME")
+}

@@ -1,0 +1,149 @@
+package scenarios
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/tmf"
+)
+
+// WriteText prints a report in the worked example's shape: summary, the
+// end-to-end timeline, the resource allocation per site, the entity map,
+// billing and the expectations.
+func WriteText(w io.Writer, r *Report) error {
+	p := &printer{w: w}
+	p.f("%s\n", r.Scenario)
+	p.f("seed %d · T+0 = %s · outcome %s · finished %s\n\n", r.Seed, r.Start, r.Outcome, When(r.FinishedAt))
+	q := r.Quote
+	p.f("Quote %s for %s: %s · %s %.2f monthly · TCV %s %.2f\n", q.ID, q.Customer, q.State, q.Currency, q.Monthly, q.Currency, q.TCV)
+	for _, a := range q.Approvals {
+		p.f("  %-10s %-9s %s %s\n", a.Stage, a.State, When(a.At), a.Reason)
+	}
+	p.f("\nEnd-to-end timeline\n")
+	p.table([]string{"Time", "Entity", "System", "State", "Reason"}, func(row func(...string)) {
+		for _, t := range r.Timeline {
+			entity := t.Entity
+			if t.Name != "" && t.Name != t.Entity {
+				entity = t.Name + " (" + t.Entity + ")"
+			}
+			row(When(t.At), entity, t.System, t.State, t.Reason)
+		}
+	})
+	p.f("\nResource allocation\n")
+	p.table([]string{"Site", "ROI", "RFS", "Resource", "State", "Completed"}, func(row func(...string)) {
+		for _, ro := range r.ResourceOrders {
+			for _, it := range ro.Items {
+				row(ro.Site, it.ID, it.RFS, it.Resource, it.State, When(it.CompletedAt))
+			}
+		}
+	})
+	p.f("\nEntity map\n")
+	p.table([]string{"Entity", "System of record", "State", "Notes"}, func(row func(...string)) {
+		for _, po := range r.ProductOrders {
+			row("Product Order "+po.ID, "COM", po.State, fmt.Sprintf("%d POIs (1 per site)", len(po.Items)))
+		}
+		for _, so := range r.ServiceOrders {
+			row("Service Order "+so.Name+" ("+so.ID+")", "SOM", so.State,
+				fmt.Sprintf("%d SOIs (%s)", len(so.Items), strings.Join(so.Sites, ", ")))
+		}
+		row(fmt.Sprintf("Resource Orders (%d)", r.Counts.ResourceOrders), "ROM", "",
+			fmt.Sprintf("%d ROIs in all", r.Counts.ResourceOrderItems))
+		row(fmt.Sprintf("Product Instances (%d)", r.Counts.ProductInstances), "Product Inventory", "", "1 per site")
+		row(fmt.Sprintf("Service Instances (%d)", r.Counts.ServiceInstances), "Service Inventory", "", "per site: one per CFS")
+		byType := map[string]int{}
+		var types []string
+		for _, res := range r.Resources {
+			if byType[res.Type] == 0 {
+				types = append(types, res.Type)
+			}
+			byType[res.Type]++
+		}
+		for _, t := range types {
+			row(fmt.Sprintf("Resource: %s (%d)", t, byType[t]), "Resource Inventory", "", "")
+		}
+	})
+	p.f("\nBilling: %s %.2f monthly\n", r.Billing.Currency, r.Billing.Monthly)
+	for _, b := range r.Billing.Sites {
+		p.f("  %-6s %10.2f from %s\n", b.Site, b.Monthly, When(b.From))
+	}
+	e := r.Expectations
+	p.f("\nExpectations: %d passed, %d failed\n", e.Passed, len(e.Failed))
+	for _, f := range e.Failed {
+		p.f("  FAILED %s\n", f)
+	}
+	return p.err
+}
+
+type printer struct {
+	w   io.Writer
+	err error
+}
+
+func (p *printer) f(format string, args ...any) {
+	if p.err == nil {
+		_, p.err = fmt.Fprintf(p.w, format, args...)
+	}
+}
+
+// table prints a Markdown-style table, columns aligned.
+func (p *printer) table(head []string, rows func(row func(...string))) {
+	tw := tabwriter.NewWriter(p.w, 0, 0, 1, ' ', tabwriter.Debug)
+	line := func(cells ...string) {
+		if p.err == nil {
+			_, p.err = fmt.Fprintf(tw, "| %s |\n", strings.Join(cells, "\t "))
+		}
+	}
+	line(head...)
+	dashes := make([]string, len(head))
+	for i, h := range head {
+		dashes[i] = strings.Repeat("-", len(h))
+	}
+	line(dashes...)
+	rows(line)
+	if err := tw.Flush(); p.err == nil {
+		p.err = err
+	}
+}
+
+// When turns an ISO 8601 offset into the worked example's "T+5 hr",
+// "T+3 days" or "T+5d 1h" form.
+func When(iso string) string {
+	if iso == "" {
+		return ""
+	}
+	d, err := tmf.ParseOffset(iso)
+	if err != nil {
+		return iso
+	}
+	day := 24 * time.Hour
+	plural := func(n int64, unit string) string {
+		if n == 1 {
+			return fmt.Sprintf("T+%d %s", n, unit)
+		}
+		return fmt.Sprintf("T+%d %ss", n, unit)
+	}
+	switch {
+	case d == 0:
+		return "T+0"
+	case d%day == 0:
+		return plural(int64(d/day), "day")
+	case d < day && d%time.Hour == 0:
+		return fmt.Sprintf("T+%d hr", d/time.Hour)
+	}
+	var parts []string
+	if n := d / day; n > 0 {
+		parts = append(parts, fmt.Sprintf("%dd", n))
+		d -= n * day
+	}
+	if n := d / time.Hour; n > 0 {
+		parts = append(parts, fmt.Sprintf("%dh", n))
+		d -= n * time.Hour
+	}
+	if n := d / time.Minute; n > 0 {
+		parts = append(parts, fmt.Sprintf("%dm", n))
+	}
+	return "T+" + strings.Join(parts, " ")
+}
