@@ -1,0 +1,153 @@
+package twin
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ordertwin/ordertwin/core/port"
+)
+
+// bneOccupied is au-east.yaml with OLT-BNE-07 LC1 ports 1-n in use.
+func bneOccupied(t *testing.T, n string) *Twin {
+	t.Helper()
+	return newTwin(t, edit(t, auEast(t), `{slot: 1, ports: 16, occupied: "1-13"}`,
+		`{slot: 1, ports: 16, occupied: "`+n+`"}`))
+}
+
+// requireExhausted checks the answer is the capacity error of the worked
+// example's what-if.
+func requireExhausted(t *testing.T, a answer, why string) {
+	t.Helper()
+	require.NotNil(t, a.res.Err, "want a capacity error")
+	assert.Equal(t, port.Exhausted, a.res.Err.Class)
+	assert.Equal(t, "capacityExhausted", a.res.Err.Code)
+	assert.Equal(t, "resource exhaustion — "+why, a.res.Err.Message)
+	assert.ErrorIs(t, a.res.Err, port.ErrCapacityExhausted)
+	assert.NotErrorIs(t, a.res.Err, port.ErrTransient)
+}
+
+// Reference: worked example, What-If: "Brisbane Office 2 (POI-005) fails
+// feasibility revalidation — no OLT capacity at the serving exchange", held
+// with reason "resource exhaustion — no OLT capacity at serving exchange",
+// while Brisbane Office 1 proceeds.
+func TestRevalidateHoldsCapacity(t *testing.T) {
+	tw := bneOccupied(t, "1-15") // one free port in BNE-CBD
+
+	a := call(t, tw, hours(2), qualifyReq("reval-bne1", port.Revalidate, bne1))
+	require.Nil(t, a.res.Err)
+	assert.True(t, a.res.Approved)
+	assert.Equal(t, 0, a.res.Qualification.FreeCapacity, "bne1 holds the last port")
+	assert.Equal(t, hours(2)+hours(1)/2, a.at, "qualification.revalidate takes 30m")
+
+	a = call(t, tw, hours(2), qualifyReq("reval-bne2", port.Revalidate, bne2))
+	requireExhausted(t, a, "no OLT capacity at serving exchange")
+	assert.Nil(t, a.res.Qualification)
+	assert.Equal(t, hours(2)+hours(1)/2, a.at, "a failed revalidation takes as long")
+
+	// A quote-time qualification of the held-out site does not fail, it
+	// just is not approved.
+	a = call(t, tw, hours(3), qualifyReq("qual-bne2", port.Qualify, bne2))
+	require.Nil(t, a.res.Err)
+	assert.False(t, a.res.Approved)
+	assert.Equal(t, 0, a.res.Qualification.FreeCapacity)
+
+	// The holder still qualifies and gets the port.
+	a = call(t, tw, hours(3), qualifyReq("qual-bne1", port.Qualify, bne1))
+	require.Nil(t, a.res.Err)
+	assert.True(t, a.res.Approved, "a site holding capacity qualifies")
+	assert.Equal(t, "OLT-BNE-07 LC1 Port 16", reserve(t, tw, "bearer-bne1", bne1, "OLTPort").Value)
+
+	requireExhausted(t, call(t, tw, hours(4), reserveReq("bearer-bne2", bne2, "OLTPort")),
+		"no OLT capacity at serving exchange")
+}
+
+// A site holding capacity gets its port even when other orders have used
+// up the rest; those other orders cannot take the held port.
+func TestHeldCapacityIsReservedForTheHolder(t *testing.T) {
+	tw := bneOccupied(t, "1-14") // two free ports
+
+	require.Nil(t, call(t, tw, 0, qualifyReq("reval-bne1", port.Revalidate, bne1)).res.Err)
+	// bne2 has no hold: it may take the one port that is not held...
+	assert.Equal(t, "OLT-BNE-07 LC1 Port 15", reserve(t, tw, "bne2-a", bne2, "OLTPort").Value)
+	// ...but not the held one.
+	requireExhausted(t, call(t, tw, 0, reserveReq("bne2-b", bne2, "OLTPort")), "no OLT capacity at serving exchange")
+	requireExhausted(t, call(t, tw, 0, qualifyReq("reval-bne2", port.Revalidate, bne2)),
+		"no OLT capacity at serving exchange")
+
+	assert.Equal(t, "OLT-BNE-07 LC1 Port 16", reserve(t, tw, "bne1-a", bne1, "OLTPort").Value)
+	// The hold is used up by the reserve.
+	requireExhausted(t, call(t, tw, 0, reserveReq("bne1-b", bne1, "OLTPort")), "no OLT capacity at serving exchange")
+}
+
+// Revalidating again while holding does not hold twice; the reserve turns
+// the hold into a port without counting it twice.
+func TestRevalidateHoldsOnce(t *testing.T) {
+	tw := newTwin(t, auEast(t)) // 9 free ports in SOUTH-03
+	for _, key := range []string{"reval-1", "reval-2", "reval-3"} {
+		a := call(t, tw, 0, qualifyReq(key, port.Revalidate, melbHQ))
+		require.Nil(t, a.res.Err)
+		assert.True(t, a.res.Approved)
+		assert.Equal(t, 8, a.res.Qualification.FreeCapacity, key)
+	}
+	assert.Equal(t, 8, freeCapacity(t, tw, "q1", melbHQ))
+	reserve(t, tw, "bearer", melbHQ, "OLTPort")
+	assert.Equal(t, 8, freeCapacity(t, tw, "q2", melbHQ), "the held port became the reserved one")
+	require.Nil(t, call(t, tw, 0, qualifyReq("reval-4", port.Revalidate, melbHQ)).res.Err)
+	assert.Equal(t, 7, freeCapacity(t, tw, "q3", melbHQ), "a new revalidation holds anew")
+}
+
+// P2P Ethernet sites hold the exchange's handoff capacity.
+func TestRevalidateHoldsP2PCapacity(t *testing.T) {
+	tw := newTwin(t, edit(t, auEast(t), `p2pPorts: 48, p2pOccupied: "1-30"`, `p2pPorts: 48, p2pOccupied: "1-47"`))
+	a := call(t, tw, 0, qualifyReq("reval-syd1", port.Revalidate, syd1))
+	require.Nil(t, a.res.Err)
+	assert.Equal(t, "P2P-Ethernet", a.res.Qualification.Technology)
+	requireExhausted(t, call(t, tw, 0, qualifyReq("reval-syd2", port.Revalidate, syd2)),
+		"no P2P handoff capacity at exchange")
+	requireExhausted(t, call(t, tw, 0, reserveReq("bearer-syd2", syd2, "P2PHandoff")),
+		"no P2P handoff capacity at exchange")
+	assert.Equal(t, "SYD-EX-01 P2P Port 48", reserve(t, tw, "bearer-syd1", syd1, "P2PHandoff").Value)
+}
+
+// Capacity given back by a release can be held by the next revalidation.
+func TestReleasedCapacityCanBeHeld(t *testing.T) {
+	tw := bneOccupied(t, "1-15")
+	port16 := reserve(t, tw, "bearer-bne1", bne1, "OLTPort")
+	requireExhausted(t, call(t, tw, 0, qualifyReq("reval-bne2-1", port.Revalidate, bne2)),
+		"no OLT capacity at serving exchange")
+	release(t, tw, "release-bne1", bne1, port16)
+	a := call(t, tw, 0, qualifyReq("reval-bne2-2", port.Revalidate, bne2))
+	require.Nil(t, a.res.Err)
+	assert.True(t, a.res.Approved)
+	assert.Equal(t, "OLT-BNE-07 LC1 Port 16", reserve(t, tw, "bearer-bne2", bne2, "OLTPort").Value)
+}
+
+// A GPON address in an area without OLTs has no capacity at all.
+func TestRevalidateAreaWithoutOLT(t *testing.T) {
+	tw := newTwin(t, edit(t, auEast(t), `{address: "Level 20, 1 Martin Place, Sydney NSW 2000", area: SYD-CBD, technology: P2P-Ethernet}`,
+		`{address: "Level 20, 1 Martin Place, Sydney NSW 2000", area: SYD-CBD, technology: GPON}`))
+	requireExhausted(t, call(t, tw, 0, qualifyReq("reval", port.Revalidate, syd1)), "no OLT capacity at serving exchange")
+	requireExhausted(t, call(t, tw, 0, reserveReq("bearer", syd1, "OLTPort")), "no OLT capacity at serving exchange")
+}
+
+// Qualification of an address the address book does not know fails,
+// naming the address.
+func TestQualifyUnknownAddress(t *testing.T) {
+	for _, op := range []port.Op{port.Qualify, port.Revalidate} {
+		t.Run(string(op), func(t *testing.T) {
+			tw := newTwin(t, auEast(t))
+			nowhere := site{code: "PER", address: "1 St Georges Terrace, Perth WA 6000"}
+			a := call(t, tw, hours(1), qualifyReq("q", op, nowhere))
+			require.NotNil(t, a.res.Err)
+			assert.Equal(t, port.Invalid, a.res.Err.Class)
+			assert.Equal(t, "unknownAddress", a.res.Err.Code)
+			assert.Contains(t, a.res.Err.Message, `"1 St Georges Terrace, Perth WA 6000"`)
+			assert.Contains(t, a.res.Err.Error(), "1 St Georges Terrace, Perth WA 6000")
+			assert.NotErrorIs(t, a.res.Err, port.ErrCapacityExhausted)
+			assert.Nil(t, a.res.Qualification)
+			assert.False(t, a.res.Approved)
+		})
+	}
+}
