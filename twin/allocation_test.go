@@ -31,7 +31,7 @@ func TestReservePilotSiteResources(t *testing.T) {
 		{"IPv4Subnet", "10.88.12.0/29", "SOUTH-ENT-10.88.12.0/29", tmf.Characteristics{
 			{Name: "pool", Value: "SOUTH-ENT"}}},
 		// "QoS policy template BW-500-500-GOLD-ENT (500 Mbps symmetric, ... committed information rate)".
-		{"QoSPolicy", "BW-500-500-GOLD-ENT", "BW-500-500-GOLD-ENT-ROI-k", tmf.Characteristics{
+		{"QoSPolicy", "BW-500-500-GOLD-ENT", "BW-500-500-GOLD-ENT-ROI-004", tmf.Characteristics{
 			{Name: "bng", Value: "BNG-MEL-01"}, {Name: "cir", Value: "true"}}},
 		// Allocation summary: "TWAMP Probe | Probe-ENT-1102-MELB".
 		{"TWAMPProbe", "Probe-ENT-1102-MELB", "Probe-ENT-1102-MELB", nil},
@@ -42,7 +42,8 @@ func TestReservePilotSiteResources(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.resourceType, func(t *testing.T) {
 			tw := newTwin(t, auEast(t))
-			a := call(t, tw, 0, reserveReq("k", melbHQ, tt.resourceType))
+			key := "ROI-004/reserve/1"
+			a := call(t, tw, 0, reserveReq(key, melbHQ, tt.resourceType))
 			require.Nil(t, a.res.Err)
 			r := a.res.Resource
 			require.NotNil(t, r)
@@ -52,8 +53,8 @@ func TestReservePilotSiteResources(t *testing.T) {
 			assert.Equal(t, "reserved", r.State)
 			assert.Equal(t, melbHQ.place(), r.Place)
 			assert.Equal(t, tt.chars, r.Characteristics)
-			assert.Equal(t, port.Result{Key: "k", System: resourceSystems[tt.resourceType].reserve, Op: port.Reserve,
-				Item: "ROI-k", Final: true, Resource: r}, a.res, "the answer echoes the request")
+			assert.Equal(t, port.Result{Key: key, System: resourceSystems[tt.resourceType].reserve, Op: port.Reserve,
+				Item: "ROI-004", Final: true, Resource: r}, a.res, "the answer echoes the request")
 		})
 	}
 }

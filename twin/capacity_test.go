@@ -37,7 +37,6 @@ func TestRevalidateHoldsCapacity(t *testing.T) {
 
 	a := call(t, tw, hours(2), qualifyReq("reval-bne1", port.Revalidate, bne1))
 	require.Nil(t, a.res.Err)
-	assert.True(t, a.res.Approved)
 	assert.Equal(t, 0, a.res.Qualification.FreeCapacity, "bne1 holds the last port")
 	assert.Equal(t, hours(2)+hours(1)/2, a.at, "qualification.revalidate takes 30m")
 
@@ -120,7 +119,6 @@ func TestReleasedCapacityCanBeHeld(t *testing.T) {
 	release(t, tw, "release-bne1", bne1, port16)
 	a := call(t, tw, 0, qualifyReq("reval-bne2-2", port.Revalidate, bne2))
 	require.Nil(t, a.res.Err)
-	assert.True(t, a.res.Approved)
 	assert.Equal(t, "OLT-BNE-07 LC1 Port 16", reserve(t, tw, "bearer-bne2", bne2, "OLTPort").Value)
 }
 
@@ -149,5 +147,30 @@ func TestQualifyUnknownAddress(t *testing.T) {
 			assert.Nil(t, a.res.Qualification)
 			assert.False(t, a.res.Approved)
 		})
+	}
+}
+
+// A revalidation that holds the last free port succeeded, so it is
+// approved, like every later qualification of the holder.
+func TestRevalidateLastPortIsApproved(t *testing.T) {
+	knownBug(t, "twin.go qualify: res.Approved uses `holding` from before the hold was taken")
+	tw := bneOccupied(t, "1-15")
+	a := call(t, tw, 0, qualifyReq("reval-bne1", port.Revalidate, bne1))
+	require.Nil(t, a.res.Err)
+	assert.True(t, a.res.Approved, "the revalidation holds the port for bne1")
+}
+
+// Reserving the bearer of the other technology must not debit the wrong
+// capacity: a P2P handoff at a GPON address takes an exchange port, so the
+// serving area keeps its OLT capacity and the exchange loses one.
+func TestReserveDebitsCapacityOfResourceType(t *testing.T) {
+	knownBug(t, "resources.go reserve: capacityOf picks the counter by the address's technology, not by ResourceType")
+	tw := newTwin(t, auEast(t))
+	before := freeCapacity(t, tw, "q1", bne1) // 3 OLT ports
+	a := call(t, tw, 0, reserveReq("handoff", bne1, "P2PHandoff"))
+	if a.res.Err == nil {
+		assert.Equal(t, before, freeCapacity(t, tw, "q2", bne1), "no OLT port was taken")
+	} else {
+		assert.Equal(t, port.Invalid, a.res.Err.Class, "or the mismatch is refused as invalid")
 	}
 }

@@ -126,10 +126,17 @@ func call(t testing.TB, tw *Twin, now time.Duration, req *port.Request) answer {
 	return rec.final(t)
 }
 
+// itemOf is the order item of an idempotency key: "ROI-001" of
+// "ROI-001/reserve/1", as the ROM builds keys.
+func itemOf(key string) string {
+	item, _, _ := strings.Cut(key, "/")
+	return item
+}
+
 // reserveReq is the ROM's reserve request of a resource type at a site.
 func reserveReq(key string, s site, resourceType string) *port.Request {
 	return &port.Request{
-		Key: key, System: resourceSystems[resourceType].reserve, Op: port.Reserve, Item: "ROI-" + key,
+		Key: key, System: resourceSystems[resourceType].reserve, Op: port.Reserve, Item: itemOf(key),
 		Customer: customer, Site: s.code, Place: s.place(),
 		ResourceType: resourceType, Characteristics: goldCharacteristics,
 	}
@@ -138,7 +145,7 @@ func reserveReq(key string, s site, resourceType string) *port.Request {
 // commitReq commits a reserved resource.
 func commitReq(key string, s site, r *tmf.Resource) *port.Request {
 	return &port.Request{
-		Key: key, System: resourceSystems[r.ResourceType].commit, Op: port.Commit, Item: "ROI-" + key,
+		Key: key, System: resourceSystems[r.ResourceType].commit, Op: port.Commit, Item: itemOf(key),
 		Customer: customer, Site: s.code, Place: s.place(),
 		ResourceType: r.ResourceType, Resource: r, Characteristics: goldCharacteristics,
 	}
@@ -147,7 +154,7 @@ func commitReq(key string, s site, r *tmf.Resource) *port.Request {
 // releaseReq gives a reserved resource back.
 func releaseReq(key string, s site, r *tmf.Resource) *port.Request {
 	return &port.Request{
-		Key: key, System: resourceSystems[r.ResourceType].reserve, Op: port.Release, Item: "ROI-" + key,
+		Key: key, System: resourceSystems[r.ResourceType].reserve, Op: port.Release, Item: itemOf(key),
 		Customer: customer, Site: s.code, Place: s.place(), ResourceType: r.ResourceType, Resource: r,
 	}
 }
@@ -185,3 +192,12 @@ func freeCapacity(t testing.TB, tw *Twin, key string, s site) int {
 
 // hours is n hours of virtual time.
 func hours(n int) time.Duration { return time.Duration(n) * time.Hour }
+
+// knownBug skips a test that shows a bug of the non-test code until it is
+// fixed; TWIN_KNOWN_BUGS=1 runs it.
+func knownBug(t *testing.T, why string) {
+	t.Helper()
+	if os.Getenv("TWIN_KNOWN_BUGS") == "" {
+		t.Skip("known bug: " + why)
+	}
+}

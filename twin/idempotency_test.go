@@ -100,3 +100,23 @@ func TestCommitAndReleaseAreIdempotent(t *testing.T) {
 	release(t, tw, "ROI-001/release/1", melbHQ, r)
 	assert.Equal(t, 9, freeCapacity(t, tw, "q", melbHQ))
 }
+
+// A call repeated while its work is still under way is the same call: its
+// answer cannot come before the work is done. Reference: core/port,
+// Adapter: the final answer comes "at a time not earlier than now" — and
+// for a retry, not earlier than the original's either.
+func TestRepeatedCallIsNotAnsweredEarly(t *testing.T) {
+	knownBug(t, "twin.go Call replays t.done[key] at now, even while the first call's answer is still due later")
+	tw := newTwin(t, auEast(t))
+	cpe := reserve(t, tw, "ROI-006/reserve/1", melbHQ, "CPE")
+	first := call(t, tw, hours(4), commitReq("ROI-006/commit/1", melbHQ, cpe))
+	again := call(t, tw, hours(10), commitReq("ROI-006/commit/1", melbHQ, cpe))
+	assert.Equal(t, first.at, again.at, "the router is installed at T+120h, not when the call is repeated")
+
+	tw2 := newTwin(t, auEast(t))
+	probe := reserve(t, tw2, "ROI-005/reserve/1", melbHQ, "TWAMPProbe")
+	var rec1, rec2 recorder
+	tw2.Call(hours(7), commitReq("ROI-005/commit/1", melbHQ, probe), &rec1)
+	tw2.Call(hours(8), commitReq("ROI-005/commit/1", melbHQ, probe), &rec2)
+	assert.Empty(t, rec2.answers, "no probe is active before its CE router is up")
+}

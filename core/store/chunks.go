@@ -10,9 +10,13 @@ type Chunks[T any] struct {
 	n      int
 }
 
-// Append adds v and returns its index.
+// Append adds v and returns its index. The first chunk grows like a slice,
+// so that small lists stay small; later chunks are allocated whole.
 func (c *Chunks[T]) Append(v T) int {
-	if c.n%chunkSize == 0 {
+	switch {
+	case c.n == 0:
+		c.chunks = append(c.chunks, nil)
+	case c.n%chunkSize == 0:
 		c.chunks = append(c.chunks, make([]T, 0, chunkSize))
 	}
 	last := &c.chunks[len(c.chunks)-1]

@@ -1,0 +1,31 @@
+package store
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestChunks(t *testing.T) {
+	var c Chunks[int]
+	for i := range 3*chunkSize + 5 {
+		assert.Equal(t, i, c.Append(i*2))
+	}
+	assert.Equal(t, 3*chunkSize+5, c.Len())
+	for _, i := range []int{0, 1, chunkSize - 1, chunkSize, 2*chunkSize + 7, 3*chunkSize + 4} {
+		assert.Equal(t, i*2, *c.At(i))
+	}
+	*c.At(5) = -1
+	all := c.All()
+	assert.Len(t, all, c.Len())
+	assert.Equal(t, -1, all[5])
+	assert.Equal(t, 2*(3*chunkSize+4), all[len(all)-1])
+}
+
+func TestMemoryJournal(t *testing.T) {
+	m := NewMemory()
+	assert.NoError(t, m.Append([]Record{{Entity: "a"}, {Entity: "b"}}))
+	assert.NoError(t, m.Append([]Record{{Entity: "c"}}))
+	assert.Equal(t, []Record{{Entity: "a"}, {Entity: "b"}, {Entity: "c"}}, m.Records())
+	assert.Equal(t, 2, m.Commits())
+}
