@@ -295,8 +295,20 @@ func (n *Network) Validate() error {
 			bad("durations: unknown operation %q (known: %s)", k, strings.Join(DurationKeys, ", "))
 		}
 	}
+	for _, k := range []string{"som.plan", "rom.start", "credit.check", "workflow.technical", "workflow.commercial", "workflow.customer"} {
+		if d, ok := n.Durations[k]; ok && len(d.Region) > 0 {
+			bad("durations: %q does not depend on a region; give one duration", k)
+		}
+	}
 	if n.Probes.Name == "" {
 		bad("probes: name pattern missing")
+	}
+	if _, all := n.Probes.Baseline["*"]; !all {
+		for _, e := range n.Exchanges {
+			if _, ok := n.Probes.Baseline[e.Region]; !ok {
+				bad("probes: no baseline for region %s (add it, or a \"*\" baseline)", e.Region)
+			}
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -232,3 +232,21 @@ func TestSystemsAnswer(t *testing.T) {
 		assert.Len(t, rec.finals(), 1, "%s", sys)
 	}
 }
+
+// Line cards are named by slot: two cards in one slot hand out two ports of
+// one name to two orders (and a release of one frees the other's entry).
+func TestParseNetworkRejectsDuplicateSlots(t *testing.T) {
+	knownBug(t, "network.go Validate accepts two line cards with the same slot in one OLT")
+	data := edit(t, auEast(t), `{slot: 1, ports: 16, occupied: "1-16"}`, `{slot: 1, ports: 16, occupied: "2-16"}`)
+	data = edit(t, data, `{slot: 2, ports: 16, occupied: "1-7"}`, `{slot: 1, ports: 16, occupied: "2-16"}`)
+	n, err := ParseNetwork(data)
+	if assert.Error(t, err) {
+		assert.Contains(t, err.Error(), "OLT-SOUTH-03")
+		return
+	}
+	tw, err := New(n)
+	require.NoError(t, err)
+	a := reserve(t, tw, "a", melbHQ, "OLTPort")
+	b := reserve(t, tw, "b", melbHQ, "OLTPort")
+	assert.NotEqual(t, a.ID, b.ID, "two orders, two ports")
+}

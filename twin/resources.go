@@ -50,9 +50,10 @@ func (t *Twin) reserve(req *port.Request) (*tmf.Resource, *port.Error) {
 		if !ok {
 			return nil, exhausted(fmt.Sprintf("VLAN pool %s is exhausted", p.id))
 		}
-		r.ID = fmt.Sprintf("%s-VLAN-%d", p.id, p.lo+i)
-		r.Value = fmt.Sprintf("VLAN %d", p.lo+i)
-		r.Characteristics = tmf.Characteristics{{Name: "pool", Value: p.id}, {Name: "vlanId", Value: strconv.Itoa(p.lo + i)}}
+		vlan := strconv.Itoa(p.lo + i)
+		r.ID = p.id + "-VLAN-" + vlan
+		r.Value = "VLAN " + vlan
+		r.Characteristics = tmf.Characteristics{{Name: "pool", Value: p.id}, {Name: "vlanId", Value: vlan}}
 		free = func() { p.give(i) }
 	case "IPv4Subnet":
 		p := t.ips[ar.cfg.IPPool]
@@ -74,7 +75,7 @@ func (t *Twin) reserve(req *port.Request) (*tmf.Resource, *port.Error) {
 		r.Characteristics = tmf.Characteristics{{Name: "bng", Value: ar.exchange.cfg.BNG}, {Name: "cir", Value: "true"}}
 		free = func() {}
 	case "TWAMPProbe":
-		r.Value = strings.NewReplacer("{customer.code}", customerCode(req.Customer), "{site}", req.Site).Replace(t.net.Probes.Name)
+		r.Value = t.probeName(req.Customer, req.Site)
 		r.ID = r.Value
 		free = func() {}
 	case "CPE":
@@ -89,7 +90,7 @@ func (t *Twin) reserve(req *port.Request) (*tmf.Resource, *port.Error) {
 			return nil, exhausted(fmt.Sprintf("no %s left in stock in %s", model, region))
 		}
 		r.ID = serial
-		r.Value = fmt.Sprintf("%s S/N: %s", model, serial)
+		r.Value = model + " S/N: " + serial
 		r.Characteristics = tmf.Characteristics{{Name: "model", Value: model}, {Name: "serialNumber", Value: serial}}
 		free = func() { p.give(i) }
 	default:
@@ -108,10 +109,11 @@ func (t *Twin) takeOLTPort(ar *area, r *tmf.Resource) (func(), *port.Error) {
 					continue
 				}
 				c.used[p] = true
-				r.ID = fmt.Sprintf("%s-LC%d-P%d", o.id, c.slot, p+1)
-				r.Value = fmt.Sprintf("%s LC%d Port %d", o.id, c.slot, p+1)
+				slot, port := strconv.Itoa(c.slot), strconv.Itoa(p+1)
+				r.ID = o.id + "-LC" + slot + "-P" + port
+				r.Value = o.id + " LC" + slot + " Port " + port
 				r.Characteristics = tmf.Characteristics{{Name: "olt", Value: o.id},
-					{Name: "lineCard", Value: strconv.Itoa(c.slot)}, {Name: "port", Value: strconv.Itoa(p + 1)}}
+					{Name: "lineCard", Value: slot}, {Name: "port", Value: port}}
 				return func() { c.used[p] = false }, nil
 			}
 		}
@@ -123,9 +125,10 @@ func (t *Twin) takeHandoff(x *exchange, r *tmf.Resource) (func(), *port.Error) {
 	for p, used := range x.p2p {
 		if !used {
 			x.p2p[p] = true
-			r.ID = fmt.Sprintf("%s-P2P-%d", x.cfg.ID, p+1)
-			r.Value = fmt.Sprintf("%s P2P Port %d", x.cfg.ID, p+1)
-			r.Characteristics = tmf.Characteristics{{Name: "exchange", Value: x.cfg.ID}, {Name: "port", Value: strconv.Itoa(p + 1)}}
+			port := strconv.Itoa(p + 1)
+			r.ID = x.cfg.ID + "-P2P-" + port
+			r.Value = x.cfg.ID + " P2P Port " + port
+			r.Characteristics = tmf.Characteristics{{Name: "exchange", Value: x.cfg.ID}, {Name: "port", Value: port}}
 			return func() { x.p2p[p] = false }, nil
 		}
 	}
@@ -155,6 +158,12 @@ func speedMbps(s string) int {
 	}
 	n, _ := strconv.Atoi(s)
 	return n * mult
+}
+
+// probeName names a site's probe after the network's pattern.
+func (t *Twin) probeName(customer, site string) string {
+	name := strings.Replace(t.net.Probes.Name, "{customer.code}", customerCode(customer), 1)
+	return strings.Replace(name, "{site}", site, 1)
 }
 
 // customerCode turns CUST-ENT-1102 into ENT-1102.
@@ -195,13 +204,13 @@ func (t *Twin) commit(now time.Duration, req *port.Request, res *port.Result, re
 		res.Final = false
 		final := *res
 		final.Final = true
-		t.done[req.Key] = final
+		t.done[req.Key] = &final
 		t.probes[addr] = append(t.probes[addr], pendingProbe{res: final, ready: ready, reply: reply})
 		return 0, nil
 	}
-	key := string(req.System) + ".commit"
-	if req.System != port.IPAM && req.System != port.NMS {
-		key += "." + req.Resource.ResourceType
+	key, ok := commitKey[string(req.System)+"/"+req.Resource.ResourceType]
+	if !ok {
+		key = commitKey[string(req.System)+"/"]
 	}
 	return t.duration(key, req.Place), nil
 }

@@ -2,6 +2,7 @@ package twin
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/port"
@@ -26,7 +27,7 @@ type Twin struct {
 	// holds maps an address to the capacity it holds since revalidation.
 	holds map[string]*capacity
 	// done remembers the final answer of every call by idempotency key.
-	done map[string]port.Result
+	done map[string]*port.Result
 	// resources maps a resource id to how to give it back.
 	resources map[string]func()
 	routerUp  map[string]time.Duration
@@ -86,7 +87,7 @@ func New(n *Network) (*Twin, error) {
 	t := &Twin{net: n, areas: map[string]*area{}, exchanges: map[string]*exchange{},
 		addresses: map[string]*address{}, vlans: map[string]*numberPool{}, ips: map[string]*subnetPool{},
 		stock: map[string]*serialPool{}, credit: map[string]*CreditAcct{}, holds: map[string]*capacity{},
-		done: map[string]port.Result{}, resources: map[string]func(){}, routerUp: map[string]time.Duration{},
+		done: map[string]*port.Result{}, resources: map[string]func(){}, routerUp: map[string]time.Duration{},
 		probes: map[string][]pendingProbe{}}
 	for _, e := range n.Exchanges {
 		x := &exchange{cfg: e, p2p: make([]bool, e.P2PPorts)}
@@ -169,14 +170,35 @@ func (t *Twin) region(place tmf.Place) string {
 	return ""
 }
 
+// reserveKey and commitKey name the duration of each system's operations
+// without building strings on the hot path.
+var (
+	reserveKey = map[port.System]string{}
+	commitKey  = map[string]string{}
+)
+
+func init() {
+	for _, k := range DurationKeys {
+		sys, rest, _ := strings.Cut(k, ".")
+		if rest == "reserve" {
+			reserveKey[port.System(sys)] = k
+		}
+		if op, typ, ok := strings.Cut(rest, "."); ok && op == "commit" {
+			commitKey[sys+"/"+typ] = k
+		} else if rest == "commit" {
+			commitKey[sys+"/"] = k
+		}
+	}
+}
+
 // Call implements port.Adapter.
 func (t *Twin) Call(now time.Duration, req *port.Request, reply port.Replier) {
 	if res, seen := t.done[req.Key]; seen && req.Key != "" {
-		reply.Reply(now, res)
+		reply.Reply(now, *res)
 		return
 	}
-	res := port.Result{Key: req.Key, System: req.System, Op: req.Op, Item: req.Item, Final: true}
-	after, err := t.call(now, req, &res, reply)
+	res := &port.Result{Key: req.Key, System: req.System, Op: req.Op, Item: req.Item, Handle: req.Handle, Final: true}
+	after, err := t.call(now, req, res, reply)
 	if err != nil {
 		res.Err = err
 	}
@@ -184,7 +206,7 @@ func (t *Twin) Call(now time.Duration, req *port.Request, reply port.Replier) {
 		if req.Key != "" {
 			t.done[req.Key] = res
 		}
-		reply.Reply(now+after, res)
+		reply.Reply(now+after, *res)
 	}
 }
 
@@ -210,7 +232,7 @@ func (t *Twin) call(now time.Duration, req *port.Request, res *port.Result, repl
 			return 0, err
 		}
 		res.Resource = r
-		return t.duration(string(req.System)+".reserve", req.Place), nil
+		return t.duration(reserveKey[req.System], req.Place), nil
 	case port.Commit:
 		return t.commit(now, req, res, reply)
 	case port.Release:

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"sort"
@@ -42,7 +43,13 @@ func Parse(data []byte) (*Catalog, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&f); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, errors.New("empty catalog")
+		}
 		return nil, err
+	}
+	if err := dec.Decode(new(yaml.Node)); !errors.Is(err, io.EOF) {
+		return nil, errors.New("a catalog file holds one YAML document")
 	}
 	c := &Catalog{Name: f.Name, Offerings: map[string]*Offering{}, Specs: map[string]*ProductSpec{},
 		Tiers: map[string]*SLATier{}, CFS: map[string]*CFS{}, RFS: map[string]*RFS{},
@@ -55,26 +62,47 @@ func Parse(data []byte) (*Catalog, error) {
 			errs = append(errs, fmt.Errorf("%s %s: declared twice", kind, id))
 		}
 	}
-	for _, o := range f.Offerings {
+	empty := func(kind string, i int) { errs = append(errs, fmt.Errorf("%s #%d: empty entry", kind, i+1)) }
+	for i, o := range f.Offerings {
+		if o == nil {
+			empty("offering", i)
+			continue
+		}
 		add("offering", o.ID, func() bool { return putNew(c.Offerings, o.ID, o) })
 	}
-	for _, s := range f.Specifications {
+	for i, s := range f.Specifications {
+		if s == nil {
+			empty("specification", i)
+			continue
+		}
 		add("specification", s.ID, func() bool { return putNew(c.Specs, s.ID, s) })
 	}
-	for _, t := range f.SLATiers {
+	for i, t := range f.SLATiers {
+		if t == nil {
+			empty("SLA tier", i)
+			continue
+		}
 		add("SLA tier", t.Name, func() bool { return putNew(c.Tiers, t.Name, t) })
 	}
-	for _, s := range f.CFS {
+	for i, s := range f.CFS {
+		if s == nil {
+			empty("cfs", i)
+			continue
+		}
 		add("cfs", s.ID, func() bool { return putNew(c.CFS, s.ID, s) })
 	}
-	for _, s := range f.RFS {
+	for i, s := range f.RFS {
+		if s == nil {
+			empty("rfs", i)
+			continue
+		}
 		add("rfs", s.ID, func() bool { return putNew(c.RFS, s.ID, s) })
 	}
 	errs = append(errs, c.checkReferences()...)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	if err := c.checkCycles(f.RFS); err != nil {
+	if err := c.checkCycles(slices.DeleteFunc(f.RFS, func(r *RFS) bool { return r == nil })); err != nil {
 		return nil, err
 	}
 	if err := c.buildPlans(); err != nil {
@@ -112,10 +140,19 @@ func (c *Catalog) checkReferences() []error {
 			bad("offering %s: listPrice must be positive", id)
 		}
 	}
+	flags := map[string]bool{}
+	for _, t := range c.Tiers {
+		for _, f := range t.Flags {
+			flags[f] = true
+		}
+	}
 	for _, id := range sortedKeys(c.Specs) {
 		for _, s := range c.Specs[id].Services {
 			if _, ok := c.CFS[s.CFS]; !ok {
 				bad("specification %s: cfs %q is not declared", id, s.CFS)
+			}
+			if s.When != "" && !flags[s.When] {
+				bad("specification %s: cfs %s whenTier %q is a flag of no SLA tier", id, s.CFS, s.When)
 			}
 		}
 	}
@@ -134,10 +171,15 @@ func (c *Catalog) checkReferences() []error {
 	}
 	for _, id := range sortedKeys(c.RFS) {
 		r := c.RFS[id]
+		seen := map[string]bool{}
 		for _, a := range r.After {
 			if _, ok := c.RFS[a]; !ok {
 				bad("rfs %s: after %q, which is not declared", id, a)
 			}
+			if seen[a] {
+				bad("rfs %s: after %q twice", id, a)
+			}
+			seen[a] = true
 		}
 		if r.Resource.Type == "" || r.Resource.Reserve == "" || r.Resource.Commit == "" {
 			bad("rfs %s: resource needs type, reserve and commit", id)
@@ -208,9 +250,9 @@ func (c *Catalog) buildPlans() error {
 		o := c.Offerings[oid]
 		for _, tn := range o.Tiers {
 			cfs := c.CFSFor(o, c.Tiers[tn])
-			for _, tech := range c.technologies() {
+			for _, tech := range append(c.technologies(), "*") {
 				key := planKey(cfsIDs(cfs), tech)
-				if _, done := c.plans[key]; done {
+				if _, done := c.plans[key]; done || !realised(cfs, tech) {
 					continue
 				}
 				p, err := c.buildPlan(cfs, tech)
@@ -222,6 +264,17 @@ func (c *Catalog) buildPlans() error {
 		}
 	}
 	return nil
+}
+
+// realised tells whether every CFS of a set has RFS on technology; "*"
+// stands for a technology none of them names.
+func realised(cfs []*CFS, tech string) bool {
+	for _, s := range cfs {
+		if len(s.RFSFor(tech)) == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func cfsIDs(cfs []*CFS) []string {

@@ -40,7 +40,20 @@ func (c *Catalog) Plan(cfs []string, technology string) (*Plan, error) {
 	if p, ok := c.plans[planKey(cfs, technology)]; ok {
 		return p, nil
 	}
+	if p, ok := c.plans[planKey(cfs, "*")]; ok && !c.named(technology) {
+		return p, nil
+	}
 	return nil, fmt.Errorf("no plan for %v on technology %q", cfs, technology)
+}
+
+// named tells whether some CFS names technology explicitly.
+func (c *Catalog) named(technology string) bool {
+	for _, s := range c.CFS {
+		if _, ok := s.RFS[technology]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *Catalog) buildPlan(cfs []*CFS, tech string) (*Plan, error) {

@@ -13,12 +13,21 @@ func (t *Template) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind != yaml.MappingNode {
 		return fmt.Errorf("line %d: characteristics must be a mapping of name: value", n.Line)
 	}
+	seen := map[string]bool{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if v.Kind != yaml.ScalarNode {
 			return fmt.Errorf("line %d: characteristic %q must have a plain value", v.Line, k.Value)
 		}
-		*t = append(*t, tmf.Characteristic{Name: k.Value, Value: v.Value})
+		if seen[k.Value] {
+			return fmt.Errorf("line %d: characteristic %q given twice", k.Line, k.Value)
+		}
+		seen[k.Value] = true
+		value := v.Value
+		if v.Tag == "!!null" {
+			value = "" // empty, ~ or null: no value, left out when applied
+		}
+		*t = append(*t, tmf.Characteristic{Name: k.Value, Value: value})
 	}
 	return nil
 }

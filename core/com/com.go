@@ -34,7 +34,8 @@ type COM struct {
 	orders   []*order
 	orderBy  map[string]*order
 	waveBy   map[string]*wave // by service order external id
-	soiBy    map[string]soiRef
+	// sois[h] is the service order item a handle h stands for.
+	sois []soiRef
 	// pending holds what to do with the answer of each outstanding call.
 	pending  map[string]func(port.Result)
 	Products *inventory.Inventory[tmf.Product]
@@ -44,14 +45,14 @@ type COM struct {
 // New returns an empty COM.
 func New(cfg Config) *COM {
 	return &COM{cfg: cfg, machines: lc.NewSet(), quoteBy: map[string]*quote{}, orderBy: map[string]*order{},
-		waveBy: map[string]*wave{}, soiBy: map[string]soiRef{}, pending: map[string]func(port.Result){},
+		waveBy: map[string]*wave{}, pending: map[string]func(port.Result){},
 		Products: inventory.New[tmf.Product](), next: map[string]int{}}
 }
 
 // id returns the next id with prefix: QT-001, POI-001, SOI-001.
 func (c *COM) id(prefix string) string {
 	c.next[prefix]++
-	return fmt.Sprintf("%s-%03d", prefix, c.next[prefix])
+	return tmf.SeqID(prefix, c.next[prefix])
 }
 
 // Handle implements engine.Handler.

@@ -36,7 +36,7 @@ type soiRef struct {
 	o    *order
 	item int
 	wave *wave
-	cfs  string
+	id   string
 }
 
 // place is the TMF place of a quote site.

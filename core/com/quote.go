@@ -110,12 +110,19 @@ func (c *COM) Check(q QuoteRequest) error {
 	if len(q.Sites) == 0 {
 		bad("a quote needs at least one site")
 	}
-	waves := map[string]bool{}
+	waves, orders := map[string]bool{}, map[string]string{}
 	for _, w := range q.Waves {
 		if waves[w.Name] {
 			bad("wave %q declared twice", w.Name)
 		}
 		waves[w.Name] = true
+		if other, dup := orders[w.ServiceOrder]; dup {
+			bad("waves %q and %q share the service order name %q", other, w.Name, w.ServiceOrder)
+		}
+		orders[w.ServiceOrder] = w.Name
+	}
+	if len(q.Waves) == 0 {
+		bad("the rollout plan needs at least one wave")
 	}
 	codes := map[string]bool{}
 	for _, s := range q.Sites {
@@ -194,7 +201,7 @@ func (c *COM) priceAndSubmit(q *quote, out *engine.Out) {
 // its review.
 func (c *COM) nextStage(q *quote, out *engine.Out) {
 	stage := Stages[q.stage]
-	if why := c.stageCheck(q, stage); why != "" {
+	if why := c.stageCheck(q, stage, out.Now()); why != "" {
 		c.decide(q, false, why, out)
 		return
 	}
@@ -207,7 +214,7 @@ func (c *COM) nextStage(q *quote, out *engine.Out) {
 // stageCheck is what the core itself checks before a stage goes to review:
 // capacity at every site (technical), the rate card and discount authority
 // (commercial). It returns why the stage fails, or "".
-func (c *COM) stageCheck(q *quote, stage string) string {
+func (c *COM) stageCheck(q *quote, stage string, now time.Duration) string {
 	switch stage {
 	case "technical":
 		for i, s := range q.req.Sites {
@@ -221,6 +228,9 @@ func (c *COM) stageCheck(q *quote, stage string) string {
 	case "commercial":
 		if !q.card.Approved {
 			return fmt.Sprintf("rate card %s is not approved", q.card.ID)
+		}
+		if today := c.cfg.Epoch.Add(now).Format(time.DateOnly); !q.card.Current(today) {
+			return fmt.Sprintf("rate card %s is not valid on %s (valid %s to %s)", q.card.ID, today, q.card.From, q.card.To)
 		}
 		if !slices.Contains(q.card.Terms, q.req.Term) {
 			return fmt.Sprintf("rate card %s does not cover a %d-month term", q.card.ID, q.req.Term)

@@ -72,12 +72,12 @@ func (c *COM) decompose(o *order, i int, w *wave, cfs []*catalog.CFS, out *engin
 		if err != nil {
 			return fmt.Errorf("decompose %s into %s: %w", it.ID, s.ID, err)
 		}
-		soi := tmf.ServiceOrderItem{ID: c.id("SOI"), Action: tmf.Add, ProductOrderItem: tmf.Ref{ID: it.ID},
+		soi := tmf.ServiceOrderItem{ID: c.id("SOI"), Action: tmf.Add, ProductOrderItem: tmf.Ref{ID: it.ID}, Handle: len(c.sois),
 			Service: tmf.Service{Category: "CFS", Specification: tmf.Ref{ID: s.ID, Name: s.Name},
 				Characteristics: chars, Place: it.Place}}
 		w.so.Items = append(w.so.Items, soi)
 		it.ServiceOrderItem = append(it.ServiceOrderItem, tmf.Ref{ID: soi.ID})
-		c.soiBy[soi.ID] = soiRef{o: o, item: i, wave: w, cfs: s.ID}
+		c.sois = append(c.sois, soiRef{o: o, item: i, wave: w, id: soi.ID})
 		o.soiLeft[i]++
 	}
 	return nil
@@ -151,10 +151,11 @@ func (c *COM) serviceItem(now time.Duration, w *wave, ev *tmf.ItemEvent, out *en
 	if ev == nil {
 		return
 	}
-	ref, ok := c.soiBy[ev.ID]
-	if !ok {
+	if ev.Handle < 0 || ev.Handle >= len(c.sois) || c.sois[ev.Handle].id != ev.ID {
+		out.Error(fmt.Errorf("COM: event for unknown service order item %q", ev.ID))
 		return
 	}
+	ref := c.sois[ev.Handle]
 	o := ref.o
 	it := &o.po.Items[ref.item]
 	if it.State != lc.InProgress {
@@ -182,7 +183,11 @@ func (c *COM) serviceItem(now time.Duration, w *wave, ev *tmf.ItemEvent, out *en
 // thresholds; services without measurements pass.
 func slaBreach(t *catalog.SLATier, cs tmf.Characteristics) string {
 	get := func(name string) (float64, bool) {
-		v, err := strconv.ParseFloat(cs.Get(name), 64)
+		s := cs.Get(name)
+		if s == "" {
+			return 0, false
+		}
+		v, err := strconv.ParseFloat(s, 64)
 		return v, err == nil
 	}
 	if v, ok := get("measuredLatencyMs"); ok && v > t.LatencyMs {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ordertwin/ordertwin/core/port"
 	"github.com/ordertwin/ordertwin/core/store"
+	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
 // Address names a component that takes inputs.
@@ -196,7 +197,7 @@ func (e *Engine) step() error {
 		h.Handle(at, in.Msg, out)
 		e.processed++
 		if out.err != nil {
-			return fmt.Errorf("%s at %s: %w", in.To, at, out.err)
+			return fmt.Errorf("%s at %s: %w", in.To, tmf.FormatOffset(at), out.err)
 		}
 	}
 	if len(out.records) > 0 {

@@ -86,7 +86,7 @@ func (s *Set) Fire(k Kind, entity, state, event string) (string, error) {
 		return to, nil
 	}
 	if _, ok := table[k]; !ok {
-		return state, fmt.Errorf("unknown lifecycle %q", k)
+		return state, fmt.Errorf("unknown lifecycle %q (known: %s)", k, knownList())
 	}
 	return state, &IllegalError{Kind: k, Entity: entity, State: state, Event: event}
 }
@@ -97,7 +97,7 @@ func (s *Set) Fire(k Kind, entity, state, event string) (string, error) {
 func (s *Set) FireMachine(k Kind, entity, state, event string) (string, error) {
 	m, ok := s.machines[k]
 	if !ok {
-		return state, fmt.Errorf("unknown lifecycle %q", k)
+		return state, fmt.Errorf("unknown lifecycle %q (known: %s)", k, knownList())
 	}
 	m.SetState(state)
 	err := m.Event(ctx, event)
@@ -155,8 +155,11 @@ func Edges(k Kind) []Edge {
 	return out
 }
 
-// States lists every state of k, sorted.
+// States lists every state of k, sorted; nil for an unknown kind.
 func States(k Kind) []string {
+	if _, ok := table[k]; !ok {
+		return nil
+	}
 	seen := map[string]bool{table[k].initial: true}
 	for _, e := range Edges(k) {
 		seen[e.Src], seen[e.Dst] = true, true

@@ -77,6 +77,60 @@ func TestFireUnknownKind(t *testing.T) {
 	assert.Contains(t, err.Error(), `"trouble"`)
 }
 
+// TestFireMatchesMachine checks the compiled lookup against the looplab
+// machine, pair by pair (DESIGN.md §3: "keep the looplab machine as the
+// reference that a test checks the lookup against"): every kind, every
+// state plus states the kind does not have, every event plus unknown ones.
+func TestFireMatchesMachine(t *testing.T) {
+	s := lifecycle.NewSet()
+	pairs := 0
+	for _, k := range lifecycle.Kinds() {
+		states := append(lifecycle.States(k), "approved", "inTransit", "", "Completed")
+		for _, st := range states {
+			for _, ev := range events {
+				got, err := s.Fire(k, "E-1", st, ev)
+				want, wantErr := s.FireMachine(k, "E-1", st, ev)
+				assert.Equal(t, want, got, "%s %s --%s-->", k, st, ev)
+				assert.Equal(t, wantErr, err, "%s %s --%s-->", k, st, ev)
+				pairs++
+			}
+		}
+	}
+	assert.Greater(t, pairs, 2000)
+
+	// Unknown lifecycle: both refuse, neither as an illegal transition.
+	_, err := s.Fire("trouble", "TT-1", lifecycle.Acknowledged, lifecycle.Start)
+	require.Error(t, err)
+	_, refErr := s.FireMachine("trouble", "TT-1", lifecycle.Acknowledged, lifecycle.Start)
+	require.Error(t, refErr)
+	assert.Equal(t, refErr.Error(), err.Error())
+}
+
+// TestFireMachineIsReusable: the looplab machine of a kind serves many
+// entities in turn (flyweight: SetState, then Event) and is not wedged by a
+// refused event (DESIGN.md §3).
+func TestFireMachineIsReusable(t *testing.T) {
+	s := lifecycle.NewSet()
+	for _, st := range []step{
+		{lifecycle.ServiceOrder, "SO-PILOT", lifecycle.Start, lifecycle.InProgress},
+		{lifecycle.ServiceOrder, "SO-WAVE1", lifecycle.Hold, lifecycle.Held},
+		{lifecycle.ServiceOrder, "SO-WAVE2", lifecycle.Cancel, lifecycle.AssessingCancellation},
+	} {
+		got, err := s.FireMachine(st.kind, st.entity, lifecycle.Acknowledged, st.event)
+		require.NoError(t, err)
+		assert.Equal(t, st.want, got, st.entity)
+	}
+	got, err := s.FireMachine(lifecycle.ServiceOrder, "SO-PILOT", lifecycle.InProgress, lifecycle.Reject)
+	assertIllegal(t, err, lifecycle.ServiceOrder, "SO-PILOT", lifecycle.InProgress, lifecycle.Reject)
+	assert.Equal(t, lifecycle.InProgress, got)
+	got, err = s.FireMachine(lifecycle.ServiceOrder, "SO-WAVE1", lifecycle.Held, lifecycle.Resume)
+	require.NoError(t, err)
+	assert.Equal(t, lifecycle.InProgress, got)
+	got, err = s.FireMachine(lifecycle.ServiceOrder, "SO-PILOT", lifecycle.InProgress, lifecycle.Complete)
+	require.NoError(t, err)
+	assert.Equal(t, lifecycle.Completed, got)
+}
+
 // step is one input of a scripted run: fire event at entity, expect want.
 type step struct {
 	kind   lifecycle.Kind
@@ -172,9 +226,10 @@ func TestFireWorkedExampleTimeline(t *testing.T) {
 }
 
 // TestSetIsAFlyweightModel drives many entities of every kind with random
-// events through one Set, interleaved, and checks every result against the
-// declared table: what the last Fire left in a machine never leaks into the
-// next entity. Deterministic: seeded PCG.
+// events through one Set, interleaved, through both the compiled lookup
+// (Fire) and the shared looplab machine (FireMachine), and checks every
+// result against the declared table: what the last call left in a machine
+// never leaks into the next entity. Deterministic: seeded PCG.
 func TestSetIsAFlyweightModel(t *testing.T) {
 	type entity struct {
 		id    string
@@ -190,7 +245,7 @@ func TestSetIsAFlyweightModel(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	s := lifecycle.NewSet()
 	var legal, illegal int
-	for range 20000 {
+	for range 10000 {
 		e := ents[rng.IntN(len(ents))]
 		ev := events[rng.IntN(len(events))]
 		if rng.IntN(3) > 0 {
@@ -209,6 +264,9 @@ func TestSetIsAFlyweightModel(t *testing.T) {
 		}
 		want, ok := declared(e.kind, e.state, ev)
 		got, err := s.Fire(e.kind, e.id, e.state, ev)
+		ref, refErr := s.FireMachine(e.kind, e.id, e.state, ev)
+		require.Equal(t, ref, got, "lookup and machine disagree: %s %s --%s-->", e.id, e.state, ev)
+		require.Equal(t, refErr, err, "lookup and machine disagree: %s %s --%s-->", e.id, e.state, ev)
 		if ok {
 			legal++
 			require.NoError(t, err)
@@ -302,15 +360,27 @@ func TestParse(t *testing.T) {
 	}
 }
 
-// BenchmarkFire is one transition through the flyweight machine: SetState,
-// Event, Current (DESIGN.md §3 measured ~400 ns for the transition).
+// BenchmarkFire is one transition, through the compiled lookup that Fire
+// uses and through the flyweight looplab machine (SetState, Event,
+// Current) that FireMachine uses (DESIGN.md §3 measured ~400 ns for a
+// looplab transition).
 func BenchmarkFire(b *testing.B) {
-	s := lifecycle.NewSet()
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := s.Fire(lifecycle.ServiceOrder, "SO-PILOT", lifecycle.Acknowledged, lifecycle.Start); err != nil {
-			b.Fatal(err)
-		}
+	for _, bc := range []struct {
+		name string
+		fire func(*lifecycle.Set, lifecycle.Kind, string, string, string) (string, error)
+	}{
+		{"lookup", (*lifecycle.Set).Fire},
+		{"machine", (*lifecycle.Set).FireMachine},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			s := lifecycle.NewSet()
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := bc.fire(s, lifecycle.ServiceOrder, "SO-PILOT", lifecycle.Acknowledged, lifecycle.Start); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 

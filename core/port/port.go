@@ -64,6 +64,8 @@ type Request struct {
 	Op     Op
 	// Item is the order item the call is for (POI, ROI), if any.
 	Item string
+	// Handle is the caller's handle for the call, echoed in every Result.
+	Handle int
 	// Customer is the customer id (CUST-ENT-1102).
 	Customer string
 	// Account is the billing or credit account.
@@ -89,6 +91,7 @@ type Result struct {
 	System System
 	Op     Op
 	Item   string
+	Handle int
 	// Final is false for a progress report (Milestone set) and true for the
 	// one answer that ends the call.
 	Final     bool

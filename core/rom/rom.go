@@ -7,6 +7,7 @@ package rom
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -35,21 +36,36 @@ type Config struct {
 
 // ROM is the resource order manager.
 type ROM struct {
-	cfg       Config
-	machines  *lc.Set
-	orders    []*order
-	byID      map[string]*order
-	items     map[string]itemRef
+	cfg      Config
+	machines *lc.Set
+	orders   []*order
+	byID     map[string]*order
+	// handles[h] is the item a request handle h stands for.
+	handles   []itemRef
 	Resources *inventory.Inventory[tmf.Resource]
 	nextOrder int
 }
 
 type order struct {
-	ro        tmf.ResourceOrder
+	ro tmf.ResourceOrder
+	// handle is the request handle of the first item; deps[i] the indexes
+	// of the items item i depends on.
+	handle    int
+	deps      [][]int
 	from      engine.Address
 	customer  string
 	done      int
 	shipments map[int]*shipment
+}
+
+// index is the position of the item with id, or -1.
+func (o *order) index(id string) int {
+	for i := range o.ro.Items {
+		if o.ro.Items[i].ID == id {
+			return i
+		}
+	}
+	return -1
 }
 
 type shipment struct {
@@ -61,12 +77,14 @@ type itemRef struct {
 	i int
 }
 
+func (r itemRef) item() *tmf.ResourceOrderItem { return &r.o.ro.Items[r.i] }
+
 // start is ROM's own timer: begin work on an accepted order.
 type start struct{ o *order }
 
 // New returns an empty ROM.
 func New(cfg Config) *ROM {
-	return &ROM{cfg: cfg, machines: lc.NewSet(), byID: map[string]*order{}, items: map[string]itemRef{},
+	return &ROM{cfg: cfg, machines: lc.NewSet(), byID: map[string]*order{},
 		Resources: inventory.New[tmf.Resource]()}
 }
 
@@ -96,7 +114,7 @@ func (r *ROM) Orders() []*tmf.ResourceOrder {
 func (r *ROM) accept(now time.Duration, ro *tmf.ResourceOrder, out *engine.Out) {
 	r.nextOrder++
 	o := &order{ro: *ro, from: engine.SOM}
-	o.ro.ID = fmt.Sprintf("RO-%03d", r.nextOrder)
+	o.ro.ID = tmf.SeqID("RO", r.nextOrder)
 	o.ro.State = lc.Initial(lc.ResourceOrder)
 	o.ro.OrderDate = now
 	for _, p := range ro.RelatedParty {
@@ -107,10 +125,20 @@ func (r *ROM) accept(now time.Duration, ro *tmf.ResourceOrder, out *engine.Out) 
 	r.orders = append(r.orders, o)
 	r.byID[o.ro.ID] = o
 	out.Created(lc.ResourceOrder, o.ro.ID, o.ro.Name, o.ro.State, "")
+	o.handle = len(r.handles)
+	o.deps = make([][]int, len(o.ro.Items))
 	for i := range o.ro.Items {
 		it := &o.ro.Items[i]
 		it.State = lc.Initial(lc.ResourceOrderItem)
-		r.items[it.ID] = itemRef{o, i}
+		r.handles = append(r.handles, itemRef{o, i})
+		for _, d := range it.DependsOn {
+			j := o.index(d)
+			if j < 0 {
+				out.Error(fmt.Errorf("ROM: %s item %s depends on %q, which is not an item of the order", o.ro.ID, it.ID, d))
+				return
+			}
+			o.deps[i] = append(o.deps[i], j)
+		}
 	}
 	r.notify(out, o, tmf.ResourceOrderCreate, nil)
 	out.Send(engine.ROM, r.cfg.StartDelay, start{o})
@@ -129,7 +157,7 @@ func (r *ROM) begin(now time.Duration, o *order, out *engine.Out) {
 func (r *ROM) startReady(o *order, out *engine.Out) {
 	for i := range o.ro.Items {
 		it := &o.ro.Items[i]
-		if it.State != lc.Acknowledged || !r.depsDone(o, it) {
+		if it.State != lc.Acknowledged || !o.depsDone(i) {
 			continue
 		}
 		if !out.Fire(r.machines, lc.ResourceOrderItem, it.ID, "", &it.State, lc.Start, "", "ROM") {
@@ -144,10 +172,9 @@ func (r *ROM) startReady(o *order, out *engine.Out) {
 	}
 }
 
-func (r *ROM) depsDone(o *order, it *tmf.ResourceOrderItem) bool {
-	for _, d := range it.DependsOn {
-		ref, ok := r.items[d]
-		if !ok || ref.o != o || o.ro.Items[ref.i].State != lc.Completed {
+func (o *order) depsDone(i int) bool {
+	for _, j := range o.deps[i] {
+		if o.ro.Items[j].State != lc.Completed {
 			return false
 		}
 	}
@@ -158,18 +185,18 @@ func (r *ROM) call(o *order, i int, sys port.System, op port.Op, out *engine.Out
 	it := &o.ro.Items[i]
 	out.Call(&port.Request{
 		Key:    it.ID + "/" + string(op) + "/1",
-		System: sys, Op: op, Item: it.ID,
+		System: sys, Op: op, Item: it.ID, Handle: o.handle + i,
 		Customer: o.customer, Site: o.ro.Place.ID, Place: o.ro.Place,
 		ResourceType: it.Specification.ID, Resource: it.Resource, Characteristics: it.Characteristics,
 	})
 }
 
 func (r *ROM) result(now time.Duration, res port.Result, out *engine.Out) {
-	ref, ok := r.items[res.Item]
-	if !ok {
+	if res.Handle < 0 || res.Handle >= len(r.handles) || r.handles[res.Handle].item().ID != res.Item {
 		out.Error(fmt.Errorf("ROM: answer for unknown item %q", res.Item))
 		return
 	}
+	ref := r.handles[res.Handle]
 	o, i := ref.o, ref.i
 	it := &o.ro.Items[i]
 	if it.State != lc.InProgress {
@@ -216,7 +243,24 @@ func (r *ROM) result(now time.Duration, res port.Result, out *engine.Out) {
 	}
 }
 
-// milestone moves the item's CPE shipment along.
+// shipmentPath is the way of a CPE shipment: each milestone and the event
+// that reaches it from the one before.
+var shipmentPath = []struct{ state, event string }{
+	{lc.Pending, ""}, {lc.Staged, lc.Stage}, {lc.InTransit, lc.Ship}, {lc.Delivered, lc.Deliver}, {lc.Installed, lc.Install},
+}
+
+func pathIndex(state string) int {
+	for i, p := range shipmentPath {
+		if p.state == state {
+			return i
+		}
+	}
+	return -1
+}
+
+// milestone moves the item's CPE shipment up to milestone m, through any
+// milestone the adapter did not report. A milestone already passed (a
+// re-delivered report) changes nothing.
 func (r *ROM) milestone(o *order, i int, m string, out *engine.Out) {
 	it := &o.ro.Items[i]
 	it.Milestone = m
@@ -224,19 +268,10 @@ func (r *ROM) milestone(o *order, i int, m string, out *engine.Out) {
 	if s == nil {
 		return
 	}
-	var event string
-	switch m {
-	case "staged":
-		event = lc.Stage
-	case "inTransit":
-		event = lc.Ship
-	case "delivered":
-		event = lc.Deliver
-	case "installed":
-		event = lc.Install
-	}
-	if event != "" {
-		out.Fire(r.machines, lc.Shipment, s.id, it.ID+" shipment", &s.state, event, "", "ROM → logistics")
+	for k := pathIndex(s.state) + 1; k > 0 && k <= pathIndex(m); k++ {
+		if !out.Fire(r.machines, lc.Shipment, s.id, it.ID+" shipment", &s.state, shipmentPath[k].event, "", "ROM → logistics") {
+			return
+		}
 	}
 }
 
@@ -251,20 +286,11 @@ func (r *ROM) failItem(o *order, i int, reason string, out *engine.Out) {
 	// Items waiting on a failed one can never start: they fail too.
 	for j := range o.ro.Items {
 		d := &o.ro.Items[j]
-		if d.State == lc.Acknowledged && dependsOn(d, it.ID) {
+		if d.State == lc.Acknowledged && slices.Contains(o.deps[j], i) {
 			r.failItem(o, j, "depends on failed item "+it.ID, out)
 		}
 	}
 	r.finishIfDone(o, out)
-}
-
-func dependsOn(it *tmf.ResourceOrderItem, id string) bool {
-	for _, d := range it.DependsOn {
-		if d == id {
-			return true
-		}
-	}
-	return false
 }
 
 func (r *ROM) finishIfDone(o *order, out *engine.Out) {
@@ -294,7 +320,7 @@ func (r *ROM) finishIfDone(o *order, out *engine.Out) {
 func (r *ROM) notify(out *engine.Out, o *order, t tmf.EventType, it *tmf.ResourceOrderItem) {
 	ev := tmf.OrderEvent{Type: t, OrderID: o.ro.ID, ExternalID: o.ro.ExternalID, State: o.ro.State}
 	if it != nil {
-		ie := &tmf.ItemEvent{ID: it.ID, State: it.State, StateReason: it.StateReason, Milestone: it.Milestone}
+		ie := &tmf.ItemEvent{ID: it.ID, Handle: it.Handle, State: it.State, StateReason: it.StateReason, Milestone: it.Milestone}
 		if it.Resource != nil {
 			ie.Instance = tmf.Ref{ID: it.Resource.ID, Name: it.Resource.Value, Type: it.Resource.ResourceType}
 			ie.Value = it.Resource.Value

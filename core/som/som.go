@@ -30,7 +30,8 @@ type SOM struct {
 	cfg      Config
 	machines *lc.Set
 	orders   []*order
-	rois     map[string]stepRef
+	// rois[h] is the plan step a resource order item handle h stands for.
+	rois     []stepRef
 	Services *inventory.Inventory[tmf.Service]
 	nextSO   int
 	nextROI  int
@@ -68,12 +69,14 @@ type stepRef struct {
 	step int
 }
 
+func (r stepRef) roi() string { return r.site.steps[r.step].roi }
+
 // plan is SOM's own timer: the plan of an accepted order is ready.
 type plan struct{ o *order }
 
 // New returns an empty SOM.
 func New(cfg Config) *SOM {
-	return &SOM{cfg: cfg, machines: lc.NewSet(), rois: map[string]stepRef{}, Services: inventory.New[tmf.Service]()}
+	return &SOM{cfg: cfg, machines: lc.NewSet(), Services: inventory.New[tmf.Service]()}
 }
 
 // Orders lists the service orders in the order they arrived.
@@ -102,7 +105,7 @@ func (s *SOM) Handle(now time.Duration, msg any, out *engine.Out) {
 func (s *SOM) accept(now time.Duration, so *tmf.ServiceOrder, out *engine.Out) {
 	s.nextSO++
 	o := &order{so: *so, from: engine.COM}
-	o.so.ID = fmt.Sprintf("SO-%03d", s.nextSO)
+	o.so.ID = tmf.SeqID("SO", s.nextSO)
 	o.so.State = lc.Initial(lc.ServiceOrder)
 	o.so.OrderDate = now
 	for _, p := range so.RelatedParty {
@@ -132,7 +135,8 @@ func (s *SOM) orchestrate(o *order, out *engine.Out) {
 		st := bySite[it.Service.Place.ID]
 		if st == nil {
 			st = &site{place: it.Service.Place, vars: catalog.Vars{
-				"site": it.Service.Place.ID, "customer.code": strings.TrimPrefix(o.customer, "CUST-")}}
+				"site": it.Service.Place.ID, "customer.code": strings.TrimPrefix(o.customer, "CUST-"),
+				"customer.number": o.customer[strings.LastIndexByte(o.customer, '-')+1:]}}
 			bySite[st.place.ID] = st
 			o.sites = append(o.sites, st)
 		}
@@ -176,18 +180,18 @@ func (s *SOM) decompose(o *order, st *site, out *engine.Out) error {
 	}
 	for j, ps := range p.Steps {
 		s.nextROI++
-		st.steps[j].roi = fmt.Sprintf("ROI-%03d", s.nextROI)
+		st.steps[j].roi = tmf.SeqID("ROI", s.nextROI)
 		chars, err := ps.RFS.Characteristics.Apply(st.vars)
 		if err != nil {
 			return fmt.Errorf("decompose site %s, %s: %w", st.place.ID, ps.RFS.ID, err)
 		}
 		it := &ro.Items[j]
-		*it = tmf.ResourceOrderItem{ID: st.steps[j].roi, Action: tmf.Add,
+		*it = tmf.ResourceOrderItem{ID: st.steps[j].roi, Action: tmf.Add, Handle: len(s.rois),
 			Specification: tmf.Ref{ID: ps.RFS.Resource.Type, Name: ps.RFS.ID}, Characteristics: chars}
 		for _, a := range ps.After {
 			it.DependsOn = append(it.DependsOn, st.steps[a].roi)
 		}
-		s.rois[st.steps[j].roi] = stepRef{o, st, j}
+		s.rois = append(s.rois, stepRef{o, st, j})
 	}
 	for _, i := range st.items {
 		it := &o.so.Items[i]
@@ -204,11 +208,12 @@ func (s *SOM) resourceEvent(now time.Duration, ev tmf.OrderEvent, out *engine.Ou
 	if ev.Type != tmf.ResourceOrderItemStateChange || ev.Item == nil {
 		return
 	}
-	ref, ok := s.rois[ev.Item.ID]
-	if !ok {
+	h := ev.Item.Handle
+	if h < 0 || h >= len(s.rois) || s.rois[h].roi() != ev.Item.ID {
 		out.Error(fmt.Errorf("SOM: event for unknown resource order item %q", ev.Item.ID))
 		return
 	}
+	ref := s.rois[h]
 	o, st := ref.o, ref.site
 	k := st.plan.Steps[ref.step].CFS
 	i := st.items[k]
@@ -295,7 +300,7 @@ func (s *SOM) notify(out *engine.Out, o *order, t tmf.EventType, it *tmf.Service
 	ev := tmf.OrderEvent{Type: t, OrderID: o.so.ID, ExternalID: o.so.ExternalID, State: o.so.State}
 	if it != nil {
 		svc, _ := s.Services.Get(it.Service.ID)
-		ev.Item = &tmf.ItemEvent{ID: it.ID, State: it.State, StateReason: it.StateReason,
+		ev.Item = &tmf.ItemEvent{ID: it.ID, Handle: it.Handle, State: it.State, StateReason: it.StateReason,
 			Instance: tmf.Ref{ID: svc.ID, Name: svc.Name}, Characteristics: svc.Characteristics}
 	}
 	out.Send(o.from, 0, ev)

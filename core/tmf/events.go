@@ -29,7 +29,9 @@ type OrderEvent struct {
 
 // ItemEvent is the news about one order item.
 type ItemEvent struct {
-	ID          string
+	ID string
+	// Handle echoes the item's Handle.
+	Handle      int
 	State       string
 	StateReason string
 	Milestone   string

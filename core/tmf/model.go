@@ -119,6 +119,9 @@ type ServiceOrderItem struct {
 	Service     Service `json:"service"`
 	// ProductOrderItem is the COM item this one realises.
 	ProductOrderItem Ref `json:"productOrderItem"`
+	// Handle is the orderer's handle for the item, echoed in the item's
+	// events so that the orderer finds its bookkeeping without a lookup.
+	Handle int `json:"-"`
 }
 
 // Service is a TMF638 v4 Service, as ordered (inside a service order item)
@@ -162,9 +165,11 @@ type ResourceOrderItem struct {
 	Characteristics Characteristics `json:"resourceCharacteristic,omitempty"`
 	// DependsOn lists the ids of items of the same order that must be
 	// completed first (orderItemRelationship of type dependsOn).
-	DependsOn      []string      `json:"-"`
-	Resource       *Resource     `json:"resource,omitempty"`
-	Milestone      string        `json:"milestone,omitempty"`
+	DependsOn []string  `json:"-"`
+	Resource  *Resource `json:"resource,omitempty"`
+	Milestone string    `json:"milestone,omitempty"`
+	// Handle is the orderer's handle for the item, echoed in its events.
+	Handle         int           `json:"-"`
 	CompletionDate time.Duration `json:"-"`
 }
 

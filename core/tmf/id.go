@@ -1,0 +1,18 @@
+package tmf
+
+import "strconv"
+
+// SeqID formats the n-th id with prefix, zero-padded to three digits:
+// SeqID("ROI", 7) is "ROI-007".
+func SeqID(prefix string, n int) string {
+	b := make([]byte, 0, len(prefix)+8)
+	b = append(b, prefix...)
+	b = append(b, '-')
+	switch {
+	case n < 10:
+		b = append(b, '0', '0')
+	case n < 100:
+		b = append(b, '0')
+	}
+	return string(strconv.AppendInt(b, int64(n), 10))
+}
