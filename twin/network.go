@@ -229,6 +229,10 @@ func (n *Network) Validate() error {
 		if e.Region == "" {
 			bad("exchange %s: no region", e.ID)
 		}
+		if e.P2PPorts < 0 {
+			bad("exchange %s: p2pPorts %d is negative", e.ID, e.P2PPorts)
+			continue
+		}
 		if _, err := parseRanges(e.P2POccupied, 1, e.P2PPorts); err != nil {
 			bad("exchange %s: p2pOccupied: %v", e.ID, err)
 		}
@@ -248,7 +252,16 @@ func (n *Network) Validate() error {
 		if !areas[o.Area] {
 			bad("OLT %s: serving area %q is not declared", o.ID, o.Area)
 		}
+		slots := map[int]bool{}
 		for _, lc := range o.LineCards {
+			if slots[lc.Slot] {
+				bad("OLT %s: two line cards in slot %d", o.ID, lc.Slot)
+			}
+			slots[lc.Slot] = true
+			if lc.Ports < 0 {
+				bad("OLT %s LC%d: ports %d is negative", o.ID, lc.Slot, lc.Ports)
+				continue
+			}
 			if _, err := parseRanges(lc.Occupied, 1, lc.Ports); err != nil {
 				bad("OLT %s LC%d: occupied: %v", o.ID, lc.Slot, err)
 			}

@@ -127,6 +127,11 @@ func TestParseNetworkRejects(t *testing.T) {
 			[]string{"OLT OLT-SOUTH-03 declared twice"}},
 		{"P2P ports beyond the exchange", `p2pPorts: 24, p2pOccupied: "1-20"`, `p2pPorts: 24, p2pOccupied: "1-25"`,
 			[]string{`exchange MEL-SOUTH: p2pOccupied: "1-25" is outside 1-24`}},
+		{"region-specific duration of a region-free operation", "  credit.check: 30m\n", "  credit.check: {default: 30m, MEL: 10m}\n",
+			[]string{`durations: "credit.check" does not depend on a region; give one duration`}},
+		{"probe baseline missing for a region", `    "*": {latencyMs: 3.8, lossPct: 0.001, availability: 99.99}`,
+			`    MEL: {latencyMs: 3.8, lossPct: 0.001, availability: 99.99}`,
+			[]string{"probes: no baseline for region SYD", "probes: no baseline for region BNE"}},
 		{"probe name missing", `name: "Probe-{customer.code}-{site}"`, `name: ""`,
 			[]string{"probes: name pattern missing"}},
 	}

@@ -24,6 +24,10 @@ func (t *Twin) reserve(req *port.Request) (*tmf.Resource, *port.Error) {
 	var free func()
 	switch req.ResourceType {
 	case "OLTPort", "P2PHandoff":
+		if want := map[string]string{"OLTPort": "GPON", "P2PHandoff": "P2P-Ethernet"}[req.ResourceType]; a.Technology != want {
+			return nil, &port.Error{Class: port.Invalid, Code: "wrongTechnology",
+				Message: fmt.Sprintf("address %q is served by %s: no %s there", a.Address, a.Technology, req.ResourceType)}
+		}
 		c, why := capacityOf(a, ar)
 		held := t.holds[req.Place.Address] == c
 		if !held && c.available() <= 0 {
@@ -108,6 +112,7 @@ func (t *Twin) takeOLTPort(ar *area, r *tmf.Resource) (func(), *port.Error) {
 				if used {
 					continue
 				}
+				p := p
 				c.used[p] = true
 				slot, port := strconv.Itoa(c.slot), strconv.Itoa(p+1)
 				r.ID = o.id + "-LC" + slot + "-P" + port
@@ -124,6 +129,7 @@ func (t *Twin) takeOLTPort(ar *area, r *tmf.Resource) (func(), *port.Error) {
 func (t *Twin) takeHandoff(x *exchange, r *tmf.Resource) (func(), *port.Error) {
 	for p, used := range x.p2p {
 		if !used {
+			p := p
 			x.p2p[p] = true
 			port := strconv.Itoa(p + 1)
 			r.ID = x.cfg.ID + "-P2P-" + port
@@ -190,10 +196,7 @@ func (t *Twin) commit(now time.Duration, req *port.Request, res *port.Result, re
 		reply.Reply(now+ship, progress(*res, "delivered"))
 		res.Milestone = "installed"
 		t.routerUp[addr] = now + up
-		for _, p := range t.probes[addr] {
-			p.reply.Reply(max(p.ready, now+up), p.res)
-		}
-		delete(t.probes, addr)
+		t.routerCameUp = addr
 		return up, nil
 	case "TWAMPProbe":
 		ready := now + t.duration("nms.commit", req.Place)
@@ -204,8 +207,11 @@ func (t *Twin) commit(now time.Duration, req *port.Request, res *port.Result, re
 		res.Final = false
 		final := *res
 		final.Final = true
-		t.done[req.Key] = &final
-		t.probes[addr] = append(t.probes[addr], pendingProbe{res: final, ready: ready, reply: reply})
+		p := &pendingProbe{key: req.Key, res: &final, ready: ready, repliers: []port.Replier{reply}}
+		if req.Key != "" {
+			t.waiting[req.Key] = p
+		}
+		t.probes[addr] = append(t.probes[addr], p)
 		return 0, nil
 	}
 	key, ok := commitKey[string(req.System)+"/"+req.Resource.ResourceType]
@@ -213,6 +219,16 @@ func (t *Twin) commit(now time.Duration, req *port.Request, res *port.Result, re
 		key = commitKey[string(req.System)+"/"]
 	}
 	return t.duration(key, req.Place), nil
+}
+
+// activateProbes answers the probes waiting for the CE router at addr.
+func (t *Twin) activateProbes(addr string) {
+	up := t.routerUp[addr]
+	for _, p := range t.probes[addr] {
+		delete(t.waiting, p.key)
+		t.answer(p.key, p.res, max(p.ready, up), p.repliers...)
+	}
+	delete(t.probes, addr)
 }
 
 func progress(res port.Result, milestone string) port.Result {

@@ -26,12 +26,18 @@ type Twin struct {
 	credit    map[string]*CreditAcct
 	// holds maps an address to the capacity it holds since revalidation.
 	holds map[string]*capacity
-	// done remembers the final answer of every call by idempotency key.
-	done map[string]*port.Result
+	// done remembers the final answer of every call by idempotency key;
+	// waiting, the calls whose answer is not known yet (probes waiting for
+	// their CE router).
+	done    map[string]dueAnswer
+	waiting map[string]*pendingProbe
+	// routerCameUp is the address whose CE router the current call brought
+	// up: its probes are answered after the router's own answer.
+	routerCameUp string
 	// resources maps a resource id to how to give it back.
 	resources map[string]func()
 	routerUp  map[string]time.Duration
-	probes    map[string][]pendingProbe
+	probes    map[string][]*pendingProbe
 	tokens    int
 	// Billing is what billing activated, in order.
 	Billing []BillingRecord
@@ -45,10 +51,18 @@ type BillingRecord struct {
 	From    time.Duration
 }
 
+// dueAnswer is the final answer of a call and when it is due.
+type dueAnswer struct {
+	res *port.Result
+	at  time.Duration
+}
+
+// pendingProbe is a probe commit waiting for its site's CE router.
 type pendingProbe struct {
-	res   port.Result
-	ready time.Duration
-	reply port.Replier
+	key      string
+	res      *port.Result
+	ready    time.Duration
+	repliers []port.Replier
 }
 
 // area is a serving area at run time.
@@ -87,8 +101,8 @@ func New(n *Network) (*Twin, error) {
 	t := &Twin{net: n, areas: map[string]*area{}, exchanges: map[string]*exchange{},
 		addresses: map[string]*address{}, vlans: map[string]*numberPool{}, ips: map[string]*subnetPool{},
 		stock: map[string]*serialPool{}, credit: map[string]*CreditAcct{}, holds: map[string]*capacity{},
-		done: map[string]*port.Result{}, resources: map[string]func(){}, routerUp: map[string]time.Duration{},
-		probes: map[string][]pendingProbe{}}
+		done: map[string]dueAnswer{}, waiting: map[string]*pendingProbe{}, resources: map[string]func(){},
+		routerUp: map[string]time.Duration{}, probes: map[string][]*pendingProbe{}}
 	for _, e := range n.Exchanges {
 		x := &exchange{cfg: e, p2p: make([]bool, e.P2PPorts)}
 		used, _ := parseRanges(e.P2POccupied, 1, e.P2PPorts)
@@ -191,11 +205,18 @@ func init() {
 	}
 }
 
-// Call implements port.Adapter.
+// Call implements port.Adapter. A repeated key gets the first call's answer,
+// never before that answer is due.
 func (t *Twin) Call(now time.Duration, req *port.Request, reply port.Replier) {
-	if res, seen := t.done[req.Key]; seen && req.Key != "" {
-		reply.Reply(now, *res)
-		return
+	if req.Key != "" {
+		if a, seen := t.done[req.Key]; seen {
+			reply.Reply(max(now, a.at), *a.res)
+			return
+		}
+		if p, waiting := t.waiting[req.Key]; waiting {
+			p.repliers = append(p.repliers, reply)
+			return
+		}
 	}
 	res := &port.Result{Key: req.Key, System: req.System, Op: req.Op, Item: req.Item, Handle: req.Handle, Final: true}
 	after, err := t.call(now, req, res, reply)
@@ -203,10 +224,21 @@ func (t *Twin) Call(now time.Duration, req *port.Request, reply port.Replier) {
 		res.Err = err
 	}
 	if res.Final {
-		if req.Key != "" {
-			t.done[req.Key] = res
-		}
-		reply.Reply(now+after, *res)
+		t.answer(req.Key, res, now+after, reply)
+	}
+	if addr := t.routerCameUp; addr != "" {
+		t.routerCameUp = ""
+		t.activateProbes(addr)
+	}
+}
+
+// answer sends the final answer of a call and remembers it.
+func (t *Twin) answer(key string, res *port.Result, at time.Duration, repliers ...port.Replier) {
+	if key != "" {
+		t.done[key] = dueAnswer{res: res, at: at}
+	}
+	for _, r := range repliers {
+		r.Reply(at, *res)
 	}
 }
 
@@ -219,8 +251,12 @@ func (t *Twin) call(now time.Duration, req *port.Request, res *port.Result, repl
 	case port.Credit:
 		return t.checkCredit(req, res)
 	case port.Workflow:
+		d, ok := t.net.Durations["workflow."+req.Stage]
+		if !ok {
+			return 0, &port.Error{Class: port.Invalid, Code: "unknownStage", Message: fmt.Sprintf("no approval stage %q", req.Stage)}
+		}
 		res.Approved = true
-		return t.duration("workflow."+req.Stage, req.Place), nil
+		return d.Default, nil
 	case port.Billing:
 		t.Billing = append(t.Billing, BillingRecord{Item: req.Item, Site: req.Site, Monthly: req.Amount, From: now})
 		return t.duration("billing.activate", req.Place), nil
@@ -286,6 +322,7 @@ func (t *Twin) qualify(now time.Duration, req *port.Request, res *port.Result) (
 		}
 		c.held++
 		t.holds[req.Place.Address] = c
+		holding = true
 	}
 	t.tokens++
 	res.Qualification = &port.QualificationResult{

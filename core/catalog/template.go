@@ -41,6 +41,13 @@ func Expand(s string, vars Vars) (string, error) {
 	if !strings.Contains(s, "{") {
 		return s, nil
 	}
+	if n := len(s); s[0] == '{' && s[n-1] == '}' && strings.IndexByte(s[1:], '{') < 0 && strings.IndexByte(s, '}') == n-1 {
+		v, ok := vars[s[1:n-1]] // the whole value is one variable: no copy
+		if !ok {
+			return "", fmt.Errorf("unknown variable %s", s)
+		}
+		return v, nil
+	}
 	var b strings.Builder
 	for {
 		i := strings.IndexByte(s, '{')
