@@ -50,7 +50,7 @@ var generatedSite = site{code: "GEN", address: "1 Generated Road, Benchville"}
 // discard keeps only the last answer.
 type discard struct{ last port.Result }
 
-func (d *discard) Reply(_ time.Duration, res port.Result) { d.last = res }
+func (d *discard) Reply(_ time.Duration, res *port.Result) { d.last = *res }
 
 func TestGeneratedNetwork(t *testing.T) {
 	tw := newTwin(t, generatedNetwork(2, 16, 3))

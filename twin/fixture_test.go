@@ -69,8 +69,8 @@ type answer struct {
 // recorder is a port.Replier that keeps every answer in order.
 type recorder struct{ answers []answer }
 
-func (r *recorder) Reply(at time.Duration, res port.Result) {
-	r.answers = append(r.answers, answer{at: at, res: res})
+func (r *recorder) Reply(at time.Duration, res *port.Result) {
+	r.answers = append(r.answers, answer{at: at, res: *res})
 }
 
 // finals are the answers that end a call.

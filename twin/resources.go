@@ -231,10 +231,10 @@ func (t *Twin) activateProbes(addr string) {
 	delete(t.probes, addr)
 }
 
-func progress(res port.Result, milestone string) port.Result {
+func progress(res port.Result, milestone string) *port.Result {
 	res.Final = false
 	res.Milestone = milestone
-	return res
+	return &res
 }
 
 // measure is the baseline a probe reports in the region of place.

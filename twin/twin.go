@@ -210,7 +210,7 @@ func init() {
 func (t *Twin) Call(now time.Duration, req *port.Request, reply port.Replier) {
 	if req.Key != "" {
 		if a, seen := t.done[req.Key]; seen {
-			reply.Reply(max(now, a.at), *a.res)
+			reply.Reply(max(now, a.at), a.res)
 			return
 		}
 		if p, waiting := t.waiting[req.Key]; waiting {
@@ -238,7 +238,7 @@ func (t *Twin) answer(key string, res *port.Result, at time.Duration, repliers .
 		t.done[key] = dueAnswer{res: res, at: at}
 	}
 	for _, r := range repliers {
-		r.Reply(at, *res)
+		r.Reply(at, res)
 	}
 }
 

@@ -37,7 +37,7 @@ type COM struct {
 	// sois[h] is the service order item a handle h stands for.
 	sois []soiRef
 	// pending holds what to do with the answer of each outstanding call.
-	pending  map[string]func(port.Result)
+	pending  map[string]func(*port.Result)
 	Products *inventory.Inventory[tmf.Product]
 	next     map[string]int
 }
@@ -45,7 +45,7 @@ type COM struct {
 // New returns an empty COM.
 func New(cfg Config) *COM {
 	return &COM{cfg: cfg, machines: lc.NewSet(), quoteBy: map[string]*quote{}, orderBy: map[string]*order{},
-		waveBy: map[string]*wave{}, pending: map[string]func(port.Result){},
+		waveBy: map[string]*wave{}, pending: map[string]func(*port.Result){},
 		Products: inventory.New[tmf.Product](), next: map[string]int{}}
 }
 
@@ -62,7 +62,7 @@ func (c *COM) Handle(now time.Duration, msg any, out *engine.Out) {
 		c.submitQuote(now, m, out)
 	case OrderRequest:
 		c.submitOrder(now, m, out)
-	case port.Result:
+	case *port.Result:
 		k, ok := c.pending[m.Key]
 		if !ok {
 			return // an answer already taken: re-delivery is a no-op
@@ -71,7 +71,7 @@ func (c *COM) Handle(now time.Duration, msg any, out *engine.Out) {
 			delete(c.pending, m.Key)
 		}
 		k(m)
-	case tmf.OrderEvent:
+	case *tmf.OrderEvent:
 		c.serviceOrderEvent(now, m, out)
 	default:
 		out.Error(fmt.Errorf("COM: unexpected input %T", msg))
@@ -79,7 +79,7 @@ func (c *COM) Handle(now time.Duration, msg any, out *engine.Out) {
 }
 
 // call sends a request and remembers what to do with its final answer.
-func (c *COM) call(out *engine.Out, req *port.Request, then func(port.Result)) {
+func (c *COM) call(out *engine.Out, req *port.Request, then func(*port.Result)) {
 	c.pending[req.Key] = then
 	out.Call(req)
 }

@@ -115,7 +115,7 @@ func (c *COM) validate(o *order, out *engine.Out) {
 	}
 	q := o.quote
 	c.call(out, &port.Request{Key: o.po.ID + "/credit", System: port.Credit, Op: port.Check, Item: o.po.ID,
-		Customer: q.req.Customer.ID, Account: q.req.Customer.Account, Amount: q.tcv}, func(res port.Result) {
+		Customer: q.req.Customer.ID, Account: q.req.Customer.Account, Amount: q.tcv}, func(res *port.Result) {
 		switch {
 		case res.Err != nil:
 			c.rejectOrder(o, "credit check: "+res.Err.Message, out)
@@ -176,7 +176,7 @@ func (c *COM) revalidate(o *order, out *engine.Out) {
 	for i := range o.po.Items {
 		it := &o.po.Items[i]
 		c.call(out, &port.Request{Key: it.ID + "/revalidate", System: port.Qualification, Op: port.Revalidate,
-			Item: it.ID, Customer: q.req.Customer.ID, Site: it.Place.ID, Place: it.Place}, func(res port.Result) {
+			Item: it.ID, Customer: q.req.Customer.ID, Site: it.Place.ID, Place: it.Place}, func(res *port.Result) {
 			if res.Err != nil {
 				it.StateReason = res.Err.Message
 				out.Fire(c.machines, lc.ProductOrderItem, it.ID, "", &it.State, lc.Hold, it.StateReason, "COM")

@@ -170,7 +170,7 @@ func (c *COM) submitQuote(now time.Duration, req QuoteRequest, out *engine.Out) 
 	q.waiting = len(req.Sites)
 	for i, s := range req.Sites {
 		c.call(out, &port.Request{Key: q.id + "/" + s.Code + "/qualify", System: port.Qualification, Op: port.Qualify,
-			Item: q.id, Customer: req.Customer.ID, Site: s.Code, Place: place(s)}, func(res port.Result) {
+			Item: q.id, Customer: req.Customer.ID, Site: s.Code, Place: place(s)}, func(res *port.Result) {
 			if res.Err != nil {
 				q.qualErr[i] = res.Err.Message
 			} else {
@@ -206,7 +206,7 @@ func (c *COM) nextStage(q *quote, out *engine.Out) {
 		return
 	}
 	c.call(out, &port.Request{Key: q.id + "/" + stage, System: port.Workflow, Op: port.Review, Item: q.id,
-		Customer: q.req.Customer.ID, Stage: stage, Amount: q.tcv}, func(res port.Result) {
+		Customer: q.req.Customer.ID, Stage: stage, Amount: q.tcv}, func(res *port.Result) {
 		c.decide(q, res.Approved && res.Err == nil, res.Reason, out)
 	})
 }

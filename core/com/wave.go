@@ -43,11 +43,12 @@ func (c *COM) plan(o *order, out *engine.Out) {
 		w.so = &tmf.ServiceOrder{ExternalID: o.po.ID + "/" + w.soName, Description: w.soName, Category: "rollout wave",
 			RelatedParty: o.po.RelatedParty, ExternalRef: []tmf.Ref{{ID: o.po.ID, Type: "ProductOrder"}}}
 		for i := range o.po.Items {
-			it := &o.po.Items[i]
-			if it.State != lc.InProgress || q.req.Sites[o.sites[i]].Wave != wp.Name {
-				continue
+			if o.po.Items[i].State == lc.InProgress && q.req.Sites[o.sites[i]].Wave == wp.Name {
+				w.items = append(w.items, i)
 			}
-			w.items = append(w.items, i)
+		}
+		w.so.Items = make([]tmf.ServiceOrderItem, 0, len(w.items)*len(cfs))
+		for _, i := range w.items {
 			if err := c.decompose(o, i, w, cfs, out); err != nil {
 				out.Error(err)
 				return
@@ -109,7 +110,7 @@ func (c *COM) releaseNext(o *order, out *engine.Out) {
 }
 
 // serviceOrderEvent follows the service orders COM placed.
-func (c *COM) serviceOrderEvent(now time.Duration, ev tmf.OrderEvent, out *engine.Out) {
+func (c *COM) serviceOrderEvent(now time.Duration, ev *tmf.OrderEvent, out *engine.Out) {
 	w := c.waveBy[ev.ExternalID]
 	if w == nil {
 		out.Error(fmt.Errorf("COM: event for unknown service order %q (%s)", ev.OrderID, ev.ExternalID))
@@ -221,7 +222,7 @@ func (c *COM) activate(now time.Duration, o *order, i int, out *engine.Out) {
 	}
 	c.call(out, &port.Request{Key: it.ID + "/billing", System: port.Billing, Op: port.Activate, Item: it.ID,
 		Customer: q.req.Customer.ID, Account: q.req.Customer.Account, Site: it.Place.ID, Place: it.Place,
-		Amount: it.MonthlyPrice}, func(port.Result) {})
+		Amount: it.MonthlyPrice}, func(*port.Result) {})
 	c.itemFinal(o, out)
 }
 

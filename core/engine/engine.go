@@ -230,7 +230,7 @@ type replier struct {
 	to Address
 }
 
-func (r replier) Reply(at time.Duration, res port.Result) { r.e.Inject(at, r.to, res) }
+func (r replier) Reply(at time.Duration, res *port.Result) { r.e.Inject(at, r.to, res) }
 
 // inputQueue is a binary heap of inputs ordered by (time, sequence).
 type inputQueue []Input

@@ -60,7 +60,7 @@ type countingAdapter struct{ calls int }
 
 func (a *countingAdapter) Call(now time.Duration, req *port.Request, reply port.Replier) {
 	a.calls++
-	reply.Reply(now+time.Minute, port.Result{Key: req.Key, Final: true})
+	reply.Reply(now+time.Minute, &port.Result{Key: req.Key, Final: true})
 }
 
 // The outbox rule: nothing is dispatched when the journal commit fails.

@@ -37,7 +37,7 @@ func (o *Out) Send(to Address, after time.Duration, msg any) {
 }
 
 // Call queues an adapter request; its answers come back to the caller as
-// port.Result inputs.
+// *port.Result inputs.
 func (o *Out) Call(req *port.Request) {
 	o.calls = append(o.calls, call{from: o.from, req: req})
 }

@@ -168,7 +168,9 @@ type Adapter interface {
 	Call(now time.Duration, req *Request, reply Replier)
 }
 
-// Replier takes an adapter's answers.
+// Replier takes an adapter's answers. The result belongs to the caller
+// from then on, read-only: an adapter may hand the same result to a
+// repeated call.
 type Replier interface {
-	Reply(at time.Duration, res Result)
+	Reply(at time.Duration, res *Result)
 }

@@ -95,7 +95,7 @@ func (r *ROM) Handle(now time.Duration, msg any, out *engine.Out) {
 		r.accept(now, m, out)
 	case start:
 		r.begin(now, m.o, out)
-	case port.Result:
+	case *port.Result:
 		r.result(now, m, out)
 	default:
 		out.Error(fmt.Errorf("ROM: unexpected input %T", msg))
@@ -191,7 +191,7 @@ func (r *ROM) call(o *order, i int, sys port.System, op port.Op, out *engine.Out
 	})
 }
 
-func (r *ROM) result(now time.Duration, res port.Result, out *engine.Out) {
+func (r *ROM) result(now time.Duration, res *port.Result, out *engine.Out) {
 	if res.Handle < 0 || res.Handle >= len(r.handles) || r.handles[res.Handle].item().ID != res.Item {
 		out.Error(fmt.Errorf("ROM: answer for unknown item %q", res.Item))
 		return
@@ -209,9 +209,7 @@ func (r *ROM) result(now time.Duration, res port.Result, out *engine.Out) {
 	spec := r.cfg.Specs[it.Specification.ID]
 	switch res.Op {
 	case port.Reserve:
-		it.Resource = res.Resource
-		it.Resource.Category = spec.Category
-		r.Resources.Put(res.Resource.ID, *res.Resource)
+		it.Resource = r.own(res.Resource, spec, "")
 		r.call(o, i, spec.Commit, port.Commit, out)
 		if spec.Type == "CPE" {
 			s := &shipment{id: "SHP-" + strings.TrimPrefix(it.ID, "ROI-"), state: lc.Initial(lc.Shipment)}
@@ -228,10 +226,7 @@ func (r *ROM) result(now time.Duration, res port.Result, out *engine.Out) {
 		if !res.Final {
 			return
 		}
-		res.Resource.Category = spec.Category
-		res.Resource.UsageState = "active"
-		it.Resource = res.Resource
-		r.Resources.Put(res.Resource.ID, *res.Resource)
+		it.Resource = r.own(res.Resource, spec, "active")
 		if !out.Fire(r.machines, lc.ResourceOrderItem, it.ID, "", &it.State, lc.Complete, "", "ROM → "+string(spec.Commit)) {
 			return
 		}
@@ -241,6 +236,15 @@ func (r *ROM) result(now time.Duration, res port.Result, out *engine.Out) {
 		r.startReady(o, out)
 		r.finishIfDone(o, out)
 	}
+}
+
+// own copies an adapter's resource into the item and the inventory: the
+// adapter's result stays untouched.
+func (r *ROM) own(res *tmf.Resource, spec ResourceSpec, usage string) *tmf.Resource {
+	own := *res
+	own.Category, own.UsageState = spec.Category, usage
+	r.Resources.Put(own.ID, own)
+	return &own
 }
 
 // shipmentPath is the way of a CPE shipment: each milestone and the event
@@ -318,15 +322,14 @@ func (r *ROM) finishIfDone(o *order, out *engine.Out) {
 
 // notify sends the orderer an event about the order or one of its items.
 func (r *ROM) notify(out *engine.Out, o *order, t tmf.EventType, it *tmf.ResourceOrderItem) {
-	ev := tmf.OrderEvent{Type: t, OrderID: o.ro.ID, ExternalID: o.ro.ExternalID, State: o.ro.State}
+	ev := tmf.NewOrderEvent(t, o.ro.ID, o.ro.ExternalID, o.ro.State, it != nil)
 	if it != nil {
-		ie := &tmf.ItemEvent{ID: it.ID, Handle: it.Handle, State: it.State, StateReason: it.StateReason, Milestone: it.Milestone}
+		*ev.Item = tmf.ItemEvent{ID: it.ID, Handle: it.Handle, State: it.State, StateReason: it.StateReason, Milestone: it.Milestone}
 		if it.Resource != nil {
-			ie.Instance = tmf.Ref{ID: it.Resource.ID, Name: it.Resource.Value, Type: it.Resource.ResourceType}
-			ie.Value = it.Resource.Value
-			ie.Characteristics = it.Resource.Characteristics
+			ev.Item.Instance = tmf.Ref{ID: it.Resource.ID, Name: it.Resource.Value, Type: it.Resource.ResourceType}
+			ev.Item.Value = it.Resource.Value
+			ev.Item.Characteristics = it.Resource.Characteristics
 		}
-		ev.Item = ie
 	}
 	out.Send(o.from, 0, ev)
 }

@@ -37,13 +37,13 @@ func (n *network) Call(now time.Duration, req *port.Request, reply port.Replier)
 		if req.ResourceType == "CPE" {
 			p := res
 			p.Final, p.Milestone = false, "inTransit"
-			reply.Reply(now+30*time.Minute, p)
+			reply.Reply(now+30*time.Minute, &p)
 			res.Milestone = "installed"
 		}
 	}
-	reply.Reply(now+time.Hour, res)
+	reply.Reply(now+time.Hour, &res)
 	if n.twice {
-		reply.Reply(now+2*time.Hour, res)
+		reply.Reply(now+2*time.Hour, &res)
 	}
 }
 
@@ -51,7 +51,7 @@ func (n *network) Call(now time.Duration, req *port.Request, reply port.Replier)
 type orderer struct{ events []string }
 
 func (o *orderer) Handle(now time.Duration, msg any, out *engine.Out) {
-	ev := msg.(tmf.OrderEvent)
+	ev := msg.(*tmf.OrderEvent)
 	s := fmt.Sprintf("%s %s %s", now, ev.OrderID, ev.State)
 	if ev.Item != nil {
 		s = fmt.Sprintf("%s %s %s %s", now, ev.Item.ID, ev.Item.State, ev.Item.StateReason)
@@ -158,7 +158,7 @@ func TestHandlesEchoed(t *testing.T) {
 	var handles []int
 	e.Handle(engine.ROM, r)
 	e.Handle(engine.SOM, handlerFunc(func(msg any) {
-		if ev := msg.(tmf.OrderEvent); ev.Item != nil {
+		if ev := msg.(*tmf.OrderEvent); ev.Item != nil {
 			handles = append(handles, ev.Item.Handle)
 		}
 	}))

@@ -95,7 +95,7 @@ func (s *SOM) Handle(now time.Duration, msg any, out *engine.Out) {
 		s.accept(now, m, out)
 	case plan:
 		s.orchestrate(m.o, out)
-	case tmf.OrderEvent:
+	case *tmf.OrderEvent:
 		s.resourceEvent(now, m, out)
 	default:
 		out.Error(fmt.Errorf("SOM: unexpected input %T", msg))
@@ -204,7 +204,7 @@ func (s *SOM) decompose(o *order, st *site, out *engine.Out) error {
 }
 
 // resourceEvent follows the resource orders SOM placed.
-func (s *SOM) resourceEvent(now time.Duration, ev tmf.OrderEvent, out *engine.Out) {
+func (s *SOM) resourceEvent(now time.Duration, ev *tmf.OrderEvent, out *engine.Out) {
 	if ev.Type != tmf.ResourceOrderItemStateChange || ev.Item == nil {
 		return
 	}
@@ -297,10 +297,10 @@ func (s *SOM) finishItem(o *order, i int, event, reason string, out *engine.Out)
 
 // notify sends the orderer an event about the order or one of its items.
 func (s *SOM) notify(out *engine.Out, o *order, t tmf.EventType, it *tmf.ServiceOrderItem) {
-	ev := tmf.OrderEvent{Type: t, OrderID: o.so.ID, ExternalID: o.so.ExternalID, State: o.so.State}
+	ev := tmf.NewOrderEvent(t, o.so.ID, o.so.ExternalID, o.so.State, it != nil)
 	if it != nil {
 		svc, _ := s.Services.Get(it.Service.ID)
-		ev.Item = &tmf.ItemEvent{ID: it.ID, Handle: it.Handle, State: it.State, StateReason: it.StateReason,
+		*ev.Item = tmf.ItemEvent{ID: it.ID, Handle: it.Handle, State: it.State, StateReason: it.StateReason,
 			Instance: tmf.Ref{ID: svc.ID, Name: svc.Name}, Characteristics: svc.Characteristics}
 	}
 	out.Send(o.from, 0, ev)

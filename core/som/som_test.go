@@ -114,9 +114,9 @@ func TestDecomposition(t *testing.T) {
 func TestCompletionMapping(t *testing.T) {
 	so := &tmf.ServiceOrder{ExternalID: "PO-1/SO-PILOT", Description: "SO-PILOT",
 		RelatedParty: []tmf.Ref{{ID: "CUST-ENT-1102", Role: "customer"}}, Items: siteItems("SOI-00", "MELB", "GPON", 0)}
-	done := func(ro *tmf.ResourceOrder, i int) tmf.OrderEvent {
+	done := func(ro *tmf.ResourceOrder, i int) *tmf.OrderEvent {
 		it := ro.Items[i]
-		return tmf.OrderEvent{Type: tmf.ResourceOrderItemStateChange, OrderID: "RO-001", ExternalID: ro.ExternalID,
+		return &tmf.OrderEvent{Type: tmf.ResourceOrderItemStateChange, OrderID: "RO-001", ExternalID: ro.ExternalID,
 			Item: &tmf.ItemEvent{ID: it.ID, Handle: it.Handle, State: lc.Completed, Instance: tmf.Ref{ID: "R" + it.ID, Name: "v" + it.ID, Type: it.Specification.ID}}}
 	}
 	s, com, _ := run(t, so, func(e *engine.Engine, ros []*tmf.ResourceOrder) {
@@ -135,7 +135,7 @@ func TestCompletionMapping(t *testing.T) {
 	assert.Equal(t, []tmf.Ref{{ID: "RROI-001", Name: "vROI-001", Type: "OLTPort"}, {ID: "RROI-002", Name: "vROI-002", Type: "VLAN"}, {ID: "RROI-003", Name: "vROI-003", Type: "IPv4Subnet"}}, svc.SupportingRes)
 	var completed []string
 	for _, m := range com.msgs {
-		if ev := m.(tmf.OrderEvent); ev.Item != nil {
+		if ev := m.(*tmf.OrderEvent); ev.Item != nil {
 			completed = append(completed, ev.Item.ID+" "+ev.Item.State)
 			assert.Equal(t, 0, ev.Item.Handle, "COM's handle echoed")
 		}
@@ -148,7 +148,7 @@ func TestFailurePropagates(t *testing.T) {
 	so := &tmf.ServiceOrder{ExternalID: "PO-1/SO-PILOT", Description: "SO-PILOT", Items: siteItems("SOI-00", "MELB", "GPON", 0)}
 	s, _, _ := run(t, so, func(e *engine.Engine, ros []*tmf.ResourceOrder) {
 		it := ros[0].Items[5]
-		e.Inject(e.Now(), engine.SOM, tmf.OrderEvent{Type: tmf.ResourceOrderItemStateChange, OrderID: "RO-001",
+		e.Inject(e.Now(), engine.SOM, &tmf.OrderEvent{Type: tmf.ResourceOrderItemStateChange, OrderID: "RO-001",
 			Item: &tmf.ItemEvent{ID: it.ID, Handle: it.Handle, State: lc.Failed, StateReason: "no ISR-4431 in stock"}})
 	})
 	it := s.Orders()[0].Items[2]

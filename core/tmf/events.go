@@ -27,6 +27,20 @@ type OrderEvent struct {
 	Item       *ItemEvent
 }
 
+// NewOrderEvent returns an event about an order; with item true, its Item
+// is set to a zero ItemEvent allocated with it.
+func NewOrderEvent(t EventType, orderID, externalID, state string, item bool) *OrderEvent {
+	if !item {
+		return &OrderEvent{Type: t, OrderID: orderID, ExternalID: externalID, State: state}
+	}
+	both := &struct {
+		ev   OrderEvent
+		item ItemEvent
+	}{ev: OrderEvent{Type: t, OrderID: orderID, ExternalID: externalID, State: state}}
+	both.ev.Item = &both.item
+	return &both.ev
+}
+
 // ItemEvent is the news about one order item.
 type ItemEvent struct {
 	ID string
