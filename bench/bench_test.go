@@ -13,6 +13,10 @@ import (
 // in-memory store. It reports resource order items per second.
 func BenchmarkScale1000(b *testing.B) { benchmarkScale(b, 1000) }
 
+// BenchmarkScale100 is the same workload at a tenth of the size: per
+// resource order item it should cost the same (linear growth).
+func BenchmarkScale100(b *testing.B) { benchmarkScale(b, 100) }
+
 func benchmarkScale(b *testing.B, n int) {
 	spec, err := Workload(n)
 	require.NoError(b, err)

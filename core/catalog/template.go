@@ -32,8 +32,19 @@ func (t *Template) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
-// Vars are the values a template may refer to as {name}.
-type Vars map[string]string
+// Vars gives the values a template may refer to as {name}.
+type Vars interface {
+	Var(name string) (string, bool)
+}
+
+// Map is Vars held in a map.
+type Map map[string]string
+
+// Var returns the value of name.
+func (m Map) Var(name string) (string, bool) {
+	v, ok := m[name]
+	return v, ok
+}
 
 // Expand replaces every {name} in s by vars[name]. An unknown name is an
 // error naming it.
@@ -41,8 +52,11 @@ func Expand(s string, vars Vars) (string, error) {
 	if !strings.Contains(s, "{") {
 		return s, nil
 	}
+	if vars == nil {
+		vars = Map(nil)
+	}
 	if n := len(s); s[0] == '{' && s[n-1] == '}' && strings.IndexByte(s[1:], '{') < 0 && strings.IndexByte(s, '}') == n-1 {
-		v, ok := vars[s[1:n-1]] // the whole value is one variable: no copy
+		v, ok := vars.Var(s[1 : n-1]) // the whole value is one variable: no copy
 		if !ok {
 			return "", fmt.Errorf("unknown variable %s", s)
 		}
@@ -60,7 +74,7 @@ func Expand(s string, vars Vars) (string, error) {
 			return "", fmt.Errorf("unclosed { in %q", s)
 		}
 		name := s[i+1 : i+j]
-		v, ok := vars[name]
+		v, ok := vars.Var(name)
 		if !ok {
 			return "", fmt.Errorf("unknown variable {%s}", name)
 		}

@@ -12,7 +12,7 @@ import (
 )
 
 func TestExpand(t *testing.T) {
-	vars := catalog.Vars{"site": "MELB", "customer.code": "ENT-1102", "empty": "", "brace": "{site}"}
+	vars := catalog.Map{"site": "MELB", "customer.code": "ENT-1102", "empty": "", "brace": "{site}"}
 	for _, tc := range []struct {
 		in, want, err string
 	}{
@@ -50,7 +50,7 @@ func TestExpand(t *testing.T) {
 // PI-EFCG-1102-MELB.
 func TestInstanceIDs(t *testing.T) {
 	c := loadEnterprise(t)
-	vars := catalog.Vars{"offering.code": "EFCG", "customer.number": "1102", "customer.code": "ENT-1102", "site": "MELB"}
+	vars := catalog.Map{"offering.code": "EFCG", "customer.number": "1102", "customer.code": "ENT-1102", "site": "MELB"}
 	for template, want := range map[string]string{
 		c.Offerings["PO-EFCG-01"].InstanceID:   "PI-EFCG-1102-MELB",
 		c.CFS["CFS:Fibre-Access"].InstanceID:   "SI-FA-ENT-1102-MELB",
@@ -75,25 +75,25 @@ func TestApplyWorkedExample(t *testing.T) {
 		want     tmf.Characteristics
 	}{
 		{"SOI-001 CFS:Fibre-Access", c.CFS["CFS:Fibre-Access"].Characteristics,
-			catalog.Vars{"speed": "500M-sym", "technology": "GPON", "oltArea": "SOUTH-03", "p2pExchange": "", "ipPool": "SOUTH-ENT"},
+			catalog.Map{"speed": "500M-sym", "technology": "GPON", "oltArea": "SOUTH-03", "p2pExchange": "", "ipPool": "SOUTH-ENT"},
 			// exchange is "" on GPON and left out.
 			tmf.Characteristics{{Name: "speed", Value: "500M-sym"}, {Name: "technology", Value: "GPON"},
 				{Name: "oltArea", Value: "SOUTH-03"}, {Name: "ipPool", Value: "SOUTH-ENT"}}},
 		{"SOI-002 CFS:Enterprise-QoS", c.CFS["CFS:Enterprise-QoS"].Characteristics,
-			catalog.Vars{"tier": "Gold", "tier.availability": "99.95", "tier.restore": "4hr", "tier.latencyMs": "10", "tier.lossPct": "0.01"},
+			catalog.Map{"tier": "Gold", "tier.availability": "99.95", "tier.restore": "4hr", "tier.latencyMs": "10", "tier.lossPct": "0.01"},
 			tmf.Characteristics{{Name: "slaTier", Value: "Gold"}, {Name: "availability", Value: "99.95%"},
 				{Name: "restore", Value: "4hr"}, {Name: "latencyMs", Value: "10"}, {Name: "lossPct", Value: "0.01"}}},
 		{"SOI-003 CFS:CPE-Management", c.CFS["CFS:CPE-Management"].Characteristics,
-			catalog.Vars{"cpe.model": "ISR-4431"},
+			catalog.Map{"cpe.model": "ISR-4431"},
 			tmf.Characteristics{{Name: "model", Value: "ISR-4431"}, {Name: "config", Value: "enterprise-fibre"},
 				{Name: "mgmt", Value: "fullManaged"}}},
 		{"ROI-001 RFS:GPON-Bearer", c.RFS["RFS:GPON-Bearer"].Characteristics,
-			catalog.Vars{"oltArea": "SOUTH-03"},
+			catalog.Map{"oltArea": "SOUTH-03"},
 			tmf.Characteristics{{Name: "bearerSpeed", Value: "1G"}, {Name: "oltArea", Value: "SOUTH-03"}}},
 		{"ROI-002 RFS:VLAN-Service", c.RFS["RFS:VLAN-Service"].Characteristics, nil,
 			tmf.Characteristics{{Name: "vlanType", Value: "c-tag"}, {Name: "serviceType", Value: "enterprise"}}},
 		{"ROI-003 RFS:IP-Profile", c.RFS["RFS:IP-Profile"].Characteristics,
-			catalog.Vars{"ipPool": "SOUTH-ENT"},
+			catalog.Map{"ipPool": "SOUTH-ENT"},
 			tmf.Characteristics{{Name: "ipVersion", Value: "dualStack"}, {Name: "pool", Value: "SOUTH-ENT"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -113,7 +113,7 @@ func TestApply(t *testing.T) {
 		{Name: "mgmt", Value: "fullManaged"},
 		{Name: "id", Value: "{a}-{b}"},
 	}
-	got, err := tmpl.Apply(catalog.Vars{"ipPool": "SOUTH-ENT", "exchange": "", "a": "x", "b": "y"})
+	got, err := tmpl.Apply(catalog.Map{"ipPool": "SOUTH-ENT", "exchange": "", "a": "x", "b": "y"})
 	require.NoError(t, err)
 	assert.Equal(t, tmf.Characteristics{
 		{Name: "pool", Value: "SOUTH-ENT"},
@@ -122,7 +122,7 @@ func TestApply(t *testing.T) {
 	}, got, `values expanding to "" are dropped, the rest keep their order`)
 	assert.Equal(t, "{ipPool}", tmpl[0].Value, "Apply leaves the template alone")
 
-	_, err = tmpl.Apply(catalog.Vars{"ipPool": "SOUTH-ENT"})
+	_, err = tmpl.Apply(catalog.Map{"ipPool": "SOUTH-ENT"})
 	require.Error(t, err)
 	assert.EqualError(t, err, "characteristic exchange: unknown variable {exchange}")
 

@@ -71,6 +71,7 @@ type quote struct {
 	monthly  float64
 	reason   string
 	order    *order
+	common   catalog.Map
 }
 
 // Approval is the outcome of one approval stage.
@@ -165,6 +166,7 @@ func (c *COM) submitQuote(now time.Duration, req QuoteRequest, out *engine.Out) 
 	q.offering, _ = c.cfg.Catalog.Offering(req.Offering)
 	q.tier = c.cfg.Catalog.Tiers[req.Tier]
 	q.card = card(q.offering, req.RateCard)
+	q.common = q.commonVars()
 	q.quals = make([]*port.QualificationResult, len(req.Sites))
 	q.qualErr = make([]string, len(req.Sites))
 	q.waiting = len(req.Sites)
@@ -286,25 +288,51 @@ func (c *COM) rejectQuote(q *quote, reason string, out *engine.Out) {
 	}
 }
 
-// vars are the catalog variables of a quote's site.
-func (q *quote) vars(i int) catalog.Vars {
-	s, ql := q.req.Sites[i], q.quals[i]
+// siteVars are the catalog variables of a quote's site.
+type siteVars struct {
+	q *quote
+	i int
+}
+
+// vars are the catalog variables of a quote's site i.
+func (q *quote) vars(i int) catalog.Vars { return siteVars{q, i} }
+
+// Var implements catalog.Vars.
+func (v siteVars) Var(name string) (string, bool) {
+	q, s, ql := v.q, v.q.req.Sites[v.i], v.q.quals[v.i]
+	if ql == nil {
+		ql = &port.QualificationResult{}
+	}
+	switch name {
+	case "site":
+		return s.Code, true
+	case "technology":
+		return ql.Technology, true
+	case "ipPool":
+		return ql.IPPool, true
+	case "oltArea":
+		if ql.Technology == "GPON" {
+			return ql.Area, true
+		}
+		return "", true
+	case "p2pExchange":
+		if ql.Technology != "GPON" {
+			return ql.Exchange, true
+		}
+		return "", true
+	}
+	val, ok := q.common[name]
+	return val, ok
+}
+
+// commonVars are the variables every site of a quote shares.
+func (q *quote) commonVars() catalog.Map {
 	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
-	v := catalog.Vars{
-		"site": s.Code, "customer.code": strings.TrimPrefix(q.req.Customer.ID, "CUST-"),
-		"customer.number": q.req.Customer.ID[strings.LastIndexByte(q.req.Customer.ID, '-')+1:],
-		"offering.code":   q.offering.Code, "speed": q.req.Speed, "tier": q.tier.Name,
+	id := q.req.Customer.ID
+	return catalog.Map{
+		"customer.code": strings.TrimPrefix(id, "CUST-"), "customer.number": id[strings.LastIndexByte(id, '-')+1:],
+		"offering.code": q.offering.Code, "speed": q.req.Speed, "tier": q.tier.Name,
 		"tier.availability": f(q.tier.Availability), "tier.restore": fmt.Sprintf("%dhr", int(q.tier.Restore.Hours())),
 		"tier.latencyMs": f(q.tier.LatencyMs), "tier.lossPct": f(q.tier.LossPct), "cpe.model": q.offering.CPEModel,
-		"technology": "", "oltArea": "", "p2pExchange": "", "ipPool": "",
 	}
-	if ql != nil {
-		v["technology"], v["ipPool"] = ql.Technology, ql.IPPool
-		if ql.Technology == "GPON" {
-			v["oltArea"] = ql.Area
-		} else {
-			v["p2pExchange"] = ql.Exchange
-		}
-	}
-	return v
 }

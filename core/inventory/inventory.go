@@ -2,38 +2,38 @@
 // resource inventories: entities by id, in the order they were first put.
 package inventory
 
-import "github.com/ordertwin/ordertwin/core/store"
-
 // Inventory holds entities of one kind by id, remembering insertion order.
+// It keeps the pointers it is given: the owner of an entity and the
+// inventory share it.
 type Inventory[T any] struct {
 	index map[string]int
-	items store.Chunks[T]
+	items []*T
 }
 
 // New returns an empty inventory.
 func New[T any]() *Inventory[T] { return &Inventory[T]{index: map[string]int{}} }
 
 // Put adds or replaces the entity with id.
-func (inv *Inventory[T]) Put(id string, v T) {
+func (inv *Inventory[T]) Put(id string, v *T) {
 	if i, ok := inv.index[id]; ok {
-		*inv.items.At(i) = v
+		inv.items[i] = v
 		return
 	}
-	inv.index[id] = inv.items.Append(v)
+	inv.index[id] = len(inv.items)
+	inv.items = append(inv.items, v)
 }
 
-// Get returns the entity with id.
-func (inv *Inventory[T]) Get(id string) (T, bool) {
-	i, ok := inv.index[id]
-	if !ok {
-		var zero T
-		return zero, false
+// Get returns the entity with id, or nil.
+func (inv *Inventory[T]) Get(id string) *T {
+	if i, ok := inv.index[id]; ok {
+		return inv.items[i]
 	}
-	return *inv.items.At(i), true
+	return nil
 }
 
 // Len counts the entities.
-func (inv *Inventory[T]) Len() int { return inv.items.Len() }
+func (inv *Inventory[T]) Len() int { return len(inv.items) }
 
-// All returns a copy of the entities in insertion order.
-func (inv *Inventory[T]) All() []T { return inv.items.All() }
+// All returns the entities in insertion order; the slice is a copy, the
+// entities are shared.
+func (inv *Inventory[T]) All() []*T { return append([]*T(nil), inv.items...) }

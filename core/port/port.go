@@ -163,7 +163,8 @@ var (
 // answers through reply exactly once with a final Result, at a time not
 // earlier than now (in the engine's clock), and may report progress before
 // that. Call is only ever called from the engine's goroutine; reply may be
-// called from any goroutine by adapters that do real IO.
+// called from any goroutine by adapters that do real IO. Call must not keep
+// req after it returns (copy what an answer needs): callers reuse it.
 type Adapter interface {
 	Call(now time.Duration, req *Request, reply Replier)
 }

@@ -52,6 +52,7 @@ type order struct {
 	// of the items item i depends on.
 	handle    int
 	deps      [][]int
+	reqs      []port.Request
 	from      engine.Address
 	customer  string
 	done      int
@@ -127,6 +128,7 @@ func (r *ROM) accept(now time.Duration, ro *tmf.ResourceOrder, out *engine.Out) 
 	out.Created(lc.ResourceOrder, o.ro.ID, o.ro.Name, o.ro.State, "")
 	o.handle = len(r.handles)
 	o.deps = make([][]int, len(o.ro.Items))
+	o.reqs = make([]port.Request, len(o.ro.Items))
 	for i := range o.ro.Items {
 		it := &o.ro.Items[i]
 		it.State = lc.Initial(lc.ResourceOrderItem)
@@ -183,12 +185,14 @@ func (o *order) depsDone(i int) bool {
 
 func (r *ROM) call(o *order, i int, sys port.System, op port.Op, out *engine.Out) {
 	it := &o.ro.Items[i]
-	out.Call(&port.Request{
+	req := &o.reqs[i] // an item has one call in flight at a time
+	*req = port.Request{
 		Key:    it.ID + "/" + string(op) + "/1",
 		System: sys, Op: op, Item: it.ID, Handle: o.handle + i,
 		Customer: o.customer, Site: o.ro.Place.ID, Place: o.ro.Place,
 		ResourceType: it.Specification.ID, Resource: it.Resource, Characteristics: it.Characteristics,
-	})
+	}
+	out.Call(req)
 }
 
 func (r *ROM) result(now time.Duration, res *port.Result, out *engine.Out) {
@@ -243,7 +247,7 @@ func (r *ROM) result(now time.Duration, res *port.Result, out *engine.Out) {
 func (r *ROM) own(res *tmf.Resource, spec ResourceSpec, usage string) *tmf.Resource {
 	own := *res
 	own.Category, own.UsageState = spec.Category, usage
-	r.Resources.Put(own.ID, own)
+	r.Resources.Put(own.ID, &own)
 	return &own
 }
 
@@ -316,6 +320,7 @@ func (r *ROM) finishIfDone(o *order, out *engine.Out) {
 	}
 	if out.Fire(r.machines, lc.ResourceOrder, o.ro.ID, o.ro.Name, &o.ro.State, event, "", "ROM") {
 		o.ro.CompletionDate = out.Now()
+		o.reqs = nil // no call is in flight any more
 		r.notify(out, o, tmf.ResourceOrderStateChange, nil)
 	}
 }

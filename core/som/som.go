@@ -54,7 +54,35 @@ type site struct {
 	// left[k] counts the steps of plan.CFS[k] not yet completed.
 	left  []int
 	steps []step
-	vars  catalog.Vars
+	vars  siteVars
+}
+
+// siteVars are the catalog variables of a site: its code, the customer's
+// code and number, and the characteristics of its service order items (a
+// later item's value wins).
+type siteVars struct {
+	o  *order
+	st *site
+}
+
+// Var implements catalog.Vars.
+func (v siteVars) Var(name string) (string, bool) {
+	switch name {
+	case "site":
+		return v.st.place.ID, true
+	case "customer.code":
+		return strings.TrimPrefix(v.o.customer, "CUST-"), true
+	case "customer.number":
+		return v.o.customer[strings.LastIndexByte(v.o.customer, '-')+1:], true
+	}
+	for k := len(v.st.items) - 1; k >= 0; k-- {
+		for _, c := range v.o.so.Items[v.st.items[k]].Service.Characteristics {
+			if c.Name == name {
+				return c.Value, true
+			}
+		}
+	}
+	return "", false
 }
 
 type step struct {
@@ -134,16 +162,12 @@ func (s *SOM) orchestrate(o *order, out *engine.Out) {
 		it := &o.so.Items[i]
 		st := bySite[it.Service.Place.ID]
 		if st == nil {
-			st = &site{place: it.Service.Place, vars: catalog.Vars{
-				"site": it.Service.Place.ID, "customer.code": strings.TrimPrefix(o.customer, "CUST-"),
-				"customer.number": o.customer[strings.LastIndexByte(o.customer, '-')+1:]}}
+			st = &site{place: it.Service.Place}
+			st.vars = siteVars{o: o, st: st}
 			bySite[st.place.ID] = st
 			o.sites = append(o.sites, st)
 		}
 		st.items = append(st.items, i)
-		for _, c := range it.Service.Characteristics {
-			st.vars[c.Name] = c.Value
-		}
 	}
 	for _, st := range o.sites {
 		if err := s.decompose(o, st, out); err != nil {
@@ -161,7 +185,8 @@ func (s *SOM) decompose(o *order, st *site, out *engine.Out) error {
 	for k, i := range st.items {
 		cfs[k] = o.so.Items[i].Service.Specification.ID
 	}
-	p, err := s.cfg.Catalog.Plan(cfs, st.vars["technology"])
+	tech, _ := st.vars.Var("technology")
+	p, err := s.cfg.Catalog.Plan(cfs, tech)
 	if err != nil {
 		return fmt.Errorf("decompose site %s: %w", st.place.ID, err)
 	}
@@ -256,7 +281,7 @@ func (s *SOM) completeItem(now time.Duration, o *order, st *site, k int, out *en
 			}
 		}
 	}
-	s.Services.Put(svc.ID, svc)
+	s.Services.Put(svc.ID, &svc)
 	it.Service.ID = svc.ID
 	s.finishItem(o, st.items[k], lc.Complete, "", out)
 }
@@ -299,9 +324,11 @@ func (s *SOM) finishItem(o *order, i int, event, reason string, out *engine.Out)
 func (s *SOM) notify(out *engine.Out, o *order, t tmf.EventType, it *tmf.ServiceOrderItem) {
 	ev := tmf.NewOrderEvent(t, o.so.ID, o.so.ExternalID, o.so.State, it != nil)
 	if it != nil {
-		svc, _ := s.Services.Get(it.Service.ID)
-		*ev.Item = tmf.ItemEvent{ID: it.ID, Handle: it.Handle, State: it.State, StateReason: it.StateReason,
-			Instance: tmf.Ref{ID: svc.ID, Name: svc.Name}, Characteristics: svc.Characteristics}
+		*ev.Item = tmf.ItemEvent{ID: it.ID, Handle: it.Handle, State: it.State, StateReason: it.StateReason}
+		if svc := s.Services.Get(it.Service.ID); svc != nil {
+			ev.Item.Instance = tmf.Ref{ID: svc.ID, Name: svc.Name}
+			ev.Item.Characteristics = svc.Characteristics
+		}
 	}
 	out.Send(o.from, 0, ev)
 }

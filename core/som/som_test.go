@@ -130,8 +130,8 @@ func TestCompletionMapping(t *testing.T) {
 	assert.Equal(t, lc.Completed, items[0].State, "bearer, VLAN and IP done")
 	assert.Equal(t, lc.InProgress, items[1].State)
 	assert.Equal(t, lc.InProgress, items[2].State)
-	svc, ok := s.Services.Get("SI-FA-ENT-1102-MELB")
-	require.True(t, ok)
+	svc := s.Services.Get("SI-FA-ENT-1102-MELB")
+	require.NotNil(t, svc)
 	assert.Equal(t, []tmf.Ref{{ID: "RROI-001", Name: "vROI-001", Type: "OLTPort"}, {ID: "RROI-002", Name: "vROI-002", Type: "VLAN"}, {ID: "RROI-003", Name: "vROI-003", Type: "IPv4Subnet"}}, svc.SupportingRes)
 	var completed []string
 	for _, m := range com.msgs {
