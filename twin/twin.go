@@ -31,6 +31,8 @@ type Twin struct {
 	// their CE router).
 	done    map[string]dueAnswer
 	waiting map[string]*pendingProbe
+	// here is the address book entry of the latest call.
+	here *address
 	// routerCameUp is the address whose CE router the current call brought
 	// up: its probes are answered after the router's own answer.
 	routerCameUp string
@@ -175,13 +177,23 @@ func (t *Twin) duration(key string, place tmf.Place) time.Duration {
 func (t *Twin) Duration(key, region string) time.Duration { return t.net.Durations[key].For(region) }
 
 func (t *Twin) region(place tmf.Place) string {
-	if place.Address == "" {
-		return ""
-	}
-	if a, ok := t.addresses[place.Address]; ok {
+	if a := t.resolve(place); a != nil {
 		return a.region
 	}
 	return ""
+}
+
+// resolve finds the address book entry of place, or nil. The entry of the
+// call being handled is kept, as every step of a call asks for it.
+func (t *Twin) resolve(place tmf.Place) *address {
+	if place.Address == "" {
+		return nil
+	}
+	if t.here != nil && t.here.Address.Address == place.Address {
+		return t.here
+	}
+	t.here = t.addresses[place.Address]
+	return t.here
 }
 
 // reserveKey and commitKey name the duration of each system's operations
@@ -291,8 +303,8 @@ type address struct {
 }
 
 func (t *Twin) lookup(place tmf.Place) (*Address, *area, *port.Error) {
-	a, ok := t.addresses[place.Address]
-	if !ok {
+	a := t.resolve(place)
+	if a == nil {
 		return nil, nil, &port.Error{Class: port.Invalid, Code: "unknownAddress",
 			Message: fmt.Sprintf("address %q is not in the address book", place.Address)}
 	}

@@ -68,6 +68,7 @@ type Engine struct {
 	seq       uint64
 	now       time.Duration
 	handlers  [addresses]Handler
+	repliers  [addresses]replier
 	adapters  map[port.System]port.Adapter
 	store     store.Journal
 	observers []Observer
@@ -99,8 +100,12 @@ func New(opt Options) *Engine {
 	if opt.Batch <= 0 {
 		opt.Batch = 256
 	}
-	return &Engine{clock: opt.Clock, store: opt.Store, seed: opt.Seed, batch: opt.Batch,
+	e := &Engine{clock: opt.Clock, store: opt.Store, seed: opt.Seed, batch: opt.Batch,
 		adapters: map[port.System]port.Adapter{}}
+	for a := range e.repliers {
+		e.repliers[a] = replier{e, Address(a)}
+	}
+	return e
 }
 
 // Handle registers the handler of a component.
@@ -214,7 +219,7 @@ func (e *Engine) step() error {
 		if a == nil {
 			return fmt.Errorf("call %s %s from %s: no adapter for system %q", c.req.Op, c.req.Key, c.from, c.req.System)
 		}
-		a.Call(at, c.req, replier{e, c.from})
+		a.Call(at, c.req, &e.repliers[c.from])
 	}
 	for _, r := range out.records {
 		for _, o := range e.observers {
@@ -230,7 +235,7 @@ type replier struct {
 	to Address
 }
 
-func (r replier) Reply(at time.Duration, res *port.Result) { r.e.Inject(at, r.to, res) }
+func (r *replier) Reply(at time.Duration, res *port.Result) { r.e.Inject(at, r.to, res) }
 
 // inputQueue is a binary heap of inputs ordered by (time, sequence).
 type inputQueue []Input
