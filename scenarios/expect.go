@@ -3,8 +3,10 @@ package scenarios
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"reflect"
+	"slices"
 
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
@@ -118,7 +120,7 @@ func (e *Expectations) Evaluate(r *Report) Outcome {
 		expect(money(r.Billing.Monthly, *e.Billing), "billing monthly: want %.2f, got %.2f", *e.Billing, r.Billing.Monthly)
 	}
 	counts := reflect.ValueOf(r.Counts)
-	for _, k := range sortedKeys(e.Counts) {
+	for _, k := range slices.Sorted(maps.Keys(e.Counts)) {
 		got := int(counts.FieldByName(countFields[k]).Int())
 		expect(got == e.Counts[k], "counts.%s: want %d, got %d", k, e.Counts[k], got)
 	}

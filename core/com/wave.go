@@ -233,19 +233,13 @@ func (c *COM) itemFinal(o *order, out *engine.Out) {
 	if o.final < len(o.po.Items) {
 		return
 	}
-	failed := 0
-	for _, it := range o.po.Items {
-		if it.State == lc.Failed {
-			failed++
+	event := lc.Finish(func(yield func(string) bool) {
+		for i := range o.po.Items {
+			if !yield(o.po.Items[i].State) {
+				return
+			}
 		}
-	}
-	event := lc.Complete
-	switch {
-	case failed == len(o.po.Items):
-		event = lc.Fail
-	case failed > 0:
-		event = lc.PartComplete
-	}
+	})
 	if out.Fire(c.machines, lc.ProductOrder, o.po.ID, "", &o.po.State, event, "", "COM") {
 		o.po.CompletionDate = out.Now()
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"slices"
 	"sort"
 	"strings"
@@ -170,4 +171,24 @@ func States(k Kind) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// Finish is the event that ends an order whose items are all final: fail
+// when every item failed, partComplete when some did (partial is final,
+// TMF v4), complete otherwise.
+func Finish(states iter.Seq[string]) string {
+	total, failed := 0, 0
+	for s := range states {
+		total++
+		if s == Failed {
+			failed++
+		}
+	}
+	switch {
+	case failed > 0 && failed == total:
+		return Fail
+	case failed > 0:
+		return PartComplete
+	}
+	return Complete
 }

@@ -305,19 +305,13 @@ func (r *ROM) finishIfDone(o *order, out *engine.Out) {
 	if o.done < len(o.ro.Items) {
 		return
 	}
-	failed := 0
-	for i := range o.ro.Items {
-		if o.ro.Items[i].State == lc.Failed {
-			failed++
+	event := lc.Finish(func(yield func(string) bool) {
+		for i := range o.ro.Items {
+			if !yield(o.ro.Items[i].State) {
+				return
+			}
 		}
-	}
-	event := lc.Complete
-	switch {
-	case failed == len(o.ro.Items):
-		event = lc.Fail
-	case failed > 0:
-		event = lc.PartComplete
-	}
+	})
 	if out.Fire(r.machines, lc.ResourceOrder, o.ro.ID, o.ro.Name, &o.ro.State, event, "", "ROM") {
 		o.ro.CompletionDate = out.Now()
 		o.reqs = nil // no call is in flight any more

@@ -301,19 +301,13 @@ func (s *SOM) finishItem(o *order, i int, event, reason string, out *engine.Out)
 	if o.final < len(o.so.Items) {
 		return
 	}
-	failed := 0
-	for j := range o.so.Items {
-		if o.so.Items[j].State == lc.Failed {
-			failed++
+	ev := lc.Finish(func(yield func(string) bool) {
+		for j := range o.so.Items {
+			if !yield(o.so.Items[j].State) {
+				return
+			}
 		}
-	}
-	ev := lc.Complete
-	switch {
-	case failed == len(o.so.Items):
-		ev = lc.Fail
-	case failed > 0:
-		ev = lc.PartComplete
-	}
+	})
 	if out.Fire(s.machines, lc.ServiceOrder, o.so.ID, o.so.Description, &o.so.State, ev, "", "SOM → COM") {
 		o.so.CompletionDate = out.Now()
 		s.notify(out, o, tmf.ServiceOrderStateChange, nil)

@@ -1,0 +1,24 @@
+package lifecycle
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// An order ends with its items: completed when none failed, partial when
+// some did, failed when all did (TMF v4: partial is final).
+func TestFinish(t *testing.T) {
+	for _, c := range []struct {
+		states []string
+		want   string
+	}{
+		{[]string{Completed, Completed}, Complete},
+		{[]string{Completed, Failed}, PartComplete},
+		{[]string{Failed, Failed}, Fail},
+		{[]string{Completed, Cancelled}, Complete},
+	} {
+		assert.Equal(t, c.want, Finish(slices.Values(c.states)), "%v", c.states)
+	}
+}
