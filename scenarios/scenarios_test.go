@@ -305,3 +305,42 @@ func TestWhen(t *testing.T) {
 		assert.Equal(t, want, When(iso), iso)
 	}
 }
+
+// Every scenario of the library passes its expectations, and pins some.
+func TestLibrary(t *testing.T) {
+	files, err := filepath.Glob("*.yaml")
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(files), 2)
+	for _, f := range files {
+		t.Run(f, func(t *testing.T) {
+			sc := load(t, f)
+			require.NotNil(t, sc.Expect, "a library scenario pins its outcome")
+			r := run(t, sc)
+			assert.Empty(t, r.Expectations.Failed)
+			assert.Greater(t, r.Expectations.Passed, 10)
+		})
+	}
+}
+
+// The second worked order: another customer, tier, cities and waves, from
+// its file alone (issue: "a second, different order ... no code change").
+func TestMeridian(t *testing.T) {
+	r := run(t, load(t, "meridian-8site.yaml"))
+	assert.Equal(t, "completed", r.Outcome)
+	assert.Equal(t, 1416000.0, r.Quote.TCV)
+	assert.Equal(t, 23600.0, r.Quote.Monthly)
+	assert.Equal(t, 8, r.Counts.ProductOrderItems)
+	assert.Equal(t, 3, r.Counts.ServiceOrders)
+	assert.Equal(t, 48, r.Counts.ResourceOrderItems)
+	for _, so := range r.ServiceOrders {
+		assert.Equal(t, "completed", so.State, so.Name)
+	}
+}
+
+// Broken files in testdata are refused with what is wrong.
+func TestBrokenFiles(t *testing.T) {
+	_, err := Load("testdata/bad-unknown-site-address.yaml")
+	assert.ErrorContains(t, err, `address "Level 6, 41 Murray Street, Hobart TAS 7000" is not in network`)
+	_, err = Load("testdata/bad-cycle-catalog.yaml")
+	assert.ErrorContains(t, err, "rfs dependency cycle: RFS:IP-Profile → RFS:GPON-Bearer → RFS:VLAN-Service → RFS:IP-Profile")
+}

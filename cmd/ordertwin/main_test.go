@@ -1,0 +1,120 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const example = "../../scenarios/globaltech-5site.yaml"
+
+func cli(args ...string) (string, error) {
+	var out bytes.Buffer
+	err := dispatch(context.Background(), args, &out, &out)
+	return out.String(), err
+}
+
+func status(err error) int {
+	var ee *exitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee):
+		return ee.code
+	}
+	return 2
+}
+
+// The main job prints the seed-shaped timeline and entity map.
+func TestRunText(t *testing.T) {
+	out, err := cli("run", example)
+	require.NoError(t, err)
+	for _, want := range []string{
+		"End-to-end timeline", "| T+5 hr ", "ROI-001", "OLT-SOUTH-03 LC2 Port 8", "Entity map",
+		"Service Order SO-PILOT (SO-001)", "Resource Orders (5)", "Billing: AUD 9000.00 monthly",
+		"Expectations: 46 passed, 0 failed",
+	} {
+		assert.Contains(t, out, want)
+	}
+}
+
+func TestRunJSON(t *testing.T) {
+	out, err := cli("run", example, "--format", "json")
+	require.NoError(t, err)
+	var r map[string]any
+	require.NoError(t, json.Unmarshal([]byte(out), &r))
+	for _, k := range []string{"scenario", "seed", "outcome", "finishedAt", "quote", "productOrders", "serviceOrders",
+		"resourceOrders", "resources", "billing", "counts", "timeline", "expectations"} {
+		assert.Contains(t, r, k)
+	}
+	assert.Equal(t, "P35D", r["finishedAt"])
+}
+
+// A failed expectation exits 1, bad input 2, each with a message.
+func TestExitStatus(t *testing.T) {
+	data, err := os.ReadFile(example)
+	require.NoError(t, err)
+	dir := t.TempDir()
+	for _, d := range []string{"catalog", "networks"} {
+		abs, _ := filepath.Abs(filepath.Join("../../scenarios", d))
+		require.NoError(t, os.Symlink(abs, filepath.Join(dir, d)))
+	}
+	failing := filepath.Join(dir, "failing.yaml")
+	require.NoError(t, os.WriteFile(failing, []byte(strings.Replace(string(data), "finishedAt: P35D", "finishedAt: P30D", 1)), 0o644))
+	out, err := cli("run", failing)
+	assert.Equal(t, 1, status(err))
+	assert.Contains(t, out, "FAILED finishedAt: want P30D, got P35D")
+
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run"}, "want exactly one scenario FILE"},
+		{[]string{"run", "nope.yaml"}, "nope.yaml"},
+		{[]string{"run", example, "--format", "xml"}, `--format "xml"`},
+		{[]string{"run", example, "--clock", "sundial"}, `--clock "sundial"`},
+		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
+		{[]string{"lifecycle", "invoice"}, `unknown lifecycle "invoice"`},
+		{[]string{"check", "../../scenarios/testdata/bad-unknown-site-address.yaml"}, "is not in network"},
+		{[]string{"check", "../../scenarios/testdata/bad-cycle-catalog.yaml"}, "rfs dependency cycle"},
+		{[]string{"bench", "--orders", "0"}, "not a positive number"},
+	} {
+		_, err := cli(c.args...)
+		assert.Equal(t, 2, status(err), "%v", c.args)
+		assert.ErrorContains(t, err, c.want, "%v", c.args)
+	}
+}
+
+func TestLifecycle(t *testing.T) {
+	out, err := cli("lifecycle", "serviceOrder")
+	require.NoError(t, err)
+	assert.Contains(t, out, "stateDiagram-v2")
+	assert.Contains(t, out, "assessingCancellation")
+	out, err = cli("lifecycle")
+	require.NoError(t, err)
+	assert.Contains(t, out, "shipment")
+}
+
+func TestCheckAndHelp(t *testing.T) {
+	out, err := cli("check", example)
+	require.NoError(t, err)
+	assert.Contains(t, out, "ok")
+	out, err = cli("help")
+	require.NoError(t, err)
+	assert.Contains(t, out, "ordertwin run FILE")
+}
+
+func TestBench(t *testing.T) {
+	out, err := cli("bench", "--orders", "3")
+	require.NoError(t, err)
+	assert.Contains(t, out, "ROI/s")
+	assert.Contains(t, out, "       90 ")
+}
