@@ -1,0 +1,123 @@
+package com_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/ordertwin/ordertwin/core/com"
+	"github.com/ordertwin/ordertwin/scenarios"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// worked loads the worked example; change edits it before the run.
+func worked(t *testing.T, change func(sc *scenarios.Scenario)) *scenarios.Report {
+	t.Helper()
+	sc, err := scenarios.Load("../../scenarios/globaltech-5site.yaml")
+	require.NoError(t, err)
+	sc.Expect = nil
+	if change != nil {
+		change(sc)
+	}
+	r, err := sc.Run(context.Background(), scenarios.Options{})
+	require.NoError(t, err)
+	return r
+}
+
+func quote(sc *scenarios.Scenario) *com.QuoteRequest { return &sc.Spec.Orders[0].Quote }
+
+// Seed, Step 1: SLA & pricing: $1,800 vs $2,200 list, TCV = 36 × 5 × 1,800.
+func TestPricing(t *testing.T) {
+	r := worked(t, nil)
+	assert.Equal(t, 324000.0, r.Quote.TCV)
+	assert.Equal(t, 9000.0, r.Quote.Monthly)
+	assert.Equal(t, 2200.0, r.Quote.ListPrice)
+	require.Len(t, r.Quote.Approvals, 3)
+	for i, stage := range []string{"technical", "commercial", "customer"} {
+		assert.Equal(t, stage, r.Quote.Approvals[i].Stage)
+		assert.Equal(t, "approved", r.Quote.Approvals[i].State)
+	}
+}
+
+// The commercial review refuses a discount beyond the offering's authority:
+// the quote and the order waiting on it are rejected.
+func TestDiscountAuthority(t *testing.T) {
+	r := worked(t, func(sc *scenarios.Scenario) {
+		quote(sc).RateCard = "RC-ENT-2024-STD"
+		quote(sc).Monthly = 2200 * 0.7
+		sc.Spec.Catalog.Offerings["PO-EFCG-01"].RateCards[1].Monthly = 1500
+	})
+	assert.Equal(t, "rejected", r.Quote.State)
+	assert.Contains(t, r.Quote.Reason, "commercial review: discount 30.0% exceeds the 25.0% authority")
+	assert.Equal(t, "rejected", r.Outcome)
+	assert.Equal(t, "rejected", r.Quote.Approvals[1].State)
+	assert.Equal(t, "pending", r.Quote.Approvals[2].State)
+	assert.Empty(t, r.ServiceOrders)
+}
+
+// Seed, Step 2: credit check against the account's limit.
+func TestCreditRefused(t *testing.T) {
+	r := worked(t, func(sc *scenarios.Scenario) { sc.Spec.Network.Credit[0].Limit = 300000 })
+	assert.Equal(t, "accepted", r.Quote.State)
+	assert.Equal(t, "rejected", r.Outcome)
+	for _, it := range r.ProductOrders[0].Items {
+		assert.Equal(t, "rejected", it.State)
+		assert.Equal(t, "credit check: order value 324000 exceeds the remaining limit 300000", it.StateReason)
+	}
+	assert.Empty(t, r.ServiceOrders, "nothing reaches SOM")
+	assert.Empty(t, r.Resources, "nothing is allocated")
+}
+
+// The worked example's what-if, first half: Brisbane Office 2 fails
+// feasibility revalidation (no OLT capacity); its item is held with the
+// reason, the other four sites go on, Wave 2 runs with Brisbane Office 1
+// only, billing runs per site, and the held site keeps the order in
+// progress.
+func TestRevalidationHoldsOneSite(t *testing.T) {
+	r := worked(t, func(sc *scenarios.Scenario) {
+		n := sc.Spec.Network
+		for i := range n.OLTs {
+			if n.OLTs[i].ID == "OLT-BNE-07" {
+				n.OLTs[i].LineCards[0].Occupied = "1-15" // one port left for two sites
+			}
+		}
+	})
+	assert.Equal(t, "inProgress", r.Outcome)
+	items := r.ProductOrders[0].Items
+	assert.Equal(t, "held", items[4].State)
+	assert.Equal(t, "resource exhaustion — no OLT capacity at serving exchange", items[4].StateReason)
+	for _, it := range items[:4] {
+		assert.Equal(t, "completed", it.State, it.Site)
+	}
+	require.Len(t, r.ServiceOrders, 3)
+	assert.Equal(t, []string{"BNE1"}, r.ServiceOrders[2].Sites)
+	assert.Equal(t, "completed", r.ServiceOrders[2].State)
+	assert.Equal(t, 7200.0, r.Billing.Monthly, "4 sites at $1,800 while the fifth is pending")
+	assert.Equal(t, 4, r.Counts.ResourceOrders)
+}
+
+// Contract validation: an order whose items do not match the quote is
+// rejected with the reason.
+func TestContractValidation(t *testing.T) {
+	r := worked(t, func(sc *scenarios.Scenario) {
+		sc.Spec.Epoch = sc.Spec.Epoch.AddDate(3, 0, 0) // rate card expired
+	})
+	assert.Equal(t, "rejected", r.Quote.State)
+	assert.Contains(t, r.Quote.Reason, "rate card RC-ENT-2024-NEG is not valid on 2027-06-03")
+}
+
+// Check names every fault of a quote request at once.
+func TestCheck(t *testing.T) {
+	sc, err := scenarios.Load("../../scenarios/globaltech-5site.yaml")
+	require.NoError(t, err)
+	c := com.New(com.Config{Catalog: sc.Spec.Catalog})
+	q := *quote(sc)
+	q.Speed, q.Term, q.Monthly = "10G-sym", 7, 0
+	q.Waves = append(q.Waves, com.WavePlan{Name: "Extra", ServiceOrder: "SO-PILOT"})
+	err = c.Check(q)
+	require.Error(t, err)
+	for _, want := range []string{`speed "10G-sym" is not offered`, "term 7 months is not offered", "price must be positive",
+		`waves "Pilot" and "Extra" share the service order name "SO-PILOT"`} {
+		assert.ErrorContains(t, err, want)
+	}
+}
