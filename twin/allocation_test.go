@@ -325,14 +325,14 @@ func TestReleaseGivesResourceBack(t *testing.T) {
 			r := reserve(t, tw, "reserve-1", tt.site, tt.resourceType)
 			require.Equal(t, tt.value, r.Value)
 
-			release(t, tw, "release-1", tt.site, r)
+			releaseOK(t, tw, "release-1", tt.site, r)
 			again := reserve(t, tw, "reserve-2", tt.site, tt.resourceType)
 			assert.Equal(t, tt.value, again.Value, "a released resource is the first free one again")
 
 			// Released twice (two calls, two keys): harmless, and given
 			// back only once, so the next two reserves differ.
-			release(t, tw, "release-2", tt.site, again)
-			release(t, tw, "release-3", tt.site, again)
+			releaseOK(t, tw, "release-2", tt.site, again)
+			releaseOK(t, tw, "release-3", tt.site, again)
 			assert.Equal(t, tt.value, reserve(t, tw, "reserve-3", tt.site, tt.resourceType).Value)
 			assert.Equal(t, tt.next, reserve(t, tw, "reserve-4", tt.site, tt.resourceType).Value)
 		})
@@ -348,9 +348,9 @@ func TestReleaseRestoresCapacityOnce(t *testing.T) {
 			before := freeCapacity(t, tw, "q1", s)
 			r := reserve(t, tw, "reserve", s, typ)
 			assert.Equal(t, before-1, freeCapacity(t, tw, "q2", s))
-			release(t, tw, "release-1", s, r)
+			releaseOK(t, tw, "release-1", s, r)
 			assert.Equal(t, before, freeCapacity(t, tw, "q3", s))
-			release(t, tw, "release-2", s, r)
+			releaseOK(t, tw, "release-2", s, r)
 			assert.Equal(t, before, freeCapacity(t, tw, "q4", s), "a second release frees nothing")
 		})
 	}
@@ -359,7 +359,7 @@ func TestReleaseRestoresCapacityOnce(t *testing.T) {
 // Releasing what the twin never handed out, or nothing, is harmless.
 func TestReleaseUnknownResource(t *testing.T) {
 	tw := newTwin(t, auEast(t))
-	release(t, tw, "r1", melbHQ, &tmf.Resource{ID: "OLT-SOUTH-03-LC1-P1", ResourceType: "OLTPort"})
+	releaseOK(t, tw, "r1", melbHQ, &tmf.Resource{ID: "OLT-SOUTH-03-LC1-P1", ResourceType: "OLTPort"})
 	a := call(t, tw, hours(2), &port.Request{Key: "r2", System: port.VLAN, Op: port.Release, Place: melbHQ.place()})
 	assert.Nil(t, a.res.Err)
 	assert.Equal(t, hours(2), a.at, "a release answers at once")

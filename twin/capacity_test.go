@@ -116,7 +116,7 @@ func TestReleasedCapacityCanBeHeld(t *testing.T) {
 	port16 := reserve(t, tw, "bearer-bne1", bne1, "OLTPort")
 	requireExhausted(t, call(t, tw, 0, qualifyReq("reval-bne2-1", port.Revalidate, bne2)),
 		"no OLT capacity at serving exchange")
-	release(t, tw, "release-bne1", bne1, port16)
+	releaseOK(t, tw, "release-bne1", bne1, port16)
 	a := call(t, tw, 0, qualifyReq("reval-bne2-2", port.Revalidate, bne2))
 	require.Nil(t, a.res.Err)
 	assert.Equal(t, "OLT-BNE-07 LC1 Port 16", reserve(t, tw, "bearer-bne2", bne2, "OLTPort").Value)

@@ -174,8 +174,8 @@ func reserve(t testing.TB, tw *Twin, key string, s site, resourceType string) *t
 	return a.res.Resource
 }
 
-// release releases a resource at time 0 and requires success.
-func release(t testing.TB, tw *Twin, key string, s site, r *tmf.Resource) {
+// releaseOK releases a resource at time 0 and requires success.
+func releaseOK(t testing.TB, tw *Twin, key string, s site, r *tmf.Resource) {
 	t.Helper()
 	a := call(t, tw, 0, releaseReq(key, s, r))
 	require.Nil(t, a.res.Err, "release %s", r.ID)

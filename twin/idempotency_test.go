@@ -96,8 +96,8 @@ func TestCommitAndReleaseAreIdempotent(t *testing.T) {
 	assert.Equal(t, c1.res, c2.res)
 	assert.Equal(t, hours(5), c1.at)
 
-	release(t, tw, "ROI-001/release/1", melbHQ, r)
-	release(t, tw, "ROI-001/release/1", melbHQ, r)
+	releaseOK(t, tw, "ROI-001/release/1", melbHQ, r)
+	releaseOK(t, tw, "ROI-001/release/1", melbHQ, r)
 	assert.Equal(t, 9, freeCapacity(t, tw, "q", melbHQ))
 }
 

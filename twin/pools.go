@@ -88,21 +88,5 @@ func addr4(a netip.Addr) uint32 {
 // serialPool is CPE stock: serial numbers, each in stock or taken.
 type serialPool struct {
 	serials []string
-	used    []bool
-	next    int
-}
-
-func (s *serialPool) take() (string, int, bool) {
-	sl := slots{used: s.used, next: s.next}
-	i, ok := sl.take()
-	s.next = sl.next
-	if !ok {
-		return "", 0, false
-	}
-	return s.serials[i], i, true
-}
-
-func (s *serialPool) give(i int) {
-	s.used[i] = false
-	s.next = min(s.next, i)
+	slots
 }

@@ -14,6 +14,14 @@ func exhausted(msg string) *port.Error {
 	return &port.Error{Class: port.Exhausted, Code: "capacityExhausted", Message: msg}
 }
 
+// bearerTechnology is the access technology each bearer type serves.
+func bearerTechnology(resourceType string) string {
+	if resourceType == "OLTPort" {
+		return "GPON"
+	}
+	return "P2P-Ethernet"
+}
+
 // reserve picks and holds one resource for req.
 func (t *Twin) reserve(req *port.Request) (*tmf.Resource, *port.Error) {
 	a, ar, err := t.lookup(req.Place)
@@ -21,10 +29,10 @@ func (t *Twin) reserve(req *port.Request) (*tmf.Resource, *port.Error) {
 		return nil, err
 	}
 	r := &tmf.Resource{ResourceType: req.ResourceType, State: "reserved", Place: req.Place}
-	var free func()
+	var rel release
 	switch req.ResourceType {
 	case "OLTPort", "P2PHandoff":
-		if want := map[string]string{"OLTPort": "GPON", "P2PHandoff": "P2P-Ethernet"}[req.ResourceType]; a.Technology != want {
+		if want := bearerTechnology(req.ResourceType); a.Technology != want {
 			return nil, &port.Error{Class: port.Invalid, Code: "wrongTechnology",
 				Message: fmt.Sprintf("address %q is served by %s: no %s there", a.Address, a.Technology, req.ResourceType)}
 		}
@@ -34,9 +42,9 @@ func (t *Twin) reserve(req *port.Request) (*tmf.Resource, *port.Error) {
 			return nil, exhausted("resource exhaustion — " + why)
 		}
 		if req.ResourceType == "OLTPort" {
-			free, err = t.takeOLTPort(ar, r)
+			rel, err = t.takeOLTPort(ar, r)
 		} else {
-			free, err = t.takeHandoff(ar.exchange, r)
+			rel, err = t.takeHandoff(ar.exchange, r)
 		}
 		if err != nil {
 			return nil, err
@@ -46,8 +54,7 @@ func (t *Twin) reserve(req *port.Request) (*tmf.Resource, *port.Error) {
 			delete(t.holds, req.Place.Address)
 		}
 		c.free--
-		inner := free
-		free = func() { inner(); c.free++ }
+		rel.capacity = c
 	case "VLAN":
 		p := t.vlans[ar.cfg.VLANPool]
 		i, ok := p.take()
@@ -58,7 +65,7 @@ func (t *Twin) reserve(req *port.Request) (*tmf.Resource, *port.Error) {
 		r.ID = p.id + "-VLAN-" + vlan
 		r.Value = "VLAN " + vlan
 		r.Characteristics = tmf.Characteristics{{Name: "pool", Value: p.id}, {Name: "vlanId", Value: vlan}}
-		free = func() { p.give(i) }
+		rel = release{slots: &p.slots, i: i}
 	case "IPv4Subnet":
 		p := t.ips[ar.cfg.IPPool]
 		i, ok := p.take()
@@ -68,7 +75,7 @@ func (t *Twin) reserve(req *port.Request) (*tmf.Resource, *port.Error) {
 		r.Value = p.prefix(i)
 		r.ID = p.id + "-" + r.Value
 		r.Characteristics = tmf.Characteristics{{Name: "pool", Value: p.id}}
-		free = func() { p.give(i) }
+		rel = release{slots: &p.slots, i: i}
 	case "QoSPolicy":
 		name, err := t.qosTemplate(req.Characteristics)
 		if err != nil {
@@ -77,11 +84,11 @@ func (t *Twin) reserve(req *port.Request) (*tmf.Resource, *port.Error) {
 		r.ID = name + "-" + req.Item
 		r.Value = name
 		r.Characteristics = tmf.Characteristics{{Name: "bng", Value: ar.exchange.cfg.BNG}, {Name: "cir", Value: "true"}}
-		free = func() {}
+		return r, nil // a policy instance holds no capacity
 	case "TWAMPProbe":
 		r.Value = t.probeName(req.Customer, req.Site)
 		r.ID = r.Value
-		free = func() {}
+		return r, nil
 	case "CPE":
 		model := req.Characteristics.Get("model")
 		region := ar.exchange.cfg.Region
@@ -89,56 +96,66 @@ func (t *Twin) reserve(req *port.Request) (*tmf.Resource, *port.Error) {
 		if p == nil {
 			return nil, exhausted(fmt.Sprintf("no %s in stock in %s", model, region))
 		}
-		serial, i, ok := p.take()
+		i, ok := p.take()
 		if !ok {
 			return nil, exhausted(fmt.Sprintf("no %s left in stock in %s", model, region))
 		}
+		serial := p.serials[i]
 		r.ID = serial
 		r.Value = model + " S/N: " + serial
 		r.Characteristics = tmf.Characteristics{{Name: "model", Value: model}, {Name: "serialNumber", Value: serial}}
-		free = func() { p.give(i) }
+		rel = release{slots: &p.slots, i: i}
 	default:
 		return nil, &port.Error{Class: port.Invalid, Code: "unknownResourceType", Message: fmt.Sprintf("%s cannot reserve a %q", req.System, req.ResourceType)}
 	}
-	t.resources[r.ID] = free
+	t.resources[r.ID] = rel
 	return r, nil
 }
 
-func (t *Twin) takeOLTPort(ar *area, r *tmf.Resource) (func(), *port.Error) {
+// release is how to give a resource back: its slot, and the capacity count
+// it was taken from, if any.
+type release struct {
+	slots    *slots
+	i        int
+	capacity *capacity
+}
+
+func (r release) give() {
+	r.slots.give(r.i)
+	if r.capacity != nil {
+		r.capacity.free++
+	}
+}
+
+func (t *Twin) takeOLTPort(ar *area, r *tmf.Resource) (release, *port.Error) {
 	for _, o := range ar.olts {
 		for ci := range o.cards {
 			c := &o.cards[ci]
-			for p, used := range c.used {
-				if used {
-					continue
-				}
-				p := p
-				c.used[p] = true
-				slot, port := strconv.Itoa(c.slot), strconv.Itoa(p+1)
-				r.ID = o.id + "-LC" + slot + "-P" + port
-				r.Value = o.id + " LC" + slot + " Port " + port
-				r.Characteristics = tmf.Characteristics{{Name: "olt", Value: o.id},
-					{Name: "lineCard", Value: slot}, {Name: "port", Value: port}}
-				return func() { c.used[p] = false }, nil
+			p, ok := c.ports.take()
+			if !ok {
+				continue
 			}
+			slot, port := strconv.Itoa(c.slot), strconv.Itoa(p+1)
+			r.ID = o.id + "-LC" + slot + "-P" + port
+			r.Value = o.id + " LC" + slot + " Port " + port
+			r.Characteristics = tmf.Characteristics{{Name: "olt", Value: o.id},
+				{Name: "lineCard", Value: slot}, {Name: "port", Value: port}}
+			return release{slots: &c.ports, i: p}, nil
 		}
 	}
-	return nil, exhausted("resource exhaustion — no OLT capacity at serving exchange")
+	return release{}, exhausted("resource exhaustion — no OLT capacity at serving exchange")
 }
 
-func (t *Twin) takeHandoff(x *exchange, r *tmf.Resource) (func(), *port.Error) {
-	for p, used := range x.p2p {
-		if !used {
-			p := p
-			x.p2p[p] = true
-			port := strconv.Itoa(p + 1)
-			r.ID = x.cfg.ID + "-P2P-" + port
-			r.Value = x.cfg.ID + " P2P Port " + port
-			r.Characteristics = tmf.Characteristics{{Name: "exchange", Value: x.cfg.ID}, {Name: "port", Value: port}}
-			return func() { x.p2p[p] = false }, nil
-		}
+func (t *Twin) takeHandoff(x *exchange, r *tmf.Resource) (release, *port.Error) {
+	p, ok := x.p2p.take()
+	if !ok {
+		return release{}, exhausted("resource exhaustion — no P2P handoff capacity at exchange")
 	}
-	return nil, exhausted("resource exhaustion — no P2P handoff capacity at exchange")
+	port := strconv.Itoa(p + 1)
+	r.ID = x.cfg.ID + "-P2P-" + port
+	r.Value = x.cfg.ID + " P2P Port " + port
+	r.Characteristics = tmf.Characteristics{{Name: "exchange", Value: x.cfg.ID}, {Name: "port", Value: port}}
+	return release{slots: &x.p2p, i: p}, nil
 }
 
 // qosTemplate picks the BNG template for the speed ("500M-sym") and tier.

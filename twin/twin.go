@@ -37,7 +37,7 @@ type Twin struct {
 	// up: its probes are answered after the router's own answer.
 	routerCameUp string
 	// resources maps a resource id to how to give it back.
-	resources map[string]func()
+	resources map[string]release
 	routerUp  map[string]time.Duration
 	probes    map[string][]*pendingProbe
 	tokens    int
@@ -77,7 +77,7 @@ type area struct {
 
 type exchange struct {
 	cfg      Exchange
-	p2p      []bool // true = in use; index 0 is port 1
+	p2p      slots // index 0 is port 1
 	capacity capacity
 }
 
@@ -94,8 +94,8 @@ type olt struct {
 }
 
 type card struct {
-	slot int
-	used []bool
+	slot  int
+	ports slots // index 0 is port 1
 }
 
 // New builds a twin from a validated network.
@@ -103,13 +103,13 @@ func New(n *Network) (*Twin, error) {
 	t := &Twin{net: n, areas: map[string]*area{}, exchanges: map[string]*exchange{},
 		addresses: map[string]*address{}, vlans: map[string]*numberPool{}, ips: map[string]*subnetPool{},
 		stock: map[string]*serialPool{}, credit: map[string]*CreditAcct{}, holds: map[string]*capacity{},
-		done: map[string]dueAnswer{}, waiting: map[string]*pendingProbe{}, resources: map[string]func(){},
+		done: map[string]dueAnswer{}, waiting: map[string]*pendingProbe{}, resources: map[string]release{},
 		routerUp: map[string]time.Duration{}, probes: map[string][]*pendingProbe{}}
 	for _, e := range n.Exchanges {
-		x := &exchange{cfg: e, p2p: make([]bool, e.P2PPorts)}
+		x := &exchange{cfg: e, p2p: slots{used: make([]bool, e.P2PPorts)}}
 		used, _ := parseRanges(e.P2POccupied, 1, e.P2PPorts)
 		for _, p := range used {
-			x.p2p[p-1] = true
+			x.p2p.used[p-1] = true
 		}
 		x.capacity.free = e.P2PPorts - len(used)
 		t.exchanges[e.ID] = x
@@ -121,10 +121,10 @@ func New(n *Network) (*Twin, error) {
 		rt := &olt{id: o.ID}
 		a := t.areas[o.Area]
 		for _, lc := range o.LineCards {
-			c := card{slot: lc.Slot, used: make([]bool, lc.Ports)}
+			c := card{slot: lc.Slot, ports: slots{used: make([]bool, lc.Ports)}}
 			used, _ := parseRanges(lc.Occupied, 1, lc.Ports)
 			for _, p := range used {
-				c.used[p-1] = true
+				c.ports.used[p-1] = true
 			}
 			a.capacity.free += lc.Ports - len(used)
 			rt.cards = append(rt.cards, c)
@@ -285,8 +285,8 @@ func (t *Twin) call(now time.Duration, req *port.Request, res *port.Result, repl
 		return t.commit(now, req, res, reply)
 	case port.Release:
 		if req.Resource != nil {
-			if free, ok := t.resources[req.Resource.ID]; ok {
-				free()
+			if rel, ok := t.resources[req.Resource.ID]; ok {
+				rel.give()
 				delete(t.resources, req.Resource.ID)
 			}
 		}
