@@ -4,6 +4,7 @@ import (
 	"time"
 
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
+	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
@@ -190,7 +191,12 @@ func doneAt(state string, d time.Duration) string {
 // Report builds the report of the run so far.
 func (s *System) Report() *Report {
 	r := &Report{Scenario: s.Spec.Name, Seed: s.Spec.Seed, Start: s.Spec.Epoch.Format(time.RFC3339),
-		FinishedAt: offset(s.Engine.Now())}
+		FinishedAt: offset(s.Engine.Now()),
+		// Lists are never null in the JSON, even when empty.
+		ProductOrders: []ProductOrderRow{}, ServiceOrders: []ServiceOrderRow{}, ResourceOrders: []ResourceOrderRow{},
+		ProductInstances: []ProductRow{}, ServiceInstances: []ServiceRow{}, Resources: []ResourceRow{},
+		Billing: BillingReport{Sites: []BillingRow{}}, Timeline: []TimelineRow{}}
+	r.Quote.Approvals = []ApprovalRow{}
 	quotes := s.COM.Quotes()
 	if len(quotes) > 0 {
 		q := quotes[0]
@@ -281,8 +287,11 @@ func (s *System) Report() *Report {
 	}
 	r.Counts.Resources = len(r.Resources)
 	for _, t := range s.timeline {
-		r.Timeline = append(r.Timeline, TimelineRow{At: offset(t.At), Entity: t.Entity, Name: t.Name, Kind: t.Kind,
-			System: t.System, State: t.To, Reason: t.Reason})
+		r.Timeline = append(r.Timeline, timelineRow(t))
 	}
 	return r
+}
+
+func timelineRow(t store.Record) TimelineRow {
+	return TimelineRow{At: offset(t.At), Entity: t.Entity, Name: t.Name, Kind: t.Kind, System: t.System, State: t.To, Reason: t.Reason}
 }

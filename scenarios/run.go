@@ -35,6 +35,9 @@ type Options struct {
 	// Journal keeps every record in memory (the in-memory store); when nil
 	// the run uses a fresh one.
 	Journal *store.Memory
+	// Progress, when set, is told every timeline row as it is committed:
+	// a wall-clock run shows what happens while it happens.
+	Progress func(TimelineRow)
 }
 
 // New wires a system for spec and queues its orders.
@@ -55,10 +58,16 @@ func New(spec Spec, opt Options) (*System, error) {
 	s.Engine.Handle(engine.SOM, s.SOM)
 	s.Engine.Handle(engine.ROM, s.ROM)
 	s.Engine.Attach(tw, twin.Systems...)
-	if opt.Timeline {
+	if opt.Timeline || opt.Progress != nil {
 		s.Engine.Observe(func(r store.Record) {
-			if onTimeline(r) {
+			if !onTimeline(r) {
+				return
+			}
+			if opt.Timeline {
 				s.timeline = append(s.timeline, r)
+			}
+			if opt.Progress != nil {
+				opt.Progress(timelineRow(r))
 			}
 		})
 	}

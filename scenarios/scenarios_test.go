@@ -344,3 +344,11 @@ func TestBrokenFiles(t *testing.T) {
 	_, err = Load("testdata/bad-cycle-catalog.yaml")
 	assert.ErrorContains(t, err, "rfs dependency cycle: RFS:IP-Profile → RFS:GPON-Bearer → RFS:VLAN-Service → RFS:IP-Profile")
 }
+
+// Progress sees every timeline row as it is committed, in order.
+func TestProgress(t *testing.T) {
+	var rows []TimelineRow
+	r, err := load(t, globaltech).Run(context.Background(), Options{Progress: func(row TimelineRow) { rows = append(rows, row) }})
+	require.NoError(t, err)
+	assert.Equal(t, r.Timeline, rows)
+}

@@ -19,6 +19,7 @@ Usage:
   ordertwin run FILE [--format text|json] [--clock virtual|wall] [--scale N] [--seed N]
       Run a scenario file and print its timeline, entity map and expectations
       (text), or the JSON report. Exits 1 when an expectation fails, 2 on bad input.
+      On the wall clock, each timeline row is also shown on stderr as it happens.
   ordertwin check FILE
       Load and check a scenario file, its catalog and network, without running it.
   ordertwin lifecycle [NAME]
@@ -66,7 +67,7 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cmd, rest := args[0], args[1:]
 	switch cmd {
 	case "run":
-		return runCmd(ctx, rest, stdout)
+		return runCmd(ctx, rest, stdout, stderr)
 	case "check":
 		return checkCmd(rest, stdout)
 	case "lifecycle":

@@ -14,7 +14,7 @@ import (
 	"github.com/ordertwin/ordertwin/scenarios"
 )
 
-func runCmd(ctx context.Context, args []string, stdout io.Writer) error {
+func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	format := fs.String("format", "text", "text or json")
 	clock := fs.String("clock", "virtual", "virtual (jump to the next event) or wall (real time, see --scale)")
@@ -42,6 +42,13 @@ func runCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	case "virtual":
 	case "wall":
 		opt.Clock = engine.NewWall(*scale)
+		opt.Progress = func(row scenarios.TimelineRow) {
+			entity := row.Entity
+			if row.Name != "" && row.Name != row.Entity {
+				entity = row.Name + " (" + row.Entity + ")"
+			}
+			fmt.Fprintf(stderr, "%-10s %-34s %-24s %s\n", scenarios.When(row.At), entity, row.System, row.State)
+		}
 	default:
 		return fmt.Errorf("run: --clock %q: want virtual or wall", *clock)
 	}

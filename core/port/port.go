@@ -162,9 +162,11 @@ var (
 // Call must not block on the network: it starts the work and returns. It
 // answers through reply exactly once with a final Result, at a time not
 // earlier than now (in the engine's clock), and may report progress before
-// that. Call is only ever called from the engine's goroutine; reply may be
-// called from any goroutine by adapters that do real IO. Call must not keep
-// req after it returns (copy what an answer needs): callers reuse it.
+// that. Call and Reply both happen on the engine's goroutine: the twin
+// answers on the engine's clock from inside Call. (Adapters that do real IO
+// will post their answers through an engine inbox, which the live service
+// adds.) Call must not keep req after it returns (copy what an answer
+// needs): callers reuse it.
 type Adapter interface {
 	Call(now time.Duration, req *Request, reply Replier)
 }
