@@ -1,7 +1,10 @@
 package store
 
 import (
+	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 )
@@ -28,4 +31,21 @@ func TestMemoryJournal(t *testing.T) {
 	assert.NoError(t, m.Append([]Record{{Entity: "c"}}))
 	assert.Equal(t, []Record{{Entity: "a"}, {Entity: "b"}, {Entity: "c"}}, m.Records())
 	assert.Equal(t, 2, m.Commits())
+}
+
+// Records come back exactly as committed, across chunk boundaries.
+func TestMemoryRoundTrip(t *testing.T) {
+	m := NewMemory()
+	var want []Record
+	for i := range 20000 {
+		r := Record{At: time.Duration(i) * time.Minute, Kind: "resourceOrderItem", Entity: fmt.Sprintf("ROI-%05d", i),
+			Name: "", System: "ROM → access", From: "inProgress", To: "completed", Event: "complete",
+			Reason: strings.Repeat("é", i%7)}
+		want = append(want, r)
+	}
+	for i := 0; i < len(want); i += 300 {
+		assert.NoError(t, m.Append(want[i:min(i+300, len(want))]))
+	}
+	assert.Equal(t, want, m.Records())
+	assert.Equal(t, len(want), m.Len())
 }
