@@ -121,3 +121,22 @@ func TestCheck(t *testing.T) {
 		assert.ErrorContains(t, err, want)
 	}
 }
+
+// A site fails only once all its service order items are final, with the
+// first failure as its reason; the order then ends partial.
+func TestSiteFailsWhenItsItemsAreFinal(t *testing.T) {
+	r := worked(t, func(sc *scenarios.Scenario) {
+		n := sc.Spec.Network
+		for i := range n.QoSTemplates {
+			if n.QoSTemplates[i].Name == "BW-500-500-GOLD-ENT" {
+				n.QoSTemplates[i].Tier = "Bronze" // the pilot's QoS policy cannot be chosen
+			}
+		}
+	})
+	items := r.ProductOrders[0].Items
+	assert.Equal(t, "failed", items[0].State)
+	assert.Contains(t, items[0].StateReason, "no QoS template for 500 Mbps Gold")
+	assert.Equal(t, "partial", r.ServiceOrders[0].State)
+	assert.Equal(t, "inProgress", r.Outcome, "the failed pilot keeps the later waves behind their gate")
+	assert.Len(t, r.ServiceOrders, 1)
+}

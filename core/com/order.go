@@ -33,10 +33,11 @@ type order struct {
 }
 
 type soiRef struct {
-	o    *order
-	item int
-	wave *wave
-	id   string
+	o     *order
+	item  int
+	wave  *wave
+	id    string
+	final bool // the item's end was counted
 }
 
 // place is the TMF place of a quote site.

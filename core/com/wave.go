@@ -156,27 +156,34 @@ func (c *COM) serviceItem(now time.Duration, w *wave, ev *tmf.ItemEvent, out *en
 		out.Error(fmt.Errorf("COM: event for unknown service order item %q", ev.ID))
 		return
 	}
-	ref := c.sois[ev.Handle]
+	ref := &c.sois[ev.Handle]
 	o := ref.o
 	it := &o.po.Items[ref.item]
-	if it.State != lc.InProgress {
-		return
+	if it.State != lc.InProgress || ref.final {
+		return // re-delivered, or the site is already final
 	}
 	switch ev.State {
 	case lc.Completed:
 		if why := slaBreach(o.quote.tier, ev.Characteristics); why != "" {
 			w.slaBreach = it.Place.ID + ": " + why
 		}
-		it.ProductInstance = nil
-		o.soiLeft[ref.item]--
-		if o.soiLeft[ref.item] == 0 {
-			c.activate(now, o, ref.item, out)
-		}
 	case lc.Failed:
-		it.StateReason = ev.StateReason
-		if out.Fire(c.machines, lc.ProductOrderItem, it.ID, "", &it.State, lc.Fail, ev.StateReason, "COM") {
-			c.itemFinal(o, out)
+		if it.StateReason == "" {
+			it.StateReason = ev.StateReason
 		}
+	default:
+		return
+	}
+	ref.final = true
+	// The site is final once every service order item of it is: completed
+	// when none failed, failed otherwise.
+	if o.soiLeft[ref.item]--; o.soiLeft[ref.item] > 0 {
+		return
+	}
+	if it.StateReason == "" {
+		c.activate(now, o, ref.item, out)
+	} else if out.Fire(c.machines, lc.ProductOrderItem, it.ID, "", &it.State, lc.Fail, it.StateReason, "COM") {
+		c.itemFinal(o, out)
 	}
 }
 
