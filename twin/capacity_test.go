@@ -153,7 +153,6 @@ func TestQualifyUnknownAddress(t *testing.T) {
 // A revalidation that holds the last free port succeeded, so it is
 // approved, like every later qualification of the holder.
 func TestRevalidateLastPortIsApproved(t *testing.T) {
-	knownBug(t, "twin.go qualify: res.Approved uses `holding` from before the hold was taken")
 	tw := bneOccupied(t, "1-15")
 	a := call(t, tw, 0, qualifyReq("reval-bne1", port.Revalidate, bne1))
 	require.Nil(t, a.res.Err)
@@ -164,7 +163,6 @@ func TestRevalidateLastPortIsApproved(t *testing.T) {
 // capacity: a P2P handoff at a GPON address takes an exchange port, so the
 // serving area keeps its OLT capacity and the exchange loses one.
 func TestReserveDebitsCapacityOfResourceType(t *testing.T) {
-	knownBug(t, "resources.go reserve: capacityOf picks the counter by the address's technology, not by ResourceType")
 	tw := newTwin(t, auEast(t))
 	before := freeCapacity(t, tw, "q1", bne1) // 3 OLT ports
 	a := call(t, tw, 0, reserveReq("handoff", bne1, "P2PHandoff"))

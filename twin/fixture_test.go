@@ -192,12 +192,3 @@ func freeCapacity(t testing.TB, tw *Twin, key string, s site) int {
 
 // hours is n hours of virtual time.
 func hours(n int) time.Duration { return time.Duration(n) * time.Hour }
-
-// knownBug skips a test that shows a bug of the non-test code until it is
-// fixed; TWIN_KNOWN_BUGS=1 runs it.
-func knownBug(t *testing.T, why string) {
-	t.Helper()
-	if os.Getenv("TWIN_KNOWN_BUGS") == "" {
-		t.Skip("known bug: " + why)
-	}
-}

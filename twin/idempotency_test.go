@@ -106,7 +106,6 @@ func TestCommitAndReleaseAreIdempotent(t *testing.T) {
 // Adapter: the final answer comes "at a time not earlier than now" — and
 // for a retry, not earlier than the original's either.
 func TestRepeatedCallIsNotAnsweredEarly(t *testing.T) {
-	knownBug(t, "twin.go Call replays t.done[key] at now, even while the first call's answer is still due later")
 	tw := newTwin(t, auEast(t))
 	cpe := reserve(t, tw, "ROI-006/reserve/1", melbHQ, "CPE")
 	first := call(t, tw, hours(4), commitReq("ROI-006/commit/1", melbHQ, cpe))

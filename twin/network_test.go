@@ -150,7 +150,6 @@ func TestParseNetworkRejects(t *testing.T) {
 // Port counts are sizes: a negative one is a fault of the file, to be
 // named, not a panic when the twin is built.
 func TestParseNetworkRejectsNegativePortCounts(t *testing.T) {
-	knownBug(t, "network.go Validate accepts negative p2pPorts and line-card ports; New then panics in make")
 	for _, tt := range []struct{ old, new string }{
 		{`p2pPorts: 24, p2pOccupied: "1-10"`, `p2pPorts: -1`},
 		{`{slot: 1, ports: 16, occupied: "1-13"}`, `{slot: 1, ports: -1}`},
@@ -241,7 +240,6 @@ func TestSystemsAnswer(t *testing.T) {
 // Line cards are named by slot: two cards in one slot hand out two ports of
 // one name to two orders (and a release of one frees the other's entry).
 func TestParseNetworkRejectsDuplicateSlots(t *testing.T) {
-	knownBug(t, "network.go Validate accepts two line cards with the same slot in one OLT")
 	data := edit(t, auEast(t), `{slot: 1, ports: 16, occupied: "1-16"}`, `{slot: 1, ports: 16, occupied: "2-16"}`)
 	data = edit(t, data, `{slot: 2, ports: 16, occupied: "1-7"}`, `{slot: 1, ports: 16, occupied: "2-16"}`)
 	n, err := ParseNetwork(data)
