@@ -44,7 +44,7 @@ type COM struct {
 
 // New returns an empty COM.
 func New(cfg Config) *COM {
-	return &COM{cfg: cfg, machines: lc.NewSet(), quoteBy: map[string]*quote{}, orderBy: map[string]*order{},
+	return &COM{cfg: cfg, machines: lc.Shared(), quoteBy: map[string]*quote{}, orderBy: map[string]*order{},
 		waveBy: map[string]*wave{}, pending: map[string]func(*port.Result){},
 		Products: inventory.New[tmf.Product](), next: map[string]int{}}
 }

@@ -43,7 +43,8 @@ type Transition struct {
 // Set holds one looplab machine per lifecycle, and the same tables
 // compiled into one lookup for the hot path (DESIGN.md §3: the library cost
 // ~14% of a scale run's CPU and a third of its allocations). Tests check the
-// lookup against the machines pair by pair. Not safe for concurrent use.
+// lookup against the machines pair by pair. Fire is safe for concurrent
+// use; FireMachine is not.
 type Set struct {
 	machines map[Kind]*fsm.FSM
 }
@@ -76,6 +77,14 @@ func NewSet() *Set {
 	}
 	return s
 }
+
+// shared is the Set the core's components use: Fire only reads the
+// compiled lookup, so one Set serves every engine, in every goroutine.
+var shared = NewSet()
+
+// Shared returns the Set for Fire. Use NewSet for FireMachine, whose
+// looplab machines hold state and belong to one goroutine.
+func Shared() *Set { return shared }
 
 // ctx is never cancelled: a cancelled context wedges a looplab machine.
 var ctx = context.Background()

@@ -85,7 +85,7 @@ type start struct{ o *order }
 
 // New returns an empty ROM.
 func New(cfg Config) *ROM {
-	return &ROM{cfg: cfg, machines: lc.NewSet(), byID: map[string]*order{},
+	return &ROM{cfg: cfg, machines: lc.Shared(), byID: map[string]*order{},
 		Resources: inventory.New[tmf.Resource]()}
 }
 

@@ -104,7 +104,7 @@ type plan struct{ o *order }
 
 // New returns an empty SOM.
 func New(cfg Config) *SOM {
-	return &SOM{cfg: cfg, machines: lc.NewSet(), Services: inventory.New[tmf.Service]()}
+	return &SOM{cfg: cfg, machines: lc.Shared(), Services: inventory.New[tmf.Service]()}
 }
 
 // Orders lists the service orders in the order they arrived.

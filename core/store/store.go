@@ -54,7 +54,13 @@ func (m *Memory) Append(records []Record) error {
 		size := binary.MaxVarintLen64 + 8*binary.MaxVarintLen32 + len(r.Kind) + len(r.Entity) + len(r.Name) +
 			len(r.System) + len(r.From) + len(r.To) + len(r.Event) + len(r.Reason)
 		if len(m.chunks) == 0 || cap(m.chunks[len(m.chunks)-1])-len(m.chunks[len(m.chunks)-1]) < size {
-			m.chunks = append(m.chunks, make([]byte, 0, max(memoryChunk, size)))
+			// Chunks double from 4 KiB up to memoryChunk: a small journal
+			// stays small.
+			next := 4 << 10
+			if len(m.chunks) > 0 {
+				next = min(2*cap(m.chunks[len(m.chunks)-1]), memoryChunk)
+			}
+			m.chunks = append(m.chunks, make([]byte, 0, max(next, size)))
 		}
 		b := m.chunks[len(m.chunks)-1]
 		b = binary.AppendVarint(b, int64(r.At))
