@@ -213,7 +213,7 @@ func (r *ROM) result(now time.Duration, res *port.Result, out *engine.Out) {
 	spec := r.cfg.Specs[it.Specification.ID]
 	switch res.Op {
 	case port.Reserve:
-		it.Resource = r.own(res.Resource, spec, "")
+		it.Resource = r.own(it.Resource, res.Resource, spec, "")
 		r.call(o, i, spec.Commit, port.Commit, out)
 		if spec.Type == "CPE" {
 			s := &shipment{id: "SHP-" + strings.TrimPrefix(it.ID, "ROI-"), state: lc.Initial(lc.Shipment)}
@@ -230,7 +230,7 @@ func (r *ROM) result(now time.Duration, res *port.Result, out *engine.Out) {
 		if !res.Final {
 			return
 		}
-		it.Resource = r.own(res.Resource, spec, "active")
+		it.Resource = r.own(it.Resource, res.Resource, spec, "active")
 		if !out.Fire(r.machines, lc.ResourceOrderItem, it.ID, "", &it.State, lc.Complete, "", "ROM → "+string(spec.Commit)) {
 			return
 		}
@@ -242,13 +242,17 @@ func (r *ROM) result(now time.Duration, res *port.Result, out *engine.Out) {
 	}
 }
 
-// own copies an adapter's resource into the item and the inventory: the
-// adapter's result stays untouched.
-func (r *ROM) own(res *tmf.Resource, spec ResourceSpec, usage string) *tmf.Resource {
-	own := *res
-	own.Category, own.UsageState = spec.Category, usage
-	r.Resources.Put(own.ID, &own)
-	return &own
+// own copies an adapter's resource into the item's own resource, which the
+// inventory shares: the adapter's result stays untouched, and the item's
+// resource is one object from reservation to activation.
+func (r *ROM) own(mine, res *tmf.Resource, spec ResourceSpec, usage string) *tmf.Resource {
+	if mine == nil || mine.ID != res.ID {
+		mine = new(tmf.Resource)
+		r.Resources.Put(res.ID, mine)
+	}
+	*mine = *res
+	mine.Category, mine.UsageState = spec.Category, usage
+	return mine
 }
 
 // shipmentPath is the way of a CPE shipment: each milestone and the event
