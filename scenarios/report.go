@@ -64,6 +64,9 @@ type POIRow struct {
 	Site        string `json:"site"`
 	State       string `json:"state"`
 	StateReason string `json:"stateReason,omitempty"`
+	// Feasibility is the item's feasibility token: the quote's, then the
+	// one revalidation issued.
+	Feasibility string `json:"feasibilityToken,omitempty"`
 	Product     string `json:"product,omitempty"`
 }
 
@@ -216,6 +219,9 @@ func (s *System) Report() *Report {
 		row := ProductOrderRow{ID: po.ID, State: po.State, CompletedAt: doneAt(po.State, po.CompletionDate)}
 		for _, it := range po.Items {
 			poi := POIRow{ID: it.ID, Site: it.Place.ID, State: it.State, StateReason: it.StateReason}
+			if len(it.Qualification) > 0 {
+				poi.Feasibility = it.Qualification[0].ID
+			}
 			if it.ProductInstance != nil {
 				poi.Product = it.ProductInstance.ID
 			}

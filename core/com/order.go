@@ -115,6 +115,14 @@ func (c *COM) validate(o *order, out *engine.Out) {
 		return
 	}
 	q := o.quote
+	for i := range o.po.Items {
+		it := &o.po.Items[i]
+		if ql := q.quals[o.sites[i]]; len(it.Qualification) == 0 && ql != nil {
+			// The item carries the feasibility token of its quote site;
+			// revalidation replaces it with a fresh one.
+			it.Qualification = []tmf.Ref{{ID: ql.Token, Name: "feasibility"}}
+		}
+	}
 	c.call(out, &port.Request{Key: o.po.ID + "/credit", System: port.Credit, Op: port.Check, Item: o.po.ID,
 		Customer: q.req.Customer.ID, Account: q.req.Customer.Account, Amount: q.tcv}, func(res *port.Result) {
 		switch {
@@ -182,7 +190,7 @@ func (c *COM) revalidate(o *order, out *engine.Out) {
 				it.StateReason = res.Err.Message
 				out.Fire(c.machines, lc.ProductOrderItem, it.ID, "", &it.State, lc.Hold, it.StateReason, "COM")
 			} else {
-				it.Qualification = []tmf.Ref{{ID: res.Qualification.Token}}
+				it.Qualification = []tmf.Ref{{ID: res.Qualification.Token, Name: "feasibility"}}
 				q.quals[o.sites[i]] = res.Qualification
 			}
 			if o.waiting--; o.waiting == 0 {
