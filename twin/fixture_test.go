@@ -126,9 +126,9 @@ func call(t testing.TB, tw *Twin, now time.Duration, req *port.Request) answer {
 	return rec.final(t)
 }
 
-// itemOf is the order item of an idempotency key: "ROI-001" of
+// keyItem is the order item of an idempotency key: "ROI-001" of
 // "ROI-001/reserve/1", as the ROM builds keys.
-func itemOf(key string) string {
+func keyItem(key string) string {
 	item, _, _ := strings.Cut(key, "/")
 	return item
 }
@@ -136,7 +136,7 @@ func itemOf(key string) string {
 // reserveReq is the ROM's reserve request of a resource type at a site.
 func reserveReq(key string, s site, resourceType string) *port.Request {
 	return &port.Request{
-		Key: key, System: resourceSystems[resourceType].reserve, Op: port.Reserve, Item: itemOf(key),
+		Key: key, System: resourceSystems[resourceType].reserve, Op: port.Reserve, Item: keyItem(key),
 		Customer: customer, Site: s.code, Place: s.place(),
 		ResourceType: resourceType, Characteristics: goldCharacteristics,
 	}
@@ -145,7 +145,7 @@ func reserveReq(key string, s site, resourceType string) *port.Request {
 // commitReq commits a reserved resource.
 func commitReq(key string, s site, r *tmf.Resource) *port.Request {
 	return &port.Request{
-		Key: key, System: resourceSystems[r.ResourceType].commit, Op: port.Commit, Item: itemOf(key),
+		Key: key, System: resourceSystems[r.ResourceType].commit, Op: port.Commit, Item: keyItem(key),
 		Customer: customer, Site: s.code, Place: s.place(),
 		ResourceType: r.ResourceType, Resource: r, Characteristics: goldCharacteristics,
 	}
@@ -154,7 +154,7 @@ func commitReq(key string, s site, r *tmf.Resource) *port.Request {
 // releaseReq gives a reserved resource back.
 func releaseReq(key string, s site, r *tmf.Resource) *port.Request {
 	return &port.Request{
-		Key: key, System: resourceSystems[r.ResourceType].reserve, Op: port.Release, Item: itemOf(key),
+		Key: key, System: resourceSystems[r.ResourceType].reserve, Op: port.Release, Item: keyItem(key),
 		Customer: customer, Site: s.code, Place: s.place(), ResourceType: r.ResourceType, Resource: r,
 	}
 }

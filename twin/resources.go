@@ -224,7 +224,7 @@ func (t *Twin) commit(now time.Duration, req *port.Request, res *port.Result, re
 		res.Final = false
 		final := *res
 		final.Final = true
-		p := &pendingProbe{key: req.Key, res: &final, ready: ready, repliers: []port.Replier{reply}}
+		p := &pendingProbe{item: itemOf(req), key: req.Key, res: &final, ready: ready, repliers: []port.Replier{reply}}
 		if req.Key != "" {
 			t.waiting[req.Key] = p
 		}
@@ -243,7 +243,7 @@ func (t *Twin) activateProbes(addr string) {
 	up := t.routerUp[addr]
 	for _, p := range t.probes[addr] {
 		delete(t.waiting, p.key)
-		t.answer(p.key, p.res, max(p.ready, up), p.repliers...)
+		t.answer(p.item, p.key, p.res, max(p.ready, up), p.repliers...)
 	}
 	delete(t.probes, addr)
 }

@@ -29,7 +29,7 @@ type Twin struct {
 	// done remembers the final answer of every call by idempotency key;
 	// waiting, the calls whose answer is not known yet (probes waiting for
 	// their CE router).
-	done    map[string]dueAnswer
+	done    map[string]dueAnswer // by item: see remember
 	waiting map[string]*pendingProbe
 	// here is the address book entry of the latest call.
 	here *address
@@ -55,12 +55,14 @@ type BillingRecord struct {
 
 // dueAnswer is the final answer of a call and when it is due.
 type dueAnswer struct {
+	key string
 	res *port.Result
 	at  time.Duration
 }
 
 // pendingProbe is a probe commit waiting for its site's CE router.
 type pendingProbe struct {
+	item     string
 	key      string
 	res      *port.Result
 	ready    time.Duration
@@ -221,7 +223,7 @@ func init() {
 // never before that answer is due.
 func (t *Twin) Call(now time.Duration, req *port.Request, reply port.Replier) {
 	if req.Key != "" {
-		if a, seen := t.done[req.Key]; seen {
+		if a, seen := t.done[itemOf(req)]; seen && a.key == req.Key {
 			reply.Reply(max(now, a.at), a.res)
 			return
 		}
@@ -236,7 +238,7 @@ func (t *Twin) Call(now time.Duration, req *port.Request, reply port.Replier) {
 		res.Err = err
 	}
 	if res.Final {
-		t.answer(req.Key, res, now+after, reply)
+		t.answer(itemOf(req), req.Key, res, now+after, reply)
 	}
 	if addr := t.routerCameUp; addr != "" {
 		t.routerCameUp = ""
@@ -244,10 +246,23 @@ func (t *Twin) Call(now time.Duration, req *port.Request, reply port.Replier) {
 	}
 }
 
-// answer sends the final answer of a call and remembers it.
-func (t *Twin) answer(key string, res *port.Result, at time.Duration, repliers ...port.Replier) {
+// itemOf is what the twin remembers answers by: the request's item, or its
+// key when it names none.
+func itemOf(req *port.Request) string {
+	if req.Item != "" {
+		return req.Item
+	}
+	return req.Key
+}
+
+// answer sends the final answer of a call and remembers it. The twin
+// remembers the latest call of each item only: a caller has one call in
+// flight per item and never repeats an older one once it has moved on (it
+// re-issues a call only when it has no answer for it), so the memory stays
+// one answer per item.
+func (t *Twin) answer(item, key string, res *port.Result, at time.Duration, repliers ...port.Replier) {
 	if key != "" {
-		t.done[key] = dueAnswer{res: res, at: at}
+		t.done[item] = dueAnswer{key: key, res: res, at: at}
 	}
 	for _, r := range repliers {
 		r.Reply(at, res)

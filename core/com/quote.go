@@ -172,7 +172,7 @@ func (c *COM) submitQuote(now time.Duration, req QuoteRequest, out *engine.Out) 
 	q.waiting = len(req.Sites)
 	for i, s := range req.Sites {
 		c.call(out, &port.Request{Key: q.id + "/" + s.Code + "/qualify", System: port.Qualification, Op: port.Qualify,
-			Item: q.id, Customer: req.Customer.ID, Site: s.Code, Place: place(s)}, func(res *port.Result) {
+			Item: q.id + "/" + s.Code, Customer: req.Customer.ID, Site: s.Code, Place: place(s)}, func(res *port.Result) {
 			if res.Err != nil {
 				q.qualErr[i] = res.Err.Message
 			} else {
