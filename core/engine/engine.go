@@ -155,7 +155,7 @@ func (e *Engine) Inject(at time.Duration, to Address, msg any) {
 
 // next removes the next input due at instant at, if any.
 func (e *Engine) next(at time.Duration) (Input, bool) {
-	if len(e.queue) > 0 && e.queue[0].At == at {
+	if e.queue.len() > 0 && e.queue.next() == at {
 		return e.queue.pop(), true
 	}
 	return e.due.pop()
@@ -165,15 +165,15 @@ func (e *Engine) next(at time.Duration) (Input, bool) {
 func (e *Engine) Run(ctx context.Context) error {
 	e.running = true
 	defer func() { e.running = false }()
-	for e.due.len() > 0 || len(e.queue) > 0 {
+	for e.due.len() > 0 || e.queue.len() > 0 {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		if e.due.len() == 0 {
-			if err := e.clock.WaitUntil(ctx, e.queue[0].At); err != nil {
+			if err := e.clock.WaitUntil(ctx, e.queue.next()); err != nil {
 				return err
 			}
-			e.now = e.queue[0].At
+			e.now = e.queue.next()
 		}
 		if err := e.step(); err != nil {
 			return err
@@ -237,35 +237,60 @@ type replier struct {
 
 func (r *replier) Reply(at time.Duration, res *port.Result) { r.e.Inject(at, r.to, res) }
 
-// inputQueue is a binary heap of inputs ordered by (time, sequence).
-type inputQueue []Input
+// inputQueue is a binary heap of inputs ordered by (time, sequence). The
+// heap itself holds only pointer-free keys; the inputs wait in slots, so
+// sifting moves no pointers (no write barriers while the collector runs).
+type inputQueue struct {
+	heap  []queueKey
+	slots []Input
+	free  []int32
+}
 
-func (q inputQueue) less(i, j int) bool {
-	if q[i].At != q[j].At {
-		return q[i].At < q[j].At
+type queueKey struct {
+	at   time.Duration
+	seq  uint64
+	slot int32
+}
+
+func (q *inputQueue) len() int { return len(q.heap) }
+
+// next is the time of the first input; the queue must not be empty.
+func (q *inputQueue) next() time.Duration { return q.heap[0].at }
+
+func (k queueKey) before(o queueKey) bool {
+	if k.at != o.at {
+		return k.at < o.at
 	}
-	return q[i].seq < q[j].seq
+	return k.seq < o.seq
 }
 
 func (q *inputQueue) push(in Input) {
-	*q = append(*q, in)
-	h := *q
+	var slot int32
+	if n := len(q.free); n > 0 {
+		slot = q.free[n-1]
+		q.free = q.free[:n-1]
+		q.slots[slot] = in
+	} else {
+		slot = int32(len(q.slots))
+		q.slots = append(q.slots, in)
+	}
+	h := append(q.heap, queueKey{at: in.At, seq: in.seq, slot: slot})
 	for i := len(h) - 1; i > 0; {
 		p := (i - 1) / 2
-		if !h.less(i, p) {
+		if !h[i].before(h[p]) {
 			break
 		}
 		h[i], h[p] = h[p], h[i]
 		i = p
 	}
+	q.heap = h
 }
 
 func (q *inputQueue) pop() Input {
-	h := *q
+	h := q.heap
 	top := h[0]
 	n := len(h) - 1
 	h[0] = h[n]
-	h[n] = Input{}
 	h = h[:n]
 	for i := 0; ; {
 		l := 2*i + 1
@@ -273,17 +298,20 @@ func (q *inputQueue) pop() Input {
 			break
 		}
 		m := l
-		if r := l + 1; r < n && h.less(r, l) {
+		if r := l + 1; r < n && h[r].before(h[l]) {
 			m = r
 		}
-		if !h.less(m, i) {
+		if !h[m].before(h[i]) {
 			break
 		}
 		h[i], h[m] = h[m], h[i]
 		i = m
 	}
-	*q = h
-	return top
+	q.heap = h
+	in := q.slots[top.slot]
+	q.slots[top.slot] = Input{}
+	q.free = append(q.free, top.slot)
+	return in
 }
 
 // fifo is a queue of inputs in arrival order.
