@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"github.com/ordertwin/ordertwin/core/tmf"
+	"github.com/ordertwin/ordertwin/twin"
 )
 
 // Expectations pin a scenario's outcome. Every field is optional.
@@ -21,6 +22,8 @@ type Expectations struct {
 	States     []StateExpect  `yaml:"states"`
 	Timeline   []StateExpect  `yaml:"timeline"`
 	Resources  []ResourceRow  `yaml:"resources"`
+	// FaultHits pins how often each named fault rule fired.
+	FaultHits map[string]int `yaml:"faultHits"`
 }
 
 // QuoteExpect pins the quote.
@@ -56,11 +59,16 @@ var countFields = map[string]string{
 }
 
 // check validates the expectations themselves.
-func (e *Expectations) check() error {
+func (e *Expectations) check(faults []twin.FaultRule) error {
 	if e == nil {
 		return nil
 	}
 	var errs []error
+	for name := range e.FaultHits {
+		if !slices.ContainsFunc(faults, func(f twin.FaultRule) bool { return f.Name == name }) {
+			errs = append(errs, fmt.Errorf("faultHits: no fault rule %q in the scenario", name))
+		}
+	}
 	if e.FinishedAt != "" {
 		if _, err := tmf.ParseOffset(e.FinishedAt); err != nil {
 			errs = append(errs, fmt.Errorf("finishedAt: %w", err))
@@ -133,6 +141,15 @@ func (e *Expectations) Evaluate(r *Report) Outcome {
 	}
 	for _, want := range e.Resources {
 		expect(r.hasResource(want), "resources: none with %s", describe(want))
+	}
+	for _, name := range slices.Sorted(maps.Keys(e.FaultHits)) {
+		got := -1
+		for _, f := range r.Faults {
+			if f.Name == name {
+				got = f.Hits
+			}
+		}
+		expect(got == e.FaultHits[name], "faultHits.%s: want %d, got %d", name, e.FaultHits[name], got)
 	}
 	return out
 }

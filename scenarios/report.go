@@ -26,6 +26,7 @@ type Report struct {
 	Billing          BillingReport      `json:"billing"`
 	Counts           Counts             `json:"counts"`
 	Timeline         []TimelineRow      `json:"timeline"`
+	Faults           []FaultRow         `json:"faults"`
 	Expectations     Outcome            `json:"expectations"`
 }
 
@@ -169,6 +170,13 @@ type Counts struct {
 	Resources          int `json:"resources"`
 }
 
+// FaultRow is an injected fault rule and how often it fired.
+type FaultRow struct {
+	Name string `json:"name"`
+	Kind string `json:"kind"`
+	Hits int    `json:"hits"`
+}
+
 // TimelineRow is one state change.
 type TimelineRow struct {
 	At     string `json:"at"`
@@ -198,7 +206,10 @@ func (s *System) Report() *Report {
 		// Lists are never null in the JSON, even when empty.
 		ProductOrders: []ProductOrderRow{}, ServiceOrders: []ServiceOrderRow{}, ResourceOrders: []ResourceOrderRow{},
 		ProductInstances: []ProductRow{}, ServiceInstances: []ServiceRow{}, Resources: []ResourceRow{},
-		Billing: BillingReport{Sites: []BillingRow{}}, Timeline: []TimelineRow{}}
+		Billing: BillingReport{Sites: []BillingRow{}}, Timeline: []TimelineRow{}, Faults: []FaultRow{}}
+	for _, h := range s.Twin.FaultHits() {
+		r.Faults = append(r.Faults, FaultRow{Name: h.Name, Kind: string(h.Kind), Hits: h.Hits})
+	}
 	r.Quote.Approvals = []ApprovalRow{}
 	quotes := s.COM.Quotes()
 	if len(quotes) > 0 {

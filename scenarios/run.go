@@ -58,6 +58,9 @@ func New(spec Spec, opt Options) (*System, error) {
 	s.Engine.Handle(engine.SOM, s.SOM)
 	s.Engine.Handle(engine.ROM, s.ROM)
 	s.Engine.Attach(tw, twin.Systems...)
+	if err := tw.Inject(spec.Faults, spec.Seed, engine.NewRand); err != nil {
+		return nil, err
+	}
 	if opt.Timeline || opt.Progress != nil {
 		s.Engine.Observe(func(r store.Record) {
 			if !onTimeline(r) {

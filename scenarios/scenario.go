@@ -22,18 +22,19 @@ import (
 
 // File is the YAML shape of a scenario file, version 1.
 type File struct {
-	Version     int           `yaml:"version"`
-	Name        string        `yaml:"name"`
-	Description string        `yaml:"description"`
-	Seed        uint64        `yaml:"seed"`
-	Start       string        `yaml:"start"`
-	Catalog     string        `yaml:"catalog"`
-	Network     string        `yaml:"network"`
-	Customer    CustomerSpec  `yaml:"customer"`
-	Quote       QuoteSpec     `yaml:"quote"`
-	Order       OrderSpec     `yaml:"order"`
-	Events      []EventSpec   `yaml:"events"`
-	Expect      *Expectations `yaml:"expect"`
+	Version     int              `yaml:"version"`
+	Name        string           `yaml:"name"`
+	Description string           `yaml:"description"`
+	Seed        uint64           `yaml:"seed"`
+	Start       string           `yaml:"start"`
+	Catalog     string           `yaml:"catalog"`
+	Network     string           `yaml:"network"`
+	Customer    CustomerSpec     `yaml:"customer"`
+	Quote       QuoteSpec        `yaml:"quote"`
+	Order       OrderSpec        `yaml:"order"`
+	Faults      []twin.FaultRule `yaml:"faults"`
+	Events      []EventSpec      `yaml:"events"`
+	Expect      *Expectations    `yaml:"expect"`
 }
 
 // CustomerSpec is the customer block.
@@ -100,6 +101,8 @@ type Spec struct {
 	Catalog *catalog.Catalog
 	Network *twin.Network
 	Orders  []Placement
+	// Faults are injected into the twin.
+	Faults []twin.FaultRule
 }
 
 // Placement is one customer's quote and the product order placed for it.
@@ -196,14 +199,17 @@ func (f *File) build(dir string) (*Scenario, error) {
 			}
 		}
 	}
-	if err := f.Expect.check(); err != nil {
+	if err := twin.CheckFaults(f.Faults); err != nil {
+		bad("%v", err)
+	}
+	if err := f.Expect.check(f.Faults); err != nil {
 		bad("expect: %v", err)
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
 	return &Scenario{Name: f.Name, Expect: f.Expect, Spec: Spec{Name: f.Name, Seed: f.Seed, Epoch: epoch,
-		Catalog: cat, Network: net, Orders: []Placement{{Quote: q, OrderID: f.Order.ID, At: at}}}}, nil
+		Catalog: cat, Network: net, Orders: []Placement{{Quote: q, OrderID: f.Order.ID, At: at}}, Faults: f.Faults}}, nil
 }
 
 // defaultSOName turns "Wave 1" into "SO-WAVE1".

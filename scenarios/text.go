@@ -69,6 +69,14 @@ func WriteText(w io.Writer, r *Report) error {
 	for _, b := range r.Billing.Sites {
 		p.f("  %-6s %10.2f from %s\n", b.Site, b.Monthly, When(b.From))
 	}
+	if len(r.Faults) > 0 {
+		p.f("\nFaults injected\n")
+		p.table([]string{"Rule", "Kind", "Hits"}, func(row func(...string)) {
+			for _, f := range r.Faults {
+				row(f.Name, f.Kind, fmt.Sprint(f.Hits))
+			}
+		})
+	}
 	e := r.Expectations
 	p.f("\nExpectations: %d passed, %d failed\n", e.Passed, len(e.Failed))
 	for _, f := range e.Failed {

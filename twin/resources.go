@@ -256,11 +256,12 @@ func progress(res port.Result, milestone string) *port.Result {
 
 // measure is the baseline a probe reports in the region of place.
 func (t *Twin) measure(place tmf.Place) tmf.Characteristics {
+	if t.breach != nil {
+		return measured(*t.breach)
+	}
 	m, ok := t.net.Probes.Baseline[t.region(place)]
 	if !ok {
 		m = t.net.Probes.Baseline["*"]
 	}
-	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
-	return tmf.Characteristics{{Name: "measuredLatencyMs", Value: f(m.LatencyMs)},
-		{Name: "measuredLossPct", Value: f(m.LossPct)}, {Name: "measuredAvailability", Value: f(m.Availability)}}
+	return measured(m)
 }

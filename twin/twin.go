@@ -41,6 +41,10 @@ type Twin struct {
 	routerUp  map[string]time.Duration
 	probes    map[string][]*pendingProbe
 	tokens    int
+	// faults are the injected fault rules, in order; breach is what the
+	// probe of the call being handled measures, when a fault says so.
+	faults []*fault
+	breach *Measurement
 	// Billing is what billing activated, in order.
 	Billing []BillingRecord
 }
@@ -233,9 +237,24 @@ func (t *Twin) Call(now time.Duration, req *port.Request, reply port.Replier) {
 		}
 	}
 	res := &port.Result{Key: req.Key, System: req.System, Op: req.Op, Item: req.Item, Handle: req.Handle, Final: true}
+	faults := t.firing(now, req)
+	for _, f := range faults {
+		if err := f.failure(); err != nil {
+			// The call fails as the element would: after its usual time,
+			// having done nothing.
+			t.answer(itemOf(req), req.Key, &port.Result{Key: req.Key, System: req.System, Op: req.Op,
+				Item: req.Item, Handle: req.Handle, Final: true, Err: err}, now+t.nominal(req), reply)
+			return
+		}
+	}
+	t.breach = breach(faults)
 	after, err := t.call(now, req, res, reply)
+	t.breach = nil
 	if err != nil {
 		res.Err = err
+	}
+	if len(faults) > 0 {
+		after = t.apply(faults, res, after)
 	}
 	if res.Final {
 		t.answer(itemOf(req), req.Key, res, now+after, reply)
@@ -244,6 +263,28 @@ func (t *Twin) Call(now time.Duration, req *port.Request, reply port.Replier) {
 		t.routerCameUp = ""
 		t.activateProbes(addr)
 	}
+}
+
+// nominal is how long a call takes when nothing goes wrong: what a failing
+// call takes before it answers.
+func (t *Twin) nominal(req *port.Request) time.Duration {
+	switch req.Op {
+	case port.Reserve:
+		return t.duration(reserveKey[req.System], req.Place)
+	case port.Commit:
+		key, ok := commitKey[string(req.System)+"/"+req.ResourceType]
+		if !ok {
+			key = commitKey[string(req.System)+"/"]
+		}
+		return t.duration(key, req.Place)
+	case port.Qualify, port.Revalidate:
+		return t.duration("qualification."+string(req.Op), req.Place)
+	case port.Check:
+		return t.duration("credit.check", req.Place)
+	case port.Review:
+		return t.duration("workflow."+req.Stage, req.Place)
+	}
+	return 0
 }
 
 // itemOf is what the twin remembers answers by: the request's item, or its

@@ -1,0 +1,307 @@
+package twin
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/port"
+	"github.com/ordertwin/ordertwin/core/tmf"
+)
+
+// FaultRule is a fault as data: what it hits, when, how often, and what it
+// does. Scenario files list them under `faults:`.
+type FaultRule struct {
+	Name   string      `yaml:"name"`
+	Kind   FaultKind   `yaml:"kind"`
+	Target FaultTarget `yaml:"target"`
+	// From and Until bound the rule in time (ISO 8601 offsets from T+0);
+	// empty means from the start, and for ever.
+	From  string `yaml:"from"`
+	Until string `yaml:"until"`
+	// Occurrence, among the calls the rule matches: the first N, every Nth,
+	// only the k-th, or each with probability p (from the rule's own seeded
+	// stream). None set means every matching call.
+	First       int     `yaml:"first"`
+	Every       int     `yaml:"every"`
+	Nth         int     `yaml:"nth"`
+	Probability float64 `yaml:"probability"`
+	// Factor multiplies durations (kind latency).
+	Factor float64 `yaml:"factor"`
+	// Measure is what a probe measures instead of its baseline (kind
+	// slaBreach).
+	Measure *Measurement `yaml:"measure"`
+	// Message is the error text or reason; each kind has a default.
+	Message string `yaml:"message"`
+}
+
+// FaultTarget selects calls; every field given must match.
+type FaultTarget struct {
+	System       string `yaml:"system"`       // access, vlan, bng, ipam, ztp, logistics, nms, qualification, credit, workflow, billing
+	Op           string `yaml:"op"`           // reserve, commit, release, qualify, revalidate, check, review
+	ResourceType string `yaml:"resourceType"` // OLTPort, CPE, ...
+	Site         string `yaml:"site"`         // site code
+	Area         string `yaml:"area"`         // serving area
+	Region       string `yaml:"region"`
+	Stage        string `yaml:"stage"` // approval stage
+}
+
+// FaultKind is what a fault does.
+type FaultKind string
+
+// Fault kinds.
+const (
+	// Transient fails the call with a transient error (a NETCONF timeout).
+	Transient FaultKind = "transient"
+	// Hard fails the call with an error that will not go away.
+	Hard FaultKind = "hard"
+	// Exhausted fails the call for lack of capacity.
+	Exhausted FaultKind = "exhausted"
+	// Down fails every call to the target in its window, as transient
+	// errors: an element down for maintenance or an outage.
+	Down FaultKind = "down"
+	// Latency multiplies the call's duration by Factor.
+	Latency FaultKind = "latency"
+	// SLABreach makes a probe measure Measure instead of its baseline.
+	SLABreach FaultKind = "slaBreach"
+	// ApprovalReject makes an approval review reject the quote.
+	ApprovalReject FaultKind = "approvalReject"
+	// CreditRefuse makes the credit system refuse the order.
+	CreditRefuse FaultKind = "creditRefuse"
+)
+
+// faultKinds are the kinds a rule may name, sorted.
+var faultKinds = []FaultKind{ApprovalReject, CreditRefuse, Down, Exhausted, Hard, Latency, SLABreach, Transient}
+
+// fault is a rule at run time: its window, how many calls it matched and
+// how many it hit.
+type fault struct {
+	rule        FaultRule
+	from, until time.Duration
+	matched     int
+	hits        int
+	rand        *rand.Rand
+}
+
+// Hits is how often a rule fired, by name.
+type Hits struct {
+	Name string
+	Kind FaultKind
+	Hits int
+}
+
+// CheckFaults validates fault rules, naming every fault of them.
+func CheckFaults(rules []FaultRule) error {
+	var errs []error
+	names := map[string]bool{}
+	for i, r := range rules {
+		bad := func(format string, args ...any) {
+			errs = append(errs, fmt.Errorf("faults[%d] (%s): %s", i, r.Name, fmt.Sprintf(format, args...)))
+		}
+		if r.Name == "" {
+			bad("no name")
+		} else if names[r.Name] {
+			bad("name used twice")
+		}
+		names[r.Name] = true
+		if !slices.Contains(faultKinds, r.Kind) {
+			bad("unknown kind %q (known: %s)", r.Kind, joinKinds())
+		}
+		if _, _, err := r.window(); err != nil {
+			bad("%v", err)
+		}
+		set := 0
+		for _, n := range []bool{r.First > 0, r.Every > 0, r.Nth > 0, r.Probability > 0} {
+			if n {
+				set++
+			}
+		}
+		if set > 1 {
+			bad("give at most one of first, every, nth and probability")
+		}
+		if r.First < 0 || r.Every < 0 || r.Nth < 0 || r.Probability < 0 || r.Probability > 1 {
+			bad("first, every and nth must be positive, probability within 0-1")
+		}
+		if r.Kind == Latency && r.Factor <= 0 {
+			bad("a latency fault needs a factor > 0")
+		}
+		if r.Kind == SLABreach && r.Measure == nil {
+			bad("an slaBreach fault needs measure: {latencyMs, lossPct, availability}")
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func joinKinds() string {
+	var s []string
+	for _, k := range faultKinds {
+		s = append(s, string(k))
+	}
+	return strings.Join(s, ", ")
+}
+
+func (r FaultRule) window() (time.Duration, time.Duration, error) {
+	from, until := time.Duration(0), time.Duration(1<<62)
+	var err error
+	if r.From != "" {
+		if from, err = tmf.ParseOffset(r.From); err != nil {
+			return 0, 0, fmt.Errorf("from: %w", err)
+		}
+	}
+	if r.Until != "" {
+		if until, err = tmf.ParseOffset(r.Until); err != nil {
+			return 0, 0, fmt.Errorf("until: %w", err)
+		}
+	}
+	if until <= from {
+		return 0, 0, fmt.Errorf("until %s is not after from %s", r.Until, r.From)
+	}
+	return from, until, nil
+}
+
+// Inject adds fault rules to the twin. Each rule draws from its own stream
+// of seed, so adding a rule never shifts another's draws.
+func (t *Twin) Inject(rules []FaultRule, seed uint64, stream func(seed uint64, name string) *rand.Rand) error {
+	if err := CheckFaults(rules); err != nil {
+		return err
+	}
+	for _, r := range rules {
+		from, until, _ := r.window()
+		t.faults = append(t.faults, &fault{rule: r, from: from, until: until, rand: stream(seed, "fault/"+r.Name)})
+	}
+	return nil
+}
+
+// FaultHits reports every rule and how often it fired, in rule order.
+func (t *Twin) FaultHits() []Hits {
+	out := make([]Hits, len(t.faults))
+	for i, f := range t.faults {
+		out[i] = Hits{Name: f.rule.Name, Kind: f.rule.Kind, Hits: f.hits}
+	}
+	return out
+}
+
+// matches tells whether a call is one the rule targets.
+func (f *fault) matches(now time.Duration, req *port.Request, a *address) bool {
+	tg := f.rule.Target
+	if now < f.from || now >= f.until ||
+		(tg.System != "" && tg.System != string(req.System)) || (tg.Op != "" && tg.Op != string(req.Op)) ||
+		(tg.ResourceType != "" && tg.ResourceType != req.ResourceType) || (tg.Site != "" && tg.Site != req.Site) ||
+		(tg.Stage != "" && tg.Stage != req.Stage) {
+		return false
+	}
+	if tg.Area != "" && (a == nil || a.Area != tg.Area) {
+		return false
+	}
+	if tg.Region != "" && (a == nil || a.region != tg.Region) {
+		return false
+	}
+	return true
+}
+
+// fires counts a matching call and tells whether the rule hits it.
+func (f *fault) fires() bool {
+	f.matched++
+	r := f.rule
+	hit := true
+	switch {
+	case r.First > 0:
+		hit = f.matched <= r.First
+	case r.Every > 0:
+		hit = f.matched%r.Every == 0
+	case r.Nth > 0:
+		hit = f.matched == r.Nth
+	case r.Probability > 0:
+		hit = f.rand.Float64() < r.Probability
+	}
+	if hit {
+		f.hits++
+	}
+	return hit
+}
+
+// firing returns the rules that hit this call, in rule order.
+func (t *Twin) firing(now time.Duration, req *port.Request) []*fault {
+	if len(t.faults) == 0 {
+		return nil
+	}
+	a := t.resolve(req.Place)
+	var out []*fault
+	for _, f := range t.faults {
+		if f.matches(now, req, a) && f.fires() {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// failure is the error a failing fault answers with, or nil for the kinds
+// that change an answer instead of failing it.
+func (f *fault) failure() *port.Error {
+	class, code, msg := port.ErrorClass(""), "", f.rule.Message
+	switch f.rule.Kind {
+	case Transient:
+		class, code = port.Transient, "timeout"
+		if msg == "" {
+			msg = "NETCONF timeout"
+		}
+	case Down:
+		class, code = port.Transient, "elementDown"
+		if msg == "" {
+			msg = "element down"
+		}
+	case Hard:
+		class, code = port.Hard, "failed"
+		if msg == "" {
+			msg = "the element refused the request"
+		}
+	case Exhausted:
+		class, code = port.Exhausted, "capacityExhausted"
+		if msg == "" {
+			msg = "resource exhaustion"
+		}
+	default:
+		return nil
+	}
+	return &port.Error{Class: class, Code: code, Message: msg + " (fault " + f.rule.Name + ")"}
+}
+
+// breach is the measurement an slaBreach fault among faults imposes, or nil.
+func breach(faults []*fault) *Measurement {
+	for _, f := range faults {
+		if f.rule.Kind == SLABreach {
+			return f.rule.Measure
+		}
+	}
+	return nil
+}
+
+// apply changes a computed answer by the faults that hit the call: longer
+// durations, other measurements, refusals. It returns the new duration.
+func (t *Twin) apply(faults []*fault, res *port.Result, after time.Duration) time.Duration {
+	for _, f := range faults {
+		r := f.rule
+		switch r.Kind {
+		case Latency:
+			after = time.Duration(float64(after) * r.Factor)
+		case ApprovalReject, CreditRefuse:
+			res.Approved = false
+			res.Reason = r.Message
+			if res.Reason == "" {
+				res.Reason = "refused (fault " + r.Name + ")"
+			}
+		}
+	}
+	return after
+}
+
+// measured are a probe's measurement characteristics.
+func measured(m Measurement) tmf.Characteristics {
+	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+	return tmf.Characteristics{{Name: "measuredLatencyMs", Value: f(m.LatencyMs)},
+		{Name: "measuredLossPct", Value: f(m.LossPct)}, {Name: "measuredAvailability", Value: f(m.Availability)}}
+}
