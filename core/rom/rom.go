@@ -24,6 +24,7 @@ type ResourceSpec struct {
 	Category string
 	Reserve  port.System
 	Commit   port.System
+	label    string // "ROM → <commit system>", for the journal
 }
 
 // Config sets up ROM.
@@ -85,6 +86,12 @@ type start struct{ o *order }
 
 // New returns an empty ROM.
 func New(cfg Config) *ROM {
+	specs := make(map[string]ResourceSpec, len(cfg.Specs))
+	for k, s := range cfg.Specs {
+		s.label = "ROM → " + string(s.Commit)
+		specs[k] = s
+	}
+	cfg.Specs = specs
 	return &ROM{cfg: cfg, machines: lc.Shared(), byID: map[string]*order{},
 		Resources: inventory.New[tmf.Resource]()}
 }
@@ -231,7 +238,7 @@ func (r *ROM) result(now time.Duration, res *port.Result, out *engine.Out) {
 			return
 		}
 		it.Resource = r.own(it.Resource, res.Resource, spec, "active")
-		if !out.Fire(r.machines, lc.ResourceOrderItem, it.ID, "", &it.State, lc.Complete, "", "ROM → "+string(spec.Commit)) {
+		if !out.Fire(r.machines, lc.ResourceOrderItem, it.ID, "", &it.State, lc.Complete, "", spec.label) {
 			return
 		}
 		it.CompletionDate = now

@@ -8,6 +8,7 @@ package som
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -268,20 +269,25 @@ func (s *SOM) completeItem(now time.Duration, o *order, st *site, k int, out *en
 		out.Error(fmt.Errorf("SOM: service instance id of %s: %w", cfs.ID, err))
 		return
 	}
-	svc := tmf.Service{ID: id, Name: cfs.Name, Category: "CFS", State: "active", Specification: tmf.Ref{ID: cfs.ID},
-		Characteristics: append(tmf.Characteristics(nil), it.Service.Characteristics...),
-		Place:           st.place, RelatedParty: o.so.RelatedParty, StartDate: now}
-	for _, j := range st.plan.CFS[k].Steps {
+	steps := st.plan.CFS[k].Steps
+	svc := &tmf.Service{ID: id, Name: cfs.Name, Category: "CFS", State: "active", Specification: tmf.Ref{ID: cfs.ID},
+		Characteristics: it.Service.Characteristics, Place: st.place, RelatedParty: o.so.RelatedParty, StartDate: now,
+		SupportingRes: make([]tmf.Ref, len(steps))}
+	// The service carries the ordered characteristics, the probe's
+	// measurements when it has a probe, and references its resources.
+	for n, j := range steps {
 		sp := st.steps[j]
-		svc.SupportingRes = append(svc.SupportingRes, sp.resource)
-		svc.Characteristics = append(svc.Characteristics, tmf.Characteristic{Name: sp.resource.Type, Value: sp.resource.Name})
+		svc.SupportingRes[n] = sp.resource
 		for _, c := range sp.chars {
 			if strings.HasPrefix(c.Name, "measured") {
+				if len(svc.Characteristics) == len(it.Service.Characteristics) {
+					svc.Characteristics = slices.Clip(svc.Characteristics)
+				}
 				svc.Characteristics = append(svc.Characteristics, c)
 			}
 		}
 	}
-	s.Services.Put(svc.ID, &svc)
+	s.Services.Put(svc.ID, svc)
 	it.Service.ID = svc.ID
 	s.finishItem(o, st.items[k], lc.Complete, "", out)
 }
