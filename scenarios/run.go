@@ -58,6 +58,9 @@ func New(spec Spec, opt Options) (*System, error) {
 	s.Engine.Handle(engine.SOM, s.SOM)
 	s.Engine.Handle(engine.ROM, s.ROM)
 	s.Engine.Attach(tw, twin.Systems...)
+	// The twin lives and dies with this engine: nothing can repeat a call
+	// to it, so it need not remember answers.
+	tw.Forget()
 	if err := tw.Inject(spec.Faults, spec.Seed, engine.NewRand); err != nil {
 		return nil, err
 	}

@@ -178,6 +178,12 @@ func (t *Twin) duration(key string, place tmf.Place) time.Duration {
 	return t.net.Durations[key].For(t.region(place))
 }
 
+// Forget stops the twin remembering answers for repeated keys. An engine
+// that runs the twin in its own process may: when it restarts, the twin
+// restarts with it, so no call can ever reach the twin twice. A twin that
+// outlives its callers (behind protocol front-ends) must remember.
+func (t *Twin) Forget() { t.done = nil }
+
 // Duration is the model's duration of an orchestration step (som.plan,
 // rom.start) in a region.
 func (t *Twin) Duration(key, region string) time.Duration { return t.net.Durations[key].For(region) }
@@ -226,7 +232,7 @@ func init() {
 // Call implements port.Adapter. A repeated key gets the first call's answer,
 // never before that answer is due.
 func (t *Twin) Call(now time.Duration, req *port.Request, reply port.Replier) {
-	if req.Key != "" {
+	if req.Key != "" && t.done != nil {
 		if a, seen := t.done[itemOf(req)]; seen && a.key == req.Key {
 			reply.Reply(max(now, a.at), a.res)
 			return
@@ -302,7 +308,7 @@ func itemOf(req *port.Request) string {
 // re-issues a call only when it has no answer for it), so the memory stays
 // one answer per item.
 func (t *Twin) answer(item, key string, res *port.Result, at time.Duration, repliers ...port.Replier) {
-	if key != "" {
+	if key != "" && t.done != nil {
 		t.done[item] = dueAnswer{key: key, res: res, at: at}
 	}
 	for _, r := range repliers {
