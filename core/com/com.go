@@ -33,7 +33,8 @@ type COM struct {
 	quoteBy  map[string]*quote
 	orders   []*order
 	orderBy  map[string]*order
-	waveBy   map[string]*wave // by service order external id
+	// waves[h] is the wave whose service order has handle h.
+	waves []*wave
 	// sois[h] is the service order item a handle h stands for.
 	sois []soiRef
 	// pending holds what to do with the answer of each outstanding call.
@@ -45,7 +46,7 @@ type COM struct {
 // New returns an empty COM.
 func New(cfg Config) *COM {
 	return &COM{cfg: cfg, machines: lc.Shared(), quoteBy: map[string]*quote{}, orderBy: map[string]*order{},
-		waveBy: map[string]*wave{}, pending: map[string]func(*port.Result){},
+		pending:  map[string]func(*port.Result){},
 		Products: inventory.New[tmf.Product](), next: map[string]int{}}
 }
 

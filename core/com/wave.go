@@ -18,9 +18,11 @@ type wave struct {
 	id     string // PO-2024-01203/Pilot
 	name   string // Pilot
 	soName string // SO-PILOT
-	state  string
-	target time.Duration
-	items  []int // indexes of the order's items in this wave
+	// externalID is the service order's external id: PO id / SO name.
+	externalID string
+	state      string
+	target     time.Duration
+	items      []int // indexes of the order's items in this wave
 	// so is built at decomposition and handed to SOM at release.
 	so          *tmf.ServiceOrder
 	soID        string
@@ -58,7 +60,8 @@ func (c *COM) plan(o *order, out *engine.Out) {
 			continue
 		}
 		o.waves = append(o.waves, w)
-		c.waveBy[w.so.ExternalID] = w
+		w.so.Handle, w.externalID = len(c.waves), w.so.ExternalID
+		c.waves = append(c.waves, w)
 		out.Created(lc.Wave, w.id, "", w.state, "COM")
 	}
 }
@@ -111,7 +114,10 @@ func (c *COM) releaseNext(o *order, out *engine.Out) {
 
 // serviceOrderEvent follows the service orders COM placed.
 func (c *COM) serviceOrderEvent(now time.Duration, ev *tmf.OrderEvent, out *engine.Out) {
-	w := c.waveBy[ev.ExternalID]
+	var w *wave
+	if h := ev.Handle; h >= 0 && h < len(c.waves) && c.waves[h].externalID == ev.ExternalID {
+		w = c.waves[h]
+	}
 	if w == nil {
 		out.Error(fmt.Errorf("COM: event for unknown service order %q (%s)", ev.OrderID, ev.ExternalID))
 		return

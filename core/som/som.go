@@ -323,6 +323,7 @@ func (s *SOM) finishItem(o *order, i int, event, reason string, out *engine.Out)
 // notify sends the orderer an event about the order or one of its items.
 func (s *SOM) notify(out *engine.Out, o *order, t tmf.EventType, it *tmf.ServiceOrderItem) {
 	ev := tmf.NewOrderEvent(t, o.so.ID, o.so.ExternalID, o.so.State, it != nil)
+	ev.Handle = o.so.Handle
 	if it != nil {
 		*ev.Item = tmf.ItemEvent{ID: it.ID, Handle: it.Handle, State: it.State, StateReason: it.StateReason}
 		if svc := s.Services.Get(it.Service.ID); svc != nil {

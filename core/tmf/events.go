@@ -19,7 +19,9 @@ const (
 // OrderEvent tells the orderer what became of a service or resource order
 // it placed: the order's state, or one item's.
 type OrderEvent struct {
-	Type       EventType
+	Type EventType
+	// Handle echoes the order's Handle.
+	Handle     int
 	At         time.Duration
 	OrderID    string
 	ExternalID string

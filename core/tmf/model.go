@@ -108,6 +108,8 @@ type ServiceOrder struct {
 	RelatedParty   []Ref              `json:"relatedParty,omitempty"`
 	ExternalRef    []Ref              `json:"externalReference,omitempty"`
 	Items          []ServiceOrderItem `json:"serviceOrderItem"`
+	// Handle is the orderer's handle for the order, echoed in its events.
+	Handle int `json:"-"`
 }
 
 // ServiceOrderItem is a TMF641 v4 ServiceOrderItem: one CFS at one site.
