@@ -2,6 +2,8 @@ package bench
 
 import (
 	"context"
+	"os"
+	"runtime/debug"
 	"testing"
 
 	"github.com/ordertwin/ordertwin/scenarios"
@@ -18,6 +20,11 @@ func BenchmarkScale1000(b *testing.B) { benchmarkScale(b, 1000) }
 func BenchmarkScale100(b *testing.B) { benchmarkScale(b, 100) }
 
 func benchmarkScale(b *testing.B, n int) {
+	// As the ordertwin binary runs (cmd/ordertwin: gcPercent), unless GOGC
+	// is set: GOGC=100 go test -bench ... measures Go's default.
+	if os.Getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(400))
+	}
 	spec, err := Workload(n)
 	require.NoError(b, err)
 	b.ReportAllocs()
