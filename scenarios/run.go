@@ -92,10 +92,10 @@ func New(spec Spec, opt Options) (*System, error) {
 }
 
 // ResourceSpecs derives ROM's resource table from the catalog's RFS.
-func ResourceSpecs(c *catalog.Catalog) map[string]rom.ResourceSpec {
-	specs := map[string]rom.ResourceSpec{}
+func ResourceSpecs(c *catalog.Catalog) map[string]*rom.ResourceSpec {
+	specs := map[string]*rom.ResourceSpec{}
 	for _, r := range c.RFS {
-		specs[r.Resource.Type] = rom.ResourceSpec{Type: r.Resource.Type, Category: r.Resource.Category,
+		specs[r.Resource.Type] = &rom.ResourceSpec{Type: r.Resource.Type, Category: r.Resource.Category,
 			Reserve: port.System(r.Resource.Reserve), Commit: port.System(r.Resource.Commit)}
 	}
 	return specs

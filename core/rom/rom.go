@@ -30,7 +30,7 @@ type ResourceSpec struct {
 // Config sets up ROM.
 type Config struct {
 	// Specs maps a resource type (resourceSpecification id) to its systems.
-	Specs map[string]ResourceSpec
+	Specs map[string]*ResourceSpec
 	// StartDelay is the time between accepting an order and starting it.
 	StartDelay time.Duration
 }
@@ -54,6 +54,7 @@ type order struct {
 	handle    int
 	deps      [][]int
 	reqs      []port.Request
+	specs     []*ResourceSpec // per item; nil when unknown
 	from      engine.Address
 	customer  string
 	done      int
@@ -86,10 +87,11 @@ type start struct{ o *order }
 
 // New returns an empty ROM.
 func New(cfg Config) *ROM {
-	specs := make(map[string]ResourceSpec, len(cfg.Specs))
+	specs := make(map[string]*ResourceSpec, len(cfg.Specs))
 	for k, s := range cfg.Specs {
-		s.label = "ROM → " + string(s.Commit)
-		specs[k] = s
+		own := *s
+		own.label = "ROM → " + string(s.Commit)
+		specs[k] = &own
 	}
 	cfg.Specs = specs
 	return &ROM{cfg: cfg, machines: lc.Shared(), byID: map[string]*order{},
@@ -136,10 +138,12 @@ func (r *ROM) accept(now time.Duration, ro *tmf.ResourceOrder, out *engine.Out) 
 	o.handle = len(r.handles)
 	o.deps = make([][]int, len(o.ro.Items))
 	o.reqs = make([]port.Request, len(o.ro.Items))
+	o.specs = make([]*ResourceSpec, len(o.ro.Items))
 	for i := range o.ro.Items {
 		it := &o.ro.Items[i]
 		it.State = lc.Initial(lc.ResourceOrderItem)
 		r.handles = append(r.handles, itemRef{o, i})
+		o.specs[i] = r.cfg.Specs[it.Specification.ID]
 		for _, d := range it.DependsOn {
 			j := o.index(d)
 			if j < 0 {
@@ -172,8 +176,8 @@ func (r *ROM) startReady(o *order, out *engine.Out) {
 		if !out.Fire(r.machines, lc.ResourceOrderItem, it.ID, "", &it.State, lc.Start, "", "ROM") {
 			return
 		}
-		spec, ok := r.cfg.Specs[it.Specification.ID]
-		if !ok {
+		spec := o.specs[i]
+		if spec == nil {
 			r.failItem(o, i, fmt.Sprintf("unknown resource specification %q", it.Specification.ID), out)
 			continue
 		}
@@ -217,7 +221,7 @@ func (r *ROM) result(now time.Duration, res *port.Result, out *engine.Out) {
 		r.failItem(o, i, res.Err.Message, out)
 		return
 	}
-	spec := r.cfg.Specs[it.Specification.ID]
+	spec := o.specs[i]
 	switch res.Op {
 	case port.Reserve:
 		it.Resource = r.own(it.Resource, res.Resource, spec, "")
@@ -252,7 +256,7 @@ func (r *ROM) result(now time.Duration, res *port.Result, out *engine.Out) {
 // own copies an adapter's resource into the item's own resource, which the
 // inventory shares: the adapter's result stays untouched, and the item's
 // resource is one object from reservation to activation.
-func (r *ROM) own(mine, res *tmf.Resource, spec ResourceSpec, usage string) *tmf.Resource {
+func (r *ROM) own(mine, res *tmf.Resource, spec *ResourceSpec, usage string) *tmf.Resource {
 	if mine == nil || mine.ID != res.ID {
 		mine = new(tmf.Resource)
 		r.Resources.Put(res.ID, mine)

@@ -59,7 +59,7 @@ func (o *orderer) Handle(now time.Duration, msg any, out *engine.Out) {
 	o.events = append(o.events, s)
 }
 
-var specs = map[string]ResourceSpec{
+var specs = map[string]*ResourceSpec{
 	"OLTPort": {Type: "OLTPort", Category: "physical", Reserve: port.Access, Commit: port.Access},
 	"VLAN":    {Type: "VLAN", Category: "logical", Reserve: port.VLAN, Commit: port.BNG},
 	"CPE":     {Type: "CPE", Category: "physical", Reserve: port.Logistics, Commit: port.ZTP},

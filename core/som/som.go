@@ -44,6 +44,8 @@ type order struct {
 	customer string
 	sites    []*site
 	final    int
+	// services[i] is the service instance item i produced, once completed.
+	services []*tmf.Service
 }
 
 // site is the orchestration of one site of a service order.
@@ -145,9 +147,10 @@ func (s *SOM) accept(now time.Duration, so *tmf.ServiceOrder, out *engine.Out) {
 	for i := range o.so.Items {
 		o.so.Items[i].State = lc.Initial(lc.ServiceOrderItem)
 	}
+	o.services = make([]*tmf.Service, len(o.so.Items))
 	s.orders = append(s.orders, o)
 	out.Created(lc.ServiceOrder, o.so.ID, o.so.Description, o.so.State, "COM → SOM")
-	s.notify(out, o, tmf.ServiceOrderCreate, nil)
+	s.notify(out, o, tmf.ServiceOrderCreate, -1)
 	out.Send(engine.SOM, s.cfg.PlanDelay, plan{o})
 }
 
@@ -157,7 +160,7 @@ func (s *SOM) orchestrate(o *order, out *engine.Out) {
 	if !out.Fire(s.machines, lc.ServiceOrder, o.so.ID, o.so.Description, &o.so.State, lc.Start, "", "SOM") {
 		return
 	}
-	s.notify(out, o, tmf.ServiceOrderStateChange, nil)
+	s.notify(out, o, tmf.ServiceOrderStateChange, -1)
 	bySite := map[string]*site{}
 	for i := range o.so.Items {
 		it := &o.so.Items[i]
@@ -288,6 +291,7 @@ func (s *SOM) completeItem(now time.Duration, o *order, st *site, k int, out *en
 		}
 	}
 	s.Services.Put(svc.ID, svc)
+	o.services[st.items[k]] = svc
 	it.Service.ID = svc.ID
 	s.finishItem(o, st.items[k], lc.Complete, "", out)
 }
@@ -302,7 +306,7 @@ func (s *SOM) finishItem(o *order, i int, event, reason string, out *engine.Out)
 	if !out.Fire(s.machines, lc.ServiceOrderItem, it.ID, "", &it.State, event, reason, "SOM") {
 		return
 	}
-	s.notify(out, o, tmf.ServiceOrderItemStateChange, it)
+	s.notify(out, o, tmf.ServiceOrderItemStateChange, i)
 	o.final++
 	if o.final < len(o.so.Items) {
 		return
@@ -316,17 +320,19 @@ func (s *SOM) finishItem(o *order, i int, event, reason string, out *engine.Out)
 	})
 	if out.Fire(s.machines, lc.ServiceOrder, o.so.ID, o.so.Description, &o.so.State, ev, "", "SOM → COM") {
 		o.so.CompletionDate = out.Now()
-		s.notify(out, o, tmf.ServiceOrderStateChange, nil)
+		s.notify(out, o, tmf.ServiceOrderStateChange, -1)
 	}
 }
 
-// notify sends the orderer an event about the order or one of its items.
-func (s *SOM) notify(out *engine.Out, o *order, t tmf.EventType, it *tmf.ServiceOrderItem) {
-	ev := tmf.NewOrderEvent(t, o.so.ID, o.so.ExternalID, o.so.State, it != nil)
+// notify sends the orderer an event about the order, or about its item i
+// (i ≥ 0).
+func (s *SOM) notify(out *engine.Out, o *order, t tmf.EventType, i int) {
+	ev := tmf.NewOrderEvent(t, o.so.ID, o.so.ExternalID, o.so.State, i >= 0)
 	ev.Handle = o.so.Handle
-	if it != nil {
+	if i >= 0 {
+		it := &o.so.Items[i]
 		*ev.Item = tmf.ItemEvent{ID: it.ID, Handle: it.Handle, State: it.State, StateReason: it.StateReason}
-		if svc := s.Services.Get(it.Service.ID); svc != nil {
+		if svc := o.services[i]; svc != nil {
 			ev.Item.Instance = tmf.Ref{ID: svc.ID, Name: svc.Name}
 			ev.Item.Characteristics = svc.Characteristics
 		}
