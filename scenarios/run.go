@@ -3,6 +3,7 @@ package scenarios
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/ordertwin/ordertwin/core/catalog"
 	"github.com/ordertwin/ordertwin/core/com"
@@ -57,6 +58,10 @@ func New(spec Spec, opt Options) (*System, error) {
 	s.Engine.Handle(engine.COM, s.COM)
 	s.Engine.Handle(engine.SOM, s.SOM)
 	s.Engine.Handle(engine.ROM, s.ROM)
+	s.Engine.Handle(engine.Env, network{})
+	for _, ev := range spec.Events {
+		s.Engine.Inject(ev.At, engine.Env, ev)
+	}
 	s.Engine.Attach(tw, twin.Systems...)
 	// The twin lives and dies with this engine: nothing can repeat a call
 	// to it, so it need not remember answers.
@@ -91,6 +96,24 @@ func New(spec Spec, opt Options) (*System, error) {
 	return s, nil
 }
 
+// network is the world outside the core: it turns scenario events into
+// calls to the twin, journalled like any input.
+type network struct{}
+
+func (network) Handle(now time.Duration, msg any, out *engine.Out) {
+	switch m := msg.(type) {
+	case Event:
+		out.Record(store.Record{Kind: "network", Entity: "network", System: "Network", To: "expanded", Event: "expand", Reason: m.Note})
+		out.Call(&port.Request{Key: fmt.Sprintf("expand@%d", now), System: port.Planning, Op: port.Expand, Characteristics: m.Build})
+	case *port.Result:
+		if m.Err != nil {
+			out.Error(fmt.Errorf("network event: %w", m.Err))
+		}
+	default:
+		out.Error(fmt.Errorf("network: unexpected input %T", msg))
+	}
+}
+
 // ResourceSpecs derives ROM's resource table from the catalog's RFS.
 func ResourceSpecs(c *catalog.Catalog) map[string]*rom.ResourceSpec {
 	specs := map[string]*rom.ResourceSpec{}
@@ -121,12 +144,12 @@ func (sc *Scenario) Run(ctx context.Context, opt Options) (*Report, error) {
 }
 
 // onTimeline tells which records the timeline shows: every change of
-// quotes, approvals, orders, waves and shipments, and of items only the
-// ends (completed, failed, held, cancelled).
+// quotes, approvals, orders, waves, shipments and tasks, and of items all
+// but their creation and start (their ends, holds and resumes).
 func onTimeline(r store.Record) bool {
 	switch r.Kind {
 	case "productOrderItem", "serviceOrderItem", "resourceOrderItem":
-		return r.Event != "create" && r.To != "inProgress"
+		return r.Event != "create" && r.Event != "start"
 	}
 	return true
 }

@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/catalog"
@@ -32,6 +34,7 @@ type File struct {
 	Customer    CustomerSpec     `yaml:"customer"`
 	Quote       QuoteSpec        `yaml:"quote"`
 	Order       OrderSpec        `yaml:"order"`
+	Occupancy   []OccupancySpec  `yaml:"occupancy"`
 	Faults      []twin.FaultRule `yaml:"faults"`
 	Events      []EventSpec      `yaml:"events"`
 	Expect      *Expectations    `yaml:"expect"`
@@ -78,12 +81,59 @@ type OrderSpec struct {
 	At string `yaml:"at"`
 }
 
-// EventSpec is a timed event. Version 1 knows no event kinds yet; the
-// field is reserved so that files stay forward compatible.
+// OccupancySpec overrides the occupancy of the network file for this
+// scenario: an OLT line card's occupied ports, or an exchange's P2P ports.
+type OccupancySpec struct {
+	OLT      string `yaml:"olt"`
+	Slot     int    `yaml:"slot"`
+	Exchange string `yaml:"exchange"`
+	Occupied string `yaml:"occupied"`
+}
+
+// apply sets the occupancy in the network.
+func (o OccupancySpec) apply(n *twin.Network) error {
+	switch {
+	case o.OLT != "":
+		for i := range n.OLTs {
+			if n.OLTs[i].ID != o.OLT {
+				continue
+			}
+			for j := range n.OLTs[i].LineCards {
+				if n.OLTs[i].LineCards[j].Slot == o.Slot {
+					n.OLTs[i].LineCards[j].Occupied = o.Occupied
+					return nil
+				}
+			}
+			return fmt.Errorf("olt %s has no line card in slot %d", o.OLT, o.Slot)
+		}
+		return fmt.Errorf("olt %q is not in the network", o.OLT)
+	case o.Exchange != "":
+		for i := range n.Exchanges {
+			if n.Exchanges[i].ID == o.Exchange {
+				n.Exchanges[i].P2POccupied = o.Occupied
+				return nil
+			}
+		}
+		return fmt.Errorf("exchange %q is not in the network", o.Exchange)
+	}
+	return errors.New("name an olt (with slot) or an exchange")
+}
+
+// EventSpec is a timed event in the network.
 type EventSpec struct {
 	At   string `yaml:"at"`
 	Kind string `yaml:"kind"`
+	// addLineCard: a line card of Ports ports in Slot of OLT, Occupied
+	// taken at once; addHandoffs: Ports P2P handoff ports at Exchange.
+	OLT      string `yaml:"olt"`
+	Slot     int    `yaml:"slot"`
+	Ports    int    `yaml:"ports"`
+	Occupied string `yaml:"occupied"`
+	Exchange string `yaml:"exchange"`
 }
+
+// eventKinds are the kinds of timed event, sorted.
+var eventKinds = []string{"addHandoffs", "addLineCard"}
 
 // Scenario is a loaded, checked scenario, ready to run.
 type Scenario struct {
@@ -103,6 +153,45 @@ type Spec struct {
 	Orders  []Placement
 	// Faults are injected into the twin.
 	Faults []twin.FaultRule
+	// Events happen in the network at their time.
+	Events []Event
+}
+
+// Event is a timed change of the network: capacity built.
+type Event struct {
+	At time.Duration
+	// What is built, as the twin's expansion characteristics.
+	Build tmf.Characteristics
+	Note  string
+}
+
+// build checks an event against the network and turns it into an Event.
+func (e EventSpec) build(net *twin.Network) (Event, error) {
+	at, err := tmf.ParseOffset(e.At)
+	if err != nil {
+		return Event{}, fmt.Errorf("at: %w", err)
+	}
+	switch e.Kind {
+	case "addLineCard":
+		if net != nil && !slices.ContainsFunc(net.OLTs, func(o twin.OLT) bool { return o.ID == e.OLT }) {
+			return Event{}, fmt.Errorf("olt %q is not in the network", e.OLT)
+		}
+		if e.Slot <= 0 || e.Ports <= 0 {
+			return Event{}, fmt.Errorf("slot and ports must be positive")
+		}
+		return Event{At: at, Build: twin.Expansion(e.OLT, e.Slot, e.Ports, e.Occupied),
+			Note: fmt.Sprintf("line card LC%d (%d ports) added to %s", e.Slot, e.Ports, e.OLT)}, nil
+	case "addHandoffs":
+		if net != nil && !slices.ContainsFunc(net.Exchanges, func(x twin.Exchange) bool { return x.ID == e.Exchange }) {
+			return Event{}, fmt.Errorf("exchange %q is not in the network", e.Exchange)
+		}
+		if e.Ports <= 0 {
+			return Event{}, fmt.Errorf("ports must be positive")
+		}
+		return Event{At: at, Build: twin.HandoffExpansion(e.Exchange, e.Ports),
+			Note: fmt.Sprintf("%d P2P handoff ports added at %s", e.Ports, e.Exchange)}, nil
+	}
+	return Event{}, fmt.Errorf("unknown event kind %q (known: %s)", e.Kind, strings.Join(eventKinds, ", "))
 }
 
 // Placement is one customer's quote and the product order placed for it.
@@ -146,9 +235,6 @@ func (f *File) build(dir string) (*Scenario, error) {
 	if err != nil {
 		bad("start: %q is not an RFC 3339 time such as 2024-06-03T09:00:00+10:00", f.Start)
 	}
-	for i, e := range f.Events {
-		bad("events[%d]: unknown event kind %q (scenario version 1 has none)", i, e.Kind)
-	}
 	var cat *catalog.Catalog
 	if f.Catalog == "" {
 		bad("catalog: missing")
@@ -161,6 +247,19 @@ func (f *File) build(dir string) (*Scenario, error) {
 	} else if net, err = twin.LoadNetwork(filepath.Join(dir, f.Network)); err != nil {
 		bad("%v", err)
 	}
+	if net != nil {
+		for i, o := range f.Occupancy {
+			if err := o.apply(net); err != nil {
+				bad("occupancy[%d]: %v", i, err)
+			}
+		}
+		if len(f.Occupancy) > 0 {
+			if err := net.Validate(); err != nil {
+				bad("occupancy: %v", err)
+			}
+		}
+	}
+	var events []Event
 	q := com.QuoteRequest{ID: f.Quote.ID, Customer: com.Customer(f.Customer), Offering: f.Quote.Offering,
 		Tier: f.Quote.SLA, Speed: f.Quote.Speed, Term: f.Quote.Term, RateCard: f.Quote.RateCard, Monthly: f.Quote.Price}
 	for i, w := range f.Quote.Waves {
@@ -170,7 +269,7 @@ func (f *File) build(dir string) (*Scenario, error) {
 		}
 		so := w.ServiceOrder
 		if so == "" {
-			so = defaultSOName(w.Name)
+			so = com.ServiceOrderName(w.Name)
 		}
 		q.Waves = append(q.Waves, com.WavePlan{Name: w.Name, ServiceOrder: so, Target: target})
 	}
@@ -199,6 +298,14 @@ func (f *File) build(dir string) (*Scenario, error) {
 			}
 		}
 	}
+	for i, e := range f.Events {
+		ev, err := e.build(net)
+		if err != nil {
+			bad("events[%d] (%s): %v", i, e.Kind, err)
+			continue
+		}
+		events = append(events, ev)
+	}
 	if err := twin.CheckFaults(f.Faults); err != nil {
 		bad("%v", err)
 	}
@@ -209,19 +316,5 @@ func (f *File) build(dir string) (*Scenario, error) {
 		return nil, errors.Join(errs...)
 	}
 	return &Scenario{Name: f.Name, Expect: f.Expect, Spec: Spec{Name: f.Name, Seed: f.Seed, Epoch: epoch,
-		Catalog: cat, Network: net, Orders: []Placement{{Quote: q, OrderID: f.Order.ID, At: at}}, Faults: f.Faults}}, nil
-}
-
-// defaultSOName turns "Wave 1" into "SO-WAVE1".
-func defaultSOName(wave string) string {
-	b := []byte("SO-")
-	for _, r := range wave {
-		switch {
-		case r >= 'a' && r <= 'z':
-			b = append(b, byte(r-'a'+'A'))
-		case r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
-			b = append(b, byte(r))
-		}
-	}
-	return string(b)
+		Catalog: cat, Network: net, Orders: []Placement{{Quote: q, OrderID: f.Order.ID, At: at}}, Faults: f.Faults, Events: events}}, nil
 }

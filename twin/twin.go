@@ -11,7 +11,7 @@ import (
 
 // Systems lists every system the twin implements.
 var Systems = []port.System{port.Qualification, port.Credit, port.Workflow, port.Access, port.VLAN,
-	port.BNG, port.IPAM, port.ZTP, port.Logistics, port.NMS, port.Billing}
+	port.BNG, port.IPAM, port.ZTP, port.Logistics, port.NMS, port.Billing, port.Planning}
 
 // Twin is the runtime state of a Network. It is driven from the engine's
 // goroutine only.
@@ -41,6 +41,8 @@ type Twin struct {
 	routerUp  map[string]time.Duration
 	probes    map[string][]*pendingProbe
 	tokens    int
+	// planning holds the requests for capacity, by the capacity they wait for.
+	planning map[*capacity][]planRequest
 	// faults are the injected fault rules, in order; breach is what the
 	// probe of the call being handled measures, when a fault says so.
 	faults []*fault
@@ -110,7 +112,7 @@ func New(n *Network) (*Twin, error) {
 		addresses: map[string]*address{}, vlans: map[string]*numberPool{}, ips: map[string]*subnetPool{},
 		stock: map[string]*serialPool{}, credit: map[string]*CreditAcct{}, holds: map[string]*capacity{},
 		done: map[string]dueAnswer{}, waiting: map[string]*pendingProbe{}, resources: map[string]release{},
-		routerUp: map[string]time.Duration{}, probes: map[string][]*pendingProbe{}}
+		routerUp: map[string]time.Duration{}, probes: map[string][]*pendingProbe{}, planning: map[*capacity][]planRequest{}}
 	for _, e := range n.Exchanges {
 		x := &exchange{cfg: e, p2p: slots{used: make([]bool, e.P2PPorts)}}
 		used, _ := parseRanges(e.P2POccupied, 1, e.P2PPorts)
@@ -331,6 +333,11 @@ func (t *Twin) call(now time.Duration, req *port.Request, res *port.Result, repl
 		}
 		res.Approved = true
 		return d.Default, nil
+	case port.Planning:
+		if req.Op == port.Expand {
+			return 0, t.expand(now, req)
+		}
+		return 0, t.plan(req, res, reply)
 	case port.Billing:
 		t.Billing = append(t.Billing, BillingRecord{Item: req.Item, Site: req.Site, Monthly: req.Amount, From: now})
 		return t.duration("billing.activate", req.Place), nil

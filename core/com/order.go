@@ -3,6 +3,7 @@ package com
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/catalog"
@@ -30,6 +31,8 @@ type order struct {
 	waves   []*wave
 	waiting int
 	final   int
+	// attempts[i] counts the revalidations of item i.
+	attempts []int
 }
 
 type soiRef struct {
@@ -71,6 +74,7 @@ func (c *COM) submitOrder(now time.Duration, req OrderRequest, out *engine.Out) 
 	o.po.State = lc.Initial(lc.ProductOrder)
 	o.po.OrderDate = now
 	o.po.Items = append([]tmf.ProductOrderItem(nil), req.Order.Items...)
+	o.attempts = make([]int, len(o.po.Items))
 	c.orders = append(c.orders, o)
 	c.orderBy[o.po.ID] = o
 	out.Created(lc.ProductOrder, o.po.ID, "", o.po.State, "Sales Console → COM")
@@ -180,24 +184,65 @@ func (c *COM) contractCheck(o *order) string {
 // revalidate re-qualifies every site (tokens may have expired) and holds
 // its access capacity.
 func (c *COM) revalidate(o *order, out *engine.Out) {
-	q := o.quote
 	o.waiting = len(o.po.Items)
 	for i := range o.po.Items {
-		it := &o.po.Items[i]
-		c.call(out, &port.Request{Key: it.ID + "/revalidate", System: port.Qualification, Op: port.Revalidate,
-			Item: it.ID, Customer: q.req.Customer.ID, Site: it.Place.ID, Place: it.Place}, func(res *port.Result) {
-			if res.Err != nil {
-				it.StateReason = res.Err.Message
-				out.Fire(c.machines, lc.ProductOrderItem, it.ID, "", &it.State, lc.Hold, it.StateReason, "COM")
-			} else {
-				it.Qualification = []tmf.Ref{{ID: res.Qualification.Token, Name: "feasibility"}}
-				q.quals[o.sites[i]] = res.Qualification
-			}
+		c.revalidateItem(o, i, out, func(bool) {
 			if o.waiting--; o.waiting == 0 {
 				c.start(o, out)
 			}
 		})
 	}
+}
+
+// revalidateItem re-qualifies one site and holds its capacity. A site
+// without capacity is held, and network planning is asked for it (seed,
+// what-if: "network planning is engaged for OLT capacity expansion").
+func (c *COM) revalidateItem(o *order, i int, out *engine.Out, then func(ok bool)) {
+	q := o.quote
+	it := &o.po.Items[i]
+	o.attempts[i]++
+	c.call(out, &port.Request{Key: it.ID + "/revalidate/" + strconv.Itoa(o.attempts[i]), System: port.Qualification,
+		Op: port.Revalidate, Item: it.ID, Customer: q.req.Customer.ID, Site: it.Place.ID, Place: it.Place}, func(res *port.Result) {
+		if res.Err != nil {
+			it.StateReason = res.Err.Message
+			if it.State != lc.Held {
+				out.Fire(c.machines, lc.ProductOrderItem, it.ID, "", &it.State, lc.Hold, it.StateReason, "COM")
+			}
+			if res.Err.Class == port.Exhausted {
+				c.askPlanning(o, i, out)
+			}
+			then(false)
+			return
+		}
+		it.Qualification = []tmf.Ref{{ID: res.Qualification.Token, Name: "feasibility"}}
+		q.quals[o.sites[i]] = res.Qualification
+		then(true)
+	})
+}
+
+// askPlanning raises a network-planning task for a held site; when the
+// capacity is built the site is revalidated and, with its capacity held,
+// rolled out in a wave of its own after the others.
+func (c *COM) askPlanning(o *order, i int, out *engine.Out) {
+	it := &o.po.Items[i]
+	task := c.id("TASK")
+	state := lc.Initial(lc.Task)
+	name := "network planning for " + it.ID + " (" + it.Place.ID + ")"
+	out.Created(lc.Task, task, name, state, "COM → Network Planning")
+	c.call(out, &port.Request{Key: task, System: port.Planning, Op: port.Plan, Item: task,
+		Customer: o.quote.req.Customer.ID, Site: it.Place.ID, Place: it.Place}, func(res *port.Result) {
+		out.Fire(c.machines, lc.Task, task, name, &state, lc.Fulfil, "capacity built", "Network Planning → COM")
+		c.revalidateItem(o, i, out, func(ok bool) {
+			if !ok || it.State != lc.Held || o.po.State != lc.InProgress {
+				return
+			}
+			it.StateReason = ""
+			if out.Fire(c.machines, lc.ProductOrderItem, it.ID, "", &it.State, lc.Resume, "capacity available", "COM") {
+				c.addToLateWave(o, i, out)
+				c.releaseNext(o, out)
+			}
+		})
+	})
 }
 
 // start puts the order in progress and decomposes it into waves.

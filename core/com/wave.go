@@ -24,10 +24,12 @@ type wave struct {
 	target     time.Duration
 	items      []int // indexes of the order's items in this wave
 	// so is built at decomposition and handed to SOM at release.
-	so          *tmf.ServiceOrder
-	soID        string
-	soState     string
-	slaBreach   string
+	so        *tmf.ServiceOrder
+	soID      string
+	soState   string
+	slaBreach string
+	// late marks a wave made for sites whose capacity came after the plan.
+	late        bool
 	submittedAt time.Duration
 	completedAt time.Duration
 }
@@ -36,34 +38,83 @@ type wave struct {
 // one service order per wave, in the order of the rollout plan.
 func (c *COM) plan(o *order, out *engine.Out) {
 	q := o.quote
-	cfs := c.cfg.Catalog.CFSFor(q.offering, q.tier)
 	o.soiLeft = make([]int, len(o.po.Items))
 	o.vars = make([]catalog.Vars, len(o.po.Items))
 	for _, wp := range q.req.Waves {
-		w := &wave{order: o, id: o.po.ID + "/" + wp.Name, name: wp.Name, soName: wp.ServiceOrder, target: wp.Target,
-			state: lc.Initial(lc.Wave)}
-		w.so = &tmf.ServiceOrder{ExternalID: o.po.ID + "/" + w.soName, Description: w.soName, Category: "rollout wave",
-			RelatedParty: o.po.RelatedParty, ExternalRef: []tmf.Ref{{ID: o.po.ID, Type: "ProductOrder"}}}
+		var items []int
 		for i := range o.po.Items {
 			if o.po.Items[i].State == lc.InProgress && q.req.Sites[o.sites[i]].Wave == wp.Name {
-				w.items = append(w.items, i)
+				items = append(items, i)
 			}
 		}
-		w.so.Items = make([]tmf.ServiceOrderItem, 0, len(w.items)*len(cfs))
-		for _, i := range w.items {
-			if err := c.decompose(o, i, w, cfs, out); err != nil {
-				out.Error(err)
-				return
-			}
+		if len(items) > 0 {
+			c.newWave(o, wp.Name, wp.ServiceOrder, wp.Target, items, out)
 		}
-		if len(w.items) == 0 {
-			continue
-		}
-		o.waves = append(o.waves, w)
-		w.so.Handle, w.externalID = len(c.waves), w.so.ExternalID
-		c.waves = append(c.waves, w)
-		out.Created(lc.Wave, w.id, "", w.state, "COM")
 	}
+}
+
+// newWave schedules a wave of items behind the waves before it.
+func (c *COM) newWave(o *order, name, soName string, target time.Duration, items []int, out *engine.Out) *wave {
+	cfs := c.cfg.Catalog.CFSFor(o.quote.offering, o.quote.tier)
+	w := &wave{order: o, id: o.po.ID + "/" + name, name: name, soName: soName, target: target,
+		state: lc.Initial(lc.Wave), items: items}
+	w.so = &tmf.ServiceOrder{ExternalID: o.po.ID + "/" + soName, Description: soName, Category: "rollout wave",
+		RelatedParty: o.po.RelatedParty, ExternalRef: []tmf.Ref{{ID: o.po.ID, Type: "ProductOrder"}},
+		Items: make([]tmf.ServiceOrderItem, 0, len(items)*len(cfs))}
+	for _, i := range items {
+		if err := c.decompose(o, i, w, cfs, out); err != nil {
+			out.Error(err)
+			return nil
+		}
+	}
+	o.waves = append(o.waves, w)
+	w.so.Handle, w.externalID = len(c.waves), w.so.ExternalID
+	c.waves = append(c.waves, w)
+	out.Created(lc.Wave, w.id, "", w.state, "COM")
+	return w
+}
+
+// addToLateWave puts an item whose capacity came late into a wave after
+// the planned ones: the last wave if it is a late one not yet released,
+// else a new one (Wave 3 after Pilot, Wave 1 and Wave 2).
+func (c *COM) addToLateWave(o *order, i int, out *engine.Out) {
+	if n := len(o.waves); n > 0 && o.waves[n-1].late && o.waves[n-1].state == lc.Scheduled {
+		w := o.waves[n-1]
+		w.items = append(w.items, i)
+		if err := c.decompose(o, i, w, c.cfg.Catalog.CFSFor(o.quote.offering, o.quote.tier), out); err != nil {
+			out.Error(err)
+		}
+		return
+	}
+	taken := map[string]bool{}
+	for _, w := range o.waves {
+		taken[w.name] = true
+	}
+	for _, wp := range o.quote.req.Waves {
+		taken[wp.Name] = true
+	}
+	name := ""
+	for n := len(o.waves); name == "" || taken[name]; n++ {
+		name = "Wave " + strconv.Itoa(n)
+	}
+	if w := c.newWave(o, name, ServiceOrderName(name), 0, []int{i}, out); w != nil {
+		w.late = true
+	}
+}
+
+// ServiceOrderName is the default name of a wave's service order:
+// "Wave 1" → "SO-WAVE1", "Pilot" → "SO-PILOT".
+func ServiceOrderName(wave string) string {
+	b := []byte("SO-")
+	for _, r := range wave {
+		switch {
+		case r >= 'a' && r <= 'z':
+			b = append(b, byte(r-'a'+'A'))
+		case r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+			b = append(b, byte(r))
+		}
+	}
+	return string(b)
 }
 
 // decompose turns one product order item into its CFS service order items.

@@ -20,6 +20,9 @@ const (
 	COM Address = iota + 1
 	SOM
 	ROM
+	// Env is the world outside the core: timed scenario events such as a
+	// capacity expansion.
+	Env
 	addresses
 )
 
@@ -31,6 +34,8 @@ func (a Address) String() string {
 		return "SOM"
 	case ROM:
 		return "ROM"
+	case Env:
+		return "Network"
 	}
 	return fmt.Sprintf("component(%d)", uint8(a))
 }

@@ -356,7 +356,7 @@ func TestParse(t *testing.T) {
 		assert.Contains(t, err.Error(), `unknown lifecycle "`+name+`"`)
 		// The known ones, sorted (containerlab's habit).
 		assert.Contains(t, err.Error(), "(known: approval, productOrder, productOrderItem, quote, "+
-			"resourceOrder, resourceOrderItem, serviceOrder, serviceOrderItem, shipment, wave)")
+			"resourceOrder, resourceOrderItem, serviceOrder, serviceOrderItem, shipment, task, wave)")
 	}
 }
 

@@ -18,6 +18,7 @@ const (
 	Approval          Kind = "approval"
 	Wave              Kind = "wave"
 	Shipment          Kind = "shipment"
+	Task              Kind = "task"
 )
 
 // TMF v4 order and order item states (TMF622, TMF641, TMF652).
@@ -47,6 +48,8 @@ const (
 	Installed = "installed"
 	Lost      = "lost"
 	Damaged   = "damaged"
+	Requested = "requested"
+	Fulfilled = "fulfilled"
 )
 
 // Events. One vocabulary for every lifecycle, so the engine speaks the same
@@ -75,6 +78,7 @@ const (
 	Install       = "install"       // CPE booted and configured by ZTP
 	Lose          = "lose"          // CPE lost in transit
 	Damage        = "damage"        // CPE arrived damaged
+	Fulfil        = "fulfil"        // a task's request is met
 )
 
 // tmfOrder is the TMF v4 order lifecycle shared by ProductOrder,
@@ -154,12 +158,18 @@ var table = map[Kind]struct {
 		{Name: Damage, Src: []string{Delivered}, Dst: Damaged},
 		{Name: Cancel, Src: []string{Pending, Staged}, Dst: Cancelled},
 	}},
+	// A task raised for people outside the order flow: network planning
+	// asked for capacity at an exchange.
+	Task: {Requested, fsm.Events{
+		{Name: Fulfil, Src: []string{Requested}, Dst: Fulfilled},
+		{Name: Cancel, Src: []string{Requested}, Dst: Cancelled},
+	}},
 }
 
 // Kinds lists every lifecycle in a stable order.
 func Kinds() []Kind {
 	return []Kind{ProductOrder, ProductOrderItem, ServiceOrder, ServiceOrderItem,
-		ResourceOrder, ResourceOrderItem, Quote, Approval, Wave, Shipment}
+		ResourceOrder, ResourceOrderItem, Quote, Approval, Wave, Shipment, Task}
 }
 
 // Initial is the state a new entity of the kind starts in.

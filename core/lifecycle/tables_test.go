@@ -118,6 +118,10 @@ var expectedRules = map[lifecycle.Kind][]rule{
 		{"pending", "cancel", "cancelled", "withdrawn before shipping"},
 		{"staged", "cancel", "cancelled", "withdrawn before shipping"},
 	},
+	lifecycle.Task: {
+		{"requested", "fulfil", "fulfilled", "network planning added the capacity (what-if: SO-WAVE3)"},
+		{"requested", "cancel", "cancelled", "no longer needed"},
+	},
 }
 
 // finals are the states that accept no event.
@@ -132,6 +136,7 @@ var finals = map[lifecycle.Kind][]string{
 	lifecycle.Approval:          {"approved", "rejected", "cancelled"},
 	lifecycle.Wave:              {"completed", "partial", "failed", "cancelled"},
 	lifecycle.Shipment:          {"installed", "lost", "damaged", "cancelled"},
+	lifecycle.Task:              {"fulfilled", "cancelled"},
 }
 
 // tmfEnums are the TMF v4 state enums, copied from the swagger files in
@@ -193,7 +198,7 @@ func TestKindsAreAllDeclared(t *testing.T) {
 	assert.Equal(t, []lifecycle.Kind{
 		lifecycle.ProductOrder, lifecycle.ProductOrderItem, lifecycle.ServiceOrder, lifecycle.ServiceOrderItem,
 		lifecycle.ResourceOrder, lifecycle.ResourceOrderItem, lifecycle.Quote, lifecycle.Approval,
-		lifecycle.Wave, lifecycle.Shipment,
+		lifecycle.Wave, lifecycle.Shipment, lifecycle.Task,
 	}, kinds, "stable order")
 	assert.Len(t, expectedRules, len(kinds), "every kind has a hand-written table here")
 	for _, k := range kinds {
@@ -303,6 +308,7 @@ func TestInitial(t *testing.T) {
 		lifecycle.Approval:          "pending",
 		lifecycle.Wave:              "scheduled",
 		lifecycle.Shipment:          "pending",
+		lifecycle.Task:              "requested",
 	}
 	for _, k := range lifecycle.Kinds() {
 		assert.Equal(t, want[k], lifecycle.Initial(k), k)

@@ -39,6 +39,9 @@ const (
 	Logistics     System = "logistics"
 	NMS           System = "nms"
 	Billing       System = "billing"
+	// Planning is network planning: asked for capacity where there is
+	// none, it answers when the capacity has been built.
+	Planning System = "planning"
 )
 
 // Op is an operation of a system.
@@ -54,6 +57,8 @@ const (
 	Commit     Op = "commit"     // configure and activate the held resource
 	Release    Op = "release"    // give a resource back
 	Activate   Op = "activate"   // billing start
+	Plan       Op = "plan"       // ask network planning for capacity at a site
+	Expand     Op = "expand"     // capacity is built (a scenario event)
 )
 
 // Request is one call to a system.

@@ -1,0 +1,116 @@
+package twin
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/port"
+	"github.com/ordertwin/ordertwin/core/tmf"
+)
+
+// planRequest is a request to network planning waiting for capacity.
+type planRequest struct {
+	res   *port.Result
+	reply port.Replier
+}
+
+// plan takes a request for capacity at a site: it is answered when the
+// capacity that serves the site (its area's OLT ports for GPON, its
+// exchange's handoffs for P2P) grows, or at once if there is some free.
+func (t *Twin) plan(req *port.Request, res *port.Result, reply port.Replier) *port.Error {
+	a, ar, err := t.lookup(req.Place)
+	if err != nil {
+		return err
+	}
+	c, _ := capacityOf(a, ar)
+	if c.available() > 0 {
+		return nil
+	}
+	res.Final = false
+	final := *res
+	final.Final = true
+	t.planning[c] = append(t.planning[c], planRequest{res: &final, reply: reply})
+	return nil
+}
+
+// expand builds capacity, as a scenario event says, and answers the
+// planning requests it meets. Characteristics name what is built:
+// {olt, slot, ports[, occupied]} adds a line card, {exchange, ports} adds
+// P2P handoff ports.
+func (t *Twin) expand(now time.Duration, req *port.Request) *port.Error {
+	cs := req.Characteristics
+	ports, err := strconv.Atoi(cs.Get("ports"))
+	if err != nil || ports <= 0 {
+		return invalid("expansion needs a positive number of ports, not %q", cs.Get("ports"))
+	}
+	var c *capacity
+	switch {
+	case cs.Get("olt") != "":
+		o, ar := t.findOLT(cs.Get("olt"))
+		if o == nil {
+			return invalid("no OLT %q in the network", cs.Get("olt"))
+		}
+		slot, err := strconv.Atoi(cs.Get("slot"))
+		if err != nil || slot <= 0 {
+			return invalid("line card slot %q is not a positive number", cs.Get("slot"))
+		}
+		for _, card := range o.cards {
+			if card.slot == slot {
+				return invalid("%s already has a line card in slot %d", o.id, slot)
+			}
+		}
+		used, err := parseRanges(cs.Get("occupied"), 1, ports)
+		if err != nil {
+			return invalid("occupied: %v", err)
+		}
+		card := card{slot: slot, ports: slots{used: make([]bool, ports)}}
+		for _, p := range used {
+			card.ports.used[p-1] = true
+		}
+		o.cards = append(o.cards, card)
+		c = &ar.capacity
+		c.free += ports - len(used)
+	case cs.Get("exchange") != "":
+		x := t.exchanges[cs.Get("exchange")]
+		if x == nil {
+			return invalid("no exchange %q in the network", cs.Get("exchange"))
+		}
+		x.p2p.used = append(x.p2p.used, make([]bool, ports)...)
+		c = &x.capacity
+		c.free += ports
+	default:
+		return invalid("an expansion names an olt (with slot and ports) or an exchange (with ports)")
+	}
+	for _, p := range t.planning[c] {
+		p.reply.Reply(now, p.res)
+	}
+	delete(t.planning, c)
+	return nil
+}
+
+func (t *Twin) findOLT(id string) (*olt, *area) {
+	for _, ar := range t.areas {
+		for _, o := range ar.olts {
+			if o.id == id {
+				return o, ar
+			}
+		}
+	}
+	return nil, nil
+}
+
+func invalid(format string, args ...any) *port.Error {
+	return &port.Error{Class: port.Invalid, Code: "invalid", Message: fmt.Sprintf(format, args...)}
+}
+
+// Expansion is capacity a scenario event builds.
+func Expansion(olt string, slot, ports int, occupied string) tmf.Characteristics {
+	return tmf.Characteristics{{Name: "olt", Value: olt}, {Name: "slot", Value: strconv.Itoa(slot)},
+		{Name: "ports", Value: strconv.Itoa(ports)}, {Name: "occupied", Value: occupied}}
+}
+
+// HandoffExpansion is P2P handoff ports a scenario event adds to an exchange.
+func HandoffExpansion(exchange string, ports int) tmf.Characteristics {
+	return tmf.Characteristics{{Name: "exchange", Value: exchange}, {Name: "ports", Value: strconv.Itoa(ports)}}
+}
