@@ -64,3 +64,59 @@ func TestFaultHitsExpectation(t *testing.T) {
 	out := (&Expectations{FaultHits: map[string]int{"x": 3}}).Evaluate(r)
 	assert.Equal(t, []string{"faultHits.x: want 3, got 2"}, out.Failed)
 }
+
+// Permanent failure of a site (DESIGN.md, issue: failure handling): the
+// failure policy compensates it — its reserved and committed resources are
+// released, its items fail with the reason — and the other sites carry on.
+// Wave 1 ends partial with one site in service, so Wave 2 still goes; the
+// order ends partial once everything is final.
+func TestSiteCompensated(t *testing.T) {
+	r := withFaults(t, twin.FaultRule{Name: "syd1-vlan", Kind: twin.Hard,
+		Target: twin.FaultTarget{System: "vlan", Op: "reserve", Site: "SYD1"}})
+	assert.Equal(t, "partial", r.Outcome)
+	assert.Equal(t, "P35D", r.FinishedAt)
+	for _, it := range r.ProductOrders[0].Items {
+		if it.Site == "SYD1" {
+			assert.Equal(t, "failed", it.State)
+			assert.Contains(t, it.StateReason, "fault syd1-vlan")
+		} else {
+			assert.Equal(t, "completed", it.State, it.Site)
+		}
+	}
+	assert.Equal(t, 7200.0, r.Billing.Monthly, "four sites bill")
+	for _, res := range r.Resources {
+		if res.Site == "SYD1" {
+			assert.Equal(t, "released", res.State, "%s %s leaks", res.Type, res.Value)
+		} else {
+			assert.Equal(t, "active", res.State)
+		}
+	}
+	states := map[string]string{}
+	for _, so := range r.ServiceOrders {
+		states[so.Name] = so.State
+	}
+	assert.Equal(t, map[string]string{"SO-PILOT": "completed", "SO-WAVE1": "partial", "SO-WAVE2": "completed"}, states)
+	assert.True(t, r.hasRow(StateExpect{Entity: "RO-002", State: "compensating"}))
+}
+
+// Transient errors are retried with backoff; when the retries run out the
+// site is compensated.
+func TestRetriesExhausted(t *testing.T) {
+	r := withFaults(t, twin.FaultRule{Name: "olt-down", Kind: twin.Down,
+		Target: twin.FaultTarget{System: "access", Site: "MELB"}})
+	retries := 0
+	for _, row := range r.Timeline {
+		if row.Kind == "retry" {
+			retries++
+			assert.Equal(t, "ROI-001", row.Entity)
+		}
+	}
+	assert.Equal(t, 3, retries, "4 attempts in all")
+	assert.Equal(t, 4, r.Faults[0].Hits)
+	roi := r.ResourceOrders[0].Items[0]
+	assert.Equal(t, "failed", roi.State)
+	assert.Equal(t, "element down (fault olt-down) (after 4 attempts)", roi.StateReason)
+	// Failures at T+4h, T+4h10m and T+4h30m; the next try 10m, 20m, 40m later.
+	assert.True(t, r.hasRow(StateExpect{Entity: "ROI-001", State: "attempt 4", At: "PT4H30M"}))
+	assert.True(t, r.hasRow(StateExpect{Entity: "RO-001", State: "compensating", At: "PT5H10M"}))
+}

@@ -22,6 +22,7 @@ type file struct {
 	SLATiers       []*SLATier     `yaml:"slaTiers"`
 	CFS            []*CFS         `yaml:"cfs"`
 	RFS            []*RFS         `yaml:"rfs"`
+	Policies       []Policy       `yaml:"policies"`
 }
 
 // Load reads and validates a catalog file.
@@ -98,7 +99,11 @@ func Parse(data []byte) (*Catalog, error) {
 		}
 		add("rfs", s.ID, func() bool { return putNew(c.RFS, s.ID, s) })
 	}
+	c.Policies = f.Policies
 	errs = append(errs, c.checkReferences()...)
+	if err := c.checkPolicies(); err != nil {
+		errs = append(errs, err)
+	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}

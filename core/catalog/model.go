@@ -14,7 +14,9 @@ type Catalog struct {
 	Tiers     map[string]*SLATier
 	CFS       map[string]*CFS
 	RFS       map[string]*RFS
-	plans     map[string]*Plan
+	// Policies say what to do when a step fails, first match wins.
+	Policies []Policy
+	plans    map[string]*Plan
 }
 
 // Offering is a product offering (PO-EFCG-01).

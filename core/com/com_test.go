@@ -123,7 +123,9 @@ func TestCheck(t *testing.T) {
 }
 
 // A site fails only once all its service order items are final, with the
-// first failure as its reason; the order then ends partial.
+// first failure as its reason. The failure policy gives the site up and
+// releases what it held; a pilot with no site in service keeps the later
+// waves behind their gate.
 func TestSiteFailsWhenItsItemsAreFinal(t *testing.T) {
 	r := worked(t, func(sc *scenarios.Scenario) {
 		n := sc.Spec.Network
@@ -136,7 +138,10 @@ func TestSiteFailsWhenItsItemsAreFinal(t *testing.T) {
 	items := r.ProductOrders[0].Items
 	assert.Equal(t, "failed", items[0].State)
 	assert.Contains(t, items[0].StateReason, "no QoS template for 500 Mbps Gold")
-	assert.Equal(t, "partial", r.ServiceOrders[0].State)
+	assert.Equal(t, "failed", r.ServiceOrders[0].State)
 	assert.Equal(t, "inProgress", r.Outcome, "the failed pilot keeps the later waves behind their gate")
 	assert.Len(t, r.ServiceOrders, 1)
+	for _, res := range r.Resources {
+		assert.Equal(t, "released", res.State, "%s %s", res.Type, res.Value)
+	}
 }

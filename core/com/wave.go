@@ -29,7 +29,9 @@ type wave struct {
 	soState   string
 	slaBreach string
 	// late marks a wave made for sites whose capacity came after the plan.
-	late        bool
+	late bool
+	// active counts the wave's sites in service.
+	active      int
 	submittedAt time.Duration
 	completedAt time.Duration
 }
@@ -146,12 +148,12 @@ func (c *COM) releaseNext(o *order, out *engine.Out) {
 		if w.state != lc.Scheduled {
 			continue
 		}
-		if k > 0 && o.waves[k-1].state != lc.Completed {
+		if k > 0 && !o.waves[k-1].passed() {
 			return
 		}
 		reason := "first wave"
 		if k > 0 {
-			reason = "gate passed: " + o.waves[k-1].soName + " completed, SLA validated"
+			reason = "gate passed: " + o.waves[k-1].soName + " " + o.waves[k-1].state + ", SLA validated"
 		}
 		if !out.Fire(c.machines, lc.Wave, w.id, "", &w.state, lc.Release, reason, "COM → SOM") {
 			return
@@ -161,6 +163,14 @@ func (c *COM) releaseNext(o *order, out *engine.Out) {
 		w.so = nil
 		return
 	}
+}
+
+// passed tells whether the wave opens the gate of the next: it completed,
+// or it ended with some of its sites failed and the others in service (a
+// failed site does not hold the rollout; a wave with no site in service
+// does).
+func (w *wave) passed() bool {
+	return w.state == lc.Completed || (w.state == lc.Partial && w.active > 0)
 }
 
 // serviceOrderEvent follows the service orders COM placed.
@@ -197,7 +207,13 @@ func (c *COM) waveProgress(w *wave, soState string, out *engine.Out) {
 		out.Fire(c.machines, lc.Wave, w.id, "", &w.state, lc.Complete, "SLA validated", "COM")
 		c.releaseNext(o, out)
 	case lc.Partial:
-		out.Fire(c.machines, lc.Wave, w.id, "", &w.state, lc.PartComplete, "", "COM")
+		if w.slaBreach != "" {
+			out.Fire(c.machines, lc.Wave, w.id, "", &w.state, lc.Hold, "SLA validation failed: "+w.slaBreach, "COM")
+			return
+		}
+		w.completedAt = out.Now()
+		out.Fire(c.machines, lc.Wave, w.id, "", &w.state, lc.PartComplete, "some sites failed", "COM")
+		c.releaseNext(o, out)
 	case lc.Failed:
 		out.Fire(c.machines, lc.Wave, w.id, "", &w.state, lc.Fail, "", "COM")
 	}
@@ -238,6 +254,7 @@ func (c *COM) serviceItem(now time.Duration, w *wave, ev *tmf.ItemEvent, out *en
 		return
 	}
 	if it.StateReason == "" {
+		ref.wave.active++
 		c.activate(now, o, ref.item, out)
 	} else if out.Fire(c.machines, lc.ProductOrderItem, it.ID, "", &it.State, lc.Fail, it.StateReason, "COM") {
 		c.itemFinal(o, out)

@@ -8,9 +8,11 @@ package rom
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/catalog"
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/inventory"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
@@ -33,6 +35,9 @@ type Config struct {
 	Specs map[string]*ResourceSpec
 	// StartDelay is the time between accepting an order and starting it.
 	StartDelay time.Duration
+	// Policy is the failure policy of a step (its RFS id and resource
+	// type) for an error class; nil fails every failed step.
+	Policy func(rfs, resourceType, class string) catalog.Policy
 }
 
 // ROM is the resource order manager.
@@ -51,14 +56,22 @@ type order struct {
 	ro tmf.ResourceOrder
 	// handle is the request handle of the first item; deps[i] the indexes
 	// of the items item i depends on.
-	handle    int
-	deps      [][]int
-	reqs      []port.Request
-	specs     []*ResourceSpec // per item; nil when unknown
-	from      engine.Address
-	customer  string
-	done      int
-	shipments map[int]*shipment
+	handle int
+	deps   [][]int
+	reqs   []port.Request
+	// attempts[i] counts the calls of item i's current operation.
+	attempts []int
+	// compensating is set when the site is given up (reason says why);
+	// released[i] when item i's resource has been given back.
+	compensating bool
+	finished     bool
+	reason       string
+	released     []bool
+	specs        []*ResourceSpec // per item; nil when unknown
+	from         engine.Address
+	customer     string
+	done         int
+	shipments    map[int]*shipment
 }
 
 // index is the position of the item with id, or -1.
@@ -107,6 +120,10 @@ func (r *ROM) Handle(now time.Duration, msg any, out *engine.Out) {
 		r.begin(now, m.o, out)
 	case *port.Result:
 		r.result(now, m, out)
+	case retry:
+		r.retried(m, out)
+	case holdExpired:
+		r.expired(m, out)
 	default:
 		out.Error(fmt.Errorf("ROM: unexpected input %T", msg))
 	}
@@ -138,6 +155,8 @@ func (r *ROM) accept(now time.Duration, ro *tmf.ResourceOrder, out *engine.Out) 
 	o.handle = len(r.handles)
 	o.deps = make([][]int, len(o.ro.Items))
 	o.reqs = make([]port.Request, len(o.ro.Items))
+	o.attempts = make([]int, len(o.ro.Items))
+	o.released = make([]bool, len(o.ro.Items))
 	o.specs = make([]*ResourceSpec, len(o.ro.Items))
 	for i := range o.ro.Items {
 		it := &o.ro.Items[i]
@@ -181,7 +200,7 @@ func (r *ROM) startReady(o *order, out *engine.Out) {
 			r.failItem(o, i, fmt.Sprintf("unknown resource specification %q", it.Specification.ID), out)
 			continue
 		}
-		r.call(o, i, spec.Reserve, port.Reserve, out)
+		r.call(o, i, spec.Reserve, port.Reserve, 1, out)
 	}
 }
 
@@ -194,11 +213,12 @@ func (o *order) depsDone(i int) bool {
 	return true
 }
 
-func (r *ROM) call(o *order, i int, sys port.System, op port.Op, out *engine.Out) {
+func (r *ROM) call(o *order, i int, sys port.System, op port.Op, attempt int, out *engine.Out) {
 	it := &o.ro.Items[i]
+	o.attempts[i] = attempt
 	req := &o.reqs[i] // an item has one call in flight at a time
 	*req = port.Request{
-		Key:    it.ID + "/" + string(op) + "/1",
+		Key:    it.ID + "/" + string(op) + "/" + strconv.Itoa(attempt),
 		System: sys, Op: op, Item: it.ID, Handle: o.handle + i,
 		Customer: o.customer, Site: o.ro.Place.ID, Place: o.ro.Place,
 		ResourceType: it.Specification.ID, Resource: it.Resource, Characteristics: it.Characteristics,
@@ -214,18 +234,25 @@ func (r *ROM) result(now time.Duration, res *port.Result, out *engine.Out) {
 	ref := r.handles[res.Handle]
 	o, i := ref.o, ref.i
 	it := &o.ro.Items[i]
+	if res.Op == port.Release {
+		r.releasedAnswer(o, i, res, out)
+		return
+	}
 	if it.State != lc.InProgress {
-		return // a repeated answer to a finished item: already satisfied
+		r.late(o, i, res, out) // a repeated answer, or one for a compensated site
+		return
 	}
 	if res.Err != nil {
-		r.failItem(o, i, res.Err.Message, out)
+		if res.Final {
+			r.failed(o, i, res, out)
+		}
 		return
 	}
 	spec := o.specs[i]
 	switch res.Op {
 	case port.Reserve:
 		it.Resource = r.own(it.Resource, res.Resource, spec, "")
-		r.call(o, i, spec.Commit, port.Commit, out)
+		r.call(o, i, spec.Commit, port.Commit, 1, out)
 		if spec.Type == "CPE" {
 			s := &shipment{id: "SHP-" + strings.TrimPrefix(it.ID, "ROI-"), state: lc.Initial(lc.Shipment)}
 			if o.shipments == nil {
@@ -317,9 +344,10 @@ func (r *ROM) failItem(o *order, i int, reason string, out *engine.Out) {
 }
 
 func (r *ROM) finishIfDone(o *order, out *engine.Out) {
-	if o.done < len(o.ro.Items) {
+	if o.done < len(o.ro.Items) || o.finished {
 		return
 	}
+	o.finished = true
 	event := lc.Finish(func(yield func(string) bool) {
 		for i := range o.ro.Items {
 			if !yield(o.ro.Items[i].State) {

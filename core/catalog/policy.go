@@ -1,0 +1,101 @@
+package catalog
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Policy says what ROM does when a step fails with an error class: retry
+// with backoff, then fall back to Then; fail the step; compensate the site
+// (release everything it holds and fail it); or hold the step for manual
+// action until a deadline, then fall back to Then.
+type Policy struct {
+	// Step is an RFS id or a resource type; "*" matches every step.
+	Step string `yaml:"step"`
+	// Error is an error class (transient, exhausted, hard, invalid) or "*".
+	Error  string `yaml:"error"`
+	Action string `yaml:"action"` // retry, fail, compensate, hold
+	// Attempts is how many times a retry policy tries in all (first call
+	// included); Backoff the wait before the first retry, doubled each time.
+	Attempts int           `yaml:"attempts"`
+	Backoff  time.Duration `yaml:"backoff"`
+	// Deadline is how long a hold waits for manual action.
+	Deadline time.Duration `yaml:"deadline"`
+	// Then is the secondary action when retries are exhausted or a hold's
+	// deadline passes: fail or compensate.
+	Then string `yaml:"then"`
+}
+
+// Policy actions.
+const (
+	Retry      = "retry"
+	FailStep   = "fail"
+	Compensate = "compensate"
+	HoldStep   = "hold"
+)
+
+var (
+	policyActions = []string{Compensate, FailStep, HoldStep, Retry}
+	errorClasses  = []string{"*", "exhausted", "hard", "invalid", "transient"}
+)
+
+// checkPolicies validates the policy table.
+func (c *Catalog) checkPolicies() error {
+	var errs []error
+	for i, p := range c.Policies {
+		bad := func(format string, args ...any) {
+			errs = append(errs, fmt.Errorf("policies[%d] (%s × %s): %s", i, p.Step, p.Error, fmt.Sprintf(format, args...)))
+		}
+		if p.Step == "" {
+			bad("no step (an RFS id, a resource type or *)")
+		} else if p.Step != "*" && c.RFS[p.Step] == nil && !c.resourceType(p.Step) {
+			bad("step %q is neither an RFS nor a resource type of the catalog", p.Step)
+		}
+		if !slices.Contains(errorClasses, p.Error) {
+			bad("error %q is not one of %s", p.Error, strings.Join(errorClasses, ", "))
+		}
+		if !slices.Contains(policyActions, p.Action) {
+			bad("action %q is not one of %s", p.Action, strings.Join(policyActions, ", "))
+		}
+		switch p.Action {
+		case Retry:
+			if p.Attempts < 2 || p.Backoff <= 0 {
+				bad("a retry needs attempts ≥ 2 and a positive backoff")
+			}
+		case HoldStep:
+			if p.Deadline <= 0 {
+				bad("a hold needs a positive deadline")
+			}
+		}
+		if (p.Action == Retry || p.Action == HoldStep) && p.Then != FailStep && p.Then != Compensate {
+			bad("then must be fail or compensate")
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (c *Catalog) resourceType(t string) bool {
+	for _, r := range c.RFS {
+		if r.Resource.Type == t {
+			return true
+		}
+	}
+	return false
+}
+
+// defaultPolicy applies when no policy matches: the step fails.
+var defaultPolicy = Policy{Step: "*", Error: "*", Action: FailStep}
+
+// PolicyFor is the first policy of the table that matches a step (its RFS
+// id or resource type) and error class; a step with none fails.
+func (c *Catalog) PolicyFor(rfs, resourceType, class string) Policy {
+	for _, p := range c.Policies {
+		if (p.Step == "*" || p.Step == rfs || p.Step == resourceType) && (p.Error == "*" || p.Error == class) {
+			return p
+		}
+	}
+	return defaultPolicy
+}

@@ -1,0 +1,154 @@
+package rom
+
+import (
+	"fmt"
+
+	"github.com/ordertwin/ordertwin/core/catalog"
+	"github.com/ordertwin/ordertwin/core/engine"
+	lc "github.com/ordertwin/ordertwin/core/lifecycle"
+	"github.com/ordertwin/ordertwin/core/port"
+	"github.com/ordertwin/ordertwin/core/store"
+	"github.com/ordertwin/ordertwin/core/tmf"
+)
+
+// retry is ROM's own timer: call a step again after its backoff.
+type retry struct {
+	o  *order
+	i  int
+	op port.Op
+}
+
+// holdExpired is ROM's own timer: a held step's deadline for manual action.
+type holdExpired struct {
+	o    *order
+	i    int
+	then string
+}
+
+// failed applies the failure policy of the item's step to a failed call:
+// retry with backoff, hold for manual action, fail the step, or compensate
+// the whole site.
+func (r *ROM) failed(o *order, i int, res *port.Result, out *engine.Out) {
+	it := &o.ro.Items[i]
+	reason := res.Err.Message
+	p := r.policy(it.Specification.Name, it.Specification.ID, string(res.Err.Class))
+	switch p.Action {
+	case catalog.Retry:
+		if o.attempts[i] < p.Attempts {
+			wait := p.Backoff << (o.attempts[i] - 1)
+			out.Record(store.Record{Kind: "retry", Entity: it.ID, System: "ROM", From: string(res.Op),
+				To: fmt.Sprintf("attempt %d", o.attempts[i]+1), Event: "retry",
+				Reason: fmt.Sprintf("%s; again in %s", reason, tmf.FormatOffset(wait))})
+			out.Send(engine.ROM, wait, retry{o, i, res.Op})
+			return
+		}
+		r.fallBack(o, i, p.Then, fmt.Sprintf("%s (after %d attempts)", reason, o.attempts[i]), out)
+	case catalog.HoldStep:
+		it.StateReason = reason
+		if out.Fire(r.machines, lc.ResourceOrderItem, it.ID, "", &it.State, lc.Hold, reason+"; waiting for manual action", "ROM") {
+			r.notify(out, o, tmf.ResourceOrderItemStateChange, it)
+			out.Send(engine.ROM, p.Deadline, holdExpired{o, i, p.Then})
+		}
+	default:
+		r.fallBack(o, i, p.Action, reason, out)
+	}
+}
+
+// policy is the failure policy for a step; without a table, a step fails.
+func (r *ROM) policy(rfs, resourceType, class string) catalog.Policy {
+	if r.cfg.Policy == nil {
+		return catalog.Policy{Action: catalog.FailStep}
+	}
+	return r.cfg.Policy(rfs, resourceType, class)
+}
+
+// fallBack ends a step for good: it fails alone, or the site is compensated.
+func (r *ROM) fallBack(o *order, i int, action, reason string, out *engine.Out) {
+	if action == catalog.Compensate {
+		r.compensate(o, i, reason, out)
+		return
+	}
+	r.failItem(o, i, reason, out)
+}
+
+// retried calls a step again, as its policy said.
+func (r *ROM) retried(m retry, out *engine.Out) {
+	it := &m.o.ro.Items[m.i]
+	if it.State != lc.InProgress || m.o.compensating {
+		return
+	}
+	spec := m.o.specs[m.i]
+	sys := spec.Reserve
+	if m.op == port.Commit {
+		sys = spec.Commit
+	}
+	r.call(m.o, m.i, sys, m.op, m.o.attempts[m.i]+1, out)
+}
+
+// expired applies a held step's fallback when nobody acted in time.
+func (r *ROM) expired(m holdExpired, out *engine.Out) {
+	it := &m.o.ro.Items[m.i]
+	if it.State != lc.Held {
+		return
+	}
+	r.fallBack(m.o, m.i, m.then, it.StateReason+" (no manual action before the deadline)", out)
+}
+
+// compensate gives up a site: the failing item and every item not yet
+// final fail with the reason, and everything the site holds is released,
+// so that nothing leaks. Answers still on their way are released when they
+// come.
+func (r *ROM) compensate(o *order, i int, reason string, out *engine.Out) {
+	if !o.compensating {
+		o.compensating = true
+		o.reason = "site compensated: " + reason
+		out.Record(store.Record{Kind: "compensation", Entity: o.ro.ID, Name: o.ro.Name, System: "ROM",
+			From: o.ro.State, To: "compensating", Event: "compensate", Reason: reason})
+	}
+	r.failItem(o, i, reason, out)
+	for j := range o.ro.Items {
+		d := &o.ro.Items[j]
+		if d.State == lc.Acknowledged || d.State == lc.InProgress || d.State == lc.Held {
+			r.failItem(o, j, o.reason, out)
+		}
+		r.release(o, j, out)
+	}
+}
+
+// release gives back item j's resource, once.
+func (r *ROM) release(o *order, j int, out *engine.Out) {
+	d := &o.ro.Items[j]
+	if d.Resource == nil || o.released[j] {
+		return
+	}
+	o.released[j] = true
+	// A request of its own: the item's slot may hold a call queued in this
+	// same batch.
+	out.Call(&port.Request{Key: d.ID + "/release/1", System: o.specs[j].Reserve, Op: port.Release, Item: d.ID,
+		Handle: o.handle + j, Customer: o.customer, Site: o.ro.Place.ID, Place: o.ro.Place,
+		ResourceType: d.Specification.ID, Resource: d.Resource})
+}
+
+// late handles an answer for an item that is no longer in progress: in a
+// compensated site, whatever it allocated is released.
+func (r *ROM) late(o *order, i int, res *port.Result, out *engine.Out) {
+	if !o.compensating || !res.Final || res.Err != nil || res.Resource == nil {
+		return
+	}
+	it := &o.ro.Items[i]
+	if it.Resource == nil || it.Resource.ID != res.Resource.ID {
+		it.Resource = r.own(it.Resource, res.Resource, o.specs[i], "")
+		o.released[i] = false
+	}
+	r.release(o, i, out)
+}
+
+// releasedAnswer marks a given-back resource in the inventory.
+func (r *ROM) releasedAnswer(o *order, i int, res *port.Result, out *engine.Out) {
+	it := &o.ro.Items[i]
+	if res.Err != nil {
+		out.Error(fmt.Errorf("ROM: release of %s for %s failed: %w", it.Resource.ID, it.ID, res.Err))
+		return
+	}
+	it.Resource.State, it.Resource.UsageState = "released", ""
+}
