@@ -43,6 +43,14 @@ func TestFaultPilotSLABreach(t *testing.T) {
 	assert.Equal(t, "inProgress", r.Outcome)
 	require.Len(t, r.ServiceOrders, 1)
 	assert.Equal(t, 1, r.Faults[0].Hits)
+	// The held gate raises a jeopardy at once; the waves behind it miss
+	// their targets, and each raises one then (TMF641 v4.1 jeopardyAlert).
+	assert.Equal(t, []JeopardyRow{
+		{At: "P5D", Entity: "PO-2024-01203/Pilot", Type: "slaValidation", Message: "SLA validation failed: MELB: latency 18ms over 10ms"},
+		{At: "P14D", Entity: "PO-2024-01203/Pilot", Type: "deadline", Message: "SO-PILOT is held at its target P14D"},
+		{At: "P30D", Entity: "PO-2024-01203/Wave 1", Type: "deadline", Message: "SO-WAVE1 is scheduled at its target P30D"},
+		{At: "P45D", Entity: "PO-2024-01203/Wave 2", Type: "deadline", Message: "SO-WAVE2 is scheduled at its target P45D"},
+	}, r.Jeopardies)
 }
 
 // A hard NETCONF error on one site's VLAN fails that site's items, with the

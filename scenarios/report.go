@@ -27,6 +27,7 @@ type Report struct {
 	Counts           Counts             `json:"counts"`
 	Timeline         []TimelineRow      `json:"timeline"`
 	Faults           []FaultRow         `json:"faults"`
+	Jeopardies       []JeopardyRow      `json:"jeopardies"`
 	Expectations     Outcome            `json:"expectations"`
 }
 
@@ -170,6 +171,14 @@ type Counts struct {
 	Resources          int `json:"resources"`
 }
 
+// JeopardyRow is a jeopardy alert (TMF641 v4.1 jeopardyAlert).
+type JeopardyRow struct {
+	At      string `json:"at"`
+	Entity  string `json:"entity"`
+	Type    string `json:"jeopardyType"`
+	Message string `json:"message"`
+}
+
 // FaultRow is an injected fault rule and how often it fired.
 type FaultRow struct {
 	Name string `json:"name"`
@@ -202,11 +211,15 @@ func doneAt(state string, d time.Duration) string {
 // Report builds the report of the run so far.
 func (s *System) Report() *Report {
 	r := &Report{Scenario: s.Spec.Name, Seed: s.Spec.Seed, Start: s.Spec.Epoch.Format(time.RFC3339),
-		FinishedAt: offset(s.Engine.Now()),
+		FinishedAt: offset(s.Engine.LastChange()),
 		// Lists are never null in the JSON, even when empty.
 		ProductOrders: []ProductOrderRow{}, ServiceOrders: []ServiceOrderRow{}, ResourceOrders: []ResourceOrderRow{},
 		ProductInstances: []ProductRow{}, ServiceInstances: []ServiceRow{}, Resources: []ResourceRow{},
 		Billing: BillingReport{Sites: []BillingRow{}}, Timeline: []TimelineRow{}, Faults: []FaultRow{}}
+	r.Jeopardies = []JeopardyRow{}
+	for _, j := range s.COM.Jeopardies() {
+		r.Jeopardies = append(r.Jeopardies, JeopardyRow{At: offset(j.At), Entity: j.Entity, Type: j.Type, Message: j.Message})
+	}
 	for _, h := range s.Twin.FaultHits() {
 		r.Faults = append(r.Faults, FaultRow{Name: h.Name, Kind: string(h.Kind), Hits: h.Hits})
 	}

@@ -104,6 +104,11 @@ type network struct{}
 func (network) Handle(now time.Duration, msg any, out *engine.Out) {
 	switch m := msg.(type) {
 	case Event:
+		if m.Remediate != "" {
+			out.Record(store.Record{Kind: "network", Entity: "network", System: "Network", To: "remedied", Event: "remediate", Reason: m.Note})
+			out.Send(engine.COM, 0, com.Remediate{Wave: m.Remediate})
+			return
+		}
 		out.Record(store.Record{Kind: "network", Entity: "network", System: "Network", To: "expanded", Event: "expand", Reason: m.Note})
 		out.Call(&port.Request{Key: fmt.Sprintf("expand@%d", now), System: port.Planning, Op: port.Expand, Characteristics: m.Build})
 	case *port.Result:

@@ -130,10 +130,12 @@ type EventSpec struct {
 	Ports    int    `yaml:"ports"`
 	Occupied string `yaml:"occupied"`
 	Exchange string `yaml:"exchange"`
+	// remediate: the network behind Wave (held on its SLA check) is fixed.
+	Wave string `yaml:"wave"`
 }
 
 // eventKinds are the kinds of timed event, sorted.
-var eventKinds = []string{"addHandoffs", "addLineCard"}
+var eventKinds = []string{"addHandoffs", "addLineCard", "remediate"}
 
 // Scenario is a loaded, checked scenario, ready to run.
 type Scenario struct {
@@ -157,12 +159,15 @@ type Spec struct {
 	Events []Event
 }
 
-// Event is a timed change of the network: capacity built.
+// Event is a timed change of the network: capacity built, or a fault
+// remedied.
 type Event struct {
 	At time.Duration
 	// What is built, as the twin's expansion characteristics.
 	Build tmf.Characteristics
-	Note  string
+	// Remediate names the wave whose SLA check to run again.
+	Remediate string
+	Note      string
 }
 
 // build checks an event against the network and turns it into an Event.
@@ -181,6 +186,11 @@ func (e EventSpec) build(net *twin.Network) (Event, error) {
 		}
 		return Event{At: at, Build: twin.Expansion(e.OLT, e.Slot, e.Ports, e.Occupied),
 			Note: fmt.Sprintf("line card LC%d (%d ports) added to %s", e.Slot, e.Ports, e.OLT)}, nil
+	case "remediate":
+		if e.Wave == "" {
+			return Event{}, errors.New("remediate names the wave held on its SLA check")
+		}
+		return Event{At: at, Remediate: e.Wave, Note: "network fixed behind " + e.Wave}, nil
 	case "addHandoffs":
 		if net != nil && !slices.ContainsFunc(net.Exchanges, func(x twin.Exchange) bool { return x.ID == e.Exchange }) {
 			return Event{}, fmt.Errorf("exchange %q is not in the network", e.Exchange)

@@ -69,6 +69,14 @@ func WriteText(w io.Writer, r *Report) error {
 	for _, b := range r.Billing.Sites {
 		p.f("  %-6s %10.2f from %s\n", b.Site, b.Monthly, When(b.From))
 	}
+	if len(r.Jeopardies) > 0 {
+		p.f("\nJeopardy alerts\n")
+		p.table([]string{"Time", "Entity", "Type", "Message"}, func(row func(...string)) {
+			for _, j := range r.Jeopardies {
+				row(When(j.At), j.Entity, j.Type, j.Message)
+			}
+		})
+	}
 	if len(r.Faults) > 0 {
 		p.f("\nFaults injected\n")
 		p.table([]string{"Rule", "Kind", "Hits"}, func(row func(...string)) {

@@ -185,8 +185,24 @@ func (t *Twin) FaultHits() []Hits {
 	return out
 }
 
-// matches tells whether a call is one the rule targets.
+// matches tells whether a call is one the rule targets. Kinds that change
+// a particular answer only match the calls that give it: a probe's
+// measurement, an approval review, a credit check.
 func (f *fault) matches(now time.Duration, req *port.Request, a *address) bool {
+	switch f.rule.Kind {
+	case SLABreach:
+		if req.System != port.NMS || (req.Op != port.Commit && req.Op != port.Measure) {
+			return false
+		}
+	case ApprovalReject:
+		if req.System != port.Workflow {
+			return false
+		}
+	case CreditRefuse:
+		if req.System != port.Credit {
+			return false
+		}
+	}
 	tg := f.rule.Target
 	if now < f.from || now >= f.until ||
 		(tg.System != "" && tg.System != string(req.System)) || (tg.Op != "" && tg.Op != string(req.Op)) ||

@@ -333,6 +333,12 @@ func (t *Twin) call(now time.Duration, req *port.Request, res *port.Result, repl
 		}
 		res.Approved = true
 		return d.Default, nil
+	case port.NMS:
+		if req.Op == port.Measure {
+			res.Resource = &tmf.Resource{ID: t.probeName(req.Customer, req.Site), ResourceType: "TWAMPProbe",
+				Value: t.probeName(req.Customer, req.Site), State: "available", Place: req.Place, Characteristics: t.measure(req.Place)}
+			return 0, nil
+		}
 	case port.Planning:
 		if req.Op == port.Expand {
 			return 0, t.expand(now, req)

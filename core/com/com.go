@@ -38,9 +38,10 @@ type COM struct {
 	// sois[h] is the service order item a handle h stands for.
 	sois []soiRef
 	// pending holds what to do with the answer of each outstanding call.
-	pending  map[string]func(*port.Result)
-	Products *inventory.Inventory[tmf.Product]
-	next     map[string]int
+	pending    map[string]func(*port.Result)
+	Products   *inventory.Inventory[tmf.Product]
+	jeopardies []Jeopardy
+	next       map[string]int
 }
 
 // New returns an empty COM.
@@ -74,6 +75,10 @@ func (c *COM) Handle(now time.Duration, msg any, out *engine.Out) {
 		k(m)
 	case *tmf.OrderEvent:
 		c.serviceOrderEvent(now, m, out)
+	case deadline:
+		c.missed(m.w, out)
+	case Remediate:
+		c.remediate(m, out)
 	default:
 		out.Error(fmt.Errorf("COM: unexpected input %T", msg))
 	}

@@ -73,6 +73,7 @@ func (c *COM) newWave(o *order, name, soName string, target time.Duration, items
 	w.so.Handle, w.externalID = len(c.waves), w.so.ExternalID
 	c.waves = append(c.waves, w)
 	out.Created(lc.Wave, w.id, "", w.state, "COM")
+	c.watch(w, out)
 	return w
 }
 
@@ -200,7 +201,7 @@ func (c *COM) waveProgress(w *wave, soState string, out *engine.Out) {
 		out.Fire(c.machines, lc.Wave, w.id, "", &w.state, lc.Start, "", "COM")
 	case lc.Completed:
 		if w.slaBreach != "" {
-			out.Fire(c.machines, lc.Wave, w.id, "", &w.state, lc.Hold, "SLA validation failed: "+w.slaBreach, "COM")
+			c.holdOnSLA(w, out)
 			return
 		}
 		w.completedAt = out.Now()
@@ -208,7 +209,7 @@ func (c *COM) waveProgress(w *wave, soState string, out *engine.Out) {
 		c.releaseNext(o, out)
 	case lc.Partial:
 		if w.slaBreach != "" {
-			out.Fire(c.machines, lc.Wave, w.id, "", &w.state, lc.Hold, "SLA validation failed: "+w.slaBreach, "COM")
+			c.holdOnSLA(w, out)
 			return
 		}
 		w.completedAt = out.Now()
@@ -216,6 +217,16 @@ func (c *COM) waveProgress(w *wave, soState string, out *engine.Out) {
 		c.releaseNext(o, out)
 	case lc.Failed:
 		out.Fire(c.machines, lc.Wave, w.id, "", &w.state, lc.Fail, "", "COM")
+	}
+}
+
+// holdOnSLA holds a wave whose sites do not meet the tier and raises a
+// jeopardy: the waves after it wait (seed: the pilot gate includes SLA
+// validation).
+func (c *COM) holdOnSLA(w *wave, out *engine.Out) {
+	reason := "SLA validation failed: " + w.slaBreach
+	if out.Fire(c.machines, lc.Wave, w.id, "", &w.state, lc.Hold, reason, "COM") {
+		c.jeopardy(w.id, JeopardySLA, reason, out)
 	}
 }
 

@@ -82,7 +82,12 @@ type Engine struct {
 	running   bool
 	out       Out
 	processed uint64
+	changed   time.Duration
 }
+
+// LastChange is the time of the latest committed record: when something
+// last happened (timers that change nothing do not count).
+func (e *Engine) LastChange() time.Duration { return e.changed }
 
 // Options configure an Engine.
 type Options struct {
@@ -214,6 +219,7 @@ func (e *Engine) step() error {
 		if err := e.store.Append(out.records); err != nil {
 			return fmt.Errorf("commit journal: %w", err)
 		}
+		e.changed = at
 	}
 	for _, s := range out.sends {
 		e.Inject(s.At, s.To, s.Msg)

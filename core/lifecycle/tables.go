@@ -143,7 +143,7 @@ var table = map[Kind]struct {
 		{Name: Release, Src: []string{Scheduled, Held}, Dst: Released},
 		{Name: Start, Src: []string{Released}, Dst: InProgress},
 		{Name: Hold, Src: []string{Scheduled, InProgress}, Dst: Held},
-		{Name: Complete, Src: []string{Released, InProgress}, Dst: Completed},
+		{Name: Complete, Src: []string{Released, InProgress, Held}, Dst: Completed},
 		{Name: PartComplete, Src: []string{InProgress, Held}, Dst: Partial},
 		{Name: Fail, Src: []string{Released, InProgress, Held}, Dst: Failed},
 		{Name: Cancel, Src: []string{Scheduled, Released, InProgress, Held}, Dst: Cancelled},

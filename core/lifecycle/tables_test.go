@@ -96,6 +96,7 @@ var expectedRules = map[lifecycle.Kind][]rule{
 		{"inProgress", "hold", "held", "blocked while worked"},
 		{"released", "complete", "completed", "done"},
 		{"inProgress", "complete", "completed", "done"},
+		{"held", "complete", "completed", "held on its SLA check, it validates after remediation"},
 		{"inProgress", "partComplete", "partial", "Brisbane what-if: 1 of 2 sites done, the other moves to Wave 3"},
 		{"held", "partComplete", "partial", "given up with some sites done"},
 		{"released", "fail", "failed", "cannot be done"},

@@ -59,6 +59,7 @@ const (
 	Activate   Op = "activate"   // billing start
 	Plan       Op = "plan"       // ask network planning for capacity at a site
 	Expand     Op = "expand"     // capacity is built (a scenario event)
+	Measure    Op = "measure"    // what a site's probe measures now
 )
 
 // Request is one call to a system.

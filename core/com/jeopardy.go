@@ -1,0 +1,115 @@
+package com
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/engine"
+	lc "github.com/ordertwin/ordertwin/core/lifecycle"
+	"github.com/ordertwin/ordertwin/core/port"
+	"github.com/ordertwin/ordertwin/core/store"
+	"github.com/ordertwin/ordertwin/core/tmf"
+)
+
+// Jeopardy is an alert that an order is at risk (TMF641 v4.1
+// jeopardyAlert): a wave past its target, a gate held on its SLA check.
+type Jeopardy struct {
+	At      time.Duration
+	Entity  string
+	Type    string // deadline, slaValidation
+	Message string
+}
+
+// Jeopardy types.
+const (
+	JeopardyDeadline = "deadline"
+	JeopardySLA      = "slaValidation"
+)
+
+// Remediate tells COM that the network behind a wave held on its SLA check
+// has been fixed: COM measures the wave's sites again and, if they now meet
+// the tier, completes the wave and opens the next gate.
+type Remediate struct {
+	Order string // product order id; "" for the only one
+	Wave  string // wave name (Pilot)
+}
+
+// deadline is COM's own timer: a wave's target.
+type deadline struct{ w *wave }
+
+// Jeopardies lists the alerts raised so far, in order.
+func (c *COM) Jeopardies() []Jeopardy { return c.jeopardies }
+
+func (c *COM) jeopardy(entity, typ, message string, out *engine.Out) {
+	c.jeopardies = append(c.jeopardies, Jeopardy{At: out.Now(), Entity: entity, Type: typ, Message: message})
+	out.Record(store.Record{Kind: "jeopardy", Entity: entity, System: "COM", To: typ, Event: "jeopardyAlert", Reason: message})
+}
+
+// watch sets the deadline of a wave with a target.
+func (c *COM) watch(w *wave, out *engine.Out) {
+	if w.target > 0 {
+		out.Send(engine.COM, max(0, w.target-out.Now()), deadline{w})
+	}
+}
+
+// missed raises a jeopardy for a wave not done by its target.
+func (c *COM) missed(w *wave, out *engine.Out) {
+	switch w.state {
+	case lc.Completed, lc.Partial, lc.Cancelled, lc.Failed:
+		return
+	}
+	c.jeopardy(w.id, JeopardyDeadline, fmt.Sprintf("%s is %s at its target %s", w.soName, w.state, tmf.FormatOffset(w.target)), out)
+}
+
+// remediate measures again the sites of a wave held on its SLA check.
+func (c *COM) remediate(m Remediate, out *engine.Out) {
+	var w *wave
+	for _, o := range c.orders {
+		if m.Order != "" && o.po.ID != m.Order {
+			continue
+		}
+		for _, ow := range o.waves {
+			if ow.name == m.Wave {
+				w = ow
+			}
+		}
+	}
+	if w == nil || w.state != lc.Held || w.slaBreach == "" {
+		out.Record(store.Record{Kind: "remediation", Entity: m.Order + "/" + m.Wave, System: "COM", To: "ignored",
+			Event: "remediate", Reason: "no wave of that name is held on its SLA check"})
+		return
+	}
+	o := w.order
+	var sites []int
+	for _, i := range w.items {
+		if o.po.Items[i].State == lc.Completed {
+			sites = append(sites, i)
+		}
+	}
+	w.slaBreach = ""
+	left := len(sites)
+	for _, i := range sites {
+		it := &o.po.Items[i]
+		c.call(out, &port.Request{Key: it.ID + "/measure/" + tmf.FormatOffset(out.Now()), System: port.NMS, Op: port.Measure,
+			Item: it.ID, Customer: o.quote.req.Customer.ID, Site: it.Place.ID, Place: it.Place}, func(res *port.Result) {
+			if res.Err != nil {
+				w.slaBreach = it.Place.ID + ": " + res.Err.Message
+			} else if res.Resource != nil {
+				if why := slaBreach(o.quote.tier, res.Resource.Characteristics); why != "" {
+					w.slaBreach = it.Place.ID + ": " + why
+				}
+			}
+			if left--; left > 0 {
+				return
+			}
+			if w.slaBreach != "" {
+				c.jeopardy(w.id, JeopardySLA, "SLA validation still fails after remediation: "+w.slaBreach, out)
+				return
+			}
+			w.completedAt = out.Now()
+			if out.Fire(c.machines, lc.Wave, w.id, "", &w.state, lc.Complete, "SLA validated after remediation", "COM") {
+				c.releaseNext(o, out)
+			}
+		})
+	}
+}
