@@ -9,3 +9,5 @@ require (
 )
 
 require github.com/stretchr/testify v1.12.1
+
+require gonum.org/v1/gonum v0.17.0

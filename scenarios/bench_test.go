@@ -24,3 +24,15 @@ func BenchmarkGlobalTechOrder(b *testing.B) {
 	}
 	b.ReportMetric(float64(30*b.N)/b.Elapsed().Seconds(), "ROI/s")
 }
+
+// BenchmarkWhatIf1000 is `ordertwin whatif scenarios/globaltech-5site.yaml
+// --runs 1000`: a thousand runs of the worked example, on all cores.
+func BenchmarkWhatIf1000(b *testing.B) {
+	sc, err := Load(globaltech)
+	require.NoError(b, err)
+	for b.Loop() {
+		if _, err := sc.WhatIf(context.Background(), WhatIfOptions{Runs: 1000, CV: 0.25}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -3,6 +3,8 @@ package scenarios
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -162,4 +164,31 @@ func When(iso string) string {
 		parts = append(parts, fmt.Sprintf("%dm", n))
 	}
 	return "T+" + strings.Join(parts, " ")
+}
+
+// WriteWhatIf prints a Monte Carlo result as tables.
+func WriteWhatIf(w io.Writer, r *WhatIf) error {
+	p := &printer{w: w}
+	p.f("%s\n", r.Scenario)
+	p.f("%d runs from seed %d · durations log-normal, cv %.2f\n", r.Runs, r.Seed, r.CV)
+	outcomes := make([]string, 0, len(r.Outcomes))
+	for _, k := range slices.Sorted(maps.Keys(r.Outcomes)) {
+		outcomes = append(outcomes, fmt.Sprintf("%s %d", k, r.Outcomes[k]))
+	}
+	p.f("order outcomes: %s\n\n", strings.Join(outcomes, ", "))
+	p.table([]string{"Wave", "Service order", "Target", "P50", "P90", "P99", "On time", "Completed"}, func(row func(...string)) {
+		for _, wv := range r.Waves {
+			row(wv.Wave, wv.ServiceOrder, When(wv.Target), When(wv.P50), When(wv.P90), When(wv.P99),
+				fmt.Sprintf("%.1f%%", 100*wv.OnTime), fmt.Sprintf("%d/%d", wv.Completed, r.Runs))
+		}
+		row("Order", "", "", When(r.Order.P50), When(r.Order.P90), When(r.Order.P99), "",
+			fmt.Sprintf("%d/%d", r.Order.Completed, r.Runs))
+	})
+	p.f("\nBilling start per site\n")
+	p.table([]string{"Site", "Monthly", "Expected", "P50", "Billed"}, func(row func(...string)) {
+		for _, b := range r.Billing {
+			row(b.Site, fmt.Sprintf("%.2f", b.Monthly), When(b.Expected), When(b.P50), fmt.Sprintf("%d/%d", b.Billed, r.Runs))
+		}
+	})
+	return p.err
 }

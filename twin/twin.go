@@ -43,6 +43,8 @@ type Twin struct {
 	tokens    int
 	// planning holds the requests for capacity, by the capacity they wait for.
 	planning map[*capacity][]planRequest
+	// spread, when set, draws every duration at random around the model's.
+	spread *spread
 	// faults are the injected fault rules, in order; breach is what the
 	// probe of the call being handled measures, when a fault says so.
 	faults []*fault
@@ -177,7 +179,11 @@ func New(n *Network) (*Twin, error) {
 
 // duration is the model's duration of op in the region of place.
 func (t *Twin) duration(key string, place tmf.Place) time.Duration {
-	return t.net.Durations[key].For(t.region(place))
+	d := t.net.Durations[key].For(t.region(place))
+	if t.spread != nil && d > 0 {
+		return t.spread.draw(d)
+	}
+	return d
 }
 
 // Forget stops the twin remembering answers for repeated keys. An engine

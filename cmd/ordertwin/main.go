@@ -21,6 +21,11 @@ Usage:
       Run a scenario file and print its timeline, entity map and expectations
       (text), or the JSON report. Exits 1 when an expectation fails, 2 on bad input.
       On the wall clock, each timeline row is also shown on stderr as it happens.
+  ordertwin whatif FILE [--runs N] [--cv X] [--seed N] [--workers N] [--format text|json]
+      Monte Carlo: run a scenario N times (run i with seed+i) with log-normal
+      durations (coefficient of variation X) and its probabilistic faults, on all
+      cores; print per wave and for the order the P50/P90/P99 completion, the odds
+      of meeting each wave's target, and the expected billing start per site.
   ordertwin check FILE
       Load and check a scenario file, its catalog and network, without running it.
   ordertwin lifecycle [NAME]
@@ -79,6 +84,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	switch cmd {
 	case "run":
 		return runCmd(ctx, rest, stdout, stderr)
+	case "whatif":
+		return whatifCmd(ctx, rest, stdout, stderr)
 	case "check":
 		return checkCmd(rest, stdout)
 	case "lifecycle":
@@ -89,7 +96,7 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (commands: run, check, lifecycle, bench, help)", cmd)
+	return fmt.Errorf("unknown command %q (commands: run, whatif, check, lifecycle, bench, help)", cmd)
 }
 
 // parse parses flags that may come before or after the positional

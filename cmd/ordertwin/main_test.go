@@ -118,3 +118,19 @@ func TestBench(t *testing.T) {
 	assert.Contains(t, out, "ROI/s")
 	assert.Contains(t, out, "       90 ")
 }
+
+func TestWhatIf(t *testing.T) {
+	out, err := cli("whatif", example, "--runs", "8", "--cv", "0")
+	require.NoError(t, err)
+	assert.Contains(t, out, "8 runs from seed 1102")
+	assert.Contains(t, out, "| Pilot  | SO-PILOT      | T+14 days | T+5 days")
+	out, err = cli("whatif", example, "--runs", "8", "--format", "json")
+	require.NoError(t, err)
+	var r map[string]any
+	require.NoError(t, json.Unmarshal([]byte(out), &r))
+	assert.Contains(t, r, "waves")
+	for _, c := range [][]string{{"whatif"}, {"whatif", example, "--runs", "0"}, {"whatif", example, "--format", "xml"}} {
+		_, err := cli(c...)
+		assert.Equal(t, 2, status(err), "%v", c)
+	}
+}

@@ -1,0 +1,241 @@
+package scenarios
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/engine"
+	lc "github.com/ordertwin/ordertwin/core/lifecycle"
+	"gonum.org/v1/gonum/stat"
+)
+
+// WhatIfOptions tune a Monte Carlo run.
+type WhatIfOptions struct {
+	Runs int
+	// CV is the coefficient of variation of every duration (0.25: the
+	// standard deviation is a quarter of the mean); 0 makes durations exact.
+	CV float64
+	// Workers run in parallel; 0 means one per CPU.
+	Workers int
+	// Progress, when set, is told how many runs are done, in order.
+	Progress func(done, total int)
+}
+
+// WhatIf is the outcome of many runs of a scenario: per wave and for the
+// order, the completion offsets (P50, P90, P99), the probability of meeting
+// each wave's target, and the expected billing start per site.
+type WhatIf struct {
+	Scenario string         `json:"scenario"`
+	Seed     uint64         `json:"seed"`
+	Runs     int            `json:"runs"`
+	CV       float64        `json:"cv"`
+	Outcomes map[string]int `json:"outcomes"` // runs by the order's final state
+	Order    Completion     `json:"order"`
+	Waves    []WaveOdds     `json:"waves"`
+	Billing  []BillingOdds  `json:"billing"`
+}
+
+// Completion is a distribution of completion offsets from T+0.
+type Completion struct {
+	Completed int    `json:"completed"` // runs in which it completed
+	P50       string `json:"p50,omitempty"`
+	P90       string `json:"p90,omitempty"`
+	P99       string `json:"p99,omitempty"`
+}
+
+// WaveOdds is a wave's completion and the odds of meeting its target.
+type WaveOdds struct {
+	Wave         string `json:"wave"`
+	ServiceOrder string `json:"serviceOrder"`
+	Target       string `json:"target,omitempty"`
+	Completion
+	// OnTime is the share of runs in which the wave was done by its target.
+	OnTime float64 `json:"onTime"`
+}
+
+// BillingOdds is when a site starts billing.
+type BillingOdds struct {
+	Site     string  `json:"site"`
+	Monthly  float64 `json:"monthly"`
+	Billed   int     `json:"billed"` // runs in which billing started
+	Expected string  `json:"expected,omitempty"`
+	P50      string  `json:"p50,omitempty"`
+}
+
+// runOutcome is what one run tells the statistics.
+type runOutcome struct {
+	state      string
+	done       time.Duration
+	waves      map[string]time.Duration // completed waves
+	waveState  map[string]string
+	billing    map[string]time.Duration
+	waveOrder  []waveInfo
+	siteOrder  []string
+	sitePrices map[string]float64
+}
+
+type waveInfo struct {
+	name, so string
+	target   time.Duration
+}
+
+// WhatIf runs the scenario opt.Runs times, run i with seed + i: each run
+// draws its own durations and probabilistic faults. The result depends only
+// on the scenario, the seed, the runs and cv — not on how many workers ran.
+func (sc *Scenario) WhatIf(ctx context.Context, opt WhatIfOptions) (*WhatIf, error) {
+	if opt.Runs <= 0 {
+		return nil, fmt.Errorf("whatif: runs must be positive")
+	}
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	outs := make([]runOutcome, opt.Runs)
+	errs := make([]error, opt.Runs)
+	var next, done atomic.Int64
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for range min(workers, opt.Runs) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= opt.Runs || ctx.Err() != nil {
+					return
+				}
+				outs[i], errs[i] = sc.once(ctx, sc.Spec.Seed+uint64(i), opt.CV)
+				if opt.Progress != nil {
+					mu.Lock()
+					opt.Progress(int(done.Add(1)), opt.Runs)
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for i, err := range errs {
+		if err != nil {
+			return nil, fmt.Errorf("whatif run %d (seed %d): %w", i+1, sc.Spec.Seed+uint64(i), err)
+		}
+	}
+	return summarise(sc, opt, outs), nil
+}
+
+// once runs the scenario with a seed and collects its outcome.
+func (sc *Scenario) once(ctx context.Context, seed uint64, cv float64) (runOutcome, error) {
+	spec := sc.Spec
+	spec.Seed = seed
+	sys, err := New(spec, Options{})
+	if err != nil {
+		return runOutcome{}, err
+	}
+	sys.Twin.Vary(cv, engine.NewRand(seed, "twin/durations"))
+	if err := sys.Run(ctx); err != nil {
+		return runOutcome{}, err
+	}
+	out := runOutcome{waves: map[string]time.Duration{}, waveState: map[string]string{},
+		billing: map[string]time.Duration{}, sitePrices: map[string]float64{}}
+	for _, po := range sys.COM.Orders() {
+		out.state = po.State
+		if po.State == lc.Completed || po.State == lc.Partial {
+			out.done = po.CompletionDate
+		}
+		for _, it := range po.Items {
+			out.siteOrder = append(out.siteOrder, it.Place.ID)
+			out.sitePrices[it.Place.ID] = it.MonthlyPrice
+		}
+	}
+	for _, w := range sys.COM.Waves() {
+		out.waveOrder = append(out.waveOrder, waveInfo{w.Name, w.ServiceOrder, w.Target})
+		out.waveState[w.Name] = w.State
+		if w.State == lc.Completed || w.State == lc.Partial {
+			out.waves[w.Name] = w.CompletedAt
+		}
+	}
+	for _, p := range sys.COM.Products.All() {
+		out.billing[p.Place.ID] = p.StartDate
+	}
+	return out, nil
+}
+
+func summarise(sc *Scenario, opt WhatIfOptions, outs []runOutcome) *WhatIf {
+	w := &WhatIf{Scenario: sc.Name, Seed: sc.Spec.Seed, Runs: opt.Runs, CV: opt.CV, Outcomes: map[string]int{}}
+	var orderDone []float64
+	waves := []waveInfo{}
+	sites := []string{}
+	prices := map[string]float64{}
+	for _, o := range outs {
+		w.Outcomes[o.state]++
+		if o.done > 0 {
+			orderDone = append(orderDone, float64(o.done))
+		}
+		for _, wi := range o.waveOrder { // waves made late appear in some runs only
+			if !slices.ContainsFunc(waves, func(x waveInfo) bool { return x.name == wi.name }) {
+				waves = append(waves, wi)
+			}
+		}
+		for _, s := range o.siteOrder {
+			if !slices.Contains(sites, s) {
+				sites = append(sites, s)
+				prices[s] = o.sitePrices[s]
+			}
+		}
+	}
+	w.Order = completion(orderDone)
+	for _, wi := range waves {
+		var done []float64
+		onTime := 0
+		for _, o := range outs {
+			if d, ok := o.waves[wi.name]; ok {
+				done = append(done, float64(d))
+				if wi.target == 0 || d <= wi.target {
+					onTime++
+				}
+			}
+		}
+		odds := WaveOdds{Wave: wi.name, ServiceOrder: wi.so, Completion: completion(done),
+			OnTime: float64(onTime) / float64(len(outs))}
+		if wi.target > 0 {
+			odds.Target = offset(wi.target)
+		}
+		w.Waves = append(w.Waves, odds)
+	}
+	for _, s := range sites {
+		var from []float64
+		for _, o := range outs {
+			if d, ok := o.billing[s]; ok {
+				from = append(from, float64(d))
+			}
+		}
+		b := BillingOdds{Site: s, Monthly: prices[s], Billed: len(from)}
+		if len(from) > 0 {
+			b.Expected = offset(roundMinute(stat.Mean(from, nil)))
+			b.P50 = completion(from).P50
+		}
+		w.Billing = append(w.Billing, b)
+	}
+	return w
+}
+
+// completion summarises completion offsets (in nanoseconds).
+func completion(xs []float64) Completion {
+	c := Completion{Completed: len(xs)}
+	if len(xs) == 0 {
+		return c
+	}
+	slices.Sort(xs)
+	q := func(p float64) string { return offset(roundMinute(stat.Quantile(p, stat.Empirical, xs, nil))) }
+	c.P50, c.P90, c.P99 = q(0.5), q(0.9), q(0.99)
+	return c
+}
+
+func roundMinute(ns float64) time.Duration { return time.Duration(ns).Round(time.Minute) }

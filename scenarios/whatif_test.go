@@ -1,0 +1,66 @@
+package scenarios
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// With no variance every run is the deterministic one: the P50 (and every
+// percentile) is the worked example's timeline.
+func TestWhatIfWithoutVarianceIsTheDeterministicRun(t *testing.T) {
+	sc := load(t, globaltech)
+	det := run(t, sc)
+	w, err := sc.WhatIf(context.Background(), WhatIfOptions{Runs: 20, CV: 0})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]int{"completed": 20}, w.Outcomes)
+	assert.Equal(t, det.FinishedAt, w.Order.P50)
+	assert.Equal(t, w.Order.P50, w.Order.P99)
+	want := map[string]string{}
+	for _, so := range det.ServiceOrders {
+		want[so.Wave] = so.CompletedAt
+	}
+	require.Len(t, w.Waves, 3)
+	for _, wv := range w.Waves {
+		assert.Equal(t, want[wv.Wave], wv.P50, wv.Wave)
+		assert.Equal(t, 1.0, wv.OnTime, wv.Wave)
+	}
+	for i, b := range w.Billing {
+		assert.Equal(t, det.Billing.Sites[i].From, b.Expected, b.Site)
+		assert.Equal(t, 1800.0, b.Monthly)
+	}
+}
+
+// Same scenario, seed and runs: the same answer, however many workers ran.
+func TestWhatIfDeterministic(t *testing.T) {
+	sc := load(t, "flaky-netconf.yaml")
+	a, err := sc.WhatIf(context.Background(), WhatIfOptions{Runs: 40, CV: 0.3, Workers: 1})
+	require.NoError(t, err)
+	b, err := sc.WhatIf(context.Background(), WhatIfOptions{Runs: 40, CV: 0.3, Workers: 4})
+	require.NoError(t, err)
+	assert.Equal(t, a, b)
+}
+
+// Variance spreads the outcome: later waves carry the spread of the earlier
+// ones, and some runs miss a target.
+func TestWhatIfSpread(t *testing.T) {
+	sc := load(t, globaltech)
+	var progress []int
+	w, err := sc.WhatIf(context.Background(), WhatIfOptions{Runs: 200, CV: 0.3,
+		Progress: func(done, total int) { progress = append(progress, done); assert.Equal(t, 200, total) }})
+	require.NoError(t, err)
+	assert.Len(t, progress, 200)
+	assert.Equal(t, 200, progress[len(progress)-1])
+	last := w.Waves[2]
+	assert.NotEqual(t, last.P50, last.P99)
+	assert.Less(t, last.OnTime, 1.0)
+	assert.Greater(t, last.OnTime, 0.0)
+	assert.Equal(t, 200, w.Order.Completed)
+}
+
+func TestWhatIfNeedsRuns(t *testing.T) {
+	_, err := load(t, globaltech).WhatIf(context.Background(), WhatIfOptions{})
+	assert.ErrorContains(t, err, "runs must be positive")
+}
