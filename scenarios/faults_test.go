@@ -128,3 +128,21 @@ func TestRetriesExhausted(t *testing.T) {
 	assert.True(t, r.hasRow(StateExpect{Entity: "ROI-001", State: "attempt 4", At: "PT4H30M"}))
 	assert.True(t, r.hasRow(StateExpect{Entity: "RO-001", State: "compensating", At: "PT5H10M"}))
 }
+
+// A CE router that fails its ZTP boot is booted again (transient: retry),
+// without being shipped again.
+func TestZTPBootRetried(t *testing.T) {
+	r := withFaults(t, twin.FaultRule{Name: "no-config", Kind: twin.ZTPBootFailure, Target: twin.FaultTarget{Site: "MELB"}, First: 1})
+	assert.Equal(t, "completed", r.Outcome)
+	assert.Equal(t, 1, r.Faults[0].Hits)
+	cpe := r.ResourceOrders[0].Items[5]
+	assert.Equal(t, "completed", cpe.State)
+	assert.Equal(t, "P5DT1H10M", cpe.CompletedAt, "the boot failed at T+5d, retried 10m later, booted in 1h")
+	shipped := 0
+	for _, row := range r.Timeline {
+		if row.Entity == "SHP-006" && row.State == "inTransit" {
+			shipped++
+		}
+	}
+	assert.Equal(t, 1, shipped, "shipped once")
+}

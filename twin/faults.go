@@ -72,10 +72,17 @@ const (
 	ApprovalReject FaultKind = "approvalReject"
 	// CreditRefuse makes the credit system refuse the order.
 	CreditRefuse FaultKind = "creditRefuse"
+	// LostCPE loses a CE router in transit.
+	LostCPE FaultKind = "lostCPE"
+	// ZTPBootFailure makes a delivered CE router fail its ZTP boot.
+	ZTPBootFailure FaultKind = "ztpBootFailure"
+	// TokenExpiry issues feasibility tokens that have already expired.
+	TokenExpiry FaultKind = "tokenExpiry"
 )
 
 // faultKinds are the kinds a rule may name, sorted.
-var faultKinds = []FaultKind{ApprovalReject, CreditRefuse, Down, Exhausted, Hard, Latency, SLABreach, Transient}
+var faultKinds = []FaultKind{ApprovalReject, CreditRefuse, Down, Exhausted, Hard, Latency, LostCPE, SLABreach,
+	TokenExpiry, Transient, ZTPBootFailure}
 
 // fault is a rule at run time: its window, how many calls it matched and
 // how many it hit.
@@ -202,6 +209,14 @@ func (f *fault) matches(now time.Duration, req *port.Request, a *address) bool {
 		if req.System != port.Credit {
 			return false
 		}
+	case LostCPE, ZTPBootFailure:
+		if req.Op != port.Commit || req.ResourceType != "CPE" {
+			return false
+		}
+	case TokenExpiry:
+		if req.System != port.Qualification {
+			return false
+		}
 	}
 	tg := f.rule.Target
 	if now < f.from || now >= f.until ||
@@ -284,6 +299,16 @@ func (f *fault) failure() *port.Error {
 		return nil
 	}
 	return &port.Error{Class: class, Code: code, Message: msg + " (fault " + f.rule.Name + ")"}
+}
+
+// kindOf returns the first fault of kind among faults, or nil.
+func kindOf(faults []*fault, kind FaultKind) *fault {
+	for _, f := range faults {
+		if f.rule.Kind == kind {
+			return f
+		}
+	}
+	return nil
 }
 
 // breach is the measurement an slaBreach fault among faults imposes, or nil.

@@ -205,16 +205,7 @@ func (t *Twin) commit(now time.Duration, req *port.Request, res *port.Result, re
 	addr := req.Place.Address
 	switch req.Resource.ResourceType {
 	case "CPE":
-		stage := t.duration("cpe.stage", req.Place)
-		ship := stage + t.duration("cpe.ship", req.Place)
-		up := ship + t.duration("cpe.boot", req.Place)
-		reply.Reply(now, progress(*res, "staged"))
-		reply.Reply(now+stage, progress(*res, "inTransit"))
-		reply.Reply(now+ship, progress(*res, "delivered"))
-		res.Milestone = "installed"
-		t.routerUp[addr] = now + up
-		t.routerCameUp = addr
-		return up, nil
+		return t.shipCPE(now, req, res, reply)
 	case "TWAMPProbe":
 		ready := now + t.duration("nms.commit", req.Place)
 		r.Characteristics = append(r.Characteristics[:len(r.Characteristics):len(r.Characteristics)], t.measure(req.Place)...)
@@ -236,6 +227,36 @@ func (t *Twin) commit(now time.Duration, req *port.Request, res *port.Result, re
 		key = commitKey[string(req.System)+"/"]
 	}
 	return t.duration(key, req.Place), nil
+}
+
+// shipCPE stages, ships and boots a CE router, with milestones; a router
+// already at its site (a retry after a failed boot) only boots again.
+func (t *Twin) shipCPE(now time.Duration, req *port.Request, res *port.Result, reply port.Replier) (time.Duration, *port.Error) {
+	addr, serial := req.Place.Address, req.Resource.ID
+	boot := t.duration("cpe.boot", req.Place)
+	var ship time.Duration
+	if !t.delivered[serial] {
+		stage := t.duration("cpe.stage", req.Place)
+		ship = stage + t.duration("cpe.ship", req.Place)
+		reply.Reply(now, progress(*res, "staged"))
+		reply.Reply(now+stage, progress(*res, "inTransit"))
+		if f := kindOf(t.hitting, LostCPE); f != nil {
+			// Written off: it neither comes back to stock nor up at the site.
+			delete(t.resources, serial)
+			res.Milestone = "lost"
+			return ship, &port.Error{Class: port.Lost, Code: "lost", Message: "CPE " + serial + " lost in transit (fault " + f.rule.Name + ")"}
+		}
+		reply.Reply(now+ship, progress(*res, "delivered"))
+		t.delivered[serial] = true
+	}
+	if f := kindOf(t.hitting, ZTPBootFailure); f != nil {
+		return ship + boot, &port.Error{Class: port.Transient, Code: "ztpBootFailed",
+			Message: "ZTP boot failed: no day-1 configuration downloaded (fault " + f.rule.Name + ")"}
+	}
+	res.Milestone = "installed"
+	t.routerUp[addr] = now + ship + boot
+	t.routerCameUp = addr
+	return ship + boot, nil
 }
 
 // activateProbes answers the probes waiting for the CE router at addr.

@@ -47,8 +47,12 @@ type Twin struct {
 	spread *spread
 	// faults are the injected fault rules, in order; breach is what the
 	// probe of the call being handled measures, when a fault says so.
-	faults []*fault
-	breach *Measurement
+	faults  []*fault
+	breach  *Measurement
+	hitting []*fault // the faults hitting the call being handled
+	// delivered marks CE routers at their site (by serial): a retried
+	// commit only boots them again.
+	delivered map[string]bool
 	// Billing is what billing activated, in order.
 	Billing []BillingRecord
 }
@@ -114,7 +118,7 @@ func New(n *Network) (*Twin, error) {
 		addresses: map[string]*address{}, vlans: map[string]*numberPool{}, ips: map[string]*subnetPool{},
 		stock: map[string]*serialPool{}, credit: map[string]*CreditAcct{}, holds: map[string]*capacity{},
 		done: map[string]dueAnswer{}, waiting: map[string]*pendingProbe{}, resources: map[string]release{},
-		routerUp: map[string]time.Duration{}, probes: map[string][]*pendingProbe{}, planning: map[*capacity][]planRequest{}}
+		routerUp: map[string]time.Duration{}, probes: map[string][]*pendingProbe{}, planning: map[*capacity][]planRequest{}, delivered: map[string]bool{}}
 	for _, e := range n.Exchanges {
 		x := &exchange{cfg: e, p2p: slots{used: make([]bool, e.P2PPorts)}}
 		used, _ := parseRanges(e.P2POccupied, 1, e.P2PPorts)
@@ -261,9 +265,9 @@ func (t *Twin) Call(now time.Duration, req *port.Request, reply port.Replier) {
 			return
 		}
 	}
-	t.breach = breach(faults)
+	t.breach, t.hitting = breach(faults), faults
 	after, err := t.call(now, req, res, reply)
-	t.breach = nil
+	t.breach, t.hitting = nil, nil
 	if err != nil {
 		res.Err = err
 	}
@@ -422,6 +426,9 @@ func (t *Twin) qualify(now time.Duration, req *port.Request, res *port.Result) (
 		Technology: a.Technology, Area: ar.cfg.ID, Exchange: ar.exchange.cfg.ID,
 		Region: ar.exchange.cfg.Region, IPPool: ar.cfg.IPPool, FreeCapacity: c.available(),
 		Token: fmt.Sprintf("FQ-%s-%06d", ar.cfg.ID, t.tokens), Expires: now + 30*24*time.Hour,
+	}
+	if kindOf(t.hitting, TokenExpiry) != nil {
+		res.Qualification.Expires = now
 	}
 	res.Approved = c.available() > 0 || holding
 	if req.Op == port.Revalidate {

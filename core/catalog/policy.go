@@ -9,7 +9,9 @@ import (
 )
 
 // Policy says what ROM does when a step fails with an error class: retry
-// with backoff, then fall back to Then; fail the step; compensate the site
+// with backoff, then fall back to Then; replace the step's resource (a CPE
+// lost in transit: write it off, reserve and ship another) up to Attempts
+// times, then fall back to Then; fail the step; compensate the site
 // (release everything it holds and fail it); or hold the step for manual
 // action until a deadline, then fall back to Then.
 type Policy struct {
@@ -35,11 +37,12 @@ const (
 	FailStep   = "fail"
 	Compensate = "compensate"
 	HoldStep   = "hold"
+	Replace    = "replace"
 )
 
 var (
-	policyActions = []string{Compensate, FailStep, HoldStep, Retry}
-	errorClasses  = []string{"*", "exhausted", "hard", "invalid", "transient"}
+	policyActions = []string{Compensate, FailStep, HoldStep, Replace, Retry}
+	errorClasses  = []string{"*", "exhausted", "hard", "invalid", "lost", "transient"}
 )
 
 // checkPolicies validates the policy table.
@@ -65,12 +68,16 @@ func (c *Catalog) checkPolicies() error {
 			if p.Attempts < 2 || p.Backoff <= 0 {
 				bad("a retry needs attempts ≥ 2 and a positive backoff")
 			}
+		case Replace:
+			if p.Attempts < 1 {
+				bad("a replace needs attempts ≥ 1 (how many replacements)")
+			}
 		case HoldStep:
 			if p.Deadline <= 0 {
 				bad("a hold needs a positive deadline")
 			}
 		}
-		if (p.Action == Retry || p.Action == HoldStep) && p.Then != FailStep && p.Then != Compensate {
+		if (p.Action == Retry || p.Action == HoldStep || p.Action == Replace) && p.Then != FailStep && p.Then != Compensate {
 			bad("then must be fail or compensate")
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/engine"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
 	"github.com/ordertwin/ordertwin/core/port"
+	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
@@ -125,6 +126,11 @@ func (c *COM) validate(o *order, out *engine.Out) {
 			// The item carries the feasibility token of its quote site;
 			// revalidation replaces it with a fresh one.
 			it.Qualification = []tmf.Ref{{ID: ql.Token, Name: "feasibility"}}
+			if ql.Expires <= out.Now() {
+				out.Record(store.Record{Kind: "feasibility", Entity: it.ID, Name: it.Place.ID, System: "COM",
+					From: ql.Token, To: "expired", Event: "check", Reason: fmt.Sprintf(
+						"feasibility token %s expired at %s: revalidation must confirm the site", ql.Token, tmf.FormatOffset(ql.Expires))})
+			}
 		}
 	}
 	c.call(out, &port.Request{Key: o.po.ID + "/credit", System: port.Credit, Op: port.Check, Item: o.po.ID,

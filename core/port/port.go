@@ -155,6 +155,7 @@ const (
 	Exhausted ErrorClass = "exhausted" // no capacity
 	Hard      ErrorClass = "hard"      // will not work without a change
 	Invalid   ErrorClass = "invalid"   // the request is wrong
+	Lost      ErrorClass = "lost"      // the thing is gone (a CPE lost in transit): replace it
 )
 
 // Sentinel errors callers branch on.

@@ -43,6 +43,17 @@ func (r *ROM) failed(o *order, i int, res *port.Result, out *engine.Out) {
 			return
 		}
 		r.fallBack(o, i, p.Then, fmt.Sprintf("%s (after %d attempts)", reason, o.attempts[i]), out)
+	case catalog.Replace:
+		if o.replaced[i] < p.Attempts {
+			o.replaced[i]++
+			out.Record(store.Record{Kind: "retry", Entity: it.ID, System: "ROM", From: string(res.Op),
+				To: fmt.Sprintf("replacement %d", o.replaced[i]), Event: "replace", Reason: reason})
+			// Written off, not released: the adapter says it is gone.
+			it.Resource, o.released[i] = nil, false
+			r.call(o, i, o.specs[i].Reserve, port.Reserve, o.replaced[i]+1, out)
+			return
+		}
+		r.fallBack(o, i, p.Then, fmt.Sprintf("%s (after %d replacements)", reason, o.replaced[i]), out)
 	case catalog.HoldStep:
 		it.StateReason = reason
 		if out.Fire(r.machines, lc.ResourceOrderItem, it.ID, "", &it.State, lc.Hold, reason+"; waiting for manual action", "ROM") {

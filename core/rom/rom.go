@@ -67,11 +67,13 @@ type order struct {
 	finished     bool
 	reason       string
 	released     []bool
-	specs        []*ResourceSpec // per item; nil when unknown
-	from         engine.Address
-	customer     string
-	done         int
-	shipments    map[int]*shipment
+	// replaced[i] counts item i's written-off resources.
+	replaced  []int
+	specs     []*ResourceSpec // per item; nil when unknown
+	from      engine.Address
+	customer  string
+	done      int
+	shipments map[int]*shipment
 }
 
 // index is the position of the item with id, or -1.
@@ -157,6 +159,7 @@ func (r *ROM) accept(now time.Duration, ro *tmf.ResourceOrder, out *engine.Out) 
 	o.reqs = make([]port.Request, len(o.ro.Items))
 	o.attempts = make([]int, len(o.ro.Items))
 	o.released = make([]bool, len(o.ro.Items))
+	o.replaced = make([]int, len(o.ro.Items))
 	o.specs = make([]*ResourceSpec, len(o.ro.Items))
 	for i := range o.ro.Items {
 		it := &o.ro.Items[i]
@@ -242,6 +245,9 @@ func (r *ROM) result(now time.Duration, res *port.Result, out *engine.Out) {
 		r.late(o, i, res, out) // a repeated answer, or one for a compensated site
 		return
 	}
+	if res.Op == port.Commit && res.Milestone != "" {
+		r.milestone(o, i, res.Milestone, out)
+	}
 	if res.Err != nil {
 		if res.Final {
 			r.failed(o, i, res, out)
@@ -254,7 +260,11 @@ func (r *ROM) result(now time.Duration, res *port.Result, out *engine.Out) {
 		it.Resource = r.own(it.Resource, res.Resource, spec, "")
 		r.call(o, i, spec.Commit, port.Commit, 1, out)
 		if spec.Type == "CPE" {
-			s := &shipment{id: "SHP-" + strings.TrimPrefix(it.ID, "ROI-"), state: lc.Initial(lc.Shipment)}
+			id := "SHP-" + strings.TrimPrefix(it.ID, "ROI-")
+			if n := o.replaced[i]; n > 0 {
+				id += "-" + strconv.Itoa(n+1) // the replacement's own shipment
+			}
+			s := &shipment{id: id, state: lc.Initial(lc.Shipment)}
 			if o.shipments == nil {
 				o.shipments = map[int]*shipment{}
 			}
@@ -262,9 +272,6 @@ func (r *ROM) result(now time.Duration, res *port.Result, out *engine.Out) {
 			out.Created(lc.Shipment, s.id, it.ID+" shipment", s.state, "ROM → logistics")
 		}
 	case port.Commit:
-		if res.Milestone != "" {
-			r.milestone(o, i, res.Milestone, out)
-		}
 		if !res.Final {
 			return
 		}
@@ -316,6 +323,10 @@ func (r *ROM) milestone(o *order, i int, m string, out *engine.Out) {
 	it.Milestone = m
 	s := o.shipments[i]
 	if s == nil {
+		return
+	}
+	if m == lc.Lost {
+		out.Fire(r.machines, lc.Shipment, s.id, it.ID+" shipment", &s.state, lc.Lose, "lost in transit", "ROM → logistics")
 		return
 	}
 	for k := pathIndex(s.state) + 1; k > 0 && k <= pathIndex(m); k++ {
