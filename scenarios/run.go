@@ -104,6 +104,11 @@ type network struct{}
 func (network) Handle(now time.Duration, msg any, out *engine.Out) {
 	switch m := msg.(type) {
 	case Event:
+		if m.Cancel != nil {
+			out.Record(store.Record{Kind: "customer", Entity: "customer", System: "Sales Console", To: "cancels", Event: "cancel", Reason: m.Note})
+			out.Send(engine.COM, 0, *m.Cancel)
+			return
+		}
 		if m.Remediate != "" {
 			out.Record(store.Record{Kind: "network", Entity: "network", System: "Network", To: "remedied", Event: "remediate", Reason: m.Note})
 			out.Send(engine.COM, 0, com.Remediate{Wave: m.Remediate})

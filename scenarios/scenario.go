@@ -132,10 +132,13 @@ type EventSpec struct {
 	Exchange string `yaml:"exchange"`
 	// remediate: the network behind Wave (held on its SLA check) is fixed.
 	Wave string `yaml:"wave"`
+	// cancel: the customer cancels Site, or the whole order without one.
+	Site   string `yaml:"site"`
+	Reason string `yaml:"reason"`
 }
 
 // eventKinds are the kinds of timed event, sorted.
-var eventKinds = []string{"addHandoffs", "addLineCard", "remediate"}
+var eventKinds = []string{"addHandoffs", "addLineCard", "cancel", "remediate"}
 
 // Scenario is a loaded, checked scenario, ready to run.
 type Scenario struct {
@@ -167,7 +170,9 @@ type Event struct {
 	Build tmf.Characteristics
 	// Remediate names the wave whose SLA check to run again.
 	Remediate string
-	Note      string
+	// Cancel is a customer's cancellation.
+	Cancel *com.Cancel
+	Note   string
 }
 
 // build checks an event against the network and turns it into an Event.
@@ -186,6 +191,12 @@ func (e EventSpec) build(net *twin.Network) (Event, error) {
 		}
 		return Event{At: at, Build: twin.Expansion(e.OLT, e.Slot, e.Ports, e.Occupied),
 			Note: fmt.Sprintf("line card LC%d (%d ports) added to %s", e.Slot, e.Ports, e.OLT)}, nil
+	case "cancel":
+		what := "the order"
+		if e.Site != "" {
+			what = "site " + e.Site
+		}
+		return Event{At: at, Cancel: &com.Cancel{Site: e.Site, Reason: e.Reason}, Note: "the customer cancels " + what}, nil
 	case "remediate":
 		if e.Wave == "" {
 			return Event{}, errors.New("remediate names the wave held on its SLA check")

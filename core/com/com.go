@@ -79,6 +79,8 @@ func (c *COM) Handle(now time.Duration, msg any, out *engine.Out) {
 		c.missed(m.w, out)
 	case Remediate:
 		c.remediate(m, out)
+	case Cancel:
+		c.cancel(m, out)
 	default:
 		out.Error(fmt.Errorf("COM: unexpected input %T", msg))
 	}

@@ -34,6 +34,14 @@ type order struct {
 	final   int
 	// attempts[i] counts the revalidations of item i.
 	attempts []int
+	// waveOf[i] is item i's wave; tasks[i] its network-planning task.
+	waveOf []*wave
+	tasks  []*task
+}
+
+// task is a network-planning task raised for a held site.
+type task struct {
+	id, name, state string
 }
 
 type soiRef struct {
@@ -76,6 +84,8 @@ func (c *COM) submitOrder(now time.Duration, req OrderRequest, out *engine.Out) 
 	o.po.OrderDate = now
 	o.po.Items = append([]tmf.ProductOrderItem(nil), req.Order.Items...)
 	o.attempts = make([]int, len(o.po.Items))
+	o.waveOf = make([]*wave, len(o.po.Items))
+	o.tasks = make([]*task, len(o.po.Items))
 	c.orders = append(c.orders, o)
 	c.orderBy[o.po.ID] = o
 	out.Created(lc.ProductOrder, o.po.ID, "", o.po.State, "Sales Console → COM")
@@ -231,13 +241,15 @@ func (c *COM) revalidateItem(o *order, i int, out *engine.Out, then func(ok bool
 // rolled out in a wave of its own after the others.
 func (c *COM) askPlanning(o *order, i int, out *engine.Out) {
 	it := &o.po.Items[i]
-	task := c.id("TASK")
-	state := lc.Initial(lc.Task)
-	name := "network planning for " + it.ID + " (" + it.Place.ID + ")"
-	out.Created(lc.Task, task, name, state, "COM → Network Planning")
-	c.call(out, &port.Request{Key: task, System: port.Planning, Op: port.Plan, Item: task,
+	t := &task{id: c.id("TASK"), name: "network planning for " + it.ID + " (" + it.Place.ID + ")", state: lc.Initial(lc.Task)}
+	o.tasks[i] = t
+	out.Created(lc.Task, t.id, t.name, t.state, "COM → Network Planning")
+	c.call(out, &port.Request{Key: t.id, System: port.Planning, Op: port.Plan, Item: t.id,
 		Customer: o.quote.req.Customer.ID, Site: it.Place.ID, Place: it.Place}, func(res *port.Result) {
-		out.Fire(c.machines, lc.Task, task, name, &state, lc.Fulfil, "capacity built", "Network Planning → COM")
+		if t.state != lc.Requested {
+			return // cancelled meanwhile
+		}
+		out.Fire(c.machines, lc.Task, t.id, t.name, &t.state, lc.Fulfil, "capacity built", "Network Planning → COM")
 		c.revalidateItem(o, i, out, func(ok bool) {
 			if !ok || it.State != lc.Held || o.po.State != lc.InProgress {
 				return

@@ -136,6 +136,7 @@ func (c *COM) decompose(o *order, i int, w *wave, cfs []*catalog.CFS, out *engin
 		w.so.Items = append(w.so.Items, soi)
 		it.ServiceOrderItem = append(it.ServiceOrderItem, tmf.Ref{ID: soi.ID})
 		c.sois = append(c.sois, soiRef{o: o, item: i, wave: w, id: soi.ID})
+		o.waveOf[i] = w
 		o.soiLeft[i]++
 	}
 	return nil
@@ -171,7 +172,7 @@ func (c *COM) releaseNext(o *order, out *engine.Out) {
 // failed site does not hold the rollout; a wave with no site in service
 // does).
 func (w *wave) passed() bool {
-	return w.state == lc.Completed || (w.state == lc.Partial && w.active > 0)
+	return w.state == lc.Completed || w.state == lc.Cancelled || (w.state == lc.Partial && w.active > 0)
 }
 
 // serviceOrderEvent follows the service orders COM placed.
@@ -217,6 +218,10 @@ func (c *COM) waveProgress(w *wave, soState string, out *engine.Out) {
 		c.releaseNext(o, out)
 	case lc.Failed:
 		out.Fire(c.machines, lc.Wave, w.id, "", &w.state, lc.Fail, "", "COM")
+	case lc.Cancelled:
+		if out.Fire(c.machines, lc.Wave, w.id, "", &w.state, lc.Cancel, "every site cancelled", "COM") {
+			c.releaseNext(o, out)
+		}
 	}
 }
 
@@ -243,10 +248,11 @@ func (c *COM) serviceItem(now time.Duration, w *wave, ev *tmf.ItemEvent, out *en
 	ref := &c.sois[ev.Handle]
 	o := ref.o
 	it := &o.po.Items[ref.item]
-	if it.State != lc.InProgress || ref.final {
+	if (it.State != lc.InProgress && it.State != lc.AssessingCancellation) || ref.final {
 		return // re-delivered, or the site is already final
 	}
 	switch ev.State {
+	case lc.Cancelled:
 	case lc.Completed:
 		if why := slaBreach(o.quote.tier, ev.Characteristics); why != "" {
 			w.slaBreach = it.Place.ID + ": " + why
@@ -259,9 +265,14 @@ func (c *COM) serviceItem(now time.Duration, w *wave, ev *tmf.ItemEvent, out *en
 		return
 	}
 	ref.final = true
-	// The site is final once every service order item of it is: completed
-	// when none failed, failed otherwise.
+	// The site is final once every service order item of it is: cancelled
+	// when its cancellation was asked, completed when none failed, failed
+	// otherwise.
 	if o.soiLeft[ref.item]--; o.soiLeft[ref.item] > 0 {
+		return
+	}
+	if it.State == lc.AssessingCancellation {
+		c.cancelled(o, ref.item, out)
 		return
 	}
 	if it.StateReason == "" {
@@ -332,7 +343,21 @@ func (c *COM) itemFinal(o *order, out *engine.Out) {
 			}
 		}
 	})
-	if out.Fire(c.machines, lc.ProductOrder, o.po.ID, "", &o.po.State, event, "", "COM") {
+	ok := false
+	switch {
+	case event == lc.Cancel && o.po.State == lc.AssessingCancellation:
+		ok = out.Fire(c.machines, lc.ProductOrder, o.po.ID, "", &o.po.State, lc.AcceptCancel, "", "COM") &&
+			out.Fire(c.machines, lc.ProductOrder, o.po.ID, "", &o.po.State, lc.ConfirmCancel, "", "COM")
+	case event == lc.Cancel:
+		ok = out.Cancel(c.machines, lc.ProductOrder, o.po.ID, "", &o.po.State, "every site cancelled", "COM")
+	default:
+		if o.po.State == lc.AssessingCancellation {
+			// Some sites went live before the cancellation reached them.
+			out.Fire(c.machines, lc.ProductOrder, o.po.ID, "", &o.po.State, lc.RefuseCancel, "sites active: past the point of no return", "COM")
+		}
+		ok = out.Fire(c.machines, lc.ProductOrder, o.po.ID, "", &o.po.State, event, "", "COM")
+	}
+	if ok {
 		o.po.CompletionDate = out.Now()
 	}
 }

@@ -68,6 +68,17 @@ func (o *Out) Fire(m *lifecycle.Set, k lifecycle.Kind, id, name string, state *s
 	return true
 }
 
+// Cancel takes an entity through the TMF cancellation: assessing,
+// pending, cancelled, each transition journalled.
+func (o *Out) Cancel(m *lifecycle.Set, k lifecycle.Kind, id, name string, state *string, reason, system string) bool {
+	for _, ev := range [...]string{lifecycle.Cancel, lifecycle.AcceptCancel, lifecycle.ConfirmCancel} {
+		if !o.Fire(m, k, id, name, state, ev, reason, system) {
+			return false
+		}
+	}
+	return true
+}
+
 // Created journals the creation of an entity in its initial state.
 func (o *Out) Created(k lifecycle.Kind, id, name, state, system string) {
 	o.Record(store.Record{Kind: string(k), Entity: id, Name: name, System: system, To: state, Event: "create"})

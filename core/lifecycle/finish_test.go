@@ -18,6 +18,8 @@ func TestFinish(t *testing.T) {
 		{[]string{Completed, Failed}, PartComplete},
 		{[]string{Failed, Failed}, Fail},
 		{[]string{Completed, Cancelled}, Complete},
+		{[]string{Failed, Cancelled}, Fail},
+		{[]string{Cancelled, Cancelled}, Cancel},
 	} {
 		assert.Equal(t, c.want, Finish(slices.Values(c.states)), "%v", c.states)
 	}

@@ -182,18 +182,25 @@ func States(k Kind) []string {
 	return out
 }
 
-// Finish is the event that ends an order whose items are all final: fail
-// when every item failed, partComplete when some did (partial is final,
-// TMF v4), complete otherwise.
+// Finish is the event that ends an order whose items are all final:
+// cancel when every item was cancelled (the order goes the cancellation
+// way), fail when every other item failed, partComplete when some did
+// (partial is final, TMF v4), complete otherwise. Cancelled items are
+// scope withdrawn, not failures.
 func Finish(states iter.Seq[string]) string {
 	total, failed := 0, 0
 	for s := range states {
+		if s == Cancelled {
+			continue
+		}
 		total++
 		if s == Failed {
 			failed++
 		}
 	}
 	switch {
+	case total == 0:
+		return Cancel
 	case failed > 0 && failed == total:
 		return Fail
 	case failed > 0:

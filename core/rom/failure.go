@@ -163,3 +163,34 @@ func (r *ROM) releasedAnswer(o *order, i int, res *port.Result, out *engine.Out)
 	}
 	it.Resource.State, it.Resource.UsageState = "released", ""
 }
+
+// cancel cancels a resource order: every item not yet final is cancelled,
+// and everything the order holds is released (answers still on their way
+// are released when they come). A final order has nothing to cancel: its
+// state event tells the canceller so.
+func (r *ROM) cancel(c *tmf.CancelRequest, out *engine.Out) {
+	o := r.byID[c.OrderID]
+	if o == nil {
+		out.Error(fmt.Errorf("ROM: cancel of unknown resource order %q", c.OrderID))
+		return
+	}
+	if o.finished {
+		r.notify(out, o, tmf.ResourceOrderStateChange, nil)
+		return
+	}
+	o.compensating, o.cancelled, o.reason = true, true, "cancelled: "+c.Reason
+	for j := range o.ro.Items {
+		d := &o.ro.Items[j]
+		switch d.State {
+		case lc.Acknowledged, lc.InProgress, lc.Held:
+			d.StateReason = o.reason
+			if !out.Cancel(r.machines, lc.ResourceOrderItem, d.ID, "", &d.State, o.reason, "ROM") {
+				return
+			}
+			o.done++
+			r.notify(out, o, tmf.ResourceOrderItemStateChange, d)
+		}
+		r.release(o, j, out)
+	}
+	r.finishIfDone(o, out)
+}

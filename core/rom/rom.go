@@ -64,6 +64,7 @@ type order struct {
 	// compensating is set when the site is given up (reason says why);
 	// released[i] when item i's resource has been given back.
 	compensating bool
+	cancelled    bool
 	finished     bool
 	reason       string
 	released     []bool
@@ -122,6 +123,8 @@ func (r *ROM) Handle(now time.Duration, msg any, out *engine.Out) {
 		r.begin(now, m.o, out)
 	case *port.Result:
 		r.result(now, m, out)
+	case *tmf.CancelRequest:
+		r.cancel(m, out)
 	case retry:
 		r.retried(m, out)
 	case holdExpired:
@@ -180,6 +183,9 @@ func (r *ROM) accept(now time.Duration, ro *tmf.ResourceOrder, out *engine.Out) 
 }
 
 func (r *ROM) begin(now time.Duration, o *order, out *engine.Out) {
+	if o.ro.State != lc.Acknowledged {
+		return // cancelled before it started
+	}
 	if !out.Fire(r.machines, lc.ResourceOrder, o.ro.ID, o.ro.Name, &o.ro.State, lc.Start, "", "ROM") {
 		return
 	}
@@ -366,7 +372,16 @@ func (r *ROM) finishIfDone(o *order, out *engine.Out) {
 			}
 		}
 	})
-	if out.Fire(r.machines, lc.ResourceOrder, o.ro.ID, o.ro.Name, &o.ro.State, event, "", "ROM") {
+	if o.cancelled {
+		event = lc.Cancel // rolled back whole, completed items included
+	}
+	ok := false
+	if event == lc.Cancel {
+		ok = out.Cancel(r.machines, lc.ResourceOrder, o.ro.ID, o.ro.Name, &o.ro.State, o.reason, "ROM")
+	} else {
+		ok = out.Fire(r.machines, lc.ResourceOrder, o.ro.ID, o.ro.Name, &o.ro.State, event, "", "ROM")
+	}
+	if ok {
 		o.ro.CompletionDate = out.Now()
 		o.reqs = nil // no call is in flight any more
 		r.notify(out, o, tmf.ResourceOrderStateChange, nil)

@@ -32,7 +32,9 @@ type SOM struct {
 	machines *lc.Set
 	orders   []*order
 	// rois[h] is the plan step a resource order item handle h stands for.
-	rois     []stepRef
+	rois []stepRef
+	// roSites finds a site by its resource order's external id.
+	roSites  map[string]*site
 	Services *inventory.Inventory[tmf.Service]
 	nextSO   int
 	nextROI  int
@@ -50,6 +52,7 @@ type order struct {
 
 // site is the orchestration of one site of a service order.
 type site struct {
+	order *order
 	place tmf.Place
 	plan  *catalog.Plan
 	// items[k] is the index in so.Items of the item for plan.CFS[k].
@@ -58,6 +61,10 @@ type site struct {
 	left  []int
 	steps []step
 	vars  siteVars
+	// roID is the id ROM gave the site's resource order; cancelled is set
+	// once it was asked to cancel it.
+	roID      string
+	cancelled bool
 }
 
 // siteVars are the catalog variables of a site: its code, the customer's
@@ -107,7 +114,7 @@ type plan struct{ o *order }
 
 // New returns an empty SOM.
 func New(cfg Config) *SOM {
-	return &SOM{cfg: cfg, machines: lc.Shared(), Services: inventory.New[tmf.Service]()}
+	return &SOM{cfg: cfg, machines: lc.Shared(), Services: inventory.New[tmf.Service](), roSites: map[string]*site{}}
 }
 
 // Orders lists the service orders in the order they arrived.
@@ -128,6 +135,8 @@ func (s *SOM) Handle(now time.Duration, msg any, out *engine.Out) {
 		s.orchestrate(m.o, out)
 	case *tmf.OrderEvent:
 		s.resourceEvent(now, m, out)
+	case *tmf.CancelRequest:
+		s.cancel(m, out)
 	default:
 		out.Error(fmt.Errorf("SOM: unexpected input %T", msg))
 	}
@@ -157,6 +166,9 @@ func (s *SOM) accept(now time.Duration, so *tmf.ServiceOrder, out *engine.Out) {
 // orchestrate decomposes every site of the order and places its resource
 // order.
 func (s *SOM) orchestrate(o *order, out *engine.Out) {
+	if o.so.State != lc.Acknowledged {
+		return // cancelled before its plan was ready
+	}
 	if !out.Fire(s.machines, lc.ServiceOrder, o.so.ID, o.so.Description, &o.so.State, lc.Start, "", "SOM") {
 		return
 	}
@@ -166,7 +178,7 @@ func (s *SOM) orchestrate(o *order, out *engine.Out) {
 		it := &o.so.Items[i]
 		st := bySite[it.Service.Place.ID]
 		if st == nil {
-			st = &site{place: it.Service.Place}
+			st = &site{place: it.Service.Place, order: o}
 			st.vars = siteVars{o: o, st: st}
 			bySite[st.place.ID] = st
 			o.sites = append(o.sites, st)
@@ -174,6 +186,9 @@ func (s *SOM) orchestrate(o *order, out *engine.Out) {
 		st.items = append(st.items, i)
 	}
 	for _, st := range o.sites {
+		if o.so.Items[st.items[0]].State == lc.Cancelled {
+			continue // the site was cancelled before its plan was ready
+		}
 		if err := s.decompose(o, st, out); err != nil {
 			for _, i := range st.items {
 				s.finishItem(o, i, lc.Fail, err.Error(), out)
@@ -200,6 +215,7 @@ func (s *SOM) decompose(o *order, st *site, out *engine.Out) error {
 		st.left[k] = len(p.CFS[k].Steps)
 	}
 	st.steps = make([]step, len(p.Steps))
+	s.roSites[o.so.ID+"/"+st.place.ID] = st
 	ro := &tmf.ResourceOrder{
 		ExternalID:   o.so.ID + "/" + st.place.ID,
 		Name:         "RO " + st.place.ID,
@@ -234,6 +250,13 @@ func (s *SOM) decompose(o *order, st *site, out *engine.Out) error {
 
 // resourceEvent follows the resource orders SOM placed.
 func (s *SOM) resourceEvent(now time.Duration, ev *tmf.OrderEvent, out *engine.Out) {
+	if ev.Type == tmf.ResourceOrderCreate {
+		if st := s.roSites[ev.ExternalID]; st != nil {
+			st.roID = ev.OrderID
+			s.cancelSite(st, "", out) // cancelled while ROM was taking the order
+		}
+		return
+	}
 	if ev.Type != tmf.ResourceOrderItemStateChange || ev.Item == nil {
 		return
 	}
@@ -266,6 +289,9 @@ func (s *SOM) resourceEvent(now time.Duration, ev *tmf.OrderEvent, out *engine.O
 // service instance.
 func (s *SOM) completeItem(now time.Duration, o *order, st *site, k int, out *engine.Out) {
 	it := &o.so.Items[st.items[k]]
+	if it.State != lc.InProgress {
+		return // cancelled meanwhile
+	}
 	cfs := st.plan.CFS[k].CFS
 	id, err := catalog.Expand(cfs.InstanceID, st.vars)
 	if err != nil {
@@ -299,7 +325,7 @@ func (s *SOM) completeItem(now time.Duration, o *order, st *site, k int, out *en
 // finishItem ends a service order item and, when it is the last, the order.
 func (s *SOM) finishItem(o *order, i int, event, reason string, out *engine.Out) {
 	it := &o.so.Items[i]
-	if it.State == lc.Completed || it.State == lc.Failed {
+	if it.State == lc.Completed || it.State == lc.Failed || it.State == lc.Cancelled {
 		return
 	}
 	it.StateReason = reason
@@ -308,6 +334,11 @@ func (s *SOM) finishItem(o *order, i int, event, reason string, out *engine.Out)
 	}
 	s.notify(out, o, tmf.ServiceOrderItemStateChange, i)
 	o.final++
+	s.finishOrder(o, out)
+}
+
+// finishOrder ends the service order once every item is final.
+func (s *SOM) finishOrder(o *order, out *engine.Out) {
 	if o.final < len(o.so.Items) {
 		return
 	}
@@ -318,10 +349,86 @@ func (s *SOM) finishItem(o *order, i int, event, reason string, out *engine.Out)
 			}
 		}
 	})
-	if out.Fire(s.machines, lc.ServiceOrder, o.so.ID, o.so.Description, &o.so.State, ev, "", "SOM → COM") {
+	ok := false
+	if ev == lc.Cancel {
+		ok = out.Cancel(s.machines, lc.ServiceOrder, o.so.ID, o.so.Description, &o.so.State, "every item cancelled", "SOM → COM")
+	} else {
+		ok = out.Fire(s.machines, lc.ServiceOrder, o.so.ID, o.so.Description, &o.so.State, ev, "", "SOM → COM")
+	}
+	if ok {
 		o.so.CompletionDate = out.Now()
 		s.notify(out, o, tmf.ServiceOrderStateChange, -1)
 	}
+}
+
+// cancel cancels items of a service order (all of them when none are
+// named): each not yet final is cancelled, and a site whose items are all
+// cancelled has its resource order cancelled, which releases everything it
+// holds.
+func (s *SOM) cancel(c *tmf.CancelRequest, out *engine.Out) {
+	var o *order
+	for _, so := range s.orders {
+		if (c.OrderID != "" && so.so.ID == c.OrderID) || (c.OrderID == "" && so.so.ExternalID == c.ExternalID) {
+			o = so
+		}
+	}
+	if o == nil {
+		out.Error(fmt.Errorf("SOM: cancel of unknown service order %q%q", c.OrderID, c.ExternalID))
+		return
+	}
+	reason := "cancelled: " + c.Reason
+	for i := range o.so.Items {
+		it := &o.so.Items[i]
+		if len(c.Items) > 0 && !slices.Contains(c.Items, it.ID) {
+			continue
+		}
+		switch it.State {
+		case lc.Acknowledged, lc.InProgress, lc.Held, lc.Pending:
+			it.StateReason = reason
+			if !out.Cancel(s.machines, lc.ServiceOrderItem, it.ID, "", &it.State, reason, "SOM") {
+				return
+			}
+			o.final++
+			s.notify(out, o, tmf.ServiceOrderItemStateChange, i)
+		}
+	}
+	for _, st := range o.sites {
+		s.cancelSite(st, c.Reason, out)
+	}
+	s.finishOrder(o, out)
+}
+
+// cancelSite rolls back a site once its items are all final and some were
+// cancelled, and ROM has told its resource order's id: the resource order
+// is cancelled (releasing everything, what completed included) and the
+// services of items that completed before the cancellation are terminated.
+func (s *SOM) cancelSite(st *site, reason string, out *engine.Out) {
+	if st.roID == "" || st.cancelled {
+		return
+	}
+	some := false
+	for _, i := range st.items {
+		switch st.order.so.Items[i].State {
+		case lc.Cancelled:
+			some = true
+		case lc.Completed, lc.Failed:
+		default:
+			return
+		}
+	}
+	if !some {
+		return
+	}
+	for _, i := range st.items {
+		if svc := st.order.services[i]; svc != nil {
+			svc.State = "terminated"
+		}
+	}
+	st.cancelled = true
+	if reason == "" {
+		reason = st.order.so.Items[st.items[0]].StateReason
+	}
+	out.Send(engine.ROM, 0, &tmf.CancelRequest{OrderID: st.roID, Reason: reason})
 }
 
 // notify sends the orderer an event about the order, or about its item i

@@ -57,3 +57,14 @@ type ItemEvent struct {
 	Value           string
 	Characteristics Characteristics
 }
+
+// CancelRequest asks the receiver of an order to cancel it, or some of its
+// items (TMF641 cancelServiceOrder, TMF652 cancelResourceOrder; items
+// narrow it to part of the order). The order is named by its id or, before
+// the orderer knows the id, by its external id.
+type CancelRequest struct {
+	OrderID    string
+	ExternalID string
+	Items      []string
+	Reason     string
+}
