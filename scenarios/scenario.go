@@ -259,13 +259,13 @@ func (f *File) build(dir string) (*Scenario, error) {
 	var cat *catalog.Catalog
 	if f.Catalog == "" {
 		bad("catalog: missing")
-	} else if cat, err = catalog.Load(filepath.Join(dir, f.Catalog)); err != nil {
+	} else if cat, err = catalog.Load(resolve(dir, f.Catalog)); err != nil {
 		bad("%v", err)
 	}
 	var net *twin.Network
 	if f.Network == "" {
 		bad("network: missing")
-	} else if net, err = twin.LoadNetwork(filepath.Join(dir, f.Network)); err != nil {
+	} else if net, err = twin.LoadNetwork(resolve(dir, f.Network)); err != nil {
 		bad("%v", err)
 	}
 	if net != nil {
@@ -338,4 +338,13 @@ func (f *File) build(dir string) (*Scenario, error) {
 	}
 	return &Scenario{Name: f.Name, Expect: f.Expect, Spec: Spec{Name: f.Name, Seed: f.Seed, Epoch: epoch,
 		Catalog: cat, Network: net, Orders: []Placement{{Quote: q, OrderID: f.Order.ID, At: at}}, Faults: f.Faults, Events: events}}, nil
+}
+
+// resolve finds a path named in a scenario file: relative to the file's
+// folder, or as it is when absolute.
+func resolve(dir, path string) string {
+	if filepath.IsAbs(path) {
+		return path
+	}
+	return filepath.Join(dir, path)
 }

@@ -272,13 +272,13 @@ func (t *Twin) firing(now time.Duration, req *port.Request) []*fault {
 
 // failure is the error a failing fault answers with, or nil for the kinds
 // that change an answer instead of failing it.
-func (f *fault) failure() *port.Error {
+func (f *fault) failure(sys port.System) *port.Error {
 	class, code, msg := port.ErrorClass(""), "", f.rule.Message
 	switch f.rule.Kind {
 	case Transient:
 		class, code = port.Transient, "timeout"
 		if msg == "" {
-			msg = "NETCONF timeout"
+			msg = timeoutOf(sys)
 		}
 	case Down:
 		class, code = port.Transient, "elementDown"
@@ -345,4 +345,19 @@ func measured(m Measurement) tmf.Characteristics {
 	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 	return tmf.Characteristics{{Name: "measuredLatencyMs", Value: f(m.LatencyMs)},
 		{Name: "measuredLossPct", Value: f(m.LossPct)}, {Name: "measuredAvailability", Value: f(m.Availability)}}
+}
+
+// timeoutOf names the timeout of a system's protocol.
+func timeoutOf(sys port.System) string {
+	switch sys {
+	case port.Access, port.VLAN, port.BNG:
+		return "NETCONF timeout"
+	case port.IPAM:
+		return "IPAM REST timeout"
+	case port.NMS:
+		return "NMS timeout"
+	case port.ZTP:
+		return "ZTP server timeout"
+	}
+	return string(sys) + " timeout"
 }

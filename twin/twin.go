@@ -257,7 +257,7 @@ func (t *Twin) Call(now time.Duration, req *port.Request, reply port.Replier) {
 	res := &port.Result{Key: req.Key, System: req.System, Op: req.Op, Item: req.Item, Handle: req.Handle, Final: true}
 	faults := t.firing(now, req)
 	for _, f := range faults {
-		if err := f.failure(); err != nil {
+		if err := f.failure(req.System); err != nil {
 			// The call fails as the element would: after its usual time,
 			// having done nothing.
 			t.answer(itemOf(req), req.Key, &port.Result{Key: req.Key, System: req.System, Op: req.Op,

@@ -91,13 +91,13 @@ func (c *COM) addToLateWave(o *order, i int, out *engine.Out) {
 	}
 	taken := map[string]bool{}
 	for _, w := range o.waves {
-		taken[w.name] = true
+		taken[w.name], taken[w.soName] = true, true
 	}
 	for _, wp := range o.quote.req.Waves {
-		taken[wp.Name] = true
+		taken[wp.Name], taken[wp.ServiceOrder] = true, true
 	}
 	name := ""
-	for n := len(o.waves); name == "" || taken[name]; n++ {
+	for n := len(o.waves); name == "" || taken[name] || taken[ServiceOrderName(name)]; n++ {
 		name = "Wave " + strconv.Itoa(n)
 	}
 	if w := c.newWave(o, name, ServiceOrderName(name), 0, []int{i}, out); w != nil {

@@ -49,6 +49,9 @@ func (r *ROM) failed(o *order, i int, res *port.Result, out *engine.Out) {
 			out.Record(store.Record{Kind: "retry", Entity: it.ID, System: "ROM", From: string(res.Op),
 				To: fmt.Sprintf("replacement %d", o.replaced[i]), Event: "replace", Reason: reason})
 			// Written off, not released: the adapter says it is gone.
+			if it.Resource != nil {
+				it.Resource.State, it.Resource.UsageState = "lost", ""
+			}
 			it.Resource, o.released[i] = nil, false
 			r.call(o, i, o.specs[i].Reserve, port.Reserve, o.replaced[i]+1, out)
 			return

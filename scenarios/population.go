@@ -1,0 +1,172 @@
+package scenarios
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/catalog"
+	"github.com/ordertwin/ordertwin/core/com"
+	"github.com/ordertwin/ordertwin/core/tmf"
+	"github.com/ordertwin/ordertwin/twin"
+)
+
+// Population describes many customers' orders of one offering and the
+// network they need, generated instead of written out: a national rollout.
+type Population struct {
+	Customers        int              `yaml:"customers"`
+	SitesPerCustomer int              `yaml:"sitesPerCustomer"`
+	Offering         string           `yaml:"offering"`
+	SLA              string           `yaml:"sla"`
+	Speed            string           `yaml:"speed"`
+	Term             int              `yaml:"term"`
+	RateCard         string           `yaml:"rateCard"`
+	Price            float64          `yaml:"price"`
+	Waves            []PopulationWave `yaml:"waves"`
+	// Arrival is the time between two customers' orders (ISO 8601); empty
+	// places them all at T+0.
+	Arrival string `yaml:"arrival"`
+	// P2PEvery puts every n-th site on P2P Ethernet, the others on GPON.
+	P2PEvery int               `yaml:"p2pEvery"`
+	Network  PopulationNetwork `yaml:"network"`
+}
+
+// PopulationWave is one wave of every customer's rollout plan: its next
+// Sites sites.
+type PopulationWave struct {
+	Name   string `yaml:"name"`
+	Sites  int    `yaml:"sites"`
+	Target string `yaml:"target"`
+}
+
+// PopulationNetwork shapes the generated network.
+type PopulationNetwork struct {
+	Regions []string `yaml:"regions"`
+	// SitesPerArea is how many sites each serving area (and its exchange)
+	// takes; the network has as many areas as the sites need.
+	SitesPerArea int `yaml:"sitesPerArea"`
+	// Exhausted areas (the first n) are built Short OLT ports short of their
+	// GPON sites; at ExpansionAt network planning adds a line card to each.
+	Exhausted   int    `yaml:"exhausted"`
+	Short       int    `yaml:"short"`
+	ExpansionAt string `yaml:"expansionAt"`
+}
+
+// generate builds the orders, the network and its events.
+func (p *Population) generate(cat *catalog.Catalog, durations map[string]twin.Dur) (*twin.Network, []Placement, []Event, error) {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if p.Customers <= 0 || p.SitesPerCustomer <= 0 {
+		bad("customers and sitesPerCustomer must be positive")
+	}
+	total := 0
+	for _, w := range p.Waves {
+		total += w.Sites
+	}
+	if total != p.SitesPerCustomer {
+		bad("the waves take %d sites, not sitesPerCustomer %d", total, p.SitesPerCustomer)
+	}
+	if len(p.Network.Regions) == 0 {
+		bad("network.regions: name at least one")
+	}
+	per := p.Network.SitesPerArea
+	if per <= 0 {
+		per = 200
+	}
+	arrival := time.Duration(0)
+	var err error
+	if p.Arrival != "" {
+		if arrival, err = tmf.ParseOffset(p.Arrival); err != nil {
+			bad("arrival: %v", err)
+		}
+	}
+	var expansion time.Duration
+	if p.Network.Exhausted > 0 {
+		if expansion, err = tmf.ParseOffset(p.Network.ExpansionAt); err != nil {
+			bad("network.expansionAt: %v", err)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, nil, nil, errors.Join(errs...)
+	}
+	sites := p.Customers * p.SitesPerCustomer
+	areas := (sites + per - 1) / per
+	gpon := make([]int, areas)
+	for s := range sites {
+		if !p.p2p(s) {
+			gpon[s/per]++
+		}
+	}
+	net := &twin.Network{Name: fmt.Sprintf("national-%d-sites", sites), Durations: durations,
+		Probes: twin.ProbeConfig{Name: "Probe-{customer.code}-{site}",
+			Baseline: map[string]twin.Measurement{"*": {LatencyMs: 3.8, LossPct: 0.001, Availability: 99.99}}}}
+	for _, t := range []struct {
+		tier  string
+		speed int
+	}{{"Silver", 100}, {"Silver", 500}, {"Gold", 100}, {"Gold", 500}, {"Gold", 1000}, {"Platinum", 1000}} {
+		net.QoSTemplates = append(net.QoSTemplates, twin.QoSTemplate{Name: fmt.Sprintf("BW-%d-%d-%s-ENT", t.speed, t.speed, t.tier),
+			SpeedMbps: t.speed, Tier: t.tier})
+	}
+	model := cat.Offerings[p.Offering].CPEModel
+	var events []Event
+	for a := range areas {
+		region := p.Network.Regions[a%len(p.Network.Regions)]
+		ex, area := fmt.Sprintf("EX-%04d", a), fmt.Sprintf("AREA-%04d", a)
+		net.Exchanges = append(net.Exchanges, twin.Exchange{ID: ex, Region: region, BNG: "BNG-" + ex, P2PPorts: per})
+		net.ServingAreas = append(net.ServingAreas, twin.ServingArea{ID: area, Exchange: ex, VLANPool: "VLAN-" + area, IPPool: "IP-" + area})
+		ports := gpon[a]
+		if a < p.Network.Exhausted {
+			ports = max(0, ports-p.Network.Short)
+			events = append(events, Event{At: expansion, Build: twin.Expansion("OLT-"+area, 100, 16, ""),
+				Note: fmt.Sprintf("line card LC100 (16 ports) added to OLT-%s", area)})
+		}
+		olt := twin.OLT{ID: "OLT-" + area, Area: area}
+		for slot := 1; ports > 0; slot++ {
+			n := min(16, ports)
+			olt.LineCards = append(olt.LineCards, twin.LineCard{Slot: slot, Ports: n})
+			ports -= n
+		}
+		net.OLTs = append(net.OLTs, olt)
+		net.VLANPools = append(net.VLANPools, twin.VLANPool{ID: "VLAN-" + area, Kind: "enterprise", Range: "2000-3999"})
+		net.IPPools = append(net.IPPools, twin.IPPool{ID: "IP-" + area, Prefix: fmt.Sprintf("10.%d.%d.0/20", 64+a/16, (a%16)*16), Size: 29})
+		stock := twin.CPEStock{Model: model, Region: region}
+		for i := range per * 2 {
+			stock.Serials = append(stock.Serials, fmt.Sprintf("FDO%05d%04d", a, i))
+		}
+		net.CPE = append(net.CPE, stock)
+	}
+	var waves []com.WavePlan
+	for _, w := range p.Waves {
+		target, err := tmf.ParseOffset(w.Target)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("waves %s: target: %w", w.Name, err)
+		}
+		waves = append(waves, com.WavePlan{Name: w.Name, ServiceOrder: com.ServiceOrderName(w.Name), Target: target})
+	}
+	var orders []Placement
+	site := 0
+	for c := range p.Customers {
+		cust, acct := fmt.Sprintf("CUST-ENT-%05d", c), fmt.Sprintf("ACC-ENT-%05d", c)
+		net.Credit = append(net.Credit, twin.CreditAcct{Account: acct, Limit: 1e9, Standing: "good"})
+		q := com.QuoteRequest{ID: fmt.Sprintf("QT-%05d", c), Customer: com.Customer{ID: cust, Name: "Customer " + cust, Account: acct},
+			Offering: p.Offering, Tier: p.SLA, Speed: p.Speed, Term: p.Term, RateCard: p.RateCard, Monthly: p.Price, Waves: waves}
+		k := 0
+		for _, w := range p.Waves {
+			for range w.Sites {
+				tech := "GPON"
+				if p.p2p(site) {
+					tech = "P2P-Ethernet"
+				}
+				addr := fmt.Sprintf("Site %d, Generated Street", site)
+				net.Addresses = append(net.Addresses, twin.Address{Address: addr, Area: fmt.Sprintf("AREA-%04d", site/per), Technology: tech})
+				q.Sites = append(q.Sites, com.Site{Code: fmt.Sprintf("S%02d", k+1), Name: addr, Address: addr, Wave: w.Name})
+				site++
+				k++
+			}
+		}
+		orders = append(orders, Placement{Quote: q, OrderID: fmt.Sprintf("PO-%05d", c), At: time.Duration(c) * arrival})
+	}
+	return net, orders, events, net.Validate()
+}
+
+func (p *Population) p2p(site int) bool { return p.P2PEvery > 0 && site%p.P2PEvery == p.P2PEvery-1 }
