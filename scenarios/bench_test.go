@@ -36,3 +36,22 @@ func BenchmarkWhatIf1000(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkNationalRollout runs the national rollout scenario: 400
+// customers, 10,000 sites, 60,000 resource order items, capacity shortages
+// and late waves, in virtual time with the in-memory store.
+func BenchmarkNationalRollout(b *testing.B) {
+	sc, err := Load("national-rollout.yaml")
+	require.NoError(b, err)
+	b.ReportAllocs()
+	for b.Loop() {
+		sys, err := New(sc.Spec, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := sys.Run(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(60000*b.N)/b.Elapsed().Seconds(), "ROI/s")
+}

@@ -24,6 +24,8 @@ type Expectations struct {
 	Resources  []ResourceRow  `yaml:"resources"`
 	// FaultHits pins how often each named fault rule fired.
 	FaultHits map[string]int `yaml:"faultHits"`
+	// OrdersByState pins how many product orders end in each state.
+	OrdersByState map[string]int `yaml:"ordersByState"`
 }
 
 // QuoteExpect pins the quote.
@@ -141,6 +143,9 @@ func (e *Expectations) Evaluate(r *Report) Outcome {
 	}
 	for _, want := range e.Resources {
 		expect(r.hasResource(want), "resources: none with %s", describe(want))
+	}
+	for _, state := range slices.Sorted(maps.Keys(e.OrdersByState)) {
+		expect(r.Orders[state] == e.OrdersByState[state], "ordersByState.%s: want %d, got %d", state, e.OrdersByState[state], r.Orders[state])
 	}
 	for _, name := range slices.Sorted(maps.Keys(e.FaultHits)) {
 		got := -1

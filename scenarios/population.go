@@ -148,8 +148,15 @@ func (p *Population) generate(cat *catalog.Catalog, durations map[string]twin.Du
 	for c := range p.Customers {
 		cust, acct := fmt.Sprintf("CUST-ENT-%05d", c), fmt.Sprintf("ACC-ENT-%05d", c)
 		net.Credit = append(net.Credit, twin.CreditAcct{Account: acct, Limit: 1e9, Standing: "good"})
+		placed := time.Duration(c) * arrival
+		// Targets count from when the customer's order is placed.
+		own := make([]com.WavePlan, len(waves))
+		for i, w := range waves {
+			own[i] = w
+			own[i].Target += placed
+		}
 		q := com.QuoteRequest{ID: fmt.Sprintf("QT-%05d", c), Customer: com.Customer{ID: cust, Name: "Customer " + cust, Account: acct},
-			Offering: p.Offering, Tier: p.SLA, Speed: p.Speed, Term: p.Term, RateCard: p.RateCard, Monthly: p.Price, Waves: waves}
+			Offering: p.Offering, Tier: p.SLA, Speed: p.Speed, Term: p.Term, RateCard: p.RateCard, Monthly: p.Price, Waves: own}
 		k := 0
 		for _, w := range p.Waves {
 			for range w.Sites {
@@ -164,9 +171,27 @@ func (p *Population) generate(cat *catalog.Catalog, durations map[string]twin.Du
 				k++
 			}
 		}
-		orders = append(orders, Placement{Quote: q, OrderID: fmt.Sprintf("PO-%05d", c), At: time.Duration(c) * arrival})
+		orders = append(orders, Placement{Quote: q, OrderID: fmt.Sprintf("PO-%05d", c), At: placed})
 	}
 	return net, orders, events, net.Validate()
 }
 
 func (p *Population) p2p(site int) bool { return p.P2PEvery > 0 && site%p.P2PEvery == p.P2PEvery-1 }
+
+// Spec builds a runnable spec of the population with the built-in
+// enterprise catalog and the worked example's duration model.
+func (p *Population) Spec(name string, seed uint64, epoch time.Time) (Spec, error) {
+	cat, err := EnterpriseCatalog()
+	if err != nil {
+		return Spec{}, err
+	}
+	durations, err := NetworkDurations()
+	if err != nil {
+		return Spec{}, err
+	}
+	net, orders, events, err := p.generate(cat, durations)
+	if err != nil {
+		return Spec{}, err
+	}
+	return Spec{Name: name, Seed: seed, Epoch: epoch, Catalog: cat, Network: net, Orders: orders, Events: events}, nil
+}

@@ -11,10 +11,15 @@ import (
 // Report is what a run produced: the JSON report of `ordertwin run
 // --format json`. Every *At field is an ISO 8601 offset from T+0.
 type Report struct {
-	Scenario         string             `json:"scenario"`
-	Seed             uint64             `json:"seed"`
-	Start            string             `json:"start"`
-	Outcome          string             `json:"outcome"`
+	Scenario string `json:"scenario"`
+	Seed     uint64 `json:"seed"`
+	Start    string `json:"start"`
+	Outcome  string `json:"outcome"`
+	// Orders counts the product orders by state.
+	Orders map[string]int `json:"ordersByState"`
+	// Summary is set when the run has many orders: the per-entity lists
+	// (orders, items, instances, resources, timeline) are left out.
+	Summary          bool               `json:"summary,omitempty"`
 	FinishedAt       string             `json:"finishedAt"`
 	Quote            QuoteReport        `json:"quote"`
 	ProductOrders    []ProductOrderRow  `json:"productOrders"`
@@ -239,7 +244,9 @@ func (s *System) Report() *Report {
 		r.Billing.Currency = q.Currency
 	}
 	outcome := ""
+	r.Orders = map[string]int{}
 	for _, po := range s.COM.Orders() {
+		r.Orders[po.State]++
 		row := ProductOrderRow{ID: po.ID, State: po.State, CompletedAt: doneAt(po.State, po.CompletionDate)}
 		for _, it := range po.Items {
 			poi := POIRow{ID: it.ID, Site: it.Place.ID, State: it.State, StateReason: it.StateReason}
@@ -318,6 +325,12 @@ func (s *System) Report() *Report {
 	r.Counts.Resources = len(r.Resources)
 	for _, t := range s.timeline {
 		r.Timeline = append(r.Timeline, timelineRow(t))
+	}
+	if len(s.Spec.Orders) > 1 {
+		r.Summary = true
+		r.ProductOrders, r.ServiceOrders, r.ResourceOrders = []ProductOrderRow{}, []ServiceOrderRow{}, []ResourceOrderRow{}
+		r.ProductInstances, r.ServiceInstances, r.Resources = []ProductRow{}, []ServiceRow{}, []ResourceRow{}
+		r.Billing.Sites, r.Timeline = []BillingRow{}, []TimelineRow{}
 	}
 	return r
 }

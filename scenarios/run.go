@@ -141,7 +141,7 @@ func (s *System) Run(ctx context.Context) error { return s.Engine.Run(ctx) }
 // Run runs a loaded scenario on the virtual clock and reports on it, with
 // its expectations checked.
 func (sc *Scenario) Run(ctx context.Context, opt Options) (*Report, error) {
-	opt.Timeline = true
+	opt.Timeline = len(sc.Spec.Orders) == 1
 	sys, err := New(sc.Spec, opt)
 	if err != nil {
 		return nil, fmt.Errorf("scenario %s: %w", sc.Path, err)

@@ -31,6 +31,7 @@ type File struct {
 	Start       string           `yaml:"start"`
 	Catalog     string           `yaml:"catalog"`
 	Network     string           `yaml:"network"`
+	Population  *Population      `yaml:"population"`
 	Customer    CustomerSpec     `yaml:"customer"`
 	Quote       QuoteSpec        `yaml:"quote"`
 	Order       OrderSpec        `yaml:"order"`
@@ -249,6 +250,9 @@ func (f *File) build(dir string) (*Scenario, error) {
 	if f.Version != 1 {
 		return nil, fmt.Errorf("version: %d is not supported (this build reads version 1)", f.Version)
 	}
+	if f.Population != nil {
+		return f.buildPopulation(dir)
+	}
 	if f.Name == "" {
 		bad("name: missing")
 	}
@@ -347,4 +351,63 @@ func resolve(dir, path string) string {
 		return path
 	}
 	return filepath.Join(dir, path)
+}
+
+// buildPopulation reads a scenario of many generated customers: a catalog,
+// the population, optionally a network file whose durations to use, events,
+// faults and expectations.
+func (f *File) buildPopulation(dir string) (*Scenario, error) {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if f.Customer.ID != "" || f.Quote.Offering != "" || f.Order.ID != "" || len(f.Occupancy) > 0 {
+		bad("population: a population scenario has no customer, quote, order or occupancy of its own")
+	}
+	epoch, err := time.Parse(time.RFC3339, f.Start)
+	if err != nil {
+		bad("start: %q is not an RFC 3339 time such as 2024-06-03T09:00:00+10:00", f.Start)
+	}
+	cat, err := catalog.Load(resolve(dir, f.Catalog))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := cat.Offering(f.Population.Offering); err != nil {
+		return nil, fmt.Errorf("population: %w", err)
+	}
+	durations, err := NetworkDurations()
+	if f.Network != "" {
+		var n *twin.Network
+		if n, err = twin.LoadNetwork(resolve(dir, f.Network)); err == nil {
+			durations = n.Durations
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	net, orders, events, err := f.Population.generate(cat, durations)
+	if err != nil {
+		return nil, fmt.Errorf("population: %w", err)
+	}
+	c := com.New(com.Config{Catalog: cat})
+	if err := c.Check(orders[0].Quote); err != nil {
+		bad("population: %v", err)
+	}
+	for i, e := range f.Events {
+		ev, err := e.build(net)
+		if err != nil {
+			bad("events[%d] (%s): %v", i, e.Kind, err)
+			continue
+		}
+		events = append(events, ev)
+	}
+	if err := twin.CheckFaults(f.Faults); err != nil {
+		bad("%v", err)
+	}
+	if err := f.Expect.check(f.Faults); err != nil {
+		bad("expect: %v", err)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return &Scenario{Name: f.Name, Expect: f.Expect, Spec: Spec{Name: f.Name, Seed: f.Seed, Epoch: epoch,
+		Catalog: cat, Network: net, Orders: orders, Faults: f.Faults, Events: events}}, nil
 }

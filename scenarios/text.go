@@ -24,6 +24,9 @@ func WriteText(w io.Writer, r *Report) error {
 	for _, a := range q.Approvals {
 		p.f("  %-10s %-9s %s %s\n", a.Stage, a.State, When(a.At), a.Reason)
 	}
+	if r.Summary {
+		return writeSummary(p, r)
+	}
 	p.f("\nEnd-to-end timeline\n")
 	p.table([]string{"Time", "Entity", "System", "State", "Reason"}, func(row func(...string)) {
 		for _, t := range r.Timeline {
@@ -86,6 +89,36 @@ func WriteText(w io.Writer, r *Report) error {
 				row(f.Name, f.Kind, fmt.Sprint(f.Hits))
 			}
 		})
+	}
+	e := r.Expectations
+	p.f("\nExpectations: %d passed, %d failed\n", e.Passed, len(e.Failed))
+	for _, f := range e.Failed {
+		p.f("  FAILED %s\n", f)
+	}
+	return p.err
+}
+
+// writeSummary prints a run of many orders: counts and outcomes, billing,
+// jeopardies and faults by kind, expectations.
+func writeSummary(p *printer, r *Report) error {
+	states := make([]string, 0, len(r.Orders))
+	for _, k := range slices.Sorted(maps.Keys(r.Orders)) {
+		states = append(states, fmt.Sprintf("%s %d", k, r.Orders[k]))
+	}
+	p.f("\nProduct orders: %s\n", strings.Join(states, ", "))
+	c := r.Counts
+	p.f("Service orders %d (%d items) · resource orders %d (%d items) · product instances %d · service instances %d · resources %d\n",
+		c.ServiceOrders, c.ServiceOrderItems, c.ResourceOrders, c.ResourceOrderItems, c.ProductInstances, c.ServiceInstances, c.Resources)
+	p.f("Billing: %s %.2f monthly\n", r.Billing.Currency, r.Billing.Monthly)
+	kinds := map[string]int{}
+	for _, j := range r.Jeopardies {
+		kinds[j.Type]++
+	}
+	for _, k := range slices.Sorted(maps.Keys(kinds)) {
+		p.f("Jeopardy alerts (%s): %d\n", k, kinds[k])
+	}
+	for _, f := range r.Faults {
+		p.f("Fault %s (%s): %d hits\n", f.Name, f.Kind, f.Hits)
 	}
 	e := r.Expectations
 	p.f("\nExpectations: %d passed, %d failed\n", e.Passed, len(e.Failed))
