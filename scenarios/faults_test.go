@@ -146,3 +146,25 @@ func TestZTPBootRetried(t *testing.T) {
 	}
 	assert.Equal(t, 1, shipped, "shipped once")
 }
+
+// A rule with a trigger waits for it (DESIGN.md §6: "after: SO-PILOT
+// completed"): the pilot's VLANs are untouched, Wave 1's fail.
+func TestFaultAfterTrigger(t *testing.T) {
+	r := withFaults(t, twin.FaultRule{Name: "after-pilot", Kind: twin.Hard, After: "SO-PILOT completed",
+		Target: twin.FaultTarget{System: "vlan", Op: "reserve"}, First: 1})
+	assert.Equal(t, 1, r.Faults[0].Hits)
+	assert.Equal(t, "completed", site(r, "MELB").State)
+	failed := 0
+	for _, it := range r.ProductOrders[0].Items {
+		if it.State == "failed" {
+			failed++
+			assert.Contains(t, it.StateReason, "fault after-pilot")
+			assert.Contains(t, []string{"SYD1", "SYD2"}, it.Site)
+		}
+	}
+	assert.Equal(t, 1, failed)
+}
+
+func TestFaultAfterMustNameAState(t *testing.T) {
+	assert.ErrorContains(t, twin.CheckFaults([]twin.FaultRule{{Name: "x", Kind: twin.Hard, After: "SO-PILOT"}}), `after "SO-PILOT"`)
+}

@@ -3,6 +3,7 @@ package scenarios
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/catalog"
@@ -69,6 +70,9 @@ func New(spec Spec, opt Options) (*System, error) {
 	tw.Forget()
 	if err := tw.Inject(spec.Faults, spec.Seed, engine.NewRand); err != nil {
 		return nil, err
+	}
+	if slices.ContainsFunc(spec.Faults, func(f twin.FaultRule) bool { return f.After != "" }) {
+		s.Engine.Observe(func(r store.Record) { tw.Witness(r.At, r.Entity, r.Name, r.To) })
 	}
 	if opt.Timeline || opt.Progress != nil {
 		s.Engine.Observe(func(r store.Record) {

@@ -23,6 +23,10 @@ type FaultRule struct {
 	// empty means from the start, and for ever.
 	From  string `yaml:"from"`
 	Until string `yaml:"until"`
+	// After arms the rule only once an entity reaches a state, e.g.
+	// "SO-PILOT completed" (an id or name, a space, a state); From and
+	// Until then count from that moment.
+	After string `yaml:"after"`
 	// Occurrence, among the calls the rule matches: the first N, every Nth,
 	// only the k-th, or each with probability p (from the rule's own seeded
 	// stream). None set means every matching call.
@@ -89,9 +93,11 @@ var faultKinds = []FaultKind{ApprovalReject, CreditRefuse, Down, Exhausted, Hard
 type fault struct {
 	rule        FaultRule
 	from, until time.Duration
-	matched     int
-	hits        int
-	rand        *rand.Rand
+	// armed is false while the rule waits for its After trigger.
+	armed   bool
+	matched int
+	hits    int
+	rand    *rand.Rand
 }
 
 // Hits is how often a rule fired, by name.
@@ -120,6 +126,11 @@ func CheckFaults(rules []FaultRule) error {
 		}
 		if _, _, err := r.window(); err != nil {
 			bad("%v", err)
+		}
+		if r.After != "" {
+			if entity, state, ok := strings.Cut(r.After, " "); !ok || entity == "" || state == "" {
+				bad("after %q: want an entity and a state, such as \"SO-PILOT completed\"", r.After)
+			}
 		}
 		set := 0
 		for _, n := range []bool{r.First > 0, r.Every > 0, r.Nth > 0, r.Probability > 0} {
@@ -178,9 +189,29 @@ func (t *Twin) Inject(rules []FaultRule, seed uint64, stream func(seed uint64, n
 	}
 	for _, r := range rules {
 		from, until, _ := r.window()
-		t.faults = append(t.faults, &fault{rule: r, from: from, until: until, rand: stream(seed, "fault/"+r.Name)})
+		t.faults = append(t.faults, &fault{rule: r, from: from, until: until, armed: r.After == "",
+			rand: stream(seed, "fault/"+r.Name)})
 	}
 	return nil
+}
+
+// Witness tells the twin that an entity (by id or name) reached a state at
+// a time: rules waiting for it (After) are armed, their window counting
+// from now.
+func (t *Twin) Witness(now time.Duration, entity, name, state string) {
+	for _, f := range t.faults {
+		if f.armed || f.rule.After == "" {
+			continue
+		}
+		want, wantState, _ := strings.Cut(f.rule.After, " ")
+		if (want == entity || want == name) && wantState == state {
+			f.armed = true
+			f.from += now
+			if f.until < 1<<62 {
+				f.until += now
+			}
+		}
+	}
 }
 
 // FaultHits reports every rule and how often it fired, in rule order.
@@ -219,7 +250,7 @@ func (f *fault) matches(now time.Duration, req *port.Request, a *address) bool {
 		}
 	}
 	tg := f.rule.Target
-	if now < f.from || now >= f.until ||
+	if !f.armed || now < f.from || now >= f.until ||
 		(tg.System != "" && tg.System != string(req.System)) || (tg.Op != "" && tg.Op != string(req.Op)) ||
 		(tg.ResourceType != "" && tg.ResourceType != req.ResourceType) || (tg.Site != "" && tg.Site != req.Site) ||
 		(tg.Stage != "" && tg.Stage != req.Stage) {
