@@ -133,13 +133,16 @@ type EventSpec struct {
 	Exchange string `yaml:"exchange"`
 	// remediate: the network behind Wave (held on its SLA check) is fixed.
 	Wave string `yaml:"wave"`
-	// cancel: the customer cancels Site, or the whole order without one.
+	// cancel: the customer cancels Site, or the whole order without one;
+	// change: Site changes to Speed and/or SLA.
 	Site   string `yaml:"site"`
 	Reason string `yaml:"reason"`
+	Speed  string `yaml:"speed"`
+	SLA    string `yaml:"sla"`
 }
 
 // eventKinds are the kinds of timed event, sorted.
-var eventKinds = []string{"addHandoffs", "addLineCard", "cancel", "remediate"}
+var eventKinds = []string{"addHandoffs", "addLineCard", "cancel", "change", "remediate"}
 
 // Scenario is a loaded, checked scenario, ready to run.
 type Scenario struct {
@@ -171,8 +174,9 @@ type Event struct {
 	Build tmf.Characteristics
 	// Remediate names the wave whose SLA check to run again.
 	Remediate string
-	// Cancel is a customer's cancellation.
+	// Cancel is a customer's cancellation; Change a change of a site.
 	Cancel *com.Cancel
+	Change *com.Change
 	Note   string
 }
 
@@ -198,6 +202,12 @@ func (e EventSpec) build(net *twin.Network) (Event, error) {
 			what = "site " + e.Site
 		}
 		return Event{At: at, Cancel: &com.Cancel{Site: e.Site, Reason: e.Reason}, Note: "the customer cancels " + what}, nil
+	case "change":
+		if e.Site == "" || (e.Speed == "" && e.SLA == "") {
+			return Event{}, errors.New("change names a site and a new speed or sla")
+		}
+		return Event{At: at, Change: &com.Change{Site: e.Site, Speed: e.Speed, Tier: e.SLA},
+			Note: fmt.Sprintf("the customer changes %s to %s %s", e.Site, e.Speed, e.SLA)}, nil
 	case "remediate":
 		if e.Wave == "" {
 			return Event{}, errors.New("remediate names the wave held on its SLA check")

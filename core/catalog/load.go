@@ -255,18 +255,33 @@ func (c *Catalog) buildPlans() error {
 		o := c.Offerings[oid]
 		for _, tn := range o.Tiers {
 			cfs := c.CFSFor(o, c.Tiers[tn])
-			for _, tech := range append(c.technologies(), "*") {
-				key := planKey(cfsIDs(cfs), tech)
-				if _, done := c.plans[key]; done || !realised(cfs, tech) {
-					continue
+			sets := [][]*CFS{cfs}
+			for _, s := range cfs {
+				sets = append(sets, []*CFS{s}) // a modify order changes one CFS
+			}
+			for _, cfs := range sets {
+				if err := c.planSet(oid, cfs); err != nil {
+					return err
 				}
-				p, err := c.buildPlan(cfs, tech)
-				if err != nil {
-					return fmt.Errorf("plan for %s on %s: %w", oid, tech, err)
-				}
-				c.plans[key] = p
 			}
 		}
+	}
+	return nil
+}
+
+// planSet builds the plan template of a CFS set on every technology that
+// realises it.
+func (c *Catalog) planSet(oid string, cfs []*CFS) error {
+	for _, tech := range append(c.technologies(), "*") {
+		key := planKey(cfsIDs(cfs), tech)
+		if _, done := c.plans[key]; done || !realised(cfs, tech) {
+			continue
+		}
+		p, err := c.buildPlan(cfs, tech)
+		if err != nil {
+			return fmt.Errorf("plan for %s on %s: %w", oid, tech, err)
+		}
+		c.plans[key] = p
 	}
 	return nil
 }

@@ -49,6 +49,17 @@ type RateCard struct {
 	From     string  `yaml:"validFrom"` // YYYY-MM-DD
 	To       string  `yaml:"validTo"`   // YYYY-MM-DD, inclusive
 	Terms    []int   `yaml:"terms"`
+	// SpeedPrices are the monthly prices of speeds that cost other than
+	// Monthly.
+	SpeedPrices map[string]float64 `yaml:"speedPrices"`
+}
+
+// Price is the card's monthly price of a speed.
+func (r *RateCard) Price(speed string) float64 {
+	if p, ok := r.SpeedPrices[speed]; ok {
+		return p
+	}
+	return r.Monthly
 }
 
 // Current tells whether the card is valid on day (YYYY-MM-DD).

@@ -41,7 +41,10 @@ type COM struct {
 	pending    map[string]func(*port.Result)
 	Products   *inventory.Inventory[tmf.Product]
 	jeopardies []Jeopardy
-	next       map[string]int
+	// modifies are the modify orders, in order.
+	modifies      []*modification
+	modifications int
+	next          map[string]int
 }
 
 // New returns an empty COM.
@@ -81,6 +84,8 @@ func (c *COM) Handle(now time.Duration, msg any, out *engine.Out) {
 		c.remediate(m, out)
 	case Cancel:
 		c.cancel(m, out)
+	case Change:
+		c.change(m, out)
 	default:
 		out.Error(fmt.Errorf("COM: unexpected input %T", msg))
 	}

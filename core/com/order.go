@@ -37,6 +37,12 @@ type order struct {
 	// waveOf[i] is item i's wave; tasks[i] its network-planning task.
 	waveOf []*wave
 	tasks  []*task
+	// changes[i] is what item i was changed to; deferred[i] a change
+	// waiting for the site to be active; changing names the site whose
+	// change is in flight.
+	changes  []*itemChange
+	deferred []*itemChange
+	changing string
 }
 
 // task is a network-planning task raised for a held site.
@@ -50,6 +56,8 @@ type soiRef struct {
 	wave  *wave
 	id    string
 	final bool // the item's end was counted
+	// modify is the modify order the item belongs to, if any.
+	modify *modification
 }
 
 // place is the TMF place of a quote site.
@@ -86,6 +94,8 @@ func (c *COM) submitOrder(now time.Duration, req OrderRequest, out *engine.Out) 
 	o.attempts = make([]int, len(o.po.Items))
 	o.waveOf = make([]*wave, len(o.po.Items))
 	o.tasks = make([]*task, len(o.po.Items))
+	o.changes = make([]*itemChange, len(o.po.Items))
+	o.deferred = make([]*itemChange, len(o.po.Items))
 	c.orders = append(c.orders, o)
 	c.orderBy[o.po.ID] = o
 	out.Created(lc.ProductOrder, o.po.ID, "", o.po.State, "Sales Console → COM")

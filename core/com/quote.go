@@ -292,10 +292,12 @@ func (c *COM) rejectQuote(q *quote, reason string, out *engine.Out) {
 type siteVars struct {
 	q *quote
 	i int
+	// over are the site's own values, where a change made them differ.
+	over catalog.Map
 }
 
 // vars are the catalog variables of a quote's site i.
-func (q *quote) vars(i int) catalog.Vars { return siteVars{q, i} }
+func (q *quote) vars(i int) catalog.Vars { return siteVars{q: q, i: i} }
 
 // Var implements catalog.Vars.
 func (v siteVars) Var(name string) (string, bool) {
@@ -321,18 +323,25 @@ func (v siteVars) Var(name string) (string, bool) {
 		}
 		return "", true
 	}
+	if val, ok := v.over[name]; ok {
+		return val, true
+	}
 	val, ok := q.common[name]
 	return val, ok
 }
 
+// tierVars are a tier's catalog variables.
+func tierVars(t *catalog.SLATier) catalog.Map {
+	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+	return catalog.Map{"tier": t.Name, "tier.availability": f(t.Availability),
+		"tier.restore": fmt.Sprintf("%dhr", int(t.Restore.Hours())), "tier.latencyMs": f(t.LatencyMs), "tier.lossPct": f(t.LossPct)}
+}
+
 // commonVars are the variables every site of a quote shares.
 func (q *quote) commonVars() catalog.Map {
-	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 	id := q.req.Customer.ID
-	return catalog.Map{
-		"customer.code": strings.TrimPrefix(id, "CUST-"), "customer.number": id[strings.LastIndexByte(id, '-')+1:],
-		"offering.code": q.offering.Code, "speed": q.req.Speed, "tier": q.tier.Name,
-		"tier.availability": f(q.tier.Availability), "tier.restore": fmt.Sprintf("%dhr", int(q.tier.Restore.Hours())),
-		"tier.latencyMs": f(q.tier.LatencyMs), "tier.lossPct": f(q.tier.LossPct), "cpe.model": q.offering.CPEModel,
-	}
+	m := tierVars(q.tier)
+	m["customer.code"], m["customer.number"] = strings.TrimPrefix(id, "CUST-"), id[strings.LastIndexByte(id, '-')+1:]
+	m["offering.code"], m["speed"], m["cpe.model"] = q.offering.Code, q.req.Speed, q.offering.CPEModel
+	return m
 }

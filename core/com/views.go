@@ -35,11 +35,15 @@ func (c *COM) Quotes() []QuoteView {
 	return out
 }
 
-// Orders lists the product orders in the order they were placed.
+// Orders lists the product orders in the order they were placed, the
+// modify orders after the others.
 func (c *COM) Orders() []*tmf.ProductOrder {
-	out := make([]*tmf.ProductOrder, len(c.orders))
-	for i, o := range c.orders {
-		out[i] = &o.po
+	out := make([]*tmf.ProductOrder, 0, len(c.orders)+len(c.modifies))
+	for _, o := range c.orders {
+		out = append(out, &o.po)
+	}
+	for _, m := range c.modifies {
+		out = append(out, &m.po)
 	}
 	return out
 }

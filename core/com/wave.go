@@ -28,8 +28,10 @@ type wave struct {
 	soID      string
 	soState   string
 	slaBreach string
-	// late marks a wave made for sites whose capacity came after the plan.
-	late bool
+	// late marks a wave made for sites whose capacity came after the plan;
+	// modify, the service order of a modify order.
+	late   bool
+	modify *modification
 	// active counts the wave's sites in service.
 	active      int
 	submittedAt time.Duration
@@ -123,7 +125,7 @@ func ServiceOrderName(wave string) string {
 // decompose turns one product order item into its CFS service order items.
 func (c *COM) decompose(o *order, i int, w *wave, cfs []*catalog.CFS, out *engine.Out) error {
 	it := &o.po.Items[i]
-	vars := o.quote.vars(o.sites[i])
+	vars := c.itemVars(o, i)
 	o.vars[i] = vars
 	for _, s := range cfs {
 		chars, err := s.Characteristics.Apply(vars)
@@ -246,6 +248,13 @@ func (c *COM) serviceItem(now time.Duration, w *wave, ev *tmf.ItemEvent, out *en
 		return
 	}
 	ref := &c.sois[ev.Handle]
+	if ref.modify != nil {
+		if !ref.final && (ev.State == lc.Completed || ev.State == lc.Failed || ev.State == lc.Cancelled) {
+			ref.final = true
+			c.modified(ref, ev, out)
+		}
+		return
+	}
 	o := ref.o
 	it := &o.po.Items[ref.item]
 	if (it.State != lc.InProgress && it.State != lc.AssessingCancellation) || ref.final {
@@ -327,6 +336,10 @@ func (c *COM) activate(now time.Duration, o *order, i int, out *engine.Out) {
 		Customer: q.req.Customer.ID, Account: q.req.Customer.Account, Site: it.Place.ID, Place: it.Place,
 		Amount: it.MonthlyPrice}, func(*port.Result) {})
 	c.itemFinal(o, out)
+	if ch := o.deferred[i]; ch != nil {
+		o.deferred[i] = nil
+		c.modify(o, i, *ch, out) // the change waited for the site to be active
+	}
 }
 
 // itemFinal ends the order once every item is final. A held item keeps it

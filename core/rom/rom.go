@@ -282,6 +282,11 @@ func (r *ROM) result(now time.Duration, res *port.Result, out *engine.Out) {
 			return
 		}
 		it.Resource = r.own(it.Resource, res.Resource, spec, "active")
+		if rep := it.Characteristics.Get("replaces"); rep != "" && rep != it.Resource.ID {
+			if old := r.Resources.Get(rep); old != nil {
+				old.State, old.UsageState = "replaced", "" // holds no capacity: nothing to give back
+			}
+		}
 		if !out.Fire(r.machines, lc.ResourceOrderItem, it.ID, "", &it.State, lc.Complete, "", spec.label) {
 			return
 		}

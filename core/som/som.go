@@ -223,6 +223,16 @@ func (s *SOM) decompose(o *order, st *site, out *engine.Out) error {
 		RelatedParty: o.so.RelatedParty,
 		Items:        make([]tmf.ResourceOrderItem, len(p.Steps)),
 	}
+	action := o.so.Items[st.items[0]].Action
+	// A modify replaces the resources of the site's service, step by step.
+	var old []tmf.Ref
+	if action == tmf.Modify {
+		if id, err := catalog.Expand(p.CFS[0].CFS.InstanceID, st.vars); err == nil {
+			if svc := s.Services.Get(id); svc != nil {
+				old = svc.SupportingRes
+			}
+		}
+	}
 	for j, ps := range p.Steps {
 		s.nextROI++
 		st.steps[j].roi = tmf.SeqID("ROI", s.nextROI)
@@ -231,7 +241,12 @@ func (s *SOM) decompose(o *order, st *site, out *engine.Out) error {
 			return fmt.Errorf("decompose site %s, %s: %w", st.place.ID, ps.RFS.ID, err)
 		}
 		it := &ro.Items[j]
-		*it = tmf.ResourceOrderItem{ID: st.steps[j].roi, Action: tmf.Add, Handle: len(s.rois),
+		for _, r := range old {
+			if r.Type == ps.RFS.Resource.Type {
+				chars.Set("replaces", r.ID)
+			}
+		}
+		*it = tmf.ResourceOrderItem{ID: st.steps[j].roi, Action: action, Handle: len(s.rois),
 			Specification: tmf.Ref{ID: ps.RFS.Resource.Type, Name: ps.RFS.ID}, Characteristics: chars}
 		for _, a := range ps.After {
 			it.DependsOn = append(it.DependsOn, st.steps[a].roi)

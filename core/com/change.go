@@ -1,0 +1,227 @@
+package com
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/ordertwin/ordertwin/core/catalog"
+	"github.com/ordertwin/ordertwin/core/engine"
+	lc "github.com/ordertwin/ordertwin/core/lifecycle"
+	"github.com/ordertwin/ordertwin/core/port"
+	"github.com/ordertwin/ordertwin/core/store"
+	"github.com/ordertwin/ordertwin/core/tmf"
+)
+
+// Change asks COM to change a site's speed or SLA tier mid-rollout (seed:
+// "active sites get a modify order, pending sites an amendment"):
+//
+//   - a site whose wave has not been released (or that is held) is amended
+//     in place: its item and its pending service order items change;
+//   - a site being provisioned is past the point of no return for an
+//     amendment: the change waits until the site is active, then goes as a
+//     modify order;
+//   - an active site gets a TMF622 modify order, which changes its QoS
+//     (a new BNG policy, new SLA thresholds) and its price.
+//
+// One change is in flight per order at a time; another is refused.
+type Change struct {
+	Order string // product order id; "" for the only one
+	Site  string
+	Speed string // new speed, or "" to keep it
+	Tier  string // new SLA tier, or "" to keep it
+}
+
+// itemChange is what a site's item was changed to.
+type itemChange struct{ speed, tier string }
+
+// modification is a modify order for an active site.
+type modification struct {
+	po    tmf.ProductOrder
+	base  *order
+	item  int
+	to    itemChange
+	price float64
+}
+
+func (c *COM) change(m Change, out *engine.Out) {
+	o := c.findOrder(m.Order)
+	refuse := func(entity, why string) {
+		out.Record(store.Record{Kind: "amendment", Entity: entity, System: "COM", To: "refused", Event: "change", Reason: why})
+	}
+	if o == nil {
+		refuse(m.Order, "no such product order")
+		return
+	}
+	i := slices.IndexFunc(o.po.Items, func(it tmf.ProductOrderItem) bool { return it.Place.ID == m.Site })
+	if i < 0 {
+		refuse(o.po.ID, fmt.Sprintf("no site %q in the order", m.Site))
+		return
+	}
+	it := &o.po.Items[i]
+	if o.changing != "" {
+		refuse(it.ID, "one change in flight per order: "+o.changing+" is being changed")
+		return
+	}
+	to := c.effective(o, i)
+	if m.Speed != "" {
+		to.speed = m.Speed
+	}
+	if m.Tier != "" {
+		to.tier = m.Tier
+	}
+	q := o.quote
+	if !slices.Contains(q.offering.Speeds, to.speed) {
+		refuse(it.ID, fmt.Sprintf("speed %q is not offered with %s", to.speed, q.offering.ID))
+		return
+	}
+	if _, err := c.cfg.Catalog.Tier(q.offering, to.tier); err != nil {
+		refuse(it.ID, err.Error())
+		return
+	}
+	what := fmt.Sprintf("%s: %s %s → %s %s", it.Place.ID, c.effective(o, i).speed, c.effective(o, i).tier, to.speed, to.tier)
+	w := o.waveOf[i]
+	switch {
+	case it.State == lc.Completed:
+		o.changing = it.Place.ID
+		c.modify(o, i, to, out)
+	case it.State == lc.InProgress && w != nil && w.so == nil:
+		// Past the point of no return for an amendment: provisioning runs
+		// with the old values; the change follows as a modify order.
+		o.changing, o.deferred[i] = it.Place.ID, &to
+		out.Record(store.Record{Kind: "amendment", Entity: it.ID, Name: it.Place.ID, System: "COM", To: "deferred",
+			Event: "change", Reason: what + "; provisioning has started: a modify order follows once the site is active"})
+	case it.State == lc.InProgress || it.State == lc.Held || it.State == lc.Acknowledged:
+		c.amend(o, i, to, out)
+		out.Record(store.Record{Kind: "amendment", Entity: it.ID, Name: it.Place.ID, System: "COM", To: "amended",
+			Event: "change", Reason: what})
+	default:
+		refuse(it.ID, "the site is "+it.State)
+	}
+}
+
+// effective is what a site has now: its last change, or the quote's.
+func (c *COM) effective(o *order, i int) itemChange {
+	if ch := o.changes[i]; ch != nil {
+		return *ch
+	}
+	return itemChange{o.quote.req.Speed, o.quote.req.Tier}
+}
+
+// amend changes a pending site in place: its item, its price and, when its
+// wave is still to be released, its service order items.
+func (c *COM) amend(o *order, i int, to itemChange, out *engine.Out) {
+	it := &o.po.Items[i]
+	o.changes[i] = &to
+	it.Characteristics.Set("speed", to.speed)
+	it.Characteristics.Set("slaTier", to.tier)
+	it.MonthlyPrice = o.quote.card.Price(to.speed)
+	if w := o.waveOf[i]; w != nil && w.so != nil {
+		w.withdraw(o, i, c)
+		w.items = append(w.items, i)
+		o.soiLeft[i] = 0
+		it.ServiceOrderItem = nil
+		if err := c.decompose(o, i, w, c.cfg.Catalog.CFSFor(o.quote.offering, c.cfg.Catalog.Tiers[to.tier]), out); err != nil {
+			out.Error(err)
+		}
+	}
+}
+
+// itemVars are the catalog variables of item i, with its changes.
+func (c *COM) itemVars(o *order, i int) catalog.Vars {
+	v := o.quote.vars(o.sites[i]).(siteVars)
+	if ch := o.changes[i]; ch != nil {
+		v.over = tierVars(c.cfg.Catalog.Tiers[ch.tier])
+		v.over["speed"] = ch.speed
+	}
+	return v
+}
+
+// modify places a TMF622 modify order for an active site: its QoS changes
+// (service order item action modify) and, once done, its price.
+func (c *COM) modify(o *order, i int, to itemChange, out *engine.Out) {
+	it := &o.po.Items[i]
+	q := o.quote
+	tier := c.cfg.Catalog.Tiers[to.tier]
+	var qos *catalog.CFS
+	for _, s := range c.cfg.Catalog.Specs[q.offering.Specification].Services {
+		if s.When != "" && tier.Has(s.When) {
+			qos = c.cfg.Catalog.CFS[s.CFS]
+		}
+	}
+	c.modifications++
+	m := &modification{base: o, item: i, to: to, price: q.card.Price(to.speed)}
+	m.po = tmf.ProductOrder{ID: o.po.ID + "-M" + strconv.Itoa(c.modifications), Category: "modify",
+		Description: "change " + it.Place.ID, State: lc.Initial(lc.ProductOrder), OrderDate: out.Now(),
+		RelatedParty: o.po.RelatedParty, BillingAccount: o.po.BillingAccount,
+		Items: []tmf.ProductOrderItem{{ID: c.id("POI"), Action: tmf.Modify, State: lc.Initial(lc.ProductOrderItem),
+			ProductOffering: it.ProductOffering, Place: it.Place, ProductInstance: it.ProductInstance, ItemTerm: it.ItemTerm,
+			Characteristics: tmf.Characteristics{{Name: "speed", Value: to.speed}, {Name: "slaTier", Value: to.tier}},
+			MonthlyPrice:    m.price}}}
+	c.modifies = append(c.modifies, m)
+	mi := &m.po.Items[0]
+	out.Created(lc.ProductOrder, m.po.ID, "", m.po.State, "Sales Console → COM")
+	if qos == nil {
+		reason := fmt.Sprintf("tier %s has no service a modify order can change", to.tier)
+		out.Fire(c.machines, lc.ProductOrderItem, mi.ID, "", &mi.State, lc.Reject, reason, "COM")
+		out.Fire(c.machines, lc.ProductOrder, m.po.ID, "", &m.po.State, lc.Reject, reason, "COM")
+		o.changing = ""
+		return
+	}
+	out.Fire(c.machines, lc.ProductOrder, m.po.ID, "", &m.po.State, lc.Start, "", "COM → SOM")
+	out.Fire(c.machines, lc.ProductOrderItem, mi.ID, "", &mi.State, lc.Start, "", "COM")
+	o.changes[i] = &to
+	chars, err := qos.Characteristics.Apply(c.itemVars(o, i))
+	if err != nil {
+		out.Error(fmt.Errorf("COM: modify %s: %w", it.ID, err))
+		return
+	}
+	chars.Set("speed", to.speed)
+	soName := "SO-MODIFY-" + it.Place.ID
+	w := &wave{order: o, id: m.po.ID + "/" + soName, name: "Modify " + it.Place.ID, soName: soName,
+		state: lc.Initial(lc.Wave), items: []int{i}, modify: m}
+	w.so = &tmf.ServiceOrder{ExternalID: m.po.ID + "/" + soName, Description: soName, Category: "modify",
+		RelatedParty: o.po.RelatedParty, ExternalRef: []tmf.Ref{{ID: m.po.ID, Type: "ProductOrder"}}}
+	soi := tmf.ServiceOrderItem{ID: c.id("SOI"), Action: tmf.Modify, ProductOrderItem: tmf.Ref{ID: mi.ID}, Handle: len(c.sois),
+		Service: tmf.Service{Category: "CFS", Specification: tmf.Ref{ID: qos.ID, Name: qos.Name}, Characteristics: chars, Place: it.Place}}
+	w.so.Items = append(w.so.Items, soi)
+	c.sois = append(c.sois, soiRef{o: o, item: i, wave: w, id: soi.ID, modify: m})
+	w.so.Handle, w.externalID = len(c.waves), w.so.ExternalID
+	c.waves = append(c.waves, w)
+	out.Created(lc.Wave, w.id, "", w.state, "COM")
+	out.Fire(c.machines, lc.Wave, w.id, "", &w.state, lc.Release, "modify order", "COM → SOM")
+	out.Send(engine.SOM, 0, w.so)
+	w.so = nil
+}
+
+// modified ends a modify order with its service order item: the product
+// instance takes the new values and price, billing the new amount.
+func (c *COM) modified(ref *soiRef, ev *tmf.ItemEvent, out *engine.Out) {
+	m := ref.modify
+	o := m.base
+	mi := &m.po.Items[0]
+	o.changing = ""
+	if ev.State != lc.Completed {
+		reason := "modify failed: " + ev.StateReason
+		out.Fire(c.machines, lc.ProductOrderItem, mi.ID, "", &mi.State, lc.Fail, reason, "COM")
+		out.Fire(c.machines, lc.ProductOrder, m.po.ID, "", &m.po.State, lc.Fail, reason, "COM")
+		return
+	}
+	it := &o.po.Items[m.item]
+	it.Characteristics.Set("speed", m.to.speed)
+	it.Characteristics.Set("slaTier", m.to.tier)
+	it.MonthlyPrice = m.price
+	if it.ProductInstance != nil {
+		if p := c.Products.Get(it.ProductInstance.ID); p != nil {
+			p.Characteristics = it.Characteristics
+			p.MonthlyPrice = m.price
+		}
+	}
+	out.Fire(c.machines, lc.ProductOrderItem, mi.ID, it.Place.ID, &mi.State, lc.Complete, "", "COM → Billing")
+	if out.Fire(c.machines, lc.ProductOrder, m.po.ID, "", &m.po.State, lc.Complete, "", "COM") {
+		m.po.CompletionDate = out.Now()
+	}
+	c.call(out, &port.Request{Key: mi.ID + "/billing", System: port.Billing, Op: port.Activate, Item: mi.ID,
+		Customer: o.quote.req.Customer.ID, Account: o.quote.req.Customer.Account, Site: it.Place.ID, Place: it.Place,
+		Amount: m.price}, func(*port.Result) {})
+}

@@ -1,0 +1,66 @@
+package scenarios
+
+import (
+	"testing"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/com"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func changeAt(at time.Duration, site, speed string) Event {
+	return Event{At: at, Change: &com.Change{Site: site, Speed: speed}, Note: "change " + site}
+}
+
+// An active site gets a TMF622 modify order: its QoS policy changes
+// (BW-1000-1000-GOLD-ENT replaces BW-500-500-GOLD-ENT) and so does its price.
+func TestChangeActiveSite(t *testing.T) {
+	r := withEvents(t, changeAt(6*day, "MELB", "1G-sym"))
+	require.Len(t, r.ProductOrders, 2)
+	mod := r.ProductOrders[1]
+	assert.Equal(t, "PO-2024-01203-M1", mod.ID)
+	assert.Equal(t, "completed", mod.State)
+	qos := map[string]string{}
+	for _, res := range r.Resources {
+		if res.Site == "MELB" && res.Type == "QoSPolicy" {
+			qos[res.Value] = res.State
+		}
+	}
+	assert.Equal(t, map[string]string{"BW-500-500-GOLD-ENT": "replaced", "BW-1000-1000-GOLD-ENT": "active"}, qos)
+	assert.Equal(t, 2400.0, r.ProductInstances[0].Monthly)
+	assert.Equal(t, 9600.0, r.Billing.Monthly)
+	names := []string{}
+	for _, so := range r.ServiceOrders {
+		names = append(names, so.Name)
+	}
+	assert.Contains(t, names, "SO-MODIFY-MELB")
+}
+
+// A site whose wave has not started is amended in place: it is provisioned
+// at the new speed from the start.
+func TestChangePendingSite(t *testing.T) {
+	r := withEvents(t, changeAt(6*day, "BNE1", "1G-sym"))
+	require.Len(t, r.ProductOrders, 1, "no modify order")
+	assert.True(t, r.hasRow(StateExpect{Entity: "POI-004", State: "amended"}))
+	for _, res := range r.Resources {
+		if res.Site == "BNE1" && res.Type == "QoSPolicy" {
+			assert.Equal(t, "BW-1000-1000-GOLD-ENT", res.Value)
+		}
+	}
+	assert.Equal(t, 9600.0, r.Billing.Monthly)
+}
+
+// A site being provisioned is past the point of no return for an
+// amendment: the change follows as a modify order once it is active. A
+// second change meanwhile is refused (one change in flight per order).
+func TestChangeInFlightSiteAndOneAtATime(t *testing.T) {
+	r := withEvents(t, changeAt(10*day, "SYD1", "1G-sym"), changeAt(11*day, "BNE2", "1G-sym"))
+	assert.True(t, r.hasRow(StateExpect{Entity: "POI-002", State: "deferred", At: "P10D"}))
+	assert.True(t, r.hasRow(StateExpect{Entity: "POI-005", State: "refused", At: "P11D",
+		Reason: "one change in flight per order: SYD1 is being changed"}))
+	require.Len(t, r.ProductOrders, 2)
+	assert.Equal(t, "completed", r.ProductOrders[1].State)
+	assert.Equal(t, "P20D", r.ServiceOrders[2].SubmittedAt, "the modify goes when SYD1 is active")
+	assert.Equal(t, 9600.0, r.Billing.Monthly)
+}
