@@ -64,3 +64,25 @@ func TestChangeInFlightSiteAndOneAtATime(t *testing.T) {
 	assert.Equal(t, "P20D", r.ServiceOrders[2].SubmittedAt, "the modify goes when SYD1 is active")
 	assert.Equal(t, 9600.0, r.Billing.Monthly)
 }
+
+// A site added mid-rollout joins its wave when the wave has not been
+// released; into a released wave's place it goes in a late wave.
+func TestAddSite(t *testing.T) {
+	add := func(at time.Duration, code, wave string) Event {
+		return Event{At: at, AddSite: &com.AddSite{Site: com.Site{Code: code, Name: "Brisbane Office 3",
+			Address: "Level 3, 71 Eagle Street, Brisbane QLD 4000", Wave: wave}}}
+	}
+	// BNE2's address hosts a second site; its wave (Wave 2) is not released at P10D.
+	r := withEvents(t, add(10*day, "BNE3", "Wave 2"))
+	assert.Equal(t, "completed", r.Outcome)
+	assert.Equal(t, 6, r.Counts.ProductOrderItems)
+	assert.Equal(t, []string{"BNE1", "BNE2", "BNE3"}, r.ServiceOrders[2].Sites)
+	assert.Equal(t, 10800.0, r.Billing.Monthly)
+
+	// Wave 1 is released at P5D: a site for it at P6D goes in a late wave.
+	r = withEvents(t, add(6*day, "BNE3", "Wave 1"))
+	assert.Equal(t, "completed", r.Outcome)
+	require.Len(t, r.ServiceOrders, 4)
+	assert.Equal(t, "SO-WAVE3", r.ServiceOrders[3].Name)
+	assert.Equal(t, []string{"BNE3"}, r.ServiceOrders[3].Sites)
+}

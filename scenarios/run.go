@@ -108,6 +108,11 @@ type network struct{}
 func (network) Handle(now time.Duration, msg any, out *engine.Out) {
 	switch m := msg.(type) {
 	case Event:
+		if m.AddSite != nil {
+			out.Record(store.Record{Kind: "customer", Entity: "customer", System: "Sales Console", To: "adds a site", Event: "addSite", Reason: m.Note})
+			out.Send(engine.COM, 0, *m.AddSite)
+			return
+		}
 		if m.Change != nil {
 			out.Record(store.Record{Kind: "customer", Entity: "customer", System: "Sales Console", To: "changes", Event: "change", Reason: m.Note})
 			out.Send(engine.COM, 0, *m.Change)

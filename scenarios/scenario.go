@@ -139,10 +139,13 @@ type EventSpec struct {
 	Reason string `yaml:"reason"`
 	Speed  string `yaml:"speed"`
 	SLA    string `yaml:"sla"`
+	// addSite: a new site (Site code, Name, Address) in wave Wave.
+	Name    string `yaml:"name"`
+	Address string `yaml:"address"`
 }
 
 // eventKinds are the kinds of timed event, sorted.
-var eventKinds = []string{"addHandoffs", "addLineCard", "cancel", "change", "remediate"}
+var eventKinds = []string{"addHandoffs", "addLineCard", "addSite", "cancel", "change", "remediate"}
 
 // Scenario is a loaded, checked scenario, ready to run.
 type Scenario struct {
@@ -174,10 +177,12 @@ type Event struct {
 	Build tmf.Characteristics
 	// Remediate names the wave whose SLA check to run again.
 	Remediate string
-	// Cancel is a customer's cancellation; Change a change of a site.
-	Cancel *com.Cancel
-	Change *com.Change
-	Note   string
+	// Cancel is a customer's cancellation; Change a change of a site;
+	// AddSite a site added to the order.
+	Cancel  *com.Cancel
+	Change  *com.Change
+	AddSite *com.AddSite
+	Note    string
 }
 
 // build checks an event against the network and turns it into an Event.
@@ -202,6 +207,15 @@ func (e EventSpec) build(net *twin.Network) (Event, error) {
 			what = "site " + e.Site
 		}
 		return Event{At: at, Cancel: &com.Cancel{Site: e.Site, Reason: e.Reason}, Note: "the customer cancels " + what}, nil
+	case "addSite":
+		if e.Site == "" || e.Address == "" || e.Wave == "" {
+			return Event{}, errors.New("addSite needs a site code, an address and a wave")
+		}
+		if net != nil && !slices.ContainsFunc(net.Addresses, func(a twin.Address) bool { return a.Address == e.Address }) {
+			return Event{}, fmt.Errorf("address %q is not in the network", e.Address)
+		}
+		return Event{At: at, AddSite: &com.AddSite{Site: com.Site{Code: e.Site, Name: e.Name, Address: e.Address, Wave: e.Wave}},
+			Note: "the customer adds site " + e.Site}, nil
 	case "change":
 		if e.Site == "" || (e.Speed == "" && e.SLA == "") {
 			return Event{}, errors.New("change names a site and a new speed or sla")

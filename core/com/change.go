@@ -225,3 +225,68 @@ func (c *COM) modified(ref *soiRef, ev *tmf.ItemEvent, out *engine.Out) {
 		Customer: o.quote.req.Customer.ID, Account: o.quote.req.Customer.Account, Site: it.Place.ID, Place: it.Place,
 		Amount: m.price}, func(*port.Result) {})
 }
+
+// AddSite asks COM to add a site to an order in progress (a TMF622
+// amendment adding an item): it is qualified with capacity held, then goes
+// in its wave if that wave has not been released, else in a late wave.
+type AddSite struct {
+	Order string
+	Site  Site
+}
+
+func (c *COM) addSite(m AddSite, out *engine.Out) {
+	o := c.findOrder(m.Order)
+	refuse := func(entity, why string) {
+		out.Record(store.Record{Kind: "amendment", Entity: entity, System: "COM", To: "refused", Event: "addSite", Reason: why})
+	}
+	switch {
+	case o == nil:
+		refuse(m.Order, "no such product order")
+		return
+	case o.po.State != lc.InProgress:
+		refuse(o.po.ID, "the order is "+o.po.State)
+		return
+	case o.changing != "":
+		refuse(o.po.ID, "one change in flight per order: "+o.changing+" is being changed")
+		return
+	case slices.ContainsFunc(o.po.Items, func(it tmf.ProductOrderItem) bool { return it.Place.ID == m.Site.Code }):
+		refuse(o.po.ID, fmt.Sprintf("site %s is already in the order", m.Site.Code))
+		return
+	}
+	q := o.quote
+	q.req.Sites = append(q.req.Sites, m.Site)
+	q.quals = append(q.quals, nil)
+	q.qualErr = append(q.qualErr, "")
+	it := tmf.ProductOrderItem{ID: c.id("POI"), Action: tmf.Add, State: lc.Initial(lc.ProductOrderItem),
+		ProductOffering: tmf.Ref{ID: q.offering.ID}, Place: place(m.Site), QuoteItem: &tmf.Ref{ID: m.Site.Code},
+		Characteristics: tmf.Characteristics{{Name: "speed", Value: q.req.Speed}, {Name: "slaTier", Value: q.req.Tier}},
+		ItemTerm:        q.req.Term, MonthlyPrice: q.req.Monthly}
+	o.po.Items = append(o.po.Items, it)
+	i := len(o.po.Items) - 1
+	o.sites = append(o.sites, len(q.req.Sites)-1)
+	o.soiLeft, o.vars, o.attempts = append(o.soiLeft, 0), append(o.vars, nil), append(o.attempts, 0)
+	o.waveOf, o.tasks = append(o.waveOf, nil), append(o.tasks, nil)
+	o.changes, o.deferred = append(o.changes, nil), append(o.deferred, nil)
+	out.Created(lc.ProductOrderItem, it.ID, m.Site.Code, it.State, "Sales Console → COM")
+	out.Record(store.Record{Kind: "amendment", Entity: it.ID, Name: m.Site.Code, System: "COM", To: "added", Event: "addSite",
+		Reason: fmt.Sprintf("site %s added to %s", m.Site.Code, o.po.ID)})
+	o.changing = m.Site.Code
+	c.revalidateItem(o, i, out, func(ok bool) {
+		o.changing = ""
+		poi := &o.po.Items[i]
+		if !ok || !out.Fire(c.machines, lc.ProductOrderItem, poi.ID, "", &poi.State, lc.Start, "", "COM") {
+			return // held: network planning brings it back
+		}
+		for _, w := range o.waves {
+			if w.name == m.Site.Wave && w.so != nil {
+				w.items = append(w.items, i)
+				if err := c.decompose(o, i, w, c.cfg.Catalog.CFSFor(q.offering, q.tier), out); err != nil {
+					out.Error(err)
+				}
+				return
+			}
+		}
+		c.addToLateWave(o, i, out)
+		c.releaseNext(o, out)
+	})
+}

@@ -86,6 +86,8 @@ func (c *COM) Handle(now time.Duration, msg any, out *engine.Out) {
 		c.cancel(m, out)
 	case Change:
 		c.change(m, out)
+	case AddSite:
+		c.addSite(m, out)
 	default:
 		out.Error(fmt.Errorf("COM: unexpected input %T", msg))
 	}
