@@ -168,3 +168,18 @@ func TestFaultAfterTrigger(t *testing.T) {
 func TestFaultAfterMustNameAState(t *testing.T) {
 	assert.ErrorContains(t, twin.CheckFaults([]twin.FaultRule{{Name: "x", Kind: twin.Hard, After: "SO-PILOT"}}), `after "SO-PILOT"`)
 }
+
+// A CE router that arrives damaged is written off and replaced.
+func TestDamagedCPE(t *testing.T) {
+	r := withFaults(t, twin.FaultRule{Name: "dropped", Kind: twin.DamagedCPE, Target: twin.FaultTarget{Site: "BNE1"}, First: 1})
+	assert.Equal(t, "completed", r.Outcome)
+	assert.True(t, r.hasRow(StateExpect{Entity: "ROI-024 shipment", State: "damaged"}))
+	assert.True(t, r.hasRow(StateExpect{Entity: "ROI-024", State: "replacement 1"}))
+	lost := 0
+	for _, res := range r.Resources {
+		if res.Site == "BNE1" && res.Type == "CPE" && res.State == "lost" {
+			lost++
+		}
+	}
+	assert.Equal(t, 1, lost)
+}

@@ -78,6 +78,8 @@ const (
 	CreditRefuse FaultKind = "creditRefuse"
 	// LostCPE loses a CE router in transit.
 	LostCPE FaultKind = "lostCPE"
+	// DamagedCPE delivers a CE router damaged.
+	DamagedCPE FaultKind = "damagedCPE"
 	// ZTPBootFailure makes a delivered CE router fail its ZTP boot.
 	ZTPBootFailure FaultKind = "ztpBootFailure"
 	// TokenExpiry issues feasibility tokens that have already expired.
@@ -85,8 +87,8 @@ const (
 )
 
 // faultKinds are the kinds a rule may name, sorted.
-var faultKinds = []FaultKind{ApprovalReject, CreditRefuse, Down, Exhausted, Hard, Latency, LostCPE, SLABreach,
-	TokenExpiry, Transient, ZTPBootFailure}
+var faultKinds = []FaultKind{ApprovalReject, CreditRefuse, DamagedCPE, Down, Exhausted, Hard, Latency, LostCPE,
+	SLABreach, TokenExpiry, Transient, ZTPBootFailure}
 
 // fault is a rule at run time: its window, how many calls it matched and
 // how many it hit.
@@ -240,7 +242,7 @@ func (f *fault) matches(now time.Duration, req *port.Request, a *address) bool {
 		if req.System != port.Credit {
 			return false
 		}
-	case LostCPE, ZTPBootFailure:
+	case LostCPE, DamagedCPE, ZTPBootFailure:
 		if req.Op != port.Commit || req.ResourceType != "CPE" {
 			return false
 		}

@@ -247,6 +247,11 @@ func (t *Twin) shipCPE(now time.Duration, req *port.Request, res *port.Result, r
 			return ship, &port.Error{Class: port.Lost, Code: "lost", Message: "CPE " + serial + " lost in transit (fault " + f.rule.Name + ")"}
 		}
 		reply.Reply(now+ship, progress(*res, "delivered"))
+		if f := kindOf(t.hitting, DamagedCPE); f != nil {
+			delete(t.resources, serial) // written off
+			res.Milestone = "damaged"
+			return ship, &port.Error{Class: port.Lost, Code: "damaged", Message: "CPE " + serial + " arrived damaged (fault " + f.rule.Name + ")"}
+		}
 		t.delivered[serial] = true
 	}
 	if f := kindOf(t.hitting, ZTPBootFailure); f != nil {

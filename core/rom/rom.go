@@ -336,8 +336,12 @@ func (r *ROM) milestone(o *order, i int, m string, out *engine.Out) {
 	if s == nil {
 		return
 	}
-	if m == lc.Lost {
+	switch m {
+	case lc.Lost:
 		out.Fire(r.machines, lc.Shipment, s.id, it.ID+" shipment", &s.state, lc.Lose, "lost in transit", "ROM → logistics")
+		return
+	case lc.Damaged:
+		out.Fire(r.machines, lc.Shipment, s.id, it.ID+" shipment", &s.state, lc.Damage, "arrived damaged", "ROM → logistics")
 		return
 	}
 	for k := pathIndex(s.state) + 1; k > 0 && k <= pathIndex(m); k++ {
