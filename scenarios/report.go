@@ -303,6 +303,9 @@ func (s *System) Report() *Report {
 	for _, p := range s.COM.Products.All() {
 		from := offset(p.StartDate)
 		r.ProductInstances = append(r.ProductInstances, ProductRow{ID: p.ID, Site: p.Place.ID, Status: p.Status, Monthly: p.MonthlyPrice, From: from})
+		if p.Status == "terminated" {
+			continue // disconnected: billing stopped
+		}
 		r.Billing.Sites = append(r.Billing.Sites, BillingRow{Site: p.Place.ID, Monthly: p.MonthlyPrice, From: from})
 		r.Billing.Monthly += p.MonthlyPrice
 	}

@@ -118,6 +118,11 @@ func (network) Handle(now time.Duration, msg any, out *engine.Out) {
 			out.Send(engine.COM, 0, *m.Change)
 			return
 		}
+		if m.Remove != nil {
+			out.Record(store.Record{Kind: "customer", Entity: "customer", System: "Sales Console", To: "removes a site", Event: "removeSite", Reason: m.Note})
+			out.Send(engine.COM, 0, *m.Remove)
+			return
+		}
 		if m.Cancel != nil {
 			out.Record(store.Record{Kind: "customer", Entity: "customer", System: "Sales Console", To: "cancels", Event: "cancel", Reason: m.Note})
 			out.Send(engine.COM, 0, *m.Cancel)

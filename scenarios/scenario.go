@@ -134,7 +134,8 @@ type EventSpec struct {
 	// remediate: the network behind Wave (held on its SLA check) is fixed.
 	Wave string `yaml:"wave"`
 	// cancel: the customer cancels Site, or the whole order without one;
-	// change: Site changes to Speed and/or SLA.
+	// change: Site changes to Speed and/or SLA; removeSite: the customer
+	// takes Site out of the service.
 	Site   string `yaml:"site"`
 	Reason string `yaml:"reason"`
 	Speed  string `yaml:"speed"`
@@ -145,7 +146,7 @@ type EventSpec struct {
 }
 
 // eventKinds are the kinds of timed event, sorted.
-var eventKinds = []string{"addHandoffs", "addLineCard", "addSite", "cancel", "change", "remediate"}
+var eventKinds = []string{"addHandoffs", "addLineCard", "addSite", "cancel", "change", "remediate", "removeSite"}
 
 // Scenario is a loaded, checked scenario, ready to run.
 type Scenario struct {
@@ -178,10 +179,11 @@ type Event struct {
 	// Remediate names the wave whose SLA check to run again.
 	Remediate string
 	// Cancel is a customer's cancellation; Change a change of a site;
-	// AddSite a site added to the order.
+	// AddSite a site added to the order; Remove a site taken out.
 	Cancel  *com.Cancel
 	Change  *com.Change
 	AddSite *com.AddSite
+	Remove  *com.Remove
 	Note    string
 }
 
@@ -222,6 +224,11 @@ func (e EventSpec) build(net *twin.Network) (Event, error) {
 		}
 		return Event{At: at, Change: &com.Change{Site: e.Site, Speed: e.Speed, Tier: e.SLA},
 			Note: fmt.Sprintf("the customer changes %s to %s %s", e.Site, e.Speed, e.SLA)}, nil
+	case "removeSite":
+		if e.Site == "" {
+			return Event{}, errors.New("removeSite names a site")
+		}
+		return Event{At: at, Remove: &com.Remove{Site: e.Site, Reason: e.Reason}, Note: "the customer removes site " + e.Site}, nil
 	case "remediate":
 		if e.Wave == "" {
 			return Event{}, errors.New("remediate names the wave held on its SLA check")

@@ -63,6 +63,8 @@ type BillingRecord struct {
 	Site    string
 	Monthly float64
 	From    time.Duration
+	// Stop marks the end of a site's billing (a disconnect), from From.
+	Stop bool
 }
 
 // dueAnswer is the final answer of a call and when it is due.
@@ -355,7 +357,8 @@ func (t *Twin) call(now time.Duration, req *port.Request, res *port.Result, repl
 		}
 		return 0, t.plan(req, res, reply)
 	case port.Billing:
-		t.Billing = append(t.Billing, BillingRecord{Item: req.Item, Site: req.Site, Monthly: req.Amount, From: now})
+		t.Billing = append(t.Billing, BillingRecord{Item: req.Item, Site: req.Site, Monthly: req.Amount, From: now,
+			Stop: req.Op == port.Deactivate})
 		return t.duration("billing.activate", req.Place), nil
 	}
 	switch req.Op {

@@ -42,6 +42,11 @@ type modification struct {
 	item  int
 	to    itemChange
 	price float64
+	// disconnect marks a disconnect order; left counts its service order
+	// items not yet final, failed says why one failed.
+	disconnect bool
+	left       int
+	failed     string
 }
 
 func (c *COM) change(m Change, out *engine.Out) {
@@ -266,7 +271,7 @@ func (c *COM) addSite(m AddSite, out *engine.Out) {
 	o.sites = append(o.sites, len(q.req.Sites)-1)
 	o.soiLeft, o.vars, o.attempts = append(o.soiLeft, 0), append(o.vars, nil), append(o.attempts, 0)
 	o.waveOf, o.tasks = append(o.waveOf, nil), append(o.tasks, nil)
-	o.changes, o.deferred = append(o.changes, nil), append(o.deferred, nil)
+	o.changes, o.deferred, o.removed = append(o.changes, nil), append(o.deferred, nil), append(o.removed, false)
 	out.Created(lc.ProductOrderItem, it.ID, m.Site.Code, it.State, "Sales Console → COM")
 	out.Record(store.Record{Kind: "amendment", Entity: it.ID, Name: m.Site.Code, System: "COM", To: "added", Event: "addSite",
 		Reason: fmt.Sprintf("site %s added to %s", m.Site.Code, o.po.ID)})

@@ -88,6 +88,8 @@ func (c *COM) Handle(now time.Duration, msg any, out *engine.Out) {
 		c.change(m, out)
 	case AddSite:
 		c.addSite(m, out)
+	case Remove:
+		c.remove(m, out)
 	default:
 		out.Error(fmt.Errorf("COM: unexpected input %T", msg))
 	}

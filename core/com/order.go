@@ -43,6 +43,8 @@ type order struct {
 	changes  []*itemChange
 	deferred []*itemChange
 	changing string
+	// removed[i] marks an active site whose disconnect order was placed.
+	removed []bool
 }
 
 // task is a network-planning task raised for a held site.
@@ -96,6 +98,7 @@ func (c *COM) submitOrder(now time.Duration, req OrderRequest, out *engine.Out) 
 	o.tasks = make([]*task, len(o.po.Items))
 	o.changes = make([]*itemChange, len(o.po.Items))
 	o.deferred = make([]*itemChange, len(o.po.Items))
+	o.removed = make([]bool, len(o.po.Items))
 	c.orders = append(c.orders, o)
 	c.orderBy[o.po.ID] = o
 	out.Created(lc.ProductOrder, o.po.ID, "", o.po.State, "Sales Console → COM")

@@ -208,7 +208,11 @@ func (c *COM) waveProgress(w *wave, soState string, out *engine.Out) {
 			return
 		}
 		w.completedAt = out.Now()
-		out.Fire(c.machines, lc.Wave, w.id, "", &w.state, lc.Complete, "SLA validated", "COM")
+		reason := "SLA validated"
+		if w.modify != nil {
+			reason = "" // a change order's service order: no gate behind it
+		}
+		out.Fire(c.machines, lc.Wave, w.id, "", &w.state, lc.Complete, reason, "COM")
 		c.releaseNext(o, out)
 	case lc.Partial:
 		if w.slaBreach != "" {
@@ -248,10 +252,20 @@ func (c *COM) serviceItem(now time.Duration, w *wave, ev *tmf.ItemEvent, out *en
 		return
 	}
 	ref := &c.sois[ev.Handle]
-	if ref.modify != nil {
-		if !ref.final && (ev.State == lc.Completed || ev.State == lc.Failed || ev.State == lc.Cancelled) {
-			ref.final = true
+	if m := ref.modify; m != nil {
+		if ref.final || (ev.State != lc.Completed && ev.State != lc.Failed && ev.State != lc.Cancelled) {
+			return
+		}
+		ref.final = true
+		if !m.disconnect {
 			c.modified(ref, ev, out)
+			return
+		}
+		if ev.State != lc.Completed && m.failed == "" {
+			m.failed = ev.StateReason
+		}
+		if m.left--; m.left == 0 {
+			c.disconnected(m, out)
 		}
 		return
 	}

@@ -57,6 +57,7 @@ const (
 	Commit     Op = "commit"     // configure and activate the held resource
 	Release    Op = "release"    // give a resource back
 	Activate   Op = "activate"   // billing start
+	Deactivate Op = "deactivate" // billing stop
 	Plan       Op = "plan"       // ask network planning for capacity at a site
 	Expand     Op = "expand"     // capacity is built (a scenario event)
 	Measure    Op = "measure"    // what a site's probe measures now

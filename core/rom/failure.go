@@ -2,6 +2,7 @@ package rom
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/ordertwin/ordertwin/core/catalog"
 	"github.com/ordertwin/ordertwin/core/engine"
@@ -155,6 +156,53 @@ func (r *ROM) late(o *order, i int, res *port.Result, out *engine.Out) {
 		o.released[i] = false
 	}
 	r.release(o, i, out)
+}
+
+// decommission starts a delete item: the resource it names, as the
+// inventory has it, is given back to the system that allocated it.
+func (r *ROM) decommission(o *order, i int, out *engine.Out) {
+	it := &o.ro.Items[i]
+	if it.Resource == nil {
+		r.failItem(o, i, "a delete item names no resource", out)
+		return
+	}
+	res := r.Resources.Get(it.Resource.ID)
+	if res == nil || res.UsageState != "active" {
+		r.failItem(o, i, fmt.Sprintf("resource %s is not active in the inventory", it.Resource.ID), out)
+		return
+	}
+	it.Resource = res
+	r.call(o, i, o.specs[i].Reserve, port.Release, 1, out)
+}
+
+// decommissioned ends a delete item with its release's answer: the
+// resource is terminated, or the release is retried per the failure
+// policy. A disconnect that cannot release a resource fails that item
+// (and what waits on it); it never compensates, which would release the
+// rest without order.
+func (r *ROM) decommissioned(now time.Duration, o *order, i int, res *port.Result, out *engine.Out) {
+	it := &o.ro.Items[i]
+	if res.Err != nil {
+		if !res.Final {
+			return
+		}
+		if p := r.policy(it.Specification.Name, it.Specification.ID, string(res.Err.Class)); p.Action == catalog.Retry && o.attempts[i] < p.Attempts {
+			r.failed(o, i, res, out)
+			return
+		}
+		r.failItem(o, i, "release failed: "+res.Err.Message, out)
+		return
+	}
+	it.Resource.State, it.Resource.UsageState = "terminated", ""
+	o.released[i] = true
+	if !out.Fire(r.machines, lc.ResourceOrderItem, it.ID, "", &it.State, lc.Complete, "", "ROM → "+string(o.specs[i].Reserve)) {
+		return
+	}
+	it.CompletionDate = now
+	o.done++
+	r.notify(out, o, tmf.ResourceOrderItemStateChange, it)
+	r.startReady(o, out)
+	r.finishIfDone(o, out)
 }
 
 // releasedAnswer marks a given-back resource in the inventory.

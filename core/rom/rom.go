@@ -209,6 +209,10 @@ func (r *ROM) startReady(o *order, out *engine.Out) {
 			r.failItem(o, i, fmt.Sprintf("unknown resource specification %q", it.Specification.ID), out)
 			continue
 		}
+		if it.Action == tmf.Delete {
+			r.decommission(o, i, out)
+			continue
+		}
 		r.call(o, i, spec.Reserve, port.Reserve, 1, out)
 	}
 }
@@ -244,6 +248,10 @@ func (r *ROM) result(now time.Duration, res *port.Result, out *engine.Out) {
 	o, i := ref.o, ref.i
 	it := &o.ro.Items[i]
 	if res.Op == port.Release {
+		if it.Action == tmf.Delete && it.State == lc.InProgress {
+			r.decommissioned(now, o, i, res, out)
+			return
+		}
 		r.releasedAnswer(o, i, res, out)
 		return
 	}

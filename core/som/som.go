@@ -233,6 +233,9 @@ func (s *SOM) decompose(o *order, st *site, out *engine.Out) error {
 			}
 		}
 	}
+	if action == tmf.Delete {
+		return s.decommission(o, st, ro, out)
+	}
 	for j, ps := range p.Steps {
 		s.nextROI++
 		st.steps[j].roi = tmf.SeqID("ROI", s.nextROI)
@@ -250,6 +253,56 @@ func (s *SOM) decompose(o *order, st *site, out *engine.Out) error {
 			Specification: tmf.Ref{ID: ps.RFS.Resource.Type, Name: ps.RFS.ID}, Characteristics: chars}
 		for _, a := range ps.After {
 			it.DependsOn = append(it.DependsOn, st.steps[a].roi)
+		}
+		s.rois = append(s.rois, stepRef{o, st, j})
+	}
+	for _, i := range st.items {
+		it := &o.so.Items[i]
+		if !out.Fire(s.machines, lc.ServiceOrderItem, it.ID, "", &it.State, lc.Start, "", "SOM") {
+			return nil
+		}
+	}
+	out.Send(engine.ROM, 0, ro)
+	return nil
+}
+
+// decommission places the resource order of a site whose services are
+// deleted: one delete item per resource the services use, each waiting
+// for the items of the steps that were built on it (last built, first
+// given back).
+func (s *SOM) decommission(o *order, st *site, ro *tmf.ResourceOrder, out *engine.Out) error {
+	p := st.plan
+	services := make([]*tmf.Service, len(p.CFS))
+	for k, c := range p.CFS {
+		id, err := catalog.Expand(c.CFS.InstanceID, st.vars)
+		if err != nil {
+			return fmt.Errorf("disconnect site %s: %w", st.place.ID, err)
+		}
+		if services[k] = s.Services.Get(id); services[k] == nil || services[k].State != "active" {
+			return fmt.Errorf("disconnect site %s: no active service %s", st.place.ID, id)
+		}
+	}
+	for j := range p.Steps {
+		s.nextROI++
+		st.steps[j].roi = tmf.SeqID("ROI", s.nextROI)
+	}
+	for j, ps := range p.Steps {
+		var res *tmf.Resource
+		for _, r := range services[ps.CFS].SupportingRes {
+			if r.Type == ps.RFS.Resource.Type {
+				res = &tmf.Resource{ID: r.ID, ResourceType: r.Type}
+			}
+		}
+		if res == nil {
+			return fmt.Errorf("disconnect site %s: service %s has no %s", st.place.ID, services[ps.CFS].ID, ps.RFS.Resource.Type)
+		}
+		it := &ro.Items[j]
+		*it = tmf.ResourceOrderItem{ID: st.steps[j].roi, Action: tmf.Delete, Handle: len(s.rois),
+			Specification: tmf.Ref{ID: ps.RFS.Resource.Type, Name: ps.RFS.ID}, Resource: res}
+		for later, q := range p.Steps {
+			if slices.Contains(q.After, j) {
+				it.DependsOn = append(it.DependsOn, st.steps[later].roi)
+			}
 		}
 		s.rois = append(s.rois, stepRef{o, st, j})
 	}
@@ -311,6 +364,14 @@ func (s *SOM) completeItem(now time.Duration, o *order, st *site, k int, out *en
 	id, err := catalog.Expand(cfs.InstanceID, st.vars)
 	if err != nil {
 		out.Error(fmt.Errorf("SOM: service instance id of %s: %w", cfs.ID, err))
+		return
+	}
+	if it.Action == tmf.Delete {
+		if svc := s.Services.Get(id); svc != nil {
+			svc.State = "terminated"
+		}
+		it.Service.ID = id
+		s.finishItem(o, st.items[k], lc.Complete, "", out)
 		return
 	}
 	steps := st.plan.CFS[k].Steps

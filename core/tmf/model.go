@@ -200,5 +200,7 @@ type Product struct {
 	RelatedParty    []Ref           `json:"relatedParty,omitempty"`
 	Services        []Ref           `json:"realizingService,omitempty"`
 	StartDate       time.Duration   `json:"-"`
-	MonthlyPrice    float64         `json:"-"`
+	// TerminationDate is when a disconnect ended it (status terminated).
+	TerminationDate time.Duration `json:"-"`
+	MonthlyPrice    float64       `json:"-"`
 }

@@ -1,0 +1,133 @@
+package com
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/ordertwin/ordertwin/core/engine"
+	lc "github.com/ordertwin/ordertwin/core/lifecycle"
+	"github.com/ordertwin/ordertwin/core/port"
+	"github.com/ordertwin/ordertwin/core/store"
+	"github.com/ordertwin/ordertwin/core/tmf"
+)
+
+// Remove asks COM to take a site out of the customer's service mid-rollout.
+// A site not yet active is taken out of its order (its item is cancelled,
+// with everything it holds released: see Cancel). An active site gets a
+// TMF622 disconnect order: an item with action delete whose service order
+// items delete the site's services, whose resource order gives back every
+// resource they use, last step first; billing stops and the product
+// instance ends terminated. A disconnect counts as the order's one change
+// in flight.
+type Remove struct {
+	Order  string // product order id; "" for the only one
+	Site   string
+	Reason string
+}
+
+func (c *COM) remove(m Remove, out *engine.Out) {
+	o := c.findOrder(m.Order)
+	refuse := func(entity, why string) {
+		out.Record(store.Record{Kind: "amendment", Entity: entity, System: "COM", To: "refused", Event: "removeSite", Reason: why})
+	}
+	if o == nil {
+		refuse(m.Order, "no such product order")
+		return
+	}
+	i := slices.IndexFunc(o.po.Items, func(it tmf.ProductOrderItem) bool { return it.Place.ID == m.Site })
+	if i < 0 {
+		refuse(o.po.ID, fmt.Sprintf("no site %q in the order", m.Site))
+		return
+	}
+	reason := "site removed by the customer"
+	if m.Reason != "" {
+		reason = m.Reason
+	}
+	it := &o.po.Items[i]
+	if it.State != lc.Completed {
+		c.cancel(Cancel{Order: o.po.ID, Site: m.Site, Reason: reason}, out)
+		return
+	}
+	switch {
+	case o.changing != "":
+		refuse(it.ID, "one change in flight per order: "+o.changing+" is being changed")
+		return
+	case o.removed[i]:
+		refuse(it.ID, it.Place.ID+" is already disconnected")
+		return
+	}
+	o.changing = it.Place.ID
+	c.disconnect(o, i, reason, out)
+}
+
+// disconnect places the disconnect order of an active site.
+func (c *COM) disconnect(o *order, i int, reason string, out *engine.Out) {
+	it := &o.po.Items[i]
+	o.removed[i] = true
+	c.modifications++
+	m := &modification{base: o, item: i, disconnect: true}
+	m.po = tmf.ProductOrder{ID: o.po.ID + "-D" + strconv.Itoa(c.modifications), Category: "disconnect",
+		Description: "disconnect " + it.Place.ID + ": " + reason, State: lc.Initial(lc.ProductOrder), OrderDate: out.Now(),
+		RelatedParty: o.po.RelatedParty, BillingAccount: o.po.BillingAccount,
+		Items: []tmf.ProductOrderItem{{ID: c.id("POI"), Action: tmf.Delete, State: lc.Initial(lc.ProductOrderItem),
+			ProductOffering: it.ProductOffering, Place: it.Place, ProductInstance: it.ProductInstance, ItemTerm: it.ItemTerm}}}
+	c.modifies = append(c.modifies, m)
+	mi := &m.po.Items[0]
+	out.Created(lc.ProductOrder, m.po.ID, "", m.po.State, "Sales Console → COM")
+	out.Fire(c.machines, lc.ProductOrder, m.po.ID, "", &m.po.State, lc.Start, "", "COM → SOM")
+	out.Fire(c.machines, lc.ProductOrderItem, mi.ID, "", &mi.State, lc.Start, "", "COM")
+	soName := "SO-DISCONNECT-" + it.Place.ID
+	w := &wave{order: o, id: m.po.ID + "/" + soName, name: "Disconnect " + it.Place.ID, soName: soName,
+		state: lc.Initial(lc.Wave), items: []int{i}, modify: m}
+	w.so = &tmf.ServiceOrder{ExternalID: m.po.ID + "/" + soName, Description: soName, Category: "disconnect",
+		RelatedParty: o.po.RelatedParty, ExternalRef: []tmf.Ref{{ID: m.po.ID, Type: "ProductOrder"}}}
+	ch := c.effective(o, i)
+	vars := c.itemVars(o, i)
+	for _, s := range c.cfg.Catalog.CFSFor(o.quote.offering, c.cfg.Catalog.Tiers[ch.tier]) {
+		chars, err := s.Characteristics.Apply(vars)
+		if err != nil {
+			out.Error(fmt.Errorf("COM: disconnect %s: %w", it.ID, err))
+			return
+		}
+		soi := tmf.ServiceOrderItem{ID: c.id("SOI"), Action: tmf.Delete, ProductOrderItem: tmf.Ref{ID: mi.ID}, Handle: len(c.sois),
+			Service: tmf.Service{Category: "CFS", Specification: tmf.Ref{ID: s.ID, Name: s.Name}, Characteristics: chars, Place: it.Place}}
+		w.so.Items = append(w.so.Items, soi)
+		c.sois = append(c.sois, soiRef{o: o, item: i, wave: w, id: soi.ID, modify: m})
+		m.left++
+	}
+	w.so.Handle, w.externalID = len(c.waves), w.so.ExternalID
+	c.waves = append(c.waves, w)
+	out.Created(lc.Wave, w.id, "", w.state, "COM")
+	out.Fire(c.machines, lc.Wave, w.id, "", &w.state, lc.Release, "disconnect order", "COM → SOM")
+	out.Send(engine.SOM, 0, w.so)
+	w.so = nil
+}
+
+// disconnected ends a disconnect order once SOM has deleted every service
+// of the site: the product instance is terminated and billing stops.
+func (c *COM) disconnected(m *modification, out *engine.Out) {
+	o := m.base
+	mi := &m.po.Items[0]
+	o.changing = ""
+	if m.failed != "" {
+		reason := "disconnect failed: " + m.failed
+		mi.StateReason = reason
+		out.Fire(c.machines, lc.ProductOrderItem, mi.ID, "", &mi.State, lc.Fail, reason, "COM")
+		out.Fire(c.machines, lc.ProductOrder, m.po.ID, "", &m.po.State, lc.Fail, reason, "COM")
+		return
+	}
+	it := &o.po.Items[m.item]
+	if it.ProductInstance != nil {
+		if p := c.Products.Get(it.ProductInstance.ID); p != nil {
+			p.Status, p.TerminationDate = "terminated", out.Now()
+		}
+	}
+	out.Fire(c.machines, lc.ProductOrderItem, mi.ID, it.Place.ID, &mi.State, lc.Complete, "", "COM → Billing")
+	if out.Fire(c.machines, lc.ProductOrder, m.po.ID, "", &m.po.State, lc.Complete, "", "COM") {
+		m.po.CompletionDate = out.Now()
+	}
+	c.call(out, &port.Request{Key: mi.ID + "/billing", System: port.Billing, Op: port.Deactivate, Item: mi.ID,
+		Customer: o.quote.req.Customer.ID, Account: o.quote.req.Customer.Account, Site: it.Place.ID, Place: it.Place,
+		Amount: it.MonthlyPrice}, func(*port.Result) {})
+}
