@@ -183,3 +183,48 @@ func TestDamagedCPE(t *testing.T) {
 	}
 	assert.Equal(t, 1, lost)
 }
+
+// A site held for capacity has a deadline, its wave's target: still held
+// then (nobody built the capacity), it raises a jeopardy alert; built in
+// time, it raises none.
+func TestHeldSiteDeadline(t *testing.T) {
+	sc := load(t, "brisbane-capacity.yaml")
+	sc.Expect = nil
+	sc.Spec.Events = nil // network planning never builds the line card
+	r := run(t, sc)
+	assert.Equal(t, "inProgress", r.Outcome)
+	var held []JeopardyRow
+	for _, j := range r.Jeopardies {
+		if j.Entity == "POI-005" {
+			held = append(held, j)
+		}
+	}
+	require.Len(t, held, 1)
+	assert.Equal(t, "P45D", held[0].At)
+	assert.Equal(t, "deadline", held[0].Type)
+	assert.Contains(t, held[0].Message, "BNE2 is still held at its wave's target P45D (resource exhaustion")
+	assert.Contains(t, held[0].Message, "TASK-001 is requested")
+
+	r = run(t, load(t, "brisbane-capacity.yaml"))
+	for _, j := range r.Jeopardies {
+		assert.NotEqual(t, "POI-005", j.Entity, "capacity came at P25D, before the target")
+	}
+}
+
+// A resource order item still in progress at its step's catalog deadline
+// raises a jeopardy alert (and changes nothing: the site completes).
+func TestStepDeadline(t *testing.T) {
+	r := withFaults(t, twin.FaultRule{Name: "slow-bng", Kind: twin.Latency, Factor: 40,
+		Target: twin.FaultTarget{System: "bng", Op: "commit", ResourceType: "QoSPolicy", Site: "MELB"}})
+	assert.Equal(t, "completed", r.Outcome)
+	var alerts []JeopardyRow
+	for _, j := range r.Jeopardies {
+		if j.Type == "deadline" {
+			alerts = append(alerts, j)
+		}
+	}
+	require.Len(t, alerts, 1)
+	assert.Equal(t, "ROI-004", alerts[0].Entity)
+	assert.Equal(t, "P1DT5H", alerts[0].At, "the QoS step started at T+5h, with the bearer done; its deadline is 24h")
+	assert.Equal(t, "ROI-004 (RFS:QoS-Policy, MELB) is still inProgress P1D after it started", alerts[0].Message)
+}

@@ -1,6 +1,8 @@
 package scenarios
 
 import (
+	"cmp"
+	"slices"
 	"time"
 
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
@@ -222,7 +224,10 @@ func (s *System) Report() *Report {
 		ProductInstances: []ProductRow{}, ServiceInstances: []ServiceRow{}, Resources: []ResourceRow{},
 		Billing: BillingReport{Sites: []BillingRow{}}, Timeline: []TimelineRow{}, Faults: []FaultRow{}}
 	r.Jeopardies = []JeopardyRow{}
-	for _, j := range s.COM.Jeopardies() {
+	// COM's and ROM's alerts, in time order (COM's first at the same time).
+	alerts := slices.Concat(s.COM.Jeopardies(), s.ROM.Jeopardies())
+	slices.SortStableFunc(alerts, func(a, b tmf.Jeopardy) int { return cmp.Compare(a.At, b.At) })
+	for _, j := range alerts {
 		r.Jeopardies = append(r.Jeopardies, JeopardyRow{At: offset(j.At), Entity: j.Entity, Type: j.Type, Message: j.Message})
 	}
 	for _, h := range s.Twin.FaultHits() {

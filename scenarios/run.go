@@ -56,7 +56,7 @@ func New(spec Spec, opt Options) (*System, error) {
 	s.COM = com.New(com.Config{Catalog: spec.Catalog, Epoch: spec.Epoch})
 	s.SOM = som.New(som.Config{Catalog: spec.Catalog, PlanDelay: tw.Duration("som.plan", "")})
 	s.ROM = rom.New(rom.Config{Specs: ResourceSpecs(spec.Catalog), StartDelay: tw.Duration("rom.start", ""),
-		Policy: spec.Catalog.PolicyFor})
+		Policy: spec.Catalog.PolicyFor, Deadline: spec.Catalog.StepDeadline})
 	s.Engine.Handle(engine.COM, s.COM)
 	s.Engine.Handle(engine.SOM, s.SOM)
 	s.Engine.Handle(engine.ROM, s.ROM)

@@ -189,6 +189,9 @@ func (c *Catalog) checkReferences() []error {
 		if r.Resource.Type == "" || r.Resource.Reserve == "" || r.Resource.Commit == "" {
 			bad("rfs %s: resource needs type, reserve and commit", id)
 		}
+		if r.Deadline < 0 {
+			bad("rfs %s: deadline %s is negative", id, r.Deadline)
+		}
 	}
 	return errs
 }

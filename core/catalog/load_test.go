@@ -242,6 +242,10 @@ func TestParseRejects(t *testing.T) {
 			[]string{"cfs CFS:Premium: no rfs"}},
 		{"rfs resource without commit", []edit{{"{type: VLAN, reserve: vlan, commit: bng}", "{type: VLAN, reserve: vlan}"}},
 			[]string{"rfs RFS:B: resource needs type, reserve and commit"}},
+		{"rfs with a negative deadline", []edit{{"{type: VLAN, reserve: vlan, commit: bng}", "{type: VLAN, reserve: vlan, commit: bng}\n    deadline: -1h"}},
+			[]string{"rfs RFS:B: deadline -1h0m0s is negative"}},
+		{"rfs with a deadline that is not a duration", []edit{{"{type: VLAN, reserve: vlan, commit: bng}", "{type: VLAN, reserve: vlan, commit: bng}\n    deadline: soon"}},
+			[]string{"soon"}},
 		{"every problem reported at once", []edit{
 			{"specification: PS-1", "specification: PS-X"},
 			{"after: [RFS:A]\n  - id: RFS:C", "after: [RFS:Q]\n  - id: RFS:C"},

@@ -135,6 +135,10 @@ type RFS struct {
 	// same plan; Reason says why (the seed's dependency table).
 	After  []string `yaml:"after"`
 	Reason string   `yaml:"reason"`
+	// Deadline is how long the step may be in progress (from its start,
+	// retries and replacements included) before ROM raises a jeopardy
+	// alert; 0 sets none.
+	Deadline time.Duration `yaml:"deadline"`
 }
 
 // Template is an ordered list of characteristics whose values may hold

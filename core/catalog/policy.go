@@ -96,6 +96,14 @@ func (c *Catalog) resourceType(t string) bool {
 // defaultPolicy applies when no policy matches: the step fails.
 var defaultPolicy = Policy{Step: "*", Error: "*", Action: FailStep}
 
+// StepDeadline is the deadline of a step (its RFS id); 0 when it has none.
+func (c *Catalog) StepDeadline(rfs string) time.Duration {
+	if r := c.RFS[rfs]; r != nil {
+		return r.Deadline
+	}
+	return 0
+}
+
 // PolicyFor is the first policy of the table that matches a step (its RFS
 // id or resource type) and error class; a step with none fails.
 func (c *Catalog) PolicyFor(rfs, resourceType, class string) Policy {

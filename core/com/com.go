@@ -40,7 +40,7 @@ type COM struct {
 	// pending holds what to do with the answer of each outstanding call.
 	pending    map[string]func(*port.Result)
 	Products   *inventory.Inventory[tmf.Product]
-	jeopardies []Jeopardy
+	jeopardies []tmf.Jeopardy
 	// modifies are the modify orders, in order.
 	modifies      []*modification
 	modifications int
@@ -80,6 +80,8 @@ func (c *COM) Handle(now time.Duration, msg any, out *engine.Out) {
 		c.serviceOrderEvent(now, m, out)
 	case deadline:
 		c.missed(m.w, out)
+	case heldDue:
+		c.heldMissed(m, out)
 	case Remediate:
 		c.remediate(m, out)
 	case Cancel:

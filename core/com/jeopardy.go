@@ -11,18 +11,10 @@ import (
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
-// Jeopardy is an alert that an order is at risk (TMF641 v4.1
-// jeopardyAlert): a wave past its target, a gate held on its SLA check.
-type Jeopardy struct {
-	At      time.Duration
-	Entity  string
-	Type    string // deadline, slaValidation
-	Message string
-}
-
-// Jeopardy types.
+// COM's jeopardy alerts: a wave past its target, a site held past its
+// wave's target, a gate held on its SLA check.
 const (
-	JeopardyDeadline = "deadline"
+	JeopardyDeadline = tmf.JeopardyDeadline
 	JeopardySLA      = "slaValidation"
 )
 
@@ -37,12 +29,43 @@ type Remediate struct {
 // deadline is COM's own timer: a wave's target.
 type deadline struct{ w *wave }
 
+// heldDue is COM's own timer: the deadline of a site held for capacity,
+// its wave's target.
+type heldDue struct {
+	o      *order
+	i      int
+	t      *task
+	target time.Duration
+}
+
+// watchHeld sets the deadline of a site held for capacity while network
+// planning builds it: the target of the wave the site was planned in (at
+// once when that has passed).
+func (c *COM) watchHeld(o *order, i int, t *task, out *engine.Out) {
+	q := o.quote.req
+	name := q.Sites[o.sites[i]].Wave
+	for _, w := range q.Waves {
+		if w.Name == name && w.Target > 0 {
+			out.Send(engine.COM, max(0, w.Target-out.Now()), heldDue{o, i, t, w.Target})
+		}
+	}
+}
+
+// heldMissed raises a jeopardy for a site still held at its deadline.
+func (c *COM) heldMissed(m heldDue, out *engine.Out) {
+	it := &m.o.po.Items[m.i]
+	if it.State != lc.Held || m.t.state != lc.Requested {
+		return
+	}
+	c.jeopardy(it.ID, JeopardyDeadline, fmt.Sprintf("%s is still held at its wave's target %s (%s); %s is %s",
+		it.Place.ID, tmf.FormatOffset(m.target), it.StateReason, m.t.id, m.t.state), out)
+}
+
 // Jeopardies lists the alerts raised so far, in order.
-func (c *COM) Jeopardies() []Jeopardy { return c.jeopardies }
+func (c *COM) Jeopardies() []tmf.Jeopardy { return c.jeopardies }
 
 func (c *COM) jeopardy(entity, typ, message string, out *engine.Out) {
-	c.jeopardies = append(c.jeopardies, Jeopardy{At: out.Now(), Entity: entity, Type: typ, Message: message})
-	out.Record(store.Record{Kind: "jeopardy", Entity: entity, System: "COM", To: typ, Event: "jeopardyAlert", Reason: message})
+	c.jeopardies = append(c.jeopardies, out.Jeopardy(entity, typ, message))
 }
 
 // watch sets the deadline of a wave with a target.

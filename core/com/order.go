@@ -257,6 +257,7 @@ func (c *COM) askPlanning(o *order, i int, out *engine.Out) {
 	t := &task{id: c.id("TASK"), name: "network planning for " + it.ID + " (" + it.Place.ID + ")", state: lc.Initial(lc.Task)}
 	o.tasks[i] = t
 	out.Created(lc.Task, t.id, t.name, t.state, "COM → Network Planning")
+	c.watchHeld(o, i, t, out)
 	c.call(out, &port.Request{Key: t.id, System: port.Planning, Op: port.Plan, Item: t.id,
 		Customer: o.quote.req.Customer.ID, Site: it.Place.ID, Place: it.Place}, func(res *port.Result) {
 		if t.state != lc.Requested {

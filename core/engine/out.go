@@ -6,6 +6,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/lifecycle"
 	"github.com/ordertwin/ordertwin/core/port"
 	"github.com/ordertwin/ordertwin/core/store"
+	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
 // Out collects the effects of handling inputs. Handlers only append to it.
@@ -49,6 +50,13 @@ func (o *Out) Record(r store.Record) {
 		r.System = o.from.String()
 	}
 	o.records = append(o.records, r)
+}
+
+// Jeopardy journals a jeopardy alert about entity (TMF641 v4.1
+// jeopardyAlert: jeopardyType typ, message) and returns it.
+func (o *Out) Jeopardy(entity, typ, message string) tmf.Jeopardy {
+	o.Record(store.Record{Kind: "jeopardy", Entity: entity, To: typ, Event: "jeopardyAlert", Reason: message})
+	return tmf.Jeopardy{At: o.now, Entity: entity, Type: typ, Message: message}
 }
 
 // Fire applies event to an entity through its lifecycle machine, updates

@@ -100,6 +100,43 @@ func (r *ROM) retried(m retry, out *engine.Out) {
 	r.call(m.o, m.i, sys, m.op, m.o.attempts[m.i]+1, out)
 }
 
+// stepDue is ROM's own timer: a step's deadline.
+type stepDue struct {
+	o        *order
+	i        int
+	deadline time.Duration
+}
+
+// watch sets the deadline of an item that has just started, if its step
+// has one.
+func (r *ROM) watch(o *order, i int, out *engine.Out) {
+	if r.cfg.Deadline == nil {
+		return
+	}
+	if d := r.cfg.Deadline(o.ro.Items[i].Specification.Name); d > 0 {
+		out.Send(engine.ROM, d, stepDue{o, i, d})
+	}
+}
+
+// due raises a jeopardy alert for an item still not done at its deadline:
+// in progress (a call unanswered, retries, a replacement on its way) or
+// held for manual action.
+func (r *ROM) due(m stepDue, out *engine.Out) {
+	it := &m.o.ro.Items[m.i]
+	if it.State != lc.InProgress && it.State != lc.Held {
+		return
+	}
+	msg := fmt.Sprintf("%s (%s, %s) is still %s %s after it started", it.ID, it.Specification.Name, m.o.ro.Place.ID,
+		it.State, tmf.FormatOffset(m.deadline))
+	if it.StateReason != "" {
+		msg += ": " + it.StateReason
+	}
+	r.jeopardies = append(r.jeopardies, out.Jeopardy(it.ID, tmf.JeopardyDeadline, msg))
+}
+
+// Jeopardies lists the alerts ROM raised, in order.
+func (r *ROM) Jeopardies() []tmf.Jeopardy { return r.jeopardies }
+
 // expired applies a held step's fallback when nobody acted in time.
 func (r *ROM) expired(m holdExpired, out *engine.Out) {
 	it := &m.o.ro.Items[m.i]

@@ -38,6 +38,9 @@ type Config struct {
 	// Policy is the failure policy of a step (its RFS id and resource
 	// type) for an error class; nil fails every failed step.
 	Policy func(rfs, resourceType, class string) catalog.Policy
+	// Deadline is how long a step (its RFS id) may be in progress before
+	// ROM raises a jeopardy alert; nil, or 0 for a step, sets none.
+	Deadline func(rfs string) time.Duration
 }
 
 // ROM is the resource order manager.
@@ -50,6 +53,8 @@ type ROM struct {
 	handles   []itemRef
 	Resources *inventory.Inventory[tmf.Resource]
 	nextOrder int
+	// jeopardies are the alerts raised so far, in order.
+	jeopardies []tmf.Jeopardy
 }
 
 type order struct {
@@ -129,6 +134,8 @@ func (r *ROM) Handle(now time.Duration, msg any, out *engine.Out) {
 		r.retried(m, out)
 	case holdExpired:
 		r.expired(m, out)
+	case stepDue:
+		r.due(m, out)
 	default:
 		out.Error(fmt.Errorf("ROM: unexpected input %T", msg))
 	}
@@ -209,6 +216,7 @@ func (r *ROM) startReady(o *order, out *engine.Out) {
 			r.failItem(o, i, fmt.Sprintf("unknown resource specification %q", it.Specification.ID), out)
 			continue
 		}
+		r.watch(o, i, out)
 		if it.Action == tmf.Delete {
 			r.decommission(o, i, out)
 			continue

@@ -204,3 +204,15 @@ type Product struct {
 	TerminationDate time.Duration `json:"-"`
 	MonthlyPrice    float64       `json:"-"`
 }
+
+// Jeopardy is an alert that an order is at risk (TMF641 v4.1
+// jeopardyAlert): something not done by its deadline, a gate held.
+type Jeopardy struct {
+	At      time.Duration
+	Entity  string
+	Type    string // JeopardyDeadline, or the raiser's own kind
+	Message string
+}
+
+// JeopardyDeadline is the jeopardy type of a missed deadline.
+const JeopardyDeadline = "deadline"
