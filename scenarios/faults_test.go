@@ -228,3 +228,29 @@ func TestStepDeadline(t *testing.T) {
 	assert.Equal(t, "P1DT5H", alerts[0].At, "the QoS step started at T+5h, with the bearer done; its deadline is 24h")
 	assert.Equal(t, "ROI-004 (RFS:QoS-Policy, MELB) is still inProgress P1D after it started", alerts[0].Message)
 }
+
+// An event with a trigger happens its `at` after an entity reaches a state:
+// here network planning builds the line card 10 days after its task is
+// raised. A trigger that never comes leaves the event out.
+func TestEventAfterTrigger(t *testing.T) {
+	sc := load(t, "brisbane-capacity.yaml")
+	sc.Expect = nil
+	require.Len(t, sc.Spec.Events, 1)
+	sc.Spec.Events[0].At, sc.Spec.Events[0].After = 10*day, "TASK-001 requested"
+	r := run(t, sc)
+	assert.Equal(t, "completed", r.Outcome)
+	assert.True(t, r.hasRow(StateExpect{Entity: "network", State: "expanded", At: "P10DT2H"}))
+	assert.True(t, r.hasRow(StateExpect{Entity: "TASK-001", State: "fulfilled", At: "P10DT2H"}))
+
+	sc = load(t, "brisbane-capacity.yaml")
+	sc.Expect = nil
+	sc.Spec.Events[0].After = "TASK-009 requested"
+	r = run(t, sc)
+	assert.Equal(t, "inProgress", r.Outcome, "no line card: BNE2 stays held")
+	assert.False(t, r.hasRow(StateExpect{Entity: "network", State: "expanded"}))
+}
+
+func TestEventAfterMustNameAState(t *testing.T) {
+	_, err := EventSpec{At: "P1D", Kind: "remediate", Wave: "Pilot", After: "SO-PILOT"}.build(nil)
+	assert.ErrorContains(t, err, `after "SO-PILOT": want an entity and a state`)
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/catalog"
@@ -61,8 +62,24 @@ func New(spec Spec, opt Options) (*System, error) {
 	s.Engine.Handle(engine.SOM, s.SOM)
 	s.Engine.Handle(engine.ROM, s.ROM)
 	s.Engine.Handle(engine.Env, network{})
+	var triggered []Event
 	for _, ev := range spec.Events {
+		if ev.After != "" {
+			triggered = append(triggered, ev)
+			continue
+		}
 		s.Engine.Inject(ev.At, engine.Env, ev)
+	}
+	if len(triggered) > 0 {
+		s.Engine.Observe(func(r store.Record) {
+			for i := range triggered {
+				ev := &triggered[i]
+				if want, state, _ := strings.Cut(ev.After, " "); ev.After != "" && (want == r.Entity || want == r.Name) && state == r.To {
+					s.Engine.Inject(r.At+ev.At, engine.Env, *ev)
+					ev.After = "" // once
+				}
+			}
+		})
 	}
 	s.Engine.Attach(tw, twin.Systems...)
 	// The twin lives and dies with this engine: nothing can repeat a call

@@ -124,6 +124,9 @@ func (o OccupancySpec) apply(n *twin.Network) error {
 type EventSpec struct {
 	At   string `yaml:"at"`
 	Kind string `yaml:"kind"`
+	// After makes the event wait for an entity (id or name) to reach a
+	// state ("TASK-001 requested"); At then counts from that moment.
+	After string `yaml:"after"`
 	// addLineCard: a line card of Ports ports in Slot of OLT, Occupied
 	// taken at once; addHandoffs: Ports P2P handoff ports at Exchange.
 	OLT      string `yaml:"olt"`
@@ -185,10 +188,28 @@ type Event struct {
 	AddSite *com.AddSite
 	Remove  *com.Remove
 	Note    string
+	// After is the trigger ("TASK-001 requested"): the event happens At
+	// after the first timeline row of that entity (id or name) reaching
+	// that state, and never without one.
+	After string
 }
 
 // build checks an event against the network and turns it into an Event.
 func (e EventSpec) build(net *twin.Network) (Event, error) {
+	ev, err := e.event(net)
+	if err != nil {
+		return Event{}, err
+	}
+	if e.After != "" {
+		if entity, state, ok := strings.Cut(e.After, " "); !ok || entity == "" || state == "" || strings.Contains(state, " ") {
+			return Event{}, fmt.Errorf("after %q: want an entity and a state, such as \"TASK-001 requested\"", e.After)
+		}
+		ev.After = e.After
+	}
+	return ev, nil
+}
+
+func (e EventSpec) event(net *twin.Network) (Event, error) {
 	at, err := tmf.ParseOffset(e.At)
 	if err != nil {
 		return Event{}, fmt.Errorf("at: %w", err)
