@@ -49,18 +49,33 @@ type modification struct {
 	failed     string
 }
 
-func (c *COM) change(m Change, out *engine.Out) {
-	o := c.findOrder(m.Order)
-	refuse := func(entity, why string) {
-		out.Record(store.Record{Kind: "amendment", Entity: entity, System: "COM", To: "refused", Event: "change", Reason: why})
+// refuser records the refusal of an amendment request (event) about an
+// entity.
+func refuser(event string, out *engine.Out) func(entity, why string) {
+	return func(entity, why string) {
+		out.Record(store.Record{Kind: "amendment", Entity: entity, System: "COM", To: "refused", Event: event, Reason: why})
 	}
+}
+
+// siteItem finds the item of a site in an order; when there is none, the
+// request is refused, saying which is missing.
+func (c *COM) siteItem(order, site string, refuse func(entity, why string)) (*order, int) {
+	o := c.findOrder(order)
 	if o == nil {
-		refuse(m.Order, "no such product order")
-		return
+		refuse(order, "no such product order")
+		return nil, -1
 	}
-	i := slices.IndexFunc(o.po.Items, func(it tmf.ProductOrderItem) bool { return it.Place.ID == m.Site })
+	i := slices.IndexFunc(o.po.Items, func(it tmf.ProductOrderItem) bool { return it.Place.ID == site })
 	if i < 0 {
-		refuse(o.po.ID, fmt.Sprintf("no site %q in the order", m.Site))
+		refuse(o.po.ID, fmt.Sprintf("no site %q in the order", site))
+	}
+	return o, i
+}
+
+func (c *COM) change(m Change, out *engine.Out) {
+	refuse := refuser("change", out)
+	o, i := c.siteItem(m.Order, m.Site, refuse)
+	if i < 0 {
 		return
 	}
 	it := &o.po.Items[i]
@@ -241,9 +256,7 @@ type AddSite struct {
 
 func (c *COM) addSite(m AddSite, out *engine.Out) {
 	o := c.findOrder(m.Order)
-	refuse := func(entity, why string) {
-		out.Record(store.Record{Kind: "amendment", Entity: entity, System: "COM", To: "refused", Event: "addSite", Reason: why})
-	}
+	refuse := refuser("addSite", out)
 	switch {
 	case o == nil:
 		refuse(m.Order, "no such product order")

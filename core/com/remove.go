@@ -2,13 +2,11 @@ package com
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 
 	"github.com/ordertwin/ordertwin/core/engine"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
 	"github.com/ordertwin/ordertwin/core/port"
-	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
@@ -27,17 +25,9 @@ type Remove struct {
 }
 
 func (c *COM) remove(m Remove, out *engine.Out) {
-	o := c.findOrder(m.Order)
-	refuse := func(entity, why string) {
-		out.Record(store.Record{Kind: "amendment", Entity: entity, System: "COM", To: "refused", Event: "removeSite", Reason: why})
-	}
-	if o == nil {
-		refuse(m.Order, "no such product order")
-		return
-	}
-	i := slices.IndexFunc(o.po.Items, func(it tmf.ProductOrderItem) bool { return it.Place.ID == m.Site })
+	refuse := refuser("removeSite", out)
+	o, i := c.siteItem(m.Order, m.Site, refuse)
 	if i < 0 {
-		refuse(o.po.ID, fmt.Sprintf("no site %q in the order", m.Site))
 		return
 	}
 	reason := "site removed by the customer"

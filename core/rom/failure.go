@@ -232,14 +232,7 @@ func (r *ROM) decommissioned(now time.Duration, o *order, i int, res *port.Resul
 	}
 	it.Resource.State, it.Resource.UsageState = "terminated", ""
 	o.released[i] = true
-	if !out.Fire(r.machines, lc.ResourceOrderItem, it.ID, "", &it.State, lc.Complete, "", "ROM → "+string(o.specs[i].Reserve)) {
-		return
-	}
-	it.CompletionDate = now
-	o.done++
-	r.notify(out, o, tmf.ResourceOrderItemStateChange, it)
-	r.startReady(o, out)
-	r.finishIfDone(o, out)
+	r.completeItem(now, o, i, "ROM → "+string(o.specs[i].Reserve), out)
 }
 
 // releasedAnswer marks a given-back resource in the inventory.

@@ -303,15 +303,21 @@ func (r *ROM) result(now time.Duration, res *port.Result, out *engine.Out) {
 				old.State, old.UsageState = "replaced", "" // holds no capacity: nothing to give back
 			}
 		}
-		if !out.Fire(r.machines, lc.ResourceOrderItem, it.ID, "", &it.State, lc.Complete, "", spec.label) {
-			return
-		}
-		it.CompletionDate = now
-		o.done++
-		r.notify(out, o, tmf.ResourceOrderItemStateChange, it)
-		r.startReady(o, out)
-		r.finishIfDone(o, out)
+		r.completeItem(now, o, i, spec.label, out)
 	}
+}
+
+// completeItem completes item i and starts what waited for it.
+func (r *ROM) completeItem(now time.Duration, o *order, i int, system string, out *engine.Out) {
+	it := &o.ro.Items[i]
+	if !out.Fire(r.machines, lc.ResourceOrderItem, it.ID, "", &it.State, lc.Complete, "", system) {
+		return
+	}
+	it.CompletionDate = now
+	o.done++
+	r.notify(out, o, tmf.ResourceOrderItemStateChange, it)
+	r.startReady(o, out)
+	r.finishIfDone(o, out)
 }
 
 // own copies an adapter's resource into the item's own resource, which the

@@ -256,14 +256,19 @@ func (s *SOM) decompose(o *order, st *site, out *engine.Out) error {
 		}
 		s.rois = append(s.rois, stepRef{o, st, j})
 	}
+	s.place(o, st, ro, out)
+	return nil
+}
+
+// place starts a site's service order items and places its resource order.
+func (s *SOM) place(o *order, st *site, ro *tmf.ResourceOrder, out *engine.Out) {
 	for _, i := range st.items {
 		it := &o.so.Items[i]
 		if !out.Fire(s.machines, lc.ServiceOrderItem, it.ID, "", &it.State, lc.Start, "", "SOM") {
-			return nil
+			return
 		}
 	}
 	out.Send(engine.ROM, 0, ro)
-	return nil
 }
 
 // decommission places the resource order of a site whose services are
@@ -306,13 +311,7 @@ func (s *SOM) decommission(o *order, st *site, ro *tmf.ResourceOrder, out *engin
 		}
 		s.rois = append(s.rois, stepRef{o, st, j})
 	}
-	for _, i := range st.items {
-		it := &o.so.Items[i]
-		if !out.Fire(s.machines, lc.ServiceOrderItem, it.ID, "", &it.State, lc.Start, "", "SOM") {
-			return nil
-		}
-	}
-	out.Send(engine.ROM, 0, ro)
+	s.place(o, st, ro, out)
 	return nil
 }
 
