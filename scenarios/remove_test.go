@@ -72,6 +72,17 @@ func TestRemoveActiveSite(t *testing.T) {
 		}
 	}
 	assert.Equal(t, "OLT-SOUTH-03 LC2 Port 8", bearer)
+	// So does the router, to stock: it is staged, shipped and booted anew
+	// (about 4 days 20 hours from the start of MELB2's resource order at
+	// T+20d 2h), not taken as already at the site.
+	for _, ro := range r.ResourceOrders {
+		for _, it := range ro.Items {
+			if ro.Site == "MELB2" && it.RFS == "RFS:CE-Router" {
+				assert.Equal(t, "ISR-4431 S/N: FDO2340567", it.Resource)
+				assert.Equal(t, "P24DT22H", it.CompletedAt)
+			}
+		}
+	}
 	assert.Equal(t, 9000.0, r.Billing.Monthly, "MELB stopped, MELB2 and the other four bill")
 
 	// Removing it again is refused.

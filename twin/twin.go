@@ -376,6 +376,7 @@ func (t *Twin) call(now time.Duration, req *port.Request, res *port.Result, repl
 			if rel, ok := t.resources[req.Resource.ID]; ok {
 				rel.give()
 				delete(t.resources, req.Resource.ID)
+				delete(t.delivered, req.Resource.ID) // a router given back is staged and shipped anew
 			}
 		}
 		return 0, nil

@@ -185,6 +185,7 @@ func (c *COM) modify(o *order, i int, to itemChange, out *engine.Out) {
 		reason := fmt.Sprintf("tier %s has no service a modify order can change", to.tier)
 		out.Fire(c.machines, lc.ProductOrderItem, mi.ID, "", &mi.State, lc.Reject, reason, "COM")
 		out.Fire(c.machines, lc.ProductOrder, m.po.ID, "", &m.po.State, lc.Reject, reason, "COM")
+		m.po.CompletionDate = out.Now()
 		o.changing = ""
 		return
 	}
@@ -225,6 +226,7 @@ func (c *COM) modified(ref *soiRef, ev *tmf.ItemEvent, out *engine.Out) {
 		reason := "modify failed: " + ev.StateReason
 		out.Fire(c.machines, lc.ProductOrderItem, mi.ID, "", &mi.State, lc.Fail, reason, "COM")
 		out.Fire(c.machines, lc.ProductOrder, m.po.ID, "", &m.po.State, lc.Fail, reason, "COM")
+		m.po.CompletionDate = out.Now()
 		return
 	}
 	it := &o.po.Items[m.item]

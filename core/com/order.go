@@ -134,6 +134,7 @@ func (c *COM) rejectOrder(o *order, reason string, out *engine.Out) {
 		out.Fire(c.machines, lc.ProductOrderItem, it.ID, "", &it.State, lc.Reject, reason, "COM")
 	}
 	out.Fire(c.machines, lc.ProductOrder, o.po.ID, "", &o.po.State, lc.Reject, reason, "COM")
+	o.po.CompletionDate = out.Now()
 }
 
 // validate checks the contract, then the customer's credit.

@@ -105,6 +105,7 @@ func (c *COM) disconnected(m *modification, out *engine.Out) {
 		mi.StateReason = reason
 		out.Fire(c.machines, lc.ProductOrderItem, mi.ID, "", &mi.State, lc.Fail, reason, "COM")
 		out.Fire(c.machines, lc.ProductOrder, m.po.ID, "", &m.po.State, lc.Fail, reason, "COM")
+		m.po.CompletionDate = out.Now()
 		return
 	}
 	it := &o.po.Items[m.item]

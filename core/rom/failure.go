@@ -268,6 +268,7 @@ func (r *ROM) cancel(c *tmf.CancelRequest, out *engine.Out) {
 			if !out.Cancel(r.machines, lc.ResourceOrderItem, d.ID, "", &d.State, o.reason, "ROM") {
 				return
 			}
+			d.CompletionDate = out.Now()
 			o.done++
 			r.notify(out, o, tmf.ResourceOrderItemStateChange, d)
 		}

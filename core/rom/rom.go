@@ -379,6 +379,7 @@ func (r *ROM) failItem(o *order, i int, reason string, out *engine.Out) {
 	if !out.Fire(r.machines, lc.ResourceOrderItem, it.ID, "", &it.State, lc.Fail, reason, "ROM") {
 		return
 	}
+	it.CompletionDate = out.Now()
 	o.done++
 	r.notify(out, o, tmf.ResourceOrderItemStateChange, it)
 	// Items waiting on a failed one can never start: they fail too.
