@@ -4,8 +4,11 @@ import (
 	"context"
 	"os"
 	"runtime/debug"
+	"path/filepath"
+	"strconv"
 	"testing"
 
+	"github.com/ordertwin/ordertwin/core/store/sqlite"
 	"github.com/ordertwin/ordertwin/scenarios"
 	"github.com/stretchr/testify/require"
 )
@@ -19,7 +22,14 @@ func BenchmarkScale1000(b *testing.B) { benchmarkScale(b, 1000) }
 // resource order item it should cost the same (linear growth).
 func BenchmarkScale100(b *testing.B) { benchmarkScale(b, 100) }
 
-func benchmarkScale(b *testing.B, n int) {
+// BenchmarkScale1000Durable is BenchmarkScale1000 journalled into the
+// embedded durable store (SQLite, WAL): durable resource order items per
+// second, end to end.
+func BenchmarkScale1000Durable(b *testing.B) { benchmarkScaleOn(b, 1000, true) }
+
+func benchmarkScale(b *testing.B, n int) { benchmarkScaleOn(b, n, false) }
+
+func benchmarkScaleOn(b *testing.B, n int, durable bool) {
 	// As the ordertwin binary runs (cmd/ordertwin: gcPercent), unless GOGC
 	// is set: GOGC=100 go test -bench ... measures Go's default.
 	if os.Getenv("GOGC") == "" {
@@ -29,8 +39,17 @@ func benchmarkScale(b *testing.B, n int) {
 	require.NoError(b, err)
 	b.ReportAllocs()
 	items := 0
+	runs := 0
 	for b.Loop() {
-		sys, err := scenarios.New(spec, scenarios.Options{})
+		opt := scenarios.Options{}
+		if durable {
+			runs++
+			db, err := sqlite.Open(filepath.Join(b.TempDir(), "journal"+strconv.Itoa(runs)+".db"), sqlite.Options{})
+			require.NoError(b, err)
+			defer db.Close()
+			opt.Journal = db
+		}
+		sys, err := scenarios.New(spec, opt)
 		require.NoError(b, err)
 		require.NoError(b, sys.Run(context.Background()))
 		items += n * 30

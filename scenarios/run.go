@@ -25,7 +25,7 @@ type System struct {
 	SOM     *som.SOM
 	ROM     *rom.ROM
 	Twin    *twin.Twin
-	Journal *store.Memory
+	Journal store.Journal
 	// Timeline keeps only the records a report shows, when Record is set.
 	timeline []store.Record
 }
@@ -35,9 +35,9 @@ type Options struct {
 	Clock engine.Clock
 	// Timeline keeps the timeline for the report (off for scale runs).
 	Timeline bool
-	// Journal keeps every record in memory (the in-memory store); when nil
-	// the run uses a fresh one.
-	Journal *store.Memory
+	// Journal takes every record: the in-memory store when nil, or a
+	// durable one (core/store/sqlite).
+	Journal store.Journal
 	// Progress, when set, is told every timeline row as it is committed:
 	// a wall-clock run shows what happens while it happens.
 	Progress func(TimelineRow)

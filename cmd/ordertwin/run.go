@@ -11,6 +11,7 @@ import (
 
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/lifecycle"
+	"github.com/ordertwin/ordertwin/core/store/sqlite"
 	"github.com/ordertwin/ordertwin/scenarios"
 )
 
@@ -20,6 +21,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	clock := fs.String("clock", "virtual", "virtual (jump to the next event) or wall (real time, see --scale)")
 	scale := fs.Float64("scale", 86400, "wall clock only: virtual seconds per real second")
 	seed := fs.Int64("seed", -1, "override the scenario's seed")
+	db := fs.String("db", "", "journal every record durably into this SQLite file (a new or empty one) instead of memory")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -38,6 +40,17 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		sc.Spec.Seed = uint64(*seed)
 	}
 	opt := scenarios.Options{}
+	if *db != "" {
+		st, err := sqlite.Open(*db, sqlite.Options{})
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		if n := st.Len(); n > 0 {
+			return fmt.Errorf("run: --db %s already holds %d records of another run: give a new file", *db, n)
+		}
+		opt.Journal = st
+	}
 	switch *clock {
 	case "virtual":
 	case "wall":
