@@ -3,8 +3,8 @@ package bench
 import (
 	"context"
 	"os"
-	"runtime/debug"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"testing"
 
