@@ -51,9 +51,20 @@ type Options struct {
 type Store struct {
 	mu     sync.Mutex
 	db     *sql.DB
-	insert *sql.Stmt
-	n      int
+	closed bool
+	// inserts[k] inserts k rows in one statement, prepared when first
+	// needed: fewer, larger statements cost SQLite and database/sql less
+	// per row.
+	inserts [rowsPerInsert + 1]*sql.Stmt
+	args    []any
+	n       int
 }
+
+// rowsPerInsert is the most rows one INSERT carries (9 parameters a row,
+// well under SQLite's limit of parameters per statement).
+const rowsPerInsert = 64
+
+const insertRow = "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 // Open opens the store in file (creating it if need be) and brings its
 // schema up to date.
@@ -75,11 +86,6 @@ func Open(file string, opt Options) (*Store, error) {
 	db.SetMaxOpenConns(1)
 	s := &Store{db: db}
 	if err := s.migrate(); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("sqlite store %s: %w", file, err)
-	}
-	if s.insert, err = db.Prepare(`INSERT INTO journal (at, kind, entity, name, system, from_state, to_state, event, reason)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite store %s: %w", file, err)
 	}
@@ -178,19 +184,25 @@ func (s *Store) Append(records []store.Record) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.insert == nil {
+	if s.closed {
 		return errors.New("sqlite store: closed")
+	}
+	// The statements this batch needs, prepared before the transaction
+	// takes the one connection.
+	for _, k := range [...]int{min(len(records), rowsPerInsert), len(records) % rowsPerInsert} {
+		if err := s.prepare(k); err != nil {
+			return fmt.Errorf("sqlite store: %w", err)
+		}
 	}
 	tx, err := s.db.Begin()
 	if err != nil {
 		return fmt.Errorf("sqlite store: %w", err)
 	}
-	ins := tx.Stmt(s.insert)
-	for i := range records {
-		r := &records[i]
-		if _, err := ins.Exec(int64(r.At), r.Kind, r.Entity, r.Name, r.System, r.From, r.To, r.Event, r.Reason); err != nil {
+	for from := 0; from < len(records); from += rowsPerInsert {
+		part := records[from:min(from+rowsPerInsert, len(records))]
+		if err := s.insert(tx, part); err != nil {
 			tx.Rollback()
-			return fmt.Errorf("sqlite store: record %d of %d (%s %s): %w", i+1, len(records), r.Kind, r.Entity, err)
+			return fmt.Errorf("sqlite store: records %d to %d of %d: %w", from+1, from+len(part), len(records), err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
@@ -198,6 +210,33 @@ func (s *Store) Append(records []store.Record) error {
 	}
 	s.n += len(records)
 	return nil
+}
+
+// prepare prepares the statement inserting k rows, once; k = 0 needs none.
+func (s *Store) prepare(k int) error {
+	if k == 0 || s.inserts[k] != nil {
+		return nil
+	}
+	st, err := s.db.Prepare("INSERT INTO journal (at, kind, entity, name, system, from_state, to_state, event, reason) VALUES " +
+		strings.Repeat(insertRow+", ", k-1) + insertRow)
+	if err != nil {
+		return err
+	}
+	s.inserts[k] = st
+	return nil
+}
+
+// insert inserts up to rowsPerInsert records with one prepared statement.
+func (s *Store) insert(tx *sql.Tx, records []store.Record) error {
+	k := len(records)
+	s.args = s.args[:0]
+	for i := range records {
+		r := &records[i]
+		s.args = append(s.args, int64(r.At), r.Kind, r.Entity, r.Name, r.System, r.From, r.To, r.Event, r.Reason)
+	}
+	_, err := tx.Stmt(s.inserts[k]).Exec(s.args...)
+	clear(s.args) // hold no strings of the batch
+	return err
 }
 
 // Records returns everything committed, in order.
@@ -246,10 +285,14 @@ func (s *Store) Len() int {
 func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.insert == nil {
+	if s.closed {
 		return nil
 	}
-	s.insert.Close()
-	s.insert = nil
+	s.closed = true
+	for _, st := range s.inserts {
+		if st != nil {
+			st.Close()
+		}
+	}
 	return s.db.Close()
 }
