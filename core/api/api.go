@@ -1,0 +1,210 @@
+// Package api holds what every TMF Open API of ordertwin has in common
+// (TMF630 REST guidelines): the Error body, and listing a collection with
+// attribute filters, `fields` selection and `offset`/`limit` paging,
+// reported in the X-Total-Count and X-Result-Count headers.
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Error is the TMF Error body (TMF630): code and reason are mandatory.
+type Error struct {
+	Code    string `json:"code"`
+	Reason  string `json:"reason"`
+	Message string `json:"message,omitempty"`
+	Status  string `json:"status,omitempty"`
+	Type    string `json:"@type"`
+}
+
+// NewError is the error of an HTTP status: code is the status, reason its
+// text, message says what is wrong (naming the field).
+func NewError(status int, message string) *Error {
+	return &Error{Code: strconv.Itoa(status), Reason: http.StatusText(status), Message: message,
+		Status: strconv.Itoa(status), Type: "Error"}
+}
+
+func (e *Error) Error() string { return e.Status + " " + e.Reason + ": " + e.Message }
+
+// WriteError writes e as the response.
+func WriteError(w http.ResponseWriter, e *Error) {
+	status, err := strconv.Atoi(e.Status)
+	if err != nil {
+		status = http.StatusInternalServerError
+	}
+	writeJSON(w, status, e)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json;charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v) // the status is sent: nothing better to do with an error
+}
+
+// Query is a parsed list request: attribute filters, fields, paging.
+type Query struct {
+	// Fields are the attributes to return (id, href and @type always);
+	// nil returns all.
+	Fields []string
+	// Filters: an item passes when, for every attribute path, its value
+	// is one of the wanted ones.
+	Filters map[string][]string
+	Offset  int
+	Limit   int // 0: no limit
+}
+
+// ParseQuery parses TMF630 list parameters: `fields=a,b`, `offset`,
+// `limit`, and attribute filters `attr=v` or `attr=v1,v2` (either), where
+// attr may be a dotted path (`productOrderItem.state`: any item). A filter
+// on an attribute not in known is refused, naming it.
+func ParseQuery(q url.Values, known []string) (Query, *Error) {
+	out := Query{Filters: map[string][]string{}}
+	for _, name := range slices.Sorted(func(yield func(string) bool) {
+		for k := range q {
+			if !yield(k) {
+				return
+			}
+		}
+	}) {
+		vals := q[name]
+		if len(vals) != 1 {
+			return Query{}, NewError(http.StatusBadRequest, fmt.Sprintf("query parameter %s: given %d times", name, len(vals)))
+		}
+		v := vals[0]
+		switch name {
+		case "fields":
+			for f := range strings.SplitSeq(v, ",") {
+				if f = strings.TrimSpace(f); f != "" {
+					out.Fields = append(out.Fields, f)
+				}
+			}
+		case "offset", "limit":
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return Query{}, NewError(http.StatusBadRequest, fmt.Sprintf("query parameter %s: %q is not a whole number ≥ 0", name, v))
+			}
+			if name == "offset" {
+				out.Offset = n
+			} else {
+				out.Limit = n
+			}
+		default:
+			root, _, _ := strings.Cut(name, ".")
+			if !slices.Contains(known, root) {
+				return Query{}, NewError(http.StatusBadRequest, fmt.Sprintf("query parameter %s: not an attribute of this resource", name))
+			}
+			out.Filters[name] = strings.Split(v, ",")
+		}
+	}
+	return out, nil
+}
+
+// List writes the page of items the query selects: their JSON, reduced to
+// the query's fields, with X-Total-Count (items passing the filters) and
+// X-Result-Count (items on this page).
+func List[T any](w http.ResponseWriter, q Query, items []T) {
+	var pass []map[string]any
+	for i := range items {
+		m, err := asMap(&items[i])
+		if err != nil {
+			WriteError(w, NewError(http.StatusInternalServerError, err.Error()))
+			return
+		}
+		if q.matches(m) {
+			pass = append(pass, m)
+		}
+	}
+	total := len(pass)
+	page := pass[min(q.Offset, total):]
+	if q.Limit > 0 && len(page) > q.Limit {
+		page = page[:q.Limit]
+	}
+	out := make([]map[string]any, len(page))
+	for i, m := range page {
+		out[i] = q.project(m)
+	}
+	w.Header().Set("X-Total-Count", strconv.Itoa(total))
+	w.Header().Set("X-Result-Count", strconv.Itoa(len(out)))
+	writeJSON(w, http.StatusOK, out)
+}
+
+// One writes one item, reduced to the query's fields.
+func One[T any](w http.ResponseWriter, q Query, item *T) {
+	m, err := asMap(item)
+	if err != nil {
+		WriteError(w, NewError(http.StatusInternalServerError, err.Error()))
+		return
+	}
+	writeJSON(w, http.StatusOK, q.project(m))
+}
+
+func asMap(v any) (map[string]any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("%T is not a JSON object: %w", v, err)
+	}
+	return m, nil
+}
+
+func (q Query) matches(m map[string]any) bool {
+	for path, want := range q.Filters {
+		if !anyValue(m, strings.Split(path, "."), want) {
+			return false
+		}
+	}
+	return true
+}
+
+// anyValue tells whether the value at path (through objects, and any
+// element of arrays) is one of want.
+func anyValue(v any, path []string, want []string) bool {
+	switch x := v.(type) {
+	case []any:
+		return slices.ContainsFunc(x, func(e any) bool { return anyValue(e, path, want) })
+	case map[string]any:
+		if len(path) == 0 {
+			return false
+		}
+		return anyValue(x[path[0]], path[1:], want)
+	case nil:
+		return false
+	}
+	if len(path) > 0 {
+		return false
+	}
+	var s string
+	switch x := v.(type) {
+	case string:
+		s = x
+	default:
+		b, _ := json.Marshal(x)
+		s = string(b)
+	}
+	return slices.Contains(want, s)
+}
+
+// project keeps the query's fields of m, and id, href and @type.
+func (q Query) project(m map[string]any) map[string]any {
+	if q.Fields == nil {
+		return m
+	}
+	out := map[string]any{}
+	for _, k := range append([]string{"id", "href", "@type"}, q.Fields...) {
+		if v, ok := m[k]; ok {
+			out[k] = v
+		}
+	}
+	return out
+}
