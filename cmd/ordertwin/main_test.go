@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ordertwin/ordertwin/core/store/sqlite"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -133,4 +134,30 @@ func TestWhatIf(t *testing.T) {
 		_, err := cli(c...)
 		assert.Equal(t, 2, status(err), "%v", c)
 	}
+}
+
+// --db journals the run into a SQLite file; a file that already holds a
+// run is refused, and left as it was.
+func TestRunDurable(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "run.db")
+	out, err := cli("run", example, "--db", file)
+	require.NoError(t, err)
+	assert.Contains(t, out, "Expectations: 46 passed, 0 failed")
+	st, err := sqlite.Open(file, sqlite.Options{})
+	require.NoError(t, err)
+	n := st.Len()
+	h, err := st.History("ROI-001")
+	require.NoError(t, err)
+	require.NoError(t, st.Close())
+	assert.Greater(t, n, 100)
+	require.NotEmpty(t, h)
+	assert.Equal(t, "completed", h[len(h)-1].To)
+
+	_, err = cli("run", example, "--db", file)
+	assert.Equal(t, 2, status(err))
+	assert.ErrorContains(t, err, "already holds")
+	st, err = sqlite.Open(file, sqlite.Options{})
+	require.NoError(t, err)
+	defer st.Close()
+	assert.Equal(t, n, st.Len())
 }
