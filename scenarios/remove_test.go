@@ -85,9 +85,11 @@ func TestRemoveActiveSite(t *testing.T) {
 	}
 	assert.Equal(t, 9000.0, r.Billing.Monthly, "MELB stopped, MELB2 and the other four bill")
 
-	// Removing it again is refused.
-	r = withEvents(t, removeAt(6*day, "MELB"), removeAt(8*day, "MELB"))
+	// Removing it again is refused, and so is changing it.
+	r = withEvents(t, removeAt(6*day, "MELB"), removeAt(8*day, "MELB"), changeAt(9*day, "MELB", "1G-sym"))
 	assert.True(t, r.hasRow(StateExpect{Entity: "POI-001", State: "refused", At: "P8D", Reason: "MELB is already disconnected"}))
+	assert.True(t, r.hasRow(StateExpect{Entity: "POI-001", State: "refused", At: "P9D", Reason: "MELB is disconnected"}))
+	assert.Len(t, r.ProductOrders, 2, "no modify order")
 }
 
 // A site not yet active is taken out of its order: cancelled, with its

@@ -79,8 +79,12 @@ func (c *COM) change(m Change, out *engine.Out) {
 		return
 	}
 	it := &o.po.Items[i]
-	if o.changing != "" {
+	switch {
+	case o.changing != "":
 		refuse(it.ID, "one change in flight per order: "+o.changing+" is being changed")
+		return
+	case o.removed[i]:
+		refuse(it.ID, it.Place.ID+" is disconnected")
 		return
 	}
 	to := c.effective(o, i)
