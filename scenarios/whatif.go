@@ -144,7 +144,7 @@ func (sc *Scenario) once(ctx context.Context, seed uint64, cv float64) (runOutco
 	}
 	out := runOutcome{waves: map[string]time.Duration{}, waveState: map[string]string{},
 		billing: map[string]time.Duration{}, sitePrices: map[string]float64{}}
-	for _, po := range sys.COM.Orders() {
+	for _, po := range sys.COM.Rollouts() {
 		out.state = po.State
 		if po.State == lc.Completed || po.State == lc.Partial {
 			out.done = po.CompletionDate
@@ -162,7 +162,9 @@ func (sc *Scenario) once(ctx context.Context, seed uint64, cv float64) (runOutco
 		}
 	}
 	for _, p := range sys.COM.Products.All() {
-		out.billing[p.Place.ID] = p.StartDate
+		if p.Status != "terminated" { // a disconnected site bills no more
+			out.billing[p.Place.ID] = p.StartDate
+		}
 	}
 	return out, nil
 }

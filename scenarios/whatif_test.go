@@ -64,3 +64,23 @@ func TestWhatIfNeedsRuns(t *testing.T) {
 	_, err := load(t, globaltech).WhatIf(context.Background(), WhatIfOptions{})
 	assert.ErrorContains(t, err, "runs must be positive")
 }
+
+// Change orders (modify, disconnect) are not the rollout: the order's
+// figures are the rollout's, and a disconnected site bills no more.
+func TestWhatIfWithChangeOrders(t *testing.T) {
+	for _, file := range []string{"speed-upgrade.yaml", "remove-site.yaml"} {
+		sc := load(t, file)
+		det := run(t, sc)
+		w, err := sc.WhatIf(context.Background(), WhatIfOptions{Runs: 4, CV: 0})
+		require.NoError(t, err)
+		assert.Equal(t, map[string]int{"completed": 4}, w.Outcomes, file)
+		assert.Equal(t, det.ProductOrders[0].CompletedAt, w.Order.P50, file)
+		for _, b := range w.Billing {
+			if file == "remove-site.yaml" && (b.Site == "MELB" || b.Site == "BNE2") {
+				assert.Zero(t, b.Billed, b.Site)
+			} else {
+				assert.Equal(t, 4, b.Billed, "%s %s", file, b.Site)
+			}
+		}
+	}
+}

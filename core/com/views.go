@@ -35,8 +35,18 @@ func (c *COM) Quotes() []QuoteView {
 	return out
 }
 
+// Rollouts lists the product orders placed from quotes, in the order they
+// were placed: Orders without the change orders.
+func (c *COM) Rollouts() []*tmf.ProductOrder {
+	out := make([]*tmf.ProductOrder, len(c.orders))
+	for i, o := range c.orders {
+		out[i] = &o.po
+	}
+	return out
+}
+
 // Orders lists the product orders in the order they were placed, the
-// modify orders after the others.
+// change orders (modify, disconnect) after the others.
 func (c *COM) Orders() []*tmf.ProductOrder {
 	out := make([]*tmf.ProductOrder, 0, len(c.orders)+len(c.modifies))
 	for _, o := range c.orders {
