@@ -22,24 +22,24 @@ func bearerTechnology(resourceType string) string {
 	return "P2P-Ethernet"
 }
 
-// reserve picks and holds one resource for req.
-func (t *Twin) reserve(req *port.Request) (*tmf.Resource, *port.Error) {
+// reserve picks and holds one resource for req, into r.
+func (t *Twin) reserve(req *port.Request, r *tmf.Resource) *port.Error {
 	a, ar, err := t.lookup(req.Place)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	r := &tmf.Resource{ResourceType: req.ResourceType, State: "reserved", Place: req.Place}
+	*r = tmf.Resource{ResourceType: req.ResourceType, State: "reserved", Place: req.Place}
 	var rel release
 	switch req.ResourceType {
 	case "OLTPort", "P2PHandoff":
 		if want := bearerTechnology(req.ResourceType); a.Technology != want {
-			return nil, &port.Error{Class: port.Invalid, Code: "wrongTechnology",
+			return &port.Error{Class: port.Invalid, Code: "wrongTechnology",
 				Message: fmt.Sprintf("address %q is served by %s: no %s there", a.Address, a.Technology, req.ResourceType)}
 		}
 		c, why := capacityOf(a, ar)
 		held := t.holds[req.Place.Address] == c
 		if !held && c.available() <= 0 {
-			return nil, exhausted("resource exhaustion — " + why)
+			return exhausted("resource exhaustion — " + why)
 		}
 		if req.ResourceType == "OLTPort" {
 			rel, err = t.takeOLTPort(ar, r)
@@ -47,7 +47,7 @@ func (t *Twin) reserve(req *port.Request) (*tmf.Resource, *port.Error) {
 			rel, err = t.takeHandoff(ar.exchange, r)
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if held {
 			c.held--
@@ -59,7 +59,7 @@ func (t *Twin) reserve(req *port.Request) (*tmf.Resource, *port.Error) {
 		p := t.vlans[ar.cfg.VLANPool]
 		i, ok := p.take()
 		if !ok {
-			return nil, exhausted(fmt.Sprintf("VLAN pool %s is exhausted", p.id))
+			return exhausted(fmt.Sprintf("VLAN pool %s is exhausted", p.id))
 		}
 		vlan := strconv.Itoa(p.lo + i)
 		r.ID = p.id + "-VLAN-" + vlan
@@ -70,7 +70,7 @@ func (t *Twin) reserve(req *port.Request) (*tmf.Resource, *port.Error) {
 		p := t.ips[ar.cfg.IPPool]
 		i, ok := p.take()
 		if !ok {
-			return nil, exhausted(fmt.Sprintf("IP pool %s is exhausted", p.id))
+			return exhausted(fmt.Sprintf("IP pool %s is exhausted", p.id))
 		}
 		r.Value = p.prefix(i)
 		r.ID = p.id + "-" + r.Value
@@ -79,26 +79,26 @@ func (t *Twin) reserve(req *port.Request) (*tmf.Resource, *port.Error) {
 	case "QoSPolicy":
 		name, err := t.qosTemplate(req.Characteristics)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		r.ID = name + "-" + req.Item
 		r.Value = name
 		r.Characteristics = tmf.Characteristics{{Name: "bng", Value: ar.exchange.cfg.BNG}, {Name: "cir", Value: "true"}}
-		return r, nil // a policy instance holds no capacity
+		return nil // a policy instance holds no capacity
 	case "TWAMPProbe":
 		r.Value = t.probeName(req.Customer, req.Site)
 		r.ID = r.Value
-		return r, nil
+		return nil
 	case "CPE":
 		model := req.Characteristics.Get("model")
 		region := ar.exchange.cfg.Region
 		p := t.stock[model+"@"+region]
 		if p == nil {
-			return nil, exhausted(fmt.Sprintf("no %s in stock in %s", model, region))
+			return exhausted(fmt.Sprintf("no %s in stock in %s", model, region))
 		}
 		i, ok := p.take()
 		if !ok {
-			return nil, exhausted(fmt.Sprintf("no %s left in stock in %s", model, region))
+			return exhausted(fmt.Sprintf("no %s left in stock in %s", model, region))
 		}
 		serial := p.serials[i]
 		r.ID = serial
@@ -106,10 +106,10 @@ func (t *Twin) reserve(req *port.Request) (*tmf.Resource, *port.Error) {
 		r.Characteristics = tmf.Characteristics{{Name: "model", Value: model}, {Name: "serialNumber", Value: serial}}
 		rel = release{slots: &p.slots, i: i}
 	default:
-		return nil, &port.Error{Class: port.Invalid, Code: "unknownResourceType", Message: fmt.Sprintf("%s cannot reserve a %q", req.System, req.ResourceType)}
+		return &port.Error{Class: port.Invalid, Code: "unknownResourceType", Message: fmt.Sprintf("%s cannot reserve a %q", req.System, req.ResourceType)}
 	}
 	t.resources[r.ID] = rel
-	return r, nil
+	return nil
 }
 
 // release is how to give a resource back: its slot, and the capacity count
@@ -194,14 +194,15 @@ func customerCode(id string) string { return strings.TrimPrefix(id, "CUST-") }
 
 // commit activates a reserved resource. CPE go through staging, shipping
 // and ZTP boot, with milestones; a TWAMP probe goes active only once the
-// site's CE router is up, since TWAMP needs the router to answer.
-func (t *Twin) commit(now time.Duration, req *port.Request, res *port.Result, reply port.Replier) (time.Duration, *port.Error) {
+// site's CE router is up, since TWAMP needs the router to answer. The
+// committed resource is filled into r.
+func (t *Twin) commit(now time.Duration, req *port.Request, res *port.Result, r *tmf.Resource, reply port.Replier) (time.Duration, *port.Error) {
 	if req.Resource == nil {
 		return 0, &port.Error{Class: port.Invalid, Code: "noResource", Message: "commit without a reserved resource"}
 	}
-	r := *req.Resource
+	*r = *req.Resource
 	r.State = "available"
-	res.Resource = &r
+	res.Resource = r
 	addr := req.Place.Address
 	switch req.Resource.ResourceType {
 	case "CPE":

@@ -256,7 +256,6 @@ func (t *Twin) Call(now time.Duration, req *port.Request, reply port.Replier) {
 			return
 		}
 	}
-	res := &port.Result{Key: req.Key, System: req.System, Op: req.Op, Item: req.Item, Handle: req.Handle, Final: true}
 	faults := t.firing(now, req)
 	for _, f := range faults {
 		if err := f.failure(req.System); err != nil {
@@ -267,8 +266,9 @@ func (t *Twin) Call(now time.Duration, req *port.Request, reply port.Replier) {
 			return
 		}
 	}
+	res, spare := newResult(req)
 	t.breach, t.hitting = breach(faults), faults
-	after, err := t.call(now, req, res, reply)
+	after, err := t.call(now, req, res, spare, reply)
 	t.breach, t.hitting = nil, nil
 	if err != nil {
 		res.Err = err
@@ -283,6 +283,28 @@ func (t *Twin) Call(now time.Duration, req *port.Request, reply port.Replier) {
 		t.routerCameUp = ""
 		t.activateProbes(addr)
 	}
+}
+
+// resultWithResource is a result and the resource it answers with,
+// allocated together: every reserve and commit answers with one.
+type resultWithResource struct {
+	res port.Result
+	r   tmf.Resource
+}
+
+// newResult returns the final result of req, to be filled, and for a
+// reserve or commit a resource for it to carry, allocated with it.
+func newResult(req *port.Request) (*port.Result, *tmf.Resource) {
+	var res *port.Result
+	var r *tmf.Resource
+	if req.Op == port.Reserve || req.Op == port.Commit {
+		both := new(resultWithResource)
+		res, r = &both.res, &both.r
+	} else {
+		res = new(port.Result)
+	}
+	*res = port.Result{Key: req.Key, System: req.System, Op: req.Op, Item: req.Item, Handle: req.Handle, Final: true}
+	return res, r
 }
 
 // nominal is how long a call takes when nothing goes wrong: what a failing
@@ -332,7 +354,8 @@ func (t *Twin) answer(item, key string, res *port.Result, at time.Duration, repl
 
 // call does the work of one request. It fills res and returns how long the
 // work takes. It sets res.Final = false when it answers later by itself.
-func (t *Twin) call(now time.Duration, req *port.Request, res *port.Result, reply port.Replier) (time.Duration, *port.Error) {
+// A reserve or commit fills spare, the resource res answers with.
+func (t *Twin) call(now time.Duration, req *port.Request, res *port.Result, spare *tmf.Resource, reply port.Replier) (time.Duration, *port.Error) {
 	switch req.System {
 	case port.Qualification:
 		return t.qualify(now, req, res)
@@ -363,14 +386,13 @@ func (t *Twin) call(now time.Duration, req *port.Request, res *port.Result, repl
 	}
 	switch req.Op {
 	case port.Reserve:
-		r, err := t.reserve(req)
-		if err != nil {
+		if err := t.reserve(req, spare); err != nil {
 			return 0, err
 		}
-		res.Resource = r
+		res.Resource = spare
 		return t.duration(reserveKey[req.System], req.Place), nil
 	case port.Commit:
-		return t.commit(now, req, res, reply)
+		return t.commit(now, req, res, spare, reply)
 	case port.Release:
 		if req.Resource != nil {
 			if rel, ok := t.resources[req.Resource.ID]; ok {
