@@ -60,33 +60,28 @@ type site struct {
 	// left[k] counts the steps of plan.CFS[k] not yet completed.
 	left  []int
 	steps []step
-	vars  siteVars
 	// roID is the id ROM gave the site's resource order; cancelled is set
 	// once it was asked to cancel it.
 	roID      string
 	cancelled bool
 }
 
-// siteVars are the catalog variables of a site: its code, the customer's
-// code and number, and the characteristics of its service order items (a
-// later item's value wins).
-type siteVars struct {
-	o  *order
-	st *site
-}
-
-// Var implements catalog.Vars.
-func (v siteVars) Var(name string) (string, bool) {
+// Var implements catalog.Vars: the catalog variables of a site are its
+// code, the customer's code and number, and the characteristics of its
+// service order items (a later item's value wins). A *site is its own Vars,
+// so that passing it to the catalog allocates nothing.
+func (st *site) Var(name string) (string, bool) {
+	o := st.order
 	switch name {
 	case "site":
-		return v.st.place.ID, true
+		return st.place.ID, true
 	case "customer.code":
-		return strings.TrimPrefix(v.o.customer, "CUST-"), true
+		return strings.TrimPrefix(o.customer, "CUST-"), true
 	case "customer.number":
-		return v.o.customer[strings.LastIndexByte(v.o.customer, '-')+1:], true
+		return o.customer[strings.LastIndexByte(o.customer, '-')+1:], true
 	}
-	for k := len(v.st.items) - 1; k >= 0; k-- {
-		for _, c := range v.o.so.Items[v.st.items[k]].Service.Characteristics {
+	for k := len(st.items) - 1; k >= 0; k-- {
+		for _, c := range o.so.Items[st.items[k]].Service.Characteristics {
 			if c.Name == name {
 				return c.Value, true
 			}
@@ -179,7 +174,6 @@ func (s *SOM) orchestrate(o *order, out *engine.Out) {
 		st := bySite[it.Service.Place.ID]
 		if st == nil {
 			st = &site{place: it.Service.Place, order: o}
-			st.vars = siteVars{o: o, st: st}
 			bySite[st.place.ID] = st
 			o.sites = append(o.sites, st)
 		}
@@ -204,7 +198,7 @@ func (s *SOM) decompose(o *order, st *site, out *engine.Out) error {
 	for k, i := range st.items {
 		cfs[k] = o.so.Items[i].Service.Specification.ID
 	}
-	tech, _ := st.vars.Var("technology")
+	tech, _ := st.Var("technology")
 	p, err := s.cfg.Catalog.Plan(cfs, tech)
 	if err != nil {
 		return fmt.Errorf("decompose site %s: %w", st.place.ID, err)
@@ -227,7 +221,7 @@ func (s *SOM) decompose(o *order, st *site, out *engine.Out) error {
 	// A modify replaces the resources of the site's service, step by step.
 	var old []tmf.Ref
 	if action == tmf.Modify {
-		if id, err := catalog.Expand(p.CFS[0].CFS.InstanceID, st.vars); err == nil {
+		if id, err := catalog.Expand(p.CFS[0].CFS.InstanceID, st); err == nil {
 			if svc := s.Services.Get(id); svc != nil {
 				old = svc.SupportingRes
 			}
@@ -236,10 +230,16 @@ func (s *SOM) decompose(o *order, st *site, out *engine.Out) error {
 	if action == tmf.Delete {
 		return s.decommission(o, st, ro, out)
 	}
+	// The items' dependencies share one array.
+	after := 0
+	for _, ps := range p.Steps {
+		after += len(ps.After)
+	}
+	deps := make([]string, 0, after)
 	for j, ps := range p.Steps {
 		s.nextROI++
 		st.steps[j].roi = tmf.SeqID("ROI", s.nextROI)
-		chars, err := ps.RFS.Characteristics.Apply(st.vars)
+		chars, err := ps.RFS.Characteristics.Apply(st)
 		if err != nil {
 			return fmt.Errorf("decompose site %s, %s: %w", st.place.ID, ps.RFS.ID, err)
 		}
@@ -251,8 +251,12 @@ func (s *SOM) decompose(o *order, st *site, out *engine.Out) error {
 		}
 		*it = tmf.ResourceOrderItem{ID: st.steps[j].roi, Action: action, Handle: len(s.rois),
 			Specification: tmf.Ref{ID: ps.RFS.Resource.Type, Name: ps.RFS.ID}, Characteristics: chars}
-		for _, a := range ps.After {
-			it.DependsOn = append(it.DependsOn, st.steps[a].roi)
+		if len(ps.After) > 0 {
+			from := len(deps)
+			for _, a := range ps.After {
+				deps = append(deps, st.steps[a].roi)
+			}
+			it.DependsOn = deps[from:len(deps):len(deps)]
 		}
 		s.rois = append(s.rois, stepRef{o, st, j})
 	}
@@ -279,7 +283,7 @@ func (s *SOM) decommission(o *order, st *site, ro *tmf.ResourceOrder, out *engin
 	p := st.plan
 	services := make([]*tmf.Service, len(p.CFS))
 	for k, c := range p.CFS {
-		id, err := catalog.Expand(c.CFS.InstanceID, st.vars)
+		id, err := catalog.Expand(c.CFS.InstanceID, st)
 		if err != nil {
 			return fmt.Errorf("disconnect site %s: %w", st.place.ID, err)
 		}
@@ -360,7 +364,7 @@ func (s *SOM) completeItem(now time.Duration, o *order, st *site, k int, out *en
 		return // cancelled meanwhile
 	}
 	cfs := st.plan.CFS[k].CFS
-	id, err := catalog.Expand(cfs.InstanceID, st.vars)
+	id, err := catalog.Expand(cfs.InstanceID, st)
 	if err != nil {
 		out.Error(fmt.Errorf("SOM: service instance id of %s: %w", cfs.ID, err))
 		return
