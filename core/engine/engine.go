@@ -52,7 +52,6 @@ type Input struct {
 	At  time.Duration
 	To  Address
 	Msg any
-	seq uint64
 }
 
 // Event is something observers may want to know: a recorded transition or
@@ -68,9 +67,9 @@ type Engine struct {
 	queue inputQueue
 	// due holds inputs for the current instant, in arrival order: they
 	// come after every queued input of the same instant, since those were
-	// created earlier (smaller sequence numbers).
+	// created earlier. The order of arrival is the sequence of (time,
+	// sequence) order: no input carries a number.
 	due       fifo
-	seq       uint64
 	now       time.Duration
 	handlers  [addresses]Handler
 	repliers  [addresses]replier
@@ -154,8 +153,7 @@ func (e *Engine) Inject(at time.Duration, to Address, msg any) {
 	if at < e.now {
 		at = e.now
 	}
-	e.seq++
-	in := Input{At: at, To: to, Msg: msg, seq: e.seq}
+	in := Input{At: at, To: to, Msg: msg}
 	if at == e.now && e.running {
 		e.due.push(in)
 		return
@@ -248,47 +246,58 @@ type replier struct {
 
 func (r *replier) Reply(at time.Duration, res *port.Result) { r.e.Inject(at, r.to, res) }
 
-// inputQueue is a binary heap of inputs ordered by (time, sequence). The
-// heap itself holds only pointer-free keys; the inputs wait in slots, so
-// sifting moves no pointers (no write barriers while the collector runs).
+// inputQueue holds the inputs of later instants in (time, sequence) order,
+// the sequence being the order of arrival. The inputs of one instant wait in
+// a bucket, first in first out, so a bucket is already sorted. A binary heap
+// orders the instants. A virtual run has few distinct instants (the twin's
+// durations are deterministic: 95 in BenchmarkScale1000 for 92,000 inputs),
+// so most pushes and pops touch a bucket only, never the heap. The heap and
+// the index hold no pointers: sifting costs no write barriers while the
+// collector runs.
 type inputQueue struct {
-	heap  []queueKey
-	slots []Input
-	free  []int32
+	heap    []instant
+	buckets []fifo
+	// bucket maps an instant of the heap to its bucket; free lists the
+	// buckets not in use, which keep their capacity for the next instant.
+	bucket map[time.Duration]int32
+	free   []int32
+	n      int
 }
 
-type queueKey struct {
-	at   time.Duration
-	seq  uint64
-	slot int32
+// instant is a key of the heap: a time and the bucket of its inputs.
+type instant struct {
+	at     time.Duration
+	bucket int32
 }
 
-func (q *inputQueue) len() int { return len(q.heap) }
+func (q *inputQueue) len() int { return q.n }
 
 // next is the time of the first input; the queue must not be empty.
 func (q *inputQueue) next() time.Duration { return q.heap[0].at }
 
-func (k queueKey) before(o queueKey) bool {
-	if k.at != o.at {
-		return k.at < o.at
-	}
-	return k.seq < o.seq
-}
-
 func (q *inputQueue) push(in Input) {
-	var slot int32
-	if n := len(q.free); n > 0 {
-		slot = q.free[n-1]
-		q.free = q.free[:n-1]
-		q.slots[slot] = in
-	} else {
-		slot = int32(len(q.slots))
-		q.slots = append(q.slots, in)
+	q.n++
+	if b, ok := q.bucket[in.At]; ok {
+		q.buckets[b].push(in)
+		return
 	}
-	h := append(q.heap, queueKey{at: in.At, seq: in.seq, slot: slot})
+	var b int32
+	if n := len(q.free); n > 0 {
+		b = q.free[n-1]
+		q.free = q.free[:n-1]
+	} else {
+		b = int32(len(q.buckets))
+		q.buckets = append(q.buckets, fifo{})
+	}
+	if q.bucket == nil {
+		q.bucket = map[time.Duration]int32{}
+	}
+	q.bucket[in.At] = b
+	q.buckets[b].push(in)
+	h := append(q.heap, instant{at: in.At, bucket: b})
 	for i := len(h) - 1; i > 0; {
 		p := (i - 1) / 2
-		if !h[i].before(h[p]) {
+		if h[p].at <= h[i].at {
 			break
 		}
 		h[i], h[p] = h[p], h[i]
@@ -300,6 +309,14 @@ func (q *inputQueue) push(in Input) {
 func (q *inputQueue) pop() Input {
 	h := q.heap
 	top := h[0]
+	in, _ := q.buckets[top.bucket].pop()
+	q.n--
+	if q.buckets[top.bucket].len() > 0 {
+		return in
+	}
+	// The instant is over: its bucket is free again.
+	delete(q.bucket, top.at)
+	q.free = append(q.free, top.bucket)
 	n := len(h) - 1
 	h[0] = h[n]
 	h = h[:n]
@@ -309,19 +326,16 @@ func (q *inputQueue) pop() Input {
 			break
 		}
 		m := l
-		if r := l + 1; r < n && h[r].before(h[l]) {
+		if r := l + 1; r < n && h[r].at < h[l].at {
 			m = r
 		}
-		if !h[m].before(h[i]) {
+		if h[i].at <= h[m].at {
 			break
 		}
 		h[i], h[m] = h[m], h[i]
 		i = m
 	}
 	q.heap = h
-	in := q.slots[top.slot]
-	q.slots[top.slot] = Input{}
-	q.free = append(q.free, top.slot)
 	return in
 }
 
