@@ -87,7 +87,7 @@ func TestRemoveActiveSite(t *testing.T) {
 
 	// Removing it again is refused, and so is changing it.
 	r = withEvents(t, removeAt(6*day, "MELB"), removeAt(8*day, "MELB"), changeAt(9*day, "MELB", "1G-sym"))
-	assert.True(t, r.hasRow(StateExpect{Entity: "POI-001", State: "refused", At: "P8D", Reason: "MELB is already disconnected"}))
+	assert.True(t, r.hasRow(StateExpect{Entity: "POI-001", State: "refused", At: "P8D", Reason: "MELB is disconnected"}))
 	assert.True(t, r.hasRow(StateExpect{Entity: "POI-001", State: "refused", At: "P9D", Reason: "MELB is disconnected"}))
 	assert.Len(t, r.ProductOrders, 2, "no modify order")
 }

@@ -72,6 +72,21 @@ func (c *COM) siteItem(order, site string, refuse func(entity, why string)) (*or
 	return o, i
 }
 
+// changeable tells whether item i may be changed now, refusing it when not:
+// another change of the order is in flight, or the site is disconnected.
+func (c *COM) changeable(o *order, i int, refuse func(entity, why string)) bool {
+	it := &o.po.Items[i]
+	switch {
+	case o.changing != "":
+		refuse(it.ID, "one change in flight per order: "+o.changing+" is being changed")
+		return false
+	case o.removed[i]:
+		refuse(it.ID, it.Place.ID+" is disconnected")
+		return false
+	}
+	return true
+}
+
 func (c *COM) change(m Change, out *engine.Out) {
 	refuse := refuser("change", out)
 	o, i := c.siteItem(m.Order, m.Site, refuse)
@@ -79,12 +94,7 @@ func (c *COM) change(m Change, out *engine.Out) {
 		return
 	}
 	it := &o.po.Items[i]
-	switch {
-	case o.changing != "":
-		refuse(it.ID, "one change in flight per order: "+o.changing+" is being changed")
-		return
-	case o.removed[i]:
-		refuse(it.ID, it.Place.ID+" is disconnected")
+	if !c.changeable(o, i, refuse) {
 		return
 	}
 	to := c.effective(o, i)

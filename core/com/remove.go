@@ -39,12 +39,7 @@ func (c *COM) remove(m Remove, out *engine.Out) {
 		c.cancel(Cancel{Order: o.po.ID, Site: m.Site, Reason: reason}, out)
 		return
 	}
-	switch {
-	case o.changing != "":
-		refuse(it.ID, "one change in flight per order: "+o.changing+" is being changed")
-		return
-	case o.removed[i]:
-		refuse(it.ID, it.Place.ID+" is already disconnected")
+	if !c.changeable(o, i, refuse) {
 		return
 	}
 	o.changing = it.Place.ID
