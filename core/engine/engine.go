@@ -82,6 +82,7 @@ type Engine struct {
 	out       Out
 	processed uint64
 	changed   time.Duration
+	inbox     inbox
 }
 
 // LastChange is the time of the latest committed record: when something
@@ -110,7 +111,7 @@ func New(opt Options) *Engine {
 		opt.Batch = 256
 	}
 	e := &Engine{clock: opt.Clock, store: opt.Store, seed: opt.Seed, batch: opt.Batch,
-		adapters: map[port.System]port.Adapter{}}
+		adapters: map[port.System]port.Adapter{}, inbox: inbox{wake: make(chan struct{}, 1)}}
 	for a := range e.repliers {
 		e.repliers[a] = replier{e, Address(a)}
 	}
@@ -170,24 +171,44 @@ func (e *Engine) next(at time.Duration) (Input, bool) {
 }
 
 // Run handles inputs until none is left or ctx is done.
-func (e *Engine) Run(ctx context.Context) error {
+func (e *Engine) Run(ctx context.Context) error { return e.run(ctx, false) }
+
+// run is Run, or Serve when serve is set: then it takes submitted inputs
+// and waits for more when it has nothing to do.
+func (e *Engine) run(ctx context.Context, serve bool) error {
 	e.running = true
 	defer func() { e.running = false }()
-	for e.due.len() > 0 || e.queue.len() > 0 {
+	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		if serve {
+			e.takeInbox()
+		}
 		if e.due.len() == 0 {
-			if err := e.clock.WaitUntil(ctx, e.queue.next()); err != nil {
+			next := time.Duration(-1) // nothing timed: wait for a submission
+			if e.queue.len() > 0 {
+				next = e.queue.next()
+			} else if !serve {
+				return nil
+			}
+			if serve {
+				woke, err := e.waitOrWake(ctx, next)
+				if err != nil {
+					return err
+				}
+				if woke {
+					continue // take the submitted inputs first
+				}
+			} else if err := e.clock.WaitUntil(ctx, next); err != nil {
 				return err
 			}
-			e.now = e.queue.next()
+			e.now = next
 		}
 		if err := e.step(); err != nil {
 			return err
 		}
 	}
-	return nil
 }
 
 // step handles one batch of inputs due at the same instant, commits their

@@ -1,0 +1,99 @@
+package engine
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// inbox takes inputs from other goroutines (API handlers, adapters that
+// answer from their own goroutines) for a serving engine.
+type inbox struct {
+	mu    sync.Mutex
+	items []Input
+	// wake holds a token when items may be waiting.
+	wake chan struct{}
+}
+
+// Submit hands an input to the engine from any goroutine. The engine takes
+// it at its clock's present (never before its own time), after the step it
+// is in, in the order inputs were submitted. Submit does not wait for the
+// input to be handled; only a serving engine (Serve) takes inputs while it
+// waits.
+func (e *Engine) Submit(to Address, msg any) {
+	e.inbox.mu.Lock()
+	e.inbox.items = append(e.inbox.items, Input{To: to, Msg: msg})
+	e.inbox.mu.Unlock()
+	select {
+	case e.inbox.wake <- struct{}{}:
+	default: // a token is already waiting
+	}
+}
+
+// Presenter is a clock that follows real time: Present is the virtual time
+// now. Inputs submitted to a serving engine are taken at that time.
+type Presenter interface {
+	Present() time.Duration
+}
+
+// Present is the virtual time now on the wall clock.
+func (w *Wall) Present() time.Duration {
+	scale := w.Scale
+	if scale <= 0 {
+		scale = 1
+	}
+	return time.Duration(float64(time.Since(w.Start)) * scale)
+}
+
+// takeInbox queues the submitted inputs at the present.
+func (e *Engine) takeInbox() {
+	e.inbox.mu.Lock()
+	items := e.inbox.items
+	e.inbox.items = nil
+	e.inbox.mu.Unlock()
+	if len(items) == 0 {
+		return
+	}
+	at := e.now
+	if p, ok := e.clock.(Presenter); ok {
+		at = max(at, p.Present())
+	}
+	for _, in := range items {
+		e.Inject(at, in.To, in.Msg)
+	}
+}
+
+// Serve runs the engine like Run, but does not stop when it has nothing to
+// do: it waits for submitted inputs (Submit) and due timers until ctx ends,
+// and returns ctx's error then, or the first error of a step.
+func (e *Engine) Serve(ctx context.Context) error { return e.run(ctx, true) }
+
+// waitOrWake waits until virtual time at is due, or (with no time, at < 0)
+// for ever, unless an input is submitted first: woke tells which.
+func (e *Engine) waitOrWake(ctx context.Context, at time.Duration) (woke bool, err error) {
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var submitted atomic.Bool
+	go func() {
+		select {
+		case <-e.inbox.wake:
+			submitted.Store(true)
+			cancel()
+		case <-wctx.Done():
+		}
+	}()
+	if at < 0 {
+		<-wctx.Done()
+	} else {
+		err = e.clock.WaitUntil(wctx, at)
+	}
+	cancel()
+	if submitted.Load() {
+		return true, nil
+	}
+	if err == nil {
+		err = ctx.Err()
+	}
+	return false, err
+}

@@ -1,0 +1,87 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// A serving engine on the wall clock takes submitted inputs at the present
+// (a virtual hour per real minute here), its own timers when due, waits
+// while there is nothing to do, and stops when its context ends.
+func TestServeTakesSubmittedInputs(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var log []string
+		e := New(Options{Clock: &Wall{Start: time.Now(), Scale: 60}})
+		e.Handle(COM, recorder{log: &log, then: func(now time.Duration, msg any, out *Out) {
+			if msg == "a" {
+				out.Send(COM, 15*time.Minute, "a+15m")
+			}
+		}})
+		e.Inject(time.Hour, COM, "timer")
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error)
+		go func() { done <- e.Serve(ctx) }()
+
+		time.Sleep(30 * time.Second) // virtual 30m
+		e.Submit(COM, "a")
+		time.Sleep(150 * time.Second) // virtual 3h: the timers are past, the engine idles
+		e.Submit(COM, "b")
+		synctest.Wait()
+		cancel()
+		require.ErrorIs(t, <-done, context.Canceled)
+		assert.Equal(t, []string{"30m0s a", "45m0s a+15m", "1h0m0s timer", "3h0m0s b"}, log)
+	})
+}
+
+// Many goroutines submit at once: every input is taken exactly once, and
+// each goroutine's in the order it submitted them.
+func TestSubmitConcurrently(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var log []string
+		e := New(Options{})
+		e.Handle(SOM, recorder{log: &log})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error)
+		go func() { done <- e.Serve(ctx) }()
+		var wg sync.WaitGroup
+		for g := range 8 {
+			wg.Go(func() {
+				for i := range 100 {
+					e.Submit(SOM, fmt.Sprintf("%d/%03d", g, i))
+				}
+			})
+		}
+		wg.Wait()
+		synctest.Wait()
+		cancel()
+		require.ErrorIs(t, <-done, context.Canceled)
+		require.Len(t, log, 800)
+		next := map[int]int{}
+		for _, l := range log {
+			var g, i int
+			_, err := fmt.Sscanf(l, "0s %d/%d", &g, &i)
+			require.NoError(t, err, l)
+			assert.Equal(t, next[g], i, "goroutine %d out of order", g)
+			next[g] = i + 1
+		}
+	})
+}
+
+// Run, unlike Serve, ends when nothing is left, even with inputs
+// submitted: those wait for a serving engine.
+func TestRunIgnoresTheInbox(t *testing.T) {
+	var log []string
+	e := New(Options{})
+	e.Handle(COM, recorder{log: &log})
+	e.Submit(COM, "later")
+	e.Inject(0, COM, "now")
+	require.NoError(t, e.Run(context.Background()))
+	assert.Equal(t, []string{"0s now"}, log)
+}
