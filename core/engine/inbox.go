@@ -10,8 +10,9 @@ import (
 // inbox takes inputs from other goroutines (API handlers, adapters that
 // answer from their own goroutines) for a serving engine.
 type inbox struct {
-	mu    sync.Mutex
-	items []Input
+	mu      sync.Mutex
+	items   []Input
+	queries []query
 	// wake holds a token when items may be waiting.
 	wake chan struct{}
 }
@@ -28,6 +29,34 @@ func (e *Engine) Submit(to Address, msg any) {
 	select {
 	case e.inbox.wake <- struct{}{}:
 	default: // a token is already waiting
+	}
+}
+
+// query is a function to run on the engine's goroutine, and the channel
+// closed when it has run.
+type query struct {
+	fn   func()
+	done chan struct{}
+}
+
+// Query runs fn on a serving engine's goroutine, between two steps, and
+// waits for it: the way for other goroutines (an API handler, a metrics
+// scrape) to read the state the handlers own. fn must copy what it needs
+// and keep no reference to that state. Query fails when ctx ends first.
+func (e *Engine) Query(ctx context.Context, fn func()) error {
+	q := query{fn: fn, done: make(chan struct{})}
+	e.inbox.mu.Lock()
+	e.inbox.queries = append(e.inbox.queries, q)
+	e.inbox.mu.Unlock()
+	select {
+	case e.inbox.wake <- struct{}{}:
+	default:
+	}
+	select {
+	case <-q.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 
@@ -49,9 +78,13 @@ func (w *Wall) Present() time.Duration {
 // takeInbox queues the submitted inputs at the present.
 func (e *Engine) takeInbox() {
 	e.inbox.mu.Lock()
-	items := e.inbox.items
-	e.inbox.items = nil
+	items, queries := e.inbox.items, e.inbox.queries
+	e.inbox.items, e.inbox.queries = nil, nil
 	e.inbox.mu.Unlock()
+	for _, q := range queries {
+		q.fn()
+		close(q.done)
+	}
 	if len(items) == 0 {
 		return
 	}

@@ -8,6 +8,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -84,4 +85,36 @@ func TestRunIgnoresTheInbox(t *testing.T) {
 	e.Inject(0, COM, "now")
 	require.NoError(t, e.Run(context.Background()))
 	assert.Equal(t, []string{"0s now"}, log)
+}
+
+// A query runs on the engine's goroutine between steps, sees the state the
+// handlers left, and writes nothing to the journal.
+func TestQuery(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		count := 0
+		mem := store.NewMemory()
+		e := New(Options{Store: mem})
+		e.Handle(COM, recorder{log: new([]string), then: func(now time.Duration, msg any, out *Out) {
+			count++
+			out.Record(store.Record{Kind: "x", Entity: fmt.Sprint(msg)})
+		}})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error)
+		go func() { done <- e.Serve(ctx) }()
+		for i := range 5 {
+			e.Submit(COM, i)
+		}
+		synctest.Wait()
+		seen := -1
+		require.NoError(t, e.Query(context.Background(), func() { seen = count }))
+		assert.Equal(t, 5, seen)
+		assert.Equal(t, 5, mem.Len())
+		cancel()
+		require.ErrorIs(t, <-done, context.Canceled)
+
+		// With no engine serving, a query waits for its context.
+		qctx, qcancel := context.WithTimeout(context.Background(), time.Second)
+		defer qcancel()
+		assert.ErrorIs(t, e.Query(qctx, func() {}), context.DeadlineExceeded)
+	})
 }
