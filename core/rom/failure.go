@@ -30,34 +30,34 @@ type holdExpired struct {
 // retry with backoff, hold for manual action, fail the step, or compensate
 // the whole site.
 func (r *ROM) failed(o *order, i int, res *port.Result, out *engine.Out) {
-	it := &o.ro.Items[i]
+	it, st := &o.ro.Items[i], &o.steps[i]
 	reason := res.Err.Message
 	p := r.policy(it.Specification.Name, it.Specification.ID, string(res.Err.Class))
 	switch p.Action {
 	case catalog.Retry:
-		if o.attempts[i] < p.Attempts {
-			wait := p.Backoff << (o.attempts[i] - 1)
+		if st.attempts < p.Attempts {
+			wait := p.Backoff << (st.attempts - 1)
 			out.Record(store.Record{Kind: "retry", Entity: it.ID, System: "ROM", From: string(res.Op),
-				To: fmt.Sprintf("attempt %d", o.attempts[i]+1), Event: "retry",
+				To: fmt.Sprintf("attempt %d", st.attempts+1), Event: "retry",
 				Reason: fmt.Sprintf("%s; again in %s", reason, tmf.FormatOffset(wait))})
 			out.Send(engine.ROM, wait, retry{o, i, res.Op})
 			return
 		}
-		r.fallBack(o, i, p.Then, fmt.Sprintf("%s (after %d attempts)", reason, o.attempts[i]), out)
+		r.fallBack(o, i, p.Then, fmt.Sprintf("%s (after %d attempts)", reason, st.attempts), out)
 	case catalog.Replace:
-		if o.replaced[i] < p.Attempts {
-			o.replaced[i]++
+		if st.replaced < p.Attempts {
+			st.replaced++
 			out.Record(store.Record{Kind: "retry", Entity: it.ID, System: "ROM", From: string(res.Op),
-				To: fmt.Sprintf("replacement %d", o.replaced[i]), Event: "replace", Reason: reason})
+				To: fmt.Sprintf("replacement %d", st.replaced), Event: "replace", Reason: reason})
 			// Written off, not released: the adapter says it is gone.
 			if it.Resource != nil {
 				it.Resource.State, it.Resource.UsageState = "lost", ""
 			}
-			it.Resource, o.released[i] = nil, false
-			r.call(o, i, o.specs[i].Reserve, port.Reserve, o.replaced[i]+1, out)
+			it.Resource, st.released = nil, false
+			r.call(o, i, st.spec.Reserve, port.Reserve, st.replaced+1, out)
 			return
 		}
-		r.fallBack(o, i, p.Then, fmt.Sprintf("%s (after %d replacements)", reason, o.replaced[i]), out)
+		r.fallBack(o, i, p.Then, fmt.Sprintf("%s (after %d replacements)", reason, st.replaced), out)
 	case catalog.HoldStep:
 		it.StateReason = reason
 		if out.Fire(r.machines, lc.ResourceOrderItem, it.ID, "", &it.State, lc.Hold, reason+"; waiting for manual action", "ROM") {
@@ -92,12 +92,12 @@ func (r *ROM) retried(m retry, out *engine.Out) {
 	if it.State != lc.InProgress || m.o.compensating {
 		return
 	}
-	spec := m.o.specs[m.i]
-	sys := spec.Reserve
+	st := &m.o.steps[m.i]
+	sys := st.spec.Reserve
 	if m.op == port.Commit {
-		sys = spec.Commit
+		sys = st.spec.Commit
 	}
-	r.call(m.o, m.i, sys, m.op, m.o.attempts[m.i]+1, out)
+	r.call(m.o, m.i, sys, m.op, st.attempts+1, out)
 }
 
 // stepDue is ROM's own timer: a step's deadline.
@@ -169,14 +169,14 @@ func (r *ROM) compensate(o *order, i int, reason string, out *engine.Out) {
 
 // release gives back item j's resource, once.
 func (r *ROM) release(o *order, j int, out *engine.Out) {
-	d := &o.ro.Items[j]
-	if d.Resource == nil || o.released[j] {
+	d, st := &o.ro.Items[j], &o.steps[j]
+	if d.Resource == nil || st.released {
 		return
 	}
-	o.released[j] = true
+	st.released = true
 	// A request of its own: the item's slot may hold a call queued in this
 	// same batch.
-	out.Call(&port.Request{Key: d.ID + "/release/1", System: o.specs[j].Reserve, Op: port.Release, Item: d.ID,
+	out.Call(&port.Request{Key: d.ID + "/release/1", System: st.spec.Reserve, Op: port.Release, Item: d.ID,
 		Handle: o.handle + j, Customer: o.customer, Site: o.ro.Place.ID, Place: o.ro.Place,
 		ResourceType: d.Specification.ID, Resource: d.Resource})
 }
@@ -189,8 +189,8 @@ func (r *ROM) late(o *order, i int, res *port.Result, out *engine.Out) {
 	}
 	it := &o.ro.Items[i]
 	if it.Resource == nil || it.Resource.ID != res.Resource.ID {
-		it.Resource = r.own(it.Resource, res.Resource, o.specs[i], "")
-		o.released[i] = false
+		it.Resource = r.own(&o.steps[i], it.Resource, res.Resource, "")
+		o.steps[i].released = false
 	}
 	r.release(o, i, out)
 }
@@ -209,7 +209,7 @@ func (r *ROM) decommission(o *order, i int, out *engine.Out) {
 		return
 	}
 	it.Resource = res
-	r.call(o, i, o.specs[i].Reserve, port.Release, 1, out)
+	r.call(o, i, o.steps[i].spec.Reserve, port.Release, 1, out)
 }
 
 // decommissioned ends a delete item with its release's answer: the
@@ -223,7 +223,7 @@ func (r *ROM) decommissioned(now time.Duration, o *order, i int, res *port.Resul
 		if !res.Final {
 			return
 		}
-		if p := r.policy(it.Specification.Name, it.Specification.ID, string(res.Err.Class)); p.Action == catalog.Retry && o.attempts[i] < p.Attempts {
+		if p := r.policy(it.Specification.Name, it.Specification.ID, string(res.Err.Class)); p.Action == catalog.Retry && o.steps[i].attempts < p.Attempts {
 			r.failed(o, i, res, out)
 			return
 		}
@@ -231,8 +231,8 @@ func (r *ROM) decommissioned(now time.Duration, o *order, i int, res *port.Resul
 		return
 	}
 	it.Resource.State, it.Resource.UsageState = "terminated", ""
-	o.released[i] = true
-	r.completeItem(now, o, i, "ROM → "+string(o.specs[i].Reserve), out)
+	o.steps[i].released = true
+	r.completeItem(now, o, i, "ROM → "+string(o.steps[i].spec.Reserve), out)
 }
 
 // releasedAnswer marks a given-back resource in the inventory.

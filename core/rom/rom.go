@@ -59,27 +59,40 @@ type ROM struct {
 
 type order struct {
 	ro tmf.ResourceOrder
-	// handle is the request handle of the first item; deps[i] the indexes
-	// of the items item i depends on.
+	// handle is the request handle of the first item; steps[i] is ROM's
+	// working state for item i, and reqs[i] its call in flight.
 	handle int
-	deps   [][]int
+	steps  []step
 	reqs   []port.Request
-	// attempts[i] counts the calls of item i's current operation.
-	attempts []int
-	// compensating is set when the site is given up (reason says why);
-	// released[i] when item i's resource has been given back.
+	// compensating is set when the site is given up (reason says why).
 	compensating bool
 	cancelled    bool
 	finished     bool
 	reason       string
-	released     []bool
-	// replaced[i] counts item i's written-off resources.
-	replaced  []int
-	specs     []*ResourceSpec // per item; nil when unknown
-	from      engine.Address
-	customer  string
-	done      int
-	shipments map[int]*shipment
+	from         engine.Address
+	customer     string
+	done         int
+}
+
+// step is ROM's working state for one item of an order, beside the TMF
+// item itself: what the item runs on, how far its calls got, and the
+// storage of the first resource it owns.
+type step struct {
+	spec *ResourceSpec // nil when unknown
+	// deps are the indexes of the items this one depends on, a window of
+	// one array shared by the whole order.
+	deps []int
+	// attempts counts the calls of the item's current operation, replaced
+	// its written-off resources.
+	attempts int
+	replaced int
+	// released is set when the item's resource has been given back.
+	released bool
+	// owned is set once resource holds the item's first resource, which
+	// the inventory shares; a later one (a replacement) is allocated alone.
+	owned    bool
+	resource tmf.Resource
+	shipment shipment // a CPE item's shipment; its id is "" until there is one
 }
 
 // index is the position of the item with id, or -1.
@@ -92,8 +105,9 @@ func (o *order) index(id string) int {
 	return -1
 }
 
+// shipment is a CPE item's delivery: its id, display name and state.
 type shipment struct {
-	id, state string
+	id, name, state string
 }
 
 type itemRef struct {
@@ -165,25 +179,29 @@ func (r *ROM) accept(now time.Duration, ro *tmf.ResourceOrder, out *engine.Out) 
 	r.byID[o.ro.ID] = o
 	out.Created(lc.ResourceOrder, o.ro.ID, o.ro.Name, o.ro.State, "")
 	o.handle = len(r.handles)
-	o.deps = make([][]int, len(o.ro.Items))
+	o.steps = make([]step, len(o.ro.Items))
 	o.reqs = make([]port.Request, len(o.ro.Items))
-	o.attempts = make([]int, len(o.ro.Items))
-	o.released = make([]bool, len(o.ro.Items))
-	o.replaced = make([]int, len(o.ro.Items))
-	o.specs = make([]*ResourceSpec, len(o.ro.Items))
+	ndeps := 0
+	for i := range o.ro.Items {
+		ndeps += len(o.ro.Items[i].DependsOn)
+	}
+	deps := make([]int, 0, ndeps)
 	for i := range o.ro.Items {
 		it := &o.ro.Items[i]
 		it.State = lc.Initial(lc.ResourceOrderItem)
 		r.handles = append(r.handles, itemRef{o, i})
-		o.specs[i] = r.cfg.Specs[it.Specification.ID]
+		st := &o.steps[i]
+		st.spec = r.cfg.Specs[it.Specification.ID]
+		first := len(deps)
 		for _, d := range it.DependsOn {
 			j := o.index(d)
 			if j < 0 {
 				out.Error(fmt.Errorf("ROM: %s item %s depends on %q, which is not an item of the order", o.ro.ID, it.ID, d))
 				return
 			}
-			o.deps[i] = append(o.deps[i], j)
+			deps = append(deps, j)
 		}
+		st.deps = deps[first:len(deps):len(deps)]
 	}
 	r.notify(out, o, tmf.ResourceOrderCreate, nil)
 	out.Send(engine.ROM, r.cfg.StartDelay, start{o})
@@ -211,7 +229,7 @@ func (r *ROM) startReady(o *order, out *engine.Out) {
 		if !out.Fire(r.machines, lc.ResourceOrderItem, it.ID, "", &it.State, lc.Start, "", "ROM") {
 			return
 		}
-		spec := o.specs[i]
+		spec := o.steps[i].spec
 		if spec == nil {
 			r.failItem(o, i, fmt.Sprintf("unknown resource specification %q", it.Specification.ID), out)
 			continue
@@ -226,7 +244,7 @@ func (r *ROM) startReady(o *order, out *engine.Out) {
 }
 
 func (o *order) depsDone(i int) bool {
-	for _, j := range o.deps[i] {
+	for _, j := range o.steps[i].deps {
 		if o.ro.Items[j].State != lc.Completed {
 			return false
 		}
@@ -236,7 +254,7 @@ func (o *order) depsDone(i int) bool {
 
 func (r *ROM) call(o *order, i int, sys port.System, op port.Op, attempt int, out *engine.Out) {
 	it := &o.ro.Items[i]
-	o.attempts[i] = attempt
+	o.steps[i].attempts = attempt
 	req := &o.reqs[i] // an item has one call in flight at a time
 	*req = port.Request{
 		Key:    it.ID + "/" + string(op) + "/" + strconv.Itoa(attempt),
@@ -276,28 +294,25 @@ func (r *ROM) result(now time.Duration, res *port.Result, out *engine.Out) {
 		}
 		return
 	}
-	spec := o.specs[i]
+	st := &o.steps[i]
+	spec := st.spec
 	switch res.Op {
 	case port.Reserve:
-		it.Resource = r.own(it.Resource, res.Resource, spec, "")
+		it.Resource = r.own(st, it.Resource, res.Resource, "")
 		r.call(o, i, spec.Commit, port.Commit, 1, out)
 		if spec.Type == "CPE" {
 			id := "SHP-" + strings.TrimPrefix(it.ID, "ROI-")
-			if n := o.replaced[i]; n > 0 {
+			if n := st.replaced; n > 0 {
 				id += "-" + strconv.Itoa(n+1) // the replacement's own shipment
 			}
-			s := &shipment{id: id, state: lc.Initial(lc.Shipment)}
-			if o.shipments == nil {
-				o.shipments = map[int]*shipment{}
-			}
-			o.shipments[i] = s
-			out.Created(lc.Shipment, s.id, it.ID+" shipment", s.state, "ROM → logistics")
+			st.shipment = shipment{id: id, name: it.ID + " shipment", state: lc.Initial(lc.Shipment)}
+			out.Created(lc.Shipment, id, st.shipment.name, st.shipment.state, "ROM → logistics")
 		}
 	case port.Commit:
 		if !res.Final {
 			return
 		}
-		it.Resource = r.own(it.Resource, res.Resource, spec, "active")
+		it.Resource = r.own(st, it.Resource, res.Resource, "active")
 		if rep := it.Characteristics.Get("replaces"); rep != "" && rep != it.Resource.ID {
 			if old := r.Resources.Get(rep); old != nil {
 				old.State, old.UsageState = "replaced", "" // holds no capacity: nothing to give back
@@ -322,14 +337,19 @@ func (r *ROM) completeItem(now time.Duration, o *order, i int, system string, ou
 
 // own copies an adapter's resource into the item's own resource, which the
 // inventory shares: the adapter's result stays untouched, and the item's
-// resource is one object from reservation to activation.
-func (r *ROM) own(mine, res *tmf.Resource, spec *ResourceSpec, usage string) *tmf.Resource {
+// resource is one object from reservation to activation. The item's first
+// resource lives in its step.
+func (r *ROM) own(st *step, mine, res *tmf.Resource, usage string) *tmf.Resource {
 	if mine == nil || mine.ID != res.ID {
-		mine = new(tmf.Resource)
+		if st.owned {
+			mine = new(tmf.Resource)
+		} else {
+			st.owned, mine = true, &st.resource
+		}
 		r.Resources.Put(res.ID, mine)
 	}
 	*mine = *res
-	mine.Category, mine.UsageState = spec.Category, usage
+	mine.Category, mine.UsageState = st.spec.Category, usage
 	return mine
 }
 
@@ -354,20 +374,20 @@ func pathIndex(state string) int {
 func (r *ROM) milestone(o *order, i int, m string, out *engine.Out) {
 	it := &o.ro.Items[i]
 	it.Milestone = m
-	s := o.shipments[i]
-	if s == nil {
+	s := &o.steps[i].shipment
+	if s.id == "" {
 		return
 	}
 	switch m {
 	case lc.Lost:
-		out.Fire(r.machines, lc.Shipment, s.id, it.ID+" shipment", &s.state, lc.Lose, "lost in transit", "ROM → logistics")
+		out.Fire(r.machines, lc.Shipment, s.id, s.name, &s.state, lc.Lose, "lost in transit", "ROM → logistics")
 		return
 	case lc.Damaged:
-		out.Fire(r.machines, lc.Shipment, s.id, it.ID+" shipment", &s.state, lc.Damage, "arrived damaged", "ROM → logistics")
+		out.Fire(r.machines, lc.Shipment, s.id, s.name, &s.state, lc.Damage, "arrived damaged", "ROM → logistics")
 		return
 	}
 	for k := pathIndex(s.state) + 1; k > 0 && k <= pathIndex(m); k++ {
-		if !out.Fire(r.machines, lc.Shipment, s.id, it.ID+" shipment", &s.state, shipmentPath[k].event, "", "ROM → logistics") {
+		if !out.Fire(r.machines, lc.Shipment, s.id, s.name, &s.state, shipmentPath[k].event, "", "ROM → logistics") {
 			return
 		}
 	}
@@ -385,7 +405,7 @@ func (r *ROM) failItem(o *order, i int, reason string, out *engine.Out) {
 	// Items waiting on a failed one can never start: they fail too.
 	for j := range o.ro.Items {
 		d := &o.ro.Items[j]
-		if d.State == lc.Acknowledged && slices.Contains(o.deps[j], i) {
+		if d.State == lc.Acknowledged && slices.Contains(o.steps[j].deps, i) {
 			r.failItem(o, j, "depends on failed item "+it.ID, out)
 		}
 	}
