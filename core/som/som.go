@@ -44,7 +44,7 @@ type order struct {
 	so       tmf.ServiceOrder
 	from     engine.Address
 	customer string
-	sites    []*site
+	sites    []site
 	final    int
 	// services[i] is the service instance item i produced, once completed.
 	services []*tmf.Service
@@ -55,15 +55,25 @@ type site struct {
 	order *order
 	place tmf.Place
 	plan  *catalog.Plan
-	// items[k] is the index in so.Items of the item for plan.CFS[k].
-	items []int
-	// left[k] counts the steps of plan.CFS[k] not yet completed.
-	left  []int
+	// items[k] is the item for plan.CFS[k]; the items of all the order's
+	// sites share one array.
+	items []siteItem
 	steps []step
+	// services holds the service instances of the site's items, and refs
+	// their supporting resources, both allocated at the first completion.
+	services []tmf.Service
+	refs     []tmf.Ref
 	// roID is the id ROM gave the site's resource order; cancelled is set
 	// once it was asked to cancel it.
 	roID      string
 	cancelled bool
+}
+
+// siteItem is a service order item of a site: its index in so.Items, and
+// how many steps of its plan are not yet completed.
+type siteItem struct {
+	i    int
+	left int
 }
 
 // Var implements catalog.Vars: the catalog variables of a site are its
@@ -81,7 +91,7 @@ func (st *site) Var(name string) (string, bool) {
 		return o.customer[strings.LastIndexByte(o.customer, '-')+1:], true
 	}
 	for k := len(st.items) - 1; k >= 0; k-- {
-		for _, c := range o.so.Items[st.items[k]].Service.Characteristics {
+		for _, c := range o.so.Items[st.items[k].i].Service.Characteristics {
 			if c.Name == name {
 				return c.Value, true
 			}
@@ -168,24 +178,41 @@ func (s *SOM) orchestrate(o *order, out *engine.Out) {
 		return
 	}
 	s.notify(out, o, tmf.ServiceOrderStateChange, -1)
-	bySite := map[string]*site{}
+	// The sites, in the order of their first items, share one array, and
+	// their items another.
+	bySite := map[string]int{}
+	counts := make([]int, 0, 8)
+	for i := range o.so.Items {
+		id := o.so.Items[i].Service.Place.ID
+		k, ok := bySite[id]
+		if !ok {
+			k = len(counts)
+			bySite[id] = k
+			counts = append(counts, 0)
+		}
+		counts[k]++
+	}
+	o.sites = make([]site, len(counts))
+	items := make([]siteItem, len(o.so.Items))
+	for k, n := range counts {
+		o.sites[k].items, items = items[:0:n], items[n:]
+	}
 	for i := range o.so.Items {
 		it := &o.so.Items[i]
-		st := bySite[it.Service.Place.ID]
-		if st == nil {
-			st = &site{place: it.Service.Place, order: o}
-			bySite[st.place.ID] = st
-			o.sites = append(o.sites, st)
+		st := &o.sites[bySite[it.Service.Place.ID]]
+		if len(st.items) == 0 {
+			st.place, st.order = it.Service.Place, o
 		}
-		st.items = append(st.items, i)
+		st.items = append(st.items, siteItem{i: i})
 	}
-	for _, st := range o.sites {
-		if o.so.Items[st.items[0]].State == lc.Cancelled {
+	for k := range o.sites {
+		st := &o.sites[k]
+		if o.so.Items[st.items[0].i].State == lc.Cancelled {
 			continue // the site was cancelled before its plan was ready
 		}
 		if err := s.decompose(o, st, out); err != nil {
-			for _, i := range st.items {
-				s.finishItem(o, i, lc.Fail, err.Error(), out)
+			for _, si := range st.items {
+				s.finishItem(o, si.i, lc.Fail, err.Error(), out)
 			}
 		}
 	}
@@ -195,8 +222,8 @@ func (s *SOM) orchestrate(o *order, out *engine.Out) {
 // resource order.
 func (s *SOM) decompose(o *order, st *site, out *engine.Out) error {
 	cfs := make([]string, len(st.items))
-	for k, i := range st.items {
-		cfs[k] = o.so.Items[i].Service.Specification.ID
+	for k, si := range st.items {
+		cfs[k] = o.so.Items[si.i].Service.Specification.ID
 	}
 	tech, _ := st.Var("technology")
 	p, err := s.cfg.Catalog.Plan(cfs, tech)
@@ -204,20 +231,20 @@ func (s *SOM) decompose(o *order, st *site, out *engine.Out) error {
 		return fmt.Errorf("decompose site %s: %w", st.place.ID, err)
 	}
 	st.plan = p
-	st.left = make([]int, len(p.CFS))
 	for k := range p.CFS {
-		st.left[k] = len(p.CFS[k].Steps)
+		st.items[k].left = len(p.CFS[k].Steps)
 	}
 	st.steps = make([]step, len(p.Steps))
-	s.roSites[o.so.ID+"/"+st.place.ID] = st
+	external := o.so.ID + "/" + st.place.ID
+	s.roSites[external] = st
 	ro := &tmf.ResourceOrder{
-		ExternalID:   o.so.ID + "/" + st.place.ID,
+		ExternalID:   external,
 		Name:         "RO " + st.place.ID,
 		Place:        st.place,
 		RelatedParty: o.so.RelatedParty,
 		Items:        make([]tmf.ResourceOrderItem, len(p.Steps)),
 	}
-	action := o.so.Items[st.items[0]].Action
+	action := o.so.Items[st.items[0].i].Action
 	// A modify replaces the resources of the site's service, step by step.
 	var old []tmf.Ref
 	if action == tmf.Modify {
@@ -266,8 +293,8 @@ func (s *SOM) decompose(o *order, st *site, out *engine.Out) error {
 
 // place starts a site's service order items and places its resource order.
 func (s *SOM) place(o *order, st *site, ro *tmf.ResourceOrder, out *engine.Out) {
-	for _, i := range st.items {
-		it := &o.so.Items[i]
+	for _, si := range st.items {
+		it := &o.so.Items[si.i]
 		if !out.Fire(s.machines, lc.ServiceOrderItem, it.ID, "", &it.State, lc.Start, "", "SOM") {
 			return
 		}
@@ -339,7 +366,7 @@ func (s *SOM) resourceEvent(now time.Duration, ev *tmf.OrderEvent, out *engine.O
 	ref := s.rois[h]
 	o, st := ref.o, ref.site
 	k := st.plan.Steps[ref.step].CFS
-	i := st.items[k]
+	i := st.items[k].i
 	switch ev.Item.State {
 	case lc.Completed:
 		sp := &st.steps[ref.step]
@@ -347,8 +374,8 @@ func (s *SOM) resourceEvent(now time.Duration, ev *tmf.OrderEvent, out *engine.O
 			return // re-delivered: already counted
 		}
 		sp.resource, sp.chars = ev.Item.Instance, ev.Item.Characteristics
-		st.left[k]--
-		if st.left[k] == 0 {
+		st.items[k].left--
+		if st.items[k].left == 0 {
 			s.completeItem(now, o, st, k, out)
 		}
 	case lc.Failed:
@@ -359,7 +386,8 @@ func (s *SOM) resourceEvent(now time.Duration, ev *tmf.OrderEvent, out *engine.O
 // completeItem completes the CFS item plan.CFS[k] of a site and records its
 // service instance.
 func (s *SOM) completeItem(now time.Duration, o *order, st *site, k int, out *engine.Out) {
-	it := &o.so.Items[st.items[k]]
+	i := st.items[k].i
+	it := &o.so.Items[i]
 	if it.State != lc.InProgress {
 		return // cancelled meanwhile
 	}
@@ -374,13 +402,24 @@ func (s *SOM) completeItem(now time.Duration, o *order, st *site, k int, out *en
 			svc.State = "terminated"
 		}
 		it.Service.ID = id
-		s.finishItem(o, st.items[k], lc.Complete, "", out)
+		s.finishItem(o, i, lc.Complete, "", out)
 		return
 	}
+	if st.services == nil {
+		st.services = make([]tmf.Service, len(st.plan.CFS))
+		st.refs = make([]tmf.Ref, len(st.plan.Steps))
+	}
+	// The supporting resources of plan.CFS[k] follow those of the CFS
+	// before it in the site's refs.
+	first := 0
+	for _, c := range st.plan.CFS[:k] {
+		first += len(c.Steps)
+	}
 	steps := st.plan.CFS[k].Steps
-	svc := &tmf.Service{ID: id, Name: cfs.Name, Category: "CFS", State: "active", Specification: tmf.Ref{ID: cfs.ID},
+	svc := &st.services[k]
+	*svc = tmf.Service{ID: id, Name: cfs.Name, Category: "CFS", State: "active", Specification: tmf.Ref{ID: cfs.ID},
 		Characteristics: it.Service.Characteristics, Place: st.place, RelatedParty: o.so.RelatedParty, StartDate: now,
-		SupportingRes: make([]tmf.Ref, len(steps))}
+		SupportingRes: st.refs[first : first+len(steps) : first+len(steps)]}
 	// The service carries the ordered characteristics, the probe's
 	// measurements when it has a probe, and references its resources.
 	for n, j := range steps {
@@ -396,9 +435,9 @@ func (s *SOM) completeItem(now time.Duration, o *order, st *site, k int, out *en
 		}
 	}
 	s.Services.Put(svc.ID, svc)
-	o.services[st.items[k]] = svc
+	o.services[i] = svc
 	it.Service.ID = svc.ID
-	s.finishItem(o, st.items[k], lc.Complete, "", out)
+	s.finishItem(o, i, lc.Complete, "", out)
 }
 
 // finishItem ends a service order item and, when it is the last, the order.
@@ -471,8 +510,8 @@ func (s *SOM) cancel(c *tmf.CancelRequest, out *engine.Out) {
 			s.notify(out, o, tmf.ServiceOrderItemStateChange, i)
 		}
 	}
-	for _, st := range o.sites {
-		s.cancelSite(st, c.Reason, out)
+	for k := range o.sites {
+		s.cancelSite(&o.sites[k], c.Reason, out)
 	}
 	s.finishOrder(o, out)
 }
@@ -486,8 +525,8 @@ func (s *SOM) cancelSite(st *site, reason string, out *engine.Out) {
 		return
 	}
 	some := false
-	for _, i := range st.items {
-		switch st.order.so.Items[i].State {
+	for _, si := range st.items {
+		switch st.order.so.Items[si.i].State {
 		case lc.Cancelled:
 			some = true
 		case lc.Completed, lc.Failed:
@@ -498,14 +537,14 @@ func (s *SOM) cancelSite(st *site, reason string, out *engine.Out) {
 	if !some {
 		return
 	}
-	for _, i := range st.items {
-		if svc := st.order.services[i]; svc != nil {
+	for _, si := range st.items {
+		if svc := st.order.services[si.i]; svc != nil {
 			svc.State = "terminated"
 		}
 	}
 	st.cancelled = true
 	if reason == "" {
-		reason = st.order.so.Items[st.items[0]].StateReason
+		reason = st.order.so.Items[st.items[0].i].StateReason
 	}
 	out.Send(engine.ROM, 0, &tmf.CancelRequest{OrderID: st.roID, Reason: reason})
 }
