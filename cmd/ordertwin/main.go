@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"syscall"
 )
 
 // usage is the top-level help.
@@ -27,6 +28,12 @@ Usage:
       durations (coefficient of variation X) and its probabilistic faults, on all
       cores; print per wave and for the order the P50/P90/P99 completion, the odds
       of meeting each wave's target, and the expected billing start per site.
+  ordertwin serve FILE [--addr HOST:PORT] [--db FILE] [--scale N]
+      Run a scenario live on the wall clock (--scale virtual seconds per second),
+      journalled into a new SQLite file (default ordertwin.db), serving /healthz,
+      /readyz and Prometheus /metrics on --addr (default 127.0.0.1:8080) until
+      interrupted (SIGINT, SIGTERM): then it drains and closes the store.
+      (The TMF APIs are not served yet.)
   ordertwin check FILE
       Load and check a scenario file, its catalog and network, without running it.
   ordertwin lifecycle [NAME]
@@ -59,7 +66,7 @@ func main() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(gcPercent)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err := dispatch(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	if err == nil {
@@ -87,6 +94,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return runCmd(ctx, rest, stdout, stderr)
 	case "whatif":
 		return whatifCmd(ctx, rest, stdout, stderr)
+	case "serve":
+		return serveCmd(ctx, rest, stdout, stderr)
 	case "check":
 		return checkCmd(rest, stdout)
 	case "lifecycle":
@@ -97,7 +106,7 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (commands: run, whatif, check, lifecycle, bench, help)", cmd)
+	return fmt.Errorf("unknown command %q (commands: run, whatif, serve, check, lifecycle, bench, help)", cmd)
 }
 
 // parse parses flags that may come before or after the positional

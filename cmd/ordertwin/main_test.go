@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -160,4 +163,38 @@ func TestRunDurable(t *testing.T) {
 	require.NoError(t, err)
 	defer st.Close()
 	assert.Equal(t, n, st.Len())
+}
+
+// serve starts, answers /healthz, and on interrupt (its context ends)
+// stops and closes its store; bad arguments are refused.
+func TestServe(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "serve.db")
+	ctx, cancel := context.WithCancel(context.Background())
+	r, w := io.Pipe()
+	done := make(chan error)
+	go func() {
+		done <- serveCmd(ctx, []string{example, "--db", file, "--addr", "127.0.0.1:0", "--scale", "1"}, w, io.Discard)
+		w.Close()
+	}()
+	line, err := bufio.NewReader(r).ReadString('\n')
+	require.NoError(t, err)
+	_, addr, ok := strings.Cut(line, " on http://")
+	require.True(t, ok, line)
+	addr, _, _ = strings.Cut(addr, " ")
+	res, err := http.Get("http://" + addr + "/healthz")
+	require.NoError(t, err)
+	res.Body.Close()
+	assert.Equal(t, http.StatusOK, res.StatusCode)
+	cancel()
+	go io.Copy(io.Discard, r)
+	require.NoError(t, <-done)
+	st, err := sqlite.Open(file, sqlite.Options{})
+	require.NoError(t, err)
+	assert.Positive(t, st.Len(), "the quote was journalled at T+0")
+	require.NoError(t, st.Close())
+
+	_, err = cli("serve")
+	assert.ErrorContains(t, err, "want exactly one scenario FILE")
+	_, err = cli("serve", example, "--db", file, "--addr", "127.0.0.1:0")
+	assert.ErrorContains(t, err, "already holds")
 }

@@ -108,7 +108,9 @@ func (e *Engine) waitOrWake(ctx context.Context, at time.Duration) (woke bool, e
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var submitted atomic.Bool
+	exited := make(chan struct{})
 	go func() {
+		defer close(exited)
 		select {
 		case <-e.inbox.wake:
 			submitted.Store(true)
@@ -122,6 +124,9 @@ func (e *Engine) waitOrWake(ctx context.Context, at time.Duration) (woke bool, e
 		err = e.clock.WaitUntil(wctx, at)
 	}
 	cancel()
+	// Join the watcher: a wake token it took must not be lost, or a
+	// submission could wait for ever.
+	<-exited
 	if submitted.Load() {
 		return true, nil
 	}
@@ -130,3 +135,7 @@ func (e *Engine) waitOrWake(ctx context.Context, at time.Duration) (woke bool, e
 	}
 	return false, err
 }
+
+// Pending counts the inputs waiting, timers included. Like all engine
+// state, read it on the engine's goroutine (in a Query).
+func (e *Engine) Pending() int { return e.queue.len() + e.due.len() }

@@ -1,0 +1,110 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/engine"
+)
+
+// Stats is what the metrics report, read on the engine's goroutine.
+type Stats struct {
+	// OrdersByState counts product orders by state.
+	OrdersByState map[string]int
+	// ResourceOrderItems counts resource order items by state.
+	ResourceOrderItems map[string]int
+	// Inputs is how many inputs the engine handled; Pending how many wait.
+	Inputs  uint64
+	Pending int
+	// VirtualTime is the engine's time.
+	VirtualTime time.Duration
+}
+
+// Server is the HTTP front of a serving engine: liveness, readiness and
+// Prometheus metrics. (The TMF APIs come next.)
+type Server struct {
+	Engine *engine.Engine
+	// Stats collects the figures; it runs on the engine's goroutine.
+	Stats func() Stats
+	// Timeout bounds a read of the engine's state; 0 means 2 seconds.
+	Timeout time.Duration
+}
+
+// Handler routes /healthz, /readyz and /metrics.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /readyz", s.ready)
+	mux.HandleFunc("GET /metrics", s.metrics)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		WriteError(w, NewError(http.StatusNotFound, "no resource at "+r.URL.Path))
+	})
+	return mux
+}
+
+// read runs fn on the engine's goroutine, within the timeout.
+func (s *Server) read(ctx context.Context, fn func()) error {
+	d := s.Timeout
+	if d <= 0 {
+		d = 2 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	return s.Engine.Query(ctx, fn)
+}
+
+// ready answers 200 once the engine takes queries: it is serving and not
+// stuck in a step.
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	if err := s.read(r.Context(), func() {}); err != nil {
+		WriteError(w, NewError(http.StatusServiceUnavailable, "the engine does not answer: "+err.Error()))
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintln(w, "ready")
+}
+
+// metrics writes the Prometheus text format.
+func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
+	var st Stats
+	if err := s.read(r.Context(), func() {
+		st = s.Stats()
+		st.Inputs, st.Pending, st.VirtualTime = s.Engine.Processed(), s.Engine.Pending(), s.Engine.Now()
+	}); err != nil {
+		WriteError(w, NewError(http.StatusServiceUnavailable, "the engine does not answer: "+err.Error()))
+		return
+	}
+	var b strings.Builder
+	family := func(name, typ, help string) {
+		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, typ)
+	}
+	byState := func(name, help string, m map[string]int) {
+		family(name, "gauge", help)
+		for _, k := range slices.Sorted(func(yield func(string) bool) {
+			for k := range m {
+				if !yield(k) {
+					return
+				}
+			}
+		}) {
+			fmt.Fprintf(&b, "%s{state=%q} %d\n", name, k, m[k])
+		}
+	}
+	byState("ordertwin_product_orders", "Product orders by state.", st.OrdersByState)
+	byState("ordertwin_resource_order_items", "Resource order items by state.", st.ResourceOrderItems)
+	family("ordertwin_engine_inputs_total", "counter", "Inputs the engine has handled.")
+	fmt.Fprintf(&b, "ordertwin_engine_inputs_total %d\n", st.Inputs)
+	family("ordertwin_engine_queue_depth", "gauge", "Inputs waiting, timers included.")
+	fmt.Fprintf(&b, "ordertwin_engine_queue_depth %d\n", st.Pending)
+	family("ordertwin_engine_virtual_time_seconds", "gauge", "The engine's virtual time, from T+0.")
+	fmt.Fprintf(&b, "ordertwin_engine_virtual_time_seconds %g\n", st.VirtualTime.Seconds())
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	fmt.Fprint(w, b.String())
+}
