@@ -49,30 +49,80 @@ func NewMemory() *Memory { return &Memory{} }
 func (m *Memory) Append(records []Record) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	need := 0
 	for i := range records {
-		r := &records[i]
-		size := binary.MaxVarintLen64 + 8*binary.MaxVarintLen32 + len(r.Kind) + len(r.Entity) + len(r.Name) +
-			len(r.System) + len(r.From) + len(r.To) + len(r.Event) + len(r.Reason)
-		if len(m.chunks) == 0 || cap(m.chunks[len(m.chunks)-1])-len(m.chunks[len(m.chunks)-1]) < size {
-			// Chunks double from 4 KiB up to memoryChunk: a small journal
-			// stays small.
-			next := 4 << 10
-			if len(m.chunks) > 0 {
-				next = min(2*cap(m.chunks[len(m.chunks)-1]), memoryChunk)
-			}
-			m.chunks = append(m.chunks, make([]byte, 0, max(next, size)))
-		}
-		b := m.chunks[len(m.chunks)-1]
-		b = binary.AppendVarint(b, int64(r.At))
-		for _, s := range [...]string{r.Kind, r.Entity, r.Name, r.System, r.From, r.To, r.Event, r.Reason} {
-			b = binary.AppendUvarint(b, uint64(len(s)))
-			b = append(b, s...)
+		need += maxEncoded(&records[i])
+	}
+	if b := m.last(); b != nil && cap(b)-len(b) >= need {
+		// The whole batch fits the last chunk: no check per record.
+		for i := range records {
+			b = appendRecord(b, &records[i])
 		}
 		m.chunks[len(m.chunks)-1] = b
-		m.n++
+	} else {
+		for i := range records {
+			r := &records[i]
+			b := appendRecord(m.room(maxEncoded(r)), r)
+			m.chunks[len(m.chunks)-1] = b
+		}
 	}
+	m.n += len(records)
 	m.commits++
 	return nil
+}
+
+// last is the chunk being filled, nil before the first.
+func (m *Memory) last() []byte {
+	if len(m.chunks) == 0 {
+		return nil
+	}
+	return m.chunks[len(m.chunks)-1]
+}
+
+// room returns the last chunk, after starting a new one if it has less
+// than size bytes free. Chunks double from 4 KiB up to memoryChunk: a small
+// journal stays small.
+func (m *Memory) room(size int) []byte {
+	if b := m.last(); b != nil && cap(b)-len(b) >= size {
+		return b
+	}
+	next := 4 << 10
+	if len(m.chunks) > 0 {
+		next = min(2*cap(m.last()), memoryChunk)
+	}
+	m.chunks = append(m.chunks, make([]byte, 0, max(next, size)))
+	return m.last()
+}
+
+// maxEncoded bounds the size of r encoded.
+func maxEncoded(r *Record) int {
+	return binary.MaxVarintLen64 + 8*binary.MaxVarintLen32 + len(r.Kind) + len(r.Entity) + len(r.Name) +
+		len(r.System) + len(r.From) + len(r.To) + len(r.Event) + len(r.Reason)
+}
+
+// appendRecord encodes r: its time as a varint, then each string as its
+// length (a uvarint) and its bytes.
+func appendRecord(b []byte, r *Record) []byte {
+	b = binary.AppendVarint(b, int64(r.At))
+	b = appendString(b, r.Kind)
+	b = appendString(b, r.Entity)
+	b = appendString(b, r.Name)
+	b = appendString(b, r.System)
+	b = appendString(b, r.From)
+	b = appendString(b, r.To)
+	b = appendString(b, r.Event)
+	return appendString(b, r.Reason)
+}
+
+// appendString appends the length of s as a uvarint, one byte for the
+// short strings that most are, then s.
+func appendString(b []byte, s string) []byte {
+	if len(s) < 0x80 {
+		b = append(b, byte(len(s)))
+	} else {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+	}
+	return append(b, s...)
 }
 
 // Records returns everything committed so far, in order.
