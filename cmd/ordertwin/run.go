@@ -41,14 +41,11 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	opt := scenarios.Options{}
 	if *db != "" {
-		st, err := sqlite.Open(*db, sqlite.Options{})
+		st, err := newJournal("run", *db)
 		if err != nil {
 			return err
 		}
 		defer st.Close()
-		if n := st.Len(); n > 0 {
-			return fmt.Errorf("run: --db %s already holds %d records of another run: give a new file", *db, n)
-		}
 		opt.Journal = st
 	}
 	switch *clock {
@@ -128,4 +125,18 @@ func lifecycleCmd(args []string, stdout io.Writer) error {
 		return nil
 	}
 	return errors.New("lifecycle: want at most one NAME")
+}
+
+// newJournal opens the durable store for a new run of command cmd: a file
+// that already holds records (another run's) is refused, and left alone.
+func newJournal(cmd, file string) (*sqlite.Store, error) {
+	st, err := sqlite.Open(file, sqlite.Options{})
+	if err != nil {
+		return nil, err
+	}
+	if n := st.Len(); n > 0 {
+		st.Close()
+		return nil, fmt.Errorf("%s: --db %s already holds %d records of another run: give a new file", cmd, file, n)
+	}
+	return st, nil
 }

@@ -13,7 +13,6 @@ import (
 
 	"github.com/ordertwin/ordertwin/core/api"
 	"github.com/ordertwin/ordertwin/core/engine"
-	"github.com/ordertwin/ordertwin/core/store/sqlite"
 	"github.com/ordertwin/ordertwin/scenarios"
 )
 
@@ -37,14 +36,11 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	st, err := sqlite.Open(*db, sqlite.Options{})
+	st, err := newJournal("serve", *db)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if n := st.Len(); n > 0 {
-		return fmt.Errorf("serve: --db %s already holds %d records of another run: give a new file", *db, n)
-	}
 	sys, err := scenarios.New(sc.Spec, scenarios.Options{Clock: engine.NewWall(*scale), Journal: st})
 	if err != nil {
 		return err
