@@ -125,24 +125,9 @@ type network struct{}
 func (network) Handle(now time.Duration, msg any, out *engine.Out) {
 	switch m := msg.(type) {
 	case Event:
-		if m.AddSite != nil {
-			out.Record(store.Record{Kind: "customer", Entity: "customer", System: "Sales Console", To: "adds a site", Event: "addSite", Reason: m.Note})
-			out.Send(engine.COM, 0, *m.AddSite)
-			return
-		}
-		if m.Change != nil {
-			out.Record(store.Record{Kind: "customer", Entity: "customer", System: "Sales Console", To: "changes", Event: "change", Reason: m.Note})
-			out.Send(engine.COM, 0, *m.Change)
-			return
-		}
-		if m.Remove != nil {
-			out.Record(store.Record{Kind: "customer", Entity: "customer", System: "Sales Console", To: "removes a site", Event: "removeSite", Reason: m.Note})
-			out.Send(engine.COM, 0, *m.Remove)
-			return
-		}
-		if m.Cancel != nil {
-			out.Record(store.Record{Kind: "customer", Entity: "customer", System: "Sales Console", To: "cancels", Event: "cancel", Reason: m.Note})
-			out.Send(engine.COM, 0, *m.Cancel)
+		if req, says, event := m.customerRequest(); req != nil {
+			out.Record(store.Record{Kind: "customer", Entity: "customer", System: "Sales Console", To: says, Event: event, Reason: m.Note})
+			out.Send(engine.COM, 0, req)
 			return
 		}
 		if m.Remediate != "" {
@@ -159,6 +144,23 @@ func (network) Handle(now time.Duration, msg any, out *engine.Out) {
 	default:
 		out.Error(fmt.Errorf("network: unexpected input %T", msg))
 	}
+}
+
+// customerRequest is the request to COM that a customer's event carries,
+// what the timeline says the customer does, and the event's name; nil for
+// a network event.
+func (e Event) customerRequest() (req any, says, event string) {
+	switch {
+	case e.AddSite != nil:
+		return *e.AddSite, "adds a site", "addSite"
+	case e.Change != nil:
+		return *e.Change, "changes", "change"
+	case e.Remove != nil:
+		return *e.Remove, "removes a site", "removeSite"
+	case e.Cancel != nil:
+		return *e.Cancel, "cancels", "cancel"
+	}
+	return nil, "", ""
 }
 
 // ResourceSpecs derives ROM's resource table from the catalog's RFS.

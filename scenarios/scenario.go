@@ -336,7 +336,6 @@ func (f *File) build(dir string) (*Scenario, error) {
 			}
 		}
 	}
-	var events []Event
 	q := com.QuoteRequest{ID: f.Quote.ID, Customer: com.Customer(f.Customer), Offering: f.Quote.Offering,
 		Tier: f.Quote.SLA, Speed: f.Quote.Speed, Term: f.Quote.Term, RateCard: f.Quote.RateCard, Monthly: f.Quote.Price}
 	for i, w := range f.Quote.Waves {
@@ -375,6 +374,18 @@ func (f *File) build(dir string) (*Scenario, error) {
 			}
 		}
 	}
+	events := f.checkRest(net, bad)
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return &Scenario{Name: f.Name, Expect: f.Expect, Spec: Spec{Name: f.Name, Seed: f.Seed, Epoch: epoch,
+		Catalog: cat, Network: net, Orders: []Placement{{Quote: q, OrderID: f.Order.ID, At: at}}, Faults: f.Faults, Events: events}}, nil
+}
+
+// checkRest checks what every kind of scenario file has besides its orders:
+// its events (built against net), fault rules and expectations.
+func (f *File) checkRest(net *twin.Network, bad func(format string, args ...any)) []Event {
+	var events []Event
 	for i, e := range f.Events {
 		ev, err := e.build(net)
 		if err != nil {
@@ -389,11 +400,7 @@ func (f *File) build(dir string) (*Scenario, error) {
 	if err := f.Expect.check(f.Faults); err != nil {
 		bad("expect: %v", err)
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	return &Scenario{Name: f.Name, Expect: f.Expect, Spec: Spec{Name: f.Name, Seed: f.Seed, Epoch: epoch,
-		Catalog: cat, Network: net, Orders: []Placement{{Quote: q, OrderID: f.Order.ID, At: at}}, Faults: f.Faults, Events: events}}, nil
+	return events
 }
 
 // resolve finds a path named in a scenario file: relative to the file's
@@ -443,20 +450,7 @@ func (f *File) buildPopulation(dir string) (*Scenario, error) {
 	if err := c.Check(orders[0].Quote); err != nil {
 		bad("population: %v", err)
 	}
-	for i, e := range f.Events {
-		ev, err := e.build(net)
-		if err != nil {
-			bad("events[%d] (%s): %v", i, e.Kind, err)
-			continue
-		}
-		events = append(events, ev)
-	}
-	if err := twin.CheckFaults(f.Faults); err != nil {
-		bad("%v", err)
-	}
-	if err := f.Expect.check(f.Faults); err != nil {
-		bad("expect: %v", err)
-	}
+	events = append(events, f.checkRest(net, bad)...)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
