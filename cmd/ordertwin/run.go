@@ -22,19 +22,12 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	scale := fs.Float64("scale", 86400, "wall clock only: virtual seconds per real second")
 	seed := fs.Int64("seed", -1, "override the scenario's seed")
 	db := fs.String("db", "", "journal every record durably into this SQLite file (a new or empty one) instead of memory")
-	pos, err := parse(fs, args)
+	sc, err := scenarioArg(fs, args)
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		return errors.New("run: want exactly one scenario FILE")
 	}
 	if *format != "text" && *format != "json" {
 		return fmt.Errorf("run: --format %q: want text or json", *format)
-	}
-	sc, err := scenarios.Load(pos[0])
-	if err != nil {
-		return err
 	}
 	if *seed >= 0 {
 		sc.Spec.Seed = uint64(*seed)
@@ -85,18 +78,11 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 
 func checkCmd(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	pos, err := parse(fs, args)
+	sc, err := scenarioArg(fs, args)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return errors.New("check: want exactly one scenario FILE")
-	}
-	sc, err := scenarios.Load(pos[0])
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "%s: ok (%s, %d order(s))\n", pos[0], sc.Name, len(sc.Spec.Orders))
+	fmt.Fprintf(stdout, "%s: ok (%s, %d order(s))\n", sc.Path, sc.Name, len(sc.Spec.Orders))
 	return nil
 }
 
@@ -139,4 +125,17 @@ func newJournal(cmd, file string) (*sqlite.Store, error) {
 		return nil, fmt.Errorf("%s: --db %s already holds %d records of another run: give a new file", cmd, file, n)
 	}
 	return st, nil
+}
+
+// scenarioArg parses a command's flags and its one argument, a scenario
+// FILE, and loads the file.
+func scenarioArg(fs *flag.FlagSet, args []string) (*scenarios.Scenario, error) {
+	pos, err := parse(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	if len(pos) != 1 {
+		return nil, fmt.Errorf("%s: want exactly one scenario FILE", fs.Name())
+	}
+	return scenarios.Load(pos[0])
 }

@@ -25,14 +25,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	addr := fs.String("addr", "127.0.0.1:8080", "where to listen, HOST:PORT")
 	db := fs.String("db", "ordertwin.db", "the durable store, a SQLite file (a new or empty one)")
 	scale := fs.Float64("scale", 86400, "virtual seconds per real second (86400: a day a second)")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return errors.New("serve: want exactly one scenario FILE to run")
-	}
-	sc, err := scenarios.Load(pos[0])
+	sc, err := scenarioArg(fs, args)
 	if err != nil {
 		return err
 	}

@@ -20,22 +20,15 @@ func whatifCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	seed := fs.Int64("seed", -1, "first run's seed (run i uses seed+i); default the scenario's")
 	workers := fs.Int("workers", 0, "runs in parallel (0: one per CPU)")
 	format := fs.String("format", "text", "text or json")
-	pos, err := parse(fs, args)
+	sc, err := scenarioArg(fs, args)
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		return errors.New("whatif: want exactly one scenario FILE")
 	}
 	if *format != "text" && *format != "json" {
 		return fmt.Errorf("whatif: --format %q: want text or json", *format)
 	}
 	if *runs <= 0 || *cv < 0 {
 		return errors.New("whatif: --runs must be positive and --cv not negative")
-	}
-	sc, err := scenarios.Load(pos[0])
-	if err != nil {
-		return err
 	}
 	if *seed >= 0 {
 		sc.Spec.Seed = uint64(*seed)
