@@ -52,6 +52,8 @@ type Input struct {
 	At  time.Duration
 	To  Address
 	Msg any
+	// answer, for a command (Engine.Command), takes the handler's reply.
+	answer answer
 }
 
 // Event is something observers may want to know: a recorded transition or
@@ -83,6 +85,8 @@ type Engine struct {
 	processed uint64
 	changed   time.Duration
 	inbox     inbox
+	log       store.InputLog
+	codec     *Codec
 }
 
 // LastChange is the time of the latest committed record: when something
@@ -97,6 +101,12 @@ type Options struct {
 	// Batch is how many inputs share one journal commit (group commit);
 	// 0 means 256.
 	Batch int
+	// Log, when set, keeps every input taken from the inbox (Submit,
+	// Command) before the engine handles it, encoded by Codec: a
+	// restarted engine replays them (Replay). Every such input's type must
+	// be registered with Codec.
+	Log   store.InputLog
+	Codec *Codec
 }
 
 // New returns an engine with no handlers or adapters yet.
@@ -110,7 +120,10 @@ func New(opt Options) *Engine {
 	if opt.Batch <= 0 {
 		opt.Batch = 256
 	}
-	e := &Engine{clock: opt.Clock, store: opt.Store, seed: opt.Seed, batch: opt.Batch,
+	if opt.Codec == nil {
+		opt.Codec = NewCodec()
+	}
+	e := &Engine{clock: opt.Clock, store: opt.Store, seed: opt.Seed, batch: opt.Batch, log: opt.Log, codec: opt.Codec,
 		adapters: map[port.System]port.Adapter{}, inbox: inbox{wake: make(chan struct{}, 1)}}
 	for a := range e.repliers {
 		e.repliers[a] = replier{e, Address(a)}
@@ -151,11 +164,14 @@ func NewRand(seed uint64, name string) *rand.Rand {
 // Inject queues msg for component to at virtual time at. Inputs in the past
 // are taken at the current time.
 func (e *Engine) Inject(at time.Duration, to Address, msg any) {
-	if at < e.now {
-		at = e.now
+	e.inject(Input{At: at, To: to, Msg: msg})
+}
+
+func (e *Engine) inject(in Input) {
+	if in.At < e.now {
+		in.At = e.now
 	}
-	in := Input{At: at, To: to, Msg: msg}
-	if at == e.now && e.running {
+	if in.At == e.now && e.running {
 		e.due.push(in)
 		return
 	}
@@ -183,7 +199,9 @@ func (e *Engine) run(ctx context.Context, serve bool) error {
 			return err
 		}
 		if serve {
-			e.takeInbox()
+			if err := e.takeInbox(); err != nil {
+				return err
+			}
 		}
 		if e.due.len() == 0 {
 			next := time.Duration(-1) // nothing timed: wait for a submission
@@ -230,6 +248,10 @@ func (e *Engine) step() error {
 		out.now = at
 		h.Handle(at, in.Msg, out)
 		e.processed++
+		if in.answer != nil {
+			out.answers = append(out.answers, reply{in.answer, out.reply})
+		}
+		out.reply, out.replied = nil, false
 		if out.err != nil {
 			return fmt.Errorf("%s at %s: %w", in.To, tmf.FormatOffset(at), out.err)
 		}
@@ -255,6 +277,9 @@ func (e *Engine) step() error {
 		for _, o := range e.observers {
 			o(r)
 		}
+	}
+	for _, a := range out.answers {
+		a.to.send(result{v: a.v})
 	}
 	return nil
 }

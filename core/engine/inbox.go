@@ -22,9 +22,11 @@ type inbox struct {
 // is in, in the order inputs were submitted. Submit does not wait for the
 // input to be handled; only a serving engine (Serve) takes inputs while it
 // waits.
-func (e *Engine) Submit(to Address, msg any) {
+func (e *Engine) Submit(to Address, msg any) { e.submit(Input{To: to, Msg: msg}) }
+
+func (e *Engine) submit(in Input) {
 	e.inbox.mu.Lock()
-	e.inbox.items = append(e.inbox.items, Input{To: to, Msg: msg})
+	e.inbox.items = append(e.inbox.items, in)
 	e.inbox.mu.Unlock()
 	select {
 	case e.inbox.wake <- struct{}{}:
@@ -75,8 +77,9 @@ func (w *Wall) Present() time.Duration {
 	return time.Duration(float64(time.Since(w.Start)) * scale)
 }
 
-// takeInbox queues the submitted inputs at the present.
-func (e *Engine) takeInbox() {
+// takeInbox runs the queries waiting, then logs the submitted inputs and
+// queues them at the present.
+func (e *Engine) takeInbox() error {
 	e.inbox.mu.Lock()
 	items, queries := e.inbox.items, e.inbox.queries
 	e.inbox.items, e.inbox.queries = nil, nil
@@ -86,15 +89,23 @@ func (e *Engine) takeInbox() {
 		close(q.done)
 	}
 	if len(items) == 0 {
-		return
+		return nil
 	}
 	at := e.now
 	if p, ok := e.clock.(Presenter); ok {
 		at = max(at, p.Present())
 	}
-	for _, in := range items {
-		e.Inject(at, in.To, in.Msg)
+	for i := range items {
+		items[i].At = at
 	}
+	items, err := e.logInputs(items)
+	if err != nil {
+		return err
+	}
+	for _, in := range items {
+		e.inject(in)
+	}
+	return nil
 }
 
 // Serve runs the engine like Run, but does not stop when it has nothing to

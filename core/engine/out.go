@@ -17,6 +17,16 @@ type Out struct {
 	sends   []Input
 	calls   []call
 	err     error
+	// reply is the answer to the input being handled, if it is a command;
+	// answers the replies of the step's commands, sent after the commit.
+	reply   any
+	replied bool
+	answers []reply
+}
+
+type reply struct {
+	to answer
+	v  any
 }
 
 type call struct {
@@ -28,7 +38,8 @@ func (o *Out) reset() {
 	clear(o.records)
 	clear(o.sends)
 	clear(o.calls)
-	o.records, o.sends, o.calls = o.records[:0], o.sends[:0], o.calls[:0]
+	clear(o.answers)
+	o.records, o.sends, o.calls, o.answers = o.records[:0], o.sends[:0], o.calls[:0], o.answers[:0]
 	o.err = nil
 }
 

@@ -37,6 +37,7 @@ type Memory struct {
 	chunks  [][]byte
 	n       int
 	commits int
+	inputs  []Input
 }
 
 // memoryChunk is the size of one chunk of encoded records.

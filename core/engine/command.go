@@ -1,0 +1,125 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"encoding/gob"
+	"errors"
+	"fmt"
+	"reflect"
+
+	"github.com/ordertwin/ordertwin/core/store"
+)
+
+// answer is where the reply to a command goes once its step is committed.
+type answer chan result
+
+type result struct {
+	v   any
+	err error
+}
+
+// Command submits msg like Submit and waits until the engine has handled it
+// and committed the step it was in: it returns what the handler gave
+// Out.Reply (nil when it gave nothing). Nothing is answered before it is
+// durable (the outbox rule). When ctx ends first Command returns ctx's
+// error, and the input may still be handled: a caller that retries must
+// make the command idempotent (an Idempotency-Key, an externalId).
+func (e *Engine) Command(ctx context.Context, to Address, msg any) (any, error) {
+	a := make(answer, 1)
+	e.submit(Input{To: to, Msg: msg, answer: a})
+	select {
+	case r := <-a:
+		return r.v, r.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// Reply answers the command being handled (see Engine.Command); for any
+// other input it does nothing.
+func (o *Out) Reply(v any) { o.reply, o.replied = v, true }
+
+// ErrNotCommand is the error of an input the engine cannot log: its type is
+// not registered with the codec.
+var ErrNotCommand = errors.New("not a registered command")
+
+// Codec encodes the inputs that come from outside for the input log: each
+// registered message type by name, its exported fields with encoding/gob.
+type Codec struct {
+	types map[string]reflect.Type
+	names map[reflect.Type]string
+}
+
+// NewCodec returns a codec of the types of samples, each named by its
+// package and type name (com.OrderRequest).
+func NewCodec(samples ...any) *Codec {
+	c := &Codec{types: map[string]reflect.Type{}, names: map[reflect.Type]string{}}
+	for _, s := range samples {
+		t := reflect.TypeOf(s)
+		name := t.String()
+		c.types[name], c.names[t] = t, name
+	}
+	return c
+}
+
+// Encode returns msg's kind and body.
+func (c *Codec) Encode(msg any) (string, []byte, error) {
+	name, ok := c.names[reflect.TypeOf(msg)]
+	if !ok {
+		return "", nil, fmt.Errorf("input log: %T: %w", msg, ErrNotCommand)
+	}
+	var b bytes.Buffer
+	if err := gob.NewEncoder(&b).Encode(msg); err != nil {
+		return "", nil, fmt.Errorf("input log: encode %s: %w", name, err)
+	}
+	return name, b.Bytes(), nil
+}
+
+// Decode returns the message of kind encoded in body.
+func (c *Codec) Decode(kind string, body []byte) (any, error) {
+	t, ok := c.types[kind]
+	if !ok {
+		return nil, fmt.Errorf("input log: kind %q: %w", kind, ErrNotCommand)
+	}
+	v := reflect.New(t)
+	if err := gob.NewDecoder(bytes.NewReader(body)).Decode(v.Interface()); err != nil {
+		return nil, fmt.Errorf("input log: decode %s: %w", kind, err)
+	}
+	return v.Elem().Interface(), nil
+}
+
+// logInputs makes the inputs taken from the inbox durable before the
+// engine handles them. An input the codec does not know is answered with
+// the error and dropped; the others are logged in one commit.
+func (e *Engine) logInputs(items []Input) ([]Input, error) {
+	if e.log == nil {
+		return items, nil
+	}
+	kept := items[:0]
+	rows := make([]store.Input, 0, len(items))
+	for _, in := range items {
+		kind, body, err := e.codec.Encode(in.Msg)
+		if err != nil {
+			in.answer.send(result{err: err})
+			continue
+		}
+		rows = append(rows, store.Input{Before: e.processed, At: in.At, To: uint8(in.To), Kind: kind, Body: body})
+		kept = append(kept, in)
+	}
+	if err := e.log.LogInputs(rows); err != nil {
+		err = fmt.Errorf("log inputs: %w", err)
+		for _, in := range kept {
+			in.answer.send(result{err: err})
+		}
+		return nil, err
+	}
+	return kept, nil
+}
+
+// send delivers r when someone waits for it.
+func (a answer) send(r result) {
+	if a != nil {
+		a <- r
+	}
+}

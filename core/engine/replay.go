@@ -1,0 +1,59 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/store"
+)
+
+// Replay rebuilds the state of a serving engine after a restart. A fresh
+// engine, set up exactly as before (same handlers, twin, seed, scenario),
+// is given the inputs its input log kept; Replay runs it on the virtual
+// clock, hands each logged input over when the engine has handled as many
+// inputs as it had when it first took it, so every step repeats, and stops
+// between two steps once every logged input is handed over and caught
+// reports that the journal's records are all reproduced (see
+// store.Resume). Serve then carries on from there on the engine's own
+// clock.
+func (e *Engine) Replay(ctx context.Context, logged []store.Input, caught func() bool) error {
+	clock := e.clock
+	e.clock = Virtual{}
+	defer func() { e.clock = clock }()
+	e.running = true
+	defer func() { e.running = false }()
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		for len(logged) > 0 && logged[0].Before <= e.processed {
+			in := logged[0]
+			if in.Before < e.processed {
+				return fmt.Errorf("replay: logged input %s was taken after %d inputs, but the replay is at %d", in.Kind, in.Before, e.processed)
+			}
+			msg, err := e.codec.Decode(in.Kind, in.Body)
+			if err != nil {
+				return fmt.Errorf("replay: %w", err)
+			}
+			e.Inject(max(in.At, e.now), Address(in.To), msg)
+			logged = logged[1:]
+		}
+		if len(logged) == 0 && caught() {
+			return nil
+		}
+		if e.due.len() == 0 {
+			if e.queue.len() == 0 {
+				if len(logged) > 0 {
+					return fmt.Errorf("replay: nothing left to run, but %d logged inputs wait (the first after %d inputs, the replay is at %d)",
+						len(logged), logged[0].Before, e.processed)
+				}
+				return fmt.Errorf("replay: nothing left to run, but the journal holds records the replay did not reproduce")
+			}
+			e.now = e.queue.next()
+		}
+		if err := e.step(); err != nil {
+			return fmt.Errorf("replay at %s: %w", time.Duration(e.now), err)
+		}
+	}
+}

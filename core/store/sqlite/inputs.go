@@ -1,0 +1,88 @@
+package sqlite
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/store"
+)
+
+// LogInputs commits inputs in one transaction.
+func (s *Store) LogInputs(inputs []store.Input) error {
+	if len(inputs) == 0 {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errors.New("sqlite store: closed")
+	}
+	tx, err := s.db.Begin()
+	if err != nil {
+		return fmt.Errorf("sqlite store: %w", err)
+	}
+	for _, in := range inputs {
+		if _, err := tx.Exec(`INSERT INTO inputs (before, at, address, kind, body) VALUES (?, ?, ?, ?, ?)`,
+			int64(in.Before), int64(in.At), int(in.To), in.Kind, in.Body); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("sqlite store: input %s: %w", in.Kind, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite store: commit inputs: %w", err)
+	}
+	return nil
+}
+
+// Inputs returns the logged inputs in order.
+func (s *Store) Inputs() ([]store.Input, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rows, err := s.db.Query(`SELECT before, at, address, kind, body FROM inputs ORDER BY seq`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite store: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Input
+	for rows.Next() {
+		var in store.Input
+		var before, at int64
+		var to int
+		if err := rows.Scan(&before, &at, &to, &in.Kind, &in.Body); err != nil {
+			return nil, fmt.Errorf("sqlite store: %w", err)
+		}
+		in.Before, in.At, in.To = uint64(before), time.Duration(at), uint8(to)
+		out = append(out, in)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite store: %w", err)
+	}
+	return out, nil
+}
+
+// Meta returns the setting called key, and whether it is set.
+func (s *Store) Meta(key string) (string, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var v string
+	err := s.db.QueryRow(`SELECT value FROM meta WHERE key = ?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("sqlite store: meta %s: %w", key, err)
+	}
+	return v, true, nil
+}
+
+// SetMeta sets the setting called key.
+func (s *Store) SetMeta(key, value string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := s.db.Exec(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value); err != nil {
+		return fmt.Errorf("sqlite store: meta %s: %w", key, err)
+	}
+	return nil
+}
