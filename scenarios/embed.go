@@ -10,7 +10,7 @@ import (
 // Library holds the scenario library, its catalog and networks, built into
 // the binary.
 //
-//go:embed *.yaml catalog/*.yaml networks/*.yaml
+//go:embed *.yaml catalog/*.yaml networks/*.yaml live/*.yaml
 var Library embed.FS
 
 // EnterpriseCatalog is the built-in enterprise catalog.

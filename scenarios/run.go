@@ -7,8 +7,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/api"
 	"github.com/ordertwin/ordertwin/core/catalog"
 	"github.com/ordertwin/ordertwin/core/com"
+	"github.com/ordertwin/ordertwin/core/docs"
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/port"
 	"github.com/ordertwin/ordertwin/core/rom"
@@ -25,6 +27,7 @@ type System struct {
 	SOM     *som.SOM
 	ROM     *rom.ROM
 	Twin    *twin.Twin
+	Docs    *docs.Docs
 	Journal store.Journal
 	// Timeline keeps only the records a report shows, when Record is set.
 	timeline []store.Record
@@ -38,6 +41,9 @@ type Options struct {
 	// Journal takes every record: the in-memory store when nil, or a
 	// durable one (core/store/sqlite).
 	Journal store.Journal
+	// Log, when set, keeps the commands taken from the API (the engine's
+	// input log): a restarted server replays them.
+	Log store.InputLog
 	// Progress, when set, is told every timeline row as it is committed:
 	// a wall-clock run shows what happens while it happens.
 	Progress func(TimelineRow)
@@ -53,7 +59,7 @@ func New(spec Spec, opt Options) (*System, error) {
 		opt.Journal = store.NewMemory()
 	}
 	s := &System{Spec: spec, Twin: tw, Journal: opt.Journal}
-	s.Engine = engine.New(engine.Options{Clock: opt.Clock, Store: opt.Journal, Seed: spec.Seed})
+	s.Engine = engine.New(engine.Options{Clock: opt.Clock, Store: opt.Journal, Seed: spec.Seed, Log: opt.Log, Codec: api.Codec()})
 	s.COM = com.New(com.Config{Catalog: spec.Catalog, Epoch: spec.Epoch})
 	s.SOM = som.New(som.Config{Catalog: spec.Catalog, PlanDelay: tw.Duration("som.plan", "")})
 	s.ROM = rom.New(rom.Config{Specs: ResourceSpecs(spec.Catalog), StartDelay: tw.Duration("rom.start", ""),
@@ -62,6 +68,8 @@ func New(spec Spec, opt Options) (*System, error) {
 	s.Engine.Handle(engine.SOM, s.SOM)
 	s.Engine.Handle(engine.ROM, s.ROM)
 	s.Engine.Handle(engine.Env, network{})
+	s.Docs = docs.New()
+	s.Engine.Handle(engine.Docs, s.Docs)
 	var triggered []Event
 	for _, ev := range spec.Events {
 		if ev.After != "" {
@@ -161,6 +169,12 @@ func (e Event) customerRequest() (req any, says, event string) {
 		return *e.Cancel, "cancels", "cancel"
 	}
 	return nil, "", ""
+}
+
+// API is the HTTP front of the system: every TMF API, health and metrics.
+func (s *System) API() *api.Server {
+	return &api.Server{Engine: s.Engine, Stats: s.Stats, Epoch: s.Spec.Epoch,
+		COM: s.COM, SOM: s.SOM, ROM: s.ROM, Catalog: s.Spec.Catalog, Docs: s.Docs}
 }
 
 // ResourceSpecs derives ROM's resource table from the catalog's RFS.

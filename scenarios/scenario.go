@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -24,6 +25,8 @@ import (
 
 // File is the YAML shape of a scenario file, version 1.
 type File struct {
+	// fsys holds the file and what it names; nil: the operating system's.
+	fsys        fs.FS
 	Version     int              `yaml:"version"`
 	Name        string           `yaml:"name"`
 	Description string           `yaml:"description"`
@@ -277,12 +280,20 @@ type Placement struct {
 
 // Load reads a scenario file, the catalog and network it names, and checks
 // them all; every error names the file and what is wrong.
-func Load(path string) (*Scenario, error) {
-	data, err := os.ReadFile(path)
+func Load(path string) (*Scenario, error) { return loadFrom(nil, path) }
+
+// LoadLibrary loads a scenario of the library built into the binary
+// (Library), such as "live/default.yaml".
+func LoadLibrary(name string) (*Scenario, error) { return loadFrom(Library, name) }
+
+// loadFrom reads a scenario from fsys, or from the operating system's files
+// when fsys is nil.
+func loadFrom(fsys fs.FS, path string) (*Scenario, error) {
+	data, err := readFile(fsys, path)
 	if err != nil {
 		return nil, err
 	}
-	var f File
+	f := File{fsys: fsys}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&f); err != nil {
@@ -315,13 +326,13 @@ func (f *File) build(dir string) (*Scenario, error) {
 	var cat *catalog.Catalog
 	if f.Catalog == "" {
 		bad("catalog: missing")
-	} else if cat, err = catalog.Load(resolve(dir, f.Catalog)); err != nil {
+	} else if cat, err = f.loadCatalog(dir, f.Catalog); err != nil {
 		bad("%v", err)
 	}
 	var net *twin.Network
 	if f.Network == "" {
 		bad("network: missing")
-	} else if net, err = twin.LoadNetwork(resolve(dir, f.Network)); err != nil {
+	} else if net, err = f.loadNetwork(dir, f.Network); err != nil {
 		bad("%v", err)
 	}
 	if net != nil {
@@ -336,6 +347,24 @@ func (f *File) build(dir string) (*Scenario, error) {
 			}
 		}
 	}
+	// A file with no customer, quote or order places nothing: a live
+	// server's orders come over the TMF APIs.
+	var orders []Placement
+	if f.Customer != (CustomerSpec{}) || f.Quote.Offering != "" || len(f.Quote.Sites) > 0 || f.Order.ID != "" {
+		orders = []Placement{f.placement(cat, net, bad)}
+	}
+	events := f.checkRest(net, bad)
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return &Scenario{Name: f.Name, Expect: f.Expect, Spec: Spec{Name: f.Name, Seed: f.Seed, Epoch: epoch,
+		Catalog: cat, Network: net, Orders: orders, Faults: f.Faults, Events: events}}, nil
+}
+
+// placement builds the file's one customer, quote and order, checked
+// against the catalog and network.
+func (f *File) placement(cat *catalog.Catalog, net *twin.Network, bad func(format string, args ...any)) Placement {
+	var err error
 	q := com.QuoteRequest{ID: f.Quote.ID, Customer: com.Customer(f.Customer), Offering: f.Quote.Offering,
 		Tier: f.Quote.SLA, Speed: f.Quote.Speed, Term: f.Quote.Term, RateCard: f.Quote.RateCard, Monthly: f.Quote.Price}
 	for i, w := range f.Quote.Waves {
@@ -374,12 +403,7 @@ func (f *File) build(dir string) (*Scenario, error) {
 			}
 		}
 	}
-	events := f.checkRest(net, bad)
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	return &Scenario{Name: f.Name, Expect: f.Expect, Spec: Spec{Name: f.Name, Seed: f.Seed, Epoch: epoch,
-		Catalog: cat, Network: net, Orders: []Placement{{Quote: q, OrderID: f.Order.ID, At: at}}, Faults: f.Faults, Events: events}}, nil
+	return Placement{Quote: q, OrderID: f.Order.ID, At: at}
 }
 
 // checkRest checks what every kind of scenario file has besides its orders:
@@ -412,6 +436,41 @@ func resolve(dir, path string) string {
 	return filepath.Join(dir, path)
 }
 
+func readFile(fsys fs.FS, path string) ([]byte, error) {
+	if fsys == nil {
+		return os.ReadFile(path)
+	}
+	return fs.ReadFile(fsys, filepath.ToSlash(filepath.Clean(path)))
+}
+
+// loadCatalog reads the catalog a scenario file names.
+func (f *File) loadCatalog(dir, path string) (*catalog.Catalog, error) {
+	path = resolve(dir, path)
+	data, err := readFile(f.fsys, path)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: %w", err)
+	}
+	c, err := catalog.Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("catalog %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// loadNetwork reads the network a scenario file names.
+func (f *File) loadNetwork(dir, path string) (*twin.Network, error) {
+	path = resolve(dir, path)
+	data, err := readFile(f.fsys, path)
+	if err != nil {
+		return nil, fmt.Errorf("network: %w", err)
+	}
+	n, err := twin.ParseNetwork(data)
+	if err != nil {
+		return nil, fmt.Errorf("network %s: %w", path, err)
+	}
+	return n, nil
+}
+
 // buildPopulation reads a scenario of many generated customers: a catalog,
 // the population, optionally a network file whose durations to use, events,
 // faults and expectations.
@@ -425,7 +484,7 @@ func (f *File) buildPopulation(dir string) (*Scenario, error) {
 	if err != nil {
 		bad("start: %q is not an RFC 3339 time such as 2024-06-03T09:00:00+10:00", f.Start)
 	}
-	cat, err := catalog.Load(resolve(dir, f.Catalog))
+	cat, err := f.loadCatalog(dir, f.Catalog)
 	if err != nil {
 		return nil, err
 	}
@@ -435,7 +494,7 @@ func (f *File) buildPopulation(dir string) (*Scenario, error) {
 	durations, err := NetworkDurations()
 	if f.Network != "" {
 		var n *twin.Network
-		if n, err = twin.LoadNetwork(resolve(dir, f.Network)); err == nil {
+		if n, err = f.loadNetwork(dir, f.Network); err == nil {
 			durations = n.Durations
 		}
 	}

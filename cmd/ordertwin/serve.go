@@ -9,50 +9,88 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"time"
 
-	"github.com/ordertwin/ordertwin/core/api"
 	"github.com/ordertwin/ordertwin/core/engine"
+	"github.com/ordertwin/ordertwin/core/store"
+	"github.com/ordertwin/ordertwin/core/store/sqlite"
 	"github.com/ordertwin/ordertwin/scenarios"
 )
 
-// serveCmd runs a scenario live: the engine on the wall clock, journalled
-// into the durable store, with /healthz, /readyz and /metrics, until
-// interrupted (ctx ends); then it stops taking requests, lets the engine
-// finish its step, and closes the store.
+// defaultLive is the built-in scenario serve runs when given none.
+const defaultLive = "live/default.yaml"
+
+// serveCmd runs the system live: the TMF APIs, the engine on the wall
+// clock and the twin, journalled into the durable store, until interrupted
+// (ctx ends); then it stops taking requests, lets the engine finish its
+// step, and closes the store. Given a store that already holds a run, it
+// replays that run's commands and carries on where it stopped.
 func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:8080", "where to listen, HOST:PORT")
-	db := fs.String("db", "ordertwin.db", "the durable store, a SQLite file (a new or empty one)")
+	db := fs.String("db", "ordertwin.db", "the durable store, a SQLite file: a new one, or one this command served before (it resumes)")
 	scale := fs.Float64("scale", 86400, "virtual seconds per real second (86400: a day a second)")
-	sc, err := scenarioArg(fs, args)
+	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
-	st, err := newJournal("serve", *db)
+	var sc *scenarios.Scenario
+	switch len(pos) {
+	case 0:
+		sc, err = scenarios.LoadLibrary(defaultLive)
+	case 1:
+		sc, err = scenarios.Load(pos[0])
+	default:
+		err = errors.New("serve: want at most one scenario FILE")
+	}
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	st, err := sqlite.Open(*db, sqlite.Options{})
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	sys, err := scenarios.New(sc.Spec, scenarios.Options{Clock: engine.NewWall(*scale), Journal: st})
+	clock, err := serveClock(st, sc, *scale, flagSet(fs, "scale"))
+	if err != nil {
+		return fmt.Errorf("serve: --db %s: %w", *db, err)
+	}
+	held, err := st.Records()
 	if err != nil {
 		return err
+	}
+	inputs, err := st.Inputs()
+	if err != nil {
+		return err
+	}
+	journal := store.Resume(st, held)
+	sys, err := scenarios.New(sc.Spec, scenarios.Options{Clock: clock, Journal: journal, Log: st})
+	if err != nil {
+		return err
+	}
+	if len(held) > 0 || len(inputs) > 0 {
+		began := time.Now()
+		if err := sys.Engine.Replay(ctx, inputs, journal.Caught); err != nil {
+			return fmt.Errorf("serve: resume %s: %w", *db, err)
+		}
+		log.Info("resumed", "db", *db, "records", len(held), "commands", len(inputs),
+			"inputs", sys.Engine.Processed(), "took", time.Since(began).String())
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
-	log := slog.New(slog.NewJSONHandler(stderr, nil))
-	srv := &http.Server{Handler: (&api.Server{Engine: sys.Engine, Stats: sys.Stats}).Handler(),
-		ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: sys.API().Handler(), ReadHeaderTimeout: 5 * time.Second}
 	engineCtx, stopEngine := context.WithCancel(context.Background())
 	defer stopEngine()
 	engineDone := make(chan error, 1)
 	go func() { engineDone <- sys.Engine.Serve(engineCtx) }()
 	httpDone := make(chan error, 1)
 	go func() { httpDone <- srv.Serve(ln) }()
-	fmt.Fprintf(stdout, "serving %s on http://%s (store %s, %g virtual seconds per second)\n", sc.Name, ln.Addr(), *db, *scale)
-	log.Info("serving", "scenario", sc.Name, "addr", ln.Addr().String(), "db", *db, "scale", *scale)
+	fmt.Fprintf(stdout, "serving %s on http://%s (store %s, %g virtual seconds per second)\n", sc.Name, ln.Addr(), *db, clock.Scale)
+	log.Info("serving", "scenario", sc.Name, "addr", ln.Addr().String(), "db", *db, "scale", clock.Scale)
 
 	var failure error
 	select {
@@ -76,4 +114,58 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	log.Info("stopped", "records", st.Len())
 	return failure
+}
+
+// serveClock is the wall clock of a store: a new store starts it now at
+// scale and keeps both; a store served before gives back its own, so that
+// virtual time runs on from where it was. It refuses a store that served
+// another scenario, or a --scale given that differs from the store's.
+func serveClock(st *sqlite.Store, sc *scenarios.Scenario, scale float64, scaleSet bool) (*engine.Wall, error) {
+	name, served, err := st.Meta("scenario")
+	if err != nil {
+		return nil, err
+	}
+	if !served {
+		if st.Len() > 0 {
+			return nil, fmt.Errorf("it holds %d records of a run, not of a server: give a new file", st.Len())
+		}
+		w := engine.NewWall(scale)
+		for k, v := range map[string]string{"scenario": sc.Name, "start": w.Start.Format(time.RFC3339Nano),
+			"scale": strconv.FormatFloat(scale, 'g', -1, 64)} {
+			if err := st.SetMeta(k, v); err != nil {
+				return nil, err
+			}
+		}
+		return w, nil
+	}
+	if name != sc.Name {
+		return nil, fmt.Errorf("it serves %q, not %q", name, sc.Name)
+	}
+	startText, _, err := st.Meta("start")
+	if err != nil {
+		return nil, err
+	}
+	scaleText, _, err := st.Meta("scale")
+	if err != nil {
+		return nil, err
+	}
+	start, err := time.Parse(time.RFC3339Nano, startText)
+	if err != nil {
+		return nil, fmt.Errorf("its start %q: %w", startText, err)
+	}
+	was, err := strconv.ParseFloat(scaleText, 64)
+	if err != nil {
+		return nil, fmt.Errorf("its scale %q: %w", scaleText, err)
+	}
+	if scaleSet && scale != was {
+		return nil, fmt.Errorf("it runs at --scale %g, not %g", was, scale)
+	}
+	return &engine.Wall{Start: start, Scale: was}, nil
+}
+
+// flagSet reports whether the flag called name was given.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

@@ -8,7 +8,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/catalog"
+	"github.com/ordertwin/ordertwin/core/com"
+	"github.com/ordertwin/ordertwin/core/docs"
 	"github.com/ordertwin/ordertwin/core/engine"
+	"github.com/ordertwin/ordertwin/core/rom"
+	"github.com/ordertwin/ordertwin/core/som"
 )
 
 // Stats is what the metrics report, read on the engine's goroutine.
@@ -24,19 +29,36 @@ type Stats struct {
 	VirtualTime time.Duration
 }
 
-// Server is the HTTP front of a serving engine: liveness, readiness and
-// Prometheus metrics. (The TMF APIs come next.)
+// Server is the HTTP front of a serving engine: the TMF Open APIs of the
+// components it runs, liveness, readiness and Prometheus metrics.
 type Server struct {
 	Engine *engine.Engine
 	// Stats collects the figures; it runs on the engine's goroutine.
 	Stats func() Stats
-	// Timeout bounds a read of the engine's state; 0 means 2 seconds.
+	// Timeout bounds a read of the engine's state or a command; 0 means
+	// 2 seconds for a read and 10 for a command.
 	Timeout time.Duration
+	// Epoch is the calendar time of T+0: dates on the wire are Epoch plus
+	// the engine's virtual time, in UTC.
+	Epoch time.Time
+	// The components this process runs: each serves its APIs; a nil one
+	// serves none (a process of one role).
+	COM     *com.COM
+	SOM     *som.SOM
+	ROM     *rom.ROM
+	Catalog *catalog.Catalog
+	Docs    *docs.Docs
 }
 
-// Handler routes /healthz, /readyz and /metrics.
+// Handler routes the TMF APIs, /healthz, /readyz and /metrics.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
+	for _, routes := range []func(*http.ServeMux){
+		s.productOrdering, s.quoteManagement, s.productCatalog, s.serviceCatalog,
+		s.productInventory, s.serviceInventory, s.resourceInventory, s.hub,
+	} {
+		routes(mux)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")

@@ -23,6 +23,8 @@ const (
 	// Env is the world outside the core: timed scenario events such as a
 	// capacity expansion.
 	Env
+	// Docs keeps the documents clients own (core/docs).
+	Docs
 	addresses
 )
 
@@ -36,6 +38,8 @@ func (a Address) String() string {
 		return "ROM"
 	case Env:
 		return "Network"
+	case Docs:
+		return "API"
 	}
 	return fmt.Sprintf("component(%d)", uint8(a))
 }

@@ -1,0 +1,65 @@
+package docs
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"testing/synctest"
+
+	"github.com/ordertwin/ordertwin/core/engine"
+	"github.com/ordertwin/ordertwin/core/store"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// RFC 7386 §3's example: null removes, objects merge, the rest replaces.
+func TestMerge(t *testing.T) {
+	var target, patch, want map[string]any
+	require.NoError(t, json.Unmarshal([]byte(`{"title":"Goodbye!","author":{"givenName":"John","familyName":"Doe"},"tags":["example","sample"],"content":"This will be unchanged"}`), &target))
+	require.NoError(t, json.Unmarshal([]byte(`{"title":"Hello!","phoneNumber":"+01-123-456-7890","author":{"familyName":null},"tags":["example"]}`), &patch))
+	require.NoError(t, json.Unmarshal([]byte(`{"title":"Hello!","author":{"givenName":"John"},"tags":["example"],"content":"This will be unchanged","phoneNumber":"+01-123-456-7890"}`), &want))
+	Merge(target, patch)
+	assert.Equal(t, want, target)
+}
+
+// Documents get their ids in order, merge patches keep the id, a deleted
+// document is gone, and each change is journalled; a missing document or
+// a body that is not an object is an error that changes nothing.
+func TestDocs(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		mem := store.NewMemory()
+		e := engine.New(engine.Options{Store: mem})
+		d := New()
+		e.Handle(engine.Docs, d)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error)
+		go func() { done <- e.Serve(ctx) }()
+		var replies []Result
+		for _, msg := range []any{
+			Put{Collection: "productOffering", Prefix: "POF", Body: []byte(`{"id":"mine","name":"a"}`)},
+			Put{Collection: "productOffering", Prefix: "POF", Body: []byte(`{"name":"b"}`)},
+			Patch{Collection: "productOffering", ID: "POF-001", Body: []byte(`{"id":"x","name":"a2"}`)},
+			Delete{Collection: "productOffering", ID: "POF-002"},
+			Delete{Collection: "productOffering", ID: "POF-002"},
+			Put{Collection: "productOffering", Prefix: "POF", Body: []byte(`[1]`)},
+		} {
+			r, err := e.Command(ctx, engine.Docs, msg)
+			require.NoError(t, err)
+			replies = append(replies, r.(Result))
+		}
+		assert.Equal(t, "POF-001", replies[0].Doc.ID)
+		assert.Equal(t, "POF-001", replies[0].Doc.Body["id"])
+		assert.Equal(t, "POF-002", replies[1].Doc.ID)
+		assert.Equal(t, map[string]any{"id": "POF-001", "name": "a2"}, replies[2].Doc.Body)
+		require.NoError(t, replies[3].Err)
+		assert.ErrorIs(t, replies[4].Err, ErrNotFound)
+		assert.ErrorIs(t, replies[5].Err, ErrInvalid)
+		var list []*Doc
+		require.NoError(t, e.Query(ctx, func() { list = d.List("productOffering") }))
+		require.Len(t, list, 1)
+		assert.Equal(t, "a2", list[0].Body["name"])
+		assert.Equal(t, 4, mem.Len(), "created ×2, updated, deleted")
+		cancel()
+		require.ErrorIs(t, <-done, context.Canceled)
+	})
+}
