@@ -340,7 +340,8 @@ func (c *COM) activate(now time.Duration, o *order, i int, out *engine.Out) {
 	}
 	p := tmf.Product{ID: id, Name: q.offering.Name, Status: "active", ProductOffering: tmf.Ref{ID: q.offering.ID, Name: q.offering.Name},
 		Characteristics: it.Characteristics, Place: it.Place, RelatedParty: o.po.RelatedParty, StartDate: now,
-		MonthlyPrice: it.MonthlyPrice, Services: it.ServiceOrderItem}
+		MonthlyPrice: it.MonthlyPrice, Services: it.ServiceOrderItem, BillingAccount: o.po.BillingAccount,
+		ProductOrder: o.po.ID, ProductOrderItem: it.ID}
 	c.Products.Put(p.ID, &p)
 	it.ProductInstance = &tmf.Ref{ID: p.ID}
 	if !out.Fire(c.machines, lc.ProductOrderItem, it.ID, it.Place.ID, &it.State, lc.Complete, "", "COM → Billing") {

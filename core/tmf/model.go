@@ -199,7 +199,12 @@ type Product struct {
 	Place           Place           `json:"place"`
 	RelatedParty    []Ref           `json:"relatedParty,omitempty"`
 	Services        []Ref           `json:"realizingService,omitempty"`
-	StartDate       time.Duration   `json:"-"`
+	BillingAccount  *Ref            `json:"billingAccount,omitempty"`
+	// ProductOrder and ProductOrderItem name the order item that created
+	// the product.
+	ProductOrder     string        `json:"-"`
+	ProductOrderItem string        `json:"-"`
+	StartDate        time.Duration `json:"-"`
 	// TerminationDate is when a disconnect ended it (status terminated).
 	TerminationDate time.Duration `json:"-"`
 	MonthlyPrice    float64       `json:"-"`
