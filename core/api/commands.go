@@ -11,7 +11,7 @@ import (
 // refused when submitted (engine.ErrNotCommand), never silently lost.
 func Codec() *engine.Codec {
 	return engine.NewCodec(
-		com.QuoteRequest{}, com.OrderRequest{}, com.Cancel{}, com.Change{}, com.AddSite{}, com.Remove{}, com.Remediate{},
+		com.QuoteRequest{}, com.OrderRequest{}, com.Cancel{}, com.Change{}, com.AddSite{}, com.Remove{}, com.Remediate{}, com.Describe{},
 		docs.Put{}, docs.Patch{}, docs.Delete{},
 	)
 }

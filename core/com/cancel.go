@@ -21,10 +21,20 @@ type Cancel struct {
 	Reason string
 }
 
+// Cancelled is COM's reply to a cancellation: what it refused, if
+// anything (a cancellation of a whole order with active sites cancels the
+// others and refuses those).
+type Cancelled struct {
+	Refused []string
+}
+
 // cancel carries out a cancellation request.
 func (c *COM) cancel(m Cancel, out *engine.Out) {
 	o := c.findOrder(m.Order)
+	var reply Cancelled
+	defer func() { out.Reply(reply) }()
 	refuse := func(entity, why string) {
+		reply.Refused = append(reply.Refused, entity+": "+why)
 		out.Record(store.Record{Kind: "cancellation", Entity: entity, System: "COM", To: "refused", Event: "cancel", Reason: why})
 	}
 	if o == nil {

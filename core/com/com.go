@@ -45,13 +45,15 @@ type COM struct {
 	modifies      []*modification
 	modifications int
 	next          map[string]int
+	// byKey maps idempotency keys to what their first request placed.
+	byKey map[string]string
 }
 
 // New returns an empty COM.
 func New(cfg Config) *COM {
 	return &COM{cfg: cfg, machines: lc.Shared(), quoteBy: map[string]*quote{}, orderBy: map[string]*order{},
 		pending:  map[string]func(*port.Result){},
-		Products: inventory.New[tmf.Product](), next: map[string]int{}}
+		Products: inventory.New[tmf.Product](), next: map[string]int{}, byKey: map[string]string{}}
 }
 
 // id returns the next id with prefix: QT-001, POI-001, SOI-001.
@@ -92,6 +94,8 @@ func (c *COM) Handle(now time.Duration, msg any, out *engine.Out) {
 		c.addSite(m, out)
 	case Remove:
 		c.remove(m, out)
+	case Describe:
+		out.Reply(c.describe(m, out))
 	default:
 		out.Error(fmt.Errorf("COM: unexpected input %T", msg))
 	}

@@ -3,6 +3,7 @@ package com
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -19,6 +20,17 @@ import (
 // its quote item by site code (QuoteItem.ID).
 type OrderRequest struct {
 	Order *tmf.ProductOrder
+	// Key makes the submission idempotent: a second request with the same
+	// key (an Idempotency-Key, an externalId) is answered with the order
+	// the first placed, and changes nothing.
+	Key string
+}
+
+// Placed is COM's reply to a quote or order request: the id of what it
+// placed, and whether an earlier request with the same key had placed it.
+type Placed struct {
+	ID        string
+	Duplicate bool
 }
 
 type order struct {
@@ -83,9 +95,49 @@ func NewOrder(id string, q QuoteRequest, quoteID string) *tmf.ProductOrder {
 	return po
 }
 
+// fillFromQuote completes the items that name their quote item and leave
+// the rest out (an order placed over the API need only name the quote's
+// sites): the site's place, speed and SLA tier, the term and the price
+// come from the quote, the contract the order carries out. What an item
+// gives is kept, and the contract check compares it with the quote.
+func (o *order) fillFromQuote() {
+	q := o.quote
+	for i := range o.po.Items {
+		it := &o.po.Items[i]
+		if it.QuoteItem == nil {
+			continue
+		}
+		si := slices.IndexFunc(q.req.Sites, func(s Site) bool { return s.Code == it.QuoteItem.ID })
+		if si < 0 {
+			continue
+		}
+		if it.Place.ID == "" {
+			it.Place = place(q.req.Sites[si])
+		}
+		if it.ProductOffering.ID == "" {
+			it.ProductOffering = tmf.Ref{ID: q.req.Offering}
+		}
+		for _, ch := range [...]tmf.Characteristic{{Name: "speed", Value: q.req.Speed}, {Name: "slaTier", Value: q.req.Tier}} {
+			if it.Characteristics.Get(ch.Name) == "" {
+				it.Characteristics.Set(ch.Name, ch.Value)
+			}
+		}
+		if it.ItemTerm == 0 {
+			it.ItemTerm = q.req.Term
+		}
+		if it.MonthlyPrice == 0 {
+			it.MonthlyPrice = q.req.Monthly
+		}
+	}
+}
+
 // submitOrder acknowledges the order; validation starts once its quote is
 // accepted.
 func (c *COM) submitOrder(now time.Duration, req OrderRequest, out *engine.Out) {
+	if prev := c.byKey[req.Key]; req.Key != "" && prev != "" {
+		out.Reply(Placed{ID: prev, Duplicate: true})
+		return
+	}
 	o := &order{po: *req.Order}
 	if o.po.ID == "" {
 		o.po.ID = c.id("PO")
@@ -101,6 +153,10 @@ func (c *COM) submitOrder(now time.Duration, req OrderRequest, out *engine.Out) 
 	o.removed = make([]bool, len(o.po.Items))
 	c.orders = append(c.orders, o)
 	c.orderBy[o.po.ID] = o
+	if req.Key != "" {
+		c.byKey[req.Key] = o.po.ID
+	}
+	out.Reply(Placed{ID: o.po.ID})
 	out.Created(lc.ProductOrder, o.po.ID, "", o.po.State, "Sales Console → COM")
 	for i := range o.po.Items {
 		it := &o.po.Items[i]
@@ -117,6 +173,7 @@ func (c *COM) submitOrder(now time.Duration, req OrderRequest, out *engine.Out) 
 		return
 	}
 	o.quote = q
+	o.fillFromQuote()
 	switch q.state {
 	case lc.Accepted:
 		c.validate(o, out)

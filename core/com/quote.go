@@ -40,7 +40,9 @@ type WavePlan struct {
 
 // QuoteRequest asks COM to prepare a quote and take it through approval.
 type QuoteRequest struct {
-	ID       string
+	ID string
+	// Key makes the request idempotent, as OrderRequest.Key.
+	Key      string
 	Customer Customer
 	Offering string
 	Tier     string
@@ -152,12 +154,20 @@ func card(o *catalog.Offering, id string) *catalog.RateCard {
 
 // submitQuote qualifies every site, then prices and submits the quote.
 func (c *COM) submitQuote(now time.Duration, req QuoteRequest, out *engine.Out) {
+	if prev := c.byKey[req.Key]; req.Key != "" && prev != "" {
+		out.Reply(Placed{ID: prev, Duplicate: true})
+		return
+	}
 	q := &quote{req: req, id: req.ID, state: lc.Initial(lc.Quote)}
 	if q.id == "" {
 		q.id = c.id("QT")
 	}
 	c.quotes = append(c.quotes, q)
 	c.quoteBy[q.id] = q
+	if req.Key != "" {
+		c.byKey[req.Key] = q.id
+	}
+	out.Reply(Placed{ID: q.id})
 	out.Created(lc.Quote, q.id, "", q.state, "CPQ")
 	if err := c.Check(req); err != nil {
 		c.rejectQuote(q, fmt.Sprintf("invalid quote: %v", err), out)

@@ -1,6 +1,10 @@
 package lifecycle
 
-import "github.com/looplab/fsm"
+import (
+	"slices"
+
+	"github.com/looplab/fsm"
+)
 
 // Kind names a lifecycle: one table, one machine.
 type Kind string
@@ -174,3 +178,15 @@ func Kinds() []Kind {
 
 // Initial is the state a new entity of the kind starts in.
 func Initial(k Kind) string { return table[k].initial }
+
+// IsFinal reports whether state ends the lifecycle of kind k: no event
+// leaves it (completed, failed, partial, cancelled, rejected for the TMF
+// orders).
+func IsFinal(k Kind, state string) bool {
+	for _, ev := range table[k].events {
+		if slices.Contains(ev.Src, state) {
+			return false
+		}
+	}
+	return true
+}

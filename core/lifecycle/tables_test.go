@@ -370,3 +370,12 @@ func TestEveryStateIsReachableAndCanFinish(t *testing.T) {
 		}
 	}
 }
+
+// IsFinal agrees with the TMF rule that completed, failed, partial,
+// cancelled and rejected end an order (DESIGN.md §3), and no other state.
+func TestIsFinal(t *testing.T) {
+	for _, st := range lifecycle.States(lifecycle.ProductOrder) {
+		final := slices.Contains([]string{lifecycle.Completed, lifecycle.Failed, lifecycle.Partial, lifecycle.Cancelled, lifecycle.Rejected}, st)
+		assert.Equal(t, final, lifecycle.IsFinal(lifecycle.ProductOrder, st), st)
+	}
+}

@@ -1,0 +1,99 @@
+package api
+
+import "github.com/ordertwin/ordertwin/core/tmf"
+
+// The TMF v4 wire shapes several APIs share. They are ours to fill from
+// the internal model (core/tmf), which keeps TMF names but not the v4
+// shape: v4 puts place and characteristics under product, prices under
+// itemPrice, and so on.
+
+// Ref is a v4 entity reference (ProductOfferingRef, QuoteRef, …).
+type Ref struct {
+	ID           string `json:"id"`
+	Href         string `json:"href,omitempty"`
+	Name         string `json:"name,omitempty"`
+	Role         string `json:"role,omitempty"`
+	ReferredType string `json:"@referredType,omitempty"`
+}
+
+// Characteristic is a v4 Characteristic.
+type Characteristic struct {
+	Name      string `json:"name"`
+	ValueType string `json:"valueType,omitempty"`
+	Value     any    `json:"value"`
+}
+
+// Place is a v4 RelatedPlaceRefOrValue: a site, by reference. Address is
+// an extension carrying the street address as one line, which is how the
+// twin and the address qualification system know a site.
+type Place struct {
+	ID           string `json:"id"`
+	Name         string `json:"name,omitempty"`
+	Role         string `json:"role"`
+	Address      string `json:"address,omitempty"`
+	ReferredType string `json:"@referredType,omitempty"`
+}
+
+// Money is a v4 Money.
+type Money struct {
+	Unit  string  `json:"unit"`
+	Value float64 `json:"value"`
+}
+
+// Price is a v4 Price.
+type Price struct {
+	DutyFreeAmount *Money `json:"dutyFreeAmount,omitempty"`
+}
+
+// OrderPrice is a v4 OrderPrice (also ProductPrice, QuotePrice).
+type OrderPrice struct {
+	Name                  string `json:"name,omitempty"`
+	PriceType             string `json:"priceType"`
+	RecurringChargePeriod string `json:"recurringChargePeriod,omitempty"`
+	Price                 Price  `json:"price"`
+}
+
+// Quantity is a v4 Quantity.
+type Quantity struct {
+	Amount float64 `json:"amount"`
+	Units  string  `json:"units"`
+}
+
+// OrderTerm is a v4 OrderTerm: a commitment.
+type OrderTerm struct {
+	Name     string    `json:"name,omitempty"`
+	Duration *Quantity `json:"duration,omitempty"`
+}
+
+// characteristics turns internal characteristics into v4 ones.
+func characteristics(cs tmf.Characteristics) []Characteristic {
+	out := make([]Characteristic, len(cs))
+	for i, c := range cs {
+		out[i] = Characteristic{Name: c.Name, ValueType: "string", Value: c.Value}
+	}
+	return out
+}
+
+// place turns an internal place into a v4 one.
+func place(p tmf.Place) Place {
+	return Place{ID: p.ID, Name: p.Name, Role: p.Role, Address: p.Address, ReferredType: "GeographicSite"}
+}
+
+// monthly is a recurring monthly price.
+func monthly(name, currency string, value float64) OrderPrice {
+	return OrderPrice{Name: name, PriceType: "recurring", RecurringChargePeriod: "month",
+		Price: Price{DutyFreeAmount: &Money{Unit: currency, Value: value}}}
+}
+
+// refs turns internal references into v4 ones.
+func refs(rs []tmf.Ref, referredType string) []Ref {
+	out := make([]Ref, len(rs))
+	for i, r := range rs {
+		t := r.Type
+		if t == "" {
+			t = referredType
+		}
+		out[i] = Ref{ID: r.ID, Href: r.Href, Name: r.Name, Role: r.Role, ReferredType: t}
+	}
+	return out
+}
