@@ -280,6 +280,12 @@ func (c *COM) serviceItem(now time.Duration, w *wave, ev *tmf.ItemEvent, out *en
 		if why := slaBreach(o.quote.tier, ev.Characteristics); why != "" {
 			w.slaBreach = it.Place.ID + ": " + why
 		}
+		if ev.Instance.ID != "" {
+			if it.Services == nil {
+				it.Services = make([]tmf.Ref, 0, len(it.ServiceOrderItem))
+			}
+			it.Services = append(it.Services, ev.Instance)
+		}
 	case lc.Failed:
 		if it.StateReason == "" {
 			it.StateReason = ev.StateReason
@@ -340,7 +346,7 @@ func (c *COM) activate(now time.Duration, o *order, i int, out *engine.Out) {
 	}
 	p := tmf.Product{ID: id, Name: q.offering.Name, Status: "active", ProductOffering: tmf.Ref{ID: q.offering.ID, Name: q.offering.Name},
 		Characteristics: it.Characteristics, Place: it.Place, RelatedParty: o.po.RelatedParty, StartDate: now,
-		MonthlyPrice: it.MonthlyPrice, Services: it.ServiceOrderItem, BillingAccount: o.po.BillingAccount,
+		MonthlyPrice: it.MonthlyPrice, Services: it.Services, BillingAccount: o.po.BillingAccount,
 		ProductOrder: o.po.ID, ProductOrderItem: it.ID}
 	c.Products.Put(p.ID, &p)
 	it.ProductInstance = &tmf.Ref{ID: p.ID}

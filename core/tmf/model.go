@@ -93,6 +93,9 @@ type ProductOrderItem struct {
 	MonthlyPrice     float64         `json:"-"`
 	ProductInstance  *Ref            `json:"product,omitempty"`
 	ServiceOrderItem []Ref           `json:"-"`
+	// Services are the service instances SOM reported as the item's
+	// service order items completed: they realise its product.
+	Services []Ref `json:"-"`
 }
 
 // ServiceOrder is a TMF641 v4 ServiceOrder.
