@@ -173,8 +173,13 @@ func (e Event) customerRequest() (req any, says, event string) {
 
 // API is the HTTP front of the system: every TMF API, health and metrics.
 func (s *System) API() *api.Server {
+	known := map[string]bool{}
+	for _, a := range s.Spec.Network.Addresses {
+		known[a.Address] = true
+	}
 	return &api.Server{Engine: s.Engine, Stats: s.Stats, Epoch: s.Spec.Epoch,
-		COM: s.COM, SOM: s.SOM, ROM: s.ROM, Catalog: s.Spec.Catalog, Docs: s.Docs}
+		COM: s.COM, SOM: s.SOM, ROM: s.ROM, Catalog: s.Spec.Catalog, Docs: s.Docs,
+		KnownAddress: func(a string) bool { return known[a] }}
 }
 
 // ResourceSpecs derives ROM's resource table from the catalog's RFS.

@@ -1,6 +1,324 @@
 package api
 
-import "net/http"
+import (
+	"net/http"
+	"strconv"
+	"time"
 
-// productOrdering routes its TMF API (to be written).
-func (s *Server) productOrdering(mux *http.ServeMux) {}
+	"github.com/ordertwin/ordertwin/core/com"
+	"github.com/ordertwin/ordertwin/core/engine"
+	lc "github.com/ordertwin/ordertwin/core/lifecycle"
+	"github.com/ordertwin/ordertwin/core/tmf"
+)
+
+// ProductOrder is a TMF622 v4 ProductOrder on the wire.
+type ProductOrder struct {
+	ID                      string             `json:"id"`
+	Href                    string             `json:"href"`
+	ExternalID              string             `json:"externalId,omitempty"`
+	Description             string             `json:"description,omitempty"`
+	Category                string             `json:"category,omitempty"`
+	State                   string             `json:"state"`
+	OrderDate               string             `json:"orderDate"`
+	CompletionDate          string             `json:"completionDate,omitempty"`
+	RequestedCompletionDate string             `json:"requestedCompletionDate,omitempty"`
+	Quote                   []Ref              `json:"quote,omitempty"`
+	RelatedParty            []Ref              `json:"relatedParty"`
+	BillingAccount          *Ref               `json:"billingAccount,omitempty"`
+	Agreement               []Ref              `json:"agreement,omitempty"`
+	OrderTotalPrice         []OrderPrice       `json:"orderTotalPrice,omitempty"`
+	ProductOrderItem        []ProductOrderItem `json:"productOrderItem"`
+	Type                    string             `json:"@type"`
+}
+
+// ProductOrderItem is a TMF622 v4 ProductOrderItem: one site.
+type ProductOrderItem struct {
+	ID     string `json:"id"`
+	Action string `json:"action"`
+	State  string `json:"state"`
+	// StateReason says why an item is held, failed or cancelled (a v5
+	// field, welcome in v4).
+	StateReason     string       `json:"stateReason,omitempty"`
+	Quantity        int          `json:"quantity"`
+	ProductOffering *Ref         `json:"productOffering,omitempty"`
+	Product         *ItemProduct `json:"product,omitempty"`
+	QuoteItem       *QuoteItem   `json:"quoteItem,omitempty"`
+	Qualification   []Ref        `json:"qualification,omitempty"`
+	ItemTerm        []OrderTerm  `json:"itemTerm,omitempty"`
+	ItemPrice       []OrderPrice `json:"itemPrice,omitempty"`
+	Type            string       `json:"@type"`
+}
+
+// ItemProduct is the v4 ProductRefOrValue of an item: the product to
+// create (its place and characteristics), and once created its id.
+type ItemProduct struct {
+	ID                    string           `json:"id,omitempty"`
+	Href                  string           `json:"href,omitempty"`
+	Place                 []Place          `json:"place,omitempty"`
+	ProductCharacteristic []Characteristic `json:"productCharacteristic,omitempty"`
+}
+
+// QuoteItem is a v4 QuoteItemRef.
+type QuoteItem struct {
+	ID        string `json:"id"`
+	QuoteID   string `json:"quoteId"`
+	QuoteHref string `json:"quoteHref,omitempty"`
+}
+
+// productOrderAttrs are the attributes a product order list may filter on.
+var productOrderAttrs = []string{"id", "href", "externalId", "description", "category", "state", "orderDate",
+	"completionDate", "requestedCompletionDate", "quote", "relatedParty", "billingAccount", "agreement",
+	"orderTotalPrice", "productOrderItem", "@type"}
+
+func (s *Server) productOrdering(mux *http.ServeMux) {
+	if s.COM == nil {
+		return
+	}
+	base := ProductOrdering
+	mux.HandleFunc("GET "+base+"/productOrder", s.listProductOrders)
+	mux.HandleFunc("GET "+base+"/productOrder/{id}", s.getProductOrder)
+	mux.HandleFunc("POST "+base+"/productOrder", s.postProductOrder)
+	mux.HandleFunc("PATCH "+base+"/productOrder/{id}", s.patchProductOrder)
+	mux.HandleFunc("DELETE "+base+"/productOrder/{id}", func(w http.ResponseWriter, r *http.Request) {
+		WriteError(w, NewError(http.StatusMethodNotAllowed, "a product order is not deleted: cancel it with POST "+base+"/cancelProductOrder"))
+	})
+	mux.HandleFunc("GET "+base+"/cancelProductOrder", s.listCancellations)
+	mux.HandleFunc("GET "+base+"/cancelProductOrder/{id}", s.getCancellation)
+	mux.HandleFunc("POST "+base+"/cancelProductOrder", s.postCancellation)
+}
+
+func (s *Server) listProductOrders(w http.ResponseWriter, r *http.Request) {
+	q, e := ParseQuery(r.URL.Query(), productOrderAttrs)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	var out []ProductOrder
+	if e := s.Query(r.Context(), func() {
+		for _, po := range s.COM.Orders() {
+			out = append(out, s.productOrder(po))
+		}
+	}); e != nil {
+		WriteError(w, e)
+		return
+	}
+	List(w, q, out)
+}
+
+func (s *Server) getProductOrder(w http.ResponseWriter, r *http.Request) {
+	q, e := ParseQuery(r.URL.Query(), nil)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	po, e := s.productOrderByID(r, r.PathValue("id"))
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	One(w, q, po)
+}
+
+// productOrderByID reads one product order, or a 404.
+func (s *Server) productOrderByID(r *http.Request, id string) (*ProductOrder, *Error) {
+	var po *ProductOrder
+	if e := s.Query(r.Context(), func() {
+		if o := s.COM.Order(id); o != nil {
+			v := s.productOrder(o)
+			po = &v
+		}
+	}); e != nil {
+		return nil, e
+	}
+	if po == nil {
+		return nil, NewError(http.StatusNotFound, "productOrder "+strconv.Quote(id)+": no such order")
+	}
+	return po, nil
+}
+
+func (s *Server) postProductOrder(w http.ResponseWriter, r *http.Request) {
+	body, e := ReadBody(w, r)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	in, e := DecodeProductOrder(body)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	if e := s.checkProductOrder(r, in); e != nil {
+		WriteError(w, e)
+		return
+	}
+	if in.RequestedCompletionDate != "" {
+		t, _ := time.Parse(time.RFC3339, in.RequestedCompletionDate) // checked by DecodeProductOrder
+		in.requested = max(t.Sub(s.Epoch), 0)
+	}
+	key := ""
+	switch {
+	case r.Header.Get("Idempotency-Key") != "":
+		key = "Idempotency-Key " + r.Header.Get("Idempotency-Key")
+	case in.ExternalID != "":
+		key = "externalId " + in.ExternalID
+	}
+	reply, e := s.Command(r.Context(), engine.COM, com.OrderRequest{Order: in.order(), Key: key})
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	placed := reply.(com.Placed)
+	po, e := s.productOrderByID(r, placed.ID)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	if placed.Duplicate {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	Created(w, po.Href, po)
+}
+
+// checkProductOrder checks what the order names against what exists: the
+// offerings in the catalog, the quote and its sites in COM. An order that
+// names nothing wrong is placed, and COM's own validation (contract,
+// credit, feasibility) may still reject it, as TMF622's rejected state
+// says.
+func (s *Server) checkProductOrder(r *http.Request, in *productOrderIn) *Error {
+	for i, it := range in.ProductOrderItem {
+		if it.ProductOffering != nil {
+			if _, err := s.Catalog.Offering(it.ProductOffering.ID); err != nil {
+				return NewError(http.StatusBadRequest, field("productOrderItem", i, "productOffering.id")+": "+err.Error())
+			}
+		}
+	}
+	if len(in.Quote) == 0 {
+		return nil
+	}
+	var quote com.QuoteView
+	var ok bool
+	if e := s.Query(r.Context(), func() { quote, ok = s.COM.Quote(in.Quote[0].ID) }); e != nil {
+		return e
+	}
+	if !ok {
+		return NewError(http.StatusBadRequest, "quote[0].id: no quote "+strconv.Quote(in.Quote[0].ID))
+	}
+	for i, it := range in.ProductOrderItem {
+		if it.QuoteItem == nil {
+			continue
+		}
+		if !hasSite(quote.Request.Sites, it.QuoteItem.ID) {
+			return NewError(http.StatusBadRequest, field("productOrderItem", i, "quoteItem.id")+": "+
+				strconv.Quote(it.QuoteItem.ID)+" is not an item of quote "+quote.ID)
+		}
+	}
+	return nil
+}
+
+func hasSite(sites []com.Site, code string) bool {
+	for _, s := range sites {
+		if s.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) patchProductOrder(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	body, e := ReadBody(w, r)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	patch, e := DecodeProductOrderPatch(body)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	if _, e := s.productOrderByID(r, id); e != nil {
+		WriteError(w, e)
+		return
+	}
+	reply, e := s.Command(r.Context(), engine.COM, com.Describe{Order: id, Description: *patch.Description})
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	if err, _ := reply.(error); err != nil {
+		WriteError(w, NewError(http.StatusConflict, err.Error()))
+		return
+	}
+	po, e := s.productOrderByID(r, id)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	WriteJSON(w, http.StatusOK, po)
+}
+
+// productOrder maps an internal product order to the wire. Run it on the
+// engine's goroutine: it reads COM's state.
+func (s *Server) productOrder(po *tmf.ProductOrder) ProductOrder {
+	out := ProductOrder{ID: po.ID, Href: ProductOrdering + "/productOrder/" + po.ID, ExternalID: po.ExternalID,
+		Description: po.Description, Category: po.Category, State: po.State, OrderDate: s.Date(po.OrderDate),
+		RelatedParty: refs(po.RelatedParty, "Organization"), Agreement: refs(po.Agreement, "Agreement"),
+		ProductOrderItem: make([]ProductOrderItem, len(po.Items)), Type: "ProductOrder"}
+	if lc.IsFinal(lc.ProductOrder, po.State) {
+		out.CompletionDate = s.Date(po.CompletionDate)
+	}
+	if po.RequestedCompletionDate > 0 {
+		out.RequestedCompletionDate = s.Date(po.RequestedCompletionDate)
+	}
+	quoteID := ""
+	if len(po.Quote) > 0 {
+		quoteID = po.Quote[0].ID
+		out.Quote = refs(po.Quote, "Quote")
+		for i := range out.Quote {
+			out.Quote[i].Href = QuoteManagement + "/quote/" + out.Quote[i].ID
+		}
+	}
+	if po.BillingAccount != nil {
+		out.BillingAccount = &Ref{ID: po.BillingAccount.ID, Name: po.BillingAccount.Name, ReferredType: "BillingAccount"}
+	}
+	total, currency := 0.0, ""
+	for i, it := range po.Items {
+		item := ProductOrderItem{ID: it.ID, Action: string(it.Action), State: it.State, StateReason: it.StateReason,
+			Quantity: 1, Qualification: refs(it.Qualification, "ProductOfferingQualification"), Type: "ProductOrderItem"}
+		if it.ProductOffering.ID != "" {
+			item.ProductOffering = &Ref{ID: it.ProductOffering.ID, Href: ProductCatalog + "/productOffering/" + it.ProductOffering.ID,
+				Name: it.ProductOffering.Name}
+			if o, err := s.Catalog.Offering(it.ProductOffering.ID); err == nil {
+				item.ProductOffering.Name, currency = o.Name, o.Currency
+			}
+		}
+		if it.Place.ID != "" || len(it.Characteristics) > 0 || it.ProductInstance != nil {
+			item.Product = &ItemProduct{ProductCharacteristic: wireCharacteristics(it.Characteristics)}
+			if it.Place.ID != "" {
+				item.Product.Place = []Place{place(it.Place)}
+			}
+			if it.ProductInstance != nil {
+				item.Product.ID = it.ProductInstance.ID
+				item.Product.Href = ProductInventory + "/product/" + it.ProductInstance.ID
+			}
+		}
+		if it.QuoteItem != nil {
+			item.QuoteItem = &QuoteItem{ID: it.QuoteItem.ID, QuoteID: quoteID}
+			if quoteID != "" {
+				item.QuoteItem.QuoteHref = QuoteManagement + "/quote/" + quoteID
+			}
+		}
+		if it.ItemTerm > 0 {
+			item.ItemTerm = []OrderTerm{{Name: "commitment", Duration: &Quantity{Amount: float64(it.ItemTerm), Units: "month"}}}
+		}
+		if it.MonthlyPrice > 0 {
+			item.ItemPrice = []OrderPrice{monthly("monthly charge", currency, it.MonthlyPrice)}
+			total += it.MonthlyPrice
+		}
+		out.ProductOrderItem[i] = item
+	}
+	if total > 0 {
+		out.OrderTotalPrice = []OrderPrice{monthly("monthly charge, all sites", currency, total)}
+	}
+	return out
+}

@@ -1,6 +1,358 @@
 package api
 
-import "net/http"
+import (
+	"fmt"
+	"net/http"
+	"strconv"
 
-// quoteManagement routes its TMF API (to be written).
-func (s *Server) quoteManagement(mux *http.ServeMux) {}
+	"github.com/ordertwin/ordertwin/core/com"
+	"github.com/ordertwin/ordertwin/core/engine"
+	"github.com/ordertwin/ordertwin/core/tmf"
+)
+
+// Quote is a quote on the wire, in the TMF648 v4 shape where it fits: the
+// sites are quote items, the approval stages its authorizations, the rate
+// card its agreement. BillingAccount, Wave and each item's ItemTerm are
+// extensions: an enterprise rollout has them and TMF648 does not.
+type Quote struct {
+	ID              string          `json:"id"`
+	Href            string          `json:"href"`
+	Category        string          `json:"category,omitempty"`
+	Description     string          `json:"description,omitempty"`
+	State           string          `json:"state"`
+	StateReason     string          `json:"stateReason,omitempty"`
+	RelatedParty    []Ref           `json:"relatedParty"`
+	BillingAccount  *Ref            `json:"billingAccount,omitempty"`
+	Agreement       []Ref           `json:"agreement"`
+	Wave            []Wave          `json:"wave"`
+	QuoteItem       []QuoteItemWire `json:"quoteItem"`
+	Authorization   []Authorization `json:"authorization"`
+	QuoteTotalPrice []OrderPrice    `json:"quoteTotalPrice,omitempty"`
+	Type            string          `json:"@type"`
+}
+
+// Wave is one wave of a rollout plan: its sites go in one service order,
+// due by Target (an ISO 8601 duration from the order, P14D).
+type Wave struct {
+	Name         string `json:"name"`
+	ServiceOrder string `json:"serviceOrder,omitempty"`
+	Target       string `json:"target"`
+}
+
+// QuoteItemWire is one site of a quote.
+type QuoteItemWire struct {
+	ID              string       `json:"id"`
+	Action          string       `json:"action"`
+	State           string       `json:"state,omitempty"`
+	StateReason     string       `json:"stateReason,omitempty"`
+	ProductOffering *Ref         `json:"productOffering"`
+	Product         *ItemProduct `json:"product"`
+	ItemTerm        []OrderTerm  `json:"itemTerm,omitempty"`
+	QuoteItemPrice  []OrderPrice `json:"quoteItemPrice,omitempty"`
+	// Qualification is the site's feasibility: its token and when it
+	// expires.
+	Qualification []Qualification `json:"qualification,omitempty"`
+	Type          string          `json:"@type,omitempty"`
+}
+
+// Qualification is a feasibility result by reference.
+type Qualification struct {
+	ID             string `json:"id"`
+	Name           string `json:"name"`
+	ExpirationDate string `json:"expirationDate"`
+	Technology     string `json:"technology,omitempty"`
+	Exchange       string `json:"exchange,omitempty"`
+}
+
+// Authorization is one approval stage (TMF648 Authorization).
+type Authorization struct {
+	Name         string `json:"name"`
+	State        string `json:"state"`
+	ApprovalDate string `json:"givenDate,omitempty"`
+	Description  string `json:"description,omitempty"`
+}
+
+var quoteAttrs = []string{"id", "href", "category", "description", "state", "stateReason", "relatedParty", "billingAccount",
+	"agreement", "wave", "quoteItem", "authorization", "quoteTotalPrice", "@type"}
+
+func (s *Server) quoteManagement(mux *http.ServeMux) {
+	if s.COM == nil {
+		return
+	}
+	base := QuoteManagement
+	mux.HandleFunc("GET "+base+"/quote", s.listQuotes)
+	mux.HandleFunc("GET "+base+"/quote/{id}", s.getQuote)
+	mux.HandleFunc("POST "+base+"/quote", s.postQuote)
+}
+
+func (s *Server) listQuotes(w http.ResponseWriter, r *http.Request) {
+	q, e := ParseQuery(r.URL.Query(), quoteAttrs)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	var out []Quote
+	if e := s.Query(r.Context(), func() {
+		for _, v := range s.COM.Quotes() {
+			out = append(out, s.quote(v))
+		}
+	}); e != nil {
+		WriteError(w, e)
+		return
+	}
+	List(w, q, out)
+}
+
+func (s *Server) getQuote(w http.ResponseWriter, r *http.Request) {
+	q, e := ParseQuery(r.URL.Query(), nil)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	v, e := s.quoteByID(r, r.PathValue("id"))
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	One(w, q, v)
+}
+
+func (s *Server) quoteByID(r *http.Request, id string) (*Quote, *Error) {
+	var out *Quote
+	if e := s.Query(r.Context(), func() {
+		if v, ok := s.COM.Quote(id); ok {
+			q := s.quote(v)
+			out = &q
+		}
+	}); e != nil {
+		return nil, e
+	}
+	if out == nil {
+		return nil, NewError(http.StatusNotFound, "quote "+strconv.Quote(id)+": no such quote")
+	}
+	return out, nil
+}
+
+func (s *Server) postQuote(w http.ResponseWriter, r *http.Request) {
+	body, e := ReadBody(w, r)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	req, e := DecodeQuote(body)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	for i, site := range req.Sites {
+		if s.KnownAddress != nil && !s.KnownAddress(site.Address) {
+			WriteError(w, NewError(http.StatusBadRequest, field("quoteItem", i, "product.place[0].address")+": "+
+				strconv.Quote(site.Address)+" is not an address the network knows"))
+			return
+		}
+	}
+	var err error
+	if e := s.Query(r.Context(), func() { err = s.COM.Check(*req) }); e != nil {
+		WriteError(w, e)
+		return
+	}
+	if err != nil {
+		WriteError(w, NewError(http.StatusBadRequest, err.Error()))
+		return
+	}
+	if key := r.Header.Get("Idempotency-Key"); key != "" {
+		req.Key = "Idempotency-Key " + key
+	}
+	reply, e := s.Command(r.Context(), engine.COM, *req)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	placed := reply.(com.Placed)
+	v, e := s.quoteByID(r, placed.ID)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	if placed.Duplicate {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	Created(w, v.Href, v)
+}
+
+// quote maps a quote to the wire.
+func (s *Server) quote(v com.QuoteView) Quote {
+	req := v.Request
+	out := Quote{ID: v.ID, Href: QuoteManagement + "/quote/" + v.ID, Category: "enterprise", State: v.State, StateReason: v.Reason,
+		RelatedParty:   []Ref{{ID: v.Customer.ID, Name: v.Customer.Name, Role: "customer", ReferredType: "Organization"}},
+		BillingAccount: &Ref{ID: v.Customer.Account, ReferredType: "BillingAccount"},
+		Agreement:      []Ref{{ID: req.RateCard, Name: "rate card", ReferredType: "RateCard"}},
+		Wave:           make([]Wave, len(req.Waves)), QuoteItem: make([]QuoteItemWire, len(req.Sites)),
+		Authorization: make([]Authorization, len(v.Approvals)), Type: "Quote"}
+	if v.Offering != "" {
+		out.Description = v.Offering + " for " + strconv.Itoa(len(req.Sites)) + " sites"
+	}
+	for i, wv := range req.Waves {
+		out.Wave[i] = Wave{Name: wv.Name, ServiceOrder: wv.ServiceOrder, Target: tmf.FormatOffset(wv.Target)}
+	}
+	for i, site := range req.Sites {
+		it := QuoteItemWire{ID: site.Code, Action: "add", ProductOffering: &Ref{ID: req.Offering, Href: ProductCatalog + "/productOffering/" + req.Offering},
+			Product: &ItemProduct{Place: []Place{{ID: site.Code, Name: site.Name, Role: "installationAddress", Address: site.Address, ReferredType: "GeographicSite"}},
+				ProductCharacteristic: []Characteristic{{Name: "speed", ValueType: "string", Value: req.Speed},
+					{Name: "slaTier", ValueType: "string", Value: req.Tier}, {Name: "wave", ValueType: "string", Value: site.Wave}}},
+			ItemTerm:       []OrderTerm{{Name: "commitment", Duration: &Quantity{Amount: float64(req.Term), Units: "month"}}},
+			QuoteItemPrice: []OrderPrice{monthly("monthly charge", v.Currency, req.Monthly)}, Type: "QuoteItem"}
+		if i < len(v.Sites) && v.Sites[i] != nil {
+			ql := v.Sites[i]
+			it.Qualification = []Qualification{{ID: ql.Token, Name: "feasibility", ExpirationDate: s.Date(ql.Expires),
+				Technology: ql.Technology, Exchange: ql.Exchange}}
+			it.State = "approved"
+		}
+		if i < len(v.SiteError) && v.SiteError[i] != "" {
+			it.State, it.StateReason = "rejected", v.SiteError[i]
+		}
+		out.QuoteItem[i] = it
+	}
+	for i, a := range v.Approvals {
+		out.Authorization[i] = Authorization{Name: a.Stage, State: a.State, Description: a.Reason}
+		if a.State != "pending" {
+			out.Authorization[i].ApprovalDate = s.Date(a.At)
+		}
+	}
+	if v.Monthly > 0 {
+		out.QuoteTotalPrice = []OrderPrice{monthly("monthly charge, all sites", v.Currency, v.Monthly),
+			{Name: "total contract value", PriceType: "total", Price: Price{DutyFreeAmount: &Money{Unit: v.Currency, Value: v.TCV}}}}
+	}
+	return out
+}
+
+// quoteIn is the body of POST quote.
+type quoteIn struct {
+	serverManaged
+	Authorization  []Authorization `json:"authorization"`
+	Category       string          `json:"category"`
+	RelatedParty   []Ref           `json:"relatedParty"`
+	BillingAccount *Ref            `json:"billingAccount"`
+	Agreement      []Ref           `json:"agreement"`
+	Wave           []Wave          `json:"wave"`
+	QuoteItem      []quoteItemIn   `json:"quoteItem"`
+}
+
+// quoteItemIn is one site of a quote in a request.
+type quoteItemIn struct {
+	itemIn
+	QuoteItemPrice []OrderPrice `json:"quoteItemPrice"`
+}
+
+// DecodeQuote reads and checks the body of POST quote: a customer
+// (relatedParty with role customer) and its billing account, the rate card
+// (agreement), the waves, and one item per site, every item the same
+// offering, speed, tier, term and price (one negotiated price per site).
+// Every error is a 400 naming the field; the catalog check comes after.
+func DecodeQuote(body []byte) (*com.QuoteRequest, *Error) {
+	var in quoteIn
+	if e := decodeObject(body, &in); e != nil {
+		return nil, e
+	}
+	if e := in.refuse("quote"); e != nil {
+		return nil, e
+	}
+	bad := func(format string, args ...any) (*com.QuoteRequest, *Error) {
+		return nil, NewError(http.StatusBadRequest, fmt.Sprintf(format, args...))
+	}
+	if in.Authorization != nil {
+		return bad("authorization: set by the approval workflow; a new quote must not carry it")
+	}
+	req := com.QuoteRequest{}
+	for _, p := range in.RelatedParty {
+		if p.Role == "customer" {
+			req.Customer = com.Customer{ID: p.ID, Name: p.Name}
+		}
+	}
+	if req.Customer.ID == "" {
+		return bad("relatedParty: want the customer, a party with role \"customer\" and an id")
+	}
+	if in.BillingAccount == nil || in.BillingAccount.ID == "" {
+		return bad("billingAccount.id: required")
+	}
+	req.Customer.Account = in.BillingAccount.ID
+	if len(in.Agreement) != 1 || in.Agreement[0].ID == "" {
+		return bad("agreement: want one, the rate card, with its id")
+	}
+	req.RateCard = in.Agreement[0].ID
+	if len(in.Wave) == 0 {
+		return bad("wave: required, at least one wave of the rollout")
+	}
+	for i, wv := range in.Wave {
+		target, err := tmf.ParseOffset(wv.Target)
+		if wv.Name == "" {
+			return bad("wave[%d].name: required", i)
+		}
+		if err != nil {
+			return bad("wave[%d].target: %v", i, err)
+		}
+		so := wv.ServiceOrder
+		if so == "" {
+			so = com.ServiceOrderName(wv.Name)
+		}
+		req.Waves = append(req.Waves, com.WavePlan{Name: wv.Name, ServiceOrder: so, Target: target})
+	}
+	if len(in.QuoteItem) == 0 {
+		return bad("quoteItem: required, one item per site")
+	}
+	for i, it := range in.QuoteItem {
+		at := func(name string) string { return field("quoteItem", i, name) }
+		switch {
+		case it.ID == "":
+			return bad("%s: required (the site's code)", at("id"))
+		case it.Action != "add":
+			return bad("%s: want \"add\" (a quote adds sites)", at("action"))
+		case it.State != nil:
+			return bad("%s: set by the server; a new item must not carry it", at("state"))
+		case it.ProductOffering == nil || it.ProductOffering.ID == "":
+			return bad("%s: required", at("productOffering.id"))
+		case it.Product == nil || len(it.Product.Place) != 1:
+			return bad("%s: want the site, one place", at("product.place"))
+		case it.Product.Place[0].Address == "":
+			return bad("%s: required", at("product.place[0].address"))
+		case len(it.ItemTerm) != 1 || it.ItemTerm[0].Duration == nil || it.ItemTerm[0].Duration.Units != "month":
+			return bad("%s: want one term in months: {\"duration\": {\"amount\": 36, \"units\": \"month\"}}", at("itemTerm"))
+		case len(it.ItemPrice) > 0:
+			return bad("%s: a quote item's price is quoteItemPrice", at("itemPrice"))
+		case len(it.QuoteItemPrice) != 1 || it.QuoteItemPrice[0].PriceType != "recurring" || it.QuoteItemPrice[0].Price.DutyFreeAmount == nil:
+			return bad("%s: want one recurring monthly price with price.dutyFreeAmount", at("quoteItemPrice"))
+		}
+		price := it.QuoteItemPrice[0].Price.DutyFreeAmount.Value
+		site := com.Site{Code: it.ID, Name: it.Product.Place[0].Name, Address: it.Product.Place[0].Address}
+		var speed, tier string
+		for _, c := range it.Product.ProductCharacteristic {
+			v := fmt.Sprint(c.Value)
+			switch c.Name {
+			case "speed":
+				speed = v
+			case "slaTier":
+				tier = v
+			case "wave":
+				site.Wave = v
+			default:
+				return bad("%s: %q is not a characteristic of a site (speed, slaTier, wave)", at("product.productCharacteristic"), c.Name)
+			}
+		}
+		term := int(it.ItemTerm[0].Duration.Amount)
+		if i == 0 {
+			req.Offering, req.Speed, req.Tier, req.Term, req.Monthly = it.ProductOffering.ID, speed, tier, term, price
+		}
+		switch {
+		case it.ProductOffering.ID != req.Offering:
+			return bad("%s: every site of a quote has the same offering (%s)", at("productOffering.id"), req.Offering)
+		case speed != req.Speed || tier != req.Tier:
+			return bad("%s: every site of a quote has the same speed and slaTier (%s, %s)", at("product.productCharacteristic"), req.Speed, req.Tier)
+		case term != req.Term:
+			return bad("%s: every site of a quote has the same term (%d months)", at("itemTerm"), req.Term)
+		case price != req.Monthly:
+			return bad("%s: every site of a quote has the same negotiated price (%g)", at("quoteItemPrice"), req.Monthly)
+		}
+		req.Sites = append(req.Sites, site)
+	}
+	return &req, nil
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
 
@@ -94,11 +95,33 @@ func DecodeError(err error) *Error {
 		if field == "" {
 			field = "the body"
 		}
-		return NewError(http.StatusBadRequest, fmt.Sprintf("%s: %s is not a %s", field, typ.Value, typ.Type))
+		return NewError(http.StatusBadRequest, fmt.Sprintf("%s: want %s, not %s", field, jsonKind(typ.Type), typ.Value))
 	case errors.As(err, &syn):
 		return NewError(http.StatusBadRequest, fmt.Sprintf("malformed JSON at byte %d: %v", syn.Offset, err))
 	}
 	return NewError(http.StatusBadRequest, "malformed JSON: "+err.Error())
+}
+
+// jsonKind names the JSON kind a Go type decodes from.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Pointer:
+		return jsonKind(t.Elem())
+	}
+	return t.String()
 }
 
 // Created writes a new resource with 201 and its Location.

@@ -48,6 +48,9 @@ type Server struct {
 	ROM     *rom.ROM
 	Catalog *catalog.Catalog
 	Docs    *docs.Docs
+	// KnownAddress, when set, tells whether the network knows a street
+	// address: a quote for an unknown one is refused at once.
+	KnownAddress func(address string) bool
 }
 
 // Handler routes the TMF APIs, /healthz, /readyz and /metrics.

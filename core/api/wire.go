@@ -65,8 +65,8 @@ type OrderTerm struct {
 	Duration *Quantity `json:"duration,omitempty"`
 }
 
-// characteristics turns internal characteristics into v4 ones.
-func characteristics(cs tmf.Characteristics) []Characteristic {
+// wireCharacteristics turns internal characteristics into v4 ones.
+func wireCharacteristics(cs tmf.Characteristics) []Characteristic {
 	out := make([]Characteristic, len(cs))
 	for i, c := range cs {
 		out[i] = Characteristic{Name: c.Name, ValueType: "string", Value: c.Value}

@@ -25,7 +25,9 @@ type Cancel struct {
 // anything (a cancellation of a whole order with active sites cancels the
 // others and refuses those).
 type Cancelled struct {
-	Refused []string
+	// Cancelling counts the sites going the cancellation way.
+	Cancelling int
+	Refused    []string
 }
 
 // cancel carries out a cancellation request.
@@ -71,6 +73,7 @@ func (c *COM) cancel(m Cancel, out *engine.Out) {
 	if len(cancellable) == 0 {
 		return
 	}
+	reply.Cancelling = len(cancellable)
 	if m.Site == "" && active == 0 {
 		// Nothing is active: the whole order goes the cancellation way.
 		out.Fire(c.machines, lc.ProductOrder, o.po.ID, "", &o.po.State, lc.Cancel, reason, "COM")

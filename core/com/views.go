@@ -1,8 +1,10 @@
 package com
 
 import (
+	"slices"
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/port"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
@@ -19,20 +21,64 @@ type QuoteView struct {
 	ListPrice float64
 	Currency  string
 	Approvals []Approval
+	// Request is what was asked for: sites, waves, speed, term, rate card.
+	Request QuoteRequest
+	// Sites[i] is the feasibility of Request.Sites[i]: its qualification,
+	// or why it failed (SiteError), once answered.
+	Sites     []*port.QualificationResult
+	SiteError []string
 }
 
 // Quotes lists the quotes in the order they were submitted.
 func (c *COM) Quotes() []QuoteView {
 	out := make([]QuoteView, 0, len(c.quotes))
 	for _, q := range c.quotes {
-		v := QuoteView{ID: q.id, State: q.state, Reason: q.reason, Customer: q.req.Customer, Offering: q.req.Offering,
-			Tier: q.req.Tier, TCV: q.tcv, Monthly: q.monthly, Approvals: q.approval}
-		if q.offering != nil {
-			v.Currency, v.ListPrice = q.offering.Currency, q.offering.ListPrice
-		}
-		out = append(out, v)
+		out = append(out, q.view())
 	}
 	return out
+}
+
+// Quote returns the quote with id, and whether there is one.
+func (c *COM) Quote(id string) (QuoteView, bool) {
+	q := c.quoteBy[id]
+	if q == nil {
+		return QuoteView{}, false
+	}
+	return q.view(), true
+}
+
+// view copies what a report or the API shows of a quote.
+func (q *quote) view() QuoteView {
+	v := QuoteView{ID: q.id, State: q.state, Reason: q.reason, Customer: q.req.Customer, Offering: q.req.Offering,
+		Tier: q.req.Tier, TCV: q.tcv, Monthly: q.monthly, Approvals: slices.Clone(q.approval), Request: q.req}
+	v.Request.Sites, v.Request.Waves = slices.Clone(q.req.Sites), slices.Clone(q.req.Waves)
+	if q.offering != nil {
+		v.Currency, v.ListPrice = q.offering.Currency, q.offering.ListPrice
+	}
+	for _, ql := range q.quals {
+		if ql != nil {
+			c := *ql
+			c.Tiers = slices.Clone(ql.Tiers)
+			ql = &c
+		}
+		v.Sites = append(v.Sites, ql)
+	}
+	v.SiteError = slices.Clone(q.qualErr)
+	return v
+}
+
+// Order returns the product order with id, a rollout or a change order,
+// or nil. The order is COM's own: read it on the engine's goroutine.
+func (c *COM) Order(id string) *tmf.ProductOrder {
+	if o := c.orderBy[id]; o != nil {
+		return &o.po
+	}
+	for _, m := range c.modifies {
+		if m.po.ID == id {
+			return &m.po
+		}
+	}
+	return nil
 }
 
 // Rollouts lists the product orders placed from quotes, in the order they

@@ -1,0 +1,181 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/ordertwin/ordertwin/core/com"
+	"github.com/ordertwin/ordertwin/core/docs"
+	"github.com/ordertwin/ordertwin/core/engine"
+	lc "github.com/ordertwin/ordertwin/core/lifecycle"
+)
+
+// CancelProductOrder is a TMF622 v4 CancelProductOrder: the task of
+// cancelling an order. Its state (TaskStateType) follows the order:
+// inProgress while the order is being cancelled, done once it is
+// cancelled or nothing more of it can be, rejected when COM refused it all.
+type CancelProductOrder struct {
+	ID                        string `json:"id"`
+	Href                      string `json:"href"`
+	State                     string `json:"state"`
+	CancellationReason        string `json:"cancellationReason,omitempty"`
+	EffectiveCancellationDate string `json:"effectiveCancellationDate,omitempty"`
+	ProductOrder              Ref    `json:"productOrder"`
+	// StateReason lists what COM refused to cancel and why (sites past
+	// the point of no return).
+	StateReason string `json:"stateReason,omitempty"`
+	Type        string `json:"@type"`
+}
+
+// cancellations is the docs collection of cancellation tasks.
+const cancellations = "cancelProductOrder"
+
+var cancelAttrs = []string{"id", "href", "state", "cancellationReason", "effectiveCancellationDate", "productOrder", "stateReason", "@type"}
+
+// cancelIn is the body of POST cancelProductOrder.
+type cancelIn struct {
+	ID                 json.RawMessage `json:"id"`
+	Href               json.RawMessage `json:"href"`
+	State              json.RawMessage `json:"state"`
+	CancellationReason string          `json:"cancellationReason"`
+	ProductOrder       *Ref            `json:"productOrder"`
+}
+
+// DecodeCancellation reads the body of POST cancelProductOrder.
+func DecodeCancellation(body []byte) (*cancelIn, *Error) {
+	var in cancelIn
+	if e := decodeObject(body, &in); e != nil {
+		return nil, e
+	}
+	if e := (serverManaged{ID: in.ID, Href: in.Href, State: in.State}).refuse("cancelProductOrder"); e != nil {
+		return nil, e
+	}
+	if in.ProductOrder == nil || in.ProductOrder.ID == "" {
+		return nil, NewError(http.StatusBadRequest, "productOrder.id: required")
+	}
+	return &in, nil
+}
+
+func (s *Server) postCancellation(w http.ResponseWriter, r *http.Request) {
+	body, e := ReadBody(w, r)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	in, e := DecodeCancellation(body)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	po, e := s.productOrderByID(r, in.ProductOrder.ID)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	if lc.IsFinal(lc.ProductOrder, po.State) {
+		WriteError(w, NewError(http.StatusConflict, "productOrder "+po.ID+" is "+po.State+": it can no longer be cancelled"))
+		return
+	}
+	reply, e := s.Command(r.Context(), engine.COM, com.Cancel{Order: po.ID, Reason: in.CancellationReason})
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	done := reply.(com.Cancelled)
+	task := map[string]any{"productOrder": map[string]any{"id": po.ID}, "cancellationReason": in.CancellationReason,
+		"rejected": done.Cancelling == 0}
+	if len(done.Refused) > 0 {
+		task["stateReason"] = "refused: " + strings.Join(done.Refused, "; ")
+	}
+	b, _ := json.Marshal(task)
+	put, e := s.Command(r.Context(), engine.Docs, docs.Put{Collection: cancellations, Prefix: "CPO", Body: b})
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	doc := put.(docs.Result).Doc
+	c, e := s.cancellationByID(r, doc.ID)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	Created(w, c.Href, c)
+}
+
+func (s *Server) listCancellations(w http.ResponseWriter, r *http.Request) {
+	q, e := ParseQuery(r.URL.Query(), cancelAttrs)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	var out []CancelProductOrder
+	if e := s.Query(r.Context(), func() {
+		for _, d := range s.Docs.List(cancellations) {
+			out = append(out, s.cancellation(d))
+		}
+	}); e != nil {
+		WriteError(w, e)
+		return
+	}
+	List(w, q, out)
+}
+
+func (s *Server) getCancellation(w http.ResponseWriter, r *http.Request) {
+	q, e := ParseQuery(r.URL.Query(), nil)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	c, e := s.cancellationByID(r, r.PathValue("id"))
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	One(w, q, c)
+}
+
+func (s *Server) cancellationByID(r *http.Request, id string) (*CancelProductOrder, *Error) {
+	var c *CancelProductOrder
+	if e := s.Query(r.Context(), func() {
+		if d := s.Docs.Get(cancellations, id); d != nil {
+			v := s.cancellation(d)
+			c = &v
+		}
+	}); e != nil {
+		return nil, e
+	}
+	if c == nil {
+		return nil, NewError(http.StatusNotFound, "cancelProductOrder "+strconv.Quote(id)+": no such cancellation")
+	}
+	return c, nil
+}
+
+// cancellation maps a cancellation task to the wire, its state read off
+// the order's; run it on the engine's goroutine.
+func (s *Server) cancellation(d *docs.Doc) CancelProductOrder {
+	order, _ := d.Body["productOrder"].(map[string]any)
+	id, _ := order["id"].(string)
+	reason, _ := d.Body["cancellationReason"].(string)
+	why, _ := d.Body["stateReason"].(string)
+	rejected, _ := d.Body["rejected"].(bool)
+	c := CancelProductOrder{ID: d.ID, Href: ProductOrdering + "/" + cancellations + "/" + d.ID, CancellationReason: reason,
+		ProductOrder: Ref{ID: id, Href: ProductOrdering + "/productOrder/" + id, ReferredType: "ProductOrder"},
+		StateReason:  why, Type: "CancelProductOrder"}
+	po := s.COM.Order(id)
+	switch {
+	case po == nil:
+		c.State = "terminatedWithError"
+	case po.State == lc.Cancelled:
+		c.State = "done"
+		c.EffectiveCancellationDate = s.Date(po.CompletionDate)
+	case po.State == lc.AssessingCancellation || po.State == lc.PendingCancellation:
+		c.State = "inProgress"
+	case rejected:
+		c.State = "rejected" // COM refused every site
+	default:
+		c.State = "done" // what could be cancelled was; the rest goes on
+	}
+	return c
+}

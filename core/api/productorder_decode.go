@@ -1,0 +1,246 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/tmf"
+)
+
+// productOrderIn is the body of POST productOrder (TMF622 v4
+// ProductOrder_Create). The server-managed fields are there only to be
+// refused by name when a client sends them.
+type productOrderIn struct {
+	serverManaged
+	ExternalID              string        `json:"externalId"`
+	Description             string        `json:"description"`
+	Category                string        `json:"category"`
+	RequestedCompletionDate string        `json:"requestedCompletionDate"`
+	Quote                   []Ref         `json:"quote"`
+	RelatedParty            []Ref         `json:"relatedParty"`
+	BillingAccount          *Ref          `json:"billingAccount"`
+	Agreement               []Ref         `json:"agreement"`
+	ProductOrderItem        []itemIn      `json:"productOrderItem"`
+	requested               time.Duration // RequestedCompletionDate parsed, from the epoch
+}
+
+// serverManaged are the fields of an entity that the server sets.
+type serverManaged struct {
+	ID             json.RawMessage `json:"id"`
+	Href           json.RawMessage `json:"href"`
+	State          json.RawMessage `json:"state"`
+	OrderDate      json.RawMessage `json:"orderDate"`
+	CompletionDate json.RawMessage `json:"completionDate"`
+}
+
+// refuse names the first server-managed field sent.
+func (m serverManaged) refuse(entity string) *Error {
+	for _, f := range []struct {
+		name string
+		v    json.RawMessage
+	}{{"id", m.ID}, {"href", m.Href}, {"state", m.State}, {"orderDate", m.OrderDate}, {"completionDate", m.CompletionDate}} {
+		if f.v != nil {
+			return NewError(http.StatusBadRequest, f.name+": set by the server; a new "+entity+" must not carry it")
+		}
+	}
+	return nil
+}
+
+// itemIn is a TMF622 v4 ProductOrderItem in a request.
+type itemIn struct {
+	ID              string          `json:"id"`
+	Action          string          `json:"action"`
+	State           json.RawMessage `json:"state"`
+	Quantity        *int            `json:"quantity"`
+	ProductOffering *Ref            `json:"productOffering"`
+	Product         *ItemProduct    `json:"product"`
+	QuoteItem       *QuoteItem      `json:"quoteItem"`
+	ItemTerm        []OrderTerm     `json:"itemTerm"`
+	ItemPrice       []OrderPrice    `json:"itemPrice"`
+}
+
+// DecodeProductOrder reads and checks the body of POST productOrder: JSON
+// of the right types, the mandatory fields (productOrderItem, and each
+// item's id and action), no server-managed field, values the product
+// takes. Every error is a 400 naming the field.
+func DecodeProductOrder(body []byte) (*productOrderIn, *Error) {
+	var in productOrderIn
+	if e := decodeObject(body, &in); e != nil {
+		return nil, e
+	}
+	if e := in.refuse("productOrder"); e != nil {
+		return nil, e
+	}
+	if len(in.ProductOrderItem) == 0 {
+		return nil, NewError(http.StatusBadRequest, "productOrderItem: required, at least one item")
+	}
+	if in.RequestedCompletionDate != "" {
+		if _, err := time.Parse(time.RFC3339, in.RequestedCompletionDate); err != nil {
+			return nil, NewError(http.StatusBadRequest, "requestedCompletionDate: "+strconv.Quote(in.RequestedCompletionDate)+" is not an RFC 3339 date-time")
+		}
+	}
+	for i, r := range in.RelatedParty {
+		if r.ID == "" {
+			return nil, NewError(http.StatusBadRequest, field("relatedParty", i, "id")+": required")
+		}
+	}
+	if len(in.Quote) > 1 {
+		return nil, NewError(http.StatusBadRequest, "quote: an order carries out one quote, not "+strconv.Itoa(len(in.Quote)))
+	}
+	if len(in.Quote) == 1 && in.Quote[0].ID == "" {
+		return nil, NewError(http.StatusBadRequest, "quote[0].id: required")
+	}
+	seen := map[string]bool{}
+	for i, it := range in.ProductOrderItem {
+		switch {
+		case it.ID == "":
+			return nil, NewError(http.StatusBadRequest, field("productOrderItem", i, "id")+": required")
+		case seen[it.ID]:
+			return nil, NewError(http.StatusBadRequest, field("productOrderItem", i, "id")+": "+strconv.Quote(it.ID)+" is used by another item")
+		case it.Action == "":
+			return nil, NewError(http.StatusBadRequest, field("productOrderItem", i, "action")+": required")
+		case it.Action == "modify" || it.Action == "delete" || it.Action == "noChange":
+			return nil, NewError(http.StatusBadRequest, field("productOrderItem", i, "action")+": "+strconv.Quote(it.Action)+
+				" is not taken over this API yet: a new order adds sites (action add)")
+		case it.Action != "add":
+			return nil, NewError(http.StatusBadRequest, field("productOrderItem", i, "action")+": "+strconv.Quote(it.Action)+
+				" is not an order item action (add, modify, delete, noChange)")
+		case it.State != nil:
+			return nil, NewError(http.StatusBadRequest, field("productOrderItem", i, "state")+": set by the server; a new item must not carry it")
+		case it.Quantity != nil && *it.Quantity != 1:
+			return nil, NewError(http.StatusBadRequest, field("productOrderItem", i, "quantity")+": an item is one site: quantity 1")
+		case it.ProductOffering != nil && it.ProductOffering.ID == "":
+			return nil, NewError(http.StatusBadRequest, field("productOrderItem", i, "productOffering.id")+": required")
+		case len(it.ItemTerm) > 1 || len(it.ItemTerm) == 1 && (it.ItemTerm[0].Duration == nil || it.ItemTerm[0].Duration.Units != "month" ||
+			it.ItemTerm[0].Duration.Amount <= 0 || it.ItemTerm[0].Duration.Amount != float64(int(it.ItemTerm[0].Duration.Amount))):
+			return nil, NewError(http.StatusBadRequest, field("productOrderItem", i, "itemTerm")+": want one term, a whole number of months: {\"duration\": {\"amount\": 36, \"units\": \"month\"}}")
+		case len(it.ItemPrice) > 1 || len(it.ItemPrice) == 1 && (it.ItemPrice[0].PriceType != "recurring" || it.ItemPrice[0].Price.DutyFreeAmount == nil ||
+			it.ItemPrice[0].Price.DutyFreeAmount.Value <= 0):
+			return nil, NewError(http.StatusBadRequest, field("productOrderItem", i, "itemPrice")+": want one recurring monthly price with a positive price.dutyFreeAmount")
+		case it.Product != nil && len(it.Product.Place) > 1:
+			return nil, NewError(http.StatusBadRequest, field("productOrderItem", i, "product.place")+": an item is one site: one place")
+		}
+		if it.QuoteItem != nil {
+			switch {
+			case it.QuoteItem.ID == "":
+				return nil, NewError(http.StatusBadRequest, field("productOrderItem", i, "quoteItem.id")+": required")
+			case len(in.Quote) == 0:
+				return nil, NewError(http.StatusBadRequest, field("productOrderItem", i, "quoteItem")+": the order names no quote")
+			case it.QuoteItem.QuoteID != "" && it.QuoteItem.QuoteID != in.Quote[0].ID:
+				return nil, NewError(http.StatusBadRequest, field("productOrderItem", i, "quoteItem.quoteId")+": "+
+					strconv.Quote(it.QuoteItem.QuoteID)+" is not the order's quote "+strconv.Quote(in.Quote[0].ID))
+			}
+		}
+		if it.Product != nil && len(it.Product.Place) == 1 && it.Product.Place[0].ID == "" {
+			return nil, NewError(http.StatusBadRequest, field("productOrderItem", i, "product.place[0].id")+": required")
+		}
+		seen[it.ID] = true
+	}
+	return &in, nil
+}
+
+// order is the internal product order the request asks for.
+func (in *productOrderIn) order() *tmf.ProductOrder {
+	po := &tmf.ProductOrder{ExternalID: in.ExternalID, Description: in.Description, Category: in.Category,
+		RequestedCompletionDate: in.requested}
+	for _, q := range in.Quote {
+		po.Quote = append(po.Quote, tmf.Ref{ID: q.ID})
+	}
+	for _, r := range in.RelatedParty {
+		po.RelatedParty = append(po.RelatedParty, tmf.Ref{ID: r.ID, Name: r.Name, Role: r.Role, Type: r.ReferredType})
+	}
+	if in.BillingAccount != nil {
+		po.BillingAccount = &tmf.Ref{ID: in.BillingAccount.ID, Name: in.BillingAccount.Name}
+	}
+	for _, a := range in.Agreement {
+		po.Agreement = append(po.Agreement, tmf.Ref{ID: a.ID, Name: a.Name})
+	}
+	for _, it := range in.ProductOrderItem {
+		item := tmf.ProductOrderItem{Action: tmf.Action(it.Action)}
+		if it.ProductOffering != nil {
+			item.ProductOffering = tmf.Ref{ID: it.ProductOffering.ID}
+		}
+		if it.QuoteItem != nil {
+			item.QuoteItem = &tmf.Ref{ID: it.QuoteItem.ID}
+		}
+		if it.Product != nil {
+			if len(it.Product.Place) == 1 {
+				p := it.Product.Place[0]
+				item.Place = tmf.Place{ID: p.ID, Name: p.Name, Role: p.Role, Address: p.Address}
+			}
+			for _, c := range it.Product.ProductCharacteristic {
+				item.Characteristics.Set(c.Name, fmt.Sprint(c.Value))
+			}
+		}
+		if len(it.ItemTerm) == 1 {
+			item.ItemTerm = int(it.ItemTerm[0].Duration.Amount)
+		}
+		if len(it.ItemPrice) == 1 {
+			item.MonthlyPrice = it.ItemPrice[0].Price.DutyFreeAmount.Value
+		}
+		po.Items = append(po.Items, item)
+	}
+	return po
+}
+
+// productOrderPatch is the body of PATCH productOrder: what may change of
+// an order once placed. Its fulfilment changes through cancelProductOrder
+// or a change order, not a patch.
+type productOrderPatch struct {
+	Description *string `json:"description"`
+}
+
+// patchable are the product order's fields a PATCH may set.
+var patchable = []string{"description"}
+
+// DecodeProductOrderPatch reads the body of PATCH productOrder (a JSON
+// merge patch): only patchable fields, of the right types.
+func DecodeProductOrderPatch(body []byte) (*productOrderPatch, *Error) {
+	var fields map[string]json.RawMessage
+	if e := decodeObject(body, &fields); e != nil {
+		return nil, e
+	}
+	for _, name := range slices.Sorted(func(yield func(string) bool) {
+		for k := range fields {
+			if !yield(k) {
+				return
+			}
+		}
+	}) {
+		if !slices.Contains(patchable, name) {
+			return nil, NewError(http.StatusBadRequest, name+": cannot be patched (patchable: "+strings.Join(patchable, ", ")+
+				"); cancel with cancelProductOrder, change sites with a new order")
+		}
+	}
+	var p productOrderPatch
+	if e := decodeObject(body, &p); e != nil {
+		return nil, e
+	}
+	if p.Description == nil {
+		return nil, NewError(http.StatusBadRequest, "the patch changes nothing (patchable: "+strings.Join(patchable, ", ")+")")
+	}
+	return &p, nil
+}
+
+// decodeObject decodes a JSON object into v; trailing data is an error.
+func decodeObject(body []byte, v any) *Error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(v); err != nil {
+		return DecodeError(err)
+	}
+	if dec.More() {
+		return NewError(http.StatusBadRequest, "malformed JSON: data after the object")
+	}
+	return nil
+}
+
+// field names a field of the i-th element of list: productOrderItem[2].id.
+func field(list string, i int, name string) string {
+	return list + "[" + strconv.Itoa(i) + "]." + name
+}

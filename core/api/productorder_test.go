@@ -1,0 +1,298 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/engine"
+	"github.com/ordertwin/ordertwin/scenarios"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// live is a serving system with no orders of its own (the built-in live
+// default), its API handler, and how to stop it.
+type live struct {
+	sys  *scenarios.System
+	h    http.Handler
+	stop func()
+}
+
+// serveLive serves the built-in live default on clock (virtual when nil).
+func serveLive(t *testing.T, clock engine.Clock) *live {
+	t.Helper()
+	sc, err := scenarios.LoadLibrary("live/default.yaml")
+	require.NoError(t, err)
+	sys, err := scenarios.New(sc.Spec, scenarios.Options{Clock: clock})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- sys.Engine.Serve(ctx) }()
+	return &live{sys: sys, h: sys.API().Handler(), stop: func() {
+		cancel()
+		require.ErrorIs(t, <-done, context.Canceled)
+	}}
+}
+
+// do sends a request to the handler and decodes a JSON answer into out
+// (when not nil).
+func (l *live) do(t *testing.T, method, path string, body any, out any, header ...string) *httptest.ResponseRecorder {
+	t.Helper()
+	var b []byte
+	switch v := body.(type) {
+	case nil:
+	case string:
+		b = []byte(v)
+	default:
+		var err error
+		b, err = json.Marshal(v)
+		require.NoError(t, err)
+	}
+	req := httptest.NewRequest(method, path, bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	w := httptest.NewRecorder()
+	l.h.ServeHTTP(w, req)
+	if out != nil {
+		require.NoError(t, json.Unmarshal(w.Body.Bytes(), out), w.Body.String())
+	}
+	return w
+}
+
+// idle waits until the engine has nothing left to do (virtual clock).
+func (l *live) idle(t *testing.T) {
+	t.Helper()
+	for pending := -1; pending != 0; {
+		require.NoError(t, l.sys.Engine.Query(context.Background(), func() { pending = l.sys.Engine.Pending() }))
+	}
+}
+
+// worked is the worked example's quote request.
+func worked(t *testing.T) (api.QuoteBody, func(quoteID, externalID string) api.OrderBody) {
+	t.Helper()
+	sc, err := scenarios.Load("../../scenarios/globaltech-5site.yaml")
+	require.NoError(t, err)
+	q := sc.Spec.Orders[0].Quote
+	return api.NewQuoteBody(q, "AUD"), func(quoteID, externalID string) api.OrderBody {
+		return api.NewOrderBody(quoteID, q, externalID)
+	}
+}
+
+const (
+	quotesPath = api.QuoteManagement + "/quote"
+	ordersPath = api.ProductOrdering + "/productOrder"
+	cancelPath = api.ProductOrdering + "/cancelProductOrder"
+)
+
+// The worked example placed over HTTP: a quote with its five sites goes
+// through feasibility and the three approvals, the order that names its
+// quote items completes, with each item's product in the inventory
+// (seed: T+0 quote, approvals, PO-… completed at T+35 days).
+func TestWorkedExampleOverHTTP(t *testing.T) {
+	l := serveLive(t, nil)
+	defer l.stop()
+	quoteBody, orderBody := worked(t)
+
+	var q api.Quote
+	w := l.do(t, "POST", quotesPath, quoteBody, &q)
+	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
+	assert.Equal(t, quotesPath+"/"+q.ID, w.Header().Get("Location"))
+	l.idle(t)
+	l.do(t, "GET", quotesPath+"/"+q.ID, nil, &q)
+	assert.Equal(t, "accepted", q.State)
+	require.Len(t, q.Authorization, 3)
+	for _, a := range q.Authorization {
+		assert.Equal(t, "approved", a.State, a.Name)
+	}
+	require.Len(t, q.QuoteItem, 5)
+	assert.Equal(t, "MELB", q.QuoteItem[0].ID)
+	require.Len(t, q.QuoteItem[0].Qualification, 1)
+	assert.Equal(t, 324000.0, q.QuoteTotalPrice[1].Price.DutyFreeAmount.Value, "TCV: 5 sites × 1,800 × 36 months")
+
+	var po api.ProductOrder
+	w = l.do(t, "POST", ordersPath, orderBody(q.ID, "CPQ-7781"), &po)
+	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
+	assert.Equal(t, ordersPath+"/"+po.ID, w.Header().Get("Location"))
+	assert.Contains(t, []string{"acknowledged", "inProgress"}, po.State, "on the virtual clock the order may have moved on")
+	assert.NotEmpty(t, po.OrderDate)
+	l.idle(t)
+	l.do(t, "GET", ordersPath+"/"+po.ID, nil, &po)
+	assert.Equal(t, "completed", po.State)
+	require.Len(t, po.ProductOrderItem, 5)
+	for _, it := range po.ProductOrderItem {
+		assert.Equal(t, "completed", it.State, it.ID)
+		require.NotNil(t, it.Product, it.ID)
+		assert.NotEmpty(t, it.Product.ID, "the item's product instance")
+		assert.Equal(t, "AUD", it.ItemPrice[0].Price.DutyFreeAmount.Unit)
+	}
+	assert.Equal(t, "MELB", po.ProductOrderItem[0].Product.Place[0].ID, "the place came from the quote")
+	assert.True(t, strings.HasSuffix(po.CompletionDate, "Z"), po.CompletionDate)
+	assert.True(t, strings.HasPrefix(po.OrderDate, "2024-06-03T0") && strings.HasSuffix(po.OrderDate, "Z"),
+		"T+0 is 2024-06-03 09:00 +10:00; dates are in UTC: %s", po.OrderDate)
+
+	// The same externalId again is the same order, and changes nothing.
+	var again api.ProductOrder
+	w = l.do(t, "POST", ordersPath, orderBody(q.ID, "CPQ-7781"), &again)
+	assert.Equal(t, http.StatusCreated, w.Code)
+	assert.Equal(t, "true", w.Header().Get("Idempotent-Replayed"))
+	assert.Equal(t, po.ID, again.ID)
+	var list []api.ProductOrder
+	w = l.do(t, "GET", ordersPath+"?state=completed&fields=state", nil, &list)
+	assert.Equal(t, "1", w.Header().Get("X-Total-Count"))
+	require.Len(t, list, 1)
+	assert.Empty(t, list[0].OrderDate, "fields keeps only the state, id, href and @type")
+
+	// A completed order is past changing.
+	var e api.Error
+	w = l.do(t, "PATCH", ordersPath+"/"+po.ID, `{"description":"late"}`, &e)
+	assert.Equal(t, http.StatusConflict, w.Code)
+	assert.Contains(t, e.Message, "completed")
+	w = l.do(t, "POST", cancelPath, `{"productOrder":{"id":"`+po.ID+`"}}`, &e)
+	assert.Equal(t, http.StatusConflict, w.Code)
+	assert.Contains(t, e.Message, "can no longer be cancelled")
+}
+
+// An Idempotency-Key makes a repeated quote the same quote.
+func TestQuoteIdempotencyKey(t *testing.T) {
+	l := serveLive(t, nil)
+	defer l.stop()
+	body, _ := worked(t)
+	var a, b api.Quote
+	require.Equal(t, http.StatusCreated, l.do(t, "POST", quotesPath, body, &a, "Idempotency-Key", "k1").Code)
+	w := l.do(t, "POST", quotesPath, body, &b, "Idempotency-Key", "k1")
+	assert.Equal(t, http.StatusCreated, w.Code)
+	assert.Equal(t, a.ID, b.ID)
+	var list []api.Quote
+	l.do(t, "GET", quotesPath, nil, &list)
+	assert.Len(t, list, 1)
+}
+
+// An order with nothing to carry out (no quote, as TMF622's conformance
+// kit sends) is acknowledged, then rejected by COM's validation, saying
+// why: TMF622's rejected state, not a refusal at the door.
+func TestOrderWithoutQuoteIsRejected(t *testing.T) {
+	l := serveLive(t, nil)
+	defer l.stop()
+	var po api.ProductOrder
+	w := l.do(t, "POST", ordersPath, `{"productOrderItem":[{"id":"123","action":"add"}],"relatedParty":[{"id":"456-dd-df45","@referredType":"Individual"}]}`, &po)
+	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
+	l.idle(t)
+	l.do(t, "GET", ordersPath+"/"+po.ID, nil, &po)
+	assert.Equal(t, "rejected", po.State)
+	assert.Equal(t, "the order names no quote", po.ProductOrderItem[0].StateReason)
+	assert.Equal(t, "Individual", po.RelatedParty[0].ReferredType)
+}
+
+// Bad input gets a 4xx and a TMF Error that names what is wrong, and
+// changes nothing (DESIGN.md §8).
+func TestProductOrderBadInput(t *testing.T) {
+	l := serveLive(t, nil)
+	defer l.stop()
+	quoteBody, orderBody := worked(t)
+	var q api.Quote
+	require.Equal(t, http.StatusCreated, l.do(t, "POST", quotesPath, quoteBody, &q).Code)
+	l.idle(t)
+	good, err := json.Marshal(orderBody(q.ID, ""))
+	require.NoError(t, err)
+	with := func(from, to string) string {
+		require.Contains(t, string(good), from)
+		return strings.Replace(string(good), from, to, 1)
+	}
+	for _, tc := range []struct {
+		name, method, path, body string
+		status                   int
+		says                     string
+	}{
+		{"malformed JSON", "POST", ordersPath, `{"productOrderItem": [`, 400, "malformed JSON"},
+		{"not an object", "POST", ordersPath, `[1, 2]`, 400, "the body: want an object"},
+		{"wrong type", "POST", ordersPath, `{"productOrderItem": "MELB"}`, 400, "productOrderItem: want an array"},
+		{"no items", "POST", ordersPath, `{"productOrderItem": []}`, 400, "productOrderItem: required"},
+		{"item without action", "POST", ordersPath, `{"productOrderItem": [{"id": "1"}]}`, 400, "productOrderItem[0].action: required"},
+		{"item without id", "POST", ordersPath, `{"productOrderItem": [{"action": "add"}]}`, 400, "productOrderItem[0].id: required"},
+		{"unknown action", "POST", ordersPath, `{"productOrderItem": [{"id": "1", "action": "grow"}]}`, 400, `"grow" is not an order item action`},
+		{"server-managed id", "POST", ordersPath, with(`"quote"`, `"id":"PO-9","quote"`), 400, "id: set by the server"},
+		{"server-managed state", "POST", ordersPath, with(`"quote"`, `"state":"completed","quote"`), 400, "state: set by the server"},
+		{"unknown offering", "POST", ordersPath, with(`"PO-EFCG-01"`, `"PO-NOPE"`), 400, `productOrderItem[0].productOffering.id: unknown product offering "PO-NOPE"`},
+		{"unknown quote", "POST", ordersPath, strings.ReplaceAll(string(good), `"`+q.ID+`"`, `"QT-999"`), 400, `quote[0].id: no quote "QT-999"`},
+		{"unknown quote item", "POST", ordersPath, with(`"MELB"`, `"PERTH"`), 400, `productOrderItem[0].quoteItem.id: "PERTH" is not an item of quote`},
+		{"oversized", "POST", ordersPath, `{"description":"` + strings.Repeat("x", api.MaxBody) + `"}`, 413, "larger than"},
+		{"not JSON", "POST", ordersPath, `<order/>`, 400, "malformed JSON"},
+		{"unknown query parameter", "GET", ordersPath + "?colour=red", ``, 400, "colour"},
+		{"unknown order", "GET", ordersPath + "/PO-404", ``, 404, `"PO-404": no such order`},
+		{"patch of a server field", "PATCH", ordersPath + "/PO-404", `{"state":"completed"}`, 400, "state: cannot be patched"},
+		{"delete", "DELETE", ordersPath + "/PO-1", ``, 405, "cancelProductOrder"},
+		{"cancel without order", "POST", cancelPath, `{"cancellationReason":"x"}`, 400, "productOrder.id: required"},
+		{"cancel of an unknown order", "POST", cancelPath, `{"productOrder":{"id":"PO-404"}}`, 404, "no such order"},
+		{"quote for an unknown address", "POST", quotesPath, strings.Replace(mustJSON(t, quoteBody), "Level 12, 120 Collins Street", "1 Nowhere Lane", 1), 400,
+			`quoteItem[0].product.place[0].address: "1 Nowhere Lane, Melbourne VIC 3000" is not an address the network knows`},
+		{"quote for an unknown tier", "POST", quotesPath, strings.ReplaceAll(mustJSON(t, quoteBody), `"Gold"`, `"Diamond"`), 400, `SLA tier "Diamond"`},
+		{"quote with authorizations", "POST", quotesPath, strings.Replace(mustJSON(t, quoteBody), `"category"`, `"authorization":[],"category"`, 1), 400, "authorization: set by the approval workflow"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var e api.Error
+			w := l.do(t, tc.method, tc.path, tc.body, &e)
+			assert.Equal(t, tc.status, w.Code, w.Body.String())
+			assert.Contains(t, e.Message, tc.says)
+			assert.Equal(t, "Error", e.Type)
+		})
+	}
+	var list []api.ProductOrder
+	l.do(t, "GET", ordersPath, nil, &list)
+	assert.Empty(t, list, "no bad request placed an order")
+	var qs []api.Quote
+	l.do(t, "GET", quotesPath, nil, &qs)
+	assert.Len(t, qs, 1, "no bad request made a quote")
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	return string(b)
+}
+
+// A rollout cancelled over TMF622 while in flight: the cancellation task
+// is done once the order is cancelled (seed:
+// assessingCancellation → pendingCancellation → cancelled); a PATCH of
+// its description in flight is taken.
+func TestCancelProductOrderInFlight(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		l := serveLive(t, &engine.Wall{Start: time.Now(), Scale: 3600}) // a virtual hour a second
+		defer l.stop()
+		quoteBody, orderBody := worked(t)
+		var q api.Quote
+		require.Equal(t, http.StatusCreated, l.do(t, "POST", quotesPath, quoteBody, &q).Code)
+		time.Sleep(10 * time.Second)
+		var po api.ProductOrder
+		require.Equal(t, http.StatusCreated, l.do(t, "POST", ordersPath, orderBody(q.ID, ""), &po).Code)
+		time.Sleep(30 * time.Second)
+		w := l.do(t, "PATCH", ordersPath+"/"+po.ID, `{"description":"GlobalTech rollout, phase 1"}`, &po)
+		require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+		assert.Equal(t, "GlobalTech rollout, phase 1", po.Description)
+		assert.Equal(t, "inProgress", po.State)
+
+		var c api.CancelProductOrder
+		w = l.do(t, "POST", cancelPath, `{"productOrder":{"id":"`+po.ID+`"},"cancellationReason":"budget withdrawn"}`, &c)
+		require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
+		assert.Equal(t, cancelPath+"/"+c.ID, w.Header().Get("Location"))
+		assert.Contains(t, []string{"inProgress", "done"}, c.State, "nothing is active yet: the cancellation may end at once")
+		time.Sleep(24 * time.Hour / 3600)
+		synctest.Wait()
+		l.do(t, "GET", cancelPath+"/"+c.ID, nil, &c)
+		assert.Equal(t, "done", c.State)
+		assert.NotEmpty(t, c.EffectiveCancellationDate)
+		l.do(t, "GET", ordersPath+"/"+po.ID, nil, &po)
+		assert.Equal(t, "cancelled", po.State)
+		assert.Equal(t, "budget withdrawn", po.ProductOrderItem[0].StateReason)
+	})
+}
