@@ -28,12 +28,21 @@ Usage:
       durations (coefficient of variation X) and its probabilistic faults, on all
       cores; print per wave and for the order the P50/P90/P99 completion, the odds
       of meeting each wave's target, and the expected billing start per site.
-  ordertwin serve FILE [--addr HOST:PORT] [--db FILE] [--scale N]
-      Run a scenario live on the wall clock (--scale virtual seconds per second),
-      journalled into a new SQLite file (default ordertwin.db), serving /healthz,
-      /readyz and Prometheus /metrics on --addr (default 127.0.0.1:8080) until
-      interrupted (SIGINT, SIGTERM): then it drains and closes the store.
-      (The TMF APIs are not served yet.)
+  ordertwin serve [FILE] [--addr HOST:PORT] [--db FILE] [--scale N]
+      Serve the TMF Open APIs (docs/api.md) on --addr (default 127.0.0.1:8080),
+      with the engine on the wall clock (--scale virtual seconds per second,
+      default a day a second) and the network twin, journalled into the SQLite
+      file --db (default ordertwin.db), plus /healthz, /readyz and Prometheus
+      /metrics, until interrupted (SIGINT, SIGTERM): then it drains and closes
+      the store. Without FILE it runs the built-in live default (the enterprise
+      catalog on the au-east twin, no orders); with FILE, that scenario's orders
+      run too. Given a store it served before, it resumes: it replays the
+      commands it took and carries on where it stopped.
+  ordertwin submit FILE [--to URL] [--watch] [--poll D]
+      Place a scenario's quotes and orders on a running server over the TMF APIs
+      (--to, default http://127.0.0.1:8080), as a CPQ would. Idempotent: submitting
+      again places nothing twice. --watch follows each order to its end, printing
+      every change of state, and exits 1 unless all complete.
   ordertwin check FILE
       Load and check a scenario file, its catalog and network, without running it.
   ordertwin lifecycle [NAME]
@@ -96,6 +105,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return whatifCmd(ctx, rest, stdout, stderr)
 	case "serve":
 		return serveCmd(ctx, rest, stdout, stderr)
+	case "submit":
+		return submitCmd(ctx, rest, stdout)
 	case "check":
 		return checkCmd(rest, stdout)
 	case "lifecycle":
@@ -106,7 +117,7 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (commands: run, whatif, serve, check, lifecycle, bench, help)", cmd)
+	return fmt.Errorf("unknown command %q (commands: run, whatif, serve, submit, check, lifecycle, bench, help)", cmd)
 }
 
 // parse parses flags that may come before or after the positional

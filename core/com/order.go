@@ -134,7 +134,8 @@ func (o *order) fillFromQuote() {
 // submitOrder acknowledges the order; validation starts once its quote is
 // accepted.
 func (c *COM) submitOrder(now time.Duration, req OrderRequest, out *engine.Out) {
-	if prev := c.byKey[req.Key]; req.Key != "" && prev != "" {
+	key := "order " + req.Key // apart from the quotes' keys
+	if prev := c.byKey[key]; req.Key != "" && prev != "" {
 		out.Reply(Placed{ID: prev, Duplicate: true})
 		return
 	}
@@ -154,7 +155,7 @@ func (c *COM) submitOrder(now time.Duration, req OrderRequest, out *engine.Out) 
 	c.orders = append(c.orders, o)
 	c.orderBy[o.po.ID] = o
 	if req.Key != "" {
-		c.byKey[req.Key] = o.po.ID
+		c.byKey[key] = o.po.ID
 	}
 	out.Reply(Placed{ID: o.po.ID})
 	out.Created(lc.ProductOrder, o.po.ID, "", o.po.State, "Sales Console → COM")

@@ -154,7 +154,8 @@ func card(o *catalog.Offering, id string) *catalog.RateCard {
 
 // submitQuote qualifies every site, then prices and submits the quote.
 func (c *COM) submitQuote(now time.Duration, req QuoteRequest, out *engine.Out) {
-	if prev := c.byKey[req.Key]; req.Key != "" && prev != "" {
+	key := "quote " + req.Key // apart from the orders' keys
+	if prev := c.byKey[key]; req.Key != "" && prev != "" {
 		out.Reply(Placed{ID: prev, Duplicate: true})
 		return
 	}
@@ -165,7 +166,7 @@ func (c *COM) submitQuote(now time.Duration, req QuoteRequest, out *engine.Out) 
 	c.quotes = append(c.quotes, q)
 	c.quoteBy[q.id] = q
 	if req.Key != "" {
-		c.byKey[req.Key] = q.id
+		c.byKey[key] = q.id
 	}
 	out.Reply(Placed{ID: q.id})
 	out.Created(lc.Quote, q.id, "", q.state, "CPQ")

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/api"
+	lc "github.com/ordertwin/ordertwin/core/lifecycle"
+)
+
+// submitCmd places a scenario's orders on a running server over the TMF
+// APIs, as a CPQ would: the quote (POST quote), then the product order that
+// carries it out (POST productOrder, naming the quote's items). With
+// --watch it follows each order to its end, printing every change of state.
+func submitCmd(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("submit", flag.ContinueOnError)
+	to := fs.String("to", "http://127.0.0.1:8080", "the server's base URL")
+	watch := fs.Bool("watch", false, "follow each order until it ends; exit 1 unless all complete")
+	poll := fs.Duration("poll", 500*time.Millisecond, "with --watch: how often to look")
+	sc, err := scenarioArg(fs, args)
+	if err != nil {
+		return err
+	}
+	c := &client{base: strings.TrimSuffix(*to, "/"), http: &http.Client{Timeout: 30 * time.Second}}
+	var placed []string
+	for i, p := range sc.Spec.Orders {
+		currency := ""
+		if o, err := sc.Spec.Catalog.Offering(p.Quote.Offering); err == nil {
+			currency = o.Currency
+		}
+		// The keys make a repeated submit (a retry after a timeout) place
+		// nothing twice.
+		key := fmt.Sprintf("%s#%d", sc.Name, i+1)
+		var q api.Quote
+		if err := c.post(ctx, api.QuoteManagement+"/quote", key, api.NewQuoteBody(p.Quote, currency), &q); err != nil {
+			return fmt.Errorf("submit: quote for %s: %w", p.Quote.Customer.ID, err)
+		}
+		fmt.Fprintf(stdout, "quote %s for %s: %s (%d sites)\n", q.ID, p.Quote.Customer.ID, q.State, len(q.QuoteItem))
+		external := p.OrderID
+		if external == "" {
+			external = key
+		}
+		var po api.ProductOrder
+		if err := c.post(ctx, api.ProductOrdering+"/productOrder", key, api.NewOrderBody(q.ID, p.Quote, external), &po); err != nil {
+			return fmt.Errorf("submit: order for quote %s: %w", q.ID, err)
+		}
+		fmt.Fprintf(stdout, "order %s (externalId %s): %s, %s%s/productOrder/%s\n", po.ID, external, po.State, c.base, api.ProductOrdering, po.ID)
+		placed = append(placed, po.ID)
+	}
+	if !*watch {
+		return nil
+	}
+	failed := 0
+	for _, id := range placed {
+		state, err := c.follow(ctx, id, *poll, stdout)
+		if err != nil {
+			return fmt.Errorf("submit: watch %s: %w", id, err)
+		}
+		if state != lc.Completed {
+			failed++
+		}
+	}
+	if failed > 0 {
+		return &exitError{1, fmt.Errorf("%d of %d orders did not complete", failed, len(placed))}
+	}
+	return nil
+}
+
+// client speaks to a server's TMF APIs.
+type client struct {
+	base string
+	http *http.Client
+}
+
+// post sends body and decodes the 201 answer into out; another status is
+// an error carrying the server's TMF Error.
+func (c *client) post(ctx context.Context, path, key string, body, out any) error {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+path, bytes.NewReader(b))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Idempotency-Key", key)
+	return c.do(req, http.StatusCreated, out)
+}
+
+// get decodes the 200 answer of path into out.
+func (c *client) get(ctx context.Context, path string, out any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
+	if err != nil {
+		return err
+	}
+	return c.do(req, http.StatusOK, out)
+}
+
+func (c *client) do(req *http.Request, want int, out any) error {
+	req.Header.Set("Accept", "application/json")
+	res, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		return err
+	}
+	if res.StatusCode != want {
+		var e api.Error
+		if json.Unmarshal(b, &e) == nil && e.Message != "" {
+			return fmt.Errorf("%s %s: %d %s", req.Method, req.URL.Path, res.StatusCode, e.Message)
+		}
+		return fmt.Errorf("%s %s: %s", req.Method, req.URL.Path, res.Status)
+	}
+	return json.Unmarshal(b, out)
+}
+
+// follow polls an order until it ends, printing each change of its state
+// and its items', and returns its final state.
+func (c *client) follow(ctx context.Context, id string, every time.Duration, stdout io.Writer) (string, error) {
+	seen := map[string]string{}
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		var po api.ProductOrder
+		if err := c.get(ctx, api.ProductOrdering+"/productOrder/"+id, &po); err != nil {
+			return "", err
+		}
+		for _, it := range po.ProductOrderItem {
+			if seen[it.ID] != it.State {
+				seen[it.ID] = it.State
+				site := it.ID
+				if it.Product != nil && len(it.Product.Place) > 0 {
+					site = it.ID + " (" + it.Product.Place[0].ID + ")"
+				}
+				line := fmt.Sprintf("  item %-18s %s", site, it.State)
+				if it.StateReason != "" {
+					line += ": " + it.StateReason
+				}
+				fmt.Fprintln(stdout, line)
+			}
+		}
+		if seen[""] != po.State {
+			seen[""] = po.State
+			fmt.Fprintf(stdout, "order %s %s\n", po.ID, po.State)
+		}
+		if lc.IsFinal(lc.ProductOrder, po.State) {
+			return po.State, nil
+		}
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
