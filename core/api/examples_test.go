@@ -1,0 +1,50 @@
+package api_test
+
+import (
+	"encoding/json"
+	"flag"
+	"net/http"
+	"os"
+	"testing"
+
+	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var rewrite = flag.Bool("rewrite", false, "rewrite docs/examples from the worked example")
+
+// The README's curl sequence, as files: docs/examples/quote.json and
+// order.json are the worked example's bodies (regenerate them with
+// -rewrite), and posted in that order to a fresh server they place the
+// order, which completes.
+func TestDocsExamples(t *testing.T) {
+	quoteBody, orderBody := worked(t)
+	for name, body := range map[string]any{"quote.json": quoteBody, "order.json": orderBody("QT-001", "PO-2024-01203")} {
+		want, err := json.MarshalIndent(body, "", "  ")
+		require.NoError(t, err)
+		path := "../../docs/examples/" + name
+		if *rewrite {
+			require.NoError(t, os.WriteFile(path, append(want, '\n'), 0o644))
+		}
+		got, err := os.ReadFile(path)
+		require.NoError(t, err, "run go test ./core/api -run DocsExamples -rewrite")
+		assert.JSONEq(t, string(want), string(got), "%s is stale: run go test ./core/api -run DocsExamples -rewrite", path)
+	}
+
+	l := serveLive(t, nil)
+	defer l.stop()
+	quote, err := os.ReadFile("../../docs/examples/quote.json")
+	require.NoError(t, err)
+	order, err := os.ReadFile("../../docs/examples/order.json")
+	require.NoError(t, err)
+	var q api.Quote
+	require.Equal(t, http.StatusCreated, l.do(t, "POST", quotesPath, string(quote), &q).Code)
+	assert.Equal(t, "QT-001", q.ID)
+	var po api.ProductOrder
+	require.Equal(t, http.StatusCreated, l.do(t, "POST", ordersPath, string(order), &po).Code)
+	assert.Equal(t, "PO-001", po.ID)
+	l.idle(t)
+	l.do(t, "GET", ordersPath+"/PO-001", nil, &po)
+	assert.Equal(t, "completed", po.State)
+}
