@@ -48,36 +48,11 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
-	st, err := sqlite.Open(*db, sqlite.Options{})
+	sys, st, clock, err := resume(ctx, sc, *db, *scale, flagSet(fs, "scale"), log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	clock, err := serveClock(st, sc, *scale, flagSet(fs, "scale"))
-	if err != nil {
-		return fmt.Errorf("serve: --db %s: %w", *db, err)
-	}
-	held, err := st.Records()
-	if err != nil {
-		return err
-	}
-	inputs, err := st.Inputs()
-	if err != nil {
-		return err
-	}
-	journal := store.Resume(st, held)
-	sys, err := scenarios.New(sc.Spec, scenarios.Options{Clock: clock, Journal: journal, Log: st})
-	if err != nil {
-		return err
-	}
-	if len(held) > 0 || len(inputs) > 0 {
-		began := time.Now()
-		if err := sys.Engine.Replay(ctx, inputs, journal.Caught); err != nil {
-			return fmt.Errorf("serve: resume %s: %w", *db, err)
-		}
-		log.Info("resumed", "db", *db, "records", len(held), "commands", len(inputs),
-			"inputs", sys.Engine.Processed(), "took", time.Since(began).String())
-	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
@@ -114,6 +89,50 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	log.Info("stopped", "records", st.Len())
 	return failure
+}
+
+// resume opens the store of a server and builds its system: a new store
+// starts a new run; a store served before is replayed (its logged
+// commands handed over again, its journal checked record by record) up to
+// where it stopped, ready to serve on.
+func resume(ctx context.Context, sc *scenarios.Scenario, db string, scale float64, scaleSet bool, log *slog.Logger) (*scenarios.System, *sqlite.Store, *engine.Wall, error) {
+	st, err := sqlite.Open(db, sqlite.Options{})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	sys, clock, err := func() (*scenarios.System, *engine.Wall, error) {
+		clock, err := serveClock(st, sc, scale, scaleSet)
+		if err != nil {
+			return nil, nil, fmt.Errorf("serve: --db %s: %w", db, err)
+		}
+		held, err := st.Records()
+		if err != nil {
+			return nil, nil, err
+		}
+		inputs, err := st.Inputs()
+		if err != nil {
+			return nil, nil, err
+		}
+		journal := store.Resume(st, held)
+		sys, err := scenarios.New(sc.Spec, scenarios.Options{Clock: clock, Journal: journal, Log: st})
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(held) > 0 || len(inputs) > 0 {
+			began := time.Now()
+			if err := sys.Engine.Replay(ctx, inputs, journal.Caught); err != nil {
+				return nil, nil, fmt.Errorf("serve: resume %s: %w", db, err)
+			}
+			log.Info("resumed", "db", db, "records", len(held), "commands", len(inputs),
+				"inputs", sys.Engine.Processed(), "took", time.Since(began).String())
+		}
+		return sys, clock, nil
+	}()
+	if err != nil {
+		st.Close()
+		return nil, nil, nil, err
+	}
+	return sys, st, clock, nil
 }
 
 // serveClock is the wall clock of a store: a new store starts it now at
