@@ -1,6 +1,308 @@
 package api
 
-import "net/http"
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"reflect"
 
-// productCatalog routes its TMF API (to be written).
-func (s *Server) productCatalog(mux *http.ServeMux) {}
+	"github.com/ordertwin/ordertwin/core/api/tmf620"
+	"github.com/ordertwin/ordertwin/core/docs"
+	"github.com/ordertwin/ordertwin/core/engine"
+)
+
+// productCatalog routes TMF620 Product Catalog Management v4.
+//
+// The catalog file the server loaded (s.Catalog) is the orderable catalog:
+// its offerings, specification and prices are listed read-only. Clients
+// may also design offerings, specifications and prices through the API:
+// those are documents of the Docs component (durable, replayed after a
+// restart), listed after the file's entries, and may be changed (merge
+// patch) and deleted. A design's id is a prefix and a number (POD-001 for
+// an offering, PSD-001 for a specification, POPD-001 for a price), so it
+// never takes the id of a file entry written in the usual style.
+func (s *Server) productCatalog(mux *http.ServeMux) {
+	if s.Catalog == nil {
+		return
+	}
+	offerings, specs, prices := s.fileCatalog()
+	(&catalogResource[tmf620.ProductOffering, *tmf620.ProductOffering]{
+		s: s, name: "productOffering", prefix: "POD", file: offerings}).routes(mux)
+	(&catalogResource[tmf620.ProductSpecification, *tmf620.ProductSpecification]{
+		s: s, name: "productSpecification", prefix: "PSD", file: specs}).routes(mux)
+	(&catalogResource[tmf620.ProductOfferingPrice, *tmf620.ProductOfferingPrice]{
+		s: s, name: "productOfferingPrice", prefix: "POPD", file: prices}).routes(mux)
+
+	catalogs := []tmf620.Catalog{s.fileCatalogEntity()}
+	known := tmf620.Attributes(tmf620.Catalog{})
+	mux.HandleFunc("GET "+ProductCatalog+"/catalog", func(w http.ResponseWriter, r *http.Request) {
+		if q, e := ParseQuery(r.URL.Query(), known); e != nil {
+			WriteError(w, e)
+		} else {
+			List(w, q, catalogs)
+		}
+	})
+	mux.HandleFunc("GET "+ProductCatalog+"/catalog/{id}", func(w http.ResponseWriter, r *http.Request) {
+		q, e := ParseQuery(r.URL.Query(), known)
+		switch id := r.PathValue("id"); {
+		case e != nil:
+			WriteError(w, e)
+		case id != catalogs[0].ID:
+			WriteError(w, NewError(http.StatusNotFound, fmt.Sprintf("no catalog %q", id)))
+		default:
+			One(w, q, &catalogs[0])
+		}
+	})
+	mux.HandleFunc(ProductCatalog+"/catalog", refuseMethod("GET"))
+	mux.HandleFunc(ProductCatalog+"/catalog/{id}", refuseMethod("GET"))
+}
+
+// catalogDesign is a pointer to a TMF620 resource clients may design.
+type catalogDesign[T any] interface {
+	*T
+	tmf620.Design
+}
+
+// catalogResource serves one TMF620 resource: the catalog file's entries
+// (read-only) followed by the client designs of the Docs collection of
+// the same name.
+type catalogResource[T any, P catalogDesign[T]] struct {
+	s      *Server
+	name   string // the path segment and the Docs collection
+	prefix string // of design ids
+	file   []T    // the catalog file's entries, built once
+	known  []string
+}
+
+func (c *catalogResource[T, P]) routes(mux *http.ServeMux) {
+	c.known = tmf620.Attributes(new(T))
+	base := ProductCatalog + "/" + c.name
+	mux.HandleFunc("GET "+base, c.list)
+	mux.HandleFunc("POST "+base, c.create)
+	mux.HandleFunc("GET "+base+"/{id}", c.get)
+	mux.HandleFunc("PATCH "+base+"/{id}", c.patch)
+	mux.HandleFunc("DELETE "+base+"/{id}", c.delete)
+	mux.HandleFunc(base, refuseMethod("GET, POST"))
+	mux.HandleFunc(base+"/{id}", refuseMethod("GET, PATCH, DELETE"))
+}
+
+func (c *catalogResource[T, P]) list(w http.ResponseWriter, r *http.Request) {
+	q, e := ParseQuery(r.URL.Query(), c.known)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	var designs []*docs.Doc
+	if c.s.Docs != nil {
+		if e := c.s.Query(r.Context(), func() { designs = c.s.Docs.List(c.name) }); e != nil {
+			WriteError(w, e)
+			return
+		}
+	}
+	items := append(make([]T, 0, len(c.file)+len(designs)), c.file...)
+	for _, d := range designs {
+		t, e := c.render(d)
+		if e != nil {
+			WriteError(w, e)
+			return
+		}
+		items = append(items, *t)
+	}
+	List(w, q, items)
+}
+
+func (c *catalogResource[T, P]) get(w http.ResponseWriter, r *http.Request) {
+	q, e := ParseQuery(r.URL.Query(), c.known)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	id := r.PathValue("id")
+	if t := c.fileEntry(id); t != nil {
+		One(w, q, t)
+		return
+	}
+	d, e := c.design(r, id)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	t, e := c.render(d)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	One(w, q, t)
+}
+
+func (c *catalogResource[T, P]) create(w http.ResponseWriter, r *http.Request) {
+	if c.s.Docs == nil {
+		WriteError(w, NewError(http.StatusMethodNotAllowed, "this server keeps no client designs: the catalog is read-only"))
+		return
+	}
+	body, e := ReadBody(w, r)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	var t T
+	// A body naming id, href or lastUpdate is refused: the conformance kit
+	// sends none of them, and a client that does expects them kept.
+	if err := tmf620.DecodeNew(body, P(&t)); err != nil {
+		WriteError(w, NewError(http.StatusBadRequest, err.Error()))
+		return
+	}
+	stored, err := json.Marshal(&t)
+	if err != nil {
+		WriteError(w, NewError(http.StatusInternalServerError, err.Error()))
+		return
+	}
+	d, e := c.command(r, "", docs.Put{Collection: c.name, Prefix: c.prefix, Body: stored})
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	out, e := c.render(d)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	Created(w, P(out).Base().Href, out)
+}
+
+func (c *catalogResource[T, P]) patch(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if c.fileEntry(id) != nil {
+		c.readOnly(w, id)
+		return
+	}
+	d, e := c.design(r, id)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	body, e := ReadBody(w, r)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	var t T
+	if err := tmf620.DecodePatch(d.Body, body, P(&t)); err != nil {
+		WriteError(w, NewError(http.StatusBadRequest, err.Error()))
+		return
+	}
+	if d, e = c.command(r, id, docs.Patch{Collection: c.name, ID: id, Body: body}); e != nil {
+		WriteError(w, e)
+		return
+	}
+	out, e := c.render(d)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	WriteJSON(w, http.StatusOK, out)
+}
+
+func (c *catalogResource[T, P]) delete(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if c.fileEntry(id) != nil {
+		c.readOnly(w, id)
+		return
+	}
+	if c.s.Docs == nil {
+		WriteError(w, c.notFound(id))
+		return
+	}
+	if _, e := c.command(r, id, docs.Delete{Collection: c.name, ID: id}); e != nil {
+		WriteError(w, e)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// fileEntry returns the catalog file's entry of id, or nil.
+func (c *catalogResource[T, P]) fileEntry(id string) *T {
+	for i := range c.file {
+		if P(&c.file[i]).Base().ID == id {
+			return &c.file[i]
+		}
+	}
+	return nil
+}
+
+// design reads a client design, or says it does not exist.
+func (c *catalogResource[T, P]) design(r *http.Request, id string) (*docs.Doc, *Error) {
+	var d *docs.Doc
+	if c.s.Docs != nil {
+		if e := c.s.Query(r.Context(), func() { d = c.s.Docs.Get(c.name, id) }); e != nil {
+			return nil, e
+		}
+	}
+	if d == nil {
+		return nil, c.notFound(id)
+	}
+	return d, nil
+}
+
+// command hands a change of design id ("" for a new one) to the Docs
+// component and returns the design as it now is.
+func (c *catalogResource[T, P]) command(r *http.Request, id string, msg any) (*docs.Doc, *Error) {
+	v, e := c.s.Command(r.Context(), engine.Docs, msg)
+	if e != nil {
+		return nil, e
+	}
+	res, ok := v.(docs.Result)
+	switch {
+	case !ok:
+		return nil, NewError(http.StatusInternalServerError, fmt.Sprintf("%s: unexpected reply %T", c.name, v))
+	case errors.Is(res.Err, docs.ErrNotFound):
+		return nil, c.notFound(id)
+	case res.Err != nil:
+		return nil, NewError(http.StatusInternalServerError, res.Err.Error())
+	}
+	return res.Doc, nil
+}
+
+// render is a stored design on the wire: the server-managed attributes
+// added to what the client sent.
+func (c *catalogResource[T, P]) render(d *docs.Doc) (*T, *Error) {
+	b, err := json.Marshal(d.Body)
+	var t T
+	if err == nil {
+		err = json.Unmarshal(b, &t)
+	}
+	if err != nil {
+		return nil, NewError(http.StatusInternalServerError, fmt.Sprintf("%s %s as stored: %v", c.name, d.ID, err))
+	}
+	base := P(&t).Base()
+	base.ID, base.Href, base.LastUpdate = d.ID, catalogHref(ProductCatalog, c.name, d.ID), c.s.Date(d.Updated)
+	if base.Type == "" {
+		base.Type = reflect.TypeFor[T]().Name()
+	}
+	return &t, nil
+}
+
+func (c *catalogResource[T, P]) readOnly(w http.ResponseWriter, id string) {
+	w.Header().Set("Allow", "GET")
+	WriteError(w, NewError(http.StatusMethodNotAllowed, fmt.Sprintf("%s %s comes from the catalog file and is read-only", c.name, id)))
+}
+
+func (c *catalogResource[T, P]) notFound(id string) *Error {
+	return NewError(http.StatusNotFound, fmt.Sprintf("no %s %q", c.name, id))
+}
+
+// refuseMethod answers a method the resource does not take.
+func refuseMethod(allow string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", allow)
+		WriteError(w, NewError(http.StatusMethodNotAllowed, fmt.Sprintf("%s %s: allowed are %s", r.Method, r.URL.Path, allow)))
+	}
+}
+
+// catalogHref is the href of an entity of a catalog API's collection; the
+// id is escaped as one path segment.
+func catalogHref(base, collection, id string) string {
+	return base + "/" + collection + "/" + url.PathEscape(id)
+}

@@ -1,6 +1,132 @@
 package api
 
-import "net/http"
+import (
+	"fmt"
+	"maps"
+	"net/http"
+	"slices"
+	"strings"
 
-// serviceCatalog routes its TMF API (to be written).
-func (s *Server) serviceCatalog(mux *http.ServeMux) {}
+	"github.com/ordertwin/ordertwin/core/api/tmf620"
+	"github.com/ordertwin/ordertwin/core/api/tmf633"
+	"github.com/ordertwin/ordertwin/core/catalog"
+)
+
+// The @type of the two kinds of service specification.
+const (
+	cfsType = "CustomerFacingServiceSpecification"
+	rfsType = "ResourceFacingServiceSpecification"
+)
+
+// Relationship types between service specifications: a CFS relies on the
+// RFS that realise it on an access technology (the relationship's role;
+// "any" for every technology); an RFS depends on the RFS that must be
+// completed before it in the same plan.
+const (
+	reliesOn   = "reliesOn"
+	dependency = "dependency"
+)
+
+// serviceCatalog routes TMF633 Service Catalog Management v4, read-only:
+// the catalog file's CFS and RFS as service specifications, sorted by id.
+func (s *Server) serviceCatalog(mux *http.ServeMux) {
+	if s.Catalog == nil {
+		return
+	}
+	specs := s.serviceSpecifications()
+	known := tmf620.Attributes(tmf633.ServiceSpecification{})
+	base := ServiceCatalog + "/serviceSpecification"
+	mux.HandleFunc("GET "+base, func(w http.ResponseWriter, r *http.Request) {
+		if q, e := ParseQuery(r.URL.Query(), known); e != nil {
+			WriteError(w, e)
+		} else {
+			List(w, q, specs)
+		}
+	})
+	mux.HandleFunc("GET "+base+"/{id}", func(w http.ResponseWriter, r *http.Request) {
+		q, e := ParseQuery(r.URL.Query(), known)
+		if e != nil {
+			WriteError(w, e)
+			return
+		}
+		id := r.PathValue("id")
+		i := slices.IndexFunc(specs, func(sp tmf633.ServiceSpecification) bool { return sp.ID == id })
+		if i < 0 {
+			WriteError(w, NewError(http.StatusNotFound, fmt.Sprintf("no serviceSpecification %q", id)))
+			return
+		}
+		One(w, q, &specs[i])
+	})
+	readOnly := func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", "GET")
+		WriteError(w, NewError(http.StatusMethodNotAllowed,
+			fmt.Sprintf("%s %s: the service catalog comes from the catalog file and is read-only", r.Method, r.URL.Path)))
+	}
+	mux.HandleFunc(base, readOnly)
+	mux.HandleFunc(base+"/{id}", readOnly)
+}
+
+// serviceSpecifications maps the catalog's CFS and RFS to TMF633.
+func (s *Server) serviceSpecifications() []tmf633.ServiceSpecification {
+	c := s.Catalog
+	var out []tmf633.ServiceSpecification
+	for _, id := range slices.Sorted(maps.Keys(c.CFS)) {
+		cfs := c.CFS[id]
+		spec := s.serviceSpec(cfs.ID, cfs.Name, cfsType, cfs.Characteristics)
+		for _, tech := range slices.Sorted(maps.Keys(cfs.RFS)) {
+			role := tech
+			if tech == "*" {
+				role = "any"
+			}
+			for _, r := range cfs.RFS[tech] {
+				spec.ServiceSpecRelationship = append(spec.ServiceSpecRelationship, s.serviceSpecRel(c.RFS[r], reliesOn, role))
+			}
+		}
+		out = append(out, spec)
+	}
+	for _, id := range slices.Sorted(maps.Keys(c.RFS)) {
+		rfs := c.RFS[id]
+		spec := s.serviceSpec(rfs.ID, rfs.Name, rfsType, rfs.Characteristics)
+		spec.Description = rfs.Reason
+		spec.ResourceSpecification = []tmf633.ResourceSpecificationRef{{ID: rfs.Resource.Type, Name: rfs.Resource.Type,
+			ReferredType: resourceSpecType(rfs.Resource.Category)}}
+		for _, a := range rfs.After {
+			spec.ServiceSpecRelationship = append(spec.ServiceSpecRelationship, s.serviceSpecRel(c.RFS[a], dependency, ""))
+		}
+		out = append(out, spec)
+	}
+	return out
+}
+
+func (s *Server) serviceSpec(id, name, typ string, chars catalog.Template) tmf633.ServiceSpecification {
+	spec := tmf633.ServiceSpecification{ID: id, Href: catalogHref(ServiceCatalog, "serviceSpecification", id), Name: name,
+		LastUpdate: s.Date(0), LifecycleStatus: tmf620.Active, BaseType: "ServiceSpecification", Type: typ}
+	for _, ch := range chars {
+		cs := tmf633.CharacteristicSpec{Name: ch.Name, ValueType: "string"}
+		if strings.Contains(ch.Value, "{") {
+			// A template: the value is filled in for each order.
+			cs.Description = "set for each order from " + ch.Value
+		} else {
+			cs.Values = []tmf633.ValueSpec{{ValueType: "string", IsDefault: true, Value: ch.Value}}
+		}
+		spec.SpecCharacteristic = append(spec.SpecCharacteristic, cs)
+	}
+	return spec
+}
+
+func (s *Server) serviceSpecRel(r *catalog.RFS, typ, role string) tmf633.ServiceSpecRelationship {
+	return tmf633.ServiceSpecRelationship{ID: r.ID, Href: catalogHref(ServiceCatalog, "serviceSpecification", r.ID), Name: r.Name,
+		RelationshipType: typ, Role: role, ReferredType: rfsType}
+}
+
+// resourceSpecType is the @referredType of a resource of a category
+// (physical or logical).
+func resourceSpecType(category string) string {
+	switch category {
+	case "physical":
+		return "PhysicalResourceSpecification"
+	case "logical":
+		return "LogicalResourceSpecification"
+	}
+	return "ResourceSpecification"
+}
