@@ -188,6 +188,9 @@ func (c *catalogResource[T, P]) patch(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, e)
 		return
 	}
+	// The patch is checked against the design as just read; the Docs
+	// component then merges it into the design as it is then. Only another
+	// patch of the same design arriving in between can make the two differ.
 	var t T
 	if err := tmf620.DecodePatch(d.Body, body, P(&t)); err != nil {
 		WriteError(w, NewError(http.StatusBadRequest, err.Error()))
