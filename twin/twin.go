@@ -245,6 +245,10 @@ func init() {
 
 // Call implements port.Adapter. A repeated key gets the first call's answer,
 // never before that answer is due.
+// InProcess implements port.InProcess: the twin is part of the
+// deterministic world a replay rebuilds.
+func (t *Twin) InProcess() bool { return true }
+
 func (t *Twin) Call(now time.Duration, req *port.Request, reply port.Replier) {
 	if req.Key != "" && t.done != nil {
 		if a, seen := t.done[itemOf(req)]; seen && a.key == req.Key {

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
@@ -91,6 +92,10 @@ type Engine struct {
 	inbox     inbox
 	log       store.InputLog
 	codec     *Codec
+	// unsaved holds the records handled but not yet committed: commits
+	// group many steps (see Options.CommitEvery).
+	unsaved     []store.Record
+	commitEvery int
 }
 
 // LastChange is the time of the latest committed record: when something
@@ -111,6 +116,15 @@ type Options struct {
 	// be registered with Codec.
 	Log   store.InputLog
 	Codec *Codec
+	// CommitEvery is how many records may wait for one journal commit
+	// (group commit across steps); 0 means 4096. Records are committed
+	// sooner whenever something outside the process could see their
+	// effects: before a command is answered, before an adapter that is
+	// not InProcess is called, before a query runs, before the engine
+	// waits on a real clock, and when it stops. Until then nothing
+	// outside depends on them, and a replay rebuilds them from the input
+	// log.
+	CommitEvery int
 }
 
 // New returns an engine with no handlers or adapters yet.
@@ -127,7 +141,10 @@ func New(opt Options) *Engine {
 	if opt.Codec == nil {
 		opt.Codec = NewCodec()
 	}
-	e := &Engine{clock: opt.Clock, store: opt.Store, seed: opt.Seed, batch: opt.Batch, log: opt.Log, codec: opt.Codec,
+	if opt.CommitEvery <= 0 {
+		opt.CommitEvery = 4096
+	}
+	e := &Engine{clock: opt.Clock, store: opt.Store, seed: opt.Seed, batch: opt.Batch, log: opt.Log, codec: opt.Codec, commitEvery: opt.CommitEvery,
 		adapters: map[port.System]port.Adapter{}, inbox: inbox{wake: make(chan struct{}, 1)}}
 	for a := range e.repliers {
 		e.repliers[a] = replier{e, Address(a)}
@@ -195,9 +212,15 @@ func (e *Engine) Run(ctx context.Context) error { return e.run(ctx, false) }
 
 // run is Run, or Serve when serve is set: then it takes submitted inputs
 // and waits for more when it has nothing to do.
-func (e *Engine) run(ctx context.Context, serve bool) error {
+func (e *Engine) run(ctx context.Context, serve bool) (err error) {
 	e.running = true
 	defer func() { e.running = false }()
+	defer func() {
+		if ferr := e.commit(); err == nil || errors.Is(err, context.Canceled) && ferr != nil {
+			err = ferr
+		}
+	}()
+	_, virtual := e.clock.(Virtual)
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -213,6 +236,11 @@ func (e *Engine) run(ctx context.Context, serve bool) error {
 				next = e.queue.next()
 			} else if !serve {
 				return nil
+			}
+			if !virtual {
+				if err := e.commit(); err != nil {
+					return err
+				}
 			}
 			if serve {
 				woke, err := e.waitOrWake(ctx, next)
@@ -261,21 +289,31 @@ func (e *Engine) step() error {
 		}
 	}
 	if len(out.records) > 0 {
-		if err := e.store.Append(out.records); err != nil {
-			return fmt.Errorf("commit journal: %w", err)
-		}
+		e.unsaved = append(e.unsaved, out.records...)
 		e.changed = at
 	}
-	for _, s := range out.sends {
-		e.Inject(s.At, s.To, s.Msg)
-	}
+	mustCommit := len(out.answers) > 0 || len(e.unsaved) >= e.commitEvery
 	for i := range out.calls {
 		c := &out.calls[i]
 		a := e.adapters[c.req.System]
 		if a == nil {
 			return fmt.Errorf("call %s %s from %s: no adapter for system %q", c.req.Op, c.req.Key, c.from, c.req.System)
 		}
-		a.Call(at, c.req, &e.repliers[c.from])
+		if p, ok := a.(port.InProcess); !ok || !p.InProcess() {
+			mustCommit = true
+		}
+	}
+	if mustCommit {
+		if err := e.commit(); err != nil {
+			return err
+		}
+	}
+	for _, s := range out.sends {
+		e.Inject(s.At, s.To, s.Msg)
+	}
+	for i := range out.calls {
+		c := &out.calls[i]
+		e.adapters[c.req.System].Call(at, c.req, &e.repliers[c.from])
 	}
 	for _, r := range out.records {
 		for _, o := range e.observers {
@@ -285,6 +323,19 @@ func (e *Engine) step() error {
 	for _, a := range out.answers {
 		a.to.send(result{v: a.v})
 	}
+	return nil
+}
+
+// commit makes the records handled so far durable.
+func (e *Engine) commit() error {
+	if len(e.unsaved) == 0 {
+		return nil
+	}
+	if err := e.store.Append(e.unsaved); err != nil {
+		return fmt.Errorf("commit journal: %w", err)
+	}
+	clear(e.unsaved)
+	e.unsaved = e.unsaved[:0]
 	return nil
 }
 

@@ -144,20 +144,55 @@ func TestNoAdapter(t *testing.T) {
 	assert.ErrorContains(t, e.Run(context.Background()), `no adapter for system "nms"`)
 }
 
-// Group commit: inputs of one instant share a commit, up to the batch size.
+// Group commit: records wait for one commit across steps, up to
+// CommitEvery; the rest is committed when the run ends.
 func TestGroupCommit(t *testing.T) {
-	mem := store.NewMemory()
-	e := New(Options{Store: mem, Batch: 4})
-	e.Handle(COM, recorder{log: new([]string), then: func(now time.Duration, msg any, out *Out) {
-		out.Record(store.Record{Kind: "x", Entity: fmt.Sprint(msg)})
-	}})
-	for i := range 10 {
-		e.Inject(0, COM, i)
+	for _, tc := range []struct{ every, commits int }{{4, 3}, {0, 1}} {
+		mem := store.NewMemory()
+		e := New(Options{Store: mem, Batch: 2, CommitEvery: tc.every})
+		e.Handle(COM, recorder{log: new([]string), then: func(now time.Duration, msg any, out *Out) {
+			out.Record(store.Record{Kind: "x", Entity: fmt.Sprint(msg)})
+		}})
+		for i := range 10 {
+			e.Inject(time.Duration(i), COM, i)
+		}
+		require.NoError(t, e.Run(context.Background()))
+		assert.Len(t, mem.Records(), 10)
+		assert.Equal(t, tc.commits, mem.Commits(), "CommitEvery %d", tc.every)
 	}
-	require.NoError(t, e.Run(context.Background()))
-	assert.Len(t, mem.Records(), 10)
-	assert.Equal(t, 3, mem.Commits())
 }
+
+// An adapter outside the process is called only once the journal of the
+// step that calls it is committed (the outbox rule); an InProcess one may
+// be called before.
+func TestOutboxBeforeExternalCall(t *testing.T) {
+	for _, inProcess := range []bool{false, true} {
+		mem := store.NewMemory()
+		e := New(Options{Store: mem})
+		e.Handle(ROM, recorder{log: new([]string), then: func(now time.Duration, msg any, out *Out) {
+			out.Record(store.Record{Kind: "x", Entity: "reserve"})
+			out.Call(&port.Request{Key: "k", System: port.NMS, Op: port.Reserve})
+		}})
+		seen := -1
+		e.Attach(&probe{inProcess: inProcess, call: func() { seen = mem.Len() }}, port.NMS)
+		e.Inject(0, ROM, "x")
+		require.NoError(t, e.Run(context.Background()))
+		if inProcess {
+			assert.Equal(t, 0, seen, "the twin may be told before the commit")
+		} else {
+			assert.Equal(t, 1, seen, "an outside system sees only what is durable")
+		}
+	}
+}
+
+// probe is an adapter that answers nothing and notes when it is called.
+type probe struct {
+	inProcess bool
+	call      func()
+}
+
+func (p *probe) Call(time.Duration, *port.Request, port.Replier) { p.call() }
+func (p *probe) InProcess() bool                                 { return p.inProcess }
 
 // Each component's random stream depends only on the seed and its name.
 func TestRandStreams(t *testing.T) {

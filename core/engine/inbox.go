@@ -84,6 +84,12 @@ func (e *Engine) takeInbox() error {
 	items, queries := e.inbox.items, e.inbox.queries
 	e.inbox.items, e.inbox.queries = nil, nil
 	e.inbox.mu.Unlock()
+	if len(queries) > 0 {
+		// A query shows only what is durable.
+		if err := e.commit(); err != nil {
+			return err
+		}
+	}
 	for _, q := range queries {
 		q.fn()
 		close(q.done)

@@ -40,7 +40,7 @@ func (e *Engine) Replay(ctx context.Context, logged []store.Input, caught func()
 			logged = logged[1:]
 		}
 		if len(logged) == 0 && caught() {
-			return nil
+			return e.commit()
 		}
 		if e.due.len() == 0 {
 			if e.queue.len() == 0 {
@@ -53,6 +53,11 @@ func (e *Engine) Replay(ctx context.Context, logged []store.Input, caught func()
 			e.now = e.queue.next()
 		}
 		if err := e.step(); err != nil {
+			return fmt.Errorf("replay at %s: %w", time.Duration(e.now), err)
+		}
+		// Each step's records are checked against the journal at once:
+		// caught must know where the replay stands.
+		if err := e.commit(); err != nil {
 			return fmt.Errorf("replay at %s: %w", time.Duration(e.now), err)
 		}
 	}

@@ -179,6 +179,16 @@ type Adapter interface {
 	Call(now time.Duration, req *Request, reply Replier)
 }
 
+// InProcess is implemented by an adapter that lives and dies with the
+// engine's process and answers deterministically (the twin): what it is
+// told is rebuilt by a replay, so the engine may call it before the
+// journal of the step that calls it is committed. Every other adapter
+// reaches the outside world and is only called once that journal is
+// durable (the outbox rule).
+type InProcess interface {
+	InProcess() bool
+}
+
 // Replier takes an adapter's answers. The result belongs to the caller
 // from then on, read-only: an adapter may hand the same result to a
 // repeated call.
