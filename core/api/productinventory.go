@@ -1,6 +1,153 @@
 package api
 
-import "net/http"
+import (
+	"net/http"
 
-// productInventory routes its TMF API (to be written).
-func (s *Server) productInventory(mux *http.ServeMux) {}
+	"github.com/ordertwin/ordertwin/core/tmf"
+)
+
+// productInstance is a TMF637 v4 Product on the wire: a product instance,
+// one per site. The keys the conformance kit requires on every product
+// (billingAccount, href, id, productCharacteristic, productOffering,
+// productPrice, relatedParty, status) are always present: arrays may be
+// empty, references null.
+type productInstance struct {
+	ID                    string             `json:"id"`
+	Href                  string             `json:"href"`
+	Name                  string             `json:"name"`
+	Status                string             `json:"status"`
+	StartDate             string             `json:"startDate,omitempty"`
+	TerminationDate       string             `json:"terminationDate,omitempty"`
+	ProductOffering       *Ref               `json:"productOffering"`
+	ProductSpecification  *Ref               `json:"productSpecification,omitempty"`
+	BillingAccount        *Ref               `json:"billingAccount"`
+	ProductCharacteristic []Characteristic   `json:"productCharacteristic"`
+	Place                 []Place            `json:"place"`
+	RelatedParty          []Ref              `json:"relatedParty"`
+	ProductPrice          []OrderPrice       `json:"productPrice"`
+	RealizingService      []Ref              `json:"realizingService"`
+	ProductOrderItem      []relatedOrderItem `json:"productOrderItem,omitempty"`
+	Type                  string             `json:"@type"`
+}
+
+// relatedOrderItem is a v4 RelatedProductOrderItem: the TMF622 order item
+// that created the product.
+type relatedOrderItem struct {
+	OrderItemID      string `json:"orderItemId"`
+	OrderItemAction  string `json:"orderItemAction"`
+	ProductOrderID   string `json:"productOrderId"`
+	ProductOrderHref string `json:"productOrderHref"`
+	Role             string `json:"role"`
+}
+
+var productAttributes = attributes(productInstance{})
+
+// productInventory routes TMF637: the products COM's orders created, read
+// only. Products come from TMF622 orders: creating, changing or deleting
+// one here is refused with 405.
+func (s *Server) productInventory(mux *http.ServeMux) {
+	if s.COM == nil {
+		return
+	}
+	const coll = ProductInventory + "/product"
+	mux.HandleFunc("GET "+coll, s.listProducts)
+	mux.HandleFunc("GET "+coll+"/{id}", s.getProduct)
+	mux.HandleFunc("POST "+coll, notOffered("GET",
+		"products are created by TMF622 product orders ("+ProductOrdering+"/productOrder), not here"))
+	byOrder := notOffered("GET",
+		"products are changed and terminated by TMF622 product orders ("+ProductOrdering+"/productOrder), not here")
+	mux.HandleFunc("PATCH "+coll+"/{id}", byOrder)
+	mux.HandleFunc("DELETE "+coll+"/{id}", byOrder)
+}
+
+func (s *Server) listProducts(w http.ResponseWriter, r *http.Request) {
+	q, e := ParseQuery(r.URL.Query(), productAttributes)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	var items []productInstance
+	if e := s.Query(r.Context(), func() {
+		all := s.COM.Products.All()
+		items = make([]productInstance, len(all))
+		for i, p := range all {
+			items[i] = s.product(p)
+		}
+	}); e != nil {
+		WriteError(w, e)
+		return
+	}
+	List(w, q, items)
+}
+
+func (s *Server) getProduct(w http.ResponseWriter, r *http.Request) {
+	q, e := byIDQuery(r)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	id := r.PathValue("id")
+	var item *productInstance
+	if e := s.Query(r.Context(), func() {
+		if p := s.COM.Products.Get(id); p != nil {
+			v := s.product(p)
+			item = &v
+		}
+	}); e != nil {
+		WriteError(w, e)
+		return
+	}
+	if item == nil {
+		WriteError(w, NewError(http.StatusNotFound, "no product "+id))
+		return
+	}
+	One(w, q, item)
+}
+
+// product maps an inventory product to the wire, copying everything; it
+// runs on the engine's goroutine. COM's product statuses (active, and
+// terminated once a disconnect order completes) are v4 ProductStatusType
+// values as they are.
+func (s *Server) product(p *tmf.Product) productInstance {
+	out := productInstance{ID: p.ID, Href: entityHref(ProductInventory, "product", p.ID), Name: p.Name, Status: p.Status,
+		StartDate:             s.Date(p.StartDate),
+		ProductCharacteristic: wireCharacteristics(p.Characteristics),
+		Place:                 sitePlaces(p.Place),
+		RelatedParty:          refs(p.RelatedParty, "Organization"),
+		ProductPrice:          []OrderPrice{},
+		RealizingService:      make([]Ref, len(p.Services)),
+		Type:                  "Product"}
+	if p.TerminationDate > 0 {
+		out.TerminationDate = s.Date(p.TerminationDate)
+	}
+	currency := ""
+	if o := p.ProductOffering; o.ID != "" {
+		out.ProductOffering = &Ref{ID: o.ID, Href: entityHref(ProductCatalog, "productOffering", o.ID),
+			Name: o.Name, ReferredType: "ProductOffering"}
+		if s.Catalog != nil {
+			if off := s.Catalog.Offerings[o.ID]; off != nil {
+				currency = off.Currency
+				if spec := s.Catalog.Specs[off.Specification]; spec != nil {
+					out.ProductSpecification = &Ref{ID: spec.ID, Href: entityHref(ProductCatalog, "productSpecification", spec.ID),
+						Name: spec.Name, ReferredType: "ProductSpecification"}
+				}
+			}
+		}
+	}
+	if a := p.BillingAccount; a != nil && a.ID != "" {
+		out.BillingAccount = &Ref{ID: a.ID, Name: a.Name, ReferredType: "BillingAccount"}
+	}
+	if p.MonthlyPrice > 0 {
+		out.ProductPrice = append(out.ProductPrice, monthly("Monthly charge", currency, p.MonthlyPrice))
+	}
+	for i, svc := range p.Services {
+		out.RealizingService[i] = Ref{ID: svc.ID, Href: entityHref(ServiceInventory, "service", svc.ID),
+			Name: svc.Name, ReferredType: "Service"}
+	}
+	if p.ProductOrder != "" {
+		out.ProductOrderItem = []relatedOrderItem{{OrderItemID: p.ProductOrderItem, OrderItemAction: string(tmf.Add),
+			ProductOrderID: p.ProductOrder, ProductOrderHref: entityHref(ProductOrdering, "productOrder", p.ProductOrder),
+			Role: "creation"}}
+	}
+	return out
+}

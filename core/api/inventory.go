@@ -1,0 +1,64 @@
+package api
+
+import (
+	"net/http"
+	"net/url"
+	"reflect"
+	"strings"
+
+	"github.com/ordertwin/ordertwin/core/tmf"
+)
+
+// What the three inventory APIs (TMF637 products, TMF638 services, TMF639
+// resources) share besides the v4 shapes of wire.go. Each maps the
+// internal model into its wire shape on the engine's goroutine, so that a
+// response holds copies only.
+
+// entityHref is the href of an entity of an API's collection; the id is
+// escaped as one path segment (an IP prefix's id holds a slash).
+func entityHref(base, collection, id string) string {
+	return base + "/" + collection + "/" + url.PathEscape(id)
+}
+
+// sitePlaces is an entity's site as a v4 place list: empty when it has
+// none.
+func sitePlaces(p tmf.Place) []Place {
+	if p.ID == "" {
+		return []Place{}
+	}
+	return []Place{place(p)}
+}
+
+// attributes lists the JSON names of a wire struct's fields: the
+// attributes a list may be filtered on.
+func attributes(v any) []string {
+	t := reflect.TypeOf(v)
+	var out []string
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// notOffered answers a method an API does not offer: 405, the methods it
+// does offer in Allow, and why.
+func notOffered(allow, why string) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Allow", allow)
+		WriteError(w, NewError(http.StatusMethodNotAllowed, why))
+	}
+}
+
+// byIDQuery parses the query of a request for one entity: fields only.
+func byIDQuery(r *http.Request) (Query, *Error) {
+	v := r.URL.Query()
+	for k := range v {
+		if k != "fields" {
+			return Query{}, NewError(http.StatusBadRequest, "query parameter "+k+": only fields applies to one entity")
+		}
+	}
+	return ParseQuery(v, nil)
+}

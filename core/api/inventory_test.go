@@ -1,0 +1,133 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/scenarios"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// rollout is the worked example served after its rollout ran to the end
+// on the virtual clock: 5 sites active (seed, "T+35 days: full order
+// complete").
+type rollout struct {
+	h http.Handler
+}
+
+func serveRollout(t *testing.T) *rollout {
+	t.Helper()
+	sc, err := scenarios.Load("../../scenarios/globaltech-5site.yaml")
+	require.NoError(t, err)
+	sys, err := scenarios.New(sc.Spec, scenarios.Options{})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- sys.Engine.Serve(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		require.ErrorIs(t, <-done, context.Canceled)
+	})
+	// Each query waits for a step: wait until nothing is left to do.
+	for pending := -1; pending != 0; {
+		require.NoError(t, sys.Engine.Query(ctx, func() { pending = sys.Engine.Pending() }))
+	}
+	return &rollout{h: sys.API().Handler()}
+}
+
+// call sends a request with the headers the conformance kits send.
+func (r *rollout) call(t *testing.T, method, path, body string) *httptest.ResponseRecorder {
+	t.Helper()
+	return r.callAs(t, method, path, body, "application/json")
+}
+
+// callAs sends a request whose body is of the media type given.
+func (r *rollout) callAs(t *testing.T, method, path, body, mediaType string) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Content-Type", mediaType)
+	w := httptest.NewRecorder()
+	r.h.ServeHTTP(w, req)
+	return w
+}
+
+// list GETs a collection and decodes it.
+func (r *rollout) list(t *testing.T, path string) []map[string]any {
+	t.Helper()
+	w := r.call(t, http.MethodGet, path, "")
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	var out []map[string]any
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &out), w.Body.String())
+	return out
+}
+
+// one GETs an entity and decodes it.
+func (r *rollout) one(t *testing.T, path string) map[string]any {
+	t.Helper()
+	w := r.call(t, http.MethodGet, path, "")
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	var out map[string]any
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &out), w.Body.String())
+	return out
+}
+
+// tmfError checks a TMF Error answer: its status, and a message naming
+// what is wrong.
+func tmfError(t *testing.T, w *httptest.ResponseRecorder, status int, names string) {
+	t.Helper()
+	require.Equal(t, status, w.Code, w.Body.String())
+	var e api.Error
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &e), w.Body.String())
+	assert.Equal(t, "Error", e.Type)
+	assert.Equal(t, http.StatusText(status), e.Reason)
+	assert.Contains(t, e.Message, names)
+}
+
+// byID finds an element of a list by id.
+func byID(t *testing.T, items []map[string]any, id string) map[string]any {
+	t.Helper()
+	i := slices.IndexFunc(items, func(m map[string]any) bool { return m["id"] == id })
+	require.GreaterOrEqual(t, i, 0, "no %s in the list", id)
+	return items[i]
+}
+
+func idsOf(items []map[string]any) []string {
+	out := make([]string, len(items))
+	for i, m := range items {
+		out[i], _ = m["id"].(string)
+	}
+	return out
+}
+
+// lookup returns the value of the characteristic called name in a v4
+// characteristic list.
+func lookup(t *testing.T, chars any, name string) any {
+	t.Helper()
+	list, ok := chars.([]any)
+	require.True(t, ok, "characteristics: %v", chars)
+	for _, c := range list {
+		if c := c.(map[string]any); c["name"] == name {
+			return c["value"]
+		}
+	}
+	return nil
+}
+
+// pathOf is the path of an href, for a request to the handler.
+func pathOf(t *testing.T, href any) string {
+	t.Helper()
+	s, ok := href.(string)
+	require.True(t, ok, "href: %v", href)
+	u, err := url.Parse(s)
+	require.NoError(t, err)
+	return u.EscapedPath()
+}
