@@ -1,6 +1,202 @@
 package api
 
-import "net/http"
+import (
+	"net/http"
 
-// resourceInventory routes its TMF API (to be written).
-func (s *Server) resourceInventory(mux *http.ServeMux) {}
+	"github.com/ordertwin/ordertwin/core/docs"
+	"github.com/ordertwin/ordertwin/core/tmf"
+)
+
+// TMF639 serves two kinds of resource in one collection: the network's own,
+// which ROM allocated through resource orders (OLT ports, P2P handoffs,
+// VLANs, IP prefixes, QoS policies, SLA probes, CPE) and which are read
+// only here; then those clients registered by hand (existing equipment),
+// kept as documents in the docs component and changed like any document
+// (resourceregister.go).
+
+// registeredResources is the docs collection of registered resources, and
+// registeredPrefix the prefix of their ids.
+const (
+	registeredResources = "resource"
+	registeredPrefix    = "RES-REG"
+)
+
+// resourceInstance is a TMF639 v4 Resource on the wire. @type is the
+// resource's kind (OLTPort, VLAN, IPv4Subnet, ...), @baseType the v4 class
+// it is of, PhysicalResource or LogicalResource, whose attribute
+// serialNumber or value it carries. The name is never empty: the
+// conformance kit wants one on every resource. place is one site, as v4
+// has it (v5 makes it a list).
+type resourceInstance struct {
+	ID                     string           `json:"id"`
+	Href                   string           `json:"href"`
+	Name                   string           `json:"name"`
+	Type                   string           `json:"@type"`
+	BaseType               string           `json:"@baseType"`
+	Category               string           `json:"category,omitempty"`
+	Value                  string           `json:"value,omitempty"`
+	SerialNumber           string           `json:"serialNumber,omitempty"`
+	ResourceStatus         string           `json:"resourceStatus"`
+	UsageState             string           `json:"usageState"`
+	AdministrativeState    string           `json:"administrativeState"`
+	ResourceCharacteristic []Characteristic `json:"resourceCharacteristic"`
+	Place                  *Place           `json:"place,omitempty"`
+}
+
+// resourceAttributes are the attributes a resource list may be filtered
+// on: those of v4 Resource and of its two classes.
+var resourceAttributes = []string{
+	"id", "href", "name", "@type", "@baseType", "@schemaLocation", "category", "description", "value",
+	"serialNumber", "resourceVersion", "startOperatingDate", "endOperatingDate", "resourceStatus",
+	"usageState", "administrativeState", "operationalState", "resourceCharacteristic", "place",
+	"relatedParty", "resourceSpecification", "resourceRelationship", "note", "attachment",
+}
+
+// lifecycleState is the resource characteristic that keeps ROM's own
+// state of a resource, finer than the v4 states.
+const lifecycleState = "lifecycleState"
+
+// resourceStates maps ROM's lifecycle of a resource onto the three v4
+// state attributes (resourceStatus, usageState, administrativeState):
+//
+//	ROM state (usage)   resourceStatus usageState administrativeState
+//	reserved            reserved       idle       unlocked
+//	available (active)  available      active     unlocked
+//	available           available      idle       unlocked
+//	released            available      idle       unlocked
+//	terminated          available      idle       unlocked
+//	lost                unknown        idle       locked
+//	replaced            unknown        idle       locked
+//
+// released (given back when a site failed or was cancelled) and
+// terminated (given back by a disconnect) are in their pool again: ROM may
+// allocate them to the next order, so they are available and unlocked. A
+// lost device (written off in transit) and one replaced after it was lost
+// are out of service for good: where they are is unknown and nobody may
+// use them. v4 has no word for these four, so ROM's state is kept as it is
+// in the lifecycleState characteristic.
+func resourceStates(state, usage string) (status, usageState, admin string) {
+	switch state {
+	case "reserved":
+		return "reserved", "idle", "unlocked"
+	case "available":
+		if usage == "active" {
+			return "available", "active", "unlocked"
+		}
+		return "available", "idle", "unlocked"
+	case "released", "terminated":
+		return "available", "idle", "unlocked"
+	case "lost", "replaced":
+		return "unknown", "idle", "locked"
+	}
+	return "unknown", "idle", "unlocked"
+}
+
+// resourceInventory routes TMF639.
+func (s *Server) resourceInventory(mux *http.ServeMux) {
+	if s.ROM == nil {
+		return
+	}
+	const coll = ResourceInventory + "/resource"
+	mux.HandleFunc("GET "+coll, s.listResources)
+	mux.HandleFunc("GET "+coll+"/{id}", s.getResource)
+	if s.Docs == nil {
+		none := notOffered("GET", "this process keeps no registered resources: the network's own are read only")
+		mux.HandleFunc("POST "+coll, none)
+		mux.HandleFunc("PATCH "+coll+"/{id}", none)
+		mux.HandleFunc("DELETE "+coll+"/{id}", none)
+		return
+	}
+	mux.HandleFunc("POST "+coll, s.registerResource)
+	mux.HandleFunc("PATCH "+coll+"/{id}", s.patchResource)
+	mux.HandleFunc("DELETE "+coll+"/{id}", s.deleteResource)
+}
+
+func (s *Server) listResources(w http.ResponseWriter, r *http.Request) {
+	q, e := ParseQuery(r.URL.Query(), resourceAttributes)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	var items []any
+	if e := s.Query(r.Context(), func() {
+		network := s.ROM.Resources.All()
+		var registered []*docs.Doc
+		if s.Docs != nil {
+			registered = s.Docs.List(registeredResources)
+		}
+		items = make([]any, 0, len(network)+len(registered))
+		for _, res := range network {
+			items = append(items, resource(res))
+		}
+		for _, d := range registered {
+			items = append(items, registeredResource(d))
+		}
+	}); e != nil {
+		WriteError(w, e)
+		return
+	}
+	List(w, q, items)
+}
+
+func (s *Server) getResource(w http.ResponseWriter, r *http.Request) {
+	q, e := byIDQuery(r)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	id := r.PathValue("id")
+	var item any
+	if e := s.Query(r.Context(), func() {
+		if res := s.ROM.Resources.Get(id); res != nil {
+			item = resource(res)
+		} else if s.Docs != nil {
+			if d := s.Docs.Get(registeredResources, id); d != nil {
+				item = registeredResource(d)
+			}
+		}
+	}); e != nil {
+		WriteError(w, e)
+		return
+	}
+	if item == nil {
+		WriteError(w, NewError(http.StatusNotFound, "no resource "+id))
+		return
+	}
+	One(w, q, &item)
+}
+
+// resource maps a network resource to the wire, copying everything; it
+// runs on the engine's goroutine.
+func resource(res *tmf.Resource) resourceInstance {
+	out := resourceInstance{ID: res.ID, Href: entityHref(ResourceInventory, "resource", res.ID), Name: res.Value,
+		Type: res.ResourceType, Category: res.Category}
+	if out.Name == "" {
+		out.Name = res.ResourceType + " " + res.ID
+	}
+	switch res.Category {
+	case "physical":
+		out.BaseType = "PhysicalResource"
+		out.SerialNumber = res.Characteristics.Get("serialNumber")
+	case "logical":
+		out.BaseType, out.Value = "LogicalResource", res.Value
+	default:
+		out.BaseType = "Resource"
+	}
+	out.ResourceStatus, out.UsageState, out.AdministrativeState = resourceStates(res.State, res.UsageState)
+	out.ResourceCharacteristic = append(wireCharacteristics(res.Characteristics),
+		Characteristic{Name: lifecycleState, ValueType: "string", Value: res.State})
+	if res.Place.ID != "" {
+		p := place(res.Place)
+		out.Place = &p
+	}
+	return out
+}
+
+// registeredResource is a registered resource on the wire: the document
+// as its client wrote it, with its id and href.
+func registeredResource(d *docs.Doc) map[string]any {
+	d.Body["id"] = d.ID
+	d.Body["href"] = entityHref(ResourceInventory, "resource", d.ID)
+	return d.Body
+}

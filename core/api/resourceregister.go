@@ -1,0 +1,366 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"net/http"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/docs"
+	"github.com/ordertwin/ordertwin/core/engine"
+)
+
+// Resources registered through TMF639: equipment the network already has,
+// recorded by hand. A client creates one with POST (v4 Resource_Create:
+// name required), changes it with PATCH (JSON merge patch) and deletes it;
+// the document keeps what the client wrote, and the server gives its id
+// and href. The network's own resources are ROM's and refused here (409).
+
+// resourceInput is what a client may write on a resource: decoding a body
+// into it checks the types of the v4 attributes (others are kept as
+// extensions). Pointers tell an attribute given from one left out.
+type resourceInput struct {
+	Name                   *string                       `json:"name"`
+	Type                   *string                       `json:"@type"`
+	BaseType               *string                       `json:"@baseType"`
+	SchemaLocation         *string                       `json:"@schemaLocation"`
+	Category               *string                       `json:"category"`
+	Description            *string                       `json:"description"`
+	Value                  *string                       `json:"value"`
+	SerialNumber           *string                       `json:"serialNumber"`
+	ResourceVersion        *string                       `json:"resourceVersion"`
+	StartOperatingDate     *string                       `json:"startOperatingDate"`
+	EndOperatingDate       *string                       `json:"endOperatingDate"`
+	ResourceStatus         *string                       `json:"resourceStatus"`
+	UsageState             *string                       `json:"usageState"`
+	AdministrativeState    *string                       `json:"administrativeState"`
+	OperationalState       *string                       `json:"operationalState"`
+	ResourceCharacteristic []resourceCharacteristicInput `json:"resourceCharacteristic"`
+	Place                  *resourceRefInput             `json:"place"`
+	RelatedParty           []resourceRefInput            `json:"relatedParty"`
+	ResourceSpecification  *resourceRefInput             `json:"resourceSpecification"`
+	ResourceRelationship   []map[string]any              `json:"resourceRelationship"`
+	Note                   []map[string]any              `json:"note"`
+	Attachment             []map[string]any              `json:"attachment"`
+}
+
+// resourceCharacteristicInput is a v4 Characteristic: value may be of any JSON
+// type.
+type resourceCharacteristicInput struct {
+	Name      *string `json:"name"`
+	ValueType *string `json:"valueType"`
+	Value     any     `json:"value"`
+}
+
+// resourceRefInput is a v4 reference (RelatedParty, RelatedPlaceRefOrValue,
+// ResourceSpecificationRef).
+type resourceRefInput struct {
+	ID           *string `json:"id"`
+	Href         *string `json:"href"`
+	Name         *string `json:"name"`
+	Role         *string `json:"role"`
+	Version      *string `json:"version"`
+	Type         *string `json:"@type"`
+	ReferredType *string `json:"@referredType"`
+}
+
+// The v4 enumerations of a resource's states.
+var resourceEnums = map[string][]string{
+	"resourceStatus":      {"standby", "alarm", "available", "reserved", "unknown", "suspended"},
+	"usageState":          {"idle", "active", "busy"},
+	"administrativeState": {"locked", "unlocked", "shutdown"},
+	"operationalState":    {"enable", "disable"},
+}
+
+// decodeResource checks the body of a new registered resource: a JSON
+// object with a name (v4 Resource_Create), its v4 attributes of their
+// types and values, and no id or href (the server's). It returns the body
+// to store: @type is Resource when the body names none.
+func decodeResource(body []byte) ([]byte, *Error) {
+	raw, e := clientObject(body)
+	if e != nil {
+		return nil, e
+	}
+	if e := checkResource(body); e != nil {
+		return nil, e
+	}
+	if t, typed := raw["@type"]; !typed || string(bytes.TrimSpace(t)) == "null" {
+		raw["@type"] = json.RawMessage(`"Resource"`)
+		b, err := json.Marshal(raw)
+		if err != nil {
+			return nil, NewError(http.StatusInternalServerError, "encoding the resource: "+err.Error())
+		}
+		return b, nil
+	}
+	return body, nil
+}
+
+// checkPatch checks a merge patch (RFC 7386) of a registered resource
+// whose document is current: a JSON object naming neither id nor href,
+// that leaves a resource as valid as a new one, with its @type.
+func checkPatch(current map[string]any, patch []byte) *Error {
+	if _, e := clientObject(patch); e != nil {
+		return e
+	}
+	var p map[string]any
+	if err := json.Unmarshal(patch, &p); err != nil {
+		return DecodeError(err)
+	}
+	delete(current, "id")
+	docs.Merge(current, p)
+	if _, typed := current["@type"]; !typed {
+		return NewError(http.StatusBadRequest, "@type: cannot be removed")
+	}
+	merged, err := json.Marshal(current)
+	if err != nil {
+		return NewError(http.StatusInternalServerError, "encoding the patched resource: "+err.Error())
+	}
+	return checkResource(merged)
+}
+
+// clientObject decodes a body that must be a JSON object naming neither
+// id nor href.
+func clientObject(body []byte) (map[string]json.RawMessage, *Error) {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(body, &raw); err != nil {
+		var typ *json.UnmarshalTypeError
+		if errors.As(err, &typ) && typ.Field == "" {
+			return nil, NewError(http.StatusBadRequest, "the body: "+typ.Value+" is not a JSON object")
+		}
+		return nil, DecodeError(err)
+	}
+	if raw == nil {
+		return nil, NewError(http.StatusBadRequest, "the body: null is not a JSON object")
+	}
+	for _, k := range []string{"id", "href"} {
+		if _, ok := raw[k]; ok {
+			return nil, NewError(http.StatusBadRequest, k+": set by the server, not by the client")
+		}
+	}
+	return raw, nil
+}
+
+// checkResource checks a resource's body: its name, the types of its v4
+// attributes and their values.
+func checkResource(body []byte) *Error {
+	var doc any
+	if err := json.Unmarshal(body, &doc); err != nil {
+		return DecodeError(err)
+	}
+	if e := exactNames(doc, reflect.TypeFor[resourceInput](), ""); e != nil {
+		return e
+	}
+	var in resourceInput
+	if err := json.Unmarshal(body, &in); err != nil {
+		return DecodeError(err)
+	}
+	if in.Name == nil || strings.TrimSpace(*in.Name) == "" {
+		return NewError(http.StatusBadRequest, "name: required (a resource needs a name)")
+	}
+	return in.check()
+}
+
+// check checks the values of the attributes given: enumerations, dates,
+// and what every element of a list requires.
+func (in *resourceInput) check() *Error {
+	bad := func(format string, a ...any) *Error {
+		return NewError(http.StatusBadRequest, fmt.Sprintf(format, a...))
+	}
+	for _, a := range []struct {
+		field string
+		v     *string
+	}{{"resourceStatus", in.ResourceStatus}, {"usageState", in.UsageState},
+		{"administrativeState", in.AdministrativeState}, {"operationalState", in.OperationalState}} {
+		if a.v != nil && !slices.Contains(resourceEnums[a.field], *a.v) {
+			return bad("%s: %q is not one of %s", a.field, *a.v, strings.Join(resourceEnums[a.field], ", "))
+		}
+	}
+	for _, a := range []struct {
+		field string
+		v     *string
+	}{{"startOperatingDate", in.StartOperatingDate}, {"endOperatingDate", in.EndOperatingDate}} {
+		if a.v == nil {
+			continue
+		}
+		if _, err := time.Parse(time.RFC3339, *a.v); err != nil {
+			return bad("%s: %q is not an RFC 3339 date-time", a.field, *a.v)
+		}
+	}
+	for i, c := range in.ResourceCharacteristic {
+		if c.Name == nil || *c.Name == "" {
+			return bad("resourceCharacteristic[%d].name: required", i)
+		}
+		if c.Value == nil {
+			return bad("resourceCharacteristic[%d].value: required", i)
+		}
+	}
+	for i, p := range in.RelatedParty {
+		if p.ID == nil || *p.ID == "" {
+			return bad("relatedParty[%d].id: required", i)
+		}
+		if p.ReferredType == nil || *p.ReferredType == "" {
+			return bad("relatedParty[%d].@referredType: required", i)
+		}
+	}
+	if r := in.Place; r != nil && (r.ID == nil || *r.ID == "") {
+		return bad("place.id: required")
+	}
+	if r := in.ResourceSpecification; r != nil && (r.ID == nil || *r.ID == "") {
+		return bad("resourceSpecification.id: required")
+	}
+	return nil
+}
+
+// exactNames refuses an attribute named in other letter case than the
+// attribute of t it stands for ("Name" for "name"): encoding/json would
+// check it as that attribute, but the document would keep it as written,
+// without the attribute.
+func exactNames(v any, t reflect.Type, path string) *Error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch x := v.(type) {
+	case []any:
+		if t.Kind() != reflect.Slice {
+			return nil
+		}
+		for i, e := range x {
+			if err := exactNames(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+	case map[string]any:
+		if t.Kind() != reflect.Struct {
+			return nil
+		}
+		for _, k := range slices.Sorted(maps.Keys(x)) {
+			for i := range t.NumField() {
+				name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+				if name == k {
+					if err := exactNames(x[k], t.Field(i).Type, attrPath(path, k)); err != nil {
+						return err
+					}
+					break
+				}
+				if strings.EqualFold(name, k) {
+					return NewError(http.StatusBadRequest, fmt.Sprintf("%s: names are case-sensitive: want %s",
+						attrPath(path, k), attrPath(path, name)))
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func attrPath(path, name string) string {
+	if path == "" {
+		return name
+	}
+	return path + "." + name
+}
+
+// registerResource creates a registered resource: 201 with it.
+func (s *Server) registerResource(w http.ResponseWriter, r *http.Request) {
+	body, e := ReadBody(w, r)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	if body, e = decodeResource(body); e != nil {
+		WriteError(w, e)
+		return
+	}
+	d, e := s.changeRegistered(r, docs.Put{Collection: registeredResources, Prefix: registeredPrefix, Body: body})
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	v := registeredResource(d)
+	Created(w, v["href"].(string), v)
+}
+
+// patchResource merges a patch into a registered resource.
+func (s *Server) patchResource(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	current, e := s.registeredDoc(r, id)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	body, e := ReadBody(w, r)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	if e := checkPatch(current.Body, body); e != nil {
+		WriteError(w, e)
+		return
+	}
+	d, e := s.changeRegistered(r, docs.Patch{Collection: registeredResources, ID: id, Body: body})
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	WriteJSON(w, http.StatusOK, registeredResource(d))
+}
+
+// deleteResource deletes a registered resource: 204.
+func (s *Server) deleteResource(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if _, e := s.registeredDoc(r, id); e != nil {
+		WriteError(w, e)
+		return
+	}
+	if _, e := s.changeRegistered(r, docs.Delete{Collection: registeredResources, ID: id}); e != nil {
+		WriteError(w, e)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// registeredDoc returns the document of a registered resource: a network
+// resource is ROM's (409), an unknown one 404.
+func (s *Server) registeredDoc(r *http.Request, id string) (*docs.Doc, *Error) {
+	var network bool
+	var d *docs.Doc
+	if e := s.Query(r.Context(), func() {
+		if network = s.ROM.Resources.Get(id) != nil; !network {
+			d = s.Docs.Get(registeredResources, id)
+		}
+	}); e != nil {
+		return nil, e
+	}
+	switch {
+	case network:
+		return nil, NewError(http.StatusConflict, "resource "+id+" is owned by ROM, which allocated it from the network "+
+			"through a resource order: it is read only here")
+	case d == nil:
+		return nil, NewError(http.StatusNotFound, "no resource "+id)
+	}
+	return d, nil
+}
+
+// changeRegistered hands a change to the docs component and returns the
+// document as it now is.
+func (s *Server) changeRegistered(r *http.Request, msg any) (*docs.Doc, *Error) {
+	v, e := s.Command(r.Context(), engine.Docs, msg)
+	if e != nil {
+		return nil, e
+	}
+	res, ok := v.(docs.Result)
+	switch {
+	case !ok:
+		return nil, NewError(http.StatusInternalServerError, fmt.Sprintf("the docs component answered %T", v))
+	case errors.Is(res.Err, docs.ErrNotFound):
+		return nil, NewError(http.StatusNotFound, res.Err.Error())
+	case res.Err != nil:
+		return nil, NewError(http.StatusBadRequest, res.Err.Error())
+	}
+	return res.Doc, nil
+}
