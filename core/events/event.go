@@ -1,0 +1,154 @@
+package events
+
+import (
+	"context"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/store/sqlite"
+)
+
+// Event is the TMF event envelope (TMF688 Event, the body of every
+// /listener/<name>Event of the v4 APIs), as POSTed to a listener.
+type Event struct {
+	// EventID is the journal record's sequence number: the same however
+	// often the event is sent, so a listener can drop a duplicate.
+	EventID   string `json:"eventId"`
+	EventTime string `json:"eventTime"`
+	EventType string `json:"eventType"`
+	// Domain is the API's name (productOrderingManagement).
+	Domain      string `json:"domain,omitempty"`
+	Title       string `json:"title,omitempty"`
+	Description string `json:"description,omitempty"`
+	// TimeOcurred is spelt as in the v4 specifications.
+	TimeOcurred string `json:"timeOcurred"`
+	// Event holds the entity under its field (productOrder): its id, href,
+	// @type and what changed (its new state, an item's); a GET of its href
+	// gives the rest.
+	Event map[string]map[string]any `json:"event"`
+}
+
+// Directory answers what a journal record leaves out, from the state of
+// the engine that wrote it: a listener's registration, the order an item
+// belongs to. Both are facts that do not change once recorded, so the
+// notifier may ask late. An error means "ask again later" (the engine does
+// not answer); ok false means there is no such thing (any more).
+type Directory interface {
+	// Listener returns the hub listener with id.
+	Listener(ctx context.Context, id string) (l Listener, ok bool, err error)
+	// Order returns the id of the order whose item, of journal kind
+	// itemKind (productOrderItem, serviceOrderItem, resourceOrderItem),
+	// has id item.
+	Order(ctx context.Context, itemKind, item string) (order string, ok bool, err error)
+}
+
+// Listener is a registration on a hub.
+type Listener struct {
+	ID       string
+	Callback string
+	// Query filters its events (see ParseQuery).
+	Query string
+	// Base is the base path of the API it registered on: it gets that
+	// API's events.
+	Base string
+}
+
+// translator turns journal records into events.
+type translator struct {
+	baseURL string
+	epoch   time.Time
+	dir     Directory
+	// owners caches the order of an item: itemKind + "\x00" + id → order.
+	mu     sync.Mutex
+	owners map[string]string
+}
+
+// event returns the event of api that e is; ok is false when e is no
+// event of api. An error is the Directory's: try again later.
+func (t *translator) event(ctx context.Context, api *API, e sqlite.Entry) (ev Event, ok bool, err error) {
+	jeopardy := e.Kind == jeopardyKind
+	var r rule
+	if jeopardy {
+		r, ok = jeopardyOf[e.System]
+	} else {
+		r, ok = byKind[e.Kind]
+	}
+	if !ok || r.entity.API != api {
+		return Event{}, false, nil
+	}
+	ent := r.entity
+	id := e.Entity
+	if r.item {
+		if id, ok, err = t.owner(ctx, ent, e.Entity); err != nil || !ok {
+			return Event{}, false, err
+		}
+	}
+	at := t.epoch.Add(e.At).UTC().Format(time.RFC3339)
+	payload := map[string]any{"id": id, "href": t.baseURL + api.Base + "/" + ent.Path + "/" + url.PathEscape(id), "@type": ent.Type}
+	var suffix, state string
+	switch {
+	case jeopardy:
+		suffix = jeopardyEvent
+		payload["jeopardyAlert"] = []any{map[string]any{"name": e.Entity, "jeopardyType": e.To, "message": e.Reason,
+			"alertDate": at, "@type": "JeopardyAlert"}}
+	case r.item:
+		suffix = attributeChange
+		payload[ent.Items] = []any{map[string]any{"id": e.Entity, "state": e.To, "@type": ent.ItemType}}
+	case e.Event == docCreate:
+		suffix = createEvent
+		if e.To != docCreatedState {
+			state = e.To
+		}
+	case e.Event == docPatch:
+		suffix = attributeChange
+	case e.Event == docDelete:
+		suffix = deleteEvent
+	default:
+		suffix, state = stateChange, e.To
+	}
+	if api.changeOnly && (suffix == attributeChange || suffix == stateChange) {
+		suffix = changeEvent
+	}
+	if state != "" && ent.State != "" {
+		payload[ent.State] = state
+	}
+	title := ent.Type + " " + id
+	if r.item {
+		title += " " + ent.ItemType + " " + e.Entity
+	}
+	if e.To != "" {
+		title += " " + e.To
+	}
+	return Event{EventID: strconv.FormatInt(e.Seq, 10), EventTime: at, EventType: ent.Type + suffix, Domain: api.Name,
+		Title: title, Description: e.Reason, TimeOcurred: at, Event: map[string]map[string]any{ent.Field: payload}}, true, nil
+}
+
+// owner returns the order of ent that part belongs to: an item, or a part
+// named <order>/<part> (a wave).
+func (t *translator) owner(ctx context.Context, ent *Entity, part string) (string, bool, error) {
+	if order, _, ok := strings.Cut(part, "/"); ok {
+		return order, true, nil
+	}
+	kind := ent.itemKind()
+	key := kind + "\x00" + part
+	t.mu.Lock()
+	order, ok := t.owners[key]
+	t.mu.Unlock()
+	if ok {
+		return order, true, nil
+	}
+	order, ok, err := t.dir.Order(ctx, kind, part)
+	if err != nil || !ok {
+		return "", false, err
+	}
+	t.mu.Lock()
+	if t.owners == nil {
+		t.owners = map[string]string{}
+	}
+	t.owners[key] = order
+	t.mu.Unlock()
+	return order, true, nil
+}

@@ -1,0 +1,457 @@
+package events_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/events"
+	"github.com/ordertwin/ordertwin/core/store"
+	"github.com/ordertwin/ordertwin/core/store/sqlite"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var epoch = time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+
+// directory is the engine's state as the notifier asks about it.
+type directory struct {
+	mu        sync.Mutex
+	listeners map[string]events.Listener
+	orders    map[string]string // item → order
+}
+
+func (d *directory) Listener(_ context.Context, id string) (events.Listener, bool, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	l, ok := d.listeners[id]
+	return l, ok, nil
+}
+
+func (d *directory) Order(_ context.Context, _, item string) (string, bool, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	o, ok := d.orders[item]
+	return o, ok, nil
+}
+
+func (d *directory) register(l events.Listener) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.listeners[l.ID] = l
+}
+
+// callback is a listener's endpoint: it keeps what it was sent, and when
+// each attempt came.
+type callback struct {
+	mu       sync.Mutex
+	got      []events.Event
+	attempts []time.Time
+	// fail answers 500 to that many attempts first.
+	fail int
+	// hang holds the attempt at that eventId until its request ends.
+	hang string
+}
+
+func (c *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var ev events.Event
+	b, _ := io.ReadAll(r.Body)
+	if err := json.Unmarshal(b, &ev); err != nil || r.Header.Get("Content-Type") != "application/json" {
+		http.Error(w, "bad event", http.StatusBadRequest)
+		return
+	}
+	c.mu.Lock()
+	c.attempts = append(c.attempts, time.Now())
+	hang := c.hang != "" && ev.EventID == c.hang
+	if hang {
+		c.hang = ""
+	}
+	failing := c.fail > 0
+	if failing {
+		c.fail--
+	} else if !hang {
+		c.got = append(c.got, ev)
+	}
+	c.mu.Unlock()
+	switch {
+	case hang:
+		<-r.Context().Done()
+	case failing:
+		http.Error(w, "down", http.StatusInternalServerError)
+	default:
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+func (c *callback) events() []events.Event {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]events.Event(nil), c.got...)
+}
+
+func (c *callback) tries() []time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]time.Time(nil), c.attempts...)
+}
+
+// network routes requests to the callbacks by host, in process (so that
+// the tests run in a synctest bubble); an unknown host is a connection
+// error.
+type network struct {
+	mu    sync.Mutex
+	hosts map[string]http.Handler
+}
+
+func (n *network) set(host string, h http.Handler) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if h == nil {
+		delete(n.hosts, host)
+	} else {
+		n.hosts[host] = h
+	}
+}
+
+func (n *network) RoundTrip(r *http.Request) (*http.Response, error) {
+	n.mu.Lock()
+	h := n.hosts[r.URL.Host]
+	n.mu.Unlock()
+	if h == nil {
+		return nil, errors.New("connection refused")
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if err := r.Context().Err(); err != nil {
+		return nil, err
+	}
+	return w.Result(), nil
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(b []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(b)))
+	return len(b), nil
+}
+
+// rig is a journal, a directory and the notifier reading them.
+type rig struct {
+	t     *testing.T
+	file  string
+	st    *sqlite.Store
+	dir   *directory
+	net   *network
+	n     *events.Notifier
+	seq   int64
+	start context.CancelFunc
+}
+
+func newRig(t *testing.T) *rig {
+	file := filepath.Join(t.TempDir(), "journal.db")
+	st, err := sqlite.Open(file, sqlite.Options{})
+	require.NoError(t, err)
+	r := &rig{t: t, file: file, st: st, dir: &directory{listeners: map[string]events.Listener{}, orders: map[string]string{}},
+		net: &network{hosts: map[string]http.Handler{}}}
+	t.Cleanup(func() { st.Close() })
+	return r
+}
+
+// open opens and starts a notifier.
+func (r *rig) open() {
+	n, err := events.Open(r.file, events.Options{Directory: r.dir, Epoch: epoch, Client: &http.Client{Transport: r.net},
+		Poll: time.Hour, Log: slog.New(slog.NewTextHandler(testWriter{r.t}, nil))})
+	require.NoError(r.t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	n.Start(ctx)
+	r.n, r.start = n, cancel
+	// Settled before the test writes: a write of the test's meeting one
+	// of the notifier's would wait in SQLite's busy handler, asleep on
+	// the bubble's clock.
+	synctest.Wait()
+}
+
+// stop stops the notifier.
+func (r *rig) stop() {
+	require.NoError(r.t, r.n.Stop())
+	r.start()
+}
+
+// commit appends records as one engine step would, wakes the notifier
+// and waits until it has done all it can.
+func (r *rig) commit(recs ...store.Record) {
+	require.NoError(r.t, r.st.Append(recs))
+	r.seq += int64(len(recs))
+	if r.n != nil {
+		r.n.Wake()
+	}
+	synctest.Wait()
+}
+
+// listen registers a listener on api's hub: its document, then its
+// record, as core/docs journals it.
+func (r *rig) listen(id, host, query string, api *events.API) *callback {
+	cb := &callback{}
+	r.net.set(host, cb)
+	r.dir.register(events.Listener{ID: id, Callback: "http://" + host + "/events", Query: query, Base: api.Base})
+	r.commit(store.Record{Kind: "hub", Entity: id, System: "API", To: "created", Event: "create"})
+	return cb
+}
+
+func (r *rig) unlisten(id string) {
+	r.dir.mu.Lock()
+	delete(r.dir.listeners, id)
+	r.dir.mu.Unlock()
+	r.commit(store.Record{Kind: "hub", Entity: id, System: "API", To: "deleted", Event: "delete"})
+}
+
+func transition(kind, id, from, to, event string, at time.Duration) store.Record {
+	return store.Record{At: at, Kind: kind, Entity: id, System: "COM", From: from, To: to, Event: event}
+}
+
+// summary is "eventId eventType entity-id state items" of each event.
+func summary(evs []events.Event) []string {
+	var out []string
+	for _, ev := range evs {
+		for field, ent := range ev.Event {
+			s := fmt.Sprintf("%s %s %s:%s", ev.EventID, ev.EventType, field, ent["id"])
+			for _, k := range []string{"state", "status"} {
+				if v, ok := ent[k]; ok {
+					s += " " + k + "=" + v.(string)
+				}
+			}
+			if items, ok := ent["productOrderItem"].([]any); ok {
+				for _, it := range items {
+					m := it.(map[string]any)
+					s += fmt.Sprintf(" item:%s=%s", m["id"], m["state"])
+				}
+			}
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// A listener on TMF622's hub gets the product order's events that come
+// after its registration, in journal order, each once, with the record's
+// sequence number as its eventId; records of other APIs' entities are not
+// for it. Item changes are AttributeValueChange events of their order.
+func TestDeliverInJournalOrder(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t)
+		r.dir.orders["POI-001"], r.dir.orders["POI-002"] = "PO-1", "PO-1"
+		r.commit(transition("productOrder", "PO-0", "", "acknowledged", "create", 0))
+		r.open()
+		defer r.stop()
+		cb := r.listen("HUB-001", "crm.test", "", events.ProductOrdering)
+		r.commit(
+			transition("quote", "QT-001", "", "inProgress", "create", 0),
+			transition("productOrder", "PO-1", "", "acknowledged", "create", 0),
+		)
+		r.commit(
+			transition("productOrder", "PO-1", "acknowledged", "inProgress", "start", time.Hour),
+			transition("productOrderItem", "POI-001", "acknowledged", "inProgress", "start", time.Hour),
+			transition("productOrderItem", "POI-002", "acknowledged", "inProgress", "start", time.Hour),
+			transition("serviceOrder", "SO-001", "", "acknowledged", "create", time.Hour),
+		)
+		r.commit(
+			transition("productOrderItem", "POI-001", "inProgress", "completed", "complete", 48*time.Hour),
+			transition("productOrderItem", "POI-002", "inProgress", "completed", "complete", 48*time.Hour),
+			transition("productOrder", "PO-1", "inProgress", "completed", "complete", 48*time.Hour),
+		)
+		assert.Equal(t, []string{
+			"4 ProductOrderCreateEvent productOrder:PO-1 state=acknowledged",
+			"5 ProductOrderStateChangeEvent productOrder:PO-1 state=inProgress",
+			"6 ProductOrderAttributeValueChangeEvent productOrder:PO-1 item:POI-001=inProgress",
+			"7 ProductOrderAttributeValueChangeEvent productOrder:PO-1 item:POI-002=inProgress",
+			"9 ProductOrderAttributeValueChangeEvent productOrder:PO-1 item:POI-001=completed",
+			"10 ProductOrderAttributeValueChangeEvent productOrder:PO-1 item:POI-002=completed",
+			"11 ProductOrderStateChangeEvent productOrder:PO-1 state=completed",
+		}, summary(cb.events()))
+		require.Len(t, cb.events(), 7)
+		last := cb.events()[6]
+		assert.Equal(t, "2024-03-03T00:00:00Z", last.EventTime, "T+48h from the epoch")
+		assert.Equal(t, last.EventTime, last.TimeOcurred)
+		assert.Equal(t, "productOrderingManagement", last.Domain)
+		assert.Equal(t, "/tmf-api/productOrderingManagement/v4/productOrder/PO-1", last.Event["productOrder"]["href"])
+		assert.Equal(t, "ProductOrder", last.Event["productOrder"]["@type"])
+	})
+}
+
+// The query filters: only the event types asked for, and only those whose
+// entity has the attribute value asked for (comma: either).
+func TestQueryFilters(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t)
+		r.open()
+		defer r.stop()
+		done := r.listen("HUB-001", "done.test", "eventType=ProductOrderStateChangeEvent&event.productOrder.state=completed,failed", events.ProductOrdering)
+		created := r.listen("HUB-002", "new.test", "eventType=ProductOrderCreateEvent", events.ProductOrdering)
+		quotes := r.listen("HUB-003", "cpq.test", "event.quote.state=accepted", events.QuoteManagement)
+		r.commit(
+			transition("quote", "QT-001", "", "inProgress", "create", 0),
+			transition("productOrder", "PO-1", "", "acknowledged", "create", 0),
+			transition("productOrder", "PO-2", "", "acknowledged", "create", 0),
+			transition("quote", "QT-001", "approved", "accepted", "accept", 0),
+			transition("productOrder", "PO-1", "acknowledged", "inProgress", "start", 0),
+			transition("productOrder", "PO-2", "acknowledged", "failed", "fail", 0),
+			transition("productOrder", "PO-1", "inProgress", "completed", "complete", 0),
+		)
+		assert.Equal(t, []string{"9 ProductOrderStateChangeEvent productOrder:PO-2 state=failed",
+			"10 ProductOrderStateChangeEvent productOrder:PO-1 state=completed"}, summary(done.events()))
+		assert.Equal(t, []string{"5 ProductOrderCreateEvent productOrder:PO-1 state=acknowledged",
+			"6 ProductOrderCreateEvent productOrder:PO-2 state=acknowledged"}, summary(created.events()))
+		assert.Equal(t, []string{"7 QuoteStateChangeEvent quote:QT-001 state=accepted"}, summary(quotes.events()))
+	})
+}
+
+// A callback that fails is retried with exponential backoff (100 ms,
+// 200 ms, 400 ms, ...), and once it answers it gets that event and the
+// rest, in order; its failures hold nobody else up.
+func TestRetryWithBackoff(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t)
+		r.open()
+		defer r.stop()
+		flaky := r.listen("HUB-001", "flaky.test", "", events.ProductOrdering)
+		steady := r.listen("HUB-002", "steady.test", "", events.ProductOrdering)
+		flaky.mu.Lock()
+		flaky.fail = 4
+		flaky.mu.Unlock()
+		began := time.Now()
+		r.commit(
+			transition("productOrder", "PO-1", "", "acknowledged", "create", 0),
+			transition("productOrder", "PO-1", "acknowledged", "inProgress", "start", 0),
+		)
+		assert.Len(t, steady.events(), 2, "the other listener is not held up")
+		assert.Empty(t, flaky.events())
+		time.Sleep(time.Minute) // virtual: the backoff runs out
+		synctest.Wait()
+		want := []string{"3 ProductOrderCreateEvent productOrder:PO-1 state=acknowledged",
+			"4 ProductOrderStateChangeEvent productOrder:PO-1 state=inProgress"}
+		assert.Equal(t, want, summary(flaky.events()))
+		var waits []time.Duration
+		prev := began
+		for _, at := range flaky.tries() {
+			waits = append(waits, at.Sub(prev))
+			prev = at
+		}
+		assert.Equal(t, []time.Duration{0, 100 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond,
+			800 * time.Millisecond, 0}, waits, "4 failures, then the event, then the next at once")
+	})
+}
+
+// The backoff doubles up to its cap (30 s), and a connection refused
+// counts as a failure like a 5xx.
+func TestBackoffCapped(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t)
+		r.open()
+		defer r.stop()
+		cb := r.listen("HUB-001", "later.test", "", events.ProductOrdering)
+		r.net.set("later.test", nil) // not up yet: connection refused
+		r.commit(transition("productOrder", "PO-1", "", "acknowledged", "create", 0))
+		// 0.1+0.2+...+25.6 = 51.1 s, then 30 s waits.
+		time.Sleep(51*time.Second + 100*time.Millisecond + 2*30*time.Second)
+		r.net.set("later.test", cb)
+		time.Sleep(30 * time.Second)
+		synctest.Wait()
+		assert.Equal(t, []string{"2 ProductOrderCreateEvent productOrder:PO-1 state=acknowledged"}, summary(cb.events()))
+		assert.Len(t, cb.tries(), 1, "the attempts before were refused")
+	})
+}
+
+// A removed listener is sent nothing after its removal, and a failing
+// one stops being retried; the others go on.
+func TestRemovedListener(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t)
+		r.open()
+		defer r.stop()
+		gone := r.listen("HUB-001", "gone.test", "", events.ProductOrdering)
+		down := r.listen("HUB-002", "down.test", "", events.ProductOrdering)
+		stays := r.listen("HUB-003", "stays.test", "", events.ProductOrdering)
+		down.mu.Lock()
+		down.fail = 1 << 30
+		down.mu.Unlock()
+		r.commit(transition("productOrder", "PO-1", "", "acknowledged", "create", 0))
+		time.Sleep(time.Second)
+		r.unlisten("HUB-001")
+		r.unlisten("HUB-002")
+		tried := len(down.tries())
+		r.commit(transition("productOrder", "PO-1", "acknowledged", "inProgress", "start", 0))
+		time.Sleep(time.Hour)
+		synctest.Wait()
+		assert.Equal(t, []string{"4 ProductOrderCreateEvent productOrder:PO-1 state=acknowledged"}, summary(gone.events()))
+		assert.Len(t, down.tries(), tried, "no attempt after the removal")
+		assert.Equal(t, []string{"4 ProductOrderCreateEvent productOrder:PO-1 state=acknowledged",
+			"7 ProductOrderStateChangeEvent productOrder:PO-1 state=inProgress"}, summary(stays.events()))
+	})
+}
+
+// A restart (store and notifier closed and opened again) resumes every
+// listener after its cursor: nothing lost, nothing delivered twice that
+// was acknowledged, and the event whose delivery the stop cut short comes
+// again with the same eventId. Listeners registered or removed while it
+// was down are seen: a removed one is sent nothing more.
+func TestRestartResumes(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t)
+		r.open()
+		cb := r.listen("HUB-001", "crm.test", "", events.ProductOrdering)
+		gone := r.listen("HUB-002", "gone.test", "", events.ProductOrdering)
+		cb.mu.Lock()
+		cb.hang = "4" // the stop finds this one in flight
+		cb.mu.Unlock()
+		r.commit(
+			transition("productOrder", "PO-1", "", "acknowledged", "create", 0),
+			transition("productOrder", "PO-2", "", "acknowledged", "create", 0),
+		)
+		r.stop()
+		require.NoError(t, r.st.Close())
+
+		st, err := sqlite.Open(r.file, sqlite.Options{})
+		require.NoError(t, err)
+		r.st = st
+		defer st.Close()
+		r.commit(transition("productOrder", "PO-1", "acknowledged", "inProgress", "start", 0))
+		later := r.listen("HUB-003", "later.test", "", events.ProductOrdering) // while down
+		r.unlisten("HUB-002")                                                  // while down
+		r.commit(transition("productOrder", "PO-1", "inProgress", "completed", "complete", 0))
+		assert.Len(t, cb.events(), 1, "nothing while it is down")
+		r.open()
+		defer r.stop()
+		synctest.Wait()
+		assert.Equal(t, []string{
+			"3 ProductOrderCreateEvent productOrder:PO-1 state=acknowledged",
+			"4 ProductOrderCreateEvent productOrder:PO-2 state=acknowledged",
+			"5 ProductOrderStateChangeEvent productOrder:PO-1 state=inProgress",
+			"8 ProductOrderStateChangeEvent productOrder:PO-1 state=completed",
+		}, summary(cb.events()))
+		assert.Equal(t, []string{"8 ProductOrderStateChangeEvent productOrder:PO-1 state=completed"}, summary(later.events()))
+		assert.Equal(t, []string{
+			"3 ProductOrderCreateEvent productOrder:PO-1 state=acknowledged",
+			"4 ProductOrderCreateEvent productOrder:PO-2 state=acknowledged",
+		}, summary(gone.events()), "removed while the notifier was down: its backlog is not sent")
+	})
+}
+
+// The notifier refuses a file the engine's store has not set up.
+func TestOpenNeedsTheStore(t *testing.T) {
+	_, err := events.Open(filepath.Join(t.TempDir(), "none.db"), events.Options{Directory: &directory{}})
+	require.Error(t, err)
+	assert.True(t, strings.Contains(err.Error(), "open the store first"), err.Error())
+	_, err = events.Open("x.db", events.Options{})
+	assert.ErrorContains(t, err, "no Directory")
+}

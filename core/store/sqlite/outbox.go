@@ -1,0 +1,171 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/store"
+)
+
+// Outbox reads a store's journal as the outbox of the hub notifier
+// (DESIGN.md §2: only committed records leave the process) and keeps the
+// notifier's delivery cursors. It is a second handle on the file the engine
+// writes through its Store: in WAL mode its reads never wait for the
+// engine's commits, nor the commits for them; its own writes (a cursor)
+// are one short transaction each. The engine's Store must have opened the
+// file first, so that its schema is current.
+type Outbox struct {
+	db *sql.DB
+	// write serialises the outbox's own writes: they never wait for each
+	// other in SQLite's busy handler, only (briefly) for the engine's.
+	write sync.Mutex
+}
+
+// Entry is a committed record and its place in the journal: seq grows
+// with every record and is never reused.
+type Entry struct {
+	Seq int64
+	store.Record
+}
+
+// outboxConns is how many connections the outbox may hold: each listener
+// reads on its own, and SQLite serves many readers at once in WAL mode.
+const outboxConns = 4
+
+// OpenOutbox opens the journal in file for the notifier.
+func OpenOutbox(file string) (*Outbox, error) {
+	q := url.Values{"_pragma": {"busy_timeout(5000)", "synchronous(normal)"}, "_txlock": {"immediate"}}
+	db, err := sql.Open("sqlite", "file:"+file+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("outbox %s: %w", file, err)
+	}
+	db.SetMaxOpenConns(outboxConns)
+	var have int
+	if err := db.QueryRow(`PRAGMA user_version`).Scan(&have); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("outbox %s: %w", file, err)
+	}
+	if want := Version(); have != want {
+		db.Close()
+		return nil, fmt.Errorf("outbox %s: schema version %d, want %d: open the store first", file, have, want)
+	}
+	return &Outbox{db: db}, nil
+}
+
+// Close closes the outbox's handle on the file.
+func (o *Outbox) Close() error { return o.db.Close() }
+
+// Last is the seq of the last committed record, 0 for an empty journal.
+func (o *Outbox) Last(ctx context.Context) (int64, error) {
+	var last sql.NullInt64
+	if err := o.db.QueryRowContext(ctx, `SELECT max(seq) FROM journal`).Scan(&last); err != nil {
+		return 0, fmt.Errorf("outbox: last record: %w", err)
+	}
+	return last.Int64, nil
+}
+
+// After returns up to limit records after seq, in journal order.
+func (o *Outbox) After(ctx context.Context, seq int64, limit int) ([]Entry, error) {
+	return o.entries(ctx, `SELECT seq, at, kind, entity, name, system, from_state, to_state, event, reason
+		FROM journal WHERE seq > ? ORDER BY seq LIMIT ?`, seq, limit)
+}
+
+// Kind returns the records of one kind after seq and up to upto, in
+// journal order.
+func (o *Outbox) Kind(ctx context.Context, kind string, after, upto int64) ([]Entry, error) {
+	return o.entries(ctx, `SELECT seq, at, kind, entity, name, system, from_state, to_state, event, reason
+		FROM journal WHERE seq > ? AND seq <= ? AND kind = ? ORDER BY seq`, after, upto, kind)
+}
+
+func (o *Outbox) entries(ctx context.Context, q string, args ...any) ([]Entry, error) {
+	rows, err := o.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("outbox: %w", err)
+	}
+	defer rows.Close()
+	var out []Entry
+	for rows.Next() {
+		var e Entry
+		var at int64
+		if err := rows.Scan(&e.Seq, &at, &e.Kind, &e.Entity, &e.Name, &e.System, &e.From, &e.To, &e.Event, &e.Reason); err != nil {
+			return nil, fmt.Errorf("outbox: %w", err)
+		}
+		e.At = time.Duration(at)
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("outbox: %w", err)
+	}
+	return out, nil
+}
+
+// Cursors returns every delivery cursor: listener id → seq.
+func (o *Outbox) Cursors(ctx context.Context) (map[string]int64, error) {
+	rows, err := o.db.QueryContext(ctx, `SELECT listener, seq FROM delivery_cursor`)
+	if err != nil {
+		return nil, fmt.Errorf("outbox: cursors: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var id string
+		var seq int64
+		if err := rows.Scan(&id, &seq); err != nil {
+			return nil, fmt.Errorf("outbox: cursors: %w", err)
+		}
+		out[id] = seq
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("outbox: cursors: %w", err)
+	}
+	return out, nil
+}
+
+// AddCursor starts the cursor of listener at seq, unless it has one, and
+// returns where the cursor is.
+func (o *Outbox) AddCursor(ctx context.Context, listener string, seq int64) (int64, error) {
+	o.write.Lock()
+	defer o.write.Unlock()
+	var at int64
+	if err := o.db.QueryRowContext(ctx, `INSERT INTO delivery_cursor (listener, seq) VALUES (?, ?)
+		ON CONFLICT (listener) DO UPDATE SET seq = seq RETURNING seq`, listener, seq).Scan(&at); err != nil {
+		return 0, fmt.Errorf("outbox: cursor of %q: %w", listener, err)
+	}
+	return at, nil
+}
+
+// SetCursor moves the cursor of listener to seq, creating it if need be.
+func (o *Outbox) SetCursor(ctx context.Context, listener string, seq int64) error {
+	o.write.Lock()
+	defer o.write.Unlock()
+	if _, err := o.db.ExecContext(ctx, `INSERT INTO delivery_cursor (listener, seq) VALUES (?, ?)
+		ON CONFLICT (listener) DO UPDATE SET seq = excluded.seq`, listener, seq); err != nil {
+		return fmt.Errorf("outbox: cursor of %q: %w", listener, err)
+	}
+	return nil
+}
+
+// MoveCursor moves the cursor of listener to seq if it still has one: a
+// listener removed meanwhile stays removed.
+func (o *Outbox) MoveCursor(ctx context.Context, listener string, seq int64) error {
+	o.write.Lock()
+	defer o.write.Unlock()
+	if _, err := o.db.ExecContext(ctx, `UPDATE delivery_cursor SET seq = ? WHERE listener = ?`, seq, listener); err != nil {
+		return fmt.Errorf("outbox: cursor of %q: %w", listener, err)
+	}
+	return nil
+}
+
+// DeleteCursor forgets the cursor of listener.
+func (o *Outbox) DeleteCursor(ctx context.Context, listener string) error {
+	o.write.Lock()
+	defer o.write.Unlock()
+	if _, err := o.db.ExecContext(ctx, `DELETE FROM delivery_cursor WHERE listener = ?`, listener); err != nil {
+		return fmt.Errorf("outbox: cursor of %q: %w", listener, err)
+	}
+	return nil
+}
