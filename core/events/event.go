@@ -116,10 +116,12 @@ func (t *translator) event(ctx context.Context, api *API, e sqlite.Entry) (ev Ev
 		payload[ent.State] = state
 	}
 	title := ent.Type + " " + id
-	if r.item {
-		title += " " + ent.ItemType + " " + e.Entity
-	}
-	if e.To != "" {
+	switch {
+	case jeopardy:
+		title += " in jeopardy (" + e.To + "): " + e.Entity
+	case r.item:
+		title += " " + ent.ItemType + " " + e.Entity + " " + e.To
+	case e.To != "":
 		title += " " + e.To
 	}
 	return Event{EventID: strconv.FormatInt(e.Seq, 10), EventTime: at, EventType: ent.Type + suffix, Domain: api.Name,
