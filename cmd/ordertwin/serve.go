@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/engine"
+	"github.com/ordertwin/ordertwin/core/events"
 	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/core/store/sqlite"
 	"github.com/ordertwin/ordertwin/scenarios"
@@ -57,11 +58,20 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
-	srv := &http.Server{Handler: sys.API().Handler(), ReadHeaderTimeout: 5 * time.Second}
+	api := sys.API()
+	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	// The hub listeners' events, read from the committed journal; each
+	// record only wakes the notifier up.
+	notifier, err := events.Open(*db, events.Options{Directory: api.Listeners(), Epoch: api.Epoch, Log: log})
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	sys.Engine.Observe(func(store.Record) { notifier.Wake() })
 	engineCtx, stopEngine := context.WithCancel(context.Background())
 	defer stopEngine()
 	engineDone := make(chan error, 1)
 	go func() { engineDone <- sys.Engine.Serve(engineCtx) }()
+	notifier.Start(engineCtx)
 	httpDone := make(chan error, 1)
 	go func() { httpDone <- srv.Serve(ln) }()
 	fmt.Fprintf(stdout, "serving %s on http://%s (store %s, %g virtual seconds per second)\n", sc.Name, ln.Addr(), *db, clock.Scale)
@@ -86,6 +96,9 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	stopEngine() // the step in progress commits first: a step is atomic
 	if err := <-engineDone; err != nil && !errors.Is(err, context.Canceled) && failure == nil {
 		failure = fmt.Errorf("serve: engine: %w", err)
+	}
+	if err := notifier.Stop(); err != nil {
+		log.Error("hub notifier stop", "err", err.Error())
 	}
 	log.Info("stopped", "records", st.Len())
 	return failure
