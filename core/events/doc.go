@@ -20,7 +20,8 @@
 //   - retried while the callback fails (an error, or no 2xx answer), with
 //     exponential backoff from Options.MinBackoff to Options.MaxBackoff;
 //   - from the record after the listener's registration until its removal:
-//     a removed listener is sent nothing more.
+//     nothing recorded after the removal is sent, and the backlog (retries
+//     included) is dropped once the notifier reads the removal.
 //
 // The engine never waits for a listener: the notifier runs on goroutines
 // of its own, one per listener plus one that watches the journal for
