@@ -89,25 +89,34 @@ func (c *Codec) Decode(kind string, body []byte) (any, error) {
 	return v.Elem().Interface(), nil
 }
 
-// logInputs makes the inputs taken from the inbox durable before the
-// engine handles them. An input the codec does not know is answered with
-// the error and dropped; the others are logged in one commit.
+// logInputs encodes the inputs taken from the inbox for the input log. An
+// input the codec does not know is answered with the error and dropped.
+// When the journal shares its commits with the log (store.Shares), the
+// inputs wait for the commit of the records of handling them: nothing of
+// their effects leaves the process before that commit, and a crash before
+// it loses the inputs with their effects, answered to no one. Otherwise
+// they are logged at once, before they are handled.
 func (e *Engine) logInputs(items []Input) ([]Input, error) {
 	if e.log == nil {
 		return items, nil
 	}
 	kept := items[:0]
-	rows := make([]store.Input, 0, len(items))
+	first := len(e.inputs)
 	for _, in := range items {
 		kind, body, err := e.codec.Encode(in.Msg)
 		if err != nil {
 			in.answer.send(result{err: err})
 			continue
 		}
-		rows = append(rows, store.Input{Before: e.processed, At: in.At, To: uint8(in.To), Kind: kind, Body: body})
+		e.inputs = append(e.inputs, store.Input{Before: e.processed, At: in.At, To: uint8(in.To), Kind: kind, Body: body})
 		kept = append(kept, in)
 	}
-	if err := e.log.LogInputs(rows); err != nil {
+	if e.batch != nil {
+		return kept, nil
+	}
+	err := e.log.LogInputs(e.inputs[first:])
+	e.inputs = e.inputs[:first]
+	if err != nil {
 		err = fmt.Errorf("log inputs: %w", err)
 		for _, in := range kept {
 			in.answer.send(result{err: err})

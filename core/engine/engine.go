@@ -84,7 +84,7 @@ type Engine struct {
 	store     store.Journal
 	observers []Observer
 	seed      uint64
-	batch     int
+	batchSize int
 	running   bool
 	out       Out
 	processed uint64
@@ -96,6 +96,10 @@ type Engine struct {
 	// group many steps (see Options.CommitEvery).
 	unsaved     []store.Record
 	commitEvery int
+	// inputs are the inputs taken but not yet committed, when the journal
+	// commits them with its records (batch).
+	inputs []store.Input
+	batch  store.Batch
 }
 
 // LastChange is the time of the latest committed record: when something
@@ -111,9 +115,11 @@ type Options struct {
 	// 0 means 256.
 	Batch int
 	// Log, when set, keeps every input taken from the inbox (Submit,
-	// Command) before the engine handles it, encoded by Codec: a
-	// restarted engine replays them (Replay). Every such input's type must
-	// be registered with Codec.
+	// Command), encoded by Codec: a restarted engine replays them
+	// (Replay). Every such input's type must be registered with Codec.
+	// When Store shares its commits with Log (store.Shares: the same
+	// SQLite file), each input is committed with the records of handling
+	// it; otherwise it is logged before it is handled.
 	Log   store.InputLog
 	Codec *Codec
 	// CommitEvery is how many records may wait for one journal commit
@@ -144,10 +150,13 @@ func New(opt Options) *Engine {
 	if opt.CommitEvery <= 0 {
 		opt.CommitEvery = 4096
 	}
-	e := &Engine{clock: opt.Clock, store: opt.Store, seed: opt.Seed, batch: opt.Batch, log: opt.Log, codec: opt.Codec, commitEvery: opt.CommitEvery,
+	e := &Engine{clock: opt.Clock, store: opt.Store, seed: opt.Seed, batchSize: opt.Batch, log: opt.Log, codec: opt.Codec, commitEvery: opt.CommitEvery,
 		adapters: map[port.System]port.Adapter{}, inbox: inbox{wake: make(chan struct{}, 1)}}
 	for a := range e.repliers {
 		e.repliers[a] = replier{e, Address(a)}
+	}
+	if opt.Log != nil {
+		e.batch, _ = store.Shares(opt.Store, opt.Log)
 	}
 	return e
 }
@@ -267,7 +276,7 @@ func (e *Engine) step() error {
 	out := &e.out
 	out.reset()
 	at := e.now
-	for n := 0; n < e.batch; n++ {
+	for n := 0; n < e.batchSize; n++ {
 		in, ok := e.next(at)
 		if !ok {
 			break
@@ -326,16 +335,24 @@ func (e *Engine) step() error {
 	return nil
 }
 
-// commit makes the records handled so far durable.
+// commit makes the records handled so far durable, with the inputs taken
+// when the journal commits them too.
 func (e *Engine) commit() error {
-	if len(e.unsaved) == 0 {
+	if len(e.unsaved) == 0 && len(e.inputs) == 0 {
 		return nil
 	}
-	if err := e.store.Append(e.unsaved); err != nil {
+	var err error
+	if e.batch != nil {
+		err = e.batch.Commit(e.unsaved, e.inputs)
+	} else {
+		err = e.store.Append(e.unsaved)
+	}
+	if err != nil {
 		return fmt.Errorf("commit journal: %w", err)
 	}
 	clear(e.unsaved)
-	e.unsaved = e.unsaved[:0]
+	clear(e.inputs)
+	e.unsaved, e.inputs = e.unsaved[:0], e.inputs[:0]
 	return nil
 }
 

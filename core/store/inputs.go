@@ -26,6 +26,39 @@ type InputLog interface {
 	LogInputs(inputs []Input) error
 }
 
+// Batch is a journal that also keeps inputs, and commits both together:
+// the inputs an engine took and the records of handling them are durable
+// at once, or not at all.
+type Batch interface {
+	Journal
+	InputLog
+	Commit(records []Record, inputs []Input) error
+}
+
+// Shares reports whether the journal j commits the inputs of log with its
+// records: log is j, or the journal j resumes.
+func Shares(j Journal, log InputLog) (Batch, bool) {
+	if r, ok := j.(*Resumed); ok {
+		if inner, ok := r.Journal.(InputLog); !ok || inner != log {
+			return nil, false
+		}
+		return r, true
+	}
+	b, ok := j.(Batch)
+	if !ok || InputLog(b) != log {
+		return nil, false
+	}
+	return b, true
+}
+
+// Commit keeps inputs and records.
+func (m *Memory) Commit(records []Record, inputs []Input) error {
+	if err := m.LogInputs(inputs); err != nil {
+		return err
+	}
+	return m.Append(records)
+}
+
 // LogInputs keeps inputs.
 func (m *Memory) LogInputs(inputs []Input) error {
 	m.mu.Lock()
@@ -60,20 +93,57 @@ func Resume(j Journal, done []Record) *Resumed { return &Resumed{Journal: j, don
 // journal held.
 func (r *Resumed) Caught() bool { return r.next == len(r.done) }
 
-// Append checks the records the journal holds and commits the rest. A
-// replayed record that differs from the one committed is an error: the
-// replay does not rebuild what was lost, and nothing more may be
-// committed.
-func (r *Resumed) Append(records []Record) error {
-	for len(records) > 0 && r.next < len(r.done) {
-		if got, want := records[0], r.done[r.next]; got != want {
-			return fmt.Errorf("replay diverged at record %d: replayed %+v, journal holds %+v", r.next+1, got, want)
+// LogInputs logs inputs in the journal resumed, which must keep inputs.
+func (r *Resumed) LogInputs(inputs []Input) error {
+	log, ok := r.Journal.(InputLog)
+	if !ok {
+		return fmt.Errorf("journal %T keeps no inputs", r.Journal)
+	}
+	return log.LogInputs(inputs)
+}
+
+// Commit checks the records the journal holds and commits the rest with
+// inputs, in one commit when the journal resumed is a Batch.
+func (r *Resumed) Commit(records []Record, inputs []Input) error {
+	records, err := r.skip(records)
+	if err != nil {
+		return err
+	}
+	if b, ok := r.Journal.(Batch); ok {
+		return b.Commit(records, inputs)
+	}
+	if len(inputs) > 0 {
+		if err := r.LogInputs(inputs); err != nil {
+			return err
 		}
-		records = records[1:]
-		r.next++
 	}
 	if len(records) == 0 {
 		return nil
 	}
 	return r.Journal.Append(records)
+}
+
+// Append checks the records the journal holds and commits the rest. A
+// replayed record that differs from the one committed is an error: the
+// replay does not rebuild what was lost, and nothing more may be
+// committed.
+func (r *Resumed) Append(records []Record) error {
+	records, err := r.skip(records)
+	if err != nil || len(records) == 0 {
+		return err
+	}
+	return r.Journal.Append(records)
+}
+
+// skip checks the replayed records the journal already holds and returns
+// the rest.
+func (r *Resumed) skip(records []Record) ([]Record, error) {
+	for len(records) > 0 && r.next < len(r.done) {
+		if got, want := records[0], r.done[r.next]; got != want {
+			return nil, fmt.Errorf("replay diverged at record %d: replayed %+v, journal holds %+v", r.next+1, got, want)
+		}
+		records = records[1:]
+		r.next++
+	}
+	return records, nil
 }

@@ -10,28 +10,15 @@ import (
 )
 
 // LogInputs commits inputs in one transaction.
-func (s *Store) LogInputs(inputs []store.Input) error {
-	if len(inputs) == 0 {
-		return nil
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return errors.New("sqlite store: closed")
-	}
-	tx, err := s.db.Begin()
-	if err != nil {
-		return fmt.Errorf("sqlite store: %w", err)
-	}
+func (s *Store) LogInputs(inputs []store.Input) error { return s.Commit(nil, inputs) }
+
+// insertInputs inserts inputs in tx.
+func insertInputs(tx *sql.Tx, inputs []store.Input) error {
 	for _, in := range inputs {
 		if _, err := tx.Exec(`INSERT INTO inputs (before, at, address, kind, body) VALUES (?, ?, ?, ?, ?)`,
 			int64(in.Before), int64(in.At), int(in.To), in.Kind, in.Body); err != nil {
-			tx.Rollback()
 			return fmt.Errorf("sqlite store: input %s: %w", in.Kind, err)
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite store: commit inputs: %w", err)
 	}
 	return nil
 }

@@ -178,8 +178,11 @@ func (s *Store) migrate() error {
 
 // Append commits records in one transaction: when it returns nil they are
 // in the file.
-func (s *Store) Append(records []store.Record) error {
-	if len(records) == 0 {
+func (s *Store) Append(records []store.Record) error { return s.Commit(records, nil) }
+
+// Commit commits records and inputs in one transaction.
+func (s *Store) Commit(records []store.Record, inputs []store.Input) error {
+	if len(records) == 0 && len(inputs) == 0 {
 		return nil
 	}
 	s.mu.Lock()
@@ -197,6 +200,10 @@ func (s *Store) Append(records []store.Record) error {
 	tx, err := s.db.Begin()
 	if err != nil {
 		return fmt.Errorf("sqlite store: %w", err)
+	}
+	if err := insertInputs(tx, inputs); err != nil {
+		tx.Rollback()
+		return err
 	}
 	for from := 0; from < len(records); from += rowsPerInsert {
 		part := records[from:min(from+rowsPerInsert, len(records))]
