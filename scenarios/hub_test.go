@@ -16,7 +16,6 @@ import (
 	"github.com/ordertwin/ordertwin/core/com"
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/events"
-	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/core/store/sqlite"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -86,7 +85,7 @@ func TestWorkedExampleOnTheHub(t *testing.T) {
 	srv := sys.API()
 	n, err := events.Open(file, events.Options{Directory: srv.Listeners(), Epoch: spec.Epoch, Poll: 50 * time.Millisecond})
 	require.NoError(t, err)
-	sys.Engine.Observe(func(store.Record) { n.Wake() })
+	sys.Engine.AfterCommit(n.Wake)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- sys.Engine.Serve(ctx) }()

@@ -66,7 +66,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
-	sys.Engine.Observe(func(store.Record) { notifier.Wake() })
+	sys.Engine.AfterCommit(notifier.Wake)
 	engineCtx, stopEngine := context.WithCancel(context.Background())
 	defer stopEngine()
 	engineDone := make(chan error, 1)

@@ -98,8 +98,12 @@ type Engine struct {
 	commitEvery int
 	// inputs are the inputs taken but not yet committed, when the journal
 	// commits them with its records (batch).
-	inputs []store.Input
-	batch  store.Batch
+	inputs      []store.Input
+	batch       store.Batch
+	committer   *committer
+	afterCommit func()
+	// latency measures the adapter calls (AdapterLatency).
+	latency latencies
 }
 
 // LastChange is the time of the latest committed record: when something
@@ -224,8 +228,13 @@ func (e *Engine) Run(ctx context.Context) error { return e.run(ctx, false) }
 func (e *Engine) run(ctx context.Context, serve bool) (err error) {
 	e.running = true
 	defer func() { e.running = false }()
+	e.startCommitter()
 	defer func() {
-		if ferr := e.commit(); err == nil || errors.Is(err, context.Canceled) && ferr != nil {
+		ferr := e.durable()
+		if serr := e.stopCommitter(); ferr == nil {
+			ferr = serr
+		}
+		if err == nil || errors.Is(err, context.Canceled) && ferr != nil {
 			err = ferr
 		}
 	}()
@@ -247,7 +256,7 @@ func (e *Engine) run(ctx context.Context, serve bool) (err error) {
 				return nil
 			}
 			if !virtual {
-				if err := e.commit(); err != nil {
+				if err := e.durable(); err != nil {
 					return err
 				}
 			}
@@ -301,7 +310,7 @@ func (e *Engine) step() error {
 		e.unsaved = append(e.unsaved, out.records...)
 		e.changed = at
 	}
-	mustCommit := len(out.answers) > 0 || len(e.unsaved) >= e.commitEvery
+	mustSync := len(out.answers) > 0
 	for i := range out.calls {
 		c := &out.calls[i]
 		a := e.adapters[c.req.System]
@@ -309,10 +318,15 @@ func (e *Engine) step() error {
 			return fmt.Errorf("call %s %s from %s: no adapter for system %q", c.req.Op, c.req.Key, c.from, c.req.System)
 		}
 		if p, ok := a.(port.InProcess); !ok || !p.InProcess() {
-			mustCommit = true
+			mustSync = true
 		}
 	}
-	if mustCommit {
+	switch {
+	case mustSync:
+		if err := e.durable(); err != nil {
+			return err
+		}
+	case len(e.unsaved) >= e.commitEvery:
 		if err := e.commit(); err != nil {
 			return err
 		}
@@ -322,6 +336,7 @@ func (e *Engine) step() error {
 	}
 	for i := range out.calls {
 		c := &out.calls[i]
+		e.latency.sent(c.req, at)
 		e.adapters[c.req.System].Call(at, c.req, &e.repliers[c.from])
 	}
 	for _, r := range out.records {
@@ -335,34 +350,18 @@ func (e *Engine) step() error {
 	return nil
 }
 
-// commit makes the records handled so far durable, with the inputs taken
-// when the journal commits them too.
-func (e *Engine) commit() error {
-	if len(e.unsaved) == 0 && len(e.inputs) == 0 {
-		return nil
-	}
-	var err error
-	if e.batch != nil {
-		err = e.batch.Commit(e.unsaved, e.inputs)
-	} else {
-		err = e.store.Append(e.unsaved)
-	}
-	if err != nil {
-		return fmt.Errorf("commit journal: %w", err)
-	}
-	clear(e.unsaved)
-	clear(e.inputs)
-	e.unsaved, e.inputs = e.unsaved[:0], e.inputs[:0]
-	return nil
-}
-
 // replier turns adapter answers into inputs for the calling component.
 type replier struct {
 	e  *Engine
 	to Address
 }
 
-func (r *replier) Reply(at time.Duration, res *port.Result) { r.e.Inject(at, r.to, res) }
+func (r *replier) Reply(at time.Duration, res *port.Result) {
+	if res.Final {
+		r.e.latency.answered(res.Key, max(at, r.e.now))
+	}
+	r.e.Inject(at, r.to, res)
+}
 
 // inputQueue holds the inputs of later instants in (time, sequence) order,
 // the sequence being the order of arrival. The inputs of one instant wait in

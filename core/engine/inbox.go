@@ -86,7 +86,7 @@ func (e *Engine) takeInbox() error {
 	e.inbox.mu.Unlock()
 	if len(queries) > 0 {
 		// A query shows only what is durable.
-		if err := e.commit(); err != nil {
+		if err := e.durable(); err != nil {
 			return err
 		}
 	}

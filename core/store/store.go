@@ -4,6 +4,7 @@ package store
 
 import (
 	"encoding/binary"
+	"errors"
 	"sync"
 	"time"
 )
@@ -132,20 +133,48 @@ func (m *Memory) Records() []Record {
 	defer m.mu.Unlock()
 	out := make([]Record, 0, m.n)
 	for _, b := range m.chunks {
-		for len(b) > 0 {
-			var r Record
-			at, n := binary.Varint(b)
-			b = b[n:]
-			r.At = time.Duration(at)
-			for _, s := range [...]*string{&r.Kind, &r.Entity, &r.Name, &r.System, &r.From, &r.To, &r.Event, &r.Reason} {
-				l, n := binary.Uvarint(b)
-				*s = string(b[n : n+int(l)])
-				b = b[n+int(l):]
-			}
-			out = append(out, r)
+		var err error
+		if out, err = DecodeRecords(out, b); err != nil {
+			panic("store: memory journal corrupt: " + err.Error()) // it only holds what Append encoded
 		}
 	}
 	return out
+}
+
+// EncodeRecords appends the encoding of records to b: for each, its time
+// as a varint, then each string as its length (a uvarint) and its bytes.
+// The durable store keeps a commit's records as one such encoding.
+func EncodeRecords(b []byte, records []Record) []byte {
+	for i := range records {
+		b = appendRecord(b, &records[i])
+	}
+	return b
+}
+
+// ErrCorrupt is the error of an encoding that EncodeRecords did not make.
+var ErrCorrupt = errors.New("corrupt record encoding")
+
+// DecodeRecords appends the records encoded in b to out.
+func DecodeRecords(out []Record, b []byte) ([]Record, error) {
+	for len(b) > 0 {
+		var r Record
+		at, n := binary.Varint(b)
+		if n <= 0 {
+			return out, ErrCorrupt
+		}
+		b = b[n:]
+		r.At = time.Duration(at)
+		for _, s := range [...]*string{&r.Kind, &r.Entity, &r.Name, &r.System, &r.From, &r.To, &r.Event, &r.Reason} {
+			l, n := binary.Uvarint(b)
+			if n <= 0 || l > uint64(len(b)-n) {
+				return out, ErrCorrupt
+			}
+			*s = string(b[n : n+int(l)])
+			b = b[n+int(l):]
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }
 
 // Len counts the records committed.

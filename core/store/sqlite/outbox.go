@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/url"
 	"sync"
-	"time"
 
 	"github.com/ordertwin/ordertwin/core/store"
 )
@@ -61,44 +60,38 @@ func (o *Outbox) Close() error { return o.db.Close() }
 
 // Last is the seq of the last committed record, 0 for an empty journal.
 func (o *Outbox) Last(ctx context.Context) (int64, error) {
-	var last sql.NullInt64
-	if err := o.db.QueryRowContext(ctx, `SELECT max(seq) FROM journal`).Scan(&last); err != nil {
+	var last int64
+	if err := o.db.QueryRowContext(ctx, `SELECT max(coalesce((SELECT max(seq) FROM journal), 0),
+		coalesce((SELECT max(last_seq) FROM journal_batch), 0))`).Scan(&last); err != nil {
 		return 0, fmt.Errorf("outbox: last record: %w", err)
 	}
-	return last.Int64, nil
+	return last, nil
 }
 
 // After returns up to limit records after seq, in journal order.
 func (o *Outbox) After(ctx context.Context, seq int64, limit int) ([]Entry, error) {
-	return o.entries(ctx, `SELECT seq, at, kind, entity, name, system, from_state, to_state, event, reason
-		FROM journal WHERE seq > ? ORDER BY seq LIMIT ?`, seq, limit)
+	out, err := readJournal(ctx, o.db, seq, limit)
+	if err != nil {
+		return nil, fmt.Errorf("outbox: %w", err)
+	}
+	return out, nil
 }
 
 // Kind returns the records of one kind after seq and up to upto, in
 // journal order.
 func (o *Outbox) Kind(ctx context.Context, kind string, after, upto int64) ([]Entry, error) {
-	return o.entries(ctx, `SELECT seq, at, kind, entity, name, system, from_state, to_state, event, reason
-		FROM journal WHERE seq > ? AND seq <= ? AND kind = ? ORDER BY seq`, after, upto, kind)
-}
-
-func (o *Outbox) entries(ctx context.Context, q string, args ...any) ([]Entry, error) {
-	rows, err := o.db.QueryContext(ctx, q, args...)
+	if upto <= after {
+		return nil, nil
+	}
+	all, err := readJournal(ctx, o.db, after, int(upto-after))
 	if err != nil {
 		return nil, fmt.Errorf("outbox: %w", err)
 	}
-	defer rows.Close()
 	var out []Entry
-	for rows.Next() {
-		var e Entry
-		var at int64
-		if err := rows.Scan(&e.Seq, &at, &e.Kind, &e.Entity, &e.Name, &e.System, &e.From, &e.To, &e.Event, &e.Reason); err != nil {
-			return nil, fmt.Errorf("outbox: %w", err)
+	for _, e := range all {
+		if e.Kind == kind && e.Seq <= upto {
+			out = append(out, e)
 		}
-		e.At = time.Duration(at)
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("outbox: %w", err)
 	}
 	return out, nil
 }

@@ -8,6 +8,7 @@
 package sqlite
 
 import (
+	"context"
 	"database/sql"
 	"embed"
 	"errors"
@@ -52,19 +53,11 @@ type Store struct {
 	mu     sync.Mutex
 	db     *sql.DB
 	closed bool
-	// inserts[k] inserts k rows in one statement, prepared when first
-	// needed: fewer, larger statements cost SQLite and database/sql less
-	// per row.
-	inserts [rowsPerInsert + 1]*sql.Stmt
-	args    []any
-	n       int
+	// n counts the records; last is the seq of the last one.
+	n    int
+	last int64
+	buf  []byte
 }
-
-// rowsPerInsert is the most rows one INSERT carries (9 parameters a row,
-// well under SQLite's limit of parameters per statement).
-const rowsPerInsert = 64
-
-const insertRow = "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 // Open opens the store in file (creating it if need be) and brings its
 // schema up to date.
@@ -89,7 +82,8 @@ func Open(file string, opt Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("sqlite store %s: %w", file, err)
 	}
-	if err := db.QueryRow(`SELECT count(*) FROM journal`).Scan(&s.n); err != nil {
+	if err := db.QueryRow(`SELECT (SELECT count(*) FROM journal) + coalesce((SELECT sum(last_seq - first_seq + 1) FROM journal_batch), 0),
+		max(coalesce((SELECT max(seq) FROM journal), 0), coalesce((SELECT max(last_seq) FROM journal_batch), 0))`).Scan(&s.n, &s.last); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite store %s: %w", file, err)
 	}
@@ -180,7 +174,8 @@ func (s *Store) migrate() error {
 // in the file.
 func (s *Store) Append(records []store.Record) error { return s.Commit(records, nil) }
 
-// Commit commits records and inputs in one transaction.
+// Commit commits records and inputs in one transaction. The records are
+// one row: their encoding, numbered from the next seq.
 func (s *Store) Commit(records []store.Record, inputs []store.Input) error {
 	if len(records) == 0 && len(inputs) == 0 {
 		return nil
@@ -190,13 +185,6 @@ func (s *Store) Commit(records []store.Record, inputs []store.Input) error {
 	if s.closed {
 		return errors.New("sqlite store: closed")
 	}
-	// The statements this batch needs, prepared before the transaction
-	// takes the one connection.
-	for _, k := range [...]int{min(len(records), rowsPerInsert), len(records) % rowsPerInsert} {
-		if err := s.prepare(k); err != nil {
-			return fmt.Errorf("sqlite store: %w", err)
-		}
-	}
 	tx, err := s.db.Begin()
 	if err != nil {
 		return fmt.Errorf("sqlite store: %w", err)
@@ -205,80 +193,106 @@ func (s *Store) Commit(records []store.Record, inputs []store.Input) error {
 		tx.Rollback()
 		return err
 	}
-	for from := 0; from < len(records); from += rowsPerInsert {
-		part := records[from:min(from+rowsPerInsert, len(records))]
-		if err := s.insert(tx, part); err != nil {
+	if len(records) > 0 {
+		s.buf = store.EncodeRecords(s.buf[:0], records)
+		first, last := s.last+1, s.last+int64(len(records))
+		if _, err := tx.Exec(`INSERT INTO journal_batch (first_seq, last_seq, data) VALUES (?, ?, ?)`, first, last, s.buf); err != nil {
 			tx.Rollback()
-			return fmt.Errorf("sqlite store: records %d to %d of %d: %w", from+1, from+len(part), len(records), err)
+			return fmt.Errorf("sqlite store: records %d to %d: %w", first, last, err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite store: commit: %w", err)
 	}
 	s.n += len(records)
+	s.last += int64(len(records))
 	return nil
-}
-
-// prepare prepares the statement inserting k rows, once; k = 0 needs none.
-func (s *Store) prepare(k int) error {
-	if k == 0 || s.inserts[k] != nil {
-		return nil
-	}
-	st, err := s.db.Prepare("INSERT INTO journal (at, kind, entity, name, system, from_state, to_state, event, reason) VALUES " +
-		strings.Repeat(insertRow+", ", k-1) + insertRow)
-	if err != nil {
-		return err
-	}
-	s.inserts[k] = st
-	return nil
-}
-
-// insert inserts up to rowsPerInsert records with one prepared statement.
-func (s *Store) insert(tx *sql.Tx, records []store.Record) error {
-	k := len(records)
-	s.args = s.args[:0]
-	for i := range records {
-		r := &records[i]
-		s.args = append(s.args, int64(r.At), r.Kind, r.Entity, r.Name, r.System, r.From, r.To, r.Event, r.Reason)
-	}
-	_, err := tx.Stmt(s.inserts[k]).Exec(s.args...)
-	clear(s.args) // hold no strings of the batch
-	return err
 }
 
 // Records returns everything committed, in order.
 func (s *Store) Records() ([]store.Record, error) {
-	return s.query(`SELECT at, kind, entity, name, system, from_state, to_state, event, reason FROM journal ORDER BY seq`)
-}
-
-// History returns the records of one entity, in order.
-func (s *Store) History(entity string) ([]store.Record, error) {
-	return s.query(`SELECT at, kind, entity, name, system, from_state, to_state, event, reason FROM journal
-		WHERE entity = ? ORDER BY seq`, entity)
-}
-
-func (s *Store) query(q string, args ...any) ([]store.Record, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rows, err := s.db.Query(q, args...)
+	entries, err := readJournal(context.Background(), s.db, 0, -1)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite store: %w", err)
 	}
-	defer rows.Close()
-	var out []store.Record
-	for rows.Next() {
-		var r store.Record
-		var at int64
-		if err := rows.Scan(&at, &r.Kind, &r.Entity, &r.Name, &r.System, &r.From, &r.To, &r.Event, &r.Reason); err != nil {
-			return nil, fmt.Errorf("sqlite store: %w", err)
-		}
-		r.At = time.Duration(at)
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite store: %w", err)
+	out := make([]store.Record, len(entries))
+	for i, e := range entries {
+		out[i] = e.Record
 	}
 	return out, nil
+}
+
+// History returns the records of one entity, in order: a scan of the
+// journal.
+func (s *Store) History(entity string) ([]store.Record, error) {
+	all, err := s.Records()
+	if err != nil {
+		return nil, err
+	}
+	var out []store.Record
+	for _, r := range all {
+		if r.Entity == entity {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// readJournal returns up to limit records after seq (all when limit < 0),
+// with their seq, in order: the rows of the journal table, then the
+// batches.
+func readJournal(ctx context.Context, db *sql.DB, after int64, limit int) ([]Entry, error) {
+	var out []Entry
+	full := func() bool { return limit >= 0 && len(out) >= limit }
+	rows, err := db.QueryContext(ctx, `SELECT seq, at, kind, entity, name, system, from_state, to_state, event, reason
+		FROM journal WHERE seq > ? ORDER BY seq`, after)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() && !full() {
+		var e Entry
+		var at int64
+		if err := rows.Scan(&e.Seq, &at, &e.Kind, &e.Entity, &e.Name, &e.System, &e.From, &e.To, &e.Event, &e.Reason); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		e.At = time.Duration(at)
+		out = append(out, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if full() {
+		return out, nil
+	}
+	rows, err = db.QueryContext(ctx, `SELECT first_seq, last_seq, data FROM journal_batch WHERE last_seq > ? ORDER BY first_seq`, after)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var records []store.Record
+	for rows.Next() && !full() {
+		var first, last int64
+		var data []byte
+		if err := rows.Scan(&first, &last, &data); err != nil {
+			return nil, err
+		}
+		if records, err = store.DecodeRecords(records[:0], data); err != nil {
+			return nil, fmt.Errorf("journal records %d to %d: %w", first, last, err)
+		}
+		if int64(len(records)) != last-first+1 {
+			return nil, fmt.Errorf("journal records %d to %d: the batch holds %d: %w", first, last, len(records), store.ErrCorrupt)
+		}
+		for i, r := range records {
+			if seq := first + int64(i); seq > after && !full() {
+				out = append(out, Entry{Seq: seq, Record: r})
+			}
+		}
+	}
+	return out, rows.Err()
 }
 
 // Len counts the records committed.
@@ -296,10 +310,5 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
-	for _, st := range s.inserts {
-		if st != nil {
-			st.Close()
-		}
-	}
 	return s.db.Close()
 }

@@ -1,0 +1,160 @@
+package engine
+
+import (
+	"fmt"
+
+	"github.com/ordertwin/ordertwin/core/store"
+)
+
+// batch is what one journal commit takes.
+type batch struct {
+	records []store.Record
+	inputs  []store.Input
+}
+
+type ack struct {
+	b   batch
+	err error
+}
+
+// committer commits journal batches on a goroutine of its own while the
+// engine handles the next inputs (a pipelined group commit): a run on the
+// durable store keeps one core on the engine and one on the database. At
+// most one batch waits while one commits; batches commit in order. The
+// engine waits for them (sync) whenever something outside the process is
+// about to see the effects of what they hold.
+type committer struct {
+	work     chan batch
+	acks     chan ack
+	inflight int
+	free     []batch
+	err      error
+}
+
+// startCommitter starts committing on a goroutine of its own, until
+// stopCommitter.
+func (e *Engine) startCommitter() {
+	c := &committer{work: make(chan batch, 1), acks: make(chan ack, 2)}
+	go func() {
+		for b := range c.work {
+			c.acks <- ack{b, e.write(b)}
+		}
+		close(c.acks)
+	}()
+	e.committer = c
+}
+
+// stopCommitter waits for the batches handed over and ends the goroutine.
+func (e *Engine) stopCommitter() error {
+	c := e.committer
+	if c == nil {
+		return nil
+	}
+	err := e.sync()
+	close(c.work)
+	for range c.acks {
+	}
+	e.committer = nil
+	return err
+}
+
+// write commits one batch: the records, with the inputs when the journal
+// keeps them.
+func (e *Engine) write(b batch) error {
+	var err error
+	if e.batch != nil {
+		err = e.batch.Commit(b.records, b.inputs)
+	} else {
+		err = e.store.Append(b.records)
+	}
+	if err != nil {
+		return fmt.Errorf("commit journal: %w", err)
+	}
+	if e.afterCommit != nil && len(b.records) > 0 {
+		e.afterCommit()
+	}
+	return nil
+}
+
+// AfterCommit has fn called after each commit of records, on whichever
+// goroutine committed them: a reader of the durable journal (the hub's
+// notifier) learns there is more to read. fn must not block. Set it
+// before the engine runs.
+func (e *Engine) AfterCommit(fn func()) { e.afterCommit = fn }
+
+// commit hands the records handled so far (and the inputs taken) to the
+// journal: to the committer when one runs, else at once. Use durable when
+// the caller needs them committed on return.
+func (e *Engine) commit() error {
+	c := e.committer
+	if c != nil && c.err != nil {
+		return c.err
+	}
+	if len(e.unsaved) == 0 && len(e.inputs) == 0 {
+		return nil
+	}
+	b := batch{records: e.unsaved, inputs: e.inputs}
+	if c == nil {
+		err := e.write(b)
+		clear(e.unsaved)
+		clear(e.inputs)
+		e.unsaved, e.inputs = e.unsaved[:0], e.inputs[:0]
+		return err
+	}
+	c.take(false)
+	c.inflight++
+	c.work <- b
+	e.unsaved, e.inputs = nil, nil
+	if n := len(c.free); n > 0 {
+		e.unsaved, e.inputs = c.free[n-1].records, c.free[n-1].inputs
+		c.free = c.free[:n-1]
+	}
+	return c.err
+}
+
+// sync waits until every batch handed over is committed, and returns the
+// first error.
+func (e *Engine) sync() error {
+	if c := e.committer; c != nil {
+		for c.inflight > 0 {
+			c.take(true)
+		}
+		return c.err
+	}
+	return nil
+}
+
+// durable commits everything handled so far and waits for it.
+func (e *Engine) durable() error {
+	if err := e.commit(); err != nil {
+		return err
+	}
+	return e.sync()
+}
+
+// take collects the answers of committed batches, recycling their
+// buffers; with wait, it waits for one.
+func (c *committer) take(wait bool) {
+	for c.inflight > 0 {
+		var a ack
+		if wait {
+			a = <-c.acks
+		} else {
+			select {
+			case a = <-c.acks:
+			default:
+				return
+			}
+		}
+		c.inflight--
+		if a.err != nil && c.err == nil {
+			c.err = a.err
+		}
+		clear(a.b.records)
+		clear(a.b.inputs)
+		c.free = append(c.free, batch{a.b.records[:0], a.b.inputs[:0]})
+		if wait {
+			return
+		}
+	}
+}
