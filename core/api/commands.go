@@ -4,6 +4,9 @@ import (
 	"github.com/ordertwin/ordertwin/core/com"
 	"github.com/ordertwin/ordertwin/core/docs"
 	"github.com/ordertwin/ordertwin/core/engine"
+	"github.com/ordertwin/ordertwin/core/rom"
+	"github.com/ordertwin/ordertwin/core/som"
+	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
 // Codec encodes every command the APIs hand to the engine, for its input
@@ -13,5 +16,6 @@ func Codec() *engine.Codec {
 	return engine.NewCodec(
 		com.QuoteRequest{}, com.OrderRequest{}, com.Cancel{}, com.Change{}, com.AddSite{}, com.Remove{}, com.Remediate{}, com.Describe{},
 		docs.Put{}, docs.Patch{}, docs.Delete{},
+		som.OrderRequest{}, rom.OrderRequest{}, &tmf.CancelRequest{},
 	)
 }

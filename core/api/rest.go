@@ -27,6 +27,8 @@ const (
 	ProductInventory  = "/tmf-api/productInventory/v4"
 	ServiceInventory  = "/tmf-api/serviceInventory/v4"
 	ResourceInventory = "/tmf-api/resourceInventoryManagement/v4"
+	ServiceOrdering   = "/tmf-api/serviceOrdering/v4"
+	ResourceOrdering  = "/tmf-api/resourceOrderingManagement/v4"
 )
 
 // Date is a virtual time on the wire: Epoch plus d, in UTC, RFC 3339.

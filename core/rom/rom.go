@@ -6,6 +6,7 @@
 package rom
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -49,6 +50,10 @@ type ROM struct {
 	machines *lc.Set
 	orders   []*order
 	byID     map[string]*order
+	// byExternal finds an order by its external id, byItem by the id of
+	// one of its items.
+	byExternal map[string]*order
+	byItem     map[string]*order
 	// handles[h] is the item a request handle h stands for.
 	handles   []itemRef
 	Resources *inventory.Inventory[tmf.Resource]
@@ -56,6 +61,28 @@ type ROM struct {
 	// jeopardies are the alerts raised so far, in order.
 	jeopardies []tmf.Jeopardy
 }
+
+// OrderRequest is a resource order placed over TMF652 by an orderer
+// outside the process: another SOM, or ours deployed apart. ROM answers
+// with Placed, or with an error wrapping ErrItemTaken. No component of the
+// process placed it, so ROM sends its events to none: the orderer follows
+// the order over the API (GET, hub). An order whose external id ROM
+// already has is that order again: ROM answers with it and changes
+// nothing.
+type OrderRequest struct{ Order tmf.ResourceOrder }
+
+// Placed is ROM's answer to an OrderRequest: the order's id, and whether
+// it was placed before.
+type Placed struct {
+	ID        string
+	Duplicate bool
+}
+
+// ErrItemTaken refuses an order one of whose item ids is an item of
+// another order: item ids key the calls to the network (the idempotency
+// key is item, operation and attempt), so they must be unique across
+// orders.
+var ErrItemTaken = errors.New("item id already taken")
 
 type order struct {
 	ro tmf.ResourceOrder
@@ -130,6 +157,7 @@ func New(cfg Config) *ROM {
 	}
 	cfg.Specs = specs
 	return &ROM{cfg: cfg, machines: lc.Shared(), byID: map[string]*order{},
+		byExternal: map[string]*order{}, byItem: map[string]*order{},
 		Resources: inventory.New[tmf.Resource]()}
 }
 
@@ -137,7 +165,9 @@ func New(cfg Config) *ROM {
 func (r *ROM) Handle(now time.Duration, msg any, out *engine.Out) {
 	switch m := msg.(type) {
 	case *tmf.ResourceOrder:
-		r.accept(now, m, out)
+		r.accept(now, m, engine.SOM, out)
+	case OrderRequest:
+		out.Reply(r.request(now, &m.Order, out))
 	case start:
 		r.begin(now, m.o, out)
 	case *port.Result:
@@ -164,9 +194,47 @@ func (r *ROM) Orders() []*tmf.ResourceOrder {
 	return out
 }
 
-func (r *ROM) accept(now time.Duration, ro *tmf.ResourceOrder, out *engine.Out) {
+// Order returns the resource order with id, or nil.
+func (r *ROM) Order(id string) *tmf.ResourceOrder {
+	if o := r.byID[id]; o != nil {
+		return &o.ro
+	}
+	return nil
+}
+
+// PlacedBy returns the component that placed the order with id: SOM, or
+// 0 when it came in an OrderRequest (or there is no such order).
+func (r *ROM) PlacedBy(id string) engine.Address {
+	if o := r.byID[id]; o != nil {
+		return o.from
+	}
+	return 0
+}
+
+// request answers an OrderRequest: Placed, or an error.
+func (r *ROM) request(now time.Duration, ro *tmf.ResourceOrder, out *engine.Out) any {
+	if o := r.byExternal[ro.ExternalID]; o != nil && ro.ExternalID != "" {
+		return Placed{ID: o.ro.ID, Duplicate: true}
+	}
+	for i := range ro.Items {
+		it := &ro.Items[i]
+		if o := r.byItem[it.ID]; o != nil {
+			return fmt.Errorf("item %q: %w by resource order %s", it.ID, ErrItemTaken, o.ro.ID)
+		}
+		for _, d := range it.DependsOn {
+			if !slices.ContainsFunc(ro.Items, func(x tmf.ResourceOrderItem) bool { return x.ID == d }) {
+				return fmt.Errorf("item %q depends on %q, which is not an item of the order", it.ID, d)
+			}
+		}
+	}
+	return Placed{ID: r.accept(now, ro, 0, out).ro.ID}
+}
+
+// accept takes a new resource order from a component (0: an orderer
+// outside the process).
+func (r *ROM) accept(now time.Duration, ro *tmf.ResourceOrder, from engine.Address, out *engine.Out) *order {
 	r.nextOrder++
-	o := &order{ro: *ro, from: engine.SOM}
+	o := &order{ro: *ro, from: from}
 	o.ro.ID = tmf.SeqID("RO", r.nextOrder)
 	o.ro.State = lc.Initial(lc.ResourceOrder)
 	o.ro.OrderDate = now
@@ -177,6 +245,9 @@ func (r *ROM) accept(now time.Duration, ro *tmf.ResourceOrder, out *engine.Out) 
 	}
 	r.orders = append(r.orders, o)
 	r.byID[o.ro.ID] = o
+	if o.ro.ExternalID != "" {
+		r.byExternal[o.ro.ExternalID] = o
+	}
 	out.Created(lc.ResourceOrder, o.ro.ID, o.ro.Name, o.ro.State, "")
 	o.handle = len(r.handles)
 	o.steps = make([]step, len(o.ro.Items))
@@ -190,6 +261,7 @@ func (r *ROM) accept(now time.Duration, ro *tmf.ResourceOrder, out *engine.Out) 
 		it := &o.ro.Items[i]
 		it.State = lc.Initial(lc.ResourceOrderItem)
 		r.handles = append(r.handles, itemRef{o, i})
+		r.byItem[it.ID] = o
 		st := &o.steps[i]
 		st.spec = r.cfg.Specs[it.Specification.ID]
 		first := len(deps)
@@ -197,7 +269,7 @@ func (r *ROM) accept(now time.Duration, ro *tmf.ResourceOrder, out *engine.Out) 
 			j := o.index(d)
 			if j < 0 {
 				out.Error(fmt.Errorf("ROM: %s item %s depends on %q, which is not an item of the order", o.ro.ID, it.ID, d))
-				return
+				return o
 			}
 			deps = append(deps, j)
 		}
@@ -205,6 +277,7 @@ func (r *ROM) accept(now time.Duration, ro *tmf.ResourceOrder, out *engine.Out) 
 	}
 	r.notify(out, o, tmf.ResourceOrderCreate, nil)
 	out.Send(engine.ROM, r.cfg.StartDelay, start{o})
+	return o
 }
 
 func (r *ROM) begin(now time.Duration, o *order, out *engine.Out) {
@@ -442,6 +515,9 @@ func (r *ROM) finishIfDone(o *order, out *engine.Out) {
 
 // notify sends the orderer an event about the order or one of its items.
 func (r *ROM) notify(out *engine.Out, o *order, t tmf.EventType, it *tmf.ResourceOrderItem) {
+	if o.from == 0 {
+		return // placed from outside: the orderer reads the order over TMF652
+	}
 	ev := tmf.NewOrderEvent(t, o.ro.ID, o.ro.ExternalID, o.ro.State, it != nil)
 	if it != nil {
 		*ev.Item = tmf.ItemEvent{ID: it.ID, Handle: it.Handle, State: it.State, StateReason: it.StateReason, Milestone: it.Milestone}

@@ -34,14 +34,33 @@ type SOM struct {
 	// rois[h] is the plan step a resource order item handle h stands for.
 	rois []stepRef
 	// roSites finds a site by its resource order's external id.
-	roSites  map[string]*site
-	Services *inventory.Inventory[tmf.Service]
-	nextSO   int
-	nextROI  int
+	roSites map[string]*site
+	// byID and byExternal find an order by its id and its external id.
+	byID       map[string]*order
+	byExternal map[string]*order
+	Services   *inventory.Inventory[tmf.Service]
+	nextSO     int
+	nextROI    int
+}
+
+// OrderRequest is a service order placed over TMF641 by an orderer outside
+// the process: another COM, or ours deployed apart. SOM answers with
+// Placed. No component of the process placed it, so SOM sends its events
+// to none: the orderer follows the order over the API (GET, hub). An order
+// whose external id SOM already has is that order again: SOM answers with
+// it and changes nothing.
+type OrderRequest struct{ Order tmf.ServiceOrder }
+
+// Placed is SOM's answer to an OrderRequest: the order's id, and whether
+// it was placed before.
+type Placed struct {
+	ID        string
+	Duplicate bool
 }
 
 type order struct {
-	so       tmf.ServiceOrder
+	so tmf.ServiceOrder
+	// from is the component that placed the order, 0 for an OrderRequest.
 	from     engine.Address
 	customer string
 	sites    []site
@@ -119,7 +138,8 @@ type plan struct{ o *order }
 
 // New returns an empty SOM.
 func New(cfg Config) *SOM {
-	return &SOM{cfg: cfg, machines: lc.Shared(), Services: inventory.New[tmf.Service](), roSites: map[string]*site{}}
+	return &SOM{cfg: cfg, machines: lc.Shared(), Services: inventory.New[tmf.Service](), roSites: map[string]*site{},
+		byID: map[string]*order{}, byExternal: map[string]*order{}}
 }
 
 // Orders lists the service orders in the order they arrived.
@@ -131,11 +151,34 @@ func (s *SOM) Orders() []*tmf.ServiceOrder {
 	return out
 }
 
+// Order returns the service order with id, or nil.
+func (s *SOM) Order(id string) *tmf.ServiceOrder {
+	if o := s.byID[id]; o != nil {
+		return &o.so
+	}
+	return nil
+}
+
+// PlacedBy returns the component that placed the order with id: COM, or
+// 0 when it came in an OrderRequest (or there is no such order).
+func (s *SOM) PlacedBy(id string) engine.Address {
+	if o := s.byID[id]; o != nil {
+		return o.from
+	}
+	return 0
+}
+
 // Handle implements engine.Handler.
 func (s *SOM) Handle(now time.Duration, msg any, out *engine.Out) {
 	switch m := msg.(type) {
 	case *tmf.ServiceOrder:
-		s.accept(now, m, out)
+		s.accept(now, m, engine.COM, out)
+	case OrderRequest:
+		if o := s.byExternal[m.Order.ExternalID]; o != nil && m.Order.ExternalID != "" {
+			out.Reply(Placed{ID: o.so.ID, Duplicate: true})
+			return
+		}
+		out.Reply(Placed{ID: s.accept(now, &m.Order, 0, out).so.ID})
 	case plan:
 		s.orchestrate(m.o, out)
 	case *tmf.OrderEvent:
@@ -147,9 +190,11 @@ func (s *SOM) Handle(now time.Duration, msg any, out *engine.Out) {
 	}
 }
 
-func (s *SOM) accept(now time.Duration, so *tmf.ServiceOrder, out *engine.Out) {
+// accept takes a new service order from a component (0: an orderer
+// outside the process).
+func (s *SOM) accept(now time.Duration, so *tmf.ServiceOrder, from engine.Address, out *engine.Out) *order {
 	s.nextSO++
-	o := &order{so: *so, from: engine.COM}
+	o := &order{so: *so, from: from}
 	o.so.ID = tmf.SeqID("SO", s.nextSO)
 	o.so.State = lc.Initial(lc.ServiceOrder)
 	o.so.OrderDate = now
@@ -163,9 +208,18 @@ func (s *SOM) accept(now time.Duration, so *tmf.ServiceOrder, out *engine.Out) {
 	}
 	o.services = make([]*tmf.Service, len(o.so.Items))
 	s.orders = append(s.orders, o)
-	out.Created(lc.ServiceOrder, o.so.ID, o.so.Description, o.so.State, "COM → SOM")
+	s.byID[o.so.ID] = o
+	if o.so.ExternalID != "" {
+		s.byExternal[o.so.ExternalID] = o
+	}
+	system := "COM → SOM"
+	if from == 0 {
+		system = "TMF641 → SOM"
+	}
+	out.Created(lc.ServiceOrder, o.so.ID, o.so.Description, o.so.State, system)
 	s.notify(out, o, tmf.ServiceOrderCreate, -1)
 	out.Send(engine.SOM, s.cfg.PlanDelay, plan{o})
+	return o
 }
 
 // orchestrate decomposes every site of the order and places its resource
@@ -494,6 +548,9 @@ func (s *SOM) cancel(c *tmf.CancelRequest, out *engine.Out) {
 		out.Error(fmt.Errorf("SOM: cancel of unknown service order %q%q", c.OrderID, c.ExternalID))
 		return
 	}
+	if lc.IsFinal(lc.ServiceOrder, o.so.State) {
+		return // ended before the request came: nothing left to cancel
+	}
 	reason := "cancelled: " + c.Reason
 	for i := range o.so.Items {
 		it := &o.so.Items[i]
@@ -552,6 +609,9 @@ func (s *SOM) cancelSite(st *site, reason string, out *engine.Out) {
 // notify sends the orderer an event about the order, or about its item i
 // (i ≥ 0).
 func (s *SOM) notify(out *engine.Out, o *order, t tmf.EventType, i int) {
+	if o.from == 0 {
+		return // placed from outside: the orderer reads the order over TMF641
+	}
 	ev := tmf.NewOrderEvent(t, o.so.ID, o.so.ExternalID, o.so.State, i >= 0)
 	ev.Handle = o.so.Handle
 	if i >= 0 {

@@ -1,0 +1,90 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/tmf"
+)
+
+// What the service and resource order conversions (TMF641, TMF652) share:
+// references, places, characteristics and dates read back from the wire.
+
+// wireRef is an internal reference on the wire, as it is.
+func wireRef(r tmf.Ref) Ref {
+	return Ref{ID: r.ID, Href: r.Href, Name: r.Name, Role: r.Role, ReferredType: r.Type}
+}
+
+// internalRef is the inverse of wireRef.
+func internalRef(r Ref) tmf.Ref {
+	return tmf.Ref{ID: r.ID, Href: r.Href, Name: r.Name, Role: r.Role, Type: r.ReferredType}
+}
+
+// internalRefs maps references back; none is nil.
+func internalRefs(rs []Ref) []tmf.Ref {
+	if len(rs) == 0 {
+		return nil
+	}
+	out := make([]tmf.Ref, len(rs))
+	for i, r := range rs {
+		out[i] = internalRef(r)
+	}
+	return out
+}
+
+// internalPlace is the inverse of place (wire.go): @referredType is fixed,
+// not kept.
+func internalPlace(p Place) tmf.Place {
+	return tmf.Place{ID: p.ID, Name: p.Name, Role: p.Role, Address: p.Address}
+}
+
+// internalCharacteristics maps v4 characteristics back; none is nil. A
+// value that is not a JSON string is kept as its JSON text (10, true).
+func internalCharacteristics(cs []Characteristic) tmf.Characteristics {
+	if len(cs) == 0 {
+		return nil
+	}
+	out := make(tmf.Characteristics, len(cs))
+	for i, c := range cs {
+		out[i] = tmf.Characteristic{Name: c.Name, Value: characteristicValue(c.Value)}
+	}
+	return out
+}
+
+// characteristicValue is a characteristic's value as the internal model
+// keeps it: a string.
+func characteristicValue(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v) // not from JSON: no better text
+	}
+	return string(b)
+}
+
+// wireDate is a virtual time on the wire: epoch plus d, UTC, RFC 3339
+// with the fraction of a second when there is one (none in whole seconds,
+// as Server.Date writes), so that it reads back exactly.
+func wireDate(epoch time.Time, d time.Duration) string {
+	return epoch.Add(d).UTC().Format(time.RFC3339Nano)
+}
+
+// internalDate is the inverse of wireDate; "" is 0. The error names the
+// field.
+func internalDate(epoch time.Time, name, s string) (time.Duration, error) {
+	if s == "" {
+		return 0, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %s is not an RFC 3339 date-time", name, strconv.Quote(s))
+	}
+	return t.Sub(epoch), nil
+}

@@ -1,0 +1,179 @@
+package api
+
+import (
+	"errors"
+	"maps"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/ordertwin/ordertwin/core/engine"
+	lc "github.com/ordertwin/ordertwin/core/lifecycle"
+	"github.com/ordertwin/ordertwin/core/rom"
+	"github.com/ordertwin/ordertwin/core/tmf"
+)
+
+// TMF652 Resource Ordering v4: the resource orders ROM runs, one per
+// site. SOM places its own in process; an orderer outside the process (a
+// third party's SOM, or ours deployed apart) places them with POST
+// resourceOrder, follows them with GET and the hub, and cancels them with
+// cancelResourceOrder. The externalId of a new order is its idempotency
+// key: a second POST with the same one answers with the first order and
+// changes nothing.
+
+var resourceOrderAttrs = attributes(ResourceOrder{})
+
+func (s *Server) resourceOrdering(mux *http.ServeMux) {
+	if s.ROM == nil {
+		return
+	}
+	coll := ResourceOrdering + "/resourceOrder"
+	mux.HandleFunc("GET "+coll, s.listResourceOrders)
+	mux.HandleFunc("GET "+coll+"/{id}", s.getResourceOrder)
+	mux.HandleFunc("POST "+coll, s.postResourceOrder)
+	byOrder := notOffered("GET", "a resource order is changed by another order (items with action modify or delete) and cancelled with POST "+
+		ResourceOrdering+"/cancelResourceOrder")
+	mux.HandleFunc("PATCH "+coll+"/{id}", byOrder)
+	mux.HandleFunc("DELETE "+coll+"/{id}", byOrder)
+	c := &orderCancelling{base: ResourceOrdering, collection: "cancelResourceOrder", prefix: "CRO", order: "resourceOrder", to: engine.ROM,
+		read:    s.resourceOrderStatus,
+		instead: "cancel its service order with POST " + ServiceOrdering + "/cancelServiceOrder"}
+	c.routes(s, mux)
+}
+
+func (s *Server) listResourceOrders(w http.ResponseWriter, r *http.Request) {
+	q, e := ParseQuery(r.URL.Query(), resourceOrderAttrs)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	var out []ResourceOrder
+	if e := s.Query(r.Context(), func() {
+		orders := s.ROM.Orders()
+		out = make([]ResourceOrder, len(orders))
+		for i, ro := range orders {
+			out[i] = ResourceOrderToWire(ro, s.Epoch)
+		}
+	}); e != nil {
+		WriteError(w, e)
+		return
+	}
+	List(w, q, out)
+}
+
+func (s *Server) getResourceOrder(w http.ResponseWriter, r *http.Request) {
+	q, e := byIDQuery(r)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	ro, e := s.resourceOrderByID(r, r.PathValue("id"))
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	One(w, q, ro)
+}
+
+// resourceOrderByID reads one resource order, or a 404.
+func (s *Server) resourceOrderByID(r *http.Request, id string) (*ResourceOrder, *Error) {
+	var ro *ResourceOrder
+	if e := s.Query(r.Context(), func() {
+		if o := s.ROM.Order(id); o != nil {
+			v := ResourceOrderToWire(o, s.Epoch)
+			ro = &v
+		}
+	}); e != nil {
+		return nil, e
+	}
+	if ro == nil {
+		return nil, NewError(http.StatusNotFound, "resourceOrder "+strconv.Quote(id)+": no such order")
+	}
+	return ro, nil
+}
+
+func (s *Server) postResourceOrder(w http.ResponseWriter, r *http.Request) {
+	body, e := ReadBody(w, r)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	ro, e := DecodeResourceOrder(body)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	if e := s.checkResourceOrder(ro); e != nil {
+		WriteError(w, e)
+		return
+	}
+	reply, e := s.Command(r.Context(), engine.ROM, rom.OrderRequest{Order: *ro})
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	var placed rom.Placed
+	switch v := reply.(type) {
+	case rom.Placed:
+		placed = v
+	case error:
+		status := http.StatusBadRequest
+		if errors.Is(v, rom.ErrItemTaken) {
+			status = http.StatusConflict
+		}
+		WriteError(w, NewError(status, "orderItem: "+v.Error()))
+		return
+	}
+	out, e := s.resourceOrderByID(r, placed.ID)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	if placed.Duplicate {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	Created(w, out.Href, out)
+}
+
+// checkResourceOrder checks what a new order names against the catalog:
+// each item's specification is a kind of resource an RFS allocates, and
+// its name, when given, that RFS.
+func (s *Server) checkResourceOrder(ro *tmf.ResourceOrder) *Error {
+	if s.Catalog == nil {
+		return nil
+	}
+	kinds := map[string]bool{}
+	for _, rfs := range s.Catalog.RFS {
+		kinds[rfs.Resource.Type] = true
+	}
+	for i := range ro.Items {
+		spec := ro.Items[i].Specification
+		if !kinds[spec.ID] {
+			return NewError(http.StatusBadRequest, field("orderItem", i, "resourceSpecification.id")+": "+strconv.Quote(spec.ID)+
+				" is no kind of resource an RFS of the catalog allocates ("+strings.Join(slices.Sorted(maps.Keys(kinds)), ", ")+")")
+		}
+		if spec.Name == "" {
+			continue
+		}
+		if rfs := s.Catalog.RFS[spec.Name]; rfs == nil || rfs.Resource.Type != spec.ID {
+			return NewError(http.StatusBadRequest, field("orderItem", i, "resourceSpecification.name")+": "+strconv.Quote(spec.Name)+
+				" is no RFS of the catalog that allocates a "+spec.ID)
+		}
+	}
+	return nil
+}
+
+// resourceOrderStatus is what a cancellation needs of a resource order;
+// on the engine's goroutine.
+func (s *Server) resourceOrderStatus(id string) (orderStatus, bool) {
+	ro := s.ROM.Order(id)
+	if ro == nil {
+		return orderStatus{}, false
+	}
+	st := orderStatus{state: ro.State, final: lc.IsFinal(lc.ResourceOrder, ro.State), completion: ro.CompletionDate,
+		placedBy: s.ROM.PlacedBy(id)}
+	st.cancelled = ro.State == lc.Cancelled ||
+		slices.ContainsFunc(ro.Items, func(it tmf.ResourceOrderItem) bool { return it.State == lc.Cancelled })
+	return st, true
+}

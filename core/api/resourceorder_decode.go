@@ -1,0 +1,155 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/tmf"
+)
+
+// DecodeResourceOrder reads and checks the body of POST resourceOrder
+// (TMF652 v4 ResourceOrder_Create) and returns the internal order ROM
+// takes: JSON of the right types, the mandatory fields (orderItem, each
+// item's id, action and resource specification, the order's place), no
+// server-managed field, and what ROM needs to run the items: dependencies
+// (dependsOn) on other items of the order and without a cycle, a resource
+// to give back on each delete item. Every error is a 400 naming the field.
+// Whether the specifications exist is checked against the catalog by the
+// server, and whether the item ids are free by ROM.
+func DecodeResourceOrder(body []byte) (*tmf.ResourceOrder, *Error) {
+	var managed newOrderManaged
+	if e := decodeObject(body, &managed); e != nil {
+		return nil, e
+	}
+	if e := managed.refuse("resourceOrder"); e != nil {
+		return nil, e
+	}
+	var in ResourceOrder
+	if e := decodeObject(body, &in); e != nil {
+		return nil, e
+	}
+	switch {
+	case len(in.OrderItem) == 0:
+		return nil, NewError(http.StatusBadRequest, "orderItem: required, at least one item")
+	case in.Place == nil || in.Place.ID == "":
+		return nil, NewError(http.StatusBadRequest, "place.id: required: the site whose resources the order allocates (ROM works per site)")
+	}
+	for i, r := range in.RelatedParty {
+		if r.ID == "" {
+			return nil, NewError(http.StatusBadRequest, field("relatedParty", i, "id")+": required")
+		}
+	}
+	index := make(map[string]int, len(in.OrderItem))
+	for i := range in.OrderItem {
+		if e := checkResourceOrderItem(&in.OrderItem[i], i, index); e != nil {
+			return nil, e
+		}
+		index[in.OrderItem[i].ID] = i
+	}
+	for i := range in.OrderItem {
+		for j, rel := range in.OrderItem[i].OrderItemRelationship {
+			if _, ok := index[rel.OrderItem.ItemID]; !ok {
+				return nil, NewError(http.StatusBadRequest, field("orderItem", i, field("orderItemRelationship", j, "orderItem.itemId"))+": "+
+					strconv.Quote(rel.OrderItem.ItemID)+" is not an item of the order")
+			}
+		}
+	}
+	if e := checkAcyclic(in.OrderItem, index); e != nil {
+		return nil, e
+	}
+	ro, err := ResourceOrderFromWire(&in, time.Time{}) // a new order has no date
+	if err != nil {
+		return nil, NewError(http.StatusBadRequest, err.Error())
+	}
+	return ro, nil
+}
+
+// checkResourceOrderItem checks item i of a new resource order; index
+// holds the items before it.
+func checkResourceOrderItem(it *ResourceOrderItem, i int, index map[string]int) *Error {
+	bad := func(name, msg string) *Error {
+		return NewError(http.StatusBadRequest, field("orderItem", i, name)+": "+msg)
+	}
+	_, dup := index[it.ID]
+	switch {
+	case it.ID == "":
+		return bad("id", "required")
+	case dup:
+		return bad("id", strconv.Quote(it.ID)+" is used by another item")
+	case it.Action == "":
+		return bad("action", "required")
+	case it.Action != string(tmf.Add) && it.Action != string(tmf.Modify) && it.Action != string(tmf.Delete):
+		return bad("action", strconv.Quote(it.Action)+" is not an order item action ROM takes (add, modify, delete)")
+	case it.State != "":
+		return bad("state", "set by the server; a new item must not carry it")
+	case it.StateReason != "":
+		return bad("stateReason", "set by the server; a new item must not carry it")
+	case it.Milestone != "":
+		return bad("milestone", "set by the server; a new item must not carry it")
+	case it.CompletionDate != "":
+		return bad("completionDate", "set by the server; a new item must not carry it")
+	case it.ResourceSpecification == nil || it.ResourceSpecification.ID == "":
+		return bad("resourceSpecification.id", "required: the kind of resource (OLTPort, VLAN, …)")
+	case it.Action == string(tmf.Delete) && (it.Resource == nil || it.Resource.ID == ""):
+		return bad("resource.id", "required: a delete item names the resource it gives back")
+	case it.Action != string(tmf.Delete) && it.Resource != nil:
+		return bad("resource", "set by ROM once allocated; only a delete item names a resource (the one it gives back)")
+	}
+	for j, c := range it.ResourceCharacteristic {
+		if c.Name == "" {
+			return bad(field("resourceCharacteristic", j, "name"), "required")
+		}
+	}
+	for j, rel := range it.OrderItemRelationship {
+		switch {
+		case rel.RelationshipType != dependsOn:
+			return bad(field("orderItemRelationship", j, "relationshipType"), strconv.Quote(rel.RelationshipType)+
+				": ROM takes dependsOn (the item starts once the other completed)")
+		case rel.OrderItem.ItemID == "":
+			return bad(field("orderItemRelationship", j, "orderItem.itemId"), "required")
+		case rel.OrderItem.ItemID == it.ID:
+			return bad(field("orderItemRelationship", j, "orderItem.itemId"), "an item cannot depend on itself")
+		case rel.OrderItem.ResourceOrderID != "" || rel.OrderItem.ResourceOrderHref != "":
+			return bad(field("orderItemRelationship", j, "orderItem"), "an item depends on items of its own order only")
+		}
+	}
+	return nil
+}
+
+// checkAcyclic refuses dependencies that go round in a circle: ROM would
+// never start the items on it. index maps item ids to positions.
+func checkAcyclic(items []ResourceOrderItem, index map[string]int) *Error {
+	const (
+		unseen = iota
+		visiting
+		done
+	)
+	mark := make([]int, len(items))
+	var visit func(i int) *Error
+	visit = func(i int) *Error {
+		mark[i] = visiting
+		for _, rel := range items[i].OrderItemRelationship {
+			j := index[rel.OrderItem.ItemID]
+			switch mark[j] {
+			case visiting:
+				return NewError(http.StatusBadRequest, field("orderItem", i, "orderItemRelationship")+": "+strconv.Quote(items[i].ID)+
+					" depends on "+strconv.Quote(items[j].ID)+", which depends on it, directly or not: the items would never start")
+			case unseen:
+				if e := visit(j); e != nil {
+					return e
+				}
+			}
+		}
+		mark[i] = done
+		return nil
+	}
+	for i := range items {
+		if mark[i] == unseen {
+			if e := visit(i); e != nil {
+				return e
+			}
+		}
+	}
+	return nil
+}

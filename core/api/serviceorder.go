@@ -1,0 +1,184 @@
+package api
+
+import (
+	"maps"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/ordertwin/ordertwin/core/engine"
+	lc "github.com/ordertwin/ordertwin/core/lifecycle"
+	"github.com/ordertwin/ordertwin/core/som"
+	"github.com/ordertwin/ordertwin/core/tmf"
+)
+
+// TMF641 Service Ordering v4: the service orders SOM runs. COM places
+// its own in process (one per rollout wave); an orderer outside the
+// process (a third party's COM, or ours deployed apart) places them with
+// POST serviceOrder and follows them with GET and the hub, and cancels
+// them with cancelServiceOrder. The externalId of a new order is its
+// idempotency key: a second POST with the same one answers with the first
+// order and changes nothing.
+
+var serviceOrderAttrs = attributes(ServiceOrder{})
+
+func (s *Server) serviceOrdering(mux *http.ServeMux) {
+	if s.SOM == nil {
+		return
+	}
+	coll := ServiceOrdering + "/serviceOrder"
+	mux.HandleFunc("GET "+coll, s.listServiceOrders)
+	mux.HandleFunc("GET "+coll+"/{id}", s.getServiceOrder)
+	mux.HandleFunc("POST "+coll, s.postServiceOrder)
+	byOrder := notOffered("GET", "a service order is changed by another order (items with action modify or delete) and cancelled with POST "+
+		ServiceOrdering+"/cancelServiceOrder")
+	mux.HandleFunc("PATCH "+coll+"/{id}", byOrder)
+	mux.HandleFunc("DELETE "+coll+"/{id}", byOrder)
+	c := &orderCancelling{base: ServiceOrdering, collection: "cancelServiceOrder", prefix: "CSO", order: "serviceOrder", to: engine.SOM,
+		read:    s.serviceOrderStatus,
+		instead: "cancel its product order with POST " + ProductOrdering + "/cancelProductOrder"}
+	c.routes(s, mux)
+}
+
+func (s *Server) listServiceOrders(w http.ResponseWriter, r *http.Request) {
+	q, e := ParseQuery(r.URL.Query(), serviceOrderAttrs)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	var out []ServiceOrder
+	if e := s.Query(r.Context(), func() {
+		orders := s.SOM.Orders()
+		out = make([]ServiceOrder, len(orders))
+		for i, so := range orders {
+			out[i] = s.serviceOrder(so)
+		}
+	}); e != nil {
+		WriteError(w, e)
+		return
+	}
+	List(w, q, out)
+}
+
+func (s *Server) getServiceOrder(w http.ResponseWriter, r *http.Request) {
+	q, e := byIDQuery(r)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	so, e := s.serviceOrderByID(r, r.PathValue("id"))
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	One(w, q, so)
+}
+
+// serviceOrderByID reads one service order, or a 404.
+func (s *Server) serviceOrderByID(r *http.Request, id string) (*ServiceOrder, *Error) {
+	var so *ServiceOrder
+	if e := s.Query(r.Context(), func() {
+		if o := s.SOM.Order(id); o != nil {
+			v := s.serviceOrder(o)
+			so = &v
+		}
+	}); e != nil {
+		return nil, e
+	}
+	if so == nil {
+		return nil, NewError(http.StatusNotFound, "serviceOrder "+strconv.Quote(id)+": no such order")
+	}
+	return so, nil
+}
+
+func (s *Server) postServiceOrder(w http.ResponseWriter, r *http.Request) {
+	body, e := ReadBody(w, r)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	so, e := DecodeServiceOrder(body)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	if e := s.checkServiceOrder(so); e != nil {
+		WriteError(w, e)
+		return
+	}
+	reply, e := s.Command(r.Context(), engine.SOM, som.OrderRequest{Order: *so})
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	placed := reply.(som.Placed)
+	out, e := s.serviceOrderByID(r, placed.ID)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	if placed.Duplicate {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	Created(w, out.Href, out)
+}
+
+// checkServiceOrder checks what a new order names against the catalog:
+// each item's specification is a CFS (SOM decomposes CFS into RFS), whose
+// name it takes when the order gives none.
+func (s *Server) checkServiceOrder(so *tmf.ServiceOrder) *Error {
+	if s.Catalog == nil {
+		return nil
+	}
+	for i := range so.Items {
+		spec := &so.Items[i].Service.Specification
+		cfs := s.Catalog.CFS[spec.ID]
+		if cfs == nil {
+			why := "no such CFS in the catalog"
+			if s.Catalog.RFS[spec.ID] != nil {
+				why = "a resource-facing service: SOM takes CFS and decomposes them itself"
+			}
+			return NewError(http.StatusBadRequest, field("serviceOrderItem", i, "service.serviceSpecification.id")+": "+
+				strconv.Quote(spec.ID)+" is "+why+" (CFS: "+strings.Join(slices.Sorted(maps.Keys(s.Catalog.CFS)), ", ")+")")
+		}
+		if spec.Name == "" {
+			spec.Name = cfs.Name
+		}
+	}
+	return nil
+}
+
+// serviceOrder maps an internal service order to the wire, with what the
+// catalog and the service inventory add: the specification's name, the
+// installed service's state. It runs on the engine's goroutine.
+func (s *Server) serviceOrder(so *tmf.ServiceOrder) ServiceOrder {
+	out := ServiceOrderToWire(so, s.Epoch)
+	for i := range out.ServiceOrderItem {
+		svc := &out.ServiceOrderItem[i].Service
+		if spec := svc.ServiceSpecification; spec != nil && spec.Name == "" && s.Catalog != nil {
+			if cfs := s.Catalog.CFS[spec.ID]; cfs != nil {
+				spec.Name = cfs.Name
+			}
+		}
+		if svc.ID != "" && svc.State == "" {
+			if inst := s.SOM.Services.Get(svc.ID); inst != nil {
+				svc.State = inst.State
+			}
+		}
+	}
+	return out
+}
+
+// serviceOrderStatus is what a cancellation needs of a service order; on
+// the engine's goroutine.
+func (s *Server) serviceOrderStatus(id string) (orderStatus, bool) {
+	so := s.SOM.Order(id)
+	if so == nil {
+		return orderStatus{}, false
+	}
+	st := orderStatus{state: so.State, final: lc.IsFinal(lc.ServiceOrder, so.State), completion: so.CompletionDate,
+		placedBy: s.SOM.PlacedBy(id)}
+	st.cancelled = slices.ContainsFunc(so.Items, func(it tmf.ServiceOrderItem) bool { return it.State == lc.Cancelled })
+	return st, true
+}
