@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/com"
 	"github.com/ordertwin/ordertwin/core/docs"
 	"github.com/ordertwin/ordertwin/core/engine"
+	"github.com/ordertwin/ordertwin/core/port"
 	"github.com/ordertwin/ordertwin/core/rom"
 	"github.com/ordertwin/ordertwin/core/som"
 )
@@ -27,6 +29,14 @@ type Stats struct {
 	Pending int
 	// VirtualTime is the engine's time.
 	VirtualTime time.Duration
+	// AdapterLatency is the latency of the adapters' calls per system, in
+	// virtual time (engine.AdapterLatency).
+	AdapterLatency map[port.System]engine.Histogram
+	// Retries counts the calls ROM retried after a failure, per system.
+	Retries map[port.System]int
+	// ResourceOrderItemsCompleted counts the resource order items
+	// completed: its rate is ROIs per second.
+	ResourceOrderItemsCompleted int
 }
 
 // Server is the HTTP front of a serving engine: the TMF Open APIs of the
@@ -102,6 +112,7 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 	if err := s.read(r.Context(), func() {
 		st = s.Stats()
 		st.Inputs, st.Pending, st.VirtualTime = s.Engine.Processed(), s.Engine.Pending(), s.Engine.Now()
+		st.AdapterLatency = s.Engine.AdapterLatency()
 	}); err != nil {
 		WriteError(w, NewError(http.StatusServiceUnavailable, "the engine does not answer: "+err.Error()))
 		return
@@ -112,18 +123,31 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 	}
 	byState := func(name, help string, m map[string]int) {
 		family(name, "gauge", help)
-		for _, k := range slices.Sorted(func(yield func(string) bool) {
-			for k := range m {
-				if !yield(k) {
-					return
-				}
-			}
-		}) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			fmt.Fprintf(&b, "%s{state=%q} %d\n", name, k, m[k])
 		}
 	}
 	byState("ordertwin_product_orders", "Product orders by state.", st.OrdersByState)
 	byState("ordertwin_resource_order_items", "Resource order items by state.", st.ResourceOrderItems)
+	family("ordertwin_resource_order_items_completed_total", "counter", "Resource order items completed.")
+	fmt.Fprintf(&b, "ordertwin_resource_order_items_completed_total %d\n", st.ResourceOrderItemsCompleted)
+	family("ordertwin_retries_total", "counter", "Adapter calls retried after a failure, per system, as the failure policy says.")
+	for _, sys := range slices.Sorted(maps.Keys(st.Retries)) {
+		fmt.Fprintf(&b, "ordertwin_retries_total{system=%q} %d\n", sys, st.Retries[sys])
+	}
+	latency := "ordertwin_adapter_latency_virtual_seconds"
+	family(latency, "histogram", "Adapter calls per system by the virtual time from the call to its final answer.")
+	for _, sys := range slices.Sorted(maps.Keys(st.AdapterLatency)) {
+		h := st.AdapterLatency[sys]
+		var n uint64
+		for i, bound := range engine.LatencyBuckets {
+			n += h.Buckets[i]
+			fmt.Fprintf(&b, "%s_bucket{system=%q,le=\"%g\"} %d\n", latency, sys, bound.Seconds(), n)
+		}
+		fmt.Fprintf(&b, "%s_bucket{system=%q,le=\"+Inf\"} %d\n", latency, sys, h.Count)
+		fmt.Fprintf(&b, "%s_sum{system=%q} %g\n", latency, sys, h.Sum.Seconds())
+		fmt.Fprintf(&b, "%s_count{system=%q} %d\n", latency, sys, h.Count)
+	}
 	family("ordertwin_engine_inputs_total", "counter", "Inputs the engine has handled.")
 	fmt.Fprintf(&b, "ordertwin_engine_inputs_total %d\n", st.Inputs)
 	family("ordertwin_engine_queue_depth", "gauge", "Inputs waiting, timers included.")

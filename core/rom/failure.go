@@ -2,6 +2,7 @@ package rom
 
 import (
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/catalog"
@@ -41,6 +42,7 @@ func (r *ROM) failed(o *order, i int, res *port.Result, out *engine.Out) {
 				To: fmt.Sprintf("attempt %d", st.attempts+1), Event: "retry",
 				Reason: fmt.Sprintf("%s; again in %s", reason, tmf.FormatOffset(wait))})
 			out.Send(engine.ROM, wait, retry{o, i, res.Op})
+			r.retries[res.System]++
 			return
 		}
 		r.fallBack(o, i, p.Then, fmt.Sprintf("%s (after %d attempts)", reason, st.attempts), out)
@@ -276,3 +278,7 @@ func (r *ROM) cancel(c *tmf.CancelRequest, out *engine.Out) {
 	}
 	r.finishIfDone(o, out)
 }
+
+// Retries counts the calls ROM has retried after a failure, per system
+// (a replacement of a lost resource is not a retry).
+func (r *ROM) Retries() map[port.System]int { return maps.Clone(r.retries) }

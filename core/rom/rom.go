@@ -60,6 +60,10 @@ type ROM struct {
 	nextOrder int
 	// jeopardies are the alerts raised so far, in order.
 	jeopardies []tmf.Jeopardy
+	// retries counts the calls retried per system, completed the items
+	// completed (the metrics).
+	retries   map[port.System]int
+	completed int
 }
 
 // OrderRequest is a resource order placed over TMF652 by an orderer
@@ -158,7 +162,7 @@ func New(cfg Config) *ROM {
 	cfg.Specs = specs
 	return &ROM{cfg: cfg, machines: lc.Shared(), byID: map[string]*order{},
 		byExternal: map[string]*order{}, byItem: map[string]*order{},
-		Resources: inventory.New[tmf.Resource]()}
+		Resources: inventory.New[tmf.Resource](), retries: map[port.System]int{}}
 }
 
 // Handle implements engine.Handler.
@@ -193,6 +197,9 @@ func (r *ROM) Orders() []*tmf.ResourceOrder {
 	}
 	return out
 }
+
+// Completed counts the resource order items completed so far.
+func (r *ROM) Completed() int { return r.completed }
 
 // Order returns the resource order with id, or nil.
 func (r *ROM) Order(id string) *tmf.ResourceOrder {
@@ -403,6 +410,7 @@ func (r *ROM) completeItem(now time.Duration, o *order, i int, system string, ou
 	}
 	it.CompletionDate = now
 	o.done++
+	r.completed++
 	r.notify(out, o, tmf.ResourceOrderItemStateChange, it)
 	r.startReady(o, out)
 	r.finishIfDone(o, out)
