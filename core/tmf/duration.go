@@ -2,6 +2,7 @@ package tmf
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -94,7 +95,11 @@ func ParseOffset(s string) (time.Duration, error) {
 		default:
 			return bad(fmt.Sprintf("unknown unit %q", u))
 		}
-		total += time.Duration(n * float64(unit))
+		v := n * float64(unit)
+		if v >= 1<<63 || time.Duration(v) > math.MaxInt64-total {
+			return bad("longer than the longest offset, about 292 years")
+		}
+		total += time.Duration(v)
 		s = s[i+1:]
 	}
 	if neg {
