@@ -15,6 +15,7 @@ import (
 func Codec() *engine.Codec {
 	return engine.NewCodec(
 		com.QuoteRequest{}, com.OrderRequest{}, com.Cancel{}, com.Change{}, com.AddSite{}, com.Remove{}, com.Remediate{}, com.Describe{},
+		com.Qualify{},
 		docs.Put{}, docs.Patch{}, docs.Delete{},
 		som.OrderRequest{}, rom.OrderRequest{}, &tmf.CancelRequest{},
 	)

@@ -31,6 +31,10 @@ const (
 	ResourceOrdering  = "/tmf-api/resourceOrderingManagement/v4"
 )
 
+// OfferingQualification is the base path of TMF679 v4, product offering
+// qualification: the per-site feasibility check.
+const OfferingQualification = "/tmf-api/productOfferingQualification/v4"
+
 // Date is a virtual time on the wire: Epoch plus d, in UTC, RFC 3339.
 func (s *Server) Date(d time.Duration) string {
 	return s.Epoch.Add(d).UTC().Format(time.RFC3339)

@@ -67,7 +67,7 @@ type Server struct {
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	for _, routes := range []func(*http.ServeMux){
-		s.productOrdering, s.quoteManagement, s.productCatalog, s.serviceCatalog,
+		s.productOrdering, s.quoteManagement, s.productOfferingQualification, s.productCatalog, s.serviceCatalog,
 		s.productInventory, s.serviceInventory, s.resourceInventory, s.serviceOrdering, s.resourceOrdering, s.hub,
 	} {
 		routes(mux)

@@ -47,13 +47,17 @@ type COM struct {
 	next          map[string]int
 	// byKey maps idempotency keys to what their first request placed.
 	byKey map[string]string
+	// qualifications are the product offering qualifications, in order.
+	qualifications  []*qualification
+	qualificationBy map[string]*qualification
 }
 
 // New returns an empty COM.
 func New(cfg Config) *COM {
 	return &COM{cfg: cfg, machines: lc.Shared(), quoteBy: map[string]*quote{}, orderBy: map[string]*order{},
 		pending:  map[string]func(*port.Result){},
-		Products: inventory.New[tmf.Product](), next: map[string]int{}, byKey: map[string]string{}}
+		Products: inventory.New[tmf.Product](), next: map[string]int{}, byKey: map[string]string{},
+		qualificationBy: map[string]*qualification{}}
 }
 
 // id returns the next id with prefix: QT-001, POI-001, SOI-001.
@@ -96,6 +100,8 @@ func (c *COM) Handle(now time.Duration, msg any, out *engine.Out) {
 		c.remove(m, out)
 	case Describe:
 		out.Reply(c.describe(m, out))
+	case Qualify:
+		c.qualify(m, out)
 	default:
 		out.Error(fmt.Errorf("COM: unexpected input %T", msg))
 	}

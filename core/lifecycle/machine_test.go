@@ -355,7 +355,7 @@ func TestParse(t *testing.T) {
 		require.Error(t, err, name)
 		assert.Contains(t, err.Error(), `unknown lifecycle "`+name+`"`)
 		// The known ones, sorted (containerlab's habit).
-		assert.Contains(t, err.Error(), "(known: approval, productOrder, productOrderItem, quote, "+
+		assert.Contains(t, err.Error(), "(known: approval, productOfferingQualification, productOrder, productOrderItem, quote, "+
 			"resourceOrder, resourceOrderItem, serviceOrder, serviceOrderItem, shipment, task, wave)")
 	}
 }

@@ -23,6 +23,9 @@ const (
 	Wave              Kind = "wave"
 	Shipment          Kind = "shipment"
 	Task              Kind = "task"
+	// Qualification is a TMF679 product offering qualification, and each
+	// of its items.
+	Qualification Kind = "productOfferingQualification"
 )
 
 // TMF v4 order and order item states (TMF622, TMF641, TMF652).
@@ -54,6 +57,12 @@ const (
 	Damaged   = "damaged"
 	Requested = "requested"
 	Fulfilled = "fulfilled"
+)
+
+// TMF679 v4 TaskStateType: a qualification's states.
+const (
+	Done                = "done"
+	TerminatedWithError = "terminatedWithError"
 )
 
 // Events. One vocabulary for every lifecycle, so the engine speaks the same
@@ -168,12 +177,20 @@ var table = map[Kind]struct {
 		{Name: Fulfil, Src: []string{Requested}, Dst: Fulfilled},
 		{Name: Cancel, Src: []string{Requested}, Dst: Cancelled},
 	}},
+	// TMF679 v4 TaskStateType: a qualification (or one of its items) is
+	// acknowledged, in progress while the network is asked, done with its
+	// answer, or terminated with an error when it could not be asked.
+	Qualification: {Acknowledged, fsm.Events{
+		{Name: Start, Src: []string{Acknowledged}, Dst: InProgress},
+		{Name: Complete, Src: []string{InProgress}, Dst: Done},
+		{Name: Fail, Src: []string{Acknowledged, InProgress}, Dst: TerminatedWithError},
+	}},
 }
 
 // Kinds lists every lifecycle in a stable order.
 func Kinds() []Kind {
 	return []Kind{ProductOrder, ProductOrderItem, ServiceOrder, ServiceOrderItem,
-		ResourceOrder, ResourceOrderItem, Quote, Approval, Wave, Shipment, Task}
+		ResourceOrder, ResourceOrderItem, Quote, Approval, Wave, Shipment, Task, Qualification}
 }
 
 // Initial is the state a new entity of the kind starts in.

@@ -123,6 +123,14 @@ var expectedRules = map[lifecycle.Kind][]rule{
 		{"requested", "fulfil", "fulfilled", "network planning added the capacity (what-if: SO-WAVE3)"},
 		{"requested", "cancel", "cancelled", "no longer needed"},
 	},
+	// TMF679 v4 TaskStateType; worked example Step 1 "Per-Site Feasibility
+	// Check": CPQ calls the address qualification API for each site.
+	lifecycle.Qualification: {
+		{"acknowledged", "start", "inProgress", "the sites go to address qualification"},
+		{"inProgress", "complete", "done", "every site answered, qualified or not"},
+		{"acknowledged", "fail", "terminatedWithError", "could not be asked"},
+		{"inProgress", "fail", "terminatedWithError", "address qualification failed"},
+	},
 }
 
 // finals are the states that accept no event.
@@ -138,6 +146,7 @@ var finals = map[lifecycle.Kind][]string{
 	lifecycle.Wave:              {"completed", "partial", "failed", "cancelled"},
 	lifecycle.Shipment:          {"installed", "lost", "damaged", "cancelled"},
 	lifecycle.Task:              {"fulfilled", "cancelled"},
+	lifecycle.Qualification:     {"done", "terminatedWithError"},
 }
 
 // tmfEnums are the TMF v4 state enums, copied from the swagger files in
@@ -155,6 +164,8 @@ var (
 		lifecycle.ServiceOrderItem:  tmfOrderEnum,         // TMF641 ServiceOrderItemStateType
 		lifecycle.ResourceOrder:     tmfOrderEnum,         // TMF652: follows TMF641
 		lifecycle.ResourceOrderItem: tmfItemEnumNoPartial, // TMF652: leaf item, no partial
+		// TMF679 TaskStateType
+		lifecycle.Qualification: {"acknowledged", "terminatedWithError", "inProgress", "done"},
 	}
 )
 
@@ -199,7 +210,7 @@ func TestKindsAreAllDeclared(t *testing.T) {
 	assert.Equal(t, []lifecycle.Kind{
 		lifecycle.ProductOrder, lifecycle.ProductOrderItem, lifecycle.ServiceOrder, lifecycle.ServiceOrderItem,
 		lifecycle.ResourceOrder, lifecycle.ResourceOrderItem, lifecycle.Quote, lifecycle.Approval,
-		lifecycle.Wave, lifecycle.Shipment, lifecycle.Task,
+		lifecycle.Wave, lifecycle.Shipment, lifecycle.Task, lifecycle.Qualification,
 	}, kinds, "stable order")
 	assert.Len(t, expectedRules, len(kinds), "every kind has a hand-written table here")
 	for _, k := range kinds {
@@ -310,6 +321,7 @@ func TestInitial(t *testing.T) {
 		lifecycle.Wave:              "scheduled",
 		lifecycle.Shipment:          "pending",
 		lifecycle.Task:              "requested",
+		lifecycle.Qualification:     "acknowledged",
 	}
 	for _, k := range lifecycle.Kinds() {
 		assert.Equal(t, want[k], lifecycle.Initial(k), k)

@@ -1,0 +1,244 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/ordertwin/ordertwin/core/com"
+	"github.com/ordertwin/ordertwin/core/engine"
+	lc "github.com/ordertwin/ordertwin/core/lifecycle"
+)
+
+// ProductOfferingQualification is a TMF679 v4 ProductOfferingQualification:
+// whether offerings can be delivered at sites, and until when the answer
+// holds. Its state is a TMF679 TaskStateType (acknowledged, inProgress,
+// done, terminatedWithError); once done, QualificationResult sums its
+// items up: green when every item is qualified, yellow when some are, red
+// when none is. ExpirationDate is the earliest expiry of its items'
+// feasibility tokens.
+type ProductOfferingQualification struct {
+	ID                               string                             `json:"id"`
+	Href                             string                             `json:"href"`
+	Description                      string                             `json:"description,omitempty"`
+	State                            string                             `json:"state"`
+	QualificationResult              string                             `json:"qualificationResult,omitempty"`
+	ProductOfferingQualificationDate string                             `json:"productOfferingQualificationDate"`
+	EffectiveQualificationDate       string                             `json:"effectiveQualificationDate,omitempty"`
+	ExpirationDate                   string                             `json:"expirationDate,omitempty"`
+	RelatedParty                     []Ref                              `json:"relatedParty"`
+	ProductOfferingQualificationItem []ProductOfferingQualificationItem `json:"productOfferingQualificationItem"`
+	Type                             string                             `json:"@type"`
+}
+
+// ProductOfferingQualificationItem is a TMF679 v4
+// ProductOfferingQualificationItem: one offering at one site. Once done,
+// QualificationItemResult is qualified or unqualified, and an unqualified
+// item says why in EligibilityUnavailabilityReason; an item that could not
+// be qualified (address qualification failed) is terminatedWithError with
+// a TerminationError.
+//
+// The rest are extensions, set once address qualification answered: the
+// feasibility token (FeasibilityToken, with its ExpirationDate) that a
+// quote's site carries, the access technology (GPON, P2P-Ethernet) and
+// exchange that would serve the site, and the SLA tiers of the offering
+// that the access carries (SLATier).
+type ProductOfferingQualificationItem struct {
+	ID                              string                            `json:"id"`
+	Action                          string                            `json:"action"`
+	State                           string                            `json:"state"`
+	QualificationItemResult         string                            `json:"qualificationItemResult,omitempty"`
+	EligibilityUnavailabilityReason []EligibilityUnavailabilityReason `json:"eligibilityUnavailabilityReason,omitempty"`
+	TerminationError                []TerminationError                `json:"terminationError,omitempty"`
+	ProductOffering                 *Ref                              `json:"productOffering"`
+	Product                         *ItemProduct                      `json:"product"`
+	FeasibilityToken                string                            `json:"feasibilityToken,omitempty"`
+	ExpirationDate                  string                            `json:"expirationDate,omitempty"`
+	Technology                      string                            `json:"technology,omitempty"`
+	Exchange                        string                            `json:"exchange,omitempty"`
+	SLATier                         []string                          `json:"slaTier,omitempty"`
+	Type                            string                            `json:"@type"`
+}
+
+// EligibilityUnavailabilityReason is a TMF679 v4
+// EligibilityUnavailabilityReason: why an item is unqualified.
+type EligibilityUnavailabilityReason struct {
+	Code  string `json:"code"`
+	Label string `json:"label"`
+}
+
+// TerminationError is a TMF679 v4 TerminationError: why an item could not
+// be qualified.
+type TerminationError struct {
+	ID    string `json:"id,omitempty"`
+	Value string `json:"value"`
+}
+
+// qualificationsPath is the resource of TMF679 under its base path.
+const qualificationsPath = "/productOfferingQualification"
+
+var qualificationAttrs = []string{"id", "href", "description", "state", "qualificationResult", "productOfferingQualificationDate",
+	"effectiveQualificationDate", "expirationDate", "relatedParty", "productOfferingQualificationItem", "@type"}
+
+func (s *Server) productOfferingQualification(mux *http.ServeMux) {
+	if s.COM == nil {
+		return
+	}
+	base := OfferingQualification + qualificationsPath
+	mux.HandleFunc("GET "+base, s.listQualifications)
+	mux.HandleFunc("GET "+base+"/{id}", s.getQualification)
+	mux.HandleFunc("POST "+base, s.postQualification)
+	unchanged := func(w http.ResponseWriter, r *http.Request) {
+		WriteError(w, NewError(http.StatusMethodNotAllowed, "a qualification is the network's answer at the time: it is not changed or deleted; POST "+base+" asks again"))
+	}
+	mux.HandleFunc("PATCH "+base+"/{id}", unchanged)
+	mux.HandleFunc("DELETE "+base+"/{id}", unchanged)
+}
+
+func (s *Server) listQualifications(w http.ResponseWriter, r *http.Request) {
+	q, e := ParseQuery(r.URL.Query(), qualificationAttrs)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	var out []ProductOfferingQualification
+	if e := s.Query(r.Context(), func() {
+		for _, v := range s.COM.Qualifications() {
+			out = append(out, s.qualification(v))
+		}
+	}); e != nil {
+		WriteError(w, e)
+		return
+	}
+	List(w, q, out)
+}
+
+func (s *Server) getQualification(w http.ResponseWriter, r *http.Request) {
+	q, e := ParseQuery(r.URL.Query(), nil)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	v, e := s.qualificationByID(r, r.PathValue("id"))
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	One(w, q, v)
+}
+
+func (s *Server) qualificationByID(r *http.Request, id string) (*ProductOfferingQualification, *Error) {
+	var out *ProductOfferingQualification
+	if e := s.Query(r.Context(), func() {
+		if v, ok := s.COM.Qualification(id); ok {
+			q := s.qualification(v)
+			out = &q
+		}
+	}); e != nil {
+		return nil, e
+	}
+	if out == nil {
+		return nil, NewError(http.StatusNotFound, "productOfferingQualification "+strconv.Quote(id)+": no such qualification")
+	}
+	return out, nil
+}
+
+func (s *Server) postQualification(w http.ResponseWriter, r *http.Request) {
+	body, e := ReadBody(w, r)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	in, e := DecodeQualification(body)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	for i, it := range in.Items {
+		if _, err := s.Catalog.Offering(it.Offering); err != nil {
+			WriteError(w, NewError(http.StatusBadRequest, field(qualificationItems, i, "productOffering.id")+": "+err.Error()))
+			return
+		}
+		if s.KnownAddress != nil && !s.KnownAddress(it.Site.Address) {
+			WriteError(w, NewError(http.StatusBadRequest, in.addressField[i]+": "+strconv.Quote(it.Site.Address)+
+				" is not an address the network knows"))
+			return
+		}
+	}
+	if key := r.Header.Get("Idempotency-Key"); key != "" {
+		in.Key = "Idempotency-Key " + key
+	}
+	reply, e := s.Command(r.Context(), engine.COM, in.Qualify)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	placed := reply.(com.Placed)
+	v, e := s.qualificationByID(r, placed.ID)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	if placed.Duplicate {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	Created(w, v.Href, v)
+}
+
+// qualification maps a qualification to the wire; run it on the engine's
+// goroutine (it reads the catalog as COM does, and nothing else).
+func (s *Server) qualification(v com.QualificationView) ProductOfferingQualification {
+	out := ProductOfferingQualification{ID: v.ID, Href: OfferingQualification + qualificationsPath + "/" + v.ID,
+		Description: v.Request.Description, State: v.State, ProductOfferingQualificationDate: s.Date(v.Submitted),
+		RelatedParty:                     []Ref{{ID: v.Request.Customer.ID, Name: v.Request.Customer.Name, Role: "customer", ReferredType: "Organization"}},
+		ProductOfferingQualificationItem: make([]ProductOfferingQualificationItem, len(v.Items)),
+		Type:                             "ProductOfferingQualification"}
+	if lc.IsFinal(lc.Qualification, v.State) {
+		out.EffectiveQualificationDate = s.Date(v.Completed)
+	}
+	qualified, expires := 0, -1
+	for i, ans := range v.Items {
+		req := v.Request.Items[i]
+		it := ProductOfferingQualificationItem{ID: req.ID, Action: "add", State: ans.State,
+			ProductOffering: &Ref{ID: req.Offering, Href: ProductCatalog + "/productOffering/" + req.Offering},
+			Product: &ItemProduct{Place: []Place{{ID: req.Site.Code, Name: req.Site.Name, Role: "installationAddress",
+				Address: req.Site.Address, ReferredType: "GeographicSite"}}},
+			SLATier: ans.Tiers, Type: "ProductOfferingQualificationItem"}
+		if o, err := s.Catalog.Offering(req.Offering); err == nil {
+			it.ProductOffering.Name = o.Name
+		}
+		switch ans.State {
+		case lc.Done:
+			it.QualificationItemResult = "unqualified"
+			if ans.Qualified {
+				it.QualificationItemResult = "qualified"
+				qualified++
+			} else {
+				it.EligibilityUnavailabilityReason = []EligibilityUnavailabilityReason{{Code: ans.Code, Label: ans.Reason}}
+			}
+		case lc.TerminatedWithError:
+			it.TerminationError = []TerminationError{{ID: ans.Code, Value: ans.Reason}}
+		}
+		if ql := ans.Result; ql != nil {
+			it.FeasibilityToken, it.ExpirationDate = ql.Token, s.Date(ql.Expires)
+			it.Technology, it.Exchange = ql.Technology, ql.Exchange
+			if expires < 0 || ql.Expires < v.Items[expires].Result.Expires {
+				expires = i
+			}
+		}
+		out.ProductOfferingQualificationItem[i] = it
+	}
+	if expires >= 0 {
+		out.ExpirationDate = s.Date(v.Items[expires].Result.Expires)
+	}
+	if v.State == lc.Done {
+		switch qualified {
+		case len(v.Items):
+			out.QualificationResult = "green"
+		case 0:
+			out.QualificationResult = "red"
+		default:
+			out.QualificationResult = "yellow"
+		}
+	}
+	return out
+}
