@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -117,8 +118,7 @@ func DecodeProductOrder(body []byte) (*productOrderIn, *Error) {
 			return nil, NewError(http.StatusBadRequest, field("productOrderItem", i, "quantity")+": an item is one site: quantity 1")
 		case it.ProductOffering != nil && it.ProductOffering.ID == "":
 			return nil, NewError(http.StatusBadRequest, field("productOrderItem", i, "productOffering.id")+": required")
-		case len(it.ItemTerm) > 1 || len(it.ItemTerm) == 1 && (it.ItemTerm[0].Duration == nil || it.ItemTerm[0].Duration.Units != "month" ||
-			it.ItemTerm[0].Duration.Amount <= 0 || it.ItemTerm[0].Duration.Amount != float64(int(it.ItemTerm[0].Duration.Amount))):
+		case len(it.ItemTerm) > 1 || len(it.ItemTerm) == 1 && !wholeMonths(it.ItemTerm[0]):
 			return nil, NewError(http.StatusBadRequest, field("productOrderItem", i, "itemTerm")+": want one term, a whole number of months: {\"duration\": {\"amount\": 36, \"units\": \"month\"}}")
 		case len(it.ItemPrice) > 1 || len(it.ItemPrice) == 1 && (it.ItemPrice[0].PriceType != "recurring" || it.ItemPrice[0].Price.DutyFreeAmount == nil ||
 			it.ItemPrice[0].Price.DutyFreeAmount.Value <= 0):
@@ -139,6 +139,17 @@ func DecodeProductOrder(body []byte) (*productOrderIn, *Error) {
 		}
 		if it.Product != nil && len(it.Product.Place) == 1 && it.Product.Place[0].ID == "" {
 			return nil, NewError(http.StatusBadRequest, field("productOrderItem", i, "product.place[0].id")+": required")
+		}
+		if it.Product != nil {
+			for j, c := range it.Product.ProductCharacteristic {
+				at := field("productOrderItem", i, "product.productCharacteristic["+strconv.Itoa(j)+"]")
+				switch {
+				case c.Name == "":
+					return nil, NewError(http.StatusBadRequest, at+".name: required")
+				case c.Value == nil:
+					return nil, NewError(http.StatusBadRequest, at+".value: required")
+				}
+			}
 		}
 		seen[it.ID] = true
 	}
@@ -238,6 +249,13 @@ func decodeObject(body []byte, v any) *Error {
 		return NewError(http.StatusBadRequest, "malformed JSON: data after the object")
 	}
 	return nil
+}
+
+// wholeMonths tells whether a term is a whole, positive number of months
+// (and one an int holds).
+func wholeMonths(t OrderTerm) bool {
+	d := t.Duration
+	return d != nil && d.Units == "month" && d.Amount > 0 && d.Amount <= 1200 && d.Amount == math.Trunc(d.Amount)
 }
 
 // field names a field of the i-th element of list: productOrderItem[2].id.

@@ -291,6 +291,9 @@ func DecodeQuote(body []byte) (*com.QuoteRequest, *Error) {
 		if err != nil {
 			return bad("wave[%d].target: %v", i, err)
 		}
+		if target <= 0 {
+			return bad("wave[%d].target: %q: want a positive duration from the order, like P14D", i, wv.Target)
+		}
 		so := wv.ServiceOrder
 		if so == "" {
 			so = com.ServiceOrderName(wv.Name)
@@ -315,8 +318,8 @@ func DecodeQuote(body []byte) (*com.QuoteRequest, *Error) {
 			return bad("%s: want the site, one place", at("product.place"))
 		case it.Product.Place[0].Address == "":
 			return bad("%s: required", at("product.place[0].address"))
-		case len(it.ItemTerm) != 1 || it.ItemTerm[0].Duration == nil || it.ItemTerm[0].Duration.Units != "month":
-			return bad("%s: want one term in months: {\"duration\": {\"amount\": 36, \"units\": \"month\"}}", at("itemTerm"))
+		case len(it.ItemTerm) != 1 || !wholeMonths(it.ItemTerm[0]):
+			return bad("%s: want one term, a whole number of months: {\"duration\": {\"amount\": 36, \"units\": \"month\"}}", at("itemTerm"))
 		case len(it.ItemPrice) > 0:
 			return bad("%s: a quote item's price is quoteItemPrice", at("itemPrice"))
 		case len(it.QuoteItemPrice) != 1 || it.QuoteItemPrice[0].PriceType != "recurring" || it.QuoteItemPrice[0].Price.DutyFreeAmount == nil:
@@ -325,7 +328,10 @@ func DecodeQuote(body []byte) (*com.QuoteRequest, *Error) {
 		price := it.QuoteItemPrice[0].Price.DutyFreeAmount.Value
 		site := com.Site{Code: it.ID, Name: it.Product.Place[0].Name, Address: it.Product.Place[0].Address}
 		var speed, tier string
-		for _, c := range it.Product.ProductCharacteristic {
+		for j, c := range it.Product.ProductCharacteristic {
+			if c.Value == nil {
+				return bad("%s.productCharacteristic[%d].value: required", at("product"), j)
+			}
 			v := fmt.Sprint(c.Value)
 			switch c.Name {
 			case "speed":

@@ -1,0 +1,300 @@
+package api_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The request decoders take outside input: whatever the body, they answer
+// without panicking, either a 400 that says what is wrong, or a request
+// that keeps the promises of their doc comments and that they decode the
+// same when it is sent again (re-encoded, the way a client would).
+
+// decodeRefused checks a decoder's error: a 400 with a message.
+func decodeRefused(t *testing.T, e *api.Error) {
+	t.Helper()
+	assert.Equal(t, "400", e.Status, e.Message)
+	assert.NotEmpty(t, e.Message)
+	assert.Equal(t, "Error", e.Type)
+}
+
+// reencode is v as a client would send it again: JSON, without the
+// members that are null (a field left out).
+func reencode(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	var generic any
+	require.NoError(t, json.Unmarshal(b, &generic))
+	b, err = json.Marshal(dropNulls(generic))
+	require.NoError(t, err)
+	return b
+}
+
+func dropNulls(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			if x == nil {
+				delete(v, k)
+				continue
+			}
+			v[k] = dropNulls(x)
+		}
+	case []any:
+		for i, x := range v {
+			v[i] = dropNulls(x)
+		}
+	}
+	return v
+}
+
+// malformed are bodies every decoder must refuse.
+var malformed = []string{``, `{`, `[]`, `null`, `"x"`, `1`, `{} {}`, `{"a":1}x`, "\xff", `{"id":"1"}`, `{"state":null}`}
+
+func addSeeds(f *testing.F, bodies ...string) {
+	for _, b := range append(bodies, malformed...) {
+		f.Add([]byte(b))
+	}
+}
+
+func mustMarshal(f *testing.F, v any) string {
+	b, err := json.Marshal(v)
+	require.NoError(f, err)
+	return string(b)
+}
+
+func FuzzDecodeProductOrder(f *testing.F) {
+	q := workedQuote(f)
+	good := mustMarshal(f, api.NewOrderBody("QT-001", q, "CPQ-7781"))
+	addSeeds(f, good,
+		`{"productOrderItem":[{"id":"123","action":"add"}],"relatedParty":[{"id":"456-dd-df45","@referredType":"Individual"}]}`,
+		`{"requestedCompletionDate":"2024-07-08T09:00:00+10:00","productOrderItem":[{"id":"1","action":"add","quantity":1,`+
+			`"product":{"place":[{"id":"MELB","role":"installationAddress","address":"x"}],"productCharacteristic":[{"name":"speed","value":"500M-sym"}]},`+
+			`"itemTerm":[{"duration":{"amount":36,"units":"month"}}],`+
+			`"itemPrice":[{"priceType":"recurring","price":{"dutyFreeAmount":{"unit":"AUD","value":1800}}}]}]}`,
+		strings.Replace(good, `"add"`, `"delete"`, 1), strings.Replace(good, `"item-002"`, `"item-001"`, 1),
+		`{"productOrderItem":[{"id":"1","action":"add","quantity":2}]}`, `{"productOrderItem":"MELB"}`,
+		`{"quote":[{"id":"a"},{"id":"b"}],"productOrderItem":[{"id":"1","action":"add"}]}`,
+		`{"requestedCompletionDate":"tomorrow","productOrderItem":[{"id":"1","action":"add"}]}`)
+	for _, b := range orderRefusals {
+		f.Add([]byte(b.body))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		in, e := api.DecodeProductOrder(body)
+		if e != nil {
+			decodeRefused(t, e)
+			return
+		}
+		require.NotEmpty(t, in.ProductOrderItem, "at least one item")
+		ids := map[string]bool{}
+		for _, it := range in.ProductOrderItem {
+			assert.NotEmpty(t, it.ID)
+			assert.False(t, ids[it.ID], "item ids are unique: %q", it.ID)
+			ids[it.ID] = true
+			assert.Equal(t, "add", it.Action)
+			assert.Nil(t, it.State)
+			assert.True(t, it.Quantity == nil || *it.Quantity == 1)
+			if it.QuoteItem != nil {
+				assert.Len(t, in.Quote, 1, "a quote item names the order's quote")
+			}
+			if it.Product != nil {
+				for _, c := range it.Product.ProductCharacteristic {
+					assert.NotEmpty(t, c.Name)
+					assert.NotNil(t, c.Value, c.Name)
+				}
+			}
+			for _, term := range it.ItemTerm {
+				assert.Positive(t, term.Duration.Amount)
+			}
+		}
+		assert.LessOrEqual(t, len(in.Quote), 1)
+		for _, p := range in.RelatedParty {
+			assert.NotEmpty(t, p.ID)
+		}
+		if in.RequestedCompletionDate != "" {
+			_, err := time.Parse(time.RFC3339, in.RequestedCompletionDate)
+			assert.NoError(t, err)
+		}
+		again, e := api.DecodeProductOrder(reencode(t, in))
+		require.Nil(t, e, "sent again, it is taken again")
+		assert.Equal(t, in, again)
+	})
+}
+
+func FuzzDecodeProductOrderPatch(f *testing.F) {
+	addSeeds(f, `{"description":"GlobalTech rollout, phase 1"}`, `{"description":""}`, `{"description":null}`,
+		`{"state":"completed"}`, `{"description":"x","state":"completed"}`, `{"description":7}`, `{}`, `{"Description":"x"}`)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		p, e := api.DecodeProductOrderPatch(body)
+		if e != nil {
+			decodeRefused(t, e)
+			return
+		}
+		require.NotNil(t, p.Description, "an accepted patch changes the description")
+		again, e := api.DecodeProductOrderPatch(reencode(t, p))
+		require.Nil(t, e)
+		assert.Equal(t, p, again)
+	})
+}
+
+func FuzzDecodeCancellation(f *testing.F) {
+	addSeeds(f, `{"productOrder":{"id":"PO-001"},"cancellationReason":"budget withdrawn"}`, `{"productOrder":{"id":"PO-001"}}`,
+		`{"cancellationReason":"x"}`, `{"productOrder":{}}`, `{"productOrder":"PO-001"}`, `{"id":"CPO-1","productOrder":{"id":"PO-001"}}`,
+		`{"state":"done","productOrder":{"id":"PO-001"}}`)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		c, e := api.DecodeCancellation(body)
+		if e != nil {
+			decodeRefused(t, e)
+			return
+		}
+		require.NotNil(t, c.ProductOrder)
+		assert.NotEmpty(t, c.ProductOrder.ID)
+		assert.Nil(t, c.ID)
+		assert.Nil(t, c.Href)
+		assert.Nil(t, c.State)
+		again, e := api.DecodeCancellation(reencode(t, c))
+		require.Nil(t, e)
+		assert.Equal(t, c, again)
+	})
+}
+
+func FuzzDecodeQuote(f *testing.F) {
+	good := mustMarshal(f, api.NewQuoteBody(workedQuote(f), "AUD"))
+	addSeeds(f, good,
+		strings.Replace(good, `"P14D"`, `"P1.5DT2H30M"`, 1), strings.Replace(good, `"P14D"`, `"14 days"`, 1),
+		strings.Replace(good, `"customer"`, `"requester"`, 1), strings.Replace(good, `"category"`, `"authorization":[],"category"`, 1),
+		strings.Replace(good, `"add"`, `"modify"`, 1), strings.Replace(good, `"speed"`, `"colour"`, 1),
+		strings.Replace(good, `1800`, `1700`, 1), strings.Replace(good, `"month"`, `"year"`, 1),
+		`{"relatedParty":[{"id":"C","role":"customer"}],"billingAccount":{"id":"A"},"agreement":[{"id":"R"}],"wave":[{"name":"W","target":"P1D"}],`+
+			`"quoteItem":[{"id":"S","action":"add","productOffering":{"id":"O"},"product":{"place":[{"role":"r","address":"a"}]},`+
+			`"itemTerm":[{"duration":{"amount":12,"units":"month"}}],"quoteItemPrice":[{"priceType":"recurring","price":{"dutyFreeAmount":{"value":1}}}]}]}`)
+	for _, b := range quoteRefusals {
+		f.Add([]byte(b.body))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		req, e := api.DecodeQuote(body)
+		if e != nil {
+			decodeRefused(t, e)
+			return
+		}
+		assert.NotEmpty(t, req.Customer.ID)
+		assert.NotEmpty(t, req.Customer.Account)
+		assert.NotEmpty(t, req.RateCard)
+		require.NotEmpty(t, req.Waves, "at least one wave")
+		for _, w := range req.Waves {
+			assert.NotEmpty(t, w.Name)
+			assert.NotEmpty(t, w.ServiceOrder)
+			assert.Positive(t, w.Target, "a wave is due after the order")
+		}
+		assert.Positive(t, req.Term)
+		require.NotEmpty(t, req.Sites, "at least one site")
+		for _, s := range req.Sites {
+			assert.NotEmpty(t, s.Code)
+			assert.NotEmpty(t, s.Address)
+		}
+		assert.NotEmpty(t, req.Offering)
+		again, e := api.DecodeQuote(reencode(t, api.NewQuoteBody(*req, "AUD")))
+		require.Nil(t, e, "the quote body of what was decoded is taken again")
+		assert.Equal(t, req, again)
+	})
+}
+
+func FuzzDecodeQualification(f *testing.F) {
+	good := mustMarshal(f, newQualificationBody(workedQuote(f)))
+	addSeeds(f, good,
+		`{"relatedParty":[{"id":"C1","role":"customer"}],"place":[{"role":"installationAddress","address":"a"}],`+
+			`"productOfferingQualificationItem":[{"id":"1","productOffering":{"id":"PO-EFCG-01"}},{"id":"2","productOffering":{"id":"PO-EFCG-01"}}]}`,
+		`{"relatedParty":[{"id":"C1","role":"customer"}],"productOfferingQualificationItem":[{"id":"1","productOffering":{"id":"O"}}]}`,
+		strings.Replace(good, `"add"`, `"delete"`, 1), strings.Replace(good, `"SYD1"`, `"MELB"`, 1),
+		strings.Replace(good, `"description"`, `"state":"done","description"`, 1),
+		strings.Replace(good, `"description"`, `"requestedPOQCompletionDate":"soon","description"`, 1),
+		strings.Replace(good, `"action":"add"`, `"action":"add","qualificationItemResult":"qualified"`, 1))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		in, e := api.DecodeQualification(body)
+		if e != nil {
+			decodeRefused(t, e)
+			return
+		}
+		assert.NotEmpty(t, in.Customer.ID)
+		require.NotEmpty(t, in.Items, "at least one item")
+		ids := map[string]bool{}
+		for _, it := range in.Items {
+			assert.NotEmpty(t, it.ID)
+			assert.False(t, ids[it.ID], "item ids are unique: %q", it.ID)
+			ids[it.ID] = true
+			assert.NotEmpty(t, it.Offering)
+			assert.NotEmpty(t, it.Site.Code)
+			assert.NotEmpty(t, it.Site.Address)
+		}
+		b := qualificationBody{Description: in.Description,
+			RelatedParty: []api.Ref{{ID: in.Customer.ID, Name: in.Customer.Name, Role: "customer"}}}
+		for _, it := range in.Items {
+			b.Items = append(b.Items, qualificationItem{ID: it.ID, ProductOffering: api.Ref{ID: it.Offering},
+				Product: &api.ItemProduct{Place: []api.Place{{ID: it.Site.Code, Name: it.Site.Name, Address: it.Site.Address}}}})
+		}
+		again, e := api.DecodeQualification(reencode(t, b))
+		require.Nil(t, e, "the body of what was decoded is taken again")
+		assert.Equal(t, in.Qualify, again.Qualify)
+	})
+}
+
+// minimalQuote is a quote body the decoder takes (it checks no catalog),
+// with TARGET, CHARS and TERM to fill in.
+const minimalQuote = `{"relatedParty":[{"id":"C","role":"customer"}],"billingAccount":{"id":"A"},"agreement":[{"id":"R"}],` +
+	`"wave":[{"name":"W","target":"TARGET"}],"quoteItem":[{"id":"S","action":"add","productOffering":{"id":"O"},` +
+	`"product":{"place":[{"role":"r","address":"a"}],"productCharacteristic":[CHARS]},` +
+	`"itemTerm":[{"duration":{"amount":TERM,"units":"month"}}],"quoteItemPrice":[{"priceType":"recurring","price":{"dutyFreeAmount":{"value":1}}}]}]}`
+
+func quoteWith(target, chars, term string) string {
+	return strings.NewReplacer("TARGET", target, "CHARS", chars, "TERM", term).Replace(minimalQuote)
+}
+
+// quoteRefusals and orderRefusals are bodies the decoders once took: a
+// wave due before the order, or 292 years after it wrapped round to
+// before; a characteristic without a value, taken as the text "<nil>"; a
+// term of minus 9.2e18 months (1e300 as an int) or of 36.5.
+var (
+	quoteRefusals = []struct{ body, says string }{
+		{quoteWith("-P14D", "", "36"), `wave[0].target: "-P14D": want a positive duration`},
+		{quoteWith("P0D", "", "36"), `wave[0].target: "P0D": want a positive duration`},
+		{quoteWith("P106752D", "", "36"), "wave[0].target: duration \"P106752D\": longer than the longest offset"},
+		{quoteWith("P14D", `{"name":"speed"}`, "36"), "quoteItem[0].product.productCharacteristic[0].value: required"},
+		{quoteWith("P14D", "", "1e300"), "quoteItem[0].itemTerm: want one term, a whole number of months"},
+		{quoteWith("P14D", "", "36.5"), "quoteItem[0].itemTerm: want one term, a whole number of months"},
+		{quoteWith("P14D", "", "-36"), "quoteItem[0].itemTerm: want one term, a whole number of months"},
+	}
+	orderRefusals = []struct{ body, says string }{
+		{`{"productOrderItem":[{"id":"1","action":"add","product":{"productCharacteristic":[{"name":"speed"}]}}]}`,
+			"productOrderItem[0].product.productCharacteristic[0].value: required"},
+		{`{"productOrderItem":[{"id":"1","action":"add","product":{"productCharacteristic":[{"value":"x"}]}}]}`,
+			"productOrderItem[0].product.productCharacteristic[0].name: required"},
+		{`{"productOrderItem":[{"id":"1","action":"add","itemTerm":[{"duration":{"amount":1e300,"units":"month"}}]}]}`,
+			"productOrderItem[0].itemTerm: want one term, a whole number of months"},
+	}
+)
+
+func TestDecodersRefuseWhatTheyOnceTook(t *testing.T) {
+	_, e := api.DecodeQuote([]byte(quoteWith("P14D", `{"name":"speed","value":"500M-sym"}`, "36")))
+	require.Nil(t, e, "the minimal quote is taken")
+	for _, r := range quoteRefusals {
+		_, e := api.DecodeQuote([]byte(r.body))
+		if assert.NotNil(t, e, r.says) {
+			assert.Equal(t, "400", e.Status)
+			assert.Contains(t, e.Message, r.says)
+		}
+	}
+	for _, r := range orderRefusals {
+		_, e := api.DecodeProductOrder([]byte(r.body))
+		if assert.NotNil(t, e, r.says) {
+			assert.Equal(t, "400", e.Status)
+			assert.Contains(t, e.Message, r.says)
+		}
+	}
+}
