@@ -12,6 +12,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/com"
 	"github.com/ordertwin/ordertwin/core/docs"
 	"github.com/ordertwin/ordertwin/core/engine"
+	"github.com/ordertwin/ordertwin/core/peer"
 	"github.com/ordertwin/ordertwin/core/port"
 	"github.com/ordertwin/ordertwin/core/rom"
 	"github.com/ordertwin/ordertwin/core/som"
@@ -28,6 +29,7 @@ type System struct {
 	ROM     *rom.ROM
 	Twin    *twin.Twin
 	Docs    *docs.Docs
+	Inbox   *peer.Inbox
 	Journal store.Journal
 	// Timeline keeps only the records a report shows, when Record is set.
 	timeline []store.Record
@@ -47,7 +49,28 @@ type Options struct {
 	// Progress, when set, is told every timeline row as it is committed:
 	// a wall-clock run shows what happens while it happens.
 	Progress func(TimelineRow)
+	// Role, when set, runs one of COM, SOM and ROM ("com", "som", "rom"),
+	// the others in other processes reached through Peers: COM needs SOM,
+	// SOM needs COM and ROM, ROM needs SOM. Only COM places the
+	// scenario's orders and takes its customer events; every role's twin
+	// takes its network events and faults.
+	Role  string
+	Peers map[engine.Address]engine.Peer
 }
+
+// Roles are the components a process may run alone, and the components
+// each talks to.
+var Roles = map[string]struct {
+	Runs  engine.Address
+	Needs []engine.Address
+}{
+	"com": {engine.COM, []engine.Address{engine.SOM}},
+	"som": {engine.SOM, []engine.Address{engine.COM, engine.ROM}},
+	"rom": {engine.ROM, []engine.Address{engine.SOM}},
+}
+
+// runs reports whether the options' role runs component a.
+func (opt Options) runs(a engine.Address) bool { return opt.Role == "" || Roles[opt.Role].Runs == a }
 
 // New wires a system for spec and queues its orders.
 func New(spec Spec, opt Options) (*System, error) {
@@ -60,18 +83,42 @@ func New(spec Spec, opt Options) (*System, error) {
 	}
 	s := &System{Spec: spec, Twin: tw, Journal: opt.Journal}
 	s.Engine = engine.New(engine.Options{Clock: opt.Clock, Store: opt.Journal, Seed: spec.Seed, Log: opt.Log, Codec: api.Codec()})
-	s.COM = com.New(com.Config{Catalog: spec.Catalog, Epoch: spec.Epoch})
-	s.SOM = som.New(som.Config{Catalog: spec.Catalog, PlanDelay: tw.Duration("som.plan", "")})
-	s.ROM = rom.New(rom.Config{Specs: ResourceSpecs(spec.Catalog), StartDelay: tw.Duration("rom.start", ""),
-		Policy: spec.Catalog.PolicyFor, Deadline: spec.Catalog.StepDeadline})
-	s.Engine.Handle(engine.COM, s.COM)
-	s.Engine.Handle(engine.SOM, s.SOM)
-	s.Engine.Handle(engine.ROM, s.ROM)
+	if opt.Role != "" {
+		role, ok := Roles[opt.Role]
+		if !ok {
+			return nil, fmt.Errorf("role %q: want com, som or rom", opt.Role)
+		}
+		for _, a := range role.Needs {
+			p := opt.Peers[a]
+			if p == nil {
+				return nil, fmt.Errorf("role %s needs a peer for %s", opt.Role, a)
+			}
+			s.Engine.Remote(a, p)
+		}
+	}
+	if opt.runs(engine.COM) {
+		s.COM = com.New(com.Config{Catalog: spec.Catalog, Epoch: spec.Epoch})
+		s.Engine.Handle(engine.COM, s.COM)
+	}
+	if opt.runs(engine.SOM) {
+		s.SOM = som.New(som.Config{Catalog: spec.Catalog, PlanDelay: tw.Duration("som.plan", "")})
+		s.Engine.Handle(engine.SOM, s.SOM)
+	}
+	if opt.runs(engine.ROM) {
+		s.ROM = rom.New(rom.Config{Specs: ResourceSpecs(spec.Catalog), StartDelay: tw.Duration("rom.start", ""),
+			Policy: spec.Catalog.PolicyFor, Deadline: spec.Catalog.StepDeadline})
+		s.Engine.Handle(engine.ROM, s.ROM)
+	}
+	s.Inbox = peer.NewInbox()
+	s.Engine.Handle(engine.Peers, s.Inbox)
 	s.Engine.Handle(engine.Env, network{})
 	s.Docs = docs.New()
 	s.Engine.Handle(engine.Docs, s.Docs)
 	var triggered []Event
 	for _, ev := range spec.Events {
+		if req, _, _ := ev.customerRequest(); req != nil && s.COM == nil {
+			continue // the customer speaks to COM, in its own process
+		}
 		if ev.After != "" {
 			triggered = append(triggered, ev)
 			continue
@@ -113,6 +160,9 @@ func New(spec Spec, opt Options) (*System, error) {
 		})
 	}
 	for i, p := range spec.Orders {
+		if s.COM == nil {
+			break // COM's process places them
+		}
 		if err := s.COM.Check(p.Quote); err != nil {
 			return nil, fmt.Errorf("order %d: %w", i+1, err)
 		}

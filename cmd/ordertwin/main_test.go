@@ -185,6 +185,16 @@ func TestServe(t *testing.T) {
 	require.NoError(t, err)
 	res.Body.Close()
 	assert.Equal(t, http.StatusOK, res.StatusCode)
+	// Until the engine has taken the quote at T+0 (a metrics scrape
+	// commits what was handled before it answers).
+	for handled := false; !handled; {
+		res, err := http.Get("http://" + addr + "/metrics")
+		require.NoError(t, err)
+		b, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		require.NoError(t, err)
+		handled = !strings.Contains(string(b), "ordertwin_engine_inputs_total 0\n")
+	}
 	cancel()
 	go io.Copy(io.Discard, r)
 	require.NoError(t, <-done)
@@ -199,6 +209,12 @@ func TestServe(t *testing.T) {
 	assert.ErrorContains(t, err, "it serves \"GlobalTech")
 	_, err = cli("serve", example, "--db", file, "--addr", "127.0.0.1:0", "--scale", "2")
 	assert.ErrorContains(t, err, "it runs at --scale 1, not 2")
+	_, err = cli("serve", example, "--db", file, "--addr", "127.0.0.1:0", "--role", "com", "--peer", "som=http://127.0.0.1:1")
+	assert.ErrorContains(t, err, `it served role "", not "com"`)
+	_, err = cli("serve", example, "--db", filepath.Join(t.TempDir(), "som.db"), "--role", "som", "--peer", "com=http://127.0.0.1:1")
+	assert.ErrorContains(t, err, "--role som talks to rom: give --peer rom=URL")
+	_, err = cli("serve", example, "--peer", "billing=http://x")
+	assert.ErrorContains(t, err, "want ROLE=URL with ROLE com, som or rom")
 	runDB := filepath.Join(t.TempDir(), "run.db")
 	_, err = cli("run", example, "--db", runDB)
 	require.NoError(t, err)

@@ -10,8 +10,10 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/api"
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/events"
 	"github.com/ordertwin/ordertwin/core/store"
@@ -32,6 +34,17 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	addr := fs.String("addr", "127.0.0.1:8080", "where to listen, HOST:PORT")
 	db := fs.String("db", "ordertwin.db", "the durable store, a SQLite file: a new one, or one this command served before (it resumes)")
 	scale := fs.Float64("scale", 86400, "virtual seconds per real second (86400: a day a second)")
+	startAt := fs.String("start", "", "the wall-clock time of T+0 (RFC 3339); default: when a new store is first served. Processes of one deployment (--role) share it")
+	role := fs.String("role", "", "run only com, som or rom, the others in the processes named by --peer")
+	peerURL := map[string]string{}
+	fs.Func("peer", "ROLE=URL: the process that runs com, som or rom (repeat for each)", func(v string) error {
+		name, url, ok := strings.Cut(v, "=")
+		if _, known := scenarios.Roles[name]; !ok || !known || url == "" {
+			return fmt.Errorf("want ROLE=URL with ROLE com, som or rom, not %q", v)
+		}
+		peerURL[name] = strings.TrimSuffix(url, "/")
+		return nil
+	})
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -49,7 +62,33 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
-	sys, st, clock, err := resume(ctx, sc, *db, *scale, flagSet(fs, "scale"), log)
+	opt := scenarios.Options{Role: *role}
+	var links []*api.Link
+	if *role != "" {
+		r, ok := scenarios.Roles[*role]
+		if !ok {
+			return fmt.Errorf("serve: --role %q: want com, som or rom", *role)
+		}
+		opt.Peers = map[engine.Address]engine.Peer{}
+		for _, to := range r.Needs {
+			name := strings.ToLower(to.String())
+			base, ok := peerURL[name]
+			if !ok {
+				return fmt.Errorf("serve: --role %s talks to %s: give --peer %s=URL", *role, name, name)
+			}
+			l := &api.Link{Stream: *role + "→" + name, To: to, Base: base, Epoch: sc.Spec.Epoch,
+				Client: &http.Client{Timeout: 10 * time.Second}, Log: log}
+			opt.Peers[to] = l
+			links = append(links, l)
+		}
+	}
+	var start time.Time
+	if *startAt != "" {
+		if start, err = time.Parse(time.RFC3339Nano, *startAt); err != nil {
+			return fmt.Errorf("serve: --start %q: want an RFC 3339 time", *startAt)
+		}
+	}
+	sys, st, clock, err := resume(ctx, sc, *db, serveClockOptions{scale: *scale, scaleSet: flagSet(fs, "scale"), start: start, role: *role}, opt, log)
 	if err != nil {
 		return err
 	}
@@ -69,6 +108,9 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	sys.Engine.AfterCommit(notifier.Wake)
 	engineCtx, stopEngine := context.WithCancel(context.Background())
 	defer stopEngine()
+	for _, l := range links {
+		go l.Run(engineCtx)
+	}
 	engineDone := make(chan error, 1)
 	go func() { engineDone <- sys.Engine.Serve(engineCtx) }()
 	notifier.Start(engineCtx)
@@ -108,13 +150,13 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // starts a new run; a store served before is replayed (its logged
 // commands handed over again, its journal checked record by record) up to
 // where it stopped, ready to serve on.
-func resume(ctx context.Context, sc *scenarios.Scenario, db string, scale float64, scaleSet bool, log *slog.Logger) (*scenarios.System, *sqlite.Store, *engine.Wall, error) {
+func resume(ctx context.Context, sc *scenarios.Scenario, db string, co serveClockOptions, opt scenarios.Options, log *slog.Logger) (*scenarios.System, *sqlite.Store, *engine.Wall, error) {
 	st, err := sqlite.Open(db, sqlite.Options{})
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	sys, clock, err := func() (*scenarios.System, *engine.Wall, error) {
-		clock, err := serveClock(st, sc, scale, scaleSet)
+		clock, err := serveClock(st, sc, co)
 		if err != nil {
 			return nil, nil, fmt.Errorf("serve: --db %s: %w", db, err)
 		}
@@ -127,7 +169,8 @@ func resume(ctx context.Context, sc *scenarios.Scenario, db string, scale float6
 			return nil, nil, err
 		}
 		journal := store.Resume(st, held)
-		sys, err := scenarios.New(sc.Spec, scenarios.Options{Clock: clock, Journal: journal, Log: st})
+		opt.Clock, opt.Journal, opt.Log = clock, journal, st
+		sys, err := scenarios.New(sc.Spec, opt)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -148,11 +191,21 @@ func resume(ctx context.Context, sc *scenarios.Scenario, db string, scale float6
 	return sys, st, clock, nil
 }
 
-// serveClock is the wall clock of a store: a new store starts it now at
-// scale and keeps both; a store served before gives back its own, so that
-// virtual time runs on from where it was. It refuses a store that served
-// another scenario, or a --scale given that differs from the store's.
-func serveClock(st *sqlite.Store, sc *scenarios.Scenario, scale float64, scaleSet bool) (*engine.Wall, error) {
+// serveClockOptions are what serve's flags say of the clock and role.
+type serveClockOptions struct {
+	scale    float64
+	scaleSet bool
+	start    time.Time // zero: now, for a new store
+	role     string
+}
+
+// serveClock is the wall clock of a store: a new store starts it (now, or
+// at --start) at scale and keeps both, with the scenario and role it
+// serves; a store served before gives back its own, so that virtual time
+// runs on from where it was. It refuses a store that served another
+// scenario or role, or a --scale or --start given that differs from the
+// store's.
+func serveClock(st *sqlite.Store, sc *scenarios.Scenario, o serveClockOptions) (*engine.Wall, error) {
 	name, served, err := st.Meta("scenario")
 	if err != nil {
 		return nil, err
@@ -161,9 +214,12 @@ func serveClock(st *sqlite.Store, sc *scenarios.Scenario, scale float64, scaleSe
 		if st.Len() > 0 {
 			return nil, fmt.Errorf("it holds %d records of a run, not of a server: give a new file", st.Len())
 		}
-		w := engine.NewWall(scale)
+		w := engine.NewWall(o.scale)
+		if !o.start.IsZero() {
+			w.Start = o.start
+		}
 		for k, v := range map[string]string{"scenario": sc.Name, "start": w.Start.Format(time.RFC3339Nano),
-			"scale": strconv.FormatFloat(scale, 'g', -1, 64)} {
+			"scale": strconv.FormatFloat(o.scale, 'g', -1, 64), "role": o.role} {
 			if err := st.SetMeta(k, v); err != nil {
 				return nil, err
 			}
@@ -173,24 +229,27 @@ func serveClock(st *sqlite.Store, sc *scenarios.Scenario, scale float64, scaleSe
 	if name != sc.Name {
 		return nil, fmt.Errorf("it serves %q, not %q", name, sc.Name)
 	}
-	startText, _, err := st.Meta("start")
-	if err != nil {
-		return nil, err
+	meta := map[string]string{}
+	for _, k := range []string{"start", "scale", "role"} {
+		if meta[k], _, err = st.Meta(k); err != nil {
+			return nil, err
+		}
 	}
-	scaleText, _, err := st.Meta("scale")
+	start, err := time.Parse(time.RFC3339Nano, meta["start"])
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("its start %q: %w", meta["start"], err)
 	}
-	start, err := time.Parse(time.RFC3339Nano, startText)
+	was, err := strconv.ParseFloat(meta["scale"], 64)
 	if err != nil {
-		return nil, fmt.Errorf("its start %q: %w", startText, err)
+		return nil, fmt.Errorf("its scale %q: %w", meta["scale"], err)
 	}
-	was, err := strconv.ParseFloat(scaleText, 64)
-	if err != nil {
-		return nil, fmt.Errorf("its scale %q: %w", scaleText, err)
-	}
-	if scaleSet && scale != was {
-		return nil, fmt.Errorf("it runs at --scale %g, not %g", was, scale)
+	switch {
+	case o.scaleSet && o.scale != was:
+		return nil, fmt.Errorf("it runs at --scale %g, not %g", was, o.scale)
+	case !o.start.IsZero() && !o.start.Equal(start):
+		return nil, fmt.Errorf("its T+0 is at %s, not %s", meta["start"], o.start.Format(time.RFC3339Nano))
+	case meta["role"] != o.role:
+		return nil, fmt.Errorf("it served role %q, not %q", meta["role"], o.role)
 	}
 	return &engine.Wall{Start: start, Scale: was}, nil
 }

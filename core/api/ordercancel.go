@@ -117,6 +117,9 @@ func (c *orderCancelling) routes(s *Server, mux *http.ServeMux) {
 }
 
 func (c *orderCancelling) post(s *Server, w http.ResponseWriter, r *http.Request) {
+	if s.fromPeer(w, r, c.to, decodePeerCancel(c.to == engine.ROM)) {
+		return // our own orderer, in its own process, cancels what it placed
+	}
 	body, e := ReadBody(w, r)
 	if e != nil {
 		WriteError(w, e)

@@ -94,6 +94,9 @@ func (s *Server) resourceOrderByID(r *http.Request, id string) (*ResourceOrder, 
 }
 
 func (s *Server) postResourceOrder(w http.ResponseWriter, r *http.Request) {
+	if s.fromPeer(w, r, engine.ROM, s.decodePeerResourceOrder) {
+		return // the resource order of our own SOM, in its own process
+	}
 	body, e := ReadBody(w, r)
 	if e != nil {
 		WriteError(w, e)

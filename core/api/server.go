@@ -69,6 +69,7 @@ func (s *Server) Handler() http.Handler {
 	for _, routes := range []func(*http.ServeMux){
 		s.productOrdering, s.quoteManagement, s.productOfferingQualification, s.productCatalog, s.serviceCatalog,
 		s.productInventory, s.serviceInventory, s.resourceInventory, s.serviceOrdering, s.resourceOrdering, s.hub,
+		s.peerListeners,
 	} {
 		routes(mux)
 	}

@@ -93,6 +93,9 @@ func (s *Server) serviceOrderByID(r *http.Request, id string) (*ServiceOrder, *E
 }
 
 func (s *Server) postServiceOrder(w http.ResponseWriter, r *http.Request) {
+	if s.fromPeer(w, r, engine.SOM, s.decodePeerServiceOrder) {
+		return // the service order of our own COM, in its own process
+	}
 	body, e := ReadBody(w, r)
 	if e != nil {
 		WriteError(w, e)

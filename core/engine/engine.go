@@ -26,6 +26,9 @@ const (
 	Env
 	// Docs keeps the documents clients own (core/docs).
 	Docs
+	// Peers takes the messages of components in other processes
+	// (core/peer), and hands each once to its component.
+	Peers
 	addresses
 )
 
@@ -41,6 +44,8 @@ func (a Address) String() string {
 		return "Network"
 	case Docs:
 		return "API"
+	case Peers:
+		return "Peers"
 	}
 	return fmt.Sprintf("component(%d)", uint8(a))
 }
@@ -79,6 +84,7 @@ type Engine struct {
 	due       fifo
 	now       time.Duration
 	handlers  [addresses]Handler
+	peers     [addresses]Peer
 	repliers  [addresses]replier
 	adapters  map[port.System]port.Adapter
 	store     store.Journal
@@ -311,6 +317,11 @@ func (e *Engine) step() error {
 		e.changed = at
 	}
 	mustSync := len(out.answers) > 0
+	for _, s := range out.sends {
+		if e.peers[s.To] != nil {
+			mustSync = true // a message leaves the process
+		}
+	}
 	for i := range out.calls {
 		c := &out.calls[i]
 		a := e.adapters[c.req.System]
@@ -332,6 +343,10 @@ func (e *Engine) step() error {
 		}
 	}
 	for _, s := range out.sends {
+		if p := e.peers[s.To]; p != nil {
+			p.Deliver(s.At, s.Msg)
+			continue
+		}
 		e.Inject(s.At, s.To, s.Msg)
 	}
 	for i := range out.calls {

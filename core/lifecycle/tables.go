@@ -196,14 +196,17 @@ func Kinds() []Kind {
 // Initial is the state a new entity of the kind starts in.
 func Initial(k Kind) string { return table[k].initial }
 
-// IsFinal reports whether state ends the lifecycle of kind k: no event
-// leaves it (completed, failed, partial, cancelled, rejected for the TMF
-// orders).
+// IsFinal reports whether state ends the lifecycle of kind k: a state of
+// the lifecycle that no event leaves (completed, failed, partial,
+// cancelled, rejected for the TMF orders). A state the lifecycle does not
+// have is not final.
 func IsFinal(k Kind, state string) bool {
+	known := table[k].initial == state
 	for _, ev := range table[k].events {
 		if slices.Contains(ev.Src, state) {
 			return false
 		}
+		known = known || ev.Dst == state
 	}
-	return true
+	return known
 }

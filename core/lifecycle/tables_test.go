@@ -390,4 +390,6 @@ func TestIsFinal(t *testing.T) {
 		final := slices.Contains([]string{lifecycle.Completed, lifecycle.Failed, lifecycle.Partial, lifecycle.Cancelled, lifecycle.Rejected}, st)
 		assert.Equal(t, final, lifecycle.IsFinal(lifecycle.ProductOrder, st), st)
 	}
+	assert.False(t, lifecycle.IsFinal(lifecycle.ProductOrder, ""), "not a state")
+	assert.False(t, lifecycle.IsFinal(lifecycle.ProductOrder, "done"), "not a state")
 }

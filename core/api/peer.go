@@ -1,0 +1,321 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/engine"
+	"github.com/ordertwin/ordertwin/core/peer"
+	"github.com/ordertwin/ordertwin/core/tmf"
+)
+
+// The headers that make a request a peer's message: its stream (the
+// sending and receiving component, "com→som") and its number in it.
+const (
+	PeerStream = "X-Ordertwin-Stream"
+	PeerSeq    = "X-Ordertwin-Seq"
+)
+
+// Link carries the messages of this process's component for one component
+// in another process (an engine.Peer), over that component's TMF APIs:
+// a service order is POSTed to TMF641 serviceOrder, a resource order to
+// TMF652 resourceOrder, a cancellation to cancelServiceOrder or
+// cancelResourceOrder, and an order's events to the orderer's TMF641 or
+// TMF652 listener. Each request carries the stream and the message's
+// number; messages go in order, one at a time, each retried with backoff
+// until the peer takes it (a 2xx). Run sends; Deliver never blocks.
+type Link struct {
+	// Stream names the stream: "com→som", "som→com", "som→rom", "rom→som".
+	Stream string
+	// To is the component the messages are for, Base the URL of the
+	// process that runs it.
+	To   engine.Address
+	Base string
+	// Epoch is T+0, for the dates on the wire.
+	Epoch  time.Time
+	Client *http.Client
+	Log    *slog.Logger
+
+	seq   uint64 // the engine's goroutine only
+	mu    sync.Mutex
+	queue []linked
+	wake  chan struct{}
+	once  sync.Once
+}
+
+type linked struct {
+	seq uint64
+	msg any
+}
+
+func (l *Link) init() { l.once.Do(func() { l.wake = make(chan struct{}, 1) }) }
+
+// Deliver implements engine.Peer.
+func (l *Link) Deliver(_ time.Duration, msg any) {
+	l.init()
+	l.seq++
+	l.mu.Lock()
+	l.queue = append(l.queue, linked{l.seq, msg})
+	l.mu.Unlock()
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Pending counts the messages not yet taken by the peer.
+func (l *Link) Pending() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.queue)
+}
+
+// Run sends the queued messages until ctx ends.
+func (l *Link) Run(ctx context.Context) {
+	l.init()
+	backoff := time.Duration(0)
+	for {
+		l.mu.Lock()
+		var next *linked
+		if len(l.queue) > 0 {
+			next = &l.queue[0]
+		}
+		l.mu.Unlock()
+		if next == nil {
+			select {
+			case <-ctx.Done():
+				return
+			case <-l.wake:
+				continue
+			}
+		}
+		if err := l.send(ctx, *next); err != nil {
+			backoff = min(max(2*backoff, 50*time.Millisecond), 5*time.Second)
+			if l.Log != nil {
+				l.Log.Warn("peer delivery failed; retrying", "stream", l.Stream, "seq", next.seq, "in", backoff.String(), "err", err.Error())
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(backoff):
+			}
+			continue
+		}
+		backoff = 0
+		l.mu.Lock()
+		l.queue[0] = linked{}
+		l.queue = l.queue[1:]
+		l.mu.Unlock()
+	}
+}
+
+// send makes one message a request to the peer and sends it.
+func (l *Link) send(ctx context.Context, m linked) error {
+	path, body, err := l.request(m.msg)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, l.Base+path, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(PeerStream, l.Stream)
+	req.Header.Set(PeerSeq, strconv.FormatUint(m.seq, 10))
+	client := l.Client
+	if client == nil {
+		client = http.DefaultClient
+	}
+	res, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(res.Body, 4096))
+	if res.StatusCode/100 != 2 {
+		return fmt.Errorf("POST %s: %s: %s", path, res.Status, b)
+	}
+	return nil
+}
+
+// request is the TMF request that carries msg to the peer.
+func (l *Link) request(msg any) (string, []byte, error) {
+	var v any
+	var path string
+	switch m := msg.(type) {
+	case *tmf.ServiceOrder:
+		path, v = ServiceOrdering+"/serviceOrder", ServiceOrderToWire(m, l.Epoch)
+	case *tmf.ResourceOrder:
+		path, v = ResourceOrdering+"/resourceOrder", ResourceOrderToWire(m, l.Epoch)
+	case *tmf.CancelRequest:
+		c := peerCancel{Order: peerCancelOrder{ID: m.OrderID, ExternalID: m.ExternalID}, Reason: m.Reason, Items: m.Items}
+		path, v = ServiceOrdering+"/cancelServiceOrder", c
+		if l.To == engine.ROM {
+			path, v = ResourceOrdering+"/cancelResourceOrder", peerCancelResource(c)
+		}
+	case *tmf.OrderEvent:
+		var typ string
+		var body []byte
+		if l.To == engine.COM {
+			typ, body = ServiceOrderEventToWire(m, l.Epoch)
+			return ServiceOrdering + "/listener/" + lowerFirst(typ), body, nil
+		}
+		typ, body = ResourceOrderEventToWire(m, l.Epoch)
+		return ResourceOrdering + "/listener/" + lowerFirst(typ), body, nil
+	default:
+		return "", nil, fmt.Errorf("peer %s: no TMF request carries a %T", l.Stream, msg)
+	}
+	b, err := json.Marshal(v)
+	return path, b, err
+}
+
+// peerCancel is the body of a cancelServiceOrder sent by a peer COM: the
+// order by id or, before SOM's id is known, by external id, and the items
+// when only some are cancelled (extensions to TMF641's
+// CancelServiceOrder, which cancels a whole order by id).
+type peerCancel struct {
+	Order  peerCancelOrder `json:"serviceOrder"`
+	Reason string          `json:"cancellationReason,omitempty"`
+	Items  []string        `json:"serviceOrderItem,omitempty"`
+}
+
+// peerCancelResource is the same for cancelResourceOrder.
+type peerCancelResource struct {
+	Order  peerCancelOrder `json:"resourceOrder"`
+	Reason string          `json:"cancellationReason,omitempty"`
+	Items  []string        `json:"orderItem,omitempty"`
+}
+
+type peerCancelOrder struct {
+	ID         string `json:"id"`
+	ExternalID string `json:"externalId,omitempty"`
+}
+
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return string(s[0]|0x20) + s[1:]
+}
+
+// fromPeer takes a request that a peer sent (it has the stream headers):
+// decode makes the message of its body, which goes to component to as a
+// numbered delivery, once. It reports whether the request was a peer's
+// (and answered).
+func (s *Server) fromPeer(w http.ResponseWriter, r *http.Request, to engine.Address, decode func([]byte) (any, *Error)) bool {
+	stream := r.Header.Get(PeerStream)
+	if stream == "" {
+		return false
+	}
+	seq, err := strconv.ParseUint(r.Header.Get(PeerSeq), 10, 64)
+	if err != nil || seq == 0 {
+		WriteError(w, NewError(http.StatusBadRequest, PeerSeq+": want the message's number, from 1"))
+		return true
+	}
+	body, e := ReadBody(w, r)
+	if e != nil {
+		WriteError(w, e)
+		return true
+	}
+	msg, e := decode(body)
+	if e != nil {
+		WriteError(w, e)
+		return true
+	}
+	reply, e := s.Command(r.Context(), engine.Peers, peer.Delivery{From: stream, Seq: seq, To: to, Msg: msg})
+	if e != nil {
+		WriteError(w, e)
+		return true
+	}
+	if err, _ := reply.(error); err != nil {
+		WriteError(w, NewError(http.StatusConflict, err.Error()))
+		return true
+	}
+	WriteJSON(w, http.StatusAccepted, map[string]any{"stream": stream, "seq": seq, "taken": reply})
+	return true
+}
+
+// peerListeners routes the listeners that take an order's events from the
+// peer that fulfils it: COM's for TMF641 events from SOM, SOM's for TMF652
+// events from ROM.
+func (s *Server) peerListeners(mux *http.ServeMux) {
+	if s.COM != nil {
+		mux.HandleFunc("POST "+ServiceOrdering+"/listener/{event}", func(w http.ResponseWriter, r *http.Request) {
+			s.listen(w, r, engine.COM, ServiceOrderEventFromWire)
+		})
+	}
+	if s.SOM != nil {
+		mux.HandleFunc("POST "+ResourceOrdering+"/listener/{event}", func(w http.ResponseWriter, r *http.Request) {
+			s.listen(w, r, engine.SOM, ResourceOrderEventFromWire)
+		})
+	}
+}
+
+func (s *Server) listen(w http.ResponseWriter, r *http.Request, to engine.Address, decode func(string, []byte, time.Time) (*tmf.OrderEvent, error)) {
+	event := r.PathValue("event")
+	typ := string(event[0]&^0x20) + event[1:]
+	if !s.fromPeer(w, r, to, func(body []byte) (any, *Error) {
+		ev, err := decode(typ, body, s.Epoch)
+		if err != nil {
+			return nil, NewError(http.StatusBadRequest, err.Error())
+		}
+		return ev, nil
+	}) {
+		WriteError(w, NewError(http.StatusBadRequest, "this listener takes the events of the orders this process placed: "+PeerStream+" and "+PeerSeq+" required"))
+	}
+}
+
+// decodePeerServiceOrder reads the service order a peer COM sends: the
+// whole internal order on the wire, its handles included.
+func (s *Server) decodePeerServiceOrder(body []byte) (any, *Error) {
+	var w ServiceOrder
+	if e := decodeObject(body, &w); e != nil {
+		return nil, e
+	}
+	so, err := ServiceOrderFromWire(&w, s.Epoch)
+	if err != nil {
+		return nil, NewError(http.StatusBadRequest, err.Error())
+	}
+	return so, nil
+}
+
+// decodePeerResourceOrder reads the resource order a peer SOM sends.
+func (s *Server) decodePeerResourceOrder(body []byte) (any, *Error) {
+	var w ResourceOrder
+	if e := decodeObject(body, &w); e != nil {
+		return nil, e
+	}
+	ro, err := ResourceOrderFromWire(&w, s.Epoch)
+	if err != nil {
+		return nil, NewError(http.StatusBadRequest, err.Error())
+	}
+	return ro, nil
+}
+
+// decodePeerCancel reads a peer's cancellation (see peerCancel).
+func decodePeerCancel(resource bool) func([]byte) (any, *Error) {
+	return func(body []byte) (any, *Error) {
+		var c peerCancel
+		if resource {
+			var rc peerCancelResource
+			if e := decodeObject(body, &rc); e != nil {
+				return nil, e
+			}
+			c = peerCancel(rc)
+		} else if e := decodeObject(body, &c); e != nil {
+			return nil, e
+		}
+		if c.Order.ID == "" && c.Order.ExternalID == "" {
+			return nil, NewError(http.StatusBadRequest, "the order: want its id or externalId")
+		}
+		return &tmf.CancelRequest{OrderID: c.Order.ID, ExternalID: c.Order.ExternalID, Items: c.Items, Reason: c.Reason}, nil
+	}
+}
