@@ -1,0 +1,87 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/engine"
+	"github.com/ordertwin/ordertwin/core/tmf"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// A link sends its messages in order, each as the TMF request that
+// carries it, numbered in its stream, and retries one the peer does not
+// take (here: twice refused with 503) before the next.
+func TestLinkSendsInOrderAndRetries(t *testing.T) {
+	type seen struct {
+		path, stream, seq string
+		body             map[string]any
+	}
+	var mu sync.Mutex
+	var got []seen
+	refusals := 2
+	all := make(chan struct{})
+	peer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if refusals > 0 {
+			refusals--
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		var body map[string]any
+		require.NoError(t, json.NewDecoder(r.Body).Decode(&body))
+		got = append(got, seen{r.URL.Path, r.Header.Get(api.PeerStream), r.Header.Get(api.PeerSeq), body})
+		w.WriteHeader(http.StatusAccepted)
+		if len(got) == 3 {
+			close(all)
+		}
+	}))
+	defer peer.Close()
+	l := &api.Link{Stream: "som→rom", To: engine.ROM, Base: peer.URL, Epoch: time.Now()}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go l.Run(ctx)
+	l.Deliver(0, &tmf.ResourceOrder{ExternalID: "SO-001/MELB", Items: []tmf.ResourceOrderItem{{ID: "ROI-001", Action: tmf.Add,
+		Specification: tmf.Ref{ID: "RFS:Access"}}}})
+	l.Deliver(0, &tmf.CancelRequest{ExternalID: "SO-001/MELB", Items: []string{"ROI-001"}, Reason: "customer cancelled"})
+	l.Deliver(0, &tmf.ResourceOrder{ExternalID: "SO-001/SYD1"})
+	select {
+	case <-all:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the link did not deliver")
+	}
+	require.Len(t, got, 3)
+	assert.Equal(t, api.ResourceOrdering+"/resourceOrder", got[0].path)
+	assert.Equal(t, "SO-001/MELB", got[0].body["externalId"])
+	assert.Equal(t, api.ResourceOrdering+"/cancelResourceOrder", got[1].path)
+	assert.Equal(t, map[string]any{"id": "", "externalId": "SO-001/MELB"}, got[1].body["resourceOrder"])
+	assert.Equal(t, []any{"ROI-001"}, got[1].body["orderItem"])
+	assert.Equal(t, "SO-001/SYD1", got[2].body["externalId"])
+	for i, s := range got {
+		assert.Equal(t, "som→rom", s.stream)
+		assert.Equal(t, []string{"1", "2", "3"}[i], s.seq)
+	}
+	assert.Eventually(t, func() bool { return l.Pending() == 0 }, 5*time.Second, time.Millisecond, "the queue empties once the peer took all")
+}
+
+// A peer's message that is not numbered, or that a listener gets from no
+// peer, is refused; a numbered one is taken once.
+func TestListenerTakesOnlyPeers(t *testing.T) {
+	l := serveLive(t, nil)
+	defer l.stop()
+	var e api.Error
+	w := l.do(t, "POST", api.ServiceOrdering+"/listener/serviceOrderStateChangeEvent", `{}`, &e)
+	assert.Equal(t, http.StatusBadRequest, w.Code)
+	assert.Contains(t, e.Message, api.PeerStream)
+	w = l.do(t, "POST", api.ServiceOrdering+"/listener/serviceOrderStateChangeEvent", `{}`, &e, api.PeerStream, "som→com", api.PeerSeq, "zero")
+	assert.Equal(t, http.StatusBadRequest, w.Code)
+	assert.Contains(t, e.Message, api.PeerSeq)
+}
