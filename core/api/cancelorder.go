@@ -3,7 +3,6 @@ package api
 import (
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/ordertwin/ordertwin/core/com"
@@ -105,51 +104,21 @@ func (s *Server) postCancellation(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) listCancellations(w http.ResponseWriter, r *http.Request) {
-	q, e := ParseQuery(r.URL.Query(), cancelAttrs)
-	if e != nil {
-		WriteError(w, e)
-		return
-	}
-	var out []CancelProductOrder
-	if e := s.Query(r.Context(), func() {
-		for _, d := range s.Docs.List(cancellations) {
-			out = append(out, s.cancellation(d))
-		}
-	}); e != nil {
-		WriteError(w, e)
-		return
-	}
-	List(w, q, out)
+	listAll(s, w, r, cancelAttrs, func() []CancelProductOrder { return mapAll(s.Docs.List(cancellations), s.cancellation) })
 }
 
 func (s *Server) getCancellation(w http.ResponseWriter, r *http.Request) {
-	q, e := ParseQuery(r.URL.Query(), nil)
-	if e != nil {
-		WriteError(w, e)
-		return
-	}
-	c, e := s.cancellationByID(r, r.PathValue("id"))
-	if e != nil {
-		WriteError(w, e)
-		return
-	}
-	One(w, q, c)
+	getOne(s, w, r, cancellations, s.readCancellation)
+}
+
+// readCancellation maps the cancellation task with id, or gives nil.
+func (s *Server) readCancellation(id string) *CancelProductOrder {
+	d := s.Docs.Get(cancellations, id)
+	return ptr(d, d != nil, s.cancellation)
 }
 
 func (s *Server) cancellationByID(r *http.Request, id string) (*CancelProductOrder, *Error) {
-	var c *CancelProductOrder
-	if e := s.Query(r.Context(), func() {
-		if d := s.Docs.Get(cancellations, id); d != nil {
-			v := s.cancellation(d)
-			c = &v
-		}
-	}); e != nil {
-		return nil, e
-	}
-	if c == nil {
-		return nil, NewError(http.StatusNotFound, "cancelProductOrder "+strconv.Quote(id)+": no such cancellation")
-	}
-	return c, nil
+	return readOne(s, r, cancellations, id, s.readCancellation)
 }
 
 // cancellation maps a cancellation task to the wire, its state read off

@@ -22,7 +22,7 @@ import (
 func TestLinkSendsInOrderAndRetries(t *testing.T) {
 	type seen struct {
 		path, stream, seq string
-		body             map[string]any
+		body              map[string]any
 	}
 	var mu sync.Mutex
 	var got []seen

@@ -95,51 +95,23 @@ func (s *Server) productOfferingQualification(mux *http.ServeMux) {
 }
 
 func (s *Server) listQualifications(w http.ResponseWriter, r *http.Request) {
-	q, e := ParseQuery(r.URL.Query(), qualificationAttrs)
-	if e != nil {
-		WriteError(w, e)
-		return
-	}
-	var out []ProductOfferingQualification
-	if e := s.Query(r.Context(), func() {
-		for _, v := range s.COM.Qualifications() {
-			out = append(out, s.qualification(v))
-		}
-	}); e != nil {
-		WriteError(w, e)
-		return
-	}
-	List(w, q, out)
+	listAll(s, w, r, qualificationAttrs, func() []ProductOfferingQualification {
+		return mapAll(s.COM.Qualifications(), s.qualification)
+	})
 }
 
 func (s *Server) getQualification(w http.ResponseWriter, r *http.Request) {
-	q, e := ParseQuery(r.URL.Query(), nil)
-	if e != nil {
-		WriteError(w, e)
-		return
-	}
-	v, e := s.qualificationByID(r, r.PathValue("id"))
-	if e != nil {
-		WriteError(w, e)
-		return
-	}
-	One(w, q, v)
+	getOne(s, w, r, "productOfferingQualification", s.readQualification)
+}
+
+// readQualification maps the qualification with id, or gives nil.
+func (s *Server) readQualification(id string) *ProductOfferingQualification {
+	v, ok := s.COM.Qualification(id)
+	return ptr(v, ok, s.qualification)
 }
 
 func (s *Server) qualificationByID(r *http.Request, id string) (*ProductOfferingQualification, *Error) {
-	var out *ProductOfferingQualification
-	if e := s.Query(r.Context(), func() {
-		if v, ok := s.COM.Qualification(id); ok {
-			q := s.qualification(v)
-			out = &q
-		}
-	}); e != nil {
-		return nil, e
-	}
-	if out == nil {
-		return nil, NewError(http.StatusNotFound, "productOfferingQualification "+strconv.Quote(id)+": no such qualification")
-	}
-	return out, nil
+	return readOne(s, r, "productOfferingQualification", id, s.readQualification)
 }
 
 func (s *Server) postQualification(w http.ResponseWriter, r *http.Request) {

@@ -209,7 +209,7 @@ func TestQualificationBadInput(t *testing.T) {
 		{"wrong type", "POST", qualificationsPath, `{"productOfferingQualificationItem": {}}`, 400, "productOfferingQualificationItem: want an array"},
 		{"malformed JSON", "POST", qualificationsPath, `{"relatedParty": [`, 400, "malformed JSON"},
 		{"oversized", "POST", qualificationsPath, `{"description":"` + strings.Repeat("x", api.MaxBody) + `"}`, 413, "larger than"},
-		{"unknown qualification", "GET", qualificationsPath + "/POQ-404", ``, 404, `"POQ-404": no such qualification`},
+		{"unknown qualification", "GET", qualificationsPath + "/POQ-404", ``, 404, `productOfferingQualification "POQ-404": not found`},
 		{"unknown query parameter", "GET", qualificationsPath + "?colour=red", ``, 400, "colour"},
 		{"patch", "PATCH", qualificationsPath + "/POQ-001", `{"description":"x"}`, 405, "asks again"},
 		{"delete", "DELETE", qualificationsPath + "/POQ-001", ``, 405, "asks again"},

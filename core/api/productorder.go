@@ -88,52 +88,22 @@ func (s *Server) productOrdering(mux *http.ServeMux) {
 }
 
 func (s *Server) listProductOrders(w http.ResponseWriter, r *http.Request) {
-	q, e := ParseQuery(r.URL.Query(), productOrderAttrs)
-	if e != nil {
-		WriteError(w, e)
-		return
-	}
-	var out []ProductOrder
-	if e := s.Query(r.Context(), func() {
-		for _, po := range s.COM.Orders() {
-			out = append(out, s.productOrder(po))
-		}
-	}); e != nil {
-		WriteError(w, e)
-		return
-	}
-	List(w, q, out)
+	listAll(s, w, r, productOrderAttrs, func() []ProductOrder { return mapAll(s.COM.Orders(), s.productOrder) })
 }
 
 func (s *Server) getProductOrder(w http.ResponseWriter, r *http.Request) {
-	q, e := ParseQuery(r.URL.Query(), nil)
-	if e != nil {
-		WriteError(w, e)
-		return
-	}
-	po, e := s.productOrderByID(r, r.PathValue("id"))
-	if e != nil {
-		WriteError(w, e)
-		return
-	}
-	One(w, q, po)
+	getOne(s, w, r, "productOrder", s.readProductOrder)
+}
+
+// readProductOrder maps the product order with id, or gives nil.
+func (s *Server) readProductOrder(id string) *ProductOrder {
+	po := s.COM.Order(id)
+	return ptr(po, po != nil, s.productOrder)
 }
 
 // productOrderByID reads one product order, or a 404.
 func (s *Server) productOrderByID(r *http.Request, id string) (*ProductOrder, *Error) {
-	var po *ProductOrder
-	if e := s.Query(r.Context(), func() {
-		if o := s.COM.Order(id); o != nil {
-			v := s.productOrder(o)
-			po = &v
-		}
-	}); e != nil {
-		return nil, e
-	}
-	if po == nil {
-		return nil, NewError(http.StatusNotFound, "productOrder "+strconv.Quote(id)+": no such order")
-	}
-	return po, nil
+	return readOne(s, r, "productOrder", id, s.readProductOrder)
 }
 
 func (s *Server) postProductOrder(w http.ResponseWriter, r *http.Request) {

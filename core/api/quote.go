@@ -86,51 +86,21 @@ func (s *Server) quoteManagement(mux *http.ServeMux) {
 }
 
 func (s *Server) listQuotes(w http.ResponseWriter, r *http.Request) {
-	q, e := ParseQuery(r.URL.Query(), quoteAttrs)
-	if e != nil {
-		WriteError(w, e)
-		return
-	}
-	var out []Quote
-	if e := s.Query(r.Context(), func() {
-		for _, v := range s.COM.Quotes() {
-			out = append(out, s.quote(v))
-		}
-	}); e != nil {
-		WriteError(w, e)
-		return
-	}
-	List(w, q, out)
+	listAll(s, w, r, quoteAttrs, func() []Quote { return mapAll(s.COM.Quotes(), s.quote) })
 }
 
 func (s *Server) getQuote(w http.ResponseWriter, r *http.Request) {
-	q, e := ParseQuery(r.URL.Query(), nil)
-	if e != nil {
-		WriteError(w, e)
-		return
-	}
-	v, e := s.quoteByID(r, r.PathValue("id"))
-	if e != nil {
-		WriteError(w, e)
-		return
-	}
-	One(w, q, v)
+	getOne(s, w, r, "quote", s.readQuote)
+}
+
+// readQuote maps the quote with id, or gives nil.
+func (s *Server) readQuote(id string) *Quote {
+	v, ok := s.COM.Quote(id)
+	return ptr(v, ok, s.quote)
 }
 
 func (s *Server) quoteByID(r *http.Request, id string) (*Quote, *Error) {
-	var out *Quote
-	if e := s.Query(r.Context(), func() {
-		if v, ok := s.COM.Quote(id); ok {
-			q := s.quote(v)
-			out = &q
-		}
-	}); e != nil {
-		return nil, e
-	}
-	if out == nil {
-		return nil, NewError(http.StatusNotFound, "quote "+strconv.Quote(id)+": no such quote")
-	}
-	return out, nil
+	return readOne(s, r, "quote", id, s.readQuote)
 }
 
 func (s *Server) postQuote(w http.ResponseWriter, r *http.Request) {

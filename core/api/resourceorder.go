@@ -43,54 +43,27 @@ func (s *Server) resourceOrdering(mux *http.ServeMux) {
 }
 
 func (s *Server) listResourceOrders(w http.ResponseWriter, r *http.Request) {
-	q, e := ParseQuery(r.URL.Query(), resourceOrderAttrs)
-	if e != nil {
-		WriteError(w, e)
-		return
-	}
-	var out []ResourceOrder
-	if e := s.Query(r.Context(), func() {
-		orders := s.ROM.Orders()
-		out = make([]ResourceOrder, len(orders))
-		for i, ro := range orders {
-			out[i] = ResourceOrderToWire(ro, s.Epoch)
-		}
-	}); e != nil {
-		WriteError(w, e)
-		return
-	}
-	List(w, q, out)
+	listAll(s, w, r, resourceOrderAttrs, func() []ResourceOrder { return mapAll(s.ROM.Orders(), s.resourceOrder) })
 }
 
 func (s *Server) getResourceOrder(w http.ResponseWriter, r *http.Request) {
-	q, e := byIDQuery(r)
-	if e != nil {
-		WriteError(w, e)
-		return
-	}
-	ro, e := s.resourceOrderByID(r, r.PathValue("id"))
-	if e != nil {
-		WriteError(w, e)
-		return
-	}
-	One(w, q, ro)
+	getOne(s, w, r, "resourceOrder", s.readResourceOrder)
+}
+
+// resourceOrder maps a resource order to the wire.
+func (s *Server) resourceOrder(ro *tmf.ResourceOrder) ResourceOrder {
+	return ResourceOrderToWire(ro, s.Epoch)
+}
+
+// readResourceOrder maps the resource order with id, or gives nil.
+func (s *Server) readResourceOrder(id string) *ResourceOrder {
+	ro := s.ROM.Order(id)
+	return ptr(ro, ro != nil, s.resourceOrder)
 }
 
 // resourceOrderByID reads one resource order, or a 404.
 func (s *Server) resourceOrderByID(r *http.Request, id string) (*ResourceOrder, *Error) {
-	var ro *ResourceOrder
-	if e := s.Query(r.Context(), func() {
-		if o := s.ROM.Order(id); o != nil {
-			v := ResourceOrderToWire(o, s.Epoch)
-			ro = &v
-		}
-	}); e != nil {
-		return nil, e
-	}
-	if ro == nil {
-		return nil, NewError(http.StatusNotFound, "resourceOrder "+strconv.Quote(id)+": no such order")
-	}
-	return ro, nil
+	return readOne(s, r, "resourceOrder", id, s.readResourceOrder)
 }
 
 func (s *Server) postResourceOrder(w http.ResponseWriter, r *http.Request) {

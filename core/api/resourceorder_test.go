@@ -233,7 +233,7 @@ func TestResourceOrderBadInput(t *testing.T) {
 		{"a delete without its resource", "POST", resourceOrdersPath, with(`"id": "ACME-2", "action": "add"`, `"id": "ACME-2", "action": "delete"`), 400,
 			"orderItem[1].resource.id: required: a delete item names the resource it gives back"},
 		{"unknown query parameter", "GET", resourceOrdersPath + "?colour=red", ``, 400, "colour"},
-		{"unknown order", "GET", resourceOrdersPath + "/RO-404", ``, 404, `"RO-404": no such order`},
+		{"unknown order", "GET", resourceOrdersPath + "/RO-404", ``, 404, `resourceOrder "RO-404": not found`},
 		{"delete", "DELETE", resourceOrdersPath + "/RO-001", ``, 405, "cancelResourceOrder"},
 		{"cancel without order", "POST", cancelROPath, `{"serviceOrder":{"id":"RO-001"}}`, 400, "resourceOrder.id: required"},
 		{"cancel with a state", "POST", cancelROPath, `{"state":"done","resourceOrder":{"id":"RO-001"}}`, 400, "state: set by the server"},

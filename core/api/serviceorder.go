@@ -42,54 +42,22 @@ func (s *Server) serviceOrdering(mux *http.ServeMux) {
 }
 
 func (s *Server) listServiceOrders(w http.ResponseWriter, r *http.Request) {
-	q, e := ParseQuery(r.URL.Query(), serviceOrderAttrs)
-	if e != nil {
-		WriteError(w, e)
-		return
-	}
-	var out []ServiceOrder
-	if e := s.Query(r.Context(), func() {
-		orders := s.SOM.Orders()
-		out = make([]ServiceOrder, len(orders))
-		for i, so := range orders {
-			out[i] = s.serviceOrder(so)
-		}
-	}); e != nil {
-		WriteError(w, e)
-		return
-	}
-	List(w, q, out)
+	listAll(s, w, r, serviceOrderAttrs, func() []ServiceOrder { return mapAll(s.SOM.Orders(), s.serviceOrder) })
 }
 
 func (s *Server) getServiceOrder(w http.ResponseWriter, r *http.Request) {
-	q, e := byIDQuery(r)
-	if e != nil {
-		WriteError(w, e)
-		return
-	}
-	so, e := s.serviceOrderByID(r, r.PathValue("id"))
-	if e != nil {
-		WriteError(w, e)
-		return
-	}
-	One(w, q, so)
+	getOne(s, w, r, "serviceOrder", s.readServiceOrder)
+}
+
+// readServiceOrder maps the service order with id, or gives nil.
+func (s *Server) readServiceOrder(id string) *ServiceOrder {
+	so := s.SOM.Order(id)
+	return ptr(so, so != nil, s.serviceOrder)
 }
 
 // serviceOrderByID reads one service order, or a 404.
 func (s *Server) serviceOrderByID(r *http.Request, id string) (*ServiceOrder, *Error) {
-	var so *ServiceOrder
-	if e := s.Query(r.Context(), func() {
-		if o := s.SOM.Order(id); o != nil {
-			v := s.serviceOrder(o)
-			so = &v
-		}
-	}); e != nil {
-		return nil, e
-	}
-	if so == nil {
-		return nil, NewError(http.StatusNotFound, "serviceOrder "+strconv.Quote(id)+": no such order")
-	}
-	return so, nil
+	return readOne(s, r, "serviceOrder", id, s.readServiceOrder)
 }
 
 func (s *Server) postServiceOrder(w http.ResponseWriter, r *http.Request) {

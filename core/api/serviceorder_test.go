@@ -276,7 +276,7 @@ func TestServiceOrderBadInput(t *testing.T) {
 		{"party without id", "POST", serviceOrdersPath, with(`{"id": "CUST-ACME-0042", `, `{`), 400, "relatedParty[0].id: required"},
 		{"oversized", "POST", serviceOrdersPath, `{"description":"` + strings.Repeat("x", api.MaxBody) + `"}`, 413, "larger than"},
 		{"unknown query parameter", "GET", serviceOrdersPath + "?colour=red", ``, 400, "colour"},
-		{"unknown order", "GET", serviceOrdersPath + "/SO-404", ``, 404, `"SO-404": no such order`},
+		{"unknown order", "GET", serviceOrdersPath + "/SO-404", ``, 404, `serviceOrder "SO-404": not found`},
 		{"a query on one order", "GET", serviceOrdersPath + "/SO-001?state=completed", ``, 400, "only fields applies"},
 		{"patch", "PATCH", serviceOrdersPath + "/SO-001", `{"description":"x"}`, 405, "cancelServiceOrder"},
 		{"delete", "DELETE", serviceOrdersPath + "/SO-001", ``, 405, "cancelServiceOrder"},

@@ -1,0 +1,72 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+)
+
+// The reads every API serves the same way: a list with the TMF630 query,
+// one entity by id. read functions run on the engine's goroutine (they
+// map the component's state to the wire, copying it).
+
+// listAll answers a list request: the query checked against the
+// attributes of the entity, the entities read, the page written.
+func listAll[T any](s *Server, w http.ResponseWriter, r *http.Request, attrs []string, read func() []T) {
+	q, e := ParseQuery(r.URL.Query(), attrs)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	var out []T
+	if e := s.Query(r.Context(), func() { out = read() }); e != nil {
+		WriteError(w, e)
+		return
+	}
+	List(w, q, out)
+}
+
+// getOne answers a request for the entity whose id the path names.
+func getOne[T any](s *Server, w http.ResponseWriter, r *http.Request, what string, read func(id string) *T) {
+	q, e := byIDQuery(r)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	v, e := readOne(s, r, what, r.PathValue("id"), read)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	One(w, q, v)
+}
+
+// readOne reads the entity with id (read gives nil when there is none),
+// or a 404 saying "what "id": not found".
+func readOne[T any](s *Server, r *http.Request, what, id string, read func(id string) *T) (*T, *Error) {
+	var v *T
+	if e := s.Query(r.Context(), func() { v = read(id) }); e != nil {
+		return nil, e
+	}
+	if v == nil {
+		return nil, NewError(http.StatusNotFound, what+" "+strconv.Quote(id)+": not found")
+	}
+	return v, nil
+}
+
+// mapAll maps each of xs to the wire.
+func mapAll[X, T any](xs []X, wire func(X) T) []T {
+	out := make([]T, len(xs))
+	for i, x := range xs {
+		out[i] = wire(x)
+	}
+	return out
+}
+
+// ptr maps x to the wire when there is one.
+func ptr[X, T any](x X, ok bool, wire func(X) T) *T {
+	if !ok {
+		return nil
+	}
+	v := wire(x)
+	return &v
+}
