@@ -113,6 +113,8 @@ func TestWorkedExampleOnTheHub(t *testing.T) {
 	orders := register(events.ProductOrdering.Base, "")
 	quotes := register(events.QuoteManagement.Base, "eventType=QuoteStateChangeEvent")
 	done641 := register(events.ServiceOrdering.Base, "event.serviceOrder.state=completed")
+	products := register(events.ProductInventory.Base, "eventType=ProductCreateEvent")
+	vlans := register(events.ResourceInventory.Base, "")
 
 	for i, p := range placed {
 		require.Zero(t, p.At, "placed at T+0, as New would")
@@ -180,4 +182,15 @@ func TestWorkedExampleOnTheHub(t *testing.T) {
 		sos = append(sos, ev.Event["serviceOrder"]["id"].(string)+" "+ev.Event["serviceOrder"]["state"].(string))
 	}
 	assert.Equal(t, []string{"SO-001 completed", "SO-002 completed", "SO-003 completed"}, sos, "Pilot, Wave 1, Wave 2")
+
+	// The inventories' hubs: each product made, and each resource's
+	// life (reserved when allocated, available once committed).
+	var made []string
+	for _, ev := range products.await(t, 5) {
+		made = append(made, ev.Event["product"]["status"].(string))
+	}
+	assert.Equal(t, []string{"active", "active", "active", "active", "active"}, made)
+	first := vlans.await(t, 2)
+	assert.Equal(t, "ResourceCreateEvent", first[0].EventType)
+	assert.Equal(t, "reserved", first[0].Event["resource"]["resourceStatus"])
 }

@@ -106,6 +106,7 @@ func (c *COM) disconnected(m *modification, out *engine.Out) {
 	it := &o.po.Items[m.item]
 	if it.ProductInstance != nil {
 		if p := c.Products.Get(it.ProductInstance.ID); p != nil {
+			out.Inventory("product", p.ID, it.Place.ID, p.Status, "terminated")
 			p.Status, p.TerminationDate = "terminated", out.Now()
 		}
 	}

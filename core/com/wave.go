@@ -349,6 +349,7 @@ func (c *COM) activate(now time.Duration, o *order, i int, out *engine.Out) {
 		MonthlyPrice: it.MonthlyPrice, Services: it.Services, BillingAccount: o.po.BillingAccount,
 		ProductOrder: o.po.ID, ProductOrderItem: it.ID}
 	c.Products.Put(p.ID, &p)
+	out.Inventory("product", p.ID, it.Place.ID, "", p.Status)
 	it.ProductInstance = &tmf.Ref{ID: p.ID}
 	if !out.Fire(c.machines, lc.ProductOrderItem, it.ID, it.Place.ID, &it.State, lc.Complete, "", "COM → Billing") {
 		return

@@ -118,3 +118,15 @@ func (o *Out) Transition(t lifecycle.Transition, name, system string) {
 
 // Now is the virtual time of the inputs being handled.
 func (o *Out) Now() time.Duration { return o.now }
+
+// Inventory journals a change of an inventory entity (kind "product",
+// "service" or "resource", TMF637/638/639): its creation when from is
+// "", else its change of state. Listeners of the inventory hubs learn of
+// it from the journal.
+func (o *Out) Inventory(kind, id, name, from, to string) {
+	event := "change"
+	if from == "" {
+		event = "create"
+	}
+	o.Record(store.Record{Kind: kind, Entity: id, Name: name, From: from, To: to, Event: event})
+}

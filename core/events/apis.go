@@ -123,9 +123,8 @@ var (
 		"quote":             {entity: QuoteManagement.entity("quote", "Quote", "state")},
 		// Cancellation requests (TMF622 cancelProductOrder) are documents.
 		"cancelProductOrder": {entity: ProductOrdering.entity("cancelProductOrder", "CancelProductOrder", "state")},
-		// Inventories: kinds for when the core journals its inventory
-		// changes (it does not yet: products, services and resources are
-		// made as their order items complete).
+		// Inventories: COM, SOM and ROM journal each product, service and
+		// resource made (create) and each change of its state (change).
 		"product":  {entity: ProductInventory.entity("product", "Product", "status")},
 		"service":  {entity: ServiceInventory.entity("service", "Service", "state")},
 		"resource": {entity: ResourceInventory.entity("resource", "Resource", "resourceStatus")},

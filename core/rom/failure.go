@@ -53,7 +53,7 @@ func (r *ROM) failed(o *order, i int, res *port.Result, out *engine.Out) {
 				To: fmt.Sprintf("replacement %d", st.replaced), Event: "replace", Reason: reason})
 			// Written off, not released: the adapter says it is gone.
 			if it.Resource != nil {
-				it.Resource.State, it.Resource.UsageState = "lost", ""
+				setState(it.Resource, "lost", out)
 			}
 			it.Resource, st.released = nil, false
 			r.call(o, i, st.spec.Reserve, port.Reserve, st.replaced+1, out)
@@ -191,7 +191,7 @@ func (r *ROM) late(o *order, i int, res *port.Result, out *engine.Out) {
 	}
 	it := &o.ro.Items[i]
 	if it.Resource == nil || it.Resource.ID != res.Resource.ID {
-		it.Resource = r.own(&o.steps[i], it.Resource, res.Resource, "")
+		it.Resource = r.own(&o.steps[i], it.Resource, res.Resource, "", out)
 		o.steps[i].released = false
 	}
 	r.release(o, i, out)
@@ -232,7 +232,7 @@ func (r *ROM) decommissioned(now time.Duration, o *order, i int, res *port.Resul
 		r.failItem(o, i, "release failed: "+res.Err.Message, out)
 		return
 	}
-	it.Resource.State, it.Resource.UsageState = "terminated", ""
+	setState(it.Resource, "terminated", out)
 	o.steps[i].released = true
 	r.completeItem(now, o, i, "ROM → "+string(o.steps[i].spec.Reserve), out)
 }
@@ -244,7 +244,7 @@ func (r *ROM) releasedAnswer(o *order, i int, res *port.Result, out *engine.Out)
 		out.Error(fmt.Errorf("ROM: release of %s for %s failed: %w", it.Resource.ID, it.ID, res.Err))
 		return
 	}
-	it.Resource.State, it.Resource.UsageState = "released", ""
+	setState(it.Resource, "released", out)
 }
 
 // cancel cancels a resource order: every item not yet final is cancelled,

@@ -378,7 +378,7 @@ func (r *ROM) result(now time.Duration, res *port.Result, out *engine.Out) {
 	spec := st.spec
 	switch res.Op {
 	case port.Reserve:
-		it.Resource = r.own(st, it.Resource, res.Resource, "")
+		it.Resource = r.own(st, it.Resource, res.Resource, "", out)
 		r.call(o, i, spec.Commit, port.Commit, 1, out)
 		if spec.Type == "CPE" {
 			id := "SHP-" + strings.TrimPrefix(it.ID, "ROI-")
@@ -392,10 +392,10 @@ func (r *ROM) result(now time.Duration, res *port.Result, out *engine.Out) {
 		if !res.Final {
 			return
 		}
-		it.Resource = r.own(st, it.Resource, res.Resource, "active")
+		it.Resource = r.own(st, it.Resource, res.Resource, "active", out)
 		if rep := it.Characteristics.Get("replaces"); rep != "" && rep != it.Resource.ID {
 			if old := r.Resources.Get(rep); old != nil {
-				old.State, old.UsageState = "replaced", "" // holds no capacity: nothing to give back
+				setState(old, "replaced", out) // holds no capacity: nothing to give back
 			}
 		}
 		r.completeItem(now, o, i, spec.label, out)
@@ -416,11 +416,27 @@ func (r *ROM) completeItem(now time.Duration, o *order, i int, system string, ou
 	r.finishIfDone(o, out)
 }
 
+// setState changes a resource's state in the inventory, journalled; it is
+// no longer in use.
+func setState(res *tmf.Resource, state string, out *engine.Out) {
+	out.Inventory("resource", res.ID, res.Value, res.State, state)
+	res.State, res.UsageState = state, ""
+}
+
 // own copies an adapter's resource into the item's own resource, which the
 // inventory shares: the adapter's result stays untouched, and the item's
 // resource is one object from reservation to activation. The item's first
 // resource lives in its step.
-func (r *ROM) own(st *step, mine, res *tmf.Resource, usage string) *tmf.Resource {
+func (r *ROM) own(st *step, mine, res *tmf.Resource, usage string, out *engine.Out) *tmf.Resource {
+	was := ""
+	if mine != nil && mine.ID == res.ID {
+		was = mine.State
+	}
+	defer func() {
+		if mine.State != was {
+			out.Inventory("resource", mine.ID, mine.Value, was, mine.State)
+		}
+	}()
 	if mine == nil || mine.ID != res.ID {
 		if st.owned {
 			mine = new(tmf.Resource)

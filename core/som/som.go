@@ -453,6 +453,7 @@ func (s *SOM) completeItem(now time.Duration, o *order, st *site, k int, out *en
 	}
 	if it.Action == tmf.Delete {
 		if svc := s.Services.Get(id); svc != nil {
+			out.Inventory("service", svc.ID, svc.Name, svc.State, "terminated")
 			svc.State = "terminated"
 		}
 		it.Service.ID = id
@@ -489,6 +490,7 @@ func (s *SOM) completeItem(now time.Duration, o *order, st *site, k int, out *en
 		}
 	}
 	s.Services.Put(svc.ID, svc)
+	out.Inventory("service", svc.ID, svc.Name, "", svc.State)
 	o.services[i] = svc
 	it.Service.ID = svc.ID
 	s.finishItem(o, i, lc.Complete, "", out)
@@ -596,6 +598,7 @@ func (s *SOM) cancelSite(st *site, reason string, out *engine.Out) {
 	}
 	for _, si := range st.items {
 		if svc := st.order.services[si.i]; svc != nil {
+			out.Inventory("service", svc.ID, svc.Name, svc.State, "terminated")
 			svc.State = "terminated"
 		}
 	}
