@@ -56,6 +56,9 @@ type Options struct {
 	// takes its network events and faults.
 	Role  string
 	Peers map[engine.Address]engine.Peer
+	// ManualReview: quotes wait for people to decide each approval stage
+	// over the quote API, instead of the twin's reviewers.
+	ManualReview bool
 }
 
 // Roles are the components a process may run alone, and the components
@@ -97,7 +100,7 @@ func New(spec Spec, opt Options) (*System, error) {
 		}
 	}
 	if opt.runs(engine.COM) {
-		s.COM = com.New(com.Config{Catalog: spec.Catalog, Epoch: spec.Epoch})
+		s.COM = com.New(com.Config{Catalog: spec.Catalog, Epoch: spec.Epoch, ManualReview: opt.ManualReview})
 		s.Engine.Handle(engine.COM, s.COM)
 	}
 	if opt.runs(engine.SOM) {

@@ -97,7 +97,7 @@ type outcome struct {
 // that no resource is held twice and none is left reserved.
 func outcomeOf(t *testing.T, sc *scenarios.Scenario, db string) outcome {
 	t.Helper()
-	sys, st, _, err := resume(context.Background(), sc, db, serveClockOptions{}, scenarios.Options{}, slog.New(slog.DiscardHandler))
+	sys, st, _, err := resume(context.Background(), sc, db, serveClockOptions{approvals: "twin"}, scenarios.Options{}, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	defer st.Close()
 	out := outcome{Orders: map[string]string{}, Sites: map[string]string{}, Resources: map[string]int{}}

@@ -28,7 +28,8 @@ Usage:
       durations (coefficient of variation X) and its probabilistic faults, on all
       cores; print per wave and for the order the P50/P90/P99 completion, the odds
       of meeting each wave's target, and the expected billing start per site.
-  ordertwin serve [FILE] [--addr HOST:PORT] [--db FILE] [--scale N]
+  ordertwin serve [FILE] [--addr HOST:PORT] [--db FILE] [--scale N] [--approvals twin|api]
+                 [--role com|som|rom --peer ROLE=URL ... --start TIME]
       Serve the TMF Open APIs (docs/api.md) on --addr (default 127.0.0.1:8080),
       with the engine on the wall clock (--scale virtual seconds per second,
       default a day a second) and the network twin, journalled into the SQLite
@@ -38,6 +39,9 @@ Usage:
       catalog on the au-east twin, no orders); with FILE, that scenario's orders
       run too. Given a store it served before, it resumes: it replays the
       commands it took and carries on where it stopped.
+      --approvals api: people decide each quote's approval stages (PATCH quote)
+      instead of the twin's reviewers. --role com|som|rom --peer ROLE=URL
+      --start TIME: one of COM, SOM and ROM, the others in the processes named.
   ordertwin submit FILE [--to URL] [--watch] [--poll D]
       Place a scenario's quotes and orders on a running server over the TMF APIs
       (--to, default http://127.0.0.1:8080), as a CPQ would. Idempotent: submitting

@@ -35,6 +35,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	db := fs.String("db", "ordertwin.db", "the durable store, a SQLite file: a new one, or one this command served before (it resumes)")
 	scale := fs.Float64("scale", 86400, "virtual seconds per real second (86400: a day a second)")
 	startAt := fs.String("start", "", "the wall-clock time of T+0 (RFC 3339); default: when a new store is first served. Processes of one deployment (--role) share it")
+	approvals := fs.String("approvals", "twin", "who decides each quote's approval stages: twin (simulated reviewers) or api (people, with PATCH quote)")
 	role := fs.String("role", "", "run only com, som or rom, the others in the processes named by --peer")
 	peerURL := map[string]string{}
 	fs.Func("peer", "ROLE=URL: the process that runs com, som or rom (repeat for each)", func(v string) error {
@@ -62,7 +63,10 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
-	opt := scenarios.Options{Role: *role}
+	if *approvals != "twin" && *approvals != "api" {
+		return fmt.Errorf("serve: --approvals %q: want twin or api", *approvals)
+	}
+	opt := scenarios.Options{Role: *role, ManualReview: *approvals == "api"}
 	var links []*api.Link
 	if *role != "" {
 		r, ok := scenarios.Roles[*role]
@@ -88,7 +92,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return fmt.Errorf("serve: --start %q: want an RFC 3339 time", *startAt)
 		}
 	}
-	sys, st, clock, err := resume(ctx, sc, *db, serveClockOptions{scale: *scale, scaleSet: flagSet(fs, "scale"), start: start, role: *role}, opt, log)
+	sys, st, clock, err := resume(ctx, sc, *db, serveClockOptions{scale: *scale, scaleSet: flagSet(fs, "scale"), start: start, role: *role, approvals: *approvals}, opt, log)
 	if err != nil {
 		return err
 	}
@@ -195,8 +199,9 @@ func resume(ctx context.Context, sc *scenarios.Scenario, db string, co serveCloc
 type serveClockOptions struct {
 	scale    float64
 	scaleSet bool
-	start    time.Time // zero: now, for a new store
-	role     string
+	start     time.Time // zero: now, for a new store
+	role      string
+	approvals string
 }
 
 // serveClock is the wall clock of a store: a new store starts it (now, or
@@ -219,7 +224,7 @@ func serveClock(st *sqlite.Store, sc *scenarios.Scenario, o serveClockOptions) (
 			w.Start = o.start
 		}
 		for k, v := range map[string]string{"scenario": sc.Name, "start": w.Start.Format(time.RFC3339Nano),
-			"scale": strconv.FormatFloat(o.scale, 'g', -1, 64), "role": o.role} {
+			"scale": strconv.FormatFloat(o.scale, 'g', -1, 64), "role": o.role, "approvals": o.approvals} {
 			if err := st.SetMeta(k, v); err != nil {
 				return nil, err
 			}
@@ -230,7 +235,7 @@ func serveClock(st *sqlite.Store, sc *scenarios.Scenario, o serveClockOptions) (
 		return nil, fmt.Errorf("it serves %q, not %q", name, sc.Name)
 	}
 	meta := map[string]string{}
-	for _, k := range []string{"start", "scale", "role"} {
+	for _, k := range []string{"start", "scale", "role", "approvals"} {
 		if meta[k], _, err = st.Meta(k); err != nil {
 			return nil, err
 		}
@@ -250,6 +255,8 @@ func serveClock(st *sqlite.Store, sc *scenarios.Scenario, o serveClockOptions) (
 		return nil, fmt.Errorf("its T+0 is at %s, not %s", meta["start"], o.start.Format(time.RFC3339Nano))
 	case meta["role"] != o.role:
 		return nil, fmt.Errorf("it served role %q, not %q", meta["role"], o.role)
+	case meta["approvals"] != o.approvals && !(meta["approvals"] == "" && o.approvals == "twin"):
+		return nil, fmt.Errorf("its approvals are decided by %s, not %s: a replay must decide as the run did", meta["approvals"], o.approvals)
 	}
 	return &engine.Wall{Start: start, Scale: was}, nil
 }

@@ -23,7 +23,7 @@ func Codec() *engine.Codec {
 		registerOnce(m)
 	}
 	return engine.NewCodec(
-		com.QuoteRequest{}, com.OrderRequest{}, com.Cancel{}, com.Change{}, com.AddSite{}, com.Remove{}, com.Remediate{}, com.Describe{},
+		com.QuoteRequest{}, com.OrderRequest{}, com.Cancel{}, com.Change{}, com.AddSite{}, com.Remove{}, com.Remediate{}, com.Describe{}, com.Review{},
 		com.Qualify{},
 		docs.Put{}, docs.Patch{}, docs.Delete{},
 		som.OrderRequest{}, rom.OrderRequest{}, &tmf.CancelRequest{},

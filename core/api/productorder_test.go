@@ -29,9 +29,15 @@ type live struct {
 // serveLive serves the built-in live default on clock (virtual when nil).
 func serveLive(t *testing.T, clock engine.Clock) *live {
 	t.Helper()
+	return serveLiveWith(t, scenarios.Options{Clock: clock})
+}
+
+// serveLiveWith serves the built-in live default with opt.
+func serveLiveWith(t *testing.T, opt scenarios.Options) *live {
+	t.Helper()
 	sc, err := scenarios.LoadLibrary("live/default.yaml")
 	require.NoError(t, err)
-	sys, err := scenarios.New(sc.Spec, scenarios.Options{Clock: clock})
+	sys, err := scenarios.New(sc.Spec, opt)
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)

@@ -1,9 +1,12 @@
 package api
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/ordertwin/ordertwin/core/com"
 	"github.com/ordertwin/ordertwin/core/engine"
@@ -83,6 +86,95 @@ func (s *Server) quoteManagement(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+base+"/quote", s.listQuotes)
 	mux.HandleFunc("GET "+base+"/quote/{id}", s.getQuote)
 	mux.HandleFunc("POST "+base+"/quote", s.postQuote)
+	mux.HandleFunc("PATCH "+base+"/quote/{id}", s.patchQuote)
+}
+
+// patchQuote takes people's decision on the approval stage a quote waits
+// for: a merge patch of one authorization, {"authorization": [{"name":
+// "technical", "state": "approved" or "rejected", "description": why,
+// "approver": [{"name": who}]}]}. Only when reviews are manual (serve
+// --approvals api); the twin's reviewers decide otherwise.
+func (s *Server) patchQuote(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	body, e := ReadBody(w, r)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	rev, e := DecodeReview(body)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	if _, e := s.quoteByID(r, id); e != nil {
+		WriteError(w, e)
+		return
+	}
+	rev.Quote = id
+	reply, e := s.Command(r.Context(), engine.COM, *rev)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	if err, _ := reply.(error); err != nil {
+		WriteError(w, NewError(http.StatusConflict, err.Error()))
+		return
+	}
+	q, e := s.quoteByID(r, id)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	WriteJSON(w, http.StatusOK, q)
+}
+
+// reviewIn is the body of PATCH quote.
+type reviewIn struct {
+	Authorization []struct {
+		Name        string `json:"name"`
+		State       string `json:"state"`
+		Description string `json:"description"`
+		Approver    []Ref  `json:"approver"`
+	} `json:"authorization"`
+}
+
+// DecodeReview reads the body of PATCH quote: one authorization, the
+// stage's decision. Every error is a 400 naming the field.
+func DecodeReview(body []byte) (*com.Review, *Error) {
+	var fields map[string]json.RawMessage
+	if e := decodeObject(body, &fields); e != nil {
+		return nil, e
+	}
+	for name := range fields {
+		if name != "authorization" {
+			return nil, NewError(http.StatusBadRequest, name+": cannot be patched (a quote's decisions are its authorization)")
+		}
+	}
+	var in reviewIn
+	if e := decodeObject(body, &in); e != nil {
+		return nil, e
+	}
+	if len(in.Authorization) != 1 {
+		return nil, NewError(http.StatusBadRequest, "authorization: want one, the decision on the stage awaiting review")
+	}
+	a := in.Authorization[0]
+	if !slices.Contains(com.Stages, a.Name) {
+		return nil, NewError(http.StatusBadRequest, fmt.Sprintf("authorization[0].name: %q is not an approval stage (%s)", a.Name, strings.Join(com.Stages, ", ")))
+	}
+	if a.State != "approved" && a.State != "rejected" {
+		return nil, NewError(http.StatusBadRequest, fmt.Sprintf("authorization[0].state: want approved or rejected, not %q", a.State))
+	}
+	if a.State == "rejected" && a.Description == "" {
+		return nil, NewError(http.StatusBadRequest, "authorization[0].description: a rejection says why")
+	}
+	rev := &com.Review{Stage: a.Name, Approved: a.State == "approved", Reason: a.Description}
+	if len(a.Approver) > 0 {
+		rev.By = a.Approver[0].Name
+		if rev.By == "" {
+			rev.By = a.Approver[0].ID
+		}
+	}
+	return rev, nil
 }
 
 func (s *Server) listQuotes(w http.ResponseWriter, r *http.Request) {

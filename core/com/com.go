@@ -23,6 +23,9 @@ type Config struct {
 	Catalog *catalog.Catalog
 	// Epoch is the calendar time of T+0: rate cards are checked against it.
 	Epoch time.Time
+	// ManualReview: each approval stage waits for people's decision
+	// (Review, over the quote API) instead of asking the workflow system.
+	ManualReview bool
 }
 
 // COM is the commercial order manager.
@@ -100,6 +103,8 @@ func (c *COM) Handle(now time.Duration, msg any, out *engine.Out) {
 		c.remove(m, out)
 	case Describe:
 		out.Reply(c.describe(m, out))
+	case Review:
+		out.Reply(c.review(m, out))
 	case Qualify:
 		c.qualify(m, out)
 	default:

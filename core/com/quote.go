@@ -218,11 +218,16 @@ func (c *COM) nextStage(q *quote, out *engine.Out) {
 		c.decide(q, false, why, out)
 		return
 	}
-	c.call(out, &port.Request{Key: q.id + "/" + stage, System: port.Workflow, Op: port.Review, Item: q.id,
-		Customer: q.req.Customer.ID, Stage: stage, Amount: q.tcv}, func(res *port.Result) {
-		c.decide(q, res.Approved && res.Err == nil, res.Reason, out)
-	})
+	decided := func(res *port.Result) { c.decide(q, res.Approved && res.Err == nil, res.Reason, out) }
+	if c.cfg.ManualReview {
+		c.pending[reviewKey(q.id, stage)] = decided // a Review decides
+		return
+	}
+	c.call(out, &port.Request{Key: reviewKey(q.id, stage), System: port.Workflow, Op: port.Review, Item: q.id,
+		Customer: q.req.Customer.ID, Stage: stage, Amount: q.tcv}, decided)
 }
+
+func reviewKey(quote, stage string) string { return quote + "/" + stage }
 
 // stageCheck is what the core itself checks before a stage goes to review:
 // capacity at every site (technical), the rate card and discount authority
@@ -263,8 +268,9 @@ func (c *COM) decide(q *quote, ok bool, reason string, out *engine.Out) {
 	a := &q.approval[q.stage]
 	a.At = out.Now()
 	event := lc.Approve
+	a.Reason = reason // who approved, or why not
 	if !ok {
-		event, a.Reason = lc.Reject, reason
+		event = lc.Reject
 	}
 	if !out.Fire(c.machines, lc.Approval, q.id+"/"+a.Stage, "", &a.State, event, a.Reason, "Approval Workflow") {
 		return
