@@ -197,8 +197,8 @@ func resume(ctx context.Context, sc *scenarios.Scenario, db string, co serveCloc
 
 // serveClockOptions are what serve's flags say of the clock and role.
 type serveClockOptions struct {
-	scale    float64
-	scaleSet bool
+	scale     float64
+	scaleSet  bool
 	start     time.Time // zero: now, for a new store
 	role      string
 	approvals string
