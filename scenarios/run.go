@@ -231,7 +231,7 @@ func (s *System) API() *api.Server {
 		known[a.Address] = true
 	}
 	return &api.Server{Engine: s.Engine, Stats: s.Stats, Epoch: s.Spec.Epoch,
-		COM: s.COM, SOM: s.SOM, ROM: s.ROM, Catalog: s.Spec.Catalog, Docs: s.Docs,
+		COM: s.COM, SOM: s.SOM, ROM: s.ROM, Catalog: s.Spec.Catalog, Docs: s.Docs, Inbox: s.Inbox,
 		KnownAddress: func(a string) bool { return known[a] }}
 }
 

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync"
 	"time"
@@ -78,10 +79,40 @@ func (l *Link) Pending() int {
 	return len(l.queue)
 }
 
-// Run sends the queued messages until ctx ends.
+// PeerStreams is where a process says how far it has taken each stream
+// of its peers: GET PeerStreams/{stream} answers {"last": N}.
+const PeerStreams = "/ordertwin/v1/peerStream"
+
+// Run sends the queued messages until ctx ends. It first asks the peer
+// how far it has taken the stream, and skips what it has: after a
+// restart, the replay queues every message again.
 func (l *Link) Run(ctx context.Context) {
 	l.init()
 	backoff := time.Duration(0)
+	for caught := false; !caught; {
+		last, err := l.last(ctx)
+		if err == nil {
+			l.mu.Lock()
+			n := 0
+			for n < len(l.queue) && l.queue[n].seq <= last {
+				n++
+			}
+			clear(l.queue[:n])
+			l.queue = l.queue[n:]
+			l.mu.Unlock()
+			break
+		}
+		backoff = min(max(2*backoff, 50*time.Millisecond), 5*time.Second)
+		if l.Log != nil {
+			l.Log.Warn("peer unreachable; retrying", "stream", l.Stream, "in", backoff.String(), "err", err.Error())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+	}
+	backoff = 0
 	for {
 		l.mu.Lock()
 		var next *linked
@@ -117,6 +148,36 @@ func (l *Link) Run(ctx context.Context) {
 	}
 }
 
+// last asks the peer for the number of the last message it took.
+func (l *Link) last(ctx context.Context) (uint64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, l.Base+PeerStreams+"/"+url.PathEscape(l.Stream), nil)
+	if err != nil {
+		return 0, err
+	}
+	res, err := l.client().Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	var v struct {
+		Last uint64 `json:"last"`
+	}
+	if res.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("GET %s: %s", req.URL.Path, res.Status)
+	}
+	if err := json.NewDecoder(res.Body).Decode(&v); err != nil {
+		return 0, fmt.Errorf("GET %s: %w", req.URL.Path, err)
+	}
+	return v.Last, nil
+}
+
+func (l *Link) client() *http.Client {
+	if l.Client == nil {
+		return http.DefaultClient
+	}
+	return l.Client
+}
+
 // send makes one message a request to the peer and sends it.
 func (l *Link) send(ctx context.Context, m linked) error {
 	path, body, err := l.request(m.msg)
@@ -130,11 +191,7 @@ func (l *Link) send(ctx context.Context, m linked) error {
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(PeerStream, l.Stream)
 	req.Header.Set(PeerSeq, strconv.FormatUint(m.seq, 10))
-	client := l.Client
-	if client == nil {
-		client = http.DefaultClient
-	}
-	res, err := client.Do(req)
+	res, err := l.client().Do(req)
 	if err != nil {
 		return err
 	}
@@ -247,6 +304,15 @@ func (s *Server) fromPeer(w http.ResponseWriter, r *http.Request, to engine.Addr
 // peer that fulfils it: COM's for TMF641 events from SOM, SOM's for TMF652
 // events from ROM.
 func (s *Server) peerListeners(mux *http.ServeMux) {
+	mux.HandleFunc("GET "+PeerStreams+"/{stream}", func(w http.ResponseWriter, r *http.Request) {
+		stream := r.PathValue("stream")
+		var last uint64
+		if e := s.Query(r.Context(), func() { last = s.Inbox.Last(stream) }); e != nil {
+			WriteError(w, e)
+			return
+		}
+		WriteJSON(w, http.StatusOK, map[string]any{"stream": stream, "last": last})
+	})
 	if s.COM != nil {
 		mux.HandleFunc("POST "+ServiceOrdering+"/listener/{event}", func(w http.ResponseWriter, r *http.Request) {
 			s.listen(w, r, engine.COM, ServiceOrderEventFromWire)

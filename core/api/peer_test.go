@@ -31,6 +31,11 @@ func TestLinkSendsInOrderAndRetries(t *testing.T) {
 	peer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		defer mu.Unlock()
+		if r.Method == http.MethodGet {
+			assert.Equal(t, api.PeerStreams+"/som→rom", r.URL.Path)
+			w.Write([]byte(`{"last": 0}`))
+			return
+		}
 		if refusals > 0 {
 			refusals--
 			w.WriteHeader(http.StatusServiceUnavailable)
@@ -70,6 +75,41 @@ func TestLinkSendsInOrderAndRetries(t *testing.T) {
 		assert.Equal(t, []string{"1", "2", "3"}[i], s.seq)
 	}
 	assert.Eventually(t, func() bool { return l.Pending() == 0 }, 5*time.Second, time.Millisecond, "the queue empties once the peer took all")
+}
+
+// A link skips what the peer says it has: after a restart the replay
+// queues every message again, and only the new ones go.
+func TestLinkSkipsWhatThePeerHas(t *testing.T) {
+	var mu sync.Mutex
+	var seqs []string
+	got := make(chan struct{})
+	peer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			w.Write([]byte(`{"last": 2}`))
+			return
+		}
+		mu.Lock()
+		seqs = append(seqs, r.Header.Get(api.PeerSeq))
+		mu.Unlock()
+		w.WriteHeader(http.StatusAccepted)
+		close(got)
+	}))
+	defer peer.Close()
+	l := &api.Link{Stream: "rom→som", To: engine.SOM, Base: peer.URL}
+	for range 3 {
+		l.Deliver(0, &tmf.OrderEvent{Type: tmf.ResourceOrderStateChange, OrderID: "RO-001", State: "inProgress"})
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go l.Run(ctx)
+	select {
+	case <-got:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the link did not deliver")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, []string{"3"}, seqs)
 }
 
 // A peer's message that is not numbered, or that a listener gets from no

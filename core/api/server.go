@@ -13,6 +13,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/com"
 	"github.com/ordertwin/ordertwin/core/docs"
 	"github.com/ordertwin/ordertwin/core/engine"
+	"github.com/ordertwin/ordertwin/core/peer"
 	"github.com/ordertwin/ordertwin/core/port"
 	"github.com/ordertwin/ordertwin/core/rom"
 	"github.com/ordertwin/ordertwin/core/som"
@@ -58,6 +59,8 @@ type Server struct {
 	ROM     *rom.ROM
 	Catalog *catalog.Catalog
 	Docs    *docs.Docs
+	// Inbox takes the messages of COM, SOM or ROM in other processes.
+	Inbox *peer.Inbox
 	// KnownAddress, when set, tells whether the network knows a street
 	// address: a quote for an unknown one is refused at once.
 	KnownAddress func(address string) bool
