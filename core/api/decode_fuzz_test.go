@@ -98,7 +98,15 @@ func FuzzDecodeProductOrder(f *testing.F) {
 			assert.NotEmpty(t, it.ID)
 			assert.False(t, ids[it.ID], "item ids are unique: %q", it.ID)
 			ids[it.ID] = true
-			assert.Equal(t, "add", it.Action)
+			if it.Action != "add" {
+				// A change order: one modify or delete item on a product.
+				assert.Contains(t, []string{"modify", "delete"}, it.Action)
+				assert.Len(t, in.ProductOrderItem, 1)
+				assert.Empty(t, in.Quote)
+				require.NotNil(t, it.Product)
+				assert.NotEmpty(t, it.Product.ID)
+				continue
+			}
 			assert.Nil(t, it.State)
 			assert.True(t, it.Quantity == nil || *it.Quantity == 1)
 			if it.QuoteItem != nil {

@@ -117,6 +117,10 @@ func (s *Server) postProductOrder(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, e)
 		return
 	}
+	if in.change != nil {
+		s.postChange(w, r, in)
+		return
+	}
 	if e := s.checkProductOrder(r, in); e != nil {
 		WriteError(w, e)
 		return
@@ -147,6 +151,56 @@ func (s *Server) postProductOrder(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Idempotent-Replayed", "true")
 	}
 	Created(w, po.Href, po)
+}
+
+// postChange carries out a change order: a modify or delete item on an
+// installed product. COM changes the product's site: an active one with a
+// modify or disconnect order (201, that order), one not yet active in its
+// own order (200, the order changed in place), or refuses (409, saying
+// why: another change in flight, a speed the offering does not have).
+func (s *Server) postChange(w http.ResponseWriter, r *http.Request, in *productOrderIn) {
+	ch := in.change
+	var order, site, status string
+	if e := s.Query(r.Context(), func() {
+		if p := s.COM.Products.Get(ch.Product); p != nil {
+			order, site, status = p.ProductOrder, p.Place.ID, p.Status
+		}
+	}); e != nil {
+		WriteError(w, e)
+		return
+	}
+	switch {
+	case order == "":
+		WriteError(w, NewError(http.StatusBadRequest, "productOrderItem[0].product.id: no product "+strconv.Quote(ch.Product)))
+		return
+	case status == "terminated":
+		WriteError(w, NewError(http.StatusConflict, "product "+ch.Product+" is terminated: it no longer changes"))
+		return
+	}
+	var msg any = com.Change{Order: order, Site: site, Speed: ch.Speed, Tier: ch.Tier}
+	if ch.Delete {
+		msg = com.Remove{Order: order, Site: site, Reason: in.Description}
+	}
+	reply, e := s.Command(r.Context(), engine.COM, msg)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	done := reply.(com.Changed)
+	if done.Refused != "" {
+		WriteError(w, NewError(http.StatusConflict, done.Refused))
+		return
+	}
+	po, e := s.productOrderByID(r, done.Order)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	if done.New {
+		Created(w, po.Href, po)
+		return
+	}
+	WriteJSON(w, http.StatusOK, po)
 }
 
 // checkProductOrder checks what the order names against what exists: the

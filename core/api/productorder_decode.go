@@ -29,6 +29,16 @@ type productOrderIn struct {
 	Agreement               []Ref         `json:"agreement"`
 	ProductOrderItem        []itemIn      `json:"productOrderItem"`
 	requested               time.Duration // RequestedCompletionDate parsed, from the epoch
+	// change is set for a change order: one modify or delete item.
+	change *siteChange
+}
+
+// siteChange is what a change order asks of an installed product: its
+// speed or SLA tier changed (modify), or the product removed (delete).
+type siteChange struct {
+	Product     string
+	Delete      bool
+	Speed, Tier string
 }
 
 // serverManaged are the fields of an entity that the server sets.
@@ -97,6 +107,10 @@ func DecodeProductOrder(body []byte) (*productOrderIn, *Error) {
 	if len(in.Quote) == 1 && in.Quote[0].ID == "" {
 		return nil, NewError(http.StatusBadRequest, "quote[0].id: required")
 	}
+	if c, e := decodeChange(&in); c != nil || e != nil {
+		in.change = c
+		return &in, e
+	}
 	seen := map[string]bool{}
 	for i, it := range in.ProductOrderItem {
 		switch {
@@ -108,7 +122,7 @@ func DecodeProductOrder(body []byte) (*productOrderIn, *Error) {
 			return nil, NewError(http.StatusBadRequest, field("productOrderItem", i, "action")+": required")
 		case it.Action == "modify" || it.Action == "delete" || it.Action == "noChange":
 			return nil, NewError(http.StatusBadRequest, field("productOrderItem", i, "action")+": "+strconv.Quote(it.Action)+
-				" is not taken over this API yet: a new order adds sites (action add)")
+				" in an order that adds sites: a change order has one modify or delete item, on its own")
 		case it.Action != "add":
 			return nil, NewError(http.StatusBadRequest, field("productOrderItem", i, "action")+": "+strconv.Quote(it.Action)+
 				" is not an order item action (add, modify, delete, noChange)")
@@ -154,6 +168,56 @@ func DecodeProductOrder(body []byte) (*productOrderIn, *Error) {
 		seen[it.ID] = true
 	}
 	return &in, nil
+}
+
+// decodeChange reads a change order: one item, action modify or delete,
+// naming the installed product (product.id); a modify item gives the new
+// speed or slaTier (productCharacteristic). Nil and no error for an order
+// that adds sites.
+func decodeChange(in *productOrderIn) (*siteChange, *Error) {
+	first := in.ProductOrderItem[0]
+	if first.Action != "modify" && first.Action != "delete" {
+		return nil, nil
+	}
+	bad := func(name, msg string) (*siteChange, *Error) {
+		return nil, NewError(http.StatusBadRequest, field("productOrderItem", 0, name)+": "+msg)
+	}
+	switch {
+	case len(in.ProductOrderItem) > 1:
+		return nil, NewError(http.StatusBadRequest, "productOrderItem: a change order has one item, the product it changes")
+	case first.ID == "":
+		return bad("id", "required")
+	case first.State != nil:
+		return bad("state", "set by the server; a new item must not carry it")
+	case first.Product == nil || first.Product.ID == "":
+		return bad("product.id", "required: the installed product to "+first.Action)
+	case len(in.Quote) > 0:
+		return nil, NewError(http.StatusBadRequest, "quote: a change order changes an installed product; it carries out no quote")
+	case len(first.ItemTerm) > 0 || len(first.ItemPrice) > 0:
+		return bad("itemPrice", "a change's price comes from the rate card of the product's quote")
+	}
+	c := &siteChange{Product: first.Product.ID, Delete: first.Action == "delete"}
+	for _, ch := range first.Product.ProductCharacteristic {
+		if c.Delete {
+			return bad("product.productCharacteristic", "a delete item changes nothing of the product")
+		}
+		v, ok := ch.Value.(string)
+		if !ok || v == "" {
+			return bad("product.productCharacteristic", fmt.Sprintf("%s: want a text value", ch.Name))
+		}
+		switch ch.Name {
+		case "speed":
+			c.Speed = v
+		case "slaTier":
+			c.Tier = v
+		default:
+			return bad("product.productCharacteristic", fmt.Sprintf("%q cannot change (speed, slaTier)", ch.Name))
+		}
+	}
+	if !c.Delete && c.Speed == "" && c.Tier == "" {
+		return bad("product.productCharacteristic", "a modify item gives the new speed or slaTier")
+	}
+	return c, nil
 }
 
 // order is the internal product order the request asks for.

@@ -37,6 +37,7 @@ func (c *COM) cancel(m Cancel, out *engine.Out) {
 	defer func() { out.Reply(reply) }()
 	refuse := func(entity, why string) {
 		reply.Refused = append(reply.Refused, entity+": "+why)
+		c.refusal = entity + ": " + why
 		out.Record(store.Record{Kind: "cancellation", Entity: entity, System: "COM", To: "refused", Event: "cancel", Reason: why})
 	}
 	if o == nil {

@@ -51,10 +51,37 @@ type modification struct {
 
 // refuser records the refusal of an amendment request (event) about an
 // entity.
-func refuser(event string, out *engine.Out) func(entity, why string) {
+func (c *COM) refuser(event string, out *engine.Out) func(entity, why string) {
 	return func(entity, why string) {
+		c.refusal = entity + ": " + why
 		out.Record(store.Record{Kind: "amendment", Entity: entity, System: "COM", To: "refused", Event: event, Reason: why})
 	}
+}
+
+// Changed is COM's reply to a change, or a site added or removed: the
+// order that carries it out (New: a modify or disconnect order placed for
+// it; else the order changed in place), or why it was refused.
+type Changed struct {
+	Order   string
+	New     bool
+	Refused string
+}
+
+// changed runs a change request and says what became of it.
+func (c *COM) changed(order string, act func()) Changed {
+	before := len(c.modifies)
+	c.refusal = ""
+	act()
+	switch {
+	case c.refusal != "":
+		return Changed{Refused: c.refusal}
+	case len(c.modifies) > before:
+		return Changed{Order: c.modifies[len(c.modifies)-1].po.ID, New: true}
+	}
+	if o := c.findOrder(order); o != nil {
+		return Changed{Order: o.po.ID}
+	}
+	return Changed{}
 }
 
 // siteItem finds the item of a site in an order; when there is none, the
@@ -88,7 +115,7 @@ func (c *COM) changeable(o *order, i int, refuse func(entity, why string)) bool 
 }
 
 func (c *COM) change(m Change, out *engine.Out) {
-	refuse := refuser("change", out)
+	refuse := c.refuser("change", out)
 	o, i := c.siteItem(m.Order, m.Site, refuse)
 	if i < 0 {
 		return
@@ -272,7 +299,7 @@ type AddSite struct {
 
 func (c *COM) addSite(m AddSite, out *engine.Out) {
 	o := c.findOrder(m.Order)
-	refuse := refuser("addSite", out)
+	refuse := c.refuser("addSite", out)
 	switch {
 	case o == nil:
 		refuse(m.Order, "no such product order")

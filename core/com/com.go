@@ -53,6 +53,8 @@ type COM struct {
 	// qualifications are the product offering qualifications, in order.
 	qualifications  []*qualification
 	qualificationBy map[string]*qualification
+	// refusal is why the change request being handled was refused.
+	refusal string
 }
 
 // New returns an empty COM.
@@ -96,11 +98,11 @@ func (c *COM) Handle(now time.Duration, msg any, out *engine.Out) {
 	case Cancel:
 		c.cancel(m, out)
 	case Change:
-		c.change(m, out)
+		out.Reply(c.changed(m.Order, func() { c.change(m, out) }))
 	case AddSite:
-		c.addSite(m, out)
+		out.Reply(c.changed(m.Order, func() { c.addSite(m, out) }))
 	case Remove:
-		c.remove(m, out)
+		out.Reply(c.changed(m.Order, func() { c.remove(m, out) }))
 	case Describe:
 		out.Reply(c.describe(m, out))
 	case Review:

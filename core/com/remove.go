@@ -25,7 +25,7 @@ type Remove struct {
 }
 
 func (c *COM) remove(m Remove, out *engine.Out) {
-	refuse := refuser("removeSite", out)
+	refuse := c.refuser("removeSite", out)
 	o, i := c.siteItem(m.Order, m.Site, refuse)
 	if i < 0 {
 		return
