@@ -108,6 +108,9 @@ type Engine struct {
 	batch       store.Batch
 	committer   *committer
 	afterCommit func()
+	// direct: the journal is in memory, and each step commits to it
+	// (nothing to gain from grouping, and no copy of the records).
+	direct bool
 	// latency measures the adapter calls (AdapterLatency).
 	latency latencies
 }
@@ -168,6 +171,7 @@ func New(opt Options) *Engine {
 	if opt.Log != nil {
 		e.batch, _ = store.Shares(opt.Store, opt.Log)
 	}
+	_, e.direct = opt.Store.(*store.Memory)
 	return e
 }
 
@@ -234,7 +238,9 @@ func (e *Engine) Run(ctx context.Context) error { return e.run(ctx, false) }
 func (e *Engine) run(ctx context.Context, serve bool) (err error) {
 	e.running = true
 	defer func() { e.running = false }()
-	e.startCommitter()
+	if !e.direct {
+		e.startCommitter()
+	}
 	defer func() {
 		ferr := e.durable()
 		if serr := e.stopCommitter(); ferr == nil {
@@ -313,8 +319,20 @@ func (e *Engine) step() error {
 		}
 	}
 	if len(out.records) > 0 {
-		e.unsaved = append(e.unsaved, out.records...)
 		e.changed = at
+	}
+	if e.direct {
+		// Memory: each step's records go in as they are; holding them
+		// back would only copy them.
+		if len(out.records) > 0 || len(e.inputs) > 0 {
+			if err := e.write(batch{out.records, e.inputs}); err != nil {
+				return err
+			}
+			clear(e.inputs)
+			e.inputs = e.inputs[:0]
+		}
+	} else if len(out.records) > 0 {
+		e.unsaved = append(e.unsaved, out.records...)
 	}
 	mustSync := len(out.answers) > 0
 	for _, s := range out.sends {

@@ -144,12 +144,24 @@ func TestNoAdapter(t *testing.T) {
 	assert.ErrorContains(t, e.Run(context.Background()), `no adapter for system "nms"`)
 }
 
+// durable is a journal the engine takes for a durable one: it groups its
+// commits.
+type durable struct{ *store.Memory }
+
 // Group commit: records wait for one commit across steps, up to
-// CommitEvery; the rest is committed when the run ends.
+// CommitEvery; the rest is committed when the run ends. The in-memory
+// journal takes each step's records as they come (nothing to gain).
 func TestGroupCommit(t *testing.T) {
-	for _, tc := range []struct{ every, commits int }{{4, 3}, {0, 1}} {
+	for _, tc := range []struct {
+		every, commits int
+		memory         bool
+	}{{4, 3, false}, {0, 1, false}, {0, 10, true}} {
 		mem := store.NewMemory()
-		e := New(Options{Store: mem, Batch: 2, CommitEvery: tc.every})
+		var j store.Journal = durable{mem}
+		if tc.memory {
+			j = mem
+		}
+		e := New(Options{Store: j, Batch: 2, CommitEvery: tc.every})
 		e.Handle(COM, recorder{log: new([]string), then: func(now time.Duration, msg any, out *Out) {
 			out.Record(store.Record{Kind: "x", Entity: fmt.Sprint(msg)})
 		}})
@@ -158,7 +170,7 @@ func TestGroupCommit(t *testing.T) {
 		}
 		require.NoError(t, e.Run(context.Background()))
 		assert.Len(t, mem.Records(), 10)
-		assert.Equal(t, tc.commits, mem.Commits(), "CommitEvery %d", tc.every)
+		assert.Equal(t, tc.commits, mem.Commits(), "CommitEvery %d, in memory %v", tc.every, tc.memory)
 	}
 }
 
@@ -168,7 +180,7 @@ func TestGroupCommit(t *testing.T) {
 func TestOutboxBeforeExternalCall(t *testing.T) {
 	for _, inProcess := range []bool{false, true} {
 		mem := store.NewMemory()
-		e := New(Options{Store: mem})
+		e := New(Options{Store: durable{mem}})
 		e.Handle(ROM, recorder{log: new([]string), then: func(now time.Duration, msg any, out *Out) {
 			out.Record(store.Record{Kind: "x", Entity: "reserve"})
 			out.Call(&port.Request{Key: "k", System: port.NMS, Op: port.Reserve})
