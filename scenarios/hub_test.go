@@ -115,6 +115,7 @@ func TestWorkedExampleOnTheHub(t *testing.T) {
 	done641 := register(events.ServiceOrdering.Base, "event.serviceOrder.state=completed")
 	products := register(events.ProductInventory.Base, "eventType=ProductCreateEvent")
 	vlans := register(events.ResourceInventory.Base, "")
+	milestones := register(events.ResourceOrdering.Base, "eventType=ResourceOrderMilestoneEvent")
 
 	for i, p := range placed {
 		require.Zero(t, p.At, "placed at T+0, as New would")
@@ -193,4 +194,16 @@ func TestWorkedExampleOnTheHub(t *testing.T) {
 	first := vlans.await(t, 2)
 	assert.Equal(t, "ResourceCreateEvent", first[0].EventType)
 	assert.Equal(t, "reserved", first[0].Event["resource"]["resourceStatus"])
+
+	// The CE routers' shipments, milestone by milestone (seed: staged,
+	// shipped, delivered, installed by ZTP), on the TMF652 hub.
+	var reached []string
+	heard := milestones.await(t, 20)
+	require.Len(t, heard, 20, "five routers, four milestones each")
+	for _, ev := range heard[:4] {
+		m := ev.Event["resourceOrder"]["milestone"].([]any)[0].(map[string]any)
+		reached = append(reached, m["name"].(string))
+	}
+	assert.Equal(t, []string{"staged", "inTransit", "delivered", "installed"}, reached, "MELB's router, the pilot")
+	assert.Equal(t, "RO-001", heard[0].Event["resourceOrder"]["id"], "MELB's resource order")
 }

@@ -269,8 +269,8 @@ func (sc *Scenario) Run(ctx context.Context, opt Options) (*Report, error) {
 // but their creation and start (their ends, holds and resumes).
 func onTimeline(r store.Record) bool {
 	switch r.Kind {
-	case "product", "service", "resource":
-		return false // the entity map shows the inventories
+	case "product", "service", "resource", "milestone":
+		return false // the entity map shows the inventories; shipments their milestones
 	case "productOrderItem", "serviceOrderItem", "resourceOrderItem":
 		return r.Event != "create" && r.Event != "start"
 	}

@@ -43,7 +43,8 @@ const (
 	attributeChange = "AttributeValueChangeEvent"
 	changeEvent     = "ChangeEvent" // TMF633's one kind of change
 	deleteEvent     = "DeleteEvent"
-	jeopardyEvent   = "JeopardyEvent" // TMF641 v4.1's, for every order
+	jeopardyEvent   = "JeopardyEvent"  // TMF641 v4.1's, for every order
+	milestoneEvent  = "MilestoneEvent" // TMF641 v4.1's, for every order
 )
 
 // orderItemSuffix makes an order's journal kind that of its items.
@@ -51,12 +52,13 @@ const orderItemSuffix = "Item"
 
 // Journal kinds and events the notifier reads (core/engine, core/docs).
 const (
-	jeopardyKind    = "jeopardy" // Out.Jeopardy: To is its type, Reason its message
-	hubKind         = "hub"      // the docs collection of listeners
-	docCreate       = "create"   // docs and lifecycles: a creation
-	docPatch        = "patch"    // docs: a merge patch
-	docDelete       = "delete"   // docs: a deletion
-	docCreatedState = "created"  // docs: To of a creation, not a state
+	jeopardyKind    = "jeopardy"  // Out.Jeopardy: To is its type, Reason its message
+	milestoneKind   = "milestone" // ROM: an item's milestone (To) reached
+	hubKind         = "hub"       // the docs collection of listeners
+	docCreate       = "create"    // docs and lifecycles: a creation
+	docPatch        = "patch"     // docs: a merge patch
+	docDelete       = "delete"    // docs: a deletion
+	docCreatedState = "created"   // docs: To of a creation, not a state
 )
 
 // HubCollection is the docs collection that keeps hub listeners.
@@ -120,7 +122,10 @@ var (
 		"serviceOrderItem":  {entity: serviceOrder, item: true},
 		"resourceOrder":     {entity: resourceOrder},
 		"resourceOrderItem": {entity: resourceOrder, item: true},
-		"quote":             {entity: QuoteManagement.entity("quote", "Quote", "state")},
+		// A CPE shipment's milestones (staged, in transit, delivered,
+		// installed), reached by a resource order item.
+		milestoneKind: {entity: resourceOrder, item: true, milestone: true},
+		"quote":       {entity: QuoteManagement.entity("quote", "Quote", "state")},
 		// Cancellation requests (TMF622 cancelProductOrder) are documents.
 		"cancelProductOrder": {entity: ProductOrdering.entity("cancelProductOrder", "CancelProductOrder", "state")},
 		// Inventories: COM, SOM and ROM journal each product, service and
@@ -155,8 +160,9 @@ var (
 // entity is an item of it, or (jeopardy) an item or a part named
 // <order>/<part>.
 type rule struct {
-	entity *Entity
-	item   bool
+	entity    *Entity
+	item      bool
+	milestone bool
 }
 
 // itemKind is the journal kind of the items of an order entity.
@@ -175,7 +181,7 @@ func (a *API) EventTypes() []string {
 			out = append(out, e.Type+stateChange)
 		}
 		if e.Items != "" {
-			out = append(out, e.Type+jeopardyEvent)
+			out = append(out, e.Type+jeopardyEvent, e.Type+milestoneEvent)
 		}
 		out = append(out, e.Type+deleteEvent)
 	}

@@ -94,6 +94,10 @@ func (t *translator) event(ctx context.Context, api *API, e sqlite.Entry) (ev Ev
 		suffix = jeopardyEvent
 		payload["jeopardyAlert"] = []any{map[string]any{"name": e.Entity, "jeopardyType": e.To, "message": e.Reason,
 			"alertDate": at, "@type": "JeopardyAlert"}}
+	case r.milestone:
+		suffix = milestoneEvent
+		payload["milestone"] = []any{map[string]any{"name": e.To, "milestoneDate": at, "status": "reached",
+			"message": e.Name + " " + e.To, "orderItem": []any{map[string]any{"id": e.Entity}}, "@type": "Milestone"}}
 	case r.item:
 		suffix = attributeChange
 		payload[ent.Items] = []any{map[string]any{"id": e.Entity, "state": e.To, "@type": ent.ItemType}}
@@ -119,6 +123,8 @@ func (t *translator) event(ctx context.Context, api *API, e sqlite.Entry) (ev Ev
 	switch {
 	case jeopardy:
 		title += " in jeopardy (" + e.To + "): " + e.Entity
+	case r.milestone:
+		title += " milestone " + e.To + ": " + e.Entity
 	case r.item:
 		title += " " + ent.ItemType + " " + e.Entity + " " + e.To
 	case e.To != "":

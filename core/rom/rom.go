@@ -18,6 +18,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/inventory"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
 	"github.com/ordertwin/ordertwin/core/port"
+	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
@@ -470,6 +471,9 @@ func pathIndex(state string) int {
 // re-delivered report) changes nothing.
 func (r *ROM) milestone(o *order, i int, m string, out *engine.Out) {
 	it := &o.ro.Items[i]
+	if it.Milestone != m {
+		out.Record(store.Record{Kind: "milestone", Entity: it.ID, Name: o.steps[i].shipment.id, To: m, Event: "milestone"})
+	}
 	it.Milestone = m
 	s := &o.steps[i].shipment
 	if s.id == "" {
