@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -191,9 +192,12 @@ func TestWorkedExampleOnTheHub(t *testing.T) {
 		made = append(made, ev.Event["product"]["status"].(string))
 	}
 	assert.Equal(t, []string{"active", "active", "active", "active", "active"}, made)
-	first := vlans.await(t, 2)
+	first := vlans.await(t, 10)
 	assert.Equal(t, "ResourceCreateEvent", first[0].EventType)
 	assert.Equal(t, "reserved", first[0].Event["resource"]["resourceStatus"])
+	i := slices.IndexFunc(first, func(ev events.Event) bool { return ev.EventType == "ResourceStateChangeEvent" })
+	require.GreaterOrEqual(t, i, 0)
+	assert.Equal(t, "available", first[i].Event["resource"]["resourceStatus"], "v4's resourceStatus, as GET shows it")
 
 	// The CE routers' shipments, milestone by milestone (seed: staged,
 	// shipped, delivered, installed by ZTP), on the TMF652 hub.

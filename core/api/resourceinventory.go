@@ -56,42 +56,6 @@ var resourceAttributes = []string{
 // state of a resource, finer than the v4 states.
 const lifecycleState = "lifecycleState"
 
-// resourceStates maps ROM's lifecycle of a resource onto the three v4
-// state attributes (resourceStatus, usageState, administrativeState):
-//
-//	ROM state (usage)   resourceStatus usageState administrativeState
-//	reserved            reserved       idle       unlocked
-//	available (active)  available      active     unlocked
-//	available           available      idle       unlocked
-//	released            available      idle       unlocked
-//	terminated          available      idle       unlocked
-//	lost                unknown        idle       locked
-//	replaced            unknown        idle       locked
-//
-// released (given back when a site failed or was cancelled) and
-// terminated (given back by a disconnect) are in their pool again: ROM may
-// allocate them to the next order, so they are available and unlocked. A
-// lost device (written off in transit) and one replaced after it was lost
-// are out of service for good: where they are is unknown and nobody may
-// use them. v4 has no word for these four, so ROM's state is kept as it is
-// in the lifecycleState characteristic.
-func resourceStates(state, usage string) (status, usageState, admin string) {
-	switch state {
-	case "reserved":
-		return "reserved", "idle", "unlocked"
-	case "available":
-		if usage == "active" {
-			return "available", "active", "unlocked"
-		}
-		return "available", "idle", "unlocked"
-	case "released", "terminated":
-		return "available", "idle", "unlocked"
-	case "lost", "replaced":
-		return "unknown", "idle", "locked"
-	}
-	return "unknown", "idle", "unlocked"
-}
-
 // resourceInventory routes TMF639.
 func (s *Server) resourceInventory(mux *http.ServeMux) {
 	if s.ROM == nil {
@@ -183,7 +147,7 @@ func resource(res *tmf.Resource) resourceInstance {
 	default:
 		out.BaseType = "Resource"
 	}
-	out.ResourceStatus, out.UsageState, out.AdministrativeState = resourceStates(res.State, res.UsageState)
+	out.ResourceStatus, out.UsageState, out.AdministrativeState = tmf.ResourceStates(res.State, res.UsageState)
 	out.ResourceCharacteristic = append(wireCharacteristics(res.Characteristics),
 		Characteristic{Name: lifecycleState, ValueType: "string", Value: res.State})
 	if res.Place.ID != "" {

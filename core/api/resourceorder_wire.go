@@ -150,7 +150,7 @@ func wireResource(res *tmf.Resource) ResourceRefOrValue {
 		out.Href = entityHref(ResourceInventory, "resource", res.ID)
 	}
 	if res.State != "" {
-		out.ResourceStatus, out.UsageState, _ = resourceStates(res.State, res.UsageState)
+		out.ResourceStatus, out.UsageState, _ = tmf.ResourceStates(res.State, res.UsageState)
 	}
 	if res.Place != (tmf.Place{}) {
 		p := place(res.Place)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -98,7 +99,7 @@ func TestResourceStates(t *testing.T) {
 		{"lost", "", "unknown", "idle", "locked"},
 		{"replaced", "", "unknown", "idle", "locked"},
 	} {
-		status, usage, admin := resourceStates(c.state, c.usage)
+		status, usage, admin := tmf.ResourceStates(c.state, c.usage)
 		assert.Equal(t, []string{c.status, c.inUse, c.adminSt}, []string{status, usage, admin}, c.state+"/"+c.usage)
 		assert.Contains(t, resourceEnums["resourceStatus"], status)
 		assert.Contains(t, resourceEnums["usageState"], usage)

@@ -3,6 +3,8 @@ package events
 import (
 	"slices"
 	"strings"
+
+	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
 // API is a TMF Open API with a hub: listeners registered on it are sent
@@ -34,6 +36,10 @@ type Entity struct {
 	// Items is the field of its items (productOrderItem), and ItemType
 	// their @type, for an order.
 	Items, ItemType string
+	// onWire, when set, puts a journalled state into the payload in the
+	// API's terms (a resource: v4's resourceStatus, ROM's own state as a
+	// characteristic); otherwise the state goes in State as it is.
+	onWire func(payload map[string]any, state string)
 }
 
 // The event types of an entity are <Type><suffix>.
@@ -100,6 +106,12 @@ func (a *API) entity(field, typ, state string) *Entity {
 	return e
 }
 
+// wire sets how the entity's states go on the wire.
+func (e *Entity) wire(fn func(payload map[string]any, state string)) *Entity {
+	e.onWire = fn
+	return e
+}
+
 func (a *API) order(field, typ, items string) *Entity {
 	e := a.entity(field, typ, "state")
 	e.Items, e.ItemType = items, typ+orderItemSuffix
@@ -114,6 +126,11 @@ var (
 	productOrder  = ProductOrdering.order("productOrder", "ProductOrder", "productOrderItem")
 	serviceOrder  = ServiceOrdering.order("serviceOrder", "ServiceOrder", "serviceOrderItem")
 	resourceOrder = ResourceOrdering.order("resourceOrder", "ResourceOrder", "orderItem")
+
+	resourceEntity = ResourceInventory.entity("resource", "Resource", "resourceStatus").wire(func(payload map[string]any, state string) {
+		payload["resourceStatus"], _, _ = tmf.ResourceStates(state, "")
+		payload["resourceCharacteristic"] = []any{map[string]any{"name": "lifecycleState", "valueType": "string", "value": state}}
+	})
 
 	byKind = map[string]rule{
 		"productOrder":      {entity: productOrder},
@@ -132,7 +149,7 @@ var (
 		// resource made (create) and each change of its state (change).
 		"product":  {entity: ProductInventory.entity("product", "Product", "status")},
 		"service":  {entity: ServiceInventory.entity("service", "Service", "state")},
-		"resource": {entity: ResourceInventory.entity("resource", "Resource", "resourceStatus")},
+		"resource": {entity: resourceEntity},
 		// Documents clients own (core/docs): a collection is named after
 		// the TMF resource it holds.
 		"catalog":              {entity: ProductCatalog.entity("catalog", "Catalog", "")},

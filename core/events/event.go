@@ -116,7 +116,11 @@ func (t *translator) event(ctx context.Context, api *API, e sqlite.Entry) (ev Ev
 	if api.changeOnly && (suffix == attributeChange || suffix == stateChange) {
 		suffix = changeEvent
 	}
-	if state != "" && ent.State != "" {
+	switch {
+	case state == "" || ent.State == "":
+	case ent.onWire != nil:
+		ent.onWire(payload, state)
+	default:
 		payload[ent.State] = state
 	}
 	title := ent.Type + " " + id
