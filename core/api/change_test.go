@@ -28,11 +28,15 @@ func TestChangeOrdersOverHTTP(t *testing.T) {
 	melb, syd2 := po.ProductOrderItem[0].Product.ID, po.ProductOrderItem[2].Product.ID
 	require.NotEmpty(t, melb)
 
-	var mod api.ProductOrder
-	w := l.do(t, "POST", ordersPath, `{"productOrderItem":[{"id":"1","action":"modify","product":{"id":"`+melb+
-		`","productCharacteristic":[{"name":"speed","value":"1G-sym"}]}}]}`, &mod)
+	var mod, again api.ProductOrder
+	modify := `{"externalId":"CHG-77","productOrderItem":[{"id":"1","action":"modify","product":{"id":"` + melb +
+		`","productCharacteristic":[{"name":"speed","value":"1G-sym"}]}}]}`
+	w := l.do(t, "POST", ordersPath, modify, &mod)
 	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
 	assert.Equal(t, ordersPath+"/"+mod.ID, w.Header().Get("Location"))
+	w = l.do(t, "POST", ordersPath, modify, &again)
+	assert.Equal(t, http.StatusCreated, w.Code, "the same externalId: the same change order, no second")
+	assert.Equal(t, mod.ID, again.ID)
 	assert.Equal(t, "modify", mod.ProductOrderItem[0].Action)
 	l.idle(t)
 	l.do(t, "GET", ordersPath+"/"+mod.ID, nil, &mod)

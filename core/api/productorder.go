@@ -129,14 +129,7 @@ func (s *Server) postProductOrder(w http.ResponseWriter, r *http.Request) {
 		t, _ := time.Parse(time.RFC3339, in.RequestedCompletionDate) // checked by DecodeProductOrder
 		in.requested = max(t.Sub(s.Epoch), 0)
 	}
-	key := ""
-	switch {
-	case r.Header.Get("Idempotency-Key") != "":
-		key = "Idempotency-Key " + r.Header.Get("Idempotency-Key")
-	case in.ExternalID != "":
-		key = "externalId " + in.ExternalID
-	}
-	reply, e := s.Command(r.Context(), engine.COM, com.OrderRequest{Order: in.order(), Key: key})
+	reply, e := s.Command(r.Context(), engine.COM, com.OrderRequest{Order: in.order(), Key: idempotencyKey(r, in)})
 	if e != nil {
 		WriteError(w, e)
 		return
@@ -177,9 +170,10 @@ func (s *Server) postChange(w http.ResponseWriter, r *http.Request, in *productO
 		WriteError(w, NewError(http.StatusConflict, "product "+ch.Product+" is terminated: it no longer changes"))
 		return
 	}
-	var msg any = com.Change{Order: order, Site: site, Speed: ch.Speed, Tier: ch.Tier}
+	key := idempotencyKey(r, in)
+	var msg any = com.Change{Order: order, Site: site, Speed: ch.Speed, Tier: ch.Tier, Key: key}
 	if ch.Delete {
-		msg = com.Remove{Order: order, Site: site, Reason: in.Description}
+		msg = com.Remove{Order: order, Site: site, Reason: in.Description, Key: key}
 	}
 	reply, e := s.Command(r.Context(), engine.COM, msg)
 	if e != nil {
@@ -201,6 +195,18 @@ func (s *Server) postChange(w http.ResponseWriter, r *http.Request, in *productO
 		return
 	}
 	WriteJSON(w, http.StatusOK, po)
+}
+
+// idempotencyKey is what makes a product order request idempotent: its
+// Idempotency-Key header, else its externalId; "" for neither.
+func idempotencyKey(r *http.Request, in *productOrderIn) string {
+	switch {
+	case r.Header.Get("Idempotency-Key") != "":
+		return "Idempotency-Key " + r.Header.Get("Idempotency-Key")
+	case in.ExternalID != "":
+		return "externalId " + in.ExternalID
+	}
+	return ""
 }
 
 // checkProductOrder checks what the order names against what exists: the

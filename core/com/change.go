@@ -30,6 +30,8 @@ type Change struct {
 	Site  string
 	Speed string // new speed, or "" to keep it
 	Tier  string // new SLA tier, or "" to keep it
+	// Key makes the request idempotent, as OrderRequest.Key.
+	Key string
 }
 
 // itemChange is what a site's item was changed to.
@@ -67,8 +69,22 @@ type Changed struct {
 	Refused string
 }
 
-// changed runs a change request and says what became of it.
-func (c *COM) changed(order string, act func()) Changed {
+// changed runs a change request and says what became of it; a request
+// with a key seen before is answered as the first was, and changes
+// nothing.
+func (c *COM) changed(key, order string, act func()) Changed {
+	if prev, ok := c.changes[key]; key != "" && ok {
+		return prev
+	}
+	done := c.outcome(order, act)
+	if key != "" {
+		c.changes[key] = done
+	}
+	return done
+}
+
+// outcome runs a change request and says what became of it.
+func (c *COM) outcome(order string, act func()) Changed {
 	before := len(c.modifies)
 	c.refusal = ""
 	act()

@@ -53,15 +53,17 @@ type COM struct {
 	// qualifications are the product offering qualifications, in order.
 	qualifications  []*qualification
 	qualificationBy map[string]*qualification
-	// refusal is why the change request being handled was refused.
+	// refusal is why the change request being handled was refused;
+	// changes keeps what became of each keyed change request.
 	refusal string
+	changes map[string]Changed
 }
 
 // New returns an empty COM.
 func New(cfg Config) *COM {
 	return &COM{cfg: cfg, machines: lc.Shared(), quoteBy: map[string]*quote{}, orderBy: map[string]*order{},
 		pending:  map[string]func(*port.Result){},
-		Products: inventory.New[tmf.Product](), next: map[string]int{}, byKey: map[string]string{},
+		Products: inventory.New[tmf.Product](), next: map[string]int{}, byKey: map[string]string{}, changes: map[string]Changed{},
 		qualificationBy: map[string]*qualification{}}
 }
 
@@ -98,11 +100,11 @@ func (c *COM) Handle(now time.Duration, msg any, out *engine.Out) {
 	case Cancel:
 		c.cancel(m, out)
 	case Change:
-		out.Reply(c.changed(m.Order, func() { c.change(m, out) }))
+		out.Reply(c.changed(m.Key, m.Order, func() { c.change(m, out) }))
 	case AddSite:
-		out.Reply(c.changed(m.Order, func() { c.addSite(m, out) }))
+		out.Reply(c.changed("", m.Order, func() { c.addSite(m, out) }))
 	case Remove:
-		out.Reply(c.changed(m.Order, func() { c.remove(m, out) }))
+		out.Reply(c.changed(m.Key, m.Order, func() { c.remove(m, out) }))
 	case Describe:
 		out.Reply(c.describe(m, out))
 	case Review:

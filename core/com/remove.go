@@ -22,6 +22,8 @@ type Remove struct {
 	Order  string // product order id; "" for the only one
 	Site   string
 	Reason string
+	// Key makes the request idempotent, as OrderRequest.Key.
+	Key string
 }
 
 func (c *COM) remove(m Remove, out *engine.Out) {
