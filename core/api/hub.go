@@ -89,15 +89,25 @@ func (s *Server) registerListener(w http.ResponseWriter, r *http.Request, a *eve
 		WriteError(w, NewError(http.StatusInternalServerError, err.Error()))
 		return
 	}
-	v, e := s.Command(r.Context(), engine.Docs, docs.Put{Collection: events.HubCollection, Prefix: hubPrefix, Body: stored})
+	v, e := s.Command(r.Context(), engine.Docs, docs.Put{Collection: events.HubCollection, Prefix: hubPrefix, Body: stored,
+		Key: keyOf(r, a.Base)})
 	if e != nil {
 		WriteError(w, e)
 		return
 	}
 	res := v.(docs.Result)
-	if res.Err != nil {
+	switch {
+	case res.Err != nil && res.Duplicate:
+		WriteError(w, NewError(http.StatusConflict, "Idempotency-Key: "+res.Err.Error()))
+		return
+	case res.Err != nil:
 		WriteError(w, NewError(http.StatusInternalServerError, "register the listener: "+res.Err.Error()))
 		return
+	case res.Duplicate:
+		// The listener the key registered first, as it was asked.
+		w.Header().Set("Idempotent-Replayed", "true")
+		in.Callback, _ = res.Doc.Body["callback"].(string)
+		in.Query, _ = res.Doc.Body["query"].(string)
 	}
 	Created(w, a.Base+"/hub/"+url.PathEscape(res.Doc.ID), EventSubscription{ID: res.Doc.ID, Callback: in.Callback, Query: in.Query})
 }

@@ -171,3 +171,34 @@ func FuzzDecodeListener(f *testing.F) {
 		assert.NoError(t, err)
 	})
 }
+
+// A registration with an Idempotency-Key seen before is the listener the
+// key registered (TMF630: a retried POST creates nothing twice); a key
+// whose listener was removed is refused, and registers nothing.
+func TestHubRegistrationIdempotent(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		srv, journal, stop := hubServer(t)
+		defer stop()
+		h := srv.Handler()
+		hub := events.ProductOrdering.Base + "/hub"
+		post := func(body string) *httptest.ResponseRecorder {
+			r := httptest.NewRequest("POST", hub, strings.NewReader(body))
+			r.Header.Set("Content-Type", "application/json")
+			r.Header.Set("Idempotency-Key", "crm-listener-1")
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			return w
+		}
+		w := post(`{"callback":"https://crm.example/listener"}`)
+		require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
+		w = post(`{"callback":"https://crm.example/listener"}`)
+		assert.Equal(t, http.StatusCreated, w.Code)
+		assert.Equal(t, "true", w.Header().Get("Idempotent-Replayed"))
+		assert.JSONEq(t, `{"id":"HUB-001","callback":"https://crm.example/listener"}`, w.Body.String())
+		assert.Equal(t, http.StatusNoContent, call(h, "DELETE", hub+"/HUB-001", "").Code)
+		w = post(`{"callback":"https://crm.example/listener"}`)
+		assert.Equal(t, http.StatusConflict, w.Code)
+		assert.Contains(t, w.Body.String(), "was deleted")
+		assert.Equal(t, 2, journal.Len(), "one listener made, one removed")
+	})
+}

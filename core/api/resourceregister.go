@@ -276,7 +276,8 @@ func (s *Server) registerResource(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, e)
 		return
 	}
-	d, e := s.changeRegistered(r, docs.Put{Collection: registeredResources, Prefix: registeredPrefix, Body: body})
+	d, e := s.changeRegistered(r, docs.Put{Collection: registeredResources, Prefix: registeredPrefix, Body: body,
+		Key: keyOf(r, registeredResources)})
 	if e != nil {
 		WriteError(w, e)
 		return

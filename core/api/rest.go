@@ -130,6 +130,15 @@ func jsonKind(t reflect.Type) string {
 	return t.String()
 }
 
+// keyOf is the idempotency key of a request that creates something in
+// scope (a collection, a hub): its Idempotency-Key header, "" for none.
+func keyOf(r *http.Request, scope string) string {
+	if k := r.Header.Get("Idempotency-Key"); k != "" {
+		return scope + " " + k
+	}
+	return ""
+}
+
 // Created writes a new resource with 201 and its Location.
 func Created(w http.ResponseWriter, href string, v any) {
 	w.Header().Set("Location", href)

@@ -24,6 +24,10 @@ type Put struct {
 	Collection string
 	Prefix     string
 	Body       []byte
+	// Key, when set, makes the request idempotent: a second Put with the
+	// same key in the collection answers with the document the first
+	// made (as it now is, if it still is), and changes nothing.
+	Key string
 }
 
 // Patch merges Body into a document (RFC 7386 JSON merge patch); "id"
@@ -54,6 +58,8 @@ type Doc struct {
 type Result struct {
 	Doc *Doc
 	Err error
+	// Duplicate: the Put's key was seen; Doc is what the first made.
+	Duplicate bool
 }
 
 // Errors callers branch on.
@@ -71,6 +77,8 @@ type collection struct {
 	docs []*Doc
 	byID map[string]*Doc
 	next int
+	// byKey maps a Put's key to the id it made.
+	byKey map[string]string
 }
 
 // New returns an empty component.
@@ -79,7 +87,7 @@ func New() *Docs { return &Docs{colls: map[string]*collection{}} }
 func (d *Docs) coll(name string) *collection {
 	c := d.colls[name]
 	if c == nil {
-		c = &collection{byID: map[string]*Doc{}}
+		c = &collection{byID: map[string]*Doc{}, byKey: map[string]string{}}
 		d.colls[name] = c
 	}
 	return c
@@ -105,11 +113,20 @@ func (d *Docs) put(now time.Duration, m Put, out *engine.Out) Result {
 		return Result{Err: fmt.Errorf("%s: %w", m.Collection, ErrInvalid)}
 	}
 	c := d.coll(m.Collection)
+	if id, ok := c.byKey[m.Key]; m.Key != "" && ok {
+		if doc := c.byID[id]; doc != nil {
+			return Result{Doc: doc.clone(), Duplicate: true}
+		}
+		return Result{Err: fmt.Errorf("%s %s, made for this key, was deleted: %w", m.Collection, id, ErrNotFound), Duplicate: true}
+	}
 	c.next++
 	doc := &Doc{ID: tmf.SeqID(m.Prefix, c.next), Body: body, Created: now, Updated: now}
 	body["id"] = doc.ID
 	c.docs = append(c.docs, doc)
 	c.byID[doc.ID] = doc
+	if m.Key != "" {
+		c.byKey[m.Key] = doc.ID
+	}
 	out.Record(store.Record{Kind: m.Collection, Entity: doc.ID, System: "API", To: "created", Event: "create"})
 	return Result{Doc: doc.clone()}
 }
