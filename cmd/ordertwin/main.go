@@ -47,6 +47,9 @@ Usage:
       (--to, default http://127.0.0.1:8080), as a CPQ would. Idempotent: submitting
       again places nothing twice. --watch follows each order to its end, printing
       every change of state, and exits 1 unless all complete.
+  ordertwin journal FILE [--entity ID] [--after SEQ] [--format text|json]
+      Print the records of a store's journal (a serve or run --db file), each
+      with its seq: all, one entity's, or those after a seq.
   ordertwin check FILE
       Load and check a scenario file, its catalog and network, without running it.
   ordertwin lifecycle [NAME]
@@ -111,6 +114,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return serveCmd(ctx, rest, stdout, stderr)
 	case "submit":
 		return submitCmd(ctx, rest, stdout)
+	case "journal":
+		return journalCmd(ctx, rest, stdout)
 	case "check":
 		return checkCmd(rest, stdout)
 	case "lifecycle":
@@ -121,7 +126,7 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (commands: run, whatif, serve, submit, check, lifecycle, bench, help)", cmd)
+	return fmt.Errorf("unknown command %q (commands: run, whatif, serve, submit, journal, check, lifecycle, bench, help)", cmd)
 }
 
 // parse parses flags that may come before or after the positional

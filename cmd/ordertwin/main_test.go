@@ -221,3 +221,28 @@ func TestServe(t *testing.T) {
 	_, err = cli("serve", example, "--db", runDB, "--addr", "127.0.0.1:0")
 	assert.ErrorContains(t, err, "records of a run, not of a server")
 }
+
+// ordertwin journal reads a store: every record with its seq, one
+// entity's, as text or JSON lines; a missing file or a bad flag is an
+// error naming it.
+func TestJournal(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "run.db")
+	_, err := cli("run", example, "--db", db)
+	require.NoError(t, err)
+	out, err := cli("journal", db, "--entity", "PO-2024-01203")
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	require.GreaterOrEqual(t, len(lines), 3)
+	assert.Contains(t, lines[0], "productOrder")
+	assert.Contains(t, lines[0], "→ acknowledged [create]")
+	assert.Contains(t, lines[len(lines)-1], "inProgress → completed")
+	out, err = cli("journal", db, "--after", "5", "--format", "json")
+	require.NoError(t, err)
+	var first struct{ Seq int64 }
+	require.NoError(t, json.Unmarshal([]byte(strings.SplitN(out, "\n", 2)[0]), &first))
+	assert.Equal(t, int64(6), first.Seq)
+	_, err = cli("journal", filepath.Join(t.TempDir(), "none.db"))
+	assert.ErrorContains(t, err, "none.db")
+	_, err = cli("journal", db, "--format", "xml")
+	assert.ErrorContains(t, err, `--format "xml"`)
+}

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/ordertwin/ordertwin/core/store/sqlite"
+	"github.com/ordertwin/ordertwin/core/tmf"
+)
+
+// journalCmd prints what a store's journal holds: every committed record
+// with its seq, or one entity's, or those after a seq. The journal keeps a
+// commit's records encoded in one row, so this is the way to read it.
+func journalCmd(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("journal", flag.ContinueOnError)
+	entity := fs.String("entity", "", "only this entity's records (PO-001, ROI-007, …)")
+	after := fs.Int64("after", 0, "only the records after this seq")
+	format := fs.String("format", "text", "text or json (one object a line)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return errors.New("journal: want exactly one store FILE")
+	}
+	if *format != "text" && *format != "json" {
+		return fmt.Errorf("journal: --format %q: want text or json", *format)
+	}
+	if _, err := os.Stat(pos[0]); err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	// Opening the store first brings its schema up to date.
+	st, err := sqlite.Open(pos[0], sqlite.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	o, err := sqlite.OpenOutbox(pos[0])
+	if err != nil {
+		return err
+	}
+	defer o.Close()
+	entries, err := o.After(ctx, *after, -1)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetEscapeHTML(false)
+	for _, e := range entries {
+		if *entity != "" && e.Entity != *entity {
+			continue
+		}
+		if *format == "json" {
+			if err := enc.Encode(e); err != nil {
+				return err
+			}
+			continue
+		}
+		line := fmt.Sprintf("%6d %-12s %-18s %-28s", e.Seq, tmf.FormatOffset(e.At), e.Kind, e.Entity)
+		if e.Name != "" && e.Name != e.Entity {
+			line += " (" + e.Name + ")"
+		}
+		line += fmt.Sprintf(" %s → %s", e.From, e.To)
+		if e.Event != "" {
+			line += " [" + e.Event + "]"
+		}
+		if e.System != "" {
+			line += " " + e.System
+		}
+		if e.Reason != "" {
+			line += ": " + e.Reason
+		}
+		if _, err := fmt.Fprintln(stdout, line); err != nil {
+			return err
+		}
+	}
+	return nil
+}
