@@ -60,12 +60,18 @@ type server struct {
 // waits until it listens.
 func startServer(t *testing.T, file, db string, scale float64) *server {
 	t.Helper()
+	return startServe(t, os.Stderr, file, "--db", db, "--addr", "127.0.0.1:0", "--scale", fmt.Sprint(scale))
+}
+
+// startServe runs the test binary as `ordertwin serve ARGS…`, its log to
+// logs, and waits until it listens.
+func startServe(t *testing.T, logs io.Writer, args ...string) *server {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), crashServeEnv+"="+strings.Join([]string{file, "--db", db, "--addr", "127.0.0.1:0",
-		"--scale", fmt.Sprint(scale)}, "\x1f"))
+	cmd.Env = append(os.Environ(), crashServeEnv+"="+strings.Join(args, "\x1f"))
 	out, err := cmd.StdoutPipe()
 	require.NoError(t, err)
-	cmd.Stderr = os.Stderr
+	cmd.Stderr = logs
 	require.NoError(t, cmd.Start())
 	line, err := bufio.NewReader(out).ReadString('\n')
 	require.NoError(t, err, "the server did not start")
