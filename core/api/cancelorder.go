@@ -68,6 +68,15 @@ func (s *Server) postCancellation(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, e)
 		return
 	}
+	key := keyOf(r, cancellations)
+	if prev, e := replay(s, r, key, cancellations, s.readCancellation); e != nil || prev != nil {
+		if e != nil {
+			WriteError(w, e)
+		} else {
+			Replayed(w, prev.Href, prev)
+		}
+		return
+	}
 	po, e := s.productOrderByID(r, in.ProductOrder.ID)
 	if e != nil {
 		WriteError(w, e)
@@ -89,7 +98,7 @@ func (s *Server) postCancellation(w http.ResponseWriter, r *http.Request) {
 		task["stateReason"] = "refused: " + strings.Join(done.Refused, "; ")
 	}
 	b, _ := json.Marshal(task)
-	put, e := s.Command(r.Context(), engine.Docs, docs.Put{Collection: cancellations, Prefix: "CPO", Body: b})
+	put, e := s.Command(r.Context(), engine.Docs, docs.Put{Collection: cancellations, Prefix: "CPO", Body: b, Key: key})
 	if e != nil {
 		WriteError(w, e)
 		return

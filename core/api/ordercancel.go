@@ -130,6 +130,19 @@ func (c *orderCancelling) post(s *Server, w http.ResponseWriter, r *http.Request
 		WriteError(w, e)
 		return
 	}
+	key := keyOf(r, c.collection)
+	prev, e := replay(s, r, key, c.collection, func(id string) *CancelOrder {
+		d := s.Docs.Get(c.collection, id)
+		return ptr(d, d != nil, func(d *docs.Doc) CancelOrder { return c.task(s, d) })
+	})
+	if e != nil || prev != nil {
+		if e != nil {
+			WriteError(w, e)
+		} else {
+			Replayed(w, prev.Href, prev)
+		}
+		return
+	}
 	var st orderStatus
 	var ok bool
 	if e := s.Query(r.Context(), func() { st, ok = c.read(id) }); e != nil {
@@ -153,7 +166,7 @@ func (c *orderCancelling) post(s *Server, w http.ResponseWriter, r *http.Request
 		return
 	}
 	b, _ := json.Marshal(map[string]any{c.order: map[string]any{"id": id}, "cancellationReason": reason}) // strings: cannot fail
-	put, e := s.Command(r.Context(), engine.Docs, docs.Put{Collection: c.collection, Prefix: c.prefix, Body: b})
+	put, e := s.Command(r.Context(), engine.Docs, docs.Put{Collection: c.collection, Prefix: c.prefix, Body: b, Key: key})
 	if e != nil {
 		WriteError(w, e)
 		return

@@ -287,10 +287,15 @@ func TestCancelProductOrderInFlight(t *testing.T) {
 		assert.Equal(t, "GlobalTech rollout, phase 1", po.Description)
 		assert.Equal(t, "inProgress", po.State)
 
-		var c api.CancelProductOrder
-		w = l.do(t, "POST", cancelPath, `{"productOrder":{"id":"`+po.ID+`"},"cancellationReason":"budget withdrawn"}`, &c)
+		var c, again api.CancelProductOrder
+		cancelBody := `{"productOrder":{"id":"` + po.ID + `"},"cancellationReason":"budget withdrawn"}`
+		w = l.do(t, "POST", cancelPath, cancelBody, &c, "Idempotency-Key", "cancel-1")
 		require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
 		assert.Equal(t, cancelPath+"/"+c.ID, w.Header().Get("Location"))
+		w = l.do(t, "POST", cancelPath, cancelBody, &again, "Idempotency-Key", "cancel-1")
+		assert.Equal(t, http.StatusCreated, w.Code, "a retried cancellation is the same task")
+		assert.Equal(t, "true", w.Header().Get("Idempotent-Replayed"))
+		assert.Equal(t, c.ID, again.ID)
 		assert.Contains(t, []string{"inProgress", "done"}, c.State, "nothing is active yet: the cancellation may end at once")
 		time.Sleep(24 * time.Hour / 3600)
 		synctest.Wait()

@@ -53,6 +53,27 @@ func readOne[T any](s *Server, r *http.Request, what, id string, read func(id st
 	return v, nil
 }
 
+// replay reads, mapped by read, what a create request's Idempotency-Key
+// made in collection before; nil when the key is new (or none).
+func replay[T any](s *Server, r *http.Request, key, collection string, read func(id string) *T) (*T, *Error) {
+	if key == "" {
+		return nil, nil
+	}
+	var v *T
+	e := s.Query(r.Context(), func() {
+		if d := s.Docs.ByKey(collection, key); d != nil {
+			v = read(d.ID)
+		}
+	})
+	return v, e
+}
+
+// Replayed answers a repeated create request with what the first made.
+func Replayed(w http.ResponseWriter, href string, v any) {
+	w.Header().Set("Idempotent-Replayed", "true")
+	Created(w, href, v)
+}
+
 // mapAll maps each of xs to the wire.
 func mapAll[X, T any](xs []X, wire func(X) T) []T {
 	out := make([]T, len(xs))

@@ -169,6 +169,16 @@ func (d *Docs) Get(collection, id string) *Doc {
 	return nil
 }
 
+// ByKey returns a copy of the document a keyed Put made, or nil.
+func (d *Docs) ByKey(collection, key string) *Doc {
+	if c := d.colls[collection]; c != nil && key != "" {
+		if id, ok := c.byKey[key]; ok {
+			return d.Get(collection, id)
+		}
+	}
+	return nil
+}
+
 // List returns copies of a collection's documents in creation order.
 func (d *Docs) List(collection string) []*Doc {
 	c := d.colls[collection]
