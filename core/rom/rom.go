@@ -547,6 +547,7 @@ func (r *ROM) notify(out *engine.Out, o *order, t tmf.EventType, it *tmf.Resourc
 		return // placed from outside: the orderer reads the order over TMF652
 	}
 	ev := tmf.NewOrderEvent(t, o.ro.ID, o.ro.ExternalID, o.ro.State, it != nil)
+	ev.At = out.Now()
 	if it != nil {
 		*ev.Item = tmf.ItemEvent{ID: it.ID, Handle: it.Handle, State: it.State, StateReason: it.StateReason, Milestone: it.Milestone}
 		if it.Resource != nil {

@@ -617,6 +617,7 @@ func (s *SOM) notify(out *engine.Out, o *order, t tmf.EventType, i int) {
 	}
 	ev := tmf.NewOrderEvent(t, o.so.ID, o.so.ExternalID, o.so.State, i >= 0)
 	ev.Handle = o.so.Handle
+	ev.At = out.Now()
 	if i >= 0 {
 		it := &o.so.Items[i]
 		*ev.Item = tmf.ItemEvent{ID: it.ID, Handle: it.Handle, State: it.State, StateReason: it.StateReason}
