@@ -102,7 +102,10 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("serve: %w", err)
 	}
 	api := sys.API()
-	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	// A client has 30 s to send a request (at most 1 MiB) and to take its
+	// answer; an idle keep-alive connection is closed after 2 minutes.
+	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 	// The hub listeners' events, read from the committed journal; each
 	// record only wakes the notifier up.
 	notifier, err := events.Open(*db, events.Options{Directory: api.Listeners(), Epoch: api.Epoch, Log: log})
