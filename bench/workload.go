@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/scenarios"
 )
 
@@ -33,8 +34,13 @@ type Result struct {
 	TotalAlloc         uint64 // bytes allocated during the run
 }
 
-// Run builds and runs the workload of n orders once, measuring it.
-func Run(n int) (Result, error) {
+// Run builds and runs the workload of n orders once on the in-memory
+// journal, measuring it.
+func Run(n int) (Result, error) { return RunOn(n, nil) }
+
+// RunOn is Run with the journal j (a durable store), or in memory when
+// nil.
+func RunOn(n int, j store.Journal) (Result, error) {
 	spec, err := Workload(n)
 	if err != nil {
 		return Result{}, err
@@ -43,7 +49,7 @@ func Run(n int) (Result, error) {
 	runtime.GC()
 	runtime.ReadMemStats(&before)
 	start := time.Now()
-	sys, err := scenarios.New(spec, scenarios.Options{})
+	sys, err := scenarios.New(spec, scenarios.Options{Journal: j})
 	if err != nil {
 		return Result{}, err
 	}

@@ -54,9 +54,10 @@ Usage:
       Load and check a scenario file, its catalog and network, without running it.
   ordertwin lifecycle [NAME]
       Print the Mermaid state diagram of a lifecycle; without NAME, list them.
-  ordertwin bench [--orders N,...]
+  ordertwin bench [--orders N,...] [--durable]
       Run the scale workload (five-site orders through the whole stack in virtual
-      time, in-memory store) and print resource order items per second and memory.
+      time, in-memory store; --durable: journalled into a new SQLite file) and print
+      resource order items per second and memory.
   ordertwin help
       This text.
 

@@ -117,10 +117,12 @@ func TestCheckAndHelp(t *testing.T) {
 }
 
 func TestBench(t *testing.T) {
-	out, err := cli("bench", "--orders", "3")
-	require.NoError(t, err)
-	assert.Contains(t, out, "ROI/s")
-	assert.Contains(t, out, "       90 ")
+	for _, durable := range []string{"--durable=false", "--durable"} {
+		out, err := cli("bench", "--orders", "3", durable)
+		require.NoError(t, err, durable)
+		assert.Contains(t, out, "ROI/s")
+		assert.Contains(t, out, "       90 ", "three orders, 90 resource order items, all completed")
+	}
 }
 
 func TestWhatIf(t *testing.T) {
