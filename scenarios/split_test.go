@@ -47,7 +47,9 @@ func TestWorkedExampleAcrossProcesses(t *testing.T) {
 			Role: role, Peers: peers})
 		require.NoError(t, err)
 		p.sys = sys
-		p.srv = httptest.NewServer(sys.API().Handler())
+		a := sys.API()
+		a.Links = p.links
+		p.srv = httptest.NewServer(a.Handler())
 		defer p.srv.Close()
 		procs[role] = p
 	}
@@ -113,6 +115,12 @@ func TestWorkedExampleAcrossProcesses(t *testing.T) {
 	require.NoError(t, err)
 	res.Body.Close()
 	assert.Equal(t, "1", res.Header.Get("X-Total-Count"))
+	// Nothing waits on the way to a peer once the order is done.
+	assert.Eventually(t, func() bool {
+		_, body := get(t, procs["som"].srv.URL+"/metrics")
+		return strings.Contains(body, `ordertwin_peer_pending{stream="som→com"} 0`) &&
+			strings.Contains(body, `ordertwin_peer_pending{stream="som→rom"} 0`)
+	}, 10*time.Second, 10*time.Millisecond)
 	cancel()
 	for range roles {
 		<-done

@@ -61,6 +61,9 @@ type Server struct {
 	Docs    *docs.Docs
 	// Inbox takes the messages of COM, SOM or ROM in other processes.
 	Inbox *peer.Inbox
+	// Links carry messages to components in other processes (--role):
+	// the metrics show how many wait.
+	Links []*Link
 	// KnownAddress, when set, tells whether the network knows a street
 	// address: a quote for an unknown one is refused at once.
 	KnownAddress func(address string) bool
@@ -158,6 +161,12 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintf(&b, "ordertwin_engine_queue_depth %d\n", st.Pending)
 	family("ordertwin_engine_virtual_time_seconds", "gauge", "The engine's virtual time, from T+0.")
 	fmt.Fprintf(&b, "ordertwin_engine_virtual_time_seconds %g\n", st.VirtualTime.Seconds())
+	if len(s.Links) > 0 {
+		family("ordertwin_peer_pending", "gauge", "Messages for a component in another process, not yet taken by it.")
+		for _, l := range s.Links {
+			fmt.Fprintf(&b, "ordertwin_peer_pending{stream=%q} %d\n", l.Stream, l.Pending())
+		}
+	}
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	fmt.Fprint(w, b.String())
 }
