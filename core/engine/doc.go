@@ -5,10 +5,19 @@
 // (journal records, messages to other components, adapter calls, events) in
 // an Out.
 //
-// The outbox rule: the engine commits the journal records of a batch of
-// inputs to the store before it dispatches any message, adapter call or
-// event of that batch, so nothing outside the process sees a change that
-// could still be lost.
+// The outbox rule: nothing outside the process sees a change that could
+// still be lost. Records wait for a commit across steps (group commit, on a
+// goroutine of its own for a durable store), and the engine waits for it
+// before anything leaves: an answer to a command, a call to an adapter that
+// is not InProcess, a message to a component in another process (Peer), a
+// query, an idle wait on a real clock, the end of a run. The twin is
+// InProcess: what it is told, a replay rebuilds.
+//
+// Commands from outside (Submit, Command) are logged, with how many inputs
+// the engine had handled when it took each, in the commit of the records of
+// handling them. A restarted engine replays them at the same points on the
+// virtual clock (Replay) and repeats every step: the state it reaches is the
+// state that was committed, checked record by record against the journal.
 //
 // Clocks: the virtual clock jumps to the next input, so a 45-day rollout
 // takes milliseconds and a run is fully deterministic; the wall clock waits
