@@ -1,7 +1,13 @@
-// Package api holds what every TMF Open API of ordertwin has in common
-// (TMF630 REST guidelines): the Error body, and listing a collection with
-// attribute filters, `fields` selection and `offset`/`limit` paging,
-// reported in the X-Total-Count and X-Result-Count headers.
+// Package api is the HTTP front of ordertwin: the TMF Open APIs (TMF622,
+// quotes, TMF679, TMF620/633, TMF637/638/639, TMF641/652, hubs) at their
+// v4 base paths, health, readiness and metrics, and the links that carry
+// COM's, SOM's and ROM's messages between processes (docs/api.md). What
+// every API has in common (TMF630) is here too: the Error body, and
+// listing a collection with attribute filters, `fields` selection and
+// `offset`/`limit` paging, reported in the X-Total-Count and
+// X-Result-Count headers. Handlers read the components' state on the
+// engine's goroutine (Server.Query) and change it with commands answered
+// once durable (Server.Command).
 package api
 
 import (

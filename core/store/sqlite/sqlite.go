@@ -1,7 +1,10 @@
-// Package sqlite is the embedded durable store (DESIGN.md §7): the journal
-// in one SQLite file in WAL mode. Each Append is one transaction: the
-// engine hands over a whole step's records at once, so a commit carries
-// many rows (group commit), which is what makes SQLite fast here.
+// Package sqlite is the embedded durable store (DESIGN.md §7): the journal,
+// the input log and the hub's delivery cursors in one SQLite file in WAL
+// mode. Each Commit is one transaction: the engine hands over many steps'
+// records at once (group commit), kept as one row of their encoding with
+// their sequence numbers, and the commands it took with them. The Outbox
+// reads the journal on a connection of its own, never holding up a
+// commit.
 //
 // The schema is versioned by the migrations in migrations/, applied in
 // order at Open; the database's user_version says which it has.
