@@ -67,23 +67,14 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("serve: --approvals %q: want twin or api", *approvals)
 	}
 	opt := scenarios.Options{Role: *role, ManualReview: *approvals == "api"}
-	var links []*api.Link
-	if *role != "" {
-		r, ok := scenarios.Roles[*role]
-		if !ok {
-			return fmt.Errorf("serve: --role %q: want com, som or rom", *role)
-		}
+	links, err := peerLinks(*role, peerURL, sc.Spec.Epoch, log)
+	if err != nil {
+		return err
+	}
+	if len(links) > 0 {
 		opt.Peers = map[engine.Address]engine.Peer{}
-		for _, to := range r.Needs {
-			name := strings.ToLower(to.String())
-			base, ok := peerURL[name]
-			if !ok {
-				return fmt.Errorf("serve: --role %s talks to %s: give --peer %s=URL", *role, name, name)
-			}
-			l := &api.Link{Stream: *role + "→" + name, To: to, Base: base, Epoch: sc.Spec.Epoch,
-				Client: &http.Client{Timeout: 10 * time.Second}, Log: log}
-			opt.Peers[to] = l
-			links = append(links, l)
+		for _, l := range links {
+			opt.Peers[l.To] = l
 		}
 	}
 	var start time.Time
@@ -152,6 +143,29 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	log.Info("stopped", "records", st.Len())
 	return failure
+}
+
+// peerLinks are the links of a process of role to the components it talks
+// to, in the processes peerURL names (role "": none, all run here).
+func peerLinks(role string, peerURL map[string]string, epoch time.Time, log *slog.Logger) ([]*api.Link, error) {
+	if role == "" {
+		return nil, nil
+	}
+	r, ok := scenarios.Roles[role]
+	if !ok {
+		return nil, fmt.Errorf("serve: --role %q: want com, som or rom", role)
+	}
+	var links []*api.Link
+	for _, to := range r.Needs {
+		name := strings.ToLower(to.String())
+		base, ok := peerURL[name]
+		if !ok {
+			return nil, fmt.Errorf("serve: --role %s talks to %s: give --peer %s=URL", role, name, name)
+		}
+		links = append(links, &api.Link{Stream: role + "→" + name, To: to, Base: base, Epoch: epoch,
+			Client: &http.Client{Timeout: 10 * time.Second}, Log: log})
+	}
+	return links, nil
 }
 
 // resume opens the store of a server and builds its system: a new store
