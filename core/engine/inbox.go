@@ -12,7 +12,7 @@ import (
 type inbox struct {
 	mu      sync.Mutex
 	items   []Input
-	queries []query
+	queries []*query
 	// wake holds a token when items may be waiting.
 	wake chan struct{}
 }
@@ -34,19 +34,28 @@ func (e *Engine) submit(in Input) {
 	}
 }
 
-// query is a function to run on the engine's goroutine, and the channel
-// closed when it has run.
+// query is a function to run on the engine's goroutine, whether it is
+// still to run, and the channel closed when it has run.
 type query struct {
-	fn   func()
-	done chan struct{}
+	fn    func()
+	state atomic.Int32 // queryWaiting, queryRunning or queryDropped
+	done  chan struct{}
 }
+
+const (
+	queryWaiting = iota
+	queryRunning
+	queryDropped
+)
 
 // Query runs fn on a serving engine's goroutine, between two steps, and
 // waits for it: the way for other goroutines (an API handler, a metrics
 // scrape) to read the state the handlers own. fn must copy what it needs
-// and keep no reference to that state. Query fails when ctx ends first.
+// and keep no reference to that state. Query fails when ctx ends before fn
+// starts, and fn then never runs: when Query returns, fn has run or never
+// will, so what it writes may be read.
 func (e *Engine) Query(ctx context.Context, fn func()) error {
-	q := query{fn: fn, done: make(chan struct{})}
+	q := &query{fn: fn, done: make(chan struct{})}
 	e.inbox.mu.Lock()
 	e.inbox.queries = append(e.inbox.queries, q)
 	e.inbox.mu.Unlock()
@@ -58,7 +67,11 @@ func (e *Engine) Query(ctx context.Context, fn func()) error {
 	case <-q.done:
 		return nil
 	case <-ctx.Done():
-		return ctx.Err()
+		if q.state.CompareAndSwap(queryWaiting, queryDropped) {
+			return ctx.Err()
+		}
+		<-q.done // it started: it ends soon, between two steps
+		return nil
 	}
 }
 
@@ -91,8 +104,10 @@ func (e *Engine) takeInbox() error {
 		}
 	}
 	for _, q := range queries {
-		q.fn()
-		close(q.done)
+		if q.state.CompareAndSwap(queryWaiting, queryRunning) {
+			q.fn()
+			close(q.done)
+		}
 	}
 	if len(items) == 0 {
 		return nil

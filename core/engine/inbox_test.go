@@ -112,9 +112,18 @@ func TestQuery(t *testing.T) {
 		cancel()
 		require.ErrorIs(t, <-done, context.Canceled)
 
-		// With no engine serving, a query waits for its context.
+		// With no engine serving, a query waits for its context; given up,
+		// it never runs, not even once the engine serves again: its
+		// caller may read what the query would have written.
 		qctx, qcancel := context.WithTimeout(context.Background(), time.Second)
 		defer qcancel()
-		assert.ErrorIs(t, e.Query(qctx, func() {}), context.DeadlineExceeded)
+		ran := false
+		assert.ErrorIs(t, e.Query(qctx, func() { ran = true }), context.DeadlineExceeded)
+		ctx, cancel = context.WithCancel(context.Background())
+		go func() { done <- e.Serve(ctx) }()
+		require.NoError(t, e.Query(ctx, func() {}))
+		assert.False(t, ran, "a query given up does not run later")
+		cancel()
+		require.ErrorIs(t, <-done, context.Canceled)
 	})
 }
