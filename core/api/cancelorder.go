@@ -31,7 +31,7 @@ type CancelProductOrder struct {
 // cancellations is the docs collection of cancellation tasks.
 const cancellations = "cancelProductOrder"
 
-var cancelAttrs = []string{"id", "href", "state", "cancellationReason", "effectiveCancellationDate", "productOrder", "stateReason", "@type"}
+var cancelAttrs = attributes(CancelProductOrder{})
 
 // cancelIn is the body of POST cancelProductOrder.
 type cancelIn struct {

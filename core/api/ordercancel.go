@@ -185,21 +185,9 @@ func (c *orderCancelling) post(s *Server, w http.ResponseWriter, r *http.Request
 }
 
 func (c *orderCancelling) list(s *Server, w http.ResponseWriter, r *http.Request) {
-	q, e := ParseQuery(r.URL.Query(), cancelOrderAttrs)
-	if e != nil {
-		WriteError(w, e)
-		return
-	}
-	var out []CancelOrder
-	if e := s.Query(r.Context(), func() {
-		for _, d := range s.Docs.List(c.collection) {
-			out = append(out, c.task(s, d))
-		}
-	}); e != nil {
-		WriteError(w, e)
-		return
-	}
-	List(w, q, out)
+	listAll(s, w, r, cancelOrderAttrs, func() []CancelOrder {
+		return mapAll(s.Docs.List(c.collection), func(d *docs.Doc) CancelOrder { return c.task(s, d) })
+	})
 }
 
 func (c *orderCancelling) get(s *Server, w http.ResponseWriter, r *http.Request) {

@@ -76,8 +76,7 @@ type TerminationError struct {
 // qualificationsPath is the resource of TMF679 under its base path.
 const qualificationsPath = "/productOfferingQualification"
 
-var qualificationAttrs = []string{"id", "href", "description", "state", "qualificationResult", "productOfferingQualificationDate",
-	"effectiveQualificationDate", "expirationDate", "relatedParty", "productOfferingQualificationItem", "@type"}
+var qualificationAttrs = attributes(ProductOfferingQualification{})
 
 func (s *Server) productOfferingQualification(mux *http.ServeMux) {
 	if s.COM == nil {

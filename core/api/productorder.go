@@ -66,9 +66,7 @@ type QuoteItem struct {
 }
 
 // productOrderAttrs are the attributes a product order list may filter on.
-var productOrderAttrs = []string{"id", "href", "externalId", "description", "category", "state", "orderDate",
-	"completionDate", "requestedCompletionDate", "quote", "relatedParty", "billingAccount", "agreement",
-	"orderTotalPrice", "productOrderItem", "@type"}
+var productOrderAttrs = attributes(ProductOrder{})
 
 func (s *Server) productOrdering(mux *http.ServeMux) {
 	if s.COM == nil {

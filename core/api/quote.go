@@ -75,8 +75,7 @@ type Authorization struct {
 	Description  string `json:"description,omitempty"`
 }
 
-var quoteAttrs = []string{"id", "href", "category", "description", "state", "stateReason", "relatedParty", "billingAccount",
-	"agreement", "wave", "quoteItem", "authorization", "quoteTotalPrice", "@type"}
+var quoteAttrs = attributes(Quote{})
 
 func (s *Server) quoteManagement(mux *http.ServeMux) {
 	if s.COM == nil {

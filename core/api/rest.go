@@ -2,15 +2,14 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"reflect"
 	"strings"
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/api/jsonerr"
 	"github.com/ordertwin/ordertwin/core/engine"
 )
 
@@ -93,41 +92,11 @@ func ReadBody(w http.ResponseWriter, r *http.Request) ([]byte, *Error) {
 // DecodeError turns a JSON decoding error into a 400 TMF Error that names
 // the field and what was expected.
 func DecodeError(err error) *Error {
-	var typ *json.UnmarshalTypeError
-	var syn *json.SyntaxError
-	switch {
-	case errors.As(err, &typ):
-		field := typ.Field
-		if field == "" {
-			field = "the body"
-		}
-		return NewError(http.StatusBadRequest, fmt.Sprintf("%s: want %s, not %s", field, jsonKind(typ.Type), typ.Value))
-	case errors.As(err, &syn):
-		return NewError(http.StatusBadRequest, fmt.Sprintf("malformed JSON at byte %d: %v", syn.Offset, err))
+	field, msg := jsonerr.Describe(err)
+	if field == "the body" && strings.HasPrefix(msg, "malformed") {
+		return NewError(http.StatusBadRequest, msg)
 	}
-	return NewError(http.StatusBadRequest, "malformed JSON: "+err.Error())
-}
-
-// jsonKind names the JSON kind a Go type decodes from.
-func jsonKind(t reflect.Type) string {
-	switch t.Kind() {
-	case reflect.Struct, reflect.Map:
-		return "an object"
-	case reflect.Slice, reflect.Array:
-		return "an array"
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "true or false"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "a whole number"
-	case reflect.Float32, reflect.Float64:
-		return "a number"
-	case reflect.Pointer:
-		return jsonKind(t.Elem())
-	}
-	return t.String()
+	return NewError(http.StatusBadRequest, field+": "+msg)
 }
 
 // keyOf is the idempotency key of a request that creates something in

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ordertwin/ordertwin/core/api/jsonerr"
 	"github.com/ordertwin/ordertwin/core/docs"
 )
 
@@ -212,40 +213,8 @@ func jsonPath(t reflect.Type, path string) string {
 // decodeError names the attribute of a decoding error and the JSON kind
 // it wants.
 func decodeError(err error) error {
-	var typ *json.UnmarshalTypeError
-	var syn *json.SyntaxError
-	switch {
-	case errors.As(err, &typ):
-		field := typ.Field
-		if field == "" {
-			field = "the body"
-		}
-		return &FieldError{field, fmt.Sprintf("want %s, not %s", jsonKind(typ.Type), typ.Value)}
-	case errors.As(err, &syn):
-		return &FieldError{"the body", fmt.Sprintf("malformed JSON at byte %d: %v", syn.Offset, err)}
-	}
-	return &FieldError{"the body", "malformed JSON: " + err.Error()}
-}
-
-// jsonKind names the JSON kind a Go type decodes from.
-func jsonKind(t reflect.Type) string {
-	switch t.Kind() {
-	case reflect.Struct, reflect.Map:
-		return "an object"
-	case reflect.Slice, reflect.Array:
-		return "an array"
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "true or false"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return "a whole number"
-	case reflect.Float32, reflect.Float64:
-		return "a number"
-	case reflect.Pointer:
-		return jsonKind(t.Elem())
-	}
-	return t.String()
+	field, msg := jsonerr.Describe(err)
+	return &FieldError{field, msg}
 }
 
 // kindOf names the JSON kind of a decoded value.
