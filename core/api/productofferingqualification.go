@@ -144,15 +144,7 @@ func (s *Server) postQualification(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	placed := reply.(com.Placed)
-	v, e := s.qualificationByID(r, placed.ID)
-	if e != nil {
-		WriteError(w, e)
-		return
-	}
-	if placed.Duplicate {
-		w.Header().Set("Idempotent-Replayed", "true")
-	}
-	Created(w, v.Href, v)
+	placedAnswer(w, r, s.qualificationByID, placed.ID, placed.Duplicate, func(v *ProductOfferingQualification) string { return v.Href })
 }
 
 // qualification maps a qualification to the wire; run it on the engine's

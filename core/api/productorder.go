@@ -133,15 +133,7 @@ func (s *Server) postProductOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	placed := reply.(com.Placed)
-	po, e := s.productOrderByID(r, placed.ID)
-	if e != nil {
-		WriteError(w, e)
-		return
-	}
-	if placed.Duplicate {
-		w.Header().Set("Idempotent-Replayed", "true")
-	}
-	Created(w, po.Href, po)
+	placedAnswer(w, r, s.productOrderByID, placed.ID, placed.Duplicate, func(v *ProductOrder) string { return v.Href })
 }
 
 // postChange carries out a change order: a modify or delete item on an

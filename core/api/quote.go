@@ -230,15 +230,7 @@ func (s *Server) postQuote(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	placed := reply.(com.Placed)
-	v, e := s.quoteByID(r, placed.ID)
-	if e != nil {
-		WriteError(w, e)
-		return
-	}
-	if placed.Duplicate {
-		w.Header().Set("Idempotent-Replayed", "true")
-	}
-	Created(w, v.Href, v)
+	placedAnswer(w, r, s.quoteByID, placed.ID, placed.Duplicate, func(v *Quote) string { return v.Href })
 }
 
 // quote maps a quote to the wire.

@@ -68,6 +68,23 @@ func replay[T any](s *Server, r *http.Request, key, collection string, read func
 	return v, e
 }
 
+// placedAnswer answers a create request with what its command placed (or,
+// for an idempotency key seen before, what the first request placed): the
+// entity read back by id, 201 with its Location.
+func placedAnswer[T any](w http.ResponseWriter, r *http.Request, byID func(*http.Request, string) (*T, *Error),
+	id string, duplicate bool, href func(*T) string) {
+	v, e := byID(r, id)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	if duplicate {
+		Replayed(w, href(v), v)
+		return
+	}
+	Created(w, href(v), v)
+}
+
 // Replayed answers a repeated create request with what the first made.
 func Replayed(w http.ResponseWriter, href string, v any) {
 	w.Header().Set("Idempotent-Replayed", "true")

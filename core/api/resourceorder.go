@@ -101,15 +101,7 @@ func (s *Server) postResourceOrder(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, NewError(status, "orderItem: "+v.Error()))
 		return
 	}
-	out, e := s.resourceOrderByID(r, placed.ID)
-	if e != nil {
-		WriteError(w, e)
-		return
-	}
-	if placed.Duplicate {
-		w.Header().Set("Idempotent-Replayed", "true")
-	}
-	Created(w, out.Href, out)
+	placedAnswer(w, r, s.resourceOrderByID, placed.ID, placed.Duplicate, func(v *ResourceOrder) string { return v.Href })
 }
 
 // checkResourceOrder checks what a new order names against the catalog:

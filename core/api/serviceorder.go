@@ -84,15 +84,7 @@ func (s *Server) postServiceOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	placed := reply.(som.Placed)
-	out, e := s.serviceOrderByID(r, placed.ID)
-	if e != nil {
-		WriteError(w, e)
-		return
-	}
-	if placed.Duplicate {
-		w.Header().Set("Idempotent-Replayed", "true")
-	}
-	Created(w, out.Href, out)
+	placedAnswer(w, r, s.serviceOrderByID, placed.ID, placed.Duplicate, func(v *ServiceOrder) string { return v.Href })
 }
 
 // checkServiceOrder checks what a new order names against the catalog:
