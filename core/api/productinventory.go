@@ -61,23 +61,7 @@ func (s *Server) productInventory(mux *http.ServeMux) {
 }
 
 func (s *Server) listProducts(w http.ResponseWriter, r *http.Request) {
-	q, e := ParseQuery(r.URL.Query(), productAttributes)
-	if e != nil {
-		WriteError(w, e)
-		return
-	}
-	var items []productInstance
-	if e := s.Query(r.Context(), func() {
-		all := s.COM.Products.All()
-		items = make([]productInstance, len(all))
-		for i, p := range all {
-			items[i] = s.product(p)
-		}
-	}); e != nil {
-		WriteError(w, e)
-		return
-	}
-	List(w, q, items)
+	listAll(s, w, r, productAttributes, func() []productInstance { return mapAll(s.COM.Products.All(), s.product) })
 }
 
 func (s *Server) getProduct(w http.ResponseWriter, r *http.Request) {

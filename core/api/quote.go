@@ -385,7 +385,7 @@ func DecodeQuote(body []byte) (*com.QuoteRequest, *Error) {
 			if c.Value == nil {
 				return bad("%s.productCharacteristic[%d].value: required", at("product"), j)
 			}
-			v := fmt.Sprint(c.Value)
+			v := characteristicValue(c.Value)
 			switch c.Name {
 			case "speed":
 				speed = v

@@ -77,30 +77,13 @@ func (s *Server) resourceInventory(mux *http.ServeMux) {
 }
 
 func (s *Server) listResources(w http.ResponseWriter, r *http.Request) {
-	q, e := ParseQuery(r.URL.Query(), resourceAttributes)
-	if e != nil {
-		WriteError(w, e)
-		return
-	}
-	var items []any
-	if e := s.Query(r.Context(), func() {
-		network := s.ROM.Resources.All()
-		var registered []*docs.Doc
+	listAll(s, w, r, resourceAttributes, func() []any {
+		items := mapAll(s.ROM.Resources.All(), func(res *tmf.Resource) any { return resource(res) })
 		if s.Docs != nil {
-			registered = s.Docs.List(registeredResources)
+			items = append(items, mapAll(s.Docs.List(registeredResources), func(d *docs.Doc) any { return registeredResource(d) })...)
 		}
-		items = make([]any, 0, len(network)+len(registered))
-		for _, res := range network {
-			items = append(items, resource(res))
-		}
-		for _, d := range registered {
-			items = append(items, registeredResource(d))
-		}
-	}); e != nil {
-		WriteError(w, e)
-		return
-	}
-	List(w, q, items)
+		return items
+	})
 }
 
 func (s *Server) getResource(w http.ResponseWriter, r *http.Request) {

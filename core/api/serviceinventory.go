@@ -45,23 +45,7 @@ func (s *Server) serviceInventory(mux *http.ServeMux) {
 }
 
 func (s *Server) listServices(w http.ResponseWriter, r *http.Request) {
-	q, e := ParseQuery(r.URL.Query(), serviceAttributes)
-	if e != nil {
-		WriteError(w, e)
-		return
-	}
-	var items []serviceInstance
-	if e := s.Query(r.Context(), func() {
-		all := s.SOM.Services.All()
-		items = make([]serviceInstance, len(all))
-		for i, svc := range all {
-			items[i] = s.service(svc)
-		}
-	}); e != nil {
-		WriteError(w, e)
-		return
-	}
-	List(w, q, items)
+	listAll(s, w, r, serviceAttributes, func() []serviceInstance { return mapAll(s.SOM.Services.All(), s.service) })
 }
 
 func (s *Server) getService(w http.ResponseWriter, r *http.Request) {
