@@ -193,10 +193,8 @@ func idempotencyKey(r *http.Request, in *productOrderIn) string {
 	switch {
 	case r.Header.Get("Idempotency-Key") != "":
 		return "Idempotency-Key " + r.Header.Get("Idempotency-Key")
-	case in.ExternalID != "":
-		return "externalId " + in.ExternalID
 	}
-	return ""
+	return com.ExternalKey(in.ExternalID)
 }
 
 // checkProductOrder checks what the order names against what exists: the

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,10 +13,6 @@ import (
 	"github.com/ordertwin/ordertwin/core/api/jsonerr"
 	"github.com/ordertwin/ordertwin/core/engine"
 )
-
-// MaxBody is the largest request body the APIs take (1 MiB): a larger one
-// is refused with 413 before it is read whole.
-const MaxBody = 1 << 20
 
 // Base paths of the TMF APIs (DESIGN.md §7: the exact v4 base paths).
 const (
@@ -66,15 +63,12 @@ func (s *Server) Command(ctx context.Context, to engine.Address, msg any) (any, 
 	return v, nil
 }
 
-// ReadBody reads a JSON request body of at most MaxBody bytes and checks
-// its media type. The error names what is wrong.
+// ReadBody reads a JSON request body of at most MaxBody bytes, checks its
+// media type and holds it to the limits (checkJSON). The error names what
+// is wrong.
 func ReadBody(w http.ResponseWriter, r *http.Request) ([]byte, *Error) {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, _ := strings.Cut(ct, ";")
-		mt = strings.TrimSpace(strings.ToLower(mt))
-		if mt != "application/json" && mt != "application/merge-patch+json" && !strings.HasSuffix(mt, "+json") {
-			return nil, NewError(http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Type %q: want application/json", ct))
-		}
+	if e := mediaType(r); e != nil {
+		return nil, e
 	}
 	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
 	var tooBig *http.MaxBytesError
@@ -83,8 +77,11 @@ func ReadBody(w http.ResponseWriter, r *http.Request) ([]byte, *Error) {
 		return nil, NewError(http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is larger than %d bytes", tooBig.Limit))
 	case err != nil:
 		return nil, NewError(http.StatusBadRequest, "reading the body: "+err.Error())
-	case len(strings.TrimSpace(string(b))) == 0:
+	case len(bytes.TrimSpace(b)) == 0:
 		return nil, NewError(http.StatusBadRequest, "the body is empty: want a JSON object")
+	}
+	if e := checkJSON(b); e != nil {
+		return nil, e
 	}
 	return b, nil
 }

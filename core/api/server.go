@@ -69,7 +69,9 @@ type Server struct {
 	KnownAddress func(address string) bool
 }
 
-// Handler routes the TMF APIs, /healthz, /readyz and /metrics.
+// Handler routes the TMF APIs, /healthz, /readyz and /metrics, each
+// request checked first against the limits every request is held to
+// (checkRequest).
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	for _, routes := range []func(*http.ServeMux){
@@ -88,7 +90,18 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, NewError(http.StatusNotFound, "no resource at "+r.URL.Path))
 	})
-	return mux
+	return checked(mux)
+}
+
+// checked refuses a request that breaks the limits before next sees it.
+func checked(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if e := checkRequest(r); e != nil {
+			WriteError(w, e)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // read runs fn on the engine's goroutine, within the timeout.
