@@ -2,14 +2,12 @@ package api
 
 import (
 	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -45,14 +43,15 @@ var identifiers = map[string]bool{
 	"valueType": true, "eventType": true,
 }
 
-func isIdentifier(member string) bool {
-	return identifiers[member] || strings.HasSuffix(member, "Id") || strings.HasSuffix(member, "ID")
+func isIdentifier(member []byte) bool {
+	return identifiers[string(member)] || bytes.HasSuffix(member, []byte("Id")) || bytes.HasSuffix(member, []byte("ID"))
 }
 
 // checkJSON checks a request body against the limits: valid UTF-8,
-// nesting, array lengths, string lengths and characters. It does not
-// check that the body is well-formed JSON beyond what it needs: the
-// decoders say where it is not.
+// nesting, array lengths, string lengths and characters. It reads the
+// body once, byte by byte, and allocates only for the strings that hold
+// escapes. It does not check that the body is well-formed JSON: where it
+// is not, it stops and leaves the decoders to say where.
 func checkJSON(body []byte) *Error {
 	if !utf8.Valid(body) {
 		at := 0
@@ -65,39 +64,14 @@ func checkJSON(body []byte) *Error {
 		}
 		return NewError(http.StatusBadRequest, fmt.Sprintf("the body is not valid UTF-8 (byte %d)", at))
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
 	var w jsonWalk
-	for {
-		tok, err := dec.Token()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return nil // malformed: the decoder names where
-		}
-		if e := w.take(tok); e != nil {
-			return e
-		}
-	}
-}
-
-// jsonWalk follows a body token by token: where it is (the path of
-// members and indexes) and what each open container has seen so far.
-type jsonWalk struct {
-	open []container
-}
-
-type container struct {
-	object bool
-	member string // the member being read, in an object
-	key    bool   // the next token is a member name
-	n      int    // elements (array) or members (object) so far
-}
-
-func (w *jsonWalk) take(tok any) *Error {
-	if d, ok := tok.(json.Delim); ok {
-		switch d {
+	for i := 0; i < len(body); i++ {
+		switch c := body[i]; c {
+		case ' ', '\t', '\n', '\r', ':':
+		case ',':
+			if len(w.open) > 0 && w.open[len(w.open)-1].object {
+				w.open[len(w.open)-1].key = true
+			}
 		case '{', '[':
 			if e := w.element(); e != nil {
 				return e
@@ -105,43 +79,152 @@ func (w *jsonWalk) take(tok any) *Error {
 			if len(w.open) == MaxDepth {
 				return NewError(http.StatusBadRequest, fmt.Sprintf("%s: nests deeper than %d levels", w.path(), MaxDepth))
 			}
-			w.open = append(w.open, container{object: d == '{', key: d == '{'})
-		default:
+			w.open = append(w.open, container{object: c == '{', key: c == '{'})
+		case '}', ']':
+			if len(w.open) == 0 {
+				return nil
+			}
 			w.open = w.open[:len(w.open)-1]
+		case '"':
+			s, end, ok := jsonString(body, i)
+			if !ok {
+				return nil
+			}
+			i = end
+			if e := w.text(s); e != nil {
+				return e
+			}
+		default: // a number, true, false or null
+			if e := w.element(); e != nil {
+				return e
+			}
+			for i+1 < len(body) && !strings.ContainsRune(" \t\n\r,:]}", rune(body[i+1])) {
+				i++
+			}
 		}
-		return nil
 	}
+	return nil
+}
+
+// jsonString reads the string whose opening quote is at body[at]: its
+// value, where its closing quote is, and whether it is a string at all.
+// Without escapes the value is body's own bytes.
+func jsonString(body []byte, at int) ([]byte, int, bool) {
+	i := at + 1
+	for i < len(body) && body[i] != '"' && body[i] != '\\' {
+		i++
+	}
+	if i < len(body) && body[i] == '"' {
+		return body[at+1 : i], i, true
+	}
+	b := bytes.NewBuffer(make([]byte, 0, 2*(i-at)))
+	b.Write(body[at+1 : i])
+	for i < len(body) {
+		switch c := body[i]; c {
+		case '"':
+			return b.Bytes(), i, true
+		case '\\':
+			if i+1 >= len(body) {
+				return nil, 0, false
+			}
+			i++
+			switch e := body[i]; e {
+			case '"', '\\', '/':
+				b.WriteByte(e)
+			case 'b':
+				b.WriteByte('\b')
+			case 'f':
+				b.WriteByte('\f')
+			case 'n':
+				b.WriteByte('\n')
+			case 'r':
+				b.WriteByte('\r')
+			case 't':
+				b.WriteByte('\t')
+			case 'u':
+				r, n := jsonEscape(body[i+1:])
+				if n == 0 {
+					return nil, 0, false
+				}
+				b.WriteRune(r)
+				i += n
+			default:
+				return nil, 0, false
+			}
+			i++
+		default:
+			b.WriteByte(c)
+			i++
+		}
+	}
+	return nil, 0, false
+}
+
+// jsonEscape reads the hex digits of a \u escape (and of the low half of a
+// surrogate pair that follows): the rune and how many bytes it took, 0
+// when they are not hex.
+func jsonEscape(b []byte) (rune, int) {
+	hex := func(b []byte) (rune, bool) {
+		if len(b) < 4 {
+			return 0, false
+		}
+		n, err := strconv.ParseUint(string(b[:4]), 16, 16)
+		return rune(n), err == nil
+	}
+	r, ok := hex(b)
+	if !ok {
+		return 0, 0
+	}
+	if utf16.IsSurrogate(r) && len(b) >= 10 && b[4] == '\\' && b[5] == 'u' {
+		if lo, ok := hex(b[6:]); ok {
+			if pair := utf16.DecodeRune(r, lo); pair != utf8.RuneError {
+				return pair, 10
+			}
+		}
+	}
+	return r, 4
+}
+
+// jsonWalk follows a body: where it is (the path of members and indexes)
+// and what each open container has seen so far.
+type jsonWalk struct {
+	open []container
+}
+
+type container struct {
+	object bool
+	member []byte // the member being read, in an object
+	key    bool   // the next string is a member name
+	n      int    // elements (array) or members (object) so far
+}
+
+// text takes a string: a member name, or a value.
+func (w *jsonWalk) text(s []byte) *Error {
 	if len(w.open) > 0 {
 		if c := &w.open[len(w.open)-1]; c.object && c.key {
-			c.member, c.key = tok.(string), false
+			c.member, c.key = s, false
 			c.n++
-			return checkString(w.path(), c.member, true)
+			return checkString(w, s, true)
 		}
 	}
 	if e := w.element(); e != nil {
 		return e
 	}
-	s, ok := tok.(string)
-	if !ok {
-		return nil
-	}
-	member := ""
+	var member []byte
 	if len(w.open) > 0 {
 		member = w.open[len(w.open)-1].member
 	}
-	return checkString(w.path(), s, isIdentifier(member))
+	return checkString(w, s, isIdentifier(member))
 }
 
 // element counts a value in the open container: an array's next element
-// (no more than MaxArray), or an object member's value (the next token is
-// a name again).
+// (no more than MaxArray), or an object member's value.
 func (w *jsonWalk) element() *Error {
 	if len(w.open) == 0 {
 		return nil
 	}
 	c := &w.open[len(w.open)-1]
 	if c.object {
-		c.key = true
 		return nil
 	}
 	if c.n++; c.n > MaxArray {
@@ -155,13 +238,13 @@ func (w *jsonWalk) path() string {
 	var b strings.Builder
 	for _, c := range w.open {
 		if c.object {
-			if c.member == "" {
+			if c.member == nil {
 				continue
 			}
 			if b.Len() > 0 {
 				b.WriteByte('.')
 			}
-			b.WriteString(c.member)
+			b.Write(c.member)
 			continue
 		}
 		b.WriteString("[" + strconv.Itoa(max(c.n-1, 0)) + "]")
@@ -176,18 +259,23 @@ func (w *jsonWalk) path() string {
 // at most MaxName bytes with no control or bidirectional formatting
 // character; any other string at most MaxText bytes with no control
 // character but tab, line feed and carriage return.
-func checkString(path, s string, identifier bool) *Error {
+func checkString(w *jsonWalk, s []byte, identifier bool) *Error {
 	limit, what := MaxText, "text"
 	if identifier {
 		limit, what = MaxName, "an identifier"
 	}
 	if len(s) > limit {
-		return NewError(http.StatusBadRequest, fmt.Sprintf("%s: %d bytes, longer than %d (%s)", path, len(s), limit, what))
+		return NewError(http.StatusBadRequest, fmt.Sprintf("%s: %d bytes, longer than %d (%s)", w.path(), len(s), limit, what))
 	}
-	for i, r := range s {
-		if forbidden(r) || identifier && (r == '\t' || r == '\n' || r == '\r' || bidiControl(r)) {
-			return NewError(http.StatusBadRequest, fmt.Sprintf("%s: control character %U at byte %d", path, r, i))
+	for i := 0; i < len(s); {
+		r, n := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, n = utf8.DecodeRune(s[i:])
 		}
+		if forbidden(r) || identifier && (r == '\t' || r == '\n' || r == '\r' || bidiControl(r)) {
+			return NewError(http.StatusBadRequest, fmt.Sprintf("%s: control character %U at byte %d", w.path(), r, i))
+		}
+		i += n
 	}
 	return nil
 }
