@@ -305,7 +305,7 @@ func heardAll(t *testing.T, db string, hear *listener) {
 // state, the same resources in use, none held twice or left reserved, the
 // same billing, the order placed over HTTP during the crashes placed
 // exactly once, and a hub listener sent every order event (issue: crash
-// safety; DESIGN.md §8: nothing is lost).
+// safety; docs/architecture.md §9: nothing is lost).
 func TestCrashAndRestart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the crash test runs the server 40 times; -short skips it")

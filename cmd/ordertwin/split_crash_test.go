@@ -30,7 +30,7 @@ func freePort(t *testing.T) string {
 // random points of the rollout and restarted on their stores: the worked
 // example placed on COM still completes, every service and resource order
 // once and completed, with the thirty resource order items (issue: COM,
-// SOM and ROM as separate processes; crash safety; DESIGN.md §8).
+// SOM and ROM as separate processes; crash safety; docs/architecture.md §9).
 func TestSplitProcessesSurviveKills(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs three servers and kills two of them; -short skips it")

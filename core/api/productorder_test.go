@@ -209,7 +209,7 @@ func TestOrderWithoutQuoteIsRejected(t *testing.T) {
 }
 
 // Bad input gets a 4xx and a TMF Error that names what is wrong, and
-// changes nothing (DESIGN.md §8).
+// changes nothing (docs/architecture.md §8).
 func TestProductOrderBadInput(t *testing.T) {
 	l := serveLive(t, nil)
 	defer l.stop()

@@ -14,7 +14,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/engine"
 )
 
-// Base paths of the TMF APIs (DESIGN.md §7: the exact v4 base paths).
+// Base paths of the TMF APIs (docs/architecture.md §7: the exact v4 base paths).
 const (
 	ProductOrdering   = "/tmf-api/productOrderingManagement/v4"
 	QuoteManagement   = "/tmf-api/quoteManagement/v4"

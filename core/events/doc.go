@@ -5,7 +5,7 @@
 //
 // The events come from the durable journal, never from the engine's
 // observers: the notifier reads committed records only, so nothing outside
-// sees a change that a crash could still take back (DESIGN.md §2, the
+// sees a change that a crash could still take back (docs/architecture.md §2, the
 // outbox rule). Each record concerns at most one API; the notifier
 // translates it into that API's event, with the record's sequence number
 // as the eventId, so an event has the same id however often it is sent.

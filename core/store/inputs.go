@@ -8,7 +8,7 @@ import (
 // Input is an input that came from outside the core (an API command, an
 // answer of a real adapter), as the engine took it: a restarted engine
 // replays these at the same points and rebuilds the same state
-// (DESIGN.md §2).
+// (docs/architecture.md §2).
 type Input struct {
 	// Before is how many inputs the engine had handled when it took this
 	// one: replay hands it over at the same point.

@@ -11,7 +11,7 @@ import (
 )
 
 // Outbox reads a store's journal as the outbox of the hub notifier
-// (DESIGN.md §2: only committed records leave the process) and keeps the
+// (docs/architecture.md §2: only committed records leave the process) and keeps the
 // notifier's delivery cursors. It is a second handle on the file the engine
 // writes through its Store: in WAL mode its reads never wait for the
 // engine's commits, nor the commits for them; its own writes (a cursor)

@@ -1,4 +1,4 @@
-// Package sqlite is the embedded durable store (DESIGN.md §7): the journal,
+// Package sqlite is the embedded durable store (docs/architecture.md §7): the journal,
 // the input log and the hub's delivery cursors in one SQLite file in WAL
 // mode. Each Commit is one transaction: the engine hands over many steps'
 // records at once (group commit), kept as one row of their encoding with
