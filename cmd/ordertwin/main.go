@@ -115,6 +115,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return serveCmd(ctx, rest, stdout, stderr)
 	case "submit":
 		return submitCmd(ctx, rest, stdout)
+	case "token":
+		return tokenCmd(rest, stdout)
 	case "journal":
 		return journalCmd(ctx, rest, stdout)
 	case "check":
@@ -127,7 +129,7 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (commands: run, whatif, serve, submit, journal, check, lifecycle, bench, help)", cmd)
+	return fmt.Errorf("unknown command %q (commands: run, whatif, serve, submit, token, journal, check, lifecycle, bench, help)", cmd)
 }
 
 // parse parses flags that may come before or after the positional
