@@ -201,3 +201,33 @@ func actsFor(r *http.Request, what, party string) *Error {
 	}
 	return NewError(http.StatusForbidden, what+": "+id.Subject+" acts for party "+id.Tenant+" only, not "+party)
 }
+
+// Party implements events.Parties: the customer of the entity an event
+// is about, for the listeners of callers bound to a party.
+func (d directory) Party(ctx context.Context, field, id string) (party string, err error) {
+	s := d.s
+	err = s.read(ctx, func() {
+		var v any
+		switch {
+		case field == "productOrder" && s.COM != nil:
+			v = s.readProductOrder(id)
+		case field == "quote" && s.COM != nil:
+			v = s.readQuote(id)
+		case field == "product" && s.COM != nil:
+			if p := s.COM.Products.Get(id); p != nil {
+				v = s.product(p)
+			}
+		case field == "service" && s.SOM != nil:
+			if svc := s.SOM.Services.Get(id); svc != nil {
+				v = s.service(svc)
+			}
+		}
+		if v == nil {
+			return
+		}
+		if m, err := asMap(v); err == nil {
+			party = customerOf(m)
+		}
+	})
+	return party, err
+}

@@ -33,6 +33,7 @@ var peerSecret = []byte("the deployment's peer secret, 32 bytes or more")
 // takes the development issuer's tokens and peers signed with
 // peerSecret.
 type guarded struct {
+	srv *api.Server
 	h   http.Handler
 	key ed25519.PrivateKey
 	log *bytes.Buffer
@@ -61,7 +62,7 @@ func serveGuarded(t *testing.T) *guarded {
 	srv.Guard = g
 	buf := &bytes.Buffer{}
 	srv.AccessLog = slog.New(slog.NewJSONHandler(buf, nil))
-	return &guarded{h: srv.Handler(), key: key, log: buf}
+	return &guarded{srv: srv, h: srv.Handler(), key: key, log: buf}
 }
 
 // caller is who sends a request: no one, a token's holder, or a peer.
@@ -437,4 +438,35 @@ func TestApproversDecideTheirStage(t *testing.T) {
 		assert.Equal(t, "approved", q.Authorization[i].State, q.Authorization[i].Name)
 		assert.Equal(t, []api.Ref{{ID: who, Name: who, Role: "approver"}}, q.Authorization[i].Approver, q.Authorization[i].Name)
 	}
+}
+
+// A partner's hub listener is bound to its party: another party cannot
+// remove it, and the notifier hears from the server whose each order is
+// (events.Parties), so that it sends the partner its own party's only.
+func TestPartnerHubIsBoundToItsParty(t *testing.T) {
+	g := serveGuarded(t)
+	partner, other := callers[8], callers[9]
+	require.Equal(t, auth.Partner, partner.role)
+	w := g.do(t, partner, http.MethodPost, api.ProductOrdering+"/hub", `{"callback":"https://partner.example/events"}`)
+	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
+	var sub api.EventSubscription
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &sub))
+
+	dir := g.srv.Listeners()
+	l, ok, err := dir.Listener(context.Background(), sub.ID)
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, ownParty, l.Tenant)
+	parties, ok := dir.(events.Parties)
+	require.True(t, ok, "the server tells the notifier whose each entity is")
+	po := g.firstID(t, api.ProductOrdering+"/productOrder")
+	party, err := parties.Party(context.Background(), "productOrder", po)
+	require.NoError(t, err)
+	assert.Equal(t, ownParty, party)
+	party, err = parties.Party(context.Background(), "productOrder", "PO-NONE")
+	require.NoError(t, err)
+	assert.Empty(t, party)
+
+	tmfError(t, g.do(t, other, http.MethodDelete, api.ProductOrdering+"/hub/"+sub.ID, ""), http.StatusNotFound, sub.ID)
+	assert.Equal(t, http.StatusNoContent, g.do(t, partner, http.MethodDelete, api.ProductOrdering+"/hub/"+sub.ID, "").Code)
 }
