@@ -166,7 +166,7 @@ func (g *Guard) Authenticate(r *http.Request) (Identity, error) {
 	scheme, token, _ := strings.Cut(h, " ")
 	token = strings.TrimSpace(token)
 	if !strings.EqualFold(scheme, "Bearer") || token == "" {
-		return Identity{}, errors.New("Authorization: want the Bearer scheme and a token")
+		return Identity{}, errors.New("the Authorization header: want the Bearer scheme and a token")
 	}
 	if strings.Count(token, ".") == 2 {
 		iss, err := issuerOf(token)

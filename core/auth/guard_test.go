@@ -105,13 +105,11 @@ func TestGuardVerifiesBearerJWTs(t *testing.T) {
 	ss := signers(t)
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "idp.jwks.json"), jwks(t, ss), 0o600))
-	var pems []string
 	for _, s := range ss {
 		der, err := x509.MarshalPKIXPublicKey(s.priv.Public())
 		require.NoError(t, err)
 		name := s.kid + ".pem"
 		require.NoError(t, os.WriteFile(filepath.Join(dir, name), pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o600))
-		pems = append(pems, "pem: ["+name+"]")
 	}
 	file := filepath.Join(dir, "auth.yaml")
 	require.NoError(t, os.WriteFile(file, []byte(`issuers:
@@ -313,4 +311,57 @@ func TestPeerSignature(t *testing.T) {
 	require.NoError(t, err)
 	_, err = noPeers.Authenticate(signed())
 	assert.ErrorContains(t, err, "takes no peer messages")
+}
+
+// The documented example files parse.
+func TestDocumentedExamples(t *testing.T) {
+	cfg, err := LoadConfig("../../docs/examples/auth.yaml")
+	require.NoError(t, err)
+	assert.Len(t, cfg.Issuers, 2)
+	assert.Equal(t, filepath.Join("../../docs/examples", "apikeys.yaml"), cfg.APIKeys)
+	keys, err := LoadAPIKeys(cfg.APIKeys)
+	require.NoError(t, err)
+	assert.Len(t, keys, 2)
+}
+
+// The cost of authenticating a request by each kind of credential.
+func BenchmarkAuthenticate(b *testing.B) {
+	key := ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
+	dir := b.TempDir()
+	keys := filepath.Join(dir, "keys.yaml")
+	if err := os.WriteFile(keys, []byte("keys: [{key: machine-key-0123456789, subject: m, roles: [operations]}]\n"), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		b.Fatal(err)
+	}
+	der, _ := x509.MarshalPKIXPublicKey(rsaKey.Public())
+	pemFile := filepath.Join(dir, "rsa.pem")
+	if err := os.WriteFile(pemFile, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	g, err := NewGuard(&Config{DevIssuer: true, APIKeys: keys, Issuers: []IssuerConfig{{Issuer: idp, Audience: "ordertwin", PEM: []string{pemFile}}}}, key, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	dev, err := Mint(key, Grant{Subject: "s", Roles: []Role{Sales}, Tenant: "CUST-1", TTL: time.Hour}, time.Now())
+	if err != nil {
+		b.Fatal(err)
+	}
+	rs, err := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{"iss": idp, "aud": "ordertwin", "sub": "s", "roles": []string{"operations"},
+		"exp": time.Now().Add(time.Hour).Unix()}).SignedString(rsaKey)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for name, tok := range map[string]string{"EdDSA": dev, "RS256": rs, "APIKey": "machine-key-0123456789"} {
+		b.Run(name, func(b *testing.B) {
+			r := bearer(tok)
+			for b.Loop() {
+				if _, err := g.Authenticate(r); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
