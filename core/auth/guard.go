@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -79,7 +80,21 @@ type Guard struct {
 	Policy *Policy
 	// Now is the clock tokens are checked against (time.Now when nil).
 	Now func() time.Time
+
+	mu       sync.Mutex
+	verified map[string]verifiedToken // by the token: its signature is checked once
 }
+
+// verifiedToken is a token already verified: who it stands for, until
+// when.
+type verifiedToken struct {
+	id  Identity
+	exp time.Time
+}
+
+// maxVerified bounds the tokens kept verified; when full, it starts
+// again empty.
+const maxVerified = 4096
 
 // NewGuard builds the guard of c: devKey is the development issuer's key
 // (used when c.DevIssuer), peerSecret the deployment's (nil: no peers).
@@ -169,6 +184,16 @@ func (g *Guard) Authenticate(r *http.Request) (Identity, error) {
 		return Identity{}, errors.New("the Authorization header: want the Bearer scheme and a token")
 	}
 	if strings.Count(token, ".") == 2 {
+		now := g.Now
+		if now == nil {
+			now = time.Now
+		}
+		g.mu.Lock()
+		v, ok := g.verified[token]
+		g.mu.Unlock()
+		if ok && now().Before(v.exp.Add(Leeway)) {
+			return v.id, nil
+		}
 		iss, err := issuerOf(token)
 		if err != nil {
 			return Identity{}, fmt.Errorf("the token: %w", err)
@@ -177,14 +202,16 @@ func (g *Guard) Authenticate(r *http.Request) (Identity, error) {
 		if !ok {
 			return Identity{}, fmt.Errorf("the token's issuer %q is not one this server trusts", iss)
 		}
-		now := g.Now
-		if now == nil {
-			now = time.Now
-		}
-		id, err := is.verify(token, now)
+		id, exp, err := is.verify(token, now)
 		if err != nil {
 			return Identity{}, fmt.Errorf("the token: %w", err)
 		}
+		g.mu.Lock()
+		if g.verified == nil || len(g.verified) >= maxVerified {
+			g.verified = map[string]verifiedToken{}
+		}
+		g.verified[token] = verifiedToken{id, exp}
+		g.mu.Unlock()
 		return id, nil
 	}
 	if id, ok := g.keys.lookup(token); ok {

@@ -13,6 +13,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -253,6 +254,9 @@ func TestDevIssuer(t *testing.T) {
 	id, err := g.Authenticate(bearer(tok))
 	require.NoError(t, err)
 	assert.Equal(t, Identity{Subject: "ana", Roles: []Role{ApproverTechnical}, Method: BearerJWT, Issuer: DevIssuerName}, id)
+	seen, err := g.Authenticate(bearer(tok))
+	require.NoError(t, err)
+	assert.Equal(t, id, seen, "verified once, kept until it expires")
 	g.Now = func() time.Time { return now.Add(time.Hour + 2*Leeway) }
 	_, err = g.Authenticate(bearer(tok))
 	assert.ErrorContains(t, err, "expired")
@@ -324,7 +328,9 @@ func TestDocumentedExamples(t *testing.T) {
 	assert.Len(t, keys, 2)
 }
 
-// The cost of authenticating a request by each kind of credential.
+// The cost of authenticating a request by each kind of credential: a
+// token seen before (its verification kept until it expires), and one
+// verified afresh.
 func BenchmarkAuthenticate(b *testing.B) {
 	key := ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
 	dir := b.TempDir()
@@ -355,13 +361,23 @@ func BenchmarkAuthenticate(b *testing.B) {
 		b.Fatal(err)
 	}
 	for name, tok := range map[string]string{"EdDSA": dev, "RS256": rs, "APIKey": "machine-key-0123456789"} {
-		b.Run(name, func(b *testing.B) {
-			r := bearer(tok)
-			for b.Loop() {
-				if _, err := g.Authenticate(r); err != nil {
-					b.Fatal(err)
-				}
+		for _, fresh := range []bool{false, true} {
+			if fresh && name == "APIKey" {
+				continue
 			}
-		})
+			b.Run(fmt.Sprintf("%s/fresh=%t", name, fresh), func(b *testing.B) {
+				r := bearer(tok)
+				for b.Loop() {
+					if fresh {
+						g.mu.Lock()
+						g.verified = nil
+						g.mu.Unlock()
+					}
+					if _, err := g.Authenticate(r); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }

@@ -43,8 +43,9 @@ type Issuer struct {
 	TenantClaim string
 }
 
-// verify checks a token of this issuer and reads its identity.
-func (is *Issuer) verify(token string, now func() time.Time) (Identity, error) {
+// verify checks a token of this issuer and reads its identity and
+// expiry.
+func (is *Issuer) verify(token string, now func() time.Time) (Identity, time.Time, error) {
 	parser := jwt.NewParser(jwt.WithValidMethods(Algorithms), jwt.WithLeeway(Leeway), jwt.WithIssuer(is.Name),
 		jwt.WithAudience(is.Audience), jwt.WithExpirationRequired(), jwt.WithTimeFunc(now))
 	claims := jwt.MapClaims{}
@@ -63,7 +64,11 @@ func (is *Issuer) verify(token string, now func() time.Time) (Identity, error) {
 		return set, nil
 	})
 	if err != nil {
-		return Identity{}, err
+		return Identity{}, time.Time{}, err
+	}
+	exp, err := claims.GetExpirationTime()
+	if err != nil || exp == nil {
+		return Identity{}, time.Time{}, errors.New("the token has no expiry (exp)")
 	}
 	id := Identity{Method: BearerJWT, Issuer: is.Name}
 	id.Subject, _ = claims["sub"].(string)
@@ -85,9 +90,9 @@ func (is *Issuer) verify(token string, now func() time.Time) (Identity, error) {
 		}
 	}
 	if err := id.check(); err != nil {
-		return Identity{}, err
+		return Identity{}, time.Time{}, err
 	}
-	return id, nil
+	return id, exp.Time, nil
 }
 
 func or(s, dflt string) string {
