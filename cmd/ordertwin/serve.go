@@ -79,6 +79,9 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
+	if loopback, _ := isLoopback(*addr); tlsConfig == nil && !loopback {
+		log.Warn("serving plain HTTP beyond loopback: tokens and API keys travel in clear (give --tls-cert and --tls-key)", "addr", *addr)
+	}
 	opt := scenarios.Options{Role: *role, ManualReview: *approvals == "api"}
 	links, err := peerLinks(*role, peerURL, sc.Spec.Epoch, guard.PeerSecret(), log)
 	if err != nil {

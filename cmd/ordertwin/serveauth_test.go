@@ -155,6 +155,7 @@ func TestServeRefusesToExposeTheDevelopmentIssuer(t *testing.T) {
 	logs = &syncBuffer{}
 	require.NoError(t, serveCmd(ctx, []string{"--db", filepath.Join(dir, "open.db"), "--addr", "0.0.0.0:0", "--insecure"}, io.Discard, logs))
 	assert.Contains(t, logs.String(), "no auth file and --insecure")
+	assert.Contains(t, logs.String(), "serving plain HTTP beyond loopback")
 }
 
 // token mints for a role (and a party), and names what is missing.
