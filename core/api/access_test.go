@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -502,4 +503,21 @@ func BenchmarkFront(b *testing.B) {
 			}
 		})
 	}
+}
+
+// A change order by a caller bound to a party: another party's product
+// is not found, its own is changed.
+func TestChangeOrderOfAnotherPartysProduct(t *testing.T) {
+	g := serveGuarded(t)
+	product := g.firstID(t, api.ProductInventory+"/product")
+	change := func(party string) string {
+		return `{"relatedParty":[{"id":"` + party + `","role":"customer"}],"productOrderItem":[{"id":"1","action":"modify","product":{"id":"` +
+			product + `","productCharacteristic":[{"name":"speed","value":"1G-sym"}]}}]}`
+	}
+	w := g.do(t, callers[2], http.MethodPost, api.ProductOrdering+"/productOrder", change(otherParty))
+	tmfError(t, w, http.StatusBadRequest, "no product "+strconv.Quote(product))
+	w = g.do(t, callers[2], http.MethodPost, api.ProductOrdering+"/productOrder", change(ownParty))
+	tmfError(t, w, http.StatusForbidden, "acts for party "+otherParty+" only")
+	w = g.do(t, callers[1], http.MethodPost, api.ProductOrdering+"/productOrder", change(ownParty))
+	assert.Equal(t, http.StatusCreated, w.Code, w.Body.String())
 }
