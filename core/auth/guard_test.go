@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -194,6 +195,7 @@ func TestConfigErrors(t *testing.T) {
 		"nobody":        {"publicMetrics: true\n", "nobody could be authenticated"},
 		"no audience":   {"issuers: [{issuer: x, jwks: k.json}]\n", "issuer and audience are required"},
 		"no keys":       {"issuers: [{issuer: x, audience: y}]\n", "no keys"},
+		"long EC x":     {"issuers: [{issuer: x, audience: y, jwks: " + write("ec.json", `{"keys":[{"kty":"EC","crv":"P-256","x":"`+b64(bytes.Repeat([]byte{0xff}, 33))+`","y":"AQ"}]}`) + "}]\n", "32 bytes"},
 		"bad jwks":      {"issuers: [{issuer: x, audience: y, jwks: " + write("bad.json", `{"keys":[{"kty":"oct","k":"c2VjcmV0"}]}`) + "}]\n", `kty "oct"`},
 		"bad pem":       {"issuers: [{issuer: x, audience: y, pem: [" + write("bad.pem", "nothing") + "]}]\n", "no PEM block"},
 		"short api key": {"apiKeys: " + write("keys.yaml", "keys: [{key: short, subject: m, roles: [admin]}]\n") + "\n", "too easy to guess"},

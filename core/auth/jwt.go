@@ -172,6 +172,9 @@ func ParseJWKS(b []byte) (map[string]crypto.PublicKey, error) {
 			if err != nil {
 				return nil, err
 			}
+			if x.BitLen() > 256 || y.BitLen() > 256 {
+				return nil, fmt.Errorf("%s: x and y: want P-256 coordinates of 32 bytes", at)
+			}
 			point := make([]byte, 65)
 			point[0] = 4
 			x.FillBytes(point[1:33])
