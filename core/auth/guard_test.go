@@ -196,6 +196,7 @@ func TestConfigErrors(t *testing.T) {
 		"no audience":   {"issuers: [{issuer: x, jwks: k.json}]\n", "issuer and audience are required"},
 		"no keys":       {"issuers: [{issuer: x, audience: y}]\n", "no keys"},
 		"long EC x":     {"issuers: [{issuer: x, audience: y, jwks: " + write("ec.json", `{"keys":[{"kty":"EC","crv":"P-256","x":"`+b64(bytes.Repeat([]byte{0xff}, 33))+`","y":"AQ"}]}`) + "}]\n", "32 bytes"},
+		"short RSA":     {"issuers: [{issuer: x, audience: y, jwks: " + write("rsa.json", `{"keys":[{"kty":"RSA","n":"`+b64(bytes.Repeat([]byte{0xff}, 128))+`","e":"AQAB"}]}`) + "}]\n", "1024 bits: want at least 2048"},
 		"bad jwks":      {"issuers: [{issuer: x, audience: y, jwks: " + write("bad.json", `{"keys":[{"kty":"oct","k":"c2VjcmV0"}]}`) + "}]\n", `kty "oct"`},
 		"bad pem":       {"issuers: [{issuer: x, audience: y, pem: [" + write("bad.pem", "nothing") + "]}]\n", "no PEM block"},
 		"short api key": {"apiKeys: " + write("keys.yaml", "keys: [{key: short, subject: m, roles: [admin]}]\n") + "\n", "too easy to guess"},

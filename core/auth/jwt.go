@@ -22,6 +22,9 @@ import (
 // Leeway is how far a token's exp and nbf may be off the server's clock.
 const Leeway = 30 * time.Second
 
+// minRSABits is the smallest RSA key taken.
+const minRSABits = 2048
+
 // Algorithms are the JWS algorithms a token may be signed with.
 var Algorithms = []string{"RS256", "ES256", "EdDSA"}
 
@@ -162,6 +165,9 @@ func ParseJWKS(b []byte) (map[string]crypto.PublicKey, error) {
 			if !e.IsInt64() || e.Int64() > 1<<31 {
 				return nil, fmt.Errorf("%s.e: too large", at)
 			}
+			if n.BitLen() < minRSABits {
+				return nil, fmt.Errorf("%s: an RSA key of %d bits: want at least %d", at, n.BitLen(), minRSABits)
+			}
 			pub = &rsa.PublicKey{N: n, E: int(e.Int64())}
 		case k.Kty == "EC" && k.Crv == "P-256":
 			x, err := num("x", k.X)
@@ -234,7 +240,11 @@ func ParsePEM(b []byte) ([]crypto.PublicKey, error) {
 			return nil, fmt.Errorf("PEM block %d: %w", n, err)
 		}
 		switch k := pub.(type) {
-		case *rsa.PublicKey, ed25519.PublicKey:
+		case *rsa.PublicKey:
+			if k.N.BitLen() < minRSABits {
+				return nil, fmt.Errorf("PEM block %d: an RSA key of %d bits: want at least %d", n, k.N.BitLen(), minRSABits)
+			}
+		case ed25519.PublicKey:
 		case *ecdsa.PublicKey:
 			if k.Curve != elliptic.P256() {
 				return nil, fmt.Errorf("PEM block %d: ECDSA on %s: want P-256 (ES256)", n, k.Curve.Params().Name)
