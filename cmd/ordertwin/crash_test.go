@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/ordertwin/ordertwin/core/events"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
 	"github.com/ordertwin/ordertwin/core/store/sqlite"
@@ -80,6 +81,17 @@ func startServe(t *testing.T, logs io.Writer, args ...string) *server {
 	addr, _, _ = strings.Cut(addr, " ")
 	go io.Copy(io.Discard, out)
 	return &server{cmd: cmd, base: "http://" + addr}
+}
+
+// devToken mints a token of the development issuer of the server that
+// serves db (its key is beside the store).
+func devToken(t *testing.T, db string, role auth.Role, tenant string) string {
+	t.Helper()
+	key, err := auth.LoadDevKey(devKeyFile(db))
+	require.NoError(t, err)
+	tok, err := auth.Mint(key, auth.Grant{Subject: "test-" + string(role), Roles: []auth.Role{role}, Tenant: tenant, TTL: time.Hour}, time.Now())
+	require.NoError(t, err)
+	return tok
 }
 
 // kill ends the server with SIGKILL: no shutdown, no last commit.
@@ -203,7 +215,7 @@ func rollout(t *testing.T, db string, kills int, rng *rand.Rand) *listener {
 	q := sc.Spec.Orders[0].Quote
 	q.Sites, q.Waves = q.Sites[:2], q.Waves[:2]
 	srv := startServer(t, example, db, scale)
-	c := &client{base: srv.base, http: &http.Client{Timeout: 5 * time.Second}}
+	c := &client{base: srv.base, http: &http.Client{Timeout: 5 * time.Second}, token: devToken(t, db, auth.Admin, "")}
 	ctx := context.Background()
 	var hub map[string]any
 	require.NoError(t, c.post(ctx, api.ProductOrdering+"/hub", "", map[string]string{"callback": hear.srv.URL}, &hub))

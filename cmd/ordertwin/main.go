@@ -29,7 +29,8 @@ Usage:
       cores; print per wave and for the order the P50/P90/P99 completion, the odds
       of meeting each wave's target, and the expected billing start per site.
   ordertwin serve [FILE] [--addr HOST:PORT] [--db FILE] [--scale N] [--approvals twin|api]
-                 [--role com|som|rom --peer ROLE=URL ... --start TIME]
+                 [--auth FILE | --insecure] [--tls-cert FILE --tls-key FILE]
+                 [--role com|som|rom --peer ROLE=URL ... --peer-secret FILE --start TIME]
       Serve the TMF Open APIs (docs/api.md) on --addr (default 127.0.0.1:8080),
       with the engine on the wall clock (--scale virtual seconds per second,
       default a day a second) and the network twin, journalled into the SQLite
@@ -41,12 +42,25 @@ Usage:
       commands it took and carries on where it stopped.
       --approvals api: people decide each quote's approval stages (PATCH quote)
       instead of the twin's reviewers. --role com|som|rom --peer ROLE=URL
-      --start TIME: one of COM, SOM and ROM, the others in the processes named.
-  ordertwin submit FILE [--to URL] [--watch] [--poll D]
+      --start TIME: one of COM, SOM and ROM, the others in the processes named,
+      their messages signed with the secret in --peer-secret FILE.
+      Every request but /healthz and /readyz is authenticated (docs/auth.md):
+      --auth FILE names the token issuers and API keys; without it, only the
+      development issuer's tokens (its key beside the store, FILE.issuer.pem),
+      and only on a loopback address unless --insecure. --tls-cert, --tls-key:
+      HTTPS. One JSON access log line per request on stderr.
+  ordertwin submit FILE [--to URL] [--token T] [--watch] [--poll D]
       Place a scenario's quotes and orders on a running server over the TMF APIs
-      (--to, default http://127.0.0.1:8080), as a CPQ would. Idempotent: submitting
+      (--to, default http://127.0.0.1:8080), as a CPQ would, sending the bearer
+      token --token (default $ORDERTWIN_TOKEN). Idempotent: submitting
       again places nothing twice. --watch follows each order to its end, printing
       every change of state, and exits 1 unless all complete.
+  ordertwin token --role ROLE [--tenant PARTY] [--subject NAME] [--ttl D] [--key FILE]
+      Print a token of a server's development issuer, signed with its key
+      (--key, default ordertwin.db.issuer.pem, beside the store), for the roles
+      given (sales, approver-technical, approver-commercial, approver-customer,
+      operations, partner, admin). --tenant: the party it acts for, required for
+      sales, partner and approver-customer. --ttl: how long it is valid (12h).
   ordertwin journal FILE [--entity ID] [--after SEQ] [--format text|json]
       Print the records of a store's journal (a serve or run --db file), each
       with its seq: all, one entity's, or those after a seq.
@@ -115,6 +129,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return serveCmd(ctx, rest, stdout, stderr)
 	case "submit":
 		return submitCmd(ctx, rest, stdout)
+	case "token":
+		return tokenCmd(rest, stdout)
 	case "journal":
 		return journalCmd(ctx, rest, stdout)
 	case "check":
@@ -127,7 +143,7 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (commands: run, whatif, serve, submit, journal, check, lifecycle, bench, help)", cmd)
+	return fmt.Errorf("unknown command %q (commands: run, whatif, serve, submit, token, journal, check, lifecycle, bench, help)", cmd)
 }
 
 // parse parses flags that may come before or after the positional

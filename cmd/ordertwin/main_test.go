@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/ordertwin/ordertwin/core/store/sqlite"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -189,8 +190,11 @@ func TestServe(t *testing.T) {
 	assert.Equal(t, http.StatusOK, res.StatusCode)
 	// Until the engine has taken the quote at T+0 (a metrics scrape
 	// commits what was handled before it answers).
+	metrics, err := http.NewRequest(http.MethodGet, "http://"+addr+"/metrics", nil)
+	require.NoError(t, err)
+	metrics.Header.Set("Authorization", "Bearer "+devToken(t, file, auth.Operations, ""))
 	for handled := false; !handled; {
-		res, err := http.Get("http://" + addr + "/metrics")
+		res, err := http.DefaultClient.Do(metrics)
 		require.NoError(t, err)
 		b, err := io.ReadAll(res.Body)
 		res.Body.Close()
@@ -211,7 +215,11 @@ func TestServe(t *testing.T) {
 	assert.ErrorContains(t, err, "it serves \"GlobalTech")
 	_, err = cli("serve", example, "--db", file, "--addr", "127.0.0.1:0", "--scale", "2")
 	assert.ErrorContains(t, err, "it runs at --scale 1, not 2")
-	_, err = cli("serve", example, "--db", file, "--addr", "127.0.0.1:0", "--role", "com", "--peer", "som=http://127.0.0.1:1")
+	secret := filepath.Join(t.TempDir(), "peer.secret")
+	require.NoError(t, os.WriteFile(secret, []byte("a secret the processes share, 32 bytes or more"), 0o600))
+	_, err = cli("serve", example, "--db", filepath.Join(t.TempDir(), "com.db"), "--role", "com", "--peer", "som=http://127.0.0.1:1")
+	assert.ErrorContains(t, err, "--role com: give --peer-secret FILE")
+	_, err = cli("serve", example, "--db", file, "--addr", "127.0.0.1:0", "--role", "com", "--peer", "som=http://127.0.0.1:1", "--peer-secret", secret)
 	assert.ErrorContains(t, err, `it served role "", not "com"`)
 	_, err = cli("serve", example, "--db", filepath.Join(t.TempDir(), "som.db"), "--role", "som", "--peer", "com=http://127.0.0.1:1")
 	assert.ErrorContains(t, err, "--role som talks to rom: give --peer rom=URL")

@@ -46,6 +46,11 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		peerURL[name] = strings.TrimSuffix(url, "/")
 		return nil
 	})
+	authFile := fs.String("auth", "", "the auth file (docs/auth.md): issuers, API keys, development issuer; default: the development issuer only, on loopback only")
+	insecure := fs.Bool("insecure", false, "serve on an address other than loopback without an auth file (the development issuer's tokens only)")
+	tlsCert := fs.String("tls-cert", "", "serve HTTPS with this certificate (PEM; with --tls-key)")
+	tlsKey := fs.String("tls-key", "", "the private key of --tls-cert (PEM)")
+	peerSecret := fs.String("peer-secret", "", "with --role: the file of the secret the deployment's processes sign their messages with")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -66,8 +71,19 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *approvals != "twin" && *approvals != "api" {
 		return fmt.Errorf("serve: --approvals %q: want twin or api", *approvals)
 	}
+	guard, err := serveGuard(serveAuthOptions{file: *authFile, insecure: *insecure, addr: *addr, db: *db, peerSecret: *peerSecret}, log)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	tlsConfig, err := serveTLS(*tlsCert, *tlsKey)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	if loopback, _ := isLoopback(*addr); tlsConfig == nil && !loopback {
+		log.Warn("serving plain HTTP beyond loopback: tokens and API keys travel in clear (give --tls-cert and --tls-key)", "addr", *addr)
+	}
 	opt := scenarios.Options{Role: *role, ManualReview: *approvals == "api"}
-	links, err := peerLinks(*role, peerURL, sc.Spec.Epoch, log)
+	links, err := peerLinks(*role, peerURL, sc.Spec.Epoch, guard.PeerSecret(), log)
 	if err != nil {
 		return err
 	}
@@ -94,10 +110,12 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	api := sys.API()
 	api.Links = links
+	api.Guard, api.AccessLog = guard, log
 	// A client has 30 s to send a request (at most 1 MiB) and to take its
 	// answer; an idle keep-alive connection is closed after 2 minutes.
 	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
-		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, TLSConfig: tlsConfig,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	// The hub listeners' events, read from the committed journal; each
 	// record only wakes the notifier up.
 	notifier, err := events.Open(*db, events.Options{Directory: api.Listeners(), Epoch: api.Epoch, Log: log})
@@ -114,8 +132,14 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	go func() { engineDone <- sys.Engine.Serve(engineCtx) }()
 	notifier.Start(engineCtx)
 	httpDone := make(chan error, 1)
-	go func() { httpDone <- srv.Serve(ln) }()
-	fmt.Fprintf(stdout, "serving %s on http://%s (store %s, %g virtual seconds per second)\n", sc.Name, ln.Addr(), *db, clock.Scale)
+	scheme := "http"
+	if tlsConfig != nil {
+		scheme = "https"
+		go func() { httpDone <- srv.ServeTLS(ln, "", "") }()
+	} else {
+		go func() { httpDone <- srv.Serve(ln) }()
+	}
+	fmt.Fprintf(stdout, "serving %s on %s://%s (store %s, %g virtual seconds per second)\n", sc.Name, scheme, ln.Addr(), *db, clock.Scale)
 	log.Info("serving", "scenario", sc.Name, "addr", ln.Addr().String(), "db", *db, "scale", clock.Scale)
 
 	var failure error
@@ -146,8 +170,9 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 // peerLinks are the links of a process of role to the components it talks
-// to, in the processes peerURL names (role "": none, all run here).
-func peerLinks(role string, peerURL map[string]string, epoch time.Time, log *slog.Logger) ([]*api.Link, error) {
+// to, in the processes peerURL names (role "": none, all run here), each
+// message signed with the deployment's secret.
+func peerLinks(role string, peerURL map[string]string, epoch time.Time, secret []byte, log *slog.Logger) ([]*api.Link, error) {
 	if role == "" {
 		return nil, nil
 	}
@@ -163,7 +188,10 @@ func peerLinks(role string, peerURL map[string]string, epoch time.Time, log *slo
 			return nil, fmt.Errorf("serve: --role %s talks to %s: give --peer %s=URL", role, name, name)
 		}
 		links = append(links, &api.Link{Stream: role + "→" + name, To: to, Base: base, Epoch: epoch,
-			Client: &http.Client{Timeout: 10 * time.Second}, Log: log})
+			Client: &http.Client{Timeout: 10 * time.Second}, Log: log, Secret: secret})
+	}
+	if secret == nil {
+		return nil, fmt.Errorf("serve: --role %s: give --peer-secret FILE, the secret the deployment's processes sign their messages with", role)
 	}
 	return links, nil
 }

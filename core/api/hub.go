@@ -71,6 +71,9 @@ type hubBody struct {
 	Callback string `json:"callback"`
 	Query    string `json:"query,omitempty"`
 	BasePath string `json:"basePath"`
+	// Tenant is the party of the caller that registered it, when bound
+	// to one: the listener hears of that party's entities only.
+	Tenant string `json:"tenant,omitempty"`
 }
 
 func (s *Server) registerListener(w http.ResponseWriter, r *http.Request, a *events.API) {
@@ -84,7 +87,11 @@ func (s *Server) registerListener(w http.ResponseWriter, r *http.Request, a *eve
 		WriteError(w, e)
 		return
 	}
-	stored, err := json.Marshal(hubBody{Callback: in.Callback, Query: in.Query, BasePath: a.Base})
+	body := hubBody{Callback: in.Callback, Query: in.Query, BasePath: a.Base}
+	if id, scoped := caller(r); scoped {
+		body.Tenant = id.Tenant
+	}
+	stored, err := json.Marshal(body)
 	if err != nil {
 		WriteError(w, NewError(http.StatusInternalServerError, err.Error()))
 		return
@@ -121,7 +128,7 @@ func (s *Server) unregisterListener(w http.ResponseWriter, r *http.Request, a *e
 		return
 	}
 	notFound := NewError(http.StatusNotFound, fmt.Sprintf("no listener %s on the hub of %s", id, a.Name))
-	if !found || l.Base != a.Base {
+	if !found || l.Base != a.Base || !sees(r, l.Tenant) {
 		WriteError(w, notFound)
 		return
 	}
@@ -204,6 +211,7 @@ func (s *Server) listener(id string) (events.Listener, bool) {
 	l.Callback, _ = d.Body["callback"].(string)
 	l.Query, _ = d.Body["query"].(string)
 	l.Base, _ = d.Body["basePath"].(string)
+	l.Tenant, _ = d.Body["tenant"].(string)
 	return l, true
 }
 

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/ordertwin/ordertwin/core/com"
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/tmf"
@@ -73,6 +74,8 @@ type Authorization struct {
 	State        string `json:"state"`
 	ApprovalDate string `json:"givenDate,omitempty"`
 	Description  string `json:"description,omitempty"`
+	// Approver is who decided, when a person did.
+	Approver []Ref `json:"approver,omitempty"`
 }
 
 var quoteAttrs = attributes(Quote{})
@@ -108,6 +111,20 @@ func (s *Server) patchQuote(w http.ResponseWriter, r *http.Request) {
 	if _, e := s.quoteByID(r, id); e != nil {
 		WriteError(w, e)
 		return
+	}
+	if who, ok := auth.From(r.Context()); ok {
+		// An approver decides its own stage, and is recorded as the one
+		// who did.
+		if !who.Decides(rev.Stage) {
+			WriteError(w, NewError(http.StatusForbidden, fmt.Sprintf("authorization[0].name: %s (roles %s) does not decide the %s stage",
+				who.Subject, roleNames(who.Roles), rev.Stage)))
+			return
+		}
+		if rev.By != "" && rev.By != who.Subject {
+			WriteError(w, NewError(http.StatusBadRequest, fmt.Sprintf("authorization[0].approver: %q is not who decides: you are %s", rev.By, who.Subject)))
+			return
+		}
+		rev.By = who.Subject
 	}
 	rev.Quote = id
 	reply, e := s.Command(r.Context(), engine.COM, *rev)
@@ -205,6 +222,10 @@ func (s *Server) postQuote(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, e)
 		return
 	}
+	if e := actsFor(r, "relatedParty", req.Customer.ID); e != nil {
+		WriteError(w, e)
+		return
+	}
 	for i, site := range req.Sites {
 		if s.KnownAddress != nil && !s.KnownAddress(site.Address) {
 			WriteError(w, NewError(http.StatusBadRequest, field("quoteItem", i, "product.place[0].address")+": "+
@@ -268,6 +289,9 @@ func (s *Server) quote(v com.QuoteView) Quote {
 	}
 	for i, a := range v.Approvals {
 		out.Authorization[i] = Authorization{Name: a.Stage, State: a.State, Description: a.Reason}
+		if a.By != "" {
+			out.Authorization[i].Approver = []Ref{{ID: a.By, Name: a.By, Role: "approver"}}
+		}
 		if a.State != "pending" {
 			out.Authorization[i].ApprovalDate = s.Date(a.At)
 		}

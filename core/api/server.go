@@ -3,12 +3,14 @@ package api
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"maps"
 	"net/http"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/ordertwin/ordertwin/core/catalog"
 	"github.com/ordertwin/ordertwin/core/com"
 	"github.com/ordertwin/ordertwin/core/docs"
@@ -67,11 +69,16 @@ type Server struct {
 	// KnownAddress, when set, tells whether the network knows a street
 	// address: a quote for an unknown one is refused at once.
 	KnownAddress func(address string) bool
+	// Guard authenticates and authorizes every request but the public
+	// routes (core/auth); nil lets every request in (tests of the APIs).
+	Guard *auth.Guard
+	// AccessLog, when set, takes a line per request.
+	AccessLog *slog.Logger
 }
 
-// Handler routes the TMF APIs, /healthz, /readyz and /metrics, each
-// request checked first against the limits every request is held to
-// (checkRequest).
+// Handler routes the TMF APIs, /healthz, /readyz and /metrics, behind
+// the request's authentication and authorization (front), each request
+// then held to the limits every request is held to (checkRequest).
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	for _, routes := range []func(*http.ServeMux){
@@ -90,18 +97,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, NewError(http.StatusNotFound, "no resource at "+r.URL.Path))
 	})
-	return checked(mux)
-}
-
-// checked refuses a request that breaks the limits before next sees it.
-func checked(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if e := checkRequest(r); e != nil {
-			WriteError(w, e)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
+	return s.front(mux)
 }
 
 // read runs fn on the engine's goroutine, within the timeout.

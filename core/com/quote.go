@@ -82,6 +82,8 @@ type Approval struct {
 	State  string
 	At     time.Duration
 	Reason string
+	// By is who decided, when a person did (Review.By).
+	By string
 }
 
 // Check validates a quote request against the catalog, naming every fault.

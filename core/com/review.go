@@ -38,6 +38,11 @@ func (c *COM) review(m Review, _ *engine.Out) error {
 		return fmt.Errorf("quote %s (%s) awaits %s, not a %s review: %w", q.id, q.state, waiting, m.Stage, ErrNotAwaited)
 	}
 	delete(c.pending, reviewKey(q.id, m.Stage))
+	for i := range q.approval {
+		if q.approval[i].Stage == m.Stage {
+			q.approval[i].By = m.By
+		}
+	}
 	reason := m.Reason
 	if m.By != "" {
 		reason = fmt.Sprintf("%s (%s)", reason, m.By)

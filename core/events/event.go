@@ -54,6 +54,9 @@ type Listener struct {
 	// Base is the base path of the API it registered on: it gets that
 	// API's events.
 	Base string
+	// Tenant, when set, is the party whose events it hears (it was
+	// registered by a caller bound to that party; see Parties).
+	Tenant string
 }
 
 // translator turns journal records into events.

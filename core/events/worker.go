@@ -102,6 +102,9 @@ func (w *worker) try(ctx context.Context, e sqlite.Entry) error {
 	if !ok || !w.filter.Match(&ev) {
 		return nil
 	}
+	if ok, err := w.n.tenantHears(ctx, w.api, w.l.Tenant, &ev); err != nil || !ok {
+		return err
+	}
 	return w.post(ctx, &ev)
 }
 
