@@ -83,8 +83,9 @@ type client struct {
 	token string
 }
 
-// post sends body and decodes the 201 answer into out; another status is
-// an error carrying the server's TMF Error.
+// post sends body, with key as its Idempotency-Key unless it is "", and
+// decodes the 201 answer into out; another status is an error carrying the
+// server's TMF Error.
 func (c *client) post(ctx context.Context, path, key string, body, out any) error {
 	b, err := json.Marshal(body)
 	if err != nil {
@@ -95,7 +96,9 @@ func (c *client) post(ctx context.Context, path, key string, body, out any) erro
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Idempotency-Key", key)
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
+	}
 	return c.do(req, http.StatusCreated, out)
 }
 
