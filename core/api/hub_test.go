@@ -27,7 +27,8 @@ func hubServer(t *testing.T) (srv *api.Server, journal *store.Memory, stop func(
 	e := engine.New(engine.Options{Store: journal})
 	d := docs.New()
 	e.Handle(engine.Docs, d)
-	srv = &api.Server{Engine: e, Docs: d, COM: com.New(com.Config{})}
+	srv = &api.Server{Engine: e, Docs: d, COM: com.New(com.Config{}),
+		Hub: api.HubPolicy{Callbacks: events.MustCallbacks("public", "127.0.0.0/8")}} // loopback: the tests' listeners
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- e.Serve(ctx) }()
@@ -59,7 +60,7 @@ func TestHubRegisterAndRemove(t *testing.T) {
 		w := call(h, "POST", hub, `{"callback":"https://crm.example/listener","query":"eventType=ProductOrderStateChangeEvent"}`)
 		require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
 		assert.Equal(t, hub+"/HUB-001", w.Header().Get("Location"))
-		assert.JSONEq(t, `{"id":"HUB-001","callback":"https://crm.example/listener","query":"eventType=ProductOrderStateChangeEvent"}`, w.Body.String())
+		assert.JSONEq(t, `{"id":"HUB-001","callback":"https://crm.example/listener","query":"eventType=ProductOrderStateChangeEvent","state":"active"}`, w.Body.String())
 
 		l, ok, err := srv.Listeners().Listener(context.Background(), "HUB-001")
 		require.NoError(t, err)
@@ -69,7 +70,7 @@ func TestHubRegisterAndRemove(t *testing.T) {
 
 		w = call(h, "POST", events.QuoteManagement.Base+"/hub", `{"callback":"http://127.0.0.1:9000/q"}`)
 		require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
-		assert.JSONEq(t, `{"id":"HUB-002","callback":"http://127.0.0.1:9000/q"}`, w.Body.String())
+		assert.JSONEq(t, `{"id":"HUB-002","callback":"http://127.0.0.1:9000/q","state":"active"}`, w.Body.String())
 
 		w = call(h, "DELETE", events.QuoteManagement.Base+"/hub/HUB-001", "")
 		assert.Equal(t, http.StatusNotFound, w.Code, "registered on another API's hub")
@@ -194,7 +195,7 @@ func TestHubRegistrationIdempotent(t *testing.T) {
 		w = post(`{"callback":"https://crm.example/listener"}`)
 		assert.Equal(t, http.StatusCreated, w.Code)
 		assert.Equal(t, "true", w.Header().Get("Idempotent-Replayed"))
-		assert.JSONEq(t, `{"id":"HUB-001","callback":"https://crm.example/listener"}`, w.Body.String())
+		assert.JSONEq(t, `{"id":"HUB-001","callback":"https://crm.example/listener","state":"active"}`, w.Body.String())
 		assert.Equal(t, http.StatusNoContent, call(h, "DELETE", hub+"/HUB-001", "").Code)
 		w = post(`{"callback":"https://crm.example/listener"}`)
 		assert.Equal(t, http.StatusConflict, w.Code)

@@ -67,6 +67,8 @@ type Server struct {
 	// KnownAddress, when set, tells whether the network knows a street
 	// address: a quote for an unknown one is refused at once.
 	KnownAddress func(address string) bool
+	// Hub is what the hubs allow: callbacks, quota, tenant (hub.go).
+	Hub HubPolicy
 }
 
 // Handler routes the TMF APIs, /healthz, /readyz and /metrics.

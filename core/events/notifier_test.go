@@ -30,6 +30,25 @@ type directory struct {
 	mu        sync.Mutex
 	listeners map[string]events.Listener
 	orders    map[string]string // item → order
+	// suspended keeps why each listener was suspended; journal records
+	// the change, as the engine would.
+	suspended map[string]string
+	journal   func(store.Record)
+}
+
+func (d *directory) Suspend(_ context.Context, id, reason string) error {
+	d.mu.Lock()
+	l, ok := d.listeners[id]
+	if ok {
+		l.Suspended = true
+		d.listeners[id] = l
+		d.suspended[id] = reason
+	}
+	d.mu.Unlock()
+	if ok {
+		d.journal(store.Record{Kind: "hub", Entity: id, System: "API", To: "updated", Event: "patch"})
+	}
+	return nil
 }
 
 func (d *directory) Listener(_ context.Context, id string) (events.Listener, bool, error) {
@@ -162,8 +181,12 @@ func newRig(t *testing.T) *rig {
 	file := filepath.Join(t.TempDir(), "journal.db")
 	st, err := sqlite.Open(file, sqlite.Options{})
 	require.NoError(t, err)
-	r := &rig{t: t, file: file, st: st, dir: &directory{listeners: map[string]events.Listener{}, orders: map[string]string{}},
-		net: &network{hosts: map[string]http.Handler{}}}
+	r := &rig{t: t, file: file, st: st, dir: &directory{listeners: map[string]events.Listener{}, orders: map[string]string{},
+		suspended: map[string]string{}}, net: &network{hosts: map[string]http.Handler{}}}
+	r.dir.journal = func(rec store.Record) {
+		require.NoError(t, r.st.Append([]store.Record{rec}))
+		r.n.Wake()
+	}
 	t.Cleanup(func() { st.Close() })
 	return r
 }
