@@ -46,6 +46,13 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		peerURL[name] = strings.TrimSuffix(url, "/")
 		return nil
 	})
+	var hubAllow []string
+	fs.Func("hub-allow", "where hub callbacks may go: public, self, a network (CIDR), an address or a host name (repeat for each; default public: no loopback, private, link-local or metadata address)", func(v string) error {
+		hubAllow = append(hubAllow, v)
+		_, err := events.NewCallbacks([]string{v})
+		return err
+	})
+	hubQuota := fs.Int("hub-quota", api.DefaultHubQuota, "how many hub listeners one tenant may register")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -92,15 +99,24 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
+	callbacks, err := events.NewCallbacks(hubAllow)
+	if err != nil {
+		return fmt.Errorf("serve: --hub-allow: %w", err)
+	}
+	callbacks.Self = events.SelfOf(ln.Addr())
+	// The tenant of a request (HubPolicy.Tenant) is set where
+	// authentication is wired.
+	hub := api.HubPolicy{Callbacks: callbacks, Quota: *hubQuota}
 	api := sys.API()
 	api.Links = links
+	api.Hub = hub
 	// A client has 30 s to send a request (at most 1 MiB) and to take its
 	// answer; an idle keep-alive connection is closed after 2 minutes.
 	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 	// The hub listeners' events, read from the committed journal; each
 	// record only wakes the notifier up.
-	notifier, err := events.Open(*db, events.Options{Directory: api.Listeners(), Epoch: api.Epoch, Log: log})
+	notifier, err := events.Open(*db, events.Options{Directory: api.Listeners(), Epoch: api.Epoch, Callbacks: callbacks, Log: log})
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}

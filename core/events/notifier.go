@@ -64,8 +64,10 @@ type Notifier struct {
 	scanned int64
 	workers map[string]*worker
 	index   index
-	// flushed is when the cursors of idle listeners were last kept.
-	flushed time.Time
+	// flushed is when the cursors of idle listeners were last kept, and
+	// flushedAt the record they were kept at.
+	flushed   time.Time
+	flushedAt int64
 	cancel  context.CancelFunc
 	done    chan struct{}
 }
@@ -230,7 +232,7 @@ func (n *Notifier) resumeOnce(ctx context.Context) error {
 		}
 	}
 	n.mu.Lock()
-	n.read, n.scanned, n.flushed = from, scanned, time.Now()
+	n.read, n.scanned, n.flushed, n.flushedAt = from, scanned, time.Now(), from
 	n.mu.Unlock()
 	for _, l := range ls {
 		n.start(ctx, l, cursors[l.ID], false)
@@ -253,13 +255,13 @@ func (n *Notifier) dispatchPage(ctx context.Context) (more bool, err error) {
 			return false, err // this record again, after a backoff
 		}
 	}
-	if len(page) > 0 {
-		n.mu.Lock()
-		flush := time.Since(n.flushed) >= flushEvery
-		n.mu.Unlock()
-		if flush {
-			n.flush()
-		}
+	// The cursors are kept every flushEvery while records come, and
+	// once they stop.
+	n.mu.Lock()
+	flush := n.read > n.flushedAt && (len(page) == 0 || time.Since(n.flushed) >= flushEvery)
+	n.mu.Unlock()
+	if flush {
+		n.flush()
 	}
 	return len(page) == pageSize, nil
 }
@@ -435,12 +437,12 @@ func (n *Notifier) flushWorkers(ws map[string]*worker) {
 	read := n.read
 	var ids []string
 	for _, w := range ws {
-		if !w.running && !w.behind && len(w.queue) == 0 && w.saved < read {
+		if !w.running && !w.behind && len(w.queue) == 0 && w.saved < read && w.from < read {
 			ids = append(ids, w.l.ID)
 			w.cursor, w.saved = read, read
 		}
 	}
-	n.flushed = time.Now()
+	n.flushed, n.flushedAt = time.Now(), read
 	n.mu.Unlock()
 	if err := n.outbox.MoveCursors(ctx, ids, read); err != nil {
 		n.opt.Log.Warn("hub: keep the cursors", "err", err.Error())

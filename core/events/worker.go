@@ -96,17 +96,11 @@ func (w *worker) run() {
 		case w.behind:
 			n.mu.Unlock()
 			w.catchUp()
-		default: // in step, nothing left: up to the dispatch
+		default: // in step, nothing left: the notifier keeps its cursor with the idle ones' (flush)
 			w.cursor = max(w.cursor, n.read)
+			w.running = false
 			n.mu.Unlock()
-			w.save()
-			n.mu.Lock()
-			if len(w.queue) == 0 && !w.behind {
-				w.running = false
-				n.mu.Unlock()
-				return
-			}
-			n.mu.Unlock()
+			return
 		}
 	}
 }
