@@ -30,6 +30,7 @@ Usage:
       of meeting each wave's target, and the expected billing start per site.
   ordertwin serve [FILE] [--addr HOST:PORT] [--db FILE] [--scale N] [--approvals twin|api]
                  [--role com|som|rom --peer ROLE=URL ... --start TIME]
+                 [--hub-allow ENTRY ...] [--hub-quota N]
       Serve the TMF Open APIs (docs/api.md) on --addr (default 127.0.0.1:8080),
       with the engine on the wall clock (--scale virtual seconds per second,
       default a day a second) and the network twin, journalled into the SQLite
@@ -42,6 +43,10 @@ Usage:
       --approvals api: people decide each quote's approval stages (PATCH quote)
       instead of the twin's reviewers. --role com|som|rom --peer ROLE=URL
       --start TIME: one of COM, SOM and ROM, the others in the processes named.
+      --hub-allow ENTRY (repeatable): where hub callbacks may go: public, self, a
+      network (CIDR), an address or a host name; default public (no loopback,
+      private, link-local or metadata address). --hub-quota N: hub listeners a
+      tenant may register (default 100).
   ordertwin submit FILE [--to URL] [--watch] [--poll D]
       Place a scenario's quotes and orders on a running server over the TMF APIs
       (--to, default http://127.0.0.1:8080), as a CPQ would. Idempotent: submitting

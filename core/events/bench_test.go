@@ -24,7 +24,7 @@ func (d benchDir) Listener(_ context.Context, id string) (events.Listener, bool,
 	return l, ok, nil
 }
 func (d benchDir) Order(context.Context, string, string) (string, bool, error) { return "", false, nil }
-func (d benchDir) Suspend(context.Context, string, string) error                { return nil }
+func (d benchDir) Suspend(context.Context, string, string) error               { return nil }
 
 // delivered counts the events delivered, in process, and says when a
 // count is reached.

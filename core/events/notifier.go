@@ -68,8 +68,8 @@ type Notifier struct {
 	// flushedAt the record they were kept at.
 	flushed   time.Time
 	flushedAt int64
-	cancel  context.CancelFunc
-	done    chan struct{}
+	cancel    context.CancelFunc
+	done      chan struct{}
 }
 
 // pageSize is how many records are read at a time.
