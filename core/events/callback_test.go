@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -206,4 +208,40 @@ func TestRedact(t *testing.T) {
 	} {
 		assert.Equal(t, want, events.Redact(in), in)
 	}
+}
+
+// Whatever a client gives as a callback, the check never panics, and what
+// the default policy accepts is an http(s) URL with a port in range and a
+// host that is a DNS name or a public address in its plain form.
+func FuzzCheckURL(f *testing.F) {
+	for _, s := range []string{"https://crm.example/x", "http://127.1/", "http://[::ffff:10.0.0.1]:80/", "http://a:99999/",
+		"http://2130706433/", "http://0x7f.1/", "HTTP://93.184.215.14:8080/x?token=1", "http://user:pw@[2606:4700::1]/"} {
+		f.Add(s)
+	}
+	c := events.MustCallbacks()
+	f.Fuzz(func(t *testing.T, raw string) {
+		if c.CheckURL(raw) != nil {
+			return
+		}
+		u, err := url.Parse(raw)
+		require.NoError(t, err)
+		assert.Contains(t, []string{"http", "https"}, strings.ToLower(u.Scheme))
+		if p := u.Port(); p != "" {
+			n, err := strconv.Atoi(p)
+			require.NoError(t, err)
+			assert.True(t, n >= 1 && n <= 65535, p)
+		}
+		if ip, err := netip.ParseAddr(u.Hostname()); err == nil {
+			ip = ip.Unmap()
+			assert.False(t, ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsUnspecified() ||
+				ip.IsMulticast(), "%s is not public", ip)
+		} else {
+			last := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
+			last = last[strings.LastIndex(last, ".")+1:]
+			_, decimal := strconv.ParseUint(last, 10, 64)
+			_, hex := strconv.ParseUint(strings.TrimPrefix(last, "0x"), 16, 64)
+			assert.False(t, decimal == nil || strings.HasPrefix(last, "0x") && (hex == nil || last == "0x"),
+				"%q ends in a number: an odd IPv4 form", u.Hostname())
+		}
+	})
 }

@@ -641,3 +641,27 @@ func TestNoRedirect(t *testing.T) {
 		assert.Empty(t, stolen.tries())
 	})
 }
+
+// The notifier's own client (no Client given) checks the address it
+// dials: a listener whose host name resolves to the cloud metadata
+// address (it passed registration as a name) is refused at dial time,
+// before any packet is sent, as a failed delivery; the log says why.
+func TestDialRefusedByNotifier(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var logs bytes.Buffer
+		callbacks := events.MustCallbacks("public")
+		callbacks.Resolve = resolver(map[string]string{"rebind.test": "169.254.169.254"})
+		r := newRig(t)
+		r.log = &logs
+		r.opt = func(o *events.Options) { o.Client, o.Callbacks = nil, callbacks }
+		r.open()
+		defer r.stop()
+		require.NoError(t, callbacks.CheckURL("http://rebind.test/events"))
+		r.listenAt("HUB-001", "unused.test", "http://rebind.test/events", "", events.ProductOrdering)
+		r.commit(transition("productOrder", "PO-1", "", "acknowledged", "create", 0))
+		time.Sleep(time.Second)
+		synctest.Wait()
+		assert.Positive(t, callbacks.DialsRefused())
+		assert.Contains(t, logs.String(), "169.254.169.254: callback address refused: cloud metadata")
+	})
+}
