@@ -31,6 +31,7 @@ Usage:
   ordertwin serve [FILE] [--addr HOST:PORT] [--db FILE] [--scale N] [--approvals twin|api]
                  [--role com|som|rom --peer ROLE=URL ... --start TIME]
                  [--hub-allow ENTRY ...] [--hub-quota N]
+                 [--hub-suspend-after N] [--hub-suspend-window D]
       Serve the TMF Open APIs (docs/api.md) on --addr (default 127.0.0.1:8080),
       with the engine on the wall clock (--scale virtual seconds per second,
       default a day a second) and the network twin, journalled into the SQLite
@@ -46,7 +47,9 @@ Usage:
       --hub-allow ENTRY (repeatable): where hub callbacks may go: public, self, a
       network (CIDR), an address or a host name; default public (no loopback,
       private, link-local or metadata address). --hub-quota N: hub listeners a
-      tenant may register (default 100).
+      tenant may register (default 100). A listener whose callback failed
+      --hub-suspend-after attempts in a row (default 20) over at least
+      --hub-suspend-window (default 15m) is suspended.
   ordertwin submit FILE [--to URL] [--watch] [--poll D]
       Place a scenario's quotes and orders on a running server over the TMF APIs
       (--to, default http://127.0.0.1:8080), as a CPQ would. Idempotent: submitting

@@ -53,6 +53,8 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	})
 	hubQuota := fs.Int("hub-quota", api.DefaultHubQuota, "how many hub listeners one tenant may register")
+	suspendAfter := fs.Int("hub-suspend-after", 20, "a hub listener whose callback failed this many attempts in a row, over at least --hub-suspend-window, is suspended")
+	suspendWindow := fs.Duration("hub-suspend-window", 15*time.Minute, "see --hub-suspend-after")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -116,7 +118,8 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 	// The hub listeners' events, read from the committed journal; each
 	// record only wakes the notifier up.
-	notifier, err := events.Open(*db, events.Options{Directory: api.Listeners(), Epoch: api.Epoch, Callbacks: callbacks, Log: log})
+	notifier, err := events.Open(*db, events.Options{Directory: api.Listeners(), Epoch: api.Epoch, Callbacks: callbacks,
+		SuspendAfter: *suspendAfter, SuspendWindow: *suspendWindow, Log: log})
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
