@@ -74,10 +74,11 @@ const (
 // hub routes the hub of every API this server offers that has one
 // (TMF630 hub/listener; the v4 /hub of TMF620, 622, 633, 637, 638, 639,
 // 641, 652 and quote management): POST {base}/hub registers a listener,
-// GET {base}/hub/{id} shows it, PATCH {base}/hub/{id} suspends it or makes
-// it active again, DELETE {base}/hub/{id} removes it. Listeners are documents of the docs
-// collection "hub", so they outlive a restart; the notifier (core/events)
-// sends each the events of the API it registered on.
+// GET {base}/hub/{id} shows it, PATCH {base}/hub/{id} suspends it or
+// makes it active again, DELETE {base}/hub/{id} removes it; a tenant sees
+// only its own. Listeners are documents of the docs collection "hub", so
+// they outlive a restart; the notifier (core/events) sends each the
+// events of the API it registered on.
 func (s *Server) hub(mux *http.ServeMux) {
 	if s.Docs == nil {
 		return
@@ -191,14 +192,18 @@ func (s *Server) registerListener(w http.ResponseWriter, r *http.Request, a *eve
 	Created(w, a.Base+"/hub/"+url.PathEscape(res.Doc.ID), subscription(res.Doc))
 }
 
-// hubDoc reads the document of listener id registered on a's hub: nil
-// and a 404 when there is none.
+// hubDoc reads the document of listener id registered on a's hub by the
+// request's tenant: a 404 when there is none (another tenant's is none).
 func (s *Server) hubDoc(r *http.Request, a *events.API, id string) (*docs.Doc, *Error) {
 	var d *docs.Doc
 	if e := s.Query(r.Context(), func() { d = s.Docs.Get(events.HubCollection, id) }); e != nil {
 		return nil, e
 	}
-	if d == nil || d.Body["basePath"] != a.Base {
+	var tenant string
+	if d != nil {
+		tenant, _ = d.Body["tenant"].(string)
+	}
+	if d == nil || d.Body["basePath"] != a.Base || tenant != s.Hub.tenant(r) {
 		return nil, NewError(http.StatusNotFound, fmt.Sprintf("no listener %s on the hub of %s", id, a.Name))
 	}
 	return d, nil
@@ -272,15 +277,8 @@ func (s *Server) patchHub(ctx context.Context, id string, patch map[string]any) 
 
 func (s *Server) unregisterListener(w http.ResponseWriter, r *http.Request, a *events.API) {
 	id := r.PathValue("id")
-	var l events.Listener
-	var found bool
-	if e := s.Query(r.Context(), func() { l, found = s.listener(id) }); e != nil {
+	if _, e := s.hubDoc(r, a, id); e != nil {
 		WriteError(w, e)
-		return
-	}
-	notFound := NewError(http.StatusNotFound, fmt.Sprintf("no listener %s on the hub of %s", id, a.Name))
-	if !found || l.Base != a.Base {
-		WriteError(w, notFound)
 		return
 	}
 	v, e := s.Command(r.Context(), engine.Docs, docs.Delete{Collection: events.HubCollection, ID: id})
@@ -290,7 +288,7 @@ func (s *Server) unregisterListener(w http.ResponseWriter, r *http.Request, a *e
 	}
 	switch err := v.(docs.Result).Err; {
 	case errors.Is(err, docs.ErrNotFound): // removed meanwhile
-		WriteError(w, notFound)
+		WriteError(w, NewError(http.StatusNotFound, fmt.Sprintf("no listener %s on the hub of %s", id, a.Name)))
 	case err != nil:
 		WriteError(w, NewError(http.StatusInternalServerError, "remove the listener: "+err.Error()))
 	default:

@@ -274,7 +274,7 @@ func TestHubRedactsCallbacks(t *testing.T) {
 
 // A tenant has at most Quota listeners over all the hubs: one more is a
 // 403 that says so, and registers nothing; another tenant is not held by
-// it; removing one makes room.
+// it, and cannot see or remove them (404); removing one makes room.
 func TestHubQuotaPerTenant(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		srv, _, stop := hubServer(t)
@@ -296,7 +296,17 @@ func TestHubQuotaPerTenant(t *testing.T) {
 		assert.Equal(t, http.StatusForbidden, w.Code)
 		assert.Contains(t, w.Body.String(), "the tenant has 2 listeners, the most allowed")
 		assert.Equal(t, http.StatusCreated, post("globex", events.ProductOrdering.Base).Code, "another tenant")
-		assert.Equal(t, http.StatusNoContent, call(h, "DELETE", events.QuoteManagement.Base+"/hub/HUB-002", "").Code)
+		as := func(tenant, method, path string) int {
+			r := httptest.NewRequest(method, path, nil)
+			r.Header.Set("X-Test-Tenant", tenant)
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			return w.Code
+		}
+		assert.Equal(t, http.StatusNotFound, as("globex", "GET", events.ProductOrdering.Base+"/hub/HUB-001"), "another tenant's")
+		assert.Equal(t, http.StatusNotFound, as("globex", "DELETE", events.ProductOrdering.Base+"/hub/HUB-001"), "another tenant's")
+		assert.Equal(t, http.StatusOK, as("acme", "GET", events.ProductOrdering.Base+"/hub/HUB-001"))
+		assert.Equal(t, http.StatusNoContent, as("acme", "DELETE", events.QuoteManagement.Base+"/hub/HUB-002"))
 		assert.Equal(t, http.StatusCreated, post("acme", events.ProductOrdering.Base).Code, "room again")
 
 		srv.Hub = api.HubPolicy{}
