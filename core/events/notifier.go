@@ -68,8 +68,10 @@ type Notifier struct {
 	// flushedAt the record they were kept at.
 	flushed   time.Time
 	flushedAt int64
-	cancel    context.CancelFunc
-	done      chan struct{}
+	// fullFlushed is when the cursors of all idle listeners were kept.
+	fullFlushed time.Time
+	cancel      context.CancelFunc
+	done        chan struct{}
 }
 
 // pageSize is how many records are read at a time.
@@ -79,9 +81,14 @@ const pageSize = 256
 // beyond, it reads the journal itself until it is back in step.
 const maxQueue = 1024
 
-// flushEvery is how often the cursors of idle listeners are kept while
-// records flow.
-const flushEvery = 5 * time.Second
+// flushEvery is how often the cursors of the listeners sent something are
+// kept while records flow; fullFlushEvery how often those of every idle
+// listener are (a listener sent nothing has nothing to send again after a
+// crash: its cursor only bounds what a restart reads).
+const (
+	flushEvery     = 5 * time.Second
+	fullFlushEvery = 10 * time.Minute
+)
 
 // Open returns a notifier of the journal in the SQLite file, which the
 // engine's store (sqlite.Open) has opened already.
@@ -232,7 +239,7 @@ func (n *Notifier) resumeOnce(ctx context.Context) error {
 		}
 	}
 	n.mu.Lock()
-	n.read, n.scanned, n.flushed, n.flushedAt = from, scanned, time.Now(), from
+	n.read, n.scanned, n.flushed, n.flushedAt, n.fullFlushed = from, scanned, time.Now(), from, time.Now()
 	n.mu.Unlock()
 	for _, l := range ls {
 		n.start(ctx, l, cursors[l.ID], false)
@@ -255,13 +262,15 @@ func (n *Notifier) dispatchPage(ctx context.Context) (more bool, err error) {
 			return false, err // this record again, after a backoff
 		}
 	}
-	// The cursors are kept every flushEvery while records come, and
-	// once they stop.
+	// The cursors of the listeners that were sent something are kept
+	// every flushEvery while records come, and once they stop; those of
+	// all idle listeners every fullFlushEvery.
 	n.mu.Lock()
 	flush := n.read > n.flushedAt && (len(page) == 0 || time.Since(n.flushed) >= flushEvery)
+	full := time.Since(n.fullFlushed) >= fullFlushEvery
 	n.mu.Unlock()
-	if flush {
-		n.flush()
+	if flush || full {
+		n.flush(full)
 	}
 	return len(page) == pageSize, nil
 }
@@ -418,31 +427,37 @@ func (n *Notifier) stopAll() {
 	for _, w := range ws {
 		w.runs.Wait()
 	}
-	n.flushWorkers(ws)
+	n.flushWorkers(ws, true)
 }
 
 // flush keeps the cursors of the idle listeners in step, and how far the
 // journal was read for listeners, in one write.
-func (n *Notifier) flush() {
+func (n *Notifier) flush(all bool) {
 	n.mu.Lock()
 	ws := n.workers
 	n.mu.Unlock()
-	n.flushWorkers(ws)
+	n.flushWorkers(ws, all)
 }
 
-func (n *Notifier) flushWorkers(ws map[string]*worker) {
+// flushWorkers keeps the cursors of the idle listeners in step among ws
+// that were sent something since (all: every one) at the last record
+// dispatched.
+func (n *Notifier) flushWorkers(ws map[string]*worker, all bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	n.mu.Lock()
 	read := n.read
 	var ids []string
 	for _, w := range ws {
-		if !w.running && !w.behind && len(w.queue) == 0 && w.saved < read && w.from < read {
+		if !w.running && !w.behind && len(w.queue) == 0 && w.saved < read && (all || w.dirty) {
 			ids = append(ids, w.l.ID)
-			w.cursor, w.saved = read, read
+			w.cursor, w.saved, w.dirty = read, read, false
 		}
 	}
 	n.flushed, n.flushedAt = time.Now(), read
+	if all {
+		n.fullFlushed = n.flushed
+	}
 	n.mu.Unlock()
 	if err := n.outbox.MoveCursors(ctx, ids, read); err != nil {
 		n.opt.Log.Warn("hub: keep the cursors", "err", err.Error())

@@ -35,8 +35,10 @@ type worker struct {
 	// reads the journal itself from its cursor until it is in step.
 	behind  bool
 	running bool
-	// cursor is the last record handled; saved the one the store has.
+	// cursor is the last record handled; saved the one the store has;
+	// dirty: it was sent something since its cursor was last kept.
 	cursor, saved int64
+	dirty         bool
 
 	// The goroutine's own: the failed attempts in a row, since when.
 	failures     int
@@ -91,7 +93,7 @@ func (w *worker) run() {
 			if len(w.queue) > 0 && w.queue[0].seq == q.seq {
 				w.queue = w.queue[1:]
 			}
-			w.cursor = q.seq
+			w.cursor, w.dirty = q.seq, true
 			n.mu.Unlock()
 		case w.behind:
 			n.mu.Unlock()
