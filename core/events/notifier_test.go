@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -663,5 +664,33 @@ func TestDialRefusedByNotifier(t *testing.T) {
 		synctest.Wait()
 		assert.Positive(t, callbacks.DialsRefused())
 		assert.Contains(t, logs.String(), "169.254.169.254: callback address refused: cloud metadata")
+	})
+}
+
+// An idle listener costs nothing: a thousand registered, nothing to send,
+// and the notifier runs one goroutine (its journal reader), not one per
+// listener; an event for one of them starts that one's goroutine only
+// while it delivers.
+func TestIdleListenersCostNoGoroutine(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t)
+		base := runtime.NumGoroutine()
+		r.open()
+		defer r.stop()
+		var regs []store.Record
+		for i := range 1000 {
+			id := fmt.Sprintf("HUB-%04d", i+1)
+			r.dir.register(events.Listener{ID: id, Callback: "http://idle.test/events", Query: "eventType=ProductOrderStateChangeEvent",
+				Base: events.ProductOrdering.Base})
+			regs = append(regs, store.Record{Kind: "hub", Entity: id, System: "API", To: "created", Event: "create"})
+		}
+		busy := r.listen("HUB-BUSY", "busy.test", "eventType=ProductOrderCreateEvent", events.ProductOrdering)
+		r.commit(regs...)
+		time.Sleep(time.Minute) // polls
+		synctest.Wait()
+		assert.LessOrEqual(t, runtime.NumGoroutine()-base, 3, "the reader, and what the store's handle holds")
+		r.commit(transition("productOrder", "PO-1", "", "acknowledged", "create", 0))
+		assert.Len(t, busy.events(), 1)
+		assert.LessOrEqual(t, runtime.NumGoroutine()-base, 3, "the busy listener's goroutine ended once it delivered")
 	})
 }
