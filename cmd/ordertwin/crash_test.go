@@ -61,7 +61,8 @@ type server struct {
 // waits until it listens.
 func startServer(t *testing.T, file, db string, scale float64) *server {
 	t.Helper()
-	return startServe(t, os.Stderr, file, "--db", db, "--addr", "127.0.0.1:0", "--scale", fmt.Sprint(scale))
+	// Its hub delivers to the test's listener on loopback: allowed here.
+	return startServe(t, os.Stderr, file, "--db", db, "--addr", "127.0.0.1:0", "--scale", fmt.Sprint(scale), "--hub-allow", "127.0.0.0/8")
 }
 
 // startServe runs the test binary as `ordertwin serve ARGS…`, its log to

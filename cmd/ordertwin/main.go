@@ -31,6 +31,8 @@ Usage:
   ordertwin serve [FILE] [--addr HOST:PORT] [--db FILE] [--scale N] [--approvals twin|api]
                  [--auth FILE | --insecure] [--tls-cert FILE --tls-key FILE]
                  [--role com|som|rom --peer ROLE=URL ... --peer-secret FILE --start TIME]
+                 [--hub-allow ENTRY ...] [--hub-quota N]
+                 [--hub-suspend-after N] [--hub-suspend-window D]
       Serve the TMF Open APIs (docs/api.md) on --addr (default 127.0.0.1:8080),
       with the engine on the wall clock (--scale virtual seconds per second,
       default a day a second) and the network twin, journalled into the SQLite
@@ -49,6 +51,12 @@ Usage:
       development issuer's tokens (its key beside the store, FILE.issuer.pem),
       and only on a loopback address unless --insecure. --tls-cert, --tls-key:
       HTTPS. One JSON access log line per request on stderr.
+      --hub-allow ENTRY (repeatable): where hub callbacks may go: public, self, a
+      network (CIDR), an address or a host name; default public (no loopback,
+      private, link-local or metadata address). --hub-quota N: hub listeners a
+      tenant may register (default 100). A listener whose callback failed
+      --hub-suspend-after attempts in a row (default 20) over at least
+      --hub-suspend-window (default 15m) is suspended.
   ordertwin submit FILE [--to URL] [--token T] [--watch] [--poll D]
       Place a scenario's quotes and orders on a running server over the TMF APIs
       (--to, default http://127.0.0.1:8080), as a CPQ would, sending the bearer

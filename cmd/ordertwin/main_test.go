@@ -176,7 +176,7 @@ func TestServe(t *testing.T) {
 	r, w := io.Pipe()
 	done := make(chan error)
 	go func() {
-		done <- serveCmd(ctx, []string{example, "--db", file, "--addr", "127.0.0.1:0", "--scale", "1"}, w, io.Discard)
+		done <- serveCmd(ctx, []string{example, "--db", file, "--addr", "127.0.0.1:0", "--scale", "1", "--hub-allow", "127.0.0.0/8"}, w, io.Discard)
 		w.Close()
 	}()
 	line, err := bufio.NewReader(r).ReadString('\n')
@@ -188,6 +188,22 @@ func TestServe(t *testing.T) {
 	require.NoError(t, err)
 	res.Body.Close()
 	assert.Equal(t, http.StatusOK, res.StatusCode)
+	// --hub-allow 127.0.0.0/8 replaces the default (public): loopback
+	// callbacks are taken, public and private ones not, nor the server's
+	// own API address.
+	for callback, want := range map[string]int{
+		"http://127.0.0.1:1/listener":                          http.StatusCreated,
+		"http://" + addr + "/tmf-api/quoteManagement/v4/quote": http.StatusUnprocessableEntity,
+		"http://93.184.215.14/listener":                        http.StatusUnprocessableEntity,
+		"http://10.0.0.1/listener":                             http.StatusUnprocessableEntity,
+	} {
+		res, err := http.Post("http://"+addr+"/tmf-api/productOrderingManagement/v4/hub", "application/json",
+			strings.NewReader(`{"callback":"`+callback+`","query":"eventType=ProductOrderCreateEvent"}`))
+		require.NoError(t, err)
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		assert.Equal(t, want, res.StatusCode, "%s: %s", callback, b)
+	}
 	// Until the engine has taken the quote at T+0 (a metrics scrape
 	// commits what was handled before it answers).
 	metrics, err := http.NewRequest(http.MethodGet, "http://"+addr+"/metrics", nil)
@@ -223,6 +239,8 @@ func TestServe(t *testing.T) {
 	assert.ErrorContains(t, err, `it served role "", not "com"`)
 	_, err = cli("serve", example, "--db", filepath.Join(t.TempDir(), "som.db"), "--role", "som", "--peer", "com=http://127.0.0.1:1")
 	assert.ErrorContains(t, err, "--role som talks to rom: give --peer rom=URL")
+	_, err = cli("serve", example, "--hub-allow", "10.0.0.0/33")
+	assert.ErrorContains(t, err, `hub allow-list entry "10.0.0.0/33": not a network`)
 	_, err = cli("serve", example, "--peer", "billing=http://x")
 	assert.ErrorContains(t, err, "want ROLE=URL with ROLE com, som or rom")
 	runDB := filepath.Join(t.TempDir(), "run.db")

@@ -51,6 +51,15 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	tlsCert := fs.String("tls-cert", "", "serve HTTPS with this certificate (PEM; with --tls-key)")
 	tlsKey := fs.String("tls-key", "", "the private key of --tls-cert (PEM)")
 	peerSecret := fs.String("peer-secret", "", "with --role: the file of the secret the deployment's processes sign their messages with")
+	var hubAllow []string
+	fs.Func("hub-allow", "where hub callbacks may go: public, self, a network (CIDR), an address or a host name (repeat for each; default public: no loopback, private, link-local or metadata address)", func(v string) error {
+		hubAllow = append(hubAllow, v)
+		_, err := events.NewCallbacks([]string{v})
+		return err
+	})
+	hubQuota := fs.Int("hub-quota", api.DefaultHubQuota, "how many hub listeners one tenant may register")
+	suspendAfter := fs.Int("hub-suspend-after", 20, "a hub listener whose callback failed this many attempts in a row, over at least --hub-suspend-window, is suspended")
+	suspendWindow := fs.Duration("hub-suspend-window", 15*time.Minute, "see --hub-suspend-after")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -108,9 +117,16 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
+	callbacks, err := events.NewCallbacks(hubAllow)
+	if err != nil {
+		return fmt.Errorf("serve: --hub-allow: %w", err)
+	}
+	callbacks.Self = events.SelfOf(ln.Addr())
+	hub := api.HubPolicy{Callbacks: callbacks, Quota: *hubQuota}
 	api := sys.API()
 	api.Links = links
 	api.Guard, api.AccessLog = guard, log
+	api.Hub = hub
 	// A client has 30 s to send a request (at most 1 MiB) and to take its
 	// answer; an idle keep-alive connection is closed after 2 minutes.
 	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
@@ -118,7 +134,8 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	// The hub listeners' events, read from the committed journal; each
 	// record only wakes the notifier up.
-	notifier, err := events.Open(*db, events.Options{Directory: api.Listeners(), Epoch: api.Epoch, Log: log})
+	notifier, err := events.Open(*db, events.Options{Directory: api.Listeners(), Epoch: api.Epoch, Callbacks: callbacks,
+		SuspendAfter: *suspendAfter, SuspendWindow: *suspendWindow, Log: log})
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}

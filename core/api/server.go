@@ -74,6 +74,8 @@ type Server struct {
 	Guard *auth.Guard
 	// AccessLog, when set, takes a line per request.
 	AccessLog *slog.Logger
+	// Hub is what the hubs allow: callbacks, quota, tenant (hub.go).
+	Hub HubPolicy
 }
 
 // Handler routes the TMF APIs, /healthz, /readyz and /metrics, behind
