@@ -47,7 +47,8 @@ type Server struct {
 	// Stats collects the figures; it runs on the engine's goroutine.
 	Stats func() Stats
 	// Timeout bounds a read of the engine's state or a command; 0 means
-	// 2 seconds for a read and 10 for a command.
+	// the engine's admission time for a read (engine.Limits: a read not
+	// started by then is a 503) and 10 seconds for a command.
 	Timeout time.Duration
 	// Epoch is the calendar time of T+0: dates on the wire are Epoch plus
 	// the engine's virtual time, in UTC.
@@ -95,18 +96,27 @@ func (s *Server) Handler() http.Handler {
 func (s *Server) read(ctx context.Context, fn func()) error {
 	d := s.Timeout
 	if d <= 0 {
-		d = 2 * time.Second
+		d = s.Engine.Limits().Admission
 	}
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	return s.Engine.Query(ctx, fn)
 }
 
-// ready answers 200 once the engine takes queries: it is serving and not
-// stuck in a step.
+// ready answers 200 once the store can write (engine.StoreFault: its last
+// commit, or the write probe a server starts with) and the engine takes
+// queries: it is serving and not stuck in a step. Else a 503 says why.
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	if f := s.Engine.StoreFault(); f != nil {
+		e := NewError(http.StatusServiceUnavailable, "not ready: "+f.Error())
+		e.retryAfter = retryStore
+		WriteError(w, e)
+		return
+	}
 	if err := s.read(r.Context(), func() {}); err != nil {
-		WriteError(w, NewError(http.StatusServiceUnavailable, "the engine does not answer: "+err.Error()))
+		e := unavailable(err)
+		e.Message = "not ready: " + e.Message
+		WriteError(w, e)
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -121,7 +131,7 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 		st.Inputs, st.Pending, st.VirtualTime = s.Engine.Processed(), s.Engine.Pending(), s.Engine.Now()
 		st.AdapterLatency = s.Engine.AdapterLatency()
 	}); err != nil {
-		WriteError(w, NewError(http.StatusServiceUnavailable, "the engine does not answer: "+err.Error()))
+		WriteError(w, unavailable(err))
 		return
 	}
 	var b strings.Builder
