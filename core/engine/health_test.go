@@ -48,7 +48,7 @@ func (d *disk) Commit(records []store.Record, inputs []store.Input) error {
 	return d.mem.Commit(records, inputs)
 }
 
-func (d *disk) Append(records []store.Record) error   { return d.Commit(records, nil) }
+func (d *disk) Append(records []store.Record) error  { return d.Commit(records, nil) }
 func (d *disk) LogInputs(inputs []store.Input) error { return d.Commit(nil, inputs) }
 func (d *disk) Probe() error                         { return d.fail() }
 
