@@ -268,39 +268,6 @@ func (s *Store) Probe() error {
 	return nil
 }
 
-// SetMaxSize caps the file at about size bytes (0: no cap but the disk's):
-// a commit that would grow it past fails as on a full disk, with SQLite's
-// own "database or disk is full", and nothing of it is written. Raising
-// the cap is space coming back. Tests use it to fill the store
-// deterministically.
-func (s *Store) SetMaxSize(size int64) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	pages := int64(1<<32 - 2) // SQLite's largest
-	if size > 0 {
-		var page int64
-		if err := s.db.QueryRow(`PRAGMA page_size`).Scan(&page); err != nil {
-			return fmt.Errorf("sqlite store: max size %d: %w", size, err)
-		}
-		pages = max(size/page, 1)
-	}
-	if _, err := s.db.Exec(`PRAGMA max_page_count = ` + strconv.FormatInt(pages, 10)); err != nil {
-		return fmt.Errorf("sqlite store: max size %d: %w", size, err)
-	}
-	return nil
-}
-
-// Size is the size of the file's pages in use, in bytes.
-func (s *Store) Size() (int64, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var pages, size int64
-	if err := s.db.QueryRow(`SELECT page_count, page_size FROM pragma_page_count(), pragma_page_size()`).Scan(&pages, &size); err != nil {
-		return 0, fmt.Errorf("sqlite store: size: %w", err)
-	}
-	return pages * size, nil
-}
-
 // Records returns everything committed, in order.
 func (s *Store) Records() ([]store.Record, error) {
 	s.mu.Lock()
