@@ -103,19 +103,18 @@ func (s *Server) read(ctx context.Context, fn func()) error {
 	return s.Engine.Query(ctx, fn)
 }
 
-// ready answers 200 once the store can write (engine.StoreFault: its last
-// commit, or the write probe a server starts with) and the engine takes
-// queries: it is serving and not stuck in a step. Else a 503 says why.
+// ready answers 200 once the engine takes queries (it is serving and not
+// stuck in a step) and its store can write (engine.StoreFault: its last
+// commit, or the write probe it starts with, which a query answered
+// follows). Else a 503 says why.
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	err := s.read(r.Context(), func() {})
 	if f := s.Engine.StoreFault(); f != nil {
-		e := NewError(http.StatusServiceUnavailable, "not ready: "+f.Error())
-		e.retryAfter = retryStore
-		WriteError(w, e)
-		return
+		err = f // what the engine's write probe or last commit says
 	}
-	if err := s.read(r.Context(), func() {}); err != nil {
+	if err != nil {
 		e := unavailable(err)
-		e.Message = "not ready: " + e.Message
+		e.Message = "not ready: " + strings.TrimSuffix(e.Message, "; nothing was changed")
 		WriteError(w, e)
 		return
 	}

@@ -55,11 +55,20 @@ func (e *Engine) startCommitter(ctx context.Context, serve bool) {
 		}
 		return write()
 	}
+	// The first probe is made here, before the engine takes any input: a
+	// query answered by a serving engine comes after it.
+	var probe func() error
+	if p, ok := e.store.(store.Prober); ok && serve {
+		if err := p.Probe(); err != nil {
+			e.health.failed(err)
+			probe = p.Probe
+		}
+	}
 	go func() {
 		defer close(c.acks)
 		var failed error
-		if p, ok := e.store.(store.Prober); ok && serve {
-			failed = attempt(p.Probe)
+		if probe != nil {
+			failed = attempt(probe)
 		}
 		for b := range c.work {
 			if failed == nil {
