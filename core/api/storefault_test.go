@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"sync/atomic"
 	"syscall"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/core/store/sqlite"
 	"github.com/ordertwin/ordertwin/scenarios"
@@ -118,4 +120,49 @@ func TestStoreFullOverHTTP(t *testing.T) {
 
 func status(w interface{ Result() *http.Response }) string {
 	return w.Result().Status[:3]
+}
+
+// blocking is a component whose "slow" command holds the engine's
+// goroutine until release is closed: an engine that has fallen behind.
+type blocking struct{ release chan struct{} }
+
+func (b blocking) Handle(_ time.Duration, msg any, out *engine.Out) {
+	if msg == "slow" {
+		<-b.release
+	}
+	out.Reply(msg)
+}
+
+// An engine that has fallen behind is answered for at once: a command it
+// does not take within the admission time is a 503 with Retry-After (and
+// is never handled), and so are a read and /readyz that cannot reach it.
+func TestOverloadAnswersAtOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := engine.New(engine.Options{Codec: engine.NewCodec("")})
+		b := blocking{release: make(chan struct{})}
+		e.Handle(engine.COM, b)
+		ctx, cancel := context.WithCancel(context.Background())
+		served := make(chan error, 1)
+		go func() { served <- e.Serve(ctx) }()
+		s := &api.Server{Engine: e}
+		go s.Command(context.Background(), engine.COM, "slow")
+		synctest.Wait()
+
+		began := time.Now()
+		_, refused := s.Command(context.Background(), engine.COM, "late")
+		require.NotNil(t, refused)
+		w := httptest.NewRecorder()
+		api.WriteError(w, refused)
+		tmfError(t, w, http.StatusServiceUnavailable, "the engine is overloaded: it did not take the command within 1s")
+		assert.Equal(t, "1", w.Header().Get("Retry-After"))
+		assert.Equal(t, time.Second, time.Since(began), "the admission time, not the command timeout")
+
+		w = httptest.NewRecorder()
+		s.Handler().ServeHTTP(w, httptest.NewRequest("GET", "/readyz", nil))
+		tmfError(t, w, http.StatusServiceUnavailable, "not ready: the engine does not answer in time")
+		assert.Equal(t, "1", w.Header().Get("Retry-After"))
+		close(b.release)
+		cancel()
+		require.ErrorIs(t, <-served, context.Canceled)
+	})
 }
