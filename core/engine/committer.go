@@ -27,10 +27,10 @@ type ack struct {
 // about to see the effects of what they hold.
 //
 // On a serving engine, a commit that fails (a full disk) is retried, the
-// same batch, until it
-// succeeds (Engine.retry): the steps it holds are handled already, and
-// their effects (answers, calls, messages out of the process) wait for it
-// like for any commit; they are neither lost nor handled again. Meanwhile
+// same batch, until it succeeds (Engine.retry): the steps it holds are
+// handled already, and their effects (answers, calls, messages out of the
+// process) wait for it like for any commit; they are neither lost nor
+// handled again. Meanwhile
 // StoreFault says why, and commands are refused at once. Only when the
 // engine stops does the committer give up: the batch, and every later
 // one, is then not committed, and the engine's run ends with the error;
