@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -130,13 +131,22 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 		st.Inputs, st.Pending, st.VirtualTime = s.Engine.Processed(), s.Engine.Pending(), s.Engine.Now()
 		st.AdapterLatency = s.Engine.AdapterLatency()
 	}); err != nil {
-		WriteError(w, unavailable(err))
+		if !errors.Is(err, engine.ErrStoreCannotWrite) {
+			WriteError(w, unavailable(err))
+			return
+		}
+		// The engine waits for its store: what is known without it.
+		var b strings.Builder
+		s.storeMetrics(&b)
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+		fmt.Fprint(w, b.String())
 		return
 	}
 	var b strings.Builder
 	family := func(name, typ, help string) {
 		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, typ)
 	}
+	s.storeMetrics(&b)
 	byState := func(name, help string, m map[string]int) {
 		family(name, "gauge", help)
 		for _, k := range slices.Sorted(maps.Keys(m)) {
@@ -178,4 +188,17 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	fmt.Fprint(w, b.String())
+}
+
+// storeMetrics writes what is known of the store and the commands without
+// the engine's goroutine: whether the store writes, and how many
+// commands wait.
+func (s *Server) storeMetrics(b *strings.Builder) {
+	writable, failures := 1, 0
+	if f := s.Engine.StoreFault(); f != nil {
+		writable, failures = 0, f.Attempts
+	}
+	fmt.Fprintf(b, "# HELP ordertwin_store_writable 1 while the store's last commit (or write probe) succeeded, 0 while it is retried.\n# TYPE ordertwin_store_writable gauge\nordertwin_store_writable %d\n", writable)
+	fmt.Fprintf(b, "# HELP ordertwin_store_failed_attempts Failed attempts at the commit being retried (0 when the store writes).\n# TYPE ordertwin_store_failed_attempts gauge\nordertwin_store_failed_attempts %d\n", failures)
+	fmt.Fprintf(b, "# HELP ordertwin_engine_commands_waiting Commands submitted and not yet answered.\n# TYPE ordertwin_engine_commands_waiting gauge\nordertwin_engine_commands_waiting %d\n", s.Engine.CommandsWaiting())
 }

@@ -84,6 +84,9 @@ func TestStoreFullOverHTTP(t *testing.T) {
 		w = l.do(t, "GET", quotesPath, nil, nil)
 		tmfError(t, w, http.StatusServiceUnavailable, "the store cannot write")
 		assert.Equal(t, "200", status(l.do(t, "GET", "/healthz", nil, nil)), "alive")
+		w = l.do(t, "GET", "/metrics", nil, nil)
+		assert.Equal(t, http.StatusOK, w.Code, "what is known without the engine")
+		assert.Contains(t, w.Body.String(), "\nordertwin_store_writable 0\n")
 		assert.Zero(t, time.Since(began), "each answered at once")
 
 		time.Sleep(30 * time.Second) // the engine retries meanwhile
@@ -91,6 +94,9 @@ func TestStoreFullOverHTTP(t *testing.T) {
 		time.Sleep(l.sys.Engine.Limits().RetryMax)
 		synctest.Wait()
 		assert.Equal(t, "200", status(l.do(t, "GET", "/readyz", nil, nil)))
+		w = l.do(t, "GET", "/metrics", nil, nil)
+		assert.Contains(t, w.Body.String(), "\nordertwin_store_writable 1\n")
+		assert.Contains(t, w.Body.String(), "\nordertwin_engine_queue_depth ")
 		l.idle(t)
 		var quotes []api.Quote
 		require.Equal(t, http.StatusOK, l.do(t, "GET", quotesPath, nil, &quotes).Code)

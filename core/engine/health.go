@@ -114,6 +114,10 @@ func (e *Engine) storeFault() error {
 	return ErrStoreCannotWrite
 }
 
+// CommandsWaiting counts the commands submitted and not yet answered or
+// withdrawn (Limits.Commands bounds it). Call it from any goroutine.
+func (e *Engine) CommandsWaiting() int64 { return e.health.commands.Load() }
+
 // LogTo has the engine log what happens to its store (a commit failing,
 // the store writing again) to l; by default slog's.
 func (e *Engine) LogTo(l *slog.Logger) { e.health.log = l }
