@@ -39,7 +39,7 @@ type Limits struct {
 	// withdrawn: it is never handled.
 	Admission time.Duration
 	// SlowCommit: while a commit has been running for longer, commands
-	// are refused; 0 means a second.
+	// are refused; 0 means 2 seconds.
 	SlowCommit time.Duration
 	// RetryFirst and RetryMax space the attempts at a commit that failed:
 	// the first retry after RetryFirst, each next twice as late, at most
@@ -58,7 +58,7 @@ func (l Limits) withDefaults() Limits {
 		l.Commands = 1024
 	}
 	set(&l.Admission, time.Second)
-	set(&l.SlowCommit, time.Second)
+	set(&l.SlowCommit, 2*time.Second)
 	set(&l.RetryFirst, 100*time.Millisecond)
 	set(&l.RetryMax, 2*time.Second)
 	return l
