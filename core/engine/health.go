@@ -34,9 +34,9 @@ type Limits struct {
 	// Commands bounds the commands submitted and not yet answered
 	// (Command); 0 means 1024.
 	Commands int
-	// Admission is how long a command or a query may wait for the engine
-	// to take it; 0 means a second. A command still waiting then is
-	// withdrawn: it is never handled.
+	// Admission is how long a command may wait for the engine to take
+	// it; 0 means a second. A command still waiting then is withdrawn: it
+	// is never handled. Readers give a Query as long (its ctx).
 	Admission time.Duration
 	// SlowCommit: while a commit has been running for longer, commands
 	// are refused; 0 means 2 seconds.
