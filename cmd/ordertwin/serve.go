@@ -140,6 +140,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("serve: %w", err)
 	}
 	sys.Engine.AfterCommit(notifier.Wake)
+	sys.Engine.LogTo(log)
 	engineCtx, stopEngine := context.WithCancel(context.Background())
 	defer stopEngine()
 	for _, l := range links {

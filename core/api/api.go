@@ -27,6 +27,9 @@ type Error struct {
 	Message string `json:"message,omitempty"`
 	Status  string `json:"status,omitempty"`
 	Type    string `json:"@type"`
+	// retryAfter, when positive, is sent as the Retry-After header: in
+	// how many seconds the client may try again.
+	retryAfter int
 }
 
 // NewError is the error of an HTTP status: code is the status, reason its
@@ -43,6 +46,9 @@ func WriteError(w http.ResponseWriter, e *Error) {
 	status, err := strconv.Atoi(e.Status)
 	if err != nil {
 		status = http.StatusInternalServerError
+	}
+	if e.retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(e.retryAfter))
 	}
 	writeJSON(w, status, e)
 }

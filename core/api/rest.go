@@ -38,17 +38,19 @@ func (s *Server) Date(d time.Duration) string {
 
 // Query runs fn on the engine's goroutine between two steps, within the
 // read timeout (see engine.Query: fn copies what it needs). Its error is
-// a 503 TMF Error.
+// a 503 TMF Error with Retry-After.
 func (s *Server) Query(ctx context.Context, fn func()) *Error {
 	if err := s.read(ctx, fn); err != nil {
-		return NewError(http.StatusServiceUnavailable, "the engine does not answer: "+err.Error())
+		return unavailable(err)
 	}
 	return nil
 }
 
 // Command hands msg to a component and waits for its reply, given once the
-// change is durable (engine.Command). A failure to log or a timeout is a
-// 503 TMF Error: the client may retry with the same Idempotency-Key.
+// change is durable (engine.Command). An engine that is behind or a store
+// that cannot write refuse it at once, and a command not confirmed within
+// the timeout is not waited for: each is a 503 TMF Error with Retry-After
+// (unavailable), and the client may retry with the same Idempotency-Key.
 func (s *Server) Command(ctx context.Context, to engine.Address, msg any) (any, *Error) {
 	d := s.Timeout
 	if d <= 0 {
@@ -58,9 +60,36 @@ func (s *Server) Command(ctx context.Context, to engine.Address, msg any) (any, 
 	defer cancel()
 	v, err := s.Engine.Command(ctx, to, msg)
 	if err != nil {
-		return nil, NewError(http.StatusServiceUnavailable, "the change was not confirmed: "+err.Error())
+		return nil, unavailable(err)
 	}
 	return v, nil
+}
+
+// Seconds a client is told to wait (Retry-After) before it tries again:
+// after a refusal for a store that cannot write, and after any other 503.
+const (
+	retryStore  = 5
+	retryEngine = 1
+)
+
+// unavailable is the 503 TMF Error of a command or read the engine did not
+// take or confirm, saying why, with Retry-After.
+func unavailable(err error) *Error {
+	var e *Error
+	switch {
+	case errors.Is(err, engine.ErrUnconfirmed):
+		e = NewError(http.StatusServiceUnavailable, err.Error()+"; it may still be applied: retry with the same Idempotency-Key to learn its outcome")
+	case errors.Is(err, engine.ErrStoreCannotWrite):
+		e = NewError(http.StatusServiceUnavailable, err.Error()+"; nothing was changed")
+		e.retryAfter = retryStore
+		return e
+	case errors.Is(err, engine.ErrOverloaded):
+		e = NewError(http.StatusServiceUnavailable, err.Error()+"; nothing was changed")
+	default:
+		e = NewError(http.StatusServiceUnavailable, "the engine does not answer in time: "+err.Error())
+	}
+	e.retryAfter = retryEngine
+	return e
 }
 
 // ReadBody reads a JSON request body of at most MaxBody bytes, checks its

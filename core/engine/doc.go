@@ -19,6 +19,12 @@
 // virtual clock (Replay) and repeats every step: the state it reaches is the
 // state that was committed, checked record by record against the journal.
 //
+// A serving engine never stops for its store: a commit that fails (a full
+// disk) is retried until it succeeds, the steps it holds waiting, and
+// meanwhile commands are refused at once (StoreFault). Nor does it let
+// requests queue for long: commands and queries it cannot take soon are
+// refused with ErrOverloaded (Limits).
+//
 // Clocks: the virtual clock jumps to the next input, so a 45-day rollout
 // takes milliseconds and a run is fully deterministic; the wall clock waits
 // for it, optionally scaled. Adapters answer on the same clock. Randomness

@@ -35,6 +35,12 @@ type Batch interface {
 	Commit(records []Record, inputs []Input) error
 }
 
+// Prober is a store that can tell whether it can write now, by writing:
+// a server probes its store when it starts, before it says it is ready.
+type Prober interface {
+	Probe() error
+}
+
 // Shares reports whether the journal j commits the inputs of log with its
 // records: log is j, or the journal j resumes.
 func Shares(j Journal, log InputLog) (Batch, bool) {
@@ -102,48 +108,59 @@ func (r *Resumed) LogInputs(inputs []Input) error {
 	return log.LogInputs(inputs)
 }
 
+// Probe probes the journal resumed, when it is a Prober.
+func (r *Resumed) Probe() error {
+	if p, ok := r.Journal.(Prober); ok {
+		return p.Probe()
+	}
+	return nil
+}
+
 // Commit checks the records the journal holds and commits the rest with
-// inputs, in one commit when the journal resumed is a Batch.
+// inputs, in one commit when the journal resumed is a Batch. A commit that
+// fails may be given again, whole: the records it checked count as
+// checked only once it succeeds.
 func (r *Resumed) Commit(records []Record, inputs []Input) error {
-	records, err := r.skip(records)
+	n, err := r.skip(records)
 	if err != nil {
 		return err
 	}
-	if b, ok := r.Journal.(Batch); ok {
-		return b.Commit(records, inputs)
-	}
-	if len(inputs) > 0 {
-		if err := r.LogInputs(inputs); err != nil {
-			return err
-		}
-	}
-	if len(records) == 0 {
+	rest := records[n:]
+	if len(rest) == 0 && len(inputs) == 0 {
+		r.next += n
 		return nil
 	}
-	return r.Journal.Append(records)
+	if b, ok := r.Journal.(Batch); ok {
+		err = b.Commit(rest, inputs)
+	} else {
+		if len(inputs) > 0 {
+			err = r.LogInputs(inputs)
+		}
+		if err == nil && len(rest) > 0 {
+			err = r.Journal.Append(rest)
+		}
+	}
+	if err == nil {
+		r.next += n
+	}
+	return err
 }
 
 // Append checks the records the journal holds and commits the rest. A
 // replayed record that differs from the one committed is an error: the
 // replay does not rebuild what was lost, and nothing more may be
 // committed.
-func (r *Resumed) Append(records []Record) error {
-	records, err := r.skip(records)
-	if err != nil || len(records) == 0 {
-		return err
-	}
-	return r.Journal.Append(records)
-}
+func (r *Resumed) Append(records []Record) error { return r.Commit(records, nil) }
 
 // skip checks the replayed records the journal already holds and returns
-// the rest.
-func (r *Resumed) skip(records []Record) ([]Record, error) {
-	for len(records) > 0 && r.next < len(r.done) {
-		if got, want := records[0], r.done[r.next]; got != want {
-			return nil, fmt.Errorf("replay diverged at record %d: replayed %+v, journal holds %+v", r.next+1, got, want)
+// how many of records it holds.
+func (r *Resumed) skip(records []Record) (int, error) {
+	n := 0
+	for n < len(records) && r.next+n < len(r.done) {
+		if got, want := records[n], r.done[r.next+n]; got != want {
+			return 0, fmt.Errorf("replay diverged at record %d: replayed %+v, journal holds %+v", r.next+n+1, got, want)
 		}
-		records = records[1:]
-		r.next++
+		n++
 	}
-	return records, nil
+	return n, nil
 }

@@ -60,6 +60,11 @@ type Store struct {
 	n    int
 	last int64
 	buf  []byte
+	// inputs is the seq of the last input logged.
+	inputs int64
+	// unsure: the last commit failed when SQLite was asked to commit, and
+	// may have reached the file all the same (see landed).
+	unsure bool
 }
 
 // Open opens the store in file (creating it if need be) and brings its
@@ -86,7 +91,8 @@ func Open(file string, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("sqlite store %s: %w", file, err)
 	}
 	if err := db.QueryRow(`SELECT (SELECT count(*) FROM journal) + coalesce((SELECT sum(last_seq - first_seq + 1) FROM journal_batch), 0),
-		max(coalesce((SELECT max(seq) FROM journal), 0), coalesce((SELECT max(last_seq) FROM journal_batch), 0))`).Scan(&s.n, &s.last); err != nil {
+		max(coalesce((SELECT max(seq) FROM journal), 0), coalesce((SELECT max(last_seq) FROM journal_batch), 0)),
+		coalesce((SELECT max(seq) FROM inputs), 0)`).Scan(&s.n, &s.last, &s.inputs); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite store %s: %w", file, err)
 	}
@@ -178,7 +184,11 @@ func (s *Store) migrate() error {
 func (s *Store) Append(records []store.Record) error { return s.Commit(records, nil) }
 
 // Commit commits records and inputs in one transaction. The records are
-// one row: their encoding, numbered from the next seq.
+// one row: their encoding, numbered from the next seq. When it fails
+// (a full disk: "database or disk is full"), nothing of it is in the
+// file, and the caller may give the same records and inputs again: a
+// commit that failed only as SQLite ended it, and reached the file all
+// the same, is not written twice.
 func (s *Store) Commit(records []store.Record, inputs []store.Input) error {
 	if len(records) == 0 && len(inputs) == 0 {
 		return nil
@@ -187,6 +197,17 @@ func (s *Store) Commit(records []store.Record, inputs []store.Input) error {
 	defer s.mu.Unlock()
 	if s.closed {
 		return errors.New("sqlite store: closed")
+	}
+	if s.unsure {
+		landed, err := s.landed(len(records), len(inputs))
+		if err != nil {
+			return fmt.Errorf("sqlite store: after a failed commit: %w", err)
+		}
+		s.unsure = false
+		if landed {
+			s.committed(len(records), len(inputs))
+			return nil
+		}
 	}
 	tx, err := s.db.Begin()
 	if err != nil {
@@ -205,10 +226,45 @@ func (s *Store) Commit(records []store.Record, inputs []store.Input) error {
 		}
 	}
 	if err := tx.Commit(); err != nil {
+		s.unsure = true
 		return fmt.Errorf("sqlite store: commit: %w", err)
 	}
-	s.n += len(records)
-	s.last += int64(len(records))
+	s.committed(len(records), len(inputs))
+	return nil
+}
+
+// committed counts a commit of records and inputs.
+func (s *Store) committed(records, inputs int) {
+	s.n += records
+	s.last += int64(records)
+	s.inputs += int64(inputs)
+}
+
+// landed reports whether a commit of records and inputs whose end failed
+// is in the file: its records' row, or its inputs.
+func (s *Store) landed(records, inputs int) (bool, error) {
+	var n int64
+	if records > 0 {
+		err := s.db.QueryRow(`SELECT count(*) FROM journal_batch WHERE first_seq = ?`, s.last+1).Scan(&n)
+		return n > 0, err
+	}
+	err := s.db.QueryRow(`SELECT coalesce(max(seq), 0) FROM inputs`).Scan(&n)
+	return n >= s.inputs+int64(inputs), err
+}
+
+// Probe tells whether the store can write now, by writing: it keeps in
+// the meta table when it last could ("probe"). A server probes its store
+// before it says it is ready.
+func (s *Store) Probe() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errors.New("sqlite store: closed")
+	}
+	if _, err := s.db.Exec(`INSERT INTO meta (key, value) VALUES ('probe', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+		time.Now().UTC().Format(time.RFC3339Nano)); err != nil {
+		return fmt.Errorf("sqlite store: write probe: %w", err)
+	}
 	return nil
 }
 
