@@ -197,8 +197,12 @@ func TestServe(t *testing.T) {
 		"http://93.184.215.14/listener":                        http.StatusUnprocessableEntity,
 		"http://10.0.0.1/listener":                             http.StatusUnprocessableEntity,
 	} {
-		res, err := http.Post("http://"+addr+"/tmf-api/productOrderingManagement/v4/hub", "application/json",
+		req, err := http.NewRequest(http.MethodPost, "http://"+addr+"/tmf-api/productOrderingManagement/v4/hub",
 			strings.NewReader(`{"callback":"`+callback+`","query":"eventType=ProductOrderCreateEvent"}`))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+devToken(t, file, auth.Admin, ""))
+		res, err := http.DefaultClient.Do(req)
 		require.NoError(t, err)
 		b, _ := io.ReadAll(res.Body)
 		res.Body.Close()
