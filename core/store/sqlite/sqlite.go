@@ -57,9 +57,10 @@ type Store struct {
 	db     *sql.DB
 	closed bool
 	// n counts the records; last is the seq of the last one.
-	n    int
-	last int64
-	buf  []byte
+	n     int
+	last  int64
+	buf   []byte
+	chain chain
 }
 
 // Open opens the store in file (creating it if need be) and brings its
@@ -87,6 +88,10 @@ func Open(file string, opt Options) (*Store, error) {
 	}
 	if err := db.QueryRow(`SELECT (SELECT count(*) FROM journal) + coalesce((SELECT sum(last_seq - first_seq + 1) FROM journal_batch), 0),
 		max(coalesce((SELECT max(seq) FROM journal), 0), coalesce((SELECT max(last_seq) FROM journal_batch), 0))`).Scan(&s.n, &s.last); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite store %s: %w", file, err)
+	}
+	if err := s.loadChain(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite store %s: %w", file, err)
 	}
@@ -192,23 +197,29 @@ func (s *Store) Commit(records []store.Record, inputs []store.Input) error {
 	if err != nil {
 		return fmt.Errorf("sqlite store: %w", err)
 	}
-	if err := insertInputs(tx, inputs); err != nil {
+	if err := insertInputs(tx, s.chain.lastInput+1, inputs); err != nil {
 		tx.Rollback()
 		return err
 	}
+	s.buf = store.EncodeRecords(s.buf[:0], records)
+	first, last := s.last+1, s.last+int64(len(records))
 	if len(records) > 0 {
-		s.buf = store.EncodeRecords(s.buf[:0], records)
-		first, last := s.last+1, s.last+int64(len(records))
 		if _, err := tx.Exec(`INSERT INTO journal_batch (first_seq, last_seq, data) VALUES (?, ?, ?)`, first, last, s.buf); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("sqlite store: records %d to %d: %w", first, last, err)
 		}
+	}
+	chained, err := s.link(tx, first, last, s.buf, s.chain.lastInput+1, inputs)
+	if err != nil {
+		tx.Rollback()
+		return fmt.Errorf("sqlite store: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite store: commit: %w", err)
 	}
 	s.n += len(records)
 	s.last += int64(len(records))
+	s.chain = chained
 	return nil
 }
 
