@@ -59,6 +59,10 @@ type Options struct {
 	// ManualReview: quotes wait for people to decide each approval stage
 	// over the quote API, instead of the twin's reviewers.
 	ManualReview bool
+	// StageKeys and Approvers: how approval decisions are signed and
+	// whose are taken (com.Config).
+	StageKeys map[string]string
+	Approvers map[string][]string
 }
 
 // Roles are the components a process may run alone, and the components
@@ -100,7 +104,8 @@ func New(spec Spec, opt Options) (*System, error) {
 		}
 	}
 	if opt.runs(engine.COM) {
-		s.COM = com.New(com.Config{Catalog: spec.Catalog, Epoch: spec.Epoch, ManualReview: opt.ManualReview})
+		s.COM = com.New(com.Config{Catalog: spec.Catalog, Epoch: spec.Epoch, ManualReview: opt.ManualReview,
+			StageKeys: opt.StageKeys, Approvers: opt.Approvers})
 		s.Engine.Handle(engine.COM, s.COM)
 	}
 	if opt.runs(engine.SOM) {
