@@ -29,7 +29,7 @@ Usage:
       cores; print per wave and for the order the P50/P90/P99 completion, the odds
       of meeting each wave's target, and the expected billing start per site.
   ordertwin serve [FILE] [--addr HOST:PORT] [--db FILE] [--scale N] [--approvals twin|api]
-                 [--role com|som|rom --peer ROLE=URL ... --start TIME]
+                 [--approver STAGE=PUBKEY ...] [--role com|som|rom --peer ROLE=URL ... --start TIME]
       Serve the TMF Open APIs (docs/api.md) on --addr (default 127.0.0.1:8080),
       with the engine on the wall clock (--scale virtual seconds per second,
       default a day a second) and the network twin, journalled into the SQLite
@@ -39,8 +39,10 @@ Usage:
       catalog on the au-east twin, no orders); with FILE, that scenario's orders
       run too. Given a store it served before, it resumes: it replays the
       commands it took and carries on where it stopped.
-      --approvals api: people decide each quote's approval stages (PATCH quote)
-      instead of the twin's reviewers. --role com|som|rom --peer ROLE=URL
+      --approvals api: people decide each quote's approval stages (PATCH quote,
+      or ordertwin approve), each decision signed by the approver's key,
+      instead of the twin's reviewers (whose decisions a key per stage, kept in
+      the store, signs). --approver STAGE=PUBKEY: only these keys decide STAGE. --role com|som|rom --peer ROLE=URL
       --start TIME: one of COM, SOM and ROM, the others in the processes named.
   ordertwin submit FILE [--to URL] [--watch] [--poll D]
       Place a scenario's quotes and orders on a running server over the TMF APIs
@@ -50,6 +52,18 @@ Usage:
   ordertwin journal FILE [--entity ID] [--after SEQ] [--format text|json]
       Print the records of a store's journal (a serve or run --db file), each
       with its seq: all, one entity's, or those after a seq.
+  ordertwin audit verify FILE [--format text|json]
+      Recompute the hash chain of a store's journal and check every signed
+      approval decision: print OK with the head hash and counts, or name the
+      first record, input or link changed, removed, reordered or never chained,
+      or the first decision whose signature or quote digest does not hold, and
+      exit 1.
+  ordertwin approve QUOTE --stage STAGE --key FILE [--reject REASON | --reason TEXT]
+                   [--name NAME] [--to URL]
+      Decide an approval stage of a quote on a server run with --approvals api:
+      read the quote, hash its content as shown, sign the decision with the
+      approver's key (a NIP-01 event) and send it. --new-key FILE writes a new
+      secret key (mode 0600) and prints its public key.
   ordertwin check FILE
       Load and check a scenario file, its catalog and network, without running it.
   ordertwin lifecycle [NAME]
@@ -117,6 +131,10 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return submitCmd(ctx, rest, stdout)
 	case "journal":
 		return journalCmd(ctx, rest, stdout)
+	case "audit":
+		return auditCmd(ctx, rest, stdout)
+	case "approve":
+		return approveCmd(ctx, rest, stdout)
 	case "check":
 		return checkCmd(rest, stdout)
 	case "lifecycle":
@@ -127,7 +145,7 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (commands: run, whatif, serve, submit, journal, check, lifecycle, bench, help)", cmd)
+	return fmt.Errorf("unknown command %q (commands: run, whatif, serve, submit, journal, audit, approve, check, lifecycle, bench, help)", cmd)
 }
 
 // parse parses flags that may come before or after the positional

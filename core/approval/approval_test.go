@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/approval"
+	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -73,4 +74,41 @@ func TestOpenRefuses(t *testing.T) {
 	}
 	_, err = approval.Sign("xyz", decision)
 	assert.ErrorContains(t, err, "a secret key is 64 hex digits")
+}
+
+// The auditor takes a decision signed over the digest its quote was
+// journalled with, for the stage and outcome its record says, and refuses
+// any other.
+func TestAuditor(t *testing.T) {
+	ev, err := approval.Sign(secret, decision)
+	require.NoError(t, err)
+	pk, err := approval.PublicKey(secret)
+	require.NoError(t, err)
+	digest := store.Record{Kind: approval.DigestKind, Entity: "QT-001", Reason: decision.Digest}
+	good := store.Record{Kind: approval.RecordKind, Entity: "QT-001/commercial", Event: "approved", To: pk, Reason: ev}
+	var a approval.Auditor
+	require.NoError(t, a.Check(1, store.Record{Kind: "quote", Entity: "QT-001"}))
+	assert.ErrorContains(t, a.Check(2, good), "the journal holds no digest of quote QT-001")
+	require.NoError(t, a.Check(3, digest))
+	require.NoError(t, a.Check(4, good))
+	assert.Equal(t, 1, a.Checked)
+	for _, tc := range []struct {
+		name string
+		edit func(*store.Record)
+		want string
+	}{
+		{"other stage", func(r *store.Record) { r.Entity = "QT-001/technical" }, "signed for QT-001/commercial, journalled for QT-001/technical"},
+		{"other outcome", func(r *store.Record) { r.Event = "rejected" }, "signed approved, journalled rejected"},
+		{"other signer", func(r *store.Record) { r.To = strings.Repeat("0", 64) }, "journalled as 0000"},
+		{"event changed", func(r *store.Record) { r.Reason = strings.Replace(r.Reason, "within", "outside", 1) }, "its id is not the hash"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := good
+			tc.edit(&r)
+			assert.ErrorContains(t, a.Check(5, r), tc.want)
+		})
+	}
+	var b approval.Auditor
+	require.NoError(t, b.Check(1, store.Record{Kind: approval.DigestKind, Entity: "QT-001", Reason: strings.Repeat("cd", 32)}))
+	assert.ErrorContains(t, b.Check(2, good), "quote QT-001's content was cdcd")
 }
