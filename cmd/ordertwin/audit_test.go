@@ -53,7 +53,6 @@ func TestAuditVerify(t *testing.T) {
 	assert.ErrorContains(t, err, "none.db")
 }
 
-
 // Served with --approvals api, the quote's stages are decided by
 // `ordertwin approve` with an approver's key (made by --new-key): each
 // decision is signed over the quote's content digest, shown on the quote,
