@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/approval"
 	"github.com/ordertwin/ordertwin/core/catalog"
 	"github.com/ordertwin/ordertwin/core/com"
 	"github.com/ordertwin/ordertwin/core/docs"
@@ -276,6 +277,8 @@ func onTimeline(r store.Record) bool {
 	switch r.Kind {
 	case "product", "service", "resource", "milestone":
 		return false // the entity map shows the inventories; shipments their milestones
+	case approval.DigestKind, approval.RecordKind:
+		return false // the approvals' transitions show their decisions
 	case "productOrderItem", "serviceOrderItem", "resourceOrderItem":
 		return r.Event != "create" && r.Event != "start"
 	}
