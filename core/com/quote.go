@@ -77,7 +77,7 @@ type quote struct {
 	order    *order
 	common   catalog.Map
 	// digest is the hash of the quote's content (Digest) that approvals
-	// are signed over.
+	// are signed over, when they are (Config.signs).
 	digest string
 }
 
@@ -183,8 +183,8 @@ func (c *COM) submitQuote(now time.Duration, req QuoteRequest, out *engine.Out) 
 		c.rejectQuote(q, fmt.Sprintf("invalid quote: %v", err), out)
 		return
 	}
-	q.digest = Digest(req)
 	if c.cfg.signs() {
+		q.digest = Digest(req)
 		out.Record(store.Record{Kind: approval.DigestKind, Entity: q.id, Reason: q.digest, System: "CPQ"})
 	}
 	q.offering, _ = c.cfg.Catalog.Offering(req.Offering)
