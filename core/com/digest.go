@@ -24,6 +24,9 @@ type quoteContent struct {
 	Sites    []siteContent `json:"sites"`
 }
 
+// waveContent and siteContent convert from WavePlan and Site: a field
+// added to those does not compile here until the digest says whether it
+// covers it.
 type waveContent struct {
 	Name         string        `json:"name"`
 	ServiceOrder string        `json:"serviceOrder"`
@@ -44,10 +47,10 @@ func Digest(q QuoteRequest) string {
 	c := quoteContent{Customer: q.Customer.ID, Name: q.Customer.Name, Account: q.Customer.Account, Offering: q.Offering,
 		Tier: q.Tier, Speed: q.Speed, Term: q.Term, RateCard: q.RateCard, Monthly: q.Monthly}
 	for _, w := range q.Waves {
-		c.Waves = append(c.Waves, waveContent{w.Name, w.ServiceOrder, w.Target})
+		c.Waves = append(c.Waves, waveContent(w))
 	}
 	for _, s := range q.Sites {
-		c.Sites = append(c.Sites, siteContent{s.Code, s.Name, s.Address, s.Wave})
+		c.Sites = append(c.Sites, siteContent(s))
 	}
 	b, err := json.Marshal(c)
 	if err != nil {
