@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ordertwin/ordertwin/core/anchor"
+	"github.com/ordertwin/ordertwin/core/anchor/anchortest"
 	"github.com/ordertwin/ordertwin/core/api"
 	"github.com/ordertwin/ordertwin/core/approval"
 	"github.com/ordertwin/ordertwin/core/store"
@@ -28,7 +30,7 @@ func TestAuditVerify(t *testing.T) {
 	require.NoError(t, err)
 	out, err := cli("audit", "verify", db)
 	require.NoError(t, err)
-	assert.Regexp(t, `^OK .*run.db: \d+ commits, \d+ records, 0 inputs, 0 signed approvals \(.*\)\nhead [0-9a-f]{64}\n$`, out)
+	assert.Regexp(t, `^OK .*run.db: \d+ commits, \d+ records, 0 inputs, 3 signed approvals \(.*\)\nhead [0-9a-f]{64}\n$`, out)
 
 	sqldb, err := sql.Open("sqlite", db)
 	require.NoError(t, err)
@@ -49,6 +51,13 @@ func TestAuditVerify(t *testing.T) {
 
 	_, err = cli("audit", "check", db)
 	assert.ErrorContains(t, err, "want `audit verify FILE`")
+	_, err = cli("audit", "publish", db, "--key", "k", "--relay", "wss://relay.invalid")
+	assert.Equal(t, 1, status(err), "a store that does not verify is not published")
+	assert.ErrorContains(t, err, "is not the record chained")
+	_, err = cli("audit", "publish", db, "--relay", "http://x")
+	assert.ErrorContains(t, err, `want a ws:// or wss:// URL, not "http://x"`)
+	_, err = cli("audit", "publish", db)
+	assert.ErrorContains(t, err, "want --key FILE and at least one --relay URL")
 	_, err = cli("audit", "verify", filepath.Join(t.TempDir(), "none.db"))
 	assert.ErrorContains(t, err, "none.db")
 }
@@ -120,4 +129,37 @@ func TestApproveSigned(t *testing.T) {
 	out, err = cli("audit", "verify", db)
 	require.NoError(t, err)
 	assert.Contains(t, out, "3 signed approvals")
+}
+
+// audit publish verifies a store and sends its head, signed with the
+// key given, to every relay; one relay down does not stop the others,
+// none accepting is exit 1.
+func TestAuditPublish(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "run.db")
+	_, err := cli("run", example, "--db", db)
+	require.NoError(t, err)
+	key := filepath.Join(dir, "auditor.key")
+	out, err := cli("approve", "--new-key", key)
+	require.NoError(t, err)
+	pk := strings.TrimPrefix(strings.TrimSpace(out), "public key ")
+	verified, err := cli("audit", "verify", db)
+	require.NoError(t, err)
+	head := strings.TrimPrefix(strings.TrimSpace(verified[strings.Index(verified, "\nhead ")+1:]), "head ")
+
+	one, gone := anchortest.NewRelay(t), anchortest.NewRelay(t)
+	gone.Close()
+	out, err = cli("audit", "publish", db, "--key", key, "--relay", one.URL(), "--relay", gone.URL())
+	require.NoError(t, err)
+	assert.Contains(t, out, one.URL()+": accepted event")
+	assert.Contains(t, out, gone.URL()+": ")
+	evs := one.Events()
+	require.Len(t, evs, 1)
+	assert.Equal(t, pk, evs[0].PubKey)
+	assert.Equal(t, anchor.Kind, evs[0].Kind)
+	assert.Equal(t, head, evs[0].Tags.GetFirst([]string{"head", ""}).Value())
+
+	_, err = cli("audit", "publish", db, "--key", key, "--relay", gone.URL())
+	assert.Equal(t, 1, status(err))
+	assert.ErrorContains(t, err, "no relay accepted the chain head")
 }

@@ -58,6 +58,10 @@ Usage:
       first record, input or link changed, removed, reordered or never chained,
       or the first decision whose signature or quote digest does not hold, and
       exit 1.
+  ordertwin audit publish FILE --key FILE --relay URL [--relay URL ...]
+      Verify the store as audit verify does, then send its chain head (hash,
+      commits, records, inputs), signed with the key, as a NIP-01 event to each
+      relay. Exit 1 when the store does not verify or no relay accepts it.
   ordertwin approve QUOTE --stage STAGE --key FILE [--reject REASON | --reason TEXT]
                    [--name NAME] [--to URL]
       Decide an approval stage of a quote on a server run with --approvals api:

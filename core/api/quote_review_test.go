@@ -95,9 +95,8 @@ func decisionBody(t *testing.T, q api.Quote, stage, digest, key string) string {
 
 // A decision is taken only signed, by one of the stage's approvers, over
 // the content of the quote as it is: unsigned, forged or signed for
-// another decision is a 400, signed
-// for other content a 409, by a key that is not the stage's approver a
-// 403; none of them decides the stage.
+// another decision is a 400, signed for other content a 409, by a key
+// that is not the stage's approver a 403; none of them decides the stage.
 func TestApprovalSignatureRefused(t *testing.T) {
 	pk, err := approval.PublicKey(approverKey)
 	require.NoError(t, err)

@@ -28,11 +28,15 @@ func TestDigest(t *testing.T) {
 	same.ID, same.Key = "QT-999", "other"
 	assert.Equal(t, d, com.Digest(same))
 	for name, change := range map[string]func(*com.QuoteRequest){
-		"price":   func(q *com.QuoteRequest) { q.Monthly = 1799.99 },
-		"term":    func(q *com.QuoteRequest) { q.Term = 24 },
-		"tier":    func(q *com.QuoteRequest) { q.Tier = "Silver" },
-		"address": func(q *com.QuoteRequest) { q.Sites = []com.Site{{Code: "MELB", Name: "Melbourne HQ", Address: "2 Collins St", Wave: "Pilot"}} },
-		"target":  func(q *com.QuoteRequest) { q.Waves = []com.WavePlan{{Name: "Pilot", ServiceOrder: "SO-PILOT", Target: time.Hour}} },
+		"price": func(q *com.QuoteRequest) { q.Monthly = 1799.99 },
+		"term":  func(q *com.QuoteRequest) { q.Term = 24 },
+		"tier":  func(q *com.QuoteRequest) { q.Tier = "Silver" },
+		"address": func(q *com.QuoteRequest) {
+			q.Sites = []com.Site{{Code: "MELB", Name: "Melbourne HQ", Address: "2 Collins St", Wave: "Pilot"}}
+		},
+		"target": func(q *com.QuoteRequest) {
+			q.Waves = []com.WavePlan{{Name: "Pilot", ServiceOrder: "SO-PILOT", Target: time.Hour}}
+		},
 		"account": func(q *com.QuoteRequest) { q.Customer.Account = "ACC-X" },
 	} {
 		c := q
