@@ -64,6 +64,7 @@ type Options struct {
 	// whose are taken (com.Config).
 	StageKeys map[string]string
 	Approvers map[string][]string
+	Unsigned  bool
 }
 
 // Roles are the components a process may run alone, and the components
@@ -106,7 +107,7 @@ func New(spec Spec, opt Options) (*System, error) {
 	}
 	if opt.runs(engine.COM) {
 		s.COM = com.New(com.Config{Catalog: spec.Catalog, Epoch: spec.Epoch, ManualReview: opt.ManualReview,
-			StageKeys: opt.StageKeys, Approvers: opt.Approvers})
+			StageKeys: opt.StageKeys, Approvers: opt.Approvers, Unsigned: opt.Unsigned})
 		s.Engine.Handle(engine.COM, s.COM)
 	}
 	if opt.runs(engine.SOM) {

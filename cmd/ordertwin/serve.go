@@ -201,6 +201,9 @@ func resume(ctx context.Context, sc *scenarios.Scenario, db string, co serveCloc
 		if opt.StageKeys, err = stageKeys(st, !served); err != nil {
 			return nil, nil, fmt.Errorf("serve: --db %s: %w", db, err)
 		}
+		// A store first served before decisions were signed has no keys:
+		// it goes on unsigned, so that its replay decides as it ran.
+		opt.Unsigned = opt.StageKeys == nil
 		for _, stage := range com.Stages {
 			if pk, err := approval.PublicKey(opt.StageKeys[stage]); err == nil {
 				log.Info("approval key", "stage", stage, "publicKey", pk)

@@ -133,3 +133,19 @@ func TestApprovalSignatureRefused(t *testing.T) {
 	require.Equal(t, http.StatusOK, l.do(t, "PATCH", quotesPath+"/"+q.ID, good, &q).Code)
 	assert.Equal(t, "approved", q.Authorization[0].State)
 }
+
+// A store first served before decisions were signed goes on taking
+// unsigned decisions (Unsigned), and journals no signature.
+func TestApprovalUnsigned(t *testing.T) {
+	l := serveLiveWith(t, scenarios.Options{ManualReview: true, Unsigned: true})
+	defer l.stop()
+	quoteBody, _ := worked(t)
+	var q api.Quote
+	require.Equal(t, http.StatusCreated, l.do(t, "POST", quotesPath, quoteBody, &q).Code)
+	l.idle(t)
+	w := l.do(t, "PATCH", quotesPath+"/"+q.ID, `{"authorization":[{"name":"technical","state":"approved"}]}`, &q)
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	assert.Equal(t, "approved", q.Authorization[0].State)
+	assert.Empty(t, q.Authorization[0].SignatureRepresentation)
+	assert.Empty(t, q.ContentDigest)
+}

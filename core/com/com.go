@@ -34,11 +34,15 @@ type Config struct {
 	// Approvers, when a stage has any, are the public keys whose signed
 	// decisions that stage takes; others are refused (ErrNotApprover).
 	Approvers map[string][]string
+	// Unsigned: people's decisions are taken unsigned and nothing is
+	// signed, as before decisions were: a store first served so replays
+	// as it ran.
+	Unsigned bool
 }
 
 // signs reports whether approval decisions are signed: the quote's
 // digest and each decision's event are journalled.
-func (c Config) signs() bool { return c.ManualReview || len(c.StageKeys) > 0 }
+func (c Config) signs() bool { return !c.Unsigned && (c.ManualReview || len(c.StageKeys) > 0) }
 
 // COM is the commercial order manager.
 type COM struct {
