@@ -77,7 +77,7 @@ func auditCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	if *format == "json" {
 		return json.NewEncoder(stdout).Encode(map[string]any{"ok": true, "head": a.Head.String(), "commits": a.Commits, "records": a.Records,
-			"inputs": a.Inputs, "approvals": approvals.Checked, "seconds": took.Seconds()})
+			"inputs": a.Inputs, "approvals": approvals.Checked, "ms": took.Milliseconds()})
 	}
 	_, err = fmt.Fprintf(stdout, "OK %s: %d commits, %d records, %d inputs, %d signed approvals (%s)\nhead %s\n",
 		pos[0], a.Commits, a.Records, a.Inputs, approvals.Checked, took, a.Head)

@@ -232,7 +232,8 @@ type recordRows struct {
 	rows    *sql.Rows
 	batches bool
 	pending []store.Record
-	first   int64 // seq of pending[0]
+	decoded []store.Record // the buffer pending is taken from
+	first   int64          // seq of pending[0]
 	peeked  *store.Record
 	peekSeq int64
 }
@@ -288,7 +289,7 @@ func (r *recordRows) next() (int64, store.Record, bool, error) {
 		if err := r.rows.Scan(&first, &last, &data); err != nil {
 			return 0, store.Record{}, false, err
 		}
-		recs, err := store.DecodeRecords(nil, data)
+		recs, err := store.DecodeRecords(r.decoded[:0], data)
 		if err != nil {
 			return 0, store.Record{}, false, &Fault{What: "record", Seq: first, Reason: fmt.Sprintf("changed: the batch of records %d to %d does not decode (%v)", first, last, err)}
 		}
@@ -296,7 +297,7 @@ func (r *recordRows) next() (int64, store.Record, bool, error) {
 			return 0, store.Record{}, false, &Fault{What: "record", Seq: first,
 				Reason: fmt.Sprintf("changed: the batch of records %d to %d holds %d records", first, last, len(recs))}
 		}
-		r.pending, r.first = recs, first
+		r.pending, r.decoded, r.first = recs, recs, first
 	}
 	rec := r.pending[0]
 	r.pending = r.pending[1:]
