@@ -341,4 +341,9 @@ func TestCrashAndRestart(t *testing.T) {
 	assert.Equal(t, want.Resources, got.Resources)
 	assert.Equal(t, want.Billing, got.Billing)
 	assert.NotEmpty(t, got.Resources)
+	// The journal written across the kills is one hash chain, and every
+	// approval of the two quotes is signed by the stage's key.
+	out, err := cli("audit", "verify", crashed)
+	require.NoError(t, err)
+	assert.Contains(t, out, " 6 signed approvals")
 }

@@ -29,7 +29,7 @@ Usage:
       cores; print per wave and for the order the P50/P90/P99 completion, the odds
       of meeting each wave's target, and the expected billing start per site.
   ordertwin serve [FILE] [--addr HOST:PORT] [--db FILE] [--scale N] [--approvals twin|api]
-                 [--auth FILE | --insecure] [--tls-cert FILE --tls-key FILE]
+                 [--approver STAGE=PUBKEY ...] [--auth FILE | --insecure] [--tls-cert FILE --tls-key FILE]
                  [--role com|som|rom --peer ROLE=URL ... --peer-secret FILE --start TIME]
                  [--hub-allow ENTRY ...] [--hub-quota N]
                  [--hub-suspend-after N] [--hub-suspend-window D]
@@ -42,8 +42,11 @@ Usage:
       catalog on the au-east twin, no orders); with FILE, that scenario's orders
       run too. Given a store it served before, it resumes: it replays the
       commands it took and carries on where it stopped.
-      --approvals api: people decide each quote's approval stages (PATCH quote)
-      instead of the twin's reviewers. --role com|som|rom --peer ROLE=URL
+      --approvals api: people decide each quote's approval stages (PATCH quote,
+      or ordertwin approve), each decision signed by the approver's key,
+      instead of the twin's reviewers (whose decisions a key per stage, kept in
+      the store, signs). --approver STAGE=PUBKEY: only these keys decide STAGE.
+      --role com|som|rom --peer ROLE=URL
       --start TIME: one of COM, SOM and ROM, the others in the processes named,
       their messages signed with the secret in --peer-secret FILE.
       Every request but /healthz and /readyz is authenticated (docs/auth.md):
@@ -72,6 +75,23 @@ Usage:
   ordertwin journal FILE [--entity ID] [--after SEQ] [--format text|json]
       Print the records of a store's journal (a serve or run --db file), each
       with its seq: all, one entity's, or those after a seq.
+  ordertwin audit verify FILE [--format text|json]
+      Recompute the hash chain of a store's journal and check every signed
+      approval decision: print OK with the head hash and counts, or name the
+      first record, input or link changed, removed, reordered or never chained,
+      or the first decision whose signature or quote digest does not hold, and
+      exit 1.
+  ordertwin audit publish FILE --key FILE --relay URL [--relay URL ...]
+      Verify the store as audit verify does, then send its chain head (hash,
+      commits, records, inputs), signed with the key, as a NIP-01 event to each
+      relay. Exit 1 when the store does not verify or no relay accepts it.
+  ordertwin approve QUOTE --stage STAGE --key FILE [--reject REASON | --reason TEXT]
+                   [--token T] [--to URL]
+      Decide an approval stage of a quote on a server run with --approvals api:
+      read the quote, hash its content as shown, sign the decision with the
+      approver's key (a NIP-01 event) and send it with the approver's bearer
+      token (--token, default $ORDERTWIN_TOKEN), whose subject is recorded. --new-key FILE writes a new
+      secret key (mode 0600) and prints its public key.
   ordertwin check FILE
       Load and check a scenario file, its catalog and network, without running it.
   ordertwin lifecycle [NAME]
@@ -141,6 +161,10 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return tokenCmd(rest, stdout)
 	case "journal":
 		return journalCmd(ctx, rest, stdout)
+	case "audit":
+		return auditCmd(ctx, rest, stdout)
+	case "approve":
+		return approveCmd(ctx, rest, stdout)
 	case "check":
 		return checkCmd(rest, stdout)
 	case "lifecycle":
@@ -151,7 +175,7 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (commands: run, whatif, serve, submit, token, journal, check, lifecycle, bench, help)", cmd)
+	return fmt.Errorf("unknown command %q (commands: run, whatif, serve, submit, token, journal, audit, approve, check, lifecycle, bench, help)", cmd)
 }
 
 // parse parses flags that may come before or after the positional

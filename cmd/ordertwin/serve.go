@@ -9,11 +9,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/approval"
+	"github.com/ordertwin/ordertwin/core/com"
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/events"
 	"github.com/ordertwin/ordertwin/core/store"
@@ -37,6 +40,15 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	startAt := fs.String("start", "", "the wall-clock time of T+0 (RFC 3339); default: when a new store is first served. Processes of one deployment (--role) share it")
 	approvals := fs.String("approvals", "twin", "who decides each quote's approval stages: twin (simulated reviewers) or api (people, with PATCH quote)")
 	role := fs.String("role", "", "run only com, som or rom, the others in the processes named by --peer")
+	approvers := map[string][]string{}
+	fs.Func("approver", "STAGE=PUBKEY: with --approvals api, a key whose signed decisions the stage takes (repeat; default any key)", func(v string) error {
+		stage, key, ok := strings.Cut(v, "=")
+		if !ok || !slices.Contains(com.Stages, stage) || len(key) != 64 {
+			return fmt.Errorf("want STAGE=PUBKEY with STAGE one of %s and a 64-hex-digit public key, not %q", strings.Join(com.Stages, ", "), v)
+		}
+		approvers[stage] = append(approvers[stage], key)
+		return nil
+	})
 	peerURL := map[string]string{}
 	fs.Func("peer", "ROLE=URL: the process that runs com, som or rom (repeat for each)", func(v string) error {
 		name, url, ok := strings.Cut(v, "=")
@@ -91,7 +103,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if loopback, _ := isLoopback(*addr); tlsConfig == nil && !loopback {
 		log.Warn("serving plain HTTP beyond loopback: tokens and API keys travel in clear (give --tls-cert and --tls-key)", "addr", *addr)
 	}
-	opt := scenarios.Options{Role: *role, ManualReview: *approvals == "api"}
+	opt := scenarios.Options{Role: *role, ManualReview: *approvals == "api", Approvers: approvers}
 	links, err := peerLinks(*role, peerURL, sc.Spec.Epoch, guard.PeerSecret(), log)
 	if err != nil {
 		return err
@@ -224,9 +236,24 @@ func resume(ctx context.Context, sc *scenarios.Scenario, db string, co serveCloc
 		return nil, nil, nil, err
 	}
 	sys, clock, err := func() (*scenarios.System, *engine.Wall, error) {
+		_, served, err := st.Meta("scenario")
+		if err != nil {
+			return nil, nil, err
+		}
 		clock, err := serveClock(st, sc, co)
 		if err != nil {
 			return nil, nil, fmt.Errorf("serve: --db %s: %w", db, err)
+		}
+		if opt.StageKeys, err = stageKeys(st, !served); err != nil {
+			return nil, nil, fmt.Errorf("serve: --db %s: %w", db, err)
+		}
+		// A store first served before decisions were signed has no keys:
+		// it goes on unsigned, so that its replay decides as it ran.
+		opt.Unsigned = opt.StageKeys == nil
+		for _, stage := range com.Stages {
+			if pk, err := approval.PublicKey(opt.StageKeys[stage]); err == nil {
+				log.Info("approval key", "stage", stage, "publicKey", pk)
+			}
 		}
 		held, err := st.Records()
 		if err != nil {

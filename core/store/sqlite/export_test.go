@@ -3,6 +3,8 @@ package sqlite
 import (
 	"fmt"
 	"strconv"
+
+	"github.com/ordertwin/ordertwin/core/store"
 )
 
 // LoseAck makes s believe that its last commit, of records and inputs,
@@ -11,8 +13,21 @@ import (
 func LoseAck(s *Store, records, inputs int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.committed(-records, -inputs)
-	s.unsure = true
+	s.unsure, s.unsureChain = true, s.chain
+	prev := s.chain
+	prev.commits--
+	prev.lastInput -= int64(inputs)
+	prev.head = store.Hash{}
+	if prev.commits > 0 {
+		var head []byte
+		if err := s.db.QueryRow(`SELECT hash FROM journal_chain WHERE commit_seq = ?`, prev.commits).Scan(&head); err != nil {
+			panic(err)
+		}
+		copy(prev.head[:], head)
+	}
+	s.n -= records
+	s.last -= int64(records)
+	s.chain = prev
 }
 
 // SetMaxSize caps the file of s at about size bytes (0: no cap but the disk's):

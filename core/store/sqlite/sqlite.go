@@ -57,14 +57,15 @@ type Store struct {
 	db     *sql.DB
 	closed bool
 	// n counts the records; last is the seq of the last one.
-	n    int
-	last int64
-	buf  []byte
-	// inputs is the seq of the last input logged.
-	inputs int64
+	n     int
+	last  int64
+	buf   []byte
+	chain chain
 	// unsure: the last commit failed when SQLite was asked to commit, and
-	// may have reached the file all the same (see landed).
-	unsure bool
+	// may have reached the file all the same (see landed); then the chain
+	// would stand at unsureChain.
+	unsure      bool
+	unsureChain chain
 }
 
 // Open opens the store in file (creating it if need be) and brings its
@@ -91,8 +92,11 @@ func Open(file string, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("sqlite store %s: %w", file, err)
 	}
 	if err := db.QueryRow(`SELECT (SELECT count(*) FROM journal) + coalesce((SELECT sum(last_seq - first_seq + 1) FROM journal_batch), 0),
-		max(coalesce((SELECT max(seq) FROM journal), 0), coalesce((SELECT max(last_seq) FROM journal_batch), 0)),
-		coalesce((SELECT max(seq) FROM inputs), 0)`).Scan(&s.n, &s.last, &s.inputs); err != nil {
+		max(coalesce((SELECT max(seq) FROM journal), 0), coalesce((SELECT max(last_seq) FROM journal_batch), 0))`).Scan(&s.n, &s.last); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite store %s: %w", file, err)
+	}
+	if err := s.loadChain(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite store %s: %w", file, err)
 	}
@@ -199,13 +203,13 @@ func (s *Store) Commit(records []store.Record, inputs []store.Input) error {
 		return errors.New("sqlite store: closed")
 	}
 	if s.unsure {
-		landed, err := s.landed(len(records), len(inputs))
+		landed, err := s.landed()
 		if err != nil {
 			return fmt.Errorf("sqlite store: after a failed commit: %w", err)
 		}
 		s.unsure = false
 		if landed {
-			s.committed(len(records), len(inputs))
+			s.committed(len(records), s.unsureChain)
 			return nil
 		}
 	}
@@ -213,43 +217,44 @@ func (s *Store) Commit(records []store.Record, inputs []store.Input) error {
 	if err != nil {
 		return fmt.Errorf("sqlite store: %w", err)
 	}
-	if err := insertInputs(tx, inputs); err != nil {
+	if err := insertInputs(tx, s.chain.lastInput+1, inputs); err != nil {
 		tx.Rollback()
 		return err
 	}
+	s.buf = store.EncodeRecords(s.buf[:0], records)
+	first, last := s.last+1, s.last+int64(len(records))
 	if len(records) > 0 {
-		s.buf = store.EncodeRecords(s.buf[:0], records)
-		first, last := s.last+1, s.last+int64(len(records))
 		if _, err := tx.Exec(`INSERT INTO journal_batch (first_seq, last_seq, data) VALUES (?, ?, ?)`, first, last, s.buf); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("sqlite store: records %d to %d: %w", first, last, err)
 		}
 	}
+	chained, err := s.link(tx, first, last, s.buf, s.chain.lastInput+1, inputs)
+	if err != nil {
+		tx.Rollback()
+		return fmt.Errorf("sqlite store: %w", err)
+	}
 	if err := tx.Commit(); err != nil {
-		s.unsure = true
+		s.unsure, s.unsureChain = true, chained
 		return fmt.Errorf("sqlite store: commit: %w", err)
 	}
-	s.committed(len(records), len(inputs))
+	s.committed(len(records), chained)
 	return nil
 }
 
-// committed counts a commit of records and inputs.
-func (s *Store) committed(records, inputs int) {
+// committed counts a commit of records, after which the chain stands at c.
+func (s *Store) committed(records int, c chain) {
 	s.n += records
 	s.last += int64(records)
-	s.inputs += int64(inputs)
+	s.chain = c
 }
 
-// landed reports whether a commit of records and inputs whose end failed
-// is in the file: its records' row, or its inputs.
-func (s *Store) landed(records, inputs int) (bool, error) {
+// landed reports whether the commit whose end failed is in the file: its
+// link in the chain (every commit has one, in the same transaction).
+func (s *Store) landed() (bool, error) {
 	var n int64
-	if records > 0 {
-		err := s.db.QueryRow(`SELECT count(*) FROM journal_batch WHERE first_seq = ?`, s.last+1).Scan(&n)
-		return n > 0, err
-	}
-	err := s.db.QueryRow(`SELECT coalesce(max(seq), 0) FROM inputs`).Scan(&n)
-	return n >= s.inputs+int64(inputs), err
+	err := s.db.QueryRow(`SELECT count(*) FROM journal_chain WHERE commit_seq = ?`, s.chain.commits+1).Scan(&n)
+	return n > 0, err
 }
 
 // Probe tells whether the store can write now, by writing: it keeps in
