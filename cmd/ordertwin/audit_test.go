@@ -115,7 +115,11 @@ func TestApproveSigned(t *testing.T) {
 	_, err = cli("approve", id, "--stage", "technical", "--key", otherKey, "--token", technical, "--to", base)
 	assert.ErrorContains(t, err, "403 quote "+id+": key")
 	assert.ErrorContains(t, err, "not an approver of the stage technical")
-	for stage, role := range map[string]auth.Role{"technical": auth.ApproverTechnical, "commercial": auth.ApproverCommercial, "customer": auth.ApproverCustomer} {
+	for _, d := range []struct {
+		stage string
+		role  auth.Role
+	}{{"technical", auth.ApproverTechnical}, {"commercial", auth.ApproverCommercial}, {"customer", auth.ApproverCustomer}} {
+		stage, role := d.stage, d.role
 		tenant := ""
 		if role == auth.ApproverCustomer {
 			tenant = quotes[0].RelatedParty[0].ID
