@@ -41,7 +41,10 @@ const chainDomain = "ordertwin journal chain v1\x00"
 // as its length and its bytes:
 //
 //	"ordertwin journal chain v1\x00" ‖ prev ‖ commit ‖ first record ‖ last record ‖
-//	records ‖ first input ‖ last input ‖ for each input: before ‖ at ‖ to ‖ kind ‖ body
+//	records ‖ first input ‖ last input ‖ for each input: before ‖ at ‖ to ‖ kind ‖ body ‖ origin
+//
+// where origin is the input's Origin encoded (Origin.Encode: empty for
+// none).
 func Chain(prev Hash, l Link, records []byte, inputs []Input) Hash {
 	h := sha256.New()
 	var b [8]byte
@@ -67,6 +70,7 @@ func Chain(prev Hash, l Link, records []byte, inputs []Input) Hash {
 		h.Write([]byte{in.To})
 		bytes(h, []byte(in.Kind))
 		bytes(h, in.Body)
+		bytes(h, in.Origin.Encode())
 	}
 	var out Hash
 	h.Sum(out[:0])
@@ -106,7 +110,8 @@ func InputSum(in *Input) uint32 {
 	b[16] = in.To
 	c := crc32.Update(0, castagnoli, b[:])
 	c = crc32.Update(c, castagnoli, []byte(in.Kind))
-	return crc32.Update(c, castagnoli, in.Body)
+	c = crc32.Update(c, castagnoli, in.Body)
+	return crc32.Update(c, castagnoli, in.Origin.Encode())
 }
 
 // AppendInputSums appends the checksum of each input to sums.

@@ -12,14 +12,24 @@ import (
 // The link hash is the documented SHA-256 over the previous hash and the
 // commit's content (docs/audit.md): golden values computed from that
 // description alone, for a link of one record and one input and for the
-// empty link after it.
+// empty link after it. One input has no origin, the other has one.
 func TestChainFormat(t *testing.T) {
 	records := store.EncodeRecords(nil, []store.Record{{At: time.Minute, Kind: "quote", Entity: "QT-001", To: "inProgress", Event: "create"}})
-	inputs := []store.Input{{Before: 0, At: 0, To: 1, Kind: "com.Cancel", Body: []byte("x")}}
-	h1 := store.Chain(store.Hash{}, store.Link{Commit: 1, FirstRecord: 1, LastRecord: 1, FirstInput: 1, LastInput: 1}, records, inputs)
-	assert.Equal(t, "3d8260fb09195b6e28299c89ae029711b36fbc6fbbbfb8088f7927c8291eb5f3", h1.String())
-	h2 := store.Chain(h1, store.Link{Commit: 2, FirstRecord: 2, LastRecord: 1, FirstInput: 2, LastInput: 1}, nil, nil)
-	assert.Equal(t, "69221397c25ab5a5fc2bad8ac9879d6adecd33a4546aef43f4c48bd54ba4bbe3", h2.String())
+	by := store.Origin{Actor: "ana", Roles: []string{"sales"}, Request: "r1", Source: "127.0.0.1:5",
+		Taken: time.Date(2024, 6, 3, 10, 0, 0, 0, time.FixedZone("AEST", 10*3600))}
+	inputs := []store.Input{{Before: 0, At: 0, To: 1, Kind: "com.Cancel", Body: []byte("x")},
+		{Before: 1, At: 5, To: 1, Kind: "com.Cancel", Body: []byte("y"), Origin: by}}
+	assert.Equal(t, `{"actor":"ana","roles":["sales"],"request":"r1","source":"127.0.0.1:5","taken":"2024-06-03T00:00:00Z"}`,
+		string(by.Encode()), "canonical: the time in UTC")
+	h1 := store.Chain(store.Hash{}, store.Link{Commit: 1, FirstRecord: 1, LastRecord: 1, FirstInput: 1, LastInput: 2}, records, inputs)
+	assert.Equal(t, "57c6eb6da475a1f30635c8b59866acb3f0b3f0ba616c989980d23536d6674048", h1.String())
+	h2 := store.Chain(h1, store.Link{Commit: 2, FirstRecord: 2, LastRecord: 1, FirstInput: 3, LastInput: 2}, nil, nil)
+	assert.Equal(t, "d920ad0735053a6eddacf36b85d847a6da691b1540656e836231ec5ac76b6cdd", h2.String())
+	got, err := store.DecodeOrigin(by.Encode())
+	require.NoError(t, err)
+	assert.True(t, by.Taken.Equal(got.Taken))
+	got.Taken = by.Taken
+	assert.Equal(t, by, got)
 }
 
 // Each record's and input's checksum is found at its place; a corrupt

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -18,6 +19,53 @@ type Input struct {
 	// Kind names the message's type; Body is the message encoded.
 	Kind string
 	Body []byte
+	// Origin says who gave it, when it came through the API.
+	Origin Origin
+}
+
+// Origin says who gave an input from outside, as the API took it: the
+// authenticated actor and its roles, the request's id and source address,
+// and when it was taken (the wall clock, not the engine's virtual time).
+// The core's own inputs, and inputs logged before origins were kept, have
+// none (the zero Origin).
+type Origin struct {
+	Actor   string    `json:"actor,omitempty"`
+	Roles   []string  `json:"roles,omitempty"`
+	Request string    `json:"request,omitempty"`
+	Source  string    `json:"source,omitempty"`
+	Taken   time.Time `json:"taken,omitzero"`
+}
+
+// IsZero tells whether o says nothing.
+func (o Origin) IsZero() bool {
+	return o.Actor == "" && len(o.Roles) == 0 && o.Request == "" && o.Source == "" && o.Taken.IsZero()
+}
+
+// Encode is o's canonical encoding, as the store keeps and the hash chain
+// covers it: JSON with the members in the order above, the time in UTC
+// (RFC 3339 with nanoseconds); nil for the zero Origin.
+func (o Origin) Encode() []byte {
+	if o.IsZero() {
+		return nil
+	}
+	o.Taken = o.Taken.UTC()
+	b, err := json.Marshal(o)
+	if err != nil {
+		panic(fmt.Sprintf("store: encode origin: %v", err)) // strings and a time always encode
+	}
+	return b
+}
+
+// DecodeOrigin reads an encoded Origin (nil or empty: the zero one).
+func DecodeOrigin(b []byte) (Origin, error) {
+	var o Origin
+	if len(b) == 0 {
+		return o, nil
+	}
+	if err := json.Unmarshal(b, &o); err != nil {
+		return Origin{}, fmt.Errorf("store: origin: %w", err)
+	}
+	return o, nil
 }
 
 // InputLog keeps the inputs that came from outside. When LogInputs returns

@@ -332,7 +332,7 @@ type inputRows struct {
 }
 
 func (v *verifier) openInputs() (*inputRows, error) {
-	rows, err := v.tx.QueryContext(v.ctx, `SELECT seq, before, at, address, kind, body FROM inputs ORDER BY seq`)
+	rows, err := v.tx.QueryContext(v.ctx, `SELECT `+inputColumns+` FROM inputs ORDER BY seq`)
 	if err != nil {
 		return nil, err
 	}
@@ -342,17 +342,11 @@ func (v *verifier) openInputs() (*inputRows, error) {
 func (r *inputRows) close() { r.rows.Close() }
 
 func (r *inputRows) next() (int64, store.Input, bool, error) {
-	var in store.Input
 	if !r.rows.Next() {
-		return 0, in, false, r.rows.Err()
+		return 0, store.Input{}, false, r.rows.Err()
 	}
-	var seq, before, at int64
-	var to int
-	if err := r.rows.Scan(&seq, &before, &at, &to, &in.Kind, &in.Body); err != nil {
-		return 0, in, false, err
-	}
-	in.Before, in.At, in.To = uint64(before), time.Duration(at), uint8(to)
-	return seq, in, true, nil
+	seq, in, err := scanInput(r.rows)
+	return seq, in, err == nil, err
 }
 
 // want returns input seq, the next one, or the fault that it is not.

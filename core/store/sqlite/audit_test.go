@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/core/store/sqlite"
@@ -17,7 +18,9 @@ import (
 func inputs(from, n int) []store.Input {
 	out := make([]store.Input, n)
 	for i := range out {
-		out[i] = store.Input{Before: uint64(from + i), At: 0, To: 1, Kind: "com.Cancel", Body: fmt.Appendf(nil, "cancel PO-%03d", from+i)}
+		out[i] = store.Input{Before: uint64(from + i), At: 0, To: 1, Kind: "com.Cancel", Body: fmt.Appendf(nil, "cancel PO-%03d", from+i),
+			Origin: store.Origin{Actor: "ops-1", Roles: []string{"operations"}, Request: fmt.Sprint("req-", from+i), Source: "192.0.2.7:4711",
+				Taken: time.Date(2024, 6, 3, 0, 0, from+i, 0, time.UTC)}}
 	}
 	return out
 }
@@ -112,6 +115,10 @@ func TestVerifyTampered(t *testing.T) {
 	}{
 		{"input body changed", []string{`UPDATE inputs SET body = x'00' WHERE seq = 4`},
 			"input 4 (com.Cancel) of commit 3: changed: not the input chained"},
+		{"input's actor changed", []string{`UPDATE inputs SET origin = '{"actor":"mallory"}' WHERE seq = 4`},
+			"input 4 (com.Cancel) of commit 3: changed: not the input chained"},
+		{"input's origin removed", []string{`UPDATE inputs SET origin = NULL WHERE seq = 2`},
+			"input 2 (com.Cancel) of commit 1: changed: not the input chained"},
 		{"batch row deleted", []string{`DELETE FROM journal_batch WHERE first_seq = 5`},
 			"record 5 of commit 2: removed: the journal goes on at record 9"},
 		{"last batch row deleted", []string{`DELETE FROM journal_batch WHERE first_seq = 9`},
@@ -179,5 +186,22 @@ func TestVerifyOtherSchema(t *testing.T) {
 	file, _ := chained(t)
 	tamper(t, file, `PRAGMA user_version = 5`)
 	_, err := sqlite.Verify(context.Background(), file, nil)
-	assert.ErrorContains(t, err, "schema version 5, want 6")
+	assert.ErrorContains(t, err, "schema version 5, want 7")
+}
+
+// Each input keeps who gave it, as it was given.
+func TestInputsKeepTheirOrigin(t *testing.T) {
+	file, _ := chained(t)
+	s, err := sqlite.Open(file, sqlite.Options{})
+	require.NoError(t, err)
+	defer s.Close()
+	got, err := s.Inputs()
+	require.NoError(t, err)
+	want := inputs(1, 5)
+	require.Len(t, got, len(want))
+	for i := range want {
+		assert.True(t, want[i].Origin.Taken.Equal(got[i].Origin.Taken))
+		got[i].Origin.Taken = want[i].Origin.Taken
+	}
+	assert.Equal(t, want, got)
 }
