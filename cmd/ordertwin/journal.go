@@ -8,19 +8,25 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
+	"time"
 
+	"github.com/ordertwin/ordertwin/core/engine"
+	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/core/store/sqlite"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
 // journalCmd prints what a store's journal holds: every committed record
-// with its seq, or one entity's, or those after a seq. The journal keeps a
+// with its seq, or one entity's, or those after a seq; or, with --inputs,
+// its input log: each command taken and who gave it. The journal keeps a
 // commit's records encoded in one row, so this is the way to read it.
 func journalCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("journal", flag.ContinueOnError)
 	entity := fs.String("entity", "", "only this entity's records (PO-001, ROI-007, …)")
 	after := fs.Int64("after", 0, "only the records after this seq")
 	format := fs.String("format", "text", "text or json (one object a line)")
+	inputs := fs.Bool("inputs", false, "print the input log instead: each command taken, with who gave it")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -40,6 +46,9 @@ func journalCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer st.Close()
+	if *inputs {
+		return printInputs(st, *after, *format == "json", stdout)
+	}
 	o, err := sqlite.OpenOutbox(pos[0])
 	if err != nil {
 		return err
@@ -80,4 +89,51 @@ func journalCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// printInputs prints the inputs of st's log after seq after: each with its
+// seq, when (virtual time) and for whom it was taken, its kind, and who
+// gave it (store.Origin).
+func printInputs(st *sqlite.Store, after int64, asJSON bool, stdout io.Writer) error {
+	ins, err := st.Inputs()
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetEscapeHTML(false)
+	for i, in := range ins {
+		seq := int64(i + 1)
+		if seq <= after {
+			continue
+		}
+		to := engine.Address(in.To).String()
+		if asJSON {
+			if err := enc.Encode(struct {
+				Seq    int64         `json:"seq"`
+				At     string        `json:"at"`
+				To     string        `json:"to"`
+				Kind   string        `json:"kind"`
+				Origin *store.Origin `json:"origin,omitempty"`
+			}{seq, tmf.FormatOffset(in.At), to, in.Kind, originOrNil(in.Origin)}); err != nil {
+				return err
+			}
+			continue
+		}
+		line := fmt.Sprintf("%6d %-12s %-5s %-24s", seq, tmf.FormatOffset(in.At), to, in.Kind)
+		if o := in.Origin; !o.IsZero() {
+			line += fmt.Sprintf(" by %s (%s) request %s from %s at %s", o.Actor, strings.Join(o.Roles, ","), o.Request, o.Source,
+				o.Taken.UTC().Format(time.RFC3339))
+		}
+		if _, err := fmt.Fprintln(stdout, line); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func originOrNil(o store.Origin) *store.Origin {
+	if o.IsZero() {
+		return nil
+	}
+	return &o
 }

@@ -72,9 +72,11 @@ Usage:
       given (sales, approver-technical, approver-commercial, approver-customer,
       operations, partner, admin). --tenant: the party it acts for, required for
       sales, partner and approver-customer. --ttl: how long it is valid (12h).
-  ordertwin journal FILE [--entity ID] [--after SEQ] [--format text|json]
+  ordertwin journal FILE [--entity ID] [--after SEQ] [--inputs] [--format text|json]
       Print the records of a store's journal (a serve or run --db file), each
-      with its seq: all, one entity's, or those after a seq.
+      with its seq: all, one entity's, or those after a seq. --inputs: print its
+      input log instead, each command taken with who gave it: the actor and its
+      roles, the request id, the source address and when it was taken.
   ordertwin audit verify FILE [--format text|json]
       Recompute the hash chain of a store's journal and check every signed
       approval decision: print OK with the head hash and counts, or name the

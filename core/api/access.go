@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/auth"
+	"github.com/ordertwin/ordertwin/core/engine"
+	"github.com/ordertwin/ordertwin/core/store"
 )
 
 // RequestIDHeader carries a request's id: the client's when it sends a
@@ -18,7 +20,8 @@ import (
 const RequestIDHeader = "X-Request-Id"
 
 // front wraps the routes with what every request goes through: its id,
-// its authentication and authorization (when the server has a Guard),
+// its authentication and authorization (when the server has a Guard), who
+// gives the commands it makes (engine.WithOrigin: kept in the input log),
 // the limits of every request (checkRequest), and a line in the access
 // log (when it has an AccessLog).
 func (s *Server) front(mux *http.ServeMux) http.Handler {
@@ -29,6 +32,7 @@ func (s *Server) front(mux *http.ServeMux) http.Handler {
 		ctx := context.WithValue(r.Context(), requestIDKey{}, rid)
 		sw := &statusWriter{ResponseWriter: w}
 		var actor string
+		origin := store.Origin{Request: rid, Source: r.RemoteAddr, Taken: began}
 		if s.AccessLog != nil {
 			defer func() {
 				s.AccessLog.LogAttrs(ctx, slog.LevelInfo, "request", slog.String("method", r.Method),
@@ -56,8 +60,13 @@ func (s *Server) front(mux *http.ServeMux) http.Handler {
 					return
 				}
 				ctx = auth.WithIdentity(ctx, id)
+				origin.Actor = id.Subject
+				for _, role := range id.Roles {
+					origin.Roles = append(origin.Roles, string(role))
+				}
 			}
 		}
+		ctx = engine.WithOrigin(ctx, origin)
 		if e := checkRequest(r); e != nil {
 			WriteError(sw, e)
 			return

@@ -42,9 +42,15 @@ type guarded struct {
 
 func serveGuarded(t testing.TB) *guarded {
 	t.Helper()
+	return serveGuardedWith(t, scenarios.Options{})
+}
+
+// serveGuardedWith serves the worked example with opt, behind a guard.
+func serveGuardedWith(t testing.TB, opt scenarios.Options) *guarded {
+	t.Helper()
 	sc, err := scenarios.Load("../../scenarios/globaltech-5site.yaml")
 	require.NoError(t, err)
-	sys, err := scenarios.New(sc.Spec, scenarios.Options{})
+	sys, err := scenarios.New(sc.Spec, opt)
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)

@@ -41,7 +41,7 @@ func (e *Engine) Command(ctx context.Context, to Address, msg any) (any, error) 
 	}
 	broken := e.health.breaking()
 	t := &ticket{reply: make(chan result, 1), open: &e.health.commands}
-	e.submit(Input{To: to, Msg: msg, answer: t})
+	e.submit(Input{To: to, Msg: msg, answer: t, origin: originOf(ctx)})
 	admission := time.NewTimer(e.limits.Admission)
 	defer admission.Stop()
 	for {
@@ -148,7 +148,7 @@ func (e *Engine) logInputs(items []Input) ([]Input, error) {
 			in.answer.send(result{err: err})
 			continue
 		}
-		e.inputs = append(e.inputs, store.Input{Before: e.processed, At: in.At, To: uint8(in.To), Kind: kind, Body: body})
+		e.inputs = append(e.inputs, store.Input{Before: e.processed, At: in.At, To: uint8(in.To), Kind: kind, Body: body, Origin: in.origin})
 		kept = append(kept, in)
 	}
 	if e.batch != nil {
@@ -164,4 +164,18 @@ func (e *Engine) logInputs(items []Input) ([]Input, error) {
 		return nil, err
 	}
 	return kept, nil
+}
+
+type originKey struct{}
+
+// WithOrigin returns ctx carrying who gives the commands made with it
+// (Engine.Command): the input log keeps it with each (store.Origin).
+func WithOrigin(ctx context.Context, o store.Origin) context.Context {
+	return context.WithValue(ctx, originKey{}, o)
+}
+
+// originOf is the origin ctx carries (WithOrigin), the zero one for none.
+func originOf(ctx context.Context) store.Origin {
+	o, _ := ctx.Value(originKey{}).(store.Origin)
+	return o
 }

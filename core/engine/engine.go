@@ -64,6 +64,8 @@ type Input struct {
 	Msg any
 	// answer, for a command (Engine.Command), takes the handler's reply.
 	answer answer
+	// origin says who gave a command, for the input log (WithOrigin).
+	origin store.Origin
 }
 
 // Event is something observers may want to know: a recorded transition or
