@@ -31,7 +31,7 @@ Usage:
   ordertwin serve [FILE] [--addr HOST:PORT] [--db FILE] [--scale N] [--approvals twin|api]
                  [--approver STAGE=PUBKEY ...] [--auth FILE | --insecure] [--tls-cert FILE --tls-key FILE]
                  [--role com|som|rom --peer ROLE=URL ... --peer-secret FILE --start TIME]
-                 [--hub-allow ENTRY ...] [--hub-quota N]
+                 [--hub-allow ENTRY ...] [--hub-quota N] [--order-quota N]
                  [--hub-suspend-after N] [--hub-suspend-window D]
       Serve the TMF Open APIs (docs/api.md) on --addr (default 127.0.0.1:8080),
       with the engine on the wall clock (--scale virtual seconds per second,
@@ -57,7 +57,9 @@ Usage:
       --hub-allow ENTRY (repeatable): where hub callbacks may go: public, self, a
       network (CIDR), an address or a host name; default public (no loopback,
       private, link-local or metadata address). --hub-quota N: hub listeners a
-      tenant may register (default 100). A listener whose callback failed
+      tenant may register (default 100). --order-quota N: product orders a party
+      may have in flight when a caller bound to it places one (default 1000; one
+      more is a 429). A listener whose callback failed
       --hub-suspend-after attempts in a row (default 20) over at least
       --hub-suspend-window (default 15m) is suspended.
   ordertwin submit FILE [--to URL] [--token T] [--watch] [--poll D]

@@ -70,6 +70,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	})
 	hubQuota := fs.Int("hub-quota", api.DefaultHubQuota, "how many hub listeners one tenant may register")
+	orderQuota := fs.Int("order-quota", api.DefaultOrderQuota, "how many product orders one party may have in flight")
 	suspendAfter := fs.Int("hub-suspend-after", 20, "a hub listener whose callback failed this many attempts in a row, over at least --hub-suspend-window, is suspended")
 	suspendWindow := fs.Duration("hub-suspend-window", 15*time.Minute, "see --hub-suspend-after")
 	pos, err := parse(fs, args)
@@ -139,6 +140,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	api.Links = links
 	api.Guard, api.AccessLog = guard, log
 	api.Hub = hub
+	api.OrderQuota = *orderQuota
 	// A client has 30 s to send a request (at most 1 MiB) and to take its
 	// answer; an idle keep-alive connection is closed after 2 minutes.
 	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,

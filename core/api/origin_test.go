@@ -45,3 +45,37 @@ func TestCommandsRecordTheirActor(t *testing.T) {
 	assert.Equal(t, "192.0.2.10:51515", o.Source)
 	assert.WithinDuration(t, taken, o.Taken, time.Minute)
 }
+
+// A party has at most OrderQuota product orders in flight: one more is a
+// 429 with Retry-After that places nothing; a retry of one it has (its
+// externalId) is answered as before; callers bound to no party (operations,
+// admin) are not held by it.
+func TestOrdersInFlightPerParty(t *testing.T) {
+	// The quotes wait for their approvals: their orders stay in flight,
+	// the worked example's own PO-001 among them.
+	g := serveGuardedWith(t, scenarios.Options{ManualReview: true})
+	g.srv.OrderQuota = 2
+	g.h = g.srv.Handler()
+	sales := caller{name: "sam", role: auth.Sales, tenant: ownParty}
+	quoteBody, orderBody := worked(t)
+	b, err := json.Marshal(quoteBody)
+	require.NoError(t, err)
+	w := g.do(t, sales, "POST", quotesPath, string(b))
+	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
+	var q api.Quote
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &q))
+	order := func(c caller, external string) *httptest.ResponseRecorder {
+		b, err := json.Marshal(orderBody(q.ID, external))
+		require.NoError(t, err)
+		return g.do(t, c, "POST", ordersPath, string(b))
+	}
+	require.Equal(t, http.StatusCreated, order(sales, "CPQ-1").Code)
+	w = order(sales, "CPQ-2")
+	assert.Equal(t, http.StatusTooManyRequests, w.Code, w.Body.String())
+	assert.Equal(t, "60", w.Header().Get("Retry-After"))
+	assert.Contains(t, w.Body.String(), "party "+ownParty+" has 2 product orders in flight, the most allowed")
+	w = order(sales, "CPQ-1")
+	assert.Equal(t, http.StatusCreated, w.Code, "a retry of the order in flight")
+	assert.Equal(t, "true", w.Header().Get("Idempotent-Replayed"))
+	assert.Equal(t, http.StatusCreated, order(caller{name: "olga", role: auth.Admin}, "CPQ-3").Code, "admin is bound to no party")
+}

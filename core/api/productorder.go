@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -224,12 +225,23 @@ func (s *Server) checkProductOrder(r *http.Request, in *productOrderIn) *Error {
 		return nil
 	}
 	var quote com.QuoteView
-	var ok bool
-	if e := s.Query(r.Context(), func() { quote, ok = s.COM.Quote(in.Quote[0].ID) }); e != nil {
+	var ok, again bool
+	inFlight := 0
+	_, scoped := caller(r)
+	if e := s.Query(r.Context(), func() {
+		if quote, ok = s.COM.Quote(in.Quote[0].ID); ok && scoped {
+			inFlight, again = s.ordersInFlight(quote.Customer.ID, in.ExternalID)
+		}
+	}); e != nil {
 		return e
 	}
 	if !ok || !sees(r, quote.Customer.ID) {
 		return NewError(http.StatusBadRequest, "quote[0].id: no quote "+strconv.Quote(in.Quote[0].ID))
+	}
+	if quota := s.orderQuota(); scoped && !again && inFlight >= quota {
+		e := NewError(http.StatusTooManyRequests, fmt.Sprintf("party %s has %d product orders in flight, the most allowed: place more once some end", quote.Customer.ID, inFlight))
+		e.retryAfter = 60
+		return e
 	}
 	for i, it := range in.ProductOrderItem {
 		if it.QuoteItem == nil {
@@ -349,4 +361,38 @@ func (s *Server) productOrder(po *tmf.ProductOrder) ProductOrder {
 		out.OrderTotalPrice = []OrderPrice{monthly("monthly charge, all sites", currency, total)}
 	}
 	return out
+}
+
+// DefaultOrderQuota is how many product orders a party may have in flight
+// (not yet completed, failed, cancelled or partial) when Server.OrderQuota
+// does not say.
+const DefaultOrderQuota = 1000
+
+func (s *Server) orderQuota() int {
+	if s.OrderQuota > 0 {
+		return s.OrderQuota
+	}
+	return DefaultOrderQuota
+}
+
+// ordersInFlight counts party's product orders that have not ended, and
+// tells whether one of them has externalID (a retry of it, which the
+// quota does not hold back). It runs on the engine's goroutine.
+func (s *Server) ordersInFlight(party, externalID string) (n int, again bool) {
+	quotes := map[string]string{} // quote id → its customer
+	for _, q := range s.COM.Quotes() {
+		quotes[q.ID] = q.Customer.ID
+	}
+	for _, po := range s.COM.Orders() {
+		if len(po.Quote) == 0 || quotes[po.Quote[0].ID] != party {
+			continue
+		}
+		if externalID != "" && po.ExternalID == externalID {
+			again = true
+		}
+		if !lc.IsFinal(lc.ProductOrder, po.State) {
+			n++
+		}
+	}
+	return n, again
 }

@@ -76,6 +76,10 @@ type Server struct {
 	Guard *auth.Guard
 	// AccessLog, when set, takes a line per request.
 	AccessLog *slog.Logger
+	// OrderQuota is how many product orders a party may have in flight
+	// when a caller bound to it places one (0: DefaultOrderQuota); one
+	// more is a 429.
+	OrderQuota int
 	// Hub is what the hubs allow: callbacks, quota, tenant (hub.go).
 	Hub HubPolicy
 }
