@@ -139,9 +139,7 @@ func (s *Server) postQualification(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if key := r.Header.Get("Idempotency-Key"); key != "" {
-		in.Key = "Idempotency-Key " + key
-	}
+	in.Key = keyOf(r, "")
 	reply, e := s.Command(r.Context(), engine.COM, in.Qualify)
 	if e != nil {
 		WriteError(w, e)

@@ -201,9 +201,8 @@ func (s *Server) postChange(w http.ResponseWriter, r *http.Request, in *productO
 // idempotencyKey is what makes a product order request idempotent: its
 // Idempotency-Key header, else its externalId; "" for neither.
 func idempotencyKey(r *http.Request, in *productOrderIn) string {
-	switch {
-	case r.Header.Get("Idempotency-Key") != "":
-		return "Idempotency-Key " + r.Header.Get("Idempotency-Key")
+	if k := keyOf(r, ""); k != "" {
+		return k
 	}
 	return com.ExternalKey(in.ExternalID)
 }

@@ -265,9 +265,7 @@ func (s *Server) postQuote(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, NewError(http.StatusBadRequest, err.Error()))
 		return
 	}
-	if key := r.Header.Get("Idempotency-Key"); key != "" {
-		req.Key = "Idempotency-Key " + key
-	}
+	req.Key = keyOf(r, "")
 	reply, e := s.Command(r.Context(), engine.COM, *req)
 	if e != nil {
 		WriteError(w, e)

@@ -126,12 +126,21 @@ func DecodeError(err error) *Error {
 }
 
 // keyOf is the idempotency key of a request that creates something in
-// scope (a collection, a hub): its Idempotency-Key header, "" for none.
+// scope (a collection, a hub): its Idempotency-Key header, in the space of
+// the caller's party when it is bound to one (one party's key never
+// answers with another's entity); "" for none.
 func keyOf(r *http.Request, scope string) string {
-	if k := r.Header.Get("Idempotency-Key"); k != "" {
-		return scope + " " + k
+	k := r.Header.Get("Idempotency-Key")
+	if k == "" {
+		return ""
 	}
-	return ""
+	if id, scoped := caller(r); scoped {
+		k = "party " + id.Tenant + " " + k
+	}
+	if scope == "" {
+		return "Idempotency-Key " + k
+	}
+	return scope + " " + k
 }
 
 // Created writes a new resource with 201 and its Location.

@@ -79,3 +79,33 @@ func TestOrdersInFlightPerParty(t *testing.T) {
 	assert.Equal(t, "true", w.Header().Get("Idempotent-Replayed"))
 	assert.Equal(t, http.StatusCreated, order(caller{name: "olga", role: auth.Admin}, "CPQ-3").Code, "admin is bound to no party")
 }
+
+// An Idempotency-Key is the caller's party's own: another party's request
+// with the same key creates its own entity, and never learns of the first.
+func TestIdempotencyKeysPerParty(t *testing.T) {
+	g := serveGuardedWith(t, scenarios.Options{ManualReview: true})
+	quote, _ := worked(t)
+	post := func(c caller, party string) *httptest.ResponseRecorder {
+		quote.RelatedParty[0].ID = party
+		b, err := json.Marshal(quote)
+		require.NoError(t, err)
+		req := httptest.NewRequest("POST", quotesPath, bytes.NewReader(b))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+g.token(t, c))
+		req.Header.Set("Idempotency-Key", "crm-42")
+		w := httptest.NewRecorder()
+		g.h.ServeHTTP(w, req)
+		return w
+	}
+	own := caller{name: "sam", role: auth.Sales, tenant: ownParty}
+	other := caller{name: "oz", role: auth.Sales, tenant: otherParty}
+	first := post(own, ownParty)
+	require.Equal(t, http.StatusCreated, first.Code, first.Body.String())
+	theirs := post(other, otherParty)
+	require.Equal(t, http.StatusCreated, theirs.Code, theirs.Body.String())
+	assert.Empty(t, theirs.Header().Get("Idempotent-Replayed"), "another party's key is another key")
+	assert.NotEqual(t, first.Header().Get("Location"), theirs.Header().Get("Location"))
+	again := post(own, ownParty)
+	assert.Equal(t, "true", again.Header().Get("Idempotent-Replayed"))
+	assert.Equal(t, first.Header().Get("Location"), again.Header().Get("Location"))
+}
