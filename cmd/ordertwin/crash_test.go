@@ -300,7 +300,10 @@ func heardAll(t *testing.T, db string, hear *listener) {
 	var first []string
 	seen := map[string]bool{}
 	dups := 0
-	for _, ev := range hear.events {
+	hear.mu.Lock()
+	heard := slices.Clone(hear.events)
+	hear.mu.Unlock()
+	for _, ev := range heard {
 		if seen[ev.EventID] {
 			dups++
 			continue
@@ -309,7 +312,7 @@ func heardAll(t *testing.T, db string, hear *listener) {
 		first = append(first, ev.EventID)
 	}
 	assert.Equal(t, want, first, "every order event, once at first, in journal order")
-	t.Logf("the listener heard %d events, %d of them again after a kill", len(hear.events), dups)
+	t.Logf("the listener heard %d events, %d of them again after a kill", len(heard), dups)
 }
 
 // The server killed with SIGKILL at 20 random points of a running
