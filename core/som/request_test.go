@@ -41,6 +41,9 @@ func TestOrderRequest(t *testing.T) {
 		assert.Nil(t, s.Order("SO-404"))
 		assert.Equal(t, engine.Address(0), s.PlacedBy("SO-001"))
 	}))
+	for pending := -1; pending != 0; { // until the planning delay has passed (virtual time)
+		require.NoError(t, e.Query(ctx, func() { pending = e.Pending() }))
+	}
 	cancel()
 	require.ErrorIs(t, <-done, context.Canceled)
 	assert.Empty(t, com.msgs, "no event goes to COM for an order it did not place")
