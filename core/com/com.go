@@ -116,6 +116,19 @@ func (c *COM) Handle(now time.Duration, msg any, out *engine.Out) {
 	}
 }
 
+// Admit tells whether COM can take msg, a message from a peer SOM: nil, or
+// why not (an event for a service order COM has not placed wraps
+// tmf.ErrUnknownOrder). The API asks before it logs the message; COM
+// refuses what fails it all the same. Call it on the engine's goroutine.
+func (c *COM) Admit(msg any) error {
+	switch m := msg.(type) {
+	case *tmf.OrderEvent:
+		_, err := c.followed(m)
+		return err
+	}
+	return fmt.Errorf("COM: takes no %T from a peer", msg)
+}
+
 // call sends a request and remembers what to do with its final answer.
 func (c *COM) call(out *engine.Out, req *port.Request, then func(*port.Result)) {
 	c.pending[req.Key] = then

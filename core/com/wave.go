@@ -177,14 +177,12 @@ func (w *wave) passed() bool {
 	return w.state == lc.Completed || w.state == lc.Cancelled || (w.state == lc.Partial && w.active > 0)
 }
 
-// serviceOrderEvent follows the service orders COM placed.
+// serviceOrderEvent follows the service orders COM placed. An event it
+// cannot apply is refused before anything changes (see followed).
 func (c *COM) serviceOrderEvent(now time.Duration, ev *tmf.OrderEvent, out *engine.Out) {
-	var w *wave
-	if h := ev.Handle; h >= 0 && h < len(c.waves) && c.waves[h].externalID == ev.ExternalID {
-		w = c.waves[h]
-	}
-	if w == nil {
-		out.Error(fmt.Errorf("COM: event for unknown service order %q (%s)", ev.OrderID, ev.ExternalID))
+	w, err := c.followed(ev)
+	if err != nil {
+		out.Error(err)
 		return
 	}
 	w.soID, w.soState = ev.OrderID, ev.State
@@ -196,38 +194,86 @@ func (c *COM) serviceOrderEvent(now time.Duration, ev *tmf.OrderEvent, out *engi
 	}
 }
 
+// followed finds the wave whose service order an event is about. An event
+// for a service order COM has not placed, for an item that is not one of
+// that order's, or that would take the wave where its lifecycle does not
+// go, is an error (tmf.ErrUnknownOrder for the first two).
+func (c *COM) followed(ev *tmf.OrderEvent) (*wave, error) {
+	var w *wave
+	if h := ev.Handle; h >= 0 && h < len(c.waves) && c.waves[h].externalID == ev.ExternalID && c.waves[h].so == nil {
+		w = c.waves[h]
+	}
+	if w == nil {
+		return nil, fmt.Errorf("COM: event for service order %q (%s), which COM has not placed: %w", ev.OrderID, ev.ExternalID, tmf.ErrUnknownOrder)
+	}
+	switch ev.Type {
+	case tmf.ServiceOrderItemStateChange:
+		if it := ev.Item; it != nil && (it.Handle < 0 || it.Handle >= len(c.sois) || c.sois[it.Handle].id != it.ID || c.sois[it.Handle].wave != w) {
+			return nil, fmt.Errorf("COM: event for service order item %q, not an item of %s (%s): %w", it.ID, ev.OrderID, ev.ExternalID, tmf.ErrUnknownOrder)
+		}
+	case tmf.ServiceOrderStateChange:
+		if event := w.event(ev.State); event != "" {
+			if _, err := c.machines.Fire(lc.Wave, w.id, w.state, event); err != nil {
+				return nil, fmt.Errorf("COM: service order %s %s: %w", ev.OrderID, ev.State, err)
+			}
+		}
+	}
+	return w, nil
+}
+
+// event is the wave's event when its service order reaches soState, or ""
+// for none.
+func (w *wave) event(soState string) string {
+	switch soState {
+	case lc.InProgress:
+		return lc.Start
+	case lc.Completed, lc.Partial:
+		switch {
+		case w.slaBreach != "":
+			return lc.Hold
+		case soState == lc.Completed:
+			return lc.Complete
+		}
+		return lc.PartComplete
+	case lc.Failed:
+		return lc.Fail
+	case lc.Cancelled:
+		return lc.Cancel
+	}
+	return ""
+}
+
 // waveProgress moves a wave with its service order and opens the next gate.
 func (c *COM) waveProgress(w *wave, soState string, out *engine.Out) {
 	o := w.order
-	switch soState {
-	case lc.InProgress:
-		out.Fire(c.machines, lc.Wave, w.id, "", &w.state, lc.Start, "", "COM")
-	case lc.Completed:
-		if w.slaBreach != "" {
-			c.holdOnSLA(w, out)
-			return
+	event := w.event(soState)
+	switch event {
+	case "":
+		return
+	case lc.Hold:
+		c.holdOnSLA(w, out)
+		return
+	}
+	reason := ""
+	switch event {
+	case lc.Complete:
+		if w.modify == nil {
+			reason = "SLA validated" // a change order's service order has no gate behind it
 		}
+	case lc.PartComplete:
+		reason = "some sites failed"
+	case lc.Cancel:
+		reason = "every site cancelled"
+	}
+	if !out.Fire(c.machines, lc.Wave, w.id, "", &w.state, event, reason, "COM") {
+		return
+	}
+	switch event {
+	case lc.Complete, lc.PartComplete:
 		w.completedAt = out.Now()
-		reason := "SLA validated"
-		if w.modify != nil {
-			reason = "" // a change order's service order: no gate behind it
-		}
-		out.Fire(c.machines, lc.Wave, w.id, "", &w.state, lc.Complete, reason, "COM")
 		c.releaseNext(o, out)
-	case lc.Partial:
-		if w.slaBreach != "" {
-			c.holdOnSLA(w, out)
-			return
-		}
-		w.completedAt = out.Now()
-		out.Fire(c.machines, lc.Wave, w.id, "", &w.state, lc.PartComplete, "some sites failed", "COM")
+	case lc.Cancel:
 		c.releaseNext(o, out)
-	case lc.Failed:
-		out.Fire(c.machines, lc.Wave, w.id, "", &w.state, lc.Fail, "", "COM")
-	case lc.Cancelled:
-		if out.Fire(c.machines, lc.Wave, w.id, "", &w.state, lc.Cancel, "every site cancelled", "COM") {
-			c.releaseNext(o, out)
-		}
 	}
 }
 
@@ -245,10 +291,6 @@ func (c *COM) holdOnSLA(w *wave, out *engine.Out) {
 // order item.
 func (c *COM) serviceItem(now time.Duration, w *wave, ev *tmf.ItemEvent, out *engine.Out) {
 	if ev == nil {
-		return
-	}
-	if ev.Handle < 0 || ev.Handle >= len(c.sois) || c.sois[ev.Handle].id != ev.ID {
-		out.Error(fmt.Errorf("COM: event for unknown service order item %q", ev.ID))
 		return
 	}
 	ref := &c.sois[ev.Handle]
