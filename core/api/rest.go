@@ -50,8 +50,11 @@ func (s *Server) Query(ctx context.Context, fn func()) *Error {
 }
 
 // Command hands msg to a component and waits for its reply, given once the
-// change is durable (engine.Command). A failure to log or a timeout is a
-// 503 TMF Error: the client may retry with the same Idempotency-Key.
+// change is durable (engine.Command). A command the component refused
+// (engine.ErrRefused: it cannot be applied, and changed nothing but the
+// journal's record of the refusal) is a 409 TMF Error with the reason. A
+// failure to log or a timeout is a 503 TMF Error: the client may retry
+// with the same Idempotency-Key.
 func (s *Server) Command(ctx context.Context, to engine.Address, msg any) (any, *Error) {
 	d := s.Timeout
 	if d <= 0 {
@@ -60,6 +63,9 @@ func (s *Server) Command(ctx context.Context, to engine.Address, msg any) (any, 
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	v, err := s.Engine.Command(ctx, to, msg)
+	if errors.Is(err, engine.ErrRefused) {
+		return nil, NewError(http.StatusConflict, "refused: "+err.Error())
+	}
 	if err != nil {
 		return nil, NewError(http.StatusServiceUnavailable, "the change was not confirmed: "+err.Error())
 	}
