@@ -3,6 +3,8 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"runtime"
+	"strings"
 
 	"github.com/ordertwin/ordertwin/core/store"
 )
@@ -47,7 +49,7 @@ func (e *Engine) handle(in Input, out *Out) (refusal *Refusal) {
 	records, sends, calls := len(out.records), len(out.sends), len(out.calls)
 	defer func() {
 		if p := recover(); p != nil {
-			out.err = fmt.Errorf("panic: %v", p)
+			out.err = fmt.Errorf("panic in %s: %v", panicked(), p)
 		}
 		if out.err == nil {
 			return
@@ -76,3 +78,19 @@ func (e *Engine) handle(in Input, out *Out) (refusal *Refusal) {
 // Refusals counts the inputs refused so far. Like all engine state, read
 // it on the engine's goroutine (in a Query).
 func (e *Engine) Refusals() uint64 { return e.refusals }
+
+// panicked names the function that panicked: the first frame of the
+// panicking goroutine outside the runtime.
+func panicked() string {
+	pcs := make([]uintptr, 32)
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(3, pcs)])
+	for {
+		f, more := frames.Next()
+		if !strings.HasPrefix(f.Function, "runtime.") {
+			return f.Function
+		}
+		if !more {
+			return "?"
+		}
+	}
+}

@@ -172,8 +172,8 @@ func (r *ROM) compensate(o *order, i int, reason string, out *engine.Out) {
 // release gives back item j's resource, once.
 func (r *ROM) release(o *order, j int, out *engine.Out) {
 	d, st := &o.ro.Items[j], &o.steps[j]
-	if d.Resource == nil || st.released {
-		return
+	if d.Resource == nil || st.released || st.spec == nil {
+		return // nothing held, or an item of no known kind: ROM holds nothing for it
 	}
 	st.released = true
 	// A request of its own: the item's slot may hold a call queued in this
@@ -186,7 +186,7 @@ func (r *ROM) release(o *order, j int, out *engine.Out) {
 // late handles an answer for an item that is no longer in progress: in a
 // compensated site, whatever it allocated is released.
 func (r *ROM) late(o *order, i int, res *port.Result, out *engine.Out) {
-	if !o.compensating || !res.Final || res.Err != nil || res.Resource == nil {
+	if !o.compensating || !res.Final || res.Err != nil || res.Resource == nil || o.steps[i].spec == nil {
 		return
 	}
 	it := &o.ro.Items[i]

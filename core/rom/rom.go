@@ -389,11 +389,11 @@ func (r *ROM) call(o *order, i int, sys port.System, op port.Op, attempt int, ou
 }
 
 func (r *ROM) result(now time.Duration, res *port.Result, out *engine.Out) {
-	if res.Handle < 0 || res.Handle >= len(r.handles) || r.handles[res.Handle].item().ID != res.Item {
-		out.Error(fmt.Errorf("ROM: answer for unknown item %q", res.Item))
+	ref, err := r.answered(res)
+	if err != nil {
+		out.Error(err)
 		return
 	}
-	ref := r.handles[res.Handle]
 	o, i := ref.o, ref.i
 	it := &o.ro.Items[i]
 	if res.Op == port.Release {
@@ -443,6 +443,30 @@ func (r *ROM) result(now time.Duration, res *port.Result, out *engine.Out) {
 		}
 		r.completeItem(now, o, i, spec.label, out)
 	}
+}
+
+// answered finds the item an adapter's answer is for, and checks that ROM
+// asked for it: an answer for no item of ROM's, for an item in progress
+// but not for its call in flight, releasing an item that holds nothing, or
+// a success that carries no resource is an error, and changes nothing.
+func (r *ROM) answered(res *port.Result) (itemRef, error) {
+	if res.Handle < 0 || res.Handle >= len(r.handles) || r.handles[res.Handle].item().ID != res.Item {
+		return itemRef{}, fmt.Errorf("ROM: answer for unknown item %q", res.Item)
+	}
+	ref := r.handles[res.Handle]
+	o, i := ref.o, ref.i
+	it := ref.item()
+	switch {
+	case res.Op == port.Release:
+		if it.Resource == nil {
+			return itemRef{}, fmt.Errorf("ROM: answer %s releases for %s, which holds no resource", res.Key, it.ID)
+		}
+	case it.State == lc.InProgress && (o.reqs == nil || o.reqs[i].Key != res.Key || o.reqs[i].Op != res.Op):
+		return itemRef{}, fmt.Errorf("ROM: answer %s (%s) for %s, which is waiting for another call", res.Key, res.Op, it.ID)
+	case res.Err == nil && (res.Op == port.Reserve || res.Op == port.Commit && res.Final) && res.Resource == nil:
+		return itemRef{}, fmt.Errorf("ROM: answer %s for %s carries no resource", res.Key, it.ID)
+	}
+	return ref, nil
 }
 
 // completeItem completes item i and starts what waited for it.
