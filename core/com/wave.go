@@ -39,9 +39,24 @@ type wave struct {
 }
 
 // plan decomposes every item in progress into its CFS and groups them into
-// one service order per wave, in the order of the rollout plan.
+// one service order per wave, in the order of the rollout plan. Every
+// item's service characteristics are worked out first: an item the
+// catalog cannot decompose refuses the input, and nothing is planned.
 func (c *COM) plan(o *order, out *engine.Out) {
 	q := o.quote
+	cfs := c.cfg.Catalog.CFSFor(q.offering, q.tier)
+	parts := make([]decomposition, len(o.po.Items))
+	for i := range o.po.Items {
+		if o.po.Items[i].State != lc.InProgress {
+			continue
+		}
+		d, err := c.decomposition(o, i, cfs)
+		if err != nil {
+			out.Error(err)
+			return
+		}
+		parts[i] = d
+	}
 	o.soiLeft = make([]int, len(o.po.Items))
 	o.vars = make([]catalog.Vars, len(o.po.Items))
 	for _, wp := range q.req.Waves {
@@ -52,13 +67,14 @@ func (c *COM) plan(o *order, out *engine.Out) {
 			}
 		}
 		if len(items) > 0 {
-			c.newWave(o, wp.Name, wp.ServiceOrder, wp.Target, items, out)
+			c.newWave(o, wp.Name, wp.ServiceOrder, wp.Target, items, parts, out)
 		}
 	}
 }
 
-// newWave schedules a wave of items behind the waves before it.
-func (c *COM) newWave(o *order, name, soName string, target time.Duration, items []int, out *engine.Out) *wave {
+// newWave schedules a wave of items behind the waves before it, with
+// their decompositions (parts[i] for item i).
+func (c *COM) newWave(o *order, name, soName string, target time.Duration, items []int, parts []decomposition, out *engine.Out) *wave {
 	cfs := c.cfg.Catalog.CFSFor(o.quote.offering, o.quote.tier)
 	w := &wave{order: o, id: o.po.ID + "/" + name, name: name, soName: soName, target: target,
 		state: lc.Initial(lc.Wave), items: items}
@@ -66,10 +82,7 @@ func (c *COM) newWave(o *order, name, soName string, target time.Duration, items
 		RelatedParty: o.po.RelatedParty, ExternalRef: []tmf.Ref{{ID: o.po.ID, Type: "ProductOrder"}},
 		Items: make([]tmf.ServiceOrderItem, 0, len(items)*len(cfs))}
 	for _, i := range items {
-		if err := c.decompose(o, i, w, cfs, out); err != nil {
-			out.Error(err)
-			return nil
-		}
+		c.decompose(o, i, w, cfs, parts[i])
 	}
 	o.waves = append(o.waves, w)
 	w.so.Handle, w.externalID = len(c.waves), w.so.ExternalID
@@ -83,12 +96,16 @@ func (c *COM) newWave(o *order, name, soName string, target time.Duration, items
 // the planned ones: the last wave if it is a late one not yet released,
 // else a new one (Wave 3 after Pilot, Wave 1 and Wave 2).
 func (c *COM) addToLateWave(o *order, i int, out *engine.Out) {
+	cfs := c.cfg.Catalog.CFSFor(o.quote.offering, o.quote.tier)
+	d, err := c.decomposition(o, i, cfs)
+	if err != nil {
+		out.Error(err)
+		return
+	}
 	if n := len(o.waves); n > 0 && o.waves[n-1].late && o.waves[n-1].state == lc.Scheduled {
 		w := o.waves[n-1]
 		w.items = append(w.items, i)
-		if err := c.decompose(o, i, w, c.cfg.Catalog.CFSFor(o.quote.offering, o.quote.tier), out); err != nil {
-			out.Error(err)
-		}
+		c.decompose(o, i, w, cfs, d)
 		return
 	}
 	taken := map[string]bool{}
@@ -102,9 +119,9 @@ func (c *COM) addToLateWave(o *order, i int, out *engine.Out) {
 	for n := len(o.waves); name == "" || taken[name] || taken[ServiceOrderName(name)]; n++ {
 		name = "Wave " + strconv.Itoa(n)
 	}
-	if w := c.newWave(o, name, ServiceOrderName(name), 0, []int{i}, out); w != nil {
-		w.late = true
-	}
+	parts := make([]decomposition, i+1)
+	parts[i] = d
+	c.newWave(o, name, ServiceOrderName(name), 0, []int{i}, parts, out).late = true
 }
 
 // ServiceOrderName is the default name of a wave's service order:
@@ -122,26 +139,42 @@ func ServiceOrderName(wave string) string {
 	return string(b)
 }
 
-// decompose turns one product order item into its CFS service order items.
-func (c *COM) decompose(o *order, i int, w *wave, cfs []*catalog.CFS, out *engine.Out) error {
-	it := &o.po.Items[i]
-	vars := c.itemVars(o, i)
-	o.vars[i] = vars
-	for _, s := range cfs {
-		chars, err := s.Characteristics.Apply(vars)
+// decomposition is what a product order item becomes: its catalog
+// variables and the characteristics of each of its CFS.
+type decomposition struct {
+	vars  catalog.Vars
+	chars []tmf.Characteristics
+}
+
+// decomposition works out item i's CFS characteristics, changing nothing:
+// an error names the item and the CFS the catalog cannot fill in.
+func (c *COM) decomposition(o *order, i int, cfs []*catalog.CFS) (decomposition, error) {
+	d := decomposition{vars: c.itemVars(o, i), chars: make([]tmf.Characteristics, len(cfs))}
+	for k, s := range cfs {
+		chars, err := s.Characteristics.Apply(d.vars)
 		if err != nil {
-			return fmt.Errorf("decompose %s into %s: %w", it.ID, s.ID, err)
+			return d, fmt.Errorf("COM: decompose %s into %s: %w", o.po.Items[i].ID, s.ID, err)
 		}
+		d.chars[k] = chars
+	}
+	return d, nil
+}
+
+// decompose turns one product order item into its CFS service order
+// items, as worked out in d.
+func (c *COM) decompose(o *order, i int, w *wave, cfs []*catalog.CFS, d decomposition) {
+	it := &o.po.Items[i]
+	o.vars[i] = d.vars
+	for k, s := range cfs {
 		soi := tmf.ServiceOrderItem{ID: c.id("SOI"), Action: tmf.Add, ProductOrderItem: tmf.Ref{ID: it.ID}, Handle: len(c.sois),
 			Service: tmf.Service{Category: "CFS", Specification: tmf.Ref{ID: s.ID, Name: s.Name},
-				Characteristics: chars, Place: it.Place}}
+				Characteristics: d.chars[k], Place: it.Place}}
 		w.so.Items = append(w.so.Items, soi)
 		it.ServiceOrderItem = append(it.ServiceOrderItem, tmf.Ref{ID: soi.ID})
 		c.sois = append(c.sois, soiRef{o: o, item: i, wave: w, id: soi.ID})
 		o.waveOf[i] = w
 		o.soiLeft[i]++
 	}
-	return nil
 }
 
 // releaseNext submits the next scheduled wave whose gate is open: the
