@@ -176,6 +176,12 @@ func TestLoggedPoisonReplaysToRefusal(t *testing.T) {
 
 	srv := serveHere(t, "--db", db)
 	assert.Equal(t, http.StatusOK, getStatus(t, srv.base+"/readyz"))
+	res, err := http.Get(srv.base + "/metrics")
+	require.NoError(t, err)
+	metrics, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	require.NoError(t, err)
+	assert.Contains(t, string(metrics), "\nordertwin_engine_refused_inputs_total 1\n", "the replay refused it again")
 	require.NoError(t, srv.stop())
 	st, err = sqlite.Open(db, sqlite.Options{})
 	require.NoError(t, err)
