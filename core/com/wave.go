@@ -241,8 +241,17 @@ func (c *COM) followed(ev *tmf.OrderEvent) (*wave, error) {
 	}
 	switch ev.Type {
 	case tmf.ServiceOrderItemStateChange:
-		if it := ev.Item; it != nil && (it.Handle < 0 || it.Handle >= len(c.sois) || c.sois[it.Handle].id != it.ID || c.sois[it.Handle].wave != w) {
+		it := ev.Item
+		if it == nil {
+			break
+		}
+		if it.Handle < 0 || it.Handle >= len(c.sois) || c.sois[it.Handle].id != it.ID || c.sois[it.Handle].wave != w {
 			return nil, fmt.Errorf("COM: event for service order item %q, not an item of %s (%s): %w", it.ID, ev.OrderID, ev.ExternalID, tmf.ErrUnknownOrder)
+		}
+		if ref := &c.sois[it.Handle]; ref.modify == nil && it.State == lc.Completed {
+			if _, err := c.instanceID(ref.o, ref.item); err != nil {
+				return nil, err
+			}
 		}
 	case tmf.ServiceOrderStateChange:
 		if event := w.event(ev.State); event != "" {
@@ -414,9 +423,9 @@ func slaBreach(t *catalog.SLATier, cs tmf.Characteristics) string {
 func (c *COM) activate(now time.Duration, o *order, i int, out *engine.Out) {
 	it := &o.po.Items[i]
 	q := o.quote
-	id, err := catalog.Expand(q.offering.InstanceID, o.vars[i])
+	id, err := c.instanceID(o, i)
 	if err != nil {
-		out.Error(fmt.Errorf("COM: product instance id of %s: %w", it.ID, err))
+		out.Error(err)
 		return
 	}
 	p := tmf.Product{ID: id, Name: q.offering.Name, Status: "active", ProductOffering: tmf.Ref{ID: q.offering.ID, Name: q.offering.Name},
@@ -437,6 +446,15 @@ func (c *COM) activate(now time.Duration, o *order, i int, out *engine.Out) {
 		o.deferred[i] = nil
 		c.modify(o, i, *ch, out) // the change waited for the site to be active
 	}
+}
+
+// instanceID is the id of the product instance item i becomes.
+func (c *COM) instanceID(o *order, i int) (string, error) {
+	id, err := catalog.Expand(o.quote.offering.InstanceID, o.vars[i])
+	if err != nil {
+		return "", fmt.Errorf("COM: product instance id of %s: %w", o.po.Items[i].ID, err)
+	}
+	return id, nil
 }
 
 // itemFinal ends the order once every item is final. A held item keeps it

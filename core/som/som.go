@@ -480,9 +480,23 @@ func (s *SOM) followed(ev *tmf.OrderEvent) (*site, error) {
 	if st == nil {
 		return nil, fmt.Errorf("SOM: event for resource order %q (%s), which SOM has not placed: %w", ev.OrderID, ev.ExternalID, tmf.ErrUnknownOrder)
 	}
-	if ev.Type == tmf.ResourceOrderItemStateChange && ev.Item != nil {
-		if h := ev.Item.Handle; h < 0 || h >= len(s.rois) || s.rois[h].roi() != ev.Item.ID || s.rois[h].site != st {
-			return nil, fmt.Errorf("SOM: event for resource order item %q, not an item of %s: %w", ev.Item.ID, ev.ExternalID, tmf.ErrUnknownOrder)
+	if ev.Type != tmf.ResourceOrderItemStateChange || ev.Item == nil {
+		return st, nil
+	}
+	h := ev.Item.Handle
+	if h < 0 || h >= len(s.rois) || s.rois[h].roi() != ev.Item.ID || s.rois[h].site != st {
+		return nil, fmt.Errorf("SOM: event for resource order item %q, not an item of %s: %w", ev.Item.ID, ev.ExternalID, tmf.ErrUnknownOrder)
+	}
+	if ev.Item.State == lc.Completed && st.steps[s.rois[h].step].resource.ID == "" {
+		if ev.Item.Instance.ID == "" {
+			return nil, fmt.Errorf("SOM: resource order item %s completed without its resource", ev.Item.ID)
+		}
+		// The last step of a CFS item completes it: its service's id must
+		// be one the catalog can make.
+		if k := st.plan.Steps[s.rois[h].step].CFS; st.items[k].left == 1 {
+			if _, err := catalog.Expand(st.plan.CFS[k].CFS.InstanceID, st); err != nil {
+				return nil, fmt.Errorf("SOM: service instance id of %s: %w", st.plan.CFS[k].CFS.ID, err)
+			}
 		}
 	}
 	return st, nil
