@@ -89,6 +89,9 @@ func (c *COM) Handle(now time.Duration, msg any, out *engine.Out) {
 			delete(c.pending, m.Key)
 		}
 		k(m)
+		if m.Final && out.Refused() {
+			c.pending[m.Key] = k // the answer was refused: the call still waits for one
+		}
 	case *tmf.OrderEvent:
 		c.serviceOrderEvent(now, m, out)
 	case deadline:

@@ -114,6 +114,11 @@ func (o *Out) Error(err error) {
 	}
 }
 
+// Refused reports whether the input being handled has been refused
+// (Error): a handler that changed something before it learnt so puts it
+// back.
+func (o *Out) Refused() bool { return o.err != nil }
+
 // Transition journals a lifecycle transition.
 func (o *Out) Transition(t lifecycle.Transition, name, system string) {
 	o.Record(store.Record{Kind: string(t.Kind), Entity: t.Entity, Name: name, System: system,
