@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -98,17 +100,23 @@ func drive(t *testing.T, spec Spec, data []byte) {
 		to, msg, sleep := in.next()
 		if sleep > 0 {
 			time.Sleep(sleep / scale)
-		} else {
-			_, err := sys.Engine.Command(ctx, to, msg)
-			if err != nil && !errors.Is(err, engine.ErrRefused) && !errors.Is(err, engine.ErrNotCommand) {
-				t.Fatalf("%T for %s: %v", msg, to, err)
-			}
+			synctest.Wait()
+			continue
+		}
+		before, journalled := state(t, sys), mem.Len()
+		_, err := sys.Engine.Command(ctx, to, msg)
+		if err != nil && !errors.Is(err, engine.ErrRefused) && !errors.Is(err, engine.ErrNotCommand) {
+			t.Fatalf("%T for %s: %v", msg, to, err)
 		}
 		synctest.Wait()
 		select {
 		case err := <-done:
 			t.Fatalf("the engine stopped after %T: %v", msg, err)
 		default:
+		}
+		// What the command led to was refused, all of it: nothing changed.
+		if added := mem.Records()[journalled:]; len(added) > 0 && !slices.ContainsFunc(added, func(r store.Record) bool { return r.Kind != engine.Refused }) {
+			require.Equal(t, before, state(t, sys), "refused %T for %s (%s) changed the state", msg, to, added[0].Reason)
 		}
 	}
 	time.Sleep(120 * 24 * time.Hour / scale) // the rollout runs to its end
@@ -139,8 +147,17 @@ func drive(t *testing.T, spec Spec, data []byte) {
 	require.Equal(t, want, got, "the replay reached another state")
 }
 
-// snapshot is the state of a system's components, as their views show it.
+// snapshot is the state of a system's components, as their views show
+// it, and how many inputs its engine refused.
 func snapshot(t *testing.T, s *System) string {
+	t.Helper()
+	var refusals uint64
+	require.NoError(t, s.Engine.Query(context.Background(), func() { refusals = s.Engine.Refusals() }))
+	return fmt.Sprintf("%s\nrefused %d", state(t, s), refusals)
+}
+
+// state is the state of a system's components, as their views show it.
+func state(t *testing.T, s *System) string {
 	t.Helper()
 	var b []byte
 	err := s.Engine.Query(context.Background(), func() {
@@ -149,7 +166,6 @@ func snapshot(t *testing.T, s *System) string {
 			"qualifications": s.COM.Qualifications(), "jeopardies": s.COM.Jeopardies(),
 			"serviceOrders": s.SOM.Orders(), "services": s.SOM.Services.All(),
 			"resourceOrders": s.ROM.Orders(), "resources": s.ROM.Resources.All(),
-			"refusals": s.Engine.Refusals(),
 		}
 		var err error
 		b, err = json.Marshal(v)
