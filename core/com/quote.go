@@ -159,6 +159,16 @@ func (c *COM) submitQuote(now time.Duration, req QuoteRequest, out *engine.Out) 
 		out.Reply(Placed{ID: prev, Duplicate: true})
 		return
 	}
+	// An invalid quote is refused before it is numbered (the API checks
+	// it first and answers 400).
+	if err := c.Check(req); err != nil {
+		out.Error(fmt.Errorf("COM: invalid quote: %w", err))
+		return
+	}
+	if req.ID != "" && c.quoteBy[req.ID] != nil {
+		out.Error(fmt.Errorf("COM: quote %s exists already", req.ID))
+		return
+	}
 	q := &quote{req: req, id: req.ID, state: lc.Initial(lc.Quote)}
 	if q.id == "" {
 		q.id = c.id("QT")
@@ -170,10 +180,6 @@ func (c *COM) submitQuote(now time.Duration, req QuoteRequest, out *engine.Out) 
 	}
 	out.Reply(Placed{ID: q.id})
 	out.Created(lc.Quote, q.id, "", q.state, "CPQ")
-	if err := c.Check(req); err != nil {
-		c.rejectQuote(q, fmt.Sprintf("invalid quote: %v", err), out)
-		return
-	}
 	q.offering, _ = c.cfg.Catalog.Offering(req.Offering)
 	q.tier = c.cfg.Catalog.Tiers[req.Tier]
 	q.card = card(q.offering, req.RateCard)
