@@ -186,8 +186,14 @@ func (c *COM) submitOrder(now time.Duration, req OrderRequest, out *engine.Out) 
 }
 
 func (c *COM) rejectOrder(o *order, reason string, out *engine.Out) {
+	if lc.IsFinal(lc.ProductOrder, o.po.State) {
+		return // cancelled before it could be rejected
+	}
 	for i := range o.po.Items {
 		it := &o.po.Items[i]
+		if lc.IsFinal(lc.ProductOrderItem, it.State) {
+			continue
+		}
 		it.StateReason = reason
 		out.Fire(c.machines, lc.ProductOrderItem, it.ID, "", &it.State, lc.Reject, reason, "COM")
 	}
