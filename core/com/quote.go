@@ -169,6 +169,9 @@ func (c *COM) submitQuote(now time.Duration, req QuoteRequest, out *engine.Out) 
 		out.Error(fmt.Errorf("COM: quote %s exists already", req.ID))
 		return
 	}
+	// COM owns the request from here: a site added later must not land in
+	// the caller's array.
+	req.Sites, req.Waves = slices.Clone(req.Sites), slices.Clone(req.Waves)
 	q := &quote{req: req, id: req.ID, state: lc.Initial(lc.Quote)}
 	if q.id == "" {
 		q.id = c.id("QT")
