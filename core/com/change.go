@@ -363,7 +363,7 @@ func (c *COM) addSite(m AddSite, out *engine.Out) {
 	o.po.Items = append(o.po.Items, it)
 	i := len(o.po.Items) - 1
 	o.sites = append(o.sites, len(q.req.Sites)-1)
-	o.soiLeft, o.vars, o.attempts = append(o.soiLeft, 0), append(o.vars, nil), append(o.attempts, 0)
+	o.soiLeft, o.instances, o.attempts = append(o.soiLeft, 0), append(o.instances, ""), append(o.attempts, 0)
 	o.waveOf, o.tasks = append(o.waveOf, nil), append(o.tasks, nil)
 	o.changes, o.deferred, o.removed = append(o.changes, nil), append(o.deferred, nil), append(o.removed, false)
 	out.Created(lc.ProductOrderItem, it.ID, m.Site.Code, it.State, "Sales Console → COM")

@@ -58,7 +58,7 @@ func (c *COM) plan(o *order, out *engine.Out) {
 		parts[i] = d
 	}
 	o.soiLeft = make([]int, len(o.po.Items))
-	o.vars = make([]catalog.Vars, len(o.po.Items))
+	o.instances = make([]string, len(o.po.Items))
 	for _, wp := range q.req.Waves {
 		var items []int
 		for i := range o.po.Items {
@@ -139,24 +139,31 @@ func ServiceOrderName(wave string) string {
 	return string(b)
 }
 
-// decomposition is what a product order item becomes: its catalog
-// variables and the characteristics of each of its CFS.
+// decomposition is what a product order item becomes: the
+// characteristics of each of its CFS and the id of its product instance.
 type decomposition struct {
-	vars  catalog.Vars
-	chars []tmf.Characteristics
+	chars    []tmf.Characteristics
+	instance string
 }
 
-// decomposition works out item i's CFS characteristics, changing nothing:
-// an error names the item and the CFS the catalog cannot fill in.
+// decomposition works out item i's CFS characteristics and product
+// instance id, changing nothing: an error names the item and what the
+// catalog cannot fill in.
 func (c *COM) decomposition(o *order, i int, cfs []*catalog.CFS) (decomposition, error) {
-	d := decomposition{vars: c.itemVars(o, i), chars: make([]tmf.Characteristics, len(cfs))}
+	vars := c.itemVars(o, i)
+	d := decomposition{chars: make([]tmf.Characteristics, len(cfs))}
 	for k, s := range cfs {
-		chars, err := s.Characteristics.Apply(d.vars)
+		chars, err := s.Characteristics.Apply(vars)
 		if err != nil {
 			return d, fmt.Errorf("COM: decompose %s into %s: %w", o.po.Items[i].ID, s.ID, err)
 		}
 		d.chars[k] = chars
 	}
+	id, err := catalog.Expand(o.quote.offering.InstanceID, vars)
+	if err != nil {
+		return d, fmt.Errorf("COM: product instance id of %s: %w", o.po.Items[i].ID, err)
+	}
+	d.instance = id
 	return d, nil
 }
 
@@ -164,7 +171,7 @@ func (c *COM) decomposition(o *order, i int, cfs []*catalog.CFS) (decomposition,
 // items, as worked out in d.
 func (c *COM) decompose(o *order, i int, w *wave, cfs []*catalog.CFS, d decomposition) {
 	it := &o.po.Items[i]
-	o.vars[i] = d.vars
+	o.instances[i] = d.instance
 	for k, s := range cfs {
 		soi := tmf.ServiceOrderItem{ID: c.id("SOI"), Action: tmf.Add, ProductOrderItem: tmf.Ref{ID: it.ID}, Handle: len(c.sois),
 			Service: tmf.Service{Category: "CFS", Specification: tmf.Ref{ID: s.ID, Name: s.Name},
@@ -248,11 +255,7 @@ func (c *COM) followed(ev *tmf.OrderEvent) (*wave, error) {
 		if it.Handle < 0 || it.Handle >= len(c.sois) || c.sois[it.Handle].id != it.ID || c.sois[it.Handle].wave != w {
 			return nil, fmt.Errorf("COM: event for service order item %q, not an item of %s (%s): %w", it.ID, ev.OrderID, ev.ExternalID, tmf.ErrUnknownOrder)
 		}
-		if ref := &c.sois[it.Handle]; ref.modify == nil && it.State == lc.Completed {
-			if _, err := c.instanceID(ref.o, ref.item); err != nil {
-				return nil, err
-			}
-		}
+
 	case tmf.ServiceOrderStateChange:
 		if event := w.event(ev.State); event != "" {
 			if _, err := c.machines.Fire(lc.Wave, w.id, w.state, event); err != nil {
@@ -423,11 +426,7 @@ func slaBreach(t *catalog.SLATier, cs tmf.Characteristics) string {
 func (c *COM) activate(now time.Duration, o *order, i int, out *engine.Out) {
 	it := &o.po.Items[i]
 	q := o.quote
-	id, err := c.instanceID(o, i)
-	if err != nil {
-		out.Error(err)
-		return
-	}
+	id := o.instances[i]
 	p := tmf.Product{ID: id, Name: q.offering.Name, Status: "active", ProductOffering: tmf.Ref{ID: q.offering.ID, Name: q.offering.Name},
 		Characteristics: it.Characteristics, Place: it.Place, RelatedParty: o.po.RelatedParty, StartDate: now,
 		MonthlyPrice: it.MonthlyPrice, Services: it.Services, BillingAccount: o.po.BillingAccount,
@@ -446,15 +445,6 @@ func (c *COM) activate(now time.Duration, o *order, i int, out *engine.Out) {
 		o.deferred[i] = nil
 		c.modify(o, i, *ch, out) // the change waited for the site to be active
 	}
-}
-
-// instanceID is the id of the product instance item i becomes.
-func (c *COM) instanceID(o *order, i int) (string, error) {
-	id, err := catalog.Expand(o.quote.offering.InstanceID, o.vars[i])
-	if err != nil {
-		return "", fmt.Errorf("COM: product instance id of %s: %w", o.po.Items[i].ID, err)
-	}
-	return id, nil
 }
 
 // itemFinal ends the order once every item is final. A held item keeps it

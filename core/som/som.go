@@ -74,6 +74,8 @@ type site struct {
 	order *order
 	place tmf.Place
 	plan  *catalog.Plan
+	// ids[k] is the id of the service instance of plan.CFS[k].
+	ids []string
 	// items[k] is the item for plan.CFS[k]; the items of all the order's
 	// sites share one array.
 	items []siteItem
@@ -320,8 +322,14 @@ func (s *SOM) decompose(o *order, st *site, out *engine.Out) error {
 		return fmt.Errorf("decompose site %s: %w", st.place.ID, err)
 	}
 	st.plan = p
+	st.ids = make([]string, len(p.CFS))
 	for k := range p.CFS {
 		st.items[k].left = len(p.CFS[k].Steps)
+		id, err := catalog.Expand(p.CFS[k].CFS.InstanceID, st)
+		if err != nil {
+			return fmt.Errorf("decompose site %s: service instance id of %s: %w", st.place.ID, p.CFS[k].CFS.ID, err)
+		}
+		st.ids[k] = id
 	}
 	st.steps = make([]step, len(p.Steps))
 	external := o.so.ID + "/" + st.place.ID
@@ -491,13 +499,6 @@ func (s *SOM) followed(ev *tmf.OrderEvent) (*site, error) {
 		if ev.Item.Instance.ID == "" {
 			return nil, fmt.Errorf("SOM: resource order item %s completed without its resource", ev.Item.ID)
 		}
-		// The last step of a CFS item completes it: its service's id must
-		// be one the catalog can make.
-		if k := st.plan.Steps[s.rois[h].step].CFS; st.items[k].left == 1 {
-			if _, err := catalog.Expand(st.plan.CFS[k].CFS.InstanceID, st); err != nil {
-				return nil, fmt.Errorf("SOM: service instance id of %s: %w", st.plan.CFS[k].CFS.ID, err)
-			}
-		}
 	}
 	return st, nil
 }
@@ -511,11 +512,7 @@ func (s *SOM) completeItem(now time.Duration, o *order, st *site, k int, out *en
 		return // cancelled meanwhile
 	}
 	cfs := st.plan.CFS[k].CFS
-	id, err := catalog.Expand(cfs.InstanceID, st)
-	if err != nil {
-		out.Error(fmt.Errorf("SOM: service instance id of %s: %w", cfs.ID, err))
-		return
-	}
+	id := st.ids[k]
 	if it.Action == tmf.Delete {
 		if svc := s.Services.Get(id); svc != nil {
 			out.Inventory("service", svc.ID, svc.Name, svc.State, "terminated")
