@@ -73,7 +73,7 @@ func TestFaultHitsExpectation(t *testing.T) {
 	assert.Equal(t, []string{"faultHits.x: want 3, got 2"}, out.Failed)
 }
 
-// Permanent failure of a site (DESIGN.md, issue: failure handling): the
+// Permanent failure of a site (docs/architecture.md, issue: failure handling): the
 // failure policy compensates it — its reserved and committed resources are
 // released, its items fail with the reason — and the other sites carry on.
 // Wave 1 ends partial with one site in service, so Wave 2 still goes; the
@@ -147,7 +147,7 @@ func TestZTPBootRetried(t *testing.T) {
 	assert.Equal(t, 1, shipped, "shipped once")
 }
 
-// A rule with a trigger waits for it (DESIGN.md §6: "after: SO-PILOT
+// A rule with a trigger waits for it (docs/architecture.md §6: "after: SO-PILOT
 // completed"): the pilot's VLANs are untouched, Wave 1's fail.
 func TestFaultAfterTrigger(t *testing.T) {
 	r := withFaults(t, twin.FaultRule{Name: "after-pilot", Kind: twin.Hard, After: "SO-PILOT completed",

@@ -84,7 +84,10 @@ func TestWorkedExampleOnTheHub(t *testing.T) {
 	sys, err := New(spec, Options{Journal: st, Log: st})
 	require.NoError(t, err)
 	srv := sys.API()
-	n, err := events.Open(file, events.Options{Directory: srv.Listeners(), Epoch: spec.Epoch, Poll: 50 * time.Millisecond})
+	loopback := events.MustCallbacks("127.0.0.0/8") // the listeners are httptest servers
+	srv.Hub.Callbacks = loopback
+	n, err := events.Open(file, events.Options{Directory: srv.Listeners(), Epoch: spec.Epoch, Poll: 50 * time.Millisecond,
+		Callbacks: loopback})
 	require.NoError(t, err)
 	sys.Engine.AfterCommit(n.Wake)
 	ctx, cancel := context.WithCancel(context.Background())

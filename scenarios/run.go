@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/approval"
 	"github.com/ordertwin/ordertwin/core/catalog"
 	"github.com/ordertwin/ordertwin/core/com"
 	"github.com/ordertwin/ordertwin/core/docs"
@@ -62,6 +63,11 @@ type Options struct {
 	// ManualReview: quotes wait for people to decide each approval stage
 	// over the quote API, instead of the twin's reviewers.
 	ManualReview bool
+	// StageKeys and Approvers: how approval decisions are signed and
+	// whose are taken (com.Config).
+	StageKeys map[string]string
+	Approvers map[string][]string
+	Unsigned  bool
 }
 
 // Roles are the components a process may run alone, and the components
@@ -106,7 +112,8 @@ func New(spec Spec, opt Options) (*System, error) {
 		}
 	}
 	if opt.runs(engine.COM) {
-		s.COM = com.New(com.Config{Catalog: spec.Catalog, Epoch: spec.Epoch, ManualReview: opt.ManualReview})
+		s.COM = com.New(com.Config{Catalog: spec.Catalog, Epoch: spec.Epoch, ManualReview: opt.ManualReview,
+			StageKeys: opt.StageKeys, Approvers: opt.Approvers, Unsigned: opt.Unsigned})
 		s.Engine.Handle(engine.COM, s.COM)
 	}
 	if opt.runs(engine.SOM) {
@@ -277,6 +284,8 @@ func onTimeline(r store.Record) bool {
 	switch r.Kind {
 	case "product", "service", "resource", "milestone":
 		return false // the entity map shows the inventories; shipments their milestones
+	case approval.DigestKind, approval.RecordKind:
+		return false // the approvals' transitions show their decisions
 	case "productOrderItem", "serviceOrderItem", "resourceOrderItem":
 		return r.Event != "create" && r.Event != "start"
 	}

@@ -55,7 +55,7 @@ func TestGlobalTechGolden(t *testing.T) {
 	assert.Equal(t, string(want), string(got))
 }
 
-// Same scenario and seed, same report, byte for byte (DESIGN.md §2).
+// Same scenario and seed, same report, byte for byte (docs/architecture.md §2).
 func TestDeterministic(t *testing.T) {
 	a := reportJSON(t, run(t, load(t, globaltech)))
 	b := reportJSON(t, run(t, load(t, globaltech)))

@@ -28,7 +28,7 @@ type process struct {
 // over TMF641 and TMF652: service and resource orders POSTed to the peer,
 // their events POSTed back to the orderer's listener. The order completes
 // with the seed's allocations, as in one process (issue: COM, SOM and ROM
-// can run as separate processes; DESIGN.md §1).
+// can run as separate processes; docs/architecture.md §1).
 func TestWorkedExampleAcrossProcesses(t *testing.T) {
 	sc := load(t, globaltech)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -140,7 +140,7 @@ func split(t *testing.T, ctx context.Context, spec Spec, scale float64) (map[str
 // A rollout cancelled on COM while SOM and ROM, in their own processes,
 // provision it: the cancellation travels as cancelServiceOrder and
 // cancelResourceOrder, everything not yet active is cancelled, and every
-// resource held for it is given back (seed: cancellation; DESIGN.md §5:
+// resource held for it is given back (seed: cancellation; docs/architecture.md §5:
 // nothing leaks).
 func TestCancellationAcrossProcesses(t *testing.T) {
 	sc := load(t, globaltech)

@@ -302,7 +302,7 @@ func TestReservePoolsRunDry(t *testing.T) {
 	}
 }
 
-// Reference: DESIGN.md §5, "reserve → commit → release ... so a failed
+// Reference: docs/architecture.md §5, "reserve → commit → release ... so a failed
 // site's resources can be compensated and nothing leaks".
 func TestReleaseGivesResourceBack(t *testing.T) {
 	tests := []struct {

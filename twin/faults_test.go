@@ -17,7 +17,7 @@ func faulty(t *testing.T, rules ...FaultRule) *Twin {
 	return tw
 }
 
-// Occurrence rules (DESIGN.md §6): first N, every Nth, the k-th, and each
+// Occurrence rules (docs/architecture.md §6): first N, every Nth, the k-th, and each
 // rule counts its hits.
 func TestFaultOccurrence(t *testing.T) {
 	target := FaultTarget{System: "vlan", Op: "reserve"}

@@ -56,7 +56,7 @@ func TestLoadNetworkErrors(t *testing.T) {
 }
 
 // Reference: CONVENTIONS.md, "an unknown kind fails with the sorted list of
-// known ones", and DESIGN.md §6: the network file is data, and its faults
+// known ones", and docs/architecture.md §6: the network file is data, and its faults
 // are named, not guessed around.
 func TestParseNetworkRejects(t *testing.T) {
 	martinPlace := `{address: "Level 20, 1 Martin Place, Sydney NSW 2000", area: SYD-CBD, technology: P2P-Ethernet}`

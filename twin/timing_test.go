@@ -12,7 +12,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
-// Reference: DESIGN.md §6, "a duration model per operation and region", and
+// Reference: docs/architecture.md §6, "a duration model per operation and region", and
 // the worked example's timeline: ROM starts network-side activation at
 // T+4 hr and the Melbourne OLT port is active at T+5 hr, while Sydney's P2P
 // handoffs and Brisbane's GPON lead-ins need a field build (au-east.yaml:

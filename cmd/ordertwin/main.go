@@ -29,7 +29,10 @@ Usage:
       cores; print per wave and for the order the P50/P90/P99 completion, the odds
       of meeting each wave's target, and the expected billing start per site.
   ordertwin serve [FILE] [--addr HOST:PORT] [--db FILE] [--scale N] [--approvals twin|api]
-                 [--role com|som|rom --peer ROLE=URL ... --start TIME]
+                 [--approver STAGE=PUBKEY ...] [--auth FILE | --insecure] [--tls-cert FILE --tls-key FILE]
+                 [--role com|som|rom --peer ROLE=URL ... --peer-secret FILE --start TIME]
+                 [--hub-allow ENTRY ...] [--hub-quota N]
+                 [--hub-suspend-after N] [--hub-suspend-window D]
       Serve the TMF Open APIs (docs/api.md) on --addr (default 127.0.0.1:8080),
       with the engine on the wall clock (--scale virtual seconds per second,
       default a day a second) and the network twin, journalled into the SQLite
@@ -39,17 +42,56 @@ Usage:
       catalog on the au-east twin, no orders); with FILE, that scenario's orders
       run too. Given a store it served before, it resumes: it replays the
       commands it took and carries on where it stopped.
-      --approvals api: people decide each quote's approval stages (PATCH quote)
-      instead of the twin's reviewers. --role com|som|rom --peer ROLE=URL
-      --start TIME: one of COM, SOM and ROM, the others in the processes named.
-  ordertwin submit FILE [--to URL] [--watch] [--poll D]
+      --approvals api: people decide each quote's approval stages (PATCH quote,
+      or ordertwin approve), each decision signed by the approver's key,
+      instead of the twin's reviewers (whose decisions a key per stage, kept in
+      the store, signs). --approver STAGE=PUBKEY: only these keys decide STAGE.
+      --role com|som|rom --peer ROLE=URL
+      --start TIME: one of COM, SOM and ROM, the others in the processes named,
+      their messages signed with the secret in --peer-secret FILE.
+      Every request but /healthz and /readyz is authenticated (docs/auth.md):
+      --auth FILE names the token issuers and API keys; without it, only the
+      development issuer's tokens (its key beside the store, FILE.issuer.pem),
+      and only on a loopback address unless --insecure. --tls-cert, --tls-key:
+      HTTPS. One JSON access log line per request on stderr.
+      --hub-allow ENTRY (repeatable): where hub callbacks may go: public, self, a
+      network (CIDR), an address or a host name; default public (no loopback,
+      private, link-local or metadata address). --hub-quota N: hub listeners a
+      tenant may register (default 100). A listener whose callback failed
+      --hub-suspend-after attempts in a row (default 20) over at least
+      --hub-suspend-window (default 15m) is suspended.
+  ordertwin submit FILE [--to URL] [--token T] [--watch] [--poll D]
       Place a scenario's quotes and orders on a running server over the TMF APIs
-      (--to, default http://127.0.0.1:8080), as a CPQ would. Idempotent: submitting
+      (--to, default http://127.0.0.1:8080), as a CPQ would, sending the bearer
+      token --token (default $ORDERTWIN_TOKEN). Idempotent: submitting
       again places nothing twice. --watch follows each order to its end, printing
       every change of state, and exits 1 unless all complete.
+  ordertwin token --role ROLE [--tenant PARTY] [--subject NAME] [--ttl D] [--key FILE]
+      Print a token of a server's development issuer, signed with its key
+      (--key, default ordertwin.db.issuer.pem, beside the store), for the roles
+      given (sales, approver-technical, approver-commercial, approver-customer,
+      operations, partner, admin). --tenant: the party it acts for, required for
+      sales, partner and approver-customer. --ttl: how long it is valid (12h).
   ordertwin journal FILE [--entity ID] [--after SEQ] [--format text|json]
       Print the records of a store's journal (a serve or run --db file), each
       with its seq: all, one entity's, or those after a seq.
+  ordertwin audit verify FILE [--format text|json]
+      Recompute the hash chain of a store's journal and check every signed
+      approval decision: print OK with the head hash and counts, or name the
+      first record, input or link changed, removed, reordered or never chained,
+      or the first decision whose signature or quote digest does not hold, and
+      exit 1.
+  ordertwin audit publish FILE --key FILE --relay URL [--relay URL ...]
+      Verify the store as audit verify does, then send its chain head (hash,
+      commits, records, inputs), signed with the key, as a NIP-01 event to each
+      relay. Exit 1 when the store does not verify or no relay accepts it.
+  ordertwin approve QUOTE --stage STAGE --key FILE [--reject REASON | --reason TEXT]
+                   [--token T] [--to URL]
+      Decide an approval stage of a quote on a server run with --approvals api:
+      read the quote, hash its content as shown, sign the decision with the
+      approver's key (a NIP-01 event) and send it with the approver's bearer
+      token (--token, default $ORDERTWIN_TOKEN), whose subject is recorded. --new-key FILE writes a new
+      secret key (mode 0600) and prints its public key.
   ordertwin check FILE
       Load and check a scenario file, its catalog and network, without running it.
   ordertwin lifecycle [NAME]
@@ -115,8 +157,14 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return serveCmd(ctx, rest, stdout, stderr)
 	case "submit":
 		return submitCmd(ctx, rest, stdout)
+	case "token":
+		return tokenCmd(rest, stdout)
 	case "journal":
 		return journalCmd(ctx, rest, stdout)
+	case "audit":
+		return auditCmd(ctx, rest, stdout)
+	case "approve":
+		return approveCmd(ctx, rest, stdout)
 	case "check":
 		return checkCmd(rest, stdout)
 	case "lifecycle":
@@ -127,7 +175,7 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (commands: run, whatif, serve, submit, journal, check, lifecycle, bench, help)", cmd)
+	return fmt.Errorf("unknown command %q (commands: run, whatif, serve, submit, token, journal, audit, approve, check, lifecycle, bench, help)", cmd)
 }
 
 // parse parses flags that may come before or after the positional

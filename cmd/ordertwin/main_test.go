@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/ordertwin/ordertwin/core/store/sqlite"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -175,7 +176,7 @@ func TestServe(t *testing.T) {
 	r, w := io.Pipe()
 	done := make(chan error)
 	go func() {
-		done <- serveCmd(ctx, []string{example, "--db", file, "--addr", "127.0.0.1:0", "--scale", "1"}, w, io.Discard)
+		done <- serveCmd(ctx, []string{example, "--db", file, "--addr", "127.0.0.1:0", "--scale", "1", "--hub-allow", "127.0.0.0/8"}, w, io.Discard)
 		w.Close()
 	}()
 	line, err := bufio.NewReader(r).ReadString('\n')
@@ -187,10 +188,33 @@ func TestServe(t *testing.T) {
 	require.NoError(t, err)
 	res.Body.Close()
 	assert.Equal(t, http.StatusOK, res.StatusCode)
+	// --hub-allow 127.0.0.0/8 replaces the default (public): loopback
+	// callbacks are taken, public and private ones not, nor the server's
+	// own API address.
+	for callback, want := range map[string]int{
+		"http://127.0.0.1:1/listener":                          http.StatusCreated,
+		"http://" + addr + "/tmf-api/quoteManagement/v4/quote": http.StatusUnprocessableEntity,
+		"http://93.184.215.14/listener":                        http.StatusUnprocessableEntity,
+		"http://10.0.0.1/listener":                             http.StatusUnprocessableEntity,
+	} {
+		req, err := http.NewRequest(http.MethodPost, "http://"+addr+"/tmf-api/productOrderingManagement/v4/hub",
+			strings.NewReader(`{"callback":"`+callback+`","query":"eventType=ProductOrderCreateEvent"}`))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+devToken(t, file, auth.Admin, ""))
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		assert.Equal(t, want, res.StatusCode, "%s: %s", callback, b)
+	}
 	// Until the engine has taken the quote at T+0 (a metrics scrape
 	// commits what was handled before it answers).
+	metrics, err := http.NewRequest(http.MethodGet, "http://"+addr+"/metrics", nil)
+	require.NoError(t, err)
+	metrics.Header.Set("Authorization", "Bearer "+devToken(t, file, auth.Operations, ""))
 	for handled := false; !handled; {
-		res, err := http.Get("http://" + addr + "/metrics")
+		res, err := http.DefaultClient.Do(metrics)
 		require.NoError(t, err)
 		b, err := io.ReadAll(res.Body)
 		res.Body.Close()
@@ -211,10 +235,16 @@ func TestServe(t *testing.T) {
 	assert.ErrorContains(t, err, "it serves \"GlobalTech")
 	_, err = cli("serve", example, "--db", file, "--addr", "127.0.0.1:0", "--scale", "2")
 	assert.ErrorContains(t, err, "it runs at --scale 1, not 2")
-	_, err = cli("serve", example, "--db", file, "--addr", "127.0.0.1:0", "--role", "com", "--peer", "som=http://127.0.0.1:1")
+	secret := filepath.Join(t.TempDir(), "peer.secret")
+	require.NoError(t, os.WriteFile(secret, []byte("a secret the processes share, 32 bytes or more"), 0o600))
+	_, err = cli("serve", example, "--db", filepath.Join(t.TempDir(), "com.db"), "--role", "com", "--peer", "som=http://127.0.0.1:1")
+	assert.ErrorContains(t, err, "--role com: give --peer-secret FILE")
+	_, err = cli("serve", example, "--db", file, "--addr", "127.0.0.1:0", "--role", "com", "--peer", "som=http://127.0.0.1:1", "--peer-secret", secret)
 	assert.ErrorContains(t, err, `it served role "", not "com"`)
 	_, err = cli("serve", example, "--db", filepath.Join(t.TempDir(), "som.db"), "--role", "som", "--peer", "com=http://127.0.0.1:1")
 	assert.ErrorContains(t, err, "--role som talks to rom: give --peer rom=URL")
+	_, err = cli("serve", example, "--hub-allow", "10.0.0.0/33")
+	assert.ErrorContains(t, err, `hub allow-list entry "10.0.0.0/33": not a network`)
 	_, err = cli("serve", example, "--peer", "billing=http://x")
 	assert.ErrorContains(t, err, "want ROLE=URL with ROLE com, som or rom")
 	runDB := filepath.Join(t.TempDir(), "run.db")

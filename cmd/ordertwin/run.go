@@ -40,6 +40,11 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		defer st.Close()
 		opt.Journal = st
+		// A durable run is one to audit: the twin's approvals are signed,
+		// by keys kept in the file.
+		if opt.StageKeys, err = stageKeys(st, true); err != nil {
+			return err
+		}
 	}
 	switch *clock {
 	case "virtual":

@@ -9,11 +9,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/approval"
+	"github.com/ordertwin/ordertwin/core/com"
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/events"
 	"github.com/ordertwin/ordertwin/core/store"
@@ -37,6 +40,15 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	startAt := fs.String("start", "", "the wall-clock time of T+0 (RFC 3339); default: when a new store is first served. Processes of one deployment (--role) share it")
 	approvals := fs.String("approvals", "twin", "who decides each quote's approval stages: twin (simulated reviewers) or api (people, with PATCH quote)")
 	role := fs.String("role", "", "run only com, som or rom, the others in the processes named by --peer")
+	approvers := map[string][]string{}
+	fs.Func("approver", "STAGE=PUBKEY: with --approvals api, a key whose signed decisions the stage takes (repeat; default any key)", func(v string) error {
+		stage, key, ok := strings.Cut(v, "=")
+		if !ok || !slices.Contains(com.Stages, stage) || len(key) != 64 {
+			return fmt.Errorf("want STAGE=PUBKEY with STAGE one of %s and a 64-hex-digit public key, not %q", strings.Join(com.Stages, ", "), v)
+		}
+		approvers[stage] = append(approvers[stage], key)
+		return nil
+	})
 	peerURL := map[string]string{}
 	fs.Func("peer", "ROLE=URL: the process that runs com, som or rom (repeat for each)", func(v string) error {
 		name, url, ok := strings.Cut(v, "=")
@@ -46,6 +58,20 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		peerURL[name] = strings.TrimSuffix(url, "/")
 		return nil
 	})
+	authFile := fs.String("auth", "", "the auth file (docs/auth.md): issuers, API keys, development issuer; default: the development issuer only, on loopback only")
+	insecure := fs.Bool("insecure", false, "serve on an address other than loopback without an auth file (the development issuer's tokens only)")
+	tlsCert := fs.String("tls-cert", "", "serve HTTPS with this certificate (PEM; with --tls-key)")
+	tlsKey := fs.String("tls-key", "", "the private key of --tls-cert (PEM)")
+	peerSecret := fs.String("peer-secret", "", "with --role: the file of the secret the deployment's processes sign their messages with")
+	var hubAllow []string
+	fs.Func("hub-allow", "where hub callbacks may go: public, self, a network (CIDR), an address or a host name (repeat for each; default public: no loopback, private, link-local or metadata address)", func(v string) error {
+		hubAllow = append(hubAllow, v)
+		_, err := events.NewCallbacks([]string{v})
+		return err
+	})
+	hubQuota := fs.Int("hub-quota", api.DefaultHubQuota, "how many hub listeners one tenant may register")
+	suspendAfter := fs.Int("hub-suspend-after", 20, "a hub listener whose callback failed this many attempts in a row, over at least --hub-suspend-window, is suspended")
+	suspendWindow := fs.Duration("hub-suspend-window", 15*time.Minute, "see --hub-suspend-after")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -66,8 +92,19 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *approvals != "twin" && *approvals != "api" {
 		return fmt.Errorf("serve: --approvals %q: want twin or api", *approvals)
 	}
-	opt := scenarios.Options{Role: *role, ManualReview: *approvals == "api"}
-	links, err := peerLinks(*role, peerURL, sc.Spec.Epoch, log)
+	guard, err := serveGuard(serveAuthOptions{file: *authFile, insecure: *insecure, addr: *addr, db: *db, peerSecret: *peerSecret}, log)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	tlsConfig, err := serveTLS(*tlsCert, *tlsKey)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	if loopback, _ := isLoopback(*addr); tlsConfig == nil && !loopback {
+		log.Warn("serving plain HTTP beyond loopback: tokens and API keys travel in clear (give --tls-cert and --tls-key)", "addr", *addr)
+	}
+	opt := scenarios.Options{Role: *role, ManualReview: *approvals == "api", Approvers: approvers}
+	links, err := peerLinks(*role, peerURL, sc.Spec.Epoch, guard.PeerSecret(), log)
 	if err != nil {
 		return err
 	}
@@ -92,19 +129,30 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
+	callbacks, err := events.NewCallbacks(hubAllow)
+	if err != nil {
+		return fmt.Errorf("serve: --hub-allow: %w", err)
+	}
+	callbacks.Self = events.SelfOf(ln.Addr())
+	hub := api.HubPolicy{Callbacks: callbacks, Quota: *hubQuota}
 	api := sys.API()
 	api.Links = links
+	api.Guard, api.AccessLog = guard, log
+	api.Hub = hub
 	// A client has 30 s to send a request (at most 1 MiB) and to take its
 	// answer; an idle keep-alive connection is closed after 2 minutes.
 	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
-		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, TLSConfig: tlsConfig,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	// The hub listeners' events, read from the committed journal; each
 	// record only wakes the notifier up.
-	notifier, err := events.Open(*db, events.Options{Directory: api.Listeners(), Epoch: api.Epoch, Log: log})
+	notifier, err := events.Open(*db, events.Options{Directory: api.Listeners(), Epoch: api.Epoch, Callbacks: callbacks,
+		SuspendAfter: *suspendAfter, SuspendWindow: *suspendWindow, Log: log})
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
 	sys.Engine.AfterCommit(notifier.Wake)
+	sys.Engine.LogTo(log)
 	engineCtx, stopEngine := context.WithCancel(context.Background())
 	defer stopEngine()
 	for _, l := range links {
@@ -114,8 +162,14 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	go func() { engineDone <- sys.Engine.Serve(engineCtx) }()
 	notifier.Start(engineCtx)
 	httpDone := make(chan error, 1)
-	go func() { httpDone <- srv.Serve(ln) }()
-	fmt.Fprintf(stdout, "serving %s on http://%s (store %s, %g virtual seconds per second)\n", sc.Name, ln.Addr(), *db, clock.Scale)
+	scheme := "http"
+	if tlsConfig != nil {
+		scheme = "https"
+		go func() { httpDone <- srv.ServeTLS(ln, "", "") }()
+	} else {
+		go func() { httpDone <- srv.Serve(ln) }()
+	}
+	fmt.Fprintf(stdout, "serving %s on %s://%s (store %s, %g virtual seconds per second)\n", sc.Name, scheme, ln.Addr(), *db, clock.Scale)
 	log.Info("serving", "scenario", sc.Name, "addr", ln.Addr().String(), "db", *db, "scale", clock.Scale)
 
 	var failure error
@@ -146,8 +200,9 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 // peerLinks are the links of a process of role to the components it talks
-// to, in the processes peerURL names (role "": none, all run here).
-func peerLinks(role string, peerURL map[string]string, epoch time.Time, log *slog.Logger) ([]*api.Link, error) {
+// to, in the processes peerURL names (role "": none, all run here), each
+// message signed with the deployment's secret.
+func peerLinks(role string, peerURL map[string]string, epoch time.Time, secret []byte, log *slog.Logger) ([]*api.Link, error) {
 	if role == "" {
 		return nil, nil
 	}
@@ -163,7 +218,10 @@ func peerLinks(role string, peerURL map[string]string, epoch time.Time, log *slo
 			return nil, fmt.Errorf("serve: --role %s talks to %s: give --peer %s=URL", role, name, name)
 		}
 		links = append(links, &api.Link{Stream: role + "→" + name, To: to, Base: base, Epoch: epoch,
-			Client: &http.Client{Timeout: 10 * time.Second}, Log: log})
+			Client: &http.Client{Timeout: 10 * time.Second}, Log: log, Secret: secret})
+	}
+	if secret == nil {
+		return nil, fmt.Errorf("serve: --role %s: give --peer-secret FILE, the secret the deployment's processes sign their messages with", role)
 	}
 	return links, nil
 }
@@ -178,9 +236,24 @@ func resume(ctx context.Context, sc *scenarios.Scenario, db string, co serveCloc
 		return nil, nil, nil, err
 	}
 	sys, clock, err := func() (*scenarios.System, *engine.Wall, error) {
+		_, served, err := st.Meta("scenario")
+		if err != nil {
+			return nil, nil, err
+		}
 		clock, err := serveClock(st, sc, co)
 		if err != nil {
 			return nil, nil, fmt.Errorf("serve: --db %s: %w", db, err)
+		}
+		if opt.StageKeys, err = stageKeys(st, !served); err != nil {
+			return nil, nil, fmt.Errorf("serve: --db %s: %w", db, err)
+		}
+		// A store first served before decisions were signed has no keys:
+		// it goes on unsigned, so that its replay decides as it ran.
+		opt.Unsigned = opt.StageKeys == nil
+		for _, stage := range com.Stages {
+			if pk, err := approval.PublicKey(opt.StageKeys[stage]); err == nil {
+				log.Info("approval key", "stage", stage, "publicKey", pk)
+			}
 		}
 		held, err := st.Records()
 		if err != nil {

@@ -6,11 +6,13 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/auth"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
 	"github.com/ordertwin/ordertwin/scenarios"
 	"github.com/stretchr/testify/assert"
@@ -30,7 +32,7 @@ func freePort(t *testing.T) string {
 // random points of the rollout and restarted on their stores: the worked
 // example placed on COM still completes, every service and resource order
 // once and completed, with the thirty resource order items (issue: COM,
-// SOM and ROM as separate processes; crash safety; DESIGN.md §8).
+// SOM and ROM as separate processes; crash safety; docs/architecture.md §9).
 func TestSplitProcessesSurviveKills(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs three servers and kills two of them; -short skips it")
@@ -38,8 +40,11 @@ func TestSplitProcessesSurviveKills(t *testing.T) {
 	dir := t.TempDir()
 	addr := map[string]string{"com": freePort(t), "som": freePort(t), "rom": freePort(t)}
 	start := time.Now().UTC().Format(time.RFC3339Nano)
+	secret := filepath.Join(dir, "peer.secret")
+	require.NoError(t, os.WriteFile(secret, []byte("a secret the three processes share, 32 bytes or more\n"), 0o600))
+	db := func(role string) string { return filepath.Join(dir, role+".db") }
 	args := func(role string) []string {
-		a := []string{"--role", role, "--addr", addr[role], "--db", filepath.Join(dir, role+".db"), "--start", start, "--scale", "1500000"}
+		a := []string{"--role", role, "--addr", addr[role], "--db", db(role), "--start", start, "--scale", "1500000", "--peer-secret", secret}
 		for _, to := range scenarios.Roles[role].Needs {
 			name := map[string]string{"COM": "com", "SOM": "som", "ROM": "rom"}[to.String()]
 			a = append(a, "--peer", name+"=http://"+addr[name])
@@ -59,7 +64,7 @@ func TestSplitProcessesSurviveKills(t *testing.T) {
 	example, err := scenarios.Load("../../scenarios/globaltech-5site.yaml")
 	require.NoError(t, err)
 	q := example.Spec.Orders[0].Quote
-	c := &client{base: procs["com"].base, http: &http.Client{Timeout: 5 * time.Second}}
+	c := &client{base: procs["com"].base, http: &http.Client{Timeout: 5 * time.Second}, token: devToken(t, db("com"), auth.Sales, q.Customer.ID)}
 	ctx := context.Background()
 	var quote api.Quote
 	require.NoError(t, c.post(ctx, api.QuoteManagement+"/quote", "q", api.NewQuoteBody(q, "AUD"), &quote))
@@ -80,13 +85,13 @@ func TestSplitProcessesSurviveKills(t *testing.T) {
 	assert.Equal(t, "completed", po.State)
 
 	var sos []api.ServiceOrder
-	require.NoError(t, (&client{base: procs["som"].base, http: c.http}).get(ctx, api.ServiceOrdering+"/serviceOrder", &sos))
+	require.NoError(t, (&client{base: procs["som"].base, http: c.http, token: devToken(t, db("som"), auth.Operations, "")}).get(ctx, api.ServiceOrdering+"/serviceOrder", &sos))
 	require.Len(t, sos, 3, "Pilot, Wave 1, Wave 2: each once")
 	for _, so := range sos {
 		assert.Equal(t, "completed", so.State, so.ID)
 	}
 	var ros []api.ResourceOrder
-	require.NoError(t, (&client{base: procs["rom"].base, http: c.http}).get(ctx, api.ResourceOrdering+"/resourceOrder", &ros))
+	require.NoError(t, (&client{base: procs["rom"].base, http: c.http, token: devToken(t, db("rom"), auth.Operations, "")}).get(ctx, api.ResourceOrdering+"/resourceOrder", &ros))
 	require.Len(t, ros, 5, "one per site, each once")
 	items := 0
 	for _, ro := range ros {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -24,11 +25,12 @@ func submitCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	to := fs.String("to", "http://127.0.0.1:8080", "the server's base URL")
 	watch := fs.Bool("watch", false, "follow each order until it ends; exit 1 unless all complete")
 	poll := fs.Duration("poll", 500*time.Millisecond, "with --watch: how often to look")
+	token := fs.String("token", os.Getenv(tokenEnv), "the bearer token sent with each request (default $"+tokenEnv+"; `ordertwin token` mints one)")
 	sc, err := scenarioArg(fs, args)
 	if err != nil {
 		return err
 	}
-	c := &client{base: strings.TrimSuffix(*to, "/"), http: &http.Client{Timeout: 30 * time.Second}}
+	c := &client{base: strings.TrimSuffix(*to, "/"), http: &http.Client{Timeout: 30 * time.Second}, token: *token}
 	var placed []string
 	for i, p := range sc.Spec.Orders {
 		currency := ""
@@ -77,10 +79,13 @@ func submitCmd(ctx context.Context, args []string, stdout io.Writer) error {
 type client struct {
 	base string
 	http *http.Client
+	// token is sent as Authorization: Bearer when set.
+	token string
 }
 
-// post sends body and decodes the 201 answer into out; another status is
-// an error carrying the server's TMF Error.
+// post sends body, with key as its Idempotency-Key unless it is "", and
+// decodes the 201 answer into out; another status is an error carrying the
+// server's TMF Error.
 func (c *client) post(ctx context.Context, path, key string, body, out any) error {
 	b, err := json.Marshal(body)
 	if err != nil {
@@ -91,7 +96,9 @@ func (c *client) post(ctx context.Context, path, key string, body, out any) erro
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Idempotency-Key", key)
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
+	}
 	return c.do(req, http.StatusCreated, out)
 }
 
@@ -106,6 +113,9 @@ func (c *client) get(ctx context.Context, path string, out any) error {
 
 func (c *client) do(req *http.Request, want int, out any) error {
 	req.Header.Set("Accept", "application/json")
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
 	res, err := c.http.Do(req)
 	if err != nil {
 		return err

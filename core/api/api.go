@@ -27,6 +27,9 @@ type Error struct {
 	Message string `json:"message,omitempty"`
 	Status  string `json:"status,omitempty"`
 	Type    string `json:"@type"`
+	// retryAfter, when positive, is sent as the Retry-After header: in
+	// how many seconds the client may try again.
+	retryAfter int
 }
 
 // NewError is the error of an HTTP status: code is the status, reason its
@@ -43,6 +46,9 @@ func WriteError(w http.ResponseWriter, e *Error) {
 	status, err := strconv.Atoi(e.Status)
 	if err != nil {
 		status = http.StatusInternalServerError
+	}
+	if e.retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(e.retryAfter))
 	}
 	writeJSON(w, status, e)
 }
@@ -64,15 +70,18 @@ type Query struct {
 	// is one of the wanted ones.
 	Filters map[string][]string
 	Offset  int
-	Limit   int // 0: no limit
+	// Limit is the page size: DefaultPage unless the request says, at
+	// most MaxPage.
+	Limit int
 }
 
 // ParseQuery parses TMF630 list parameters: `fields=a,b`, `offset`,
-// `limit`, and attribute filters `attr=v` or `attr=v1,v2` (either), where
+// `limit` (DefaultPage when not given; a larger one than MaxPage answers
+// MaxPage), and attribute filters `attr=v` or `attr=v1,v2` (either), where
 // attr may be a dotted path (`productOrderItem.state`: any item). A filter
 // on an attribute not in known is refused, naming it.
 func ParseQuery(q url.Values, known []string) (Query, *Error) {
-	out := Query{Filters: map[string][]string{}}
+	out := Query{Filters: map[string][]string{}, Limit: DefaultPage}
 	for _, name := range slices.Sorted(func(yield func(string) bool) {
 		for k := range q {
 			if !yield(k) {
@@ -100,7 +109,7 @@ func ParseQuery(q url.Values, known []string) (Query, *Error) {
 			if name == "offset" {
 				out.Offset = n
 			} else {
-				out.Limit = n
+				out.Limit = min(n, MaxPage)
 			}
 		default:
 			root, _, _ := strings.Cut(name, ".")
@@ -115,27 +124,39 @@ func ParseQuery(q url.Values, known []string) (Query, *Error) {
 
 // List writes the page of items the query selects: their JSON, reduced to
 // the query's fields, with X-Total-Count (items passing the filters) and
-// X-Result-Count (items on this page).
+// X-Result-Count (items on this page). Without filters only the page's
+// items are encoded.
 func List[T any](w http.ResponseWriter, q Query, items []T) {
 	var pass []map[string]any
-	for i := range items {
-		m, err := asMap(&items[i])
-		if err != nil {
-			WriteError(w, NewError(http.StatusInternalServerError, err.Error()))
-			return
+	total := len(items)
+	if len(q.Filters) > 0 {
+		for i := range items {
+			m, err := asMap(&items[i])
+			if err != nil {
+				WriteError(w, NewError(http.StatusInternalServerError, err.Error()))
+				return
+			}
+			if q.matches(m) {
+				pass = append(pass, m)
+			}
 		}
-		if q.matches(m) {
-			pass = append(pass, m)
+		total = len(pass)
+	}
+	from := min(q.Offset, total)
+	to := from + min(q.Limit, total-from)
+	out := make([]map[string]any, 0, to-from)
+	for i := from; i < to; i++ {
+		var m map[string]any
+		if pass != nil {
+			m = pass[i]
+		} else {
+			var err error
+			if m, err = asMap(&items[i]); err != nil {
+				WriteError(w, NewError(http.StatusInternalServerError, err.Error()))
+				return
+			}
 		}
-	}
-	total := len(pass)
-	page := pass[min(q.Offset, total):]
-	if q.Limit > 0 && len(page) > q.Limit {
-		page = page[:q.Limit]
-	}
-	out := make([]map[string]any, len(page))
-	for i, m := range page {
-		out[i] = q.project(m)
+		out = append(out, q.project(m))
 	}
 	w.Header().Set("X-Total-Count", strconv.Itoa(total))
 	w.Header().Set("X-Result-Count", strconv.Itoa(len(out)))

@@ -23,12 +23,66 @@ const hubPrefix = "HUB"
 // maxCallback is the longest callback URL a listener may give.
 const maxCallback = 2048
 
+// DefaultHubQuota is how many listeners a tenant may register when
+// HubPolicy.Quota is 0.
+const DefaultHubQuota = 100
+
+// HubPolicy is what the hubs allow.
+type HubPolicy struct {
+	// Callbacks is where callbacks may go, checked at registration (the
+	// notifier checks again on every address it dials); nil is the
+	// default allow-list (public addresses only).
+	Callbacks *events.Callbacks
+	// Quota is how many listeners one tenant may have on all the hubs;
+	// 0 means DefaultHubQuota.
+	Quota int
+	// Tenant, when set, is the tenant a request acts for in place of the
+	// authenticated identity's party (tests of the hub alone).
+	Tenant func(r *http.Request) string
+}
+
+func (p HubPolicy) callbacks() *events.Callbacks {
+	if p.Callbacks == nil {
+		return events.MustCallbacks(events.DefaultAllow...)
+	}
+	return p.Callbacks
+}
+
+func (p HubPolicy) quota() int {
+	if p.Quota <= 0 {
+		return DefaultHubQuota
+	}
+	return p.Quota
+}
+
+// tenant is the party a request acts for, and whether it is bound to it:
+// the authenticated caller's (caller), or Tenant's. An unbound caller
+// (operations, admin) counts as tenant "" for the quota and sees every
+// tenant's listeners.
+func (p HubPolicy) tenant(r *http.Request) (string, bool) {
+	if p.Tenant != nil {
+		return p.Tenant(r), true
+	}
+	id, scoped := caller(r)
+	return id.Tenant, scoped
+}
+
+// Listener states (the state of an EventSubscription, an extension of
+// v4's): an active listener is sent its events; a suspended one, whose
+// callback kept failing, is sent nothing until a PATCH makes it active.
+const (
+	listenerActive    = "active"
+	listenerSuspended = "suspended"
+)
+
 // hub routes the hub of every API this server offers that has one
 // (TMF630 hub/listener; the v4 /hub of TMF620, 622, 633, 637, 638, 639,
 // 641, 652 and quote management): POST {base}/hub registers a listener,
-// DELETE {base}/hub/{id} removes it. Listeners are documents of the docs
-// collection "hub", so they outlive a restart; the notifier (core/events)
-// sends each the events of the API it registered on.
+// GET {base}/hub/{id} shows it, PATCH {base}/hub/{id} suspends it or
+// makes it active again, DELETE {base}/hub/{id} removes it; a tenant sees
+// only its own. Listeners are documents of the docs collection "hub", so
+// they outlive a restart; the notifier (core/events) sends each the
+// events of the API it registered on.
 func (s *Server) hub(mux *http.ServeMux) {
 	if s.Docs == nil {
 		return
@@ -38,6 +92,8 @@ func (s *Server) hub(mux *http.ServeMux) {
 			continue
 		}
 		mux.HandleFunc("POST "+a.Base+"/hub", func(w http.ResponseWriter, r *http.Request) { s.registerListener(w, r, a) })
+		mux.HandleFunc("GET "+a.Base+"/hub/{id}", func(w http.ResponseWriter, r *http.Request) { s.getListener(w, r, a) })
+		mux.HandleFunc("PATCH "+a.Base+"/hub/{id}", func(w http.ResponseWriter, r *http.Request) { s.patchListener(w, r, a) })
 		mux.HandleFunc("DELETE "+a.Base+"/hub/{id}", func(w http.ResponseWriter, r *http.Request) { s.unregisterListener(w, r, a) })
 	}
 }
@@ -58,19 +114,37 @@ func (s *Server) offers(a *events.API) bool {
 }
 
 // EventSubscription is a registered listener on the wire (v4
-// EventSubscription).
+// EventSubscription), its callback redacted (events.Redact), with its
+// state and, when suspended, the last error of its callback.
 type EventSubscription struct {
-	ID       string `json:"id"`
-	Callback string `json:"callback"`
-	Query    string `json:"query,omitempty"`
+	ID        string `json:"id"`
+	Callback  string `json:"callback"`
+	Query     string `json:"query,omitempty"`
+	State     string `json:"state"`
+	LastError string `json:"lastError,omitempty"`
 }
 
-// hubBody is what a listener's document keeps: the registration and the
-// base path of the API it registered on.
+// hubBody is what a listener's document keeps: the registration (its
+// callback intact), the base path of the API it registered on, the
+// tenant that registered it, and its state once it changed.
 type hubBody struct {
-	Callback string `json:"callback"`
-	Query    string `json:"query,omitempty"`
-	BasePath string `json:"basePath"`
+	Callback  string `json:"callback"`
+	Query     string `json:"query,omitempty"`
+	BasePath  string `json:"basePath"`
+	Tenant    string `json:"tenant,omitempty"`
+	State     string `json:"state,omitempty"`
+	LastError string `json:"lastError,omitempty"`
+}
+
+// subscription is the wire form of a listener's document.
+func subscription(d *docs.Doc) EventSubscription {
+	var b hubBody
+	raw, _ := json.Marshal(d.Body)
+	_ = json.Unmarshal(raw, &b)
+	if b.State == "" {
+		b.State = listenerActive
+	}
+	return EventSubscription{ID: d.ID, Callback: events.Redact(b.Callback), Query: b.Query, State: b.State, LastError: b.LastError}
 }
 
 func (s *Server) registerListener(w http.ResponseWriter, r *http.Request, a *events.API) {
@@ -84,13 +158,22 @@ func (s *Server) registerListener(w http.ResponseWriter, r *http.Request, a *eve
 		WriteError(w, e)
 		return
 	}
-	stored, err := json.Marshal(hubBody{Callback: in.Callback, Query: in.Query, BasePath: a.Base})
+	if err := s.Hub.callbacks().CheckURL(in.Callback); err != nil {
+		status := http.StatusBadRequest
+		if errors.Is(err, events.ErrRefused) {
+			status = http.StatusUnprocessableEntity
+		}
+		WriteError(w, NewError(status, fmt.Sprintf("callback %s: %v", events.Redact(in.Callback), err)))
+		return
+	}
+	tenant, _ := s.Hub.tenant(r)
+	stored, err := json.Marshal(hubBody{Callback: in.Callback, Query: in.Query, BasePath: a.Base, Tenant: tenant})
 	if err != nil {
 		WriteError(w, NewError(http.StatusInternalServerError, err.Error()))
 		return
 	}
 	v, e := s.Command(r.Context(), engine.Docs, docs.Put{Collection: events.HubCollection, Prefix: hubPrefix, Body: stored,
-		Key: keyOf(r, a.Base)})
+		Key: keyOf(r, a.Base), Limit: &docs.Limit{Field: "tenant", Max: s.Hub.quota()}})
 	if e != nil {
 		WriteError(w, e)
 		return
@@ -100,29 +183,107 @@ func (s *Server) registerListener(w http.ResponseWriter, r *http.Request, a *eve
 	case res.Err != nil && res.Duplicate:
 		WriteError(w, NewError(http.StatusConflict, "Idempotency-Key: "+res.Err.Error()))
 		return
+	case errors.Is(res.Err, docs.ErrLimit):
+		WriteError(w, NewError(http.StatusForbidden, fmt.Sprintf("the tenant has %d listeners, the most allowed: remove one first", s.Hub.quota())))
+		return
 	case res.Err != nil:
 		WriteError(w, NewError(http.StatusInternalServerError, "register the listener: "+res.Err.Error()))
 		return
 	case res.Duplicate:
-		// The listener the key registered first, as it was asked.
+		// The listener the key registered first, as it now is.
 		w.Header().Set("Idempotent-Replayed", "true")
-		in.Callback, _ = res.Doc.Body["callback"].(string)
-		in.Query, _ = res.Doc.Body["query"].(string)
 	}
-	Created(w, a.Base+"/hub/"+url.PathEscape(res.Doc.ID), EventSubscription{ID: res.Doc.ID, Callback: in.Callback, Query: in.Query})
+	Created(w, a.Base+"/hub/"+url.PathEscape(res.Doc.ID), subscription(res.Doc))
+}
+
+// hubDoc reads the document of listener id registered on a's hub by the
+// request's tenant: a 404 when there is none (another tenant's is none).
+func (s *Server) hubDoc(r *http.Request, a *events.API, id string) (*docs.Doc, *Error) {
+	var d *docs.Doc
+	if e := s.Query(r.Context(), func() { d = s.Docs.Get(events.HubCollection, id) }); e != nil {
+		return nil, e
+	}
+	var owner string
+	if d != nil {
+		owner, _ = d.Body["tenant"].(string)
+	}
+	tenant, scoped := s.Hub.tenant(r)
+	if d == nil || d.Body["basePath"] != a.Base || scoped && owner != tenant {
+		return nil, NewError(http.StatusNotFound, fmt.Sprintf("no listener %s on the hub of %s", id, a.Name))
+	}
+	return d, nil
+}
+
+func (s *Server) getListener(w http.ResponseWriter, r *http.Request, a *events.API) {
+	d, e := s.hubDoc(r, a, r.PathValue("id"))
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	WriteJSON(w, http.StatusOK, subscription(d))
+}
+
+// patchListener changes a listener's state: {"state": "active"} makes a
+// suspended listener active again (it is sent the events it missed, from
+// the one that failed), {"state": "suspended"} suspends it. Nothing else
+// of a listener changes: register a new one instead.
+func (s *Server) patchListener(w http.ResponseWriter, r *http.Request, a *events.API) {
+	b, e := ReadBody(w, r)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var in struct {
+		State string `json:"state"`
+	}
+	if err := dec.Decode(&in); err != nil {
+		WriteError(w, NewError(http.StatusBadRequest, "want {\"state\": \"active\"} or {\"state\": \"suspended\"}; "+DecodeError(err).Message))
+		return
+	}
+	if in.State != listenerActive && in.State != listenerSuspended {
+		WriteError(w, NewError(http.StatusBadRequest, fmt.Sprintf("state %q: want active or suspended", in.State)))
+		return
+	}
+	id := r.PathValue("id")
+	if _, e := s.hubDoc(r, a, id); e != nil {
+		WriteError(w, e)
+		return
+	}
+	patch := map[string]any{"state": in.State, "lastError": nil}
+	if in.State == listenerSuspended {
+		patch["lastError"] = "suspended by a PATCH"
+	}
+	d, err := s.patchHub(r.Context(), id, patch)
+	switch {
+	case errors.Is(err, docs.ErrNotFound): // removed meanwhile
+		WriteError(w, NewError(http.StatusNotFound, fmt.Sprintf("no listener %s on the hub of %s", id, a.Name)))
+	case err != nil:
+		WriteError(w, NewError(http.StatusServiceUnavailable, "change the listener: "+err.Error()))
+	default:
+		WriteJSON(w, http.StatusOK, subscription(d))
+	}
+}
+
+// patchHub merges patch into listener id's document.
+func (s *Server) patchHub(ctx context.Context, id string, patch map[string]any) (*docs.Doc, error) {
+	body, err := json.Marshal(patch)
+	if err != nil {
+		return nil, err
+	}
+	v, e := s.Command(ctx, engine.Docs, docs.Patch{Collection: events.HubCollection, ID: id, Body: body})
+	if e != nil {
+		return nil, e
+	}
+	res := v.(docs.Result)
+	return res.Doc, res.Err
 }
 
 func (s *Server) unregisterListener(w http.ResponseWriter, r *http.Request, a *events.API) {
 	id := r.PathValue("id")
-	var l events.Listener
-	var found bool
-	if e := s.Query(r.Context(), func() { l, found = s.listener(id) }); e != nil {
+	if _, e := s.hubDoc(r, a, id); e != nil {
 		WriteError(w, e)
-		return
-	}
-	notFound := NewError(http.StatusNotFound, fmt.Sprintf("no listener %s on the hub of %s", id, a.Name))
-	if !found || l.Base != a.Base {
-		WriteError(w, notFound)
 		return
 	}
 	v, e := s.Command(r.Context(), engine.Docs, docs.Delete{Collection: events.HubCollection, ID: id})
@@ -132,7 +293,7 @@ func (s *Server) unregisterListener(w http.ResponseWriter, r *http.Request, a *e
 	}
 	switch err := v.(docs.Result).Err; {
 	case errors.Is(err, docs.ErrNotFound): // removed meanwhile
-		WriteError(w, notFound)
+		WriteError(w, NewError(http.StatusNotFound, fmt.Sprintf("no listener %s on the hub of %s", id, a.Name)))
 	case err != nil:
 		WriteError(w, NewError(http.StatusInternalServerError, "remove the listener: "+err.Error()))
 	default:
@@ -204,6 +365,8 @@ func (s *Server) listener(id string) (events.Listener, bool) {
 	l.Callback, _ = d.Body["callback"].(string)
 	l.Query, _ = d.Body["query"].(string)
 	l.Base, _ = d.Body["basePath"].(string)
+	l.Tenant, _ = d.Body["tenant"].(string)
+	l.Suspended = d.Body["state"] == listenerSuspended
 	return l, true
 }
 
@@ -221,6 +384,16 @@ func (d directory) Listener(ctx context.Context, id string) (l events.Listener, 
 	}
 	err = d.s.read(ctx, func() { l, ok = d.s.listener(id) })
 	return l, ok, err
+}
+
+// Suspend implements events.Directory: the listener's document says it
+// is suspended, and why; a listener removed meanwhile stays removed.
+func (d directory) Suspend(ctx context.Context, id, reason string) error {
+	_, err := d.s.patchHub(ctx, id, map[string]any{"state": listenerSuspended, "lastError": reason})
+	if errors.Is(err, docs.ErrNotFound) {
+		return nil
+	}
+	return err
 }
 
 // Order implements events.Directory: the newest orders are looked at

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/peer"
 	"github.com/ordertwin/ordertwin/core/tmf"
@@ -24,8 +25,8 @@ import (
 // The headers that make a request a peer's message: its stream (the
 // sending and receiving component, "com→som") and its number in it.
 const (
-	PeerStream = "X-Ordertwin-Stream"
-	PeerSeq    = "X-Ordertwin-Seq"
+	PeerStream = auth.PeerStream
+	PeerSeq    = auth.PeerSeq
 )
 
 // Link carries the messages of this process's component for one component
@@ -47,6 +48,9 @@ type Link struct {
 	Epoch  time.Time
 	Client *http.Client
 	Log    *slog.Logger
+	// Secret signs each request (auth.SignPeer): the peer takes only
+	// messages signed with the deployment's secret.
+	Secret []byte
 
 	seq   uint64 // the engine's goroutine only
 	mu    sync.Mutex
@@ -157,6 +161,7 @@ func (l *Link) last(ctx context.Context) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	auth.SignPeer(l.Secret, req, l.Stream, 0, nil)
 	res, err := l.client().Do(req)
 	if err != nil {
 		return 0, err
@@ -192,8 +197,7 @@ func (l *Link) send(ctx context.Context, m linked) error {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(PeerStream, l.Stream)
-	req.Header.Set(PeerSeq, strconv.FormatUint(m.seq, 10))
+	auth.SignPeer(l.Secret, req, l.Stream, m.seq, body)
 	res, err := l.client().Do(req)
 	if err != nil {
 		return err

@@ -81,7 +81,7 @@ func (s *Server) getProduct(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, e)
 		return
 	}
-	if item == nil {
+	if item == nil || !visible(r, item) {
 		WriteError(w, NewError(http.StatusNotFound, "no product "+id))
 		return
 	}

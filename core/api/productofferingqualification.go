@@ -124,6 +124,10 @@ func (s *Server) postQualification(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, e)
 		return
 	}
+	if e := actsFor(r, "relatedParty", in.Customer.ID); e != nil {
+		WriteError(w, e)
+		return
+	}
 	for i, it := range in.Items {
 		if _, err := s.Catalog.Offering(it.Offering); err != nil {
 			WriteError(w, NewError(http.StatusBadRequest, field(qualificationItems, i, "productOffering.id")+": "+err.Error()))

@@ -175,7 +175,7 @@ func TestQualificationIdempotencyKey(t *testing.T) {
 }
 
 // Bad input gets a 4xx and a TMF Error that names what is wrong, and
-// asks nothing of the network (DESIGN.md §8).
+// asks nothing of the network (docs/architecture.md §8).
 func TestQualificationBadInput(t *testing.T) {
 	l := serveLive(t, nil)
 	defer l.stop()

@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/com"
@@ -115,6 +116,10 @@ func (s *Server) postProductOrder(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, e)
 		return
 	}
+	if e := actsFor(r, "relatedParty", customerOfRefs(in.RelatedParty)); e != nil {
+		WriteError(w, e)
+		return
+	}
 	if in.change != nil {
 		s.postChange(w, r, in)
 		return
@@ -143,17 +148,22 @@ func (s *Server) postProductOrder(w http.ResponseWriter, r *http.Request) {
 // why: another change in flight, a speed the offering does not have).
 func (s *Server) postChange(w http.ResponseWriter, r *http.Request, in *productOrderIn) {
 	ch := in.change
-	var order, site, status string
+	var order, site, status, party string
 	if e := s.Query(r.Context(), func() {
 		if p := s.COM.Products.Get(ch.Product); p != nil {
 			order, site, status = p.ProductOrder, p.Place.ID, p.Status
+			for _, rp := range p.RelatedParty {
+				if strings.EqualFold(rp.Role, "customer") {
+					party = rp.ID
+				}
+			}
 		}
 	}); e != nil {
 		WriteError(w, e)
 		return
 	}
 	switch {
-	case order == "":
+	case order == "" || !sees(r, party):
 		WriteError(w, NewError(http.StatusBadRequest, "productOrderItem[0].product.id: no product "+strconv.Quote(ch.Product)))
 		return
 	case status == "terminated":
@@ -193,10 +203,8 @@ func idempotencyKey(r *http.Request, in *productOrderIn) string {
 	switch {
 	case r.Header.Get("Idempotency-Key") != "":
 		return "Idempotency-Key " + r.Header.Get("Idempotency-Key")
-	case in.ExternalID != "":
-		return "externalId " + in.ExternalID
 	}
-	return ""
+	return com.ExternalKey(in.ExternalID)
 }
 
 // checkProductOrder checks what the order names against what exists: the
@@ -220,7 +228,7 @@ func (s *Server) checkProductOrder(r *http.Request, in *productOrderIn) *Error {
 	if e := s.Query(r.Context(), func() { quote, ok = s.COM.Quote(in.Quote[0].ID) }); e != nil {
 		return e
 	}
-	if !ok {
+	if !ok || !sees(r, quote.Customer.ID) {
 		return NewError(http.StatusBadRequest, "quote[0].id: no quote "+strconv.Quote(in.Quote[0].ID))
 	}
 	for i, it := range in.ProductOrderItem {

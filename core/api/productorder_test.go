@@ -152,6 +152,15 @@ func TestWorkedExampleOverHTTP(t *testing.T) {
 	assert.Equal(t, http.StatusCreated, w.Code)
 	assert.Equal(t, "true", w.Header().Get("Idempotent-Replayed"))
 	assert.Equal(t, po.ID, again.ID)
+	// Whatever its Idempotency-Key: `submit` sends one, the README's curl
+	// none, and both name the same externalId.
+	for _, key := range []string{"submit-1", "curl-2"} {
+		again = api.ProductOrder{}
+		w = l.do(t, "POST", ordersPath, orderBody(q.ID, "CPQ-7781"), &again, "Idempotency-Key", key)
+		assert.Equal(t, http.StatusCreated, w.Code)
+		assert.Equal(t, "true", w.Header().Get("Idempotent-Replayed"), key)
+		assert.Equal(t, po.ID, again.ID, key)
+	}
 	var list []api.ProductOrder
 	w = l.do(t, "GET", ordersPath+"?state=completed&fields=state", nil, &list)
 	assert.Equal(t, "1", w.Header().Get("X-Total-Count"))
@@ -200,7 +209,7 @@ func TestOrderWithoutQuoteIsRejected(t *testing.T) {
 }
 
 // Bad input gets a 4xx and a TMF Error that names what is wrong, and
-// changes nothing (DESIGN.md §8).
+// changes nothing (docs/architecture.md §8).
 func TestProductOrderBadInput(t *testing.T) {
 	l := serveLive(t, nil)
 	defer l.stop()

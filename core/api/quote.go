@@ -2,12 +2,15 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/ordertwin/ordertwin/core/approval"
+	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/ordertwin/ordertwin/core/com"
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/tmf"
@@ -31,7 +34,10 @@ type Quote struct {
 	QuoteItem       []QuoteItemWire `json:"quoteItem"`
 	Authorization   []Authorization `json:"authorization"`
 	QuoteTotalPrice []OrderPrice    `json:"quoteTotalPrice,omitempty"`
-	Type            string          `json:"@type"`
+	// ContentDigest is the hex SHA-256 of what an approver decides on
+	// (com.Digest); approval decisions are signed over it. An extension.
+	ContentDigest string `json:"contentDigest,omitempty"`
+	Type          string `json:"@type"`
 }
 
 // Wave is one wave of a rollout plan: its sites go in one service order,
@@ -67,12 +73,18 @@ type Qualification struct {
 	Exchange       string `json:"exchange,omitempty"`
 }
 
-// Authorization is one approval stage (TMF648 Authorization).
+// Authorization is one approval stage (TMF648 Authorization). Approver
+// names who decided, when a person did (role "approver"), and, when
+// decisions are signed, the public key that signed (@referredType
+// PublicKey); SignatureRepresentation is then the decision as a signed
+// NIP-01 event (core/approval).
 type Authorization struct {
-	Name         string `json:"name"`
-	State        string `json:"state"`
-	ApprovalDate string `json:"givenDate,omitempty"`
-	Description  string `json:"description,omitempty"`
+	Name                    string `json:"name"`
+	State                   string `json:"state"`
+	ApprovalDate            string `json:"givenDate,omitempty"`
+	Description             string `json:"description,omitempty"`
+	Approver                []Ref  `json:"approver,omitempty"`
+	SignatureRepresentation string `json:"signatureRepresentation,omitempty"`
 }
 
 var quoteAttrs = attributes(Quote{})
@@ -91,7 +103,8 @@ func (s *Server) quoteManagement(mux *http.ServeMux) {
 // patchQuote takes people's decision on the approval stage a quote waits
 // for: a merge patch of one authorization, {"authorization": [{"name":
 // "technical", "state": "approved" or "rejected", "description": why,
-// "approver": [{"name": who}]}]}. Only when reviews are manual (serve
+// "approver": [{"name": who}], "signatureRepresentation": the decision
+// signed by the approver's key}]}. Only when reviews are manual (serve
 // --approvals api); the twin's reviewers decide otherwise.
 func (s *Server) patchQuote(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
@@ -109,6 +122,20 @@ func (s *Server) patchQuote(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, e)
 		return
 	}
+	if who, ok := auth.From(r.Context()); ok {
+		// An approver decides its own stage, and is recorded as the one
+		// who did.
+		if !who.Decides(rev.Stage) {
+			WriteError(w, NewError(http.StatusForbidden, fmt.Sprintf("authorization[0].name: %s (roles %s) does not decide the %s stage",
+				who.Subject, roleNames(who.Roles), rev.Stage)))
+			return
+		}
+		if rev.By != "" && rev.By != who.Subject {
+			WriteError(w, NewError(http.StatusBadRequest, fmt.Sprintf("authorization[0].approver: %q is not who decides: you are %s", rev.By, who.Subject)))
+			return
+		}
+		rev.By = who.Subject
+	}
 	rev.Quote = id
 	reply, e := s.Command(r.Context(), engine.COM, *rev)
 	if e != nil {
@@ -116,7 +143,14 @@ func (s *Server) patchQuote(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err, _ := reply.(error); err != nil {
-		WriteError(w, NewError(http.StatusConflict, err.Error()))
+		status := http.StatusConflict
+		switch {
+		case errors.Is(err, approval.ErrSignature):
+			status = http.StatusBadRequest
+		case errors.Is(err, com.ErrNotApprover):
+			status = http.StatusForbidden
+		}
+		WriteError(w, NewError(status, err.Error()))
 		return
 	}
 	q, e := s.quoteByID(r, id)
@@ -134,6 +168,7 @@ type reviewIn struct {
 		State       string `json:"state"`
 		Description string `json:"description"`
 		Approver    []Ref  `json:"approver"`
+		Signature   string `json:"signatureRepresentation"`
 	} `json:"authorization"`
 }
 
@@ -166,7 +201,12 @@ func DecodeReview(body []byte) (*com.Review, *Error) {
 	if a.State == "rejected" && a.Description == "" {
 		return nil, NewError(http.StatusBadRequest, "authorization[0].description: a rejection says why")
 	}
-	rev := &com.Review{Stage: a.Name, Approved: a.State == "approved", Reason: a.Description}
+	rev := &com.Review{Stage: a.Name, Approved: a.State == "approved", Reason: a.Description, Signed: a.Signature}
+	if a.Signature != "" {
+		if _, _, err := approval.Open(a.Signature); err != nil {
+			return nil, NewError(http.StatusBadRequest, "authorization[0].signatureRepresentation: "+err.Error())
+		}
+	}
 	if len(a.Approver) > 0 {
 		rev.By = a.Approver[0].Name
 		if rev.By == "" {
@@ -202,6 +242,10 @@ func (s *Server) postQuote(w http.ResponseWriter, r *http.Request) {
 	}
 	req, e := DecodeQuote(body)
 	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	if e := actsFor(r, "relatedParty", req.Customer.ID); e != nil {
 		WriteError(w, e)
 		return
 	}
@@ -241,7 +285,7 @@ func (s *Server) quote(v com.QuoteView) Quote {
 		BillingAccount: &Ref{ID: v.Customer.Account, ReferredType: "BillingAccount"},
 		Agreement:      []Ref{{ID: req.RateCard, Name: "rate card", ReferredType: "RateCard"}},
 		Wave:           make([]Wave, len(req.Waves)), QuoteItem: make([]QuoteItemWire, len(req.Sites)),
-		Authorization: make([]Authorization, len(v.Approvals)), Type: "Quote"}
+		Authorization: make([]Authorization, len(v.Approvals)), ContentDigest: v.Digest, Type: "Quote"}
 	if v.Offering != "" {
 		out.Description = v.Offering + " for " + strconv.Itoa(len(req.Sites)) + " sites"
 	}
@@ -267,7 +311,13 @@ func (s *Server) quote(v com.QuoteView) Quote {
 		out.QuoteItem[i] = it
 	}
 	for i, a := range v.Approvals {
-		out.Authorization[i] = Authorization{Name: a.Stage, State: a.State, Description: a.Reason}
+		out.Authorization[i] = Authorization{Name: a.Stage, State: a.State, Description: a.Reason, SignatureRepresentation: a.Signed}
+		if a.By != "" {
+			out.Authorization[i].Approver = []Ref{{ID: a.By, Name: a.By, Role: "approver"}}
+		}
+		if a.Approver != "" {
+			out.Authorization[i].Approver = append(out.Authorization[i].Approver, Ref{ID: a.Approver, Name: "public key", ReferredType: "PublicKey"})
+		}
 		if a.State != "pending" {
 			out.Authorization[i].ApprovalDate = s.Date(a.At)
 		}
@@ -414,4 +464,37 @@ func DecodeQuote(body []byte) (*com.QuoteRequest, *Error) {
 		req.Sites = append(req.Sites, site)
 	}
 	return &req, nil
+}
+
+// QuoteDigest recomputes a quote's content digest (com.Digest) from the
+// quote as the API shows it: what an approver's client signs over, so
+// that it signs what it saw, not what the server says it holds.
+func QuoteDigest(q Quote) (string, error) {
+	b, err := json.Marshal(q)
+	if err != nil {
+		return "", err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return "", err
+	}
+	for _, k := range []string{"id", "href", "state", "stateReason", "authorization", "quoteTotalPrice", "contentDigest", "@type", "category", "description"} {
+		delete(m, k)
+	}
+	items, _ := m["quoteItem"].([]any)
+	for _, it := range items {
+		if it, ok := it.(map[string]any); ok {
+			for _, k := range []string{"state", "stateReason", "qualification", "@type"} {
+				delete(it, k)
+			}
+		}
+	}
+	if b, err = json.Marshal(m); err != nil {
+		return "", err
+	}
+	req, e := DecodeQuote(b)
+	if e != nil {
+		return "", fmt.Errorf("quote %s: %s", q.ID, e.Message)
+	}
+	return com.Digest(*req), nil
 }

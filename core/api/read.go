@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 )
 
@@ -22,6 +23,9 @@ func listAll[T any](s *Server, w http.ResponseWriter, r *http.Request, attrs []s
 		WriteError(w, e)
 		return
 	}
+	if _, scoped := caller(r); scoped {
+		out = slices.DeleteFunc(out, func(v T) bool { return !visible(r, &v) })
+	}
 	List(w, q, out)
 }
 
@@ -41,13 +45,14 @@ func getOne[T any](s *Server, w http.ResponseWriter, r *http.Request, what strin
 }
 
 // readOne reads the entity with id (read gives nil when there is none),
-// or a 404 saying "what "id": not found".
+// or a 404 saying "what "id": not found": another party's is not found
+// by a caller bound to a tenant.
 func readOne[T any](s *Server, r *http.Request, what, id string, read func(id string) *T) (*T, *Error) {
 	var v *T
 	if e := s.Query(r.Context(), func() { v = read(id) }); e != nil {
 		return nil, e
 	}
-	if v == nil {
+	if v == nil || !visible(r, v) {
 		return nil, NewError(http.StatusNotFound, what+" "+strconv.Quote(id)+": not found")
 	}
 	return v, nil

@@ -106,7 +106,7 @@ func (s *Server) getResource(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, e)
 		return
 	}
-	if item == nil {
+	if item == nil || !visible(r, item) {
 		WriteError(w, NewError(http.StatusNotFound, "no resource "+id))
 		return
 	}

@@ -188,7 +188,7 @@ func TestCancelResourceOrderInFlight(t *testing.T) {
 }
 
 // Bad input gets a 4xx and a TMF Error that names what is wrong, and
-// places nothing (DESIGN.md §8).
+// places nothing (docs/architecture.md §8).
 func TestResourceOrderBadInput(t *testing.T) {
 	l := serveWorkedExample(t)
 	defer l.stop()

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,11 +14,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/engine"
 )
 
-// MaxBody is the largest request body the APIs take (1 MiB): a larger one
-// is refused with 413 before it is read whole.
-const MaxBody = 1 << 20
-
-// Base paths of the TMF APIs (DESIGN.md §7: the exact v4 base paths).
+// Base paths of the TMF APIs (docs/architecture.md §7: the exact v4 base paths).
 const (
 	ProductOrdering   = "/tmf-api/productOrderingManagement/v4"
 	QuoteManagement   = "/tmf-api/quoteManagement/v4"
@@ -41,10 +38,10 @@ func (s *Server) Date(d time.Duration) string {
 
 // Query runs fn on the engine's goroutine between two steps, within the
 // read timeout (see engine.Query: fn copies what it needs). Its error is
-// a 503 TMF Error.
+// a 503 TMF Error with Retry-After.
 func (s *Server) Query(ctx context.Context, fn func()) *Error {
 	if err := s.read(ctx, fn); err != nil {
-		return NewError(http.StatusServiceUnavailable, "the engine does not answer: "+err.Error())
+		return unavailable(err)
 	}
 	return nil
 }
@@ -52,9 +49,11 @@ func (s *Server) Query(ctx context.Context, fn func()) *Error {
 // Command hands msg to a component and waits for its reply, given once the
 // change is durable (engine.Command). A command the component refused
 // (engine.ErrRefused: it cannot be applied, and changed nothing but the
-// journal's record of the refusal) is a 409 TMF Error with the reason. A
-// failure to log or a timeout is a 503 TMF Error: the client may retry
-// with the same Idempotency-Key.
+// journal's record of the refusal) is a 409 TMF Error with the reason. An
+// engine that is behind or a store that cannot write refuse it at once,
+// and a command not confirmed within the timeout is not waited for: each
+// is a 503 TMF Error with Retry-After (unavailable), and the client may
+// retry with the same Idempotency-Key.
 func (s *Server) Command(ctx context.Context, to engine.Address, msg any) (any, *Error) {
 	d := s.Timeout
 	if d <= 0 {
@@ -67,20 +66,44 @@ func (s *Server) Command(ctx context.Context, to engine.Address, msg any) (any, 
 		return nil, NewError(http.StatusConflict, "refused: "+err.Error())
 	}
 	if err != nil {
-		return nil, NewError(http.StatusServiceUnavailable, "the change was not confirmed: "+err.Error())
+		return nil, unavailable(err)
 	}
 	return v, nil
 }
 
-// ReadBody reads a JSON request body of at most MaxBody bytes and checks
-// its media type. The error names what is wrong.
+// Seconds a client is told to wait (Retry-After) before it tries again:
+// after a refusal for a store that cannot write, and after any other 503.
+const (
+	retryStore  = 5
+	retryEngine = 1
+)
+
+// unavailable is the 503 TMF Error of a command or read the engine did not
+// take or confirm, saying why, with Retry-After.
+func unavailable(err error) *Error {
+	var e *Error
+	switch {
+	case errors.Is(err, engine.ErrUnconfirmed):
+		e = NewError(http.StatusServiceUnavailable, err.Error()+"; it may still be applied: retry with the same Idempotency-Key to learn its outcome")
+	case errors.Is(err, engine.ErrStoreCannotWrite):
+		e = NewError(http.StatusServiceUnavailable, err.Error()+"; nothing was changed")
+		e.retryAfter = retryStore
+		return e
+	case errors.Is(err, engine.ErrOverloaded):
+		e = NewError(http.StatusServiceUnavailable, err.Error()+"; nothing was changed")
+	default:
+		e = NewError(http.StatusServiceUnavailable, "the engine does not answer in time: "+err.Error())
+	}
+	e.retryAfter = retryEngine
+	return e
+}
+
+// ReadBody reads a JSON request body of at most MaxBody bytes, checks its
+// media type and holds it to the limits (checkJSON). The error names what
+// is wrong.
 func ReadBody(w http.ResponseWriter, r *http.Request) ([]byte, *Error) {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, _ := strings.Cut(ct, ";")
-		mt = strings.TrimSpace(strings.ToLower(mt))
-		if mt != "application/json" && mt != "application/merge-patch+json" && !strings.HasSuffix(mt, "+json") {
-			return nil, NewError(http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Type %q: want application/json", ct))
-		}
+	if e := mediaType(r); e != nil {
+		return nil, e
 	}
 	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
 	var tooBig *http.MaxBytesError
@@ -89,8 +112,11 @@ func ReadBody(w http.ResponseWriter, r *http.Request) ([]byte, *Error) {
 		return nil, NewError(http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is larger than %d bytes", tooBig.Limit))
 	case err != nil:
 		return nil, NewError(http.StatusBadRequest, "reading the body: "+err.Error())
-	case len(strings.TrimSpace(string(b))) == 0:
+	case len(bytes.TrimSpace(b)) == 0:
 		return nil, NewError(http.StatusBadRequest, "the body is empty: want a JSON object")
+	}
+	if e := checkJSON(b); e != nil {
+		return nil, e
 	}
 	return b, nil
 }

@@ -2,13 +2,16 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"net/http"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/ordertwin/ordertwin/core/catalog"
 	"github.com/ordertwin/ordertwin/core/com"
 	"github.com/ordertwin/ordertwin/core/docs"
@@ -49,7 +52,8 @@ type Server struct {
 	// Stats collects the figures; it runs on the engine's goroutine.
 	Stats func() Stats
 	// Timeout bounds a read of the engine's state or a command; 0 means
-	// 2 seconds for a read and 10 for a command.
+	// the engine's admission time for a read (engine.Limits: a read not
+	// started by then is a 503) and 10 seconds for a command.
 	Timeout time.Duration
 	// Epoch is the calendar time of T+0: dates on the wire are Epoch plus
 	// the engine's virtual time, in UTC.
@@ -69,9 +73,18 @@ type Server struct {
 	// KnownAddress, when set, tells whether the network knows a street
 	// address: a quote for an unknown one is refused at once.
 	KnownAddress func(address string) bool
+	// Guard authenticates and authorizes every request but the public
+	// routes (core/auth); nil lets every request in (tests of the APIs).
+	Guard *auth.Guard
+	// AccessLog, when set, takes a line per request.
+	AccessLog *slog.Logger
+	// Hub is what the hubs allow: callbacks, quota, tenant (hub.go).
+	Hub HubPolicy
 }
 
-// Handler routes the TMF APIs, /healthz, /readyz and /metrics.
+// Handler routes the TMF APIs, /healthz, /readyz and /metrics, behind
+// the request's authentication and authorization (front), each request
+// then held to the limits every request is held to (checkRequest).
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	for _, routes := range []func(*http.ServeMux){
@@ -90,25 +103,33 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, NewError(http.StatusNotFound, "no resource at "+r.URL.Path))
 	})
-	return mux
+	return s.front(mux)
 }
 
 // read runs fn on the engine's goroutine, within the timeout.
 func (s *Server) read(ctx context.Context, fn func()) error {
 	d := s.Timeout
 	if d <= 0 {
-		d = 2 * time.Second
+		d = s.Engine.Limits().Admission
 	}
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	return s.Engine.Query(ctx, fn)
 }
 
-// ready answers 200 once the engine takes queries: it is serving and not
-// stuck in a step.
+// ready answers 200 once the engine takes queries (it is serving and not
+// stuck in a step) and its store can write (engine.StoreFault: its last
+// commit, or the write probe it starts with, which a query answered
+// follows). Else a 503 says why.
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
-	if err := s.read(r.Context(), func() {}); err != nil {
-		WriteError(w, NewError(http.StatusServiceUnavailable, "the engine does not answer: "+err.Error()))
+	err := s.read(r.Context(), func() {})
+	if f := s.Engine.StoreFault(); f != nil {
+		err = f // what the engine's write probe or last commit says
+	}
+	if err != nil {
+		e := unavailable(err)
+		e.Message = "not ready: " + strings.TrimSuffix(e.Message, "; nothing was changed")
+		WriteError(w, e)
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -124,13 +145,22 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 		st.Refused = s.Engine.Refusals()
 		st.AdapterLatency = s.Engine.AdapterLatency()
 	}); err != nil {
-		WriteError(w, NewError(http.StatusServiceUnavailable, "the engine does not answer: "+err.Error()))
+		if !errors.Is(err, engine.ErrStoreCannotWrite) {
+			WriteError(w, unavailable(err))
+			return
+		}
+		// The engine waits for its store: what is known without it.
+		var b strings.Builder
+		s.storeMetrics(&b)
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+		fmt.Fprint(w, b.String())
 		return
 	}
 	var b strings.Builder
 	family := func(name, typ, help string) {
 		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, typ)
 	}
+	s.storeMetrics(&b)
 	byState := func(name, help string, m map[string]int) {
 		family(name, "gauge", help)
 		for _, k := range slices.Sorted(maps.Keys(m)) {
@@ -174,4 +204,17 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	fmt.Fprint(w, b.String())
+}
+
+// storeMetrics writes what is known of the store and the commands without
+// the engine's goroutine: whether the store writes, and how many
+// commands wait.
+func (s *Server) storeMetrics(b *strings.Builder) {
+	writable, failures := 1, 0
+	if f := s.Engine.StoreFault(); f != nil {
+		writable, failures = 0, f.Attempts
+	}
+	fmt.Fprintf(b, "# HELP ordertwin_store_writable 1 while the store's last commit (or write probe) succeeded, 0 while it is retried.\n# TYPE ordertwin_store_writable gauge\nordertwin_store_writable %d\n", writable)
+	fmt.Fprintf(b, "# HELP ordertwin_store_failed_attempts Failed attempts at the commit being retried (0 when the store writes).\n# TYPE ordertwin_store_failed_attempts gauge\nordertwin_store_failed_attempts %d\n", failures)
+	fmt.Fprintf(b, "# HELP ordertwin_engine_commands_waiting Commands submitted and not yet answered.\n# TYPE ordertwin_engine_commands_waiting gauge\nordertwin_engine_commands_waiting %d\n", s.Engine.CommandsWaiting())
 }

@@ -65,7 +65,7 @@ func (s *Server) getService(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, e)
 		return
 	}
-	if item == nil {
+	if item == nil || !visible(r, item) {
 		WriteError(w, NewError(http.StatusNotFound, "no service "+id))
 		return
 	}

@@ -230,7 +230,7 @@ func TestCancelServiceOrderInFlight(t *testing.T) {
 }
 
 // Bad input gets a 4xx and a TMF Error that names what is wrong, and
-// places nothing (DESIGN.md §8).
+// places nothing (docs/architecture.md §8).
 func TestServiceOrderBadInput(t *testing.T) {
 	l := serveWorkedExample(t)
 	defer l.stop()

@@ -1,6 +1,10 @@
 package api
 
-import "github.com/ordertwin/ordertwin/core/tmf"
+import (
+	"strings"
+
+	"github.com/ordertwin/ordertwin/core/tmf"
+)
 
 // The TMF v4 wire shapes several APIs share. They are ours to fill from
 // the internal model (core/tmf), which keeps TMF names but not the v4
@@ -14,6 +18,16 @@ type Ref struct {
 	Name         string `json:"name,omitempty"`
 	Role         string `json:"role,omitempty"`
 	ReferredType string `json:"@referredType,omitempty"`
+}
+
+// customerOfRefs is the id of the customer among parties ("" for none).
+func customerOfRefs(parties []Ref) string {
+	for _, p := range parties {
+		if strings.EqualFold(p.Role, "customer") {
+			return p.ID
+		}
+	}
+	return ""
 }
 
 // Characteristic is a v4 Characteristic.

@@ -187,7 +187,7 @@ func TestParseMinimal(t *testing.T) {
 }
 
 // TestParseRejects: everything is checked at load, and the error names
-// what is wrong (package doc; DESIGN.md §4).
+// what is wrong (package doc; docs/architecture.md §4).
 func TestParseRejects(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
@@ -266,7 +266,7 @@ func TestParseRejects(t *testing.T) {
 }
 
 // TestParseRejectsCycles: "a catalog with a cycle is rejected with the
-// cycle named" (DESIGN.md §4), members in dependency order, closing on the
+// cycle named" (docs/architecture.md §4), members in dependency order, closing on the
 // first, whether or not a plan uses the RFS.
 func TestParseRejectsCycles(t *testing.T) {
 	for _, tc := range []struct {

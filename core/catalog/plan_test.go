@@ -190,7 +190,7 @@ func TestEveryOfferedPlanExists(t *testing.T) {
 	assert.Equal(t, 8, n)
 }
 
-// TestPlanIsBuiltOnce: the hot path never rebuilds a graph (DESIGN.md §4):
+// TestPlanIsBuiltOnce: the hot path never rebuilds a graph (docs/architecture.md §4):
 // Plan hands out the template built at load.
 func TestPlanIsBuiltOnce(t *testing.T) {
 	c := loadEnterprise(t)
@@ -201,7 +201,7 @@ func TestPlanIsBuiltOnce(t *testing.T) {
 }
 
 // TestPlanOrderIsDeterministic: the same catalog gives the same order on
-// every load (StableTopologicalSort only, DESIGN.md §4): the graph
+// every load (StableTopologicalSort only, docs/architecture.md §4): the graph
 // library walks Go maps, so repeat enough to catch map-order leaks.
 func TestPlanOrderIsDeterministic(t *testing.T) {
 	data := []byte(readFile(t, enterprise))

@@ -26,7 +26,23 @@ type Config struct {
 	// ManualReview: each approval stage waits for people's decision
 	// (Review, over the quote API) instead of asking the workflow system.
 	ManualReview bool
+	// StageKeys, when set, hold a secret key per approval stage (hex,
+	// core/approval): the workflow system's decisions are signed with
+	// them. Decisions taken by people (ManualReview) must come signed by
+	// the approver's own key.
+	StageKeys map[string]string
+	// Approvers, when a stage has any, are the public keys whose signed
+	// decisions that stage takes; others are refused (ErrNotApprover).
+	Approvers map[string][]string
+	// Unsigned: people's decisions are taken unsigned and nothing is
+	// signed, as before decisions were: a store first served so replays
+	// as it ran.
+	Unsigned bool
 }
+
+// signs reports whether approval decisions are signed: the quote's
+// digest and each decision's event are journalled.
+func (c Config) signs() bool { return !c.Unsigned && (c.ManualReview || len(c.StageKeys) > 0) }
 
 // COM is the commercial order manager.
 type COM struct {

@@ -130,13 +130,30 @@ func (o *order) fillFromQuote() {
 	}
 }
 
+// ExternalKey is the idempotency key an externalId gives, "" for none.
+func ExternalKey(externalID string) string {
+	if externalID == "" {
+		return ""
+	}
+	return "externalId " + externalID
+}
+
 // submitOrder acknowledges the order; validation starts once its quote is
 // accepted.
 func (c *COM) submitOrder(now time.Duration, req OrderRequest, out *engine.Out) {
-	key := "order " + req.Key // apart from the quotes' keys
-	if prev := c.byKey[key]; req.Key != "" && prev != "" {
-		out.Reply(Placed{ID: prev, Duplicate: true})
-		return
+	// An order is known by its key and by its externalId: a second order
+	// with an externalId already used is the first, whatever its key.
+	keys := make([]string, 0, 2)
+	for _, k := range []string{req.Key, ExternalKey(req.Order.ExternalID)} {
+		if k != "" {
+			keys = append(keys, "order "+k) // apart from the quotes' keys
+		}
+	}
+	for _, key := range keys {
+		if prev := c.byKey[key]; prev != "" {
+			out.Reply(Placed{ID: prev, Duplicate: true})
+			return
+		}
 	}
 	o := &order{po: *req.Order}
 	if o.po.ID == "" {
@@ -153,7 +170,7 @@ func (c *COM) submitOrder(now time.Duration, req OrderRequest, out *engine.Out) 
 	o.removed = make([]bool, len(o.po.Items))
 	c.orders = append(c.orders, o)
 	c.orderBy[o.po.ID] = o
-	if req.Key != "" {
+	for _, key := range keys {
 		c.byKey[key] = o.po.ID
 	}
 	out.Reply(Placed{ID: o.po.ID})

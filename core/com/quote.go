@@ -8,10 +8,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/approval"
 	"github.com/ordertwin/ordertwin/core/catalog"
 	"github.com/ordertwin/ordertwin/core/engine"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
 	"github.com/ordertwin/ordertwin/core/port"
+	"github.com/ordertwin/ordertwin/core/store"
 )
 
 // Customer is the enterprise customer and its account.
@@ -74,6 +76,9 @@ type quote struct {
 	reason   string
 	order    *order
 	common   catalog.Map
+	// digest is the hash of the quote's content (Digest) that approvals
+	// are signed over, when they are (Config.signs).
+	digest string
 }
 
 // Approval is the outcome of one approval stage.
@@ -82,6 +87,12 @@ type Approval struct {
 	State  string
 	At     time.Duration
 	Reason string
+	// By is who decided, when a person did (Review.By).
+	By string
+	// Signed is the decision as a signed event (core/approval), when
+	// decisions are signed; Approver is the public key that signed it.
+	Signed   string
+	Approver string
 }
 
 // Check validates a quote request against the catalog, naming every fault.
@@ -183,6 +194,10 @@ func (c *COM) submitQuote(now time.Duration, req QuoteRequest, out *engine.Out) 
 	}
 	out.Reply(Placed{ID: q.id})
 	out.Created(lc.Quote, q.id, "", q.state, "CPQ")
+	if c.cfg.signs() {
+		q.digest = Digest(req)
+		out.Record(store.Record{Kind: approval.DigestKind, Entity: q.id, Reason: q.digest, System: "CPQ"})
+	}
 	q.offering, _ = c.cfg.Catalog.Offering(req.Offering)
 	q.tier = c.cfg.Catalog.Tiers[req.Tier]
 	q.card = card(q.offering, req.RateCard)
@@ -281,8 +296,21 @@ func (c *COM) decide(q *quote, ok bool, reason string, out *engine.Out) {
 	if !ok {
 		event = lc.Reject
 	}
+	if key := c.cfg.StageKeys[a.Stage]; key != "" && a.Signed == "" && c.cfg.signs() {
+		d := approval.Decision{Quote: q.id, Stage: a.Stage, Approved: ok, Digest: q.digest, Reason: reason, At: c.cfg.Epoch.Add(out.Now())}
+		signed, err := approval.Sign(key, d)
+		if err != nil {
+			out.Error(err)
+			return
+		}
+		a.Signed, a.Approver = signed, approval.Signer(signed)
+	}
 	if !out.Fire(c.machines, lc.Approval, q.id+"/"+a.Stage, "", &a.State, event, a.Reason, "Approval Workflow") {
 		return
+	}
+	if a.Signed != "" {
+		out.Record(store.Record{Kind: approval.RecordKind, Entity: q.id + "/" + a.Stage, To: a.Approver, Event: a.State,
+			Reason: a.Signed, System: "Approval Workflow"})
 	}
 	if !ok {
 		c.rejectQuote(q, fmt.Sprintf("%s review: %s", a.Stage, reason), out)

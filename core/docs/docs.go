@@ -28,6 +28,16 @@ type Put struct {
 	// same key in the collection answers with the document the first
 	// made (as it now is, if it still is), and changes nothing.
 	Key string
+	// Limit, when set, refuses the Put (ErrLimit) when the collection
+	// holds Limit.Max documents of the same owner already.
+	Limit *Limit
+}
+
+// Limit is a quota of documents per owner in a collection: the owner of
+// a document is the string at Field of its body ("" when absent).
+type Limit struct {
+	Field string
+	Max   int
 }
 
 // Patch merges Body into a document (RFC 7386 JSON merge patch); "id"
@@ -66,6 +76,7 @@ type Result struct {
 var (
 	ErrNotFound = errors.New("no such document")
 	ErrInvalid  = errors.New("not a JSON object")
+	ErrLimit    = errors.New("quota reached")
 )
 
 // Docs is the component.
@@ -118,6 +129,18 @@ func (d *Docs) put(now time.Duration, m Put, out *engine.Out) Result {
 			return Result{Doc: doc.clone(), Duplicate: true}
 		}
 		return Result{Err: fmt.Errorf("%s %s, made for this key, was deleted: %w", m.Collection, id, ErrNotFound), Duplicate: true}
+	}
+	if l := m.Limit; l != nil {
+		owner, _ := body[l.Field].(string)
+		held := 0
+		for _, doc := range c.docs {
+			if o, _ := doc.Body[l.Field].(string); o == owner {
+				held++
+			}
+		}
+		if held >= l.Max {
+			return Result{Err: fmt.Errorf("%s: %s %q holds %d, the most allowed: %w", m.Collection, l.Field, owner, held, ErrLimit)}
+		}
 	}
 	c.next++
 	doc := &Doc{ID: tmf.SeqID(m.Prefix, c.next), Body: body, Created: now, Updated: now}

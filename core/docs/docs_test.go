@@ -63,3 +63,35 @@ func TestDocs(t *testing.T) {
 		require.ErrorIs(t, <-done, context.Canceled)
 	})
 }
+
+// A Put with a Limit is refused (ErrLimit) once the collection holds Max
+// documents of the same owner, and journals nothing; other owners, and
+// documents without the field (owner ""), count apart.
+func TestPutLimit(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		mem := store.NewMemory()
+		e := engine.New(engine.Options{Store: mem})
+		e.Handle(engine.Docs, New())
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error)
+		go func() { done <- e.Serve(ctx) }()
+		put := func(body string) error {
+			r, err := e.Command(ctx, engine.Docs, Put{Collection: "hub", Prefix: "HUB", Body: []byte(body),
+				Limit: &Limit{Field: "tenant", Max: 2}})
+			require.NoError(t, err)
+			return r.(Result).Err
+		}
+		require.NoError(t, put(`{"tenant":"acme"}`))
+		require.NoError(t, put(`{"tenant":"acme"}`))
+		err := put(`{"tenant":"acme"}`)
+		assert.ErrorIs(t, err, ErrLimit)
+		assert.ErrorContains(t, err, `hub: tenant "acme" holds 2, the most allowed`)
+		assert.NoError(t, put(`{"tenant":"globex"}`))
+		assert.NoError(t, put(`{}`))
+		assert.NoError(t, put(`{"tenant":""}`))
+		assert.ErrorIs(t, put(`{}`), ErrLimit)
+		assert.Equal(t, 5, mem.Len())
+		cancel()
+		require.ErrorIs(t, <-done, context.Canceled)
+	})
+}

@@ -7,12 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"time"
 
 	"github.com/ordertwin/ordertwin/core/store"
 )
 
-// answer is where the reply to a command goes once its step is committed.
-type answer chan result
+// answer is where the reply to a command goes once its step is committed
+// (nil for other inputs).
+type answer = *ticket
 
 type result struct {
 	v   any
@@ -22,17 +24,55 @@ type result struct {
 // Command submits msg like Submit and waits until the engine has handled it
 // and committed the step it was in: it returns what the handler gave
 // Out.Reply (nil when it gave nothing). Nothing is answered before it is
-// durable (the outbox rule). When ctx ends first Command returns ctx's
-// error, and the input may still be handled: a caller that retries must
-// make the command idempotent (an Idempotency-Key, an externalId).
+// durable (the outbox rule).
+//
+// A serving engine that is behind refuses the command at once, and it
+// changes nothing: ErrStoreCannotWrite while the store cannot write
+// (StoreFault), ErrOverloaded when too many commands wait or a commit has
+// run too long, or when the engine has not taken the command within the
+// admission time (Limits). Once taken, the command is handled; if ctx ends
+// or the store fails before its step is committed, Command returns an
+// error wrapping ErrUnconfirmed: the command may still be applied, and a
+// caller that retries must make it idempotent (an Idempotency-Key, an
+// externalId).
 func (e *Engine) Command(ctx context.Context, to Address, msg any) (any, error) {
-	a := make(answer, 1)
-	e.submit(Input{To: to, Msg: msg, answer: a})
-	select {
-	case r := <-a:
-		return r.v, r.err
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	if err := e.admit(); err != nil {
+		return nil, err
+	}
+	broken := e.health.breaking()
+	t := &ticket{reply: make(chan result, 1), open: &e.health.commands}
+	e.submit(Input{To: to, Msg: msg, answer: t})
+	admission := time.NewTimer(e.limits.Admission)
+	defer admission.Stop()
+	for {
+		select {
+		case r := <-t.reply:
+			return r.v, r.err
+		case <-admission.C:
+			if t.withdraw() {
+				return nil, fmt.Errorf("%w: it did not take the command within %s; the command was withdrawn", ErrOverloaded, e.limits.Admission)
+			}
+		case <-broken:
+			if t.withdraw() {
+				return nil, e.storeFault()
+			}
+			select {
+			case r := <-t.reply: // committed just before the store failed
+				return r.v, r.err
+			default:
+				return nil, fmt.Errorf("%w: %w", ErrUnconfirmed, e.storeFault())
+			}
+		case <-ctx.Done():
+			if t.withdraw() {
+				return nil, fmt.Errorf("the command was withdrawn before the engine took it: %w", ctx.Err())
+			}
+			select {
+			case r := <-t.reply:
+				return r.v, r.err
+			default:
+				return nil, fmt.Errorf("%w: %w", ErrUnconfirmed, ctx.Err())
+			}
+		}
 	}
 }
 
@@ -130,11 +170,4 @@ func (e *Engine) logInputs(items []Input) ([]Input, error) {
 		return nil, err
 	}
 	return kept, nil
-}
-
-// send delivers r when someone waits for it.
-func (a answer) send(r result) {
-	if a != nil {
-		a <- r
-	}
 }

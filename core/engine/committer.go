@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"context"
 	"fmt"
+	"time"
 
 	"github.com/ordertwin/ordertwin/core/store"
 )
@@ -23,6 +25,16 @@ type ack struct {
 // most one batch waits while one commits; batches commit in order. The
 // engine waits for them (sync) whenever something outside the process is
 // about to see the effects of what they hold.
+//
+// On a serving engine, a commit that fails (a full disk) is retried, the
+// same batch, until it succeeds (Engine.retry): the steps it holds are
+// handled already, and their effects (answers, calls, messages out of the
+// process) wait for it like for any commit; they are neither lost nor
+// handled again. Meanwhile
+// StoreFault says why, and commands are refused at once. Only when the
+// engine stops does the committer give up: the batch, and every later
+// one, is then not committed, and the engine's run ends with the error;
+// nothing of them was answered or left the process.
 type committer struct {
 	work     chan batch
 	acks     chan ack
@@ -32,14 +44,42 @@ type committer struct {
 }
 
 // startCommitter starts committing on a goroutine of its own, until
-// stopCommitter.
-func (e *Engine) startCommitter() {
+// stopCommitter. For a serving engine (serve), it first checks that the
+// store can write (store.Prober), and it retries a failed commit or probe
+// until ctx ends (Engine.retry); a run stops at the first failure.
+func (e *Engine) startCommitter(ctx context.Context, serve bool) {
 	c := &committer{work: make(chan batch, 1), acks: make(chan ack, 2)}
-	go func() {
-		for b := range c.work {
-			c.acks <- ack{b, e.write(b)}
+	attempt := func(write func() error) error {
+		if serve {
+			return e.retry(ctx, write)
 		}
-		close(c.acks)
+		return write()
+	}
+	// The first probe is made here, before the engine takes any input: a
+	// query answered by a serving engine comes after it.
+	var probe func() error
+	if p, ok := e.store.(store.Prober); ok && serve {
+		if err := p.Probe(); err != nil {
+			e.health.failed(err)
+			probe = p.Probe
+		}
+	}
+	go func() {
+		defer close(c.acks)
+		var failed error
+		if probe != nil {
+			failed = attempt(probe)
+		}
+		for b := range c.work {
+			if failed == nil {
+				failed = attempt(func() error {
+					e.health.committing.Store(time.Now().UnixNano())
+					defer e.health.committing.Store(0)
+					return e.write(b)
+				})
+			}
+			c.acks <- ack{b, failed}
+		}
 	}()
 	e.committer = c
 }
@@ -103,7 +143,14 @@ func (e *Engine) commit() error {
 	}
 	c.take(false)
 	c.inflight++
-	c.work <- b
+	select {
+	case c.work <- b:
+	default:
+		// The committer is behind, or retrying a failed commit.
+		e.health.stalled.Store(true)
+		c.work <- b
+		e.health.stalled.Store(false)
+	}
 	e.unsaved, e.inputs = nil, nil
 	if n := len(c.free); n > 0 {
 		e.unsaved, e.inputs = c.free[n-1].records, c.free[n-1].inputs
@@ -116,8 +163,12 @@ func (e *Engine) commit() error {
 // first error.
 func (e *Engine) sync() error {
 	if c := e.committer; c != nil {
-		for c.inflight > 0 {
-			c.take(true)
+		if c.inflight > 0 {
+			e.health.stalled.Store(true)
+			for c.inflight > 0 {
+				c.take(true)
+			}
+			e.health.stalled.Store(false)
 		}
 		return c.err
 	}

@@ -29,8 +29,14 @@
 // is answered with the Refusal (errors.Is ErrRefused), and the engine
 // takes the next input. A replay meets the logged input again and refuses
 // it again, to the same record, checked like every other. The engine stops
-// only when it cannot keep its own promises: a commit fails, or a replay
-// does not reproduce the journal.
+// only when it cannot keep its own promises: a replay that does not
+// reproduce the journal.
+//
+// A serving engine never stops for its store: a commit that fails (a full
+// disk) is retried until it succeeds, the steps it holds waiting, and
+// meanwhile commands are refused at once (StoreFault). Nor does it let
+// requests queue for long: commands and queries it cannot take soon are
+// refused with ErrOverloaded (Limits).
 //
 // Clocks: the virtual clock jumps to the next input, so a 45-day rollout
 // takes milliseconds and a run is fully deterministic; the wall clock waits

@@ -113,6 +113,8 @@ type Engine struct {
 	direct bool
 	// latency measures the adapter calls (AdapterLatency).
 	latency latencies
+	limits  Limits
+	health  health
 }
 
 // LastChange is the time of the latest committed record: when something
@@ -144,6 +146,9 @@ type Options struct {
 	// outside depends on them, and a replay rebuilds them from the input
 	// log.
 	CommitEvery int
+	// Limits bound how long a serving engine lets a command or a query
+	// wait (zero: the defaults).
+	Limits Limits
 }
 
 // New returns an engine with no handlers or adapters yet.
@@ -164,7 +169,7 @@ func New(opt Options) *Engine {
 		opt.CommitEvery = 4096
 	}
 	e := &Engine{clock: opt.Clock, store: opt.Store, seed: opt.Seed, batchSize: opt.Batch, log: opt.Log, codec: opt.Codec, commitEvery: opt.CommitEvery,
-		adapters: map[port.System]port.Adapter{}, inbox: inbox{wake: make(chan struct{}, 1)}}
+		limits: opt.Limits.withDefaults(), adapters: map[port.System]port.Adapter{}, inbox: inbox{wake: make(chan struct{}, 1)}}
 	for a := range e.repliers {
 		e.repliers[a] = replier{e, Address(a)}
 	}
@@ -239,7 +244,7 @@ func (e *Engine) run(ctx context.Context, serve bool) (err error) {
 	e.running = true
 	defer func() { e.running = false }()
 	if !e.direct {
-		e.startCommitter()
+		e.startCommitter(ctx, serve)
 	}
 	defer func() {
 		ferr := e.durable()

@@ -28,7 +28,7 @@ func (r recorder) Handle(now time.Duration, msg any, out *Out) {
 }
 
 // Inputs are taken strictly in (time, sequence) order, including messages
-// sent for the current instant (DESIGN.md §2).
+// sent for the current instant (docs/architecture.md §2).
 func TestOrder(t *testing.T) {
 	var log []string
 	e := New(Options{})

@@ -53,8 +53,15 @@ const (
 // scrape) to read the state the handlers own. fn must copy what it needs
 // and keep no reference to that state. Query fails when ctx ends before fn
 // starts, and fn then never runs: when Query returns, fn has run or never
-// will, so what it writes may be read.
+// will, so what it writes may be read. A query shows only what is
+// committed: while the engine waits for a commit the store cannot make,
+// Query fails at once with the StoreFault.
 func (e *Engine) Query(ctx context.Context, fn func()) error {
+	if e.health.stalled.Load() {
+		if f := e.StoreFault(); f != nil {
+			return f
+		}
+	}
 	q := &query{fn: fn, done: make(chan struct{})}
 	e.inbox.mu.Lock()
 	e.inbox.queries = append(e.inbox.queries, q)
@@ -97,6 +104,15 @@ func (e *Engine) takeInbox() error {
 	items, queries := e.inbox.items, e.inbox.queries
 	e.inbox.items, e.inbox.queries = nil, nil
 	e.inbox.mu.Unlock()
+	// A command whose caller stopped waiting before now is never handled.
+	kept := items[:0]
+	for _, in := range items {
+		if in.answer == nil || in.answer.take() {
+			kept = append(kept, in)
+		}
+	}
+	clear(items[len(kept):])
+	items = kept
 	if len(queries) > 0 {
 		// A query shows only what is durable.
 		if err := e.durable(); err != nil {

@@ -3,7 +3,7 @@ package engine
 import "time"
 
 // Peer takes the messages sent to a component that runs in another
-// process: COM, SOM and ROM deployed apart (DESIGN.md §1) talk over the
+// process: COM, SOM and ROM deployed apart (docs/architecture.md §1) talk over the
 // TMF APIs, and a Peer carries one component's messages there. Deliver is
 // called on the engine's goroutine, in the order the messages were sent,
 // once the step that sent them is committed (the outbox rule); it must not

@@ -39,7 +39,7 @@ func (c *counter) Handle(now time.Duration, msg any, out *Out) {
 // A command is answered once its step is committed, with the handler's
 // reply; a command of an unregistered type is refused and not handled.
 // A restarted engine replays the input log and reaches the state and the
-// journal of the run it replaces, then serves on (DESIGN.md §2: after a
+// journal of the run it replaces, then serves on (docs/architecture.md §2: after a
 // crash the driver reloads state from the store).
 func TestCommandAndReplay(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {

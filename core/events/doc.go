@@ -5,7 +5,7 @@
 //
 // The events come from the durable journal, never from the engine's
 // observers: the notifier reads committed records only, so nothing outside
-// sees a change that a crash could still take back (DESIGN.md §2, the
+// sees a change that a crash could still take back (docs/architecture.md §2, the
 // outbox rule). Each record concerns at most one API; the notifier
 // translates it into that API's event, with the record's sequence number
 // as the eventId, so an event has the same id however often it is sent.
@@ -17,15 +17,33 @@
 //     event may come twice (with the same eventId), never not at all;
 //   - in journal order, hence in order per entity: the next event waits
 //     until the callback took the one before;
-//   - retried while the callback fails (an error, or no 2xx answer), with
-//     exponential backoff from Options.MinBackoff to Options.MaxBackoff;
+//   - retried while the callback fails (an error, or no 2xx answer, a
+//     redirect included: none is followed), with exponential backoff from
+//     Options.MinBackoff to Options.MaxBackoff;
+//   - suspended when it keeps failing (Options.SuspendAfter attempts in a
+//     row over at least Options.SuspendWindow): the Directory records it
+//     (GET hub/{id} shows it, with the last error), and it costs nothing
+//     until it is made active again, when it resumes at the event that
+//     failed;
 //   - from the record after the listener's registration until its removal:
 //     nothing recorded after the removal is sent, and the backlog (retries
 //     included) is dropped once the notifier reads the removal.
 //
-// The engine never waits for a listener: the notifier runs on goroutines
-// of its own, one per listener plus one that watches the journal for
-// listeners registered and removed, and reads the store through a handle
-// of its own (sqlite.Outbox). Engine.Observe may call Wake to have records
-// delivered at once; without it they go out at the next poll.
+// Callbacks go only where the allow-list (Callbacks) says: it is checked
+// when a listener registers and again, by the delivery client's dialer, on
+// every address it connects to after name resolution. A callback's
+// secrets (user, password, token-like query parameters) are redacted in
+// the log (Redact).
+//
+// The engine never waits for a listener, and an idle listener costs
+// nothing: one goroutine reads the journal (once per Wake or poll, not
+// once per listener), translates each record once, and hands its event to
+// the listeners whose query takes it, found by API and event type. A
+// listener runs a goroutine of its own only while it has events to
+// deliver; one that falls far behind (or is made active again) reads the
+// journal itself until it is back in step. The cursors of idle listeners
+// are kept in one write, every few seconds while records come. The
+// notifier reads the store through a handle of its own (sqlite.Outbox).
+// Engine.AfterCommit may call Wake to have records delivered at once;
+// without it they go out at the next poll.
 package events

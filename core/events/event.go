@@ -43,6 +43,10 @@ type Directory interface {
 	// itemKind (productOrderItem, serviceOrderItem, resourceOrderItem),
 	// has id item.
 	Order(ctx context.Context, itemKind, item string) (order string, ok bool, err error)
+	// Suspend records that the listener with id is suspended, and why
+	// (its callback's last error, redacted); it is journalled as a
+	// change of the listener.
+	Suspend(ctx context.Context, id, reason string) error
 }
 
 // Listener is a registration on a hub.
@@ -54,6 +58,12 @@ type Listener struct {
 	// Base is the base path of the API it registered on: it gets that
 	// API's events.
 	Base string
+	// Tenant, when set, is the party whose events it hears (it was
+	// registered by a caller bound to that party; see Parties).
+	Tenant string
+	// Suspended: its callback kept failing; it is sent nothing until it
+	// is made active again (PATCH of its state).
+	Suspended bool
 }
 
 // translator turns journal records into events.
@@ -64,6 +74,21 @@ type translator struct {
 	// owners caches the order of an item: itemKind + "\x00" + id → order.
 	mu     sync.Mutex
 	owners map[string]string
+}
+
+// apiOf is the API whose event e is, or nil.
+func apiOf(e sqlite.Entry) *API {
+	var r rule
+	var ok bool
+	if e.Kind == jeopardyKind {
+		r, ok = jeopardyOf[e.System]
+	} else {
+		r, ok = byKind[e.Kind]
+	}
+	if !ok {
+		return nil
+	}
+	return r.entity.API
 }
 
 // event returns the event of api that e is; ok is false when e is no

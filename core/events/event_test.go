@@ -18,6 +18,7 @@ type owners map[string]string
 func (o owners) Listener(context.Context, string) (Listener, bool, error) {
 	return Listener{}, false, nil
 }
+func (o owners) Suspend(context.Context, string, string) error { return nil }
 func (o owners) Order(_ context.Context, kind, item string) (string, bool, error) {
 	order, ok := o[kind+" "+item]
 	return order, ok, nil

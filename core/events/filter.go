@@ -75,6 +75,16 @@ func ParseQuery(api *API, query string) (Filter, error) {
 	return f, nil
 }
 
+// EventTypes lists the event types the filter lets through; nil: any.
+func (f Filter) EventTypes() []string {
+	for _, c := range f.conds {
+		if c.path[0] == "eventType" {
+			return c.want
+		}
+	}
+	return nil
+}
+
 // Match tells whether ev meets every condition.
 func (f Filter) Match(ev *Event) bool {
 	for _, c := range f.conds {

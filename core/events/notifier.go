@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"slices"
 	"sync"
 	"time"
 
@@ -24,8 +23,12 @@ type Options struct {
 	// BaseURL prefixes the hrefs of entities (https://host:port); "" keeps
 	// them relative to the server, as the APIs write them.
 	BaseURL string
-	// Client sends the events; nil is a client that gives up an attempt
-	// after 10 seconds.
+	// Callbacks is where callbacks may go; nil is the default allow-list
+	// (public addresses only).
+	Callbacks *Callbacks
+	// Client sends the events; nil is Callbacks.Client, which gives up
+	// an attempt after 10 seconds. Whatever the client, a redirect is not
+	// followed.
 	Client *http.Client
 	// Poll is how often the journal is read when nothing called Wake;
 	// 0 means every second.
@@ -34,8 +37,13 @@ type Options struct {
 	// a failed delivery, doubling from the one to the other; 0 means
 	// 100 ms and 30 s.
 	MinBackoff, MaxBackoff time.Duration
+	// SuspendAfter and SuspendWindow: a listener whose callback failed
+	// SuspendAfter attempts in a row, over at least SuspendWindow, is
+	// suspended; 0 means 20 attempts and 15 minutes.
+	SuspendAfter  int
+	SuspendWindow time.Duration
 	// Log takes what went wrong (callbacks failing, the store or engine
-	// not answering); nil discards it.
+	// not answering); nil discards it. Callbacks are redacted in it.
 	Log *slog.Logger
 }
 
@@ -47,14 +55,40 @@ type Notifier struct {
 	tr     translator
 	wake   chan struct{}
 
-	mu      sync.Mutex
+	mu sync.Mutex
+	// read is the last record dispatched: every listener in step has
+	// been given the events up to it.
+	read int64
+	// scanned is how far the journal was read for listeners (registered,
+	// removed, suspended) before this start.
+	scanned int64
 	workers map[string]*worker
-	cancel  context.CancelFunc
-	done    chan struct{}
+	index   index
+	// flushed is when the cursors of idle listeners were last kept, and
+	// flushedAt the record they were kept at.
+	flushed   time.Time
+	flushedAt int64
+	// fullFlushed is when the cursors of all idle listeners were kept.
+	fullFlushed time.Time
+	cancel      context.CancelFunc
+	done        chan struct{}
 }
 
-// pageSize is how many records a listener reads at a time.
+// pageSize is how many records are read at a time.
 const pageSize = 256
+
+// maxQueue is how many events a listener may have waiting in memory;
+// beyond, it reads the journal itself until it is back in step.
+const maxQueue = 1024
+
+// flushEvery is how often the cursors of the listeners sent something are
+// kept while records flow; fullFlushEvery how often those of every idle
+// listener are (a listener sent nothing has nothing to send again after a
+// crash: its cursor only bounds what a restart reads).
+const (
+	flushEvery     = 5 * time.Second
+	fullFlushEvery = 10 * time.Minute
+)
 
 // Open returns a notifier of the journal in the SQLite file, which the
 // engine's store (sqlite.Open) has opened already.
@@ -62,8 +96,15 @@ func Open(file string, opt Options) (*Notifier, error) {
 	if opt.Directory == nil {
 		return nil, errors.New("events: no Directory")
 	}
+	if opt.Callbacks == nil {
+		opt.Callbacks = MustCallbacks(DefaultAllow...)
+	}
 	if opt.Client == nil {
-		opt.Client = &http.Client{Timeout: 10 * time.Second}
+		opt.Client = opt.Callbacks.Client(10 * time.Second)
+	} else {
+		c := *opt.Client
+		c.CheckRedirect = NoRedirect
+		opt.Client = &c
 	}
 	if opt.Poll <= 0 {
 		opt.Poll = time.Second
@@ -75,6 +116,12 @@ func Open(file string, opt Options) (*Notifier, error) {
 		opt.MaxBackoff = 30 * time.Second
 	}
 	opt.MaxBackoff = max(opt.MaxBackoff, opt.MinBackoff)
+	if opt.SuspendAfter <= 0 {
+		opt.SuspendAfter = 20
+	}
+	if opt.SuspendWindow <= 0 {
+		opt.SuspendWindow = 15 * time.Minute
+	}
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.DiscardHandler)
 	}
@@ -122,97 +169,159 @@ func (n *Notifier) Stop() error {
 	return n.outbox.Close()
 }
 
-// watch follows the listeners registered and removed, in journal order,
-// starting and stopping their workers, and passes wake-ups on to them.
+// watch reads the journal once for all listeners: it follows the
+// listeners registered, suspended and removed, in journal order, and
+// hands each event to the listeners it concerns. Its cost is one read of
+// the journal per wake-up or poll, and, per record, the listeners that
+// take its event type: an idle listener costs nothing.
 func (n *Notifier) watch(ctx context.Context) {
 	defer close(n.done)
 	defer n.stopAll()
-	scan, ok := n.resume(ctx)
-	for ok {
-		scan = n.scan(ctx, scan)
-		n.mu.Lock()
-		for _, w := range n.workers {
-			w.poke()
+	ok := n.resume(ctx)
+	for attempt := 0; ok; {
+		more, err := n.dispatchPage(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			n.opt.Log.Warn("hub: dispatch", "err", err.Error())
+			ok = n.sleep(ctx, attempt)
+			attempt++
+			continue
 		}
-		n.mu.Unlock()
-		ok = n.wait(ctx, n.wake)
+		attempt = 0
+		if !more {
+			ok = n.wait(ctx, n.wake)
+		}
 	}
 }
 
-// resume starts the workers of the listeners that have a cursor and
-// returns how far the journal was scanned for listeners; false when ctx
-// ended first.
-func (n *Notifier) resume(ctx context.Context) (int64, bool) {
+// resume starts the workers of the listeners that have a cursor and are
+// not suspended, and sets where the dispatch starts; false when ctx ended
+// first.
+func (n *Notifier) resume(ctx context.Context) bool {
 	for attempt := 0; ; attempt++ {
-		scan, err := n.resumeOnce(ctx)
+		err := n.resumeOnce(ctx)
 		if err == nil {
-			return scan, true
+			return true
 		}
 		n.opt.Log.Warn("hub: resume", "err", err.Error())
 		if !n.sleep(ctx, attempt) {
-			return 0, false
+			return false
 		}
 	}
 }
 
-func (n *Notifier) resumeOnce(ctx context.Context) (int64, error) {
+func (n *Notifier) resumeOnce(ctx context.Context) error {
 	cursors, err := n.outbox.Cursors(ctx)
 	if err != nil {
-		return 0, err
+		return err
 	}
-	scan := cursors[""]
+	scanned := cursors[""]
 	delete(cursors, "")
-	for _, id := range slices.Sorted(func(yield func(string) bool) {
-		for id := range cursors {
-			if !yield(id) {
-				return
-			}
-		}
-	}) {
+	from := scanned
+	var ls []Listener
+	for id, seq := range cursors {
 		l, ok, err := n.opt.Directory.Listener(ctx, id)
 		if err != nil {
-			return 0, fmt.Errorf("listener %s: %w", id, err)
+			return fmt.Errorf("listener %s: %w", id, err)
 		}
 		if !ok { // removed, and its cursor left behind
 			if err := n.outbox.DeleteCursor(ctx, id); err != nil {
-				return 0, err
+				return err
 			}
+			delete(cursors, id)
 			continue
 		}
-		n.start(ctx, l, cursors[id])
-	}
-	return scan, nil
-}
-
-// scan reads the listeners registered and removed after record from and
-// returns how far it got.
-func (n *Notifier) scan(ctx context.Context, from int64) int64 {
-	last, err := n.outbox.Last(ctx)
-	if err != nil {
-		n.opt.Log.Warn("hub: read the journal", "err", err.Error())
-		return from
-	}
-	if last <= from {
-		return from
-	}
-	hubs, err := n.outbox.Kind(ctx, hubKind, from, last)
-	if err != nil {
-		n.opt.Log.Warn("hub: read the journal", "err", err.Error())
-		return from
-	}
-	for _, e := range hubs {
-		if err := n.apply(ctx, e); err != nil {
-			n.opt.Log.Warn("hub: listener", "listener", e.Entity, "err", err.Error())
-			return e.Seq - 1 // again at the next scan
+		if !l.Suspended {
+			ls = append(ls, l)
+			from = min(from, seq)
 		}
 	}
-	if err := n.outbox.SetCursor(ctx, "", last); err != nil {
-		n.opt.Log.Warn("hub: keep the scan", "err", err.Error())
+	n.mu.Lock()
+	n.read, n.scanned, n.flushed, n.flushedAt, n.fullFlushed = from, scanned, time.Now(), from, time.Now()
+	n.mu.Unlock()
+	for _, l := range ls {
+		n.start(ctx, l, cursors[l.ID], false)
 	}
-	return last
+	return nil
 }
 
-// apply acts on a listener's registration or removal.
+// dispatchPage reads the records after the last dispatched and hands
+// them out; more tells that a full page was read.
+func (n *Notifier) dispatchPage(ctx context.Context) (more bool, err error) {
+	n.mu.Lock()
+	from := n.read
+	n.mu.Unlock()
+	page, err := n.outbox.After(ctx, from, pageSize)
+	if err != nil {
+		return false, fmt.Errorf("read the journal: %w", err)
+	}
+	for _, e := range page {
+		if err := n.dispatch(ctx, e); err != nil {
+			return false, err // this record again, after a backoff
+		}
+	}
+	// The cursors of the listeners that were sent something are kept
+	// every flushEvery while records come, and once they stop; those of
+	// all idle listeners every fullFlushEvery.
+	n.mu.Lock()
+	flush := n.read > n.flushedAt && (len(page) == 0 || time.Since(n.flushed) >= flushEvery)
+	full := time.Since(n.fullFlushed) >= fullFlushEvery
+	n.mu.Unlock()
+	if flush || full {
+		n.flush(full)
+	}
+	return len(page) == pageSize, nil
+}
+
+// dispatch hands record e to the listeners it concerns.
+func (n *Notifier) dispatch(ctx context.Context, e sqlite.Entry) error {
+	if e.Kind == hubKind {
+		if e.Seq > n.scanned {
+			if err := n.apply(ctx, e); err != nil {
+				return fmt.Errorf("listener %s: %w", e.Entity, err)
+			}
+		}
+		n.advance(e.Seq, nil, nil)
+		return nil
+	}
+	api := apiOf(e)
+	n.mu.Lock()
+	listened := api != nil && n.index.listened(api)
+	n.mu.Unlock()
+	if !listened {
+		n.advance(e.Seq, nil, nil)
+		return nil
+	}
+	ev, ok, err := n.tr.event(ctx, api, e)
+	if err != nil {
+		return fmt.Errorf("event of record %d: %w", e.Seq, err)
+	}
+	if !ok {
+		n.advance(e.Seq, nil, nil)
+		return nil
+	}
+	n.advance(e.Seq, api, &ev)
+	return nil
+}
+
+// advance marks record seq dispatched, handing ev (if any) to the
+// listeners in step whose query it meets.
+func (n *Notifier) advance(seq int64, api *API, ev *Event) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if ev != nil {
+		n.index.each(api, ev.EventType, func(w *worker) {
+			if seq > w.from && !w.behind && w.filter.Match(ev) {
+				w.enqueue(seq, ev)
+			}
+		})
+	}
+	n.read = seq
+}
+
+// apply acts on a listener's registration, change or removal.
 func (n *Notifier) apply(ctx context.Context, e sqlite.Entry) error {
 	switch e.Event {
 	case docCreate:
@@ -225,7 +334,28 @@ func (n *Notifier) apply(ctx context.Context, e sqlite.Entry) error {
 		if err != nil {
 			return err
 		}
-		n.start(ctx, l, seq)
+		if !l.Suspended {
+			n.start(ctx, l, seq, false)
+		}
+	case docPatch:
+		l, ok, err := n.opt.Directory.Listener(ctx, e.Entity)
+		if err != nil || !ok {
+			return err
+		}
+		if l.Suspended {
+			n.stop(l.ID)
+			return nil
+		}
+		n.mu.Lock()
+		running := n.workers[l.ID] != nil
+		n.mu.Unlock()
+		if !running { // made active again: on from where it stopped
+			seq, err := n.outbox.AddCursor(ctx, l.ID, e.Seq)
+			if err != nil {
+				return err
+			}
+			n.start(ctx, l, seq, true)
+		}
 	case docDelete:
 		n.stop(e.Entity)
 		return n.outbox.DeleteCursor(ctx, e.Entity)
@@ -233,8 +363,9 @@ func (n *Notifier) apply(ctx context.Context, e sqlite.Entry) error {
 	return nil
 }
 
-// start starts the worker of l after record seq, unless it runs.
-func (n *Notifier) start(ctx context.Context, l Listener, seq int64) {
+// start sets up the worker of l after record seq, unless it has one;
+// behind: it reads the journal itself until it is in step.
+func (n *Notifier) start(ctx context.Context, l Listener, seq int64, behind bool) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.workers[l.ID] != nil {
@@ -251,34 +382,88 @@ func (n *Notifier) start(ctx context.Context, l Listener, seq int64) {
 		return
 	}
 	wctx, cancel := context.WithCancel(ctx)
-	w := &worker{n: n, l: l, api: api, filter: f, cursor: seq, saved: seq, wake: make(chan struct{}, 1),
-		cancel: cancel, done: make(chan struct{})}
+	w := &worker{n: n, l: l, api: api, filter: f, from: seq, cursor: seq, saved: seq, ctx: wctx, cancel: cancel,
+		callback: Redact(l.Callback)}
 	n.workers[l.ID] = w
-	go w.run(wctx)
+	n.index.add(w)
+	if behind {
+		w.behind = true
+		w.kick()
+	}
 }
 
 // stop stops the worker of listener id and waits for it.
 func (n *Notifier) stop(id string) {
 	n.mu.Lock()
 	w := n.workers[id]
-	delete(n.workers, id)
+	if w != nil {
+		n.drop(w)
+	}
 	n.mu.Unlock()
 	if w != nil {
 		w.cancel()
-		<-w.done
+		w.runs.Wait()
 	}
+}
+
+// drop takes w out of the dispatch; n.mu held.
+func (n *Notifier) drop(w *worker) {
+	if n.workers[w.l.ID] == w {
+		delete(n.workers, w.l.ID)
+		n.index.remove(w)
+	}
+	w.queue = nil
 }
 
 func (n *Notifier) stopAll() {
 	n.mu.Lock()
 	ws := n.workers
 	n.workers = map[string]*worker{}
+	n.index = index{}
 	n.mu.Unlock()
 	for _, w := range ws {
 		w.cancel()
 	}
 	for _, w := range ws {
-		<-w.done
+		w.runs.Wait()
+	}
+	n.flushWorkers(ws, true)
+}
+
+// flush keeps the cursors of the idle listeners in step, and how far the
+// journal was read for listeners, in one write.
+func (n *Notifier) flush(all bool) {
+	n.mu.Lock()
+	ws := n.workers
+	n.mu.Unlock()
+	n.flushWorkers(ws, all)
+}
+
+// flushWorkers keeps the cursors of the idle listeners in step among ws
+// that were sent something since (all: every one) at the last record
+// dispatched.
+func (n *Notifier) flushWorkers(ws map[string]*worker, all bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	n.mu.Lock()
+	read := n.read
+	var ids []string
+	for _, w := range ws {
+		if !w.running && !w.behind && len(w.queue) == 0 && w.saved < read && (all || w.dirty) {
+			ids = append(ids, w.l.ID)
+			w.cursor, w.saved, w.dirty = read, read, false
+		}
+	}
+	n.flushed, n.flushedAt = time.Now(), read
+	if all {
+		n.fullFlushed = n.flushed
+	}
+	n.mu.Unlock()
+	if err := n.outbox.MoveCursors(ctx, ids, read); err != nil {
+		n.opt.Log.Warn("hub: keep the cursors", "err", err.Error())
+	}
+	if err := n.outbox.SetCursor(ctx, "", read); err != nil {
+		n.opt.Log.Warn("hub: keep the scan", "err", err.Error())
 	}
 }
 
@@ -314,5 +499,68 @@ func (n *Notifier) sleep(ctx context.Context, attempt int) bool {
 		return true
 	case <-ctx.Done():
 		return false
+	}
+}
+
+// index finds the listeners of an API by the event types they take.
+type index struct {
+	apis map[*API]*apiListeners
+}
+
+type apiListeners struct {
+	n int
+	// byType: the listeners whose query names event types; any: those
+	// that take every type.
+	byType map[string]map[*worker]struct{}
+	any    map[*worker]struct{}
+}
+
+func (x *index) listened(api *API) bool { return x.apis[api] != nil && x.apis[api].n > 0 }
+
+func (x *index) add(w *worker) {
+	if x.apis == nil {
+		x.apis = map[*API]*apiListeners{}
+	}
+	a := x.apis[w.api]
+	if a == nil {
+		a = &apiListeners{byType: map[string]map[*worker]struct{}{}, any: map[*worker]struct{}{}}
+		x.apis[w.api] = a
+	}
+	a.n++
+	types := w.filter.EventTypes()
+	if types == nil {
+		a.any[w] = struct{}{}
+	}
+	for _, t := range types {
+		if a.byType[t] == nil {
+			a.byType[t] = map[*worker]struct{}{}
+		}
+		a.byType[t][w] = struct{}{}
+	}
+}
+
+func (x *index) remove(w *worker) {
+	a := x.apis[w.api]
+	if a == nil {
+		return
+	}
+	a.n--
+	delete(a.any, w)
+	for _, t := range w.filter.EventTypes() {
+		delete(a.byType[t], w)
+	}
+}
+
+// each calls fn for every listener of api that may take eventType.
+func (x *index) each(api *API, eventType string, fn func(*worker)) {
+	a := x.apis[api]
+	if a == nil {
+		return
+	}
+	for w := range a.any {
+		fn(w)
+	}
+	for w := range a.byType[eventType] {
+		fn(w)
 	}
 }

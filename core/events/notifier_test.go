@@ -1,6 +1,7 @@
 package events_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -30,6 +32,25 @@ type directory struct {
 	mu        sync.Mutex
 	listeners map[string]events.Listener
 	orders    map[string]string // item → order
+	// suspended keeps why each listener was suspended; journal records
+	// the change, as the engine would.
+	suspended map[string]string
+	journal   func(store.Record)
+}
+
+func (d *directory) Suspend(_ context.Context, id, reason string) error {
+	d.mu.Lock()
+	l, ok := d.listeners[id]
+	if ok {
+		l.Suspended = true
+		d.listeners[id] = l
+		d.suspended[id] = reason
+	}
+	d.mu.Unlock()
+	if ok {
+		d.journal(store.Record{Kind: "hub", Entity: id, System: "API", To: "updated", Event: "patch"})
+	}
+	return nil
 }
 
 func (d *directory) Listener(_ context.Context, id string) (events.Listener, bool, error) {
@@ -156,22 +177,38 @@ type rig struct {
 	n     *events.Notifier
 	seq   int64
 	start context.CancelFunc
+	// opt, when set, changes the notifier's options; log, when set,
+	// takes its log.
+	opt func(*events.Options)
+	log io.Writer
 }
 
 func newRig(t *testing.T) *rig {
 	file := filepath.Join(t.TempDir(), "journal.db")
 	st, err := sqlite.Open(file, sqlite.Options{})
 	require.NoError(t, err)
-	r := &rig{t: t, file: file, st: st, dir: &directory{listeners: map[string]events.Listener{}, orders: map[string]string{}},
-		net: &network{hosts: map[string]http.Handler{}}}
+	r := &rig{t: t, file: file, st: st, dir: &directory{listeners: map[string]events.Listener{}, orders: map[string]string{},
+		suspended: map[string]string{}}, net: &network{hosts: map[string]http.Handler{}}}
+	r.dir.journal = func(rec store.Record) {
+		require.NoError(t, r.st.Append([]store.Record{rec}))
+		r.n.Wake()
+	}
 	t.Cleanup(func() { st.Close() })
 	return r
 }
 
 // open opens and starts a notifier.
 func (r *rig) open() {
-	n, err := events.Open(r.file, events.Options{Directory: r.dir, Epoch: epoch, Client: &http.Client{Transport: r.net},
-		Poll: time.Hour, Log: slog.New(slog.NewTextHandler(testWriter{r.t}, nil))})
+	var logs io.Writer = testWriter{r.t}
+	if r.log != nil {
+		logs = io.MultiWriter(logs, r.log)
+	}
+	opt := events.Options{Directory: r.dir, Epoch: epoch, Client: &http.Client{Transport: r.net},
+		Poll: time.Hour, Log: slog.New(slog.NewTextHandler(logs, nil))}
+	if r.opt != nil {
+		r.opt(&opt)
+	}
+	n, err := events.Open(r.file, opt)
 	require.NoError(r.t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	n.Start(ctx)
@@ -202,9 +239,14 @@ func (r *rig) commit(recs ...store.Record) {
 // listen registers a listener on api's hub: its document, then its
 // record, as core/docs journals it.
 func (r *rig) listen(id, host, query string, api *events.API) *callback {
+	return r.listenAt(id, host, "http://"+host+"/events", query, api)
+}
+
+// listenAt registers a listener whose callback is url, served on host.
+func (r *rig) listenAt(id, host, url, query string, api *events.API) *callback {
 	cb := &callback{}
 	r.net.set(host, cb)
-	r.dir.register(events.Listener{ID: id, Callback: "http://" + host + "/events", Query: query, Base: api.Base})
+	r.dir.register(events.Listener{ID: id, Callback: url, Query: query, Base: api.Base})
 	r.commit(store.Record{Kind: "hub", Entity: id, System: "API", To: "created", Event: "create"})
 	return cb
 }
@@ -454,4 +496,201 @@ func TestOpenNeedsTheStore(t *testing.T) {
 	assert.True(t, strings.Contains(err.Error(), "open the store first"), err.Error())
 	_, err = events.Open("x.db", events.Options{})
 	assert.ErrorContains(t, err, "no Directory")
+}
+
+// resume makes a suspended listener active again, as a PATCH would.
+func (r *rig) resume(id string) {
+	r.dir.mu.Lock()
+	l := r.dir.listeners[id]
+	l.Suspended = false
+	r.dir.listeners[id] = l
+	r.dir.mu.Unlock()
+	r.commit(store.Record{Kind: "hub", Entity: id, System: "API", To: "updated", Event: "patch"})
+}
+
+// A listener whose callback keeps failing is suspended once it failed
+// SuspendAfter attempts in a row over at least SuspendWindow: it is tried
+// no more and holds nobody up. Made active again, it is sent the event
+// that failed and every one after, in order.
+func TestSuspendAndResume(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t)
+		r.opt = func(o *events.Options) { o.SuspendAfter, o.SuspendWindow = 5, time.Minute }
+		r.open()
+		defer r.stop()
+		down := r.listen("HUB-001", "down.test", "", events.ProductOrdering)
+		steady := r.listen("HUB-002", "steady.test", "", events.ProductOrdering)
+		down.mu.Lock()
+		down.fail = 1 << 30
+		down.mu.Unlock()
+		r.commit(transition("productOrder", "PO-1", "", "acknowledged", "create", 0))
+		time.Sleep(time.Hour)
+		synctest.Wait()
+		// At 0, 0.1, 0.3, 0.7, 1.5, 3.1, 6.3, 12.7, 25.5, 51.1 and
+		// 81.1 s: the 11th attempt is the first a minute after the first.
+		tried := len(down.tries())
+		assert.Equal(t, 11, tried)
+		r.dir.mu.Lock()
+		reason, listener := r.dir.suspended["HUB-001"], r.dir.listeners["HUB-001"]
+		r.dir.mu.Unlock()
+		assert.True(t, listener.Suspended)
+		assert.Contains(t, reason, "suspended after 11 failed attempts over 1m21s; last at event 3: the callback answered 500")
+
+		r.commit(transition("productOrder", "PO-1", "acknowledged", "inProgress", "start", 0))
+		time.Sleep(time.Hour)
+		synctest.Wait()
+		assert.Len(t, down.tries(), tried, "no attempt while suspended")
+		assert.Equal(t, []string{"3 ProductOrderCreateEvent productOrder:PO-1 state=acknowledged",
+			"5 ProductOrderStateChangeEvent productOrder:PO-1 state=inProgress"}, summary(steady.events()))
+
+		down.mu.Lock()
+		down.fail = 0
+		down.mu.Unlock()
+		r.resume("HUB-001")
+		r.commit(transition("productOrder", "PO-1", "inProgress", "completed", "complete", 0))
+		assert.Equal(t, []string{"3 ProductOrderCreateEvent productOrder:PO-1 state=acknowledged",
+			"5 ProductOrderStateChangeEvent productOrder:PO-1 state=inProgress",
+			"7 ProductOrderStateChangeEvent productOrder:PO-1 state=completed"}, summary(down.events()))
+	})
+}
+
+// A suspended listener stays suspended over a restart, and resumes after
+// one from where it stopped.
+func TestSuspendedOverRestart(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t)
+		r.opt = func(o *events.Options) { o.SuspendAfter, o.SuspendWindow = 2, time.Second }
+		r.open()
+		down := r.listen("HUB-001", "down.test", "", events.ProductOrdering)
+		down.mu.Lock()
+		down.fail = 1 << 30
+		down.mu.Unlock()
+		r.commit(transition("productOrder", "PO-1", "", "acknowledged", "create", 0))
+		time.Sleep(time.Hour)
+		synctest.Wait()
+		tried := len(down.tries())
+		r.stop()
+		r.commit(transition("productOrder", "PO-1", "acknowledged", "inProgress", "start", 0))
+		r.open()
+		defer r.stop()
+		time.Sleep(time.Hour)
+		synctest.Wait()
+		assert.Len(t, down.tries(), tried, "still suspended")
+		down.mu.Lock()
+		down.fail = 0
+		down.mu.Unlock()
+		r.resume("HUB-001")
+		assert.Equal(t, []string{"2 ProductOrderCreateEvent productOrder:PO-1 state=acknowledged",
+			"4 ProductOrderStateChangeEvent productOrder:PO-1 state=inProgress"}, summary(down.events()))
+	})
+}
+
+// A callback's user, password and secret query parameters never reach
+// the log, whatever fails (a refused connection, an error answer); the
+// callback posted to is the one registered, secrets and all.
+func TestLogRedactsCallbacks(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var logs bytes.Buffer
+		r := newRig(t)
+		r.log = &logs
+		r.open()
+		defer r.stop()
+		secret := "http://bob:hunter2@crm.test/events?token=s3cret&site=7"
+		cb := r.listenAt("HUB-001", "crm.test", secret, "", events.ProductOrdering)
+		r.net.set("crm.test", nil) // refused
+		r.commit(transition("productOrder", "PO-1", "", "acknowledged", "create", 0))
+		time.Sleep(time.Second)
+		r.net.set("crm.test", http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+			u, p, _ := req.BasicAuth()
+			if u != "bob" || p != "hunter2" || req.URL.Query().Get("token") != "s3cret" {
+				http.Error(w, "who are you", http.StatusUnauthorized)
+				return
+			}
+			cb.ServeHTTP(w, req)
+		}))
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		assert.Len(t, cb.events(), 1, "delivered with its credentials")
+		out := logs.String()
+		assert.Contains(t, out, "hub: delivery failed")
+		assert.Contains(t, out, "REDACTED")
+		assert.NotContains(t, out, "hunter2")
+		assert.NotContains(t, out, "s3cret")
+	})
+}
+
+// A redirect is not followed, whatever client the notifier is given: the
+// 3xx is a failed delivery, retried; the target of the redirect gets
+// nothing.
+func TestNoRedirect(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t)
+		r.open()
+		defer r.stop()
+		moved := r.listen("HUB-001", "moved.test", "", events.ProductOrdering)
+		stolen := &callback{}
+		r.net.set("stolen.test", stolen)
+		r.net.set("moved.test", http.RedirectHandler("http://stolen.test/events", http.StatusTemporaryRedirect))
+		r.commit(transition("productOrder", "PO-1", "", "acknowledged", "create", 0))
+		time.Sleep(time.Second)
+		synctest.Wait()
+		assert.Empty(t, stolen.tries())
+		r.net.set("moved.test", moved)
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		assert.Len(t, moved.events(), 1, "delivered once the callback answers itself")
+		assert.Empty(t, stolen.tries())
+	})
+}
+
+// The notifier's own client (no Client given) checks the address it
+// dials: a listener whose host name resolves to the cloud metadata
+// address (it passed registration as a name) is refused at dial time,
+// before any packet is sent, as a failed delivery; the log says why.
+func TestDialRefusedByNotifier(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var logs bytes.Buffer
+		callbacks := events.MustCallbacks("public")
+		callbacks.Resolve = resolver(map[string]string{"rebind.test": "169.254.169.254"})
+		r := newRig(t)
+		r.log = &logs
+		r.opt = func(o *events.Options) { o.Client, o.Callbacks = nil, callbacks }
+		r.open()
+		defer r.stop()
+		require.NoError(t, callbacks.CheckURL("http://rebind.test/events"))
+		r.listenAt("HUB-001", "unused.test", "http://rebind.test/events", "", events.ProductOrdering)
+		r.commit(transition("productOrder", "PO-1", "", "acknowledged", "create", 0))
+		time.Sleep(time.Second)
+		synctest.Wait()
+		assert.Positive(t, callbacks.DialsRefused())
+		assert.Contains(t, logs.String(), "169.254.169.254: callback address refused: cloud metadata")
+	})
+}
+
+// An idle listener costs nothing: a thousand registered, nothing to send,
+// and the notifier runs one goroutine (its journal reader), not one per
+// listener; an event for one of them starts that one's goroutine only
+// while it delivers.
+func TestIdleListenersCostNoGoroutine(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t)
+		base := runtime.NumGoroutine()
+		r.open()
+		defer r.stop()
+		var regs []store.Record
+		for i := range 1000 {
+			id := fmt.Sprintf("HUB-%04d", i+1)
+			r.dir.register(events.Listener{ID: id, Callback: "http://idle.test/events", Query: "eventType=ProductOrderStateChangeEvent",
+				Base: events.ProductOrdering.Base})
+			regs = append(regs, store.Record{Kind: "hub", Entity: id, System: "API", To: "created", Event: "create"})
+		}
+		busy := r.listen("HUB-BUSY", "busy.test", "eventType=ProductOrderCreateEvent", events.ProductOrdering)
+		r.commit(regs...)
+		time.Sleep(time.Minute) // polls
+		synctest.Wait()
+		assert.LessOrEqual(t, runtime.NumGoroutine()-base, 3, "the reader, and what the store's handle holds")
+		r.commit(transition("productOrder", "PO-1", "", "acknowledged", "create", 0))
+		assert.Len(t, busy.events(), 1)
+		assert.LessOrEqual(t, runtime.NumGoroutine()-base, 3, "the busy listener's goroutine ended once it delivered")
+	})
 }

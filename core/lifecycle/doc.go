@@ -4,7 +4,7 @@
 // entity kind, all in tables.go.
 //
 // Entities carry only their state. A Set holds one machine per lifecycle
-// (the flyweight rule of DESIGN.md §3): Fire sets the machine to the entity's
+// (the flyweight rule of docs/architecture.md §3): Fire sets the machine to the entity's
 // state, fires the event and reads the result back. A Set is owned by one
 // engine and is not safe for concurrent use; parallel runs each build their
 // own.

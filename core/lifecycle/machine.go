@@ -41,7 +41,7 @@ type Transition struct {
 }
 
 // Set holds one looplab machine per lifecycle, and the same tables
-// compiled into one lookup for the hot path (DESIGN.md §3: the library cost
+// compiled into one lookup for the hot path (docs/architecture.md §3: the library cost
 // ~14% of a scale run's CPU and a third of its allocations). Tests check the
 // lookup against the machines pair by pair. Fire is safe for concurrent
 // use; FireMachine is not.

@@ -14,7 +14,7 @@ import (
 
 // TestFireUndeclaredIsIllegal: every (state, event) pair the table does not
 // declare is refused with an *IllegalError naming the entity, the state and
-// the event, and the state is unchanged — never a silent no-op (DESIGN.md §3).
+// the event, and the state is unchanged — never a silent no-op (docs/architecture.md §3).
 func TestFireUndeclaredIsIllegal(t *testing.T) {
 	s := lifecycle.NewSet()
 	for _, k := range lifecycle.Kinds() {
@@ -78,7 +78,7 @@ func TestFireUnknownKind(t *testing.T) {
 }
 
 // TestFireMatchesMachine checks the compiled lookup against the looplab
-// machine, pair by pair (DESIGN.md §3: "keep the looplab machine as the
+// machine, pair by pair (docs/architecture.md §3: "keep the looplab machine as the
 // reference that a test checks the lookup against"): every kind, every
 // state plus states the kind does not have, every event plus unknown ones.
 func TestFireMatchesMachine(t *testing.T) {
@@ -108,7 +108,7 @@ func TestFireMatchesMachine(t *testing.T) {
 
 // TestFireMachineIsReusable: the looplab machine of a kind serves many
 // entities in turn (flyweight: SetState, then Event) and is not wedged by a
-// refused event (DESIGN.md §3).
+// refused event (docs/architecture.md §3).
 func TestFireMachineIsReusable(t *testing.T) {
 	s := lifecycle.NewSet()
 	for _, st := range []step{
@@ -362,7 +362,7 @@ func TestParse(t *testing.T) {
 
 // BenchmarkFire is one transition, through the compiled lookup that Fire
 // uses and through the flyweight looplab machine (SetState, Event,
-// Current) that FireMachine uses (DESIGN.md §3 measured ~400 ns for a
+// Current) that FireMachine uses (docs/architecture.md §3 measured ~400 ns for a
 // looplab transition).
 func BenchmarkFire(b *testing.B) {
 	for _, bc := range []struct {

@@ -20,7 +20,7 @@ type rule struct {
 // tmfOrderRules is the TMF v4 order lifecycle (TMF622 ProductOrder, TMF641
 // ServiceOrder, TMF652 ResourceOrder), written out by hand rather than read
 // from tables.go, so that an accidental edit of the declared table fails
-// here. Reference: TMF622/TMF641 v4 order state machine; DESIGN.md §3.
+// here. Reference: TMF622/TMF641 v4 order state machine; docs/architecture.md §3.
 var tmfOrderRules = []rule{
 	{"acknowledged", "start", "inProgress", "acknowledged → inProgress: the order is validated and work begins"},
 	{"pending", "start", "inProgress", "pending → inProgress: what the order waited for has arrived"},
@@ -47,7 +47,7 @@ var tmfOrderRules = []rule{
 }
 
 // tmfPartialRules are the transitions to partial, for the kinds whose TMF v4
-// state enum has partial: "partial is final" (DESIGN.md §3) and is reached
+// state enum has partial: "partial is final" (docs/architecture.md §3) and is reached
 // with some items failed or cancelled.
 var tmfPartialRules = []rule{
 	{"inProgress", "partComplete", "partial", "partial: finished with some items failed or cancelled"},
@@ -286,7 +286,7 @@ func TestEdgesAreDeterministic(t *testing.T) {
 }
 
 // TestTMFStateNames: TMF kinds use exactly the TMF v4 enum, nothing bolted
-// on (DESIGN.md §3: "approved", "scheduled", "in transit" are not TMF states).
+// on (docs/architecture.md §3: "approved", "scheduled", "in transit" are not TMF states).
 func TestTMFStateNames(t *testing.T) {
 	for k, enum := range tmfEnums {
 		t.Run(string(k), func(t *testing.T) {
@@ -300,7 +300,7 @@ func TestTMFStateNames(t *testing.T) {
 }
 
 // TestOwnLifecyclesCarryWorkedExampleStates: the worked example's non-TMF
-// states live in ordertwin's own lifecycles (DESIGN.md §3).
+// states live in ordertwin's own lifecycles (docs/architecture.md §3).
 func TestOwnLifecyclesCarryWorkedExampleStates(t *testing.T) {
 	assert.Contains(t, lifecycle.States(lifecycle.Approval), lifecycle.Approved, "T+1 hr: approval completes")
 	assert.Contains(t, lifecycle.States(lifecycle.Quote), lifecycle.Approved)
@@ -329,7 +329,7 @@ func TestInitial(t *testing.T) {
 }
 
 // TestFinalStatesAcceptNoEvent: completed, failed, partial, cancelled and
-// rejected are final for the TMF kinds ("partial is final", DESIGN.md §3),
+// rejected are final for the TMF kinds ("partial is final", docs/architecture.md §3),
 // and the own lifecycles' end states are final too.
 func TestFinalStatesAcceptNoEvent(t *testing.T) {
 	s := lifecycle.NewSet()
@@ -384,7 +384,7 @@ func TestEveryStateIsReachableAndCanFinish(t *testing.T) {
 }
 
 // IsFinal agrees with the TMF rule that completed, failed, partial,
-// cancelled and rejected end an order (DESIGN.md §3), and no other state.
+// cancelled and rejected end an order (docs/architecture.md §3), and no other state.
 func TestIsFinal(t *testing.T) {
 	for _, st := range lifecycle.States(lifecycle.ProductOrder) {
 		final := slices.Contains([]string{lifecycle.Completed, lifecycle.Failed, lifecycle.Partial, lifecycle.Cancelled, lifecycle.Rejected}, st)

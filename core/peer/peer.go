@@ -1,4 +1,4 @@
-// Package peer lets COM, SOM and ROM run as separate processes (DESIGN.md
+// Package peer lets COM, SOM and ROM run as separate processes (docs/architecture.md
 // §1). A component's messages for a component elsewhere leave through an
 // engine.Peer once committed, numbered by their sender; the receiving
 // process takes each as a Delivery, logged like any command, and its

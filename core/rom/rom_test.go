@@ -114,7 +114,7 @@ func TestDependencyOrder(t *testing.T) {
 	}, som.events)
 }
 
-// An answer delivered twice changes nothing the second time (DESIGN.md §3:
+// An answer delivered twice changes nothing the second time (docs/architecture.md §3:
 // a repeated command already satisfied is a no-op).
 func TestRedeliveredAnswer(t *testing.T) {
 	net := &network{twice: true}

@@ -48,7 +48,7 @@ func TestOrderRequest(t *testing.T) {
 }
 
 // A cancellation that comes after the order ended changes nothing (a
-// repeated request already satisfied is a no-op, DESIGN.md §3).
+// repeated request already satisfied is a no-op, docs/architecture.md §3).
 func TestCancelAfterTheEnd(t *testing.T) {
 	so := &tmf.ServiceOrder{ExternalID: "PO-1/SO-PILOT", Items: siteItems("SOI-00", "MELB", "DSL", 0)}
 	s, com, _ := run(t, so, func(e *engine.Engine, _ []*tmf.ResourceOrder) {

@@ -12,11 +12,11 @@ import (
 // LogInputs commits inputs in one transaction.
 func (s *Store) LogInputs(inputs []store.Input) error { return s.Commit(nil, inputs) }
 
-// insertInputs inserts inputs in tx.
-func insertInputs(tx *sql.Tx, inputs []store.Input) error {
-	for _, in := range inputs {
-		if _, err := tx.Exec(`INSERT INTO inputs (before, at, address, kind, body) VALUES (?, ?, ?, ?, ?)`,
-			int64(in.Before), int64(in.At), int(in.To), in.Kind, in.Body); err != nil {
+// insertInputs inserts inputs in tx, numbered from first.
+func insertInputs(tx *sql.Tx, first int64, inputs []store.Input) error {
+	for i, in := range inputs {
+		if _, err := tx.Exec(`INSERT INTO inputs (seq, before, at, address, kind, body, origin) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			first+int64(i), int64(in.Before), int64(in.At), int(in.To), in.Kind, in.Body, in.Origin.Encode()); err != nil {
 			return fmt.Errorf("sqlite store: input %s: %w", in.Kind, err)
 		}
 	}
@@ -27,26 +27,49 @@ func insertInputs(tx *sql.Tx, inputs []store.Input) error {
 func (s *Store) Inputs() ([]store.Input, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rows, err := s.db.Query(`SELECT before, at, address, kind, body FROM inputs ORDER BY seq`)
+	out, err := readInputs(s.db, 0)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite store: %w", err)
+	}
+	return out, nil
+}
+
+// readInputs returns the inputs after seq, in order.
+func readInputs(db *sql.DB, after int64) ([]store.Input, error) {
+	rows, err := db.Query(`SELECT `+inputColumns+` FROM inputs WHERE seq > ? ORDER BY seq`, after)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	var out []store.Input
 	for rows.Next() {
-		var in store.Input
-		var before, at int64
-		var to int
-		if err := rows.Scan(&before, &at, &to, &in.Kind, &in.Body); err != nil {
-			return nil, fmt.Errorf("sqlite store: %w", err)
+		_, in, err := scanInput(rows)
+		if err != nil {
+			return nil, err
 		}
-		in.Before, in.At, in.To = uint64(before), time.Duration(at), uint8(to)
 		out = append(out, in)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite store: %w", err)
+	return out, rows.Err()
+}
+
+// inputColumns are the columns of an input, as scanInput reads them.
+const inputColumns = `seq, before, at, address, kind, body, origin`
+
+// scanInput reads an input's row (inputColumns): its seq and the input.
+func scanInput(rows *sql.Rows) (int64, store.Input, error) {
+	var in store.Input
+	var seq, before, at int64
+	var to int
+	var origin []byte
+	if err := rows.Scan(&seq, &before, &at, &to, &in.Kind, &in.Body, &origin); err != nil {
+		return 0, in, err
 	}
-	return out, nil
+	in.Before, in.At, in.To = uint64(before), time.Duration(at), uint8(to)
+	var err error
+	if in.Origin, err = store.DecodeOrigin(origin); err != nil {
+		return 0, in, fmt.Errorf("input %d: %w", seq, err)
+	}
+	return seq, in, nil
 }
 
 // Meta returns the setting called key, and whether it is set.

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"sync"
@@ -11,7 +12,7 @@ import (
 )
 
 // Outbox reads a store's journal as the outbox of the hub notifier
-// (DESIGN.md §2: only committed records leave the process) and keeps the
+// (docs/architecture.md §2: only committed records leave the process) and keeps the
 // notifier's delivery cursors. It is a second handle on the file the engine
 // writes through its Store: in WAL mode its reads never wait for the
 // engine's commits, nor the commits for them; its own writes (a cursor)
@@ -159,6 +160,25 @@ func (o *Outbox) DeleteCursor(ctx context.Context, listener string) error {
 	defer o.write.Unlock()
 	if _, err := o.db.ExecContext(ctx, `DELETE FROM delivery_cursor WHERE listener = ?`, listener); err != nil {
 		return fmt.Errorf("outbox: cursor of %q: %w", listener, err)
+	}
+	return nil
+}
+
+// MoveCursors moves the cursors of the listeners forward to seq, in one
+// write: the notifier keeps so where its idle listeners are.
+func (o *Outbox) MoveCursors(ctx context.Context, listeners []string, seq int64) error {
+	if len(listeners) == 0 {
+		return nil
+	}
+	ids, err := json.Marshal(listeners)
+	if err != nil {
+		return fmt.Errorf("outbox: cursors: %w", err)
+	}
+	o.write.Lock()
+	defer o.write.Unlock()
+	if _, err := o.db.ExecContext(ctx, `UPDATE delivery_cursor SET seq = ?1
+		WHERE seq < ?1 AND listener IN (SELECT value FROM json_each(?2))`, seq, string(ids)); err != nil {
+		return fmt.Errorf("outbox: cursors of %d listeners: %w", len(listeners), err)
 	}
 	return nil
 }

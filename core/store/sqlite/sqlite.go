@@ -1,4 +1,4 @@
-// Package sqlite is the embedded durable store (DESIGN.md §7): the journal,
+// Package sqlite is the embedded durable store (docs/architecture.md §7): the journal,
 // the input log and the hub's delivery cursors in one SQLite file in WAL
 // mode. Each Commit is one transaction: the engine hands over many steps'
 // records at once (group commit), kept as one row of their encoding with
@@ -57,9 +57,15 @@ type Store struct {
 	db     *sql.DB
 	closed bool
 	// n counts the records; last is the seq of the last one.
-	n    int
-	last int64
-	buf  []byte
+	n     int
+	last  int64
+	buf   []byte
+	chain chain
+	// unsure: the last commit failed when SQLite was asked to commit, and
+	// may have reached the file all the same (see landed); then the chain
+	// would stand at unsureChain.
+	unsure      bool
+	unsureChain chain
 }
 
 // Open opens the store in file (creating it if need be) and brings its
@@ -87,6 +93,10 @@ func Open(file string, opt Options) (*Store, error) {
 	}
 	if err := db.QueryRow(`SELECT (SELECT count(*) FROM journal) + coalesce((SELECT sum(last_seq - first_seq + 1) FROM journal_batch), 0),
 		max(coalesce((SELECT max(seq) FROM journal), 0), coalesce((SELECT max(last_seq) FROM journal_batch), 0))`).Scan(&s.n, &s.last); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite store %s: %w", file, err)
+	}
+	if err := s.loadChain(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite store %s: %w", file, err)
 	}
@@ -178,7 +188,11 @@ func (s *Store) migrate() error {
 func (s *Store) Append(records []store.Record) error { return s.Commit(records, nil) }
 
 // Commit commits records and inputs in one transaction. The records are
-// one row: their encoding, numbered from the next seq.
+// one row: their encoding, numbered from the next seq. When it fails
+// (a full disk: "database or disk is full"), nothing of it is in the
+// file, and the caller may give the same records and inputs again: a
+// commit that failed only as SQLite ended it, and reached the file all
+// the same, is not written twice.
 func (s *Store) Commit(records []store.Record, inputs []store.Input) error {
 	if len(records) == 0 && len(inputs) == 0 {
 		return nil
@@ -188,27 +202,74 @@ func (s *Store) Commit(records []store.Record, inputs []store.Input) error {
 	if s.closed {
 		return errors.New("sqlite store: closed")
 	}
+	if s.unsure {
+		landed, err := s.landed()
+		if err != nil {
+			return fmt.Errorf("sqlite store: after a failed commit: %w", err)
+		}
+		s.unsure = false
+		if landed {
+			s.committed(len(records), s.unsureChain)
+			return nil
+		}
+	}
 	tx, err := s.db.Begin()
 	if err != nil {
 		return fmt.Errorf("sqlite store: %w", err)
 	}
-	if err := insertInputs(tx, inputs); err != nil {
+	if err := insertInputs(tx, s.chain.lastInput+1, inputs); err != nil {
 		tx.Rollback()
 		return err
 	}
+	s.buf = store.EncodeRecords(s.buf[:0], records)
+	first, last := s.last+1, s.last+int64(len(records))
 	if len(records) > 0 {
-		s.buf = store.EncodeRecords(s.buf[:0], records)
-		first, last := s.last+1, s.last+int64(len(records))
 		if _, err := tx.Exec(`INSERT INTO journal_batch (first_seq, last_seq, data) VALUES (?, ?, ?)`, first, last, s.buf); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("sqlite store: records %d to %d: %w", first, last, err)
 		}
 	}
+	chained, err := s.link(tx, first, last, s.buf, s.chain.lastInput+1, inputs)
+	if err != nil {
+		tx.Rollback()
+		return fmt.Errorf("sqlite store: %w", err)
+	}
 	if err := tx.Commit(); err != nil {
+		s.unsure, s.unsureChain = true, chained
 		return fmt.Errorf("sqlite store: commit: %w", err)
 	}
-	s.n += len(records)
-	s.last += int64(len(records))
+	s.committed(len(records), chained)
+	return nil
+}
+
+// committed counts a commit of records, after which the chain stands at c.
+func (s *Store) committed(records int, c chain) {
+	s.n += records
+	s.last += int64(records)
+	s.chain = c
+}
+
+// landed reports whether the commit whose end failed is in the file: its
+// link in the chain (every commit has one, in the same transaction).
+func (s *Store) landed() (bool, error) {
+	var n int64
+	err := s.db.QueryRow(`SELECT count(*) FROM journal_chain WHERE commit_seq = ?`, s.chain.commits+1).Scan(&n)
+	return n > 0, err
+}
+
+// Probe tells whether the store can write now, by writing: it keeps in
+// the meta table when it last could ("probe"). A server probes its store
+// before it says it is ready.
+func (s *Store) Probe() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errors.New("sqlite store: closed")
+	}
+	if _, err := s.db.Exec(`INSERT INTO meta (key, value) VALUES ('probe', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+		time.Now().UTC().Format(time.RFC3339Nano)); err != nil {
+		return fmt.Errorf("sqlite store: write probe: %w", err)
+	}
 	return nil
 }
 

@@ -1,5 +1,5 @@
 -- The input log: every input that came from outside (an API command), as
--- the engine took it. A restart replays them (DESIGN.md §2).
+-- the engine took it. A restart replays them (docs/architecture.md §2).
 CREATE TABLE inputs (
     seq     INTEGER PRIMARY KEY,
     before  INTEGER NOT NULL, -- inputs the engine had handled when it took this one

@@ -1,0 +1,152 @@
+// Package approval signs and checks approval decisions. A decision on a
+// quote's approval stage is a NIP-01 event (a JSON object with the
+// signer's public key, the time, a kind, tags and content, whose id is
+// the SHA-256 of its canonical serialisation, signed with BIP-340 Schnorr
+// over secp256k1): the approver's identity is the key that signed it.
+//
+// The event of a decision has kind Kind, the reason as its content, and
+// the tags
+//
+//	["quote", quote id] ["stage", technical|commercial|customer]
+//	["decision", approved|rejected] ["digest", hex SHA-256 of the quote's content]
+//
+// where the digest is that of the quote the approver saw (com.Digest):
+// a decision signed for other content does not apply to the quote.
+package approval
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nbd-wtf/go-nostr"
+)
+
+// Record kinds of the journal: the digest of a quote's content when it
+// was submitted (Entity the quote, Reason the hex digest), and each
+// signed decision (Entity quote/stage, Event approved or rejected, To
+// the signer's public key, Reason the event).
+const (
+	DigestKind = "quoteDigest"
+	RecordKind = "authorization"
+)
+
+// Kind is the event kind of an approval decision: a regular event
+// (1000–9999), after the quote API's TMF648.
+const Kind = 4648
+
+// Decision is one stage's decision on a quote.
+type Decision struct {
+	Quote    string
+	Stage    string
+	Approved bool
+	Digest   string // hex SHA-256 of the quote's content
+	Reason   string
+	At       time.Time // when it was signed, to the second
+}
+
+// State is the decision as an authorization state: approved or rejected.
+func (d Decision) State() string {
+	if d.Approved {
+		return "approved"
+	}
+	return "rejected"
+}
+
+// ErrSignature is the error of an event that is not a decision signed by
+// the key it names.
+var ErrSignature = errors.New("not a validly signed approval decision")
+
+// NewKey returns a new secret key, in hex.
+func NewKey() string { return nostr.GeneratePrivateKey() }
+
+// PublicKey returns the public key of secret (both in hex).
+func PublicKey(secret string) (string, error) {
+	if b, err := hex.DecodeString(secret); err != nil || len(b) != 32 {
+		return "", errors.New("a secret key is 64 hex digits")
+	}
+	pk, err := nostr.GetPublicKey(secret)
+	if err != nil {
+		return "", fmt.Errorf("secret key: %w", err)
+	}
+	return pk, nil
+}
+
+// Sign signs d with secret and returns the event as JSON. The same
+// decision and key always give the same event (the signature's nonce is
+// derived from them), so a replay reproduces it.
+func Sign(secret string, d Decision) (string, error) {
+	pk, err := PublicKey(secret)
+	if err != nil {
+		return "", err
+	}
+	ev := nostr.Event{PubKey: pk, CreatedAt: nostr.Timestamp(d.At.Unix()), Kind: Kind, Content: d.Reason,
+		Tags: nostr.Tags{{"quote", d.Quote}, {"stage", d.Stage}, {"decision", d.State()}, {"digest", d.Digest}}}
+	if err := ev.Sign(secret); err != nil {
+		return "", fmt.Errorf("sign the %s decision on %s: %w", d.Stage, d.Quote, err)
+	}
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
+
+// Signer is the public key an event names as its signer, unchecked
+// (Open checks it).
+func Signer(event string) string {
+	var ev struct {
+		PubKey string `json:"pubkey"`
+	}
+	if json.Unmarshal([]byte(event), &ev) != nil {
+		return ""
+	}
+	return ev.PubKey
+}
+
+// Open checks a signed decision: the event's id is the hash of its
+// content, its signature is the key's, its kind and tags are those of a
+// decision. It returns the decision and the signer's public key. Every
+// error wraps ErrSignature and says what is wrong.
+func Open(event string) (Decision, string, error) {
+	bad := func(format string, args ...any) (Decision, string, error) {
+		return Decision{}, "", fmt.Errorf("%w: %s", ErrSignature, fmt.Sprintf(format, args...))
+	}
+	var ev nostr.Event
+	if err := json.Unmarshal([]byte(event), &ev); err != nil {
+		return bad("not a NIP-01 event: %v", err)
+	}
+	if ev.Kind != Kind {
+		return bad("kind %d, want %d", ev.Kind, Kind)
+	}
+	if len(ev.ID) != 64 || !ev.CheckID() {
+		return bad("its id is not the hash of its content")
+	}
+	if ok, err := ev.CheckSignature(); err != nil {
+		return bad("%v", err)
+	} else if !ok {
+		return bad("the signature is not %s's", ev.PubKey)
+	}
+	d := Decision{Reason: ev.Content, At: ev.CreatedAt.Time().UTC()}
+	var decision string
+	for _, tag := range []struct {
+		name string
+		to   *string
+	}{{"quote", &d.Quote}, {"stage", &d.Stage}, {"decision", &decision}, {"digest", &d.Digest}} {
+		t := ev.Tags.GetFirst([]string{tag.name, ""})
+		if t == nil || len(*t) < 2 || (*t)[1] == "" {
+			return bad("no %q tag", tag.name)
+		}
+		*tag.to = (*t)[1]
+	}
+	switch decision {
+	case "approved":
+		d.Approved = true
+	case "rejected":
+	default:
+		return bad("decision %q, want approved or rejected", decision)
+	}
+	return d, ev.PubKey, nil
+}
