@@ -8,11 +8,13 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/peer"
 	"github.com/ordertwin/ordertwin/core/store/sqlite"
@@ -59,15 +61,19 @@ func serveHere(t *testing.T, args ...string) serving {
 	return serving{base: "http://" + addr, stop: stop}
 }
 
-// postPeer posts body to path as a peer's message on stream, numbered seq,
-// and returns the status and the TMF Error of the answer.
-func postPeer(t *testing.T, url, stream, seq, body string) (int, api.Error) {
+// postPeer posts body to path as a peer's message on stream, numbered 1,
+// signed with secret (unsigned when nil), and returns the status and the
+// TMF Error of the answer.
+func postPeer(t *testing.T, url string, secret []byte, stream, body string) (int, api.Error) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
 	require.NoError(t, err)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(api.PeerStream, stream)
-	req.Header.Set(api.PeerSeq, seq)
+	req.Header.Set(api.PeerSeq, "1")
+	if secret != nil {
+		auth.SignPeer(secret, req, stream, 1, []byte(body))
+	}
 	res, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer res.Body.Close()
@@ -90,24 +96,25 @@ func getStatus(t *testing.T, url string) int {
 
 const soListener = api.ServiceOrdering + "/listener/serviceOrderStateChangeEvent"
 
-// A peer's event for a service order this process never placed, on a
-// stream it does not know, is a 400 TMF Error, and nothing is logged: the
-// server stays ready, places the worked example after it, and starts again
-// on its store (DESIGN.md §8: no input stops the engine).
+// A peer's event for a service order this process never placed is a 4xx
+// TMF Error, and nothing is logged: a process that runs COM, SOM and ROM
+// takes no peer messages at all (401). The server stays ready, places the
+// worked example after it, and starts again on its store (DESIGN.md §8:
+// no input stops the engine).
 func TestPoisonPeerEventRefusedAtTheEdge(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "serve.db")
 	srv := serveHere(t, "--db", db)
-	status, e := postPeer(t, srv.base+soListener, "x", "1", poisonEvent)
-	assert.Equal(t, http.StatusBadRequest, status)
-	assert.Equal(t, "400", e.Code)
-	assert.Contains(t, e.Message, `X-Ordertwin-Stream "x": not a stream of this process`)
-	status, e = postPeer(t, srv.base+soListener, "som→com", "1", poisonEvent)
-	assert.Equal(t, http.StatusBadRequest, status, "this process runs SOM itself: no peer sends it COM's events")
-	assert.Contains(t, e.Message, "this process runs som itself")
+	for _, stream := range []string{"x", "som→com"} {
+		status, e := postPeer(t, srv.base+soListener, nil, stream, poisonEvent)
+		assert.Equal(t, http.StatusUnauthorized, status, stream)
+		assert.Contains(t, e.Message, "this process takes no peer messages")
+	}
 	assert.Equal(t, http.StatusOK, getStatus(t, srv.base+"/readyz"))
 
+	var token bytes.Buffer
+	require.NoError(t, tokenCmd([]string{"--role", "admin", "--key", devKeyFile(db)}, &token))
 	var out bytes.Buffer
-	require.NoError(t, submitCmd(context.Background(), []string{"--to", srv.base, example}, &out))
+	require.NoError(t, submitCmd(context.Background(), []string{"--to", srv.base, "--token", strings.TrimSpace(token.String()), example}, &out))
 	assert.Contains(t, out.String(), "order PO-")
 	assert.Equal(t, http.StatusOK, getStatus(t, srv.base+"/readyz"))
 	require.NoError(t, srv.stop())
@@ -127,16 +134,20 @@ func TestPoisonPeerEventRefusedAtTheEdge(t *testing.T) {
 	require.NoError(t, again.stop())
 }
 
-// A process that runs COM alone knows the stream som→com; an event on it
-// for a service order COM never placed is a 404 naming the order, and is
-// not logged either.
+// A process that runs COM alone takes the stream som→com, signed with
+// the deployment's secret; an event on it for a service order COM never
+// placed is a 404 naming the order, one on a stream COM does not take a
+// 400, and neither is logged.
 func TestPeerEventForUnknownOrder(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "com.db")
-	srv := serveHere(t, "--db", db, "--role", "com", "--peer", "som=http://127.0.0.1:1")
-	status, e := postPeer(t, srv.base+soListener, "som→com", "1", poisonEvent)
+	dir := t.TempDir()
+	db, secretFile := filepath.Join(dir, "com.db"), filepath.Join(dir, "peer.secret")
+	secret := []byte(strings.Repeat("s3cret-", 6))
+	require.NoError(t, os.WriteFile(secretFile, secret, 0o600))
+	srv := serveHere(t, "--db", db, "--role", "com", "--peer", "som=http://127.0.0.1:1", "--peer-secret", secretFile)
+	status, e := postPeer(t, srv.base+soListener, secret, "som→com", poisonEvent)
 	assert.Equal(t, http.StatusNotFound, status)
 	assert.Contains(t, e.Message, `service order "SO-001" (PO-001/SO-PILOT), which COM has not placed`)
-	status, e = postPeer(t, srv.base+soListener, "rom→com", "1", poisonEvent)
+	status, e = postPeer(t, srv.base+soListener, secret, "rom→com", poisonEvent)
 	assert.Equal(t, http.StatusBadRequest, status)
 	assert.Contains(t, e.Message, "this process takes som→com")
 	assert.Equal(t, http.StatusOK, getStatus(t, srv.base+"/readyz"))
@@ -176,7 +187,12 @@ func TestLoggedPoisonReplaysToRefusal(t *testing.T) {
 
 	srv := serveHere(t, "--db", db)
 	assert.Equal(t, http.StatusOK, getStatus(t, srv.base+"/readyz"))
-	res, err := http.Get(srv.base + "/metrics")
+	var token bytes.Buffer
+	require.NoError(t, tokenCmd([]string{"--role", "admin", "--key", devKeyFile(db)}, &token))
+	req, err := http.NewRequest(http.MethodGet, srv.base+"/metrics", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(token.String()))
+	res, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	metrics, err := io.ReadAll(res.Body)
 	res.Body.Close()
