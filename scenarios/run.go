@@ -47,6 +47,9 @@ type Options struct {
 	// Log, when set, keeps the commands taken from the API (the engine's
 	// input log): a restarted server replays them.
 	Log store.InputLog
+	// Codec encodes the inputs for Log; nil means api.Codec(), the
+	// commands of the APIs.
+	Codec *engine.Codec
 	// Progress, when set, is told every timeline row as it is committed:
 	// a wall-clock run shows what happens while it happens.
 	Progress func(TimelineRow)
@@ -91,7 +94,10 @@ func New(spec Spec, opt Options) (*System, error) {
 		opt.Journal = store.NewMemory()
 	}
 	s := &System{Spec: spec, Twin: tw, Journal: opt.Journal}
-	s.Engine = engine.New(engine.Options{Clock: opt.Clock, Store: opt.Journal, Seed: spec.Seed, Log: opt.Log, Codec: api.Codec()})
+	if opt.Codec == nil {
+		opt.Codec = api.Codec()
+	}
+	s.Engine = engine.New(engine.Options{Clock: opt.Clock, Store: opt.Journal, Seed: spec.Seed, Log: opt.Log, Codec: opt.Codec})
 	if opt.Role != "" {
 		role, ok := Roles[opt.Role]
 		if !ok {

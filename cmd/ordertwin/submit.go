@@ -39,7 +39,7 @@ func submitCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		// The keys make a repeated submit (a retry after a timeout) place
 		// nothing twice.
-		key := fmt.Sprintf("%s#%d", sc.Name, i+1)
+		key := fmt.Sprintf("%s#%d", printableASCII(sc.Name), i+1)
 		var q api.Quote
 		if err := c.post(ctx, api.QuoteManagement+"/quote", key, api.NewQuoteBody(p.Quote, currency), &q); err != nil {
 			return fmt.Errorf("submit: quote for %s: %w", p.Quote.Customer.ID, err)
@@ -173,4 +173,16 @@ func (c *client) follow(ctx context.Context, id string, every time.Duration, std
 		case <-tick.C:
 		}
 	}
+}
+
+// printableASCII is name with every character an Idempotency-Key may not
+// hold (anything but printable ASCII, space included) made a '-', cut to 200 bytes.
+func printableASCII(name string) string {
+	b := []byte(strings.Map(func(r rune) rune {
+		if r <= 0x20 || r > 0x7e {
+			return '-'
+		}
+		return r
+	}, name))
+	return string(b[:min(len(b), 200)])
 }

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -291,6 +294,10 @@ func (s *Server) fromPeer(w http.ResponseWriter, r *http.Request, to engine.Addr
 		WriteError(w, e)
 		return true
 	}
+	if e := s.admit(r, stream, seq, to, msg); e != nil {
+		WriteError(w, e)
+		return true
+	}
 	reply, e := s.Command(r.Context(), engine.Peers, peer.Delivery{From: stream, Seq: seq, To: to, Msg: msg})
 	if e != nil {
 		WriteError(w, e)
@@ -302,6 +309,73 @@ func (s *Server) fromPeer(w http.ResponseWriter, r *http.Request, to engine.Addr
 	}
 	WriteJSON(w, http.StatusAccepted, map[string]any{"stream": stream, "seq": seq, "taken": reply})
 	return true
+}
+
+// peerSender is the component that sends msg to component to: COM places
+// service orders and cancels them, SOM places resource orders and cancels
+// them and tells COM about its service orders, ROM tells SOM about its
+// resource orders.
+func peerSender(to engine.Address, msg any) engine.Address {
+	switch msg.(type) {
+	case *tmf.OrderEvent:
+		if to == engine.COM {
+			return engine.SOM
+		}
+		return engine.ROM
+	}
+	if to == engine.SOM {
+		return engine.COM
+	}
+	return engine.SOM
+}
+
+// admit checks a peer's message before it is logged: it must come on the
+// stream from its sender to its component ("som→com"), from a component
+// this process talks to in another process (a Link to it), and the
+// component must be able to take it (Admit: an event or a cancellation
+// names an order it has). A message the stream already delivered is let
+// through: the inbox drops it, and its sender moves on. The error is a
+// TMF Error: 400 for a stream not known here, 404 for an order the
+// component does not have, 409 for a message it cannot take otherwise.
+func (s *Server) admit(r *http.Request, stream string, seq uint64, to engine.Address, msg any) *Error {
+	from := peerSender(to, msg)
+	want := strings.ToLower(from.String()) + "→" + strings.ToLower(to.String())
+	linked := slices.ContainsFunc(s.Links, func(l *Link) bool { return l.To == from })
+	if stream != want || !linked {
+		var known []string
+		for _, l := range s.Links {
+			here, _, _ := strings.Cut(l.Stream, "→")
+			known = append(known, strings.ToLower(l.To.String())+"→"+here)
+		}
+		why := "this process runs " + strings.ToLower(from.String()) + " itself"
+		if len(known) > 0 {
+			why = "this process takes " + strings.Join(known, ", ")
+		}
+		return NewError(http.StatusBadRequest, fmt.Sprintf("%s %q: not a stream of this process for %s (%s)", PeerStream, stream, r.URL.Path, why))
+	}
+	var err error
+	if e := s.Query(r.Context(), func() {
+		if seq <= s.Inbox.Last(stream) {
+			return // a repeat: dropped by the inbox
+		}
+		switch to {
+		case engine.COM:
+			err = s.COM.Admit(msg)
+		case engine.SOM:
+			err = s.SOM.Admit(msg)
+		case engine.ROM:
+			err = s.ROM.Admit(msg)
+		}
+	}); e != nil {
+		return e
+	}
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, tmf.ErrUnknownOrder):
+		return NewError(http.StatusNotFound, err.Error())
+	}
+	return NewError(http.StatusConflict, err.Error())
 }
 
 // peerListeners routes the listeners that take an order's events from the

@@ -47,10 +47,13 @@ func (s *Server) Query(ctx context.Context, fn func()) *Error {
 }
 
 // Command hands msg to a component and waits for its reply, given once the
-// change is durable (engine.Command). An engine that is behind or a store
-// that cannot write refuse it at once, and a command not confirmed within
-// the timeout is not waited for: each is a 503 TMF Error with Retry-After
-// (unavailable), and the client may retry with the same Idempotency-Key.
+// change is durable (engine.Command). A command the component refused
+// (engine.ErrRefused: it cannot be applied, and changed nothing but the
+// journal's record of the refusal) is a 409 TMF Error with the reason. An
+// engine that is behind or a store that cannot write refuse it at once,
+// and a command not confirmed within the timeout is not waited for: each
+// is a 503 TMF Error with Retry-After (unavailable), and the client may
+// retry with the same Idempotency-Key.
 func (s *Server) Command(ctx context.Context, to engine.Address, msg any) (any, *Error) {
 	d := s.Timeout
 	if d <= 0 {
@@ -59,6 +62,9 @@ func (s *Server) Command(ctx context.Context, to engine.Address, msg any) (any, 
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	v, err := s.Engine.Command(ctx, to, msg)
+	if errors.Is(err, engine.ErrRefused) {
+		return nil, NewError(http.StatusConflict, "refused: "+err.Error())
+	}
 	if err != nil {
 		return nil, unavailable(err)
 	}

@@ -28,8 +28,10 @@ type Stats struct {
 	OrdersByState map[string]int
 	// ResourceOrderItems counts resource order items by state.
 	ResourceOrderItems map[string]int
-	// Inputs is how many inputs the engine handled; Pending how many wait.
+	// Inputs is how many inputs the engine handled, Refused how many of
+	// them it refused; Pending how many wait.
 	Inputs  uint64
+	Refused uint64
 	Pending int
 	// VirtualTime is the engine's time.
 	VirtualTime time.Duration
@@ -144,6 +146,7 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 	if err := s.read(r.Context(), func() {
 		st = s.Stats()
 		st.Inputs, st.Pending, st.VirtualTime = s.Engine.Processed(), s.Engine.Pending(), s.Engine.Now()
+		st.Refused = s.Engine.Refusals()
 		st.AdapterLatency = s.Engine.AdapterLatency()
 	}); err != nil {
 		if !errors.Is(err, engine.ErrStoreCannotWrite) {
@@ -191,6 +194,8 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 	}
 	family("ordertwin_engine_inputs_total", "counter", "Inputs the engine has handled.")
 	fmt.Fprintf(&b, "ordertwin_engine_inputs_total %d\n", st.Inputs)
+	family("ordertwin_engine_refused_inputs_total", "counter", "Inputs refused: each is journalled with its reason.")
+	fmt.Fprintf(&b, "ordertwin_engine_refused_inputs_total %d\n", st.Refused)
 	family("ordertwin_engine_queue_depth", "gauge", "Inputs waiting, timers included.")
 	fmt.Fprintf(&b, "ordertwin_engine_queue_depth %d\n", st.Pending)
 	family("ordertwin_engine_virtual_time_seconds", "gauge", "The engine's virtual time, from T+0.")

@@ -189,18 +189,32 @@ func (c *COM) effective(o *order, i int) itemChange {
 // wave is still to be released, its service order items.
 func (c *COM) amend(o *order, i int, to itemChange, out *engine.Out) {
 	it := &o.po.Items[i]
+	w := o.waveOf[i]
+	redo := w != nil && w.so != nil
+	cfs := c.cfg.Catalog.CFSFor(o.quote.offering, c.cfg.Catalog.Tiers[to.tier])
+	var d decomposition
+	if redo {
+		// Worked out with the change, before anything changes.
+		was := o.changes[i]
+		o.changes[i] = &to
+		var err error
+		d, err = c.decomposition(o, i, cfs)
+		o.changes[i] = was
+		if err != nil {
+			out.Error(err)
+			return
+		}
+	}
 	o.changes[i] = &to
 	it.Characteristics.Set("speed", to.speed)
 	it.Characteristics.Set("slaTier", to.tier)
 	it.MonthlyPrice = o.quote.card.Price(to.speed)
-	if w := o.waveOf[i]; w != nil && w.so != nil {
+	if redo {
 		w.withdraw(o, i, c)
 		w.items = append(w.items, i)
 		o.soiLeft[i] = 0
 		it.ServiceOrderItem = nil
-		if err := c.decompose(o, i, w, c.cfg.Catalog.CFSFor(o.quote.offering, c.cfg.Catalog.Tiers[to.tier]), out); err != nil {
-			out.Error(err)
-		}
+		c.decompose(o, i, w, cfs, d)
 	}
 }
 
@@ -226,6 +240,19 @@ func (c *COM) modify(o *order, i int, to itemChange, out *engine.Out) {
 			qos = c.cfg.Catalog.CFS[s.CFS]
 		}
 	}
+	var chars tmf.Characteristics
+	if qos != nil {
+		// Worked out with the change, before anything changes.
+		was := o.changes[i]
+		o.changes[i] = &to
+		var err error
+		chars, err = qos.Characteristics.Apply(c.itemVars(o, i))
+		o.changes[i] = was
+		if err != nil {
+			out.Error(fmt.Errorf("COM: modify %s: %w", it.ID, err))
+			return
+		}
+	}
 	c.modifications++
 	m := &modification{base: o, item: i, to: to, price: q.card.Price(to.speed)}
 	m.po = tmf.ProductOrder{ID: o.po.ID + "-M" + strconv.Itoa(c.modifications), Category: "modify",
@@ -249,11 +276,6 @@ func (c *COM) modify(o *order, i int, to itemChange, out *engine.Out) {
 	out.Fire(c.machines, lc.ProductOrder, m.po.ID, "", &m.po.State, lc.Start, "", "COM → SOM")
 	out.Fire(c.machines, lc.ProductOrderItem, mi.ID, "", &mi.State, lc.Start, "", "COM")
 	o.changes[i] = &to
-	chars, err := qos.Characteristics.Apply(c.itemVars(o, i))
-	if err != nil {
-		out.Error(fmt.Errorf("COM: modify %s: %w", it.ID, err))
-		return
-	}
 	chars.Set("speed", to.speed)
 	soName := "SO-MODIFY-" + it.Place.ID
 	w := &wave{order: o, id: m.po.ID + "/" + soName, name: "Modify " + it.Place.ID, soName: soName,
@@ -341,7 +363,7 @@ func (c *COM) addSite(m AddSite, out *engine.Out) {
 	o.po.Items = append(o.po.Items, it)
 	i := len(o.po.Items) - 1
 	o.sites = append(o.sites, len(q.req.Sites)-1)
-	o.soiLeft, o.vars, o.attempts = append(o.soiLeft, 0), append(o.vars, nil), append(o.attempts, 0)
+	o.soiLeft, o.instances, o.attempts = append(o.soiLeft, 0), append(o.instances, ""), append(o.attempts, 0)
 	o.waveOf, o.tasks = append(o.waveOf, nil), append(o.tasks, nil)
 	o.changes, o.deferred, o.removed = append(o.changes, nil), append(o.deferred, nil), append(o.removed, false)
 	out.Created(lc.ProductOrderItem, it.ID, m.Site.Code, it.State, "Sales Console → COM")
@@ -349,6 +371,12 @@ func (c *COM) addSite(m AddSite, out *engine.Out) {
 		Reason: fmt.Sprintf("site %s added to %s", m.Site.Code, o.po.ID)})
 	o.changing = m.Site.Code
 	c.revalidateItem(o, i, out, func(ok bool) {
+		cfs := c.cfg.Catalog.CFSFor(q.offering, q.tier)
+		d, err := c.decomposition(o, i, cfs)
+		if err != nil {
+			out.Error(err)
+			return
+		}
 		o.changing = ""
 		poi := &o.po.Items[i]
 		if !ok || !out.Fire(c.machines, lc.ProductOrderItem, poi.ID, "", &poi.State, lc.Start, "", "COM") {
@@ -357,9 +385,7 @@ func (c *COM) addSite(m AddSite, out *engine.Out) {
 		for _, w := range o.waves {
 			if w.name == m.Site.Wave && w.so != nil {
 				w.items = append(w.items, i)
-				if err := c.decompose(o, i, w, c.cfg.Catalog.CFSFor(q.offering, q.tier), out); err != nil {
-					out.Error(err)
-				}
+				c.decompose(o, i, w, cfs, d)
 				return
 			}
 		}

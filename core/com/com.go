@@ -105,6 +105,9 @@ func (c *COM) Handle(now time.Duration, msg any, out *engine.Out) {
 			delete(c.pending, m.Key)
 		}
 		k(m)
+		if m.Final && out.Refused() {
+			c.pending[m.Key] = k // the answer was refused: the call still waits for one
+		}
 	case *tmf.OrderEvent:
 		c.serviceOrderEvent(now, m, out)
 	case deadline:
@@ -130,6 +133,19 @@ func (c *COM) Handle(now time.Duration, msg any, out *engine.Out) {
 	default:
 		out.Error(fmt.Errorf("COM: unexpected input %T", msg))
 	}
+}
+
+// Admit tells whether COM can take msg, a message from a peer SOM: nil, or
+// why not (an event for a service order COM has not placed wraps
+// tmf.ErrUnknownOrder). The API asks before it logs the message; COM
+// refuses what fails it all the same. Call it on the engine's goroutine.
+func (c *COM) Admit(msg any) error {
+	switch m := msg.(type) {
+	case *tmf.OrderEvent:
+		_, err := c.followed(m)
+		return err
+	}
+	return fmt.Errorf("COM: takes no %T from a peer", msg)
 }
 
 // call sends a request and remembers what to do with its final answer.

@@ -3,8 +3,12 @@ package com_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/ordertwin/ordertwin/core/com"
+	"github.com/ordertwin/ordertwin/core/engine"
+	"github.com/ordertwin/ordertwin/core/store"
+	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/ordertwin/ordertwin/scenarios"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -144,4 +148,44 @@ func TestSiteFailsWhenItsItemsAreFinal(t *testing.T) {
 	for _, res := range r.Resources {
 		assert.Equal(t, "released", res.State, "%s %s", res.Type, res.Value)
 	}
+}
+
+// A service order event COM cannot apply (an item that is not the order's;
+// a state the wave has already passed) is refused whole: the rollout runs
+// exactly as without it, and the journal holds one refusal record more for
+// each (DESIGN.md §8: no input stops the engine; a refused input changes
+// nothing).
+func TestRefusedEventChangesNothing(t *testing.T) {
+	sc, err := scenarios.Load("../../scenarios/globaltech-5site.yaml")
+	require.NoError(t, err)
+	journal := func(poison ...*tmf.OrderEvent) []store.Record {
+		mem := store.NewMemory()
+		sys, err := scenarios.New(sc.Spec, scenarios.Options{Journal: mem})
+		require.NoError(t, err)
+		for _, ev := range poison {
+			sys.Engine.Inject(ev.At, engine.COM, ev)
+		}
+		require.NoError(t, sys.Run(context.Background()))
+		return mem.Records()
+	}
+	clean := journal()
+	const pilot = "PO-2024-01203/SO-PILOT"
+	day := 24 * time.Hour
+	poisoned := journal(
+		&tmf.OrderEvent{At: 5 * day, Type: tmf.ServiceOrderItemStateChange, OrderID: "SO-001", ExternalID: pilot, State: "failed",
+			Item: &tmf.ItemEvent{ID: "SOI-999", State: "failed", StateReason: "forged"}},
+		&tmf.OrderEvent{At: 40 * day, Type: tmf.ServiceOrderStateChange, OrderID: "SO-001", ExternalID: pilot, State: "inProgress"},
+	)
+	var refused, rest []store.Record
+	for _, r := range poisoned {
+		if r.Kind == engine.Refused {
+			refused = append(refused, r)
+			continue
+		}
+		rest = append(rest, r)
+	}
+	assert.Equal(t, clean, rest, "the refused events changed nothing")
+	require.Len(t, refused, 2)
+	assert.Contains(t, refused[0].Reason, `service order item "SOI-999", not an item of SO-001`)
+	assert.Contains(t, refused[1].Reason, `wave PO-2024-01203/Pilot: event "start" is not allowed in state "completed"`)
 }

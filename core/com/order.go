@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/ordertwin/ordertwin/core/catalog"
 	"github.com/ordertwin/ordertwin/core/engine"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
 	"github.com/ordertwin/ordertwin/core/port"
@@ -36,14 +35,14 @@ type Placed struct {
 type order struct {
 	po    tmf.ProductOrder
 	quote *quote
-	// sites[i] is the quote site index of po.Items[i]; vars[i] its catalog
-	// variables, set at decomposition.
-	sites   []int
-	vars    []catalog.Vars
-	soiLeft []int // per item: service order items not yet completed
-	waves   []*wave
-	waiting int
-	final   int
+	// sites[i] is the quote site index of po.Items[i]; instances[i] the
+	// id of the product instance it becomes, set at decomposition.
+	sites     []int
+	instances []string
+	soiLeft   []int // per item: service order items not yet completed
+	waves     []*wave
+	waiting   int
+	final     int
 	// attempts[i] counts the revalidations of item i.
 	attempts []int
 	// waveOf[i] is item i's wave; tasks[i] its network-planning task.
@@ -203,8 +202,14 @@ func (c *COM) submitOrder(now time.Duration, req OrderRequest, out *engine.Out) 
 }
 
 func (c *COM) rejectOrder(o *order, reason string, out *engine.Out) {
+	if lc.IsFinal(lc.ProductOrder, o.po.State) {
+		return // cancelled before it could be rejected
+	}
 	for i := range o.po.Items {
 		it := &o.po.Items[i]
+		if lc.IsFinal(lc.ProductOrderItem, it.State) {
+			continue
+		}
 		it.StateReason = reason
 		out.Fire(c.machines, lc.ProductOrderItem, it.ID, "", &it.State, lc.Reject, reason, "COM")
 	}

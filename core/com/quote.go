@@ -170,6 +170,19 @@ func (c *COM) submitQuote(now time.Duration, req QuoteRequest, out *engine.Out) 
 		out.Reply(Placed{ID: prev, Duplicate: true})
 		return
 	}
+	// An invalid quote is refused before it is numbered (the API checks
+	// it first and answers 400).
+	if err := c.Check(req); err != nil {
+		out.Error(fmt.Errorf("COM: invalid quote: %w", err))
+		return
+	}
+	if req.ID != "" && c.quoteBy[req.ID] != nil {
+		out.Error(fmt.Errorf("COM: quote %s exists already", req.ID))
+		return
+	}
+	// COM owns the request from here: a site added later must not land in
+	// the caller's array.
+	req.Sites, req.Waves = slices.Clone(req.Sites), slices.Clone(req.Waves)
 	q := &quote{req: req, id: req.ID, state: lc.Initial(lc.Quote)}
 	if q.id == "" {
 		q.id = c.id("QT")
@@ -181,10 +194,6 @@ func (c *COM) submitQuote(now time.Duration, req QuoteRequest, out *engine.Out) 
 	}
 	out.Reply(Placed{ID: q.id})
 	out.Created(lc.Quote, q.id, "", q.state, "CPQ")
-	if err := c.Check(req); err != nil {
-		c.rejectQuote(q, fmt.Sprintf("invalid quote: %v", err), out)
-		return
-	}
 	if c.cfg.signs() {
 		q.digest = Digest(req)
 		out.Record(store.Record{Kind: approval.DigestKind, Entity: q.id, Reason: q.digest, System: "CPQ"})

@@ -52,6 +52,12 @@ func (c *COM) remove(m Remove, out *engine.Out) {
 func (c *COM) disconnect(o *order, i int, reason string, out *engine.Out) {
 	it := &o.po.Items[i]
 	o.removed[i] = true
+	cfs := c.cfg.Catalog.CFSFor(o.quote.offering, c.cfg.Catalog.Tiers[c.effective(o, i).tier])
+	d, err := c.decomposition(o, i, cfs)
+	if err != nil {
+		out.Error(fmt.Errorf("COM: disconnect: %w", err))
+		return
+	}
 	c.modifications++
 	m := &modification{base: o, item: i, disconnect: true}
 	m.po = tmf.ProductOrder{ID: o.po.ID + "-D" + strconv.Itoa(c.modifications), Category: "disconnect",
@@ -69,16 +75,9 @@ func (c *COM) disconnect(o *order, i int, reason string, out *engine.Out) {
 		state: lc.Initial(lc.Wave), items: []int{i}, modify: m}
 	w.so = &tmf.ServiceOrder{ExternalID: m.po.ID + "/" + soName, Description: soName, Category: "disconnect",
 		RelatedParty: o.po.RelatedParty, ExternalRef: []tmf.Ref{{ID: m.po.ID, Type: "ProductOrder"}}}
-	ch := c.effective(o, i)
-	vars := c.itemVars(o, i)
-	for _, s := range c.cfg.Catalog.CFSFor(o.quote.offering, c.cfg.Catalog.Tiers[ch.tier]) {
-		chars, err := s.Characteristics.Apply(vars)
-		if err != nil {
-			out.Error(fmt.Errorf("COM: disconnect %s: %w", it.ID, err))
-			return
-		}
+	for k, s := range cfs {
 		soi := tmf.ServiceOrderItem{ID: c.id("SOI"), Action: tmf.Delete, ProductOrderItem: tmf.Ref{ID: mi.ID}, Handle: len(c.sois),
-			Service: tmf.Service{Category: "CFS", Specification: tmf.Ref{ID: s.ID, Name: s.Name}, Characteristics: chars, Place: it.Place}}
+			Service: tmf.Service{Category: "CFS", Specification: tmf.Ref{ID: s.ID, Name: s.Name}, Characteristics: d.chars[k], Place: it.Place}}
 		w.so.Items = append(w.so.Items, soi)
 		c.sois = append(c.sois, soiRef{o: o, item: i, wave: w, id: soi.ID, modify: m})
 		m.left++

@@ -39,11 +39,26 @@ type wave struct {
 }
 
 // plan decomposes every item in progress into its CFS and groups them into
-// one service order per wave, in the order of the rollout plan.
+// one service order per wave, in the order of the rollout plan. Every
+// item's service characteristics are worked out first: an item the
+// catalog cannot decompose refuses the input, and nothing is planned.
 func (c *COM) plan(o *order, out *engine.Out) {
 	q := o.quote
+	cfs := c.cfg.Catalog.CFSFor(q.offering, q.tier)
+	parts := make([]decomposition, len(o.po.Items))
+	for i := range o.po.Items {
+		if o.po.Items[i].State != lc.InProgress {
+			continue
+		}
+		d, err := c.decomposition(o, i, cfs)
+		if err != nil {
+			out.Error(err)
+			return
+		}
+		parts[i] = d
+	}
 	o.soiLeft = make([]int, len(o.po.Items))
-	o.vars = make([]catalog.Vars, len(o.po.Items))
+	o.instances = make([]string, len(o.po.Items))
 	for _, wp := range q.req.Waves {
 		var items []int
 		for i := range o.po.Items {
@@ -52,13 +67,14 @@ func (c *COM) plan(o *order, out *engine.Out) {
 			}
 		}
 		if len(items) > 0 {
-			c.newWave(o, wp.Name, wp.ServiceOrder, wp.Target, items, out)
+			c.newWave(o, wp.Name, wp.ServiceOrder, wp.Target, items, parts, out)
 		}
 	}
 }
 
-// newWave schedules a wave of items behind the waves before it.
-func (c *COM) newWave(o *order, name, soName string, target time.Duration, items []int, out *engine.Out) *wave {
+// newWave schedules a wave of items behind the waves before it, with
+// their decompositions (parts[i] for item i).
+func (c *COM) newWave(o *order, name, soName string, target time.Duration, items []int, parts []decomposition, out *engine.Out) *wave {
 	cfs := c.cfg.Catalog.CFSFor(o.quote.offering, o.quote.tier)
 	w := &wave{order: o, id: o.po.ID + "/" + name, name: name, soName: soName, target: target,
 		state: lc.Initial(lc.Wave), items: items}
@@ -66,10 +82,7 @@ func (c *COM) newWave(o *order, name, soName string, target time.Duration, items
 		RelatedParty: o.po.RelatedParty, ExternalRef: []tmf.Ref{{ID: o.po.ID, Type: "ProductOrder"}},
 		Items: make([]tmf.ServiceOrderItem, 0, len(items)*len(cfs))}
 	for _, i := range items {
-		if err := c.decompose(o, i, w, cfs, out); err != nil {
-			out.Error(err)
-			return nil
-		}
+		c.decompose(o, i, w, cfs, parts[i])
 	}
 	o.waves = append(o.waves, w)
 	w.so.Handle, w.externalID = len(c.waves), w.so.ExternalID
@@ -83,12 +96,16 @@ func (c *COM) newWave(o *order, name, soName string, target time.Duration, items
 // the planned ones: the last wave if it is a late one not yet released,
 // else a new one (Wave 3 after Pilot, Wave 1 and Wave 2).
 func (c *COM) addToLateWave(o *order, i int, out *engine.Out) {
+	cfs := c.cfg.Catalog.CFSFor(o.quote.offering, o.quote.tier)
+	d, err := c.decomposition(o, i, cfs)
+	if err != nil {
+		out.Error(err)
+		return
+	}
 	if n := len(o.waves); n > 0 && o.waves[n-1].late && o.waves[n-1].state == lc.Scheduled {
 		w := o.waves[n-1]
 		w.items = append(w.items, i)
-		if err := c.decompose(o, i, w, c.cfg.Catalog.CFSFor(o.quote.offering, o.quote.tier), out); err != nil {
-			out.Error(err)
-		}
+		c.decompose(o, i, w, cfs, d)
 		return
 	}
 	taken := map[string]bool{}
@@ -102,9 +119,9 @@ func (c *COM) addToLateWave(o *order, i int, out *engine.Out) {
 	for n := len(o.waves); name == "" || taken[name] || taken[ServiceOrderName(name)]; n++ {
 		name = "Wave " + strconv.Itoa(n)
 	}
-	if w := c.newWave(o, name, ServiceOrderName(name), 0, []int{i}, out); w != nil {
-		w.late = true
-	}
+	parts := make([]decomposition, i+1)
+	parts[i] = d
+	c.newWave(o, name, ServiceOrderName(name), 0, []int{i}, parts, out).late = true
 }
 
 // ServiceOrderName is the default name of a wave's service order:
@@ -122,26 +139,49 @@ func ServiceOrderName(wave string) string {
 	return string(b)
 }
 
-// decompose turns one product order item into its CFS service order items.
-func (c *COM) decompose(o *order, i int, w *wave, cfs []*catalog.CFS, out *engine.Out) error {
-	it := &o.po.Items[i]
+// decomposition is what a product order item becomes: the
+// characteristics of each of its CFS and the id of its product instance.
+type decomposition struct {
+	chars    []tmf.Characteristics
+	instance string
+}
+
+// decomposition works out item i's CFS characteristics and product
+// instance id, changing nothing: an error names the item and what the
+// catalog cannot fill in.
+func (c *COM) decomposition(o *order, i int, cfs []*catalog.CFS) (decomposition, error) {
 	vars := c.itemVars(o, i)
-	o.vars[i] = vars
-	for _, s := range cfs {
+	d := decomposition{chars: make([]tmf.Characteristics, len(cfs))}
+	for k, s := range cfs {
 		chars, err := s.Characteristics.Apply(vars)
 		if err != nil {
-			return fmt.Errorf("decompose %s into %s: %w", it.ID, s.ID, err)
+			return d, fmt.Errorf("COM: decompose %s into %s: %w", o.po.Items[i].ID, s.ID, err)
 		}
+		d.chars[k] = chars
+	}
+	id, err := catalog.Expand(o.quote.offering.InstanceID, vars)
+	if err != nil {
+		return d, fmt.Errorf("COM: product instance id of %s: %w", o.po.Items[i].ID, err)
+	}
+	d.instance = id
+	return d, nil
+}
+
+// decompose turns one product order item into its CFS service order
+// items, as worked out in d.
+func (c *COM) decompose(o *order, i int, w *wave, cfs []*catalog.CFS, d decomposition) {
+	it := &o.po.Items[i]
+	o.instances[i] = d.instance
+	for k, s := range cfs {
 		soi := tmf.ServiceOrderItem{ID: c.id("SOI"), Action: tmf.Add, ProductOrderItem: tmf.Ref{ID: it.ID}, Handle: len(c.sois),
 			Service: tmf.Service{Category: "CFS", Specification: tmf.Ref{ID: s.ID, Name: s.Name},
-				Characteristics: chars, Place: it.Place}}
+				Characteristics: d.chars[k], Place: it.Place}}
 		w.so.Items = append(w.so.Items, soi)
 		it.ServiceOrderItem = append(it.ServiceOrderItem, tmf.Ref{ID: soi.ID})
 		c.sois = append(c.sois, soiRef{o: o, item: i, wave: w, id: soi.ID})
 		o.waveOf[i] = w
 		o.soiLeft[i]++
 	}
-	return nil
 }
 
 // releaseNext submits the next scheduled wave whose gate is open: the
@@ -177,14 +217,12 @@ func (w *wave) passed() bool {
 	return w.state == lc.Completed || w.state == lc.Cancelled || (w.state == lc.Partial && w.active > 0)
 }
 
-// serviceOrderEvent follows the service orders COM placed.
+// serviceOrderEvent follows the service orders COM placed. An event it
+// cannot apply is refused before anything changes (see followed).
 func (c *COM) serviceOrderEvent(now time.Duration, ev *tmf.OrderEvent, out *engine.Out) {
-	var w *wave
-	if h := ev.Handle; h >= 0 && h < len(c.waves) && c.waves[h].externalID == ev.ExternalID {
-		w = c.waves[h]
-	}
-	if w == nil {
-		out.Error(fmt.Errorf("COM: event for unknown service order %q (%s)", ev.OrderID, ev.ExternalID))
+	w, err := c.followed(ev)
+	if err != nil {
+		out.Error(err)
 		return
 	}
 	w.soID, w.soState = ev.OrderID, ev.State
@@ -196,38 +234,91 @@ func (c *COM) serviceOrderEvent(now time.Duration, ev *tmf.OrderEvent, out *engi
 	}
 }
 
+// followed finds the wave whose service order an event is about. An event
+// for a service order COM has not placed, for an item that is not one of
+// that order's, or that would take the wave where its lifecycle does not
+// go, is an error (tmf.ErrUnknownOrder for the first two).
+func (c *COM) followed(ev *tmf.OrderEvent) (*wave, error) {
+	var w *wave
+	if h := ev.Handle; h >= 0 && h < len(c.waves) && c.waves[h].externalID == ev.ExternalID && c.waves[h].so == nil {
+		w = c.waves[h]
+	}
+	if w == nil {
+		return nil, fmt.Errorf("COM: event for service order %q (%s), which COM has not placed: %w", ev.OrderID, ev.ExternalID, tmf.ErrUnknownOrder)
+	}
+	switch ev.Type {
+	case tmf.ServiceOrderItemStateChange:
+		it := ev.Item
+		if it == nil {
+			break
+		}
+		if it.Handle < 0 || it.Handle >= len(c.sois) || c.sois[it.Handle].id != it.ID || c.sois[it.Handle].wave != w {
+			return nil, fmt.Errorf("COM: event for service order item %q, not an item of %s (%s): %w", it.ID, ev.OrderID, ev.ExternalID, tmf.ErrUnknownOrder)
+		}
+
+	case tmf.ServiceOrderStateChange:
+		if event := w.event(ev.State); event != "" {
+			if _, err := c.machines.Fire(lc.Wave, w.id, w.state, event); err != nil {
+				return nil, fmt.Errorf("COM: service order %s %s: %w", ev.OrderID, ev.State, err)
+			}
+		}
+	}
+	return w, nil
+}
+
+// event is the wave's event when its service order reaches soState, or ""
+// for none.
+func (w *wave) event(soState string) string {
+	switch soState {
+	case lc.InProgress:
+		return lc.Start
+	case lc.Completed, lc.Partial:
+		switch {
+		case w.slaBreach != "":
+			return lc.Hold
+		case soState == lc.Completed:
+			return lc.Complete
+		}
+		return lc.PartComplete
+	case lc.Failed:
+		return lc.Fail
+	case lc.Cancelled:
+		return lc.Cancel
+	}
+	return ""
+}
+
 // waveProgress moves a wave with its service order and opens the next gate.
 func (c *COM) waveProgress(w *wave, soState string, out *engine.Out) {
 	o := w.order
-	switch soState {
-	case lc.InProgress:
-		out.Fire(c.machines, lc.Wave, w.id, "", &w.state, lc.Start, "", "COM")
-	case lc.Completed:
-		if w.slaBreach != "" {
-			c.holdOnSLA(w, out)
-			return
+	event := w.event(soState)
+	switch event {
+	case "":
+		return
+	case lc.Hold:
+		c.holdOnSLA(w, out)
+		return
+	}
+	reason := ""
+	switch event {
+	case lc.Complete:
+		if w.modify == nil {
+			reason = "SLA validated" // a change order's service order has no gate behind it
 		}
+	case lc.PartComplete:
+		reason = "some sites failed"
+	case lc.Cancel:
+		reason = "every site cancelled"
+	}
+	if !out.Fire(c.machines, lc.Wave, w.id, "", &w.state, event, reason, "COM") {
+		return
+	}
+	switch event {
+	case lc.Complete, lc.PartComplete:
 		w.completedAt = out.Now()
-		reason := "SLA validated"
-		if w.modify != nil {
-			reason = "" // a change order's service order: no gate behind it
-		}
-		out.Fire(c.machines, lc.Wave, w.id, "", &w.state, lc.Complete, reason, "COM")
 		c.releaseNext(o, out)
-	case lc.Partial:
-		if w.slaBreach != "" {
-			c.holdOnSLA(w, out)
-			return
-		}
-		w.completedAt = out.Now()
-		out.Fire(c.machines, lc.Wave, w.id, "", &w.state, lc.PartComplete, "some sites failed", "COM")
+	case lc.Cancel:
 		c.releaseNext(o, out)
-	case lc.Failed:
-		out.Fire(c.machines, lc.Wave, w.id, "", &w.state, lc.Fail, "", "COM")
-	case lc.Cancelled:
-		if out.Fire(c.machines, lc.Wave, w.id, "", &w.state, lc.Cancel, "every site cancelled", "COM") {
-			c.releaseNext(o, out)
-		}
 	}
 }
 
@@ -245,10 +336,6 @@ func (c *COM) holdOnSLA(w *wave, out *engine.Out) {
 // order item.
 func (c *COM) serviceItem(now time.Duration, w *wave, ev *tmf.ItemEvent, out *engine.Out) {
 	if ev == nil {
-		return
-	}
-	if ev.Handle < 0 || ev.Handle >= len(c.sois) || c.sois[ev.Handle].id != ev.ID {
-		out.Error(fmt.Errorf("COM: event for unknown service order item %q", ev.ID))
 		return
 	}
 	ref := &c.sois[ev.Handle]
@@ -339,11 +426,7 @@ func slaBreach(t *catalog.SLATier, cs tmf.Characteristics) string {
 func (c *COM) activate(now time.Duration, o *order, i int, out *engine.Out) {
 	it := &o.po.Items[i]
 	q := o.quote
-	id, err := catalog.Expand(q.offering.InstanceID, o.vars[i])
-	if err != nil {
-		out.Error(fmt.Errorf("COM: product instance id of %s: %w", it.ID, err))
-		return
-	}
+	id := o.instances[i]
 	p := tmf.Product{ID: id, Name: q.offering.Name, Status: "active", ProductOffering: tmf.Ref{ID: q.offering.ID, Name: q.offering.Name},
 		Characteristics: it.Characteristics, Place: it.Place, RelatedParty: o.po.RelatedParty, StartDate: now,
 		MonthlyPrice: it.MonthlyPrice, Services: it.Services, BillingAccount: o.po.BillingAccount,

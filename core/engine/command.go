@@ -95,12 +95,18 @@ type Codec struct {
 // package and type name (com.OrderRequest).
 func NewCodec(samples ...any) *Codec {
 	c := &Codec{types: map[string]reflect.Type{}, names: map[reflect.Type]string{}}
+	c.Register(samples...)
+	return c
+}
+
+// Register adds the types of samples (the answers of an adapter that
+// answers through the inbox, say). Register before the engine runs.
+func (c *Codec) Register(samples ...any) {
 	for _, s := range samples {
 		t := reflect.TypeOf(s)
 		name := t.String()
 		c.types[name], c.names[t] = t, name
 	}
-	return c
 }
 
 // Encode returns msg's kind and body.

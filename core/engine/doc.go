@@ -19,6 +19,19 @@
 // virtual clock (Replay) and repeats every step: the state it reaches is the
 // state that was committed, checked record by record against the journal.
 //
+// No input stops the engine. A handler that cannot apply an input says so
+// with Out.Error, after checking the input before it changes its own
+// state; an input for a component the engine does not run, a call to a
+// system no adapter serves and a handler's panic count the same. The input
+// is then refused: what handling it added to Out is taken back, a record
+// of kind "refused" (Refused: the input's kind as entity, the component as
+// system, the reason) is journalled in its place, a command waiting for it
+// is answered with the Refusal (errors.Is ErrRefused), and the engine
+// takes the next input. A replay meets the logged input again and refuses
+// it again, to the same record, checked like every other. The engine stops
+// only when it cannot keep its own promises: a replay that does not
+// reproduce the journal.
+//
 // A serving engine never stops for its store: a commit that fails (a full
 // disk) is retried until it succeeds, the steps it holds waiting, and
 // meanwhile commands are refused at once (StoreFault). Nor does it let

@@ -10,7 +10,6 @@ import (
 
 	"github.com/ordertwin/ordertwin/core/port"
 	"github.com/ordertwin/ordertwin/core/store"
-	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
 // Address names a component that takes inputs.
@@ -96,6 +95,7 @@ type Engine struct {
 	running   bool
 	out       Out
 	processed uint64
+	refusals  uint64
 	changed   time.Duration
 	inbox     inbox
 	log       store.InputLog
@@ -309,21 +309,25 @@ func (e *Engine) step() error {
 		if !ok {
 			break
 		}
-		h := e.handlers[in.To]
-		if h == nil {
-			return fmt.Errorf("input for %s, which has no handler", in.To)
-		}
 		out.from = in.To
 		out.now = at
-		h.Handle(at, in.Msg, out)
+		refusal := e.handle(in, out)
 		e.processed++
+		if refusal != nil {
+			// The input is refused, not the engine stopped: its record
+			// says why, and a command waiting for it gets the error.
+			e.refusals++
+			out.records = append(out.records, refusal.Record())
+			out.records[len(out.records)-1].At = at
+			if in.answer != nil {
+				out.answers = append(out.answers, reply{in.answer, refusal})
+			}
+			continue
+		}
 		if in.answer != nil {
 			out.answers = append(out.answers, reply{in.answer, out.reply})
 		}
 		out.reply, out.replied = nil, false
-		if out.err != nil {
-			return fmt.Errorf("%s at %s: %w", in.To, tmf.FormatOffset(at), out.err)
-		}
 	}
 	if len(out.records) > 0 {
 		e.changed = at
@@ -348,12 +352,7 @@ func (e *Engine) step() error {
 		}
 	}
 	for i := range out.calls {
-		c := &out.calls[i]
-		a := e.adapters[c.req.System]
-		if a == nil {
-			return fmt.Errorf("call %s %s from %s: no adapter for system %q", c.req.Op, c.req.Key, c.from, c.req.System)
-		}
-		if p, ok := a.(port.InProcess); !ok || !p.InProcess() {
+		if p, ok := e.adapters[out.calls[i].req.System].(port.InProcess); !ok || !p.InProcess() {
 			mustSync = true
 		}
 	}
@@ -385,6 +384,10 @@ func (e *Engine) step() error {
 		}
 	}
 	for _, a := range out.answers {
+		if r, ok := a.v.(*Refusal); ok {
+			a.to.send(result{err: r})
+			continue
+		}
 		a.to.send(result{v: a.v})
 	}
 	return nil

@@ -8,7 +8,6 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/ordertwin/ordertwin/core/lifecycle"
 	"github.com/ordertwin/ordertwin/core/port"
 	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/stretchr/testify/assert"
@@ -109,39 +108,6 @@ func TestCommitThenDispatch(t *testing.T) {
 	require.Len(t, log, 2)
 	assert.Contains(t, log[1], "1m0s")
 	assert.Equal(t, 1, mem.Commits())
-}
-
-// A handler that fires an illegal event stops the engine with an error
-// naming the entity, its state and the event.
-func TestIllegalTransitionStops(t *testing.T) {
-	set := lifecycle.NewSet()
-	e := New(Options{})
-	e.Handle(SOM, recorder{log: new([]string), then: func(now time.Duration, msg any, out *Out) {
-		state := lifecycle.Completed
-		out.Fire(set, lifecycle.ServiceOrder, "SO-001", "SO-PILOT", &state, lifecycle.Start, "", "SOM")
-		assert.Equal(t, lifecycle.Completed, state, "state unchanged")
-	}})
-	e.Inject(0, SOM, "go")
-	err := e.Run(context.Background())
-	require.ErrorIs(t, err, lifecycle.ErrIllegal)
-	assert.Contains(t, err.Error(), "SO-001")
-	assert.Contains(t, err.Error(), `"completed"`)
-	assert.Contains(t, err.Error(), `"start"`)
-}
-
-func TestNoHandler(t *testing.T) {
-	e := New(Options{})
-	e.Inject(0, ROM, "x")
-	assert.ErrorContains(t, e.Run(context.Background()), "no handler")
-}
-
-func TestNoAdapter(t *testing.T) {
-	e := New(Options{})
-	e.Handle(ROM, recorder{log: new([]string), then: func(now time.Duration, msg any, out *Out) {
-		out.Call(&port.Request{Key: "k", System: port.NMS, Op: port.Reserve})
-	}})
-	e.Inject(0, ROM, "x")
-	assert.ErrorContains(t, e.Run(context.Background()), `no adapter for system "nms"`)
 }
 
 // durable is a journal the engine takes for a durable one: it groups its

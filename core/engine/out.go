@@ -72,8 +72,8 @@ func (o *Out) Jeopardy(entity, typ, message string) tmf.Jeopardy {
 
 // Fire applies event to an entity through its lifecycle machine, updates
 // *state and journals the transition. An illegal event is an error naming
-// the entity, its state and the event, and changes nothing; the engine stops
-// with it, since the core only fires events its own logic chose.
+// the entity, its state and the event, and changes nothing: the input being
+// handled is refused with it (Error).
 func (o *Out) Fire(m *lifecycle.Set, k lifecycle.Kind, id, name string, state *string, event, reason, system string) bool {
 	to, err := m.Fire(k, id, *state, event)
 	if err != nil {
@@ -103,12 +103,21 @@ func (o *Out) Created(k lifecycle.Kind, id, name, state, system string) {
 	o.Record(store.Record{Kind: string(k), Entity: id, Name: name, System: system, To: state, Event: "create"})
 }
 
-// Error reports a broken invariant; the engine stops after this input.
+// Error refuses the input being handled: it cannot be applied. The engine
+// takes back what handling it added to Out, journals the refusal with err
+// as its reason, answers a waiting command with it (ErrRefused) and carries
+// on. A handler checks an input before it changes its own state, so that a
+// refused input changes nothing.
 func (o *Out) Error(err error) {
 	if o.err == nil {
 		o.err = err
 	}
 }
+
+// Refused reports whether the input being handled has been refused
+// (Error): a handler that changed something before it learnt so puts it
+// back.
+func (o *Out) Refused() bool { return o.err != nil }
 
 // Transition journals a lifecycle transition.
 func (o *Out) Transition(t lifecycle.Transition, name, system string) {

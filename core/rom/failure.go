@@ -172,8 +172,8 @@ func (r *ROM) compensate(o *order, i int, reason string, out *engine.Out) {
 // release gives back item j's resource, once.
 func (r *ROM) release(o *order, j int, out *engine.Out) {
 	d, st := &o.ro.Items[j], &o.steps[j]
-	if d.Resource == nil || st.released {
-		return
+	if d.Resource == nil || st.released || st.spec == nil {
+		return // nothing held, or an item of no known kind: ROM holds nothing for it
 	}
 	st.released = true
 	// A request of its own: the item's slot may hold a call queued in this
@@ -186,7 +186,7 @@ func (r *ROM) release(o *order, j int, out *engine.Out) {
 // late handles an answer for an item that is no longer in progress: in a
 // compensated site, whatever it allocated is released.
 func (r *ROM) late(o *order, i int, res *port.Result, out *engine.Out) {
-	if !o.compensating || !res.Final || res.Err != nil || res.Resource == nil {
+	if !o.compensating || !res.Final || res.Err != nil || res.Resource == nil || o.steps[i].spec == nil {
 		return
 	}
 	it := &o.ro.Items[i]
@@ -252,9 +252,9 @@ func (r *ROM) releasedAnswer(o *order, i int, res *port.Result, out *engine.Out)
 // are released when they come). A final order has nothing to cancel: its
 // state event tells the canceller so.
 func (r *ROM) cancel(c *tmf.CancelRequest, out *engine.Out) {
-	o := r.byID[c.OrderID]
-	if o == nil {
-		out.Error(fmt.Errorf("ROM: cancel of unknown resource order %q", c.OrderID))
+	o, err := r.cancelled(c)
+	if err != nil {
+		out.Error(err)
 		return
 	}
 	if o.finished {
@@ -277,6 +277,15 @@ func (r *ROM) cancel(c *tmf.CancelRequest, out *engine.Out) {
 		r.release(o, j, out)
 	}
 	r.finishIfDone(o, out)
+}
+
+// cancelled finds the order a cancellation names; an order ROM does not
+// have is an error wrapping tmf.ErrUnknownOrder.
+func (r *ROM) cancelled(c *tmf.CancelRequest) (*order, error) {
+	if o := r.byID[c.OrderID]; o != nil {
+		return o, nil
+	}
+	return nil, fmt.Errorf("ROM: cancel of resource order %q, which ROM does not have: %w", c.OrderID, tmf.ErrUnknownOrder)
 }
 
 // Retries counts the calls ROM has retried after a failure, per system

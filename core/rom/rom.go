@@ -170,6 +170,10 @@ func New(cfg Config) *ROM {
 func (r *ROM) Handle(now time.Duration, msg any, out *engine.Out) {
 	switch m := msg.(type) {
 	case *tmf.ResourceOrder:
+		if err := r.admitOrder(m); err != nil {
+			out.Error(err)
+			return
+		}
 		r.accept(now, m, engine.SOM, out)
 	case OrderRequest:
 		out.Reply(r.request(now, &m.Order, out))
@@ -224,10 +228,22 @@ func (r *ROM) request(now time.Duration, ro *tmf.ResourceOrder, out *engine.Out)
 	if o := r.byExternal[ro.ExternalID]; o != nil && ro.ExternalID != "" {
 		return Placed{ID: o.ro.ID, Duplicate: true}
 	}
+	if err := r.checkItems(ro); err != nil {
+		return err
+	}
+	return Placed{ID: r.accept(now, ro, 0, out).ro.ID}
+}
+
+// checkItems checks the items of a new order: each id is new to ROM and
+// to the order, and each item depends only on items of the order.
+func (r *ROM) checkItems(ro *tmf.ResourceOrder) error {
 	for i := range ro.Items {
 		it := &ro.Items[i]
 		if o := r.byItem[it.ID]; o != nil {
 			return fmt.Errorf("item %q: %w by resource order %s", it.ID, ErrItemTaken, o.ro.ID)
+		}
+		if slices.ContainsFunc(ro.Items[:i], func(x tmf.ResourceOrderItem) bool { return x.ID == it.ID }) {
+			return fmt.Errorf("item %q: %w by another item of the order", it.ID, ErrItemTaken)
 		}
 		for _, d := range it.DependsOn {
 			if !slices.ContainsFunc(ro.Items, func(x tmf.ResourceOrderItem) bool { return x.ID == d }) {
@@ -235,7 +251,38 @@ func (r *ROM) request(now time.Duration, ro *tmf.ResourceOrder, out *engine.Out)
 			}
 		}
 	}
-	return Placed{ID: r.accept(now, ro, 0, out).ro.ID}
+	return nil
+}
+
+// Admit tells whether ROM can take msg, a message from a peer SOM (a
+// resource order, a cancellation): nil, or why not (a cancellation of an
+// order ROM does not have wraps tmf.ErrUnknownOrder). The API asks before
+// it logs the message; ROM refuses what fails it all the same. Call it on
+// the engine's goroutine.
+func (r *ROM) Admit(msg any) error {
+	switch m := msg.(type) {
+	case *tmf.ResourceOrder:
+		return r.admitOrder(m)
+	case *tmf.CancelRequest:
+		_, err := r.cancelled(m)
+		return err
+	}
+	return fmt.Errorf("ROM: takes no %T from a peer", msg)
+}
+
+// admitOrder checks a resource order from SOM: its external id names it,
+// once, and its items are sound (checkItems).
+func (r *ROM) admitOrder(ro *tmf.ResourceOrder) error {
+	switch {
+	case ro.ExternalID == "":
+		return fmt.Errorf("ROM: a resource order from SOM needs its externalId")
+	case r.byExternal[ro.ExternalID] != nil:
+		return fmt.Errorf("ROM: resource order %s is %s already", ro.ExternalID, r.byExternal[ro.ExternalID].ro.ID)
+	}
+	if err := r.checkItems(ro); err != nil {
+		return fmt.Errorf("ROM: resource order %s: %w", ro.ExternalID, err)
+	}
+	return nil
 }
 
 // accept takes a new resource order from a component (0: an orderer
@@ -274,12 +321,7 @@ func (r *ROM) accept(now time.Duration, ro *tmf.ResourceOrder, from engine.Addre
 		st.spec = r.cfg.Specs[it.Specification.ID]
 		first := len(deps)
 		for _, d := range it.DependsOn {
-			j := o.index(d)
-			if j < 0 {
-				out.Error(fmt.Errorf("ROM: %s item %s depends on %q, which is not an item of the order", o.ro.ID, it.ID, d))
-				return o
-			}
-			deps = append(deps, j)
+			deps = append(deps, o.index(d)) // checked: an item of the order
 		}
 		st.deps = deps[first:len(deps):len(deps)]
 	}
@@ -347,11 +389,11 @@ func (r *ROM) call(o *order, i int, sys port.System, op port.Op, attempt int, ou
 }
 
 func (r *ROM) result(now time.Duration, res *port.Result, out *engine.Out) {
-	if res.Handle < 0 || res.Handle >= len(r.handles) || r.handles[res.Handle].item().ID != res.Item {
-		out.Error(fmt.Errorf("ROM: answer for unknown item %q", res.Item))
+	ref, err := r.answered(res)
+	if err != nil {
+		out.Error(err)
 		return
 	}
-	ref := r.handles[res.Handle]
 	o, i := ref.o, ref.i
 	it := &o.ro.Items[i]
 	if res.Op == port.Release {
@@ -401,6 +443,30 @@ func (r *ROM) result(now time.Duration, res *port.Result, out *engine.Out) {
 		}
 		r.completeItem(now, o, i, spec.label, out)
 	}
+}
+
+// answered finds the item an adapter's answer is for, and checks that ROM
+// asked for it: an answer for no item of ROM's, for an item in progress
+// but not for its call in flight, releasing an item that holds nothing, or
+// a success that carries no resource is an error, and changes nothing.
+func (r *ROM) answered(res *port.Result) (itemRef, error) {
+	if res.Handle < 0 || res.Handle >= len(r.handles) || r.handles[res.Handle].item().ID != res.Item {
+		return itemRef{}, fmt.Errorf("ROM: answer for unknown item %q", res.Item)
+	}
+	ref := r.handles[res.Handle]
+	o, i := ref.o, ref.i
+	it := ref.item()
+	switch {
+	case res.Op == port.Release:
+		if it.Resource == nil {
+			return itemRef{}, fmt.Errorf("ROM: answer %s releases for %s, which holds no resource", res.Key, it.ID)
+		}
+	case it.State == lc.InProgress && (o.reqs == nil || o.reqs[i].Key != res.Key || o.reqs[i].Op != res.Op):
+		return itemRef{}, fmt.Errorf("ROM: answer %s (%s) for %s, which is waiting for another call", res.Key, res.Op, it.ID)
+	case res.Err == nil && (res.Op == port.Reserve || res.Op == port.Commit && res.Final) && res.Resource == nil:
+		return itemRef{}, fmt.Errorf("ROM: answer %s for %s carries no resource", res.Key, it.ID)
+	}
+	return ref, nil
 }
 
 // completeItem completes item i and starts what waited for it.

@@ -9,6 +9,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/engine"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
 	"github.com/ordertwin/ordertwin/core/port"
+	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -144,11 +145,24 @@ func TestFailure(t *testing.T) {
 
 // A dependency on an item outside the order is refused.
 func TestBadDependency(t *testing.T) {
-	e, _, _ := setup(&network{})
+	mem := store.NewMemory()
+	e := engine.New(engine.Options{Store: mem})
+	r := New(Config{Specs: specs, StartDelay: time.Hour})
+	e.Handle(engine.ROM, r)
+	e.Handle(engine.SOM, &orderer{})
+	e.Attach(&network{}, port.Access, port.VLAN, port.BNG, port.Logistics, port.ZTP)
 	ro := melbOrder()
 	ro.Items[1].DependsOn = []string{"ROI-999"}
 	e.Inject(0, engine.ROM, ro)
-	assert.ErrorContains(t, e.Run(context.Background()), `depends on "ROI-999"`)
+	e.Inject(0, engine.ROM, melbOrder())
+	require.NoError(t, e.Run(context.Background()), "a bad order is refused, not a stop")
+	records := mem.Records()
+	require.NotEmpty(t, records)
+	assert.Equal(t, engine.Refused, records[0].Kind)
+	assert.Contains(t, records[0].Reason, `depends on "ROI-999"`)
+	require.Len(t, r.Orders(), 1, "the refused order left nothing behind")
+	assert.Equal(t, "RO-001", r.Orders()[0].ID, "its number was not taken")
+	assert.Equal(t, "ROI-002", r.Orders()[0].Items[1].ID)
 }
 
 // Events carry the orderer's item handles back.

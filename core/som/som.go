@@ -74,6 +74,8 @@ type site struct {
 	order *order
 	place tmf.Place
 	plan  *catalog.Plan
+	// ids[k] is the id of the service instance of plan.CFS[k].
+	ids []string
 	// items[k] is the item for plan.CFS[k]; the items of all the order's
 	// sites share one array.
 	items []siteItem
@@ -172,6 +174,10 @@ func (s *SOM) PlacedBy(id string) engine.Address {
 func (s *SOM) Handle(now time.Duration, msg any, out *engine.Out) {
 	switch m := msg.(type) {
 	case *tmf.ServiceOrder:
+		if err := s.admitOrder(m); err != nil {
+			out.Error(err)
+			return
+		}
 		s.accept(now, m, engine.COM, out)
 	case OrderRequest:
 		if o := s.byExternal[m.Order.ExternalID]; o != nil && m.Order.ExternalID != "" {
@@ -188,6 +194,37 @@ func (s *SOM) Handle(now time.Duration, msg any, out *engine.Out) {
 	default:
 		out.Error(fmt.Errorf("SOM: unexpected input %T", msg))
 	}
+}
+
+// Admit tells whether SOM can take msg, a message from a peer (COM's
+// service order or cancellation, ROM's event): nil, or why not (a message
+// about an order SOM does not have wraps tmf.ErrUnknownOrder). The API
+// asks before it logs the message; SOM refuses what fails it all the
+// same. Call it on the engine's goroutine.
+func (s *SOM) Admit(msg any) error {
+	switch m := msg.(type) {
+	case *tmf.ServiceOrder:
+		return s.admitOrder(m)
+	case *tmf.CancelRequest:
+		_, err := s.cancelled(m)
+		return err
+	case *tmf.OrderEvent:
+		_, err := s.followed(m)
+		return err
+	}
+	return fmt.Errorf("SOM: takes no %T from a peer", msg)
+}
+
+// admitOrder checks a service order from COM: its external id names it,
+// once.
+func (s *SOM) admitOrder(so *tmf.ServiceOrder) error {
+	switch {
+	case so.ExternalID == "":
+		return fmt.Errorf("SOM: a service order from COM needs its externalId")
+	case s.byExternal[so.ExternalID] != nil:
+		return fmt.Errorf("SOM: service order %s is %s already", so.ExternalID, s.byExternal[so.ExternalID].so.ID)
+	}
+	return nil
 }
 
 // accept takes a new service order from a component (0: an orderer
@@ -285,8 +322,14 @@ func (s *SOM) decompose(o *order, st *site, out *engine.Out) error {
 		return fmt.Errorf("decompose site %s: %w", st.place.ID, err)
 	}
 	st.plan = p
+	st.ids = make([]string, len(p.CFS))
 	for k := range p.CFS {
 		st.items[k].left = len(p.CFS[k].Steps)
+		id, err := catalog.Expand(p.CFS[k].CFS.InstanceID, st)
+		if err != nil {
+			return fmt.Errorf("decompose site %s: service instance id of %s: %w", st.place.ID, p.CFS[k].CFS.ID, err)
+		}
+		st.ids[k] = id
 	}
 	st.steps = make([]step, len(p.Steps))
 	external := o.so.ID + "/" + st.place.ID
@@ -400,23 +443,23 @@ func (s *SOM) decommission(o *order, st *site, ro *tmf.ResourceOrder, out *engin
 	return nil
 }
 
-// resourceEvent follows the resource orders SOM placed.
+// resourceEvent follows the resource orders SOM placed. An event for a
+// resource order or item SOM did not place is refused.
 func (s *SOM) resourceEvent(now time.Duration, ev *tmf.OrderEvent, out *engine.Out) {
+	st, err := s.followed(ev)
+	if err != nil {
+		out.Error(err)
+		return
+	}
 	if ev.Type == tmf.ResourceOrderCreate {
-		if st := s.roSites[ev.ExternalID]; st != nil {
-			st.roID = ev.OrderID
-			s.cancelSite(st, "", out) // cancelled while ROM was taking the order
-		}
+		st.roID = ev.OrderID
+		s.cancelSite(st, "", out) // cancelled while ROM was taking the order
 		return
 	}
 	if ev.Type != tmf.ResourceOrderItemStateChange || ev.Item == nil {
 		return
 	}
 	h := ev.Item.Handle
-	if h < 0 || h >= len(s.rois) || s.rois[h].roi() != ev.Item.ID {
-		out.Error(fmt.Errorf("SOM: event for unknown resource order item %q", ev.Item.ID))
-		return
-	}
 	ref := s.rois[h]
 	o, st := ref.o, ref.site
 	k := st.plan.Steps[ref.step].CFS
@@ -437,6 +480,29 @@ func (s *SOM) resourceEvent(now time.Duration, ev *tmf.OrderEvent, out *engine.O
 	}
 }
 
+// followed finds the site whose resource order an event is about: an event
+// for a resource order SOM has not placed, or for an item not of it, is an
+// error wrapping tmf.ErrUnknownOrder.
+func (s *SOM) followed(ev *tmf.OrderEvent) (*site, error) {
+	st := s.roSites[ev.ExternalID]
+	if st == nil {
+		return nil, fmt.Errorf("SOM: event for resource order %q (%s), which SOM has not placed: %w", ev.OrderID, ev.ExternalID, tmf.ErrUnknownOrder)
+	}
+	if ev.Type != tmf.ResourceOrderItemStateChange || ev.Item == nil {
+		return st, nil
+	}
+	h := ev.Item.Handle
+	if h < 0 || h >= len(s.rois) || s.rois[h].roi() != ev.Item.ID || s.rois[h].site != st {
+		return nil, fmt.Errorf("SOM: event for resource order item %q, not an item of %s: %w", ev.Item.ID, ev.ExternalID, tmf.ErrUnknownOrder)
+	}
+	if ev.Item.State == lc.Completed && st.steps[s.rois[h].step].resource.ID == "" {
+		if ev.Item.Instance.ID == "" {
+			return nil, fmt.Errorf("SOM: resource order item %s completed without its resource", ev.Item.ID)
+		}
+	}
+	return st, nil
+}
+
 // completeItem completes the CFS item plan.CFS[k] of a site and records its
 // service instance.
 func (s *SOM) completeItem(now time.Duration, o *order, st *site, k int, out *engine.Out) {
@@ -446,11 +512,7 @@ func (s *SOM) completeItem(now time.Duration, o *order, st *site, k int, out *en
 		return // cancelled meanwhile
 	}
 	cfs := st.plan.CFS[k].CFS
-	id, err := catalog.Expand(cfs.InstanceID, st)
-	if err != nil {
-		out.Error(fmt.Errorf("SOM: service instance id of %s: %w", cfs.ID, err))
-		return
-	}
+	id := st.ids[k]
 	if it.Action == tmf.Delete {
 		if svc := s.Services.Get(id); svc != nil {
 			out.Inventory("service", svc.ID, svc.Name, svc.State, "terminated")
@@ -540,14 +602,9 @@ func (s *SOM) finishOrder(o *order, out *engine.Out) {
 // cancelled has its resource order cancelled, which releases everything it
 // holds.
 func (s *SOM) cancel(c *tmf.CancelRequest, out *engine.Out) {
-	var o *order
-	for _, so := range s.orders {
-		if (c.OrderID != "" && so.so.ID == c.OrderID) || (c.OrderID == "" && so.so.ExternalID == c.ExternalID) {
-			o = so
-		}
-	}
-	if o == nil {
-		out.Error(fmt.Errorf("SOM: cancel of unknown service order %q%q", c.OrderID, c.ExternalID))
+	o, err := s.cancelled(c)
+	if err != nil {
+		out.Error(err)
 		return
 	}
 	if lc.IsFinal(lc.ServiceOrder, o.so.State) {
@@ -573,6 +630,20 @@ func (s *SOM) cancel(c *tmf.CancelRequest, out *engine.Out) {
 		s.cancelSite(&o.sites[k], c.Reason, out)
 	}
 	s.finishOrder(o, out)
+}
+
+// cancelled finds the order a cancellation names, by id or, without
+// one, by external id; an order SOM does not have is an error wrapping
+// tmf.ErrUnknownOrder.
+func (s *SOM) cancelled(c *tmf.CancelRequest) (*order, error) {
+	o := s.byID[c.OrderID]
+	if c.OrderID == "" && c.ExternalID != "" {
+		o = s.byExternal[c.ExternalID]
+	}
+	if o == nil {
+		return nil, fmt.Errorf("SOM: cancel of service order %q (%s), which SOM does not have: %w", c.OrderID, c.ExternalID, tmf.ErrUnknownOrder)
+	}
+	return o, nil
 }
 
 // cancelSite rolls back a site once its items are all final and some were

@@ -148,7 +148,7 @@ func TestFailurePropagates(t *testing.T) {
 	so := &tmf.ServiceOrder{ExternalID: "PO-1/SO-PILOT", Description: "SO-PILOT", Items: siteItems("SOI-00", "MELB", "GPON", 0)}
 	s, _, _ := run(t, so, func(e *engine.Engine, ros []*tmf.ResourceOrder) {
 		it := ros[0].Items[5]
-		e.Inject(e.Now(), engine.SOM, &tmf.OrderEvent{Type: tmf.ResourceOrderItemStateChange, OrderID: "RO-001",
+		e.Inject(e.Now(), engine.SOM, &tmf.OrderEvent{Type: tmf.ResourceOrderItemStateChange, OrderID: "RO-001", ExternalID: ros[0].ExternalID,
 			Item: &tmf.ItemEvent{ID: it.ID, Handle: it.Handle, State: lc.Failed, StateReason: "no ISR-4431 in stock"}})
 	})
 	it := s.Orders()[0].Items[2]

@@ -1,6 +1,9 @@
 package tmf
 
-import "time"
+import (
+	"errors"
+	"time"
+)
 
 // EventType names a TMF event.
 type EventType string
@@ -57,6 +60,11 @@ type ItemEvent struct {
 	Value           string
 	Characteristics Characteristics
 }
+
+// ErrUnknownOrder is wrapped by the refusal of a message about an order
+// (an event, a cancellation) that its receiver does not have: one it never
+// placed, or never took.
+var ErrUnknownOrder = errors.New("no such order here")
 
 // CancelRequest asks the receiver of an order to cancel it, or some of its
 // items (TMF641 cancelServiceOrder, TMF652 cancelResourceOrder; items
