@@ -133,7 +133,7 @@ func (s *Server) postProductOrder(w http.ResponseWriter, r *http.Request) {
 		t, _ := time.Parse(time.RFC3339, in.RequestedCompletionDate) // checked by DecodeProductOrder
 		in.requested = max(t.Sub(s.Epoch), 0)
 	}
-	reply, e := s.Command(r.Context(), engine.COM, com.OrderRequest{Order: in.order(), Key: idempotencyKey(r, in)})
+	reply, e := s.Command(r.Context(), engine.COM, com.OrderRequest{Order: in.order(), Key: keyOf(r, "")})
 	if e != nil {
 		WriteError(w, e)
 		return
@@ -171,7 +171,7 @@ func (s *Server) postChange(w http.ResponseWriter, r *http.Request, in *productO
 		WriteError(w, NewError(http.StatusConflict, "product "+ch.Product+" is terminated: it no longer changes"))
 		return
 	}
-	key := idempotencyKey(r, in)
+	key := changeKey(r, in)
 	var msg any = com.Change{Order: order, Site: site, Speed: ch.Speed, Tier: ch.Tier, Key: key}
 	if ch.Delete {
 		msg = com.Remove{Order: order, Site: site, Reason: in.Description, Key: key}
@@ -198,13 +198,19 @@ func (s *Server) postChange(w http.ResponseWriter, r *http.Request, in *productO
 	WriteJSON(w, http.StatusOK, po)
 }
 
-// idempotencyKey is what makes a product order request idempotent: its
-// Idempotency-Key header, else its externalId; "" for neither.
-func idempotencyKey(r *http.Request, in *productOrderIn) string {
-	if k := keyOf(r, ""); k != "" {
+// changeKey is what makes a change order idempotent: its Idempotency-Key
+// header, else its externalId, in the space of the caller's party (keyOf);
+// "" for neither. (A new order's externalId is COM's to key, in the space
+// of the quote's customer.)
+func changeKey(r *http.Request, in *productOrderIn) string {
+	if k := keyOf(r, ""); k != "" || in.ExternalID == "" {
 		return k
 	}
-	return com.ExternalKey(in.ExternalID)
+	k := "externalId " + in.ExternalID
+	if id, scoped := caller(r); scoped {
+		k = "party " + id.Tenant + " " + k
+	}
+	return k
 }
 
 // checkProductOrder checks what the order names against what exists: the

@@ -108,4 +108,25 @@ func TestIdempotencyKeysPerParty(t *testing.T) {
 	again := post(own, ownParty)
 	assert.Equal(t, "true", again.Header().Get("Idempotent-Replayed"))
 	assert.Equal(t, first.Header().Get("Location"), again.Header().Get("Location"))
+
+	// An externalId is its customer's own reference: another party's
+	// order with the same one is its own order.
+	var mine, their api.Quote
+	require.NoError(t, json.Unmarshal(first.Body.Bytes(), &mine))
+	require.NoError(t, json.Unmarshal(theirs.Body.Bytes(), &their))
+	_, orderBody := worked(t)
+	order := func(c caller, q api.Quote) *httptest.ResponseRecorder {
+		body := orderBody(q.ID, "CPQ-7781")
+		body.RelatedParty[0].ID = c.tenant
+		b, err := json.Marshal(body)
+		require.NoError(t, err)
+		return g.do(t, c, "POST", ordersPath, string(b))
+	}
+	po := order(own, mine)
+	require.Equal(t, http.StatusCreated, po.Code, po.Body.String())
+	otherPO := order(other, their)
+	require.Equal(t, http.StatusCreated, otherPO.Code, otherPO.Body.String())
+	assert.Empty(t, otherPO.Header().Get("Idempotent-Replayed"), "another customer's externalId")
+	assert.NotEqual(t, po.Header().Get("Location"), otherPO.Header().Get("Location"))
+	assert.Equal(t, "true", order(own, mine).Header().Get("Idempotent-Replayed"), "the same customer's is the same order")
 }

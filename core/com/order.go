@@ -130,21 +130,30 @@ func (o *order) fillFromQuote() {
 	}
 }
 
-// ExternalKey is the idempotency key an externalId gives, "" for none.
-func ExternalKey(externalID string) string {
-	if externalID == "" {
+// externalKey is the idempotency key an order's externalId gives, "" for
+// none: in the space of the order's customer (its quote's), whose own
+// reference an externalId is.
+func (c *COM) externalKey(po *tmf.ProductOrder) string {
+	if po.ExternalID == "" {
 		return ""
 	}
-	return "externalId " + externalID
+	party := ""
+	if len(po.Quote) > 0 {
+		if q := c.quoteBy[po.Quote[0].ID]; q != nil {
+			party = q.req.Customer.ID
+		}
+	}
+	return "externalId " + party + " " + po.ExternalID
 }
 
 // submitOrder acknowledges the order; validation starts once its quote is
 // accepted.
 func (c *COM) submitOrder(now time.Duration, req OrderRequest, out *engine.Out) {
 	// An order is known by its key and by its externalId: a second order
-	// with an externalId already used is the first, whatever its key.
+	// of a customer with an externalId already used is the first, whatever
+	// its key.
 	keys := make([]string, 0, 2)
-	for _, k := range []string{req.Key, ExternalKey(req.Order.ExternalID)} {
+	for _, k := range []string{req.Key, c.externalKey(req.Order)} {
 		if k != "" {
 			keys = append(keys, "order "+k) // apart from the quotes' keys
 		}
