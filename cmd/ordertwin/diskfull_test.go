@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -72,8 +73,12 @@ type answer struct {
 	took       time.Duration
 }
 
+// diskToken is the bearer token call sends: an admin's, of the server's
+// development issuer.
+var diskToken string
+
 // call sends a request with a JSON body (none when nil) and an
-// Idempotency-Key (none when "").
+// Idempotency-Key (none when ""), as an admin (diskToken).
 func call(t *testing.T, method, url, key string, body any) answer {
 	t.Helper()
 	var r io.Reader
@@ -85,6 +90,7 @@ func call(t *testing.T, method, url, key string, body any) answer {
 	req, err := http.NewRequest(method, url, r)
 	require.NoError(t, err)
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+diskToken)
 	if key != "" {
 		req.Header.Set("Idempotency-Key", key)
 	}
@@ -141,7 +147,7 @@ func externalIDs(t *testing.T, base string) map[string]int {
 // the disk has room again the server recovers by itself, the commands
 // whose commit waited are applied once, and every acknowledged order is
 // there, after a restart too. Started on a disk too full to write, it is
-// not ready, and refuses commands, until it can write (DESIGN.md §9:
+// not ready, and refuses commands, until it can write (docs/architecture.md §9:
 // nothing is lost).
 func TestDiskFull(t *testing.T) {
 	disk := mountTmpfs(t, "3m")
@@ -157,6 +163,7 @@ func TestDiskFull(t *testing.T) {
 		srv = startServe(t, os.Stderr, "--db", db, "--addr", "127.0.0.1:0", "--scale", "1000000")
 	}
 	start()
+	diskToken = devToken(t, db, auth.Admin, "")
 	quotes := srv.base + api.QuoteManagement + "/quote"
 	orders := func() string { return srv.base + api.ProductOrdering + "/productOrder" }
 	a := call(t, "POST", quotes, "quote", exampleBody(t, "quote.json"))
