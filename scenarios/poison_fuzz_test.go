@@ -31,7 +31,7 @@ import (
 // and handles right or wrong, and the passing of time, which fires the
 // components' timers. Whatever comes, the engine never stops, no handler
 // panics, and a restart on its store replays to the same journal and the
-// same state (DESIGN.md §8: no input, however malformed, stops the engine;
+// same state (docs/architecture.md §8: no input, however malformed, stops the engine;
 // §2: a replay rebuilds the state that was committed).
 func FuzzPoisonInputs(f *testing.F) {
 	// The poison event: ServiceOrderStateChangeEvent for SO-001,

@@ -99,7 +99,7 @@ const soListener = api.ServiceOrdering + "/listener/serviceOrderStateChangeEvent
 // A peer's event for a service order this process never placed is a 4xx
 // TMF Error, and nothing is logged: a process that runs COM, SOM and ROM
 // takes no peer messages at all (401). The server stays ready, places the
-// worked example after it, and starts again on its store (DESIGN.md §8:
+// worked example after it, and starts again on its store (docs/architecture.md §8:
 // no input stops the engine).
 func TestPoisonPeerEventRefusedAtTheEdge(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "serve.db")

@@ -153,7 +153,7 @@ func TestSiteFailsWhenItsItemsAreFinal(t *testing.T) {
 // A service order event COM cannot apply (an item that is not the order's;
 // a state the wave has already passed) is refused whole: the rollout runs
 // exactly as without it, and the journal holds one refusal record more for
-// each (DESIGN.md §8: no input stops the engine; a refused input changes
+// each (docs/architecture.md §8: no input stops the engine; a refused input changes
 // nothing).
 func TestRefusedEventChangesNothing(t *testing.T) {
 	sc, err := scenarios.Load("../../scenarios/globaltech-5site.yaml")

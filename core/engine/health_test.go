@@ -83,7 +83,7 @@ func ordersEngine(t *testing.T, d *disk, limits Limits, log *[]string) (*Engine,
 // step it holds waits, unanswered; the store's fault is visible; commands
 // and reads are refused at once; the same commit is retried until space
 // comes back, and then the step's effects go out once, its command
-// handled once (DESIGN.md §2, the outbox rule; §9: nothing is lost).
+// handled once (docs/architecture.md §2, the outbox rule; §9: nothing is lost).
 func TestFullDiskWaitsAndRecovers(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		d := newDisk()

@@ -29,7 +29,7 @@ func refusedRecords(records []store.Record) []store.Record {
 // it yielded before the refusal (a record, a message, an adapter call) is
 // taken back, the journal holds one refusal record naming the input's
 // kind, the component and the reason, and the engine takes the next input
-// (DESIGN.md §8: no input, however malformed, stops the engine).
+// (docs/architecture.md §8: no input, however malformed, stops the engine).
 func TestRefusedInputChangesNothing(t *testing.T) {
 	set := lifecycle.NewSet()
 	mem := store.NewMemory()

@@ -24,7 +24,7 @@ func (f *flaky) Commit(records []Record, inputs []Input) error {
 
 // A replay's commit that fails is given again whole: the records it
 // checked against the journal are checked again, not taken for new ones,
-// and the new ones are committed once (DESIGN.md §7: a replay checks
+// and the new ones are committed once (docs/architecture.md §7: a replay checks
 // each record against the journal).
 func TestResumedCommitGivenAgain(t *testing.T) {
 	done := []Record{{Entity: "PO-1"}, {Entity: "PO-2"}}
