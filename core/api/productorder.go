@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -382,14 +383,12 @@ func (s *Server) orderQuota() int {
 
 // ordersInFlight counts party's product orders that have not ended, and
 // tells whether one of them has externalID (a retry of it, which the
-// quota does not hold back). It runs on the engine's goroutine.
+// quota does not hold back). An order's party is its customer
+// (relatedParty, role customer), which the API checks against the caller
+// when it is placed. It runs on the engine's goroutine.
 func (s *Server) ordersInFlight(party, externalID string) (n int, again bool) {
-	quotes := map[string]string{} // quote id → its customer
-	for _, q := range s.COM.Quotes() {
-		quotes[q.ID] = q.Customer.ID
-	}
 	for _, po := range s.COM.Orders() {
-		if len(po.Quote) == 0 || quotes[po.Quote[0].ID] != party {
+		if !slices.ContainsFunc(po.RelatedParty, func(r tmf.Ref) bool { return r.Role == "customer" && r.ID == party }) {
 			continue
 		}
 		if externalID != "" && po.ExternalID == externalID {
