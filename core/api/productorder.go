@@ -3,7 +3,6 @@ package api
 import (
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -140,6 +139,9 @@ func (s *Server) postProductOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	placed := reply.(com.Placed)
+	if id, scoped := caller(r); scoped && !placed.Duplicate {
+		s.inFlight.placed(id.Tenant, placed.ID)
+	}
 	placedAnswer(w, r, s.productOrderByID, placed.ID, placed.Duplicate, func(v *ProductOrder) string { return v.Href })
 }
 
@@ -236,7 +238,8 @@ func (s *Server) checkProductOrder(r *http.Request, in *productOrderIn) *Error {
 	_, scoped := caller(r)
 	if e := s.Query(r.Context(), func() {
 		if quote, ok = s.COM.Quote(in.Quote[0].ID); ok && scoped {
-			inFlight, again = s.ordersInFlight(quote.Customer.ID, in.ExternalID)
+			inFlight = s.inFlight.count(s.COM, quote.Customer.ID)
+			again = inFlight >= s.orderQuota() && s.hasOrder(quote.Customer.ID, in.ExternalID)
 		}
 	}); e != nil {
 		return e
@@ -367,36 +370,4 @@ func (s *Server) productOrder(po *tmf.ProductOrder) ProductOrder {
 		out.OrderTotalPrice = []OrderPrice{monthly("monthly charge, all sites", currency, total)}
 	}
 	return out
-}
-
-// DefaultOrderQuota is how many product orders a party may have in flight
-// (not yet completed, failed, cancelled or partial) when Server.OrderQuota
-// does not say.
-const DefaultOrderQuota = 1000
-
-func (s *Server) orderQuota() int {
-	if s.OrderQuota > 0 {
-		return s.OrderQuota
-	}
-	return DefaultOrderQuota
-}
-
-// ordersInFlight counts party's product orders that have not ended, and
-// tells whether one of them has externalID (a retry of it, which the
-// quota does not hold back). An order's party is its customer
-// (relatedParty, role customer), which the API checks against the caller
-// when it is placed. It runs on the engine's goroutine.
-func (s *Server) ordersInFlight(party, externalID string) (n int, again bool) {
-	for _, po := range s.COM.Orders() {
-		if !slices.ContainsFunc(po.RelatedParty, func(r tmf.Ref) bool { return r.Role == "customer" && r.ID == party }) {
-			continue
-		}
-		if externalID != "" && po.ExternalID == externalID {
-			again = true
-		}
-		if !lc.IsFinal(lc.ProductOrder, po.State) {
-			n++
-		}
-	}
-	return n, again
 }

@@ -82,6 +82,7 @@ type Server struct {
 	// when a caller bound to it places one (0: DefaultOrderQuota); one
 	// more is a 429.
 	OrderQuota int
+	inFlight   *inFlight // made by Handler
 	// Hub is what the hubs allow: callbacks, quota, tenant (hub.go).
 	Hub HubPolicy
 }
@@ -90,6 +91,9 @@ type Server struct {
 // the request's authentication and authorization (front), each request
 // then held to the limits every request is held to (checkRequest).
 func (s *Server) Handler() http.Handler {
+	if s.inFlight == nil {
+		s.inFlight = &inFlight{}
+	}
 	mux := http.NewServeMux()
 	for _, routes := range []func(*http.ServeMux){
 		s.productOrdering, s.quoteManagement, s.productOfferingQualification, s.productCatalog, s.serviceCatalog,
