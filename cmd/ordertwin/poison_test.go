@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/peer"
@@ -64,7 +65,7 @@ func serveHere(t *testing.T, args ...string) serving {
 // postPeer posts body to path as a peer's message on stream, numbered 1,
 // signed with secret (unsigned when nil), and returns the status and the
 // TMF Error of the answer.
-func postPeer(t *testing.T, url string, secret []byte, stream, body string) (int, api.Error) {
+func postPeer(t *testing.T, url string, secret []byte, stream, body string) (int, tmf630.Error) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
 	require.NoError(t, err)
@@ -77,7 +78,7 @@ func postPeer(t *testing.T, url string, secret []byte, stream, body string) (int
 	res, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer res.Body.Close()
-	var e api.Error
+	var e tmf630.Error
 	b, err := io.ReadAll(res.Body)
 	require.NoError(t, err)
 	if res.StatusCode >= 400 {

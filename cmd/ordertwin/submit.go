@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
 )
 
@@ -126,7 +127,7 @@ func (c *client) do(req *http.Request, want int, out any) error {
 		return err
 	}
 	if res.StatusCode != want {
-		var e api.Error
+		var e tmf630.Error
 		if json.Unmarshal(b, &e) == nil && e.Message != "" {
 			return fmt.Errorf("%s %s: %d %s", req.Method, req.URL.Path, res.StatusCode, e.Message)
 		}

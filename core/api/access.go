@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/store"
@@ -22,7 +23,7 @@ const RequestIDHeader = "X-Request-Id"
 // front wraps the routes with what every request goes through: its id,
 // its authentication and authorization (when the server has a Guard), who
 // gives the commands it makes (engine.WithOrigin: kept in the input log),
-// the limits of every request (checkRequest), and a line in the access
+// the limits of every request (tmf630.CheckRequest), and a line in the access
 // log (when it has an AccessLog).
 func (s *Server) front(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -51,12 +52,12 @@ func (s *Server) front(mux *http.ServeMux) http.Handler {
 						challenge += `, error="invalid_token"`
 					}
 					sw.Header().Set("WWW-Authenticate", challenge)
-					WriteError(sw, NewError(http.StatusUnauthorized, err.Error()))
+					tmf630.WriteError(sw, tmf630.NewError(http.StatusUnauthorized, err.Error()))
 					return
 				}
 				actor = id.Subject
 				if !s.Guard.Policy.Allows(id, route) {
-					WriteError(sw, NewError(http.StatusForbidden, "roles "+roleNames(id.Roles)+" of "+id.Subject+" may not "+r.Method+" "+r.URL.Path))
+					tmf630.WriteError(sw, tmf630.NewError(http.StatusForbidden, "roles "+roleNames(id.Roles)+" of "+id.Subject+" may not "+r.Method+" "+r.URL.Path))
 					return
 				}
 				ctx = auth.WithIdentity(ctx, id)
@@ -67,8 +68,8 @@ func (s *Server) front(mux *http.ServeMux) http.Handler {
 			}
 		}
 		ctx = engine.WithOrigin(ctx, origin)
-		if e := checkRequest(r); e != nil {
-			WriteError(sw, e)
+		if e := tmf630.CheckRequest(r); e != nil {
+			tmf630.WriteError(sw, e)
 			return
 		}
 		mux.ServeHTTP(sw, r.WithContext(ctx))
@@ -162,65 +163,11 @@ func (w *statusWriter) code() int {
 // Unwrap lets http.ResponseController reach the connection's writer.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// caller is the identity of r, and whether it is bound to a tenant.
-func caller(r *http.Request) (auth.Identity, bool) {
-	id, ok := auth.From(r.Context())
-	return id, ok && id.Scoped()
-}
-
-// sees tells whether the caller of r may see what belongs to party: any
-// caller not bound to a tenant, a scoped one its tenant's only.
-func sees(r *http.Request, party string) bool {
-	id, scoped := caller(r)
-	return !scoped || id.Sees(party)
-}
-
-// visible tells whether the caller of r may see the wire entity v: its
-// customer (relatedParty with role customer) is the caller's tenant, or
-// the caller is not bound to one.
-func visible(r *http.Request, v any) bool {
-	if _, scoped := caller(r); !scoped {
-		return true
-	}
-	m, err := asMap(v)
-	if err != nil {
-		return false
-	}
-	return sees(r, customerOf(m))
-}
-
-// customerOf is the id of the customer party of a wire entity as a map.
-func customerOf(m map[string]any) string {
-	parties, _ := m["relatedParty"].([]any)
-	for _, p := range parties {
-		if p, ok := p.(map[string]any); ok {
-			if role, _ := p["role"].(string); strings.EqualFold(role, "customer") {
-				id, _ := p["id"].(string)
-				return id
-			}
-		}
-	}
-	return ""
-}
-
-// actsFor refuses (403) a scoped caller acting for a party other than
-// its tenant; what names the field that gives the party.
-func actsFor(r *http.Request, what, party string) *Error {
-	id, scoped := caller(r)
-	if !scoped || id.Sees(party) {
-		return nil
-	}
-	if party == "" {
-		return NewError(http.StatusForbidden, what+": "+id.Subject+" acts for party "+id.Tenant+": name it as the customer")
-	}
-	return NewError(http.StatusForbidden, what+": "+id.Subject+" acts for party "+id.Tenant+" only, not "+party)
-}
-
 // Party implements events.Parties: the customer of the entity an event
 // is about, for the listeners of callers bound to a party.
 func (d directory) Party(ctx context.Context, field, id string) (party string, err error) {
 	s := d.s
-	err = s.read(ctx, func() {
+	err = s.Node().Read(ctx, func() {
 		var v any
 		switch {
 		case field == "productOrder" && s.COM != nil:
@@ -239,8 +186,8 @@ func (d directory) Party(ctx context.Context, field, id string) (party string, e
 		if v == nil {
 			return
 		}
-		if m, err := asMap(v); err == nil {
-			party = customerOf(m)
+		if m, err := tmf630.AsMap(v); err == nil {
+			party = tmf630.CustomerOf(m)
 		}
 	})
 	return party, err

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/ordertwin/ordertwin/core/events"
 	"github.com/ordertwin/ordertwin/scenarios"
@@ -407,7 +408,7 @@ func TestApproversDecideTheirStage(t *testing.T) {
 	}
 	sales, other := as("sam", auth.Sales, ownParty), as("oz", auth.Sales, otherParty)
 	quoteBody, orderBody := worked(t)
-	var e api.Error
+	var e tmf630.Error
 	w := l.do(t, "POST", quotesPath, quoteBody, &e, other...)
 	assert.Equal(t, http.StatusForbidden, w.Code)
 	assert.Contains(t, e.Message, "relatedParty: oz acts for party "+otherParty+" only, not "+ownParty)
@@ -447,7 +448,7 @@ func TestApproversDecideTheirStage(t *testing.T) {
 	for i, who := range []string{"ana", "bo", "cy"} {
 		assert.Equal(t, "approved", q.Authorization[i].State, q.Authorization[i].Name)
 		require.NotEmpty(t, q.Authorization[i].Approver, q.Authorization[i].Name)
-		assert.Equal(t, api.Ref{ID: who, Name: who, Role: "approver"}, q.Authorization[i].Approver[0], q.Authorization[i].Name)
+		assert.Equal(t, tmf630.Ref{ID: who, Name: who, Role: "approver"}, q.Authorization[i].Approver[0], q.Authorization[i].Name)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/com"
 	"github.com/ordertwin/ordertwin/core/docs"
 	"github.com/ordertwin/ordertwin/core/engine"
@@ -16,12 +17,12 @@ import (
 // inProgress while the order is being cancelled, done once it is
 // cancelled or nothing more of it can be, rejected when COM refused it all.
 type CancelProductOrder struct {
-	ID                        string `json:"id"`
-	Href                      string `json:"href"`
-	State                     string `json:"state"`
-	CancellationReason        string `json:"cancellationReason,omitempty"`
-	EffectiveCancellationDate string `json:"effectiveCancellationDate,omitempty"`
-	ProductOrder              Ref    `json:"productOrder"`
+	ID                        string     `json:"id"`
+	Href                      string     `json:"href"`
+	State                     string     `json:"state"`
+	CancellationReason        string     `json:"cancellationReason,omitempty"`
+	EffectiveCancellationDate string     `json:"effectiveCancellationDate,omitempty"`
+	ProductOrder              tmf630.Ref `json:"productOrder"`
 	// StateReason lists what COM refused to cancel and why (sites past
 	// the point of no return).
 	StateReason string `json:"stateReason,omitempty"`
@@ -31,7 +32,7 @@ type CancelProductOrder struct {
 // cancellations is the docs collection of cancellation tasks.
 const cancellations = "cancelProductOrder"
 
-var cancelAttrs = attributes(CancelProductOrder{})
+var cancelAttrs = tmf630.Attributes(CancelProductOrder{})
 
 // cancelIn is the body of POST cancelProductOrder.
 type cancelIn struct {
@@ -39,11 +40,11 @@ type cancelIn struct {
 	Href               json.RawMessage `json:"href"`
 	State              json.RawMessage `json:"state"`
 	CancellationReason string          `json:"cancellationReason"`
-	ProductOrder       *Ref            `json:"productOrder"`
+	ProductOrder       *tmf630.Ref     `json:"productOrder"`
 }
 
 // DecodeCancellation reads the body of POST cancelProductOrder.
-func DecodeCancellation(body []byte) (*cancelIn, *Error) {
+func DecodeCancellation(body []byte) (*cancelIn, *tmf630.Error) {
 	var in cancelIn
 	if e := decodeObject(body, &in); e != nil {
 		return nil, e
@@ -52,43 +53,43 @@ func DecodeCancellation(body []byte) (*cancelIn, *Error) {
 		return nil, e
 	}
 	if in.ProductOrder == nil || in.ProductOrder.ID == "" {
-		return nil, NewError(http.StatusBadRequest, "productOrder.id: required")
+		return nil, tmf630.NewError(http.StatusBadRequest, "productOrder.id: required")
 	}
 	return &in, nil
 }
 
 func (s *Server) postCancellation(w http.ResponseWriter, r *http.Request) {
-	body, e := ReadBody(w, r)
+	body, e := tmf630.ReadBody(w, r)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	in, e := DecodeCancellation(body)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
-	key := keyOf(r, cancellations)
-	if prev, e := replay(s, r, key, cancellations, s.readCancellation); e != nil || prev != nil {
+	key := tmf630.KeyOf(r, cancellations)
+	if prev, e := tmf630.Replay(s.Node(), r, key, cancellations, s.readCancellation); e != nil || prev != nil {
 		if e != nil {
-			WriteError(w, e)
+			tmf630.WriteError(w, e)
 		} else {
-			Replayed(w, prev.Href, prev)
+			tmf630.Replayed(w, prev.Href, prev)
 		}
 		return
 	}
 	po, e := s.productOrderByID(r, in.ProductOrder.ID)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	if lc.IsFinal(lc.ProductOrder, po.State) {
-		WriteError(w, NewError(http.StatusConflict, "productOrder "+po.ID+" is "+po.State+": it can no longer be cancelled"))
+		tmf630.WriteError(w, tmf630.NewError(http.StatusConflict, "productOrder "+po.ID+" is "+po.State+": it can no longer be cancelled"))
 		return
 	}
-	reply, e := s.Command(r.Context(), engine.COM, com.Cancel{Order: po.ID, Reason: in.CancellationReason})
+	reply, e := s.Node().Command(r.Context(), engine.COM, com.Cancel{Order: po.ID, Reason: in.CancellationReason})
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	done := reply.(com.Cancelled)
@@ -98,36 +99,36 @@ func (s *Server) postCancellation(w http.ResponseWriter, r *http.Request) {
 		task["stateReason"] = "refused: " + strings.Join(done.Refused, "; ")
 	}
 	b, _ := json.Marshal(task)
-	put, e := s.Command(r.Context(), engine.Docs, docs.Put{Collection: cancellations, Prefix: "CPO", Body: b, Key: key})
+	put, e := s.Node().Command(r.Context(), engine.Docs, docs.Put{Collection: cancellations, Prefix: "CPO", Body: b, Key: key})
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	doc := put.(docs.Result).Doc
 	c, e := s.cancellationByID(r, doc.ID)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
-	Created(w, c.Href, c)
+	tmf630.Created(w, c.Href, c)
 }
 
 func (s *Server) listCancellations(w http.ResponseWriter, r *http.Request) {
-	listAll(s, w, r, cancelAttrs, func() []CancelProductOrder { return mapAll(s.Docs.List(cancellations), s.cancellation) })
+	tmf630.ListAll(s.Node(), w, r, cancelAttrs, func() []CancelProductOrder { return tmf630.MapAll(s.Docs.List(cancellations), s.cancellation) })
 }
 
 func (s *Server) getCancellation(w http.ResponseWriter, r *http.Request) {
-	getOne(s, w, r, cancellations, s.readCancellation)
+	tmf630.GetOne(s.Node(), w, r, cancellations, s.readCancellation)
 }
 
 // readCancellation maps the cancellation task with id, or gives nil.
 func (s *Server) readCancellation(id string) *CancelProductOrder {
 	d := s.Docs.Get(cancellations, id)
-	return ptr(d, d != nil, s.cancellation)
+	return tmf630.Ptr(d, d != nil, s.cancellation)
 }
 
-func (s *Server) cancellationByID(r *http.Request, id string) (*CancelProductOrder, *Error) {
-	return readOne(s, r, cancellations, id, s.readCancellation)
+func (s *Server) cancellationByID(r *http.Request, id string) (*CancelProductOrder, *tmf630.Error) {
+	return tmf630.ReadOne(s.Node(), r, cancellations, id, s.readCancellation)
 }
 
 // cancellation maps a cancellation task to the wire, its state read off
@@ -139,7 +140,7 @@ func (s *Server) cancellation(d *docs.Doc) CancelProductOrder {
 	why, _ := d.Body["stateReason"].(string)
 	rejected, _ := d.Body["rejected"].(bool)
 	c := CancelProductOrder{ID: d.ID, Href: ProductOrdering + "/" + cancellations + "/" + d.ID, CancellationReason: reason,
-		ProductOrder: Ref{ID: id, Href: ProductOrdering + "/productOrder/" + id, ReferredType: "ProductOrder"},
+		ProductOrder: tmf630.Ref{ID: id, Href: ProductOrdering + "/productOrder/" + id, ReferredType: "ProductOrder"},
 		StateReason:  why, Type: "CancelProductOrder"}
 	po := s.COM.Order(id)
 	switch {
@@ -147,7 +148,7 @@ func (s *Server) cancellation(d *docs.Doc) CancelProductOrder {
 		c.State = "terminatedWithError"
 	case po.State == lc.Cancelled:
 		c.State = "done"
-		c.EffectiveCancellationDate = s.Date(po.CompletionDate)
+		c.EffectiveCancellationDate = s.Node().Date(po.CompletionDate)
 	case po.State == lc.AssessingCancellation || po.State == lc.PendingCancellation:
 		c.State = "inProgress"
 	case rejected:

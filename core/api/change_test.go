@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -68,7 +69,7 @@ func TestChangeOrdersOverHTTP(t *testing.T) {
 		{`{"productOrderItem":[{"id":"1","action":"delete"}]}`, 400, "product.id: required"},
 		{`{"productOrderItem":[{"id":"1","action":"add"},{"id":"2","action":"delete","product":{"id":"x"}}]}`, 400, "a change order has one modify or delete item"},
 	} {
-		var e api.Error
+		var e tmf630.Error
 		w := l.do(t, "POST", ordersPath, tc.body, &e)
 		assert.Equal(t, tc.status, w.Code, tc.body)
 		assert.Contains(t, e.Message, tc.says)

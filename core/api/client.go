@@ -1,6 +1,7 @@
 package api
 
 import (
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/com"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
@@ -12,37 +13,37 @@ import (
 // QuoteBody is the body of POST quote.
 type QuoteBody struct {
 	Category       string          `json:"category,omitempty"`
-	RelatedParty   []Ref           `json:"relatedParty"`
-	BillingAccount *Ref            `json:"billingAccount"`
-	Agreement      []Ref           `json:"agreement"`
+	RelatedParty   []tmf630.Ref    `json:"relatedParty"`
+	BillingAccount *tmf630.Ref     `json:"billingAccount"`
+	Agreement      []tmf630.Ref    `json:"agreement"`
 	Wave           []Wave          `json:"wave"`
 	QuoteItem      []QuoteItemBody `json:"quoteItem"`
 }
 
 // QuoteItemBody is one site of a QuoteBody.
 type QuoteItemBody struct {
-	ID              string       `json:"id"`
-	Action          string       `json:"action"`
-	ProductOffering Ref          `json:"productOffering"`
-	Product         ItemProduct  `json:"product"`
-	ItemTerm        []OrderTerm  `json:"itemTerm"`
-	QuoteItemPrice  []OrderPrice `json:"quoteItemPrice"`
+	ID              string              `json:"id"`
+	Action          string              `json:"action"`
+	ProductOffering tmf630.Ref          `json:"productOffering"`
+	Product         ItemProduct         `json:"product"`
+	ItemTerm        []tmf630.OrderTerm  `json:"itemTerm"`
+	QuoteItemPrice  []tmf630.OrderPrice `json:"quoteItemPrice"`
 }
 
 // NewQuoteBody is the body that asks for q.
 func NewQuoteBody(q com.QuoteRequest, currency string) QuoteBody {
 	b := QuoteBody{Category: "enterprise",
-		RelatedParty:   []Ref{{ID: q.Customer.ID, Name: q.Customer.Name, Role: "customer", ReferredType: "Organization"}},
-		BillingAccount: &Ref{ID: q.Customer.Account}, Agreement: []Ref{{ID: q.RateCard}}}
+		RelatedParty:   []tmf630.Ref{{ID: q.Customer.ID, Name: q.Customer.Name, Role: "customer", ReferredType: "Organization"}},
+		BillingAccount: &tmf630.Ref{ID: q.Customer.Account}, Agreement: []tmf630.Ref{{ID: q.RateCard}}}
 	for _, w := range q.Waves {
 		b.Wave = append(b.Wave, Wave{Name: w.Name, ServiceOrder: w.ServiceOrder, Target: tmf.FormatOffset(w.Target)})
 	}
 	for _, s := range q.Sites {
-		b.QuoteItem = append(b.QuoteItem, QuoteItemBody{ID: s.Code, Action: "add", ProductOffering: Ref{ID: q.Offering},
-			Product: ItemProduct{Place: []Place{{ID: s.Code, Name: s.Name, Role: "installationAddress", Address: s.Address}},
-				ProductCharacteristic: []Characteristic{{Name: "speed", Value: q.Speed}, {Name: "slaTier", Value: q.Tier}, {Name: "wave", Value: s.Wave}}},
-			ItemTerm:       []OrderTerm{{Duration: &Quantity{Amount: float64(q.Term), Units: "month"}}},
-			QuoteItemPrice: []OrderPrice{monthly("", currency, q.Monthly)}})
+		b.QuoteItem = append(b.QuoteItem, QuoteItemBody{ID: s.Code, Action: "add", ProductOffering: tmf630.Ref{ID: q.Offering},
+			Product: ItemProduct{Place: []tmf630.Place{{ID: s.Code, Name: s.Name, Role: "installationAddress", Address: s.Address}},
+				ProductCharacteristic: []tmf630.Characteristic{{Name: "speed", Value: q.Speed}, {Name: "slaTier", Value: q.Tier}, {Name: "wave", Value: s.Wave}}},
+			ItemTerm:       []tmf630.OrderTerm{{Duration: &tmf630.Quantity{Amount: float64(q.Term), Units: "month"}}},
+			QuoteItemPrice: []tmf630.OrderPrice{tmf630.Monthly("", currency, q.Monthly)}})
 	}
 	return b
 }
@@ -52,30 +53,30 @@ type OrderBody struct {
 	ExternalID       string          `json:"externalId,omitempty"`
 	Category         string          `json:"category,omitempty"`
 	Description      string          `json:"description,omitempty"`
-	Quote            []Ref           `json:"quote"`
-	RelatedParty     []Ref           `json:"relatedParty"`
-	BillingAccount   *Ref            `json:"billingAccount,omitempty"`
+	Quote            []tmf630.Ref    `json:"quote"`
+	RelatedParty     []tmf630.Ref    `json:"relatedParty"`
+	BillingAccount   *tmf630.Ref     `json:"billingAccount,omitempty"`
 	ProductOrderItem []OrderItemBody `json:"productOrderItem"`
 }
 
 // OrderItemBody is one site of an OrderBody: it names its quote item and
 // takes the rest from the quote.
 type OrderItemBody struct {
-	ID              string    `json:"id"`
-	Action          string    `json:"action"`
-	ProductOffering Ref       `json:"productOffering"`
-	QuoteItem       QuoteItem `json:"quoteItem"`
+	ID              string     `json:"id"`
+	Action          string     `json:"action"`
+	ProductOffering tmf630.Ref `json:"productOffering"`
+	QuoteItem       QuoteItem  `json:"quoteItem"`
 }
 
 // NewOrderBody is the order that carries out quote quoteID, made for q.
 func NewOrderBody(quoteID string, q com.QuoteRequest, externalID string) OrderBody {
 	b := OrderBody{ExternalID: externalID, Category: "enterprise", Description: q.Offering + " rollout",
-		Quote:          []Ref{{ID: quoteID}},
-		RelatedParty:   []Ref{{ID: q.Customer.ID, Name: q.Customer.Name, Role: "customer", ReferredType: "Organization"}},
-		BillingAccount: &Ref{ID: q.Customer.Account}}
+		Quote:          []tmf630.Ref{{ID: quoteID}},
+		RelatedParty:   []tmf630.Ref{{ID: q.Customer.ID, Name: q.Customer.Name, Role: "customer", ReferredType: "Organization"}},
+		BillingAccount: &tmf630.Ref{ID: q.Customer.Account}}
 	for i, s := range q.Sites {
 		b.ProductOrderItem = append(b.ProductOrderItem, OrderItemBody{ID: tmf.SeqID("item", i+1), Action: "add",
-			ProductOffering: Ref{ID: q.Offering}, QuoteItem: QuoteItem{ID: s.Code, QuoteID: quoteID}})
+			ProductOffering: tmf630.Ref{ID: q.Offering}, QuoteItem: QuoteItem{ID: s.Code, QuoteID: quoteID}})
 	}
 	return b
 }

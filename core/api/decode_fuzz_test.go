@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -17,7 +18,7 @@ import (
 // same when it is sent again (re-encoded, the way a client would).
 
 // decodeRefused checks a decoder's error: a 400 with a message.
-func decodeRefused(t *testing.T, e *api.Error) {
+func decodeRefused(t *testing.T, e *tmf630.Error) {
 	t.Helper()
 	assert.Equal(t, "400", e.Status, e.Message)
 	assert.NotEmpty(t, e.Message)
@@ -242,10 +243,10 @@ func FuzzDecodeQualification(f *testing.F) {
 			assert.NotEmpty(t, it.Site.Address)
 		}
 		b := qualificationBody{Description: in.Description,
-			RelatedParty: []api.Ref{{ID: in.Customer.ID, Name: in.Customer.Name, Role: "customer"}}}
+			RelatedParty: []tmf630.Ref{{ID: in.Customer.ID, Name: in.Customer.Name, Role: "customer"}}}
 		for _, it := range in.Items {
-			b.Items = append(b.Items, qualificationItem{ID: it.ID, ProductOffering: api.Ref{ID: it.Offering},
-				Product: &api.ItemProduct{Place: []api.Place{{ID: it.Site.Code, Name: it.Site.Name, Address: it.Site.Address}}}})
+			b.Items = append(b.Items, qualificationItem{ID: it.ID, ProductOffering: tmf630.Ref{ID: it.Offering},
+				Product: &api.ItemProduct{Place: []tmf630.Place{{ID: it.Site.Code, Name: it.Site.Name, Address: it.Site.Address}}}})
 		}
 		again, e := api.DecodeQualification(reencode(t, b))
 		require.Nil(t, e, "the body of what was decoded is taken again")

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"slices"
 
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/docs"
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/events"
@@ -56,14 +57,14 @@ func (p HubPolicy) quota() int {
 }
 
 // tenant is the party a request acts for, and whether it is bound to it:
-// the authenticated caller's (caller), or Tenant's. An unbound caller
+// the authenticated caller's (tmf630.Caller), or Tenant's. An unbound caller
 // (operations, admin) counts as tenant "" for the quota and sees every
 // tenant's listeners.
 func (p HubPolicy) tenant(r *http.Request) (string, bool) {
 	if p.Tenant != nil {
 		return p.Tenant(r), true
 	}
-	id, scoped := caller(r)
+	id, scoped := tmf630.Caller(r)
 	return id.Tenant, scoped
 }
 
@@ -148,14 +149,14 @@ func subscription(d *docs.Doc) EventSubscription {
 }
 
 func (s *Server) registerListener(w http.ResponseWriter, r *http.Request, a *events.API) {
-	b, e := ReadBody(w, r)
+	b, e := tmf630.ReadBody(w, r)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	in, e := DecodeListener(b, a)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	if err := s.Hub.callbacks().CheckURL(in.Callback); err != nil {
@@ -163,44 +164,44 @@ func (s *Server) registerListener(w http.ResponseWriter, r *http.Request, a *eve
 		if errors.Is(err, events.ErrRefused) {
 			status = http.StatusUnprocessableEntity
 		}
-		WriteError(w, NewError(status, fmt.Sprintf("callback %s: %v", events.Redact(in.Callback), err)))
+		tmf630.WriteError(w, tmf630.NewError(status, fmt.Sprintf("callback %s: %v", events.Redact(in.Callback), err)))
 		return
 	}
 	tenant, _ := s.Hub.tenant(r)
 	stored, err := json.Marshal(hubBody{Callback: in.Callback, Query: in.Query, BasePath: a.Base, Tenant: tenant})
 	if err != nil {
-		WriteError(w, NewError(http.StatusInternalServerError, err.Error()))
+		tmf630.WriteError(w, tmf630.NewError(http.StatusInternalServerError, err.Error()))
 		return
 	}
-	v, e := s.Command(r.Context(), engine.Docs, docs.Put{Collection: events.HubCollection, Prefix: hubPrefix, Body: stored,
-		Key: keyOf(r, a.Base), Limit: &docs.Limit{Field: "tenant", Max: s.Hub.quota()}})
+	v, e := s.Node().Command(r.Context(), engine.Docs, docs.Put{Collection: events.HubCollection, Prefix: hubPrefix, Body: stored,
+		Key: tmf630.KeyOf(r, a.Base), Limit: &docs.Limit{Field: "tenant", Max: s.Hub.quota()}})
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	res := v.(docs.Result)
 	switch {
 	case res.Err != nil && res.Duplicate:
-		WriteError(w, NewError(http.StatusConflict, "Idempotency-Key: "+res.Err.Error()))
+		tmf630.WriteError(w, tmf630.NewError(http.StatusConflict, "Idempotency-Key: "+res.Err.Error()))
 		return
 	case errors.Is(res.Err, docs.ErrLimit):
-		WriteError(w, NewError(http.StatusForbidden, fmt.Sprintf("the tenant has %d listeners, the most allowed: remove one first", s.Hub.quota())))
+		tmf630.WriteError(w, tmf630.NewError(http.StatusForbidden, fmt.Sprintf("the tenant has %d listeners, the most allowed: remove one first", s.Hub.quota())))
 		return
 	case res.Err != nil:
-		WriteError(w, NewError(http.StatusInternalServerError, "register the listener: "+res.Err.Error()))
+		tmf630.WriteError(w, tmf630.NewError(http.StatusInternalServerError, "register the listener: "+res.Err.Error()))
 		return
 	case res.Duplicate:
 		// The listener the key registered first, as it now is.
 		w.Header().Set("Idempotent-Replayed", "true")
 	}
-	Created(w, a.Base+"/hub/"+url.PathEscape(res.Doc.ID), subscription(res.Doc))
+	tmf630.Created(w, a.Base+"/hub/"+url.PathEscape(res.Doc.ID), subscription(res.Doc))
 }
 
 // hubDoc reads the document of listener id registered on a's hub by the
 // request's tenant: a 404 when there is none (another tenant's is none).
-func (s *Server) hubDoc(r *http.Request, a *events.API, id string) (*docs.Doc, *Error) {
+func (s *Server) hubDoc(r *http.Request, a *events.API, id string) (*docs.Doc, *tmf630.Error) {
 	var d *docs.Doc
-	if e := s.Query(r.Context(), func() { d = s.Docs.Get(events.HubCollection, id) }); e != nil {
+	if e := s.Node().Query(r.Context(), func() { d = s.Docs.Get(events.HubCollection, id) }); e != nil {
 		return nil, e
 	}
 	var owner string
@@ -209,7 +210,7 @@ func (s *Server) hubDoc(r *http.Request, a *events.API, id string) (*docs.Doc, *
 	}
 	tenant, scoped := s.Hub.tenant(r)
 	if d == nil || d.Body["basePath"] != a.Base || scoped && owner != tenant {
-		return nil, NewError(http.StatusNotFound, fmt.Sprintf("no listener %s on the hub of %s", id, a.Name))
+		return nil, tmf630.NewError(http.StatusNotFound, fmt.Sprintf("no listener %s on the hub of %s", id, a.Name))
 	}
 	return d, nil
 }
@@ -217,10 +218,10 @@ func (s *Server) hubDoc(r *http.Request, a *events.API, id string) (*docs.Doc, *
 func (s *Server) getListener(w http.ResponseWriter, r *http.Request, a *events.API) {
 	d, e := s.hubDoc(r, a, r.PathValue("id"))
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
-	WriteJSON(w, http.StatusOK, subscription(d))
+	tmf630.WriteJSON(w, http.StatusOK, subscription(d))
 }
 
 // patchListener changes a listener's state: {"state": "active"} makes a
@@ -228,9 +229,9 @@ func (s *Server) getListener(w http.ResponseWriter, r *http.Request, a *events.A
 // the one that failed), {"state": "suspended"} suspends it. Nothing else
 // of a listener changes: register a new one instead.
 func (s *Server) patchListener(w http.ResponseWriter, r *http.Request, a *events.API) {
-	b, e := ReadBody(w, r)
+	b, e := tmf630.ReadBody(w, r)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
@@ -239,16 +240,16 @@ func (s *Server) patchListener(w http.ResponseWriter, r *http.Request, a *events
 		State string `json:"state"`
 	}
 	if err := dec.Decode(&in); err != nil {
-		WriteError(w, NewError(http.StatusBadRequest, "want {\"state\": \"active\"} or {\"state\": \"suspended\"}; "+DecodeError(err).Message))
+		tmf630.WriteError(w, tmf630.NewError(http.StatusBadRequest, "want {\"state\": \"active\"} or {\"state\": \"suspended\"}; "+tmf630.DecodeError(err).Message))
 		return
 	}
 	if in.State != listenerActive && in.State != listenerSuspended {
-		WriteError(w, NewError(http.StatusBadRequest, fmt.Sprintf("state %q: want active or suspended", in.State)))
+		tmf630.WriteError(w, tmf630.NewError(http.StatusBadRequest, fmt.Sprintf("state %q: want active or suspended", in.State)))
 		return
 	}
 	id := r.PathValue("id")
 	if _, e := s.hubDoc(r, a, id); e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	patch := map[string]any{"state": in.State, "lastError": nil}
@@ -258,11 +259,11 @@ func (s *Server) patchListener(w http.ResponseWriter, r *http.Request, a *events
 	d, err := s.patchHub(r.Context(), id, patch)
 	switch {
 	case errors.Is(err, docs.ErrNotFound): // removed meanwhile
-		WriteError(w, NewError(http.StatusNotFound, fmt.Sprintf("no listener %s on the hub of %s", id, a.Name)))
+		tmf630.WriteError(w, tmf630.NewError(http.StatusNotFound, fmt.Sprintf("no listener %s on the hub of %s", id, a.Name)))
 	case err != nil:
-		WriteError(w, NewError(http.StatusServiceUnavailable, "change the listener: "+err.Error()))
+		tmf630.WriteError(w, tmf630.NewError(http.StatusServiceUnavailable, "change the listener: "+err.Error()))
 	default:
-		WriteJSON(w, http.StatusOK, subscription(d))
+		tmf630.WriteJSON(w, http.StatusOK, subscription(d))
 	}
 }
 
@@ -272,7 +273,7 @@ func (s *Server) patchHub(ctx context.Context, id string, patch map[string]any) 
 	if err != nil {
 		return nil, err
 	}
-	v, e := s.Command(ctx, engine.Docs, docs.Patch{Collection: events.HubCollection, ID: id, Body: body})
+	v, e := s.Node().Command(ctx, engine.Docs, docs.Patch{Collection: events.HubCollection, ID: id, Body: body})
 	if e != nil {
 		return nil, e
 	}
@@ -283,19 +284,19 @@ func (s *Server) patchHub(ctx context.Context, id string, patch map[string]any) 
 func (s *Server) unregisterListener(w http.ResponseWriter, r *http.Request, a *events.API) {
 	id := r.PathValue("id")
 	if _, e := s.hubDoc(r, a, id); e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
-	v, e := s.Command(r.Context(), engine.Docs, docs.Delete{Collection: events.HubCollection, ID: id})
+	v, e := s.Node().Command(r.Context(), engine.Docs, docs.Delete{Collection: events.HubCollection, ID: id})
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	switch err := v.(docs.Result).Err; {
 	case errors.Is(err, docs.ErrNotFound): // removed meanwhile
-		WriteError(w, NewError(http.StatusNotFound, fmt.Sprintf("no listener %s on the hub of %s", id, a.Name)))
+		tmf630.WriteError(w, tmf630.NewError(http.StatusNotFound, fmt.Sprintf("no listener %s on the hub of %s", id, a.Name)))
 	case err != nil:
-		WriteError(w, NewError(http.StatusInternalServerError, "remove the listener: "+err.Error()))
+		tmf630.WriteError(w, tmf630.NewError(http.StatusInternalServerError, "remove the listener: "+err.Error()))
 	default:
 		w.WriteHeader(http.StatusNoContent)
 	}
@@ -317,18 +318,18 @@ type hubInput struct {
 // hub. The error is a 400 naming the field: a body that is not one JSON
 // object, an unknown field, id or href given, callback missing or not an
 // absolute http(s) URL, a query that is not a filter of a's events.
-func DecodeListener(body []byte, a *events.API) (events.Listener, *Error) {
+func DecodeListener(body []byte, a *events.API) (events.Listener, *tmf630.Error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	var in hubInput
 	if err := dec.Decode(&in); err != nil {
-		return events.Listener{}, DecodeError(err)
+		return events.Listener{}, tmf630.DecodeError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return events.Listener{}, NewError(http.StatusBadRequest, "the body holds more than one JSON value: want one object")
+		return events.Listener{}, tmf630.NewError(http.StatusBadRequest, "the body holds more than one JSON value: want one object")
 	}
-	bad := func(format string, args ...any) (events.Listener, *Error) {
-		return events.Listener{}, NewError(http.StatusBadRequest, fmt.Sprintf(format, args...))
+	bad := func(format string, args ...any) (events.Listener, *tmf630.Error) {
+		return events.Listener{}, tmf630.NewError(http.StatusBadRequest, fmt.Sprintf(format, args...))
 	}
 	switch {
 	case in.ID != nil:
@@ -382,7 +383,7 @@ func (d directory) Listener(ctx context.Context, id string) (l events.Listener, 
 	if d.s.Docs == nil {
 		return events.Listener{}, false, nil
 	}
-	err = d.s.read(ctx, func() { l, ok = d.s.listener(id) })
+	err = d.s.Node().Read(ctx, func() { l, ok = d.s.listener(id) })
 	return l, ok, err
 }
 
@@ -400,7 +401,7 @@ func (d directory) Suspend(ctx context.Context, id, reason string) error {
 // first, since the notifier asks about recent records.
 func (d directory) Order(ctx context.Context, itemKind, item string) (order string, ok bool, err error) {
 	s := d.s
-	err = s.read(ctx, func() {
+	err = s.Node().Read(ctx, func() {
 		switch {
 		case itemKind == "productOrderItem" && s.COM != nil:
 			orders := s.COM.Orders()

@@ -12,6 +12,7 @@ import (
 	"testing/synctest"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/com"
 	"github.com/ordertwin/ordertwin/core/docs"
 	"github.com/ordertwin/ordertwin/core/engine"
@@ -123,7 +124,7 @@ func TestHubRefusesBadBodies(t *testing.T) {
 		} {
 			w := call(h, "POST", hub, c.body)
 			assert.Equal(t, http.StatusBadRequest, w.Code, c.body)
-			var e api.Error
+			var e tmf630.Error
 			require.NoError(t, json.Unmarshal(w.Body.Bytes(), &e), c.body)
 			assert.Contains(t, e.Message, c.msg, c.body)
 			assert.Equal(t, "400", e.Code)
@@ -233,7 +234,7 @@ func TestHubRefusesCallbacks(t *testing.T) {
 		} {
 			w := call(h, "POST", hub, `{"callback":"`+c.callback+`"}`)
 			assert.Equal(t, c.status, w.Code, c.callback)
-			var e api.Error
+			var e tmf630.Error
 			require.NoError(t, json.Unmarshal(w.Body.Bytes(), &e), c.callback)
 			assert.Contains(t, e.Message, c.msg, c.callback)
 			assert.NotContains(t, e.Message, "hunter2")
@@ -340,7 +341,7 @@ func TestHubSuspendedVisibleAndResumed(t *testing.T) {
 			`{"callback":"https://x.example/"}`: `unknown field "callback"`} {
 			w = call(h, "PATCH", hub+"/HUB-001", body)
 			assert.Equal(t, http.StatusBadRequest, w.Code, body)
-			var e api.Error
+			var e tmf630.Error
 			require.NoError(t, json.Unmarshal(w.Body.Bytes(), &e))
 			assert.Contains(t, e.Message, msg)
 		}

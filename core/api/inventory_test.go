@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/scenarios"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -85,7 +85,7 @@ func (r *rollout) one(t *testing.T, path string) map[string]any {
 func tmfError(t *testing.T, w *httptest.ResponseRecorder, status int, names string) {
 	t.Helper()
 	require.Equal(t, status, w.Code, w.Body.String())
-	var e api.Error
+	var e tmf630.Error
 	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &e), w.Body.String())
 	assert.Equal(t, "Error", e.Type)
 	assert.Equal(t, http.StatusText(status), e.Reason)

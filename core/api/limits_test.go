@@ -3,14 +3,12 @@ package api_test
 import (
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/ordertwin/ordertwin/core/api"
-	"github.com/ordertwin/ordertwin/core/tmf"
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -79,7 +77,7 @@ func TestRequestsOverTheLimits(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			w := l.do(t, c.method, c.path, c.body, nil, c.header...)
 			require.Equal(t, c.status, w.Code, w.Body.String())
-			var e api.Error
+			var e tmf630.Error
 			require.NoError(t, json.Unmarshal(w.Body.Bytes(), &e))
 			assert.Equal(t, strconv.Itoa(c.status), e.Code)
 			assert.Contains(t, e.Message, c.message)
@@ -94,36 +92,4 @@ func TestRequestsOverTheLimits(t *testing.T) {
 	w := l.do(t, "POST", quotes, quoteWithName(t, `"\u05de\u05e9\u05e8\u05d3 \u05e8\u05d0\u05e9\u05d9"`), &made)
 	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
 	assert.Equal(t, "\u05de\u05e9\u05e8\u05d3 \u05e8\u05d0\u05e9\u05d9", made.RelatedParty[0].Name)
-}
-
-// Lists are paged by default (TMF630): DefaultPage entities unless the
-// request sets a limit, and never more than MaxPage.
-func TestListPageLimits(t *testing.T) {
-	many := make([]tmf.ProductOrder, api.MaxPage+200)
-	for i := range many {
-		many[i] = tmf.ProductOrder{ID: "PO-" + strconv.Itoa(i), State: "completed"}
-	}
-	for _, c := range []struct {
-		query  string
-		result int
-	}{
-		{"", api.DefaultPage},
-		{"limit=7&offset=3", 7},
-		{"limit=5000", api.MaxPage},
-		{"offset=1150", 50},
-		{"offset=9223372036854775807&limit=9223372036854775807", 0},
-		{"state=completed&limit=5000", api.MaxPage},
-	} {
-		v, err := url.ParseQuery(c.query)
-		require.NoError(t, err)
-		q, e := api.ParseQuery(v, known)
-		require.Nil(t, e)
-		w := httptest.NewRecorder()
-		api.List(w, q, many)
-		var out []map[string]any
-		require.NoError(t, json.Unmarshal(w.Body.Bytes(), &out), c.query)
-		assert.Len(t, out, c.result, c.query)
-		assert.Equal(t, strconv.Itoa(len(many)), w.Header().Get("X-Total-Count"), c.query)
-		assert.Equal(t, strconv.Itoa(c.result), w.Header().Get("X-Result-Count"), c.query)
-	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/docs"
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/tmf"
@@ -25,17 +26,17 @@ import (
 // the order ended before the request could cancel anything, inProgress
 // in between.
 type CancelOrder struct {
-	ID                        string `json:"id"`
-	Href                      string `json:"href"`
-	State                     string `json:"state"`
-	CancellationReason        string `json:"cancellationReason,omitempty"`
-	EffectiveCancellationDate string `json:"effectiveCancellationDate,omitempty"`
-	ServiceOrder              *Ref   `json:"serviceOrder,omitempty"`
-	ResourceOrder             *Ref   `json:"resourceOrder,omitempty"`
-	Type                      string `json:"@type"`
+	ID                        string      `json:"id"`
+	Href                      string      `json:"href"`
+	State                     string      `json:"state"`
+	CancellationReason        string      `json:"cancellationReason,omitempty"`
+	EffectiveCancellationDate string      `json:"effectiveCancellationDate,omitempty"`
+	ServiceOrder              *tmf630.Ref `json:"serviceOrder,omitempty"`
+	ResourceOrder             *tmf630.Ref `json:"resourceOrder,omitempty"`
+	Type                      string      `json:"@type"`
 }
 
-var cancelOrderAttrs = attributes(CancelOrder{})
+var cancelOrderAttrs = tmf630.Attributes(CancelOrder{})
 
 // orderCancelling is the cancellation API of one kind of order.
 type orderCancelling struct {
@@ -72,15 +73,15 @@ type cancelOrderIn struct {
 	EffectiveCancellationDate json.RawMessage `json:"effectiveCancellationDate"`
 	CancellationReason        string          `json:"cancellationReason"`
 	RequestedCancellationDate string          `json:"requestedCancellationDate"`
-	ServiceOrder              *Ref            `json:"serviceOrder"`
-	ResourceOrder             *Ref            `json:"resourceOrder"`
+	ServiceOrder              *tmf630.Ref     `json:"serviceOrder"`
+	ResourceOrder             *tmf630.Ref     `json:"resourceOrder"`
 }
 
 // DecodeOrderCancellation reads the body of POST cancelServiceOrder (order
 // "serviceOrder") or cancelResourceOrder ("resourceOrder"): the order to
 // cancel, by id, and the reason. A cancellation is immediate: a requested
 // date is refused. Every error is a 400 naming the field.
-func DecodeOrderCancellation(body []byte, order string) (id, reason string, e *Error) {
+func DecodeOrderCancellation(body []byte, order string) (id, reason string, e *tmf630.Error) {
 	var in cancelOrderIn
 	if e := decodeObject(body, &in); e != nil {
 		return "", "", e
@@ -95,14 +96,14 @@ func DecodeOrderCancellation(body []byte, order string) (id, reason string, e *E
 		v    json.RawMessage
 	}{{"id", in.ID}, {"href", in.Href}, {"state", in.State}, {"effectiveCancellationDate", in.EffectiveCancellationDate}} {
 		if f.v != nil {
-			return "", "", NewError(http.StatusBadRequest, f.name+": set by the server; a new "+entity+" must not carry it")
+			return "", "", tmf630.NewError(http.StatusBadRequest, f.name+": set by the server; a new "+entity+" must not carry it")
 		}
 	}
 	switch {
 	case in.RequestedCancellationDate != "":
-		return "", "", NewError(http.StatusBadRequest, "requestedCancellationDate: a cancellation takes effect at once; leave it out")
+		return "", "", tmf630.NewError(http.StatusBadRequest, "requestedCancellationDate: a cancellation takes effect at once; leave it out")
 	case ref == nil || ref.ID == "":
-		return "", "", NewError(http.StatusBadRequest, order+".id: required")
+		return "", "", tmf630.NewError(http.StatusBadRequest, order+".id: required")
 	}
 	return ref.ID, in.CancellationReason, nil
 }
@@ -120,93 +121,93 @@ func (c *orderCancelling) post(s *Server, w http.ResponseWriter, r *http.Request
 	if s.fromPeer(w, r, c.to, decodePeerCancel(c.to == engine.ROM)) {
 		return // our own orderer, in its own process, cancels what it placed
 	}
-	body, e := ReadBody(w, r)
+	body, e := tmf630.ReadBody(w, r)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	id, reason, e := DecodeOrderCancellation(body, c.order)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
-	key := keyOf(r, c.collection)
-	prev, e := replay(s, r, key, c.collection, func(id string) *CancelOrder {
+	key := tmf630.KeyOf(r, c.collection)
+	prev, e := tmf630.Replay(s.Node(), r, key, c.collection, func(id string) *CancelOrder {
 		d := s.Docs.Get(c.collection, id)
-		return ptr(d, d != nil, func(d *docs.Doc) CancelOrder { return c.task(s, d) })
+		return tmf630.Ptr(d, d != nil, func(d *docs.Doc) CancelOrder { return c.task(s, d) })
 	})
 	if e != nil || prev != nil {
 		if e != nil {
-			WriteError(w, e)
+			tmf630.WriteError(w, e)
 		} else {
-			Replayed(w, prev.Href, prev)
+			tmf630.Replayed(w, prev.Href, prev)
 		}
 		return
 	}
 	var st orderStatus
 	var ok bool
-	if e := s.Query(r.Context(), func() { st, ok = c.read(id) }); e != nil {
-		WriteError(w, e)
+	if e := s.Node().Query(r.Context(), func() { st, ok = c.read(id) }); e != nil {
+		tmf630.WriteError(w, e)
 		return
 	}
 	switch {
 	case !ok:
-		WriteError(w, NewError(http.StatusNotFound, c.order+".id: no "+c.order+" "+strconv.Quote(id)))
+		tmf630.WriteError(w, tmf630.NewError(http.StatusNotFound, c.order+".id: no "+c.order+" "+strconv.Quote(id)))
 		return
 	case st.placedBy != 0:
-		WriteError(w, NewError(http.StatusConflict, c.order+" "+id+" was placed by "+st.placedBy.String()+
+		tmf630.WriteError(w, tmf630.NewError(http.StatusConflict, c.order+" "+id+" was placed by "+st.placedBy.String()+
 			", which alone may cancel it: "+c.instead))
 		return
 	case st.final:
-		WriteError(w, NewError(http.StatusConflict, c.order+" "+id+" is "+st.state+": it can no longer be cancelled"))
+		tmf630.WriteError(w, tmf630.NewError(http.StatusConflict, c.order+" "+id+" is "+st.state+": it can no longer be cancelled"))
 		return
 	}
-	if _, e := s.Command(r.Context(), c.to, &tmf.CancelRequest{OrderID: id, Reason: reason}); e != nil {
-		WriteError(w, e)
+	if _, e := s.Node().Command(r.Context(), c.to, &tmf.CancelRequest{OrderID: id, Reason: reason}); e != nil {
+		tmf630.WriteError(w, e)
 		return
 	}
 	b, _ := json.Marshal(map[string]any{c.order: map[string]any{"id": id}, "cancellationReason": reason}) // strings: cannot fail
-	put, e := s.Command(r.Context(), engine.Docs, docs.Put{Collection: c.collection, Prefix: c.prefix, Body: b, Key: key})
+	put, e := s.Node().Command(r.Context(), engine.Docs, docs.Put{Collection: c.collection, Prefix: c.prefix, Body: b, Key: key})
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	res := put.(docs.Result)
 	if res.Err != nil {
-		WriteError(w, NewError(http.StatusInternalServerError, "record the cancellation: "+res.Err.Error()))
+		tmf630.WriteError(w, tmf630.NewError(http.StatusInternalServerError, "record the cancellation: "+res.Err.Error()))
 		return
 	}
 	task, e := c.byID(s, r, res.Doc.ID)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
-	Created(w, task.Href, task)
+	tmf630.Created(w, task.Href, task)
 }
 
 func (c *orderCancelling) list(s *Server, w http.ResponseWriter, r *http.Request) {
-	listAll(s, w, r, cancelOrderAttrs, func() []CancelOrder {
-		return mapAll(s.Docs.List(c.collection), func(d *docs.Doc) CancelOrder { return c.task(s, d) })
+	tmf630.ListAll(s.Node(), w, r, cancelOrderAttrs, func() []CancelOrder {
+		return tmf630.MapAll(s.Docs.List(c.collection), func(d *docs.Doc) CancelOrder { return c.task(s, d) })
 	})
 }
 
 func (c *orderCancelling) get(s *Server, w http.ResponseWriter, r *http.Request) {
-	q, e := byIDQuery(r)
+	q, e := tmf630.ByIDQuery(r)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	task, e := c.byID(s, r, r.PathValue("id"))
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
-	One(w, q, task)
+	tmf630.One(w, q, task)
 }
 
-func (c *orderCancelling) byID(s *Server, r *http.Request, id string) (*CancelOrder, *Error) {
+func (c *orderCancelling) byID(s *Server, r *http.Request, id string) (*CancelOrder, *tmf630.Error) {
 	var task *CancelOrder
-	if e := s.Query(r.Context(), func() {
+	if e := s.Node().Query(r.Context(), func() {
 		if d := s.Docs.Get(c.collection, id); d != nil {
 			v := c.task(s, d)
 			task = &v
@@ -215,7 +216,7 @@ func (c *orderCancelling) byID(s *Server, r *http.Request, id string) (*CancelOr
 		return nil, e
 	}
 	if task == nil {
-		return nil, NewError(http.StatusNotFound, c.collection+" "+strconv.Quote(id)+": no such cancellation")
+		return nil, tmf630.NewError(http.StatusNotFound, c.collection+" "+strconv.Quote(id)+": no such cancellation")
 	}
 	return task, nil
 }
@@ -226,9 +227,9 @@ func (c *orderCancelling) task(s *Server, d *docs.Doc) CancelOrder {
 	order, _ := d.Body[c.order].(map[string]any)
 	id, _ := order["id"].(string)
 	reason, _ := d.Body["cancellationReason"].(string)
-	out := CancelOrder{ID: d.ID, Href: entityHref(c.base, c.collection, d.ID), CancellationReason: reason,
+	out := CancelOrder{ID: d.ID, Href: tmf630.EntityHref(c.base, c.collection, d.ID), CancellationReason: reason,
 		Type: strings.ToUpper(c.collection[:1]) + c.collection[1:]}
-	ref := &Ref{ID: id, Href: entityHref(c.base, c.order, id), ReferredType: strings.ToUpper(c.order[:1]) + c.order[1:]}
+	ref := &tmf630.Ref{ID: id, Href: tmf630.EntityHref(c.base, c.order, id), ReferredType: strings.ToUpper(c.order[:1]) + c.order[1:]}
 	if c.order == "resourceOrder" {
 		out.ResourceOrder = ref
 	} else {
@@ -242,7 +243,7 @@ func (c *orderCancelling) task(s *Server, d *docs.Doc) CancelOrder {
 		out.State = "inProgress"
 	case st.cancelled:
 		out.State = "done"
-		out.EffectiveCancellationDate = s.Date(st.completion)
+		out.EffectiveCancellationDate = s.Node().Date(st.completion)
 	default:
 		out.State = "terminatedWithError" // it ended before the request came
 	}

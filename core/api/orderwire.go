@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
@@ -13,17 +14,17 @@ import (
 // references, places, characteristics and dates read back from the wire.
 
 // wireRef is an internal reference on the wire, as it is.
-func wireRef(r tmf.Ref) Ref {
-	return Ref{ID: r.ID, Href: r.Href, Name: r.Name, Role: r.Role, ReferredType: r.Type}
+func wireRef(r tmf.Ref) tmf630.Ref {
+	return tmf630.Ref{ID: r.ID, Href: r.Href, Name: r.Name, Role: r.Role, ReferredType: r.Type}
 }
 
 // internalRef is the inverse of wireRef.
-func internalRef(r Ref) tmf.Ref {
+func internalRef(r tmf630.Ref) tmf.Ref {
 	return tmf.Ref{ID: r.ID, Href: r.Href, Name: r.Name, Role: r.Role, Type: r.ReferredType}
 }
 
 // internalRefs maps references back; none is nil.
-func internalRefs(rs []Ref) []tmf.Ref {
+func internalRefs(rs []tmf630.Ref) []tmf.Ref {
 	if len(rs) == 0 {
 		return nil
 	}
@@ -34,15 +35,15 @@ func internalRefs(rs []Ref) []tmf.Ref {
 	return out
 }
 
-// internalPlace is the inverse of place (wire.go): @referredType is fixed,
+// internalPlace is the inverse of tmf630.PlaceOf: @referredType is fixed,
 // not kept.
-func internalPlace(p Place) tmf.Place {
+func internalPlace(p tmf630.Place) tmf.Place {
 	return tmf.Place{ID: p.ID, Name: p.Name, Role: p.Role, Address: p.Address}
 }
 
 // internalCharacteristics maps v4 characteristics back; none is nil. A
 // value that is not a JSON string is kept as its JSON text (10, true).
-func internalCharacteristics(cs []Characteristic) tmf.Characteristics {
+func internalCharacteristics(cs []tmf630.Characteristic) tmf.Characteristics {
 	if len(cs) == 0 {
 		return nil
 	}

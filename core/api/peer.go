@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/peer"
@@ -274,40 +275,40 @@ func lowerFirst(s string) string {
 // decode makes the message of its body, which goes to component to as a
 // numbered delivery, once. It reports whether the request was a peer's
 // (and answered).
-func (s *Server) fromPeer(w http.ResponseWriter, r *http.Request, to engine.Address, decode func([]byte) (any, *Error)) bool {
+func (s *Server) fromPeer(w http.ResponseWriter, r *http.Request, to engine.Address, decode func([]byte) (any, *tmf630.Error)) bool {
 	stream := r.Header.Get(PeerStream)
 	if stream == "" {
 		return false
 	}
 	seq, err := strconv.ParseUint(r.Header.Get(PeerSeq), 10, 64)
 	if err != nil || seq == 0 {
-		WriteError(w, NewError(http.StatusBadRequest, PeerSeq+": want the message's number, from 1"))
+		tmf630.WriteError(w, tmf630.NewError(http.StatusBadRequest, PeerSeq+": want the message's number, from 1"))
 		return true
 	}
-	body, e := ReadBody(w, r)
+	body, e := tmf630.ReadBody(w, r)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return true
 	}
 	msg, e := decode(body)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return true
 	}
 	if e := s.admit(r, stream, seq, to, msg); e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return true
 	}
-	reply, e := s.Command(r.Context(), engine.Peers, peer.Delivery{From: stream, Seq: seq, To: to, Msg: msg})
+	reply, e := s.Node().Command(r.Context(), engine.Peers, peer.Delivery{From: stream, Seq: seq, To: to, Msg: msg})
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return true
 	}
 	if err, _ := reply.(error); err != nil {
-		WriteError(w, NewError(http.StatusConflict, err.Error()))
+		tmf630.WriteError(w, tmf630.NewError(http.StatusConflict, err.Error()))
 		return true
 	}
-	WriteJSON(w, http.StatusAccepted, map[string]any{"stream": stream, "seq": seq, "taken": reply})
+	tmf630.WriteJSON(w, http.StatusAccepted, map[string]any{"stream": stream, "seq": seq, "taken": reply})
 	return true
 }
 
@@ -337,7 +338,7 @@ func peerSender(to engine.Address, msg any) engine.Address {
 // through: the inbox drops it, and its sender moves on. The error is a
 // TMF Error: 400 for a stream not known here, 404 for an order the
 // component does not have, 409 for a message it cannot take otherwise.
-func (s *Server) admit(r *http.Request, stream string, seq uint64, to engine.Address, msg any) *Error {
+func (s *Server) admit(r *http.Request, stream string, seq uint64, to engine.Address, msg any) *tmf630.Error {
 	from := peerSender(to, msg)
 	want := strings.ToLower(from.String()) + "→" + strings.ToLower(to.String())
 	linked := slices.ContainsFunc(s.Links, func(l *Link) bool { return l.To == from })
@@ -351,10 +352,10 @@ func (s *Server) admit(r *http.Request, stream string, seq uint64, to engine.Add
 		if len(known) > 0 {
 			why = "this process takes " + strings.Join(known, ", ")
 		}
-		return NewError(http.StatusBadRequest, fmt.Sprintf("%s %q: not a stream of this process for %s (%s)", PeerStream, stream, r.URL.Path, why))
+		return tmf630.NewError(http.StatusBadRequest, fmt.Sprintf("%s %q: not a stream of this process for %s (%s)", PeerStream, stream, r.URL.Path, why))
 	}
 	var err error
-	if e := s.Query(r.Context(), func() {
+	if e := s.Node().Query(r.Context(), func() {
 		if seq <= s.Inbox.Last(stream) {
 			return // a repeat: dropped by the inbox
 		}
@@ -373,9 +374,9 @@ func (s *Server) admit(r *http.Request, stream string, seq uint64, to engine.Add
 	case err == nil:
 		return nil
 	case errors.Is(err, tmf.ErrUnknownOrder):
-		return NewError(http.StatusNotFound, err.Error())
+		return tmf630.NewError(http.StatusNotFound, err.Error())
 	}
-	return NewError(http.StatusConflict, err.Error())
+	return tmf630.NewError(http.StatusConflict, err.Error())
 }
 
 // peerListeners routes the listeners that take an order's events from the
@@ -385,11 +386,11 @@ func (s *Server) peerListeners(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+PeerStreams+"/{stream}", func(w http.ResponseWriter, r *http.Request) {
 		stream := r.PathValue("stream")
 		var last uint64
-		if e := s.Query(r.Context(), func() { last = s.Inbox.Last(stream) }); e != nil {
-			WriteError(w, e)
+		if e := s.Node().Query(r.Context(), func() { last = s.Inbox.Last(stream) }); e != nil {
+			tmf630.WriteError(w, e)
 			return
 		}
-		WriteJSON(w, http.StatusOK, map[string]any{"stream": stream, "last": last})
+		tmf630.WriteJSON(w, http.StatusOK, map[string]any{"stream": stream, "last": last})
 	})
 	if s.COM != nil {
 		mux.HandleFunc("POST "+ServiceOrdering+"/listener/{event}", func(w http.ResponseWriter, r *http.Request) {
@@ -406,47 +407,47 @@ func (s *Server) peerListeners(mux *http.ServeMux) {
 func (s *Server) listen(w http.ResponseWriter, r *http.Request, to engine.Address, decode func(string, []byte, time.Time) (*tmf.OrderEvent, error)) {
 	event := r.PathValue("event")
 	typ := string(event[0]&^0x20) + event[1:]
-	if !s.fromPeer(w, r, to, func(body []byte) (any, *Error) {
+	if !s.fromPeer(w, r, to, func(body []byte) (any, *tmf630.Error) {
 		ev, err := decode(typ, body, s.Epoch)
 		if err != nil {
-			return nil, NewError(http.StatusBadRequest, err.Error())
+			return nil, tmf630.NewError(http.StatusBadRequest, err.Error())
 		}
 		return ev, nil
 	}) {
-		WriteError(w, NewError(http.StatusBadRequest, "this listener takes the events of the orders this process placed: "+PeerStream+" and "+PeerSeq+" required"))
+		tmf630.WriteError(w, tmf630.NewError(http.StatusBadRequest, "this listener takes the events of the orders this process placed: "+PeerStream+" and "+PeerSeq+" required"))
 	}
 }
 
 // decodePeerServiceOrder reads the service order a peer COM sends: the
 // whole internal order on the wire, its handles included.
-func (s *Server) decodePeerServiceOrder(body []byte) (any, *Error) {
+func (s *Server) decodePeerServiceOrder(body []byte) (any, *tmf630.Error) {
 	var w ServiceOrder
 	if e := decodeObject(body, &w); e != nil {
 		return nil, e
 	}
 	so, err := ServiceOrderFromWire(&w, s.Epoch)
 	if err != nil {
-		return nil, NewError(http.StatusBadRequest, err.Error())
+		return nil, tmf630.NewError(http.StatusBadRequest, err.Error())
 	}
 	return so, nil
 }
 
 // decodePeerResourceOrder reads the resource order a peer SOM sends.
-func (s *Server) decodePeerResourceOrder(body []byte) (any, *Error) {
+func (s *Server) decodePeerResourceOrder(body []byte) (any, *tmf630.Error) {
 	var w ResourceOrder
 	if e := decodeObject(body, &w); e != nil {
 		return nil, e
 	}
 	ro, err := ResourceOrderFromWire(&w, s.Epoch)
 	if err != nil {
-		return nil, NewError(http.StatusBadRequest, err.Error())
+		return nil, tmf630.NewError(http.StatusBadRequest, err.Error())
 	}
 	return ro, nil
 }
 
 // decodePeerCancel reads a peer's cancellation (see peerCancel).
-func decodePeerCancel(resource bool) func([]byte) (any, *Error) {
-	return func(body []byte) (any, *Error) {
+func decodePeerCancel(resource bool) func([]byte) (any, *tmf630.Error) {
+	return func(body []byte) (any, *tmf630.Error) {
 		var c peerCancel
 		if resource {
 			var rc peerCancelResource
@@ -458,7 +459,7 @@ func decodePeerCancel(resource bool) func([]byte) (any, *Error) {
 			return nil, e
 		}
 		if c.Order.ID == "" && c.Order.ExternalID == "" {
-			return nil, NewError(http.StatusBadRequest, "the order: want its id or externalId")
+			return nil, tmf630.NewError(http.StatusBadRequest, "the order: want its id or externalId")
 		}
 		return &tmf.CancelRequest{OrderID: c.Order.ID, ExternalID: c.Order.ExternalID, Items: c.Items, Reason: c.Reason}, nil
 	}

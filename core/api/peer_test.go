@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/stretchr/testify/assert"
@@ -117,7 +118,7 @@ func TestLinkSkipsWhatThePeerHas(t *testing.T) {
 func TestListenerTakesOnlyPeers(t *testing.T) {
 	l := serveLive(t, nil)
 	defer l.stop()
-	var e api.Error
+	var e tmf630.Error
 	w := l.do(t, "POST", api.ServiceOrdering+"/listener/serviceOrderStateChangeEvent", `{}`, &e)
 	assert.Equal(t, http.StatusBadRequest, w.Code)
 	assert.Contains(t, e.Message, api.PeerStream)

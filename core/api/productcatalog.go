@@ -9,6 +9,7 @@ import (
 	"reflect"
 
 	"github.com/ordertwin/ordertwin/core/api/tmf620"
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/docs"
 	"github.com/ordertwin/ordertwin/core/engine"
 )
@@ -38,21 +39,21 @@ func (s *Server) productCatalog(mux *http.ServeMux) {
 	catalogs := []tmf620.Catalog{s.fileCatalogEntity()}
 	known := tmf620.Attributes(tmf620.Catalog{})
 	mux.HandleFunc("GET "+ProductCatalog+"/catalog", func(w http.ResponseWriter, r *http.Request) {
-		if q, e := ParseQuery(r.URL.Query(), known); e != nil {
-			WriteError(w, e)
+		if q, e := tmf630.ParseQuery(r.URL.Query(), known); e != nil {
+			tmf630.WriteError(w, e)
 		} else {
-			List(w, q, catalogs)
+			tmf630.List(w, q, catalogs)
 		}
 	})
 	mux.HandleFunc("GET "+ProductCatalog+"/catalog/{id}", func(w http.ResponseWriter, r *http.Request) {
-		q, e := ParseQuery(r.URL.Query(), known)
+		q, e := tmf630.ParseQuery(r.URL.Query(), known)
 		switch id := r.PathValue("id"); {
 		case e != nil:
-			WriteError(w, e)
+			tmf630.WriteError(w, e)
 		case id != catalogs[0].ID:
-			WriteError(w, NewError(http.StatusNotFound, fmt.Sprintf("no catalog %q", id)))
+			tmf630.WriteError(w, tmf630.NewError(http.StatusNotFound, fmt.Sprintf("no catalog %q", id)))
 		default:
-			One(w, q, &catalogs[0])
+			tmf630.One(w, q, &catalogs[0])
 		}
 	})
 	mux.HandleFunc(ProductCatalog+"/catalog", refuseMethod("GET"))
@@ -89,15 +90,15 @@ func (c *catalogResource[T, P]) routes(mux *http.ServeMux) {
 }
 
 func (c *catalogResource[T, P]) list(w http.ResponseWriter, r *http.Request) {
-	q, e := ParseQuery(r.URL.Query(), c.known)
+	q, e := tmf630.ParseQuery(r.URL.Query(), c.known)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	var designs []*docs.Doc
 	if c.s.Docs != nil {
-		if e := c.s.Query(r.Context(), func() { designs = c.s.Docs.List(c.name) }); e != nil {
-			WriteError(w, e)
+		if e := c.s.Node().Query(r.Context(), func() { designs = c.s.Docs.List(c.name) }); e != nil {
+			tmf630.WriteError(w, e)
 			return
 		}
 	}
@@ -105,71 +106,71 @@ func (c *catalogResource[T, P]) list(w http.ResponseWriter, r *http.Request) {
 	for _, d := range designs {
 		t, e := c.render(d)
 		if e != nil {
-			WriteError(w, e)
+			tmf630.WriteError(w, e)
 			return
 		}
 		items = append(items, *t)
 	}
-	List(w, q, items)
+	tmf630.List(w, q, items)
 }
 
 func (c *catalogResource[T, P]) get(w http.ResponseWriter, r *http.Request) {
-	q, e := ParseQuery(r.URL.Query(), c.known)
+	q, e := tmf630.ParseQuery(r.URL.Query(), c.known)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	id := r.PathValue("id")
 	if t := c.fileEntry(id); t != nil {
-		One(w, q, t)
+		tmf630.One(w, q, t)
 		return
 	}
 	d, e := c.design(r, id)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	t, e := c.render(d)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
-	One(w, q, t)
+	tmf630.One(w, q, t)
 }
 
 func (c *catalogResource[T, P]) create(w http.ResponseWriter, r *http.Request) {
 	if c.s.Docs == nil {
-		WriteError(w, NewError(http.StatusMethodNotAllowed, "this server keeps no client designs: the catalog is read-only"))
+		tmf630.WriteError(w, tmf630.NewError(http.StatusMethodNotAllowed, "this server keeps no client designs: the catalog is read-only"))
 		return
 	}
-	body, e := ReadBody(w, r)
+	body, e := tmf630.ReadBody(w, r)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	var t T
 	// A body naming id, href or lastUpdate is refused: the conformance kit
 	// sends none of them, and a client that does expects them kept.
 	if err := tmf620.DecodeNew(body, P(&t)); err != nil {
-		WriteError(w, NewError(http.StatusBadRequest, err.Error()))
+		tmf630.WriteError(w, tmf630.NewError(http.StatusBadRequest, err.Error()))
 		return
 	}
 	stored, err := json.Marshal(&t)
 	if err != nil {
-		WriteError(w, NewError(http.StatusInternalServerError, err.Error()))
+		tmf630.WriteError(w, tmf630.NewError(http.StatusInternalServerError, err.Error()))
 		return
 	}
 	d, e := c.command(r, "", docs.Put{Collection: c.name, Prefix: c.prefix, Body: stored})
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	out, e := c.render(d)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
-	Created(w, P(out).Base().Href, out)
+	tmf630.Created(w, P(out).Base().Href, out)
 }
 
 func (c *catalogResource[T, P]) patch(w http.ResponseWriter, r *http.Request) {
@@ -180,12 +181,12 @@ func (c *catalogResource[T, P]) patch(w http.ResponseWriter, r *http.Request) {
 	}
 	d, e := c.design(r, id)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
-	body, e := ReadBody(w, r)
+	body, e := tmf630.ReadBody(w, r)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	// The patch is checked against the design as just read; the Docs
@@ -193,19 +194,19 @@ func (c *catalogResource[T, P]) patch(w http.ResponseWriter, r *http.Request) {
 	// patch of the same design arriving in between can make the two differ.
 	var t T
 	if err := tmf620.DecodePatch(d.Body, body, P(&t)); err != nil {
-		WriteError(w, NewError(http.StatusBadRequest, err.Error()))
+		tmf630.WriteError(w, tmf630.NewError(http.StatusBadRequest, err.Error()))
 		return
 	}
 	if d, e = c.command(r, id, docs.Patch{Collection: c.name, ID: id, Body: body}); e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	out, e := c.render(d)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
-	WriteJSON(w, http.StatusOK, out)
+	tmf630.WriteJSON(w, http.StatusOK, out)
 }
 
 func (c *catalogResource[T, P]) delete(w http.ResponseWriter, r *http.Request) {
@@ -215,11 +216,11 @@ func (c *catalogResource[T, P]) delete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if c.s.Docs == nil {
-		WriteError(w, c.notFound(id))
+		tmf630.WriteError(w, c.notFound(id))
 		return
 	}
 	if _, e := c.command(r, id, docs.Delete{Collection: c.name, ID: id}); e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -236,10 +237,10 @@ func (c *catalogResource[T, P]) fileEntry(id string) *T {
 }
 
 // design reads a client design, or says it does not exist.
-func (c *catalogResource[T, P]) design(r *http.Request, id string) (*docs.Doc, *Error) {
+func (c *catalogResource[T, P]) design(r *http.Request, id string) (*docs.Doc, *tmf630.Error) {
 	var d *docs.Doc
 	if c.s.Docs != nil {
-		if e := c.s.Query(r.Context(), func() { d = c.s.Docs.Get(c.name, id) }); e != nil {
+		if e := c.s.Node().Query(r.Context(), func() { d = c.s.Docs.Get(c.name, id) }); e != nil {
 			return nil, e
 		}
 	}
@@ -251,36 +252,36 @@ func (c *catalogResource[T, P]) design(r *http.Request, id string) (*docs.Doc, *
 
 // command hands a change of design id ("" for a new one) to the Docs
 // component and returns the design as it now is.
-func (c *catalogResource[T, P]) command(r *http.Request, id string, msg any) (*docs.Doc, *Error) {
-	v, e := c.s.Command(r.Context(), engine.Docs, msg)
+func (c *catalogResource[T, P]) command(r *http.Request, id string, msg any) (*docs.Doc, *tmf630.Error) {
+	v, e := c.s.Node().Command(r.Context(), engine.Docs, msg)
 	if e != nil {
 		return nil, e
 	}
 	res, ok := v.(docs.Result)
 	switch {
 	case !ok:
-		return nil, NewError(http.StatusInternalServerError, fmt.Sprintf("%s: unexpected reply %T", c.name, v))
+		return nil, tmf630.NewError(http.StatusInternalServerError, fmt.Sprintf("%s: unexpected reply %T", c.name, v))
 	case errors.Is(res.Err, docs.ErrNotFound):
 		return nil, c.notFound(id)
 	case res.Err != nil:
-		return nil, NewError(http.StatusInternalServerError, res.Err.Error())
+		return nil, tmf630.NewError(http.StatusInternalServerError, res.Err.Error())
 	}
 	return res.Doc, nil
 }
 
 // render is a stored design on the wire: the server-managed attributes
 // added to what the client sent.
-func (c *catalogResource[T, P]) render(d *docs.Doc) (*T, *Error) {
+func (c *catalogResource[T, P]) render(d *docs.Doc) (*T, *tmf630.Error) {
 	b, err := json.Marshal(d.Body)
 	var t T
 	if err == nil {
 		err = json.Unmarshal(b, &t)
 	}
 	if err != nil {
-		return nil, NewError(http.StatusInternalServerError, fmt.Sprintf("%s %s as stored: %v", c.name, d.ID, err))
+		return nil, tmf630.NewError(http.StatusInternalServerError, fmt.Sprintf("%s %s as stored: %v", c.name, d.ID, err))
 	}
 	base := P(&t).Base()
-	base.ID, base.Href, base.LastUpdate = d.ID, catalogHref(ProductCatalog, c.name, d.ID), c.s.Date(d.Updated)
+	base.ID, base.Href, base.LastUpdate = d.ID, catalogHref(ProductCatalog, c.name, d.ID), c.s.Node().Date(d.Updated)
 	if base.Type == "" {
 		base.Type = reflect.TypeFor[T]().Name()
 	}
@@ -289,18 +290,18 @@ func (c *catalogResource[T, P]) render(d *docs.Doc) (*T, *Error) {
 
 func (c *catalogResource[T, P]) readOnly(w http.ResponseWriter, id string) {
 	w.Header().Set("Allow", "GET")
-	WriteError(w, NewError(http.StatusMethodNotAllowed, fmt.Sprintf("%s %s comes from the catalog file and is read-only", c.name, id)))
+	tmf630.WriteError(w, tmf630.NewError(http.StatusMethodNotAllowed, fmt.Sprintf("%s %s comes from the catalog file and is read-only", c.name, id)))
 }
 
-func (c *catalogResource[T, P]) notFound(id string) *Error {
-	return NewError(http.StatusNotFound, fmt.Sprintf("no %s %q", c.name, id))
+func (c *catalogResource[T, P]) notFound(id string) *tmf630.Error {
+	return tmf630.NewError(http.StatusNotFound, fmt.Sprintf("no %s %q", c.name, id))
 }
 
 // refuseMethod answers a method the resource does not take.
 func refuseMethod(allow string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", allow)
-		WriteError(w, NewError(http.StatusMethodNotAllowed, fmt.Sprintf("%s %s: allowed are %s", r.Method, r.URL.Path, allow)))
+		tmf630.WriteError(w, tmf630.NewError(http.StatusMethodNotAllowed, fmt.Sprintf("%s %s: allowed are %s", r.Method, r.URL.Path, allow)))
 	}
 }
 

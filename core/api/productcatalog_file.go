@@ -73,7 +73,7 @@ func (s *Server) fileCatalogEntity() tmf620.Catalog {
 		id = "catalog"
 	}
 	return tmf620.Catalog{ID: id, Href: catalogHref(ProductCatalog, "catalog", id), Name: id, CatalogType: "productCatalog",
-		LastUpdate: s.Date(0), LifecycleStatus: tmf620.Launched, Type: "Catalog"}
+		LastUpdate: s.Node().Date(0), LifecycleStatus: tmf620.Launched, Type: "Catalog"}
 }
 
 // offeringPrices are an offering's prices: its list price and its rate
@@ -119,7 +119,7 @@ func (s *Server) offeringPrices(o *catalog.Offering) []tmf620.ProductOfferingPri
 
 func (s *Server) fileEntity(collection, id, name, status string) tmf620.Entity {
 	return tmf620.Entity{ID: id, Href: catalogHref(ProductCatalog, collection, id), Name: name, IsBundle: new(false),
-		LastUpdate: s.Date(0), LifecycleStatus: status, Type: catalogTypeNames[collection]}
+		LastUpdate: s.Node().Date(0), LifecycleStatus: status, Type: catalogTypeNames[collection]}
 }
 
 var catalogTypeNames = map[string]string{"productOffering": "ProductOffering", "productSpecification": "ProductSpecification",

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/scenarios"
 	"github.com/stretchr/testify/assert"
@@ -54,7 +55,7 @@ func startCatalog(t *testing.T, sys *scenarios.System) *catalogServer {
 func (c *catalogServer) now(t *testing.T) string {
 	t.Helper()
 	var at string
-	require.NoError(t, c.sys.Engine.Query(context.Background(), func() { at = c.sys.API().Date(c.sys.Engine.Now()) }))
+	require.NoError(t, c.sys.Engine.Query(context.Background(), func() { at = c.sys.API().Node().Date(c.sys.Engine.Now()) }))
 	return at
 }
 
@@ -99,7 +100,7 @@ func (c *catalogServer) one(t *testing.T, method, path, body string, status int)
 func refused(t *testing.T, res *http.Response, body []byte, status int, message string) {
 	t.Helper()
 	require.Equal(t, status, res.StatusCode, "%s", body)
-	var e api.Error
+	var e tmf630.Error
 	require.NoError(t, json.Unmarshal(body, &e), "%s", body)
 	assert.Equal(t, message, e.Message)
 	assert.Equal(t, "Error", e.Type)
@@ -335,7 +336,7 @@ func TestProductCatalogBadBodies(t *testing.T) {
 		{"no name", "POST", "/productSpecification", `{"brand":"Cisco"}`, "", 400, "name: required"},
 		{"no price type", "POST", "/productOfferingPrice", `{"name":"p"}`, "", 400, `priceType: required: one of "recurring", "oneTime" or "usage"`},
 		{"empty", "POST", "/productOffering", ``, "", 400, "the body is empty: want a JSON object"},
-		{"oversized", "POST", "/productSpecification", `{"name":"` + strings.Repeat("x", api.MaxBody) + `"}`, "", 413, "the body is larger than 1048576 bytes"},
+		{"oversized", "POST", "/productSpecification", `{"name":"` + strings.Repeat("x", tmf630.MaxBody) + `"}`, "", 413, "the body is larger than 1048576 bytes"},
 		{"media type", "POST", "/productSpecification", `{"name":"a"}`, "text/plain", 415, `Content-Type "text/plain": want application/json`},
 		{"patch removes the price type", "PATCH", "/productOfferingPrice/POPD-001", `{"priceType":null}`, "", 400, `priceType: required: one of "recurring", "oneTime" or "usage"`},
 		{"patch sets lastUpdate", "PATCH", "/productOfferingPrice/POPD-001", `{"lastUpdate":"2024-01-01T00:00:00Z"}`, "", 400, "lastUpdate: set by the server: leave it out"},

@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
@@ -12,22 +13,22 @@ import (
 // productPrice, relatedParty, status) are always present: arrays may be
 // empty, references null.
 type productInstance struct {
-	ID                    string             `json:"id"`
-	Href                  string             `json:"href"`
-	Name                  string             `json:"name"`
-	Status                string             `json:"status"`
-	StartDate             string             `json:"startDate,omitempty"`
-	TerminationDate       string             `json:"terminationDate,omitempty"`
-	ProductOffering       *Ref               `json:"productOffering"`
-	ProductSpecification  *Ref               `json:"productSpecification,omitempty"`
-	BillingAccount        *Ref               `json:"billingAccount"`
-	ProductCharacteristic []Characteristic   `json:"productCharacteristic"`
-	Place                 []Place            `json:"place"`
-	RelatedParty          []Ref              `json:"relatedParty"`
-	ProductPrice          []OrderPrice       `json:"productPrice"`
-	RealizingService      []Ref              `json:"realizingService"`
-	ProductOrderItem      []relatedOrderItem `json:"productOrderItem,omitempty"`
-	Type                  string             `json:"@type"`
+	ID                    string                  `json:"id"`
+	Href                  string                  `json:"href"`
+	Name                  string                  `json:"name"`
+	Status                string                  `json:"status"`
+	StartDate             string                  `json:"startDate,omitempty"`
+	TerminationDate       string                  `json:"terminationDate,omitempty"`
+	ProductOffering       *tmf630.Ref             `json:"productOffering"`
+	ProductSpecification  *tmf630.Ref             `json:"productSpecification,omitempty"`
+	BillingAccount        *tmf630.Ref             `json:"billingAccount"`
+	ProductCharacteristic []tmf630.Characteristic `json:"productCharacteristic"`
+	Place                 []tmf630.Place          `json:"place"`
+	RelatedParty          []tmf630.Ref            `json:"relatedParty"`
+	ProductPrice          []tmf630.OrderPrice     `json:"productPrice"`
+	RealizingService      []tmf630.Ref            `json:"realizingService"`
+	ProductOrderItem      []relatedOrderItem      `json:"productOrderItem,omitempty"`
+	Type                  string                  `json:"@type"`
 }
 
 // relatedOrderItem is a v4 RelatedProductOrderItem: the TMF622 order item
@@ -40,7 +41,7 @@ type relatedOrderItem struct {
 	Role             string `json:"role"`
 }
 
-var productAttributes = attributes(productInstance{})
+var productAttributes = tmf630.Attributes(productInstance{})
 
 // productInventory routes TMF637: the products COM's orders created, read
 // only. Products come from TMF622 orders: creating, changing or deleting
@@ -52,40 +53,40 @@ func (s *Server) productInventory(mux *http.ServeMux) {
 	const coll = ProductInventory + "/product"
 	mux.HandleFunc("GET "+coll, s.listProducts)
 	mux.HandleFunc("GET "+coll+"/{id}", s.getProduct)
-	mux.HandleFunc("POST "+coll, notOffered("GET",
+	mux.HandleFunc("POST "+coll, tmf630.NotOffered("GET",
 		"products are created by TMF622 product orders ("+ProductOrdering+"/productOrder), not here"))
-	byOrder := notOffered("GET",
+	byOrder := tmf630.NotOffered("GET",
 		"products are changed and terminated by TMF622 product orders ("+ProductOrdering+"/productOrder), not here")
 	mux.HandleFunc("PATCH "+coll+"/{id}", byOrder)
 	mux.HandleFunc("DELETE "+coll+"/{id}", byOrder)
 }
 
 func (s *Server) listProducts(w http.ResponseWriter, r *http.Request) {
-	listAll(s, w, r, productAttributes, func() []productInstance { return mapAll(s.COM.Products.All(), s.product) })
+	tmf630.ListAll(s.Node(), w, r, productAttributes, func() []productInstance { return tmf630.MapAll(s.COM.Products.All(), s.product) })
 }
 
 func (s *Server) getProduct(w http.ResponseWriter, r *http.Request) {
-	q, e := byIDQuery(r)
+	q, e := tmf630.ByIDQuery(r)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	id := r.PathValue("id")
 	var item *productInstance
-	if e := s.Query(r.Context(), func() {
+	if e := s.Node().Query(r.Context(), func() {
 		if p := s.COM.Products.Get(id); p != nil {
 			v := s.product(p)
 			item = &v
 		}
 	}); e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
-	if item == nil || !visible(r, item) {
-		WriteError(w, NewError(http.StatusNotFound, "no product "+id))
+	if item == nil || !tmf630.Visible(r, item) {
+		tmf630.WriteError(w, tmf630.NewError(http.StatusNotFound, "no product "+id))
 		return
 	}
-	One(w, q, item)
+	tmf630.One(w, q, item)
 }
 
 // product maps an inventory product to the wire, copying everything; it
@@ -93,44 +94,44 @@ func (s *Server) getProduct(w http.ResponseWriter, r *http.Request) {
 // terminated once a disconnect order completes) are v4 ProductStatusType
 // values as they are.
 func (s *Server) product(p *tmf.Product) productInstance {
-	out := productInstance{ID: p.ID, Href: entityHref(ProductInventory, "product", p.ID), Name: p.Name, Status: p.Status,
-		StartDate:             s.Date(p.StartDate),
-		ProductCharacteristic: wireCharacteristics(p.Characteristics),
-		Place:                 sitePlaces(p.Place),
-		RelatedParty:          refs(p.RelatedParty, "Organization"),
-		ProductPrice:          []OrderPrice{},
-		RealizingService:      make([]Ref, len(p.Services)),
+	out := productInstance{ID: p.ID, Href: tmf630.EntityHref(ProductInventory, "product", p.ID), Name: p.Name, Status: p.Status,
+		StartDate:             s.Node().Date(p.StartDate),
+		ProductCharacteristic: tmf630.WireCharacteristics(p.Characteristics),
+		Place:                 tmf630.SitePlaces(p.Place),
+		RelatedParty:          tmf630.Refs(p.RelatedParty, "Organization"),
+		ProductPrice:          []tmf630.OrderPrice{},
+		RealizingService:      make([]tmf630.Ref, len(p.Services)),
 		Type:                  "Product"}
 	if p.TerminationDate > 0 {
-		out.TerminationDate = s.Date(p.TerminationDate)
+		out.TerminationDate = s.Node().Date(p.TerminationDate)
 	}
 	currency := ""
 	if o := p.ProductOffering; o.ID != "" {
-		out.ProductOffering = &Ref{ID: o.ID, Href: entityHref(ProductCatalog, "productOffering", o.ID),
+		out.ProductOffering = &tmf630.Ref{ID: o.ID, Href: tmf630.EntityHref(ProductCatalog, "productOffering", o.ID),
 			Name: o.Name, ReferredType: "ProductOffering"}
 		if s.Catalog != nil {
 			if off := s.Catalog.Offerings[o.ID]; off != nil {
 				currency = off.Currency
 				if spec := s.Catalog.Specs[off.Specification]; spec != nil {
-					out.ProductSpecification = &Ref{ID: spec.ID, Href: entityHref(ProductCatalog, "productSpecification", spec.ID),
+					out.ProductSpecification = &tmf630.Ref{ID: spec.ID, Href: tmf630.EntityHref(ProductCatalog, "productSpecification", spec.ID),
 						Name: spec.Name, ReferredType: "ProductSpecification"}
 				}
 			}
 		}
 	}
 	if a := p.BillingAccount; a != nil && a.ID != "" {
-		out.BillingAccount = &Ref{ID: a.ID, Name: a.Name, ReferredType: "BillingAccount"}
+		out.BillingAccount = &tmf630.Ref{ID: a.ID, Name: a.Name, ReferredType: "BillingAccount"}
 	}
 	if p.MonthlyPrice > 0 {
-		out.ProductPrice = append(out.ProductPrice, monthly("Monthly charge", currency, p.MonthlyPrice))
+		out.ProductPrice = append(out.ProductPrice, tmf630.Monthly("Monthly charge", currency, p.MonthlyPrice))
 	}
 	for i, svc := range p.Services {
-		out.RealizingService[i] = Ref{ID: svc.ID, Href: entityHref(ServiceInventory, "service", svc.ID),
+		out.RealizingService[i] = tmf630.Ref{ID: svc.ID, Href: tmf630.EntityHref(ServiceInventory, "service", svc.ID),
 			Name: svc.Name, ReferredType: "Service"}
 	}
 	if p.ProductOrder != "" {
 		out.ProductOrderItem = []relatedOrderItem{{OrderItemID: p.ProductOrderItem, OrderItemAction: string(tmf.Add),
-			ProductOrderID: p.ProductOrder, ProductOrderHref: entityHref(ProductOrdering, "productOrder", p.ProductOrder),
+			ProductOrderID: p.ProductOrder, ProductOrderHref: tmf630.EntityHref(ProductOrdering, "productOrder", p.ProductOrder),
 			Role: "creation"}}
 	}
 	return out

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/com"
 	"github.com/ordertwin/ordertwin/core/engine"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
@@ -25,7 +26,7 @@ type ProductOfferingQualification struct {
 	ProductOfferingQualificationDate string                             `json:"productOfferingQualificationDate"`
 	EffectiveQualificationDate       string                             `json:"effectiveQualificationDate,omitempty"`
 	ExpirationDate                   string                             `json:"expirationDate,omitempty"`
-	RelatedParty                     []Ref                              `json:"relatedParty"`
+	RelatedParty                     []tmf630.Ref                       `json:"relatedParty"`
 	ProductOfferingQualificationItem []ProductOfferingQualificationItem `json:"productOfferingQualificationItem"`
 	Type                             string                             `json:"@type"`
 }
@@ -49,7 +50,7 @@ type ProductOfferingQualificationItem struct {
 	QualificationItemResult         string                            `json:"qualificationItemResult,omitempty"`
 	EligibilityUnavailabilityReason []EligibilityUnavailabilityReason `json:"eligibilityUnavailabilityReason,omitempty"`
 	TerminationError                []TerminationError                `json:"terminationError,omitempty"`
-	ProductOffering                 *Ref                              `json:"productOffering"`
+	ProductOffering                 *tmf630.Ref                       `json:"productOffering"`
 	Product                         *ItemProduct                      `json:"product"`
 	FeasibilityToken                string                            `json:"feasibilityToken,omitempty"`
 	ExpirationDate                  string                            `json:"expirationDate,omitempty"`
@@ -76,7 +77,7 @@ type TerminationError struct {
 // qualificationsPath is the resource of TMF679 under its base path.
 const qualificationsPath = "/productOfferingQualification"
 
-var qualificationAttrs = attributes(ProductOfferingQualification{})
+var qualificationAttrs = tmf630.Attributes(ProductOfferingQualification{})
 
 func (s *Server) productOfferingQualification(mux *http.ServeMux) {
 	if s.COM == nil {
@@ -87,85 +88,85 @@ func (s *Server) productOfferingQualification(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+base+"/{id}", s.getQualification)
 	mux.HandleFunc("POST "+base, s.postQualification)
 	unchanged := func(w http.ResponseWriter, r *http.Request) {
-		WriteError(w, NewError(http.StatusMethodNotAllowed, "a qualification is the network's answer at the time: it is not changed or deleted; POST "+base+" asks again"))
+		tmf630.WriteError(w, tmf630.NewError(http.StatusMethodNotAllowed, "a qualification is the network's answer at the time: it is not changed or deleted; POST "+base+" asks again"))
 	}
 	mux.HandleFunc("PATCH "+base+"/{id}", unchanged)
 	mux.HandleFunc("DELETE "+base+"/{id}", unchanged)
 }
 
 func (s *Server) listQualifications(w http.ResponseWriter, r *http.Request) {
-	listAll(s, w, r, qualificationAttrs, func() []ProductOfferingQualification {
-		return mapAll(s.COM.Qualifications(), s.qualification)
+	tmf630.ListAll(s.Node(), w, r, qualificationAttrs, func() []ProductOfferingQualification {
+		return tmf630.MapAll(s.COM.Qualifications(), s.qualification)
 	})
 }
 
 func (s *Server) getQualification(w http.ResponseWriter, r *http.Request) {
-	getOne(s, w, r, "productOfferingQualification", s.readQualification)
+	tmf630.GetOne(s.Node(), w, r, "productOfferingQualification", s.readQualification)
 }
 
 // readQualification maps the qualification with id, or gives nil.
 func (s *Server) readQualification(id string) *ProductOfferingQualification {
 	v, ok := s.COM.Qualification(id)
-	return ptr(v, ok, s.qualification)
+	return tmf630.Ptr(v, ok, s.qualification)
 }
 
-func (s *Server) qualificationByID(r *http.Request, id string) (*ProductOfferingQualification, *Error) {
-	return readOne(s, r, "productOfferingQualification", id, s.readQualification)
+func (s *Server) qualificationByID(r *http.Request, id string) (*ProductOfferingQualification, *tmf630.Error) {
+	return tmf630.ReadOne(s.Node(), r, "productOfferingQualification", id, s.readQualification)
 }
 
 func (s *Server) postQualification(w http.ResponseWriter, r *http.Request) {
-	body, e := ReadBody(w, r)
+	body, e := tmf630.ReadBody(w, r)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	in, e := DecodeQualification(body)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
-	if e := actsFor(r, "relatedParty", in.Customer.ID); e != nil {
-		WriteError(w, e)
+	if e := tmf630.ActsFor(r, "relatedParty", in.Customer.ID); e != nil {
+		tmf630.WriteError(w, e)
 		return
 	}
 	for i, it := range in.Items {
 		if _, err := s.Catalog.Offering(it.Offering); err != nil {
-			WriteError(w, NewError(http.StatusBadRequest, field(qualificationItems, i, "productOffering.id")+": "+err.Error()))
+			tmf630.WriteError(w, tmf630.NewError(http.StatusBadRequest, field(qualificationItems, i, "productOffering.id")+": "+err.Error()))
 			return
 		}
 		if s.KnownAddress != nil && !s.KnownAddress(it.Site.Address) {
-			WriteError(w, NewError(http.StatusBadRequest, in.addressField[i]+": "+strconv.Quote(it.Site.Address)+
+			tmf630.WriteError(w, tmf630.NewError(http.StatusBadRequest, in.addressField[i]+": "+strconv.Quote(it.Site.Address)+
 				" is not an address the network knows"))
 			return
 		}
 	}
-	in.Key = keyOf(r, "")
-	reply, e := s.Command(r.Context(), engine.COM, in.Qualify)
+	in.Key = tmf630.KeyOf(r, "")
+	reply, e := s.Node().Command(r.Context(), engine.COM, in.Qualify)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	placed := reply.(com.Placed)
-	placedAnswer(w, r, s.qualificationByID, placed.ID, placed.Duplicate, func(v *ProductOfferingQualification) string { return v.Href })
+	tmf630.PlacedAnswer(w, r, s.qualificationByID, placed.ID, placed.Duplicate, func(v *ProductOfferingQualification) string { return v.Href })
 }
 
 // qualification maps a qualification to the wire; run it on the engine's
 // goroutine (it reads the catalog as COM does, and nothing else).
 func (s *Server) qualification(v com.QualificationView) ProductOfferingQualification {
 	out := ProductOfferingQualification{ID: v.ID, Href: OfferingQualification + qualificationsPath + "/" + v.ID,
-		Description: v.Request.Description, State: v.State, ProductOfferingQualificationDate: s.Date(v.Submitted),
-		RelatedParty:                     []Ref{{ID: v.Request.Customer.ID, Name: v.Request.Customer.Name, Role: "customer", ReferredType: "Organization"}},
+		Description: v.Request.Description, State: v.State, ProductOfferingQualificationDate: s.Node().Date(v.Submitted),
+		RelatedParty:                     []tmf630.Ref{{ID: v.Request.Customer.ID, Name: v.Request.Customer.Name, Role: "customer", ReferredType: "Organization"}},
 		ProductOfferingQualificationItem: make([]ProductOfferingQualificationItem, len(v.Items)),
 		Type:                             "ProductOfferingQualification"}
 	if lc.IsFinal(lc.Qualification, v.State) {
-		out.EffectiveQualificationDate = s.Date(v.Completed)
+		out.EffectiveQualificationDate = s.Node().Date(v.Completed)
 	}
 	qualified, expires := 0, -1
 	for i, ans := range v.Items {
 		req := v.Request.Items[i]
 		it := ProductOfferingQualificationItem{ID: req.ID, Action: "add", State: ans.State,
-			ProductOffering: &Ref{ID: req.Offering, Href: ProductCatalog + "/productOffering/" + req.Offering},
-			Product: &ItemProduct{Place: []Place{{ID: req.Site.Code, Name: req.Site.Name, Role: "installationAddress",
+			ProductOffering: &tmf630.Ref{ID: req.Offering, Href: ProductCatalog + "/productOffering/" + req.Offering},
+			Product: &ItemProduct{Place: []tmf630.Place{{ID: req.Site.Code, Name: req.Site.Name, Role: "installationAddress",
 				Address: req.Site.Address, ReferredType: "GeographicSite"}}},
 			SLATier: ans.Tiers, Type: "ProductOfferingQualificationItem"}
 		if o, err := s.Catalog.Offering(req.Offering); err == nil {
@@ -184,7 +185,7 @@ func (s *Server) qualification(v com.QualificationView) ProductOfferingQualifica
 			it.TerminationError = []TerminationError{{ID: ans.Code, Value: ans.Reason}}
 		}
 		if ql := ans.Result; ql != nil {
-			it.FeasibilityToken, it.ExpirationDate = ql.Token, s.Date(ql.Expires)
+			it.FeasibilityToken, it.ExpirationDate = ql.Token, s.Node().Date(ql.Expires)
 			it.Technology, it.Exchange = ql.Technology, ql.Exchange
 			if expires < 0 || ql.Expires < v.Items[expires].Result.Expires {
 				expires = i
@@ -193,7 +194,7 @@ func (s *Server) qualification(v com.QualificationView) ProductOfferingQualifica
 		out.ProductOfferingQualificationItem[i] = it
 	}
 	if expires >= 0 {
-		out.ExpirationDate = s.Date(v.Items[expires].Result.Expires)
+		out.ExpirationDate = s.Node().Date(v.Items[expires].Result.Expires)
 	}
 	if v.State == lc.Done {
 		switch qualified {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/com"
 )
 
@@ -33,8 +34,8 @@ type qualificationBody struct {
 	ProvideAlternative               bool                    `json:"provideAlternative"`
 	ProvideOnlyAvailable             bool                    `json:"provideOnlyAvailable"`
 	ProvideUnavailabilityReason      bool                    `json:"provideUnavailabilityReason"`
-	Place                            []Place                 `json:"place"`
-	RelatedParty                     []Ref                   `json:"relatedParty"`
+	Place                            []tmf630.Place          `json:"place"`
+	RelatedParty                     []tmf630.Ref            `json:"relatedParty"`
 	Items                            []qualificationItemBody `json:"productOfferingQualificationItem"`
 }
 
@@ -46,7 +47,7 @@ type qualificationItemBody struct {
 	QualificationItemResult         json.RawMessage `json:"qualificationItemResult"`
 	EligibilityUnavailabilityReason json.RawMessage `json:"eligibilityUnavailabilityReason"`
 	TerminationError                json.RawMessage `json:"terminationError"`
-	ProductOffering                 *Ref            `json:"productOffering"`
+	ProductOffering                 *tmf630.Ref     `json:"productOffering"`
 	Product                         *ItemProduct    `json:"product"`
 }
 
@@ -64,13 +65,13 @@ type qualificationIn struct {
 // street address: the item's product.place, or else the qualification's
 // one place. No server-managed field. Every error is a 400 naming the
 // field; whether the offering and the address exist is checked after.
-func DecodeQualification(body []byte) (*qualificationIn, *Error) {
+func DecodeQualification(body []byte) (*qualificationIn, *tmf630.Error) {
 	var in qualificationBody
 	if e := decodeObject(body, &in); e != nil {
 		return nil, e
 	}
-	bad := func(name, why string) (*qualificationIn, *Error) {
-		return nil, NewError(http.StatusBadRequest, name+": "+why)
+	bad := func(name, why string) (*qualificationIn, *tmf630.Error) {
+		return nil, tmf630.NewError(http.StatusBadRequest, name+": "+why)
 	}
 	for _, f := range []struct {
 		name string
@@ -129,7 +130,7 @@ func DecodeQualification(body []byte) (*qualificationIn, *Error) {
 			return bad(at("product.place"), "an item is one site: one place")
 		}
 		seen[it.ID] = true
-		p, where := Place{}, ""
+		p, where := tmf630.Place{}, ""
 		switch {
 		case it.Product != nil && len(it.Product.Place) == 1:
 			p, where = it.Product.Place[0], at("product.place[0]")

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/com"
 	"github.com/ordertwin/ordertwin/scenarios"
 	"github.com/ordertwin/ordertwin/twin"
@@ -20,23 +21,23 @@ const qualificationsPath = api.OfferingQualification + "/productOfferingQualific
 // q's sites, one item per site.
 type qualificationBody struct {
 	Description  string              `json:"description,omitempty"`
-	RelatedParty []api.Ref           `json:"relatedParty"`
+	RelatedParty []tmf630.Ref        `json:"relatedParty"`
 	Items        []qualificationItem `json:"productOfferingQualificationItem"`
 }
 
 type qualificationItem struct {
 	ID              string           `json:"id"`
 	Action          string           `json:"action,omitempty"`
-	ProductOffering api.Ref          `json:"productOffering"`
+	ProductOffering tmf630.Ref       `json:"productOffering"`
 	Product         *api.ItemProduct `json:"product,omitempty"`
 }
 
 func newQualificationBody(q com.QuoteRequest) qualificationBody {
 	b := qualificationBody{Description: "GlobalTech: feasibility of 5 sites",
-		RelatedParty: []api.Ref{{ID: q.Customer.ID, Name: q.Customer.Name, Role: "customer", ReferredType: "Organization"}}}
+		RelatedParty: []tmf630.Ref{{ID: q.Customer.ID, Name: q.Customer.Name, Role: "customer", ReferredType: "Organization"}}}
 	for _, s := range q.Sites {
-		b.Items = append(b.Items, qualificationItem{ID: s.Code, Action: "add", ProductOffering: api.Ref{ID: q.Offering},
-			Product: &api.ItemProduct{Place: []api.Place{{ID: s.Code, Name: s.Name, Role: "installationAddress", Address: s.Address}}}})
+		b.Items = append(b.Items, qualificationItem{ID: s.Code, Action: "add", ProductOffering: tmf630.Ref{ID: q.Offering},
+			Product: &api.ItemProduct{Place: []tmf630.Place{{ID: s.Code, Name: s.Name, Role: "installationAddress", Address: s.Address}}}})
 	}
 	return b
 }
@@ -74,7 +75,7 @@ func TestQualificationOfTheWorkedExample(t *testing.T) {
 	assert.Equal(t, "2024-06-02T23:00:00Z", poq.ProductOfferingQualificationDate, "T+0, 2024-06-03 09:00 +10:00, in UTC")
 	assert.Equal(t, "2024-06-02T23:00:00Z", poq.EffectiveQualificationDate, "address qualification answers at once")
 	assert.Equal(t, "2024-07-02T23:00:00Z", poq.ExpirationDate, "the tokens last 30 days")
-	assert.Equal(t, []api.Ref{{ID: "CUST-ENT-1102", Name: "GlobalTech Solutions Pty Ltd", Role: "customer", ReferredType: "Organization"}}, poq.RelatedParty)
+	assert.Equal(t, []tmf630.Ref{{ID: "CUST-ENT-1102", Name: "GlobalTech Solutions Pty Ltd", Role: "customer", ReferredType: "Organization"}}, poq.RelatedParty)
 	require.Len(t, poq.ProductOfferingQualificationItem, 5)
 	for i, want := range []struct{ site, technology, exchange string }{
 		{"MELB", "GPON", "MEL-SOUTH"}, {"SYD1", "P2P-Ethernet", "SYD-EX-01"}, {"SYD2", "P2P-Ethernet", "SYD-EX-01"},
@@ -208,14 +209,14 @@ func TestQualificationBadInput(t *testing.T) {
 		{"modify", "POST", qualificationsPath, with(`"action":"add"`, `"action":"modify"`), 400, `productOfferingQualificationItem[0].action: "modify" is not qualified here`},
 		{"wrong type", "POST", qualificationsPath, `{"productOfferingQualificationItem": {}}`, 400, "productOfferingQualificationItem: want an array"},
 		{"malformed JSON", "POST", qualificationsPath, `{"relatedParty": [`, 400, "malformed JSON"},
-		{"oversized", "POST", qualificationsPath, `{"description":"` + strings.Repeat("x", api.MaxBody) + `"}`, 413, "larger than"},
+		{"oversized", "POST", qualificationsPath, `{"description":"` + strings.Repeat("x", tmf630.MaxBody) + `"}`, 413, "larger than"},
 		{"unknown qualification", "GET", qualificationsPath + "/POQ-404", ``, 404, `productOfferingQualification "POQ-404": not found`},
 		{"unknown query parameter", "GET", qualificationsPath + "?colour=red", ``, 400, "colour"},
 		{"patch", "PATCH", qualificationsPath + "/POQ-001", `{"description":"x"}`, 405, "asks again"},
 		{"delete", "DELETE", qualificationsPath + "/POQ-001", ``, 405, "asks again"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var e api.Error
+			var e tmf630.Error
 			w := l.do(t, tc.method, tc.path, tc.body, &e)
 			assert.Equal(t, tc.status, w.Code, w.Body.String())
 			assert.Contains(t, e.Message, tc.says)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/com"
 	"github.com/ordertwin/ordertwin/core/engine"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
@@ -15,22 +16,22 @@ import (
 
 // ProductOrder is a TMF622 v4 ProductOrder on the wire.
 type ProductOrder struct {
-	ID                      string             `json:"id"`
-	Href                    string             `json:"href"`
-	ExternalID              string             `json:"externalId,omitempty"`
-	Description             string             `json:"description,omitempty"`
-	Category                string             `json:"category,omitempty"`
-	State                   string             `json:"state"`
-	OrderDate               string             `json:"orderDate"`
-	CompletionDate          string             `json:"completionDate,omitempty"`
-	RequestedCompletionDate string             `json:"requestedCompletionDate,omitempty"`
-	Quote                   []Ref              `json:"quote,omitempty"`
-	RelatedParty            []Ref              `json:"relatedParty"`
-	BillingAccount          *Ref               `json:"billingAccount,omitempty"`
-	Agreement               []Ref              `json:"agreement,omitempty"`
-	OrderTotalPrice         []OrderPrice       `json:"orderTotalPrice,omitempty"`
-	ProductOrderItem        []ProductOrderItem `json:"productOrderItem"`
-	Type                    string             `json:"@type"`
+	ID                      string              `json:"id"`
+	Href                    string              `json:"href"`
+	ExternalID              string              `json:"externalId,omitempty"`
+	Description             string              `json:"description,omitempty"`
+	Category                string              `json:"category,omitempty"`
+	State                   string              `json:"state"`
+	OrderDate               string              `json:"orderDate"`
+	CompletionDate          string              `json:"completionDate,omitempty"`
+	RequestedCompletionDate string              `json:"requestedCompletionDate,omitempty"`
+	Quote                   []tmf630.Ref        `json:"quote,omitempty"`
+	RelatedParty            []tmf630.Ref        `json:"relatedParty"`
+	BillingAccount          *tmf630.Ref         `json:"billingAccount,omitempty"`
+	Agreement               []tmf630.Ref        `json:"agreement,omitempty"`
+	OrderTotalPrice         []tmf630.OrderPrice `json:"orderTotalPrice,omitempty"`
+	ProductOrderItem        []ProductOrderItem  `json:"productOrderItem"`
+	Type                    string              `json:"@type"`
 }
 
 // ProductOrderItem is a TMF622 v4 ProductOrderItem: one site.
@@ -40,24 +41,24 @@ type ProductOrderItem struct {
 	State  string `json:"state"`
 	// StateReason says why an item is held, failed or cancelled (a v5
 	// field, welcome in v4).
-	StateReason     string       `json:"stateReason,omitempty"`
-	Quantity        int          `json:"quantity"`
-	ProductOffering *Ref         `json:"productOffering,omitempty"`
-	Product         *ItemProduct `json:"product,omitempty"`
-	QuoteItem       *QuoteItem   `json:"quoteItem,omitempty"`
-	Qualification   []Ref        `json:"qualification,omitempty"`
-	ItemTerm        []OrderTerm  `json:"itemTerm,omitempty"`
-	ItemPrice       []OrderPrice `json:"itemPrice,omitempty"`
-	Type            string       `json:"@type"`
+	StateReason     string              `json:"stateReason,omitempty"`
+	Quantity        int                 `json:"quantity"`
+	ProductOffering *tmf630.Ref         `json:"productOffering,omitempty"`
+	Product         *ItemProduct        `json:"product,omitempty"`
+	QuoteItem       *QuoteItem          `json:"quoteItem,omitempty"`
+	Qualification   []tmf630.Ref        `json:"qualification,omitempty"`
+	ItemTerm        []tmf630.OrderTerm  `json:"itemTerm,omitempty"`
+	ItemPrice       []tmf630.OrderPrice `json:"itemPrice,omitempty"`
+	Type            string              `json:"@type"`
 }
 
 // ItemProduct is the v4 ProductRefOrValue of an item: the product to
 // create (its place and characteristics), and once created its id.
 type ItemProduct struct {
-	ID                    string           `json:"id,omitempty"`
-	Href                  string           `json:"href,omitempty"`
-	Place                 []Place          `json:"place,omitempty"`
-	ProductCharacteristic []Characteristic `json:"productCharacteristic,omitempty"`
+	ID                    string                  `json:"id,omitempty"`
+	Href                  string                  `json:"href,omitempty"`
+	Place                 []tmf630.Place          `json:"place,omitempty"`
+	ProductCharacteristic []tmf630.Characteristic `json:"productCharacteristic,omitempty"`
 }
 
 // QuoteItem is a v4 QuoteItemRef.
@@ -68,7 +69,7 @@ type QuoteItem struct {
 }
 
 // productOrderAttrs are the attributes a product order list may filter on.
-var productOrderAttrs = attributes(ProductOrder{})
+var productOrderAttrs = tmf630.Attributes(ProductOrder{})
 
 func (s *Server) productOrdering(mux *http.ServeMux) {
 	if s.COM == nil {
@@ -80,7 +81,7 @@ func (s *Server) productOrdering(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+base+"/productOrder", s.postProductOrder)
 	mux.HandleFunc("PATCH "+base+"/productOrder/{id}", s.patchProductOrder)
 	mux.HandleFunc("DELETE "+base+"/productOrder/{id}", func(w http.ResponseWriter, r *http.Request) {
-		WriteError(w, NewError(http.StatusMethodNotAllowed, "a product order is not deleted: cancel it with POST "+base+"/cancelProductOrder"))
+		tmf630.WriteError(w, tmf630.NewError(http.StatusMethodNotAllowed, "a product order is not deleted: cancel it with POST "+base+"/cancelProductOrder"))
 	})
 	mux.HandleFunc("GET "+base+"/cancelProductOrder", s.listCancellations)
 	mux.HandleFunc("GET "+base+"/cancelProductOrder/{id}", s.getCancellation)
@@ -88,37 +89,37 @@ func (s *Server) productOrdering(mux *http.ServeMux) {
 }
 
 func (s *Server) listProductOrders(w http.ResponseWriter, r *http.Request) {
-	listAll(s, w, r, productOrderAttrs, func() []ProductOrder { return mapAll(s.COM.Orders(), s.productOrder) })
+	tmf630.ListAll(s.Node(), w, r, productOrderAttrs, func() []ProductOrder { return tmf630.MapAll(s.COM.Orders(), s.productOrder) })
 }
 
 func (s *Server) getProductOrder(w http.ResponseWriter, r *http.Request) {
-	getOne(s, w, r, "productOrder", s.readProductOrder)
+	tmf630.GetOne(s.Node(), w, r, "productOrder", s.readProductOrder)
 }
 
 // readProductOrder maps the product order with id, or gives nil.
 func (s *Server) readProductOrder(id string) *ProductOrder {
 	po := s.COM.Order(id)
-	return ptr(po, po != nil, s.productOrder)
+	return tmf630.Ptr(po, po != nil, s.productOrder)
 }
 
 // productOrderByID reads one product order, or a 404.
-func (s *Server) productOrderByID(r *http.Request, id string) (*ProductOrder, *Error) {
-	return readOne(s, r, "productOrder", id, s.readProductOrder)
+func (s *Server) productOrderByID(r *http.Request, id string) (*ProductOrder, *tmf630.Error) {
+	return tmf630.ReadOne(s.Node(), r, "productOrder", id, s.readProductOrder)
 }
 
 func (s *Server) postProductOrder(w http.ResponseWriter, r *http.Request) {
-	body, e := ReadBody(w, r)
+	body, e := tmf630.ReadBody(w, r)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	in, e := DecodeProductOrder(body)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
-	if e := actsFor(r, "relatedParty", customerOfRefs(in.RelatedParty)); e != nil {
-		WriteError(w, e)
+	if e := tmf630.ActsFor(r, "relatedParty", tmf630.CustomerOfRefs(in.RelatedParty)); e != nil {
+		tmf630.WriteError(w, e)
 		return
 	}
 	if in.change != nil {
@@ -126,23 +127,23 @@ func (s *Server) postProductOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if e := s.checkProductOrder(r, in); e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	if in.RequestedCompletionDate != "" {
 		t, _ := time.Parse(time.RFC3339, in.RequestedCompletionDate) // checked by DecodeProductOrder
 		in.requested = max(t.Sub(s.Epoch), 0)
 	}
-	reply, e := s.Command(r.Context(), engine.COM, com.OrderRequest{Order: in.order(), Key: keyOf(r, "")})
+	reply, e := s.Node().Command(r.Context(), engine.COM, com.OrderRequest{Order: in.order(), Key: tmf630.KeyOf(r, "")})
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	placed := reply.(com.Placed)
-	if id, scoped := caller(r); scoped && !placed.Duplicate {
+	if id, scoped := tmf630.Caller(r); scoped && !placed.Duplicate {
 		s.inFlight.placed(id.Tenant, placed.ID)
 	}
-	placedAnswer(w, r, s.productOrderByID, placed.ID, placed.Duplicate, func(v *ProductOrder) string { return v.Href })
+	tmf630.PlacedAnswer(w, r, s.productOrderByID, placed.ID, placed.Duplicate, func(v *ProductOrder) string { return v.Href })
 }
 
 // postChange carries out a change order: a modify or delete item on an
@@ -153,7 +154,7 @@ func (s *Server) postProductOrder(w http.ResponseWriter, r *http.Request) {
 func (s *Server) postChange(w http.ResponseWriter, r *http.Request, in *productOrderIn) {
 	ch := in.change
 	var order, site, status, party string
-	if e := s.Query(r.Context(), func() {
+	if e := s.Node().Query(r.Context(), func() {
 		if p := s.COM.Products.Get(ch.Product); p != nil {
 			order, site, status = p.ProductOrder, p.Place.ID, p.Status
 			for _, rp := range p.RelatedParty {
@@ -163,15 +164,15 @@ func (s *Server) postChange(w http.ResponseWriter, r *http.Request, in *productO
 			}
 		}
 	}); e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	switch {
-	case order == "" || !sees(r, party):
-		WriteError(w, NewError(http.StatusBadRequest, "productOrderItem[0].product.id: no product "+strconv.Quote(ch.Product)))
+	case order == "" || !tmf630.Sees(r, party):
+		tmf630.WriteError(w, tmf630.NewError(http.StatusBadRequest, "productOrderItem[0].product.id: no product "+strconv.Quote(ch.Product)))
 		return
 	case status == "terminated":
-		WriteError(w, NewError(http.StatusConflict, "product "+ch.Product+" is terminated: it no longer changes"))
+		tmf630.WriteError(w, tmf630.NewError(http.StatusConflict, "product "+ch.Product+" is terminated: it no longer changes"))
 		return
 	}
 	key := changeKey(r, in)
@@ -179,38 +180,38 @@ func (s *Server) postChange(w http.ResponseWriter, r *http.Request, in *productO
 	if ch.Delete {
 		msg = com.Remove{Order: order, Site: site, Reason: in.Description, Key: key}
 	}
-	reply, e := s.Command(r.Context(), engine.COM, msg)
+	reply, e := s.Node().Command(r.Context(), engine.COM, msg)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	done := reply.(com.Changed)
 	if done.Refused != "" {
-		WriteError(w, NewError(http.StatusConflict, done.Refused))
+		tmf630.WriteError(w, tmf630.NewError(http.StatusConflict, done.Refused))
 		return
 	}
 	po, e := s.productOrderByID(r, done.Order)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	if done.New {
-		Created(w, po.Href, po)
+		tmf630.Created(w, po.Href, po)
 		return
 	}
-	WriteJSON(w, http.StatusOK, po)
+	tmf630.WriteJSON(w, http.StatusOK, po)
 }
 
 // changeKey is what makes a change order idempotent: its Idempotency-Key
-// header, else its externalId, in the space of the caller's party (keyOf);
+// header, else its externalId, in the space of the caller's party (tmf630.KeyOf);
 // "" for neither. (A new order's externalId is COM's to key, in the space
 // of the quote's customer.)
 func changeKey(r *http.Request, in *productOrderIn) string {
-	if k := keyOf(r, ""); k != "" || in.ExternalID == "" {
+	if k := tmf630.KeyOf(r, ""); k != "" || in.ExternalID == "" {
 		return k
 	}
 	k := "externalId " + in.ExternalID
-	if id, scoped := caller(r); scoped {
+	if id, scoped := tmf630.Caller(r); scoped {
 		k = "party " + id.Tenant + " " + k
 	}
 	return k
@@ -221,11 +222,11 @@ func changeKey(r *http.Request, in *productOrderIn) string {
 // names nothing wrong is placed, and COM's own validation (contract,
 // credit, feasibility) may still reject it, as TMF622's rejected state
 // says.
-func (s *Server) checkProductOrder(r *http.Request, in *productOrderIn) *Error {
+func (s *Server) checkProductOrder(r *http.Request, in *productOrderIn) *tmf630.Error {
 	for i, it := range in.ProductOrderItem {
 		if it.ProductOffering != nil {
 			if _, err := s.Catalog.Offering(it.ProductOffering.ID); err != nil {
-				return NewError(http.StatusBadRequest, field("productOrderItem", i, "productOffering.id")+": "+err.Error())
+				return tmf630.NewError(http.StatusBadRequest, field("productOrderItem", i, "productOffering.id")+": "+err.Error())
 			}
 		}
 	}
@@ -235,8 +236,8 @@ func (s *Server) checkProductOrder(r *http.Request, in *productOrderIn) *Error {
 	var quote com.QuoteView
 	var ok, again bool
 	inFlight := 0
-	_, scoped := caller(r)
-	if e := s.Query(r.Context(), func() {
+	_, scoped := tmf630.Caller(r)
+	if e := s.Node().Query(r.Context(), func() {
 		if quote, ok = s.COM.Quote(in.Quote[0].ID); ok && scoped {
 			inFlight = s.inFlight.count(s.COM, quote.Customer.ID)
 			again = inFlight >= s.orderQuota() && s.hasOrder(quote.Customer.ID, in.ExternalID)
@@ -244,12 +245,12 @@ func (s *Server) checkProductOrder(r *http.Request, in *productOrderIn) *Error {
 	}); e != nil {
 		return e
 	}
-	if !ok || !sees(r, quote.Customer.ID) {
-		return NewError(http.StatusBadRequest, "quote[0].id: no quote "+strconv.Quote(in.Quote[0].ID))
+	if !ok || !tmf630.Sees(r, quote.Customer.ID) {
+		return tmf630.NewError(http.StatusBadRequest, "quote[0].id: no quote "+strconv.Quote(in.Quote[0].ID))
 	}
 	if quota := s.orderQuota(); scoped && !again && inFlight >= quota {
-		e := NewError(http.StatusTooManyRequests, fmt.Sprintf("party %s has %d product orders in flight, the most allowed: place more once some end", quote.Customer.ID, inFlight))
-		e.retryAfter = 60
+		e := tmf630.NewError(http.StatusTooManyRequests, fmt.Sprintf("party %s has %d product orders in flight, the most allowed: place more once some end", quote.Customer.ID, inFlight))
+		e.RetryAfter = 60
 		return e
 	}
 	for i, it := range in.ProductOrderItem {
@@ -257,7 +258,7 @@ func (s *Server) checkProductOrder(r *http.Request, in *productOrderIn) *Error {
 			continue
 		}
 		if !hasSite(quote.Request.Sites, it.QuoteItem.ID) {
-			return NewError(http.StatusBadRequest, field("productOrderItem", i, "quoteItem.id")+": "+
+			return tmf630.NewError(http.StatusBadRequest, field("productOrderItem", i, "quoteItem.id")+": "+
 				strconv.Quote(it.QuoteItem.ID)+" is not an item of quote "+quote.ID)
 		}
 	}
@@ -275,76 +276,76 @@ func hasSite(sites []com.Site, code string) bool {
 
 func (s *Server) patchProductOrder(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	body, e := ReadBody(w, r)
+	body, e := tmf630.ReadBody(w, r)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	patch, e := DecodeProductOrderPatch(body)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	if _, e := s.productOrderByID(r, id); e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
-	reply, e := s.Command(r.Context(), engine.COM, com.Describe{Order: id, Description: *patch.Description})
+	reply, e := s.Node().Command(r.Context(), engine.COM, com.Describe{Order: id, Description: *patch.Description})
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	if err, _ := reply.(error); err != nil {
-		WriteError(w, NewError(http.StatusConflict, err.Error()))
+		tmf630.WriteError(w, tmf630.NewError(http.StatusConflict, err.Error()))
 		return
 	}
 	po, e := s.productOrderByID(r, id)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
-	WriteJSON(w, http.StatusOK, po)
+	tmf630.WriteJSON(w, http.StatusOK, po)
 }
 
 // productOrder maps an internal product order to the wire. Run it on the
 // engine's goroutine: it reads COM's state.
 func (s *Server) productOrder(po *tmf.ProductOrder) ProductOrder {
 	out := ProductOrder{ID: po.ID, Href: ProductOrdering + "/productOrder/" + po.ID, ExternalID: po.ExternalID,
-		Description: po.Description, Category: po.Category, State: po.State, OrderDate: s.Date(po.OrderDate),
-		RelatedParty: refs(po.RelatedParty, "Organization"), Agreement: refs(po.Agreement, "Agreement"),
+		Description: po.Description, Category: po.Category, State: po.State, OrderDate: s.Node().Date(po.OrderDate),
+		RelatedParty: tmf630.Refs(po.RelatedParty, "Organization"), Agreement: tmf630.Refs(po.Agreement, "Agreement"),
 		ProductOrderItem: make([]ProductOrderItem, len(po.Items)), Type: "ProductOrder"}
 	if lc.IsFinal(lc.ProductOrder, po.State) {
-		out.CompletionDate = s.Date(po.CompletionDate)
+		out.CompletionDate = s.Node().Date(po.CompletionDate)
 	}
 	if po.RequestedCompletionDate > 0 {
-		out.RequestedCompletionDate = s.Date(po.RequestedCompletionDate)
+		out.RequestedCompletionDate = s.Node().Date(po.RequestedCompletionDate)
 	}
 	quoteID := ""
 	if len(po.Quote) > 0 {
 		quoteID = po.Quote[0].ID
-		out.Quote = refs(po.Quote, "Quote")
+		out.Quote = tmf630.Refs(po.Quote, "Quote")
 		for i := range out.Quote {
 			out.Quote[i].Href = QuoteManagement + "/quote/" + out.Quote[i].ID
 		}
 	}
 	if po.BillingAccount != nil {
-		out.BillingAccount = &Ref{ID: po.BillingAccount.ID, Name: po.BillingAccount.Name, ReferredType: "BillingAccount"}
+		out.BillingAccount = &tmf630.Ref{ID: po.BillingAccount.ID, Name: po.BillingAccount.Name, ReferredType: "BillingAccount"}
 	}
 	total, currency := 0.0, ""
 	for i, it := range po.Items {
 		item := ProductOrderItem{ID: it.ID, Action: string(it.Action), State: it.State, StateReason: it.StateReason,
-			Quantity: 1, Qualification: refs(it.Qualification, "ProductOfferingQualification"), Type: "ProductOrderItem"}
+			Quantity: 1, Qualification: tmf630.Refs(it.Qualification, "ProductOfferingQualification"), Type: "ProductOrderItem"}
 		if it.ProductOffering.ID != "" {
-			item.ProductOffering = &Ref{ID: it.ProductOffering.ID, Href: ProductCatalog + "/productOffering/" + it.ProductOffering.ID,
+			item.ProductOffering = &tmf630.Ref{ID: it.ProductOffering.ID, Href: ProductCatalog + "/productOffering/" + it.ProductOffering.ID,
 				Name: it.ProductOffering.Name}
 			if o, err := s.Catalog.Offering(it.ProductOffering.ID); err == nil {
 				item.ProductOffering.Name, currency = o.Name, o.Currency
 			}
 		}
 		if it.Place.ID != "" || len(it.Characteristics) > 0 || it.ProductInstance != nil {
-			item.Product = &ItemProduct{ProductCharacteristic: wireCharacteristics(it.Characteristics)}
+			item.Product = &ItemProduct{ProductCharacteristic: tmf630.WireCharacteristics(it.Characteristics)}
 			if it.Place.ID != "" {
-				item.Product.Place = []Place{place(it.Place)}
+				item.Product.Place = []tmf630.Place{tmf630.PlaceOf(it.Place)}
 			}
 			if it.ProductInstance != nil {
 				item.Product.ID = it.ProductInstance.ID
@@ -358,16 +359,16 @@ func (s *Server) productOrder(po *tmf.ProductOrder) ProductOrder {
 			}
 		}
 		if it.ItemTerm > 0 {
-			item.ItemTerm = []OrderTerm{{Name: "commitment", Duration: &Quantity{Amount: float64(it.ItemTerm), Units: "month"}}}
+			item.ItemTerm = []tmf630.OrderTerm{{Name: "commitment", Duration: &tmf630.Quantity{Amount: float64(it.ItemTerm), Units: "month"}}}
 		}
 		if it.MonthlyPrice > 0 {
-			item.ItemPrice = []OrderPrice{monthly("monthly charge", currency, it.MonthlyPrice)}
+			item.ItemPrice = []tmf630.OrderPrice{tmf630.Monthly("monthly charge", currency, it.MonthlyPrice)}
 			total += it.MonthlyPrice
 		}
 		out.ProductOrderItem[i] = item
 	}
 	if total > 0 {
-		out.OrderTotalPrice = []OrderPrice{monthly("monthly charge, all sites", currency, total)}
+		out.OrderTotalPrice = []tmf630.OrderPrice{tmf630.Monthly("monthly charge, all sites", currency, total)}
 	}
 	return out
 }

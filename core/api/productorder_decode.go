@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
@@ -23,10 +24,10 @@ type productOrderIn struct {
 	Description             string        `json:"description"`
 	Category                string        `json:"category"`
 	RequestedCompletionDate string        `json:"requestedCompletionDate"`
-	Quote                   []Ref         `json:"quote"`
-	RelatedParty            []Ref         `json:"relatedParty"`
-	BillingAccount          *Ref          `json:"billingAccount"`
-	Agreement               []Ref         `json:"agreement"`
+	Quote                   []tmf630.Ref  `json:"quote"`
+	RelatedParty            []tmf630.Ref  `json:"relatedParty"`
+	BillingAccount          *tmf630.Ref   `json:"billingAccount"`
+	Agreement               []tmf630.Ref  `json:"agreement"`
 	ProductOrderItem        []itemIn      `json:"productOrderItem"`
 	requested               time.Duration // RequestedCompletionDate parsed, from the epoch
 	// change is set for a change order: one modify or delete item.
@@ -51,13 +52,13 @@ type serverManaged struct {
 }
 
 // refuse names the first server-managed field sent.
-func (m serverManaged) refuse(entity string) *Error {
+func (m serverManaged) refuse(entity string) *tmf630.Error {
 	for _, f := range []struct {
 		name string
 		v    json.RawMessage
 	}{{"id", m.ID}, {"href", m.Href}, {"state", m.State}, {"orderDate", m.OrderDate}, {"completionDate", m.CompletionDate}} {
 		if f.v != nil {
-			return NewError(http.StatusBadRequest, f.name+": set by the server; a new "+entity+" must not carry it")
+			return tmf630.NewError(http.StatusBadRequest, f.name+": set by the server; a new "+entity+" must not carry it")
 		}
 	}
 	return nil
@@ -65,22 +66,22 @@ func (m serverManaged) refuse(entity string) *Error {
 
 // itemIn is a TMF622 v4 ProductOrderItem in a request.
 type itemIn struct {
-	ID              string          `json:"id"`
-	Action          string          `json:"action"`
-	State           json.RawMessage `json:"state"`
-	Quantity        *int            `json:"quantity"`
-	ProductOffering *Ref            `json:"productOffering"`
-	Product         *ItemProduct    `json:"product"`
-	QuoteItem       *QuoteItem      `json:"quoteItem"`
-	ItemTerm        []OrderTerm     `json:"itemTerm"`
-	ItemPrice       []OrderPrice    `json:"itemPrice"`
+	ID              string              `json:"id"`
+	Action          string              `json:"action"`
+	State           json.RawMessage     `json:"state"`
+	Quantity        *int                `json:"quantity"`
+	ProductOffering *tmf630.Ref         `json:"productOffering"`
+	Product         *ItemProduct        `json:"product"`
+	QuoteItem       *QuoteItem          `json:"quoteItem"`
+	ItemTerm        []tmf630.OrderTerm  `json:"itemTerm"`
+	ItemPrice       []tmf630.OrderPrice `json:"itemPrice"`
 }
 
 // DecodeProductOrder reads and checks the body of POST productOrder: JSON
 // of the right types, the mandatory fields (productOrderItem, and each
 // item's id and action), no server-managed field, values the product
 // takes. Every error is a 400 naming the field.
-func DecodeProductOrder(body []byte) (*productOrderIn, *Error) {
+func DecodeProductOrder(body []byte) (*productOrderIn, *tmf630.Error) {
 	var in productOrderIn
 	if e := decodeObject(body, &in); e != nil {
 		return nil, e
@@ -89,23 +90,23 @@ func DecodeProductOrder(body []byte) (*productOrderIn, *Error) {
 		return nil, e
 	}
 	if len(in.ProductOrderItem) == 0 {
-		return nil, NewError(http.StatusBadRequest, "productOrderItem: required, at least one item")
+		return nil, tmf630.NewError(http.StatusBadRequest, "productOrderItem: required, at least one item")
 	}
 	if in.RequestedCompletionDate != "" {
 		if _, err := time.Parse(time.RFC3339, in.RequestedCompletionDate); err != nil {
-			return nil, NewError(http.StatusBadRequest, "requestedCompletionDate: "+strconv.Quote(in.RequestedCompletionDate)+" is not an RFC 3339 date-time")
+			return nil, tmf630.NewError(http.StatusBadRequest, "requestedCompletionDate: "+strconv.Quote(in.RequestedCompletionDate)+" is not an RFC 3339 date-time")
 		}
 	}
 	for i, r := range in.RelatedParty {
 		if r.ID == "" {
-			return nil, NewError(http.StatusBadRequest, field("relatedParty", i, "id")+": required")
+			return nil, tmf630.NewError(http.StatusBadRequest, field("relatedParty", i, "id")+": required")
 		}
 	}
 	if len(in.Quote) > 1 {
-		return nil, NewError(http.StatusBadRequest, "quote: an order carries out one quote, not "+strconv.Itoa(len(in.Quote)))
+		return nil, tmf630.NewError(http.StatusBadRequest, "quote: an order carries out one quote, not "+strconv.Itoa(len(in.Quote)))
 	}
 	if len(in.Quote) == 1 && in.Quote[0].ID == "" {
-		return nil, NewError(http.StatusBadRequest, "quote[0].id: required")
+		return nil, tmf630.NewError(http.StatusBadRequest, "quote[0].id: required")
 	}
 	if c, e := decodeChange(&in); c != nil || e != nil {
 		in.change = c
@@ -115,53 +116,53 @@ func DecodeProductOrder(body []byte) (*productOrderIn, *Error) {
 	for i, it := range in.ProductOrderItem {
 		switch {
 		case it.ID == "":
-			return nil, NewError(http.StatusBadRequest, field("productOrderItem", i, "id")+": required")
+			return nil, tmf630.NewError(http.StatusBadRequest, field("productOrderItem", i, "id")+": required")
 		case seen[it.ID]:
-			return nil, NewError(http.StatusBadRequest, field("productOrderItem", i, "id")+": "+strconv.Quote(it.ID)+" is used by another item")
+			return nil, tmf630.NewError(http.StatusBadRequest, field("productOrderItem", i, "id")+": "+strconv.Quote(it.ID)+" is used by another item")
 		case it.Action == "":
-			return nil, NewError(http.StatusBadRequest, field("productOrderItem", i, "action")+": required")
+			return nil, tmf630.NewError(http.StatusBadRequest, field("productOrderItem", i, "action")+": required")
 		case it.Action == "modify" || it.Action == "delete" || it.Action == "noChange":
-			return nil, NewError(http.StatusBadRequest, field("productOrderItem", i, "action")+": "+strconv.Quote(it.Action)+
+			return nil, tmf630.NewError(http.StatusBadRequest, field("productOrderItem", i, "action")+": "+strconv.Quote(it.Action)+
 				" in an order that adds sites: a change order has one modify or delete item, on its own")
 		case it.Action != "add":
-			return nil, NewError(http.StatusBadRequest, field("productOrderItem", i, "action")+": "+strconv.Quote(it.Action)+
+			return nil, tmf630.NewError(http.StatusBadRequest, field("productOrderItem", i, "action")+": "+strconv.Quote(it.Action)+
 				" is not an order item action (add, modify, delete, noChange)")
 		case it.State != nil:
-			return nil, NewError(http.StatusBadRequest, field("productOrderItem", i, "state")+": set by the server; a new item must not carry it")
+			return nil, tmf630.NewError(http.StatusBadRequest, field("productOrderItem", i, "state")+": set by the server; a new item must not carry it")
 		case it.Quantity != nil && *it.Quantity != 1:
-			return nil, NewError(http.StatusBadRequest, field("productOrderItem", i, "quantity")+": an item is one site: quantity 1")
+			return nil, tmf630.NewError(http.StatusBadRequest, field("productOrderItem", i, "quantity")+": an item is one site: quantity 1")
 		case it.ProductOffering != nil && it.ProductOffering.ID == "":
-			return nil, NewError(http.StatusBadRequest, field("productOrderItem", i, "productOffering.id")+": required")
+			return nil, tmf630.NewError(http.StatusBadRequest, field("productOrderItem", i, "productOffering.id")+": required")
 		case len(it.ItemTerm) > 1 || len(it.ItemTerm) == 1 && !wholeMonths(it.ItemTerm[0]):
-			return nil, NewError(http.StatusBadRequest, field("productOrderItem", i, "itemTerm")+": want one term, a whole number of months: {\"duration\": {\"amount\": 36, \"units\": \"month\"}}")
+			return nil, tmf630.NewError(http.StatusBadRequest, field("productOrderItem", i, "itemTerm")+": want one term, a whole number of months: {\"duration\": {\"amount\": 36, \"units\": \"month\"}}")
 		case len(it.ItemPrice) > 1 || len(it.ItemPrice) == 1 && (it.ItemPrice[0].PriceType != "recurring" || it.ItemPrice[0].Price.DutyFreeAmount == nil ||
 			it.ItemPrice[0].Price.DutyFreeAmount.Value <= 0):
-			return nil, NewError(http.StatusBadRequest, field("productOrderItem", i, "itemPrice")+": want one recurring monthly price with a positive price.dutyFreeAmount")
+			return nil, tmf630.NewError(http.StatusBadRequest, field("productOrderItem", i, "itemPrice")+": want one recurring monthly price with a positive price.dutyFreeAmount")
 		case it.Product != nil && len(it.Product.Place) > 1:
-			return nil, NewError(http.StatusBadRequest, field("productOrderItem", i, "product.place")+": an item is one site: one place")
+			return nil, tmf630.NewError(http.StatusBadRequest, field("productOrderItem", i, "product.place")+": an item is one site: one place")
 		}
 		if it.QuoteItem != nil {
 			switch {
 			case it.QuoteItem.ID == "":
-				return nil, NewError(http.StatusBadRequest, field("productOrderItem", i, "quoteItem.id")+": required")
+				return nil, tmf630.NewError(http.StatusBadRequest, field("productOrderItem", i, "quoteItem.id")+": required")
 			case len(in.Quote) == 0:
-				return nil, NewError(http.StatusBadRequest, field("productOrderItem", i, "quoteItem")+": the order names no quote")
+				return nil, tmf630.NewError(http.StatusBadRequest, field("productOrderItem", i, "quoteItem")+": the order names no quote")
 			case it.QuoteItem.QuoteID != "" && it.QuoteItem.QuoteID != in.Quote[0].ID:
-				return nil, NewError(http.StatusBadRequest, field("productOrderItem", i, "quoteItem.quoteId")+": "+
+				return nil, tmf630.NewError(http.StatusBadRequest, field("productOrderItem", i, "quoteItem.quoteId")+": "+
 					strconv.Quote(it.QuoteItem.QuoteID)+" is not the order's quote "+strconv.Quote(in.Quote[0].ID))
 			}
 		}
 		if it.Product != nil && len(it.Product.Place) == 1 && it.Product.Place[0].ID == "" {
-			return nil, NewError(http.StatusBadRequest, field("productOrderItem", i, "product.place[0].id")+": required")
+			return nil, tmf630.NewError(http.StatusBadRequest, field("productOrderItem", i, "product.place[0].id")+": required")
 		}
 		if it.Product != nil {
 			for j, c := range it.Product.ProductCharacteristic {
 				at := field("productOrderItem", i, "product.productCharacteristic["+strconv.Itoa(j)+"]")
 				switch {
 				case c.Name == "":
-					return nil, NewError(http.StatusBadRequest, at+".name: required")
+					return nil, tmf630.NewError(http.StatusBadRequest, at+".name: required")
 				case c.Value == nil:
-					return nil, NewError(http.StatusBadRequest, at+".value: required")
+					return nil, tmf630.NewError(http.StatusBadRequest, at+".value: required")
 				}
 			}
 		}
@@ -174,17 +175,17 @@ func DecodeProductOrder(body []byte) (*productOrderIn, *Error) {
 // naming the installed product (product.id); a modify item gives the new
 // speed or slaTier (productCharacteristic). Nil and no error for an order
 // that adds sites.
-func decodeChange(in *productOrderIn) (*siteChange, *Error) {
+func decodeChange(in *productOrderIn) (*siteChange, *tmf630.Error) {
 	first := in.ProductOrderItem[0]
 	if first.Action != "modify" && first.Action != "delete" {
 		return nil, nil
 	}
-	bad := func(name, msg string) (*siteChange, *Error) {
-		return nil, NewError(http.StatusBadRequest, field("productOrderItem", 0, name)+": "+msg)
+	bad := func(name, msg string) (*siteChange, *tmf630.Error) {
+		return nil, tmf630.NewError(http.StatusBadRequest, field("productOrderItem", 0, name)+": "+msg)
 	}
 	switch {
 	case len(in.ProductOrderItem) > 1:
-		return nil, NewError(http.StatusBadRequest, "productOrderItem: a change order has one item, the product it changes")
+		return nil, tmf630.NewError(http.StatusBadRequest, "productOrderItem: a change order has one item, the product it changes")
 	case first.ID == "":
 		return bad("id", "required")
 	case first.State != nil:
@@ -192,7 +193,7 @@ func decodeChange(in *productOrderIn) (*siteChange, *Error) {
 	case first.Product == nil || first.Product.ID == "":
 		return bad("product.id", "required: the installed product to "+first.Action)
 	case len(in.Quote) > 0:
-		return nil, NewError(http.StatusBadRequest, "quote: a change order changes an installed product; it carries out no quote")
+		return nil, tmf630.NewError(http.StatusBadRequest, "quote: a change order changes an installed product; it carries out no quote")
 	case len(first.ItemTerm) > 0 || len(first.ItemPrice) > 0:
 		return bad("itemPrice", "a change's price comes from the rate card of the product's quote")
 	}
@@ -276,7 +277,7 @@ var patchable = []string{"description"}
 
 // DecodeProductOrderPatch reads the body of PATCH productOrder (a JSON
 // merge patch): only patchable fields, of the right types.
-func DecodeProductOrderPatch(body []byte) (*productOrderPatch, *Error) {
+func DecodeProductOrderPatch(body []byte) (*productOrderPatch, *tmf630.Error) {
 	var fields map[string]json.RawMessage
 	if e := decodeObject(body, &fields); e != nil {
 		return nil, e
@@ -289,7 +290,7 @@ func DecodeProductOrderPatch(body []byte) (*productOrderPatch, *Error) {
 		}
 	}) {
 		if !slices.Contains(patchable, name) {
-			return nil, NewError(http.StatusBadRequest, name+": cannot be patched (patchable: "+strings.Join(patchable, ", ")+
+			return nil, tmf630.NewError(http.StatusBadRequest, name+": cannot be patched (patchable: "+strings.Join(patchable, ", ")+
 				"); cancel with cancelProductOrder, change sites with a new order")
 		}
 	}
@@ -298,26 +299,26 @@ func DecodeProductOrderPatch(body []byte) (*productOrderPatch, *Error) {
 		return nil, e
 	}
 	if p.Description == nil {
-		return nil, NewError(http.StatusBadRequest, "the patch changes nothing (patchable: "+strings.Join(patchable, ", ")+")")
+		return nil, tmf630.NewError(http.StatusBadRequest, "the patch changes nothing (patchable: "+strings.Join(patchable, ", ")+")")
 	}
 	return &p, nil
 }
 
 // decodeObject decodes a JSON object into v; trailing data is an error.
-func decodeObject(body []byte, v any) *Error {
+func decodeObject(body []byte, v any) *tmf630.Error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(v); err != nil {
-		return DecodeError(err)
+		return tmf630.DecodeError(err)
 	}
 	if dec.More() {
-		return NewError(http.StatusBadRequest, "malformed JSON: data after the object")
+		return tmf630.NewError(http.StatusBadRequest, "malformed JSON: data after the object")
 	}
 	return nil
 }
 
 // wholeMonths tells whether a term is a whole, positive number of months
 // (and one an int holds).
-func wholeMonths(t OrderTerm) bool {
+func wholeMonths(t tmf630.OrderTerm) bool {
 	d := t.Duration
 	return d != nil && d.Units == "month" && d.Amount > 0 && d.Amount <= 1200 && d.Amount == math.Trunc(d.Amount)
 }

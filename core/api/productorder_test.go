@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/scenarios"
 	"github.com/stretchr/testify/assert"
@@ -168,7 +169,7 @@ func TestWorkedExampleOverHTTP(t *testing.T) {
 	assert.Empty(t, list[0].OrderDate, "fields keeps only the state, id, href and @type")
 
 	// A completed order is past changing.
-	var e api.Error
+	var e tmf630.Error
 	w = l.do(t, "PATCH", ordersPath+"/"+po.ID, `{"description":"late"}`, &e)
 	assert.Equal(t, http.StatusConflict, w.Code)
 	assert.Contains(t, e.Message, "completed")
@@ -240,7 +241,7 @@ func TestProductOrderBadInput(t *testing.T) {
 		{"unknown offering", "POST", ordersPath, with(`"PO-EFCG-01"`, `"PO-NOPE"`), 400, `productOrderItem[0].productOffering.id: unknown product offering "PO-NOPE"`},
 		{"unknown quote", "POST", ordersPath, strings.ReplaceAll(string(good), `"`+q.ID+`"`, `"QT-999"`), 400, `quote[0].id: no quote "QT-999"`},
 		{"unknown quote item", "POST", ordersPath, with(`"MELB"`, `"PERTH"`), 400, `productOrderItem[0].quoteItem.id: "PERTH" is not an item of quote`},
-		{"oversized", "POST", ordersPath, `{"description":"` + strings.Repeat("x", api.MaxBody) + `"}`, 413, "larger than"},
+		{"oversized", "POST", ordersPath, `{"description":"` + strings.Repeat("x", tmf630.MaxBody) + `"}`, 413, "larger than"},
 		{"not JSON", "POST", ordersPath, `<order/>`, 400, "malformed JSON"},
 		{"unknown query parameter", "GET", ordersPath + "?colour=red", ``, 400, "colour"},
 		{"unknown order", "GET", ordersPath + "/PO-404", ``, 404, `productOrder "PO-404": not found`},
@@ -254,7 +255,7 @@ func TestProductOrderBadInput(t *testing.T) {
 		{"quote with authorizations", "POST", quotesPath, strings.Replace(mustJSON(t, quoteBody), `"category"`, `"authorization":[],"category"`, 1), 400, "authorization: set by the approval workflow"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var e api.Error
+			var e tmf630.Error
 			w := l.do(t, tc.method, tc.path, tc.body, &e)
 			assert.Equal(t, tc.status, w.Code, w.Body.String())
 			assert.Contains(t, e.Message, tc.says)

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/approval"
 	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/ordertwin/ordertwin/core/com"
@@ -21,19 +22,19 @@ import (
 // card its agreement. BillingAccount, Wave and each item's ItemTerm are
 // extensions: an enterprise rollout has them and TMF648 does not.
 type Quote struct {
-	ID              string          `json:"id"`
-	Href            string          `json:"href"`
-	Category        string          `json:"category,omitempty"`
-	Description     string          `json:"description,omitempty"`
-	State           string          `json:"state"`
-	StateReason     string          `json:"stateReason,omitempty"`
-	RelatedParty    []Ref           `json:"relatedParty"`
-	BillingAccount  *Ref            `json:"billingAccount,omitempty"`
-	Agreement       []Ref           `json:"agreement"`
-	Wave            []Wave          `json:"wave"`
-	QuoteItem       []QuoteItemWire `json:"quoteItem"`
-	Authorization   []Authorization `json:"authorization"`
-	QuoteTotalPrice []OrderPrice    `json:"quoteTotalPrice,omitempty"`
+	ID              string              `json:"id"`
+	Href            string              `json:"href"`
+	Category        string              `json:"category,omitempty"`
+	Description     string              `json:"description,omitempty"`
+	State           string              `json:"state"`
+	StateReason     string              `json:"stateReason,omitempty"`
+	RelatedParty    []tmf630.Ref        `json:"relatedParty"`
+	BillingAccount  *tmf630.Ref         `json:"billingAccount,omitempty"`
+	Agreement       []tmf630.Ref        `json:"agreement"`
+	Wave            []Wave              `json:"wave"`
+	QuoteItem       []QuoteItemWire     `json:"quoteItem"`
+	Authorization   []Authorization     `json:"authorization"`
+	QuoteTotalPrice []tmf630.OrderPrice `json:"quoteTotalPrice,omitempty"`
 	// ContentDigest is the hex SHA-256 of what an approver decides on
 	// (com.Digest); approval decisions are signed over it. An extension.
 	ContentDigest string `json:"contentDigest,omitempty"`
@@ -50,14 +51,14 @@ type Wave struct {
 
 // QuoteItemWire is one site of a quote.
 type QuoteItemWire struct {
-	ID              string       `json:"id"`
-	Action          string       `json:"action"`
-	State           string       `json:"state,omitempty"`
-	StateReason     string       `json:"stateReason,omitempty"`
-	ProductOffering *Ref         `json:"productOffering"`
-	Product         *ItemProduct `json:"product"`
-	ItemTerm        []OrderTerm  `json:"itemTerm,omitempty"`
-	QuoteItemPrice  []OrderPrice `json:"quoteItemPrice,omitempty"`
+	ID              string              `json:"id"`
+	Action          string              `json:"action"`
+	State           string              `json:"state,omitempty"`
+	StateReason     string              `json:"stateReason,omitempty"`
+	ProductOffering *tmf630.Ref         `json:"productOffering"`
+	Product         *ItemProduct        `json:"product"`
+	ItemTerm        []tmf630.OrderTerm  `json:"itemTerm,omitempty"`
+	QuoteItemPrice  []tmf630.OrderPrice `json:"quoteItemPrice,omitempty"`
 	// Qualification is the site's feasibility: its token and when it
 	// expires.
 	Qualification []Qualification `json:"qualification,omitempty"`
@@ -79,15 +80,15 @@ type Qualification struct {
 // PublicKey); SignatureRepresentation is then the decision as a signed
 // NIP-01 event (core/approval).
 type Authorization struct {
-	Name                    string `json:"name"`
-	State                   string `json:"state"`
-	ApprovalDate            string `json:"givenDate,omitempty"`
-	Description             string `json:"description,omitempty"`
-	Approver                []Ref  `json:"approver,omitempty"`
-	SignatureRepresentation string `json:"signatureRepresentation,omitempty"`
+	Name                    string       `json:"name"`
+	State                   string       `json:"state"`
+	ApprovalDate            string       `json:"givenDate,omitempty"`
+	Description             string       `json:"description,omitempty"`
+	Approver                []tmf630.Ref `json:"approver,omitempty"`
+	SignatureRepresentation string       `json:"signatureRepresentation,omitempty"`
 }
 
-var quoteAttrs = attributes(Quote{})
+var quoteAttrs = tmf630.Attributes(Quote{})
 
 func (s *Server) quoteManagement(mux *http.ServeMux) {
 	if s.COM == nil {
@@ -108,38 +109,38 @@ func (s *Server) quoteManagement(mux *http.ServeMux) {
 // --approvals api); the twin's reviewers decide otherwise.
 func (s *Server) patchQuote(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	body, e := ReadBody(w, r)
+	body, e := tmf630.ReadBody(w, r)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	rev, e := DecodeReview(body)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	if _, e := s.quoteByID(r, id); e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	if who, ok := auth.From(r.Context()); ok {
 		// An approver decides its own stage, and is recorded as the one
 		// who did.
 		if !who.Decides(rev.Stage) {
-			WriteError(w, NewError(http.StatusForbidden, fmt.Sprintf("authorization[0].name: %s (roles %s) does not decide the %s stage",
+			tmf630.WriteError(w, tmf630.NewError(http.StatusForbidden, fmt.Sprintf("authorization[0].name: %s (roles %s) does not decide the %s stage",
 				who.Subject, roleNames(who.Roles), rev.Stage)))
 			return
 		}
 		if rev.By != "" && rev.By != who.Subject {
-			WriteError(w, NewError(http.StatusBadRequest, fmt.Sprintf("authorization[0].approver: %q is not who decides: you are %s", rev.By, who.Subject)))
+			tmf630.WriteError(w, tmf630.NewError(http.StatusBadRequest, fmt.Sprintf("authorization[0].approver: %q is not who decides: you are %s", rev.By, who.Subject)))
 			return
 		}
 		rev.By = who.Subject
 	}
 	rev.Quote = id
-	reply, e := s.Command(r.Context(), engine.COM, *rev)
+	reply, e := s.Node().Command(r.Context(), engine.COM, *rev)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	if err, _ := reply.(error); err != nil {
@@ -150,38 +151,38 @@ func (s *Server) patchQuote(w http.ResponseWriter, r *http.Request) {
 		case errors.Is(err, com.ErrNotApprover):
 			status = http.StatusForbidden
 		}
-		WriteError(w, NewError(status, err.Error()))
+		tmf630.WriteError(w, tmf630.NewError(status, err.Error()))
 		return
 	}
 	q, e := s.quoteByID(r, id)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
-	WriteJSON(w, http.StatusOK, q)
+	tmf630.WriteJSON(w, http.StatusOK, q)
 }
 
 // reviewIn is the body of PATCH quote.
 type reviewIn struct {
 	Authorization []struct {
-		Name        string `json:"name"`
-		State       string `json:"state"`
-		Description string `json:"description"`
-		Approver    []Ref  `json:"approver"`
-		Signature   string `json:"signatureRepresentation"`
+		Name        string       `json:"name"`
+		State       string       `json:"state"`
+		Description string       `json:"description"`
+		Approver    []tmf630.Ref `json:"approver"`
+		Signature   string       `json:"signatureRepresentation"`
 	} `json:"authorization"`
 }
 
 // DecodeReview reads the body of PATCH quote: one authorization, the
 // stage's decision. Every error is a 400 naming the field.
-func DecodeReview(body []byte) (*com.Review, *Error) {
+func DecodeReview(body []byte) (*com.Review, *tmf630.Error) {
 	var fields map[string]json.RawMessage
 	if e := decodeObject(body, &fields); e != nil {
 		return nil, e
 	}
 	for name := range fields {
 		if name != "authorization" {
-			return nil, NewError(http.StatusBadRequest, name+": cannot be patched (a quote's decisions are its authorization)")
+			return nil, tmf630.NewError(http.StatusBadRequest, name+": cannot be patched (a quote's decisions are its authorization)")
 		}
 	}
 	var in reviewIn
@@ -189,22 +190,22 @@ func DecodeReview(body []byte) (*com.Review, *Error) {
 		return nil, e
 	}
 	if len(in.Authorization) != 1 {
-		return nil, NewError(http.StatusBadRequest, "authorization: want one, the decision on the stage awaiting review")
+		return nil, tmf630.NewError(http.StatusBadRequest, "authorization: want one, the decision on the stage awaiting review")
 	}
 	a := in.Authorization[0]
 	if !slices.Contains(com.Stages, a.Name) {
-		return nil, NewError(http.StatusBadRequest, fmt.Sprintf("authorization[0].name: %q is not an approval stage (%s)", a.Name, strings.Join(com.Stages, ", ")))
+		return nil, tmf630.NewError(http.StatusBadRequest, fmt.Sprintf("authorization[0].name: %q is not an approval stage (%s)", a.Name, strings.Join(com.Stages, ", ")))
 	}
 	if a.State != "approved" && a.State != "rejected" {
-		return nil, NewError(http.StatusBadRequest, fmt.Sprintf("authorization[0].state: want approved or rejected, not %q", a.State))
+		return nil, tmf630.NewError(http.StatusBadRequest, fmt.Sprintf("authorization[0].state: want approved or rejected, not %q", a.State))
 	}
 	if a.State == "rejected" && a.Description == "" {
-		return nil, NewError(http.StatusBadRequest, "authorization[0].description: a rejection says why")
+		return nil, tmf630.NewError(http.StatusBadRequest, "authorization[0].description: a rejection says why")
 	}
 	rev := &com.Review{Stage: a.Name, Approved: a.State == "approved", Reason: a.Description, Signed: a.Signature}
 	if a.Signature != "" {
 		if _, _, err := approval.Open(a.Signature); err != nil {
-			return nil, NewError(http.StatusBadRequest, "authorization[0].signatureRepresentation: "+err.Error())
+			return nil, tmf630.NewError(http.StatusBadRequest, "authorization[0].signatureRepresentation: "+err.Error())
 		}
 	}
 	if len(a.Approver) > 0 {
@@ -217,71 +218,71 @@ func DecodeReview(body []byte) (*com.Review, *Error) {
 }
 
 func (s *Server) listQuotes(w http.ResponseWriter, r *http.Request) {
-	listAll(s, w, r, quoteAttrs, func() []Quote { return mapAll(s.COM.Quotes(), s.quote) })
+	tmf630.ListAll(s.Node(), w, r, quoteAttrs, func() []Quote { return tmf630.MapAll(s.COM.Quotes(), s.quote) })
 }
 
 func (s *Server) getQuote(w http.ResponseWriter, r *http.Request) {
-	getOne(s, w, r, "quote", s.readQuote)
+	tmf630.GetOne(s.Node(), w, r, "quote", s.readQuote)
 }
 
 // readQuote maps the quote with id, or gives nil.
 func (s *Server) readQuote(id string) *Quote {
 	v, ok := s.COM.Quote(id)
-	return ptr(v, ok, s.quote)
+	return tmf630.Ptr(v, ok, s.quote)
 }
 
-func (s *Server) quoteByID(r *http.Request, id string) (*Quote, *Error) {
-	return readOne(s, r, "quote", id, s.readQuote)
+func (s *Server) quoteByID(r *http.Request, id string) (*Quote, *tmf630.Error) {
+	return tmf630.ReadOne(s.Node(), r, "quote", id, s.readQuote)
 }
 
 func (s *Server) postQuote(w http.ResponseWriter, r *http.Request) {
-	body, e := ReadBody(w, r)
+	body, e := tmf630.ReadBody(w, r)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	req, e := DecodeQuote(body)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
-	if e := actsFor(r, "relatedParty", req.Customer.ID); e != nil {
-		WriteError(w, e)
+	if e := tmf630.ActsFor(r, "relatedParty", req.Customer.ID); e != nil {
+		tmf630.WriteError(w, e)
 		return
 	}
 	for i, site := range req.Sites {
 		if s.KnownAddress != nil && !s.KnownAddress(site.Address) {
-			WriteError(w, NewError(http.StatusBadRequest, field("quoteItem", i, "product.place[0].address")+": "+
+			tmf630.WriteError(w, tmf630.NewError(http.StatusBadRequest, field("quoteItem", i, "product.place[0].address")+": "+
 				strconv.Quote(site.Address)+" is not an address the network knows"))
 			return
 		}
 	}
 	var err error
-	if e := s.Query(r.Context(), func() { err = s.COM.Check(*req) }); e != nil {
-		WriteError(w, e)
+	if e := s.Node().Query(r.Context(), func() { err = s.COM.Check(*req) }); e != nil {
+		tmf630.WriteError(w, e)
 		return
 	}
 	if err != nil {
-		WriteError(w, NewError(http.StatusBadRequest, err.Error()))
+		tmf630.WriteError(w, tmf630.NewError(http.StatusBadRequest, err.Error()))
 		return
 	}
-	req.Key = keyOf(r, "")
-	reply, e := s.Command(r.Context(), engine.COM, *req)
+	req.Key = tmf630.KeyOf(r, "")
+	reply, e := s.Node().Command(r.Context(), engine.COM, *req)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	placed := reply.(com.Placed)
-	placedAnswer(w, r, s.quoteByID, placed.ID, placed.Duplicate, func(v *Quote) string { return v.Href })
+	tmf630.PlacedAnswer(w, r, s.quoteByID, placed.ID, placed.Duplicate, func(v *Quote) string { return v.Href })
 }
 
 // quote maps a quote to the wire.
 func (s *Server) quote(v com.QuoteView) Quote {
 	req := v.Request
 	out := Quote{ID: v.ID, Href: QuoteManagement + "/quote/" + v.ID, Category: "enterprise", State: v.State, StateReason: v.Reason,
-		RelatedParty:   []Ref{{ID: v.Customer.ID, Name: v.Customer.Name, Role: "customer", ReferredType: "Organization"}},
-		BillingAccount: &Ref{ID: v.Customer.Account, ReferredType: "BillingAccount"},
-		Agreement:      []Ref{{ID: req.RateCard, Name: "rate card", ReferredType: "RateCard"}},
+		RelatedParty:   []tmf630.Ref{{ID: v.Customer.ID, Name: v.Customer.Name, Role: "customer", ReferredType: "Organization"}},
+		BillingAccount: &tmf630.Ref{ID: v.Customer.Account, ReferredType: "BillingAccount"},
+		Agreement:      []tmf630.Ref{{ID: req.RateCard, Name: "rate card", ReferredType: "RateCard"}},
 		Wave:           make([]Wave, len(req.Waves)), QuoteItem: make([]QuoteItemWire, len(req.Sites)),
 		Authorization: make([]Authorization, len(v.Approvals)), ContentDigest: v.Digest, Type: "Quote"}
 	if v.Offering != "" {
@@ -291,15 +292,15 @@ func (s *Server) quote(v com.QuoteView) Quote {
 		out.Wave[i] = Wave{Name: wv.Name, ServiceOrder: wv.ServiceOrder, Target: tmf.FormatOffset(wv.Target)}
 	}
 	for i, site := range req.Sites {
-		it := QuoteItemWire{ID: site.Code, Action: "add", ProductOffering: &Ref{ID: req.Offering, Href: ProductCatalog + "/productOffering/" + req.Offering},
-			Product: &ItemProduct{Place: []Place{{ID: site.Code, Name: site.Name, Role: "installationAddress", Address: site.Address, ReferredType: "GeographicSite"}},
-				ProductCharacteristic: []Characteristic{{Name: "speed", ValueType: "string", Value: req.Speed},
+		it := QuoteItemWire{ID: site.Code, Action: "add", ProductOffering: &tmf630.Ref{ID: req.Offering, Href: ProductCatalog + "/productOffering/" + req.Offering},
+			Product: &ItemProduct{Place: []tmf630.Place{{ID: site.Code, Name: site.Name, Role: "installationAddress", Address: site.Address, ReferredType: "GeographicSite"}},
+				ProductCharacteristic: []tmf630.Characteristic{{Name: "speed", ValueType: "string", Value: req.Speed},
 					{Name: "slaTier", ValueType: "string", Value: req.Tier}, {Name: "wave", ValueType: "string", Value: site.Wave}}},
-			ItemTerm:       []OrderTerm{{Name: "commitment", Duration: &Quantity{Amount: float64(req.Term), Units: "month"}}},
-			QuoteItemPrice: []OrderPrice{monthly("monthly charge", v.Currency, req.Monthly)}, Type: "QuoteItem"}
+			ItemTerm:       []tmf630.OrderTerm{{Name: "commitment", Duration: &tmf630.Quantity{Amount: float64(req.Term), Units: "month"}}},
+			QuoteItemPrice: []tmf630.OrderPrice{tmf630.Monthly("monthly charge", v.Currency, req.Monthly)}, Type: "QuoteItem"}
 		if i < len(v.Sites) && v.Sites[i] != nil {
 			ql := v.Sites[i]
-			it.Qualification = []Qualification{{ID: ql.Token, Name: "feasibility", ExpirationDate: s.Date(ql.Expires),
+			it.Qualification = []Qualification{{ID: ql.Token, Name: "feasibility", ExpirationDate: s.Node().Date(ql.Expires),
 				Technology: ql.Technology, Exchange: ql.Exchange}}
 			it.State = "approved"
 		}
@@ -311,18 +312,18 @@ func (s *Server) quote(v com.QuoteView) Quote {
 	for i, a := range v.Approvals {
 		out.Authorization[i] = Authorization{Name: a.Stage, State: a.State, Description: a.Reason, SignatureRepresentation: a.Signed}
 		if a.By != "" {
-			out.Authorization[i].Approver = []Ref{{ID: a.By, Name: a.By, Role: "approver"}}
+			out.Authorization[i].Approver = []tmf630.Ref{{ID: a.By, Name: a.By, Role: "approver"}}
 		}
 		if a.Approver != "" {
-			out.Authorization[i].Approver = append(out.Authorization[i].Approver, Ref{ID: a.Approver, Name: "public key", ReferredType: "PublicKey"})
+			out.Authorization[i].Approver = append(out.Authorization[i].Approver, tmf630.Ref{ID: a.Approver, Name: "public key", ReferredType: "PublicKey"})
 		}
 		if a.State != "pending" {
-			out.Authorization[i].ApprovalDate = s.Date(a.At)
+			out.Authorization[i].ApprovalDate = s.Node().Date(a.At)
 		}
 	}
 	if v.Monthly > 0 {
-		out.QuoteTotalPrice = []OrderPrice{monthly("monthly charge, all sites", v.Currency, v.Monthly),
-			{Name: "total contract value", PriceType: "total", Price: Price{DutyFreeAmount: &Money{Unit: v.Currency, Value: v.TCV}}}}
+		out.QuoteTotalPrice = []tmf630.OrderPrice{tmf630.Monthly("monthly charge, all sites", v.Currency, v.Monthly),
+			{Name: "total contract value", PriceType: "total", Price: tmf630.Price{DutyFreeAmount: &tmf630.Money{Unit: v.Currency, Value: v.TCV}}}}
 	}
 	return out
 }
@@ -332,9 +333,9 @@ type quoteIn struct {
 	serverManaged
 	Authorization  []Authorization `json:"authorization"`
 	Category       string          `json:"category"`
-	RelatedParty   []Ref           `json:"relatedParty"`
-	BillingAccount *Ref            `json:"billingAccount"`
-	Agreement      []Ref           `json:"agreement"`
+	RelatedParty   []tmf630.Ref    `json:"relatedParty"`
+	BillingAccount *tmf630.Ref     `json:"billingAccount"`
+	Agreement      []tmf630.Ref    `json:"agreement"`
 	Wave           []Wave          `json:"wave"`
 	QuoteItem      []quoteItemIn   `json:"quoteItem"`
 }
@@ -342,7 +343,7 @@ type quoteIn struct {
 // quoteItemIn is one site of a quote in a request.
 type quoteItemIn struct {
 	itemIn
-	QuoteItemPrice []OrderPrice `json:"quoteItemPrice"`
+	QuoteItemPrice []tmf630.OrderPrice `json:"quoteItemPrice"`
 }
 
 // DecodeQuote reads and checks the body of POST quote: a customer
@@ -350,7 +351,7 @@ type quoteItemIn struct {
 // (agreement), the waves, and one item per site, every item the same
 // offering, speed, tier, term and price (one negotiated price per site).
 // Every error is a 400 naming the field; the catalog check comes after.
-func DecodeQuote(body []byte) (*com.QuoteRequest, *Error) {
+func DecodeQuote(body []byte) (*com.QuoteRequest, *tmf630.Error) {
 	var in quoteIn
 	if e := decodeObject(body, &in); e != nil {
 		return nil, e
@@ -358,8 +359,8 @@ func DecodeQuote(body []byte) (*com.QuoteRequest, *Error) {
 	if e := in.refuse("quote"); e != nil {
 		return nil, e
 	}
-	bad := func(format string, args ...any) (*com.QuoteRequest, *Error) {
-		return nil, NewError(http.StatusBadRequest, fmt.Sprintf(format, args...))
+	bad := func(format string, args ...any) (*com.QuoteRequest, *tmf630.Error) {
+		return nil, tmf630.NewError(http.StatusBadRequest, fmt.Sprintf(format, args...))
 	}
 	if in.Authorization != nil {
 		return bad("authorization: set by the approval workflow; a new quote must not carry it")

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/approval"
 	"github.com/ordertwin/ordertwin/scenarios"
 	"github.com/stretchr/testify/assert"
@@ -32,7 +33,7 @@ func TestApprovalOverTheQuoteAPI(t *testing.T) {
 	var po api.ProductOrder
 	require.Equal(t, http.StatusCreated, l.do(t, "POST", ordersPath, orderBody(q.ID, "CPQ-1"), &po).Code)
 
-	var e api.Error
+	var e tmf630.Error
 	w := l.do(t, "PATCH", quotesPath+"/"+q.ID, `{"authorization":[{"name":"commercial","state":"approved"}]}`, &e)
 	assert.Equal(t, http.StatusConflict, w.Code)
 	assert.Contains(t, e.Message, "awaits its technical review, not a commercial review")
@@ -59,7 +60,7 @@ func TestApprovalOverTheQuoteAPI(t *testing.T) {
 	for _, a := range q.Authorization {
 		assert.Equal(t, "approved", a.State, a.Name)
 		assert.Contains(t, a.Description, "R. Chen")
-		assert.Equal(t, []api.Ref{{ID: "R. Chen", Name: "R. Chen", Role: "approver"}, {ID: pk, Name: "public key", ReferredType: "PublicKey"}},
+		assert.Equal(t, []tmf630.Ref{{ID: "R. Chen", Name: "R. Chen", Role: "approver"}, {ID: pk, Name: "public key", ReferredType: "PublicKey"}},
 			a.Approver, "who decided, and the key that signed")
 		d, signer, err := approval.Open(a.SignatureRepresentation)
 		require.NoError(t, err)
@@ -122,7 +123,7 @@ func TestApprovalSignatureRefused(t *testing.T) {
 		{"not an approver", decisionBody(t, q, "technical", "", strings.Repeat("22", 32)), 403, "not an approver of the stage technical"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var e api.Error
+			var e tmf630.Error
 			w := l.do(t, "PATCH", quotesPath+"/"+q.ID, tc.body, &e)
 			assert.Equal(t, tc.code, w.Code, w.Body.String())
 			assert.Contains(t, e.Message, tc.says)

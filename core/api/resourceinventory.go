@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/docs"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
@@ -28,19 +29,19 @@ const (
 // conformance kit wants one on every resource. place is one site, as v4
 // has it (v5 makes it a list).
 type resourceInstance struct {
-	ID                     string           `json:"id"`
-	Href                   string           `json:"href"`
-	Name                   string           `json:"name"`
-	Type                   string           `json:"@type"`
-	BaseType               string           `json:"@baseType"`
-	Category               string           `json:"category,omitempty"`
-	Value                  string           `json:"value,omitempty"`
-	SerialNumber           string           `json:"serialNumber,omitempty"`
-	ResourceStatus         string           `json:"resourceStatus"`
-	UsageState             string           `json:"usageState"`
-	AdministrativeState    string           `json:"administrativeState"`
-	ResourceCharacteristic []Characteristic `json:"resourceCharacteristic"`
-	Place                  *Place           `json:"place,omitempty"`
+	ID                     string                  `json:"id"`
+	Href                   string                  `json:"href"`
+	Name                   string                  `json:"name"`
+	Type                   string                  `json:"@type"`
+	BaseType               string                  `json:"@baseType"`
+	Category               string                  `json:"category,omitempty"`
+	Value                  string                  `json:"value,omitempty"`
+	SerialNumber           string                  `json:"serialNumber,omitempty"`
+	ResourceStatus         string                  `json:"resourceStatus"`
+	UsageState             string                  `json:"usageState"`
+	AdministrativeState    string                  `json:"administrativeState"`
+	ResourceCharacteristic []tmf630.Characteristic `json:"resourceCharacteristic"`
+	Place                  *tmf630.Place           `json:"place,omitempty"`
 }
 
 // resourceAttributes are the attributes a resource list may be filtered
@@ -65,7 +66,7 @@ func (s *Server) resourceInventory(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+coll, s.listResources)
 	mux.HandleFunc("GET "+coll+"/{id}", s.getResource)
 	if s.Docs == nil {
-		none := notOffered("GET", "this process keeps no registered resources: the network's own are read only")
+		none := tmf630.NotOffered("GET", "this process keeps no registered resources: the network's own are read only")
 		mux.HandleFunc("POST "+coll, none)
 		mux.HandleFunc("PATCH "+coll+"/{id}", none)
 		mux.HandleFunc("DELETE "+coll+"/{id}", none)
@@ -77,24 +78,24 @@ func (s *Server) resourceInventory(mux *http.ServeMux) {
 }
 
 func (s *Server) listResources(w http.ResponseWriter, r *http.Request) {
-	listAll(s, w, r, resourceAttributes, func() []any {
-		items := mapAll(s.ROM.Resources.All(), func(res *tmf.Resource) any { return resource(res) })
+	tmf630.ListAll(s.Node(), w, r, resourceAttributes, func() []any {
+		items := tmf630.MapAll(s.ROM.Resources.All(), func(res *tmf.Resource) any { return resource(res) })
 		if s.Docs != nil {
-			items = append(items, mapAll(s.Docs.List(registeredResources), func(d *docs.Doc) any { return registeredResource(d) })...)
+			items = append(items, tmf630.MapAll(s.Docs.List(registeredResources), func(d *docs.Doc) any { return registeredResource(d) })...)
 		}
 		return items
 	})
 }
 
 func (s *Server) getResource(w http.ResponseWriter, r *http.Request) {
-	q, e := byIDQuery(r)
+	q, e := tmf630.ByIDQuery(r)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	id := r.PathValue("id")
 	var item any
-	if e := s.Query(r.Context(), func() {
+	if e := s.Node().Query(r.Context(), func() {
 		if res := s.ROM.Resources.Get(id); res != nil {
 			item = resource(res)
 		} else if s.Docs != nil {
@@ -103,20 +104,20 @@ func (s *Server) getResource(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}); e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
-	if item == nil || !visible(r, item) {
-		WriteError(w, NewError(http.StatusNotFound, "no resource "+id))
+	if item == nil || !tmf630.Visible(r, item) {
+		tmf630.WriteError(w, tmf630.NewError(http.StatusNotFound, "no resource "+id))
 		return
 	}
-	One(w, q, &item)
+	tmf630.One(w, q, &item)
 }
 
 // resource maps a network resource to the wire, copying everything; it
 // runs on the engine's goroutine.
 func resource(res *tmf.Resource) resourceInstance {
-	out := resourceInstance{ID: res.ID, Href: entityHref(ResourceInventory, "resource", res.ID), Name: res.Value,
+	out := resourceInstance{ID: res.ID, Href: tmf630.EntityHref(ResourceInventory, "resource", res.ID), Name: res.Value,
 		Type: res.ResourceType, Category: res.Category}
 	if out.Name == "" {
 		out.Name = res.ResourceType + " " + res.ID
@@ -131,10 +132,10 @@ func resource(res *tmf.Resource) resourceInstance {
 		out.BaseType = "Resource"
 	}
 	out.ResourceStatus, out.UsageState, out.AdministrativeState = tmf.ResourceStates(res.State, res.UsageState)
-	out.ResourceCharacteristic = append(wireCharacteristics(res.Characteristics),
-		Characteristic{Name: lifecycleState, ValueType: "string", Value: res.State})
+	out.ResourceCharacteristic = append(tmf630.WireCharacteristics(res.Characteristics),
+		tmf630.Characteristic{Name: lifecycleState, ValueType: "string", Value: res.State})
 	if res.Place.ID != "" {
-		p := place(res.Place)
+		p := tmf630.PlaceOf(res.Place)
 		out.Place = &p
 	}
 	return out
@@ -144,6 +145,6 @@ func resource(res *tmf.Resource) resourceInstance {
 // as its client wrote it, with its id and href.
 func registeredResource(d *docs.Doc) map[string]any {
 	d.Body["id"] = d.ID
-	d.Body["href"] = entityHref(ResourceInventory, "resource", d.ID)
+	d.Body["href"] = tmf630.EntityHref(ResourceInventory, "resource", d.ID)
 	return d.Body
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/engine"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
 	"github.com/ordertwin/ordertwin/core/rom"
@@ -22,7 +23,7 @@ import (
 // key: a second POST with the same one answers with the first order and
 // changes nothing.
 
-var resourceOrderAttrs = attributes(ResourceOrder{})
+var resourceOrderAttrs = tmf630.Attributes(ResourceOrder{})
 
 func (s *Server) resourceOrdering(mux *http.ServeMux) {
 	if s.ROM == nil {
@@ -32,7 +33,7 @@ func (s *Server) resourceOrdering(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+coll, s.listResourceOrders)
 	mux.HandleFunc("GET "+coll+"/{id}", s.getResourceOrder)
 	mux.HandleFunc("POST "+coll, s.postResourceOrder)
-	byOrder := notOffered("GET", "a resource order is changed by another order (items with action modify or delete) and cancelled with POST "+
+	byOrder := tmf630.NotOffered("GET", "a resource order is changed by another order (items with action modify or delete) and cancelled with POST "+
 		ResourceOrdering+"/cancelResourceOrder")
 	mux.HandleFunc("PATCH "+coll+"/{id}", byOrder)
 	mux.HandleFunc("DELETE "+coll+"/{id}", byOrder)
@@ -43,11 +44,11 @@ func (s *Server) resourceOrdering(mux *http.ServeMux) {
 }
 
 func (s *Server) listResourceOrders(w http.ResponseWriter, r *http.Request) {
-	listAll(s, w, r, resourceOrderAttrs, func() []ResourceOrder { return mapAll(s.ROM.Orders(), s.resourceOrder) })
+	tmf630.ListAll(s.Node(), w, r, resourceOrderAttrs, func() []ResourceOrder { return tmf630.MapAll(s.ROM.Orders(), s.resourceOrder) })
 }
 
 func (s *Server) getResourceOrder(w http.ResponseWriter, r *http.Request) {
-	getOne(s, w, r, "resourceOrder", s.readResourceOrder)
+	tmf630.GetOne(s.Node(), w, r, "resourceOrder", s.readResourceOrder)
 }
 
 // resourceOrder maps a resource order to the wire.
@@ -58,35 +59,35 @@ func (s *Server) resourceOrder(ro *tmf.ResourceOrder) ResourceOrder {
 // readResourceOrder maps the resource order with id, or gives nil.
 func (s *Server) readResourceOrder(id string) *ResourceOrder {
 	ro := s.ROM.Order(id)
-	return ptr(ro, ro != nil, s.resourceOrder)
+	return tmf630.Ptr(ro, ro != nil, s.resourceOrder)
 }
 
 // resourceOrderByID reads one resource order, or a 404.
-func (s *Server) resourceOrderByID(r *http.Request, id string) (*ResourceOrder, *Error) {
-	return readOne(s, r, "resourceOrder", id, s.readResourceOrder)
+func (s *Server) resourceOrderByID(r *http.Request, id string) (*ResourceOrder, *tmf630.Error) {
+	return tmf630.ReadOne(s.Node(), r, "resourceOrder", id, s.readResourceOrder)
 }
 
 func (s *Server) postResourceOrder(w http.ResponseWriter, r *http.Request) {
 	if s.fromPeer(w, r, engine.ROM, s.decodePeerResourceOrder) {
 		return // the resource order of our own SOM, in its own process
 	}
-	body, e := ReadBody(w, r)
+	body, e := tmf630.ReadBody(w, r)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	ro, e := DecodeResourceOrder(body)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	if e := s.checkResourceOrder(ro); e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
-	reply, e := s.Command(r.Context(), engine.ROM, rom.OrderRequest{Order: *ro})
+	reply, e := s.Node().Command(r.Context(), engine.ROM, rom.OrderRequest{Order: *ro})
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	var placed rom.Placed
@@ -98,16 +99,16 @@ func (s *Server) postResourceOrder(w http.ResponseWriter, r *http.Request) {
 		if errors.Is(v, rom.ErrItemTaken) {
 			status = http.StatusConflict
 		}
-		WriteError(w, NewError(status, "orderItem: "+v.Error()))
+		tmf630.WriteError(w, tmf630.NewError(status, "orderItem: "+v.Error()))
 		return
 	}
-	placedAnswer(w, r, s.resourceOrderByID, placed.ID, placed.Duplicate, func(v *ResourceOrder) string { return v.Href })
+	tmf630.PlacedAnswer(w, r, s.resourceOrderByID, placed.ID, placed.Duplicate, func(v *ResourceOrder) string { return v.Href })
 }
 
 // checkResourceOrder checks what a new order names against the catalog:
 // each item's specification is a kind of resource an RFS allocates, and
 // its name, when given, that RFS.
-func (s *Server) checkResourceOrder(ro *tmf.ResourceOrder) *Error {
+func (s *Server) checkResourceOrder(ro *tmf.ResourceOrder) *tmf630.Error {
 	if s.Catalog == nil {
 		return nil
 	}
@@ -118,14 +119,14 @@ func (s *Server) checkResourceOrder(ro *tmf.ResourceOrder) *Error {
 	for i := range ro.Items {
 		spec := ro.Items[i].Specification
 		if !kinds[spec.ID] {
-			return NewError(http.StatusBadRequest, field("orderItem", i, "resourceSpecification.id")+": "+strconv.Quote(spec.ID)+
+			return tmf630.NewError(http.StatusBadRequest, field("orderItem", i, "resourceSpecification.id")+": "+strconv.Quote(spec.ID)+
 				" is no kind of resource an RFS of the catalog allocates ("+strings.Join(slices.Sorted(maps.Keys(kinds)), ", ")+")")
 		}
 		if spec.Name == "" {
 			continue
 		}
 		if rfs := s.Catalog.RFS[spec.Name]; rfs == nil || rfs.Resource.Type != spec.ID {
-			return NewError(http.StatusBadRequest, field("orderItem", i, "resourceSpecification.name")+": "+strconv.Quote(spec.Name)+
+			return tmf630.NewError(http.StatusBadRequest, field("orderItem", i, "resourceSpecification.name")+": "+strconv.Quote(spec.Name)+
 				" is no RFS of the catalog that allocates a "+spec.ID)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
@@ -17,7 +18,7 @@ import (
 // to give back on each delete item. Every error is a 400 naming the field.
 // Whether the specifications exist is checked against the catalog by the
 // server, and whether the item ids are free by ROM.
-func DecodeResourceOrder(body []byte) (*tmf.ResourceOrder, *Error) {
+func DecodeResourceOrder(body []byte) (*tmf.ResourceOrder, *tmf630.Error) {
 	var managed newOrderManaged
 	if e := decodeObject(body, &managed); e != nil {
 		return nil, e
@@ -31,13 +32,13 @@ func DecodeResourceOrder(body []byte) (*tmf.ResourceOrder, *Error) {
 	}
 	switch {
 	case len(in.OrderItem) == 0:
-		return nil, NewError(http.StatusBadRequest, "orderItem: required, at least one item")
+		return nil, tmf630.NewError(http.StatusBadRequest, "orderItem: required, at least one item")
 	case in.Place == nil || in.Place.ID == "":
-		return nil, NewError(http.StatusBadRequest, "place.id: required: the site whose resources the order allocates (ROM works per site)")
+		return nil, tmf630.NewError(http.StatusBadRequest, "place.id: required: the site whose resources the order allocates (ROM works per site)")
 	}
 	for i, r := range in.RelatedParty {
 		if r.ID == "" {
-			return nil, NewError(http.StatusBadRequest, field("relatedParty", i, "id")+": required")
+			return nil, tmf630.NewError(http.StatusBadRequest, field("relatedParty", i, "id")+": required")
 		}
 	}
 	index := make(map[string]int, len(in.OrderItem))
@@ -50,7 +51,7 @@ func DecodeResourceOrder(body []byte) (*tmf.ResourceOrder, *Error) {
 	for i := range in.OrderItem {
 		for j, rel := range in.OrderItem[i].OrderItemRelationship {
 			if _, ok := index[rel.OrderItem.ItemID]; !ok {
-				return nil, NewError(http.StatusBadRequest, field("orderItem", i, field("orderItemRelationship", j, "orderItem.itemId"))+": "+
+				return nil, tmf630.NewError(http.StatusBadRequest, field("orderItem", i, field("orderItemRelationship", j, "orderItem.itemId"))+": "+
 					strconv.Quote(rel.OrderItem.ItemID)+" is not an item of the order")
 			}
 		}
@@ -60,16 +61,16 @@ func DecodeResourceOrder(body []byte) (*tmf.ResourceOrder, *Error) {
 	}
 	ro, err := ResourceOrderFromWire(&in, time.Time{}) // a new order has no date
 	if err != nil {
-		return nil, NewError(http.StatusBadRequest, err.Error())
+		return nil, tmf630.NewError(http.StatusBadRequest, err.Error())
 	}
 	return ro, nil
 }
 
 // checkResourceOrderItem checks item i of a new resource order; index
 // holds the items before it.
-func checkResourceOrderItem(it *ResourceOrderItem, i int, index map[string]int) *Error {
-	bad := func(name, msg string) *Error {
-		return NewError(http.StatusBadRequest, field("orderItem", i, name)+": "+msg)
+func checkResourceOrderItem(it *ResourceOrderItem, i int, index map[string]int) *tmf630.Error {
+	bad := func(name, msg string) *tmf630.Error {
+		return tmf630.NewError(http.StatusBadRequest, field("orderItem", i, name)+": "+msg)
 	}
 	_, dup := index[it.ID]
 	switch {
@@ -119,21 +120,21 @@ func checkResourceOrderItem(it *ResourceOrderItem, i int, index map[string]int) 
 
 // checkAcyclic refuses dependencies that go round in a circle: ROM would
 // never start the items on it. index maps item ids to positions.
-func checkAcyclic(items []ResourceOrderItem, index map[string]int) *Error {
+func checkAcyclic(items []ResourceOrderItem, index map[string]int) *tmf630.Error {
 	const (
 		unseen = iota
 		visiting
 		done
 	)
 	mark := make([]int, len(items))
-	var visit func(i int) *Error
-	visit = func(i int) *Error {
+	var visit func(i int) *tmf630.Error
+	visit = func(i int) *tmf630.Error {
 		mark[i] = visiting
 		for _, rel := range items[i].OrderItemRelationship {
 			j := index[rel.OrderItem.ItemID]
 			switch mark[j] {
 			case visiting:
-				return NewError(http.StatusBadRequest, field("orderItem", i, "orderItemRelationship")+": "+strconv.Quote(items[i].ID)+
+				return tmf630.NewError(http.StatusBadRequest, field("orderItem", i, "orderItemRelationship")+": "+strconv.Quote(items[i].ID)+
 					" depends on "+strconv.Quote(items[j].ID)+", which depends on it, directly or not: the items would never start")
 			case unseen:
 				if e := visit(j); e != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -58,7 +59,7 @@ func TestResourceOrdersOfTheRollout(t *testing.T) {
 		byID[it.ID] = it
 	}
 	bearer := byID["ROI-001"]
-	assert.Equal(t, &api.Ref{ID: "OLTPort", Name: "RFS:GPON-Bearer"}, bearer.ResourceSpecification)
+	assert.Equal(t, &tmf630.Ref{ID: "OLTPort", Name: "RFS:GPON-Bearer"}, bearer.ResourceSpecification)
 	assert.Equal(t, "OLT-SOUTH-03 LC2 Port 8", bearer.Resource.Value)
 	assert.Equal(t, "1G", lookupChar(bearer.ResourceCharacteristic, "bearerSpeed"))
 	assert.Equal(t, "2024-06-03T04:00:00Z", bearer.CompletionDate, "T+5 hr: OLT port activated")
@@ -78,7 +79,7 @@ func TestResourceOrdersOfTheRollout(t *testing.T) {
 	assert.Equal(t, melb, one)
 }
 
-func lookupChar(cs []api.Characteristic, name string) any {
+func lookupChar(cs []tmf630.Characteristic, name string) any {
 	for _, c := range cs {
 		if c.Name == name {
 			return c.Value
@@ -137,7 +138,7 @@ func TestResourceOrderPlacedOverTMF652(t *testing.T) {
 	assert.Equal(t, "true", w.Header().Get("Idempotent-Replayed"))
 	assert.Equal(t, ro.ID, again.ID)
 
-	var e api.Error
+	var e tmf630.Error
 	w = l.do(t, "POST", resourceOrdersPath, strings.Replace(vlanOrder, "ACME-SOM/77", "ACME-SOM/78", 1), &e)
 	assert.Equal(t, http.StatusConflict, w.Code, w.Body.String())
 	assert.Contains(t, e.Message, `orderItem: item "ACME-1": item id already taken by resource order `+ro.ID)
@@ -180,7 +181,7 @@ func TestCancelResourceOrderInFlight(t *testing.T) {
 		require.NotNil(t, ro.OrderItem[0].Resource)
 		assert.Equal(t, "released", ro.OrderItem[0].Resource.LifecycleState)
 
-		var e api.Error
+		var e tmf630.Error
 		w = l.do(t, "POST", cancelROPath, `{"resourceOrder":{"id":"`+ro.ID+`"}}`, &e)
 		assert.Equal(t, http.StatusConflict, w.Code)
 		assert.Contains(t, e.Message, "is cancelled: it can no longer be cancelled")
@@ -241,7 +242,7 @@ func TestResourceOrderBadInput(t *testing.T) {
 			"resourceOrder RO-001 was placed by SOM, which alone may cancel it: cancel its service order with POST " + api.ServiceOrdering + "/cancelServiceOrder"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var e api.Error
+			var e tmf630.Error
 			w := l.do(t, tc.method, tc.path, tc.body, &e)
 			assert.Equal(t, tc.status, w.Code, w.Body.String())
 			assert.Contains(t, e.Message, tc.says)

@@ -3,6 +3,7 @@ package api
 import (
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
@@ -38,8 +39,8 @@ type ResourceOrder struct {
 	OrderDate      string              `json:"orderDate,omitempty"`
 	StartDate      string              `json:"startDate,omitempty"`
 	CompletionDate string              `json:"completionDate,omitempty"`
-	Place          *Place              `json:"place,omitempty"`
-	RelatedParty   []Ref               `json:"relatedParty,omitempty"`
+	Place          *tmf630.Place       `json:"place,omitempty"`
+	RelatedParty   []tmf630.Ref        `json:"relatedParty,omitempty"`
 	OrderItem      []ResourceOrderItem `json:"orderItem,omitempty"`
 	Handle         int                 `json:"@handle,omitempty"`
 	Type           string              `json:"@type,omitempty"`
@@ -51,8 +52,8 @@ type ResourceOrderItem struct {
 	Action                 string                  `json:"action"`
 	State                  string                  `json:"state,omitempty"`
 	StateReason            string                  `json:"stateReason,omitempty"`
-	ResourceSpecification  *Ref                    `json:"resourceSpecification,omitempty"`
-	ResourceCharacteristic []Characteristic        `json:"resourceCharacteristic,omitempty"`
+	ResourceSpecification  *tmf630.Ref             `json:"resourceSpecification,omitempty"`
+	ResourceCharacteristic []tmf630.Characteristic `json:"resourceCharacteristic,omitempty"`
 	Resource               *ResourceRefOrValue     `json:"resource,omitempty"`
 	OrderItemRelationship  []OrderItemRelationship `json:"orderItemRelationship,omitempty"`
 	Milestone              string                  `json:"milestone,omitempty"`
@@ -65,18 +66,18 @@ type ResourceOrderItem struct {
 // allocated (or, for a delete, gives back). @type is its kind (OLTPort,
 // VLAN), as in TMF639.
 type ResourceRefOrValue struct {
-	ID                     string           `json:"id,omitempty"`
-	Href                   string           `json:"href,omitempty"`
-	Name                   string           `json:"name,omitempty"`
-	Type                   string           `json:"@type,omitempty"`
-	Category               string           `json:"category,omitempty"`
-	Value                  string           `json:"value,omitempty"`
-	ResourceStatus         string           `json:"resourceStatus,omitempty"`
-	UsageState             string           `json:"usageState,omitempty"`
-	LifecycleState         string           `json:"lifecycleState,omitempty"`
-	ResourceCharacteristic []Characteristic `json:"resourceCharacteristic,omitempty"`
-	Place                  *Place           `json:"place,omitempty"`
-	Role                   string           `json:"role,omitempty"`
+	ID                     string                  `json:"id,omitempty"`
+	Href                   string                  `json:"href,omitempty"`
+	Name                   string                  `json:"name,omitempty"`
+	Type                   string                  `json:"@type,omitempty"`
+	Category               string                  `json:"category,omitempty"`
+	Value                  string                  `json:"value,omitempty"`
+	ResourceStatus         string                  `json:"resourceStatus,omitempty"`
+	UsageState             string                  `json:"usageState,omitempty"`
+	LifecycleState         string                  `json:"lifecycleState,omitempty"`
+	ResourceCharacteristic []tmf630.Characteristic `json:"resourceCharacteristic,omitempty"`
+	Place                  *tmf630.Place           `json:"place,omitempty"`
+	Role                   string                  `json:"role,omitempty"`
 }
 
 // OrderItemRelationship is a v4 ResourceOrderItemRelationship.
@@ -99,10 +100,10 @@ const dependsOn = "dependsOn"
 // is the calendar time of T+0. An order ROM has not accepted yet (no id)
 // maps to the body of POST resourceOrder.
 func ResourceOrderToWire(ro *tmf.ResourceOrder, epoch time.Time) ResourceOrder {
-	out := ResourceOrder{ExternalID: ro.ExternalID, Name: ro.Name, State: ro.State, RelatedParty: refs(ro.RelatedParty, ""),
+	out := ResourceOrder{ExternalID: ro.ExternalID, Name: ro.Name, State: ro.State, RelatedParty: tmf630.Refs(ro.RelatedParty, ""),
 		Type: "ResourceOrder", OrderItem: make([]ResourceOrderItem, len(ro.Items))}
 	if ro.ID != "" {
-		out.ID, out.Href = ro.ID, entityHref(ResourceOrdering, "resourceOrder", ro.ID)
+		out.ID, out.Href = ro.ID, tmf630.EntityHref(ResourceOrdering, "resourceOrder", ro.ID)
 		out.OrderDate = wireDate(epoch, ro.OrderDate)
 	}
 	if ro.StartDate != 0 {
@@ -112,13 +113,13 @@ func ResourceOrderToWire(ro *tmf.ResourceOrder, epoch time.Time) ResourceOrder {
 		out.CompletionDate = wireDate(epoch, ro.CompletionDate)
 	}
 	if ro.Place != (tmf.Place{}) {
-		p := place(ro.Place)
+		p := tmf630.PlaceOf(ro.Place)
 		out.Place = &p
 	}
 	for i := range ro.Items {
 		it := &ro.Items[i]
 		item := ResourceOrderItem{ID: it.ID, Action: string(it.Action), State: it.State, StateReason: it.StateReason,
-			ResourceCharacteristic: wireCharacteristics(it.Characteristics), Milestone: it.Milestone, Handle: it.Handle,
+			ResourceCharacteristic: tmf630.WireCharacteristics(it.Characteristics), Milestone: it.Milestone, Handle: it.Handle,
 			Type: "ResourceOrderItem"}
 		if it.Specification != (tmf.Ref{}) {
 			r := wireRef(it.Specification)
@@ -145,15 +146,15 @@ func ResourceOrderToWire(ro *tmf.ResourceOrder, epoch time.Time) ResourceOrder {
 // lifecycleState.
 func wireResource(res *tmf.Resource) ResourceRefOrValue {
 	out := ResourceRefOrValue{ID: res.ID, Type: res.ResourceType, Category: res.Category, Value: res.Value,
-		LifecycleState: res.State, ResourceCharacteristic: wireCharacteristics(res.Characteristics)}
+		LifecycleState: res.State, ResourceCharacteristic: tmf630.WireCharacteristics(res.Characteristics)}
 	if res.ID != "" {
-		out.Href = entityHref(ResourceInventory, "resource", res.ID)
+		out.Href = tmf630.EntityHref(ResourceInventory, "resource", res.ID)
 	}
 	if res.State != "" {
 		out.ResourceStatus, out.UsageState, _ = tmf.ResourceStates(res.State, res.UsageState)
 	}
 	if res.Place != (tmf.Place{}) {
-		p := place(res.Place)
+		p := tmf630.PlaceOf(res.Place)
 		out.Place = &p
 	}
 	return out

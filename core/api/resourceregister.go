@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/docs"
 	"github.com/ordertwin/ordertwin/core/engine"
 )
@@ -82,7 +83,7 @@ var resourceEnums = map[string][]string{
 // object with a name (v4 Resource_Create), its v4 attributes of their
 // types and values, and no id or href (the server's). It returns the body
 // to store: @type is Resource when the body names none.
-func decodeResource(body []byte) ([]byte, *Error) {
+func decodeResource(body []byte) ([]byte, *tmf630.Error) {
 	raw, e := clientObject(body)
 	if e != nil {
 		return nil, e
@@ -94,7 +95,7 @@ func decodeResource(body []byte) ([]byte, *Error) {
 		raw["@type"] = json.RawMessage(`"Resource"`)
 		b, err := json.Marshal(raw)
 		if err != nil {
-			return nil, NewError(http.StatusInternalServerError, "encoding the resource: "+err.Error())
+			return nil, tmf630.NewError(http.StatusInternalServerError, "encoding the resource: "+err.Error())
 		}
 		return b, nil
 	}
@@ -104,43 +105,43 @@ func decodeResource(body []byte) ([]byte, *Error) {
 // checkPatch checks a merge patch (RFC 7386) of a registered resource
 // whose document is current: a JSON object naming neither id nor href,
 // that leaves a resource as valid as a new one, with its @type.
-func checkPatch(current map[string]any, patch []byte) *Error {
+func checkPatch(current map[string]any, patch []byte) *tmf630.Error {
 	if _, e := clientObject(patch); e != nil {
 		return e
 	}
 	var p map[string]any
 	if err := json.Unmarshal(patch, &p); err != nil {
-		return DecodeError(err)
+		return tmf630.DecodeError(err)
 	}
 	delete(current, "id")
 	docs.Merge(current, p)
 	if _, typed := current["@type"]; !typed {
-		return NewError(http.StatusBadRequest, "@type: cannot be removed")
+		return tmf630.NewError(http.StatusBadRequest, "@type: cannot be removed")
 	}
 	merged, err := json.Marshal(current)
 	if err != nil {
-		return NewError(http.StatusInternalServerError, "encoding the patched resource: "+err.Error())
+		return tmf630.NewError(http.StatusInternalServerError, "encoding the patched resource: "+err.Error())
 	}
 	return checkResource(merged)
 }
 
 // clientObject decodes a body that must be a JSON object naming neither
 // id nor href.
-func clientObject(body []byte) (map[string]json.RawMessage, *Error) {
+func clientObject(body []byte) (map[string]json.RawMessage, *tmf630.Error) {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(body, &raw); err != nil {
 		var typ *json.UnmarshalTypeError
 		if errors.As(err, &typ) && typ.Field == "" {
-			return nil, NewError(http.StatusBadRequest, "the body: "+typ.Value+" is not a JSON object")
+			return nil, tmf630.NewError(http.StatusBadRequest, "the body: "+typ.Value+" is not a JSON object")
 		}
-		return nil, DecodeError(err)
+		return nil, tmf630.DecodeError(err)
 	}
 	if raw == nil {
-		return nil, NewError(http.StatusBadRequest, "the body: null is not a JSON object")
+		return nil, tmf630.NewError(http.StatusBadRequest, "the body: null is not a JSON object")
 	}
 	for _, k := range []string{"id", "href"} {
 		if _, ok := raw[k]; ok {
-			return nil, NewError(http.StatusBadRequest, k+": set by the server, not by the client")
+			return nil, tmf630.NewError(http.StatusBadRequest, k+": set by the server, not by the client")
 		}
 	}
 	return raw, nil
@@ -148,29 +149,29 @@ func clientObject(body []byte) (map[string]json.RawMessage, *Error) {
 
 // checkResource checks a resource's body: its name, the types of its v4
 // attributes and their values.
-func checkResource(body []byte) *Error {
+func checkResource(body []byte) *tmf630.Error {
 	var doc any
 	if err := json.Unmarshal(body, &doc); err != nil {
-		return DecodeError(err)
+		return tmf630.DecodeError(err)
 	}
 	if e := exactNames(doc, reflect.TypeFor[resourceInput](), ""); e != nil {
 		return e
 	}
 	var in resourceInput
 	if err := json.Unmarshal(body, &in); err != nil {
-		return DecodeError(err)
+		return tmf630.DecodeError(err)
 	}
 	if in.Name == nil || strings.TrimSpace(*in.Name) == "" {
-		return NewError(http.StatusBadRequest, "name: required (a resource needs a name)")
+		return tmf630.NewError(http.StatusBadRequest, "name: required (a resource needs a name)")
 	}
 	return in.check()
 }
 
 // check checks the values of the attributes given: enumerations, dates,
 // and what every element of a list requires.
-func (in *resourceInput) check() *Error {
-	bad := func(format string, a ...any) *Error {
-		return NewError(http.StatusBadRequest, fmt.Sprintf(format, a...))
+func (in *resourceInput) check() *tmf630.Error {
+	bad := func(format string, a ...any) *tmf630.Error {
+		return tmf630.NewError(http.StatusBadRequest, fmt.Sprintf(format, a...))
 	}
 	for _, a := range []struct {
 		field string
@@ -221,7 +222,7 @@ func (in *resourceInput) check() *Error {
 // attribute of t it stands for ("Name" for "name"): encoding/json would
 // check it as that attribute, but the document would keep it as written,
 // without the attribute.
-func exactNames(v any, t reflect.Type, path string) *Error {
+func exactNames(v any, t reflect.Type, path string) *tmf630.Error {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -249,7 +250,7 @@ func exactNames(v any, t reflect.Type, path string) *Error {
 					break
 				}
 				if strings.EqualFold(name, k) {
-					return NewError(http.StatusBadRequest, fmt.Sprintf("%s: names are case-sensitive: want %s",
+					return tmf630.NewError(http.StatusBadRequest, fmt.Sprintf("%s: names are case-sensitive: want %s",
 						attrPath(path, k), attrPath(path, name)))
 				}
 			}
@@ -267,23 +268,23 @@ func attrPath(path, name string) string {
 
 // registerResource creates a registered resource: 201 with it.
 func (s *Server) registerResource(w http.ResponseWriter, r *http.Request) {
-	body, e := ReadBody(w, r)
+	body, e := tmf630.ReadBody(w, r)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	if body, e = decodeResource(body); e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	d, e := s.changeRegistered(r, docs.Put{Collection: registeredResources, Prefix: registeredPrefix, Body: body,
-		Key: keyOf(r, registeredResources)})
+		Key: tmf630.KeyOf(r, registeredResources)})
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	v := registeredResource(d)
-	Created(w, v["href"].(string), v)
+	tmf630.Created(w, v["href"].(string), v)
 }
 
 // patchResource merges a patch into a registered resource.
@@ -291,35 +292,35 @@ func (s *Server) patchResource(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	current, e := s.registeredDoc(r, id)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
-	body, e := ReadBody(w, r)
+	body, e := tmf630.ReadBody(w, r)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	if e := checkPatch(current.Body, body); e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	d, e := s.changeRegistered(r, docs.Patch{Collection: registeredResources, ID: id, Body: body})
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
-	WriteJSON(w, http.StatusOK, registeredResource(d))
+	tmf630.WriteJSON(w, http.StatusOK, registeredResource(d))
 }
 
 // deleteResource deletes a registered resource: 204.
 func (s *Server) deleteResource(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	if _, e := s.registeredDoc(r, id); e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	if _, e := s.changeRegistered(r, docs.Delete{Collection: registeredResources, ID: id}); e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -327,10 +328,10 @@ func (s *Server) deleteResource(w http.ResponseWriter, r *http.Request) {
 
 // registeredDoc returns the document of a registered resource: a network
 // resource is ROM's (409), an unknown one 404.
-func (s *Server) registeredDoc(r *http.Request, id string) (*docs.Doc, *Error) {
+func (s *Server) registeredDoc(r *http.Request, id string) (*docs.Doc, *tmf630.Error) {
 	var network bool
 	var d *docs.Doc
-	if e := s.Query(r.Context(), func() {
+	if e := s.Node().Query(r.Context(), func() {
 		if network = s.ROM.Resources.Get(id) != nil; !network {
 			d = s.Docs.Get(registeredResources, id)
 		}
@@ -339,29 +340,29 @@ func (s *Server) registeredDoc(r *http.Request, id string) (*docs.Doc, *Error) {
 	}
 	switch {
 	case network:
-		return nil, NewError(http.StatusConflict, "resource "+id+" is owned by ROM, which allocated it from the network "+
+		return nil, tmf630.NewError(http.StatusConflict, "resource "+id+" is owned by ROM, which allocated it from the network "+
 			"through a resource order: it is read only here")
 	case d == nil:
-		return nil, NewError(http.StatusNotFound, "no resource "+id)
+		return nil, tmf630.NewError(http.StatusNotFound, "no resource "+id)
 	}
 	return d, nil
 }
 
 // changeRegistered hands a change to the docs component and returns the
 // document as it now is.
-func (s *Server) changeRegistered(r *http.Request, msg any) (*docs.Doc, *Error) {
-	v, e := s.Command(r.Context(), engine.Docs, msg)
+func (s *Server) changeRegistered(r *http.Request, msg any) (*docs.Doc, *tmf630.Error) {
+	v, e := s.Node().Command(r.Context(), engine.Docs, msg)
 	if e != nil {
 		return nil, e
 	}
 	res, ok := v.(docs.Result)
 	switch {
 	case !ok:
-		return nil, NewError(http.StatusInternalServerError, fmt.Sprintf("the docs component answered %T", v))
+		return nil, tmf630.NewError(http.StatusInternalServerError, fmt.Sprintf("the docs component answered %T", v))
 	case errors.Is(res.Err, docs.ErrNotFound):
-		return nil, NewError(http.StatusNotFound, res.Err.Error())
+		return nil, tmf630.NewError(http.StatusNotFound, res.Err.Error())
 	case res.Err != nil:
-		return nil, NewError(http.StatusBadRequest, res.Err.Error())
+		return nil, tmf630.NewError(http.StatusBadRequest, res.Err.Error())
 	}
 	return res.Doc, nil
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -120,7 +121,7 @@ func TestRegisteredResourceBadInput(t *testing.T) {
 	}
 	tmfError(t, r.callAs(t, http.MethodPost, coll, `name=RouterXX`, "application/x-www-form-urlencoded"),
 		http.StatusUnsupportedMediaType, "Content-Type")
-	big := `{"name":"R","description":"` + strings.Repeat("x", api.MaxBody) + `"}`
+	big := `{"name":"R","description":"` + strings.Repeat("x", tmf630.MaxBody) + `"}`
 	tmfError(t, r.call(t, http.MethodPost, coll, big), http.StatusRequestEntityTooLarge, "larger")
 
 	all := r.list(t, coll)

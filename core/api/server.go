@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/ordertwin/ordertwin/core/catalog"
 	"github.com/ordertwin/ordertwin/core/com"
@@ -82,18 +82,20 @@ type Server struct {
 	// when a caller bound to it places one (0: DefaultOrderQuota); one
 	// more is a 429.
 	OrderQuota int
-	inFlight   *inFlight // made by Handler
+	inFlight   *inFlight    // made by Handler
+	node       *tmf630.Node // made by Handler
 	// Hub is what the hubs allow: callbacks, quota, tenant (hub.go).
 	Hub HubPolicy
 }
 
 // Handler routes the TMF APIs, /healthz, /readyz and /metrics, behind
 // the request's authentication and authorization (front), each request
-// then held to the limits every request is held to (checkRequest).
+// then held to the limits every request is held to (tmf630.CheckRequest).
 func (s *Server) Handler() http.Handler {
 	if s.inFlight == nil {
 		s.inFlight = &inFlight{}
 	}
+	s.node = s.newNode()
 	mux := http.NewServeMux()
 	for _, routes := range []func(*http.ServeMux){
 		s.productOrdering, s.quoteManagement, s.productOfferingQualification, s.productCatalog, s.serviceCatalog,
@@ -109,20 +111,23 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /readyz", s.ready)
 	mux.HandleFunc("GET /metrics", s.metrics)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		WriteError(w, NewError(http.StatusNotFound, "no resource at "+r.URL.Path))
+		tmf630.WriteError(w, tmf630.NewError(http.StatusNotFound, "no resource at "+r.URL.Path))
 	})
 	return s.front(mux)
 }
 
-// read runs fn on the engine's goroutine, within the timeout.
-func (s *Server) read(ctx context.Context, fn func()) error {
-	d := s.Timeout
-	if d <= 0 {
-		d = s.Engine.Limits().Admission
+// Node is what the APIs' handlers reach of s: the one Handler made, or
+// one made now from s's fields.
+func (s *Server) Node() *tmf630.Node {
+	if s.node != nil {
+		return s.node
 	}
-	ctx, cancel := context.WithTimeout(ctx, d)
-	defer cancel()
-	return s.Engine.Query(ctx, fn)
+	return s.newNode()
+}
+
+func (s *Server) newNode() *tmf630.Node {
+	return &tmf630.Node{Engine: s.Engine, Timeout: s.Timeout, Epoch: s.Epoch, COM: s.COM, SOM: s.SOM, ROM: s.ROM,
+		Catalog: s.Catalog, Docs: s.Docs, Inbox: s.Inbox, KnownAddress: s.KnownAddress}
 }
 
 // ready answers 200 once the engine takes queries (it is serving and not
@@ -130,14 +135,14 @@ func (s *Server) read(ctx context.Context, fn func()) error {
 // commit, or the write probe it starts with, which a query answered
 // follows). Else a 503 says why.
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
-	err := s.read(r.Context(), func() {})
+	err := s.Node().Read(r.Context(), func() {})
 	if f := s.Engine.StoreFault(); f != nil {
 		err = f // what the engine's write probe or last commit says
 	}
 	if err != nil {
-		e := unavailable(err)
+		e := tmf630.Unavailable(err)
 		e.Message = "not ready: " + strings.TrimSuffix(e.Message, "; nothing was changed")
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -147,14 +152,14 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 // metrics writes the Prometheus text format.
 func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 	var st Stats
-	if err := s.read(r.Context(), func() {
+	if err := s.Node().Read(r.Context(), func() {
 		st = s.Stats()
 		st.Inputs, st.Pending, st.VirtualTime = s.Engine.Processed(), s.Engine.Pending(), s.Engine.Now()
 		st.Refused = s.Engine.Refusals()
 		st.AdapterLatency = s.Engine.AdapterLatency()
 	}); err != nil {
 		if !errors.Is(err, engine.ErrStoreCannotWrite) {
-			WriteError(w, unavailable(err))
+			tmf630.WriteError(w, tmf630.Unavailable(err))
 			return
 		}
 		// The engine waits for its store: what is known without it.

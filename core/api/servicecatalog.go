@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ordertwin/ordertwin/core/api/tmf620"
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/api/tmf633"
 	"github.com/ordertwin/ordertwin/core/catalog"
 )
@@ -37,29 +38,29 @@ func (s *Server) serviceCatalog(mux *http.ServeMux) {
 	known := tmf620.Attributes(tmf633.ServiceSpecification{})
 	base := ServiceCatalog + "/serviceSpecification"
 	mux.HandleFunc("GET "+base, func(w http.ResponseWriter, r *http.Request) {
-		if q, e := ParseQuery(r.URL.Query(), known); e != nil {
-			WriteError(w, e)
+		if q, e := tmf630.ParseQuery(r.URL.Query(), known); e != nil {
+			tmf630.WriteError(w, e)
 		} else {
-			List(w, q, specs)
+			tmf630.List(w, q, specs)
 		}
 	})
 	mux.HandleFunc("GET "+base+"/{id}", func(w http.ResponseWriter, r *http.Request) {
-		q, e := ParseQuery(r.URL.Query(), known)
+		q, e := tmf630.ParseQuery(r.URL.Query(), known)
 		if e != nil {
-			WriteError(w, e)
+			tmf630.WriteError(w, e)
 			return
 		}
 		id := r.PathValue("id")
 		i := slices.IndexFunc(specs, func(sp tmf633.ServiceSpecification) bool { return sp.ID == id })
 		if i < 0 {
-			WriteError(w, NewError(http.StatusNotFound, fmt.Sprintf("no serviceSpecification %q", id)))
+			tmf630.WriteError(w, tmf630.NewError(http.StatusNotFound, fmt.Sprintf("no serviceSpecification %q", id)))
 			return
 		}
-		One(w, q, &specs[i])
+		tmf630.One(w, q, &specs[i])
 	})
 	readOnly := func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", "GET")
-		WriteError(w, NewError(http.StatusMethodNotAllowed,
+		tmf630.WriteError(w, tmf630.NewError(http.StatusMethodNotAllowed,
 			fmt.Sprintf("%s %s: the service catalog comes from the catalog file and is read-only", r.Method, r.URL.Path)))
 	}
 	mux.HandleFunc(base, readOnly)
@@ -100,7 +101,7 @@ func (s *Server) serviceSpecifications() []tmf633.ServiceSpecification {
 
 func (s *Server) serviceSpec(id, name, typ string, chars catalog.Template) tmf633.ServiceSpecification {
 	spec := tmf633.ServiceSpecification{ID: id, Href: catalogHref(ServiceCatalog, "serviceSpecification", id), Name: name,
-		LastUpdate: s.Date(0), LifecycleStatus: tmf620.Active, BaseType: "ServiceSpecification", Type: typ}
+		LastUpdate: s.Node().Date(0), LifecycleStatus: tmf620.Active, BaseType: "ServiceSpecification", Type: typ}
 	for _, ch := range chars {
 		cs := tmf633.CharacteristicSpec{Name: ch.Name, ValueType: "string"}
 		if strings.Contains(ch.Value, "{") {

@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
@@ -10,21 +11,21 @@ import (
 // instance SOM installed (one per CFS and site), with the resources ROM
 // allocated for it.
 type serviceInstance struct {
-	ID                    string           `json:"id"`
-	Href                  string           `json:"href"`
-	Name                  string           `json:"name"`
-	Category              string           `json:"category"`
-	State                 string           `json:"state"`
-	StartDate             string           `json:"startDate,omitempty"`
-	ServiceSpecification  Ref              `json:"serviceSpecification"`
-	ServiceCharacteristic []Characteristic `json:"serviceCharacteristic"`
-	Place                 []Place          `json:"place"`
-	RelatedParty          []Ref            `json:"relatedParty"`
-	SupportingResource    []Ref            `json:"supportingResource"`
-	Type                  string           `json:"@type"`
+	ID                    string                  `json:"id"`
+	Href                  string                  `json:"href"`
+	Name                  string                  `json:"name"`
+	Category              string                  `json:"category"`
+	State                 string                  `json:"state"`
+	StartDate             string                  `json:"startDate,omitempty"`
+	ServiceSpecification  tmf630.Ref              `json:"serviceSpecification"`
+	ServiceCharacteristic []tmf630.Characteristic `json:"serviceCharacteristic"`
+	Place                 []tmf630.Place          `json:"place"`
+	RelatedParty          []tmf630.Ref            `json:"relatedParty"`
+	SupportingResource    []tmf630.Ref            `json:"supportingResource"`
+	Type                  string                  `json:"@type"`
 }
 
-var serviceAttributes = attributes(serviceInstance{})
+var serviceAttributes = tmf630.Attributes(serviceInstance{})
 
 // serviceInventory routes TMF638: the services SOM's orders installed,
 // read only. Services come from TMF641 service orders: creating, changing
@@ -37,7 +38,7 @@ func (s *Server) serviceInventory(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+coll, s.listServices)
 	mux.HandleFunc("GET "+coll+"/{$}", s.listServices) // older kits ask for service/
 	mux.HandleFunc("GET "+coll+"/{id}", s.getService)
-	byOrder := notOffered("GET", "services are installed, changed and terminated by service orders, which COM places for TMF622 product orders ("+
+	byOrder := tmf630.NotOffered("GET", "services are installed, changed and terminated by service orders, which COM places for TMF622 product orders ("+
 		ProductOrdering+"/productOrder), not here")
 	mux.HandleFunc("POST "+coll, byOrder)
 	mux.HandleFunc("PATCH "+coll+"/{id}", byOrder)
@@ -45,31 +46,31 @@ func (s *Server) serviceInventory(mux *http.ServeMux) {
 }
 
 func (s *Server) listServices(w http.ResponseWriter, r *http.Request) {
-	listAll(s, w, r, serviceAttributes, func() []serviceInstance { return mapAll(s.SOM.Services.All(), s.service) })
+	tmf630.ListAll(s.Node(), w, r, serviceAttributes, func() []serviceInstance { return tmf630.MapAll(s.SOM.Services.All(), s.service) })
 }
 
 func (s *Server) getService(w http.ResponseWriter, r *http.Request) {
-	q, e := byIDQuery(r)
+	q, e := tmf630.ByIDQuery(r)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	id := r.PathValue("id")
 	var item *serviceInstance
-	if e := s.Query(r.Context(), func() {
+	if e := s.Node().Query(r.Context(), func() {
 		if svc := s.SOM.Services.Get(id); svc != nil {
 			v := s.service(svc)
 			item = &v
 		}
 	}); e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
-	if item == nil || !visible(r, item) {
-		WriteError(w, NewError(http.StatusNotFound, "no service "+id))
+	if item == nil || !tmf630.Visible(r, item) {
+		tmf630.WriteError(w, tmf630.NewError(http.StatusNotFound, "no service "+id))
 		return
 	}
-	One(w, q, item)
+	tmf630.One(w, q, item)
 }
 
 // service maps an inventory service to the wire, copying everything; it
@@ -78,14 +79,14 @@ func (s *Server) getService(w http.ResponseWriter, r *http.Request) {
 // as they are.
 func (s *Server) service(svc *tmf.Service) serviceInstance {
 	spec := svc.Specification
-	out := serviceInstance{ID: svc.ID, Href: entityHref(ServiceInventory, "service", svc.ID), Name: svc.Name,
-		Category: svc.Category, State: svc.State, StartDate: s.Date(svc.StartDate),
-		ServiceSpecification: Ref{ID: spec.ID, Href: entityHref(ServiceCatalog, "serviceSpecification", spec.ID),
+	out := serviceInstance{ID: svc.ID, Href: tmf630.EntityHref(ServiceInventory, "service", svc.ID), Name: svc.Name,
+		Category: svc.Category, State: svc.State, StartDate: s.Node().Date(svc.StartDate),
+		ServiceSpecification: tmf630.Ref{ID: spec.ID, Href: tmf630.EntityHref(ServiceCatalog, "serviceSpecification", spec.ID),
 			Name: spec.Name, ReferredType: "ServiceSpecification"},
-		ServiceCharacteristic: wireCharacteristics(svc.Characteristics),
-		Place:                 sitePlaces(svc.Place),
-		RelatedParty:          refs(svc.RelatedParty, "Organization"),
-		SupportingResource:    make([]Ref, 0, len(svc.SupportingRes)),
+		ServiceCharacteristic: tmf630.WireCharacteristics(svc.Characteristics),
+		Place:                 tmf630.SitePlaces(svc.Place),
+		RelatedParty:          tmf630.Refs(svc.RelatedParty, "Organization"),
+		SupportingResource:    make([]tmf630.Ref, 0, len(svc.SupportingRes)),
 		Type:                  "Service"}
 	if out.ServiceSpecification.Name == "" && s.Catalog != nil {
 		if cfs := s.Catalog.CFS[spec.ID]; cfs != nil {
@@ -96,8 +97,8 @@ func (s *Server) service(svc *tmf.Service) serviceInstance {
 		if r.ID == "" {
 			continue // a step that allocated nothing
 		}
-		out.SupportingResource = append(out.SupportingResource, Ref{ID: r.ID,
-			Href: entityHref(ResourceInventory, "resource", r.ID), Name: r.Name, ReferredType: r.Type})
+		out.SupportingResource = append(out.SupportingResource, tmf630.Ref{ID: r.ID,
+			Href: tmf630.EntityHref(ResourceInventory, "resource", r.ID), Name: r.Name, ReferredType: r.Type})
 	}
 	return out
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/engine"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
 	"github.com/ordertwin/ordertwin/core/som"
@@ -21,7 +22,7 @@ import (
 // idempotency key: a second POST with the same one answers with the first
 // order and changes nothing.
 
-var serviceOrderAttrs = attributes(ServiceOrder{})
+var serviceOrderAttrs = tmf630.Attributes(ServiceOrder{})
 
 func (s *Server) serviceOrdering(mux *http.ServeMux) {
 	if s.SOM == nil {
@@ -31,7 +32,7 @@ func (s *Server) serviceOrdering(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+coll, s.listServiceOrders)
 	mux.HandleFunc("GET "+coll+"/{id}", s.getServiceOrder)
 	mux.HandleFunc("POST "+coll, s.postServiceOrder)
-	byOrder := notOffered("GET", "a service order is changed by another order (items with action modify or delete) and cancelled with POST "+
+	byOrder := tmf630.NotOffered("GET", "a service order is changed by another order (items with action modify or delete) and cancelled with POST "+
 		ServiceOrdering+"/cancelServiceOrder")
 	mux.HandleFunc("PATCH "+coll+"/{id}", byOrder)
 	mux.HandleFunc("DELETE "+coll+"/{id}", byOrder)
@@ -42,55 +43,55 @@ func (s *Server) serviceOrdering(mux *http.ServeMux) {
 }
 
 func (s *Server) listServiceOrders(w http.ResponseWriter, r *http.Request) {
-	listAll(s, w, r, serviceOrderAttrs, func() []ServiceOrder { return mapAll(s.SOM.Orders(), s.serviceOrder) })
+	tmf630.ListAll(s.Node(), w, r, serviceOrderAttrs, func() []ServiceOrder { return tmf630.MapAll(s.SOM.Orders(), s.serviceOrder) })
 }
 
 func (s *Server) getServiceOrder(w http.ResponseWriter, r *http.Request) {
-	getOne(s, w, r, "serviceOrder", s.readServiceOrder)
+	tmf630.GetOne(s.Node(), w, r, "serviceOrder", s.readServiceOrder)
 }
 
 // readServiceOrder maps the service order with id, or gives nil.
 func (s *Server) readServiceOrder(id string) *ServiceOrder {
 	so := s.SOM.Order(id)
-	return ptr(so, so != nil, s.serviceOrder)
+	return tmf630.Ptr(so, so != nil, s.serviceOrder)
 }
 
 // serviceOrderByID reads one service order, or a 404.
-func (s *Server) serviceOrderByID(r *http.Request, id string) (*ServiceOrder, *Error) {
-	return readOne(s, r, "serviceOrder", id, s.readServiceOrder)
+func (s *Server) serviceOrderByID(r *http.Request, id string) (*ServiceOrder, *tmf630.Error) {
+	return tmf630.ReadOne(s.Node(), r, "serviceOrder", id, s.readServiceOrder)
 }
 
 func (s *Server) postServiceOrder(w http.ResponseWriter, r *http.Request) {
 	if s.fromPeer(w, r, engine.SOM, s.decodePeerServiceOrder) {
 		return // the service order of our own COM, in its own process
 	}
-	body, e := ReadBody(w, r)
+	body, e := tmf630.ReadBody(w, r)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	so, e := DecodeServiceOrder(body)
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	if e := s.checkServiceOrder(so); e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
-	reply, e := s.Command(r.Context(), engine.SOM, som.OrderRequest{Order: *so})
+	reply, e := s.Node().Command(r.Context(), engine.SOM, som.OrderRequest{Order: *so})
 	if e != nil {
-		WriteError(w, e)
+		tmf630.WriteError(w, e)
 		return
 	}
 	placed := reply.(som.Placed)
-	placedAnswer(w, r, s.serviceOrderByID, placed.ID, placed.Duplicate, func(v *ServiceOrder) string { return v.Href })
+	tmf630.PlacedAnswer(w, r, s.serviceOrderByID, placed.ID, placed.Duplicate, func(v *ServiceOrder) string { return v.Href })
 }
 
 // checkServiceOrder checks what a new order names against the catalog:
 // each item's specification is a CFS (SOM decomposes CFS into RFS), whose
 // name it takes when the order gives none.
-func (s *Server) checkServiceOrder(so *tmf.ServiceOrder) *Error {
+func (s *Server) checkServiceOrder(so *tmf.ServiceOrder) *tmf630.Error {
 	if s.Catalog == nil {
 		return nil
 	}
@@ -102,7 +103,7 @@ func (s *Server) checkServiceOrder(so *tmf.ServiceOrder) *Error {
 			if s.Catalog.RFS[spec.ID] != nil {
 				why = "a resource-facing service: SOM takes CFS and decomposes them itself"
 			}
-			return NewError(http.StatusBadRequest, field("serviceOrderItem", i, "service.serviceSpecification.id")+": "+
+			return tmf630.NewError(http.StatusBadRequest, field("serviceOrderItem", i, "service.serviceSpecification.id")+": "+
 				strconv.Quote(spec.ID)+" is "+why+" (CFS: "+strings.Join(slices.Sorted(maps.Keys(s.Catalog.CFS)), ", ")+")")
 		}
 		if spec.Name == "" {

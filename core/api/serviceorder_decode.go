@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
@@ -18,7 +19,7 @@ type newOrderManaged struct {
 }
 
 // refuse names the first server-managed field sent.
-func (m newOrderManaged) refuse(entity string) *Error {
+func (m newOrderManaged) refuse(entity string) *tmf630.Error {
 	if e := m.serverManaged.refuse(entity); e != nil {
 		return e
 	}
@@ -27,7 +28,7 @@ func (m newOrderManaged) refuse(entity string) *Error {
 		v    json.RawMessage
 	}{{"startDate", m.StartDate}, {"milestone", m.Milestone}} {
 		if f.v != nil {
-			return NewError(http.StatusBadRequest, f.name+": set by the server; a new "+entity+" must not carry it")
+			return tmf630.NewError(http.StatusBadRequest, f.name+": set by the server; a new "+entity+" must not carry it")
 		}
 	}
 	return nil
@@ -40,7 +41,7 @@ func (m newOrderManaged) refuse(entity string) *Error {
 // service), no server-managed field, and what SOM needs to orchestrate
 // (one action per site). Every error is a 400 naming the field. Whether
 // the specifications exist is checked against the catalog by the server.
-func DecodeServiceOrder(body []byte) (*tmf.ServiceOrder, *Error) {
+func DecodeServiceOrder(body []byte) (*tmf.ServiceOrder, *tmf630.Error) {
 	var managed newOrderManaged
 	if e := decodeObject(body, &managed); e != nil {
 		return nil, e
@@ -53,16 +54,16 @@ func DecodeServiceOrder(body []byte) (*tmf.ServiceOrder, *Error) {
 		return nil, e
 	}
 	if len(in.ServiceOrderItem) == 0 {
-		return nil, NewError(http.StatusBadRequest, "serviceOrderItem: required, at least one item")
+		return nil, tmf630.NewError(http.StatusBadRequest, "serviceOrderItem: required, at least one item")
 	}
 	for i, r := range in.RelatedParty {
 		if r.ID == "" {
-			return nil, NewError(http.StatusBadRequest, field("relatedParty", i, "id")+": required")
+			return nil, tmf630.NewError(http.StatusBadRequest, field("relatedParty", i, "id")+": required")
 		}
 	}
 	for i, r := range in.ExternalReference {
 		if r.Name == "" {
-			return nil, NewError(http.StatusBadRequest, field("externalReference", i, "name")+": required")
+			return nil, tmf630.NewError(http.StatusBadRequest, field("externalReference", i, "name")+": required")
 		}
 	}
 	seen := map[string]bool{}
@@ -74,16 +75,16 @@ func DecodeServiceOrder(body []byte) (*tmf.ServiceOrder, *Error) {
 	}
 	so, err := ServiceOrderFromWire(&in, time.Time{}) // a new order has no date
 	if err != nil {
-		return nil, NewError(http.StatusBadRequest, err.Error())
+		return nil, tmf630.NewError(http.StatusBadRequest, err.Error())
 	}
 	return so, nil
 }
 
 // checkServiceOrderItem checks item i of a new service order. seen holds
 // the item ids before it, siteAction the action of each site so far.
-func checkServiceOrderItem(it *ServiceOrderItem, i int, seen map[string]bool, siteAction map[string]string) *Error {
-	bad := func(name, msg string) *Error {
-		return NewError(http.StatusBadRequest, field("serviceOrderItem", i, name)+": "+msg)
+func checkServiceOrderItem(it *ServiceOrderItem, i int, seen map[string]bool, siteAction map[string]string) *tmf630.Error {
+	bad := func(name, msg string) *tmf630.Error {
+		return tmf630.NewError(http.StatusBadRequest, field("serviceOrderItem", i, name)+": "+msg)
 	}
 	svc := &it.Service
 	switch {

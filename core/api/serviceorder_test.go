@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/scenarios"
 	"github.com/stretchr/testify/assert"
@@ -79,7 +80,7 @@ func TestServiceOrdersOfTheRollout(t *testing.T) {
 	fa := pilot.ServiceOrderItem[0]
 	assert.Equal(t, "SOI-001", fa.ID)
 	assert.Equal(t, "SI-FA-ENT-1102-MELB", fa.Service.ID)
-	assert.Equal(t, &api.Ref{ID: "CFS:Fibre-Access", Name: "Fibre Access", Href: api.ServiceCatalog + "/serviceSpecification/CFS:Fibre-Access"},
+	assert.Equal(t, &tmf630.Ref{ID: "CFS:Fibre-Access", Name: "Fibre Access", Href: api.ServiceCatalog + "/serviceSpecification/CFS:Fibre-Access"},
 		fa.Service.ServiceSpecification)
 	assert.Equal(t, "MELB", fa.Service.Place[0].ID)
 	assert.Equal(t, "POI-001", fa.ProductOrderItem.ID)
@@ -163,7 +164,7 @@ func TestServiceOrderPlacedOverTMF641(t *testing.T) {
 	l.do(t, "GET", serviceOrdersPath, nil, &all)
 	assert.Len(t, all, 1, "the repeated POST changed nothing")
 
-	var e api.Error
+	var e tmf630.Error
 	w = l.do(t, "POST", cancelSOPath, `{"serviceOrder":{"id":"`+so.ID+`"}}`, &e)
 	assert.Equal(t, http.StatusConflict, w.Code)
 	assert.Contains(t, e.Message, "completed: it can no longer be cancelled")
@@ -274,7 +275,7 @@ func TestServiceOrderBadInput(t *testing.T) {
 		{"two actions at one site", "POST", serviceOrdersPath, with(`"id": "3", "action": "add"`, `"id": "3", "action": "delete"`), 400,
 			`serviceOrderItem[2].action: "delete": the items of site "ACME-MEL" share one action`},
 		{"party without id", "POST", serviceOrdersPath, with(`{"id": "CUST-ACME-0042", `, `{`), 400, "relatedParty[0].id: required"},
-		{"oversized", "POST", serviceOrdersPath, `{"description":"` + strings.Repeat("x", api.MaxBody) + `"}`, 413, "larger than"},
+		{"oversized", "POST", serviceOrdersPath, `{"description":"` + strings.Repeat("x", tmf630.MaxBody) + `"}`, 413, "larger than"},
 		{"unknown query parameter", "GET", serviceOrdersPath + "?colour=red", ``, 400, "colour"},
 		{"unknown order", "GET", serviceOrdersPath + "/SO-404", ``, 404, `serviceOrder "SO-404": not found`},
 		{"a query on one order", "GET", serviceOrdersPath + "/SO-001?state=completed", ``, 400, "only fields applies"},
@@ -289,7 +290,7 @@ func TestServiceOrderBadInput(t *testing.T) {
 		{"unknown cancellation", "GET", cancelSOPath + "/CSO-404", ``, 404, "no such cancellation"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var e api.Error
+			var e tmf630.Error
 			w := l.do(t, tc.method, tc.path, tc.body, &e)
 			assert.Equal(t, tc.status, w.Code, w.Body.String())
 			assert.Contains(t, e.Message, tc.says)

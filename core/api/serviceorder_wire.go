@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
@@ -19,7 +20,7 @@ import (
 //     omitted when 0.
 //   - stateReason on an item (a v5 field): why it failed or was cancelled.
 //   - productOrderItem on an item: the TMF622 item it realises.
-//   - place[].address: the street address (as in wire.go's Place).
+//   - place[].address: the street address (as in tmf630.Place).
 //   - milestone: the v4.1 ServiceOrderMilestone list (events only).
 //
 // Hrefs are derived from ids (the order, the service in TMF638, its
@@ -38,7 +39,7 @@ type ServiceOrder struct {
 	State             string                  `json:"state,omitempty"`
 	OrderDate         string                  `json:"orderDate,omitempty"`
 	CompletionDate    string                  `json:"completionDate,omitempty"`
-	RelatedParty      []Ref                   `json:"relatedParty,omitempty"`
+	RelatedParty      []tmf630.Ref            `json:"relatedParty,omitempty"`
 	ExternalReference []ExternalReference     `json:"externalReference,omitempty"`
 	ServiceOrderItem  []ServiceOrderItem      `json:"serviceOrderItem,omitempty"`
 	Milestone         []ServiceOrderMilestone `json:"milestone,omitempty"`
@@ -53,7 +54,7 @@ type ServiceOrderItem struct {
 	State            string            `json:"state,omitempty"`
 	StateReason      string            `json:"stateReason,omitempty"`
 	Service          ServiceRefOrValue `json:"service"`
-	ProductOrderItem *Ref              `json:"productOrderItem,omitempty"`
+	ProductOrderItem *tmf630.Ref       `json:"productOrderItem,omitempty"`
 	Handle           int               `json:"@handle,omitempty"`
 	Type             string            `json:"@type,omitempty"`
 }
@@ -62,20 +63,20 @@ type ServiceOrderItem struct {
 // orders, and once installed its id in TMF638. Value and role are
 // extensions an event uses for what the item produced.
 type ServiceRefOrValue struct {
-	ID                    string           `json:"id,omitempty"`
-	Href                  string           `json:"href,omitempty"`
-	Name                  string           `json:"name,omitempty"`
-	Category              string           `json:"category,omitempty"`
-	State                 string           `json:"state,omitempty"`
-	StartDate             string           `json:"startDate,omitempty"`
-	ServiceSpecification  *Ref             `json:"serviceSpecification,omitempty"`
-	ServiceCharacteristic []Characteristic `json:"serviceCharacteristic,omitempty"`
-	Place                 []Place          `json:"place,omitempty"`
-	RelatedParty          []Ref            `json:"relatedParty,omitempty"`
-	SupportingResource    []Ref            `json:"supportingResource,omitempty"`
-	Value                 string           `json:"value,omitempty"`
-	Role                  string           `json:"role,omitempty"`
-	ReferredType          string           `json:"@referredType,omitempty"`
+	ID                    string                  `json:"id,omitempty"`
+	Href                  string                  `json:"href,omitempty"`
+	Name                  string                  `json:"name,omitempty"`
+	Category              string                  `json:"category,omitempty"`
+	State                 string                  `json:"state,omitempty"`
+	StartDate             string                  `json:"startDate,omitempty"`
+	ServiceSpecification  *tmf630.Ref             `json:"serviceSpecification,omitempty"`
+	ServiceCharacteristic []tmf630.Characteristic `json:"serviceCharacteristic,omitempty"`
+	Place                 []tmf630.Place          `json:"place,omitempty"`
+	RelatedParty          []tmf630.Ref            `json:"relatedParty,omitempty"`
+	SupportingResource    []tmf630.Ref            `json:"supportingResource,omitempty"`
+	Value                 string                  `json:"value,omitempty"`
+	Role                  string                  `json:"role,omitempty"`
+	ReferredType          string                  `json:"@referredType,omitempty"`
 }
 
 // ExternalReference is a v4 ExternalReference: name is the id of the
@@ -109,10 +110,10 @@ type ServiceOrderItemRef struct {
 // to the body of POST serviceOrder.
 func ServiceOrderToWire(so *tmf.ServiceOrder, epoch time.Time) ServiceOrder {
 	out := ServiceOrder{ExternalID: so.ExternalID, Category: so.Category, Description: so.Description, State: so.State,
-		RelatedParty: refs(so.RelatedParty, ""), Handle: so.Handle, Type: "ServiceOrder",
+		RelatedParty: tmf630.Refs(so.RelatedParty, ""), Handle: so.Handle, Type: "ServiceOrder",
 		ServiceOrderItem: make([]ServiceOrderItem, len(so.Items))}
 	if so.ID != "" {
-		out.ID, out.Href = so.ID, entityHref(ServiceOrdering, "serviceOrder", so.ID)
+		out.ID, out.Href = so.ID, tmf630.EntityHref(ServiceOrdering, "serviceOrder", so.ID)
 		out.OrderDate = wireDate(epoch, so.OrderDate)
 	}
 	if so.CompletionDate != 0 {
@@ -137,24 +138,24 @@ func ServiceOrderToWire(so *tmf.ServiceOrder, epoch time.Time) ServiceOrder {
 // wireService maps the service of an item.
 func wireService(svc *tmf.Service, epoch time.Time) ServiceRefOrValue {
 	out := ServiceRefOrValue{ID: svc.ID, Name: svc.Name, Category: svc.Category, State: svc.State,
-		ServiceCharacteristic: wireCharacteristics(svc.Characteristics), RelatedParty: refs(svc.RelatedParty, "")}
+		ServiceCharacteristic: tmf630.WireCharacteristics(svc.Characteristics), RelatedParty: tmf630.Refs(svc.RelatedParty, "")}
 	if svc.ID != "" {
-		out.Href = entityHref(ServiceInventory, "service", svc.ID)
+		out.Href = tmf630.EntityHref(ServiceInventory, "service", svc.ID)
 	}
 	if svc.StartDate != 0 {
 		out.StartDate = wireDate(epoch, svc.StartDate)
 	}
 	if spec := svc.Specification; spec != (tmf.Ref{}) {
 		r := wireRef(spec)
-		r.Href = entityHref(ServiceCatalog, "serviceSpecification", spec.ID)
+		r.Href = tmf630.EntityHref(ServiceCatalog, "serviceSpecification", spec.ID)
 		out.ServiceSpecification = &r
 	}
 	if svc.Place != (tmf.Place{}) {
-		out.Place = []Place{place(svc.Place)}
+		out.Place = []tmf630.Place{tmf630.PlaceOf(svc.Place)}
 	}
 	for _, r := range svc.SupportingRes {
 		w := wireRef(r)
-		w.Href = entityHref(ResourceInventory, "resource", r.ID)
+		w.Href = tmf630.EntityHref(ResourceInventory, "resource", r.ID)
 		out.SupportingResource = append(out.SupportingResource, w)
 	}
 	return out

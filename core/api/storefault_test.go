@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/core/store/sqlite"
@@ -151,14 +152,14 @@ func TestOverloadAnswersAtOnce(t *testing.T) {
 		served := make(chan error, 1)
 		go func() { served <- e.Serve(ctx) }()
 		s := &api.Server{Engine: e}
-		go s.Command(context.Background(), engine.COM, "slow")
+		go s.Node().Command(context.Background(), engine.COM, "slow")
 		synctest.Wait()
 
 		began := time.Now()
-		_, refused := s.Command(context.Background(), engine.COM, "late")
+		_, refused := s.Node().Command(context.Background(), engine.COM, "late")
 		require.NotNil(t, refused)
 		w := httptest.NewRecorder()
-		api.WriteError(w, refused)
+		tmf630.WriteError(w, refused)
 		tmfError(t, w, http.StatusServiceUnavailable, "the engine is overloaded: it did not take the command within 1s")
 		assert.Equal(t, "1", w.Header().Get("Retry-After"))
 		assert.Equal(t, time.Second, time.Since(began), "the admission time, not the command timeout")

@@ -1,4 +1,4 @@
-package api
+package tmf630
 
 import (
 	"bytes"
@@ -47,12 +47,12 @@ func isIdentifier(member []byte) bool {
 	return identifiers[string(member)] || bytes.HasSuffix(member, []byte("Id")) || bytes.HasSuffix(member, []byte("ID"))
 }
 
-// checkJSON checks a request body against the limits: valid UTF-8,
+// CheckJSON checks a request body against the limits: valid UTF-8,
 // nesting, array lengths, string lengths and characters. It reads the
 // body once, byte by byte, and allocates only for the strings that hold
 // escapes. It does not check that the body is well-formed JSON: where it
 // is not, it stops and leaves the decoders to say where.
-func checkJSON(body []byte) *Error {
+func CheckJSON(body []byte) *Error {
 	if !utf8.Valid(body) {
 		at := 0
 		for at < len(body) {
@@ -292,9 +292,9 @@ func bidiControl(r rune) bool {
 	return (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f || r == 0x061c
 }
 
-// checkRequest checks what every request carries before it is routed: a
+// CheckRequest checks what every request carries before it is routed: a
 // well-formed query string and an Idempotency-Key within the limits.
-func checkRequest(r *http.Request) *Error {
+func CheckRequest(r *http.Request) *Error {
 	if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
 		return NewError(http.StatusBadRequest, "the query string: "+err.Error())
 	}
@@ -314,9 +314,9 @@ func checkRequest(r *http.Request) *Error {
 	return nil
 }
 
-// mediaType checks a body's Content-Type: application/json, or for PATCH
+// MediaType checks a body's Content-Type: application/json, or for PATCH
 // application/merge-patch+json too (a JSON Merge Patch either way).
-func mediaType(r *http.Request) *Error {
+func MediaType(r *http.Request) *Error {
 	ct := r.Header.Get("Content-Type")
 	if ct == "" {
 		return NewError(http.StatusUnsupportedMediaType, "Content-Type: missing; want application/json")

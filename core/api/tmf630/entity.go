@@ -1,4 +1,4 @@
-package api
+package tmf630
 
 import (
 	"net/http"
@@ -14,24 +14,24 @@ import (
 // internal model into its wire shape on the engine's goroutine, so that a
 // response holds copies only.
 
-// entityHref is the href of an entity of an API's collection; the id is
+// EntityHref is the href of an entity of an API's collection; the id is
 // escaped as one path segment (an IP prefix's id holds a slash).
-func entityHref(base, collection, id string) string {
+func EntityHref(base, collection, id string) string {
 	return base + "/" + collection + "/" + url.PathEscape(id)
 }
 
-// sitePlaces is an entity's site as a v4 place list: empty when it has
+// SitePlaces is an entity's site as a v4 place list: empty when it has
 // none.
-func sitePlaces(p tmf.Place) []Place {
+func SitePlaces(p tmf.Place) []Place {
 	if p.ID == "" {
 		return []Place{}
 	}
-	return []Place{place(p)}
+	return []Place{PlaceOf(p)}
 }
 
-// attributes lists the JSON names of a wire struct's fields: the
+// Attributes lists the JSON names of a wire struct's fields: the
 // attributes a list may be filtered on.
-func attributes(v any) []string {
+func Attributes(v any) []string {
 	t := reflect.TypeOf(v)
 	var out []string
 	for i := range t.NumField() {
@@ -43,17 +43,17 @@ func attributes(v any) []string {
 	return out
 }
 
-// notOffered answers a method an API does not offer: 405, the methods it
+// NotOffered answers a method an API does not offer: 405, the methods it
 // does offer in Allow, and why.
-func notOffered(allow, why string) http.HandlerFunc {
+func NotOffered(allow, why string) http.HandlerFunc {
 	return func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Allow", allow)
 		WriteError(w, NewError(http.StatusMethodNotAllowed, why))
 	}
 }
 
-// byIDQuery parses the query of a request for one entity: fields only.
-func byIDQuery(r *http.Request) (Query, *Error) {
+// ByIDQuery parses the query of a request for one entity: fields only.
+func ByIDQuery(r *http.Request) (Query, *Error) {
 	v := r.URL.Query()
 	for k := range v {
 		if k != "fields" {

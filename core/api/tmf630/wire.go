@@ -1,4 +1,4 @@
-package api
+package tmf630
 
 import (
 	"strings"
@@ -20,8 +20,8 @@ type Ref struct {
 	ReferredType string `json:"@referredType,omitempty"`
 }
 
-// customerOfRefs is the id of the customer among parties ("" for none).
-func customerOfRefs(parties []Ref) string {
+// CustomerOfRefs is the id of the customer among parties ("" for none).
+func CustomerOfRefs(parties []Ref) string {
 	for _, p := range parties {
 		if strings.EqualFold(p.Role, "customer") {
 			return p.ID
@@ -79,8 +79,8 @@ type OrderTerm struct {
 	Duration *Quantity `json:"duration,omitempty"`
 }
 
-// wireCharacteristics turns internal characteristics into v4 ones.
-func wireCharacteristics(cs tmf.Characteristics) []Characteristic {
+// WireCharacteristics turns internal characteristics into v4 ones.
+func WireCharacteristics(cs tmf.Characteristics) []Characteristic {
 	out := make([]Characteristic, len(cs))
 	for i, c := range cs {
 		out[i] = Characteristic{Name: c.Name, ValueType: "string", Value: c.Value}
@@ -88,19 +88,19 @@ func wireCharacteristics(cs tmf.Characteristics) []Characteristic {
 	return out
 }
 
-// place turns an internal place into a v4 one.
-func place(p tmf.Place) Place {
+// PlaceOf turns an internal place into a v4 one.
+func PlaceOf(p tmf.Place) Place {
 	return Place{ID: p.ID, Name: p.Name, Role: p.Role, Address: p.Address, ReferredType: "GeographicSite"}
 }
 
-// monthly is a recurring monthly price.
-func monthly(name, currency string, value float64) OrderPrice {
+// Monthly is a recurring monthly price.
+func Monthly(name, currency string, value float64) OrderPrice {
 	return OrderPrice{Name: name, PriceType: "recurring", RecurringChargePeriod: "month",
 		Price: Price{DutyFreeAmount: &Money{Unit: currency, Value: value}}}
 }
 
-// refs turns internal references into v4 ones.
-func refs(rs []tmf.Ref, referredType string) []Ref {
+// Refs turns internal references into v4 ones.
+func Refs(rs []tmf.Ref, referredType string) []Ref {
 	out := make([]Ref, len(rs))
 	for i, r := range rs {
 		t := r.Type

@@ -1,13 +1,14 @@
-package api_test
+package tmf630_test
 
 import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"testing"
 
-	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -25,10 +26,10 @@ func list(t *testing.T, query string) (*httptest.ResponseRecorder, []map[string]
 	t.Helper()
 	v, err := url.ParseQuery(query)
 	require.NoError(t, err)
-	q, e := api.ParseQuery(v, known)
+	q, e := tmf630.ParseQuery(v, known)
 	require.Nil(t, e)
 	w := httptest.NewRecorder()
-	api.List(w, q, orders)
+	tmf630.List(w, q, orders)
 	var out []map[string]any
 	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &out))
 	return w, out
@@ -84,7 +85,7 @@ func TestBadQueries(t *testing.T) {
 	} {
 		v, err := url.ParseQuery(query)
 		require.NoError(t, err)
-		_, e := api.ParseQuery(v, known)
+		_, e := tmf630.ParseQuery(v, known)
 		require.NotNil(t, e, query)
 		assert.Equal(t, "400", e.Code)
 		assert.Equal(t, "Bad Request", e.Reason)
@@ -94,7 +95,7 @@ func TestBadQueries(t *testing.T) {
 
 func TestErrorBody(t *testing.T) {
 	w := httptest.NewRecorder()
-	api.WriteError(w, api.NewError(http.StatusNotFound, "no productOrder PO-9"))
+	tmf630.WriteError(w, tmf630.NewError(http.StatusNotFound, "no productOrder PO-9"))
 	assert.Equal(t, http.StatusNotFound, w.Code)
 	assert.Equal(t, "application/json;charset=utf-8", w.Header().Get("Content-Type"))
 	assert.JSONEq(t, `{"code":"404","reason":"Not Found","message":"no productOrder PO-9","status":"404","@type":"Error"}`, w.Body.String())
@@ -102,9 +103,9 @@ func TestErrorBody(t *testing.T) {
 
 func TestOne(t *testing.T) {
 	w := httptest.NewRecorder()
-	q, e := api.ParseQuery(url.Values{"fields": {"category"}}, known)
+	q, e := tmf630.ParseQuery(url.Values{"fields": {"category"}}, known)
 	require.Nil(t, e)
-	api.One(w, q, &orders[2])
+	tmf630.One(w, q, &orders[2])
 	assert.JSONEq(t, `{"id":"PO-3","category":"modify"}`, w.Body.String())
 }
 
@@ -119,14 +120,46 @@ func FuzzParseQuery(f *testing.F) {
 		if err != nil {
 			return
 		}
-		q, e := api.ParseQuery(v, known)
+		q, e := tmf630.ParseQuery(v, known)
 		if e != nil {
 			assert.Equal(t, "400", e.Code)
 			assert.NotEmpty(t, e.Message)
 			return
 		}
 		w := httptest.NewRecorder()
-		api.List(w, q, orders)
+		tmf630.List(w, q, orders)
 		assert.Equal(t, http.StatusOK, w.Code)
 	})
+}
+
+// Lists are paged by default (TMF630): DefaultPage entities unless the
+// request sets a limit, and never more than MaxPage.
+func TestListPageLimits(t *testing.T) {
+	many := make([]tmf.ProductOrder, tmf630.MaxPage+200)
+	for i := range many {
+		many[i] = tmf.ProductOrder{ID: "PO-" + strconv.Itoa(i), State: "completed"}
+	}
+	for _, c := range []struct {
+		query  string
+		result int
+	}{
+		{"", tmf630.DefaultPage},
+		{"limit=7&offset=3", 7},
+		{"limit=5000", tmf630.MaxPage},
+		{"offset=1150", 50},
+		{"offset=9223372036854775807&limit=9223372036854775807", 0},
+		{"state=completed&limit=5000", tmf630.MaxPage},
+	} {
+		v, err := url.ParseQuery(c.query)
+		require.NoError(t, err)
+		q, e := tmf630.ParseQuery(v, known)
+		require.Nil(t, e)
+		w := httptest.NewRecorder()
+		tmf630.List(w, q, many)
+		var out []map[string]any
+		require.NoError(t, json.Unmarshal(w.Body.Bytes(), &out), c.query)
+		assert.Len(t, out, c.result, c.query)
+		assert.Equal(t, strconv.Itoa(len(many)), w.Header().Get("X-Total-Count"), c.query)
+		assert.Equal(t, strconv.Itoa(c.result), w.Header().Get("X-Result-Count"), c.query)
+	}
 }

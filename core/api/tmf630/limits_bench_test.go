@@ -1,4 +1,4 @@
-package api
+package tmf630
 
 import (
 	"bytes"
@@ -18,7 +18,7 @@ func BenchmarkCheckJSON(b *testing.B) {
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if e := checkJSON(body); e != nil {
+		if e := CheckJSON(body); e != nil {
 			b.Fatal(e)
 		}
 	}
@@ -32,7 +32,7 @@ func FuzzCheckJSON(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		e := checkJSON(body)
+		e := CheckJSON(body)
 		if !json.Valid(body) {
 			return
 		}

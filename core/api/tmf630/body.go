@@ -1,0 +1,45 @@
+package tmf630
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/ordertwin/ordertwin/core/api/jsonerr"
+)
+
+// ReadBody reads a JSON request body of at most MaxBody bytes, checks its
+// media type and holds it to the limits (CheckJSON). The error names what
+// is wrong.
+func ReadBody(w http.ResponseWriter, r *http.Request) ([]byte, *Error) {
+	if e := MediaType(r); e != nil {
+		return nil, e
+	}
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return nil, NewError(http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is larger than %d bytes", tooBig.Limit))
+	case err != nil:
+		return nil, NewError(http.StatusBadRequest, "reading the body: "+err.Error())
+	case len(bytes.TrimSpace(b)) == 0:
+		return nil, NewError(http.StatusBadRequest, "the body is empty: want a JSON object")
+	}
+	if e := CheckJSON(b); e != nil {
+		return nil, e
+	}
+	return b, nil
+}
+
+// DecodeError turns a JSON decoding error into a 400 TMF Error that names
+// the field and what was expected.
+func DecodeError(err error) *Error {
+	field, msg := jsonerr.Describe(err)
+	if field == "the body" && strings.HasPrefix(msg, "malformed") {
+		return NewError(http.StatusBadRequest, msg)
+	}
+	return NewError(http.StatusBadRequest, field+": "+msg)
+}

@@ -1,0 +1,118 @@
+package tmf630
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/catalog"
+	"github.com/ordertwin/ordertwin/core/com"
+	"github.com/ordertwin/ordertwin/core/docs"
+	"github.com/ordertwin/ordertwin/core/engine"
+	"github.com/ordertwin/ordertwin/core/peer"
+	"github.com/ordertwin/ordertwin/core/rom"
+	"github.com/ordertwin/ordertwin/core/som"
+)
+
+// Node is what the APIs' handlers reach of a serving engine: the engine,
+// how long they wait for it, the calendar time of T+0, and the components
+// this process runs (a nil one serves no API).
+type Node struct {
+	Engine *engine.Engine
+	// Timeout bounds a read of the engine's state or a command; 0 means
+	// the engine's admission time for a read (engine.Limits: a read not
+	// started by then is a 503) and 10 seconds for a command.
+	Timeout time.Duration
+	// Epoch is the calendar time of T+0: dates on the wire are Epoch plus
+	// the engine's virtual time, in UTC.
+	Epoch   time.Time
+	COM     *com.COM
+	SOM     *som.SOM
+	ROM     *rom.ROM
+	Catalog *catalog.Catalog
+	Docs    *docs.Docs
+	// Inbox takes the messages of COM, SOM or ROM in other processes.
+	Inbox *peer.Inbox
+	// KnownAddress, when set, tells whether the network knows a street
+	// address: a quote for an unknown one is refused at once.
+	KnownAddress func(address string) bool
+}
+
+// Read runs fn on the engine's goroutine, within the timeout.
+func (n *Node) Read(ctx context.Context, fn func()) error {
+	d := n.Timeout
+	if d <= 0 {
+		d = n.Engine.Limits().Admission
+	}
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	return n.Engine.Query(ctx, fn)
+}
+
+// Date is a virtual time on the wire: n.Epoch plus d, in UTC, RFC 3339.
+func (n *Node) Date(d time.Duration) string {
+	return n.Epoch.Add(d).UTC().Format(time.RFC3339)
+}
+
+// Query runs fn on the engine's goroutine between two steps, within the
+// read timeout (see engine.Query: fn copies what it needs). Its error is
+// a 503 TMF Error with Retry-After.
+func (n *Node) Query(ctx context.Context, fn func()) *Error {
+	if err := n.Read(ctx, fn); err != nil {
+		return Unavailable(err)
+	}
+	return nil
+}
+
+// Command hands msg to a component and waits for its reply, given once the
+// change is durable (engine.Command). A command the component refused
+// (engine.ErrRefused: it cannot be applied, and changed nothing but the
+// journal's record of the refusal) is a 409 TMF Error with the reason. An
+// engine that is behind or a store that cannot write refuse it at once,
+// and a command not confirmed within the timeout is not waited for: each
+// is a 503 TMF Error with Retry-After (Unavailable), and the client may
+// retry with the same Idempotency-Key.
+func (n *Node) Command(ctx context.Context, to engine.Address, msg any) (any, *Error) {
+	d := n.Timeout
+	if d <= 0 {
+		d = 10 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	v, err := n.Engine.Command(ctx, to, msg)
+	if errors.Is(err, engine.ErrRefused) {
+		return nil, NewError(http.StatusConflict, "refused: "+err.Error())
+	}
+	if err != nil {
+		return nil, Unavailable(err)
+	}
+	return v, nil
+}
+
+// Seconds a client is told to wait (Retry-After) before it tries again:
+// after a refusal for a store that cannot write, and after any other 503.
+const (
+	retryStore  = 5
+	retryEngine = 1
+)
+
+// Unavailable is the 503 TMF Error of a command or read the engine did not
+// take or confirm, saying why, with Retry-After.
+func Unavailable(err error) *Error {
+	var e *Error
+	switch {
+	case errors.Is(err, engine.ErrUnconfirmed):
+		e = NewError(http.StatusServiceUnavailable, err.Error()+"; it may still be applied: retry with the same Idempotency-Key to learn its outcome")
+	case errors.Is(err, engine.ErrStoreCannotWrite):
+		e = NewError(http.StatusServiceUnavailable, err.Error()+"; nothing was changed")
+		e.RetryAfter = retryStore
+		return e
+	case errors.Is(err, engine.ErrOverloaded):
+		e = NewError(http.StatusServiceUnavailable, err.Error()+"; nothing was changed")
+	default:
+		e = NewError(http.StatusServiceUnavailable, "the engine does not answer in time: "+err.Error())
+	}
+	e.RetryAfter = retryEngine
+	return e
+}

@@ -1,0 +1,109 @@
+package tmf630
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+)
+
+// The reads every API serves the same way: a list with the TMF630 query,
+// one entity by id. read functions run on the engine's goroutine (they
+// map the component's state to the wire, copying it).
+
+// ListAll answers a list request: the query checked against the
+// attributes of the entity, the entities read, the page written.
+func ListAll[T any](n *Node, w http.ResponseWriter, r *http.Request, attrs []string, read func() []T) {
+	q, e := ParseQuery(r.URL.Query(), attrs)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	var out []T
+	if e := n.Query(r.Context(), func() { out = read() }); e != nil {
+		WriteError(w, e)
+		return
+	}
+	if _, scoped := Caller(r); scoped {
+		out = slices.DeleteFunc(out, func(v T) bool { return !Visible(r, &v) })
+	}
+	List(w, q, out)
+}
+
+// GetOne answers a request for the entity whose id the path names.
+func GetOne[T any](n *Node, w http.ResponseWriter, r *http.Request, what string, read func(id string) *T) {
+	q, e := ByIDQuery(r)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	v, e := ReadOne(n, r, what, r.PathValue("id"), read)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	One(w, q, v)
+}
+
+// ReadOne reads the entity with id (read gives nil when there is none),
+// or a 404 saying "what "id": not found": another party's is not found
+// by a caller bound to a tenant.
+func ReadOne[T any](n *Node, r *http.Request, what, id string, read func(id string) *T) (*T, *Error) {
+	var v *T
+	if e := n.Query(r.Context(), func() { v = read(id) }); e != nil {
+		return nil, e
+	}
+	if v == nil || !Visible(r, v) {
+		return nil, NewError(http.StatusNotFound, what+" "+strconv.Quote(id)+": not found")
+	}
+	return v, nil
+}
+
+// Replay reads, mapped by read, what a create request's Idempotency-Key
+// made in collection before; nil when the key is new (or none).
+func Replay[T any](n *Node, r *http.Request, key, collection string, read func(id string) *T) (*T, *Error) {
+	if key == "" {
+		return nil, nil
+	}
+	var v *T
+	e := n.Query(r.Context(), func() {
+		if d := n.Docs.ByKey(collection, key); d != nil {
+			v = read(d.ID)
+		}
+	})
+	return v, e
+}
+
+// PlacedAnswer answers a create request with what its command placed (or,
+// for an idempotency key seen before, what the first request placed): the
+// entity read back by id, 201 with its Location.
+func PlacedAnswer[T any](w http.ResponseWriter, r *http.Request, byID func(*http.Request, string) (*T, *Error),
+	id string, duplicate bool, href func(*T) string) {
+	v, e := byID(r, id)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	if duplicate {
+		Replayed(w, href(v), v)
+		return
+	}
+	Created(w, href(v), v)
+}
+
+// MapAll maps each of xs to the wire.
+func MapAll[X, T any](xs []X, wire func(X) T) []T {
+	out := make([]T, len(xs))
+	for i, x := range xs {
+		out[i] = wire(x)
+	}
+	return out
+}
+
+// Ptr maps x to the wire when there is one.
+func Ptr[X, T any](x X, ok bool, wire func(X) T) *T {
+	if !ok {
+		return nil
+	}
+	v := wire(x)
+	return &v
+}
