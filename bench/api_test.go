@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/store/sqlite"
@@ -94,7 +95,7 @@ func benchmarkPost(b *testing.B, rate float64, authenticated bool) {
 		require.NoError(b, err)
 		return res.StatusCode, out.Bytes()
 	}
-	code, body := post(api.QuoteManagement+"/quote", api.NewQuoteBody(quote, "AUD"))
+	code, body := post(tmf630.QuoteManagement+"/quote", api.NewQuoteBody(quote, "AUD"))
 	require.Equal(b, http.StatusCreated, code, string(body))
 	var q api.Quote
 	require.NoError(b, json.Unmarshal(body, &q))
@@ -119,7 +120,7 @@ func benchmarkPost(b *testing.B, rate float64, authenticated bool) {
 			for i := range next {
 				at := due(i)
 				time.Sleep(time.Until(at))
-				if code, body := post(api.ProductOrdering+"/productOrder", orders[i]); code != http.StatusCreated {
+				if code, body := post(tmf630.ProductOrdering+"/productOrder", orders[i]); code != http.StatusCreated {
 					b.Errorf("order %d: %d %s", i, code, body)
 				}
 				latency[i] = float64(time.Since(at)) / float64(time.Millisecond)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/engine"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
 	"github.com/ordertwin/ordertwin/core/store"
@@ -83,7 +84,7 @@ func TestWorkedExampleAcrossProcesses(t *testing.T) {
 	assert.Equal(t, 5, products)
 
 	// The same order, over the API of COM's process.
-	res, err := http.Get(com.srv.URL + api.ProductOrdering + "/productOrder?state=completed")
+	res, err := http.Get(com.srv.URL + tmf630.ProductOrdering + "/productOrder?state=completed")
 	require.NoError(t, err)
 	res.Body.Close()
 	assert.Equal(t, "1", res.Header.Get("X-Total-Count"))
@@ -151,7 +152,7 @@ func TestCancellationAcrossProcesses(t *testing.T) {
 	defer cancel()
 
 	com := procs["com"]
-	base := com.srv.URL + api.ProductOrdering
+	base := com.srv.URL + tmf630.ProductOrdering
 	// Once the pilot's resources are being allocated: T+1 day or so.
 	var po string
 	for deadline := time.Now().Add(30 * time.Second); ; {

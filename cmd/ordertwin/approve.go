@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/approval"
 	"github.com/ordertwin/ordertwin/core/com"
 	"github.com/ordertwin/ordertwin/core/store/sqlite"
@@ -74,7 +75,7 @@ func approveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	secret := strings.TrimSpace(string(b))
 	c := &client{base: strings.TrimSuffix(*to, "/"), http: &http.Client{Timeout: 30 * time.Second}, token: *token}
 	var q api.Quote
-	if err := c.get(ctx, api.QuoteManagement+"/quote/"+pos[0], &q); err != nil {
+	if err := c.get(ctx, tmf630.QuoteManagement+"/quote/"+pos[0], &q); err != nil {
 		return fmt.Errorf("approve: %w", err)
 	}
 	digest, err := api.QuoteDigest(q)
@@ -94,7 +95,7 @@ func approveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPatch, c.base+api.QuoteManagement+"/quote/"+q.ID, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPatch, c.base+tmf630.QuoteManagement+"/quote/"+q.ID, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}

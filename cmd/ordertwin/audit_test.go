@@ -15,6 +15,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/anchor"
 	"github.com/ordertwin/ordertwin/core/anchor/anchortest"
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/approval"
 	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/ordertwin/ordertwin/core/store"
@@ -103,7 +104,7 @@ func TestApproveSigned(t *testing.T) {
 	c := &client{base: base, http: http.DefaultClient, token: devToken(t, db, auth.Admin, "")}
 	var quotes []api.Quote
 	for len(quotes) == 0 || quotes[0].State != "pending" { // until it waits for its technical review
-		require.NoError(t, c.get(ctx, api.QuoteManagement+"/quote", &quotes))
+		require.NoError(t, c.get(ctx, tmf630.QuoteManagement+"/quote", &quotes))
 	}
 	id := quotes[0].ID
 
@@ -129,7 +130,7 @@ func TestApproveSigned(t *testing.T) {
 		assert.Contains(t, out, "quote "+id+": "+stage+" approved (signed by "+pk)
 	}
 	var q api.Quote
-	require.NoError(t, c.get(ctx, api.QuoteManagement+"/quote/"+id, &q))
+	require.NoError(t, c.get(ctx, tmf630.QuoteManagement+"/quote/"+id, &q))
 	assert.Equal(t, "accepted", q.State)
 	for _, a := range q.Authorization {
 		d, signer, err := approval.Open(a.SignatureRepresentation)

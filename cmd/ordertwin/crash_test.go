@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/ordertwin/ordertwin/core/events"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
@@ -219,17 +220,17 @@ func rollout(t *testing.T, db string, kills int, rng *rand.Rand) *listener {
 	c := &client{base: srv.base, http: &http.Client{Timeout: 5 * time.Second}, token: devToken(t, db, auth.Admin, "")}
 	ctx := context.Background()
 	var hub map[string]any
-	require.NoError(t, c.post(ctx, api.ProductOrdering+"/hub", "", map[string]string{"callback": hear.srv.URL}, &hub))
+	require.NoError(t, c.post(ctx, tmf630.ProductOrdering+"/hub", "", map[string]string{"callback": hear.srv.URL}, &hub))
 	placed := ""
 	// place posts the second quote and order, idempotently: a request cut
 	// by a kill is sent again after the restart and places nothing twice.
 	place := func() error {
 		var quote api.Quote
-		if err := c.post(ctx, api.QuoteManagement+"/quote", "second", api.NewQuoteBody(q, "AUD"), &quote); err != nil {
+		if err := c.post(ctx, tmf630.QuoteManagement+"/quote", "second", api.NewQuoteBody(q, "AUD"), &quote); err != nil {
 			return err
 		}
 		var po api.ProductOrder
-		if err := c.post(ctx, api.ProductOrdering+"/productOrder", "second", api.NewOrderBody(quote.ID, q, "SECOND-1"), &po); err != nil {
+		if err := c.post(ctx, tmf630.ProductOrdering+"/productOrder", "second", api.NewOrderBody(quote.ID, q, "SECOND-1"), &po); err != nil {
 			return err
 		}
 		placed = po.ID
@@ -257,7 +258,7 @@ func rollout(t *testing.T, db string, kills int, rng *rand.Rand) *listener {
 	// Wait for both orders to end.
 	for deadline := time.Now().Add(60 * time.Second); ; {
 		var list []api.ProductOrder
-		require.NoError(t, c.get(ctx, api.ProductOrdering+"/productOrder?fields=state", &list))
+		require.NoError(t, c.get(ctx, tmf630.ProductOrdering+"/productOrder?fields=state", &list))
 		ended := 0
 		for _, po := range list {
 			if lc.IsFinal(lc.ProductOrder, po.State) {

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -130,7 +131,7 @@ func waitUntil(t *testing.T, url string) {
 // order carries it.
 func externalIDs(t *testing.T, base string) map[string]int {
 	t.Helper()
-	a := call(t, "GET", base+api.ProductOrdering+"/productOrder?fields=externalId", "", nil)
+	a := call(t, "GET", base+tmf630.ProductOrdering+"/productOrder?fields=externalId", "", nil)
 	require.Equal(t, http.StatusOK, a.status, a.body)
 	var list []api.ProductOrder
 	require.NoError(t, json.Unmarshal([]byte(a.body), &list))
@@ -164,8 +165,8 @@ func TestDiskFull(t *testing.T) {
 	}
 	start()
 	diskToken = devToken(t, db, auth.Admin, "")
-	quotes := srv.base + api.QuoteManagement + "/quote"
-	orders := func() string { return srv.base + api.ProductOrdering + "/productOrder" }
+	quotes := srv.base + tmf630.QuoteManagement + "/quote"
+	orders := func() string { return srv.base + tmf630.ProductOrdering + "/productOrder" }
 	a := call(t, "POST", quotes, "quote", exampleBody(t, "quote.json"))
 	require.Equal(t, http.StatusCreated, a.status, a.body)
 	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(call(t, "GET", quotes+"/QT-001?fields=state", "", nil).body, `"accepted"`); {

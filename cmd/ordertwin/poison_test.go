@@ -95,7 +95,7 @@ func getStatus(t *testing.T, url string) int {
 	return res.StatusCode
 }
 
-const soListener = api.ServiceOrdering + "/listener/serviceOrderStateChangeEvent"
+const soListener = tmf630.ServiceOrdering + "/listener/serviceOrderStateChangeEvent"
 
 // A peer's event for a service order this process never placed is a 4xx
 // TMF Error, and nothing is logged: a process that runs COM, SOM and ROM

@@ -22,7 +22,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -107,12 +107,12 @@ func TestServeTLSWithAuthFile(t *testing.T) {
 		return res
 	}
 	assert.Equal(t, http.StatusOK, get("/healthz", "").StatusCode)
-	res := get(api.QuoteManagement+"/quote", "")
+	res := get(tmf630.QuoteManagement+"/quote", "")
 	assert.Equal(t, http.StatusUnauthorized, res.StatusCode)
 	assert.Equal(t, `Bearer realm="ordertwin"`, res.Header.Get("WWW-Authenticate"))
 	tok, err := cli("token", "--key", devKeyFile(db), "--role", "sales", "--tenant", "CUST-ENT-1102")
 	require.NoError(t, err)
-	assert.Equal(t, http.StatusOK, get(api.QuoteManagement+"/quote", strings.TrimSpace(tok)).StatusCode)
+	assert.Equal(t, http.StatusOK, get(tmf630.QuoteManagement+"/quote", strings.TrimSpace(tok)).StatusCode)
 	assert.Equal(t, http.StatusForbidden, get("/metrics", strings.TrimSpace(tok)).StatusCode, "sales reads no metrics")
 	assert.Equal(t, http.StatusOK, get("/metrics", "billing-sync-0123456789").StatusCode, "the machine's API key")
 	plain, err := (&http.Client{}).Get("http://" + addr + "/healthz")

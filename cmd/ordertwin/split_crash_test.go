@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/auth"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
 	"github.com/ordertwin/ordertwin/scenarios"
@@ -67,9 +68,9 @@ func TestSplitProcessesSurviveKills(t *testing.T) {
 	c := &client{base: procs["com"].base, http: &http.Client{Timeout: 5 * time.Second}, token: devToken(t, db("com"), auth.Sales, q.Customer.ID)}
 	ctx := context.Background()
 	var quote api.Quote
-	require.NoError(t, c.post(ctx, api.QuoteManagement+"/quote", "q", api.NewQuoteBody(q, "AUD"), &quote))
+	require.NoError(t, c.post(ctx, tmf630.QuoteManagement+"/quote", "q", api.NewQuoteBody(q, "AUD"), &quote))
 	var po api.ProductOrder
-	require.NoError(t, c.post(ctx, api.ProductOrdering+"/productOrder", "o", api.NewOrderBody(quote.ID, q, "SPLIT-1"), &po))
+	require.NoError(t, c.post(ctx, tmf630.ProductOrdering+"/productOrder", "o", api.NewOrderBody(quote.ID, q, "SPLIT-1"), &po))
 
 	rng := rand.New(rand.NewPCG(7, 3))
 	for _, role := range []string{"som", "rom", "som", "rom", "som"} {
@@ -80,18 +81,18 @@ func TestSplitProcessesSurviveKills(t *testing.T) {
 	for deadline := time.Now().Add(60 * time.Second); !lc.IsFinal(lc.ProductOrder, po.State); {
 		require.True(t, time.Now().Before(deadline), "the order did not end: %s", po.State)
 		time.Sleep(50 * time.Millisecond)
-		require.NoError(t, c.get(ctx, api.ProductOrdering+"/productOrder/"+po.ID, &po))
+		require.NoError(t, c.get(ctx, tmf630.ProductOrdering+"/productOrder/"+po.ID, &po))
 	}
 	assert.Equal(t, "completed", po.State)
 
 	var sos []api.ServiceOrder
-	require.NoError(t, (&client{base: procs["som"].base, http: c.http, token: devToken(t, db("som"), auth.Operations, "")}).get(ctx, api.ServiceOrdering+"/serviceOrder", &sos))
+	require.NoError(t, (&client{base: procs["som"].base, http: c.http, token: devToken(t, db("som"), auth.Operations, "")}).get(ctx, tmf630.ServiceOrdering+"/serviceOrder", &sos))
 	require.Len(t, sos, 3, "Pilot, Wave 1, Wave 2: each once")
 	for _, so := range sos {
 		assert.Equal(t, "completed", so.State, so.ID)
 	}
 	var ros []api.ResourceOrder
-	require.NoError(t, (&client{base: procs["rom"].base, http: c.http, token: devToken(t, db("rom"), auth.Operations, "")}).get(ctx, api.ResourceOrdering+"/resourceOrder", &ros))
+	require.NoError(t, (&client{base: procs["rom"].base, http: c.http, token: devToken(t, db("rom"), auth.Operations, "")}).get(ctx, tmf630.ResourceOrdering+"/resourceOrder", &ros))
 	require.Len(t, ros, 5, "one per site, each once")
 	items := 0
 	for _, ro := range ros {

@@ -42,7 +42,7 @@ func submitCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		// nothing twice.
 		key := fmt.Sprintf("%s#%d", printableASCII(sc.Name), i+1)
 		var q api.Quote
-		if err := c.post(ctx, api.QuoteManagement+"/quote", key, api.NewQuoteBody(p.Quote, currency), &q); err != nil {
+		if err := c.post(ctx, tmf630.QuoteManagement+"/quote", key, api.NewQuoteBody(p.Quote, currency), &q); err != nil {
 			return fmt.Errorf("submit: quote for %s: %w", p.Quote.Customer.ID, err)
 		}
 		fmt.Fprintf(stdout, "quote %s for %s: %s (%d sites)\n", q.ID, p.Quote.Customer.ID, q.State, len(q.QuoteItem))
@@ -51,10 +51,10 @@ func submitCmd(ctx context.Context, args []string, stdout io.Writer) error {
 			external = key
 		}
 		var po api.ProductOrder
-		if err := c.post(ctx, api.ProductOrdering+"/productOrder", key, api.NewOrderBody(q.ID, p.Quote, external), &po); err != nil {
+		if err := c.post(ctx, tmf630.ProductOrdering+"/productOrder", key, api.NewOrderBody(q.ID, p.Quote, external), &po); err != nil {
 			return fmt.Errorf("submit: order for quote %s: %w", q.ID, err)
 		}
-		fmt.Fprintf(stdout, "order %s (externalId %s): %s, %s%s/productOrder/%s\n", po.ID, external, po.State, c.base, api.ProductOrdering, po.ID)
+		fmt.Fprintf(stdout, "order %s (externalId %s): %s, %s%s/productOrder/%s\n", po.ID, external, po.State, c.base, tmf630.ProductOrdering, po.ID)
 		placed = append(placed, po.ID)
 	}
 	if !*watch {
@@ -144,7 +144,7 @@ func (c *client) follow(ctx context.Context, id string, every time.Duration, std
 	defer tick.Stop()
 	for {
 		var po api.ProductOrder
-		if err := c.get(ctx, api.ProductOrdering+"/productOrder/"+id, &po); err != nil {
+		if err := c.get(ctx, tmf630.ProductOrdering+"/productOrder/"+id, &po); err != nil {
 			return "", err
 		}
 		for _, it := range po.ProductOrderItem {

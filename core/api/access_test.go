@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/apitest"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/ordertwin/ordertwin/core/events"
@@ -150,88 +151,88 @@ type endpoint struct {
 // answer, and another party's entity is not found.
 func TestAccessMatrix(t *testing.T) {
 	g := serveGuarded(t)
-	po := g.firstID(t, api.ProductOrdering+"/productOrder")
-	quote := g.firstID(t, api.QuoteManagement+"/quote")
-	product := g.firstID(t, api.ProductInventory+"/product")
-	service := g.firstID(t, api.ServiceInventory+"/service")
-	resource := g.firstID(t, api.ResourceInventory+"/resource")
-	so := g.firstID(t, api.ServiceOrdering+"/serviceOrder")
-	ro := g.firstID(t, api.ResourceOrdering+"/resourceOrder")
-	offering := g.firstID(t, api.ProductCatalog+"/productOffering")
-	spec := g.firstID(t, api.ProductCatalog+"/productSpecification")
-	price := g.firstID(t, api.ProductCatalog+"/productOfferingPrice")
-	serviceSpec := g.firstID(t, api.ServiceCatalog+"/serviceSpecification")
-	catalog := g.firstID(t, api.ProductCatalog+"/catalog")
+	po := g.firstID(t, tmf630.ProductOrdering+"/productOrder")
+	quote := g.firstID(t, tmf630.QuoteManagement+"/quote")
+	product := g.firstID(t, tmf630.ProductInventory+"/product")
+	service := g.firstID(t, tmf630.ServiceInventory+"/service")
+	resource := g.firstID(t, tmf630.ResourceInventory+"/resource")
+	so := g.firstID(t, tmf630.ServiceOrdering+"/serviceOrder")
+	ro := g.firstID(t, tmf630.ResourceOrdering+"/resourceOrder")
+	offering := g.firstID(t, tmf630.ProductCatalog+"/productOffering")
+	spec := g.firstID(t, tmf630.ProductCatalog+"/productSpecification")
+	price := g.firstID(t, tmf630.ProductCatalog+"/productOfferingPrice")
+	serviceSpec := g.firstID(t, tmf630.ServiceCatalog+"/serviceSpecification")
+	catalog := g.firstID(t, tmf630.ProductCatalog+"/catalog")
 	review := `{"authorization":[{"name":"technical","state":"approved"}]}`
 
 	const ok, bad, missing, notAllowed, conflict = 200, 400, 404, 405, 409
 	endpoints := []endpoint{
-		{route: "GET /tmf-api/productOrderingManagement/v4/productOrder", path: api.ProductOrdering + "/productOrder", want: ok},
-		{route: "GET /tmf-api/productOrderingManagement/v4/productOrder/{id}", path: api.ProductOrdering + "/productOrder/" + po, want: ok, other: missing},
-		{route: "POST /tmf-api/productOrderingManagement/v4/productOrder", path: api.ProductOrdering + "/productOrder", body: `{}`, want: bad},
-		{route: "PATCH /tmf-api/productOrderingManagement/v4/productOrder/{id}", path: api.ProductOrdering + "/productOrder/" + po,
+		{route: "GET /tmf-api/productOrderingManagement/v4/productOrder", path: tmf630.ProductOrdering + "/productOrder", want: ok},
+		{route: "GET /tmf-api/productOrderingManagement/v4/productOrder/{id}", path: tmf630.ProductOrdering + "/productOrder/" + po, want: ok, other: missing},
+		{route: "POST /tmf-api/productOrderingManagement/v4/productOrder", path: tmf630.ProductOrdering + "/productOrder", body: `{}`, want: bad},
+		{route: "PATCH /tmf-api/productOrderingManagement/v4/productOrder/{id}", path: tmf630.ProductOrdering + "/productOrder/" + po,
 			body: `{"description":"GlobalTech rollout"}`, want: conflict, other: missing}, // it has completed
-		{route: "DELETE /tmf-api/productOrderingManagement/v4/productOrder/{id}", path: api.ProductOrdering + "/productOrder/" + po, want: notAllowed},
-		{route: "GET /tmf-api/productOrderingManagement/v4/cancelProductOrder", path: api.ProductOrdering + "/cancelProductOrder", want: ok},
-		{route: "GET /tmf-api/productOrderingManagement/v4/cancelProductOrder/{id}", path: api.ProductOrdering + "/cancelProductOrder/CPO-9", want: missing},
-		{route: "POST /tmf-api/productOrderingManagement/v4/cancelProductOrder", path: api.ProductOrdering + "/cancelProductOrder", body: `{}`, want: bad},
-		{route: "GET /tmf-api/quoteManagement/v4/quote", path: api.QuoteManagement + "/quote", want: ok},
-		{route: "GET /tmf-api/quoteManagement/v4/quote/{id}", path: api.QuoteManagement + "/quote/" + quote, want: ok, other: missing},
-		{route: "POST /tmf-api/quoteManagement/v4/quote", path: api.QuoteManagement + "/quote", body: `{}`, want: bad},
+		{route: "DELETE /tmf-api/productOrderingManagement/v4/productOrder/{id}", path: tmf630.ProductOrdering + "/productOrder/" + po, want: notAllowed},
+		{route: "GET /tmf-api/productOrderingManagement/v4/cancelProductOrder", path: tmf630.ProductOrdering + "/cancelProductOrder", want: ok},
+		{route: "GET /tmf-api/productOrderingManagement/v4/cancelProductOrder/{id}", path: tmf630.ProductOrdering + "/cancelProductOrder/CPO-9", want: missing},
+		{route: "POST /tmf-api/productOrderingManagement/v4/cancelProductOrder", path: tmf630.ProductOrdering + "/cancelProductOrder", body: `{}`, want: bad},
+		{route: "GET /tmf-api/quoteManagement/v4/quote", path: tmf630.QuoteManagement + "/quote", want: ok},
+		{route: "GET /tmf-api/quoteManagement/v4/quote/{id}", path: tmf630.QuoteManagement + "/quote/" + quote, want: ok, other: missing},
+		{route: "POST /tmf-api/quoteManagement/v4/quote", path: tmf630.QuoteManagement + "/quote", body: `{}`, want: bad},
 		// The quote was decided by the twin's reviewers: no stage waits.
-		{route: "PATCH /tmf-api/quoteManagement/v4/quote/{id}", path: api.QuoteManagement + "/quote/" + quote, body: review, want: conflict, other: missing,
+		{route: "PATCH /tmf-api/quoteManagement/v4/quote/{id}", path: tmf630.QuoteManagement + "/quote/" + quote, body: review, want: conflict, other: missing,
 			byCaller: map[string]int{"approver-commercial": 403, "approver-customer": 403}},
-		{route: "GET /tmf-api/productOfferingQualification/v4/productOfferingQualification", path: api.OfferingQualification + "/productOfferingQualification", want: ok},
-		{route: "GET /tmf-api/productOfferingQualification/v4/productOfferingQualification/{id}", path: api.OfferingQualification + "/productOfferingQualification/POQ-9", want: missing},
-		{route: "POST /tmf-api/productOfferingQualification/v4/productOfferingQualification", path: api.OfferingQualification + "/productOfferingQualification", body: `{}`, want: bad},
-		{route: "PATCH /tmf-api/productOfferingQualification/v4/productOfferingQualification/{id}", path: api.OfferingQualification + "/productOfferingQualification/POQ-9", body: `{}`, want: notAllowed},
-		{route: "DELETE /tmf-api/productOfferingQualification/v4/productOfferingQualification/{id}", path: api.OfferingQualification + "/productOfferingQualification/POQ-9", want: notAllowed},
-		{route: "GET /tmf-api/productCatalogManagement/v4/catalog", path: api.ProductCatalog + "/catalog", want: ok},
-		{route: "GET /tmf-api/productCatalogManagement/v4/catalog/{id}", path: api.ProductCatalog + "/catalog/" + catalog, want: ok},
-		{route: "GET /tmf-api/serviceCatalogManagement/v4/serviceSpecification", path: api.ServiceCatalog + "/serviceSpecification", want: ok},
-		{route: "GET /tmf-api/serviceCatalogManagement/v4/serviceSpecification/{id}", path: api.ServiceCatalog + "/serviceSpecification/" + serviceSpec, want: ok},
-		{route: "GET /tmf-api/productInventory/v4/product", path: api.ProductInventory + "/product", want: ok},
-		{route: "GET /tmf-api/productInventory/v4/product/{id}", path: api.ProductInventory + "/product/" + product, want: ok, other: missing},
-		{route: "POST /tmf-api/productInventory/v4/product", path: api.ProductInventory + "/product", body: `{}`, want: notAllowed},
-		{route: "PATCH /tmf-api/productInventory/v4/product/{id}", path: api.ProductInventory + "/product/" + product, body: `{}`, want: notAllowed},
-		{route: "DELETE /tmf-api/productInventory/v4/product/{id}", path: api.ProductInventory + "/product/" + product, want: notAllowed},
-		{route: "GET /tmf-api/serviceInventory/v4/service", path: api.ServiceInventory + "/service", want: ok},
-		{route: "GET /tmf-api/serviceInventory/v4/service/{$}", path: api.ServiceInventory + "/service/", want: ok},
-		{route: "GET /tmf-api/serviceInventory/v4/service/{id}", path: api.ServiceInventory + "/service/" + service, want: ok, other: missing},
-		{route: "POST /tmf-api/serviceInventory/v4/service", path: api.ServiceInventory + "/service", body: `{}`, want: notAllowed},
-		{route: "PATCH /tmf-api/serviceInventory/v4/service/{id}", path: api.ServiceInventory + "/service/" + service, body: `{}`, want: notAllowed},
-		{route: "DELETE /tmf-api/serviceInventory/v4/service/{id}", path: api.ServiceInventory + "/service/" + service, want: notAllowed},
+		{route: "GET /tmf-api/productOfferingQualification/v4/productOfferingQualification", path: tmf630.OfferingQualification + "/productOfferingQualification", want: ok},
+		{route: "GET /tmf-api/productOfferingQualification/v4/productOfferingQualification/{id}", path: tmf630.OfferingQualification + "/productOfferingQualification/POQ-9", want: missing},
+		{route: "POST /tmf-api/productOfferingQualification/v4/productOfferingQualification", path: tmf630.OfferingQualification + "/productOfferingQualification", body: `{}`, want: bad},
+		{route: "PATCH /tmf-api/productOfferingQualification/v4/productOfferingQualification/{id}", path: tmf630.OfferingQualification + "/productOfferingQualification/POQ-9", body: `{}`, want: notAllowed},
+		{route: "DELETE /tmf-api/productOfferingQualification/v4/productOfferingQualification/{id}", path: tmf630.OfferingQualification + "/productOfferingQualification/POQ-9", want: notAllowed},
+		{route: "GET /tmf-api/productCatalogManagement/v4/catalog", path: tmf630.ProductCatalog + "/catalog", want: ok},
+		{route: "GET /tmf-api/productCatalogManagement/v4/catalog/{id}", path: tmf630.ProductCatalog + "/catalog/" + catalog, want: ok},
+		{route: "GET /tmf-api/serviceCatalogManagement/v4/serviceSpecification", path: tmf630.ServiceCatalog + "/serviceSpecification", want: ok},
+		{route: "GET /tmf-api/serviceCatalogManagement/v4/serviceSpecification/{id}", path: tmf630.ServiceCatalog + "/serviceSpecification/" + serviceSpec, want: ok},
+		{route: "GET /tmf-api/productInventory/v4/product", path: tmf630.ProductInventory + "/product", want: ok},
+		{route: "GET /tmf-api/productInventory/v4/product/{id}", path: tmf630.ProductInventory + "/product/" + product, want: ok, other: missing},
+		{route: "POST /tmf-api/productInventory/v4/product", path: tmf630.ProductInventory + "/product", body: `{}`, want: notAllowed},
+		{route: "PATCH /tmf-api/productInventory/v4/product/{id}", path: tmf630.ProductInventory + "/product/" + product, body: `{}`, want: notAllowed},
+		{route: "DELETE /tmf-api/productInventory/v4/product/{id}", path: tmf630.ProductInventory + "/product/" + product, want: notAllowed},
+		{route: "GET /tmf-api/serviceInventory/v4/service", path: tmf630.ServiceInventory + "/service", want: ok},
+		{route: "GET /tmf-api/serviceInventory/v4/service/{$}", path: tmf630.ServiceInventory + "/service/", want: ok},
+		{route: "GET /tmf-api/serviceInventory/v4/service/{id}", path: tmf630.ServiceInventory + "/service/" + service, want: ok, other: missing},
+		{route: "POST /tmf-api/serviceInventory/v4/service", path: tmf630.ServiceInventory + "/service", body: `{}`, want: notAllowed},
+		{route: "PATCH /tmf-api/serviceInventory/v4/service/{id}", path: tmf630.ServiceInventory + "/service/" + service, body: `{}`, want: notAllowed},
+		{route: "DELETE /tmf-api/serviceInventory/v4/service/{id}", path: tmf630.ServiceInventory + "/service/" + service, want: notAllowed},
 		// The network's resources belong to no ownParty: a partner finds
 		// none of them.
-		{route: "GET /tmf-api/resourceInventoryManagement/v4/resource", path: api.ResourceInventory + "/resource", want: ok},
-		{route: "GET /tmf-api/resourceInventoryManagement/v4/resource/{id}", path: api.ResourceInventory + "/resource/" + resource, want: ok,
+		{route: "GET /tmf-api/resourceInventoryManagement/v4/resource", path: tmf630.ResourceInventory + "/resource", want: ok},
+		{route: "GET /tmf-api/resourceInventoryManagement/v4/resource/{id}", path: tmf630.ResourceInventory + "/resource/" + resource, want: ok,
 			byCaller: map[string]int{"partner": missing, "partner-other": missing}},
-		{route: "POST /tmf-api/resourceInventoryManagement/v4/resource", path: api.ResourceInventory + "/resource", body: `{}`, want: bad},
-		{route: "PATCH /tmf-api/resourceInventoryManagement/v4/resource/{id}", path: api.ResourceInventory + "/resource/" + resource, body: `{}`, want: 0},
-		{route: "DELETE /tmf-api/resourceInventoryManagement/v4/resource/{id}", path: api.ResourceInventory + "/resource/RES-9", want: missing},
-		{route: "GET /tmf-api/serviceOrdering/v4/serviceOrder", path: api.ServiceOrdering + "/serviceOrder", want: ok},
-		{route: "GET /tmf-api/serviceOrdering/v4/serviceOrder/{id}", path: api.ServiceOrdering + "/serviceOrder/" + so, want: ok},
-		{route: "POST /tmf-api/serviceOrdering/v4/serviceOrder", path: api.ServiceOrdering + "/serviceOrder", body: `[]`, want: bad},
-		{route: "PATCH /tmf-api/serviceOrdering/v4/serviceOrder/{id}", path: api.ServiceOrdering + "/serviceOrder/" + so, body: `{}`, want: notAllowed},
-		{route: "DELETE /tmf-api/serviceOrdering/v4/serviceOrder/{id}", path: api.ServiceOrdering + "/serviceOrder/" + so, want: notAllowed},
-		{route: "GET /tmf-api/serviceOrdering/v4/cancelServiceOrder", path: api.ServiceOrdering + "/cancelServiceOrder", want: ok},
-		{route: "GET /tmf-api/serviceOrdering/v4/cancelServiceOrder/{id}", path: api.ServiceOrdering + "/cancelServiceOrder/CSO-9", want: missing},
-		{route: "POST /tmf-api/serviceOrdering/v4/cancelServiceOrder", path: api.ServiceOrdering + "/cancelServiceOrder", body: `[]`, want: bad},
-		{route: "GET /tmf-api/resourceOrderingManagement/v4/resourceOrder", path: api.ResourceOrdering + "/resourceOrder", want: ok},
-		{route: "GET /tmf-api/resourceOrderingManagement/v4/resourceOrder/{id}", path: api.ResourceOrdering + "/resourceOrder/" + ro, want: ok},
-		{route: "POST /tmf-api/resourceOrderingManagement/v4/resourceOrder", path: api.ResourceOrdering + "/resourceOrder", body: `[]`, want: bad},
-		{route: "PATCH /tmf-api/resourceOrderingManagement/v4/resourceOrder/{id}", path: api.ResourceOrdering + "/resourceOrder/" + ro, body: `{}`, want: notAllowed},
-		{route: "DELETE /tmf-api/resourceOrderingManagement/v4/resourceOrder/{id}", path: api.ResourceOrdering + "/resourceOrder/" + ro, want: notAllowed},
-		{route: "GET /tmf-api/resourceOrderingManagement/v4/cancelResourceOrder", path: api.ResourceOrdering + "/cancelResourceOrder", want: ok},
-		{route: "GET /tmf-api/resourceOrderingManagement/v4/cancelResourceOrder/{id}", path: api.ResourceOrdering + "/cancelResourceOrder/CRO-9", want: missing},
-		{route: "POST /tmf-api/resourceOrderingManagement/v4/cancelResourceOrder", path: api.ResourceOrdering + "/cancelResourceOrder", body: `[]`, want: bad},
-		{route: "POST /tmf-api/serviceOrdering/v4/listener/{event}", path: api.ServiceOrdering + "/listener/serviceOrderStateChangeEvent", body: `[]`, want: bad},
-		{route: "POST /tmf-api/resourceOrderingManagement/v4/listener/{event}", path: api.ResourceOrdering + "/listener/resourceOrderStateChangeEvent", body: `[]`, want: bad},
+		{route: "POST /tmf-api/resourceInventoryManagement/v4/resource", path: tmf630.ResourceInventory + "/resource", body: `{}`, want: bad},
+		{route: "PATCH /tmf-api/resourceInventoryManagement/v4/resource/{id}", path: tmf630.ResourceInventory + "/resource/" + resource, body: `{}`, want: 0},
+		{route: "DELETE /tmf-api/resourceInventoryManagement/v4/resource/{id}", path: tmf630.ResourceInventory + "/resource/RES-9", want: missing},
+		{route: "GET /tmf-api/serviceOrdering/v4/serviceOrder", path: tmf630.ServiceOrdering + "/serviceOrder", want: ok},
+		{route: "GET /tmf-api/serviceOrdering/v4/serviceOrder/{id}", path: tmf630.ServiceOrdering + "/serviceOrder/" + so, want: ok},
+		{route: "POST /tmf-api/serviceOrdering/v4/serviceOrder", path: tmf630.ServiceOrdering + "/serviceOrder", body: `[]`, want: bad},
+		{route: "PATCH /tmf-api/serviceOrdering/v4/serviceOrder/{id}", path: tmf630.ServiceOrdering + "/serviceOrder/" + so, body: `{}`, want: notAllowed},
+		{route: "DELETE /tmf-api/serviceOrdering/v4/serviceOrder/{id}", path: tmf630.ServiceOrdering + "/serviceOrder/" + so, want: notAllowed},
+		{route: "GET /tmf-api/serviceOrdering/v4/cancelServiceOrder", path: tmf630.ServiceOrdering + "/cancelServiceOrder", want: ok},
+		{route: "GET /tmf-api/serviceOrdering/v4/cancelServiceOrder/{id}", path: tmf630.ServiceOrdering + "/cancelServiceOrder/CSO-9", want: missing},
+		{route: "POST /tmf-api/serviceOrdering/v4/cancelServiceOrder", path: tmf630.ServiceOrdering + "/cancelServiceOrder", body: `[]`, want: bad},
+		{route: "GET /tmf-api/resourceOrderingManagement/v4/resourceOrder", path: tmf630.ResourceOrdering + "/resourceOrder", want: ok},
+		{route: "GET /tmf-api/resourceOrderingManagement/v4/resourceOrder/{id}", path: tmf630.ResourceOrdering + "/resourceOrder/" + ro, want: ok},
+		{route: "POST /tmf-api/resourceOrderingManagement/v4/resourceOrder", path: tmf630.ResourceOrdering + "/resourceOrder", body: `[]`, want: bad},
+		{route: "PATCH /tmf-api/resourceOrderingManagement/v4/resourceOrder/{id}", path: tmf630.ResourceOrdering + "/resourceOrder/" + ro, body: `{}`, want: notAllowed},
+		{route: "DELETE /tmf-api/resourceOrderingManagement/v4/resourceOrder/{id}", path: tmf630.ResourceOrdering + "/resourceOrder/" + ro, want: notAllowed},
+		{route: "GET /tmf-api/resourceOrderingManagement/v4/cancelResourceOrder", path: tmf630.ResourceOrdering + "/cancelResourceOrder", want: ok},
+		{route: "GET /tmf-api/resourceOrderingManagement/v4/cancelResourceOrder/{id}", path: tmf630.ResourceOrdering + "/cancelResourceOrder/CRO-9", want: missing},
+		{route: "POST /tmf-api/resourceOrderingManagement/v4/cancelResourceOrder", path: tmf630.ResourceOrdering + "/cancelResourceOrder", body: `[]`, want: bad},
+		{route: "POST /tmf-api/serviceOrdering/v4/listener/{event}", path: tmf630.ServiceOrdering + "/listener/serviceOrderStateChangeEvent", body: `[]`, want: bad},
+		{route: "POST /tmf-api/resourceOrderingManagement/v4/listener/{event}", path: tmf630.ResourceOrdering + "/listener/resourceOrderStateChangeEvent", body: `[]`, want: bad},
 		{route: "GET /ordertwin/v1/peerStream/{stream}", path: api.PeerStreams + "/som→com", want: ok},
 		{route: "GET /metrics", path: "/metrics", want: ok},
 	}
-	for _, c := range []struct{ base, name, id string }{{api.ProductCatalog, "productOffering", offering},
-		{api.ProductCatalog, "productSpecification", spec}, {api.ProductCatalog, "productOfferingPrice", price}} {
+	for _, c := range []struct{ base, name, id string }{{tmf630.ProductCatalog, "productOffering", offering},
+		{tmf630.ProductCatalog, "productSpecification", spec}, {tmf630.ProductCatalog, "productOfferingPrice", price}} {
 		coll := c.base + "/" + c.name
 		route := coll
 		endpoints = append(endpoints,
@@ -290,9 +291,9 @@ func TestAccessMatrix(t *testing.T) {
 			switch want {
 			case http.StatusUnauthorized:
 				assert.Equal(t, `Bearer realm="ordertwin"`, w.Header().Get("WWW-Authenticate"))
-				tmfError(t, w, want, "no credentials")
+				apitest.TMFError(t, w, want, "no credentials")
 			case http.StatusForbidden:
-				tmfError(t, w, want, c.name)
+				apitest.TMFError(t, w, want, c.name)
 			}
 			// A list shows a scoped caller its own party's entities only.
 			if want == http.StatusOK && method == http.MethodGet && c.tenant != "" && strings.HasPrefix(e.route, "GET /tmf-api/") && !strings.Contains(e.route, "{") &&
@@ -328,14 +329,14 @@ func partiesOf(m map[string]any) []string {
 // and echoed) and source address.
 func TestAccessLog(t *testing.T) {
 	g := serveGuarded(t)
-	req := httptest.NewRequest(http.MethodGet, api.ProductOrdering+"/productOrder?fields=state&access_token=s3cret&apiKey=k3y", nil)
+	req := httptest.NewRequest(http.MethodGet, tmf630.ProductOrdering+"/productOrder?fields=state&access_token=s3cret&apiKey=k3y", nil)
 	req.Header.Set("Authorization", "Bearer "+g.token(t, caller{name: "ops-1", role: auth.Operations}))
 	req.Header.Set(api.RequestIDHeader, "req-42")
 	w := httptest.NewRecorder()
 	g.h.ServeHTTP(w, req)
 	require.Equal(t, http.StatusBadRequest, w.Code, "not attributes of a product order: "+w.Body.String())
 	assert.Equal(t, "req-42", w.Header().Get(api.RequestIDHeader))
-	w = g.do(t, callers[0], http.MethodGet, api.QuoteManagement+"/quote", "")
+	w = g.do(t, callers[0], http.MethodGet, tmf630.QuoteManagement+"/quote", "")
 	require.Equal(t, http.StatusUnauthorized, w.Code)
 	made := w.Header().Get(api.RequestIDHeader)
 	assert.Len(t, made, 32, "a request id is made when the client sends none")
@@ -352,7 +353,7 @@ func TestAccessLog(t *testing.T) {
 	}
 	require.Len(t, lines, 2)
 	assert.Equal(t, map[string]any{"level": "INFO", "msg": "request", "method": "GET", "status": 400.0, "actor": "ops-1", "requestId": "req-42",
-		"path": api.ProductOrdering + "/productOrder?fields=state&access_token=REDACTED&apiKey=REDACTED", "source": "192.0.2.1:1234"}, lines[0])
+		"path": tmf630.ProductOrdering + "/productOrder?fields=state&access_token=REDACTED&apiKey=REDACTED", "source": "192.0.2.1:1234"}, lines[0])
 	assert.Equal(t, 401.0, lines[1]["status"])
 	assert.Equal(t, "", lines[1]["actor"])
 	assert.Equal(t, made, lines[1]["requestId"])
@@ -368,7 +369,7 @@ func TestPublicRoutesAndUnsignedPeers(t *testing.T) {
 		assert.Equal(t, http.StatusOK, g.do(t, callers[0], http.MethodGet, path, "").Code, path)
 	}
 	event := `{"eventType":"ServiceOrderStateChangeEvent","event":{"serviceOrder":{"id":"SO-001","externalId":"PO-001/SO-PILOT","state":"failed"}}}`
-	const listener = api.ServiceOrdering + "/listener/serviceOrderStateChangeEvent"
+	const listener = tmf630.ServiceOrdering + "/listener/serviceOrderStateChangeEvent"
 	unsigned := httptest.NewRequest(http.MethodPost, listener, strings.NewReader(event))
 	unsigned.Header.Set("Content-Type", "application/json")
 	unsigned.Header.Set(api.PeerStream, "x")
@@ -376,13 +377,13 @@ func TestPublicRoutesAndUnsignedPeers(t *testing.T) {
 	unsigned.Header.Set("Authorization", "Bearer "+g.token(t, caller{name: "root", role: auth.Admin}))
 	w := httptest.NewRecorder()
 	g.h.ServeHTTP(w, unsigned)
-	tmfError(t, w, http.StatusUnauthorized, auth.PeerSignature)
+	apitest.TMFError(t, w, http.StatusUnauthorized, auth.PeerSignature)
 
 	forged := httptest.NewRequest(http.MethodPost, listener, strings.NewReader(event))
 	auth.SignPeer([]byte("not the deployment's secret, but 32 bytes long"), forged, "som→com", 1, []byte(event))
 	w = httptest.NewRecorder()
 	g.h.ServeHTTP(w, forged)
-	tmfError(t, w, http.StatusUnauthorized, "not signed with the deployment's peer secret")
+	apitest.TMFError(t, w, http.StatusUnauthorized, "not signed with the deployment's peer secret")
 	assert.Equal(t, http.StatusOK, g.do(t, callers[0], http.MethodGet, "/readyz", "").Code, "the engine carries on")
 	w = g.do(t, caller{name: "peer", peer: true}, http.MethodGet, api.PeerStreams+"/x", "")
 	require.Equal(t, http.StatusOK, w.Code)
@@ -459,7 +460,7 @@ func TestPartnerHubIsBoundToItsParty(t *testing.T) {
 	g := serveGuarded(t)
 	partner, other := callers[8], callers[9]
 	require.Equal(t, auth.Partner, partner.role)
-	w := g.do(t, partner, http.MethodPost, api.ProductOrdering+"/hub", `{"callback":"https://partner.example/events"}`)
+	w := g.do(t, partner, http.MethodPost, tmf630.ProductOrdering+"/hub", `{"callback":"https://partner.example/events"}`)
 	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
 	var sub api.EventSubscription
 	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &sub))
@@ -471,7 +472,7 @@ func TestPartnerHubIsBoundToItsParty(t *testing.T) {
 	assert.Equal(t, ownParty, l.Tenant)
 	parties, ok := dir.(events.Parties)
 	require.True(t, ok, "the server tells the notifier whose each entity is")
-	po := g.firstID(t, api.ProductOrdering+"/productOrder")
+	po := g.firstID(t, tmf630.ProductOrdering+"/productOrder")
 	party, err := parties.Party(context.Background(), "productOrder", po)
 	require.NoError(t, err)
 	assert.Equal(t, ownParty, party)
@@ -479,8 +480,8 @@ func TestPartnerHubIsBoundToItsParty(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, party)
 
-	tmfError(t, g.do(t, other, http.MethodDelete, api.ProductOrdering+"/hub/"+sub.ID, ""), http.StatusNotFound, sub.ID)
-	assert.Equal(t, http.StatusNoContent, g.do(t, partner, http.MethodDelete, api.ProductOrdering+"/hub/"+sub.ID, "").Code)
+	apitest.TMFError(t, g.do(t, other, http.MethodDelete, tmf630.ProductOrdering+"/hub/"+sub.ID, ""), http.StatusNotFound, sub.ID)
+	assert.Equal(t, http.StatusNoContent, g.do(t, partner, http.MethodDelete, tmf630.ProductOrdering+"/hub/"+sub.ID, "").Code)
 }
 
 // The cost of the front (request id, authentication, authorization, the
@@ -493,7 +494,7 @@ func BenchmarkFront(b *testing.B) {
 	plain := *g.srv
 	plain.Guard = nil
 	unguarded := plain.Handler()
-	path := api.ProductOrdering + "/productOrder/PO-2024-01203?fields=state"
+	path := tmf630.ProductOrdering + "/productOrder/PO-2024-01203?fields=state"
 	tok := g.token(b, caller{name: "ops", role: auth.Operations})
 	for _, bc := range []struct {
 		name   string
@@ -520,15 +521,15 @@ func BenchmarkFront(b *testing.B) {
 // is not found, its own is changed.
 func TestChangeOrderOfAnotherPartysProduct(t *testing.T) {
 	g := serveGuarded(t)
-	product := g.firstID(t, api.ProductInventory+"/product")
+	product := g.firstID(t, tmf630.ProductInventory+"/product")
 	change := func(party string) string {
 		return `{"relatedParty":[{"id":"` + party + `","role":"customer"}],"productOrderItem":[{"id":"1","action":"modify","product":{"id":"` +
 			product + `","productCharacteristic":[{"name":"speed","value":"1G-sym"}]}}]}`
 	}
-	w := g.do(t, callers[2], http.MethodPost, api.ProductOrdering+"/productOrder", change(otherParty))
-	tmfError(t, w, http.StatusBadRequest, "no product "+strconv.Quote(product))
-	w = g.do(t, callers[2], http.MethodPost, api.ProductOrdering+"/productOrder", change(ownParty))
-	tmfError(t, w, http.StatusForbidden, "acts for party "+otherParty+" only")
-	w = g.do(t, callers[1], http.MethodPost, api.ProductOrdering+"/productOrder", change(ownParty))
+	w := g.do(t, callers[2], http.MethodPost, tmf630.ProductOrdering+"/productOrder", change(otherParty))
+	apitest.TMFError(t, w, http.StatusBadRequest, "no product "+strconv.Quote(product))
+	w = g.do(t, callers[2], http.MethodPost, tmf630.ProductOrdering+"/productOrder", change(ownParty))
+	apitest.TMFError(t, w, http.StatusForbidden, "acts for party "+otherParty+" only")
+	w = g.do(t, callers[1], http.MethodPost, tmf630.ProductOrdering+"/productOrder", change(ownParty))
 	assert.Equal(t, http.StatusCreated, w.Code, w.Body.String())
 }

@@ -139,8 +139,8 @@ func (s *Server) cancellation(d *docs.Doc) CancelProductOrder {
 	reason, _ := d.Body["cancellationReason"].(string)
 	why, _ := d.Body["stateReason"].(string)
 	rejected, _ := d.Body["rejected"].(bool)
-	c := CancelProductOrder{ID: d.ID, Href: ProductOrdering + "/" + cancellations + "/" + d.ID, CancellationReason: reason,
-		ProductOrder: tmf630.Ref{ID: id, Href: ProductOrdering + "/productOrder/" + id, ReferredType: "ProductOrder"},
+	c := CancelProductOrder{ID: d.ID, Href: tmf630.ProductOrdering + "/" + cancellations + "/" + d.ID, CancellationReason: reason,
+		ProductOrder: tmf630.Ref{ID: id, Href: tmf630.ProductOrdering + "/productOrder/" + id, ReferredType: "ProductOrder"},
 		StateReason:  why, Type: "CancelProductOrder"}
 	po := s.COM.Order(id)
 	switch {

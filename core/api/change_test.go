@@ -43,7 +43,7 @@ func TestChangeOrdersOverHTTP(t *testing.T) {
 	l.do(t, "GET", ordersPath+"/"+mod.ID, nil, &mod)
 	assert.Equal(t, "completed", mod.State)
 	var product map[string]any
-	l.do(t, "GET", api.ProductInventory+"/product/"+melb, nil, &product)
+	l.do(t, "GET", tmf630.ProductInventory+"/product/"+melb, nil, &product)
 	assert.Contains(t, product["productCharacteristic"], map[string]any{"name": "speed", "value": "1G-sym", "valueType": "string"})
 
 	var del api.ProductOrder
@@ -51,7 +51,7 @@ func TestChangeOrdersOverHTTP(t *testing.T) {
 	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
 	assert.Equal(t, "delete", del.ProductOrderItem[0].Action)
 	l.idle(t)
-	l.do(t, "GET", api.ProductInventory+"/product/"+syd2, nil, &product)
+	l.do(t, "GET", tmf630.ProductInventory+"/product/"+syd2, nil, &product)
 	assert.Equal(t, "terminated", product["status"])
 
 	for _, tc := range []struct {

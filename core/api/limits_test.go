@@ -30,7 +30,7 @@ func quoteWithName(t *testing.T, name string) string {
 func TestRequestsOverTheLimits(t *testing.T) {
 	l := serveLive(t, nil)
 	defer l.stop()
-	quotes := api.QuoteManagement + "/quote"
+	quotes := tmf630.QuoteManagement + "/quote"
 	deep := strings.Repeat(`{"a":`, 9000) + "1" + strings.Repeat("}", 9000)
 	many := "[" + strings.Repeat(`{"name":"x","value":"y"},`, 1000) + `{"name":"x","value":"y"}]`
 	for _, c := range []struct {

@@ -74,14 +74,14 @@ const milestoneReached = "reached"
 // the calendar time of T+0.
 func ServiceOrderEventToWire(ev *tmf.OrderEvent, epoch time.Time) (eventType string, body []byte) {
 	at := wireDate(epoch, ev.At)
-	so := &ServiceOrder{ID: ev.OrderID, Href: tmf630.EntityHref(ServiceOrdering, "serviceOrder", ev.OrderID),
+	so := &ServiceOrder{ID: ev.OrderID, Href: tmf630.EntityHref(tmf630.ServiceOrdering, "serviceOrder", ev.OrderID),
 		ExternalID: ev.ExternalID, State: ev.State, Handle: ev.Handle, Type: "ServiceOrder"}
 	if it := ev.Item; it != nil {
 		item := ServiceOrderItem{ID: it.ID, State: it.State, StateReason: it.StateReason, Handle: it.Handle, Type: "ServiceOrderItem",
 			Service: ServiceRefOrValue{ID: it.Instance.ID, Name: it.Instance.Name, Role: it.Instance.Role,
 				ReferredType: it.Instance.Type, Value: it.Value, ServiceCharacteristic: tmf630.WireCharacteristics(it.Characteristics)}}
 		if it.Instance.ID != "" {
-			item.Service.Href = tmf630.EntityHref(ServiceInventory, "service", it.Instance.ID)
+			item.Service.Href = tmf630.EntityHref(tmf630.ServiceInventory, "service", it.Instance.ID)
 		}
 		so.ServiceOrderItem = []ServiceOrderItem{item}
 		if it.Milestone != "" {
@@ -98,7 +98,7 @@ func ServiceOrderEventToWire(ev *tmf.OrderEvent, epoch time.Time) (eventType str
 // the calendar time of T+0.
 func ResourceOrderEventToWire(ev *tmf.OrderEvent, epoch time.Time) (eventType string, body []byte) {
 	at := wireDate(epoch, ev.At)
-	ro := &ResourceOrder{ID: ev.OrderID, Href: tmf630.EntityHref(ResourceOrdering, "resourceOrder", ev.OrderID),
+	ro := &ResourceOrder{ID: ev.OrderID, Href: tmf630.EntityHref(tmf630.ResourceOrdering, "resourceOrder", ev.OrderID),
 		ExternalID: ev.ExternalID, State: ev.State, Handle: ev.Handle, Type: "ResourceOrder"}
 	if it := ev.Item; it != nil {
 		item := ResourceOrderItem{ID: it.ID, State: it.State, StateReason: it.StateReason, Milestone: it.Milestone,
@@ -107,7 +107,7 @@ func ResourceOrderEventToWire(ev *tmf.OrderEvent, epoch time.Time) (eventType st
 			item.Resource = &ResourceRefOrValue{ID: it.Instance.ID, Name: it.Instance.Name, Type: it.Instance.Type,
 				Role: it.Instance.Role, Value: it.Value, ResourceCharacteristic: tmf630.WireCharacteristics(it.Characteristics)}
 			if it.Instance.ID != "" {
-				item.Resource.Href = tmf630.EntityHref(ResourceInventory, "resource", it.Instance.ID)
+				item.Resource.Href = tmf630.EntityHref(tmf630.ResourceInventory, "resource", it.Instance.ID)
 			}
 		}
 		ro.OrderItem = []ResourceOrderItem{item}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -132,7 +133,7 @@ func TestServiceOrderWireShape(t *testing.T) {
 	assert.Equal(t, map[string]any{"id": "POI-001"}, item["productOrderItem"])
 	svc := item["service"].(map[string]any)
 	assert.Equal(t, map[string]any{"id": "CFS:Enterprise-QoS", "name": "Enterprise QoS",
-		"href": api.ServiceCatalog + "/serviceSpecification/CFS:Enterprise-QoS"}, svc["serviceSpecification"])
+		"href": tmf630.ServiceCatalog + "/serviceSpecification/CFS:Enterprise-QoS"}, svc["serviceSpecification"])
 	assert.Equal(t, "MELB", svc["place"].([]any)[0].(map[string]any)["id"])
 	assert.Equal(t, []any{map[string]any{"name": "slaTier", "valueType": "string", "value": "Gold"}}, svc["serviceCharacteristic"])
 	_, e := api.DecodeServiceOrder(b)
@@ -157,7 +158,7 @@ func TestResourceOrderItemResourceShape(t *testing.T) {
 	assert.Equal(t, "available", res.ResourceStatus, "released: back in its pool")
 	assert.Equal(t, "idle", res.UsageState)
 	assert.Equal(t, "released", res.LifecycleState)
-	assert.Equal(t, api.ResourceInventory+"/resource/ENT-BNE-VLAN-3001", res.Href)
+	assert.Equal(t, tmf630.ResourceInventory+"/resource/ENT-BNE-VLAN-3001", res.Href)
 	assert.Equal(t, "2024-06-03T00:00:00Z", w.OrderDate)
 	assert.Equal(t, "2024-06-03T01:00:00Z", w.CompletionDate)
 }
@@ -238,15 +239,15 @@ func TestServiceOrderItemEventShape(t *testing.T) {
 	require.NoError(t, json.Unmarshal(body, &env))
 	assert.Equal(t, "2024-06-07T23:00:00Z", env.EventTime, "T+5 days")
 	so := env.Event.ServiceOrder
-	assert.Equal(t, api.ServiceOrdering+"/serviceOrder/SO-001", so["href"])
+	assert.Equal(t, tmf630.ServiceOrdering+"/serviceOrder/SO-001", so["href"])
 	items := so["serviceOrderItem"].([]any)
 	require.Len(t, items, 1)
 	item := items[0].(map[string]any)
 	assert.Equal(t, "completed", item["state"])
-	assert.Equal(t, api.ServiceInventory+"/service/SI-QOS-ENT-1102-MELB", item["service"].(map[string]any)["href"])
+	assert.Equal(t, tmf630.ServiceInventory+"/service/SI-QOS-ENT-1102-MELB", item["service"].(map[string]any)["href"])
 	assert.Equal(t, []any{map[string]any{"name": "slaValidated", "status": "reached", "milestoneDate": "2024-06-07T23:00:00Z",
 		"@type": "ServiceOrderMilestone", "serviceOrderItem": []any{map[string]any{"itemId": "SOI-002", "serviceOrderId": "SO-001",
-			"serviceOrderHref": api.ServiceOrdering + "/serviceOrder/SO-001"}}}}, so["milestone"])
+			"serviceOrderHref": tmf630.ServiceOrdering + "/serviceOrder/SO-001"}}}}, so["milestone"])
 }
 
 // A notification the other side cannot take is an error naming what is

@@ -217,24 +217,24 @@ func (l *Link) request(msg any) (string, []byte, error) {
 	var path string
 	switch m := msg.(type) {
 	case *tmf.ServiceOrder:
-		path, v = ServiceOrdering+"/serviceOrder", ServiceOrderToWire(m, l.Epoch)
+		path, v = tmf630.ServiceOrdering+"/serviceOrder", ServiceOrderToWire(m, l.Epoch)
 	case *tmf.ResourceOrder:
-		path, v = ResourceOrdering+"/resourceOrder", ResourceOrderToWire(m, l.Epoch)
+		path, v = tmf630.ResourceOrdering+"/resourceOrder", ResourceOrderToWire(m, l.Epoch)
 	case *tmf.CancelRequest:
 		c := peerCancel{Order: peerCancelOrder{ID: m.OrderID, ExternalID: m.ExternalID}, Reason: m.Reason, Items: m.Items}
-		path, v = ServiceOrdering+"/cancelServiceOrder", c
+		path, v = tmf630.ServiceOrdering+"/cancelServiceOrder", c
 		if l.To == engine.ROM {
-			path, v = ResourceOrdering+"/cancelResourceOrder", peerCancelResource(c)
+			path, v = tmf630.ResourceOrdering+"/cancelResourceOrder", peerCancelResource(c)
 		}
 	case *tmf.OrderEvent:
 		var typ string
 		var body []byte
 		if l.To == engine.COM {
 			typ, body = ServiceOrderEventToWire(m, l.Epoch)
-			return ServiceOrdering + "/listener/" + lowerFirst(typ), body, nil
+			return tmf630.ServiceOrdering + "/listener/" + lowerFirst(typ), body, nil
 		}
 		typ, body = ResourceOrderEventToWire(m, l.Epoch)
-		return ResourceOrdering + "/listener/" + lowerFirst(typ), body, nil
+		return tmf630.ResourceOrdering + "/listener/" + lowerFirst(typ), body, nil
 	default:
 		return "", nil, fmt.Errorf("peer %s: no TMF request carries a %T", l.Stream, msg)
 	}
@@ -393,12 +393,12 @@ func (s *Server) peerListeners(mux *http.ServeMux) {
 		tmf630.WriteJSON(w, http.StatusOK, map[string]any{"stream": stream, "last": last})
 	})
 	if s.COM != nil {
-		mux.HandleFunc("POST "+ServiceOrdering+"/listener/{event}", func(w http.ResponseWriter, r *http.Request) {
+		mux.HandleFunc("POST "+tmf630.ServiceOrdering+"/listener/{event}", func(w http.ResponseWriter, r *http.Request) {
 			s.listen(w, r, engine.COM, ServiceOrderEventFromWire)
 		})
 	}
 	if s.SOM != nil {
-		mux.HandleFunc("POST "+ResourceOrdering+"/listener/{event}", func(w http.ResponseWriter, r *http.Request) {
+		mux.HandleFunc("POST "+tmf630.ResourceOrdering+"/listener/{event}", func(w http.ResponseWriter, r *http.Request) {
 			s.listen(w, r, engine.SOM, ResourceOrderEventFromWire)
 		})
 	}

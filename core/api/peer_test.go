@@ -65,9 +65,9 @@ func TestLinkSendsInOrderAndRetries(t *testing.T) {
 		t.Fatal("the link did not deliver")
 	}
 	require.Len(t, got, 3)
-	assert.Equal(t, api.ResourceOrdering+"/resourceOrder", got[0].path)
+	assert.Equal(t, tmf630.ResourceOrdering+"/resourceOrder", got[0].path)
 	assert.Equal(t, "SO-001/MELB", got[0].body["externalId"])
-	assert.Equal(t, api.ResourceOrdering+"/cancelResourceOrder", got[1].path)
+	assert.Equal(t, tmf630.ResourceOrdering+"/cancelResourceOrder", got[1].path)
 	assert.Equal(t, map[string]any{"id": "", "externalId": "SO-001/MELB"}, got[1].body["resourceOrder"])
 	assert.Equal(t, []any{"ROI-001"}, got[1].body["orderItem"])
 	assert.Equal(t, "SO-001/SYD1", got[2].body["externalId"])
@@ -119,10 +119,10 @@ func TestListenerTakesOnlyPeers(t *testing.T) {
 	l := serveLive(t, nil)
 	defer l.stop()
 	var e tmf630.Error
-	w := l.do(t, "POST", api.ServiceOrdering+"/listener/serviceOrderStateChangeEvent", `{}`, &e)
+	w := l.do(t, "POST", tmf630.ServiceOrdering+"/listener/serviceOrderStateChangeEvent", `{}`, &e)
 	assert.Equal(t, http.StatusBadRequest, w.Code)
 	assert.Contains(t, e.Message, api.PeerStream)
-	w = l.do(t, "POST", api.ServiceOrdering+"/listener/serviceOrderStateChangeEvent", `{}`, &e, api.PeerStream, "som→com", api.PeerSeq, "zero")
+	w = l.do(t, "POST", tmf630.ServiceOrdering+"/listener/serviceOrderStateChangeEvent", `{}`, &e, api.PeerStream, "som→com", api.PeerSeq, "zero")
 	assert.Equal(t, http.StatusBadRequest, w.Code)
 	assert.Contains(t, e.Message, api.PeerSeq)
 }

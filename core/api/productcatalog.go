@@ -38,14 +38,14 @@ func (s *Server) productCatalog(mux *http.ServeMux) {
 
 	catalogs := []tmf620.Catalog{s.fileCatalogEntity()}
 	known := tmf620.Attributes(tmf620.Catalog{})
-	mux.HandleFunc("GET "+ProductCatalog+"/catalog", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("GET "+tmf630.ProductCatalog+"/catalog", func(w http.ResponseWriter, r *http.Request) {
 		if q, e := tmf630.ParseQuery(r.URL.Query(), known); e != nil {
 			tmf630.WriteError(w, e)
 		} else {
 			tmf630.List(w, q, catalogs)
 		}
 	})
-	mux.HandleFunc("GET "+ProductCatalog+"/catalog/{id}", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("GET "+tmf630.ProductCatalog+"/catalog/{id}", func(w http.ResponseWriter, r *http.Request) {
 		q, e := tmf630.ParseQuery(r.URL.Query(), known)
 		switch id := r.PathValue("id"); {
 		case e != nil:
@@ -56,8 +56,8 @@ func (s *Server) productCatalog(mux *http.ServeMux) {
 			tmf630.One(w, q, &catalogs[0])
 		}
 	})
-	mux.HandleFunc(ProductCatalog+"/catalog", refuseMethod("GET"))
-	mux.HandleFunc(ProductCatalog+"/catalog/{id}", refuseMethod("GET"))
+	mux.HandleFunc(tmf630.ProductCatalog+"/catalog", refuseMethod("GET"))
+	mux.HandleFunc(tmf630.ProductCatalog+"/catalog/{id}", refuseMethod("GET"))
 }
 
 // catalogDesign is a pointer to a TMF620 resource clients may design.
@@ -79,7 +79,7 @@ type catalogResource[T any, P catalogDesign[T]] struct {
 
 func (c *catalogResource[T, P]) routes(mux *http.ServeMux) {
 	c.known = tmf620.Attributes(new(T))
-	base := ProductCatalog + "/" + c.name
+	base := tmf630.ProductCatalog + "/" + c.name
 	mux.HandleFunc("GET "+base, c.list)
 	mux.HandleFunc("POST "+base, c.create)
 	mux.HandleFunc("GET "+base+"/{id}", c.get)
@@ -281,7 +281,7 @@ func (c *catalogResource[T, P]) render(d *docs.Doc) (*T, *tmf630.Error) {
 		return nil, tmf630.NewError(http.StatusInternalServerError, fmt.Sprintf("%s %s as stored: %v", c.name, d.ID, err))
 	}
 	base := P(&t).Base()
-	base.ID, base.Href, base.LastUpdate = d.ID, catalogHref(ProductCatalog, c.name, d.ID), c.s.Node().Date(d.Updated)
+	base.ID, base.Href, base.LastUpdate = d.ID, catalogHref(tmf630.ProductCatalog, c.name, d.ID), c.s.Node().Date(d.Updated)
 	if base.Type == "" {
 		base.Type = reflect.TypeFor[T]().Name()
 	}

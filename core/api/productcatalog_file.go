@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/api/tmf620"
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/catalog"
 )
 
@@ -49,7 +50,7 @@ func (s *Server) fileCatalog() ([]tmf620.ProductOffering, []tmf620.ProductSpecif
 		spec := tmf620.ProductSpecification{Entity: s.fileEntity("productSpecification", ps.ID, ps.Name, tmf620.Active)}
 		for _, svc := range ps.Services {
 			spec.ServiceSpecification = append(spec.ServiceSpecification, tmf620.ServiceSpecificationRef{EntityRef: tmf620.EntityRef{
-				ID: svc.CFS, Href: catalogHref(ServiceCatalog, "serviceSpecification", svc.CFS),
+				ID: svc.CFS, Href: catalogHref(tmf630.ServiceCatalog, "serviceSpecification", svc.CFS),
 				Name: c.CFS[svc.CFS].Name, ReferredType: cfsType}})
 		}
 		// The characteristics a product of the specification takes: the
@@ -72,7 +73,7 @@ func (s *Server) fileCatalogEntity() tmf620.Catalog {
 	if id == "" {
 		id = "catalog"
 	}
-	return tmf620.Catalog{ID: id, Href: catalogHref(ProductCatalog, "catalog", id), Name: id, CatalogType: "productCatalog",
+	return tmf620.Catalog{ID: id, Href: catalogHref(tmf630.ProductCatalog, "catalog", id), Name: id, CatalogType: "productCatalog",
 		LastUpdate: s.Node().Date(0), LifecycleStatus: tmf620.Launched, Type: "Catalog"}
 }
 
@@ -118,7 +119,7 @@ func (s *Server) offeringPrices(o *catalog.Offering) []tmf620.ProductOfferingPri
 }
 
 func (s *Server) fileEntity(collection, id, name, status string) tmf620.Entity {
-	return tmf620.Entity{ID: id, Href: catalogHref(ProductCatalog, collection, id), Name: name, IsBundle: new(false),
+	return tmf620.Entity{ID: id, Href: catalogHref(tmf630.ProductCatalog, collection, id), Name: name, IsBundle: new(false),
 		LastUpdate: s.Node().Date(0), LifecycleStatus: status, Type: catalogTypeNames[collection]}
 }
 
@@ -126,7 +127,7 @@ var catalogTypeNames = map[string]string{"productOffering": "ProductOffering", "
 	"productOfferingPrice": "ProductOfferingPrice"}
 
 func (s *Server) specRef(id string) *tmf620.ProductSpecificationRef {
-	return &tmf620.ProductSpecificationRef{EntityRef: tmf620.EntityRef{ID: id, Href: catalogHref(ProductCatalog, "productSpecification", id),
+	return &tmf620.ProductSpecificationRef{EntityRef: tmf620.EntityRef{ID: id, Href: catalogHref(tmf630.ProductCatalog, "productSpecification", id),
 		Name: s.Catalog.Specs[id].Name, ReferredType: "ProductSpecification"}}
 }
 

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ordertwin/ordertwin/core/api"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/scenarios"
@@ -114,7 +113,7 @@ func attrIDs(items []map[string]any) []string {
 	return out
 }
 
-const pc = api.ProductCatalog
+const pc = tmf630.ProductCatalog
 
 // The catalog file is the orderable catalog: the worked example's
 // offering PO-EFCG-01 sells specification PS-ESA-01, whose CFS are those
@@ -157,7 +156,7 @@ func TestProductCatalogFromTheCatalogFile(t *testing.T) {
 	for _, s := range spec["serviceSpecification"].([]any) {
 		ref := s.(map[string]any)
 		cfs = append(cfs, ref["id"].(string))
-		assert.Equal(t, api.ServiceCatalog+"/serviceSpecification/"+ref["id"].(string), ref["href"])
+		assert.Equal(t, tmf630.ServiceCatalog+"/serviceSpecification/"+ref["id"].(string), ref["href"])
 	}
 	assert.Equal(t, []string{"CFS:Fibre-Access", "CFS:Enterprise-QoS", "CFS:CPE-Management"}, cfs)
 

@@ -50,13 +50,13 @@ func (s *Server) productInventory(mux *http.ServeMux) {
 	if s.COM == nil {
 		return
 	}
-	const coll = ProductInventory + "/product"
+	const coll = tmf630.ProductInventory + "/product"
 	mux.HandleFunc("GET "+coll, s.listProducts)
 	mux.HandleFunc("GET "+coll+"/{id}", s.getProduct)
 	mux.HandleFunc("POST "+coll, tmf630.NotOffered("GET",
-		"products are created by TMF622 product orders ("+ProductOrdering+"/productOrder), not here"))
+		"products are created by TMF622 product orders ("+tmf630.ProductOrdering+"/productOrder), not here"))
 	byOrder := tmf630.NotOffered("GET",
-		"products are changed and terminated by TMF622 product orders ("+ProductOrdering+"/productOrder), not here")
+		"products are changed and terminated by TMF622 product orders ("+tmf630.ProductOrdering+"/productOrder), not here")
 	mux.HandleFunc("PATCH "+coll+"/{id}", byOrder)
 	mux.HandleFunc("DELETE "+coll+"/{id}", byOrder)
 }
@@ -94,7 +94,7 @@ func (s *Server) getProduct(w http.ResponseWriter, r *http.Request) {
 // terminated once a disconnect order completes) are v4 ProductStatusType
 // values as they are.
 func (s *Server) product(p *tmf.Product) productInstance {
-	out := productInstance{ID: p.ID, Href: tmf630.EntityHref(ProductInventory, "product", p.ID), Name: p.Name, Status: p.Status,
+	out := productInstance{ID: p.ID, Href: tmf630.EntityHref(tmf630.ProductInventory, "product", p.ID), Name: p.Name, Status: p.Status,
 		StartDate:             s.Node().Date(p.StartDate),
 		ProductCharacteristic: tmf630.WireCharacteristics(p.Characteristics),
 		Place:                 tmf630.SitePlaces(p.Place),
@@ -107,13 +107,13 @@ func (s *Server) product(p *tmf.Product) productInstance {
 	}
 	currency := ""
 	if o := p.ProductOffering; o.ID != "" {
-		out.ProductOffering = &tmf630.Ref{ID: o.ID, Href: tmf630.EntityHref(ProductCatalog, "productOffering", o.ID),
+		out.ProductOffering = &tmf630.Ref{ID: o.ID, Href: tmf630.EntityHref(tmf630.ProductCatalog, "productOffering", o.ID),
 			Name: o.Name, ReferredType: "ProductOffering"}
 		if s.Catalog != nil {
 			if off := s.Catalog.Offerings[o.ID]; off != nil {
 				currency = off.Currency
 				if spec := s.Catalog.Specs[off.Specification]; spec != nil {
-					out.ProductSpecification = &tmf630.Ref{ID: spec.ID, Href: tmf630.EntityHref(ProductCatalog, "productSpecification", spec.ID),
+					out.ProductSpecification = &tmf630.Ref{ID: spec.ID, Href: tmf630.EntityHref(tmf630.ProductCatalog, "productSpecification", spec.ID),
 						Name: spec.Name, ReferredType: "ProductSpecification"}
 				}
 			}
@@ -126,12 +126,12 @@ func (s *Server) product(p *tmf.Product) productInstance {
 		out.ProductPrice = append(out.ProductPrice, tmf630.Monthly("Monthly charge", currency, p.MonthlyPrice))
 	}
 	for i, svc := range p.Services {
-		out.RealizingService[i] = tmf630.Ref{ID: svc.ID, Href: tmf630.EntityHref(ServiceInventory, "service", svc.ID),
+		out.RealizingService[i] = tmf630.Ref{ID: svc.ID, Href: tmf630.EntityHref(tmf630.ServiceInventory, "service", svc.ID),
 			Name: svc.Name, ReferredType: "Service"}
 	}
 	if p.ProductOrder != "" {
 		out.ProductOrderItem = []relatedOrderItem{{OrderItemID: p.ProductOrderItem, OrderItemAction: string(tmf.Add),
-			ProductOrderID: p.ProductOrder, ProductOrderHref: tmf630.EntityHref(ProductOrdering, "productOrder", p.ProductOrder),
+			ProductOrderID: p.ProductOrder, ProductOrderHref: tmf630.EntityHref(tmf630.ProductOrdering, "productOrder", p.ProductOrder),
 			Role: "creation"}}
 	}
 	return out

@@ -4,7 +4,8 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/apitest"
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -18,14 +19,14 @@ var productKeys = []string{"billingAccount", "href", "id", "productCharacteristi
 // active, billed at the negotiated $1,800 a month, realised by the site's
 // three service instances.
 func TestProductInventoryAfterTheRollout(t *testing.T) {
-	r := serveRollout(t)
-	coll := api.ProductInventory + "/product"
-	w := r.call(t, http.MethodGet, coll, "")
+	r := apitest.ServeRollout(t)
+	coll := tmf630.ProductInventory + "/product"
+	w := r.Call(t, http.MethodGet, coll, "")
 	require.Equal(t, http.StatusOK, w.Code)
 	assert.Equal(t, "5", w.Header().Get("X-Total-Count"))
-	products := r.list(t, coll)
+	products := r.List(t, coll)
 	assert.Equal(t, []string{"PI-EFCG-1102-MELB", "PI-EFCG-1102-SYD1", "PI-EFCG-1102-SYD2", "PI-EFCG-1102-BNE1",
-		"PI-EFCG-1102-BNE2"}, idsOf(products))
+		"PI-EFCG-1102-BNE2"}, apitest.IDsOf(products))
 	for _, p := range products {
 		for _, k := range productKeys {
 			assert.Contains(t, p, k, p["id"])
@@ -34,8 +35,8 @@ func TestProductInventoryAfterTheRollout(t *testing.T) {
 		assert.Equal(t, "Product", p["@type"])
 	}
 
-	melb := r.one(t, coll+"/PI-EFCG-1102-MELB")
-	assert.Equal(t, byID(t, products, "PI-EFCG-1102-MELB"), melb, "the list and the entity agree")
+	melb := r.One(t, coll+"/PI-EFCG-1102-MELB")
+	assert.Equal(t, apitest.ByID(t, products, "PI-EFCG-1102-MELB"), melb, "the list and the entity agree")
 	assert.Equal(t, coll+"/PI-EFCG-1102-MELB", melb["href"])
 	assert.Equal(t, "Enterprise Fibre Connect Gold", melb["name"])
 	assert.Equal(t, "PO-EFCG-01", melb["productOffering"].(map[string]any)["id"])
@@ -44,8 +45,8 @@ func TestProductInventoryAfterTheRollout(t *testing.T) {
 	party := melb["relatedParty"].([]any)[0].(map[string]any)
 	assert.Equal(t, map[string]any{"id": "CUST-ENT-1102", "name": "GlobalTech Solutions Pty Ltd", "role": "customer",
 		"@referredType": "Organization"}, party)
-	assert.Equal(t, "Gold", lookup(t, melb["productCharacteristic"], "slaTier"))
-	assert.Equal(t, "500M-sym", lookup(t, melb["productCharacteristic"], "speed"))
+	assert.Equal(t, "Gold", apitest.Lookup(t, melb["productCharacteristic"], "slaTier"))
+	assert.Equal(t, "500M-sym", apitest.Lookup(t, melb["productCharacteristic"], "speed"))
 	site := melb["place"].([]any)[0].(map[string]any)
 	assert.Equal(t, "MELB", site["id"])
 	assert.Equal(t, "Melbourne HQ", site["name"])
@@ -66,7 +67,7 @@ func TestProductInventoryAfterTheRollout(t *testing.T) {
 	for _, s := range melb["realizingService"].([]any) {
 		ref := s.(map[string]any)
 		services = append(services, ref["id"].(string))
-		svc := r.one(t, pathOf(t, ref["href"]))
+		svc := r.One(t, apitest.PathOf(t, ref["href"]))
 		assert.Equal(t, ref["id"], svc["id"])
 		assert.Equal(t, "MELB", svc["place"].([]any)[0].(map[string]any)["id"])
 	}
@@ -76,8 +77,8 @@ func TestProductInventoryAfterTheRollout(t *testing.T) {
 // TMF630 list parameters on the product inventory: the kit's filters
 // (id=, status=) and fields, paging.
 func TestProductInventoryQueries(t *testing.T) {
-	r := serveRollout(t)
-	coll := api.ProductInventory + "/product"
+	r := apitest.ServeRollout(t)
+	coll := tmf630.ProductInventory + "/product"
 	for _, c := range []struct {
 		query string
 		want  []string
@@ -90,39 +91,39 @@ func TestProductInventoryQueries(t *testing.T) {
 		{"billingAccount.id=ACC-ENT-3384&offset=3", []string{"PI-EFCG-1102-BNE1", "PI-EFCG-1102-BNE2"}},
 		{"limit=2", []string{"PI-EFCG-1102-MELB", "PI-EFCG-1102-SYD1"}},
 	} {
-		assert.Equal(t, c.want, idsOf(r.list(t, coll+"?"+c.query)), c.query)
+		assert.Equal(t, c.want, apitest.IDsOf(r.List(t, coll+"?"+c.query)), c.query)
 	}
-	w := r.call(t, http.MethodGet, coll+"?limit=2", "")
+	w := r.Call(t, http.MethodGet, coll+"?limit=2", "")
 	assert.Equal(t, "5", w.Header().Get("X-Total-Count"))
 	assert.Equal(t, "2", w.Header().Get("X-Result-Count"))
 
-	for _, p := range r.list(t, coll+"?fields=status") {
+	for _, p := range r.List(t, coll+"?fields=status") {
 		assert.ElementsMatch(t, []string{"id", "href", "@type", "status"}, keys(p))
 	}
-	one := r.one(t, coll+"/PI-EFCG-1102-MELB?fields=name,productPrice")
+	one := r.One(t, coll+"/PI-EFCG-1102-MELB?fields=name,productPrice")
 	assert.ElementsMatch(t, []string{"id", "href", "@type", "name", "productPrice"}, keys(one))
 }
 
 // Unknown products are 404, bad parameters 400, and the inventory is read
 // only: products come from TMF622 orders (405).
 func TestProductInventoryRefusals(t *testing.T) {
-	r := serveRollout(t)
-	coll := api.ProductInventory + "/product"
-	tmfError(t, r.call(t, http.MethodGet, coll+"/55a2163b-489e-4138-93e9-8becb24272f2", ""), http.StatusNotFound,
+	r := apitest.ServeRollout(t)
+	coll := tmf630.ProductInventory + "/product"
+	apitest.TMFError(t, r.Call(t, http.MethodGet, coll+"/55a2163b-489e-4138-93e9-8becb24272f2", ""), http.StatusNotFound,
 		"55a2163b-489e-4138-93e9-8becb24272f2")
-	tmfError(t, r.call(t, http.MethodGet, coll+"?colour=red", ""), http.StatusBadRequest, "colour")
-	tmfError(t, r.call(t, http.MethodGet, coll+"?limit=many", ""), http.StatusBadRequest, "limit")
-	tmfError(t, r.call(t, http.MethodGet, coll+"/PI-EFCG-1102-MELB?status=active", ""), http.StatusBadRequest, "status")
+	apitest.TMFError(t, r.Call(t, http.MethodGet, coll+"?colour=red", ""), http.StatusBadRequest, "colour")
+	apitest.TMFError(t, r.Call(t, http.MethodGet, coll+"?limit=many", ""), http.StatusBadRequest, "limit")
+	apitest.TMFError(t, r.Call(t, http.MethodGet, coll+"/PI-EFCG-1102-MELB?status=active", ""), http.StatusBadRequest, "status")
 	for _, c := range []struct{ method, path string }{
 		{http.MethodPost, coll},
 		{http.MethodPatch, coll + "/PI-EFCG-1102-MELB"},
 		{http.MethodDelete, coll + "/PI-EFCG-1102-MELB"},
 	} {
-		w := r.call(t, c.method, c.path, `{"name":"x"}`)
-		tmfError(t, w, http.StatusMethodNotAllowed, "TMF622")
+		w := r.Call(t, c.method, c.path, `{"name":"x"}`)
+		apitest.TMFError(t, w, http.StatusMethodNotAllowed, "TMF622")
 		assert.Equal(t, "GET", w.Header().Get("Allow"))
 	}
-	assert.Len(t, r.list(t, coll), 5, "nothing changed")
+	assert.Len(t, r.List(t, coll), 5, "nothing changed")
 }
 
 func keys(m map[string]any) []string {

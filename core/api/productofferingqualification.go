@@ -83,7 +83,7 @@ func (s *Server) productOfferingQualification(mux *http.ServeMux) {
 	if s.COM == nil {
 		return
 	}
-	base := OfferingQualification + qualificationsPath
+	base := tmf630.OfferingQualification + qualificationsPath
 	mux.HandleFunc("GET "+base, s.listQualifications)
 	mux.HandleFunc("GET "+base+"/{id}", s.getQualification)
 	mux.HandleFunc("POST "+base, s.postQualification)
@@ -153,7 +153,7 @@ func (s *Server) postQualification(w http.ResponseWriter, r *http.Request) {
 // qualification maps a qualification to the wire; run it on the engine's
 // goroutine (it reads the catalog as COM does, and nothing else).
 func (s *Server) qualification(v com.QualificationView) ProductOfferingQualification {
-	out := ProductOfferingQualification{ID: v.ID, Href: OfferingQualification + qualificationsPath + "/" + v.ID,
+	out := ProductOfferingQualification{ID: v.ID, Href: tmf630.OfferingQualification + qualificationsPath + "/" + v.ID,
 		Description: v.Request.Description, State: v.State, ProductOfferingQualificationDate: s.Node().Date(v.Submitted),
 		RelatedParty:                     []tmf630.Ref{{ID: v.Request.Customer.ID, Name: v.Request.Customer.Name, Role: "customer", ReferredType: "Organization"}},
 		ProductOfferingQualificationItem: make([]ProductOfferingQualificationItem, len(v.Items)),
@@ -165,7 +165,7 @@ func (s *Server) qualification(v com.QualificationView) ProductOfferingQualifica
 	for i, ans := range v.Items {
 		req := v.Request.Items[i]
 		it := ProductOfferingQualificationItem{ID: req.ID, Action: "add", State: ans.State,
-			ProductOffering: &tmf630.Ref{ID: req.Offering, Href: ProductCatalog + "/productOffering/" + req.Offering},
+			ProductOffering: &tmf630.Ref{ID: req.Offering, Href: tmf630.ProductCatalog + "/productOffering/" + req.Offering},
 			Product: &ItemProduct{Place: []tmf630.Place{{ID: req.Site.Code, Name: req.Site.Name, Role: "installationAddress",
 				Address: req.Site.Address, ReferredType: "GeographicSite"}}},
 			SLATier: ans.Tiers, Type: "ProductOfferingQualificationItem"}

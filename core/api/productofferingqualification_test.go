@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-const qualificationsPath = api.OfferingQualification + "/productOfferingQualification"
+const qualificationsPath = tmf630.OfferingQualification + "/productOfferingQualification"
 
 // qualificationBody asks whether q's offering can be delivered at each of
 // q's sites, one item per site.

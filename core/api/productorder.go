@@ -75,7 +75,7 @@ func (s *Server) productOrdering(mux *http.ServeMux) {
 	if s.COM == nil {
 		return
 	}
-	base := ProductOrdering
+	base := tmf630.ProductOrdering
 	mux.HandleFunc("GET "+base+"/productOrder", s.listProductOrders)
 	mux.HandleFunc("GET "+base+"/productOrder/{id}", s.getProductOrder)
 	mux.HandleFunc("POST "+base+"/productOrder", s.postProductOrder)
@@ -310,7 +310,7 @@ func (s *Server) patchProductOrder(w http.ResponseWriter, r *http.Request) {
 // productOrder maps an internal product order to the wire. Run it on the
 // engine's goroutine: it reads COM's state.
 func (s *Server) productOrder(po *tmf.ProductOrder) ProductOrder {
-	out := ProductOrder{ID: po.ID, Href: ProductOrdering + "/productOrder/" + po.ID, ExternalID: po.ExternalID,
+	out := ProductOrder{ID: po.ID, Href: tmf630.ProductOrdering + "/productOrder/" + po.ID, ExternalID: po.ExternalID,
 		Description: po.Description, Category: po.Category, State: po.State, OrderDate: s.Node().Date(po.OrderDate),
 		RelatedParty: tmf630.Refs(po.RelatedParty, "Organization"), Agreement: tmf630.Refs(po.Agreement, "Agreement"),
 		ProductOrderItem: make([]ProductOrderItem, len(po.Items)), Type: "ProductOrder"}
@@ -325,7 +325,7 @@ func (s *Server) productOrder(po *tmf.ProductOrder) ProductOrder {
 		quoteID = po.Quote[0].ID
 		out.Quote = tmf630.Refs(po.Quote, "Quote")
 		for i := range out.Quote {
-			out.Quote[i].Href = QuoteManagement + "/quote/" + out.Quote[i].ID
+			out.Quote[i].Href = tmf630.QuoteManagement + "/quote/" + out.Quote[i].ID
 		}
 	}
 	if po.BillingAccount != nil {
@@ -336,7 +336,7 @@ func (s *Server) productOrder(po *tmf.ProductOrder) ProductOrder {
 		item := ProductOrderItem{ID: it.ID, Action: string(it.Action), State: it.State, StateReason: it.StateReason,
 			Quantity: 1, Qualification: tmf630.Refs(it.Qualification, "ProductOfferingQualification"), Type: "ProductOrderItem"}
 		if it.ProductOffering.ID != "" {
-			item.ProductOffering = &tmf630.Ref{ID: it.ProductOffering.ID, Href: ProductCatalog + "/productOffering/" + it.ProductOffering.ID,
+			item.ProductOffering = &tmf630.Ref{ID: it.ProductOffering.ID, Href: tmf630.ProductCatalog + "/productOffering/" + it.ProductOffering.ID,
 				Name: it.ProductOffering.Name}
 			if o, err := s.Catalog.Offering(it.ProductOffering.ID); err == nil {
 				item.ProductOffering.Name, currency = o.Name, o.Currency
@@ -349,13 +349,13 @@ func (s *Server) productOrder(po *tmf.ProductOrder) ProductOrder {
 			}
 			if it.ProductInstance != nil {
 				item.Product.ID = it.ProductInstance.ID
-				item.Product.Href = ProductInventory + "/product/" + it.ProductInstance.ID
+				item.Product.Href = tmf630.ProductInventory + "/product/" + it.ProductInstance.ID
 			}
 		}
 		if it.QuoteItem != nil {
 			item.QuoteItem = &QuoteItem{ID: it.QuoteItem.ID, QuoteID: quoteID}
 			if quoteID != "" {
-				item.QuoteItem.QuoteHref = QuoteManagement + "/quote/" + quoteID
+				item.QuoteItem.QuoteHref = tmf630.QuoteManagement + "/quote/" + quoteID
 			}
 		}
 		if it.ItemTerm > 0 {

@@ -96,9 +96,9 @@ func worked(t *testing.T) (api.QuoteBody, func(quoteID, externalID string) api.O
 }
 
 const (
-	quotesPath = api.QuoteManagement + "/quote"
-	ordersPath = api.ProductOrdering + "/productOrder"
-	cancelPath = api.ProductOrdering + "/cancelProductOrder"
+	quotesPath = tmf630.QuoteManagement + "/quote"
+	ordersPath = tmf630.ProductOrdering + "/productOrder"
+	cancelPath = tmf630.ProductOrdering + "/cancelProductOrder"
 )
 
 // The worked example placed over HTTP: a quote with its five sites goes

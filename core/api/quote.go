@@ -94,7 +94,7 @@ func (s *Server) quoteManagement(mux *http.ServeMux) {
 	if s.COM == nil {
 		return
 	}
-	base := QuoteManagement
+	base := tmf630.QuoteManagement
 	mux.HandleFunc("GET "+base+"/quote", s.listQuotes)
 	mux.HandleFunc("GET "+base+"/quote/{id}", s.getQuote)
 	mux.HandleFunc("POST "+base+"/quote", s.postQuote)
@@ -279,7 +279,7 @@ func (s *Server) postQuote(w http.ResponseWriter, r *http.Request) {
 // quote maps a quote to the wire.
 func (s *Server) quote(v com.QuoteView) Quote {
 	req := v.Request
-	out := Quote{ID: v.ID, Href: QuoteManagement + "/quote/" + v.ID, Category: "enterprise", State: v.State, StateReason: v.Reason,
+	out := Quote{ID: v.ID, Href: tmf630.QuoteManagement + "/quote/" + v.ID, Category: "enterprise", State: v.State, StateReason: v.Reason,
 		RelatedParty:   []tmf630.Ref{{ID: v.Customer.ID, Name: v.Customer.Name, Role: "customer", ReferredType: "Organization"}},
 		BillingAccount: &tmf630.Ref{ID: v.Customer.Account, ReferredType: "BillingAccount"},
 		Agreement:      []tmf630.Ref{{ID: req.RateCard, Name: "rate card", ReferredType: "RateCard"}},
@@ -292,7 +292,7 @@ func (s *Server) quote(v com.QuoteView) Quote {
 		out.Wave[i] = Wave{Name: wv.Name, ServiceOrder: wv.ServiceOrder, Target: tmf.FormatOffset(wv.Target)}
 	}
 	for i, site := range req.Sites {
-		it := QuoteItemWire{ID: site.Code, Action: "add", ProductOffering: &tmf630.Ref{ID: req.Offering, Href: ProductCatalog + "/productOffering/" + req.Offering},
+		it := QuoteItemWire{ID: site.Code, Action: "add", ProductOffering: &tmf630.Ref{ID: req.Offering, Href: tmf630.ProductCatalog + "/productOffering/" + req.Offering},
 			Product: &ItemProduct{Place: []tmf630.Place{{ID: site.Code, Name: site.Name, Role: "installationAddress", Address: site.Address, ReferredType: "GeographicSite"}},
 				ProductCharacteristic: []tmf630.Characteristic{{Name: "speed", ValueType: "string", Value: req.Speed},
 					{Name: "slaTier", ValueType: "string", Value: req.Tier}, {Name: "wave", ValueType: "string", Value: site.Wave}}},

@@ -62,7 +62,7 @@ func (s *Server) resourceInventory(mux *http.ServeMux) {
 	if s.ROM == nil {
 		return
 	}
-	const coll = ResourceInventory + "/resource"
+	const coll = tmf630.ResourceInventory + "/resource"
 	mux.HandleFunc("GET "+coll, s.listResources)
 	mux.HandleFunc("GET "+coll+"/{id}", s.getResource)
 	if s.Docs == nil {
@@ -117,7 +117,7 @@ func (s *Server) getResource(w http.ResponseWriter, r *http.Request) {
 // resource maps a network resource to the wire, copying everything; it
 // runs on the engine's goroutine.
 func resource(res *tmf.Resource) resourceInstance {
-	out := resourceInstance{ID: res.ID, Href: tmf630.EntityHref(ResourceInventory, "resource", res.ID), Name: res.Value,
+	out := resourceInstance{ID: res.ID, Href: tmf630.EntityHref(tmf630.ResourceInventory, "resource", res.ID), Name: res.Value,
 		Type: res.ResourceType, Category: res.Category}
 	if out.Name == "" {
 		out.Name = res.ResourceType + " " + res.ID
@@ -145,6 +145,6 @@ func resource(res *tmf.Resource) resourceInstance {
 // as its client wrote it, with its id and href.
 func registeredResource(d *docs.Doc) map[string]any {
 	d.Body["id"] = d.ID
-	d.Body["href"] = tmf630.EntityHref(ResourceInventory, "resource", d.ID)
+	d.Body["href"] = tmf630.EntityHref(tmf630.ResourceInventory, "resource", d.ID)
 	return d.Body
 }

@@ -5,7 +5,8 @@ import (
 	"net/url"
 	"testing"
 
-	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/apitest"
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -14,9 +15,9 @@ import (
 // six resources, 30 in all, each named (the TMF639 kit wants a name on
 // every resource), in use and unlocked.
 func TestResourceInventoryAfterTheRollout(t *testing.T) {
-	r := serveRollout(t)
-	coll := api.ResourceInventory + "/resource"
-	resources := r.list(t, coll)
+	r := apitest.ServeRollout(t)
+	coll := tmf630.ResourceInventory + "/resource"
+	resources := r.List(t, coll)
 	require.Len(t, resources, 30)
 	for _, res := range resources {
 		assert.NotEmpty(t, res["name"], res["id"])
@@ -24,7 +25,7 @@ func TestResourceInventoryAfterTheRollout(t *testing.T) {
 		assert.Equal(t, "available", res["resourceStatus"], res["id"])
 		assert.Equal(t, "active", res["usageState"], res["id"])
 		assert.Equal(t, "unlocked", res["administrativeState"], res["id"])
-		assert.Equal(t, "available", lookup(t, res["resourceCharacteristic"], "lifecycleState"), res["id"])
+		assert.Equal(t, "available", apitest.Lookup(t, res["resourceCharacteristic"], "lifecycleState"), res["id"])
 	}
 	for _, c := range []struct{ id, name, typ, base string }{
 		{"OLT-SOUTH-03-LC2-P8", "OLT-SOUTH-03 LC2 Port 8", "OLTPort", "PhysicalResource"},
@@ -34,35 +35,35 @@ func TestResourceInventoryAfterTheRollout(t *testing.T) {
 		{"Probe-ENT-1102-MELB", "Probe-ENT-1102-MELB", "TWAMPProbe", "LogicalResource"},
 		{"FDO2340567", "ISR-4431 S/N: FDO2340567", "CPE", "PhysicalResource"},
 	} {
-		res := r.one(t, coll+"/"+url.PathEscape(c.id))
-		assert.Equal(t, byID(t, resources, c.id), res)
+		res := r.One(t, coll+"/"+url.PathEscape(c.id))
+		assert.Equal(t, apitest.ByID(t, resources, c.id), res)
 		assert.Equal(t, c.name, res["name"])
 		assert.Equal(t, c.typ, res["@type"])
 		assert.Equal(t, c.base, res["@baseType"])
 		assert.Equal(t, coll+"/"+url.PathEscape(c.id), res["href"])
 		assert.Equal(t, "MELB", res["place"].(map[string]any)["id"], c.id)
 	}
-	assert.Equal(t, "FDO2340567", r.one(t, coll+"/FDO2340567")["serialNumber"])
-	assert.Equal(t, "10.88.12.0/29", r.one(t, coll+"/SOUTH-ENT-10.88.12.0%2F29")["value"])
-	port := r.one(t, coll+"/OLT-SOUTH-03-LC2-P8")
-	assert.Equal(t, "2", lookup(t, port["resourceCharacteristic"], "lineCard"))
-	assert.Equal(t, "8", lookup(t, port["resourceCharacteristic"], "port"))
+	assert.Equal(t, "FDO2340567", r.One(t, coll+"/FDO2340567")["serialNumber"])
+	assert.Equal(t, "10.88.12.0/29", r.One(t, coll+"/SOUTH-ENT-10.88.12.0%2F29")["value"])
+	port := r.One(t, coll+"/OLT-SOUTH-03-LC2-P8")
+	assert.Equal(t, "2", apitest.Lookup(t, port["resourceCharacteristic"], "lineCard"))
+	assert.Equal(t, "8", apitest.Lookup(t, port["resourceCharacteristic"], "port"))
 }
 
 func TestResourceInventoryQueries(t *testing.T) {
-	r := serveRollout(t)
-	coll := api.ResourceInventory + "/resource"
+	r := apitest.ServeRollout(t)
+	coll := tmf630.ResourceInventory + "/resource"
 	assert.Equal(t, []string{"ENT-MEL-VLAN-2108", "ENT-SYD-VLAN-2232", "ENT-SYD-VLAN-2233", "ENT-BNE-VLAN-2312",
-		"ENT-BNE-VLAN-2313"}, idsOf(r.list(t, coll+"?@type=VLAN")))
-	assert.Equal(t, []string{"ENT-MEL-VLAN-2108"}, idsOf(r.list(t, coll+"?name=VLAN%202108")))
-	assert.Len(t, r.list(t, coll+"?@baseType=PhysicalResource"), 10, "5 CPE, 3 OLT ports, 2 P2P handoffs")
-	assert.Len(t, r.list(t, coll+"?place.id=MELB"), 6)
-	assert.Len(t, r.list(t, coll+"?resourceCharacteristic.value=SOUTH-ENT"), 1)
-	assert.Empty(t, r.list(t, coll+"?resourceStatus=reserved"))
-	for _, res := range r.list(t, coll+"?fields=name&limit=3") {
+		"ENT-BNE-VLAN-2313"}, apitest.IDsOf(r.List(t, coll+"?@type=VLAN")))
+	assert.Equal(t, []string{"ENT-MEL-VLAN-2108"}, apitest.IDsOf(r.List(t, coll+"?name=VLAN%202108")))
+	assert.Len(t, r.List(t, coll+"?@baseType=PhysicalResource"), 10, "5 CPE, 3 OLT ports, 2 P2P handoffs")
+	assert.Len(t, r.List(t, coll+"?place.id=MELB"), 6)
+	assert.Len(t, r.List(t, coll+"?resourceCharacteristic.value=SOUTH-ENT"), 1)
+	assert.Empty(t, r.List(t, coll+"?resourceStatus=reserved"))
+	for _, res := range r.List(t, coll+"?fields=name&limit=3") {
 		assert.ElementsMatch(t, []string{"id", "href", "@type", "name"}, keys(res))
 	}
-	tmfError(t, r.call(t, http.MethodGet, coll+"/907d9939-c640-438a-8461-a6bd53924214", ""), http.StatusNotFound,
+	apitest.TMFError(t, r.Call(t, http.MethodGet, coll+"/907d9939-c640-438a-8461-a6bd53924214", ""), http.StatusNotFound,
 		"907d9939-c640-438a-8461-a6bd53924214")
-	tmfError(t, r.call(t, http.MethodGet, coll+"?colour=red", ""), http.StatusBadRequest, "colour")
+	apitest.TMFError(t, r.Call(t, http.MethodGet, coll+"?colour=red", ""), http.StatusBadRequest, "colour")
 }

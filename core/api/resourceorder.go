@@ -29,17 +29,17 @@ func (s *Server) resourceOrdering(mux *http.ServeMux) {
 	if s.ROM == nil {
 		return
 	}
-	coll := ResourceOrdering + "/resourceOrder"
+	coll := tmf630.ResourceOrdering + "/resourceOrder"
 	mux.HandleFunc("GET "+coll, s.listResourceOrders)
 	mux.HandleFunc("GET "+coll+"/{id}", s.getResourceOrder)
 	mux.HandleFunc("POST "+coll, s.postResourceOrder)
 	byOrder := tmf630.NotOffered("GET", "a resource order is changed by another order (items with action modify or delete) and cancelled with POST "+
-		ResourceOrdering+"/cancelResourceOrder")
+		tmf630.ResourceOrdering+"/cancelResourceOrder")
 	mux.HandleFunc("PATCH "+coll+"/{id}", byOrder)
 	mux.HandleFunc("DELETE "+coll+"/{id}", byOrder)
-	c := &orderCancelling{base: ResourceOrdering, collection: "cancelResourceOrder", prefix: "CRO", order: "resourceOrder", to: engine.ROM,
+	c := &orderCancelling{base: tmf630.ResourceOrdering, collection: "cancelResourceOrder", prefix: "CRO", order: "resourceOrder", to: engine.ROM,
 		read:    s.resourceOrderStatus,
-		instead: "cancel its service order with POST " + ServiceOrdering + "/cancelServiceOrder"}
+		instead: "cancel its service order with POST " + tmf630.ServiceOrdering + "/cancelServiceOrder"}
 	c.routes(s, mux)
 }
 

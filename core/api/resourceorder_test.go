@@ -15,8 +15,8 @@ import (
 )
 
 const (
-	resourceOrdersPath = api.ResourceOrdering + "/resourceOrder"
-	cancelROPath       = api.ResourceOrdering + "/cancelResourceOrder"
+	resourceOrdersPath = tmf630.ResourceOrdering + "/resourceOrder"
+	cancelROPath       = tmf630.ResourceOrdering + "/cancelResourceOrder"
 )
 
 // Seed, entity map: SOM placed five resource orders, one per site, with
@@ -165,7 +165,7 @@ func TestCancelResourceOrderInFlight(t *testing.T) {
 		require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
 		assert.Equal(t, "CancelResourceOrder", c.Type)
 		assert.Equal(t, ro.ID, c.ResourceOrder.ID)
-		assert.Equal(t, api.ResourceOrdering+"/resourceOrder/"+ro.ID, c.ResourceOrder.Href)
+		assert.Equal(t, tmf630.ResourceOrdering+"/resourceOrder/"+ro.ID, c.ResourceOrder.Href)
 		time.Sleep(24 * time.Hour / 3600)
 		synctest.Wait()
 
@@ -239,7 +239,7 @@ func TestResourceOrderBadInput(t *testing.T) {
 		{"cancel without order", "POST", cancelROPath, `{"serviceOrder":{"id":"RO-001"}}`, 400, "resourceOrder.id: required"},
 		{"cancel with a state", "POST", cancelROPath, `{"state":"done","resourceOrder":{"id":"RO-001"}}`, 400, "state: set by the server"},
 		{"cancel of SOM's order", "POST", cancelROPath, `{"resourceOrder":{"id":"RO-001"}}`, 409,
-			"resourceOrder RO-001 was placed by SOM, which alone may cancel it: cancel its service order with POST " + api.ServiceOrdering + "/cancelServiceOrder"},
+			"resourceOrder RO-001 was placed by SOM, which alone may cancel it: cancel its service order with POST " + tmf630.ServiceOrdering + "/cancelServiceOrder"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var e tmf630.Error

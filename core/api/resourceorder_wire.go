@@ -103,7 +103,7 @@ func ResourceOrderToWire(ro *tmf.ResourceOrder, epoch time.Time) ResourceOrder {
 	out := ResourceOrder{ExternalID: ro.ExternalID, Name: ro.Name, State: ro.State, RelatedParty: tmf630.Refs(ro.RelatedParty, ""),
 		Type: "ResourceOrder", OrderItem: make([]ResourceOrderItem, len(ro.Items))}
 	if ro.ID != "" {
-		out.ID, out.Href = ro.ID, tmf630.EntityHref(ResourceOrdering, "resourceOrder", ro.ID)
+		out.ID, out.Href = ro.ID, tmf630.EntityHref(tmf630.ResourceOrdering, "resourceOrder", ro.ID)
 		out.OrderDate = wireDate(epoch, ro.OrderDate)
 	}
 	if ro.StartDate != 0 {
@@ -148,7 +148,7 @@ func wireResource(res *tmf.Resource) ResourceRefOrValue {
 	out := ResourceRefOrValue{ID: res.ID, Type: res.ResourceType, Category: res.Category, Value: res.Value,
 		LifecycleState: res.State, ResourceCharacteristic: tmf630.WireCharacteristics(res.Characteristics)}
 	if res.ID != "" {
-		out.Href = tmf630.EntityHref(ResourceInventory, "resource", res.ID)
+		out.Href = tmf630.EntityHref(tmf630.ResourceInventory, "resource", res.ID)
 	}
 	if res.State != "" {
 		out.ResourceStatus, out.UsageState, _ = tmf.ResourceStates(res.State, res.UsageState)

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/apitest"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -16,9 +16,9 @@ import (
 // id and href of the server's, listed after the network's own resources,
 // found by id and by name, merge-patched and deleted.
 func TestRegisteredResourceRoundTrip(t *testing.T) {
-	r := serveRollout(t)
-	coll := api.ResourceInventory + "/resource"
-	w := r.call(t, http.MethodPost, coll, `{"name":"RouterXX","@type":"Resource"}`)
+	r := apitest.ServeRollout(t)
+	coll := tmf630.ResourceInventory + "/resource"
+	w := r.Call(t, http.MethodPost, coll, `{"name":"RouterXX","@type":"Resource"}`)
 	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
 	var created map[string]any
 	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &created))
@@ -26,61 +26,61 @@ func TestRegisteredResourceRoundTrip(t *testing.T) {
 		"@type": "Resource"}, created)
 	assert.Equal(t, coll+"/RES-REG-001", w.Header().Get("Location"))
 
-	all := r.list(t, coll)
+	all := r.List(t, coll)
 	require.Len(t, all, 31)
 	assert.Equal(t, created, all[30], "registered resources follow the network's")
-	assert.Equal(t, created, r.one(t, coll+"/RES-REG-001"))
-	assert.Equal(t, []string{"RES-REG-001"}, idsOf(r.list(t, coll+"?name=RouterXX")))
+	assert.Equal(t, created, r.One(t, coll+"/RES-REG-001"))
+	assert.Equal(t, []string{"RES-REG-001"}, apitest.IDsOf(r.List(t, coll+"?name=RouterXX")))
 
 	// A second one, with v4 attributes and an extension, and no @type.
-	w = r.call(t, http.MethodPost, coll, `{"name":"Core switch MEL-01","category":"physical","resourceStatus":"available",
+	w = r.Call(t, http.MethodPost, coll, `{"name":"Core switch MEL-01","category":"physical","resourceStatus":"available",
 		"usageState":"busy","place":{"id":"MELB","role":"installationAddress"},"rackUnit":12,
 		"resourceCharacteristic":[{"name":"ports","value":48}],"startOperatingDate":"2019-03-01T00:00:00Z"}`)
 	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
-	second := r.one(t, coll+"/RES-REG-002")
+	second := r.One(t, coll+"/RES-REG-002")
 	assert.Equal(t, "Resource", second["@type"], "@type defaults to Resource")
 	assert.Equal(t, 12.0, second["rackUnit"], "extensions are kept")
-	assert.Equal(t, 48.0, lookup(t, second["resourceCharacteristic"], "ports"))
-	assert.Equal(t, []string{"RES-REG-002"}, idsOf(r.list(t, coll+"?place.id=MELB&usageState=busy")))
+	assert.Equal(t, 48.0, apitest.Lookup(t, second["resourceCharacteristic"], "ports"))
+	assert.Equal(t, []string{"RES-REG-002"}, apitest.IDsOf(r.List(t, coll+"?place.id=MELB&usageState=busy")))
 
 	// Merge patch (RFC 7386), sent as the kits send it: application/json.
-	w = r.call(t, http.MethodPatch, coll+"/RES-REG-002", `{"name":"Core switch MEL-02","usageState":null,
+	w = r.Call(t, http.MethodPatch, coll+"/RES-REG-002", `{"name":"Core switch MEL-02","usageState":null,
 		"place":{"name":"Melbourne HQ"}}`)
 	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
-	patched := r.one(t, coll+"/RES-REG-002")
+	patched := r.One(t, coll+"/RES-REG-002")
 	assert.Equal(t, "Core switch MEL-02", patched["name"])
 	assert.NotContains(t, patched, "usageState")
 	assert.Equal(t, map[string]any{"id": "MELB", "role": "installationAddress", "name": "Melbourne HQ"}, patched["place"])
 	assert.Equal(t, "available", patched["resourceStatus"])
 
-	w = r.call(t, http.MethodDelete, coll+"/RES-REG-002", "")
+	w = r.Call(t, http.MethodDelete, coll+"/RES-REG-002", "")
 	assert.Equal(t, http.StatusNoContent, w.Code)
 	assert.Empty(t, w.Body.String())
-	tmfError(t, r.call(t, http.MethodGet, coll+"/RES-REG-002", ""), http.StatusNotFound, "RES-REG-002")
-	tmfError(t, r.call(t, http.MethodDelete, coll+"/RES-REG-002", ""), http.StatusNotFound, "RES-REG-002")
-	tmfError(t, r.call(t, http.MethodPatch, coll+"/RES-REG-002", `{"name":"x"}`), http.StatusNotFound, "RES-REG-002")
-	assert.Len(t, r.list(t, coll), 31)
+	apitest.TMFError(t, r.Call(t, http.MethodGet, coll+"/RES-REG-002", ""), http.StatusNotFound, "RES-REG-002")
+	apitest.TMFError(t, r.Call(t, http.MethodDelete, coll+"/RES-REG-002", ""), http.StatusNotFound, "RES-REG-002")
+	apitest.TMFError(t, r.Call(t, http.MethodPatch, coll+"/RES-REG-002", `{"name":"x"}`), http.StatusNotFound, "RES-REG-002")
+	assert.Len(t, r.List(t, coll), 31)
 }
 
 // The network's resources are ROM's: a client can read them, not change
 // or delete them (409).
 func TestNetworkResourcesAreReadOnly(t *testing.T) {
-	r := serveRollout(t)
-	coll := api.ResourceInventory + "/resource"
+	r := apitest.ServeRollout(t)
+	coll := tmf630.ResourceInventory + "/resource"
 	for _, method := range []string{http.MethodPatch, http.MethodDelete} {
-		tmfError(t, r.call(t, method, coll+"/OLT-SOUTH-03-LC2-P8", `{"name":"mine"}`), http.StatusConflict, "owned by ROM")
-		tmfError(t, r.call(t, method, coll+"/SOUTH-ENT-10.88.12.0%2F29", `{"name":"mine"}`), http.StatusConflict,
+		apitest.TMFError(t, r.Call(t, method, coll+"/OLT-SOUTH-03-LC2-P8", `{"name":"mine"}`), http.StatusConflict, "owned by ROM")
+		apitest.TMFError(t, r.Call(t, method, coll+"/SOUTH-ENT-10.88.12.0%2F29", `{"name":"mine"}`), http.StatusConflict,
 			"SOUTH-ENT-10.88.12.0/29")
 	}
-	assert.Equal(t, "OLT-SOUTH-03 LC2 Port 8", r.one(t, coll+"/OLT-SOUTH-03-LC2-P8")["name"])
+	assert.Equal(t, "OLT-SOUTH-03 LC2 Port 8", r.One(t, coll+"/OLT-SOUTH-03-LC2-P8")["name"])
 }
 
 // Bad input is refused with 400 (415 for another media type) naming the
 // field, and changes nothing.
 func TestRegisteredResourceBadInput(t *testing.T) {
-	r := serveRollout(t)
-	coll := api.ResourceInventory + "/resource"
-	require.Equal(t, http.StatusCreated, r.call(t, http.MethodPost, coll, `{"name":"RouterXX"}`).Code)
+	r := apitest.ServeRollout(t)
+	coll := tmf630.ResourceInventory + "/resource"
+	require.Equal(t, http.StatusCreated, r.Call(t, http.MethodPost, coll, `{"name":"RouterXX"}`).Code)
 	for _, c := range []struct {
 		method, path, body string
 		names              string
@@ -116,15 +116,15 @@ func TestRegisteredResourceBadInput(t *testing.T) {
 		{http.MethodPatch, coll + "/RES-REG-001", `{"operationalState":"up"}`, "operationalState"},
 	} {
 		t.Run(c.method+" "+c.body, func(t *testing.T) {
-			tmfError(t, r.call(t, c.method, c.path, c.body), http.StatusBadRequest, c.names)
+			apitest.TMFError(t, r.Call(t, c.method, c.path, c.body), http.StatusBadRequest, c.names)
 		})
 	}
-	tmfError(t, r.callAs(t, http.MethodPost, coll, `name=RouterXX`, "application/x-www-form-urlencoded"),
+	apitest.TMFError(t, r.CallAs(t, http.MethodPost, coll, `name=RouterXX`, "application/x-www-form-urlencoded"),
 		http.StatusUnsupportedMediaType, "Content-Type")
 	big := `{"name":"R","description":"` + strings.Repeat("x", tmf630.MaxBody) + `"}`
-	tmfError(t, r.call(t, http.MethodPost, coll, big), http.StatusRequestEntityTooLarge, "larger")
+	apitest.TMFError(t, r.Call(t, http.MethodPost, coll, big), http.StatusRequestEntityTooLarge, "larger")
 
-	all := r.list(t, coll)
+	all := r.List(t, coll)
 	assert.Len(t, all, 31, "nothing was created")
 	assert.Equal(t, map[string]any{"id": "RES-REG-001", "href": coll + "/RES-REG-001", "name": "RouterXX",
 		"@type": "Resource"}, all[30], "nothing was changed")

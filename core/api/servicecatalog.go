@@ -36,7 +36,7 @@ func (s *Server) serviceCatalog(mux *http.ServeMux) {
 	}
 	specs := s.serviceSpecifications()
 	known := tmf620.Attributes(tmf633.ServiceSpecification{})
-	base := ServiceCatalog + "/serviceSpecification"
+	base := tmf630.ServiceCatalog + "/serviceSpecification"
 	mux.HandleFunc("GET "+base, func(w http.ResponseWriter, r *http.Request) {
 		if q, e := tmf630.ParseQuery(r.URL.Query(), known); e != nil {
 			tmf630.WriteError(w, e)
@@ -100,7 +100,7 @@ func (s *Server) serviceSpecifications() []tmf633.ServiceSpecification {
 }
 
 func (s *Server) serviceSpec(id, name, typ string, chars catalog.Template) tmf633.ServiceSpecification {
-	spec := tmf633.ServiceSpecification{ID: id, Href: catalogHref(ServiceCatalog, "serviceSpecification", id), Name: name,
+	spec := tmf633.ServiceSpecification{ID: id, Href: catalogHref(tmf630.ServiceCatalog, "serviceSpecification", id), Name: name,
 		LastUpdate: s.Node().Date(0), LifecycleStatus: tmf620.Active, BaseType: "ServiceSpecification", Type: typ}
 	for _, ch := range chars {
 		cs := tmf633.CharacteristicSpec{Name: ch.Name, ValueType: "string"}
@@ -116,7 +116,7 @@ func (s *Server) serviceSpec(id, name, typ string, chars catalog.Template) tmf63
 }
 
 func (s *Server) serviceSpecRel(r *catalog.RFS, typ, role string) tmf633.ServiceSpecRelationship {
-	return tmf633.ServiceSpecRelationship{ID: r.ID, Href: catalogHref(ServiceCatalog, "serviceSpecification", r.ID), Name: r.Name,
+	return tmf633.ServiceSpecRelationship{ID: r.ID, Href: catalogHref(tmf630.ServiceCatalog, "serviceSpecification", r.ID), Name: r.Name,
 		RelationshipType: typ, Role: role, ReferredType: rfsType}
 }
 

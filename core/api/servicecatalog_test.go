@@ -4,13 +4,13 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/scenarios"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-const sc633 = api.ServiceCatalog + "/serviceSpecification"
+const sc633 = tmf630.ServiceCatalog + "/serviceSpecification"
 
 // The catalog's CFS and RFS as TMF633 service specifications: a CFS relies
 // on the RFS that realise it on each access technology (seed step 3:

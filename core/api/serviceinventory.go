@@ -34,12 +34,12 @@ func (s *Server) serviceInventory(mux *http.ServeMux) {
 	if s.SOM == nil {
 		return
 	}
-	const coll = ServiceInventory + "/service"
+	const coll = tmf630.ServiceInventory + "/service"
 	mux.HandleFunc("GET "+coll, s.listServices)
 	mux.HandleFunc("GET "+coll+"/{$}", s.listServices) // older kits ask for service/
 	mux.HandleFunc("GET "+coll+"/{id}", s.getService)
 	byOrder := tmf630.NotOffered("GET", "services are installed, changed and terminated by service orders, which COM places for TMF622 product orders ("+
-		ProductOrdering+"/productOrder), not here")
+		tmf630.ProductOrdering+"/productOrder), not here")
 	mux.HandleFunc("POST "+coll, byOrder)
 	mux.HandleFunc("PATCH "+coll+"/{id}", byOrder)
 	mux.HandleFunc("DELETE "+coll+"/{id}", byOrder)
@@ -79,9 +79,9 @@ func (s *Server) getService(w http.ResponseWriter, r *http.Request) {
 // as they are.
 func (s *Server) service(svc *tmf.Service) serviceInstance {
 	spec := svc.Specification
-	out := serviceInstance{ID: svc.ID, Href: tmf630.EntityHref(ServiceInventory, "service", svc.ID), Name: svc.Name,
+	out := serviceInstance{ID: svc.ID, Href: tmf630.EntityHref(tmf630.ServiceInventory, "service", svc.ID), Name: svc.Name,
 		Category: svc.Category, State: svc.State, StartDate: s.Node().Date(svc.StartDate),
-		ServiceSpecification: tmf630.Ref{ID: spec.ID, Href: tmf630.EntityHref(ServiceCatalog, "serviceSpecification", spec.ID),
+		ServiceSpecification: tmf630.Ref{ID: spec.ID, Href: tmf630.EntityHref(tmf630.ServiceCatalog, "serviceSpecification", spec.ID),
 			Name: spec.Name, ReferredType: "ServiceSpecification"},
 		ServiceCharacteristic: tmf630.WireCharacteristics(svc.Characteristics),
 		Place:                 tmf630.SitePlaces(svc.Place),
@@ -98,7 +98,7 @@ func (s *Server) service(svc *tmf.Service) serviceInstance {
 			continue // a step that allocated nothing
 		}
 		out.SupportingResource = append(out.SupportingResource, tmf630.Ref{ID: r.ID,
-			Href: tmf630.EntityHref(ResourceInventory, "resource", r.ID), Name: r.Name, ReferredType: r.Type})
+			Href: tmf630.EntityHref(tmf630.ResourceInventory, "resource", r.ID), Name: r.Name, ReferredType: r.Type})
 	}
 	return out
 }

@@ -28,17 +28,17 @@ func (s *Server) serviceOrdering(mux *http.ServeMux) {
 	if s.SOM == nil {
 		return
 	}
-	coll := ServiceOrdering + "/serviceOrder"
+	coll := tmf630.ServiceOrdering + "/serviceOrder"
 	mux.HandleFunc("GET "+coll, s.listServiceOrders)
 	mux.HandleFunc("GET "+coll+"/{id}", s.getServiceOrder)
 	mux.HandleFunc("POST "+coll, s.postServiceOrder)
 	byOrder := tmf630.NotOffered("GET", "a service order is changed by another order (items with action modify or delete) and cancelled with POST "+
-		ServiceOrdering+"/cancelServiceOrder")
+		tmf630.ServiceOrdering+"/cancelServiceOrder")
 	mux.HandleFunc("PATCH "+coll+"/{id}", byOrder)
 	mux.HandleFunc("DELETE "+coll+"/{id}", byOrder)
-	c := &orderCancelling{base: ServiceOrdering, collection: "cancelServiceOrder", prefix: "CSO", order: "serviceOrder", to: engine.SOM,
+	c := &orderCancelling{base: tmf630.ServiceOrdering, collection: "cancelServiceOrder", prefix: "CSO", order: "serviceOrder", to: engine.SOM,
 		read:    s.serviceOrderStatus,
-		instead: "cancel its product order with POST " + ProductOrdering + "/cancelProductOrder"}
+		instead: "cancel its product order with POST " + tmf630.ProductOrdering + "/cancelProductOrder"}
 	c.routes(s, mux)
 }
 

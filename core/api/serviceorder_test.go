@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/apitest"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/scenarios"
@@ -17,8 +18,8 @@ import (
 )
 
 const (
-	serviceOrdersPath = api.ServiceOrdering + "/serviceOrder"
-	cancelSOPath      = api.ServiceOrdering + "/cancelServiceOrder"
+	serviceOrdersPath = tmf630.ServiceOrdering + "/serviceOrder"
+	cancelSOPath      = tmf630.ServiceOrdering + "/cancelServiceOrder"
 )
 
 // serveWorkedExample serves the worked example after its rollout ran to
@@ -80,7 +81,7 @@ func TestServiceOrdersOfTheRollout(t *testing.T) {
 	fa := pilot.ServiceOrderItem[0]
 	assert.Equal(t, "SOI-001", fa.ID)
 	assert.Equal(t, "SI-FA-ENT-1102-MELB", fa.Service.ID)
-	assert.Equal(t, &tmf630.Ref{ID: "CFS:Fibre-Access", Name: "Fibre Access", Href: api.ServiceCatalog + "/serviceSpecification/CFS:Fibre-Access"},
+	assert.Equal(t, &tmf630.Ref{ID: "CFS:Fibre-Access", Name: "Fibre Access", Href: tmf630.ServiceCatalog + "/serviceSpecification/CFS:Fibre-Access"},
 		fa.Service.ServiceSpecification)
 	assert.Equal(t, "MELB", fa.Service.Place[0].ID)
 	assert.Equal(t, "POI-001", fa.ProductOrderItem.ID)
@@ -95,7 +96,7 @@ func TestServiceOrdersOfTheRollout(t *testing.T) {
 		assert.ElementsMatch(t, []string{"id", "href", "@type", "state"}, keys(so))
 	}
 	l.do(t, "GET", serviceOrdersPath+"?serviceOrderItem.service.place.id=SYD2", nil, &some)
-	assert.Equal(t, []string{orders[1].ID}, idsOf(some))
+	assert.Equal(t, []string{orders[1].ID}, apitest.IDsOf(some))
 }
 
 // acmeOrder is a service order a third party's COM places on our SOM
@@ -146,7 +147,7 @@ func TestServiceOrderPlacedOverTMF641(t *testing.T) {
 		assert.Equal(t, "active", it.Service.State, it.ID)
 	}
 	assert.Equal(t, "SI-FA-ACME-0042-ACME-MEL", so.ServiceOrderItem[0].Service.ID)
-	assert.Equal(t, "10", lookup(t, mustMap(t, l, so.ServiceOrderItem[1].Service.Href)["serviceCharacteristic"], "latencyMs"),
+	assert.Equal(t, "10", apitest.Lookup(t, mustMap(t, l, so.ServiceOrderItem[1].Service.Href)["serviceCharacteristic"], "latencyMs"),
 		"a number is kept as its JSON text")
 
 	var ros []api.ResourceOrder
@@ -286,7 +287,7 @@ func TestServiceOrderBadInput(t *testing.T) {
 			"requestedCancellationDate"},
 		{"cancel of an unknown order", "POST", cancelSOPath, `{"serviceOrder":{"id":"SO-404"}}`, 404, `no serviceOrder "SO-404"`},
 		{"cancel of COM's order", "POST", cancelSOPath, `{"serviceOrder":{"id":"SO-001"}}`, 409,
-			"serviceOrder SO-001 was placed by COM, which alone may cancel it: cancel its product order with POST " + api.ProductOrdering + "/cancelProductOrder"},
+			"serviceOrder SO-001 was placed by COM, which alone may cancel it: cancel its product order with POST " + tmf630.ProductOrdering + "/cancelProductOrder"},
 		{"unknown cancellation", "GET", cancelSOPath + "/CSO-404", ``, 404, "no such cancellation"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -113,7 +113,7 @@ func ServiceOrderToWire(so *tmf.ServiceOrder, epoch time.Time) ServiceOrder {
 		RelatedParty: tmf630.Refs(so.RelatedParty, ""), Handle: so.Handle, Type: "ServiceOrder",
 		ServiceOrderItem: make([]ServiceOrderItem, len(so.Items))}
 	if so.ID != "" {
-		out.ID, out.Href = so.ID, tmf630.EntityHref(ServiceOrdering, "serviceOrder", so.ID)
+		out.ID, out.Href = so.ID, tmf630.EntityHref(tmf630.ServiceOrdering, "serviceOrder", so.ID)
 		out.OrderDate = wireDate(epoch, so.OrderDate)
 	}
 	if so.CompletionDate != 0 {
@@ -140,14 +140,14 @@ func wireService(svc *tmf.Service, epoch time.Time) ServiceRefOrValue {
 	out := ServiceRefOrValue{ID: svc.ID, Name: svc.Name, Category: svc.Category, State: svc.State,
 		ServiceCharacteristic: tmf630.WireCharacteristics(svc.Characteristics), RelatedParty: tmf630.Refs(svc.RelatedParty, "")}
 	if svc.ID != "" {
-		out.Href = tmf630.EntityHref(ServiceInventory, "service", svc.ID)
+		out.Href = tmf630.EntityHref(tmf630.ServiceInventory, "service", svc.ID)
 	}
 	if svc.StartDate != 0 {
 		out.StartDate = wireDate(epoch, svc.StartDate)
 	}
 	if spec := svc.Specification; spec != (tmf.Ref{}) {
 		r := wireRef(spec)
-		r.Href = tmf630.EntityHref(ServiceCatalog, "serviceSpecification", spec.ID)
+		r.Href = tmf630.EntityHref(tmf630.ServiceCatalog, "serviceSpecification", spec.ID)
 		out.ServiceSpecification = &r
 	}
 	if svc.Place != (tmf.Place{}) {
@@ -155,7 +155,7 @@ func wireService(svc *tmf.Service, epoch time.Time) ServiceRefOrValue {
 	}
 	for _, r := range svc.SupportingRes {
 		w := wireRef(r)
-		w.Href = tmf630.EntityHref(ResourceInventory, "resource", r.ID)
+		w.Href = tmf630.EntityHref(tmf630.ResourceInventory, "resource", r.ID)
 		out.SupportingResource = append(out.SupportingResource, w)
 	}
 	return out

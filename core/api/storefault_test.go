@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/apitest"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/store"
@@ -69,21 +70,21 @@ func TestStoreFullOverHTTP(t *testing.T) {
 		st.full.Store(true)
 
 		w := l.do(t, "POST", quotesPath, quoteBody, nil, "Idempotency-Key", "q2")
-		tmfError(t, w, http.StatusServiceUnavailable, "not committed yet")
+		apitest.TMFError(t, w, http.StatusServiceUnavailable, "not committed yet")
 		assert.Contains(t, w.Body.String(), "no space left on device")
 		assert.Contains(t, w.Body.String(), "retry with the same Idempotency-Key")
 		assert.Equal(t, "1", w.Header().Get("Retry-After"))
 
 		began := time.Now()
 		w = l.do(t, "POST", quotesPath, quoteBody, nil, "Idempotency-Key", "q3")
-		tmfError(t, w, http.StatusServiceUnavailable, "the store cannot write since")
+		apitest.TMFError(t, w, http.StatusServiceUnavailable, "the store cannot write since")
 		assert.Contains(t, w.Body.String(), "nothing was changed")
 		assert.Equal(t, "5", w.Header().Get("Retry-After"))
 		w = l.do(t, "GET", "/readyz", nil, nil)
-		tmfError(t, w, http.StatusServiceUnavailable, "not ready: the store cannot write")
+		apitest.TMFError(t, w, http.StatusServiceUnavailable, "not ready: the store cannot write")
 		assert.Equal(t, "5", w.Header().Get("Retry-After"))
 		w = l.do(t, "GET", quotesPath, nil, nil)
-		tmfError(t, w, http.StatusServiceUnavailable, "the store cannot write")
+		apitest.TMFError(t, w, http.StatusServiceUnavailable, "the store cannot write")
 		assert.Equal(t, "200", status(l.do(t, "GET", "/healthz", nil, nil)), "alive")
 		w = l.do(t, "GET", "/metrics", nil, nil)
 		assert.Equal(t, http.StatusOK, w.Code, "what is known without the engine")
@@ -160,13 +161,13 @@ func TestOverloadAnswersAtOnce(t *testing.T) {
 		require.NotNil(t, refused)
 		w := httptest.NewRecorder()
 		tmf630.WriteError(w, refused)
-		tmfError(t, w, http.StatusServiceUnavailable, "the engine is overloaded: it did not take the command within 1s")
+		apitest.TMFError(t, w, http.StatusServiceUnavailable, "the engine is overloaded: it did not take the command within 1s")
 		assert.Equal(t, "1", w.Header().Get("Retry-After"))
 		assert.Equal(t, time.Second, time.Since(began), "the admission time, not the command timeout")
 
 		w = httptest.NewRecorder()
 		s.Handler().ServeHTTP(w, httptest.NewRequest("GET", "/readyz", nil))
-		tmfError(t, w, http.StatusServiceUnavailable, "not ready: the engine does not answer in time")
+		apitest.TMFError(t, w, http.StatusServiceUnavailable, "not ready: the engine does not answer in time")
 		assert.Equal(t, "1", w.Header().Get("Retry-After"))
 		close(b.release)
 		cancel()

@@ -1,4 +1,6 @@
-package api_test
+// Package apitest serves the worked example for the tests of the TMF
+// APIs, and checks their answers the way every API's tests do.
+package apitest
 
 import (
 	"context"
@@ -16,16 +18,18 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// rollout is the worked example served after its rollout ran to the end
+// Rollout is the worked example served after its rollout ran to the end
 // on the virtual clock: 5 sites active (seed, "T+35 days: full order
 // complete").
-type rollout struct {
+type Rollout struct {
 	h http.Handler
 }
 
-func serveRollout(t *testing.T) *rollout {
+// ServeRollout serves the worked example after its rollout ran to the
+// end, the engine stopped when the test ends.
+func ServeRollout(t *testing.T) *Rollout {
 	t.Helper()
-	sc, err := scenarios.Load("../../scenarios/globaltech-5site.yaml")
+	sc, err := scenarios.LoadLibrary("globaltech-5site.yaml")
 	require.NoError(t, err)
 	sys, err := scenarios.New(sc.Spec, scenarios.Options{})
 	require.NoError(t, err)
@@ -40,17 +44,17 @@ func serveRollout(t *testing.T) *rollout {
 	for pending := -1; pending != 0; {
 		require.NoError(t, sys.Engine.Query(ctx, func() { pending = sys.Engine.Pending() }))
 	}
-	return &rollout{h: sys.API().Handler()}
+	return &Rollout{h: sys.API().Handler()}
 }
 
-// call sends a request with the headers the conformance kits send.
-func (r *rollout) call(t *testing.T, method, path, body string) *httptest.ResponseRecorder {
+// Call sends a request with the headers the conformance kits send.
+func (r *Rollout) Call(t *testing.T, method, path, body string) *httptest.ResponseRecorder {
 	t.Helper()
-	return r.callAs(t, method, path, body, "application/json")
+	return r.CallAs(t, method, path, body, "application/json")
 }
 
-// callAs sends a request whose body is of the media type given.
-func (r *rollout) callAs(t *testing.T, method, path, body, mediaType string) *httptest.ResponseRecorder {
+// CallAs sends a request whose body is of the media type given.
+func (r *Rollout) CallAs(t *testing.T, method, path, body, mediaType string) *httptest.ResponseRecorder {
 	t.Helper()
 	req := httptest.NewRequest(method, path, strings.NewReader(body))
 	req.Header.Set("Accept", "application/json")
@@ -60,29 +64,29 @@ func (r *rollout) callAs(t *testing.T, method, path, body, mediaType string) *ht
 	return w
 }
 
-// list GETs a collection and decodes it.
-func (r *rollout) list(t *testing.T, path string) []map[string]any {
+// List GETs a collection and decodes it.
+func (r *Rollout) List(t *testing.T, path string) []map[string]any {
 	t.Helper()
-	w := r.call(t, http.MethodGet, path, "")
+	w := r.Call(t, http.MethodGet, path, "")
 	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
 	var out []map[string]any
 	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &out), w.Body.String())
 	return out
 }
 
-// one GETs an entity and decodes it.
-func (r *rollout) one(t *testing.T, path string) map[string]any {
+// One GETs an entity and decodes it.
+func (r *Rollout) One(t *testing.T, path string) map[string]any {
 	t.Helper()
-	w := r.call(t, http.MethodGet, path, "")
+	w := r.Call(t, http.MethodGet, path, "")
 	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
 	var out map[string]any
 	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &out), w.Body.String())
 	return out
 }
 
-// tmfError checks a TMF Error answer: its status, and a message naming
+// TMFError checks a TMF Error answer: its status, and a message naming
 // what is wrong.
-func tmfError(t *testing.T, w *httptest.ResponseRecorder, status int, names string) {
+func TMFError(t *testing.T, w *httptest.ResponseRecorder, status int, names string) {
 	t.Helper()
 	require.Equal(t, status, w.Code, w.Body.String())
 	var e tmf630.Error
@@ -92,15 +96,16 @@ func tmfError(t *testing.T, w *httptest.ResponseRecorder, status int, names stri
 	assert.Contains(t, e.Message, names)
 }
 
-// byID finds an element of a list by id.
-func byID(t *testing.T, items []map[string]any, id string) map[string]any {
+// ByID finds an element of a list by id.
+func ByID(t *testing.T, items []map[string]any, id string) map[string]any {
 	t.Helper()
 	i := slices.IndexFunc(items, func(m map[string]any) bool { return m["id"] == id })
 	require.GreaterOrEqual(t, i, 0, "no %s in the list", id)
 	return items[i]
 }
 
-func idsOf(items []map[string]any) []string {
+// IDsOf is the ids of a list's elements, in order.
+func IDsOf(items []map[string]any) []string {
 	out := make([]string, len(items))
 	for i, m := range items {
 		out[i], _ = m["id"].(string)
@@ -108,9 +113,9 @@ func idsOf(items []map[string]any) []string {
 	return out
 }
 
-// lookup returns the value of the characteristic called name in a v4
+// Lookup returns the value of the characteristic called name in a v4
 // characteristic list.
-func lookup(t *testing.T, chars any, name string) any {
+func Lookup(t *testing.T, chars any, name string) any {
 	t.Helper()
 	list, ok := chars.([]any)
 	require.True(t, ok, "characteristics: %v", chars)
@@ -122,8 +127,8 @@ func lookup(t *testing.T, chars any, name string) any {
 	return nil
 }
 
-// pathOf is the path of an href, for a request to the handler.
-func pathOf(t *testing.T, href any) string {
+// PathOf is the path of an href, for a request to the handler.
+func PathOf(t *testing.T, href any) string {
 	t.Helper()
 	s, ok := href.(string)
 	require.True(t, ok, "href: %v", href)

@@ -1,4 +1,4 @@
-package api
+package tmf630
 
 // Base paths of the TMF APIs (docs/architecture.md §7: the exact v4 base paths).
 const (
