@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
+	"github.com/ordertwin/ordertwin/core/api/tmf637"
+	"github.com/ordertwin/ordertwin/core/api/tmf638"
 	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/store"
@@ -176,11 +178,11 @@ func (d directory) Party(ctx context.Context, field, id string) (party string, e
 			v = s.readQuote(id)
 		case field == "product" && s.COM != nil:
 			if p := s.COM.Products.Get(id); p != nil {
-				v = s.product(p)
+				v = tmf637.ProductOf(s.Node(), p)
 			}
 		case field == "service" && s.SOM != nil:
 			if svc := s.SOM.Services.Get(id); svc != nil {
-				v = s.service(svc)
+				v = tmf638.ServiceOf(s.Node(), svc)
 			}
 		}
 		if v == nil {

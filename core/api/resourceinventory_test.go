@@ -61,7 +61,7 @@ func TestResourceInventoryQueries(t *testing.T) {
 	assert.Len(t, r.List(t, coll+"?resourceCharacteristic.value=SOUTH-ENT"), 1)
 	assert.Empty(t, r.List(t, coll+"?resourceStatus=reserved"))
 	for _, res := range r.List(t, coll+"?fields=name&limit=3") {
-		assert.ElementsMatch(t, []string{"id", "href", "@type", "name"}, keys(res))
+		assert.ElementsMatch(t, []string{"id", "href", "@type", "name"}, apitest.Keys(res))
 	}
 	apitest.TMFError(t, r.Call(t, http.MethodGet, coll+"/907d9939-c640-438a-8461-a6bd53924214", ""), http.StatusNotFound,
 		"907d9939-c640-438a-8461-a6bd53924214")

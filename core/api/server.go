@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
+	"github.com/ordertwin/ordertwin/core/api/tmf637"
+	"github.com/ordertwin/ordertwin/core/api/tmf638"
 	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/ordertwin/ordertwin/core/catalog"
 	"github.com/ordertwin/ordertwin/core/com"
@@ -99,7 +101,7 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	for _, routes := range []func(*http.ServeMux){
 		s.productOrdering, s.quoteManagement, s.productOfferingQualification, s.productCatalog, s.serviceCatalog,
-		s.productInventory, s.serviceInventory, s.resourceInventory, s.serviceOrdering, s.resourceOrdering, s.hub,
+		on(s.node, tmf637.Routes), on(s.node, tmf638.Routes), s.resourceInventory, s.serviceOrdering, s.resourceOrdering, s.hub,
 		s.peerListeners,
 	} {
 		routes(mux)
@@ -114,6 +116,11 @@ func (s *Server) Handler() http.Handler {
 		tmf630.WriteError(w, tmf630.NewError(http.StatusNotFound, "no resource at "+r.URL.Path))
 	})
 	return s.front(mux)
+}
+
+// on is the routes of an API package (tmf638.Routes…) served from n.
+func on(n *tmf630.Node, routes func(*tmf630.Node, *http.ServeMux)) func(*http.ServeMux) {
+	return func(mux *http.ServeMux) { routes(n, mux) }
 }
 
 // Node is what the APIs' handlers reach of s: the one Handler made, or

@@ -93,7 +93,7 @@ func TestServiceOrdersOfTheRollout(t *testing.T) {
 	w = l.do(t, "GET", serviceOrdersPath+"?description=SO-WAVE1,SO-WAVE2&fields=state", nil, &some)
 	assert.Equal(t, "2", w.Header().Get("X-Total-Count"))
 	for _, so := range some {
-		assert.ElementsMatch(t, []string{"id", "href", "@type", "state"}, keys(so))
+		assert.ElementsMatch(t, []string{"id", "href", "@type", "state"}, apitest.Keys(so))
 	}
 	l.do(t, "GET", serviceOrdersPath+"?serviceOrderItem.service.place.id=SYD2", nil, &some)
 	assert.Equal(t, []string{orders[1].ID}, apitest.IDsOf(some))

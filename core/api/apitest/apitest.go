@@ -136,3 +136,12 @@ func PathOf(t *testing.T, href any) string {
 	require.NoError(t, err)
 	return u.EscapedPath()
 }
+
+// Keys is the member names of an entity.
+func Keys(m map[string]any) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}

@@ -1,4 +1,4 @@
-package api_test
+package tmf638_test
 
 import (
 	"net/http"
@@ -69,7 +69,7 @@ func TestServiceInventoryQueriesAndRefusals(t *testing.T) {
 	assert.Empty(t, r.List(t, coll+"?state=terminated"))
 	assert.Len(t, r.List(t, coll+"/"), 15, "older kits list service/")
 	for _, s := range r.List(t, coll+"?fields=name,state") {
-		assert.ElementsMatch(t, []string{"id", "href", "@type", "name", "state"}, keys(s))
+		assert.ElementsMatch(t, []string{"id", "href", "@type", "name", "state"}, apitest.Keys(s))
 	}
 
 	apitest.TMFError(t, r.Call(t, http.MethodGet, coll+"/SI-NOPE", ""), http.StatusNotFound, "SI-NOPE")

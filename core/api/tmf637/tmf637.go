@@ -1,4 +1,6 @@
-package api
+// Package tmf637 is TMF637 v4, product inventory: the products COM's
+// orders created, read only (docs/api.md).
+package tmf637
 
 import (
 	"net/http"
@@ -7,12 +9,12 @@ import (
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
-// productInstance is a TMF637 v4 Product on the wire: a product instance,
+// Product is a TMF637 v4 Product on the wire: a product instance,
 // one per site. The keys the conformance kit requires on every product
 // (billingAccount, href, id, productCharacteristic, productOffering,
 // productPrice, relatedParty, status) are always present: arrays may be
 // empty, references null.
-type productInstance struct {
+type Product struct {
 	ID                    string                  `json:"id"`
 	Href                  string                  `json:"href"`
 	Name                  string                  `json:"name"`
@@ -41,15 +43,19 @@ type relatedOrderItem struct {
 	Role             string `json:"role"`
 }
 
-var productAttributes = tmf630.Attributes(productInstance{})
+var productAttributes = tmf630.Attributes(Product{})
 
-// productInventory routes TMF637: the products COM's orders created, read
-// only. Products come from TMF622 orders: creating, changing or deleting
-// one here is refused with 405.
-func (s *Server) productInventory(mux *http.ServeMux) {
-	if s.COM == nil {
+// inventory serves TMF637 from a node's COM.
+type inventory struct{ *tmf630.Node }
+
+// Routes routes TMF637 on mux when n runs COM: the products COM's orders
+// created, read only. Products come from TMF622 orders: creating,
+// changing or deleting one here is refused with 405.
+func Routes(n *tmf630.Node, mux *http.ServeMux) {
+	if n.COM == nil {
 		return
 	}
+	s := &inventory{n}
 	const coll = tmf630.ProductInventory + "/product"
 	mux.HandleFunc("GET "+coll, s.listProducts)
 	mux.HandleFunc("GET "+coll+"/{id}", s.getProduct)
@@ -61,21 +67,23 @@ func (s *Server) productInventory(mux *http.ServeMux) {
 	mux.HandleFunc("DELETE "+coll+"/{id}", byOrder)
 }
 
-func (s *Server) listProducts(w http.ResponseWriter, r *http.Request) {
-	tmf630.ListAll(s.Node(), w, r, productAttributes, func() []productInstance { return tmf630.MapAll(s.COM.Products.All(), s.product) })
+func (s *inventory) listProducts(w http.ResponseWriter, r *http.Request) {
+	tmf630.ListAll(s.Node, w, r, productAttributes, func() []Product {
+		return tmf630.MapAll(s.COM.Products.All(), func(p *tmf.Product) Product { return ProductOf(s.Node, p) })
+	})
 }
 
-func (s *Server) getProduct(w http.ResponseWriter, r *http.Request) {
+func (s *inventory) getProduct(w http.ResponseWriter, r *http.Request) {
 	q, e := tmf630.ByIDQuery(r)
 	if e != nil {
 		tmf630.WriteError(w, e)
 		return
 	}
 	id := r.PathValue("id")
-	var item *productInstance
-	if e := s.Node().Query(r.Context(), func() {
+	var item *Product
+	if e := s.Node.Query(r.Context(), func() {
 		if p := s.COM.Products.Get(id); p != nil {
-			v := s.product(p)
+			v := ProductOf(s.Node, p)
 			item = &v
 		}
 	}); e != nil {
@@ -89,13 +97,13 @@ func (s *Server) getProduct(w http.ResponseWriter, r *http.Request) {
 	tmf630.One(w, q, item)
 }
 
-// product maps an inventory product to the wire, copying everything; it
+// ProductOf maps an inventory product to the wire, copying everything; it
 // runs on the engine's goroutine. COM's product statuses (active, and
 // terminated once a disconnect order completes) are v4 ProductStatusType
 // values as they are.
-func (s *Server) product(p *tmf.Product) productInstance {
-	out := productInstance{ID: p.ID, Href: tmf630.EntityHref(tmf630.ProductInventory, "product", p.ID), Name: p.Name, Status: p.Status,
-		StartDate:             s.Node().Date(p.StartDate),
+func ProductOf(n *tmf630.Node, p *tmf.Product) Product {
+	out := Product{ID: p.ID, Href: tmf630.EntityHref(tmf630.ProductInventory, "product", p.ID), Name: p.Name, Status: p.Status,
+		StartDate:             n.Date(p.StartDate),
 		ProductCharacteristic: tmf630.WireCharacteristics(p.Characteristics),
 		Place:                 tmf630.SitePlaces(p.Place),
 		RelatedParty:          tmf630.Refs(p.RelatedParty, "Organization"),
@@ -103,16 +111,16 @@ func (s *Server) product(p *tmf.Product) productInstance {
 		RealizingService:      make([]tmf630.Ref, len(p.Services)),
 		Type:                  "Product"}
 	if p.TerminationDate > 0 {
-		out.TerminationDate = s.Node().Date(p.TerminationDate)
+		out.TerminationDate = n.Date(p.TerminationDate)
 	}
 	currency := ""
 	if o := p.ProductOffering; o.ID != "" {
 		out.ProductOffering = &tmf630.Ref{ID: o.ID, Href: tmf630.EntityHref(tmf630.ProductCatalog, "productOffering", o.ID),
 			Name: o.Name, ReferredType: "ProductOffering"}
-		if s.Catalog != nil {
-			if off := s.Catalog.Offerings[o.ID]; off != nil {
+		if n.Catalog != nil {
+			if off := n.Catalog.Offerings[o.ID]; off != nil {
 				currency = off.Currency
-				if spec := s.Catalog.Specs[off.Specification]; spec != nil {
+				if spec := n.Catalog.Specs[off.Specification]; spec != nil {
 					out.ProductSpecification = &tmf630.Ref{ID: spec.ID, Href: tmf630.EntityHref(tmf630.ProductCatalog, "productSpecification", spec.ID),
 						Name: spec.Name, ReferredType: "ProductSpecification"}
 				}

@@ -1,4 +1,6 @@
-package api
+// Package tmf638 is TMF638 v4, service inventory: the services SOM's
+// orders installed, read only (docs/api.md).
+package tmf638
 
 import (
 	"net/http"
@@ -7,10 +9,10 @@ import (
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
-// serviceInstance is a TMF638 v4 Service on the wire: a customer-facing service
+// Service is a TMF638 v4 Service on the wire: a customer-facing service
 // instance SOM installed (one per CFS and site), with the resources ROM
 // allocated for it.
-type serviceInstance struct {
+type Service struct {
 	ID                    string                  `json:"id"`
 	Href                  string                  `json:"href"`
 	Name                  string                  `json:"name"`
@@ -25,15 +27,19 @@ type serviceInstance struct {
 	Type                  string                  `json:"@type"`
 }
 
-var serviceAttributes = tmf630.Attributes(serviceInstance{})
+var serviceAttributes = tmf630.Attributes(Service{})
 
-// serviceInventory routes TMF638: the services SOM's orders installed,
-// read only. Services come from TMF641 service orders: creating, changing
-// or deleting one here is refused with 405.
-func (s *Server) serviceInventory(mux *http.ServeMux) {
-	if s.SOM == nil {
+// inventory serves TMF638 from a node's SOM.
+type inventory struct{ *tmf630.Node }
+
+// Routes routes TMF638 on mux when n runs SOM: the services SOM's orders
+// installed, read only. Services come from TMF641 service orders:
+// creating, changing or deleting one here is refused with 405.
+func Routes(n *tmf630.Node, mux *http.ServeMux) {
+	if n.SOM == nil {
 		return
 	}
+	s := &inventory{n}
 	const coll = tmf630.ServiceInventory + "/service"
 	mux.HandleFunc("GET "+coll, s.listServices)
 	mux.HandleFunc("GET "+coll+"/{$}", s.listServices) // older kits ask for service/
@@ -45,21 +51,23 @@ func (s *Server) serviceInventory(mux *http.ServeMux) {
 	mux.HandleFunc("DELETE "+coll+"/{id}", byOrder)
 }
 
-func (s *Server) listServices(w http.ResponseWriter, r *http.Request) {
-	tmf630.ListAll(s.Node(), w, r, serviceAttributes, func() []serviceInstance { return tmf630.MapAll(s.SOM.Services.All(), s.service) })
+func (s *inventory) listServices(w http.ResponseWriter, r *http.Request) {
+	tmf630.ListAll(s.Node, w, r, serviceAttributes, func() []Service {
+		return tmf630.MapAll(s.SOM.Services.All(), func(svc *tmf.Service) Service { return ServiceOf(s.Node, svc) })
+	})
 }
 
-func (s *Server) getService(w http.ResponseWriter, r *http.Request) {
+func (s *inventory) getService(w http.ResponseWriter, r *http.Request) {
 	q, e := tmf630.ByIDQuery(r)
 	if e != nil {
 		tmf630.WriteError(w, e)
 		return
 	}
 	id := r.PathValue("id")
-	var item *serviceInstance
-	if e := s.Node().Query(r.Context(), func() {
+	var item *Service
+	if e := s.Node.Query(r.Context(), func() {
 		if svc := s.SOM.Services.Get(id); svc != nil {
-			v := s.service(svc)
+			v := ServiceOf(s.Node, svc)
 			item = &v
 		}
 	}); e != nil {
@@ -73,14 +81,14 @@ func (s *Server) getService(w http.ResponseWriter, r *http.Request) {
 	tmf630.One(w, q, item)
 }
 
-// service maps an inventory service to the wire, copying everything; it
+// ServiceOf maps an inventory service to the wire, copying everything; it
 // runs on the engine's goroutine. SOM's service states (active, and
 // terminated once a disconnect completes) are v4 ServiceStateType values
 // as they are.
-func (s *Server) service(svc *tmf.Service) serviceInstance {
+func ServiceOf(n *tmf630.Node, svc *tmf.Service) Service {
 	spec := svc.Specification
-	out := serviceInstance{ID: svc.ID, Href: tmf630.EntityHref(tmf630.ServiceInventory, "service", svc.ID), Name: svc.Name,
-		Category: svc.Category, State: svc.State, StartDate: s.Node().Date(svc.StartDate),
+	out := Service{ID: svc.ID, Href: tmf630.EntityHref(tmf630.ServiceInventory, "service", svc.ID), Name: svc.Name,
+		Category: svc.Category, State: svc.State, StartDate: n.Date(svc.StartDate),
 		ServiceSpecification: tmf630.Ref{ID: spec.ID, Href: tmf630.EntityHref(tmf630.ServiceCatalog, "serviceSpecification", spec.ID),
 			Name: spec.Name, ReferredType: "ServiceSpecification"},
 		ServiceCharacteristic: tmf630.WireCharacteristics(svc.Characteristics),
@@ -88,8 +96,8 @@ func (s *Server) service(svc *tmf.Service) serviceInstance {
 		RelatedParty:          tmf630.Refs(svc.RelatedParty, "Organization"),
 		SupportingResource:    make([]tmf630.Ref, 0, len(svc.SupportingRes)),
 		Type:                  "Service"}
-	if out.ServiceSpecification.Name == "" && s.Catalog != nil {
-		if cfs := s.Catalog.CFS[spec.ID]; cfs != nil {
+	if out.ServiceSpecification.Name == "" && n.Catalog != nil {
+		if cfs := n.Catalog.CFS[spec.ID]; cfs != nil {
 			out.ServiceSpecification.Name = cfs.Name
 		}
 	}

@@ -1,4 +1,4 @@
-package api_test
+package tmf637_test
 
 import (
 	"net/http"
@@ -98,10 +98,10 @@ func TestProductInventoryQueries(t *testing.T) {
 	assert.Equal(t, "2", w.Header().Get("X-Result-Count"))
 
 	for _, p := range r.List(t, coll+"?fields=status") {
-		assert.ElementsMatch(t, []string{"id", "href", "@type", "status"}, keys(p))
+		assert.ElementsMatch(t, []string{"id", "href", "@type", "status"}, apitest.Keys(p))
 	}
 	one := r.One(t, coll+"/PI-EFCG-1102-MELB?fields=name,productPrice")
-	assert.ElementsMatch(t, []string{"id", "href", "@type", "name", "productPrice"}, keys(one))
+	assert.ElementsMatch(t, []string{"id", "href", "@type", "name", "productPrice"}, apitest.Keys(one))
 }
 
 // Unknown products are 404, bad parameters 400, and the inventory is read
@@ -124,12 +124,4 @@ func TestProductInventoryRefusals(t *testing.T) {
 		assert.Equal(t, "GET", w.Header().Get("Allow"))
 	}
 	assert.Len(t, r.List(t, coll), 5, "nothing changed")
-}
-
-func keys(m map[string]any) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
 }
