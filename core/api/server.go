@@ -13,6 +13,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/api/tmf637"
 	"github.com/ordertwin/ordertwin/core/api/tmf638"
+	"github.com/ordertwin/ordertwin/core/api/tmf639"
 	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/ordertwin/ordertwin/core/catalog"
 	"github.com/ordertwin/ordertwin/core/com"
@@ -101,7 +102,7 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	for _, routes := range []func(*http.ServeMux){
 		s.productOrdering, s.quoteManagement, s.productOfferingQualification, s.productCatalog, s.serviceCatalog,
-		on(s.node, tmf637.Routes), on(s.node, tmf638.Routes), s.resourceInventory, s.serviceOrdering, s.resourceOrdering, s.hub,
+		on(s.node, tmf637.Routes), on(s.node, tmf638.Routes), on(s.node, tmf639.Routes), s.serviceOrdering, s.resourceOrdering, s.hub,
 		s.peerListeners,
 	} {
 		routes(mux)

@@ -1,4 +1,4 @@
-package api
+package tmf639
 
 import (
 	"bytes"
@@ -267,7 +267,7 @@ func attrPath(path, name string) string {
 }
 
 // registerResource creates a registered resource: 201 with it.
-func (s *Server) registerResource(w http.ResponseWriter, r *http.Request) {
+func (s *inventory) registerResource(w http.ResponseWriter, r *http.Request) {
 	body, e := tmf630.ReadBody(w, r)
 	if e != nil {
 		tmf630.WriteError(w, e)
@@ -288,7 +288,7 @@ func (s *Server) registerResource(w http.ResponseWriter, r *http.Request) {
 }
 
 // patchResource merges a patch into a registered resource.
-func (s *Server) patchResource(w http.ResponseWriter, r *http.Request) {
+func (s *inventory) patchResource(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	current, e := s.registeredDoc(r, id)
 	if e != nil {
@@ -313,7 +313,7 @@ func (s *Server) patchResource(w http.ResponseWriter, r *http.Request) {
 }
 
 // deleteResource deletes a registered resource: 204.
-func (s *Server) deleteResource(w http.ResponseWriter, r *http.Request) {
+func (s *inventory) deleteResource(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	if _, e := s.registeredDoc(r, id); e != nil {
 		tmf630.WriteError(w, e)
@@ -328,10 +328,10 @@ func (s *Server) deleteResource(w http.ResponseWriter, r *http.Request) {
 
 // registeredDoc returns the document of a registered resource: a network
 // resource is ROM's (409), an unknown one 404.
-func (s *Server) registeredDoc(r *http.Request, id string) (*docs.Doc, *tmf630.Error) {
+func (s *inventory) registeredDoc(r *http.Request, id string) (*docs.Doc, *tmf630.Error) {
 	var network bool
 	var d *docs.Doc
-	if e := s.Node().Query(r.Context(), func() {
+	if e := s.Node.Query(r.Context(), func() {
 		if network = s.ROM.Resources.Get(id) != nil; !network {
 			d = s.Docs.Get(registeredResources, id)
 		}
@@ -350,8 +350,8 @@ func (s *Server) registeredDoc(r *http.Request, id string) (*docs.Doc, *tmf630.E
 
 // changeRegistered hands a change to the docs component and returns the
 // document as it now is.
-func (s *Server) changeRegistered(r *http.Request, msg any) (*docs.Doc, *tmf630.Error) {
-	v, e := s.Node().Command(r.Context(), engine.Docs, msg)
+func (s *inventory) changeRegistered(r *http.Request, msg any) (*docs.Doc, *tmf630.Error) {
+	v, e := s.Node.Command(r.Context(), engine.Docs, msg)
 	if e != nil {
 		return nil, e
 	}

@@ -1,4 +1,6 @@
-package api
+// Package tmf639 is TMF639 v4, resource inventory: the resources ROM
+// allocated, read only, and those clients register by hand (docs/api.md).
+package tmf639
 
 import (
 	"net/http"
@@ -13,7 +15,7 @@ import (
 // VLANs, IP prefixes, QoS policies, SLA probes, CPE) and which are read
 // only here; then those clients registered by hand (existing equipment),
 // kept as documents in the docs component and changed like any document
-// (resourceregister.go).
+// (register.go).
 
 // registeredResources is the docs collection of registered resources, and
 // registeredPrefix the prefix of their ids.
@@ -57,11 +59,15 @@ var resourceAttributes = []string{
 // state of a resource, finer than the v4 states.
 const lifecycleState = "lifecycleState"
 
-// resourceInventory routes TMF639.
-func (s *Server) resourceInventory(mux *http.ServeMux) {
-	if s.ROM == nil {
+// inventory serves TMF639 from a node's ROM and docs.
+type inventory struct{ *tmf630.Node }
+
+// Routes routes TMF639 on mux when n runs ROM.
+func Routes(n *tmf630.Node, mux *http.ServeMux) {
+	if n.ROM == nil {
 		return
 	}
+	s := &inventory{n}
 	const coll = tmf630.ResourceInventory + "/resource"
 	mux.HandleFunc("GET "+coll, s.listResources)
 	mux.HandleFunc("GET "+coll+"/{id}", s.getResource)
@@ -77,8 +83,8 @@ func (s *Server) resourceInventory(mux *http.ServeMux) {
 	mux.HandleFunc("DELETE "+coll+"/{id}", s.deleteResource)
 }
 
-func (s *Server) listResources(w http.ResponseWriter, r *http.Request) {
-	tmf630.ListAll(s.Node(), w, r, resourceAttributes, func() []any {
+func (s *inventory) listResources(w http.ResponseWriter, r *http.Request) {
+	tmf630.ListAll(s.Node, w, r, resourceAttributes, func() []any {
 		items := tmf630.MapAll(s.ROM.Resources.All(), func(res *tmf.Resource) any { return resource(res) })
 		if s.Docs != nil {
 			items = append(items, tmf630.MapAll(s.Docs.List(registeredResources), func(d *docs.Doc) any { return registeredResource(d) })...)
@@ -87,7 +93,7 @@ func (s *Server) listResources(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func (s *Server) getResource(w http.ResponseWriter, r *http.Request) {
+func (s *inventory) getResource(w http.ResponseWriter, r *http.Request) {
 	q, e := tmf630.ByIDQuery(r)
 	if e != nil {
 		tmf630.WriteError(w, e)
@@ -95,7 +101,7 @@ func (s *Server) getResource(w http.ResponseWriter, r *http.Request) {
 	}
 	id := r.PathValue("id")
 	var item any
-	if e := s.Node().Query(r.Context(), func() {
+	if e := s.Node.Query(r.Context(), func() {
 		if res := s.ROM.Resources.Get(id); res != nil {
 			item = resource(res)
 		} else if s.Docs != nil {

@@ -1,4 +1,4 @@
-package api
+package tmf639
 
 import (
 	"bytes"

@@ -1,4 +1,4 @@
-package api_test
+package tmf639_test
 
 import (
 	"encoding/json"
