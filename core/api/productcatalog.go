@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"reflect"
 
 	"github.com/ordertwin/ordertwin/core/api/tmf620"
@@ -281,7 +280,7 @@ func (c *catalogResource[T, P]) render(d *docs.Doc) (*T, *tmf630.Error) {
 		return nil, tmf630.NewError(http.StatusInternalServerError, fmt.Sprintf("%s %s as stored: %v", c.name, d.ID, err))
 	}
 	base := P(&t).Base()
-	base.ID, base.Href, base.LastUpdate = d.ID, catalogHref(tmf630.ProductCatalog, c.name, d.ID), c.s.Node().Date(d.Updated)
+	base.ID, base.Href, base.LastUpdate = d.ID, tmf630.EntityHref(tmf630.ProductCatalog, c.name, d.ID), c.s.Node().Date(d.Updated)
 	if base.Type == "" {
 		base.Type = reflect.TypeFor[T]().Name()
 	}
@@ -303,10 +302,4 @@ func refuseMethod(allow string) http.HandlerFunc {
 		w.Header().Set("Allow", allow)
 		tmf630.WriteError(w, tmf630.NewError(http.StatusMethodNotAllowed, fmt.Sprintf("%s %s: allowed are %s", r.Method, r.URL.Path, allow)))
 	}
-}
-
-// catalogHref is the href of an entity of a catalog API's collection; the
-// id is escaped as one path segment.
-func catalogHref(base, collection, id string) string {
-	return base + "/" + collection + "/" + url.PathEscape(id)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ordertwin/ordertwin/core/api/tmf620"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
+	"github.com/ordertwin/ordertwin/core/api/tmf633"
 	"github.com/ordertwin/ordertwin/core/catalog"
 )
 
@@ -50,8 +51,8 @@ func (s *Server) fileCatalog() ([]tmf620.ProductOffering, []tmf620.ProductSpecif
 		spec := tmf620.ProductSpecification{Entity: s.fileEntity("productSpecification", ps.ID, ps.Name, tmf620.Active)}
 		for _, svc := range ps.Services {
 			spec.ServiceSpecification = append(spec.ServiceSpecification, tmf620.ServiceSpecificationRef{EntityRef: tmf620.EntityRef{
-				ID: svc.CFS, Href: catalogHref(tmf630.ServiceCatalog, "serviceSpecification", svc.CFS),
-				Name: c.CFS[svc.CFS].Name, ReferredType: cfsType}})
+				ID: svc.CFS, Href: tmf630.EntityHref(tmf630.ServiceCatalog, "serviceSpecification", svc.CFS),
+				Name: c.CFS[svc.CFS].Name, ReferredType: tmf633.CFSType}})
 		}
 		// The characteristics a product of the specification takes: the
 		// SLA tiers and speeds its offerings sell.
@@ -73,7 +74,7 @@ func (s *Server) fileCatalogEntity() tmf620.Catalog {
 	if id == "" {
 		id = "catalog"
 	}
-	return tmf620.Catalog{ID: id, Href: catalogHref(tmf630.ProductCatalog, "catalog", id), Name: id, CatalogType: "productCatalog",
+	return tmf620.Catalog{ID: id, Href: tmf630.EntityHref(tmf630.ProductCatalog, "catalog", id), Name: id, CatalogType: "productCatalog",
 		LastUpdate: s.Node().Date(0), LifecycleStatus: tmf620.Launched, Type: "Catalog"}
 }
 
@@ -119,7 +120,7 @@ func (s *Server) offeringPrices(o *catalog.Offering) []tmf620.ProductOfferingPri
 }
 
 func (s *Server) fileEntity(collection, id, name, status string) tmf620.Entity {
-	return tmf620.Entity{ID: id, Href: catalogHref(tmf630.ProductCatalog, collection, id), Name: name, IsBundle: new(false),
+	return tmf620.Entity{ID: id, Href: tmf630.EntityHref(tmf630.ProductCatalog, collection, id), Name: name, IsBundle: new(false),
 		LastUpdate: s.Node().Date(0), LifecycleStatus: status, Type: catalogTypeNames[collection]}
 }
 
@@ -127,7 +128,7 @@ var catalogTypeNames = map[string]string{"productOffering": "ProductOffering", "
 	"productOfferingPrice": "ProductOfferingPrice"}
 
 func (s *Server) specRef(id string) *tmf620.ProductSpecificationRef {
-	return &tmf620.ProductSpecificationRef{EntityRef: tmf620.EntityRef{ID: id, Href: catalogHref(tmf630.ProductCatalog, "productSpecification", id),
+	return &tmf620.ProductSpecificationRef{EntityRef: tmf620.EntityRef{ID: id, Href: tmf630.EntityHref(tmf630.ProductCatalog, "productSpecification", id),
 		Name: s.Catalog.Specs[id].Name, ReferredType: "ProductSpecification"}}
 }
 

@@ -3,115 +3,17 @@ package api_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/ordertwin/ordertwin/core/api/apitest"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/scenarios"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// catalogServer is the worked example (scenarios/globaltech-5site.yaml)
-// served over HTTP on the virtual clock, its rollout run to the end.
-type catalogServer struct {
-	url string
-	sys *scenarios.System
-}
-
-func serveCatalog(t *testing.T, opt scenarios.Options) *catalogServer {
-	t.Helper()
-	sc, err := scenarios.Load("../../scenarios/globaltech-5site.yaml")
-	require.NoError(t, err)
-	sys, err := scenarios.New(sc.Spec, opt)
-	require.NoError(t, err)
-	return startCatalog(t, sys)
-}
-
-func startCatalog(t *testing.T, sys *scenarios.System) *catalogServer {
-	t.Helper()
-	srv := httptest.NewServer(sys.API().Handler())
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- sys.Engine.Serve(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		srv.Close()
-	})
-	for pending := -1; pending != 0; {
-		require.NoError(t, sys.Engine.Query(ctx, func() { pending = sys.Engine.Pending() }))
-	}
-	return &catalogServer{url: srv.URL, sys: sys}
-}
-
-// now is the engine's present on the wire: when a design changed now was
-// last updated.
-func (c *catalogServer) now(t *testing.T) string {
-	t.Helper()
-	var at string
-	require.NoError(t, c.sys.Engine.Query(context.Background(), func() { at = c.sys.API().Node().Date(c.sys.Engine.Now()) }))
-	return at
-}
-
-// do sends a request to the product catalog API (path after its base)
-// with the conformance kit's headers, or another Content-Type.
-func (c *catalogServer) do(t *testing.T, method, path, body string, contentType ...string) (*http.Response, []byte) {
-	t.Helper()
-	req, err := http.NewRequest(method, c.url+path, strings.NewReader(body))
-	require.NoError(t, err)
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("Content-Type", "application/json")
-	if len(contentType) > 0 {
-		req.Header.Set("Content-Type", contentType[0])
-	}
-	res, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	require.NoError(t, err)
-	return res, b
-}
-
-func (c *catalogServer) list(t *testing.T, path string) ([]map[string]any, http.Header) {
-	t.Helper()
-	res, b := c.do(t, http.MethodGet, path, "")
-	require.Equal(t, http.StatusOK, res.StatusCode, "%s", b)
-	var items []map[string]any
-	require.NoError(t, json.Unmarshal(b, &items), "%s", b)
-	return items, res.Header
-}
-
-func (c *catalogServer) one(t *testing.T, method, path, body string, status int) map[string]any {
-	t.Helper()
-	res, b := c.do(t, method, path, body)
-	require.Equal(t, status, res.StatusCode, "%s", b)
-	var item map[string]any
-	require.NoError(t, json.Unmarshal(b, &item), "%s", b)
-	return item
-}
-
-// refused checks a TMF Error of status whose message is message.
-func refused(t *testing.T, res *http.Response, body []byte, status int, message string) {
-	t.Helper()
-	require.Equal(t, status, res.StatusCode, "%s", body)
-	var e tmf630.Error
-	require.NoError(t, json.Unmarshal(body, &e), "%s", body)
-	assert.Equal(t, message, e.Message)
-	assert.Equal(t, "Error", e.Type)
-}
-
-func attrIDs(items []map[string]any) []string {
-	out := []string{}
-	for _, m := range items {
-		out = append(out, m["id"].(string))
-	}
-	return out
-}
 
 const pc = tmf630.ProductCatalog
 
@@ -121,11 +23,11 @@ const pc = tmf630.ProductCatalog
 // CFS:CPE-Management), at list price $2,200 or the negotiated rate card's
 // $1,800/site/month.
 func TestProductCatalogFromTheCatalogFile(t *testing.T) {
-	c := serveCatalog(t, scenarios.Options{})
+	c := apitest.ServeCatalog(t, scenarios.Options{})
 	loaded := "2024-06-02T23:00:00Z" // T+0, 2024-06-03 09:00 +10:00
 
-	offerings, h := c.list(t, pc+"/productOffering")
-	assert.Equal(t, []string{"PO-EFCG-01", "PO-EFCP-01"}, attrIDs(offerings))
+	offerings, h := c.List(t, pc+"/productOffering")
+	assert.Equal(t, []string{"PO-EFCG-01", "PO-EFCP-01"}, apitest.IDsOf(offerings))
 	assert.Equal(t, "2", h.Get("X-Total-Count"))
 	o := offerings[0]
 	assert.Equal(t, "Enterprise Fibre Connect Gold", o["name"])
@@ -150,7 +52,7 @@ func TestProductCatalogFromTheCatalogFile(t *testing.T) {
 	require.Len(t, terms, 3)
 	assert.Equal(t, map[string]any{"name": "36 months", "duration": map[string]any{"amount": 36.0, "units": "month"}}, terms[1])
 
-	spec := c.one(t, http.MethodGet, pc+"/productSpecification/PS-ESA-01", "", http.StatusOK)
+	spec := c.One(t, http.MethodGet, pc+"/productSpecification/PS-ESA-01", "", http.StatusOK)
 	assert.Equal(t, "Active", spec["lifecycleStatus"])
 	var cfs []string
 	for _, s := range spec["serviceSpecification"].([]any) {
@@ -160,7 +62,7 @@ func TestProductCatalogFromTheCatalogFile(t *testing.T) {
 	}
 	assert.Equal(t, []string{"CFS:Fibre-Access", "CFS:Enterprise-QoS", "CFS:CPE-Management"}, cfs)
 
-	list := c.one(t, http.MethodGet, pc+"/productOfferingPrice/PO-EFCG-01:list", "", http.StatusOK)
+	list := c.One(t, http.MethodGet, pc+"/productOfferingPrice/PO-EFCG-01:list", "", http.StatusOK)
 	assert.Equal(t, "recurring", list["priceType"])
 	assert.Equal(t, map[string]any{"unit": "AUD", "value": 2200.0}, list["price"])
 	assert.Equal(t, "month", list["recurringChargePeriodType"])
@@ -168,58 +70,58 @@ func TestProductCatalogFromTheCatalogFile(t *testing.T) {
 
 	// The negotiated card prices 1 Gbps apart; its days are those of T+0's
 	// time zone, as the quote checks them.
-	card := c.one(t, http.MethodGet, pc+"/productOfferingPrice/PO-EFCG-01:RC-ENT-2024-NEG", "", http.StatusOK)
+	card := c.One(t, http.MethodGet, pc+"/productOfferingPrice/PO-EFCG-01:RC-ENT-2024-NEG", "", http.StatusOK)
 	assert.Equal(t, map[string]any{"unit": "AUD", "value": 1800.0}, card["price"])
 	assert.Equal(t, map[string]any{"startDateTime": "2023-12-31T14:00:00Z", "endDateTime": "2026-12-31T13:59:59Z"}, card["validFor"])
 	speeds := card["prodSpecCharValueUse"].([]any)[0].(map[string]any)["productSpecCharacteristicValue"]
 	assert.Equal(t, []any{map[string]any{"value": "100M-sym", "valueType": "string"}, map[string]any{"value": "500M-sym", "valueType": "string"}}, speeds)
-	gig := c.one(t, http.MethodGet, pc+"/productOfferingPrice/PO-EFCG-01:RC-ENT-2024-NEG:1G-sym", "", http.StatusOK)
+	gig := c.One(t, http.MethodGet, pc+"/productOfferingPrice/PO-EFCG-01:RC-ENT-2024-NEG:1G-sym", "", http.StatusOK)
 	assert.Equal(t, map[string]any{"unit": "AUD", "value": 2400.0}, gig["price"])
 	assert.Len(t, gig["productOfferingTerm"], 2, "the card's terms: 36 and 60 months")
 
-	prices, h := c.list(t, pc+"/productOfferingPrice")
+	prices, h := c.List(t, pc+"/productOfferingPrice")
 	assert.Equal(t, "7", h.Get("X-Total-Count"), "two list prices, four rate cards, one price of 1G-sym apart")
 	for _, p := range prices {
 		assert.Equal(t, "recurring", p["priceType"], p["id"])
 	}
 
-	catalogs, _ := c.list(t, pc+"/catalog")
+	catalogs, _ := c.List(t, pc+"/catalog")
 	require.Len(t, catalogs, 1)
 	assert.Equal(t, "enterprise-fixed", catalogs[0]["id"])
-	assert.Equal(t, "enterprise-fixed", c.one(t, http.MethodGet, pc+"/catalog/enterprise-fixed", "", http.StatusOK)["name"])
+	assert.Equal(t, "enterprise-fixed", c.One(t, http.MethodGet, pc+"/catalog/enterprise-fixed", "", http.StatusOK)["name"])
 }
 
 // TMF630 list behaviour: attribute filters, fields, offset/limit with
 // X-Total-Count and X-Result-Count; unknown parameters are refused.
 func TestProductCatalogQueries(t *testing.T) {
-	c := serveCatalog(t, scenarios.Options{})
-	got, _ := c.list(t, pc+"/productOffering?name=Enterprise%20Fibre%20Connect%20Platinum")
-	assert.Equal(t, []string{"PO-EFCP-01"}, attrIDs(got))
-	got, _ = c.list(t, pc+"/productOfferingPrice?productOfferingTerm.duration.amount=24")
-	assert.Equal(t, []string{"PO-EFCG-01:RC-ENT-2024-STD", "PO-EFCG-01:list"}, attrIDs(got), "a dotted path into arrays")
-	got, _ = c.list(t, pc+"/productSpecification?lifecycleStatus=Launched")
+	c := apitest.ServeCatalog(t, scenarios.Options{})
+	got, _ := c.List(t, pc+"/productOffering?name=Enterprise%20Fibre%20Connect%20Platinum")
+	assert.Equal(t, []string{"PO-EFCP-01"}, apitest.IDsOf(got))
+	got, _ = c.List(t, pc+"/productOfferingPrice?productOfferingTerm.duration.amount=24")
+	assert.Equal(t, []string{"PO-EFCG-01:RC-ENT-2024-STD", "PO-EFCG-01:list"}, apitest.IDsOf(got), "a dotted path into arrays")
+	got, _ = c.List(t, pc+"/productSpecification?lifecycleStatus=Launched")
 	assert.Empty(t, got)
 
-	got, h := c.list(t, pc+"/productOffering?offset=1&limit=1")
-	assert.Equal(t, []string{"PO-EFCP-01"}, attrIDs(got))
+	got, h := c.List(t, pc+"/productOffering?offset=1&limit=1")
+	assert.Equal(t, []string{"PO-EFCP-01"}, apitest.IDsOf(got))
 	assert.Equal(t, "2", h.Get("X-Total-Count"))
 	assert.Equal(t, "1", h.Get("X-Result-Count"))
 
-	got, _ = c.list(t, pc+"/productOffering?fields=lifecycleStatus")
+	got, _ = c.List(t, pc+"/productOffering?fields=lifecycleStatus")
 	assert.Equal(t, map[string]any{"id": "PO-EFCG-01", "href": pc + "/productOffering/PO-EFCG-01", "@type": "ProductOffering",
 		"lifecycleStatus": "Launched"}, got[0])
-	one := c.one(t, http.MethodGet, pc+"/productSpecification/PS-ESA-01?fields=name", "", http.StatusOK)
+	one := c.One(t, http.MethodGet, pc+"/productSpecification/PS-ESA-01?fields=name", "", http.StatusOK)
 	assert.Equal(t, map[string]any{"id": "PS-ESA-01", "href": pc + "/productSpecification/PS-ESA-01", "@type": "ProductSpecification",
 		"name": "Enterprise Symmetric Access"}, one)
 
-	res, b := c.do(t, http.MethodGet, pc+"/productOffering?colour=red", "")
-	refused(t, res, b, http.StatusBadRequest, "query parameter colour: not an attribute of this resource")
-	res, b = c.do(t, http.MethodGet, pc+"/productOfferingPrice?limit=-1", "")
-	refused(t, res, b, http.StatusBadRequest, `query parameter limit: "-1" is not a whole number ≥ 0`)
+	res, b := c.Do(t, http.MethodGet, pc+"/productOffering?colour=red", "")
+	apitest.Refused(t, res, b, http.StatusBadRequest, "query parameter colour: not an attribute of this resource")
+	res, b = c.Do(t, http.MethodGet, pc+"/productOfferingPrice?limit=-1", "")
+	apitest.Refused(t, res, b, http.StatusBadRequest, `query parameter limit: "-1" is not a whole number ≥ 0`)
 }
 
 func TestProductCatalogNotFound(t *testing.T) {
-	c := serveCatalog(t, scenarios.Options{})
+	c := apitest.ServeCatalog(t, scenarios.Options{})
 	for _, tc := range []struct{ method, path, message string }{
 		{http.MethodGet, "/productOffering/1ab18f13-2bd2-434d-9788-4b72ec11fe8a", `no productOffering "1ab18f13-2bd2-434d-9788-4b72ec11fe8a"`},
 		{http.MethodGet, "/productSpecification/PSD-001", `no productSpecification "PSD-001"`},
@@ -228,8 +130,8 @@ func TestProductCatalogNotFound(t *testing.T) {
 		{http.MethodDelete, "/productOfferingPrice/POPD-001", `no productOfferingPrice "POPD-001"`},
 		{http.MethodGet, "/catalog/other", `no catalog "other"`},
 	} {
-		res, b := c.do(t, tc.method, pc+tc.path, `{"name":"x"}`)
-		refused(t, res, b, http.StatusNotFound, tc.message)
+		res, b := c.Do(t, tc.method, pc+tc.path, `{"name":"x"}`)
+		apitest.Refused(t, res, b, http.StatusNotFound, tc.message)
 	}
 }
 
@@ -237,21 +139,21 @@ func TestProductCatalogNotFound(t *testing.T) {
 // what orders are checked against, and the file would bring them back at
 // the next start.
 func TestProductCatalogFileIsReadOnly(t *testing.T) {
-	c := serveCatalog(t, scenarios.Options{})
+	c := apitest.ServeCatalog(t, scenarios.Options{})
 	for _, path := range []string{"/productOffering/PO-EFCG-01", "/productSpecification/PS-ESA-01", "/productOfferingPrice/PO-EFCG-01:list"} {
-		before := c.one(t, http.MethodGet, pc+path, "", http.StatusOK)
+		before := c.One(t, http.MethodGet, pc+path, "", http.StatusOK)
 		collection, id, _ := strings.Cut(path[1:], "/")
 		for _, method := range []string{http.MethodPatch, http.MethodDelete} {
-			res, b := c.do(t, method, pc+path, `{"name":"Renamed"}`)
-			refused(t, res, b, http.StatusMethodNotAllowed, collection+" "+id+" comes from the catalog file and is read-only")
+			res, b := c.Do(t, method, pc+path, `{"name":"Renamed"}`)
+			apitest.Refused(t, res, b, http.StatusMethodNotAllowed, collection+" "+id+" comes from the catalog file and is read-only")
 			assert.Equal(t, "GET", res.Header.Get("Allow"))
 		}
-		assert.Equal(t, before, c.one(t, http.MethodGet, pc+path, "", http.StatusOK), "unchanged")
+		assert.Equal(t, before, c.One(t, http.MethodGet, pc+path, "", http.StatusOK), "unchanged")
 	}
-	res, b := c.do(t, http.MethodPut, pc+"/productOffering/PO-EFCG-01", `{"name":"x"}`)
-	refused(t, res, b, http.StatusMethodNotAllowed, "PUT "+pc+"/productOffering/PO-EFCG-01: allowed are GET, PATCH, DELETE")
-	res, b = c.do(t, http.MethodPost, pc+"/catalog", `{"name":"x"}`)
-	refused(t, res, b, http.StatusMethodNotAllowed, "POST "+pc+"/catalog: allowed are GET")
+	res, b := c.Do(t, http.MethodPut, pc+"/productOffering/PO-EFCG-01", `{"name":"x"}`)
+	apitest.Refused(t, res, b, http.StatusMethodNotAllowed, "PUT "+pc+"/productOffering/PO-EFCG-01: allowed are GET, PATCH, DELETE")
+	res, b = c.Do(t, http.MethodPost, pc+"/catalog", `{"name":"x"}`)
+	apitest.Refused(t, res, b, http.StatusMethodNotAllowed, "POST "+pc+"/catalog: allowed are GET")
 }
 
 // A client's design goes through the conformance kit's round trip: POST
@@ -259,10 +161,10 @@ func TestProductCatalogFileIsReadOnly(t *testing.T) {
 // entries and found by its filters, PATCH as application/json or
 // application/merge-patch+json, DELETE (204), then 404.
 func TestProductCatalogDesignRoundTrip(t *testing.T) {
-	c := serveCatalog(t, scenarios.Options{})
-	now := c.now(t)
+	c := apitest.ServeCatalog(t, scenarios.Options{})
+	now := c.Now(t)
 
-	res, b := c.do(t, http.MethodPost, pc+"/productOffering", `{"name":"aProductOffering","productSpecification":{"id":"9881",
+	res, b := c.Do(t, http.MethodPost, pc+"/productOffering", `{"name":"aProductOffering","productSpecification":{"id":"9881",
 		"href":"https://mycsp.com:8080/tmf-api/productCatalogManagement/v4/productSpecification/9881","version":"1.1",
 		"name":"Robotics999","@referredType":"DeviceSpecification"}}`)
 	require.Equal(t, http.StatusCreated, res.StatusCode, "%s", b)
@@ -275,53 +177,53 @@ func TestProductCatalogDesignRoundTrip(t *testing.T) {
 	assert.Equal(t, now, o["lastUpdate"])
 	assert.Equal(t, "ProductOffering", o["@type"])
 	assert.Equal(t, "9881", o["productSpecification"].(map[string]any)["id"], "a specification of another catalog is allowed")
-	assert.Equal(t, o, c.one(t, http.MethodGet, pc+"/productOffering/POD-001", "", http.StatusOK))
+	assert.Equal(t, o, c.One(t, http.MethodGet, pc+"/productOffering/POD-001", "", http.StatusOK))
 
-	all, h := c.list(t, pc+"/productOffering")
-	assert.Equal(t, []string{"PO-EFCG-01", "PO-EFCP-01", "POD-001"}, attrIDs(all))
+	all, h := c.List(t, pc+"/productOffering")
+	assert.Equal(t, []string{"PO-EFCG-01", "PO-EFCP-01", "POD-001"}, apitest.IDsOf(all))
 	assert.Equal(t, "3", h.Get("X-Total-Count"))
 	for _, filter := range []string{"id=POD-001", "lastUpdate=" + now, "lifecycleStatus=In%20design", "name=aProductOffering"} {
-		got, _ := c.list(t, pc+"/productOffering?"+filter)
-		assert.Equal(t, []string{"POD-001"}, attrIDs(got), filter)
+		got, _ := c.List(t, pc+"/productOffering?"+filter)
+		assert.Equal(t, []string{"POD-001"}, apitest.IDsOf(got), filter)
 	}
 
-	patched := c.one(t, http.MethodPatch, pc+"/productOffering/POD-001", `{"name":"anotherProductOffering"}`, http.StatusOK)
+	patched := c.One(t, http.MethodPatch, pc+"/productOffering/POD-001", `{"name":"anotherProductOffering"}`, http.StatusOK)
 	assert.Equal(t, "anotherProductOffering", patched["name"])
-	res, b = c.do(t, http.MethodPatch, pc+"/productOffering/POD-001",
+	res, b = c.Do(t, http.MethodPatch, pc+"/productOffering/POD-001",
 		`{"productSpecification":{"version":null},"lifecycleStatus":"In test"}`, "application/merge-patch+json")
 	require.Equal(t, http.StatusOK, res.StatusCode, "%s", b)
 	require.NoError(t, json.Unmarshal(b, &patched))
 	assert.Equal(t, "In test", patched["lifecycleStatus"])
 	assert.Equal(t, "anotherProductOffering", patched["name"], "what a patch leaves out is kept")
 	assert.NotContains(t, patched["productSpecification"], "version", "null removes")
-	assert.Equal(t, patched, c.one(t, http.MethodGet, pc+"/productOffering/POD-001", "", http.StatusOK))
+	assert.Equal(t, patched, c.One(t, http.MethodGet, pc+"/productOffering/POD-001", "", http.StatusOK))
 
-	res, b = c.do(t, http.MethodDelete, pc+"/productOffering/POD-001", "")
+	res, b = c.Do(t, http.MethodDelete, pc+"/productOffering/POD-001", "")
 	assert.Equal(t, http.StatusNoContent, res.StatusCode)
 	assert.Empty(t, b)
-	res, b = c.do(t, http.MethodGet, pc+"/productOffering/POD-001", "")
-	refused(t, res, b, http.StatusNotFound, `no productOffering "POD-001"`)
-	res, b = c.do(t, http.MethodDelete, pc+"/productOffering/POD-001", "")
-	refused(t, res, b, http.StatusNotFound, `no productOffering "POD-001"`)
+	res, b = c.Do(t, http.MethodGet, pc+"/productOffering/POD-001", "")
+	apitest.Refused(t, res, b, http.StatusNotFound, `no productOffering "POD-001"`)
+	res, b = c.Do(t, http.MethodDelete, pc+"/productOffering/POD-001", "")
+	apitest.Refused(t, res, b, http.StatusNotFound, `no productOffering "POD-001"`)
 
 	// The kit's price and specification.
-	p := c.one(t, http.MethodPost, pc+"/productOfferingPrice",
+	p := c.One(t, http.MethodPost, pc+"/productOfferingPrice",
 		`{"name":"Recurring Charge for Business Firewall","isBundle":false,"priceType":"recurring"}`, http.StatusCreated)
 	assert.Equal(t, "POPD-001", p["id"])
-	got, _ := c.list(t, pc+"/productOfferingPrice?priceType=recurring&lifecycleStatus=In%20design")
-	assert.Equal(t, []string{"POPD-001"}, attrIDs(got))
-	assert.Equal(t, "Renamed", c.one(t, http.MethodPatch, pc+"/productOfferingPrice/POPD-001", `{"name":"Renamed"}`, http.StatusOK)["name"])
-	s := c.one(t, http.MethodPost, pc+"/productSpecification", `{"name":"Cisco Firepower NGFW"}`, http.StatusCreated)
+	got, _ := c.List(t, pc+"/productOfferingPrice?priceType=recurring&lifecycleStatus=In%20design")
+	assert.Equal(t, []string{"POPD-001"}, apitest.IDsOf(got))
+	assert.Equal(t, "Renamed", c.One(t, http.MethodPatch, pc+"/productOfferingPrice/POPD-001", `{"name":"Renamed"}`, http.StatusOK)["name"])
+	s := c.One(t, http.MethodPost, pc+"/productSpecification", `{"name":"Cisco Firepower NGFW"}`, http.StatusCreated)
 	assert.Equal(t, "PSD-001", s["id"])
-	specs, _ := c.list(t, pc+"/productSpecification")
-	assert.Equal(t, []string{"PS-ESA-01", "PSD-001"}, attrIDs(specs))
+	specs, _ := c.List(t, pc+"/productSpecification")
+	assert.Equal(t, []string{"PS-ESA-01", "PSD-001"}, apitest.IDsOf(specs))
 }
 
 // Bad bodies are refused with 400 (413, 415) naming the attribute, and
 // change nothing.
 func TestProductCatalogBadBodies(t *testing.T) {
-	c := serveCatalog(t, scenarios.Options{})
-	c.one(t, http.MethodPost, pc+"/productOfferingPrice", `{"name":"p","priceType":"oneTime"}`, http.StatusCreated)
+	c := apitest.ServeCatalog(t, scenarios.Options{})
+	c.One(t, http.MethodPost, pc+"/productOfferingPrice", `{"name":"p","priceType":"oneTime"}`, http.StatusCreated)
 	for _, tc := range []struct {
 		name, method, path, body, contentType string
 		status                                int
@@ -347,29 +249,29 @@ func TestProductCatalogBadBodies(t *testing.T) {
 			if tc.contentType != "" {
 				contentType = tc.contentType
 			}
-			res, b := c.do(t, tc.method, pc+tc.path, tc.body, contentType)
-			refused(t, res, b, tc.status, tc.message)
+			res, b := c.Do(t, tc.method, pc+tc.path, tc.body, contentType)
+			apitest.Refused(t, res, b, tc.status, tc.message)
 		})
 	}
 	for _, collection := range []string{"productOffering", "productSpecification"} {
-		got, _ := c.list(t, pc+"/"+collection+"?lifecycleStatus=In%20design")
+		got, _ := c.List(t, pc+"/"+collection+"?lifecycleStatus=In%20design")
 		assert.Empty(t, got, "%s: nothing created", collection)
 	}
 	assert.Equal(t, map[string]any{"id": "POPD-001", "name": "p", "priceType": "oneTime"},
-		subset(c.one(t, http.MethodGet, pc+"/productOfferingPrice/POPD-001", "", http.StatusOK), "id", "name", "priceType"), "nothing changed")
+		subset(c.One(t, http.MethodGet, pc+"/productOfferingPrice/POPD-001", "", http.StatusOK), "id", "name", "priceType"), "nothing changed")
 }
 
 // Designs are documents of the engine: they outlive a restart, rebuilt by
 // replaying the commands the input log kept.
 func TestProductCatalogDesignsSurviveARestart(t *testing.T) {
 	mem := store.NewMemory()
-	c := serveCatalog(t, scenarios.Options{Journal: mem, Log: mem})
-	c.one(t, http.MethodPost, pc+"/productOffering", `{"name":"o","productSpecification":{"id":"PS-ESA-01"}}`, http.StatusCreated)
-	c.one(t, http.MethodPatch, pc+"/productOffering/POD-001", `{"lifecycleStatus":"In test"}`, http.StatusOK)
-	c.one(t, http.MethodPost, pc+"/productOfferingPrice", `{"name":"p","priceType":"usage"}`, http.StatusCreated)
-	res, _ := c.do(t, http.MethodDelete, pc+"/productOfferingPrice/POPD-001", "")
+	c := apitest.ServeCatalog(t, scenarios.Options{Journal: mem, Log: mem})
+	c.One(t, http.MethodPost, pc+"/productOffering", `{"name":"o","productSpecification":{"id":"PS-ESA-01"}}`, http.StatusCreated)
+	c.One(t, http.MethodPatch, pc+"/productOffering/POD-001", `{"lifecycleStatus":"In test"}`, http.StatusOK)
+	c.One(t, http.MethodPost, pc+"/productOfferingPrice", `{"name":"p","priceType":"usage"}`, http.StatusCreated)
+	res, _ := c.Do(t, http.MethodDelete, pc+"/productOfferingPrice/POPD-001", "")
 	require.Equal(t, http.StatusNoContent, res.StatusCode)
-	before, _ := c.list(t, pc+"/productOffering")
+	before, _ := c.List(t, pc+"/productOffering")
 
 	sc, err := scenarios.Load("../../scenarios/globaltech-5site.yaml")
 	require.NoError(t, err)
@@ -377,11 +279,11 @@ func TestProductCatalogDesignsSurviveARestart(t *testing.T) {
 	sys, err := scenarios.New(sc.Spec, scenarios.Options{Journal: journal})
 	require.NoError(t, err)
 	require.NoError(t, sys.Engine.Replay(context.Background(), mem.Inputs(), journal.Caught))
-	again := startCatalog(t, sys)
-	after, _ := again.list(t, pc+"/productOffering")
+	again := apitest.StartCatalog(t, sys)
+	after, _ := again.List(t, pc+"/productOffering")
 	assert.Equal(t, before, after)
 	assert.Equal(t, "In test", after[2]["lifecycleStatus"])
-	prices, _ := again.list(t, pc+"/productOfferingPrice?lifecycleStatus=In%20design")
+	prices, _ := again.List(t, pc+"/productOfferingPrice?lifecycleStatus=In%20design")
 	assert.Empty(t, prices, "the deleted price stays deleted")
 }
 

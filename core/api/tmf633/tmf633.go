@@ -1,5 +1,6 @@
-// Package tmf633 is the wire format of TMF633 Service Catalog Management
-// v4, as far as ordertwin serves it: service specifications, read-only.
+// Package tmf633 is TMF633 Service Catalog Management v4 as far as
+// ordertwin serves it: service specifications, read-only, made from the
+// catalog file's CFS and RFS (Routes), and their wire format.
 package tmf633
 
 // ServiceSpecification is a v4 ServiceSpecification. A customer-facing

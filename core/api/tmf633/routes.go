@@ -1,4 +1,4 @@
-package api
+package tmf633
 
 import (
 	"fmt"
@@ -9,14 +9,13 @@ import (
 
 	"github.com/ordertwin/ordertwin/core/api/tmf620"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
-	"github.com/ordertwin/ordertwin/core/api/tmf633"
 	"github.com/ordertwin/ordertwin/core/catalog"
 )
 
 // The @type of the two kinds of service specification.
 const (
-	cfsType = "CustomerFacingServiceSpecification"
-	rfsType = "ResourceFacingServiceSpecification"
+	CFSType = "CustomerFacingServiceSpecification"
+	RFSType = "ResourceFacingServiceSpecification"
 )
 
 // Relationship types between service specifications: a CFS relies on the
@@ -28,14 +27,19 @@ const (
 	dependency = "dependency"
 )
 
-// serviceCatalog routes TMF633 Service Catalog Management v4, read-only:
-// the catalog file's CFS and RFS as service specifications, sorted by id.
-func (s *Server) serviceCatalog(mux *http.ServeMux) {
-	if s.Catalog == nil {
+// serviceCatalog serves TMF633 from a node's catalog.
+type serviceCatalog struct{ *tmf630.Node }
+
+// Routes routes TMF633 Service Catalog Management v4 on mux when n has a
+// catalog, read-only: the catalog file's CFS and RFS as service
+// specifications, sorted by id.
+func Routes(n *tmf630.Node, mux *http.ServeMux) {
+	if n.Catalog == nil {
 		return
 	}
+	s := &serviceCatalog{n}
 	specs := s.serviceSpecifications()
-	known := tmf620.Attributes(tmf633.ServiceSpecification{})
+	known := tmf620.Attributes(ServiceSpecification{})
 	base := tmf630.ServiceCatalog + "/serviceSpecification"
 	mux.HandleFunc("GET "+base, func(w http.ResponseWriter, r *http.Request) {
 		if q, e := tmf630.ParseQuery(r.URL.Query(), known); e != nil {
@@ -51,7 +55,7 @@ func (s *Server) serviceCatalog(mux *http.ServeMux) {
 			return
 		}
 		id := r.PathValue("id")
-		i := slices.IndexFunc(specs, func(sp tmf633.ServiceSpecification) bool { return sp.ID == id })
+		i := slices.IndexFunc(specs, func(sp ServiceSpecification) bool { return sp.ID == id })
 		if i < 0 {
 			tmf630.WriteError(w, tmf630.NewError(http.StatusNotFound, fmt.Sprintf("no serviceSpecification %q", id)))
 			return
@@ -68,12 +72,12 @@ func (s *Server) serviceCatalog(mux *http.ServeMux) {
 }
 
 // serviceSpecifications maps the catalog's CFS and RFS to TMF633.
-func (s *Server) serviceSpecifications() []tmf633.ServiceSpecification {
+func (s *serviceCatalog) serviceSpecifications() []ServiceSpecification {
 	c := s.Catalog
-	var out []tmf633.ServiceSpecification
+	var out []ServiceSpecification
 	for _, id := range slices.Sorted(maps.Keys(c.CFS)) {
 		cfs := c.CFS[id]
-		spec := s.serviceSpec(cfs.ID, cfs.Name, cfsType, cfs.Characteristics)
+		spec := s.serviceSpec(cfs.ID, cfs.Name, CFSType, cfs.Characteristics)
 		for _, tech := range slices.Sorted(maps.Keys(cfs.RFS)) {
 			role := tech
 			if tech == "*" {
@@ -87,9 +91,9 @@ func (s *Server) serviceSpecifications() []tmf633.ServiceSpecification {
 	}
 	for _, id := range slices.Sorted(maps.Keys(c.RFS)) {
 		rfs := c.RFS[id]
-		spec := s.serviceSpec(rfs.ID, rfs.Name, rfsType, rfs.Characteristics)
+		spec := s.serviceSpec(rfs.ID, rfs.Name, RFSType, rfs.Characteristics)
 		spec.Description = rfs.Reason
-		spec.ResourceSpecification = []tmf633.ResourceSpecificationRef{{ID: rfs.Resource.Type, Name: rfs.Resource.Type,
+		spec.ResourceSpecification = []ResourceSpecificationRef{{ID: rfs.Resource.Type, Name: rfs.Resource.Type,
 			ReferredType: resourceSpecType(rfs.Resource.Category)}}
 		for _, a := range rfs.After {
 			spec.ServiceSpecRelationship = append(spec.ServiceSpecRelationship, s.serviceSpecRel(c.RFS[a], dependency, ""))
@@ -99,25 +103,25 @@ func (s *Server) serviceSpecifications() []tmf633.ServiceSpecification {
 	return out
 }
 
-func (s *Server) serviceSpec(id, name, typ string, chars catalog.Template) tmf633.ServiceSpecification {
-	spec := tmf633.ServiceSpecification{ID: id, Href: catalogHref(tmf630.ServiceCatalog, "serviceSpecification", id), Name: name,
-		LastUpdate: s.Node().Date(0), LifecycleStatus: tmf620.Active, BaseType: "ServiceSpecification", Type: typ}
+func (s *serviceCatalog) serviceSpec(id, name, typ string, chars catalog.Template) ServiceSpecification {
+	spec := ServiceSpecification{ID: id, Href: tmf630.EntityHref(tmf630.ServiceCatalog, "serviceSpecification", id), Name: name,
+		LastUpdate: s.Node.Date(0), LifecycleStatus: tmf620.Active, BaseType: "ServiceSpecification", Type: typ}
 	for _, ch := range chars {
-		cs := tmf633.CharacteristicSpec{Name: ch.Name, ValueType: "string"}
+		cs := CharacteristicSpec{Name: ch.Name, ValueType: "string"}
 		if strings.Contains(ch.Value, "{") {
 			// A template: the value is filled in for each order.
 			cs.Description = "set for each order from " + ch.Value
 		} else {
-			cs.Values = []tmf633.ValueSpec{{ValueType: "string", IsDefault: true, Value: ch.Value}}
+			cs.Values = []ValueSpec{{ValueType: "string", IsDefault: true, Value: ch.Value}}
 		}
 		spec.SpecCharacteristic = append(spec.SpecCharacteristic, cs)
 	}
 	return spec
 }
 
-func (s *Server) serviceSpecRel(r *catalog.RFS, typ, role string) tmf633.ServiceSpecRelationship {
-	return tmf633.ServiceSpecRelationship{ID: r.ID, Href: catalogHref(tmf630.ServiceCatalog, "serviceSpecification", r.ID), Name: r.Name,
-		RelationshipType: typ, Role: role, ReferredType: rfsType}
+func (s *serviceCatalog) serviceSpecRel(r *catalog.RFS, typ, role string) ServiceSpecRelationship {
+	return ServiceSpecRelationship{ID: r.ID, Href: tmf630.EntityHref(tmf630.ServiceCatalog, "serviceSpecification", r.ID), Name: r.Name,
+		RelationshipType: typ, Role: role, ReferredType: RFSType}
 }
 
 // resourceSpecType is the @referredType of a resource of a category

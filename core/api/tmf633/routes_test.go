@@ -1,9 +1,10 @@
-package api_test
+package tmf633_test
 
 import (
 	"net/http"
 	"testing"
 
+	"github.com/ordertwin/ordertwin/core/api/apitest"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/scenarios"
 	"github.com/stretchr/testify/assert"
@@ -18,10 +19,10 @@ const sc633 = tmf630.ServiceCatalog + "/serviceSpecification"
 // RFS:VLAN-Service, RFS:IP-Profile); an RFS names the resource it
 // allocates and the RFS it comes after.
 func TestServiceCatalogFromTheCatalogFile(t *testing.T) {
-	c := serveCatalog(t, scenarios.Options{})
-	all, h := c.list(t, sc633)
+	c := apitest.ServeCatalog(t, scenarios.Options{})
+	all, h := c.List(t, sc633)
 	assert.Equal(t, []string{"CFS:CPE-Management", "CFS:Enterprise-QoS", "CFS:Fibre-Access", "RFS:CE-Router", "RFS:GPON-Bearer",
-		"RFS:IP-Profile", "RFS:P2P-Bearer", "RFS:QoS-Policy", "RFS:SLA-Monitoring", "RFS:VLAN-Service"}, attrIDs(all))
+		"RFS:IP-Profile", "RFS:P2P-Bearer", "RFS:QoS-Policy", "RFS:SLA-Monitoring", "RFS:VLAN-Service"}, apitest.IDsOf(all))
 	assert.Equal(t, "10", h.Get("X-Total-Count"))
 	for _, s := range all {
 		assert.Equal(t, sc633+"/"+s["id"].(string), s["href"])
@@ -30,7 +31,7 @@ func TestServiceCatalogFromTheCatalogFile(t *testing.T) {
 		assert.Equal(t, "ServiceSpecification", s["@baseType"])
 	}
 
-	fa := c.one(t, http.MethodGet, sc633+"/CFS:Fibre-Access", "", http.StatusOK)
+	fa := c.One(t, http.MethodGet, sc633+"/CFS:Fibre-Access", "", http.StatusOK)
 	assert.Equal(t, "CustomerFacingServiceSpecification", fa["@type"])
 	byRole := map[string][]string{}
 	for _, r := range fa["serviceSpecRelationship"].([]any) {
@@ -46,10 +47,10 @@ func TestServiceCatalogFromTheCatalogFile(t *testing.T) {
 	require.NotEmpty(t, chars)
 	assert.Equal(t, map[string]any{"name": "speed", "valueType": "string", "description": "set for each order from {speed}"}, chars[0])
 
-	qos := c.one(t, http.MethodGet, sc633+"/CFS:Enterprise-QoS", "", http.StatusOK)
+	qos := c.One(t, http.MethodGet, sc633+"/CFS:Enterprise-QoS", "", http.StatusOK)
 	assert.Equal(t, "any", qos["serviceSpecRelationship"].([]any)[0].(map[string]any)["role"], "RFS for every technology")
 
-	vlan := c.one(t, http.MethodGet, sc633+"/RFS:VLAN-Service", "", http.StatusOK)
+	vlan := c.One(t, http.MethodGet, sc633+"/RFS:VLAN-Service", "", http.StatusOK)
 	assert.Equal(t, "ResourceFacingServiceSpecification", vlan["@type"])
 	assert.Equal(t, []any{map[string]any{"id": "VLAN", "name": "VLAN", "@referredType": "LogicalResourceSpecification"}}, vlan["resourceSpecification"])
 	var after []string
@@ -67,27 +68,27 @@ func TestServiceCatalogFromTheCatalogFile(t *testing.T) {
 }
 
 func TestServiceCatalogQueriesAndRefusals(t *testing.T) {
-	c := serveCatalog(t, scenarios.Options{})
-	got, _ := c.list(t, sc633+"?@type=CustomerFacingServiceSpecification&fields=name")
-	assert.Equal(t, []string{"CFS:CPE-Management", "CFS:Enterprise-QoS", "CFS:Fibre-Access"}, attrIDs(got))
+	c := apitest.ServeCatalog(t, scenarios.Options{})
+	got, _ := c.List(t, sc633+"?@type=CustomerFacingServiceSpecification&fields=name")
+	assert.Equal(t, []string{"CFS:CPE-Management", "CFS:Enterprise-QoS", "CFS:Fibre-Access"}, apitest.IDsOf(got))
 	assert.Equal(t, map[string]any{"id": "CFS:CPE-Management", "href": sc633 + "/CFS:CPE-Management",
 		"@type": "CustomerFacingServiceSpecification", "name": "CPE Management"}, got[0])
-	got, _ = c.list(t, sc633+"?resourceSpecification.id=OLTPort,P2PHandoff")
-	assert.Equal(t, []string{"RFS:GPON-Bearer", "RFS:P2P-Bearer"}, attrIDs(got))
-	got, h := c.list(t, sc633+"?offset=8&limit=5")
-	assert.Equal(t, []string{"RFS:SLA-Monitoring", "RFS:VLAN-Service"}, attrIDs(got))
+	got, _ = c.List(t, sc633+"?resourceSpecification.id=OLTPort,P2PHandoff")
+	assert.Equal(t, []string{"RFS:GPON-Bearer", "RFS:P2P-Bearer"}, apitest.IDsOf(got))
+	got, h := c.List(t, sc633+"?offset=8&limit=5")
+	assert.Equal(t, []string{"RFS:SLA-Monitoring", "RFS:VLAN-Service"}, apitest.IDsOf(got))
 	assert.Equal(t, "10", h.Get("X-Total-Count"))
 	assert.Equal(t, "2", h.Get("X-Result-Count"))
 
-	res, b := c.do(t, http.MethodGet, sc633+"/CFS:Voice", "")
-	refused(t, res, b, http.StatusNotFound, `no serviceSpecification "CFS:Voice"`)
-	res, b = c.do(t, http.MethodGet, sc633+"?state=active", "")
-	refused(t, res, b, http.StatusBadRequest, "query parameter state: not an attribute of this resource")
+	res, b := c.Do(t, http.MethodGet, sc633+"/CFS:Voice", "")
+	apitest.Refused(t, res, b, http.StatusNotFound, `no serviceSpecification "CFS:Voice"`)
+	res, b = c.Do(t, http.MethodGet, sc633+"?state=active", "")
+	apitest.Refused(t, res, b, http.StatusBadRequest, "query parameter state: not an attribute of this resource")
 	for _, tc := range []struct{ method, path string }{
 		{http.MethodPost, sc633}, {http.MethodPatch, sc633 + "/CFS:Fibre-Access"}, {http.MethodDelete, sc633 + "/RFS:VLAN-Service"},
 	} {
-		res, b := c.do(t, tc.method, tc.path, `{"name":"x"}`)
-		refused(t, res, b, http.StatusMethodNotAllowed, tc.method+" "+tc.path+": the service catalog comes from the catalog file and is read-only")
+		res, b := c.Do(t, tc.method, tc.path, `{"name":"x"}`)
+		apitest.Refused(t, res, b, http.StatusMethodNotAllowed, tc.method+" "+tc.path+": the service catalog comes from the catalog file and is read-only")
 		assert.Equal(t, "GET", res.Header.Get("Allow"))
 	}
 }
