@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/api/tmf620"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/api/tmf633"
 	"github.com/ordertwin/ordertwin/core/api/tmf637"
@@ -102,7 +103,7 @@ func (s *Server) Handler() http.Handler {
 	s.node = s.newNode()
 	mux := http.NewServeMux()
 	for _, routes := range []func(*http.ServeMux){
-		s.productOrdering, s.quoteManagement, s.productOfferingQualification, s.productCatalog, on(s.node, tmf633.Routes),
+		s.productOrdering, s.quoteManagement, s.productOfferingQualification, on(s.node, tmf620.Routes), on(s.node, tmf633.Routes),
 		on(s.node, tmf637.Routes), on(s.node, tmf638.Routes), on(s.node, tmf639.Routes), s.serviceOrdering, s.resourceOrdering, s.hub,
 		s.peerListeners,
 	} {

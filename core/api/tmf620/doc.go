@@ -1,7 +1,8 @@
-// Package tmf620 is the wire format of TMF620 Product Catalog Management
-// v4: product offerings, product specifications, product offering prices
-// and catalogs as JSON, and the decoders of the designs clients create and
-// change through the API (POST and merge-patch PATCH bodies).
+// Package tmf620 is TMF620 Product Catalog Management v4: its routes
+// (the catalog file's entries read-only, and the designs clients create
+// and change, kept as documents), its wire format (product offerings,
+// product specifications, product offering prices and catalogs as JSON),
+// and the decoders of the designs (POST and merge-patch PATCH bodies).
 //
 // The types describe every attribute of the v4 schema (TMF620 v4.0.0
 // swagger). The decoders are strict: an attribute not in the schema, a

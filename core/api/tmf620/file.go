@@ -1,4 +1,4 @@
-package api
+package tmf620
 
 import (
 	"fmt"
@@ -7,9 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ordertwin/ordertwin/core/api/tmf620"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
-	"github.com/ordertwin/ordertwin/core/api/tmf633"
 	"github.com/ordertwin/ordertwin/core/catalog"
 )
 
@@ -18,41 +16,41 @@ import (
 // offering's list price (id PO-…:list), each of its rate cards
 // (PO-…:RC-…) and each speed a card prices apart (PO-…:RC-…:1G-sym).
 // Every entry was last updated at T+0, when the file was loaded.
-func (s *Server) fileCatalog() ([]tmf620.ProductOffering, []tmf620.ProductSpecification, []tmf620.ProductOfferingPrice) {
+func (s *productCatalog) fileCatalog() ([]ProductOffering, []ProductSpecification, []ProductOfferingPrice) {
 	c := s.Catalog
-	var offerings []tmf620.ProductOffering
-	var prices []tmf620.ProductOfferingPrice
+	var offerings []ProductOffering
+	var prices []ProductOfferingPrice
 	for _, id := range slices.Sorted(maps.Keys(c.Offerings)) {
 		o := c.Offerings[id]
 		ps := s.offeringPrices(o)
 		spec := s.specRef(o.Specification)
-		offering := tmf620.ProductOffering{
-			Entity:               s.fileEntity("productOffering", o.ID, o.Name, tmf620.Launched),
+		offering := ProductOffering{
+			Entity:               s.fileEntity("productOffering", o.ID, o.Name, Launched),
 			IsSellable:           new(true),
 			ProductSpecification: spec,
 			ProductOfferingTerm:  offeringTerms(o.Terms),
-			ProdSpecCharValueUse: []tmf620.CharacteristicValueUse{
+			ProdSpecCharValueUse: []CharacteristicValueUse{
 				valueUse("slaTier", o.Tiers, spec),
 				valueUse("speed", o.Speeds, spec),
 			},
 		}
 		for _, p := range ps {
 			offering.ProductOfferingPrice = append(offering.ProductOfferingPrice,
-				tmf620.EntityRef{ID: p.ID, Href: p.Href, Name: p.Name, ReferredType: "ProductOfferingPrice"})
+				EntityRef{ID: p.ID, Href: p.Href, Name: p.Name, ReferredType: "ProductOfferingPrice"})
 		}
 		offerings = append(offerings, offering)
 		prices = append(prices, ps...)
 	}
-	slices.SortFunc(prices, func(a, b tmf620.ProductOfferingPrice) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(prices, func(a, b ProductOfferingPrice) int { return strings.Compare(a.ID, b.ID) })
 
-	var specs []tmf620.ProductSpecification
+	var specs []ProductSpecification
 	for _, id := range slices.Sorted(maps.Keys(c.Specs)) {
 		ps := c.Specs[id]
-		spec := tmf620.ProductSpecification{Entity: s.fileEntity("productSpecification", ps.ID, ps.Name, tmf620.Active)}
+		spec := ProductSpecification{Entity: s.fileEntity("productSpecification", ps.ID, ps.Name, Active)}
 		for _, svc := range ps.Services {
-			spec.ServiceSpecification = append(spec.ServiceSpecification, tmf620.ServiceSpecificationRef{EntityRef: tmf620.EntityRef{
+			spec.ServiceSpecification = append(spec.ServiceSpecification, ServiceSpecificationRef{EntityRef: EntityRef{
 				ID: svc.CFS, Href: tmf630.EntityHref(tmf630.ServiceCatalog, "serviceSpecification", svc.CFS),
-				Name: c.CFS[svc.CFS].Name, ReferredType: tmf633.CFSType}})
+				Name: c.CFS[svc.CFS].Name, ReferredType: cfsType}})
 		}
 		// The characteristics a product of the specification takes: the
 		// SLA tiers and speeds its offerings sell.
@@ -62,43 +60,43 @@ func (s *Server) fileCatalog() ([]tmf620.ProductOffering, []tmf620.ProductSpecif
 				tiers, speeds = appendMissing(tiers, o.Tiers), appendMissing(speeds, o.Speeds)
 			}
 		}
-		spec.ProductSpecCharacteristic = []tmf620.SpecCharacteristic{specCharacteristic("slaTier", tiers), specCharacteristic("speed", speeds)}
+		spec.ProductSpecCharacteristic = []SpecCharacteristic{specCharacteristic("slaTier", tiers), specCharacteristic("speed", speeds)}
 		specs = append(specs, spec)
 	}
 	return offerings, specs, prices
 }
 
 // fileCatalogEntity is the catalog file as a TMF620 Catalog.
-func (s *Server) fileCatalogEntity() tmf620.Catalog {
+func (s *productCatalog) fileCatalogEntity() Catalog {
 	id := s.Catalog.Name
 	if id == "" {
 		id = "catalog"
 	}
-	return tmf620.Catalog{ID: id, Href: tmf630.EntityHref(tmf630.ProductCatalog, "catalog", id), Name: id, CatalogType: "productCatalog",
-		LastUpdate: s.Node().Date(0), LifecycleStatus: tmf620.Launched, Type: "Catalog"}
+	return Catalog{ID: id, Href: tmf630.EntityHref(tmf630.ProductCatalog, "catalog", id), Name: id, CatalogType: "productCatalog",
+		LastUpdate: s.Date(0), LifecycleStatus: Launched, Type: "Catalog"}
 }
 
 // offeringPrices are an offering's prices: its list price and its rate
 // cards, each of which holds one price for the speeds it does not price
 // apart and one for each speed it does. All are monthly, per site.
-func (s *Server) offeringPrices(o *catalog.Offering) []tmf620.ProductOfferingPrice {
+func (s *productCatalog) offeringPrices(o *catalog.Offering) []ProductOfferingPrice {
 	spec := s.specRef(o.Specification)
-	price := func(id, name, status string, value float64, months []int) tmf620.ProductOfferingPrice {
-		return tmf620.ProductOfferingPrice{
+	price := func(id, name, status string, value float64, months []int) ProductOfferingPrice {
+		return ProductOfferingPrice{
 			Entity:                      s.fileEntity("productOfferingPrice", id, name, status),
-			PriceType:                   tmf620.Recurring,
+			PriceType:                   Recurring,
 			RecurringChargePeriodType:   "month",
 			RecurringChargePeriodLength: new(1),
-			Price:                       &tmf620.Money{Unit: o.Currency, Value: new(value)},
-			UnitOfMeasure:               &tmf620.Quantity{Amount: new(1.0), Units: "site"},
+			Price:                       &Money{Unit: o.Currency, Value: new(value)},
+			UnitOfMeasure:               &Quantity{Amount: new(1.0), Units: "site"},
 			ProductOfferingTerm:         offeringTerms(months),
 		}
 	}
-	out := []tmf620.ProductOfferingPrice{price(o.ID+":list", o.Name+" list price", tmf620.Launched, o.ListPrice, o.Terms)}
+	out := []ProductOfferingPrice{price(o.ID+":list", o.Name+" list price", Launched, o.ListPrice, o.Terms)}
 	for _, card := range o.RateCards {
-		status := tmf620.Launched
+		status := Launched
 		if !card.Approved {
-			status = tmf620.InDesign
+			status = InDesign
 		}
 		period := s.days(card.From, card.To)
 		name := fmt.Sprintf("%s rate card %s", o.Name, card.ID)
@@ -106,37 +104,42 @@ func (s *Server) offeringPrices(o *catalog.Offering) []tmf620.ProductOfferingPri
 		p.ValidFor = period
 		if len(card.SpeedPrices) > 0 {
 			rest := slices.DeleteFunc(slices.Clone(o.Speeds), func(sp string) bool { _, apart := card.SpeedPrices[sp]; return apart })
-			p.ProdSpecCharValueUse = []tmf620.CharacteristicValueUse{valueUse("speed", rest, spec)}
+			p.ProdSpecCharValueUse = []CharacteristicValueUse{valueUse("speed", rest, spec)}
 		}
 		out = append(out, p)
 		for _, speed := range slices.Sorted(maps.Keys(card.SpeedPrices)) {
 			p := price(o.ID+":"+card.ID+":"+speed, name+" ("+speed+")", status, card.SpeedPrices[speed], card.Terms)
 			p.ValidFor = period
-			p.ProdSpecCharValueUse = []tmf620.CharacteristicValueUse{valueUse("speed", []string{speed}, spec)}
+			p.ProdSpecCharValueUse = []CharacteristicValueUse{valueUse("speed", []string{speed}, spec)}
 			out = append(out, p)
 		}
 	}
 	return out
 }
 
-func (s *Server) fileEntity(collection, id, name, status string) tmf620.Entity {
-	return tmf620.Entity{ID: id, Href: tmf630.EntityHref(tmf630.ProductCatalog, collection, id), Name: name, IsBundle: new(false),
-		LastUpdate: s.Node().Date(0), LifecycleStatus: status, Type: catalogTypeNames[collection]}
+func (s *productCatalog) fileEntity(collection, id, name, status string) Entity {
+	return Entity{ID: id, Href: tmf630.EntityHref(tmf630.ProductCatalog, collection, id), Name: name, IsBundle: new(false),
+		LastUpdate: s.Date(0), LifecycleStatus: status, Type: catalogTypeNames[collection]}
 }
+
+// cfsType is the @referredType of a specification's services: TMF633's
+// customer-facing service specifications (tmf633.CFSType, which imports
+// this package).
+const cfsType = "CustomerFacingServiceSpecification"
 
 var catalogTypeNames = map[string]string{"productOffering": "ProductOffering", "productSpecification": "ProductSpecification",
 	"productOfferingPrice": "ProductOfferingPrice"}
 
-func (s *Server) specRef(id string) *tmf620.ProductSpecificationRef {
-	return &tmf620.ProductSpecificationRef{EntityRef: tmf620.EntityRef{ID: id, Href: tmf630.EntityHref(tmf630.ProductCatalog, "productSpecification", id),
+func (s *productCatalog) specRef(id string) *ProductSpecificationRef {
+	return &ProductSpecificationRef{EntityRef: EntityRef{ID: id, Href: tmf630.EntityHref(tmf630.ProductCatalog, "productSpecification", id),
 		Name: s.Catalog.Specs[id].Name, ReferredType: "ProductSpecification"}}
 }
 
 // days is the period of calendar days from and to (YYYY-MM-DD, both
 // included) in the time zone of T+0, as the quote checks a rate card; an
 // end that is not a date is left open.
-func (s *Server) days(from, to string) *tmf620.TimePeriod {
-	var p tmf620.TimePeriod
+func (s *productCatalog) days(from, to string) *TimePeriod {
+	var p TimePeriod
 	loc := s.Epoch.Location()
 	if t, err := time.ParseInLocation(time.DateOnly, from, loc); err == nil {
 		p.StartDateTime = t.UTC().Format(time.RFC3339)
@@ -148,30 +151,30 @@ func (s *Server) days(from, to string) *tmf620.TimePeriod {
 }
 
 // offeringTerms are commitment terms in months.
-func offeringTerms(months []int) []tmf620.ProductOfferingTerm {
-	var out []tmf620.ProductOfferingTerm
+func offeringTerms(months []int) []ProductOfferingTerm {
+	var out []ProductOfferingTerm
 	for _, m := range months {
-		out = append(out, tmf620.ProductOfferingTerm{Name: fmt.Sprintf("%d months", m),
-			Duration: &tmf620.Quantity{Amount: new(float64(m)), Units: "month"}})
+		out = append(out, ProductOfferingTerm{Name: fmt.Sprintf("%d months", m),
+			Duration: &Quantity{Amount: new(float64(m)), Units: "month"}})
 	}
 	return out
 }
 
 // valueUse restricts a characteristic of the specification to values.
-func valueUse(name string, values []string, spec *tmf620.ProductSpecificationRef) tmf620.CharacteristicValueUse {
-	return tmf620.CharacteristicValueUse{Name: name, ValueType: "string", MinCardinality: new(1), MaxCardinality: new(1),
+func valueUse(name string, values []string, spec *ProductSpecificationRef) CharacteristicValueUse {
+	return CharacteristicValueUse{Name: name, ValueType: "string", MinCardinality: new(1), MaxCardinality: new(1),
 		Values: stringValues(values), ProductSpecification: spec}
 }
 
-func specCharacteristic(name string, values []string) tmf620.SpecCharacteristic {
-	return tmf620.SpecCharacteristic{Name: name, ValueType: "string", Configurable: new(true),
+func specCharacteristic(name string, values []string) SpecCharacteristic {
+	return SpecCharacteristic{Name: name, ValueType: "string", Configurable: new(true),
 		MinCardinality: new(1), MaxCardinality: new(1), Values: stringValues(values)}
 }
 
-func stringValues(values []string) []tmf620.CharacteristicValue {
-	out := make([]tmf620.CharacteristicValue, len(values))
+func stringValues(values []string) []CharacteristicValue {
+	out := make([]CharacteristicValue, len(values))
 	for i, v := range values {
-		out[i] = tmf620.CharacteristicValue{ValueType: "string", Value: v}
+		out[i] = CharacteristicValue{ValueType: "string", Value: v}
 	}
 	return out
 }

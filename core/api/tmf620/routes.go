@@ -1,4 +1,4 @@
-package api
+package tmf620
 
 import (
 	"encoding/json"
@@ -7,15 +7,18 @@ import (
 	"net/http"
 	"reflect"
 
-	"github.com/ordertwin/ordertwin/core/api/tmf620"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/docs"
 	"github.com/ordertwin/ordertwin/core/engine"
 )
 
-// productCatalog routes TMF620 Product Catalog Management v4.
+// productCatalog serves TMF620 from a node's catalog and docs.
+type productCatalog struct{ *tmf630.Node }
+
+// Routes routes TMF620 Product Catalog Management v4 on mux when n has a
+// catalog.
 //
-// The catalog file the server loaded (s.Catalog) is the orderable catalog:
+// The catalog file the server loaded (Node.Catalog) is the orderable catalog:
 // its offerings, specification and prices are listed read-only. Clients
 // may also design offerings, specifications and prices through the API:
 // those are documents of the Docs component (durable, replayed after a
@@ -23,20 +26,21 @@ import (
 // patch) and deleted. A design's id is a prefix and a number (POD-001 for
 // an offering, PSD-001 for a specification, POPD-001 for a price), so it
 // never takes the id of a file entry written in the usual style.
-func (s *Server) productCatalog(mux *http.ServeMux) {
-	if s.Catalog == nil {
+func Routes(n *tmf630.Node, mux *http.ServeMux) {
+	if n.Catalog == nil {
 		return
 	}
+	s := &productCatalog{n}
 	offerings, specs, prices := s.fileCatalog()
-	(&catalogResource[tmf620.ProductOffering, *tmf620.ProductOffering]{
+	(&catalogResource[ProductOffering, *ProductOffering]{
 		s: s, name: "productOffering", prefix: "POD", file: offerings}).routes(mux)
-	(&catalogResource[tmf620.ProductSpecification, *tmf620.ProductSpecification]{
+	(&catalogResource[ProductSpecification, *ProductSpecification]{
 		s: s, name: "productSpecification", prefix: "PSD", file: specs}).routes(mux)
-	(&catalogResource[tmf620.ProductOfferingPrice, *tmf620.ProductOfferingPrice]{
+	(&catalogResource[ProductOfferingPrice, *ProductOfferingPrice]{
 		s: s, name: "productOfferingPrice", prefix: "POPD", file: prices}).routes(mux)
 
-	catalogs := []tmf620.Catalog{s.fileCatalogEntity()}
-	known := tmf620.Attributes(tmf620.Catalog{})
+	catalogs := []Catalog{s.fileCatalogEntity()}
+	known := Attributes(Catalog{})
 	mux.HandleFunc("GET "+tmf630.ProductCatalog+"/catalog", func(w http.ResponseWriter, r *http.Request) {
 		if q, e := tmf630.ParseQuery(r.URL.Query(), known); e != nil {
 			tmf630.WriteError(w, e)
@@ -62,14 +66,14 @@ func (s *Server) productCatalog(mux *http.ServeMux) {
 // catalogDesign is a pointer to a TMF620 resource clients may design.
 type catalogDesign[T any] interface {
 	*T
-	tmf620.Design
+	Design
 }
 
 // catalogResource serves one TMF620 resource: the catalog file's entries
 // (read-only) followed by the client designs of the Docs collection of
 // the same name.
 type catalogResource[T any, P catalogDesign[T]] struct {
-	s      *Server
+	s      *productCatalog
 	name   string // the path segment and the Docs collection
 	prefix string // of design ids
 	file   []T    // the catalog file's entries, built once
@@ -77,7 +81,7 @@ type catalogResource[T any, P catalogDesign[T]] struct {
 }
 
 func (c *catalogResource[T, P]) routes(mux *http.ServeMux) {
-	c.known = tmf620.Attributes(new(T))
+	c.known = Attributes(new(T))
 	base := tmf630.ProductCatalog + "/" + c.name
 	mux.HandleFunc("GET "+base, c.list)
 	mux.HandleFunc("POST "+base, c.create)
@@ -96,7 +100,7 @@ func (c *catalogResource[T, P]) list(w http.ResponseWriter, r *http.Request) {
 	}
 	var designs []*docs.Doc
 	if c.s.Docs != nil {
-		if e := c.s.Node().Query(r.Context(), func() { designs = c.s.Docs.List(c.name) }); e != nil {
+		if e := c.s.Query(r.Context(), func() { designs = c.s.Docs.List(c.name) }); e != nil {
 			tmf630.WriteError(w, e)
 			return
 		}
@@ -150,7 +154,7 @@ func (c *catalogResource[T, P]) create(w http.ResponseWriter, r *http.Request) {
 	var t T
 	// A body naming id, href or lastUpdate is refused: the conformance kit
 	// sends none of them, and a client that does expects them kept.
-	if err := tmf620.DecodeNew(body, P(&t)); err != nil {
+	if err := DecodeNew(body, P(&t)); err != nil {
 		tmf630.WriteError(w, tmf630.NewError(http.StatusBadRequest, err.Error()))
 		return
 	}
@@ -192,7 +196,7 @@ func (c *catalogResource[T, P]) patch(w http.ResponseWriter, r *http.Request) {
 	// component then merges it into the design as it is then. Only another
 	// patch of the same design arriving in between can make the two differ.
 	var t T
-	if err := tmf620.DecodePatch(d.Body, body, P(&t)); err != nil {
+	if err := DecodePatch(d.Body, body, P(&t)); err != nil {
 		tmf630.WriteError(w, tmf630.NewError(http.StatusBadRequest, err.Error()))
 		return
 	}
@@ -239,7 +243,7 @@ func (c *catalogResource[T, P]) fileEntry(id string) *T {
 func (c *catalogResource[T, P]) design(r *http.Request, id string) (*docs.Doc, *tmf630.Error) {
 	var d *docs.Doc
 	if c.s.Docs != nil {
-		if e := c.s.Node().Query(r.Context(), func() { d = c.s.Docs.Get(c.name, id) }); e != nil {
+		if e := c.s.Query(r.Context(), func() { d = c.s.Docs.Get(c.name, id) }); e != nil {
 			return nil, e
 		}
 	}
@@ -252,7 +256,7 @@ func (c *catalogResource[T, P]) design(r *http.Request, id string) (*docs.Doc, *
 // command hands a change of design id ("" for a new one) to the Docs
 // component and returns the design as it now is.
 func (c *catalogResource[T, P]) command(r *http.Request, id string, msg any) (*docs.Doc, *tmf630.Error) {
-	v, e := c.s.Node().Command(r.Context(), engine.Docs, msg)
+	v, e := c.s.Command(r.Context(), engine.Docs, msg)
 	if e != nil {
 		return nil, e
 	}
@@ -280,7 +284,7 @@ func (c *catalogResource[T, P]) render(d *docs.Doc) (*T, *tmf630.Error) {
 		return nil, tmf630.NewError(http.StatusInternalServerError, fmt.Sprintf("%s %s as stored: %v", c.name, d.ID, err))
 	}
 	base := P(&t).Base()
-	base.ID, base.Href, base.LastUpdate = d.ID, tmf630.EntityHref(tmf630.ProductCatalog, c.name, d.ID), c.s.Node().Date(d.Updated)
+	base.ID, base.Href, base.LastUpdate = d.ID, tmf630.EntityHref(tmf630.ProductCatalog, c.name, d.ID), c.s.Date(d.Updated)
 	if base.Type == "" {
 		base.Type = reflect.TypeFor[T]().Name()
 	}

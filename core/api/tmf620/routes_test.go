@@ -1,4 +1,4 @@
-package api_test
+package tmf620_test
 
 import (
 	"context"
@@ -273,7 +273,7 @@ func TestProductCatalogDesignsSurviveARestart(t *testing.T) {
 	require.Equal(t, http.StatusNoContent, res.StatusCode)
 	before, _ := c.List(t, pc+"/productOffering")
 
-	sc, err := scenarios.Load("../../scenarios/globaltech-5site.yaml")
+	sc, err := scenarios.LoadLibrary("globaltech-5site.yaml")
 	require.NoError(t, err)
 	journal := store.Resume(store.NewMemory(), mem.Records())
 	sys, err := scenarios.New(sc.Spec, scenarios.Options{Journal: journal})
