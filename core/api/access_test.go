@@ -394,43 +394,43 @@ func TestPublicRoutesAndUnsignedPeers(t *testing.T) {
 // stage, and is recorded on the quote's authorization as the one who did
 // (seed: technical, commercial, customer sign-off).
 func TestApproversDecideTheirStage(t *testing.T) {
-	l := serveLiveWith(t, scenarios.Options{ManualReview: true})
-	defer l.stop()
+	l := apitest.ServeLiveWith(t, scenarios.Options{ManualReview: true})
+	defer l.Stop()
 	key := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{9}, ed25519.SeedSize))
 	guard, err := auth.NewGuard(&auth.Config{DevIssuer: true}, key, nil)
 	require.NoError(t, err)
-	srv := l.sys.API()
+	srv := l.Sys.API()
 	srv.Guard = guard
-	l.h = srv.Handler()
+	l.H = srv.Handler()
 	as := func(subject string, role auth.Role, tenant string) []string {
 		tok, err := auth.Mint(key, auth.Grant{Subject: subject, Roles: []auth.Role{role}, Tenant: tenant, TTL: time.Hour}, time.Now())
 		require.NoError(t, err)
 		return []string{"Authorization", "Bearer " + tok}
 	}
 	sales, other := as("sam", auth.Sales, ownParty), as("oz", auth.Sales, otherParty)
-	quoteBody, orderBody := worked(t)
+	quoteBody, orderBody := apitest.Worked(t)
 	var e tmf630.Error
-	w := l.do(t, "POST", quotesPath, quoteBody, &e, other...)
+	w := l.Do(t, "POST", quotesPath, quoteBody, &e, other...)
 	assert.Equal(t, http.StatusForbidden, w.Code)
 	assert.Contains(t, e.Message, "relatedParty: oz acts for party "+otherParty+" only, not "+ownParty)
 	var q api.Quote
-	require.Equal(t, http.StatusCreated, l.do(t, "POST", quotesPath, quoteBody, &q, sales...).Code)
-	l.idle(t)
-	w = l.do(t, "POST", ordersPath, orderBody(q.ID, "CPQ-1"), &e, other...)
+	require.Equal(t, http.StatusCreated, l.Do(t, "POST", quotesPath, quoteBody, &q, sales...).Code)
+	l.Idle(t)
+	w = l.Do(t, "POST", ordersPath, orderBody(q.ID, "CPQ-1"), &e, other...)
 	assert.Equal(t, http.StatusForbidden, w.Code, "another party's order")
 	var po api.ProductOrder
-	require.Equal(t, http.StatusCreated, l.do(t, "POST", ordersPath, orderBody(q.ID, "CPQ-1"), &po, sales...).Code)
+	require.Equal(t, http.StatusCreated, l.Do(t, "POST", ordersPath, orderBody(q.ID, "CPQ-1"), &po, sales...).Code)
 
 	decide := func(stage string) string {
 		signed := decisionBody(t, q, stage, "", approverKey)
 		return strings.Replace(signed, `"approver":[{"name":"R. Chen"}],`, "", 1)
 	}
-	w = l.do(t, "PATCH", quotesPath+"/"+q.ID, decide("technical"), &e, as("bo", auth.ApproverCommercial, "")...)
+	w = l.Do(t, "PATCH", quotesPath+"/"+q.ID, decide("technical"), &e, as("bo", auth.ApproverCommercial, "")...)
 	assert.Equal(t, http.StatusForbidden, w.Code)
 	assert.Contains(t, e.Message, "bo (roles approver-commercial) does not decide the technical stage")
-	w = l.do(t, "PATCH", quotesPath+"/"+q.ID, decide("customer"), &e, as("cy", auth.ApproverCustomer, otherParty)...)
+	w = l.Do(t, "PATCH", quotesPath+"/"+q.ID, decide("customer"), &e, as("cy", auth.ApproverCustomer, otherParty)...)
 	assert.Equal(t, http.StatusNotFound, w.Code, "another party's quote")
-	w = l.do(t, "PATCH", quotesPath+"/"+q.ID, `{"authorization":[{"name":"technical","state":"approved","approver":[{"name":"R. Chen"}]}]}`, &e,
+	w = l.Do(t, "PATCH", quotesPath+"/"+q.ID, `{"authorization":[{"name":"technical","state":"approved","approver":[{"name":"R. Chen"}]}]}`, &e,
 		as("ana", auth.ApproverTechnical, "")...)
 	assert.Equal(t, http.StatusBadRequest, w.Code)
 	assert.Contains(t, e.Message, `"R. Chen" is not who decides: you are ana`)
@@ -440,11 +440,11 @@ func TestApproversDecideTheirStage(t *testing.T) {
 		role       auth.Role
 		tenant     string
 	}{{"technical", "ana", auth.ApproverTechnical, ""}, {"commercial", "bo", auth.ApproverCommercial, ""}, {"customer", "cy", auth.ApproverCustomer, ownParty}} {
-		w := l.do(t, "PATCH", quotesPath+"/"+q.ID, decide(d.stage), &q, as(d.who, d.role, d.tenant)...)
+		w := l.Do(t, "PATCH", quotesPath+"/"+q.ID, decide(d.stage), &q, as(d.who, d.role, d.tenant)...)
 		require.Equal(t, http.StatusOK, w.Code, w.Body.String())
-		l.idle(t)
+		l.Idle(t)
 	}
-	l.do(t, "GET", quotesPath+"/"+q.ID, nil, &q, sales...)
+	l.Do(t, "GET", quotesPath+"/"+q.ID, nil, &q, sales...)
 	assert.Equal(t, "accepted", q.State)
 	for i, who := range []string{"ana", "bo", "cy"} {
 		assert.Equal(t, "approved", q.Authorization[i].State, q.Authorization[i].Name)

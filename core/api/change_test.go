@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/apitest"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -16,15 +17,15 @@ import (
 // what COM cannot do is refused naming why (seed and issue 3: mid-rollout
 // changes; TMF622 OrderItemActionType modify and delete).
 func TestChangeOrdersOverHTTP(t *testing.T) {
-	l := serveLive(t, nil)
-	defer l.stop()
-	quoteBody, orderBody := worked(t)
+	l := apitest.ServeLive(t, nil)
+	defer l.Stop()
+	quoteBody, orderBody := apitest.Worked(t)
 	var q api.Quote
-	require.Equal(t, http.StatusCreated, l.do(t, "POST", quotesPath, quoteBody, &q).Code)
+	require.Equal(t, http.StatusCreated, l.Do(t, "POST", quotesPath, quoteBody, &q).Code)
 	var po api.ProductOrder
-	require.Equal(t, http.StatusCreated, l.do(t, "POST", ordersPath, orderBody(q.ID, ""), &po).Code)
-	l.idle(t)
-	l.do(t, "GET", ordersPath+"/"+po.ID, nil, &po)
+	require.Equal(t, http.StatusCreated, l.Do(t, "POST", ordersPath, orderBody(q.ID, ""), &po).Code)
+	l.Idle(t)
+	l.Do(t, "GET", ordersPath+"/"+po.ID, nil, &po)
 	require.Equal(t, "completed", po.State)
 	melb, syd2 := po.ProductOrderItem[0].Product.ID, po.ProductOrderItem[2].Product.ID
 	require.NotEmpty(t, melb)
@@ -32,26 +33,26 @@ func TestChangeOrdersOverHTTP(t *testing.T) {
 	var mod, again api.ProductOrder
 	modify := `{"externalId":"CHG-77","productOrderItem":[{"id":"1","action":"modify","product":{"id":"` + melb +
 		`","productCharacteristic":[{"name":"speed","value":"1G-sym"}]}}]}`
-	w := l.do(t, "POST", ordersPath, modify, &mod)
+	w := l.Do(t, "POST", ordersPath, modify, &mod)
 	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
 	assert.Equal(t, ordersPath+"/"+mod.ID, w.Header().Get("Location"))
-	w = l.do(t, "POST", ordersPath, modify, &again)
+	w = l.Do(t, "POST", ordersPath, modify, &again)
 	assert.Equal(t, http.StatusCreated, w.Code, "the same externalId: the same change order, no second")
 	assert.Equal(t, mod.ID, again.ID)
 	assert.Equal(t, "modify", mod.ProductOrderItem[0].Action)
-	l.idle(t)
-	l.do(t, "GET", ordersPath+"/"+mod.ID, nil, &mod)
+	l.Idle(t)
+	l.Do(t, "GET", ordersPath+"/"+mod.ID, nil, &mod)
 	assert.Equal(t, "completed", mod.State)
 	var product map[string]any
-	l.do(t, "GET", tmf630.ProductInventory+"/product/"+melb, nil, &product)
+	l.Do(t, "GET", tmf630.ProductInventory+"/product/"+melb, nil, &product)
 	assert.Contains(t, product["productCharacteristic"], map[string]any{"name": "speed", "value": "1G-sym", "valueType": "string"})
 
 	var del api.ProductOrder
-	w = l.do(t, "POST", ordersPath, `{"description":"office closed","productOrderItem":[{"id":"1","action":"delete","product":{"id":"`+syd2+`"}}]}`, &del)
+	w = l.Do(t, "POST", ordersPath, `{"description":"office closed","productOrderItem":[{"id":"1","action":"delete","product":{"id":"`+syd2+`"}}]}`, &del)
 	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
 	assert.Equal(t, "delete", del.ProductOrderItem[0].Action)
-	l.idle(t)
-	l.do(t, "GET", tmf630.ProductInventory+"/product/"+syd2, nil, &product)
+	l.Idle(t)
+	l.Do(t, "GET", tmf630.ProductInventory+"/product/"+syd2, nil, &product)
 	assert.Equal(t, "terminated", product["status"])
 
 	for _, tc := range []struct {
@@ -70,7 +71,7 @@ func TestChangeOrdersOverHTTP(t *testing.T) {
 		{`{"productOrderItem":[{"id":"1","action":"add"},{"id":"2","action":"delete","product":{"id":"x"}}]}`, 400, "a change order has one modify or delete item"},
 	} {
 		var e tmf630.Error
-		w := l.do(t, "POST", ordersPath, tc.body, &e)
+		w := l.Do(t, "POST", ordersPath, tc.body, &e)
 		assert.Equal(t, tc.status, w.Code, tc.body)
 		assert.Contains(t, e.Message, tc.says)
 	}

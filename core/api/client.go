@@ -25,7 +25,7 @@ type QuoteItemBody struct {
 	ID              string              `json:"id"`
 	Action          string              `json:"action"`
 	ProductOffering tmf630.Ref          `json:"productOffering"`
-	Product         ItemProduct         `json:"product"`
+	Product         tmf630.ItemProduct  `json:"product"`
 	ItemTerm        []tmf630.OrderTerm  `json:"itemTerm"`
 	QuoteItemPrice  []tmf630.OrderPrice `json:"quoteItemPrice"`
 }
@@ -40,7 +40,7 @@ func NewQuoteBody(q com.QuoteRequest, currency string) QuoteBody {
 	}
 	for _, s := range q.Sites {
 		b.QuoteItem = append(b.QuoteItem, QuoteItemBody{ID: s.Code, Action: "add", ProductOffering: tmf630.Ref{ID: q.Offering},
-			Product: ItemProduct{Place: []tmf630.Place{{ID: s.Code, Name: s.Name, Role: "installationAddress", Address: s.Address}},
+			Product: tmf630.ItemProduct{Place: []tmf630.Place{{ID: s.Code, Name: s.Name, Role: "installationAddress", Address: s.Address}},
 				ProductCharacteristic: []tmf630.Characteristic{{Name: "speed", Value: q.Speed}, {Name: "slaTier", Value: q.Tier}, {Name: "wave", Value: s.Wave}}},
 			ItemTerm:       []tmf630.OrderTerm{{Duration: &tmf630.Quantity{Amount: float64(q.Term), Units: "month"}}},
 			QuoteItemPrice: []tmf630.OrderPrice{tmf630.Monthly("", currency, q.Monthly)}})

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/apitest"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -72,7 +73,7 @@ func mustMarshal(f *testing.F, v any) string {
 }
 
 func FuzzDecodeProductOrder(f *testing.F) {
-	q := workedQuote(f)
+	q := apitest.WorkedQuote(f)
 	good := mustMarshal(f, api.NewOrderBody("QT-001", q, "CPQ-7781"))
 	addSeeds(f, good,
 		`{"productOrderItem":[{"id":"123","action":"add"}],"relatedParty":[{"id":"456-dd-df45","@referredType":"Individual"}]}`,
@@ -175,7 +176,7 @@ func FuzzDecodeCancellation(f *testing.F) {
 }
 
 func FuzzDecodeQuote(f *testing.F) {
-	good := mustMarshal(f, api.NewQuoteBody(workedQuote(f), "AUD"))
+	good := mustMarshal(f, api.NewQuoteBody(apitest.WorkedQuote(f), "AUD"))
 	addSeeds(f, good,
 		strings.Replace(good, `"P14D"`, `"P1.5DT2H30M"`, 1), strings.Replace(good, `"P14D"`, `"14 days"`, 1),
 		strings.Replace(good, `"customer"`, `"requester"`, 1), strings.Replace(good, `"category"`, `"authorization":[],"category"`, 1),
@@ -216,7 +217,7 @@ func FuzzDecodeQuote(f *testing.F) {
 }
 
 func FuzzDecodeQualification(f *testing.F) {
-	good := mustMarshal(f, newQualificationBody(workedQuote(f)))
+	good := mustMarshal(f, newQualificationBody(apitest.WorkedQuote(f)))
 	addSeeds(f, good,
 		`{"relatedParty":[{"id":"C1","role":"customer"}],"place":[{"role":"installationAddress","address":"a"}],`+
 			`"productOfferingQualificationItem":[{"id":"1","productOffering":{"id":"PO-EFCG-01"}},{"id":"2","productOffering":{"id":"PO-EFCG-01"}}]}`,
@@ -246,7 +247,7 @@ func FuzzDecodeQualification(f *testing.F) {
 			RelatedParty: []tmf630.Ref{{ID: in.Customer.ID, Name: in.Customer.Name, Role: "customer"}}}
 		for _, it := range in.Items {
 			b.Items = append(b.Items, qualificationItem{ID: it.ID, ProductOffering: tmf630.Ref{ID: it.Offering},
-				Product: &api.ItemProduct{Place: []tmf630.Place{{ID: it.Site.Code, Name: it.Site.Name, Address: it.Site.Address}}}})
+				Product: &tmf630.ItemProduct{Place: []tmf630.Place{{ID: it.Site.Code, Name: it.Site.Name, Address: it.Site.Address}}}})
 		}
 		again, e := api.DecodeQualification(reencode(t, b))
 		require.Nil(t, e, "the body of what was decoded is taken again")

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/apitest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -19,7 +20,7 @@ var rewrite = flag.Bool("rewrite", false, "rewrite docs/examples from the worked
 // -rewrite), and posted in that order to a fresh server they place the
 // order, which completes.
 func TestDocsExamples(t *testing.T) {
-	quoteBody, orderBody := worked(t)
+	quoteBody, orderBody := apitest.Worked(t)
 	for name, body := range map[string]any{"quote.json": quoteBody, "order.json": orderBody("QT-001", "PO-2024-01203")} {
 		want, err := json.MarshalIndent(body, "", "  ")
 		require.NoError(t, err)
@@ -32,19 +33,19 @@ func TestDocsExamples(t *testing.T) {
 		assert.JSONEq(t, string(want), string(got), "%s is stale: run go test ./core/api -run DocsExamples -rewrite", path)
 	}
 
-	l := serveLive(t, nil)
-	defer l.stop()
+	l := apitest.ServeLive(t, nil)
+	defer l.Stop()
 	quote, err := os.ReadFile("../../docs/examples/quote.json")
 	require.NoError(t, err)
 	order, err := os.ReadFile("../../docs/examples/order.json")
 	require.NoError(t, err)
 	var q api.Quote
-	require.Equal(t, http.StatusCreated, l.do(t, "POST", quotesPath, string(quote), &q).Code)
+	require.Equal(t, http.StatusCreated, l.Do(t, "POST", quotesPath, string(quote), &q).Code)
 	assert.Equal(t, "QT-001", q.ID)
 	var po api.ProductOrder
-	require.Equal(t, http.StatusCreated, l.do(t, "POST", ordersPath, string(order), &po).Code)
+	require.Equal(t, http.StatusCreated, l.Do(t, "POST", ordersPath, string(order), &po).Code)
 	assert.Equal(t, "PO-001", po.ID)
-	l.idle(t)
-	l.do(t, "GET", ordersPath+"/PO-001", nil, &po)
+	l.Idle(t)
+	l.Do(t, "GET", ordersPath+"/PO-001", nil, &po)
 	assert.Equal(t, "completed", po.State)
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/apitest"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -17,7 +18,7 @@ import (
 // the raw JSON given.
 func quoteWithName(t *testing.T, name string) string {
 	t.Helper()
-	q, _ := worked(t)
+	q, _ := apitest.Worked(t)
 	q.RelatedParty[0].Name = "NAME"
 	b, err := json.Marshal(q)
 	require.NoError(t, err)
@@ -28,8 +29,8 @@ func quoteWithName(t *testing.T, name string) string {
 // breaks one is refused with a TMF Error naming the field and the limit,
 // and nothing is created.
 func TestRequestsOverTheLimits(t *testing.T) {
-	l := serveLive(t, nil)
-	defer l.stop()
+	l := apitest.ServeLive(t, nil)
+	defer l.Stop()
 	quotes := tmf630.QuoteManagement + "/quote"
 	deep := strings.Repeat(`{"a":`, 9000) + "1" + strings.Repeat("}", 9000)
 	many := "[" + strings.Repeat(`{"name":"x","value":"y"},`, 1000) + `{"name":"x","value":"y"}]`
@@ -75,7 +76,7 @@ func TestRequestsOverTheLimits(t *testing.T) {
 			400, `the query string: invalid URL escape "%zz"`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			w := l.do(t, c.method, c.path, c.body, nil, c.header...)
+			w := l.Do(t, c.method, c.path, c.body, nil, c.header...)
 			require.Equal(t, c.status, w.Code, w.Body.String())
 			var e tmf630.Error
 			require.NoError(t, json.Unmarshal(w.Body.Bytes(), &e))
@@ -84,12 +85,12 @@ func TestRequestsOverTheLimits(t *testing.T) {
 		})
 	}
 	var all []map[string]any
-	l.do(t, "GET", quotes, nil, &all)
+	l.Do(t, "GET", quotes, nil, &all)
 	assert.Empty(t, all, "a refused request creates nothing")
 
 	// Within the limits: a name in right-to-left script.
 	var made api.Quote
-	w := l.do(t, "POST", quotes, quoteWithName(t, `"\u05de\u05e9\u05e8\u05d3 \u05e8\u05d0\u05e9\u05d9"`), &made)
+	w := l.Do(t, "POST", quotes, quoteWithName(t, `"\u05de\u05e9\u05e8\u05d3 \u05e8\u05d0\u05e9\u05d9"`), &made)
 	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
 	assert.Equal(t, "\u05de\u05e9\u05e8\u05d3 \u05e8\u05d0\u05e9\u05d9", made.RelatedParty[0].Name)
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/apitest"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/tmf"
@@ -116,13 +117,13 @@ func TestLinkSkipsWhatThePeerHas(t *testing.T) {
 // A peer's message that is not numbered, or that a listener gets from no
 // peer, is refused; a numbered one is taken once.
 func TestListenerTakesOnlyPeers(t *testing.T) {
-	l := serveLive(t, nil)
-	defer l.stop()
+	l := apitest.ServeLive(t, nil)
+	defer l.Stop()
 	var e tmf630.Error
-	w := l.do(t, "POST", tmf630.ServiceOrdering+"/listener/serviceOrderStateChangeEvent", `{}`, &e)
+	w := l.Do(t, "POST", tmf630.ServiceOrdering+"/listener/serviceOrderStateChangeEvent", `{}`, &e)
 	assert.Equal(t, http.StatusBadRequest, w.Code)
 	assert.Contains(t, e.Message, api.PeerStream)
-	w = l.do(t, "POST", tmf630.ServiceOrdering+"/listener/serviceOrderStateChangeEvent", `{}`, &e, api.PeerStream, "som→com", api.PeerSeq, "zero")
+	w = l.Do(t, "POST", tmf630.ServiceOrdering+"/listener/serviceOrderStateChangeEvent", `{}`, &e, api.PeerStream, "som→com", api.PeerSeq, "zero")
 	assert.Equal(t, http.StatusBadRequest, w.Code)
 	assert.Contains(t, e.Message, api.PeerSeq)
 }

@@ -51,7 +51,7 @@ type ProductOfferingQualificationItem struct {
 	EligibilityUnavailabilityReason []EligibilityUnavailabilityReason `json:"eligibilityUnavailabilityReason,omitempty"`
 	TerminationError                []TerminationError                `json:"terminationError,omitempty"`
 	ProductOffering                 *tmf630.Ref                       `json:"productOffering"`
-	Product                         *ItemProduct                      `json:"product"`
+	Product                         *tmf630.ItemProduct               `json:"product"`
 	FeasibilityToken                string                            `json:"feasibilityToken,omitempty"`
 	ExpirationDate                  string                            `json:"expirationDate,omitempty"`
 	Technology                      string                            `json:"technology,omitempty"`
@@ -166,7 +166,7 @@ func (s *Server) qualification(v com.QualificationView) ProductOfferingQualifica
 		req := v.Request.Items[i]
 		it := ProductOfferingQualificationItem{ID: req.ID, Action: "add", State: ans.State,
 			ProductOffering: &tmf630.Ref{ID: req.Offering, Href: tmf630.ProductCatalog + "/productOffering/" + req.Offering},
-			Product: &ItemProduct{Place: []tmf630.Place{{ID: req.Site.Code, Name: req.Site.Name, Role: "installationAddress",
+			Product: &tmf630.ItemProduct{Place: []tmf630.Place{{ID: req.Site.Code, Name: req.Site.Name, Role: "installationAddress",
 				Address: req.Site.Address, ReferredType: "GeographicSite"}}},
 			SLATier: ans.Tiers, Type: "ProductOfferingQualificationItem"}
 		if o, err := s.Catalog.Offering(req.Offering); err == nil {

@@ -41,14 +41,14 @@ type qualificationBody struct {
 
 // qualificationItemBody is one item of a qualification request.
 type qualificationItemBody struct {
-	ID                              string          `json:"id"`
-	Action                          string          `json:"action"`
-	State                           json.RawMessage `json:"state"`
-	QualificationItemResult         json.RawMessage `json:"qualificationItemResult"`
-	EligibilityUnavailabilityReason json.RawMessage `json:"eligibilityUnavailabilityReason"`
-	TerminationError                json.RawMessage `json:"terminationError"`
-	ProductOffering                 *tmf630.Ref     `json:"productOffering"`
-	Product                         *ItemProduct    `json:"product"`
+	ID                              string              `json:"id"`
+	Action                          string              `json:"action"`
+	State                           json.RawMessage     `json:"state"`
+	QualificationItemResult         json.RawMessage     `json:"qualificationItemResult"`
+	EligibilityUnavailabilityReason json.RawMessage     `json:"eligibilityUnavailabilityReason"`
+	TerminationError                json.RawMessage     `json:"terminationError"`
+	ProductOffering                 *tmf630.Ref         `json:"productOffering"`
+	Product                         *tmf630.ItemProduct `json:"product"`
 }
 
 // qualificationIn is a decoded qualification request: the command for COM,

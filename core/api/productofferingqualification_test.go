@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/apitest"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/com"
 	"github.com/ordertwin/ordertwin/scenarios"
@@ -26,10 +27,10 @@ type qualificationBody struct {
 }
 
 type qualificationItem struct {
-	ID              string           `json:"id"`
-	Action          string           `json:"action,omitempty"`
-	ProductOffering tmf630.Ref       `json:"productOffering"`
-	Product         *api.ItemProduct `json:"product,omitempty"`
+	ID              string              `json:"id"`
+	Action          string              `json:"action,omitempty"`
+	ProductOffering tmf630.Ref          `json:"productOffering"`
+	Product         *tmf630.ItemProduct `json:"product,omitempty"`
 }
 
 func newQualificationBody(q com.QuoteRequest) qualificationBody {
@@ -37,17 +38,9 @@ func newQualificationBody(q com.QuoteRequest) qualificationBody {
 		RelatedParty: []tmf630.Ref{{ID: q.Customer.ID, Name: q.Customer.Name, Role: "customer", ReferredType: "Organization"}}}
 	for _, s := range q.Sites {
 		b.Items = append(b.Items, qualificationItem{ID: s.Code, Action: "add", ProductOffering: tmf630.Ref{ID: q.Offering},
-			Product: &api.ItemProduct{Place: []tmf630.Place{{ID: s.Code, Name: s.Name, Role: "installationAddress", Address: s.Address}}}})
+			Product: &tmf630.ItemProduct{Place: []tmf630.Place{{ID: s.Code, Name: s.Name, Role: "installationAddress", Address: s.Address}}}})
 	}
 	return b
-}
-
-// workedQuote is the worked example's quote request.
-func workedQuote(t testing.TB) com.QuoteRequest {
-	t.Helper()
-	sc, err := scenarios.Load("../../scenarios/globaltech-5site.yaml")
-	require.NoError(t, err)
-	return sc.Spec.Orders[0].Quote
 }
 
 // Seed, Step 1 "Per-Site Feasibility Check": Melbourne HQ GPON
@@ -57,18 +50,18 @@ func workedQuote(t testing.TB) com.QuoteRequest {
 // expires 30 days after (the twin's token lifetime), and the SLA tiers the
 // offering has.
 func TestQualificationOfTheWorkedExample(t *testing.T) {
-	l := serveLive(t, nil)
-	defer l.stop()
+	l := apitest.ServeLive(t, nil)
+	defer l.Stop()
 	var poq api.ProductOfferingQualification
-	w := l.do(t, "POST", qualificationsPath, newQualificationBody(workedQuote(t)), &poq)
+	w := l.Do(t, "POST", qualificationsPath, newQualificationBody(apitest.WorkedQuote(t)), &poq)
 	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
 	assert.Equal(t, "POQ-001", poq.ID)
 	assert.Equal(t, qualificationsPath+"/POQ-001", w.Header().Get("Location"))
 	assert.Equal(t, w.Header().Get("Location"), poq.Href)
 	assert.Contains(t, []string{"inProgress", "done"}, poq.State, "on the virtual clock the answers may be in already")
-	l.idle(t)
+	l.Idle(t)
 
-	l.do(t, "GET", qualificationsPath+"/"+poq.ID, nil, &poq)
+	l.Do(t, "GET", qualificationsPath+"/"+poq.ID, nil, &poq)
 	assert.Equal(t, "done", poq.State)
 	assert.Equal(t, "green", poq.QualificationResult, "all 5 sites pass feasibility")
 	assert.Equal(t, "GlobalTech: feasibility of 5 sites", poq.Description)
@@ -100,7 +93,7 @@ func TestQualificationOfTheWorkedExample(t *testing.T) {
 		"Melbourne HQ: OLT-SOUTH-03 serving area")
 
 	var list []api.ProductOfferingQualification
-	w = l.do(t, "GET", qualificationsPath+"?qualificationResult=green&fields=state", nil, &list)
+	w = l.Do(t, "GET", qualificationsPath+"?qualificationResult=green&fields=state", nil, &list)
 	assert.Equal(t, http.StatusOK, w.Code)
 	assert.Equal(t, "1", w.Header().Get("X-Total-Count"))
 	require.Len(t, list, 1)
@@ -130,13 +123,13 @@ func TestQualificationPartlyQualified(t *testing.T) {
 		cancel()
 		require.ErrorIs(t, <-done, context.Canceled)
 	}()
-	l := &live{sys: sys, h: sys.API().Handler()}
+	l := &apitest.Live{Sys: sys, H: sys.API().Handler()}
 
 	var poq api.ProductOfferingQualification
-	w := l.do(t, "POST", qualificationsPath, newQualificationBody(workedQuote(t)), &poq)
+	w := l.Do(t, "POST", qualificationsPath, newQualificationBody(apitest.WorkedQuote(t)), &poq)
 	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
-	l.idle(t)
-	l.do(t, "GET", qualificationsPath+"/"+poq.ID, nil, &poq)
+	l.Idle(t)
+	l.Do(t, "GET", qualificationsPath+"/"+poq.ID, nil, &poq)
 	assert.Equal(t, "done", poq.State)
 	assert.Equal(t, "yellow", poq.QualificationResult)
 	items := poq.ProductOfferingQualificationItem
@@ -162,25 +155,25 @@ func TestQualificationPartlyQualified(t *testing.T) {
 
 // An Idempotency-Key makes a repeated qualification the same one.
 func TestQualificationIdempotencyKey(t *testing.T) {
-	l := serveLive(t, nil)
-	defer l.stop()
-	body := newQualificationBody(workedQuote(t))
+	l := apitest.ServeLive(t, nil)
+	defer l.Stop()
+	body := newQualificationBody(apitest.WorkedQuote(t))
 	var a, b api.ProductOfferingQualification
-	require.Equal(t, http.StatusCreated, l.do(t, "POST", qualificationsPath, body, &a, "Idempotency-Key", "k1").Code)
-	w := l.do(t, "POST", qualificationsPath, body, &b, "Idempotency-Key", "k1")
+	require.Equal(t, http.StatusCreated, l.Do(t, "POST", qualificationsPath, body, &a, "Idempotency-Key", "k1").Code)
+	w := l.Do(t, "POST", qualificationsPath, body, &b, "Idempotency-Key", "k1")
 	assert.Equal(t, http.StatusCreated, w.Code)
 	assert.Equal(t, "true", w.Header().Get("Idempotent-Replayed"))
 	assert.Equal(t, a.ID, b.ID)
-	require.Equal(t, http.StatusCreated, l.do(t, "POST", qualificationsPath, body, &b, "Idempotency-Key", "k2").Code)
+	require.Equal(t, http.StatusCreated, l.Do(t, "POST", qualificationsPath, body, &b, "Idempotency-Key", "k2").Code)
 	assert.Equal(t, "POQ-002", b.ID)
 }
 
 // Bad input gets a 4xx and a TMF Error that names what is wrong, and
 // asks nothing of the network (docs/architecture.md §8).
 func TestQualificationBadInput(t *testing.T) {
-	l := serveLive(t, nil)
-	defer l.stop()
-	good := mustJSON(t, newQualificationBody(workedQuote(t)))
+	l := apitest.ServeLive(t, nil)
+	defer l.Stop()
+	good := mustJSON(t, newQualificationBody(apitest.WorkedQuote(t)))
 	with := func(from, to string) string {
 		require.Contains(t, good, from)
 		return strings.Replace(good, from, to, 1)
@@ -217,13 +210,13 @@ func TestQualificationBadInput(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var e tmf630.Error
-			w := l.do(t, tc.method, tc.path, tc.body, &e)
+			w := l.Do(t, tc.method, tc.path, tc.body, &e)
 			assert.Equal(t, tc.status, w.Code, w.Body.String())
 			assert.Contains(t, e.Message, tc.says)
 			assert.Equal(t, "Error", e.Type)
 		})
 	}
 	var list []api.ProductOfferingQualification
-	l.do(t, "GET", qualificationsPath, nil, &list)
+	l.Do(t, "GET", qualificationsPath, nil, &list)
 	assert.Empty(t, list, "no bad request made a qualification")
 }

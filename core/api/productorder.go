@@ -44,21 +44,12 @@ type ProductOrderItem struct {
 	StateReason     string              `json:"stateReason,omitempty"`
 	Quantity        int                 `json:"quantity"`
 	ProductOffering *tmf630.Ref         `json:"productOffering,omitempty"`
-	Product         *ItemProduct        `json:"product,omitempty"`
+	Product         *tmf630.ItemProduct `json:"product,omitempty"`
 	QuoteItem       *QuoteItem          `json:"quoteItem,omitempty"`
 	Qualification   []tmf630.Ref        `json:"qualification,omitempty"`
 	ItemTerm        []tmf630.OrderTerm  `json:"itemTerm,omitempty"`
 	ItemPrice       []tmf630.OrderPrice `json:"itemPrice,omitempty"`
 	Type            string              `json:"@type"`
-}
-
-// ItemProduct is the v4 ProductRefOrValue of an item: the product to
-// create (its place and characteristics), and once created its id.
-type ItemProduct struct {
-	ID                    string                  `json:"id,omitempty"`
-	Href                  string                  `json:"href,omitempty"`
-	Place                 []tmf630.Place          `json:"place,omitempty"`
-	ProductCharacteristic []tmf630.Characteristic `json:"productCharacteristic,omitempty"`
 }
 
 // QuoteItem is a v4 QuoteItemRef.
@@ -343,7 +334,7 @@ func (s *Server) productOrder(po *tmf.ProductOrder) ProductOrder {
 			}
 		}
 		if it.Place.ID != "" || len(it.Characteristics) > 0 || it.ProductInstance != nil {
-			item.Product = &ItemProduct{ProductCharacteristic: tmf630.WireCharacteristics(it.Characteristics)}
+			item.Product = &tmf630.ItemProduct{ProductCharacteristic: tmf630.WireCharacteristics(it.Characteristics)}
 			if it.Place.ID != "" {
 				item.Product.Place = []tmf630.Place{tmf630.PlaceOf(it.Place)}
 			}

@@ -71,7 +71,7 @@ type itemIn struct {
 	State           json.RawMessage     `json:"state"`
 	Quantity        *int                `json:"quantity"`
 	ProductOffering *tmf630.Ref         `json:"productOffering"`
-	Product         *ItemProduct        `json:"product"`
+	Product         *tmf630.ItemProduct `json:"product"`
 	QuoteItem       *QuoteItem          `json:"quoteItem"`
 	ItemTerm        []tmf630.OrderTerm  `json:"itemTerm"`
 	ItemPrice       []tmf630.OrderPrice `json:"itemPrice"`

@@ -1,99 +1,20 @@
 package api_test
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/apitest"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/engine"
-	"github.com/ordertwin/ordertwin/scenarios"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// live is a serving system with no orders of its own (the built-in live
-// default), its API handler, and how to stop it.
-type live struct {
-	sys  *scenarios.System
-	h    http.Handler
-	stop func()
-}
-
-// serveLive serves the built-in live default on clock (virtual when nil).
-func serveLive(t *testing.T, clock engine.Clock) *live {
-	t.Helper()
-	return serveLiveWith(t, scenarios.Options{Clock: clock})
-}
-
-// serveLiveWith serves the built-in live default with opt.
-func serveLiveWith(t *testing.T, opt scenarios.Options) *live {
-	t.Helper()
-	sc, err := scenarios.LoadLibrary("live/default.yaml")
-	require.NoError(t, err)
-	sys, err := scenarios.New(sc.Spec, opt)
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error)
-	go func() { done <- sys.Engine.Serve(ctx) }()
-	return &live{sys: sys, h: sys.API().Handler(), stop: func() {
-		cancel()
-		require.ErrorIs(t, <-done, context.Canceled)
-	}}
-}
-
-// do sends a request to the handler and decodes a JSON answer into out
-// (when not nil).
-func (l *live) do(t *testing.T, method, path string, body any, out any, header ...string) *httptest.ResponseRecorder {
-	t.Helper()
-	var b []byte
-	switch v := body.(type) {
-	case nil:
-	case string:
-		b = []byte(v)
-	default:
-		var err error
-		b, err = json.Marshal(v)
-		require.NoError(t, err)
-	}
-	req := httptest.NewRequest(method, path, bytes.NewReader(b))
-	req.Header.Set("Content-Type", "application/json")
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	w := httptest.NewRecorder()
-	l.h.ServeHTTP(w, req)
-	if out != nil {
-		require.NoError(t, json.Unmarshal(w.Body.Bytes(), out), w.Body.String())
-	}
-	return w
-}
-
-// idle waits until the engine has nothing left to do (virtual clock).
-func (l *live) idle(t *testing.T) {
-	t.Helper()
-	for pending := -1; pending != 0; {
-		require.NoError(t, l.sys.Engine.Query(context.Background(), func() { pending = l.sys.Engine.Pending() }))
-	}
-}
-
-// worked is the worked example's quote request.
-func worked(t *testing.T) (api.QuoteBody, func(quoteID, externalID string) api.OrderBody) {
-	t.Helper()
-	sc, err := scenarios.Load("../../scenarios/globaltech-5site.yaml")
-	require.NoError(t, err)
-	q := sc.Spec.Orders[0].Quote
-	return api.NewQuoteBody(q, "AUD"), func(quoteID, externalID string) api.OrderBody {
-		return api.NewOrderBody(quoteID, q, externalID)
-	}
-}
 
 const (
 	quotesPath = tmf630.QuoteManagement + "/quote"
@@ -106,16 +27,16 @@ const (
 // quote items completes, with each item's product in the inventory
 // (seed: T+0 quote, approvals, PO-… completed at T+35 days).
 func TestWorkedExampleOverHTTP(t *testing.T) {
-	l := serveLive(t, nil)
-	defer l.stop()
-	quoteBody, orderBody := worked(t)
+	l := apitest.ServeLive(t, nil)
+	defer l.Stop()
+	quoteBody, orderBody := apitest.Worked(t)
 
 	var q api.Quote
-	w := l.do(t, "POST", quotesPath, quoteBody, &q)
+	w := l.Do(t, "POST", quotesPath, quoteBody, &q)
 	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
 	assert.Equal(t, quotesPath+"/"+q.ID, w.Header().Get("Location"))
-	l.idle(t)
-	l.do(t, "GET", quotesPath+"/"+q.ID, nil, &q)
+	l.Idle(t)
+	l.Do(t, "GET", quotesPath+"/"+q.ID, nil, &q)
 	assert.Equal(t, "accepted", q.State)
 	require.Len(t, q.Authorization, 3)
 	for _, a := range q.Authorization {
@@ -127,13 +48,13 @@ func TestWorkedExampleOverHTTP(t *testing.T) {
 	assert.Equal(t, 324000.0, q.QuoteTotalPrice[1].Price.DutyFreeAmount.Value, "TCV: 5 sites × 1,800 × 36 months")
 
 	var po api.ProductOrder
-	w = l.do(t, "POST", ordersPath, orderBody(q.ID, "CPQ-7781"), &po)
+	w = l.Do(t, "POST", ordersPath, orderBody(q.ID, "CPQ-7781"), &po)
 	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
 	assert.Equal(t, ordersPath+"/"+po.ID, w.Header().Get("Location"))
 	assert.Contains(t, []string{"acknowledged", "inProgress", "completed"}, po.State, "on the virtual clock the order may have moved on, even to its end")
 	assert.NotEmpty(t, po.OrderDate)
-	l.idle(t)
-	l.do(t, "GET", ordersPath+"/"+po.ID, nil, &po)
+	l.Idle(t)
+	l.Do(t, "GET", ordersPath+"/"+po.ID, nil, &po)
 	assert.Equal(t, "completed", po.State)
 	require.Len(t, po.ProductOrderItem, 5)
 	for _, it := range po.ProductOrderItem {
@@ -149,7 +70,7 @@ func TestWorkedExampleOverHTTP(t *testing.T) {
 
 	// The same externalId again is the same order, and changes nothing.
 	var again api.ProductOrder
-	w = l.do(t, "POST", ordersPath, orderBody(q.ID, "CPQ-7781"), &again)
+	w = l.Do(t, "POST", ordersPath, orderBody(q.ID, "CPQ-7781"), &again)
 	assert.Equal(t, http.StatusCreated, w.Code)
 	assert.Equal(t, "true", w.Header().Get("Idempotent-Replayed"))
 	assert.Equal(t, po.ID, again.ID)
@@ -157,39 +78,39 @@ func TestWorkedExampleOverHTTP(t *testing.T) {
 	// none, and both name the same externalId.
 	for _, key := range []string{"submit-1", "curl-2"} {
 		again = api.ProductOrder{}
-		w = l.do(t, "POST", ordersPath, orderBody(q.ID, "CPQ-7781"), &again, "Idempotency-Key", key)
+		w = l.Do(t, "POST", ordersPath, orderBody(q.ID, "CPQ-7781"), &again, "Idempotency-Key", key)
 		assert.Equal(t, http.StatusCreated, w.Code)
 		assert.Equal(t, "true", w.Header().Get("Idempotent-Replayed"), key)
 		assert.Equal(t, po.ID, again.ID, key)
 	}
 	var list []api.ProductOrder
-	w = l.do(t, "GET", ordersPath+"?state=completed&fields=state", nil, &list)
+	w = l.Do(t, "GET", ordersPath+"?state=completed&fields=state", nil, &list)
 	assert.Equal(t, "1", w.Header().Get("X-Total-Count"))
 	require.Len(t, list, 1)
 	assert.Empty(t, list[0].OrderDate, "fields keeps only the state, id, href and @type")
 
 	// A completed order is past changing.
 	var e tmf630.Error
-	w = l.do(t, "PATCH", ordersPath+"/"+po.ID, `{"description":"late"}`, &e)
+	w = l.Do(t, "PATCH", ordersPath+"/"+po.ID, `{"description":"late"}`, &e)
 	assert.Equal(t, http.StatusConflict, w.Code)
 	assert.Contains(t, e.Message, "completed")
-	w = l.do(t, "POST", cancelPath, `{"productOrder":{"id":"`+po.ID+`"}}`, &e)
+	w = l.Do(t, "POST", cancelPath, `{"productOrder":{"id":"`+po.ID+`"}}`, &e)
 	assert.Equal(t, http.StatusConflict, w.Code)
 	assert.Contains(t, e.Message, "can no longer be cancelled")
 }
 
 // An Idempotency-Key makes a repeated quote the same quote.
 func TestQuoteIdempotencyKey(t *testing.T) {
-	l := serveLive(t, nil)
-	defer l.stop()
-	body, _ := worked(t)
+	l := apitest.ServeLive(t, nil)
+	defer l.Stop()
+	body, _ := apitest.Worked(t)
 	var a, b api.Quote
-	require.Equal(t, http.StatusCreated, l.do(t, "POST", quotesPath, body, &a, "Idempotency-Key", "k1").Code)
-	w := l.do(t, "POST", quotesPath, body, &b, "Idempotency-Key", "k1")
+	require.Equal(t, http.StatusCreated, l.Do(t, "POST", quotesPath, body, &a, "Idempotency-Key", "k1").Code)
+	w := l.Do(t, "POST", quotesPath, body, &b, "Idempotency-Key", "k1")
 	assert.Equal(t, http.StatusCreated, w.Code)
 	assert.Equal(t, a.ID, b.ID)
 	var list []api.Quote
-	l.do(t, "GET", quotesPath, nil, &list)
+	l.Do(t, "GET", quotesPath, nil, &list)
 	assert.Len(t, list, 1)
 }
 
@@ -197,13 +118,13 @@ func TestQuoteIdempotencyKey(t *testing.T) {
 // kit sends) is acknowledged, then rejected by COM's validation, saying
 // why: TMF622's rejected state, not a refusal at the door.
 func TestOrderWithoutQuoteIsRejected(t *testing.T) {
-	l := serveLive(t, nil)
-	defer l.stop()
+	l := apitest.ServeLive(t, nil)
+	defer l.Stop()
 	var po api.ProductOrder
-	w := l.do(t, "POST", ordersPath, `{"productOrderItem":[{"id":"123","action":"add"}],"relatedParty":[{"id":"456-dd-df45","@referredType":"Individual"}]}`, &po)
+	w := l.Do(t, "POST", ordersPath, `{"productOrderItem":[{"id":"123","action":"add"}],"relatedParty":[{"id":"456-dd-df45","@referredType":"Individual"}]}`, &po)
 	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
-	l.idle(t)
-	l.do(t, "GET", ordersPath+"/"+po.ID, nil, &po)
+	l.Idle(t)
+	l.Do(t, "GET", ordersPath+"/"+po.ID, nil, &po)
 	assert.Equal(t, "rejected", po.State)
 	assert.Equal(t, "the order names no quote", po.ProductOrderItem[0].StateReason)
 	assert.Equal(t, "Individual", po.RelatedParty[0].ReferredType)
@@ -212,12 +133,12 @@ func TestOrderWithoutQuoteIsRejected(t *testing.T) {
 // Bad input gets a 4xx and a TMF Error that names what is wrong, and
 // changes nothing (docs/architecture.md §8).
 func TestProductOrderBadInput(t *testing.T) {
-	l := serveLive(t, nil)
-	defer l.stop()
-	quoteBody, orderBody := worked(t)
+	l := apitest.ServeLive(t, nil)
+	defer l.Stop()
+	quoteBody, orderBody := apitest.Worked(t)
 	var q api.Quote
-	require.Equal(t, http.StatusCreated, l.do(t, "POST", quotesPath, quoteBody, &q).Code)
-	l.idle(t)
+	require.Equal(t, http.StatusCreated, l.Do(t, "POST", quotesPath, quoteBody, &q).Code)
+	l.Idle(t)
 	good, err := json.Marshal(orderBody(q.ID, ""))
 	require.NoError(t, err)
 	with := func(from, to string) string {
@@ -256,17 +177,17 @@ func TestProductOrderBadInput(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var e tmf630.Error
-			w := l.do(t, tc.method, tc.path, tc.body, &e)
+			w := l.Do(t, tc.method, tc.path, tc.body, &e)
 			assert.Equal(t, tc.status, w.Code, w.Body.String())
 			assert.Contains(t, e.Message, tc.says)
 			assert.Equal(t, "Error", e.Type)
 		})
 	}
 	var list []api.ProductOrder
-	l.do(t, "GET", ordersPath, nil, &list)
+	l.Do(t, "GET", ordersPath, nil, &list)
 	assert.Empty(t, list, "no bad request placed an order")
 	var qs []api.Quote
-	l.do(t, "GET", quotesPath, nil, &qs)
+	l.Do(t, "GET", quotesPath, nil, &qs)
 	assert.Len(t, qs, 1, "no bad request made a quote")
 }
 
@@ -283,36 +204,36 @@ func mustJSON(t *testing.T, v any) string {
 // its description in flight is taken.
 func TestCancelProductOrderInFlight(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		l := serveLive(t, &engine.Wall{Start: time.Now(), Scale: 3600}) // a virtual hour a second
-		defer l.stop()
-		quoteBody, orderBody := worked(t)
+		l := apitest.ServeLive(t, &engine.Wall{Start: time.Now(), Scale: 3600}) // a virtual hour a second
+		defer l.Stop()
+		quoteBody, orderBody := apitest.Worked(t)
 		var q api.Quote
-		require.Equal(t, http.StatusCreated, l.do(t, "POST", quotesPath, quoteBody, &q).Code)
+		require.Equal(t, http.StatusCreated, l.Do(t, "POST", quotesPath, quoteBody, &q).Code)
 		time.Sleep(10 * time.Second)
 		var po api.ProductOrder
-		require.Equal(t, http.StatusCreated, l.do(t, "POST", ordersPath, orderBody(q.ID, ""), &po).Code)
+		require.Equal(t, http.StatusCreated, l.Do(t, "POST", ordersPath, orderBody(q.ID, ""), &po).Code)
 		time.Sleep(30 * time.Second)
-		w := l.do(t, "PATCH", ordersPath+"/"+po.ID, `{"description":"GlobalTech rollout, phase 1"}`, &po)
+		w := l.Do(t, "PATCH", ordersPath+"/"+po.ID, `{"description":"GlobalTech rollout, phase 1"}`, &po)
 		require.Equal(t, http.StatusOK, w.Code, w.Body.String())
 		assert.Equal(t, "GlobalTech rollout, phase 1", po.Description)
 		assert.Equal(t, "inProgress", po.State)
 
 		var c, again api.CancelProductOrder
 		cancelBody := `{"productOrder":{"id":"` + po.ID + `"},"cancellationReason":"budget withdrawn"}`
-		w = l.do(t, "POST", cancelPath, cancelBody, &c, "Idempotency-Key", "cancel-1")
+		w = l.Do(t, "POST", cancelPath, cancelBody, &c, "Idempotency-Key", "cancel-1")
 		require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
 		assert.Equal(t, cancelPath+"/"+c.ID, w.Header().Get("Location"))
-		w = l.do(t, "POST", cancelPath, cancelBody, &again, "Idempotency-Key", "cancel-1")
+		w = l.Do(t, "POST", cancelPath, cancelBody, &again, "Idempotency-Key", "cancel-1")
 		assert.Equal(t, http.StatusCreated, w.Code, "a retried cancellation is the same task")
 		assert.Equal(t, "true", w.Header().Get("Idempotent-Replayed"))
 		assert.Equal(t, c.ID, again.ID)
 		assert.Contains(t, []string{"inProgress", "done"}, c.State, "nothing is active yet: the cancellation may end at once")
 		time.Sleep(24 * time.Hour / 3600)
 		synctest.Wait()
-		l.do(t, "GET", cancelPath+"/"+c.ID, nil, &c)
+		l.Do(t, "GET", cancelPath+"/"+c.ID, nil, &c)
 		assert.Equal(t, "done", c.State)
 		assert.NotEmpty(t, c.EffectiveCancellationDate)
-		l.do(t, "GET", ordersPath+"/"+po.ID, nil, &po)
+		l.Do(t, "GET", ordersPath+"/"+po.ID, nil, &po)
 		assert.Equal(t, "cancelled", po.State)
 		assert.Equal(t, "budget withdrawn", po.ProductOrderItem[0].StateReason)
 	})

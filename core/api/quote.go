@@ -56,7 +56,7 @@ type QuoteItemWire struct {
 	State           string              `json:"state,omitempty"`
 	StateReason     string              `json:"stateReason,omitempty"`
 	ProductOffering *tmf630.Ref         `json:"productOffering"`
-	Product         *ItemProduct        `json:"product"`
+	Product         *tmf630.ItemProduct `json:"product"`
 	ItemTerm        []tmf630.OrderTerm  `json:"itemTerm,omitempty"`
 	QuoteItemPrice  []tmf630.OrderPrice `json:"quoteItemPrice,omitempty"`
 	// Qualification is the site's feasibility: its token and when it
@@ -293,7 +293,7 @@ func (s *Server) quote(v com.QuoteView) Quote {
 	}
 	for i, site := range req.Sites {
 		it := QuoteItemWire{ID: site.Code, Action: "add", ProductOffering: &tmf630.Ref{ID: req.Offering, Href: tmf630.ProductCatalog + "/productOffering/" + req.Offering},
-			Product: &ItemProduct{Place: []tmf630.Place{{ID: site.Code, Name: site.Name, Role: "installationAddress", Address: site.Address, ReferredType: "GeographicSite"}},
+			Product: &tmf630.ItemProduct{Place: []tmf630.Place{{ID: site.Code, Name: site.Name, Role: "installationAddress", Address: site.Address, ReferredType: "GeographicSite"}},
 				ProductCharacteristic: []tmf630.Characteristic{{Name: "speed", ValueType: "string", Value: req.Speed},
 					{Name: "slaTier", ValueType: "string", Value: req.Tier}, {Name: "wave", ValueType: "string", Value: site.Wave}}},
 			ItemTerm:       []tmf630.OrderTerm{{Name: "commitment", Duration: &tmf630.Quantity{Amount: float64(req.Term), Units: "month"}}},

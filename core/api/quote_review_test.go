@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/apitest"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/approval"
 	"github.com/ordertwin/ordertwin/scenarios"
@@ -22,19 +23,19 @@ import (
 // is signed by the approver's key over the quote's content digest; the
 // quote shows it with the signer.
 func TestApprovalOverTheQuoteAPI(t *testing.T) {
-	l := serveLiveWith(t, scenarios.Options{ManualReview: true})
-	defer l.stop()
-	quoteBody, orderBody := worked(t)
+	l := apitest.ServeLiveWith(t, scenarios.Options{ManualReview: true})
+	defer l.Stop()
+	quoteBody, orderBody := apitest.Worked(t)
 	var q api.Quote
-	require.Equal(t, http.StatusCreated, l.do(t, "POST", quotesPath, quoteBody, &q).Code)
-	l.idle(t)
-	l.do(t, "GET", quotesPath+"/"+q.ID, nil, &q)
+	require.Equal(t, http.StatusCreated, l.Do(t, "POST", quotesPath, quoteBody, &q).Code)
+	l.Idle(t)
+	l.Do(t, "GET", quotesPath+"/"+q.ID, nil, &q)
 	assert.Equal(t, "pending", q.State, "submitted for approval, waiting for its technical review")
 	var po api.ProductOrder
-	require.Equal(t, http.StatusCreated, l.do(t, "POST", ordersPath, orderBody(q.ID, "CPQ-1"), &po).Code)
+	require.Equal(t, http.StatusCreated, l.Do(t, "POST", ordersPath, orderBody(q.ID, "CPQ-1"), &po).Code)
 
 	var e tmf630.Error
-	w := l.do(t, "PATCH", quotesPath+"/"+q.ID, `{"authorization":[{"name":"commercial","state":"approved"}]}`, &e)
+	w := l.Do(t, "PATCH", quotesPath+"/"+q.ID, `{"authorization":[{"name":"commercial","state":"approved"}]}`, &e)
 	assert.Equal(t, http.StatusConflict, w.Code)
 	assert.Contains(t, e.Message, "awaits its technical review, not a commercial review")
 	for _, bad := range []struct{ body, says string }{
@@ -43,17 +44,17 @@ func TestApprovalOverTheQuoteAPI(t *testing.T) {
 		{`{"authorization":[{"name":"technical","state":"maybe"}]}`, `want approved or rejected, not "maybe"`},
 		{`{"authorization":[{"name":"technical","state":"rejected"}]}`, "a rejection says why"},
 	} {
-		w := l.do(t, "PATCH", quotesPath+"/"+q.ID, bad.body, &e)
+		w := l.Do(t, "PATCH", quotesPath+"/"+q.ID, bad.body, &e)
 		assert.Equal(t, http.StatusBadRequest, w.Code, bad.body)
 		assert.Contains(t, e.Message, bad.says)
 	}
 
 	for _, stage := range []string{"technical", "commercial", "customer"} {
-		w := l.do(t, "PATCH", quotesPath+"/"+q.ID, decisionBody(t, q, stage, "", approverKey), &q)
+		w := l.Do(t, "PATCH", quotesPath+"/"+q.ID, decisionBody(t, q, stage, "", approverKey), &q)
 		require.Equal(t, http.StatusOK, w.Code, w.Body.String())
-		l.idle(t)
+		l.Idle(t)
 	}
-	l.do(t, "GET", quotesPath+"/"+q.ID, nil, &q)
+	l.Do(t, "GET", quotesPath+"/"+q.ID, nil, &q)
 	assert.Equal(t, "accepted", q.State)
 	pk, err := approval.PublicKey(approverKey)
 	require.NoError(t, err)
@@ -68,7 +69,7 @@ func TestApprovalOverTheQuoteAPI(t *testing.T) {
 		assert.Equal(t, q.ContentDigest, d.Digest)
 		assert.Equal(t, a.Name, d.Stage)
 	}
-	l.do(t, "GET", ordersPath+"/"+po.ID, nil, &po)
+	l.Do(t, "GET", ordersPath+"/"+po.ID, nil, &po)
 	assert.Equal(t, "completed", po.State, "the order went on once the quote was accepted")
 }
 
@@ -101,13 +102,13 @@ func decisionBody(t *testing.T, q api.Quote, stage, digest, key string) string {
 func TestApprovalSignatureRefused(t *testing.T) {
 	pk, err := approval.PublicKey(approverKey)
 	require.NoError(t, err)
-	l := serveLiveWith(t, scenarios.Options{ManualReview: true, Approvers: map[string][]string{"technical": {pk}}})
-	defer l.stop()
-	quoteBody, _ := worked(t)
+	l := apitest.ServeLiveWith(t, scenarios.Options{ManualReview: true, Approvers: map[string][]string{"technical": {pk}}})
+	defer l.Stop()
+	quoteBody, _ := apitest.Worked(t)
 	var q api.Quote
-	require.Equal(t, http.StatusCreated, l.do(t, "POST", quotesPath, quoteBody, &q).Code)
-	l.idle(t)
-	l.do(t, "GET", quotesPath+"/"+q.ID, nil, &q)
+	require.Equal(t, http.StatusCreated, l.Do(t, "POST", quotesPath, quoteBody, &q).Code)
+	l.Idle(t)
+	l.Do(t, "GET", quotesPath+"/"+q.ID, nil, &q)
 	good := decisionBody(t, q, "technical", "", approverKey)
 	forged := strings.Replace(good, `\"approved\"]`, `\"rejected\"]`, 1)
 	require.NotEqual(t, good, forged)
@@ -124,27 +125,27 @@ func TestApprovalSignatureRefused(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var e tmf630.Error
-			w := l.do(t, "PATCH", quotesPath+"/"+q.ID, tc.body, &e)
+			w := l.Do(t, "PATCH", quotesPath+"/"+q.ID, tc.body, &e)
 			assert.Equal(t, tc.code, w.Code, w.Body.String())
 			assert.Contains(t, e.Message, tc.says)
 		})
 	}
-	l.do(t, "GET", quotesPath+"/"+q.ID, nil, &q)
+	l.Do(t, "GET", quotesPath+"/"+q.ID, nil, &q)
 	assert.Equal(t, "pending", q.Authorization[0].State, "no refused decision decided the stage")
-	require.Equal(t, http.StatusOK, l.do(t, "PATCH", quotesPath+"/"+q.ID, good, &q).Code)
+	require.Equal(t, http.StatusOK, l.Do(t, "PATCH", quotesPath+"/"+q.ID, good, &q).Code)
 	assert.Equal(t, "approved", q.Authorization[0].State)
 }
 
 // A store first served before decisions were signed goes on taking
 // unsigned decisions (Unsigned), and journals no signature.
 func TestApprovalUnsigned(t *testing.T) {
-	l := serveLiveWith(t, scenarios.Options{ManualReview: true, Unsigned: true})
-	defer l.stop()
-	quoteBody, _ := worked(t)
+	l := apitest.ServeLiveWith(t, scenarios.Options{ManualReview: true, Unsigned: true})
+	defer l.Stop()
+	quoteBody, _ := apitest.Worked(t)
 	var q api.Quote
-	require.Equal(t, http.StatusCreated, l.do(t, "POST", quotesPath, quoteBody, &q).Code)
-	l.idle(t)
-	w := l.do(t, "PATCH", quotesPath+"/"+q.ID, `{"authorization":[{"name":"technical","state":"approved"}]}`, &q)
+	require.Equal(t, http.StatusCreated, l.Do(t, "POST", quotesPath, quoteBody, &q).Code)
+	l.Idle(t)
+	w := l.Do(t, "PATCH", quotesPath+"/"+q.ID, `{"authorization":[{"name":"technical","state":"approved"}]}`, &q)
 	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
 	assert.Equal(t, "approved", q.Authorization[0].State)
 	assert.Empty(t, q.Authorization[0].SignatureRepresentation)

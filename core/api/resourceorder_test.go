@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/apitest"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/stretchr/testify/assert"
@@ -25,9 +26,9 @@ const (
 // says.
 func TestResourceOrdersOfTheRollout(t *testing.T) {
 	l := serveWorkedExample(t)
-	defer l.stop()
+	defer l.Stop()
 	var orders []api.ResourceOrder
-	w := l.do(t, "GET", resourceOrdersPath, nil, &orders)
+	w := l.Do(t, "GET", resourceOrdersPath, nil, &orders)
 	require.Equal(t, http.StatusOK, w.Code)
 	require.Len(t, orders, 5)
 	items := 0
@@ -71,11 +72,11 @@ func TestResourceOrdersOfTheRollout(t *testing.T) {
 	assert.Equal(t, "installed", byID["ROI-006"].Milestone, "the CE router's shipment")
 
 	var some []api.ResourceOrder
-	w = l.do(t, "GET", resourceOrdersPath+"?place.id=BNE1,BNE2&fields=place", nil, &some)
+	w = l.Do(t, "GET", resourceOrdersPath+"?place.id=BNE1,BNE2&fields=place", nil, &some)
 	assert.Equal(t, "2", w.Header().Get("X-Total-Count"))
 	assert.Empty(t, some[0].OrderItem)
 	var one api.ResourceOrder
-	require.Equal(t, http.StatusOK, l.do(t, "GET", melb.Href, nil, &one).Code)
+	require.Equal(t, http.StatusOK, l.Do(t, "GET", melb.Href, nil, &one).Code)
 	assert.Equal(t, melb, one)
 }
 
@@ -110,17 +111,17 @@ const vlanOrder = `{
 // same externalId again is the same order. Item ids key the network calls:
 // another order may not reuse them.
 func TestResourceOrderPlacedOverTMF652(t *testing.T) {
-	l := serveLive(t, nil)
-	defer l.stop()
+	l := apitest.ServeLive(t, nil)
+	defer l.Stop()
 	var ro api.ResourceOrder
-	w := l.do(t, "POST", resourceOrdersPath, vlanOrder, &ro)
+	w := l.Do(t, "POST", resourceOrdersPath, vlanOrder, &ro)
 	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
 	assert.Equal(t, resourceOrdersPath+"/"+ro.ID, w.Header().Get("Location"))
 	assert.NotEmpty(t, ro.State, "whatever it is by now: the virtual clock runs on")
 	assert.Equal(t, 7, ro.OrderItem[0].Handle)
-	l.idle(t)
+	l.Idle(t)
 
-	require.Equal(t, http.StatusOK, l.do(t, "GET", resourceOrdersPath+"/"+ro.ID, nil, &ro).Code)
+	require.Equal(t, http.StatusOK, l.Do(t, "GET", resourceOrdersPath+"/"+ro.ID, nil, &ro).Code)
 	assert.Equal(t, "completed", ro.State)
 	vlan, ip := ro.OrderItem[0], ro.OrderItem[1]
 	for _, it := range ro.OrderItem {
@@ -133,17 +134,17 @@ func TestResourceOrderPlacedOverTMF652(t *testing.T) {
 	assert.Less(t, vlan.CompletionDate, ip.CompletionDate, "the prefix waited for the VLAN")
 
 	var again api.ResourceOrder
-	w = l.do(t, "POST", resourceOrdersPath, vlanOrder, &again)
+	w = l.Do(t, "POST", resourceOrdersPath, vlanOrder, &again)
 	assert.Equal(t, http.StatusCreated, w.Code)
 	assert.Equal(t, "true", w.Header().Get("Idempotent-Replayed"))
 	assert.Equal(t, ro.ID, again.ID)
 
 	var e tmf630.Error
-	w = l.do(t, "POST", resourceOrdersPath, strings.Replace(vlanOrder, "ACME-SOM/77", "ACME-SOM/78", 1), &e)
+	w = l.Do(t, "POST", resourceOrdersPath, strings.Replace(vlanOrder, "ACME-SOM/77", "ACME-SOM/78", 1), &e)
 	assert.Equal(t, http.StatusConflict, w.Code, w.Body.String())
 	assert.Contains(t, e.Message, `orderItem: item "ACME-1": item id already taken by resource order `+ro.ID)
 	var all []api.ResourceOrder
-	l.do(t, "GET", resourceOrdersPath, nil, &all)
+	l.Do(t, "GET", resourceOrdersPath, nil, &all)
 	assert.Len(t, all, 1, "neither the repeated POST nor the refused one placed an order")
 }
 
@@ -151,17 +152,17 @@ func TestResourceOrderPlacedOverTMF652(t *testing.T) {
 // being configured: the items are cancelled and the VLAN given back.
 func TestCancelResourceOrderInFlight(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		l := serveLive(t, &engine.Wall{Start: time.Now(), Scale: 3600}) // a virtual hour a second
-		defer l.stop()
+		l := apitest.ServeLive(t, &engine.Wall{Start: time.Now(), Scale: 3600}) // a virtual hour a second
+		defer l.Stop()
 		var ro api.ResourceOrder
-		require.Equal(t, http.StatusCreated, l.do(t, "POST", resourceOrdersPath, vlanOrder, &ro).Code)
+		require.Equal(t, http.StatusCreated, l.Do(t, "POST", resourceOrdersPath, vlanOrder, &ro).Code)
 		time.Sleep(1500 * time.Millisecond) // T+1.5 hr: started at T+1 hr, the VLAN reserved, its commit takes 45 min
 		synctest.Wait()
-		l.do(t, "GET", resourceOrdersPath+"/"+ro.ID, nil, &ro)
+		l.Do(t, "GET", resourceOrdersPath+"/"+ro.ID, nil, &ro)
 		require.Equal(t, "inProgress", ro.State)
 
 		var c api.CancelOrder
-		w := l.do(t, "POST", cancelROPath, `{"resourceOrder":{"id":"`+ro.ID+`"},"cancellationReason":"plan changed"}`, &c)
+		w := l.Do(t, "POST", cancelROPath, `{"resourceOrder":{"id":"`+ro.ID+`"},"cancellationReason":"plan changed"}`, &c)
 		require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
 		assert.Equal(t, "CancelResourceOrder", c.Type)
 		assert.Equal(t, ro.ID, c.ResourceOrder.ID)
@@ -169,10 +170,10 @@ func TestCancelResourceOrderInFlight(t *testing.T) {
 		time.Sleep(24 * time.Hour / 3600)
 		synctest.Wait()
 
-		l.do(t, "GET", cancelROPath+"/"+c.ID, nil, &c)
+		l.Do(t, "GET", cancelROPath+"/"+c.ID, nil, &c)
 		assert.Equal(t, "done", c.State)
 		assert.NotEmpty(t, c.EffectiveCancellationDate)
-		l.do(t, "GET", resourceOrdersPath+"/"+ro.ID, nil, &ro)
+		l.Do(t, "GET", resourceOrdersPath+"/"+ro.ID, nil, &ro)
 		assert.Equal(t, "cancelled", ro.State)
 		for _, it := range ro.OrderItem {
 			assert.Equal(t, "cancelled", it.State, it.ID)
@@ -182,7 +183,7 @@ func TestCancelResourceOrderInFlight(t *testing.T) {
 		assert.Equal(t, "released", ro.OrderItem[0].Resource.LifecycleState)
 
 		var e tmf630.Error
-		w = l.do(t, "POST", cancelROPath, `{"resourceOrder":{"id":"`+ro.ID+`"}}`, &e)
+		w = l.Do(t, "POST", cancelROPath, `{"resourceOrder":{"id":"`+ro.ID+`"}}`, &e)
 		assert.Equal(t, http.StatusConflict, w.Code)
 		assert.Contains(t, e.Message, "is cancelled: it can no longer be cancelled")
 	})
@@ -192,7 +193,7 @@ func TestCancelResourceOrderInFlight(t *testing.T) {
 // places nothing (docs/architecture.md §8).
 func TestResourceOrderBadInput(t *testing.T) {
 	l := serveWorkedExample(t)
-	defer l.stop()
+	defer l.Stop()
 	with := func(from, to string) string {
 		require.Contains(t, vlanOrder, from)
 		return strings.Replace(vlanOrder, from, to, 1)
@@ -243,13 +244,13 @@ func TestResourceOrderBadInput(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var e tmf630.Error
-			w := l.do(t, tc.method, tc.path, tc.body, &e)
+			w := l.Do(t, tc.method, tc.path, tc.body, &e)
 			assert.Equal(t, tc.status, w.Code, w.Body.String())
 			assert.Contains(t, e.Message, tc.says)
 			assert.Equal(t, "Error", e.Type)
 		})
 	}
 	var orders []api.ResourceOrder
-	l.do(t, "GET", resourceOrdersPath, nil, &orders)
+	l.Do(t, "GET", resourceOrdersPath, nil, &orders)
 	assert.Len(t, orders, 5, "no bad request placed an order")
 }

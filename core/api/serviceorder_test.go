@@ -24,7 +24,7 @@ const (
 
 // serveWorkedExample serves the worked example after its rollout ran to
 // the end on the virtual clock (seed, T+35 days: full order complete).
-func serveWorkedExample(t *testing.T) *live {
+func serveWorkedExample(t *testing.T) *apitest.Live {
 	t.Helper()
 	sc, err := scenarios.Load("../../scenarios/globaltech-5site.yaml")
 	require.NoError(t, err)
@@ -33,11 +33,11 @@ func serveWorkedExample(t *testing.T) *live {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- sys.Engine.Serve(ctx) }()
-	l := &live{sys: sys, h: sys.API().Handler(), stop: func() {
+	l := &apitest.Live{Sys: sys, H: sys.API().Handler(), Stop: func() {
 		cancel()
 		require.ErrorIs(t, <-done, context.Canceled)
 	}}
-	l.idle(t)
+	l.Idle(t)
 	return l
 }
 
@@ -46,9 +46,9 @@ func serveWorkedExample(t *testing.T) *live {
 // service instance it installed in TMF638.
 func TestServiceOrdersOfTheRollout(t *testing.T) {
 	l := serveWorkedExample(t)
-	defer l.stop()
+	defer l.Stop()
 	var orders []api.ServiceOrder
-	w := l.do(t, "GET", serviceOrdersPath, nil, &orders)
+	w := l.Do(t, "GET", serviceOrdersPath, nil, &orders)
 	require.Equal(t, http.StatusOK, w.Code)
 	assert.Equal(t, "3", w.Header().Get("X-Total-Count"))
 	require.Len(t, orders, 3)
@@ -70,7 +70,7 @@ func TestServiceOrdersOfTheRollout(t *testing.T) {
 			assert.Equal(t, "active", it.Service.State, "the installed service's state, from TMF638")
 			require.NotNil(t, it.ProductOrderItem, it.ID)
 			var svc map[string]any
-			require.Equal(t, http.StatusOK, l.do(t, "GET", it.Service.Href, nil, &svc).Code, it.Service.Href)
+			require.Equal(t, http.StatusOK, l.Do(t, "GET", it.Service.Href, nil, &svc).Code, it.Service.Href)
 			assert.Equal(t, it.Service.ID, svc["id"])
 		}
 	}
@@ -87,15 +87,15 @@ func TestServiceOrdersOfTheRollout(t *testing.T) {
 	assert.Equal(t, "POI-001", fa.ProductOrderItem.ID)
 
 	var one api.ServiceOrder
-	require.Equal(t, http.StatusOK, l.do(t, "GET", pilot.Href, nil, &one).Code)
+	require.Equal(t, http.StatusOK, l.Do(t, "GET", pilot.Href, nil, &one).Code)
 	assert.Equal(t, pilot, one)
 	var some []map[string]any
-	w = l.do(t, "GET", serviceOrdersPath+"?description=SO-WAVE1,SO-WAVE2&fields=state", nil, &some)
+	w = l.Do(t, "GET", serviceOrdersPath+"?description=SO-WAVE1,SO-WAVE2&fields=state", nil, &some)
 	assert.Equal(t, "2", w.Header().Get("X-Total-Count"))
 	for _, so := range some {
 		assert.ElementsMatch(t, []string{"id", "href", "@type", "state"}, apitest.Keys(so))
 	}
-	l.do(t, "GET", serviceOrdersPath+"?serviceOrderItem.service.place.id=SYD2", nil, &some)
+	l.Do(t, "GET", serviceOrdersPath+"?serviceOrderItem.service.place.id=SYD2", nil, &some)
 	assert.Equal(t, []string{orders[1].ID}, apitest.IDsOf(some))
 }
 
@@ -128,18 +128,18 @@ const acmeOrder = `{
 // it, ROM allocates the site's resources, the order completes with its
 // services in TMF638, and the same externalId again is the same order.
 func TestServiceOrderPlacedOverTMF641(t *testing.T) {
-	l := serveLive(t, nil)
-	defer l.stop()
+	l := apitest.ServeLive(t, nil)
+	defer l.Stop()
 	var so api.ServiceOrder
-	w := l.do(t, "POST", serviceOrdersPath, acmeOrder, &so)
+	w := l.Do(t, "POST", serviceOrdersPath, acmeOrder, &so)
 	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
 	assert.Equal(t, serviceOrdersPath+"/"+so.ID, w.Header().Get("Location"))
 	assert.NotEmpty(t, so.State, "whatever it is by now: the virtual clock runs on")
 	assert.Equal(t, "Fibre Access", so.ServiceOrderItem[0].Service.ServiceSpecification.Name, "named from the catalog")
 	assert.Equal(t, 40, so.ServiceOrderItem[0].Handle, "the orderer's handle, echoed")
-	l.idle(t)
+	l.Idle(t)
 
-	require.Equal(t, http.StatusOK, l.do(t, "GET", serviceOrdersPath+"/"+so.ID, nil, &so).Code)
+	require.Equal(t, http.StatusOK, l.Do(t, "GET", serviceOrdersPath+"/"+so.ID, nil, &so).Code)
 	assert.Equal(t, "completed", so.State)
 	assert.NotEmpty(t, so.CompletionDate)
 	for _, it := range so.ServiceOrderItem {
@@ -151,30 +151,30 @@ func TestServiceOrderPlacedOverTMF641(t *testing.T) {
 		"a number is kept as its JSON text")
 
 	var ros []api.ResourceOrder
-	l.do(t, "GET", resourceOrdersPath+"?externalId="+so.ID+"/ACME-MEL", nil, &ros)
+	l.Do(t, "GET", resourceOrdersPath+"?externalId="+so.ID+"/ACME-MEL", nil, &ros)
 	require.Len(t, ros, 1, "SOM placed the site's resource order")
 	assert.Equal(t, "completed", ros[0].State)
 	assert.Len(t, ros[0].OrderItem, 6)
 
 	var again api.ServiceOrder
-	w = l.do(t, "POST", serviceOrdersPath, acmeOrder, &again)
+	w = l.Do(t, "POST", serviceOrdersPath, acmeOrder, &again)
 	assert.Equal(t, http.StatusCreated, w.Code)
 	assert.Equal(t, "true", w.Header().Get("Idempotent-Replayed"))
 	assert.Equal(t, so.ID, again.ID)
 	var all []api.ServiceOrder
-	l.do(t, "GET", serviceOrdersPath, nil, &all)
+	l.Do(t, "GET", serviceOrdersPath, nil, &all)
 	assert.Len(t, all, 1, "the repeated POST changed nothing")
 
 	var e tmf630.Error
-	w = l.do(t, "POST", cancelSOPath, `{"serviceOrder":{"id":"`+so.ID+`"}}`, &e)
+	w = l.Do(t, "POST", cancelSOPath, `{"serviceOrder":{"id":"`+so.ID+`"}}`, &e)
 	assert.Equal(t, http.StatusConflict, w.Code)
 	assert.Contains(t, e.Message, "completed: it can no longer be cancelled")
 }
 
-func mustMap(t *testing.T, l *live, path string) map[string]any {
+func mustMap(t *testing.T, l *apitest.Live, path string) map[string]any {
 	t.Helper()
 	var m map[string]any
-	require.Equal(t, http.StatusOK, l.do(t, "GET", path, nil, &m).Code, path)
+	require.Equal(t, http.StatusOK, l.Do(t, "GET", path, nil, &m).Code, path)
 	return m
 }
 
@@ -184,17 +184,17 @@ func mustMap(t *testing.T, l *live, path string) map[string]any {
 // releases everything, nothing leaks).
 func TestCancelServiceOrderInFlight(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		l := serveLive(t, &engine.Wall{Start: time.Now(), Scale: 3600}) // a virtual hour a second
-		defer l.stop()
+		l := apitest.ServeLive(t, &engine.Wall{Start: time.Now(), Scale: 3600}) // a virtual hour a second
+		defer l.Stop()
 		var so api.ServiceOrder
-		require.Equal(t, http.StatusCreated, l.do(t, "POST", serviceOrdersPath, acmeOrder, &so).Code)
+		require.Equal(t, http.StatusCreated, l.Do(t, "POST", serviceOrdersPath, acmeOrder, &so).Code)
 		time.Sleep(2500 * time.Millisecond) // T+2.5 hr: the bearer is reserved, no item is done
 		synctest.Wait()
-		l.do(t, "GET", serviceOrdersPath+"/"+so.ID, nil, &so)
+		l.Do(t, "GET", serviceOrdersPath+"/"+so.ID, nil, &so)
 		require.Equal(t, "inProgress", so.State)
 
 		var c api.CancelOrder
-		w := l.do(t, "POST", cancelSOPath, `{"serviceOrder":{"id":"`+so.ID+`"},"cancellationReason":"customer moved"}`, &c)
+		w := l.Do(t, "POST", cancelSOPath, `{"serviceOrder":{"id":"`+so.ID+`"},"cancellationReason":"customer moved"}`, &c)
 		require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
 		assert.Equal(t, cancelSOPath+"/"+c.ID, w.Header().Get("Location"))
 		assert.Equal(t, "CancelServiceOrder", c.Type)
@@ -203,14 +203,14 @@ func TestCancelServiceOrderInFlight(t *testing.T) {
 		time.Sleep(24 * time.Hour / 3600)
 		synctest.Wait()
 
-		l.do(t, "GET", serviceOrdersPath+"/"+so.ID, nil, &so)
+		l.Do(t, "GET", serviceOrdersPath+"/"+so.ID, nil, &so)
 		assert.Equal(t, "cancelled", so.State)
 		for _, it := range so.ServiceOrderItem {
 			assert.Equal(t, "cancelled", it.State)
 			assert.Equal(t, "cancelled: customer moved", it.StateReason)
 		}
 		var ros []api.ResourceOrder
-		l.do(t, "GET", resourceOrdersPath+"?externalId="+so.ID+"/ACME-MEL", nil, &ros)
+		l.Do(t, "GET", resourceOrdersPath+"?externalId="+so.ID+"/ACME-MEL", nil, &ros)
 		require.Len(t, ros, 1)
 		assert.Equal(t, "cancelled", ros[0].State)
 		allocated := 0
@@ -223,7 +223,7 @@ func TestCancelServiceOrderInFlight(t *testing.T) {
 		assert.NotZero(t, allocated, "the bearer was allocated before the cancellation")
 
 		var tasks []api.CancelOrder
-		l.do(t, "GET", cancelSOPath, nil, &tasks)
+		l.Do(t, "GET", cancelSOPath, nil, &tasks)
 		require.Len(t, tasks, 1)
 		assert.Equal(t, c.ID, tasks[0].ID)
 		assert.Equal(t, "customer moved", tasks[0].CancellationReason)
@@ -235,7 +235,7 @@ func TestCancelServiceOrderInFlight(t *testing.T) {
 // places nothing (docs/architecture.md §8).
 func TestServiceOrderBadInput(t *testing.T) {
 	l := serveWorkedExample(t)
-	defer l.stop()
+	defer l.Stop()
 	with := func(from, to string) string {
 		require.Contains(t, acmeOrder, from)
 		return strings.Replace(acmeOrder, from, to, 1)
@@ -292,16 +292,16 @@ func TestServiceOrderBadInput(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var e tmf630.Error
-			w := l.do(t, tc.method, tc.path, tc.body, &e)
+			w := l.Do(t, tc.method, tc.path, tc.body, &e)
 			assert.Equal(t, tc.status, w.Code, w.Body.String())
 			assert.Contains(t, e.Message, tc.says)
 			assert.Equal(t, "Error", e.Type)
 		})
 	}
 	var orders []api.ServiceOrder
-	l.do(t, "GET", serviceOrdersPath, nil, &orders)
+	l.Do(t, "GET", serviceOrdersPath, nil, &orders)
 	assert.Len(t, orders, 3, "no bad request placed an order")
 	var tasks []api.CancelOrder
-	l.do(t, "GET", cancelSOPath, nil, &tasks)
+	l.Do(t, "GET", cancelSOPath, nil, &tasks)
 	assert.Empty(t, tasks, "no bad request made a cancellation")
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/apitest"
 	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/scenarios"
@@ -24,7 +25,7 @@ func TestCommandsRecordTheirActor(t *testing.T) {
 	g := serveGuardedWith(t, scenarios.Options{Journal: mem, Log: mem})
 	before := len(mem.Inputs())
 	sales := caller{name: "sam", role: auth.Sales, tenant: ownParty}
-	quote, _ := worked(t)
+	quote, _ := apitest.Worked(t)
 	body, err := json.Marshal(quote)
 	require.NoError(t, err)
 	req := httptest.NewRequest("POST", quotesPath, bytes.NewReader(body))
@@ -57,7 +58,7 @@ func TestOrdersInFlightPerParty(t *testing.T) {
 	g.srv.OrderQuota = 2
 	g.h = g.srv.Handler()
 	sales := caller{name: "sam", role: auth.Sales, tenant: ownParty}
-	quoteBody, orderBody := worked(t)
+	quoteBody, orderBody := apitest.Worked(t)
 	b, err := json.Marshal(quoteBody)
 	require.NoError(t, err)
 	w := g.do(t, sales, "POST", quotesPath, string(b))
@@ -84,7 +85,7 @@ func TestOrdersInFlightPerParty(t *testing.T) {
 // with the same key creates its own entity, and never learns of the first.
 func TestIdempotencyKeysPerParty(t *testing.T) {
 	g := serveGuardedWith(t, scenarios.Options{ManualReview: true})
-	quote, _ := worked(t)
+	quote, _ := apitest.Worked(t)
 	post := func(c caller, party string) *httptest.ResponseRecorder {
 		quote.RelatedParty[0].ID = party
 		b, err := json.Marshal(quote)
@@ -114,7 +115,7 @@ func TestIdempotencyKeysPerParty(t *testing.T) {
 	var mine, their api.Quote
 	require.NoError(t, json.Unmarshal(first.Body.Bytes(), &mine))
 	require.NoError(t, json.Unmarshal(theirs.Body.Bytes(), &their))
-	_, orderBody := worked(t)
+	_, orderBody := apitest.Worked(t)
 	order := func(c caller, q api.Quote) *httptest.ResponseRecorder {
 		body := orderBody(q.ID, "CPQ-7781")
 		body.RelatedParty[0].ID = c.tenant

@@ -79,6 +79,15 @@ type OrderTerm struct {
 	Duration *Quantity `json:"duration,omitempty"`
 }
 
+// ItemProduct is the v4 ProductRefOrValue of an item: the product to
+// create (its place and characteristics), and once created its id.
+type ItemProduct struct {
+	ID                    string           `json:"id,omitempty"`
+	Href                  string           `json:"href,omitempty"`
+	Place                 []Place          `json:"place,omitempty"`
+	ProductCharacteristic []Characteristic `json:"productCharacteristic,omitempty"`
+}
+
 // WireCharacteristics turns internal characteristics into v4 ones.
 func WireCharacteristics(cs tmf.Characteristics) []Characteristic {
 	out := make([]Characteristic, len(cs))
