@@ -46,7 +46,7 @@ type cancelIn struct {
 // DecodeCancellation reads the body of POST cancelProductOrder.
 func DecodeCancellation(body []byte) (*cancelIn, *tmf630.Error) {
 	var in cancelIn
-	if e := decodeObject(body, &in); e != nil {
+	if e := tmf630.DecodeObject(body, &in); e != nil {
 		return nil, e
 	}
 	if e := (serverManaged{ID: in.ID, Href: in.Href, State: in.State}).refuse("cancelProductOrder"); e != nil {

@@ -1,14 +1,12 @@
 package api_test
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/api"
 	"github.com/ordertwin/ordertwin/core/api/apitest"
-	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -18,64 +16,10 @@ import (
 // that keeps the promises of their doc comments and that they decode the
 // same when it is sent again (re-encoded, the way a client would).
 
-// decodeRefused checks a decoder's error: a 400 with a message.
-func decodeRefused(t *testing.T, e *tmf630.Error) {
-	t.Helper()
-	assert.Equal(t, "400", e.Status, e.Message)
-	assert.NotEmpty(t, e.Message)
-	assert.Equal(t, "Error", e.Type)
-}
-
-// reencode is v as a client would send it again: JSON, without the
-// members that are null (a field left out).
-func reencode(t *testing.T, v any) []byte {
-	t.Helper()
-	b, err := json.Marshal(v)
-	require.NoError(t, err)
-	var generic any
-	require.NoError(t, json.Unmarshal(b, &generic))
-	b, err = json.Marshal(dropNulls(generic))
-	require.NoError(t, err)
-	return b
-}
-
-func dropNulls(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		for k, x := range v {
-			if x == nil {
-				delete(v, k)
-				continue
-			}
-			v[k] = dropNulls(x)
-		}
-	case []any:
-		for i, x := range v {
-			v[i] = dropNulls(x)
-		}
-	}
-	return v
-}
-
-// malformed are bodies every decoder must refuse.
-var malformed = []string{``, `{`, `[]`, `null`, `"x"`, `1`, `{} {}`, `{"a":1}x`, "\xff", `{"id":"1"}`, `{"state":null}`}
-
-func addSeeds(f *testing.F, bodies ...string) {
-	for _, b := range append(bodies, malformed...) {
-		f.Add([]byte(b))
-	}
-}
-
-func mustMarshal(f *testing.F, v any) string {
-	b, err := json.Marshal(v)
-	require.NoError(f, err)
-	return string(b)
-}
-
 func FuzzDecodeProductOrder(f *testing.F) {
 	q := apitest.WorkedQuote(f)
-	good := mustMarshal(f, api.NewOrderBody("QT-001", q, "CPQ-7781"))
-	addSeeds(f, good,
+	good := apitest.MustMarshal(f, api.NewOrderBody("QT-001", q, "CPQ-7781"))
+	apitest.AddSeeds(f, good,
 		`{"productOrderItem":[{"id":"123","action":"add"}],"relatedParty":[{"id":"456-dd-df45","@referredType":"Individual"}]}`,
 		`{"requestedCompletionDate":"2024-07-08T09:00:00+10:00","productOrderItem":[{"id":"1","action":"add","quantity":1,`+
 			`"product":{"place":[{"id":"MELB","role":"installationAddress","address":"x"}],"productCharacteristic":[{"name":"speed","value":"500M-sym"}]},`+
@@ -91,7 +35,7 @@ func FuzzDecodeProductOrder(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		in, e := api.DecodeProductOrder(body)
 		if e != nil {
-			decodeRefused(t, e)
+			apitest.DecodeRefused(t, e)
 			return
 		}
 		require.NotEmpty(t, in.ProductOrderItem, "at least one item")
@@ -132,36 +76,36 @@ func FuzzDecodeProductOrder(f *testing.F) {
 			_, err := time.Parse(time.RFC3339, in.RequestedCompletionDate)
 			assert.NoError(t, err)
 		}
-		again, e := api.DecodeProductOrder(reencode(t, in))
+		again, e := api.DecodeProductOrder(apitest.Reencode(t, in))
 		require.Nil(t, e, "sent again, it is taken again")
 		assert.Equal(t, in, again)
 	})
 }
 
 func FuzzDecodeProductOrderPatch(f *testing.F) {
-	addSeeds(f, `{"description":"GlobalTech rollout, phase 1"}`, `{"description":""}`, `{"description":null}`,
+	apitest.AddSeeds(f, `{"description":"GlobalTech rollout, phase 1"}`, `{"description":""}`, `{"description":null}`,
 		`{"state":"completed"}`, `{"description":"x","state":"completed"}`, `{"description":7}`, `{}`, `{"Description":"x"}`)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		p, e := api.DecodeProductOrderPatch(body)
 		if e != nil {
-			decodeRefused(t, e)
+			apitest.DecodeRefused(t, e)
 			return
 		}
 		require.NotNil(t, p.Description, "an accepted patch changes the description")
-		again, e := api.DecodeProductOrderPatch(reencode(t, p))
+		again, e := api.DecodeProductOrderPatch(apitest.Reencode(t, p))
 		require.Nil(t, e)
 		assert.Equal(t, p, again)
 	})
 }
 
 func FuzzDecodeCancellation(f *testing.F) {
-	addSeeds(f, `{"productOrder":{"id":"PO-001"},"cancellationReason":"budget withdrawn"}`, `{"productOrder":{"id":"PO-001"}}`,
+	apitest.AddSeeds(f, `{"productOrder":{"id":"PO-001"},"cancellationReason":"budget withdrawn"}`, `{"productOrder":{"id":"PO-001"}}`,
 		`{"cancellationReason":"x"}`, `{"productOrder":{}}`, `{"productOrder":"PO-001"}`, `{"id":"CPO-1","productOrder":{"id":"PO-001"}}`,
 		`{"state":"done","productOrder":{"id":"PO-001"}}`)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		c, e := api.DecodeCancellation(body)
 		if e != nil {
-			decodeRefused(t, e)
+			apitest.DecodeRefused(t, e)
 			return
 		}
 		require.NotNil(t, c.ProductOrder)
@@ -169,15 +113,15 @@ func FuzzDecodeCancellation(f *testing.F) {
 		assert.Nil(t, c.ID)
 		assert.Nil(t, c.Href)
 		assert.Nil(t, c.State)
-		again, e := api.DecodeCancellation(reencode(t, c))
+		again, e := api.DecodeCancellation(apitest.Reencode(t, c))
 		require.Nil(t, e)
 		assert.Equal(t, c, again)
 	})
 }
 
 func FuzzDecodeQuote(f *testing.F) {
-	good := mustMarshal(f, api.NewQuoteBody(apitest.WorkedQuote(f), "AUD"))
-	addSeeds(f, good,
+	good := apitest.MustMarshal(f, api.NewQuoteBody(apitest.WorkedQuote(f), "AUD"))
+	apitest.AddSeeds(f, good,
 		strings.Replace(good, `"P14D"`, `"P1.5DT2H30M"`, 1), strings.Replace(good, `"P14D"`, `"14 days"`, 1),
 		strings.Replace(good, `"customer"`, `"requester"`, 1), strings.Replace(good, `"category"`, `"authorization":[],"category"`, 1),
 		strings.Replace(good, `"add"`, `"modify"`, 1), strings.Replace(good, `"speed"`, `"colour"`, 1),
@@ -191,7 +135,7 @@ func FuzzDecodeQuote(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		req, e := api.DecodeQuote(body)
 		if e != nil {
-			decodeRefused(t, e)
+			apitest.DecodeRefused(t, e)
 			return
 		}
 		assert.NotEmpty(t, req.Customer.ID)
@@ -210,48 +154,9 @@ func FuzzDecodeQuote(f *testing.F) {
 			assert.NotEmpty(t, s.Address)
 		}
 		assert.NotEmpty(t, req.Offering)
-		again, e := api.DecodeQuote(reencode(t, api.NewQuoteBody(*req, "AUD")))
+		again, e := api.DecodeQuote(apitest.Reencode(t, api.NewQuoteBody(*req, "AUD")))
 		require.Nil(t, e, "the quote body of what was decoded is taken again")
 		assert.Equal(t, req, again)
-	})
-}
-
-func FuzzDecodeQualification(f *testing.F) {
-	good := mustMarshal(f, newQualificationBody(apitest.WorkedQuote(f)))
-	addSeeds(f, good,
-		`{"relatedParty":[{"id":"C1","role":"customer"}],"place":[{"role":"installationAddress","address":"a"}],`+
-			`"productOfferingQualificationItem":[{"id":"1","productOffering":{"id":"PO-EFCG-01"}},{"id":"2","productOffering":{"id":"PO-EFCG-01"}}]}`,
-		`{"relatedParty":[{"id":"C1","role":"customer"}],"productOfferingQualificationItem":[{"id":"1","productOffering":{"id":"O"}}]}`,
-		strings.Replace(good, `"add"`, `"delete"`, 1), strings.Replace(good, `"SYD1"`, `"MELB"`, 1),
-		strings.Replace(good, `"description"`, `"state":"done","description"`, 1),
-		strings.Replace(good, `"description"`, `"requestedPOQCompletionDate":"soon","description"`, 1),
-		strings.Replace(good, `"action":"add"`, `"action":"add","qualificationItemResult":"qualified"`, 1))
-	f.Fuzz(func(t *testing.T, body []byte) {
-		in, e := api.DecodeQualification(body)
-		if e != nil {
-			decodeRefused(t, e)
-			return
-		}
-		assert.NotEmpty(t, in.Customer.ID)
-		require.NotEmpty(t, in.Items, "at least one item")
-		ids := map[string]bool{}
-		for _, it := range in.Items {
-			assert.NotEmpty(t, it.ID)
-			assert.False(t, ids[it.ID], "item ids are unique: %q", it.ID)
-			ids[it.ID] = true
-			assert.NotEmpty(t, it.Offering)
-			assert.NotEmpty(t, it.Site.Code)
-			assert.NotEmpty(t, it.Site.Address)
-		}
-		b := qualificationBody{Description: in.Description,
-			RelatedParty: []tmf630.Ref{{ID: in.Customer.ID, Name: in.Customer.Name, Role: "customer"}}}
-		for _, it := range in.Items {
-			b.Items = append(b.Items, qualificationItem{ID: it.ID, ProductOffering: tmf630.Ref{ID: it.Offering},
-				Product: &tmf630.ItemProduct{Place: []tmf630.Place{{ID: it.Site.Code, Name: it.Site.Name, Address: it.Site.Address}}}})
-		}
-		again, e := api.DecodeQualification(reencode(t, b))
-		require.Nil(t, e, "the body of what was decoded is taken again")
-		assert.Equal(t, in.Qualify, again.Qualify)
 	})
 }
 

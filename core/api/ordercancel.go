@@ -83,7 +83,7 @@ type cancelOrderIn struct {
 // date is refused. Every error is a 400 naming the field.
 func DecodeOrderCancellation(body []byte, order string) (id, reason string, e *tmf630.Error) {
 	var in cancelOrderIn
-	if e := decodeObject(body, &in); e != nil {
+	if e := tmf630.DecodeObject(body, &in); e != nil {
 		return "", "", e
 	}
 	entity := "cancelServiceOrder"

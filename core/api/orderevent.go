@@ -219,7 +219,7 @@ func ResourceOrderEventFromWire(eventType string, body []byte, epoch time.Time) 
 // body's, and its time is read.
 func decodeOrderEvent(eventType string, body []byte, epoch time.Time, kind string) (*orderEvent, *tmf.OrderEvent, error) {
 	var env orderEvent
-	if e := decodeObject(body, &env); e != nil {
+	if e := tmf630.DecodeObject(body, &env); e != nil {
 		return nil, nil, errors.New(e.Message)
 	}
 	if env.EventType != eventType {

@@ -422,7 +422,7 @@ func (s *Server) listen(w http.ResponseWriter, r *http.Request, to engine.Addres
 // whole internal order on the wire, its handles included.
 func (s *Server) decodePeerServiceOrder(body []byte) (any, *tmf630.Error) {
 	var w ServiceOrder
-	if e := decodeObject(body, &w); e != nil {
+	if e := tmf630.DecodeObject(body, &w); e != nil {
 		return nil, e
 	}
 	so, err := ServiceOrderFromWire(&w, s.Epoch)
@@ -435,7 +435,7 @@ func (s *Server) decodePeerServiceOrder(body []byte) (any, *tmf630.Error) {
 // decodePeerResourceOrder reads the resource order a peer SOM sends.
 func (s *Server) decodePeerResourceOrder(body []byte) (any, *tmf630.Error) {
 	var w ResourceOrder
-	if e := decodeObject(body, &w); e != nil {
+	if e := tmf630.DecodeObject(body, &w); e != nil {
 		return nil, e
 	}
 	ro, err := ResourceOrderFromWire(&w, s.Epoch)
@@ -451,11 +451,11 @@ func decodePeerCancel(resource bool) func([]byte) (any, *tmf630.Error) {
 		var c peerCancel
 		if resource {
 			var rc peerCancelResource
-			if e := decodeObject(body, &rc); e != nil {
+			if e := tmf630.DecodeObject(body, &rc); e != nil {
 				return nil, e
 			}
 			c = peerCancel(rc)
-		} else if e := decodeObject(body, &c); e != nil {
+		} else if e := tmf630.DecodeObject(body, &c); e != nil {
 			return nil, e
 		}
 		if c.Order.ID == "" && c.Order.ExternalID == "" {

@@ -217,7 +217,7 @@ func (s *Server) checkProductOrder(r *http.Request, in *productOrderIn) *tmf630.
 	for i, it := range in.ProductOrderItem {
 		if it.ProductOffering != nil {
 			if _, err := s.Catalog.Offering(it.ProductOffering.ID); err != nil {
-				return tmf630.NewError(http.StatusBadRequest, field("productOrderItem", i, "productOffering.id")+": "+err.Error())
+				return tmf630.NewError(http.StatusBadRequest, tmf630.Field("productOrderItem", i, "productOffering.id")+": "+err.Error())
 			}
 		}
 	}
@@ -249,7 +249,7 @@ func (s *Server) checkProductOrder(r *http.Request, in *productOrderIn) *tmf630.
 			continue
 		}
 		if !hasSite(quote.Request.Sites, it.QuoteItem.ID) {
-			return tmf630.NewError(http.StatusBadRequest, field("productOrderItem", i, "quoteItem.id")+": "+
+			return tmf630.NewError(http.StatusBadRequest, tmf630.Field("productOrderItem", i, "quoteItem.id")+": "+
 				strconv.Quote(it.QuoteItem.ID)+" is not an item of quote "+quote.ID)
 		}
 	}

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -83,7 +82,7 @@ type itemIn struct {
 // takes. Every error is a 400 naming the field.
 func DecodeProductOrder(body []byte) (*productOrderIn, *tmf630.Error) {
 	var in productOrderIn
-	if e := decodeObject(body, &in); e != nil {
+	if e := tmf630.DecodeObject(body, &in); e != nil {
 		return nil, e
 	}
 	if e := in.refuse("productOrder"); e != nil {
@@ -99,7 +98,7 @@ func DecodeProductOrder(body []byte) (*productOrderIn, *tmf630.Error) {
 	}
 	for i, r := range in.RelatedParty {
 		if r.ID == "" {
-			return nil, tmf630.NewError(http.StatusBadRequest, field("relatedParty", i, "id")+": required")
+			return nil, tmf630.NewError(http.StatusBadRequest, tmf630.Field("relatedParty", i, "id")+": required")
 		}
 	}
 	if len(in.Quote) > 1 {
@@ -116,48 +115,48 @@ func DecodeProductOrder(body []byte) (*productOrderIn, *tmf630.Error) {
 	for i, it := range in.ProductOrderItem {
 		switch {
 		case it.ID == "":
-			return nil, tmf630.NewError(http.StatusBadRequest, field("productOrderItem", i, "id")+": required")
+			return nil, tmf630.NewError(http.StatusBadRequest, tmf630.Field("productOrderItem", i, "id")+": required")
 		case seen[it.ID]:
-			return nil, tmf630.NewError(http.StatusBadRequest, field("productOrderItem", i, "id")+": "+strconv.Quote(it.ID)+" is used by another item")
+			return nil, tmf630.NewError(http.StatusBadRequest, tmf630.Field("productOrderItem", i, "id")+": "+strconv.Quote(it.ID)+" is used by another item")
 		case it.Action == "":
-			return nil, tmf630.NewError(http.StatusBadRequest, field("productOrderItem", i, "action")+": required")
+			return nil, tmf630.NewError(http.StatusBadRequest, tmf630.Field("productOrderItem", i, "action")+": required")
 		case it.Action == "modify" || it.Action == "delete" || it.Action == "noChange":
-			return nil, tmf630.NewError(http.StatusBadRequest, field("productOrderItem", i, "action")+": "+strconv.Quote(it.Action)+
+			return nil, tmf630.NewError(http.StatusBadRequest, tmf630.Field("productOrderItem", i, "action")+": "+strconv.Quote(it.Action)+
 				" in an order that adds sites: a change order has one modify or delete item, on its own")
 		case it.Action != "add":
-			return nil, tmf630.NewError(http.StatusBadRequest, field("productOrderItem", i, "action")+": "+strconv.Quote(it.Action)+
+			return nil, tmf630.NewError(http.StatusBadRequest, tmf630.Field("productOrderItem", i, "action")+": "+strconv.Quote(it.Action)+
 				" is not an order item action (add, modify, delete, noChange)")
 		case it.State != nil:
-			return nil, tmf630.NewError(http.StatusBadRequest, field("productOrderItem", i, "state")+": set by the server; a new item must not carry it")
+			return nil, tmf630.NewError(http.StatusBadRequest, tmf630.Field("productOrderItem", i, "state")+": set by the server; a new item must not carry it")
 		case it.Quantity != nil && *it.Quantity != 1:
-			return nil, tmf630.NewError(http.StatusBadRequest, field("productOrderItem", i, "quantity")+": an item is one site: quantity 1")
+			return nil, tmf630.NewError(http.StatusBadRequest, tmf630.Field("productOrderItem", i, "quantity")+": an item is one site: quantity 1")
 		case it.ProductOffering != nil && it.ProductOffering.ID == "":
-			return nil, tmf630.NewError(http.StatusBadRequest, field("productOrderItem", i, "productOffering.id")+": required")
+			return nil, tmf630.NewError(http.StatusBadRequest, tmf630.Field("productOrderItem", i, "productOffering.id")+": required")
 		case len(it.ItemTerm) > 1 || len(it.ItemTerm) == 1 && !wholeMonths(it.ItemTerm[0]):
-			return nil, tmf630.NewError(http.StatusBadRequest, field("productOrderItem", i, "itemTerm")+": want one term, a whole number of months: {\"duration\": {\"amount\": 36, \"units\": \"month\"}}")
+			return nil, tmf630.NewError(http.StatusBadRequest, tmf630.Field("productOrderItem", i, "itemTerm")+": want one term, a whole number of months: {\"duration\": {\"amount\": 36, \"units\": \"month\"}}")
 		case len(it.ItemPrice) > 1 || len(it.ItemPrice) == 1 && (it.ItemPrice[0].PriceType != "recurring" || it.ItemPrice[0].Price.DutyFreeAmount == nil ||
 			it.ItemPrice[0].Price.DutyFreeAmount.Value <= 0):
-			return nil, tmf630.NewError(http.StatusBadRequest, field("productOrderItem", i, "itemPrice")+": want one recurring monthly price with a positive price.dutyFreeAmount")
+			return nil, tmf630.NewError(http.StatusBadRequest, tmf630.Field("productOrderItem", i, "itemPrice")+": want one recurring monthly price with a positive price.dutyFreeAmount")
 		case it.Product != nil && len(it.Product.Place) > 1:
-			return nil, tmf630.NewError(http.StatusBadRequest, field("productOrderItem", i, "product.place")+": an item is one site: one place")
+			return nil, tmf630.NewError(http.StatusBadRequest, tmf630.Field("productOrderItem", i, "product.place")+": an item is one site: one place")
 		}
 		if it.QuoteItem != nil {
 			switch {
 			case it.QuoteItem.ID == "":
-				return nil, tmf630.NewError(http.StatusBadRequest, field("productOrderItem", i, "quoteItem.id")+": required")
+				return nil, tmf630.NewError(http.StatusBadRequest, tmf630.Field("productOrderItem", i, "quoteItem.id")+": required")
 			case len(in.Quote) == 0:
-				return nil, tmf630.NewError(http.StatusBadRequest, field("productOrderItem", i, "quoteItem")+": the order names no quote")
+				return nil, tmf630.NewError(http.StatusBadRequest, tmf630.Field("productOrderItem", i, "quoteItem")+": the order names no quote")
 			case it.QuoteItem.QuoteID != "" && it.QuoteItem.QuoteID != in.Quote[0].ID:
-				return nil, tmf630.NewError(http.StatusBadRequest, field("productOrderItem", i, "quoteItem.quoteId")+": "+
+				return nil, tmf630.NewError(http.StatusBadRequest, tmf630.Field("productOrderItem", i, "quoteItem.quoteId")+": "+
 					strconv.Quote(it.QuoteItem.QuoteID)+" is not the order's quote "+strconv.Quote(in.Quote[0].ID))
 			}
 		}
 		if it.Product != nil && len(it.Product.Place) == 1 && it.Product.Place[0].ID == "" {
-			return nil, tmf630.NewError(http.StatusBadRequest, field("productOrderItem", i, "product.place[0].id")+": required")
+			return nil, tmf630.NewError(http.StatusBadRequest, tmf630.Field("productOrderItem", i, "product.place[0].id")+": required")
 		}
 		if it.Product != nil {
 			for j, c := range it.Product.ProductCharacteristic {
-				at := field("productOrderItem", i, "product.productCharacteristic["+strconv.Itoa(j)+"]")
+				at := tmf630.Field("productOrderItem", i, "product.productCharacteristic["+strconv.Itoa(j)+"]")
 				switch {
 				case c.Name == "":
 					return nil, tmf630.NewError(http.StatusBadRequest, at+".name: required")
@@ -181,7 +180,7 @@ func decodeChange(in *productOrderIn) (*siteChange, *tmf630.Error) {
 		return nil, nil
 	}
 	bad := func(name, msg string) (*siteChange, *tmf630.Error) {
-		return nil, tmf630.NewError(http.StatusBadRequest, field("productOrderItem", 0, name)+": "+msg)
+		return nil, tmf630.NewError(http.StatusBadRequest, tmf630.Field("productOrderItem", 0, name)+": "+msg)
 	}
 	switch {
 	case len(in.ProductOrderItem) > 1:
@@ -279,7 +278,7 @@ var patchable = []string{"description"}
 // merge patch): only patchable fields, of the right types.
 func DecodeProductOrderPatch(body []byte) (*productOrderPatch, *tmf630.Error) {
 	var fields map[string]json.RawMessage
-	if e := decodeObject(body, &fields); e != nil {
+	if e := tmf630.DecodeObject(body, &fields); e != nil {
 		return nil, e
 	}
 	for _, name := range slices.Sorted(func(yield func(string) bool) {
@@ -295,7 +294,7 @@ func DecodeProductOrderPatch(body []byte) (*productOrderPatch, *tmf630.Error) {
 		}
 	}
 	var p productOrderPatch
-	if e := decodeObject(body, &p); e != nil {
+	if e := tmf630.DecodeObject(body, &p); e != nil {
 		return nil, e
 	}
 	if p.Description == nil {
@@ -304,26 +303,9 @@ func DecodeProductOrderPatch(body []byte) (*productOrderPatch, *tmf630.Error) {
 	return &p, nil
 }
 
-// decodeObject decodes a JSON object into v; trailing data is an error.
-func decodeObject(body []byte, v any) *tmf630.Error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(v); err != nil {
-		return tmf630.DecodeError(err)
-	}
-	if dec.More() {
-		return tmf630.NewError(http.StatusBadRequest, "malformed JSON: data after the object")
-	}
-	return nil
-}
-
 // wholeMonths tells whether a term is a whole, positive number of months
 // (and one an int holds).
 func wholeMonths(t tmf630.OrderTerm) bool {
 	d := t.Duration
 	return d != nil && d.Units == "month" && d.Amount > 0 && d.Amount <= 1200 && d.Amount == math.Trunc(d.Amount)
-}
-
-// field names a field of the i-th element of list: productOrderItem[2].id.
-func field(list string, i int, name string) string {
-	return list + "[" + strconv.Itoa(i) + "]." + name
 }

@@ -170,10 +170,10 @@ func TestProductOrderBadInput(t *testing.T) {
 		{"delete", "DELETE", ordersPath + "/PO-1", ``, 405, "cancelProductOrder"},
 		{"cancel without order", "POST", cancelPath, `{"cancellationReason":"x"}`, 400, "productOrder.id: required"},
 		{"cancel of an unknown order", "POST", cancelPath, `{"productOrder":{"id":"PO-404"}}`, 404, "not found"},
-		{"quote for an unknown address", "POST", quotesPath, strings.Replace(mustJSON(t, quoteBody), "Level 12, 120 Collins Street", "1 Nowhere Lane", 1), 400,
+		{"quote for an unknown address", "POST", quotesPath, strings.Replace(apitest.MustMarshal(t, quoteBody), "Level 12, 120 Collins Street", "1 Nowhere Lane", 1), 400,
 			`quoteItem[0].product.place[0].address: "1 Nowhere Lane, Melbourne VIC 3000" is not an address the network knows`},
-		{"quote for an unknown tier", "POST", quotesPath, strings.ReplaceAll(mustJSON(t, quoteBody), `"Gold"`, `"Diamond"`), 400, `SLA tier "Diamond"`},
-		{"quote with authorizations", "POST", quotesPath, strings.Replace(mustJSON(t, quoteBody), `"category"`, `"authorization":[],"category"`, 1), 400, "authorization: set by the approval workflow"},
+		{"quote for an unknown tier", "POST", quotesPath, strings.ReplaceAll(apitest.MustMarshal(t, quoteBody), `"Gold"`, `"Diamond"`), 400, `SLA tier "Diamond"`},
+		{"quote with authorizations", "POST", quotesPath, strings.Replace(apitest.MustMarshal(t, quoteBody), `"category"`, `"authorization":[],"category"`, 1), 400, "authorization: set by the approval workflow"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var e tmf630.Error
@@ -189,13 +189,6 @@ func TestProductOrderBadInput(t *testing.T) {
 	var qs []api.Quote
 	l.Do(t, "GET", quotesPath, nil, &qs)
 	assert.Len(t, qs, 1, "no bad request made a quote")
-}
-
-func mustJSON(t *testing.T, v any) string {
-	t.Helper()
-	b, err := json.Marshal(v)
-	require.NoError(t, err)
-	return string(b)
 }
 
 // A rollout cancelled over TMF622 while in flight: the cancellation task

@@ -177,7 +177,7 @@ type reviewIn struct {
 // stage's decision. Every error is a 400 naming the field.
 func DecodeReview(body []byte) (*com.Review, *tmf630.Error) {
 	var fields map[string]json.RawMessage
-	if e := decodeObject(body, &fields); e != nil {
+	if e := tmf630.DecodeObject(body, &fields); e != nil {
 		return nil, e
 	}
 	for name := range fields {
@@ -186,7 +186,7 @@ func DecodeReview(body []byte) (*com.Review, *tmf630.Error) {
 		}
 	}
 	var in reviewIn
-	if e := decodeObject(body, &in); e != nil {
+	if e := tmf630.DecodeObject(body, &in); e != nil {
 		return nil, e
 	}
 	if len(in.Authorization) != 1 {
@@ -252,7 +252,7 @@ func (s *Server) postQuote(w http.ResponseWriter, r *http.Request) {
 	}
 	for i, site := range req.Sites {
 		if s.KnownAddress != nil && !s.KnownAddress(site.Address) {
-			tmf630.WriteError(w, tmf630.NewError(http.StatusBadRequest, field("quoteItem", i, "product.place[0].address")+": "+
+			tmf630.WriteError(w, tmf630.NewError(http.StatusBadRequest, tmf630.Field("quoteItem", i, "product.place[0].address")+": "+
 				strconv.Quote(site.Address)+" is not an address the network knows"))
 			return
 		}
@@ -353,7 +353,7 @@ type quoteItemIn struct {
 // Every error is a 400 naming the field; the catalog check comes after.
 func DecodeQuote(body []byte) (*com.QuoteRequest, *tmf630.Error) {
 	var in quoteIn
-	if e := decodeObject(body, &in); e != nil {
+	if e := tmf630.DecodeObject(body, &in); e != nil {
 		return nil, e
 	}
 	if e := in.refuse("quote"); e != nil {
@@ -406,7 +406,7 @@ func DecodeQuote(body []byte) (*com.QuoteRequest, *tmf630.Error) {
 		return bad("quoteItem: required, one item per site")
 	}
 	for i, it := range in.QuoteItem {
-		at := func(name string) string { return field("quoteItem", i, name) }
+		at := func(name string) string { return tmf630.Field("quoteItem", i, name) }
 		switch {
 		case it.ID == "":
 			return bad("%s: required (the site's code)", at("id"))

@@ -119,14 +119,14 @@ func (s *Server) checkResourceOrder(ro *tmf.ResourceOrder) *tmf630.Error {
 	for i := range ro.Items {
 		spec := ro.Items[i].Specification
 		if !kinds[spec.ID] {
-			return tmf630.NewError(http.StatusBadRequest, field("orderItem", i, "resourceSpecification.id")+": "+strconv.Quote(spec.ID)+
+			return tmf630.NewError(http.StatusBadRequest, tmf630.Field("orderItem", i, "resourceSpecification.id")+": "+strconv.Quote(spec.ID)+
 				" is no kind of resource an RFS of the catalog allocates ("+strings.Join(slices.Sorted(maps.Keys(kinds)), ", ")+")")
 		}
 		if spec.Name == "" {
 			continue
 		}
 		if rfs := s.Catalog.RFS[spec.Name]; rfs == nil || rfs.Resource.Type != spec.ID {
-			return tmf630.NewError(http.StatusBadRequest, field("orderItem", i, "resourceSpecification.name")+": "+strconv.Quote(spec.Name)+
+			return tmf630.NewError(http.StatusBadRequest, tmf630.Field("orderItem", i, "resourceSpecification.name")+": "+strconv.Quote(spec.Name)+
 				" is no RFS of the catalog that allocates a "+spec.ID)
 		}
 	}

@@ -20,14 +20,14 @@ import (
 // server, and whether the item ids are free by ROM.
 func DecodeResourceOrder(body []byte) (*tmf.ResourceOrder, *tmf630.Error) {
 	var managed newOrderManaged
-	if e := decodeObject(body, &managed); e != nil {
+	if e := tmf630.DecodeObject(body, &managed); e != nil {
 		return nil, e
 	}
 	if e := managed.refuse("resourceOrder"); e != nil {
 		return nil, e
 	}
 	var in ResourceOrder
-	if e := decodeObject(body, &in); e != nil {
+	if e := tmf630.DecodeObject(body, &in); e != nil {
 		return nil, e
 	}
 	switch {
@@ -38,7 +38,7 @@ func DecodeResourceOrder(body []byte) (*tmf.ResourceOrder, *tmf630.Error) {
 	}
 	for i, r := range in.RelatedParty {
 		if r.ID == "" {
-			return nil, tmf630.NewError(http.StatusBadRequest, field("relatedParty", i, "id")+": required")
+			return nil, tmf630.NewError(http.StatusBadRequest, tmf630.Field("relatedParty", i, "id")+": required")
 		}
 	}
 	index := make(map[string]int, len(in.OrderItem))
@@ -51,7 +51,7 @@ func DecodeResourceOrder(body []byte) (*tmf.ResourceOrder, *tmf630.Error) {
 	for i := range in.OrderItem {
 		for j, rel := range in.OrderItem[i].OrderItemRelationship {
 			if _, ok := index[rel.OrderItem.ItemID]; !ok {
-				return nil, tmf630.NewError(http.StatusBadRequest, field("orderItem", i, field("orderItemRelationship", j, "orderItem.itemId"))+": "+
+				return nil, tmf630.NewError(http.StatusBadRequest, tmf630.Field("orderItem", i, tmf630.Field("orderItemRelationship", j, "orderItem.itemId"))+": "+
 					strconv.Quote(rel.OrderItem.ItemID)+" is not an item of the order")
 			}
 		}
@@ -70,7 +70,7 @@ func DecodeResourceOrder(body []byte) (*tmf.ResourceOrder, *tmf630.Error) {
 // holds the items before it.
 func checkResourceOrderItem(it *ResourceOrderItem, i int, index map[string]int) *tmf630.Error {
 	bad := func(name, msg string) *tmf630.Error {
-		return tmf630.NewError(http.StatusBadRequest, field("orderItem", i, name)+": "+msg)
+		return tmf630.NewError(http.StatusBadRequest, tmf630.Field("orderItem", i, name)+": "+msg)
 	}
 	_, dup := index[it.ID]
 	switch {
@@ -99,20 +99,20 @@ func checkResourceOrderItem(it *ResourceOrderItem, i int, index map[string]int) 
 	}
 	for j, c := range it.ResourceCharacteristic {
 		if c.Name == "" {
-			return bad(field("resourceCharacteristic", j, "name"), "required")
+			return bad(tmf630.Field("resourceCharacteristic", j, "name"), "required")
 		}
 	}
 	for j, rel := range it.OrderItemRelationship {
 		switch {
 		case rel.RelationshipType != dependsOn:
-			return bad(field("orderItemRelationship", j, "relationshipType"), strconv.Quote(rel.RelationshipType)+
+			return bad(tmf630.Field("orderItemRelationship", j, "relationshipType"), strconv.Quote(rel.RelationshipType)+
 				": ROM takes dependsOn (the item starts once the other completed)")
 		case rel.OrderItem.ItemID == "":
-			return bad(field("orderItemRelationship", j, "orderItem.itemId"), "required")
+			return bad(tmf630.Field("orderItemRelationship", j, "orderItem.itemId"), "required")
 		case rel.OrderItem.ItemID == it.ID:
-			return bad(field("orderItemRelationship", j, "orderItem.itemId"), "an item cannot depend on itself")
+			return bad(tmf630.Field("orderItemRelationship", j, "orderItem.itemId"), "an item cannot depend on itself")
 		case rel.OrderItem.ResourceOrderID != "" || rel.OrderItem.ResourceOrderHref != "":
-			return bad(field("orderItemRelationship", j, "orderItem"), "an item depends on items of its own order only")
+			return bad(tmf630.Field("orderItemRelationship", j, "orderItem"), "an item depends on items of its own order only")
 		}
 	}
 	return nil
@@ -134,7 +134,7 @@ func checkAcyclic(items []ResourceOrderItem, index map[string]int) *tmf630.Error
 			j := index[rel.OrderItem.ItemID]
 			switch mark[j] {
 			case visiting:
-				return tmf630.NewError(http.StatusBadRequest, field("orderItem", i, "orderItemRelationship")+": "+strconv.Quote(items[i].ID)+
+				return tmf630.NewError(http.StatusBadRequest, tmf630.Field("orderItem", i, "orderItemRelationship")+": "+strconv.Quote(items[i].ID)+
 					" depends on "+strconv.Quote(items[j].ID)+", which depends on it, directly or not: the items would never start")
 			case unseen:
 				if e := visit(j); e != nil {

@@ -200,7 +200,7 @@ func ResourceOrderFromWire(w *ResourceOrder, epoch time.Time) (*tmf.ResourceOrde
 				item.DependsOn = append(item.DependsOn, rel.OrderItem.ItemID)
 			}
 		}
-		if item.CompletionDate, err = internalDate(epoch, field("orderItem", i, "completionDate"), it.CompletionDate); err != nil {
+		if item.CompletionDate, err = internalDate(epoch, tmf630.Field("orderItem", i, "completionDate"), it.CompletionDate); err != nil {
 			return nil, err
 		}
 	}

@@ -103,7 +103,7 @@ func (s *Server) checkServiceOrder(so *tmf.ServiceOrder) *tmf630.Error {
 			if s.Catalog.RFS[spec.ID] != nil {
 				why = "a resource-facing service: SOM takes CFS and decomposes them itself"
 			}
-			return tmf630.NewError(http.StatusBadRequest, field("serviceOrderItem", i, "service.serviceSpecification.id")+": "+
+			return tmf630.NewError(http.StatusBadRequest, tmf630.Field("serviceOrderItem", i, "service.serviceSpecification.id")+": "+
 				strconv.Quote(spec.ID)+" is "+why+" (CFS: "+strings.Join(slices.Sorted(maps.Keys(s.Catalog.CFS)), ", ")+")")
 		}
 		if spec.Name == "" {

@@ -43,14 +43,14 @@ func (m newOrderManaged) refuse(entity string) *tmf630.Error {
 // the specifications exist is checked against the catalog by the server.
 func DecodeServiceOrder(body []byte) (*tmf.ServiceOrder, *tmf630.Error) {
 	var managed newOrderManaged
-	if e := decodeObject(body, &managed); e != nil {
+	if e := tmf630.DecodeObject(body, &managed); e != nil {
 		return nil, e
 	}
 	if e := managed.refuse("serviceOrder"); e != nil {
 		return nil, e
 	}
 	var in ServiceOrder
-	if e := decodeObject(body, &in); e != nil {
+	if e := tmf630.DecodeObject(body, &in); e != nil {
 		return nil, e
 	}
 	if len(in.ServiceOrderItem) == 0 {
@@ -58,12 +58,12 @@ func DecodeServiceOrder(body []byte) (*tmf.ServiceOrder, *tmf630.Error) {
 	}
 	for i, r := range in.RelatedParty {
 		if r.ID == "" {
-			return nil, tmf630.NewError(http.StatusBadRequest, field("relatedParty", i, "id")+": required")
+			return nil, tmf630.NewError(http.StatusBadRequest, tmf630.Field("relatedParty", i, "id")+": required")
 		}
 	}
 	for i, r := range in.ExternalReference {
 		if r.Name == "" {
-			return nil, tmf630.NewError(http.StatusBadRequest, field("externalReference", i, "name")+": required")
+			return nil, tmf630.NewError(http.StatusBadRequest, tmf630.Field("externalReference", i, "name")+": required")
 		}
 	}
 	seen := map[string]bool{}
@@ -84,7 +84,7 @@ func DecodeServiceOrder(body []byte) (*tmf.ServiceOrder, *tmf630.Error) {
 // the item ids before it, siteAction the action of each site so far.
 func checkServiceOrderItem(it *ServiceOrderItem, i int, seen map[string]bool, siteAction map[string]string) *tmf630.Error {
 	bad := func(name, msg string) *tmf630.Error {
-		return tmf630.NewError(http.StatusBadRequest, field("serviceOrderItem", i, name)+": "+msg)
+		return tmf630.NewError(http.StatusBadRequest, tmf630.Field("serviceOrderItem", i, name)+": "+msg)
 	}
 	svc := &it.Service
 	switch {
@@ -117,12 +117,12 @@ func checkServiceOrderItem(it *ServiceOrderItem, i int, seen map[string]bool, si
 	}
 	for j, c := range svc.ServiceCharacteristic {
 		if c.Name == "" {
-			return bad(field("service.serviceCharacteristic", j, "name"), "required")
+			return bad(tmf630.Field("service.serviceCharacteristic", j, "name"), "required")
 		}
 	}
 	for j, r := range svc.RelatedParty {
 		if r.ID == "" {
-			return bad(field("service.relatedParty", j, "id"), "required")
+			return bad(tmf630.Field("service.relatedParty", j, "id"), "required")
 		}
 	}
 	site := svc.Place[0].ID

@@ -189,7 +189,7 @@ func ServiceOrderFromWire(w *ServiceOrder, epoch time.Time) (*tmf.ServiceOrder, 
 		if it.ProductOrderItem != nil {
 			item.ProductOrderItem = internalRef(*it.ProductOrderItem)
 		}
-		if err := internalService(&item.Service, &it.Service, epoch, field("serviceOrderItem", i, "service")); err != nil {
+		if err := internalService(&item.Service, &it.Service, epoch, tmf630.Field("serviceOrderItem", i, "service")); err != nil {
 			return nil, err
 		}
 	}

@@ -2,10 +2,12 @@ package tmf630
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/ordertwin/ordertwin/core/api/jsonerr"
@@ -42,4 +44,21 @@ func DecodeError(err error) *Error {
 		return NewError(http.StatusBadRequest, msg)
 	}
 	return NewError(http.StatusBadRequest, field+": "+msg)
+}
+
+// DecodeObject decodes a JSON object into v; trailing data is an error.
+func DecodeObject(body []byte, v any) *Error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(v); err != nil {
+		return DecodeError(err)
+	}
+	if dec.More() {
+		return NewError(http.StatusBadRequest, "malformed JSON: data after the object")
+	}
+	return nil
+}
+
+// Field names a field of the i-th element of list: productOrderItem[2].id.
+func Field(list string, i int, name string) string {
+	return list + "[" + strconv.Itoa(i) + "]." + name
 }

@@ -1,4 +1,4 @@
-package api_test
+package tmf679_test
 
 import (
 	"context"
@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ordertwin/ordertwin/core/api"
 	"github.com/ordertwin/ordertwin/core/api/apitest"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
+	"github.com/ordertwin/ordertwin/core/api/tmf679"
 	"github.com/ordertwin/ordertwin/core/com"
 	"github.com/ordertwin/ordertwin/scenarios"
 	"github.com/ordertwin/ordertwin/twin"
@@ -52,7 +52,7 @@ func newQualificationBody(q com.QuoteRequest) qualificationBody {
 func TestQualificationOfTheWorkedExample(t *testing.T) {
 	l := apitest.ServeLive(t, nil)
 	defer l.Stop()
-	var poq api.ProductOfferingQualification
+	var poq tmf679.ProductOfferingQualification
 	w := l.Do(t, "POST", qualificationsPath, newQualificationBody(apitest.WorkedQuote(t)), &poq)
 	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
 	assert.Equal(t, "POQ-001", poq.ID)
@@ -92,7 +92,7 @@ func TestQualificationOfTheWorkedExample(t *testing.T) {
 	assert.True(t, strings.HasPrefix(poq.ProductOfferingQualificationItem[0].FeasibilityToken, "FQ-SOUTH-03-"),
 		"Melbourne HQ: OLT-SOUTH-03 serving area")
 
-	var list []api.ProductOfferingQualification
+	var list []tmf679.ProductOfferingQualification
 	w = l.Do(t, "GET", qualificationsPath+"?qualificationResult=green&fields=state", nil, &list)
 	assert.Equal(t, http.StatusOK, w.Code)
 	assert.Equal(t, "1", w.Header().Get("X-Total-Count"))
@@ -125,7 +125,7 @@ func TestQualificationPartlyQualified(t *testing.T) {
 	}()
 	l := &apitest.Live{Sys: sys, H: sys.API().Handler()}
 
-	var poq api.ProductOfferingQualification
+	var poq tmf679.ProductOfferingQualification
 	w := l.Do(t, "POST", qualificationsPath, newQualificationBody(apitest.WorkedQuote(t)), &poq)
 	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
 	l.Idle(t)
@@ -147,7 +147,7 @@ func TestQualificationPartlyQualified(t *testing.T) {
 	for _, it := range items[3:] {
 		assert.Equal(t, "done", it.State, it.ID)
 		assert.Equal(t, "unqualified", it.QualificationItemResult, it.ID)
-		assert.Equal(t, []api.EligibilityUnavailabilityReason{{Code: "capacityExhausted", Label: "no GPON capacity at BNE-CBD"}},
+		assert.Equal(t, []tmf679.EligibilityUnavailabilityReason{{Code: "capacityExhausted", Label: "no GPON capacity at BNE-CBD"}},
 			it.EligibilityUnavailabilityReason, it.ID)
 		assert.Equal(t, "GPON", it.Technology, "the access there, had it capacity")
 	}
@@ -158,7 +158,7 @@ func TestQualificationIdempotencyKey(t *testing.T) {
 	l := apitest.ServeLive(t, nil)
 	defer l.Stop()
 	body := newQualificationBody(apitest.WorkedQuote(t))
-	var a, b api.ProductOfferingQualification
+	var a, b tmf679.ProductOfferingQualification
 	require.Equal(t, http.StatusCreated, l.Do(t, "POST", qualificationsPath, body, &a, "Idempotency-Key", "k1").Code)
 	w := l.Do(t, "POST", qualificationsPath, body, &b, "Idempotency-Key", "k1")
 	assert.Equal(t, http.StatusCreated, w.Code)
@@ -173,7 +173,7 @@ func TestQualificationIdempotencyKey(t *testing.T) {
 func TestQualificationBadInput(t *testing.T) {
 	l := apitest.ServeLive(t, nil)
 	defer l.Stop()
-	good := mustJSON(t, newQualificationBody(apitest.WorkedQuote(t)))
+	good := apitest.MustMarshal(t, newQualificationBody(apitest.WorkedQuote(t)))
 	with := func(from, to string) string {
 		require.Contains(t, good, from)
 		return strings.Replace(good, from, to, 1)
@@ -216,7 +216,7 @@ func TestQualificationBadInput(t *testing.T) {
 			assert.Equal(t, "Error", e.Type)
 		})
 	}
-	var list []api.ProductOfferingQualification
+	var list []tmf679.ProductOfferingQualification
 	l.Do(t, "GET", qualificationsPath, nil, &list)
 	assert.Empty(t, list, "no bad request made a qualification")
 }

@@ -1,4 +1,6 @@
-package api
+// Package tmf679 is TMF679 v4, product offering qualification: the
+// per-site feasibility check COM asks of the network (docs/api.md).
+package tmf679
 
 import (
 	"net/http"
@@ -79,10 +81,15 @@ const qualificationsPath = "/productOfferingQualification"
 
 var qualificationAttrs = tmf630.Attributes(ProductOfferingQualification{})
 
-func (s *Server) productOfferingQualification(mux *http.ServeMux) {
-	if s.COM == nil {
+// qualifications serves TMF679 from a node's COM.
+type qualifications struct{ *tmf630.Node }
+
+// Routes routes TMF679 on mux when n runs COM.
+func Routes(n *tmf630.Node, mux *http.ServeMux) {
+	if n.COM == nil {
 		return
 	}
+	s := &qualifications{n}
 	base := tmf630.OfferingQualification + qualificationsPath
 	mux.HandleFunc("GET "+base, s.listQualifications)
 	mux.HandleFunc("GET "+base+"/{id}", s.getQualification)
@@ -94,27 +101,27 @@ func (s *Server) productOfferingQualification(mux *http.ServeMux) {
 	mux.HandleFunc("DELETE "+base+"/{id}", unchanged)
 }
 
-func (s *Server) listQualifications(w http.ResponseWriter, r *http.Request) {
-	tmf630.ListAll(s.Node(), w, r, qualificationAttrs, func() []ProductOfferingQualification {
+func (s *qualifications) listQualifications(w http.ResponseWriter, r *http.Request) {
+	tmf630.ListAll(s.Node, w, r, qualificationAttrs, func() []ProductOfferingQualification {
 		return tmf630.MapAll(s.COM.Qualifications(), s.qualification)
 	})
 }
 
-func (s *Server) getQualification(w http.ResponseWriter, r *http.Request) {
-	tmf630.GetOne(s.Node(), w, r, "productOfferingQualification", s.readQualification)
+func (s *qualifications) getQualification(w http.ResponseWriter, r *http.Request) {
+	tmf630.GetOne(s.Node, w, r, "productOfferingQualification", s.readQualification)
 }
 
 // readQualification maps the qualification with id, or gives nil.
-func (s *Server) readQualification(id string) *ProductOfferingQualification {
+func (s *qualifications) readQualification(id string) *ProductOfferingQualification {
 	v, ok := s.COM.Qualification(id)
 	return tmf630.Ptr(v, ok, s.qualification)
 }
 
-func (s *Server) qualificationByID(r *http.Request, id string) (*ProductOfferingQualification, *tmf630.Error) {
-	return tmf630.ReadOne(s.Node(), r, "productOfferingQualification", id, s.readQualification)
+func (s *qualifications) qualificationByID(r *http.Request, id string) (*ProductOfferingQualification, *tmf630.Error) {
+	return tmf630.ReadOne(s.Node, r, "productOfferingQualification", id, s.readQualification)
 }
 
-func (s *Server) postQualification(w http.ResponseWriter, r *http.Request) {
+func (s *qualifications) postQualification(w http.ResponseWriter, r *http.Request) {
 	body, e := tmf630.ReadBody(w, r)
 	if e != nil {
 		tmf630.WriteError(w, e)
@@ -131,7 +138,7 @@ func (s *Server) postQualification(w http.ResponseWriter, r *http.Request) {
 	}
 	for i, it := range in.Items {
 		if _, err := s.Catalog.Offering(it.Offering); err != nil {
-			tmf630.WriteError(w, tmf630.NewError(http.StatusBadRequest, field(qualificationItems, i, "productOffering.id")+": "+err.Error()))
+			tmf630.WriteError(w, tmf630.NewError(http.StatusBadRequest, tmf630.Field(qualificationItems, i, "productOffering.id")+": "+err.Error()))
 			return
 		}
 		if s.KnownAddress != nil && !s.KnownAddress(it.Site.Address) {
@@ -141,7 +148,7 @@ func (s *Server) postQualification(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	in.Key = tmf630.KeyOf(r, "")
-	reply, e := s.Node().Command(r.Context(), engine.COM, in.Qualify)
+	reply, e := s.Node.Command(r.Context(), engine.COM, in.Qualify)
 	if e != nil {
 		tmf630.WriteError(w, e)
 		return
@@ -152,14 +159,14 @@ func (s *Server) postQualification(w http.ResponseWriter, r *http.Request) {
 
 // qualification maps a qualification to the wire; run it on the engine's
 // goroutine (it reads the catalog as COM does, and nothing else).
-func (s *Server) qualification(v com.QualificationView) ProductOfferingQualification {
+func (s *qualifications) qualification(v com.QualificationView) ProductOfferingQualification {
 	out := ProductOfferingQualification{ID: v.ID, Href: tmf630.OfferingQualification + qualificationsPath + "/" + v.ID,
-		Description: v.Request.Description, State: v.State, ProductOfferingQualificationDate: s.Node().Date(v.Submitted),
+		Description: v.Request.Description, State: v.State, ProductOfferingQualificationDate: s.Node.Date(v.Submitted),
 		RelatedParty:                     []tmf630.Ref{{ID: v.Request.Customer.ID, Name: v.Request.Customer.Name, Role: "customer", ReferredType: "Organization"}},
 		ProductOfferingQualificationItem: make([]ProductOfferingQualificationItem, len(v.Items)),
 		Type:                             "ProductOfferingQualification"}
 	if lc.IsFinal(lc.Qualification, v.State) {
-		out.EffectiveQualificationDate = s.Node().Date(v.Completed)
+		out.EffectiveQualificationDate = s.Node.Date(v.Completed)
 	}
 	qualified, expires := 0, -1
 	for i, ans := range v.Items {
@@ -185,7 +192,7 @@ func (s *Server) qualification(v com.QualificationView) ProductOfferingQualifica
 			it.TerminationError = []TerminationError{{ID: ans.Code, Value: ans.Reason}}
 		}
 		if ql := ans.Result; ql != nil {
-			it.FeasibilityToken, it.ExpirationDate = ql.Token, s.Node().Date(ql.Expires)
+			it.FeasibilityToken, it.ExpirationDate = ql.Token, s.Node.Date(ql.Expires)
 			it.Technology, it.Exchange = ql.Technology, ql.Exchange
 			if expires < 0 || ql.Expires < v.Items[expires].Result.Expires {
 				expires = i
@@ -194,7 +201,7 @@ func (s *Server) qualification(v com.QualificationView) ProductOfferingQualifica
 		out.ProductOfferingQualificationItem[i] = it
 	}
 	if expires >= 0 {
-		out.ExpirationDate = s.Node().Date(v.Items[expires].Result.Expires)
+		out.ExpirationDate = s.Node.Date(v.Items[expires].Result.Expires)
 	}
 	if v.State == lc.Done {
 		switch qualified {

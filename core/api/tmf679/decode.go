@@ -1,4 +1,4 @@
-package api
+package tmf679
 
 import (
 	"encoding/json"
@@ -67,7 +67,7 @@ type qualificationIn struct {
 // field; whether the offering and the address exist is checked after.
 func DecodeQualification(body []byte) (*qualificationIn, *tmf630.Error) {
 	var in qualificationBody
-	if e := decodeObject(body, &in); e != nil {
+	if e := tmf630.DecodeObject(body, &in); e != nil {
 		return nil, e
 	}
 	bad := func(name, why string) (*qualificationIn, *tmf630.Error) {
@@ -91,7 +91,7 @@ func DecodeQualification(body []byte) (*qualificationIn, *tmf630.Error) {
 	out := &qualificationIn{Qualify: com.Qualify{Description: in.Description}}
 	for i, p := range in.RelatedParty {
 		if p.ID == "" {
-			return bad(field("relatedParty", i, "id"), "required")
+			return bad(tmf630.Field("relatedParty", i, "id"), "required")
 		}
 		if p.Role == "customer" && out.Customer.ID == "" {
 			out.Customer = com.Customer{ID: p.ID, Name: p.Name}
@@ -108,7 +108,7 @@ func DecodeQualification(body []byte) (*qualificationIn, *tmf630.Error) {
 	}
 	seen := map[string]bool{}
 	for i, it := range in.Items {
-		at := func(name string) string { return field(qualificationItems, i, name) }
+		at := func(name string) string { return tmf630.Field(qualificationItems, i, name) }
 		switch {
 		case it.ID == "":
 			return bad(at("id"), "required")
