@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/orderwire"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/ordertwin/ordertwin/core/engine"
@@ -174,7 +175,7 @@ func TestLoggedPoisonReplaysToRefusal(t *testing.T) {
 	require.NoError(t, err)
 	done := make(chan error, 1)
 	go func() { done <- sys.Engine.Serve(ctx) }()
-	ev, err := api.ServiceOrderEventFromWire(string(tmf.ServiceOrderStateChange), []byte(poisonEvent), sc.Spec.Epoch)
+	ev, err := orderwire.ServiceOrderEventFromWire(string(tmf.ServiceOrderStateChange), []byte(poisonEvent), sc.Spec.Epoch)
 	require.NoError(t, err)
 	taken, err := sys.Engine.Command(ctx, engine.Peers, peer.Delivery{From: "x", Seq: 1, To: engine.COM, Msg: ev})
 	require.NoError(t, err)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/orderwire"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/auth"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
@@ -85,13 +86,13 @@ func TestSplitProcessesSurviveKills(t *testing.T) {
 	}
 	assert.Equal(t, "completed", po.State)
 
-	var sos []api.ServiceOrder
+	var sos []orderwire.ServiceOrder
 	require.NoError(t, (&client{base: procs["som"].base, http: c.http, token: devToken(t, db("som"), auth.Operations, "")}).get(ctx, tmf630.ServiceOrdering+"/serviceOrder", &sos))
 	require.Len(t, sos, 3, "Pilot, Wave 1, Wave 2: each once")
 	for _, so := range sos {
 		assert.Equal(t, "completed", so.State, so.ID)
 	}
-	var ros []api.ResourceOrder
+	var ros []orderwire.ResourceOrder
 	require.NoError(t, (&client{base: procs["rom"].base, http: c.http, token: devToken(t, db("rom"), auth.Operations, "")}).get(ctx, tmf630.ResourceOrdering+"/resourceOrder", &ros))
 	require.Len(t, ros, 5, "one per site, each once")
 	items := 0

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/orderwire"
 	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -23,7 +24,7 @@ func FuzzDecodeServiceOrder(f *testing.F) {
 		for i := range so.Items {
 			so.Items[i].State, so.Items[i].StateReason = "", ""
 		}
-		f.Add(wireJSON(f, api.ServiceOrderToWire(so, epoch)))
+		f.Add(wireJSON(f, orderwire.ServiceOrderToWire(so, epoch)))
 	}
 	f.Add([]byte(`{"serviceOrderItem":[{"id":"1","action":"add","service":{"serviceSpecification":{"id":"X"},"place":[{"id":"S"}],` +
 		`"serviceCharacteristic":[{"name":"n","value":{"a":[1,2.5e3,null]}}]}}]}`))
@@ -35,7 +36,7 @@ func FuzzDecodeServiceOrder(f *testing.F) {
 			assert.NotEmpty(t, e.Message)
 			return
 		}
-		again, e := api.DecodeServiceOrder(wireJSON(t, api.ServiceOrderToWire(so, epoch)))
+		again, e := api.DecodeServiceOrder(wireJSON(t, orderwire.ServiceOrderToWire(so, epoch)))
 		require.Nil(t, e, "what was taken goes back on the wire as a valid order")
 		assert.Equal(t, so, again)
 	})
@@ -52,7 +53,7 @@ func FuzzDecodeResourceOrder(f *testing.F) {
 				it.Resource = nil
 			}
 		}
-		f.Add(wireJSON(f, api.ResourceOrderToWire(ro, epoch)))
+		f.Add(wireJSON(f, orderwire.ResourceOrderToWire(ro, epoch)))
 	}
 	f.Add([]byte(`{"place":{"id":"S"},"orderItem":[{"id":"a","action":"add","resourceSpecification":{"id":"VLAN"},` +
 		`"orderItemRelationship":[{"relationshipType":"dependsOn","orderItem":{"itemId":"b"}}]},` +
@@ -64,18 +65,18 @@ func FuzzDecodeResourceOrder(f *testing.F) {
 			assert.NotEmpty(t, e.Message)
 			return
 		}
-		again, e := api.DecodeResourceOrder(wireJSON(t, api.ResourceOrderToWire(ro, epoch)))
+		again, e := api.DecodeResourceOrder(wireJSON(t, orderwire.ResourceOrderToWire(ro, epoch)))
 		require.Nil(t, e, "what was taken goes back on the wire as a valid order")
 		assert.Equal(t, ro, again)
 	})
 }
 
 func FuzzServiceOrderEventFromWire(f *testing.F) {
-	fuzzOrderEvents(f, api.ServiceOrderEventToWire, api.ServiceOrderEventFromWire)
+	fuzzOrderEvents(f, orderwire.ServiceOrderEventToWire, orderwire.ServiceOrderEventFromWire)
 }
 
 func FuzzResourceOrderEventFromWire(f *testing.F) {
-	fuzzOrderEvents(f, api.ResourceOrderEventToWire, api.ResourceOrderEventFromWire)
+	fuzzOrderEvents(f, orderwire.ResourceOrderEventToWire, orderwire.ResourceOrderEventFromWire)
 }
 
 func fuzzOrderEvents(f *testing.F, to func(*tmf.OrderEvent, time.Time) (string, []byte),

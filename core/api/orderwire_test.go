@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/orderwire"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/stretchr/testify/assert"
@@ -91,11 +92,11 @@ func resourceOrders() map[string]*tmf.ResourceOrder {
 func TestServiceOrderRoundTrip(t *testing.T) {
 	for name, so := range serviceOrders() {
 		t.Run(name, func(t *testing.T) {
-			b, err := json.Marshal(api.ServiceOrderToWire(so, epoch))
+			b, err := json.Marshal(orderwire.ServiceOrderToWire(so, epoch))
 			require.NoError(t, err)
-			var w api.ServiceOrder
+			var w orderwire.ServiceOrder
 			require.NoError(t, json.Unmarshal(b, &w))
-			back, err := api.ServiceOrderFromWire(&w, epoch)
+			back, err := orderwire.ServiceOrderFromWire(&w, epoch)
 			require.NoError(t, err)
 			assert.Equal(t, so, back, string(b))
 		})
@@ -105,11 +106,11 @@ func TestServiceOrderRoundTrip(t *testing.T) {
 func TestResourceOrderRoundTrip(t *testing.T) {
 	for name, ro := range resourceOrders() {
 		t.Run(name, func(t *testing.T) {
-			b, err := json.Marshal(api.ResourceOrderToWire(ro, epoch))
+			b, err := json.Marshal(orderwire.ResourceOrderToWire(ro, epoch))
 			require.NoError(t, err)
-			var w api.ResourceOrder
+			var w orderwire.ResourceOrder
 			require.NoError(t, json.Unmarshal(b, &w))
-			back, err := api.ResourceOrderFromWire(&w, epoch)
+			back, err := orderwire.ResourceOrderFromWire(&w, epoch)
 			require.NoError(t, err)
 			assert.Equal(t, ro, back, string(b))
 		})
@@ -119,7 +120,7 @@ func TestResourceOrderRoundTrip(t *testing.T) {
 // The v4 shape of an order as COM places it: the POST body a SOM deployed
 // apart takes (no id, state or dates), its Handles in @handle.
 func TestServiceOrderWireShape(t *testing.T) {
-	b, err := json.Marshal(api.ServiceOrderToWire(serviceOrders()["placed by COM"], epoch))
+	b, err := json.Marshal(orderwire.ServiceOrderToWire(serviceOrders()["placed by COM"], epoch))
 	require.NoError(t, err)
 	var m map[string]any
 	require.NoError(t, json.Unmarshal(b, &m))
@@ -139,11 +140,11 @@ func TestServiceOrderWireShape(t *testing.T) {
 	_, e := api.DecodeServiceOrder(b)
 	assert.Nil(t, e, "what COM places is a valid POST serviceOrder body")
 
-	b, err = json.Marshal(api.ResourceOrderToWire(resourceOrders()["placed by SOM"], epoch))
+	b, err = json.Marshal(orderwire.ResourceOrderToWire(resourceOrders()["placed by SOM"], epoch))
 	require.NoError(t, err)
 	_, e = api.DecodeResourceOrder(b)
 	assert.Nil(t, e, "what SOM places is a valid POST resourceOrder body")
-	b, err = json.Marshal(api.ResourceOrderToWire(resourceOrders()["decommission"], epoch))
+	b, err = json.Marshal(orderwire.ResourceOrderToWire(resourceOrders()["decommission"], epoch))
 	require.NoError(t, err)
 	_, e = api.DecodeResourceOrder(b)
 	assert.Nil(t, e, "and so is a decommission")
@@ -152,7 +153,7 @@ func TestServiceOrderWireShape(t *testing.T) {
 // The v4 resource states of an allocated resource are TMF639's, and ROM's
 // own state is kept in lifecycleState.
 func TestResourceOrderItemResourceShape(t *testing.T) {
-	w := api.ResourceOrderToWire(resourceOrders()["released"], epoch)
+	w := orderwire.ResourceOrderToWire(resourceOrders()["released"], epoch)
 	res := w.OrderItem[0].Resource
 	require.NotNil(t, res)
 	assert.Equal(t, "available", res.ResourceStatus, "released: back in its pool")
@@ -204,10 +205,10 @@ func TestOrderEventRoundTrip(t *testing.T) {
 	}
 	for name, ev := range orderEvents() {
 		t.Run(name, func(t *testing.T) {
-			to, from := api.ServiceOrderEventToWire, api.ServiceOrderEventFromWire
+			to, from := orderwire.ServiceOrderEventToWire, orderwire.ServiceOrderEventFromWire
 			field := "serviceOrder"
 			if ev.Type == tmf.ResourceOrderCreate || ev.Type == tmf.ResourceOrderStateChange || ev.Type == tmf.ResourceOrderItemStateChange {
-				to, from, field = api.ResourceOrderEventToWire, api.ResourceOrderEventFromWire, "resourceOrder"
+				to, from, field = orderwire.ResourceOrderEventToWire, orderwire.ResourceOrderEventFromWire, "resourceOrder"
 			}
 			typ, body := to(ev, epoch)
 			assert.Equal(t, wantType[ev.Type], typ)
@@ -229,7 +230,7 @@ func TestOrderEventRoundTrip(t *testing.T) {
 // The notification of a service order item's change: the order with the
 // one item, its service, and its milestone as a v4.1 milestone.
 func TestServiceOrderItemEventShape(t *testing.T) {
-	_, body := api.ServiceOrderEventToWire(orderEvents()["service order item"], epoch)
+	_, body := orderwire.ServiceOrderEventToWire(orderEvents()["service order item"], epoch)
 	var env struct {
 		EventTime string `json:"eventTime"`
 		Event     struct {
@@ -253,7 +254,7 @@ func TestServiceOrderItemEventShape(t *testing.T) {
 // A notification the other side cannot take is an error naming what is
 // wrong.
 func TestOrderEventFromWireRefusals(t *testing.T) {
-	_, good := api.ServiceOrderEventToWire(orderEvents()["service order item"], epoch)
+	_, good := orderwire.ServiceOrderEventToWire(orderEvents()["service order item"], epoch)
 	for _, c := range []struct {
 		name, eventType, body, want string
 		resource                    bool
@@ -277,9 +278,9 @@ func TestOrderEventFromWireRefusals(t *testing.T) {
 			`{"eventType":"ResourceOrderStateChangeEvent","event":{"resourceOrder":{"id":"RO-1","@handle":"7"}}}`, "@handle", true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			from := api.ServiceOrderEventFromWire
+			from := orderwire.ServiceOrderEventFromWire
 			if c.resource {
-				from = api.ResourceOrderEventFromWire
+				from = orderwire.ResourceOrderEventFromWire
 			}
 			ev, err := from(c.eventType, []byte(c.body), epoch)
 			assert.Nil(t, ev)

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/api/orderwire"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/ordertwin/ordertwin/core/engine"
@@ -217,9 +218,9 @@ func (l *Link) request(msg any) (string, []byte, error) {
 	var path string
 	switch m := msg.(type) {
 	case *tmf.ServiceOrder:
-		path, v = tmf630.ServiceOrdering+"/serviceOrder", ServiceOrderToWire(m, l.Epoch)
+		path, v = tmf630.ServiceOrdering+"/serviceOrder", orderwire.ServiceOrderToWire(m, l.Epoch)
 	case *tmf.ResourceOrder:
-		path, v = tmf630.ResourceOrdering+"/resourceOrder", ResourceOrderToWire(m, l.Epoch)
+		path, v = tmf630.ResourceOrdering+"/resourceOrder", orderwire.ResourceOrderToWire(m, l.Epoch)
 	case *tmf.CancelRequest:
 		c := peerCancel{Order: peerCancelOrder{ID: m.OrderID, ExternalID: m.ExternalID}, Reason: m.Reason, Items: m.Items}
 		path, v = tmf630.ServiceOrdering+"/cancelServiceOrder", c
@@ -230,10 +231,10 @@ func (l *Link) request(msg any) (string, []byte, error) {
 		var typ string
 		var body []byte
 		if l.To == engine.COM {
-			typ, body = ServiceOrderEventToWire(m, l.Epoch)
+			typ, body = orderwire.ServiceOrderEventToWire(m, l.Epoch)
 			return tmf630.ServiceOrdering + "/listener/" + lowerFirst(typ), body, nil
 		}
-		typ, body = ResourceOrderEventToWire(m, l.Epoch)
+		typ, body = orderwire.ResourceOrderEventToWire(m, l.Epoch)
 		return tmf630.ResourceOrdering + "/listener/" + lowerFirst(typ), body, nil
 	default:
 		return "", nil, fmt.Errorf("peer %s: no TMF request carries a %T", l.Stream, msg)
@@ -394,12 +395,12 @@ func (s *Server) peerListeners(mux *http.ServeMux) {
 	})
 	if s.COM != nil {
 		mux.HandleFunc("POST "+tmf630.ServiceOrdering+"/listener/{event}", func(w http.ResponseWriter, r *http.Request) {
-			s.listen(w, r, engine.COM, ServiceOrderEventFromWire)
+			s.listen(w, r, engine.COM, orderwire.ServiceOrderEventFromWire)
 		})
 	}
 	if s.SOM != nil {
 		mux.HandleFunc("POST "+tmf630.ResourceOrdering+"/listener/{event}", func(w http.ResponseWriter, r *http.Request) {
-			s.listen(w, r, engine.SOM, ResourceOrderEventFromWire)
+			s.listen(w, r, engine.SOM, orderwire.ResourceOrderEventFromWire)
 		})
 	}
 }
@@ -421,11 +422,11 @@ func (s *Server) listen(w http.ResponseWriter, r *http.Request, to engine.Addres
 // decodePeerServiceOrder reads the service order a peer COM sends: the
 // whole internal order on the wire, its handles included.
 func (s *Server) decodePeerServiceOrder(body []byte) (any, *tmf630.Error) {
-	var w ServiceOrder
+	var w orderwire.ServiceOrder
 	if e := tmf630.DecodeObject(body, &w); e != nil {
 		return nil, e
 	}
-	so, err := ServiceOrderFromWire(&w, s.Epoch)
+	so, err := orderwire.ServiceOrderFromWire(&w, s.Epoch)
 	if err != nil {
 		return nil, tmf630.NewError(http.StatusBadRequest, err.Error())
 	}
@@ -434,11 +435,11 @@ func (s *Server) decodePeerServiceOrder(body []byte) (any, *tmf630.Error) {
 
 // decodePeerResourceOrder reads the resource order a peer SOM sends.
 func (s *Server) decodePeerResourceOrder(body []byte) (any, *tmf630.Error) {
-	var w ResourceOrder
+	var w orderwire.ResourceOrder
 	if e := tmf630.DecodeObject(body, &w); e != nil {
 		return nil, e
 	}
-	ro, err := ResourceOrderFromWire(&w, s.Epoch)
+	ro, err := orderwire.ResourceOrderFromWire(&w, s.Epoch)
 	if err != nil {
 		return nil, tmf630.NewError(http.StatusBadRequest, err.Error())
 	}

@@ -250,7 +250,7 @@ func (in *productOrderIn) order() *tmf.ProductOrder {
 				item.Place = tmf.Place{ID: p.ID, Name: p.Name, Role: p.Role, Address: p.Address}
 			}
 			for _, c := range it.Product.ProductCharacteristic {
-				item.Characteristics.Set(c.Name, characteristicValue(c.Value))
+				item.Characteristics.Set(c.Name, tmf630.CharacteristicValue(c.Value))
 			}
 		}
 		if len(it.ItemTerm) == 1 {

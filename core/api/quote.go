@@ -434,7 +434,7 @@ func DecodeQuote(body []byte) (*com.QuoteRequest, *tmf630.Error) {
 			if c.Value == nil {
 				return bad("%s.productCharacteristic[%d].value: required", at("product"), j)
 			}
-			v := characteristicValue(c.Value)
+			v := tmf630.CharacteristicValue(c.Value)
 			switch c.Name {
 			case "speed":
 				speed = v

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ordertwin/ordertwin/core/api/orderwire"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/engine"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
@@ -23,7 +24,7 @@ import (
 // key: a second POST with the same one answers with the first order and
 // changes nothing.
 
-var resourceOrderAttrs = tmf630.Attributes(ResourceOrder{})
+var resourceOrderAttrs = tmf630.Attributes(orderwire.ResourceOrder{})
 
 func (s *Server) resourceOrdering(mux *http.ServeMux) {
 	if s.ROM == nil {
@@ -44,7 +45,7 @@ func (s *Server) resourceOrdering(mux *http.ServeMux) {
 }
 
 func (s *Server) listResourceOrders(w http.ResponseWriter, r *http.Request) {
-	tmf630.ListAll(s.Node(), w, r, resourceOrderAttrs, func() []ResourceOrder { return tmf630.MapAll(s.ROM.Orders(), s.resourceOrder) })
+	tmf630.ListAll(s.Node(), w, r, resourceOrderAttrs, func() []orderwire.ResourceOrder { return tmf630.MapAll(s.ROM.Orders(), s.resourceOrder) })
 }
 
 func (s *Server) getResourceOrder(w http.ResponseWriter, r *http.Request) {
@@ -52,18 +53,18 @@ func (s *Server) getResourceOrder(w http.ResponseWriter, r *http.Request) {
 }
 
 // resourceOrder maps a resource order to the wire.
-func (s *Server) resourceOrder(ro *tmf.ResourceOrder) ResourceOrder {
-	return ResourceOrderToWire(ro, s.Epoch)
+func (s *Server) resourceOrder(ro *tmf.ResourceOrder) orderwire.ResourceOrder {
+	return orderwire.ResourceOrderToWire(ro, s.Epoch)
 }
 
 // readResourceOrder maps the resource order with id, or gives nil.
-func (s *Server) readResourceOrder(id string) *ResourceOrder {
+func (s *Server) readResourceOrder(id string) *orderwire.ResourceOrder {
 	ro := s.ROM.Order(id)
 	return tmf630.Ptr(ro, ro != nil, s.resourceOrder)
 }
 
 // resourceOrderByID reads one resource order, or a 404.
-func (s *Server) resourceOrderByID(r *http.Request, id string) (*ResourceOrder, *tmf630.Error) {
+func (s *Server) resourceOrderByID(r *http.Request, id string) (*orderwire.ResourceOrder, *tmf630.Error) {
 	return tmf630.ReadOne(s.Node(), r, "resourceOrder", id, s.readResourceOrder)
 }
 
@@ -102,7 +103,7 @@ func (s *Server) postResourceOrder(w http.ResponseWriter, r *http.Request) {
 		tmf630.WriteError(w, tmf630.NewError(status, "orderItem: "+v.Error()))
 		return
 	}
-	tmf630.PlacedAnswer(w, r, s.resourceOrderByID, placed.ID, placed.Duplicate, func(v *ResourceOrder) string { return v.Href })
+	tmf630.PlacedAnswer(w, r, s.resourceOrderByID, placed.ID, placed.Duplicate, func(v *orderwire.ResourceOrder) string { return v.Href })
 }
 
 // checkResourceOrder checks what a new order names against the catalog:

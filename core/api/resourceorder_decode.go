@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/api/orderwire"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
@@ -26,7 +27,7 @@ func DecodeResourceOrder(body []byte) (*tmf.ResourceOrder, *tmf630.Error) {
 	if e := managed.refuse("resourceOrder"); e != nil {
 		return nil, e
 	}
-	var in ResourceOrder
+	var in orderwire.ResourceOrder
 	if e := tmf630.DecodeObject(body, &in); e != nil {
 		return nil, e
 	}
@@ -59,7 +60,7 @@ func DecodeResourceOrder(body []byte) (*tmf.ResourceOrder, *tmf630.Error) {
 	if e := checkAcyclic(in.OrderItem, index); e != nil {
 		return nil, e
 	}
-	ro, err := ResourceOrderFromWire(&in, time.Time{}) // a new order has no date
+	ro, err := orderwire.ResourceOrderFromWire(&in, time.Time{}) // a new order has no date
 	if err != nil {
 		return nil, tmf630.NewError(http.StatusBadRequest, err.Error())
 	}
@@ -68,7 +69,7 @@ func DecodeResourceOrder(body []byte) (*tmf.ResourceOrder, *tmf630.Error) {
 
 // checkResourceOrderItem checks item i of a new resource order; index
 // holds the items before it.
-func checkResourceOrderItem(it *ResourceOrderItem, i int, index map[string]int) *tmf630.Error {
+func checkResourceOrderItem(it *orderwire.ResourceOrderItem, i int, index map[string]int) *tmf630.Error {
 	bad := func(name, msg string) *tmf630.Error {
 		return tmf630.NewError(http.StatusBadRequest, tmf630.Field("orderItem", i, name)+": "+msg)
 	}
@@ -104,7 +105,7 @@ func checkResourceOrderItem(it *ResourceOrderItem, i int, index map[string]int) 
 	}
 	for j, rel := range it.OrderItemRelationship {
 		switch {
-		case rel.RelationshipType != dependsOn:
+		case rel.RelationshipType != orderwire.DependsOn:
 			return bad(tmf630.Field("orderItemRelationship", j, "relationshipType"), strconv.Quote(rel.RelationshipType)+
 				": ROM takes dependsOn (the item starts once the other completed)")
 		case rel.OrderItem.ItemID == "":
@@ -120,7 +121,7 @@ func checkResourceOrderItem(it *ResourceOrderItem, i int, index map[string]int) 
 
 // checkAcyclic refuses dependencies that go round in a circle: ROM would
 // never start the items on it. index maps item ids to positions.
-func checkAcyclic(items []ResourceOrderItem, index map[string]int) *tmf630.Error {
+func checkAcyclic(items []orderwire.ResourceOrderItem, index map[string]int) *tmf630.Error {
 	const (
 		unseen = iota
 		visiting

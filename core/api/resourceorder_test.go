@@ -9,6 +9,7 @@ import (
 
 	"github.com/ordertwin/ordertwin/core/api"
 	"github.com/ordertwin/ordertwin/core/api/apitest"
+	"github.com/ordertwin/ordertwin/core/api/orderwire"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/stretchr/testify/assert"
@@ -27,7 +28,7 @@ const (
 func TestResourceOrdersOfTheRollout(t *testing.T) {
 	l := serveWorkedExample(t)
 	defer l.Stop()
-	var orders []api.ResourceOrder
+	var orders []orderwire.ResourceOrder
 	w := l.Do(t, "GET", resourceOrdersPath, nil, &orders)
 	require.Equal(t, http.StatusOK, w.Code)
 	require.Len(t, orders, 5)
@@ -55,7 +56,7 @@ func TestResourceOrdersOfTheRollout(t *testing.T) {
 
 	melb := orders[0]
 	assert.Equal(t, "2024-06-03T03:00:00Z", melb.StartDate, "T+4 hr: RO-001 inProgress")
-	byID := map[string]api.ResourceOrderItem{}
+	byID := map[string]orderwire.ResourceOrderItem{}
 	for _, it := range melb.OrderItem {
 		byID[it.ID] = it
 	}
@@ -65,17 +66,17 @@ func TestResourceOrdersOfTheRollout(t *testing.T) {
 	assert.Equal(t, "1G", lookupChar(bearer.ResourceCharacteristic, "bearerSpeed"))
 	assert.Equal(t, "2024-06-03T04:00:00Z", bearer.CompletionDate, "T+5 hr: OLT port activated")
 	assert.Empty(t, bearer.OrderItemRelationship, "the bearer waits for nothing")
-	assert.Equal(t, []api.OrderItemRelationship{{RelationshipType: "dependsOn",
-		OrderItem: api.ResourceOrderItemRef{ItemID: "ROI-001", ResourceOrderID: melb.ID, ResourceOrderHref: melb.Href}}},
+	assert.Equal(t, []orderwire.OrderItemRelationship{{RelationshipType: "dependsOn",
+		OrderItem: orderwire.ResourceOrderItemRef{ItemID: "ROI-001", ResourceOrderID: melb.ID, ResourceOrderHref: melb.Href}}},
 		byID["ROI-002"].OrderItemRelationship, "VLAN after bearer")
 	assert.Equal(t, "VLAN 2108", byID["ROI-002"].Resource.Value)
 	assert.Equal(t, "installed", byID["ROI-006"].Milestone, "the CE router's shipment")
 
-	var some []api.ResourceOrder
+	var some []orderwire.ResourceOrder
 	w = l.Do(t, "GET", resourceOrdersPath+"?place.id=BNE1,BNE2&fields=place", nil, &some)
 	assert.Equal(t, "2", w.Header().Get("X-Total-Count"))
 	assert.Empty(t, some[0].OrderItem)
-	var one api.ResourceOrder
+	var one orderwire.ResourceOrder
 	require.Equal(t, http.StatusOK, l.Do(t, "GET", melb.Href, nil, &one).Code)
 	assert.Equal(t, melb, one)
 }
@@ -113,7 +114,7 @@ const vlanOrder = `{
 func TestResourceOrderPlacedOverTMF652(t *testing.T) {
 	l := apitest.ServeLive(t, nil)
 	defer l.Stop()
-	var ro api.ResourceOrder
+	var ro orderwire.ResourceOrder
 	w := l.Do(t, "POST", resourceOrdersPath, vlanOrder, &ro)
 	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
 	assert.Equal(t, resourceOrdersPath+"/"+ro.ID, w.Header().Get("Location"))
@@ -133,7 +134,7 @@ func TestResourceOrderPlacedOverTMF652(t *testing.T) {
 	assert.True(t, strings.HasPrefix(vlan.Resource.Value, "VLAN "), vlan.Resource.Value)
 	assert.Less(t, vlan.CompletionDate, ip.CompletionDate, "the prefix waited for the VLAN")
 
-	var again api.ResourceOrder
+	var again orderwire.ResourceOrder
 	w = l.Do(t, "POST", resourceOrdersPath, vlanOrder, &again)
 	assert.Equal(t, http.StatusCreated, w.Code)
 	assert.Equal(t, "true", w.Header().Get("Idempotent-Replayed"))
@@ -143,7 +144,7 @@ func TestResourceOrderPlacedOverTMF652(t *testing.T) {
 	w = l.Do(t, "POST", resourceOrdersPath, strings.Replace(vlanOrder, "ACME-SOM/77", "ACME-SOM/78", 1), &e)
 	assert.Equal(t, http.StatusConflict, w.Code, w.Body.String())
 	assert.Contains(t, e.Message, `orderItem: item "ACME-1": item id already taken by resource order `+ro.ID)
-	var all []api.ResourceOrder
+	var all []orderwire.ResourceOrder
 	l.Do(t, "GET", resourceOrdersPath, nil, &all)
 	assert.Len(t, all, 1, "neither the repeated POST nor the refused one placed an order")
 }
@@ -154,7 +155,7 @@ func TestCancelResourceOrderInFlight(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		l := apitest.ServeLive(t, &engine.Wall{Start: time.Now(), Scale: 3600}) // a virtual hour a second
 		defer l.Stop()
-		var ro api.ResourceOrder
+		var ro orderwire.ResourceOrder
 		require.Equal(t, http.StatusCreated, l.Do(t, "POST", resourceOrdersPath, vlanOrder, &ro).Code)
 		time.Sleep(1500 * time.Millisecond) // T+1.5 hr: started at T+1 hr, the VLAN reserved, its commit takes 45 min
 		synctest.Wait()
@@ -250,7 +251,7 @@ func TestResourceOrderBadInput(t *testing.T) {
 			assert.Equal(t, "Error", e.Type)
 		})
 	}
-	var orders []api.ResourceOrder
+	var orders []orderwire.ResourceOrder
 	l.Do(t, "GET", resourceOrdersPath, nil, &orders)
 	assert.Len(t, orders, 5, "no bad request placed an order")
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ordertwin/ordertwin/core/api/orderwire"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/engine"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
@@ -22,7 +23,7 @@ import (
 // idempotency key: a second POST with the same one answers with the first
 // order and changes nothing.
 
-var serviceOrderAttrs = tmf630.Attributes(ServiceOrder{})
+var serviceOrderAttrs = tmf630.Attributes(orderwire.ServiceOrder{})
 
 func (s *Server) serviceOrdering(mux *http.ServeMux) {
 	if s.SOM == nil {
@@ -43,7 +44,7 @@ func (s *Server) serviceOrdering(mux *http.ServeMux) {
 }
 
 func (s *Server) listServiceOrders(w http.ResponseWriter, r *http.Request) {
-	tmf630.ListAll(s.Node(), w, r, serviceOrderAttrs, func() []ServiceOrder { return tmf630.MapAll(s.SOM.Orders(), s.serviceOrder) })
+	tmf630.ListAll(s.Node(), w, r, serviceOrderAttrs, func() []orderwire.ServiceOrder { return tmf630.MapAll(s.SOM.Orders(), s.serviceOrder) })
 }
 
 func (s *Server) getServiceOrder(w http.ResponseWriter, r *http.Request) {
@@ -51,13 +52,13 @@ func (s *Server) getServiceOrder(w http.ResponseWriter, r *http.Request) {
 }
 
 // readServiceOrder maps the service order with id, or gives nil.
-func (s *Server) readServiceOrder(id string) *ServiceOrder {
+func (s *Server) readServiceOrder(id string) *orderwire.ServiceOrder {
 	so := s.SOM.Order(id)
 	return tmf630.Ptr(so, so != nil, s.serviceOrder)
 }
 
 // serviceOrderByID reads one service order, or a 404.
-func (s *Server) serviceOrderByID(r *http.Request, id string) (*ServiceOrder, *tmf630.Error) {
+func (s *Server) serviceOrderByID(r *http.Request, id string) (*orderwire.ServiceOrder, *tmf630.Error) {
 	return tmf630.ReadOne(s.Node(), r, "serviceOrder", id, s.readServiceOrder)
 }
 
@@ -85,7 +86,7 @@ func (s *Server) postServiceOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	placed := reply.(som.Placed)
-	tmf630.PlacedAnswer(w, r, s.serviceOrderByID, placed.ID, placed.Duplicate, func(v *ServiceOrder) string { return v.Href })
+	tmf630.PlacedAnswer(w, r, s.serviceOrderByID, placed.ID, placed.Duplicate, func(v *orderwire.ServiceOrder) string { return v.Href })
 }
 
 // checkServiceOrder checks what a new order names against the catalog:
@@ -116,8 +117,8 @@ func (s *Server) checkServiceOrder(so *tmf.ServiceOrder) *tmf630.Error {
 // serviceOrder maps an internal service order to the wire, with what the
 // catalog and the service inventory add: the specification's name, the
 // installed service's state. It runs on the engine's goroutine.
-func (s *Server) serviceOrder(so *tmf.ServiceOrder) ServiceOrder {
-	out := ServiceOrderToWire(so, s.Epoch)
+func (s *Server) serviceOrder(so *tmf.ServiceOrder) orderwire.ServiceOrder {
+	out := orderwire.ServiceOrderToWire(so, s.Epoch)
 	for i := range out.ServiceOrderItem {
 		svc := &out.ServiceOrderItem[i].Service
 		if spec := svc.ServiceSpecification; spec != nil && spec.Name == "" && s.Catalog != nil {

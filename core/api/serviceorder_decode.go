@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/api/orderwire"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
@@ -49,7 +50,7 @@ func DecodeServiceOrder(body []byte) (*tmf.ServiceOrder, *tmf630.Error) {
 	if e := managed.refuse("serviceOrder"); e != nil {
 		return nil, e
 	}
-	var in ServiceOrder
+	var in orderwire.ServiceOrder
 	if e := tmf630.DecodeObject(body, &in); e != nil {
 		return nil, e
 	}
@@ -73,7 +74,7 @@ func DecodeServiceOrder(body []byte) (*tmf.ServiceOrder, *tmf630.Error) {
 			return nil, e
 		}
 	}
-	so, err := ServiceOrderFromWire(&in, time.Time{}) // a new order has no date
+	so, err := orderwire.ServiceOrderFromWire(&in, time.Time{}) // a new order has no date
 	if err != nil {
 		return nil, tmf630.NewError(http.StatusBadRequest, err.Error())
 	}
@@ -82,7 +83,7 @@ func DecodeServiceOrder(body []byte) (*tmf.ServiceOrder, *tmf630.Error) {
 
 // checkServiceOrderItem checks item i of a new service order. seen holds
 // the item ids before it, siteAction the action of each site so far.
-func checkServiceOrderItem(it *ServiceOrderItem, i int, seen map[string]bool, siteAction map[string]string) *tmf630.Error {
+func checkServiceOrderItem(it *orderwire.ServiceOrderItem, i int, seen map[string]bool, siteAction map[string]string) *tmf630.Error {
 	bad := func(name, msg string) *tmf630.Error {
 		return tmf630.NewError(http.StatusBadRequest, tmf630.Field("serviceOrderItem", i, name)+": "+msg)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ordertwin/ordertwin/core/api"
 	"github.com/ordertwin/ordertwin/core/api/apitest"
+	"github.com/ordertwin/ordertwin/core/api/orderwire"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/scenarios"
@@ -47,7 +48,7 @@ func serveWorkedExample(t *testing.T) *apitest.Live {
 func TestServiceOrdersOfTheRollout(t *testing.T) {
 	l := serveWorkedExample(t)
 	defer l.Stop()
-	var orders []api.ServiceOrder
+	var orders []orderwire.ServiceOrder
 	w := l.Do(t, "GET", serviceOrdersPath, nil, &orders)
 	require.Equal(t, http.StatusOK, w.Code)
 	assert.Equal(t, "3", w.Header().Get("X-Total-Count"))
@@ -59,7 +60,7 @@ func TestServiceOrdersOfTheRollout(t *testing.T) {
 		assert.Equal(t, "PO-2024-01203/"+name, so.ExternalID)
 		assert.Equal(t, "completed", so.State, name)
 		assert.Equal(t, serviceOrdersPath+"/"+so.ID, so.Href)
-		assert.Equal(t, []api.ExternalReference{{Name: "PO-2024-01203", ExternalReferenceType: "ProductOrder"}}, so.ExternalReference)
+		assert.Equal(t, []orderwire.ExternalReference{{Name: "PO-2024-01203", ExternalReferenceType: "ProductOrder"}}, so.ExternalReference)
 		assert.Equal(t, "CUST-ENT-1102", so.RelatedParty[0].ID)
 		assert.True(t, so.CompletionDate > so.OrderDate, "%s: %s after %s", name, so.CompletionDate, so.OrderDate)
 		assert.Equal(t, i, so.Handle, "COM's handle of the wave")
@@ -86,7 +87,7 @@ func TestServiceOrdersOfTheRollout(t *testing.T) {
 	assert.Equal(t, "MELB", fa.Service.Place[0].ID)
 	assert.Equal(t, "POI-001", fa.ProductOrderItem.ID)
 
-	var one api.ServiceOrder
+	var one orderwire.ServiceOrder
 	require.Equal(t, http.StatusOK, l.Do(t, "GET", pilot.Href, nil, &one).Code)
 	assert.Equal(t, pilot, one)
 	var some []map[string]any
@@ -130,7 +131,7 @@ const acmeOrder = `{
 func TestServiceOrderPlacedOverTMF641(t *testing.T) {
 	l := apitest.ServeLive(t, nil)
 	defer l.Stop()
-	var so api.ServiceOrder
+	var so orderwire.ServiceOrder
 	w := l.Do(t, "POST", serviceOrdersPath, acmeOrder, &so)
 	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
 	assert.Equal(t, serviceOrdersPath+"/"+so.ID, w.Header().Get("Location"))
@@ -150,18 +151,18 @@ func TestServiceOrderPlacedOverTMF641(t *testing.T) {
 	assert.Equal(t, "10", apitest.Lookup(t, mustMap(t, l, so.ServiceOrderItem[1].Service.Href)["serviceCharacteristic"], "latencyMs"),
 		"a number is kept as its JSON text")
 
-	var ros []api.ResourceOrder
+	var ros []orderwire.ResourceOrder
 	l.Do(t, "GET", resourceOrdersPath+"?externalId="+so.ID+"/ACME-MEL", nil, &ros)
 	require.Len(t, ros, 1, "SOM placed the site's resource order")
 	assert.Equal(t, "completed", ros[0].State)
 	assert.Len(t, ros[0].OrderItem, 6)
 
-	var again api.ServiceOrder
+	var again orderwire.ServiceOrder
 	w = l.Do(t, "POST", serviceOrdersPath, acmeOrder, &again)
 	assert.Equal(t, http.StatusCreated, w.Code)
 	assert.Equal(t, "true", w.Header().Get("Idempotent-Replayed"))
 	assert.Equal(t, so.ID, again.ID)
-	var all []api.ServiceOrder
+	var all []orderwire.ServiceOrder
 	l.Do(t, "GET", serviceOrdersPath, nil, &all)
 	assert.Len(t, all, 1, "the repeated POST changed nothing")
 
@@ -186,7 +187,7 @@ func TestCancelServiceOrderInFlight(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		l := apitest.ServeLive(t, &engine.Wall{Start: time.Now(), Scale: 3600}) // a virtual hour a second
 		defer l.Stop()
-		var so api.ServiceOrder
+		var so orderwire.ServiceOrder
 		require.Equal(t, http.StatusCreated, l.Do(t, "POST", serviceOrdersPath, acmeOrder, &so).Code)
 		time.Sleep(2500 * time.Millisecond) // T+2.5 hr: the bearer is reserved, no item is done
 		synctest.Wait()
@@ -209,7 +210,7 @@ func TestCancelServiceOrderInFlight(t *testing.T) {
 			assert.Equal(t, "cancelled", it.State)
 			assert.Equal(t, "cancelled: customer moved", it.StateReason)
 		}
-		var ros []api.ResourceOrder
+		var ros []orderwire.ResourceOrder
 		l.Do(t, "GET", resourceOrdersPath+"?externalId="+so.ID+"/ACME-MEL", nil, &ros)
 		require.Len(t, ros, 1)
 		assert.Equal(t, "cancelled", ros[0].State)
@@ -298,7 +299,7 @@ func TestServiceOrderBadInput(t *testing.T) {
 			assert.Equal(t, "Error", e.Type)
 		})
 	}
-	var orders []api.ServiceOrder
+	var orders []orderwire.ServiceOrder
 	l.Do(t, "GET", serviceOrdersPath, nil, &orders)
 	assert.Len(t, orders, 3, "no bad request placed an order")
 	var tasks []api.CancelOrder

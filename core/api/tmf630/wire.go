@@ -1,6 +1,8 @@
 package tmf630
 
 import (
+	"encoding/json"
+	"fmt"
 	"strings"
 
 	"github.com/ordertwin/ordertwin/core/tmf"
@@ -119,4 +121,20 @@ func Refs(rs []tmf.Ref, referredType string) []Ref {
 		out[i] = Ref{ID: r.ID, Href: r.Href, Name: r.Name, Role: r.Role, ReferredType: t}
 	}
 	return out
+}
+
+// CharacteristicValue is a characteristic's value as the internal model
+// keeps it: a string.
+func CharacteristicValue(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v) // not from JSON: no better text
+	}
+	return string(b)
 }

@@ -1,4 +1,4 @@
-package api
+package orderwire
 
 import (
 	"fmt"

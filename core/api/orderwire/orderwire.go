@@ -1,7 +1,10 @@
-package api
+// Package orderwire is the wire format of the orders COM, SOM and ROM send
+// each other: TMF641 service orders and TMF652 resource orders, their
+// order events, converted to and from the internal model (core/tmf) both
+// by the APIs that take them and by the links between processes.
+package orderwire
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
@@ -10,8 +13,8 @@ import (
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
-// What the service and resource order conversions (TMF641, TMF652) share:
-// references, places, characteristics and dates read back from the wire.
+// What the service and resource order conversions share: references,
+// places, characteristics and dates read back from the wire.
 
 // wireRef is an internal reference on the wire, as it is.
 func wireRef(r tmf.Ref) tmf630.Ref {
@@ -49,30 +52,14 @@ func internalCharacteristics(cs []tmf630.Characteristic) tmf.Characteristics {
 	}
 	out := make(tmf.Characteristics, len(cs))
 	for i, c := range cs {
-		out[i] = tmf.Characteristic{Name: c.Name, Value: characteristicValue(c.Value)}
+		out[i] = tmf.Characteristic{Name: c.Name, Value: tmf630.CharacteristicValue(c.Value)}
 	}
 	return out
 }
 
-// characteristicValue is a characteristic's value as the internal model
-// keeps it: a string.
-func characteristicValue(v any) string {
-	switch v := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return v
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v) // not from JSON: no better text
-	}
-	return string(b)
-}
-
 // wireDate is a virtual time on the wire: epoch plus d, UTC, RFC 3339
 // with the fraction of a second when there is one (none in whole seconds,
-// as Server.Date writes), so that it reads back exactly.
+// as tmf630.Node.Date writes), so that it reads back exactly.
 func wireDate(epoch time.Time, d time.Duration) string {
 	return epoch.Add(d).UTC().Format(time.RFC3339Nano)
 }

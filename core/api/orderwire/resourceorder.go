@@ -1,4 +1,4 @@
-package api
+package orderwire
 
 import (
 	"time"
@@ -94,7 +94,7 @@ type ResourceOrderItemRef struct {
 }
 
 // dependsOn is the relationship type of an item's dependency.
-const dependsOn = "dependsOn"
+const DependsOn = "dependsOn"
 
 // ResourceOrderToWire maps an internal resource order to TMF652 v4; epoch
 // is the calendar time of T+0. An order ROM has not accepted yet (no id)
@@ -131,7 +131,7 @@ func ResourceOrderToWire(ro *tmf.ResourceOrder, epoch time.Time) ResourceOrder {
 		}
 		for _, d := range it.DependsOn {
 			item.OrderItemRelationship = append(item.OrderItemRelationship,
-				OrderItemRelationship{RelationshipType: dependsOn, OrderItem: ResourceOrderItemRef{ItemID: d, ResourceOrderID: ro.ID, ResourceOrderHref: out.Href}})
+				OrderItemRelationship{RelationshipType: DependsOn, OrderItem: ResourceOrderItemRef{ItemID: d, ResourceOrderID: ro.ID, ResourceOrderHref: out.Href}})
 		}
 		if it.CompletionDate != 0 {
 			item.CompletionDate = wireDate(epoch, it.CompletionDate)
@@ -196,7 +196,7 @@ func ResourceOrderFromWire(w *ResourceOrder, epoch time.Time) (*tmf.ResourceOrde
 			item.Resource = internalResource(it.Resource)
 		}
 		for _, rel := range it.OrderItemRelationship {
-			if rel.RelationshipType == dependsOn {
+			if rel.RelationshipType == DependsOn {
 				item.DependsOn = append(item.DependsOn, rel.OrderItem.ItemID)
 			}
 		}
