@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/hub"
 	"github.com/ordertwin/ordertwin/core/approval"
 	"github.com/ordertwin/ordertwin/core/com"
 	"github.com/ordertwin/ordertwin/core/engine"
@@ -69,7 +70,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		_, err := events.NewCallbacks([]string{v})
 		return err
 	})
-	hubQuota := fs.Int("hub-quota", api.DefaultHubQuota, "how many hub listeners one tenant may register")
+	hubQuota := fs.Int("hub-quota", hub.DefaultQuota, "how many hub listeners one tenant may register")
 	orderQuota := fs.Int("order-quota", api.DefaultOrderQuota, "how many product orders one party may have in flight")
 	suspendAfter := fs.Int("hub-suspend-after", 20, "a hub listener whose callback failed this many attempts in a row, over at least --hub-suspend-window, is suspended")
 	suspendWindow := fs.Duration("hub-suspend-window", 15*time.Minute, "see --hub-suspend-after")
@@ -135,11 +136,11 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("serve: --hub-allow: %w", err)
 	}
 	callbacks.Self = events.SelfOf(ln.Addr())
-	hub := api.HubPolicy{Callbacks: callbacks, Quota: *hubQuota}
+	hubs := hub.Policy{Callbacks: callbacks, Quota: *hubQuota}
 	api := sys.API()
 	api.Links = links
 	api.Guard, api.AccessLog = guard, log
-	api.Hub = hub
+	api.Hub = hubs
 	api.OrderQuota = *orderQuota
 	// A client has 30 s to send a request (at most 1 MiB) and to take its
 	// answer; an idle keep-alive connection is closed after 2 minutes.

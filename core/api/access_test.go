@@ -16,6 +16,7 @@ import (
 
 	"github.com/ordertwin/ordertwin/core/api"
 	"github.com/ordertwin/ordertwin/core/api/apitest"
+	"github.com/ordertwin/ordertwin/core/api/hub"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/ordertwin/ordertwin/core/events"
@@ -462,7 +463,7 @@ func TestPartnerHubIsBoundToItsParty(t *testing.T) {
 	require.Equal(t, auth.Partner, partner.role)
 	w := g.do(t, partner, http.MethodPost, tmf630.ProductOrdering+"/hub", `{"callback":"https://partner.example/events"}`)
 	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
-	var sub api.EventSubscription
+	var sub hub.EventSubscription
 	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &sub))
 
 	dir := g.srv.Listeners()

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/api/hub"
 	"github.com/ordertwin/ordertwin/core/api/tmf620"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/api/tmf633"
@@ -91,12 +92,14 @@ type Server struct {
 	inFlight   *inFlight    // made by Handler
 	node       *tmf630.Node // made by Handler
 	// Hub is what the hubs allow: callbacks, quota, tenant (hub.go).
-	Hub HubPolicy
+	Hub hub.Policy
 }
 
 // Handler routes the TMF APIs, /healthz, /readyz and /metrics, behind
 // the request's authentication and authorization (front), each request
 // then held to the limits every request is held to (tmf630.CheckRequest).
+// The APIs reach the engine and the components through the Node made of
+// s's fields here (Node).
 func (s *Server) Handler() http.Handler {
 	if s.inFlight == nil {
 		s.inFlight = &inFlight{}
@@ -105,7 +108,7 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	for _, routes := range []func(*http.ServeMux){
 		s.productOrdering, s.quoteManagement, on(s.node, tmf679.Routes), on(s.node, tmf620.Routes), on(s.node, tmf633.Routes),
-		on(s.node, tmf637.Routes), on(s.node, tmf638.Routes), on(s.node, tmf639.Routes), s.serviceOrdering, s.resourceOrdering, s.hub,
+		on(s.node, tmf637.Routes), on(s.node, tmf638.Routes), on(s.node, tmf639.Routes), s.serviceOrdering, s.resourceOrdering, func(mux *http.ServeMux) { hub.Routes(s.node, &s.Hub, mux) },
 		s.peerListeners,
 	} {
 		routes(mux)

@@ -1,4 +1,4 @@
-package api_test
+package hub_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"testing/synctest"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/hub"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/com"
 	"github.com/ordertwin/ordertwin/core/docs"
@@ -30,7 +31,7 @@ func hubServer(t *testing.T) (srv *api.Server, journal *store.Memory, stop func(
 	d := docs.New()
 	e.Handle(engine.Docs, d)
 	srv = &api.Server{Engine: e, Docs: d, COM: com.New(com.Config{}),
-		Hub: api.HubPolicy{Callbacks: events.MustCallbacks("public", "127.0.0.0/8")}} // loopback: the tests' listeners
+		Hub: hub.Policy{Callbacks: events.MustCallbacks("public", "127.0.0.0/8")}} // loopback: the tests' listeners
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- e.Serve(ctx) }()
@@ -160,7 +161,7 @@ func FuzzDecodeListener(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		l, e := api.DecodeListener(body, events.ProductOrdering)
+		l, e := hub.DecodeListener(body, events.ProductOrdering)
 		if e != nil {
 			assert.Equal(t, "400", e.Code)
 			return
@@ -310,8 +311,8 @@ func TestHubQuotaPerTenant(t *testing.T) {
 		assert.Equal(t, http.StatusNoContent, as("acme", "DELETE", events.QuoteManagement.Base+"/hub/HUB-002"))
 		assert.Equal(t, http.StatusCreated, post("acme", events.ProductOrdering.Base).Code, "room again")
 
-		srv.Hub = api.HubPolicy{}
-		for i := range api.DefaultHubQuota { // the default tenant, "", has none yet
+		srv.Hub = hub.Policy{}
+		for i := range hub.DefaultQuota { // the default tenant, "", has none yet
 			require.Equal(t, http.StatusCreated, call(h, "POST", events.ProductOrdering.Base+"/hub", `{"callback":"https://crm.example/x"}`).Code, i)
 		}
 		assert.Equal(t, http.StatusForbidden, call(h, "POST", events.ProductOrdering.Base+"/hub", `{"callback":"https://crm.example/x"}`).Code)
