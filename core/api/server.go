@@ -91,7 +91,7 @@ type Server struct {
 	OrderQuota int
 	inFlight   *inFlight    // made by Handler
 	node       *tmf630.Node // made by Handler
-	// Hub is what the hubs allow: callbacks, quota, tenant (hub.go).
+	// Hub is what the hubs allow: callbacks, quota, tenant (core/api/hub).
 	Hub hub.Policy
 }
 
@@ -107,8 +107,9 @@ func (s *Server) Handler() http.Handler {
 	s.node = s.newNode()
 	mux := http.NewServeMux()
 	for _, routes := range []func(*http.ServeMux){
-		s.productOrdering, s.quoteManagement, on(s.node, tmf679.Routes), on(s.node, tmf620.Routes), on(s.node, tmf633.Routes),
-		on(s.node, tmf637.Routes), on(s.node, tmf638.Routes), on(s.node, tmf639.Routes), s.serviceOrdering, s.resourceOrdering, func(mux *http.ServeMux) { hub.Routes(s.node, &s.Hub, mux) },
+		s.productOrdering, s.quoteManagement, on(s.node, tmf679.Routes), on(s.node, tmf620.Routes),
+		on(s.node, tmf633.Routes), on(s.node, tmf637.Routes), on(s.node, tmf638.Routes), on(s.node, tmf639.Routes),
+		s.serviceOrdering, s.resourceOrdering, func(mux *http.ServeMux) { hub.Routes(s.node, &s.Hub, mux) },
 		s.peerListeners,
 	} {
 		routes(mux)
