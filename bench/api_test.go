@@ -18,6 +18,7 @@ import (
 
 	"github.com/ordertwin/ordertwin/core/api"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
+	"github.com/ordertwin/ordertwin/core/api/tmf648"
 	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/store/sqlite"
@@ -95,9 +96,9 @@ func benchmarkPost(b *testing.B, rate float64, authenticated bool) {
 		require.NoError(b, err)
 		return res.StatusCode, out.Bytes()
 	}
-	code, body := post(tmf630.QuoteManagement+"/quote", api.NewQuoteBody(quote, "AUD"))
+	code, body := post(tmf630.QuoteManagement+"/quote", tmf648.NewQuoteBody(quote, "AUD"))
 	require.Equal(b, http.StatusCreated, code, string(body))
-	var q api.Quote
+	var q tmf648.Quote
 	require.NoError(b, json.Unmarshal(body, &q))
 	orders := make([]api.OrderBody, b.N)
 	for i := range orders {

@@ -14,8 +14,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ordertwin/ordertwin/core/api"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
+	"github.com/ordertwin/ordertwin/core/api/tmf648"
 	"github.com/ordertwin/ordertwin/core/approval"
 	"github.com/ordertwin/ordertwin/core/com"
 	"github.com/ordertwin/ordertwin/core/store/sqlite"
@@ -74,11 +74,11 @@ func approveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	secret := strings.TrimSpace(string(b))
 	c := &client{base: strings.TrimSuffix(*to, "/"), http: &http.Client{Timeout: 30 * time.Second}, token: *token}
-	var q api.Quote
+	var q tmf648.Quote
 	if err := c.get(ctx, tmf630.QuoteManagement+"/quote/"+pos[0], &q); err != nil {
 		return fmt.Errorf("approve: %w", err)
 	}
-	digest, err := api.QuoteDigest(q)
+	digest, err := tmf648.QuoteDigest(q)
 	if err != nil {
 		return fmt.Errorf("approve: %w", err)
 	}

@@ -14,8 +14,8 @@ import (
 
 	"github.com/ordertwin/ordertwin/core/anchor"
 	"github.com/ordertwin/ordertwin/core/anchor/anchortest"
-	"github.com/ordertwin/ordertwin/core/api"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
+	"github.com/ordertwin/ordertwin/core/api/tmf648"
 	"github.com/ordertwin/ordertwin/core/approval"
 	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/ordertwin/ordertwin/core/store"
@@ -102,7 +102,7 @@ func TestApproveSigned(t *testing.T) {
 	go io.Copy(io.Discard, r)
 	base := "http://" + addr
 	c := &client{base: base, http: http.DefaultClient, token: devToken(t, db, auth.Admin, "")}
-	var quotes []api.Quote
+	var quotes []tmf648.Quote
 	for len(quotes) == 0 || quotes[0].State != "pending" { // until it waits for its technical review
 		require.NoError(t, c.get(ctx, tmf630.QuoteManagement+"/quote", &quotes))
 	}
@@ -129,7 +129,7 @@ func TestApproveSigned(t *testing.T) {
 		require.NoError(t, err)
 		assert.Contains(t, out, "quote "+id+": "+stage+" approved (signed by "+pk)
 	}
-	var q api.Quote
+	var q tmf648.Quote
 	require.NoError(t, c.get(ctx, tmf630.QuoteManagement+"/quote/"+id, &q))
 	assert.Equal(t, "accepted", q.State)
 	for _, a := range q.Authorization {

@@ -24,6 +24,7 @@ import (
 
 	"github.com/ordertwin/ordertwin/core/api"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
+	"github.com/ordertwin/ordertwin/core/api/tmf648"
 	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/ordertwin/ordertwin/core/events"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
@@ -225,8 +226,8 @@ func rollout(t *testing.T, db string, kills int, rng *rand.Rand) *listener {
 	// place posts the second quote and order, idempotently: a request cut
 	// by a kill is sent again after the restart and places nothing twice.
 	place := func() error {
-		var quote api.Quote
-		if err := c.post(ctx, tmf630.QuoteManagement+"/quote", "second", api.NewQuoteBody(q, "AUD"), &quote); err != nil {
+		var quote tmf648.Quote
+		if err := c.post(ctx, tmf630.QuoteManagement+"/quote", "second", tmf648.NewQuoteBody(q, "AUD"), &quote); err != nil {
 			return err
 		}
 		var po api.ProductOrder

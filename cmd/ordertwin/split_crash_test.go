@@ -14,6 +14,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/api"
 	"github.com/ordertwin/ordertwin/core/api/orderwire"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
+	"github.com/ordertwin/ordertwin/core/api/tmf648"
 	"github.com/ordertwin/ordertwin/core/auth"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
 	"github.com/ordertwin/ordertwin/scenarios"
@@ -68,8 +69,8 @@ func TestSplitProcessesSurviveKills(t *testing.T) {
 	q := example.Spec.Orders[0].Quote
 	c := &client{base: procs["com"].base, http: &http.Client{Timeout: 5 * time.Second}, token: devToken(t, db("com"), auth.Sales, q.Customer.ID)}
 	ctx := context.Background()
-	var quote api.Quote
-	require.NoError(t, c.post(ctx, tmf630.QuoteManagement+"/quote", "q", api.NewQuoteBody(q, "AUD"), &quote))
+	var quote tmf648.Quote
+	require.NoError(t, c.post(ctx, tmf630.QuoteManagement+"/quote", "q", tmf648.NewQuoteBody(q, "AUD"), &quote))
 	var po api.ProductOrder
 	require.NoError(t, c.post(ctx, tmf630.ProductOrdering+"/productOrder", "o", api.NewOrderBody(quote.ID, q, "SPLIT-1"), &po))
 

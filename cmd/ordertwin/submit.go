@@ -14,6 +14,7 @@ import (
 
 	"github.com/ordertwin/ordertwin/core/api"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
+	"github.com/ordertwin/ordertwin/core/api/tmf648"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
 )
 
@@ -41,8 +42,8 @@ func submitCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		// The keys make a repeated submit (a retry after a timeout) place
 		// nothing twice.
 		key := fmt.Sprintf("%s#%d", printableASCII(sc.Name), i+1)
-		var q api.Quote
-		if err := c.post(ctx, tmf630.QuoteManagement+"/quote", key, api.NewQuoteBody(p.Quote, currency), &q); err != nil {
+		var q tmf648.Quote
+		if err := c.post(ctx, tmf630.QuoteManagement+"/quote", key, tmf648.NewQuoteBody(p.Quote, currency), &q); err != nil {
 			return fmt.Errorf("submit: quote for %s: %w", p.Quote.Customer.ID, err)
 		}
 		fmt.Fprintf(stdout, "quote %s for %s: %s (%d sites)\n", q.ID, p.Quote.Customer.ID, q.State, len(q.QuoteItem))

@@ -13,6 +13,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/api/tmf637"
 	"github.com/ordertwin/ordertwin/core/api/tmf638"
+	"github.com/ordertwin/ordertwin/core/api/tmf648"
 	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/store"
@@ -59,7 +60,7 @@ func (s *Server) front(mux *http.ServeMux) http.Handler {
 				}
 				actor = id.Subject
 				if !s.Guard.Policy.Allows(id, route) {
-					tmf630.WriteError(sw, tmf630.NewError(http.StatusForbidden, "roles "+roleNames(id.Roles)+" of "+id.Subject+" may not "+r.Method+" "+r.URL.Path))
+					tmf630.WriteError(sw, tmf630.NewError(http.StatusForbidden, "roles "+tmf630.RoleNames(id.Roles)+" of "+id.Subject+" may not "+r.Method+" "+r.URL.Path))
 					return
 				}
 				ctx = auth.WithIdentity(ctx, id)
@@ -76,14 +77,6 @@ func (s *Server) front(mux *http.ServeMux) http.Handler {
 		}
 		mux.ServeHTTP(sw, r.WithContext(ctx))
 	})
-}
-
-func roleNames(roles []auth.Role) string {
-	names := make([]string, len(roles))
-	for i, r := range roles {
-		names[i] = string(r)
-	}
-	return strings.Join(names, ", ")
 }
 
 type requestIDKey struct{}
@@ -175,7 +168,7 @@ func (d directory) Party(ctx context.Context, field, id string) (party string, e
 		case field == "productOrder" && s.COM != nil:
 			v = s.readProductOrder(id)
 		case field == "quote" && s.COM != nil:
-			v = s.readQuote(id)
+			v = tmf648.ReadQuote(s.Node(), id)
 		case field == "product" && s.COM != nil:
 			if p := s.COM.Products.Get(id); p != nil {
 				v = tmf637.ProductOf(s.Node(), p)

@@ -18,6 +18,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/api/apitest"
 	"github.com/ordertwin/ordertwin/core/api/hub"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
+	"github.com/ordertwin/ordertwin/core/api/tmf648"
 	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/ordertwin/ordertwin/core/events"
 	"github.com/ordertwin/ordertwin/scenarios"
@@ -414,7 +415,7 @@ func TestApproversDecideTheirStage(t *testing.T) {
 	w := l.Do(t, "POST", quotesPath, quoteBody, &e, other...)
 	assert.Equal(t, http.StatusForbidden, w.Code)
 	assert.Contains(t, e.Message, "relatedParty: oz acts for party "+otherParty+" only, not "+ownParty)
-	var q api.Quote
+	var q tmf648.Quote
 	require.Equal(t, http.StatusCreated, l.Do(t, "POST", quotesPath, quoteBody, &q, sales...).Code)
 	l.Idle(t)
 	w = l.Do(t, "POST", ordersPath, orderBody(q.ID, "CPQ-1"), &e, other...)
@@ -423,7 +424,7 @@ func TestApproversDecideTheirStage(t *testing.T) {
 	require.Equal(t, http.StatusCreated, l.Do(t, "POST", ordersPath, orderBody(q.ID, "CPQ-1"), &po, sales...).Code)
 
 	decide := func(stage string) string {
-		signed := decisionBody(t, q, stage, "", approverKey)
+		signed := apitest.Decision(t, q, stage, "", apitest.ApproverKey)
 		return strings.Replace(signed, `"approver":[{"name":"R. Chen"}],`, "", 1)
 	}
 	w = l.Do(t, "PATCH", quotesPath+"/"+q.ID, decide("technical"), &e, as("bo", auth.ApproverCommercial, "")...)

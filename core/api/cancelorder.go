@@ -49,7 +49,7 @@ func DecodeCancellation(body []byte) (*cancelIn, *tmf630.Error) {
 	if e := tmf630.DecodeObject(body, &in); e != nil {
 		return nil, e
 	}
-	if e := (serverManaged{ID: in.ID, Href: in.Href, State: in.State}).refuse("cancelProductOrder"); e != nil {
+	if e := (tmf630.ServerManaged{ID: in.ID, Href: in.Href, State: in.State}).Refuse("cancelProductOrder"); e != nil {
 		return nil, e
 	}
 	if in.ProductOrder == nil || in.ProductOrder.ID == "" {

@@ -7,6 +7,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/api"
 	"github.com/ordertwin/ordertwin/core/api/apitest"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
+	"github.com/ordertwin/ordertwin/core/api/tmf648"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -20,7 +21,7 @@ func TestChangeOrdersOverHTTP(t *testing.T) {
 	l := apitest.ServeLive(t, nil)
 	defer l.Stop()
 	quoteBody, orderBody := apitest.Worked(t)
-	var q api.Quote
+	var q tmf648.Quote
 	require.Equal(t, http.StatusCreated, l.Do(t, "POST", quotesPath, quoteBody, &q).Code)
 	var po api.ProductOrder
 	require.Equal(t, http.StatusCreated, l.Do(t, "POST", ordersPath, orderBody(q.ID, ""), &po).Code)

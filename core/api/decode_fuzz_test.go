@@ -7,6 +7,7 @@ import (
 
 	"github.com/ordertwin/ordertwin/core/api"
 	"github.com/ordertwin/ordertwin/core/api/apitest"
+	"github.com/ordertwin/ordertwin/core/api/tmf648"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -120,7 +121,7 @@ func FuzzDecodeCancellation(f *testing.F) {
 }
 
 func FuzzDecodeQuote(f *testing.F) {
-	good := apitest.MustMarshal(f, api.NewQuoteBody(apitest.WorkedQuote(f), "AUD"))
+	good := apitest.MustMarshal(f, tmf648.NewQuoteBody(apitest.WorkedQuote(f), "AUD"))
 	apitest.AddSeeds(f, good,
 		strings.Replace(good, `"P14D"`, `"P1.5DT2H30M"`, 1), strings.Replace(good, `"P14D"`, `"14 days"`, 1),
 		strings.Replace(good, `"customer"`, `"requester"`, 1), strings.Replace(good, `"category"`, `"authorization":[],"category"`, 1),
@@ -133,7 +134,7 @@ func FuzzDecodeQuote(f *testing.F) {
 		f.Add([]byte(b.body))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		req, e := api.DecodeQuote(body)
+		req, e := tmf648.DecodeQuote(body)
 		if e != nil {
 			apitest.DecodeRefused(t, e)
 			return
@@ -154,7 +155,7 @@ func FuzzDecodeQuote(f *testing.F) {
 			assert.NotEmpty(t, s.Address)
 		}
 		assert.NotEmpty(t, req.Offering)
-		again, e := api.DecodeQuote(apitest.Reencode(t, api.NewQuoteBody(*req, "AUD")))
+		again, e := tmf648.DecodeQuote(apitest.Reencode(t, tmf648.NewQuoteBody(*req, "AUD")))
 		require.Nil(t, e, "the quote body of what was decoded is taken again")
 		assert.Equal(t, req, again)
 	})
@@ -196,10 +197,10 @@ var (
 )
 
 func TestDecodersRefuseWhatTheyOnceTook(t *testing.T) {
-	_, e := api.DecodeQuote([]byte(quoteWith("P14D", `{"name":"speed","value":"500M-sym"}`, "36")))
+	_, e := tmf648.DecodeQuote([]byte(quoteWith("P14D", `{"name":"speed","value":"500M-sym"}`, "36")))
 	require.Nil(t, e, "the minimal quote is taken")
 	for _, r := range quoteRefusals {
-		_, e := api.DecodeQuote([]byte(r.body))
+		_, e := tmf648.DecodeQuote([]byte(r.body))
 		if assert.NotNil(t, e, r.says) {
 			assert.Equal(t, "400", e.Status)
 			assert.Contains(t, e.Message, r.says)

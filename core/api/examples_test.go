@@ -9,6 +9,7 @@ import (
 
 	"github.com/ordertwin/ordertwin/core/api"
 	"github.com/ordertwin/ordertwin/core/api/apitest"
+	"github.com/ordertwin/ordertwin/core/api/tmf648"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -39,7 +40,7 @@ func TestDocsExamples(t *testing.T) {
 	require.NoError(t, err)
 	order, err := os.ReadFile("../../docs/examples/order.json")
 	require.NoError(t, err)
-	var q api.Quote
+	var q tmf648.Quote
 	require.Equal(t, http.StatusCreated, l.Do(t, "POST", quotesPath, string(quote), &q).Code)
 	assert.Equal(t, "QT-001", q.ID)
 	var po api.ProductOrder

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ordertwin/ordertwin/core/api"
 	"github.com/ordertwin/ordertwin/core/api/apitest"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
+	"github.com/ordertwin/ordertwin/core/api/tmf648"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -89,7 +89,7 @@ func TestRequestsOverTheLimits(t *testing.T) {
 	assert.Empty(t, all, "a refused request creates nothing")
 
 	// Within the limits: a name in right-to-left script.
-	var made api.Quote
+	var made tmf648.Quote
 	w := l.Do(t, "POST", quotes, quoteWithName(t, `"\u05de\u05e9\u05e8\u05d3 \u05e8\u05d0\u05e9\u05d9"`), &made)
 	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
 	assert.Equal(t, "\u05de\u05e9\u05e8\u05d3 \u05e8\u05d0\u05e9\u05d9", made.RelatedParty[0].Name)

@@ -41,22 +41,15 @@ type ProductOrderItem struct {
 	State  string `json:"state"`
 	// StateReason says why an item is held, failed or cancelled (a v5
 	// field, welcome in v4).
-	StateReason     string              `json:"stateReason,omitempty"`
-	Quantity        int                 `json:"quantity"`
-	ProductOffering *tmf630.Ref         `json:"productOffering,omitempty"`
-	Product         *tmf630.ItemProduct `json:"product,omitempty"`
-	QuoteItem       *QuoteItem          `json:"quoteItem,omitempty"`
-	Qualification   []tmf630.Ref        `json:"qualification,omitempty"`
-	ItemTerm        []tmf630.OrderTerm  `json:"itemTerm,omitempty"`
-	ItemPrice       []tmf630.OrderPrice `json:"itemPrice,omitempty"`
-	Type            string              `json:"@type"`
-}
-
-// QuoteItem is a v4 QuoteItemRef.
-type QuoteItem struct {
-	ID        string `json:"id"`
-	QuoteID   string `json:"quoteId"`
-	QuoteHref string `json:"quoteHref,omitempty"`
+	StateReason     string               `json:"stateReason,omitempty"`
+	Quantity        int                  `json:"quantity"`
+	ProductOffering *tmf630.Ref          `json:"productOffering,omitempty"`
+	Product         *tmf630.ItemProduct  `json:"product,omitempty"`
+	QuoteItem       *tmf630.QuoteItemRef `json:"quoteItem,omitempty"`
+	Qualification   []tmf630.Ref         `json:"qualification,omitempty"`
+	ItemTerm        []tmf630.OrderTerm   `json:"itemTerm,omitempty"`
+	ItemPrice       []tmf630.OrderPrice  `json:"itemPrice,omitempty"`
+	Type            string               `json:"@type"`
 }
 
 // productOrderAttrs are the attributes a product order list may filter on.
@@ -344,7 +337,7 @@ func (s *Server) productOrder(po *tmf.ProductOrder) ProductOrder {
 			}
 		}
 		if it.QuoteItem != nil {
-			item.QuoteItem = &QuoteItem{ID: it.QuoteItem.ID, QuoteID: quoteID}
+			item.QuoteItem = &tmf630.QuoteItemRef{ID: it.QuoteItem.ID, QuoteID: quoteID}
 			if quoteID != "" {
 				item.QuoteItem.QuoteHref = tmf630.QuoteManagement + "/quote/" + quoteID
 			}

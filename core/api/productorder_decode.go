@@ -3,7 +3,6 @@ package api
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -18,17 +17,17 @@ import (
 // ProductOrder_Create). The server-managed fields are there only to be
 // refused by name when a client sends them.
 type productOrderIn struct {
-	serverManaged
-	ExternalID              string        `json:"externalId"`
-	Description             string        `json:"description"`
-	Category                string        `json:"category"`
-	RequestedCompletionDate string        `json:"requestedCompletionDate"`
-	Quote                   []tmf630.Ref  `json:"quote"`
-	RelatedParty            []tmf630.Ref  `json:"relatedParty"`
-	BillingAccount          *tmf630.Ref   `json:"billingAccount"`
-	Agreement               []tmf630.Ref  `json:"agreement"`
-	ProductOrderItem        []itemIn      `json:"productOrderItem"`
-	requested               time.Duration // RequestedCompletionDate parsed, from the epoch
+	tmf630.ServerManaged
+	ExternalID              string               `json:"externalId"`
+	Description             string               `json:"description"`
+	Category                string               `json:"category"`
+	RequestedCompletionDate string               `json:"requestedCompletionDate"`
+	Quote                   []tmf630.Ref         `json:"quote"`
+	RelatedParty            []tmf630.Ref         `json:"relatedParty"`
+	BillingAccount          *tmf630.Ref          `json:"billingAccount"`
+	Agreement               []tmf630.Ref         `json:"agreement"`
+	ProductOrderItem        []tmf630.OrderItemIn `json:"productOrderItem"`
+	requested               time.Duration        // RequestedCompletionDate parsed, from the epoch
 	// change is set for a change order: one modify or delete item.
 	change *siteChange
 }
@@ -41,41 +40,6 @@ type siteChange struct {
 	Speed, Tier string
 }
 
-// serverManaged are the fields of an entity that the server sets.
-type serverManaged struct {
-	ID             json.RawMessage `json:"id"`
-	Href           json.RawMessage `json:"href"`
-	State          json.RawMessage `json:"state"`
-	OrderDate      json.RawMessage `json:"orderDate"`
-	CompletionDate json.RawMessage `json:"completionDate"`
-}
-
-// refuse names the first server-managed field sent.
-func (m serverManaged) refuse(entity string) *tmf630.Error {
-	for _, f := range []struct {
-		name string
-		v    json.RawMessage
-	}{{"id", m.ID}, {"href", m.Href}, {"state", m.State}, {"orderDate", m.OrderDate}, {"completionDate", m.CompletionDate}} {
-		if f.v != nil {
-			return tmf630.NewError(http.StatusBadRequest, f.name+": set by the server; a new "+entity+" must not carry it")
-		}
-	}
-	return nil
-}
-
-// itemIn is a TMF622 v4 ProductOrderItem in a request.
-type itemIn struct {
-	ID              string              `json:"id"`
-	Action          string              `json:"action"`
-	State           json.RawMessage     `json:"state"`
-	Quantity        *int                `json:"quantity"`
-	ProductOffering *tmf630.Ref         `json:"productOffering"`
-	Product         *tmf630.ItemProduct `json:"product"`
-	QuoteItem       *QuoteItem          `json:"quoteItem"`
-	ItemTerm        []tmf630.OrderTerm  `json:"itemTerm"`
-	ItemPrice       []tmf630.OrderPrice `json:"itemPrice"`
-}
-
 // DecodeProductOrder reads and checks the body of POST productOrder: JSON
 // of the right types, the mandatory fields (productOrderItem, and each
 // item's id and action), no server-managed field, values the product
@@ -85,7 +49,7 @@ func DecodeProductOrder(body []byte) (*productOrderIn, *tmf630.Error) {
 	if e := tmf630.DecodeObject(body, &in); e != nil {
 		return nil, e
 	}
-	if e := in.refuse("productOrder"); e != nil {
+	if e := in.Refuse("productOrder"); e != nil {
 		return nil, e
 	}
 	if len(in.ProductOrderItem) == 0 {
@@ -132,7 +96,7 @@ func DecodeProductOrder(body []byte) (*productOrderIn, *tmf630.Error) {
 			return nil, tmf630.NewError(http.StatusBadRequest, tmf630.Field("productOrderItem", i, "quantity")+": an item is one site: quantity 1")
 		case it.ProductOffering != nil && it.ProductOffering.ID == "":
 			return nil, tmf630.NewError(http.StatusBadRequest, tmf630.Field("productOrderItem", i, "productOffering.id")+": required")
-		case len(it.ItemTerm) > 1 || len(it.ItemTerm) == 1 && !wholeMonths(it.ItemTerm[0]):
+		case len(it.ItemTerm) > 1 || len(it.ItemTerm) == 1 && !tmf630.WholeMonths(it.ItemTerm[0]):
 			return nil, tmf630.NewError(http.StatusBadRequest, tmf630.Field("productOrderItem", i, "itemTerm")+": want one term, a whole number of months: {\"duration\": {\"amount\": 36, \"units\": \"month\"}}")
 		case len(it.ItemPrice) > 1 || len(it.ItemPrice) == 1 && (it.ItemPrice[0].PriceType != "recurring" || it.ItemPrice[0].Price.DutyFreeAmount == nil ||
 			it.ItemPrice[0].Price.DutyFreeAmount.Value <= 0):
@@ -301,11 +265,4 @@ func DecodeProductOrderPatch(body []byte) (*productOrderPatch, *tmf630.Error) {
 		return nil, tmf630.NewError(http.StatusBadRequest, "the patch changes nothing (patchable: "+strings.Join(patchable, ", ")+")")
 	}
 	return &p, nil
-}
-
-// wholeMonths tells whether a term is a whole, positive number of months
-// (and one an int holds).
-func wholeMonths(t tmf630.OrderTerm) bool {
-	d := t.Duration
-	return d != nil && d.Units == "month" && d.Amount > 0 && d.Amount <= 1200 && d.Amount == math.Trunc(d.Amount)
 }

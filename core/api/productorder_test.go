@@ -11,6 +11,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/api"
 	"github.com/ordertwin/ordertwin/core/api/apitest"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
+	"github.com/ordertwin/ordertwin/core/api/tmf648"
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -31,7 +32,7 @@ func TestWorkedExampleOverHTTP(t *testing.T) {
 	defer l.Stop()
 	quoteBody, orderBody := apitest.Worked(t)
 
-	var q api.Quote
+	var q tmf648.Quote
 	w := l.Do(t, "POST", quotesPath, quoteBody, &q)
 	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
 	assert.Equal(t, quotesPath+"/"+q.ID, w.Header().Get("Location"))
@@ -104,12 +105,12 @@ func TestQuoteIdempotencyKey(t *testing.T) {
 	l := apitest.ServeLive(t, nil)
 	defer l.Stop()
 	body, _ := apitest.Worked(t)
-	var a, b api.Quote
+	var a, b tmf648.Quote
 	require.Equal(t, http.StatusCreated, l.Do(t, "POST", quotesPath, body, &a, "Idempotency-Key", "k1").Code)
 	w := l.Do(t, "POST", quotesPath, body, &b, "Idempotency-Key", "k1")
 	assert.Equal(t, http.StatusCreated, w.Code)
 	assert.Equal(t, a.ID, b.ID)
-	var list []api.Quote
+	var list []tmf648.Quote
 	l.Do(t, "GET", quotesPath, nil, &list)
 	assert.Len(t, list, 1)
 }
@@ -136,7 +137,7 @@ func TestProductOrderBadInput(t *testing.T) {
 	l := apitest.ServeLive(t, nil)
 	defer l.Stop()
 	quoteBody, orderBody := apitest.Worked(t)
-	var q api.Quote
+	var q tmf648.Quote
 	require.Equal(t, http.StatusCreated, l.Do(t, "POST", quotesPath, quoteBody, &q).Code)
 	l.Idle(t)
 	good, err := json.Marshal(orderBody(q.ID, ""))
@@ -186,7 +187,7 @@ func TestProductOrderBadInput(t *testing.T) {
 	var list []api.ProductOrder
 	l.Do(t, "GET", ordersPath, nil, &list)
 	assert.Empty(t, list, "no bad request placed an order")
-	var qs []api.Quote
+	var qs []tmf648.Quote
 	l.Do(t, "GET", quotesPath, nil, &qs)
 	assert.Len(t, qs, 1, "no bad request made a quote")
 }
@@ -200,7 +201,7 @@ func TestCancelProductOrderInFlight(t *testing.T) {
 		l := apitest.ServeLive(t, &engine.Wall{Start: time.Now(), Scale: 3600}) // a virtual hour a second
 		defer l.Stop()
 		quoteBody, orderBody := apitest.Worked(t)
-		var q api.Quote
+		var q tmf648.Quote
 		require.Equal(t, http.StatusCreated, l.Do(t, "POST", quotesPath, quoteBody, &q).Code)
 		time.Sleep(10 * time.Second)
 		var po api.ProductOrder

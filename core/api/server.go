@@ -17,6 +17,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/api/tmf637"
 	"github.com/ordertwin/ordertwin/core/api/tmf638"
 	"github.com/ordertwin/ordertwin/core/api/tmf639"
+	"github.com/ordertwin/ordertwin/core/api/tmf648"
 	"github.com/ordertwin/ordertwin/core/api/tmf679"
 	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/ordertwin/ordertwin/core/catalog"
@@ -107,7 +108,7 @@ func (s *Server) Handler() http.Handler {
 	s.node = s.newNode()
 	mux := http.NewServeMux()
 	for _, routes := range []func(*http.ServeMux){
-		s.productOrdering, s.quoteManagement, on(s.node, tmf679.Routes), on(s.node, tmf620.Routes),
+		s.productOrdering, on(s.node, tmf648.Routes), on(s.node, tmf679.Routes), on(s.node, tmf620.Routes),
 		on(s.node, tmf633.Routes), on(s.node, tmf637.Routes), on(s.node, tmf638.Routes), on(s.node, tmf639.Routes),
 		s.serviceOrdering, s.resourceOrdering, func(mux *http.ServeMux) { hub.Routes(s.node, &s.Hub, mux) },
 		s.peerListeners,

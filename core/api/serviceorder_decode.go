@@ -12,16 +12,16 @@ import (
 )
 
 // newOrderManaged are the fields of a service or resource order that the
-// server sets, beyond serverManaged's: a new order must not carry them.
+// server sets, beyond tmf630.ServerManaged's: a new order must not carry them.
 type newOrderManaged struct {
-	serverManaged
+	tmf630.ServerManaged
 	StartDate json.RawMessage `json:"startDate"`
 	Milestone json.RawMessage `json:"milestone"`
 }
 
 // refuse names the first server-managed field sent.
 func (m newOrderManaged) refuse(entity string) *tmf630.Error {
-	if e := m.serverManaged.refuse(entity); e != nil {
+	if e := m.ServerManaged.Refuse(entity); e != nil {
 		return e
 	}
 	for _, f := range []struct {

@@ -16,6 +16,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/api"
 	"github.com/ordertwin/ordertwin/core/api/apitest"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
+	"github.com/ordertwin/ordertwin/core/api/tmf648"
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/core/store/sqlite"
@@ -64,7 +65,7 @@ func TestStoreFullOverHTTP(t *testing.T) {
 		l.Sys.Engine.LogTo(slog.New(slog.DiscardHandler))
 		quoteBody, _ := apitest.Worked(t)
 
-		var first api.Quote
+		var first tmf648.Quote
 		require.Equal(t, http.StatusCreated, l.Do(t, "POST", quotesPath, quoteBody, &first, "Idempotency-Key", "q1").Code)
 		l.Idle(t)
 		st.full.Store(true)
@@ -100,10 +101,10 @@ func TestStoreFullOverHTTP(t *testing.T) {
 		assert.Contains(t, w.Body.String(), "\nordertwin_store_writable 1\n")
 		assert.Contains(t, w.Body.String(), "\nordertwin_engine_queue_depth ")
 		l.Idle(t)
-		var quotes []api.Quote
+		var quotes []tmf648.Quote
 		require.Equal(t, http.StatusOK, l.Do(t, "GET", quotesPath, nil, &quotes).Code)
 		require.Len(t, quotes, 2, "the first and the one whose commit waited; never the refused one")
-		var second api.Quote
+		var second tmf648.Quote
 		w = l.Do(t, "POST", quotesPath, quoteBody, &second, "Idempotency-Key", "q2")
 		require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
 		assert.Equal(t, "true", w.Header().Get("Idempotent-Replayed"), "the waiting quote was applied, once")

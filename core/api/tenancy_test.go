@@ -10,6 +10,7 @@ import (
 
 	"github.com/ordertwin/ordertwin/core/api"
 	"github.com/ordertwin/ordertwin/core/api/apitest"
+	"github.com/ordertwin/ordertwin/core/api/tmf648"
 	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/scenarios"
@@ -63,7 +64,7 @@ func TestOrdersInFlightPerParty(t *testing.T) {
 	require.NoError(t, err)
 	w := g.do(t, sales, "POST", quotesPath, string(b))
 	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
-	var q api.Quote
+	var q tmf648.Quote
 	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &q))
 	order := func(c caller, external string) *httptest.ResponseRecorder {
 		b, err := json.Marshal(orderBody(q.ID, external))
@@ -112,11 +113,11 @@ func TestIdempotencyKeysPerParty(t *testing.T) {
 
 	// An externalId is its customer's own reference: another party's
 	// order with the same one is its own order.
-	var mine, their api.Quote
+	var mine, their tmf648.Quote
 	require.NoError(t, json.Unmarshal(first.Body.Bytes(), &mine))
 	require.NoError(t, json.Unmarshal(theirs.Body.Bytes(), &their))
 	_, orderBody := apitest.Worked(t)
-	order := func(c caller, q api.Quote) *httptest.ResponseRecorder {
+	order := func(c caller, q tmf648.Quote) *httptest.ResponseRecorder {
 		body := orderBody(q.ID, "CPQ-7781")
 		body.RelatedParty[0].ID = c.tenant
 		b, err := json.Marshal(body)

@@ -7,8 +7,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/tmf648"
+	"github.com/ordertwin/ordertwin/core/approval"
 	"github.com/ordertwin/ordertwin/core/com"
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/scenarios"
@@ -81,12 +84,12 @@ func (l *Live) Idle(t *testing.T) {
 }
 
 // Worked is the worked example's quote request.
-func Worked(t *testing.T) (api.QuoteBody, func(quoteID, externalID string) api.OrderBody) {
+func Worked(t *testing.T) (tmf648.QuoteBody, func(quoteID, externalID string) api.OrderBody) {
 	t.Helper()
 	sc, err := scenarios.LoadLibrary("globaltech-5site.yaml")
 	require.NoError(t, err)
 	q := sc.Spec.Orders[0].Quote
-	return api.NewQuoteBody(q, "AUD"), func(quoteID, externalID string) api.OrderBody {
+	return tmf648.NewQuoteBody(q, "AUD"), func(quoteID, externalID string) api.OrderBody {
 		return api.NewOrderBody(quoteID, q, externalID)
 	}
 }
@@ -97,4 +100,28 @@ func WorkedQuote(t testing.TB) com.QuoteRequest {
 	sc, err := scenarios.LoadLibrary("globaltech-5site.yaml")
 	require.NoError(t, err)
 	return sc.Spec.Orders[0].Quote
+}
+
+// ApproverKey is the private key of the worked example's approver
+// (hex), who signs its decisions in tests.
+const ApproverKey = "7f7ff03d123792d6ac594bfa67bf6d0c0ab55b6b1fdb6249303fe861f1ccba9a"
+
+// Decision is the PATCH of an approval of stage signed with key over
+// the digest the client computes from q as it got it (or over digest,
+// when given).
+func Decision(t *testing.T, q tmf648.Quote, stage, digest, key string) string {
+	t.Helper()
+	if digest == "" {
+		var err error
+		digest, err = tmf648.QuoteDigest(q)
+		require.NoError(t, err)
+		require.Equal(t, q.ContentDigest, digest, "the client's digest of the quote it saw is the server's")
+	}
+	signed, err := approval.Sign(key, approval.Decision{Quote: q.ID, Stage: stage, Approved: true, Digest: digest,
+		Reason: "", At: time.Date(2025, 2, 3, 0, 0, 0, 0, time.UTC)})
+	require.NoError(t, err)
+	b, err := json.Marshal(map[string]any{"authorization": []map[string]any{{"name": stage, "state": "approved",
+		"approver": []map[string]string{{"name": "R. Chen"}}, "signatureRepresentation": signed}}})
+	require.NoError(t, err)
+	return string(b)
 }

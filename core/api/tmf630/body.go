@@ -62,3 +62,25 @@ func DecodeObject(body []byte, v any) *Error {
 func Field(list string, i int, name string) string {
 	return list + "[" + strconv.Itoa(i) + "]." + name
 }
+
+// ServerManaged are the fields of an entity that the server sets.
+type ServerManaged struct {
+	ID             json.RawMessage `json:"id"`
+	Href           json.RawMessage `json:"href"`
+	State          json.RawMessage `json:"state"`
+	OrderDate      json.RawMessage `json:"orderDate"`
+	CompletionDate json.RawMessage `json:"completionDate"`
+}
+
+// Refuse names the first server-managed field sent.
+func (m ServerManaged) Refuse(entity string) *Error {
+	for _, f := range []struct {
+		name string
+		v    json.RawMessage
+	}{{"id", m.ID}, {"href", m.Href}, {"state", m.State}, {"orderDate", m.OrderDate}, {"completionDate", m.CompletionDate}} {
+		if f.v != nil {
+			return NewError(http.StatusBadRequest, f.name+": set by the server; a new "+entity+" must not carry it")
+		}
+	}
+	return nil
+}

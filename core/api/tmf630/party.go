@@ -78,3 +78,12 @@ func KeyOf(r *http.Request, scope string) string {
 	}
 	return scope + " " + k
 }
+
+// RoleNames are the names of roles, comma-separated, as an error shows them.
+func RoleNames(roles []auth.Role) string {
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = string(r)
+	}
+	return strings.Join(names, ", ")
+}

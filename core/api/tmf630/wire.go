@@ -3,6 +3,7 @@ package tmf630
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/ordertwin/ordertwin/core/tmf"
@@ -137,4 +138,33 @@ func CharacteristicValue(v any) string {
 		return fmt.Sprint(v) // not from JSON: no better text
 	}
 	return string(b)
+}
+
+// QuoteItemRef is a v4 QuoteItemRef: the item of a quote a product
+// order's item carries out.
+type QuoteItemRef struct {
+	ID        string `json:"id"`
+	QuoteID   string `json:"quoteId"`
+	QuoteHref string `json:"quoteHref,omitempty"`
+}
+
+// OrderItemIn is a TMF622 v4 ProductOrderItem in a request; a quote's
+// items (TMF648) are the same with their own price.
+type OrderItemIn struct {
+	ID              string          `json:"id"`
+	Action          string          `json:"action"`
+	State           json.RawMessage `json:"state"`
+	Quantity        *int            `json:"quantity"`
+	ProductOffering *Ref            `json:"productOffering"`
+	Product         *ItemProduct    `json:"product"`
+	QuoteItem       *QuoteItemRef   `json:"quoteItem"`
+	ItemTerm        []OrderTerm     `json:"itemTerm"`
+	ItemPrice       []OrderPrice    `json:"itemPrice"`
+}
+
+// WholeMonths tells whether a term is a whole, positive number of months
+// (and one an int holds).
+func WholeMonths(t OrderTerm) bool {
+	d := t.Duration
+	return d != nil && d.Units == "month" && d.Amount > 0 && d.Amount <= 1200 && d.Amount == math.Trunc(d.Amount)
 }

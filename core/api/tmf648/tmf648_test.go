@@ -1,19 +1,23 @@
-package api_test
+package tmf648_test
 
 import (
-	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ordertwin/ordertwin/core/api"
 	"github.com/ordertwin/ordertwin/core/api/apitest"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
+	"github.com/ordertwin/ordertwin/core/api/tmf648"
 	"github.com/ordertwin/ordertwin/core/approval"
 	"github.com/ordertwin/ordertwin/scenarios"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+)
+
+const (
+	quotesPath = tmf630.QuoteManagement + "/quote"
+	ordersPath = tmf630.ProductOrdering + "/productOrder"
 )
 
 // The three-stage approval decided by people over the quote API (seed:
@@ -26,7 +30,7 @@ func TestApprovalOverTheQuoteAPI(t *testing.T) {
 	l := apitest.ServeLiveWith(t, scenarios.Options{ManualReview: true})
 	defer l.Stop()
 	quoteBody, orderBody := apitest.Worked(t)
-	var q api.Quote
+	var q tmf648.Quote
 	require.Equal(t, http.StatusCreated, l.Do(t, "POST", quotesPath, quoteBody, &q).Code)
 	l.Idle(t)
 	l.Do(t, "GET", quotesPath+"/"+q.ID, nil, &q)
@@ -50,13 +54,13 @@ func TestApprovalOverTheQuoteAPI(t *testing.T) {
 	}
 
 	for _, stage := range []string{"technical", "commercial", "customer"} {
-		w := l.Do(t, "PATCH", quotesPath+"/"+q.ID, decisionBody(t, q, stage, "", approverKey), &q)
+		w := l.Do(t, "PATCH", quotesPath+"/"+q.ID, apitest.Decision(t, q, stage, "", apitest.ApproverKey), &q)
 		require.Equal(t, http.StatusOK, w.Code, w.Body.String())
 		l.Idle(t)
 	}
 	l.Do(t, "GET", quotesPath+"/"+q.ID, nil, &q)
 	assert.Equal(t, "accepted", q.State)
-	pk, err := approval.PublicKey(approverKey)
+	pk, err := approval.PublicKey(apitest.ApproverKey)
 	require.NoError(t, err)
 	for _, a := range q.Authorization {
 		assert.Equal(t, "approved", a.State, a.Name)
@@ -73,43 +77,21 @@ func TestApprovalOverTheQuoteAPI(t *testing.T) {
 	assert.Equal(t, "completed", po.State, "the order went on once the quote was accepted")
 }
 
-const approverKey = "7f7ff03d123792d6ac594bfa67bf6d0c0ab55b6b1fdb6249303fe861f1ccba9a"
-
-// decisionBody is the PATCH of an approval of stage signed with key over
-// the digest the client computes from q as it got it (or over digest,
-// when given).
-func decisionBody(t *testing.T, q api.Quote, stage, digest, key string) string {
-	t.Helper()
-	if digest == "" {
-		var err error
-		digest, err = api.QuoteDigest(q)
-		require.NoError(t, err)
-		require.Equal(t, q.ContentDigest, digest, "the client's digest of the quote it saw is the server's")
-	}
-	signed, err := approval.Sign(key, approval.Decision{Quote: q.ID, Stage: stage, Approved: true, Digest: digest,
-		Reason: "", At: time.Date(2025, 2, 3, 0, 0, 0, 0, time.UTC)})
-	require.NoError(t, err)
-	b, err := json.Marshal(map[string]any{"authorization": []map[string]any{{"name": stage, "state": "approved",
-		"approver": []map[string]string{{"name": "R. Chen"}}, "signatureRepresentation": signed}}})
-	require.NoError(t, err)
-	return string(b)
-}
-
 // A decision is taken only signed, by one of the stage's approvers, over
 // the content of the quote as it is: unsigned, forged or signed for
 // another decision is a 400, signed for other content a 409, by a key
 // that is not the stage's approver a 403; none of them decides the stage.
 func TestApprovalSignatureRefused(t *testing.T) {
-	pk, err := approval.PublicKey(approverKey)
+	pk, err := approval.PublicKey(apitest.ApproverKey)
 	require.NoError(t, err)
 	l := apitest.ServeLiveWith(t, scenarios.Options{ManualReview: true, Approvers: map[string][]string{"technical": {pk}}})
 	defer l.Stop()
 	quoteBody, _ := apitest.Worked(t)
-	var q api.Quote
+	var q tmf648.Quote
 	require.Equal(t, http.StatusCreated, l.Do(t, "POST", quotesPath, quoteBody, &q).Code)
 	l.Idle(t)
 	l.Do(t, "GET", quotesPath+"/"+q.ID, nil, &q)
-	good := decisionBody(t, q, "technical", "", approverKey)
+	good := apitest.Decision(t, q, "technical", "", apitest.ApproverKey)
 	forged := strings.Replace(good, `\"approved\"]`, `\"rejected\"]`, 1)
 	require.NotEqual(t, good, forged)
 	for _, tc := range []struct {
@@ -119,9 +101,9 @@ func TestApprovalSignatureRefused(t *testing.T) {
 	}{
 		{"unsigned", `{"authorization":[{"name":"technical","state":"approved"}]}`, 400, "the technical decision is not signed"},
 		{"forged", forged, 400, "its id is not the hash of its content"},
-		{"other content", decisionBody(t, q, "technical", strings.Repeat("0", 64), approverKey), 409, "signed over digest 0000"},
-		{"other stage signed", strings.Replace(decisionBody(t, q, "commercial", "", approverKey), `"name":"commercial"`, `"name":"technical"`, 1), 400, "is not the review's"},
-		{"not an approver", decisionBody(t, q, "technical", "", strings.Repeat("22", 32)), 403, "not an approver of the stage technical"},
+		{"other content", apitest.Decision(t, q, "technical", strings.Repeat("0", 64), apitest.ApproverKey), 409, "signed over digest 0000"},
+		{"other stage signed", strings.Replace(apitest.Decision(t, q, "commercial", "", apitest.ApproverKey), `"name":"commercial"`, `"name":"technical"`, 1), 400, "is not the review's"},
+		{"not an approver", apitest.Decision(t, q, "technical", "", strings.Repeat("22", 32)), 403, "not an approver of the stage technical"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var e tmf630.Error
@@ -142,7 +124,7 @@ func TestApprovalUnsigned(t *testing.T) {
 	l := apitest.ServeLiveWith(t, scenarios.Options{ManualReview: true, Unsigned: true})
 	defer l.Stop()
 	quoteBody, _ := apitest.Worked(t)
-	var q api.Quote
+	var q tmf648.Quote
 	require.Equal(t, http.StatusCreated, l.Do(t, "POST", quotesPath, quoteBody, &q).Code)
 	l.Idle(t)
 	w := l.Do(t, "PATCH", quotesPath+"/"+q.ID, `{"authorization":[{"name":"technical","state":"approved"}]}`, &q)

@@ -1,4 +1,7 @@
-package api
+// Package tmf648 is quote management in the TMF648 v4 shape: an
+// enterprise rollout's quote, its sites, waves and approval stages, and
+// the decisions people take on them, signed (docs/api.md).
+package tmf648
 
 import (
 	"encoding/json"
@@ -90,10 +93,15 @@ type Authorization struct {
 
 var quoteAttrs = tmf630.Attributes(Quote{})
 
-func (s *Server) quoteManagement(mux *http.ServeMux) {
-	if s.COM == nil {
+// quotes serves the quotes of n's COM.
+type quotes struct{ n *tmf630.Node }
+
+// Routes serves quote management when n runs COM.
+func Routes(n *tmf630.Node, mux *http.ServeMux) {
+	if n.COM == nil {
 		return
 	}
+	s := quotes{n}
 	base := tmf630.QuoteManagement
 	mux.HandleFunc("GET "+base+"/quote", s.listQuotes)
 	mux.HandleFunc("GET "+base+"/quote/{id}", s.getQuote)
@@ -107,7 +115,7 @@ func (s *Server) quoteManagement(mux *http.ServeMux) {
 // "approver": [{"name": who}], "signatureRepresentation": the decision
 // signed by the approver's key}]}. Only when reviews are manual (serve
 // --approvals api); the twin's reviewers decide otherwise.
-func (s *Server) patchQuote(w http.ResponseWriter, r *http.Request) {
+func (s quotes) patchQuote(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	body, e := tmf630.ReadBody(w, r)
 	if e != nil {
@@ -128,7 +136,7 @@ func (s *Server) patchQuote(w http.ResponseWriter, r *http.Request) {
 		// who did.
 		if !who.Decides(rev.Stage) {
 			tmf630.WriteError(w, tmf630.NewError(http.StatusForbidden, fmt.Sprintf("authorization[0].name: %s (roles %s) does not decide the %s stage",
-				who.Subject, roleNames(who.Roles), rev.Stage)))
+				who.Subject, tmf630.RoleNames(who.Roles), rev.Stage)))
 			return
 		}
 		if rev.By != "" && rev.By != who.Subject {
@@ -138,7 +146,7 @@ func (s *Server) patchQuote(w http.ResponseWriter, r *http.Request) {
 		rev.By = who.Subject
 	}
 	rev.Quote = id
-	reply, e := s.Node().Command(r.Context(), engine.COM, *rev)
+	reply, e := s.n.Command(r.Context(), engine.COM, *rev)
 	if e != nil {
 		tmf630.WriteError(w, e)
 		return
@@ -217,25 +225,28 @@ func DecodeReview(body []byte) (*com.Review, *tmf630.Error) {
 	return rev, nil
 }
 
-func (s *Server) listQuotes(w http.ResponseWriter, r *http.Request) {
-	tmf630.ListAll(s.Node(), w, r, quoteAttrs, func() []Quote { return tmf630.MapAll(s.COM.Quotes(), s.quote) })
+func (s quotes) listQuotes(w http.ResponseWriter, r *http.Request) {
+	tmf630.ListAll(s.n, w, r, quoteAttrs, func() []Quote { return tmf630.MapAll(s.n.COM.Quotes(), s.quote) })
 }
 
-func (s *Server) getQuote(w http.ResponseWriter, r *http.Request) {
-	tmf630.GetOne(s.Node(), w, r, "quote", s.readQuote)
+func (s quotes) getQuote(w http.ResponseWriter, r *http.Request) {
+	tmf630.GetOne(s.n, w, r, "quote", s.readQuote)
 }
 
-// readQuote maps the quote with id, or gives nil.
-func (s *Server) readQuote(id string) *Quote {
-	v, ok := s.COM.Quote(id)
-	return tmf630.Ptr(v, ok, s.quote)
+// ReadQuote maps the quote with id of n's COM, or gives nil; on the
+// engine's goroutine.
+func ReadQuote(n *tmf630.Node, id string) *Quote {
+	v, ok := n.COM.Quote(id)
+	return tmf630.Ptr(v, ok, quotes{n}.quote)
 }
 
-func (s *Server) quoteByID(r *http.Request, id string) (*Quote, *tmf630.Error) {
-	return tmf630.ReadOne(s.Node(), r, "quote", id, s.readQuote)
+func (s quotes) readQuote(id string) *Quote { return ReadQuote(s.n, id) }
+
+func (s quotes) quoteByID(r *http.Request, id string) (*Quote, *tmf630.Error) {
+	return tmf630.ReadOne(s.n, r, "quote", id, s.readQuote)
 }
 
-func (s *Server) postQuote(w http.ResponseWriter, r *http.Request) {
+func (s quotes) postQuote(w http.ResponseWriter, r *http.Request) {
 	body, e := tmf630.ReadBody(w, r)
 	if e != nil {
 		tmf630.WriteError(w, e)
@@ -251,14 +262,14 @@ func (s *Server) postQuote(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for i, site := range req.Sites {
-		if s.KnownAddress != nil && !s.KnownAddress(site.Address) {
+		if s.n.KnownAddress != nil && !s.n.KnownAddress(site.Address) {
 			tmf630.WriteError(w, tmf630.NewError(http.StatusBadRequest, tmf630.Field("quoteItem", i, "product.place[0].address")+": "+
 				strconv.Quote(site.Address)+" is not an address the network knows"))
 			return
 		}
 	}
 	var err error
-	if e := s.Node().Query(r.Context(), func() { err = s.COM.Check(*req) }); e != nil {
+	if e := s.n.Query(r.Context(), func() { err = s.n.COM.Check(*req) }); e != nil {
 		tmf630.WriteError(w, e)
 		return
 	}
@@ -267,7 +278,7 @@ func (s *Server) postQuote(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.Key = tmf630.KeyOf(r, "")
-	reply, e := s.Node().Command(r.Context(), engine.COM, *req)
+	reply, e := s.n.Command(r.Context(), engine.COM, *req)
 	if e != nil {
 		tmf630.WriteError(w, e)
 		return
@@ -277,7 +288,7 @@ func (s *Server) postQuote(w http.ResponseWriter, r *http.Request) {
 }
 
 // quote maps a quote to the wire.
-func (s *Server) quote(v com.QuoteView) Quote {
+func (s quotes) quote(v com.QuoteView) Quote {
 	req := v.Request
 	out := Quote{ID: v.ID, Href: tmf630.QuoteManagement + "/quote/" + v.ID, Category: "enterprise", State: v.State, StateReason: v.Reason,
 		RelatedParty:   []tmf630.Ref{{ID: v.Customer.ID, Name: v.Customer.Name, Role: "customer", ReferredType: "Organization"}},
@@ -300,7 +311,7 @@ func (s *Server) quote(v com.QuoteView) Quote {
 			QuoteItemPrice: []tmf630.OrderPrice{tmf630.Monthly("monthly charge", v.Currency, req.Monthly)}, Type: "QuoteItem"}
 		if i < len(v.Sites) && v.Sites[i] != nil {
 			ql := v.Sites[i]
-			it.Qualification = []Qualification{{ID: ql.Token, Name: "feasibility", ExpirationDate: s.Node().Date(ql.Expires),
+			it.Qualification = []Qualification{{ID: ql.Token, Name: "feasibility", ExpirationDate: s.n.Date(ql.Expires),
 				Technology: ql.Technology, Exchange: ql.Exchange}}
 			it.State = "approved"
 		}
@@ -318,7 +329,7 @@ func (s *Server) quote(v com.QuoteView) Quote {
 			out.Authorization[i].Approver = append(out.Authorization[i].Approver, tmf630.Ref{ID: a.Approver, Name: "public key", ReferredType: "PublicKey"})
 		}
 		if a.State != "pending" {
-			out.Authorization[i].ApprovalDate = s.Node().Date(a.At)
+			out.Authorization[i].ApprovalDate = s.n.Date(a.At)
 		}
 	}
 	if v.Monthly > 0 {
@@ -330,7 +341,7 @@ func (s *Server) quote(v com.QuoteView) Quote {
 
 // quoteIn is the body of POST quote.
 type quoteIn struct {
-	serverManaged
+	tmf630.ServerManaged
 	Authorization  []Authorization `json:"authorization"`
 	Category       string          `json:"category"`
 	RelatedParty   []tmf630.Ref    `json:"relatedParty"`
@@ -342,7 +353,7 @@ type quoteIn struct {
 
 // quoteItemIn is one site of a quote in a request.
 type quoteItemIn struct {
-	itemIn
+	tmf630.OrderItemIn
 	QuoteItemPrice []tmf630.OrderPrice `json:"quoteItemPrice"`
 }
 
@@ -356,7 +367,7 @@ func DecodeQuote(body []byte) (*com.QuoteRequest, *tmf630.Error) {
 	if e := tmf630.DecodeObject(body, &in); e != nil {
 		return nil, e
 	}
-	if e := in.refuse("quote"); e != nil {
+	if e := in.Refuse("quote"); e != nil {
 		return nil, e
 	}
 	bad := func(format string, args ...any) (*com.QuoteRequest, *tmf630.Error) {
@@ -420,7 +431,7 @@ func DecodeQuote(body []byte) (*com.QuoteRequest, *tmf630.Error) {
 			return bad("%s: want the site, one place", at("product.place"))
 		case it.Product.Place[0].Address == "":
 			return bad("%s: required", at("product.place[0].address"))
-		case len(it.ItemTerm) != 1 || !wholeMonths(it.ItemTerm[0]):
+		case len(it.ItemTerm) != 1 || !tmf630.WholeMonths(it.ItemTerm[0]):
 			return bad("%s: want one term, a whole number of months: {\"duration\": {\"amount\": 36, \"units\": \"month\"}}", at("itemTerm"))
 		case len(it.ItemPrice) > 0:
 			return bad("%s: a quote item's price is quoteItemPrice", at("itemPrice"))
