@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/tmf622"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/api/tmf648"
 	"github.com/ordertwin/ordertwin/core/auth"
@@ -100,9 +100,9 @@ func benchmarkPost(b *testing.B, rate float64, authenticated bool) {
 	require.Equal(b, http.StatusCreated, code, string(body))
 	var q tmf648.Quote
 	require.NoError(b, json.Unmarshal(body, &q))
-	orders := make([]api.OrderBody, b.N)
+	orders := make([]tmf622.OrderBody, b.N)
 	for i := range orders {
-		orders[i] = api.NewOrderBody(q.ID, quote, fmt.Sprintf("LOAD-%07d", i))
+		orders[i] = tmf622.NewOrderBody(q.ID, quote, fmt.Sprintf("LOAD-%07d", i))
 	}
 
 	latency := make([]float64, b.N)

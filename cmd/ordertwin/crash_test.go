@@ -22,7 +22,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/tmf622"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/api/tmf648"
 	"github.com/ordertwin/ordertwin/core/auth"
@@ -230,8 +230,8 @@ func rollout(t *testing.T, db string, kills int, rng *rand.Rand) *listener {
 		if err := c.post(ctx, tmf630.QuoteManagement+"/quote", "second", tmf648.NewQuoteBody(q, "AUD"), &quote); err != nil {
 			return err
 		}
-		var po api.ProductOrder
-		if err := c.post(ctx, tmf630.ProductOrdering+"/productOrder", "second", api.NewOrderBody(quote.ID, q, "SECOND-1"), &po); err != nil {
+		var po tmf622.ProductOrder
+		if err := c.post(ctx, tmf630.ProductOrdering+"/productOrder", "second", tmf622.NewOrderBody(quote.ID, q, "SECOND-1"), &po); err != nil {
 			return err
 		}
 		placed = po.ID
@@ -258,7 +258,7 @@ func rollout(t *testing.T, db string, kills int, rng *rand.Rand) *listener {
 	}
 	// Wait for both orders to end.
 	for deadline := time.Now().Add(60 * time.Second); ; {
-		var list []api.ProductOrder
+		var list []tmf622.ProductOrder
 		require.NoError(t, c.get(ctx, tmf630.ProductOrdering+"/productOrder?fields=state", &list))
 		ended := 0
 		for _, po := range list {

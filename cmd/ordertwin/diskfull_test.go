@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/tmf622"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/stretchr/testify/assert"
@@ -133,7 +134,7 @@ func externalIDs(t *testing.T, base string) map[string]int {
 	t.Helper()
 	a := call(t, "GET", base+tmf630.ProductOrdering+"/productOrder?fields=externalId", "", nil)
 	require.Equal(t, http.StatusOK, a.status, a.body)
-	var list []api.ProductOrder
+	var list []tmf622.ProductOrder
 	require.NoError(t, json.Unmarshal([]byte(a.body), &list))
 	out := map[string]int{}
 	for _, po := range list {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/ordertwin/ordertwin/core/api"
 	"github.com/ordertwin/ordertwin/core/api/hub"
+	"github.com/ordertwin/ordertwin/core/api/tmf622"
 	"github.com/ordertwin/ordertwin/core/approval"
 	"github.com/ordertwin/ordertwin/core/com"
 	"github.com/ordertwin/ordertwin/core/engine"
@@ -71,7 +72,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	})
 	hubQuota := fs.Int("hub-quota", hub.DefaultQuota, "how many hub listeners one tenant may register")
-	orderQuota := fs.Int("order-quota", api.DefaultOrderQuota, "how many product orders one party may have in flight")
+	orderQuota := fs.Int("order-quota", tmf622.DefaultOrderQuota, "how many product orders one party may have in flight")
 	suspendAfter := fs.Int("hub-suspend-after", 20, "a hub listener whose callback failed this many attempts in a row, over at least --hub-suspend-window, is suspended")
 	suspendWindow := fs.Duration("hub-suspend-window", 15*time.Minute, "see --hub-suspend-after")
 	pos, err := parse(fs, args)

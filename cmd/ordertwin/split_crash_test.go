@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ordertwin/ordertwin/core/api"
 	"github.com/ordertwin/ordertwin/core/api/orderwire"
+	"github.com/ordertwin/ordertwin/core/api/tmf622"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/api/tmf648"
 	"github.com/ordertwin/ordertwin/core/auth"
@@ -71,8 +71,8 @@ func TestSplitProcessesSurviveKills(t *testing.T) {
 	ctx := context.Background()
 	var quote tmf648.Quote
 	require.NoError(t, c.post(ctx, tmf630.QuoteManagement+"/quote", "q", tmf648.NewQuoteBody(q, "AUD"), &quote))
-	var po api.ProductOrder
-	require.NoError(t, c.post(ctx, tmf630.ProductOrdering+"/productOrder", "o", api.NewOrderBody(quote.ID, q, "SPLIT-1"), &po))
+	var po tmf622.ProductOrder
+	require.NoError(t, c.post(ctx, tmf630.ProductOrdering+"/productOrder", "o", tmf622.NewOrderBody(quote.ID, q, "SPLIT-1"), &po))
 
 	rng := rand.New(rand.NewPCG(7, 3))
 	for _, role := range []string{"som", "rom", "som", "rom", "som"} {

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/tmf622"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/api/tmf648"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
@@ -51,8 +51,8 @@ func submitCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		if external == "" {
 			external = key
 		}
-		var po api.ProductOrder
-		if err := c.post(ctx, tmf630.ProductOrdering+"/productOrder", key, api.NewOrderBody(q.ID, p.Quote, external), &po); err != nil {
+		var po tmf622.ProductOrder
+		if err := c.post(ctx, tmf630.ProductOrdering+"/productOrder", key, tmf622.NewOrderBody(q.ID, p.Quote, external), &po); err != nil {
 			return fmt.Errorf("submit: order for quote %s: %w", q.ID, err)
 		}
 		fmt.Fprintf(stdout, "order %s (externalId %s): %s, %s%s/productOrder/%s\n", po.ID, external, po.State, c.base, tmf630.ProductOrdering, po.ID)
@@ -144,7 +144,7 @@ func (c *client) follow(ctx context.Context, id string, every time.Duration, std
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
-		var po api.ProductOrder
+		var po tmf622.ProductOrder
 		if err := c.get(ctx, tmf630.ProductOrdering+"/productOrder/"+id, &po); err != nil {
 			return "", err
 		}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/api/tmf622"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/api/tmf637"
 	"github.com/ordertwin/ordertwin/core/api/tmf638"
@@ -166,7 +167,7 @@ func (d directory) Party(ctx context.Context, field, id string) (party string, e
 		var v any
 		switch {
 		case field == "productOrder" && s.COM != nil:
-			v = s.readProductOrder(id)
+			v = tmf622.ReadProductOrder(s.Node(), id)
 		case field == "quote" && s.COM != nil:
 			v = tmf648.ReadQuote(s.Node(), id)
 		case field == "product" && s.COM != nil:

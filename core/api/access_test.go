@@ -17,6 +17,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/api"
 	"github.com/ordertwin/ordertwin/core/api/apitest"
 	"github.com/ordertwin/ordertwin/core/api/hub"
+	"github.com/ordertwin/ordertwin/core/api/tmf622"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/api/tmf648"
 	"github.com/ordertwin/ordertwin/core/auth"
@@ -24,6 +25,12 @@ import (
 	"github.com/ordertwin/ordertwin/scenarios"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+)
+
+// The collections of quotes and product orders the tests post to.
+const (
+	quotesPath = tmf630.QuoteManagement + "/quote"
+	ordersPath = tmf630.ProductOrdering + "/productOrder"
 )
 
 // The worked example's ownParty, and a party that is not it.
@@ -420,7 +427,7 @@ func TestApproversDecideTheirStage(t *testing.T) {
 	l.Idle(t)
 	w = l.Do(t, "POST", ordersPath, orderBody(q.ID, "CPQ-1"), &e, other...)
 	assert.Equal(t, http.StatusForbidden, w.Code, "another party's order")
-	var po api.ProductOrder
+	var po tmf622.ProductOrder
 	require.Equal(t, http.StatusCreated, l.Do(t, "POST", ordersPath, orderBody(q.ID, "CPQ-1"), &po, sales...).Code)
 
 	decide := func(stage string) string {

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ordertwin/ordertwin/core/api"
 	"github.com/ordertwin/ordertwin/core/api/apitest"
+	"github.com/ordertwin/ordertwin/core/api/tmf622"
 	"github.com/ordertwin/ordertwin/core/api/tmf648"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -19,7 +19,7 @@ import (
 
 func FuzzDecodeProductOrder(f *testing.F) {
 	q := apitest.WorkedQuote(f)
-	good := apitest.MustMarshal(f, api.NewOrderBody("QT-001", q, "CPQ-7781"))
+	good := apitest.MustMarshal(f, tmf622.NewOrderBody("QT-001", q, "CPQ-7781"))
 	apitest.AddSeeds(f, good,
 		`{"productOrderItem":[{"id":"123","action":"add"}],"relatedParty":[{"id":"456-dd-df45","@referredType":"Individual"}]}`,
 		`{"requestedCompletionDate":"2024-07-08T09:00:00+10:00","productOrderItem":[{"id":"1","action":"add","quantity":1,`+
@@ -34,7 +34,7 @@ func FuzzDecodeProductOrder(f *testing.F) {
 		f.Add([]byte(b.body))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		in, e := api.DecodeProductOrder(body)
+		in, e := tmf622.DecodeProductOrder(body)
 		if e != nil {
 			apitest.DecodeRefused(t, e)
 			return
@@ -77,7 +77,7 @@ func FuzzDecodeProductOrder(f *testing.F) {
 			_, err := time.Parse(time.RFC3339, in.RequestedCompletionDate)
 			assert.NoError(t, err)
 		}
-		again, e := api.DecodeProductOrder(apitest.Reencode(t, in))
+		again, e := tmf622.DecodeProductOrder(apitest.Reencode(t, in))
 		require.Nil(t, e, "sent again, it is taken again")
 		assert.Equal(t, in, again)
 	})
@@ -87,13 +87,13 @@ func FuzzDecodeProductOrderPatch(f *testing.F) {
 	apitest.AddSeeds(f, `{"description":"GlobalTech rollout, phase 1"}`, `{"description":""}`, `{"description":null}`,
 		`{"state":"completed"}`, `{"description":"x","state":"completed"}`, `{"description":7}`, `{}`, `{"Description":"x"}`)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		p, e := api.DecodeProductOrderPatch(body)
+		p, e := tmf622.DecodeProductOrderPatch(body)
 		if e != nil {
 			apitest.DecodeRefused(t, e)
 			return
 		}
 		require.NotNil(t, p.Description, "an accepted patch changes the description")
-		again, e := api.DecodeProductOrderPatch(apitest.Reencode(t, p))
+		again, e := tmf622.DecodeProductOrderPatch(apitest.Reencode(t, p))
 		require.Nil(t, e)
 		assert.Equal(t, p, again)
 	})
@@ -104,7 +104,7 @@ func FuzzDecodeCancellation(f *testing.F) {
 		`{"cancellationReason":"x"}`, `{"productOrder":{}}`, `{"productOrder":"PO-001"}`, `{"id":"CPO-1","productOrder":{"id":"PO-001"}}`,
 		`{"state":"done","productOrder":{"id":"PO-001"}}`)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		c, e := api.DecodeCancellation(body)
+		c, e := tmf622.DecodeCancellation(body)
 		if e != nil {
 			apitest.DecodeRefused(t, e)
 			return
@@ -114,7 +114,7 @@ func FuzzDecodeCancellation(f *testing.F) {
 		assert.Nil(t, c.ID)
 		assert.Nil(t, c.Href)
 		assert.Nil(t, c.State)
-		again, e := api.DecodeCancellation(apitest.Reencode(t, c))
+		again, e := tmf622.DecodeCancellation(apitest.Reencode(t, c))
 		require.Nil(t, e)
 		assert.Equal(t, c, again)
 	})
@@ -207,7 +207,7 @@ func TestDecodersRefuseWhatTheyOnceTook(t *testing.T) {
 		}
 	}
 	for _, r := range orderRefusals {
-		_, e := api.DecodeProductOrder([]byte(r.body))
+		_, e := tmf622.DecodeProductOrder([]byte(r.body))
 		if assert.NotNil(t, e, r.says) {
 			assert.Equal(t, "400", e.Status)
 			assert.Contains(t, e.Message, r.says)

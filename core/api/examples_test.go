@@ -7,8 +7,8 @@ import (
 	"os"
 	"testing"
 
-	"github.com/ordertwin/ordertwin/core/api"
 	"github.com/ordertwin/ordertwin/core/api/apitest"
+	"github.com/ordertwin/ordertwin/core/api/tmf622"
 	"github.com/ordertwin/ordertwin/core/api/tmf648"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -43,7 +43,7 @@ func TestDocsExamples(t *testing.T) {
 	var q tmf648.Quote
 	require.Equal(t, http.StatusCreated, l.Do(t, "POST", quotesPath, string(quote), &q).Code)
 	assert.Equal(t, "QT-001", q.ID)
-	var po api.ProductOrder
+	var po tmf622.ProductOrder
 	require.Equal(t, http.StatusCreated, l.Do(t, "POST", ordersPath, string(order), &po).Code)
 	assert.Equal(t, "PO-001", po.ID)
 	l.Idle(t)

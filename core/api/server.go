@@ -12,6 +12,7 @@ import (
 
 	"github.com/ordertwin/ordertwin/core/api/hub"
 	"github.com/ordertwin/ordertwin/core/api/tmf620"
+	"github.com/ordertwin/ordertwin/core/api/tmf622"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/api/tmf633"
 	"github.com/ordertwin/ordertwin/core/api/tmf637"
@@ -87,11 +88,11 @@ type Server struct {
 	// AccessLog, when set, takes a line per request.
 	AccessLog *slog.Logger
 	// OrderQuota is how many product orders a party may have in flight
-	// when a caller bound to it places one (0: DefaultOrderQuota); one
-	// more is a 429.
+	// when a caller bound to it places one (0: tmf622.DefaultOrderQuota);
+	// one more is a 429.
 	OrderQuota int
-	inFlight   *inFlight    // made by Handler
-	node       *tmf630.Node // made by Handler
+	inFlight   *tmf622.InFlight // made by Handler
+	node       *tmf630.Node     // made by Handler
 	// Hub is what the hubs allow: callbacks, quota, tenant (core/api/hub).
 	Hub hub.Policy
 }
@@ -103,13 +104,15 @@ type Server struct {
 // s's fields here (Node).
 func (s *Server) Handler() http.Handler {
 	if s.inFlight == nil {
-		s.inFlight = &inFlight{}
+		s.inFlight = &tmf622.InFlight{}
 	}
 	s.node = s.newNode()
+	quota := tmf622.Quota{Max: s.OrderQuota, InFlight: s.inFlight}
 	mux := http.NewServeMux()
 	for _, routes := range []func(*http.ServeMux){
-		s.productOrdering, on(s.node, tmf648.Routes), on(s.node, tmf679.Routes), on(s.node, tmf620.Routes),
-		on(s.node, tmf633.Routes), on(s.node, tmf637.Routes), on(s.node, tmf638.Routes), on(s.node, tmf639.Routes),
+		func(mux *http.ServeMux) { tmf622.Routes(s.node, quota, mux) }, on(s.node, tmf648.Routes),
+		on(s.node, tmf679.Routes), on(s.node, tmf620.Routes), on(s.node, tmf633.Routes), on(s.node, tmf637.Routes),
+		on(s.node, tmf638.Routes), on(s.node, tmf639.Routes),
 		s.serviceOrdering, s.resourceOrdering, func(mux *http.ServeMux) { hub.Routes(s.node, &s.Hub, mux) },
 		s.peerListeners,
 	} {

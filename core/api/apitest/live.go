@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/tmf622"
 	"github.com/ordertwin/ordertwin/core/api/tmf648"
 	"github.com/ordertwin/ordertwin/core/approval"
 	"github.com/ordertwin/ordertwin/core/com"
@@ -84,13 +84,13 @@ func (l *Live) Idle(t *testing.T) {
 }
 
 // Worked is the worked example's quote request.
-func Worked(t *testing.T) (tmf648.QuoteBody, func(quoteID, externalID string) api.OrderBody) {
+func Worked(t *testing.T) (tmf648.QuoteBody, func(quoteID, externalID string) tmf622.OrderBody) {
 	t.Helper()
 	sc, err := scenarios.LoadLibrary("globaltech-5site.yaml")
 	require.NoError(t, err)
 	q := sc.Spec.Orders[0].Quote
-	return tmf648.NewQuoteBody(q, "AUD"), func(quoteID, externalID string) api.OrderBody {
-		return api.NewOrderBody(quoteID, q, externalID)
+	return tmf648.NewQuoteBody(q, "AUD"), func(quoteID, externalID string) tmf622.OrderBody {
+		return tmf622.NewOrderBody(quoteID, q, externalID)
 	}
 }
 

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ordertwin/ordertwin/core/api"
 	"github.com/ordertwin/ordertwin/core/api/apitest"
+	"github.com/ordertwin/ordertwin/core/api/tmf622"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/api/tmf648"
 	"github.com/ordertwin/ordertwin/core/approval"
@@ -35,7 +35,7 @@ func TestApprovalOverTheQuoteAPI(t *testing.T) {
 	l.Idle(t)
 	l.Do(t, "GET", quotesPath+"/"+q.ID, nil, &q)
 	assert.Equal(t, "pending", q.State, "submitted for approval, waiting for its technical review")
-	var po api.ProductOrder
+	var po tmf622.ProductOrder
 	require.Equal(t, http.StatusCreated, l.Do(t, "POST", ordersPath, orderBody(q.ID, "CPQ-1"), &po).Code)
 
 	var e tmf630.Error

@@ -1,11 +1,11 @@
-package api_test
+package tmf622_test
 
 import (
 	"net/http"
 	"testing"
 
-	"github.com/ordertwin/ordertwin/core/api"
 	"github.com/ordertwin/ordertwin/core/api/apitest"
+	"github.com/ordertwin/ordertwin/core/api/tmf622"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/api/tmf648"
 	"github.com/stretchr/testify/assert"
@@ -23,7 +23,7 @@ func TestChangeOrdersOverHTTP(t *testing.T) {
 	quoteBody, orderBody := apitest.Worked(t)
 	var q tmf648.Quote
 	require.Equal(t, http.StatusCreated, l.Do(t, "POST", quotesPath, quoteBody, &q).Code)
-	var po api.ProductOrder
+	var po tmf622.ProductOrder
 	require.Equal(t, http.StatusCreated, l.Do(t, "POST", ordersPath, orderBody(q.ID, ""), &po).Code)
 	l.Idle(t)
 	l.Do(t, "GET", ordersPath+"/"+po.ID, nil, &po)
@@ -31,7 +31,7 @@ func TestChangeOrdersOverHTTP(t *testing.T) {
 	melb, syd2 := po.ProductOrderItem[0].Product.ID, po.ProductOrderItem[2].Product.ID
 	require.NotEmpty(t, melb)
 
-	var mod, again api.ProductOrder
+	var mod, again tmf622.ProductOrder
 	modify := `{"externalId":"CHG-77","productOrderItem":[{"id":"1","action":"modify","product":{"id":"` + melb +
 		`","productCharacteristic":[{"name":"speed","value":"1G-sym"}]}}]}`
 	w := l.Do(t, "POST", ordersPath, modify, &mod)
@@ -48,7 +48,7 @@ func TestChangeOrdersOverHTTP(t *testing.T) {
 	l.Do(t, "GET", tmf630.ProductInventory+"/product/"+melb, nil, &product)
 	assert.Contains(t, product["productCharacteristic"], map[string]any{"name": "speed", "value": "1G-sym", "valueType": "string"})
 
-	var del api.ProductOrder
+	var del tmf622.ProductOrder
 	w = l.Do(t, "POST", ordersPath, `{"description":"office closed","productOrderItem":[{"id":"1","action":"delete","product":{"id":"`+syd2+`"}}]}`, &del)
 	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
 	assert.Equal(t, "delete", del.ProductOrderItem[0].Action)

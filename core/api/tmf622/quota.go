@@ -1,4 +1,4 @@
-package api
+package tmf622
 
 import (
 	"slices"
@@ -10,23 +10,31 @@ import (
 )
 
 // DefaultOrderQuota is how many product orders a party may have in flight
-// (not yet completed, failed, cancelled or partial) when Server.OrderQuota
-// does not say.
+// (not yet completed, failed, cancelled or partial) when Quota.Max does
+// not say.
 const DefaultOrderQuota = 1000
 
-func (s *Server) orderQuota() int {
-	if s.OrderQuota > 0 {
-		return s.OrderQuota
+// Quota is how many product orders a party may have in flight when a
+// caller bound to it places one (Max; 0: DefaultOrderQuota), and the
+// orders each party has in flight: one more is a 429.
+type Quota struct {
+	Max      int
+	InFlight *InFlight
+}
+
+func (q Quota) max() int {
+	if q.Max > 0 {
+		return q.Max
 	}
 	return DefaultOrderQuota
 }
 
-// inFlight keeps, per party, the product orders it may still have in
+// InFlight keeps, per party, the product orders it may still have in
 // flight: found by one look through every order the first time the party
 // is asked about, then kept up by the orders placed through the API, each
 // dropped once it has ended. So a check costs what the party has in
 // flight, not what COM has ever held.
-type inFlight struct {
+type InFlight struct {
 	mu      sync.Mutex
 	byParty map[string]map[string]bool // party → order ids
 }
@@ -35,7 +43,7 @@ type inFlight struct {
 // party is its customer (relatedParty, role customer), which the API
 // checks against the caller when it is placed. It runs on the engine's
 // goroutine.
-func (f *inFlight) count(c *com.COM, party string) (n int) {
+func (f *InFlight) count(c *com.COM, party string) (n int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	ids, known := f.byParty[party]
@@ -65,8 +73,8 @@ func (f *inFlight) count(c *com.COM, party string) (n int) {
 // hasOrder tells whether party has a product order with externalID (a
 // retry of it, which the quota does not hold back). It runs on the
 // engine's goroutine, only for a party at its quota.
-func (s *Server) hasOrder(party, externalID string) bool {
-	return externalID != "" && slices.ContainsFunc(s.COM.Orders(), func(po *tmf.ProductOrder) bool {
+func (s ordering) hasOrder(party, externalID string) bool {
+	return externalID != "" && slices.ContainsFunc(s.n.COM.Orders(), func(po *tmf.ProductOrder) bool {
 		return po.ExternalID == externalID && customerIs(po, party)
 	})
 }
@@ -76,7 +84,7 @@ func customerIs(po *tmf.ProductOrder, party string) bool {
 }
 
 // placed adds order id, just placed for party.
-func (f *inFlight) placed(party, id string) {
+func (f *InFlight) placed(party, id string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if ids := f.byParty[party]; ids != nil {

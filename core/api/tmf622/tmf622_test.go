@@ -1,4 +1,4 @@
-package api_test
+package tmf622_test
 
 import (
 	"encoding/json"
@@ -8,8 +8,8 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/ordertwin/ordertwin/core/api"
 	"github.com/ordertwin/ordertwin/core/api/apitest"
+	"github.com/ordertwin/ordertwin/core/api/tmf622"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/api/tmf648"
 	"github.com/ordertwin/ordertwin/core/engine"
@@ -48,7 +48,7 @@ func TestWorkedExampleOverHTTP(t *testing.T) {
 	require.Len(t, q.QuoteItem[0].Qualification, 1)
 	assert.Equal(t, 324000.0, q.QuoteTotalPrice[1].Price.DutyFreeAmount.Value, "TCV: 5 sites × 1,800 × 36 months")
 
-	var po api.ProductOrder
+	var po tmf622.ProductOrder
 	w = l.Do(t, "POST", ordersPath, orderBody(q.ID, "CPQ-7781"), &po)
 	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
 	assert.Equal(t, ordersPath+"/"+po.ID, w.Header().Get("Location"))
@@ -70,7 +70,7 @@ func TestWorkedExampleOverHTTP(t *testing.T) {
 		"T+0 is 2024-06-03 09:00 +10:00; dates are in UTC: %s", po.OrderDate)
 
 	// The same externalId again is the same order, and changes nothing.
-	var again api.ProductOrder
+	var again tmf622.ProductOrder
 	w = l.Do(t, "POST", ordersPath, orderBody(q.ID, "CPQ-7781"), &again)
 	assert.Equal(t, http.StatusCreated, w.Code)
 	assert.Equal(t, "true", w.Header().Get("Idempotent-Replayed"))
@@ -78,13 +78,13 @@ func TestWorkedExampleOverHTTP(t *testing.T) {
 	// Whatever its Idempotency-Key: `submit` sends one, the README's curl
 	// none, and both name the same externalId.
 	for _, key := range []string{"submit-1", "curl-2"} {
-		again = api.ProductOrder{}
+		again = tmf622.ProductOrder{}
 		w = l.Do(t, "POST", ordersPath, orderBody(q.ID, "CPQ-7781"), &again, "Idempotency-Key", key)
 		assert.Equal(t, http.StatusCreated, w.Code)
 		assert.Equal(t, "true", w.Header().Get("Idempotent-Replayed"), key)
 		assert.Equal(t, po.ID, again.ID, key)
 	}
-	var list []api.ProductOrder
+	var list []tmf622.ProductOrder
 	w = l.Do(t, "GET", ordersPath+"?state=completed&fields=state", nil, &list)
 	assert.Equal(t, "1", w.Header().Get("X-Total-Count"))
 	require.Len(t, list, 1)
@@ -121,7 +121,7 @@ func TestQuoteIdempotencyKey(t *testing.T) {
 func TestOrderWithoutQuoteIsRejected(t *testing.T) {
 	l := apitest.ServeLive(t, nil)
 	defer l.Stop()
-	var po api.ProductOrder
+	var po tmf622.ProductOrder
 	w := l.Do(t, "POST", ordersPath, `{"productOrderItem":[{"id":"123","action":"add"}],"relatedParty":[{"id":"456-dd-df45","@referredType":"Individual"}]}`, &po)
 	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
 	l.Idle(t)
@@ -184,7 +184,7 @@ func TestProductOrderBadInput(t *testing.T) {
 			assert.Equal(t, "Error", e.Type)
 		})
 	}
-	var list []api.ProductOrder
+	var list []tmf622.ProductOrder
 	l.Do(t, "GET", ordersPath, nil, &list)
 	assert.Empty(t, list, "no bad request placed an order")
 	var qs []tmf648.Quote
@@ -204,7 +204,7 @@ func TestCancelProductOrderInFlight(t *testing.T) {
 		var q tmf648.Quote
 		require.Equal(t, http.StatusCreated, l.Do(t, "POST", quotesPath, quoteBody, &q).Code)
 		time.Sleep(10 * time.Second)
-		var po api.ProductOrder
+		var po tmf622.ProductOrder
 		require.Equal(t, http.StatusCreated, l.Do(t, "POST", ordersPath, orderBody(q.ID, ""), &po).Code)
 		time.Sleep(30 * time.Second)
 		w := l.Do(t, "PATCH", ordersPath+"/"+po.ID, `{"description":"GlobalTech rollout, phase 1"}`, &po)
@@ -212,7 +212,7 @@ func TestCancelProductOrderInFlight(t *testing.T) {
 		assert.Equal(t, "GlobalTech rollout, phase 1", po.Description)
 		assert.Equal(t, "inProgress", po.State)
 
-		var c, again api.CancelProductOrder
+		var c, again tmf622.CancelProductOrder
 		cancelBody := `{"productOrder":{"id":"` + po.ID + `"},"cancellationReason":"budget withdrawn"}`
 		w = l.Do(t, "POST", cancelPath, cancelBody, &c, "Idempotency-Key", "cancel-1")
 		require.Equal(t, http.StatusCreated, w.Code, w.Body.String())

@@ -1,4 +1,8 @@
-package api
+// Package tmf622 is TMF622 v4 product ordering: the orders that carry out
+// an accepted quote, change orders on installed products, their
+// cancellation, and the quota of orders a party may have in flight
+// (docs/api.md).
+package tmf622
 
 import (
 	"fmt"
@@ -55,10 +59,20 @@ type ProductOrderItem struct {
 // productOrderAttrs are the attributes a product order list may filter on.
 var productOrderAttrs = tmf630.Attributes(ProductOrder{})
 
-func (s *Server) productOrdering(mux *http.ServeMux) {
-	if s.COM == nil {
+// ordering serves the product orders of n's COM, holding each party to
+// quota.
+type ordering struct {
+	n     *tmf630.Node
+	quota Quota
+}
+
+// Routes serves product ordering when n runs COM, each party held to
+// quota.
+func Routes(n *tmf630.Node, quota Quota, mux *http.ServeMux) {
+	if n.COM == nil {
 		return
 	}
+	s := ordering{n, quota}
 	base := tmf630.ProductOrdering
 	mux.HandleFunc("GET "+base+"/productOrder", s.listProductOrders)
 	mux.HandleFunc("GET "+base+"/productOrder/{id}", s.getProductOrder)
@@ -72,26 +86,29 @@ func (s *Server) productOrdering(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+base+"/cancelProductOrder", s.postCancellation)
 }
 
-func (s *Server) listProductOrders(w http.ResponseWriter, r *http.Request) {
-	tmf630.ListAll(s.Node(), w, r, productOrderAttrs, func() []ProductOrder { return tmf630.MapAll(s.COM.Orders(), s.productOrder) })
+func (s ordering) listProductOrders(w http.ResponseWriter, r *http.Request) {
+	tmf630.ListAll(s.n, w, r, productOrderAttrs, func() []ProductOrder { return tmf630.MapAll(s.n.COM.Orders(), s.productOrder) })
 }
 
-func (s *Server) getProductOrder(w http.ResponseWriter, r *http.Request) {
-	tmf630.GetOne(s.Node(), w, r, "productOrder", s.readProductOrder)
+func (s ordering) getProductOrder(w http.ResponseWriter, r *http.Request) {
+	tmf630.GetOne(s.n, w, r, "productOrder", s.readProductOrder)
 }
 
-// readProductOrder maps the product order with id, or gives nil.
-func (s *Server) readProductOrder(id string) *ProductOrder {
-	po := s.COM.Order(id)
-	return tmf630.Ptr(po, po != nil, s.productOrder)
+// ReadProductOrder maps the product order with id of n's COM, or gives
+// nil; on the engine's goroutine.
+func ReadProductOrder(n *tmf630.Node, id string) *ProductOrder {
+	po := n.COM.Order(id)
+	return tmf630.Ptr(po, po != nil, ordering{n: n}.productOrder)
 }
+
+func (s ordering) readProductOrder(id string) *ProductOrder { return ReadProductOrder(s.n, id) }
 
 // productOrderByID reads one product order, or a 404.
-func (s *Server) productOrderByID(r *http.Request, id string) (*ProductOrder, *tmf630.Error) {
-	return tmf630.ReadOne(s.Node(), r, "productOrder", id, s.readProductOrder)
+func (s ordering) productOrderByID(r *http.Request, id string) (*ProductOrder, *tmf630.Error) {
+	return tmf630.ReadOne(s.n, r, "productOrder", id, s.readProductOrder)
 }
 
-func (s *Server) postProductOrder(w http.ResponseWriter, r *http.Request) {
+func (s ordering) postProductOrder(w http.ResponseWriter, r *http.Request) {
 	body, e := tmf630.ReadBody(w, r)
 	if e != nil {
 		tmf630.WriteError(w, e)
@@ -116,16 +133,16 @@ func (s *Server) postProductOrder(w http.ResponseWriter, r *http.Request) {
 	}
 	if in.RequestedCompletionDate != "" {
 		t, _ := time.Parse(time.RFC3339, in.RequestedCompletionDate) // checked by DecodeProductOrder
-		in.requested = max(t.Sub(s.Epoch), 0)
+		in.requested = max(t.Sub(s.n.Epoch), 0)
 	}
-	reply, e := s.Node().Command(r.Context(), engine.COM, com.OrderRequest{Order: in.order(), Key: tmf630.KeyOf(r, "")})
+	reply, e := s.n.Command(r.Context(), engine.COM, com.OrderRequest{Order: in.order(), Key: tmf630.KeyOf(r, "")})
 	if e != nil {
 		tmf630.WriteError(w, e)
 		return
 	}
 	placed := reply.(com.Placed)
 	if id, scoped := tmf630.Caller(r); scoped && !placed.Duplicate {
-		s.inFlight.placed(id.Tenant, placed.ID)
+		s.quota.InFlight.placed(id.Tenant, placed.ID)
 	}
 	tmf630.PlacedAnswer(w, r, s.productOrderByID, placed.ID, placed.Duplicate, func(v *ProductOrder) string { return v.Href })
 }
@@ -135,11 +152,11 @@ func (s *Server) postProductOrder(w http.ResponseWriter, r *http.Request) {
 // modify or disconnect order (201, that order), one not yet active in its
 // own order (200, the order changed in place), or refuses (409, saying
 // why: another change in flight, a speed the offering does not have).
-func (s *Server) postChange(w http.ResponseWriter, r *http.Request, in *productOrderIn) {
+func (s ordering) postChange(w http.ResponseWriter, r *http.Request, in *productOrderIn) {
 	ch := in.change
 	var order, site, status, party string
-	if e := s.Node().Query(r.Context(), func() {
-		if p := s.COM.Products.Get(ch.Product); p != nil {
+	if e := s.n.Query(r.Context(), func() {
+		if p := s.n.COM.Products.Get(ch.Product); p != nil {
 			order, site, status = p.ProductOrder, p.Place.ID, p.Status
 			for _, rp := range p.RelatedParty {
 				if strings.EqualFold(rp.Role, "customer") {
@@ -164,7 +181,7 @@ func (s *Server) postChange(w http.ResponseWriter, r *http.Request, in *productO
 	if ch.Delete {
 		msg = com.Remove{Order: order, Site: site, Reason: in.Description, Key: key}
 	}
-	reply, e := s.Node().Command(r.Context(), engine.COM, msg)
+	reply, e := s.n.Command(r.Context(), engine.COM, msg)
 	if e != nil {
 		tmf630.WriteError(w, e)
 		return
@@ -206,10 +223,10 @@ func changeKey(r *http.Request, in *productOrderIn) string {
 // names nothing wrong is placed, and COM's own validation (contract,
 // credit, feasibility) may still reject it, as TMF622's rejected state
 // says.
-func (s *Server) checkProductOrder(r *http.Request, in *productOrderIn) *tmf630.Error {
+func (s ordering) checkProductOrder(r *http.Request, in *productOrderIn) *tmf630.Error {
 	for i, it := range in.ProductOrderItem {
 		if it.ProductOffering != nil {
-			if _, err := s.Catalog.Offering(it.ProductOffering.ID); err != nil {
+			if _, err := s.n.Catalog.Offering(it.ProductOffering.ID); err != nil {
 				return tmf630.NewError(http.StatusBadRequest, tmf630.Field("productOrderItem", i, "productOffering.id")+": "+err.Error())
 			}
 		}
@@ -221,10 +238,10 @@ func (s *Server) checkProductOrder(r *http.Request, in *productOrderIn) *tmf630.
 	var ok, again bool
 	inFlight := 0
 	_, scoped := tmf630.Caller(r)
-	if e := s.Node().Query(r.Context(), func() {
-		if quote, ok = s.COM.Quote(in.Quote[0].ID); ok && scoped {
-			inFlight = s.inFlight.count(s.COM, quote.Customer.ID)
-			again = inFlight >= s.orderQuota() && s.hasOrder(quote.Customer.ID, in.ExternalID)
+	if e := s.n.Query(r.Context(), func() {
+		if quote, ok = s.n.COM.Quote(in.Quote[0].ID); ok && scoped {
+			inFlight = s.quota.InFlight.count(s.n.COM, quote.Customer.ID)
+			again = inFlight >= s.quota.max() && s.hasOrder(quote.Customer.ID, in.ExternalID)
 		}
 	}); e != nil {
 		return e
@@ -232,7 +249,7 @@ func (s *Server) checkProductOrder(r *http.Request, in *productOrderIn) *tmf630.
 	if !ok || !tmf630.Sees(r, quote.Customer.ID) {
 		return tmf630.NewError(http.StatusBadRequest, "quote[0].id: no quote "+strconv.Quote(in.Quote[0].ID))
 	}
-	if quota := s.orderQuota(); scoped && !again && inFlight >= quota {
+	if quota := s.quota.max(); scoped && !again && inFlight >= quota {
 		e := tmf630.NewError(http.StatusTooManyRequests, fmt.Sprintf("party %s has %d product orders in flight, the most allowed: place more once some end", quote.Customer.ID, inFlight))
 		e.RetryAfter = 60
 		return e
@@ -258,7 +275,7 @@ func hasSite(sites []com.Site, code string) bool {
 	return false
 }
 
-func (s *Server) patchProductOrder(w http.ResponseWriter, r *http.Request) {
+func (s ordering) patchProductOrder(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	body, e := tmf630.ReadBody(w, r)
 	if e != nil {
@@ -274,7 +291,7 @@ func (s *Server) patchProductOrder(w http.ResponseWriter, r *http.Request) {
 		tmf630.WriteError(w, e)
 		return
 	}
-	reply, e := s.Node().Command(r.Context(), engine.COM, com.Describe{Order: id, Description: *patch.Description})
+	reply, e := s.n.Command(r.Context(), engine.COM, com.Describe{Order: id, Description: *patch.Description})
 	if e != nil {
 		tmf630.WriteError(w, e)
 		return
@@ -293,16 +310,16 @@ func (s *Server) patchProductOrder(w http.ResponseWriter, r *http.Request) {
 
 // productOrder maps an internal product order to the wire. Run it on the
 // engine's goroutine: it reads COM's state.
-func (s *Server) productOrder(po *tmf.ProductOrder) ProductOrder {
+func (s ordering) productOrder(po *tmf.ProductOrder) ProductOrder {
 	out := ProductOrder{ID: po.ID, Href: tmf630.ProductOrdering + "/productOrder/" + po.ID, ExternalID: po.ExternalID,
-		Description: po.Description, Category: po.Category, State: po.State, OrderDate: s.Node().Date(po.OrderDate),
+		Description: po.Description, Category: po.Category, State: po.State, OrderDate: s.n.Date(po.OrderDate),
 		RelatedParty: tmf630.Refs(po.RelatedParty, "Organization"), Agreement: tmf630.Refs(po.Agreement, "Agreement"),
 		ProductOrderItem: make([]ProductOrderItem, len(po.Items)), Type: "ProductOrder"}
 	if lc.IsFinal(lc.ProductOrder, po.State) {
-		out.CompletionDate = s.Node().Date(po.CompletionDate)
+		out.CompletionDate = s.n.Date(po.CompletionDate)
 	}
 	if po.RequestedCompletionDate > 0 {
-		out.RequestedCompletionDate = s.Node().Date(po.RequestedCompletionDate)
+		out.RequestedCompletionDate = s.n.Date(po.RequestedCompletionDate)
 	}
 	quoteID := ""
 	if len(po.Quote) > 0 {
@@ -322,7 +339,7 @@ func (s *Server) productOrder(po *tmf.ProductOrder) ProductOrder {
 		if it.ProductOffering.ID != "" {
 			item.ProductOffering = &tmf630.Ref{ID: it.ProductOffering.ID, Href: tmf630.ProductCatalog + "/productOffering/" + it.ProductOffering.ID,
 				Name: it.ProductOffering.Name}
-			if o, err := s.Catalog.Offering(it.ProductOffering.ID); err == nil {
+			if o, err := s.n.Catalog.Offering(it.ProductOffering.ID); err == nil {
 				item.ProductOffering.Name, currency = o.Name, o.Currency
 			}
 		}

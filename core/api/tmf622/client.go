@@ -1,4 +1,4 @@
-package api
+package tmf622
 
 import (
 	"github.com/ordertwin/ordertwin/core/api/tmf630"

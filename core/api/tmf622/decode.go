@@ -1,4 +1,4 @@
-package api
+package tmf622
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package api
+package tmf622
 
 import (
 	"encoding/json"
@@ -58,7 +58,7 @@ func DecodeCancellation(body []byte) (*cancelIn, *tmf630.Error) {
 	return &in, nil
 }
 
-func (s *Server) postCancellation(w http.ResponseWriter, r *http.Request) {
+func (s ordering) postCancellation(w http.ResponseWriter, r *http.Request) {
 	body, e := tmf630.ReadBody(w, r)
 	if e != nil {
 		tmf630.WriteError(w, e)
@@ -70,7 +70,7 @@ func (s *Server) postCancellation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	key := tmf630.KeyOf(r, cancellations)
-	if prev, e := tmf630.Replay(s.Node(), r, key, cancellations, s.readCancellation); e != nil || prev != nil {
+	if prev, e := tmf630.Replay(s.n, r, key, cancellations, s.readCancellation); e != nil || prev != nil {
 		if e != nil {
 			tmf630.WriteError(w, e)
 		} else {
@@ -87,7 +87,7 @@ func (s *Server) postCancellation(w http.ResponseWriter, r *http.Request) {
 		tmf630.WriteError(w, tmf630.NewError(http.StatusConflict, "productOrder "+po.ID+" is "+po.State+": it can no longer be cancelled"))
 		return
 	}
-	reply, e := s.Node().Command(r.Context(), engine.COM, com.Cancel{Order: po.ID, Reason: in.CancellationReason})
+	reply, e := s.n.Command(r.Context(), engine.COM, com.Cancel{Order: po.ID, Reason: in.CancellationReason})
 	if e != nil {
 		tmf630.WriteError(w, e)
 		return
@@ -99,7 +99,7 @@ func (s *Server) postCancellation(w http.ResponseWriter, r *http.Request) {
 		task["stateReason"] = "refused: " + strings.Join(done.Refused, "; ")
 	}
 	b, _ := json.Marshal(task)
-	put, e := s.Node().Command(r.Context(), engine.Docs, docs.Put{Collection: cancellations, Prefix: "CPO", Body: b, Key: key})
+	put, e := s.n.Command(r.Context(), engine.Docs, docs.Put{Collection: cancellations, Prefix: "CPO", Body: b, Key: key})
 	if e != nil {
 		tmf630.WriteError(w, e)
 		return
@@ -113,27 +113,27 @@ func (s *Server) postCancellation(w http.ResponseWriter, r *http.Request) {
 	tmf630.Created(w, c.Href, c)
 }
 
-func (s *Server) listCancellations(w http.ResponseWriter, r *http.Request) {
-	tmf630.ListAll(s.Node(), w, r, cancelAttrs, func() []CancelProductOrder { return tmf630.MapAll(s.Docs.List(cancellations), s.cancellation) })
+func (s ordering) listCancellations(w http.ResponseWriter, r *http.Request) {
+	tmf630.ListAll(s.n, w, r, cancelAttrs, func() []CancelProductOrder { return tmf630.MapAll(s.n.Docs.List(cancellations), s.cancellation) })
 }
 
-func (s *Server) getCancellation(w http.ResponseWriter, r *http.Request) {
-	tmf630.GetOne(s.Node(), w, r, cancellations, s.readCancellation)
+func (s ordering) getCancellation(w http.ResponseWriter, r *http.Request) {
+	tmf630.GetOne(s.n, w, r, cancellations, s.readCancellation)
 }
 
 // readCancellation maps the cancellation task with id, or gives nil.
-func (s *Server) readCancellation(id string) *CancelProductOrder {
-	d := s.Docs.Get(cancellations, id)
+func (s ordering) readCancellation(id string) *CancelProductOrder {
+	d := s.n.Docs.Get(cancellations, id)
 	return tmf630.Ptr(d, d != nil, s.cancellation)
 }
 
-func (s *Server) cancellationByID(r *http.Request, id string) (*CancelProductOrder, *tmf630.Error) {
-	return tmf630.ReadOne(s.Node(), r, cancellations, id, s.readCancellation)
+func (s ordering) cancellationByID(r *http.Request, id string) (*CancelProductOrder, *tmf630.Error) {
+	return tmf630.ReadOne(s.n, r, cancellations, id, s.readCancellation)
 }
 
 // cancellation maps a cancellation task to the wire, its state read off
 // the order's; run it on the engine's goroutine.
-func (s *Server) cancellation(d *docs.Doc) CancelProductOrder {
+func (s ordering) cancellation(d *docs.Doc) CancelProductOrder {
 	order, _ := d.Body["productOrder"].(map[string]any)
 	id, _ := order["id"].(string)
 	reason, _ := d.Body["cancellationReason"].(string)
@@ -142,13 +142,13 @@ func (s *Server) cancellation(d *docs.Doc) CancelProductOrder {
 	c := CancelProductOrder{ID: d.ID, Href: tmf630.ProductOrdering + "/" + cancellations + "/" + d.ID, CancellationReason: reason,
 		ProductOrder: tmf630.Ref{ID: id, Href: tmf630.ProductOrdering + "/productOrder/" + id, ReferredType: "ProductOrder"},
 		StateReason:  why, Type: "CancelProductOrder"}
-	po := s.COM.Order(id)
+	po := s.n.COM.Order(id)
 	switch {
 	case po == nil:
 		c.State = "terminatedWithError"
 	case po.State == lc.Cancelled:
 		c.State = "done"
-		c.EffectiveCancellationDate = s.Node().Date(po.CompletionDate)
+		c.EffectiveCancellationDate = s.n.Date(po.CompletionDate)
 	case po.State == lc.AssessingCancellation || po.State == lc.PendingCancellation:
 		c.State = "inProgress"
 	case rejected:
