@@ -5,8 +5,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/apitest"
+	"github.com/ordertwin/ordertwin/core/api/ordering"
 	"github.com/ordertwin/ordertwin/core/api/orderwire"
+	"github.com/ordertwin/ordertwin/core/api/tmf641"
+	"github.com/ordertwin/ordertwin/core/api/tmf652"
 	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -18,7 +21,7 @@ import (
 // unchanged.
 
 func FuzzDecodeServiceOrder(f *testing.F) {
-	f.Add([]byte(acmeOrder))
+	f.Add([]byte(apitest.AcmeServiceOrder))
 	for _, so := range serviceOrders() {
 		so.ID, so.State, so.OrderDate, so.CompletionDate = "", "", 0, 0
 		for i := range so.Items {
@@ -30,20 +33,20 @@ func FuzzDecodeServiceOrder(f *testing.F) {
 		`"serviceCharacteristic":[{"name":"n","value":{"a":[1,2.5e3,null]}}]}}]}`))
 	f.Add([]byte(`{"id":"SO-1"}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		so, e := api.DecodeServiceOrder(body)
+		so, e := tmf641.DecodeServiceOrder(body)
 		if e != nil {
 			assert.Equal(t, "400", e.Status)
 			assert.NotEmpty(t, e.Message)
 			return
 		}
-		again, e := api.DecodeServiceOrder(wireJSON(t, orderwire.ServiceOrderToWire(so, epoch)))
+		again, e := tmf641.DecodeServiceOrder(wireJSON(t, orderwire.ServiceOrderToWire(so, epoch)))
 		require.Nil(t, e, "what was taken goes back on the wire as a valid order")
 		assert.Equal(t, so, again)
 	})
 }
 
 func FuzzDecodeResourceOrder(f *testing.F) {
-	f.Add([]byte(vlanOrder))
+	f.Add([]byte(apitest.VLANResourceOrder))
 	for _, ro := range resourceOrders() {
 		ro.ID, ro.State, ro.OrderDate, ro.StartDate, ro.CompletionDate = "", "", 0, 0, 0
 		for i := range ro.Items {
@@ -59,13 +62,13 @@ func FuzzDecodeResourceOrder(f *testing.F) {
 		`"orderItemRelationship":[{"relationshipType":"dependsOn","orderItem":{"itemId":"b"}}]},` +
 		`{"id":"b","action":"add","resourceSpecification":{"id":"VLAN"},"orderItemRelationship":[{"relationshipType":"dependsOn","orderItem":{"itemId":"a"}}]}]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		ro, e := api.DecodeResourceOrder(body)
+		ro, e := tmf652.DecodeResourceOrder(body)
 		if e != nil {
 			assert.Equal(t, "400", e.Status)
 			assert.NotEmpty(t, e.Message)
 			return
 		}
-		again, e := api.DecodeResourceOrder(wireJSON(t, orderwire.ResourceOrderToWire(ro, epoch)))
+		again, e := tmf652.DecodeResourceOrder(wireJSON(t, orderwire.ResourceOrderToWire(ro, epoch)))
 		require.Nil(t, e, "what was taken goes back on the wire as a valid order")
 		assert.Equal(t, ro, again)
 	})
@@ -109,7 +112,7 @@ func FuzzDecodeOrderCancellation(f *testing.F) {
 		if resource {
 			order = "resourceOrder"
 		}
-		id, _, e := api.DecodeOrderCancellation(body, order)
+		id, _, e := ordering.DecodeOrderCancellation(body, order)
 		if e != nil {
 			assert.Equal(t, "400", e.Status)
 			assert.NotEmpty(t, e.Message)

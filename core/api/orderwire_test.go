@@ -5,9 +5,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ordertwin/ordertwin/core/api"
 	"github.com/ordertwin/ordertwin/core/api/orderwire"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
+	"github.com/ordertwin/ordertwin/core/api/tmf641"
+	"github.com/ordertwin/ordertwin/core/api/tmf652"
 	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -137,16 +138,16 @@ func TestServiceOrderWireShape(t *testing.T) {
 		"href": tmf630.ServiceCatalog + "/serviceSpecification/CFS:Enterprise-QoS"}, svc["serviceSpecification"])
 	assert.Equal(t, "MELB", svc["place"].([]any)[0].(map[string]any)["id"])
 	assert.Equal(t, []any{map[string]any{"name": "slaTier", "valueType": "string", "value": "Gold"}}, svc["serviceCharacteristic"])
-	_, e := api.DecodeServiceOrder(b)
+	_, e := tmf641.DecodeServiceOrder(b)
 	assert.Nil(t, e, "what COM places is a valid POST serviceOrder body")
 
 	b, err = json.Marshal(orderwire.ResourceOrderToWire(resourceOrders()["placed by SOM"], epoch))
 	require.NoError(t, err)
-	_, e = api.DecodeResourceOrder(b)
+	_, e = tmf652.DecodeResourceOrder(b)
 	assert.Nil(t, e, "what SOM places is a valid POST resourceOrder body")
 	b, err = json.Marshal(orderwire.ResourceOrderToWire(resourceOrders()["decommission"], epoch))
 	require.NoError(t, err)
-	_, e = api.DecodeResourceOrder(b)
+	_, e = tmf652.DecodeResourceOrder(b)
 	assert.Nil(t, e, "and so is a decommission")
 }
 

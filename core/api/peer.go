@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/api/ordering"
 	"github.com/ordertwin/ordertwin/core/api/orderwire"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/auth"
@@ -222,10 +223,10 @@ func (l *Link) request(msg any) (string, []byte, error) {
 	case *tmf.ResourceOrder:
 		path, v = tmf630.ResourceOrdering+"/resourceOrder", orderwire.ResourceOrderToWire(m, l.Epoch)
 	case *tmf.CancelRequest:
-		c := peerCancel{Order: peerCancelOrder{ID: m.OrderID, ExternalID: m.ExternalID}, Reason: m.Reason, Items: m.Items}
+		c := ordering.PeerCancel{Order: ordering.PeerCancelOrder{ID: m.OrderID, ExternalID: m.ExternalID}, Reason: m.Reason, Items: m.Items}
 		path, v = tmf630.ServiceOrdering+"/cancelServiceOrder", c
 		if l.To == engine.ROM {
-			path, v = tmf630.ResourceOrdering+"/cancelResourceOrder", peerCancelResource(c)
+			path, v = tmf630.ResourceOrdering+"/cancelResourceOrder", ordering.PeerCancelResource(c)
 		}
 	case *tmf.OrderEvent:
 		var typ string
@@ -243,28 +244,6 @@ func (l *Link) request(msg any) (string, []byte, error) {
 	return path, b, err
 }
 
-// peerCancel is the body of a cancelServiceOrder sent by a peer COM: the
-// order by id or, before SOM's id is known, by external id, and the items
-// when only some are cancelled (extensions to TMF641's
-// CancelServiceOrder, which cancels a whole order by id).
-type peerCancel struct {
-	Order  peerCancelOrder `json:"serviceOrder"`
-	Reason string          `json:"cancellationReason,omitempty"`
-	Items  []string        `json:"serviceOrderItem,omitempty"`
-}
-
-// peerCancelResource is the same for cancelResourceOrder.
-type peerCancelResource struct {
-	Order  peerCancelOrder `json:"resourceOrder"`
-	Reason string          `json:"cancellationReason,omitempty"`
-	Items  []string        `json:"orderItem,omitempty"`
-}
-
-type peerCancelOrder struct {
-	ID         string `json:"id"`
-	ExternalID string `json:"externalId,omitempty"`
-}
-
 func lowerFirst(s string) string {
 	if s == "" {
 		return s
@@ -272,7 +251,8 @@ func lowerFirst(s string) string {
 	return string(s[0]|0x20) + s[1:]
 }
 
-// fromPeer takes a request that a peer sent (it has the stream headers):
+// fromPeer (an ordering.FromPeer, which TMF641 and TMF652 are given)
+// takes a request that a peer sent (it has the stream headers):
 // decode makes the message of its body, which goes to component to as a
 // numbered delivery, once. It reports whether the request was a peer's
 // (and answered).
@@ -416,52 +396,5 @@ func (s *Server) listen(w http.ResponseWriter, r *http.Request, to engine.Addres
 		return ev, nil
 	}) {
 		tmf630.WriteError(w, tmf630.NewError(http.StatusBadRequest, "this listener takes the events of the orders this process placed: "+PeerStream+" and "+PeerSeq+" required"))
-	}
-}
-
-// decodePeerServiceOrder reads the service order a peer COM sends: the
-// whole internal order on the wire, its handles included.
-func (s *Server) decodePeerServiceOrder(body []byte) (any, *tmf630.Error) {
-	var w orderwire.ServiceOrder
-	if e := tmf630.DecodeObject(body, &w); e != nil {
-		return nil, e
-	}
-	so, err := orderwire.ServiceOrderFromWire(&w, s.Epoch)
-	if err != nil {
-		return nil, tmf630.NewError(http.StatusBadRequest, err.Error())
-	}
-	return so, nil
-}
-
-// decodePeerResourceOrder reads the resource order a peer SOM sends.
-func (s *Server) decodePeerResourceOrder(body []byte) (any, *tmf630.Error) {
-	var w orderwire.ResourceOrder
-	if e := tmf630.DecodeObject(body, &w); e != nil {
-		return nil, e
-	}
-	ro, err := orderwire.ResourceOrderFromWire(&w, s.Epoch)
-	if err != nil {
-		return nil, tmf630.NewError(http.StatusBadRequest, err.Error())
-	}
-	return ro, nil
-}
-
-// decodePeerCancel reads a peer's cancellation (see peerCancel).
-func decodePeerCancel(resource bool) func([]byte) (any, *tmf630.Error) {
-	return func(body []byte) (any, *tmf630.Error) {
-		var c peerCancel
-		if resource {
-			var rc peerCancelResource
-			if e := tmf630.DecodeObject(body, &rc); e != nil {
-				return nil, e
-			}
-			c = peerCancel(rc)
-		} else if e := tmf630.DecodeObject(body, &c); e != nil {
-			return nil, e
-		}
-		if c.Order.ID == "" && c.Order.ExternalID == "" {
-			return nil, tmf630.NewError(http.StatusBadRequest, "the order: want its id or externalId")
-		}
-		return &tmf.CancelRequest{OrderID: c.Order.ID, ExternalID: c.Order.ExternalID, Items: c.Items, Reason: c.Reason}, nil
 	}
 }

@@ -18,7 +18,9 @@ import (
 	"github.com/ordertwin/ordertwin/core/api/tmf637"
 	"github.com/ordertwin/ordertwin/core/api/tmf638"
 	"github.com/ordertwin/ordertwin/core/api/tmf639"
+	"github.com/ordertwin/ordertwin/core/api/tmf641"
 	"github.com/ordertwin/ordertwin/core/api/tmf648"
+	"github.com/ordertwin/ordertwin/core/api/tmf652"
 	"github.com/ordertwin/ordertwin/core/api/tmf679"
 	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/ordertwin/ordertwin/core/catalog"
@@ -113,8 +115,9 @@ func (s *Server) Handler() http.Handler {
 		func(mux *http.ServeMux) { tmf622.Routes(s.node, quota, mux) }, on(s.node, tmf648.Routes),
 		on(s.node, tmf679.Routes), on(s.node, tmf620.Routes), on(s.node, tmf633.Routes), on(s.node, tmf637.Routes),
 		on(s.node, tmf638.Routes), on(s.node, tmf639.Routes),
-		s.serviceOrdering, s.resourceOrdering, func(mux *http.ServeMux) { hub.Routes(s.node, &s.Hub, mux) },
-		s.peerListeners,
+		func(mux *http.ServeMux) { tmf641.Routes(s.node, s.fromPeer, mux) },
+		func(mux *http.ServeMux) { tmf652.Routes(s.node, s.fromPeer, mux) },
+		func(mux *http.ServeMux) { hub.Routes(s.node, &s.Hub, mux) }, s.peerListeners,
 	} {
 		routes(mux)
 	}

@@ -125,3 +125,72 @@ func Decision(t *testing.T, q tmf648.Quote, stage, digest, key string) string {
 	require.NoError(t, err)
 	return string(b)
 }
+
+// ServeWorkedExample serves the worked example after its rollout ran to
+// the end on the virtual clock (seed, T+35 days: full order complete).
+func ServeWorkedExample(t *testing.T) *Live {
+	t.Helper()
+	sc, err := scenarios.LoadLibrary("globaltech-5site.yaml")
+	require.NoError(t, err)
+	sys, err := scenarios.New(sc.Spec, scenarios.Options{})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- sys.Engine.Serve(ctx) }()
+	l := &Live{Sys: sys, H: sys.API().Handler(), Stop: func() {
+		cancel()
+		require.ErrorIs(t, <-done, context.Canceled)
+	}}
+	l.Idle(t)
+	return l
+}
+
+// AcmeServiceOrder is a service order a third party's COM places on our SOM
+// for one site: the three CFS of Enterprise Fibre Connect Gold, in the
+// building of the worked example's Melbourne HQ.
+const AcmeServiceOrder = `{
+  "externalId": "ACME-77/SO-1",
+  "description": "ACME Melbourne office",
+  "relatedParty": [{"id": "CUST-ACME-0042", "name": "ACME Pty Ltd", "role": "customer"}],
+  "serviceOrderItem": [
+    {"id": "1", "action": "add", "@handle": 40, "service": {
+      "serviceSpecification": {"id": "CFS:Fibre-Access"},
+      "serviceCharacteristic": [{"name": "speed", "value": "500M-sym"}, {"name": "technology", "value": "GPON"},
+        {"name": "oltArea", "value": "SOUTH-03"}, {"name": "ipPool", "value": "SOUTH-ENT"}],
+      "place": [{"id": "ACME-MEL", "role": "installationAddress", "address": "Level 12, 120 Collins Street, Melbourne VIC 3000"}]}},
+    {"id": "2", "action": "add", "service": {
+      "serviceSpecification": {"id": "CFS:Enterprise-QoS"},
+      "serviceCharacteristic": [{"name": "slaTier", "value": "Gold"}, {"name": "availability", "value": "99.95%"},
+        {"name": "latencyMs", "value": 10}, {"name": "lossPct", "value": 0.01}],
+      "place": [{"id": "ACME-MEL", "address": "Level 12, 120 Collins Street, Melbourne VIC 3000"}]}},
+    {"id": "3", "action": "add", "service": {
+      "serviceSpecification": {"id": "CFS:CPE-Management"},
+      "serviceCharacteristic": [{"name": "model", "value": "ISR-4431"}, {"name": "config", "value": "enterprise-fibre"}],
+      "place": [{"id": "ACME-MEL", "address": "Level 12, 120 Collins Street, Melbourne VIC 3000"}]}}
+  ]
+}`
+
+// VLANResourceOrder is a resource order a third party's SOM places on our ROM: a
+// VLAN and the IP prefix bound to it, for a site in the building of the
+// worked example's Melbourne HQ.
+const VLANResourceOrder = `{
+  "externalId": "ACME-SOM/77",
+  "name": "ACME Melbourne VLAN",
+  "place": {"id": "ACME-MEL", "address": "Level 12, 120 Collins Street, Melbourne VIC 3000"},
+  "relatedParty": [{"id": "CUST-ACME-0042", "role": "customer"}],
+  "orderItem": [
+    {"id": "ACME-1", "action": "add", "@handle": 7, "resourceSpecification": {"id": "VLAN", "name": "RFS:VLAN-Service"},
+     "resourceCharacteristic": [{"name": "vlanType", "value": "c-tag"}, {"name": "serviceType", "value": "enterprise"}]},
+    {"id": "ACME-2", "action": "add", "resourceSpecification": {"id": "IPv4Subnet"},
+     "resourceCharacteristic": [{"name": "pool", "value": "SOUTH-ENT"}],
+     "orderItemRelationship": [{"relationshipType": "dependsOn", "orderItem": {"itemId": "ACME-1"}}]}
+  ]
+}`
+
+// GetMap GETs path from l, which must answer 200, as a JSON object.
+func GetMap(t *testing.T, l *Live, path string) map[string]any {
+	t.Helper()
+	var m map[string]any
+	require.Equal(t, http.StatusOK, l.Do(t, "GET", path, nil, &m).Code, path)
+	return m
+}

@@ -1,4 +1,9 @@
-package api
+// Package ordering is what TMF641 service ordering and TMF652 resource
+// ordering share: the cancellation tasks (cancelServiceOrder,
+// cancelResourceOrder), the fields of a new order the server sets, and
+// how a request a peer sent (a component of this deployment in another
+// process) is taken instead (FromPeer, PeerCancel).
+package ordering
 
 import (
 	"encoding/json"
@@ -17,7 +22,7 @@ import (
 // (cancelResourceOrder): POST asks SOM or ROM to cancel an order placed
 // over its API; the task is a document of the docs component, and its
 // state follows the order's (as TMF622's cancelProductOrder does,
-// cancelorder.go).
+// core/api/tmf622).
 
 // CancelOrder is a TMF641 v4 CancelServiceOrder or TMF652 v4
 // CancelResourceOrder: the task of cancelling an order. Its state
@@ -38,29 +43,29 @@ type CancelOrder struct {
 
 var cancelOrderAttrs = tmf630.Attributes(CancelOrder{})
 
-// orderCancelling is the cancellation API of one kind of order.
-type orderCancelling struct {
-	base       string         // the API's base path
-	collection string         // cancelServiceOrder: the task collection and its docs collection
-	prefix     string         // CSO: the prefix of task ids
-	order      string         // serviceOrder: the field naming the order, and the orders' collection
-	to         engine.Address // the component that cancels
-	// read returns what the task needs of the order with id; it runs on
+// Cancelling is the cancellation API of one kind of order.
+type Cancelling struct {
+	Base       string         // the API's base path
+	Collection string         // cancelServiceOrder: the task collection and its docs collection
+	Prefix     string         // CSO: the prefix of task ids
+	Order      string         // serviceOrder: the field naming the order, and the orders' collection
+	To         engine.Address // the component that cancels
+	// Read returns what the task needs of the order with id; it runs on
 	// the engine's goroutine.
-	read func(id string) (orderStatus, bool)
-	// instead says how to cancel an order a component of the process
+	Read func(id string) (Status, bool)
+	// Instead says how to cancel an order a component of the process
 	// placed (only its orderer may cancel it).
-	instead string
+	Instead string
 }
 
-// orderStatus is what a cancellation task needs of its order.
-type orderStatus struct {
-	state string
-	final bool
-	// cancelled tells whether an item of the order is cancelled.
-	cancelled  bool
-	completion time.Duration
-	placedBy   engine.Address
+// Status is what a cancellation task needs of its order.
+type Status struct {
+	State string
+	Final bool
+	// Cancelled tells whether an item of the order is cancelled.
+	Cancelled  bool
+	Completion time.Duration
+	PlacedBy   engine.Address
 }
 
 // cancelOrderIn is the body of POST cancelServiceOrder or
@@ -108,17 +113,27 @@ func DecodeOrderCancellation(body []byte, order string) (id, reason string, e *t
 	return ref.ID, in.CancellationReason, nil
 }
 
-func (c *orderCancelling) routes(s *Server, mux *http.ServeMux) {
-	if s.Docs == nil {
-		return // no docs component to keep the tasks in
-	}
-	mux.HandleFunc("GET "+c.base+"/"+c.collection, func(w http.ResponseWriter, r *http.Request) { c.list(s, w, r) })
-	mux.HandleFunc("GET "+c.base+"/"+c.collection+"/{id}", func(w http.ResponseWriter, r *http.Request) { c.get(s, w, r) })
-	mux.HandleFunc("POST "+c.base+"/"+c.collection, func(w http.ResponseWriter, r *http.Request) { c.post(s, w, r) })
+// cancelling serves the tasks of a Cancelling from n.
+type cancelling struct {
+	*Cancelling
+	n        *tmf630.Node
+	fromPeer FromPeer
 }
 
-func (c *orderCancelling) post(s *Server, w http.ResponseWriter, r *http.Request) {
-	if s.fromPeer(w, r, c.to, decodePeerCancel(c.to == engine.ROM)) {
+// Routes serves the tasks of c from n, a peer's cancellation taken by
+// fromPeer.
+func (c *Cancelling) Routes(n *tmf630.Node, fromPeer FromPeer, mux *http.ServeMux) {
+	s := cancelling{c, n, fromPeer}
+	if n.Docs == nil {
+		return // no docs component to keep the tasks in
+	}
+	mux.HandleFunc("GET "+c.Base+"/"+c.Collection, func(w http.ResponseWriter, r *http.Request) { s.list(w, r) })
+	mux.HandleFunc("GET "+c.Base+"/"+c.Collection+"/{id}", func(w http.ResponseWriter, r *http.Request) { s.get(w, r) })
+	mux.HandleFunc("POST "+c.Base+"/"+c.Collection, func(w http.ResponseWriter, r *http.Request) { s.post(w, r) })
+}
+
+func (c cancelling) post(w http.ResponseWriter, r *http.Request) {
+	if c.fromPeer(w, r, c.To, DecodePeerCancel(c.To == engine.ROM)) {
 		return // our own orderer, in its own process, cancels what it placed
 	}
 	body, e := tmf630.ReadBody(w, r)
@@ -126,15 +141,15 @@ func (c *orderCancelling) post(s *Server, w http.ResponseWriter, r *http.Request
 		tmf630.WriteError(w, e)
 		return
 	}
-	id, reason, e := DecodeOrderCancellation(body, c.order)
+	id, reason, e := DecodeOrderCancellation(body, c.Order)
 	if e != nil {
 		tmf630.WriteError(w, e)
 		return
 	}
-	key := tmf630.KeyOf(r, c.collection)
-	prev, e := tmf630.Replay(s.Node(), r, key, c.collection, func(id string) *CancelOrder {
-		d := s.Docs.Get(c.collection, id)
-		return tmf630.Ptr(d, d != nil, func(d *docs.Doc) CancelOrder { return c.task(s, d) })
+	key := tmf630.KeyOf(r, c.Collection)
+	prev, e := tmf630.Replay(c.n, r, key, c.Collection, func(id string) *CancelOrder {
+		d := c.n.Docs.Get(c.Collection, id)
+		return tmf630.Ptr(d, d != nil, func(d *docs.Doc) CancelOrder { return c.task(d) })
 	})
 	if e != nil || prev != nil {
 		if e != nil {
@@ -144,30 +159,30 @@ func (c *orderCancelling) post(s *Server, w http.ResponseWriter, r *http.Request
 		}
 		return
 	}
-	var st orderStatus
+	var st Status
 	var ok bool
-	if e := s.Node().Query(r.Context(), func() { st, ok = c.read(id) }); e != nil {
+	if e := c.n.Query(r.Context(), func() { st, ok = c.Read(id) }); e != nil {
 		tmf630.WriteError(w, e)
 		return
 	}
 	switch {
 	case !ok:
-		tmf630.WriteError(w, tmf630.NewError(http.StatusNotFound, c.order+".id: no "+c.order+" "+strconv.Quote(id)))
+		tmf630.WriteError(w, tmf630.NewError(http.StatusNotFound, c.Order+".id: no "+c.Order+" "+strconv.Quote(id)))
 		return
-	case st.placedBy != 0:
-		tmf630.WriteError(w, tmf630.NewError(http.StatusConflict, c.order+" "+id+" was placed by "+st.placedBy.String()+
-			", which alone may cancel it: "+c.instead))
+	case st.PlacedBy != 0:
+		tmf630.WriteError(w, tmf630.NewError(http.StatusConflict, c.Order+" "+id+" was placed by "+st.PlacedBy.String()+
+			", which alone may cancel it: "+c.Instead))
 		return
-	case st.final:
-		tmf630.WriteError(w, tmf630.NewError(http.StatusConflict, c.order+" "+id+" is "+st.state+": it can no longer be cancelled"))
+	case st.Final:
+		tmf630.WriteError(w, tmf630.NewError(http.StatusConflict, c.Order+" "+id+" is "+st.State+": it can no longer be cancelled"))
 		return
 	}
-	if _, e := s.Node().Command(r.Context(), c.to, &tmf.CancelRequest{OrderID: id, Reason: reason}); e != nil {
+	if _, e := c.n.Command(r.Context(), c.To, &tmf.CancelRequest{OrderID: id, Reason: reason}); e != nil {
 		tmf630.WriteError(w, e)
 		return
 	}
-	b, _ := json.Marshal(map[string]any{c.order: map[string]any{"id": id}, "cancellationReason": reason}) // strings: cannot fail
-	put, e := s.Node().Command(r.Context(), engine.Docs, docs.Put{Collection: c.collection, Prefix: c.prefix, Body: b, Key: key})
+	b, _ := json.Marshal(map[string]any{c.Order: map[string]any{"id": id}, "cancellationReason": reason}) // strings: cannot fail
+	put, e := c.n.Command(r.Context(), engine.Docs, docs.Put{Collection: c.Collection, Prefix: c.Prefix, Body: b, Key: key})
 	if e != nil {
 		tmf630.WriteError(w, e)
 		return
@@ -177,7 +192,7 @@ func (c *orderCancelling) post(s *Server, w http.ResponseWriter, r *http.Request
 		tmf630.WriteError(w, tmf630.NewError(http.StatusInternalServerError, "record the cancellation: "+res.Err.Error()))
 		return
 	}
-	task, e := c.byID(s, r, res.Doc.ID)
+	task, e := c.byID(r, res.Doc.ID)
 	if e != nil {
 		tmf630.WriteError(w, e)
 		return
@@ -185,19 +200,19 @@ func (c *orderCancelling) post(s *Server, w http.ResponseWriter, r *http.Request
 	tmf630.Created(w, task.Href, task)
 }
 
-func (c *orderCancelling) list(s *Server, w http.ResponseWriter, r *http.Request) {
-	tmf630.ListAll(s.Node(), w, r, cancelOrderAttrs, func() []CancelOrder {
-		return tmf630.MapAll(s.Docs.List(c.collection), func(d *docs.Doc) CancelOrder { return c.task(s, d) })
+func (c cancelling) list(w http.ResponseWriter, r *http.Request) {
+	tmf630.ListAll(c.n, w, r, cancelOrderAttrs, func() []CancelOrder {
+		return tmf630.MapAll(c.n.Docs.List(c.Collection), func(d *docs.Doc) CancelOrder { return c.task(d) })
 	})
 }
 
-func (c *orderCancelling) get(s *Server, w http.ResponseWriter, r *http.Request) {
+func (c cancelling) get(w http.ResponseWriter, r *http.Request) {
 	q, e := tmf630.ByIDQuery(r)
 	if e != nil {
 		tmf630.WriteError(w, e)
 		return
 	}
-	task, e := c.byID(s, r, r.PathValue("id"))
+	task, e := c.byID(r, r.PathValue("id"))
 	if e != nil {
 		tmf630.WriteError(w, e)
 		return
@@ -205,45 +220,45 @@ func (c *orderCancelling) get(s *Server, w http.ResponseWriter, r *http.Request)
 	tmf630.One(w, q, task)
 }
 
-func (c *orderCancelling) byID(s *Server, r *http.Request, id string) (*CancelOrder, *tmf630.Error) {
+func (c cancelling) byID(r *http.Request, id string) (*CancelOrder, *tmf630.Error) {
 	var task *CancelOrder
-	if e := s.Node().Query(r.Context(), func() {
-		if d := s.Docs.Get(c.collection, id); d != nil {
-			v := c.task(s, d)
+	if e := c.n.Query(r.Context(), func() {
+		if d := c.n.Docs.Get(c.Collection, id); d != nil {
+			v := c.task(d)
 			task = &v
 		}
 	}); e != nil {
 		return nil, e
 	}
 	if task == nil {
-		return nil, tmf630.NewError(http.StatusNotFound, c.collection+" "+strconv.Quote(id)+": no such cancellation")
+		return nil, tmf630.NewError(http.StatusNotFound, c.Collection+" "+strconv.Quote(id)+": no such cancellation")
 	}
 	return task, nil
 }
 
 // task maps a cancellation document to the wire, its state read off the
 // order's; it runs on the engine's goroutine.
-func (c *orderCancelling) task(s *Server, d *docs.Doc) CancelOrder {
-	order, _ := d.Body[c.order].(map[string]any)
+func (c cancelling) task(d *docs.Doc) CancelOrder {
+	order, _ := d.Body[c.Order].(map[string]any)
 	id, _ := order["id"].(string)
 	reason, _ := d.Body["cancellationReason"].(string)
-	out := CancelOrder{ID: d.ID, Href: tmf630.EntityHref(c.base, c.collection, d.ID), CancellationReason: reason,
-		Type: strings.ToUpper(c.collection[:1]) + c.collection[1:]}
-	ref := &tmf630.Ref{ID: id, Href: tmf630.EntityHref(c.base, c.order, id), ReferredType: strings.ToUpper(c.order[:1]) + c.order[1:]}
-	if c.order == "resourceOrder" {
+	out := CancelOrder{ID: d.ID, Href: tmf630.EntityHref(c.Base, c.Collection, d.ID), CancellationReason: reason,
+		Type: strings.ToUpper(c.Collection[:1]) + c.Collection[1:]}
+	ref := &tmf630.Ref{ID: id, Href: tmf630.EntityHref(c.Base, c.Order, id), ReferredType: strings.ToUpper(c.Order[:1]) + c.Order[1:]}
+	if c.Order == "resourceOrder" {
 		out.ResourceOrder = ref
 	} else {
 		out.ServiceOrder = ref
 	}
-	st, ok := c.read(id)
+	st, ok := c.Read(id)
 	switch {
 	case !ok:
 		out.State = "terminatedWithError"
-	case !st.final:
+	case !st.Final:
 		out.State = "inProgress"
-	case st.cancelled:
+	case st.Cancelled:
 		out.State = "done"
-		out.EffectiveCancellationDate = s.Node().Date(st.completion)
+		out.EffectiveCancellationDate = c.n.Date(st.Completion)
 	default:
 		out.State = "terminatedWithError" // it ended before the request came
 	}

@@ -1,52 +1,32 @@
-package api_test
+package tmf641_test
 
 import (
-	"context"
 	"net/http"
 	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
 
-	"github.com/ordertwin/ordertwin/core/api"
 	"github.com/ordertwin/ordertwin/core/api/apitest"
+	"github.com/ordertwin/ordertwin/core/api/ordering"
 	"github.com/ordertwin/ordertwin/core/api/orderwire"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/engine"
-	"github.com/ordertwin/ordertwin/scenarios"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 const (
-	serviceOrdersPath = tmf630.ServiceOrdering + "/serviceOrder"
-	cancelSOPath      = tmf630.ServiceOrdering + "/cancelServiceOrder"
+	serviceOrdersPath  = tmf630.ServiceOrdering + "/serviceOrder"
+	resourceOrdersPath = tmf630.ResourceOrdering + "/resourceOrder"
+	cancelSOPath       = tmf630.ServiceOrdering + "/cancelServiceOrder"
 )
-
-// serveWorkedExample serves the worked example after its rollout ran to
-// the end on the virtual clock (seed, T+35 days: full order complete).
-func serveWorkedExample(t *testing.T) *apitest.Live {
-	t.Helper()
-	sc, err := scenarios.Load("../../scenarios/globaltech-5site.yaml")
-	require.NoError(t, err)
-	sys, err := scenarios.New(sc.Spec, scenarios.Options{})
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error)
-	go func() { done <- sys.Engine.Serve(ctx) }()
-	l := &apitest.Live{Sys: sys, H: sys.API().Handler(), Stop: func() {
-		cancel()
-		require.ErrorIs(t, <-done, context.Canceled)
-	}}
-	l.Idle(t)
-	return l
-}
 
 // Seed, entity map: COM placed three service orders (SO-PILOT, SO-WAVE1,
 // SO-WAVE2) with 15 service order items, all completed, each with the
 // service instance it installed in TMF638.
 func TestServiceOrdersOfTheRollout(t *testing.T) {
-	l := serveWorkedExample(t)
+	l := apitest.ServeWorkedExample(t)
 	defer l.Stop()
 	var orders []orderwire.ServiceOrder
 	w := l.Do(t, "GET", serviceOrdersPath, nil, &orders)
@@ -100,31 +80,6 @@ func TestServiceOrdersOfTheRollout(t *testing.T) {
 	assert.Equal(t, []string{orders[1].ID}, apitest.IDsOf(some))
 }
 
-// acmeOrder is a service order a third party's COM places on our SOM
-// for one site: the three CFS of Enterprise Fibre Connect Gold, in the
-// building of the worked example's Melbourne HQ.
-const acmeOrder = `{
-  "externalId": "ACME-77/SO-1",
-  "description": "ACME Melbourne office",
-  "relatedParty": [{"id": "CUST-ACME-0042", "name": "ACME Pty Ltd", "role": "customer"}],
-  "serviceOrderItem": [
-    {"id": "1", "action": "add", "@handle": 40, "service": {
-      "serviceSpecification": {"id": "CFS:Fibre-Access"},
-      "serviceCharacteristic": [{"name": "speed", "value": "500M-sym"}, {"name": "technology", "value": "GPON"},
-        {"name": "oltArea", "value": "SOUTH-03"}, {"name": "ipPool", "value": "SOUTH-ENT"}],
-      "place": [{"id": "ACME-MEL", "role": "installationAddress", "address": "Level 12, 120 Collins Street, Melbourne VIC 3000"}]}},
-    {"id": "2", "action": "add", "service": {
-      "serviceSpecification": {"id": "CFS:Enterprise-QoS"},
-      "serviceCharacteristic": [{"name": "slaTier", "value": "Gold"}, {"name": "availability", "value": "99.95%"},
-        {"name": "latencyMs", "value": 10}, {"name": "lossPct", "value": 0.01}],
-      "place": [{"id": "ACME-MEL", "address": "Level 12, 120 Collins Street, Melbourne VIC 3000"}]}},
-    {"id": "3", "action": "add", "service": {
-      "serviceSpecification": {"id": "CFS:CPE-Management"},
-      "serviceCharacteristic": [{"name": "model", "value": "ISR-4431"}, {"name": "config", "value": "enterprise-fibre"}],
-      "place": [{"id": "ACME-MEL", "address": "Level 12, 120 Collins Street, Melbourne VIC 3000"}]}}
-  ]
-}`
-
 // A third party's COM places work on our SOM over TMF641: SOM decomposes
 // it, ROM allocates the site's resources, the order completes with its
 // services in TMF638, and the same externalId again is the same order.
@@ -132,7 +87,7 @@ func TestServiceOrderPlacedOverTMF641(t *testing.T) {
 	l := apitest.ServeLive(t, nil)
 	defer l.Stop()
 	var so orderwire.ServiceOrder
-	w := l.Do(t, "POST", serviceOrdersPath, acmeOrder, &so)
+	w := l.Do(t, "POST", serviceOrdersPath, apitest.AcmeServiceOrder, &so)
 	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
 	assert.Equal(t, serviceOrdersPath+"/"+so.ID, w.Header().Get("Location"))
 	assert.NotEmpty(t, so.State, "whatever it is by now: the virtual clock runs on")
@@ -148,7 +103,7 @@ func TestServiceOrderPlacedOverTMF641(t *testing.T) {
 		assert.Equal(t, "active", it.Service.State, it.ID)
 	}
 	assert.Equal(t, "SI-FA-ACME-0042-ACME-MEL", so.ServiceOrderItem[0].Service.ID)
-	assert.Equal(t, "10", apitest.Lookup(t, mustMap(t, l, so.ServiceOrderItem[1].Service.Href)["serviceCharacteristic"], "latencyMs"),
+	assert.Equal(t, "10", apitest.Lookup(t, apitest.GetMap(t, l, so.ServiceOrderItem[1].Service.Href)["serviceCharacteristic"], "latencyMs"),
 		"a number is kept as its JSON text")
 
 	var ros []orderwire.ResourceOrder
@@ -158,7 +113,7 @@ func TestServiceOrderPlacedOverTMF641(t *testing.T) {
 	assert.Len(t, ros[0].OrderItem, 6)
 
 	var again orderwire.ServiceOrder
-	w = l.Do(t, "POST", serviceOrdersPath, acmeOrder, &again)
+	w = l.Do(t, "POST", serviceOrdersPath, apitest.AcmeServiceOrder, &again)
 	assert.Equal(t, http.StatusCreated, w.Code)
 	assert.Equal(t, "true", w.Header().Get("Idempotent-Replayed"))
 	assert.Equal(t, so.ID, again.ID)
@@ -172,13 +127,6 @@ func TestServiceOrderPlacedOverTMF641(t *testing.T) {
 	assert.Contains(t, e.Message, "completed: it can no longer be cancelled")
 }
 
-func mustMap(t *testing.T, l *apitest.Live, path string) map[string]any {
-	t.Helper()
-	var m map[string]any
-	require.Equal(t, http.StatusOK, l.Do(t, "GET", path, nil, &m).Code, path)
-	return m
-}
-
 // A service order placed over TMF641 and cancelled while its site is
 // being built: its items are cancelled, the site's resource order is
 // cancelled and what it had allocated is released (seed: cancellation
@@ -188,13 +136,13 @@ func TestCancelServiceOrderInFlight(t *testing.T) {
 		l := apitest.ServeLive(t, &engine.Wall{Start: time.Now(), Scale: 3600}) // a virtual hour a second
 		defer l.Stop()
 		var so orderwire.ServiceOrder
-		require.Equal(t, http.StatusCreated, l.Do(t, "POST", serviceOrdersPath, acmeOrder, &so).Code)
+		require.Equal(t, http.StatusCreated, l.Do(t, "POST", serviceOrdersPath, apitest.AcmeServiceOrder, &so).Code)
 		time.Sleep(2500 * time.Millisecond) // T+2.5 hr: the bearer is reserved, no item is done
 		synctest.Wait()
 		l.Do(t, "GET", serviceOrdersPath+"/"+so.ID, nil, &so)
 		require.Equal(t, "inProgress", so.State)
 
-		var c api.CancelOrder
+		var c ordering.CancelOrder
 		w := l.Do(t, "POST", cancelSOPath, `{"serviceOrder":{"id":"`+so.ID+`"},"cancellationReason":"customer moved"}`, &c)
 		require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
 		assert.Equal(t, cancelSOPath+"/"+c.ID, w.Header().Get("Location"))
@@ -223,7 +171,7 @@ func TestCancelServiceOrderInFlight(t *testing.T) {
 		}
 		assert.NotZero(t, allocated, "the bearer was allocated before the cancellation")
 
-		var tasks []api.CancelOrder
+		var tasks []ordering.CancelOrder
 		l.Do(t, "GET", cancelSOPath, nil, &tasks)
 		require.Len(t, tasks, 1)
 		assert.Equal(t, c.ID, tasks[0].ID)
@@ -235,11 +183,11 @@ func TestCancelServiceOrderInFlight(t *testing.T) {
 // Bad input gets a 4xx and a TMF Error that names what is wrong, and
 // places nothing (docs/architecture.md §8).
 func TestServiceOrderBadInput(t *testing.T) {
-	l := serveWorkedExample(t)
+	l := apitest.ServeWorkedExample(t)
 	defer l.Stop()
 	with := func(from, to string) string {
-		require.Contains(t, acmeOrder, from)
-		return strings.Replace(acmeOrder, from, to, 1)
+		require.Contains(t, apitest.AcmeServiceOrder, from)
+		return strings.Replace(apitest.AcmeServiceOrder, from, to, 1)
 	}
 	item := func(body string) string { return `{"serviceOrderItem":[` + body + `]}` }
 	melb := `"place":[{"id":"M"}]`
@@ -302,7 +250,7 @@ func TestServiceOrderBadInput(t *testing.T) {
 	var orders []orderwire.ServiceOrder
 	l.Do(t, "GET", serviceOrdersPath, nil, &orders)
 	assert.Len(t, orders, 3, "no bad request placed an order")
-	var tasks []api.CancelOrder
+	var tasks []ordering.CancelOrder
 	l.Do(t, "GET", cancelSOPath, nil, &tasks)
 	assert.Empty(t, tasks, "no bad request made a cancellation")
 }

@@ -1,39 +1,15 @@
-package api
+package tmf641
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/api/ordering"
 	"github.com/ordertwin/ordertwin/core/api/orderwire"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
-
-// newOrderManaged are the fields of a service or resource order that the
-// server sets, beyond tmf630.ServerManaged's: a new order must not carry them.
-type newOrderManaged struct {
-	tmf630.ServerManaged
-	StartDate json.RawMessage `json:"startDate"`
-	Milestone json.RawMessage `json:"milestone"`
-}
-
-// refuse names the first server-managed field sent.
-func (m newOrderManaged) refuse(entity string) *tmf630.Error {
-	if e := m.ServerManaged.Refuse(entity); e != nil {
-		return e
-	}
-	for _, f := range []struct {
-		name string
-		v    json.RawMessage
-	}{{"startDate", m.StartDate}, {"milestone", m.Milestone}} {
-		if f.v != nil {
-			return tmf630.NewError(http.StatusBadRequest, f.name+": set by the server; a new "+entity+" must not carry it")
-		}
-	}
-	return nil
-}
 
 // DecodeServiceOrder reads and checks the body of POST serviceOrder
 // (TMF641 v4 ServiceOrder_Create) and returns the internal order SOM
@@ -43,11 +19,11 @@ func (m newOrderManaged) refuse(entity string) *tmf630.Error {
 // (one action per site). Every error is a 400 naming the field. Whether
 // the specifications exist is checked against the catalog by the server.
 func DecodeServiceOrder(body []byte) (*tmf.ServiceOrder, *tmf630.Error) {
-	var managed newOrderManaged
+	var managed ordering.NewOrderManaged
 	if e := tmf630.DecodeObject(body, &managed); e != nil {
 		return nil, e
 	}
-	if e := managed.refuse("serviceOrder"); e != nil {
+	if e := managed.Refuse("serviceOrder"); e != nil {
 		return nil, e
 	}
 	var in orderwire.ServiceOrder

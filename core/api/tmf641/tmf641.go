@@ -1,4 +1,7 @@
-package api
+// Package tmf641 is TMF641 v4 service ordering: the service orders SOM
+// runs, placed in process by COM or over the API, and their cancellation
+// (docs/api.md).
+package tmf641
 
 import (
 	"maps"
@@ -7,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ordertwin/ordertwin/core/api/ordering"
 	"github.com/ordertwin/ordertwin/core/api/orderwire"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/engine"
@@ -25,10 +29,20 @@ import (
 
 var serviceOrderAttrs = tmf630.Attributes(orderwire.ServiceOrder{})
 
-func (s *Server) serviceOrdering(mux *http.ServeMux) {
-	if s.SOM == nil {
+// serviceOrders serves the service orders of n's SOM, a peer's taken by
+// fromPeer.
+type serviceOrders struct {
+	n        *tmf630.Node
+	fromPeer ordering.FromPeer
+}
+
+// Routes serves service ordering when n runs SOM; fromPeer takes the
+// orders and cancellations that our own COM in another process sends.
+func Routes(n *tmf630.Node, fromPeer ordering.FromPeer, mux *http.ServeMux) {
+	if n.SOM == nil {
 		return
 	}
+	s := serviceOrders{n, fromPeer}
 	coll := tmf630.ServiceOrdering + "/serviceOrder"
 	mux.HandleFunc("GET "+coll, s.listServiceOrders)
 	mux.HandleFunc("GET "+coll+"/{id}", s.getServiceOrder)
@@ -37,32 +51,32 @@ func (s *Server) serviceOrdering(mux *http.ServeMux) {
 		tmf630.ServiceOrdering+"/cancelServiceOrder")
 	mux.HandleFunc("PATCH "+coll+"/{id}", byOrder)
 	mux.HandleFunc("DELETE "+coll+"/{id}", byOrder)
-	c := &orderCancelling{base: tmf630.ServiceOrdering, collection: "cancelServiceOrder", prefix: "CSO", order: "serviceOrder", to: engine.SOM,
-		read:    s.serviceOrderStatus,
-		instead: "cancel its product order with POST " + tmf630.ProductOrdering + "/cancelProductOrder"}
-	c.routes(s, mux)
+	c := &ordering.Cancelling{Base: tmf630.ServiceOrdering, Collection: "cancelServiceOrder", Prefix: "CSO", Order: "serviceOrder", To: engine.SOM,
+		Read:    s.serviceOrderStatus,
+		Instead: "cancel its product order with POST " + tmf630.ProductOrdering + "/cancelProductOrder"}
+	c.Routes(n, fromPeer, mux)
 }
 
-func (s *Server) listServiceOrders(w http.ResponseWriter, r *http.Request) {
-	tmf630.ListAll(s.Node(), w, r, serviceOrderAttrs, func() []orderwire.ServiceOrder { return tmf630.MapAll(s.SOM.Orders(), s.serviceOrder) })
+func (s serviceOrders) listServiceOrders(w http.ResponseWriter, r *http.Request) {
+	tmf630.ListAll(s.n, w, r, serviceOrderAttrs, func() []orderwire.ServiceOrder { return tmf630.MapAll(s.n.SOM.Orders(), s.serviceOrder) })
 }
 
-func (s *Server) getServiceOrder(w http.ResponseWriter, r *http.Request) {
-	tmf630.GetOne(s.Node(), w, r, "serviceOrder", s.readServiceOrder)
+func (s serviceOrders) getServiceOrder(w http.ResponseWriter, r *http.Request) {
+	tmf630.GetOne(s.n, w, r, "serviceOrder", s.readServiceOrder)
 }
 
 // readServiceOrder maps the service order with id, or gives nil.
-func (s *Server) readServiceOrder(id string) *orderwire.ServiceOrder {
-	so := s.SOM.Order(id)
+func (s serviceOrders) readServiceOrder(id string) *orderwire.ServiceOrder {
+	so := s.n.SOM.Order(id)
 	return tmf630.Ptr(so, so != nil, s.serviceOrder)
 }
 
 // serviceOrderByID reads one service order, or a 404.
-func (s *Server) serviceOrderByID(r *http.Request, id string) (*orderwire.ServiceOrder, *tmf630.Error) {
-	return tmf630.ReadOne(s.Node(), r, "serviceOrder", id, s.readServiceOrder)
+func (s serviceOrders) serviceOrderByID(r *http.Request, id string) (*orderwire.ServiceOrder, *tmf630.Error) {
+	return tmf630.ReadOne(s.n, r, "serviceOrder", id, s.readServiceOrder)
 }
 
-func (s *Server) postServiceOrder(w http.ResponseWriter, r *http.Request) {
+func (s serviceOrders) postServiceOrder(w http.ResponseWriter, r *http.Request) {
 	if s.fromPeer(w, r, engine.SOM, s.decodePeerServiceOrder) {
 		return // the service order of our own COM, in its own process
 	}
@@ -80,7 +94,7 @@ func (s *Server) postServiceOrder(w http.ResponseWriter, r *http.Request) {
 		tmf630.WriteError(w, e)
 		return
 	}
-	reply, e := s.Node().Command(r.Context(), engine.SOM, som.OrderRequest{Order: *so})
+	reply, e := s.n.Command(r.Context(), engine.SOM, som.OrderRequest{Order: *so})
 	if e != nil {
 		tmf630.WriteError(w, e)
 		return
@@ -92,20 +106,20 @@ func (s *Server) postServiceOrder(w http.ResponseWriter, r *http.Request) {
 // checkServiceOrder checks what a new order names against the catalog:
 // each item's specification is a CFS (SOM decomposes CFS into RFS), whose
 // name it takes when the order gives none.
-func (s *Server) checkServiceOrder(so *tmf.ServiceOrder) *tmf630.Error {
-	if s.Catalog == nil {
+func (s serviceOrders) checkServiceOrder(so *tmf.ServiceOrder) *tmf630.Error {
+	if s.n.Catalog == nil {
 		return nil
 	}
 	for i := range so.Items {
 		spec := &so.Items[i].Service.Specification
-		cfs := s.Catalog.CFS[spec.ID]
+		cfs := s.n.Catalog.CFS[spec.ID]
 		if cfs == nil {
 			why := "no such CFS in the catalog"
-			if s.Catalog.RFS[spec.ID] != nil {
+			if s.n.Catalog.RFS[spec.ID] != nil {
 				why = "a resource-facing service: SOM takes CFS and decomposes them itself"
 			}
 			return tmf630.NewError(http.StatusBadRequest, tmf630.Field("serviceOrderItem", i, "service.serviceSpecification.id")+": "+
-				strconv.Quote(spec.ID)+" is "+why+" (CFS: "+strings.Join(slices.Sorted(maps.Keys(s.Catalog.CFS)), ", ")+")")
+				strconv.Quote(spec.ID)+" is "+why+" (CFS: "+strings.Join(slices.Sorted(maps.Keys(s.n.Catalog.CFS)), ", ")+")")
 		}
 		if spec.Name == "" {
 			spec.Name = cfs.Name
@@ -117,17 +131,17 @@ func (s *Server) checkServiceOrder(so *tmf.ServiceOrder) *tmf630.Error {
 // serviceOrder maps an internal service order to the wire, with what the
 // catalog and the service inventory add: the specification's name, the
 // installed service's state. It runs on the engine's goroutine.
-func (s *Server) serviceOrder(so *tmf.ServiceOrder) orderwire.ServiceOrder {
-	out := orderwire.ServiceOrderToWire(so, s.Epoch)
+func (s serviceOrders) serviceOrder(so *tmf.ServiceOrder) orderwire.ServiceOrder {
+	out := orderwire.ServiceOrderToWire(so, s.n.Epoch)
 	for i := range out.ServiceOrderItem {
 		svc := &out.ServiceOrderItem[i].Service
-		if spec := svc.ServiceSpecification; spec != nil && spec.Name == "" && s.Catalog != nil {
-			if cfs := s.Catalog.CFS[spec.ID]; cfs != nil {
+		if spec := svc.ServiceSpecification; spec != nil && spec.Name == "" && s.n.Catalog != nil {
+			if cfs := s.n.Catalog.CFS[spec.ID]; cfs != nil {
 				spec.Name = cfs.Name
 			}
 		}
 		if svc.ID != "" && svc.State == "" {
-			if inst := s.SOM.Services.Get(svc.ID); inst != nil {
+			if inst := s.n.SOM.Services.Get(svc.ID); inst != nil {
 				svc.State = inst.State
 			}
 		}
@@ -137,13 +151,27 @@ func (s *Server) serviceOrder(so *tmf.ServiceOrder) orderwire.ServiceOrder {
 
 // serviceOrderStatus is what a cancellation needs of a service order; on
 // the engine's goroutine.
-func (s *Server) serviceOrderStatus(id string) (orderStatus, bool) {
-	so := s.SOM.Order(id)
+func (s serviceOrders) serviceOrderStatus(id string) (ordering.Status, bool) {
+	so := s.n.SOM.Order(id)
 	if so == nil {
-		return orderStatus{}, false
+		return ordering.Status{}, false
 	}
-	st := orderStatus{state: so.State, final: lc.IsFinal(lc.ServiceOrder, so.State), completion: so.CompletionDate,
-		placedBy: s.SOM.PlacedBy(id)}
-	st.cancelled = slices.ContainsFunc(so.Items, func(it tmf.ServiceOrderItem) bool { return it.State == lc.Cancelled })
+	st := ordering.Status{State: so.State, Final: lc.IsFinal(lc.ServiceOrder, so.State), Completion: so.CompletionDate,
+		PlacedBy: s.n.SOM.PlacedBy(id)}
+	st.Cancelled = slices.ContainsFunc(so.Items, func(it tmf.ServiceOrderItem) bool { return it.State == lc.Cancelled })
 	return st, true
+}
+
+// decodePeerServiceOrder reads the service order a peer COM sends: the
+// whole internal order on the wire, its handles included.
+func (s serviceOrders) decodePeerServiceOrder(body []byte) (any, *tmf630.Error) {
+	var w orderwire.ServiceOrder
+	if e := tmf630.DecodeObject(body, &w); e != nil {
+		return nil, e
+	}
+	so, err := orderwire.ServiceOrderFromWire(&w, s.n.Epoch)
+	if err != nil {
+		return nil, tmf630.NewError(http.StatusBadRequest, err.Error())
+	}
+	return so, nil
 }

@@ -1,4 +1,7 @@
-package api
+// Package tmf652 is TMF652 v4 resource ordering: the resource orders ROM
+// runs, placed in process by SOM or over the API, and their cancellation
+// (docs/api.md).
+package tmf652
 
 import (
 	"errors"
@@ -8,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ordertwin/ordertwin/core/api/ordering"
 	"github.com/ordertwin/ordertwin/core/api/orderwire"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/engine"
@@ -26,10 +30,20 @@ import (
 
 var resourceOrderAttrs = tmf630.Attributes(orderwire.ResourceOrder{})
 
-func (s *Server) resourceOrdering(mux *http.ServeMux) {
-	if s.ROM == nil {
+// resourceOrders serves the resource orders of n's ROM, a peer's taken
+// by fromPeer.
+type resourceOrders struct {
+	n        *tmf630.Node
+	fromPeer ordering.FromPeer
+}
+
+// Routes serves resource ordering when n runs ROM; fromPeer takes the
+// orders and cancellations that our own SOM in another process sends.
+func Routes(n *tmf630.Node, fromPeer ordering.FromPeer, mux *http.ServeMux) {
+	if n.ROM == nil {
 		return
 	}
+	s := resourceOrders{n, fromPeer}
 	coll := tmf630.ResourceOrdering + "/resourceOrder"
 	mux.HandleFunc("GET "+coll, s.listResourceOrders)
 	mux.HandleFunc("GET "+coll+"/{id}", s.getResourceOrder)
@@ -38,37 +52,37 @@ func (s *Server) resourceOrdering(mux *http.ServeMux) {
 		tmf630.ResourceOrdering+"/cancelResourceOrder")
 	mux.HandleFunc("PATCH "+coll+"/{id}", byOrder)
 	mux.HandleFunc("DELETE "+coll+"/{id}", byOrder)
-	c := &orderCancelling{base: tmf630.ResourceOrdering, collection: "cancelResourceOrder", prefix: "CRO", order: "resourceOrder", to: engine.ROM,
-		read:    s.resourceOrderStatus,
-		instead: "cancel its service order with POST " + tmf630.ServiceOrdering + "/cancelServiceOrder"}
-	c.routes(s, mux)
+	c := &ordering.Cancelling{Base: tmf630.ResourceOrdering, Collection: "cancelResourceOrder", Prefix: "CRO", Order: "resourceOrder", To: engine.ROM,
+		Read:    s.resourceOrderStatus,
+		Instead: "cancel its service order with POST " + tmf630.ServiceOrdering + "/cancelServiceOrder"}
+	c.Routes(n, fromPeer, mux)
 }
 
-func (s *Server) listResourceOrders(w http.ResponseWriter, r *http.Request) {
-	tmf630.ListAll(s.Node(), w, r, resourceOrderAttrs, func() []orderwire.ResourceOrder { return tmf630.MapAll(s.ROM.Orders(), s.resourceOrder) })
+func (s resourceOrders) listResourceOrders(w http.ResponseWriter, r *http.Request) {
+	tmf630.ListAll(s.n, w, r, resourceOrderAttrs, func() []orderwire.ResourceOrder { return tmf630.MapAll(s.n.ROM.Orders(), s.resourceOrder) })
 }
 
-func (s *Server) getResourceOrder(w http.ResponseWriter, r *http.Request) {
-	tmf630.GetOne(s.Node(), w, r, "resourceOrder", s.readResourceOrder)
+func (s resourceOrders) getResourceOrder(w http.ResponseWriter, r *http.Request) {
+	tmf630.GetOne(s.n, w, r, "resourceOrder", s.readResourceOrder)
 }
 
 // resourceOrder maps a resource order to the wire.
-func (s *Server) resourceOrder(ro *tmf.ResourceOrder) orderwire.ResourceOrder {
-	return orderwire.ResourceOrderToWire(ro, s.Epoch)
+func (s resourceOrders) resourceOrder(ro *tmf.ResourceOrder) orderwire.ResourceOrder {
+	return orderwire.ResourceOrderToWire(ro, s.n.Epoch)
 }
 
 // readResourceOrder maps the resource order with id, or gives nil.
-func (s *Server) readResourceOrder(id string) *orderwire.ResourceOrder {
-	ro := s.ROM.Order(id)
+func (s resourceOrders) readResourceOrder(id string) *orderwire.ResourceOrder {
+	ro := s.n.ROM.Order(id)
 	return tmf630.Ptr(ro, ro != nil, s.resourceOrder)
 }
 
 // resourceOrderByID reads one resource order, or a 404.
-func (s *Server) resourceOrderByID(r *http.Request, id string) (*orderwire.ResourceOrder, *tmf630.Error) {
-	return tmf630.ReadOne(s.Node(), r, "resourceOrder", id, s.readResourceOrder)
+func (s resourceOrders) resourceOrderByID(r *http.Request, id string) (*orderwire.ResourceOrder, *tmf630.Error) {
+	return tmf630.ReadOne(s.n, r, "resourceOrder", id, s.readResourceOrder)
 }
 
-func (s *Server) postResourceOrder(w http.ResponseWriter, r *http.Request) {
+func (s resourceOrders) postResourceOrder(w http.ResponseWriter, r *http.Request) {
 	if s.fromPeer(w, r, engine.ROM, s.decodePeerResourceOrder) {
 		return // the resource order of our own SOM, in its own process
 	}
@@ -86,7 +100,7 @@ func (s *Server) postResourceOrder(w http.ResponseWriter, r *http.Request) {
 		tmf630.WriteError(w, e)
 		return
 	}
-	reply, e := s.Node().Command(r.Context(), engine.ROM, rom.OrderRequest{Order: *ro})
+	reply, e := s.n.Command(r.Context(), engine.ROM, rom.OrderRequest{Order: *ro})
 	if e != nil {
 		tmf630.WriteError(w, e)
 		return
@@ -109,12 +123,12 @@ func (s *Server) postResourceOrder(w http.ResponseWriter, r *http.Request) {
 // checkResourceOrder checks what a new order names against the catalog:
 // each item's specification is a kind of resource an RFS allocates, and
 // its name, when given, that RFS.
-func (s *Server) checkResourceOrder(ro *tmf.ResourceOrder) *tmf630.Error {
-	if s.Catalog == nil {
+func (s resourceOrders) checkResourceOrder(ro *tmf.ResourceOrder) *tmf630.Error {
+	if s.n.Catalog == nil {
 		return nil
 	}
 	kinds := map[string]bool{}
-	for _, rfs := range s.Catalog.RFS {
+	for _, rfs := range s.n.Catalog.RFS {
 		kinds[rfs.Resource.Type] = true
 	}
 	for i := range ro.Items {
@@ -126,7 +140,7 @@ func (s *Server) checkResourceOrder(ro *tmf.ResourceOrder) *tmf630.Error {
 		if spec.Name == "" {
 			continue
 		}
-		if rfs := s.Catalog.RFS[spec.Name]; rfs == nil || rfs.Resource.Type != spec.ID {
+		if rfs := s.n.Catalog.RFS[spec.Name]; rfs == nil || rfs.Resource.Type != spec.ID {
 			return tmf630.NewError(http.StatusBadRequest, tmf630.Field("orderItem", i, "resourceSpecification.name")+": "+strconv.Quote(spec.Name)+
 				" is no RFS of the catalog that allocates a "+spec.ID)
 		}
@@ -136,14 +150,27 @@ func (s *Server) checkResourceOrder(ro *tmf.ResourceOrder) *tmf630.Error {
 
 // resourceOrderStatus is what a cancellation needs of a resource order;
 // on the engine's goroutine.
-func (s *Server) resourceOrderStatus(id string) (orderStatus, bool) {
-	ro := s.ROM.Order(id)
+func (s resourceOrders) resourceOrderStatus(id string) (ordering.Status, bool) {
+	ro := s.n.ROM.Order(id)
 	if ro == nil {
-		return orderStatus{}, false
+		return ordering.Status{}, false
 	}
-	st := orderStatus{state: ro.State, final: lc.IsFinal(lc.ResourceOrder, ro.State), completion: ro.CompletionDate,
-		placedBy: s.ROM.PlacedBy(id)}
-	st.cancelled = ro.State == lc.Cancelled ||
+	st := ordering.Status{State: ro.State, Final: lc.IsFinal(lc.ResourceOrder, ro.State), Completion: ro.CompletionDate,
+		PlacedBy: s.n.ROM.PlacedBy(id)}
+	st.Cancelled = ro.State == lc.Cancelled ||
 		slices.ContainsFunc(ro.Items, func(it tmf.ResourceOrderItem) bool { return it.State == lc.Cancelled })
 	return st, true
+}
+
+// decodePeerResourceOrder reads the resource order a peer SOM sends.
+func (s resourceOrders) decodePeerResourceOrder(body []byte) (any, *tmf630.Error) {
+	var w orderwire.ResourceOrder
+	if e := tmf630.DecodeObject(body, &w); e != nil {
+		return nil, e
+	}
+	ro, err := orderwire.ResourceOrderFromWire(&w, s.n.Epoch)
+	if err != nil {
+		return nil, tmf630.NewError(http.StatusBadRequest, err.Error())
+	}
+	return ro, nil
 }

@@ -1,10 +1,11 @@
-package api
+package tmf652
 
 import (
 	"net/http"
 	"strconv"
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/api/ordering"
 	"github.com/ordertwin/ordertwin/core/api/orderwire"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/tmf"
@@ -20,11 +21,11 @@ import (
 // Whether the specifications exist is checked against the catalog by the
 // server, and whether the item ids are free by ROM.
 func DecodeResourceOrder(body []byte) (*tmf.ResourceOrder, *tmf630.Error) {
-	var managed newOrderManaged
+	var managed ordering.NewOrderManaged
 	if e := tmf630.DecodeObject(body, &managed); e != nil {
 		return nil, e
 	}
-	if e := managed.refuse("resourceOrder"); e != nil {
+	if e := managed.Refuse("resourceOrder"); e != nil {
 		return nil, e
 	}
 	var in orderwire.ResourceOrder

@@ -1,4 +1,4 @@
-package api_test
+package tmf652_test
 
 import (
 	"net/http"
@@ -7,8 +7,8 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/ordertwin/ordertwin/core/api"
 	"github.com/ordertwin/ordertwin/core/api/apitest"
+	"github.com/ordertwin/ordertwin/core/api/ordering"
 	"github.com/ordertwin/ordertwin/core/api/orderwire"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/engine"
@@ -26,7 +26,7 @@ const (
 // TMF639, and the items wait on each other as the seed's dependency table
 // says.
 func TestResourceOrdersOfTheRollout(t *testing.T) {
-	l := serveWorkedExample(t)
+	l := apitest.ServeWorkedExample(t)
 	defer l.Stop()
 	var orders []orderwire.ResourceOrder
 	w := l.Do(t, "GET", resourceOrdersPath, nil, &orders)
@@ -47,7 +47,7 @@ func TestResourceOrdersOfTheRollout(t *testing.T) {
 			require.NotNil(t, it.Resource, it.ID)
 			assert.Equal(t, "available", it.Resource.ResourceStatus, it.ID)
 			assert.Equal(t, "active", it.Resource.UsageState, it.ID)
-			res := mustMap(t, l, it.Resource.Href)
+			res := apitest.GetMap(t, l, it.Resource.Href)
 			assert.Equal(t, it.Resource.ID, res["id"])
 			assert.Equal(t, it.Resource.Type, res["@type"])
 		}
@@ -90,23 +90,6 @@ func lookupChar(cs []tmf630.Characteristic, name string) any {
 	return nil
 }
 
-// vlanOrder is a resource order a third party's SOM places on our ROM: a
-// VLAN and the IP prefix bound to it, for a site in the building of the
-// worked example's Melbourne HQ.
-const vlanOrder = `{
-  "externalId": "ACME-SOM/77",
-  "name": "ACME Melbourne VLAN",
-  "place": {"id": "ACME-MEL", "address": "Level 12, 120 Collins Street, Melbourne VIC 3000"},
-  "relatedParty": [{"id": "CUST-ACME-0042", "role": "customer"}],
-  "orderItem": [
-    {"id": "ACME-1", "action": "add", "@handle": 7, "resourceSpecification": {"id": "VLAN", "name": "RFS:VLAN-Service"},
-     "resourceCharacteristic": [{"name": "vlanType", "value": "c-tag"}, {"name": "serviceType", "value": "enterprise"}]},
-    {"id": "ACME-2", "action": "add", "resourceSpecification": {"id": "IPv4Subnet"},
-     "resourceCharacteristic": [{"name": "pool", "value": "SOUTH-ENT"}],
-     "orderItemRelationship": [{"relationshipType": "dependsOn", "orderItem": {"itemId": "ACME-1"}}]}
-  ]
-}`
-
 // A third party's SOM places a resource order on our ROM over TMF652: the
 // items run in dependency order, their resources are in TMF639, and the
 // same externalId again is the same order. Item ids key the network calls:
@@ -115,7 +98,7 @@ func TestResourceOrderPlacedOverTMF652(t *testing.T) {
 	l := apitest.ServeLive(t, nil)
 	defer l.Stop()
 	var ro orderwire.ResourceOrder
-	w := l.Do(t, "POST", resourceOrdersPath, vlanOrder, &ro)
+	w := l.Do(t, "POST", resourceOrdersPath, apitest.VLANResourceOrder, &ro)
 	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
 	assert.Equal(t, resourceOrdersPath+"/"+ro.ID, w.Header().Get("Location"))
 	assert.NotEmpty(t, ro.State, "whatever it is by now: the virtual clock runs on")
@@ -128,20 +111,20 @@ func TestResourceOrderPlacedOverTMF652(t *testing.T) {
 	for _, it := range ro.OrderItem {
 		assert.Equal(t, "completed", it.State, it.ID)
 		require.NotNil(t, it.Resource, it.ID)
-		res := mustMap(t, l, it.Resource.Href)
+		res := apitest.GetMap(t, l, it.Resource.Href)
 		assert.Equal(t, "ACME-MEL", res["place"].(map[string]any)["id"])
 	}
 	assert.True(t, strings.HasPrefix(vlan.Resource.Value, "VLAN "), vlan.Resource.Value)
 	assert.Less(t, vlan.CompletionDate, ip.CompletionDate, "the prefix waited for the VLAN")
 
 	var again orderwire.ResourceOrder
-	w = l.Do(t, "POST", resourceOrdersPath, vlanOrder, &again)
+	w = l.Do(t, "POST", resourceOrdersPath, apitest.VLANResourceOrder, &again)
 	assert.Equal(t, http.StatusCreated, w.Code)
 	assert.Equal(t, "true", w.Header().Get("Idempotent-Replayed"))
 	assert.Equal(t, ro.ID, again.ID)
 
 	var e tmf630.Error
-	w = l.Do(t, "POST", resourceOrdersPath, strings.Replace(vlanOrder, "ACME-SOM/77", "ACME-SOM/78", 1), &e)
+	w = l.Do(t, "POST", resourceOrdersPath, strings.Replace(apitest.VLANResourceOrder, "ACME-SOM/77", "ACME-SOM/78", 1), &e)
 	assert.Equal(t, http.StatusConflict, w.Code, w.Body.String())
 	assert.Contains(t, e.Message, `orderItem: item "ACME-1": item id already taken by resource order `+ro.ID)
 	var all []orderwire.ResourceOrder
@@ -156,13 +139,13 @@ func TestCancelResourceOrderInFlight(t *testing.T) {
 		l := apitest.ServeLive(t, &engine.Wall{Start: time.Now(), Scale: 3600}) // a virtual hour a second
 		defer l.Stop()
 		var ro orderwire.ResourceOrder
-		require.Equal(t, http.StatusCreated, l.Do(t, "POST", resourceOrdersPath, vlanOrder, &ro).Code)
+		require.Equal(t, http.StatusCreated, l.Do(t, "POST", resourceOrdersPath, apitest.VLANResourceOrder, &ro).Code)
 		time.Sleep(1500 * time.Millisecond) // T+1.5 hr: started at T+1 hr, the VLAN reserved, its commit takes 45 min
 		synctest.Wait()
 		l.Do(t, "GET", resourceOrdersPath+"/"+ro.ID, nil, &ro)
 		require.Equal(t, "inProgress", ro.State)
 
-		var c api.CancelOrder
+		var c ordering.CancelOrder
 		w := l.Do(t, "POST", cancelROPath, `{"resourceOrder":{"id":"`+ro.ID+`"},"cancellationReason":"plan changed"}`, &c)
 		require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
 		assert.Equal(t, "CancelResourceOrder", c.Type)
@@ -193,11 +176,11 @@ func TestCancelResourceOrderInFlight(t *testing.T) {
 // Bad input gets a 4xx and a TMF Error that names what is wrong, and
 // places nothing (docs/architecture.md §8).
 func TestResourceOrderBadInput(t *testing.T) {
-	l := serveWorkedExample(t)
+	l := apitest.ServeWorkedExample(t)
 	defer l.Stop()
 	with := func(from, to string) string {
-		require.Contains(t, vlanOrder, from)
-		return strings.Replace(vlanOrder, from, to, 1)
+		require.Contains(t, apitest.VLANResourceOrder, from)
+		return strings.Replace(apitest.VLANResourceOrder, from, to, 1)
 	}
 	place := `"place":{"id":"M"},`
 	for _, tc := range []struct {
