@@ -11,7 +11,7 @@ import (
 // BenchmarkCheckJSON: the cost of holding the worked example's order body
 // to the limits, which every POST pays.
 func BenchmarkCheckJSON(b *testing.B) {
-	body, err := os.ReadFile("../../docs/examples/order.json")
+	body, err := os.ReadFile("../../../docs/examples/order.json")
 	if err != nil {
 		b.Fatal(err)
 	}
