@@ -66,6 +66,8 @@ type Store struct {
 	// would stand at unsureChain.
 	unsure      bool
 	unsureChain chain
+	// checkpoints copies the WAL into the file, off the writer's path.
+	checkpoints *checkpointer
 }
 
 // Open opens the store in file (creating it if need be) and brings its
@@ -78,7 +80,8 @@ func Open(file string, opt Options) (*Store, error) {
 	if sync != SyncNormal && sync != SyncFull {
 		return nil, fmt.Errorf("sqlite store: sync %q: want %q or %q", sync, SyncNormal, SyncFull)
 	}
-	q := url.Values{"_pragma": {"journal_mode(WAL)", "synchronous(" + string(sync) + ")", "busy_timeout(5000)", "foreign_keys(1)"}}
+	q := url.Values{"_pragma": {"journal_mode(WAL)", "synchronous(" + string(sync) + ")", "busy_timeout(5000)", "foreign_keys(1)",
+		"wal_autocheckpoint(0)"}} // the checkpointer's (checkpoint.go)
 	db, err := sql.Open("sqlite", "file:"+file+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("sqlite store %s: %w", file, err)
@@ -97,6 +100,10 @@ func Open(file string, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("sqlite store %s: %w", file, err)
 	}
 	if err := s.loadChain(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite store %s: %w", file, err)
+	}
+	if s.checkpoints, err = startCheckpointer(file); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite store %s: %w", file, err)
 	}
@@ -239,6 +246,7 @@ func (s *Store) Commit(records []store.Record, inputs []store.Input) error {
 		return fmt.Errorf("sqlite store: commit: %w", err)
 	}
 	s.committed(len(records), chained)
+	s.checkpoints.wrote(len(s.buf))
 	return nil
 }
 
@@ -374,5 +382,9 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
-	return s.db.Close()
+	cerr := s.checkpoints.close()
+	if err := s.db.Close(); err != nil {
+		return err
+	}
+	return cerr
 }
