@@ -26,17 +26,14 @@ func TestServeTakesSubmittedInputs(t *testing.T) {
 			}
 		}})
 		e.Inject(time.Hour, COM, "timer")
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error)
-		go func() { done <- e.Serve(ctx) }()
+		stop := serve(t, e)
 
 		time.Sleep(30 * time.Second) // virtual 30m
 		e.Submit(COM, "a")
 		time.Sleep(150 * time.Second) // virtual 3h: the timers are past, the engine idles
 		e.Submit(COM, "b")
 		synctest.Wait()
-		cancel()
-		require.ErrorIs(t, <-done, context.Canceled)
+		stop()
 		assert.Equal(t, []string{"30m0s a", "45m0s a+15m", "1h0m0s timer", "3h0m0s b"}, log)
 	})
 }
@@ -48,9 +45,7 @@ func TestSubmitConcurrently(t *testing.T) {
 		var log []string
 		e := New(Options{})
 		e.Handle(SOM, recorder{log: &log})
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error)
-		go func() { done <- e.Serve(ctx) }()
+		stop := serve(t, e)
 		var wg sync.WaitGroup
 		for g := range 8 {
 			wg.Go(func() {
@@ -61,8 +56,7 @@ func TestSubmitConcurrently(t *testing.T) {
 		}
 		wg.Wait()
 		synctest.Wait()
-		cancel()
-		require.ErrorIs(t, <-done, context.Canceled)
+		stop()
 		require.Len(t, log, 800)
 		next := map[int]int{}
 		for _, l := range log {

@@ -49,9 +49,7 @@ func TestCommandAndReplay(t *testing.T) {
 		first := &counter{}
 		e := New(Options{Clock: &Wall{Start: start, Scale: 3600}, Store: mem, Log: mem, Codec: codec})
 		e.Handle(COM, first)
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error)
-		go func() { done <- e.Serve(ctx) }()
+		stop := serve(t, e)
 
 		got, err := e.Command(context.Background(), COM, order{"a"})
 		require.NoError(t, err)
@@ -64,8 +62,7 @@ func TestCommandAndReplay(t *testing.T) {
 		_, err = e.Command(context.Background(), COM, 42)
 		require.ErrorIs(t, err, ErrNotCommand)
 		synctest.Wait()
-		cancel() // "crash": b-2 is not completed yet
-		require.ErrorIs(t, <-done, context.Canceled)
+		stop() // "crash": b-2 is not completed yet
 		require.Equal(t, []string{"a-1"}, first.done)
 		logged := mem.Inputs()
 		require.Len(t, logged, 2)
@@ -83,15 +80,13 @@ func TestCommandAndReplay(t *testing.T) {
 		assert.Equal(t, first.done, again.done)
 		assert.Equal(t, len(held), mem.Len(), "the replay committed nothing twice")
 
-		ctx, cancel = context.WithCancel(context.Background())
-		go func() { done <- r.Serve(ctx) }()
+		stop = serve(t, r)
 		got, err = r.Command(context.Background(), COM, order{"c"})
 		require.NoError(t, err)
 		assert.Equal(t, "c-3", got, "numbering carries on")
 		time.Sleep(2 * time.Hour / 3600)
 		synctest.Wait()
-		cancel()
-		require.ErrorIs(t, <-done, context.Canceled)
+		stop()
 		assert.Equal(t, []string{"a-1", "b-2", "c-3"}, again.done)
 	})
 }
@@ -110,4 +105,18 @@ func TestReplayDiverges(t *testing.T) {
 	err = e.Replay(context.Background(), []store.Input{{Kind: kind, Body: body, To: uint8(COM)}}, resumed.Caught)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "replay diverged at record 1")
+}
+
+// serve has e serve until the returned stop, which checks that it stopped
+// for being told to.
+func serve(t *testing.T, e *Engine) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- e.Serve(ctx) }()
+	return func() {
+		t.Helper()
+		cancel()
+		require.ErrorIs(t, <-done, context.Canceled)
+	}
 }
