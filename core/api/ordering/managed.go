@@ -30,3 +30,21 @@ func (m NewOrderManaged) Refuse(entity string) *tmf630.Error {
 	}
 	return nil
 }
+
+// DecodeNew decodes the body of a new order of entity (serviceOrder,
+// resourceOrder) into a T, after refusing any server-managed field it
+// carries.
+func DecodeNew[T any](body []byte, entity string) (*T, *tmf630.Error) {
+	var managed NewOrderManaged
+	if e := tmf630.DecodeObject(body, &managed); e != nil {
+		return nil, e
+	}
+	if e := managed.Refuse(entity); e != nil {
+		return nil, e
+	}
+	in := new(T)
+	if e := tmf630.DecodeObject(body, in); e != nil {
+		return nil, e
+	}
+	return in, nil
+}

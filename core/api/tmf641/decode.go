@@ -19,15 +19,8 @@ import (
 // (one action per site). Every error is a 400 naming the field. Whether
 // the specifications exist is checked against the catalog by the server.
 func DecodeServiceOrder(body []byte) (*tmf.ServiceOrder, *tmf630.Error) {
-	var managed ordering.NewOrderManaged
-	if e := tmf630.DecodeObject(body, &managed); e != nil {
-		return nil, e
-	}
-	if e := managed.Refuse("serviceOrder"); e != nil {
-		return nil, e
-	}
-	var in orderwire.ServiceOrder
-	if e := tmf630.DecodeObject(body, &in); e != nil {
+	in, e := ordering.DecodeNew[orderwire.ServiceOrder](body, "serviceOrder")
+	if e != nil {
 		return nil, e
 	}
 	if len(in.ServiceOrderItem) == 0 {
@@ -50,7 +43,7 @@ func DecodeServiceOrder(body []byte) (*tmf.ServiceOrder, *tmf630.Error) {
 			return nil, e
 		}
 	}
-	so, err := orderwire.ServiceOrderFromWire(&in, time.Time{}) // a new order has no date
+	so, err := orderwire.ServiceOrderFromWire(in, time.Time{}) // a new order has no date
 	if err != nil {
 		return nil, tmf630.NewError(http.StatusBadRequest, err.Error())
 	}

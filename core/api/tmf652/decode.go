@@ -21,15 +21,8 @@ import (
 // Whether the specifications exist is checked against the catalog by the
 // server, and whether the item ids are free by ROM.
 func DecodeResourceOrder(body []byte) (*tmf.ResourceOrder, *tmf630.Error) {
-	var managed ordering.NewOrderManaged
-	if e := tmf630.DecodeObject(body, &managed); e != nil {
-		return nil, e
-	}
-	if e := managed.Refuse("resourceOrder"); e != nil {
-		return nil, e
-	}
-	var in orderwire.ResourceOrder
-	if e := tmf630.DecodeObject(body, &in); e != nil {
+	in, e := ordering.DecodeNew[orderwire.ResourceOrder](body, "resourceOrder")
+	if e != nil {
 		return nil, e
 	}
 	switch {
@@ -61,7 +54,7 @@ func DecodeResourceOrder(body []byte) (*tmf.ResourceOrder, *tmf630.Error) {
 	if e := checkAcyclic(in.OrderItem, index); e != nil {
 		return nil, e
 	}
-	ro, err := orderwire.ResourceOrderFromWire(&in, time.Time{}) // a new order has no date
+	ro, err := orderwire.ResourceOrderFromWire(in, time.Time{}) // a new order has no date
 	if err != nil {
 		return nil, tmf630.NewError(http.StatusBadRequest, err.Error())
 	}
