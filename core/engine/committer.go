@@ -147,9 +147,9 @@ func (e *Engine) commit() error {
 	case c.work <- b:
 	default:
 		// The committer is behind, or retrying a failed commit.
-		e.health.stalled.Store(true)
+		was := e.health.stalled.Swap(true)
 		c.work <- b
-		e.health.stalled.Store(false)
+		e.health.stalled.Store(was)
 	}
 	e.unsaved, e.inputs = nil, nil
 	if n := len(c.free); n > 0 {
@@ -164,19 +164,23 @@ func (e *Engine) commit() error {
 func (e *Engine) sync() error {
 	if c := e.committer; c != nil {
 		if c.inflight > 0 {
-			e.health.stalled.Store(true)
+			was := e.health.stalled.Swap(true)
 			for c.inflight > 0 {
 				c.take(true)
 			}
-			e.health.stalled.Store(false)
+			e.health.stalled.Store(was)
 		}
 		return c.err
 	}
 	return nil
 }
 
-// durable commits everything handled so far and waits for it.
+// durable commits everything handled so far and waits for it. The engine
+// counts as stalled from the start: a commit that fails as soon as it is
+// handed over has its readers refused at once, not kept waiting.
 func (e *Engine) durable() error {
+	was := e.health.stalled.Swap(true)
+	defer e.health.stalled.Store(was)
 	if err := e.commit(); err != nil {
 		return err
 	}
