@@ -134,6 +134,7 @@ func (e *Engine) commit() error {
 		return nil
 	}
 	b := batch{records: e.unsaved, inputs: e.inputs}
+	e.recorded += uint64(len(b.records))
 	if c == nil {
 		err := e.write(b)
 		clear(e.unsaved)

@@ -1,11 +1,13 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/port"
@@ -65,6 +67,9 @@ type Input struct {
 	answer answer
 	// origin says who gave a command, for the input log (WithOrigin).
 	origin store.Origin
+	// taken marks an input taken from the inbox: until it is handled, no
+	// snapshot can be taken (the input log holds it, the snapshot would too).
+	taken bool
 }
 
 // Event is something observers may want to know: a recorded transition or
@@ -117,6 +122,12 @@ type Engine struct {
 	latency latencies
 	limits  Limits
 	health  health
+	// recorded counts the records handed to the journal; taken, the inputs
+	// taken from the inbox and not yet handled; kept, what Keep added to
+	// snapshots.
+	recorded uint64
+	taken    int
+	kept     []named
 }
 
 // LastChange is the time of the latest committed record: when something
@@ -175,6 +186,8 @@ func New(opt Options) *Engine {
 	for a := range e.repliers {
 		e.repliers[a] = replier{e, Address(a)}
 	}
+	// Adapters' answers wait in the queue for their callers.
+	e.codec.Register(&port.Result{})
 	if opt.Log != nil {
 		e.batch, _ = store.Shares(opt.Store, opt.Log)
 	}
@@ -183,7 +196,10 @@ func New(opt Options) *Engine {
 }
 
 // Handle registers the handler of a component.
-func (e *Engine) Handle(a Address, h Handler) { e.handlers[a] = h }
+func (e *Engine) Handle(a Address, h Handler) {
+	e.handlers[a] = h
+	e.registerMessages(h)
+}
 
 // Attach routes calls for each of systems to adapter.
 func (e *Engine) Attach(adapter port.Adapter, systems ...port.System) {
@@ -313,6 +329,9 @@ func (e *Engine) step() error {
 		out.now = at
 		refusal := e.handle(in, out)
 		e.processed++
+		if in.taken {
+			e.taken--
+		}
 		if refusal != nil {
 			// The input is refused, not the engine stopped: its record
 			// says why, and a command waiting for it gets the error.
@@ -339,6 +358,7 @@ func (e *Engine) step() error {
 			if err := e.write(batch{out.records, e.inputs}); err != nil {
 				return err
 			}
+			e.recorded += uint64(len(out.records))
 			clear(e.inputs)
 			e.inputs = e.inputs[:0]
 		}
@@ -497,6 +517,23 @@ func (q *inputQueue) pop() Input {
 	}
 	q.heap = h
 	return in
+}
+
+// all yields the queued inputs in (time, sequence) order, leaving them
+// queued.
+func (q *inputQueue) all() func(yield func(Input) bool) {
+	return func(yield func(Input) bool) {
+		instants := slices.Clone(q.heap)
+		slices.SortFunc(instants, func(a, b instant) int { return cmp.Compare(a.at, b.at) })
+		for _, i := range instants {
+			b := &q.buckets[i.bucket]
+			for _, in := range b.items[b.head:] {
+				if !yield(in) {
+					return
+				}
+			}
+		}
+	}
 }
 
 // fifo is a queue of inputs in arrival order.

@@ -139,7 +139,9 @@ func (e *Engine) takeInbox() error {
 	if err != nil {
 		return err
 	}
+	e.taken += len(items)
 	for _, in := range items {
+		in.taken = true
 		e.inject(in)
 	}
 	return nil

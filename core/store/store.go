@@ -39,6 +39,7 @@ type Memory struct {
 	n       int
 	commits int
 	inputs  []Input
+	snap    memorySnapshot
 }
 
 // memoryChunk is the size of one chunk of encoded records.

@@ -1,0 +1,220 @@
+package engine
+
+import (
+	"bytes"
+	"encoding/gob"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/port"
+	"github.com/ordertwin/ordertwin/core/store"
+)
+
+// Snapshotter is a part of a running system whose state a snapshot keeps: a
+// component (Handler), an in-process adapter (the twin), a peer link, or
+// anything else the run's outcome depends on (Engine.Keep). Snapshot is
+// called on the engine's goroutine between two steps; Restore is called
+// once, on a part freshly built exactly as the saved one was (same
+// configuration), before the engine runs. Restore then Snapshot must give
+// back the same bytes: the encoding is deterministic (no map iteration
+// order in it).
+type Snapshotter interface {
+	Snapshot() ([]byte, error)
+	Restore(state []byte) error
+}
+
+// Messages is implemented by a component whose own messages (its timers,
+// the continuations of its calls) can wait in the engine's queue: the
+// engine registers their types with its codec, so that a snapshot keeps
+// the queue. Every message a component sends or is sent must be data: no
+// pointer into a component's state, no function.
+type Messages interface {
+	Messages() []any
+}
+
+// ErrBusy is the error of a snapshot asked for while the engine is in the
+// middle of something a snapshot cannot keep: inputs of the current
+// instant not handled yet, commands taken and not answered, or records
+// not yet committed.
+var ErrBusy = errors.New("engine busy: no snapshot now")
+
+// saved is the engine's own state in a snapshot, and its parts'.
+type saved struct {
+	Processed, Refusals uint64
+	Now, Changed        time.Duration
+	Records             uint64
+	Queue               []queued
+	Parts               []part
+}
+
+// queued is an input waiting in the queue, encoded by the codec.
+type queued struct {
+	At   time.Duration
+	To   Address
+	Kind string
+	Body []byte
+}
+
+// part is the state of one Snapshotter, by name.
+type part struct {
+	Name  string
+	State []byte
+}
+
+// named is a Snapshotter and the name its state is saved under.
+type named struct {
+	name string
+	s    Snapshotter
+}
+
+// Keep adds s, under name, to what a snapshot saves: state that is neither
+// a component nor an adapter (a scenario's triggered events). Call it
+// before the engine runs.
+func (e *Engine) Keep(name string, s Snapshotter) { e.kept = append(e.kept, named{name, s}) }
+
+// parts lists every part of the system a snapshot saves, in a fixed order:
+// the components by address, the peers by address, the adapters by the
+// first system each serves, then what Keep added. A part that cannot be
+// saved is an error naming it.
+func (e *Engine) parts() ([]named, error) {
+	var ps []named
+	for a, h := range e.handlers {
+		if h == nil {
+			continue
+		}
+		s, ok := h.(Snapshotter)
+		if !ok {
+			return nil, fmt.Errorf("snapshot: component %s (%T) keeps no snapshot", Address(a), h)
+		}
+		ps = append(ps, named{Address(a).String(), s})
+	}
+	for a, p := range e.peers {
+		if p == nil {
+			continue
+		}
+		s, ok := p.(Snapshotter)
+		if !ok {
+			return nil, fmt.Errorf("snapshot: the peer of %s (%T) keeps no snapshot", Address(a), p)
+		}
+		ps = append(ps, named{"peer " + Address(a).String(), s})
+	}
+	systems := make([]port.System, 0, len(e.adapters))
+	for sys := range e.adapters {
+		systems = append(systems, sys)
+	}
+	slices.Sort(systems)
+	var seen []port.Adapter
+	for _, sys := range systems {
+		ad := e.adapters[sys]
+		if slices.Contains(seen, ad) {
+			continue
+		}
+		seen = append(seen, ad)
+		s, ok := ad.(Snapshotter)
+		if !ok {
+			return nil, fmt.Errorf("snapshot: the adapter of %s (%T) keeps no snapshot", sys, ad)
+		}
+		ps = append(ps, named{"adapter " + string(sys), s})
+	}
+	return append(ps, e.kept...), nil
+}
+
+// Snapshot saves the state of the engine and of every part of the system
+// (components, adapters, peers, what Keep added) between two steps. It
+// runs on the engine's goroutine: before the engine runs or after it
+// stops, or from a Query. It waits until everything handled is committed;
+// it fails with ErrBusy while inputs of the current instant or commands
+// taken from the inbox wait to be handled.
+func (e *Engine) Snapshot() (store.Snapshot, error) {
+	if e.due.len() > 0 || e.taken > 0 {
+		return store.Snapshot{}, ErrBusy
+	}
+	if err := e.durable(); err != nil {
+		return store.Snapshot{}, err
+	}
+	ps, err := e.parts()
+	if err != nil {
+		return store.Snapshot{}, err
+	}
+	st := saved{Processed: e.processed, Refusals: e.refusals, Now: e.now, Changed: e.changed, Records: e.recorded}
+	for in := range e.queue.all() {
+		kind, body, err := e.codec.Encode(in.Msg)
+		if err != nil {
+			return store.Snapshot{}, fmt.Errorf("snapshot: an input for %s at %s: %w", in.To, in.At, err)
+		}
+		st.Queue = append(st.Queue, queued{At: in.At, To: in.To, Kind: kind, Body: body})
+	}
+	for _, p := range ps {
+		b, err := p.s.Snapshot()
+		if err != nil {
+			return store.Snapshot{}, fmt.Errorf("snapshot: %s: %w", p.name, err)
+		}
+		st.Parts = append(st.Parts, part{p.name, b})
+	}
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(&st); err != nil {
+		return store.Snapshot{}, fmt.Errorf("snapshot: encode: %w", err)
+	}
+	return store.Snapshot{Inputs: e.processed, Records: e.recorded, At: e.now, Body: buf.Bytes()}, nil
+}
+
+// Restore sets a freshly built engine and its parts to the state of a
+// snapshot: the queue is the snapshot's (what was queued when the system
+// was built is dropped), and so are the time, the counts and every part's
+// state. The system must be built as the saved one was: the same parts, in
+// the same order. Call it before the engine runs; then Replay the inputs
+// logged after the snapshot.
+func (e *Engine) Restore(s store.Snapshot) error {
+	if e.running {
+		return errors.New("restore: the engine is running")
+	}
+	var st saved
+	if err := gob.NewDecoder(bytes.NewReader(s.Body)).Decode(&st); err != nil {
+		return fmt.Errorf("restore: decode: %w", err)
+	}
+	ps, err := e.parts()
+	if err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	names := func(n int, name func(int) string) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = name(i)
+		}
+		return out
+	}
+	have := names(len(ps), func(i int) string { return ps[i].name })
+	want := names(len(st.Parts), func(i int) string { return st.Parts[i].Name })
+	if !slices.Equal(have, want) {
+		return fmt.Errorf("restore: the snapshot keeps %q, this system has %q", want, have)
+	}
+	queue := make([]Input, 0, len(st.Queue))
+	for _, q := range st.Queue {
+		msg, err := e.codec.Decode(q.Kind, q.Body)
+		if err != nil {
+			return fmt.Errorf("restore: an input for %s at %s: %w", q.To, q.At, err)
+		}
+		queue = append(queue, Input{At: q.At, To: q.To, Msg: msg})
+	}
+	for i, p := range ps {
+		if err := p.s.Restore(st.Parts[i].State); err != nil {
+			return fmt.Errorf("restore: %s: %w", p.name, err)
+		}
+	}
+	e.queue, e.due = inputQueue{}, fifo{}
+	e.processed, e.refusals, e.now, e.changed, e.recorded = st.Processed, st.Refusals, st.Now, st.Changed, st.Records
+	for _, in := range queue {
+		e.queue.push(in)
+	}
+	return nil
+}
+
+// registerMessages adds the message types of h, when it says them
+// (Messages), to the codec.
+func (e *Engine) registerMessages(h any) {
+	if m, ok := h.(Messages); ok {
+		e.codec.Register(m.Messages()...)
+	}
+}
