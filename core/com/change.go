@@ -286,7 +286,8 @@ func (c *COM) modify(o *order, i int, to itemChange, out *engine.Out) {
 		Service: tmf.Service{Category: "CFS", Specification: tmf.Ref{ID: qos.ID, Name: qos.Name}, Characteristics: chars, Place: it.Place}}
 	w.so.Items = append(w.so.Items, soi)
 	c.sois = append(c.sois, soiRef{o: o, item: i, wave: w, id: soi.ID, modify: m})
-	w.so.Handle, w.externalID = len(c.waves), w.so.ExternalID
+	w.handle = len(c.waves)
+	w.so.Handle, w.externalID = w.handle, w.so.ExternalID
 	c.waves = append(c.waves, w)
 	out.Created(lc.Wave, w.id, "", w.state, "COM")
 	out.Fire(c.machines, lc.Wave, w.id, "", &w.state, lc.Release, "modify order", "COM → SOM")
@@ -324,7 +325,7 @@ func (c *COM) modified(ref *soiRef, ev *tmf.ItemEvent, out *engine.Out) {
 	}
 	c.call(out, &port.Request{Key: mi.ID + "/billing", System: port.Billing, Op: port.Activate, Item: mi.ID,
 		Customer: o.quote.req.Customer.ID, Account: o.quote.req.Customer.Account, Site: it.Place.ID, Place: it.Place,
-		Amount: m.price}, func(*port.Result) {})
+		Amount: m.price}, then{Do: ignore})
 }
 
 // AddSite asks COM to add a site to an order in progress (a TMF622
@@ -370,26 +371,32 @@ func (c *COM) addSite(m AddSite, out *engine.Out) {
 	out.Record(store.Record{Kind: "amendment", Entity: it.ID, Name: m.Site.Code, System: "COM", To: "added", Event: "addSite",
 		Reason: fmt.Sprintf("site %s added to %s", m.Site.Code, o.po.ID)})
 	o.changing = m.Site.Code
-	c.revalidateItem(o, i, out, func(ok bool) {
-		cfs := c.cfg.Catalog.CFSFor(q.offering, q.tier)
-		d, err := c.decomposition(o, i, cfs)
-		if err != nil {
-			out.Error(err)
+	c.revalidateItem(o, i, added, out)
+}
+
+// siteAdded puts a site added to an order, once revalidated, in its wave if
+// that wave's service order is not yet sent, else in a late wave.
+func (c *COM) siteAdded(o *order, i int, ok bool, out *engine.Out) {
+	q := o.quote
+	cfs := c.cfg.Catalog.CFSFor(q.offering, q.tier)
+	d, err := c.decomposition(o, i, cfs)
+	if err != nil {
+		out.Error(err)
+		return
+	}
+	o.changing = ""
+	poi := &o.po.Items[i]
+	if !ok || !out.Fire(c.machines, lc.ProductOrderItem, poi.ID, "", &poi.State, lc.Start, "", "COM") {
+		return // held: network planning brings it back
+	}
+	name := q.req.Sites[o.sites[i]].Wave
+	for _, w := range o.waves {
+		if w.name == name && w.so != nil {
+			w.items = append(w.items, i)
+			c.decompose(o, i, w, cfs, d)
 			return
 		}
-		o.changing = ""
-		poi := &o.po.Items[i]
-		if !ok || !out.Fire(c.machines, lc.ProductOrderItem, poi.ID, "", &poi.State, lc.Start, "", "COM") {
-			return // held: network planning brings it back
-		}
-		for _, w := range o.waves {
-			if w.name == m.Site.Wave && w.so != nil {
-				w.items = append(w.items, i)
-				c.decompose(o, i, w, cfs, d)
-				return
-			}
-		}
-		c.addToLateWave(o, i, out)
-		c.releaseNext(o, out)
-	})
+	}
+	c.addToLateWave(o, i, out)
+	c.releaseNext(o, out)
 }

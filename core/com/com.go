@@ -57,7 +57,9 @@ type COM struct {
 	// sois[h] is the service order item a handle h stands for.
 	sois []soiRef
 	// pending holds what to do with the answer of each outstanding call.
-	pending    map[string]func(*port.Result)
+	pending map[string]then
+	// tasks are the network-planning tasks, in order: TASK-001 is tasks[0].
+	tasks      []*task
 	Products   *inventory.Inventory[tmf.Product]
 	jeopardies []tmf.Jeopardy
 	// modifies are the modify orders, in order.
@@ -78,7 +80,7 @@ type COM struct {
 // New returns an empty COM.
 func New(cfg Config) *COM {
 	return &COM{cfg: cfg, machines: lc.Shared(), quoteBy: map[string]*quote{}, orderBy: map[string]*order{},
-		pending:  map[string]func(*port.Result){},
+		pending:  map[string]then{},
 		Products: inventory.New[tmf.Product](), next: map[string]int{}, byKey: map[string]string{}, changes: map[string]Changed{},
 		qualificationBy: map[string]*qualification{}}
 }
@@ -104,14 +106,14 @@ func (c *COM) Handle(now time.Duration, msg any, out *engine.Out) {
 		if m.Final {
 			delete(c.pending, m.Key)
 		}
-		k(m)
+		c.answer(k, m, out)
 		if m.Final && out.Refused() {
 			c.pending[m.Key] = k // the answer was refused: the call still waits for one
 		}
 	case *tmf.OrderEvent:
 		c.serviceOrderEvent(now, m, out)
 	case deadline:
-		c.missed(m.w, out)
+		c.missed(c.waves[m.Wave], out)
 	case heldDue:
 		c.heldMissed(m, out)
 	case Remediate:
@@ -146,10 +148,4 @@ func (c *COM) Admit(msg any) error {
 		return err
 	}
 	return fmt.Errorf("COM: takes no %T from a peer", msg)
-}
-
-// call sends a request and remembers what to do with its final answer.
-func (c *COM) call(out *engine.Out, req *port.Request, then func(*port.Result)) {
-	c.pending[req.Key] = then
-	out.Call(req)
 }

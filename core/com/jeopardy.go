@@ -26,16 +26,17 @@ type Remediate struct {
 	Wave  string // wave name (Pilot)
 }
 
-// deadline is COM's own timer: a wave's target.
-type deadline struct{ w *wave }
+// deadline is COM's own timer: the target of the wave with handle Wave.
+type deadline struct{ Wave int }
 
-// heldDue is COM's own timer: the deadline of a site held for capacity,
-// its wave's target.
+// heldDue is COM's own timer: the deadline of a site held for capacity
+// (item Item of order Order, planning task number Task), its wave's
+// target.
 type heldDue struct {
-	o      *order
-	i      int
-	t      *task
-	target time.Duration
+	Order  string
+	Item   int
+	Task   int
+	Target time.Duration
 }
 
 // watchHeld sets the deadline of a site held for capacity while network
@@ -46,19 +47,19 @@ func (c *COM) watchHeld(o *order, i int, t *task, out *engine.Out) {
 	name := q.Sites[o.sites[i]].Wave
 	for _, w := range q.Waves {
 		if w.Name == name && w.Target > 0 {
-			out.Send(engine.COM, max(0, w.Target-out.Now()), heldDue{o, i, t, w.Target})
+			out.Send(engine.COM, max(0, w.Target-out.Now()), heldDue{o.po.ID, i, len(c.tasks), w.Target})
 		}
 	}
 }
 
 // heldMissed raises a jeopardy for a site still held at its deadline.
 func (c *COM) heldMissed(m heldDue, out *engine.Out) {
-	it := &m.o.po.Items[m.i]
-	if it.State != lc.Held || m.t.state != lc.Requested {
+	it, t := &c.orderBy[m.Order].po.Items[m.Item], c.tasks[m.Task-1]
+	if it.State != lc.Held || t.state != lc.Requested {
 		return
 	}
 	c.jeopardy(it.ID, JeopardyDeadline, fmt.Sprintf("%s is still held at its wave's target %s (%s); %s is %s",
-		it.Place.ID, tmf.FormatOffset(m.target), it.StateReason, m.t.id, m.t.state), out)
+		it.Place.ID, tmf.FormatOffset(m.Target), it.StateReason, t.id, t.state), out)
 }
 
 // Jeopardies lists the alerts raised so far, in order.
@@ -71,7 +72,7 @@ func (c *COM) jeopardy(entity, typ, message string, out *engine.Out) {
 // watch sets the deadline of a wave with a target.
 func (c *COM) watch(w *wave, out *engine.Out) {
 	if w.target > 0 {
-		out.Send(engine.COM, max(0, w.target-out.Now()), deadline{w})
+		out.Send(engine.COM, max(0, w.target-out.Now()), deadline{w.handle})
 	}
 }
 
@@ -110,29 +111,37 @@ func (c *COM) remediate(m Remediate, out *engine.Out) {
 		}
 	}
 	w.slaBreach = ""
-	left := len(sites)
+	w.measuring = len(sites)
 	for _, i := range sites {
 		it := &o.po.Items[i]
 		c.call(out, &port.Request{Key: it.ID + "/measure/" + tmf.FormatOffset(out.Now()), System: port.NMS, Op: port.Measure,
-			Item: it.ID, Customer: o.quote.req.Customer.ID, Site: it.Place.ID, Place: it.Place}, func(res *port.Result) {
-			if res.Err != nil {
-				w.slaBreach = it.Place.ID + ": " + res.Err.Message
-			} else if res.Resource != nil {
-				if why := slaBreach(o.quote.tier, res.Resource.Characteristics); why != "" {
-					w.slaBreach = it.Place.ID + ": " + why
-				}
-			}
-			if left--; left > 0 {
-				return
-			}
-			if w.slaBreach != "" {
-				c.jeopardy(w.id, JeopardySLA, "SLA validation still fails after remediation: "+w.slaBreach, out)
-				return
-			}
-			w.completedAt = out.Now()
-			if out.Fire(c.machines, lc.Wave, w.id, "", &w.state, lc.Complete, "SLA validated after remediation", "COM") {
-				c.releaseNext(o, out)
-			}
-		})
+			Item: it.ID, Customer: o.quote.req.Customer.ID, Site: it.Place.ID, Place: it.Place},
+			then{Do: measured, Wave: w.handle, Item: i})
+	}
+}
+
+// measured takes a remeasurement of a site of a wave held on its SLA
+// check; the last one completes the wave, or raises a jeopardy if the SLA
+// still fails.
+func (c *COM) measured(w *wave, i int, res *port.Result, out *engine.Out) {
+	o := w.order
+	it := &o.po.Items[i]
+	if res.Err != nil {
+		w.slaBreach = it.Place.ID + ": " + res.Err.Message
+	} else if res.Resource != nil {
+		if why := slaBreach(o.quote.tier, res.Resource.Characteristics); why != "" {
+			w.slaBreach = it.Place.ID + ": " + why
+		}
+	}
+	if w.measuring--; w.measuring > 0 {
+		return
+	}
+	if w.slaBreach != "" {
+		c.jeopardy(w.id, JeopardySLA, "SLA validation still fails after remediation: "+w.slaBreach, out)
+		return
+	}
+	w.completedAt = out.Now()
+	if out.Fire(c.machines, lc.Wave, w.id, "", &w.state, lc.Complete, "SLA validated after remediation", "COM") {
+		c.releaseNext(o, out)
 	}
 }

@@ -247,16 +247,19 @@ func (c *COM) validate(o *order, out *engine.Out) {
 		}
 	}
 	c.call(out, &port.Request{Key: o.po.ID + "/credit", System: port.Credit, Op: port.Check, Item: o.po.ID,
-		Customer: q.req.Customer.ID, Account: q.req.Customer.Account, Amount: q.tcv}, func(res *port.Result) {
-		switch {
-		case res.Err != nil:
-			c.rejectOrder(o, "credit check: "+res.Err.Message, out)
-		case !res.Approved:
-			c.rejectOrder(o, "credit check: "+res.Reason, out)
-		default:
-			c.revalidate(o, out)
-		}
-	})
+		Customer: q.req.Customer.ID, Account: q.req.Customer.Account, Amount: q.tcv}, then{Do: creditChecked, ID: o.po.ID})
+}
+
+// creditChecked takes the answer of an order's credit check.
+func (c *COM) creditChecked(o *order, res *port.Result, out *engine.Out) {
+	switch {
+	case res.Err != nil:
+		c.rejectOrder(o, "credit check: "+res.Err.Message, out)
+	case !res.Approved:
+		c.rejectOrder(o, "credit check: "+res.Reason, out)
+	default:
+		c.revalidate(o, out)
+	}
 }
 
 // contractCheck validates the order against the quote and the catalog:
@@ -301,42 +304,44 @@ func (c *COM) contractCheck(o *order) string {
 }
 
 // revalidate re-qualifies every site (tokens may have expired) and holds
-// its access capacity.
+// its access capacity; the last to answer starts the order.
 func (c *COM) revalidate(o *order, out *engine.Out) {
 	o.waiting = len(o.po.Items)
 	for i := range o.po.Items {
-		c.revalidateItem(o, i, out, func(bool) {
-			if o.waiting--; o.waiting == 0 {
-				c.start(o, out)
-			}
-		})
+		c.revalidateItem(o, i, ordered, out)
 	}
 }
 
-// revalidateItem re-qualifies one site and holds its capacity. A site
-// without capacity is held, and network planning is asked for it (seed,
-// what-if: "network planning is engaged for OLT capacity expansion").
-func (c *COM) revalidateItem(o *order, i int, out *engine.Out, then func(ok bool)) {
+// revalidateItem re-qualifies one site and holds its capacity; what the
+// answer leads to is after (afterRevalidation).
+func (c *COM) revalidateItem(o *order, i int, after step, out *engine.Out) {
 	q := o.quote
 	it := &o.po.Items[i]
 	o.attempts[i]++
 	c.call(out, &port.Request{Key: it.ID + "/revalidate/" + strconv.Itoa(o.attempts[i]), System: port.Qualification,
-		Op: port.Revalidate, Item: it.ID, Customer: q.req.Customer.ID, Site: it.Place.ID, Place: it.Place}, func(res *port.Result) {
-		if res.Err != nil {
-			it.StateReason = res.Err.Message
-			if it.State != lc.Held {
-				out.Fire(c.machines, lc.ProductOrderItem, it.ID, "", &it.State, lc.Hold, it.StateReason, "COM")
-			}
-			if res.Err.Class == port.Exhausted {
-				c.askPlanning(o, i, out)
-			}
-			then(false)
-			return
+		Op: port.Revalidate, Item: it.ID, Customer: q.req.Customer.ID, Site: it.Place.ID, Place: it.Place},
+		then{Do: revalidated, ID: o.po.ID, Item: i, After: after})
+}
+
+// revalidated takes a site's revalidation. A site without capacity is
+// held, and network planning is asked for it (seed, what-if: "network
+// planning is engaged for OLT capacity expansion").
+func (c *COM) revalidated(o *order, i int, after step, res *port.Result, out *engine.Out) {
+	it := &o.po.Items[i]
+	if res.Err != nil {
+		it.StateReason = res.Err.Message
+		if it.State != lc.Held {
+			out.Fire(c.machines, lc.ProductOrderItem, it.ID, "", &it.State, lc.Hold, it.StateReason, "COM")
 		}
-		it.Qualification = []tmf.Ref{{ID: res.Qualification.Token, Name: "feasibility"}}
-		q.quals[o.sites[i]] = res.Qualification
-		then(true)
-	})
+		if res.Err.Class == port.Exhausted {
+			c.askPlanning(o, i, out)
+		}
+		c.afterRevalidation(o, i, after, false, out)
+		return
+	}
+	it.Qualification = []tmf.Ref{{ID: res.Qualification.Token, Name: "feasibility"}}
+	o.quote.quals[o.sites[i]] = res.Qualification
+	c.afterRevalidation(o, i, after, true, out)
 }
 
 // askPlanning raises a network-planning task for a held site; when the
@@ -345,26 +350,37 @@ func (c *COM) revalidateItem(o *order, i int, out *engine.Out, then func(ok bool
 func (c *COM) askPlanning(o *order, i int, out *engine.Out) {
 	it := &o.po.Items[i]
 	t := &task{id: c.id("TASK"), name: "network planning for " + it.ID + " (" + it.Place.ID + ")", state: lc.Initial(lc.Task)}
+	c.tasks = append(c.tasks, t)
 	o.tasks[i] = t
 	out.Created(lc.Task, t.id, t.name, t.state, "COM → Network Planning")
 	c.watchHeld(o, i, t, out)
 	c.call(out, &port.Request{Key: t.id, System: port.Planning, Op: port.Plan, Item: t.id,
-		Customer: o.quote.req.Customer.ID, Site: it.Place.ID, Place: it.Place}, func(res *port.Result) {
-		if t.state != lc.Requested {
-			return // cancelled meanwhile
-		}
-		out.Fire(c.machines, lc.Task, t.id, t.name, &t.state, lc.Fulfil, "capacity built", "Network Planning → COM")
-		c.revalidateItem(o, i, out, func(ok bool) {
-			if !ok || it.State != lc.Held || o.po.State != lc.InProgress {
-				return
-			}
-			it.StateReason = ""
-			if out.Fire(c.machines, lc.ProductOrderItem, it.ID, "", &it.State, lc.Resume, "capacity available", "COM") {
-				c.addToLateWave(o, i, out)
-				c.releaseNext(o, out)
-			}
-		})
-	})
+		Customer: o.quote.req.Customer.ID, Site: it.Place.ID, Place: it.Place},
+		then{Do: planned, ID: o.po.ID, Item: i, Task: len(c.tasks)})
+}
+
+// planned takes network planning's answer: the capacity of a held site is
+// built, and the site is revalidated.
+func (c *COM) planned(o *order, i int, t *task, out *engine.Out) {
+	if t.state != lc.Requested {
+		return // cancelled meanwhile
+	}
+	out.Fire(c.machines, lc.Task, t.id, t.name, &t.state, lc.Fulfil, "capacity built", "Network Planning → COM")
+	c.revalidateItem(o, i, planned, out)
+}
+
+// resumeBuilt resumes a held site whose capacity was built and is now
+// held for it, in a late wave.
+func (c *COM) resumeBuilt(o *order, i int, ok bool, out *engine.Out) {
+	it := &o.po.Items[i]
+	if !ok || it.State != lc.Held || o.po.State != lc.InProgress {
+		return
+	}
+	it.StateReason = ""
+	if out.Fire(c.machines, lc.ProductOrderItem, it.ID, "", &it.State, lc.Resume, "capacity available", "COM") {
+		c.addToLateWave(o, i, out)
+		c.releaseNext(o, out)
+	}
 }
 
 // start puts the order in progress and decomposes it into waves.

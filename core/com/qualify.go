@@ -111,7 +111,7 @@ func (c *COM) qualify(m Qualify, out *engine.Out) {
 		item := &q.items[i]
 		item.State = lc.Initial(lc.Qualification)
 		entity := q.id + "/" + it.ID
-		o, err := c.cfg.Catalog.Offering(it.Offering)
+		_, err := c.cfg.Catalog.Offering(it.Offering)
 		if err != nil {
 			item.Code, item.Reason = codeUnknownOffering, err.Error()
 			out.Fire(c.machines, lc.Qualification, entity, "", &item.State, lc.Fail, item.Reason, "COM")
@@ -122,36 +122,42 @@ func (c *COM) qualify(m Qualify, out *engine.Out) {
 		}
 		q.waiting++
 		c.call(out, &port.Request{Key: entity + "/qualify", System: port.Qualification, Op: port.Qualify,
-			Item: entity, Customer: m.Customer.ID, Site: it.Site.Code, Place: place(it.Site)}, func(res *port.Result) {
-			event := lc.Complete
-			switch {
-			case res.Err != nil && res.Err.Class == port.Transient:
-				event, item.Code, item.Reason = lc.Fail, res.Err.Code, res.Err.Message
-			case res.Err != nil:
-				item.Code, item.Reason = res.Err.Code, res.Err.Message
-			default:
-				item.Result = res.Qualification
-				item.Tiers = carried(o.Tiers, res.Qualification.Tiers)
-				switch {
-				case res.Qualification.FreeCapacity <= 0:
-					item.Code, item.Reason = codeCapacityExhausted,
-						fmt.Sprintf("no %s capacity at %s", res.Qualification.Technology, res.Qualification.Area)
-				case len(item.Tiers) == 0:
-					item.Code, item.Reason = codeNoTier,
-						fmt.Sprintf("the %s access carries no SLA tier of %s", res.Qualification.Technology, o.ID)
-				default:
-					item.Qualified = true
-				}
-			}
-			if !out.Fire(c.machines, lc.Qualification, entity, "", &item.State, event, item.Reason, "Address Qualification → COM") {
-				return
-			}
-			if q.waiting--; q.waiting == 0 {
-				c.qualificationOver(q, out)
-			}
-		})
+			Item: entity, Customer: m.Customer.ID, Site: it.Site.Code, Place: place(it.Site)}, then{Do: qualified, ID: q.id, Item: i})
 	}
 	if q.waiting == 0 {
+		c.qualificationOver(q, out)
+	}
+}
+
+// qualified takes the answer for item i of a qualification; the last
+// ends it.
+func (c *COM) qualified(q *qualification, i int, res *port.Result, out *engine.Out) {
+	item, entity := &q.items[i], q.id+"/"+q.req.Items[i].ID
+	o, _ := c.cfg.Catalog.Offering(q.req.Items[i].Offering) // known: only known offerings are asked
+	event := lc.Complete
+	switch {
+	case res.Err != nil && res.Err.Class == port.Transient:
+		event, item.Code, item.Reason = lc.Fail, res.Err.Code, res.Err.Message
+	case res.Err != nil:
+		item.Code, item.Reason = res.Err.Code, res.Err.Message
+	default:
+		item.Result = res.Qualification
+		item.Tiers = carried(o.Tiers, res.Qualification.Tiers)
+		switch {
+		case res.Qualification.FreeCapacity <= 0:
+			item.Code, item.Reason = codeCapacityExhausted,
+				fmt.Sprintf("no %s capacity at %s", res.Qualification.Technology, res.Qualification.Area)
+		case len(item.Tiers) == 0:
+			item.Code, item.Reason = codeNoTier,
+				fmt.Sprintf("the %s access carries no SLA tier of %s", res.Qualification.Technology, o.ID)
+		default:
+			item.Qualified = true
+		}
+	}
+	if !out.Fire(c.machines, lc.Qualification, entity, "", &item.State, event, item.Reason, "Address Qualification → COM") {
+		return
+	}
+	if q.waiting--; q.waiting == 0 {
 		c.qualificationOver(q, out)
 	}
 }

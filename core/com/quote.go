@@ -207,16 +207,20 @@ func (c *COM) submitQuote(now time.Duration, req QuoteRequest, out *engine.Out) 
 	q.waiting = len(req.Sites)
 	for i, s := range req.Sites {
 		c.call(out, &port.Request{Key: q.id + "/" + s.Code + "/qualify", System: port.Qualification, Op: port.Qualify,
-			Item: q.id + "/" + s.Code, Customer: req.Customer.ID, Site: s.Code, Place: place(s)}, func(res *port.Result) {
-			if res.Err != nil {
-				q.qualErr[i] = res.Err.Message
-			} else {
-				q.quals[i] = res.Qualification
-			}
-			if q.waiting--; q.waiting == 0 {
-				c.priceAndSubmit(q, out)
-			}
-		})
+			Item: q.id + "/" + s.Code, Customer: req.Customer.ID, Site: s.Code, Place: place(s)}, then{Do: quoteQualified, ID: q.id, Item: i})
+	}
+}
+
+// quoteQualified takes the qualification of the quote's site i; the last
+// prices the quote.
+func (c *COM) quoteQualified(q *quote, i int, res *port.Result, out *engine.Out) {
+	if res.Err != nil {
+		q.qualErr[i] = res.Err.Message
+	} else {
+		q.quals[i] = res.Qualification
+	}
+	if q.waiting--; q.waiting == 0 {
+		c.priceAndSubmit(q, out)
 	}
 }
 
@@ -242,7 +246,7 @@ func (c *COM) nextStage(q *quote, out *engine.Out) {
 		c.decide(q, false, why, out)
 		return
 	}
-	decided := func(res *port.Result) { c.decide(q, res.Approved && res.Err == nil, res.Reason, out) }
+	decided := then{Do: reviewed, ID: q.id}
 	if c.cfg.ManualReview {
 		c.pending[reviewKey(q.id, stage)] = decided // a Review decides
 		return

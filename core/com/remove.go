@@ -82,7 +82,8 @@ func (c *COM) disconnect(o *order, i int, reason string, out *engine.Out) {
 		c.sois = append(c.sois, soiRef{o: o, item: i, wave: w, id: soi.ID, modify: m})
 		m.left++
 	}
-	w.so.Handle, w.externalID = len(c.waves), w.so.ExternalID
+	w.handle = len(c.waves)
+	w.so.Handle, w.externalID = w.handle, w.so.ExternalID
 	c.waves = append(c.waves, w)
 	out.Created(lc.Wave, w.id, "", w.state, "COM")
 	out.Fire(c.machines, lc.Wave, w.id, "", &w.state, lc.Release, "disconnect order", "COM → SOM")
@@ -117,5 +118,5 @@ func (c *COM) disconnected(m *modification, out *engine.Out) {
 	}
 	c.call(out, &port.Request{Key: mi.ID + "/billing", System: port.Billing, Op: port.Deactivate, Item: mi.ID,
 		Customer: o.quote.req.Customer.ID, Account: o.quote.req.Customer.Account, Site: it.Place.ID, Place: it.Place,
-		Amount: it.MonthlyPrice}, func(*port.Result) {})
+		Amount: it.MonthlyPrice}, then{Do: ignore})
 }

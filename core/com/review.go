@@ -38,7 +38,7 @@ var ErrNotApprover = errors.New("not an approver of the stage")
 var ErrStale = errors.New("signed for other content than the quote's")
 
 // review hands a decision to the stage waiting for it.
-func (c *COM) review(m Review, _ *engine.Out) error {
+func (c *COM) review(m Review, out *engine.Out) error {
 	q := c.quoteBy[m.Quote]
 	if q == nil {
 		return fmt.Errorf("quote %q: no such quote", m.Quote)
@@ -46,7 +46,7 @@ func (c *COM) review(m Review, _ *engine.Out) error {
 	decide, ok := c.pending[reviewKey(q.id, m.Stage)]
 	if !ok {
 		waiting := "no stage"
-		if q.approval != nil && q.stage < len(Stages) && c.pending[reviewKey(q.id, Stages[q.stage])] != nil {
+		if q.approval != nil && q.stage < len(Stages) && c.isPending(reviewKey(q.id, Stages[q.stage])) {
 			waiting = "its " + Stages[q.stage] + " review"
 		}
 		return fmt.Errorf("quote %s (%s) awaits %s, not a %s review: %w", q.id, q.state, waiting, m.Stage, ErrNotAwaited)
@@ -68,7 +68,7 @@ func (c *COM) review(m Review, _ *engine.Out) error {
 			reason = "by " + m.By
 		}
 	}
-	decide(&port.Result{Key: reviewKey(q.id, m.Stage), Final: true, Approved: m.Approved, Reason: reason})
+	c.answer(decide, &port.Result{Key: reviewKey(q.id, m.Stage), Final: true, Approved: m.Approved, Reason: reason}, out)
 	return nil
 }
 

@@ -28,6 +28,12 @@ type wave struct {
 	soID      string
 	soState   string
 	slaBreach string
+	// measuring counts the sites measured again after remediation that
+	// have not answered yet.
+	measuring int
+	// handle is the wave's index in COM's waves, its service order's
+	// handle.
+	handle int
 	// late marks a wave made for sites whose capacity came after the plan;
 	// modify, the service order of a modify order.
 	late   bool
@@ -85,7 +91,8 @@ func (c *COM) newWave(o *order, name, soName string, target time.Duration, items
 		c.decompose(o, i, w, cfs, parts[i])
 	}
 	o.waves = append(o.waves, w)
-	w.so.Handle, w.externalID = len(c.waves), w.so.ExternalID
+	w.handle = len(c.waves)
+	w.so.Handle, w.externalID = w.handle, w.so.ExternalID
 	c.waves = append(c.waves, w)
 	out.Created(lc.Wave, w.id, "", w.state, "COM")
 	c.watch(w, out)
@@ -439,7 +446,7 @@ func (c *COM) activate(now time.Duration, o *order, i int, out *engine.Out) {
 	}
 	c.call(out, &port.Request{Key: it.ID + "/billing", System: port.Billing, Op: port.Activate, Item: it.ID,
 		Customer: q.req.Customer.ID, Account: q.req.Customer.Account, Site: it.Place.ID, Place: it.Place,
-		Amount: it.MonthlyPrice}, func(*port.Result) {})
+		Amount: it.MonthlyPrice}, then{Do: ignore})
 	c.itemFinal(o, out)
 	if ch := o.deferred[i]; ch != nil {
 		o.deferred[i] = nil
