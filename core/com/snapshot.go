@@ -1,0 +1,431 @@
+package com
+
+import (
+	"bytes"
+	"encoding/gob"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/port"
+	"github.com/ordertwin/ordertwin/core/tmf"
+)
+
+// A snapshot of COM (engine.Snapshotter) keeps every quote, order, wave,
+// service order item, modification, qualification and planning task, the
+// continuations of the calls in flight, the product inventory, the
+// jeopardies and the idempotency keys. Pointers between them are saved as
+// indexes (an order's quote, a wave's order, a handle's wave), maps as
+// slices sorted by key, so that the encoding is deterministic; the
+// catalog's entries are saved by id and looked up again. What is rebuilt
+// on Restore: the maps by id, and everything Config gives.
+
+// comState is COM's state with indexes for pointers.
+type comState struct {
+	Quotes         []quoteState
+	Orders         []orderState
+	Waves          []waveState
+	Sois           []soiState
+	Modifies       []modificationState
+	Tasks          []taskState
+	Qualifications []qualificationState
+	Pending        []pendingCall
+	Products       []tmf.Product
+	Jeopardies     []tmf.Jeopardy
+	Modifications  int
+	Next           []counter
+	ByKey          []keyed
+	Changes        []change
+}
+
+type quoteState struct {
+	Req      QuoteRequest
+	ID       string
+	State    string
+	Offering string
+	Tier     string
+	Card     string
+	Quals    []*port.QualificationResult
+	QualErr  []string
+	Waiting  int
+	Stage    int
+	Approval []Approval
+	TCV      float64
+	Monthly  float64
+	Reason   string
+	Order    int // index in Orders, -1 for none
+	Common   []keyed
+	Digest   string
+}
+
+type orderState struct {
+	PO        tmf.ProductOrder
+	Quote     int
+	Sites     []int
+	Instances []string
+	SoiLeft   []int
+	Waves     []int // handles
+	Waiting   int
+	Final     int
+	Attempts  []int
+	WaveOf    []int // handles, -1 for none
+	Tasks     []int // task numbers, 0 for none
+	Changes   []optionalChange
+	Deferred  []optionalChange
+	Changing  string
+	Removed   []bool
+}
+
+type optionalChange struct {
+	Set         bool
+	Speed, Tier string
+}
+
+type waveState struct {
+	Order       int
+	ID          string
+	Name        string
+	SOName      string
+	ExternalID  string
+	State       string
+	Target      time.Duration
+	Items       []int
+	SO          *tmf.ServiceOrder
+	SOID        string
+	SOState     string
+	SLABreach   string
+	Measuring   int
+	Late        bool
+	Modify      int // index in Modifies, -1 for none
+	Active      int
+	SubmittedAt time.Duration
+	CompletedAt time.Duration
+}
+
+type soiState struct {
+	Order  int
+	Item   int
+	Wave   int
+	ID     string
+	Final  bool
+	Modify int
+}
+
+type modificationState struct {
+	PO         tmf.ProductOrder
+	Base       int
+	Item       int
+	Speed      string
+	Tier       string
+	Price      float64
+	Disconnect bool
+	Left       int
+	Failed     string
+}
+
+type qualificationState struct {
+	ID      string
+	Req     Qualify
+	State   string
+	Items   []QualifiedItem
+	Waiting int
+	At      time.Duration
+	Done    time.Duration
+}
+
+type taskState struct{ ID, Name, State string }
+
+type pendingCall struct {
+	Key  string
+	Then then
+}
+
+type counter struct {
+	Prefix string
+	N      int
+}
+
+type keyed struct{ Key, Value string }
+
+type change struct {
+	Key     string
+	Changed Changed
+}
+
+// sorted returns m's entries sorted by key, made by entry.
+func sorted[V, E any](m map[string]V, entry func(string, V) E) []E {
+	out := make([]E, 0, len(m))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, entry(k, m[k]))
+	}
+	return out
+}
+
+// indexOf returns the index of p in s, -1 for nil.
+func indexOf[T any](s []*T, p *T) int {
+	if p == nil {
+		return -1
+	}
+	return slices.Index(s, p)
+}
+
+// Snapshot implements engine.Snapshotter.
+func (c *COM) Snapshot() ([]byte, error) {
+	st := comState{Modifications: c.modifications, Jeopardies: c.jeopardies,
+		Next:    sorted(c.next, func(k string, v int) counter { return counter{k, v} }),
+		ByKey:   sorted(c.byKey, func(k, v string) keyed { return keyed{k, v} }),
+		Changes: sorted(c.changes, func(k string, v Changed) change { return change{k, v} }),
+		Pending: sorted(c.pending, func(k string, v then) pendingCall { return pendingCall{k, v} })}
+	for _, t := range c.tasks {
+		st.Tasks = append(st.Tasks, taskState{t.id, t.name, t.state})
+	}
+	taskNo := func(t *task) int { return indexOf(c.tasks, t) + 1 }
+	handle := func(w *wave) int {
+		if w == nil {
+			return -1
+		}
+		return w.handle
+	}
+	for _, q := range c.quotes {
+		st.Quotes = append(st.Quotes, quoteState{Req: q.req, ID: q.id, State: q.state, Offering: q.offering.ID,
+			Tier: q.tier.Name, Card: q.card.ID, Quals: q.quals, QualErr: q.qualErr, Waiting: q.waiting, Stage: q.stage,
+			Approval: q.approval, TCV: q.tcv, Monthly: q.monthly, Reason: q.reason, Order: indexOf(c.orders, q.order),
+			Common: sorted(q.common, func(k, v string) keyed { return keyed{k, v} }), Digest: q.digest})
+	}
+	for _, o := range c.orders {
+		s := orderState{PO: o.po, Quote: indexOf(c.quotes, o.quote), Sites: o.sites, Instances: o.instances,
+			SoiLeft: o.soiLeft, Waiting: o.waiting, Final: o.final, Attempts: o.attempts, Changing: o.changing, Removed: o.removed}
+		for _, w := range o.waves {
+			s.Waves = append(s.Waves, w.handle)
+		}
+		for _, w := range o.waveOf {
+			s.WaveOf = append(s.WaveOf, handle(w))
+		}
+		for _, t := range o.tasks {
+			s.Tasks = append(s.Tasks, taskNo(t))
+		}
+		s.Changes, s.Deferred = saveChanges(o.changes), saveChanges(o.deferred)
+		st.Orders = append(st.Orders, s)
+	}
+	for _, w := range c.waves {
+		st.Waves = append(st.Waves, waveState{Order: indexOf(c.orders, w.order), ID: w.id, Name: w.name, SOName: w.soName,
+			ExternalID: w.externalID, State: w.state, Target: w.target, Items: w.items, SO: w.so, SOID: w.soID,
+			SOState: w.soState, SLABreach: w.slaBreach, Measuring: w.measuring, Late: w.late,
+			Modify: indexOf(c.modifies, w.modify), Active: w.active, SubmittedAt: w.submittedAt, CompletedAt: w.completedAt})
+	}
+	for _, r := range c.sois {
+		st.Sois = append(st.Sois, soiState{Order: indexOf(c.orders, r.o), Item: r.item, Wave: handle(r.wave), ID: r.id,
+			Final: r.final, Modify: indexOf(c.modifies, r.modify)})
+	}
+	for _, m := range c.modifies {
+		st.Modifies = append(st.Modifies, modificationState{PO: m.po, Base: indexOf(c.orders, m.base), Item: m.item,
+			Speed: m.to.speed, Tier: m.to.tier, Price: m.price, Disconnect: m.disconnect, Left: m.left, Failed: m.failed})
+	}
+	for _, q := range c.qualifications {
+		st.Qualifications = append(st.Qualifications, qualificationState{ID: q.id, Req: q.req, State: q.state,
+			Items: q.items, Waiting: q.waiting, At: q.at, Done: q.done})
+	}
+	for _, p := range c.Products.All() {
+		st.Products = append(st.Products, *p)
+	}
+	var b bytes.Buffer
+	if err := gob.NewEncoder(&b).Encode(&st); err != nil {
+		return nil, fmt.Errorf("COM: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+func saveChanges(cs []*itemChange) []optionalChange {
+	out := make([]optionalChange, len(cs))
+	for i, c := range cs {
+		if c != nil {
+			out[i] = optionalChange{Set: true, Speed: c.speed, Tier: c.tier}
+		}
+	}
+	return out
+}
+
+func restoreChanges(cs []optionalChange) []*itemChange {
+	out := make([]*itemChange, len(cs))
+	for i, c := range cs {
+		if c.Set {
+			out[i] = &itemChange{speed: c.Speed, tier: c.Tier}
+		}
+	}
+	return out
+}
+
+// Restore implements engine.Snapshotter: it sets a COM just made by New,
+// with the configuration of the one saved, to the saved state.
+func (c *COM) Restore(b []byte) error {
+	var st comState
+	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&st); err != nil {
+		return fmt.Errorf("COM: %w", err)
+	}
+	fresh := New(c.cfg)
+	fresh.machines = c.machines
+	if err := fresh.restore(&st); err != nil {
+		return fmt.Errorf("COM: %w", err)
+	}
+	*c = *fresh
+	return nil
+}
+
+func (c *COM) restore(st *comState) error {
+	at := func(what string, i, n int) error {
+		if i < -1 || i >= n {
+			return fmt.Errorf("snapshot names %s %d of %d", what, i, n)
+		}
+		return nil
+	}
+	for _, t := range st.Tasks {
+		c.tasks = append(c.tasks, &task{t.ID, t.Name, t.State})
+	}
+	c.orders = make([]*order, len(st.Orders))
+	for i := range c.orders {
+		c.orders[i] = &order{}
+	}
+	c.modifies = make([]*modification, len(st.Modifies))
+	for i, m := range st.Modifies {
+		if err := at("order", m.Base, len(c.orders)); err != nil {
+			return err
+		}
+		c.modifies[i] = &modification{po: m.PO, base: c.orders[m.Base], item: m.Item, to: itemChange{m.Speed, m.Tier},
+			price: m.Price, disconnect: m.Disconnect, left: m.Left, failed: m.Failed}
+	}
+	for _, s := range st.Waves {
+		if err := at("order", s.Order, len(c.orders)); err != nil {
+			return err
+		}
+		if err := at("modification", s.Modify, len(c.modifies)); err != nil {
+			return err
+		}
+		w := &wave{order: c.orders[s.Order], id: s.ID, name: s.Name, soName: s.SOName, externalID: s.ExternalID,
+			state: s.State, target: s.Target, items: s.Items, so: s.SO, soID: s.SOID, soState: s.SOState,
+			slaBreach: s.SLABreach, measuring: s.Measuring, handle: len(c.waves), late: s.Late, active: s.Active,
+			submittedAt: s.SubmittedAt, completedAt: s.CompletedAt}
+		if s.Modify >= 0 {
+			w.modify = c.modifies[s.Modify]
+		}
+		c.waves = append(c.waves, w)
+	}
+	waveAt := func(h int) (*wave, error) {
+		if err := at("wave", h, len(c.waves)); err != nil {
+			return nil, err
+		}
+		if h < 0 {
+			return nil, nil
+		}
+		return c.waves[h], nil
+	}
+	for _, s := range st.Quotes {
+		q := &quote{req: s.Req, id: s.ID, state: s.State, quals: s.Quals, qualErr: s.QualErr, waiting: s.Waiting,
+			stage: s.Stage, approval: s.Approval, tcv: s.TCV, monthly: s.Monthly, reason: s.Reason, digest: s.Digest}
+		var err error
+		if q.offering, err = c.cfg.Catalog.Offering(s.Offering); err != nil {
+			return fmt.Errorf("quote %s: %w", s.ID, err)
+		}
+		if q.tier = c.cfg.Catalog.Tiers[s.Tier]; q.tier == nil {
+			return fmt.Errorf("quote %s: tier %q is not in the catalog", s.ID, s.Tier)
+		}
+		if q.card = card(q.offering, s.Card); q.card == nil || q.card.ID != s.Card {
+			return fmt.Errorf("quote %s: rate card %q is not in the catalog", s.ID, s.Card)
+		}
+		if err := at("order", s.Order, len(c.orders)); err != nil {
+			return err
+		}
+		if s.Order >= 0 {
+			q.order = c.orders[s.Order]
+		}
+		q.common = map[string]string{}
+		for _, kv := range s.Common {
+			q.common[kv.Key] = kv.Value
+		}
+		c.quotes = append(c.quotes, q)
+		c.quoteBy[q.id] = q
+	}
+	for i, s := range st.Orders {
+		if err := at("quote", s.Quote, len(c.quotes)); err != nil || s.Quote < 0 {
+			return fmt.Errorf("order %s: its quote: %v", s.PO.ID, err)
+		}
+		o := c.orders[i]
+		*o = order{po: s.PO, quote: c.quotes[s.Quote], sites: s.Sites, instances: s.Instances, soiLeft: s.SoiLeft,
+			waiting: s.Waiting, final: s.Final, attempts: s.Attempts, changing: s.Changing, removed: s.Removed,
+			changes: restoreChanges(s.Changes), deferred: restoreChanges(s.Deferred)}
+		for _, h := range s.Waves {
+			w, err := waveAt(h)
+			if err != nil || w == nil {
+				return fmt.Errorf("order %s: wave %d: %v", s.PO.ID, h, err)
+			}
+			o.waves = append(o.waves, w)
+		}
+		o.waveOf = make([]*wave, len(s.WaveOf))
+		for k, h := range s.WaveOf {
+			var err error
+			if o.waveOf[k], err = waveAt(h); err != nil {
+				return fmt.Errorf("order %s: %w", s.PO.ID, err)
+			}
+		}
+		o.tasks = make([]*task, len(s.Tasks))
+		for k, n := range s.Tasks {
+			if err := at("task", n-1, len(c.tasks)); err != nil {
+				return fmt.Errorf("order %s: %w", s.PO.ID, err)
+			}
+			if n > 0 {
+				o.tasks[k] = c.tasks[n-1]
+			}
+		}
+		c.orderBy[o.po.ID] = o
+	}
+	for _, s := range st.Sois {
+		w, err := waveAt(s.Wave)
+		if err != nil {
+			return err
+		}
+		if err := at("order", s.Order, len(c.orders)); err != nil {
+			return err
+		}
+		if err := at("modification", s.Modify, len(c.modifies)); err != nil {
+			return err
+		}
+		r := soiRef{item: s.Item, wave: w, id: s.ID, final: s.Final}
+		if s.Order >= 0 {
+			r.o = c.orders[s.Order]
+		}
+		if s.Modify >= 0 {
+			r.modify = c.modifies[s.Modify]
+		}
+		c.sois = append(c.sois, r)
+	}
+	for _, s := range st.Qualifications {
+		q := &qualification{id: s.ID, req: s.Req, state: s.State, items: s.Items, waiting: s.Waiting, at: s.At, done: s.Done}
+		c.qualifications = append(c.qualifications, q)
+		c.qualificationBy[q.id] = q
+	}
+	for i := range st.Products {
+		p := st.Products[i]
+		c.Products.Put(p.ID, &p)
+	}
+	c.jeopardies, c.modifications = st.Jeopardies, st.Modifications
+	for _, p := range st.Pending {
+		c.pending[p.Key] = p.Then
+	}
+	for _, n := range st.Next {
+		c.next[n.Prefix] = n.N
+	}
+	for _, k := range st.ByKey {
+		c.byKey[k.Key] = k.Value
+	}
+	for _, ch := range st.Changes {
+		c.changes[ch.Key] = ch.Changed
+	}
+	return nil
+}
+
+// Messages implements engine.Messages: every message COM takes, its own
+// timers included, so that a snapshot can keep those waiting.
+func (c *COM) Messages() []any {
+	return []any{QuoteRequest{}, OrderRequest{}, &port.Result{}, &tmf.OrderEvent{}, deadline{}, heldDue{}, Remediate{},
+		Cancel{}, Change{}, AddSite{}, Remove{}, Describe{}, Review{}, Qualify{}}
+}
