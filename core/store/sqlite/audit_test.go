@@ -186,7 +186,7 @@ func TestVerifyOtherSchema(t *testing.T) {
 	file, _ := chained(t)
 	tamper(t, file, `PRAGMA user_version = 5`)
 	_, err := sqlite.Verify(context.Background(), file, nil)
-	assert.ErrorContains(t, err, "schema version 5, want 7")
+	assert.ErrorContains(t, err, fmt.Sprintf("schema version 5, want %d", sqlite.Version()))
 }
 
 // Each input keeps who gave it, as it was given.

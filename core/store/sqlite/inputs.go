@@ -36,7 +36,12 @@ func (s *Store) Inputs() ([]store.Input, error) {
 
 // readInputs returns the inputs after seq, in order.
 func readInputs(db *sql.DB, after int64) ([]store.Input, error) {
-	rows, err := db.Query(`SELECT `+inputColumns+` FROM inputs WHERE seq > ? ORDER BY seq`, after)
+	return queryInputs(db, `seq > ?`, after)
+}
+
+// queryInputs returns the inputs where says, in order.
+func queryInputs(db *sql.DB, where string, args ...any) ([]store.Input, error) {
+	rows, err := db.Query(`SELECT `+inputColumns+` FROM inputs WHERE `+where+` ORDER BY seq`, args...)
 	if err != nil {
 		return nil, err
 	}

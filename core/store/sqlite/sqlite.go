@@ -282,19 +282,7 @@ func (s *Store) Probe() error {
 }
 
 // Records returns everything committed, in order.
-func (s *Store) Records() ([]store.Record, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	entries, err := readJournal(context.Background(), s.db, 0, -1)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite store: %w", err)
-	}
-	out := make([]store.Record, len(entries))
-	for i, e := range entries {
-		out[i] = e.Record
-	}
-	return out, nil
-}
+func (s *Store) Records() ([]store.Record, error) { return s.RecordsAfter(0) }
 
 // History returns the records of one entity, in order: a scan of the
 // journal.
