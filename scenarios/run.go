@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -68,6 +69,9 @@ type Options struct {
 	StageKeys map[string]string
 	Approvers map[string][]string
 	Unsigned  bool
+	// Snapshots says when a serving engine takes snapshots, and where it
+	// keeps them.
+	Snapshots engine.SnapshotPolicy
 }
 
 // Roles are the components a process may run alone, and the components
@@ -97,7 +101,8 @@ func New(spec Spec, opt Options) (*System, error) {
 	if opt.Codec == nil {
 		opt.Codec = api.Codec()
 	}
-	s.Engine = engine.New(engine.Options{Clock: opt.Clock, Store: opt.Journal, Seed: spec.Seed, Log: opt.Log, Codec: opt.Codec})
+	s.Engine = engine.New(engine.Options{Clock: opt.Clock, Store: opt.Journal, Seed: spec.Seed, Log: opt.Log, Codec: opt.Codec,
+		Snapshots: opt.Snapshots})
 	if opt.Role != "" {
 		role, ok := Roles[opt.Role]
 		if !ok {
@@ -142,15 +147,9 @@ func New(spec Spec, opt Options) (*System, error) {
 		s.Engine.Inject(ev.At, engine.Env, ev)
 	}
 	if len(triggered) > 0 {
-		s.Engine.Observe(func(r store.Record) {
-			for i := range triggered {
-				ev := &triggered[i]
-				if want, state, _ := strings.Cut(ev.After, " "); ev.After != "" && (want == r.Entity || want == r.Name) && state == r.To {
-					s.Engine.Inject(r.At+ev.At, engine.Env, *ev)
-					ev.After = "" // once
-				}
-			}
-		})
+		tr := &triggers{events: triggered, fired: make([]bool, len(triggered))}
+		s.Engine.Observe(func(r store.Record) { tr.observe(s.Engine, r) })
+		s.Engine.Keep("triggered events", tr)
 	}
 	s.Engine.Attach(tw, twin.Systems...)
 	// The twin lives and dies with this engine: nothing can repeat a call
@@ -192,9 +191,63 @@ func New(spec Spec, opt Options) (*System, error) {
 	return s, nil
 }
 
+// triggers are the scenario's events that happen after a timeline row
+// (Event.After), and which of them have happened: each happens once.
+type triggers struct {
+	events []Event
+	fired  []bool
+}
+
+// observe queues the events that the record r triggers.
+func (t *triggers) observe(e *engine.Engine, r store.Record) {
+	for i, ev := range t.events {
+		if want, state, _ := strings.Cut(ev.After, " "); !t.fired[i] && (want == r.Entity || want == r.Name) && state == r.To {
+			ev.After = ""
+			e.Inject(r.At+ev.At, engine.Env, ev)
+			t.fired[i] = true
+		}
+	}
+}
+
+// Snapshot implements engine.Snapshotter: which events have happened.
+func (t *triggers) Snapshot() ([]byte, error) {
+	b := make([]byte, len(t.fired))
+	for i, f := range t.fired {
+		if f {
+			b[i] = 1
+		}
+	}
+	return b, nil
+}
+
+// Restore implements engine.Snapshotter.
+func (t *triggers) Restore(b []byte) error {
+	if len(b) != len(t.fired) {
+		return fmt.Errorf("the snapshot keeps %d triggered events, the scenario has %d", len(b), len(t.fired))
+	}
+	for i := range t.fired {
+		t.fired[i] = b[i] == 1
+	}
+	return nil
+}
+
 // network is the world outside the core: it turns scenario events into
-// calls to the twin, journalled like any input.
+// calls to the twin, journalled like any input. It keeps no state.
 type network struct{}
+
+// Snapshot implements engine.Snapshotter: there is nothing to keep.
+func (network) Snapshot() ([]byte, error) { return nil, nil }
+
+// Restore implements engine.Snapshotter.
+func (network) Restore(b []byte) error {
+	if len(b) > 0 {
+		return errors.New("network: a snapshot with state, but the network keeps none")
+	}
+	return nil
+}
+
+// Messages implements engine.Messages.
+func (network) Messages() []any { return []any{Event{}, &port.Result{}} }
 
 func (network) Handle(now time.Duration, msg any, out *engine.Out) {
 	switch m := msg.(type) {

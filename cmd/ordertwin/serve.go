@@ -75,6 +75,8 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	orderQuota := fs.Int("order-quota", tmf622.DefaultOrderQuota, "how many product orders one party may have in flight")
 	suspendAfter := fs.Int("hub-suspend-after", 20, "a hub listener whose callback failed this many attempts in a row, over at least --hub-suspend-window, is suspended")
 	suspendWindow := fs.Duration("hub-suspend-window", 15*time.Minute, "see --hub-suspend-after")
+	snapEvery := fs.Uint64("snapshot-every", 100_000, "take a snapshot of the running system after this many inputs (a restart replays only what follows the latest)")
+	snapInterval := fs.Duration("snapshot-interval", time.Minute, "take a snapshot after this much wall time at the latest (and always on a clean stop)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -106,7 +108,17 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if loopback, _ := isLoopback(*addr); tlsConfig == nil && !loopback {
 		log.Warn("serving plain HTTP beyond loopback: tokens and API keys travel in clear (give --tls-cert and --tls-key)", "addr", *addr)
 	}
-	opt := scenarios.Options{Role: *role, ManualReview: *approvals == "api", Approvers: approvers}
+	if *snapEvery == 0 || *snapInterval <= 0 {
+		return errors.New("serve: --snapshot-every and --snapshot-interval must be positive")
+	}
+	opt := scenarios.Options{Role: *role, ManualReview: *approvals == "api", Approvers: approvers,
+		Snapshots: engine.SnapshotPolicy{Every: *snapEvery, Interval: *snapInterval, Told: func(s store.Snapshot, took time.Duration, err error) {
+			if err != nil {
+				log.Warn("snapshot failed; restarts replay more until one succeeds", "err", err.Error())
+				return
+			}
+			log.Info("snapshot", "inputs", s.Inputs, "records", s.Records, "bytes", len(s.Body), "took", took.String())
+		}}}
 	links, err := peerLinks(*role, peerURL, sc.Spec.Epoch, guard.PeerSecret(), log)
 	if err != nil {
 		return err
@@ -259,27 +271,10 @@ func resume(ctx context.Context, sc *scenarios.Scenario, db string, co serveCloc
 				log.Info("approval key", "stage", stage, "publicKey", pk)
 			}
 		}
-		held, err := st.Records()
+		opt.Clock, opt.Snapshots.Store = clock, st
+		sys, err := replay(ctx, sc, st, opt, log)
 		if err != nil {
-			return nil, nil, err
-		}
-		inputs, err := st.Inputs()
-		if err != nil {
-			return nil, nil, err
-		}
-		journal := store.Resume(st, held)
-		opt.Clock, opt.Journal, opt.Log = clock, journal, st
-		sys, err := scenarios.New(sc.Spec, opt)
-		if err != nil {
-			return nil, nil, err
-		}
-		if len(held) > 0 || len(inputs) > 0 {
-			began := time.Now()
-			if err := sys.Engine.Replay(ctx, inputs, journal.Caught); err != nil {
-				return nil, nil, fmt.Errorf("serve: resume %s: %w", db, err)
-			}
-			log.Info("resumed", "db", db, "records", len(held), "commands", len(inputs),
-				"inputs", sys.Engine.Processed(), "took", time.Since(began).String())
+			return nil, nil, fmt.Errorf("serve: resume %s: %w", db, err)
 		}
 		return sys, clock, nil
 	}()
@@ -288,6 +283,81 @@ func resume(ctx context.Context, sc *scenarios.Scenario, db string, co serveCloc
 		return nil, nil, nil, err
 	}
 	return sys, st, clock, nil
+}
+
+// replay builds the system of a store and brings it to where the store
+// stands: from its latest snapshot, replaying only the inputs logged after
+// it, or from T+0 when it has none (or one this build cannot read: then
+// the whole input log is replayed, and the journal checked all the same).
+func replay(ctx context.Context, sc *scenarios.Scenario, st *sqlite.Store, opt scenarios.Options, log *slog.Logger) (*scenarios.System, error) {
+	snap, ok, err := st.LatestSnapshot()
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return replayFrom(ctx, sc, st, opt, nil, log)
+	}
+	// The peer links live on across the attempts: a replay from T+0 must
+	// find them as they were.
+	links := map[engine.Address][]byte{}
+	for a, p := range opt.Peers {
+		if s, ok := p.(engine.Snapshotter); ok {
+			if links[a], err = s.Snapshot(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	sys, err := replayFrom(ctx, sc, st, opt, &snap, log)
+	if err == nil || ctx.Err() != nil {
+		return sys, err
+	}
+	log.Warn("the latest snapshot cannot be used; replaying from T+0", "inputs", snap.Inputs, "err", err.Error())
+	for a, b := range links {
+		if err := opt.Peers[a].(engine.Snapshotter).Restore(b); err != nil {
+			return nil, err
+		}
+	}
+	return replayFrom(ctx, sc, st, opt, nil, log)
+}
+
+// replayFrom builds the system of a store, restores snap (nil: none), and
+// replays the inputs logged after it, each record checked against the
+// journal.
+func replayFrom(ctx context.Context, sc *scenarios.Scenario, st *sqlite.Store, opt scenarios.Options, snap *store.Snapshot, log *slog.Logger) (*scenarios.System, error) {
+	began := time.Now()
+	var from store.Snapshot
+	if snap != nil {
+		from = *snap
+	}
+	held, err := st.RecordsAfter(from.Records)
+	if err != nil {
+		return nil, err
+	}
+	inputs, err := st.InputsFrom(from.Inputs)
+	if err != nil {
+		return nil, err
+	}
+	journal := store.Resume(st, held)
+	opt.Journal, opt.Log = journal, st
+	sys, err := scenarios.New(sc.Spec, opt)
+	if err != nil {
+		return nil, err
+	}
+	if snap != nil {
+		if err := sys.Engine.Restore(*snap); err != nil {
+			return nil, err
+		}
+	}
+	if len(held) > 0 || len(inputs) > 0 {
+		if err := sys.Engine.Replay(ctx, inputs, journal.Caught); err != nil {
+			return nil, err
+		}
+	}
+	if snap != nil || len(held) > 0 || len(inputs) > 0 {
+		log.Info("resumed", "snapshot", snap != nil, "fromInput", from.Inputs, "records", len(held), "commands", len(inputs),
+			"inputs", sys.Engine.Processed(), "took", time.Since(began).String())
+	}
+	return sys, nil
 }
 
 // serveClockOptions are what serve's flags say of the clock and role.

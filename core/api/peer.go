@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"context"
+	"encoding/gob"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -397,4 +398,49 @@ func (s *Server) listen(w http.ResponseWriter, r *http.Request, to engine.Addres
 	}) {
 		tmf630.WriteError(w, tmf630.NewError(http.StatusBadRequest, "this listener takes the events of the orders this process placed: "+PeerStream+" and "+PeerSeq+" required"))
 	}
+}
+
+// linkState is what a snapshot keeps of a link: the number of the last
+// message, and the messages the peer has not taken yet.
+type linkState struct {
+	Seq     uint64
+	Waiting []waitingMessage
+}
+
+type waitingMessage struct {
+	Seq uint64
+	Msg any
+}
+
+// Snapshot implements engine.Snapshotter: a link restored from it numbers
+// its next message as this one would, and sends again what the peer had
+// not taken (the peer drops what it has).
+func (l *Link) Snapshot() ([]byte, error) {
+	st := linkState{Seq: l.seq}
+	l.mu.Lock()
+	for _, m := range l.queue {
+		st.Waiting = append(st.Waiting, waitingMessage{m.seq, m.msg})
+	}
+	l.mu.Unlock()
+	var b bytes.Buffer
+	if err := gob.NewEncoder(&b).Encode(&st); err != nil {
+		return nil, fmt.Errorf("link %s: %w", l.Stream, err)
+	}
+	return b.Bytes(), nil
+}
+
+// Restore implements engine.Snapshotter, on a link not yet running.
+func (l *Link) Restore(b []byte) error {
+	var st linkState
+	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&st); err != nil {
+		return fmt.Errorf("link %s: %w", l.Stream, err)
+	}
+	l.init()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.seq, l.queue = st.Seq, l.queue[:0]
+	for _, m := range st.Waiting {
+		l.queue = append(l.queue, linked{m.Seq, m.Msg})
+	}
+	return nil
 }

@@ -128,6 +128,7 @@ type Engine struct {
 	recorded uint64
 	taken    int
 	kept     []named
+	snaps    snapshots
 }
 
 // LastChange is the time of the latest committed record: when something
@@ -162,6 +163,9 @@ type Options struct {
 	// Limits bound how long a serving engine lets a command or a query
 	// wait (zero: the defaults).
 	Limits Limits
+	// Snapshots says when a serving engine takes snapshots and where it
+	// keeps them; none without a store.
+	Snapshots SnapshotPolicy
 }
 
 // New returns an engine with no handlers or adapters yet.
@@ -192,6 +196,7 @@ func New(opt Options) *Engine {
 		e.batch, _ = store.Shares(opt.Store, opt.Log)
 	}
 	_, e.direct = opt.Store.(*store.Memory)
+	e.snaps.SnapshotPolicy = opt.Snapshots.withDefaults()
 	return e
 }
 
@@ -264,8 +269,12 @@ func (e *Engine) run(ctx context.Context, serve bool) (err error) {
 	if !e.direct {
 		e.startCommitter(ctx, serve)
 	}
+	e.snaps.lastAt = time.Now()
 	defer func() {
 		ferr := e.durable()
+		if serve && ferr == nil {
+			e.save() // a clean stop: the restart replays nothing
+		}
 		if serr := e.stopCommitter(); ferr == nil {
 			ferr = serr
 		}
@@ -279,6 +288,9 @@ func (e *Engine) run(ctx context.Context, serve bool) (err error) {
 			return err
 		}
 		if serve {
+			if e.snaps.due(e.processed) {
+				e.save()
+			}
 			if err := e.takeInbox(); err != nil {
 				return err
 			}

@@ -205,6 +205,7 @@ func (e *Engine) Restore(s store.Snapshot) error {
 	}
 	e.queue, e.due = inputQueue{}, fifo{}
 	e.processed, e.refusals, e.now, e.changed, e.recorded = st.Processed, st.Refusals, st.Now, st.Changed, st.Records
+	e.snaps.last = st.Processed
 	for _, in := range queue {
 		e.queue.push(in)
 	}
@@ -216,5 +217,66 @@ func (e *Engine) Restore(s store.Snapshot) error {
 func (e *Engine) registerMessages(h any) {
 	if m, ok := h.(Messages); ok {
 		e.codec.Register(m.Messages()...)
+	}
+}
+
+// SnapshotPolicy says when a serving engine takes its snapshots (Snapshot)
+// and where it keeps them: after every Every inputs or Interval of wall
+// time, whichever comes first, at the next moment between two steps when
+// it can, and when it stops.
+type SnapshotPolicy struct {
+	// Store keeps the snapshots; none are taken without one.
+	Store store.Snapshots
+	// Every is a number of inputs (0: 100,000); Interval a wall time (0:
+	// one minute).
+	Every    uint64
+	Interval time.Duration
+	// Told, when set, is told of each snapshot taken, or why it failed.
+	Told func(s store.Snapshot, took time.Duration, err error)
+}
+
+func (p SnapshotPolicy) withDefaults() SnapshotPolicy {
+	if p.Every == 0 {
+		p.Every = 100_000
+	}
+	if p.Interval == 0 {
+		p.Interval = time.Minute
+	}
+	return p
+}
+
+// snapshots is a serving engine's policy, and where it stands.
+type snapshots struct {
+	SnapshotPolicy
+	// last and lastAt are the inputs handled at the latest snapshot and
+	// when it was taken (or when the engine started).
+	last   uint64
+	lastAt time.Time
+}
+
+// due reports whether a snapshot is due, after processed inputs.
+func (s *snapshots) due(processed uint64) bool {
+	return s.Store != nil && processed > s.last && (processed-s.last >= s.Every || time.Since(s.lastAt) >= s.Interval)
+}
+
+// save takes a snapshot and keeps it, when the engine is between two
+// steps with nothing taken and unhandled; else it waits for the next
+// chance. A snapshot that fails is told and tried again at the next
+// interval: the engine serves on, its restarts replay more.
+func (e *Engine) save() {
+	if e.snaps.Store == nil || e.due.len() > 0 || e.taken > 0 || e.processed == e.snaps.last {
+		return
+	}
+	began := time.Now()
+	s, err := e.Snapshot()
+	if err == nil {
+		err = e.snaps.Store.SaveSnapshot(s)
+	}
+	e.snaps.lastAt = time.Now()
+	if err == nil {
+		e.snaps.last = e.processed
+	}
+	if e.snaps.Told != nil {
+		e.snaps.Told(s, time.Since(began), err)
 	}
 }

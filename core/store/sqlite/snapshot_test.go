@@ -20,7 +20,9 @@ func TestSnapshotsAndTheirTail(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, ok, "a new store has no snapshot")
 	rec := func(e string) store.Record { return store.Record{Kind: "productOrder", Entity: e, To: "acknowledged"} }
-	in := func(before uint64) store.Input { return store.Input{Before: before, Kind: "com.OrderRequest", Body: []byte{byte(before)}} }
+	in := func(before uint64) store.Input {
+		return store.Input{Before: before, Kind: "com.OrderRequest", Body: []byte{byte(before)}}
+	}
 	require.NoError(t, s.Commit([]store.Record{rec("PO-001"), rec("PO-002")}, []store.Input{in(0), in(1)}))
 	require.NoError(t, s.SaveSnapshot(store.Snapshot{Inputs: 2, Records: 2, At: 7, Body: []byte("first")}))
 	require.NoError(t, s.Commit([]store.Record{rec("PO-003")}, []store.Input{in(2)}))
