@@ -456,6 +456,9 @@ type inputQueue struct {
 	n      int
 }
 
+// keptBucket is the most inputs a free bucket keeps room for.
+const keptBucket = 1024
+
 // instant is a key of the heap: a time and the bucket of its inputs.
 type instant struct {
 	at     time.Duration
@@ -506,8 +509,13 @@ func (q *inputQueue) pop() Input {
 	if q.buckets[top.bucket].len() > 0 {
 		return in
 	}
-	// The instant is over: its bucket is free again.
+	// The instant is over: its bucket is free again. A bucket grown for a
+	// crowded instant gives its memory back: a long-lived engine holds no
+	// more than its busiest instants need now.
 	delete(q.bucket, top.at)
+	if b := &q.buckets[top.bucket]; cap(b.items) > keptBucket {
+		b.items = nil
+	}
 	q.free = append(q.free, top.bucket)
 	n := len(h) - 1
 	h[0] = h[n]
