@@ -129,6 +129,8 @@ type Engine struct {
 	taken    int
 	kept     []named
 	snaps    snapshots
+	// until, when set, is the last instant a run handles (RunUntil).
+	until *time.Duration
 }
 
 // LastChange is the time of the latest committed record: when something
@@ -261,6 +263,14 @@ func (e *Engine) next(at time.Duration) (Input, bool) {
 // Run handles inputs until none is left or ctx is done.
 func (e *Engine) Run(ctx context.Context) error { return e.run(ctx, false) }
 
+// RunUntil is Run that stops after the inputs due at virtual time t (or
+// earlier): later inputs stay queued, for Run or a snapshot.
+func (e *Engine) RunUntil(ctx context.Context, t time.Duration) error {
+	e.until = &t
+	defer func() { e.until = nil }()
+	return e.run(ctx, false)
+}
+
 // run is Run, or Serve when serve is set: then it takes submitted inputs
 // and waits for more when it has nothing to do.
 func (e *Engine) run(ctx context.Context, serve bool) (err error) {
@@ -299,6 +309,9 @@ func (e *Engine) run(ctx context.Context, serve bool) (err error) {
 			next := time.Duration(-1) // nothing timed: wait for a submission
 			if e.queue.len() > 0 {
 				next = e.queue.next()
+				if e.until != nil && next > *e.until {
+					return nil
+				}
 			} else if !serve {
 				return nil
 			}

@@ -8,7 +8,11 @@
 package peer
 
 import (
+	"bytes"
+	"encoding/gob"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/engine"
@@ -59,3 +63,42 @@ func (in *Inbox) Handle(_ time.Duration, msg any, out *engine.Out) {
 
 // Last is the number of the last message taken from stream from.
 func (in *Inbox) Last(from string) uint64 { return in.last[from] }
+
+// savedStream is the last message taken from a stream, in a snapshot.
+type savedStream struct {
+	From string
+	Last uint64
+}
+
+// Messages implements engine.Messages.
+func (in *Inbox) Messages() []any { return []any{Delivery{}} }
+
+// Snapshot implements engine.Snapshotter: the last message taken from each
+// stream, the streams sorted by name.
+func (in *Inbox) Snapshot() ([]byte, error) {
+	streams := make([]savedStream, 0, len(in.last))
+	for from, last := range in.last {
+		streams = append(streams, savedStream{from, last})
+	}
+	slices.SortFunc(streams, func(a, b savedStream) int { return strings.Compare(a.From, b.From) })
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(streams); err != nil {
+		return nil, fmt.Errorf("peer inbox snapshot: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// Restore implements engine.Snapshotter: the inbox must be new.
+func (in *Inbox) Restore(state []byte) error {
+	if len(in.last) > 0 {
+		return fmt.Errorf("peer inbox restore: the inbox has had messages already")
+	}
+	var streams []savedStream
+	if err := gob.NewDecoder(bytes.NewReader(state)).Decode(&streams); err != nil {
+		return fmt.Errorf("peer inbox restore: %w", err)
+	}
+	for _, s := range streams {
+		in.last[s.From] = s.Last
+	}
+	return nil
+}

@@ -13,18 +13,20 @@ import (
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
-// retry is ROM's own timer: call a step again after its backoff.
+// retry is ROM's own timer: call item Item of order Order (its id) again
+// with operation Op, after its backoff.
 type retry struct {
-	o  *order
-	i  int
-	op port.Op
+	Order string
+	Item  int
+	Op    port.Op
 }
 
-// holdExpired is ROM's own timer: a held step's deadline for manual action.
+// holdExpired is ROM's own timer: the deadline for manual action on held
+// item Item of order Order; Then is the policy's fallback.
 type holdExpired struct {
-	o    *order
-	i    int
-	then string
+	Order string
+	Item  int
+	Then  string
 }
 
 // failed applies the failure policy of the item's step to a failed call:
@@ -41,7 +43,7 @@ func (r *ROM) failed(o *order, i int, res *port.Result, out *engine.Out) {
 			out.Record(store.Record{Kind: "retry", Entity: it.ID, System: "ROM", From: string(res.Op),
 				To: fmt.Sprintf("attempt %d", st.attempts+1), Event: "retry",
 				Reason: fmt.Sprintf("%s; again in %s", reason, tmf.FormatOffset(wait))})
-			out.Send(engine.ROM, wait, retry{o, i, res.Op})
+			out.Send(engine.ROM, wait, retry{o.ro.ID, i, res.Op})
 			r.retries[res.System]++
 			return
 		}
@@ -64,7 +66,7 @@ func (r *ROM) failed(o *order, i int, res *port.Result, out *engine.Out) {
 		it.StateReason = reason
 		if out.Fire(r.machines, lc.ResourceOrderItem, it.ID, "", &it.State, lc.Hold, reason+"; waiting for manual action", "ROM") {
 			r.notify(out, o, tmf.ResourceOrderItemStateChange, it)
-			out.Send(engine.ROM, p.Deadline, holdExpired{o, i, p.Then})
+			out.Send(engine.ROM, p.Deadline, holdExpired{o.ro.ID, i, p.Then})
 		}
 	default:
 		r.fallBack(o, i, p.Action, reason, out)
@@ -90,23 +92,34 @@ func (r *ROM) fallBack(o *order, i int, action, reason string, out *engine.Out) 
 
 // retried calls a step again, as its policy said.
 func (r *ROM) retried(m retry, out *engine.Out) {
-	it := &m.o.ro.Items[m.i]
-	if it.State != lc.InProgress || m.o.compensating {
+	o, it := r.timed(m.Order, m.Item)
+	if it == nil || it.State != lc.InProgress || o.compensating {
 		return
 	}
-	st := &m.o.steps[m.i]
+	st := &o.steps[m.Item]
 	sys := st.spec.Reserve
-	if m.op == port.Commit {
+	if m.Op == port.Commit {
 		sys = st.spec.Commit
 	}
-	r.call(m.o, m.i, sys, m.op, st.attempts+1, out)
+	r.call(o, m.Item, sys, m.Op, st.attempts+1, out)
 }
 
-// stepDue is ROM's own timer: a step's deadline.
+// timed finds the order and item a timer is for, or nil: a timer for an
+// order ROM no longer has does nothing.
+func (r *ROM) timed(id string, i int) (*order, *tmf.ResourceOrderItem) {
+	o := r.byID[id]
+	if o == nil || i < 0 || i >= len(o.ro.Items) {
+		return nil, nil
+	}
+	return o, &o.ro.Items[i]
+}
+
+// stepDue is ROM's own timer: the deadline of item Item of order Order,
+// Deadline after it started.
 type stepDue struct {
-	o        *order
-	i        int
-	deadline time.Duration
+	Order    string
+	Item     int
+	Deadline time.Duration
 }
 
 // watch sets the deadline of an item that has just started, if its step
@@ -116,7 +129,7 @@ func (r *ROM) watch(o *order, i int, out *engine.Out) {
 		return
 	}
 	if d := r.cfg.Deadline(o.ro.Items[i].Specification.Name); d > 0 {
-		out.Send(engine.ROM, d, stepDue{o, i, d})
+		out.Send(engine.ROM, d, stepDue{o.ro.ID, i, d})
 	}
 }
 
@@ -124,12 +137,12 @@ func (r *ROM) watch(o *order, i int, out *engine.Out) {
 // in progress (a call unanswered, retries, a replacement on its way) or
 // held for manual action.
 func (r *ROM) due(m stepDue, out *engine.Out) {
-	it := &m.o.ro.Items[m.i]
-	if it.State != lc.InProgress && it.State != lc.Held {
+	o, it := r.timed(m.Order, m.Item)
+	if it == nil || it.State != lc.InProgress && it.State != lc.Held {
 		return
 	}
-	msg := fmt.Sprintf("%s (%s, %s) is still %s %s after it started", it.ID, it.Specification.Name, m.o.ro.Place.ID,
-		it.State, tmf.FormatOffset(m.deadline))
+	msg := fmt.Sprintf("%s (%s, %s) is still %s %s after it started", it.ID, it.Specification.Name, o.ro.Place.ID,
+		it.State, tmf.FormatOffset(m.Deadline))
 	if it.StateReason != "" {
 		msg += ": " + it.StateReason
 	}
@@ -141,11 +154,11 @@ func (r *ROM) Jeopardies() []tmf.Jeopardy { return r.jeopardies }
 
 // expired applies a held step's fallback when nobody acted in time.
 func (r *ROM) expired(m holdExpired, out *engine.Out) {
-	it := &m.o.ro.Items[m.i]
-	if it.State != lc.Held {
+	o, it := r.timed(m.Order, m.Item)
+	if it == nil || it.State != lc.Held {
 		return
 	}
-	r.fallBack(m.o, m.i, m.then, it.StateReason+" (no manual action before the deadline)", out)
+	r.fallBack(o, m.Item, m.Then, it.StateReason+" (no manual action before the deadline)", out)
 }
 
 // compensate gives up a site: the failing item and every item not yet

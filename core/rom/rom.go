@@ -149,8 +149,8 @@ type itemRef struct {
 
 func (r itemRef) item() *tmf.ResourceOrderItem { return &r.o.ro.Items[r.i] }
 
-// start is ROM's own timer: begin work on an accepted order.
-type start struct{ o *order }
+// start is ROM's own timer: begin work on accepted order Order (its id).
+type start struct{ Order string }
 
 // New returns an empty ROM.
 func New(cfg Config) *ROM {
@@ -178,7 +178,9 @@ func (r *ROM) Handle(now time.Duration, msg any, out *engine.Out) {
 	case OrderRequest:
 		out.Reply(r.request(now, &m.Order, out))
 	case start:
-		r.begin(now, m.o, out)
+		if o := r.byID[m.Order]; o != nil {
+			r.begin(now, o, out)
+		}
 	case *port.Result:
 		r.result(now, m, out)
 	case *tmf.CancelRequest:
@@ -299,14 +301,26 @@ func (r *ROM) accept(now time.Duration, ro *tmf.ResourceOrder, from engine.Addre
 		}
 	}
 	r.orders = append(r.orders, o)
+	out.Created(lc.ResourceOrder, o.ro.ID, o.ro.Name, o.ro.State, "")
+	o.steps = make([]step, len(o.ro.Items))
+	o.reqs = make([]port.Request, len(o.ro.Items))
+	for i := range o.ro.Items {
+		o.ro.Items[i].State = lc.Initial(lc.ResourceOrderItem)
+	}
+	r.track(o)
+	r.notify(out, o, tmf.ResourceOrderCreate, nil)
+	out.Send(engine.ROM, r.cfg.StartDelay, start{o.ro.ID})
+	return o
+}
+
+// track indexes an order ROM has taken (by id, external id, items and
+// request handles) and sets what each of its steps runs on and waits for.
+func (r *ROM) track(o *order) {
 	r.byID[o.ro.ID] = o
 	if o.ro.ExternalID != "" {
 		r.byExternal[o.ro.ExternalID] = o
 	}
-	out.Created(lc.ResourceOrder, o.ro.ID, o.ro.Name, o.ro.State, "")
 	o.handle = len(r.handles)
-	o.steps = make([]step, len(o.ro.Items))
-	o.reqs = make([]port.Request, len(o.ro.Items))
 	ndeps := 0
 	for i := range o.ro.Items {
 		ndeps += len(o.ro.Items[i].DependsOn)
@@ -314,7 +328,6 @@ func (r *ROM) accept(now time.Duration, ro *tmf.ResourceOrder, from engine.Addre
 	deps := make([]int, 0, ndeps)
 	for i := range o.ro.Items {
 		it := &o.ro.Items[i]
-		it.State = lc.Initial(lc.ResourceOrderItem)
 		r.handles = append(r.handles, itemRef{o, i})
 		r.byItem[it.ID] = o
 		st := &o.steps[i]
@@ -325,9 +338,6 @@ func (r *ROM) accept(now time.Duration, ro *tmf.ResourceOrder, from engine.Addre
 		}
 		st.deps = deps[first:len(deps):len(deps)]
 	}
-	r.notify(out, o, tmf.ResourceOrderCreate, nil)
-	out.Send(engine.ROM, r.cfg.StartDelay, start{o})
-	return o
 }
 
 func (r *ROM) begin(now time.Duration, o *order, out *engine.Out) {

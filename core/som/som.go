@@ -135,8 +135,9 @@ type stepRef struct {
 
 func (r stepRef) roi() string { return r.site.steps[r.step].roi }
 
-// plan is SOM's own timer: the plan of an accepted order is ready.
-type plan struct{ o *order }
+// plan is SOM's own timer: the plan of accepted order Order (its id) is
+// ready.
+type plan struct{ Order string }
 
 // New returns an empty SOM.
 func New(cfg Config) *SOM {
@@ -186,7 +187,9 @@ func (s *SOM) Handle(now time.Duration, msg any, out *engine.Out) {
 		}
 		out.Reply(Placed{ID: s.accept(now, &m.Order, 0, out).so.ID})
 	case plan:
-		s.orchestrate(m.o, out)
+		if o := s.byID[m.Order]; o != nil {
+			s.orchestrate(o, out)
+		}
 	case *tmf.OrderEvent:
 		s.resourceEvent(now, m, out)
 	case *tmf.CancelRequest:
@@ -255,7 +258,7 @@ func (s *SOM) accept(now time.Duration, so *tmf.ServiceOrder, from engine.Addres
 	}
 	out.Created(lc.ServiceOrder, o.so.ID, o.so.Description, o.so.State, system)
 	s.notify(out, o, tmf.ServiceOrderCreate, -1)
-	out.Send(engine.SOM, s.cfg.PlanDelay, plan{o})
+	out.Send(engine.SOM, s.cfg.PlanDelay, plan{o.so.ID})
 	return o
 }
 

@@ -1,0 +1,221 @@
+package rom
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/gob"
+	"fmt"
+	"slices"
+
+	"github.com/ordertwin/ordertwin/core/engine"
+	"github.com/ordertwin/ordertwin/core/port"
+	"github.com/ordertwin/ordertwin/core/tmf"
+)
+
+// A snapshot of ROM keeps its orders in arrival order, each with its
+// items, its steps and its calls in flight, the resource inventory in
+// insertion order, the alerts raised, the metrics and the order counter.
+//
+// Resources are shared: an item, its call in flight and the inventory
+// point at one object, often the storage of the item's step. A snapshot
+// keeps each object once and every pointer as a reference (resourceRef);
+// Restore rebuilds the sharing. What the configuration gives (the systems
+// of a step, its dependencies as indexes) and the indexes (by id, by
+// external id, by item, by request handle) are rebuilt on Restore.
+
+// savedROM is ROM's state in a snapshot.
+type savedROM struct {
+	Orders []savedOrder
+	// Pool holds the resources that are not a step's own storage.
+	Pool []tmf.Resource
+	// Inventory lists the inventory's resources in insertion order.
+	Inventory  []resourceRef
+	NextOrder  int
+	Jeopardies []tmf.Jeopardy
+	Retries    []systemCount
+	Completed  int
+}
+
+// resourceRef stands for a pointer to a resource: 0 is nil, k > 0 is
+// Pool[k-1], k < 0 is the storage of the step whose request handle is
+// -k-1.
+type resourceRef int
+
+// savedOrder is an order; the Resource of its items and calls is nil,
+// their references are beside.
+type savedOrder struct {
+	RO        tmf.ResourceOrder
+	Resources []resourceRef
+	Steps     []savedStep
+	// InFlight is set while the order may have calls in flight (Calls,
+	// with their resources' references).
+	InFlight      bool
+	Calls         []port.Request
+	CallResources []resourceRef
+	Compensating  bool
+	Cancelled     bool
+	Finished      bool
+	Reason        string
+	From          engine.Address
+	Customer      string
+	Done          int
+}
+
+// savedStep is a step without what the configuration gives (spec, deps).
+type savedStep struct {
+	Attempts, Replaced int
+	Released, Owned    bool
+	Resource           tmf.Resource
+	Shipment           savedShipment
+}
+
+type savedShipment struct{ ID, Name, State string }
+
+type systemCount struct {
+	System port.System
+	Calls  int
+}
+
+// Messages implements engine.Messages: ROM's timers and what other
+// components and the adapters send it.
+func (r *ROM) Messages() []any {
+	return []any{start{}, retry{}, holdExpired{}, stepDue{}, OrderRequest{},
+		&tmf.ResourceOrder{}, &tmf.CancelRequest{}, &port.Result{}}
+}
+
+// Snapshot implements engine.Snapshotter.
+func (r *ROM) Snapshot() ([]byte, error) {
+	refs := map[*tmf.Resource]resourceRef{}
+	for _, o := range r.orders {
+		for i := range o.steps {
+			refs[&o.steps[i].resource] = -resourceRef(o.handle + i + 1)
+		}
+	}
+	st := savedROM{NextOrder: r.nextOrder, Jeopardies: r.jeopardies, Completed: r.completed}
+	ref := func(p *tmf.Resource) resourceRef {
+		if p == nil {
+			return 0
+		}
+		if k, ok := refs[p]; ok {
+			return k
+		}
+		st.Pool = append(st.Pool, *p)
+		refs[p] = resourceRef(len(st.Pool))
+		return refs[p]
+	}
+	st.Orders = make([]savedOrder, len(r.orders))
+	for n, o := range r.orders {
+		so := &st.Orders[n]
+		*so = savedOrder{RO: o.ro, Compensating: o.compensating, Cancelled: o.cancelled, Finished: o.finished,
+			Reason: o.reason, From: o.from, Customer: o.customer, Done: o.done, InFlight: o.reqs != nil}
+		so.RO.Items = slices.Clone(o.ro.Items)
+		so.Resources = make([]resourceRef, len(o.ro.Items))
+		for i := range so.RO.Items {
+			so.Resources[i] = ref(so.RO.Items[i].Resource)
+			so.RO.Items[i].Resource = nil
+		}
+		so.Steps = make([]savedStep, len(o.steps))
+		for i, sp := range o.steps {
+			so.Steps[i] = savedStep{Attempts: sp.attempts, Replaced: sp.replaced, Released: sp.released, Owned: sp.owned,
+				Resource: sp.resource, Shipment: savedShipment{sp.shipment.id, sp.shipment.name, sp.shipment.state}}
+		}
+		if o.reqs != nil {
+			so.Calls = slices.Clone(o.reqs)
+			so.CallResources = make([]resourceRef, len(o.reqs))
+			for i := range so.Calls {
+				so.CallResources[i] = ref(so.Calls[i].Resource)
+				so.Calls[i].Resource = nil
+			}
+		}
+	}
+	for _, res := range r.Resources.All() {
+		st.Inventory = append(st.Inventory, ref(res))
+	}
+	for sys, n := range r.retries {
+		st.Retries = append(st.Retries, systemCount{sys, n})
+	}
+	slices.SortFunc(st.Retries, func(a, b systemCount) int { return cmp.Compare(a.System, b.System) })
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(&st); err != nil {
+		return nil, fmt.Errorf("ROM snapshot: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// Restore implements engine.Snapshotter: ROM must be new, built with the
+// configuration of the ROM saved.
+func (r *ROM) Restore(state []byte) error {
+	if len(r.orders) > 0 || r.Resources.Len() > 0 {
+		return fmt.Errorf("ROM restore: ROM has orders already")
+	}
+	var st savedROM
+	if err := gob.NewDecoder(bytes.NewReader(state)).Decode(&st); err != nil {
+		return fmt.Errorf("ROM restore: %w", err)
+	}
+	r.orders = make([]*order, len(st.Orders))
+	for n := range st.Orders {
+		so := &st.Orders[n]
+		if len(so.Resources) != len(so.RO.Items) || len(so.Steps) != len(so.RO.Items) ||
+			so.InFlight && len(so.Calls) != len(so.RO.Items) || len(so.CallResources) != len(so.Calls) {
+			return fmt.Errorf("ROM restore: resource order %s: its items, steps and calls do not match", so.RO.ID)
+		}
+		o := &order{ro: so.RO, compensating: so.Compensating, cancelled: so.Cancelled, finished: so.Finished,
+			reason: so.Reason, from: so.From, customer: so.Customer, done: so.Done}
+		o.steps = make([]step, len(so.Steps))
+		for i, sp := range so.Steps {
+			o.steps[i] = step{attempts: sp.Attempts, replaced: sp.Replaced, released: sp.Released, owned: sp.Owned,
+				resource: sp.Resource, shipment: shipment{sp.Shipment.ID, sp.Shipment.Name, sp.Shipment.State}}
+		}
+		if so.InFlight {
+			o.reqs = so.Calls
+			if o.reqs == nil {
+				o.reqs = []port.Request{}
+			}
+		}
+		r.orders[n] = o
+		r.track(o)
+	}
+	pool := make([]tmf.Resource, len(st.Pool))
+	copy(pool, st.Pool)
+	resource := func(k resourceRef) (*tmf.Resource, error) {
+		switch {
+		case k == 0:
+			return nil, nil
+		case k > 0 && int(k) <= len(pool):
+			return &pool[k-1], nil
+		case k < 0 && int(-k-1) < len(r.handles):
+			h := r.handles[-k-1]
+			return &h.o.steps[h.i].resource, nil
+		}
+		return nil, fmt.Errorf("ROM restore: no resource %d", k)
+	}
+	for n, o := range r.orders {
+		so := &st.Orders[n]
+		for i := range o.ro.Items {
+			res, err := resource(so.Resources[i])
+			if err != nil {
+				return err
+			}
+			o.ro.Items[i].Resource = res
+		}
+		for i := range o.reqs {
+			res, err := resource(so.CallResources[i])
+			if err != nil {
+				return err
+			}
+			o.reqs[i].Resource = res
+		}
+	}
+	for _, k := range st.Inventory {
+		res, err := resource(k)
+		if err != nil || res == nil {
+			return fmt.Errorf("ROM restore: the inventory: no resource %d", k)
+		}
+		r.Resources.Put(res.ID, res)
+	}
+	r.nextOrder, r.jeopardies, r.completed = st.NextOrder, st.Jeopardies, st.Completed
+	for _, c := range st.Retries {
+		r.retries[c.System] = c.Calls
+	}
+	return nil
+}

@@ -1,0 +1,271 @@
+package som
+
+import (
+	"bytes"
+	"encoding/gob"
+	"fmt"
+
+	"github.com/ordertwin/ordertwin/core/engine"
+	"github.com/ordertwin/ordertwin/core/tmf"
+)
+
+// A snapshot of SOM keeps its service orders in arrival order, each with
+// its sites (items, steps, the service instances they produced), the plan
+// step each resource order item handle stands for, the service inventory
+// in insertion order and the counters. Pointers become positions: a site
+// is its order's and its own index, a service instance its site's and its
+// CFS's. Restore rebuilds the pointers, the indexes (by id, by external
+// id, by resource order) and each site's plan, which the catalog gives
+// again for the site's items.
+
+// savedSOM is SOM's state in a snapshot.
+type savedSOM struct {
+	Orders []savedOrder
+	// ROIs[h] is the step resource order item handle h stands for.
+	ROIs []savedStepRef
+	// Services lists the inventory's service instances in insertion
+	// order.
+	Services        []serviceRef
+	NextSO, NextROI int
+}
+
+type savedOrder struct {
+	SO       tmf.ServiceOrder
+	From     engine.Address
+	Customer string
+	Sites    []savedSite
+	Final    int
+	// Services[i] is the service instance item i produced (Site -1: none).
+	Services []serviceRef
+}
+
+// savedSite is a site; its services' SupportingRes are nil, rebuilt from
+// Refs.
+type savedSite struct {
+	Place tmf.Place
+	// Planned is set when the site has its plan, Followed once SOM
+	// follows its resource order's events.
+	Planned   bool
+	Followed  bool
+	IDs       []string
+	Items     []savedItem
+	Steps     []savedStep
+	Services  []tmf.Service
+	Refs      []tmf.Ref
+	ROID      string
+	Cancelled bool
+}
+
+type savedItem struct{ I, Left int }
+
+type savedStep struct {
+	ROI      string
+	Resource tmf.Ref
+	Chars    tmf.Characteristics
+}
+
+type savedStepRef struct{ Order, Site, Step int }
+
+// serviceRef is a service instance: the CFS K of site Site of order Order.
+type serviceRef struct{ Order, Site, K int }
+
+// Messages implements engine.Messages: SOM's timer and what other
+// components send it.
+func (s *SOM) Messages() []any {
+	return []any{plan{}, OrderRequest{}, &tmf.ServiceOrder{}, &tmf.OrderEvent{}, &tmf.CancelRequest{}}
+}
+
+// Snapshot implements engine.Snapshotter.
+func (s *SOM) Snapshot() ([]byte, error) {
+	type pos struct{ order, site int }
+	sites := map[*site]pos{}
+	services := map[*tmf.Service]serviceRef{}
+	st := savedSOM{NextSO: s.nextSO, NextROI: s.nextROI, Orders: make([]savedOrder, len(s.orders))}
+	for n, o := range s.orders {
+		so := &st.Orders[n]
+		*so = savedOrder{SO: o.so, From: o.from, Customer: o.customer, Final: o.final,
+			Sites: make([]savedSite, len(o.sites)), Services: make([]serviceRef, len(o.services))}
+		for k := range o.sites {
+			site := &o.sites[k]
+			sites[site] = pos{n, k}
+			ss := &so.Sites[k]
+			*ss = savedSite{Place: site.place, Planned: site.plan != nil, Followed: s.roSites[o.so.ID+"/"+site.place.ID] == site,
+				IDs: site.ids, Refs: site.refs, ROID: site.roID, Cancelled: site.cancelled}
+			for _, si := range site.items {
+				ss.Items = append(ss.Items, savedItem{si.i, si.left})
+			}
+			for _, sp := range site.steps {
+				ss.Steps = append(ss.Steps, savedStep{sp.roi, sp.resource, sp.chars})
+			}
+			if site.services != nil {
+				ss.Services = make([]tmf.Service, len(site.services))
+				for c := range site.services {
+					services[&site.services[c]] = serviceRef{n, k, c}
+					ss.Services[c] = site.services[c]
+					ss.Services[c].SupportingRes = nil
+				}
+			}
+		}
+		for i, svc := range o.services {
+			so.Services[i] = serviceRef{-1, -1, -1}
+			if svc != nil {
+				at, ok := services[svc]
+				if !ok || at.Order != n {
+					return nil, fmt.Errorf("SOM snapshot: service %s of %s is not a service of its sites", svc.ID, o.so.ID)
+				}
+				so.Services[i] = at
+			}
+		}
+	}
+	st.ROIs = make([]savedStepRef, len(s.rois))
+	for h, ref := range s.rois {
+		at, ok := sites[ref.site]
+		if !ok {
+			return nil, fmt.Errorf("SOM snapshot: resource order item %s: no site", ref.roi())
+		}
+		st.ROIs[h] = savedStepRef{at.order, at.site, ref.step}
+	}
+	for _, svc := range s.Services.All() {
+		at, ok := services[svc]
+		if !ok {
+			return nil, fmt.Errorf("SOM snapshot: service %s in the inventory is not a service of an order", svc.ID)
+		}
+		st.Services = append(st.Services, at)
+	}
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(&st); err != nil {
+		return nil, fmt.Errorf("SOM snapshot: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// Restore implements engine.Snapshotter: SOM must be new, built with the
+// configuration (the catalog) of the SOM saved.
+func (s *SOM) Restore(state []byte) error {
+	if len(s.orders) > 0 || s.Services.Len() > 0 {
+		return fmt.Errorf("SOM restore: SOM has orders already")
+	}
+	var st savedSOM
+	if err := gob.NewDecoder(bytes.NewReader(state)).Decode(&st); err != nil {
+		return fmt.Errorf("SOM restore: %w", err)
+	}
+	s.orders = make([]*order, len(st.Orders))
+	for n := range st.Orders {
+		so := &st.Orders[n]
+		o := &order{so: so.SO, from: so.From, customer: so.Customer, final: so.Final,
+			services: make([]*tmf.Service, len(so.SO.Items)), sites: make([]site, len(so.Sites))}
+		s.orders[n] = o
+		s.byID[o.so.ID] = o
+		if o.so.ExternalID != "" {
+			s.byExternal[o.so.ExternalID] = o
+		}
+		for k := range so.Sites {
+			if err := s.restoreSite(o, k, &so.Sites[k]); err != nil {
+				return fmt.Errorf("SOM restore: service order %s: %w", o.so.ID, err)
+			}
+		}
+	}
+	service := func(at serviceRef) (*tmf.Service, error) {
+		if at.Order < 0 || at.Order >= len(s.orders) || at.Site < 0 || at.Site >= len(s.orders[at.Order].sites) ||
+			at.K < 0 || at.K >= len(s.orders[at.Order].sites[at.Site].services) {
+			return nil, fmt.Errorf("SOM restore: no service instance at %+v", at)
+		}
+		return &s.orders[at.Order].sites[at.Site].services[at.K], nil
+	}
+	for n, o := range s.orders {
+		refs := st.Orders[n].Services
+		if len(refs) != len(o.services) {
+			return fmt.Errorf("SOM restore: service order %s: %d services for %d items", o.so.ID, len(refs), len(o.services))
+		}
+		for i, at := range refs {
+			if at.Order < 0 {
+				continue
+			}
+			svc, err := service(at)
+			if err != nil {
+				return err
+			}
+			o.services[i] = svc
+		}
+	}
+	s.rois = make([]stepRef, len(st.ROIs))
+	for h, at := range st.ROIs {
+		if at.Order < 0 || at.Order >= len(s.orders) || at.Site < 0 || at.Site >= len(s.orders[at.Order].sites) ||
+			at.Step < 0 || at.Step >= len(s.orders[at.Order].sites[at.Site].steps) {
+			return fmt.Errorf("SOM restore: resource order item handle %d: no step at %+v", h, at)
+		}
+		o := s.orders[at.Order]
+		s.rois[h] = stepRef{o, &o.sites[at.Site], at.Step}
+	}
+	for _, at := range st.Services {
+		svc, err := service(at)
+		if err != nil {
+			return err
+		}
+		s.Services.Put(svc.ID, svc)
+	}
+	s.nextSO, s.nextROI = st.NextSO, st.NextROI
+	return nil
+}
+
+// restoreSite rebuilds site k of order o: its plan from the catalog, its
+// services' resources as windows of its refs, as completeItem made them.
+func (s *SOM) restoreSite(o *order, k int, ss *savedSite) error {
+	site := &o.sites[k]
+	*site = siteState(o, ss)
+	for _, si := range site.items {
+		if si.i < 0 || si.i >= len(o.so.Items) {
+			return fmt.Errorf("site %s: no item %d", site.place.ID, si.i)
+		}
+	}
+	if !ss.Planned {
+		return nil
+	}
+	cfs := make([]string, len(site.items))
+	for c, si := range site.items {
+		cfs[c] = o.so.Items[si.i].Service.Specification.ID
+	}
+	tech, _ := site.Var("technology")
+	p, err := s.cfg.Catalog.Plan(cfs, tech)
+	if err != nil {
+		return fmt.Errorf("site %s: %w", site.place.ID, err)
+	}
+	site.plan = p
+	if site.services != nil {
+		if len(site.services) != len(p.CFS) {
+			return fmt.Errorf("site %s: %d services for a plan of %d", site.place.ID, len(site.services), len(p.CFS))
+		}
+		first := 0
+		for c := range p.CFS {
+			n := len(p.CFS[c].Steps)
+			if first+n > len(site.refs) {
+				return fmt.Errorf("site %s: too few resources", site.place.ID)
+			}
+			if site.services[c].ID != "" {
+				site.services[c].SupportingRes = site.refs[first : first+n : first+n]
+			}
+			first += n
+		}
+	}
+	if ss.Followed {
+		s.roSites[o.so.ID+"/"+site.place.ID] = site
+	}
+	return nil
+}
+
+// siteState is a site as saved, without its plan.
+func siteState(o *order, ss *savedSite) site {
+	st := site{order: o, place: ss.Place, ids: ss.IDs, roID: ss.ROID, cancelled: ss.Cancelled,
+		services: ss.Services, refs: ss.Refs}
+	st.items = make([]siteItem, len(ss.Items))
+	for c, si := range ss.Items {
+		st.items[c] = siteItem{si.I, si.Left}
+	}
+	if ss.Steps != nil || ss.Followed {
+		st.steps = make([]step, len(ss.Steps))
+		for j, sp := range ss.Steps {
+			st.steps[j] = step{sp.ROI, sp.Resource, sp.Chars}
+		}
+	}
+	return st
+}
