@@ -26,8 +26,10 @@ import (
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/api/tmf648"
 	"github.com/ordertwin/ordertwin/core/auth"
+	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/events"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
+	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/core/store/sqlite"
 	"github.com/ordertwin/ordertwin/scenarios"
 	"github.com/stretchr/testify/assert"
@@ -64,7 +66,10 @@ type server struct {
 func startServer(t *testing.T, file, db string, scale float64) *server {
 	t.Helper()
 	// Its hub delivers to the test's listener on loopback: allowed here.
-	return startServe(t, os.Stderr, file, "--db", db, "--addr", "127.0.0.1:0", "--scale", fmt.Sprint(scale), "--hub-allow", "127.0.0.0/8")
+	// Snapshots every few inputs: the kills fall between snapshots, and
+	// restarts replay from the latest.
+	return startServe(t, os.Stderr, file, "--db", db, "--addr", "127.0.0.1:0", "--scale", fmt.Sprint(scale), "--hub-allow", "127.0.0.0/8",
+		"--snapshot-every", "200")
 }
 
 // startServe runs the test binary as `ordertwin serve ARGS…`, its log to
@@ -118,6 +123,41 @@ type outcome struct {
 	Sites     map[string]string // externalId/site → state
 	Resources map[string]int    // type → in use
 	Billing   string
+}
+
+// snapshotIsReplay checks that the system a store holds is the same
+// whether it is rebuilt from the store's latest snapshot and the inputs
+// after it, or replayed from T+0: run on to the same virtual time past the
+// end, both reach the same state, byte for byte (§2). Each works on a copy
+// of the store, which its run on writes to.
+func snapshotIsReplay(t *testing.T, sc *scenarios.Scenario, db string) {
+	t.Helper()
+	stateOf := func(fromSnapshot bool) []byte {
+		file := filepath.Join(t.TempDir(), "copy.db")
+		body, err := os.ReadFile(db)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(file, body, 0o600))
+		st, err := sqlite.Open(file, sqlite.Options{})
+		require.NoError(t, err)
+		defer st.Close()
+		var from *store.Snapshot
+		if fromSnapshot {
+			snap, ok, err := st.LatestSnapshot()
+			require.NoError(t, err)
+			require.True(t, ok, "the server took snapshots")
+			require.NotZero(t, snap.Inputs)
+			from = &snap
+		}
+		keys, err := stageKeys(st, false)
+		require.NoError(t, err)
+		sys, err := replayFrom(context.Background(), sc, st, scenarios.Options{Clock: engine.Virtual{}, StageKeys: keys}, from, slog.New(slog.DiscardHandler))
+		require.NoError(t, err)
+		require.NoError(t, sys.Engine.RunUntil(context.Background(), 400*24*time.Hour))
+		s, err := sys.Engine.Snapshot()
+		require.NoError(t, err)
+		return s.Body
+	}
+	assert.Equal(t, stateOf(false), stateOf(true), "from the latest snapshot and from T+0")
 }
 
 // outcomeOf rebuilds the system a store holds, in process, and checks
@@ -346,6 +386,7 @@ func TestCrashAndRestart(t *testing.T) {
 	assert.Equal(t, want.Resources, got.Resources)
 	assert.Equal(t, want.Billing, got.Billing)
 	assert.NotEmpty(t, got.Resources)
+	snapshotIsReplay(t, sc, crashed)
 	// The journal written across the kills is one hash chain, and every
 	// approval of the two quotes is signed by the stage's key.
 	out, err := cli("audit", "verify", crashed)
