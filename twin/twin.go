@@ -55,6 +55,9 @@ type Twin struct {
 	delivered map[string]bool
 	// Billing is what billing activated, in order.
 	Billing []BillingRecord
+	// callers finds a caller by its name, for a restored snapshot's
+	// waiting calls (Callers).
+	callers func(name string) port.Replier
 }
 
 // BillingRecord is one activation of billing.
