@@ -152,10 +152,13 @@ func New(spec Spec, opt Options) (*System, error) {
 		s.Engine.Keep("triggered events", tr)
 	}
 	s.Engine.Attach(tw, twin.Systems...)
+	// A snapshot keeps the calls the twin has not answered yet; restored,
+	// it answers them through the engine's repliers.
+	tw.Callers(s.Engine.Replier)
 	// The twin lives and dies with this engine: nothing can repeat a call
 	// to it, so it need not remember answers.
 	tw.Forget()
-	if err := tw.Inject(spec.Faults, spec.Seed, engine.NewRand); err != nil {
+	if err := tw.Inject(spec.Faults, spec.Seed, engine.NewPCG); err != nil {
 		return nil, err
 	}
 	if slices.ContainsFunc(spec.Faults, func(f twin.FaultRule) bool { return f.After != "" }) {
@@ -230,6 +233,9 @@ func (t *triggers) Restore(b []byte) error {
 	}
 	return nil
 }
+
+// The twin is saved in the system's snapshots, as its adapter.
+var _ engine.Snapshotter = (*twin.Twin)(nil)
 
 // network is the world outside the core: it turns scenario events into
 // calls to the twin, journalled like any input. It keeps no state.

@@ -138,7 +138,7 @@ func (sc *Scenario) once(ctx context.Context, seed uint64, cv float64) (runOutco
 	if err != nil {
 		return runOutcome{}, err
 	}
-	sys.Twin.Vary(cv, engine.NewRand(seed, "twin/durations"))
+	sys.Twin.Vary(cv, engine.NewPCG(seed, "twin/durations"))
 	if err := sys.Run(ctx); err != nil {
 		return runOutcome{}, err
 	}

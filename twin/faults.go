@@ -100,6 +100,9 @@ type fault struct {
 	matched int
 	hits    int
 	rand    *rand.Rand
+	// stream is the generator rand draws from: its position is saved in
+	// snapshots.
+	stream *rand.PCG
 }
 
 // Hits is how often a rule fired, by name.
@@ -184,15 +187,17 @@ func (r FaultRule) window() (time.Duration, time.Duration, error) {
 }
 
 // Inject adds fault rules to the twin. Each rule draws from its own stream
-// of seed, so adding a rule never shifts another's draws.
-func (t *Twin) Inject(rules []FaultRule, seed uint64, stream func(seed uint64, name string) *rand.Rand) error {
+// of seed (stream(seed, "fault/"+name)), so adding a rule never shifts
+// another's draws.
+func (t *Twin) Inject(rules []FaultRule, seed uint64, stream func(seed uint64, name string) *rand.PCG) error {
 	if err := CheckFaults(rules); err != nil {
 		return err
 	}
 	for _, r := range rules {
 		from, until, _ := r.window()
+		pcg := stream(seed, "fault/"+r.Name)
 		t.faults = append(t.faults, &fault{rule: r, from: from, until: until, armed: r.After == "",
-			rand: stream(seed, "fault/"+r.Name)})
+			rand: rand.New(pcg), stream: pcg})
 	}
 	return nil
 }

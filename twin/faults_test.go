@@ -13,7 +13,7 @@ import (
 func faulty(t *testing.T, rules ...FaultRule) *Twin {
 	t.Helper()
 	tw := newTwin(t, auEast(t))
-	require.NoError(t, tw.Inject(rules, 1, engine.NewRand))
+	require.NoError(t, tw.Inject(rules, 1, engine.NewPCG))
 	return tw
 }
 

@@ -64,7 +64,7 @@ func (t *Twin) expand(now time.Duration, req *port.Request) *port.Error {
 		if err != nil {
 			return invalid("occupied: %v", err)
 		}
-		card := card{slot: slot, ports: slots{used: make([]bool, ports)}}
+		card := &card{slot: slot, ports: slots{used: make([]bool, ports)}}
 		for _, p := range used {
 			card.ports.used[p-1] = true
 		}

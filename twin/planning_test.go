@@ -79,3 +79,17 @@ func atoi(s string) int {
 	}
 	return n
 }
+
+// A port reserved before a line card is added goes back to its own card
+// when released (the card it was on stays where it was).
+func TestReleaseAfterExpansion(t *testing.T) {
+	tw := bneOccupied(t, "1-15")
+	r := reserve(t, tw, "ROI-001/reserve/1", bne1, "OLTPort")
+	require.Equal(t, "OLT-BNE-07 LC1 Port 16", r.Value)
+	a := call(t, tw, hours(1), &port.Request{Key: "expand", System: port.Planning, Op: port.Expand,
+		Characteristics: Expansion("OLT-BNE-07", 2, 16, "")})
+	require.Nil(t, a.res.Err)
+	releaseOK(t, tw, "ROI-001/release/1", bne1, r)
+	again := reserve(t, tw, "ROI-002/reserve/1", bne1, "OLTPort")
+	assert.Equal(t, "OLT-BNE-07 LC1 Port 16", again.Value, "the port released is free again, lowest first")
+}

@@ -129,8 +129,7 @@ func (r release) give() {
 
 func (t *Twin) takeOLTPort(ar *area, r *tmf.Resource) (release, *port.Error) {
 	for _, o := range ar.olts {
-		for ci := range o.cards {
-			c := &o.cards[ci]
+		for _, c := range o.cards {
 			p, ok := c.ports.take()
 			if !ok {
 				continue

@@ -55,6 +55,9 @@ type Twin struct {
 	delivered map[string]bool
 	// Billing is what billing activated, in order.
 	Billing []BillingRecord
+	// callers finds a caller by its name, for a restored snapshot's
+	// waiting calls (Callers).
+	callers func(name string) port.Replier
 }
 
 // BillingRecord is one activation of billing.
@@ -105,8 +108,10 @@ type capacity struct {
 func (c *capacity) available() int { return c.free - c.held }
 
 type olt struct {
-	id    string
-	cards []card
+	id string
+	// cards are pointers: what a reserved port gives back to must stay
+	// put when a line card is added.
+	cards []*card
 }
 
 type card struct {
@@ -137,7 +142,7 @@ func New(n *Network) (*Twin, error) {
 		rt := &olt{id: o.ID}
 		a := t.areas[o.Area]
 		for _, lc := range o.LineCards {
-			c := card{slot: lc.Slot, ports: slots{used: make([]bool, lc.Ports)}}
+			c := &card{slot: lc.Slot, ports: slots{used: make([]bool, lc.Ports)}}
 			used, _ := parseRanges(lc.Occupied, 1, lc.Ports)
 			for _, p := range used {
 				c.ports.used[p-1] = true

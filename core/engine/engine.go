@@ -229,10 +229,14 @@ func (e *Engine) Processed() uint64 { return e.processed }
 func (e *Engine) Rand(name string) *rand.Rand { return NewRand(e.seed, name) }
 
 // NewRand returns the stream called name under seed.
-func NewRand(seed uint64, name string) *rand.Rand {
+func NewRand(seed uint64, name string) *rand.Rand { return rand.New(NewPCG(seed, name)) }
+
+// NewPCG returns the generator of the stream called name under seed, for a
+// consumer that keeps its position in a snapshot (PCG.MarshalBinary).
+func NewPCG(seed uint64, name string) *rand.PCG {
 	h := fnv.New64a()
 	h.Write([]byte(name))
-	return rand.New(rand.NewPCG(seed, h.Sum64()))
+	return rand.NewPCG(seed, h.Sum64())
 }
 
 // Inject queues msg for component to at virtual time at. Inputs in the past
@@ -442,6 +446,20 @@ func (e *Engine) step() error {
 type replier struct {
 	e  *Engine
 	to Address
+}
+
+// ReplyTo names the component the answers go to (port.Named).
+func (r *replier) ReplyTo() string { return r.to.String() }
+
+// Replier is the replier of the component a snapshot names (ReplyTo), or
+// nil: an adapter restored from a snapshot answers its callers through it.
+func (e *Engine) Replier(name string) port.Replier {
+	for a := range e.repliers {
+		if a > 0 && Address(a).String() == name {
+			return &e.repliers[a]
+		}
+	}
+	return nil
 }
 
 func (r *replier) Reply(at time.Duration, res *port.Result) {

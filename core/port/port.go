@@ -195,3 +195,12 @@ type InProcess interface {
 type Replier interface {
 	Reply(at time.Duration, res *Result)
 }
+
+// Named is implemented by a Replier that can be found again after a
+// restart by its name: an adapter whose snapshot keeps calls waiting for
+// their answer saves whom it owes each answer by ReplyTo, and is given
+// back a Replier by that name when it is restored.
+type Named interface {
+	Replier
+	ReplyTo() string
+}
