@@ -15,13 +15,21 @@ import (
 // 500 Mbps, 36 months, every fifth site on P2P Ethernet, all placed at T+0,
 // on a generated network with room for every site.
 func Workload(n int) (scenarios.Spec, error) {
-	p := scenarios.Population{Customers: n, SitesPerCustomer: 5, Offering: "PO-EFCG-01", SLA: "Gold",
+	p := Population(n)
+	return p.Spec(fmt.Sprintf("scale-%d", n), 1, Epoch)
+}
+
+// Population is the workload's population of n customers, one order each.
+func Population(n int) *scenarios.Population {
+	return &scenarios.Population{Customers: n, SitesPerCustomer: 5, Offering: "PO-EFCG-01", SLA: "Gold",
 		Speed: "500M-sym", Term: 36, RateCard: "RC-ENT-2024-NEG", Price: 1800, P2PEvery: 5,
 		Waves: []scenarios.PopulationWave{{Name: "Pilot", Sites: 1, Target: "P14D"},
 			{Name: "Wave 1", Sites: 2, Target: "P30D"}, {Name: "Wave 2", Sites: 2, Target: "P45D"}},
 		Network: scenarios.PopulationNetwork{Regions: []string{"MEL", "SYD", "BNE"}, SitesPerArea: 200}}
-	return p.Spec(fmt.Sprintf("scale-%d", n), 1, time.Date(2024, 6, 3, 9, 0, 0, 0, time.UTC))
 }
+
+// Epoch is the workload's T+0.
+var Epoch = time.Date(2024, 6, 3, 9, 0, 0, 0, time.UTC)
 
 // Result is what one run of a workload measured.
 type Result struct {

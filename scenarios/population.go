@@ -135,46 +135,79 @@ func (p *Population) generate(cat *catalog.Catalog, durations map[string]twin.Du
 		}
 		net.CPE = append(net.CPE, stock)
 	}
+	waves, err := p.waves()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	for s := range sites {
+		tech := "GPON"
+		if p.p2p(s) {
+			tech = "P2P-Ethernet"
+		}
+		net.Addresses = append(net.Addresses, twin.Address{Address: siteAddress(s), Area: fmt.Sprintf("AREA-%04d", s/per), Technology: tech})
+	}
+	orders := make([]Placement, 0, p.Customers)
+	for c := range p.Customers {
+		net.Credit = append(net.Credit, twin.CreditAcct{Account: fmt.Sprintf("ACC-ENT-%05d", c), Limit: 1e9, Standing: "good"})
+		orders = append(orders, p.placement(c, waves, time.Duration(c)*arrival))
+	}
+	return net, orders, events, net.Validate()
+}
+
+// waves are the population's wave plans, each target counting from T+0.
+func (p *Population) waves() ([]com.WavePlan, error) {
 	var waves []com.WavePlan
 	for _, w := range p.Waves {
 		target, err := tmf.ParseOffset(w.Target)
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("waves %s: target: %w", w.Name, err)
+			return nil, fmt.Errorf("waves %s: target: %w", w.Name, err)
 		}
 		waves = append(waves, com.WavePlan{Name: w.Name, ServiceOrder: com.ServiceOrderName(w.Name), Target: target})
 	}
-	var orders []Placement
-	site := 0
-	for c := range p.Customers {
-		cust, acct := fmt.Sprintf("CUST-ENT-%05d", c), fmt.Sprintf("ACC-ENT-%05d", c)
-		net.Credit = append(net.Credit, twin.CreditAcct{Account: acct, Limit: 1e9, Standing: "good"})
-		placed := time.Duration(c) * arrival
-		// Targets count from when the customer's order is placed.
-		own := make([]com.WavePlan, len(waves))
-		for i, w := range waves {
-			own[i] = w
-			own[i].Target += placed
-		}
-		q := com.QuoteRequest{ID: fmt.Sprintf("QT-%05d", c), Customer: com.Customer{ID: cust, Name: "Customer " + cust, Account: acct},
-			Offering: p.Offering, Tier: p.SLA, Speed: p.Speed, Term: p.Term, RateCard: p.RateCard, Monthly: p.Price, Waves: own}
-		k := 0
-		for _, w := range p.Waves {
-			for range w.Sites {
-				tech := "GPON"
-				if p.p2p(site) {
-					tech = "P2P-Ethernet"
-				}
-				addr := fmt.Sprintf("Site %d, Generated Street", site)
-				net.Addresses = append(net.Addresses, twin.Address{Address: addr, Area: fmt.Sprintf("AREA-%04d", site/per), Technology: tech})
-				q.Sites = append(q.Sites, com.Site{Code: fmt.Sprintf("S%02d", k+1), Name: addr, Address: addr, Wave: w.Name})
-				site++
-				k++
-			}
-		}
-		orders = append(orders, Placement{Quote: q, OrderID: fmt.Sprintf("PO-%05d", c), At: placed})
-	}
-	return net, orders, events, net.Validate()
+	return waves, nil
 }
+
+// placement is customer c's quote and order (c counts from 0) placed at
+// at: its sites are the population's next SitesPerCustomer, each wave's
+// target counts from at.
+func (p *Population) placement(c int, waves []com.WavePlan, at time.Duration) Placement {
+	cust, acct := fmt.Sprintf("CUST-ENT-%05d", c), fmt.Sprintf("ACC-ENT-%05d", c)
+	own := make([]com.WavePlan, len(waves))
+	for i, w := range waves {
+		own[i] = w
+		own[i].Target += at
+	}
+	q := com.QuoteRequest{ID: fmt.Sprintf("QT-%05d", c), Customer: com.Customer{ID: cust, Name: "Customer " + cust, Account: acct},
+		Offering: p.Offering, Tier: p.SLA, Speed: p.Speed, Term: p.Term, RateCard: p.RateCard, Monthly: p.Price, Waves: own,
+		Sites: make([]com.Site, 0, p.SitesPerCustomer)}
+	site := c * p.SitesPerCustomer
+	for _, w := range p.Waves {
+		for range w.Sites {
+			addr := siteAddress(site)
+			q.Sites = append(q.Sites, com.Site{Code: fmt.Sprintf("S%02d", len(q.Sites)+1), Name: addr, Address: addr, Wave: w.Name})
+			site++
+		}
+	}
+	return Placement{Quote: q, OrderID: fmt.Sprintf("PO-%05d", c), At: at}
+}
+
+// Placement is customer c's quote and order (c counts from 0, below
+// Customers), placed at virtual time at instead of the population's
+// arrival: what a soak places live, one customer at a time, on the network
+// of Spec.
+func (p *Population) Placement(c int, at time.Duration) (Placement, error) {
+	if c < 0 || c >= p.Customers {
+		return Placement{}, fmt.Errorf("customer %d: the population has customers 0 to %d", c, p.Customers-1)
+	}
+	waves, err := p.waves()
+	if err != nil {
+		return Placement{}, err
+	}
+	return p.placement(c, waves, at), nil
+}
+
+// siteAddress is the address of the population's site s (from 0).
+func siteAddress(s int) string { return fmt.Sprintf("Site %d, Generated Street", s) }
 
 func (p *Population) p2p(site int) bool { return p.P2PEvery > 0 && site%p.P2PEvery == p.P2PEvery-1 }
 

@@ -1,29 +1,66 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ordertwin/ordertwin/bench"
 	"github.com/ordertwin/ordertwin/core/store/sqlite"
 )
 
-func benchCmd(args []string, stdout io.Writer) error {
+func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	orders := fs.String("orders", "1000", "comma-separated order counts; each order has 5 sites and 30 resource order items")
 	durable := fs.Bool("durable", false, "journal each run into a new SQLite file (the durable store), removed afterwards")
+	soakMode := fs.Bool("soak", false, "place --orders orders live at --rate a second on the wall clock, on a server's durable store, then restart it")
+	rate := fs.Float64("rate", 50, "with --soak: orders placed per wall-clock second")
+	scale := fs.Float64("scale", 86400, "with --soak: virtual seconds per real second (86400: a day a second)")
+	every := fs.Int("every", 0, "with --soak: a row every this many orders placed (default a tenth of --orders)")
+	db := fs.String("db", "", "with --soak: the store, a new SQLite file, kept (default: one in a temporary directory, removed afterwards)")
+	limit := fs.Duration("max-duration", time.Hour, "with --soak: stop placing and waiting after this long, then restart")
+	jsonOut := fs.String("json", "", "with --soak: also write the report as JSON to this file")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 0 {
 		return errors.New("bench: takes no arguments")
+	}
+	if *soakMode {
+		o := soakOptions{rate: *rate, scale: *scale, every: *every, db: *db, limit: *limit}
+		n, err := strconv.Atoi(*orders)
+		switch {
+		case err != nil || n <= 0:
+			return fmt.Errorf("bench: --soak --orders: %q is not a positive number", *orders)
+		case o.rate <= 0:
+			return fmt.Errorf("bench: --rate %g: want orders a second above 0", o.rate)
+		case o.scale <= 0:
+			return fmt.Errorf("bench: --scale %g: want virtual seconds a second above 0", o.scale)
+		case o.every < 0:
+			return fmt.Errorf("bench: --every %d: want a positive number of orders", o.every)
+		case o.limit <= 0:
+			return fmt.Errorf("bench: --max-duration %s: want a positive duration", o.limit)
+		}
+		o.orders = n
+		if o.every == 0 {
+			o.every = max(n/10, 1)
+		}
+		return soakCmd(ctx, o, *jsonOut, stdout, stderr)
+	}
+	for _, name := range []string{"rate", "scale", "every", "db", "max-duration", "json"} {
+		if flagSet(fs, name) {
+			return fmt.Errorf("bench: --%s goes with --soak", name)
+		}
 	}
 	var counts []int
 	for _, s := range strings.Split(*orders, ",") {
@@ -44,6 +81,35 @@ func benchCmd(args []string, stdout io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "%8d %8d %10d %10s %12.0f %12.1f %12.0f\n", n, 5*n, r.ResourceOrderItems,
 			r.Wall.Round(1e6), r.ItemsPerSecond, float64(r.HeapAlloc)/(1<<20), float64(r.HeapAlloc)/float64(r.ResourceOrderItems))
+	}
+	return nil
+}
+
+// soakCmd runs a soak (bench --soak), prints its rows and writes its
+// JSON report to jsonOut when given. It fails when not every order placed
+// completed, unless interrupted.
+func soakCmd(ctx context.Context, o soakOptions, jsonOut string, stdout, stderr io.Writer) error {
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	rep, err := soak(ctx, o, stdout, log)
+	if rep != nil && jsonOut != "" {
+		b, jerr := json.MarshalIndent(rep, "", "  ")
+		if jerr == nil {
+			jerr = os.WriteFile(jsonOut, append(b, '\n'), 0o644)
+		}
+		if jerr != nil {
+			return errors.Join(err, fmt.Errorf("bench: --json: %w", jerr))
+		}
+	}
+	if err != nil || rep.Stopped == "interrupted" {
+		return err
+	}
+	last := rep.Rows[len(rep.Rows)-1]
+	if rep.Stopped != "" || rep.Refused > 0 || last.Completed != last.Placed || last.Placed != o.orders {
+		why := rep.Stopped
+		if why == "" {
+			why = "finished"
+		}
+		return &exitError{1, fmt.Errorf("bench: soak %s: %d of %d orders placed (%d refused), %d completed", why, last.Placed, o.orders, rep.Refused, last.Completed)}
 	}
 	return nil
 }

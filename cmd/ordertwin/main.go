@@ -104,6 +104,19 @@ Usage:
       Run the scale workload (five-site orders through the whole stack in virtual
       time, in-memory store; --durable: journalled into a new SQLite file) and print
       resource order items per second and memory.
+  ordertwin bench --soak [--orders N] [--rate R] [--scale N] [--every N] [--db FILE]
+                 [--max-duration D] [--json FILE]
+      A soak of the live service: the workload's orders (default 1000) placed at
+      --rate a wall-clock second (default 50) through engine commands on a
+      server's durable store (--db, a new SQLite file, kept; default a temporary
+      one) and the wall clock at --scale (default 86400). A row every --every
+      orders placed (default a tenth), every 10 s while the last run on, and
+      once all finish: orders placed,
+      completed and in flight, RSS, Go heap in use, virtual-time lag, ROI/s and
+      store size. Then the server is stopped and started again on its store as
+      serve does, timed until ready. --max-duration (default 1h) stops placing
+      and waiting; Ctrl-C stops with the rows so far. --json FILE: the report.
+      Exits 1 unless every order completes.
   ordertwin help
       This text.
 
@@ -174,7 +187,7 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case "lifecycle":
 		return lifecycleCmd(rest, stdout)
 	case "bench":
-		return benchCmd(rest, stdout)
+		return benchCmd(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -1,0 +1,383 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ordertwin/ordertwin/bench"
+	"github.com/ordertwin/ordertwin/core/com"
+	"github.com/ordertwin/ordertwin/core/engine"
+	lc "github.com/ordertwin/ordertwin/core/lifecycle"
+	"github.com/ordertwin/ordertwin/core/store"
+	"github.com/ordertwin/ordertwin/scenarios"
+)
+
+// soakOptions are what bench --soak's flags say.
+type soakOptions struct {
+	orders int
+	rate   float64 // orders placed per wall-clock second
+	scale  float64 // virtual seconds per wall-clock second
+	every  int     // a row every this many orders placed
+	db     string  // the store; empty: a new one in a temporary directory
+	limit  time.Duration
+}
+
+// soakRow is what a soak measured at one point.
+type soakRow struct {
+	Wall float64 `json:"wallSeconds"`
+	// Placed counts the orders whose quote and order commands were
+	// answered; Completed those completed, Finished those in any final
+	// state; InFlight is Placed less Finished.
+	Placed    int `json:"placed"`
+	Completed int `json:"completed"`
+	Finished  int `json:"finished"`
+	InFlight  int `json:"inFlight"`
+	// RSS is the process's resident set (VmRSS); Heap the Go heap in use.
+	RSS  uint64 `json:"rssBytes"`
+	Heap uint64 `json:"heapInUseBytes"`
+	// Lag is how far the virtual time of the engine's latest step is
+	// behind the wall clock's present, in virtual seconds.
+	Lag float64 `json:"lagSeconds"`
+	// ROIRate is resource order items completed per wall-clock second since
+	// the row before.
+	ROIRate float64 `json:"roiPerSecond"`
+	// Store is the size of the SQLite file and its WAL.
+	Store int64 `json:"storeBytes"`
+}
+
+// soakReport is a soak's JSON report.
+type soakReport struct {
+	Orders int     `json:"orders"`
+	Rate   float64 `json:"rate"`
+	Scale  float64 `json:"scale"`
+	// Refused counts orders whose quote or order command the engine
+	// refused (overloaded, store fault): never placed.
+	Refused int `json:"refused"`
+	// Stopped says why the soak stopped before all its orders finished
+	// (interrupted, the --max-duration reached); empty when they did.
+	Stopped string    `json:"stopped,omitempty"`
+	Rows    []soakRow `json:"rows"`
+	Restart *restart  `json:"restart,omitempty"`
+}
+
+// restart is what starting the server again on the soak's store measured.
+type restart struct {
+	// Ready is the wall time from opening the store to the engine serving
+	// and answering a query with its store writable (what /readyz checks).
+	Ready   float64 `json:"readySeconds"`
+	Records int     `json:"records"`
+	Inputs  uint64  `json:"inputs"`
+	// RSS before the restart (the soak's system released) and once ready.
+	RSSBefore uint64 `json:"rssBeforeBytes"`
+	RSS       uint64 `json:"rssBytes"`
+	Heap      uint64 `json:"heapInUseBytes"`
+}
+
+// soakCounts are what the observer of a soak's engine counts, read from
+// other goroutines.
+type soakCounts struct {
+	placed, refused, completed, finished, rois atomic.Int64
+}
+
+// observe counts the records of a step: product orders finished and
+// completed, resource order items completed.
+func (c *soakCounts) observe(r store.Record) {
+	switch lc.Kind(r.Kind) {
+	case lc.ProductOrder:
+		if lc.IsFinal(lc.ProductOrder, r.To) {
+			c.finished.Add(1)
+			if r.To == lc.Completed {
+				c.completed.Add(1)
+			}
+		}
+	case lc.ResourceOrderItem:
+		if r.To == lc.Completed {
+			c.rois.Add(1)
+		}
+	}
+}
+
+// soak runs the bench workload's orders live: a server's system on its
+// durable store and the wall clock at o.scale, the orders placed at o.rate
+// through engine commands as the API places them, each a customer of its
+// own with five sites of its own. It prints a row every o.every orders
+// placed and once all are finished, then stops the server and starts it
+// again on its store as serve does, timing it until it is ready. ctx
+// ending (an interrupt) stops it with the rows so far and no restart;
+// o.limit stops placing and waiting, the restart still measured.
+func soak(ctx context.Context, o soakOptions, stdout io.Writer, log *slog.Logger) (*soakReport, error) {
+	pop := bench.Population(o.orders)
+	spec, err := pop.Spec(fmt.Sprintf("soak-%d", o.orders), 1, bench.Epoch)
+	if err != nil {
+		return nil, err
+	}
+	spec.Orders = nil // placed live, one by one
+	sc := &scenarios.Scenario{Name: spec.Name, Spec: spec}
+	db := o.db
+	if db == "" {
+		dir, err := os.MkdirTemp("", "ordertwin-soak-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir)
+		db = filepath.Join(dir, "soak.db")
+	} else if _, err := os.Stat(db); !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("bench: --db %s exists: a soak needs a new store", db)
+	}
+	clockOpt := serveClockOptions{scale: o.scale, scaleSet: true, approvals: "twin"}
+	runtime.GC()
+	debug.FreeOSMemory()
+
+	rep := &soakReport{Orders: o.orders, Rate: o.rate, Scale: o.scale}
+	sys, st, clock, err := resume(ctx, sc, db, clockOpt, scenarios.Options{}, log)
+	if err != nil {
+		return nil, err
+	}
+	var n soakCounts
+	sys.Engine.Observe(n.observe)
+	sys.Engine.LogTo(log)
+	engineCtx, stopEngine := context.WithCancel(context.Background())
+	defer stopEngine()
+	engineDone := make(chan error, 1)
+	go func() { engineDone <- sys.Engine.Serve(engineCtx) }()
+
+	limited, cancel := context.WithTimeout(ctx, o.limit)
+	defer cancel()
+	began := time.Now()
+	var lastWall time.Duration
+	var lastROIs int64
+	fmt.Fprintf(stdout, "%8s %8s %9s %8s %9s %9s %12s %10s %10s\n", "placed", "done", "in flight", "wall", "RSS MiB", "heap MiB", "lag", "ROI/s", "store MiB")
+	measure := func() error {
+		var now time.Duration
+		var present time.Duration
+		// The engine serves until the soak stops it: it answers between
+		// two steps.
+		qctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := sys.Engine.Query(qctx, func() { now, present = sys.Engine.Now(), clock.Present() }); err != nil {
+			return fmt.Errorf("bench: soak: lag: %w", err)
+		}
+		wall := time.Since(began)
+		rois := n.rois.Load()
+		row := soakRow{Wall: wall.Seconds(), Placed: int(n.placed.Load()), Completed: int(n.completed.Load()),
+			Finished: int(n.finished.Load()), Lag: max(present-now, 0).Seconds(),
+			ROIRate: float64(rois-lastROIs) / (wall - lastWall).Seconds(), Store: storeSize(db)}
+		row.InFlight = row.Placed - row.Finished
+		row.RSS, row.Heap = memory()
+		lastWall, lastROIs = wall, rois
+		rep.Rows = append(rep.Rows, row)
+		fmt.Fprintf(stdout, "%8d %8d %9d %8s %9.1f %9.1f %12s %10.0f %10.1f\n", row.Placed, row.Completed, row.InFlight,
+			wall.Round(time.Second/10), mib(row.RSS), mib(row.Heap), time.Duration(row.Lag*float64(time.Second)).Round(time.Millisecond),
+			row.ROIRate, mib(uint64(row.Store)))
+		return nil
+	}
+
+	// Orders are placed at their time on the wall clock, each by a
+	// goroutine of its own, as many clients would.
+	placedEvery := make(chan struct{}, 1)
+	var clients sync.WaitGroup
+	place := func(c int) {
+		defer clients.Done()
+		p, err := pop.Placement(c, clock.Present())
+		if err == nil {
+			err = placeOrder(sys.Engine, p)
+		}
+		if err != nil {
+			n.refused.Add(1)
+			log.Warn("soak: order not placed", "order", p.OrderID, "err", err.Error())
+			return
+		}
+		if n.placed.Add(1)%int64(o.every) == 0 {
+			placedEvery <- struct{}{}
+		}
+	}
+	var failure error
+	rows := make(chan struct{})
+	go func() {
+		defer close(rows)
+		for range placedEvery {
+			if err := measure(); err != nil && failure == nil {
+				failure = err
+			}
+		}
+	}()
+	interval := time.Duration(float64(time.Second) / o.rate)
+	next := time.NewTimer(0)
+	defer next.Stop()
+dispatch:
+	for c := range o.orders {
+		if limited.Err() != nil {
+			break
+		}
+		select {
+		case <-limited.Done():
+			break dispatch
+		case <-next.C:
+		}
+		clients.Add(1)
+		go place(c)
+		next.Reset(time.Until(began.Add(time.Duration(c+1) * interval)))
+	}
+	clients.Wait()
+	close(placedEvery)
+	<-rows
+	// Then the orders in flight run to their end.
+	wait := time.NewTicker(100 * time.Millisecond)
+	defer wait.Stop()
+	lastRow := time.Now()
+	for n.finished.Load() < n.placed.Load() && limited.Err() == nil && failure == nil {
+		select {
+		case <-limited.Done():
+		case <-wait.C:
+			if time.Since(lastRow) >= 10*time.Second {
+				failure = measure()
+				lastRow = time.Now()
+			}
+		}
+	}
+	if failure == nil {
+		failure = measure()
+	}
+	switch {
+	case ctx.Err() != nil:
+		rep.Stopped = "interrupted"
+	case limited.Err() != nil:
+		rep.Stopped = "--max-duration " + o.limit.String() + " reached"
+	}
+	rep.Refused = int(n.refused.Load())
+
+	stopEngine()
+	if err := <-engineDone; err != nil && !errors.Is(err, context.Canceled) && failure == nil {
+		failure = fmt.Errorf("bench: soak: engine: %w", err)
+	}
+	records := st.Len()
+	if err := st.Close(); err != nil && failure == nil {
+		failure = err
+	}
+	if failure != nil || ctx.Err() != nil {
+		return rep, failure
+	}
+	sys, st = nil, nil
+	runtime.GC()
+	debug.FreeOSMemory()
+	r, err := restartOn(ctx, sc, db, clockOpt, log)
+	if err != nil {
+		return rep, err
+	}
+	r.Records = records
+	rep.Restart = r
+	fmt.Fprintf(stdout, "restart: ready in %s on %d records (%d inputs replayed); RSS %.1f MiB before, %.1f MiB ready (heap %.1f MiB)\n",
+		time.Duration(r.Ready*float64(time.Second)).Round(time.Millisecond), r.Records, r.Inputs, mib(r.RSSBefore), mib(r.RSS), mib(r.Heap))
+	return rep, nil
+}
+
+// placeOrder places p's quote, then its order naming it, as the quote and
+// product order APIs do.
+func placeOrder(e *engine.Engine, p scenarios.Placement) error {
+	reply, err := e.Command(context.Background(), engine.COM, p.Quote)
+	if err != nil {
+		return fmt.Errorf("quote %s: %w", p.Quote.ID, err)
+	}
+	quote, ok := reply.(com.Placed)
+	if !ok {
+		return fmt.Errorf("quote %s: COM answered %v", p.Quote.ID, reply)
+	}
+	reply, err = e.Command(context.Background(), engine.COM, com.OrderRequest{Order: com.NewOrder(p.OrderID, p.Quote, quote.ID)})
+	if err != nil {
+		return fmt.Errorf("order %s: %w", p.OrderID, err)
+	}
+	if _, ok := reply.(com.Placed); !ok {
+		return fmt.Errorf("order %s: COM answered %v", p.OrderID, reply)
+	}
+	return nil
+}
+
+// restartOn starts a server again on the store db as serve does (resume),
+// serves it and times it until it is ready: its engine answers a query and
+// its store can write. Then it stops it.
+func restartOn(ctx context.Context, sc *scenarios.Scenario, db string, co serveClockOptions, log *slog.Logger) (*restart, error) {
+	r := &restart{}
+	r.RSSBefore, _ = memory()
+	began := time.Now()
+	sys, st, _, err := resume(ctx, sc, db, co, scenarios.Options{}, log)
+	if err != nil {
+		return nil, fmt.Errorf("bench: soak: restart: %w", err)
+	}
+	defer st.Close()
+	engineCtx, stop := context.WithCancel(context.Background())
+	defer stop()
+	done := make(chan error, 1)
+	go func() { done <- sys.Engine.Serve(engineCtx) }()
+	var inputs uint64
+	err = sys.Engine.Query(ctx, func() { inputs = sys.Engine.Processed() })
+	if err == nil {
+		if f := sys.Engine.StoreFault(); f != nil {
+			err = f
+		}
+	}
+	r.Ready = time.Since(began).Seconds()
+	r.Inputs = inputs
+	r.RSS, r.Heap = memory()
+	stop()
+	if serr := <-done; err == nil && serr != nil && !errors.Is(serr, context.Canceled) {
+		err = serr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("bench: soak: restart: %w", err)
+	}
+	return r, nil
+}
+
+// memory is the process's resident set (VmRSS of /proc/self/status, 0
+// where there is none) and its Go heap in use.
+func memory() (rss, heap uint64) {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return residentSet(), m.HeapInuse
+}
+
+// residentSet is VmRSS of /proc/self/status in bytes, 0 where there is no
+// such file.
+func residentSet() uint64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		if v, ok := bytes.CutPrefix(sc.Bytes(), []byte("VmRSS:")); ok {
+			kb, err := strconv.ParseUint(string(bytes.TrimSuffix(bytes.TrimSpace(v), []byte(" kB"))), 10, 64)
+			if err != nil {
+				return 0
+			}
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// storeSize is the size on disk of the SQLite file db and its WAL.
+func storeSize(db string) int64 {
+	var size int64
+	for _, f := range []string{db, db + "-wal"} {
+		if fi, err := os.Stat(f); err == nil {
+			size += fi.Size()
+		}
+	}
+	return size
+}
+
+func mib(b uint64) float64 { return float64(b) / (1 << 20) }

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ordertwin/ordertwin/core/store/sqlite"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// A tiny soak on the wall clock: every order placed completes, each row
+// measures the process and the store, and the server restarts on its
+// store. Its timings are not asserted (a wall-clock run on a shared
+// machine), only what it counts.
+func TestBenchSoak(t *testing.T) {
+	dir := t.TempDir()
+	report, db := filepath.Join(dir, "soak.json"), filepath.Join(dir, "soak.db")
+	out, err := cli("bench", "--soak", "--orders", "20", "--rate", "1000", "--scale", "10000000", "--every", "5",
+		"--db", db, "--json", report)
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "placed")
+	assert.Contains(t, out, "restart: ready in")
+
+	b, err := os.ReadFile(report)
+	require.NoError(t, err)
+	var rep soakReport
+	require.NoError(t, json.Unmarshal(b, &rep))
+	assert.Equal(t, 20, rep.Orders)
+	assert.Equal(t, 0, rep.Refused)
+	assert.Empty(t, rep.Stopped)
+	// A row every 5 orders placed, then one when all have finished.
+	require.Len(t, rep.Rows, 5)
+	for i, row := range rep.Rows {
+		assert.Positive(t, row.RSS, "row %d", i)
+		assert.Positive(t, row.Heap, "row %d", i)
+		assert.Positive(t, row.Store, "row %d", i)
+		assert.GreaterOrEqual(t, row.Lag, 0.0, "row %d", i)
+		assert.Equal(t, row.Placed-row.Finished, row.InFlight, "row %d", i)
+		assert.LessOrEqual(t, row.Completed, row.Finished, "row %d", i)
+		if i < 4 {
+			assert.GreaterOrEqual(t, row.Placed, 5*(i+1), "row %d", i)
+		}
+	}
+	last := rep.Rows[4]
+	assert.Equal(t, 20, last.Placed)
+	assert.Equal(t, 20, last.Completed)
+	assert.Equal(t, 0, last.InFlight)
+
+	require.NotNil(t, rep.Restart)
+	assert.Positive(t, rep.Restart.Ready)
+	assert.Positive(t, rep.Restart.RSS)
+	assert.Positive(t, rep.Restart.RSSBefore)
+	assert.Positive(t, rep.Restart.Inputs)
+	// The store kept (--db) holds the run the restart replayed: 20 quotes
+	// and 20 orders taken as commands.
+	st, err := sqlite.Open(db, sqlite.Options{})
+	require.NoError(t, err)
+	defer st.Close()
+	assert.Equal(t, st.Len(), rep.Restart.Records)
+	inputs, err := st.Inputs()
+	require.NoError(t, err)
+	kinds := map[string]int{}
+	for _, in := range inputs {
+		kinds[in.Kind]++
+	}
+	assert.Equal(t, map[string]int{"com.QuoteRequest": 20, "com.OrderRequest": 20}, kinds)
+}
+
+// An interrupted soak stops with the rows so far, and no restart.
+func TestBenchSoakInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out strings.Builder
+	rep, err := soak(ctx, soakOptions{orders: 10, rate: 1000, scale: 1e7, every: 5, limit: 60e9}, &out, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	assert.Equal(t, "interrupted", rep.Stopped)
+	assert.Nil(t, rep.Restart)
+	require.Len(t, rep.Rows, 1)
+	assert.Zero(t, rep.Rows[0].Placed)
+	assert.Contains(t, out.String(), "placed")
+}
+
+// Bad flags are refused, naming what is wrong, before anything runs.
+func TestBenchSoakRefusesBadFlags(t *testing.T) {
+	existing := filepath.Join(t.TempDir(), "taken.db")
+	require.NoError(t, os.WriteFile(existing, nil, 0o644))
+	for args, want := range map[string]string{
+		"--soak --orders 10,20":              `--soak --orders: "10,20" is not a positive number`,
+		"--soak --rate 0":                    "--rate 0: want orders a second above 0",
+		"--soak --scale -1":                  "--scale -1: want virtual seconds a second above 0",
+		"--soak --every -2":                  "--every -2",
+		"--soak --max-duration 0s":           "--max-duration 0s",
+		"--rate 10":                          "--rate goes with --soak",
+		"--soak --orders 5 --db " + existing: "exists: a soak needs a new store",
+	} {
+		out, err := cli(append([]string{"bench"}, strings.Fields(args)...)...)
+		require.Error(t, err, args)
+		assert.Contains(t, err.Error(), want, args)
+		assert.Equal(t, 2, status(err), args)
+		assert.NotContains(t, out, "restart", args)
+	}
+}
