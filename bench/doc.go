@@ -4,4 +4,7 @@
 // store. `ordertwin bench` runs the same workloads from the command line;
 // `ordertwin bench --soak` places their orders live, one customer at a time
 // (Population, scenarios.Population.Placement), on a server's durable store.
+// RunLive (BenchmarkLive2000, BenchmarkLive5000) serves concurrent 25-site
+// orders on the wall clock on the durable store, as `ordertwin serve`
+// does, and measures how far the engine's virtual time falls behind.
 package bench

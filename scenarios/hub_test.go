@@ -86,10 +86,9 @@ func TestWorkedExampleOnTheHub(t *testing.T) {
 	srv := sys.API()
 	loopback := events.MustCallbacks("127.0.0.0/8") // the listeners are httptest servers
 	srv.Hub.Callbacks = loopback
-	n, err := events.Open(file, events.Options{Directory: srv.Listeners(), Epoch: spec.Epoch, Poll: 50 * time.Millisecond,
-		Callbacks: loopback})
+	n, err := events.Open(file, events.Options{Feed: st.Feed(), Directory: srv.Listeners(), Epoch: spec.Epoch,
+		Poll: 50 * time.Millisecond, Callbacks: loopback})
 	require.NoError(t, err)
-	sys.Engine.AfterCommit(n.Wake)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- sys.Engine.Serve(ctx) }()

@@ -51,8 +51,11 @@ type Options struct {
 	// Codec encodes the inputs for Log; nil means api.Codec(), the
 	// commands of the APIs.
 	Codec *engine.Codec
-	// Progress, when set, is told every timeline row as it is committed:
-	// a wall-clock run shows what happens while it happens.
+	// Progress, when set, is told every timeline row once the journal
+	// has committed it (never before: a crash cannot take back what it
+	// was told), on the goroutine that committed it, so it must return
+	// quickly: a wall-clock run shows what happens while it happens. The
+	// journal must have a feed (store.FeedOf).
 	Progress func(TimelineRow)
 	// Role, when set, runs one of COM, SOM and ROM ("com", "som", "rom"),
 	// the others in other processes reached through Peers: COM needs SOM,
@@ -164,16 +167,24 @@ func New(spec Spec, opt Options) (*System, error) {
 	if slices.ContainsFunc(spec.Faults, func(f twin.FaultRule) bool { return f.After != "" }) {
 		s.Engine.Observe(func(r store.Record) { tw.Witness(r.At, r.Entity, r.Name, r.To) })
 	}
-	if opt.Timeline || opt.Progress != nil {
+	if opt.Timeline {
 		s.Engine.Observe(func(r store.Record) {
-			if !onTimeline(r) {
-				return
-			}
-			if opt.Timeline {
+			if onTimeline(r) {
 				s.timeline = append(s.timeline, r)
 			}
-			if opt.Progress != nil {
-				opt.Progress(timelineRow(r))
+		})
+	}
+	if opt.Progress != nil {
+		// What leaves the process is committed: the journal's feed.
+		feed, ok := store.FeedOf(opt.Journal)
+		if !ok {
+			return nil, fmt.Errorf("progress: the journal (%T) has no feed of its commits", opt.Journal)
+		}
+		feed.Watch(func(es []store.Entry) {
+			for _, e := range es {
+				if onTimeline(e.Record) {
+					opt.Progress(timelineRow(e.Record))
+				}
 			}
 		})
 	}

@@ -160,14 +160,13 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, TLSConfig: tlsConfig,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	// The hub listeners' events, read from the committed journal; each
-	// record only wakes the notifier up.
-	notifier, err := events.Open(*db, events.Options{Directory: api.Listeners(), Epoch: api.Epoch, Callbacks: callbacks,
+	// The hub listeners' events, from the store's feed of committed
+	// records.
+	notifier, err := events.Open(*db, events.Options{Feed: st.Feed(), Directory: api.Listeners(), Epoch: api.Epoch, Callbacks: callbacks,
 		SuspendAfter: *suspendAfter, SuspendWindow: *suspendWindow, Log: log})
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
-	sys.Engine.AfterCommit(notifier.Wake)
 	sys.Engine.LogTo(log)
 	engineCtx, stopEngine := context.WithCancel(context.Background())
 	defer stopEngine()

@@ -110,17 +110,8 @@ func (e *Engine) write(b batch) error {
 	if err != nil {
 		return fmt.Errorf("commit journal: %w", err)
 	}
-	if e.afterCommit != nil && len(b.records) > 0 {
-		e.afterCommit()
-	}
 	return nil
 }
-
-// AfterCommit has fn called after each commit of records, on whichever
-// goroutine committed them: a reader of the durable journal (the hub's
-// notifier) learns there is more to read. fn must not block. Set it
-// before the engine runs.
-func (e *Engine) AfterCommit(fn func()) { e.afterCommit = fn }
 
 // commit hands the records handled so far (and the inputs taken) to the
 // journal: to the committer when one runs, else at once. Use durable when

@@ -73,10 +73,16 @@ type Input struct {
 }
 
 // Event is something observers may want to know: a recorded transition or
-// another notification. Events reach observers after the journal commit.
+// another notification.
 type Event = store.Record
 
-// Observer receives every committed record, in order.
+// Observer receives every record of each step, in order, as the step
+// ends: before the journal has committed it (commits are grouped, and run
+// behind the engine), so a crash may still take it back. Observers are
+// part of the deterministic run (a scenario's triggered events, the
+// twin's fault triggers); what they see must not leave the process. A
+// reader outside the run takes the store's feed (store.Feed): committed
+// records only.
 type Observer func(store.Record)
 
 // Engine drives the handlers.
@@ -111,10 +117,9 @@ type Engine struct {
 	commitEvery int
 	// inputs are the inputs taken but not yet committed, when the journal
 	// commits them with its records (batch).
-	inputs      []store.Input
-	batch       store.Batch
-	committer   *committer
-	afterCommit func()
+	inputs    []store.Input
+	batch     store.Batch
+	committer *committer
 	// direct: the journal is in memory, and each step commits to it
 	// (nothing to gain from grouping, and no copy of the records).
 	direct bool
@@ -215,7 +220,8 @@ func (e *Engine) Attach(adapter port.Adapter, systems ...port.System) {
 	}
 }
 
-// Observe adds an observer of committed records.
+// Observe adds an observer of each step's records, which it sees before
+// they are committed (see Observer).
 func (e *Engine) Observe(o Observer) { e.observers = append(e.observers, o) }
 
 // Now is the engine's virtual time.

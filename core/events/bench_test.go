@@ -66,7 +66,7 @@ func BenchmarkDeliver(b *testing.B) {
 			}
 			require.NoError(b, st.Append(regs))
 			net := &delivered{reached: make(chan struct{}, 1)}
-			n, err := events.Open(file, events.Options{Directory: dir, Client: &http.Client{Transport: net}, Poll: time.Hour})
+			n, err := events.Open(file, events.Options{Feed: st.Feed(), Directory: dir, Client: &http.Client{Transport: net}, Poll: time.Hour})
 			require.NoError(b, err)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
@@ -76,7 +76,6 @@ func BenchmarkDeliver(b *testing.B) {
 				net.want.Add(int64(c.matching))
 				require.NoError(b, st.Append([]store.Record{{Kind: "productOrder", Entity: "PO-1", System: "COM",
 					From: "inProgress", To: fmt.Sprintf("s%d", i), Event: "change"}}))
-				n.Wake()
 				<-net.reached
 			}
 			state(-1) // every listener registered

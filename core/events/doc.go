@@ -3,8 +3,8 @@
 // envelope of TMF688): ProductOrderCreateEvent, ProductOrderStateChangeEvent
 // and the like, each POSTed to the listener's callback.
 //
-// The events come from the durable journal, never from the engine's
-// observers: the notifier reads committed records only, so nothing outside
+// The events come from the store's feed of committed records, never from
+// the engine's observers: the notifier reads committed records only, so nothing outside
 // sees a change that a crash could still take back (docs/architecture.md §2, the
 // outbox rule). Each record concerns at most one API; the notifier
 // translates it into that API's event, with the record's sequence number
@@ -36,14 +36,16 @@
 // the log (Redact).
 //
 // The engine never waits for a listener, and an idle listener costs
-// nothing: one goroutine reads the journal (once per Wake or poll, not
-// once per listener), translates each record once, and hands its event to
-// the listeners whose query takes it, found by API and event type. A
-// listener runs a goroutine of its own only while it has events to
-// deliver; one that falls far behind (or is made active again) reads the
-// journal itself until it is back in step. The cursors of idle listeners
-// are kept in one write, every few seconds while records come. The
-// notifier reads the store through a handle of its own (sqlite.Outbox).
-// Engine.AfterCommit may call Wake to have records delivered at once;
-// without it they go out at the next poll.
+// nothing: one goroutine reads the store's feed of committed records
+// (store.Feed), which wakes it after each commit and hands it the records
+// from memory; it translates each record once, and hands its event to the
+// listeners whose query takes it, found by API and event type. With no
+// listener registered it translates nothing and reads nothing of the
+// store: it only looks for a listener's registration. A listener runs a
+// goroutine of its own only while it has events to deliver; one that falls
+// far behind (or is made active again) reads the feed itself, from its
+// cursor, until it is back in step (behind the feed's window, the feed
+// reads the store by seq range). The cursors of idle listeners are kept
+// in one write, every few seconds while records come, in the SQLite file
+// through a handle of the notifier's own (sqlite.Outbox).
 package events

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ordertwin/ordertwin/core/store/sqlite"
+	"github.com/ordertwin/ordertwin/core/store"
 )
 
 // Event is the TMF event envelope (TMF688 Event, the body of every
@@ -77,7 +77,7 @@ type translator struct {
 }
 
 // apiOf is the API whose event e is, or nil.
-func apiOf(e sqlite.Entry) *API {
+func apiOf(e store.Entry) *API {
 	var r rule
 	var ok bool
 	if e.Kind == jeopardyKind {
@@ -93,7 +93,7 @@ func apiOf(e sqlite.Entry) *API {
 
 // event returns the event of api that e is; ok is false when e is no
 // event of api. An error is the Directory's: try again later.
-func (t *translator) event(ctx context.Context, api *API, e sqlite.Entry) (ev Event, ok bool, err error) {
+func (t *translator) event(ctx context.Context, api *API, e store.Entry) (ev Event, ok bool, err error) {
 	jeopardy := e.Kind == jeopardyKind
 	var r rule
 	if jeopardy {

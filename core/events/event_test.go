@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/store"
-	"github.com/ordertwin/ordertwin/core/store/sqlite"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -62,7 +61,7 @@ func TestTranslate(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			c.rec.At = 2 * time.Hour
-			ev, ok, err := tr.event(context.Background(), c.api, sqlite.Entry{Seq: 7, Record: c.rec})
+			ev, ok, err := tr.event(context.Background(), c.api, store.Entry{Seq: 7, Record: c.rec})
 			require.NoError(t, err)
 			if c.want == "" {
 				assert.False(t, ok)

@@ -9,11 +9,15 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/core/store/sqlite"
 )
 
 // Options set up a Notifier.
 type Options struct {
+	// Feed hands the store's committed records (the store's Feed): the
+	// notifier reads nothing else of the journal.
+	Feed *store.Feed
 	// Directory tells the listeners' registrations and the orders of
 	// items (core/api's Server is one).
 	Directory Directory
@@ -30,8 +34,8 @@ type Options struct {
 	// an attempt after 10 seconds. Whatever the client, a redirect is not
 	// followed.
 	Client *http.Client
-	// Poll is how often the journal is read when nothing called Wake;
-	// 0 means every second.
+	// Poll is how often the notifier looks for work when no commit came
+	// (a listener's cursor to keep); 0 means every second.
 	Poll time.Duration
 	// MinBackoff and MaxBackoff bound the wait before the next attempt at
 	// a failed delivery, doubling from the one to the other; 0 means
@@ -51,9 +55,9 @@ type Options struct {
 // package comment for its guarantees).
 type Notifier struct {
 	opt    Options
+	feed   *store.Feed
 	outbox *sqlite.Outbox
 	tr     translator
-	wake   chan struct{}
 
 	mu sync.Mutex
 	// read is the last record dispatched: every listener in step has
@@ -64,6 +68,8 @@ type Notifier struct {
 	scanned int64
 	workers map[string]*worker
 	index   index
+	// sent: a listener was sent something since the cursors were kept.
+	sent bool
 	// flushed is when the cursors of idle listeners were last kept, and
 	// flushedAt the record they were kept at.
 	flushed   time.Time
@@ -90,11 +96,15 @@ const (
 	fullFlushEvery = 10 * time.Minute
 )
 
-// Open returns a notifier of the journal in the SQLite file, which the
-// engine's store (sqlite.Open) has opened already.
+// Open returns a notifier of the records opt.Feed hands, which keeps its
+// listeners' cursors in the SQLite file, which the engine's store
+// (sqlite.Open) has opened already.
 func Open(file string, opt Options) (*Notifier, error) {
 	if opt.Directory == nil {
 		return nil, errors.New("events: no Directory")
+	}
+	if opt.Feed == nil {
+		return nil, errors.New("events: no Feed")
 	}
 	if opt.Callbacks == nil {
 		opt.Callbacks = MustCallbacks(DefaultAllow...)
@@ -129,8 +139,8 @@ func Open(file string, opt Options) (*Notifier, error) {
 	if err != nil {
 		return nil, fmt.Errorf("events: %w", err)
 	}
-	return &Notifier{opt: opt, outbox: ob, tr: translator{baseURL: opt.BaseURL, epoch: opt.Epoch, dir: opt.Directory},
-		wake: make(chan struct{}, 1), workers: map[string]*worker{}}, nil
+	return &Notifier{opt: opt, feed: opt.Feed, outbox: ob, tr: translator{baseURL: opt.BaseURL, epoch: opt.Epoch, dir: opt.Directory},
+		workers: map[string]*worker{}}, nil
 }
 
 // Start delivers events on goroutines of the notifier's own until ctx
@@ -143,16 +153,7 @@ func (n *Notifier) Start(ctx context.Context) {
 	}
 	ctx, n.cancel = context.WithCancel(ctx)
 	n.done = make(chan struct{})
-	go n.watch(ctx)
-}
-
-// Wake has the notifier read the journal now rather than at its next
-// poll. It never blocks: an engine observer may call it for every record.
-func (n *Notifier) Wake() {
-	select {
-	case n.wake <- struct{}{}:
-	default: // a wake-up is pending already
-	}
+	go n.watch(ctx, n.feed.Subscribe())
 }
 
 // Stop stops delivering, keeps every listener's cursor and closes the
@@ -169,13 +170,15 @@ func (n *Notifier) Stop() error {
 	return n.outbox.Close()
 }
 
-// watch reads the journal once for all listeners: it follows the
-// listeners registered, suspended and removed, in journal order, and
-// hands each event to the listeners it concerns. Its cost is one read of
-// the journal per wake-up or poll, and, per record, the listeners that
-// take its event type: an idle listener costs nothing.
-func (n *Notifier) watch(ctx context.Context) {
+// watch reads the feed once for all listeners: it follows the listeners
+// registered, suspended and removed, in journal order, and hands each
+// event to the listeners it concerns. Its cost is, per record, a look at
+// its kind, and, when listeners are registered, the listeners that take
+// its event type: an idle listener costs nothing, and with none
+// registered no record is translated.
+func (n *Notifier) watch(ctx context.Context, sub *store.Subscription) {
 	defer close(n.done)
+	defer sub.Close()
 	defer n.stopAll()
 	ok := n.resume(ctx)
 	for attempt := 0; ok; {
@@ -191,7 +194,7 @@ func (n *Notifier) watch(ctx context.Context) {
 		}
 		attempt = 0
 		if !more {
-			ok = n.wait(ctx, n.wake)
+			ok = n.wait(ctx, sub.C())
 		}
 	}
 }
@@ -248,25 +251,37 @@ func (n *Notifier) resumeOnce(ctx context.Context) error {
 }
 
 // dispatchPage reads the records after the last dispatched and hands
-// them out; more tells that a full page was read.
+// them out; more tells that a full page was read. With no listener
+// running, only the hub's own records (a listener registered) are looked
+// at.
 func (n *Notifier) dispatchPage(ctx context.Context) (more bool, err error) {
 	n.mu.Lock()
-	from := n.read
+	from, none := n.read, len(n.workers) == 0
 	n.mu.Unlock()
-	page, err := n.outbox.After(ctx, from, pageSize)
+	page, err := n.feed.After(ctx, from, pageSize)
 	if err != nil {
 		return false, fmt.Errorf("read the journal: %w", err)
 	}
 	for _, e := range page {
+		if none && e.Kind != hubKind {
+			continue
+		}
 		if err := n.dispatch(ctx, e); err != nil {
 			return false, err // this record again, after a backoff
 		}
+		n.mu.Lock()
+		none = len(n.workers) == 0
+		n.mu.Unlock()
+	}
+	if len(page) > 0 {
+		n.advance(page[len(page)-1].Seq, nil, nil)
 	}
 	// The cursors of the listeners that were sent something are kept
 	// every flushEvery while records come, and once they stop; those of
-	// all idle listeners every fullFlushEvery.
+	// all idle listeners every fullFlushEvery; how far the journal was
+	// read, with them or else every flushEvery.
 	n.mu.Lock()
-	flush := n.read > n.flushedAt && (len(page) == 0 || time.Since(n.flushed) >= flushEvery)
+	flush := n.read > n.flushedAt && (len(page) == 0 && n.sent || time.Since(n.flushed) >= flushEvery)
 	full := time.Since(n.fullFlushed) >= fullFlushEvery
 	n.mu.Unlock()
 	if flush || full {
@@ -276,7 +291,7 @@ func (n *Notifier) dispatchPage(ctx context.Context) (more bool, err error) {
 }
 
 // dispatch hands record e to the listeners it concerns.
-func (n *Notifier) dispatch(ctx context.Context, e sqlite.Entry) error {
+func (n *Notifier) dispatch(ctx context.Context, e store.Entry) error {
 	if e.Kind == hubKind {
 		if e.Seq > n.scanned {
 			if err := n.apply(ctx, e); err != nil {
@@ -322,7 +337,7 @@ func (n *Notifier) advance(seq int64, api *API, ev *Event) {
 }
 
 // apply acts on a listener's registration, change or removal.
-func (n *Notifier) apply(ctx context.Context, e sqlite.Entry) error {
+func (n *Notifier) apply(ctx context.Context, e store.Entry) error {
 	switch e.Event {
 	case docCreate:
 		l, ok, err := n.opt.Directory.Listener(ctx, e.Entity)
@@ -454,7 +469,7 @@ func (n *Notifier) flushWorkers(ws map[string]*worker, all bool) {
 			w.cursor, w.saved, w.dirty = read, read, false
 		}
 	}
-	n.flushed, n.flushedAt = time.Now(), read
+	n.flushed, n.flushedAt, n.sent = time.Now(), read, false
 	if all {
 		n.fullFlushed = n.flushed
 	}

@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -36,6 +37,8 @@ type directory struct {
 	// the change, as the engine would.
 	suspended map[string]string
 	journal   func(store.Record)
+	// asked counts the questions about an item's order (translations).
+	asked int
 }
 
 func (d *directory) Suspend(_ context.Context, id, reason string) error {
@@ -63,6 +66,7 @@ func (d *directory) Listener(_ context.Context, id string) (events.Listener, boo
 func (d *directory) Order(_ context.Context, _, item string) (string, bool, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.asked++
 	o, ok := d.orders[item]
 	return o, ok, nil
 }
@@ -191,7 +195,6 @@ func newRig(t *testing.T) *rig {
 		suspended: map[string]string{}}, net: &network{hosts: map[string]http.Handler{}}}
 	r.dir.journal = func(rec store.Record) {
 		require.NoError(t, r.st.Append([]store.Record{rec}))
-		r.n.Wake()
 	}
 	t.Cleanup(func() { st.Close() })
 	return r
@@ -203,7 +206,7 @@ func (r *rig) open() {
 	if r.log != nil {
 		logs = io.MultiWriter(logs, r.log)
 	}
-	opt := events.Options{Directory: r.dir, Epoch: epoch, Client: &http.Client{Transport: r.net},
+	opt := events.Options{Feed: r.st.Feed(), Directory: r.dir, Epoch: epoch, Client: &http.Client{Transport: r.net},
 		Poll: time.Hour, Log: slog.New(slog.NewTextHandler(logs, nil))}
 	if r.opt != nil {
 		r.opt(&opt)
@@ -230,9 +233,6 @@ func (r *rig) stop() {
 func (r *rig) commit(recs ...store.Record) {
 	require.NoError(r.t, r.st.Append(recs))
 	r.seq += int64(len(recs))
-	if r.n != nil {
-		r.n.Wake()
-	}
 	synctest.Wait()
 }
 
@@ -328,6 +328,44 @@ func TestDeliverInJournalOrder(t *testing.T) {
 		assert.Equal(t, "productOrderingManagement", last.Domain)
 		assert.Equal(t, "/tmf-api/productOrderingManagement/v4/productOrder/PO-1", last.Event["productOrder"]["href"])
 		assert.Equal(t, "ProductOrder", last.Event["productOrder"]["@type"])
+	})
+}
+
+// With no listener registered the notifier translates no record and
+// reads nothing of the store: it is handed the commits by the store's
+// feed and looks only for a listener's registration. Once one registers,
+// the records after it are translated and delivered, still from the
+// feed's window.
+func TestNoListenerCostsNothing(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t)
+		var reads atomic.Int64
+		feed := store.NewFeed(r.st.Feed().Last(), 64, func(ctx context.Context, seq int64, limit int) ([]store.Entry, error) {
+			reads.Add(1)
+			return r.st.Feed().After(ctx, seq, limit)
+		})
+		r.st.Feed().Watch(func(es []store.Entry) {
+			recs := make([]store.Record, len(es))
+			for i, e := range es {
+				recs[i] = e.Record
+			}
+			feed.Publish(es[0].Seq, recs)
+		})
+		r.opt = func(o *events.Options) { o.Feed = feed }
+		r.dir.orders["POI-001"] = "PO-1"
+		r.open()
+		defer r.stop()
+		for range 20 {
+			r.commit(transition("productOrder", "PO-1", "", "acknowledged", "create", 0),
+				transition("productOrderItem", "POI-001", "acknowledged", "inProgress", "start", time.Hour))
+		}
+		assert.Zero(t, r.dir.asked, "no record translated")
+		cb := r.listen("HUB-001", "crm.test", "", events.ProductOrdering)
+		r.commit(transition("productOrderItem", "POI-001", "inProgress", "completed", "complete", 48*time.Hour))
+		assert.Equal(t, []string{"42 ProductOrderAttributeValueChangeEvent productOrder:PO-1 item:POI-001=completed"},
+			summary(cb.events()))
+		assert.Equal(t, 1, r.dir.asked)
+		assert.Zero(t, reads.Load(), "every record taken from the feed's window")
 	})
 }
 
@@ -491,11 +529,14 @@ func TestRestartResumes(t *testing.T) {
 
 // The notifier refuses a file the engine's store has not set up.
 func TestOpenNeedsTheStore(t *testing.T) {
-	_, err := events.Open(filepath.Join(t.TempDir(), "none.db"), events.Options{Directory: &directory{}})
+	feed := store.NewMemory().Feed()
+	_, err := events.Open(filepath.Join(t.TempDir(), "none.db"), events.Options{Feed: feed, Directory: &directory{}})
 	require.Error(t, err)
 	assert.True(t, strings.Contains(err.Error(), "open the store first"), err.Error())
-	_, err = events.Open("x.db", events.Options{})
+	_, err = events.Open("x.db", events.Options{Feed: feed})
 	assert.ErrorContains(t, err, "no Directory")
+	_, err = events.Open("x.db", events.Options{Directory: &directory{}})
+	assert.ErrorContains(t, err, "no Feed")
 }
 
 // resume makes a suspended listener active again, as a PATCH would.

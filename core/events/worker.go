@@ -93,7 +93,7 @@ func (w *worker) run() {
 			if len(w.queue) > 0 && w.queue[0].seq == q.seq {
 				w.queue = w.queue[1:]
 			}
-			w.cursor, w.dirty = q.seq, true
+			w.cursor, w.dirty, n.sent = q.seq, true, true
 			n.mu.Unlock()
 		case w.behind:
 			n.mu.Unlock()
@@ -115,7 +115,7 @@ func (w *worker) catchUp() {
 	n.mu.Lock()
 	cursor, read := w.cursor, n.read
 	n.mu.Unlock()
-	page, err := n.outbox.After(w.ctx, cursor, pageSize)
+	page, err := n.feed.After(w.ctx, cursor, pageSize)
 	if err != nil {
 		if w.ctx.Err() == nil {
 			n.opt.Log.Warn("hub: read the journal", "listener", w.l.ID, "err", err.Error())

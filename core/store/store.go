@@ -3,8 +3,10 @@
 package store
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 )
@@ -34,21 +36,31 @@ type Journal interface {
 // kept encoded in byte chunks, which hold no pointers: a journal of
 // millions of records costs the garbage collector nothing to scan.
 type Memory struct {
-	mu      sync.Mutex
-	chunks  [][]byte
+	mu     sync.Mutex
+	chunks [][]byte
+	// firsts holds the seq of each chunk's first record.
+	firsts  []int64
 	n       int
 	commits int
 	inputs  []Input
 	snap    memorySnapshot
+	feed    *Feed
 }
 
 // memoryChunk is the size of one chunk of encoded records.
 const memoryChunk = 1 << 20
 
 // NewMemory returns an empty in-memory journal.
-func NewMemory() *Memory { return &Memory{} }
+func NewMemory() *Memory {
+	m := &Memory{}
+	m.feed = NewFeed(0, DefaultWindow, m.after)
+	return m
+}
 
-// Append keeps records.
+// Feed is the feed of the journal's commits.
+func (m *Memory) Feed() *Feed { return m.feed }
+
+// Append keeps records, and publishes them to the feed.
 func (m *Memory) Append(records []Record) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -65,12 +77,13 @@ func (m *Memory) Append(records []Record) error {
 	} else {
 		for i := range records {
 			r := &records[i]
-			b := appendRecord(m.room(maxEncoded(r)), r)
+			b := appendRecord(m.room(maxEncoded(r), int64(m.n+i+1)), r)
 			m.chunks[len(m.chunks)-1] = b
 		}
 	}
 	m.n += len(records)
 	m.commits++
+	m.feed.Publish(int64(m.n-len(records)+1), records)
 	return nil
 }
 
@@ -82,10 +95,10 @@ func (m *Memory) last() []byte {
 	return m.chunks[len(m.chunks)-1]
 }
 
-// room returns the last chunk, after starting a new one if it has less
-// than size bytes free. Chunks double from 4 KiB up to memoryChunk: a small
-// journal stays small.
-func (m *Memory) room(size int) []byte {
+// room returns the last chunk, after starting a new one, whose first
+// record is seq, if it has less than size bytes free. Chunks double from
+// 4 KiB up to memoryChunk: a small journal stays small.
+func (m *Memory) room(size int, seq int64) []byte {
 	if b := m.last(); b != nil && cap(b)-len(b) >= size {
 		return b
 	}
@@ -94,7 +107,33 @@ func (m *Memory) room(size int) []byte {
 		next = min(2*cap(m.last()), memoryChunk)
 	}
 	m.chunks = append(m.chunks, make([]byte, 0, max(next, size)))
+	m.firsts = append(m.firsts, seq)
 	return m.last()
+}
+
+// after reads up to limit records after seq (all when limit < 0): from
+// the chunk that holds seq+1 on.
+func (m *Memory) after(_ context.Context, seq int64, limit int) ([]Entry, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k, found := slices.BinarySearch(m.firsts, seq+1)
+	if !found {
+		k = max(k-1, 0)
+	}
+	var out []Entry
+	var records []Record
+	for ; k < len(m.chunks) && (limit < 0 || len(out) < limit); k++ {
+		var err error
+		if records, err = DecodeRecords(records[:0], m.chunks[k]); err != nil {
+			panic("store: memory journal corrupt: " + err.Error()) // it only holds what Append encoded
+		}
+		for i, r := range records {
+			if s := m.firsts[k] + int64(i); s > seq && (limit < 0 || len(out) < limit) {
+				out = append(out, Entry{s, r})
+			}
+		}
+	}
+	return out, nil
 }
 
 // maxEncoded bounds the size of r encoded.

@@ -276,7 +276,7 @@ func (r *recordRows) next() (int64, store.Record, bool, error) {
 			continue
 		}
 		if !r.batches {
-			var e Entry
+			var e store.Entry
 			var at int64
 			if err := r.rows.Scan(&e.Seq, &at, &e.Kind, &e.Entity, &e.Name, &e.System, &e.From, &e.To, &e.Event, &e.Reason); err != nil {
 				return 0, store.Record{}, false, err

@@ -28,6 +28,7 @@ func LoseAck(s *Store, records, inputs int) {
 	s.n -= records
 	s.last -= int64(records)
 	s.chain = prev
+	s.feed = s.newFeed() // the commit "failed": it was not published
 }
 
 // SetMaxSize caps the file of s at about size bytes (0: no cap but the disk's):

@@ -11,13 +11,13 @@ import (
 	"github.com/ordertwin/ordertwin/core/store"
 )
 
-// Outbox reads a store's journal as the outbox of the hub notifier
-// (docs/architecture.md §2: only committed records leave the process) and keeps the
-// notifier's delivery cursors. It is a second handle on the file the engine
-// writes through its Store: in WAL mode its reads never wait for the
-// engine's commits, nor the commits for them; its own writes (a cursor)
-// are one short transaction each. The engine's Store must have opened the
-// file first, so that its schema is current.
+// Outbox keeps the hub notifier's delivery cursors, and reads the journal
+// for a process other than the engine's. It is a second handle on the file
+// the engine writes through its Store: in WAL mode its reads never wait
+// for the engine's commits, nor the commits for them; its own writes (a
+// cursor) are one short transaction each. The engine's Store must have
+// opened the file first, so that its schema is current. The notifier takes
+// the committed records themselves from the Store's Feed.
 type Outbox struct {
 	db *sql.DB
 	// write serialises the outbox's own writes: they never wait for each
@@ -25,16 +25,9 @@ type Outbox struct {
 	write sync.Mutex
 }
 
-// Entry is a committed record and its place in the journal: seq grows
-// with every record and is never reused.
-type Entry struct {
-	Seq int64
-	store.Record
-}
-
-// outboxConns is how many connections the outbox may hold: each listener
-// reads on its own, and SQLite serves many readers at once in WAL mode.
-const outboxConns = 4
+// outboxConns is how many connections the outbox may hold: the cursors'
+// writes take one at a time.
+const outboxConns = 2
 
 // OpenOutbox opens the journal in file for the notifier.
 func OpenOutbox(file string) (*Outbox, error) {
@@ -59,40 +52,13 @@ func OpenOutbox(file string) (*Outbox, error) {
 // Close closes the outbox's handle on the file.
 func (o *Outbox) Close() error { return o.db.Close() }
 
-// Last is the seq of the last committed record, 0 for an empty journal.
-func (o *Outbox) Last(ctx context.Context) (int64, error) {
-	var last int64
-	if err := o.db.QueryRowContext(ctx, `SELECT max(coalesce((SELECT max(seq) FROM journal), 0),
-		coalesce((SELECT max(last_seq) FROM journal_batch), 0))`).Scan(&last); err != nil {
-		return 0, fmt.Errorf("outbox: last record: %w", err)
-	}
-	return last, nil
-}
-
-// After returns up to limit records after seq, in journal order.
-func (o *Outbox) After(ctx context.Context, seq int64, limit int) ([]Entry, error) {
+// After returns up to limit records after seq (all when limit < 0), in
+// journal order: a reader of the file outside the engine's process
+// (ordertwin journal). Within the process, the store's Feed hands them.
+func (o *Outbox) After(ctx context.Context, seq int64, limit int) ([]store.Entry, error) {
 	out, err := readJournal(ctx, o.db, seq, limit)
 	if err != nil {
 		return nil, fmt.Errorf("outbox: %w", err)
-	}
-	return out, nil
-}
-
-// Kind returns the records of one kind after seq and up to upto, in
-// journal order.
-func (o *Outbox) Kind(ctx context.Context, kind string, after, upto int64) ([]Entry, error) {
-	if upto <= after {
-		return nil, nil
-	}
-	all, err := readJournal(ctx, o.db, after, int(upto-after))
-	if err != nil {
-		return nil, fmt.Errorf("outbox: %w", err)
-	}
-	var out []Entry
-	for _, e := range all {
-		if e.Kind == kind && e.Seq <= upto {
-			out = append(out, e)
-		}
 	}
 	return out, nil
 }

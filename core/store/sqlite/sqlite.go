@@ -2,9 +2,10 @@
 // the input log and the hub's delivery cursors in one SQLite file in WAL
 // mode. Each Commit is one transaction: the engine hands over many steps'
 // records at once (group commit), kept as one row of their encoding with
-// their sequence numbers, and the commands it took with them. The Outbox
-// reads the journal on a connection of its own, never holding up a
-// commit.
+// their sequence numbers, and the commands it took with them. Each commit
+// is published, once durable, to the store's feed (Store.Feed), which
+// reads records behind its window on connections of its own, never holding
+// up a commit; the Outbox keeps the hub's delivery cursors.
 //
 // The schema is versioned by the migrations in migrations/, applied in
 // order at Open; the database's user_version says which it has.
@@ -68,6 +69,10 @@ type Store struct {
 	unsureChain chain
 	// checkpoints copies the WAL into the file, off the writer's path.
 	checkpoints *checkpointer
+	// feed publishes every commit; reader serves its reads behind the
+	// window, on connections other than the writer's.
+	feed   *store.Feed
+	reader *sql.DB
 }
 
 // Open opens the store in file (creating it if need be) and brings its
@@ -103,12 +108,45 @@ func Open(file string, opt Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("sqlite store %s: %w", file, err)
 	}
-	if s.checkpoints, err = startCheckpointer(file); err != nil {
+	if s.reader, err = openReader(file); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite store %s: %w", file, err)
 	}
+	if s.checkpoints, err = startCheckpointer(file); err != nil {
+		s.reader.Close()
+		db.Close()
+		return nil, fmt.Errorf("sqlite store %s: %w", file, err)
+	}
+	s.feed = s.newFeed()
 	return s, nil
 }
+
+// newFeed is a feed of the commits after the last one.
+func (s *Store) newFeed() *store.Feed {
+	return store.NewFeed(s.last, store.DefaultWindow, func(ctx context.Context, seq int64, limit int) ([]store.Entry, error) {
+		return readJournal(ctx, s.reader, seq, limit)
+	})
+}
+
+// readerConns is how many connections the feed's reads may hold: SQLite
+// serves many readers at once in WAL mode, none waiting for the writer.
+const readerConns = 2
+
+// openReader opens the connections that read the journal for the feed:
+// read only, never taking the writer's lock.
+func openReader(file string) (*sql.DB, error) {
+	q := url.Values{"_pragma": {"busy_timeout(5000)", "query_only(1)"}}
+	db, err := sql.Open("sqlite", "file:"+file+"?"+q.Encode())
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(readerConns)
+	return db, nil
+}
+
+// Feed is the feed of the store's commits: each is published to it once
+// it is in the file, in commit order.
+func (s *Store) Feed() *store.Feed { return s.feed }
 
 // migration is one numbered schema step.
 type migration struct {
@@ -216,7 +254,9 @@ func (s *Store) Commit(records []store.Record, inputs []store.Input) error {
 		}
 		s.unsure = false
 		if landed {
+			first := s.last + 1
 			s.committed(len(records), s.unsureChain)
+			s.feed.Publish(first, records)
 			return nil
 		}
 	}
@@ -247,6 +287,7 @@ func (s *Store) Commit(records []store.Record, inputs []store.Input) error {
 	}
 	s.committed(len(records), chained)
 	s.checkpoints.wrote(len(s.buf))
+	s.feed.Publish(first, records)
 	return nil
 }
 
@@ -302,17 +343,18 @@ func (s *Store) History(entity string) ([]store.Record, error) {
 
 // readJournal returns up to limit records after seq (all when limit < 0),
 // with their seq, in order: the rows of the journal table, then the
-// batches.
-func readJournal(ctx context.Context, db *sql.DB, after int64, limit int) ([]Entry, error) {
-	var out []Entry
+// batches. Both reads search by primary key from seq on (the batch that
+// holds seq+1 is the last to start at or before it): their cost follows
+// the records read, not the journal's size.
+func readJournal(ctx context.Context, db *sql.DB, after int64, limit int) ([]store.Entry, error) {
+	var out []store.Entry
 	full := func() bool { return limit >= 0 && len(out) >= limit }
-	rows, err := db.QueryContext(ctx, `SELECT seq, at, kind, entity, name, system, from_state, to_state, event, reason
-		FROM journal WHERE seq > ? ORDER BY seq`, after)
+	rows, err := db.QueryContext(ctx, journalAfter, after, limit)
 	if err != nil {
 		return nil, err
 	}
 	for rows.Next() && !full() {
-		var e Entry
+		var e store.Entry
 		var at int64
 		if err := rows.Scan(&e.Seq, &at, &e.Kind, &e.Entity, &e.Name, &e.System, &e.From, &e.To, &e.Event, &e.Reason); err != nil {
 			rows.Close()
@@ -328,7 +370,7 @@ func readJournal(ctx context.Context, db *sql.DB, after int64, limit int) ([]Ent
 	if full() {
 		return out, nil
 	}
-	rows, err = db.QueryContext(ctx, `SELECT first_seq, last_seq, data FROM journal_batch WHERE last_seq > ? ORDER BY first_seq`, after)
+	rows, err = db.QueryContext(ctx, batchesAfter, after, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -348,12 +390,23 @@ func readJournal(ctx context.Context, db *sql.DB, after int64, limit int) ([]Ent
 		}
 		for i, r := range records {
 			if seq := first + int64(i); seq > after && !full() {
-				out = append(out, Entry{Seq: seq, Record: r})
+				out = append(out, store.Entry{Seq: seq, Record: r})
 			}
 		}
 	}
 	return out, rows.Err()
 }
+
+// journalAfter selects the rows of the journal table after ?1, at most
+// ?2 of them (all when ?2 < 0).
+const journalAfter = `SELECT seq, at, kind, entity, name, system, from_state, to_state, event, reason
+	FROM journal WHERE seq > ?1 ORDER BY seq LIMIT ?2`
+
+// batchesAfter selects the batches that hold records after ?1, at most
+// ?2 of them (all when ?2 < 0).
+const batchesAfter = `SELECT first_seq, last_seq, data FROM journal_batch
+	WHERE first_seq >= coalesce((SELECT max(first_seq) FROM journal_batch WHERE first_seq <= ?1 + 1), 0)
+	ORDER BY first_seq LIMIT ?2`
 
 // Len counts the records committed.
 func (s *Store) Len() int {
@@ -371,6 +424,7 @@ func (s *Store) Close() error {
 	}
 	s.closed = true
 	cerr := s.checkpoints.close()
+	s.reader.Close()
 	if err := s.db.Close(); err != nil {
 		return err
 	}
