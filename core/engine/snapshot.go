@@ -271,6 +271,8 @@ type snapshots struct {
 	// when it was taken (or when the engine started).
 	last   uint64
 	lastAt time.Time
+	// saving is closed once the snapshot being written is kept.
+	saving chan struct{}
 }
 
 // due reports whether a snapshot is due, after processed inputs.
@@ -278,24 +280,50 @@ func (s *snapshots) due(processed uint64) bool {
 	return s.Store != nil && processed > s.last && (processed-s.last >= s.Every || time.Since(s.lastAt) >= s.Interval)
 }
 
-// save takes a snapshot and keeps it, when the engine is between two
-// steps with nothing taken and unhandled; else it waits for the next
-// chance. A snapshot that fails is told and tried again at the next
-// interval: the engine serves on, its restarts replay more.
-func (e *Engine) save() {
+// save takes a snapshot, when the engine is between two steps with
+// nothing taken and unhandled, and has it kept; else it waits for the next
+// chance. The state is encoded on the engine's goroutine; the store writes
+// it on a goroutine of its own while the engine goes on, one at a time
+// (with wait, save waits for it: a clean stop). A snapshot that fails is
+// told and taken again at the next interval: the engine serves on, its
+// restarts replay more.
+func (e *Engine) save(wait bool) {
+	if e.snaps.saving != nil {
+		select {
+		case <-e.snaps.saving:
+			e.snaps.saving = nil
+		default:
+			if !wait {
+				return // the last one is still being written
+			}
+			<-e.snaps.saving
+			e.snaps.saving = nil
+		}
+	}
 	if e.snaps.Store == nil || e.due.len() > 0 || e.taken > 0 || e.processed == e.snaps.last {
 		return
 	}
 	began := time.Now()
 	s, err := e.Snapshot()
-	if err == nil {
-		err = e.snaps.Store.SaveSnapshot(s)
-	}
 	e.snaps.lastAt = time.Now()
-	if err == nil {
-		e.snaps.last = e.processed
+	if err != nil {
+		if e.snaps.Told != nil {
+			e.snaps.Told(s, time.Since(began), err)
+		}
+		return
 	}
-	if e.snaps.Told != nil {
-		e.snaps.Told(s, time.Since(began), err)
+	e.snaps.last = e.processed
+	done := make(chan struct{})
+	e.snaps.saving = done
+	go func() {
+		defer close(done)
+		err := e.snaps.Store.SaveSnapshot(s)
+		if e.snaps.Told != nil {
+			e.snaps.Told(s, time.Since(began), err)
+		}
+	}()
+	if wait {
+		<-done
+		e.snaps.saving = nil
 	}
 }
