@@ -246,8 +246,8 @@ func (e *Engine) registerMessages(h any) {
 type SnapshotPolicy struct {
 	// Store keeps the snapshots; none are taken without one.
 	Store store.Snapshots
-	// Every is a number of inputs (0: 100,000); Interval a wall time (0:
-	// one minute).
+	// Every is a number of inputs (0: 1,000,000); Interval a wall time (0:
+	// ten minutes).
 	Every    uint64
 	Interval time.Duration
 	// Told, when set, is told of each snapshot taken, or why it failed.
@@ -256,10 +256,10 @@ type SnapshotPolicy struct {
 
 func (p SnapshotPolicy) withDefaults() SnapshotPolicy {
 	if p.Every == 0 {
-		p.Every = 100_000
+		p.Every = 1_000_000
 	}
 	if p.Interval == 0 {
-		p.Interval = time.Minute
+		p.Interval = 10 * time.Minute
 	}
 	return p
 }
