@@ -26,8 +26,9 @@ func LiveWorkload(n int) (scenarios.Spec, error) {
 	return p.Spec(fmt.Sprintf("live-%d", n), 1, time.Date(2024, 6, 3, 9, 0, 0, 0, time.UTC))
 }
 
-// LiveResult is what a live run measured. Lag is how far the engine's
-// virtual time was behind the wall clock's, in wall time, sampled every
+// LiveResult is what a live run measured. Lag is how far the engine was
+// behind the wall clock (Engine.Behind: the present less the time of the
+// earliest input due and not yet handled), in wall time, sampled every
 // 100 ms while the orders ran (the orders ended are counted every second).
 type LiveResult struct {
 	Orders, Completed int
@@ -81,7 +82,7 @@ func RunLive(ctx context.Context, n int, scale float64, dir string) (LiveResult,
 		var behind time.Duration
 		ended := 0
 		if err := sys.Engine.Query(ctx, func() {
-			behind = time.Duration(float64(time.Since(clock.Start))*scale) - sys.Engine.Now()
+			behind = sys.Engine.Behind()
 			if i%10 != 9 {
 				ended = -1 // counted once a second
 				return
