@@ -125,3 +125,17 @@ func (s *Store) Compacted() (c Compacted, ok bool) {
 	defer s.mu.Unlock()
 	return s.compacted, s.compacted.Link > 0
 }
+
+// CompactedOf reads, without writing, what a compaction moved out of the
+// store in file; ok is false when nothing was.
+func CompactedOf(ctx context.Context, file string) (c Compacted, ok bool, err error) {
+	db, err := openReadOnly(file)
+	if err != nil {
+		return c, false, fmt.Errorf("sqlite store %s: %w", file, err)
+	}
+	defer db.Close()
+	if c, err = loadCompacted(ctx, db); err != nil {
+		return c, false, fmt.Errorf("sqlite store %s: %w", file, err)
+	}
+	return c, c.Link > 0, nil
+}
