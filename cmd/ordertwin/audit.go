@@ -107,6 +107,9 @@ func auditCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	switch {
+	case a.From > a.Commits:
+		_, err = fmt.Fprintf(stdout, "no link left after the compaction: links 1 to %d, up to head %s, were compacted into %s (audit verify %s --archive %s verifies them)\n",
+			a.Commits, a.Head, a.Archive, pos[0], a.Archive)
 	case a.From > 1:
 		_, err = fmt.Fprintf(stdout, "verified from link %d: the hash of link %d, %s, taken as given; links 1 to %d were compacted into %s (audit verify %s --archive %s verifies both); %d signed approvals on quotes submitted before were not checked\n",
 			a.From, a.From-1, a.Given, a.From-1, a.Archive, pos[0], a.Archive, approvals.Unchecked)
