@@ -62,12 +62,15 @@ func Expand(s string, vars Vars) (string, error) {
 		}
 		return v, nil
 	}
-	var b strings.Builder
+	// One allocation: the expansion is built on the stack, then copied
+	// into its string.
+	var buf [128]byte
+	b := buf[:0]
 	for {
 		i := strings.IndexByte(s, '{')
 		if i < 0 {
-			b.WriteString(s)
-			return b.String(), nil
+			b = append(b, s...)
+			return string(b), nil
 		}
 		j := strings.IndexByte(s[i:], '}')
 		if j < 0 {
@@ -78,8 +81,8 @@ func Expand(s string, vars Vars) (string, error) {
 		if !ok {
 			return "", fmt.Errorf("unknown variable {%s}", name)
 		}
-		b.WriteString(s[:i])
-		b.WriteString(v)
+		b = append(b, s[:i]...)
+		b = append(b, v...)
 		s = s[i+j+1:]
 	}
 }
@@ -87,7 +90,14 @@ func Expand(s string, vars Vars) (string, error) {
 // Apply expands the template; a characteristic whose value expands to ""
 // is left out.
 func (t Template) Apply(vars Vars) (tmf.Characteristics, error) {
-	out := make(tmf.Characteristics, 0, len(t))
+	return t.ApplyIn(make(tmf.Characteristics, 0, len(t)), vars)
+}
+
+// ApplyIn is Apply into out's room, which must hold len(t)
+// characteristics: callers expanding many templates carve them from one
+// array. The result has no room beyond len(t): appending to it copies.
+func (t Template) ApplyIn(out tmf.Characteristics, vars Vars) (tmf.Characteristics, error) {
+	out = out[:0:len(t)]
 	for _, c := range t {
 		v, err := Expand(c.Value, vars)
 		if err != nil {

@@ -159,8 +159,14 @@ type decomposition struct {
 func (c *COM) decomposition(o *order, i int, cfs []*catalog.CFS) (decomposition, error) {
 	vars := c.itemVars(o, i)
 	d := decomposition{chars: make([]tmf.Characteristics, len(cfs))}
+	n := 0
+	for _, s := range cfs {
+		n += len(s.Characteristics)
+	}
+	room := make(tmf.Characteristics, n) // the CFS' characteristics share one array
 	for k, s := range cfs {
-		chars, err := s.Characteristics.Apply(vars)
+		chars, err := s.Characteristics.ApplyIn(room, vars)
+		room = room[len(s.Characteristics):]
 		if err != nil {
 			return d, fmt.Errorf("COM: decompose %s into %s: %w", o.po.Items[i].ID, s.ID, err)
 		}
@@ -461,13 +467,7 @@ func (c *COM) itemFinal(o *order, out *engine.Out) {
 	if o.final < len(o.po.Items) {
 		return
 	}
-	event := lc.Finish(func(yield func(string) bool) {
-		for i := range o.po.Items {
-			if !yield(o.po.Items[i].State) {
-				return
-			}
-		}
-	})
+	event := lc.Finish(o.po.Items, func(it *tmf.ProductOrderItem) string { return it.State })
 	ok := false
 	switch {
 	case event == lc.Cancel && o.po.State == lc.AssessingCancellation:

@@ -65,8 +65,9 @@ type Input struct {
 	Msg any
 	// answer, for a command (Engine.Command), takes the handler's reply.
 	answer answer
-	// origin says who gave a command, for the input log (WithOrigin).
-	origin store.Origin
+	// origin says who gave a command, for the input log (WithOrigin); nil
+	// for none. A pointer keeps the queued inputs small: most have none.
+	origin *store.Origin
 	// taken marks an input taken from the inbox: until it is handled, no
 	// snapshot can be taken (the input log holds it, the snapshot would too).
 	taken bool

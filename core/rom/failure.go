@@ -129,14 +129,16 @@ func (r *ROM) watch(o *order, i int, out *engine.Out) {
 		return
 	}
 	if d := r.cfg.Deadline(o.ro.Items[i].Specification.Name); d > 0 {
-		out.Send(engine.ROM, d, stepDue{o.ro.ID, i, d})
+		due := r.dues.New()
+		*due = stepDue{o.ro.ID, i, d}
+		out.Send(engine.ROM, d, due)
 	}
 }
 
 // due raises a jeopardy alert for an item still not done at its deadline:
 // in progress (a call unanswered, retries, a replacement on its way) or
 // held for manual action.
-func (r *ROM) due(m stepDue, out *engine.Out) {
+func (r *ROM) due(m *stepDue, out *engine.Out) {
 	o, it := r.timed(m.Order, m.Item)
 	if it == nil || it.State != lc.InProgress && it.State != lc.Held {
 		return

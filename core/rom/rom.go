@@ -18,6 +18,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/inventory"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
 	"github.com/ordertwin/ordertwin/core/port"
+	"github.com/ordertwin/ordertwin/core/slab"
 	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
@@ -65,6 +66,10 @@ type ROM struct {
 	// completed (the metrics).
 	retries   map[port.System]int
 	completed int
+	// events and dues allocate the events ROM sends its orderer and the
+	// deadlines of its steps.
+	events tmf.OrderEvents
+	dues   slab.Of[stepDue]
 }
 
 // OrderRequest is a resource order placed over TMF652 by an orderer
@@ -122,9 +127,12 @@ type step struct {
 	released bool
 	// owned is set once resource holds the item's first resource, which
 	// the inventory shares; a later one (a replacement) is allocated alone.
-	owned    bool
-	resource tmf.Resource
-	shipment shipment // a CPE item's shipment; its id is "" until there is one
+	owned bool
+	// firstKeys are the idempotency keys of the item's first reserve and
+	// first commit, cut from one string per order (firstKeys).
+	firstKeys [2]string
+	resource  tmf.Resource
+	shipment  shipment // a CPE item's shipment; its id is "" until there is one
 }
 
 // index is the position of the item with id, or -1.
@@ -189,7 +197,7 @@ func (r *ROM) Handle(now time.Duration, msg any, out *engine.Out) {
 		r.retried(m, out)
 	case holdExpired:
 		r.expired(m, out)
-	case stepDue:
+	case *stepDue:
 		r.due(m, out)
 	default:
 		out.Error(fmt.Errorf("ROM: unexpected input %T", msg))
@@ -338,6 +346,45 @@ func (r *ROM) track(o *order) {
 		}
 		st.deps = deps[first:len(deps):len(deps)]
 	}
+	firstKeys(o)
+}
+
+// firstKeys sets the keys of the first reserve and commit of every item of
+// o, the calls every item makes, built in one string: a key is item,
+// operation and attempt (key).
+func firstKeys(o *order) {
+	const reserve, commit = "/" + string(port.Reserve) + "/1", "/" + string(port.Commit) + "/1"
+	n := 0
+	for i := range o.ro.Items {
+		n += 2*len(o.ro.Items[i].ID) + len(reserve) + len(commit)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for i := range o.ro.Items {
+		id := o.ro.Items[i].ID
+		b.WriteString(id)
+		b.WriteString(reserve)
+		b.WriteString(id)
+		b.WriteString(commit)
+	}
+	keys := b.String()
+	for i := range o.ro.Items {
+		st := &o.steps[i]
+		n := len(o.ro.Items[i].ID)
+		st.firstKeys[0], keys = keys[:n+len(reserve)], keys[n+len(reserve):]
+		st.firstKeys[1], keys = keys[:n+len(commit)], keys[n+len(commit):]
+	}
+}
+
+// key is the idempotency key of attempt of operation op of item i.
+func (o *order) key(i int, op port.Op, attempt int) string {
+	switch {
+	case attempt == 1 && op == port.Reserve:
+		return o.steps[i].firstKeys[0]
+	case attempt == 1 && op == port.Commit:
+		return o.steps[i].firstKeys[1]
+	}
+	return o.ro.Items[i].ID + "/" + string(op) + "/" + strconv.Itoa(attempt)
 }
 
 func (r *ROM) begin(now time.Duration, o *order, out *engine.Out) {
@@ -390,7 +437,7 @@ func (r *ROM) call(o *order, i int, sys port.System, op port.Op, attempt int, ou
 	o.steps[i].attempts = attempt
 	req := &o.reqs[i] // an item has one call in flight at a time
 	*req = port.Request{
-		Key:    it.ID + "/" + string(op) + "/" + strconv.Itoa(attempt),
+		Key:    o.key(i, op, attempt),
 		System: sys, Op: op, Item: it.ID, Handle: o.handle + i,
 		Customer: o.customer, Site: o.ro.Place.ID, Place: o.ro.Place,
 		ResourceType: it.Specification.ID, Resource: it.Resource, Characteristics: it.Characteristics,
@@ -594,13 +641,7 @@ func (r *ROM) finishIfDone(o *order, out *engine.Out) {
 		return
 	}
 	o.finished = true
-	event := lc.Finish(func(yield func(string) bool) {
-		for i := range o.ro.Items {
-			if !yield(o.ro.Items[i].State) {
-				return
-			}
-		}
-	})
+	event := lc.Finish(o.ro.Items, func(it *tmf.ResourceOrderItem) string { return it.State })
 	if o.cancelled {
 		event = lc.Cancel // rolled back whole, completed items included
 	}
@@ -622,7 +663,7 @@ func (r *ROM) notify(out *engine.Out, o *order, t tmf.EventType, it *tmf.Resourc
 	if o.from == 0 {
 		return // placed from outside: the orderer reads the order over TMF652
 	}
-	ev := tmf.NewOrderEvent(t, o.ro.ID, o.ro.ExternalID, o.ro.State, it != nil)
+	ev := r.events.New(t, o.ro.ID, o.ro.ExternalID, o.ro.State, it != nil)
 	ev.At = out.Now()
 	if it != nil {
 		*ev.Item = tmf.ItemEvent{ID: it.ID, Handle: it.Handle, State: it.State, StateReason: it.StateReason, Milestone: it.Milestone}

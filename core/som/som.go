@@ -41,6 +41,8 @@ type SOM struct {
 	Services   *inventory.Inventory[tmf.Service]
 	nextSO     int
 	nextROI    int
+	// events allocates the events SOM sends its orderer.
+	events tmf.OrderEvents
 }
 
 // OrderRequest is a service order placed over TMF641 by an orderer outside
@@ -363,10 +365,17 @@ func (s *SOM) decompose(o *order, st *site, out *engine.Out) error {
 		after += len(ps.After)
 	}
 	deps := make([]string, 0, after)
+	// So do their characteristics.
+	nchars := 0
+	for _, ps := range p.Steps {
+		nchars += len(ps.RFS.Characteristics)
+	}
+	room := make(tmf.Characteristics, nchars)
 	for j, ps := range p.Steps {
 		s.nextROI++
 		st.steps[j].roi = tmf.SeqID("ROI", s.nextROI)
-		chars, err := ps.RFS.Characteristics.Apply(st)
+		chars, err := ps.RFS.Characteristics.ApplyIn(room, st)
+		room = room[len(ps.RFS.Characteristics):]
 		if err != nil {
 			return fmt.Errorf("decompose site %s, %s: %w", st.place.ID, ps.RFS.ID, err)
 		}
@@ -581,13 +590,7 @@ func (s *SOM) finishOrder(o *order, out *engine.Out) {
 	if o.final < len(o.so.Items) {
 		return
 	}
-	ev := lc.Finish(func(yield func(string) bool) {
-		for j := range o.so.Items {
-			if !yield(o.so.Items[j].State) {
-				return
-			}
-		}
-	})
+	ev := lc.Finish(o.so.Items, func(it *tmf.ServiceOrderItem) string { return it.State })
 	ok := false
 	if ev == lc.Cancel {
 		ok = out.Cancel(s.machines, lc.ServiceOrder, o.so.ID, o.so.Description, &o.so.State, "every item cancelled", "SOM → COM")
@@ -689,7 +692,7 @@ func (s *SOM) notify(out *engine.Out, o *order, t tmf.EventType, i int) {
 	if o.from == 0 {
 		return // placed from outside: the orderer reads the order over TMF641
 	}
-	ev := tmf.NewOrderEvent(t, o.so.ID, o.so.ExternalID, o.so.State, i >= 0)
+	ev := s.events.New(t, o.so.ID, o.so.ExternalID, o.so.State, i >= 0)
 	ev.Handle = o.so.Handle
 	ev.At = out.Now()
 	if i >= 0 {
