@@ -246,7 +246,7 @@ func (c *COM) validate(o *order, out *engine.Out) {
 			}
 		}
 	}
-	c.call(out, &port.Request{Key: o.po.ID + "/credit", System: port.Credit, Op: port.Check, Item: o.po.ID,
+	c.call(out, port.Request{Key: o.po.ID + "/credit", System: port.Credit, Op: port.Check, Item: o.po.ID,
 		Customer: q.req.Customer.ID, Account: q.req.Customer.Account, Amount: q.tcv}, then{Do: creditChecked, ID: o.po.ID})
 }
 
@@ -318,7 +318,7 @@ func (c *COM) revalidateItem(o *order, i int, after step, out *engine.Out) {
 	q := o.quote
 	it := &o.po.Items[i]
 	o.attempts[i]++
-	c.call(out, &port.Request{Key: it.ID + "/revalidate/" + strconv.Itoa(o.attempts[i]), System: port.Qualification,
+	c.call(out, port.Request{Key: it.ID + "/revalidate/" + strconv.Itoa(o.attempts[i]), System: port.Qualification,
 		Op: port.Revalidate, Item: it.ID, Customer: q.req.Customer.ID, Site: it.Place.ID, Place: it.Place},
 		then{Do: revalidated, ID: o.po.ID, Item: i, After: after})
 }
@@ -354,7 +354,7 @@ func (c *COM) askPlanning(o *order, i int, out *engine.Out) {
 	o.tasks[i] = t
 	out.Created(lc.Task, t.id, t.name, t.state, "COM → Network Planning")
 	c.watchHeld(o, i, t, out)
-	c.call(out, &port.Request{Key: t.id, System: port.Planning, Op: port.Plan, Item: t.id,
+	c.call(out, port.Request{Key: t.id, System: port.Planning, Op: port.Plan, Item: t.id,
 		Customer: o.quote.req.Customer.ID, Site: it.Place.ID, Place: it.Place},
 		then{Do: planned, ID: o.po.ID, Item: i, Task: len(c.tasks)})
 }

@@ -206,7 +206,7 @@ func (c *COM) submitQuote(now time.Duration, req QuoteRequest, out *engine.Out) 
 	q.qualErr = make([]string, len(req.Sites))
 	q.waiting = len(req.Sites)
 	for i, s := range req.Sites {
-		c.call(out, &port.Request{Key: q.id + "/" + s.Code + "/qualify", System: port.Qualification, Op: port.Qualify,
+		c.call(out, port.Request{Key: q.id + "/" + s.Code + "/qualify", System: port.Qualification, Op: port.Qualify,
 			Item: q.id + "/" + s.Code, Customer: req.Customer.ID, Site: s.Code, Place: place(s)}, then{Do: quoteQualified, ID: q.id, Item: i})
 	}
 }
@@ -251,7 +251,7 @@ func (c *COM) nextStage(q *quote, out *engine.Out) {
 		c.pending[reviewKey(q.id, stage)] = decided // a Review decides
 		return
 	}
-	c.call(out, &port.Request{Key: reviewKey(q.id, stage), System: port.Workflow, Op: port.Review, Item: q.id,
+	c.call(out, port.Request{Key: reviewKey(q.id, stage), System: port.Workflow, Op: port.Review, Item: q.id,
 		Customer: q.req.Customer.ID, Stage: stage, Amount: q.tcv}, decided)
 }
 

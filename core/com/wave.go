@@ -450,7 +450,7 @@ func (c *COM) activate(now time.Duration, o *order, i int, out *engine.Out) {
 	if !out.Fire(c.machines, lc.ProductOrderItem, it.ID, it.Place.ID, &it.State, lc.Complete, "", "COM → Billing") {
 		return
 	}
-	c.call(out, &port.Request{Key: it.ID + "/billing", System: port.Billing, Op: port.Activate, Item: it.ID,
+	c.call(out, port.Request{Key: it.ID + "/billing", System: port.Billing, Op: port.Activate, Item: it.ID,
 		Customer: q.req.Customer.ID, Account: q.req.Customer.Account, Site: it.Place.ID, Place: it.Place,
 		Amount: it.MonthlyPrice}, then{Do: ignore})
 	c.itemFinal(o, out)

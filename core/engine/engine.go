@@ -421,8 +421,8 @@ func (e *Engine) step() error {
 	}
 	for i := range out.calls {
 		c := &out.calls[i]
-		e.latency.sent(c.req, at)
-		e.adapters[c.req.System].Call(at, c.req, &e.repliers[c.from])
+		e.latency.sent(&c.req, at)
+		e.adapters[c.req.System].Call(at, &c.req, &e.repliers[c.from])
 	}
 	for _, r := range out.records {
 		for _, o := range e.observers {

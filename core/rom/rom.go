@@ -97,10 +97,12 @@ var ErrItemTaken = errors.New("item id already taken")
 type order struct {
 	ro tmf.ResourceOrder
 	// handle is the request handle of the first item; steps[i] is ROM's
-	// working state for item i, and reqs[i] its call in flight.
+	// working state for item i, with its call in flight.
 	handle int
 	steps  []step
-	reqs   []port.Request
+	// settled is set once the order is final: no call is in flight any
+	// more, and an answer for an item in progress is for no call.
+	settled bool
 	// compensating is set when the site is given up (reason says why).
 	compensating bool
 	cancelled    bool
@@ -119,6 +121,10 @@ type step struct {
 	// deps are the indexes of the items this one depends on, a window of
 	// one array shared by the whole order.
 	deps []int
+	// key and op name the item's call in flight (an item has one at a
+	// time): an answer for another call is refused.
+	key string
+	op  port.Op
 	// attempts counts the calls of the item's current operation, replaced
 	// its written-off resources.
 	attempts int
@@ -311,7 +317,6 @@ func (r *ROM) accept(now time.Duration, ro *tmf.ResourceOrder, from engine.Addre
 	r.orders = append(r.orders, o)
 	out.Created(lc.ResourceOrder, o.ro.ID, o.ro.Name, o.ro.State, "")
 	o.steps = make([]step, len(o.ro.Items))
-	o.reqs = make([]port.Request, len(o.ro.Items))
 	for i := range o.ro.Items {
 		o.ro.Items[i].State = lc.Initial(lc.ResourceOrderItem)
 	}
@@ -434,15 +439,14 @@ func (o *order) depsDone(i int) bool {
 
 func (r *ROM) call(o *order, i int, sys port.System, op port.Op, attempt int, out *engine.Out) {
 	it := &o.ro.Items[i]
-	o.steps[i].attempts = attempt
-	req := &o.reqs[i] // an item has one call in flight at a time
-	*req = port.Request{
-		Key:    o.key(i, op, attempt),
+	st := &o.steps[i]
+	st.attempts, st.key, st.op = attempt, o.key(i, op, attempt), op
+	out.Call(port.Request{
+		Key:    st.key,
 		System: sys, Op: op, Item: it.ID, Handle: o.handle + i,
 		Customer: o.customer, Site: o.ro.Place.ID, Place: o.ro.Place,
 		ResourceType: it.Specification.ID, Resource: it.Resource, Characteristics: it.Characteristics,
-	}
-	out.Call(req)
+	})
 }
 
 func (r *ROM) result(now time.Duration, res *port.Result, out *engine.Out) {
@@ -518,7 +522,7 @@ func (r *ROM) answered(res *port.Result) (itemRef, error) {
 		if it.Resource == nil {
 			return itemRef{}, fmt.Errorf("ROM: answer %s releases for %s, which holds no resource", res.Key, it.ID)
 		}
-	case it.State == lc.InProgress && (o.reqs == nil || o.reqs[i].Key != res.Key || o.reqs[i].Op != res.Op):
+	case it.State == lc.InProgress && (o.settled || o.steps[i].key != res.Key || o.steps[i].op != res.Op):
 		return itemRef{}, fmt.Errorf("ROM: answer %s (%s) for %s, which is waiting for another call", res.Key, res.Op, it.ID)
 	case res.Err == nil && (res.Op == port.Reserve || res.Op == port.Commit && res.Final) && res.Resource == nil:
 		return itemRef{}, fmt.Errorf("ROM: answer %s for %s carries no resource", res.Key, it.ID)
@@ -653,7 +657,7 @@ func (r *ROM) finishIfDone(o *order, out *engine.Out) {
 	}
 	if ok {
 		o.ro.CompletionDate = out.Now()
-		o.reqs = nil // no call is in flight any more
+		o.settled = true // no call is in flight any more
 		r.notify(out, o, tmf.ResourceOrderStateChange, nil)
 	}
 }

@@ -41,8 +41,10 @@ type SOM struct {
 	Services   *inventory.Inventory[tmf.Service]
 	nextSO     int
 	nextROI    int
-	// events allocates the events SOM sends its orderer.
+	// events allocates the events SOM sends its orderer; ids is room for
+	// the ids of one resource order's items.
 	events tmf.OrderEvents
+	ids    []string
 }
 
 // OrderRequest is a service order placed over TMF641 by an orderer outside
@@ -371,9 +373,10 @@ func (s *SOM) decompose(o *order, st *site, out *engine.Out) error {
 		nchars += len(ps.RFS.Characteristics)
 	}
 	room := make(tmf.Characteristics, nchars)
+	s.ids = tmf.AppendSeqIDs(s.ids[:0], "ROI", s.nextROI+1, len(p.Steps))
 	for j, ps := range p.Steps {
 		s.nextROI++
-		st.steps[j].roi = tmf.SeqID("ROI", s.nextROI)
+		st.steps[j].roi = s.ids[j]
 		chars, err := ps.RFS.Characteristics.ApplyIn(room, st)
 		room = room[len(ps.RFS.Characteristics):]
 		if err != nil {

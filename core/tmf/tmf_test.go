@@ -60,3 +60,17 @@ func FuzzParseOffset(f *testing.F) {
 		assert.InDelta(t, float64(d), float64(back), 1e3)
 	})
 }
+
+// Sequential ids are zero-padded to three digits, and a run of them is the
+// same as each made alone.
+func TestAppendSeqIDs(t *testing.T) {
+	ids := AppendSeqIDs([]string{"ROI-000"}, "ROI", 98, 4)
+	assert.Equal(t, []string{"ROI-000", "ROI-098", "ROI-099", "ROI-100", "ROI-101"}, ids)
+	for k, n := range []int{98, 99, 100, 101} {
+		assert.Equal(t, SeqID("ROI", n), ids[k+1])
+	}
+	assert.Equal(t, "SO-007", SeqID("SO", 7))
+	long := AppendSeqIDs(nil, "ROI", 1, 60) // past the room on the stack
+	require.Len(t, long, 60)
+	assert.Equal(t, "ROI-060", long[59])
+}
