@@ -464,14 +464,11 @@ type inputQueue struct {
 	heap    []instant
 	buckets []fifo
 	// bucket maps an instant of the heap to its bucket; free lists the
-	// buckets not in use, which keep their capacity for the next instant.
+	// buckets not in use (empty: their chunks went back to the pool).
 	bucket map[time.Duration]int32
 	free   []int32
 	n      int
 }
-
-// keptBucket is the most inputs a free bucket keeps room for.
-const keptBucket = 1024
 
 // instant is a key of the heap: a time and the bucket of its inputs.
 type instant struct {
@@ -523,13 +520,9 @@ func (q *inputQueue) pop() Input {
 	if q.buckets[top.bucket].len() > 0 {
 		return in
 	}
-	// The instant is over: its bucket is free again. A bucket grown for a
-	// crowded instant gives its memory back: a long-lived engine holds no
-	// more than its busiest instants need now.
+	// The instant is over: its bucket is free again, its chunks back in
+	// the pool (fifo).
 	delete(q.bucket, top.at)
-	if b := &q.buckets[top.bucket]; cap(b.items) > keptBucket {
-		b.items = nil
-	}
 	q.free = append(q.free, top.bucket)
 	n := len(h) - 1
 	h[0] = h[n]
@@ -560,35 +553,9 @@ func (q *inputQueue) all() func(yield func(Input) bool) {
 		instants := slices.Clone(q.heap)
 		slices.SortFunc(instants, func(a, b instant) int { return cmp.Compare(a.at, b.at) })
 		for _, i := range instants {
-			b := &q.buckets[i.bucket]
-			for _, in := range b.items[b.head:] {
-				if !yield(in) {
-					return
-				}
+			if !q.buckets[i.bucket].all(yield) {
+				return
 			}
 		}
 	}
-}
-
-// fifo is a queue of inputs in arrival order.
-type fifo struct {
-	items []Input
-	head  int
-}
-
-func (f *fifo) len() int { return len(f.items) - f.head }
-
-func (f *fifo) push(in Input) { f.items = append(f.items, in) }
-
-func (f *fifo) pop() (Input, bool) {
-	if f.head == len(f.items) {
-		return Input{}, false
-	}
-	in := f.items[f.head]
-	f.items[f.head] = Input{}
-	f.head++
-	if f.head == len(f.items) {
-		f.items, f.head = f.items[:0], 0
-	}
-	return in, true
 }
