@@ -85,11 +85,18 @@ func NewOrder(id string, q QuoteRequest, quoteID string) *tmf.ProductOrder {
 		Quote:          []tmf.Ref{{ID: quoteID}},
 		RelatedParty:   []tmf.Ref{{ID: q.Customer.ID, Name: q.Customer.Name, Role: "customer"}},
 		BillingAccount: &tmf.Ref{ID: q.Customer.Account}}
-	for _, s := range q.Sites {
-		po.Items = append(po.Items, tmf.ProductOrderItem{Action: tmf.Add,
-			ProductOffering: tmf.Ref{ID: q.Offering}, Place: place(s), QuoteItem: &tmf.Ref{ID: s.Code},
-			Characteristics: tmf.Characteristics{{Name: "speed", Value: q.Speed}, {Name: "slaTier", Value: q.Tier}},
-			ItemTerm:        q.Term, MonthlyPrice: q.Monthly})
+	// The items, their quote items and their characteristics are cut from
+	// one array each.
+	po.Items = make([]tmf.ProductOrderItem, len(q.Sites))
+	quoteItems := make([]tmf.Ref, len(q.Sites))
+	chars := make(tmf.Characteristics, 2*len(q.Sites))
+	for k, s := range q.Sites {
+		quoteItems[k] = tmf.Ref{ID: s.Code}
+		ch := chars[2*k : 2*k+2 : 2*k+2]
+		ch[0], ch[1] = tmf.Characteristic{Name: "speed", Value: q.Speed}, tmf.Characteristic{Name: "slaTier", Value: q.Tier}
+		po.Items[k] = tmf.ProductOrderItem{Action: tmf.Add,
+			ProductOffering: tmf.Ref{ID: q.Offering}, Place: place(s), QuoteItem: &quoteItems[k],
+			Characteristics: ch, ItemTerm: q.Term, MonthlyPrice: q.Monthly}
 	}
 	return po
 }
@@ -233,12 +240,17 @@ func (c *COM) validate(o *order, out *engine.Out) {
 		return
 	}
 	q := o.quote
+	var quals []tmf.Ref // the items' tokens, in one array
 	for i := range o.po.Items {
 		it := &o.po.Items[i]
 		if ql := q.quals[o.sites[i]]; len(it.Qualification) == 0 && ql != nil {
 			// The item carries the feasibility token of its quote site;
 			// revalidation replaces it with a fresh one.
-			it.Qualification = []tmf.Ref{{ID: ql.Token, Name: "feasibility"}}
+			if quals == nil {
+				quals = make([]tmf.Ref, len(o.po.Items))
+			}
+			quals[i] = tmf.Ref{ID: ql.Token, Name: "feasibility"}
+			it.Qualification = quals[i : i+1 : i+1]
 			if ql.Expires <= out.Now() {
 				out.Record(store.Record{Kind: "feasibility", Entity: it.ID, Name: it.Place.ID, System: "COM",
 					From: ql.Token, To: "expired", Event: "check", Reason: fmt.Sprintf(

@@ -66,9 +66,10 @@ type ROM struct {
 	// completed (the metrics).
 	retries   map[port.System]int
 	completed int
-	// events and dues allocate the events ROM sends its orderer and the
-	// deadlines of its steps.
+	// events, starts and dues allocate the events ROM sends its orderer
+	// and its timers.
 	events tmf.OrderEvents
+	starts slab.Of[start]
 	dues   slab.Of[stepDue]
 }
 
@@ -191,7 +192,7 @@ func (r *ROM) Handle(now time.Duration, msg any, out *engine.Out) {
 		r.accept(now, m, engine.SOM, out)
 	case OrderRequest:
 		out.Reply(r.request(now, &m.Order, out))
-	case start:
+	case *start:
 		if o := r.byID[m.Order]; o != nil {
 			r.begin(now, o, out)
 		}
@@ -322,7 +323,9 @@ func (r *ROM) accept(now time.Duration, ro *tmf.ResourceOrder, from engine.Addre
 	}
 	r.track(o)
 	r.notify(out, o, tmf.ResourceOrderCreate, nil)
-	out.Send(engine.ROM, r.cfg.StartDelay, start{o.ro.ID})
+	st := r.starts.New()
+	st.Order = o.ro.ID
+	out.Send(engine.ROM, r.cfg.StartDelay, st)
 	return o
 }
 

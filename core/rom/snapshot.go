@@ -80,7 +80,7 @@ type systemCount struct {
 // Messages implements engine.Messages: ROM's timers and what other
 // components and the adapters send it.
 func (r *ROM) Messages() []any {
-	return []any{start{}, retry{}, holdExpired{}, &stepDue{}, OrderRequest{},
+	return []any{&start{}, retry{}, holdExpired{}, &stepDue{}, OrderRequest{},
 		&tmf.ResourceOrder{}, &tmf.CancelRequest{}, &port.Result{}}
 }
 

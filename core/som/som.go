@@ -42,7 +42,7 @@ type SOM struct {
 	nextSO     int
 	nextROI    int
 	// events allocates the events SOM sends its orderer; ids is room for
-	// the ids of one resource order's items.
+	// the ids of one site's CFS, or of one resource order's items.
 	events tmf.OrderEvents
 	ids    []string
 }
@@ -319,10 +319,11 @@ func (s *SOM) orchestrate(o *order, out *engine.Out) {
 // decompose instantiates the plan template of one site and places its
 // resource order.
 func (s *SOM) decompose(o *order, st *site, out *engine.Out) error {
-	cfs := make([]string, len(st.items))
-	for k, si := range st.items {
-		cfs[k] = o.so.Items[si.i].Service.Specification.ID
+	cfs := s.ids[:0] // room for the CFS ids until the plan is found
+	for _, si := range st.items {
+		cfs = append(cfs, o.so.Items[si.i].Service.Specification.ID)
 	}
+	s.ids = cfs
 	tech, _ := st.Var("technology")
 	p, err := s.cfg.Catalog.Plan(cfs, tech)
 	if err != nil {
