@@ -65,21 +65,32 @@ func Expand(s string, vars Vars) (string, error) {
 	// One allocation: the expansion is built on the stack, then copied
 	// into its string.
 	var buf [128]byte
-	b := buf[:0]
+	b, err := AppendExpand(buf[:0], s, vars)
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
+
+// AppendExpand appends s expanded (Expand) to b: callers that expand many
+// templates build their values in one buffer.
+func AppendExpand(b []byte, s string, vars Vars) ([]byte, error) {
+	if vars == nil {
+		vars = Map(nil)
+	}
 	for {
 		i := strings.IndexByte(s, '{')
 		if i < 0 {
-			b = append(b, s...)
-			return string(b), nil
+			return append(b, s...), nil
 		}
 		j := strings.IndexByte(s[i:], '}')
 		if j < 0 {
-			return "", fmt.Errorf("unclosed { in %q", s)
+			return b, fmt.Errorf("unclosed { in %q", s)
 		}
 		name := s[i+1 : i+j]
 		v, ok := vars.Var(name)
 		if !ok {
-			return "", fmt.Errorf("unknown variable {%s}", name)
+			return b, fmt.Errorf("unknown variable {%s}", name)
 		}
 		b = append(b, s[:i]...)
 		b = append(b, v...)

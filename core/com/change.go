@@ -219,13 +219,14 @@ func (c *COM) amend(o *order, i int, to itemChange, out *engine.Out) {
 }
 
 // itemVars are the catalog variables of item i, with its changes.
+// They live in COM's own room, valid until the next call.
 func (c *COM) itemVars(o *order, i int) catalog.Vars {
-	v := o.quote.vars(o.sites[i]).(siteVars)
+	c.vars = siteVars{q: o.quote, i: o.sites[i]}
 	if ch := o.changes[i]; ch != nil {
-		v.over = tierVars(c.cfg.Catalog.Tiers[ch.tier])
-		v.over["speed"] = ch.speed
+		c.vars.over = tierVars(c.cfg.Catalog.Tiers[ch.tier])
+		c.vars.over["speed"] = ch.speed
 	}
-	return v
+	return &c.vars
 }
 
 // modify places a TMF622 modify order for an active site: its QoS changes

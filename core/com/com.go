@@ -66,8 +66,10 @@ type COM struct {
 	modifies      []*modification
 	modifications int
 	next          map[string]int
-	// ids is room for the ids of one item's service order items.
-	ids []string
+	// ids is room for the ids of one item's service order items; vars for
+	// the catalog variables of one item (itemVars).
+	ids  []string
+	vars siteVars
 	// byKey maps idempotency keys to what their first request placed.
 	byKey map[string]string
 	// qualifications are the product offering qualifications, in order.

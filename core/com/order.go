@@ -56,6 +56,20 @@ type order struct {
 	changing string
 	// removed[i] marks an active site whose disconnect order was placed.
 	removed []bool
+	// room is where the items' lists of references are cut from (refs).
+	room []tmf.Ref
+}
+
+// refs returns room for n references of an item (its service order
+// items, its services, its product instance): one array serves many items.
+// Appending more than n copies.
+func (o *order) refs(n int) []tmf.Ref {
+	if len(o.room) < n {
+		o.room = make([]tmf.Ref, max((2*n+1)*len(o.po.Items), 8))
+	}
+	r := o.room[:0:n]
+	o.room = o.room[n:]
+	return r
 }
 
 // task is a network-planning task raised for a held site.

@@ -206,8 +206,9 @@ func (c *COM) submitQuote(now time.Duration, req QuoteRequest, out *engine.Out) 
 	q.qualErr = make([]string, len(req.Sites))
 	q.waiting = len(req.Sites)
 	for i, s := range req.Sites {
-		c.call(out, port.Request{Key: q.id + "/" + s.Code + "/qualify", System: port.Qualification, Op: port.Qualify,
-			Item: q.id + "/" + s.Code, Customer: req.Customer.ID, Site: s.Code, Place: place(s)}, then{Do: quoteQualified, ID: q.id, Item: i})
+		key := q.id + "/" + s.Code + "/qualify" // the item is the key's start
+		c.call(out, port.Request{Key: key, System: port.Qualification, Op: port.Qualify,
+			Item: key[:len(q.id)+1+len(s.Code)], Customer: req.Customer.ID, Site: s.Code, Place: place(s)}, then{Do: quoteQualified, ID: q.id, Item: i})
 	}
 }
 

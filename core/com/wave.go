@@ -65,6 +65,9 @@ func (c *COM) plan(o *order, out *engine.Out) {
 	}
 	o.soiLeft = make([]int, len(o.po.Items))
 	o.instances = make([]string, len(o.po.Items))
+	if o.waves == nil {
+		o.waves = make([]*wave, 0, len(q.req.Waves))
+	}
 	for _, wp := range q.req.Waves {
 		var items []int
 		for i := range o.po.Items {
@@ -73,18 +76,20 @@ func (c *COM) plan(o *order, out *engine.Out) {
 			}
 		}
 		if len(items) > 0 {
-			c.newWave(o, wp.Name, wp.ServiceOrder, wp.Target, items, parts, out)
+			c.newWave(o, wp.Name, wp.ServiceOrder, wp.Target, items, parts, cfs, out)
 		}
 	}
 }
 
 // newWave schedules a wave of items behind the waves before it, with
-// their decompositions (parts[i] for item i).
-func (c *COM) newWave(o *order, name, soName string, target time.Duration, items []int, parts []decomposition, out *engine.Out) *wave {
-	cfs := c.cfg.Catalog.CFSFor(o.quote.offering, o.quote.tier)
-	w := &wave{order: o, id: o.po.ID + "/" + name, name: name, soName: soName, target: target,
+// their decompositions (parts[i] for item i) into the CFS cfs.
+func (c *COM) newWave(o *order, name, soName string, target time.Duration, items []int, parts []decomposition, cfs []*catalog.CFS, out *engine.Out) *wave {
+	// The wave's id and its service order's external id, in one string.
+	ids := o.po.ID + "/" + name + o.po.ID + "/" + soName
+	n := len(o.po.ID) + 1 + len(name)
+	w := &wave{order: o, id: ids[:n], name: name, soName: soName, target: target,
 		state: lc.Initial(lc.Wave), items: items}
-	w.so = &tmf.ServiceOrder{ExternalID: o.po.ID + "/" + soName, Description: soName, Category: "rollout wave",
+	w.so = &tmf.ServiceOrder{ExternalID: ids[n:], Description: soName, Category: "rollout wave",
 		RelatedParty: o.po.RelatedParty, ExternalRef: []tmf.Ref{{ID: o.po.ID, Type: "ProductOrder"}},
 		Items: make([]tmf.ServiceOrderItem, 0, len(items)*len(cfs))}
 	for _, i := range items {
@@ -128,7 +133,7 @@ func (c *COM) addToLateWave(o *order, i int, out *engine.Out) {
 	}
 	parts := make([]decomposition, i+1)
 	parts[i] = d
-	c.newWave(o, name, ServiceOrderName(name), 0, []int{i}, parts, out).late = true
+	c.newWave(o, name, ServiceOrderName(name), 0, []int{i}, parts, cfs, out).late = true
 }
 
 // ServiceOrderName is the default name of a wave's service order:
@@ -190,7 +195,7 @@ func (c *COM) decompose(o *order, i int, w *wave, cfs []*catalog.CFS, d decompos
 	c.ids = tmf.AppendSeqIDs(c.ids[:0], "SOI", c.next["SOI"]+1, len(cfs))
 	c.next["SOI"] += len(cfs)
 	if it.ServiceOrderItem == nil {
-		it.ServiceOrderItem = make([]tmf.Ref, 0, len(cfs))
+		it.ServiceOrderItem = o.refs(len(cfs))
 	}
 	for k, s := range cfs {
 		soi := tmf.ServiceOrderItem{ID: c.ids[k], Action: tmf.Add, ProductOrderItem: tmf.Ref{ID: it.ID}, Handle: len(c.sois),
@@ -389,7 +394,7 @@ func (c *COM) serviceItem(now time.Duration, w *wave, ev *tmf.ItemEvent, out *en
 		}
 		if ev.Instance.ID != "" {
 			if it.Services == nil {
-				it.Services = make([]tmf.Ref, 0, len(it.ServiceOrderItem))
+				it.Services = o.refs(len(it.ServiceOrderItem))
 			}
 			it.Services = append(it.Services, ev.Instance)
 		}
@@ -453,7 +458,12 @@ func (c *COM) activate(now time.Duration, o *order, i int, out *engine.Out) {
 		ProductOrder: o.po.ID, ProductOrderItem: it.ID}
 	c.Products.Put(p.ID, &p)
 	out.Inventory("product", p.ID, it.Place.ID, "", p.Status)
-	it.ProductInstance = &tmf.Ref{ID: p.ID}
+	if it.ProductInstance == nil {
+		it.ProductInstance = &o.refs(1)[:1][0]
+	} else {
+		it.ProductInstance = new(tmf.Ref)
+	}
+	*it.ProductInstance = tmf.Ref{ID: p.ID}
 	if !out.Fire(c.machines, lc.ProductOrderItem, it.ID, it.Place.ID, &it.State, lc.Complete, "", "COM → Billing") {
 		return
 	}

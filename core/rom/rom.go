@@ -488,11 +488,17 @@ func (r *ROM) result(now time.Duration, res *port.Result, out *engine.Out) {
 		it.Resource = r.own(st, it.Resource, res.Resource, "", out)
 		r.call(o, i, spec.Commit, port.Commit, 1, out)
 		if spec.Type == "CPE" {
-			id := "SHP-" + strings.TrimPrefix(it.ID, "ROI-")
+			// The shipment's id and name, cut from one string.
+			var buf [64]byte
+			b := append(buf[:0], "SHP-"...)
+			b = append(b, strings.TrimPrefix(it.ID, "ROI-")...)
 			if n := st.replaced; n > 0 {
-				id += "-" + strconv.Itoa(n+1) // the replacement's own shipment
+				b = strconv.AppendInt(append(b, '-'), int64(n+1), 10) // the replacement's own shipment
 			}
-			st.shipment = shipment{id: id, name: it.ID + " shipment", state: lc.Initial(lc.Shipment)}
+			n := len(b)
+			both := string(append(append(b, it.ID...), " shipment"...))
+			id := both[:n]
+			st.shipment = shipment{id: id, name: both[n:], state: lc.Initial(lc.Shipment)}
 			out.Created(lc.Shipment, id, st.shipment.name, st.shipment.state, "ROM → logistics")
 		}
 	case port.Commit:

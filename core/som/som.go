@@ -330,21 +330,32 @@ func (s *SOM) decompose(o *order, st *site, out *engine.Out) error {
 		return fmt.Errorf("decompose site %s: %w", st.place.ID, err)
 	}
 	st.plan = p
-	st.ids = make([]string, len(p.CFS))
+	// The service instance ids, the resource order's name and its external
+	// id are cut from one string.
+	var buf [256]byte
+	var endBuf [16]int
+	b, ends := buf[:0], endBuf[:0]
 	for k := range p.CFS {
 		st.items[k].left = len(p.CFS[k].Steps)
-		id, err := catalog.Expand(p.CFS[k].CFS.InstanceID, st)
-		if err != nil {
+		if b, err = catalog.AppendExpand(b, p.CFS[k].CFS.InstanceID, st); err != nil {
 			return fmt.Errorf("decompose site %s: service instance id of %s: %w", st.place.ID, p.CFS[k].CFS.ID, err)
 		}
-		st.ids[k] = id
+		ends = append(ends, len(b))
 	}
+	b = append(append(b, "RO "...), st.place.ID...)
+	ends = append(ends, len(b))
+	b = append(append(append(b, o.so.ID...), '/'), st.place.ID...)
+	all, from := string(b), 0
+	st.ids = make([]string, len(p.CFS))
+	for k, end := range ends[:len(p.CFS)] {
+		st.ids[k], from = all[from:end], end
+	}
+	name, external := all[from:ends[len(p.CFS)]], all[ends[len(p.CFS)]:]
 	st.steps = make([]step, len(p.Steps))
-	external := o.so.ID + "/" + st.place.ID
 	s.roSites[external] = st
 	ro := &tmf.ResourceOrder{
 		ExternalID:   external,
-		Name:         "RO " + st.place.ID,
+		Name:         name,
 		Place:        st.place,
 		RelatedParty: o.so.RelatedParty,
 		Items:        make([]tmf.ResourceOrderItem, len(p.Steps)),
