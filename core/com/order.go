@@ -56,8 +56,22 @@ type order struct {
 	changing string
 	// removed[i] marks an active site whose disconnect order was placed.
 	removed []bool
-	// room is where the items' lists of references are cut from (refs).
-	room []tmf.Ref
+	// room is where the items' lists of references are cut from (refs);
+	// products holds the product each item first becomes (product).
+	room     []tmf.Ref
+	products []tmf.Product
+}
+
+// product returns new storage for the product instance item i becomes:
+// the items' first products share one array.
+func (o *order) product(i int) *tmf.Product {
+	if o.products == nil {
+		o.products = make([]tmf.Product, len(o.po.Items))
+	}
+	if i < len(o.products) && o.products[i].ID == "" {
+		return &o.products[i]
+	}
+	return new(tmf.Product)
 }
 
 // refs returns room for n references of an item (its service order

@@ -452,11 +452,12 @@ func (c *COM) activate(now time.Duration, o *order, i int, out *engine.Out) {
 	it := &o.po.Items[i]
 	q := o.quote
 	id := o.instances[i]
-	p := tmf.Product{ID: id, Name: q.offering.Name, Status: "active", ProductOffering: tmf.Ref{ID: q.offering.ID, Name: q.offering.Name},
+	p := o.product(i)
+	*p = tmf.Product{ID: id, Name: q.offering.Name, Status: "active", ProductOffering: tmf.Ref{ID: q.offering.ID, Name: q.offering.Name},
 		Characteristics: it.Characteristics, Place: it.Place, RelatedParty: o.po.RelatedParty, StartDate: now,
 		MonthlyPrice: it.MonthlyPrice, Services: it.Services, BillingAccount: o.po.BillingAccount,
 		ProductOrder: o.po.ID, ProductOrderItem: it.ID}
-	c.Products.Put(p.ID, &p)
+	c.Products.Put(p.ID, p)
 	out.Inventory("product", p.ID, it.Place.ID, "", p.Status)
 	if it.ProductInstance == nil {
 		it.ProductInstance = &o.refs(1)[:1][0]
