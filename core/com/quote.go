@@ -355,9 +355,6 @@ type siteVars struct {
 	over catalog.Map
 }
 
-// vars are the catalog variables of a quote's site i.
-func (q *quote) vars(i int) catalog.Vars { return siteVars{q: q, i: i} }
-
 // Var implements catalog.Vars.
 func (v siteVars) Var(name string) (string, bool) {
 	q, s, ql := v.q, v.q.req.Sites[v.i], v.q.quals[v.i]

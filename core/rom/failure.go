@@ -115,7 +115,7 @@ func (r *ROM) timed(id string, i int) (*order, *tmf.ResourceOrderItem) {
 }
 
 // stepDue is ROM's own timer: the deadline of item Item of order Order,
-// Deadline after it started.
+// Deadline after it started. ROM sends it as a pointer from a slab.
 type stepDue struct {
 	Order    string
 	Item     int

@@ -165,6 +165,7 @@ type itemRef struct {
 func (r itemRef) item() *tmf.ResourceOrderItem { return &r.o.ro.Items[r.i] }
 
 // start is ROM's own timer: begin work on accepted order Order (its id).
+// ROM sends it as a pointer from a slab.
 type start struct{ Order string }
 
 // New returns an empty ROM.
