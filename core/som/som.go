@@ -16,6 +16,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/inventory"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
+	"github.com/ordertwin/ordertwin/core/slab"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
@@ -45,6 +46,8 @@ type SOM struct {
 	// the ids of one site's CFS, or of one resource order's items.
 	events tmf.OrderEvents
 	ids    []string
+	// plans allocates SOM's plan timers.
+	plans slab.Of[plan]
 }
 
 // OrderRequest is a service order placed over TMF641 by an orderer outside
@@ -140,7 +143,7 @@ type stepRef struct {
 func (r stepRef) roi() string { return r.site.steps[r.step].roi }
 
 // plan is SOM's own timer: the plan of accepted order Order (its id) is
-// ready.
+// ready. SOM sends it as a pointer from a slab.
 type plan struct{ Order string }
 
 // New returns an empty SOM.
@@ -190,7 +193,7 @@ func (s *SOM) Handle(now time.Duration, msg any, out *engine.Out) {
 			return
 		}
 		out.Reply(Placed{ID: s.accept(now, &m.Order, 0, out).so.ID})
-	case plan:
+	case *plan:
 		if o := s.byID[m.Order]; o != nil {
 			s.orchestrate(o, out)
 		}
@@ -262,7 +265,9 @@ func (s *SOM) accept(now time.Duration, so *tmf.ServiceOrder, from engine.Addres
 	}
 	out.Created(lc.ServiceOrder, o.so.ID, o.so.Description, o.so.State, system)
 	s.notify(out, o, tmf.ServiceOrderCreate, -1)
-	out.Send(engine.SOM, s.cfg.PlanDelay, plan{o.so.ID})
+	pl := s.plans.New()
+	pl.Order = o.so.ID
+	out.Send(engine.SOM, s.cfg.PlanDelay, pl)
 	return o
 }
 
@@ -346,7 +351,14 @@ func (s *SOM) decompose(o *order, st *site, out *engine.Out) error {
 	ends = append(ends, len(b))
 	b = append(append(append(b, o.so.ID...), '/'), st.place.ID...)
 	all, from := string(b), 0
-	st.ids = make([]string, len(p.CFS))
+	// The ids share one array with the dependencies of the resource order's
+	// items (deps, below).
+	after := 0
+	for _, ps := range p.Steps {
+		after += len(ps.After)
+	}
+	strs := make([]string, len(p.CFS), len(p.CFS)+after)
+	st.ids = strs[:len(p.CFS):len(p.CFS)]
 	for k, end := range ends[:len(p.CFS)] {
 		st.ids[k], from = all[from:end], end
 	}
@@ -374,11 +386,7 @@ func (s *SOM) decompose(o *order, st *site, out *engine.Out) error {
 		return s.decommission(o, st, ro, out)
 	}
 	// The items' dependencies share one array.
-	after := 0
-	for _, ps := range p.Steps {
-		after += len(ps.After)
-	}
-	deps := make([]string, 0, after)
+	deps := strs[len(p.CFS):len(p.CFS)]
 	// So do their characteristics.
 	nchars := 0
 	for _, ps := range p.Steps {
