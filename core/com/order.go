@@ -60,6 +60,32 @@ type order struct {
 	// products holds the product each item first becomes (product).
 	room     []tmf.Ref
 	products []tmf.Product
+	// chars and lists are where the items' CFS characteristics are cut
+	// from (characteristics, charLists).
+	chars tmf.Characteristics
+	lists []tmf.Characteristics
+}
+
+// characteristics returns room for n characteristics of an item, cut from
+// one array with the order's other items'.
+func (o *order) characteristics(n int) tmf.Characteristics {
+	if len(o.chars) < n {
+		o.chars = make(tmf.Characteristics, n*len(o.po.Items))
+	}
+	c := o.chars[:n:n]
+	o.chars = o.chars[n:]
+	return c
+}
+
+// charLists returns n lists of characteristics for an item, as
+// characteristics does.
+func (o *order) charLists(n int) []tmf.Characteristics {
+	if len(o.lists) < n {
+		o.lists = make([]tmf.Characteristics, n*len(o.po.Items))
+	}
+	l := o.lists[:n:n]
+	o.lists = o.lists[n:]
+	return l
 }
 
 // product returns new storage for the product instance item i becomes:
@@ -75,11 +101,13 @@ func (o *order) product(i int) *tmf.Product {
 }
 
 // refs returns room for n references of an item (its service order
-// items, its services, its product instance): one array serves many items.
-// Appending more than n copies.
+// items, its services, its product instance, its feasibility token): one
+// array serves many items. Appending more than n copies.
 func (o *order) refs(n int) []tmf.Ref {
 	if len(o.room) < n {
-		o.room = make([]tmf.Ref, max((2*n+1)*len(o.po.Items), 8))
+		// Room for eight references an item: a token, a product instance
+		// and three CFS with their services.
+		o.room = make([]tmf.Ref, max(8*len(o.po.Items), n))
 	}
 	r := o.room[:0:n]
 	o.room = o.room[n:]
@@ -379,7 +407,8 @@ func (c *COM) revalidated(o *order, i int, after step, res *port.Result, out *en
 		c.afterRevalidation(o, i, after, false, out)
 		return
 	}
-	it.Qualification = []tmf.Ref{{ID: res.Qualification.Token, Name: "feasibility"}}
+	it.Qualification = o.refs(1)[:1]
+	it.Qualification[0] = tmf.Ref{ID: res.Qualification.Token, Name: "feasibility"}
 	o.quote.quals[o.sites[i]] = res.Qualification
 	c.afterRevalidation(o, i, after, true, out)
 }

@@ -68,13 +68,15 @@ func (c *COM) plan(o *order, out *engine.Out) {
 	if o.waves == nil {
 		o.waves = make([]*wave, 0, len(q.req.Waves))
 	}
+	all := make([]int, 0, len(o.po.Items)) // the waves' items, in one array
 	for _, wp := range q.req.Waves {
-		var items []int
+		first := len(all)
 		for i := range o.po.Items {
 			if o.po.Items[i].State == lc.InProgress && q.req.Sites[o.sites[i]].Wave == wp.Name {
-				items = append(items, i)
+				all = append(all, i)
 			}
 		}
+		items := all[first:len(all):len(all)]
 		if len(items) > 0 {
 			c.newWave(o, wp.Name, wp.ServiceOrder, wp.Target, items, parts, cfs, out)
 		}
@@ -163,12 +165,14 @@ type decomposition struct {
 // catalog cannot fill in.
 func (c *COM) decomposition(o *order, i int, cfs []*catalog.CFS) (decomposition, error) {
 	vars := c.itemVars(o, i)
-	d := decomposition{chars: make([]tmf.Characteristics, len(cfs))}
 	n := 0
 	for _, s := range cfs {
 		n += len(s.Characteristics)
 	}
-	room := make(tmf.Characteristics, n) // the CFS' characteristics share one array
+	// The CFS' characteristics share one array with those of the order's
+	// other items.
+	d := decomposition{chars: o.charLists(len(cfs))}
+	room := o.characteristics(n)
 	for k, s := range cfs {
 		chars, err := s.Characteristics.ApplyIn(room, vars)
 		room = room[len(s.Characteristics):]

@@ -46,8 +46,10 @@ type SOM struct {
 	// the ids of one site's CFS, or of one resource order's items.
 	events tmf.OrderEvents
 	ids    []string
-	// plans allocates SOM's plan timers.
+	// plans and ros allocate SOM's plan timers and the resource orders it
+	// places.
 	plans slab.Of[plan]
+	ros   slab.Of[tmf.ResourceOrder]
 }
 
 // OrderRequest is a service order placed over TMF641 by an orderer outside
@@ -365,7 +367,8 @@ func (s *SOM) decompose(o *order, st *site, out *engine.Out) error {
 	name, external := all[from:ends[len(p.CFS)]], all[ends[len(p.CFS)]:]
 	st.steps = make([]step, len(p.Steps))
 	s.roSites[external] = st
-	ro := &tmf.ResourceOrder{
+	ro := s.ros.New() // ROM keeps a copy
+	*ro = tmf.ResourceOrder{
 		ExternalID:   external,
 		Name:         name,
 		Place:        st.place,
