@@ -15,6 +15,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/inventory"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
 	"github.com/ordertwin/ordertwin/core/port"
+	"github.com/ordertwin/ordertwin/core/slab"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
@@ -67,9 +68,11 @@ type COM struct {
 	modifications int
 	next          map[string]int
 	// ids is room for the ids of one item's service order items; vars for
-	// the catalog variables of one item (itemVars).
+	// the catalog variables of one item (itemVars); strs makes the keys
+	// of COM's calls and the ids of its waves.
 	ids  []string
 	vars siteVars
+	strs slab.Strings
 	// byKey maps idempotency keys to what their first request placed.
 	byKey map[string]string
 	// qualifications are the product offering qualifications, in order.

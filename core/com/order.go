@@ -386,7 +386,7 @@ func (c *COM) revalidateItem(o *order, i int, after step, out *engine.Out) {
 	q := o.quote
 	it := &o.po.Items[i]
 	o.attempts[i]++
-	c.call(out, port.Request{Key: it.ID + "/revalidate/" + strconv.Itoa(o.attempts[i]), System: port.Qualification,
+	c.call(out, port.Request{Key: c.strs.Join(it.ID, "/revalidate/", strconv.Itoa(o.attempts[i])), System: port.Qualification,
 		Op: port.Revalidate, Item: it.ID, Customer: q.req.Customer.ID, Site: it.Place.ID, Place: it.Place},
 		then{Do: revalidated, ID: o.po.ID, Item: i, After: after})
 }

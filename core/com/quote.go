@@ -206,7 +206,7 @@ func (c *COM) submitQuote(now time.Duration, req QuoteRequest, out *engine.Out) 
 	q.qualErr = make([]string, len(req.Sites))
 	q.waiting = len(req.Sites)
 	for i, s := range req.Sites {
-		key := q.id + "/" + s.Code + "/qualify" // the item is the key's start
+		key := c.strs.Join(q.id, "/", s.Code, "/qualify") // the item is the key's start
 		c.call(out, port.Request{Key: key, System: port.Qualification, Op: port.Qualify,
 			Item: key[:len(q.id)+1+len(s.Code)], Customer: req.Customer.ID, Site: s.Code, Place: place(s)}, then{Do: quoteQualified, ID: q.id, Item: i})
 	}

@@ -87,7 +87,7 @@ func (c *COM) plan(o *order, out *engine.Out) {
 // their decompositions (parts[i] for item i) into the CFS cfs.
 func (c *COM) newWave(o *order, name, soName string, target time.Duration, items []int, parts []decomposition, cfs []*catalog.CFS, out *engine.Out) *wave {
 	// The wave's id and its service order's external id, in one string.
-	ids := o.po.ID + "/" + name + o.po.ID + "/" + soName
+	ids := c.strs.Join(o.po.ID, "/", name, o.po.ID, "/", soName)
 	n := len(o.po.ID) + 1 + len(name)
 	w := &wave{order: o, id: ids[:n], name: name, soName: soName, target: target,
 		state: lc.Initial(lc.Wave), items: items}
@@ -472,7 +472,7 @@ func (c *COM) activate(now time.Duration, o *order, i int, out *engine.Out) {
 	if !out.Fire(c.machines, lc.ProductOrderItem, it.ID, it.Place.ID, &it.State, lc.Complete, "", "COM → Billing") {
 		return
 	}
-	c.call(out, port.Request{Key: it.ID + "/billing", System: port.Billing, Op: port.Activate, Item: it.ID,
+	c.call(out, port.Request{Key: c.strs.Join(it.ID, "/billing"), System: port.Billing, Op: port.Activate, Item: it.ID,
 		Customer: q.req.Customer.ID, Account: q.req.Customer.Account, Site: it.Place.ID, Place: it.Place,
 		Amount: it.MonthlyPrice}, then{Do: ignore})
 	c.itemFinal(o, out)

@@ -193,7 +193,7 @@ func (r *ROM) release(o *order, j int, out *engine.Out) {
 	st.released = true
 	// A request of its own: the item's slot may hold a call queued in this
 	// same batch.
-	out.Call(port.Request{Key: d.ID + "/release/1", System: st.spec.Reserve, Op: port.Release, Item: d.ID,
+	out.Call(port.Request{Key: r.strs.Join(d.ID, "/release/1"), System: st.spec.Reserve, Op: port.Release, Item: d.ID,
 		Handle: o.handle + j, Customer: o.customer, Site: o.ro.Place.ID, Place: o.ro.Place,
 		ResourceType: d.Specification.ID, Resource: d.Resource})
 }

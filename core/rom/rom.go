@@ -71,6 +71,8 @@ type ROM struct {
 	events tmf.OrderEvents
 	starts slab.Of[start]
 	dues   slab.Of[stepDue]
+	// strs makes the keys of ROM's calls and its shipments' ids.
+	strs slab.Strings
 }
 
 // OrderRequest is a resource order placed over TMF652 by an orderer
@@ -134,12 +136,9 @@ type step struct {
 	released bool
 	// owned is set once resource holds the item's first resource, which
 	// the inventory shares; a later one (a replacement) is allocated alone.
-	owned bool
-	// firstKeys are the idempotency keys of the item's first reserve and
-	// first commit, cut from one string per order (firstKeys).
-	firstKeys [2]string
-	resource  tmf.Resource
-	shipment  shipment // a CPE item's shipment; its id is "" until there is one
+	owned    bool
+	resource tmf.Resource
+	shipment shipment // a CPE item's shipment; its id is "" until there is one
 }
 
 // index is the position of the item with id, or -1.
@@ -355,45 +354,11 @@ func (r *ROM) track(o *order) {
 		}
 		st.deps = deps[first:len(deps):len(deps)]
 	}
-	firstKeys(o)
 }
 
-// firstKeys sets the keys of the first reserve and commit of every item of
-// o, the calls every item makes, built in one string: a key is item,
-// operation and attempt (key).
-func firstKeys(o *order) {
-	const reserve, commit = "/" + string(port.Reserve) + "/1", "/" + string(port.Commit) + "/1"
-	n := 0
-	for i := range o.ro.Items {
-		n += 2*len(o.ro.Items[i].ID) + len(reserve) + len(commit)
-	}
-	var b strings.Builder
-	b.Grow(n)
-	for i := range o.ro.Items {
-		id := o.ro.Items[i].ID
-		b.WriteString(id)
-		b.WriteString(reserve)
-		b.WriteString(id)
-		b.WriteString(commit)
-	}
-	keys := b.String()
-	for i := range o.ro.Items {
-		st := &o.steps[i]
-		n := len(o.ro.Items[i].ID)
-		st.firstKeys[0], keys = keys[:n+len(reserve)], keys[n+len(reserve):]
-		st.firstKeys[1], keys = keys[:n+len(commit)], keys[n+len(commit):]
-	}
-}
-
-// key is the idempotency key of attempt of operation op of item i.
-func (o *order) key(i int, op port.Op, attempt int) string {
-	switch {
-	case attempt == 1 && op == port.Reserve:
-		return o.steps[i].firstKeys[0]
-	case attempt == 1 && op == port.Commit:
-		return o.steps[i].firstKeys[1]
-	}
-	return o.ro.Items[i].ID + "/" + string(op) + "/" + strconv.Itoa(attempt)
+// key is the idempotency key of attempt of operation op of item i of o.
+func (r *ROM) key(o *order, i int, op port.Op, attempt int) string {
+	return r.strs.Join(o.ro.Items[i].ID, "/", string(op), "/", strconv.Itoa(attempt))
 }
 
 func (r *ROM) begin(now time.Duration, o *order, out *engine.Out) {
@@ -444,7 +409,7 @@ func (o *order) depsDone(i int) bool {
 func (r *ROM) call(o *order, i int, sys port.System, op port.Op, attempt int, out *engine.Out) {
 	it := &o.ro.Items[i]
 	st := &o.steps[i]
-	st.attempts, st.key, st.op = attempt, o.key(i, op, attempt), op
+	st.attempts, st.key, st.op = attempt, r.key(o, i, op, attempt), op
 	out.Call(port.Request{
 		Key:    st.key,
 		System: sys, Op: op, Item: it.ID, Handle: o.handle + i,
@@ -489,17 +454,11 @@ func (r *ROM) result(now time.Duration, res *port.Result, out *engine.Out) {
 		it.Resource = r.own(st, it.Resource, res.Resource, "", out)
 		r.call(o, i, spec.Commit, port.Commit, 1, out)
 		if spec.Type == "CPE" {
-			// The shipment's id and name, cut from one string.
-			var buf [64]byte
-			b := append(buf[:0], "SHP-"...)
-			b = append(b, strings.TrimPrefix(it.ID, "ROI-")...)
+			id := r.strs.Join("SHP-", strings.TrimPrefix(it.ID, "ROI-"))
 			if n := st.replaced; n > 0 {
-				b = strconv.AppendInt(append(b, '-'), int64(n+1), 10) // the replacement's own shipment
+				id = r.strs.Join(id, "-", strconv.Itoa(n+1)) // the replacement's own shipment
 			}
-			n := len(b)
-			both := string(append(append(b, it.ID...), " shipment"...))
-			id := both[:n]
-			st.shipment = shipment{id: id, name: both[n:], state: lc.Initial(lc.Shipment)}
+			st.shipment = shipment{id: id, name: r.strs.Join(it.ID, " shipment"), state: lc.Initial(lc.Shipment)}
 			out.Created(lc.Shipment, id, st.shipment.name, st.shipment.state, "ROM → logistics")
 		}
 	case port.Commit:

@@ -59,8 +59,7 @@ type savedOrder struct {
 	Done         int
 }
 
-// savedStep is a step without what the configuration gives (spec, deps,
-// the keys of its first calls).
+// savedStep is a step without what the configuration gives (spec, deps).
 type savedStep struct {
 	Key                string
 	Op                 port.Op

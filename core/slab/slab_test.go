@@ -1,6 +1,8 @@
 package slab
 
 import (
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -37,4 +39,38 @@ func TestNewAllocatesOncePerArray(t *testing.T) {
 		}
 	})
 	assert.Equal(t, 1.0, allocs)
+}
+
+// Strings joins parts into strings that stay as they were made while
+// later ones fill the same buffer and the next ones.
+func TestStringsJoin(t *testing.T) {
+	var s Strings
+	var made []string
+	var want []string
+	for i := range 1000 {
+		id := "ROI-" + strconv.Itoa(i)
+		made = append(made, s.Join(id, "/", "reserve", "/1"))
+		want = append(want, id+"/reserve/1")
+	}
+	assert.Equal(t, want, made)
+	assert.Equal(t, "", s.Join())
+	long := strings.Repeat("x", stringsChunk)
+	assert.Equal(t, long+"y", s.Join(long, "y"), "a large string is made alone")
+	assert.Equal(t, "QT-001/MELB", s.Join("QT-001", "/", "MELB"))
+	b := []byte("SO-001/MELB")
+	made1 := s.Bytes(b)
+	b[0] = 'X'
+	assert.Equal(t, "SO-001/MELB", made1, "Bytes copies")
+}
+
+// One allocation per buffer of strings.
+func TestStringsAllocatesOncePerBuffer(t *testing.T) {
+	var s Strings
+	s.Join("warm")
+	allocs := testing.AllocsPerRun(100, func() {
+		for range 10 {
+			s.Join("ROI-00123", "/", "commit", "/1") // 19 bytes: 215 a buffer
+		}
+	})
+	assert.Less(t, allocs, 0.2)
 }

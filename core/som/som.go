@@ -50,6 +50,8 @@ type SOM struct {
 	// places.
 	plans slab.Of[plan]
 	ros   slab.Of[tmf.ResourceOrder]
+	// strs makes the ids and names of the resource orders SOM places.
+	strs slab.Strings
 }
 
 // OrderRequest is a service order placed over TMF641 by an orderer outside
@@ -352,7 +354,7 @@ func (s *SOM) decompose(o *order, st *site, out *engine.Out) error {
 	b = append(append(b, "RO "...), st.place.ID...)
 	ends = append(ends, len(b))
 	b = append(append(append(b, o.so.ID...), '/'), st.place.ID...)
-	all, from := string(b), 0
+	all, from := s.strs.Bytes(b), 0
 	// The ids share one array with the dependencies of the resource order's
 	// items (deps, below).
 	after := 0
