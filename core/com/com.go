@@ -67,10 +67,8 @@ type COM struct {
 	modifies      []*modification
 	modifications int
 	next          map[string]int
-	// ids is room for the ids of one item's service order items; vars for
-	// the catalog variables of one item (itemVars); strs makes the keys
-	// of COM's calls and the ids of its waves.
-	ids  []string
+	// vars is room for the catalog variables of one item (itemVars); strs
+	// makes COM's ids and the keys of its calls.
 	vars siteVars
 	strs slab.Strings
 	// byKey maps idempotency keys to what their first request placed.
@@ -95,7 +93,7 @@ func New(cfg Config) *COM {
 // id returns the next id with prefix: QT-001, POI-001, SOI-001.
 func (c *COM) id(prefix string) string {
 	c.next[prefix]++
-	return tmf.SeqID(prefix, c.next[prefix])
+	return tmf.SeqIDIn(&c.strs, prefix, c.next[prefix])
 }
 
 // Handle implements engine.Handler.

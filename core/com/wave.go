@@ -194,15 +194,11 @@ func (c *COM) decomposition(o *order, i int, cfs []*catalog.CFS) (decomposition,
 func (c *COM) decompose(o *order, i int, w *wave, cfs []*catalog.CFS, d decomposition) {
 	it := &o.po.Items[i]
 	o.instances[i] = d.instance
-	// The item's service order items: their ids cut from one string, their
-	// references in one array.
-	c.ids = tmf.AppendSeqIDs(c.ids[:0], "SOI", c.next["SOI"]+1, len(cfs))
-	c.next["SOI"] += len(cfs)
 	if it.ServiceOrderItem == nil {
 		it.ServiceOrderItem = o.refs(len(cfs))
 	}
 	for k, s := range cfs {
-		soi := tmf.ServiceOrderItem{ID: c.ids[k], Action: tmf.Add, ProductOrderItem: tmf.Ref{ID: it.ID}, Handle: len(c.sois),
+		soi := tmf.ServiceOrderItem{ID: c.id("SOI"), Action: tmf.Add, ProductOrderItem: tmf.Ref{ID: it.ID}, Handle: len(c.sois),
 			Service: tmf.Service{Category: "CFS", Specification: tmf.Ref{ID: s.ID, Name: s.Name},
 				Characteristics: d.chars[k], Place: it.Place}}
 		w.so.Items = append(w.so.Items, soi)

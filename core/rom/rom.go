@@ -71,7 +71,7 @@ type ROM struct {
 	events tmf.OrderEvents
 	starts slab.Of[start]
 	dues   slab.Of[stepDue]
-	// strs makes the keys of ROM's calls and its shipments' ids.
+	// strs makes ROM's ids and the keys of its calls.
 	strs slab.Strings
 }
 
@@ -307,7 +307,7 @@ func (r *ROM) admitOrder(ro *tmf.ResourceOrder) error {
 func (r *ROM) accept(now time.Duration, ro *tmf.ResourceOrder, from engine.Address, out *engine.Out) *order {
 	r.nextOrder++
 	o := &order{ro: *ro, from: from}
-	o.ro.ID = tmf.SeqID("RO", r.nextOrder)
+	o.ro.ID = tmf.SeqIDIn(&r.strs, "RO", r.nextOrder)
 	o.ro.State = lc.Initial(lc.ResourceOrder)
 	o.ro.OrderDate = now
 	for _, p := range ro.RelatedParty {

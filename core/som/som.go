@@ -43,14 +43,14 @@ type SOM struct {
 	nextSO     int
 	nextROI    int
 	// events allocates the events SOM sends its orderer; ids is room for
-	// the ids of one site's CFS, or of one resource order's items.
+	// the ids of one site's CFS.
 	events tmf.OrderEvents
 	ids    []string
 	// plans and ros allocate SOM's plan timers and the resource orders it
 	// places.
 	plans slab.Of[plan]
 	ros   slab.Of[tmf.ResourceOrder]
-	// strs makes the ids and names of the resource orders SOM places.
+	// strs makes SOM's ids and the names of the resource orders it places.
 	strs slab.Strings
 }
 
@@ -246,7 +246,7 @@ func (s *SOM) admitOrder(so *tmf.ServiceOrder) error {
 func (s *SOM) accept(now time.Duration, so *tmf.ServiceOrder, from engine.Address, out *engine.Out) *order {
 	s.nextSO++
 	o := &order{so: *so, from: from}
-	o.so.ID = tmf.SeqID("SO", s.nextSO)
+	o.so.ID = tmf.SeqIDIn(&s.strs, "SO", s.nextSO)
 	o.so.State = lc.Initial(lc.ServiceOrder)
 	o.so.OrderDate = now
 	for _, p := range so.RelatedParty {
@@ -398,10 +398,9 @@ func (s *SOM) decompose(o *order, st *site, out *engine.Out) error {
 		nchars += len(ps.RFS.Characteristics)
 	}
 	room := make(tmf.Characteristics, nchars)
-	s.ids = tmf.AppendSeqIDs(s.ids[:0], "ROI", s.nextROI+1, len(p.Steps))
 	for j, ps := range p.Steps {
 		s.nextROI++
-		st.steps[j].roi = s.ids[j]
+		st.steps[j].roi = tmf.SeqIDIn(&s.strs, "ROI", s.nextROI)
 		chars, err := ps.RFS.Characteristics.ApplyIn(room, st)
 		room = room[len(ps.RFS.Characteristics):]
 		if err != nil {
@@ -457,7 +456,7 @@ func (s *SOM) decommission(o *order, st *site, ro *tmf.ResourceOrder, out *engin
 	}
 	for j := range p.Steps {
 		s.nextROI++
-		st.steps[j].roi = tmf.SeqID("ROI", s.nextROI)
+		st.steps[j].roi = tmf.SeqIDIn(&s.strs, "ROI", s.nextROI)
 	}
 	for j, ps := range p.Steps {
 		var res *tmf.Resource

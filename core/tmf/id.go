@@ -1,6 +1,10 @@
 package tmf
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/ordertwin/ordertwin/core/slab"
+)
 
 // SeqID formats the n-th id with prefix, zero-padded to three digits:
 // SeqID("ROI", 7) is "ROI-007".
@@ -9,22 +13,10 @@ func SeqID(prefix string, n int) string {
 	return string(appendSeqID(buf[:0], prefix, n))
 }
 
-// AppendSeqIDs appends to ids the count ids with prefix from the first-th
-// on, cut from one string: one allocation for them all.
-func AppendSeqIDs(ids []string, prefix string, first, count int) []string {
-	var buf [256]byte
-	var endBuf [32]int
-	b, ends := buf[:0], endBuf[:0]
-	for n := first; n < first+count; n++ {
-		b = appendSeqID(b, prefix, n)
-		ends = append(ends, len(b))
-	}
-	all, from := string(b), 0
-	for _, end := range ends {
-		ids = append(ids, all[from:end])
-		from = end
-	}
-	return ids
+// SeqIDIn is SeqID made by strs: no allocation of its own.
+func SeqIDIn(strs *slab.Strings, prefix string, n int) string {
+	var buf [32]byte
+	return strs.Bytes(appendSeqID(buf[:0], prefix, n))
 }
 
 func appendSeqID(b []byte, prefix string, n int) []byte {

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/slab"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -61,16 +62,12 @@ func FuzzParseOffset(f *testing.F) {
 	})
 }
 
-// Sequential ids are zero-padded to three digits, and a run of them is the
-// same as each made alone.
-func TestAppendSeqIDs(t *testing.T) {
-	ids := AppendSeqIDs([]string{"ROI-000"}, "ROI", 98, 4)
-	assert.Equal(t, []string{"ROI-000", "ROI-098", "ROI-099", "ROI-100", "ROI-101"}, ids)
-	for k, n := range []int{98, 99, 100, 101} {
-		assert.Equal(t, SeqID("ROI", n), ids[k+1])
+// Sequential ids are zero-padded to three digits, whoever makes them.
+func TestSeqIDIn(t *testing.T) {
+	var strs slab.Strings
+	for _, n := range []int{7, 98, 100, 1234} {
+		assert.Equal(t, SeqID("ROI", n), SeqIDIn(&strs, "ROI", n))
 	}
-	assert.Equal(t, "SO-007", SeqID("SO", 7))
-	long := AppendSeqIDs(nil, "ROI", 1, 60) // past the room on the stack
-	require.Len(t, long, 60)
-	assert.Equal(t, "ROI-060", long[59])
+	assert.Equal(t, "ROI-007", SeqID("ROI", 7))
+	assert.Equal(t, "SO-100", SeqIDIn(&strs, "SO", 100))
 }
