@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/ordertwin/ordertwin/core/slab"
 	"github.com/ordertwin/ordertwin/core/tmf"
 	"go.yaml.in/yaml/v3"
 )
@@ -48,7 +49,11 @@ func (m Map) Var(name string) (string, bool) {
 
 // Expand replaces every {name} in s by vars[name]. An unknown name is an
 // error naming it.
-func Expand(s string, vars Vars) (string, error) {
+func Expand(s string, vars Vars) (string, error) { return ExpandIn(nil, s, vars) }
+
+// ExpandIn is Expand, a value that must be built being made by strs (a
+// new string when strs is nil).
+func ExpandIn(strs *slab.Strings, s string, vars Vars) (string, error) {
 	if !strings.Contains(s, "{") {
 		return s, nil
 	}
@@ -66,8 +71,11 @@ func Expand(s string, vars Vars) (string, error) {
 	// into its string.
 	var buf [128]byte
 	b, err := AppendExpand(buf[:0], s, vars)
-	if err != nil {
+	switch {
+	case err != nil:
 		return "", err
+	case strs != nil:
+		return strs.Bytes(b), nil
 	}
 	return string(b), nil
 }
@@ -101,16 +109,17 @@ func AppendExpand(b []byte, s string, vars Vars) ([]byte, error) {
 // Apply expands the template; a characteristic whose value expands to ""
 // is left out.
 func (t Template) Apply(vars Vars) (tmf.Characteristics, error) {
-	return t.ApplyIn(make(tmf.Characteristics, 0, len(t)), vars)
+	return t.ApplyIn(make(tmf.Characteristics, 0, len(t)), nil, vars)
 }
 
 // ApplyIn is Apply into out's room, which must hold len(t)
-// characteristics: callers expanding many templates carve them from one
-// array. The result has no room beyond len(t): appending to it copies.
-func (t Template) ApplyIn(out tmf.Characteristics, vars Vars) (tmf.Characteristics, error) {
+// characteristics, with the values that must be built made by strs (as
+// ExpandIn): callers expanding many templates carve them from one array.
+// The result has no room beyond len(t): appending to it copies.
+func (t Template) ApplyIn(out tmf.Characteristics, strs *slab.Strings, vars Vars) (tmf.Characteristics, error) {
 	out = out[:0:len(t)]
 	for _, c := range t {
-		v, err := Expand(c.Value, vars)
+		v, err := ExpandIn(strs, c.Value, vars)
 		if err != nil {
 			return nil, fmt.Errorf("characteristic %s: %w", c.Name, err)
 		}

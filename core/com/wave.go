@@ -174,14 +174,14 @@ func (c *COM) decomposition(o *order, i int, cfs []*catalog.CFS) (decomposition,
 	d := decomposition{chars: o.charLists(len(cfs))}
 	room := o.characteristics(n)
 	for k, s := range cfs {
-		chars, err := s.Characteristics.ApplyIn(room, vars)
+		chars, err := s.Characteristics.ApplyIn(room, &c.strs, vars)
 		room = room[len(s.Characteristics):]
 		if err != nil {
 			return d, fmt.Errorf("COM: decompose %s into %s: %w", o.po.Items[i].ID, s.ID, err)
 		}
 		d.chars[k] = chars
 	}
-	id, err := catalog.Expand(o.quote.offering.InstanceID, vars)
+	id, err := catalog.ExpandIn(&c.strs, o.quote.offering.InstanceID, vars)
 	if err != nil {
 		return d, fmt.Errorf("COM: product instance id of %s: %w", o.po.Items[i].ID, err)
 	}

@@ -401,7 +401,7 @@ func (s *SOM) decompose(o *order, st *site, out *engine.Out) error {
 	for j, ps := range p.Steps {
 		s.nextROI++
 		st.steps[j].roi = tmf.SeqIDIn(&s.strs, "ROI", s.nextROI)
-		chars, err := ps.RFS.Characteristics.ApplyIn(room, st)
+		chars, err := ps.RFS.Characteristics.ApplyIn(room, &s.strs, st)
 		room = room[len(ps.RFS.Characteristics):]
 		if err != nil {
 			return fmt.Errorf("decompose site %s, %s: %w", st.place.ID, ps.RFS.ID, err)
