@@ -249,14 +249,15 @@ func (c *COM) nextStage(q *quote, out *engine.Out) {
 	}
 	decided := then{Do: reviewed, ID: q.id}
 	if c.cfg.ManualReview {
-		c.pending[reviewKey(q.id, stage)] = decided // a Review decides
+		c.pending[c.reviewKey(q.id, stage)] = decided // a Review decides
 		return
 	}
-	c.call(out, port.Request{Key: reviewKey(q.id, stage), System: port.Workflow, Op: port.Review, Item: q.id,
+	c.call(out, port.Request{Key: c.reviewKey(q.id, stage), System: port.Workflow, Op: port.Review, Item: q.id,
 		Customer: q.req.Customer.ID, Stage: stage, Amount: q.tcv}, decided)
 }
 
-func reviewKey(quote, stage string) string { return quote + "/" + stage }
+// reviewKey is the key of the review of a quote's stage.
+func (c *COM) reviewKey(quote, stage string) string { return c.strs.Join(quote, "/", stage) }
 
 // stageCheck is what the core itself checks before a stage goes to review:
 // capacity at every site (technical), the rate card and discount authority
@@ -310,7 +311,7 @@ func (c *COM) decide(q *quote, ok bool, reason string, out *engine.Out) {
 		}
 		a.Signed, a.Approver = signed, approval.Signer(signed)
 	}
-	if !out.Fire(c.machines, lc.Approval, q.id+"/"+a.Stage, "", &a.State, event, a.Reason, "Approval Workflow") {
+	if !out.Fire(c.machines, lc.Approval, c.strs.Join(q.id, "/", a.Stage), "", &a.State, event, a.Reason, "Approval Workflow") {
 		return
 	}
 	if a.Signed != "" {

@@ -222,7 +222,7 @@ func (c *COM) releaseNext(o *order, out *engine.Out) {
 		}
 		reason := "first wave"
 		if k > 0 {
-			reason = "gate passed: " + o.waves[k-1].soName + " " + o.waves[k-1].state + ", SLA validated"
+			reason = c.strs.Join("gate passed: ", o.waves[k-1].soName, " ", o.waves[k-1].state, ", SLA validated")
 		}
 		if !out.Fire(c.machines, lc.Wave, w.id, "", &w.state, lc.Release, reason, "COM → SOM") {
 			return
