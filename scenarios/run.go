@@ -280,7 +280,7 @@ func (network) Handle(now time.Duration, msg any, out *engine.Out) {
 			return
 		}
 		out.Record(store.Record{Kind: "network", Entity: "network", System: "Network", To: "expanded", Event: "expand", Reason: m.Note})
-		out.Call(&port.Request{Key: fmt.Sprintf("expand@%d", now), System: port.Planning, Op: port.Expand, Characteristics: m.Build})
+		out.Call(port.Request{Key: fmt.Sprintf("expand@%d", now), System: port.Planning, Op: port.Expand, Characteristics: m.Build})
 	case *port.Result:
 		if m.Err != nil {
 			out.Error(fmt.Errorf("network event: %w", m.Err))

@@ -168,19 +168,20 @@ func TestResourceOrderItemResourceShape(t *testing.T) {
 // orderEvents are the events SOM and ROM send their orderer, one of each
 // kind, with what an item event may carry.
 func orderEvents() map[string]*tmf.OrderEvent {
-	soItem := tmf.NewOrderEvent(tmf.ServiceOrderItemStateChange, "SO-001", "PO-2024-01203/SO-PILOT", "inProgress", true)
+	var events tmf.OrderEvents
+	soItem := events.New(tmf.ServiceOrderItemStateChange, "SO-001", "PO-2024-01203/SO-PILOT", "inProgress", true)
 	soItem.Handle, soItem.At = 2, 5*24*time.Hour
 	*soItem.Item = tmf.ItemEvent{ID: "SOI-002", Handle: 1, State: "completed", Milestone: "slaValidated",
 		Instance: tmf.Ref{ID: "SI-QOS-ENT-1102-MELB", Name: "Enterprise QoS"}, Value: "Gold",
 		Characteristics: tmf.Characteristics{{Name: "slaTier", Value: "Gold"}, {Name: "measuredLatencyMs", Value: "4.2"}}}
-	soFailed := tmf.NewOrderEvent(tmf.ServiceOrderItemStateChange, "SO-003", "PO-2024-01203/SO-WAVE2", "inProgress", true)
+	soFailed := events.New(tmf.ServiceOrderItemStateChange, "SO-003", "PO-2024-01203/SO-WAVE2", "inProgress", true)
 	*soFailed.Item = tmf.ItemEvent{ID: "SOI-015", Handle: 14, State: "failed", StateReason: "ROI-030 failed: no OLT capacity"}
-	roItem := tmf.NewOrderEvent(tmf.ResourceOrderItemStateChange, "RO-001", "SO-001/MELB", "inProgress", true)
+	roItem := events.New(tmf.ResourceOrderItemStateChange, "RO-001", "SO-001/MELB", "inProgress", true)
 	roItem.At = 5*time.Hour + 250*time.Millisecond
 	*roItem.Item = tmf.ItemEvent{ID: "ROI-001", Handle: 7, State: "completed", Milestone: "installed",
 		Instance: tmf.Ref{ID: "OLT-SOUTH-03-LC2-P8", Name: "OLT-SOUTH-03 LC2 Port 8", Type: "OLTPort", Role: "bearer"},
 		Value:    "OLT-SOUTH-03 LC2 Port 8", Characteristics: tmf.Characteristics{{Name: "olt", Value: "OLT-SOUTH-03"}}}
-	roHeld := tmf.NewOrderEvent(tmf.ResourceOrderItemStateChange, "RO-002", "SO-002/SYD1", "inProgress", true)
+	roHeld := events.New(tmf.ResourceOrderItemStateChange, "RO-002", "SO-002/SYD1", "inProgress", true)
 	*roHeld.Item = tmf.ItemEvent{ID: "ROI-012", State: "held", StateReason: "NETCONF timeout; waiting for manual action"}
 	return map[string]*tmf.OrderEvent{
 		"service order created":               {Type: tmf.ServiceOrderCreate, Handle: 2, OrderID: "SO-001", ExternalID: "PO-2024-01203/SO-PILOT", State: "acknowledged"},

@@ -309,7 +309,20 @@ func cfsIDs(cfs []*CFS) []string {
 }
 
 func planKey(cfs []string, technology string) string {
-	return strings.Join(cfs, "+") + "@" + technology
+	return string(appendPlanKey(nil, cfs, technology))
+}
+
+// appendPlanKey appends the key of the plan of cfs on technology to b:
+// their ids joined by "+", then "@" and the technology.
+func appendPlanKey(b []byte, cfs []string, technology string) []byte {
+	for k, id := range cfs {
+		if k > 0 {
+			b = append(b, '+')
+		}
+		b = append(b, id...)
+	}
+	b = append(b, '@')
+	return append(b, technology...)
 }
 
 // Offering returns an offering or an error naming it.

@@ -37,10 +37,11 @@ type Step struct {
 
 // Plan returns the template for the CFS ids on technology.
 func (c *Catalog) Plan(cfs []string, technology string) (*Plan, error) {
-	if p, ok := c.plans[planKey(cfs, technology)]; ok {
+	var buf [128]byte // the key is looked up without a string of its own
+	if p, ok := c.plans[string(appendPlanKey(buf[:0], cfs, technology))]; ok {
 		return p, nil
 	}
-	if p, ok := c.plans[planKey(cfs, "*")]; ok && !c.named(technology) {
+	if p, ok := c.plans[string(appendPlanKey(buf[:0], cfs, "*"))]; ok && !c.named(technology) {
 		return p, nil
 	}
 	return nil, fmt.Errorf("no plan for %v on technology %q", cfs, technology)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/ordertwin/ordertwin/core/slab"
 	"github.com/ordertwin/ordertwin/core/tmf"
 	"go.yaml.in/yaml/v3"
 )
@@ -48,7 +49,11 @@ func (m Map) Var(name string) (string, bool) {
 
 // Expand replaces every {name} in s by vars[name]. An unknown name is an
 // error naming it.
-func Expand(s string, vars Vars) (string, error) {
+func Expand(s string, vars Vars) (string, error) { return ExpandIn(nil, s, vars) }
+
+// ExpandIn is Expand, a value that must be built being made by strs (a
+// new string when strs is nil).
+func ExpandIn(strs *slab.Strings, s string, vars Vars) (string, error) {
 	if !strings.Contains(s, "{") {
 		return s, nil
 	}
@@ -62,24 +67,41 @@ func Expand(s string, vars Vars) (string, error) {
 		}
 		return v, nil
 	}
-	var b strings.Builder
+	// One allocation: the expansion is built on the stack, then copied
+	// into its string.
+	var buf [128]byte
+	b, err := AppendExpand(buf[:0], s, vars)
+	switch {
+	case err != nil:
+		return "", err
+	case strs != nil:
+		return strs.Bytes(b), nil
+	}
+	return string(b), nil
+}
+
+// AppendExpand appends s expanded (Expand) to b: callers that expand many
+// templates build their values in one buffer.
+func AppendExpand(b []byte, s string, vars Vars) ([]byte, error) {
+	if vars == nil {
+		vars = Map(nil)
+	}
 	for {
 		i := strings.IndexByte(s, '{')
 		if i < 0 {
-			b.WriteString(s)
-			return b.String(), nil
+			return append(b, s...), nil
 		}
 		j := strings.IndexByte(s[i:], '}')
 		if j < 0 {
-			return "", fmt.Errorf("unclosed { in %q", s)
+			return b, fmt.Errorf("unclosed { in %q", s)
 		}
 		name := s[i+1 : i+j]
 		v, ok := vars.Var(name)
 		if !ok {
-			return "", fmt.Errorf("unknown variable {%s}", name)
+			return b, fmt.Errorf("unknown variable {%s}", name)
 		}
-		b.WriteString(s[:i])
-		b.WriteString(v)
+		b = append(b, s[:i]...)
+		b = append(b, v...)
 		s = s[i+j+1:]
 	}
 }
@@ -87,9 +109,17 @@ func Expand(s string, vars Vars) (string, error) {
 // Apply expands the template; a characteristic whose value expands to ""
 // is left out.
 func (t Template) Apply(vars Vars) (tmf.Characteristics, error) {
-	out := make(tmf.Characteristics, 0, len(t))
+	return t.ApplyIn(make(tmf.Characteristics, 0, len(t)), nil, vars)
+}
+
+// ApplyIn is Apply into out's room, which must hold len(t)
+// characteristics, with the values that must be built made by strs (as
+// ExpandIn): callers expanding many templates carve them from one array.
+// The result has no room beyond len(t): appending to it copies.
+func (t Template) ApplyIn(out tmf.Characteristics, strs *slab.Strings, vars Vars) (tmf.Characteristics, error) {
+	out = out[:0:len(t)]
 	for _, c := range t {
-		v, err := Expand(c.Value, vars)
+		v, err := ExpandIn(strs, c.Value, vars)
 		if err != nil {
 			return nil, fmt.Errorf("characteristic %s: %w", c.Name, err)
 		}

@@ -8,10 +8,12 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/ordertwin/ordertwin/core/catalog"
+	"github.com/ordertwin/ordertwin/core/slab"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
 func TestExpand(t *testing.T) {
+	var strs slab.Strings
 	vars := catalog.Map{"site": "MELB", "customer.code": "ENT-1102", "empty": "", "brace": "{site}"}
 	for _, tc := range []struct {
 		in, want, err string
@@ -32,14 +34,18 @@ func TestExpand(t *testing.T) {
 		{in: "x-{site}-{site", err: "unclosed {"},
 	} {
 		got, err := catalog.Expand(tc.in, vars)
+		in, errIn := catalog.ExpandIn(&strs, tc.in, vars) // the same, made by strs
 		if tc.err != "" {
 			require.Error(t, err, tc.in)
 			assert.Contains(t, err.Error(), tc.err, tc.in)
 			assert.Empty(t, got)
+			assert.Equal(t, err, errIn, tc.in)
 			continue
 		}
 		require.NoError(t, err, tc.in)
 		assert.Equal(t, tc.want, got, tc.in)
+		require.NoError(t, errIn, tc.in)
+		assert.Equal(t, tc.want, in, tc.in)
 	}
 	_, err := catalog.Expand("{site}", nil)
 	assert.EqualError(t, err, "unknown variable {site}", "nil vars know nothing")

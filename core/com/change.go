@@ -219,13 +219,14 @@ func (c *COM) amend(o *order, i int, to itemChange, out *engine.Out) {
 }
 
 // itemVars are the catalog variables of item i, with its changes.
+// They live in COM's own room, valid until the next call.
 func (c *COM) itemVars(o *order, i int) catalog.Vars {
-	v := o.quote.vars(o.sites[i]).(siteVars)
+	c.vars = siteVars{q: o.quote, i: o.sites[i]}
 	if ch := o.changes[i]; ch != nil {
-		v.over = tierVars(c.cfg.Catalog.Tiers[ch.tier])
-		v.over["speed"] = ch.speed
+		c.vars.over = tierVars(c.cfg.Catalog.Tiers[ch.tier])
+		c.vars.over["speed"] = ch.speed
 	}
-	return v
+	return &c.vars
 }
 
 // modify places a TMF622 modify order for an active site: its QoS changes
@@ -323,7 +324,7 @@ func (c *COM) modified(ref *soiRef, ev *tmf.ItemEvent, out *engine.Out) {
 	if out.Fire(c.machines, lc.ProductOrder, m.po.ID, "", &m.po.State, lc.Complete, "", "COM") {
 		m.po.CompletionDate = out.Now()
 	}
-	c.call(out, &port.Request{Key: mi.ID + "/billing", System: port.Billing, Op: port.Activate, Item: mi.ID,
+	c.call(out, port.Request{Key: mi.ID + "/billing", System: port.Billing, Op: port.Activate, Item: mi.ID,
 		Customer: o.quote.req.Customer.ID, Account: o.quote.req.Customer.Account, Site: it.Place.ID, Place: it.Place,
 		Amount: m.price}, then{Do: ignore})
 }

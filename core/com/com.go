@@ -15,6 +15,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/inventory"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
 	"github.com/ordertwin/ordertwin/core/port"
+	"github.com/ordertwin/ordertwin/core/slab"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
@@ -66,6 +67,10 @@ type COM struct {
 	modifies      []*modification
 	modifications int
 	next          map[string]int
+	// vars is room for the catalog variables of one item (itemVars); strs
+	// makes COM's ids and the keys of its calls.
+	vars siteVars
+	strs slab.Strings
 	// byKey maps idempotency keys to what their first request placed.
 	byKey map[string]string
 	// qualifications are the product offering qualifications, in order.
@@ -88,7 +93,7 @@ func New(cfg Config) *COM {
 // id returns the next id with prefix: QT-001, POI-001, SOI-001.
 func (c *COM) id(prefix string) string {
 	c.next[prefix]++
-	return tmf.SeqID(prefix, c.next[prefix])
+	return tmf.SeqIDIn(&c.strs, prefix, c.next[prefix])
 }
 
 // Handle implements engine.Handler.

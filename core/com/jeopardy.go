@@ -114,7 +114,7 @@ func (c *COM) remediate(m Remediate, out *engine.Out) {
 	w.measuring = len(sites)
 	for _, i := range sites {
 		it := &o.po.Items[i]
-		c.call(out, &port.Request{Key: it.ID + "/measure/" + tmf.FormatOffset(out.Now()), System: port.NMS, Op: port.Measure,
+		c.call(out, port.Request{Key: it.ID + "/measure/" + tmf.FormatOffset(out.Now()), System: port.NMS, Op: port.Measure,
 			Item: it.ID, Customer: o.quote.req.Customer.ID, Site: it.Place.ID, Place: it.Place},
 			then{Do: measured, Wave: w.handle, Item: i})
 	}

@@ -56,6 +56,62 @@ type order struct {
 	changing string
 	// removed[i] marks an active site whose disconnect order was placed.
 	removed []bool
+	// room is where the items' lists of references are cut from (refs);
+	// products holds the product each item first becomes (product).
+	room     []tmf.Ref
+	products []tmf.Product
+	// chars and lists are where the items' CFS characteristics are cut
+	// from (characteristics, charLists).
+	chars tmf.Characteristics
+	lists []tmf.Characteristics
+}
+
+// characteristics returns room for n characteristics of an item, cut from
+// one array with the order's other items'.
+func (o *order) characteristics(n int) tmf.Characteristics {
+	if len(o.chars) < n {
+		o.chars = make(tmf.Characteristics, n*len(o.po.Items))
+	}
+	c := o.chars[:n:n]
+	o.chars = o.chars[n:]
+	return c
+}
+
+// charLists returns n lists of characteristics for an item, as
+// characteristics does.
+func (o *order) charLists(n int) []tmf.Characteristics {
+	if len(o.lists) < n {
+		o.lists = make([]tmf.Characteristics, n*len(o.po.Items))
+	}
+	l := o.lists[:n:n]
+	o.lists = o.lists[n:]
+	return l
+}
+
+// product returns new storage for the product instance item i becomes:
+// the items' first products share one array.
+func (o *order) product(i int) *tmf.Product {
+	if o.products == nil {
+		o.products = make([]tmf.Product, len(o.po.Items))
+	}
+	if i < len(o.products) && o.products[i].ID == "" {
+		return &o.products[i]
+	}
+	return new(tmf.Product)
+}
+
+// refs returns room for n references of an item (its service order
+// items, its services, its product instance, its feasibility token): one
+// array serves many items. Appending more than n copies.
+func (o *order) refs(n int) []tmf.Ref {
+	if len(o.room) < n {
+		// Room for eight references an item: a token, a product instance
+		// and three CFS with their services.
+		o.room = make([]tmf.Ref, max(8*len(o.po.Items), n))
+	}
+	r := o.room[:0:n]
+	o.room = o.room[n:]
+	return r
 }
 
 // task is a network-planning task raised for a held site.
@@ -85,11 +141,18 @@ func NewOrder(id string, q QuoteRequest, quoteID string) *tmf.ProductOrder {
 		Quote:          []tmf.Ref{{ID: quoteID}},
 		RelatedParty:   []tmf.Ref{{ID: q.Customer.ID, Name: q.Customer.Name, Role: "customer"}},
 		BillingAccount: &tmf.Ref{ID: q.Customer.Account}}
-	for _, s := range q.Sites {
-		po.Items = append(po.Items, tmf.ProductOrderItem{Action: tmf.Add,
-			ProductOffering: tmf.Ref{ID: q.Offering}, Place: place(s), QuoteItem: &tmf.Ref{ID: s.Code},
-			Characteristics: tmf.Characteristics{{Name: "speed", Value: q.Speed}, {Name: "slaTier", Value: q.Tier}},
-			ItemTerm:        q.Term, MonthlyPrice: q.Monthly})
+	// The items, their quote items and their characteristics are cut from
+	// one array each.
+	po.Items = make([]tmf.ProductOrderItem, len(q.Sites))
+	quoteItems := make([]tmf.Ref, len(q.Sites))
+	chars := make(tmf.Characteristics, 2*len(q.Sites))
+	for k, s := range q.Sites {
+		quoteItems[k] = tmf.Ref{ID: s.Code}
+		ch := chars[2*k : 2*k+2 : 2*k+2]
+		ch[0], ch[1] = tmf.Characteristic{Name: "speed", Value: q.Speed}, tmf.Characteristic{Name: "slaTier", Value: q.Tier}
+		po.Items[k] = tmf.ProductOrderItem{Action: tmf.Add,
+			ProductOffering: tmf.Ref{ID: q.Offering}, Place: place(s), QuoteItem: &quoteItems[k],
+			Characteristics: ch, ItemTerm: q.Term, MonthlyPrice: q.Monthly}
 	}
 	return po
 }
@@ -233,12 +296,17 @@ func (c *COM) validate(o *order, out *engine.Out) {
 		return
 	}
 	q := o.quote
+	var quals []tmf.Ref // the items' tokens, in one array
 	for i := range o.po.Items {
 		it := &o.po.Items[i]
 		if ql := q.quals[o.sites[i]]; len(it.Qualification) == 0 && ql != nil {
 			// The item carries the feasibility token of its quote site;
 			// revalidation replaces it with a fresh one.
-			it.Qualification = []tmf.Ref{{ID: ql.Token, Name: "feasibility"}}
+			if quals == nil {
+				quals = make([]tmf.Ref, len(o.po.Items))
+			}
+			quals[i] = tmf.Ref{ID: ql.Token, Name: "feasibility"}
+			it.Qualification = quals[i : i+1 : i+1]
 			if ql.Expires <= out.Now() {
 				out.Record(store.Record{Kind: "feasibility", Entity: it.ID, Name: it.Place.ID, System: "COM",
 					From: ql.Token, To: "expired", Event: "check", Reason: fmt.Sprintf(
@@ -246,7 +314,7 @@ func (c *COM) validate(o *order, out *engine.Out) {
 			}
 		}
 	}
-	c.call(out, &port.Request{Key: o.po.ID + "/credit", System: port.Credit, Op: port.Check, Item: o.po.ID,
+	c.call(out, port.Request{Key: o.po.ID + "/credit", System: port.Credit, Op: port.Check, Item: o.po.ID,
 		Customer: q.req.Customer.ID, Account: q.req.Customer.Account, Amount: q.tcv}, then{Do: creditChecked, ID: o.po.ID})
 }
 
@@ -318,7 +386,7 @@ func (c *COM) revalidateItem(o *order, i int, after step, out *engine.Out) {
 	q := o.quote
 	it := &o.po.Items[i]
 	o.attempts[i]++
-	c.call(out, &port.Request{Key: it.ID + "/revalidate/" + strconv.Itoa(o.attempts[i]), System: port.Qualification,
+	c.call(out, port.Request{Key: c.strs.Join(it.ID, "/revalidate/", strconv.Itoa(o.attempts[i])), System: port.Qualification,
 		Op: port.Revalidate, Item: it.ID, Customer: q.req.Customer.ID, Site: it.Place.ID, Place: it.Place},
 		then{Do: revalidated, ID: o.po.ID, Item: i, After: after})
 }
@@ -339,7 +407,8 @@ func (c *COM) revalidated(o *order, i int, after step, res *port.Result, out *en
 		c.afterRevalidation(o, i, after, false, out)
 		return
 	}
-	it.Qualification = []tmf.Ref{{ID: res.Qualification.Token, Name: "feasibility"}}
+	it.Qualification = o.refs(1)[:1]
+	it.Qualification[0] = tmf.Ref{ID: res.Qualification.Token, Name: "feasibility"}
 	o.quote.quals[o.sites[i]] = res.Qualification
 	c.afterRevalidation(o, i, after, true, out)
 }
@@ -354,7 +423,7 @@ func (c *COM) askPlanning(o *order, i int, out *engine.Out) {
 	o.tasks[i] = t
 	out.Created(lc.Task, t.id, t.name, t.state, "COM → Network Planning")
 	c.watchHeld(o, i, t, out)
-	c.call(out, &port.Request{Key: t.id, System: port.Planning, Op: port.Plan, Item: t.id,
+	c.call(out, port.Request{Key: t.id, System: port.Planning, Op: port.Plan, Item: t.id,
 		Customer: o.quote.req.Customer.ID, Site: it.Place.ID, Place: it.Place},
 		then{Do: planned, ID: o.po.ID, Item: i, Task: len(c.tasks)})
 }

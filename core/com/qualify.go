@@ -121,7 +121,7 @@ func (c *COM) qualify(m Qualify, out *engine.Out) {
 			return
 		}
 		q.waiting++
-		c.call(out, &port.Request{Key: entity + "/qualify", System: port.Qualification, Op: port.Qualify,
+		c.call(out, port.Request{Key: entity + "/qualify", System: port.Qualification, Op: port.Qualify,
 			Item: entity, Customer: m.Customer.ID, Site: it.Site.Code, Place: place(it.Site)}, then{Do: qualified, ID: q.id, Item: i})
 	}
 	if q.waiting == 0 {

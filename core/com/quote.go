@@ -206,8 +206,9 @@ func (c *COM) submitQuote(now time.Duration, req QuoteRequest, out *engine.Out) 
 	q.qualErr = make([]string, len(req.Sites))
 	q.waiting = len(req.Sites)
 	for i, s := range req.Sites {
-		c.call(out, &port.Request{Key: q.id + "/" + s.Code + "/qualify", System: port.Qualification, Op: port.Qualify,
-			Item: q.id + "/" + s.Code, Customer: req.Customer.ID, Site: s.Code, Place: place(s)}, then{Do: quoteQualified, ID: q.id, Item: i})
+		key := c.strs.Join(q.id, "/", s.Code, "/qualify") // the item is the key's start
+		c.call(out, port.Request{Key: key, System: port.Qualification, Op: port.Qualify,
+			Item: key[:len(q.id)+1+len(s.Code)], Customer: req.Customer.ID, Site: s.Code, Place: place(s)}, then{Do: quoteQualified, ID: q.id, Item: i})
 	}
 }
 
@@ -248,14 +249,15 @@ func (c *COM) nextStage(q *quote, out *engine.Out) {
 	}
 	decided := then{Do: reviewed, ID: q.id}
 	if c.cfg.ManualReview {
-		c.pending[reviewKey(q.id, stage)] = decided // a Review decides
+		c.pending[c.reviewKey(q.id, stage)] = decided // a Review decides
 		return
 	}
-	c.call(out, &port.Request{Key: reviewKey(q.id, stage), System: port.Workflow, Op: port.Review, Item: q.id,
+	c.call(out, port.Request{Key: c.reviewKey(q.id, stage), System: port.Workflow, Op: port.Review, Item: q.id,
 		Customer: q.req.Customer.ID, Stage: stage, Amount: q.tcv}, decided)
 }
 
-func reviewKey(quote, stage string) string { return quote + "/" + stage }
+// reviewKey is the key of the review of a quote's stage.
+func (c *COM) reviewKey(quote, stage string) string { return c.strs.Join(quote, "/", stage) }
 
 // stageCheck is what the core itself checks before a stage goes to review:
 // capacity at every site (technical), the rate card and discount authority
@@ -309,7 +311,7 @@ func (c *COM) decide(q *quote, ok bool, reason string, out *engine.Out) {
 		}
 		a.Signed, a.Approver = signed, approval.Signer(signed)
 	}
-	if !out.Fire(c.machines, lc.Approval, q.id+"/"+a.Stage, "", &a.State, event, a.Reason, "Approval Workflow") {
+	if !out.Fire(c.machines, lc.Approval, c.strs.Join(q.id, "/", a.Stage), "", &a.State, event, a.Reason, "Approval Workflow") {
 		return
 	}
 	if a.Signed != "" {
@@ -353,9 +355,6 @@ type siteVars struct {
 	// over are the site's own values, where a change made them differ.
 	over catalog.Map
 }
-
-// vars are the catalog variables of a quote's site i.
-func (q *quote) vars(i int) catalog.Vars { return siteVars{q: q, i: i} }
 
 // Var implements catalog.Vars.
 func (v siteVars) Var(name string) (string, bool) {

@@ -116,7 +116,7 @@ func (c *COM) disconnected(m *modification, out *engine.Out) {
 	if out.Fire(c.machines, lc.ProductOrder, m.po.ID, "", &m.po.State, lc.Complete, "", "COM") {
 		m.po.CompletionDate = out.Now()
 	}
-	c.call(out, &port.Request{Key: mi.ID + "/billing", System: port.Billing, Op: port.Deactivate, Item: mi.ID,
+	c.call(out, port.Request{Key: mi.ID + "/billing", System: port.Billing, Op: port.Deactivate, Item: mi.ID,
 		Customer: o.quote.req.Customer.ID, Account: o.quote.req.Customer.Account, Site: it.Place.ID, Place: it.Place,
 		Amount: it.MonthlyPrice}, then{Do: ignore})
 }

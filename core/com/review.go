@@ -43,10 +43,10 @@ func (c *COM) review(m Review, out *engine.Out) error {
 	if q == nil {
 		return fmt.Errorf("quote %q: no such quote", m.Quote)
 	}
-	decide, ok := c.pending[reviewKey(q.id, m.Stage)]
+	decide, ok := c.pending[c.reviewKey(q.id, m.Stage)]
 	if !ok {
 		waiting := "no stage"
-		if q.approval != nil && q.stage < len(Stages) && c.isPending(reviewKey(q.id, Stages[q.stage])) {
+		if q.approval != nil && q.stage < len(Stages) && c.isPending(c.reviewKey(q.id, Stages[q.stage])) {
 			waiting = "its " + Stages[q.stage] + " review"
 		}
 		return fmt.Errorf("quote %s (%s) awaits %s, not a %s review: %w", q.id, q.state, waiting, m.Stage, ErrNotAwaited)
@@ -58,7 +58,7 @@ func (c *COM) review(m Review, out *engine.Out) error {
 			return err
 		}
 	}
-	delete(c.pending, reviewKey(q.id, m.Stage))
+	delete(c.pending, c.reviewKey(q.id, m.Stage))
 	a := &q.approval[q.stage]
 	a.By, a.Signed, a.Approver = m.By, m.Signed, signer
 	reason := m.Reason
@@ -68,7 +68,7 @@ func (c *COM) review(m Review, out *engine.Out) error {
 			reason = "by " + m.By
 		}
 	}
-	c.answer(decide, &port.Result{Key: reviewKey(q.id, m.Stage), Final: true, Approved: m.Approved, Reason: reason}, out)
+	c.answer(decide, &port.Result{Key: c.reviewKey(q.id, m.Stage), Final: true, Approved: m.Approved, Reason: reason}, out)
 	return nil
 }
 

@@ -58,7 +58,7 @@ const (
 )
 
 // call sends a request and remembers what to do with its final answer.
-func (c *COM) call(out *engine.Out, req *port.Request, k then) {
+func (c *COM) call(out *engine.Out, req port.Request, k then) {
 	c.pending[req.Key] = k
 	out.Call(req)
 }

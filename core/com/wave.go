@@ -65,26 +65,33 @@ func (c *COM) plan(o *order, out *engine.Out) {
 	}
 	o.soiLeft = make([]int, len(o.po.Items))
 	o.instances = make([]string, len(o.po.Items))
+	if o.waves == nil {
+		o.waves = make([]*wave, 0, len(q.req.Waves))
+	}
+	all := make([]int, 0, len(o.po.Items)) // the waves' items, in one array
 	for _, wp := range q.req.Waves {
-		var items []int
+		first := len(all)
 		for i := range o.po.Items {
 			if o.po.Items[i].State == lc.InProgress && q.req.Sites[o.sites[i]].Wave == wp.Name {
-				items = append(items, i)
+				all = append(all, i)
 			}
 		}
+		items := all[first:len(all):len(all)]
 		if len(items) > 0 {
-			c.newWave(o, wp.Name, wp.ServiceOrder, wp.Target, items, parts, out)
+			c.newWave(o, wp.Name, wp.ServiceOrder, wp.Target, items, parts, cfs, out)
 		}
 	}
 }
 
 // newWave schedules a wave of items behind the waves before it, with
-// their decompositions (parts[i] for item i).
-func (c *COM) newWave(o *order, name, soName string, target time.Duration, items []int, parts []decomposition, out *engine.Out) *wave {
-	cfs := c.cfg.Catalog.CFSFor(o.quote.offering, o.quote.tier)
-	w := &wave{order: o, id: o.po.ID + "/" + name, name: name, soName: soName, target: target,
+// their decompositions (parts[i] for item i) into the CFS cfs.
+func (c *COM) newWave(o *order, name, soName string, target time.Duration, items []int, parts []decomposition, cfs []*catalog.CFS, out *engine.Out) *wave {
+	// The wave's id and its service order's external id, in one string.
+	ids := c.strs.Join(o.po.ID, "/", name, o.po.ID, "/", soName)
+	n := len(o.po.ID) + 1 + len(name)
+	w := &wave{order: o, id: ids[:n], name: name, soName: soName, target: target,
 		state: lc.Initial(lc.Wave), items: items}
-	w.so = &tmf.ServiceOrder{ExternalID: o.po.ID + "/" + soName, Description: soName, Category: "rollout wave",
+	w.so = &tmf.ServiceOrder{ExternalID: ids[n:], Description: soName, Category: "rollout wave",
 		RelatedParty: o.po.RelatedParty, ExternalRef: []tmf.Ref{{ID: o.po.ID, Type: "ProductOrder"}},
 		Items: make([]tmf.ServiceOrderItem, 0, len(items)*len(cfs))}
 	for _, i := range items {
@@ -128,7 +135,7 @@ func (c *COM) addToLateWave(o *order, i int, out *engine.Out) {
 	}
 	parts := make([]decomposition, i+1)
 	parts[i] = d
-	c.newWave(o, name, ServiceOrderName(name), 0, []int{i}, parts, out).late = true
+	c.newWave(o, name, ServiceOrderName(name), 0, []int{i}, parts, cfs, out).late = true
 }
 
 // ServiceOrderName is the default name of a wave's service order:
@@ -158,15 +165,23 @@ type decomposition struct {
 // catalog cannot fill in.
 func (c *COM) decomposition(o *order, i int, cfs []*catalog.CFS) (decomposition, error) {
 	vars := c.itemVars(o, i)
-	d := decomposition{chars: make([]tmf.Characteristics, len(cfs))}
+	n := 0
+	for _, s := range cfs {
+		n += len(s.Characteristics)
+	}
+	// The CFS' characteristics share one array with those of the order's
+	// other items.
+	d := decomposition{chars: o.charLists(len(cfs))}
+	room := o.characteristics(n)
 	for k, s := range cfs {
-		chars, err := s.Characteristics.Apply(vars)
+		chars, err := s.Characteristics.ApplyIn(room, &c.strs, vars)
+		room = room[len(s.Characteristics):]
 		if err != nil {
 			return d, fmt.Errorf("COM: decompose %s into %s: %w", o.po.Items[i].ID, s.ID, err)
 		}
 		d.chars[k] = chars
 	}
-	id, err := catalog.Expand(o.quote.offering.InstanceID, vars)
+	id, err := catalog.ExpandIn(&c.strs, o.quote.offering.InstanceID, vars)
 	if err != nil {
 		return d, fmt.Errorf("COM: product instance id of %s: %w", o.po.Items[i].ID, err)
 	}
@@ -179,6 +194,9 @@ func (c *COM) decomposition(o *order, i int, cfs []*catalog.CFS) (decomposition,
 func (c *COM) decompose(o *order, i int, w *wave, cfs []*catalog.CFS, d decomposition) {
 	it := &o.po.Items[i]
 	o.instances[i] = d.instance
+	if it.ServiceOrderItem == nil {
+		it.ServiceOrderItem = o.refs(len(cfs))
+	}
 	for k, s := range cfs {
 		soi := tmf.ServiceOrderItem{ID: c.id("SOI"), Action: tmf.Add, ProductOrderItem: tmf.Ref{ID: it.ID}, Handle: len(c.sois),
 			Service: tmf.Service{Category: "CFS", Specification: tmf.Ref{ID: s.ID, Name: s.Name},
@@ -204,7 +222,7 @@ func (c *COM) releaseNext(o *order, out *engine.Out) {
 		}
 		reason := "first wave"
 		if k > 0 {
-			reason = "gate passed: " + o.waves[k-1].soName + " " + o.waves[k-1].state + ", SLA validated"
+			reason = c.strs.Join("gate passed: ", o.waves[k-1].soName, " ", o.waves[k-1].state, ", SLA validated")
 		}
 		if !out.Fire(c.machines, lc.Wave, w.id, "", &w.state, lc.Release, reason, "COM → SOM") {
 			return
@@ -376,7 +394,7 @@ func (c *COM) serviceItem(now time.Duration, w *wave, ev *tmf.ItemEvent, out *en
 		}
 		if ev.Instance.ID != "" {
 			if it.Services == nil {
-				it.Services = make([]tmf.Ref, 0, len(it.ServiceOrderItem))
+				it.Services = o.refs(len(it.ServiceOrderItem))
 			}
 			it.Services = append(it.Services, ev.Instance)
 		}
@@ -434,17 +452,23 @@ func (c *COM) activate(now time.Duration, o *order, i int, out *engine.Out) {
 	it := &o.po.Items[i]
 	q := o.quote
 	id := o.instances[i]
-	p := tmf.Product{ID: id, Name: q.offering.Name, Status: "active", ProductOffering: tmf.Ref{ID: q.offering.ID, Name: q.offering.Name},
+	p := o.product(i)
+	*p = tmf.Product{ID: id, Name: q.offering.Name, Status: "active", ProductOffering: tmf.Ref{ID: q.offering.ID, Name: q.offering.Name},
 		Characteristics: it.Characteristics, Place: it.Place, RelatedParty: o.po.RelatedParty, StartDate: now,
 		MonthlyPrice: it.MonthlyPrice, Services: it.Services, BillingAccount: o.po.BillingAccount,
 		ProductOrder: o.po.ID, ProductOrderItem: it.ID}
-	c.Products.Put(p.ID, &p)
+	c.Products.Put(p.ID, p)
 	out.Inventory("product", p.ID, it.Place.ID, "", p.Status)
-	it.ProductInstance = &tmf.Ref{ID: p.ID}
+	if it.ProductInstance == nil {
+		it.ProductInstance = &o.refs(1)[:1][0]
+	} else {
+		it.ProductInstance = new(tmf.Ref)
+	}
+	*it.ProductInstance = tmf.Ref{ID: p.ID}
 	if !out.Fire(c.machines, lc.ProductOrderItem, it.ID, it.Place.ID, &it.State, lc.Complete, "", "COM → Billing") {
 		return
 	}
-	c.call(out, &port.Request{Key: it.ID + "/billing", System: port.Billing, Op: port.Activate, Item: it.ID,
+	c.call(out, port.Request{Key: c.strs.Join(it.ID, "/billing"), System: port.Billing, Op: port.Activate, Item: it.ID,
 		Customer: q.req.Customer.ID, Account: q.req.Customer.Account, Site: it.Place.ID, Place: it.Place,
 		Amount: it.MonthlyPrice}, then{Do: ignore})
 	c.itemFinal(o, out)
@@ -461,13 +485,7 @@ func (c *COM) itemFinal(o *order, out *engine.Out) {
 	if o.final < len(o.po.Items) {
 		return
 	}
-	event := lc.Finish(func(yield func(string) bool) {
-		for i := range o.po.Items {
-			if !yield(o.po.Items[i].State) {
-				return
-			}
-		}
-	})
+	event := lc.Finish(o.po.Items, func(it *tmf.ProductOrderItem) string { return it.State })
 	ok := false
 	switch {
 	case event == lc.Cancel && o.po.State == lc.AssessingCancellation:

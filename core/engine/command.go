@@ -154,7 +154,7 @@ func (e *Engine) logInputs(items []Input) ([]Input, error) {
 			in.answer.send(result{err: err})
 			continue
 		}
-		e.inputs = append(e.inputs, store.Input{Before: e.processed, At: in.At, To: uint8(in.To), Kind: kind, Body: body, Origin: in.origin})
+		e.inputs = append(e.inputs, store.Input{Before: e.processed, At: in.At, To: uint8(in.To), Kind: kind, Body: body, Origin: originValue(in.origin)})
 		kept = append(kept, in)
 	}
 	if e.batch != nil {
@@ -180,8 +180,18 @@ func WithOrigin(ctx context.Context, o store.Origin) context.Context {
 	return context.WithValue(ctx, originKey{}, o)
 }
 
-// originOf is the origin ctx carries (WithOrigin), the zero one for none.
-func originOf(ctx context.Context) store.Origin {
-	o, _ := ctx.Value(originKey{}).(store.Origin)
-	return o
+// originOf is the origin ctx carries (WithOrigin), nil for none.
+func originOf(ctx context.Context) *store.Origin {
+	if o, ok := ctx.Value(originKey{}).(store.Origin); ok {
+		return &o
+	}
+	return nil
+}
+
+// originValue is the origin o points to, the zero one for none.
+func originValue(o *store.Origin) store.Origin {
+	if o == nil {
+		return store.Origin{}
+	}
+	return *o
 }

@@ -65,8 +65,9 @@ type Input struct {
 	Msg any
 	// answer, for a command (Engine.Command), takes the handler's reply.
 	answer answer
-	// origin says who gave a command, for the input log (WithOrigin).
-	origin store.Origin
+	// origin says who gave a command, for the input log (WithOrigin); nil
+	// for none. A pointer keeps the queued inputs small: most have none.
+	origin *store.Origin
 	// taken marks an input taken from the inbox: until it is handled, no
 	// snapshot can be taken (the input log holds it, the snapshot would too).
 	taken bool
@@ -433,8 +434,8 @@ func (e *Engine) step() error {
 	}
 	for i := range out.calls {
 		c := &out.calls[i]
-		e.latency.sent(c.req, at)
-		e.adapters[c.req.System].Call(at, c.req, &e.repliers[c.from])
+		e.latency.sent(&c.req, at)
+		e.adapters[c.req.System].Call(at, &c.req, &e.repliers[c.from])
 	}
 	for _, r := range out.records {
 		for _, o := range e.observers {
@@ -490,14 +491,11 @@ type inputQueue struct {
 	heap    []instant
 	buckets []fifo
 	// bucket maps an instant of the heap to its bucket; free lists the
-	// buckets not in use, which keep their capacity for the next instant.
+	// buckets not in use (empty: their chunks went back to the pool).
 	bucket map[time.Duration]int32
 	free   []int32
 	n      int
 }
-
-// keptBucket is the most inputs a free bucket keeps room for.
-const keptBucket = 1024
 
 // instant is a key of the heap: a time and the bucket of its inputs.
 type instant struct {
@@ -549,13 +547,9 @@ func (q *inputQueue) pop() Input {
 	if q.buckets[top.bucket].len() > 0 {
 		return in
 	}
-	// The instant is over: its bucket is free again. A bucket grown for a
-	// crowded instant gives its memory back: a long-lived engine holds no
-	// more than its busiest instants need now.
+	// The instant is over: its bucket is free again, its chunks back in
+	// the pool (fifo).
 	delete(q.bucket, top.at)
-	if b := &q.buckets[top.bucket]; cap(b.items) > keptBucket {
-		b.items = nil
-	}
 	q.free = append(q.free, top.bucket)
 	n := len(h) - 1
 	h[0] = h[n]
@@ -586,35 +580,9 @@ func (q *inputQueue) all() func(yield func(Input) bool) {
 		instants := slices.Clone(q.heap)
 		slices.SortFunc(instants, func(a, b instant) int { return cmp.Compare(a.at, b.at) })
 		for _, i := range instants {
-			b := &q.buckets[i.bucket]
-			for _, in := range b.items[b.head:] {
-				if !yield(in) {
-					return
-				}
+			if !q.buckets[i.bucket].all(yield) {
+				return
 			}
 		}
 	}
-}
-
-// fifo is a queue of inputs in arrival order.
-type fifo struct {
-	items []Input
-	head  int
-}
-
-func (f *fifo) len() int { return len(f.items) - f.head }
-
-func (f *fifo) push(in Input) { f.items = append(f.items, in) }
-
-func (f *fifo) pop() (Input, bool) {
-	if f.head == len(f.items) {
-		return Input{}, false
-	}
-	in := f.items[f.head]
-	f.items[f.head] = Input{}
-	f.head++
-	if f.head == len(f.items) {
-		f.items, f.head = f.items[:0], 0
-	}
-	return in, true
 }

@@ -71,7 +71,7 @@ func TestOutboxRule(t *testing.T) {
 	e.Attach(a, port.Access)
 	e.Handle(ROM, recorder{log: &log, then: func(now time.Duration, msg any, out *Out) {
 		out.Record(store.Record{Kind: "x", Entity: "ROI-001", To: "inProgress"})
-		out.Call(&port.Request{Key: "ROI-001/reserve/1", System: port.Access, Op: port.Reserve})
+		out.Call(port.Request{Key: "ROI-001/reserve/1", System: port.Access, Op: port.Reserve})
 		out.Send(SOM, 0, "event")
 	}})
 	seen := 0
@@ -95,7 +95,7 @@ func TestCommitThenDispatch(t *testing.T) {
 	e.Handle(ROM, recorder{log: &log, then: func(now time.Duration, msg any, out *Out) {
 		if msg == "go" {
 			out.Record(store.Record{Kind: "x", Entity: "ROI-001", To: "inProgress"})
-			out.Call(&port.Request{Key: "k", System: port.Access, Op: port.Reserve})
+			out.Call(port.Request{Key: "k", System: port.Access, Op: port.Reserve})
 		}
 	}})
 	e.Observe(func(r store.Record) {
@@ -149,7 +149,7 @@ func TestOutboxBeforeExternalCall(t *testing.T) {
 		e := New(Options{Store: durable{mem}})
 		e.Handle(ROM, recorder{log: new([]string), then: func(now time.Duration, msg any, out *Out) {
 			out.Record(store.Record{Kind: "x", Entity: "reserve"})
-			out.Call(&port.Request{Key: "k", System: port.NMS, Op: port.Reserve})
+			out.Call(port.Request{Key: "k", System: port.NMS, Op: port.Reserve})
 		}})
 		seen := -1
 		e.Attach(&probe{inProcess: inProcess, call: func() { seen = mem.Len() }}, port.NMS)

@@ -48,13 +48,13 @@ func TestAdapterLatency(t *testing.T) {
 	e.Handle(ROM, recorder{log: new([]string), then: func(now time.Duration, msg any, out *Out) {
 		switch msg {
 		case "go":
-			out.Call(&port.Request{Key: "olt", System: port.Access})
-			out.Call(&port.Request{Key: "cpe", System: port.Logistics})
-			out.Call(&port.Request{Key: "vlan", System: port.VLAN})
-			out.Call(&port.Request{Key: "ipam", System: port.IPAM}) // unanswered
+			out.Call(port.Request{Key: "olt", System: port.Access})
+			out.Call(port.Request{Key: "cpe", System: port.Logistics})
+			out.Call(port.Request{Key: "vlan", System: port.VLAN})
+			out.Call(port.Request{Key: "ipam", System: port.IPAM}) // unanswered
 			out.Send(ROM, time.Hour, "later")
 		case "later":
-			out.Call(&port.Request{Key: "bng", System: port.BNG})
+			out.Call(port.Request{Key: "bng", System: port.BNG})
 		}
 	}})
 	e.Inject(0, ROM, "go")

@@ -29,9 +29,11 @@ type reply struct {
 	v  any
 }
 
+// call is a request as the handler made it: Out keeps its own copy, so a
+// handler builds requests where it likes (on its stack) and keeps none.
 type call struct {
 	from Address
-	req  *port.Request
+	req  port.Request
 }
 
 func (o *Out) reset() {
@@ -49,8 +51,8 @@ func (o *Out) Send(to Address, after time.Duration, msg any) {
 }
 
 // Call queues an adapter request; its answers come back to the caller as
-// *port.Result inputs.
-func (o *Out) Call(req *port.Request) {
+// *port.Result inputs. Out copies req: the caller keeps nothing.
+func (o *Out) Call(req port.Request) {
 	o.calls = append(o.calls, call{from: o.from, req: req})
 }
 

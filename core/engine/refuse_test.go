@@ -42,7 +42,7 @@ func TestRefusedInputChangesNothing(t *testing.T) {
 		case "poison":
 			out.Record(store.Record{Kind: "serviceOrder", Entity: "SO-001", To: "inProgress"})
 			out.Send(SOM, time.Hour, "later")
-			out.Call(&port.Request{Key: "k", System: port.Access, Op: port.Reserve})
+			out.Call(port.Request{Key: "k", System: port.Access, Op: port.Reserve})
 			out.Reply("never seen")
 			state := lifecycle.Completed
 			out.Fire(set, lifecycle.ServiceOrder, "SO-001", "SO-PILOT", &state, lifecycle.Start, "", "SOM")
@@ -82,7 +82,7 @@ func TestRefusals(t *testing.T) {
 	}{
 		{"no component", ROM, nil, "no component ROM here"},
 		{"no adapter", SOM, func(now time.Duration, msg any, out *Out) {
-			out.Call(&port.Request{Key: "k", System: port.NMS, Op: port.Reserve})
+			out.Call(port.Request{Key: "k", System: port.NMS, Op: port.Reserve})
 		}, `call reserve k: no adapter for system "nms"`},
 		{"panic", SOM, func(now time.Duration, msg any, out *Out) {
 			var items []int

@@ -1,7 +1,6 @@
 package lifecycle
 
 import (
-	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -21,6 +20,6 @@ func TestFinish(t *testing.T) {
 		{[]string{Failed, Cancelled}, Fail},
 		{[]string{Cancelled, Cancelled}, Cancel},
 	} {
-		assert.Equal(t, c.want, Finish(slices.Values(c.states)), "%v", c.states)
+		assert.Equal(t, c.want, Finish(c.states, func(s *string) string { return *s }), "%v", c.states)
 	}
 }

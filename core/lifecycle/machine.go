@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"iter"
 	"slices"
 	"sort"
 	"strings"
@@ -186,10 +185,11 @@ func States(k Kind) []string {
 // cancel when every item was cancelled (the order goes the cancellation
 // way), fail when every other item failed, partComplete when some did
 // (partial is final, TMF v4), complete otherwise. Cancelled items are
-// scope withdrawn, not failures.
-func Finish(states iter.Seq[string]) string {
+// scope withdrawn, not failures. state reads an item's state.
+func Finish[Item any](items []Item, state func(*Item) string) string {
 	total, failed := 0, 0
-	for s := range states {
+	for i := range items {
+		s := state(&items[i])
 		if s == Cancelled {
 			continue
 		}

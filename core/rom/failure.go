@@ -115,7 +115,7 @@ func (r *ROM) timed(id string, i int) (*order, *tmf.ResourceOrderItem) {
 }
 
 // stepDue is ROM's own timer: the deadline of item Item of order Order,
-// Deadline after it started.
+// Deadline after it started. ROM sends it as a pointer from a slab.
 type stepDue struct {
 	Order    string
 	Item     int
@@ -129,14 +129,16 @@ func (r *ROM) watch(o *order, i int, out *engine.Out) {
 		return
 	}
 	if d := r.cfg.Deadline(o.ro.Items[i].Specification.Name); d > 0 {
-		out.Send(engine.ROM, d, stepDue{o.ro.ID, i, d})
+		due := r.dues.New()
+		*due = stepDue{o.ro.ID, i, d}
+		out.Send(engine.ROM, d, due)
 	}
 }
 
 // due raises a jeopardy alert for an item still not done at its deadline:
 // in progress (a call unanswered, retries, a replacement on its way) or
 // held for manual action.
-func (r *ROM) due(m stepDue, out *engine.Out) {
+func (r *ROM) due(m *stepDue, out *engine.Out) {
 	o, it := r.timed(m.Order, m.Item)
 	if it == nil || it.State != lc.InProgress && it.State != lc.Held {
 		return
@@ -191,7 +193,7 @@ func (r *ROM) release(o *order, j int, out *engine.Out) {
 	st.released = true
 	// A request of its own: the item's slot may hold a call queued in this
 	// same batch.
-	out.Call(&port.Request{Key: d.ID + "/release/1", System: st.spec.Reserve, Op: port.Release, Item: d.ID,
+	out.Call(port.Request{Key: r.strs.Join(d.ID, "/release/1"), System: st.spec.Reserve, Op: port.Release, Item: d.ID,
 		Handle: o.handle + j, Customer: o.customer, Site: o.ro.Place.ID, Place: o.ro.Place,
 		ResourceType: d.Specification.ID, Resource: d.Resource})
 }

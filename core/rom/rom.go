@@ -18,6 +18,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/inventory"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
 	"github.com/ordertwin/ordertwin/core/port"
+	"github.com/ordertwin/ordertwin/core/slab"
 	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
@@ -65,6 +66,13 @@ type ROM struct {
 	// completed (the metrics).
 	retries   map[port.System]int
 	completed int
+	// events, starts and dues allocate the events ROM sends its orderer
+	// and its timers.
+	events tmf.OrderEvents
+	starts slab.Of[start]
+	dues   slab.Of[stepDue]
+	// strs makes ROM's ids and the keys of its calls.
+	strs slab.Strings
 }
 
 // OrderRequest is a resource order placed over TMF652 by an orderer
@@ -92,10 +100,12 @@ var ErrItemTaken = errors.New("item id already taken")
 type order struct {
 	ro tmf.ResourceOrder
 	// handle is the request handle of the first item; steps[i] is ROM's
-	// working state for item i, and reqs[i] its call in flight.
+	// working state for item i, with its call in flight.
 	handle int
 	steps  []step
-	reqs   []port.Request
+	// settled is set once the order is final: no call is in flight any
+	// more, and an answer for an item in progress is for no call.
+	settled bool
 	// compensating is set when the site is given up (reason says why).
 	compensating bool
 	cancelled    bool
@@ -114,6 +124,10 @@ type step struct {
 	// deps are the indexes of the items this one depends on, a window of
 	// one array shared by the whole order.
 	deps []int
+	// key and op name the item's call in flight (an item has one at a
+	// time): an answer for another call is refused.
+	key string
+	op  port.Op
 	// attempts counts the calls of the item's current operation, replaced
 	// its written-off resources.
 	attempts int
@@ -150,6 +164,7 @@ type itemRef struct {
 func (r itemRef) item() *tmf.ResourceOrderItem { return &r.o.ro.Items[r.i] }
 
 // start is ROM's own timer: begin work on accepted order Order (its id).
+// ROM sends it as a pointer from a slab.
 type start struct{ Order string }
 
 // New returns an empty ROM.
@@ -177,7 +192,7 @@ func (r *ROM) Handle(now time.Duration, msg any, out *engine.Out) {
 		r.accept(now, m, engine.SOM, out)
 	case OrderRequest:
 		out.Reply(r.request(now, &m.Order, out))
-	case start:
+	case *start:
 		if o := r.byID[m.Order]; o != nil {
 			r.begin(now, o, out)
 		}
@@ -189,7 +204,7 @@ func (r *ROM) Handle(now time.Duration, msg any, out *engine.Out) {
 		r.retried(m, out)
 	case holdExpired:
 		r.expired(m, out)
-	case stepDue:
+	case *stepDue:
 		r.due(m, out)
 	default:
 		out.Error(fmt.Errorf("ROM: unexpected input %T", msg))
@@ -292,7 +307,7 @@ func (r *ROM) admitOrder(ro *tmf.ResourceOrder) error {
 func (r *ROM) accept(now time.Duration, ro *tmf.ResourceOrder, from engine.Address, out *engine.Out) *order {
 	r.nextOrder++
 	o := &order{ro: *ro, from: from}
-	o.ro.ID = tmf.SeqID("RO", r.nextOrder)
+	o.ro.ID = tmf.SeqIDIn(&r.strs, "RO", r.nextOrder)
 	o.ro.State = lc.Initial(lc.ResourceOrder)
 	o.ro.OrderDate = now
 	for _, p := range ro.RelatedParty {
@@ -303,13 +318,14 @@ func (r *ROM) accept(now time.Duration, ro *tmf.ResourceOrder, from engine.Addre
 	r.orders = append(r.orders, o)
 	out.Created(lc.ResourceOrder, o.ro.ID, o.ro.Name, o.ro.State, "")
 	o.steps = make([]step, len(o.ro.Items))
-	o.reqs = make([]port.Request, len(o.ro.Items))
 	for i := range o.ro.Items {
 		o.ro.Items[i].State = lc.Initial(lc.ResourceOrderItem)
 	}
 	r.track(o)
 	r.notify(out, o, tmf.ResourceOrderCreate, nil)
-	out.Send(engine.ROM, r.cfg.StartDelay, start{o.ro.ID})
+	st := r.starts.New()
+	st.Order = o.ro.ID
+	out.Send(engine.ROM, r.cfg.StartDelay, st)
 	return o
 }
 
@@ -338,6 +354,11 @@ func (r *ROM) track(o *order) {
 		}
 		st.deps = deps[first:len(deps):len(deps)]
 	}
+}
+
+// key is the idempotency key of attempt of operation op of item i of o.
+func (r *ROM) key(o *order, i int, op port.Op, attempt int) string {
+	return r.strs.Join(o.ro.Items[i].ID, "/", string(op), "/", strconv.Itoa(attempt))
 }
 
 func (r *ROM) begin(now time.Duration, o *order, out *engine.Out) {
@@ -387,15 +408,14 @@ func (o *order) depsDone(i int) bool {
 
 func (r *ROM) call(o *order, i int, sys port.System, op port.Op, attempt int, out *engine.Out) {
 	it := &o.ro.Items[i]
-	o.steps[i].attempts = attempt
-	req := &o.reqs[i] // an item has one call in flight at a time
-	*req = port.Request{
-		Key:    it.ID + "/" + string(op) + "/" + strconv.Itoa(attempt),
+	st := &o.steps[i]
+	st.attempts, st.key, st.op = attempt, r.key(o, i, op, attempt), op
+	out.Call(port.Request{
+		Key:    st.key,
 		System: sys, Op: op, Item: it.ID, Handle: o.handle + i,
 		Customer: o.customer, Site: o.ro.Place.ID, Place: o.ro.Place,
 		ResourceType: it.Specification.ID, Resource: it.Resource, Characteristics: it.Characteristics,
-	}
-	out.Call(req)
+	})
 }
 
 func (r *ROM) result(now time.Duration, res *port.Result, out *engine.Out) {
@@ -434,11 +454,11 @@ func (r *ROM) result(now time.Duration, res *port.Result, out *engine.Out) {
 		it.Resource = r.own(st, it.Resource, res.Resource, "", out)
 		r.call(o, i, spec.Commit, port.Commit, 1, out)
 		if spec.Type == "CPE" {
-			id := "SHP-" + strings.TrimPrefix(it.ID, "ROI-")
+			id := r.strs.Join("SHP-", strings.TrimPrefix(it.ID, "ROI-"))
 			if n := st.replaced; n > 0 {
-				id += "-" + strconv.Itoa(n+1) // the replacement's own shipment
+				id = r.strs.Join(id, "-", strconv.Itoa(n+1)) // the replacement's own shipment
 			}
-			st.shipment = shipment{id: id, name: it.ID + " shipment", state: lc.Initial(lc.Shipment)}
+			st.shipment = shipment{id: id, name: r.strs.Join(it.ID, " shipment"), state: lc.Initial(lc.Shipment)}
 			out.Created(lc.Shipment, id, st.shipment.name, st.shipment.state, "ROM → logistics")
 		}
 	case port.Commit:
@@ -471,7 +491,7 @@ func (r *ROM) answered(res *port.Result) (itemRef, error) {
 		if it.Resource == nil {
 			return itemRef{}, fmt.Errorf("ROM: answer %s releases for %s, which holds no resource", res.Key, it.ID)
 		}
-	case it.State == lc.InProgress && (o.reqs == nil || o.reqs[i].Key != res.Key || o.reqs[i].Op != res.Op):
+	case it.State == lc.InProgress && (o.settled || o.steps[i].key != res.Key || o.steps[i].op != res.Op):
 		return itemRef{}, fmt.Errorf("ROM: answer %s (%s) for %s, which is waiting for another call", res.Key, res.Op, it.ID)
 	case res.Err == nil && (res.Op == port.Reserve || res.Op == port.Commit && res.Final) && res.Resource == nil:
 		return itemRef{}, fmt.Errorf("ROM: answer %s for %s carries no resource", res.Key, it.ID)
@@ -594,13 +614,7 @@ func (r *ROM) finishIfDone(o *order, out *engine.Out) {
 		return
 	}
 	o.finished = true
-	event := lc.Finish(func(yield func(string) bool) {
-		for i := range o.ro.Items {
-			if !yield(o.ro.Items[i].State) {
-				return
-			}
-		}
-	})
+	event := lc.Finish(o.ro.Items, func(it *tmf.ResourceOrderItem) string { return it.State })
 	if o.cancelled {
 		event = lc.Cancel // rolled back whole, completed items included
 	}
@@ -612,7 +626,7 @@ func (r *ROM) finishIfDone(o *order, out *engine.Out) {
 	}
 	if ok {
 		o.ro.CompletionDate = out.Now()
-		o.reqs = nil // no call is in flight any more
+		o.settled = true // no call is in flight any more
 		r.notify(out, o, tmf.ResourceOrderStateChange, nil)
 	}
 }
@@ -622,7 +636,7 @@ func (r *ROM) notify(out *engine.Out, o *order, t tmf.EventType, it *tmf.Resourc
 	if o.from == 0 {
 		return // placed from outside: the orderer reads the order over TMF652
 	}
-	ev := tmf.NewOrderEvent(t, o.ro.ID, o.ro.ExternalID, o.ro.State, it != nil)
+	ev := r.events.New(t, o.ro.ID, o.ro.ExternalID, o.ro.State, it != nil)
 	ev.At = out.Now()
 	if it != nil {
 		*ev.Item = tmf.ItemEvent{ID: it.ID, Handle: it.Handle, State: it.State, StateReason: it.StateReason, Milestone: it.Milestone}

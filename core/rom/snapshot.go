@@ -13,11 +13,11 @@ import (
 )
 
 // A snapshot of ROM keeps its orders in arrival order, each with its
-// items, its steps and its calls in flight, the resource inventory in
+// items and its steps (with the key and operation of each one's call in
+// flight), the resource inventory in
 // insertion order, the alerts raised, the metrics and the order counter.
 //
-// Resources are shared: an item, its call in flight and the inventory
-// point at one object, often the storage of the item's step. A snapshot
+// Resources are shared: an item and the inventory point at one object, often the storage of the item's step. A snapshot
 // keeps each object once and every pointer as a reference (resourceRef);
 // Restore rebuilds the sharing. What the configuration gives (the systems
 // of a step, its dependencies as indexes) and the indexes (by id, by
@@ -41,28 +41,28 @@ type savedROM struct {
 // -k-1.
 type resourceRef int
 
-// savedOrder is an order; the Resource of its items and calls is nil,
-// their references are beside.
+// savedOrder is an order; the Resource of its items is nil, their
+// references are beside.
 type savedOrder struct {
 	RO        tmf.ResourceOrder
 	Resources []resourceRef
 	Steps     []savedStep
-	// InFlight is set while the order may have calls in flight (Calls,
-	// with their resources' references).
-	InFlight      bool
-	Calls         []port.Request
-	CallResources []resourceRef
-	Compensating  bool
-	Cancelled     bool
-	Finished      bool
-	Reason        string
-	From          engine.Address
-	Customer      string
-	Done          int
+	// InFlight is set while the order may have calls in flight (its steps'
+	// Key and Op).
+	InFlight     bool
+	Compensating bool
+	Cancelled    bool
+	Finished     bool
+	Reason       string
+	From         engine.Address
+	Customer     string
+	Done         int
 }
 
 // savedStep is a step without what the configuration gives (spec, deps).
 type savedStep struct {
+	Key                string
+	Op                 port.Op
 	Attempts, Replaced int
 	Released, Owned    bool
 	Resource           tmf.Resource
@@ -79,7 +79,7 @@ type systemCount struct {
 // Messages implements engine.Messages: ROM's timers and what other
 // components and the adapters send it.
 func (r *ROM) Messages() []any {
-	return []any{start{}, retry{}, holdExpired{}, stepDue{}, OrderRequest{},
+	return []any{&start{}, retry{}, holdExpired{}, &stepDue{}, OrderRequest{},
 		&tmf.ResourceOrder{}, &tmf.CancelRequest{}, &port.Result{}}
 }
 
@@ -107,7 +107,7 @@ func (r *ROM) Snapshot() ([]byte, error) {
 	for n, o := range r.orders {
 		so := &st.Orders[n]
 		*so = savedOrder{RO: o.ro, Compensating: o.compensating, Cancelled: o.cancelled, Finished: o.finished,
-			Reason: o.reason, From: o.from, Customer: o.customer, Done: o.done, InFlight: o.reqs != nil}
+			Reason: o.reason, From: o.from, Customer: o.customer, Done: o.done, InFlight: !o.settled}
 		so.RO.Items = slices.Clone(o.ro.Items)
 		so.Resources = make([]resourceRef, len(o.ro.Items))
 		for i := range so.RO.Items {
@@ -116,16 +116,8 @@ func (r *ROM) Snapshot() ([]byte, error) {
 		}
 		so.Steps = make([]savedStep, len(o.steps))
 		for i, sp := range o.steps {
-			so.Steps[i] = savedStep{Attempts: sp.attempts, Replaced: sp.replaced, Released: sp.released, Owned: sp.owned,
+			so.Steps[i] = savedStep{Key: sp.key, Op: sp.op, Attempts: sp.attempts, Replaced: sp.replaced, Released: sp.released, Owned: sp.owned,
 				Resource: sp.resource, Shipment: savedShipment{sp.shipment.id, sp.shipment.name, sp.shipment.state}}
-		}
-		if o.reqs != nil {
-			so.Calls = slices.Clone(o.reqs)
-			so.CallResources = make([]resourceRef, len(o.reqs))
-			for i := range so.Calls {
-				so.CallResources[i] = ref(so.Calls[i].Resource)
-				so.Calls[i].Resource = nil
-			}
 		}
 	}
 	for _, res := range r.Resources.All() {
@@ -155,22 +147,15 @@ func (r *ROM) Restore(state []byte) error {
 	r.orders = make([]*order, len(st.Orders))
 	for n := range st.Orders {
 		so := &st.Orders[n]
-		if len(so.Resources) != len(so.RO.Items) || len(so.Steps) != len(so.RO.Items) ||
-			so.InFlight && len(so.Calls) != len(so.RO.Items) || len(so.CallResources) != len(so.Calls) {
-			return fmt.Errorf("ROM restore: resource order %s: its items, steps and calls do not match", so.RO.ID)
+		if len(so.Resources) != len(so.RO.Items) || len(so.Steps) != len(so.RO.Items) {
+			return fmt.Errorf("ROM restore: resource order %s: its items and steps do not match", so.RO.ID)
 		}
-		o := &order{ro: so.RO, compensating: so.Compensating, cancelled: so.Cancelled, finished: so.Finished,
+		o := &order{ro: so.RO, settled: !so.InFlight, compensating: so.Compensating, cancelled: so.Cancelled, finished: so.Finished,
 			reason: so.Reason, from: so.From, customer: so.Customer, done: so.Done}
 		o.steps = make([]step, len(so.Steps))
 		for i, sp := range so.Steps {
-			o.steps[i] = step{attempts: sp.Attempts, replaced: sp.Replaced, released: sp.Released, owned: sp.Owned,
+			o.steps[i] = step{key: sp.Key, op: sp.Op, attempts: sp.Attempts, replaced: sp.Replaced, released: sp.Released, owned: sp.Owned,
 				resource: sp.Resource, shipment: shipment{sp.Shipment.ID, sp.Shipment.Name, sp.Shipment.State}}
-		}
-		if so.InFlight {
-			o.reqs = so.Calls
-			if o.reqs == nil {
-				o.reqs = []port.Request{}
-			}
 		}
 		r.orders[n] = o
 		r.track(o)
@@ -197,13 +182,6 @@ func (r *ROM) Restore(state []byte) error {
 				return err
 			}
 			o.ro.Items[i].Resource = res
-		}
-		for i := range o.reqs {
-			res, err := resource(so.CallResources[i])
-			if err != nil {
-				return err
-			}
-			o.reqs[i].Resource = res
 		}
 	}
 	for _, k := range st.Inventory {

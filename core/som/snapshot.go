@@ -72,7 +72,7 @@ type serviceRef struct{ Order, Site, K int }
 // Messages implements engine.Messages: SOM's timer and what other
 // components send it.
 func (s *SOM) Messages() []any {
-	return []any{plan{}, OrderRequest{}, &tmf.ServiceOrder{}, &tmf.OrderEvent{}, &tmf.CancelRequest{}}
+	return []any{&plan{}, OrderRequest{}, &tmf.ServiceOrder{}, &tmf.OrderEvent{}, &tmf.CancelRequest{}}
 }
 
 // Snapshot implements engine.Snapshotter.

@@ -141,7 +141,7 @@ func TestPlanForNoOrder(t *testing.T) {
 	e := engine.New(engine.Options{Store: mem})
 	s := New(Config{Catalog: loadCatalog(t), PlanDelay: time.Hour})
 	e.Handle(engine.SOM, s)
-	e.Inject(time.Hour, engine.SOM, plan{Order: "SO-001"})
+	e.Inject(time.Hour, engine.SOM, &plan{Order: "SO-001"})
 	require.NoError(t, e.Run(context.Background()))
 	assert.Empty(t, mem.Records())
 	assert.Equal(t, uint64(0), e.Refusals())

@@ -16,6 +16,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/inventory"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
+	"github.com/ordertwin/ordertwin/core/slab"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
@@ -41,6 +42,16 @@ type SOM struct {
 	Services   *inventory.Inventory[tmf.Service]
 	nextSO     int
 	nextROI    int
+	// events allocates the events SOM sends its orderer; ids is room for
+	// the ids of one site's CFS.
+	events tmf.OrderEvents
+	ids    []string
+	// plans and ros allocate SOM's plan timers and the resource orders it
+	// places.
+	plans slab.Of[plan]
+	ros   slab.Of[tmf.ResourceOrder]
+	// strs makes SOM's ids and the names of the resource orders it places.
+	strs slab.Strings
 }
 
 // OrderRequest is a service order placed over TMF641 by an orderer outside
@@ -136,7 +147,7 @@ type stepRef struct {
 func (r stepRef) roi() string { return r.site.steps[r.step].roi }
 
 // plan is SOM's own timer: the plan of accepted order Order (its id) is
-// ready.
+// ready. SOM sends it as a pointer from a slab.
 type plan struct{ Order string }
 
 // New returns an empty SOM.
@@ -186,7 +197,7 @@ func (s *SOM) Handle(now time.Duration, msg any, out *engine.Out) {
 			return
 		}
 		out.Reply(Placed{ID: s.accept(now, &m.Order, 0, out).so.ID})
-	case plan:
+	case *plan:
 		if o := s.byID[m.Order]; o != nil {
 			s.orchestrate(o, out)
 		}
@@ -235,7 +246,7 @@ func (s *SOM) admitOrder(so *tmf.ServiceOrder) error {
 func (s *SOM) accept(now time.Duration, so *tmf.ServiceOrder, from engine.Address, out *engine.Out) *order {
 	s.nextSO++
 	o := &order{so: *so, from: from}
-	o.so.ID = tmf.SeqID("SO", s.nextSO)
+	o.so.ID = tmf.SeqIDIn(&s.strs, "SO", s.nextSO)
 	o.so.State = lc.Initial(lc.ServiceOrder)
 	o.so.OrderDate = now
 	for _, p := range so.RelatedParty {
@@ -258,7 +269,9 @@ func (s *SOM) accept(now time.Duration, so *tmf.ServiceOrder, from engine.Addres
 	}
 	out.Created(lc.ServiceOrder, o.so.ID, o.so.Description, o.so.State, system)
 	s.notify(out, o, tmf.ServiceOrderCreate, -1)
-	out.Send(engine.SOM, s.cfg.PlanDelay, plan{o.so.ID})
+	pl := s.plans.New()
+	pl.Order = o.so.ID
+	out.Send(engine.SOM, s.cfg.PlanDelay, pl)
 	return o
 }
 
@@ -315,31 +328,51 @@ func (s *SOM) orchestrate(o *order, out *engine.Out) {
 // decompose instantiates the plan template of one site and places its
 // resource order.
 func (s *SOM) decompose(o *order, st *site, out *engine.Out) error {
-	cfs := make([]string, len(st.items))
-	for k, si := range st.items {
-		cfs[k] = o.so.Items[si.i].Service.Specification.ID
+	cfs := s.ids[:0] // room for the CFS ids until the plan is found
+	for _, si := range st.items {
+		cfs = append(cfs, o.so.Items[si.i].Service.Specification.ID)
 	}
+	s.ids = cfs
 	tech, _ := st.Var("technology")
 	p, err := s.cfg.Catalog.Plan(cfs, tech)
 	if err != nil {
 		return fmt.Errorf("decompose site %s: %w", st.place.ID, err)
 	}
 	st.plan = p
-	st.ids = make([]string, len(p.CFS))
+	// The service instance ids, the resource order's name and its external
+	// id are cut from one string.
+	var buf [256]byte
+	var endBuf [16]int
+	b, ends := buf[:0], endBuf[:0]
 	for k := range p.CFS {
 		st.items[k].left = len(p.CFS[k].Steps)
-		id, err := catalog.Expand(p.CFS[k].CFS.InstanceID, st)
-		if err != nil {
+		if b, err = catalog.AppendExpand(b, p.CFS[k].CFS.InstanceID, st); err != nil {
 			return fmt.Errorf("decompose site %s: service instance id of %s: %w", st.place.ID, p.CFS[k].CFS.ID, err)
 		}
-		st.ids[k] = id
+		ends = append(ends, len(b))
 	}
+	b = append(append(b, "RO "...), st.place.ID...)
+	ends = append(ends, len(b))
+	b = append(append(append(b, o.so.ID...), '/'), st.place.ID...)
+	all, from := s.strs.Bytes(b), 0
+	// The ids share one array with the dependencies of the resource order's
+	// items (deps, below).
+	after := 0
+	for _, ps := range p.Steps {
+		after += len(ps.After)
+	}
+	strs := make([]string, len(p.CFS), len(p.CFS)+after)
+	st.ids = strs[:len(p.CFS):len(p.CFS)]
+	for k, end := range ends[:len(p.CFS)] {
+		st.ids[k], from = all[from:end], end
+	}
+	name, external := all[from:ends[len(p.CFS)]], all[ends[len(p.CFS)]:]
 	st.steps = make([]step, len(p.Steps))
-	external := o.so.ID + "/" + st.place.ID
 	s.roSites[external] = st
-	ro := &tmf.ResourceOrder{
+	ro := s.ros.New() // ROM keeps a copy
+	*ro = tmf.ResourceOrder{
 		ExternalID:   external,
-		Name:         "RO " + st.place.ID,
+		Name:         name,
 		Place:        st.place,
 		RelatedParty: o.so.RelatedParty,
 		Items:        make([]tmf.ResourceOrderItem, len(p.Steps)),
@@ -358,15 +391,18 @@ func (s *SOM) decompose(o *order, st *site, out *engine.Out) error {
 		return s.decommission(o, st, ro, out)
 	}
 	// The items' dependencies share one array.
-	after := 0
+	deps := strs[len(p.CFS):len(p.CFS)]
+	// So do their characteristics.
+	nchars := 0
 	for _, ps := range p.Steps {
-		after += len(ps.After)
+		nchars += len(ps.RFS.Characteristics)
 	}
-	deps := make([]string, 0, after)
+	room := make(tmf.Characteristics, nchars)
 	for j, ps := range p.Steps {
 		s.nextROI++
-		st.steps[j].roi = tmf.SeqID("ROI", s.nextROI)
-		chars, err := ps.RFS.Characteristics.Apply(st)
+		st.steps[j].roi = tmf.SeqIDIn(&s.strs, "ROI", s.nextROI)
+		chars, err := ps.RFS.Characteristics.ApplyIn(room, &s.strs, st)
+		room = room[len(ps.RFS.Characteristics):]
 		if err != nil {
 			return fmt.Errorf("decompose site %s, %s: %w", st.place.ID, ps.RFS.ID, err)
 		}
@@ -420,7 +456,7 @@ func (s *SOM) decommission(o *order, st *site, ro *tmf.ResourceOrder, out *engin
 	}
 	for j := range p.Steps {
 		s.nextROI++
-		st.steps[j].roi = tmf.SeqID("ROI", s.nextROI)
+		st.steps[j].roi = tmf.SeqIDIn(&s.strs, "ROI", s.nextROI)
 	}
 	for j, ps := range p.Steps {
 		var res *tmf.Resource
@@ -581,13 +617,7 @@ func (s *SOM) finishOrder(o *order, out *engine.Out) {
 	if o.final < len(o.so.Items) {
 		return
 	}
-	ev := lc.Finish(func(yield func(string) bool) {
-		for j := range o.so.Items {
-			if !yield(o.so.Items[j].State) {
-				return
-			}
-		}
-	})
+	ev := lc.Finish(o.so.Items, func(it *tmf.ServiceOrderItem) string { return it.State })
 	ok := false
 	if ev == lc.Cancel {
 		ok = out.Cancel(s.machines, lc.ServiceOrder, o.so.ID, o.so.Description, &o.so.State, "every item cancelled", "SOM → COM")
@@ -689,7 +719,7 @@ func (s *SOM) notify(out *engine.Out, o *order, t tmf.EventType, i int) {
 	if o.from == 0 {
 		return // placed from outside: the orderer reads the order over TMF641
 	}
-	ev := tmf.NewOrderEvent(t, o.so.ID, o.so.ExternalID, o.so.State, i >= 0)
+	ev := s.events.New(t, o.so.ID, o.so.ExternalID, o.so.State, i >= 0)
 	ev.Handle = o.so.Handle
 	ev.At = out.Now()
 	if i >= 0 {

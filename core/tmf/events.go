@@ -3,6 +3,8 @@ package tmf
 import (
 	"errors"
 	"time"
+
+	"github.com/ordertwin/ordertwin/core/slab"
 )
 
 // EventType names a TMF event.
@@ -32,17 +34,30 @@ type OrderEvent struct {
 	Item       *ItemEvent
 }
 
-// NewOrderEvent returns an event about an order; with item true, its Item
-// is set to a zero ItemEvent allocated with it.
-func NewOrderEvent(t EventType, orderID, externalID, state string, item bool) *OrderEvent {
+// OrderEvents allocates the events a component sends about its orders, in
+// slabs (core/slab): the receiver owns each event. Its zero value is ready
+// to use.
+type OrderEvents struct {
+	plain    slab.Of[OrderEvent]
+	withItem slab.Of[orderItemEvent]
+}
+
+// orderItemEvent is an event about an item, allocated with its item.
+type orderItemEvent struct {
+	ev   OrderEvent
+	item ItemEvent
+}
+
+// New returns an event about an order; with item true, its Item is set to
+// a zero ItemEvent allocated with it.
+func (a *OrderEvents) New(t EventType, orderID, externalID, state string, item bool) *OrderEvent {
 	if !item {
-		return &OrderEvent{Type: t, OrderID: orderID, ExternalID: externalID, State: state}
+		ev := a.plain.New()
+		*ev = OrderEvent{Type: t, OrderID: orderID, ExternalID: externalID, State: state}
+		return ev
 	}
-	both := &struct {
-		ev   OrderEvent
-		item ItemEvent
-	}{ev: OrderEvent{Type: t, OrderID: orderID, ExternalID: externalID, State: state}}
-	both.ev.Item = &both.item
+	both := a.withItem.New()
+	both.ev = OrderEvent{Type: t, OrderID: orderID, ExternalID: externalID, State: state, Item: &both.item}
 	return &both.ev
 }
 

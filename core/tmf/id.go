@@ -1,11 +1,25 @@
 package tmf
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/ordertwin/ordertwin/core/slab"
+)
 
 // SeqID formats the n-th id with prefix, zero-padded to three digits:
 // SeqID("ROI", 7) is "ROI-007".
 func SeqID(prefix string, n int) string {
-	b := make([]byte, 0, len(prefix)+8)
+	var buf [32]byte
+	return string(appendSeqID(buf[:0], prefix, n))
+}
+
+// SeqIDIn is SeqID made by strs: no allocation of its own.
+func SeqIDIn(strs *slab.Strings, prefix string, n int) string {
+	var buf [32]byte
+	return strs.Bytes(appendSeqID(buf[:0], prefix, n))
+}
+
+func appendSeqID(b []byte, prefix string, n int) []byte {
 	b = append(b, prefix...)
 	b = append(b, '-')
 	switch {
@@ -14,5 +28,5 @@ func SeqID(prefix string, n int) string {
 	case n < 100:
 		b = append(b, '0')
 	}
-	return string(strconv.AppendInt(b, int64(n), 10))
+	return strconv.AppendInt(b, int64(n), 10)
 }

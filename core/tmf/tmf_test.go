@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/slab"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -59,4 +60,14 @@ func FuzzParseOffset(f *testing.F) {
 		// Fractions below a nanosecond may round; whole units round-trip.
 		assert.InDelta(t, float64(d), float64(back), 1e3)
 	})
+}
+
+// Sequential ids are zero-padded to three digits, whoever makes them.
+func TestSeqIDIn(t *testing.T) {
+	var strs slab.Strings
+	for _, n := range []int{7, 98, 100, 1234} {
+		assert.Equal(t, SeqID("ROI", n), SeqIDIn(&strs, "ROI", n))
+	}
+	assert.Equal(t, "ROI-007", SeqID("ROI", 7))
+	assert.Equal(t, "SO-100", SeqIDIn(&strs, "SO", 100))
 }
