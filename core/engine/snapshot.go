@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/gob"
 	"errors"
 	"fmt"
@@ -40,13 +41,16 @@ type Messages interface {
 // not yet committed.
 var ErrBusy = errors.New("engine busy: no snapshot now")
 
-// saved is the engine's own state in a snapshot, and its parts'.
+// saved is the engine's own state in a snapshot, and the names of its
+// parts. A snapshot's body is the gob of saved, then each part's state in
+// the order of Parts, each preceded by its length (a uvarint): the parts,
+// most of the bytes, are neither copied nor decoded twice.
 type saved struct {
 	Processed, Refusals uint64
 	Now, Changed        time.Duration
 	Records             uint64
 	Queue               []queued
-	Parts               []part
+	Parts               []string
 }
 
 // queued is an input waiting in the queue, encoded by the codec.
@@ -55,12 +59,6 @@ type queued struct {
 	To   Address
 	Kind string
 	Body []byte
-}
-
-// part is the state of one Snapshotter, by name.
-type part struct {
-	Name  string
-	State []byte
 }
 
 // named is a Snapshotter and the name its state is saved under.
@@ -146,18 +144,26 @@ func (e *Engine) Snapshot() (store.Snapshot, error) {
 		}
 		st.Queue = append(st.Queue, queued{At: in.At, To: in.To, Kind: kind, Body: body})
 	}
-	for _, p := range ps {
+	states := make([][]byte, len(ps))
+	size := 0
+	for i, p := range ps {
 		b, err := p.s.Snapshot()
 		if err != nil {
 			return store.Snapshot{}, fmt.Errorf("snapshot: %s: %w", p.name, err)
 		}
-		st.Parts = append(st.Parts, part{p.name, b})
+		st.Parts, states[i] = append(st.Parts, p.name), b
+		size += binary.MaxVarintLen64 + len(b)
 	}
 	var buf bytes.Buffer
 	if err := gob.NewEncoder(&buf).Encode(&st); err != nil {
 		return store.Snapshot{}, fmt.Errorf("snapshot: encode: %w", err)
 	}
-	return store.Snapshot{Inputs: e.processed, Records: e.recorded, At: e.now, Body: buf.Bytes()}, nil
+	body := slices.Grow(buf.Bytes(), size)
+	for _, b := range states {
+		body = binary.AppendUvarint(body, uint64(len(b)))
+		body = append(body, b...)
+	}
+	return store.Snapshot{Inputs: e.processed, Records: e.recorded, At: e.now, Body: body}, nil
 }
 
 // Restore sets a freshly built engine and its parts to the state of a
@@ -171,8 +177,21 @@ func (e *Engine) Restore(s store.Snapshot) error {
 		return errors.New("restore: the engine is running")
 	}
 	var st saved
-	if err := gob.NewDecoder(bytes.NewReader(s.Body)).Decode(&st); err != nil {
+	body := bytes.NewReader(s.Body)
+	if err := gob.NewDecoder(body).Decode(&st); err != nil {
 		return fmt.Errorf("restore: decode: %w", err)
+	}
+	rest := s.Body[len(s.Body)-body.Len():]
+	states := make([][]byte, len(st.Parts))
+	for i, name := range st.Parts {
+		n, k := binary.Uvarint(rest)
+		if k <= 0 || n > uint64(len(rest)-k) {
+			return fmt.Errorf("restore: the state of %s is cut short", name)
+		}
+		states[i], rest = rest[k:k+int(n)], rest[k+int(n):]
+	}
+	if len(rest) > 0 {
+		return fmt.Errorf("restore: %d bytes after the last part", len(rest))
 	}
 	ps, err := e.parts()
 	if err != nil {
@@ -186,7 +205,7 @@ func (e *Engine) Restore(s store.Snapshot) error {
 		return out
 	}
 	have := names(len(ps), func(i int) string { return ps[i].name })
-	want := names(len(st.Parts), func(i int) string { return st.Parts[i].Name })
+	want := st.Parts
 	if !slices.Equal(have, want) {
 		return fmt.Errorf("restore: the snapshot keeps %q, this system has %q", want, have)
 	}
@@ -199,7 +218,7 @@ func (e *Engine) Restore(s store.Snapshot) error {
 		queue = append(queue, Input{At: q.At, To: q.To, Msg: msg})
 	}
 	for i, p := range ps {
-		if err := p.s.Restore(st.Parts[i].State); err != nil {
+		if err := p.s.Restore(states[i]); err != nil {
 			return fmt.Errorf("restore: %s: %w", p.name, err)
 		}
 	}

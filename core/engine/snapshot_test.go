@@ -1,0 +1,95 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/store"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// ticker is a component with state (a count) and a timer of its own that
+// waits in the queue.
+type ticker struct{ n int }
+
+type tick struct{ Left int }
+
+func (t *ticker) Handle(now time.Duration, msg any, out *Out) {
+	m := msg.(tick)
+	t.n++
+	out.Record(store.Record{Kind: "tick", Entity: strconv.Itoa(t.n), To: strconv.Itoa(m.Left)})
+	if m.Left > 0 {
+		out.Send(COM, time.Duration(t.n)*time.Minute, tick{m.Left - 1})
+	}
+}
+
+func (t *ticker) Messages() []any { return []any{tick{}} }
+
+func (t *ticker) Snapshot() ([]byte, error) { return []byte(strconv.Itoa(t.n)), nil }
+
+func (t *ticker) Restore(b []byte) (err error) {
+	t.n, err = strconv.Atoi(string(b))
+	return err
+}
+
+// tickers is an engine with a ticker and two timers queued.
+func tickers(j store.Journal) *Engine {
+	e := New(Options{Store: j})
+	e.Handle(COM, &ticker{})
+	e.Inject(0, COM, tick{5})
+	e.Inject(time.Minute, COM, tick{3})
+	return e
+}
+
+// §2 snapshots: an engine restored from a snapshot taken between two
+// steps, its queue and its components' state, runs on as the saved one
+// would have: the same records after the snapshot, the same end state.
+func TestSnapshotRestoresQueueAndParts(t *testing.T) {
+	whole := store.NewMemory()
+	w := tickers(whole)
+	require.NoError(t, w.Run(context.Background()))
+	end, err := w.Snapshot()
+	require.NoError(t, err)
+
+	cut := store.NewMemory()
+	e := tickers(cut)
+	require.NoError(t, e.RunUntil(context.Background(), 4*time.Minute))
+	snap, err := e.Snapshot()
+	require.NoError(t, err)
+	assert.Equal(t, uint64(len(cut.Records())), snap.Records)
+	assert.Equal(t, e.Processed(), snap.Inputs)
+
+	tail := store.NewMemory()
+	fresh := tickers(tail)
+	require.NoError(t, fresh.Restore(snap))
+	assert.Equal(t, e.Pending(), fresh.Pending(), "the queue is the snapshot's, not the one built")
+	require.NoError(t, fresh.Run(context.Background()))
+	assert.Equal(t, whole.Records()[snap.Records:], tail.Records())
+	last, err := fresh.Snapshot()
+	require.NoError(t, err)
+	assert.Equal(t, end, last)
+}
+
+// A snapshot names the part that keeps none; a restore refuses a body cut
+// short or one of another system, naming what is wrong.
+func TestSnapshotRefusals(t *testing.T) {
+	e := New(Options{})
+	e.Handle(SOM, recorder{log: new([]string)})
+	_, err := e.Snapshot()
+	assert.ErrorContains(t, err, "component SOM")
+
+	snap, err := tickers(nil).Snapshot()
+	require.NoError(t, err)
+	cut := snap
+	cut.Body = snap.Body[:len(snap.Body)-1]
+	assert.ErrorContains(t, tickers(nil).Restore(cut), "cut short")
+
+	other := New(Options{})
+	other.Handle(COM, &ticker{})
+	other.Keep("more", &ticker{})
+	assert.ErrorContains(t, other.Restore(snap), fmt.Sprintf("%q", []string{"COM"}))
+}
