@@ -75,8 +75,8 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	orderQuota := fs.Int("order-quota", tmf622.DefaultOrderQuota, "how many product orders one party may have in flight")
 	suspendAfter := fs.Int("hub-suspend-after", 20, "a hub listener whose callback failed this many attempts in a row, over at least --hub-suspend-window, is suspended")
 	suspendWindow := fs.Duration("hub-suspend-window", 15*time.Minute, "see --hub-suspend-after")
-	snapEvery := fs.Uint64("snapshot-every", 100_000, "take a snapshot of the running system after this many inputs (a restart replays only what follows the latest)")
-	snapInterval := fs.Duration("snapshot-interval", time.Minute, "take a snapshot after this much wall time at the latest (and always on a clean stop)")
+	snapEvery := fs.Uint64("snapshot-every", 1_000_000, "take a snapshot of the running system after this many inputs (a restart replays only what follows the latest)")
+	snapInterval := fs.Duration("snapshot-interval", 10*time.Minute, "take a snapshot after this much wall time at the latest (and always on a clean stop)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err

@@ -298,7 +298,10 @@ func (e *Engine) run(ctx context.Context, serve bool) (err error) {
 	defer func() {
 		ferr := e.durable()
 		if serve && ferr == nil {
-			e.save() // a clean stop: the restart replays nothing
+			e.save(true) // a clean stop: the restart replays nothing
+		} else if e.snaps.saving != nil {
+			<-e.snaps.saving // the store stays open until it is written
+			e.snaps.saving = nil
 		}
 		if serr := e.stopCommitter(); ferr == nil {
 			ferr = serr
@@ -314,7 +317,7 @@ func (e *Engine) run(ctx context.Context, serve bool) (err error) {
 		}
 		if serve {
 			if e.snaps.due(e.processed) {
-				e.save()
+				e.save(false)
 			}
 			if err := e.takeInbox(); err != nil {
 				return err

@@ -246,8 +246,8 @@ func (e *Engine) registerMessages(h any) {
 type SnapshotPolicy struct {
 	// Store keeps the snapshots; none are taken without one.
 	Store store.Snapshots
-	// Every is a number of inputs (0: 100,000); Interval a wall time (0:
-	// one minute).
+	// Every is a number of inputs (0: 1,000,000); Interval a wall time (0:
+	// ten minutes).
 	Every    uint64
 	Interval time.Duration
 	// Told, when set, is told of each snapshot taken, or why it failed.
@@ -256,10 +256,10 @@ type SnapshotPolicy struct {
 
 func (p SnapshotPolicy) withDefaults() SnapshotPolicy {
 	if p.Every == 0 {
-		p.Every = 100_000
+		p.Every = 1_000_000
 	}
 	if p.Interval == 0 {
-		p.Interval = time.Minute
+		p.Interval = 10 * time.Minute
 	}
 	return p
 }
@@ -271,6 +271,8 @@ type snapshots struct {
 	// when it was taken (or when the engine started).
 	last   uint64
 	lastAt time.Time
+	// saving is closed once the snapshot being written is kept.
+	saving chan struct{}
 }
 
 // due reports whether a snapshot is due, after processed inputs.
@@ -278,24 +280,50 @@ func (s *snapshots) due(processed uint64) bool {
 	return s.Store != nil && processed > s.last && (processed-s.last >= s.Every || time.Since(s.lastAt) >= s.Interval)
 }
 
-// save takes a snapshot and keeps it, when the engine is between two
-// steps with nothing taken and unhandled; else it waits for the next
-// chance. A snapshot that fails is told and tried again at the next
-// interval: the engine serves on, its restarts replay more.
-func (e *Engine) save() {
+// save takes a snapshot, when the engine is between two steps with
+// nothing taken and unhandled, and has it kept; else it waits for the next
+// chance. The state is encoded on the engine's goroutine; the store writes
+// it on a goroutine of its own while the engine goes on, one at a time
+// (with wait, save waits for it: a clean stop). A snapshot that fails is
+// told and taken again at the next interval: the engine serves on, its
+// restarts replay more.
+func (e *Engine) save(wait bool) {
+	if e.snaps.saving != nil {
+		select {
+		case <-e.snaps.saving:
+			e.snaps.saving = nil
+		default:
+			if !wait {
+				return // the last one is still being written
+			}
+			<-e.snaps.saving
+			e.snaps.saving = nil
+		}
+	}
 	if e.snaps.Store == nil || e.due.len() > 0 || e.taken > 0 || e.processed == e.snaps.last {
 		return
 	}
 	began := time.Now()
 	s, err := e.Snapshot()
-	if err == nil {
-		err = e.snaps.Store.SaveSnapshot(s)
-	}
 	e.snaps.lastAt = time.Now()
-	if err == nil {
-		e.snaps.last = e.processed
+	if err != nil {
+		if e.snaps.Told != nil {
+			e.snaps.Told(s, time.Since(began), err)
+		}
+		return
 	}
-	if e.snaps.Told != nil {
-		e.snaps.Told(s, time.Since(began), err)
+	e.snaps.last = e.processed
+	done := make(chan struct{})
+	e.snaps.saving = done
+	go func() {
+		defer close(done)
+		err := e.snaps.Store.SaveSnapshot(s)
+		if e.snaps.Told != nil {
+			e.snaps.Told(s, time.Since(began), err)
+		}
+	}()
+	if wait {
+		<-done
+		e.snaps.saving = nil
 	}
 }
