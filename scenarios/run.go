@@ -313,7 +313,8 @@ func (s *System) API() *api.Server {
 	for _, a := range s.Spec.Network.Addresses {
 		known[a.Address] = true
 	}
-	return &api.Server{Engine: s.Engine, Stats: s.Stats, Epoch: s.Spec.Epoch,
+	shelf, _ := store.ShelfOf(s.Journal)
+	return &api.Server{Engine: s.Engine, Stats: s.Stats, Epoch: s.Spec.Epoch, Shelf: shelf,
 		COM: s.COM, SOM: s.SOM, ROM: s.ROM, Catalog: s.Spec.Catalog, Docs: s.Docs, Inbox: s.Inbox,
 		KnownAddress: func(a string) bool { return known[a] }}
 }
