@@ -9,31 +9,38 @@ import (
 
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/events"
+	lc "github.com/ordertwin/ordertwin/core/lifecycle"
 	"github.com/ordertwin/ordertwin/core/store/sqlite"
+	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/ordertwin/ordertwin/scenarios"
 )
 
 // LiveWorkload builds a scenario spec of n enterprise orders of 25 sites
-// each (the national rollout's shape: a pilot site, then 12 and 12), one
-// placed every virtual second from T+0, so that all are in flight at once,
-// on a generated network with room for every site.
+// each (the national rollout's shape: a pilot site, then 12 and 12, the
+// last wave due 75 days after the order), arriving at a steady rate over
+// the first 30 virtual days, so that from then on all n are in flight at
+// once, on a generated network with room for every site.
 func LiveWorkload(n int) (scenarios.Spec, error) {
+	arrival := tmf.FormatOffset(30 * 24 * time.Hour / time.Duration(max(n, 1)))
 	p := scenarios.Population{Customers: n, SitesPerCustomer: 25, Offering: "PO-EFCG-01", SLA: "Gold",
-		Speed: "500M-sym", Term: 36, RateCard: "RC-ENT-2024-NEG", Price: 1800, P2PEvery: 4, Arrival: "PT1S",
+		Speed: "500M-sym", Term: 36, RateCard: "RC-ENT-2024-NEG", Price: 1800, P2PEvery: 4, Arrival: arrival,
 		Waves: []scenarios.PopulationWave{{Name: "Pilot", Sites: 1, Target: "P14D"},
 			{Name: "Wave 1", Sites: 12, Target: "P45D"}, {Name: "Wave 2", Sites: 12, Target: "P75D"}},
 		Network: scenarios.PopulationNetwork{Regions: []string{"MEL", "SYD", "BNE"}, SitesPerArea: 200}}
 	return p.Spec(fmt.Sprintf("live-%d", n), 1, time.Date(2024, 6, 3, 9, 0, 0, 0, time.UTC))
 }
 
-// LiveResult is what a live run measured. Lag is how far the engine's
-// virtual time was behind the wall clock's, in wall time, sampled every
+// LiveResult is what a live run measured. Lag is how far the engine was
+// behind the wall clock (Engine.Behind: the present less the time of the
+// earliest input due and not yet handled), in wall time, sampled every
 // 100 ms while the orders ran (the orders ended are counted every second).
 type LiveResult struct {
-	Orders, Completed int
-	Wall              time.Duration
-	LagP50, LagP99    time.Duration
-	LagMax            time.Duration
+	// Orders were placed, Completed ended; Peak is the most in flight at
+	// once (placed and not ended).
+	Orders, Completed, Peak int
+	Wall                    time.Duration
+	LagP50, LagP99          time.Duration
+	LagMax                  time.Duration
 }
 
 // RunLive serves the live workload of n orders on the wall clock at scale
@@ -81,16 +88,18 @@ func RunLive(ctx context.Context, n int, scale float64, dir string) (LiveResult,
 		var behind time.Duration
 		ended := 0
 		if err := sys.Engine.Query(ctx, func() {
-			behind = time.Duration(float64(time.Since(clock.Start))*scale) - sys.Engine.Now()
+			behind = sys.Engine.Behind()
 			if i%10 != 9 {
 				ended = -1 // counted once a second
 				return
 			}
-			for _, po := range sys.COM.Orders() {
-				if po.State == "completed" || po.State == "failed" || po.State == "partial" || po.State == "cancelled" {
+			orders := sys.COM.Orders()
+			for _, po := range orders {
+				if lc.IsFinal(lc.ProductOrder, po.State) {
 					ended++
 				}
 			}
+			res.Peak = max(res.Peak, len(orders)-ended)
 		}); err != nil {
 			return res, err
 		}

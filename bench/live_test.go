@@ -25,5 +25,6 @@ func benchmarkLive(b *testing.B, n int) {
 		b.ReportMetric(r.LagP99.Seconds(), "lag-p99-s")
 		b.ReportMetric(r.LagMax.Seconds(), "lag-max-s")
 		b.ReportMetric(r.Wall.Seconds(), "wall-s")
+		b.ReportMetric(float64(r.Peak), "peak-in-flight")
 	}
 }

@@ -48,8 +48,9 @@ type soakRow struct {
 	// RSS is the process's resident set (VmRSS); Heap the Go heap in use.
 	RSS  uint64 `json:"rssBytes"`
 	Heap uint64 `json:"heapInUseBytes"`
-	// Lag is how far the virtual time of the engine's latest step is
-	// behind the wall clock's present, in virtual seconds.
+	// Lag is how far the engine is behind the wall clock (Engine.Behind):
+	// the present less the time of the earliest input due and not yet
+	// handled, in virtual seconds; 0 when nothing due waits.
 	Lag float64 `json:"lagSeconds"`
 	// ROIRate is resource order items completed per wall-clock second since
 	// the row before.
@@ -161,19 +162,18 @@ func soak(ctx context.Context, o soakOptions, stdout io.Writer, log *slog.Logger
 	var lastROIs int64
 	fmt.Fprintf(stdout, "%8s %8s %9s %8s %9s %9s %12s %10s %10s\n", "placed", "done", "in flight", "wall", "RSS MiB", "heap MiB", "lag", "ROI/s", "store MiB")
 	measure := func() error {
-		var now time.Duration
-		var present time.Duration
+		var behind time.Duration
 		// The engine serves until the soak stops it: it answers between
 		// two steps.
 		qctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		if err := sys.Engine.Query(qctx, func() { now, present = sys.Engine.Now(), clock.Present() }); err != nil {
+		if err := sys.Engine.Query(qctx, func() { behind = sys.Engine.Behind() }); err != nil {
 			return fmt.Errorf("bench: soak: lag: %w", err)
 		}
 		wall := time.Since(began)
 		rois := n.rois.Load()
 		row := soakRow{Wall: wall.Seconds(), Placed: int(n.placed.Load()), Completed: int(n.completed.Load()),
-			Finished: int(n.finished.Load()), Lag: max(present-now, 0).Seconds(),
+			Finished: int(n.finished.Load()), Lag: behind.Seconds(),
 			ROIRate: float64(rois-lastROIs) / (wall - lastWall).Seconds(), Store: storeSize(db)}
 		row.InFlight = row.Placed - row.Finished
 		row.RSS, row.Heap = memory()

@@ -46,3 +46,23 @@ func (w *Wall) WaitUntil(ctx context.Context, at time.Duration) error {
 		return ctx.Err()
 	}
 }
+
+// Behind is how far a serving engine is behind its clock: the clock's
+// present less the time of the earliest input due and not yet handled,
+// in virtual time; 0 when nothing due waits (an idle engine is not
+// behind) or the clock has no present. Call it on the engine's goroutine
+// (Query).
+func (e *Engine) Behind() time.Duration {
+	p, ok := e.clock.(Presenter)
+	if !ok {
+		return 0
+	}
+	next := e.now
+	if e.due.len() == 0 {
+		if e.queue.len() == 0 {
+			return 0
+		}
+		next = e.queue.next()
+	}
+	return max(0, p.Present()-next)
+}

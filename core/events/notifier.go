@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -78,10 +79,20 @@ type Notifier struct {
 	fullFlushed time.Time
 	cancel      context.CancelFunc
 	done        chan struct{}
+	// hubs are the hub records committed since the notifier started
+	// watching the feed (Feed.Watch), up to watched, the last record it
+	// was told; every record after watching was told. With no listener,
+	// the notifier reads only these: the other records concern no one.
+	hubs     []store.Entry
+	watched  int64
+	watching int64
+	stopped  bool
 }
 
-// pageSize is how many records are read at a time.
-const pageSize = 256
+// pageSize is how many records are read at a time: a reader behind the
+// feed's window reads the store a commit at a time (group commits hold up
+// to 4,096 records).
+const pageSize = 4096
 
 // maxQueue is how many events a listener may have waiting in memory;
 // beyond, it reads the journal itself until it is back in step.
@@ -153,7 +164,10 @@ func (n *Notifier) Start(ctx context.Context) {
 	}
 	ctx, n.cancel = context.WithCancel(ctx)
 	n.done = make(chan struct{})
-	go n.watch(ctx, n.feed.Subscribe())
+	sub := n.feed.Subscribe()
+	n.feed.Watch(n.told)
+	n.watching = n.feed.Last()
+	go n.watch(ctx, sub)
 }
 
 // Stop stops delivering, keeps every listener's cursor and closes the
@@ -167,7 +181,69 @@ func (n *Notifier) Stop() error {
 		cancel()
 		<-done
 	}
+	n.mu.Lock()
+	n.stopped, n.hubs = true, nil
+	n.mu.Unlock()
 	return n.outbox.Close()
+}
+
+// told takes the records of a commit (Feed.Watch): it keeps the hub
+// records, for the time no listener is registered.
+func (n *Notifier) told(es []store.Entry) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.stopped || len(es) == 0 {
+		return
+	}
+	for _, e := range es {
+		if e.Kind == hubKind {
+			n.hubs = append(n.hubs, e)
+		}
+	}
+	n.watched = es[len(es)-1].Seq
+}
+
+// dispatchHubs dispatches, while no listener is registered, only the hub
+// records told since read, and marks every record told as read: it reads
+// nothing. It stops after a record that registers a listener (then the
+// records after it are read, for it). done is false when it did not
+// apply, the notifier having listeners or not yet told of every record.
+func (n *Notifier) dispatchHubs(ctx context.Context) (done bool, err error) {
+	n.mu.Lock()
+	if len(n.workers) > 0 || n.read < n.watching {
+		n.mu.Unlock()
+		return false, nil
+	}
+	hubs, upto, read := n.hubs, n.watched, n.read
+	n.hubs = nil
+	n.mu.Unlock()
+	for i, e := range hubs {
+		if e.Seq <= read {
+			continue
+		}
+		if err := n.dispatch(ctx, e); err != nil {
+			n.putBack(hubs[i:])
+			return true, err // this record again, after a backoff
+		}
+		n.mu.Lock()
+		registered := len(n.workers) > 0
+		n.mu.Unlock()
+		if registered {
+			n.putBack(hubs[i+1:])
+			return true, nil
+		}
+	}
+	if upto > read {
+		n.advance(upto, nil, nil)
+	}
+	return true, nil
+}
+
+// putBack puts hub records not dispatched before those told since.
+func (n *Notifier) putBack(hubs []store.Entry) {
+	n.mu.Lock()
+	n.hubs = append(slices.Clone(hubs), n.hubs...)
+	n.mu.Unlock()
 }
 
 // watch reads the feed once for all listeners: it follows the listeners
@@ -255,6 +331,15 @@ func (n *Notifier) resumeOnce(ctx context.Context) error {
 // running, only the hub's own records (a listener registered) are looked
 // at.
 func (n *Notifier) dispatchPage(ctx context.Context) (more bool, err error) {
+	if done, err := n.dispatchHubs(ctx); done {
+		if err == nil {
+			n.flushIfDue(false)
+		}
+		n.mu.Lock()
+		more = len(n.workers) > 0
+		n.mu.Unlock()
+		return more, err
+	}
 	n.mu.Lock()
 	from, none := n.read, len(n.workers) == 0
 	n.mu.Unlock()
@@ -276,18 +361,23 @@ func (n *Notifier) dispatchPage(ctx context.Context) (more bool, err error) {
 	if len(page) > 0 {
 		n.advance(page[len(page)-1].Seq, nil, nil)
 	}
-	// The cursors of the listeners that were sent something are kept
-	// every flushEvery while records come, and once they stop; those of
-	// all idle listeners every fullFlushEvery; how far the journal was
-	// read, with them or else every flushEvery.
+	n.flushIfDue(len(page) == 0)
+	return len(page) == pageSize, nil
+}
+
+// flushIfDue keeps the cursors when it is time: those of the listeners
+// that were sent something every flushEvery while records come, and once
+// they stop (caught up); those of all idle listeners every
+// fullFlushEvery; how far the journal was read, with them or else every
+// flushEvery.
+func (n *Notifier) flushIfDue(caught bool) {
 	n.mu.Lock()
-	flush := n.read > n.flushedAt && (len(page) == 0 && n.sent || time.Since(n.flushed) >= flushEvery)
+	flush := n.read > n.flushedAt && (caught && n.sent || time.Since(n.flushed) >= flushEvery)
 	full := time.Since(n.fullFlushed) >= fullFlushEvery
 	n.mu.Unlock()
 	if flush || full {
 		n.flush(full)
 	}
-	return len(page) == pageSize, nil
 }
 
 // dispatch hands record e to the listeners it concerns.
