@@ -1,6 +1,9 @@
 package tmf
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // SeqID formats the n-th id with prefix, zero-padded to three digits:
 // SeqID("ROI", 7) is "ROI-007".
@@ -15,4 +18,11 @@ func SeqID(prefix string, n int) string {
 		b = append(b, '0')
 	}
 	return string(strconv.AppendInt(b, int64(n), 10))
+}
+
+// SeqOf is the number of an id made by SeqID (SeqOf("SO-007") is 7), 0
+// for another id.
+func SeqOf(id string) uint64 {
+	n, _ := strconv.ParseUint(id[strings.LastIndexByte(id, '-')+1:], 10, 64)
+	return n
 }

@@ -3,8 +3,6 @@ package tmf630
 import (
 	"fmt"
 	"net/http"
-	"strconv"
-	"strings"
 
 	"github.com/ordertwin/ordertwin/core/store"
 )
@@ -82,11 +80,4 @@ func withShelved[T any](n *Node, kind string, live []T, ord func(*T) uint64) ([]
 		out = append(out, v.(T))
 	}
 	return append(out, live[i:]...), nil
-}
-
-// SeqOf is the creation number of an id made by tmf.SeqID (SO-007 is 7),
-// 0 for another.
-func SeqOf(id string) uint64 {
-	n, _ := strconv.ParseUint(id[strings.LastIndexByte(id, '-')+1:], 10, 64)
-	return n
 }

@@ -4,7 +4,6 @@
 package tmf641
 
 import (
-	"encoding/json"
 	"maps"
 	"net/http"
 	"slices"
@@ -17,7 +16,6 @@ import (
 	"github.com/ordertwin/ordertwin/core/engine"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
 	"github.com/ordertwin/ordertwin/core/som"
-	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
@@ -45,11 +43,6 @@ func Routes(n *tmf630.Node, fromPeer ordering.FromPeer, mux *http.ServeMux) {
 		return
 	}
 	s := serviceOrders{n, fromPeer}
-	tmf630.ShelfWire(n, "serviceOrder", func(d store.Doc) (orderwire.ServiceOrder, error) {
-		var so tmf.ServiceOrder
-		err := json.Unmarshal(d.Body, &so)
-		return s.serviceOrder(&so), err
-	})
 	coll := tmf630.ServiceOrdering + "/serviceOrder"
 	mux.HandleFunc("GET "+coll, s.listServiceOrders)
 	mux.HandleFunc("GET "+coll+"/{id}", s.getServiceOrder)
@@ -65,9 +58,7 @@ func Routes(n *tmf630.Node, fromPeer ordering.FromPeer, mux *http.ServeMux) {
 }
 
 func (s serviceOrders) listServiceOrders(w http.ResponseWriter, r *http.Request) {
-	tmf630.ListShelved(s.n, w, r, serviceOrderAttrs, "serviceOrder",
-		func() []orderwire.ServiceOrder { return tmf630.MapAll(s.n.SOM.Orders(), s.serviceOrder) },
-		func(so *orderwire.ServiceOrder) uint64 { return tmf630.SeqOf(so.ID) })
+	tmf630.ListAll(s.n, w, r, serviceOrderAttrs, func() []orderwire.ServiceOrder { return tmf630.MapAll(s.n.SOM.Orders(), s.serviceOrder) })
 }
 
 func (s serviceOrders) getServiceOrder(w http.ResponseWriter, r *http.Request) {

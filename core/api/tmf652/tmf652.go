@@ -4,7 +4,6 @@
 package tmf652
 
 import (
-	"encoding/json"
 	"errors"
 	"maps"
 	"net/http"
@@ -46,10 +45,12 @@ func Routes(n *tmf630.Node, fromPeer ordering.FromPeer, mux *http.ServeMux) {
 		return
 	}
 	s := resourceOrders{n, fromPeer}
-	tmf630.ShelfWire(n, "resourceOrder", func(d store.Doc) (orderwire.ResourceOrder, error) {
-		var ro tmf.ResourceOrder
-		err := json.Unmarshal(d.Body, &ro)
-		return s.resourceOrder(&ro), err
+	tmf630.ShelfWire(n, rom.ShelfKind, func(d store.Doc) (orderwire.ResourceOrder, error) {
+		ro, err := rom.Shelved(d.Body)
+		if err != nil {
+			return orderwire.ResourceOrder{}, err
+		}
+		return s.resourceOrder(ro), nil
 	})
 	coll := tmf630.ResourceOrdering + "/resourceOrder"
 	mux.HandleFunc("GET "+coll, s.listResourceOrders)
@@ -68,7 +69,7 @@ func Routes(n *tmf630.Node, fromPeer ordering.FromPeer, mux *http.ServeMux) {
 func (s resourceOrders) listResourceOrders(w http.ResponseWriter, r *http.Request) {
 	tmf630.ListShelved(s.n, w, r, resourceOrderAttrs, "resourceOrder",
 		func() []orderwire.ResourceOrder { return tmf630.MapAll(s.n.ROM.Orders(), s.resourceOrder) },
-		func(ro *orderwire.ResourceOrder) uint64 { return tmf630.SeqOf(ro.ID) })
+		func(ro *orderwire.ResourceOrder) uint64 { return tmf.SeqOf(ro.ID) })
 }
 
 func (s resourceOrders) getResourceOrder(w http.ResponseWriter, r *http.Request) {
