@@ -30,6 +30,7 @@ func auditCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	fs := flag.NewFlagSet("audit "+args[0], flag.ContinueOnError)
 	format := fs.String("format", "text", "text or json")
+	archive := fs.String("archive", "", "the archive a compaction of the store wrote: verify it and the store as one chain")
 	var relays []string
 	keyFile := ""
 	if args[0] == "publish" {
@@ -60,7 +61,21 @@ func auditCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	began := time.Now()
 	var approvals approval.Auditor
-	a, err := sqlite.Verify(ctx, pos[0], approvals.Check)
+	var a *sqlite.Audit
+	if *archive != "" {
+		if _, err := os.Stat(*archive); err != nil {
+			return fmt.Errorf("audit verify: --archive: %w", err)
+		}
+		a, err = sqlite.VerifyArchived(ctx, *archive, pos[0], approvals.Check)
+	} else {
+		// A compacted store's decisions on quotes whose digest went into
+		// the archive cannot be checked without it: they are counted.
+		_, approvals.Partial, err = sqlite.CompactedOf(ctx, pos[0])
+		if err != nil {
+			return fmt.Errorf("audit verify: %w", err)
+		}
+		a, err = sqlite.Verify(ctx, pos[0], approvals.Check)
+	}
 	took := time.Since(began).Round(time.Millisecond)
 	var fault *sqlite.Fault
 	if errors.As(err, &fault) {
@@ -76,11 +91,31 @@ func auditCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return publishHead(ctx, a, pos[0], keyFile, relays, stdout)
 	}
 	if *format == "json" {
-		return json.NewEncoder(stdout).Encode(map[string]any{"ok": true, "head": a.Head.String(), "commits": a.Commits, "records": a.Records,
-			"inputs": a.Inputs, "approvals": approvals.Checked, "ms": took.Milliseconds()})
+		out := map[string]any{"ok": true, "head": a.Head.String(), "commits": a.Commits, "records": a.Records,
+			"inputs": a.Inputs, "approvals": approvals.Checked, "ms": took.Milliseconds(), "from": a.From}
+		if a.From > 1 {
+			out["given"], out["archive"], out["unchecked"] = a.Given.String(), a.Archive, approvals.Unchecked
+		}
+		if a.Archived > 0 {
+			out["archive"], out["archived"] = a.Archive, a.Archived
+		}
+		return json.NewEncoder(stdout).Encode(out)
 	}
 	_, err = fmt.Fprintf(stdout, "OK %s: %d commits, %d records, %d inputs, %d signed approvals (%s)\nhead %s\n",
 		pos[0], a.Commits, a.Records, a.Inputs, approvals.Checked, took, a.Head)
+	if err != nil {
+		return err
+	}
+	switch {
+	case a.From > a.Commits:
+		_, err = fmt.Fprintf(stdout, "no link left after the compaction: links 1 to %d, up to head %s, were compacted into %s (audit verify %s --archive %s verifies them)\n",
+			a.Commits, a.Head, a.Archive, pos[0], a.Archive)
+	case a.From > 1:
+		_, err = fmt.Fprintf(stdout, "verified from link %d: the hash of link %d, %s, taken as given; links 1 to %d were compacted into %s (audit verify %s --archive %s verifies both); %d signed approvals on quotes submitted before were not checked\n",
+			a.From, a.From-1, a.Given, a.From-1, a.Archive, pos[0], a.Archive, approvals.Unchecked)
+	case a.Archived > 0:
+		_, err = fmt.Fprintf(stdout, "with the archive %s as one chain: links 1 to %d in the archive, the rest in the store\n", a.Archive, a.Archived)
+	}
 	return err
 }
 

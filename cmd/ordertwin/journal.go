@@ -46,6 +46,17 @@ func journalCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer st.Close()
+	// Of a compacted store, what is left, after a note of what went where.
+	if c, ok := st.Compacted(); ok {
+		if err := printCompacted(c, *format == "json", stdout); err != nil {
+			return err
+		}
+		if *inputs {
+			*after = max(*after, c.Inputs)
+		} else {
+			*after = max(*after, c.Records)
+		}
+	}
 	if *inputs {
 		return printInputs(st, *after, *format == "json", stdout)
 	}
@@ -95,17 +106,14 @@ func journalCmd(ctx context.Context, args []string, stdout io.Writer) error {
 // seq, when (virtual time) and for whom it was taken, its kind, and who
 // gave it (store.Origin).
 func printInputs(st *sqlite.Store, after int64, asJSON bool, stdout io.Writer) error {
-	ins, err := st.Inputs()
+	ins, err := st.InputsAfter(after)
 	if err != nil {
 		return err
 	}
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
 	for i, in := range ins {
-		seq := int64(i + 1)
-		if seq <= after {
-			continue
-		}
+		seq := after + int64(i) + 1
 		to := engine.Address(in.To).String()
 		if asJSON {
 			if err := enc.Encode(struct {
@@ -129,6 +137,20 @@ func printInputs(st *sqlite.Store, after int64, asJSON bool, stdout io.Writer) e
 		}
 	}
 	return nil
+}
+
+// printCompacted says what a compaction moved out of a store, and where:
+// a line starting with # (text), or an object {"compacted": …} (JSON).
+func printCompacted(c sqlite.Compacted, asJSON bool, stdout io.Writer) error {
+	if asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetEscapeHTML(false)
+		return enc.Encode(map[string]any{"compacted": map[string]any{"links": c.Link, "records": c.Records, "inputs": c.Inputs,
+			"head": c.Head.String(), "archive": c.Archive}})
+	}
+	_, err := fmt.Fprintf(stdout, "# records 1 to %d and inputs 1 to %d (links 1 to %d) were compacted into %s: ordertwin journal %s reads them\n",
+		c.Records, c.Inputs, c.Link, c.Archive, c.Archive)
+	return err
 }
 
 func originOrNil(o store.Origin) *store.Origin {

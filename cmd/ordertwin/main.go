@@ -78,13 +78,24 @@ Usage:
       Print the records of a store's journal (a serve or run --db file), each
       with its seq: all, one entity's, or those after a seq. --inputs: print its
       input log instead, each command taken with who gave it: the actor and its
-      roles, the request id, the source address and when it was taken.
-  ordertwin audit verify FILE [--format text|json]
+      roles, the request id, the source address and when it was taken. Of a
+      compacted store it prints what is left, after a line (a "compacted"
+      object in JSON) saying what went into which archive.
+  ordertwin audit verify FILE [--archive ARCHIVE] [--format text|json]
       Recompute the hash chain of a store's journal and check every signed
       approval decision: print OK with the head hash and counts, or name the
       first record, input or link changed, removed, reordered or never chained,
       or the first decision whose signature or quote digest does not hold, and
-      exit 1.
+      exit 1. A compacted store is verified from the first link it kept, the
+      hash before it taken as the compaction left it (and said so); with
+      --archive, the archive and the store as one chain.
+  ordertwin compact FILE --archive ARCHIVE [--format text|json]
+      Move the beginning of a stopped server's journal into an archive (a
+      SQLite file of the store's schema, created or appended to): the records,
+      inputs and chain links wholly before its latest snapshot and every hub
+      listener's delivery cursor. The archive is written, synced and verified
+      before anything is deleted from the store. Prints what moved and why not
+      further. Refused while a server holds the store (FILE.lock).
   ordertwin audit publish FILE --key FILE --relay URL [--relay URL ...]
       Verify the store as audit verify does, then send its chain head (hash,
       commits, records, inputs), signed with the key, as a NIP-01 event to each
@@ -180,6 +191,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return journalCmd(ctx, rest, stdout)
 	case "audit":
 		return auditCmd(ctx, rest, stdout)
+	case "compact":
+		return compactCmd(ctx, rest, stdout)
 	case "approve":
 		return approveCmd(ctx, rest, stdout)
 	case "check":
@@ -192,7 +205,7 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (commands: run, whatif, serve, submit, token, journal, audit, approve, check, lifecycle, bench, help)", cmd)
+	return fmt.Errorf("unknown command %q (commands: run, whatif, serve, submit, token, journal, audit, compact, approve, check, lifecycle, bench, help)", cmd)
 }
 
 // parse parses flags that may come before or after the positional

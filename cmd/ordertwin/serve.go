@@ -141,6 +141,12 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return fmt.Errorf("serve: --start %q: want an RFC 3339 time", *startAt)
 		}
 	}
+	// The server holds its store: a compaction waits until it stops.
+	release, err := sqlite.Hold(*db)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	defer release()
 	sys, st, clock, err := resume(ctx, sc, *db, serveClockOptions{scale: *scale, scaleSet: flagSet(fs, "scale"), start: start, role: *role, approvals: *approvals,
 		retention: keep, retentionSet: flagSet(fs, "retention")}, opt, log)
 	if err != nil {

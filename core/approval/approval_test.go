@@ -111,4 +111,13 @@ func TestAuditor(t *testing.T) {
 	var b approval.Auditor
 	require.NoError(t, b.Check(1, store.Record{Kind: approval.DigestKind, Entity: "QT-001", Reason: strings.Repeat("cd", 32)}))
 	assert.ErrorContains(t, b.Check(2, good), "quote QT-001's content was cdcd")
+	// A journal's tail (its start compacted away): a decision on a quote
+	// whose digest is not in it is counted, not checked against it; its
+	// signature still is.
+	p := approval.Auditor{Partial: true}
+	require.NoError(t, p.Check(1, good))
+	assert.Equal(t, [2]int{0, 1}, [2]int{p.Checked, p.Unchecked})
+	forged := good
+	forged.To = strings.Repeat("0", 64)
+	assert.ErrorContains(t, p.Check(2, forged), "journalled as 0000")
 }

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -13,15 +14,25 @@ import (
 
 // Audit is what Verify found in a store whose chain holds.
 type Audit struct {
-	Commits int64      // links of the chain
-	Records int64      // records chained
-	Inputs  int64      // inputs chained
+	Commits int64      // links of the chain, up to its head
+	Records int64      // records chained, up to the head's last
+	Inputs  int64      // inputs chained, up to the head's last
 	Head    store.Hash // the last link's hash
+	// From is the first link verified: 1, or, in a store compacted and
+	// verified alone, the first link it kept; the hash of the link before
+	// it is then taken as given (Given), as the compaction left it, and
+	// links 1 … From-1 are in the archive (Archive).
+	From    int64
+	Given   store.Hash
+	Archive string
+	// Archived counts the links verified in the archive (VerifyArchived).
+	Archived int64
 }
 
 // Fault names the first record, input or link of a store that is not as
 // its hash chain says: changed, removed, reordered or never chained.
 type Fault struct {
+	In     string // "archive FILE" when the fault is in the archive, else ""
 	Commit int64  // the link it belongs to, 0 if none
 	What   string // "record", "input" or "link"
 	Seq    int64  // the record's, input's or link's number
@@ -31,6 +42,9 @@ type Fault struct {
 
 func (f *Fault) Error() string {
 	s := fmt.Sprintf("%s %d", f.What, f.Seq)
+	if f.In != "" {
+		s = f.In + ": " + s
+	}
 	if f.Entity != "" {
 		s += " (" + f.Entity + ")"
 	}
@@ -42,19 +56,115 @@ func (f *Fault) Error() string {
 
 // Verify reads the store in file, recomputes its hash chain link by link
 // and checks that every record and input is the one chained, in its
-// place, and that nothing lies outside the chain. check, when not nil, is
-// given every chained record in order (the approvals' signatures are
-// checked so); its error is a fault of that record. A store that does not
-// hold is a *Fault naming the first thing wrong; other errors say why the
-// store could not be read. Verify only reads the file.
+// place, and that nothing lies outside the chain. In a store compacted
+// (Compact), the chain starts at the first link kept, and the hash of the
+// link before it is taken as the compaction left it (Audit.Given):
+// VerifyArchived verifies the archive and the store as one chain. check,
+// when not nil, is given every chained record in order (the approvals'
+// signatures are checked so); its error is a fault of that record. A
+// store that does not hold is a *Fault naming the first thing wrong;
+// other errors say why the store could not be read. Verify only reads the
+// file.
 func Verify(ctx context.Context, file string, check func(seq int64, r store.Record) error) (*Audit, error) {
+	return verifyFile(ctx, file, check, nil)
+}
+
+// VerifyArchived verifies the archive a compaction wrote and the store
+// in file as one chain: the archive from link 1, then the store from the
+// first link it kept, its predecessor's hash the archive's own. The
+// archive must hold every link the store was compacted after; where it
+// holds more (a compaction that copied them and stopped before deleting
+// them from the store) they must be the store's. The first break is a
+// *Fault; one in the archive says so (Fault.In).
+func VerifyArchived(ctx context.Context, archive, file string, check func(seq int64, r store.Record) error) (*Audit, error) {
+	in := "archive " + archive
+	aa, err := Verify(ctx, archive, check)
+	var f *Fault
+	if errors.As(err, &f) {
+		f.In = in
+		return nil, f
+	}
+	if err != nil {
+		return nil, err
+	}
+	if aa.From != 1 {
+		return nil, fmt.Errorf("audit %s: it starts at link %d: not an archive ordertwin compact wrote", archive, aa.From)
+	}
+	a, err := verifyFile(ctx, file, check, func(tx *sql.Tx, c Compacted) error {
+		if aa.Commits < c.Link {
+			return &Fault{In: in, What: "link", Seq: aa.Commits + 1,
+				Reason: fmt.Sprintf("missing: the archive ends at link %d, the store was compacted after link %d", aa.Commits, c.Link)}
+		}
+		if c.Link > 0 {
+			h, err := linkHash(ctx, archive, c.Link)
+			if err != nil {
+				return err
+			}
+			if h != c.Head {
+				return &Fault{In: in, What: "link", Seq: c.Link,
+					Reason: fmt.Sprintf("not this store's: the store was compacted after a link %d of hash %s, the archive's has hash %s", c.Link, c.Head, h)}
+			}
+		}
+		if aa.Commits > c.Link {
+			var h []byte
+			err := tx.QueryRowContext(ctx, `SELECT hash FROM journal_chain WHERE commit_seq = ?`, aa.Commits).Scan(&h)
+			if errors.Is(err, sql.ErrNoRows) {
+				return &Fault{In: in, What: "link", Seq: aa.Commits,
+					Reason: fmt.Sprintf("the archive goes on to link %d, the store holds no such link (compacted after link %d)", aa.Commits, c.Link)}
+			}
+			if err != nil {
+				return err
+			}
+			if !bytes.Equal(h, aa.Head[:]) {
+				return &Fault{What: "link", Seq: aa.Commits,
+					Reason: fmt.Sprintf("not the archive's: the store's link %d has hash %x, the archive's %s", aa.Commits, h, aa.Head)}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.From, a.Given, a.Archive, a.Archived = 1, store.Hash{}, archive, aa.Commits
+	return a, nil
+}
+
+// linkHash reads the hash of link n of the store in file.
+func linkHash(ctx context.Context, file string, n int64) (store.Hash, error) {
+	db, err := openReadOnly(file)
+	if err != nil {
+		return store.Hash{}, fmt.Errorf("audit %s: %w", file, err)
+	}
+	defer db.Close()
+	var h store.Hash
+	var b []byte
+	if err := db.QueryRowContext(ctx, `SELECT hash FROM journal_chain WHERE commit_seq = ?`, n).Scan(&b); err != nil {
+		return h, fmt.Errorf("audit %s: link %d: %w", file, n, err)
+	}
+	copy(h[:], b)
+	return h, nil
+}
+
+// openReadOnly opens file to read it only.
+func openReadOnly(file string) (*sql.DB, error) {
 	q := url.Values{"_pragma": {"busy_timeout(5000)"}, "mode": {"ro"}}
 	db, err := sql.Open("sqlite", "file:"+file+"?"+q.Encode())
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	return db, nil
+}
+
+// verifyFile verifies the store in file from the first link it holds
+// after its compaction, if any; join, when not nil, is asked first
+// whether that start is where an archive verified before ends.
+func verifyFile(ctx context.Context, file string, check func(int64, store.Record) error, join func(*sql.Tx, Compacted) error) (*Audit, error) {
+	db, err := openReadOnly(file)
 	if err != nil {
 		return nil, fmt.Errorf("audit %s: %w", file, err)
 	}
 	defer db.Close()
-	db.SetMaxOpenConns(1)
 	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true}) // one snapshot for every read
 	if err != nil {
 		return nil, fmt.Errorf("audit %s: %w", file, err)
@@ -67,8 +177,21 @@ func Verify(ctx context.Context, file string, check func(seq int64, r store.Reco
 	if want := Version(); have != want {
 		return nil, fmt.Errorf("audit %s: schema version %d, want %d: not a store of this ordertwin, or never opened by it", file, have, want)
 	}
+	c, err := loadCompacted(ctx, tx)
+	if err != nil {
+		return nil, fmt.Errorf("audit %s: %w", file, err)
+	}
+	if join != nil {
+		if err := join(tx, c); err != nil {
+			var f *Fault
+			if errors.As(err, &f) {
+				return nil, f
+			}
+			return nil, fmt.Errorf("audit %s: %w", file, err)
+		}
+	}
 	v := &verifier{ctx: ctx, tx: tx, check: check}
-	a, err := v.run()
+	a, err := v.run(store.Link{Commit: c.Link, LastRecord: c.Records, LastInput: c.Inputs}, c.Head)
 	if err != nil {
 		var f *Fault
 		if errors.As(err, &f) {
@@ -76,20 +199,30 @@ func Verify(ctx context.Context, file string, check func(seq int64, r store.Reco
 		}
 		return nil, fmt.Errorf("audit %s: %w", file, err)
 	}
+	a.From = c.Link + 1
+	if c.Link > 0 {
+		a.Given, a.Archive = c.Head, c.Archive
+	}
 	return a, nil
 }
 
 // verifier walks the links, the records and the inputs of a store
-// together, each in order.
+// together, each in order. It reads the records and inputs after
+// recordsAfter and inputsAfter (0: all, so that any left before the chain
+// starts is found out of place).
 type verifier struct {
-	ctx     context.Context
-	tx      *sql.Tx
-	check   func(int64, store.Record) error
-	records *recordRows
-	inputs  *inputRows
+	ctx          context.Context
+	tx           *sql.Tx
+	check        func(int64, store.Record) error
+	records      *recordRows
+	inputs       *inputRows
+	recordsAfter int64
+	inputsAfter  int64
 }
 
-func (v *verifier) run() (*Audit, error) {
+// run verifies the links after prev, whose hash is head (the zero link
+// and hash: from the chain's start).
+func (v *verifier) run(prev store.Link, head store.Hash) (*Audit, error) {
 	var err error
 	if v.records, err = v.openRecords(); err != nil {
 		return nil, err
@@ -100,13 +233,12 @@ func (v *verifier) run() (*Audit, error) {
 	}
 	defer v.inputs.close()
 	links, err := v.tx.QueryContext(v.ctx, `SELECT commit_seq, first_record, last_record, first_input, last_input, hash, record_sums, input_sums
-		FROM journal_chain ORDER BY commit_seq`)
+		FROM journal_chain WHERE commit_seq > ? ORDER BY commit_seq`, prev.Commit)
 	if err != nil {
 		return nil, err
 	}
 	defer links.Close()
-	a := &Audit{}
-	var prev store.Link
+	a := &Audit{Commits: prev.Commit, Records: prev.LastRecord, Inputs: prev.LastInput, Head: head}
 	var buf []byte
 	var recs []store.Record
 	var seqs []int64
@@ -236,14 +368,16 @@ type recordRows struct {
 	first   int64          // seq of pending[0]
 	peeked  *store.Record
 	peekSeq int64
+	after   int64 // read the records after it
 }
 
 func (v *verifier) openRecords() (*recordRows, error) {
-	rows, err := v.tx.QueryContext(v.ctx, `SELECT seq, at, kind, entity, name, system, from_state, to_state, event, reason FROM journal ORDER BY seq`)
+	rows, err := v.tx.QueryContext(v.ctx, `SELECT seq, at, kind, entity, name, system, from_state, to_state, event, reason FROM journal WHERE seq > ? ORDER BY seq`,
+		v.recordsAfter)
 	if err != nil {
 		return nil, err
 	}
-	return &recordRows{ctx: v.ctx, tx: v.tx, rows: rows}, nil
+	return &recordRows{ctx: v.ctx, tx: v.tx, rows: rows, after: v.recordsAfter}, nil
 }
 
 func (r *recordRows) close() {
@@ -268,7 +402,7 @@ func (r *recordRows) next() (int64, store.Record, bool, error) {
 				return 0, store.Record{}, false, nil
 			}
 			r.rows.Close()
-			rows, err := r.tx.QueryContext(r.ctx, `SELECT first_seq, last_seq, data FROM journal_batch ORDER BY first_seq`)
+			rows, err := r.tx.QueryContext(r.ctx, `SELECT first_seq, last_seq, data FROM journal_batch WHERE first_seq > ? ORDER BY first_seq`, r.after)
 			if err != nil {
 				return 0, store.Record{}, false, err
 			}
@@ -332,7 +466,7 @@ type inputRows struct {
 }
 
 func (v *verifier) openInputs() (*inputRows, error) {
-	rows, err := v.tx.QueryContext(v.ctx, `SELECT `+inputColumns+` FROM inputs ORDER BY seq`)
+	rows, err := v.tx.QueryContext(v.ctx, `SELECT `+inputColumns+` FROM inputs WHERE seq > ? ORDER BY seq`, v.inputsAfter)
 	if err != nil {
 		return nil, err
 	}

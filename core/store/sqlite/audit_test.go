@@ -72,7 +72,7 @@ func TestVerifyIntact(t *testing.T) {
 	file, head := chained(t)
 	a, err := sqlite.Verify(context.Background(), file, nil)
 	require.NoError(t, err)
-	assert.Equal(t, &sqlite.Audit{Commits: 4, Records: 12, Inputs: 5, Head: head}, a)
+	assert.Equal(t, &sqlite.Audit{Commits: 4, Records: 12, Inputs: 5, Head: head, From: 1}, a)
 
 	s, err := sqlite.Open(file, sqlite.Options{})
 	require.NoError(t, err)
@@ -81,7 +81,7 @@ func TestVerifyIntact(t *testing.T) {
 	require.NoError(t, s.Close())
 	a, err = sqlite.Verify(context.Background(), file, nil)
 	require.NoError(t, err)
-	assert.Equal(t, &sqlite.Audit{Commits: 5, Records: 14, Inputs: 6, Head: head}, a)
+	assert.Equal(t, &sqlite.Audit{Commits: 5, Records: 14, Inputs: 6, Head: head, From: 1}, a)
 }
 
 // A record changed inside its commit's row is named by its seq and
@@ -178,7 +178,7 @@ func TestSealUnchained(t *testing.T) {
 	require.NoError(t, s.Close())
 	a, err := sqlite.Verify(context.Background(), file, nil)
 	require.NoError(t, err)
-	assert.Equal(t, &sqlite.Audit{Commits: 2, Records: 13, Inputs: 5, Head: head}, a)
+	assert.Equal(t, &sqlite.Audit{Commits: 2, Records: 13, Inputs: 5, Head: head, From: 1}, a)
 }
 
 // A file of another schema is not verified.

@@ -26,6 +26,7 @@ func (s *Store) loadChain() error {
 	if err := s.db.QueryRow(`SELECT coalesce(max(seq), 0) FROM inputs`).Scan(&s.chain.lastInput); err != nil {
 		return fmt.Errorf("chain: %w", err)
 	}
+	s.chain.lastInput = max(s.chain.lastInput, s.compacted.Inputs)
 	var head []byte
 	err := s.db.QueryRow(`SELECT commit_seq, hash FROM journal_chain ORDER BY commit_seq DESC LIMIT 1`).Scan(&s.chain.commits, &head)
 	if err == nil {
@@ -34,6 +35,10 @@ func (s *Store) loadChain() error {
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("chain: %w", err)
+	}
+	if s.compacted.Link > 0 { // every link was compacted out: the chain goes on from the last
+		s.chain.commits, s.chain.head = s.compacted.Link, s.compacted.Head
+		return nil
 	}
 	if s.last == 0 && s.chain.lastInput == 0 {
 		return nil

@@ -63,3 +63,10 @@ func Size(s *Store) (int64, error) {
 	}
 	return pages * size, nil
 }
+
+// FailBeforeDelete makes the compactions until restore stop with err once
+// the archive holds the copy, before the store's delete: a crash there.
+func FailBeforeDelete(err error) (restore func()) {
+	beforeDelete = func() error { return err }
+	return func() { beforeDelete = nil }
+}

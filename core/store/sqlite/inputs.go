@@ -24,10 +24,18 @@ func insertInputs(tx *sql.Tx, first int64, inputs []store.Input) error {
 }
 
 // Inputs returns the logged inputs in order.
-func (s *Store) Inputs() ([]store.Input, error) {
+func (s *Store) Inputs() ([]store.Input, error) { return s.InputsAfter(0) }
+
+// InputsAfter returns the logged inputs after seq, in order: the first is
+// input seq+1. Inputs a compaction moved out are an error
+// (*CompactedError).
+func (s *Store) InputsAfter(seq int64) ([]store.Input, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out, err := readInputs(s.db, 0)
+	if err := s.compacted.inputsAfter(seq); err != nil {
+		return nil, fmt.Errorf("sqlite store: %w", err)
+	}
+	out, err := readInputs(s.db, seq)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite store: %w", err)
 	}

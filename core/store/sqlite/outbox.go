@@ -56,6 +56,13 @@ func (o *Outbox) Close() error { return o.db.Close() }
 // journal order: a reader of the file outside the engine's process
 // (ordertwin journal). Within the process, the store's Feed hands them.
 func (o *Outbox) After(ctx context.Context, seq int64, limit int) ([]store.Entry, error) {
+	c, err := loadCompacted(ctx, o.db)
+	if err != nil {
+		return nil, fmt.Errorf("outbox: %w", err)
+	}
+	if err := c.recordsAfter(seq); err != nil {
+		return nil, fmt.Errorf("outbox: %w", err)
+	}
 	out, err := readJournal(ctx, o.db, seq, limit)
 	if err != nil {
 		return nil, fmt.Errorf("outbox: %w", err)

@@ -66,6 +66,9 @@ func (s *Store) LatestSnapshot() (store.Snapshot, bool, error) {
 func (s *Store) RecordsAfter(n uint64) ([]store.Record, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.compacted.recordsAfter(int64(n)); err != nil {
+		return nil, fmt.Errorf("sqlite store: %w", err)
+	}
 	entries, err := readJournal(context.Background(), s.db, int64(n), -1)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite store: %w", err)
@@ -82,6 +85,9 @@ func (s *Store) RecordsAfter(n uint64) ([]store.Record, error) {
 func (s *Store) InputsFrom(n uint64) ([]store.Input, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.compacted.inputsFrom(n); err != nil {
+		return nil, fmt.Errorf("sqlite store: %w", err)
+	}
 	out, err := queryInputs(s.db, `before >= ?`, int64(n))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite store: %w", err)

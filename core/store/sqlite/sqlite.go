@@ -73,6 +73,8 @@ type Store struct {
 	// window, on connections other than the writer's.
 	feed   *store.Feed
 	reader *sql.DB
+	// compacted: what a compaction moved out into an archive (compact.go).
+	compacted Compacted
 }
 
 // Open opens the store in file (creating it if need be) and brings its
@@ -99,11 +101,18 @@ func Open(file string, opt Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("sqlite store %s: %w", file, err)
 	}
+	if s.compacted, err = loadCompacted(context.Background(), db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite store %s: %w", file, err)
+	}
 	if err := db.QueryRow(`SELECT (SELECT count(*) FROM journal) + coalesce((SELECT sum(last_seq - first_seq + 1) FROM journal_batch), 0),
 		max(coalesce((SELECT max(seq) FROM journal), 0), coalesce((SELECT max(last_seq) FROM journal_batch), 0))`).Scan(&s.n, &s.last); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite store %s: %w", file, err)
 	}
+	// Records compacted out count, and numbering runs on after them.
+	s.n += int(s.compacted.Records)
+	s.last = max(s.last, s.compacted.Records)
 	if err := s.loadChain(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite store %s: %w", file, err)
@@ -123,7 +132,11 @@ func Open(file string, opt Options) (*Store, error) {
 
 // newFeed is a feed of the commits after the last one.
 func (s *Store) newFeed() *store.Feed {
+	compacted := s.compacted
 	return store.NewFeed(s.last, store.DefaultWindow, func(ctx context.Context, seq int64, limit int) ([]store.Entry, error) {
+		if err := compacted.recordsAfter(seq); err != nil {
+			return nil, err
+		}
 		return readJournal(ctx, s.reader, seq, limit)
 	})
 }
@@ -196,20 +209,23 @@ func Version() int {
 
 // migrate applies the migrations the database does not have yet, each in
 // a transaction of its own with the version it reaches.
-func (s *Store) migrate() error {
+func (s *Store) migrate() error { return migrate(s.db) }
+
+// migrate brings the schema of db up to date.
+func migrate(db *sql.DB) error {
 	ms, err := schema()
 	if err != nil {
 		return err
 	}
 	var have int
-	if err := s.db.QueryRow(`PRAGMA user_version`).Scan(&have); err != nil {
+	if err := db.QueryRow(`PRAGMA user_version`).Scan(&have); err != nil {
 		return err
 	}
 	if have > len(ms) {
 		return fmt.Errorf("schema version %d is newer than this ordertwin knows (%d): use a newer ordertwin", have, len(ms))
 	}
 	for _, m := range ms[have:] {
-		tx, err := s.db.Begin()
+		tx, err := db.Begin()
 		if err != nil {
 			return err
 		}

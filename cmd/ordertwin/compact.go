@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/ordertwin/ordertwin/core/store/sqlite"
+)
+
+// compactCmd moves the beginning of a stopped server's journal into an
+// archive (sqlite.Compact): the records, inputs and chain links wholly
+// before its latest snapshot and every hub listener's delivery cursor. It
+// says what it moved, and why not further.
+func compactCmd(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("compact", flag.ContinueOnError)
+	archive := fs.String("archive", "", "the archive: a SQLite file of the store's schema, created, or appended to when it ends where the store's compacted journal does")
+	format := fs.String("format", "text", "text or json")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return errors.New("compact: want exactly one store FILE")
+	}
+	if *archive == "" {
+		return errors.New("compact: want --archive FILE, where the records moved out go")
+	}
+	if *format != "text" && *format != "json" {
+		return fmt.Errorf("compact: --format %q: want text or json", *format)
+	}
+	c, err := sqlite.Compact(ctx, pos[0], *archive)
+	if err != nil {
+		return err
+	}
+	if *format == "json" {
+		out := map[string]any{"store": c.Store, "archive": c.Archive, "moved": c.Moved(), "limit": c.Limit}
+		if c.Moved() {
+			out["links"] = []int64{c.FromLink, c.ToLink}
+			out["records"] = []int64{c.FromRecord, c.ToRecord}
+			out["inputs"] = []int64{c.FromInput, c.ToInput}
+			out["copied"] = c.Copied
+		}
+		return json.NewEncoder(stdout).Encode(out)
+	}
+	if !c.Moved() {
+		_, err = fmt.Fprintf(stdout, "nothing moved from %s: %s\n", c.Store, c.Limit)
+		return err
+	}
+	_, err = fmt.Fprintf(stdout, "moved links %d to %d (%s, %s) of %s into %s (%d links copied now)\nnot further: %s\n",
+		c.FromLink, c.ToLink, span("records", c.FromRecord, c.ToRecord), span("inputs", c.FromInput, c.ToInput), c.Store, c.Archive, c.Copied, c.Limit)
+	return err
+}
+
+// span says "what a to b", or "no what" when b < a.
+func span(what string, a, b int64) string {
+	if b < a {
+		return "no " + what
+	}
+	return fmt.Sprintf("%s %d to %d", what, a, b)
+}
