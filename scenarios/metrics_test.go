@@ -67,6 +67,8 @@ func TestMetricsAfterWorkedExample(t *testing.T) {
 	assert.Zero(t, bucket("ztp", "86400"), "a router boots on ZTP once shipped: days after the call")
 	assert.Equal(t, 5.0, bucket("ztp", "604800"), "within the week")
 	assert.Equal(t, 30.0, m["ordertwin_resource_order_items_completed_total"])
+	assert.Contains(t, m, "go_gc_heap_live_bytes", "the live heap is reported (0 before the first collection)")
+	assert.Positive(t, m["process_resident_memory_bytes"], "the resident set is reported (on Linux)")
 	for name := range m {
 		assert.NotRegexp(t, `^ordertwin_retries_total\{`, name, "a calm run retries nothing")
 	}

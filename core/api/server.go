@@ -6,7 +6,10 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"os"
+	"runtime/metrics"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -256,4 +259,23 @@ func (s *Server) storeMetrics(b *strings.Builder) {
 	fmt.Fprintf(b, "# HELP ordertwin_store_writable 1 while the store's last commit (or write probe) succeeded, 0 while it is retried.\n# TYPE ordertwin_store_writable gauge\nordertwin_store_writable %d\n", writable)
 	fmt.Fprintf(b, "# HELP ordertwin_store_failed_attempts Failed attempts at the commit being retried (0 when the store writes).\n# TYPE ordertwin_store_failed_attempts gauge\nordertwin_store_failed_attempts %d\n", failures)
 	fmt.Fprintf(b, "# HELP ordertwin_engine_commands_waiting Commands submitted and not yet answered.\n# TYPE ordertwin_engine_commands_waiting gauge\nordertwin_engine_commands_waiting %d\n", s.Engine.CommandsWaiting())
+	memoryMetrics(b)
+}
+
+// memoryMetrics writes the memory the process holds: the Go heap live at
+// the last collection (what the state needs) and, where the system says
+// it, the resident set.
+func memoryMetrics(b *strings.Builder) {
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(sample)
+	if sample[0].Value.Kind() == metrics.KindUint64 {
+		fmt.Fprintf(b, "# HELP go_gc_heap_live_bytes Go heap bytes live at the last garbage collection.\n# TYPE go_gc_heap_live_bytes gauge\ngo_gc_heap_live_bytes %d\n", sample[0].Value.Uint64())
+	}
+	if statm, err := os.ReadFile("/proc/self/statm"); err == nil {
+		if f := strings.Fields(string(statm)); len(f) > 1 {
+			if pages, err := strconv.ParseUint(f[1], 10, 64); err == nil {
+				fmt.Fprintf(b, "# HELP process_resident_memory_bytes Resident memory size in bytes.\n# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes %d\n", pages*uint64(os.Getpagesize()))
+			}
+		}
+	}
 }
