@@ -75,6 +75,10 @@ type Options struct {
 	// Snapshots says when a serving engine takes snapshots, and where it
 	// keeps them.
 	Snapshots engine.SnapshotPolicy
+	// Retention, when positive, is how long (virtual time) a finished
+	// resource order stays in memory: then the APIs read it from the
+	// store's shelf.
+	Retention time.Duration
 }
 
 // Roles are the components a process may run alone, and the components
@@ -130,7 +134,7 @@ func New(spec Spec, opt Options) (*System, error) {
 	}
 	if opt.runs(engine.ROM) {
 		s.ROM = rom.New(rom.Config{Specs: ResourceSpecs(spec.Catalog), StartDelay: tw.Duration("rom.start", ""),
-			Policy: spec.Catalog.PolicyFor, Deadline: spec.Catalog.StepDeadline})
+			Policy: spec.Catalog.PolicyFor, Deadline: spec.Catalog.StepDeadline, Retention: opt.Retention})
 		s.Engine.Handle(engine.ROM, s.ROM)
 	}
 	s.Inbox = peer.NewInbox()
@@ -313,7 +317,8 @@ func (s *System) API() *api.Server {
 	for _, a := range s.Spec.Network.Addresses {
 		known[a.Address] = true
 	}
-	return &api.Server{Engine: s.Engine, Stats: s.Stats, Epoch: s.Spec.Epoch,
+	shelf, _ := store.ShelfOf(s.Journal)
+	return &api.Server{Engine: s.Engine, Stats: s.Stats, Epoch: s.Spec.Epoch, Shelf: shelf,
 		COM: s.COM, SOM: s.SOM, ROM: s.ROM, Catalog: s.Spec.Catalog, Docs: s.Docs, Inbox: s.Inbox,
 		KnownAddress: func(a string) bool { return known[a] }}
 }

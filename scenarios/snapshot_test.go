@@ -33,10 +33,12 @@ func cuts(end time.Duration, n int) []time.Duration {
 	return out
 }
 
-// runTo runs a new system of spec to the cut at and returns it.
-func runTo(t *testing.T, spec Spec, at time.Duration) *System {
+// runTo runs a new system of spec, with opt, to the cut at and returns
+// it.
+func runTo(t *testing.T, spec Spec, opt Options, at time.Duration) *System {
 	t.Helper()
-	s, err := New(spec, Options{Clock: &cutClock{at}})
+	opt.Clock = &cutClock{at}
+	s, err := New(spec, opt)
 	require.NoError(t, err)
 	err = s.Engine.Run(context.Background())
 	if err != nil {
@@ -49,39 +51,42 @@ func runTo(t *testing.T, spec Spec, at time.Duration) *System {
 // run on gives exactly what the uninterrupted run gives: the same journal
 // records after the cut, and the same state at the end (the same
 // snapshot, byte for byte). Cut points all along the worked example and
-// scenarios with faults, planning tasks, an SLA breach and changes.
+// scenarios with faults, planning tasks, an SLA breach and changes; with
+// finished orders leaving memory after an hour, and without.
 func TestSnapshotThenTailIsTheWholeRun(t *testing.T) {
-	for _, file := range []string{"globaltech-5site.yaml", "flaky-netconf.yaml", "cpe-lost.yaml", "brisbane-capacity.yaml",
-		"pilot-sla-breach.yaml", "speed-upgrade.yaml", "remove-site.yaml", "cancel-mid-rollout.yaml", "meridian-8site.yaml",
-		"newuser-removal-and-triggers.yaml", "newuser-harbourview-faults.yaml", "approval-rejected.yaml", "credit-refused.yaml"} {
-		t.Run(file, func(t *testing.T) {
-			sc, err := Load(file)
-			require.NoError(t, err)
-			whole, err := New(sc.Spec, Options{})
-			require.NoError(t, err)
-			require.NoError(t, whole.Engine.Run(context.Background()))
-			want := whole.Journal.(*store.Memory).Records()
-			end, err := whole.Engine.Snapshot()
-			require.NoError(t, err)
-			for _, at := range cuts(whole.Engine.Now(), 10) {
-				s := runTo(t, sc.Spec, at)
-				snap, err := s.Engine.Snapshot()
-				require.NoError(t, err, "at %s", at)
-				require.Equal(t, want[:snap.Records], s.Journal.(*store.Memory).Records())
+	for _, file := range snapshotScenarios {
+		for _, retention := range []time.Duration{0, time.Hour} {
+			t.Run(file+" retention "+retention.String(), func(t *testing.T) { snapshotThenTail(t, file, retention) })
+		}
+	}
+}
 
-				tail := store.NewMemory()
-				fresh, err := New(sc.Spec, Options{Journal: tail})
-				require.NoError(t, err)
-				require.NoError(t, fresh.Engine.Restore(snap), "at %s", at)
-				again, err := fresh.Engine.Snapshot()
-				require.NoError(t, err)
-				require.Equal(t, snap.Body, again.Body, "restored at %s, the state is the one saved", at)
-				require.NoError(t, fresh.Engine.Run(context.Background()))
-				require.Equal(t, want[snap.Records:], tail.Records(), "run on from %s", at)
-				last, err := fresh.Engine.Snapshot()
-				require.NoError(t, err)
-				require.Equal(t, end, last, "run on from %s, the end state is the whole run's", at)
-			}
-		})
+func snapshotThenTail(t *testing.T, file string, retention time.Duration) {
+	sc, err := Load(file)
+	require.NoError(t, err)
+	whole, err := New(sc.Spec, Options{Journal: store.NewMemory(), Retention: retention})
+	require.NoError(t, err)
+	require.NoError(t, whole.Engine.Run(context.Background()))
+	want := whole.Journal.(*store.Memory).Records()
+	end, err := whole.Engine.Snapshot()
+	require.NoError(t, err)
+	for _, at := range cuts(whole.Engine.Now(), 10) {
+		s := runTo(t, sc.Spec, Options{Journal: store.NewMemory(), Retention: retention}, at)
+		snap, err := s.Engine.Snapshot()
+		require.NoError(t, err, "at %s", at)
+		require.Equal(t, want[:snap.Records], s.Journal.(*store.Memory).Records())
+
+		tail := store.NewMemory()
+		fresh, err := New(sc.Spec, Options{Journal: tail, Retention: retention})
+		require.NoError(t, err)
+		require.NoError(t, fresh.Engine.Restore(snap), "at %s", at)
+		again, err := fresh.Engine.Snapshot()
+		require.NoError(t, err)
+		require.Equal(t, snap.Body, again.Body, "restored at %s, the state is the one saved", at)
+		require.NoError(t, fresh.Engine.Run(context.Background()))
+		require.Equal(t, want[snap.Records:], tail.Records(), "run on from %s", at)
+		last, err := fresh.Engine.Snapshot()
+		require.NoError(t, err)
+		require.Equal(t, end, last, "run on from %s, the end state is the whole run's", at)
 	}
 }

@@ -18,6 +18,9 @@ func (s *System) Stats() api.Stats {
 				st.ResourceOrderItems[it.State]++
 			}
 		}
+		for state, n := range s.ROM.Retired() {
+			st.ResourceOrderItems[state] += n
+		}
 		st.Retries, st.ResourceOrderItemsCompleted = s.ROM.Retries(), s.ROM.Completed()
 	}
 	return st

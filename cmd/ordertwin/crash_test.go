@@ -150,7 +150,10 @@ func snapshotIsReplay(t *testing.T, sc *scenarios.Scenario, db string) {
 		}
 		keys, err := stageKeys(st, false)
 		require.NoError(t, err)
-		sys, err := replayFrom(context.Background(), sc, st, scenarios.Options{Clock: engine.Virtual{}, StageKeys: keys}, from, slog.New(slog.DiscardHandler))
+		keep, err := storeRetention(st, serveClockOptions{}, false)
+		require.NoError(t, err)
+		sys, err := replayFrom(context.Background(), sc, st, scenarios.Options{Clock: engine.Virtual{}, StageKeys: keys, Retention: keep},
+			from, slog.New(slog.DiscardHandler))
 		require.NoError(t, err)
 		require.NoError(t, sys.Engine.RunUntil(context.Background(), 400*24*time.Hour))
 		s, err := sys.Engine.Snapshot()

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/ordertwin/ordertwin/core/store/sqlite"
@@ -277,4 +278,26 @@ func TestJournal(t *testing.T) {
 	assert.ErrorContains(t, err, "none.db")
 	_, err = cli("journal", db, "--format", "xml")
 	assert.ErrorContains(t, err, `--format "xml"`)
+}
+
+// A store keeps the retention it was first served with: a restart goes on
+// with it, and a --retention given that differs is refused (a replay must
+// run as the store did); a store served before it had one keeps every
+// order.
+func TestStoreRetention(t *testing.T) {
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), "serve.db"), sqlite.Options{})
+	require.NoError(t, err)
+	defer st.Close()
+	keep, err := storeRetention(st, serveClockOptions{}, false)
+	require.NoError(t, err)
+	assert.Zero(t, keep, "a store that never said keeps every order")
+	week := 7 * 24 * time.Hour
+	keep, err = storeRetention(st, serveClockOptions{retention: week, retentionSet: true}, true)
+	require.NoError(t, err)
+	assert.Equal(t, week, keep)
+	keep, err = storeRetention(st, serveClockOptions{}, false)
+	require.NoError(t, err)
+	assert.Equal(t, week, keep, "a restart without --retention goes on with the store's")
+	_, err = storeRetention(st, serveClockOptions{retention: time.Hour, retentionSet: true}, false)
+	assert.ErrorContains(t, err, "it keeps finished orders P7D, not PT1H")
 }

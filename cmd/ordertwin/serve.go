@@ -23,6 +23,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/events"
 	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/core/store/sqlite"
+	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/ordertwin/ordertwin/scenarios"
 )
 
@@ -77,6 +78,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	suspendWindow := fs.Duration("hub-suspend-window", 15*time.Minute, "see --hub-suspend-after")
 	snapEvery := fs.Uint64("snapshot-every", 1_000_000, "take a snapshot of the running system after this many inputs (a restart replays only what follows the latest)")
 	snapInterval := fs.Duration("snapshot-interval", 10*time.Minute, "take a snapshot after this much wall time at the latest (and always on a clean stop)")
+	retention := fs.String("retention", tmf.FormatOffset(defaultRetention), "how long (virtual time, ISO 8601) a finished resource order stays in memory before the APIs read it from the store, such as P7D; P0D keeps every one")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -93,6 +95,13 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	if *snapEvery == 0 || *snapInterval <= 0 {
+		return errors.New("serve: --snapshot-every and --snapshot-interval must be positive")
+	}
+	keep, err := tmf.ParseOffset(*retention)
+	if err != nil || keep < 0 {
+		return fmt.Errorf("serve: --retention %q: want a duration such as P7D or PT12H", *retention)
+	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
 	if *approvals != "twin" && *approvals != "api" {
 		return fmt.Errorf("serve: --approvals %q: want twin or api", *approvals)
@@ -108,10 +117,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if loopback, _ := isLoopback(*addr); tlsConfig == nil && !loopback {
 		log.Warn("serving plain HTTP beyond loopback: tokens and API keys travel in clear (give --tls-cert and --tls-key)", "addr", *addr)
 	}
-	if *snapEvery == 0 || *snapInterval <= 0 {
-		return errors.New("serve: --snapshot-every and --snapshot-interval must be positive")
-	}
-	opt := scenarios.Options{Role: *role, ManualReview: *approvals == "api", Approvers: approvers,
+	opt := scenarios.Options{Role: *role, ManualReview: *approvals == "api", Approvers: approvers, Retention: keep,
 		Snapshots: engine.SnapshotPolicy{Every: *snapEvery, Interval: *snapInterval, Told: func(s store.Snapshot, took time.Duration, err error) {
 			if err != nil {
 				log.Warn("snapshot failed; restarts replay more until one succeeds", "err", err.Error())
@@ -141,7 +147,8 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("serve: %w", err)
 	}
 	defer release()
-	sys, st, clock, err := resume(ctx, sc, *db, serveClockOptions{scale: *scale, scaleSet: flagSet(fs, "scale"), start: start, role: *role, approvals: *approvals}, opt, log)
+	sys, st, clock, err := resume(ctx, sc, *db, serveClockOptions{scale: *scale, scaleSet: flagSet(fs, "scale"), start: start, role: *role, approvals: *approvals,
+		retention: keep, retentionSet: flagSet(fs, "retention")}, opt, log)
 	if err != nil {
 		return err
 	}
@@ -276,6 +283,9 @@ func resume(ctx context.Context, sc *scenarios.Scenario, db string, co serveCloc
 				log.Info("approval key", "stage", stage, "publicKey", pk)
 			}
 		}
+		if opt.Retention, err = storeRetention(st, co, !served); err != nil {
+			return nil, nil, fmt.Errorf("serve: --db %s: %w", db, err)
+		}
 		opt.Clock, opt.Snapshots.Store = clock, st
 		sys, err := replay(ctx, sc, st, opt, log)
 		if err != nil {
@@ -367,11 +377,14 @@ func replayFrom(ctx context.Context, sc *scenarios.Scenario, st *sqlite.Store, o
 
 // serveClockOptions are what serve's flags say of the clock and role.
 type serveClockOptions struct {
-	scale     float64
-	scaleSet  bool
-	start     time.Time // zero: now, for a new store
-	role      string
-	approvals string
+	scale    float64
+	scaleSet bool
+	// retention is --retention, and retentionSet whether it was given.
+	retention    time.Duration
+	retentionSet bool
+	start        time.Time // zero: now, for a new store
+	role         string
+	approvals    string
 }
 
 // serveClock is the wall clock of a store: a new store starts it (now, or
@@ -429,6 +442,35 @@ func serveClock(st *sqlite.Store, sc *scenarios.Scenario, o serveClockOptions) (
 		return nil, fmt.Errorf("its approvals are decided by %s, not %s: a replay must decide as the run did", meta["approvals"], o.approvals)
 	}
 	return &engine.Wall{Start: start, Scale: was}, nil
+}
+
+// defaultRetention is how long (virtual time) a server keeps a finished
+// resource order in memory, unless told otherwise: 0, for ever. Shelving
+// each order costs more than it saves while COM's and SOM's finished
+// orders and the inventories stay in memory (docs/architecture.md §7).
+const defaultRetention = 0
+
+// storeRetention is how long the store's finished resource orders stay in
+// memory: a new store (fresh) keeps --retention; a store served before
+// goes on with its own, which a replay must repeat (none for a store
+// served before orders left memory), and refuses a --retention given that
+// differs.
+func storeRetention(st *sqlite.Store, o serveClockOptions, fresh bool) (time.Duration, error) {
+	if fresh {
+		return o.retention, st.SetMeta("retention", tmf.FormatOffset(o.retention))
+	}
+	v, ok, err := st.Meta("retention")
+	if err != nil || !ok {
+		return 0, err
+	}
+	was, err := tmf.ParseOffset(v)
+	if err != nil {
+		return 0, fmt.Errorf("its retention %q: %w", v, err)
+	}
+	if o.retentionSet && o.retention != was {
+		return 0, fmt.Errorf("it keeps finished orders %s, not %s: a replay must run as the store did", v, tmf.FormatOffset(o.retention))
+	}
+	return was, nil
 }
 
 // flagSet reports whether the flag called name was given.

@@ -138,7 +138,7 @@ func soak(ctx context.Context, o soakOptions, stdout io.Writer, log *slog.Logger
 	} else if _, err := os.Stat(db); !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("bench: --db %s exists: a soak needs a new store", db)
 	}
-	clockOpt := serveClockOptions{scale: o.scale, scaleSet: true, approvals: "twin"}
+	clockOpt := serveClockOptions{scale: o.scale, scaleSet: true, approvals: "twin", retention: defaultRetention}
 	runtime.GC()
 	debug.FreeOSMemory()
 

@@ -34,6 +34,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/port"
 	"github.com/ordertwin/ordertwin/core/rom"
 	"github.com/ordertwin/ordertwin/core/som"
+	"github.com/ordertwin/ordertwin/core/store"
 )
 
 // Stats is what the metrics report, read on the engine's goroutine.
@@ -87,6 +88,9 @@ type Server struct {
 	// KnownAddress, when set, tells whether the network knows a street
 	// address: a quote for an unknown one is refused at once.
 	KnownAddress func(address string) bool
+	// Shelf, when set, keeps the finished orders that have left the
+	// components' memory: the APIs read them there.
+	Shelf store.Shelf
 	// Guard authenticates and authorizes every request but the public
 	// routes (core/auth); nil lets every request in (tests of the APIs).
 	Guard *auth.Guard
@@ -152,7 +156,7 @@ func (s *Server) Node() *tmf630.Node {
 
 func (s *Server) newNode() *tmf630.Node {
 	return &tmf630.Node{Engine: s.Engine, Timeout: s.Timeout, Epoch: s.Epoch, COM: s.COM, SOM: s.SOM, ROM: s.ROM,
-		Catalog: s.Catalog, Docs: s.Docs, Inbox: s.Inbox, KnownAddress: s.KnownAddress}
+		Catalog: s.Catalog, Docs: s.Docs, Inbox: s.Inbox, KnownAddress: s.KnownAddress, Shelf: s.Shelf}
 }
 
 // ready answers 200 once the engine takes queries (it is serving and not

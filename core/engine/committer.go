@@ -12,6 +12,8 @@ import (
 type batch struct {
 	records []store.Record
 	inputs  []store.Input
+	// docs are read models to shelve first.
+	docs []store.Doc
 }
 
 type ack struct {
@@ -101,6 +103,14 @@ func (e *Engine) stopCommitter() error {
 // write commits one batch: the records, with the inputs when the journal
 // keeps them.
 func (e *Engine) write(b batch) error {
+	if len(b.docs) > 0 {
+		if e.shelf == nil {
+			return fmt.Errorf("commit journal: %d read models to shelve, but the store keeps none", len(b.docs))
+		}
+		if err := e.shelf.Shelve(b.docs); err != nil {
+			return fmt.Errorf("commit journal: %w", err)
+		}
+	}
 	var err error
 	if e.batch != nil {
 		err = e.batch.Commit(b.records, b.inputs)
@@ -121,10 +131,11 @@ func (e *Engine) commit() error {
 	if c != nil && c.err != nil {
 		return c.err
 	}
-	if len(e.unsaved) == 0 && len(e.inputs) == 0 {
+	if len(e.unsaved) == 0 && len(e.inputs) == 0 && len(e.shelving) == 0 {
 		return nil
 	}
-	b := batch{records: e.unsaved, inputs: e.inputs}
+	b := batch{records: e.unsaved, inputs: e.inputs, docs: e.shelving}
+	e.shelving = nil
 	e.recorded += uint64(len(b.records))
 	if c == nil {
 		err := e.write(b)
@@ -199,7 +210,7 @@ func (c *committer) take(wait bool) {
 		}
 		clear(a.b.records)
 		clear(a.b.inputs)
-		c.free = append(c.free, batch{a.b.records[:0], a.b.inputs[:0]})
+		c.free = append(c.free, batch{records: a.b.records[:0], inputs: a.b.inputs[:0]})
 		if wait {
 			return
 		}

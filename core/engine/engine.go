@@ -135,6 +135,10 @@ type Engine struct {
 	taken    int
 	kept     []named
 	snaps    snapshots
+	// shelf keeps the read models components shelve (Out.Shelve);
+	// shelving holds those not yet committed.
+	shelf    store.Shelf
+	shelving []store.Doc
 	// until, when set, is the last instant a run handles (RunUntil).
 	until *time.Duration
 }
@@ -204,6 +208,7 @@ func New(opt Options) *Engine {
 		e.batch, _ = store.Shares(opt.Store, opt.Log)
 	}
 	_, e.direct = opt.Store.(*store.Memory)
+	e.shelf, _ = store.ShelfOf(opt.Store)
 	e.snaps.SnapshotPolicy = opt.Snapshots.withDefaults()
 	return e
 }
@@ -393,16 +398,17 @@ func (e *Engine) step() error {
 	if e.direct {
 		// Memory: each step's records go in as they are; holding them
 		// back would only copy them.
-		if len(out.records) > 0 || len(e.inputs) > 0 {
-			if err := e.write(batch{out.records, e.inputs}); err != nil {
+		if len(out.records) > 0 || len(e.inputs) > 0 || len(out.docs) > 0 {
+			if err := e.write(batch{out.records, e.inputs, out.docs}); err != nil {
 				return err
 			}
 			e.recorded += uint64(len(out.records))
 			clear(e.inputs)
 			e.inputs = e.inputs[:0]
 		}
-	} else if len(out.records) > 0 {
+	} else {
 		e.unsaved = append(e.unsaved, out.records...)
+		e.shelving = append(e.shelving, out.docs...)
 	}
 	mustSync := len(out.answers) > 0
 	for _, s := range out.sends {

@@ -22,6 +22,8 @@ type Out struct {
 	reply   any
 	replied bool
 	answers []reply
+	// docs are the read models to shelve (Shelve).
+	docs []store.Doc
 }
 
 type reply struct {
@@ -41,9 +43,16 @@ func (o *Out) reset() {
 	clear(o.sends)
 	clear(o.calls)
 	clear(o.answers)
-	o.records, o.sends, o.calls, o.answers = o.records[:0], o.sends[:0], o.calls[:0], o.answers[:0]
+	clear(o.docs)
+	o.records, o.sends, o.calls, o.answers, o.docs = o.records[:0], o.sends[:0], o.calls[:0], o.answers[:0], o.docs[:0]
 	o.err = nil
 }
+
+// Shelve keeps the read model of a finished entity in the store's shelf
+// (store.Shelf), committed before the records of the step: the component
+// may then let the entity leave its memory, and the APIs read it from the
+// shelf.
+func (o *Out) Shelve(d store.Doc) { o.docs = append(o.docs, d) }
 
 // Send queues msg for component to, after a delay.
 func (o *Out) Send(to Address, after time.Duration, msg any) {

@@ -46,7 +46,7 @@ func (r *Refusal) Record() store.Record {
 // Handlers check an input before they change their state, so a refused
 // input leaves no trace but the refusal's record.
 func (e *Engine) handle(in Input, out *Out) (refusal *Refusal) {
-	records, sends, calls := len(out.records), len(out.sends), len(out.calls)
+	records, sends, calls, docs := len(out.records), len(out.sends), len(out.calls), len(out.docs)
 	defer func() {
 		if p := recover(); p != nil {
 			out.err = fmt.Errorf("panic in %s: %v", panicked(), p)
@@ -58,7 +58,8 @@ func (e *Engine) handle(in Input, out *Out) (refusal *Refusal) {
 		clear(out.records[records:])
 		clear(out.sends[sends:])
 		clear(out.calls[calls:])
-		out.records, out.sends, out.calls = out.records[:records], out.sends[:sends], out.calls[:calls]
+		clear(out.docs[docs:])
+		out.records, out.sends, out.calls, out.docs = out.records[:records], out.sends[:sends], out.calls[:calls], out.docs[:docs]
 		out.err, out.reply, out.replied = nil, nil, false
 	}()
 	h := e.handlers[in.To]

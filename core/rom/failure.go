@@ -191,6 +191,7 @@ func (r *ROM) release(o *order, j int, out *engine.Out) {
 		return // nothing held, or an item of no known kind: ROM holds nothing for it
 	}
 	st.released = true
+	o.calls++
 	// A request of its own: the item's slot may hold a call queued in this
 	// same batch.
 	out.Call(port.Request{Key: r.strs.Join(d.ID, "/release/1"), System: st.spec.Reserve, Op: port.Release, Item: d.ID,

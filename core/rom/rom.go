@@ -44,6 +44,10 @@ type Config struct {
 	// Deadline is how long a step (its RFS id) may be in progress before
 	// ROM raises a jeopardy alert; nil, or 0 for a step, sets none.
 	Deadline func(rfs string) time.Duration
+	// Retention, when positive, is how long a finished order stays in
+	// memory: then it leaves it (retire.go), and the APIs read it from
+	// the store's shelf, where it was put when it ended.
+	Retention time.Duration
 }
 
 // ROM is the resource order manager.
@@ -56,10 +60,12 @@ type ROM struct {
 	// one of its items.
 	byExternal map[string]*order
 	byItem     map[string]*order
-	// handles[h] is the item a request handle h stands for.
-	handles   []itemRef
-	Resources *inventory.Inventory[tmf.Resource]
-	nextOrder int
+	// nextHandle is the request handle of the next order's first item:
+	// an order's items have handles handle … handle+len-1, and orders
+	// are in the order of their handles.
+	nextHandle int
+	Resources  *inventory.Inventory[tmf.Resource]
+	nextOrder  int
 	// jeopardies are the alerts raised so far, in order.
 	jeopardies []tmf.Jeopardy
 	// retries counts the calls retried per system, completed the items
@@ -73,6 +79,9 @@ type ROM struct {
 	dues   slab.Of[stepDue]
 	// strs makes ROM's ids and the keys of its calls.
 	strs slab.Strings
+	// retired counts the items of the orders that left memory, by state
+	// (the metrics).
+	retired map[string]int
 }
 
 // OrderRequest is a resource order placed over TMF652 by an orderer
@@ -114,6 +123,9 @@ type order struct {
 	from         engine.Address
 	customer     string
 	done         int
+	// calls counts the calls in flight, whose final answer is to come:
+	// an order leaves memory only when there is none.
+	calls int
 }
 
 // step is ROM's working state for one item of an order, beside the TMF
@@ -178,7 +190,7 @@ func New(cfg Config) *ROM {
 	cfg.Specs = specs
 	return &ROM{cfg: cfg, machines: lc.Shared(), byID: map[string]*order{},
 		byExternal: map[string]*order{}, byItem: map[string]*order{},
-		Resources: inventory.New[tmf.Resource](), retries: map[port.System]int{}}
+		Resources: inventory.New[tmf.Resource](), retries: map[port.System]int{}, retired: map[string]int{}}
 }
 
 // Handle implements engine.Handler.
@@ -206,6 +218,8 @@ func (r *ROM) Handle(now time.Duration, msg any, out *engine.Out) {
 		r.expired(m, out)
 	case *stepDue:
 		r.due(m, out)
+	case retire:
+		r.retire(m, out)
 	default:
 		out.Error(fmt.Errorf("ROM: unexpected input %T", msg))
 	}
@@ -336,7 +350,8 @@ func (r *ROM) track(o *order) {
 	if o.ro.ExternalID != "" {
 		r.byExternal[o.ro.ExternalID] = o
 	}
-	o.handle = len(r.handles)
+	o.handle = r.nextHandle
+	r.nextHandle += len(o.ro.Items)
 	ndeps := 0
 	for i := range o.ro.Items {
 		ndeps += len(o.ro.Items[i].DependsOn)
@@ -344,7 +359,6 @@ func (r *ROM) track(o *order) {
 	deps := make([]int, 0, ndeps)
 	for i := range o.ro.Items {
 		it := &o.ro.Items[i]
-		r.handles = append(r.handles, itemRef{o, i})
 		r.byItem[it.ID] = o
 		st := &o.steps[i]
 		st.spec = r.cfg.Specs[it.Specification.ID]
@@ -410,6 +424,7 @@ func (r *ROM) call(o *order, i int, sys port.System, op port.Op, attempt int, ou
 	it := &o.ro.Items[i]
 	st := &o.steps[i]
 	st.attempts, st.key, st.op = attempt, r.key(o, i, op, attempt), op
+	o.calls++
 	out.Call(port.Request{
 		Key:    st.key,
 		System: sys, Op: op, Item: it.ID, Handle: o.handle + i,
@@ -425,6 +440,9 @@ func (r *ROM) result(now time.Duration, res *port.Result, out *engine.Out) {
 		return
 	}
 	o, i := ref.o, ref.i
+	if res.Final && o.calls > 0 {
+		o.calls--
+	}
 	it := &o.ro.Items[i]
 	if res.Op == port.Release {
 		if it.Action == tmf.Delete && it.State == lc.InProgress {
@@ -480,10 +498,10 @@ func (r *ROM) result(now time.Duration, res *port.Result, out *engine.Out) {
 // but not for its call in flight, releasing an item that holds nothing, or
 // a success that carries no resource is an error, and changes nothing.
 func (r *ROM) answered(res *port.Result) (itemRef, error) {
-	if res.Handle < 0 || res.Handle >= len(r.handles) || r.handles[res.Handle].item().ID != res.Item {
+	ref, ok := r.byHandle(res.Handle)
+	if !ok || ref.item().ID != res.Item {
 		return itemRef{}, fmt.Errorf("ROM: answer for unknown item %q", res.Item)
 	}
-	ref := r.handles[res.Handle]
 	o, i := ref.o, ref.i
 	it := ref.item()
 	switch {
@@ -628,6 +646,7 @@ func (r *ROM) finishIfDone(o *order, out *engine.Out) {
 		o.ro.CompletionDate = out.Now()
 		o.settled = true // no call is in flight any more
 		r.notify(out, o, tmf.ResourceOrderStateChange, nil)
+		r.ended(o, out)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"encoding/gob"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/ordertwin/ordertwin/core/engine"
@@ -34,6 +35,13 @@ type savedROM struct {
 	Jeopardies []tmf.Jeopardy
 	Retries    []systemCount
 	Completed  int
+	NextHandle int
+	Retired    []stateCount
+}
+
+type stateCount struct {
+	State string
+	Items int
 }
 
 // resourceRef stands for a pointer to a resource: 0 is nil, k > 0 is
@@ -44,9 +52,12 @@ type resourceRef int
 // savedOrder is an order; the Resource of its items is nil, their
 // references are beside.
 type savedOrder struct {
-	RO        tmf.ResourceOrder
-	Resources []resourceRef
-	Steps     []savedStep
+	RO tmf.ResourceOrder
+	// Handle is the request handle of its first item; Waiting counts its
+	// calls in flight.
+	Handle, Waiting int
+	Resources       []resourceRef
+	Steps           []savedStep
 	// InFlight is set while the order may have calls in flight (its steps'
 	// Key and Op).
 	InFlight     bool
@@ -79,7 +90,7 @@ type systemCount struct {
 // Messages implements engine.Messages: ROM's timers and what other
 // components and the adapters send it.
 func (r *ROM) Messages() []any {
-	return []any{&start{}, retry{}, holdExpired{}, &stepDue{}, OrderRequest{},
+	return []any{&start{}, retry{}, holdExpired{}, &stepDue{}, retire{}, OrderRequest{},
 		&tmf.ResourceOrder{}, &tmf.CancelRequest{}, &port.Result{}}
 }
 
@@ -91,7 +102,10 @@ func (r *ROM) Snapshot() ([]byte, error) {
 			refs[&o.steps[i].resource] = -resourceRef(o.handle + i + 1)
 		}
 	}
-	st := savedROM{NextOrder: r.nextOrder, Jeopardies: r.jeopardies, Completed: r.completed}
+	st := savedROM{NextOrder: r.nextOrder, Jeopardies: r.jeopardies, Completed: r.completed, NextHandle: r.nextHandle}
+	for _, s := range slices.Sorted(maps.Keys(r.retired)) {
+		st.Retired = append(st.Retired, stateCount{s, r.retired[s]})
+	}
 	ref := func(p *tmf.Resource) resourceRef {
 		if p == nil {
 			return 0
@@ -106,7 +120,7 @@ func (r *ROM) Snapshot() ([]byte, error) {
 	st.Orders = make([]savedOrder, len(r.orders))
 	for n, o := range r.orders {
 		so := &st.Orders[n]
-		*so = savedOrder{RO: o.ro, Compensating: o.compensating, Cancelled: o.cancelled, Finished: o.finished,
+		*so = savedOrder{RO: o.ro, Handle: o.handle, Waiting: o.calls, Compensating: o.compensating, Cancelled: o.cancelled, Finished: o.finished,
 			Reason: o.reason, From: o.from, Customer: o.customer, Done: o.done, InFlight: !o.settled}
 		so.RO.Items = slices.Clone(o.ro.Items)
 		so.Resources = make([]resourceRef, len(o.ro.Items))
@@ -151,14 +165,25 @@ func (r *ROM) Restore(state []byte) error {
 			return fmt.Errorf("ROM restore: resource order %s: its items and steps do not match", so.RO.ID)
 		}
 		o := &order{ro: so.RO, settled: !so.InFlight, compensating: so.Compensating, cancelled: so.Cancelled, finished: so.Finished,
-			reason: so.Reason, from: so.From, customer: so.Customer, done: so.Done}
+			reason: so.Reason, from: so.From, customer: so.Customer, done: so.Done, calls: so.Waiting}
 		o.steps = make([]step, len(so.Steps))
 		for i, sp := range so.Steps {
 			o.steps[i] = step{key: sp.Key, op: sp.Op, attempts: sp.Attempts, replaced: sp.Replaced, released: sp.Released, owned: sp.Owned,
 				resource: sp.Resource, shipment: shipment{sp.Shipment.ID, sp.Shipment.Name, sp.Shipment.State}}
 		}
+		if n > 0 && so.Handle < r.nextHandle {
+			return fmt.Errorf("ROM restore: resource order %s: request handle %d before %d", so.RO.ID, so.Handle, r.nextHandle)
+		}
 		r.orders[n] = o
+		r.nextHandle = so.Handle
 		r.track(o)
+	}
+	if st.NextHandle < r.nextHandle {
+		return fmt.Errorf("ROM restore: next request handle %d before %d", st.NextHandle, r.nextHandle)
+	}
+	r.nextHandle = st.NextHandle
+	for _, c := range st.Retired {
+		r.retired[c.State] = c.Items
 	}
 	pool := make([]tmf.Resource, len(st.Pool))
 	copy(pool, st.Pool)
@@ -168,9 +193,10 @@ func (r *ROM) Restore(state []byte) error {
 			return nil, nil
 		case k > 0 && int(k) <= len(pool):
 			return &pool[k-1], nil
-		case k < 0 && int(-k-1) < len(r.handles):
-			h := r.handles[-k-1]
-			return &h.o.steps[h.i].resource, nil
+		case k < 0:
+			if h, ok := r.byHandle(int(-k - 1)); ok {
+				return &h.o.steps[h.i].resource, nil
+			}
 		}
 		return nil, fmt.Errorf("ROM restore: no resource %d", k)
 	}

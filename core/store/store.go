@@ -44,6 +44,7 @@ type Memory struct {
 	commits int
 	inputs  []Input
 	snap    memorySnapshot
+	shelf   memoryShelf
 	feed    *Feed
 }
 

@@ -2,6 +2,7 @@ package tmf
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/ordertwin/ordertwin/core/slab"
 )
@@ -29,4 +30,11 @@ func appendSeqID(b []byte, prefix string, n int) []byte {
 		b = append(b, '0')
 	}
 	return strconv.AppendInt(b, int64(n), 10)
+}
+
+// SeqOf is the number of an id made by SeqID (SeqOf("SO-007") is 7), 0
+// for another id.
+func SeqOf(id string) uint64 {
+	n, _ := strconv.ParseUint(id[strings.LastIndexByte(id, '-')+1:], 10, 64)
+	return n
 }

@@ -128,11 +128,14 @@ func Decision(t *testing.T, q tmf648.Quote, stage, digest, key string) string {
 
 // ServeWorkedExample serves the worked example after its rollout ran to
 // the end on the virtual clock (seed, T+35 days: full order complete).
-func ServeWorkedExample(t *testing.T) *Live {
+func ServeWorkedExample(t *testing.T) *Live { return ServeWorkedExampleWith(t, scenarios.Options{}) }
+
+// ServeWorkedExampleWith is ServeWorkedExample with the options opt.
+func ServeWorkedExampleWith(t *testing.T, opt scenarios.Options) *Live {
 	t.Helper()
 	sc, err := scenarios.LoadLibrary("globaltech-5site.yaml")
 	require.NoError(t, err)
-	sys, err := scenarios.New(sc.Spec, scenarios.Options{})
+	sys, err := scenarios.New(sc.Spec, opt)
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)

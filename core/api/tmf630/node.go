@@ -13,6 +13,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/peer"
 	"github.com/ordertwin/ordertwin/core/rom"
 	"github.com/ordertwin/ordertwin/core/som"
+	"github.com/ordertwin/ordertwin/core/store"
 )
 
 // Node is what the APIs' handlers reach of a serving engine: the engine,
@@ -37,6 +38,11 @@ type Node struct {
 	// KnownAddress, when set, tells whether the network knows a street
 	// address: a quote for an unknown one is refused at once.
 	KnownAddress func(address string) bool
+	// Shelf, when set, keeps the finished entities that have left the
+	// components' memory (shelf.go); wires says how each kind goes on
+	// the wire.
+	Shelf store.Shelf
+	wires map[string]func(store.Doc) (any, error)
 }
 
 // Read runs fn on the engine's goroutine, within the timeout.

@@ -13,6 +13,13 @@ import (
 // ListAll answers a list request: the query checked against the
 // attributes of the entity, the entities read, the page written.
 func ListAll[T any](n *Node, w http.ResponseWriter, r *http.Request, attrs []string, read func() []T) {
+	ListShelved(n, w, r, attrs, "", read, nil)
+}
+
+// ListShelved is ListAll of entities of kind, some of which may have left
+// memory for the shelf: read lists those in memory by creation, ord gives
+// one's creation number.
+func ListShelved[T any](n *Node, w http.ResponseWriter, r *http.Request, attrs []string, kind string, read func() []T, ord func(*T) uint64) {
 	q, e := ParseQuery(r.URL.Query(), attrs)
 	if e != nil {
 		WriteError(w, e)
@@ -22,6 +29,12 @@ func ListAll[T any](n *Node, w http.ResponseWriter, r *http.Request, attrs []str
 	if e := n.Query(r.Context(), func() { out = read() }); e != nil {
 		WriteError(w, e)
 		return
+	}
+	if kind != "" {
+		if out, e = withShelved(n, kind, out, ord); e != nil {
+			WriteError(w, e)
+			return
+		}
 	}
 	if _, scoped := Caller(r); scoped {
 		out = slices.DeleteFunc(out, func(v T) bool { return !Visible(r, &v) })
@@ -51,6 +64,12 @@ func ReadOne[T any](n *Node, r *http.Request, what, id string, read func(id stri
 	var v *T
 	if e := n.Query(r.Context(), func() { v = read(id) }); e != nil {
 		return nil, e
+	}
+	if v == nil {
+		var e *Error
+		if v, e = shelvedOne[T](n, what, id); e != nil {
+			return nil, e
+		}
 	}
 	if v == nil || !Visible(r, v) {
 		return nil, NewError(http.StatusNotFound, what+" "+strconv.Quote(id)+": not found")

@@ -1,6 +1,7 @@
 package tmf652_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -12,6 +13,8 @@ import (
 	"github.com/ordertwin/ordertwin/core/api/orderwire"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/engine"
+	"github.com/ordertwin/ordertwin/core/store"
+	"github.com/ordertwin/ordertwin/scenarios"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -237,4 +240,38 @@ func TestResourceOrderBadInput(t *testing.T) {
 	var orders []orderwire.ResourceOrder
 	l.Do(t, "GET", resourceOrdersPath, nil, &orders)
 	assert.Len(t, orders, 5, "no bad request placed an order")
+}
+
+// §7 finished orders leave memory: the worked example's resource orders,
+// each retired an hour after it ended, are read from the store's shelf
+// with the same answers as when ROM keeps them: the list, in the same
+// order, and each by id; a filter and paging work on them as before.
+func TestRetiredResourceOrdersAreRead(t *testing.T) {
+	kept := apitest.ServeWorkedExample(t)
+	defer kept.Stop()
+	gone := apitest.ServeWorkedExampleWith(t, scenarios.Options{Journal: store.NewMemory(), Retention: time.Hour})
+	defer gone.Stop()
+	var n int
+	require.NoError(t, gone.Sys.Engine.Query(context.Background(), func() { n = len(gone.Sys.ROM.Orders()) }))
+	require.Zero(t, n, "every resource order left ROM's memory")
+
+	for _, path := range []string{resourceOrdersPath, resourceOrdersPath + "?state=completed&fields=id,state",
+		resourceOrdersPath + "?offset=1&limit=2"} {
+		var want, got []orderwire.ResourceOrder
+		wk := kept.Do(t, "GET", path, nil, &want)
+		wg := gone.Do(t, "GET", path, nil, &got)
+		require.Equal(t, http.StatusOK, wg.Code, path)
+		assert.Equal(t, want, got, path)
+		assert.Equal(t, wk.Header().Get("X-Total-Count"), wg.Header().Get("X-Total-Count"), path)
+		assert.NotEmpty(t, got, path)
+	}
+	var orders []orderwire.ResourceOrder
+	kept.Do(t, "GET", resourceOrdersPath, nil, &orders)
+	for _, ro := range orders {
+		var want, got orderwire.ResourceOrder
+		kept.Do(t, "GET", resourceOrdersPath+"/"+ro.ID, nil, &want)
+		require.Equal(t, http.StatusOK, gone.Do(t, "GET", resourceOrdersPath+"/"+ro.ID, nil, &got).Code)
+		assert.Equal(t, want, got, ro.ID)
+	}
+	apitest.TMFError(t, gone.Do(t, "GET", resourceOrdersPath+"/RO-999", nil, nil), http.StatusNotFound, "RO-999")
 }

@@ -1,0 +1,83 @@
+package tmf630
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/ordertwin/ordertwin/core/store"
+)
+
+// The entities that have left the components' memory (finished orders,
+// after their retention) are read from the store's shelf (store.Shelf):
+// a read by id that finds nothing in memory goes on to it, and a list is
+// the shelf's entities of its kind and the ones in memory, by creation,
+// each once. An API says how a doc of its kind goes on the wire
+// (ShelfWire); the doc's body is the component's entity, as JSON.
+
+// ShelfWire registers how the docs of kind go on the wire, for the API
+// whose entities are T. Call it when the routes are made.
+func ShelfWire[T any](n *Node, kind string, wire func(store.Doc) (T, error)) {
+	if n.wires == nil {
+		n.wires = map[string]func(store.Doc) (any, error){}
+	}
+	n.wires[kind] = func(d store.Doc) (any, error) { return wire(d) }
+}
+
+// shelvedOne reads the entity of kind and id from the shelf: nil when the
+// node has no shelf, the kind no wire, or the shelf no such entity.
+func shelvedOne[T any](n *Node, kind, id string) (*T, *Error) {
+	wire := n.wires[kind]
+	if n.Shelf == nil || wire == nil {
+		return nil, nil
+	}
+	d, ok, err := n.Shelf.Shelved(kind, id)
+	if err != nil {
+		return nil, Unavailable(err)
+	}
+	if !ok {
+		return nil, nil
+	}
+	v, err := wire(d)
+	if err != nil {
+		return nil, NewError(http.StatusInternalServerError, fmt.Sprintf("%s %s on the shelf: %v", kind, id, err))
+	}
+	t, ok := v.(T)
+	if !ok {
+		return nil, NewError(http.StatusInternalServerError, fmt.Sprintf("%s %s on the shelf: a %T, not a %T", kind, id, v, t))
+	}
+	return &t, nil
+}
+
+// withShelved adds to live, the entities of kind in memory by creation,
+// those on the shelf that are not in memory, keeping creation order: ord
+// gives an entity's creation number.
+func withShelved[T any](n *Node, kind string, live []T, ord func(*T) uint64) ([]T, *Error) {
+	wire := n.wires[kind]
+	if n.Shelf == nil || wire == nil {
+		return live, nil
+	}
+	docs, err := n.Shelf.ShelvedAll(kind)
+	if err != nil {
+		return nil, Unavailable(err)
+	}
+	if len(docs) == 0 {
+		return live, nil
+	}
+	out := make([]T, 0, len(live)+len(docs))
+	i := 0
+	for _, d := range docs {
+		for i < len(live) && ord(&live[i]) < d.Ord {
+			out = append(out, live[i])
+			i++
+		}
+		if i < len(live) && ord(&live[i]) == d.Ord {
+			continue // still in memory: memory is the truth
+		}
+		v, err := wire(d)
+		if err != nil {
+			return nil, NewError(http.StatusInternalServerError, fmt.Sprintf("%s %s on the shelf: %v", kind, d.ID, err))
+		}
+		out = append(out, v.(T))
+	}
+	return append(out, live[i:]...), nil
+}

@@ -1,0 +1,117 @@
+package rom
+
+import (
+	"bytes"
+	"encoding/gob"
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/engine"
+	"github.com/ordertwin/ordertwin/core/store"
+	"github.com/ordertwin/ordertwin/core/tmf"
+)
+
+// A finished resource order leaves ROM's memory after Config.Retention:
+// when it ends, ROM sets a retire timer; when the timer fires and no call
+// of the order is in flight any more (a release may still be answered),
+// ROM shelves the order (its read model, as the APIs show it then, in the
+// store's shelf, committed with the step, before any reader can miss it)
+// and lets it go. Its resources stay in the inventory, in storage of
+// their own: the inventory shows them as they are, the shelved order as
+// they were when it left memory. A message about a retired order is one
+// about an order ROM does not know.
+
+// retire is ROM's own timer: a finished order leaves memory.
+type retire struct{ Order string }
+
+// ShelfKind is the kind of a resource order on the store's shelf.
+const ShelfKind = "resourceOrder"
+
+// ended sets a finished order's retire timer, when orders leave memory.
+func (r *ROM) ended(o *order, out *engine.Out) {
+	if r.cfg.Retention > 0 {
+		out.Send(engine.ROM, r.retireAfter(out.Now()), retire{o.ro.ID})
+	}
+}
+
+// retireAfter is how long after now an order that ended then retires: the
+// retention, rounded up to the next multiple of a seventh of it, so that
+// the orders that ended close together retire in one step (one commit of
+// their shelved read models, not one each).
+func (r *ROM) retireAfter(now time.Duration) time.Duration {
+	grain := max(r.cfg.Retention/7, time.Minute)
+	at := now + r.cfg.Retention
+	if rem := at % grain; rem > 0 {
+		at += grain - rem
+	}
+	return at - now
+}
+
+// retire lets a finished order leave memory, or waits another retention
+// for the calls still in flight.
+func (r *ROM) retire(m retire, out *engine.Out) {
+	o := r.byID[m.Order]
+	if o == nil || !o.finished {
+		return
+	}
+	if o.calls > 0 {
+		out.Send(engine.ROM, r.retireAfter(out.Now()), m)
+		return
+	}
+	var body bytes.Buffer
+	if err := gob.NewEncoder(&body).Encode(&o.ro); err != nil {
+		out.Error(fmt.Errorf("ROM: shelve %s: %w", o.ro.ID, err))
+		return
+	}
+	out.Shelve(store.Doc{Kind: ShelfKind, ID: o.ro.ID, Ord: tmf.SeqOf(o.ro.ID), Party: o.customer, Body: body.Bytes()})
+	for i := range o.steps {
+		st := &o.steps[i]
+		if !st.owned {
+			continue
+		}
+		if res := r.Resources.Get(st.resource.ID); res == &st.resource {
+			own := st.resource // the inventory's resource, in storage of its own
+			r.Resources.Put(own.ID, &own)
+		}
+	}
+	for i := range o.ro.Items {
+		r.retired[o.ro.Items[i].State]++
+		delete(r.byItem, o.ro.Items[i].ID)
+	}
+	delete(r.byID, o.ro.ID)
+	if o.ro.ExternalID != "" && r.byExternal[o.ro.ExternalID] == o {
+		delete(r.byExternal, o.ro.ExternalID)
+	}
+	if k, ok := slices.BinarySearchFunc(r.orders, o.handle, func(x *order, h int) int { return x.handle - h }); ok {
+		r.orders = slices.Delete(r.orders, k, k+1)
+	}
+}
+
+// byHandle finds the item a request handle stands for, among the orders
+// in memory.
+func (r *ROM) byHandle(h int) (itemRef, bool) {
+	k := sort.Search(len(r.orders), func(k int) bool { return r.orders[k].handle > h }) - 1
+	if k < 0 || h < 0 {
+		return itemRef{}, false
+	}
+	o := r.orders[k]
+	if i := h - o.handle; i < len(o.ro.Items) {
+		return itemRef{o, i}, true
+	}
+	return itemRef{}, false
+}
+
+// Shelved decodes a resource order ROM shelved (a store.Doc's body).
+func Shelved(body []byte) (*tmf.ResourceOrder, error) {
+	var ro tmf.ResourceOrder
+	if err := gob.NewDecoder(bytes.NewReader(body)).Decode(&ro); err != nil {
+		return nil, fmt.Errorf("resource order on the shelf: %w", err)
+	}
+	return &ro, nil
+}
+
+// Retired counts the items of the orders that left memory, by state.
+func (r *ROM) Retired() map[string]int { return maps.Clone(r.retired) }

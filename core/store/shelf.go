@@ -1,0 +1,85 @@
+package store
+
+import (
+	"cmp"
+	"slices"
+	"sync"
+)
+
+// Doc is the read model of an entity that has left its component's
+// memory: a finished order, kept as the APIs show it, so that they still
+// answer for it.
+type Doc struct {
+	// Kind is the entity's kind ("serviceOrder", "resourceOrder"); ID its
+	// id; Ord its creation number, by which lists keep their order.
+	Kind string
+	ID   string
+	Ord  uint64
+	// Party is the customer it belongs to ("" for none).
+	Party string
+	// Body is the entity, encoded by its component (JSON).
+	Body []byte
+}
+
+// Shelf keeps the read models of finished entities. Shelve is
+// idempotent by kind and id (the last body stays), and durable on return.
+type Shelf interface {
+	Shelve(docs []Doc) error
+	// Shelved returns the doc of kind and id, ok false when there is none.
+	Shelved(kind, id string) (d Doc, ok bool, err error)
+	// ShelvedAll returns the docs of kind, by Ord.
+	ShelvedAll(kind string) ([]Doc, error)
+}
+
+// memoryShelf keeps the read models of a Memory store.
+type memoryShelf struct {
+	mu   sync.Mutex
+	docs map[string]map[string]Doc
+}
+
+// Shelve keeps docs.
+func (m *Memory) Shelve(docs []Doc) error {
+	m.shelf.mu.Lock()
+	defer m.shelf.mu.Unlock()
+	if m.shelf.docs == nil {
+		m.shelf.docs = map[string]map[string]Doc{}
+	}
+	for _, d := range docs {
+		if m.shelf.docs[d.Kind] == nil {
+			m.shelf.docs[d.Kind] = map[string]Doc{}
+		}
+		d.Body = slices.Clone(d.Body)
+		m.shelf.docs[d.Kind][d.ID] = d
+	}
+	return nil
+}
+
+// Shelved returns the doc of kind and id.
+func (m *Memory) Shelved(kind, id string) (Doc, bool, error) {
+	m.shelf.mu.Lock()
+	defer m.shelf.mu.Unlock()
+	d, ok := m.shelf.docs[kind][id]
+	return d, ok, nil
+}
+
+// ShelvedAll returns the docs of kind, by Ord.
+func (m *Memory) ShelvedAll(kind string) ([]Doc, error) {
+	m.shelf.mu.Lock()
+	defer m.shelf.mu.Unlock()
+	out := make([]Doc, 0, len(m.shelf.docs[kind]))
+	for _, d := range m.shelf.docs[kind] {
+		out = append(out, d)
+	}
+	slices.SortFunc(out, func(a, b Doc) int { return cmp.Compare(a.Ord, b.Ord) })
+	return out, nil
+}
+
+// ShelfOf returns the shelf of j, or of the journal j resumes; ok false
+// when it keeps none.
+func ShelfOf(j Journal) (Shelf, bool) {
+	if r, ok := j.(*Resumed); ok {
+		j = r.Journal
+	}
+	s, ok := j.(Shelf)
+	return s, ok
+}
