@@ -33,6 +33,7 @@ Usage:
                  [--role com|som|rom --peer ROLE=URL ... --peer-secret FILE --start TIME]
                  [--hub-allow ENTRY ...] [--hub-quota N] [--order-quota N]
                  [--hub-suspend-after N] [--hub-suspend-window D]
+                 [--snapshot-every N] [--snapshot-interval D] [--retention D]
       Serve the TMF Open APIs (docs/api.md) on --addr (default 127.0.0.1:8080),
       with the engine on the wall clock (--scale virtual seconds per second,
       default a day a second) and the network twin, journalled into the SQLite
@@ -40,8 +41,13 @@ Usage:
       /metrics, until interrupted (SIGINT, SIGTERM): then it drains and closes
       the store. Without FILE it runs the built-in live default (the enterprise
       catalog on the au-east twin, no orders); with FILE, that scenario's orders
-      run too. Given a store it served before, it resumes: it replays the
-      commands it took and carries on where it stopped.
+      run too. Given a store it served before, it resumes: it loads its latest
+      snapshot, replays the commands it took after it and carries on where it
+      stopped. A snapshot is taken every --snapshot-every inputs (default
+      1000000) or --snapshot-interval (default 10m), and on a clean stop.
+      --retention D (ISO 8601 virtual time, such as P7D; default PT0S, never):
+      a finished resource order leaves memory D after it ended, and the APIs
+      read it from the store; the store keeps it, a restart goes on with it.
       --approvals api: people decide each quote's approval stages (PATCH quote,
       or ordertwin approve), each decision signed by the approver's key,
       instead of the twin's reviewers (whose decisions a key per stage, kept in
