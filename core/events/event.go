@@ -71,7 +71,8 @@ type translator struct {
 	baseURL string
 	epoch   time.Time
 	dir     Directory
-	// owners caches the order of an item: itemKind + "\x00" + id → order.
+	// owners caches the order of an item: itemKind + "\x00" + id → order;
+	// it starts afresh when it holds maxOwners.
 	mu     sync.Mutex
 	owners map[string]string
 }
@@ -163,6 +164,9 @@ func (t *translator) event(ctx context.Context, api *API, e store.Entry) (ev Eve
 		Title: title, Description: e.Reason, TimeOcurred: at, Event: map[string]map[string]any{ent.Field: payload}}, true, nil
 }
 
+// maxOwners is the most items whose order the translator remembers.
+const maxOwners = 1 << 16
+
 // owner returns the order of ent that part belongs to: an item, or a part
 // named <order>/<part> (a wave).
 func (t *translator) owner(ctx context.Context, ent *Entity, part string) (string, bool, error) {
@@ -182,7 +186,9 @@ func (t *translator) owner(ctx context.Context, ent *Entity, part string) (strin
 		return "", false, err
 	}
 	t.mu.Lock()
-	if t.owners == nil {
+	if t.owners == nil || len(t.owners) >= maxOwners {
+		// The cache holds the items of recent records: a long-lived
+		// server's items are not all kept for ever.
 		t.owners = map[string]string{}
 	}
 	t.owners[key] = order
