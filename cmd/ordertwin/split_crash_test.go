@@ -17,6 +17,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/api/tmf648"
 	"github.com/ordertwin/ordertwin/core/auth"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
+	"github.com/ordertwin/ordertwin/core/store/sqlite"
 	"github.com/ordertwin/ordertwin/scenarios"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -47,7 +48,11 @@ func TestSplitProcessesSurviveKills(t *testing.T) {
 	require.NoError(t, os.WriteFile(secret, []byte("a secret the three processes share, 32 bytes or more\n"), 0o600))
 	db := func(role string) string { return filepath.Join(dir, role+".db") }
 	args := func(role string) []string {
-		a := []string{"--role", role, "--addr", addr[role], "--db", db(role), "--start", start, "--scale", "1500000", "--peer-secret", secret}
+		// Snapshots every few inputs: kills fall between them, and the peer
+		// links restart from them. Resource orders leave ROM's memory an
+		// hour after they end: TMF652 answers for them from the store.
+		a := []string{"--role", role, "--addr", addr[role], "--db", db(role), "--start", start, "--scale", "1500000", "--peer-secret", secret,
+			"--snapshot-every", "20", "--retention", "PT1H"}
 		for _, to := range scenarios.Roles[role].Needs {
 			name := map[string]string{"COM": "com", "SOM": "som", "ROM": "rom"}[to.String()]
 			a = append(a, "--peer", name+"=http://"+addr[name])
@@ -95,11 +100,19 @@ func TestSplitProcessesSurviveKills(t *testing.T) {
 	}
 	var ros []orderwire.ResourceOrder
 	require.NoError(t, (&client{base: procs["rom"].base, http: c.http, token: devToken(t, db("rom"), auth.Operations, "")}).get(ctx, tmf630.ResourceOrdering+"/resourceOrder", &ros))
-	require.Len(t, ros, 5, "one per site, each once")
+	require.Len(t, ros, 5, "one per site, each once, read from the shelf once retired")
 	items := 0
 	for _, ro := range ros {
 		assert.Equal(t, "completed", ro.State, ro.ID)
 		items += len(ro.OrderItem)
 	}
 	assert.Equal(t, 30, items)
+	for _, role := range []string{"som", "rom"} {
+		st, err := sqlite.Open(db(role), sqlite.Options{})
+		require.NoError(t, err)
+		_, ok, err := st.LatestSnapshot()
+		require.NoError(t, err)
+		assert.True(t, ok, "%s took snapshots between the kills", role)
+		require.NoError(t, st.Close())
+	}
 }
