@@ -16,6 +16,7 @@ import (
 
 	"github.com/ordertwin/ordertwin/bench"
 	"github.com/ordertwin/ordertwin/core/store/sqlite"
+	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
 func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -29,6 +30,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	db := fs.String("db", "", "with --soak: the store, a new SQLite file, kept (default: one in a temporary directory, removed afterwards)")
 	limit := fs.Duration("max-duration", time.Hour, "with --soak: stop placing and waiting after this long, then restart")
 	jsonOut := fs.String("json", "", "with --soak: also write the report as JSON to this file")
+	retention := fs.String("retention", tmf.FormatOffset(defaultRetention), "with --soak: how long (virtual time, ISO 8601) a finished resource order stays in memory, as serve --retention")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -39,7 +41,10 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *soakMode {
 		o := soakOptions{rate: *rate, scale: *scale, every: *every, db: *db, limit: *limit}
 		n, err := strconv.Atoi(*orders)
+		keep, kerr := tmf.ParseOffset(*retention)
 		switch {
+		case kerr != nil || keep < 0:
+			return fmt.Errorf("bench: --retention %q: want a duration such as P7D or PT12H", *retention)
 		case err != nil || n <= 0:
 			return fmt.Errorf("bench: --soak --orders: %q is not a positive number", *orders)
 		case o.rate <= 0:
@@ -51,13 +56,13 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		case o.limit <= 0:
 			return fmt.Errorf("bench: --max-duration %s: want a positive duration", o.limit)
 		}
-		o.orders = n
+		o.orders, o.retention = n, keep
 		if o.every == 0 {
 			o.every = max(n/10, 1)
 		}
 		return soakCmd(ctx, o, *jsonOut, stdout, stderr)
 	}
-	for _, name := range []string{"rate", "scale", "every", "db", "max-duration", "json"} {
+	for _, name := range []string{"rate", "scale", "every", "db", "max-duration", "json", "retention"} {
 		if flagSet(fs, name) {
 			return fmt.Errorf("bench: --%s goes with --soak", name)
 		}

@@ -122,7 +122,7 @@ Usage:
       time, in-memory store; --durable: journalled into a new SQLite file) and print
       resource order items per second and memory.
   ordertwin bench --soak [--orders N] [--rate R] [--scale N] [--every N] [--db FILE]
-                 [--max-duration D] [--json FILE]
+                 [--max-duration D] [--retention D] [--json FILE]
       A soak of the live service: the workload's orders (default 1000) placed at
       --rate a wall-clock second (default 50) through engine commands on a
       server's durable store (--db, a new SQLite file, kept; default a temporary
@@ -133,6 +133,7 @@ Usage:
       store size. Then the server is stopped and started again on its store as
       serve does, timed until ready. --max-duration (default 1h) stops placing
       and waiting; Ctrl-C stops with the rows so far. --json FILE: the report.
+      --retention D: finished resource orders leave memory as with serve's.
       Exits 1 unless every order completes.
   ordertwin help
       This text.

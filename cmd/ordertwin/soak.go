@@ -33,6 +33,8 @@ type soakOptions struct {
 	every  int     // a row every this many orders placed
 	db     string  // the store; empty: a new one in a temporary directory
 	limit  time.Duration
+	// retention is serve's --retention.
+	retention time.Duration
 }
 
 // soakRow is what a soak measured at one point.
@@ -138,7 +140,7 @@ func soak(ctx context.Context, o soakOptions, stdout io.Writer, log *slog.Logger
 	} else if _, err := os.Stat(db); !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("bench: --db %s exists: a soak needs a new store", db)
 	}
-	clockOpt := serveClockOptions{scale: o.scale, scaleSet: true, approvals: "twin", retention: defaultRetention}
+	clockOpt := serveClockOptions{scale: o.scale, scaleSet: true, approvals: "twin", retention: o.retention, retentionSet: true}
 	runtime.GC()
 	debug.FreeOSMemory()
 
