@@ -75,10 +75,8 @@ func newSubnetPool(p IPPool) (*subnetPool, error) {
 	return s, nil
 }
 
-func (s *subnetPool) prefix(i int) string {
-	a := s.base + uint32(i)<<(32-s.size)
-	return netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(a >> 24), byte(a >> 16), byte(a >> 8), byte(a)}), s.size).String()
-}
+// subnet is the address of subnet i.
+func (s *subnetPool) subnet(i int) uint32 { return s.base + uint32(i)<<(32-s.size) }
 
 func addr4(a netip.Addr) uint32 {
 	b := a.As4()
