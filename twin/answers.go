@@ -19,7 +19,6 @@ type answers struct {
 	results  slab.Of[port.Result]
 	withRes  slab.Of[resultWithResource]
 	quals    slab.Of[port.QualificationResult]
-	chars1   slab.Of[[1]tmf.Characteristic]
 	chars2   slab.Of[[2]tmf.Characteristic]
 	chars3   slab.Of[[3]tmf.Characteristic]
 	strs     slab.Strings
@@ -67,10 +66,6 @@ func (a *answers) progress(res *port.Result, milestone string) *port.Result {
 // appends to them copies).
 func (a *answers) chars(cs ...tmf.Characteristic) tmf.Characteristics {
 	switch len(cs) {
-	case 1:
-		p := a.chars1.New()
-		copy(p[:], cs)
-		return p[:]
 	case 2:
 		p := a.chars2.New()
 		copy(p[:], cs)

@@ -3,6 +3,8 @@ package twin
 import (
 	"fmt"
 	"net/netip"
+
+	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
 // slots is a set of numbered things, each free or in use, handed out lowest
@@ -55,6 +57,9 @@ type subnetPool struct {
 	base uint32
 	size int // prefix length of the subnets
 	slots
+	// chars are the characteristics of every subnet of the pool, made at
+	// the first.
+	chars tmf.Characteristics
 }
 
 func newSubnetPool(p IPPool) (*subnetPool, error) {

@@ -76,7 +76,10 @@ func (t *Twin) reserve(req *port.Request, r *tmf.Resource) *port.Error {
 		}
 		r.Value = t.answers.prefix(p.subnet(i), p.size)
 		r.ID = t.answers.join(p.id, "-", r.Value)
-		r.Characteristics = t.answers.chars(tmf.Characteristic{Name: "pool", Value: p.id})
+		if p.chars == nil {
+			p.chars = tmf.Characteristics{{Name: "pool", Value: p.id}}
+		}
+		r.Characteristics = p.chars // shared by the pool's subnets, read-only
 		rel = release{slots: &p.slots, i: i}
 	case "QoSPolicy":
 		name, err := t.qosTemplate(req.Characteristics)
@@ -85,8 +88,12 @@ func (t *Twin) reserve(req *port.Request, r *tmf.Resource) *port.Error {
 		}
 		r.ID = t.answers.join(name, "-", req.Item)
 		r.Value = name
-		r.Characteristics = t.answers.chars(tmf.Characteristic{Name: "bng", Value: ar.exchange.cfg.BNG}, tmf.Characteristic{Name: "cir", Value: "true"})
-		return nil // a policy instance holds no capacity
+		x := ar.exchange
+		if x.qosChars == nil {
+			x.qosChars = tmf.Characteristics{{Name: "bng", Value: x.cfg.BNG}, {Name: "cir", Value: "true"}}
+		}
+		r.Characteristics = x.qosChars // shared by the exchange's policies, read-only
+		return nil                     // a policy instance holds no capacity
 	case "TWAMPProbe":
 		r.Value = t.probeName(req.Customer, req.Site)
 		r.ID = r.Value

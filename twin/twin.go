@@ -101,6 +101,9 @@ type exchange struct {
 	cfg      Exchange
 	p2p      slots // index 0 is port 1
 	capacity capacity
+	// qosChars are the characteristics of every QoS policy at the
+	// exchange's BNG, made at the first.
+	qosChars tmf.Characteristics
 }
 
 // capacity counts free ports and those held for orders since revalidation.
