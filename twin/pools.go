@@ -3,6 +3,8 @@ package twin
 import (
 	"fmt"
 	"net/netip"
+
+	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
 // slots is a set of numbered things, each free or in use, handed out lowest
@@ -55,6 +57,9 @@ type subnetPool struct {
 	base uint32
 	size int // prefix length of the subnets
 	slots
+	// chars are the characteristics of every subnet of the pool, made at
+	// the first.
+	chars tmf.Characteristics
 }
 
 func newSubnetPool(p IPPool) (*subnetPool, error) {
@@ -75,10 +80,8 @@ func newSubnetPool(p IPPool) (*subnetPool, error) {
 	return s, nil
 }
 
-func (s *subnetPool) prefix(i int) string {
-	a := s.base + uint32(i)<<(32-s.size)
-	return netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(a >> 24), byte(a >> 16), byte(a >> 8), byte(a)}), s.size).String()
-}
+// subnet is the address of subnet i.
+func (s *subnetPool) subnet(i int) uint32 { return s.base + uint32(i)<<(32-s.size) }
 
 func addr4(a netip.Addr) uint32 {
 	b := a.As4()

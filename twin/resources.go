@@ -1,7 +1,9 @@
 package twin
 
 import (
+	"bytes"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -61,10 +63,10 @@ func (t *Twin) reserve(req *port.Request, r *tmf.Resource) *port.Error {
 		if !ok {
 			return exhausted(fmt.Sprintf("VLAN pool %s is exhausted", p.id))
 		}
-		vlan := strconv.Itoa(p.lo + i)
-		r.ID = p.id + "-VLAN-" + vlan
-		r.Value = "VLAN " + vlan
-		r.Characteristics = tmf.Characteristics{{Name: "pool", Value: p.id}, {Name: "vlanId", Value: vlan}}
+		vlan := t.answers.itoa(p.lo + i)
+		r.ID = t.answers.join(p.id, "-VLAN-", vlan)
+		r.Value = t.answers.join("VLAN ", vlan)
+		r.Characteristics = t.answers.chars(tmf.Characteristic{Name: "pool", Value: p.id}, tmf.Characteristic{Name: "vlanId", Value: vlan})
 		rel = release{slots: &p.slots, i: i}
 	case "IPv4Subnet":
 		p := t.ips[ar.cfg.IPPool]
@@ -72,19 +74,26 @@ func (t *Twin) reserve(req *port.Request, r *tmf.Resource) *port.Error {
 		if !ok {
 			return exhausted(fmt.Sprintf("IP pool %s is exhausted", p.id))
 		}
-		r.Value = p.prefix(i)
-		r.ID = p.id + "-" + r.Value
-		r.Characteristics = tmf.Characteristics{{Name: "pool", Value: p.id}}
+		r.Value = t.answers.prefix(p.subnet(i), p.size)
+		r.ID = t.answers.join(p.id, "-", r.Value)
+		if p.chars == nil {
+			p.chars = tmf.Characteristics{{Name: "pool", Value: p.id}}
+		}
+		r.Characteristics = p.chars // shared by the pool's subnets, read-only
 		rel = release{slots: &p.slots, i: i}
 	case "QoSPolicy":
 		name, err := t.qosTemplate(req.Characteristics)
 		if err != nil {
 			return err
 		}
-		r.ID = name + "-" + req.Item
+		r.ID = t.answers.join(name, "-", req.Item)
 		r.Value = name
-		r.Characteristics = tmf.Characteristics{{Name: "bng", Value: ar.exchange.cfg.BNG}, {Name: "cir", Value: "true"}}
-		return nil // a policy instance holds no capacity
+		x := ar.exchange
+		if x.qosChars == nil {
+			x.qosChars = tmf.Characteristics{{Name: "bng", Value: x.cfg.BNG}, {Name: "cir", Value: "true"}}
+		}
+		r.Characteristics = x.qosChars // shared by the exchange's policies, read-only
+		return nil                     // a policy instance holds no capacity
 	case "TWAMPProbe":
 		r.Value = t.probeName(req.Customer, req.Site)
 		r.ID = r.Value
@@ -102,8 +111,8 @@ func (t *Twin) reserve(req *port.Request, r *tmf.Resource) *port.Error {
 		}
 		serial := p.serials[i]
 		r.ID = serial
-		r.Value = model + " S/N: " + serial
-		r.Characteristics = tmf.Characteristics{{Name: "model", Value: model}, {Name: "serialNumber", Value: serial}}
+		r.Value = t.answers.join(model, " S/N: ", serial)
+		r.Characteristics = t.answers.chars(tmf.Characteristic{Name: "model", Value: model}, tmf.Characteristic{Name: "serialNumber", Value: serial})
 		rel = release{slots: &p.slots, i: i}
 	default:
 		return &port.Error{Class: port.Invalid, Code: "unknownResourceType", Message: fmt.Sprintf("%s cannot reserve a %q", req.System, req.ResourceType)}
@@ -134,11 +143,11 @@ func (t *Twin) takeOLTPort(ar *area, r *tmf.Resource) (release, *port.Error) {
 			if !ok {
 				continue
 			}
-			slot, port := strconv.Itoa(c.slot), strconv.Itoa(p+1)
-			r.ID = o.id + "-LC" + slot + "-P" + port
-			r.Value = o.id + " LC" + slot + " Port " + port
-			r.Characteristics = tmf.Characteristics{{Name: "olt", Value: o.id},
-				{Name: "lineCard", Value: slot}, {Name: "port", Value: port}}
+			slot, port := t.answers.itoa(c.slot), t.answers.itoa(p+1)
+			r.ID = t.answers.join(o.id, "-LC", slot, "-P", port)
+			r.Value = t.answers.join(o.id, " LC", slot, " Port ", port)
+			r.Characteristics = t.answers.chars(tmf.Characteristic{Name: "olt", Value: o.id},
+				tmf.Characteristic{Name: "lineCard", Value: slot}, tmf.Characteristic{Name: "port", Value: port})
 			return release{slots: &c.ports, i: p}, nil
 		}
 	}
@@ -150,10 +159,10 @@ func (t *Twin) takeHandoff(x *exchange, r *tmf.Resource) (release, *port.Error) 
 	if !ok {
 		return release{}, exhausted("resource exhaustion — no P2P handoff capacity at exchange")
 	}
-	port := strconv.Itoa(p + 1)
-	r.ID = x.cfg.ID + "-P2P-" + port
-	r.Value = x.cfg.ID + " P2P Port " + port
-	r.Characteristics = tmf.Characteristics{{Name: "exchange", Value: x.cfg.ID}, {Name: "port", Value: port}}
+	port := t.answers.itoa(p + 1)
+	r.ID = t.answers.join(x.cfg.ID, "-P2P-", port)
+	r.Value = t.answers.join(x.cfg.ID, " P2P Port ", port)
+	r.Characteristics = t.answers.chars(tmf.Characteristic{Name: "exchange", Value: x.cfg.ID}, tmf.Characteristic{Name: "port", Value: port})
 	return release{slots: &x.p2p, i: p}, nil
 }
 
@@ -184,8 +193,21 @@ func speedMbps(s string) int {
 
 // probeName names a site's probe after the network's pattern.
 func (t *Twin) probeName(customer, site string) string {
-	name := strings.Replace(t.net.Probes.Name, "{customer.code}", customerCode(customer), 1)
-	return strings.Replace(name, "{site}", site, 1)
+	// As strings.Replace(s, old, new, 1) twice, with no string in between.
+	var buf, out [128]byte
+	name := buf[:0]
+	before, after, found := strings.Cut(t.net.Probes.Name, "{customer.code}")
+	name = append(name, before...)
+	if found {
+		name = append(append(name, customerCode(customer)...), after...)
+	}
+	b := out[:0]
+	nameBefore, nameAfter, found := bytes.Cut(name, []byte("{site}"))
+	b = append(b, nameBefore...)
+	if found {
+		b = append(append(b, site...), nameAfter...)
+	}
+	return t.answers.strs.Bytes(b)
 }
 
 // customerCode turns CUST-ENT-1102 into ENT-1102.
@@ -208,14 +230,18 @@ func (t *Twin) commit(now time.Duration, req *port.Request, res *port.Result, r 
 		return t.shipCPE(now, req, res, reply)
 	case "TWAMPProbe":
 		ready := now + t.duration("nms.commit", req.Place)
-		r.Characteristics = append(r.Characteristics[:len(r.Characteristics):len(r.Characteristics)], t.measure(req.Place)...)
+		if len(r.Characteristics) == 0 {
+			r.Characteristics = t.measure(req.Place) // shared, full: whoever appends copies
+		} else {
+			r.Characteristics = append(slices.Clip(r.Characteristics), t.measure(req.Place)...)
+		}
 		if up, ok := t.routerUp[addr]; ok {
 			return max(ready, up) - now, nil
 		}
 		res.Final = false
-		final := *res
+		final := t.answers.copyOf(res)
 		final.Final = true
-		p := &pendingProbe{item: itemOf(req), key: req.Key, res: &final, ready: ready, repliers: []port.Replier{reply}}
+		p := &pendingProbe{item: itemOf(req), key: req.Key, res: final, ready: ready, repliers: []port.Replier{reply}}
 		if req.Key != "" {
 			t.waiting[req.Key] = p
 		}
@@ -238,15 +264,15 @@ func (t *Twin) shipCPE(now time.Duration, req *port.Request, res *port.Result, r
 	if !t.delivered[serial] {
 		stage := t.duration("cpe.stage", req.Place)
 		ship = stage + t.duration("cpe.ship", req.Place)
-		reply.Reply(now, progress(*res, "staged"))
-		reply.Reply(now+stage, progress(*res, "inTransit"))
+		reply.Reply(now, t.answers.progress(res, "staged"))
+		reply.Reply(now+stage, t.answers.progress(res, "inTransit"))
 		if f := kindOf(t.hitting, LostCPE); f != nil {
 			// Written off: it neither comes back to stock nor up at the site.
 			delete(t.resources, serial)
 			res.Milestone = "lost"
 			return ship, &port.Error{Class: port.Lost, Code: "lost", Message: "CPE " + serial + " lost in transit (fault " + f.rule.Name + ")"}
 		}
-		reply.Reply(now+ship, progress(*res, "delivered"))
+		reply.Reply(now+ship, t.answers.progress(res, "delivered"))
 		if f := kindOf(t.hitting, DamagedCPE); f != nil {
 			delete(t.resources, serial) // written off
 			res.Milestone = "damaged"
@@ -274,20 +300,14 @@ func (t *Twin) activateProbes(addr string) {
 	delete(t.probes, addr)
 }
 
-func progress(res port.Result, milestone string) *port.Result {
-	res.Final = false
-	res.Milestone = milestone
-	return &res
-}
-
 // measure is the baseline a probe reports in the region of place.
 func (t *Twin) measure(place tmf.Place) tmf.Characteristics {
 	if t.breach != nil {
-		return measured(*t.breach)
+		return t.answers.measurement(*t.breach)
 	}
 	m, ok := t.net.Probes.Baseline[t.region(place)]
 	if !ok {
 		m = t.net.Probes.Baseline["*"]
 	}
-	return measured(m)
+	return t.answers.measurement(m)
 }

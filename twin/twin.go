@@ -2,6 +2,7 @@ package twin
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -58,6 +59,8 @@ type Twin struct {
 	// callers finds a caller by its name, for a restored snapshot's
 	// waiting calls (Callers).
 	callers func(name string) port.Replier
+	// answers makes the answers (not state: see answers).
+	answers answers
 }
 
 // BillingRecord is one activation of billing.
@@ -98,6 +101,9 @@ type exchange struct {
 	cfg      Exchange
 	p2p      slots // index 0 is port 1
 	capacity capacity
+	// qosChars are the characteristics of every QoS policy at the
+	// exchange's BNG, made at the first.
+	qosChars tmf.Characteristics
 }
 
 // capacity counts free ports and those held for orders since revalidation.
@@ -176,14 +182,17 @@ func New(n *Network) (*Twin, error) {
 		sp.serials = append(sp.serials, s.Serials...)
 		sp.used = append(sp.used, make([]bool, len(s.Serials))...)
 	}
+	book := make([]address, len(n.Addresses)) // one array for the address book
+	t.addresses = make(map[string]*address, len(n.Addresses))
 	for i := range n.Addresses {
 		a := &n.Addresses[i]
 		ar := t.areas[a.Area]
-		t.addresses[a.Address] = &address{Address: a, area: ar, region: ar.exchange.cfg.Region}
+		book[i] = address{Address: a, area: ar, region: ar.exchange.cfg.Region}
+		t.addresses[a.Address] = &book[i]
 	}
-	for i := range n.Credit {
-		c := n.Credit[i]
-		t.credit[c.Account] = &c
+	accounts := slices.Clone(n.Credit) // the twin's own, as the network stays as loaded
+	for i := range accounts {
+		t.credit[accounts[i].Account] = &accounts[i]
 	}
 	return t, nil
 }
@@ -275,7 +284,7 @@ func (t *Twin) Call(now time.Duration, req *port.Request, reply port.Replier) {
 			return
 		}
 	}
-	res, spare := newResult(req)
+	res, spare := t.answers.newResult(req)
 	t.breach, t.hitting = breach(faults), faults
 	after, err := t.call(now, req, res, spare, reply)
 	t.breach, t.hitting = nil, nil
@@ -292,28 +301,6 @@ func (t *Twin) Call(now time.Duration, req *port.Request, reply port.Replier) {
 		t.routerCameUp = ""
 		t.activateProbes(addr)
 	}
-}
-
-// resultWithResource is a result and the resource it answers with,
-// allocated together: every reserve and commit answers with one.
-type resultWithResource struct {
-	res port.Result
-	r   tmf.Resource
-}
-
-// newResult returns the final result of req, to be filled, and for a
-// reserve or commit a resource for it to carry, allocated with it.
-func newResult(req *port.Request) (*port.Result, *tmf.Resource) {
-	var res *port.Result
-	var r *tmf.Resource
-	if req.Op == port.Reserve || req.Op == port.Commit {
-		both := new(resultWithResource)
-		res, r = &both.res, &both.r
-	} else {
-		res = new(port.Result)
-	}
-	*res = port.Result{Key: req.Key, System: req.System, Op: req.Op, Item: req.Item, Handle: req.Handle, Final: true}
-	return res, r
 }
 
 // nominal is how long a call takes when nothing goes wrong: what a failing
@@ -379,8 +366,9 @@ func (t *Twin) call(now time.Duration, req *port.Request, res *port.Result, spar
 		return d.Default, nil
 	case port.NMS:
 		if req.Op == port.Measure {
-			res.Resource = &tmf.Resource{ID: t.probeName(req.Customer, req.Site), ResourceType: "TWAMPProbe",
-				Value: t.probeName(req.Customer, req.Site), State: "available", Place: req.Place, Characteristics: t.measure(req.Place)}
+			name := t.probeName(req.Customer, req.Site)
+			res.Resource = &tmf.Resource{ID: name, ResourceType: "TWAMPProbe",
+				Value: name, State: "available", Place: req.Place, Characteristics: t.measure(req.Place)}
 			return 0, nil
 		}
 	case port.Planning:
@@ -457,10 +445,11 @@ func (t *Twin) qualify(now time.Duration, req *port.Request, res *port.Result) (
 		holding = true
 	}
 	t.tokens++
-	res.Qualification = &port.QualificationResult{
+	res.Qualification = t.answers.quals.New()
+	*res.Qualification = port.QualificationResult{
 		Technology: a.Technology, Area: ar.cfg.ID, Exchange: ar.exchange.cfg.ID,
 		Region: ar.exchange.cfg.Region, IPPool: ar.cfg.IPPool, FreeCapacity: c.available(),
-		Token: fmt.Sprintf("FQ-%s-%06d", ar.cfg.ID, t.tokens), Expires: now + 30*24*time.Hour,
+		Token: t.answers.token(ar.cfg.ID, t.tokens), Expires: now + 30*24*time.Hour,
 	}
 	if kindOf(t.hitting, TokenExpiry) != nil {
 		res.Qualification.Expires = now
