@@ -252,7 +252,7 @@ func (s *System) Report() *Report {
 	r.Orders = map[string]int{}
 	for _, po := range s.COM.Orders() {
 		r.Orders[po.State]++
-		row := ProductOrderRow{ID: po.ID, State: po.State, CompletedAt: doneAt(po.State, po.CompletionDate)}
+		row := ProductOrderRow{ID: po.ID, State: po.State, CompletedAt: doneAt(po.State, po.CompletionDate), Items: sized[POIRow](len(po.Items))}
 		for _, it := range po.Items {
 			poi := POIRow{ID: it.ID, Site: it.Place.ID, State: it.State, StateReason: it.StateReason}
 			if len(it.Qualification) > 0 {
@@ -277,9 +277,11 @@ func (s *System) Report() *Report {
 	for _, w := range s.COM.Waves() {
 		waves[w.ExternalID] = w.Name
 	}
-	for _, so := range s.SOM.Orders() {
+	sos := s.SOM.Orders()
+	r.ServiceOrders = sized[ServiceOrderRow](len(sos))
+	for _, so := range sos {
 		row := ServiceOrderRow{ID: so.ID, Name: so.Description, Wave: waves[so.ExternalID], State: so.State,
-			SubmittedAt: offset(so.OrderDate), CompletedAt: doneAt(so.State, so.CompletionDate), Sites: []string{}}
+			SubmittedAt: offset(so.OrderDate), CompletedAt: doneAt(so.State, so.CompletionDate), Sites: []string{}, Items: sized[SOIRow](len(so.Items))}
 		for _, it := range so.Items {
 			if len(row.Sites) == 0 || row.Sites[len(row.Sites)-1] != it.Service.Place.ID {
 				row.Sites = append(row.Sites, it.Service.Place.ID)
@@ -291,8 +293,11 @@ func (s *System) Report() *Report {
 		r.Counts.ServiceOrderItems += len(so.Items)
 	}
 	r.Counts.ServiceOrders = len(r.ServiceOrders)
-	for _, ro := range s.ROM.Orders() {
-		row := ResourceOrderRow{ID: ro.ID, Site: ro.Place.ID, State: ro.State, CompletedAt: doneAt(ro.State, ro.CompletionDate)}
+	ros := s.ROM.Orders()
+	r.ResourceOrders = sized[ResourceOrderRow](len(ros))
+	for _, ro := range ros {
+		row := ResourceOrderRow{ID: ro.ID, Site: ro.Place.ID, State: ro.State, CompletedAt: doneAt(ro.State, ro.CompletionDate),
+			Items: sized[ROIRow](len(ro.Items))}
 		for _, it := range ro.Items {
 			roi := ROIRow{ID: it.ID, RFS: it.Specification.Name, State: it.State, StateReason: it.StateReason,
 				DependsOn: it.DependsOn, Characteristics: it.Characteristics, CompletedAt: doneAt(it.State, it.CompletionDate)}
@@ -305,6 +310,7 @@ func (s *System) Report() *Report {
 		r.Counts.ResourceOrderItems += len(ro.Items)
 	}
 	r.Counts.ResourceOrders = len(r.ResourceOrders)
+	r.ProductInstances = sized[ProductRow](s.COM.Products.Len())
 	for _, p := range s.COM.Products.All() {
 		from := offset(p.StartDate)
 		r.ProductInstances = append(r.ProductInstances, ProductRow{ID: p.ID, Site: p.Place.ID, Status: p.Status, Monthly: p.MonthlyPrice, From: from})
@@ -315,6 +321,7 @@ func (s *System) Report() *Report {
 		r.Billing.Monthly += p.MonthlyPrice
 	}
 	r.Counts.ProductInstances = len(r.ProductInstances)
+	r.ServiceInstances = sized[ServiceRow](s.SOM.Services.Len())
 	for _, sv := range s.SOM.Services.All() {
 		row := ServiceRow{ID: sv.ID, Name: sv.Name, Site: sv.Place.ID, State: sv.State, Characteristics: sv.Characteristics}
 		for _, res := range sv.SupportingRes {
@@ -323,6 +330,7 @@ func (s *System) Report() *Report {
 		r.ServiceInstances = append(r.ServiceInstances, row)
 	}
 	r.Counts.ServiceInstances = len(r.ServiceInstances)
+	r.Resources = sized[ResourceRow](s.ROM.Resources.Len())
 	for _, res := range s.ROM.Resources.All() {
 		state := res.State
 		if res.UsageState != "" {
@@ -331,6 +339,7 @@ func (s *System) Report() *Report {
 		r.Resources = append(r.Resources, ResourceRow{ID: res.ID, Type: res.ResourceType, Value: res.Value, Site: res.Place.ID, State: state})
 	}
 	r.Counts.Resources = len(r.Resources)
+	r.Timeline = sized[TimelineRow](len(s.timeline))
 	for _, t := range s.timeline {
 		r.Timeline = append(r.Timeline, timelineRow(t))
 	}
@@ -345,4 +354,13 @@ func (s *System) Report() *Report {
 
 func timelineRow(t store.Record) TimelineRow {
 	return TimelineRow{At: offset(t.At), Entity: t.Entity, Name: t.Name, Kind: t.Kind, System: t.System, State: t.To, Reason: t.Reason}
+}
+
+// sized is an empty slice with room for n, nil for none (a report's empty
+// list stays null in JSON, as before).
+func sized[T any](n int) []T {
+	if n == 0 {
+		return nil
+	}
+	return make([]T, 0, n)
 }
