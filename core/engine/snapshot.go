@@ -197,17 +197,12 @@ func (e *Engine) Restore(s store.Snapshot) error {
 	if err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
-	names := func(n int, name func(int) string) []string {
-		out := make([]string, n)
-		for i := range out {
-			out[i] = name(i)
-		}
-		return out
+	have := make([]string, len(ps))
+	for i, p := range ps {
+		have[i] = p.name
 	}
-	have := names(len(ps), func(i int) string { return ps[i].name })
-	want := st.Parts
-	if !slices.Equal(have, want) {
-		return fmt.Errorf("restore: the snapshot keeps %q, this system has %q", want, have)
+	if !slices.Equal(have, st.Parts) {
+		return fmt.Errorf("restore: the snapshot keeps %q, this system has %q", st.Parts, have)
 	}
 	queue := make([]Input, 0, len(st.Queue))
 	for _, q := range st.Queue {
