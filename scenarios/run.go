@@ -76,8 +76,8 @@ type Options struct {
 	// keeps them.
 	Snapshots engine.SnapshotPolicy
 	// Retention, when positive, is how long (virtual time) a finished
-	// resource order stays in memory: then the APIs read it from the
-	// store's shelf.
+	// resource or service order stays in memory: then the APIs read it
+	// from the store's shelf.
 	Retention time.Duration
 }
 
@@ -129,7 +129,7 @@ func New(spec Spec, opt Options) (*System, error) {
 		s.Engine.Handle(engine.COM, s.COM)
 	}
 	if opt.runs(engine.SOM) {
-		s.SOM = som.New(som.Config{Catalog: spec.Catalog, PlanDelay: tw.Duration("som.plan", "")})
+		s.SOM = som.New(som.Config{Catalog: spec.Catalog, PlanDelay: tw.Duration("som.plan", ""), Retention: opt.Retention})
 		s.Engine.Handle(engine.SOM, s.SOM)
 	}
 	if opt.runs(engine.ROM) {

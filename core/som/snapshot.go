@@ -4,29 +4,32 @@ import (
 	"bytes"
 	"encoding/gob"
 	"fmt"
+	"slices"
 
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
 // A snapshot of SOM keeps its service orders in arrival order, each with
-// its sites (items, steps, the service instances they produced), the plan
-// step each resource order item handle stands for, the service inventory
-// in insertion order and the counters. Pointers become positions: a site
-// is its order's and its own index, a service instance its site's and its
-// CFS's. Restore rebuilds the pointers, the indexes (by id, by external
-// id, by resource order) and each site's plan, which the catalog gives
-// again for the site's items.
+// its sites (items, steps and their first request handle, the service
+// instances they produced, what ROM still owes them), the service
+// inventory in insertion order and the counters. Pointers become
+// positions: a site is its order's and its own index, a service instance
+// its site's and its CFS's, or its place in the pool of services no order
+// in memory holds (those of retired orders). Restore rebuilds the
+// pointers, the indexes (by id, by external id, by resource order, by
+// request handle) and each site's plan, which the catalog gives again for
+// the site's items.
 
 // savedSOM is SOM's state in a snapshot.
 type savedSOM struct {
 	Orders []savedOrder
-	// ROIs[h] is the step resource order item handle h stands for.
-	ROIs []savedStepRef
 	// Services lists the inventory's service instances in insertion
 	// order.
-	Services        []serviceRef
-	NextSO, NextROI int
+	Services []serviceRef
+	// Pool holds the inventory's services that no order in memory holds.
+	Pool                        []tmf.Service
+	NextSO, NextROI, NextHandle int
 }
 
 type savedOrder struct {
@@ -54,6 +57,10 @@ type savedSite struct {
 	Refs      []tmf.Ref
 	ROID      string
 	Cancelled bool
+	// Handle is the request handle of its first step; Owed and Race what
+	// ROM still owes it.
+	Handle, Owed int
+	Race         bool
 }
 
 type savedItem struct{ I, Left int }
@@ -64,33 +71,31 @@ type savedStep struct {
 	Chars    tmf.Characteristics
 }
 
-type savedStepRef struct{ Order, Site, Step int }
-
-// serviceRef is a service instance: the CFS K of site Site of order Order.
+// serviceRef is a service instance: the CFS K of site Site of order Order,
+// or with Order -1 and Site -1, Pool[K] (in an order's Services, K -1
+// too: none).
 type serviceRef struct{ Order, Site, K int }
 
 // Messages implements engine.Messages: SOM's timer and what other
 // components send it.
 func (s *SOM) Messages() []any {
-	return []any{&plan{}, OrderRequest{}, &tmf.ServiceOrder{}, &tmf.OrderEvent{}, &tmf.CancelRequest{}}
+	return []any{&plan{}, retire{}, OrderRequest{}, &tmf.ServiceOrder{}, &tmf.OrderEvent{}, &tmf.CancelRequest{}}
 }
 
 // Snapshot implements engine.Snapshotter.
 func (s *SOM) Snapshot() ([]byte, error) {
-	type pos struct{ order, site int }
-	sites := map[*site]pos{}
 	services := map[*tmf.Service]serviceRef{}
-	st := savedSOM{NextSO: s.nextSO, NextROI: s.nextROI, Orders: make([]savedOrder, len(s.orders))}
+	st := savedSOM{NextSO: s.nextSO, NextROI: s.nextROI, NextHandle: s.nextHandle, Orders: make([]savedOrder, len(s.orders))}
 	for n, o := range s.orders {
 		so := &st.Orders[n]
 		*so = savedOrder{SO: o.so, From: o.from, Customer: o.customer, Final: o.final,
 			Sites: make([]savedSite, len(o.sites)), Services: make([]serviceRef, len(o.services))}
 		for k := range o.sites {
 			site := &o.sites[k]
-			sites[site] = pos{n, k}
 			ss := &so.Sites[k]
 			*ss = savedSite{Place: site.place, Planned: site.plan != nil, Followed: s.roSites[o.so.ID+"/"+site.place.ID] == site,
-				IDs: site.ids, Refs: site.refs, ROID: site.roID, Cancelled: site.cancelled}
+				IDs: site.ids, Refs: site.refs, ROID: site.roID, Cancelled: site.cancelled,
+				Handle: site.handle, Owed: site.owed, Race: site.race}
 			for _, si := range site.items {
 				ss.Items = append(ss.Items, savedItem{si.i, si.left})
 			}
@@ -117,18 +122,11 @@ func (s *SOM) Snapshot() ([]byte, error) {
 			}
 		}
 	}
-	st.ROIs = make([]savedStepRef, len(s.rois))
-	for h, ref := range s.rois {
-		at, ok := sites[ref.site]
-		if !ok {
-			return nil, fmt.Errorf("SOM snapshot: resource order item %s: no site", ref.roi())
-		}
-		st.ROIs[h] = savedStepRef{at.order, at.site, ref.step}
-	}
 	for _, svc := range s.Services.All() {
 		at, ok := services[svc]
 		if !ok {
-			return nil, fmt.Errorf("SOM snapshot: service %s in the inventory is not a service of an order", svc.ID)
+			at = serviceRef{-1, -1, len(st.Pool)}
+			st.Pool = append(st.Pool, *svc)
 		}
 		st.Services = append(st.Services, at)
 	}
@@ -165,7 +163,12 @@ func (s *SOM) Restore(state []byte) error {
 			}
 		}
 	}
+	pool := make([]tmf.Service, len(st.Pool))
+	copy(pool, st.Pool)
 	service := func(at serviceRef) (*tmf.Service, error) {
+		if at.Order == -1 && at.Site == -1 && at.K >= 0 && at.K < len(pool) {
+			return &pool[at.K], nil
+		}
 		if at.Order < 0 || at.Order >= len(s.orders) || at.Site < 0 || at.Site >= len(s.orders[at.Order].sites) ||
 			at.K < 0 || at.K >= len(s.orders[at.Order].sites[at.Site].services) {
 			return nil, fmt.Errorf("SOM restore: no service instance at %+v", at)
@@ -188,15 +191,23 @@ func (s *SOM) Restore(state []byte) error {
 			o.services[i] = svc
 		}
 	}
-	s.rois = make([]stepRef, len(st.ROIs))
-	for h, at := range st.ROIs {
-		if at.Order < 0 || at.Order >= len(s.orders) || at.Site < 0 || at.Site >= len(s.orders[at.Order].sites) ||
-			at.Step < 0 || at.Step >= len(s.orders[at.Order].sites[at.Site].steps) {
-			return fmt.Errorf("SOM restore: resource order item handle %d: no step at %+v", h, at)
+	for _, o := range s.orders {
+		for k := range o.sites {
+			if len(o.sites[k].steps) > 0 {
+				s.handled = append(s.handled, &o.sites[k])
+			}
 		}
-		o := s.orders[at.Order]
-		s.rois[h] = stepRef{o, &o.sites[at.Site], at.Step}
 	}
+	slices.SortStableFunc(s.handled, func(a, b *site) int { return a.handle - b.handle })
+	for n, site := range s.handled {
+		if n > 0 && site.handle < s.handled[n-1].handle+len(s.handled[n-1].steps) {
+			return fmt.Errorf("SOM restore: site %s of %s: request handle %d taken", site.place.ID, site.order.so.ID, site.handle)
+		}
+		if site.handle+len(site.steps) > st.NextHandle {
+			return fmt.Errorf("SOM restore: site %s of %s: request handle %d after %d", site.place.ID, site.order.so.ID, site.handle, st.NextHandle)
+		}
+	}
+	s.nextHandle = st.NextHandle
 	for _, at := range st.Services {
 		svc, err := service(at)
 		if err != nil {
@@ -256,7 +267,7 @@ func (s *SOM) restoreSite(o *order, k int, ss *savedSite) error {
 // siteState is a site as saved, without its plan.
 func siteState(o *order, ss *savedSite) site {
 	st := site{order: o, place: ss.Place, ids: ss.IDs, roID: ss.ROID, cancelled: ss.Cancelled,
-		services: ss.Services, refs: ss.Refs}
+		services: ss.Services, refs: ss.Refs, handle: ss.Handle, owed: ss.Owed, race: ss.Race}
 	st.items = make([]siteItem, len(ss.Items))
 	for c, si := range ss.Items {
 		st.items[c] = siteItem{si.I, si.Left}

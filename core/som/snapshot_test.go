@@ -79,13 +79,19 @@ func withAction(items []tmf.ServiceOrderItem, a tmf.Action) []tmf.ServiceOrderIt
 // after its resource order was placed, and a disconnect of the first
 // site once its services are active.
 func busySOM(t *testing.T) (*engine.Engine, *SOM, *events, *store.Memory) {
+	return busySOMWith(t, 0, fakeROM{})
+}
+
+// busySOMWith is busySOM keeping finished orders for retention (0: for
+// ever), with rom for ROM.
+func busySOMWith(t *testing.T, retention time.Duration, rom engine.Handler) (*engine.Engine, *SOM, *events, *store.Memory) {
 	mem := store.NewMemory()
 	e := engine.New(engine.Options{Store: mem})
-	s := New(Config{Catalog: loadCatalog(t), PlanDelay: time.Hour})
+	s := New(Config{Catalog: loadCatalog(t), PlanDelay: time.Hour, Retention: retention})
 	com := &events{}
 	e.Handle(engine.SOM, s)
 	e.Handle(engine.COM, com)
-	e.Handle(engine.ROM, fakeROM{})
+	e.Handle(engine.ROM, rom)
 	party := []tmf.Ref{{ID: "CUST-ENT-1102", Role: "customer"}}
 	e.Inject(0, engine.SOM, &tmf.ServiceOrder{ExternalID: "PO-1/SO-WAVE1", Description: "SO-WAVE1", RelatedParty: party,
 		Items: append(siteItems("SOI-00", "MELB", "GPON", 0), siteItems("SOI-01", "SYD1", "P2P-Ethernet", 3)...)})
@@ -113,12 +119,21 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	assert.Equal(t, "terminated", s.Services.Get("SI-FA-ENT-1102-MELB").State)
 	assert.Len(t, s.Services.Get("SI-FA-ENT-1102-MELB").SupportingRes, 3)
 
+	roundTrip(t, busySOM, want, com, s)
+}
+
+// roundTrip snapshots the runs build makes at cut points every half hour,
+// restores each into a fresh one and runs both to the end: the same
+// snapshot as want, the same events as com, the same service inventory as
+// s.
+func roundTrip(t *testing.T, build func(*testing.T) (*engine.Engine, *SOM, *events, *store.Memory), want store.Snapshot, com *events, s *SOM) {
+	ctx := context.Background()
 	for cut := time.Duration(0); cut <= 30*time.Hour; cut += 30 * time.Minute {
-		a, _, _, amem := busySOM(t)
+		a, _, _, amem := build(t)
 		require.NoError(t, a.RunUntil(ctx, cut))
 		snap, err := a.Snapshot()
 		require.NoError(t, err, "cut at %s", cut)
-		b, sb, comb, bmem := busySOM(t)
+		b, sb, comb, bmem := build(t)
 		require.NoError(t, b.Restore(snap), "cut at %s", cut)
 		again, err := b.Snapshot()
 		require.NoError(t, err)

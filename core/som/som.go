@@ -25,6 +25,10 @@ type Config struct {
 	Catalog *catalog.Catalog
 	// PlanDelay is the time SOM takes to build a service order's plan.
 	PlanDelay time.Duration
+	// Retention, when positive, is how long a finished order stays in
+	// memory: then it leaves it (retire.go), and the APIs read it from
+	// the store's shelf, where it was put when it left.
+	Retention time.Duration
 }
 
 // SOM is the service order manager.
@@ -32,8 +36,11 @@ type SOM struct {
 	cfg      Config
 	machines *lc.Set
 	orders   []*order
-	// rois[h] is the plan step a resource order item handle h stands for.
-	rois []stepRef
+	// handled are the sites whose steps have resource order item handles,
+	// by handle: a site's steps have handles handle … handle+len-1.
+	// nextHandle is the handle of the next site's first step.
+	handled    []*site
+	nextHandle int
 	// roSites finds a site by its resource order's external id.
 	roSites map[string]*site
 	// byID and byExternal find an order by its id and its external id.
@@ -99,6 +106,16 @@ type site struct {
 	// once it was asked to cancel it.
 	roID      string
 	cancelled bool
+	// handle is the resource order item handle of steps[0].
+	handle int
+	// owed counts the final state events of the site's resource order
+	// still to come from ROM (one once it is placed, one more for a
+	// cancellation of an order that had ended); race is set while a
+	// cancellation is on its way to an order that may have ended
+	// meanwhile (then ROM tells its end twice). An order leaves memory
+	// only when none of its sites is owed anything (retire.go).
+	owed int
+	race bool
 }
 
 // siteItem is a service order item of a site: its index in so.Items, and
@@ -205,6 +222,8 @@ func (s *SOM) Handle(now time.Duration, msg any, out *engine.Out) {
 		s.resourceEvent(now, m, out)
 	case *tmf.CancelRequest:
 		s.cancel(m, out)
+	case retire:
+		s.retire(m, out)
 	default:
 		out.Error(fmt.Errorf("SOM: unexpected input %T", msg))
 	}
@@ -368,6 +387,11 @@ func (s *SOM) decompose(o *order, st *site, out *engine.Out) error {
 	}
 	name, external := all[from:ends[len(p.CFS)]], all[ends[len(p.CFS)]:]
 	st.steps = make([]step, len(p.Steps))
+	st.handle = s.nextHandle
+	s.nextHandle += len(p.Steps)
+	if len(p.Steps) > 0 {
+		s.handled = append(s.handled, st)
+	}
 	s.roSites[external] = st
 	ro := s.ros.New() // ROM keeps a copy
 	*ro = tmf.ResourceOrder{
@@ -412,7 +436,7 @@ func (s *SOM) decompose(o *order, st *site, out *engine.Out) error {
 				chars.Set("replaces", r.ID)
 			}
 		}
-		*it = tmf.ResourceOrderItem{ID: st.steps[j].roi, Action: action, Handle: len(s.rois),
+		*it = tmf.ResourceOrderItem{ID: st.steps[j].roi, Action: action, Handle: st.handle + j,
 			Specification: tmf.Ref{ID: ps.RFS.Resource.Type, Name: ps.RFS.ID}, Characteristics: chars}
 		if len(ps.After) > 0 {
 			from := len(deps)
@@ -421,7 +445,6 @@ func (s *SOM) decompose(o *order, st *site, out *engine.Out) error {
 			}
 			it.DependsOn = deps[from:len(deps):len(deps)]
 		}
-		s.rois = append(s.rois, stepRef{o, st, j})
 	}
 	s.place(o, st, ro, out)
 	return nil
@@ -435,6 +458,7 @@ func (s *SOM) place(o *order, st *site, ro *tmf.ResourceOrder, out *engine.Out) 
 			return
 		}
 	}
+	st.owed = 1
 	out.Send(engine.ROM, 0, ro)
 }
 
@@ -469,14 +493,13 @@ func (s *SOM) decommission(o *order, st *site, ro *tmf.ResourceOrder, out *engin
 			return fmt.Errorf("disconnect site %s: service %s has no %s", st.place.ID, services[ps.CFS].ID, ps.RFS.Resource.Type)
 		}
 		it := &ro.Items[j]
-		*it = tmf.ResourceOrderItem{ID: st.steps[j].roi, Action: tmf.Delete, Handle: len(s.rois),
+		*it = tmf.ResourceOrderItem{ID: st.steps[j].roi, Action: tmf.Delete, Handle: st.handle + j,
 			Specification: tmf.Ref{ID: ps.RFS.Resource.Type, Name: ps.RFS.ID}, Resource: res}
 		for later, q := range p.Steps {
 			if slices.Contains(q.After, j) {
 				it.DependsOn = append(it.DependsOn, st.steps[later].roi)
 			}
 		}
-		s.rois = append(s.rois, stepRef{o, st, j})
 	}
 	s.place(o, st, ro, out)
 	return nil
@@ -495,11 +518,14 @@ func (s *SOM) resourceEvent(now time.Duration, ev *tmf.OrderEvent, out *engine.O
 		s.cancelSite(st, "", out) // cancelled while ROM was taking the order
 		return
 	}
+	if ev.Type == tmf.ResourceOrderStateChange && lc.IsFinal(lc.ResourceOrder, ev.State) {
+		s.roEnded(st, ev.State, out)
+		return
+	}
 	if ev.Type != tmf.ResourceOrderItemStateChange || ev.Item == nil {
 		return
 	}
-	h := ev.Item.Handle
-	ref := s.rois[h]
+	ref, _ := s.byHandle(ev.Item.Handle)
 	o, st := ref.o, ref.site
 	k := st.plan.Steps[ref.step].CFS
 	i := st.items[k].i
@@ -530,11 +556,11 @@ func (s *SOM) followed(ev *tmf.OrderEvent) (*site, error) {
 	if ev.Type != tmf.ResourceOrderItemStateChange || ev.Item == nil {
 		return st, nil
 	}
-	h := ev.Item.Handle
-	if h < 0 || h >= len(s.rois) || s.rois[h].roi() != ev.Item.ID || s.rois[h].site != st {
+	ref, ok := s.byHandle(ev.Item.Handle)
+	if !ok || ref.roi() != ev.Item.ID || ref.site != st {
 		return nil, fmt.Errorf("SOM: event for resource order item %q, not an item of %s: %w", ev.Item.ID, ev.ExternalID, tmf.ErrUnknownOrder)
 	}
-	if ev.Item.State == lc.Completed && st.steps[s.rois[h].step].resource.ID == "" {
+	if ev.Item.State == lc.Completed && st.steps[ref.step].resource.ID == "" {
 		if ev.Item.Instance.ID == "" {
 			return nil, fmt.Errorf("SOM: resource order item %s completed without its resource", ev.Item.ID)
 		}
@@ -627,6 +653,7 @@ func (s *SOM) finishOrder(o *order, out *engine.Out) {
 	if ok {
 		o.so.CompletionDate = out.Now()
 		s.notify(out, o, tmf.ServiceOrderStateChange, -1)
+		s.ended(o, out)
 	}
 }
 
@@ -707,6 +734,11 @@ func (s *SOM) cancelSite(st *site, reason string, out *engine.Out) {
 		}
 	}
 	st.cancelled = true
+	if st.owed == 0 {
+		st.owed = 1 // its end, told again
+	} else {
+		st.race = true
+	}
 	if reason == "" {
 		reason = st.order.so.Items[st.items[0].i].StateReason
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/engine"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
 	"github.com/ordertwin/ordertwin/core/som"
+	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
@@ -43,6 +44,13 @@ func Routes(n *tmf630.Node, fromPeer ordering.FromPeer, mux *http.ServeMux) {
 		return
 	}
 	s := serviceOrders{n, fromPeer}
+	tmf630.ShelfWire(n, som.ShelfKind, func(d store.Doc) (orderwire.ServiceOrder, error) {
+		so, err := som.Shelved(d.Body)
+		if err != nil {
+			return orderwire.ServiceOrder{}, err
+		}
+		return s.shelvedServiceOrder(so), nil
+	})
 	coll := tmf630.ServiceOrdering + "/serviceOrder"
 	mux.HandleFunc("GET "+coll, s.listServiceOrders)
 	mux.HandleFunc("GET "+coll+"/{id}", s.getServiceOrder)
@@ -58,7 +66,9 @@ func Routes(n *tmf630.Node, fromPeer ordering.FromPeer, mux *http.ServeMux) {
 }
 
 func (s serviceOrders) listServiceOrders(w http.ResponseWriter, r *http.Request) {
-	tmf630.ListAll(s.n, w, r, serviceOrderAttrs, func() []orderwire.ServiceOrder { return tmf630.MapAll(s.n.SOM.Orders(), s.serviceOrder) })
+	tmf630.ListShelved(s.n, w, r, serviceOrderAttrs, som.ShelfKind,
+		func() []orderwire.ServiceOrder { return tmf630.MapAll(s.n.SOM.Orders(), s.serviceOrder) },
+		func(so *orderwire.ServiceOrder) uint64 { return tmf.SeqOf(so.ID) })
 }
 
 func (s serviceOrders) getServiceOrder(w http.ResponseWriter, r *http.Request) {
@@ -132,6 +142,19 @@ func (s serviceOrders) checkServiceOrder(so *tmf.ServiceOrder) *tmf630.Error {
 // catalog and the service inventory add: the specification's name, the
 // installed service's state. It runs on the engine's goroutine.
 func (s serviceOrders) serviceOrder(so *tmf.ServiceOrder) orderwire.ServiceOrder {
+	return s.wire(so, s.n.SOM.Services.Get)
+}
+
+// shelvedServiceOrder maps a service order SOM shelved to the wire: its
+// items carry their services' states as they were when it left memory,
+// so it reads nothing of SOM (it runs off the engine's goroutine).
+func (s serviceOrders) shelvedServiceOrder(so *tmf.ServiceOrder) orderwire.ServiceOrder {
+	return s.wire(so, func(string) *tmf.Service { return nil })
+}
+
+// wire maps a service order with the catalog's names and the states of
+// the services installed that installed finds.
+func (s serviceOrders) wire(so *tmf.ServiceOrder, installed func(id string) *tmf.Service) orderwire.ServiceOrder {
 	out := orderwire.ServiceOrderToWire(so, s.n.Epoch)
 	for i := range out.ServiceOrderItem {
 		svc := &out.ServiceOrderItem[i].Service
@@ -141,7 +164,7 @@ func (s serviceOrders) serviceOrder(so *tmf.ServiceOrder) orderwire.ServiceOrder
 			}
 		}
 		if svc.ID != "" && svc.State == "" {
-			if inst := s.n.SOM.Services.Get(svc.ID); inst != nil {
+			if inst := installed(svc.ID); inst != nil {
 				svc.State = inst.State
 			}
 		}

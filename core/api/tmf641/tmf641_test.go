@@ -1,6 +1,7 @@
 package tmf641_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -12,6 +13,8 @@ import (
 	"github.com/ordertwin/ordertwin/core/api/orderwire"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/engine"
+	"github.com/ordertwin/ordertwin/core/store"
+	"github.com/ordertwin/ordertwin/scenarios"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -253,4 +256,43 @@ func TestServiceOrderBadInput(t *testing.T) {
 	var tasks []ordering.CancelOrder
 	l.Do(t, "GET", cancelSOPath, nil, &tasks)
 	assert.Empty(t, tasks, "no bad request made a cancellation")
+}
+
+// §7 finished orders leave memory: the worked example's service orders,
+// each retired an hour after ROM told the end of its resource orders, are
+// read from the store's shelf with the same answers as when SOM keeps
+// them: the list, in the same order, and each by id; a filter and paging
+// work on them as before.
+func TestRetiredServiceOrdersAreRead(t *testing.T) {
+	kept := apitest.ServeWorkedExample(t)
+	defer kept.Stop()
+	gone := apitest.ServeWorkedExampleWith(t, scenarios.Options{Journal: store.NewMemory(), Retention: time.Hour})
+	defer gone.Stop()
+	var n int
+	require.NoError(t, gone.Sys.Engine.Query(context.Background(), func() { n = len(gone.Sys.SOM.Orders()) }))
+	require.Zero(t, n, "every service order left SOM's memory")
+
+	for _, path := range []string{serviceOrdersPath, serviceOrdersPath + "?state=completed&fields=id,state",
+		serviceOrdersPath + "?offset=1&limit=2", serviceOrdersPath + "?serviceOrderItem.service.place.id=SYD2"} {
+		var want, got []orderwire.ServiceOrder
+		wk := kept.Do(t, "GET", path, nil, &want)
+		wg := gone.Do(t, "GET", path, nil, &got)
+		require.Equal(t, http.StatusOK, wg.Code, path)
+		assert.Equal(t, want, got, path)
+		assert.Equal(t, wk.Header().Get("X-Total-Count"), wg.Header().Get("X-Total-Count"), path)
+		assert.NotEmpty(t, got, path)
+	}
+	var orders []orderwire.ServiceOrder
+	kept.Do(t, "GET", serviceOrdersPath, nil, &orders)
+	require.Len(t, orders, 3)
+	for _, so := range orders {
+		var want, got orderwire.ServiceOrder
+		kept.Do(t, "GET", serviceOrdersPath+"/"+so.ID, nil, &want)
+		require.Equal(t, http.StatusOK, gone.Do(t, "GET", serviceOrdersPath+"/"+so.ID, nil, &got).Code)
+		assert.Equal(t, want, got, so.ID)
+		for _, it := range got.ServiceOrderItem {
+			assert.Equal(t, "active", it.Service.State, "%s %s: its service's state, as it left memory", so.ID, it.ID)
+		}
+	}
+	apitest.TMFError(t, gone.Do(t, "GET", serviceOrdersPath+"/SO-999", nil, nil), http.StatusNotFound, "SO-999")
 }

@@ -1,0 +1,159 @@
+package som
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/gob"
+	"fmt"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/engine"
+	lc "github.com/ordertwin/ordertwin/core/lifecycle"
+	"github.com/ordertwin/ordertwin/core/store"
+	"github.com/ordertwin/ordertwin/core/tmf"
+)
+
+// A finished service order leaves SOM's memory after Config.Retention,
+// once nothing about it can still arrive: when it has ended and ROM has
+// told the end of each of its sites' resource orders (and answered each
+// cancellation SOM sent it), SOM sets a retire timer; when it fires, SOM
+// shelves the order (its read model in the store's shelf, committed with
+// the step, each item's service with the state the inventory gives it
+// then) and lets it go, with its sites and their request handles. Its
+// services stay in the inventory, in storage of their own: a modify or
+// disconnect order finds them there. A message about a retired order is
+// one about an order SOM does not have.
+
+// retire is SOM's own timer: a finished order leaves memory.
+type retire struct{ Order string }
+
+// ShelfKind is the kind of a service order on the store's shelf.
+const ShelfKind = "serviceOrder"
+
+// ended sets a finished order's retire timer, when orders leave memory
+// and nothing about the order is still to come from ROM (else the last
+// end ROM tells sets it: roEnded).
+func (s *SOM) ended(o *order, out *engine.Out) {
+	if s.cfg.Retention > 0 && s.quiet(o) {
+		out.Send(engine.SOM, s.retireAfter(out.Now()), retire{o.so.ID})
+	}
+}
+
+// quiet tells whether an order has ended and ROM owes it nothing more.
+func (s *SOM) quiet(o *order) bool {
+	if !lc.IsFinal(lc.ServiceOrder, o.so.State) {
+		return false
+	}
+	for k := range o.sites {
+		if o.sites[k].owed > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// roEnded takes ROM's word that a site's resource order has ended (state
+// is its final state).
+func (s *SOM) roEnded(st *site, state string, out *engine.Out) {
+	switch {
+	case st.owed == 0:
+		return
+	case st.race && state != lc.Cancelled:
+		st.race = false // it ended before the cancellation came: ROM tells it again
+		return
+	}
+	st.owed--
+	st.race = false
+	if st.owed == 0 {
+		s.ended(st.order, out)
+	}
+}
+
+// retireAfter is how long after now an order that ended then retires: the
+// retention, rounded up to the next multiple of a seventh of it, so that
+// the orders that ended close together retire in one step.
+func (s *SOM) retireAfter(now time.Duration) time.Duration {
+	grain := max(s.cfg.Retention/7, time.Minute)
+	at := now + s.cfg.Retention
+	if rem := at % grain; rem > 0 {
+		at += grain - rem
+	}
+	return at - now
+}
+
+// retire lets a finished order leave memory.
+func (s *SOM) retire(m retire, out *engine.Out) {
+	o := s.byID[m.Order]
+	if o == nil || !s.quiet(o) {
+		return
+	}
+	shelved := o.so
+	shelved.Items = slices.Clone(o.so.Items)
+	for i := range shelved.Items {
+		svc := &shelved.Items[i].Service
+		if svc.ID != "" && svc.State == "" {
+			if inst := s.Services.Get(svc.ID); inst != nil {
+				svc.State = inst.State
+			}
+		}
+	}
+	var body bytes.Buffer
+	if err := gob.NewEncoder(&body).Encode(&shelved); err != nil {
+		out.Error(fmt.Errorf("SOM: shelve %s: %w", o.so.ID, err))
+		return
+	}
+	out.Shelve(store.Doc{Kind: ShelfKind, ID: o.so.ID, Ord: tmf.SeqOf(o.so.ID), Party: o.customer, Body: body.Bytes()})
+	for k := range o.sites {
+		st := &o.sites[k]
+		for c := range st.services {
+			svc := &st.services[c]
+			if svc.ID != "" && s.Services.Get(svc.ID) == svc {
+				own := *svc // the inventory's service, in storage of its own
+				own.SupportingRes = slices.Clone(svc.SupportingRes)
+				own.Characteristics = slices.Clone(svc.Characteristics)
+				s.Services.Put(own.ID, &own)
+			}
+		}
+		if key := o.so.ID + "/" + st.place.ID; s.roSites[key] == st {
+			delete(s.roSites, key)
+		}
+		if len(st.steps) > 0 {
+			if n, ok := slices.BinarySearchFunc(s.handled, st.handle, func(x *site, h int) int { return x.handle - h }); ok && s.handled[n] == st {
+				s.handled = slices.Delete(s.handled, n, n+1)
+			}
+		}
+	}
+	delete(s.byID, o.so.ID)
+	if o.so.ExternalID != "" && s.byExternal[o.so.ExternalID] == o {
+		delete(s.byExternal, o.so.ExternalID)
+	}
+	seq := tmf.SeqOf(o.so.ID)
+	if n, ok := slices.BinarySearchFunc(s.orders, seq, func(x *order, q uint64) int { return cmp.Compare(tmf.SeqOf(x.so.ID), q) }); ok {
+		s.orders = slices.Delete(s.orders, n, n+1)
+	}
+}
+
+// byHandle finds the plan step a resource order item handle stands for,
+// among the sites in memory.
+func (s *SOM) byHandle(h int) (stepRef, bool) {
+	n := sort.Search(len(s.handled), func(n int) bool { return s.handled[n].handle > h }) - 1
+	if n < 0 || h < 0 {
+		return stepRef{}, false
+	}
+	st := s.handled[n]
+	if j := h - st.handle; j < len(st.steps) {
+		return stepRef{st.order, st, j}, true
+	}
+	return stepRef{}, false
+}
+
+// Shelved decodes a service order SOM shelved (a store.Doc's body).
+func Shelved(body []byte) (*tmf.ServiceOrder, error) {
+	var so tmf.ServiceOrder
+	if err := gob.NewDecoder(bytes.NewReader(body)).Decode(&so); err != nil {
+		return nil, fmt.Errorf("service order on the shelf: %w", err)
+	}
+	return &so, nil
+}
