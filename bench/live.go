@@ -71,6 +71,9 @@ func RunLive(ctx context.Context, n int, scale float64, dir string) (LiveResult,
 	ectx, stop := context.WithCancel(ctx)
 	defer stop()
 	done := make(chan error, 1)
+	// The clock starts as the engine starts serving: building the system
+	// is not lag.
+	clock.Start = time.Now()
 	go func() { done <- sys.Engine.Serve(ectx) }()
 	notifier.Start(ectx)
 	defer notifier.Stop()

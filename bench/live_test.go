@@ -2,6 +2,8 @@ package bench
 
 import (
 	"context"
+	"os"
+	"runtime/debug"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -17,6 +19,11 @@ func BenchmarkLive2000(b *testing.B) { benchmarkLive(b, 2000) }
 func BenchmarkLive5000(b *testing.B) { benchmarkLive(b, 5000) }
 
 func benchmarkLive(b *testing.B, n int) {
+	// As the ordertwin binary runs (cmd/ordertwin: gcPercent), unless GOGC
+	// is set: GOGC=100 go test -bench ... measures Go's default.
+	if os.Getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(400))
+	}
 	for range b.N {
 		r, err := RunLive(context.Background(), n, 86400, b.TempDir())
 		require.NoError(b, err)

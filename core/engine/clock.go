@@ -66,3 +66,17 @@ func (e *Engine) Behind() time.Duration {
 	}
 	return max(0, p.Present()-next)
 }
+
+// overdue says whether the input due at virtual time at (at < 0: none) is
+// due already on the engine's wall clock, or will be within slack of real
+// time.
+func (e *Engine) overdue(at, slack time.Duration) bool {
+	p, ok := e.clock.(Presenter)
+	if !ok || at < 0 {
+		return false
+	}
+	if w, ok := e.clock.(*Wall); ok && w.Scale > 1 {
+		slack = time.Duration(float64(slack) * w.Scale)
+	}
+	return at <= p.Present()+slack
+}

@@ -168,7 +168,9 @@ type Options struct {
 	// sooner whenever something outside the process could see their
 	// effects: before a command is answered, before an adapter that is
 	// not InProcess is called, before a query runs, before the engine
-	// waits on a real clock, and when it stops. Until then nothing
+	// waits on a real clock (for longer than a short nap: one behind
+	// its clock hands its records to the committer and goes on), and
+	// when it stops. Until then nothing
 	// outside depends on them, and a replay rebuilds them from the input
 	// log.
 	CommitEvery int
@@ -334,12 +336,34 @@ func (e *Engine) run(ctx context.Context, serve bool) (err error) {
 			} else if !serve {
 				return nil
 			}
-			if !virtual {
-				if err := e.durable(); err != nil {
+			// On the wall clock, the records handled so far must be
+			// durable before the engine idles (the outbox rule, §2). An
+			// engine behind its clock does not idle, and one that naps
+			// for at most shortNap is as good as busy: either hands them
+			// to an idle committer without waiting (handOver), and the
+			// records of the next instants group while it writes.
+			switch {
+			case !virtual && e.overdue(next, shortNap):
+				if err := e.handOver(); err != nil {
 					return err
 				}
-			}
-			if serve {
+				if serve && !e.overdue(next, 0) {
+					woke, err := e.waitOrWake(ctx, next)
+					if err != nil {
+						return err
+					}
+					if woke {
+						continue // take the submitted inputs first
+					}
+				} else if err := e.clock.WaitUntil(ctx, next); err != nil {
+					return err
+				}
+			case serve:
+				if !virtual {
+					if err := e.durable(); err != nil {
+						return err
+					}
+				}
 				woke, err := e.waitOrWake(ctx, next)
 				if err != nil {
 					return err
@@ -347,8 +371,15 @@ func (e *Engine) run(ctx context.Context, serve bool) (err error) {
 				if woke {
 					continue // take the submitted inputs first
 				}
-			} else if err := e.clock.WaitUntil(ctx, next); err != nil {
-				return err
+			default:
+				if !virtual {
+					if err := e.durable(); err != nil {
+						return err
+					}
+				}
+				if err := e.clock.WaitUntil(ctx, next); err != nil {
+					return err
+				}
 			}
 			e.now = next
 		}
@@ -357,6 +388,10 @@ func (e *Engine) run(ctx context.Context, serve bool) (err error) {
 		}
 	}
 }
+
+// shortNap is the longest wait on the wall clock for which the engine
+// does not wait for its records to be durable first (run).
+const shortNap = 5 * time.Millisecond
 
 // step handles one batch of inputs due at the same instant, commits their
 // records, then dispatches their effects.
