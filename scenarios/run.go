@@ -184,10 +184,10 @@ func New(spec Spec, opt Options) (*System, error) {
 		if !ok {
 			return nil, fmt.Errorf("progress: the journal (%T) has no feed of its commits", opt.Journal)
 		}
-		feed.Watch(func(es []store.Entry) {
-			for _, e := range es {
-				if onTimeline(e.Record) {
-					opt.Progress(timelineRow(e.Record))
+		feed.Watch(func(_ int64, records []store.Record) {
+			for _, r := range records {
+				if onTimeline(r) {
+					opt.Progress(timelineRow(r))
 				}
 			}
 		})

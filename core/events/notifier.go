@@ -189,18 +189,18 @@ func (n *Notifier) Stop() error {
 
 // told takes the records of a commit (Feed.Watch): it keeps the hub
 // records, for the time no listener is registered.
-func (n *Notifier) told(es []store.Entry) {
+func (n *Notifier) told(first int64, records []store.Record) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if n.stopped || len(es) == 0 {
+	if n.stopped || len(records) == 0 {
 		return
 	}
-	for _, e := range es {
-		if e.Kind == hubKind {
-			n.hubs = append(n.hubs, e)
+	for i, r := range records {
+		if r.Kind == hubKind {
+			n.hubs = append(n.hubs, store.Entry{Seq: first + int64(i), Record: r})
 		}
 	}
-	n.watched = es[len(es)-1].Seq
+	n.watched = first + int64(len(records)) - 1
 }
 
 // dispatchHubs dispatches, while no listener is registered, only the hub

@@ -344,13 +344,7 @@ func TestNoListenerCostsNothing(t *testing.T) {
 			reads.Add(1)
 			return r.st.Feed().After(ctx, seq, limit)
 		})
-		r.st.Feed().Watch(func(es []store.Entry) {
-			recs := make([]store.Record, len(es))
-			for i, e := range es {
-				recs[i] = e.Record
-			}
-			feed.Publish(es[0].Seq, recs)
-		})
+		r.st.Feed().Watch(feed.Publish)
 		r.opt = func(o *events.Options) { o.Feed = feed }
 		r.dir.orders["POI-001"] = "PO-1"
 		r.open()

@@ -44,7 +44,7 @@ type Feed struct {
 	window int
 	subs   map[*Subscription]struct{}
 	// watchers are told each commit on the committing goroutine.
-	watchers []func([]Entry)
+	watchers []func(first int64, records []Record)
 }
 
 // DefaultWindow is how many records a feed keeps for its subscribers.
@@ -91,7 +91,6 @@ func (f *Feed) Publish(first int64, records []Record) {
 		f.mu.Unlock()
 		return
 	}
-	var told []Entry
 	if f.ring != nil {
 		c := int64(len(f.ring))
 		for i := range records {
@@ -104,15 +103,9 @@ func (f *Feed) Publish(first int64, records []Record) {
 		}
 	}
 	watchers := f.watchers
-	if len(watchers) > 0 {
-		told = make([]Entry, len(records))
-		for i := range records {
-			told[i] = Entry{first + int64(i), records[i]}
-		}
-	}
 	f.mu.Unlock()
 	for _, w := range watchers {
-		w(told)
+		w(first, records)
 	}
 }
 
@@ -202,11 +195,11 @@ func (s *Subscription) Close() {
 	}
 }
 
-// Watch has fn told the records of each commit from now on, with their
-// seqs, on the goroutine that committed them, after the commit is
-// durable and in commit order. fn must return quickly: the next commit
-// waits for it. fn owns the slice it is given.
-func (f *Feed) Watch(fn func([]Entry)) {
+// Watch has fn told the records of each commit from now on, the first
+// numbered first, on the goroutine that committed them, after the commit
+// is durable and in commit order. fn must return quickly: the next commit
+// waits for it. The records are the committer's: fn copies what it keeps.
+func (f *Feed) Watch(fn func(first int64, records []Record)) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.watchers = append(f.watchers[:len(f.watchers):len(f.watchers)], fn)

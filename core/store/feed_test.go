@@ -90,9 +90,14 @@ func TestFeedAfter(t *testing.T) {
 func TestFeedWatch(t *testing.T) {
 	m := NewMemory()
 	var told [][]int64
-	m.Feed().Watch(func(es []Entry) {
-		assert.Equal(t, int(es[len(es)-1].Seq), m.n, "told after the store has it")
-		told = append(told, seqs(es))
+	m.Feed().Watch(func(first int64, rs []Record) {
+		last := first + int64(len(rs)) - 1
+		assert.Equal(t, int(last), m.n, "told after the store has it")
+		var commit []int64
+		for seq := first; seq <= last; seq++ {
+			commit = append(commit, seq)
+		}
+		told = append(told, commit)
 	})
 	require.NoError(t, m.Append(records(0, 2)))
 	require.NoError(t, m.Commit(records(2, 1), []Input{{Kind: "x"}}))

@@ -22,9 +22,9 @@ func TestFeed(t *testing.T) {
 	s, err := Open(file, Options{})
 	require.NoError(t, err)
 	var told []int64
-	s.Feed().Watch(func(es []store.Entry) {
-		for _, e := range es {
-			told = append(told, e.Seq)
+	s.Feed().Watch(func(first int64, records []store.Record) {
+		for i := range records {
+			told = append(told, first+int64(i))
 		}
 	})
 	sub := s.Feed().Subscribe()
