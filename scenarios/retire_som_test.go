@@ -1,14 +1,11 @@
 package scenarios
 
 import (
-	"context"
 	"slices"
 	"testing"
-	"time"
 
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
 	"github.com/ordertwin/ordertwin/core/som"
-	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -24,16 +21,7 @@ import (
 func TestRetiredServiceOrders(t *testing.T) {
 	for _, file := range snapshotScenarios {
 		t.Run(file, func(t *testing.T) {
-			sc, err := Load(file)
-			require.NoError(t, err)
-			keep, err := New(sc.Spec, Options{})
-			require.NoError(t, err)
-			require.NoError(t, keep.Engine.Run(context.Background()))
-			j := store.NewMemory()
-			gone, err := New(sc.Spec, Options{Journal: j, Retention: time.Hour})
-			require.NoError(t, err)
-			require.NoError(t, gone.Engine.Run(context.Background()))
-			require.Equal(t, keep.Journal.(*store.Memory).Records(), j.Records())
+			keep, gone, j := keptAndRetired(t, file)
 
 			left := map[string]bool{}
 			for _, so := range gone.SOM.Orders() {

@@ -30,16 +30,7 @@ var snapshotScenarios = []string{"globaltech-5site.yaml", "flaky-netconf.yaml", 
 func TestRetiredResourceOrders(t *testing.T) {
 	for _, file := range snapshotScenarios {
 		t.Run(file, func(t *testing.T) {
-			sc, err := Load(file)
-			require.NoError(t, err)
-			keep, err := New(sc.Spec, Options{})
-			require.NoError(t, err)
-			require.NoError(t, keep.Engine.Run(context.Background()))
-			j := store.NewMemory()
-			gone, err := New(sc.Spec, Options{Journal: j, Retention: time.Hour})
-			require.NoError(t, err)
-			require.NoError(t, gone.Engine.Run(context.Background()))
-			require.Equal(t, keep.Journal.(*store.Memory).Records(), j.Records())
+			keep, gone, j := keptAndRetired(t, file)
 
 			left := map[string]bool{}
 			for _, ro := range gone.ROM.Orders() {
@@ -67,6 +58,25 @@ func TestRetiredResourceOrders(t *testing.T) {
 			assert.Equal(t, sum(keep.Stats().ResourceOrderItems), sum(gone.Stats().ResourceOrderItems), "the metrics count the retired items")
 		})
 	}
+}
+
+// keptAndRetired runs the scenario file twice: keeping every finished
+// order, and letting them leave memory an hour after they end; it
+// requires the same journal of both, and returns the two systems and the
+// second's store, where the orders that left are shelved.
+func keptAndRetired(t *testing.T, file string) (keep, gone *System, shelf *store.Memory) {
+	t.Helper()
+	sc, err := Load(file)
+	require.NoError(t, err)
+	keep, err = New(sc.Spec, Options{})
+	require.NoError(t, err)
+	require.NoError(t, keep.Engine.Run(context.Background()))
+	shelf = store.NewMemory()
+	gone, err = New(sc.Spec, Options{Journal: shelf, Retention: time.Hour})
+	require.NoError(t, err)
+	require.NoError(t, gone.Engine.Run(context.Background()))
+	require.Equal(t, keep.Journal.(*store.Memory).Records(), shelf.Records(), "the same journal, record for record")
+	return keep, gone, shelf
 }
 
 // withoutResourceStates is ro without the states of its items'
