@@ -15,12 +15,20 @@ import (
 // (ShelfWire); the doc's body is the component's entity, as JSON.
 
 // ShelfWire registers how the docs of kind go on the wire, for the API
-// whose entities are T. Call it when the routes are made.
-func ShelfWire[T any](n *Node, kind string, wire func(store.Doc) (T, error)) {
+// whose entities are T: decode reads a doc's body as its component
+// shelved it, wire maps that to the wire. Call it when the routes are
+// made.
+func ShelfWire[X, T any](n *Node, kind string, decode func([]byte) (X, error), wire func(X) T) {
 	if n.wires == nil {
 		n.wires = map[string]func(store.Doc) (any, error){}
 	}
-	n.wires[kind] = func(d store.Doc) (any, error) { return wire(d) }
+	n.wires[kind] = func(d store.Doc) (any, error) {
+		x, err := decode(d.Body)
+		if err != nil {
+			return nil, err
+		}
+		return wire(x), nil
+	}
 }
 
 // shelvedOne reads the entity of kind and id from the shelf: nil when the

@@ -16,7 +16,6 @@ import (
 	"github.com/ordertwin/ordertwin/core/engine"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
 	"github.com/ordertwin/ordertwin/core/som"
-	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
@@ -44,13 +43,7 @@ func Routes(n *tmf630.Node, fromPeer ordering.FromPeer, mux *http.ServeMux) {
 		return
 	}
 	s := serviceOrders{n, fromPeer}
-	tmf630.ShelfWire(n, som.ShelfKind, func(d store.Doc) (orderwire.ServiceOrder, error) {
-		so, err := som.Shelved(d.Body)
-		if err != nil {
-			return orderwire.ServiceOrder{}, err
-		}
-		return s.shelvedServiceOrder(so), nil
-	})
+	tmf630.ShelfWire(n, som.ShelfKind, som.Shelved, s.shelvedServiceOrder)
 	coll := tmf630.ServiceOrdering + "/serviceOrder"
 	mux.HandleFunc("GET "+coll, s.listServiceOrders)
 	mux.HandleFunc("GET "+coll+"/{id}", s.getServiceOrder)

@@ -17,7 +17,6 @@ import (
 	"github.com/ordertwin/ordertwin/core/engine"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
 	"github.com/ordertwin/ordertwin/core/rom"
-	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
@@ -45,13 +44,7 @@ func Routes(n *tmf630.Node, fromPeer ordering.FromPeer, mux *http.ServeMux) {
 		return
 	}
 	s := resourceOrders{n, fromPeer}
-	tmf630.ShelfWire(n, rom.ShelfKind, func(d store.Doc) (orderwire.ResourceOrder, error) {
-		ro, err := rom.Shelved(d.Body)
-		if err != nil {
-			return orderwire.ResourceOrder{}, err
-		}
-		return s.resourceOrder(ro), nil
-	})
+	tmf630.ShelfWire(n, rom.ShelfKind, rom.Shelved, s.resourceOrder)
 	coll := tmf630.ResourceOrdering + "/resourceOrder"
 	mux.HandleFunc("GET "+coll, s.listResourceOrders)
 	mux.HandleFunc("GET "+coll+"/{id}", s.getResourceOrder)
@@ -67,7 +60,7 @@ func Routes(n *tmf630.Node, fromPeer ordering.FromPeer, mux *http.ServeMux) {
 }
 
 func (s resourceOrders) listResourceOrders(w http.ResponseWriter, r *http.Request) {
-	tmf630.ListShelved(s.n, w, r, resourceOrderAttrs, "resourceOrder",
+	tmf630.ListShelved(s.n, w, r, resourceOrderAttrs, rom.ShelfKind,
 		func() []orderwire.ResourceOrder { return tmf630.MapAll(s.n.ROM.Orders(), s.resourceOrder) },
 		func(ro *orderwire.ResourceOrder) uint64 { return tmf.SeqOf(ro.ID) })
 }
