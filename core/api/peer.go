@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	"context"
-	"encoding/gob"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -422,17 +421,17 @@ func (l *Link) Snapshot() ([]byte, error) {
 		st.Waiting = append(st.Waiting, waitingMessage{m.seq, m.msg})
 	}
 	l.mu.Unlock()
-	var b bytes.Buffer
-	if err := gob.NewEncoder(&b).Encode(&st); err != nil {
+	b, err := engine.EncodeState(&st)
+	if err != nil {
 		return nil, fmt.Errorf("link %s: %w", l.Stream, err)
 	}
-	return b.Bytes(), nil
+	return b, nil
 }
 
 // Restore implements engine.Snapshotter, on a link not yet running.
 func (l *Link) Restore(b []byte) error {
 	var st linkState
-	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&st); err != nil {
+	if err := engine.DecodeState(b, &st); err != nil {
 		return fmt.Errorf("link %s: %w", l.Stream, err)
 	}
 	l.init()

@@ -1,13 +1,12 @@
 package com
 
 import (
-	"bytes"
-	"encoding/gob"
 	"fmt"
 	"maps"
 	"slices"
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/port"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
@@ -229,11 +228,11 @@ func (c *COM) Snapshot() ([]byte, error) {
 	for _, p := range c.Products.All() {
 		st.Products = append(st.Products, *p)
 	}
-	var b bytes.Buffer
-	if err := gob.NewEncoder(&b).Encode(&st); err != nil {
+	b, err := engine.EncodeState(&st)
+	if err != nil {
 		return nil, fmt.Errorf("COM: %w", err)
 	}
-	return b.Bytes(), nil
+	return b, nil
 }
 
 func saveChanges(cs []*itemChange) []optionalChange {
@@ -260,7 +259,7 @@ func restoreChanges(cs []optionalChange) []*itemChange {
 // with the configuration of the one saved, to the saved state.
 func (c *COM) Restore(b []byte) error {
 	var st comState
-	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&st); err != nil {
+	if err := engine.DecodeState(b, &st); err != nil {
 		return fmt.Errorf("COM: %w", err)
 	}
 	fresh := New(c.cfg)

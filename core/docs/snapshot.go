@@ -1,11 +1,10 @@
 package docs
 
 import (
-	"bytes"
 	"cmp"
-	"encoding/gob"
 	"encoding/json"
 	"fmt"
+	"github.com/ordertwin/ordertwin/core/engine"
 	"slices"
 	"strings"
 	"time"
@@ -57,11 +56,11 @@ func (d *Docs) Snapshot() ([]byte, error) {
 		st.Collections = append(st.Collections, sc)
 	}
 	slices.SortFunc(st.Collections, func(a, b savedCollection) int { return cmp.Compare(a.Name, b.Name) })
-	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(&st); err != nil {
+	b, err := engine.EncodeState(&st)
+	if err != nil {
 		return nil, fmt.Errorf("docs snapshot: %w", err)
 	}
-	return buf.Bytes(), nil
+	return b, nil
 }
 
 // Restore implements engine.Snapshotter: Docs must be new.
@@ -70,7 +69,7 @@ func (d *Docs) Restore(state []byte) error {
 		return fmt.Errorf("docs restore: there are documents already")
 	}
 	var st savedDocs
-	if err := gob.NewDecoder(bytes.NewReader(state)).Decode(&st); err != nil {
+	if err := engine.DecodeState(state, &st); err != nil {
 		return fmt.Errorf("docs restore: %w", err)
 	}
 	for _, sc := range st.Collections {

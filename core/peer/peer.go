@@ -8,8 +8,6 @@
 package peer
 
 import (
-	"bytes"
-	"encoding/gob"
 	"fmt"
 	"slices"
 	"strings"
@@ -81,11 +79,11 @@ func (in *Inbox) Snapshot() ([]byte, error) {
 		streams = append(streams, savedStream{from, last})
 	}
 	slices.SortFunc(streams, func(a, b savedStream) int { return strings.Compare(a.From, b.From) })
-	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(streams); err != nil {
+	b, err := engine.EncodeState(streams)
+	if err != nil {
 		return nil, fmt.Errorf("peer inbox snapshot: %w", err)
 	}
-	return buf.Bytes(), nil
+	return b, nil
 }
 
 // Restore implements engine.Snapshotter: the inbox must be new.
@@ -94,7 +92,7 @@ func (in *Inbox) Restore(state []byte) error {
 		return fmt.Errorf("peer inbox restore: the inbox has had messages already")
 	}
 	var streams []savedStream
-	if err := gob.NewDecoder(bytes.NewReader(state)).Decode(&streams); err != nil {
+	if err := engine.DecodeState(state, &streams); err != nil {
 		return fmt.Errorf("peer inbox restore: %w", err)
 	}
 	for _, s := range streams {

@@ -1,8 +1,6 @@
 package rom
 
 import (
-	"bytes"
-	"encoding/gob"
 	"fmt"
 	"maps"
 	"slices"
@@ -61,12 +59,12 @@ func (r *ROM) retire(m retire, out *engine.Out) {
 		out.Send(engine.ROM, r.retireAfter(out.Now()), m)
 		return
 	}
-	var body bytes.Buffer
-	if err := gob.NewEncoder(&body).Encode(&o.ro); err != nil {
+	body, err := engine.EncodeState(&o.ro)
+	if err != nil {
 		out.Error(fmt.Errorf("ROM: shelve %s: %w", o.ro.ID, err))
 		return
 	}
-	out.Shelve(store.Doc{Kind: ShelfKind, ID: o.ro.ID, Ord: tmf.SeqOf(o.ro.ID), Party: o.customer, Body: body.Bytes()})
+	out.Shelve(store.Doc{Kind: ShelfKind, ID: o.ro.ID, Ord: tmf.SeqOf(o.ro.ID), Party: o.customer, Body: body})
 	for i := range o.steps {
 		st := &o.steps[i]
 		if !st.owned {
@@ -107,7 +105,7 @@ func (r *ROM) byHandle(h int) (itemRef, bool) {
 // Shelved decodes a resource order ROM shelved (a store.Doc's body).
 func Shelved(body []byte) (*tmf.ResourceOrder, error) {
 	var ro tmf.ResourceOrder
-	if err := gob.NewDecoder(bytes.NewReader(body)).Decode(&ro); err != nil {
+	if err := engine.DecodeState(body, &ro); err != nil {
 		return nil, fmt.Errorf("resource order on the shelf: %w", err)
 	}
 	return &ro, nil

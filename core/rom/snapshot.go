@@ -1,9 +1,7 @@
 package rom
 
 import (
-	"bytes"
 	"cmp"
-	"encoding/gob"
 	"fmt"
 	"maps"
 	"slices"
@@ -141,11 +139,11 @@ func (r *ROM) Snapshot() ([]byte, error) {
 		st.Retries = append(st.Retries, systemCount{sys, n})
 	}
 	slices.SortFunc(st.Retries, func(a, b systemCount) int { return cmp.Compare(a.System, b.System) })
-	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(&st); err != nil {
+	b, err := engine.EncodeState(&st)
+	if err != nil {
 		return nil, fmt.Errorf("ROM snapshot: %w", err)
 	}
-	return buf.Bytes(), nil
+	return b, nil
 }
 
 // Restore implements engine.Snapshotter: ROM must be new, built with the
@@ -155,7 +153,7 @@ func (r *ROM) Restore(state []byte) error {
 		return fmt.Errorf("ROM restore: ROM has orders already")
 	}
 	var st savedROM
-	if err := gob.NewDecoder(bytes.NewReader(state)).Decode(&st); err != nil {
+	if err := engine.DecodeState(state, &st); err != nil {
 		return fmt.Errorf("ROM restore: %w", err)
 	}
 	r.orders = make([]*order, len(st.Orders))

@@ -1,9 +1,7 @@
 package som
 
 import (
-	"bytes"
 	"cmp"
-	"encoding/gob"
 	"fmt"
 	"slices"
 	"sort"
@@ -99,12 +97,12 @@ func (s *SOM) retire(m retire, out *engine.Out) {
 			}
 		}
 	}
-	var body bytes.Buffer
-	if err := gob.NewEncoder(&body).Encode(&shelved); err != nil {
+	body, err := engine.EncodeState(&shelved)
+	if err != nil {
 		out.Error(fmt.Errorf("SOM: shelve %s: %w", o.so.ID, err))
 		return
 	}
-	out.Shelve(store.Doc{Kind: ShelfKind, ID: o.so.ID, Ord: tmf.SeqOf(o.so.ID), Party: o.customer, Body: body.Bytes()})
+	out.Shelve(store.Doc{Kind: ShelfKind, ID: o.so.ID, Ord: tmf.SeqOf(o.so.ID), Party: o.customer, Body: body})
 	for k := range o.sites {
 		st := &o.sites[k]
 		for c := range st.services {
@@ -152,7 +150,7 @@ func (s *SOM) byHandle(h int) (stepRef, bool) {
 // Shelved decodes a service order SOM shelved (a store.Doc's body).
 func Shelved(body []byte) (*tmf.ServiceOrder, error) {
 	var so tmf.ServiceOrder
-	if err := gob.NewDecoder(bytes.NewReader(body)).Decode(&so); err != nil {
+	if err := engine.DecodeState(body, &so); err != nil {
 		return nil, fmt.Errorf("service order on the shelf: %w", err)
 	}
 	return &so, nil

@@ -1,8 +1,6 @@
 package som
 
 import (
-	"bytes"
-	"encoding/gob"
 	"fmt"
 	"slices"
 
@@ -130,11 +128,11 @@ func (s *SOM) Snapshot() ([]byte, error) {
 		}
 		st.Services = append(st.Services, at)
 	}
-	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(&st); err != nil {
+	b, err := engine.EncodeState(&st)
+	if err != nil {
 		return nil, fmt.Errorf("SOM snapshot: %w", err)
 	}
-	return buf.Bytes(), nil
+	return b, nil
 }
 
 // Restore implements engine.Snapshotter: SOM must be new, built with the
@@ -144,7 +142,7 @@ func (s *SOM) Restore(state []byte) error {
 		return fmt.Errorf("SOM restore: SOM has orders already")
 	}
 	var st savedSOM
-	if err := gob.NewDecoder(bytes.NewReader(state)).Decode(&st); err != nil {
+	if err := engine.DecodeState(state, &st); err != nil {
 		return fmt.Errorf("SOM restore: %w", err)
 	}
 	s.orders = make([]*order, len(st.Orders))
