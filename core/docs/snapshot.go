@@ -4,10 +4,11 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
-	"github.com/ordertwin/ordertwin/core/engine"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/ordertwin/ordertwin/core/engine"
 )
 
 // A snapshot of Docs keeps its collections sorted by name, each with its
