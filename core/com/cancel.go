@@ -40,6 +40,10 @@ func (c *COM) cancel(m Cancel, out *engine.Out) {
 		c.refusal = entity + ": " + why
 		out.Record(store.Record{Kind: "cancellation", Entity: entity, System: "COM", To: "refused", Event: "cancel", Reason: why})
 	}
+	if r, gone := c.retired[m.Order]; o == nil && gone {
+		refuse(m.Order, "the order is "+r.State)
+		return
+	}
 	if o == nil {
 		refuse(m.Order, "no such product order")
 		return

@@ -32,6 +32,9 @@ type Change struct {
 	Tier  string // new SLA tier, or "" to keep it
 	// Key makes the request idempotent, as OrderRequest.Key.
 	Key string
+	// Shelved is the order's body on the store's shelf, when it has left
+	// memory (Changed.Shelved).
+	Shelved []byte
 }
 
 // itemChange is what a site's item was changed to.
@@ -49,6 +52,8 @@ type modification struct {
 	disconnect bool
 	left       int
 	failed     string
+	// wave is the order's service order.
+	wave *wave
 }
 
 // refuser records the refusal of an amendment request (event) about an
@@ -67,6 +72,21 @@ type Changed struct {
 	Order   string
 	New     bool
 	Refused string
+	// Shelved: the order has left memory; send the request again with its
+	// body on the store's shelf (Change.Shelved, Remove.Shelved).
+	Shelved bool
+}
+
+// changeOf runs a change request about an order that may have left
+// memory: body is the order's body on the shelf, when the caller sent it.
+func (c *COM) changeOf(key, order string, body []byte, out *engine.Out, act func()) Changed {
+	if prev, ok := c.changes[key]; key != "" && ok {
+		return prev
+	}
+	if _, ok := c.unshelved(order, body, out); !ok {
+		return Changed{Order: order, Shelved: true}
+	}
+	return c.changed(key, order, act)
 }
 
 // changed runs a change request and says what became of it; a request
@@ -281,15 +301,14 @@ func (c *COM) modify(o *order, i int, to itemChange, out *engine.Out) {
 	soName := "SO-MODIFY-" + it.Place.ID
 	w := &wave{order: o, id: m.po.ID + "/" + soName, name: "Modify " + it.Place.ID, soName: soName,
 		state: lc.Initial(lc.Wave), items: []int{i}, modify: m}
+	m.wave = w
 	w.so = &tmf.ServiceOrder{ExternalID: m.po.ID + "/" + soName, Description: soName, Category: "modify",
 		RelatedParty: o.po.RelatedParty, ExternalRef: []tmf.Ref{{ID: m.po.ID, Type: "ProductOrder"}}}
-	soi := tmf.ServiceOrderItem{ID: c.id("SOI"), Action: tmf.Modify, ProductOrderItem: tmf.Ref{ID: mi.ID}, Handle: len(c.sois),
+	soi := tmf.ServiceOrderItem{ID: c.id("SOI"), Action: tmf.Modify, ProductOrderItem: tmf.Ref{ID: mi.ID},
 		Service: tmf.Service{Category: "CFS", Specification: tmf.Ref{ID: qos.ID, Name: qos.Name}, Characteristics: chars, Place: it.Place}}
+	soi.Handle = c.addSoi(&soiRef{o: o, item: i, wave: w, id: soi.ID, modify: m})
 	w.so.Items = append(w.so.Items, soi)
-	c.sois = append(c.sois, soiRef{o: o, item: i, wave: w, id: soi.ID, modify: m})
-	w.handle = len(c.waves)
-	w.so.Handle, w.externalID = w.handle, w.so.ExternalID
-	c.waves = append(c.waves, w)
+	c.addWave(w)
 	out.Created(lc.Wave, w.id, "", w.state, "COM")
 	out.Fire(c.machines, lc.Wave, w.id, "", &w.state, lc.Release, "modify order", "COM → SOM")
 	out.Send(engine.SOM, 0, w.so)
@@ -341,6 +360,9 @@ func (c *COM) addSite(m AddSite, out *engine.Out) {
 	o := c.findOrder(m.Order)
 	refuse := c.refuser("addSite", out)
 	switch {
+	case o == nil && c.retired[m.Order].State != "":
+		refuse(m.Order, "the order is "+c.retired[m.Order].State)
+		return
 	case o == nil:
 		refuse(m.Order, "no such product order")
 		return

@@ -150,3 +150,17 @@ func (o *Out) Inventory(kind, id, name, from, to string) {
 	}
 	o.Record(store.Record{Kind: kind, Entity: id, Name: name, From: from, To: to, Event: event})
 }
+
+// RetireAfter is how long after now an entity that ended then leaves
+// memory, when finished entities stay retention: the retention, rounded
+// up to the next multiple of a seventh of it (a minute at least), so that
+// the entities that ended close together leave in one step (one commit of
+// their shelved read models, not one each).
+func RetireAfter(now, retention time.Duration) time.Duration {
+	grain := max(retention/7, time.Minute)
+	at := now + retention
+	if rem := at % grain; rem > 0 {
+		at += grain - rem
+	}
+	return at - now
+}

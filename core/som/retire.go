@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"time"
 
 	"github.com/ordertwin/ordertwin/core/engine"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
@@ -35,7 +34,7 @@ const ShelfKind = "serviceOrder"
 // end ROM tells sets it: roEnded).
 func (s *SOM) ended(o *order, out *engine.Out) {
 	if s.cfg.Retention > 0 && s.quiet(o) {
-		out.Send(engine.SOM, s.retireAfter(out.Now()), retire{o.so.ID})
+		out.Send(engine.SOM, engine.RetireAfter(out.Now(), s.cfg.Retention), retire{o.so.ID})
 	}
 }
 
@@ -67,18 +66,6 @@ func (s *SOM) roEnded(st *site, state string, out *engine.Out) {
 	if st.owed == 0 {
 		s.ended(st.order, out)
 	}
-}
-
-// retireAfter is how long after now an order that ended then retires: the
-// retention, rounded up to the next multiple of a seventh of it, so that
-// the orders that ended close together retire in one step.
-func (s *SOM) retireAfter(now time.Duration) time.Duration {
-	grain := max(s.cfg.Retention/7, time.Minute)
-	at := now + s.cfg.Retention
-	if rem := at % grain; rem > 0 {
-		at += grain - rem
-	}
-	return at - now
 }
 
 // retire lets a finished order leave memory.

@@ -73,6 +73,7 @@ func Routes(n *tmf630.Node, quota Quota, mux *http.ServeMux) {
 		return
 	}
 	s := ordering{n, quota}
+	tmf630.ShelfWire(n, com.ShelfKind, com.Shelved, s.productOrder)
 	base := tmf630.ProductOrdering
 	mux.HandleFunc("GET "+base+"/productOrder", s.listProductOrders)
 	mux.HandleFunc("GET "+base+"/productOrder/{id}", s.getProductOrder)
@@ -87,7 +88,11 @@ func Routes(n *tmf630.Node, quota Quota, mux *http.ServeMux) {
 }
 
 func (s ordering) listProductOrders(w http.ResponseWriter, r *http.Request) {
-	tmf630.ListAll(s.n, w, r, productOrderAttrs, func() []ProductOrder { return tmf630.MapAll(s.n.COM.Orders(), s.productOrder) })
+	tmf630.ListShelved(s.n, w, r, productOrderAttrs, com.ShelfKind,
+		func() []ProductOrder { return tmf630.MapAll(s.n.COM.Orders(), s.productOrder) },
+		func(po *ProductOrder) uint64 {
+			return com.ShelfOrd(&tmf.ProductOrder{ID: po.ID, Category: po.Category})
+		})
 }
 
 func (s ordering) getProductOrder(w http.ResponseWriter, r *http.Request) {
@@ -147,6 +152,35 @@ func (s ordering) postProductOrder(w http.ResponseWriter, r *http.Request) {
 	tmf630.PlacedAnswer(w, r, s.productOrderByID, placed.ID, placed.Duplicate, func(v *ProductOrder) string { return v.Href })
 }
 
+// change sends COM the change request msg makes; when the order has left
+// memory, it sends it again with the order's body on the store's shelf
+// (the latest: a body another request outdated meanwhile is read again).
+func (s ordering) change(r *http.Request, order string, msg func(shelved []byte) any) (com.Changed, *tmf630.Error) {
+	var body []byte
+	for range 3 {
+		reply, e := s.n.Command(r.Context(), engine.COM, msg(body))
+		if e != nil {
+			return com.Changed{}, e
+		}
+		done := reply.(com.Changed)
+		if !done.Shelved {
+			return done, nil
+		}
+		if s.n.Shelf == nil {
+			break
+		}
+		d, ok, err := s.n.Shelf.Shelved(com.ShelfKind, order)
+		if err != nil {
+			return com.Changed{}, tmf630.Unavailable(err)
+		}
+		if !ok {
+			break
+		}
+		body = d.Body
+	}
+	return com.Changed{}, tmf630.NewError(http.StatusServiceUnavailable, "product order "+strconv.Quote(order)+" has left memory and could not be taken back from the store: try again")
+}
+
 // postChange carries out a change order: a modify or delete item on an
 // installed product. COM changes the product's site: an active one with a
 // modify or disconnect order (201, that order), one not yet active in its
@@ -177,16 +211,16 @@ func (s ordering) postChange(w http.ResponseWriter, r *http.Request, in *product
 		return
 	}
 	key := changeKey(r, in)
-	var msg any = com.Change{Order: order, Site: site, Speed: ch.Speed, Tier: ch.Tier, Key: key}
-	if ch.Delete {
-		msg = com.Remove{Order: order, Site: site, Reason: in.Description, Key: key}
-	}
-	reply, e := s.n.Command(r.Context(), engine.COM, msg)
+	done, e := s.change(r, order, func(shelved []byte) any {
+		if ch.Delete {
+			return com.Remove{Order: order, Site: site, Reason: in.Description, Key: key, Shelved: shelved}
+		}
+		return com.Change{Order: order, Site: site, Speed: ch.Speed, Tier: ch.Tier, Key: key, Shelved: shelved}
+	})
 	if e != nil {
 		tmf630.WriteError(w, e)
 		return
 	}
-	done := reply.(com.Changed)
 	if done.Refused != "" {
 		tmf630.WriteError(w, tmf630.NewError(http.StatusConflict, done.Refused))
 		return
