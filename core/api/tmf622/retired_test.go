@@ -1,0 +1,137 @@
+package tmf622_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/api/apitest"
+	"github.com/ordertwin/ordertwin/core/api/tmf622"
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
+	"github.com/ordertwin/ordertwin/core/api/tmf648"
+	"github.com/ordertwin/ordertwin/core/com"
+	"github.com/ordertwin/ordertwin/core/engine"
+	"github.com/ordertwin/ordertwin/core/store"
+	"github.com/ordertwin/ordertwin/core/tmf"
+	"github.com/ordertwin/ordertwin/scenarios"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Product orders and quotes that left COM's memory are read from the
+// store's shelf with the answers, filters and paging of those kept; an
+// active site of such an order is still changed and disconnected: COM
+// takes the order back from the shelf, and lets it go again once the
+// change order has ended.
+func TestRetiredProductOrders(t *testing.T) {
+	kept := apitest.ServeWorkedExample(t)
+	defer kept.Stop()
+	mem := store.NewMemory()
+	gone := apitest.ServeWorkedExampleWith(t, scenarios.Options{Journal: mem, Log: mem, Retention: time.Hour})
+	stopped := false
+	defer func() {
+		if !stopped {
+			gone.Stop()
+		}
+	}()
+	inMemory := func() (orders, quotes int) {
+		require.NoError(t, gone.Sys.Engine.Query(context.Background(), func() {
+			orders, quotes = len(gone.Sys.COM.Orders()), len(gone.Sys.COM.Quotes())
+		}))
+		return orders, quotes
+	}
+	orders, quotes := inMemory()
+	require.Zero(t, orders, "every product order left COM's memory")
+	require.Zero(t, quotes, "with its quote")
+
+	for _, path := range []string{ordersPath, ordersPath + "?state=completed&fields=id,state", ordersPath + "?offset=0&limit=1",
+		quotesPath, quotesPath + "?fields=id,state"} {
+		var want, got []map[string]any
+		wk := kept.Do(t, "GET", path, nil, &want)
+		wg := gone.Do(t, "GET", path, nil, &got)
+		require.Equal(t, http.StatusOK, wg.Code, path)
+		assert.Equal(t, want, got, path)
+		assert.Equal(t, wk.Header().Get("X-Total-Count"), wg.Header().Get("X-Total-Count"), path)
+		assert.NotEmpty(t, got, path)
+	}
+	var list []tmf622.ProductOrder
+	kept.Do(t, "GET", ordersPath, nil, &list)
+	require.NotEmpty(t, list)
+	var want, po tmf622.ProductOrder
+	kept.Do(t, "GET", ordersPath+"/"+list[0].ID, nil, &want)
+	require.Equal(t, http.StatusOK, gone.Do(t, "GET", ordersPath+"/"+list[0].ID, nil, &po).Code)
+	assert.Equal(t, want, po)
+	var q tmf648.Quote
+	require.Equal(t, http.StatusOK, gone.Do(t, "GET", quotesPath+"/"+po.Quote[0].ID, nil, &q).Code)
+	assert.Equal(t, "accepted", q.State)
+	apitest.TMFError(t, gone.Do(t, "GET", ordersPath+"/PO-999", nil, nil), http.StatusNotFound, "PO-999")
+
+	// Changed twice, then disconnected: each time the order comes back
+	// from the shelf and leaves again.
+	melb, syd2 := po.ProductOrderItem[0].Product.ID, po.ProductOrderItem[2].Product.ID
+	first, ok, err := mem.Shelved(com.ShelfKind, po.ID)
+	require.NoError(t, err)
+	require.True(t, ok)
+	for _, speed := range []string{"1G-sym", "500M-sym"} {
+		var mod tmf622.ProductOrder
+		w := gone.Do(t, "POST", ordersPath, `{"productOrderItem":[{"id":"1","action":"modify","product":{"id":"`+melb+
+			`","productCharacteristic":[{"name":"speed","value":"`+speed+`"}]}}]}`, &mod)
+		require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
+		gone.Idle(t)
+		require.Equal(t, http.StatusOK, gone.Do(t, "GET", ordersPath+"/"+mod.ID, nil, &mod).Code)
+		assert.Equal(t, "completed", mod.State, mod.ID)
+		var product map[string]any
+		gone.Do(t, "GET", tmf630.ProductInventory+"/product/"+melb, nil, &product)
+		assert.Contains(t, product["productCharacteristic"], map[string]any{"name": "speed", "value": speed, "valueType": "string"})
+		orders, _ := inMemory()
+		assert.Zero(t, orders, "the order left memory again after %s", mod.ID)
+	}
+	// A body the order's later leaving outdated is refused, changing
+	// nothing: the caller is told to read the shelf again.
+	change := com.Change{Order: po.ID, Site: po.ProductOrderItem[1].Product.Place[0].ID, Speed: "1G-sym", Shelved: first.Body}
+	reply, err := gone.Sys.Engine.Command(context.Background(), engine.COM, change)
+	require.NoError(t, err)
+	assert.Equal(t, com.Changed{Order: po.ID, Shelved: true}, reply)
+	orders, _ = inMemory()
+	assert.Zero(t, orders, "an outdated body takes nothing back")
+
+	var del tmf622.ProductOrder
+	w := gone.Do(t, "POST", ordersPath, `{"productOrderItem":[{"id":"1","action":"delete","product":{"id":"`+syd2+`"}}]}`, &del)
+	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
+	gone.Idle(t)
+	var product map[string]any
+	gone.Do(t, "GET", tmf630.ProductInventory+"/product/"+syd2, nil, &product)
+	assert.Equal(t, "terminated", product["status"])
+	require.Equal(t, http.StatusOK, gone.Do(t, "GET", ordersPath+"/"+po.ID, nil, &po).Code)
+	assert.Equal(t, "completed", po.State)
+
+	var e, keptSays tmf630.Error
+	cancel := `{"productOrder":{"id":"` + po.ID + `"}}`
+	w = gone.Do(t, "POST", tmf630.ProductOrdering+"/cancelProductOrder", cancel, &e)
+	assert.Equal(t, http.StatusConflict, w.Code, w.Body.String())
+	kept.Do(t, "POST", tmf630.ProductOrdering+"/cancelProductOrder", cancel, &keptSays)
+	assert.Equal(t, keptSays, e, "a cancellation of a finished order is refused as when it is kept")
+
+	// A restart replays the input log, the bodies the changes carried
+	// included: every record as it was written.
+	var products []tmf.Product
+	require.NoError(t, gone.Sys.Engine.Query(context.Background(), func() {
+		for _, p := range gone.Sys.COM.Products.All() {
+			products = append(products, *p)
+		}
+	}))
+	gone.Stop()
+	stopped = true
+	sc, err := scenarios.LoadLibrary("globaltech-5site.yaml")
+	require.NoError(t, err)
+	journal := store.Resume(store.NewMemory(), mem.Records())
+	again, err := scenarios.New(sc.Spec, scenarios.Options{Journal: journal, Retention: time.Hour})
+	require.NoError(t, err)
+	require.NoError(t, again.Engine.Replay(context.Background(), mem.Inputs(), journal.Caught))
+	var replayed []tmf.Product
+	for _, p := range again.COM.Products.All() {
+		replayed = append(replayed, *p)
+	}
+	assert.Equal(t, products, replayed)
+}
