@@ -124,9 +124,8 @@ func New(spec Spec, opt Options) (*System, error) {
 		}
 	}
 	if opt.runs(engine.COM) {
-		retention, keepUntil := customerEventsEnd(spec.Events, opt.Retention)
 		s.COM = com.New(com.Config{Catalog: spec.Catalog, Epoch: spec.Epoch, ManualReview: opt.ManualReview,
-			StageKeys: opt.StageKeys, Approvers: opt.Approvers, Unsigned: opt.Unsigned, Retention: retention, KeepUntil: keepUntil})
+			StageKeys: opt.StageKeys, Approvers: opt.Approvers, Unsigned: opt.Unsigned, Retention: opt.Retention})
 		s.Engine.Handle(engine.COM, s.COM)
 	}
 	if opt.runs(engine.SOM) {
@@ -293,24 +292,6 @@ func (network) Handle(now time.Duration, msg any, out *engine.Out) {
 	default:
 		out.Error(fmt.Errorf("network: unexpected input %T", msg))
 	}
-}
-
-// customerEventsEnd is COM's retention and the time until which it keeps
-// every order, given the scenario's events: a customer's event reaches
-// COM inside the engine, where an order that left memory cannot be taken
-// back from the store, so orders stay until the last such event (for
-// good when one waits on a trigger, whose time is not known).
-func customerEventsEnd(events []Event, retention time.Duration) (time.Duration, time.Duration) {
-	var until time.Duration
-	for _, ev := range events {
-		if req, _, _ := ev.customerRequest(); req != nil {
-			if ev.After != "" {
-				return 0, 0
-			}
-			until = max(until, ev.At)
-		}
-	}
-	return retention, until
 }
 
 // customerRequest is the request to COM that a customer's event carries,

@@ -32,9 +32,6 @@ type Change struct {
 	Tier  string // new SLA tier, or "" to keep it
 	// Key makes the request idempotent, as OrderRequest.Key.
 	Key string
-	// Shelved is the order's body on the store's shelf, when it has left
-	// memory (Changed.Shelved).
-	Shelved []byte
 }
 
 // itemChange is what a site's item was changed to.
@@ -72,29 +69,17 @@ type Changed struct {
 	Order   string
 	New     bool
 	Refused string
-	// Shelved: the order has left memory; send the request again with its
-	// body on the store's shelf (Change.Shelved, Remove.Shelved).
-	Shelved bool
-}
-
-// changeOf runs a change request about an order that may have left
-// memory: body is the order's body on the shelf, when the caller sent it.
-func (c *COM) changeOf(key, order string, body []byte, out *engine.Out, act func()) Changed {
-	if prev, ok := c.changes[key]; key != "" && ok {
-		return prev
-	}
-	if _, ok := c.unshelved(order, body, out); !ok {
-		return Changed{Order: order, Shelved: true}
-	}
-	return c.changed(key, order, act)
 }
 
 // changed runs a change request and says what became of it; a request
 // with a key seen before is answered as the first was, and changes
 // nothing.
-func (c *COM) changed(key, order string, act func()) Changed {
+func (c *COM) changed(key, order string, out *engine.Out, act func()) Changed {
 	if prev, ok := c.changes[key]; key != "" && ok {
 		return prev
+	}
+	if why := c.unshelve(order, out); why != "" {
+		return Changed{Refused: order + ": " + why}
 	}
 	done := c.outcome(order, act)
 	if key != "" {
@@ -360,9 +345,6 @@ func (c *COM) addSite(m AddSite, out *engine.Out) {
 	o := c.findOrder(m.Order)
 	refuse := c.refuser("addSite", out)
 	switch {
-	case o == nil && c.retired[m.Order].State != "":
-		refuse(m.Order, "the order is "+c.retired[m.Order].State)
-		return
 	case o == nil:
 		refuse(m.Order, "no such product order")
 		return

@@ -41,10 +41,8 @@ type Config struct {
 	Unsigned bool
 	// Retention is how long a finished product order stays in memory
 	// before it leaves for the store's shelf (retire.go); 0 keeps every
-	// order. KeepUntil keeps every order in memory until that time: a
-	// scenario's customer events reach COM inside the engine, where the
-	// shelf cannot be read.
-	Retention, KeepUntil time.Duration
+	// order.
+	Retention time.Duration
 }
 
 // signs reports whether approval decisions are signed: the quote's
@@ -88,14 +86,17 @@ type COM struct {
 	// changes keeps what became of each keyed change request.
 	refusal string
 	changes map[string]Changed
-	// retired are the orders that left memory (retire.go), by id.
-	retired map[string]retiredOrder
+	// retired are the orders that left memory (retire.go), by id;
+	// shelvedStates counts the product orders on the shelf by state,
+	// change orders included.
+	retired       map[string]retiredOrder
+	shelvedStates map[string]int
 }
 
 // New returns an empty COM.
 func New(cfg Config) *COM {
 	return &COM{cfg: cfg, machines: lc.Shared(), quoteBy: map[string]*quote{}, orderBy: map[string]*order{},
-		pending: map[string]then{}, waves: map[int]*wave{}, sois: map[int]*soiRef{}, retired: map[string]retiredOrder{},
+		pending: map[string]then{}, waves: map[int]*wave{}, sois: map[int]*soiRef{}, retired: map[string]retiredOrder{}, shelvedStates: map[string]int{},
 		Products: inventory.New[tmf.Product](), next: map[string]int{}, byKey: map[string]string{}, changes: map[string]Changed{},
 		qualificationBy: map[string]*qualification{}}
 }
@@ -109,9 +110,7 @@ func (c *COM) id(prefix string) string {
 // Handle implements engine.Handler.
 func (c *COM) Handle(now time.Duration, msg any, out *engine.Out) {
 	if c.cfg.Retention > 0 {
-		if o := c.concerns(msg); o != nil {
-			defer c.settle(o, out)
-		}
+		defer func() { c.settle(c.concerns(msg), out) }()
 	}
 	switch m := msg.(type) {
 	case QuoteRequest:
@@ -147,11 +146,11 @@ func (c *COM) Handle(now time.Duration, msg any, out *engine.Out) {
 	case Cancel:
 		c.cancel(m, out)
 	case Change:
-		out.Reply(c.changeOf(m.Key, m.Order, m.Shelved, out, func() { c.change(m, out) }))
+		out.Reply(c.changed(m.Key, m.Order, out, func() { c.change(m, out) }))
 	case AddSite:
-		out.Reply(c.changed("", m.Order, func() { c.addSite(m, out) }))
+		out.Reply(c.changed("", m.Order, out, func() { c.addSite(m, out) }))
 	case Remove:
-		out.Reply(c.changeOf(m.Key, m.Order, m.Shelved, out, func() { c.remove(m, out) }))
+		out.Reply(c.changed(m.Key, m.Order, out, func() { c.remove(m, out) }))
 	case retire:
 		c.retire(m, out)
 	case Describe:

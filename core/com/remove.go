@@ -24,8 +24,6 @@ type Remove struct {
 	Reason string
 	// Key makes the request idempotent, as OrderRequest.Key.
 	Key string
-	// Shelved is the order's body on the store's shelf, as Change.Shelved.
-	Shelved []byte
 }
 
 func (c *COM) remove(m Remove, out *engine.Out) {

@@ -2,6 +2,7 @@ package com
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,14 +22,14 @@ import (
 // items and its change orders. Its product instances stay in the
 // inventory, in storage of their own.
 //
-// An active site of an order that left memory can still be changed or
-// disconnected: COM answers such a request with Changed.Shelved, and the
-// caller sends it again with the order's shelved body (Change.Shelved,
-// Remove.Shelved), read from the store. The body is in the request, so
-// the input log keeps it and a replay takes the order back exactly as it
-// ran. COM remembers of each order that left memory only its id, its
-// final state and how many times it left (retiredOrder), so that a body
-// older than the latest is refused.
+// A request about an order that left memory (a change or disconnect of an
+// active site, a site added, a cancellation) takes it back from the shelf
+// first (Out.Unshelve, which the input log keeps, so a replay takes it
+// back as it ran) and is then carried out as if it had stayed: refused as
+// it would be, or changing it; the order leaves again once it is quiet.
+// COM remembers of each order that left memory only its id, its final
+// state and how many times it left (retiredOrder), the check of what the
+// shelf gives back.
 
 // retire is COM's own timer: a finished order leaves memory.
 type retire struct{ Order string }
@@ -116,6 +117,8 @@ func (c *COM) concerns(msg any) *order {
 		return c.findOrder(m.Order)
 	case Remediate:
 		return c.findOrder(m.Order)
+	case AddSite:
+		return c.findOrder(m.Order)
 	case heldDue:
 		return c.orderBy[m.Order]
 	}
@@ -128,8 +131,7 @@ func (c *COM) settle(o *order, out *engine.Out) {
 		return
 	}
 	o.retiring = true
-	at := max(out.Now(), c.cfg.KeepUntil)
-	out.Send(engine.COM, at-out.Now()+engine.RetireAfter(at, c.cfg.Retention), retire{o.po.ID})
+	out.Send(engine.COM, engine.RetireAfter(out.Now(), c.cfg.Retention), retire{o.po.ID})
 }
 
 // quiet tells whether nothing about an order can still arrive.
@@ -192,6 +194,7 @@ func (c *COM) retire(m retire, out *engine.Out) {
 		}
 		if body, err := engine.EncodeState(&shelved{PO: m.po}); err == nil {
 			out.Shelve(store.Doc{Kind: ShelfKind, ID: m.po.ID, Ord: ShelfOrd(&m.po), Party: party, Body: body})
+			c.shelvedStates[m.po.State]++
 		} else {
 			out.Error(fmt.Errorf("COM: shelve %s: %w", m.po.ID, err))
 		}
@@ -214,11 +217,16 @@ func (c *COM) retire(m retire, out *engine.Out) {
 		}
 	}
 	c.retired[o.po.ID] = retiredOrder{ID: o.po.ID, Version: o.version, State: o.po.State}
+	c.shelvedStates[o.po.State]++
 	delete(c.orderBy, o.po.ID)
 	c.orders = slices.DeleteFunc(c.orders, func(x *order) bool { return x == o })
 	delete(c.quoteBy, q.id)
 	c.quotes = slices.DeleteFunc(c.quotes, func(x *quote) bool { return x == q })
 }
+
+// Retired counts the product orders that left memory by state, change
+// orders included.
+func (c *COM) Retired() map[string]int { return maps.Clone(c.shelvedStates) }
 
 // dropWave lets a wave of an order leaving memory go, with its service
 // order items.
@@ -229,34 +237,39 @@ func (c *COM) dropWave(w *wave) {
 	delete(c.waves, w.handle)
 }
 
-// unshelved is the order of a change request: in memory, or taken back
-// from the body the request carries. ok is false when the order left
-// memory and the request carries no body, or an outdated one: the reply
-// says so (Changed.Shelved) and the caller sends it again with the latest.
-func (c *COM) unshelved(id string, body []byte, out *engine.Out) (found *order, ok bool) {
-	if o := c.findOrder(id); o != nil {
-		return o, true
+// unshelve takes an order that left memory back from the store's shelf,
+// for a request about it; it says why not when it cannot.
+func (c *COM) unshelve(id string, out *engine.Out) (why string) {
+	if id == "" && len(c.orders) == 0 && len(c.retired) == 1 {
+		for only := range c.retired {
+			id = only
+		}
 	}
 	r, gone := c.retired[id]
-	if !gone {
-		return nil, true
+	if !gone || c.findOrder(id) != nil {
+		return ""
 	}
-	if body == nil {
-		return nil, false
+	body, ok := out.Unshelve(ShelfKind, id)
+	if !ok {
+		return "the order left memory, and the store's shelf does not have it"
 	}
 	var s shelved
-	if err := engine.DecodeState(body, &s); err != nil || s.Order == nil || s.Quote == nil || s.Version != r.Version || s.PO.ID != id {
-		return nil, false
+	switch err := engine.DecodeState(body, &s); {
+	case err != nil:
+		return "the order on the store's shelf cannot be read: " + err.Error()
+	case s.Order == nil || s.Quote == nil || s.PO.ID != id:
+		return "the store's shelf has no rollout order " + id
+	case s.Version != r.Version:
+		return fmt.Sprintf("the store's shelf has %s as it left memory the %d time, COM the %d", id, s.Version, r.Version)
 	}
-	o, err := c.takeBack(&s)
-	if err != nil {
-		out.Error(fmt.Errorf("COM: take %s back from the shelf: %w", id, err))
-		return nil, false
+	if _, err := c.takeBack(&s); err != nil {
+		return "the order cannot be taken back from the store's shelf: " + err.Error()
 	}
 	delete(c.retired, id)
-	out.Record(store.Record{Kind: "productOrder", Entity: id, System: "COM", To: "unshelved", Event: "change",
-		Reason: "the order is taken back from the store's shelf for a change of an active site"})
-	return o, true
+	if c.shelvedStates[r.State]--; c.shelvedStates[r.State] == 0 {
+		delete(c.shelvedStates, r.State)
+	}
+	return ""
 }
 
 // takeBack puts an order and its quote back in memory from the shelf:

@@ -40,6 +40,7 @@ type comState struct {
 	// orders that left memory.
 	WaveHandles, SoiHandles int
 	Retired                 []retiredOrder
+	ShelvedStates           []counter
 }
 
 type quoteState struct {
@@ -187,7 +188,8 @@ func (c *COM) Snapshot() ([]byte, error) {
 		Changes:     sorted(c.changes, func(k string, v Changed) change { return change{k, v} }),
 		Pending:     sorted(c.pending, func(k string, v then) pendingCall { return pendingCall{k, v} }),
 		Retired:     sorted(c.retired, func(_ string, v retiredOrder) retiredOrder { return v }),
-		WaveHandles: c.waveHandles, SoiHandles: c.soiHandles}
+		WaveHandles: c.waveHandles, SoiHandles: c.soiHandles,
+		ShelvedStates: sorted(c.shelvedStates, func(k string, v int) counter { return counter{k, v} })}
 	for _, t := range c.tasks {
 		st.Tasks = append(st.Tasks, taskState{t.id, t.name, t.state})
 	}
@@ -448,6 +450,9 @@ func (c *COM) restore(st *comState) error {
 	c.waveHandles, c.soiHandles = st.WaveHandles, st.SoiHandles
 	for _, r := range st.Retired {
 		c.retired[r.ID] = r
+	}
+	for _, n := range st.ShelvedStates {
+		c.shelvedStates[n.Prefix] = n.N
 	}
 	for _, s := range st.Qualifications {
 		q := &qualification{id: s.ID, req: s.Req, state: s.State, items: s.Items, waiting: s.Waiting, at: s.At, done: s.Done}

@@ -24,6 +24,8 @@ type Out struct {
 	answers []reply
 	// docs are the read models to shelve (Shelve).
 	docs []store.Doc
+	// engine reads the shelf (Unshelve).
+	engine *Engine
 }
 
 type reply struct {

@@ -152,35 +152,6 @@ func (s ordering) postProductOrder(w http.ResponseWriter, r *http.Request) {
 	tmf630.PlacedAnswer(w, r, s.productOrderByID, placed.ID, placed.Duplicate, func(v *ProductOrder) string { return v.Href })
 }
 
-// change sends COM the change request msg makes; when the order has left
-// memory, it sends it again with the order's body on the store's shelf
-// (the latest: a body another request outdated meanwhile is read again).
-func (s ordering) change(r *http.Request, order string, msg func(shelved []byte) any) (com.Changed, *tmf630.Error) {
-	var body []byte
-	for range 3 {
-		reply, e := s.n.Command(r.Context(), engine.COM, msg(body))
-		if e != nil {
-			return com.Changed{}, e
-		}
-		done := reply.(com.Changed)
-		if !done.Shelved {
-			return done, nil
-		}
-		if s.n.Shelf == nil {
-			break
-		}
-		d, ok, err := s.n.Shelf.Shelved(com.ShelfKind, order)
-		if err != nil {
-			return com.Changed{}, tmf630.Unavailable(err)
-		}
-		if !ok {
-			break
-		}
-		body = d.Body
-	}
-	return com.Changed{}, tmf630.NewError(http.StatusServiceUnavailable, "product order "+strconv.Quote(order)+" has left memory and could not be taken back from the store: try again")
-}
-
 // postChange carries out a change order: a modify or delete item on an
 // installed product. COM changes the product's site: an active one with a
 // modify or disconnect order (201, that order), one not yet active in its
@@ -211,16 +182,16 @@ func (s ordering) postChange(w http.ResponseWriter, r *http.Request, in *product
 		return
 	}
 	key := changeKey(r, in)
-	done, e := s.change(r, order, func(shelved []byte) any {
-		if ch.Delete {
-			return com.Remove{Order: order, Site: site, Reason: in.Description, Key: key, Shelved: shelved}
-		}
-		return com.Change{Order: order, Site: site, Speed: ch.Speed, Tier: ch.Tier, Key: key, Shelved: shelved}
-	})
+	var msg any = com.Change{Order: order, Site: site, Speed: ch.Speed, Tier: ch.Tier, Key: key}
+	if ch.Delete {
+		msg = com.Remove{Order: order, Site: site, Reason: in.Description, Key: key}
+	}
+	reply, e := s.n.Command(r.Context(), engine.COM, msg)
 	if e != nil {
 		tmf630.WriteError(w, e)
 		return
 	}
+	done := reply.(com.Changed)
 	if done.Refused != "" {
 		tmf630.WriteError(w, tmf630.NewError(http.StatusConflict, done.Refused))
 		return
