@@ -88,6 +88,11 @@ func ShelfOrd(po *tmf.ProductOrder) uint64 {
 	return tmf.SeqOf(po.ID)
 }
 
+// itemIDs are the ids of a product order's items.
+func itemIDs(po *tmf.ProductOrder) []string {
+	return tmf.IDsOf(po.Items, func(it *tmf.ProductOrderItem) string { return it.ID })
+}
+
 // caller is the order a continuation concerns, counted while its call
 // waits (order.calls), or nil.
 func (c *COM) caller(k then) *order {
@@ -181,7 +186,7 @@ func (c *COM) retire(m retire, out *engine.Out) {
 		out.Error(fmt.Errorf("COM: shelve %s: %w", o.po.ID, err))
 		return
 	}
-	out.Shelve(store.Doc{Kind: ShelfKind, ID: o.po.ID, Ord: ShelfOrd(&o.po), Party: party, Body: body})
+	out.Shelve(store.Doc{Kind: ShelfKind, ID: o.po.ID, Ord: ShelfOrd(&o.po), Party: party, Body: body, Items: itemIDs(&o.po)})
 	if qv, err := engine.EncodeState(q.view()); err == nil {
 		out.Shelve(store.Doc{Kind: QuoteShelfKind, ID: q.id, Ord: tmf.SeqOf(q.id), Party: party, Body: qv})
 	} else {
@@ -193,7 +198,7 @@ func (c *COM) retire(m retire, out *engine.Out) {
 			return false
 		}
 		if body, err := engine.EncodeState(&shelved{PO: m.po}); err == nil {
-			out.Shelve(store.Doc{Kind: ShelfKind, ID: m.po.ID, Ord: ShelfOrd(&m.po), Party: party, Body: body})
+			out.Shelve(store.Doc{Kind: ShelfKind, ID: m.po.ID, Ord: ShelfOrd(&m.po), Party: party, Body: body, Items: itemIDs(&m.po)})
 			c.shelvedStates[m.po.State]++
 		} else {
 			out.Error(fmt.Errorf("COM: shelve %s: %w", m.po.ID, err))

@@ -50,7 +50,8 @@ func (r *ROM) retire(m retire, out *engine.Out) {
 		out.Error(fmt.Errorf("ROM: shelve %s: %w", o.ro.ID, err))
 		return
 	}
-	out.Shelve(store.Doc{Kind: ShelfKind, ID: o.ro.ID, Ord: tmf.SeqOf(o.ro.ID), Party: o.customer, Body: body})
+	out.Shelve(store.Doc{Kind: ShelfKind, ID: o.ro.ID, Ord: tmf.SeqOf(o.ro.ID), Party: o.customer, Body: body,
+		Items: tmf.IDsOf(o.ro.Items, func(it *tmf.ResourceOrderItem) string { return it.ID })})
 	for i := range o.steps {
 		st := &o.steps[i]
 		if !st.owned {

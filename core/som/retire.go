@@ -89,7 +89,8 @@ func (s *SOM) retire(m retire, out *engine.Out) {
 		out.Error(fmt.Errorf("SOM: shelve %s: %w", o.so.ID, err))
 		return
 	}
-	out.Shelve(store.Doc{Kind: ShelfKind, ID: o.so.ID, Ord: tmf.SeqOf(o.so.ID), Party: o.customer, Body: body})
+	out.Shelve(store.Doc{Kind: ShelfKind, ID: o.so.ID, Ord: tmf.SeqOf(o.so.ID), Party: o.customer, Body: body,
+		Items: tmf.IDsOf(o.so.Items, func(it *tmf.ServiceOrderItem) string { return it.ID })})
 	for k := range o.sites {
 		st := &o.sites[k]
 		for c := range st.services {

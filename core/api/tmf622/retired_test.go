@@ -66,6 +66,28 @@ func TestRetiredProductOrders(t *testing.T) {
 	assert.Equal(t, "accepted", q.State)
 	apitest.TMFError(t, gone.Do(t, "GET", ordersPath+"/PO-999", nil, nil), http.StatusNotFound, "PO-999")
 
+	// The notifier finds the order of an item of an order that left
+	// memory, at every level: its events still go out.
+	var sos, ros []map[string]any
+	gone.Do(t, "GET", tmf630.ServiceOrdering+"/serviceOrder", nil, &sos)
+	gone.Do(t, "GET", tmf630.ResourceOrdering+"/resourceOrder", nil, &ros)
+	require.NotEmpty(t, sos)
+	require.NotEmpty(t, ros)
+	firstItem := func(order map[string]any, field string) string {
+		return order[field].([]any)[0].(map[string]any)["id"].(string)
+	}
+	dir := gone.Sys.API().Listeners()
+	for kind, want := range map[[2]string]string{
+		{"productOrderItem", po.ProductOrderItem[0].ID}:             po.ID,
+		{"serviceOrderItem", firstItem(sos[0], "serviceOrderItem")}: sos[0]["id"].(string),
+		{"resourceOrderItem", firstItem(ros[0], "orderItem")}:       ros[0]["id"].(string),
+	} {
+		order, ok, err := dir.Order(context.Background(), kind[0], kind[1])
+		require.NoError(t, err)
+		assert.True(t, ok, "%s %s", kind[0], kind[1])
+		assert.Equal(t, want, order, "%s %s", kind[0], kind[1])
+	}
+
 	// Changed twice, then disconnected: each time the order comes back
 	// from the shelf and leaves again.
 	melb, syd2 := po.ProductOrderItem[0].Product.ID, po.ProductOrderItem[2].Product.ID
