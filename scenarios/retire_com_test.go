@@ -62,6 +62,7 @@ func TestRetiredProductOrders(t *testing.T) {
 			}
 			assert.Equal(t, want, got, "the product inventory")
 			assert.Equal(t, keep.Stats().OrdersByState, gone.Stats().OrdersByState, "the metrics count the retired orders")
+			assert.Equal(t, keep.Report(), gone.Report(), "the report reads what left memory from the shelf")
 		})
 	}
 	assert.NotZero(t, retired, "orders left memory")

@@ -445,10 +445,9 @@ func serveClock(st *sqlite.Store, sc *scenarios.Scenario, o serveClockOptions) (
 }
 
 // defaultRetention is how long (virtual time) a server keeps a finished
-// product, service or resource order in memory, unless told otherwise: 0, for
-// ever. Shelving each order costs more than it saves while COM's finished
-// orders and the inventories stay in memory (docs/architecture.md §7).
-const defaultRetention = 0
+// product, service or resource order in memory, unless told otherwise: a
+// week, then the APIs read it from the store (docs/architecture.md §7).
+const defaultRetention = 7 * 24 * time.Hour
 
 // storeRetention is how long the store's finished orders stay in
 // memory: a new store (fresh) keeps --retention; a store served before

@@ -57,6 +57,8 @@ type shelved struct {
 	Version int
 	Order   *orderState
 	Quote   *quoteState
+	// Waves are the rollout's waves as they ended.
+	Waves []WaveView
 }
 
 // Shelved decodes a product order COM shelved (a store.Doc's body).
@@ -66,6 +68,16 @@ func Shelved(body []byte) (*tmf.ProductOrder, error) {
 		return nil, fmt.Errorf("product order on the shelf: %w", err)
 	}
 	return &s.PO, nil
+}
+
+// ShelvedWaves decodes the waves of a rollout COM shelved (a store.Doc's
+// body), none for a change order.
+func ShelvedWaves(body []byte) ([]WaveView, error) {
+	var s shelved
+	if err := engine.DecodeState(body, &s); err != nil {
+		return nil, fmt.Errorf("product order on the shelf: %w", err)
+	}
+	return s.Waves, nil
 }
 
 // ShelvedQuote decodes a quote COM shelved.
@@ -181,7 +193,7 @@ func (c *COM) retire(m retire, out *engine.Out) {
 	o.version++
 	party := q.req.Customer.ID
 	state, quoteState := c.saveOrder(o, -1), c.saveQuote(q, -1)
-	body, err := engine.EncodeState(&shelved{PO: o.po, Version: o.version, Order: &state, Quote: &quoteState})
+	body, err := engine.EncodeState(&shelved{PO: o.po, Version: o.version, Order: &state, Quote: &quoteState, Waves: o.appendWaves(nil)})
 	if err != nil {
 		out.Error(fmt.Errorf("COM: shelve %s: %w", o.po.ID, err))
 		return
