@@ -139,10 +139,9 @@ type Engine struct {
 	// shelving holds those not yet committed.
 	shelf    store.Shelf
 	shelving []store.Doc
-	// replaying: Replay runs, and reads are the logged reads of the shelf
-	// its steps take (shelfread.go).
-	replaying bool
-	reads     map[uint64][]store.Input
+	// reads are the logged reads of the shelf the steps of a replay take,
+	// by the input each handles (shelfread.go).
+	reads map[uint64][]store.Input
 	// until, when set, is the last instant a run handles (RunUntil).
 	until *time.Duration
 }

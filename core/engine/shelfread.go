@@ -13,9 +13,10 @@ import (
 // earlier one shelved that is not committed yet, else the store's (after
 // the commits handed over are done). The engine logs each read with the
 // inputs, at the input being handled, committed with the records of the
-// step; a replay hands the step the logged doc instead of reading the
-// store, whose shelf may hold a later one by then. So a step that reads
-// the shelf repeats exactly as it ran.
+// step; after a restart, the step handling that input again is handed the
+// logged doc instead of reading the store, whose shelf may hold a later
+// one by then. So a step that reads the shelf repeats exactly as it ran;
+// one that reads another doc than the log says is an error.
 
 // shelfRead is the input-log kind of a read of the shelf.
 const shelfRead = "engine.shelfRead"
@@ -47,12 +48,12 @@ func (o *Out) Unshelve(kind, id string) (body []byte, ok bool) {
 // readShelf reads (or, replaying, takes from the log) the shelf's doc of
 // kind and id, and logs the read; docs are those the step shelved so far.
 func (e *Engine) readShelf(kind, id string, docs []store.Doc) (shelfReading, error) {
-	if e.replaying {
-		logged := e.reads[e.processed]
-		if len(logged) == 0 {
-			return shelfReading{}, fmt.Errorf("replay: the step reads the shelf, its log has no read after %d inputs", e.processed)
+	if logged := e.reads[e.processed]; len(logged) > 0 {
+		if len(logged) == 1 {
+			delete(e.reads, e.processed)
+		} else {
+			e.reads[e.processed] = logged[1:]
 		}
-		e.reads[e.processed] = logged[1:]
 		var r shelfReading
 		if err := DecodeState(logged[0].Body, &r); err != nil {
 			return r, fmt.Errorf("replay: the logged read: %w", err)
@@ -109,9 +110,9 @@ func (e *Engine) logRead(r shelfReading) error {
 	return e.log.LogInputs([]store.Input{in})
 }
 
-// takeReads sets aside the logged reads of the shelf for the replay's
-// steps, by the input handled when each was made, and returns the other
-// inputs.
+// takeReads sets aside the logged reads of the shelf for the steps that
+// made them, by the input each was handling (whether the replay or the
+// serving after it handles that input), and returns the other inputs.
 func (e *Engine) takeReads(logged []store.Input) []store.Input {
 	e.reads = map[uint64][]store.Input{}
 	kept := logged[:0:0]
@@ -123,14 +124,4 @@ func (e *Engine) takeReads(logged []store.Input) []store.Input {
 		kept = append(kept, in)
 	}
 	return kept
-}
-
-// readsLeft counts the logged reads of the shelf the replay has not
-// repeated.
-func (e *Engine) readsLeft() int {
-	n := 0
-	for _, rs := range e.reads {
-		n += len(rs)
-	}
-	return n
 }
