@@ -234,7 +234,7 @@ func (s *System) Report() *Report {
 		r.Faults = append(r.Faults, FaultRow{Name: h.Name, Kind: string(h.Kind), Hits: h.Hits})
 	}
 	r.Quote.Approvals = []ApprovalRow{}
-	quotes := s.COM.Quotes()
+	quotes := s.quotes()
 	if len(quotes) > 0 {
 		q := quotes[0]
 		r.Quote = QuoteReport{ID: q.ID, Customer: q.Customer.ID, State: q.State, Reason: q.Reason, TCV: q.TCV,
@@ -250,7 +250,7 @@ func (s *System) Report() *Report {
 	}
 	outcome := ""
 	r.Orders = map[string]int{}
-	for _, po := range s.COM.Orders() {
+	for _, po := range s.productOrders() {
 		r.Orders[po.State]++
 		row := ProductOrderRow{ID: po.ID, State: po.State, CompletedAt: doneAt(po.State, po.CompletionDate), Items: sized[POIRow](len(po.Items))}
 		for _, it := range po.Items {
@@ -274,10 +274,10 @@ func (s *System) Report() *Report {
 	r.Outcome = outcome
 	r.Counts.ProductOrders = len(r.ProductOrders)
 	waves := map[string]string{}
-	for _, w := range s.COM.Waves() {
+	for _, w := range s.waves() {
 		waves[w.ExternalID] = w.Name
 	}
-	sos := s.SOM.Orders()
+	sos := s.serviceOrders()
 	r.ServiceOrders = sized[ServiceOrderRow](len(sos))
 	for _, so := range sos {
 		row := ServiceOrderRow{ID: so.ID, Name: so.Description, Wave: waves[so.ExternalID], State: so.State,
@@ -293,7 +293,7 @@ func (s *System) Report() *Report {
 		r.Counts.ServiceOrderItems += len(so.Items)
 	}
 	r.Counts.ServiceOrders = len(r.ServiceOrders)
-	ros := s.ROM.Orders()
+	ros := s.resourceOrders()
 	r.ResourceOrders = sized[ResourceOrderRow](len(ros))
 	for _, ro := range ros {
 		row := ResourceOrderRow{ID: ro.ID, Site: ro.Place.ID, State: ro.State, CompletedAt: doneAt(ro.State, ro.CompletionDate),

@@ -76,8 +76,8 @@ type Options struct {
 	// keeps them.
 	Snapshots engine.SnapshotPolicy
 	// Retention, when positive, is how long (virtual time) a finished
-	// resource or service order stays in memory: then the APIs read it
-	// from the store's shelf.
+	// product, service or resource order stays in memory: then the APIs
+	// read it from the store's shelf.
 	Retention time.Duration
 }
 
@@ -125,7 +125,7 @@ func New(spec Spec, opt Options) (*System, error) {
 	}
 	if opt.runs(engine.COM) {
 		s.COM = com.New(com.Config{Catalog: spec.Catalog, Epoch: spec.Epoch, ManualReview: opt.ManualReview,
-			StageKeys: opt.StageKeys, Approvers: opt.Approvers, Unsigned: opt.Unsigned})
+			StageKeys: opt.StageKeys, Approvers: opt.Approvers, Unsigned: opt.Unsigned, Retention: opt.Retention})
 		s.Engine.Handle(engine.COM, s.COM)
 	}
 	if opt.runs(engine.SOM) {

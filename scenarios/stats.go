@@ -11,6 +11,9 @@ func (s *System) Stats() api.Stats {
 		for _, po := range s.COM.Orders() {
 			st.OrdersByState[po.State]++
 		}
+		for state, n := range s.COM.Retired() {
+			st.OrdersByState[state] += n
+		}
 	}
 	if s.ROM != nil {
 		for _, ro := range s.ROM.Orders() {

@@ -30,7 +30,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	db := fs.String("db", "", "with --soak: the store, a new SQLite file, kept (default: one in a temporary directory, removed afterwards)")
 	limit := fs.Duration("max-duration", time.Hour, "with --soak: stop placing and waiting after this long, then restart")
 	jsonOut := fs.String("json", "", "with --soak: also write the report as JSON to this file")
-	retention := fs.String("retention", tmf.FormatOffset(defaultRetention), "with --soak: how long (virtual time, ISO 8601) a finished resource or service order stays in memory, as serve --retention")
+	retention := fs.String("retention", tmf.FormatOffset(defaultRetention), "with --soak: how long (virtual time, ISO 8601) a finished product, service or resource order stays in memory, as serve --retention")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err

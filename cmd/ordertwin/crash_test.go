@@ -26,6 +26,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/api/tmf648"
 	"github.com/ordertwin/ordertwin/core/auth"
+	"github.com/ordertwin/ordertwin/core/com"
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/events"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
@@ -171,7 +172,17 @@ func outcomeOf(t *testing.T, sc *scenarios.Scenario, db string) outcome {
 	require.NoError(t, err)
 	defer st.Close()
 	out := outcome{Orders: map[string]string{}, Sites: map[string]string{}, Resources: map[string]int{}}
-	for _, po := range sys.COM.Orders() {
+	orders := sys.COM.Orders()
+	shelved, err := st.ShelvedAll(com.ShelfKind) // those that left memory
+	require.NoError(t, err)
+	for _, d := range shelved {
+		po, err := com.Shelved(d.Body)
+		require.NoError(t, err)
+		if sys.COM.Order(po.ID) == nil {
+			orders = append(orders, po)
+		}
+	}
+	for _, po := range orders {
 		key := po.ExternalID
 		if key == "" {
 			key = "(scenario) " + po.ID

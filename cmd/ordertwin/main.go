@@ -45,8 +45,8 @@ Usage:
       snapshot, replays the commands it took after it and carries on where it
       stopped. A snapshot is taken every --snapshot-every inputs (default
       1000000) or --snapshot-interval (default 10m), and on a clean stop.
-      --retention D (ISO 8601 virtual time, such as P7D; default PT0S, never):
-      a finished resource or service order leaves memory D after it ended, and
+      --retention D (ISO 8601 virtual time; default P7D; PT0S: never):
+      a finished product, service or resource order leaves memory D after it ended, and
       the APIs read it from the store; the store keeps D, a restart goes on
       with it.
       --approvals api: people decide each quote's approval stages (PATCH quote,
@@ -134,7 +134,7 @@ Usage:
       store size. Then the server is stopped and started again on its store as
       serve does, timed until ready. --max-duration (default 1h) stops placing
       and waiting; Ctrl-C stops with the rows so far. --json FILE: the report.
-      --retention D: finished resource and service orders leave memory, as serve's.
+      --retention D: finished product, service and resource orders leave memory, as serve's.
       Exits 1 unless every order completes.
   ordertwin help
       This text.

@@ -78,7 +78,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	suspendWindow := fs.Duration("hub-suspend-window", 15*time.Minute, "see --hub-suspend-after")
 	snapEvery := fs.Uint64("snapshot-every", 1_000_000, "take a snapshot of the running system after this many inputs (a restart replays only what follows the latest)")
 	snapInterval := fs.Duration("snapshot-interval", 10*time.Minute, "take a snapshot after this much wall time at the latest (and always on a clean stop)")
-	retention := fs.String("retention", tmf.FormatOffset(defaultRetention), "how long (virtual time, ISO 8601) a finished resource or service order stays in memory before the APIs read it from the store, such as P7D; PT0S keeps every one")
+	retention := fs.String("retention", tmf.FormatOffset(defaultRetention), "how long (virtual time, ISO 8601) a finished product, service or resource order stays in memory before the APIs read it from the store, such as P7D; PT0S keeps every one")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -445,12 +445,11 @@ func serveClock(st *sqlite.Store, sc *scenarios.Scenario, o serveClockOptions) (
 }
 
 // defaultRetention is how long (virtual time) a server keeps a finished
-// resource or service order in memory, unless told otherwise: 0, for
-// ever. Shelving each order costs more than it saves while COM's finished
-// orders and the inventories stay in memory (docs/architecture.md §7).
-const defaultRetention = 0
+// product, service or resource order in memory, unless told otherwise: a
+// week, then the APIs read it from the store (docs/architecture.md §7).
+const defaultRetention = 7 * 24 * time.Hour
 
-// storeRetention is how long the store's finished resource and service orders stay in
+// storeRetention is how long the store's finished orders stay in
 // memory: a new store (fresh) keeps --retention; a store served before
 // goes on with its own, which a replay must repeat (none for a store
 // served before orders left memory), and refuses a --retention given that

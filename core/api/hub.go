@@ -5,9 +5,15 @@ import (
 	"slices"
 
 	"github.com/ordertwin/ordertwin/core/api/hub"
+	"github.com/ordertwin/ordertwin/core/com"
 	"github.com/ordertwin/ordertwin/core/events"
+	"github.com/ordertwin/ordertwin/core/rom"
+	"github.com/ordertwin/ordertwin/core/som"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
+
+// shelfKinds are the shelf's kinds of the orders of each kind of item.
+var shelfKinds = map[string]string{"productOrderItem": com.ShelfKind, "serviceOrderItem": som.ShelfKind, "resourceOrderItem": rom.ShelfKind}
 
 // Listeners is what the notifier (core/events) asks the server: the
 // listeners registered on its hubs, the orders of items.
@@ -28,9 +34,15 @@ func (d directory) Suspend(ctx context.Context, id, reason string) error {
 }
 
 // Order implements events.Directory: the newest orders are looked at
-// first, since the notifier asks about recent records.
+// first, since the notifier asks about recent records; an item of an order
+// that left memory is found on the store's shelf.
 func (d directory) Order(ctx context.Context, itemKind, item string) (order string, ok bool, err error) {
 	s := d.s
+	defer func() {
+		if kind := shelfKinds[itemKind]; err == nil && !ok && s.Shelf != nil && kind != "" {
+			order, ok, err = s.Shelf.Owner(kind, item)
+		}
+	}()
 	err = s.Node().Read(ctx, func() {
 		switch {
 		case itemKind == "productOrderItem" && s.COM != nil:

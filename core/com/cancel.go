@@ -32,7 +32,6 @@ type Cancelled struct {
 
 // cancel carries out a cancellation request.
 func (c *COM) cancel(m Cancel, out *engine.Out) {
-	o := c.findOrder(m.Order)
 	var reply Cancelled
 	defer func() { out.Reply(reply) }()
 	refuse := func(entity, why string) {
@@ -40,6 +39,11 @@ func (c *COM) cancel(m Cancel, out *engine.Out) {
 		c.refusal = entity + ": " + why
 		out.Record(store.Record{Kind: "cancellation", Entity: entity, System: "COM", To: "refused", Event: "cancel", Reason: why})
 	}
+	if why := c.unshelve(m.Order, out); why != "" {
+		refuse(m.Order, why)
+		return
+	}
+	o := c.findOrder(m.Order)
 	if o == nil {
 		refuse(m.Order, "no such product order")
 		return
@@ -84,8 +88,10 @@ func (c *COM) cancel(m Cancel, out *engine.Out) {
 	}
 }
 
+// findOrder finds the order with id in memory; "" names the only order
+// COM has, when it has one (in memory or not).
 func (c *COM) findOrder(id string) *order {
-	if id == "" && len(c.orders) == 1 {
+	if id == "" && len(c.orders) == 1 && len(c.retired) == 0 {
 		return c.orders[0]
 	}
 	return c.orderBy[id]

@@ -49,6 +49,8 @@ type modification struct {
 	disconnect bool
 	left       int
 	failed     string
+	// wave is the order's service order.
+	wave *wave
 }
 
 // refuser records the refusal of an amendment request (event) about an
@@ -72,9 +74,12 @@ type Changed struct {
 // changed runs a change request and says what became of it; a request
 // with a key seen before is answered as the first was, and changes
 // nothing.
-func (c *COM) changed(key, order string, act func()) Changed {
+func (c *COM) changed(key, order string, out *engine.Out, act func()) Changed {
 	if prev, ok := c.changes[key]; key != "" && ok {
 		return prev
+	}
+	if why := c.unshelve(order, out); why != "" {
+		return Changed{Refused: order + ": " + why}
 	}
 	done := c.outcome(order, act)
 	if key != "" {
@@ -281,15 +286,14 @@ func (c *COM) modify(o *order, i int, to itemChange, out *engine.Out) {
 	soName := "SO-MODIFY-" + it.Place.ID
 	w := &wave{order: o, id: m.po.ID + "/" + soName, name: "Modify " + it.Place.ID, soName: soName,
 		state: lc.Initial(lc.Wave), items: []int{i}, modify: m}
+	m.wave = w
 	w.so = &tmf.ServiceOrder{ExternalID: m.po.ID + "/" + soName, Description: soName, Category: "modify",
 		RelatedParty: o.po.RelatedParty, ExternalRef: []tmf.Ref{{ID: m.po.ID, Type: "ProductOrder"}}}
-	soi := tmf.ServiceOrderItem{ID: c.id("SOI"), Action: tmf.Modify, ProductOrderItem: tmf.Ref{ID: mi.ID}, Handle: len(c.sois),
+	soi := tmf.ServiceOrderItem{ID: c.id("SOI"), Action: tmf.Modify, ProductOrderItem: tmf.Ref{ID: mi.ID},
 		Service: tmf.Service{Category: "CFS", Specification: tmf.Ref{ID: qos.ID, Name: qos.Name}, Characteristics: chars, Place: it.Place}}
+	soi.Handle = c.addSoi(&soiRef{o: o, item: i, wave: w, id: soi.ID, modify: m})
 	w.so.Items = append(w.so.Items, soi)
-	c.sois = append(c.sois, soiRef{o: o, item: i, wave: w, id: soi.ID, modify: m})
-	w.handle = len(c.waves)
-	w.so.Handle, w.externalID = w.handle, w.so.ExternalID
-	c.waves = append(c.waves, w)
+	c.addWave(w)
 	out.Created(lc.Wave, w.id, "", w.state, "COM")
 	out.Fire(c.machines, lc.Wave, w.id, "", &w.state, lc.Release, "modify order", "COM → SOM")
 	out.Send(engine.SOM, 0, w.so)

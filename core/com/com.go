@@ -39,6 +39,10 @@ type Config struct {
 	// signed, as before decisions were: a store first served so replays
 	// as it ran.
 	Unsigned bool
+	// Retention is how long a finished product order stays in memory
+	// before it leaves for the store's shelf (retire.go); 0 keeps every
+	// order.
+	Retention time.Duration
 }
 
 // signs reports whether approval decisions are signed: the quote's
@@ -53,10 +57,12 @@ type COM struct {
 	quoteBy  map[string]*quote
 	orders   []*order
 	orderBy  map[string]*order
-	// waves[h] is the wave whose service order has handle h.
-	waves []*wave
-	// sois[h] is the service order item a handle h stands for.
-	sois []soiRef
+	// waves[h] is the wave whose service order has handle h, sois[h] the
+	// service order item a handle h stands for, while their order is in
+	// memory; waveHandles and soiHandles count the handles given.
+	waves                   map[int]*wave
+	sois                    map[int]*soiRef
+	waveHandles, soiHandles int
 	// pending holds what to do with the answer of each outstanding call.
 	pending map[string]then
 	// tasks are the network-planning tasks, in order: TASK-001 is tasks[0].
@@ -80,12 +86,17 @@ type COM struct {
 	// changes keeps what became of each keyed change request.
 	refusal string
 	changes map[string]Changed
+	// retired are the orders that left memory (retire.go), by id;
+	// shelvedStates counts the product orders on the shelf by state,
+	// change orders included.
+	retired       map[string]retiredOrder
+	shelvedStates map[string]int
 }
 
 // New returns an empty COM.
 func New(cfg Config) *COM {
 	return &COM{cfg: cfg, machines: lc.Shared(), quoteBy: map[string]*quote{}, orderBy: map[string]*order{},
-		pending:  map[string]then{},
+		pending: map[string]then{}, waves: map[int]*wave{}, sois: map[int]*soiRef{}, retired: map[string]retiredOrder{}, shelvedStates: map[string]int{},
 		Products: inventory.New[tmf.Product](), next: map[string]int{}, byKey: map[string]string{}, changes: map[string]Changed{},
 		qualificationBy: map[string]*qualification{}}
 }
@@ -98,6 +109,9 @@ func (c *COM) id(prefix string) string {
 
 // Handle implements engine.Handler.
 func (c *COM) Handle(now time.Duration, msg any, out *engine.Out) {
+	if c.cfg.Retention > 0 {
+		defer func() { c.settle(c.concerns(msg), out) }()
+	}
 	switch m := msg.(type) {
 	case QuoteRequest:
 		c.submitQuote(now, m, out)
@@ -108,17 +122,23 @@ func (c *COM) Handle(now time.Duration, msg any, out *engine.Out) {
 		if !ok {
 			return // an answer already taken: re-delivery is a no-op
 		}
+		o := c.caller(k)
 		if m.Final {
 			delete(c.pending, m.Key)
+			c.answered(k, -1)
 		}
 		c.answer(k, m, out)
 		if m.Final && out.Refused() {
 			c.pending[m.Key] = k // the answer was refused: the call still waits for one
+			c.answered(k, 1)
 		}
+		c.settle(o, out)
 	case *tmf.OrderEvent:
 		c.serviceOrderEvent(now, m, out)
 	case deadline:
-		c.missed(c.waves[m.Wave], out)
+		if w := c.waves[m.Wave]; w != nil {
+			c.missed(w, out)
+		}
 	case heldDue:
 		c.heldMissed(m, out)
 	case Remediate:
@@ -126,11 +146,13 @@ func (c *COM) Handle(now time.Duration, msg any, out *engine.Out) {
 	case Cancel:
 		c.cancel(m, out)
 	case Change:
-		out.Reply(c.changed(m.Key, m.Order, func() { c.change(m, out) }))
+		out.Reply(c.changed(m.Key, m.Order, out, func() { c.change(m, out) }))
 	case AddSite:
-		out.Reply(c.changed("", m.Order, func() { c.addSite(m, out) }))
+		out.Reply(c.changed("", m.Order, out, func() { c.addSite(m, out) }))
 	case Remove:
-		out.Reply(c.changed(m.Key, m.Order, func() { c.remove(m, out) }))
+		out.Reply(c.changed(m.Key, m.Order, out, func() { c.remove(m, out) }))
+	case retire:
+		c.retire(m, out)
 	case Describe:
 		out.Reply(c.describe(m, out))
 	case Review:

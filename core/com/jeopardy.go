@@ -54,7 +54,11 @@ func (c *COM) watchHeld(o *order, i int, t *task, out *engine.Out) {
 
 // heldMissed raises a jeopardy for a site still held at its deadline.
 func (c *COM) heldMissed(m heldDue, out *engine.Out) {
-	it, t := &c.orderBy[m.Order].po.Items[m.Item], c.tasks[m.Task-1]
+	o := c.orderBy[m.Order]
+	if o == nil {
+		return // it left memory: nothing of it is held
+	}
+	it, t := &o.po.Items[m.Item], c.tasks[m.Task-1]
 	if it.State != lc.Held || t.state != lc.Requested {
 		return
 	}

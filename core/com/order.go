@@ -64,6 +64,12 @@ type order struct {
 	// from (characteristics, charLists).
 	chars tmf.Characteristics
 	lists []tmf.Characteristics
+	// calls counts the order's calls waiting for their answer; retiring
+	// marks an order whose retire timer is set; version counts the times
+	// it left memory (retire.go).
+	calls    int
+	retiring bool
+	version  int
 }
 
 // characteristics returns room for n characteristics of an item, cut from

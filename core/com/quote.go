@@ -79,6 +79,8 @@ type quote struct {
 	// digest is the hash of the quote's content (Digest) that approvals
 	// are signed over, when they are (Config.signs).
 	digest string
+	// calls counts the quote's calls waiting for their answer.
+	calls int
 }
 
 // Approval is the outcome of one approval stage.

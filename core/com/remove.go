@@ -73,18 +73,17 @@ func (c *COM) disconnect(o *order, i int, reason string, out *engine.Out) {
 	soName := "SO-DISCONNECT-" + it.Place.ID
 	w := &wave{order: o, id: m.po.ID + "/" + soName, name: "Disconnect " + it.Place.ID, soName: soName,
 		state: lc.Initial(lc.Wave), items: []int{i}, modify: m}
+	m.wave = w
 	w.so = &tmf.ServiceOrder{ExternalID: m.po.ID + "/" + soName, Description: soName, Category: "disconnect",
 		RelatedParty: o.po.RelatedParty, ExternalRef: []tmf.Ref{{ID: m.po.ID, Type: "ProductOrder"}}}
 	for k, s := range cfs {
-		soi := tmf.ServiceOrderItem{ID: c.id("SOI"), Action: tmf.Delete, ProductOrderItem: tmf.Ref{ID: mi.ID}, Handle: len(c.sois),
+		soi := tmf.ServiceOrderItem{ID: c.id("SOI"), Action: tmf.Delete, ProductOrderItem: tmf.Ref{ID: mi.ID},
 			Service: tmf.Service{Category: "CFS", Specification: tmf.Ref{ID: s.ID, Name: s.Name}, Characteristics: d.chars[k], Place: it.Place}}
+		soi.Handle = c.addSoi(&soiRef{o: o, item: i, wave: w, id: soi.ID, modify: m})
 		w.so.Items = append(w.so.Items, soi)
-		c.sois = append(c.sois, soiRef{o: o, item: i, wave: w, id: soi.ID, modify: m})
 		m.left++
 	}
-	w.handle = len(c.waves)
-	w.so.Handle, w.externalID = w.handle, w.so.ExternalID
-	c.waves = append(c.waves, w)
+	c.addWave(w)
 	out.Created(lc.Wave, w.id, "", w.state, "COM")
 	out.Fire(c.machines, lc.Wave, w.id, "", &w.state, lc.Release, "disconnect order", "COM → SOM")
 	out.Send(engine.SOM, 0, w.so)

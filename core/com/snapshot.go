@@ -36,6 +36,11 @@ type comState struct {
 	Next           []counter
 	ByKey          []keyed
 	Changes        []change
+	// WaveHandles and SoiHandles count the handles given; Retired are the
+	// orders that left memory.
+	WaveHandles, SoiHandles int
+	Retired                 []retiredOrder
+	ShelvedStates           []counter
 }
 
 type quoteState struct {
@@ -56,6 +61,7 @@ type quoteState struct {
 	Order    int // index in Orders, -1 for none
 	Common   []keyed
 	Digest   string
+	Calls    int
 }
 
 type orderState struct {
@@ -74,6 +80,9 @@ type orderState struct {
 	Deferred  []optionalChange
 	Changing  string
 	Removed   []bool
+	Calls     int
+	Retiring  bool
+	Version   int
 }
 
 type optionalChange struct {
@@ -82,6 +91,7 @@ type optionalChange struct {
 }
 
 type waveState struct {
+	Handle      int
 	Order       int
 	ID          string
 	Name        string
@@ -103,6 +113,7 @@ type waveState struct {
 }
 
 type soiState struct {
+	Handle int
 	Order  int
 	Item   int
 	Wave   int
@@ -172,49 +183,32 @@ func indexOf[T any](s []*T, p *T) int {
 // Snapshot implements engine.Snapshotter.
 func (c *COM) Snapshot() ([]byte, error) {
 	st := comState{Modifications: c.modifications, Jeopardies: c.jeopardies,
-		Next:    sorted(c.next, func(k string, v int) counter { return counter{k, v} }),
-		ByKey:   sorted(c.byKey, func(k, v string) keyed { return keyed{k, v} }),
-		Changes: sorted(c.changes, func(k string, v Changed) change { return change{k, v} }),
-		Pending: sorted(c.pending, func(k string, v then) pendingCall { return pendingCall{k, v} })}
+		Next:        sorted(c.next, func(k string, v int) counter { return counter{k, v} }),
+		ByKey:       sorted(c.byKey, func(k, v string) keyed { return keyed{k, v} }),
+		Changes:     sorted(c.changes, func(k string, v Changed) change { return change{k, v} }),
+		Pending:     sorted(c.pending, func(k string, v then) pendingCall { return pendingCall{k, v} }),
+		Retired:     sorted(c.retired, func(_ string, v retiredOrder) retiredOrder { return v }),
+		WaveHandles: c.waveHandles, SoiHandles: c.soiHandles,
+		ShelvedStates: sorted(c.shelvedStates, func(k string, v int) counter { return counter{k, v} })}
 	for _, t := range c.tasks {
 		st.Tasks = append(st.Tasks, taskState{t.id, t.name, t.state})
 	}
-	taskNo := func(t *task) int { return indexOf(c.tasks, t) + 1 }
-	handle := func(w *wave) int {
-		if w == nil {
-			return -1
-		}
-		return w.handle
-	}
 	for _, q := range c.quotes {
-		st.Quotes = append(st.Quotes, quoteState{Req: q.req, ID: q.id, State: q.state, Offering: q.offering.ID,
-			Tier: q.tier.Name, Card: q.card.ID, Quals: q.quals, QualErr: q.qualErr, Waiting: q.waiting, Stage: q.stage,
-			Approval: q.approval, TCV: q.tcv, Monthly: q.monthly, Reason: q.reason, Order: indexOf(c.orders, q.order),
-			Common: sorted(q.common, func(k, v string) keyed { return keyed{k, v} }), Digest: q.digest})
+		st.Quotes = append(st.Quotes, c.saveQuote(q, indexOf(c.orders, q.order)))
 	}
 	for _, o := range c.orders {
-		s := orderState{PO: o.po, Quote: indexOf(c.quotes, o.quote), Sites: o.sites, Instances: o.instances,
-			SoiLeft: o.soiLeft, Waiting: o.waiting, Final: o.final, Attempts: o.attempts, Changing: o.changing, Removed: o.removed}
-		for _, w := range o.waves {
-			s.Waves = append(s.Waves, w.handle)
-		}
-		for _, w := range o.waveOf {
-			s.WaveOf = append(s.WaveOf, handle(w))
-		}
-		for _, t := range o.tasks {
-			s.Tasks = append(s.Tasks, taskNo(t))
-		}
-		s.Changes, s.Deferred = saveChanges(o.changes), saveChanges(o.deferred)
-		st.Orders = append(st.Orders, s)
+		st.Orders = append(st.Orders, c.saveOrder(o, indexOf(c.quotes, o.quote)))
 	}
-	for _, w := range c.waves {
-		st.Waves = append(st.Waves, waveState{Order: indexOf(c.orders, w.order), ID: w.id, Name: w.name, SOName: w.soName,
+	for _, h := range slices.Sorted(maps.Keys(c.waves)) {
+		w := c.waves[h]
+		st.Waves = append(st.Waves, waveState{Handle: h, Order: indexOf(c.orders, w.order), ID: w.id, Name: w.name, SOName: w.soName,
 			ExternalID: w.externalID, State: w.state, Target: w.target, Items: w.items, SO: w.so, SOID: w.soID,
 			SOState: w.soState, SLABreach: w.slaBreach, Measuring: w.measuring, Late: w.late,
 			Modify: indexOf(c.modifies, w.modify), Active: w.active, SubmittedAt: w.submittedAt, CompletedAt: w.completedAt})
 	}
-	for _, r := range c.sois {
-		st.Sois = append(st.Sois, soiState{Order: indexOf(c.orders, r.o), Item: r.item, Wave: handle(r.wave), ID: r.id,
+	for _, h := range slices.Sorted(maps.Keys(c.sois)) {
+		r := c.sois[h]
+		st.Sois = append(st.Sois, soiState{Handle: h, Order: indexOf(c.orders, r.o), Item: r.item, Wave: handleOf(r.wave), ID: r.id,
 			Final: r.final, Modify: indexOf(c.modifies, r.modify)})
 	}
 	for _, m := range c.modifies {
@@ -233,6 +227,70 @@ func (c *COM) Snapshot() ([]byte, error) {
 		return nil, fmt.Errorf("COM: %w", err)
 	}
 	return b, nil
+}
+
+// handleOf is a wave's handle, -1 for none.
+func handleOf(w *wave) int {
+	if w == nil {
+		return -1
+	}
+	return w.handle
+}
+
+// saveQuote is a quote's state, order the index of its order.
+func (c *COM) saveQuote(q *quote, order int) quoteState {
+	return quoteState{Req: q.req, ID: q.id, State: q.state, Offering: q.offering.ID,
+		Tier: q.tier.Name, Card: q.card.ID, Quals: q.quals, QualErr: q.qualErr, Waiting: q.waiting, Stage: q.stage,
+		Approval: q.approval, TCV: q.tcv, Monthly: q.monthly, Reason: q.reason, Order: order,
+		Common: sorted(q.common, func(k, v string) keyed { return keyed{k, v} }), Digest: q.digest, Calls: q.calls}
+}
+
+// saveOrder is an order's state, quote the index of its quote.
+func (c *COM) saveOrder(o *order, quote int) orderState {
+	s := orderState{PO: o.po, Quote: quote, Sites: o.sites, Instances: o.instances,
+		SoiLeft: o.soiLeft, Waiting: o.waiting, Final: o.final, Attempts: o.attempts, Changing: o.changing, Removed: o.removed,
+		Calls: o.calls, Retiring: o.retiring, Version: o.version}
+	for _, w := range o.waves {
+		s.Waves = append(s.Waves, w.handle)
+	}
+	for _, w := range o.waveOf {
+		s.WaveOf = append(s.WaveOf, handleOf(w))
+	}
+	for _, t := range o.tasks {
+		s.Tasks = append(s.Tasks, indexOf(c.tasks, t)+1)
+	}
+	s.Changes, s.Deferred = saveChanges(o.changes), saveChanges(o.deferred)
+	return s
+}
+
+// loadQuote makes a quote of its state, without its order.
+func (c *COM) loadQuote(s *quoteState) (*quote, error) {
+	q := &quote{req: s.Req, id: s.ID, state: s.State, quals: s.Quals, qualErr: s.QualErr, waiting: s.Waiting,
+		stage: s.Stage, approval: s.Approval, tcv: s.TCV, monthly: s.Monthly, reason: s.Reason, digest: s.Digest, calls: s.Calls}
+	var err error
+	if q.offering, err = c.cfg.Catalog.Offering(s.Offering); err != nil {
+		return nil, fmt.Errorf("quote %s: %w", s.ID, err)
+	}
+	if q.tier = c.cfg.Catalog.Tiers[s.Tier]; q.tier == nil {
+		return nil, fmt.Errorf("quote %s: tier %q is not in the catalog", s.ID, s.Tier)
+	}
+	if q.card = card(q.offering, s.Card); q.card == nil || q.card.ID != s.Card {
+		return nil, fmt.Errorf("quote %s: rate card %q is not in the catalog", s.ID, s.Card)
+	}
+	q.common = map[string]string{}
+	for _, kv := range s.Common {
+		q.common[kv.Key] = kv.Value
+	}
+	return q, nil
+}
+
+// loadOrder makes an order of its state and its quote, without its
+// waves and tasks.
+func (c *COM) loadOrder(s *orderState, q *quote) *order {
+	return &order{po: s.PO, quote: q, sites: s.Sites, instances: s.Instances, soiLeft: s.SoiLeft,
+		waiting: s.Waiting, final: s.Final, attempts: s.Attempts, changing: s.Changing, removed: s.Removed,
+		changes: restoreChanges(s.Changes), deferred: restoreChanges(s.Deferred),
+		calls: s.Calls, retiring: s.Retiring, version: s.Version}
 }
 
 func saveChanges(cs []*itemChange) []optionalChange {
@@ -302,34 +360,28 @@ func (c *COM) restore(st *comState) error {
 		}
 		w := &wave{order: c.orders[s.Order], id: s.ID, name: s.Name, soName: s.SOName, externalID: s.ExternalID,
 			state: s.State, target: s.Target, items: s.Items, so: s.SO, soID: s.SOID, soState: s.SOState,
-			slaBreach: s.SLABreach, measuring: s.Measuring, handle: len(c.waves), late: s.Late, active: s.Active,
+			slaBreach: s.SLABreach, measuring: s.Measuring, handle: s.Handle, late: s.Late, active: s.Active,
 			submittedAt: s.SubmittedAt, completedAt: s.CompletedAt}
 		if s.Modify >= 0 {
 			w.modify = c.modifies[s.Modify]
+			w.modify.wave = w
 		}
-		c.waves = append(c.waves, w)
+		c.waves[s.Handle] = w
 	}
 	waveAt := func(h int) (*wave, error) {
-		if err := at("wave", h, len(c.waves)); err != nil {
-			return nil, err
-		}
 		if h < 0 {
 			return nil, nil
 		}
-		return c.waves[h], nil
+		if w := c.waves[h]; w != nil {
+			return w, nil
+		}
+		return nil, fmt.Errorf("snapshot names wave %d, which it does not hold", h)
 	}
-	for _, s := range st.Quotes {
-		q := &quote{req: s.Req, id: s.ID, state: s.State, quals: s.Quals, qualErr: s.QualErr, waiting: s.Waiting,
-			stage: s.Stage, approval: s.Approval, tcv: s.TCV, monthly: s.Monthly, reason: s.Reason, digest: s.Digest}
-		var err error
-		if q.offering, err = c.cfg.Catalog.Offering(s.Offering); err != nil {
-			return fmt.Errorf("quote %s: %w", s.ID, err)
-		}
-		if q.tier = c.cfg.Catalog.Tiers[s.Tier]; q.tier == nil {
-			return fmt.Errorf("quote %s: tier %q is not in the catalog", s.ID, s.Tier)
-		}
-		if q.card = card(q.offering, s.Card); q.card == nil || q.card.ID != s.Card {
-			return fmt.Errorf("quote %s: rate card %q is not in the catalog", s.ID, s.Card)
+	for i := range st.Quotes {
+		s := &st.Quotes[i]
+		q, err := c.loadQuote(s)
+		if err != nil {
+			return err
 		}
 		if err := at("order", s.Order, len(c.orders)); err != nil {
 			return err
@@ -337,21 +389,16 @@ func (c *COM) restore(st *comState) error {
 		if s.Order >= 0 {
 			q.order = c.orders[s.Order]
 		}
-		q.common = map[string]string{}
-		for _, kv := range s.Common {
-			q.common[kv.Key] = kv.Value
-		}
 		c.quotes = append(c.quotes, q)
 		c.quoteBy[q.id] = q
 	}
-	for i, s := range st.Orders {
+	for i := range st.Orders {
+		s := &st.Orders[i]
 		if err := at("quote", s.Quote, len(c.quotes)); err != nil || s.Quote < 0 {
 			return fmt.Errorf("order %s: its quote: %v", s.PO.ID, err)
 		}
 		o := c.orders[i]
-		*o = order{po: s.PO, quote: c.quotes[s.Quote], sites: s.Sites, instances: s.Instances, soiLeft: s.SoiLeft,
-			waiting: s.Waiting, final: s.Final, attempts: s.Attempts, changing: s.Changing, removed: s.Removed,
-			changes: restoreChanges(s.Changes), deferred: restoreChanges(s.Deferred)}
+		*o = *c.loadOrder(s, c.quotes[s.Quote])
 		for _, h := range s.Waves {
 			w, err := waveAt(h)
 			if err != nil || w == nil {
@@ -388,14 +435,24 @@ func (c *COM) restore(st *comState) error {
 		if err := at("modification", s.Modify, len(c.modifies)); err != nil {
 			return err
 		}
-		r := soiRef{item: s.Item, wave: w, id: s.ID, final: s.Final}
+		r := &soiRef{item: s.Item, wave: w, id: s.ID, final: s.Final}
 		if s.Order >= 0 {
 			r.o = c.orders[s.Order]
 		}
 		if s.Modify >= 0 {
 			r.modify = c.modifies[s.Modify]
 		}
-		c.sois = append(c.sois, r)
+		c.sois[s.Handle] = r
+		if w != nil {
+			w.sois = append(w.sois, s.Handle)
+		}
+	}
+	c.waveHandles, c.soiHandles = st.WaveHandles, st.SoiHandles
+	for _, r := range st.Retired {
+		c.retired[r.ID] = r
+	}
+	for _, n := range st.ShelvedStates {
+		c.shelvedStates[n.Prefix] = n.N
 	}
 	for _, s := range st.Qualifications {
 		q := &qualification{id: s.ID, req: s.Req, state: s.State, items: s.Items, waiting: s.Waiting, at: s.At, done: s.Done}
@@ -426,5 +483,5 @@ func (c *COM) restore(st *comState) error {
 // timers included, so that a snapshot can keep those waiting.
 func (c *COM) Messages() []any {
 	return []any{QuoteRequest{}, OrderRequest{}, &port.Result{}, &tmf.OrderEvent{}, deadline{}, heldDue{}, Remediate{},
-		Cancel{}, Change{}, AddSite{}, Remove{}, Describe{}, Review{}, Qualify{}}
+		Cancel{}, Change{}, AddSite{}, Remove{}, Describe{}, Review{}, Qualify{}, retire{}}
 }

@@ -60,6 +60,7 @@ const (
 // call sends a request and remembers what to do with its final answer.
 func (c *COM) call(out *engine.Out, req port.Request, k then) {
 	c.pending[req.Key] = k
+	c.answered(k, 1)
 	out.Call(req)
 }
 

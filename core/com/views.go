@@ -122,19 +122,25 @@ type WaveView struct {
 	CompletedAt    time.Duration
 }
 
-// Waves lists every wave of every order.
+// Waves lists every wave of every order in memory.
 func (c *COM) Waves() []WaveView {
 	var out []WaveView
 	for _, o := range c.orders {
-		for _, w := range o.waves {
-			v := WaveView{ID: w.id, Order: o.po.ID, Name: w.name, ServiceOrder: w.soName, ServiceOrderID: w.soID,
-				ExternalID: o.po.ID + "/" + w.soName, State: w.state, Target: w.target,
-				SubmittedAt: w.submittedAt, CompletedAt: w.completedAt}
-			for _, i := range w.items {
-				v.Sites = append(v.Sites, o.po.Items[i].Place.ID)
-			}
-			out = append(out, v)
+		out = o.appendWaves(out)
+	}
+	return out
+}
+
+// appendWaves appends the views of the order's waves to out.
+func (o *order) appendWaves(out []WaveView) []WaveView {
+	for _, w := range o.waves {
+		v := WaveView{ID: w.id, Order: o.po.ID, Name: w.name, ServiceOrder: w.soName, ServiceOrderID: w.soID,
+			ExternalID: o.po.ID + "/" + w.soName, State: w.state, Target: w.target,
+			SubmittedAt: w.submittedAt, CompletedAt: w.completedAt}
+		for _, i := range w.items {
+			v.Sites = append(v.Sites, o.po.Items[i].Place.ID)
 		}
+		out = append(out, v)
 	}
 	return out
 }

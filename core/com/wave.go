@@ -42,6 +42,8 @@ type wave struct {
 	active      int
 	submittedAt time.Duration
 	completedAt time.Duration
+	// sois are the handles of the wave's service order items.
+	sois []int
 }
 
 // plan decomposes every item in progress into its CFS and groups them into
@@ -98,12 +100,27 @@ func (c *COM) newWave(o *order, name, soName string, target time.Duration, items
 		c.decompose(o, i, w, cfs, parts[i])
 	}
 	o.waves = append(o.waves, w)
-	w.handle = len(c.waves)
-	w.so.Handle, w.externalID = w.handle, w.so.ExternalID
-	c.waves = append(c.waves, w)
+	c.addWave(w)
 	out.Created(lc.Wave, w.id, "", w.state, "COM")
 	c.watch(w, out)
 	return w
+}
+
+// addWave gives a wave its handle, and its service order with it.
+func (c *COM) addWave(w *wave) {
+	w.handle = c.waveHandles
+	c.waveHandles++
+	w.so.Handle, w.externalID = w.handle, w.so.ExternalID
+	c.waves[w.handle] = w
+}
+
+// addSoi gives a service order item its handle.
+func (c *COM) addSoi(ref *soiRef) int {
+	h := c.soiHandles
+	c.soiHandles++
+	c.sois[h] = ref
+	ref.wave.sois = append(ref.wave.sois, h)
+	return h
 }
 
 // addToLateWave puts an item whose capacity came late into a wave after
@@ -198,12 +215,12 @@ func (c *COM) decompose(o *order, i int, w *wave, cfs []*catalog.CFS, d decompos
 		it.ServiceOrderItem = o.refs(len(cfs))
 	}
 	for k, s := range cfs {
-		soi := tmf.ServiceOrderItem{ID: c.id("SOI"), Action: tmf.Add, ProductOrderItem: tmf.Ref{ID: it.ID}, Handle: len(c.sois),
+		soi := tmf.ServiceOrderItem{ID: c.id("SOI"), Action: tmf.Add, ProductOrderItem: tmf.Ref{ID: it.ID},
 			Service: tmf.Service{Category: "CFS", Specification: tmf.Ref{ID: s.ID, Name: s.Name},
 				Characteristics: d.chars[k], Place: it.Place}}
+		soi.Handle = c.addSoi(&soiRef{o: o, item: i, wave: w, id: soi.ID})
 		w.so.Items = append(w.so.Items, soi)
 		it.ServiceOrderItem = append(it.ServiceOrderItem, tmf.Ref{ID: soi.ID})
-		c.sois = append(c.sois, soiRef{o: o, item: i, wave: w, id: soi.ID})
 		o.waveOf[i] = w
 		o.soiLeft[i]++
 	}
@@ -265,8 +282,8 @@ func (c *COM) serviceOrderEvent(now time.Duration, ev *tmf.OrderEvent, out *engi
 // go, is an error (tmf.ErrUnknownOrder for the first two).
 func (c *COM) followed(ev *tmf.OrderEvent) (*wave, error) {
 	var w *wave
-	if h := ev.Handle; h >= 0 && h < len(c.waves) && c.waves[h].externalID == ev.ExternalID && c.waves[h].so == nil {
-		w = c.waves[h]
+	if h := c.waves[ev.Handle]; h != nil && h.externalID == ev.ExternalID && h.so == nil {
+		w = h
 	}
 	if w == nil {
 		return nil, fmt.Errorf("COM: event for service order %q (%s), which COM has not placed: %w", ev.OrderID, ev.ExternalID, tmf.ErrUnknownOrder)
@@ -277,7 +294,7 @@ func (c *COM) followed(ev *tmf.OrderEvent) (*wave, error) {
 		if it == nil {
 			break
 		}
-		if it.Handle < 0 || it.Handle >= len(c.sois) || c.sois[it.Handle].id != it.ID || c.sois[it.Handle].wave != w {
+		if ref := c.sois[it.Handle]; ref == nil || ref.id != it.ID || ref.wave != w {
 			return nil, fmt.Errorf("COM: event for service order item %q, not an item of %s (%s): %w", it.ID, ev.OrderID, ev.ExternalID, tmf.ErrUnknownOrder)
 		}
 
@@ -363,7 +380,7 @@ func (c *COM) serviceItem(now time.Duration, w *wave, ev *tmf.ItemEvent, out *en
 	if ev == nil {
 		return
 	}
-	ref := &c.sois[ev.Handle]
+	ref := c.sois[ev.Handle]
 	if m := ref.modify; m != nil {
 		if ref.final || (ev.State != lc.Completed && ev.State != lc.Failed && ev.State != lc.Cancelled) {
 			return

@@ -139,6 +139,9 @@ type Engine struct {
 	// shelving holds those not yet committed.
 	shelf    store.Shelf
 	shelving []store.Doc
+	// reads are the logged reads of the shelf the steps of a replay take,
+	// by the input each handles (shelfread.go).
+	reads map[uint64][]store.Input
 	// until, when set, is the last instant a run handles (RunUntil).
 	until *time.Duration
 }
@@ -201,6 +204,7 @@ func New(opt Options) *Engine {
 	}
 	e := &Engine{clock: opt.Clock, store: opt.Store, seed: opt.Seed, batchSize: opt.Batch, log: opt.Log, codec: opt.Codec, commitEvery: opt.CommitEvery,
 		limits: opt.Limits.withDefaults(), adapters: map[port.System]port.Adapter{}, inbox: inbox{wake: make(chan struct{}, 1)}}
+	e.out.engine = e
 	for a := range e.repliers {
 		e.repliers[a] = replier{e, Address(a)}
 	}

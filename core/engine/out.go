@@ -24,6 +24,8 @@ type Out struct {
 	answers []reply
 	// docs are the read models to shelve (Shelve).
 	docs []store.Doc
+	// engine reads the shelf (Unshelve).
+	engine *Engine
 }
 
 type reply struct {
@@ -149,4 +151,18 @@ func (o *Out) Inventory(kind, id, name, from, to string) {
 		event = "create"
 	}
 	o.Record(store.Record{Kind: kind, Entity: id, Name: name, From: from, To: to, Event: event})
+}
+
+// RetireAfter is how long after now an entity that ended then leaves
+// memory, when finished entities stay retention: the retention, rounded
+// up to the next multiple of a seventh of it (a minute at least), so that
+// the entities that ended close together leave in one step (one commit of
+// their shelved read models, not one each).
+func RetireAfter(now, retention time.Duration) time.Duration {
+	grain := max(retention/7, time.Minute)
+	at := now + retention
+	if rem := at % grain; rem > 0 {
+		at += grain - rem
+	}
+	return at - now
 }

@@ -23,6 +23,7 @@ func (e *Engine) Replay(ctx context.Context, logged []store.Input, caught func()
 	defer func() { e.clock = clock }()
 	e.running = true
 	defer func() { e.running = false }()
+	logged = e.takeReads(logged)
 	for {
 		if err := ctx.Err(); err != nil {
 			return err

@@ -5,7 +5,6 @@ import (
 	"maps"
 	"slices"
 	"sort"
-	"time"
 
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/store"
@@ -31,21 +30,8 @@ const ShelfKind = "resourceOrder"
 // ended sets a finished order's retire timer, when orders leave memory.
 func (r *ROM) ended(o *order, out *engine.Out) {
 	if r.cfg.Retention > 0 {
-		out.Send(engine.ROM, r.retireAfter(out.Now()), retire{o.ro.ID})
+		out.Send(engine.ROM, engine.RetireAfter(out.Now(), r.cfg.Retention), retire{o.ro.ID})
 	}
-}
-
-// retireAfter is how long after now an order that ended then retires: the
-// retention, rounded up to the next multiple of a seventh of it, so that
-// the orders that ended close together retire in one step (one commit of
-// their shelved read models, not one each).
-func (r *ROM) retireAfter(now time.Duration) time.Duration {
-	grain := max(r.cfg.Retention/7, time.Minute)
-	at := now + r.cfg.Retention
-	if rem := at % grain; rem > 0 {
-		at += grain - rem
-	}
-	return at - now
 }
 
 // retire lets a finished order leave memory, or waits another retention
@@ -56,7 +42,7 @@ func (r *ROM) retire(m retire, out *engine.Out) {
 		return
 	}
 	if o.calls > 0 {
-		out.Send(engine.ROM, r.retireAfter(out.Now()), m)
+		out.Send(engine.ROM, engine.RetireAfter(out.Now(), r.cfg.Retention), m)
 		return
 	}
 	body, err := engine.EncodeState(&o.ro)
@@ -64,7 +50,8 @@ func (r *ROM) retire(m retire, out *engine.Out) {
 		out.Error(fmt.Errorf("ROM: shelve %s: %w", o.ro.ID, err))
 		return
 	}
-	out.Shelve(store.Doc{Kind: ShelfKind, ID: o.ro.ID, Ord: tmf.SeqOf(o.ro.ID), Party: o.customer, Body: body})
+	out.Shelve(store.Doc{Kind: ShelfKind, ID: o.ro.ID, Ord: tmf.SeqOf(o.ro.ID), Party: o.customer, Body: body,
+		Items: tmf.IDsOf(o.ro.Items, func(it *tmf.ResourceOrderItem) string { return it.ID })})
 	for i := range o.steps {
 		st := &o.steps[i]
 		if !st.owned {

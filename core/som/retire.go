@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"time"
 
 	"github.com/ordertwin/ordertwin/core/engine"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
@@ -35,7 +34,7 @@ const ShelfKind = "serviceOrder"
 // end ROM tells sets it: roEnded).
 func (s *SOM) ended(o *order, out *engine.Out) {
 	if s.cfg.Retention > 0 && s.quiet(o) {
-		out.Send(engine.SOM, s.retireAfter(out.Now()), retire{o.so.ID})
+		out.Send(engine.SOM, engine.RetireAfter(out.Now(), s.cfg.Retention), retire{o.so.ID})
 	}
 }
 
@@ -69,18 +68,6 @@ func (s *SOM) roEnded(st *site, state string, out *engine.Out) {
 	}
 }
 
-// retireAfter is how long after now an order that ended then retires: the
-// retention, rounded up to the next multiple of a seventh of it, so that
-// the orders that ended close together retire in one step.
-func (s *SOM) retireAfter(now time.Duration) time.Duration {
-	grain := max(s.cfg.Retention/7, time.Minute)
-	at := now + s.cfg.Retention
-	if rem := at % grain; rem > 0 {
-		at += grain - rem
-	}
-	return at - now
-}
-
 // retire lets a finished order leave memory.
 func (s *SOM) retire(m retire, out *engine.Out) {
 	o := s.byID[m.Order]
@@ -102,7 +89,8 @@ func (s *SOM) retire(m retire, out *engine.Out) {
 		out.Error(fmt.Errorf("SOM: shelve %s: %w", o.so.ID, err))
 		return
 	}
-	out.Shelve(store.Doc{Kind: ShelfKind, ID: o.so.ID, Ord: tmf.SeqOf(o.so.ID), Party: o.customer, Body: body})
+	out.Shelve(store.Doc{Kind: ShelfKind, ID: o.so.ID, Ord: tmf.SeqOf(o.so.ID), Party: o.customer, Body: body,
+		Items: tmf.IDsOf(o.so.Items, func(it *tmf.ServiceOrderItem) string { return it.ID })})
 	for k := range o.sites {
 		st := &o.sites[k]
 		for c := range st.services {

@@ -17,8 +17,11 @@ type Doc struct {
 	Ord  uint64
 	// Party is the customer it belongs to ("" for none).
 	Party string
-	// Body is the entity, encoded by its component (JSON).
+	// Body is the entity, encoded by its component.
 	Body []byte
+	// Items are the ids of the entity's items: Owner finds the entity by
+	// any of them.
+	Items []string
 }
 
 // Shelf keeps the read models of finished entities. Shelve is
@@ -29,12 +32,17 @@ type Shelf interface {
 	Shelved(kind, id string) (d Doc, ok bool, err error)
 	// ShelvedAll returns the docs of kind, by Ord.
 	ShelvedAll(kind string) ([]Doc, error)
+	// Owner returns the id of the doc of kind one of whose Items is item,
+	// ok false when there is none.
+	Owner(kind, item string) (id string, ok bool, err error)
 }
 
 // memoryShelf keeps the read models of a Memory store.
 type memoryShelf struct {
 	mu   sync.Mutex
 	docs map[string]map[string]Doc
+	// owners maps kind and item to the id of the doc it is an item of.
+	owners map[[2]string]string
 }
 
 // Shelve keeps docs.
@@ -48,10 +56,24 @@ func (m *Memory) Shelve(docs []Doc) error {
 		if m.shelf.docs[d.Kind] == nil {
 			m.shelf.docs[d.Kind] = map[string]Doc{}
 		}
-		d.Body = slices.Clone(d.Body)
+		d.Body, d.Items = slices.Clone(d.Body), slices.Clone(d.Items)
 		m.shelf.docs[d.Kind][d.ID] = d
+		for _, it := range d.Items {
+			if m.shelf.owners == nil {
+				m.shelf.owners = map[[2]string]string{}
+			}
+			m.shelf.owners[[2]string{d.Kind, it}] = d.ID
+		}
 	}
 	return nil
+}
+
+// Owner returns the id of the doc of kind with item.
+func (m *Memory) Owner(kind, item string) (string, bool, error) {
+	m.shelf.mu.Lock()
+	defer m.shelf.mu.Unlock()
+	id, ok := m.shelf.owners[[2]string{kind, item}]
+	return id, ok, nil
 }
 
 // Shelved returns the doc of kind and id.

@@ -38,3 +38,12 @@ func SeqOf(id string) uint64 {
 	n, _ := strconv.ParseUint(id[strings.LastIndexByte(id, '-')+1:], 10, 64)
 	return n
 }
+
+// IDsOf returns the id of each of items, as id gives it.
+func IDsOf[T any](items []T, id func(*T) string) []string {
+	out := make([]string, len(items))
+	for i := range items {
+		out[i] = id(&items[i])
+	}
+	return out
+}

@@ -73,6 +73,7 @@ func Routes(n *tmf630.Node, quota Quota, mux *http.ServeMux) {
 		return
 	}
 	s := ordering{n, quota}
+	tmf630.ShelfWire(n, com.ShelfKind, com.Shelved, s.productOrder)
 	base := tmf630.ProductOrdering
 	mux.HandleFunc("GET "+base+"/productOrder", s.listProductOrders)
 	mux.HandleFunc("GET "+base+"/productOrder/{id}", s.getProductOrder)
@@ -87,7 +88,11 @@ func Routes(n *tmf630.Node, quota Quota, mux *http.ServeMux) {
 }
 
 func (s ordering) listProductOrders(w http.ResponseWriter, r *http.Request) {
-	tmf630.ListAll(s.n, w, r, productOrderAttrs, func() []ProductOrder { return tmf630.MapAll(s.n.COM.Orders(), s.productOrder) })
+	tmf630.ListShelved(s.n, w, r, productOrderAttrs, com.ShelfKind,
+		func() []ProductOrder { return tmf630.MapAll(s.n.COM.Orders(), s.productOrder) },
+		func(po *ProductOrder) uint64 {
+			return com.ShelfOrd(&tmf.ProductOrder{ID: po.ID, Category: po.Category})
+		})
 }
 
 func (s ordering) getProductOrder(w http.ResponseWriter, r *http.Request) {

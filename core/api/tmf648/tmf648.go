@@ -102,6 +102,7 @@ func Routes(n *tmf630.Node, mux *http.ServeMux) {
 		return
 	}
 	s := quotes{n}
+	tmf630.ShelfWire(n, com.QuoteShelfKind, com.ShelvedQuote, s.quote)
 	base := tmf630.QuoteManagement
 	mux.HandleFunc("GET "+base+"/quote", s.listQuotes)
 	mux.HandleFunc("GET "+base+"/quote/{id}", s.getQuote)
@@ -226,7 +227,8 @@ func DecodeReview(body []byte) (*com.Review, *tmf630.Error) {
 }
 
 func (s quotes) listQuotes(w http.ResponseWriter, r *http.Request) {
-	tmf630.ListAll(s.n, w, r, quoteAttrs, func() []Quote { return tmf630.MapAll(s.n.COM.Quotes(), s.quote) })
+	tmf630.ListShelved(s.n, w, r, quoteAttrs, com.QuoteShelfKind, func() []Quote { return tmf630.MapAll(s.n.COM.Quotes(), s.quote) },
+		func(q *Quote) uint64 { return tmf.SeqOf(q.ID) })
 }
 
 func (s quotes) getQuote(w http.ResponseWriter, r *http.Request) {

@@ -29,6 +29,11 @@ func (s *Store) Shelve(docs []store.Doc) error {
 			d.Kind, d.ID, int64(d.Ord), d.Party, d.Body); err != nil {
 			return fmt.Errorf("sqlite store: shelve %s %s: %w", d.Kind, d.ID, err)
 		}
+		for _, it := range d.Items {
+			if _, err := tx.Exec(`INSERT OR REPLACE INTO shelf_item (kind, item, id) VALUES (?, ?, ?)`, d.Kind, it, d.ID); err != nil {
+				return fmt.Errorf("sqlite store: shelve %s %s: %w", d.Kind, d.ID, err)
+			}
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite store: shelve: %w", err)
@@ -69,4 +74,18 @@ func (s *Store) ShelvedAll(kind string) ([]store.Doc, error) {
 		out = append(out, d)
 	}
 	return out, rows.Err()
+}
+
+// Owner returns the id of the shelved doc of kind one of whose items is
+// item.
+func (s *Store) Owner(kind, item string) (string, bool, error) {
+	var id string
+	err := s.reader.QueryRow(`SELECT id FROM shelf_item WHERE kind = ? AND item = ?`, kind, item).Scan(&id)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return "", false, nil
+	case err != nil:
+		return "", false, fmt.Errorf("sqlite store: shelf: %w", err)
+	}
+	return id, true, nil
 }

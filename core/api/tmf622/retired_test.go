@@ -1,0 +1,158 @@
+package tmf622_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/api/apitest"
+	"github.com/ordertwin/ordertwin/core/api/tmf622"
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
+	"github.com/ordertwin/ordertwin/core/api/tmf648"
+	"github.com/ordertwin/ordertwin/core/store"
+	"github.com/ordertwin/ordertwin/core/tmf"
+	"github.com/ordertwin/ordertwin/scenarios"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Product orders and quotes that left COM's memory are read from the
+// store's shelf with the answers, filters and paging of those kept; an
+// active site of such an order is still changed and disconnected, and
+// what is refused is refused as when kept: COM takes the order back from
+// the shelf, and lets it go again once the change order has ended; a
+// restart replays it all from the input log, the shelf reads included.
+func TestRetiredProductOrders(t *testing.T) {
+	kept := apitest.ServeWorkedExample(t)
+	defer kept.Stop()
+	mem := store.NewMemory()
+	gone := apitest.ServeWorkedExampleWith(t, scenarios.Options{Journal: mem, Log: mem, Retention: time.Hour})
+	stopped := false
+	defer func() {
+		if !stopped {
+			gone.Stop()
+		}
+	}()
+	inMemory := func() (orders, quotes int) {
+		require.NoError(t, gone.Sys.Engine.Query(context.Background(), func() {
+			orders, quotes = len(gone.Sys.COM.Orders()), len(gone.Sys.COM.Quotes())
+		}))
+		return orders, quotes
+	}
+	orders, quotes := inMemory()
+	require.Zero(t, orders, "every product order left COM's memory")
+	require.Zero(t, quotes, "with its quote")
+
+	for _, path := range []string{ordersPath, ordersPath + "?state=completed&fields=id,state", ordersPath + "?offset=0&limit=1",
+		quotesPath, quotesPath + "?fields=id,state"} {
+		var want, got []map[string]any
+		wk := kept.Do(t, "GET", path, nil, &want)
+		wg := gone.Do(t, "GET", path, nil, &got)
+		require.Equal(t, http.StatusOK, wg.Code, path)
+		assert.Equal(t, want, got, path)
+		assert.Equal(t, wk.Header().Get("X-Total-Count"), wg.Header().Get("X-Total-Count"), path)
+		assert.NotEmpty(t, got, path)
+	}
+	var list []tmf622.ProductOrder
+	kept.Do(t, "GET", ordersPath, nil, &list)
+	require.NotEmpty(t, list)
+	var want, po tmf622.ProductOrder
+	kept.Do(t, "GET", ordersPath+"/"+list[0].ID, nil, &want)
+	require.Equal(t, http.StatusOK, gone.Do(t, "GET", ordersPath+"/"+list[0].ID, nil, &po).Code)
+	assert.Equal(t, want, po)
+	var q tmf648.Quote
+	require.Equal(t, http.StatusOK, gone.Do(t, "GET", quotesPath+"/"+po.Quote[0].ID, nil, &q).Code)
+	assert.Equal(t, "accepted", q.State)
+	apitest.TMFError(t, gone.Do(t, "GET", ordersPath+"/PO-999", nil, nil), http.StatusNotFound, "PO-999")
+
+	// The notifier finds the order of an item of an order that left
+	// memory, at every level: its events still go out.
+	var sos, ros []map[string]any
+	gone.Do(t, "GET", tmf630.ServiceOrdering+"/serviceOrder", nil, &sos)
+	gone.Do(t, "GET", tmf630.ResourceOrdering+"/resourceOrder", nil, &ros)
+	require.NotEmpty(t, sos)
+	require.NotEmpty(t, ros)
+	firstItem := func(order map[string]any, field string) string {
+		return order[field].([]any)[0].(map[string]any)["id"].(string)
+	}
+	dir := gone.Sys.API().Listeners()
+	for kind, want := range map[[2]string]string{
+		{"productOrderItem", po.ProductOrderItem[0].ID}:             po.ID,
+		{"serviceOrderItem", firstItem(sos[0], "serviceOrderItem")}: sos[0]["id"].(string),
+		{"resourceOrderItem", firstItem(ros[0], "orderItem")}:       ros[0]["id"].(string),
+	} {
+		order, ok, err := dir.Order(context.Background(), kind[0], kind[1])
+		require.NoError(t, err)
+		assert.True(t, ok, "%s %s", kind[0], kind[1])
+		assert.Equal(t, want, order, "%s %s", kind[0], kind[1])
+	}
+
+	// Changed twice, then disconnected: each time the order comes back
+	// from the shelf and leaves again.
+	melb, syd2 := po.ProductOrderItem[0].Product.ID, po.ProductOrderItem[2].Product.ID
+	for _, speed := range []string{"1G-sym", "500M-sym"} {
+		var mod tmf622.ProductOrder
+		w := gone.Do(t, "POST", ordersPath, `{"productOrderItem":[{"id":"1","action":"modify","product":{"id":"`+melb+
+			`","productCharacteristic":[{"name":"speed","value":"`+speed+`"}]}}]}`, &mod)
+		require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
+		gone.Idle(t)
+		require.Equal(t, http.StatusOK, gone.Do(t, "GET", ordersPath+"/"+mod.ID, nil, &mod).Code)
+		assert.Equal(t, "completed", mod.State, mod.ID)
+		var product map[string]any
+		gone.Do(t, "GET", tmf630.ProductInventory+"/product/"+melb, nil, &product)
+		assert.Contains(t, product["productCharacteristic"], map[string]any{"name": "speed", "value": speed, "valueType": "string"})
+		orders, _ := inMemory()
+		assert.Zero(t, orders, "the order left memory again after %s", mod.ID)
+	}
+	// A change refused is refused as when the order is kept; the order,
+	// taken back to see, leaves again.
+	var keptSays, goneSays tmf630.Error
+	bad := `{"productOrderItem":[{"id":"1","action":"modify","product":{"id":"` + melb +
+		`","productCharacteristic":[{"name":"speed","value":"10G-sym"}]}}]}`
+	require.Equal(t, http.StatusConflict, gone.Do(t, "POST", ordersPath, bad, &goneSays).Code)
+	kept.Do(t, "POST", ordersPath, bad, &keptSays)
+	assert.Equal(t, keptSays, goneSays)
+	gone.Idle(t)
+	orders, _ = inMemory()
+	assert.Zero(t, orders, "the order left memory again")
+
+	var del tmf622.ProductOrder
+	w := gone.Do(t, "POST", ordersPath, `{"productOrderItem":[{"id":"1","action":"delete","product":{"id":"`+syd2+`"}}]}`, &del)
+	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
+	gone.Idle(t)
+	var product map[string]any
+	gone.Do(t, "GET", tmf630.ProductInventory+"/product/"+syd2, nil, &product)
+	assert.Equal(t, "terminated", product["status"])
+	require.Equal(t, http.StatusOK, gone.Do(t, "GET", ordersPath+"/"+po.ID, nil, &po).Code)
+	assert.Equal(t, "completed", po.State)
+
+	var e tmf630.Error
+	cancel := `{"productOrder":{"id":"` + po.ID + `"}}`
+	w = gone.Do(t, "POST", tmf630.ProductOrdering+"/cancelProductOrder", cancel, &e)
+	assert.Equal(t, http.StatusConflict, w.Code, w.Body.String())
+	kept.Do(t, "POST", tmf630.ProductOrdering+"/cancelProductOrder", cancel, &keptSays)
+	assert.Equal(t, keptSays, e, "a cancellation of a finished order is refused as when it is kept")
+
+	// A restart replays the input log, the bodies the changes carried
+	// included: every record as it was written.
+	var products []tmf.Product
+	require.NoError(t, gone.Sys.Engine.Query(context.Background(), func() {
+		for _, p := range gone.Sys.COM.Products.All() {
+			products = append(products, *p)
+		}
+	}))
+	gone.Stop()
+	stopped = true
+	sc, err := scenarios.LoadLibrary("globaltech-5site.yaml")
+	require.NoError(t, err)
+	journal := store.Resume(store.NewMemory(), mem.Records())
+	again, err := scenarios.New(sc.Spec, scenarios.Options{Journal: journal, Retention: time.Hour})
+	require.NoError(t, err)
+	require.NoError(t, again.Engine.Replay(context.Background(), mem.Inputs(), journal.Caught))
+	var replayed []tmf.Product
+	for _, p := range again.COM.Products.All() {
+		replayed = append(replayed, *p)
+	}
+	assert.Equal(t, products, replayed)
+}

@@ -1,0 +1,333 @@
+package com
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/ordertwin/ordertwin/core/engine"
+	lc "github.com/ordertwin/ordertwin/core/lifecycle"
+	"github.com/ordertwin/ordertwin/core/store"
+	"github.com/ordertwin/ordertwin/core/tmf"
+)
+
+// A finished product order leaves COM's memory after Config.Retention,
+// once nothing about it can still arrive: the order is final, every wave
+// of it and every change order of it has ended, no call of it waits for an
+// answer, no planning task of it is open. COM then sets a retire timer;
+// when it fires, COM shelves the order (store.Shelf, committed with the
+// step) and lets it go, with its quote, its waves, its service order
+// items and its change orders. Its product instances stay in the
+// inventory, in storage of their own.
+//
+// A request about an order that left memory (a change or disconnect of an
+// active site, a site added, a cancellation) takes it back from the shelf
+// first (Out.Unshelve, which the input log keeps, so a replay takes it
+// back as it ran) and is then carried out as if it had stayed: refused as
+// it would be, or changing it; the order leaves again once it is quiet.
+// COM remembers of each order that left memory only its id, its final
+// state and how many times it left (retiredOrder), the check of what the
+// shelf gives back.
+
+// retire is COM's own timer: a finished order leaves memory.
+type retire struct{ Order string }
+
+// ShelfKind is the kind of a product order on the store's shelf (rollout
+// and change orders alike); QuoteShelfKind that of a quote.
+const (
+	ShelfKind      = "productOrder"
+	QuoteShelfKind = "quote"
+)
+
+// retiredOrder is what COM remembers of an order that left memory.
+type retiredOrder struct {
+	ID string
+	// Version counts the times the order left memory: the shelf holds the
+	// body of the latest.
+	Version int
+	State   string
+}
+
+// shelved is a product order's body on the shelf: the order as the API
+// shows it and, for a rollout, what COM needs to take it back.
+type shelved struct {
+	PO      tmf.ProductOrder
+	Version int
+	Order   *orderState
+	Quote   *quoteState
+	// Waves are the rollout's waves as they ended.
+	Waves []WaveView
+}
+
+// Shelved decodes a product order COM shelved (a store.Doc's body).
+func Shelved(body []byte) (*tmf.ProductOrder, error) {
+	var s shelved
+	if err := engine.DecodeState(body, &s); err != nil {
+		return nil, fmt.Errorf("product order on the shelf: %w", err)
+	}
+	return &s.PO, nil
+}
+
+// ShelvedWaves decodes the waves of a rollout COM shelved (a store.Doc's
+// body), none for a change order.
+func ShelvedWaves(body []byte) ([]WaveView, error) {
+	var s shelved
+	if err := engine.DecodeState(body, &s); err != nil {
+		return nil, fmt.Errorf("product order on the shelf: %w", err)
+	}
+	return s.Waves, nil
+}
+
+// ShelvedQuote decodes a quote COM shelved.
+func ShelvedQuote(body []byte) (QuoteView, error) {
+	var v QuoteView
+	if err := engine.DecodeState(body, &v); err != nil {
+		return v, fmt.Errorf("quote on the shelf: %w", err)
+	}
+	return v, nil
+}
+
+// ShelfOrd is the place of a product order in the order they are listed
+// (Orders): rollouts by their number, change orders after them by theirs.
+func ShelfOrd(po *tmf.ProductOrder) uint64 {
+	if n := strings.LastIndexAny(po.ID, "MD"); n > 0 && n+1 < len(po.ID) && po.ID[n-1] == '-' &&
+		(po.Category == "modify" || po.Category == "disconnect") {
+		k, _ := strconv.ParseUint(po.ID[n+1:], 10, 40)
+		return 1<<48 + k
+	}
+	return tmf.SeqOf(po.ID)
+}
+
+// itemIDs are the ids of a product order's items.
+func itemIDs(po *tmf.ProductOrder) []string {
+	return tmf.IDsOf(po.Items, func(it *tmf.ProductOrderItem) string { return it.ID })
+}
+
+// caller is the order a continuation concerns, counted while its call
+// waits (order.calls), or nil.
+func (c *COM) caller(k then) *order {
+	switch k.Do {
+	case creditChecked, revalidated, planned:
+		return c.orderBy[k.ID]
+	case measured:
+		if w := c.waves[k.Wave]; w != nil {
+			return w.order
+		}
+	}
+	return nil
+}
+
+// concerns is the order a message to COM is about, when one is.
+func (c *COM) concerns(msg any) *order {
+	switch m := msg.(type) {
+	case *tmf.OrderEvent:
+		if w := c.waves[m.Handle]; w != nil {
+			return w.order
+		}
+	case Cancel:
+		return c.findOrder(m.Order)
+	case Change:
+		return c.findOrder(m.Order)
+	case Remove:
+		return c.findOrder(m.Order)
+	case Remediate:
+		return c.findOrder(m.Order)
+	case AddSite:
+		return c.findOrder(m.Order)
+	case heldDue:
+		return c.orderBy[m.Order]
+	}
+	return nil
+}
+
+// settle sets the retire timer of an order that has become quiet.
+func (c *COM) settle(o *order, out *engine.Out) {
+	if o == nil || c.cfg.Retention <= 0 || o.retiring || !c.quiet(o) {
+		return
+	}
+	o.retiring = true
+	out.Send(engine.COM, engine.RetireAfter(out.Now(), c.cfg.Retention), retire{o.po.ID})
+}
+
+// quiet tells whether nothing about an order can still arrive.
+func (c *COM) quiet(o *order) bool {
+	if !lc.IsFinal(lc.ProductOrder, o.po.State) || o.calls > 0 || o.changing != "" || o.quote.calls > 0 {
+		return false
+	}
+	for _, w := range o.waves {
+		if !lc.IsFinal(lc.Wave, w.state) {
+			return false
+		}
+	}
+	for _, t := range o.tasks {
+		if t != nil && t.state == lc.Requested {
+			return false
+		}
+	}
+	for _, d := range o.deferred {
+		if d != nil {
+			return false
+		}
+	}
+	for _, m := range c.modifies {
+		if m.base == o && (!lc.IsFinal(lc.ProductOrder, m.po.State) || (m.wave != nil && !lc.IsFinal(lc.Wave, m.wave.state))) {
+			return false
+		}
+	}
+	return true
+}
+
+// retire lets a finished order leave memory.
+func (c *COM) retire(m retire, out *engine.Out) {
+	o := c.orderBy[m.Order]
+	if o == nil {
+		return
+	}
+	o.retiring = false
+	if !c.quiet(o) {
+		return // it moved again: what ends it next sets the timer again
+	}
+	q := o.quote
+	o.version++
+	party := q.req.Customer.ID
+	state, quoteState := c.saveOrder(o, -1), c.saveQuote(q, -1)
+	body, err := engine.EncodeState(&shelved{PO: o.po, Version: o.version, Order: &state, Quote: &quoteState, Waves: o.appendWaves(nil)})
+	if err != nil {
+		out.Error(fmt.Errorf("COM: shelve %s: %w", o.po.ID, err))
+		return
+	}
+	out.Shelve(store.Doc{Kind: ShelfKind, ID: o.po.ID, Ord: ShelfOrd(&o.po), Party: party, Body: body, Items: itemIDs(&o.po)})
+	if qv, err := engine.EncodeState(q.view()); err == nil {
+		out.Shelve(store.Doc{Kind: QuoteShelfKind, ID: q.id, Ord: tmf.SeqOf(q.id), Party: party, Body: qv})
+	} else {
+		out.Error(fmt.Errorf("COM: shelve %s: %w", q.id, err))
+		return
+	}
+	c.modifies = slices.DeleteFunc(c.modifies, func(m *modification) bool {
+		if m.base != o {
+			return false
+		}
+		if body, err := engine.EncodeState(&shelved{PO: m.po}); err == nil {
+			out.Shelve(store.Doc{Kind: ShelfKind, ID: m.po.ID, Ord: ShelfOrd(&m.po), Party: party, Body: body, Items: itemIDs(&m.po)})
+			c.shelvedStates[m.po.State]++
+		} else {
+			out.Error(fmt.Errorf("COM: shelve %s: %w", m.po.ID, err))
+		}
+		if m.wave != nil {
+			c.dropWave(m.wave)
+		}
+		return true
+	})
+	for _, w := range o.waves {
+		c.dropWave(w)
+	}
+	for i := range o.po.Items {
+		if it := &o.po.Items[i]; it.ProductInstance != nil {
+			if p := c.Products.Get(it.ProductInstance.ID); p != nil && i < len(o.products) && p == &o.products[i] {
+				own := *p // the inventory's product, in storage of its own
+				own.Characteristics = slices.Clone(p.Characteristics)
+				own.Services = slices.Clone(p.Services)
+				c.Products.Put(own.ID, &own)
+			}
+		}
+	}
+	c.retired[o.po.ID] = retiredOrder{ID: o.po.ID, Version: o.version, State: o.po.State}
+	c.shelvedStates[o.po.State]++
+	delete(c.orderBy, o.po.ID)
+	c.orders = slices.DeleteFunc(c.orders, func(x *order) bool { return x == o })
+	delete(c.quoteBy, q.id)
+	c.quotes = slices.DeleteFunc(c.quotes, func(x *quote) bool { return x == q })
+}
+
+// Retired counts the product orders that left memory by state, change
+// orders included.
+func (c *COM) Retired() map[string]int { return maps.Clone(c.shelvedStates) }
+
+// dropWave lets a wave of an order leaving memory go, with its service
+// order items.
+func (c *COM) dropWave(w *wave) {
+	for _, h := range w.sois {
+		delete(c.sois, h)
+	}
+	delete(c.waves, w.handle)
+}
+
+// unshelve takes an order that left memory back from the store's shelf,
+// for a request about it; it says why not when it cannot.
+func (c *COM) unshelve(id string, out *engine.Out) (why string) {
+	if id == "" && len(c.orders) == 0 && len(c.retired) == 1 {
+		for only := range c.retired {
+			id = only
+		}
+	}
+	r, gone := c.retired[id]
+	if !gone || c.findOrder(id) != nil {
+		return ""
+	}
+	body, ok := out.Unshelve(ShelfKind, id)
+	if !ok {
+		return "the order left memory, and the store's shelf does not have it"
+	}
+	var s shelved
+	switch err := engine.DecodeState(body, &s); {
+	case err != nil:
+		return "the order on the store's shelf cannot be read: " + err.Error()
+	case s.Order == nil || s.Quote == nil || s.PO.ID != id:
+		return "the store's shelf has no rollout order " + id
+	case s.Version != r.Version:
+		return fmt.Sprintf("the store's shelf has %s as it left memory the %d time, COM the %d", id, s.Version, r.Version)
+	}
+	if _, err := c.takeBack(&s); err != nil {
+		return "the order cannot be taken back from the store's shelf: " + err.Error()
+	}
+	delete(c.retired, id)
+	if c.shelvedStates[r.State]--; c.shelvedStates[r.State] == 0 {
+		delete(c.shelvedStates, r.State)
+	}
+	return ""
+}
+
+// takeBack puts an order and its quote back in memory from the shelf:
+// its waves and service order items, all ended, stay out.
+func (c *COM) takeBack(s *shelved) (*order, error) {
+	q, err := c.loadQuote(s.Quote)
+	if err != nil {
+		return nil, err
+	}
+	st := s.Order
+	o := c.loadOrder(st, q)
+	o.waveOf = make([]*wave, len(st.WaveOf))
+	o.tasks = make([]*task, len(st.Tasks))
+	for k, n := range st.Tasks {
+		if n > 0 && n <= len(c.tasks) {
+			o.tasks[k] = c.tasks[n-1]
+		}
+	}
+	q.order = o
+	c.quotes = append(c.quotes, q)
+	c.quoteBy[q.id] = q
+	c.orders = append(c.orders, o)
+	c.orderBy[o.po.ID] = o
+	return o, nil
+}
+
+// answered counts the final answer of a call, refused or not.
+func (c *COM) answered(k then, delta int) {
+	if o := c.caller(k); o != nil {
+		o.calls += delta
+	}
+	if q := c.quoteOf(k); q != nil {
+		q.calls += delta
+	}
+}
+
+// quoteOf is the quote a continuation concerns, or nil.
+func (c *COM) quoteOf(k then) *quote {
+	switch k.Do {
+	case quoteQualified, reviewed:
+		return c.quoteBy[k.ID]
+	}
+	return nil
+}

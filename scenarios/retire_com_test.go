@@ -1,0 +1,136 @@
+package scenarios
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/rom"
+	"github.com/ordertwin/ordertwin/core/som"
+	"github.com/ordertwin/ordertwin/core/store"
+	"testing"
+
+	"github.com/ordertwin/ordertwin/core/com"
+	lc "github.com/ordertwin/ordertwin/core/lifecycle"
+	"github.com/ordertwin/ordertwin/core/tmf"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// §7 finished orders leave memory: with a retention, every finished
+// product order leaves COM once its waves and change orders have ended
+// and its retention has passed, with its quote; nothing else changes (the
+// journal is the one a run that keeps them writes, keptAndRetired); each
+// is on the store's shelf as COM shows it, its quote too; the product
+// inventory is the same.
+func TestRetiredProductOrders(t *testing.T) {
+	retired := 0
+	for _, file := range snapshotScenarios {
+		t.Run(file, func(t *testing.T) {
+			keep, gone, j := keptAndRetired(t, file)
+			for _, po := range keep.COM.Orders() {
+				if gone.COM.Order(po.ID) != nil {
+					continue
+				}
+				require.True(t, lc.IsFinal(lc.ProductOrder, po.State), "%s is %s: it stays", po.ID, po.State)
+				d, ok, err := j.Shelved(com.ShelfKind, po.ID)
+				require.NoError(t, err)
+				require.True(t, ok, "%s is on the shelf", po.ID)
+				assert.Equal(t, com.ShelfOrd(po), d.Ord)
+				shelved, err := com.Shelved(d.Body)
+				require.NoError(t, err)
+				assert.Equal(t, *po, *shelved, "%s on the shelf", po.ID)
+				retired++
+			}
+			for _, qv := range keep.COM.Quotes() {
+				if _, ok := gone.COM.Quote(qv.ID); ok {
+					continue
+				}
+				d, ok, err := j.Shelved(com.QuoteShelfKind, qv.ID)
+				require.NoError(t, err)
+				require.True(t, ok, "%s is on the shelf", qv.ID)
+				shelved, err := com.ShelvedQuote(d.Body)
+				require.NoError(t, err)
+				assert.Equal(t, qv, shelved, "%s on the shelf", qv.ID)
+			}
+			var want, got []tmf.Product
+			for _, p := range keep.COM.Products.All() {
+				want = append(want, *p)
+			}
+			for _, p := range gone.COM.Products.All() {
+				got = append(got, *p)
+			}
+			assert.Equal(t, want, got, "the product inventory")
+			assert.Equal(t, keep.Stats().OrdersByState, gone.Stats().OrdersByState, "the metrics count the retired orders")
+			assert.Equal(t, keep.Report(), gone.Report(), "the report reads what left memory from the shelf")
+		})
+	}
+	assert.NotZero(t, retired, "orders left memory")
+}
+
+// A customer's events long after the order finished and left memory (a
+// speed change, a site removed, a cancellation of the finished order, a
+// site added to it) take it back from the shelf and are carried out as if
+// it had stayed: the same journal, record for record, the same product
+// inventory; and a system restored from a snapshot taken while the order
+// is on the shelf runs on to the same end.
+func TestRetiredProductOrdersChangeLater(t *testing.T) {
+	sc, err := Load("globaltech-5site.yaml")
+	require.NoError(t, err)
+	spec := sc.Spec
+	day := 24 * time.Hour
+	spec.Events = append(slices.Clone(spec.Events),
+		Event{At: 200 * day, Change: &com.Change{Site: "MELB", Speed: "1G-sym"}, Note: "faster"},
+		Event{At: 260 * day, Remove: &com.Remove{Site: "SYD2", Reason: "office closed"}, Note: "closed"},
+		Event{At: 300 * day, Cancel: &com.Cancel{Reason: "too late"}, Note: "cancel"},
+		Event{At: 320 * day, AddSite: &com.AddSite{Site: com.Site{Code: "PER1", Name: "Perth", Wave: "Pilot",
+			Address: "Level 3, 71 Eagle Street, Brisbane QLD 4000"}}, Note: "add"})
+	keep, err := New(spec, Options{})
+	require.NoError(t, err)
+	require.NoError(t, keep.Engine.Run(context.Background()))
+	mem := store.NewMemory()
+	gone, err := New(spec, Options{Journal: mem, Retention: time.Hour})
+	require.NoError(t, err)
+	require.NoError(t, gone.Engine.RunUntil(context.Background(), 250*day))
+	require.Empty(t, gone.COM.Orders(), "the order left memory after the change")
+	snap, err := gone.Engine.Snapshot()
+	require.NoError(t, err)
+	tail := store.NewMemory() // the store as it was at the snapshot: its shelf
+	for _, kind := range []string{com.ShelfKind, com.QuoteShelfKind, som.ShelfKind, rom.ShelfKind} {
+		docs, err := mem.ShelvedAll(kind)
+		require.NoError(t, err)
+		require.NoError(t, tail.Shelve(docs))
+	}
+	require.NoError(t, gone.Engine.Run(context.Background()))
+	require.Equal(t, keep.Journal.(*store.Memory).Records(), mem.Records(), "the same journal, record for record")
+	records := mem.Records()
+	assert.Contains(t, kinds(records), "productOrder PO-2024-01203-M1 completed", "the speed change ran")
+	var want, got []tmf.Product
+	for _, p := range keep.COM.Products.All() {
+		want = append(want, *p)
+	}
+	for _, p := range gone.COM.Products.All() {
+		got = append(got, *p)
+	}
+	assert.Equal(t, want, got, "the product inventory")
+
+	again, err := New(spec, Options{Journal: tail, Retention: time.Hour})
+	require.NoError(t, err)
+	require.NoError(t, again.Engine.Restore(snap))
+	require.NoError(t, again.Engine.Run(context.Background()))
+	require.Equal(t, records[snap.Records:], tail.Records(), "run on from the snapshot")
+	end, err := again.Engine.Snapshot()
+	require.NoError(t, err)
+	last, err := gone.Engine.Snapshot()
+	require.NoError(t, err)
+	assert.Equal(t, last.Body, end.Body, "restored on the shelf, run on: the same end state")
+}
+
+// kinds lists the records as "kind entity state".
+func kinds(records []store.Record) []string {
+	out := make([]string, len(records))
+	for i, r := range records {
+		out[i] = r.Kind + " " + r.Entity + " " + r.To
+	}
+	return out
+}

@@ -1,0 +1,89 @@
+package scenarios
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/ordertwin/ordertwin/core/com"
+	"github.com/ordertwin/ordertwin/core/rom"
+	"github.com/ordertwin/ordertwin/core/som"
+	"github.com/ordertwin/ordertwin/core/store"
+	"github.com/ordertwin/ordertwin/core/tmf"
+)
+
+// withShelved returns live, the entities of kind in memory, with those on
+// the system's shelf that left memory (a retention), by creation number
+// (ord); a doc that cannot be decoded is left out.
+func withShelved[T any](s *System, kind string, live []T, id func(T) string, ord func(T) uint64, decode func([]byte) (T, error)) []T {
+	shelf, ok := store.ShelfOf(s.Journal)
+	if !ok {
+		return live
+	}
+	docs, err := shelf.ShelvedAll(kind)
+	if err != nil || len(docs) == 0 {
+		return live
+	}
+	in := make(map[string]bool, len(live))
+	for _, v := range live {
+		in[id(v)] = true
+	}
+	out := slices.Clone(live)
+	for _, d := range docs {
+		if in[d.ID] {
+			continue
+		}
+		if v, err := decode(d.Body); err == nil {
+			out = append(out, v)
+		}
+	}
+	if len(out) == len(live) {
+		return live
+	}
+	slices.SortStableFunc(out, func(a, b T) int { return cmp.Compare(ord(a), ord(b)) })
+	return out
+}
+
+// quotes are COM's quotes, those that left memory too.
+func (s *System) quotes() []com.QuoteView {
+	return withShelved(s, com.QuoteShelfKind, s.COM.Quotes(), func(q com.QuoteView) string { return q.ID },
+		func(q com.QuoteView) uint64 { return tmf.SeqOf(q.ID) }, com.ShelvedQuote)
+}
+
+// productOrders are COM's product orders, those that left memory too.
+func (s *System) productOrders() []*tmf.ProductOrder {
+	return withShelved(s, com.ShelfKind, s.COM.Orders(), func(po *tmf.ProductOrder) string { return po.ID }, com.ShelfOrd, com.Shelved)
+}
+
+// waves are COM's waves, those of the orders that left memory too.
+func (s *System) waves() []com.WaveView {
+	waves := s.COM.Waves()
+	shelf, ok := store.ShelfOf(s.Journal)
+	if !ok {
+		return waves
+	}
+	docs, err := shelf.ShelvedAll(com.ShelfKind)
+	if err != nil {
+		return waves
+	}
+	for _, d := range docs {
+		if s.COM.Order(d.ID) != nil {
+			continue
+		}
+		if ws, err := com.ShelvedWaves(d.Body); err == nil {
+			waves = append(waves, ws...)
+		}
+	}
+	return waves
+}
+
+// serviceOrders are SOM's service orders, those that left memory too.
+func (s *System) serviceOrders() []*tmf.ServiceOrder {
+	return withShelved(s, som.ShelfKind, s.SOM.Orders(), func(so *tmf.ServiceOrder) string { return so.ID },
+		func(so *tmf.ServiceOrder) uint64 { return tmf.SeqOf(so.ID) }, som.Shelved)
+}
+
+// resourceOrders are ROM's resource orders, those that left memory too.
+func (s *System) resourceOrders() []*tmf.ResourceOrder {
+	return withShelved(s, rom.ShelfKind, s.ROM.Orders(), func(ro *tmf.ResourceOrder) string { return ro.ID },
+		func(ro *tmf.ResourceOrder) uint64 { return tmf.SeqOf(ro.ID) }, rom.Shelved)
+}
