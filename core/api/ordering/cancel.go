@@ -51,8 +51,10 @@ type Cancelling struct {
 	Order      string         // serviceOrder: the field naming the order, and the orders' collection
 	To         engine.Address // the component that cancels
 	// Read returns what the task needs of the order with id; it runs on
-	// the engine's goroutine.
-	Read func(id string) (Status, bool)
+	// the engine's goroutine. Shelved reads the same of an order that left
+	// memory, from its body on the store's shelf (kind Order).
+	Read    func(id string) (Status, bool)
+	Shelved func(body []byte) (Status, error)
 	// Instead says how to cancel an order a component of the process
 	// placed (only its orderer may cancel it).
 	Instead string
@@ -161,7 +163,7 @@ func (c cancelling) post(w http.ResponseWriter, r *http.Request) {
 	}
 	var st Status
 	var ok bool
-	if e := c.n.Query(r.Context(), func() { st, ok = c.Read(id) }); e != nil {
+	if e := c.n.Query(r.Context(), func() { st, ok = c.status(id) }); e != nil {
 		tmf630.WriteError(w, e)
 		return
 	}
@@ -236,6 +238,21 @@ func (c cancelling) byID(r *http.Request, id string) (*CancelOrder, *tmf630.Erro
 	return task, nil
 }
 
+// status is what a task needs of order id: in memory, else on the shelf
+// (a finished order that left memory, which tells not who placed it); ok
+// is false when there is none.
+func (c cancelling) status(id string) (Status, bool) {
+	if st, ok := c.Read(id); ok || c.Shelved == nil || c.n.Shelf == nil {
+		return st, ok
+	}
+	d, ok, err := c.n.Shelf.Shelved(c.Order, id)
+	if err != nil || !ok {
+		return Status{}, false
+	}
+	st, err := c.Shelved(d.Body)
+	return st, err == nil
+}
+
 // task maps a cancellation document to the wire, its state read off the
 // order's; it runs on the engine's goroutine.
 func (c cancelling) task(d *docs.Doc) CancelOrder {
@@ -250,7 +267,7 @@ func (c cancelling) task(d *docs.Doc) CancelOrder {
 	} else {
 		out.ServiceOrder = ref
 	}
-	st, ok := c.Read(id)
+	st, ok := c.status(id)
 	switch {
 	case !ok:
 		out.State = "terminatedWithError"

@@ -53,7 +53,7 @@ func Routes(n *tmf630.Node, fromPeer ordering.FromPeer, mux *http.ServeMux) {
 	mux.HandleFunc("PATCH "+coll+"/{id}", byOrder)
 	mux.HandleFunc("DELETE "+coll+"/{id}", byOrder)
 	c := &ordering.Cancelling{Base: tmf630.ServiceOrdering, Collection: "cancelServiceOrder", Prefix: "CSO", Order: "serviceOrder", To: engine.SOM,
-		Read:    s.serviceOrderStatus,
+		Read: s.serviceOrderStatus, Shelved: shelvedStatus,
 		Instead: "cancel its product order with POST " + tmf630.ProductOrdering + "/cancelProductOrder"}
 	c.Routes(n, fromPeer, mux)
 }
@@ -172,10 +172,25 @@ func (s serviceOrders) serviceOrderStatus(id string) (ordering.Status, bool) {
 	if so == nil {
 		return ordering.Status{}, false
 	}
-	st := ordering.Status{State: so.State, Final: lc.IsFinal(lc.ServiceOrder, so.State), Completion: so.CompletionDate,
-		PlacedBy: s.n.SOM.PlacedBy(id)}
-	st.Cancelled = slices.ContainsFunc(so.Items, func(it tmf.ServiceOrderItem) bool { return it.State == lc.Cancelled })
+	st := serviceOrderStatus(so)
+	st.PlacedBy = s.n.SOM.PlacedBy(id)
 	return st, true
+}
+
+// shelvedStatus is the status of a service order that left memory.
+func shelvedStatus(body []byte) (ordering.Status, error) {
+	so, err := som.Shelved(body)
+	if err != nil {
+		return ordering.Status{}, err
+	}
+	return serviceOrderStatus(so), nil
+}
+
+// serviceOrderStatus is what a cancellation task needs of so.
+func serviceOrderStatus(so *tmf.ServiceOrder) ordering.Status {
+	st := ordering.Status{State: so.State, Final: lc.IsFinal(lc.ServiceOrder, so.State), Completion: so.CompletionDate}
+	st.Cancelled = slices.ContainsFunc(so.Items, func(it tmf.ServiceOrderItem) bool { return it.State == lc.Cancelled })
+	return st
 }
 
 // decodePeerServiceOrder reads the service order a peer COM sends: the

@@ -295,4 +295,9 @@ func TestRetiredServiceOrdersAreRead(t *testing.T) {
 		}
 	}
 	apitest.TMFError(t, gone.Do(t, "GET", serviceOrdersPath+"/SO-999", nil, nil), http.StatusNotFound, "SO-999")
+
+	// Cancelling a finished order that left memory is refused: it is
+	// finished.
+	apitest.TMFError(t, gone.Do(t, "POST", tmf630.ServiceOrdering+"/cancelServiceOrder", `{"serviceOrder":{"id":"`+orders[0].ID+`"}}`, nil),
+		http.StatusConflict, "serviceOrder "+orders[0].ID+" is completed: it can no longer be cancelled")
 }

@@ -54,7 +54,7 @@ func Routes(n *tmf630.Node, fromPeer ordering.FromPeer, mux *http.ServeMux) {
 	mux.HandleFunc("PATCH "+coll+"/{id}", byOrder)
 	mux.HandleFunc("DELETE "+coll+"/{id}", byOrder)
 	c := &ordering.Cancelling{Base: tmf630.ResourceOrdering, Collection: "cancelResourceOrder", Prefix: "CRO", Order: "resourceOrder", To: engine.ROM,
-		Read:    s.resourceOrderStatus,
+		Read: s.resourceOrderStatus, Shelved: shelvedStatus,
 		Instead: "cancel its service order with POST " + tmf630.ServiceOrdering + "/cancelServiceOrder"}
 	c.Routes(n, fromPeer, mux)
 }
@@ -158,11 +158,26 @@ func (s resourceOrders) resourceOrderStatus(id string) (ordering.Status, bool) {
 	if ro == nil {
 		return ordering.Status{}, false
 	}
-	st := ordering.Status{State: ro.State, Final: lc.IsFinal(lc.ResourceOrder, ro.State), Completion: ro.CompletionDate,
-		PlacedBy: s.n.ROM.PlacedBy(id)}
+	st := resourceOrderStatus(ro)
+	st.PlacedBy = s.n.ROM.PlacedBy(id)
+	return st, true
+}
+
+// shelvedStatus is the status of a resource order that left memory.
+func shelvedStatus(body []byte) (ordering.Status, error) {
+	ro, err := rom.Shelved(body)
+	if err != nil {
+		return ordering.Status{}, err
+	}
+	return resourceOrderStatus(ro), nil
+}
+
+// resourceOrderStatus is what a cancellation task needs of ro.
+func resourceOrderStatus(ro *tmf.ResourceOrder) ordering.Status {
+	st := ordering.Status{State: ro.State, Final: lc.IsFinal(lc.ResourceOrder, ro.State), Completion: ro.CompletionDate}
 	st.Cancelled = ro.State == lc.Cancelled ||
 		slices.ContainsFunc(ro.Items, func(it tmf.ResourceOrderItem) bool { return it.State == lc.Cancelled })
-	return st, true
+	return st
 }
 
 // decodePeerResourceOrder reads the resource order a peer SOM sends.

@@ -274,4 +274,9 @@ func TestRetiredResourceOrdersAreRead(t *testing.T) {
 		assert.Equal(t, want, got, ro.ID)
 	}
 	apitest.TMFError(t, gone.Do(t, "GET", resourceOrdersPath+"/RO-999", nil, nil), http.StatusNotFound, "RO-999")
+
+	// Cancelling a finished order that left memory is refused: it is
+	// finished.
+	apitest.TMFError(t, gone.Do(t, "POST", tmf630.ResourceOrdering+"/cancelResourceOrder", `{"resourceOrder":{"id":"`+orders[0].ID+`"}}`, nil),
+		http.StatusConflict, "resourceOrder "+orders[0].ID+" is completed: it can no longer be cancelled")
 }
