@@ -310,8 +310,9 @@ func (s *System) Report() *Report {
 		r.Counts.ResourceOrderItems += len(ro.Items)
 	}
 	r.Counts.ResourceOrders = len(r.ResourceOrders)
-	r.ProductInstances = sized[ProductRow](s.COM.Products.Len())
-	for _, p := range s.COM.Products.All() {
+	products := s.products()
+	r.ProductInstances = sized[ProductRow](len(products))
+	for _, p := range products {
 		from := offset(p.StartDate)
 		r.ProductInstances = append(r.ProductInstances, ProductRow{ID: p.ID, Site: p.Place.ID, Status: p.Status, Monthly: p.MonthlyPrice, From: from})
 		if p.Status == "terminated" {

@@ -12,7 +12,6 @@ import (
 
 	"github.com/ordertwin/ordertwin/core/com"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
-	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -53,14 +52,7 @@ func TestRetiredProductOrders(t *testing.T) {
 				require.NoError(t, err)
 				assert.Equal(t, qv, shelved, "%s on the shelf", qv.ID)
 			}
-			var want, got []tmf.Product
-			for _, p := range keep.COM.Products.All() {
-				want = append(want, *p)
-			}
-			for _, p := range gone.COM.Products.All() {
-				got = append(got, *p)
-			}
-			assert.Equal(t, want, got, "the product inventory")
+			assert.Equal(t, keep.products(), gone.products(), "the product inventory, from memory and the shelf")
 			assert.Equal(t, keep.Stats().OrdersByState, gone.Stats().OrdersByState, "the metrics count the retired orders")
 			assert.Equal(t, keep.Report(), gone.Report(), "the report reads what left memory from the shelf")
 		})
@@ -105,14 +97,7 @@ func TestRetiredProductOrdersChangeLater(t *testing.T) {
 	require.Equal(t, keep.Journal.(*store.Memory).Records(), mem.Records(), "the same journal, record for record")
 	records := mem.Records()
 	assert.Contains(t, kinds(records), "productOrder PO-2024-01203-M1 completed", "the speed change ran")
-	var want, got []tmf.Product
-	for _, p := range keep.COM.Products.All() {
-		want = append(want, *p)
-	}
-	for _, p := range gone.COM.Products.All() {
-		got = append(got, *p)
-	}
-	assert.Equal(t, want, got, "the product inventory")
+	assert.Equal(t, keep.products(), gone.products(), "the product inventory, from memory and the shelf")
 
 	again, err := New(spec, Options{Journal: tail, Retention: time.Hour})
 	require.NoError(t, err)

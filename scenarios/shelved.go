@@ -76,6 +76,15 @@ func (s *System) waves() []com.WaveView {
 	return waves
 }
 
+// products are COM's product instances, those that left memory with
+// their order too, in the order they became active.
+func (s *System) products() []*tmf.Product {
+	products := s.COM.Products.All()
+	slices.SortStableFunc(products, func(a, b *tmf.Product) int { return cmp.Compare(a.Ord, b.Ord) })
+	return withShelved(s, com.ProductShelfKind, products, func(p *tmf.Product) string { return p.ID },
+		func(p *tmf.Product) uint64 { return p.Ord }, com.ShelvedProduct)
+}
+
 // serviceOrders are SOM's service orders, those that left memory too.
 func (s *System) serviceOrders() []*tmf.ServiceOrder {
 	return withShelved(s, som.ShelfKind, s.SOM.Orders(), func(so *tmf.ServiceOrder) string { return so.ID },

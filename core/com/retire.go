@@ -19,8 +19,9 @@ import (
 // answer, no planning task of it is open. COM then sets a retire timer;
 // when it fires, COM shelves the order (store.Shelf, committed with the
 // step) and lets it go, with its quote, its waves, its service order
-// items and its change orders. Its product instances stay in the
-// inventory, in storage of their own.
+// items, its change orders and the product instances its items became
+// (each shelved as a product too, for the inventory API); they come back
+// with it.
 //
 // A request about an order that left memory (a change or disconnect of an
 // active site, a site added, a cancellation) takes it back from the shelf
@@ -37,8 +38,9 @@ type retire struct{ Order string }
 // ShelfKind is the kind of a product order on the store's shelf (rollout
 // and change orders alike); QuoteShelfKind that of a quote.
 const (
-	ShelfKind      = "productOrder"
-	QuoteShelfKind = "quote"
+	ShelfKind        = "productOrder"
+	QuoteShelfKind   = "quote"
+	ProductShelfKind = "product"
 )
 
 // retiredOrder is what COM remembers of an order that left memory.
@@ -57,8 +59,10 @@ type shelved struct {
 	Version int
 	Order   *orderState
 	Quote   *quoteState
-	// Waves are the rollout's waves as they ended.
-	Waves []WaveView
+	// Waves are the rollout's waves as they ended; Products the product
+	// instances its items became.
+	Waves    []WaveView
+	Products []tmf.Product
 }
 
 // Shelved decodes a product order COM shelved (a store.Doc's body).
@@ -78,6 +82,15 @@ func ShelvedWaves(body []byte) ([]WaveView, error) {
 		return nil, fmt.Errorf("product order on the shelf: %w", err)
 	}
 	return s.Waves, nil
+}
+
+// ShelvedProduct decodes a product instance COM shelved.
+func ShelvedProduct(body []byte) (*tmf.Product, error) {
+	var p tmf.Product
+	if err := engine.DecodeState(body, &p); err != nil {
+		return nil, fmt.Errorf("product on the shelf: %w", err)
+	}
+	return &p, nil
 }
 
 // ShelvedQuote decodes a quote COM shelved.
@@ -193,10 +206,28 @@ func (c *COM) retire(m retire, out *engine.Out) {
 	o.version++
 	party := q.req.Customer.ID
 	state, quoteState := c.saveOrder(o, -1), c.saveQuote(q, -1)
-	body, err := engine.EncodeState(&shelved{PO: o.po, Version: o.version, Order: &state, Quote: &quoteState, Waves: o.appendWaves(nil)})
+	var products []tmf.Product
+	for i := range o.po.Items {
+		if it := &o.po.Items[i]; it.ProductInstance != nil {
+			if p := c.Products.Get(it.ProductInstance.ID); p != nil {
+				products = append(products, *p)
+			}
+		}
+	}
+	body, err := engine.EncodeState(&shelved{PO: o.po, Version: o.version, Order: &state, Quote: &quoteState,
+		Waves: o.appendWaves(nil), Products: products})
 	if err != nil {
 		out.Error(fmt.Errorf("COM: shelve %s: %w", o.po.ID, err))
 		return
+	}
+	for k := range products {
+		p := &products[k]
+		b, err := engine.EncodeState(p)
+		if err != nil {
+			out.Error(fmt.Errorf("COM: shelve %s: %w", p.ID, err))
+			return
+		}
+		out.Shelve(store.Doc{Kind: ProductShelfKind, ID: p.ID, Ord: p.Ord, Party: party, Body: b})
 	}
 	out.Shelve(store.Doc{Kind: ShelfKind, ID: o.po.ID, Ord: ShelfOrd(&o.po), Party: party, Body: body, Items: itemIDs(&o.po)})
 	if qv, err := engine.EncodeState(q.view()); err == nil {
@@ -223,15 +254,8 @@ func (c *COM) retire(m retire, out *engine.Out) {
 	for _, w := range o.waves {
 		c.dropWave(w)
 	}
-	for i := range o.po.Items {
-		if it := &o.po.Items[i]; it.ProductInstance != nil {
-			if p := c.Products.Get(it.ProductInstance.ID); p != nil && i < len(o.products) && p == &o.products[i] {
-				own := *p // the inventory's product, in storage of its own
-				own.Characteristics = slices.Clone(p.Characteristics)
-				own.Services = slices.Clone(p.Services)
-				c.Products.Put(own.ID, &own)
-			}
-		}
+	for k := range products {
+		c.Products.Remove(products[k].ID)
 	}
 	c.retired[o.po.ID] = retiredOrder{ID: o.po.ID, Version: o.version, State: o.po.State}
 	c.shelvedStates[o.po.State]++
@@ -304,6 +328,9 @@ func (c *COM) takeBack(s *shelved) (*order, error) {
 		if n > 0 && n <= len(c.tasks) {
 			o.tasks[k] = c.tasks[n-1]
 		}
+	}
+	for k := range s.Products {
+		c.Products.Put(s.Products[k].ID, &s.Products[k])
 	}
 	q.order = o
 	c.quotes = append(c.quotes, q)

@@ -464,6 +464,16 @@ func slaBreach(t *catalog.SLATier, cs tmf.Characteristics) string {
 	return ""
 }
 
+// productOrd numbers the next product instance (tmf.Product.Ord).
+func (c *COM) productOrd() uint64 {
+	c.next[productCount]++
+	return uint64(c.next[productCount])
+}
+
+// productCount is the counter of products among COM's id counters (next):
+// no id prefix can take it.
+const productCount = "#product"
+
 // activate completes a product order item: product instance, billing.
 func (c *COM) activate(now time.Duration, o *order, i int, out *engine.Out) {
 	it := &o.po.Items[i]
@@ -473,7 +483,7 @@ func (c *COM) activate(now time.Duration, o *order, i int, out *engine.Out) {
 	*p = tmf.Product{ID: id, Name: q.offering.Name, Status: "active", ProductOffering: tmf.Ref{ID: q.offering.ID, Name: q.offering.Name},
 		Characteristics: it.Characteristics, Place: it.Place, RelatedParty: o.po.RelatedParty, StartDate: now,
 		MonthlyPrice: it.MonthlyPrice, Services: it.Services, BillingAccount: o.po.BillingAccount,
-		ProductOrder: o.po.ID, ProductOrderItem: it.ID}
+		ProductOrder: o.po.ID, ProductOrderItem: it.ID, Ord: c.productOrd()}
 	c.Products.Put(p.ID, p)
 	out.Inventory("product", p.ID, it.Place.ID, "", p.Status)
 	if it.ProductInstance == nil {

@@ -4,10 +4,13 @@ package inventory
 
 // Inventory holds entities of one kind by id, remembering insertion order.
 // It keeps the pointers it is given: the owner of an entity and the
-// inventory share it.
+// inventory share it. An entity removed (Remove) leaves a hole in the
+// order, closed once holes are half the list.
 type Inventory[T any] struct {
 	index map[string]int
 	items []*T
+	ids   []string
+	holes int
 }
 
 // New returns an empty inventory.
@@ -21,6 +24,7 @@ func (inv *Inventory[T]) Put(id string, v *T) {
 	}
 	inv.index[id] = len(inv.items)
 	inv.items = append(inv.items, v)
+	inv.ids = append(inv.ids, id)
 }
 
 // Get returns the entity with id, or nil.
@@ -31,9 +35,42 @@ func (inv *Inventory[T]) Get(id string) *T {
 	return nil
 }
 
+// Remove takes the entity with id out, if there is one; put again, it
+// goes last.
+func (inv *Inventory[T]) Remove(id string) {
+	i, ok := inv.index[id]
+	if !ok {
+		return
+	}
+	delete(inv.index, id)
+	inv.items[i], inv.ids[i] = nil, ""
+	if inv.holes++; inv.holes <= len(inv.items)/2 {
+		return
+	}
+	n := 0
+	for k, v := range inv.items {
+		if v != nil {
+			inv.items[n], inv.ids[n] = v, inv.ids[k]
+			inv.index[inv.ids[n]] = n
+			n++
+		}
+	}
+	clear(inv.items[n:])
+	clear(inv.ids[n:])
+	inv.items, inv.ids, inv.holes = inv.items[:n], inv.ids[:n], 0
+}
+
 // Len counts the entities.
-func (inv *Inventory[T]) Len() int { return len(inv.items) }
+func (inv *Inventory[T]) Len() int { return len(inv.index) }
 
 // All returns the entities in insertion order; the slice is a copy, the
 // entities are shared.
-func (inv *Inventory[T]) All() []*T { return append([]*T(nil), inv.items...) }
+func (inv *Inventory[T]) All() []*T {
+	out := make([]*T, 0, len(inv.index))
+	for _, v := range inv.items {
+		if v != nil {
+			out = append(out, v)
+		}
+	}
+	return out
+}

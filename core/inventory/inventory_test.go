@@ -20,3 +20,33 @@ func TestInventory(t *testing.T) {
 	all[0] = nil
 	assert.Equal(t, &c, inv.Get("1"), "All returns a copy of the list")
 }
+
+// An entity removed is gone from Get, Len and All, the others keep their
+// order, holes closing as they grow; put again, it goes last.
+func TestInventoryRemove(t *testing.T) {
+	inv := New[int]()
+	vals := make([]int, 10)
+	for i := range vals {
+		vals[i] = i
+		inv.Put(string(rune('a'+i)), &vals[i])
+	}
+	for _, id := range []string{"b", "d", "e", "f", "h", "h", "z"} {
+		inv.Remove(id)
+	}
+	assert.Equal(t, 5, inv.Len())
+	assert.Nil(t, inv.Get("d"))
+	assert.Equal(t, 9, *inv.Get("j"))
+	var got []int
+	for _, v := range inv.All() {
+		got = append(got, *v)
+	}
+	assert.Equal(t, []int{0, 2, 6, 8, 9}, got)
+	inv.Put("d", &vals[3])
+	inv.Remove("a")
+	got = got[:0]
+	for _, v := range inv.All() {
+		got = append(got, *v)
+	}
+	assert.Equal(t, []int{2, 6, 8, 9, 3}, got)
+	assert.Equal(t, 6, *inv.Get("g"))
+}

@@ -211,6 +211,9 @@ type Product struct {
 	// TerminationDate is when a disconnect ended it (status terminated).
 	TerminationDate time.Duration `json:"-"`
 	MonthlyPrice    float64       `json:"-"`
+	// Ord numbers the products in the order they became active: the
+	// inventory lists them by it.
+	Ord uint64 `json:"-"`
 }
 
 // Jeopardy is an alert that an order is at risk (TMF641 v4.1

@@ -10,6 +10,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/api/tmf622"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/api/tmf648"
+	"github.com/ordertwin/ordertwin/core/com"
 	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/ordertwin/ordertwin/scenarios"
@@ -45,7 +46,8 @@ func TestRetiredProductOrders(t *testing.T) {
 	require.Zero(t, quotes, "with its quote")
 
 	for _, path := range []string{ordersPath, ordersPath + "?state=completed&fields=id,state", ordersPath + "?offset=0&limit=1",
-		quotesPath, quotesPath + "?fields=id,state"} {
+		quotesPath, quotesPath + "?fields=id,state", tmf630.ProductInventory + "/product",
+		tmf630.ProductInventory + "/product?offset=2&limit=2"} {
 		var want, got []map[string]any
 		wk := kept.Do(t, "GET", path, nil, &want)
 		wg := gone.Do(t, "GET", path, nil, &got)
@@ -136,12 +138,8 @@ func TestRetiredProductOrders(t *testing.T) {
 
 	// A restart replays the input log, the bodies the changes carried
 	// included: every record as it was written.
-	var products []tmf.Product
-	require.NoError(t, gone.Sys.Engine.Query(context.Background(), func() {
-		for _, p := range gone.Sys.COM.Products.All() {
-			products = append(products, *p)
-		}
-	}))
+	var products map[string]tmf.Product
+	require.NoError(t, gone.Sys.Engine.Query(context.Background(), func() { products = productsOf(t, gone.Sys, mem) }))
 	gone.Stop()
 	stopped = true
 	sc, err := scenarios.LoadLibrary("globaltech-5site.yaml")
@@ -150,9 +148,22 @@ func TestRetiredProductOrders(t *testing.T) {
 	again, err := scenarios.New(sc.Spec, scenarios.Options{Journal: journal, Retention: time.Hour})
 	require.NoError(t, err)
 	require.NoError(t, again.Engine.Replay(context.Background(), mem.Inputs(), journal.Caught))
-	var replayed []tmf.Product
-	for _, p := range again.COM.Products.All() {
-		replayed = append(replayed, *p)
+	assert.Equal(t, products, productsOf(t, again, journal.Journal.(*store.Memory)))
+}
+
+// productsOf are the product instances of sys, in memory or on the shelf.
+func productsOf(t *testing.T, sys *scenarios.System, shelf store.Shelf) map[string]tmf.Product {
+	out := map[string]tmf.Product{}
+	docs, err := shelf.ShelvedAll(com.ProductShelfKind)
+	require.NoError(t, err)
+	for _, d := range docs {
+		p, err := com.ShelvedProduct(d.Body)
+		require.NoError(t, err)
+		out[p.ID] = *p
 	}
-	assert.Equal(t, products, replayed)
+	for _, p := range sys.COM.Products.All() {
+		out[p.ID] = *p
+	}
+	require.NotEmpty(t, out)
+	return out
 }

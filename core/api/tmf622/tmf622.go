@@ -159,19 +159,37 @@ func (s ordering) postProductOrder(w http.ResponseWriter, r *http.Request) {
 // why: another change in flight, a speed the offering does not have).
 func (s ordering) postChange(w http.ResponseWriter, r *http.Request, in *productOrderIn) {
 	ch := in.change
-	var order, site, status, party string
+	var p *tmf.Product
 	if e := s.n.Query(r.Context(), func() {
-		if p := s.n.COM.Products.Get(ch.Product); p != nil {
-			order, site, status = p.ProductOrder, p.Place.ID, p.Status
-			for _, rp := range p.RelatedParty {
-				if strings.EqualFold(rp.Role, "customer") {
-					party = rp.ID
-				}
-			}
+		if inMemory := s.n.COM.Products.Get(ch.Product); inMemory != nil {
+			c := *inMemory
+			p = &c
 		}
 	}); e != nil {
 		tmf630.WriteError(w, e)
 		return
+	}
+	if p == nil && s.n.Shelf != nil { // it left memory with its order
+		d, ok, err := s.n.Shelf.Shelved(com.ProductShelfKind, ch.Product)
+		if err != nil {
+			tmf630.WriteError(w, tmf630.Unavailable(err))
+			return
+		}
+		if ok {
+			if p, err = com.ShelvedProduct(d.Body); err != nil {
+				tmf630.WriteError(w, tmf630.NewError(http.StatusInternalServerError, "product "+ch.Product+" on the shelf: "+err.Error()))
+				return
+			}
+		}
+	}
+	var order, site, status, party string
+	if p != nil {
+		order, site, status = p.ProductOrder, p.Place.ID, p.Status
+		for _, rp := range p.RelatedParty {
+			if strings.EqualFold(rp.Role, "customer") {
+				party = rp.ID
+			}
+		}
 	}
 	switch {
 	case order == "" || !tmf630.Sees(r, party):

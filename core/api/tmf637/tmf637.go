@@ -3,9 +3,12 @@
 package tmf637
 
 import (
+	"cmp"
 	"net/http"
+	"slices"
 
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
+	"github.com/ordertwin/ordertwin/core/com"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
@@ -56,6 +59,7 @@ func Routes(n *tmf630.Node, mux *http.ServeMux) {
 		return
 	}
 	s := &inventory{n}
+	tmf630.ShelfWire(n, com.ProductShelfKind, com.ShelvedProduct, s.product)
 	const coll = tmf630.ProductInventory + "/product"
 	mux.HandleFunc("GET "+coll, s.listProducts)
 	mux.HandleFunc("GET "+coll+"/{id}", s.getProduct)
@@ -68,34 +72,26 @@ func Routes(n *tmf630.Node, mux *http.ServeMux) {
 }
 
 func (s *inventory) listProducts(w http.ResponseWriter, r *http.Request) {
-	tmf630.ListAll(s.Node, w, r, productAttributes, func() []Product {
-		return tmf630.MapAll(s.COM.Products.All(), func(p *tmf.Product) Product { return ProductOf(s.Node, p) })
-	})
+	ords := map[string]uint64{}
+	tmf630.ListShelved(s.Node, w, r, productAttributes, com.ProductShelfKind, func() []Product {
+		products := s.COM.Products.All()
+		slices.SortStableFunc(products, func(a, b *tmf.Product) int { return cmp.Compare(a.Ord, b.Ord) })
+		for _, p := range products {
+			ords[p.ID] = p.Ord
+		}
+		return tmf630.MapAll(products, s.product)
+	}, func(p *Product) uint64 { return ords[p.ID] })
 }
 
 func (s *inventory) getProduct(w http.ResponseWriter, r *http.Request) {
-	q, e := tmf630.ByIDQuery(r)
-	if e != nil {
-		tmf630.WriteError(w, e)
-		return
-	}
-	id := r.PathValue("id")
-	var item *Product
-	if e := s.Node.Query(r.Context(), func() {
-		if p := s.COM.Products.Get(id); p != nil {
-			v := ProductOf(s.Node, p)
-			item = &v
-		}
-	}); e != nil {
-		tmf630.WriteError(w, e)
-		return
-	}
-	if item == nil || !tmf630.Visible(r, item) {
-		tmf630.WriteError(w, tmf630.NewError(http.StatusNotFound, "no product "+id))
-		return
-	}
-	tmf630.One(w, q, item)
+	tmf630.GetOne(s.Node, w, r, com.ProductShelfKind, func(id string) *Product {
+		p := s.COM.Products.Get(id)
+		return tmf630.Ptr(p, p != nil, s.product)
+	})
 }
+
+// product maps a product instance to the wire.
+func (s *inventory) product(p *tmf.Product) Product { return ProductOf(s.Node, p) }
 
 // ProductOf maps an inventory product to the wire, copying everything; it
 // runs on the engine's goroutine. COM's product statuses (active, and
