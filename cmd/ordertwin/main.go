@@ -140,7 +140,8 @@ Usage:
       This text.
 
 Scenario, catalog and network file formats: scenarios/README.md.
-The garbage collector runs with GOGC=400 unless GOGC is set.
+The garbage collector runs with GOGC=400 unless GOGC is set; run (virtual clock) and
+bench (not --soak) ask Linux for transparent huge pages for their heap.
 `
 
 // exitError carries an exit status.

@@ -48,6 +48,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	switch *clock {
 	case "virtual":
+		_ = hugeHeap() // advice only
 	case "wall":
 		opt.Clock = engine.NewWall(*scale)
 		opt.Progress = func(row scenarios.TimelineRow) {
