@@ -2,7 +2,10 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"runtime"
+	"strconv"
+	"strings"
 	"syscall"
 )
 
@@ -34,4 +37,20 @@ func hugeHeap() error {
 		return fmt.Errorf("advise huge pages for the heap: %w", err)
 	}
 	return nil
+}
+
+// memoryLimit is half of the memory the process may use: the machine's,
+// or its control group's limit when lower; 0 when neither can be read.
+func memoryLimit() int64 {
+	var info syscall.Sysinfo_t
+	if err := syscall.Sysinfo(&info); err != nil {
+		return 0
+	}
+	total := int64(info.Totalram) * int64(info.Unit)
+	if b, err := os.ReadFile("/sys/fs/cgroup/memory.max"); err == nil {
+		if n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err == nil && n > 0 { // "max": none
+			total = min(total, n)
+		}
+	}
+	return total / 2
 }

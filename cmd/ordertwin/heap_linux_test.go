@@ -2,7 +2,9 @@ package main
 
 import (
 	"bufio"
+	"math"
 	"os"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -35,4 +37,33 @@ func TestHugeHeapAdvisesTheHeap(t *testing.T) {
 	}
 	require.NoError(t, sc.Err())
 	assert.GreaterOrEqual(t, largest, batchHeap>>10)
+}
+
+// A batch command turns the collector's percentage off and collects at
+// half of the memory the process may use, unless GOGC or GOMEMLIMIT says
+// otherwise.
+func TestBatchCollector(t *testing.T) {
+	gc, limit := debug.SetGCPercent(100), debug.SetMemoryLimit(-1)
+	t.Cleanup(func() {
+		debug.SetGCPercent(gc)
+		debug.SetMemoryLimit(limit)
+	})
+	require.Positive(t, memoryLimit())
+	for _, tc := range []struct {
+		gogc, gomemlimit string
+		wantGC           int
+		wantLimit        int64
+	}{
+		{"", "", -1, memoryLimit()},
+		{"100", "", 100, math.MaxInt64},
+		{"", "1GiB", 100, math.MaxInt64},
+	} {
+		t.Setenv("GOGC", tc.gogc)
+		t.Setenv("GOMEMLIMIT", tc.gomemlimit)
+		debug.SetGCPercent(100)
+		debug.SetMemoryLimit(math.MaxInt64)
+		batchCollector()
+		assert.Equal(t, tc.wantGC, debug.SetGCPercent(100), "GOGC=%q GOMEMLIMIT=%q", tc.gogc, tc.gomemlimit)
+		assert.Equal(t, tc.wantLimit, debug.SetMemoryLimit(math.MaxInt64), "GOGC=%q GOMEMLIMIT=%q", tc.gogc, tc.gomemlimit)
+	}
 }
