@@ -228,6 +228,15 @@ func (e *Engine) Attach(adapter port.Adapter, systems ...port.System) {
 	}
 }
 
+// Recycler is an adapter that takes its answers back: once the component
+// an answer (*port.Result) is for has handled it, the engine hands it to
+// the Recycle of the adapter of its system, which may fill it again for a
+// later call. An adapter recycles only answers whose receivers copy what
+// they keep of them (ROM's reserves and commits), never their pointers.
+type Recycler interface {
+	Recycle(res *port.Result)
+}
+
 // Observe adds an observer of each step's records, which it sees before
 // they are committed (see Observer).
 func (e *Engine) Observe(o Observer) { e.observers = append(e.observers, o) }
@@ -407,6 +416,11 @@ func (e *Engine) step() error {
 		out.from = in.To
 		out.now = at
 		refusal := e.handle(in, out)
+		if res, ok := in.Msg.(*port.Result); ok {
+			if r, ok := e.adapters[res.System].(Recycler); ok {
+				r.Recycle(res)
+			}
+		}
 		e.processed++
 		if in.taken {
 			e.taken--

@@ -433,6 +433,9 @@ func (r *ROM) call(o *order, i int, sys port.System, op port.Op, attempt int, ou
 	})
 }
 
+// result handles an adapter's answer to one of ROM's calls. ROM keeps
+// nothing of res past this call but copies (own copies the
+// resource): the twin fills a handled answer again (engine.Recycler).
 func (r *ROM) result(now time.Duration, res *port.Result, out *engine.Out) {
 	ref, err := r.answered(res)
 	if err != nil {
