@@ -215,8 +215,8 @@ func (t *Twin) Forget() { t.done = nil }
 // Recycle implements engine.Recycler: a reserve's or commit's answer that
 // ROM has handled is made again for a later call. A twin that remembers
 // answers keeps them (it may hand one to a repeated call).
-func (t *Twin) Recycle(res *port.Result) {
-	if t.done == nil {
+func (t *Twin) Recycle(msg any) {
+	if res, ok := msg.(*port.Result); ok && t.done == nil {
 		t.answers.recycle(res)
 	}
 }

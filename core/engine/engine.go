@@ -60,9 +60,12 @@ type Handler interface {
 
 // Input is one message for a component at a time.
 type Input struct {
-	At  time.Duration
-	To  Address
-	Msg any
+	At time.Duration
+	To Address
+	// from is the component in this process that sent Msg (Out.Send), or
+	// 0: it may take Msg back once handled (Recycler).
+	from Address
+	Msg  any
 	// answer, for a command (Engine.Command), takes the handler's reply.
 	answer answer
 	// origin says who gave a command, for the input log (WithOrigin); nil
@@ -228,13 +231,28 @@ func (e *Engine) Attach(adapter port.Adapter, systems ...port.System) {
 	}
 }
 
-// Recycler is an adapter that takes its answers back: once the component
-// an answer (*port.Result) is for has handled it, the engine hands it to
-// the Recycle of the adapter of its system, which may fill it again for a
-// later call. An adapter recycles only answers whose receivers copy what
-// they keep of them (ROM's reserves and commits), never their pointers.
+// Recycler is an adapter or component that takes back what it sent once
+// its receiver in this process has handled it: the engine hands an
+// adapter's answer (*port.Result) to the Recycle of the adapter of its
+// system, and a message a component sent (Out.Send) to that component's,
+// which may fill it again later. A sender recycles only messages whose
+// receivers copy what they keep of them (ROM's reserves and commits to ROM,
+// ROM's events to SOM), never their pointers.
 type Recycler interface {
-	Recycle(res *port.Result)
+	Recycle(msg any)
+}
+
+// recycle hands a handled input back to its sender, when a Recycler.
+func (e *Engine) recycle(in Input) {
+	var r Recycler
+	if res, ok := in.Msg.(*port.Result); ok {
+		r, _ = e.adapters[res.System].(Recycler)
+	} else if in.from != 0 {
+		r, _ = e.handlers[in.from].(Recycler)
+	}
+	if r != nil {
+		r.Recycle(in.Msg)
+	}
 }
 
 // Observe adds an observer of each step's records, which it sees before
@@ -416,11 +434,7 @@ func (e *Engine) step() error {
 		out.from = in.To
 		out.now = at
 		refusal := e.handle(in, out)
-		if res, ok := in.Msg.(*port.Result); ok {
-			if r, ok := e.adapters[res.System].(Recycler); ok {
-				r.Recycle(res)
-			}
-		}
+		e.recycle(in)
 		e.processed++
 		if in.taken {
 			e.taken--
@@ -485,7 +499,7 @@ func (e *Engine) step() error {
 			p.Deliver(s.At, s.Msg)
 			continue
 		}
-		e.Inject(s.At, s.To, s.Msg)
+		e.inject(s)
 	}
 	for i := range out.calls {
 		c := &out.calls[i]

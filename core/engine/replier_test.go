@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -40,7 +41,7 @@ func (a recycling) Call(now time.Duration, req *port.Request, reply port.Replier
 	reply.Reply(now, &port.Result{Key: req.Key, System: req.System, Op: req.Op, Final: true})
 }
 
-func (a recycling) Recycle(res *port.Result) { *a.log = append(*a.log, "recycled "+res.Key) }
+func (a recycling) Recycle(msg any) { *a.log = append(*a.log, "recycled "+msg.(*port.Result).Key) }
 
 // An answer goes back to its adapter, a Recycler, once the component it is
 // for has handled it, and only then; an adapter that is no Recycler keeps
@@ -70,4 +71,28 @@ type answering struct{}
 
 func (answering) Call(now time.Duration, req *port.Request, reply port.Replier) {
 	reply.Reply(now, &port.Result{Key: req.Key, System: req.System, Op: req.Op, Final: true})
+}
+
+// sender is a component that sends a message to ROM and logs what is
+// handed back to it.
+type sender struct{ log *[]string }
+
+func (s sender) Handle(_ time.Duration, msg any, out *Out) {
+	out.Send(ROM, 0, "news")
+	out.Send(ROM, time.Hour, msg)
+}
+
+func (s sender) Recycle(msg any) { *s.log = append(*s.log, fmt.Sprintf("recycled %v", msg)) }
+
+// A message a component sent goes back to it, a Recycler, once ROM has
+// handled it; an input injected from outside goes back to no one.
+func TestRecyclerTakesSentMessagesBackOnceHandled(t *testing.T) {
+	e := New(Options{})
+	var log []string
+	e.Handle(SOM, sender{log: &log})
+	e.Handle(ROM, recorder{log: &log})
+	e.Inject(0, SOM, "timer")
+	e.Inject(2*time.Hour, ROM, "from outside")
+	require.NoError(t, e.Run(context.Background()))
+	assert.Equal(t, []string{"0s news", "recycled news", "1h0m0s timer", "recycled timer", "2h0m0s from outside"}, log)
 }

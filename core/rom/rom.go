@@ -193,6 +193,15 @@ func New(cfg Config) *ROM {
 		Resources: inventory.New[tmf.Resource](), retries: map[port.System]int{}, retired: map[string]int{}}
 }
 
+// Recycle implements engine.Recycler: an event ROM sent, once its orderer
+// in this process (SOM, which copies what it keeps) has handled it, is
+// filled again for a later one.
+func (r *ROM) Recycle(msg any) {
+	if ev, ok := msg.(*tmf.OrderEvent); ok {
+		r.events.Recycle(ev)
+	}
+}
+
 // Handle implements engine.Handler.
 func (r *ROM) Handle(now time.Duration, msg any, out *engine.Out) {
 	switch m := msg.(type) {
