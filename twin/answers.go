@@ -25,43 +25,18 @@ type answers struct {
 	chars3    slab.Of[[3]tmf.Characteristic]
 	strs      slab.Strings
 	measured  map[[3]uint64]tmf.Characteristics // by the bits of a Measurement; shared, read-only
-	// Results and resources handed back once delivered (Twin.Recycle), to
-	// be made again before the slabs give new ones.
-	spareResults   []*port.Result
-	spareResources []*tmf.Resource
 }
 
 // newResult returns the final result of req, to be filled, and for a
 // reserve or commit a resource for it to carry.
 func (a *answers) newResult(req *port.Request) (*port.Result, *tmf.Resource) {
-	res := a.result()
+	res := a.results.New()
 	var r *tmf.Resource
 	if req.Op == port.Reserve || req.Op == port.Commit {
-		r = a.resource()
+		r = a.resources.New()
 	}
 	*res = port.Result{Key: req.Key, System: req.System, Op: req.Op, Item: req.Item, Handle: req.Handle, Final: true}
 	return res, r
-}
-
-// result is a result to be filled: one handed back, or a new one.
-func (a *answers) result() *port.Result {
-	if n := len(a.spareResults); n > 0 {
-		res := a.spareResults[n-1]
-		a.spareResults = a.spareResults[:n-1]
-		return res
-	}
-	return a.results.New()
-}
-
-// resource is a zero resource: one handed back, or a new one.
-func (a *answers) resource() *tmf.Resource {
-	if n := len(a.spareResources); n > 0 {
-		r := a.spareResources[n-1]
-		a.spareResources = a.spareResources[:n-1]
-		*r = tmf.Resource{}
-		return r
-	}
-	return a.resources.New()
 }
 
 // recycle takes back a reserve's or commit's answer, delivered and
@@ -72,14 +47,14 @@ func (a *answers) recycle(res *port.Result) {
 		return
 	}
 	if res.Final && res.Resource != nil {
-		a.spareResources = append(a.spareResources, res.Resource)
+		a.resources.Put(res.Resource)
 	}
-	a.spareResults = append(a.spareResults, res)
+	a.results.Put(res)
 }
 
 // copyOf returns a copy of res.
 func (a *answers) copyOf(res *port.Result) *port.Result {
-	c := a.result()
+	c := a.results.New()
 	*c = *res
 	return c
 }

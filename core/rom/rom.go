@@ -194,11 +194,16 @@ func New(cfg Config) *ROM {
 }
 
 // Recycle implements engine.Recycler: an event ROM sent, once its orderer
-// in this process (SOM, which copies what it keeps) has handled it, is
-// filled again for a later one.
+// in this process (SOM, which copies what it keeps) has handled it, and
+// ROM's own timers once fired, are filled again for later ones.
 func (r *ROM) Recycle(msg any) {
-	if ev, ok := msg.(*tmf.OrderEvent); ok {
-		r.events.Recycle(ev)
+	switch m := msg.(type) {
+	case *tmf.OrderEvent:
+		r.events.Recycle(m)
+	case *start:
+		r.starts.Put(m)
+	case *stepDue:
+		r.dues.Put(m)
 	}
 }
 
