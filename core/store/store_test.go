@@ -40,16 +40,20 @@ func FuzzDecodeRecords(f *testing.F) {
 }
 
 // The memory journal gives back exactly the records it took, whether
-// their strings are numbered words, free text past maxWordLen, distinct
-// past maxWords, or empty, and keeps a recurring string once.
+// their strings are numbered words (two of them sharing a slot of recent
+// words), free text past maxWordLen, distinct past maxWords, or empty, and
+// keeps a recurring string once.
 func TestMemoryKeepsRecordsWithWords(t *testing.T) {
 	m := NewMemory()
 	var want []Record
 	for i := range maxWords + maxWords/4 {
 		r := Record{At: time.Duration(i), Kind: "resourceOrderItem", Entity: "ROI-" + strconv.Itoa(i), System: "ROM",
-			From: "acknowledged", To: "inProgress", Event: "start", Reason: "reason " + strconv.Itoa(i)}
+			From: "acknowledged", To: "completed", Event: "start", Reason: "reason " + strconv.Itoa(i)}
 		if i%7 == 0 {
 			r.Name, r.Reason = "SO-PILOT", strings.Repeat("long ", 20)
+		}
+		if i%2 == 0 {
+			r.To = "cancelled" // where "completed" is remembered (wordSlot)
 		}
 		want = append(want, r)
 	}

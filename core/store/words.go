@@ -14,6 +14,22 @@ import (
 type words struct {
 	number map[string]uint32
 	list   []string
+	// recent holds the word last numbered at each slot (wordSlot): most
+	// of a journal's words are the same few strings, often the very same
+	// constants, found here without hashing.
+	recent [256]recentWord
+}
+
+// recentWord is a word and its number.
+type recentWord struct {
+	s string
+	n uint32
+}
+
+// wordSlot is where recent keeps s, from its length and its first and
+// last bytes; s is not empty.
+func wordSlot(s string) uint8 {
+	return uint8(len(s)*31) ^ s[0]<<2 ^ s[len(s)-1]
 }
 
 // maxWords bounds how many strings are numbered, and maxWordLen how long
@@ -30,6 +46,10 @@ func (w *words) append(b []byte, s string) []byte {
 	if s == "" {
 		return append(b, 0)
 	}
+	slot := &w.recent[wordSlot(s)]
+	if slot.s == s {
+		return binary.AppendUvarint(b, uint64(slot.n)<<1|1)
+	}
 	n, ok := w.number[s]
 	if !ok {
 		if len(s) > maxWordLen || len(w.list) >= maxWords {
@@ -38,11 +58,12 @@ func (w *words) append(b []byte, s string) []byte {
 		if w.number == nil {
 			w.number = map[string]uint32{}
 		}
-		s = strings.Clone(s) // not the buffer it was cut from
+		kept := strings.Clone(s) // not the buffer s was cut from
 		n = uint32(len(w.list))
-		w.number[s] = n
-		w.list = append(w.list, s)
+		w.number[kept] = n
+		w.list = append(w.list, kept)
 	}
+	*slot = recentWord{s, n}
 	return binary.AppendUvarint(b, uint64(n)<<1|1)
 }
 
