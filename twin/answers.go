@@ -13,38 +13,43 @@ import (
 // carry and those resources' ids, values and characteristics — out of
 // slabs: a few allocations per 64 answers instead of several per answer.
 // An answer, once given, belongs to its caller, read-only: the twin never
-// writes it again (it may hand the same answer to a repeated call). The
-// slabs hold no state of the twin: a restored twin starts with empty ones.
+// writes it again (it may hand the same answer to a repeated call), until
+// the engine hands it back (Twin.Recycle) to a twin that forgets its
+// answers. The slabs hold no state of the twin: a restored twin starts
+// with empty ones.
 type answers struct {
-	results  slab.Of[port.Result]
-	withRes  slab.Of[resultWithResource]
-	quals    slab.Of[port.QualificationResult]
-	chars2   slab.Of[[2]tmf.Characteristic]
-	chars3   slab.Of[[3]tmf.Characteristic]
-	strs     slab.Strings
-	measured map[[3]uint64]tmf.Characteristics // by the bits of a Measurement; shared, read-only
-}
-
-// resultWithResource is a result and the resource it answers with,
-// allocated together: every reserve and commit answers with one.
-type resultWithResource struct {
-	res port.Result
-	r   tmf.Resource
+	results   slab.Of[port.Result]
+	resources slab.Of[tmf.Resource]
+	quals     slab.Of[port.QualificationResult]
+	chars2    slab.Of[[2]tmf.Characteristic]
+	chars3    slab.Of[[3]tmf.Characteristic]
+	strs      slab.Strings
+	measured  map[[3]uint64]tmf.Characteristics // by the bits of a Measurement; shared, read-only
 }
 
 // newResult returns the final result of req, to be filled, and for a
-// reserve or commit a resource for it to carry, allocated with it.
+// reserve or commit a resource for it to carry.
 func (a *answers) newResult(req *port.Request) (*port.Result, *tmf.Resource) {
-	var res *port.Result
+	res := a.results.New()
 	var r *tmf.Resource
 	if req.Op == port.Reserve || req.Op == port.Commit {
-		both := a.withRes.New()
-		res, r = &both.res, &both.r
-	} else {
-		res = a.results.New()
+		r = a.resources.New()
 	}
 	*res = port.Result{Key: req.Key, System: req.System, Op: req.Op, Item: req.Item, Handle: req.Handle, Final: true}
 	return res, r
+}
+
+// recycle takes back a reserve's or commit's answer, delivered and
+// handled: its result, and with the final answer the resource it carries
+// (progress reports carry the final answer's resource, and come before it).
+func (a *answers) recycle(res *port.Result) {
+	if res.Op != port.Reserve && res.Op != port.Commit {
+		return
+	}
+	if res.Final && res.Resource != nil {
+		a.resources.Put(res.Resource)
+	}
+	a.results.Put(res)
 }
 
 // copyOf returns a copy of res.

@@ -82,3 +82,68 @@ func TestAnswersAreNeverRewritten(t *testing.T) {
 type pointers []*port.Result
 
 func (p *pointers) Reply(_ time.Duration, res *port.Result) { *p = append(*p, res) }
+
+// A twin that forgets its answers fills an answer handed back (Recycle)
+// again for a later call: the same result and resource, with the later
+// call's content only.
+func TestForgettingTwinFillsRecycledAnswersAgain(t *testing.T) {
+	tw := newTwin(t, generatedNetwork(2, 16, 3))
+	tw.Forget()
+	var rec pointers
+	tw.Call(0, reserveReq("ROI-001/reserve/1", generatedSite, "VLAN"), &rec)
+	require.Len(t, rec, 1)
+	first, firstRes := rec[0], rec[0].Resource
+	require.NotNil(t, firstRes)
+	firstID := firstRes.ID
+	tw.Recycle(first)
+	tw.Call(0, reserveReq("ROI-002/reserve/1", generatedSite, "QoSPolicy"), &rec)
+	require.Len(t, rec, 2)
+	again := rec[1]
+	assert.Same(t, first, again, "the result handed back")
+	assert.Same(t, firstRes, again.Resource, "and its resource")
+	assert.Equal(t, "ROI-002/reserve/1", again.Key)
+	assert.Equal(t, "QoSPolicy", again.Resource.ResourceType)
+	assert.NotEqual(t, firstID, again.Resource.ID)
+	assert.Empty(t, again.Resource.Characteristics.Get("vlanId"), "nothing left of the VLAN")
+}
+
+// A progress report carries its final answer's resource: handed back, it
+// gives back its result only, and the resource stays the final answer's.
+func TestRecycledProgressKeepsTheFinalAnswersResource(t *testing.T) {
+	tw := newTwin(t, generatedNetwork(2, 16, 3))
+	tw.Forget()
+	var rec pointers
+	tw.Call(0, reserveReq("ROI-001/reserve/1", generatedSite, "CPE"), &rec)
+	require.Len(t, rec, 1)
+	tw.Call(0, commitReq("ROI-001/commit/1", generatedSite, rec[0].Resource), &rec)
+	require.Len(t, rec, 5, "staged, inTransit, delivered, then the final answer")
+	final := rec[4]
+	require.True(t, final.Final)
+	want := *final.Resource
+	for _, p := range rec[1:4] {
+		require.False(t, p.Final)
+		tw.Recycle(p)
+	}
+	var more pointers
+	tw.Call(0, reserveReq("ROI-002/reserve/1", generatedSite, "VLAN"), &more)
+	require.Len(t, more, 1)
+	assert.NotSame(t, final.Resource, more[0].Resource)
+	assert.Equal(t, want, *final.Resource, "the final answer's resource is untouched")
+}
+
+// A twin that remembers answers keeps an answer handed back: it may give
+// it to a repeated call.
+func TestRememberingTwinKeepsRecycledAnswers(t *testing.T) {
+	tw := newTwin(t, generatedNetwork(2, 16, 3))
+	var rec pointers
+	tw.Call(0, reserveReq("ROI-001/reserve/1", generatedSite, "VLAN"), &rec)
+	require.Len(t, rec, 1)
+	first, want := rec[0], *rec[0]
+	tw.Recycle(first)
+	tw.Call(0, reserveReq("ROI-002/reserve/1", generatedSite, "QoSPolicy"), &rec)
+	tw.Call(0, reserveReq("ROI-001/reserve/1", generatedSite, "VLAN"), &rec)
+	require.Len(t, rec, 3)
+	assert.NotSame(t, first, rec[1])
+	assert.Same(t, first, rec[2], "the repeated call's answer")
+	assert.Equal(t, want, *first)
+}

@@ -212,6 +212,15 @@ func (t *Twin) duration(key string, place tmf.Place) time.Duration {
 // outlives its callers (behind protocol front-ends) must remember.
 func (t *Twin) Forget() { t.done = nil }
 
+// Recycle implements engine.Recycler: a reserve's or commit's answer that
+// ROM has handled is made again for a later call. A twin that remembers
+// answers keeps them (it may hand one to a repeated call).
+func (t *Twin) Recycle(msg any) {
+	if res, ok := msg.(*port.Result); ok && t.done == nil {
+		t.answers.recycle(res)
+	}
+}
+
 // Duration is the model's duration of an orchestration step (som.plan,
 // rom.start) in a region.
 func (t *Twin) Duration(key, region string) time.Duration { return t.net.Durations[key].For(region) }

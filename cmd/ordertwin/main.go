@@ -140,7 +140,9 @@ Usage:
       This text.
 
 Scenario, catalog and network file formats: scenarios/README.md.
-The garbage collector runs with GOGC=400 unless GOGC is set.
+The garbage collector runs with GOGC=400 unless GOGC is set. run (virtual clock) and
+bench (not --soak) ask Linux for transparent huge pages for their heap and, unless
+GOGC or GOMEMLIMIT is set, collect only once the heap reaches half of memory.
 `
 
 // exitError carries an exit status.
@@ -161,6 +163,7 @@ func main() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(gcPercent)
 	}
+	prepareBatch = batchMemory
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err := dispatch(ctx, os.Args[1:], os.Stdout, os.Stderr)

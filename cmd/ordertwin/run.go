@@ -48,6 +48,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	switch *clock {
 	case "virtual":
+		if prepareBatch != nil {
+			prepareBatch()
+		}
 	case "wall":
 		opt.Clock = engine.NewWall(*scale)
 		opt.Progress = func(row scenarios.TimelineRow) {

@@ -60,9 +60,12 @@ type Handler interface {
 
 // Input is one message for a component at a time.
 type Input struct {
-	At  time.Duration
-	To  Address
-	Msg any
+	At time.Duration
+	To Address
+	// from is the component in this process that sent Msg (Out.Send), or
+	// 0: it may take Msg back once handled (Recycler).
+	from Address
+	Msg  any
 	// answer, for a command (Engine.Command), takes the handler's reply.
 	answer answer
 	// origin says who gave a command, for the input log (WithOrigin); nil
@@ -229,6 +232,30 @@ func (e *Engine) Handle(a Address, h Handler) {
 func (e *Engine) Attach(adapter port.Adapter, systems ...port.System) {
 	for _, s := range systems {
 		e.adapters[s] = adapter
+	}
+}
+
+// Recycler is an adapter or component that takes back what it sent once
+// its receiver in this process has handled it: the engine hands an
+// adapter's answer (*port.Result) to the Recycle of the adapter of its
+// system, and a message a component sent (Out.Send) to that component's,
+// which may fill it again later. A sender recycles only messages whose
+// receivers copy what they keep of them (ROM's reserves and commits to ROM,
+// ROM's events to SOM), never their pointers.
+type Recycler interface {
+	Recycle(msg any)
+}
+
+// recycle hands a handled input back to its sender, when a Recycler.
+func (e *Engine) recycle(in Input) {
+	var r Recycler
+	if res, ok := in.Msg.(*port.Result); ok {
+		r, _ = e.adapters[res.System].(Recycler)
+	} else if in.from != 0 {
+		r, _ = e.handlers[in.from].(Recycler)
+	}
+	if r != nil {
+		r.Recycle(in.Msg)
 	}
 }
 
@@ -411,6 +438,7 @@ func (e *Engine) step() error {
 		out.from = in.To
 		out.now = at
 		refusal := e.handle(in, out)
+		e.recycle(in)
 		e.processed++
 		if in.taken {
 			e.taken--
@@ -475,7 +503,7 @@ func (e *Engine) step() error {
 			p.Deliver(s.At, s.Msg)
 			continue
 		}
-		e.Inject(s.At, s.To, s.Msg)
+		e.inject(s)
 	}
 	for i := range out.calls {
 		c := &out.calls[i]

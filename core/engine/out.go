@@ -58,7 +58,7 @@ func (o *Out) Shelve(d store.Doc) { o.docs = append(o.docs, d) }
 
 // Send queues msg for component to, after a delay.
 func (o *Out) Send(to Address, after time.Duration, msg any) {
-	o.sends = append(o.sends, Input{At: o.now + after, To: to, Msg: msg})
+	o.sends = append(o.sends, Input{At: o.now + after, To: to, from: o.from, Msg: msg})
 }
 
 // Call queues an adapter request; its answers come back to the caller as

@@ -193,6 +193,20 @@ func New(cfg Config) *ROM {
 		Resources: inventory.New[tmf.Resource](), retries: map[port.System]int{}, retired: map[string]int{}}
 }
 
+// Recycle implements engine.Recycler: an event ROM sent, once its orderer
+// in this process (SOM, which copies what it keeps) has handled it, and
+// ROM's own timers once fired, are filled again for later ones.
+func (r *ROM) Recycle(msg any) {
+	switch m := msg.(type) {
+	case *tmf.OrderEvent:
+		r.events.Recycle(m)
+	case *start:
+		r.starts.Put(m)
+	case *stepDue:
+		r.dues.Put(m)
+	}
+}
+
 // Handle implements engine.Handler.
 func (r *ROM) Handle(now time.Duration, msg any, out *engine.Out) {
 	switch m := msg.(type) {
@@ -433,6 +447,9 @@ func (r *ROM) call(o *order, i int, sys port.System, op port.Op, attempt int, ou
 	})
 }
 
+// result handles an adapter's answer to one of ROM's calls. ROM keeps
+// nothing of res past this call but copies (own copies the
+// resource): the twin fills a handled answer again (engine.Recycler).
 func (r *ROM) result(now time.Duration, res *port.Result, out *engine.Out) {
 	ref, err := r.answered(res)
 	if err != nil {

@@ -3,10 +3,11 @@
 // sends, the answers it gives) takes them from a slab: one allocation per
 // array of values instead of one per value.
 //
-// A slab never reuses a value: whoever receives one owns it, as if it were
-// allocated alone. An array stays in memory as long as any of its values is
-// referenced, so slabs suit values that are dropped soon after use (a
-// message handled, an answer read), not values kept for long.
+// A slab reuses a value only once it is handed back (Put): until then,
+// whoever receives one owns it, as if it were allocated alone. An array
+// stays in memory as long as any of its values is referenced, so slabs
+// suit values that are dropped soon after use (a message handled, an
+// answer read), not values kept for long.
 package slab
 
 // size is how many values an array holds: large enough that the
@@ -19,10 +20,19 @@ const size = 64
 // goroutine.
 type Of[T any] struct {
 	free []T
+	// spare holds the values handed back, given out again first.
+	spare []*T
 }
 
 // New returns a pointer to a zero T.
 func (s *Of[T]) New() *T {
+	if n := len(s.spare); n > 0 {
+		p := s.spare[n-1]
+		s.spare = s.spare[:n-1]
+		var zero T
+		*p = zero
+		return p
+	}
 	if len(s.free) == 0 {
 		s.free = make([]T, size)
 	}
@@ -30,3 +40,8 @@ func (s *Of[T]) New() *T {
 	s.free = s.free[1:]
 	return p
 }
+
+// Put hands back p, which New returned and nothing uses any more (its
+// receiver has handled it and kept no pointer to it): a later New returns
+// it again, zeroed.
+func (s *Of[T]) Put(p *T) { s.spare = append(s.spare, p) }

@@ -41,6 +41,25 @@ func TestNewAllocatesOncePerArray(t *testing.T) {
 	assert.Equal(t, 1.0, allocs)
 }
 
+// A value handed back is given out again, zeroed, before any new one;
+// handing back costs no allocation once the spare list has grown.
+func TestPutValuesAreGivenOutAgainZeroed(t *testing.T) {
+	var s Of[event]
+	a, b := s.New(), s.New()
+	a.ID, b.ID = "ROI-1", "ROI-2"
+	s.Put(a)
+	s.Put(b)
+	assert.Same(t, b, s.New(), "the last handed back first")
+	again := s.New()
+	assert.Same(t, a, again)
+	assert.Equal(t, event{}, *again)
+	assert.NotSame(t, a, s.New(), "none handed back: a new one")
+	allocs := testing.AllocsPerRun(100, func() {
+		s.Put(s.New())
+	})
+	assert.Zero(t, allocs)
+}
+
 // Strings joins parts into strings that stay as they were made while
 // later ones fill the same buffer and the next ones.
 func TestStringsJoin(t *testing.T) {

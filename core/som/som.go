@@ -199,6 +199,18 @@ func (s *SOM) PlacedBy(id string) engine.Address {
 	return 0
 }
 
+// Recycle implements engine.Recycler: a resource order SOM placed, once
+// ROM in this process has taken it (ROM keeps a copy, sharing its items),
+// and SOM's own plan timers once fired, are filled again for later ones.
+func (s *SOM) Recycle(msg any) {
+	switch m := msg.(type) {
+	case *tmf.ResourceOrder:
+		s.ros.Put(m)
+	case *plan:
+		s.plans.Put(m)
+	}
+}
+
 // Handle implements engine.Handler.
 func (s *SOM) Handle(now time.Duration, msg any, out *engine.Out) {
 	switch m := msg.(type) {

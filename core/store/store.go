@@ -34,10 +34,12 @@ type Journal interface {
 
 // Memory keeps the journal in memory: the simulation store. Records are
 // kept encoded in byte chunks, which hold no pointers: a journal of
-// millions of records costs the garbage collector nothing to scan.
+// millions of records costs the garbage collector nothing to scan. Their
+// recurring strings are kept once, numbered (words).
 type Memory struct {
 	mu     sync.Mutex
 	chunks [][]byte
+	words  words
 	// firsts holds the seq of each chunk's first record.
 	firsts  []int64
 	n       int
@@ -72,13 +74,13 @@ func (m *Memory) Append(records []Record) error {
 	if b := m.last(); b != nil && cap(b)-len(b) >= need {
 		// The whole batch fits the last chunk: no check per record.
 		for i := range records {
-			b = appendRecord(b, &records[i])
+			b = m.words.appendMemoryRecord(b, &records[i])
 		}
 		m.chunks[len(m.chunks)-1] = b
 	} else {
 		for i := range records {
 			r := &records[i]
-			b := appendRecord(m.room(maxEncoded(r), int64(m.n+i+1)), r)
+			b := m.words.appendMemoryRecord(m.room(maxEncoded(r), int64(m.n+i+1)), r)
 			m.chunks[len(m.chunks)-1] = b
 		}
 	}
@@ -125,7 +127,7 @@ func (m *Memory) after(_ context.Context, seq int64, limit int) ([]Entry, error)
 	var records []Record
 	for ; k < len(m.chunks) && (limit < 0 || len(out) < limit); k++ {
 		var err error
-		if records, err = DecodeRecords(records[:0], m.chunks[k]); err != nil {
+		if records, err = m.words.decodeMemoryRecords(records[:0], m.chunks[k]); err != nil {
 			panic("store: memory journal corrupt: " + err.Error()) // it only holds what Append encoded
 		}
 		for i, r := range records {
@@ -137,7 +139,8 @@ func (m *Memory) after(_ context.Context, seq int64, limit int) ([]Entry, error)
 	return out, nil
 }
 
-// maxEncoded bounds the size of r encoded.
+// maxEncoded bounds the size of r encoded, by appendRecord or by the
+// memory journal (words).
 func maxEncoded(r *Record) int {
 	return binary.MaxVarintLen64 + 8*binary.MaxVarintLen32 + len(r.Kind) + len(r.Entity) + len(r.Name) +
 		len(r.System) + len(r.From) + len(r.To) + len(r.Event) + len(r.Reason)
@@ -175,7 +178,7 @@ func (m *Memory) Records() []Record {
 	out := make([]Record, 0, m.n)
 	for _, b := range m.chunks {
 		var err error
-		if out, err = DecodeRecords(out, b); err != nil {
+		if out, err = m.words.decodeMemoryRecords(out, b); err != nil {
 			panic("store: memory journal corrupt: " + err.Error()) // it only holds what Append encoded
 		}
 	}

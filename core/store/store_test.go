@@ -1,8 +1,12 @@
 package store
 
 import (
+	"context"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -33,4 +37,44 @@ func FuzzDecodeRecords(f *testing.F) {
 			assert.Equal(t, records, again)
 		}
 	})
+}
+
+// The memory journal gives back exactly the records it took, whether
+// their strings are numbered words (two of them sharing a slot of recent
+// words), free text past maxWordLen, distinct past maxWords, or empty, and
+// keeps a recurring string once.
+func TestMemoryKeepsRecordsWithWords(t *testing.T) {
+	m := NewMemory()
+	var want []Record
+	for i := range maxWords + maxWords/4 {
+		r := Record{At: time.Duration(i), Kind: "resourceOrderItem", Entity: "ROI-" + strconv.Itoa(i), System: "ROM",
+			From: "acknowledged", To: "completed", Event: "start", Reason: "reason " + strconv.Itoa(i)}
+		if i%7 == 0 {
+			r.Name, r.Reason = "SO-PILOT", strings.Repeat("long ", 20)
+		}
+		if i%2 == 0 {
+			r.To = "cancelled" // where "completed" is remembered (wordSlot)
+		}
+		want = append(want, r)
+	}
+	want = append(want, Record{})
+	for batch := range slices.Chunk(want, 300) {
+		require.NoError(t, m.Append(batch))
+	}
+	assert.Equal(t, want, m.Records())
+	assert.Equal(t, maxWords, len(m.words.list), "numbered up to maxWords")
+	entries, err := m.after(context.Background(), int64(len(want)-2), -1)
+	require.NoError(t, err)
+	require.Len(t, entries, 2)
+	assert.Equal(t, want[len(want)-2], entries[0].Record)
+
+	repeated := NewMemory()
+	same := slices.Repeat([]Record{{Kind: "resourceOrderItem", Entity: "ROI-1", System: "ROM → inventory",
+		From: "acknowledged", To: "inProgress", Event: "start"}}, 1000)
+	require.NoError(t, repeated.Append(same))
+	stored := 0
+	for _, c := range repeated.chunks {
+		stored += len(c)
+	}
+	assert.Less(t, stored, len(EncodeRecords(nil, same))/3, "each record names its words by number")
 }

@@ -35,11 +35,13 @@ type OrderEvent struct {
 }
 
 // OrderEvents allocates the events a component sends about its orders, in
-// slabs (core/slab): the receiver owns each event. Its zero value is ready
-// to use.
+// slabs (core/slab): the receiver owns each event, until the sender takes
+// it back (Recycle). Its zero value is ready to use.
 type OrderEvents struct {
 	plain    slab.Of[OrderEvent]
 	withItem slab.Of[orderItemEvent]
+	// Events handed back, filled again before the slabs give new ones.
+	spare, spareWithItem []*OrderEvent
 }
 
 // orderItemEvent is an event about an item, allocated with its item.
@@ -49,16 +51,40 @@ type orderItemEvent struct {
 }
 
 // New returns an event about an order; with item true, its Item is set to
-// a zero ItemEvent allocated with it.
+// a zero ItemEvent allocated with it, which the caller fills and never
+// replaces.
 func (a *OrderEvents) New(t EventType, orderID, externalID, state string, item bool) *OrderEvent {
 	if !item {
-		ev := a.plain.New()
+		var ev *OrderEvent
+		if n := len(a.spare); n > 0 {
+			ev, a.spare = a.spare[n-1], a.spare[:n-1]
+		} else {
+			ev = a.plain.New()
+		}
 		*ev = OrderEvent{Type: t, OrderID: orderID, ExternalID: externalID, State: state}
+		return ev
+	}
+	if n := len(a.spareWithItem); n > 0 {
+		ev := a.spareWithItem[n-1]
+		a.spareWithItem = a.spareWithItem[:n-1]
+		it := ev.Item
+		*it = ItemEvent{}
+		*ev = OrderEvent{Type: t, OrderID: orderID, ExternalID: externalID, State: state, Item: it}
 		return ev
 	}
 	both := a.withItem.New()
 	both.ev = OrderEvent{Type: t, OrderID: orderID, ExternalID: externalID, State: state, Item: &both.item}
 	return &both.ev
+}
+
+// Recycle takes back an event New made, once its receiver has handled it
+// and keeps nothing of it but copies: a later New fills it again.
+func (a *OrderEvents) Recycle(ev *OrderEvent) {
+	if ev.Item != nil {
+		a.spareWithItem = append(a.spareWithItem, ev)
+	} else {
+		a.spare = append(a.spare, ev)
+	}
 }
 
 // ItemEvent is the news about one order item.

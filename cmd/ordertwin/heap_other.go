@@ -1,0 +1,9 @@
+//go:build !linux
+
+package main
+
+// hugeHeap asks for huge pages on Linux only (heap_linux.go).
+func hugeHeap() error { return nil }
+
+// memoryLimit is not known here: batch commands keep gcPercent.
+func memoryLimit() int64 { return 0 }
