@@ -140,7 +140,8 @@ Usage:
       This text.
 
 Scenario, catalog and network file formats: scenarios/README.md.
-The garbage collector runs with GOGC=400 unless GOGC is set.
+The garbage collector runs with GOGC=400 unless GOGC is set; an idle server
+gives the memory it no longer uses back to the system.
 `
 
 // exitError carries an exit status.
