@@ -65,7 +65,9 @@ func (s *Store) SaveSnapshot(snap store.Snapshot) error {
 	if _, err := tx.Exec(`DELETE FROM snapshot WHERE inputs NOT IN (SELECT inputs FROM snapshot ORDER BY inputs DESC LIMIT ?)`, keptSnapshots); err != nil {
 		return fmt.Errorf("sqlite store: snapshot: %w", err)
 	}
-	if _, err := tx.Exec(`DELETE FROM snapshot_chunk WHERE inputs NOT IN (SELECT inputs FROM snapshot)`); err != nil {
+	// The chunks of the snapshots dropped, by a range of the index (a NOT
+	// IN would read every chunk of the file).
+	if _, err := tx.Exec(`DELETE FROM snapshot_chunk WHERE inputs < (SELECT min(inputs) FROM snapshot)`); err != nil {
 		return fmt.Errorf("sqlite store: snapshot: %w", err)
 	}
 	if err := tx.Commit(); err != nil {

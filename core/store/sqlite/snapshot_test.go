@@ -43,6 +43,16 @@ func TestSnapshotsAndTheirTail(t *testing.T) {
 	var kept int
 	require.NoError(t, s.db.QueryRow(`SELECT count(*) FROM snapshot`).Scan(&kept))
 	assert.Equal(t, 2, kept)
+	var chunksOf []int
+	rows, err := s.db.Query(`SELECT DISTINCT inputs FROM snapshot_chunk ORDER BY inputs`)
+	require.NoError(t, err)
+	for rows.Next() {
+		var in int
+		require.NoError(t, rows.Scan(&in))
+		chunksOf = append(chunksOf, in)
+	}
+	require.NoError(t, rows.Err())
+	assert.Equal(t, []int{3, 5}, chunksOf, "the chunks of the snapshot dropped went with it")
 
 	after, err := s.RecordsAfter(2)
 	require.NoError(t, err)
