@@ -140,7 +140,8 @@ Usage:
       This text.
 
 Scenario, catalog and network file formats: scenarios/README.md.
-The garbage collector runs with GOGC=400 unless GOGC is set. run (virtual clock) and
+The garbage collector runs with GOGC=400 unless GOGC is set; an idle server
+gives the memory it no longer uses back to the system. run (virtual clock) and
 bench (not --soak) ask Linux for transparent huge pages for their heap and, unless
 GOGC or GOMEMLIMIT is set, collect only once the heap reaches half of memory.
 `

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -189,6 +190,12 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	engineDone := make(chan error, 1)
 	go func() { engineDone <- sys.Engine.Serve(engineCtx) }()
 	notifier.Start(engineCtx)
+	idle := time.NewTicker(idleRelease)
+	defer idle.Stop()
+	go releaseWhenIdle(engineCtx, idle.C, func(ctx context.Context) (n uint64, err error) {
+		err = sys.Engine.Query(ctx, func() { n = sys.Engine.Processed() })
+		return n, err
+	}, debug.FreeOSMemory)
 	httpDone := make(chan error, 1)
 	scheme := "http"
 	if tlsConfig != nil {

@@ -322,19 +322,3 @@ func (e *Engine) save(wait bool) {
 		e.snaps.saving = nil
 	}
 }
-
-// EncodeState encodes v, state a part saves (its snapshot, an entity it
-// shelves), with encoding/gob: its exported fields, maps in their
-// iteration order (so a part saves sorted slices, not maps).
-func EncodeState(v any) ([]byte, error) {
-	var b bytes.Buffer
-	if err := gob.NewEncoder(&b).Encode(v); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
-}
-
-// DecodeState decodes into v what EncodeState encoded.
-func DecodeState(b []byte, v any) error {
-	return gob.NewDecoder(bytes.NewReader(b)).Decode(v)
-}

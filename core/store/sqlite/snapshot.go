@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/store"
@@ -13,6 +14,18 @@ import (
 // keptSnapshots is how many snapshots the store keeps: the latest, and the
 // one before it.
 const keptSnapshots = 2
+
+// snapshotChunk is the size of the chunks a snapshot's body is kept in
+// (snapshot_chunk): a chunk and its row fit whole in a page of the file
+// (4 KiB, of which a row may hold 4,061 bytes), so that reading one is a
+// single copy out of the page cache, with no buffer for the whole body in
+// SQLite or in the driver.
+const snapshotChunk = 4000
+
+// snapshotCollect is how many bytes of a snapshot's body are read between
+// two garbage collections (snapshotBody): with little else live while a
+// restart reads it, each takes a millisecond or so.
+const snapshotCollect = 8 << 20
 
 // SaveSnapshot keeps s as the latest snapshot, and drops all but the
 // latest two.
@@ -30,11 +43,31 @@ func (s *Store) SaveSnapshot(snap store.Snapshot) error {
 		return fmt.Errorf("sqlite store: snapshot: %w", err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.Exec(`INSERT OR REPLACE INTO snapshot (inputs, records, at, taken, body) VALUES (?, ?, ?, ?, ?)`,
-		int64(snap.Inputs), int64(snap.Records), int64(snap.At), time.Now().UTC().Format(time.RFC3339Nano), snap.Body); err != nil {
+	if _, err := tx.Exec(`INSERT OR REPLACE INTO snapshot (inputs, records, at, taken, body, size) VALUES (?, ?, ?, ?, X'', ?)`,
+		int64(snap.Inputs), int64(snap.Records), int64(snap.At), time.Now().UTC().Format(time.RFC3339Nano), len(snap.Body)); err != nil {
 		return fmt.Errorf("sqlite store: snapshot: %w", err)
 	}
+	if _, err := tx.Exec(`DELETE FROM snapshot_chunk WHERE inputs = ?`, int64(snap.Inputs)); err != nil {
+		return fmt.Errorf("sqlite store: snapshot: %w", err)
+	}
+	chunk, err := tx.Prepare(`INSERT INTO snapshot_chunk (inputs, n, body) VALUES (?, ?, ?)`)
+	if err != nil {
+		return fmt.Errorf("sqlite store: snapshot: %w", err)
+	}
+	defer chunk.Close()
+	for n, b := 0, snap.Body; len(b) > 0; n++ {
+		c := b[:min(len(b), snapshotChunk)]
+		if _, err := chunk.Exec(int64(snap.Inputs), n, c); err != nil {
+			return fmt.Errorf("sqlite store: snapshot: chunk %d: %w", n, err)
+		}
+		b = b[len(c):]
+	}
 	if _, err := tx.Exec(`DELETE FROM snapshot WHERE inputs NOT IN (SELECT inputs FROM snapshot ORDER BY inputs DESC LIMIT ?)`, keptSnapshots); err != nil {
+		return fmt.Errorf("sqlite store: snapshot: %w", err)
+	}
+	// The chunks of the snapshots dropped, by a range of the index (a NOT
+	// IN would read every chunk of the file).
+	if _, err := tx.Exec(`DELETE FROM snapshot_chunk WHERE inputs < (SELECT min(inputs) FROM snapshot)`); err != nil {
 		return fmt.Errorf("sqlite store: snapshot: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -49,8 +82,8 @@ func (s *Store) LatestSnapshot() (store.Snapshot, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var snap store.Snapshot
-	var inputs, records, at int64
-	err := s.db.QueryRow(`SELECT inputs, records, at, body FROM snapshot ORDER BY inputs DESC LIMIT 1`).Scan(&inputs, &records, &at, &snap.Body)
+	var inputs, records, at, size int64
+	err := s.db.QueryRow(`SELECT inputs, records, at, body, size FROM snapshot ORDER BY inputs DESC LIMIT 1`).Scan(&inputs, &records, &at, &snap.Body, &size)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Snapshot{}, false, nil
 	}
@@ -58,7 +91,46 @@ func (s *Store) LatestSnapshot() (store.Snapshot, bool, error) {
 		return store.Snapshot{}, false, fmt.Errorf("sqlite store: snapshot: %w", err)
 	}
 	snap.Inputs, snap.Records, snap.At = uint64(inputs), uint64(records), time.Duration(at)
+	if size > 0 {
+		if snap.Body, err = s.snapshotBody(inputs, size); err != nil {
+			return store.Snapshot{}, false, fmt.Errorf("sqlite store: snapshot after %d inputs: %w", inputs, err)
+		}
+	}
 	return snap, true, nil
+}
+
+// snapshotBody reads the body of the snapshot after inputs, size bytes,
+// from its chunks: each is copied once, into the body.
+func (s *Store) snapshotBody(inputs, size int64) ([]byte, error) {
+	rows, err := s.db.Query(`SELECT body FROM snapshot_chunk WHERE inputs = ? ORDER BY n`, inputs)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	body := make([]byte, 0, size)
+	for rows.Next() {
+		var chunk sql.RawBytes
+		if err := rows.Scan(&chunk); err != nil {
+			return nil, err
+		}
+		if int64(len(body)+len(chunk)) > size {
+			return nil, fmt.Errorf("its chunks hold more than its %d bytes", size)
+		}
+		body = append(body, chunk...)
+		if len(body)%snapshotCollect < len(chunk) {
+			// The driver hands each chunk in a slice of its own: a
+			// collection now lets the next chunks reuse their memory
+			// instead of touching fresh pages, most of a read's cost.
+			runtime.GC()
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if int64(len(body)) != size {
+		return nil, fmt.Errorf("its chunks hold %d of its %d bytes", len(body), size)
+	}
+	return body, nil
 }
 
 // RecordsAfter returns the records committed after the first n, in order:

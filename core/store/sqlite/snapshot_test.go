@@ -43,6 +43,16 @@ func TestSnapshotsAndTheirTail(t *testing.T) {
 	var kept int
 	require.NoError(t, s.db.QueryRow(`SELECT count(*) FROM snapshot`).Scan(&kept))
 	assert.Equal(t, 2, kept)
+	var chunksOf []int
+	rows, err := s.db.Query(`SELECT DISTINCT inputs FROM snapshot_chunk ORDER BY inputs`)
+	require.NoError(t, err)
+	for rows.Next() {
+		var in int
+		require.NoError(t, rows.Scan(&in))
+		chunksOf = append(chunksOf, in)
+	}
+	require.NoError(t, rows.Err())
+	assert.Equal(t, []int{3, 5}, chunksOf, "the chunks of the snapshot dropped went with it")
 
 	after, err := s.RecordsAfter(2)
 	require.NoError(t, err)
@@ -50,4 +60,46 @@ func TestSnapshotsAndTheirTail(t *testing.T) {
 	tail, err := s.InputsFrom(3)
 	require.NoError(t, err)
 	assert.Equal(t, []store.Input{in(3), in(3)}, tail)
+}
+
+// §2 snapshots: a body larger than a chunk comes back byte for byte from
+// its chunks, each of which fits in a page; a snapshot whose chunks are
+// not all there is an error naming it, not a shorter state.
+func TestSnapshotBodyInChunks(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "serve.db")
+	s, err := Open(file, Options{})
+	require.NoError(t, err)
+	defer s.Close()
+	require.NoError(t, s.Commit([]store.Record{{Kind: "productOrder", Entity: "PO-001", To: "acknowledged"}}, nil))
+	body := make([]byte, 2*snapshotChunk+1)
+	for i := range body {
+		body[i] = byte(i * 7)
+	}
+	require.NoError(t, s.SaveSnapshot(store.Snapshot{Inputs: 1, Records: 1, At: 3, Body: body}))
+	require.NoError(t, s.SaveSnapshot(store.Snapshot{Inputs: 1, Records: 1, At: 3, Body: body}), "saved again at the same place, it replaces itself")
+	var chunks, largest int
+	require.NoError(t, s.db.QueryRow(`SELECT count(*), max(length(body)) FROM snapshot_chunk`).Scan(&chunks, &largest))
+	assert.Equal(t, 3, chunks)
+	assert.Equal(t, snapshotChunk, largest)
+	var page int
+	require.NoError(t, s.db.QueryRow(`PRAGMA page_size`).Scan(&page))
+	assert.Less(t, snapshotChunk, page-35-16, "a chunk's row fits whole in a page")
+
+	snap, ok, err := s.LatestSnapshot()
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, store.Snapshot{Inputs: 1, Records: 1, At: 3, Body: body}, snap)
+
+	_, err = s.db.Exec(`DELETE FROM snapshot_chunk WHERE n = 1`)
+	require.NoError(t, err)
+	_, _, err = s.LatestSnapshot()
+	assert.ErrorContains(t, err, "snapshot after 1 inputs: its chunks hold 4001 of its 8001 bytes")
+
+	// A snapshot saved before bodies were chunked keeps its body in its row.
+	_, err = s.db.Exec(`INSERT INTO snapshot (inputs, records, at, taken, body) VALUES (2, 1, 5, '', X'6f6c64')`)
+	require.NoError(t, err)
+	snap, ok, err = s.LatestSnapshot()
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, store.Snapshot{Inputs: 2, Records: 1, At: 5, Body: []byte("old")}, snap)
 }

@@ -1,0 +1,129 @@
+package engine
+
+import (
+	"bytes"
+	"encoding/gob"
+	"fmt"
+	"reflect"
+)
+
+// stateRun is how many elements of a long slice EncodeState puts in one
+// gob message: a slice of a state longer than that is sent in runs of it.
+// encoding/gob reads each message into a buffer of its own, and one larger
+// than 10 MiB (the whole of SOM's or ROM's orders at the end of the
+// national rollout, 26-31 MB) by growing one 10 MiB at a time: about 2.7
+// times its size in buffers, most of a restart's garbage.
+const stateRun = 64
+
+// stateInRuns is the first byte of a state whose long slices are sent in
+// runs: a gob stream never begins with it (its first byte is the length
+// of a message, and no message is empty).
+const stateInRuns = 0
+
+// EncodeState encodes v, state a part saves (its snapshot, an entity it
+// shelves), with encoding/gob: its exported fields, maps in their
+// iteration order (so a part saves sorted slices, not maps). When v points
+// to a struct with an exported slice longer than stateRun, the struct
+// goes first without those slices, then their lengths, then their elements
+// in runs of stateRun, each a message of its own (after stateInRuns).
+func EncodeState(v any) ([]byte, error) {
+	var b bytes.Buffer
+	s, long := longSlices(v)
+	if len(long) == 0 {
+		if err := gob.NewEncoder(&b).Encode(v); err != nil {
+			return nil, err
+		}
+		return b.Bytes(), nil
+	}
+	b.WriteByte(stateInRuns)
+	enc := gob.NewEncoder(&b)
+	head := reflect.New(s.Type())
+	head.Elem().Set(s)
+	lens := make([]int, s.NumField())
+	for i := range lens {
+		lens[i] = -1
+	}
+	for _, i := range long {
+		head.Elem().Field(i).SetZero()
+		lens[i] = s.Field(i).Len()
+	}
+	if err := enc.EncodeValue(head); err != nil {
+		return nil, err
+	}
+	if err := enc.Encode(lens); err != nil {
+		return nil, err
+	}
+	for _, i := range long {
+		f := s.Field(i)
+		for j := 0; j < f.Len(); j += stateRun {
+			if err := enc.EncodeValue(f.Slice(j, min(j+stateRun, f.Len()))); err != nil {
+				return nil, fmt.Errorf("%s[%d:]: %w", s.Type().Field(i).Name, j, err)
+			}
+		}
+	}
+	return b.Bytes(), nil
+}
+
+// longSlices returns the struct v points to and the indexes of its
+// exported slice fields longer than stateRun; none when v is not a
+// pointer to a struct.
+func longSlices(v any) (reflect.Value, []int) {
+	p := reflect.ValueOf(v)
+	if p.Kind() != reflect.Pointer || p.IsNil() || p.Elem().Kind() != reflect.Struct {
+		return reflect.Value{}, nil
+	}
+	s := p.Elem()
+	var long []int
+	for i := range s.NumField() {
+		if f := s.Field(i); f.Kind() == reflect.Slice && s.Type().Field(i).IsExported() && f.Len() > stateRun {
+			long = append(long, i)
+		}
+	}
+	return s, long
+}
+
+// DecodeState decodes into v, a new value, what EncodeState encoded. The
+// runs of a long slice are decoded in place, into a slice made at its
+// length.
+func DecodeState(b []byte, v any) error {
+	if len(b) == 0 || b[0] != stateInRuns {
+		return gob.NewDecoder(bytes.NewReader(b)).Decode(v)
+	}
+	dec := gob.NewDecoder(bytes.NewReader(b[1:]))
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	var lens []int
+	if err := dec.Decode(&lens); err != nil {
+		return fmt.Errorf("the lengths of its slices: %w", err)
+	}
+	s := reflect.ValueOf(v).Elem()
+	if s.Kind() != reflect.Struct || len(lens) != s.NumField() {
+		return fmt.Errorf("a state of %d fields cannot be decoded into a %s", len(lens), s.Type())
+	}
+	for i, n := range lens {
+		if n < 0 {
+			continue
+		}
+		f, name := s.Field(i), s.Type().Field(i).Name
+		if f.Kind() != reflect.Slice || !s.Type().Field(i).IsExported() || n > len(b) {
+			return fmt.Errorf("%d elements for %s, a %s", n, name, f.Type())
+		}
+		f.Set(reflect.MakeSlice(f.Type(), n, n))
+		run := reflect.New(f.Type())
+		for j := 0; j < n; j += stateRun {
+			k := min(j+stateRun, n)
+			run.Elem().Set(f.Slice(j, k))
+			if err := dec.DecodeValue(run); err != nil {
+				return fmt.Errorf("%s[%d:]: %w", name, j, err)
+			}
+			if run.Elem().Len() != k-j {
+				return fmt.Errorf("%s[%d:]: %d elements, not %d", name, j, run.Elem().Len(), k-j)
+			}
+			if run.Elem().Pointer() != f.Slice(j, k).Pointer() {
+				reflect.Copy(f.Slice(j, k), run.Elem())
+			}
+		}
+	}
+	return nil
+}
