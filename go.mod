@@ -13,6 +13,7 @@ require github.com/stretchr/testify v1.12.1
 require (
 	github.com/gobwas/ws v1.4.0
 	github.com/golang-jwt/jwt/v5 v5.3.1
+	github.com/gorilla/websocket v1.5.3
 	github.com/nbd-wtf/go-nostr v0.38.2
 	gonum.org/v1/gonum v0.17.0
 	modernc.org/sqlite v1.62.0

@@ -25,6 +25,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/store/sqlite"
 	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/ordertwin/ordertwin/scenarios"
+	"github.com/ordertwin/ordertwin/ui"
 )
 
 // defaultLive is the built-in scenario serve runs when given none.
@@ -168,6 +169,8 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	api.Guard, api.AccessLog = guard, log
 	api.Hub = hubs
 	api.OrderQuota = *orderQuota
+	// The console: the page at / and the stream of committed records.
+	api.More = append(api.More, (&ui.Console{Name: sc.Name, Feed: st.Feed(), Epoch: api.Epoch, Log: log}).Routes)
 	// A client has 30 s to send a request (at most 1 MiB) and to take its
 	// answer; an idle keep-alive connection is closed after 2 minutes.
 	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,

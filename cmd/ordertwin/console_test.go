@@ -1,0 +1,102 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gorilla/websocket"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ordertwin/ordertwin/core/auth"
+	"github.com/ordertwin/ordertwin/ui"
+)
+
+// running is a serve started in process by a test.
+type running struct {
+	addr string
+	db   string
+}
+
+// serveInProcess runs serve with args (and a new store, on a free loopback
+// port) until the test ends.
+func serveInProcess(t *testing.T, args ...string) running {
+	t.Helper()
+	db := filepath.Join(t.TempDir(), "serve.db")
+	ctx, cancel := context.WithCancel(context.Background())
+	r, w := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- serveCmd(ctx, append(args, "--db", db, "--addr", "127.0.0.1:0"), w, io.Discard)
+		w.Close()
+	}()
+	line, err := bufio.NewReader(r).ReadString('\n')
+	require.NoError(t, err, "serve stopped before it served")
+	go func() { _, _ = io.Copy(io.Discard, r) }()
+	t.Cleanup(func() {
+		cancel()
+		assert.NoError(t, <-done)
+	})
+	_, addr, ok := strings.Cut(line, " on http://")
+	require.True(t, ok, line)
+	addr, _, _ = strings.Cut(addr, " ")
+	return running{addr: addr, db: db}
+}
+
+// serve serves the console: the page at / (public: it holds no data) and
+// the stream, to a token sent as the browser does (a subprotocol), or as
+// an Authorization header; without one it is a 401, to a caller bound to
+// a party a 403.
+func TestServeConsole(t *testing.T) {
+	s := serveInProcess(t, example, "--scale", "1")
+	res, err := http.Get("http://" + s.addr + "/")
+	require.NoError(t, err)
+	page, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Contains(t, string(page), "GlobalTech")
+
+	url := "ws://" + s.addr + ui.StreamPath
+	_, res, err = websocket.DefaultDialer.Dial(url, nil)
+	require.Error(t, err)
+	assert.Equal(t, http.StatusUnauthorized, res.StatusCode, "no token")
+	d := websocket.Dialer{Subprotocols: []string{ui.Subprotocol, auth.BearerProtocolPrefix + "not-a-token"}}
+	_, res, err = d.Dial(url, nil)
+	require.Error(t, err)
+	assert.Equal(t, http.StatusUnauthorized, res.StatusCode, "a bad token")
+	d.Subprotocols[1] = auth.BearerProtocolPrefix + devToken(t, s.db, auth.Sales, "CUST-ENT-1102")
+	_, res, err = d.Dial(url, nil)
+	require.Error(t, err)
+	assert.Equal(t, http.StatusForbidden, res.StatusCode, "a caller bound to a party")
+
+	d.Subprotocols[1] = auth.BearerProtocolPrefix + devToken(t, s.db, auth.Operations, "")
+	conn, res, err := d.Dial(url, nil)
+	require.NoError(t, err)
+	defer conn.Close()
+	assert.Equal(t, ui.Subprotocol, res.Header.Get("Sec-WebSocket-Protocol"), "the token is not echoed")
+	// The quote and the order are taken at T+0.
+	var kinds []string
+	for !strings.Contains(strings.Join(kinds, " "), "productOrder") {
+		var m ui.Message
+		require.NoError(t, conn.ReadJSON(&m))
+		for _, r := range m.Records {
+			kinds = append(kinds, r.Kind)
+		}
+	}
+	assert.Equal(t, "quote", kinds[0])
+
+	header := http.Header{"Authorization": {"Bearer " + devToken(t, s.db, auth.Admin, "")}}
+	conn2, _, err := websocket.DefaultDialer.Dial(url+"?after=1", header)
+	require.NoError(t, err)
+	defer conn2.Close()
+	var m ui.Message
+	require.NoError(t, conn2.ReadJSON(&m))
+	require.NotEmpty(t, m.Records)
+	assert.Equal(t, int64(2), m.Records[0].Seq, "after=1 resumes with record 2")
+}
