@@ -172,7 +172,14 @@ function renderOrders() {
     tr.dataset.id = o.id;
     tr.dataset.state = s;
     tr.setAttribute("aria-selected", String(o.id === state.selected));
-    tr.append(cell(o.id + (o.description ? " — " + o.description : "")), stateCell(s), cell(o.items.length),
+    const name = cell(o.id);
+    if (o.description) {
+      const d = document.createElement("span");
+      d.className = "description";
+      d.textContent = o.description;
+      name.append(d);
+    }
+    tr.append(name, stateCell(s), cell(o.items.length),
       cell(count.completed), cell(count.held), cell(count.failed), cell(state.jeopardies.get(o.id) || 0));
     rows.push(tr);
     if (rows.length >= 500) break; // the rest by filter
@@ -274,7 +281,7 @@ const tree = {
   async fillSite(el, s) {
     el.dataset.filled = "1";
     for (const w of s.waves) {
-      const so = this.node(w.so.id, "service order " + w.so.id + " " + (w.so.description || ""));
+      const so = this.node(w.so.id, "service order " + w.so.id + " " + (w.so.description || ""), true);
       for (const soi of w.items) {
         const name = (soi.service && soi.service.serviceSpecification && soi.service.serviceSpecification.id) || "";
         so.append(this.leaf(soi.id, "item " + soi.id + " " + name));
