@@ -33,17 +33,19 @@ const Subprotocol = "ordertwin.stream.v1"
 // the records after a seq (?after=SEQ, 0 for all); it is sent those, read
 // once through the feed (from the store when they are older than the
 // feed's window), then every commit as it comes. Each connection reads the
-// feed at its own pace: the engine never waits for a client, and a client
-// that falls more than MaxLag records behind the commits (it does not read
-// its socket) is dropped, to resume with ?after= the last seq it saw.
+// feed at its own pace, a message of up to Batch records at a time: the
+// engine never waits for a client, a client slower than the commits gets
+// them in bigger messages, read from the store once they are behind the
+// window, and a client that takes no message for WriteTimeout, or falls
+// more than MaxLag records behind the commits, is dropped, to resume with
+// ?after= the last seq it was sent.
 type Stream struct {
 	Feed *store.Feed
 	// Epoch is the calendar time of T+0: each record carries its virtual
 	// time as an offset from T+0 and as a date.
 	Epoch time.Time
 	// MaxLag is how far behind the commits a client may fall (records);
-	// 0: store.DefaultWindow, so that a client in step never reads the
-	// store.
+	// 0: DefaultMaxLag.
 	MaxLag int64
 	// Batch is the most records one message carries (0: 1,000).
 	Batch int
@@ -53,6 +55,11 @@ type Stream struct {
 
 	drops atomic.Int64
 }
+
+// DefaultMaxLag is how far behind the commits a client may fall: a page
+// that follows a national rollout from its start, busy drawing, may be
+// half a million records behind, and reads them from the store.
+const DefaultMaxLag = 1 << 20
 
 // Message is one message of the stream: the records after a seq up to
 // Last, those the caller may see (none when it may see none of them).
@@ -135,7 +142,7 @@ func (s *Stream) serve(ctx context.Context, conn *websocket.Conn, after int64, s
 	defer cancel()
 	maxLag, batch, timeout := s.MaxLag, s.Batch, s.WriteTimeout
 	if maxLag <= 0 {
-		maxLag = store.DefaultWindow
+		maxLag = DefaultMaxLag
 	}
 	if batch <= 0 {
 		batch = 1000

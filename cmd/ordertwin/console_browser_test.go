@@ -27,7 +27,7 @@ const screenshotsEnv = "ORDERTWIN_SCREENSHOTS"
 
 // screenshot writes a PNG of the whole page as name in the folder of
 // screenshotsEnv, when it is set.
-func screenshot(t *testing.T, ctx context.Context, name string) {
+func screenshot(t testing.TB, ctx context.Context, name string) {
 	t.Helper()
 	dir := os.Getenv(screenshotsEnv)
 	if dir == "" {
@@ -40,7 +40,7 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 
 // browser starts a headless Chromium for the test, or skips the test when
 // there is none and browserTestsEnv is not set.
-func browser(t *testing.T) context.Context {
+func browser(t testing.TB) context.Context {
 	t.Helper()
 	path, err := exec.LookPath("chromium")
 	if err != nil {
@@ -62,13 +62,13 @@ func browser(t *testing.T) context.Context {
 
 // poll waits until the expression is true in the page, for at most
 // timeout: what the page shows arrives over the stream.
-func poll(t *testing.T, ctx context.Context, what, expression string, timeout time.Duration) {
+func poll(t testing.TB, ctx context.Context, what, expression string, timeout time.Duration) {
 	t.Helper()
 	_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expression, chromedp.WithPollingTimeout(timeout)))
 	require.NoError(t, err, "waiting for %s (%s)", what, expression)
 }
 
-func eval[T any](t *testing.T, ctx context.Context, expression string) T {
+func eval[T any](t testing.TB, ctx context.Context, expression string) T {
 	t.Helper()
 	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expression))
 	require.NoError(t, err, expression)
@@ -129,4 +129,49 @@ func TestConsoleInBrowser(t *testing.T) {
 	assert.Positive(t, eval[int](t, ctx, `document.querySelectorAll("#log-rows div").length`), "the event log shows rows")
 	assert.Equal(t, 3, eval[int](t, ctx, `document.querySelectorAll("#waves .wave").length`), "Pilot, Wave 1, Wave 2")
 	screenshot(t, ctx, "console-complete.png")
+}
+
+// BenchmarkConsoleNationalRollout measures the console following the
+// national rollout (400 orders, 10,000 sites, about half a million
+// records) served at ten virtual days a second: the page lists every
+// order and takes the first 100,000 records, each once; the longest task
+// it ran meanwhile (Chromium's long-task timing: a frame it could not
+// draw) is reported as longest-ms, and must stay short of a freeze.
+func BenchmarkConsoleNationalRollout(b *testing.B) {
+	for b.Loop() {
+		followNational(b)
+	}
+}
+
+func followNational(b *testing.B) {
+	ctx := browser(b)
+	s := serveInProcess(b, "../../scenarios/national-rollout.yaml", "--scale", "864000")
+	token := devToken(b, s.db, auth.Operations, "")
+	require.NoError(b, chromedp.Do(ctx,
+		chromedp.Navigate("http://"+s.addr+"/"),
+		chromedp.WaitVisible(chromedp.ID("token")),
+		chromedp.SendKeys(chromedp.ID("token"), token),
+		chromedp.Click(chromedp.CSS("#signin button")),
+	))
+	poll(b, ctx, "every order listed", `document.querySelectorAll("#orders tbody tr").length === 400`, 2*time.Minute)
+	poll(b, ctx, "100,000 records", `ordertwin.stats().last >= 100000`, 2*time.Minute)
+	type frames struct {
+		Longest, FlushLongest float64
+		LongTasks, Pending    int
+		Slowest               map[string]float64
+	}
+	f := eval[frames](b, ctx, `ordertwin.frames()`)
+	st := eval[map[string]int64](b, ctx, `ordertwin.stats()`)
+	b.Logf("national rollout: %d records received, %d more committed; longest task %.0f ms, %d tasks over 50 ms; longest frame's update %.0f ms (%v)",
+		st["received"], st["head"]-st["last"], f.Longest, f.LongTasks, f.FlushLongest, f.Slowest)
+	b.ReportMetric(f.Longest, "longest-ms")
+	b.ReportMetric(float64(f.LongTasks), "long-tasks")
+	assert.Less(b, f.Longest, 5000.0, "the page froze")
+	assert.Zero(b, st["duplicates"])
+	seqs := eval[[]int64](b, ctx, `ordertwin.seqs().slice(0, 100000)`)
+	for i, seq := range seqs {
+		if !assert.Equal(b, int64(i+1), seq, "record %d", i+1) {
+			break
+		}
+	}
 }

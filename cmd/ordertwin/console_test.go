@@ -25,7 +25,7 @@ type running struct {
 
 // serveInProcess runs serve with args (and a new store, on a free loopback
 // port) until the test ends.
-func serveInProcess(t *testing.T, args ...string) running {
+func serveInProcess(t testing.TB, args ...string) running {
 	t.Helper()
 	db := filepath.Join(t.TempDir(), "serve.db")
 	ctx, cancel := context.WithCancel(context.Background())

@@ -27,6 +27,7 @@ const state = {
   orders: new Map(),  // product order id -> {id, description, state, items: [{id, site}]}
   itemOrder: new Map(), // product order item id -> order id
   jeopardies: new Map(), // order id -> count
+  waves: new Map(),   // product order id -> its waves' entity ids
   selected: "",
   seqs: [],           // every seq received, in order (the page's own check)
   duplicates: 0,
@@ -39,7 +40,8 @@ const pending = [];   // records received since the last frame
 let frameAsked = false;
 let ordersDirty = false;
 const changed = new Set(); // entities whose state changed since the last frame
-let refetchOrders = false, refetchTree = false;
+let refetchTree = false;
+const newOrders = new Set(); // orders created since the page read them
 
 function schedule() {
   if (!frameAsked) {
@@ -48,43 +50,85 @@ function schedule() {
   }
 }
 
+// flush applies what arrived, within a budget of time per frame: the
+// rest waits for the next frame, so that the page keeps drawing however
+// fast records come.
+const frameBudget = 10; // ms
+const slowest = {}; // what took longest, by name (ms)
+function timed(name, began) {
+  slowest[name] = Math.max(slowest[name] || 0, performance.now() - began);
+}
+let flushLongest = 0;
+let ordersRendered = 0;
+
 function flush() {
   frameAsked = false;
-  const records = pending.splice(0);
-  for (const r of records) apply(r);
+  const began = performance.now();
+  let n = 0;
+  while (n < pending.length && (n % 500 !== 0 || performance.now() - began < frameBudget)) apply(pending[n++]);
+  const records = pending.splice(0, n);
+  if (pending.length) schedule();
+  timed("apply", began);
   if (records.length) {
+    // Every layout read first, then the writes: no forced layout.
+    const logView = log.view(), stick = timeline.atEnd();
     $("#clock").textContent = "T+" + state.at.replace(/^P/, "");
-    log.append(records);
-    timeline.append(records);
+    let b = performance.now();
+    log.append(records, logView);
+    timed("log", b);
+    b = performance.now();
+    timeline.append(records, stick);
+    timed("timeline", b);
   }
-  if (ordersDirty) { ordersDirty = false; renderOrders(); }
+  if (ordersDirty && began - ordersRendered > 250) { ordersDirty = false; ordersRendered = began; const b = performance.now(); renderOrders(); timed("orders", b); }
+  else if (ordersDirty) schedule();
   for (const id of changed) tree.setState(id, state.entity.get(id));
   changed.clear();
-  if (refetchOrders) { refetchOrders = false; debounce("orders", loadOrders, 500); }
-  if (refetchTree) { refetchTree = false; debounce("tree", () => tree.load(state.selected), 500); }
+  if (newOrders.size) throttle("orders", () => loadOrders([...newOrders]), 300);
+  if (refetchTree) { refetchTree = false; throttle("tree", () => tree.load(state.selected), 500); }
+  flushLongest = Math.max(flushLongest, performance.now() - began);
 }
 
 const timers = {};
+// debounce runs fn ms after the last call (user input).
 function debounce(key, fn, ms) {
   clearTimeout(timers[key]);
   timers[key] = setTimeout(fn, ms);
 }
 
+// throttle runs fn ms after the first call, then takes calls again (reads
+// that the stream asks for, which may come every frame).
+function throttle(key, fn, ms) {
+  if (timers[key]) return;
+  timers[key] = setTimeout(() => { delete timers[key]; fn(); }, ms);
+}
+
 // apply takes one record into the page's state.
+// The kinds whose records are transitions of the entities the views
+// show (a milestone's To, say, is not its item's state).
+const lifecycles = new Set(["productOrder", "productOrderItem", "serviceOrder", "serviceOrderItem",
+  "resourceOrder", "resourceOrderItem", "wave", "quote"]);
+
 function apply(r) {
   state.at = r.at;
-  if (r.to) {
+  if (r.to && lifecycles.has(r.kind)) {
     state.entity.set(r.entity, r.to);
     changed.add(r.entity);
   }
   switch (r.kind) {
     case "productOrder":
-      if (r.event === "create" && !state.orders.has(r.entity)) refetchOrders = true;
+      if (r.event === "create" && !state.orders.has(r.entity)) newOrders.add(r.entity);
       if (state.orders.has(r.entity)) { state.orders.get(r.entity).state = r.to; ordersDirty = true; }
       break;
     case "productOrderItem":
       if (state.itemOrder.has(r.entity)) ordersDirty = true;
       break;
+    case "wave": {
+      const order = r.entity.split("/")[0];
+      if (!state.waves.has(order)) state.waves.set(order, new Set());
+      state.waves.get(order).add(r.entity);
+      break;
+    }
     case "jeopardy": {
       const order = orderOf(r.entity);
       if (order) { state.jeopardies.set(order, (state.jeopardies.get(order) || 0) + 1); ordersDirty = true; }
@@ -110,6 +154,7 @@ function orderOf(entity) {
 
 async function get(path) {
   const res = await fetch(path, { headers: { Authorization: "Bearer " + token() } });
+  slowest.fetches = (slowest.fetches || 0) + 1;
   if (res.status === 401) { signOut("the token was refused: sign in again"); throw new Error("401"); }
   if (!res.ok) {
     let msg = res.status + " " + res.statusText;
@@ -136,9 +181,21 @@ function siteOf(item) {
   return place.length ? (place[0].id || place[0].name) : item.id;
 }
 
-async function loadOrders() {
+// loadOrders reads the orders (ids: those only, else all) and their
+// items' sites.
+async function loadOrders(ids) {
+  const fields = "?fields=id,state,description,productOrderItem";
   try {
-    const orders = await all(api.productOrder + "?fields=id,state,description,productOrderItem");
+    let orders = [];
+    if (!ids) {
+      orders = await all(api.productOrder + fields);
+    } else {
+      for (const id of ids) newOrders.delete(id);
+      for (let i = 0; i < ids.length; i += 50) {
+        orders.push(...await get(api.productOrder + fields + "&id=" + ids.slice(i, i + 50).map(encodeURIComponent).join(",")));
+      }
+    }
+    const b = performance.now();
     for (const o of orders) {
       const items = (o.productOrderItem || []).map((it) => ({ id: it.id, site: siteOf(it) }));
       state.orders.set(o.id, { id: o.id, description: o.description || "", state: o.state, items });
@@ -149,12 +206,17 @@ async function loadOrders() {
       }
     }
     renderOrders();
+    timed("loadOrders", b);
     if (!state.selected && orders.length) select(orders[0].id);
   } catch (e) { showError(e); }
 }
 
 // --- the orders -------------------------------------------------------------
 
+// renderOrders shows the orders that pass the filters, the first 500:
+// each order's row is made once and kept; a render changes only the
+// cells whose text changed.
+const orderRows = new Map(); // order id -> {tr, badge, cells}
 function renderOrders() {
   const filter = $("#order-filter").value.trim().toLowerCase();
   const want = $("#order-state").value;
@@ -168,34 +230,40 @@ function renderOrders() {
       const st = state.entity.get(it.id);
       if (st in count) count[st]++;
     }
-    const tr = document.createElement("tr");
-    tr.dataset.id = o.id;
-    tr.dataset.state = s;
-    tr.setAttribute("aria-selected", String(o.id === state.selected));
-    const name = cell(o.id);
-    if (o.description) {
-      const d = document.createElement("span");
-      d.className = "description";
-      d.textContent = o.description;
-      name.append(d);
+    let row = orderRows.get(o.id);
+    if (!row) {
+      const tr = document.createElement("tr");
+      tr.dataset.id = o.id;
+      const name = cell(o.id);
+      if (o.description) {
+        const d = document.createElement("span");
+        d.className = "description";
+        d.textContent = o.description;
+        name.append(d);
+      }
+      const b = badge(s);
+      const td = document.createElement("td");
+      td.append(b);
+      const cells = [cell(""), cell(""), cell(""), cell(""), cell("")];
+      tr.append(name, td, ...cells);
+      row = { tr, badge: b, cells };
+      orderRows.set(o.id, row);
     }
-    tr.append(name, stateCell(s), cell(o.items.length),
-      cell(count.completed), cell(count.held), cell(count.failed), cell(state.jeopardies.get(o.id) || 0));
-    rows.push(tr);
+    if (row.tr.dataset.state !== s) { row.tr.dataset.state = s; row.badge.dataset.state = s; row.badge.textContent = s; }
+    const sel = String(o.id === state.selected);
+    if (row.tr.getAttribute("aria-selected") !== sel) row.tr.setAttribute("aria-selected", sel);
+    const values = [o.items.length, count.completed, count.held, count.failed, state.jeopardies.get(o.id) || 0];
+    values.forEach((v, i) => { if (row.cells[i].textContent !== String(v)) row.cells[i].textContent = String(v); });
+    rows.push(row.tr);
     if (rows.length >= 500) break; // the rest by filter
   }
-  $("#orders tbody").replaceChildren(...rows);
+  const tbody = $("#orders tbody");
+  if (rows.length !== tbody.childElementCount || rows.some((tr, i) => tbody.children[i] !== tr)) tbody.replaceChildren(...rows);
 }
 
 function cell(text) {
   const td = document.createElement("td");
   td.textContent = String(text);
-  return td;
-}
-
-function stateCell(s) {
-  const td = document.createElement("td");
-  td.append(badge(s));
   return td;
 }
 
@@ -208,6 +276,7 @@ function badge(s) {
 }
 
 function select(id) {
+  if (state.selected !== id) tree.serviceOrders = "";
   state.selected = id;
   renderOrders();
   tree.load(id);
@@ -222,6 +291,8 @@ const tree = {
   nodes: new Map(), // entity id -> [badge elements]
   sites: [],
   shown: 100,
+  order: "",          // the order shown
+  serviceOrders: "",  // and its service orders' ids, as last read
 
   async load(id) {
     const o = state.orders.get(id);
@@ -229,8 +300,11 @@ const tree = {
     $("#order-title").textContent = "Order " + id;
     document.querySelector("#order-view .hint").hidden = true;
     try {
-      const sos = (await all(api.serviceOrder + "?fields=id,state,description,externalReference,serviceOrderItem"))
-        .filter((so) => (so.externalReference || []).some((r) => r.name === id));
+      const sos = await all(api.serviceOrder + "?fields=id,state,description,serviceOrderItem&externalReference.name=" + encodeURIComponent(id));
+      const ids = sos.map((so) => so.id).join(",");
+      if (this.order === id && this.serviceOrders === ids) return; // nothing new: the states come from the stream
+      this.order = id;
+      this.serviceOrders = ids;
       // sites: each product order item, and the service order items for it, by wave
       const bySite = new Map(o.items.map((it) => [it.id, { item: it, waves: [] }]));
       for (const so of sos) {
@@ -246,12 +320,15 @@ const tree = {
         for (const [poi, items] of perItem) bySite.get(poi).waves.push({ so, items });
       }
       this.sites = [...bySite.values()];
+      const b = performance.now();
       this.render(id);
+      timed("tree", b);
       renderWaves(id);
     } catch (e) { showError(e); }
   },
 
   render(id) {
+    const open = new Set([...document.querySelectorAll("#tree details[open]")].map((d) => d.dataset.entity));
     this.nodes.clear();
     const root = $("#tree");
     const filterInput = $("#site-filter");
@@ -270,8 +347,9 @@ const tree = {
         break;
       }
       const site = this.node(s.item.id, "site " + s.item.site + " (" + s.item.id + ")");
-      site.addEventListener("toggle", () => { if (site.open && !site.dataset.filled) this.fillSite(site, s); }, { once: false });
+      site.addEventListener("toggle", () => { if (site.open && !site.dataset.filled) this.fillSite(site, s); });
       po.append(site);
+      if (open.has(s.item.id)) site.open = true;
     }
     root.replaceChildren(po);
   },
@@ -340,8 +418,8 @@ const waveBadges = new Map();
 function renderWaves(id) {
   waveBadges.clear();
   const chips = [];
-  for (const [entity, s] of state.entity) {
-    if (!entity.startsWith(id + "/")) continue;
+  for (const entity of state.waves.get(id) || []) {
+    const s = state.entity.get(entity);
     const chip = document.createElement("span");
     chip.className = "wave";
     chip.dataset.entity = entity;
@@ -357,72 +435,96 @@ function renderWaves(id) {
 
 // The milestones of the rollout: orders, waves, service orders,
 // jeopardies; the latest 2,000.
+const timelineCap = 1000;
 const timeline = {
   kinds: new Set(["productOrder", "wave", "serviceOrder", "jeopardy", "quote"]),
-  append(records) {
+  // append adds the records' milestones; stick (read before the frame's
+  // first DOM write) says whether the list was scrolled to its end.
+  append(records, stick) {
     const ol = $("#timeline");
-    const frag = document.createDocumentFragment();
+    const shown = [];
     let waves = false;
     for (const r of records) {
       if (!this.kinds.has(r.kind)) continue;
+      shown.push(r);
+      if (r.kind === "wave") waves = true;
+    }
+    const frag = document.createDocumentFragment();
+    for (const r of shown.slice(-timelineCap)) {
       const li = document.createElement("li");
       li.dataset.entity = r.entity;
       li.dataset.state = r.to || "";
       li.textContent = "T+" + r.at.replace(/^P/, "") + "  " + r.kind + " " + (r.name || r.entity) + "  " +
         (r.from ? r.from + " → " : "") + (r.to || "") + (r.reason ? " — " + r.reason : "");
       frag.append(li);
-      if (r.kind === "wave") waves = true;
     }
-    const stick = ol.scrollTop + ol.clientHeight >= ol.scrollHeight - 4;
     ol.append(frag);
-    while (ol.childElementCount > 2000) ol.firstElementChild.remove();
-    if (stick) ol.scrollTop = ol.scrollHeight;
+    for (let extra = ol.childElementCount - timelineCap; extra > 0; extra--) ol.firstElementChild.remove();
+    if (stick && shown.length) ol.scrollTop = 1e9;
     if (waves && state.selected) renderWaves(state.selected);
+  },
+  atEnd() {
+    const ol = $("#timeline");
+    return ol.scrollTop + ol.clientHeight >= ol.scrollHeight - 4;
   },
 };
 
 // --- the event log: every record, searchable, virtualised -------------------
 
 const rowHeight = 20;
+const logCap = 100000;
 const log = {
-  records: [],   // the latest 100,000
+  records: [],   // the latest logCap
   shown: [],     // indexes into records that match the search
   search: "",
-  append(records) {
+  // view is where the log is scrolled: read before the frame's first DOM
+  // write, so that rendering forces no layout.
+  view() {
+    const box = $("#log");
+    return { top: box.scrollTop, height: box.clientHeight, atEnd: box.scrollTop + box.clientHeight >= this.shown.length * rowHeight - rowHeight * 2 };
+  },
+  append(records, view) {
     for (const r of records) {
-      r.text = (r.seq + " T+" + r.at.replace(/^P/, "") + " " + r.kind + " " + r.entity + " " + (r.name || "") + " " +
-        (r.from || "") + " → " + (r.to || "") + " " + (r.event || "") + " " + (r.system || "") + " " + (r.reason || ""));
       this.records.push(r);
       if (this.matches(r)) this.shown.push(this.records.length - 1);
     }
-    if (this.records.length > 110000) {
-      const cut = this.records.length - 100000;
+    if (this.records.length > logCap * 1.1) {
+      const cut = this.records.length - logCap;
       this.records.splice(0, cut);
       this.shown = this.shown.filter((i) => i >= cut).map((i) => i - cut);
     }
-    $("#log-count").textContent = this.shown.length === this.records.length ? String(this.records.length) : this.shown.length + " of " + this.records.length;
-    this.render(true);
+    this.count();
+    if (view.atEnd) view.top = Math.max(0, this.shown.length * rowHeight - view.height);
+    this.render(view);
   },
-  matches(r) { return !this.search || r.text.toLowerCase().includes(this.search); },
+  text(r) {
+    return r.seq + " T+" + r.at.replace(/^P/, "") + " " + r.kind + " " + r.entity + " " + (r.name || "") + " " +
+      (r.from || "") + " → " + (r.to || "") + " " + (r.event || "") + " " + (r.system || "") + " " + (r.reason || "");
+  },
+  matches(r) { return !this.search || this.text(r).toLowerCase().includes(this.search); },
+  count() {
+    $("#log-count").textContent = this.shown.length === this.records.length ? String(this.records.length) : this.shown.length + " of " + this.records.length;
+  },
   filter(text) {
     this.search = text.trim().toLowerCase();
     this.shown = [];
     this.records.forEach((r, i) => { if (this.matches(r)) this.shown.push(i); });
-    $("#log-count").textContent = this.shown.length + " of " + this.records.length;
-    this.render(false);
+    this.count();
+    const view = this.view();
+    view.top = Math.min(view.top, Math.max(0, this.shown.length * rowHeight - view.height));
+    this.render(view);
   },
-  render(follow) {
+  render(view) {
     const box = $("#log");
-    const atEnd = box.scrollTop + box.clientHeight >= box.scrollHeight - rowHeight * 2;
     $("#log-spacer").style.height = this.shown.length * rowHeight + "px";
-    if (follow && atEnd) box.scrollTop = box.scrollHeight;
-    const first = Math.max(0, Math.floor(box.scrollTop / rowHeight) - 5);
-    const last = Math.min(this.shown.length, first + Math.ceil(box.clientHeight / rowHeight) + 10);
+    if (box.scrollTop !== view.top) box.scrollTop = view.top;
+    const first = Math.max(0, Math.floor(view.top / rowHeight) - 5);
+    const last = Math.min(this.shown.length, first + Math.ceil(view.height / rowHeight) + 10);
     const rows = [];
     for (let i = first; i < last; i++) {
       const r = this.records[this.shown[i]];
       const div = document.createElement("div");
-      div.textContent = r.text;
+      div.textContent = this.text(r);
       div.title = r.time;
       rows.push(div);
     }
@@ -443,7 +545,9 @@ function connect() {
   socket = ws;
   ws.onopen = () => { backoff = 250; status("live"); };
   ws.onmessage = (ev) => {
+    const b = performance.now();
     const m = JSON.parse(ev.data);
+    timed("parse", b);
     for (const r of m.records) {
       if (r.seq <= state.last) { state.duplicates++; continue; }
       state.seqs.push(r.seq);
@@ -515,11 +619,26 @@ $("#orders tbody").addEventListener("click", (ev) => {
 });
 $("#site-filter").addEventListener("input", () => debounce("sites", () => { tree.shown = 100; tree.render(state.selected); }, 200));
 $("#log-search").addEventListener("input", (ev) => debounce("search", () => log.filter(ev.target.value), 150));
-$("#log").addEventListener("scroll", () => { if (!frameAsked) requestAnimationFrame(() => log.render(false)); });
+let logScroll = false;
+$("#log").addEventListener("scroll", () => {
+  if (logScroll) return;
+  logScroll = true;
+  requestAnimationFrame(() => { logScroll = false; log.render(log.view()); });
+});
 
 // For tests and the curious: what the page received, and a way to drop
 // its socket as a network would.
+// The longest task the page ran (a frame it could not draw), from the
+// browser's long-task timing where it has it.
+let longest = 0, longTasks = 0;
+if (window.PerformanceObserver && PerformanceObserver.supportedEntryTypes.includes("longtask")) {
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) { longTasks++; longest = Math.max(longest, e.duration); }
+  }).observe({ entryTypes: ["longtask"] });
+}
+
 window.ordertwin = {
+  frames: () => ({ longest, longTasks, flushLongest, pending: pending.length, slowest }),
   stats: () => ({ last: state.last, head: state.head, received: state.seqs.length, duplicates: state.duplicates, reconnects: state.reconnects }),
   seqs: () => state.seqs.slice(),
   dropSocket: () => { if (socket) socket.close(); },
