@@ -154,7 +154,6 @@ function orderOf(entity) {
 
 async function get(path) {
   const res = await fetch(path, { headers: { Authorization: "Bearer " + token() } });
-  slowest.fetches = (slowest.fetches || 0) + 1;
   if (res.status === 401) { signOut("the token was refused: sign in again"); throw new Error("401"); }
   if (!res.ok) {
     let msg = res.status + " " + res.statusText;
