@@ -74,19 +74,21 @@ type Message struct {
 	Epoch string `json:"epoch,omitempty"`
 }
 
-// Record is a committed journal record on the stream.
+// Record is a committed journal record on the stream, with the names of
+// a run's report (its timeline) and ordertwin journal --format json: a
+// transition of Entity from From to State, or a fact of kind Kind.
 type Record struct {
 	Seq int64 `json:"seq"`
 	// At is its virtual time as an ISO 8601 offset from T+0 (P2DT3H);
 	// Time the same as a date.
 	At     string `json:"at"`
 	Time   string `json:"time"`
-	Kind   string `json:"kind"`
 	Entity string `json:"entity"`
 	Name   string `json:"name,omitempty"`
+	Kind   string `json:"kind"`
 	System string `json:"system,omitempty"`
 	From   string `json:"from,omitempty"`
-	To     string `json:"to,omitempty"`
+	State  string `json:"state,omitempty"`
 	Event  string `json:"event,omitempty"`
 	Reason string `json:"reason,omitempty"`
 }
@@ -263,5 +265,5 @@ func (s *Stream) write(conn *websocket.Conn, m *Message, timeout time.Duration) 
 
 func (s *Stream) record(e store.Entry) Record {
 	return Record{Seq: e.Seq, At: tmf.FormatOffset(e.At), Time: s.Epoch.Add(e.At).UTC().Format(time.RFC3339),
-		Kind: e.Kind, Entity: e.Entity, Name: e.Name, System: e.System, From: e.From, To: e.To, Event: e.Event, Reason: e.Reason}
+		Kind: e.Kind, Entity: e.Entity, Name: e.Name, System: e.System, From: e.From, State: e.To, Event: e.Event, Reason: e.Reason}
 }

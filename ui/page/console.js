@@ -111,14 +111,14 @@ const lifecycles = new Set(["productOrder", "productOrderItem", "serviceOrder", 
 
 function apply(r) {
   state.at = r.at;
-  if (r.to && lifecycles.has(r.kind)) {
-    state.entity.set(r.entity, r.to);
+  if (r.state && lifecycles.has(r.kind)) {
+    state.entity.set(r.entity, r.state);
     changed.add(r.entity);
   }
   switch (r.kind) {
     case "productOrder":
       if (r.event === "create" && !state.orders.has(r.entity)) newOrders.add(r.entity);
-      if (state.orders.has(r.entity)) { state.orders.get(r.entity).state = r.to; ordersDirty = true; }
+      if (state.orders.has(r.entity)) { state.orders.get(r.entity).state = r.state; ordersDirty = true; }
       break;
     case "productOrderItem":
       if (state.itemOrder.has(r.entity)) ordersDirty = true;
@@ -452,9 +452,9 @@ const timeline = {
     for (const r of shown.slice(-timelineCap)) {
       const li = document.createElement("li");
       li.dataset.entity = r.entity;
-      li.dataset.state = r.to || "";
+      li.dataset.state = r.state || "";
       li.textContent = "T+" + r.at.replace(/^P/, "") + "  " + r.kind + " " + (r.name || r.entity) + "  " +
-        (r.from ? r.from + " → " : "") + (r.to || "") + (r.reason ? " — " + r.reason : "");
+        (r.from ? r.from + " → " : "") + (r.state || "") + (r.reason ? " — " + r.reason : "");
       frag.append(li);
     }
     ol.append(frag);
@@ -498,7 +498,7 @@ const log = {
   },
   text(r) {
     return r.seq + " T+" + r.at.replace(/^P/, "") + " " + r.kind + " " + r.entity + " " + (r.name || "") + " " +
-      (r.from || "") + " → " + (r.to || "") + " " + (r.event || "") + " " + (r.system || "") + " " + (r.reason || "");
+      (r.from || "") + " → " + (r.state || "") + " " + (r.event || "") + " " + (r.system || "") + " " + (r.reason || "");
   },
   matches(r) { return !this.search || this.text(r).toLowerCase().includes(this.search); },
   count() {
