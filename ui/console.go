@@ -40,8 +40,12 @@ func (c *Console) Routes(mux *http.ServeMux) {
 	mux.Handle("GET "+StreamPath, c.stream)
 }
 
-// Stream is the console's stream (after Routes).
-func (c *Console) Stream() *Stream { return c.stream }
+// Close ends the stream's connections (the server stops).
+func (c *Console) Close() {
+	if c.stream != nil {
+		c.stream.Close()
+	}
+}
 
 func (c *Console) page(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")

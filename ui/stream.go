@@ -54,6 +54,32 @@ type Stream struct {
 	Log          *slog.Logger
 
 	drops atomic.Int64
+	// closing ends every connection (Close).
+	mu      sync.Mutex
+	closing chan struct{}
+	closed  bool
+}
+
+// Close ends every connection of the stream, and refuses new ones: the
+// server stops (an HTTP server's Shutdown does not wait for a WebSocket).
+func (s *Stream) Close() {
+	ch := s.stopping()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.closed {
+		s.closed = true
+		close(ch)
+	}
+}
+
+// stopping is closed once Close is called.
+func (s *Stream) stopping() chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing == nil {
+		s.closing = make(chan struct{})
+	}
+	return s.closing
 }
 
 // DefaultMaxLag is how far behind the commits a client may fall: a page
@@ -130,6 +156,12 @@ func (s *Stream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if identified {
 		sees = func(kind string) bool { return Sees(id, kind) }
 	}
+	select {
+	case <-s.stopping():
+		tmf630.WriteError(w, tmf630.NewError(http.StatusServiceUnavailable, "the server stops"))
+		return
+	default:
+	}
 	conn, err := upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		return // the upgrader answered the client
@@ -154,6 +186,16 @@ func (s *Stream) serve(ctx context.Context, conn *websocket.Conn, after int64, s
 	}
 	sub := s.Feed.Subscribe()
 	defer sub.Close()
+	stopping := s.stopping()
+	go func() {
+		select {
+		case <-stopping:
+			_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "the server stops"), time.Now().Add(time.Second))
+			conn.NetConn().Close()
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	// The client says nothing after the handshake: reading tells when it
 	// goes (and answers its pings).
 	go func() {
@@ -215,7 +257,7 @@ func (s *Stream) serve(ctx context.Context, conn *websocket.Conn, after int64, s
 			return
 		}
 		if len(entries) > 0 || first {
-			m := Message{Records: []Record{}, Last: sent.Load(), Head: max(head, sent.Load())}
+			m := Message{Records: []Record{}, Last: sent.Load()}
 			if first {
 				m.Epoch = s.Epoch.UTC().Format(time.RFC3339)
 			}
@@ -225,6 +267,7 @@ func (s *Stream) serve(ctx context.Context, conn *websocket.Conn, after int64, s
 				}
 				m.Last = e.Seq
 			}
+			m.Head = max(head, m.Last)
 			if err := s.write(conn, &m, timeout); err != nil {
 				return
 			}

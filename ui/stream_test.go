@@ -244,3 +244,22 @@ func TestStreamByRole(t *testing.T) {
 	require.Error(t, err)
 	assert.Equal(t, http.StatusBadRequest, res.StatusCode)
 }
+
+// Close ends every connection (going away) and refuses new ones: the
+// server stops without waiting for its clients.
+func TestStreamClose(t *testing.T) {
+	j := newJournal(64)
+	j.commit(3, "serviceOrder", 0)
+	s := &Stream{Feed: j.feed}
+	url := serveStream(t, s, nil)
+	conn := dial(t, url, 0)
+	_, _ = readUntil(t, conn, 3)
+	s.Close()
+	var m Message
+	err := conn.ReadJSON(&m)
+	require.Error(t, err)
+	assert.True(t, websocket.IsCloseError(err, websocket.CloseGoingAway), "%v", err)
+	_, res, err := websocket.DefaultDialer.Dial(url, nil)
+	require.Error(t, err)
+	assert.Equal(t, http.StatusServiceUnavailable, res.StatusCode)
+}
