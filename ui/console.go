@@ -19,7 +19,10 @@ type Console struct {
 	Feed   *store.Feed
 	Epoch  time.Time
 	Log    *slog.Logger
-	stream *Stream
+	// Parties tells the party of an entity, for callers bound to one
+	// (Stream.Parties).
+	Parties Parties
+	stream  *Stream
 }
 
 //go:embed page
@@ -30,7 +33,7 @@ var index = template.Must(template.ParseFS(files, "page/index.html"))
 // Routes registers the page at /, its files under /console/, and the
 // stream at StreamPath.
 func (c *Console) Routes(mux *http.ServeMux) {
-	c.stream = &Stream{Feed: c.Feed, Epoch: c.Epoch, Log: c.Log}
+	c.stream = &Stream{Feed: c.Feed, Epoch: c.Epoch, Log: c.Log, Parties: c.Parties}
 	static, err := fs.Sub(files, "page")
 	if err != nil {
 		panic(err) // the embedded tree has the folder

@@ -51,6 +51,10 @@ type Stream struct {
 	Batch int
 	// WriteTimeout bounds the write of one message (0: 10 seconds).
 	WriteTimeout time.Duration
+	// Parties, when set, tells the party of an entity: a caller bound to
+	// a party is sent its party's records only. Without it such a caller
+	// is refused.
+	Parties Parties
 	Log          *slog.Logger
 
 	drops atomic.Int64
@@ -147,14 +151,23 @@ func (s *Stream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id, identified := auth.From(r.Context())
-	if identified && id.Scoped() {
+	if identified && id.Scoped() && s.Parties == nil {
 		tmf630.WriteError(w, tmf630.NewError(http.StatusForbidden, "roles "+tmf630.RoleNames(id.Roles)+" of "+id.Subject+
-			" act for one party; the stream carries every party's records: follow the party's orders through the hub"))
+			" act for one party, and this stream cannot tell the party of a record"))
 		return
 	}
-	sees := func(string) bool { return true }
+	sees := func(context.Context, store.Entry) (bool, error) { return true, nil }
 	if identified {
-		sees = func(kind string) bool { return Sees(id, kind) }
+		sees = func(_ context.Context, e store.Entry) (bool, error) { return Sees(id, e.Kind), nil }
+	}
+	if identified && id.Scoped() {
+		t := &tenancy{parties: s.Parties, tenant: id.Tenant}
+		sees = func(ctx context.Context, e store.Entry) (bool, error) {
+			if !Sees(id, e.Kind) {
+				return false, nil
+			}
+			return t.sees(ctx, e.Kind, e.Entity)
+		}
 	}
 	select {
 	case <-s.stopping():
@@ -171,7 +184,7 @@ func (s *Stream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // serve streams to conn from after.
-func (s *Stream) serve(ctx context.Context, conn *websocket.Conn, after int64, sees func(kind string) bool) {
+func (s *Stream) serve(ctx context.Context, conn *websocket.Conn, after int64, sees func(context.Context, store.Entry) (bool, error)) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	maxLag, batch, timeout := s.MaxLag, s.Batch, s.WriteTimeout
@@ -262,7 +275,21 @@ func (s *Stream) serve(ctx context.Context, conn *websocket.Conn, after int64, s
 				m.Epoch = s.Epoch.UTC().Format(time.RFC3339)
 			}
 			for _, e := range entries {
-				if sees(e.Kind) {
+				ok, err := sees(ctx, e)
+				if err != nil {
+					// Sent so far, and no further: the client resumes
+					// from there.
+					if s.Log != nil && ctx.Err() == nil {
+						s.Log.Warn("stream: whose record", "seq", e.Seq, "err", err.Error())
+					}
+					if len(m.Records) > 0 {
+						_ = s.write(conn, &m, timeout)
+					}
+					_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseTryAgainLater,
+						"cannot tell whose record "+strconv.FormatInt(e.Seq, 10)+" is: reconnect"), time.Now().Add(time.Second))
+					return
+				}
+				if ok {
 					m.Records = append(m.Records, s.record(e))
 				}
 				m.Last = e.Seq

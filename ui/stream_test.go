@@ -263,3 +263,54 @@ func TestStreamClose(t *testing.T) {
 	require.Error(t, err)
 	assert.Equal(t, http.StatusServiceUnavailable, res.StatusCode)
 }
+
+// parties is a directory of the parties of a few entities.
+type parties struct {
+	of    map[string]string // field + " " + id → party
+	items map[string]string // item → order
+	asked int
+}
+
+func (p *parties) Party(_ context.Context, field, id string) (string, error) {
+	p.asked++
+	return p.of[field+" "+id], nil
+}
+
+func (p *parties) Order(_ context.Context, _, item string) (string, bool, error) {
+	p.asked++
+	order, ok := p.items[item]
+	return order, ok, nil
+}
+
+// A caller bound to a party is sent the records of its party's entities
+// only — its quote, its order, the order's items and waves — and none of
+// the network's; each entity's party is asked once.
+func TestStreamByTenant(t *testing.T) {
+	j := newJournal(64)
+	commit := func(kind, entity string) {
+		j.mu.Lock()
+		first := int64(len(j.entries)) + 1
+		r := store.Record{Kind: kind, Entity: entity, To: "inProgress"}
+		j.entries = append(j.entries, store.Entry{Seq: first, Record: r})
+		j.mu.Unlock()
+		j.feed.Publish(first, []store.Record{r})
+	}
+	commit("quote", "QT-1")              // 1: ours
+	commit("approval", "QT-1/technical") // 2: ours
+	commit("quote", "QT-2")              // 3: theirs
+	commit("productOrder", "PO-1")       // 4: ours
+	commit("productOrderItem", "POI-1")  // 5: ours
+	commit("wave", "PO-1/Pilot")         // 6: ours
+	commit("productOrder", "PO-2")       // 7: theirs
+	commit("productOrderItem", "POI-2")  // 8: theirs
+	commit("serviceOrder", "SO-1")       // 9: the network's
+	commit("productOrderItem", "POI-1")  // 10: ours, asked before
+	p := &parties{of: map[string]string{"quote QT-1": "CUST-1", "quote QT-2": "CUST-2", "productOrder PO-1": "CUST-1",
+		"productOrder PO-2": "CUST-2"}, items: map[string]string{"POI-1": "PO-1", "POI-2": "PO-2"}}
+	id := auth.Identity{Subject: "globaltech", Roles: []auth.Role{auth.Sales}, Tenant: "CUST-1"}
+	conn := dial(t, serveStream(t, &Stream{Feed: j.feed, Parties: p}, &id), 0)
+	got, last := readUntil(t, conn, 10)
+	assert.Equal(t, []int64{1, 2, 4, 5, 6, 10}, seqs(got))
+	assert.Equal(t, int64(10), last)
+	assert.Equal(t, 6, p.asked, "QT-1, QT-2, PO-1, POI-1's order, PO-2, POI-2's order: once each")
+}

@@ -50,8 +50,8 @@ func serveInProcess(t testing.TB, args ...string) running {
 
 // serve serves the console: the page at / (public: it holds no data) and
 // the stream, to a token sent as the browser does (a subprotocol), or as
-// an Authorization header; without one it is a 401, to a caller bound to
-// a party a 403.
+// an Authorization header; without one it is a 401; a caller bound to a
+// party is sent its party's records only.
 func TestServeConsole(t *testing.T) {
 	s := serveInProcess(t, example, "--scale", "1")
 	res, err := http.Get("http://" + s.addr + "/")
@@ -70,10 +70,30 @@ func TestServeConsole(t *testing.T) {
 	_, res, err = d.Dial(url, nil)
 	require.Error(t, err)
 	assert.Equal(t, http.StatusUnauthorized, res.StatusCode, "a bad token")
-	d.Subprotocols[1] = auth.BearerProtocolPrefix + devToken(t, s.db, auth.Sales, "CUST-ENT-1102")
-	_, res, err = d.Dial(url, nil)
-	require.Error(t, err)
-	assert.Equal(t, http.StatusForbidden, res.StatusCode, "a caller bound to a party")
+	// A caller bound to a party gets its party's records only: GlobalTech's
+	// sales the quote and the order; another party's nothing.
+	for tenant, want := range map[string][]string{"CUST-ENT-1102": {"quote", "productOrder"}, "CUST-OTHER-9": nil} {
+		d.Subprotocols[1] = auth.BearerProtocolPrefix + devToken(t, s.db, auth.Sales, tenant)
+		conn, _, err := d.Dial(url, nil)
+		require.NoError(t, err, tenant)
+		kinds := map[string]bool{}
+		for last := int64(0); last < 3; { // the quote and the order are taken at T+0
+			var m ui.Message
+			require.NoError(t, conn.ReadJSON(&m))
+			for _, r := range m.Records {
+				kinds[r.Kind] = true
+			}
+			last = m.Last
+		}
+		conn.Close()
+		for _, k := range want {
+			assert.True(t, kinds[k], "%s sees its %s", tenant, k)
+		}
+		assert.False(t, kinds["serviceOrder"] || kinds["resourceOrder"], "%s sees no network order", tenant)
+		if want == nil {
+			assert.Empty(t, kinds, tenant)
+		}
+	}
 
 	d.Subprotocols[1] = auth.BearerProtocolPrefix + devToken(t, s.db, auth.Operations, "")
 	conn, res, err := d.Dial(url, nil)

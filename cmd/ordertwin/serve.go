@@ -170,7 +170,8 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	api.Hub = hubs
 	api.OrderQuota = *orderQuota
 	// The console: the page at / and the stream of committed records.
-	console := &ui.Console{Name: sc.Name, Feed: st.Feed(), Epoch: api.Epoch, Log: log}
+	parties, _ := api.Listeners().(ui.Parties)
+	console := &ui.Console{Name: sc.Name, Feed: st.Feed(), Epoch: api.Epoch, Log: log, Parties: parties}
 	api.More = append(api.More, console.Routes)
 	// A client has 30 s to send a request (at most 1 MiB) and to take its
 	// answer; an idle keep-alive connection is closed after 2 minutes.
