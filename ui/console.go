@@ -15,10 +15,10 @@ import (
 // Console is the page and its stream, as serve runs them.
 type Console struct {
 	// Name is the scenario served, shown in the page's title.
-	Name   string
-	Feed   *store.Feed
-	Epoch  time.Time
-	Log    *slog.Logger
+	Name  string
+	Feed  *store.Feed
+	Epoch time.Time
+	Log   *slog.Logger
 	// Parties tells the party of an entity, for callers bound to one
 	// (Stream.Parties).
 	Parties Parties

@@ -55,7 +55,7 @@ type Stream struct {
 	// a party is sent its party's records only. Without it such a caller
 	// is refused.
 	Parties Parties
-	Log          *slog.Logger
+	Log     *slog.Logger
 
 	drops atomic.Int64
 	// closing ends every connection (Close).
