@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -119,4 +120,31 @@ func TestServeConsole(t *testing.T) {
 	require.NoError(t, conn2.ReadJSON(&m))
 	require.NotEmpty(t, m.Records)
 	assert.Equal(t, int64(2), m.Records[0].Seq, "after=1 resumes with record 2")
+}
+
+// submit --watch follows the worked example on the stream: every line has
+// the virtual time, the wall-clock time and the wave; the pilot site
+// completes in the pilot, the Brisbane sites in Wave 2, the order at the
+// end (seed: T+35 days after the order).
+func TestSubmitWatch(t *testing.T) {
+	s := serveInProcess(t, "--scale", "864000")
+	var out strings.Builder
+	token := devToken(t, s.db, auth.Sales, "CUST-ENT-1102")
+	require.NoError(t, submitCmd(context.Background(), []string{"--to", "http://" + s.addr, "--token", token, "--watch", example}, &out))
+	var watch []string
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		if strings.HasPrefix(line, "P") {
+			watch = append(watch, line)
+		}
+	}
+	require.NotEmpty(t, watch, out.String())
+	line := regexp.MustCompile(`^P(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)? +\d\d:\d\d:\d\d  (Pilot|Wave 1|Wave 2|-) +(order|item|wave) `)
+	for _, l := range watch {
+		assert.Regexp(t, line, l)
+	}
+	text := strings.Join(watch, "\n")
+	assert.Regexp(t, `(?m)^P\S* +\S+  Pilot +item POI-001 \(MELB\) inProgress → completed`, text)
+	assert.Regexp(t, `(?m)^P\S* +\S+  Wave 2 +item POI-005 \(BNE2\) inProgress → completed`, text)
+	assert.Regexp(t, `(?m)^P\S* +\S+  Wave 1 +wave Wave 1 of PO-\S+ scheduled → released: gate passed`, text)
+	assert.Regexp(t, `(?m)^P\S* +\S+  - +order PO-\S+ inProgress → completed$`, text)
 }
