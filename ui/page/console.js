@@ -609,7 +609,8 @@ $("#signin").addEventListener("submit", (ev) => {
   $("#token").value = "";
   if (t) signIn(t);
 });
-$("#signout").addEventListener("click", () => signOut(""));
+// Signing out forgets the token and what the page read with it.
+$("#signout").addEventListener("click", () => { signOut(""); location.reload(); });
 $("#order-filter").addEventListener("input", () => renderOrders());
 $("#order-state").addEventListener("change", () => renderOrders());
 $("#orders tbody").addEventListener("click", (ev) => {
