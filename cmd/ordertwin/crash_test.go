@@ -94,7 +94,7 @@ func startServe(t *testing.T, logs io.Writer, args ...string) *server {
 
 // devToken mints a token of the development issuer of the server that
 // serves db (its key is beside the store).
-func devToken(t *testing.T, db string, role auth.Role, tenant string) string {
+func devToken(t testing.TB, db string, role auth.Role, tenant string) string {
 	t.Helper()
 	key, err := auth.LoadDevKey(devKeyFile(db))
 	require.NoError(t, err)

@@ -15,6 +15,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/core/store/sqlite"
 	"github.com/ordertwin/ordertwin/core/tmf"
+	"github.com/ordertwin/ordertwin/scenarios"
 )
 
 // journalCmd prints what a store's journal holds: every committed record
@@ -76,7 +77,7 @@ func journalCmd(ctx context.Context, args []string, stdout io.Writer) error {
 			continue
 		}
 		if *format == "json" {
-			if err := enc.Encode(e); err != nil {
+			if err := enc.Encode(journalRowOf(e)); err != nil {
 				return err
 			}
 			continue
@@ -158,4 +159,20 @@ func originOrNil(o store.Origin) *store.Origin {
 		return nil
 	}
 	return &o
+}
+
+// journalRow is a journal record as journal --format json prints it, in
+// the report's terms (a run's timeline, scenarios.TimelineRow): its time
+// an ISO 8601 offset from T+0, the state it went to as state; with its
+// seq, the state it left and the event.
+type journalRow struct {
+	Seq int64 `json:"seq"`
+	scenarios.TimelineRow
+	From  string `json:"from,omitempty"`
+	Event string `json:"event,omitempty"`
+}
+
+func journalRowOf(e store.Entry) journalRow {
+	return journalRow{Seq: e.Seq, TimelineRow: scenarios.TimelineRow{At: tmf.FormatOffset(e.At), Entity: e.Entity, Name: e.Name,
+		Kind: e.Kind, System: e.System, State: e.To, Reason: e.Reason}, From: e.From, Event: e.Event}
 }

@@ -269,11 +269,12 @@ func TestJournal(t *testing.T) {
 	assert.Contains(t, lines[0], "productOrder")
 	assert.Contains(t, lines[0], "→ acknowledged [create]")
 	assert.Contains(t, lines[len(lines)-1], "inProgress → completed")
-	out, err = cli("journal", db, "--after", "5", "--format", "json")
+	// JSON lines in the report's terms: an ISO 8601 offset from T+0, the
+	// state gone to as state (the seed: technical approval at T+20 min).
+	out, err = cli("journal", db, "--after", "4", "--format", "json")
 	require.NoError(t, err)
-	var first struct{ Seq int64 }
-	require.NoError(t, json.Unmarshal([]byte(strings.SplitN(out, "\n", 2)[0]), &first))
-	assert.Equal(t, int64(6), first.Seq)
+	assert.JSONEq(t, `{"seq":5,"at":"PT20M","entity":"QT-001/technical","kind":"approval","system":"Approval Workflow",
+		"from":"pending","state":"approved","event":"approve"}`, strings.SplitN(out, "\n", 2)[0])
 	_, err = cli("journal", filepath.Join(t.TempDir(), "none.db"))
 	assert.ErrorContains(t, err, "none.db")
 	_, err = cli("journal", db, "--format", "xml")

@@ -26,6 +26,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/store/sqlite"
 	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/ordertwin/ordertwin/scenarios"
+	"github.com/ordertwin/ordertwin/ui"
 )
 
 // defaultLive is the built-in scenario serve runs when given none.
@@ -169,11 +170,16 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	api.Guard, api.AccessLog = guard, log
 	api.Hub = hubs
 	api.OrderQuota = *orderQuota
+	// The console: the page at / and the stream of committed records.
+	parties, _ := api.Listeners().(ui.Parties)
+	console := &ui.Console{Name: sc.Name, Feed: st.Feed(), Epoch: api.Epoch, Log: log, Parties: parties}
+	api.More = append(api.More, console.Routes)
 	// A client has 30 s to send a request (at most 1 MiB) and to take its
 	// answer; an idle keep-alive connection is closed after 2 minutes.
 	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, TLSConfig: tlsConfig,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	srv.RegisterOnShutdown(console.Close)
 	// The hub listeners' events, from the store's feed of committed
 	// records.
 	notifier, err := events.Open(*db, events.Options{Feed: st.Feed(), Directory: api.Listeners(), Epoch: api.Epoch, Callbacks: callbacks,

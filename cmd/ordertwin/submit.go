@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -15,13 +16,17 @@ import (
 	"github.com/ordertwin/ordertwin/core/api/tmf622"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/api/tmf648"
+	"github.com/ordertwin/ordertwin/core/com"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
 )
 
 // submitCmd places a scenario's orders on a running server over the TMF
 // APIs, as a CPQ would: the quote (POST quote), then the product order that
 // carries it out (POST productOrder, naming the quote's items). With
-// --watch it follows each order to its end, printing every change of state.
+// --watch it follows each order to its end on the server's stream of
+// committed records, printing every change of the order, its items and its
+// waves with its virtual and wall-clock times and its wave (polling the
+// order where the server does not stream to the token).
 func submitCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("submit", flag.ContinueOnError)
 	to := fs.String("to", "http://127.0.0.1:8080", "the server's base URL")
@@ -34,6 +39,7 @@ func submitCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	c := &client{base: strings.TrimSuffix(*to, "/"), http: &http.Client{Timeout: 30 * time.Second}, token: *token}
 	var placed []string
+	var placedFrom []com.QuoteRequest // the quote of each order placed
 	for i, p := range sc.Spec.Orders {
 		currency := ""
 		if o, err := sc.Spec.Catalog.Offering(p.Quote.Offering); err == nil {
@@ -57,17 +63,41 @@ func submitCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "order %s (externalId %s): %s, %s%s/productOrder/%s\n", po.ID, external, po.State, c.base, tmf630.ProductOrdering, po.ID)
 		placed = append(placed, po.ID)
+		placedFrom = append(placedFrom, p.Quote)
 	}
 	if !*watch {
 		return nil
 	}
-	failed := 0
-	for _, id := range placed {
-		state, err := c.follow(ctx, id, *poll, stdout)
+	// Each order on the server's stream; polled where the server does not
+	// stream to this token.
+	var orders []*watched
+	for i, id := range placed {
+		waves := map[string]string{}
+		for _, site := range placedFrom[i].Sites {
+			waves[site.Code] = site.Wave
+		}
+		o, err := c.watchedOrder(ctx, id, waves)
 		if err != nil {
 			return fmt.Errorf("submit: watch %s: %w", id, err)
 		}
-		if state != lc.Completed {
+		orders = append(orders, o)
+	}
+	final, err := c.watchStream(ctx, orders, stdout)
+	if errors.Is(err, errNoStream) {
+		fmt.Fprintf(stdout, "(%v: polling every %s)\n", err, *poll)
+		final, err = map[string]string{}, nil
+		for _, id := range placed {
+			if final[id], err = c.follow(ctx, id, *poll, stdout); err != nil {
+				break
+			}
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("submit: watch: %w", err)
+	}
+	failed := 0
+	for _, id := range placed {
+		if final[id] != lc.Completed {
 			failed++
 		}
 	}

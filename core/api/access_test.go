@@ -22,7 +22,9 @@ import (
 	"github.com/ordertwin/ordertwin/core/api/tmf648"
 	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/ordertwin/ordertwin/core/events"
+	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/scenarios"
+	"github.com/ordertwin/ordertwin/ui"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -78,6 +80,9 @@ func serveGuardedWith(t testing.TB, opt scenarios.Options) *guarded {
 	require.NoError(t, err)
 	srv := sys.API()
 	srv.Guard = g
+	feed, ok := store.FeedOf(sys.Journal)
+	require.True(t, ok)
+	srv.More = append(srv.More, (&ui.Console{Name: sc.Name, Feed: feed, Epoch: srv.Epoch}).Routes)
 	buf := &bytes.Buffer{}
 	srv.AccessLog = slog.New(slog.NewJSONHandler(buf, nil))
 	return &guarded{srv: srv, h: srv.Handler(), key: key, log: buf}
@@ -239,6 +244,12 @@ func TestAccessMatrix(t *testing.T) {
 		{route: "POST /tmf-api/resourceOrderingManagement/v4/listener/{event}", path: tmf630.ResourceOrdering + "/listener/resourceOrderStateChangeEvent", body: `[]`, want: bad},
 		{route: "GET /ordertwin/v1/peerStream/{stream}", path: api.PeerStreams + "/som→com", want: ok},
 		{route: "GET /metrics", path: "/metrics", want: ok},
+		// Without a WebSocket handshake the console's stream is a 400; a
+		// caller bound to a party is refused it (it carries every party's
+		// records).
+		{route: "GET /ordertwin/v1/stream", path: "/ordertwin/v1/stream", want: bad, byCaller: map[string]int{
+			"sales": http.StatusForbidden, "sales-other": http.StatusForbidden, "approver-customer": http.StatusForbidden,
+			"approver-customer-other": http.StatusForbidden, "partner": http.StatusForbidden, "partner-other": http.StatusForbidden}},
 	}
 	for _, c := range []struct{ base, name, id string }{{tmf630.ProductCatalog, "productOffering", offering},
 		{tmf630.ProductCatalog, "productSpecification", spec}, {tmf630.ProductCatalog, "productOfferingPrice", price}} {

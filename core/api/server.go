@@ -104,6 +104,9 @@ type Server struct {
 	node       *tmf630.Node     // made by Handler
 	// Hub is what the hubs allow: callbacks, quota, tenant (core/api/hub).
 	Hub hub.Policy
+	// More are the routes of packages outside the APIs (the console,
+	// ui), registered after the APIs' and served behind the same front.
+	More []func(*http.ServeMux)
 }
 
 // Handler routes the TMF APIs, /healthz, /readyz and /metrics, behind
@@ -126,6 +129,9 @@ func (s *Server) Handler() http.Handler {
 		func(mux *http.ServeMux) { tmf652.Routes(s.node, s.fromPeer, mux) },
 		func(mux *http.ServeMux) { hub.Routes(s.node, &s.Hub, mux) }, s.peerListeners,
 	} {
+		routes(mux)
+	}
+	for _, routes := range s.More {
 		routes(mux)
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {

@@ -176,6 +176,9 @@ func (g *Guard) Authenticate(r *http.Request) (Identity, error) {
 	}
 	h := r.Header.Get("Authorization")
 	if h == "" {
+		h = webSocketBearer(r)
+	}
+	if h == "" {
 		return Identity{}, ErrNoCredentials
 	}
 	scheme, token, _ := strings.Cut(h, " ")
@@ -218,6 +221,27 @@ func (g *Guard) Authenticate(r *http.Request) (Identity, error) {
 		return id, nil
 	}
 	return Identity{}, errors.New("the token is neither a JWT of a trusted issuer nor a known API key")
+}
+
+// BearerProtocolPrefix marks the token among the subprotocols a
+// WebSocket handshake offers (Sec-WebSocket-Protocol: bearer.TOKEN): a
+// browser cannot set the Authorization header of a WebSocket.
+const BearerProtocolPrefix = "bearer."
+
+// webSocketBearer is the Authorization a WebSocket handshake carries as a
+// subprotocol ("" for none).
+func webSocketBearer(r *http.Request) string {
+	if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		return ""
+	}
+	for _, h := range r.Header.Values("Sec-WebSocket-Protocol") {
+		for p := range strings.SplitSeq(h, ",") {
+			if tok, ok := strings.CutPrefix(strings.TrimSpace(p), BearerProtocolPrefix); ok && tok != "" {
+				return "Bearer " + tok
+			}
+		}
+	}
+	return ""
 }
 
 // PeerSecret is the secret the deployment's processes sign their

@@ -384,3 +384,42 @@ func BenchmarkAuthenticate(b *testing.B) {
 		}
 	}
 }
+
+// A WebSocket handshake may carry its token as the subprotocol
+// bearer.TOKEN (a browser cannot set Authorization on a WebSocket); an
+// ordinary request may not, and Authorization wins when both are there.
+func TestWebSocketBearer(t *testing.T) {
+	key := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{3}, ed25519.SeedSize))
+	g, err := NewGuard(&Config{DevIssuer: true}, key, nil)
+	require.NoError(t, err)
+	g.Now = func() time.Time { return now }
+	ops, err := Mint(key, Grant{Subject: "olga", Roles: []Role{Operations}, TTL: time.Hour}, now)
+	require.NoError(t, err)
+	admin, err := Mint(key, Grant{Subject: "root", Roles: []Role{Admin}, TTL: time.Hour}, now)
+	require.NoError(t, err)
+	handshake := func(protocols string) *http.Request {
+		r := httptest.NewRequest(http.MethodGet, "/ordertwin/v1/stream", nil)
+		r.Header.Set("Upgrade", "websocket")
+		r.Header.Set("Sec-WebSocket-Protocol", protocols)
+		return r
+	}
+	id, err := g.Authenticate(handshake("ordertwin.stream.v1, " + BearerProtocolPrefix + ops))
+	require.NoError(t, err)
+	assert.Equal(t, "olga", id.Subject)
+
+	_, err = g.Authenticate(handshake("ordertwin.stream.v1"))
+	assert.ErrorIs(t, err, ErrNoCredentials, "no token offered")
+	_, err = g.Authenticate(handshake(BearerProtocolPrefix + "x.y.z"))
+	assert.ErrorContains(t, err, "the token")
+
+	plain := handshake(BearerProtocolPrefix + ops)
+	plain.Header.Del("Upgrade")
+	_, err = g.Authenticate(plain)
+	assert.ErrorIs(t, err, ErrNoCredentials, "not a WebSocket handshake")
+
+	both := handshake(BearerProtocolPrefix + ops)
+	both.Header.Set("Authorization", "Bearer "+admin)
+	id, err = g.Authenticate(both)
+	require.NoError(t, err)
+	assert.Equal(t, "root", id.Subject)
+}

@@ -18,6 +18,7 @@ const (
 	serviceOrdering       = "/tmf-api/serviceOrdering/v4"
 	resourceOrdering      = "/tmf-api/resourceOrderingManagement/v4"
 	peerStreams           = "/ordertwin/v1/peerStream"
+	consoleStream         = "/ordertwin/v1/stream"
 )
 
 // Who may do what, by kind of work.
@@ -86,6 +87,9 @@ var Table = concat(
 		{"POST " + resourceOrdering + "/listener/{event}", peers},
 		{"GET " + peerStreams + "/{stream}", peers},
 		{"GET /metrics", operators},
+		// The console's stream of committed records: each record goes
+		// to the roles that may read its entity (ui.Sees).
+		{"GET " + consoleStream, everyone},
 	},
 	// A hub: who may read the API's entities may hear their events.
 	hub(productOrdering, orderReaders),
@@ -99,8 +103,10 @@ var Table = concat(
 	hub(resourceOrdering, operators),
 )
 
-// Public are the routes anyone may call, unauthenticated.
-var Public = []string{"GET /healthz", "GET /readyz"}
+// Public are the routes anyone may call, unauthenticated: health,
+// readiness, and the console's page and its files (they hold no data: the
+// page signs in with a token to read the APIs and the stream).
+var Public = []string{"GET /healthz", "GET /readyz", "GET /{$}", "GET /console/{file}"}
 
 // collection are the rules of a TMF collection: list and read, create,
 // patch, delete.

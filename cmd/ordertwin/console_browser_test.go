@@ -1,0 +1,181 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ordertwin/ordertwin/core/auth"
+)
+
+// browserTestsEnv, when set (CI sets it, .ci/run), makes the browser tests
+// fail when Chromium is missing instead of skipping them.
+const browserTestsEnv = "ORDERTWIN_BROWSER_TESTS"
+
+// screenshotsEnv, when set to a folder, makes the browser tests write
+// screenshots of the console there (docs/ holds those the README shows:
+// ORDERTWIN_SCREENSHOTS=$PWD/docs go test -run Browser ./cmd/ordertwin).
+const screenshotsEnv = "ORDERTWIN_SCREENSHOTS"
+
+// screenshot writes a PNG of the whole page as name in the folder of
+// screenshotsEnv, when it is set.
+func screenshot(t testing.TB, ctx context.Context, name string) {
+	t.Helper()
+	dir := os.Getenv(screenshotsEnv)
+	if dir == "" {
+		return
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, name), png, 0o644))
+}
+
+// browser starts a headless Chromium for the test, or skips the test when
+// there is none and browserTestsEnv is not set.
+func browser(t testing.TB) context.Context {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv(browserTestsEnv) != "" {
+			t.Fatalf("%s is set and there is no chromium on PATH: install Debian's chromium (apt-get install chromium)", browserTestsEnv)
+		}
+		t.Skipf("no chromium on PATH (set %s=1 to make this a failure)", browserTestsEnv)
+	}
+	// The whole test is bounded: its browser stops with this context.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	t.Cleanup(cancel)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.WindowSize(1400, 1000))
+	ctx, stopAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	t.Cleanup(stopAlloc)
+	ctx, stopBrowser := chromedp.NewContext(ctx)
+	t.Cleanup(stopBrowser)
+	return ctx
+}
+
+// poll waits until the expression is true in the page, for at most
+// timeout: what the page shows arrives over the stream.
+func poll(t testing.TB, ctx context.Context, what, expression string, timeout time.Duration) {
+	t.Helper()
+	_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expression, chromedp.WithPollingTimeout(timeout)))
+	require.NoError(t, err, "waiting for %s (%s)", what, expression)
+}
+
+func eval[T any](t testing.TB, ctx context.Context, expression string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expression))
+	require.NoError(t, err, expression)
+	return v
+}
+
+// The console in a browser, on the worked example served at a virtual day
+// a second: it signs in with a token, shows the order, its five
+// sites and its waves live; the pilot completes and Wave 1 starts
+// (seed: T+5 days); its socket dropped during Wave 1, it reconnects and
+// follows the order to completion (T+35 days) having received every
+// record once, in order.
+func TestConsoleInBrowser(t *testing.T) {
+	ctx := browser(t)
+	s := serveInProcess(t, example, "--scale", "86400")
+	const order = "PO-2024-01203"
+	token := devToken(t, s.db, auth.Operations, "")
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate("http://"+s.addr+"/"),
+		chromedp.WaitVisible(chromedp.ID("token")),
+		chromedp.SendKeys(chromedp.ID("token"), token),
+		chromedp.Click(chromedp.CSS("#signin button")),
+	))
+	poll(t, ctx, "the stream", `document.querySelector("#status").dataset.state === "live"`, 30*time.Second)
+	poll(t, ctx, "the order", fmt.Sprintf(`document.querySelector('#orders tr[data-id=%q]') !== null`, order), 30*time.Second)
+	poll(t, ctx, "the five sites", `document.querySelectorAll('#tree details[data-entity^="POI-"]').length === 5`, 30*time.Second)
+	// The timeline keeps each transition: however late the page draws, it
+	// shows the pilot completed, then Wave 1 started.
+	went := func(wave, state string) string {
+		return fmt.Sprintf(`document.querySelector('#timeline li[data-entity=%q][data-state=%q]') !== null`, order+"/"+wave, state)
+	}
+	poll(t, ctx, "the pilot completed", went("Pilot", "completed"), time.Minute)
+	poll(t, ctx, "Wave 1 started", went("Wave 1", "inProgress"), time.Minute)
+
+	// Mid-rollout: the socket goes; the page reconnects from the last
+	// seq it was sent.
+	eval[chromedp.Void](t, ctx, `document.querySelectorAll('#tree details[data-entity^="POI-"]').forEach((d, i) => { if (i < 2) d.open = true; })`)
+	poll(t, ctx, "the first site's resource orders", `document.querySelector('#tree details[data-entity^="RO-"]') !== null`, 30*time.Second)
+	screenshot(t, ctx, "console-rollout.png")
+	orderState := fmt.Sprintf(`document.querySelector('#orders tr[data-id=%q]').dataset.state`, order)
+	require.Equal(t, "inProgress", eval[string](t, ctx, orderState), "the socket is dropped mid-rollout")
+	eval[chromedp.Void](t, ctx, `ordertwin.dropSocket()`)
+	poll(t, ctx, "the reconnection", `ordertwin.stats().reconnects === 1 && document.querySelector("#status").dataset.state === "live"`, 30*time.Second)
+	poll(t, ctx, "the order completed", orderState+` === "completed"`, 2*time.Minute)
+	for _, w := range []string{"Pilot", "Wave 1", "Wave 2"} {
+		poll(t, ctx, w+" completed", fmt.Sprintf(`document.querySelector('#waves [data-entity=%q] .state')?.dataset.state === "completed"`, order+"/"+w), 30*time.Second)
+	}
+
+	type stats struct {
+		Last, Head, Received, Duplicates, Reconnects int64
+	}
+	st := eval[stats](t, ctx, `ordertwin.stats()`)
+	seqs := eval[[]int64](t, ctx, `ordertwin.seqs()`)
+	assert.Equal(t, int64(0), st.Duplicates, "no record was received twice")
+	assert.Equal(t, int64(1), st.Reconnects)
+	want := make([]int64, st.Last)
+	for i := range want {
+		want[i] = int64(i + 1)
+	}
+	assert.Equal(t, want, seqs, "operations sees every record: 1 … %d, none missing, none repeated", st.Last)
+	assert.True(t, eval[bool](t, ctx, `document.querySelector("#error").hidden`), eval[string](t, ctx, `document.querySelector("#error").textContent`))
+	assert.Positive(t, eval[int](t, ctx, `document.querySelectorAll("#log-rows div").length`), "the event log shows rows")
+	assert.Equal(t, 3, eval[int](t, ctx, `document.querySelectorAll("#waves .wave").length`), "Pilot, Wave 1, Wave 2")
+	screenshot(t, ctx, "console-complete.png")
+}
+
+// BenchmarkConsoleNationalRollout measures the console following the
+// national rollout (400 orders, 10,000 sites, about half a million
+// records) served at ten virtual days a second: the page lists every
+// order and takes the first 100,000 records, each once; the longest task
+// it ran meanwhile (Chromium's long-task timing: a frame it could not
+// draw) is reported as longest-ms, and must stay short of a freeze.
+func BenchmarkConsoleNationalRollout(b *testing.B) {
+	for b.Loop() {
+		followNational(b)
+	}
+}
+
+func followNational(b *testing.B) {
+	ctx := browser(b)
+	s := serveInProcess(b, "../../scenarios/national-rollout.yaml", "--scale", "864000")
+	token := devToken(b, s.db, auth.Operations, "")
+	require.NoError(b, chromedp.Do(ctx,
+		chromedp.Navigate("http://"+s.addr+"/"),
+		chromedp.WaitVisible(chromedp.ID("token")),
+		chromedp.SendKeys(chromedp.ID("token"), token),
+		chromedp.Click(chromedp.CSS("#signin button")),
+	))
+	poll(b, ctx, "every order listed", `document.querySelectorAll("#orders tbody tr").length === 400`, 2*time.Minute)
+	poll(b, ctx, "100,000 records", `ordertwin.stats().last >= 100000`, 2*time.Minute)
+	type frames struct {
+		Longest, FlushLongest float64
+		LongTasks, Pending    int
+		Slowest               map[string]float64
+	}
+	f := eval[frames](b, ctx, `ordertwin.frames()`)
+	st := eval[map[string]int64](b, ctx, `ordertwin.stats()`)
+	b.Logf("national rollout: %d records received, %d more committed; longest task %.0f ms, %d tasks over 50 ms; longest frame's update %.0f ms (%v)",
+		st["received"], st["head"]-st["last"], f.Longest, f.LongTasks, f.FlushLongest, f.Slowest)
+	b.ReportMetric(f.Longest, "longest-ms")
+	b.ReportMetric(float64(f.LongTasks), "long-tasks")
+	assert.Less(b, f.Longest, 5000.0, "the page froze")
+	assert.Zero(b, st["duplicates"])
+	seqs := eval[[]int64](b, ctx, `ordertwin.seqs().slice(0, 100000)`)
+	for i, seq := range seqs {
+		if !assert.Equal(b, int64(i+1), seq, "record %d", i+1) {
+			break
+		}
+	}
+}

@@ -1,0 +1,64 @@
+package ui
+
+import (
+	"embed"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/auth"
+	"github.com/ordertwin/ordertwin/core/store"
+)
+
+// Console is the page and its stream, as serve runs them.
+type Console struct {
+	// Name is the scenario served, shown in the page's title.
+	Name  string
+	Feed  *store.Feed
+	Epoch time.Time
+	Log   *slog.Logger
+	// Parties tells the party of an entity, for callers bound to one
+	// (Stream.Parties).
+	Parties Parties
+	stream  *Stream
+}
+
+//go:embed page
+var files embed.FS
+
+var index = template.Must(template.ParseFS(files, "page/index.html"))
+
+// Routes registers the page at /, its files under /console/, and the
+// stream at StreamPath.
+func (c *Console) Routes(mux *http.ServeMux) {
+	c.stream = &Stream{Feed: c.Feed, Epoch: c.Epoch, Log: c.Log, Parties: c.Parties}
+	static, err := fs.Sub(files, "page")
+	if err != nil {
+		panic(err) // the embedded tree has the folder
+	}
+	mux.Handle("GET /console/{file}", http.StripPrefix("/console/", http.FileServerFS(static)))
+	mux.HandleFunc("GET /{$}", c.page)
+	mux.Handle("GET "+StreamPath, c.stream)
+}
+
+// Close ends the stream's connections (the server stops).
+func (c *Console) Close() {
+	if c.stream != nil {
+		c.stream.Close()
+	}
+}
+
+func (c *Console) page(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Security-Policy", "default-src 'self'; connect-src 'self' ws: wss:; style-src 'self'; script-src 'self'; img-src 'self' data:")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	data := struct {
+		Name, Epoch, Stream, Protocol, BearerPrefix string
+	}{c.Name, c.Epoch.UTC().Format(time.RFC3339), StreamPath, Subprotocol, auth.BearerProtocolPrefix}
+	if err := index.Execute(w, data); err != nil && c.Log != nil {
+		c.Log.Error("console page", "err", err.Error())
+	}
+}

@@ -1,0 +1,647 @@
+// The operations console: reads the TMF APIs and the stream of committed
+// records with the token it signs in with, and keeps the views live. DOM
+// updates are batched once per animation frame; long lists are capped or
+// virtualised, so that a national rollout does not freeze the page.
+
+const body = document.body;
+const cfg = {
+  stream: body.dataset.stream,
+  protocol: body.dataset.protocol,
+  bearer: body.dataset.bearer,
+};
+const tokenKey = "ordertwin.token";
+const $ = (sel) => document.querySelector(sel);
+
+const api = {
+  productOrder: "/tmf-api/productOrderingManagement/v4/productOrder",
+  serviceOrder: "/tmf-api/serviceOrdering/v4/serviceOrder",
+  resourceOrder: "/tmf-api/resourceOrderingManagement/v4/resourceOrder",
+};
+
+// What the page knows, fed by the APIs and the stream.
+const state = {
+  last: 0,            // the stream's cursor: the last seq covered
+  head: 0,
+  at: "PT0S",
+  entity: new Map(),  // entity id -> its latest state (To of its last transition)
+  orders: new Map(),  // product order id -> {id, description, state, items: [{id, site}]}
+  itemOrder: new Map(), // product order item id -> order id
+  jeopardies: new Map(), // order id -> count
+  waves: new Map(),   // product order id -> its waves' entity ids
+  selected: "",
+  seqs: [],           // every seq received, in order (the page's own check)
+  duplicates: 0,
+  reconnects: 0,
+};
+
+// --- DOM updates, once per frame --------------------------------------------
+
+const pending = [];   // records received since the last frame
+let frameAsked = false;
+let ordersDirty = false;
+const changed = new Set(); // entities whose state changed since the last frame
+let refetchTree = false;
+const newOrders = new Set(); // orders created since the page read them
+
+function schedule() {
+  if (!frameAsked) {
+    frameAsked = true;
+    requestAnimationFrame(flush);
+  }
+}
+
+// flush applies what arrived, within a budget of time per frame: the
+// rest waits for the next frame, so that the page keeps drawing however
+// fast records come.
+const frameBudget = 10; // ms
+const slowest = {}; // what took longest, by name (ms)
+function timed(name, began) {
+  slowest[name] = Math.max(slowest[name] || 0, performance.now() - began);
+}
+let flushLongest = 0;
+let ordersRendered = 0;
+
+function flush() {
+  frameAsked = false;
+  const began = performance.now();
+  let n = 0;
+  while (n < pending.length && (n % 500 !== 0 || performance.now() - began < frameBudget)) apply(pending[n++]);
+  const records = pending.splice(0, n);
+  if (pending.length) schedule();
+  timed("apply", began);
+  if (records.length) {
+    // Every layout read first, then the writes: no forced layout.
+    const logView = log.view(), stick = timeline.atEnd();
+    $("#clock").textContent = "T+" + state.at.replace(/^P/, "");
+    let b = performance.now();
+    log.append(records, logView);
+    timed("log", b);
+    b = performance.now();
+    timeline.append(records, stick);
+    timed("timeline", b);
+  }
+  if (ordersDirty && began - ordersRendered > 250) { ordersDirty = false; ordersRendered = began; const b = performance.now(); renderOrders(); timed("orders", b); }
+  else if (ordersDirty) schedule();
+  for (const id of changed) tree.setState(id, state.entity.get(id));
+  changed.clear();
+  if (newOrders.size) throttle("orders", () => loadOrders([...newOrders]), 300);
+  if (refetchTree) { refetchTree = false; throttle("tree", () => tree.load(state.selected), 500); }
+  flushLongest = Math.max(flushLongest, performance.now() - began);
+}
+
+const timers = {};
+// debounce runs fn ms after the last call (user input).
+function debounce(key, fn, ms) {
+  clearTimeout(timers[key]);
+  timers[key] = setTimeout(fn, ms);
+}
+
+// throttle runs fn ms after the first call, then takes calls again (reads
+// that the stream asks for, which may come every frame).
+function throttle(key, fn, ms) {
+  if (timers[key]) return;
+  timers[key] = setTimeout(() => { delete timers[key]; fn(); }, ms);
+}
+
+// apply takes one record into the page's state.
+// The kinds whose records are transitions of the entities the views
+// show (a milestone's To, say, is not its item's state).
+const lifecycles = new Set(["productOrder", "productOrderItem", "serviceOrder", "serviceOrderItem",
+  "resourceOrder", "resourceOrderItem", "wave", "quote"]);
+
+function apply(r) {
+  state.at = r.at;
+  if (r.state && lifecycles.has(r.kind)) {
+    state.entity.set(r.entity, r.state);
+    changed.add(r.entity);
+  }
+  switch (r.kind) {
+    case "productOrder":
+      if (r.event === "create" && !state.orders.has(r.entity)) newOrders.add(r.entity);
+      if (state.orders.has(r.entity)) { state.orders.get(r.entity).state = r.state; ordersDirty = true; }
+      break;
+    case "productOrderItem":
+      if (state.itemOrder.has(r.entity)) ordersDirty = true;
+      break;
+    case "wave": {
+      const order = r.entity.split("/")[0];
+      if (!state.waves.has(order)) state.waves.set(order, new Set());
+      state.waves.get(order).add(r.entity);
+      break;
+    }
+    case "jeopardy": {
+      const order = orderOf(r.entity);
+      if (order) { state.jeopardies.set(order, (state.jeopardies.get(order) || 0) + 1); ordersDirty = true; }
+      break;
+    }
+    case "serviceOrder":
+    case "resourceOrder":
+      if (r.event === "create" && state.selected) refetchTree = true;
+      break;
+  }
+}
+
+// orderOf is the product order an entity belongs to, as far as the page
+// knows ("" when it does not).
+function orderOf(entity) {
+  if (state.orders.has(entity)) return entity;
+  if (state.itemOrder.has(entity)) return state.itemOrder.get(entity);
+  const prefix = entity.split("/")[0];
+  return state.orders.has(prefix) ? prefix : "";
+}
+
+// --- the APIs ---------------------------------------------------------------
+
+async function get(path) {
+  const res = await fetch(path, { headers: { Authorization: "Bearer " + token() } });
+  if (res.status === 401) { signOut("the token was refused: sign in again"); throw new Error("401"); }
+  if (!res.ok) {
+    let msg = res.status + " " + res.statusText;
+    try { const e = await res.json(); msg = e.message || e.reason || msg; } catch { /* not JSON */ }
+    throw new Error(path + ": " + msg);
+  }
+  return res.json();
+}
+
+// all reads a whole collection, a page at a time.
+async function all(path) {
+  const out = [];
+  const sep = path.includes("?") ? "&" : "?";
+  for (let offset = 0; ; ) {
+    const page = await get(path + sep + "offset=" + offset + "&limit=1000");
+    out.push(...page);
+    if (page.length < 1000) return out;
+    offset += page.length;
+  }
+}
+
+function siteOf(item) {
+  const place = (item.product && item.product.place) || [];
+  return place.length ? (place[0].id || place[0].name) : item.id;
+}
+
+// loadOrders reads the orders (ids: those only, else all) and their
+// items' sites.
+async function loadOrders(ids) {
+  const fields = "?fields=id,state,description,productOrderItem";
+  try {
+    let orders = [];
+    if (!ids) {
+      orders = await all(api.productOrder + fields);
+    } else {
+      for (const id of ids) newOrders.delete(id);
+      for (let i = 0; i < ids.length; i += 50) {
+        orders.push(...await get(api.productOrder + fields + "&id=" + ids.slice(i, i + 50).map(encodeURIComponent).join(",")));
+      }
+    }
+    const b = performance.now();
+    for (const o of orders) {
+      const items = (o.productOrderItem || []).map((it) => ({ id: it.id, site: siteOf(it) }));
+      state.orders.set(o.id, { id: o.id, description: o.description || "", state: o.state, items });
+      if (!state.entity.has(o.id)) state.entity.set(o.id, o.state);
+      for (const it of o.productOrderItem || []) {
+        state.itemOrder.set(it.id, o.id);
+        if (!state.entity.has(it.id)) state.entity.set(it.id, it.state);
+      }
+    }
+    renderOrders();
+    timed("loadOrders", b);
+    if (!state.selected && orders.length) select(orders[0].id);
+  } catch (e) { showError(e); }
+}
+
+// --- the orders -------------------------------------------------------------
+
+// renderOrders shows the orders that pass the filters, the first 500:
+// each order's row is made once and kept; a render changes only the
+// cells whose text changed.
+const orderRows = new Map(); // order id -> {tr, badge, cells}
+function renderOrders() {
+  const filter = $("#order-filter").value.trim().toLowerCase();
+  const want = $("#order-state").value;
+  const rows = [];
+  for (const o of state.orders.values()) {
+    const s = state.entity.get(o.id) || o.state;
+    if (want && s !== want) continue;
+    if (filter && !(o.id.toLowerCase().includes(filter) || o.description.toLowerCase().includes(filter))) continue;
+    const count = { completed: 0, held: 0, failed: 0 };
+    for (const it of o.items) {
+      const st = state.entity.get(it.id);
+      if (st in count) count[st]++;
+    }
+    let row = orderRows.get(o.id);
+    if (!row) {
+      const tr = document.createElement("tr");
+      tr.dataset.id = o.id;
+      const name = cell(o.id);
+      if (o.description) {
+        const d = document.createElement("span");
+        d.className = "description";
+        d.textContent = o.description;
+        name.append(d);
+      }
+      const b = badge(s);
+      const td = document.createElement("td");
+      td.append(b);
+      const cells = [cell(""), cell(""), cell(""), cell(""), cell("")];
+      tr.append(name, td, ...cells);
+      row = { tr, badge: b, cells };
+      orderRows.set(o.id, row);
+    }
+    if (row.tr.dataset.state !== s) { row.tr.dataset.state = s; row.badge.dataset.state = s; row.badge.textContent = s; }
+    const sel = String(o.id === state.selected);
+    if (row.tr.getAttribute("aria-selected") !== sel) row.tr.setAttribute("aria-selected", sel);
+    const values = [o.items.length, count.completed, count.held, count.failed, state.jeopardies.get(o.id) || 0];
+    values.forEach((v, i) => { if (row.cells[i].textContent !== String(v)) row.cells[i].textContent = String(v); });
+    rows.push(row.tr);
+    if (rows.length >= 500) break; // the rest by filter
+  }
+  const tbody = $("#orders tbody");
+  if (rows.length !== tbody.childElementCount || rows.some((tr, i) => tbody.children[i] !== tr)) tbody.replaceChildren(...rows);
+}
+
+function cell(text) {
+  const td = document.createElement("td");
+  td.textContent = String(text);
+  return td;
+}
+
+function badge(s) {
+  const span = document.createElement("span");
+  span.className = "state";
+  span.dataset.state = s || "";
+  span.textContent = s || "…";
+  return span;
+}
+
+function select(id) {
+  if (state.selected !== id) tree.serviceOrders = "";
+  state.selected = id;
+  renderOrders();
+  tree.load(id);
+}
+
+// --- an order's tree --------------------------------------------------------
+
+// tree: product order → sites → service orders by wave → items → resource
+// orders → items. Each node carries its entity's id; a state change
+// updates the nodes of that entity only.
+const tree = {
+  nodes: new Map(), // entity id -> [badge elements]
+  sites: [],
+  shown: 100,
+  order: "",          // the order shown
+  serviceOrders: "",  // and its service orders' ids, as last read
+
+  async load(id) {
+    const o = state.orders.get(id);
+    if (!o) return;
+    $("#order-title").textContent = "Order " + id;
+    document.querySelector("#order-view .hint").hidden = true;
+    try {
+      const sos = await all(api.serviceOrder + "?fields=id,state,description,serviceOrderItem&externalReference.name=" + encodeURIComponent(id));
+      const ids = sos.map((so) => so.id).join(",");
+      if (this.order === id && this.serviceOrders === ids) return; // nothing new: the states come from the stream
+      this.order = id;
+      this.serviceOrders = ids;
+      // sites: each product order item, and the service order items for it, by wave
+      const bySite = new Map(o.items.map((it) => [it.id, { item: it, waves: [] }]));
+      for (const so of sos) {
+        if (!state.entity.has(so.id)) state.entity.set(so.id, so.state);
+        const perItem = new Map();
+        for (const soi of so.serviceOrderItem || []) {
+          if (!state.entity.has(soi.id)) state.entity.set(soi.id, soi.state);
+          const poi = soi.productOrderItem && soi.productOrderItem.id;
+          if (!bySite.has(poi)) continue;
+          if (!perItem.has(poi)) perItem.set(poi, []);
+          perItem.get(poi).push(soi);
+        }
+        for (const [poi, items] of perItem) bySite.get(poi).waves.push({ so, items });
+      }
+      this.sites = [...bySite.values()];
+      const b = performance.now();
+      this.render(id);
+      timed("tree", b);
+      renderWaves(id);
+    } catch (e) { showError(e); }
+  },
+
+  render(id) {
+    const open = new Set([...document.querySelectorAll("#tree details[open]")].map((d) => d.dataset.entity));
+    this.nodes.clear();
+    const root = $("#tree");
+    const filterInput = $("#site-filter");
+    filterInput.hidden = this.sites.length < 20;
+    const filter = filterInput.value.trim().toLowerCase();
+    const po = this.node(id, "product order " + id, true);
+    let n = 0;
+    for (const s of this.sites) {
+      if (filter && !s.item.site.toLowerCase().includes(filter) && !s.item.id.toLowerCase().includes(filter)) continue;
+      if (n++ >= this.shown) {
+        const more = document.createElement("button");
+        more.className = "more";
+        more.textContent = "show more sites";
+        more.onclick = () => { this.shown += 200; this.render(id); };
+        po.append(more);
+        break;
+      }
+      const site = this.node(s.item.id, "site " + s.item.site + " (" + s.item.id + ")");
+      site.addEventListener("toggle", () => { if (site.open && !site.dataset.filled) this.fillSite(site, s); });
+      po.append(site);
+      if (open.has(s.item.id)) site.open = true;
+    }
+    root.replaceChildren(po);
+  },
+
+  // fillSite renders a site's service orders by wave, their items and
+  // resource orders, when it is first opened.
+  async fillSite(el, s) {
+    el.dataset.filled = "1";
+    for (const w of s.waves) {
+      const so = this.node(w.so.id, "service order " + w.so.id + " " + (w.so.description || ""), true);
+      for (const soi of w.items) {
+        const name = (soi.service && soi.service.serviceSpecification && soi.service.serviceSpecification.id) || "";
+        so.append(this.leaf(soi.id, "item " + soi.id + " " + name));
+      }
+      el.append(so);
+      try {
+        const ros = await get(api.resourceOrder + "?externalId=" + encodeURIComponent(w.so.id + "/" + s.item.site) + "&fields=id,name,state,orderItem");
+        for (const ro of ros) {
+          if (!state.entity.has(ro.id)) state.entity.set(ro.id, ro.state);
+          const rn = this.node(ro.id, "resource order " + ro.id + " " + (ro.name || ""));
+          for (const roi of ro.orderItem || []) {
+            if (!state.entity.has(roi.id)) state.entity.set(roi.id, roi.state);
+            const spec = (roi.resourceSpecification && roi.resourceSpecification.name) || "";
+            const value = (roi.resource && roi.resource.value) || "";
+            rn.append(this.leaf(roi.id, "item " + roi.id + " " + spec + (value ? " — " + value : "")));
+          }
+          so.append(rn);
+        }
+      } catch (e) { showError(e); }
+    }
+  },
+
+  node(id, label, open) {
+    const d = document.createElement("details");
+    d.dataset.entity = id;
+    if (open) d.open = true;
+    const sum = document.createElement("summary");
+    sum.append(label + " ", this.badge(id));
+    d.append(sum);
+    return d;
+  },
+
+  leaf(id, label) {
+    const div = document.createElement("div");
+    div.className = "leaf";
+    div.dataset.entity = id;
+    div.append(label + " ", this.badge(id));
+    return div;
+  },
+
+  badge(id) {
+    const b = badge(state.entity.get(id));
+    if (!this.nodes.has(id)) this.nodes.set(id, []);
+    this.nodes.get(id).push(b);
+    return b;
+  },
+
+  setState(id, s) {
+    for (const b of this.nodes.get(id) || []) { b.dataset.state = s; b.textContent = s; }
+    const w = waveBadges.get(id);
+    if (w) { w.dataset.state = s; w.textContent = s; }
+  },
+};
+
+const waveBadges = new Map();
+function renderWaves(id) {
+  waveBadges.clear();
+  const chips = [];
+  for (const entity of state.waves.get(id) || []) {
+    const s = state.entity.get(entity);
+    const chip = document.createElement("span");
+    chip.className = "wave";
+    chip.dataset.entity = entity;
+    const b = badge(s);
+    waveBadges.set(entity, b);
+    chip.append(entity.slice(id.length + 1) + " ", b);
+    chips.push(chip);
+  }
+  $("#waves").replaceChildren(...chips);
+}
+
+// --- the timeline -----------------------------------------------------------
+
+// The milestones of the rollout: orders, waves, service orders,
+// jeopardies; the latest 2,000.
+const timelineCap = 1000;
+const timeline = {
+  kinds: new Set(["productOrder", "wave", "serviceOrder", "jeopardy", "quote"]),
+  // append adds the records' milestones; stick (read before the frame's
+  // first DOM write) says whether the list was scrolled to its end.
+  append(records, stick) {
+    const ol = $("#timeline");
+    const shown = [];
+    let waves = false;
+    for (const r of records) {
+      if (!this.kinds.has(r.kind)) continue;
+      shown.push(r);
+      if (r.kind === "wave") waves = true;
+    }
+    const frag = document.createDocumentFragment();
+    for (const r of shown.slice(-timelineCap)) {
+      const li = document.createElement("li");
+      li.dataset.entity = r.entity;
+      li.dataset.state = r.state || "";
+      li.textContent = "T+" + r.at.replace(/^P/, "") + "  " + r.kind + " " + (r.name || r.entity) + "  " +
+        (r.from ? r.from + " → " : "") + (r.state || "") + (r.reason ? " — " + r.reason : "");
+      frag.append(li);
+    }
+    ol.append(frag);
+    for (let extra = ol.childElementCount - timelineCap; extra > 0; extra--) ol.firstElementChild.remove();
+    if (stick && shown.length) ol.scrollTop = 1e9;
+    if (waves && state.selected) renderWaves(state.selected);
+  },
+  atEnd() {
+    const ol = $("#timeline");
+    return ol.scrollTop + ol.clientHeight >= ol.scrollHeight - 4;
+  },
+};
+
+// --- the event log: every record, searchable, virtualised -------------------
+
+const rowHeight = 20;
+const logCap = 100000;
+const log = {
+  records: [],   // the latest logCap
+  shown: [],     // indexes into records that match the search
+  search: "",
+  // view is where the log is scrolled: read before the frame's first DOM
+  // write, so that rendering forces no layout.
+  view() {
+    const box = $("#log");
+    return { top: box.scrollTop, height: box.clientHeight, atEnd: box.scrollTop + box.clientHeight >= this.shown.length * rowHeight - rowHeight * 2 };
+  },
+  append(records, view) {
+    for (const r of records) {
+      this.records.push(r);
+      if (this.matches(r)) this.shown.push(this.records.length - 1);
+    }
+    if (this.records.length > logCap * 1.1) {
+      const cut = this.records.length - logCap;
+      this.records.splice(0, cut);
+      this.shown = this.shown.filter((i) => i >= cut).map((i) => i - cut);
+    }
+    this.count();
+    if (view.atEnd) view.top = Math.max(0, this.shown.length * rowHeight - view.height);
+    this.render(view);
+  },
+  text(r) {
+    return r.seq + " T+" + r.at.replace(/^P/, "") + " " + r.kind + " " + r.entity + " " + (r.name || "") + " " +
+      (r.from || "") + " → " + (r.state || "") + " " + (r.event || "") + " " + (r.system || "") + " " + (r.reason || "");
+  },
+  matches(r) { return !this.search || this.text(r).toLowerCase().includes(this.search); },
+  count() {
+    $("#log-count").textContent = this.shown.length === this.records.length ? String(this.records.length) : this.shown.length + " of " + this.records.length;
+  },
+  filter(text) {
+    this.search = text.trim().toLowerCase();
+    this.shown = [];
+    this.records.forEach((r, i) => { if (this.matches(r)) this.shown.push(i); });
+    this.count();
+    const view = this.view();
+    view.top = Math.min(view.top, Math.max(0, this.shown.length * rowHeight - view.height));
+    this.render(view);
+  },
+  render(view) {
+    const box = $("#log");
+    $("#log-spacer").style.height = this.shown.length * rowHeight + "px";
+    if (box.scrollTop !== view.top) box.scrollTop = view.top;
+    const first = Math.max(0, Math.floor(view.top / rowHeight) - 5);
+    const last = Math.min(this.shown.length, first + Math.ceil(view.height / rowHeight) + 10);
+    const rows = [];
+    for (let i = first; i < last; i++) {
+      const r = this.records[this.shown[i]];
+      const div = document.createElement("div");
+      div.textContent = this.text(r);
+      div.title = r.time;
+      rows.push(div);
+    }
+    $("#log-rows").style.top = first * rowHeight + "px";
+    $("#log-rows").replaceChildren(...rows);
+  },
+};
+
+// --- the stream -------------------------------------------------------------
+
+let socket = null;
+let backoff = 250;
+
+function connect() {
+  if (!token()) return;
+  const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + cfg.stream + "?after=" + state.last;
+  const ws = new WebSocket(url, [cfg.protocol, cfg.bearer + token()]);
+  socket = ws;
+  ws.onopen = () => { backoff = 250; status("live"); };
+  ws.onmessage = (ev) => {
+    const b = performance.now();
+    const m = JSON.parse(ev.data);
+    timed("parse", b);
+    for (const r of m.records) {
+      if (r.seq <= state.last) { state.duplicates++; continue; }
+      state.seqs.push(r.seq);
+      pending.push(r);
+    }
+    state.last = Math.max(state.last, m.last);
+    state.head = m.head;
+    schedule();
+  };
+  ws.onclose = (ev) => {
+    if (socket !== ws) return;
+    socket = null;
+    if (!token()) return;
+    status("reconnecting");
+    state.reconnects++;
+    setTimeout(connect, backoff);
+    backoff = Math.min(backoff * 2, 10000);
+  };
+}
+
+function status(s) {
+  const el = $("#status");
+  el.dataset.state = s;
+  el.textContent = { live: "live", reconnecting: "reconnecting…", signedOut: "signed out" }[s] || s;
+}
+
+// --- signing in -------------------------------------------------------------
+
+function token() { return sessionStorage.getItem(tokenKey) || ""; }
+
+function signIn(t) {
+  sessionStorage.setItem(tokenKey, t);
+  $("#signin").hidden = true;
+  $("#signout").hidden = false;
+  hideError();
+  loadOrders();
+  connect();
+}
+
+function signOut(why) {
+  sessionStorage.removeItem(tokenKey);
+  if (socket) { const s = socket; socket = null; s.close(); }
+  $("#signin").hidden = false;
+  $("#signout").hidden = true;
+  status("signedOut");
+  if (why) showError(why);
+}
+
+function showError(e) {
+  const el = $("#error");
+  el.textContent = String(e && e.message ? e.message : e);
+  el.hidden = false;
+}
+
+function hideError() { $("#error").hidden = true; }
+
+$("#signin").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  const t = $("#token").value.trim();
+  $("#token").value = "";
+  if (t) signIn(t);
+});
+// Signing out forgets the token and what the page read with it.
+$("#signout").addEventListener("click", () => { signOut(""); location.reload(); });
+$("#order-filter").addEventListener("input", () => renderOrders());
+$("#order-state").addEventListener("change", () => renderOrders());
+$("#orders tbody").addEventListener("click", (ev) => {
+  const tr = ev.target.closest("tr");
+  if (tr) select(tr.dataset.id);
+});
+$("#site-filter").addEventListener("input", () => debounce("sites", () => { tree.shown = 100; tree.render(state.selected); }, 200));
+$("#log-search").addEventListener("input", (ev) => debounce("search", () => log.filter(ev.target.value), 150));
+let logScroll = false;
+$("#log").addEventListener("scroll", () => {
+  if (logScroll) return;
+  logScroll = true;
+  requestAnimationFrame(() => { logScroll = false; log.render(log.view()); });
+});
+
+// For tests and the curious: what the page received, and a way to drop
+// its socket as a network would.
+// The longest task the page ran (a frame it could not draw), from the
+// browser's long-task timing where it has it.
+let longest = 0, longTasks = 0;
+if (window.PerformanceObserver && PerformanceObserver.supportedEntryTypes.includes("longtask")) {
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) { longTasks++; longest = Math.max(longest, e.duration); }
+  }).observe({ entryTypes: ["longtask"] });
+}
+
+window.ordertwin = {
+  frames: () => ({ longest, longTasks, flushLongest, pending: pending.length, slowest }),
+  stats: () => ({ last: state.last, head: state.head, received: state.seqs.length, duplicates: state.duplicates, reconnects: state.reconnects }),
+  seqs: () => state.seqs.slice(),
+  dropSocket: () => { if (socket) socket.close(); },
+};
+
+if (token()) signIn(token());

@@ -1,0 +1,339 @@
+package ui
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
+	"github.com/ordertwin/ordertwin/core/auth"
+	"github.com/ordertwin/ordertwin/core/store"
+	"github.com/ordertwin/ordertwin/core/tmf"
+)
+
+// StreamPath is where the stream of committed records is served.
+const StreamPath = "/ordertwin/v1/stream"
+
+// Subprotocol is the WebSocket subprotocol of the stream. A browser, which
+// cannot set an Authorization header on a WebSocket, offers it together
+// with auth.BearerProtocolPrefix followed by its token.
+const Subprotocol = "ordertwin.stream.v1"
+
+// Stream serves the store's committed records over WebSocket, each with
+// its sequence number, to the roles that may read them. A client asks for
+// the records after a seq (?after=SEQ, 0 for all); it is sent those, read
+// once through the feed (from the store when they are older than the
+// feed's window), then every commit as it comes. Each connection reads the
+// feed at its own pace, a message of up to Batch records at a time: the
+// engine never waits for a client, a client slower than the commits gets
+// them in bigger messages, read from the store once they are behind the
+// window, and a client that takes no message for WriteTimeout, or falls
+// more than MaxLag records behind the commits, is dropped, to resume with
+// ?after= the last seq it was sent.
+type Stream struct {
+	Feed *store.Feed
+	// Epoch is the calendar time of T+0: each record carries its virtual
+	// time as an offset from T+0 and as a date.
+	Epoch time.Time
+	// MaxLag is how far behind the commits a client may fall (records);
+	// 0: DefaultMaxLag.
+	MaxLag int64
+	// Batch is the most records one message carries (0: 1,000).
+	Batch int
+	// WriteTimeout bounds the write of one message (0: 10 seconds).
+	WriteTimeout time.Duration
+	// Parties, when set, tells the party of an entity: a caller bound to
+	// a party is sent its party's records only. Without it such a caller
+	// is refused.
+	Parties Parties
+	Log     *slog.Logger
+
+	drops atomic.Int64
+	// closing ends every connection (Close).
+	mu      sync.Mutex
+	closing chan struct{}
+	closed  bool
+}
+
+// Close ends every connection of the stream, and refuses new ones: the
+// server stops (an HTTP server's Shutdown does not wait for a WebSocket).
+func (s *Stream) Close() {
+	ch := s.stopping()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.closed {
+		s.closed = true
+		close(ch)
+	}
+}
+
+// stopping is closed once Close is called.
+func (s *Stream) stopping() chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing == nil {
+		s.closing = make(chan struct{})
+	}
+	return s.closing
+}
+
+// DefaultMaxLag is how far behind the commits a client may fall: a page
+// that follows a national rollout from its start, busy drawing, may be
+// half a million records behind, and reads them from the store.
+const DefaultMaxLag = 1 << 20
+
+// Message is one message of the stream: the records after a seq up to
+// Last, those the caller may see (none when it may see none of them).
+// Last is what a client gives as ?after= to resume.
+type Message struct {
+	Records []Record `json:"records"`
+	Last    int64    `json:"last"`
+	// Head is the seq of the last record committed when the message was
+	// sent: Last < Head while the client catches up.
+	Head int64 `json:"head"`
+	// Epoch is T+0 as a date, in the first message only.
+	Epoch string `json:"epoch,omitempty"`
+}
+
+// Record is a committed journal record on the stream, with the names of
+// a run's report (its timeline) and ordertwin journal --format json: a
+// transition of Entity from From to State, or a fact of kind Kind.
+type Record struct {
+	Seq int64 `json:"seq"`
+	// At is its virtual time as an ISO 8601 offset from T+0 (P2DT3H);
+	// Time the same as a date.
+	At     string `json:"at"`
+	Time   string `json:"time"`
+	Entity string `json:"entity"`
+	Name   string `json:"name,omitempty"`
+	Kind   string `json:"kind"`
+	System string `json:"system,omitempty"`
+	From   string `json:"from,omitempty"`
+	State  string `json:"state,omitempty"`
+	Event  string `json:"event,omitempty"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// Drops is how many clients were dropped for falling behind.
+func (s *Stream) Drops() int64 { return s.drops.Load() }
+
+var upgrader = websocket.Upgrader{
+	Subprotocols: []string{Subprotocol},
+	// The page is served by the same server; a page of another origin is
+	// refused by the default check, so that it cannot ride on a token.
+	ReadBufferSize:  1024,
+	WriteBufferSize: 16 << 10,
+}
+
+// ServeHTTP upgrades the request and streams records until the client
+// goes, falls behind, or the request's context ends.
+func (s *Stream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	after := int64(0)
+	if v := r.URL.Query().Get("after"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			tmf630.WriteError(w, tmf630.NewError(http.StatusBadRequest, fmt.Sprintf("after %q: want a sequence number, 0 or more", v)))
+			return
+		}
+		after = n
+	}
+	if head := s.Feed.Last(); after > head {
+		tmf630.WriteError(w, tmf630.NewError(http.StatusBadRequest, fmt.Sprintf("after %d: the journal holds %d records", after, head)))
+		return
+	}
+	id, identified := auth.From(r.Context())
+	if identified && id.Scoped() && s.Parties == nil {
+		tmf630.WriteError(w, tmf630.NewError(http.StatusForbidden, "roles "+tmf630.RoleNames(id.Roles)+" of "+id.Subject+
+			" act for one party, and this stream cannot tell the party of a record"))
+		return
+	}
+	sees := func(context.Context, store.Entry) (bool, error) { return true, nil }
+	if identified {
+		sees = func(_ context.Context, e store.Entry) (bool, error) { return Sees(id, e.Kind), nil }
+	}
+	if identified && id.Scoped() {
+		t := &tenancy{parties: s.Parties, tenant: id.Tenant}
+		sees = func(ctx context.Context, e store.Entry) (bool, error) {
+			if !Sees(id, e.Kind) {
+				return false, nil
+			}
+			return t.sees(ctx, e.Kind, e.Entity)
+		}
+	}
+	select {
+	case <-s.stopping():
+		tmf630.WriteError(w, tmf630.NewError(http.StatusServiceUnavailable, "the server stops"))
+		return
+	default:
+	}
+	conn, err := upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return // the upgrader answered the client
+	}
+	defer conn.Close()
+	s.serve(r.Context(), conn, after, sees)
+}
+
+// serve streams to conn from after.
+func (s *Stream) serve(ctx context.Context, conn *websocket.Conn, after int64, sees func(context.Context, store.Entry) (bool, error)) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	maxLag, batch, timeout := s.MaxLag, s.Batch, s.WriteTimeout
+	if maxLag <= 0 {
+		maxLag = DefaultMaxLag
+	}
+	if batch <= 0 {
+		batch = 1000
+	}
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	sub := s.Feed.Subscribe()
+	defer sub.Close()
+	stopping := s.stopping()
+	go func() {
+		select {
+		case <-stopping:
+			_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "the server stops"), time.Now().Add(time.Second))
+			conn.NetConn().Close()
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	// The client says nothing after the handshake: reading tells when it
+	// goes (and answers its pings).
+	go func() {
+		defer cancel()
+		for {
+			if _, _, err := conn.NextReader(); err != nil {
+				return
+			}
+		}
+	}()
+	// The watcher drops the client when the commits run too far ahead of
+	// what it was sent: the writer may be stuck in a write to a client
+	// that does not read.
+	var sent atomic.Int64
+	sent.Store(after)
+	wake := make(chan struct{}, 1)
+	var dropOnce sync.Once
+	drop := func() {
+		dropOnce.Do(func() {
+			s.drops.Add(1)
+			if s.Log != nil {
+				s.Log.Warn("stream client dropped: it fell behind", "sent", sent.Load(), "head", s.Feed.Last(), "maxLag", maxLag)
+			}
+			_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseTryAgainLater,
+				"too far behind: reconnect with after="+strconv.FormatInt(sent.Load(), 10)), time.Now().Add(time.Second))
+			conn.NetConn().Close()
+			cancel()
+		})
+	}
+	caughtUp := make(chan struct{})
+	go func() {
+		<-caughtUp // a client catching up reads what it is behind from the store once
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-sub.C():
+			}
+			if s.Feed.Last()-sent.Load() > maxLag {
+				drop()
+				return
+			}
+			select {
+			case wake <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	first := true
+	signalled := false
+	for {
+		head := s.Feed.Last()
+		entries, err := s.Feed.After(ctx, sent.Load(), batch)
+		if err != nil {
+			if ctx.Err() == nil && s.Log != nil {
+				s.Log.Error("stream: read the journal", "err", err.Error())
+			}
+			_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseInternalServerErr, "cannot read the journal"), time.Now().Add(time.Second))
+			return
+		}
+		if len(entries) > 0 || first {
+			m := Message{Records: []Record{}, Last: sent.Load()}
+			if first {
+				m.Epoch = s.Epoch.UTC().Format(time.RFC3339)
+			}
+			for _, e := range entries {
+				ok, err := sees(ctx, e)
+				if err != nil {
+					// Sent so far, and no further: the client resumes
+					// from there.
+					if s.Log != nil && ctx.Err() == nil {
+						s.Log.Warn("stream: whose record", "seq", e.Seq, "err", err.Error())
+					}
+					if len(m.Records) > 0 {
+						_ = s.write(conn, &m, timeout)
+					}
+					_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseTryAgainLater,
+						"cannot tell whose record "+strconv.FormatInt(e.Seq, 10)+" is: reconnect"), time.Now().Add(time.Second))
+					return
+				}
+				if ok {
+					m.Records = append(m.Records, s.record(e))
+				}
+				m.Last = e.Seq
+			}
+			m.Head = max(head, m.Last)
+			if err := s.write(conn, &m, timeout); err != nil {
+				return
+			}
+			sent.Store(m.Last)
+			first = false
+			if len(entries) == batch {
+				continue
+			}
+		}
+		if !signalled {
+			signalled = true
+			close(caughtUp)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-wake:
+		}
+	}
+}
+
+func (s *Stream) write(conn *websocket.Conn, m *Message, timeout time.Duration) error {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("stream: encode: %w", err)
+	}
+	if err := conn.SetWriteDeadline(time.Now().Add(timeout)); err != nil {
+		return err
+	}
+	if err := conn.WriteMessage(websocket.TextMessage, b); err != nil {
+		if !errors.Is(err, websocket.ErrCloseSent) && s.Log != nil {
+			s.Log.Info("stream client gone", "err", err.Error())
+		}
+		return err
+	}
+	return nil
+}
+
+func (s *Stream) record(e store.Entry) Record {
+	return Record{Seq: e.Seq, At: tmf.FormatOffset(e.At), Time: s.Epoch.Add(e.At).UTC().Format(time.RFC3339),
+		Kind: e.Kind, Entity: e.Entity, Name: e.Name, System: e.System, From: e.From, State: e.To, Event: e.Event, Reason: e.Reason}
+}
