@@ -24,13 +24,24 @@ func (s *Store) Shelve(docs []store.Doc) error {
 		return fmt.Errorf("sqlite store: shelve: %w", err)
 	}
 	defer tx.Rollback()
+	// Prepared once for the batch: a statement prepared for each doc costs
+	// more than its insert.
+	doc, err := tx.Prepare(`INSERT OR REPLACE INTO shelf (kind, id, ord, party, body) VALUES (?, ?, ?, ?, ?)`)
+	if err != nil {
+		return fmt.Errorf("sqlite store: shelve: %w", err)
+	}
+	defer doc.Close()
+	item, err := tx.Prepare(`INSERT OR REPLACE INTO shelf_item (kind, item, id) VALUES (?, ?, ?)`)
+	if err != nil {
+		return fmt.Errorf("sqlite store: shelve: %w", err)
+	}
+	defer item.Close()
 	for _, d := range docs {
-		if _, err := tx.Exec(`INSERT OR REPLACE INTO shelf (kind, id, ord, party, body) VALUES (?, ?, ?, ?, ?)`,
-			d.Kind, d.ID, int64(d.Ord), d.Party, d.Body); err != nil {
+		if _, err := doc.Exec(d.Kind, d.ID, int64(d.Ord), d.Party, d.Body); err != nil {
 			return fmt.Errorf("sqlite store: shelve %s %s: %w", d.Kind, d.ID, err)
 		}
 		for _, it := range d.Items {
-			if _, err := tx.Exec(`INSERT OR REPLACE INTO shelf_item (kind, item, id) VALUES (?, ?, ?)`, d.Kind, it, d.ID); err != nil {
+			if _, err := item.Exec(d.Kind, it, d.ID); err != nil {
 				return fmt.Errorf("sqlite store: shelve %s %s: %w", d.Kind, d.ID, err)
 			}
 		}
