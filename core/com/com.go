@@ -91,12 +91,13 @@ type COM struct {
 	// change orders included.
 	retired       map[string]retiredOrder
 	shelvedStates map[string]int
+	shelvers      *shelvers
 }
 
 // New returns an empty COM.
 func New(cfg Config) *COM {
 	return &COM{cfg: cfg, machines: lc.Shared(), quoteBy: map[string]*quote{}, orderBy: map[string]*order{},
-		pending: map[string]then{}, waves: map[int]*wave{}, sois: map[int]*soiRef{}, retired: map[string]retiredOrder{}, shelvedStates: map[string]int{},
+		pending: map[string]then{}, waves: map[int]*wave{}, sois: map[int]*soiRef{}, retired: map[string]retiredOrder{}, shelvedStates: map[string]int{}, shelvers: &shelvers{},
 		Products: inventory.New[tmf.Product](), next: map[string]int{}, byKey: map[string]string{}, changes: map[string]Changed{},
 		qualificationBy: map[string]*qualification{}}
 }

@@ -43,6 +43,9 @@ const (
 	ProductShelfKind = "product"
 )
 
+// shelvers encode what COM shelves, one per type.
+type shelvers struct{ orders, quotes, products engine.Shelver }
+
 // retiredOrder is what COM remembers of an order that left memory.
 type retiredOrder struct {
 	ID string
@@ -214,7 +217,7 @@ func (c *COM) retire(m retire, out *engine.Out) {
 			}
 		}
 	}
-	body, err := engine.EncodeState(&shelved{PO: o.po, Version: o.version, Order: &state, Quote: &quoteState,
+	body, err := c.shelvers.orders.Encode(&shelved{PO: o.po, Version: o.version, Order: &state, Quote: &quoteState,
 		Waves: o.appendWaves(nil), Products: products})
 	if err != nil {
 		out.Error(fmt.Errorf("COM: shelve %s: %w", o.po.ID, err))
@@ -222,7 +225,7 @@ func (c *COM) retire(m retire, out *engine.Out) {
 	}
 	for k := range products {
 		p := &products[k]
-		b, err := engine.EncodeState(p)
+		b, err := c.shelvers.products.Encode(p)
 		if err != nil {
 			out.Error(fmt.Errorf("COM: shelve %s: %w", p.ID, err))
 			return
@@ -230,7 +233,7 @@ func (c *COM) retire(m retire, out *engine.Out) {
 		out.Shelve(store.Doc{Kind: ProductShelfKind, ID: p.ID, Ord: p.Ord, Party: party, Body: b})
 	}
 	out.Shelve(store.Doc{Kind: ShelfKind, ID: o.po.ID, Ord: ShelfOrd(&o.po), Party: party, Body: body, Items: itemIDs(&o.po)})
-	if qv, err := engine.EncodeState(q.view()); err == nil {
+	if qv, err := c.shelvers.quotes.Encode(q.view()); err == nil {
 		out.Shelve(store.Doc{Kind: QuoteShelfKind, ID: q.id, Ord: tmf.SeqOf(q.id), Party: party, Body: qv})
 	} else {
 		out.Error(fmt.Errorf("COM: shelve %s: %w", q.id, err))
@@ -240,7 +243,7 @@ func (c *COM) retire(m retire, out *engine.Out) {
 		if m.base != o {
 			return false
 		}
-		if body, err := engine.EncodeState(&shelved{PO: m.po}); err == nil {
+		if body, err := c.shelvers.orders.Encode(&shelved{PO: m.po}); err == nil {
 			out.Shelve(store.Doc{Kind: ShelfKind, ID: m.po.ID, Ord: ShelfOrd(&m.po), Party: party, Body: body, Items: itemIDs(&m.po)})
 			c.shelvedStates[m.po.State]++
 		} else {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/gob"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -76,4 +77,41 @@ func TestStateInRunsRefused(t *testing.T) {
 	assert.ErrorContains(t, DecodeState(b[:len(b)-10], &back), "Orders[128:]")
 	var other struct{ Name string }
 	assert.ErrorContains(t, DecodeState(b, &other), "a state of 4 fields cannot be decoded into a struct { Name string }")
+}
+
+// A Shelver's bodies are whole gob streams that DecodeState reads back,
+// the first value of a type and the later ones alike, several types
+// through one Shelver too; a stream cut short is an error.
+func TestShelver(t *testing.T) {
+	type item struct {
+		ID    string
+		Chars map[string]string
+	}
+	type doc struct {
+		ID    string
+		Items []item
+		N     int
+	}
+	var s Shelver
+	docs := []doc{{ID: "a"}, {ID: "b", Items: []item{{ID: "b1", Chars: map[string]string{"k": "v"}}}, N: 2},
+		{ID: "c", Items: make([]item, 100), N: -3},
+		{ID: strings.Repeat("long ", 20000), Items: []item{{ID: strings.Repeat("x", 300)}}}} // messages of 3 and 2 length bytes
+	for _, d := range docs {
+		body, err := s.Encode(&d)
+		require.NoError(t, err)
+		var got doc
+		require.NoError(t, DecodeState(body, &got))
+		assert.Equal(t, d.ID, got.ID)
+		assert.Equal(t, d.Items, got.Items)
+		assert.Equal(t, d.N, got.N)
+		assert.Len(t, got.Items, len(d.Items))
+	}
+	body, err := s.Encode(&item{ID: "other type", Chars: map[string]string{"x": "y"}})
+	require.NoError(t, err)
+	var it item
+	require.NoError(t, DecodeState(body, &it))
+	assert.Equal(t, "other type", it.ID)
+	assert.Equal(t, "y", it.Chars["x"])
+	_, err = lastMessage([]byte{5, 1, 2})
+	assert.ErrorContains(t, err, "cut short")
 }

@@ -45,7 +45,7 @@ func (r *ROM) retire(m retire, out *engine.Out) {
 		out.Send(engine.ROM, engine.RetireAfter(out.Now(), r.cfg.Retention), m)
 		return
 	}
-	body, err := engine.EncodeState(&o.ro)
+	body, err := r.shelver.Encode(&o.ro)
 	if err != nil {
 		out.Error(fmt.Errorf("ROM: shelve %s: %w", o.ro.ID, err))
 		return

@@ -52,6 +52,8 @@ type Config struct {
 
 // ROM is the resource order manager.
 type ROM struct {
+	// shelver encodes the orders that leave memory (retire.go).
+	shelver  *engine.Shelver
 	cfg      Config
 	machines *lc.Set
 	orders   []*order
@@ -190,7 +192,8 @@ func New(cfg Config) *ROM {
 	cfg.Specs = specs
 	return &ROM{cfg: cfg, machines: lc.Shared(), byID: map[string]*order{},
 		byExternal: map[string]*order{}, byItem: map[string]*order{},
-		Resources: inventory.New[tmf.Resource](), retries: map[port.System]int{}, retired: map[string]int{}}
+		Resources: inventory.New[tmf.Resource](), retries: map[port.System]int{}, retired: map[string]int{},
+		shelver: &engine.Shelver{}}
 }
 
 // Recycle implements engine.Recycler: an event ROM sent, once its orderer

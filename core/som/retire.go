@@ -84,7 +84,7 @@ func (s *SOM) retire(m retire, out *engine.Out) {
 			}
 		}
 	}
-	body, err := engine.EncodeState(&shelved)
+	body, err := s.shelver.Encode(&shelved)
 	if err != nil {
 		out.Error(fmt.Errorf("SOM: shelve %s: %w", o.so.ID, err))
 		return

@@ -33,6 +33,8 @@ type Config struct {
 
 // SOM is the service order manager.
 type SOM struct {
+	// shelver encodes the orders that leave memory (retire.go).
+	shelver  *engine.Shelver
 	cfg      Config
 	machines *lc.Set
 	orders   []*order
@@ -170,7 +172,7 @@ type plan struct{ Order string }
 // New returns an empty SOM.
 func New(cfg Config) *SOM {
 	return &SOM{cfg: cfg, machines: lc.Shared(), Services: inventory.New[tmf.Service](), roSites: map[string]*site{},
-		byID: map[string]*order{}, byExternal: map[string]*order{}}
+		byID: map[string]*order{}, byExternal: map[string]*order{}, shelver: &engine.Shelver{}}
 }
 
 // Orders lists the service orders in the order they arrived.

@@ -90,6 +90,21 @@ func TestRetiredProductOrders(t *testing.T) {
 		assert.Equal(t, want, order, "%s %s", kind[0], kind[1])
 	}
 
+	// An order retried with its key after it and its quote left memory is
+	// answered with the order it placed.
+	quoteBody, orderBody := apitest.Worked(t)
+	var q2 tmf648.Quote
+	require.Equal(t, http.StatusCreated, gone.Do(t, "POST", quotesPath, quoteBody, &q2, "Idempotency-Key", "q-retry").Code)
+	var first, retried tmf622.ProductOrder
+	require.Equal(t, http.StatusCreated, gone.Do(t, "POST", ordersPath, orderBody(q2.ID, ""), &first, "Idempotency-Key", "o-retry").Code)
+	gone.Idle(t)
+	orders, quotes = inMemory()
+	require.Zero(t, orders+quotes, "the second order left memory with its quote")
+	w := gone.Do(t, "POST", ordersPath, orderBody(q2.ID, ""), &retried, "Idempotency-Key", "o-retry")
+	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
+	assert.Equal(t, "true", w.Header().Get("Idempotent-Replayed"))
+	assert.Equal(t, first.ID, retried.ID)
+
 	// Changed twice, then disconnected: each time the order comes back
 	// from the shelf and leaves again.
 	melb, syd2 := po.ProductOrderItem[0].Product.ID, po.ProductOrderItem[2].Product.ID
@@ -120,7 +135,7 @@ func TestRetiredProductOrders(t *testing.T) {
 	assert.Zero(t, orders, "the order left memory again")
 
 	var del tmf622.ProductOrder
-	w := gone.Do(t, "POST", ordersPath, `{"productOrderItem":[{"id":"1","action":"delete","product":{"id":"`+syd2+`"}}]}`, &del)
+	w = gone.Do(t, "POST", ordersPath, `{"productOrderItem":[{"id":"1","action":"delete","product":{"id":"`+syd2+`"}}]}`, &del)
 	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
 	gone.Idle(t)
 	var product map[string]any

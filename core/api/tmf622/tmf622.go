@@ -269,6 +269,20 @@ func (s ordering) checkProductOrder(r *http.Request, in *productOrderIn) *tmf630
 	}); e != nil {
 		return e
 	}
+	if !ok && s.n.Shelf != nil {
+		// A quote leaves memory with its order: a retry of that order
+		// names it, and COM answers it with the order it placed.
+		d, found, err := s.n.Shelf.Shelved(com.QuoteShelfKind, in.Quote[0].ID)
+		if err != nil {
+			return tmf630.Unavailable(err)
+		}
+		if found {
+			if quote, err = com.ShelvedQuote(d.Body); err != nil {
+				return tmf630.NewError(http.StatusInternalServerError, "quote "+in.Quote[0].ID+" on the shelf: "+err.Error())
+			}
+			ok = true
+		}
+	}
 	if !ok || !tmf630.Sees(r, quote.Customer.ID) {
 		return tmf630.NewError(http.StatusBadRequest, "quote[0].id: no quote "+strconv.Quote(in.Quote[0].ID))
 	}
