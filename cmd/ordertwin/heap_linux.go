@@ -24,8 +24,10 @@ const batchHeap = 512 << 20
 // that address range first, and the advice stays with the range after the
 // block is gone. Nothing is touched, so nothing is resident until used.
 // Where the kernel has no huge pages, or uses them for everything
-// already, the advice changes nothing. The long-lived server does not ask:
-// its heap is meant to shrink as orders finish.
+// already, the advice changes nothing. serve asks too: a restart decodes
+// its whole state (a snapshot of tens of MB) at once, in 0.4–0.7 s instead
+// of 1.2–1.5 s after the national rollout; the memory an idle server gives
+// back (idle.go) goes back all the same.
 // It returns the kernel's refusal, which a command ignores: the run is
 // only slower.
 func hugeHeap() error {

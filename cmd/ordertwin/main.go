@@ -141,9 +141,10 @@ Usage:
 
 Scenario, catalog and network file formats: scenarios/README.md.
 The garbage collector runs with GOGC=400 unless GOGC is set; an idle server
-gives the memory it no longer uses back to the system. run (virtual clock) and
-bench (not --soak) ask Linux for transparent huge pages for their heap and, unless
-GOGC or GOMEMLIMIT is set, collect only once the heap reaches half of memory.
+gives the memory it no longer uses back to the system. serve, run (virtual clock)
+and bench (not --soak) ask Linux for transparent huge pages for their heap; run and
+bench, unless GOGC or GOMEMLIMIT is set, collect only once the heap reaches half of
+memory.
 `
 
 // exitError carries an exit status.

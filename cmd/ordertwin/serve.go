@@ -38,6 +38,10 @@ const defaultLive = "live/default.yaml"
 // step, and closes the store. Given a store that already holds a run, it
 // replays that run's commands and carries on where it stopped.
 func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	// A restart decodes its whole state at once, and a rollout grows the
+	// heap fast: huge pages, as a batch run (heap_linux.go); refused, it is
+	// only slower.
+	_ = hugeHeap()
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:8080", "where to listen, HOST:PORT")
 	db := fs.String("db", "ordertwin.db", "the durable store, a SQLite file: a new one, or one this command served before (it resumes)")
