@@ -82,7 +82,10 @@ type restart struct {
 	// and answering a query with its store writable (what /readyz checks).
 	Ready   float64 `json:"readySeconds"`
 	Records int     `json:"records"`
-	Inputs  uint64  `json:"inputs"`
+	// Inputs counts the inputs the restarted engine has handled;
+	// Replayed those of them it replayed after the snapshot it restored.
+	Inputs   uint64 `json:"inputs"`
+	Replayed uint64 `json:"replayed"`
 	// RSS before the restart (the soak's system released) and once ready.
 	RSSBefore uint64 `json:"rssBeforeBytes"`
 	RSS       uint64 `json:"rssBytes"`
@@ -281,8 +284,8 @@ dispatch:
 	}
 	r.Records = records
 	rep.Restart = r
-	fmt.Fprintf(stdout, "restart: ready in %s on %d records (%d inputs replayed); RSS %.1f MiB before, %.1f MiB ready (heap %.1f MiB)\n",
-		time.Duration(r.Ready*float64(time.Second)).Round(time.Millisecond), r.Records, r.Inputs, mib(r.RSSBefore), mib(r.RSS), mib(r.Heap))
+	fmt.Fprintf(stdout, "restart: ready in %s on %d records and %d inputs (%d replayed after the snapshot); RSS %.1f MiB before, %.1f MiB ready (heap %.1f MiB)\n",
+		time.Duration(r.Ready*float64(time.Second)).Round(time.Millisecond), r.Records, r.Inputs, r.Replayed, mib(r.RSSBefore), mib(r.RSS), mib(r.Heap))
 	return rep, nil
 }
 
@@ -331,7 +334,10 @@ func restartOn(ctx context.Context, sc *scenarios.Scenario, db string, co serveC
 		}
 	}
 	r.Ready = time.Since(began).Seconds()
-	r.Inputs = inputs
+	r.Inputs, r.Replayed = inputs, inputs
+	if snap, ok, serr := st.LatestSnapshot(); serr == nil && ok {
+		r.Replayed = inputs - min(inputs, snap.Inputs)
+	}
 	r.RSS, r.Heap = memory()
 	stop()
 	if serr := <-done; err == nil && serr != nil && !errors.Is(serr, context.Canceled) {

@@ -57,6 +57,7 @@ func TestBenchSoak(t *testing.T) {
 	assert.Positive(t, rep.Restart.RSS)
 	assert.Positive(t, rep.Restart.RSSBefore)
 	assert.Positive(t, rep.Restart.Inputs)
+	assert.Zero(t, rep.Restart.Replayed, "the stop took a snapshot: the restart replays nothing")
 	// The store kept (--db) holds the run the restart replayed: 20 quotes
 	// and 20 orders taken as commands.
 	st, err := sqlite.Open(db, sqlite.Options{})
