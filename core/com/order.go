@@ -212,7 +212,18 @@ func (c *COM) externalKey(po *tmf.ProductOrder) string {
 			party = q.req.Customer.ID
 		}
 	}
-	return "externalId " + party + " " + po.ExternalID
+	return externalIDKey(party, po.ExternalID)
+}
+
+// externalIDKey is the idempotency key of party's externalId.
+func externalIDKey(party, externalID string) string { return "externalId " + party + " " + externalID }
+
+// OrderByExternalID returns the id of the product order party placed with
+// externalID, whether it is in memory or has left it; ok is false when
+// there is none. Read it on the engine's goroutine.
+func (c *COM) OrderByExternalID(party, externalID string) (id string, ok bool) {
+	id = c.byKey["order "+externalIDKey(party, externalID)]
+	return id, id != ""
 }
 
 // submitOrder acknowledges the order; validation starts once its quote is

@@ -74,9 +74,11 @@ func (f *InFlight) count(c *com.COM, party string) (n int) {
 // retry of it, which the quota does not hold back). It runs on the
 // engine's goroutine, only for a party at its quota.
 func (s ordering) hasOrder(party, externalID string) bool {
-	return externalID != "" && slices.ContainsFunc(s.n.COM.Orders(), func(po *tmf.ProductOrder) bool {
-		return po.ExternalID == externalID && customerIs(po, party)
-	})
+	if externalID == "" {
+		return false
+	}
+	_, ok := s.n.COM.OrderByExternalID(party, externalID)
+	return ok
 }
 
 func customerIs(po *tmf.ProductOrder, party string) bool {

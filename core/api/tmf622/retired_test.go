@@ -96,11 +96,16 @@ func TestRetiredProductOrders(t *testing.T) {
 	var q2 tmf648.Quote
 	require.Equal(t, http.StatusCreated, gone.Do(t, "POST", quotesPath, quoteBody, &q2, "Idempotency-Key", "q-retry").Code)
 	var first, retried tmf622.ProductOrder
-	require.Equal(t, http.StatusCreated, gone.Do(t, "POST", ordersPath, orderBody(q2.ID, ""), &first, "Idempotency-Key", "o-retry").Code)
+	require.Equal(t, http.StatusCreated, gone.Do(t, "POST", ordersPath, orderBody(q2.ID, "CPQ-77"), &first, "Idempotency-Key", "o-retry").Code)
 	gone.Idle(t)
 	orders, quotes = inMemory()
 	require.Zero(t, orders+quotes, "the second order left memory with its quote")
-	w := gone.Do(t, "POST", ordersPath, orderBody(q2.ID, ""), &retried, "Idempotency-Key", "o-retry")
+	var byExternal string
+	require.NoError(t, gone.Sys.Engine.Query(context.Background(), func() {
+		byExternal, _ = gone.Sys.COM.OrderByExternalID(q2.RelatedParty[0].ID, "CPQ-77")
+	}))
+	assert.Equal(t, first.ID, byExternal, "its externalId still names it (the order quota's retries)")
+	w := gone.Do(t, "POST", ordersPath, orderBody(q2.ID, "CPQ-77"), &retried, "Idempotency-Key", "o-retry")
 	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
 	assert.Equal(t, "true", w.Header().Get("Idempotent-Replayed"))
 	assert.Equal(t, first.ID, retried.ID)
