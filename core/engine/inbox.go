@@ -70,17 +70,33 @@ func (e *Engine) Query(ctx context.Context, fn func()) error {
 	case e.inbox.wake <- struct{}{}:
 	default:
 	}
-	select {
-	case <-q.done:
-		return nil
-	case <-ctx.Done():
-		if q.state.CompareAndSwap(queryWaiting, queryDropped) {
-			return ctx.Err()
+	// An engine that stalls on a store that cannot write while the query
+	// waits answers it with that fault at once, not at the deadline.
+	stall := time.NewTicker(stallCheck)
+	defer stall.Stop()
+	for {
+		select {
+		case <-q.done:
+			return nil
+		case <-stall.C:
+			f := e.StoreFault()
+			if f == nil || !e.health.stalled.Load() || !q.state.CompareAndSwap(queryWaiting, queryDropped) {
+				continue
+			}
+			return f
+		case <-ctx.Done():
+			if q.state.CompareAndSwap(queryWaiting, queryDropped) {
+				return ctx.Err()
+			}
+			<-q.done // it started: it ends soon, between two steps
+			return nil
 		}
-		<-q.done // it started: it ends soon, between two steps
-		return nil
 	}
 }
+
+// stallCheck is how often a waiting query looks whether the engine has
+// stalled on its store.
+const stallCheck = 50 * time.Millisecond
 
 // Presenter is a clock that follows real time: Present is the virtual time
 // now. Inputs submitted to a serving engine are taken at that time.
