@@ -169,17 +169,11 @@ func (s ordering) postChange(w http.ResponseWriter, r *http.Request, in *product
 		tmf630.WriteError(w, e)
 		return
 	}
-	if p == nil && s.n.Shelf != nil { // it left memory with its order
-		d, ok, err := s.n.Shelf.Shelved(com.ProductShelfKind, ch.Product)
-		if err != nil {
-			tmf630.WriteError(w, tmf630.Unavailable(err))
+	if p == nil { // it left memory with its order
+		var e *tmf630.Error
+		if p, _, e = tmf630.Unshelved(s.n, com.ProductShelfKind, ch.Product, com.ShelvedProduct); e != nil {
+			tmf630.WriteError(w, e)
 			return
-		}
-		if ok {
-			if p, err = com.ShelvedProduct(d.Body); err != nil {
-				tmf630.WriteError(w, tmf630.NewError(http.StatusInternalServerError, "product "+ch.Product+" on the shelf: "+err.Error()))
-				return
-			}
 		}
 	}
 	var order, site, status, party string
@@ -269,18 +263,12 @@ func (s ordering) checkProductOrder(r *http.Request, in *productOrderIn) *tmf630
 	}); e != nil {
 		return e
 	}
-	if !ok && s.n.Shelf != nil {
+	if !ok {
 		// A quote leaves memory with its order: a retry of that order
 		// names it, and COM answers it with the order it placed.
-		d, found, err := s.n.Shelf.Shelved(com.QuoteShelfKind, in.Quote[0].ID)
-		if err != nil {
-			return tmf630.Unavailable(err)
-		}
-		if found {
-			if quote, err = com.ShelvedQuote(d.Body); err != nil {
-				return tmf630.NewError(http.StatusInternalServerError, "quote "+in.Quote[0].ID+" on the shelf: "+err.Error())
-			}
-			ok = true
+		var e *tmf630.Error
+		if quote, ok, e = tmf630.Unshelved(s.n, com.QuoteShelfKind, in.Quote[0].ID, com.ShelvedQuote); e != nil {
+			return e
 		}
 	}
 	if !ok || !tmf630.Sees(r, quote.Customer.ID) {

@@ -31,23 +31,37 @@ func ShelfWire[X, T any](n *Node, kind string, decode func([]byte) (X, error), w
 	}
 }
 
+// Unshelved reads the entity of kind and id from the shelf, decoded by
+// decode: ok false when the node has no shelf or the shelf no such
+// entity; a store that cannot read is a 503, a body that cannot be decoded
+// a 500.
+func Unshelved[X any](n *Node, kind, id string, decode func([]byte) (X, error)) (x X, ok bool, e *Error) {
+	if n.Shelf == nil {
+		return x, false, nil
+	}
+	d, ok, err := n.Shelf.Shelved(kind, id)
+	if err != nil {
+		return x, false, Unavailable(err)
+	}
+	if !ok {
+		return x, false, nil
+	}
+	if x, err = decode(d.Body); err != nil {
+		return x, false, NewError(http.StatusInternalServerError, fmt.Sprintf("%s %s on the shelf: %v", kind, id, err))
+	}
+	return x, true, nil
+}
+
 // shelvedOne reads the entity of kind and id from the shelf: nil when the
 // node has no shelf, the kind no wire, or the shelf no such entity.
 func shelvedOne[T any](n *Node, kind, id string) (*T, *Error) {
 	wire := n.wires[kind]
-	if n.Shelf == nil || wire == nil {
+	if wire == nil {
 		return nil, nil
 	}
-	d, ok, err := n.Shelf.Shelved(kind, id)
-	if err != nil {
-		return nil, Unavailable(err)
-	}
-	if !ok {
-		return nil, nil
-	}
-	v, err := wire(d)
-	if err != nil {
-		return nil, NewError(http.StatusInternalServerError, fmt.Sprintf("%s %s on the shelf: %v", kind, id, err))
+	v, ok, e := Unshelved(n, kind, id, func(body []byte) (any, error) { return wire(store.Doc{Kind: kind, ID: id, Body: body}) })
+	if e != nil || !ok {
+		return nil, e
 	}
 	t, ok := v.(T)
 	if !ok {
