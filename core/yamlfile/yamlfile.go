@@ -29,7 +29,7 @@ var ErrEmpty = errors.New("the file is empty")
 
 // Decode reads the one YAML document of data into v, a pointer to a
 // struct. It checks the text, the syntax and every key before it decodes
-// anything, and names each fault it finds; v is changed only when the
+// anything, and names each fault it finds; v is decoded into only when the
 // document is well formed and every key is known.
 func Decode(data []byte, v any) error {
 	if len(bytes.TrimSpace(data)) == 0 {

@@ -147,3 +147,17 @@ func TestDecodeAliases(t *testing.T) {
 	require.True(t, err != nil && !errors.Is(err, ErrEmpty))
 	assert.Contains(t, err.Error(), `line 3: quote.waves[0]: unknown key "nam" (did you mean "name"?)`)
 }
+
+// Any bytes give a value or an error, never a panic.
+func FuzzDecode(f *testing.F) {
+	f.Add([]byte("version: 1\nquote: {sla: Gold, waves: [{name: Pilot}]}\n"))
+	f.Add([]byte("quote:\n  waves:\n  - &p {nam: Pilot}\n  - *p\n"))
+	f.Add([]byte("version: 1\n---\nversion: 2\n"))
+	f.Add([]byte("\x89PNG\r\n\x1a\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var v file
+		if err := Decode(data, &v); err != nil {
+			assert.NotEmpty(t, err.Error())
+		}
+	})
+}
