@@ -145,7 +145,7 @@ func place(s Site) tmf.Place {
 func NewOrder(id string, q QuoteRequest, quoteID string) *tmf.ProductOrder {
 	po := &tmf.ProductOrder{ID: id, Category: "enterprise", Description: q.Offering + " rollout",
 		Quote:          []tmf.Ref{{ID: quoteID}},
-		RelatedParty:   []tmf.Ref{{ID: q.Customer.ID, Name: q.Customer.Name, Role: "customer"}},
+		RelatedParty:   []tmf.Ref{{ID: q.Customer.ID, Name: q.Customer.Name, Role: "customer", Type: "Organization"}},
 		BillingAccount: &tmf.Ref{ID: q.Customer.Account}}
 	// The items, their quote items and their characteristics are cut from
 	// one array each.

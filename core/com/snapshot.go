@@ -62,6 +62,7 @@ type quoteState struct {
 	Common   []keyed
 	Digest   string
 	Calls    int
+	Created  time.Duration
 }
 
 type orderState struct {
@@ -242,7 +243,7 @@ func (c *COM) saveQuote(q *quote, order int) quoteState {
 	return quoteState{Req: q.req, ID: q.id, State: q.state, Offering: q.offering.ID,
 		Tier: q.tier.Name, Card: q.card.ID, Quals: q.quals, QualErr: q.qualErr, Waiting: q.waiting, Stage: q.stage,
 		Approval: q.approval, TCV: q.tcv, Monthly: q.monthly, Reason: q.reason, Order: order,
-		Common: sorted(q.common, func(k, v string) keyed { return keyed{k, v} }), Digest: q.digest, Calls: q.calls}
+		Common: sorted(q.common, func(k, v string) keyed { return keyed{k, v} }), Digest: q.digest, Calls: q.calls, Created: q.created}
 }
 
 // saveOrder is an order's state, quote the index of its quote.
@@ -266,7 +267,7 @@ func (c *COM) saveOrder(o *order, quote int) orderState {
 // loadQuote makes a quote of its state, without its order.
 func (c *COM) loadQuote(s *quoteState) (*quote, error) {
 	q := &quote{req: s.Req, id: s.ID, state: s.State, quals: s.Quals, qualErr: s.QualErr, waiting: s.Waiting,
-		stage: s.Stage, approval: s.Approval, tcv: s.TCV, monthly: s.Monthly, reason: s.Reason, digest: s.Digest, calls: s.Calls}
+		stage: s.Stage, approval: s.Approval, tcv: s.TCV, monthly: s.Monthly, reason: s.Reason, digest: s.Digest, calls: s.Calls, created: s.Created}
 	var err error
 	if q.offering, err = c.cfg.Catalog.Offering(s.Offering); err != nil {
 		return nil, fmt.Errorf("quote %s: %w", s.ID, err)

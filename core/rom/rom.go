@@ -580,8 +580,12 @@ func (r *ROM) own(st *step, mine, res *tmf.Resource, usage string, out *engine.O
 		}
 		r.Resources.Put(res.ID, mine)
 	}
+	started := mine.StartDate
+	if was == "" {
+		started = out.Now()
+	}
 	*mine = *res
-	mine.Category, mine.UsageState = st.spec.Category, usage
+	mine.Category, mine.UsageState, mine.StartDate = st.spec.Category, usage, started
 	return mine
 }
 
