@@ -67,7 +67,7 @@ type clockView struct {
 	State string  `json:"state"`
 	Scale float64 `json:"scale"`
 	// VirtualTime is the clock's present as an offset from T+0, Time as
-	// a date; EngineTime the engine's own time (it trails the clock while
+	// a date (to the second); EngineTime the engine's own time (it trails the clock while
 	// it works through what is due).
 	VirtualTime string `json:"virtualTime"`
 	Time        string `json:"time"`
@@ -78,7 +78,8 @@ type clockView struct {
 }
 
 func (c *Control) view(ctx context.Context, s engine.ClockState) (clockView, *tmf630.Error) {
-	v := clockView{State: "running", Scale: s.Scale, VirtualTime: tmf.FormatOffset(s.Virtual), Time: c.Node.Date(s.Virtual)}
+	at := s.Virtual.Truncate(time.Second)
+	v := clockView{State: "running", Scale: s.Scale, VirtualTime: tmf.FormatOffset(at), Time: c.Node.Date(at)}
 	if s.Paused {
 		v.State = "paused"
 	}
@@ -87,7 +88,7 @@ func (c *Control) view(ctx context.Context, s engine.ClockState) (clockView, *tm
 	if e := c.Node.Query(ctx, func() { now = c.Node.Engine.Now(); next, due = c.Node.Engine.NextDue() }); e != nil {
 		return v, e
 	}
-	v.EngineTime = tmf.FormatOffset(now)
+	v.EngineTime = tmf.FormatOffset(now.Truncate(time.Second))
 	if due {
 		v.NextDue = tmf.FormatOffset(next)
 	}
@@ -308,13 +309,9 @@ func (c *Control) runScenario(w http.ResponseWriter, r *http.Request) {
 	}
 	out := scenarioRun{Scenario: in.Scenario, Orders: []placedRun{}, Faults: []string{}}
 	for i, p := range sc.Spec.Orders {
-		currency := ""
-		if o, err := sc.Spec.Catalog.Offering(p.Quote.Offering); err == nil {
-			currency = o.Currency
-		}
 		key := fmt.Sprintf("%s#%d", run, i+1)
 		var q tmf648.Quote
-		if e := c.self(r, "/tmf-api/quoteManagement/v4/quote", key, tmf648.NewQuoteBody(p.Quote, currency), &q); e != nil {
+		if e := c.self(r, "/tmf-api/quoteManagement/v4/quote", key, quoteBody(sc, p), &q); e != nil {
 			e.Message = fmt.Sprintf("quote %d of %s: %s", i+1, in.Scenario, e.Message)
 			tmf630.WriteError(w, e)
 			return

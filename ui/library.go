@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
+	"github.com/ordertwin/ordertwin/core/api/tmf648"
 	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/ordertwin/ordertwin/scenarios"
 )
@@ -47,6 +48,14 @@ type library struct {
 	err     error
 	entries []libraryEntry
 	loaded  map[string]*scenarios.Scenario
+}
+
+// libraryScenario is a scenario of the library with the bodies of its
+// quotes (TMF648 POST quote), as `ordertwin submit` sends them: what the
+// console's order form starts from.
+type libraryScenario struct {
+	libraryEntry
+	Quote []tmf648.QuoteBody `json:"quote"`
 }
 
 func (l *library) load() error {
@@ -118,9 +127,24 @@ func (l *library) one(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	for _, e := range l.entries {
 		if e.ID == id {
-			tmf630.WriteJSON(w, http.StatusOK, e)
+			sc := l.loaded[id]
+			out := libraryScenario{libraryEntry: e, Quote: []tmf648.QuoteBody{}}
+			for _, p := range sc.Spec.Orders {
+				out.Quote = append(out.Quote, quoteBody(sc, p))
+			}
+			tmf630.WriteJSON(w, http.StatusOK, out)
 			return
 		}
 	}
 	tmf630.WriteError(w, tmf630.NewError(http.StatusNotFound, "no scenario "+strconv.Quote(id)+" in the library"))
+}
+
+// quoteBody is the body of POST quote for a placement of sc, in its
+// offering's currency.
+func quoteBody(sc *scenarios.Scenario, p scenarios.Placement) tmf648.QuoteBody {
+	currency := ""
+	if o, err := sc.Spec.Catalog.Offering(p.Quote.Offering); err == nil {
+		currency = o.Currency
+	}
+	return tmf648.NewQuoteBody(p.Quote, currency)
 }
