@@ -156,11 +156,14 @@ func TestServeClockControl(t *testing.T) {
 }
 
 // A fault of the twin's kinds is injected into the running twin: listed
-// with its hits; a name taken is a 409, a rule that is not valid a 400.
+// with its hits; a name taken is a 409, a rule that is not valid a 400. A
+// restart has it still (replayed from the input log, or restored from
+// the snapshot of the clean stop).
 func TestServeFaultInjection(t *testing.T) {
-	s := serveInProcess(t, "--scale", "1")
-	url := "http://" + s.addr + ui.FaultPath
-	ops := devToken(t, s.db, auth.Operations, "")
+	db := filepath.Join(t.TempDir(), "serve.db")
+	addr, stop := serveStore(t, db, "--scale", "1")
+	url := "http://" + addr + ui.FaultPath
+	ops := devToken(t, db, auth.Operations, "")
 	rule := `{"name":"bne-olt-down","kind":"down","target":{"system":"access","area":"BNE-CBD"},"until":"P2D"}`
 	var e struct{ Message string }
 	require.Equal(t, http.StatusCreated, call(t, http.MethodPost, url, ops, rule, nil))
@@ -183,6 +186,14 @@ func TestServeFaultInjection(t *testing.T) {
 	require.Len(t, faults, 1)
 	assert.Equal(t, "bne-olt-down", faults[0].Name)
 	assert.Equal(t, "down", faults[0].Kind)
+	stop()
+
+	addr, _ = serveStore(t, db)
+	url = "http://" + addr + ui.FaultPath
+	require.Equal(t, http.StatusOK, call(t, http.MethodGet, url, ops, "", &faults))
+	require.Len(t, faults, 1, "the restart has the fault")
+	assert.Equal(t, "bne-olt-down", faults[0].Name)
+	assert.Equal(t, http.StatusConflict, call(t, http.MethodPost, url, ops, rule, &e))
 }
 
 // A library scenario is started on the running server: its quote and
@@ -209,8 +220,37 @@ func TestServeScenarioRun(t *testing.T) {
 	assert.Equal(t, http.StatusBadRequest, call(t, http.MethodPost, url, admin, `{"scenario":"atlantis.yaml"}`, &e))
 	assert.Contains(t, e.Message, "globaltech-5site.yaml")
 	assert.Equal(t, http.StatusForbidden, call(t, http.MethodPost, url, devToken(t, s.db, auth.Operations, ""), `{"scenario":"flaky-netconf.yaml"}`, nil))
+
+	// A site added to the order: refused while the order is not in
+	// progress; stepped there on the paused clock, it is taken.
+	add := func(code string) string {
+		return `{"productOrder":"` + first + `","code":"` + code + `","address":"Level 12, 120 Collins Street, Melbourne VIC 3000","wave":"Wave 2"}`
+	}
+	sites := "http://" + s.addr + ui.SiteAdditionPath
+	assert.Equal(t, http.StatusConflict, call(t, http.MethodPost, sites, admin, add("MELB2"), &e))
+	assert.Contains(t, e.Message, "the order is acknowledged")
+	for body, want := range map[string]string{
+		`{"productOrder":"PO-404","code":"X","address":"Level 12, 120 Collins Street, Melbourne VIC 3000","wave":"Wave 2"}`: `no product order "PO-404"`,
+		`{"productOrder":"` + first + `","code":"X","address":"1 Nowhere Lane","wave":"Wave 2"}`:                            "not an address the network serves",
+		`{"productOrder":"` + first + `","address":"Level 12, 120 Collins Street, Melbourne VIC 3000","wave":"Wave 2"}`:     "code: missing",
+	} {
+		assert.Equal(t, http.StatusBadRequest, call(t, http.MethodPost, sites, admin, body, &e), body)
+		assert.Contains(t, e.Message, want, body)
+	}
+	clock := "http://" + s.addr + ui.ClockPath
+	require.Equal(t, http.StatusOK, call(t, http.MethodPatch, clock, admin, `{"state":"paused"}`, nil))
+	orderURL := "http://" + s.addr + "/tmf-api/productOrderingManagement/v4/productOrder/" + first
 	var order struct{ State string }
-	require.Equal(t, http.StatusOK, call(t, http.MethodGet, "http://"+s.addr+"/tmf-api/productOrderingManagement/v4/productOrder/"+first, admin, "", &order))
+	for steps := 0; order.State != "inProgress"; steps++ {
+		require.Less(t, steps, 200, "the order goes in progress within 200 steps")
+		require.Equal(t, http.StatusOK, call(t, http.MethodPost, clock+"/step", admin, "", nil))
+		require.Equal(t, http.StatusOK, call(t, http.MethodGet, orderURL, admin, "", &order))
+	}
+	var added struct{ ProductOrder, Site string }
+	require.Equal(t, http.StatusCreated, call(t, http.MethodPost, sites, admin, add("MELB2"), &added))
+	assert.Equal(t, first, added.ProductOrder)
+	assert.Equal(t, http.StatusConflict, call(t, http.MethodPost, sites, admin, add("MELB2"), &e))
+	assert.Contains(t, e.Message, "MELB2")
 }
 
 type whatIfAnswer struct {
