@@ -79,3 +79,62 @@ func TestConsoleControlsInBrowser(t *testing.T) {
 	eval[chromedp.Void](t, ctx, `document.querySelector("#whatif-view").scrollIntoView()`)
 	screenshot(t, ctx, "console-whatif.png")
 }
+
+// The controls that place and change orders, from the page, on the live
+// default (no orders): a library scenario started shows its order; a fault
+// injected is listed; an order placed from a scenario's quote, edited in
+// the form, is a second order; the first cancelled from the page, its cancellation
+// is answered (the order placed from the form may be rejected by COM's
+// checks: it is listed all the same).
+func TestConsoleOrderControlsInBrowser(t *testing.T) {
+	ctx := browser(t)
+	s := serveInProcess(t, "--scale", "86400")
+	token := devToken(t, s.db, auth.Admin, "")
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate("http://"+s.addr+"/"),
+		chromedp.WaitVisible(chromedp.ID("token")),
+		chromedp.SendKeys(chromedp.ID("token"), token),
+		chromedp.Click(chromedp.CSS("#signin button")),
+	))
+	poll(t, ctx, "the library", `document.querySelectorAll("#run-scenario option").length > 5`, 30*time.Second)
+	answer := `document.querySelector("#controls-answer")`
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.ID("run-scenario"), "globaltech-5site.yaml"),
+		chromedp.Click(chromedp.CSS("#run-form button")),
+	))
+	poll(t, ctx, "the scenario started", answer+`.textContent.startsWith("start globaltech-5site.yaml: PO-")`, 30*time.Second)
+	poll(t, ctx, "its order listed", `document.querySelectorAll("#orders tbody tr").length === 1`, 30*time.Second)
+	started := eval[string](t, ctx, answer+`.textContent.match(/: (PO-[^ ]+)/)[1]`)
+
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.ID("fault-name"), "ipam-flaky"),
+		chromedp.SetValue(chromedp.ID("fault-kind"), "transient"),
+		chromedp.SetValue(chromedp.ID("fault-system"), "ipam"),
+		chromedp.SetValue(chromedp.ID("fault-probability"), "0.5"),
+		chromedp.Click(chromedp.CSS("#fault-form button")),
+	))
+	poll(t, ctx, "the fault listed", `document.querySelector("#fault-list").textContent.includes("ipam-flaky (transient)")`, 30*time.Second)
+	var faults []struct{ Name string }
+	require.Equal(t, http.StatusOK, call(t, http.MethodGet, "http://"+s.addr+ui.FaultPath, token, "", &faults))
+	assert.Equal(t, "ipam-flaky", faults[0].Name)
+
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#place summary")),
+		chromedp.SetValue(chromedp.ID("place-from"), "speed-upgrade.yaml"),
+		chromedp.Click(chromedp.ID("place-fill")),
+	))
+	poll(t, ctx, "the quote filled", `document.querySelector("#place-quote").value.includes("quoteItem")`, 30*time.Second)
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#place-form button[type=submit]"))))
+	poll(t, ctx, "the order placed", answer+`.textContent.startsWith("place: quote ")`, 30*time.Second)
+	placed := eval[string](t, ctx, answer+`.textContent.match(/order (PO-[^ ]+)/)[1]`)
+	poll(t, ctx, "the placed order listed", fmt.Sprintf(`document.querySelector('#orders tr[data-id=%q]') !== null`, placed), 30*time.Second)
+
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.ID("change-order"), started),
+		chromedp.SetValue(chromedp.ID("change-action"), "cancel"),
+		chromedp.Click(chromedp.CSS("#change-form button")),
+	))
+	poll(t, ctx, "the cancellation answered", answer+`.textContent.startsWith("cancel on `+started+`: ") && !`+answer+`.textContent.endsWith("…")`, 30*time.Second)
+	assert.Regexp(t, `^cancel on `+started+`: cancellation \S+ \(\w+\)$`, eval[string](t, ctx, answer+`.textContent`))
+	assert.Equal(t, "false", eval[string](t, ctx, answer+`.dataset.failed`))
+}
