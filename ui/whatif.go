@@ -26,7 +26,7 @@ const (
 	MaxWhatIfRuns = 2000
 	// MaxWhatIfSiteRuns bounds runs times sites: a national rollout is
 	// asked for few runs.
-	MaxWhatIfSiteRuns = 200_000
+	MaxWhatIfSiteRuns = 100_000
 	// maxWhatIfQueue bounds the what-ifs waiting for the one running.
 	maxWhatIfQueue = 4
 	// keptWhatIfs is how many finished what-ifs are kept to be read.
