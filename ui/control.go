@@ -41,7 +41,10 @@ type Control struct {
 	// Keep makes a clock change durable (serve: the store), so that a
 	// restart goes on with the same clock; nil keeps nothing.
 	Keep func(engine.ClockState) error
-	Twin *twin.Twin
+	// Fixed, when set, says why the clock is not steered here (the
+	// processes of a deployment share one): a change is a 409.
+	Fixed string
+	Twin  *twin.Twin
 	// Network is the name of the network the twin runs: a scenario run
 	// must be of it.
 	Network string
@@ -125,6 +128,9 @@ func (c *Control) patchClock(w http.ResponseWriter, r *http.Request) {
 	}
 	bad := func(msg string) { tmf630.WriteError(w, tmf630.NewError(http.StatusBadRequest, msg)) }
 	switch {
+	case c.Fixed != "":
+		tmf630.WriteError(w, tmf630.NewError(http.StatusConflict, c.Fixed))
+		return
 	case p.State == nil && p.Scale == nil:
 		bad("give state (running or paused) or scale (virtual seconds per second)")
 		return
@@ -183,6 +189,10 @@ func (c *Control) keep(r *http.Request, before, after engine.ClockState, what st
 // is due then. 409 when the clock runs or nothing waits.
 func (c *Control) step(w http.ResponseWriter, r *http.Request) {
 	before := c.Clock.State()
+	if c.Fixed != "" {
+		tmf630.WriteError(w, tmf630.NewError(http.StatusConflict, c.Fixed))
+		return
+	}
 	if !before.Paused {
 		tmf630.WriteError(w, tmf630.NewError(http.StatusConflict, "the clock runs: pause it (PATCH "+ClockPath+` {"state": "paused"}`+") before stepping"))
 		return

@@ -180,7 +180,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	api.More = append(api.More, console.Routes)
 	// The console's controls and what-ifs (ui): the same routes a program
 	// calls.
-	control, whatIfs := consoleControls(sys, st, clock, log)
+	control, whatIfs := consoleControls(sys, st, clock, *role, log)
 	api.More = append(api.More, control.Routes, whatIfs.Routes)
 	// A client has 30 s to send a request (at most 1 MiB) and to take its
 	// answer; an idle keep-alive connection is closed after 2 minutes.

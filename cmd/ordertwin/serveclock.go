@@ -52,8 +52,12 @@ func pausedNote(s engine.ClockState) string {
 
 // consoleControls are the console's controls and what-ifs of a system
 // served from st on clock; the caller sets the control's Node and Self
-// once the server's handler is made.
-func consoleControls(sys *scenarios.System, st *sqlite.Store, clock *engine.Pausable, log *slog.Logger) (*ui.Control, *ui.WhatIfs) {
-	return &ui.Control{Clock: clock, Keep: keepClock(st), Twin: sys.Twin, Network: sys.Spec.Network.Name},
-		&ui.WhatIfs{Log: log}
+// once the server's handler is made. The processes of a deployment
+// (role) share one clock from T+0: none of them steers it.
+func consoleControls(sys *scenarios.System, st *sqlite.Store, clock *engine.Pausable, role string, log *slog.Logger) (*ui.Control, *ui.WhatIfs) {
+	c := &ui.Control{Clock: clock, Keep: keepClock(st), Twin: sys.Twin, Network: sys.Spec.Network.Name}
+	if role != "" {
+		c.Fixed = "the processes of a deployment (--role) share one clock: it is not paused, stepped or rescaled"
+	}
+	return c, &ui.WhatIfs{Log: log}
 }
