@@ -271,7 +271,8 @@ $("#place-form").addEventListener("submit", (ev) => {
     const q = await request("POST", quotes, body);
     const po = await request("POST", `${ordering}/productOrder`, {
       category: body.category, description: `${q.id} rollout`, quote: [{ id: q.id }], relatedParty: body.relatedParty,
-      billingAccount: body.billingAccount,
+      // TMF648 lists a quote's billing accounts; TMF622 names one.
+      billingAccount: Array.isArray(body.billingAccount) ? body.billingAccount[0] : body.billingAccount,
       productOrderItem: q.quoteItem.map((qi, i) => ({ id: String(i + 1), action: "add", productOffering: qi.productOffering,
         quoteItem: { id: qi.id, quoteId: q.id } })),
     });
