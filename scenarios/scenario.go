@@ -190,7 +190,13 @@ type Event struct {
 	Change  *com.Change
 	AddSite *com.AddSite
 	Remove  *com.Remove
-	Note    string
+	// Fault is a fault rule injected into the running twin, its window
+	// counting from the event (twin.InjectLive).
+	Fault *twin.FaultRule
+	// Clock is what an operator did to the clock (paused, running,
+	// stepped, rescaled): journalled, it changes nothing else.
+	Clock string
+	Note  string
 	// After is the trigger ("TASK-001 requested"): the event happens At
 	// after the first timeline row of that entity (id or name) reaching
 	// that state, and never without one.
