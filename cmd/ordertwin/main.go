@@ -214,11 +214,13 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return lifecycleCmd(rest, stdout)
 	case "bench":
 		return benchCmd(ctx, rest, stdout, stderr)
+	case "load":
+		return loadCmd(ctx, rest, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (commands: run, whatif, serve, submit, token, journal, audit, compact, approve, check, lifecycle, bench, help)", cmd)
+	return fmt.Errorf("unknown command %q (commands: run, whatif, serve, submit, token, journal, audit, compact, approve, check, lifecycle, bench, load, help)", cmd)
 }
 
 // parse parses flags that may come before or after the positional
