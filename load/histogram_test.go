@@ -24,7 +24,9 @@ func TestHistogramQuantiles(t *testing.T) {
 		name string
 		gen  func(r *rand.Rand, i int) time.Duration
 	}{
-		{"uniform 1 µs to 100 ms", func(r *rand.Rand, _ int) time.Duration { return time.Microsecond + time.Duration(r.Int64N(int64(100*time.Millisecond))) }},
+		{"uniform 1 µs to 100 ms", func(r *rand.Rand, _ int) time.Duration {
+			return time.Microsecond + time.Duration(r.Int64N(int64(100*time.Millisecond)))
+		}},
 		{"1..10000 µs", func(_ *rand.Rand, i int) time.Duration { return time.Duration(i%10000+1) * time.Microsecond }},
 		{"long tail", func(r *rand.Rand, _ int) time.Duration {
 			return time.Duration(r.ExpFloat64() * float64(time.Millisecond) * (1 + 100*float64(r.IntN(100)/99)))

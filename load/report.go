@@ -28,7 +28,7 @@ type Report struct {
 	OrdersPerSecond float64 `json:"ordersPerSecond"`
 	// Stopped says why the run stopped early (interrupted, the maximum
 	// duration passed); empty when every arrival was due and answered.
-	Stopped    string                `json:"stopped,omitempty"`
+	Stopped    string                      `json:"stopped,omitempty"`
 	Operations map[string]*OperationReport `json:"operations"`
 	// WindowSeconds is the width of the timeline's windows; window i
 	// holds the requests due from i·WindowSeconds after the start.
@@ -189,7 +189,10 @@ func Compare(base, r *Report, threshold float64) []Regression {
 			continue
 		}
 		now, ok := r.Operations[name]
-		if !ok || now.OK == 0 {
+		if !ok { // not in this run's mix
+			continue
+		}
+		if now.OK == 0 {
 			out = append(out, Regression{Figure: name + " p99", Baseline: b.P99, Now: 0, Change: 1})
 			continue
 		}
