@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -248,4 +249,106 @@ func TestLoadBadFlags(t *testing.T) {
 		assert.Equal(t, 2, status(err), "%v", c.args)
 		assert.ErrorContains(t, err, c.want, "%v", c.args)
 	}
+}
+
+// The mix's operations, against a fake TMF server that checks what it is
+// sent: a read GETs an order the run placed; a cancellation POSTs
+// cancelProductOrder naming it, each order at most once; a change reads
+// the order, then POSTs a change order on its installed product with
+// another speed of its offering (a 200, a site not yet active, counts as
+// answered); an order without a product yet is a change's fault "no
+// product yet".
+func TestLoadMixAgainstAFakeServer(t *testing.T) {
+	sc, err := scenarios.LoadLibrary(loadExample)
+	require.NoError(t, err)
+	synctest.Test(t, func(t *testing.T) {
+		var placed atomic.Int64
+		cancelled := map[string]int{}
+		var changes []tmf622.ChangeBody
+		mu := make(chan struct{}, 1)
+		locked := func(f func()) {
+			mu <- struct{}{}
+			defer func() { <-mu }()
+			f()
+		}
+		server := http.NewServeMux()
+		server.HandleFunc("POST "+tmf630.QuoteManagement+"/quote", func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusCreated)
+			_, _ = w.Write([]byte(`{"id":"QT-1"}`))
+		})
+		server.HandleFunc("POST "+tmf630.ProductOrdering+"/productOrder", func(w http.ResponseWriter, r *http.Request) {
+			var body map[string]json.RawMessage
+			require.NoError(t, json.NewDecoder(r.Body).Decode(&body))
+			if _, ok := body["quote"]; ok {
+				n := placed.Add(1)
+				w.WriteHeader(http.StatusCreated)
+				_, _ = w.Write([]byte(`{"id":"PO-` + strconv.FormatInt(n, 10) + `"}`))
+				return
+			}
+			var change tmf622.ChangeBody
+			b, _ := json.Marshal(body)
+			require.NoError(t, json.Unmarshal(b, &change))
+			locked(func() { changes = append(changes, change) })
+			w.WriteHeader(http.StatusOK)
+			_, _ = w.Write([]byte(`{"id":"PO-1"}`))
+		})
+		server.HandleFunc("GET "+tmf630.ProductOrdering+"/productOrder/{id}", func(w http.ResponseWriter, r *http.Request) {
+			if r.PathValue("id") == "PO-1" { // only the first has an installed product
+				_, _ = w.Write([]byte(`{"id":"PO-1","productOrderItem":[{"id":"POI-001","product":{"id":"PRD-MELB"}}]}`))
+				return
+			}
+			_, _ = w.Write([]byte(`{"id":"` + r.PathValue("id") + `","productOrderItem":[{"id":"POI-001"}]}`))
+		})
+		server.HandleFunc("POST "+tmf630.ProductOrdering+"/cancelProductOrder", func(w http.ResponseWriter, r *http.Request) {
+			var task struct{ ProductOrder tmf630.Ref }
+			require.NoError(t, json.NewDecoder(r.Body).Decode(&task))
+			locked(func() { cancelled[task.ProductOrder.ID]++ })
+			w.WriteHeader(http.StatusCreated)
+			_, _ = w.Write([]byte(`{"id":"CPO-1"}`))
+		})
+		l := newLoadClient("http://tmf.example", "", &http.Client{Transport: inMemory{server}}, sc, "mix", 1)
+		mix, err := load.ParseMix("order=40,change=20,cancel=20,read=20", loadOps)
+		require.NoError(t, err)
+		rep, err := load.Run(context.Background(), load.Config{Profile: load.Rate(100, 0), Count: 400, MaxDuration: time.Minute, MaxInFlight: 1000,
+			Mix: mix, Seed: 9}, l.do)
+		require.NoError(t, err)
+		ops := rep.Operations
+		require.Len(t, ops, 5, "quote, order, change, cancel, read")
+		assert.Equal(t, uint64(placed.Load()), ops["order"].OK)
+		assert.Equal(t, ops["quote"].OK, ops["order"].OK)
+		total := int(ops["order"].OK + ops["read"].OK + ops["cancel"].OK + ops["change"].OK)
+		assert.Equal(t, 400, total+ops["change"].Errors["no product yet"])
+		assert.Positive(t, ops["change"].OK, "changes of PO-1's product")
+		assert.Positive(t, ops["change"].Errors["no product yet"])
+		assert.Equal(t, int(ops["cancel"].OK), len(cancelled))
+		for id, n := range cancelled {
+			assert.Equal(t, 1, n, "%s cancelled once", id)
+		}
+		require.Len(t, changes, int(ops["change"].OK))
+		for _, c := range changes {
+			require.Len(t, c.ProductOrderItem, 1)
+			it := c.ProductOrderItem[0]
+			assert.Equal(t, "modify", it.Action)
+			assert.Equal(t, "PRD-MELB", it.Product.ID)
+			require.Len(t, it.Product.ProductCharacteristic, 1)
+			assert.Equal(t, "speed", it.Product.ProductCharacteristic[0].Name)
+			assert.Contains(t, []any{"100M-sym", "1G-sym"}, it.Product.ProductCharacteristic[0].Value, "another speed of PO-EFCG-01 than the quote's 500M-sym")
+			assert.Equal(t, "CUST-ENT-1102", c.RelatedParty[0].ID)
+		}
+	})
+}
+
+// A population's customers are quoted one after the other, each wave's
+// target from the order (the scenario places customer c at c·arrival).
+func TestLoadQuotesOfAPopulation(t *testing.T) {
+	sc, err := scenarios.Load("../../scenarios/national-rollout.yaml")
+	require.NoError(t, err)
+	l := newLoadClient("http://tmf.example", "", http.DefaultClient, sc, "pop", 1)
+	require.Len(t, l.quotes, 400)
+	assert.Equal(t, "CUST-ENT-00399", l.quotes[399].Customer.ID)
+	for _, q := range []int{0, 1, 399} {
+		assert.Equal(t, 14*24*time.Hour, l.quotes[q].Waves[0].Target, "customer %d's pilot: P14D from its order", q)
+		assert.Equal(t, 75*24*time.Hour, l.quotes[q].Waves[2].Target)
+	}
+	assert.Equal(t, []string{"100M-sym", "500M-sym", "1G-sym"}, l.speeds[0])
 }
