@@ -19,6 +19,8 @@ const (
 	resourceOrdering      = "/tmf-api/resourceOrderingManagement/v4"
 	peerStreams           = "/ordertwin/v1/peerStream"
 	consoleStream         = "/ordertwin/v1/stream"
+	worklist              = "/ordertwin/v1/worklist"
+	operatorAction        = "/ordertwin/v1/operatorAction"
 )
 
 // Who may do what, by kind of work.
@@ -90,6 +92,12 @@ var Table = concat(
 		// The console's stream of committed records: each record goes
 		// to the roles that may read its entity (ui.Sees).
 		{"GET " + consoleStream, everyone},
+		// What waits on a person, and the actions people take on it.
+		{"GET " + worklist, operators},
+		{"GET " + worklist + "/{id}", operators},
+		{"GET " + operatorAction, operators},
+		{"GET " + operatorAction + "/{id}", operators},
+		{"POST " + operatorAction, operators},
 	},
 	// A hub: who may read the API's entities may hear their events.
 	hub(productOrdering, orderReaders),

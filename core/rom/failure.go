@@ -66,6 +66,7 @@ func (r *ROM) failed(o *order, i int, res *port.Result, out *engine.Out) {
 		it.StateReason = reason
 		if out.Fire(r.machines, lc.ResourceOrderItem, it.ID, "", &it.State, lc.Hold, reason+"; waiting for manual action", "ROM") {
 			r.notify(out, o, tmf.ResourceOrderItemStateChange, it)
+			r.held(it, out.Now()+p.Deadline, "", out)
 			out.Send(engine.ROM, p.Deadline, holdExpired{o.ro.ID, i, p.Then})
 		}
 	default:
