@@ -161,6 +161,9 @@ func (r *ROM) expired(m holdExpired, out *engine.Out) {
 	if it == nil || it.State != lc.Held {
 		return
 	}
+	if h, ok := r.holds[it.ID]; ok && h.Due != out.Now() {
+		return // the deadline of an earlier hold: a person retried it since
+	}
 	r.fallBack(o, m.Item, m.Then, it.StateReason+" (no manual action before the deadline)", out)
 }
 
