@@ -22,41 +22,32 @@ import (
 // gates order by order, then the jeopardies.
 func (c *COM) Worklist() []operator.Item {
 	var items []operator.Item
-	open := map[string]bool{}
 	for _, o := range c.orders {
 		for i, t := range o.tasks {
 			if it, ok := c.capacityItem(o, i, t); ok {
 				items = append(items, it)
-				open[it.Entity] = true
 			}
 		}
 		for _, w := range o.waves {
 			if it, ok := c.gateItem(w); ok {
 				items = append(items, it)
-				open[it.Entity] = true
 			}
 		}
 	}
+	open := map[string]operator.Item{}
+	for _, it := range items {
+		open[it.Entity] = it
+	}
 	for k, j := range c.jeopardies {
-		if open[j.Entity] {
+		if it, ok := open[j.Entity]; ok {
 			items = append(items, operator.Item{ID: fmt.Sprintf("JEO-C%03d", k+1), Kind: operator.Jeopardy, Entity: j.Entity,
-				State: j.Type, Reason: j.Message, Since: j.At, Order: orderOf(j.Entity), System: "COM"})
+				State: j.Type, Reason: j.Message, Since: j.At, Order: it.Order, Site: it.Site, Wave: it.Wave, System: "COM"})
 		}
 	}
 	for i := range items {
 		c.ops.Annotate(&items[i])
 	}
 	return items
-}
-
-// orderOf is the product order of a wave id (PO-2024-01203/Pilot), or ""
-// for another entity.
-func orderOf(entity string) string {
-	o, _, _ := strings.Cut(entity, "/")
-	if o == entity {
-		return ""
-	}
-	return o
 }
 
 // capacityItem is the worklist item of item i of o, held for capacity

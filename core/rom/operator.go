@@ -40,20 +40,21 @@ func (r *ROM) held(it *tmf.ResourceOrderItem, due time.Duration, by string, out 
 // failed items order by order, then the jeopardies.
 func (r *ROM) Worklist() []operator.Item {
 	var items []operator.Item
-	open := map[string]bool{}
+	open := map[string]operator.Item{}
 	for _, o := range r.orders {
 		for i := range o.ro.Items {
 			if it, ok := r.workItem(o, i); ok {
 				items = append(items, it)
-				open[it.Entity] = open[it.Entity] || it.State != lc.Failed
+				if it.State != lc.Failed {
+					open[it.Entity] = it
+				}
 			}
 		}
 	}
 	for k, j := range r.jeopardies {
-		if open[j.Entity] {
-			o := r.byItem[j.Entity]
+		if it, ok := open[j.Entity]; ok {
 			items = append(items, operator.Item{ID: fmt.Sprintf("JEO-R%03d", k+1), Kind: operator.Jeopardy, Entity: j.Entity,
-				State: j.Type, Reason: j.Message, Since: j.At, Order: o.ro.ID, Site: o.ro.Place.ID, System: "ROM"})
+				State: j.Type, Reason: j.Message, Since: j.At, Order: it.Order, Site: it.Site, Wave: it.Wave, System: "ROM"})
 		}
 	}
 	for i := range items {

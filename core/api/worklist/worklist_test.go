@@ -127,7 +127,12 @@ func TestConfirmCapacityResumesBrisbane(t *testing.T) {
 	assert.Equal(t, "PT2H", task.SinceOffset)
 	assert.Equal(t, "P45D", task.DeadlineOffset)
 	assert.Equal(t, []string{"confirmCapacity", "assign", "note"}, task.AllowedAction)
-	assert.NotNil(t, find(items, "JEO-C001"), "the held site's jeopardy at its wave's target")
+	jeopardy := find(items, "JEO-C001")
+	require.NotNil(t, jeopardy, "the held site's jeopardy at its wave's target")
+	assert.Equal(t, "POI-005", jeopardy.Entity.ID)
+	assert.Equal(t, "BNE2", jeopardy.Site)
+	assert.Equal(t, "P45D", jeopardy.SinceOffset)
+	assert.Equal(t, []string{"assign", "note"}, jeopardy.AllowedAction)
 	assert.Empty(t, s.records(t, "SO-WAVE3"), "no late wave without capacity")
 
 	// A gate action on a planning task is not allowed.
