@@ -2,6 +2,7 @@ package com
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ordertwin/ordertwin/core/engine"
@@ -60,7 +61,7 @@ func (c *COM) capacityItem(o *order, i int, t *task) (operator.Item, bool) {
 	wave := o.quote.req.Sites[o.sites[i]].Wave
 	item := operator.Item{ID: t.id, Kind: operator.CapacityHeld, Entity: it.ID, State: it.State, Reason: it.StateReason,
 		Since: t.since, Order: o.po.ID, Site: it.Place.ID, Wave: wave, System: "COM",
-		Actions: []string{operator.ConfirmCapacity}}
+		Actions: []string{operator.ConfirmCapacity, operator.Compensate}}
 	for _, w := range o.quote.req.Waves {
 		if w.Name == wave && w.Target > 0 {
 			item.Deadline, item.HasDeadline = w.Target, true
@@ -118,6 +119,8 @@ func (c *COM) act(a operator.Action, out *engine.Out) any {
 	switch a.Kind {
 	case operator.ConfirmCapacity:
 		result = c.confirmCapacity(a, item, out)
+	case operator.Compensate:
+		result = c.giveUp(a, item, out)
 	case operator.ReopenGate:
 		c.remediate(Remediate{Order: item.Order, Wave: item.Wave}, out)
 		result = fmt.Sprintf("%s reopened: its sites are measured again", item.Entity)
@@ -136,22 +139,33 @@ func (c *COM) act(a operator.Action, out *engine.Out) any {
 // in a late wave.
 func (c *COM) confirmCapacity(a operator.Action, item *operator.Item, out *engine.Out) string {
 	o := c.orderBy[item.Order]
-	i, n := -1, 0
-	for k, t := range o.tasks {
-		if t != nil && t.id == item.ID {
-			i = k
-		}
-	}
-	for k, t := range c.tasks {
-		if t.id == item.ID {
-			n = k + 1
-		}
-	}
+	i := slices.IndexFunc(o.tasks, func(t *task) bool { return t != nil && t.id == item.ID })
+	n := slices.IndexFunc(c.tasks, func(t *task) bool { return t.id == item.ID }) + 1
 	it := &o.po.Items[i]
 	c.call(out, port.Request{Key: c.strs.Join(item.ID, "/expand/", fmt.Sprint(len(c.ops.Done)+1)), System: port.Planning, Op: port.Expand,
 		Item: item.ID, Customer: o.quote.req.Customer.ID, Site: it.Place.ID, Place: it.Place, Characteristics: a.Characteristics},
 		then{Do: confirmed, ID: o.po.ID, Item: i, Task: n})
 	return fmt.Sprintf("capacity for %s confirmed by %s: %s is revalidated", item.Site, a.By, item.ID)
+}
+
+// giveUp fails a site held for capacity: its planning task is
+// cancelled, nothing of it reached SOM or holds capacity, and the order
+// goes on without it (it ends partial).
+func (c *COM) giveUp(a operator.Action, item *operator.Item, out *engine.Out) string {
+	o := c.orderBy[item.Order]
+	i := slices.IndexFunc(o.tasks, func(t *task) bool { return t != nil && t.id == item.ID })
+	it, t := &o.po.Items[i], o.tasks[i]
+	reason := "site given up by " + a.By
+	if a.Note != "" {
+		reason += ": " + a.Note
+	}
+	out.Fire(c.machines, lc.Task, t.id, t.name, &t.state, lc.Cancel, reason, "operator "+a.By)
+	it.StateReason = reason
+	if out.Fire(c.machines, lc.ProductOrderItem, it.ID, "", &it.State, lc.Fail, reason, "operator "+a.By) {
+		c.itemFinal(o, out)
+	}
+	c.releaseNext(o, out)
+	return fmt.Sprintf("site %s failed, %s cancelled", item.Site, item.ID)
 }
 
 // built takes network planning's answer to a person's confirmation: the

@@ -126,7 +126,7 @@ func TestConfirmCapacityResumesBrisbane(t *testing.T) {
 	assert.Contains(t, task.Reason, "no OLT capacity at serving exchange")
 	assert.Equal(t, "PT2H", task.SinceOffset)
 	assert.Equal(t, "P45D", task.DeadlineOffset)
-	assert.Equal(t, []string{"confirmCapacity", "assign", "note"}, task.AllowedAction)
+	assert.Equal(t, []string{"confirmCapacity", "compensate", "assign", "note"}, task.AllowedAction)
 	jeopardy := find(items, "JEO-C001")
 	require.NotNil(t, jeopardy, "the held site's jeopardy at its wave's target")
 	assert.Equal(t, "POI-005", jeopardy.Entity.ID)
@@ -138,7 +138,7 @@ func TestConfirmCapacityResumesBrisbane(t *testing.T) {
 	// A gate action on a planning task is not allowed.
 	var e tmf630.Error
 	require.Equal(t, http.StatusConflict, s.act(t, "k0", map[string]any{"action": "reopenGate", "worklistItem": map[string]any{"id": "TASK-001"}}, &e))
-	assert.Contains(t, e.Message, "reopenGate on TASK-001: not allowed now: POI-005 is held (capacityHeld); it takes confirmCapacity, assign, note")
+	assert.Contains(t, e.Message, "reopenGate on TASK-001: not allowed now: POI-005 is held (capacityHeld); it takes confirmCapacity, compensate, assign, note")
 
 	var a worklist.Action
 	require.Equal(t, http.StatusCreated, s.act(t, "k1", map[string]any{"action": "confirmCapacity", "worklistItem": map[string]any{"id": "TASK-001"},
@@ -235,4 +235,22 @@ func TestActionRefusals(t *testing.T) {
 	assert.Equal(t, "pat", it.Assignee)
 	require.Len(t, it.Note, 1)
 	assert.Equal(t, worklist.Note{Date: it.Note[0].Date, Author: "olivia", Text: "line card ordered"}, it.Note[0])
+}
+
+// A site held for capacity that will not get it is given up: its
+// planning task is cancelled, the site fails and the order ends partial
+// with the other four sites active.
+func TestCompensateHeldSite(t *testing.T) {
+	s := serve(t, "brisbane-capacity.yaml")
+	var a worklist.Action
+	require.Equal(t, http.StatusCreated, s.act(t, "c1", map[string]any{"action": "compensate", "worklistItem": map[string]any{"id": "TASK-001"},
+		"note": "no line card before Q4"}, &a))
+	assert.Equal(t, "site BNE2 failed, TASK-001 cancelled", a.Result)
+	s.Idle(t)
+	assert.Equal(t, []string{"requested", "cancelled", "compensate"}, states(s.records(t, "TASK-001")), "the action recorded after what it did at once")
+	assert.Contains(t, states(s.records(t, "POI-005")), "failed")
+	var po map[string]any
+	s.Do(t, "GET", "/tmf-api/productOrderingManagement/v4/productOrder/PO-2024-01203?fields=state", nil, &po, s.op...)
+	assert.Equal(t, "partial", po["state"])
+	assert.Empty(t, s.worklist(t))
 }
