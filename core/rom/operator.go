@@ -96,13 +96,20 @@ func (r *ROM) act(a operator.Action, out *engine.Out) any {
 		return d
 	}
 	var item *operator.Item
-	for _, it := range r.Worklist() {
-		if it.ID == a.Item {
+	o := r.byItem[a.Item]
+	if o != nil {
+		if it, ok := r.workItem(o, o.index(a.Item)); ok {
+			r.ops.Annotate(&it)
 			item = &it
-			break
+		}
+	} else {
+		for _, it := range r.Worklist() { // a jeopardy
+			if it.ID == a.Item {
+				item = &it
+				break
+			}
 		}
 	}
-	o := r.byItem[a.Item]
 	if item == nil && o != nil {
 		// An item not waiting on anyone yet: it may be held.
 		it := &o.ro.Items[o.index(a.Item)]

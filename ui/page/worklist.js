@@ -7,8 +7,11 @@
 const paths = { items: "/ordertwin/v1/worklist", actions: "/ordertwin/v1/operatorAction" };
 const $ = (sel) => document.querySelector(sel);
 
-// The kinds of record after which the worklist may have changed.
-const kinds = new Set(["task", "wave", "productOrderItem", "resourceOrderItem", "jeopardy", "operatorAction"]);
+// The kinds of record after which the worklist may have changed, besides
+// anything held, leaving held or failed (a national rollout's other
+// records do not make the page read it again).
+const kinds = new Set(["task", "jeopardy", "operatorAction"]);
+const changes = (r) => kinds.has(r.kind) || r.state === "held" || r.from === "held" || r.state === "failed";
 
 // Labels of the actions on their buttons.
 const labels = {
@@ -29,7 +32,7 @@ export function start(tokenOf) {
 // saw takes a committed record: one that may change the worklist reads
 // it again, at most every half second.
 export function saw(r) {
-  if (!kinds.has(r.kind) || timer) return;
+  if (!changes(r) || timer) return;
   timer = setTimeout(() => { timer = 0; load(); }, 500);
 }
 

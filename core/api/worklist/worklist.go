@@ -249,6 +249,9 @@ func (s worklist) owner(a *operator.Action) engine.Address {
 			return engine.ROM
 		}
 	}
+	if s.n.ROM != nil && s.n.ROM.HasItem(a.Item) {
+		return engine.ROM // a resource order item, waiting or not yet (it may be held)
+	}
 	for _, it := range s.items() {
 		if it.ID == a.Item {
 			if it.System == "ROM" {
@@ -256,9 +259,6 @@ func (s worklist) owner(a *operator.Action) engine.Address {
 			}
 			return engine.COM
 		}
-	}
-	if s.n.ROM != nil && s.n.ROM.HasItem(a.Item) {
-		return engine.ROM // an item not waiting yet: it may be held
 	}
 	return 0
 }
