@@ -66,6 +66,9 @@ func (r *ROM) Worklist() []operator.Item {
 // workItem is the worklist item of item i of o, if it waits on a person.
 func (r *ROM) workItem(o *order, i int) (operator.Item, bool) {
 	it := &o.ro.Items[i]
+	if it.State != lc.Held && it.State != lc.Failed {
+		return operator.Item{}, false // most items: checked before anything is made
+	}
 	item := operator.Item{ID: it.ID, Entity: it.ID, State: it.State, Reason: it.StateReason, Order: o.ro.ID,
 		Site: o.ro.Place.ID, Wave: o.ro.ExternalID, System: "ROM"}
 	switch it.State {
