@@ -247,6 +247,12 @@ func TestAccessMatrix(t *testing.T) {
 		{route: "POST /tmf-api/resourceOrderingManagement/v4/listener/{event}", path: tmf630.ResourceOrdering + "/listener/resourceOrderStateChangeEvent", body: `[]`, want: bad},
 		{route: "GET /ordertwin/v1/peerStream/{stream}", path: api.PeerStreams + "/som→com", want: ok},
 		{route: "GET /metrics", path: "/metrics", want: ok},
+		// The worked example has completed: nothing waits on a person.
+		{route: "GET /ordertwin/v1/worklist", path: "/ordertwin/v1/worklist", want: ok},
+		{route: "GET /ordertwin/v1/worklist/{id}", path: "/ordertwin/v1/worklist/TASK-001", want: missing},
+		{route: "GET /ordertwin/v1/operatorAction", path: "/ordertwin/v1/operatorAction", want: ok},
+		{route: "GET /ordertwin/v1/operatorAction/{id}", path: "/ordertwin/v1/operatorAction/OA-COM-001", want: missing},
+		{route: "POST /ordertwin/v1/operatorAction", path: "/ordertwin/v1/operatorAction", body: `{}`, want: bad},
 		// Without a WebSocket handshake the console's stream is a 400; a
 		// caller bound to a party is refused it (it carries every party's
 		// records).

@@ -25,6 +25,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/api/tmf648"
 	"github.com/ordertwin/ordertwin/core/api/tmf652"
 	"github.com/ordertwin/ordertwin/core/api/tmf679"
+	"github.com/ordertwin/ordertwin/core/api/worklist"
 	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/ordertwin/ordertwin/core/catalog"
 	"github.com/ordertwin/ordertwin/core/com"
@@ -128,7 +129,7 @@ func (s *Server) Handler() http.Handler {
 		on(s.node, tmf638.Routes), on(s.node, tmf639.Routes),
 		func(mux *http.ServeMux) { tmf641.Routes(s.node, s.fromPeer, mux) },
 		func(mux *http.ServeMux) { tmf652.Routes(s.node, s.fromPeer, mux) },
-		func(mux *http.ServeMux) { hub.Routes(s.node, &s.Hub, mux) }, s.peerListeners,
+		func(mux *http.ServeMux) { hub.Routes(s.node, &s.Hub, mux) }, s.peerListeners, on(s.node, worklist.Routes),
 	} {
 		routes(mux)
 	}

@@ -20,6 +20,8 @@ const (
 	peerStreams           = "/ordertwin/v1/peerStream"
 	consoleStream         = "/ordertwin/v1/stream"
 	console               = "/ordertwin/v1"
+	worklist              = "/ordertwin/v1/worklist"
+	operatorAction        = "/ordertwin/v1/operatorAction"
 )
 
 // Who may do what, by kind of work.
@@ -92,6 +94,12 @@ var Table = concat(
 		// The console's stream of committed records: each record goes
 		// to the roles that may read its entity (ui.Sees).
 		{"GET " + consoleStream, everyone},
+		// What waits on a person, and the actions people take on it.
+		{"GET " + worklist, operators},
+		{"GET " + worklist + "/{id}", operators},
+		{"GET " + operatorAction, operators},
+		{"GET " + operatorAction + "/{id}", operators},
+		{"POST " + operatorAction, operators},
 	},
 	// The console's controls (ui): what-ifs of the scenario library for
 	// those who plan; the clock and the twin's faults for operations; a

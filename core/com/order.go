@@ -123,6 +123,7 @@ func (o *order) refs(n int) []tmf.Ref {
 // task is a network-planning task raised for a held site.
 type task struct {
 	id, name, state string
+	since           time.Duration // when it was raised
 }
 
 type soiRef struct {
@@ -435,7 +436,7 @@ func (c *COM) revalidated(o *order, i int, after step, res *port.Result, out *en
 // rolled out in a wave of its own after the others.
 func (c *COM) askPlanning(o *order, i int, out *engine.Out) {
 	it := &o.po.Items[i]
-	t := &task{id: c.id("TASK"), name: "network planning for " + it.ID + " (" + it.Place.ID + ")", state: lc.Initial(lc.Task)}
+	t := &task{id: c.id("TASK"), name: "network planning for " + it.ID + " (" + it.Place.ID + ")", state: lc.Initial(lc.Task), since: out.Now()}
 	c.tasks = append(c.tasks, t)
 	o.tasks[i] = t
 	out.Created(lc.Task, t.id, t.name, t.state, "COM → Network Planning")
