@@ -90,6 +90,8 @@ var Table = concat(
 		// The console's stream of committed records: each record goes
 		// to the roles that may read its entity (ui.Sees).
 		{"GET " + consoleStream, everyone},
+		// The network's resource use (ui.ResourceUsePath).
+		{"GET /ordertwin/v1/resourceUse", operators},
 	},
 	// A hub: who may read the API's entities may hear their events.
 	hub(productOrdering, orderReaders),

@@ -3,6 +3,9 @@
 // updates are batched once per animation frame; long lists are capped or
 // virtualised, so that a national rollout does not freeze the page.
 
+import { badge } from "./draw.js";
+import { startViews, takeRecord, drawViews, selectOrder } from "./views.js";
+
 const body = document.body;
 const cfg = {
   stream: body.dataset.stream,
@@ -86,6 +89,9 @@ function flush() {
   changed.clear();
   if (newOrders.size) throttle("orders", () => loadOrders([...newOrders]), 300);
   if (refetchTree) { refetchTree = false; throttle("tree", () => tree.load(state.selected), 500); }
+  const v = performance.now();
+  drawViews();
+  timed("views", v);
   flushLongest = Math.max(flushLongest, performance.now() - began);
 }
 
@@ -111,6 +117,7 @@ const lifecycles = new Set(["productOrder", "productOrderItem", "serviceOrder", 
 
 function apply(r) {
   state.at = r.at;
+  takeRecord(r);
   if (r.state && lifecycles.has(r.kind)) {
     state.entity.set(r.entity, r.state);
     changed.add(r.entity);
@@ -266,19 +273,12 @@ function cell(text) {
   return td;
 }
 
-function badge(s) {
-  const span = document.createElement("span");
-  span.className = "state";
-  span.dataset.state = s || "";
-  span.textContent = s || "…";
-  return span;
-}
-
 function select(id) {
   if (state.selected !== id) tree.serviceOrders = "";
   state.selected = id;
   renderOrders();
   tree.load(id);
+  selectOrder(id);
 }
 
 // --- an order's tree --------------------------------------------------------
@@ -582,6 +582,7 @@ function signIn(t) {
   $("#signin").hidden = true;
   $("#signout").hidden = false;
   hideError();
+  startViews({ get, all, showError, stateOf: (id) => state.entity.get(id), authorization: () => ({ Authorization: "Bearer " + token() }) });
   loadOrders();
   connect();
 }
