@@ -162,7 +162,7 @@ func TestConsoleViewsInBrowser(t *testing.T) {
 // days and the site goes into a wave of its own, which the Gantt adds;
 // the site ends after Wave 2's target (T+45 days): late, and red (seed:
 // "What-If Scenarios"; the scenario expects completion at T+50 days).
-func TestConsoleGanttOfBrisbaneCase(t *testing.T) {
+func TestConsoleBrisbaneGanttInBrowser(t *testing.T) {
 	ctx := browser(t)
 	s := serveInProcess(t, "../../scenarios/brisbane-capacity.yaml", "--scale", "86400")
 	signIn(t, ctx, s)
