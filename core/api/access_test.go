@@ -24,6 +24,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/events"
 	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/scenarios"
+	"github.com/ordertwin/ordertwin/twin"
 	"github.com/ordertwin/ordertwin/ui"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -82,7 +83,12 @@ func serveGuardedWith(t testing.TB, opt scenarios.Options) *guarded {
 	srv.Guard = g
 	feed, ok := store.FeedOf(sys.Journal)
 	require.True(t, ok)
-	srv.More = append(srv.More, (&ui.Console{Name: sc.Name, Feed: feed, Epoch: srv.Epoch}).Routes)
+	use := func(ctx context.Context) (any, error) {
+		var u twin.Use
+		err := srv.Node().Read(ctx, func() { u = sys.Twin.Use() })
+		return u, err
+	}
+	srv.More = append(srv.More, (&ui.Console{Name: sc.Name, Feed: feed, Epoch: srv.Epoch, ResourceUse: use}).Routes)
 	buf := &bytes.Buffer{}
 	srv.AccessLog = slog.New(slog.NewJSONHandler(buf, nil))
 	return &guarded{srv: srv, h: srv.Handler(), key: key, log: buf}
@@ -244,6 +250,7 @@ func TestAccessMatrix(t *testing.T) {
 		{route: "POST /tmf-api/resourceOrderingManagement/v4/listener/{event}", path: tmf630.ResourceOrdering + "/listener/resourceOrderStateChangeEvent", body: `[]`, want: bad},
 		{route: "GET /ordertwin/v1/peerStream/{stream}", path: api.PeerStreams + "/som→com", want: ok},
 		{route: "GET /metrics", path: "/metrics", want: ok},
+		{route: "GET /ordertwin/v1/resourceUse", path: "/ordertwin/v1/resourceUse", want: ok},
 		// Without a WebSocket handshake the console's stream is a 400; a
 		// caller bound to a party is refused it (it carries every party's
 		// records).
