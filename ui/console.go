@@ -22,7 +22,10 @@ type Console struct {
 	// Parties tells the party of an entity, for callers bound to one
 	// (Stream.Parties).
 	Parties Parties
-	stream  *Stream
+	// ResourceUse, when set, is served at ResourceUsePath: a process that
+	// runs no network answers 404 there.
+	ResourceUse ResourceUse
+	stream      *Stream
 }
 
 //go:embed page
@@ -30,8 +33,8 @@ var files embed.FS
 
 var index = template.Must(template.ParseFS(files, "page/index.html"))
 
-// Routes registers the page at /, its files under /console/, and the
-// stream at StreamPath.
+// Routes registers the page at /, its files under /console/, the
+// stream at StreamPath and the resource use at ResourceUsePath.
 func (c *Console) Routes(mux *http.ServeMux) {
 	c.stream = &Stream{Feed: c.Feed, Epoch: c.Epoch, Log: c.Log, Parties: c.Parties}
 	static, err := fs.Sub(files, "page")
@@ -41,6 +44,9 @@ func (c *Console) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /console/{file}", http.StripPrefix("/console/", http.FileServerFS(static)))
 	mux.HandleFunc("GET /{$}", c.page)
 	mux.Handle("GET "+StreamPath, c.stream)
+	if c.ResourceUse != nil {
+		mux.HandleFunc("GET "+ResourceUsePath, c.ResourceUse.serve)
+	}
 }
 
 // Close ends the stream's connections (the server stops).

@@ -21,20 +21,25 @@ import (
 const browserTestsEnv = "ORDERTWIN_BROWSER_TESTS"
 
 // screenshotsEnv, when set to a folder, makes the browser tests write
-// screenshots of the console there (docs/ holds those the README shows:
-// ORDERTWIN_SCREENSHOTS=$PWD/docs go test -run Browser ./cmd/ordertwin).
+// screenshots of the console's views there (docs/console holds those the
+// README shows: ORDERTWIN_SCREENSHOTS=$PWD/docs/console
+// ORDERTWIN_BROWSER_TESTS=1 go test -run Browser ./cmd/ordertwin).
 const screenshotsEnv = "ORDERTWIN_SCREENSHOTS"
 
-// screenshot writes a PNG of the whole page as name in the folder of
-// screenshotsEnv, when it is set.
-func screenshot(t testing.TB, ctx context.Context, name string) {
+// maxScreenshot is the most bytes a screenshot may take in the repository.
+const maxScreenshot = 200 << 10
+
+// screenshotOf writes a PNG of the elements sel matches (the box around
+// them all) as name in the folder of screenshotsEnv, when it is set.
+func screenshotOf(t testing.TB, ctx context.Context, sel, name string) {
 	t.Helper()
 	dir := os.Getenv(screenshotsEnv)
 	if dir == "" {
 		return
 	}
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	require.NoError(t, err)
+	png, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSSAll(sel)))
+	require.NoError(t, err, "screenshot of %s", sel)
+	assert.Less(t, len(png), maxScreenshot, "%s of %s is too big for the repository", name, sel)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, name), png, 0o644))
 }
 
@@ -57,6 +62,9 @@ func browser(t testing.TB) context.Context {
 	t.Cleanup(stopAlloc)
 	ctx, stopBrowser := chromedp.NewContext(ctx)
 	t.Cleanup(stopBrowser)
+	// Chromium starts now, before the test serves anything: a server's
+	// clock runs from its start, and a browser may take seconds to come.
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate("about:blank")))
 	return ctx
 }
 
@@ -107,7 +115,6 @@ func TestConsoleInBrowser(t *testing.T) {
 	// seq it was sent.
 	eval[chromedp.Void](t, ctx, `document.querySelectorAll('#tree details[data-entity^="POI-"]').forEach((d, i) => { if (i < 2) d.open = true; })`)
 	poll(t, ctx, "the first site's resource orders", `document.querySelector('#tree details[data-entity^="RO-"]') !== null`, 30*time.Second)
-	screenshot(t, ctx, "console-rollout.png")
 	orderState := fmt.Sprintf(`document.querySelector('#orders tr[data-id=%q]').dataset.state`, order)
 	require.Equal(t, "inProgress", eval[string](t, ctx, orderState), "the socket is dropped mid-rollout")
 	eval[chromedp.Void](t, ctx, `ordertwin.dropSocket()`)
@@ -132,7 +139,6 @@ func TestConsoleInBrowser(t *testing.T) {
 	assert.True(t, eval[bool](t, ctx, `document.querySelector("#error").hidden`), eval[string](t, ctx, `document.querySelector("#error").textContent`))
 	assert.Positive(t, eval[int](t, ctx, `document.querySelectorAll("#log-rows div").length`), "the event log shows rows")
 	assert.Equal(t, 3, eval[int](t, ctx, `document.querySelectorAll("#waves .wave").length`), "Pilot, Wave 1, Wave 2")
-	screenshot(t, ctx, "console-complete.png")
 }
 
 // BenchmarkConsoleNationalRollout measures the console following the

@@ -77,7 +77,7 @@ func TestConsoleControlsInBrowser(t *testing.T) {
 	assert.Equal(t, 2, eval[int](t, ctx, `document.querySelectorAll('#whatif-results figure[data-of="Wave 1"]').length`),
 		"the waves side by side")
 	eval[chromedp.Void](t, ctx, `document.querySelector("#whatif-view").scrollIntoView()`)
-	screenshot(t, ctx, "console-whatif.png")
+	screenshotOf(t, ctx, "#whatif-view", "console-whatif.png")
 }
 
 // The controls that place and change orders, from the page, on the live

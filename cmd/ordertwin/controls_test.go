@@ -47,9 +47,10 @@ func serveStore(t *testing.T, db string, args ...string) (addr string, stop func
 	return addr, stop
 }
 
-// call makes a request with a token and a JSON body ("" for none), and
-// decodes a JSON answer into out (nil: none).
-func call(t *testing.T, method, url, token, body string, out any) int {
+// call makes a request with a token, a JSON body ("" for none) and the
+// header's name and value pairs, and decodes a JSON answer into out (nil:
+// none).
+func call(t *testing.T, method, url, token, body string, out any, header ...string) int {
 	t.Helper()
 	var rd io.Reader
 	if body != "" {
@@ -61,6 +62,9 @@ func call(t *testing.T, method, url, token, body string, out any) int {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
 	res, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer res.Body.Close()

@@ -78,9 +78,9 @@ type answer struct {
 // development issuer.
 var diskToken string
 
-// call sends a request with a JSON body (none when nil) and an
+// diskCall sends a request with a JSON body (none when nil) and an
 // Idempotency-Key (none when ""), as an admin (diskToken).
-func call(t *testing.T, method, url, key string, body any) answer {
+func diskCall(t *testing.T, method, url, key string, body any) answer {
 	t.Helper()
 	var r io.Reader
 	if body != nil {
@@ -118,7 +118,7 @@ func exampleBody(t *testing.T, name string) map[string]any {
 func waitUntil(t *testing.T, url string) {
 	t.Helper()
 	for deadline := time.Now().Add(30 * time.Second); ; {
-		a := call(t, "GET", url, "", nil)
+		a := diskCall(t, "GET", url, "", nil)
 		if a.status == http.StatusOK {
 			return
 		}
@@ -131,7 +131,7 @@ func waitUntil(t *testing.T, url string) {
 // order carries it.
 func externalIDs(t *testing.T, base string) map[string]int {
 	t.Helper()
-	a := call(t, "GET", base+tmf630.ProductOrdering+"/productOrder?fields=externalId", "", nil)
+	a := diskCall(t, "GET", base+tmf630.ProductOrdering+"/productOrder?fields=externalId", "", nil)
 	require.Equal(t, http.StatusOK, a.status, a.body)
 	var list []tmf622.ProductOrder
 	require.NoError(t, json.Unmarshal([]byte(a.body), &list))
@@ -167,16 +167,16 @@ func TestDiskFull(t *testing.T) {
 	diskToken = devToken(t, db, auth.Admin, "")
 	quotes := srv.base + tmf630.QuoteManagement + "/quote"
 	orders := func() string { return srv.base + tmf630.ProductOrdering + "/productOrder" }
-	a := call(t, "POST", quotes, "quote", exampleBody(t, "quote.json"))
+	a := diskCall(t, "POST", quotes, "quote", exampleBody(t, "quote.json"))
 	require.Equal(t, http.StatusCreated, a.status, a.body)
-	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(call(t, "GET", quotes+"/QT-001?fields=state", "", nil).body, `"accepted"`); {
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(diskCall(t, "GET", quotes+"/QT-001?fields=state", "", nil).body, `"accepted"`); {
 		require.True(t, time.Now().Before(deadline), "the quote was not accepted")
 		time.Sleep(50 * time.Millisecond)
 	}
 	order := exampleBody(t, "order.json")
 	place := func(i int) answer {
 		order["externalId"] = fmt.Sprintf("FULL-%03d", i)
-		return call(t, "POST", orders(), fmt.Sprintf("order-%03d", i), order)
+		return diskCall(t, "POST", orders(), fmt.Sprintf("order-%03d", i), order)
 	}
 	acked := map[string]bool{}
 	var refused []int
@@ -210,10 +210,10 @@ func TestDiskFull(t *testing.T) {
 	assert.Contains(t, a.body, `"@type":"Error"`)
 	assert.Equal(t, "5", a.retryAfter)
 	assert.Less(t, a.took, time.Second, "refused at once")
-	ready := call(t, "GET", srv.base+"/readyz", "", nil)
+	ready := diskCall(t, "GET", srv.base+"/readyz", "", nil)
 	assert.Equal(t, http.StatusServiceUnavailable, ready.status)
 	assert.Contains(t, ready.body, "not ready: the store cannot write")
-	assert.Equal(t, http.StatusOK, call(t, "GET", srv.base+"/healthz", "", nil).status)
+	assert.Equal(t, http.StatusOK, diskCall(t, "GET", srv.base+"/healthz", "", nil).status)
 	require.Nil(t, srv.cmd.ProcessState, "the server is still running")
 
 	freeDisk(t, filler)
@@ -237,12 +237,12 @@ func TestDiskFull(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, filler.Truncate(info.Size()-36<<10))
 	start()
-	ready = call(t, "GET", srv.base+"/readyz", "", nil)
+	ready = diskCall(t, "GET", srv.base+"/readyz", "", nil)
 	assert.Equal(t, http.StatusServiceUnavailable, ready.status, ready.body)
 	assert.Contains(t, ready.body, "the store cannot write")
 	// Reads work unless the engine waits for a commit of its own (the
 	// orders' timers that came due while it was down).
-	if a := call(t, "GET", orders()+"?fields=externalId", "", nil); a.status != http.StatusOK {
+	if a := diskCall(t, "GET", orders()+"?fields=externalId", "", nil); a.status != http.StatusOK {
 		assert.Equal(t, http.StatusServiceUnavailable, a.status, a.body)
 		assert.Contains(t, a.body, "the store cannot write")
 	}

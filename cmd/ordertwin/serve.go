@@ -26,6 +26,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/store/sqlite"
 	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/ordertwin/ordertwin/scenarios"
+	"github.com/ordertwin/ordertwin/twin"
 	"github.com/ordertwin/ordertwin/ui"
 )
 
@@ -177,6 +178,13 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// The console: the page at / and the stream of committed records.
 	parties, _ := api.Listeners().(ui.Parties)
 	console := &ui.Console{Name: sc.Name, Feed: st.Feed(), Epoch: api.Epoch, Log: log, Parties: parties}
+	if *role == "" || *role == "rom" { // the process that allocates the network's resources
+		console.ResourceUse = func(ctx context.Context) (any, error) {
+			var use twin.Use
+			err := api.Node().Read(ctx, func() { use = sys.Twin.Use() })
+			return use, err
+		}
+	}
 	api.More = append(api.More, console.Routes)
 	// The console's controls and what-ifs (ui): the same routes a program
 	// calls.

@@ -64,7 +64,7 @@ func TestConsoleWorklistInBrowser(t *testing.T) {
 	// Wave 2 completes with BNE1 alone; no late wave while BNE2 is held.
 	poll(t, ctx, "Wave 2 completed", `[...document.querySelectorAll('#timeline li')].some(li => li.textContent.includes("SO-WAVE2") && li.dataset.state === "completed")`, time.Minute)
 	assert.False(t, eval[bool](t, ctx, `document.querySelector("#timeline").textContent.includes("SO-WAVE3")`))
-	screenshot(t, ctx, "console-worklist.png")
+	screenshotOf(t, ctx, "#worklist-view, #gantt-view", "console-worklist.png")
 
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.SendKeys(chromedp.ID("worklist-note"), "line card 2 fitted in OLT-BNE-07"),

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -13,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ordertwin/ordertwin/core/api/apitest"
 	"github.com/ordertwin/ordertwin/core/api/worklist"
 	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/ordertwin/ordertwin/ui"
@@ -41,33 +39,6 @@ func (rs *records) follow(t *testing.T, what string, until func(ui.Record) bool)
 		require.NoError(t, rs.conn.ReadJSON(&m), "waiting for %s", what)
 		rs.left = m.Records
 	}
-}
-
-// call sends a request with an operations token and decodes the answer.
-func call(t *testing.T, method, url, token, key string, body any, out any) int {
-	t.Helper()
-	var b []byte
-	if body != nil {
-		var err error
-		b, err = json.Marshal(body)
-		require.NoError(t, err)
-	}
-	req, err := http.NewRequest(method, url, bytes.NewReader(b))
-	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
-	if key != "" {
-		req.Header.Set("Idempotency-Key", key)
-	}
-	res, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer res.Body.Close()
-	data, err := io.ReadAll(res.Body)
-	require.NoError(t, err)
-	if out != nil {
-		require.NoError(t, json.Unmarshal(data, out), string(data))
-	}
-	return res.StatusCode
 }
 
 // serve resolves the holds of the scenario library through operator
@@ -105,14 +76,14 @@ func TestServeResolvesHoldsByOperatorActions(t *testing.T) {
 
 			base := "http://" + s.addr
 			var items []worklist.Item
-			require.Equal(t, http.StatusOK, call(t, "GET", base+worklist.ItemPath+"?kind="+c.kind, token, "", nil, &items))
+			require.Equal(t, http.StatusOK, call(t, "GET", base+worklist.ItemPath+"?kind="+c.kind, token, "", &items))
 			require.Len(t, items, 1)
 			assert.Equal(t, c.item, items[0].ID)
 			assert.Contains(t, items[0].AllowedAction, c.action)
 
 			var a worklist.Action
 			body := map[string]any{"action": c.action, "worklistItem": map[string]any{"id": c.item}, "note": "fixed"}
-			require.Equal(t, http.StatusCreated, call(t, "POST", base+worklist.ActionPath, token, "op-1", body, &a))
+			require.Equal(t, http.StatusCreated, call(t, "POST", base+worklist.ActionPath, token, apitest.MustMarshal(t, body), &a, "Idempotency-Key", "op-1"))
 			assert.Equal(t, "test-operations", a.Actor)
 			r := stream.follow(t, "the action on the stream", func(r ui.Record) bool { return r.Kind == "operatorAction" })
 			assert.Equal(t, ui.Record{Seq: r.Seq, At: r.At, Time: r.Time, Entity: c.item, Name: a.ID, Kind: "operatorAction",
@@ -121,7 +92,7 @@ func TestServeResolvesHoldsByOperatorActions(t *testing.T) {
 			stream.follow(t, "the order completed", func(r ui.Record) bool { return r.Entity == "PO-2024-01203" && r.State == "completed" })
 
 			items = nil
-			require.Equal(t, http.StatusOK, call(t, "GET", base+worklist.ItemPath+"?kind="+c.kind, token, "", nil, &items))
+			require.Equal(t, http.StatusOK, call(t, "GET", base+worklist.ItemPath+"?kind="+c.kind, token, "", &items))
 			assert.Empty(t, items, "nothing held any more")
 			out, err := cli("journal", s.db, "--inputs")
 			require.NoError(t, err)

@@ -25,6 +25,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/events"
 	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/scenarios"
+	"github.com/ordertwin/ordertwin/twin"
 	"github.com/ordertwin/ordertwin/ui"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -83,7 +84,12 @@ func serveGuardedWith(t testing.TB, opt scenarios.Options) *guarded {
 	srv.Guard = g
 	feed, ok := store.FeedOf(sys.Journal)
 	require.True(t, ok)
-	srv.More = append(srv.More, (&ui.Console{Name: sc.Name, Feed: feed, Epoch: srv.Epoch}).Routes)
+	use := func(ctx context.Context) (any, error) {
+		var u twin.Use
+		err := srv.Node().Read(ctx, func() { u = sys.Twin.Use() })
+		return u, err
+	}
+	srv.More = append(srv.More, (&ui.Console{Name: sc.Name, Feed: feed, Epoch: srv.Epoch, ResourceUse: use}).Routes)
 	control := &ui.Control{Node: srv.Node(), Clock: engine.NewPausable(engine.ClockState{Scale: 1}), Twin: sys.Twin}
 	srv.More = append(srv.More, control.Routes, (&ui.WhatIfs{}).Routes)
 	buf := &bytes.Buffer{}
@@ -253,6 +259,7 @@ func TestAccessMatrix(t *testing.T) {
 		{route: "GET /ordertwin/v1/operatorAction", path: "/ordertwin/v1/operatorAction", want: ok},
 		{route: "GET /ordertwin/v1/operatorAction/{id}", path: "/ordertwin/v1/operatorAction/OA-COM-001", want: missing},
 		{route: "POST /ordertwin/v1/operatorAction", path: "/ordertwin/v1/operatorAction", body: `{}`, want: bad},
+		{route: "GET /ordertwin/v1/resourceUse", path: "/ordertwin/v1/resourceUse", want: ok},
 		// Without a WebSocket handshake the console's stream is a 400; a
 		// caller bound to a party is refused it (it carries every party's
 		// records).

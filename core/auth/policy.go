@@ -94,6 +94,8 @@ var Table = concat(
 		// The console's stream of committed records: each record goes
 		// to the roles that may read its entity (ui.Sees).
 		{"GET " + consoleStream, everyone},
+		// The network's resource use (ui.ResourceUsePath).
+		{"GET /ordertwin/v1/resourceUse", operators},
 		// What waits on a person, and the actions people take on it.
 		{"GET " + worklist, operators},
 		{"GET " + worklist + "/{id}", operators},

@@ -4,6 +4,8 @@
 // virtualised, so that a national rollout does not freeze the page.
 
 import * as worklist from "./worklist.js";
+import { badge } from "./draw.js";
+import { startViews, takeRecord, drawViews, selectOrder } from "./views.js";
 
 const body = document.body;
 const cfg = {
@@ -88,6 +90,9 @@ function flush() {
   changed.clear();
   if (newOrders.size) throttle("orders", () => loadOrders([...newOrders]), 300);
   if (refetchTree) { refetchTree = false; throttle("tree", () => tree.load(state.selected), 500); }
+  const v = performance.now();
+  drawViews();
+  timed("views", v);
   flushLongest = Math.max(flushLongest, performance.now() - began);
 }
 
@@ -114,6 +119,7 @@ const lifecycles = new Set(["productOrder", "productOrderItem", "serviceOrder", 
 function apply(r) {
   state.at = r.at;
   worklist.saw(r);
+  takeRecord(r);
   if (r.state && lifecycles.has(r.kind)) {
     state.entity.set(r.entity, r.state);
     changed.add(r.entity);
@@ -269,19 +275,12 @@ function cell(text) {
   return td;
 }
 
-function badge(s) {
-  const span = document.createElement("span");
-  span.className = "state";
-  span.dataset.state = s || "";
-  span.textContent = s || "…";
-  return span;
-}
-
 function select(id) {
   if (state.selected !== id) tree.serviceOrders = "";
   state.selected = id;
   renderOrders();
   tree.load(id);
+  selectOrder(id);
 }
 
 // --- an order's tree --------------------------------------------------------
@@ -585,6 +584,7 @@ function signIn(t) {
   $("#signin").hidden = true;
   $("#signout").hidden = false;
   hideError();
+  startViews({ get, all, showError, stateOf: (id) => state.entity.get(id), authorization: () => ({ Authorization: "Bearer " + token() }) });
   loadOrders();
   worklist.start(token);
   connect();
