@@ -179,5 +179,4 @@ func TestConsoleBrisbaneGanttInBrowser(t *testing.T) {
 	assert.Equal(t, "true", eval[string](t, ctx, fmt.Sprintf(`document.querySelector(%q).dataset.late`, bne2)), "BNE2 ends after Wave 2's target")
 	assert.Equal(t, "false", eval[string](t, ctx, `document.querySelector('#gantt .site-row[data-entity="POI-004"]').dataset.late`), "BNE1 is on time")
 	assert.Equal(t, 1, count(t, ctx, `#gantt .site-row[data-late="true"] .bar.late`))
-
 }
