@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"database/sql"
 	"path/filepath"
 	"testing"
 
@@ -61,4 +62,91 @@ func TestShelf(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, ok)
 	assert.Equal(t, "SO-002", id, "across a reopen")
+}
+
+// §7 the shelf keeps an entity's item ids as runs of consecutive numbers
+// after one prefix, of one width; an id that does not end in 1 to 18
+// digits stands alone. Every id is found again, and no id between runs.
+func TestShelfItemRuns(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		items []string
+		runs  []itemRun
+	}{
+		{"an order's resource order items", []string{"ROI-007", "ROI-008", "ROI-009"}, []itemRun{{"ROI-", 3, 7, 9}}},
+		{"a gap starts a run", []string{"SOI-001", "SOI-003", "SOI-004"}, []itemRun{{"SOI-", 3, 1, 1}, {"SOI-", 3, 3, 4}}},
+		{"a wider number starts a run", []string{"ROI-998", "ROI-999", "ROI-1000"}, []itemRun{{"ROI-", 3, 998, 999}, {"ROI-", 4, 1000, 1000}}},
+		{"an unpadded number is another id", []string{"ROI-7", "ROI-008"}, []itemRun{{"ROI-", 1, 7, 7}, {"ROI-", 3, 8, 8}}},
+		{"client item ids", []string{"1", "2", "3", "x"}, []itemRun{{"", 1, 1, 3}, {"x", 0, 0, 0}}},
+		{"descending ids", []string{"POI-002", "POI-001"}, []itemRun{{"POI-", 3, 2, 2}, {"POI-", 3, 1, 1}}},
+		{"too many digits", []string{"A-1234567890123456789", "A-1234567890123456790"},
+			[]itemRun{{"A-1234567890123456789", 0, 0, 0}, {"A-1234567890123456790", 0, 0, 0}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.runs, itemRuns(tc.items))
+		})
+	}
+
+	db, err := Open(filepath.Join(t.TempDir(), "serve.db"), Options{})
+	require.NoError(t, err)
+	defer db.Close()
+	owners := map[string][]string{
+		"RO-001": {"ROI-001", "ROI-002", "ROI-003"},
+		"RO-002": {"ROI-005", "ROI-006", "ROI-7", "x", "A-1234567890123456789"},
+		"RO-003": {"ROI-998", "ROI-999", "ROI-1000", "ROI-1001"},
+	}
+	var docs []store.Doc
+	for id, items := range owners {
+		docs = append(docs, store.Doc{Kind: "resourceOrder", ID: id, Body: []byte(id), Items: items})
+	}
+	require.NoError(t, db.Shelve(docs))
+	for id, items := range owners {
+		for _, item := range items {
+			owner, ok, err := db.Owner("resourceOrder", item)
+			require.NoError(t, err)
+			assert.True(t, ok, item)
+			assert.Equal(t, id, owner, item)
+		}
+	}
+	for _, item := range []string{"ROI-004", "ROI-007", "ROI-000", "ROI-1002", "ROI-0999", "ROI-9", "y", "A-1234567890123456790", ""} {
+		_, ok, err := db.Owner("resourceOrder", item)
+		require.NoError(t, err)
+		assert.False(t, ok, item)
+	}
+}
+
+// A store whose shelf kept one row per item (schema 11) keeps every
+// owner when it opens with the runs.
+func TestShelfItemsMigrated(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "serve.db")
+	raw, err := sql.Open("sqlite", file)
+	require.NoError(t, err)
+	ms, err := schema()
+	require.NoError(t, err)
+	for _, m := range ms[:11] {
+		_, err := raw.Exec(m.sql)
+		require.NoError(t, err, m.name)
+	}
+	_, err = raw.Exec(`PRAGMA user_version = 11`)
+	require.NoError(t, err)
+	owners := map[string]string{"SOI-001": "SO-001", "SOI-002": "SO-001", "SOI-003": "SO-002", "7": "SO-002", "x9y": "SO-003",
+		"B-1234567890123456789": "SO-003"}
+	for item, id := range owners {
+		_, err := raw.Exec(`INSERT INTO shelf_item (kind, item, id) VALUES ('serviceOrder', ?, ?)`, item, id)
+		require.NoError(t, err)
+	}
+	require.NoError(t, raw.Close())
+
+	db, err := Open(file, Options{})
+	require.NoError(t, err)
+	defer db.Close()
+	for item, want := range owners {
+		id, ok, err := db.Owner("serviceOrder", item)
+		require.NoError(t, err)
+		assert.True(t, ok, item)
+		assert.Equal(t, want, id, item)
+	}
+	_, ok, err := db.Owner("serviceOrder", "SOI-004")
+	require.NoError(t, err)
+	assert.False(t, ok)
 }
