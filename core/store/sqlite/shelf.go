@@ -11,8 +11,9 @@ import (
 )
 
 // Shelve keeps the read models of finished entities, replacing any of the
-// same kind and id, in one transaction: the docs, then the runs of their
-// items (itemRuns), each many rows to a statement.
+// same kind and id, in one transaction: the docs, each after the prefix
+// its body shares with others of its kind (prefixes.share), then the runs
+// of their items (itemRuns), each many rows to a statement.
 func (s *Store) Shelve(docs []store.Doc) error {
 	if len(docs) == 0 {
 		return nil
@@ -27,11 +28,16 @@ func (s *Store) Shelve(docs []store.Doc) error {
 		return fmt.Errorf("sqlite store: shelve: %w", err)
 	}
 	defer tx.Rollback()
-	rows := make([]any, 0, 5*len(docs))
+	shared := s.shelfPrefixes.clone()
+	rows := make([]any, 0, 6*len(docs))
 	for _, d := range docs {
-		rows = append(rows, d.Kind, d.ID, int64(d.Ord), d.Party, d.Body)
+		pid, rest, err := shared.share(tx, d.Kind, d.Body)
+		if err != nil {
+			return fmt.Errorf("sqlite store: shelve %s %s: %w", d.Kind, d.ID, err)
+		}
+		rows = append(rows, d.Kind, d.ID, int64(d.Ord), d.Party, pid, rest)
 	}
-	if err := insertRows(tx, `INSERT OR REPLACE INTO shelf (kind, id, ord, party, body) VALUES `, 5, rows); err != nil {
+	if err := insertRows(tx, `INSERT OR REPLACE INTO shelf (kind, id, ord, party, prefix, body) VALUES `, 6, rows); err != nil {
 		return fmt.Errorf("sqlite store: shelve: %w", err)
 	}
 	rows = rows[:0]
@@ -46,6 +52,7 @@ func (s *Store) Shelve(docs []store.Doc) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite store: shelve: %w", err)
 	}
+	s.shelfPrefixes = shared
 	return nil
 }
 
@@ -121,10 +128,13 @@ func itemRuns(items []string) []itemRun {
 // Shelved returns the read model of kind and id.
 func (s *Store) Shelved(kind, id string) (store.Doc, bool, error) {
 	d := store.Doc{Kind: kind, ID: id}
-	var ord int64
-	err := s.reader.QueryRow(`SELECT ord, party, body FROM shelf WHERE kind = ? AND id = ?`, kind, id).Scan(&ord, &d.Party, &d.Body)
+	var ord, pid int64
+	err := s.reader.QueryRow(`SELECT ord, party, prefix, body FROM shelf WHERE kind = ? AND id = ?`, kind, id).Scan(&ord, &d.Party, &pid, &d.Body)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Doc{}, false, nil
+	}
+	if err == nil {
+		d.Body, err = s.whole(pid, d.Body)
 	}
 	if err != nil {
 		return store.Doc{}, false, fmt.Errorf("sqlite store: shelf: %w", err)
@@ -135,7 +145,7 @@ func (s *Store) Shelved(kind, id string) (store.Doc, bool, error) {
 
 // ShelvedAll returns the read models of kind, by creation.
 func (s *Store) ShelvedAll(kind string) ([]store.Doc, error) {
-	rows, err := s.reader.Query(`SELECT id, ord, party, body FROM shelf WHERE kind = ? ORDER BY ord`, kind)
+	rows, err := s.reader.Query(`SELECT id, ord, party, prefix, body FROM shelf WHERE kind = ? ORDER BY ord`, kind)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite store: shelf: %w", err)
 	}
@@ -143,8 +153,12 @@ func (s *Store) ShelvedAll(kind string) ([]store.Doc, error) {
 	var out []store.Doc
 	for rows.Next() {
 		d := store.Doc{Kind: kind}
-		var ord int64
-		if err := rows.Scan(&d.ID, &ord, &d.Party, &d.Body); err != nil {
+		var ord, pid int64
+		err := rows.Scan(&d.ID, &ord, &d.Party, &pid, &d.Body)
+		if err == nil {
+			d.Body, err = s.whole(pid, d.Body)
+		}
+		if err != nil {
 			return nil, fmt.Errorf("sqlite store: shelf: %w", err)
 		}
 		d.Ord = uint64(ord)

@@ -1,8 +1,11 @@
 package sqlite
 
 import (
+	"bytes"
 	"database/sql"
+	"fmt"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/ordertwin/ordertwin/core/store"
@@ -149,4 +152,74 @@ func TestShelfItemsMigrated(t *testing.T) {
 	_, ok, err := db.Owner("serviceOrder", "SOI-004")
 	require.NoError(t, err)
 	assert.False(t, ok)
+}
+
+// §7 bodies of a kind that begin alike (a component's encoding: the
+// description of its types, then the entity) are kept after one copy of
+// what they share, and read back whole: when what they share shortens,
+// when a body shares nothing, across a reopen, and after a shelving that
+// failed (a full disk) left nothing of it behind.
+func TestShelfSharedPrefix(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "serve.db")
+	db, err := Open(file, Options{})
+	require.NoError(t, err)
+	types := bytes.Repeat([]byte("resource order types;"), 40)
+	body := func(types []byte, n int) []byte {
+		return append(slices.Clone(types), []byte(fmt.Sprintf("RO-%03d with its %d items", n, n%7))...)
+	}
+	want := map[string][]byte{}
+	var docs []store.Doc
+	shelve := func(s *Store, id string, b []byte) {
+		want[id] = b
+		docs = append(docs, store.Doc{Kind: "resourceOrder", ID: id, Ord: uint64(len(want)), Body: b})
+	}
+	for n := range 50 {
+		shelve(db, fmt.Sprintf("RO-%03d", n), body(types, n))
+	}
+	shelve(db, "RO-100", []byte("nothing alike"))
+	shelve(db, "RO-101", body(types[:500], 101)) // what they share shortens
+	shelve(db, "RO-102", body(types, 102))
+	require.NoError(t, db.Shelve(docs))
+	var prefixes, kept int64
+	require.NoError(t, db.db.QueryRow(`SELECT (SELECT count(*) FROM shelf_prefix), (SELECT sum(length(body)) FROM shelf)`).Scan(&prefixes, &kept))
+	assert.LessOrEqual(t, prefixes, int64(3), "a prefix for the first bodies, one when it shortens, one after the body alone")
+	assert.Less(t, kept, int64(len(types)*6), "what the bodies share is kept once, not in each")
+
+	check := func(db *Store) {
+		t.Helper()
+		all, err := db.ShelvedAll("resourceOrder")
+		require.NoError(t, err)
+		require.Len(t, all, len(want))
+		for _, d := range all {
+			assert.Equal(t, want[d.ID], d.Body, d.ID)
+			one, ok, err := db.Shelved("resourceOrder", d.ID)
+			require.NoError(t, err)
+			require.True(t, ok)
+			assert.Equal(t, want[d.ID], one.Body, d.ID)
+		}
+	}
+	check(db)
+
+	require.NoError(t, SetMaxSize(db, 1))
+	docs = nil
+	shelve(db, "RO-200", body(types[:300], 200))
+	shelve(db, "RO-201", append(body(types[:300], 201), bytes.Repeat([]byte("more than the file can take"), 10000)...))
+	require.Error(t, db.Shelve(docs), "the disk is full")
+	require.NoError(t, SetMaxSize(db, 0))
+	docs = nil
+	delete(want, "RO-200")
+	delete(want, "RO-201")
+	shelve(db, "RO-202", body(types[:400], 202))
+	require.NoError(t, db.Shelve(docs))
+	check(db)
+	require.NoError(t, db.Close())
+
+	db, err = Open(file, Options{})
+	require.NoError(t, err)
+	defer db.Close()
+	docs = nil
+	shelve(db, "RO-300", body(types, 300))
+	shelve(db, "RO-301", body(types, 301))
+	require.NoError(t, db.Shelve(docs))
+	check(db)
 }
