@@ -20,7 +20,11 @@ type Doc struct {
 	// Body is the entity, encoded by its component.
 	Body []byte
 	// Items are the ids of the entity's items: Owner finds the entity by
-	// any of them.
+	// any of them. An item is the item of one entity of its kind: which
+	// doc Owner names for an item that two docs of a kind list is not
+	// defined. A doc shelved again keeps the items it listed before. The
+	// SQLite store keeps items of consecutive numbers (ROI-007, ROI-008,
+	// …) in one row: they are cheapest in that order.
 	Items []string
 }
 

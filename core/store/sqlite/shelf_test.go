@@ -1,7 +1,11 @@
 package sqlite
 
 import (
+	"bytes"
+	"database/sql"
+	"fmt"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/ordertwin/ordertwin/core/store"
@@ -61,4 +65,161 @@ func TestShelf(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, ok)
 	assert.Equal(t, "SO-002", id, "across a reopen")
+}
+
+// §7 the shelf keeps an entity's item ids as runs of consecutive numbers
+// after one prefix, of one width; an id that does not end in 1 to 18
+// digits stands alone. Every id is found again, and no id between runs.
+func TestShelfItemRuns(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		items []string
+		runs  []itemRun
+	}{
+		{"an order's resource order items", []string{"ROI-007", "ROI-008", "ROI-009"}, []itemRun{{"ROI-", 3, 7, 9}}},
+		{"a gap starts a run", []string{"SOI-001", "SOI-003", "SOI-004"}, []itemRun{{"SOI-", 3, 1, 1}, {"SOI-", 3, 3, 4}}},
+		{"a wider number starts a run", []string{"ROI-998", "ROI-999", "ROI-1000"}, []itemRun{{"ROI-", 3, 998, 999}, {"ROI-", 4, 1000, 1000}}},
+		{"an unpadded number is another id", []string{"ROI-7", "ROI-008"}, []itemRun{{"ROI-", 1, 7, 7}, {"ROI-", 3, 8, 8}}},
+		{"client item ids", []string{"1", "2", "3", "x"}, []itemRun{{"", 1, 1, 3}, {"x", 0, 0, 0}}},
+		{"descending ids", []string{"POI-002", "POI-001"}, []itemRun{{"POI-", 3, 2, 2}, {"POI-", 3, 1, 1}}},
+		{"too many digits", []string{"A-1234567890123456789", "A-1234567890123456790"},
+			[]itemRun{{"A-1234567890123456789", 0, 0, 0}, {"A-1234567890123456790", 0, 0, 0}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.runs, itemRuns(tc.items))
+		})
+	}
+
+	db, err := Open(filepath.Join(t.TempDir(), "serve.db"), Options{})
+	require.NoError(t, err)
+	defer db.Close()
+	owners := map[string][]string{
+		"RO-001": {"ROI-001", "ROI-002", "ROI-003"},
+		"RO-002": {"ROI-005", "ROI-006", "ROI-7", "x", "A-1234567890123456789"},
+		"RO-003": {"ROI-998", "ROI-999", "ROI-1000", "ROI-1001"},
+	}
+	var docs []store.Doc
+	for id, items := range owners {
+		docs = append(docs, store.Doc{Kind: "resourceOrder", ID: id, Body: []byte(id), Items: items})
+	}
+	require.NoError(t, db.Shelve(docs))
+	for id, items := range owners {
+		for _, item := range items {
+			owner, ok, err := db.Owner("resourceOrder", item)
+			require.NoError(t, err)
+			assert.True(t, ok, item)
+			assert.Equal(t, id, owner, item)
+		}
+	}
+	for _, item := range []string{"ROI-004", "ROI-007", "ROI-000", "ROI-1002", "ROI-0999", "ROI-9", "y", "A-1234567890123456790", ""} {
+		_, ok, err := db.Owner("resourceOrder", item)
+		require.NoError(t, err)
+		assert.False(t, ok, item)
+	}
+}
+
+// A store whose shelf kept one row per item (schema 11) keeps every
+// owner when it opens with the runs.
+func TestShelfItemsMigrated(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "serve.db")
+	raw, err := sql.Open("sqlite", file)
+	require.NoError(t, err)
+	ms, err := schema()
+	require.NoError(t, err)
+	for _, m := range ms[:11] {
+		_, err := raw.Exec(m.sql)
+		require.NoError(t, err, m.name)
+	}
+	_, err = raw.Exec(`PRAGMA user_version = 11`)
+	require.NoError(t, err)
+	owners := map[string]string{"SOI-001": "SO-001", "SOI-002": "SO-001", "SOI-003": "SO-002", "7": "SO-002", "x9y": "SO-003",
+		"B-1234567890123456789": "SO-003"}
+	for item, id := range owners {
+		_, err := raw.Exec(`INSERT INTO shelf_item (kind, item, id) VALUES ('serviceOrder', ?, ?)`, item, id)
+		require.NoError(t, err)
+	}
+	require.NoError(t, raw.Close())
+
+	db, err := Open(file, Options{})
+	require.NoError(t, err)
+	defer db.Close()
+	for item, want := range owners {
+		id, ok, err := db.Owner("serviceOrder", item)
+		require.NoError(t, err)
+		assert.True(t, ok, item)
+		assert.Equal(t, want, id, item)
+	}
+	_, ok, err := db.Owner("serviceOrder", "SOI-004")
+	require.NoError(t, err)
+	assert.False(t, ok)
+}
+
+// §7 bodies of a kind that begin alike (a component's encoding: the
+// description of its types, then the entity) are kept after one copy of
+// what they share, and read back whole: when what they share shortens,
+// when a body shares nothing, across a reopen, and after a shelving that
+// failed (a full disk) left nothing of it behind.
+func TestShelfSharedPrefix(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "serve.db")
+	db, err := Open(file, Options{})
+	require.NoError(t, err)
+	types := bytes.Repeat([]byte("resource order types;"), 40)
+	body := func(types []byte, n int) []byte {
+		return append(slices.Clone(types), []byte(fmt.Sprintf("RO-%03d with its %d items", n, n%7))...)
+	}
+	want := map[string][]byte{}
+	var docs []store.Doc
+	shelve := func(s *Store, id string, b []byte) {
+		want[id] = b
+		docs = append(docs, store.Doc{Kind: "resourceOrder", ID: id, Ord: uint64(len(want)), Body: b})
+	}
+	for n := range 50 {
+		shelve(db, fmt.Sprintf("RO-%03d", n), body(types, n))
+	}
+	shelve(db, "RO-100", []byte("nothing alike"))
+	shelve(db, "RO-101", body(types[:500], 101)) // what they share shortens
+	shelve(db, "RO-102", body(types, 102))
+	require.NoError(t, db.Shelve(docs))
+	var prefixes, kept int64
+	require.NoError(t, db.db.QueryRow(`SELECT (SELECT count(*) FROM shelf_prefix), (SELECT sum(length(body)) FROM shelf)`).Scan(&prefixes, &kept))
+	assert.LessOrEqual(t, prefixes, int64(3), "a prefix for the first bodies, one when it shortens, one after the body alone")
+	assert.Less(t, kept, int64(len(types)*6), "what the bodies share is kept once, not in each")
+
+	check := func(db *Store) {
+		t.Helper()
+		all, err := db.ShelvedAll("resourceOrder")
+		require.NoError(t, err)
+		require.Len(t, all, len(want))
+		for _, d := range all {
+			assert.Equal(t, want[d.ID], d.Body, d.ID)
+			one, ok, err := db.Shelved("resourceOrder", d.ID)
+			require.NoError(t, err)
+			require.True(t, ok)
+			assert.Equal(t, want[d.ID], one.Body, d.ID)
+		}
+	}
+	check(db)
+
+	require.NoError(t, SetMaxSize(db, 1))
+	docs = nil
+	shelve(db, "RO-200", body(types[:300], 200))
+	shelve(db, "RO-201", append(body(types[:300], 201), bytes.Repeat([]byte("more than the file can take"), 10000)...))
+	require.Error(t, db.Shelve(docs), "the disk is full")
+	require.NoError(t, SetMaxSize(db, 0))
+	docs = nil
+	delete(want, "RO-200")
+	delete(want, "RO-201")
+	shelve(db, "RO-202", body(types[:400], 202))
+	require.NoError(t, db.Shelve(docs))
+	check(db)
+	require.NoError(t, db.Close())
+
+	db, err = Open(file, Options{})
+	require.NoError(t, err)
+	defer db.Close()
+	docs = nil
+	shelve(db, "RO-300", body(types, 300))
+	shelve(db, "RO-301", body(types, 301))
+	require.NoError(t, db.Shelve(docs))
+	check(db)
 }

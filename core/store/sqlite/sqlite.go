@@ -75,6 +75,10 @@ type Store struct {
 	reader *sql.DB
 	// compacted: what a compaction moved out into an archive (compact.go).
 	compacted Compacted
+	// shelfPrefixes: the prefixes shelved bodies share, by kind (the
+	// writer's); prefixCache: those the readers read.
+	shelfPrefixes prefixes
+	prefixCache   prefixCache
 }
 
 // Open opens the store in file (creating it if need be) and brings its

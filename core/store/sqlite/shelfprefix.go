@@ -1,0 +1,103 @@
+package sqlite
+
+import (
+	"bytes"
+	"database/sql"
+	"fmt"
+	"maps"
+	"sync"
+)
+
+// minSharedPrefix is the fewest leading bytes worth keeping once for
+// many bodies.
+const minSharedPrefix = 64
+
+// sharedPrefix is, for one kind of doc, the prefix (a shelf_prefix row)
+// its bodies are shelved after, and the last body shelved whole, from
+// which the next prefix is taken.
+type sharedPrefix struct {
+	pid   int64
+	bytes []byte
+	whole []byte
+}
+
+// prefixes is what the writer knows of the kinds' prefixes, changed
+// only by a shelving that commits.
+type prefixes map[string]sharedPrefix
+
+// share returns the prefix (its pid, 0 for none) and the rest of body, a
+// doc of kind's: the bytes body shares with the kind's prefix, or with the
+// last body of the kind shelved whole, are kept once (in a shelf_prefix
+// row written in tx). The prefix only ever shortens, to what the bodies
+// still share, or is dropped when they share too little.
+func (p prefixes) share(tx *sql.Tx, kind string, body []byte) (int64, []byte, error) {
+	sp := p[kind]
+	if sp.pid != 0 && bytes.HasPrefix(body, sp.bytes) {
+		return sp.pid, body[len(sp.bytes):], nil
+	}
+	from := sp.bytes
+	if sp.pid == 0 {
+		from = sp.whole
+	}
+	n := commonPrefix(from, body)
+	if n < minSharedPrefix {
+		p[kind] = sharedPrefix{whole: bytes.Clone(body)}
+		return 0, body, nil
+	}
+	var pid int64
+	if err := tx.QueryRow(`INSERT INTO shelf_prefix (bytes) VALUES (?) RETURNING pid`, body[:n]).Scan(&pid); err != nil {
+		return 0, nil, fmt.Errorf("shelf prefix: %w", err)
+	}
+	p[kind] = sharedPrefix{pid: pid, bytes: bytes.Clone(body[:n])}
+	return pid, body[n:], nil
+}
+
+// commonPrefix is the length of what a and b begin with alike.
+func commonPrefix(a, b []byte) int {
+	n := min(len(a), len(b))
+	for i := range n {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return n
+}
+
+// prefixCache keeps the prefixes the readers met: a shelf_prefix row
+// never changes.
+type prefixCache struct {
+	mu    sync.Mutex
+	bytes map[int64][]byte
+}
+
+// whole returns the body a shelf row keeps as prefix pid and rest.
+func (s *Store) whole(pid int64, rest []byte) ([]byte, error) {
+	if pid == 0 {
+		return rest, nil
+	}
+	c := &s.prefixCache
+	c.mu.Lock()
+	p, ok := c.bytes[pid]
+	c.mu.Unlock()
+	if !ok {
+		if err := s.reader.QueryRow(`SELECT bytes FROM shelf_prefix WHERE pid = ?`, pid).Scan(&p); err != nil {
+			return nil, fmt.Errorf("shelf prefix %d: %w", pid, err)
+		}
+		c.mu.Lock()
+		if c.bytes == nil {
+			c.bytes = map[int64][]byte{}
+		}
+		c.bytes[pid] = p
+		c.mu.Unlock()
+	}
+	out := make([]byte, 0, len(p)+len(rest))
+	return append(append(out, p...), rest...), nil
+}
+
+// clone returns a copy of p for a shelving to change.
+func (p prefixes) clone() prefixes {
+	if p == nil {
+		return prefixes{}
+	}
+	return maps.Clone(p)
+}
