@@ -88,11 +88,7 @@ func TestRetiredProductOrdersChangeLater(t *testing.T) {
 	snap, err := gone.Engine.Snapshot()
 	require.NoError(t, err)
 	tail := store.NewMemory() // the store as it was at the snapshot: its shelf
-	for _, kind := range []string{com.ShelfKind, com.QuoteShelfKind, som.ShelfKind, rom.ShelfKind} {
-		docs, err := mem.ShelvedAll(kind)
-		require.NoError(t, err)
-		require.NoError(t, tail.Shelve(docs))
-	}
+	copyShelf(t, mem, tail)
 	require.NoError(t, gone.Engine.Run(context.Background()))
 	require.Equal(t, keep.Journal.(*store.Memory).Records(), mem.Records(), "the same journal, record for record")
 	records := mem.Records()
@@ -109,6 +105,18 @@ func TestRetiredProductOrdersChangeLater(t *testing.T) {
 	last, err := gone.Engine.Snapshot()
 	require.NoError(t, err)
 	assert.Equal(t, last.Body, end.Body, "restored on the shelf, run on: the same end state")
+}
+
+// copyShelf puts on to's shelf every doc on from's: a store as it was at
+// a snapshot, for a system restored from it.
+func copyShelf(t *testing.T, from, to *store.Memory) {
+	t.Helper()
+	for _, kind := range []string{com.ShelfKind, com.QuoteShelfKind, com.ProductShelfKind, som.ShelfKind, som.ServiceShelfKind,
+		rom.ShelfKind, rom.ResourceShelfKind} {
+		docs, err := from.ShelvedAll(kind)
+		require.NoError(t, err)
+		require.NoError(t, to.Shelve(docs))
+	}
 }
 
 // kinds lists the records as "kind entity state".
