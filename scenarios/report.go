@@ -322,8 +322,9 @@ func (s *System) Report() *Report {
 		r.Billing.Monthly += p.MonthlyPrice
 	}
 	r.Counts.ProductInstances = len(r.ProductInstances)
-	r.ServiceInstances = sized[ServiceRow](s.SOM.Services.Len())
-	for _, sv := range s.SOM.Services.All() {
+	services := s.services()
+	r.ServiceInstances = sized[ServiceRow](len(services))
+	for _, sv := range services {
 		row := ServiceRow{ID: sv.ID, Name: sv.Name, Site: sv.Place.ID, State: sv.State, Characteristics: sv.Characteristics}
 		for _, res := range sv.SupportingRes {
 			row.Resources = append(row.Resources, res.ID)
@@ -331,8 +332,9 @@ func (s *System) Report() *Report {
 		r.ServiceInstances = append(r.ServiceInstances, row)
 	}
 	r.Counts.ServiceInstances = len(r.ServiceInstances)
-	r.Resources = sized[ResourceRow](s.ROM.Resources.Len())
-	for _, res := range s.ROM.Resources.All() {
+	resources := s.resources()
+	r.Resources = sized[ResourceRow](len(resources))
+	for _, res := range resources {
 		state := res.State
 		if res.UsageState != "" {
 			state = res.UsageState

@@ -63,8 +63,10 @@ func TestRetiredProductOrders(t *testing.T) {
 // A customer's events long after the order finished and left memory (a
 // speed change, a site removed, a cancellation of the finished order, a
 // site added to it) take it back from the shelf and are carried out as if
-// it had stayed: the same journal, record for record, the same product
-// inventory; and a system restored from a snapshot taken while the order
+// it had stayed: the same journal, record for record, the same product,
+// service and resource inventories (the services and resources taken back
+// from the shelf for the change and the removal), the same network
+// allocations and report; and a system restored from a snapshot taken while the order
 // is on the shelf runs on to the same end.
 func TestRetiredProductOrdersChangeLater(t *testing.T) {
 	sc, err := Load("globaltech-5site.yaml")
@@ -88,16 +90,21 @@ func TestRetiredProductOrdersChangeLater(t *testing.T) {
 	snap, err := gone.Engine.Snapshot()
 	require.NoError(t, err)
 	tail := store.NewMemory() // the store as it was at the snapshot: its shelf
-	for _, kind := range []string{com.ShelfKind, com.QuoteShelfKind, som.ShelfKind, rom.ShelfKind} {
-		docs, err := mem.ShelvedAll(kind)
-		require.NoError(t, err)
-		require.NoError(t, tail.Shelve(docs))
-	}
+	copyShelf(t, mem, tail)
 	require.NoError(t, gone.Engine.Run(context.Background()))
 	require.Equal(t, keep.Journal.(*store.Memory).Records(), mem.Records(), "the same journal, record for record")
 	records := mem.Records()
 	assert.Contains(t, kinds(records), "productOrder PO-2024-01203-M1 completed", "the speed change ran")
 	assert.Equal(t, keep.products(), gone.products(), "the product inventory, from memory and the shelf")
+	assert.Equal(t, keep.services(), gone.services(), "the service inventory, from memory and the shelf")
+	assert.Equal(t, keep.resources(), gone.resources(), "the resource inventory, from memory and the shelf")
+	assert.Contains(t, kinds(records), "resource SYD-EX-01-P2P-32 terminated", "the removed site gave its port back")
+	keptNetwork, err := keep.Twin.Snapshot()
+	require.NoError(t, err)
+	goneNetwork, err := gone.Twin.Snapshot()
+	require.NoError(t, err)
+	assert.Equal(t, keptNetwork, goneNetwork, "the network's allocations are the same: what the removed site held is free")
+	assert.Equal(t, keep.Report(), gone.Report(), "the report reads what left memory from the shelf")
 
 	again, err := New(spec, Options{Journal: tail, Retention: time.Hour})
 	require.NoError(t, err)
@@ -109,6 +116,18 @@ func TestRetiredProductOrdersChangeLater(t *testing.T) {
 	last, err := gone.Engine.Snapshot()
 	require.NoError(t, err)
 	assert.Equal(t, last.Body, end.Body, "restored on the shelf, run on: the same end state")
+}
+
+// copyShelf puts on to's shelf every doc on from's: a store as it was at
+// a snapshot, for a system restored from it.
+func copyShelf(t *testing.T, from, to *store.Memory) {
+	t.Helper()
+	for _, kind := range []string{com.ShelfKind, com.QuoteShelfKind, com.ProductShelfKind, som.ShelfKind, som.ServiceShelfKind,
+		rom.ShelfKind, rom.ResourceShelfKind} {
+		docs, err := from.ShelvedAll(kind)
+		require.NoError(t, err)
+		require.NoError(t, to.Shelve(docs))
+	}
 }
 
 // kinds lists the records as "kind entity state".

@@ -26,7 +26,8 @@ var snapshotScenarios = []string{"globaltech-5site.yaml", "flaky-netconf.yaml", 
 // else changes: the journal is the one a run that keeps them writes,
 // record for record, and each is on the store's shelf as ROM shows it
 // (its resources as they were when it left: the inventory has them as
-// they are).
+// they are); the resource inventory is the same, its resources leaving
+// memory with the orders holding them.
 func TestRetiredResourceOrders(t *testing.T) {
 	for _, file := range snapshotScenarios {
 		t.Run(file, func(t *testing.T) {
@@ -56,6 +57,19 @@ func TestRetiredResourceOrders(t *testing.T) {
 				assert.NotZero(t, retired, "orders left memory")
 			}
 			assert.Equal(t, sum(keep.Stats().ResourceOrderItems), sum(gone.Stats().ResourceOrderItems), "the metrics count the retired items")
+			assert.Equal(t, keep.resources(), gone.resources(), "the resource inventory, from memory and the shelf")
+			held := map[string]bool{}
+			for _, ro := range gone.ROM.Orders() {
+				for _, it := range ro.Items {
+					if it.Resource != nil {
+						held[it.Resource.ID] = true
+					}
+					held[it.Characteristics.Get("replaces")] = true
+				}
+			}
+			for _, res := range gone.ROM.Resources.All() {
+				assert.True(t, held[res.ID], "%s stays in memory only while an order in memory holds it", res.ID)
+			}
 		})
 	}
 }

@@ -85,6 +85,24 @@ func (s *System) products() []*tmf.Product {
 		func(p *tmf.Product) uint64 { return p.Ord }, com.ShelvedProduct)
 }
 
+// services are SOM's service instances, those that left memory with the
+// orders holding them too, in the order they were installed.
+func (s *System) services() []*tmf.Service {
+	services := s.SOM.Services.All()
+	slices.SortStableFunc(services, func(a, b *tmf.Service) int { return cmp.Compare(a.Ord, b.Ord) })
+	return withShelved(s, som.ServiceShelfKind, services, func(svc *tmf.Service) string { return svc.ID },
+		func(svc *tmf.Service) uint64 { return svc.Ord }, som.ShelvedService)
+}
+
+// resources are ROM's resources, those that left memory with the orders
+// holding them too, in the order they were allocated.
+func (s *System) resources() []*tmf.Resource {
+	resources := s.ROM.Resources.All()
+	slices.SortStableFunc(resources, func(a, b *tmf.Resource) int { return cmp.Compare(a.Ord, b.Ord) })
+	return withShelved(s, rom.ResourceShelfKind, resources, func(res *tmf.Resource) string { return res.ID },
+		func(res *tmf.Resource) uint64 { return res.Ord }, rom.ShelvedResource)
+}
+
 // serviceOrders are SOM's service orders, those that left memory too.
 func (s *System) serviceOrders() []*tmf.ServiceOrder {
 	return withShelved(s, som.ShelfKind, s.SOM.Orders(), func(so *tmf.ServiceOrder) string { return so.ID },

@@ -77,6 +77,7 @@ func snapshotThenTail(t *testing.T, file string, retention time.Duration) {
 		require.Equal(t, want[:snap.Records], s.Journal.(*store.Memory).Records())
 
 		tail := store.NewMemory()
+		copyShelf(t, s.Journal.(*store.Memory), tail)
 		fresh, err := New(sc.Spec, Options{Journal: tail, Retention: retention})
 		require.NoError(t, err)
 		require.NoError(t, fresh.Engine.Restore(snap), "at %s", at)

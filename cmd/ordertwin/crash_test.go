@@ -30,6 +30,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/events"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
+	"github.com/ordertwin/ordertwin/core/rom"
 	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/core/store/sqlite"
 	"github.com/ordertwin/ordertwin/scenarios"
@@ -196,8 +197,18 @@ func outcomeOf(t *testing.T, sc *scenarios.Scenario, db string) outcome {
 			out.Sites[key+"/"+it.Place.ID] = it.State
 		}
 	}
+	resources := sys.ROM.Resources.All()
+	gone, err := st.ShelvedAll(rom.ResourceShelfKind) // those that left memory with their orders
+	require.NoError(t, err)
+	for _, d := range gone {
+		if sys.ROM.Resources.Get(d.ID) == nil {
+			res, err := rom.ShelvedResource(d.Body)
+			require.NoError(t, err)
+			resources = append(resources, res)
+		}
+	}
 	held := map[string]string{}
-	for _, r := range sys.ROM.Resources.All() {
+	for _, r := range resources {
 		switch r.State {
 		case "released", "terminated", "replaced", "lost":
 			continue

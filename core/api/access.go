@@ -19,6 +19,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/api/tmf648"
 	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/ordertwin/ordertwin/core/engine"
+	"github.com/ordertwin/ordertwin/core/som"
 	"github.com/ordertwin/ordertwin/core/store"
 )
 
@@ -197,5 +198,14 @@ func (d directory) Party(ctx context.Context, field, id string) (party string, e
 			party = tmf630.CustomerOf(m)
 		}
 	})
+	if err == nil && party == "" && field == "service" && s.SOM != nil { // left memory with its orders
+		svc, ok, e := tmf630.Unshelved(s.Node(), som.ServiceShelfKind, id, som.ShelvedService)
+		if e != nil {
+			return "", e
+		}
+		if ok {
+			party = tmf630.CustomerOfRefs(tmf630.Refs(svc.RelatedParty, "Organization"))
+		}
+	}
 	return party, err
 }

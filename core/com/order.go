@@ -70,6 +70,10 @@ type order struct {
 	calls    int
 	retiring bool
 	version  int
+	// ended are the views of the waves that had ended when the order
+	// last left memory: they came back from the shelf with it, and go
+	// with it again (retire.go).
+	ended []WaveView
 }
 
 // characteristics returns room for n characteristics of an item, cut from

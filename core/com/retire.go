@@ -317,7 +317,8 @@ func (c *COM) unshelve(id string, out *engine.Out) (why string) {
 }
 
 // takeBack puts an order and its quote back in memory from the shelf:
-// its waves and service order items, all ended, stay out.
+// its waves and service order items, all ended, stay out (their views
+// come back, order.ended).
 func (c *COM) takeBack(s *shelved) (*order, error) {
 	q, err := c.loadQuote(s.Quote)
 	if err != nil {
@@ -325,6 +326,7 @@ func (c *COM) takeBack(s *shelved) (*order, error) {
 	}
 	st := s.Order
 	o := c.loadOrder(st, q)
+	o.ended = s.Waves
 	o.waveOf = make([]*wave, len(st.WaveOf))
 	o.tasks = make([]*task, len(st.Tasks))
 	for k, n := range st.Tasks {

@@ -87,6 +87,7 @@ type orderState struct {
 	Calls     int
 	Retiring  bool
 	Version   int
+	Ended     []WaveView
 }
 
 type optionalChange struct {
@@ -257,7 +258,7 @@ func (c *COM) saveQuote(q *quote, order int) quoteState {
 func (c *COM) saveOrder(o *order, quote int) orderState {
 	s := orderState{PO: o.po, Quote: quote, Sites: o.sites, Instances: o.instances,
 		SoiLeft: o.soiLeft, Waiting: o.waiting, Final: o.final, Attempts: o.attempts, Changing: o.changing, Removed: o.removed,
-		Calls: o.calls, Retiring: o.retiring, Version: o.version}
+		Calls: o.calls, Retiring: o.retiring, Version: o.version, Ended: o.ended}
 	for _, w := range o.waves {
 		s.Waves = append(s.Waves, w.handle)
 	}
@@ -298,7 +299,7 @@ func (c *COM) loadOrder(s *orderState, q *quote) *order {
 	return &order{po: s.PO, quote: q, sites: s.Sites, instances: s.Instances, soiLeft: s.SoiLeft,
 		waiting: s.Waiting, final: s.Final, attempts: s.Attempts, changing: s.Changing, removed: s.Removed,
 		changes: restoreChanges(s.Changes), deferred: restoreChanges(s.Deferred),
-		calls: s.Calls, retiring: s.Retiring, version: s.Version}
+		calls: s.Calls, retiring: s.Retiring, version: s.Version, ended: s.Ended}
 }
 
 func saveChanges(cs []*itemChange) []optionalChange {

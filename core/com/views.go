@@ -134,7 +134,9 @@ func (c *COM) Waves() []WaveView {
 }
 
 // appendWaves appends the views of the order's waves to out.
+// Those that came back from the shelf ended come first.
 func (o *order) appendWaves(out []WaveView) []WaveView {
+	out = append(out, o.ended...)
 	for _, w := range o.waves {
 		v := WaveView{ID: w.id, Order: o.po.ID, Name: w.name, ServiceOrder: w.soName, ServiceOrderID: w.soID,
 			ExternalID: o.po.ID + "/" + w.soName, State: w.state, Target: w.target,

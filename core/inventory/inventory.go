@@ -1,20 +1,47 @@
 // Package inventory keeps the TMF637 product, TMF638 service and TMF639
-// resource inventories: entities by id, in the order they were first put.
+// resource inventories: entities by id, in the order they were first put,
+// and how many orders in memory hold each.
 package inventory
 
 // Inventory holds entities of one kind by id, remembering insertion order.
 // It keeps the pointers it is given: the owner of an entity and the
 // inventory share it. An entity removed (Remove) leaves a hole in the
 // order, closed once holes are half the list.
+//
+// An order in memory that made or uses an entity holds it (Hold); once
+// the last order holding it has left memory (Release), the entity leaves
+// too: the owner shelves it. The holds count only what is in memory.
 type Inventory[T any] struct {
 	index map[string]int
 	items []*T
 	ids   []string
 	holes int
+	holds map[string]int
 }
 
 // New returns an empty inventory.
-func New[T any]() *Inventory[T] { return &Inventory[T]{index: map[string]int{}} }
+func New[T any]() *Inventory[T] {
+	return &Inventory[T]{index: map[string]int{}, holds: map[string]int{}}
+}
+
+// Hold counts one more order in memory holding the entity with id.
+func (inv *Inventory[T]) Hold(id string) { inv.holds[id]++ }
+
+// Release counts one order fewer holding the entity with id; when none is
+// left, it removes the entity and returns it (nil when it has none).
+func (inv *Inventory[T]) Release(id string) *T {
+	if n := inv.holds[id]; n > 1 {
+		inv.holds[id] = n - 1
+		return nil
+	}
+	delete(inv.holds, id)
+	v := inv.Get(id)
+	inv.Remove(id)
+	return v
+}
+
+// Held tells whether an order in memory holds the entity with id.
+func (inv *Inventory[T]) Held(id string) bool { return inv.holds[id] > 0 }
 
 // Put adds or replaces the entity with id.
 func (inv *Inventory[T]) Put(id string, v *T) {

@@ -50,3 +50,19 @@ func TestInventoryRemove(t *testing.T) {
 	assert.Equal(t, []int{2, 6, 8, 9, 3}, got)
 	assert.Equal(t, 6, *inv.Get("g"))
 }
+
+// An entity leaves when the last order holding it lets it go, not before.
+func TestInventoryHolds(t *testing.T) {
+	inv := New[string]()
+	a := "a"
+	inv.Put("1", &a)
+	inv.Hold("1")
+	inv.Hold("1")
+	assert.True(t, inv.Held("1"))
+	assert.Nil(t, inv.Release("1"), "one order still holds it")
+	assert.Equal(t, &a, inv.Get("1"))
+	assert.Equal(t, &a, inv.Release("1"), "the last lets it go")
+	assert.Nil(t, inv.Get("1"))
+	assert.False(t, inv.Held("1"))
+	assert.Nil(t, inv.Release("2"), "nothing to let go")
+}

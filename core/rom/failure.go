@@ -211,7 +211,7 @@ func (r *ROM) late(o *order, i int, res *port.Result, out *engine.Out) {
 	}
 	it := &o.ro.Items[i]
 	if it.Resource == nil || it.Resource.ID != res.Resource.ID {
-		it.Resource = r.own(&o.steps[i], it.Resource, res.Resource, "", out)
+		it.Resource = r.own(o, &o.steps[i], it.Resource, res.Resource, "", out)
 		o.steps[i].released = false
 	}
 	r.release(o, i, out)
@@ -225,7 +225,7 @@ func (r *ROM) decommission(o *order, i int, out *engine.Out) {
 		r.failItem(o, i, "a delete item names no resource", out)
 		return
 	}
-	res := r.Resources.Get(it.Resource.ID)
+	res := r.resource(o, it.Resource.ID, out)
 	if res == nil || res.UsageState != "active" {
 		r.failItem(o, i, fmt.Sprintf("resource %s is not active in the inventory", it.Resource.ID), out)
 		return

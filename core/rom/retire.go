@@ -16,16 +16,71 @@ import (
 // of the order is in flight any more (a release may still be answered),
 // ROM shelves the order (its read model, as the APIs show it then, in the
 // store's shelf, committed with the step, before any reader can miss it)
-// and lets it go. Its resources stay in the inventory, in storage of
-// their own: the inventory shows them as they are, the shelved order as
-// they were when it left memory. A message about a retired order is one
-// about an order ROM does not know.
+// and lets it go. A message about a retired order is one about an order
+// ROM does not know.
+//
+// Its resources leave ROM's memory with it, each shelved on its own for
+// the inventory API (ResourceShelfKind), unless another order in memory
+// still holds one: an order holds the resources it allocated and those it
+// gives back or replaces (inventory.Hold), and a resource leaves memory
+// with the last order that holds it. The network keeps what is allocated
+// (the twin's or the real system's allocation): only ROM's record leaves.
+// A disconnect or a change whose resource has left memory takes it back
+// from the shelf (Out.Unshelve, logged for replay) and holds it. The
+// shelved order shows its resources as they were when it left memory,
+// the inventory as they are.
 
 // retire is ROM's own timer: a finished order leaves memory.
 type retire struct{ Order string }
 
-// ShelfKind is the kind of a resource order on the store's shelf.
-const ShelfKind = "resourceOrder"
+// ShelfKind is the kind of a resource order on the store's shelf,
+// ResourceShelfKind that of a resource.
+const (
+	ShelfKind         = "resourceOrder"
+	ResourceShelfKind = "resource"
+)
+
+// hold counts a resource the order allocated, gives back or replaces as
+// held by it, when orders leave memory.
+func (r *ROM) hold(o *order, id string) {
+	if r.cfg.Retention > 0 {
+		r.Resources.Hold(id)
+		o.held = append(o.held, id)
+	}
+}
+
+// resource is the resource with id for an order that gives it back or
+// replaces it, which then holds it: from the inventory, or taken back
+// from the store's shelf when it left memory; nil when there is none.
+func (r *ROM) resource(o *order, id string, out *engine.Out) *tmf.Resource {
+	res := r.Resources.Get(id)
+	if res == nil && r.cfg.Retention > 0 {
+		body, ok := out.Unshelve(ResourceShelfKind, id)
+		if !ok {
+			return nil
+		}
+		back, err := ShelvedResource(body)
+		if err != nil {
+			out.Error(fmt.Errorf("ROM: take resource %s back from the shelf: %w", id, err))
+			return nil
+		}
+		res = back
+		r.Resources.Put(id, res)
+	}
+	if res != nil {
+		r.hold(o, id)
+	}
+	return res
+}
+
+// ShelvedResource decodes a resource ROM shelved.
+func ShelvedResource(body []byte) (*tmf.Resource, error) {
+	var res tmf.Resource
+	if err := engine.DecodeState(body, &res); err != nil {
+		return nil, fmt.Errorf("resource on the shelf: %w", err)
+	}
+	return &res, nil
+}
 
 // ended sets a finished order's retire timer, when orders leave memory.
 func (r *ROM) ended(o *order, out *engine.Out) {
@@ -52,13 +107,25 @@ func (r *ROM) retire(m retire, out *engine.Out) {
 	}
 	out.Shelve(store.Doc{Kind: ShelfKind, ID: o.ro.ID, Ord: tmf.SeqOf(o.ro.ID), Party: o.customer, Body: body,
 		Items: tmf.IDsOf(o.ro.Items, func(it *tmf.ResourceOrderItem) string { return it.ID })})
+	for _, id := range o.held {
+		res := r.Resources.Release(id)
+		if res == nil {
+			continue // another order in memory holds it
+		}
+		b, err := r.resources.Encode(res)
+		if err != nil {
+			out.Error(fmt.Errorf("ROM: shelve resource %s: %w", id, err))
+			return
+		}
+		out.Shelve(store.Doc{Kind: ResourceShelfKind, ID: id, Ord: res.Ord, Party: o.customer, Body: b})
+	}
 	for i := range o.steps {
 		st := &o.steps[i]
 		if !st.owned {
 			continue
 		}
 		if res := r.Resources.Get(st.resource.ID); res == &st.resource {
-			own := st.resource // the inventory's resource, in storage of its own
+			own := st.resource // still held: the inventory's resource, in storage of its own
 			r.Resources.Put(own.ID, &own)
 		}
 	}

@@ -53,12 +53,13 @@ type Config struct {
 
 // ROM is the resource order manager.
 type ROM struct {
-	// shelver encodes the orders that leave memory (retire.go).
-	shelver  *engine.Shelver
-	cfg      Config
-	machines *lc.Set
-	orders   []*order
-	byID     map[string]*order
+	// shelver and resources encode the orders and the resources that
+	// leave memory (retire.go).
+	shelver, resources *engine.Shelver
+	cfg                Config
+	machines           *lc.Set
+	orders             []*order
+	byID               map[string]*order
 	// byExternal finds an order by its external id, byItem by the id of
 	// one of its items.
 	byExternal map[string]*order
@@ -69,6 +70,8 @@ type ROM struct {
 	nextHandle int
 	Resources  *inventory.Inventory[tmf.Resource]
 	nextOrder  int
+	// nextResource numbers the resources allocated (tmf.Resource.Ord).
+	nextResource int
 	// jeopardies are the alerts raised so far, in order.
 	jeopardies []tmf.Jeopardy
 	// retries counts the calls retried per system, completed the items
@@ -133,6 +136,10 @@ type order struct {
 	// calls counts the calls in flight, whose final answer is to come:
 	// an order leaves memory only when there is none.
 	calls int
+	// held are the ids of the resources the order holds in the inventory
+	// (inventory.Hold): those it allocated, and those it gives back or
+	// replaces.
+	held []string
 }
 
 // step is ROM's working state for one item of an order, beside the TMF
@@ -198,7 +205,7 @@ func New(cfg Config) *ROM {
 	return &ROM{cfg: cfg, machines: lc.Shared(), byID: map[string]*order{},
 		byExternal: map[string]*order{}, byItem: map[string]*order{},
 		Resources: inventory.New[tmf.Resource](), retries: map[port.System]int{}, retired: map[string]int{},
-		shelver: &engine.Shelver{}, ops: operator.NewLog("OA-ROM-"), holds: map[string]heldItem{}}
+		shelver: &engine.Shelver{}, resources: &engine.Shelver{}, ops: operator.NewLog("OA-ROM-"), holds: map[string]heldItem{}}
 }
 
 // Recycle implements engine.Recycler: an event ROM sent, once its orderer
@@ -496,7 +503,7 @@ func (r *ROM) result(now time.Duration, res *port.Result, out *engine.Out) {
 	spec := st.spec
 	switch res.Op {
 	case port.Reserve:
-		it.Resource = r.own(st, it.Resource, res.Resource, "", out)
+		it.Resource = r.own(o, st, it.Resource, res.Resource, "", out)
 		r.call(o, i, spec.Commit, port.Commit, 1, out)
 		if spec.Type == "CPE" {
 			id := r.strs.Join("SHP-", strings.TrimPrefix(it.ID, "ROI-"))
@@ -510,9 +517,9 @@ func (r *ROM) result(now time.Duration, res *port.Result, out *engine.Out) {
 		if !res.Final {
 			return
 		}
-		it.Resource = r.own(st, it.Resource, res.Resource, "active", out)
+		it.Resource = r.own(o, st, it.Resource, res.Resource, "active", out)
 		if rep := it.Characteristics.Get("replaces"); rep != "" && rep != it.Resource.ID {
-			if old := r.Resources.Get(rep); old != nil {
+			if old := r.resource(o, rep, out); old != nil {
 				setState(old, "replaced", out) // holds no capacity: nothing to give back
 			}
 		}
@@ -568,8 +575,9 @@ func setState(res *tmf.Resource, state string, out *engine.Out) {
 // own copies an adapter's resource into the item's own resource, which the
 // inventory shares: the adapter's result stays untouched, and the item's
 // resource is one object from reservation to activation. The item's first
-// resource lives in its step.
-func (r *ROM) own(st *step, mine, res *tmf.Resource, usage string, out *engine.Out) *tmf.Resource {
+// resource lives in its step. A resource new to the item takes the next
+// number (tmf.Resource.Ord), and the order holds it.
+func (r *ROM) own(o *order, st *step, mine, res *tmf.Resource, usage string, out *engine.Out) *tmf.Resource {
 	was := ""
 	if mine != nil && mine.ID == res.ID {
 		was = mine.State
@@ -579,6 +587,7 @@ func (r *ROM) own(st *step, mine, res *tmf.Resource, usage string, out *engine.O
 			out.Inventory("resource", mine.ID, mine.Value, was, mine.State)
 		}
 	}()
+	ord := uint64(0)
 	if mine == nil || mine.ID != res.ID {
 		if st.owned {
 			mine = new(tmf.Resource)
@@ -586,13 +595,18 @@ func (r *ROM) own(st *step, mine, res *tmf.Resource, usage string, out *engine.O
 			st.owned, mine = true, &st.resource
 		}
 		r.Resources.Put(res.ID, mine)
+		r.hold(o, res.ID)
+		r.nextResource++
+		ord = uint64(r.nextResource)
+	} else {
+		ord = mine.Ord
 	}
 	started := mine.StartDate
 	if was == "" {
 		started = out.Now()
 	}
 	*mine = *res
-	mine.Category, mine.UsageState, mine.StartDate = st.spec.Category, usage, started
+	mine.Category, mine.UsageState, mine.StartDate, mine.Ord = st.spec.Category, usage, started, ord
 	return mine
 }
 

@@ -14,7 +14,8 @@ import (
 
 // A snapshot of ROM keeps its orders in arrival order, each with its
 // items and its steps (with the key and operation of each one's call in
-// flight), the resource inventory in
+// flight) and the resources it holds (which give the inventory's holds
+// again), the resource inventory in
 // insertion order, the alerts raised, the metrics and the order counter.
 //
 // Resources are shared: an item and the inventory point at one object, often the storage of the item's step. A snapshot
@@ -40,6 +41,8 @@ type savedROM struct {
 	// whom its items were held.
 	Operator operator.Saved
 	Holds    []heldItem
+	// NextResource numbers the next resource allocated.
+	NextResource int
 }
 
 type stateCount struct {
@@ -71,6 +74,8 @@ type savedOrder struct {
 	From         engine.Address
 	Customer     string
 	Done         int
+	// Held are the ids of the resources the order holds.
+	Held []string
 }
 
 // savedStep is a step without what the configuration gives (spec, deps).
@@ -106,7 +111,8 @@ func (r *ROM) Snapshot() ([]byte, error) {
 		}
 	}
 	st := savedROM{NextOrder: r.nextOrder, Jeopardies: r.jeopardies, Completed: r.completed, NextHandle: r.nextHandle,
-		Operator: r.ops.Save(), Holds: r.savedHolds()}
+		Operator: r.ops.Save(), Holds: r.savedHolds(),
+		NextResource: r.nextResource}
 	for _, s := range slices.Sorted(maps.Keys(r.retired)) {
 		st.Retired = append(st.Retired, stateCount{s, r.retired[s]})
 	}
@@ -125,7 +131,7 @@ func (r *ROM) Snapshot() ([]byte, error) {
 	for n, o := range r.orders {
 		so := &st.Orders[n]
 		*so = savedOrder{RO: o.ro, Handle: o.handle, Waiting: o.calls, Compensating: o.compensating, Cancelled: o.cancelled, Finished: o.finished,
-			Reason: o.reason, From: o.from, Customer: o.customer, Done: o.done, InFlight: !o.settled}
+			Reason: o.reason, From: o.from, Customer: o.customer, Done: o.done, InFlight: !o.settled, Held: o.held}
 		so.RO.Items = slices.Clone(o.ro.Items)
 		so.Resources = make([]resourceRef, len(o.ro.Items))
 		for i := range so.RO.Items {
@@ -169,7 +175,10 @@ func (r *ROM) Restore(state []byte) error {
 			return fmt.Errorf("ROM restore: resource order %s: its items and steps do not match", so.RO.ID)
 		}
 		o := &order{ro: so.RO, settled: !so.InFlight, compensating: so.Compensating, cancelled: so.Cancelled, finished: so.Finished,
-			reason: so.Reason, from: so.From, customer: so.Customer, done: so.Done, calls: so.Waiting}
+			reason: so.Reason, from: so.From, customer: so.Customer, done: so.Done, calls: so.Waiting, held: so.Held}
+		for _, id := range o.held {
+			r.Resources.Hold(id)
+		}
 		o.steps = make([]step, len(so.Steps))
 		for i, sp := range so.Steps {
 			o.steps[i] = step{key: sp.Key, op: sp.Op, attempts: sp.Attempts, replaced: sp.Replaced, released: sp.Released, owned: sp.Owned,
@@ -221,7 +230,7 @@ func (r *ROM) Restore(state []byte) error {
 		}
 		r.Resources.Put(res.ID, res)
 	}
-	r.nextOrder, r.jeopardies, r.completed = st.NextOrder, st.Jeopardies, st.Completed
+	r.nextOrder, r.jeopardies, r.completed, r.nextResource = st.NextOrder, st.Jeopardies, st.Completed, st.NextResource
 	r.ops.Load(st.Operator)
 	for _, h := range st.Holds {
 		r.holds[h.Item] = h

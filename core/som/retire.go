@@ -18,16 +18,68 @@ import (
 // cancellation SOM sent it), SOM sets a retire timer; when it fires, SOM
 // shelves the order (its read model in the store's shelf, committed with
 // the step, each item's service with the state the inventory gives it
-// then) and lets it go, with its sites and their request handles. Its
-// services stay in the inventory, in storage of their own: a modify or
-// disconnect order finds them there. A message about a retired order is
-// one about an order SOM does not have.
+// then) and lets it go, with its sites and their request handles.
+//
+// Its services leave with it, each shelved on its own for the inventory
+// API (ServiceShelfKind), unless another order in memory still holds one:
+// an order holds the services it installed and those it changes or
+// disconnects (inventory.Hold), and a service leaves memory with the last
+// order that holds it. A modify or disconnect order whose service has
+// left memory takes it back from the shelf (Out.Unshelve, logged for
+// replay) and holds it. A message about a retired order is one about an
+// order SOM does not have.
 
 // retire is SOM's own timer: a finished order leaves memory.
 type retire struct{ Order string }
 
-// ShelfKind is the kind of a service order on the store's shelf.
-const ShelfKind = "serviceOrder"
+// ShelfKind is the kind of a service order on the store's shelf,
+// ServiceShelfKind that of a service.
+const (
+	ShelfKind        = "serviceOrder"
+	ServiceShelfKind = "service"
+)
+
+// hold counts a service the order installed, changes or disconnects as
+// held by it, when orders leave memory.
+func (s *SOM) hold(o *order, id string) {
+	if s.cfg.Retention > 0 {
+		s.Services.Hold(id)
+		o.held = append(o.held, id)
+	}
+}
+
+// service is the service with id for an order that changes or
+// disconnects it, which then holds it: from the inventory, or taken back
+// from the store's shelf when it left memory; nil when there is none.
+func (s *SOM) service(o *order, id string, out *engine.Out) *tmf.Service {
+	svc := s.Services.Get(id)
+	if svc == nil && s.cfg.Retention > 0 {
+		body, ok := out.Unshelve(ServiceShelfKind, id)
+		if !ok {
+			return nil
+		}
+		back, err := ShelvedService(body)
+		if err != nil {
+			out.Error(fmt.Errorf("SOM: take service %s back from the shelf: %w", id, err))
+			return nil
+		}
+		svc = back
+		s.Services.Put(id, svc)
+	}
+	if svc != nil {
+		s.hold(o, id)
+	}
+	return svc
+}
+
+// ShelvedService decodes a service SOM shelved.
+func ShelvedService(body []byte) (*tmf.Service, error) {
+	var svc tmf.Service
+	if err := engine.DecodeState(body, &svc); err != nil {
+		return nil, fmt.Errorf("service on the shelf: %w", err)
+	}
+	return &svc, nil
+}
 
 // ended sets a finished order's retire timer, when orders leave memory
 // and nothing about the order is still to come from ROM (else the last
@@ -91,12 +143,24 @@ func (s *SOM) retire(m retire, out *engine.Out) {
 	}
 	out.Shelve(store.Doc{Kind: ShelfKind, ID: o.so.ID, Ord: tmf.SeqOf(o.so.ID), Party: o.customer, Body: body,
 		Items: tmf.IDsOf(o.so.Items, func(it *tmf.ServiceOrderItem) string { return it.ID })})
+	for _, id := range o.held {
+		svc := s.Services.Release(id)
+		if svc == nil {
+			continue // another order in memory holds it
+		}
+		b, err := s.services.Encode(svc)
+		if err != nil {
+			out.Error(fmt.Errorf("SOM: shelve service %s: %w", id, err))
+			return
+		}
+		out.Shelve(store.Doc{Kind: ServiceShelfKind, ID: id, Ord: svc.Ord, Party: o.customer, Body: b})
+	}
 	for k := range o.sites {
 		st := &o.sites[k]
 		for c := range st.services {
 			svc := &st.services[c]
 			if svc.ID != "" && s.Services.Get(svc.ID) == svc {
-				own := *svc // the inventory's service, in storage of its own
+				own := *svc // still held: the inventory's service, in storage of its own
 				own.SupportingRes = slices.Clone(svc.SupportingRes)
 				own.Characteristics = slices.Clone(svc.Characteristics)
 				s.Services.Put(own.ID, &own)

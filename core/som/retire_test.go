@@ -39,9 +39,10 @@ func (r endingROM) Handle(now time.Duration, msg any, out *engine.Out) {
 // §7 finished orders leave memory: with a retention, the busy SOM's
 // orders (partial, cancelled, a disconnect) each leave memory once ROM has
 // told the end of their resource orders, shelved as they ended; their
-// services stay in the inventory, where the disconnect finds the first
-// order's; snapshots at every cut point restore to the same bytes and run
-// on to the same end.
+// services leave with the last order holding them, shelved too: the
+// disconnect holds the first order's (taking it back from the shelf when
+// it left before), terminates it and shelves it as it ends; snapshots at
+// every cut point restore to the same bytes and run on to the same end.
 func TestRetiredOrdersLeaveSOM(t *testing.T) {
 	build := func(t *testing.T) (*engine.Engine, *SOM, *events, *store.Memory) {
 		return busySOMWith(t, time.Hour, endingROM{})
@@ -62,9 +63,15 @@ func TestRetiredOrdersLeaveSOM(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, want, so.State, id)
 	}
-	svc := s.Services.Get("SI-FA-ENT-1102-MELB")
-	require.NotNil(t, svc)
+	assert.Zero(t, s.Services.Len(), "every service left memory with the orders holding it")
+	d, ok, err := mem.Shelved(ServiceShelfKind, "SI-FA-ENT-1102-MELB")
+	require.NoError(t, err)
+	require.True(t, ok, "the service is on the shelf")
+	assert.Equal(t, "CUST-ENT-1102", d.Party)
+	svc, err := ShelvedService(d.Body)
+	require.NoError(t, err)
 	assert.Equal(t, "terminated", svc.State, "the disconnect found the retired order's service")
+	assert.Equal(t, svc.Ord, d.Ord)
 	assert.Len(t, svc.SupportingRes, 3)
 	want, err := e.Snapshot()
 	require.NoError(t, err)

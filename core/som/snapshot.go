@@ -10,7 +10,8 @@ import (
 
 // A snapshot of SOM keeps its service orders in arrival order, each with
 // its sites (items, steps and their first request handle, the service
-// instances they produced, what ROM still owes them), the service
+// instances they produced, what ROM still owes them) and the services it
+// holds (which give the inventory's holds again), the service
 // inventory in insertion order and the counters. Pointers become
 // positions: a site is its order's and its own index, a service instance
 // its site's and its CFS's, or its place in the pool of services no order
@@ -28,6 +29,7 @@ type savedSOM struct {
 	// Pool holds the inventory's services that no order in memory holds.
 	Pool                        []tmf.Service
 	NextSO, NextROI, NextHandle int
+	NextService                 int
 }
 
 type savedOrder struct {
@@ -38,6 +40,8 @@ type savedOrder struct {
 	Final    int
 	// Services[i] is the service instance item i produced (Site -1: none).
 	Services []serviceRef
+	// Held are the ids of the services the order holds.
+	Held []string
 }
 
 // savedSite is a site; its services' SupportingRes are nil, rebuilt from
@@ -83,11 +87,12 @@ func (s *SOM) Messages() []any {
 // Snapshot implements engine.Snapshotter.
 func (s *SOM) Snapshot() ([]byte, error) {
 	services := map[*tmf.Service]serviceRef{}
-	st := savedSOM{NextSO: s.nextSO, NextROI: s.nextROI, NextHandle: s.nextHandle, Orders: make([]savedOrder, len(s.orders))}
+	st := savedSOM{NextSO: s.nextSO, NextROI: s.nextROI, NextHandle: s.nextHandle, NextService: s.nextService,
+		Orders: make([]savedOrder, len(s.orders))}
 	for n, o := range s.orders {
 		so := &st.Orders[n]
 		*so = savedOrder{SO: o.so, From: o.from, Customer: o.customer, Final: o.final,
-			Sites: make([]savedSite, len(o.sites)), Services: make([]serviceRef, len(o.services))}
+			Sites: make([]savedSite, len(o.sites)), Services: make([]serviceRef, len(o.services)), Held: o.held}
 		for k := range o.sites {
 			site := &o.sites[k]
 			ss := &so.Sites[k]
@@ -149,7 +154,10 @@ func (s *SOM) Restore(state []byte) error {
 	for n := range st.Orders {
 		so := &st.Orders[n]
 		o := &order{so: so.SO, from: so.From, customer: so.Customer, final: so.Final,
-			services: make([]*tmf.Service, len(so.SO.Items)), sites: make([]site, len(so.Sites))}
+			services: make([]*tmf.Service, len(so.SO.Items)), sites: make([]site, len(so.Sites)), held: so.Held}
+		for _, id := range o.held {
+			s.Services.Hold(id)
+		}
 		s.orders[n] = o
 		s.byID[o.so.ID] = o
 		if o.so.ExternalID != "" {
@@ -213,7 +221,7 @@ func (s *SOM) Restore(state []byte) error {
 		}
 		s.Services.Put(svc.ID, svc)
 	}
-	s.nextSO, s.nextROI = st.NextSO, st.NextROI
+	s.nextSO, s.nextROI, s.nextService = st.NextSO, st.NextROI, st.NextService
 	return nil
 }
 

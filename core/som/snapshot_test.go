@@ -134,6 +134,11 @@ func roundTrip(t *testing.T, build func(*testing.T) (*engine.Engine, *SOM, *even
 		snap, err := a.Snapshot()
 		require.NoError(t, err, "cut at %s", cut)
 		b, sb, comb, bmem := build(t)
+		for _, kind := range []string{ShelfKind, ServiceShelfKind} { // the store's shelf as it was at the cut
+			docs, err := amem.ShelvedAll(kind)
+			require.NoError(t, err)
+			require.NoError(t, bmem.Shelve(docs))
+		}
 		require.NoError(t, b.Restore(snap), "cut at %s", cut)
 		again, err := b.Snapshot()
 		require.NoError(t, err)
@@ -147,6 +152,13 @@ func roundTrip(t *testing.T, build func(*testing.T) (*engine.Engine, *SOM, *even
 		assert.Equal(t, amem.Records()[snap.Records:], bmem.Records(), "cut at %s: the journal after the cut", cut)
 		assert.Equal(t, com.log, comb.log, "cut at %s", cut)
 		assert.Equal(t, s.Services.Get("SI-FA-ENT-1102-MELB"), sb.Services.Get("SI-FA-ENT-1102-MELB"), "cut at %s", cut)
+		for _, kind := range []string{ShelfKind, ServiceShelfKind} {
+			want, err := amem.ShelvedAll(kind)
+			require.NoError(t, err)
+			got, err := bmem.ShelvedAll(kind)
+			require.NoError(t, err)
+			assert.Equal(t, want, got, "cut at %s: the shelf", cut)
+		}
 	}
 }
 

@@ -33,11 +33,12 @@ type Config struct {
 
 // SOM is the service order manager.
 type SOM struct {
-	// shelver encodes the orders that leave memory (retire.go).
-	shelver  *engine.Shelver
-	cfg      Config
-	machines *lc.Set
-	orders   []*order
+	// shelver and services encode the orders and the services that leave
+	// memory (retire.go).
+	shelver, services *engine.Shelver
+	cfg               Config
+	machines          *lc.Set
+	orders            []*order
 	// handled are the sites whose steps have resource order item handles,
 	// by handle: a site's steps have handles handle … handle+len-1.
 	// nextHandle is the handle of the next site's first step.
@@ -51,6 +52,8 @@ type SOM struct {
 	Services   *inventory.Inventory[tmf.Service]
 	nextSO     int
 	nextROI    int
+	// nextService numbers the services installed (tmf.Service.Ord).
+	nextService int
 	// events allocates the events SOM sends its orderer; ids is room for
 	// the ids of one site's CFS.
 	events tmf.OrderEvents
@@ -87,6 +90,10 @@ type order struct {
 	final    int
 	// services[i] is the service instance item i produced, once completed.
 	services []*tmf.Service
+	// held are the ids of the services the order holds in the inventory
+	// (inventory.Hold): those it installed, and those it changes or
+	// disconnects.
+	held []string
 }
 
 // site is the orchestration of one site of a service order.
@@ -172,7 +179,7 @@ type plan struct{ Order string }
 // New returns an empty SOM.
 func New(cfg Config) *SOM {
 	return &SOM{cfg: cfg, machines: lc.Shared(), Services: inventory.New[tmf.Service](), roSites: map[string]*site{},
-		byID: map[string]*order{}, byExternal: map[string]*order{}, shelver: &engine.Shelver{}}
+		byID: map[string]*order{}, byExternal: map[string]*order{}, shelver: &engine.Shelver{}, services: &engine.Shelver{}}
 }
 
 // Orders lists the service orders in the order they arrived.
@@ -420,7 +427,7 @@ func (s *SOM) decompose(o *order, st *site, out *engine.Out) error {
 	var old []tmf.Ref
 	if action == tmf.Modify {
 		if id, err := catalog.Expand(p.CFS[0].CFS.InstanceID, st); err == nil {
-			if svc := s.Services.Get(id); svc != nil {
+			if svc := s.service(o, id, out); svc != nil {
 				old = svc.SupportingRes
 			}
 		}
@@ -488,7 +495,7 @@ func (s *SOM) decommission(o *order, st *site, ro *tmf.ResourceOrder, out *engin
 		if err != nil {
 			return fmt.Errorf("disconnect site %s: %w", st.place.ID, err)
 		}
-		if services[k] = s.Services.Get(id); services[k] == nil || services[k].State != "active" {
+		if services[k] = s.service(o, id, out); services[k] == nil || services[k].State != "active" {
 			return fmt.Errorf("disconnect site %s: no active service %s", st.place.ID, id)
 		}
 	}
@@ -613,9 +620,16 @@ func (s *SOM) completeItem(now time.Duration, o *order, st *site, k int, out *en
 	}
 	steps := st.plan.CFS[k].Steps
 	svc := &st.services[k]
+	ord := uint64(0)
+	if old := s.Services.Get(id); old != nil && it.Action == tmf.Modify {
+		ord = old.Ord // the service it replaces, which the order holds
+	} else {
+		s.nextService++
+		ord = uint64(s.nextService)
+	}
 	*svc = tmf.Service{ID: id, Name: cfs.Name, Category: "CFS", State: "active", Specification: tmf.Ref{ID: cfs.ID},
 		Characteristics: it.Service.Characteristics, Place: st.place, RelatedParty: o.so.RelatedParty, StartDate: now,
-		SupportingRes: st.refs[first : first+len(steps) : first+len(steps)]}
+		SupportingRes: st.refs[first : first+len(steps) : first+len(steps)], Ord: ord}
 	// The service carries the ordered characteristics, the probe's
 	// measurements when it has a probe, and references its resources.
 	for n, j := range steps {
@@ -631,6 +645,7 @@ func (s *SOM) completeItem(now time.Duration, o *order, st *site, k int, out *en
 		}
 	}
 	s.Services.Put(svc.ID, svc)
+	s.hold(o, svc.ID)
 	out.Inventory("service", svc.ID, svc.Name, "", svc.State)
 	o.services[i] = svc
 	it.Service.ID = svc.ID

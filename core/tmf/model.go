@@ -143,6 +143,10 @@ type Service struct {
 	RelatedParty    []Ref           `json:"relatedParty,omitempty"`
 	SupportingRes   []Ref           `json:"supportingResource,omitempty"`
 	StartDate       time.Duration   `json:"-"`
+	// Ord numbers the services in the order they were installed (a
+	// modify keeps the number of the service it replaces): the inventory
+	// lists them by it.
+	Ord uint64 `json:"-"`
 }
 
 // ResourceOrder is a TMF652 v4 ResourceOrder: one site.
@@ -191,6 +195,10 @@ type Resource struct {
 	Place           Place           `json:"place"`
 	// StartDate is when the resource was first allocated to its order.
 	StartDate time.Duration `json:"-"`
+	// Ord numbers the resources in the order ROM allocated them (one
+	// allocated again after it was given back takes a new number): the
+	// inventory lists them by it.
+	Ord uint64 `json:"-"`
 }
 
 // Product is a TMF637 v4 Product instance.

@@ -70,9 +70,16 @@ func shelvedOne[T any](n *Node, kind, id string) (*T, *Error) {
 	return &t, nil
 }
 
+// Identified is an entity whose id may be taken again by a later one (a
+// service installed again, a resource allocated again): the shelf's
+// entity of an id that is in memory too is the earlier one, left out of a
+// list.
+type Identified interface{ EntityID() string }
+
 // withShelved adds to live, the entities of kind in memory by creation,
 // those on the shelf that are not in memory, keeping creation order: ord
-// gives an entity's creation number.
+// gives an entity's creation number (an Identified one is matched by its
+// id too).
 func withShelved[T any](n *Node, kind string, live []T, ord func(*T) uint64) ([]T, *Error) {
 	wire := n.wires[kind]
 	if n.Shelf == nil || wire == nil {
@@ -85,6 +92,15 @@ func withShelved[T any](n *Node, kind string, live []T, ord func(*T) uint64) ([]
 	if len(docs) == 0 {
 		return live, nil
 	}
+	var ids map[string]bool
+	for _, v := range live {
+		if e, ok := any(v).(Identified); ok {
+			if ids == nil {
+				ids = make(map[string]bool, len(live))
+			}
+			ids[e.EntityID()] = true
+		}
+	}
 	out := make([]T, 0, len(live)+len(docs))
 	i := 0
 	for _, d := range docs {
@@ -92,7 +108,7 @@ func withShelved[T any](n *Node, kind string, live []T, ord func(*T) uint64) ([]
 			out = append(out, live[i])
 			i++
 		}
-		if i < len(live) && ord(&live[i]) == d.Ord {
+		if i < len(live) && ord(&live[i]) == d.Ord || ids[d.ID] {
 			continue // still in memory: memory is the truth
 		}
 		v, err := wire(d)

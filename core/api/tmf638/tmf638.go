@@ -3,9 +3,12 @@
 package tmf638
 
 import (
+	"cmp"
 	"net/http"
+	"slices"
 
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
+	"github.com/ordertwin/ordertwin/core/som"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
@@ -27,6 +30,10 @@ type Service struct {
 	Type                  string                  `json:"@type"`
 }
 
+// EntityID is the service's id (tmf630.ListShelved finds those on the
+// shelf that are in memory too by it).
+func (s Service) EntityID() string { return s.ID }
+
 var serviceAttributes = tmf630.Attributes(Service{})
 
 // inventory serves TMF638 from a node's SOM.
@@ -34,12 +41,14 @@ type inventory struct{ *tmf630.Node }
 
 // Routes routes TMF638 on mux when n runs SOM: the services SOM's orders
 // installed, read only. Services come from TMF641 service orders:
-// creating, changing or deleting one here is refused with 405.
+// creating, changing or deleting one here is refused with 405. Services
+// that left memory with their orders are read from the store's shelf.
 func Routes(n *tmf630.Node, mux *http.ServeMux) {
 	if n.SOM == nil {
 		return
 	}
 	s := &inventory{n}
+	tmf630.ShelfWire(n, som.ServiceShelfKind, som.ShelvedService, s.service)
 	const coll = tmf630.ServiceInventory + "/service"
 	mux.HandleFunc("GET "+coll, s.listServices)
 	mux.HandleFunc("GET "+coll+"/{$}", s.listServices) // older kits ask for service/
@@ -52,34 +61,26 @@ func Routes(n *tmf630.Node, mux *http.ServeMux) {
 }
 
 func (s *inventory) listServices(w http.ResponseWriter, r *http.Request) {
-	tmf630.ListAll(s.Node, w, r, serviceAttributes, func() []Service {
-		return tmf630.MapAll(s.SOM.Services.All(), func(svc *tmf.Service) Service { return ServiceOf(s.Node, svc) })
-	})
+	ords := map[string]uint64{}
+	tmf630.ListShelved(s.Node, w, r, serviceAttributes, som.ServiceShelfKind, func() []Service {
+		services := s.SOM.Services.All()
+		slices.SortStableFunc(services, func(a, b *tmf.Service) int { return cmp.Compare(a.Ord, b.Ord) })
+		for _, svc := range services {
+			ords[svc.ID] = svc.Ord
+		}
+		return tmf630.MapAll(services, s.service)
+	}, func(svc *Service) uint64 { return ords[svc.ID] })
 }
 
 func (s *inventory) getService(w http.ResponseWriter, r *http.Request) {
-	q, e := tmf630.ByIDQuery(r)
-	if e != nil {
-		tmf630.WriteError(w, e)
-		return
-	}
-	id := r.PathValue("id")
-	var item *Service
-	if e := s.Node.Query(r.Context(), func() {
-		if svc := s.SOM.Services.Get(id); svc != nil {
-			v := ServiceOf(s.Node, svc)
-			item = &v
-		}
-	}); e != nil {
-		tmf630.WriteError(w, e)
-		return
-	}
-	if item == nil || !tmf630.Visible(r, item) {
-		tmf630.WriteError(w, tmf630.NewError(http.StatusNotFound, "no service "+id))
-		return
-	}
-	tmf630.One(w, q, item)
+	tmf630.GetOne(s.Node, w, r, som.ServiceShelfKind, func(id string) *Service {
+		svc := s.SOM.Services.Get(id)
+		return tmf630.Ptr(svc, svc != nil, s.service)
+	})
 }
+
+// service maps a service to the wire.
+func (s *inventory) service(svc *tmf.Service) Service { return ServiceOf(s.Node, svc) }
 
 // ServiceOf maps an inventory service to the wire, copying everything; it
 // runs on the engine's goroutine. SOM's service states (active, and

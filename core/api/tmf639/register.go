@@ -15,6 +15,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/docs"
 	"github.com/ordertwin/ordertwin/core/engine"
+	"github.com/ordertwin/ordertwin/core/rom"
 )
 
 // Resources registered through TMF639: equipment the network already has,
@@ -337,6 +338,13 @@ func (s *inventory) registeredDoc(r *http.Request, id string) (*docs.Doc, *tmf63
 		}
 	}); e != nil {
 		return nil, e
+	}
+	if !network && d == nil { // ROM's, left memory with its orders?
+		_, shelved, e := tmf630.Unshelved(s.Node, rom.ResourceShelfKind, id, rom.ShelvedResource)
+		if e != nil {
+			return nil, e
+		}
+		network = shelved
 	}
 	switch {
 	case network:

@@ -3,19 +3,24 @@
 package tmf639
 
 import (
+	"cmp"
+	"math"
 	"net/http"
+	"slices"
 
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/docs"
+	"github.com/ordertwin/ordertwin/core/rom"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
 // TMF639 serves two kinds of resource in one collection: the network's own,
 // which ROM allocated through resource orders (OLT ports, P2P handoffs,
 // VLANs, IP prefixes, QoS policies, SLA probes, CPE) and which are read
-// only here; then those clients registered by hand (existing equipment),
-// kept as documents in the docs component and changed like any document
-// (register.go).
+// only here, in the order ROM allocated them (those that left memory with
+// their orders read from the store's shelf); then those clients
+// registered by hand (existing equipment), kept as documents in the docs
+// component and changed like any document (register.go).
 
 // registeredResources is the docs collection of registered resources, and
 // registeredPrefix the prefix of their ids.
@@ -47,6 +52,10 @@ type resourceInstance struct {
 	StartOperatingDate     string                  `json:"startOperatingDate"`
 }
 
+// EntityID is the resource's id (tmf630.ListShelved finds those on the
+// shelf that are in memory too by it: an id allocated again).
+func (r resourceInstance) EntityID() string { return r.ID }
+
 // resourceAttributes are the attributes a resource list may be filtered
 // on: those of v4 Resource and of its two classes.
 var resourceAttributes = []string{
@@ -69,6 +78,7 @@ func Routes(n *tmf630.Node, mux *http.ServeMux) {
 		return
 	}
 	s := &inventory{n}
+	tmf630.ShelfWire(n, rom.ResourceShelfKind, rom.ShelvedResource, func(res *tmf.Resource) any { return s.resource(res) })
 	const coll = tmf630.ResourceInventory + "/resource"
 	mux.HandleFunc("GET "+coll, s.listResources)
 	mux.HandleFunc("GET "+coll+"/{id}", s.getResource)
@@ -85,24 +95,29 @@ func Routes(n *tmf630.Node, mux *http.ServeMux) {
 }
 
 func (s *inventory) listResources(w http.ResponseWriter, r *http.Request) {
-	tmf630.ListAll(s.Node, w, r, resourceAttributes, func() []any {
-		items := tmf630.MapAll(s.ROM.Resources.All(), func(res *tmf.Resource) any { return s.resource(res) })
+	ords := map[string]uint64{}
+	tmf630.ListShelved(s.Node, w, r, resourceAttributes, rom.ResourceShelfKind, func() []any {
+		resources := s.ROM.Resources.All()
+		slices.SortStableFunc(resources, func(a, b *tmf.Resource) int { return cmp.Compare(a.Ord, b.Ord) })
+		for _, res := range resources {
+			ords[res.ID] = res.Ord
+		}
+		items := tmf630.MapAll(resources, func(res *tmf.Resource) any { return s.resource(res) })
 		if s.Docs != nil {
 			items = append(items, tmf630.MapAll(s.Docs.List(registeredResources), func(d *docs.Doc) any { return registeredResource(d) })...)
 		}
 		return items
+	}, func(v *any) uint64 {
+		if res, ok := (*v).(resourceInstance); ok {
+			return ords[res.ID]
+		}
+		return math.MaxUint64 // registered, after the network's
 	})
 }
 
 func (s *inventory) getResource(w http.ResponseWriter, r *http.Request) {
-	q, e := tmf630.ByIDQuery(r)
-	if e != nil {
-		tmf630.WriteError(w, e)
-		return
-	}
-	id := r.PathValue("id")
-	var item any
-	if e := s.Node.Query(r.Context(), func() {
+	tmf630.GetOne(s.Node, w, r, rom.ResourceShelfKind, func(id string) *any {
+		var item any
 		if res := s.ROM.Resources.Get(id); res != nil {
 			item = s.resource(res)
 		} else if s.Docs != nil {
@@ -110,15 +125,8 @@ func (s *inventory) getResource(w http.ResponseWriter, r *http.Request) {
 				item = registeredResource(d)
 			}
 		}
-	}); e != nil {
-		tmf630.WriteError(w, e)
-		return
-	}
-	if item == nil || !tmf630.Visible(r, item) {
-		tmf630.WriteError(w, tmf630.NewError(http.StatusNotFound, "no resource "+id))
-		return
-	}
-	tmf630.One(w, q, &item)
+		return tmf630.Ptr(item, item != nil, func(v any) any { return v })
+	})
 }
 
 // resource maps a network resource to the wire, copying everything; it
