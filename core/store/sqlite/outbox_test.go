@@ -60,4 +60,3 @@ func TestOutbox(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, map[string]int64{"": 10}, cursors)
 }
-
