@@ -39,6 +39,9 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(pos) != 0 {
 		return errors.New("bench: takes no arguments")
 	}
+	if *soakMode && postgres.IsURL(*db) {
+		return fmt.Errorf("bench: --soak --db %s: a soak runs on a SQLite file", storeName(*db))
+	}
 	if *soakMode {
 		o := soakOptions{rate: *rate, scale: *scale, every: *every, db: *db, limit: *limit}
 		n, err := strconv.Atoi(*orders)

@@ -53,6 +53,16 @@ func TestRunOnPostgres(t *testing.T) {
 	_, err = cli("run", example, "--db", url)
 	assert.Equal(t, 2, status(err))
 	assert.ErrorContains(t, err, "already holds")
+	out, err := cli("bench", "--orders", "20", "--durable", "--db", url)
+	require.NoError(t, err)
+	assert.Regexp(t, `\n +20 +100 +600 `, out, "20 orders, 100 sites, 600 ROIs on a schema of its own")
+	// What works on SQLite files only says so.
+	_, err = cli("compact", url, "--archive", filepath.Join(t.TempDir(), "archive.db"))
+	assert.ErrorContains(t, err, "a PostgreSQL store is not compacted")
+	_, err = cli("bench", "--soak", "--db", url)
+	assert.ErrorContains(t, err, "a soak runs on a SQLite file")
+	_, err = cli("bench", "--durable", "--db", "some.db")
+	assert.ErrorContains(t, err, "want a PostgreSQL URL")
 }
 
 // serve --db postgres://… serves the worked example's rollout, with a
