@@ -15,6 +15,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/com"
 	"github.com/ordertwin/ordertwin/core/docs"
 	"github.com/ordertwin/ordertwin/core/engine"
+	"github.com/ordertwin/ordertwin/core/operator"
 	"github.com/ordertwin/ordertwin/core/peer"
 	"github.com/ordertwin/ordertwin/core/port"
 	"github.com/ordertwin/ordertwin/core/rom"
@@ -42,6 +43,7 @@ func FuzzPoisonInputs(f *testing.F) {
 	f.Add([]byte{opSleep, 5, opResultToROM, 4, 0, 0, 0, 0, 1, 0, 2, 0, 0, 0, opSleep, 100})
 	f.Add([]byte{opCancel, 0, 1, 0, opSleep, 10, opChange, 1, 1, 1, 1, 0, opRemove, 1, 2, 0, 0, opSleep, 250})
 	f.Add([]byte{opSleep, 40, opDeliverEventToSOM, 5, 0, 0, 0, 2, 1, 3, 2, 2, 0, 0, 0, 2, 0, opDeliverCancel, 1, 2, 0, 0, 1, opSleep, 90})
+	f.Add([]byte{opSleep, 5, opAct, 1, 4, 0, 9, 1, 0, 0, 1, 0, opAct, 1, 5, 0, 0, 1, 1, 0, 0, 1, opSleep, 100})
 	f.Add([]byte{opPeerServiceOrder, 1, 2, 3, 1, opPeerResourceOrder, 1, 2, 3, 4, 1, opResultToCOM, 1, 2, 3, 4, opSleep, 255})
 	sc, err := Load(globaltech)
 	require.NoError(f, err)
@@ -76,6 +78,7 @@ const (
 	opResultToCOM
 	opResultToROM
 	opUnregistered
+	opAct
 	ops
 )
 
@@ -375,6 +378,14 @@ func (in *fuzzInput) next() (engine.Address, any, time.Duration) {
 		return engine.COM, in.result(), 0
 	case opResultToROM:
 		return engine.ROM, in.result(), 0
+	case opAct:
+		a := operator.Action{Key: in.pick("", "a1", "a2"), Kind: in.pick(append(operator.Kinds, "")...), By: in.pick("olivia", ""),
+			Item: in.pick(append(fuzzROIs, "TASK-001", "PO-2024-01203/Pilot", "PO-2024-01203/Wave 1", "JEO-C001", "JEO-R001")...),
+			Note: in.pick("", "done by hand"), Assignee: in.pick("", "pat")}
+		if in.flag() {
+			a.Characteristics = tmf.Characteristics{{Name: in.pick("olt", "ports", "vlan"), Value: in.pick("OLT-SOUTH-03", "16", "x")}}
+		}
+		return pickOf(in, []engine.Address{engine.COM, engine.ROM}), a, 0
 	}
 	return pickOf(in, []engine.Address{engine.COM, engine.SOM, engine.ROM, engine.Peers, engine.Docs, engine.Env}), in.byte(), 0
 }

@@ -228,3 +228,11 @@ func (p *Population) Spec(name string, seed uint64, epoch time.Time) (Spec, erro
 	}
 	return Spec{Name: name, Seed: seed, Epoch: epoch, Catalog: cat, Network: net, Orders: orders, Events: events}, nil
 }
+
+func (p *Population) waveNames() []string {
+	names := make([]string, len(p.Waves))
+	for i, w := range p.Waves {
+		names[i] = w.Name
+	}
+	return names
+}

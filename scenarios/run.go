@@ -139,7 +139,7 @@ func New(spec Spec, opt Options) (*System, error) {
 	}
 	s.Inbox = peer.NewInbox()
 	s.Engine.Handle(engine.Peers, s.Inbox)
-	s.Engine.Handle(engine.Env, network{})
+	s.Engine.Handle(engine.Env, network{twin: tw, seed: spec.Seed})
 	s.Docs = docs.New()
 	s.Engine.Handle(engine.Docs, s.Docs)
 	var triggered []Event
@@ -253,8 +253,12 @@ func (t *triggers) Restore(b []byte) error {
 var _ engine.Snapshotter = (*twin.Twin)(nil)
 
 // network is the world outside the core: it turns scenario events into
-// calls to the twin, journalled like any input. It keeps no state.
-type network struct{}
+// calls to the twin, journalled like any input. It keeps no state of its
+// own: a fault it injects is the twin's.
+type network struct {
+	twin *twin.Twin
+	seed uint64
+}
 
 // Snapshot implements engine.Snapshotter: there is nothing to keep.
 func (network) Snapshot() ([]byte, error) { return nil, nil }
@@ -270,12 +274,24 @@ func (network) Restore(b []byte) error {
 // Messages implements engine.Messages.
 func (network) Messages() []any { return []any{Event{}, &port.Result{}} }
 
-func (network) Handle(now time.Duration, msg any, out *engine.Out) {
+func (n network) Handle(now time.Duration, msg any, out *engine.Out) {
 	switch m := msg.(type) {
 	case Event:
 		if req, says, event := m.customerRequest(); req != nil {
 			out.Record(store.Record{Kind: "customer", Entity: "customer", System: "Sales Console", To: says, Event: event, Reason: m.Note})
 			out.Send(engine.COM, 0, req)
+			return
+		}
+		if m.Fault != nil {
+			if err := n.twin.InjectLive(now, *m.Fault, n.seed, engine.NewPCG); err != nil {
+				out.Error(fmt.Errorf("inject a fault: %w", err))
+				return
+			}
+			out.Record(store.Record{Kind: "fault", Entity: m.Fault.Name, System: "Network", To: "injected", Event: string(m.Fault.Kind), Reason: m.Note})
+			return
+		}
+		if m.Clock != "" {
+			out.Record(store.Record{Kind: "clock", Entity: "clock", System: "Console", To: m.Clock, Event: "clock", Reason: m.Note})
 			return
 		}
 		if m.Remediate != "" {

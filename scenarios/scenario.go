@@ -6,7 +6,6 @@
 package scenarios
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -18,9 +17,10 @@ import (
 
 	"github.com/ordertwin/ordertwin/core/catalog"
 	"github.com/ordertwin/ordertwin/core/com"
+	"github.com/ordertwin/ordertwin/core/hint"
 	"github.com/ordertwin/ordertwin/core/tmf"
+	"github.com/ordertwin/ordertwin/core/yamlfile"
 	"github.com/ordertwin/ordertwin/twin"
-	"go.yaml.in/yaml/v3"
 )
 
 // File is the YAML shape of a scenario file, version 1.
@@ -190,7 +190,13 @@ type Event struct {
 	Change  *com.Change
 	AddSite *com.AddSite
 	Remove  *com.Remove
-	Note    string
+	// Fault is a fault rule injected into the running twin, its window
+	// counting from the event (twin.InjectLive).
+	Fault *twin.FaultRule
+	// Clock is what an operator did to the clock (paused, running,
+	// stepped, rescaled): journalled, it changes nothing else.
+	Clock string
+	Note  string
 	// After is the trigger ("TASK-001 requested"): the event happens At
 	// after the first timeline row of that entity (id or name) reaching
 	// that state, and never without one.
@@ -217,6 +223,9 @@ func (e EventSpec) event(net *twin.Network) (Event, error) {
 	if err != nil {
 		return Event{}, fmt.Errorf("at: %w", err)
 	}
+	if at < 0 {
+		return Event{}, fmt.Errorf("at: %s is before T+0", e.At)
+	}
 	switch e.Kind {
 	case "addLineCard":
 		if net != nil && !slices.ContainsFunc(net.OLTs, func(o twin.OLT) bool { return o.ID == e.OLT }) {
@@ -237,8 +246,8 @@ func (e EventSpec) event(net *twin.Network) (Event, error) {
 		if e.Site == "" || e.Address == "" || e.Wave == "" {
 			return Event{}, errors.New("addSite needs a site code, an address and a wave")
 		}
-		if net != nil && !slices.ContainsFunc(net.Addresses, func(a twin.Address) bool { return a.Address == e.Address }) {
-			return Event{}, fmt.Errorf("address %q is not in the network", e.Address)
+		if err := knownAddress(net, e.Address); err != nil {
+			return Event{}, err
 		}
 		return Event{At: at, AddSite: &com.AddSite{Site: com.Site{Code: e.Site, Name: e.Name, Address: e.Address, Wave: e.Wave}},
 			Note: "the customer adds site " + e.Site}, nil
@@ -294,9 +303,10 @@ func loadFrom(fsys fs.FS, path string) (*Scenario, error) {
 		return nil, err
 	}
 	f := File{fsys: fsys}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&f); err != nil {
+	if err := yamlfile.Decode(data, &f); err != nil {
+		if errors.Is(err, yamlfile.ErrEmpty) {
+			err = fmt.Errorf("%w: a scenario starts with \"version: 1\"", err)
+		}
 		return nil, fmt.Errorf("scenario %s: %w", path, err)
 	}
 	sc, err := f.build(filepath.Dir(path))
@@ -310,11 +320,20 @@ func loadFrom(fsys fs.FS, path string) (*Scenario, error) {
 func (f *File) build(dir string) (*Scenario, error) {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	if f.Version != 1 {
+	switch f.Version {
+	case 1:
+	case 0:
+		// Checked as version 1, so that the file's other faults show too.
+		bad(`version: missing: a scenario file starts with "version: 1"`)
+	default:
 		return nil, fmt.Errorf("version: %d is not supported (this build reads version 1)", f.Version)
 	}
 	if f.Population != nil {
-		return f.buildPopulation(dir)
+		sc, err := f.buildPopulation(dir)
+		if err = errors.Join(append(errs, err)...); err != nil {
+			return nil, err
+		}
+		return sc, nil
 	}
 	if f.Name == "" {
 		bad("name: missing")
@@ -353,7 +372,7 @@ func (f *File) build(dir string) (*Scenario, error) {
 	if f.Customer != (CustomerSpec{}) || f.Quote.Offering != "" || len(f.Quote.Sites) > 0 || f.Order.ID != "" {
 		orders = []Placement{f.placement(cat, net, bad)}
 	}
-	events := f.checkRest(net, bad)
+	events := f.checkRest(net, f.Quote.waveNames(), f.Quote.siteCodes(), bad)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
@@ -371,6 +390,8 @@ func (f *File) placement(cat *catalog.Catalog, net *twin.Network, bad func(forma
 		target, err := tmf.ParseOffset(w.Target)
 		if err != nil {
 			bad("quote.waves[%d] (%s): target: %v", i, w.Name, err)
+		} else if target < 0 {
+			bad("quote.waves[%d] (%s): target: %s is before T+0", i, w.Name, w.Target)
 		}
 		so := w.ServiceOrder
 		if so == "" {
@@ -385,6 +406,8 @@ func (f *File) placement(cat *catalog.Catalog, net *twin.Network, bad func(forma
 	if f.Order.At != "" {
 		if at, err = tmf.ParseOffset(f.Order.At); err != nil {
 			bad("order.at: %v", err)
+		} else if at < 0 {
+			bad("order.at: %s is before T+0", f.Order.At)
 		}
 	}
 	if cat != nil {
@@ -393,13 +416,9 @@ func (f *File) placement(cat *catalog.Catalog, net *twin.Network, bad func(forma
 		}
 	}
 	if net != nil {
-		known := map[string]bool{}
-		for _, a := range net.Addresses {
-			known[a.Address] = true
-		}
 		for _, s := range q.Sites {
-			if s.Address != "" && !known[s.Address] {
-				bad("quote.sites %s: address %q is not in network %s", s.Code, s.Address, f.Network)
+			if err := knownAddress(net, s.Address); s.Address != "" && err != nil {
+				bad("quote.sites %s: %v", s.Code, err)
 			}
 		}
 	}
@@ -407,11 +426,21 @@ func (f *File) placement(cat *catalog.Catalog, net *twin.Network, bad func(forma
 }
 
 // checkRest checks what every kind of scenario file has besides its orders:
-// its events (built against net), fault rules and expectations.
-func (f *File) checkRest(net *twin.Network, bad func(format string, args ...any)) []Event {
+// its events (built against net and the rollout plan's waves and sites),
+// fault rules and expectations. Sites is nil where the file does not list
+// its sites (a population's).
+func (f *File) checkRest(net *twin.Network, waves, sites []string, bad func(format string, args ...any)) []Event {
 	var events []Event
+	for _, e := range f.Events {
+		if e.Kind == "addSite" {
+			sites = append(sites, e.Site)
+		}
+	}
 	for i, e := range f.Events {
 		ev, err := e.build(net)
+		if err == nil {
+			err = e.checkPlan(waves, sites)
+		}
 		if err != nil {
 			bad("events[%d] (%s): %v", i, e.Kind, err)
 			continue
@@ -509,10 +538,61 @@ func (f *File) buildPopulation(dir string) (*Scenario, error) {
 	if err := c.Check(orders[0].Quote); err != nil {
 		bad("population: %v", err)
 	}
-	events = append(events, f.checkRest(net, bad)...)
+	events = append(events, f.checkRest(net, f.Population.waveNames(), nil, bad)...)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
 	return &Scenario{Name: f.Name, Expect: f.Expect, Spec: Spec{Name: f.Name, Seed: f.Seed, Epoch: epoch,
 		Catalog: cat, Network: net, Orders: orders, Faults: f.Faults, Events: events}}, nil
+}
+
+// checkPlan checks the waves and sites an event names against the rollout
+// plan: a site added into a wave the plan does not have would become a
+// late wave of its own, and a remediation of one would fix nothing.
+func (e EventSpec) checkPlan(waves, sites []string) error {
+	switch e.Kind {
+	case "addSite", "remediate":
+		if !slices.Contains(waves, e.Wave) {
+			return fmt.Errorf("wave %q is not in the rollout plan%s (waves: %s)",
+				e.Wave, hint.DidYouMean(e.Wave, waves), strings.Join(waves, ", "))
+		}
+	case "change", "removeSite", "cancel":
+		if sites != nil && e.Site != "" && !slices.Contains(sites, e.Site) {
+			return fmt.Errorf("site %q is not a site of the order%s (sites: %s)",
+				e.Site, hint.DidYouMean(e.Site, sites), strings.Join(sites, ", "))
+		}
+	}
+	return nil
+}
+
+// knownAddress says whether address is in the network, and if not, which
+// address was probably meant.
+func knownAddress(net *twin.Network, address string) error {
+	if net == nil {
+		return nil
+	}
+	known := make([]string, len(net.Addresses))
+	for i, a := range net.Addresses {
+		if a.Address == address {
+			return nil
+		}
+		known[i] = a.Address
+	}
+	return fmt.Errorf("address %q is not in the network%s", address, hint.DidYouMean(address, known))
+}
+
+func (q QuoteSpec) waveNames() []string {
+	names := make([]string, len(q.Waves))
+	for i, w := range q.Waves {
+		names[i] = w.Name
+	}
+	return names
+}
+
+func (q QuoteSpec) siteCodes() []string {
+	codes := make([]string, len(q.Sites))
+	for i, s := range q.Sites {
+		codes[i] = s.Code
+	}
+	return codes
 }

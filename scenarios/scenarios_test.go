@@ -262,9 +262,24 @@ func TestLoadErrors(t *testing.T) {
 	}{
 		{"unknown offering", "offering: PO-EFCG-01", "offering: PO-NOPE", `unknown product offering "PO-NOPE"`},
 		{"unknown tier", "sla: Gold", "sla: Bronze", `SLA tier "Bronze" is not offered`},
-		{"unknown address", "Level 3, 71 Eagle Street", "Level 3, 99 Nowhere Street", `address "Level 3, 99 Nowhere Street, Brisbane QLD 4000" is not in network`},
+		{"unknown address", "Level 3, 71 Eagle Street", "Level 3, 99 Nowhere Street", `address "Level 3, 99 Nowhere Street, Brisbane QLD 4000" is not in the network`},
 		{"unknown wave", "wave: Wave 2, address: \"Level 15", "wave: Wave 9, address: \"Level 15", `site BNE1: wave "Wave 9" is not in the rollout plan`},
-		{"unknown field", "seed: 1102", "seed: 1102\nsed: 3", "field sed not found"},
+		{"unknown field", "seed: 1102", "seed: 1102\nsed: 3", `: top level: unknown key "sed" (did you mean "seed"?)`},
+		{"unknown key in the quote", "sla: Gold", "slaa: Gold", `line 21: quote: unknown key "slaa" (did you mean "sla"?) (the keys here: id, offering, term, sla,`},
+		{"misspelled offering", "offering: PO-EFCG-01", "offering: PO-EFGC-01", `unknown product offering "PO-EFGC-01" (did you mean "PO-EFCG-01"?)`},
+		{"misspelled address", "71 Eagle Street", "71 Eagel Street", `(did you mean "Level 3, 71 Eagle Street, Brisbane QLD 4000"?)`},
+		{"order before T+0", "at: PT0S", "at: -P1D", "order.at: -P1D is before T+0"},
+		{"wave target before T+0", "target: P14D", "target: -P14D", "quote.waves[0] (Pilot): target: -P14D is before T+0"},
+		{"event before T+0", "events: []", "events: [{at: -PT1H, kind: cancel}]", "events[0] (cancel): at: -PT1H is before T+0"},
+		{"remediate of no wave", "events: []", "events: [{at: P1D, kind: remediate, wave: Wave 9}]",
+			`events[0] (remediate): wave "Wave 9" is not in the rollout plan (waves: Pilot, Wave 1, Wave 2)`},
+		{"site added into no wave", "events: []", `events: [{at: P1D, kind: addSite, site: PER1, address: "Level 3, 71 Eagle Street, Brisbane QLD 4000", wave: Wave 3}]`,
+			`events[0] (addSite): wave "Wave 3" is not in the rollout plan (waves: Pilot, Wave 1, Wave 2)`},
+		{"change of no site", "events: []", "events: [{at: P1D, kind: change, site: SYD3, speed: 1G-sym}]",
+			`events[0] (change): site "SYD3" is not a site of the order (sites: MELB, SYD1, SYD2, BNE1, BNE2)`},
+		{"change of a misspelled site", "events: []", "events: [{at: P1D, kind: change, site: MLEB, speed: 1G-sym}]",
+			`events[0] (change): site "MLEB" is not a site of the order (did you mean "MELB"?)`},
+		{"syntax error", "  term: 36", "  term: 36\n    x: 1", "line 21: mapping values are not allowed in this context: x: 1"},
 		{"bad duration", "target: P14D", "target: 14 days", `target: duration "14 days"`},
 		{"bad version", "version: 1", "version: 7", "version: 7 is not supported"},
 		{"missing catalog", "catalog: catalog/enterprise.yaml", "catalog: catalog/none.yaml", "none.yaml"},
@@ -281,6 +296,33 @@ func TestLoadErrors(t *testing.T) {
 			}
 			path := filepath.Join(t.TempDir(), "s.yaml")
 			require.NoError(t, os.WriteFile(path, []byte(text), 0o644))
+			for _, dir := range []string{"catalog", "networks"} {
+				require.NoError(t, os.Symlink(mustAbs(t, dir), filepath.Join(filepath.Dir(path), dir)))
+			}
+			_, err := Load(path)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), c.want)
+			assert.Contains(t, err.Error(), path)
+		})
+	}
+}
+
+// A file that is not a scenario says what it is instead; a file without
+// its version still shows its other faults.
+func TestLoadErrorsOfWholeFiles(t *testing.T) {
+	base, err := os.ReadFile(globaltech)
+	require.NoError(t, err)
+	noVersion := strings.Replace(strings.Replace(string(base), "version: 1\n", "", 1), "sla: Gold", "sla: Bronze", 1)
+	for name, c := range map[string]struct{ text, want string }{
+		"empty":           {"", `the file is empty: a scenario starts with "version: 1"`},
+		"only comments":   {"# nothing yet\n", `the file is empty: it holds only comments`},
+		"random bytes":    {"\x1f\x8b\x08\x00\xde\xad\xbe\xef", "line 1, column 1: control character U+001F: this is not a YAML file"},
+		"not UTF-8":       {"version: 1\nname: caf\xe9\n", "line 2, column 10: byte 0xe9 is not UTF-8 text"},
+		"missing version": {noVersion, `version: missing: a scenario file starts with "version: 1"` + "\n" + `quote: SLA tier "Bronze" is not offered`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "s.yaml")
+			require.NoError(t, os.WriteFile(path, []byte(c.text), 0o644))
 			for _, dir := range []string{"catalog", "networks"} {
 				require.NoError(t, os.Symlink(mustAbs(t, dir), filepath.Join(filepath.Dir(path), dir)))
 			}
@@ -340,7 +382,7 @@ func TestMeridian(t *testing.T) {
 // Broken files in testdata are refused with what is wrong.
 func TestBrokenFiles(t *testing.T) {
 	_, err := Load("testdata/bad-unknown-site-address.yaml")
-	assert.ErrorContains(t, err, `address "Level 6, 41 Murray Street, Hobart TAS 7000" is not in network`)
+	assert.ErrorContains(t, err, `address "Level 6, 41 Murray Street, Hobart TAS 7000" is not in the network`)
 	_, err = Load("testdata/bad-cycle-catalog.yaml")
 	assert.ErrorContains(t, err, "rfs dependency cycle: RFS:IP-Profile → RFS:GPON-Bearer → RFS:VLAN-Service → RFS:IP-Profile")
 }

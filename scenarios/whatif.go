@@ -38,6 +38,9 @@ type WhatIf struct {
 	Order    Completion     `json:"order"`
 	Waves    []WaveOdds     `json:"waves"`
 	Billing  []BillingOdds  `json:"billing"`
+	// done are the completion offsets of each run (in nanoseconds): of
+	// the order under "", of each wave under its name (Distributions).
+	done map[string][]float64
 }
 
 // Completion is a distribution of completion offsets from T+0.
@@ -192,6 +195,7 @@ func summarise(sc *Scenario, opt WhatIfOptions, outs []runOutcome) *WhatIf {
 			}
 		}
 	}
+	w.done = map[string][]float64{"": orderDone}
 	w.Order = completion(orderDone)
 	for _, wi := range waves {
 		var done []float64
@@ -204,6 +208,7 @@ func summarise(sc *Scenario, opt WhatIfOptions, outs []runOutcome) *WhatIf {
 				}
 			}
 		}
+		w.done[wi.name] = done
 		odds := WaveOdds{Wave: wi.name, ServiceOrder: wi.so, Completion: completion(done),
 			OnTime: float64(onTime) / float64(len(outs))}
 		if wi.target > 0 {

@@ -103,6 +103,9 @@ type fault struct {
 	// stream is the generator rand draws from: its position is saved in
 	// snapshots.
 	stream *rand.PCG
+	// live: injected while the twin runs (InjectLive), so not part of
+	// its configuration: a snapshot keeps the rule itself.
+	live bool
 }
 
 // Hits is how often a rule fired, by name.
@@ -201,6 +204,43 @@ func (t *Twin) Inject(rules []FaultRule, seed uint64, stream func(seed uint64, n
 	}
 	return nil
 }
+
+// InjectLive adds a fault rule to a running twin at virtual time now: its
+// window (From, Until) counts from now. Its name must be new, and it may
+// not wait for a trigger (After). A snapshot keeps the rule, so a twin
+// restored from it has the rule without being told again.
+func (t *Twin) InjectLive(now time.Duration, r FaultRule, seed uint64, stream func(seed uint64, name string) *rand.PCG) error {
+	if err := t.CheckLive(r); err != nil {
+		return err
+	}
+	from, until, _ := r.window()
+	pcg := stream(seed, "fault/"+r.Name)
+	f := &fault{rule: r, from: from + now, until: until, armed: true, rand: rand.New(pcg), stream: pcg, live: true}
+	if until < 1<<62 {
+		f.until += now
+	}
+	t.faults = append(t.faults, f)
+	return nil
+}
+
+// CheckLive validates a rule to be injected while the twin runs
+// (InjectLive): a valid rule, with a name no rule of the twin has, and no
+// trigger.
+func (t *Twin) CheckLive(r FaultRule) error {
+	if err := CheckFaults([]FaultRule{r}); err != nil {
+		return err
+	}
+	if r.After != "" {
+		return fmt.Errorf("fault %s: after: a rule injected while the twin runs counts from now, and waits for no trigger", r.Name)
+	}
+	if slices.ContainsFunc(t.faults, func(f *fault) bool { return f.rule.Name == r.Name }) {
+		return fmt.Errorf("fault %s: %w", r.Name, ErrFaultNameTaken)
+	}
+	return nil
+}
+
+// ErrFaultNameTaken is the error of a rule named like one the twin has.
+var ErrFaultNameTaken = errors.New("the twin has a fault rule of that name already")
 
 // Witness tells the twin that an entity (by id or name) reached a state at
 // a time: rules waiting for it (After) are armed, their window counting

@@ -1,7 +1,6 @@
 package twin
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -9,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ordertwin/ordertwin/core/yamlfile"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -192,9 +193,7 @@ func LoadNetwork(path string) (*Network, error) {
 // ParseNetwork reads and validates a network from YAML.
 func ParseNetwork(data []byte) (*Network, error) {
 	var n Network
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&n); err != nil {
+	if err := yamlfile.Decode(data, &n); err != nil {
 		return nil, err
 	}
 	if err := n.Validate(); err != nil {

@@ -40,6 +40,12 @@ func (t *Twin) plan(req *port.Request, res *port.Result, reply port.Replier) *po
 // P2P handoff ports.
 func (t *Twin) expand(now time.Duration, req *port.Request) *port.Error {
 	cs := req.Characteristics
+	if cs.Get("olt") == "" && cs.Get("exchange") == "" && req.Place.Address != "" {
+		var err *port.Error
+		if cs, err = t.serving(req.Place, cs); err != nil {
+			return err
+		}
+	}
 	ports, err := strconv.Atoi(cs.Get("ports"))
 	if err != nil || ports <= 0 {
 		return invalid("expansion needs a positive number of ports, not %q", cs.Get("ports"))
@@ -87,6 +93,33 @@ func (t *Twin) expand(now time.Duration, req *port.Request) *port.Error {
 	}
 	delete(t.planning, c)
 	return nil
+}
+
+// serving names the capacity that serves a site, for an expansion that
+// names none (a person confirms that capacity was built there): a line
+// card in the next slot of the area's last OLT for GPON, handoff ports at
+// the exchange for P2P; 16 ports unless cs says how many.
+func (t *Twin) serving(p tmf.Place, cs tmf.Characteristics) (tmf.Characteristics, *port.Error) {
+	a, ar, err := t.lookup(p)
+	if err != nil {
+		return nil, err
+	}
+	ports := cs.Get("ports")
+	if ports == "" {
+		ports = "16"
+	}
+	if a.Technology != "GPON" {
+		return tmf.Characteristics{{Name: "exchange", Value: ar.exchange.cfg.ID}, {Name: "ports", Value: ports}}, nil
+	}
+	if len(ar.olts) == 0 {
+		return nil, invalid("no OLT serves %s", p.ID)
+	}
+	o := ar.olts[len(ar.olts)-1]
+	slot := 0
+	for _, c := range o.cards {
+		slot = max(slot, c.slot)
+	}
+	return tmf.Characteristics{{Name: "olt", Value: o.id}, {Name: "slot", Value: strconv.Itoa(slot + 1)}, {Name: "ports", Value: ports}}, nil
 }
 
 func (t *Twin) findOLT(id string) (*olt, *area) {

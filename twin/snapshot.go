@@ -140,6 +140,9 @@ type savedFault struct {
 	Armed         bool
 	Matched, Hits int
 	Stream        []byte
+	// Rule is the rule of one injected while the twin ran (InjectLive),
+	// which the twin's configuration does not have.
+	Rule *FaultRule
 }
 
 // Callers tells the twin how to find a caller by the name a snapshot saved
@@ -234,8 +237,12 @@ func (t *Twin) Snapshot() ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("fault %s: %w", f.rule.Name, err)
 		}
-		s.Faults = append(s.Faults, savedFault{Name: f.rule.Name, From: f.from, Until: f.until, Armed: f.armed,
-			Matched: f.matched, Hits: f.hits, Stream: stream})
+		sf := savedFault{Name: f.rule.Name, From: f.from, Until: f.until, Armed: f.armed,
+			Matched: f.matched, Hits: f.hits, Stream: stream}
+		if f.live {
+			sf.Rule = &f.rule
+		}
+		s.Faults = append(s.Faults, sf)
 	}
 	if t.spread != nil {
 		m, ok := t.spread.src.(encoding.BinaryMarshaler)
@@ -449,13 +456,16 @@ func (t *Twin) restored(s *saved) (*Twin, error) {
 
 // restoreFaults gives r t's fault rules in the runtime state saved.
 func (t *Twin) restoreFaults(r *Twin, saved []savedFault) error {
-	have := make([]string, len(t.faults))
-	for i, f := range t.faults {
-		have[i] = f.rule.Name
+	var have, want []string
+	for _, f := range t.faults {
+		if !f.live {
+			have = append(have, f.rule.Name)
+		}
 	}
-	want := make([]string, len(saved))
-	for i, f := range saved {
-		want[i] = f.Name
+	for _, f := range saved {
+		if f.Rule == nil {
+			want = append(want, f.Name)
+		}
 	}
 	if !slices.Equal(have, want) {
 		return fmt.Errorf("the snapshot has fault rules %q, this twin %q", want, have)
@@ -466,8 +476,17 @@ func (t *Twin) restoreFaults(r *Twin, saved []savedFault) error {
 		if err := stream.UnmarshalBinary(sf.Stream); err != nil {
 			return fmt.Errorf("fault %s: %w", sf.Name, err)
 		}
-		r.faults[i] = &fault{rule: t.faults[i].rule, from: sf.From, until: sf.Until, armed: sf.Armed,
-			matched: sf.Matched, hits: sf.Hits, rand: rand.New(stream), stream: stream}
+		var rule FaultRule
+		switch {
+		case sf.Rule != nil:
+			rule = *sf.Rule
+		case i < len(t.faults) && !t.faults[i].live:
+			rule = t.faults[i].rule
+		default:
+			return fmt.Errorf("fault %s: a configured rule after one injected live", sf.Name)
+		}
+		r.faults[i] = &fault{rule: rule, from: sf.From, until: sf.Until, armed: sf.Armed,
+			matched: sf.Matched, hits: sf.Hits, rand: rand.New(stream), stream: stream, live: sf.Rule != nil}
 	}
 	return nil
 }

@@ -8,4 +8,11 @@
 // The stream reads the store's committed-record feed (store.Feed): one
 // reader per connection, each at its own pace, so that the engine never
 // waits for a client; nothing rescans the journal.
+//
+// The console's controls (Control) and what-ifs (WhatIfs) are routes under
+// /ordertwin/v1 that a program calls as well: the serving clock
+// (engine.Pausable), faults injected into the running twin, a library
+// scenario started through the server's own TMF routes, a site added to an
+// order; what-ifs of the library run one at a time, off the engine's
+// goroutine, and answer their completion distributions.
 package ui

@@ -136,6 +136,24 @@ Usage:
       and waiting; Ctrl-C stops with the rows so far. --json FILE: the report.
       --retention D: finished product, service and resource orders leave memory, as serve's.
       Exits 1 unless every order completes.
+  ordertwin load --to URL [--token T] [--scenario FILE] [--rate R | --ramp FROM:TO | --steps RATE:D,...]
+                [--duration D] [--orders N] [--mix OP=W,...] [--seed N] [--max-in-flight N]
+                [--max-duration D] [--timeout D] [--run NAME] [--json FILE] [--svg FILE]
+                [--baseline FILE [--fail-over P%]]
+      Open-loop load on a TMF622 server over HTTP (docs/load.md): arrivals due at
+      --rate a second (default 100) for --duration (default 10s) or --orders
+      arrivals, or a --ramp, or --steps; each an operation of --mix (default
+      order=100; order: a quote of the scenario's customer and sites, default
+      the worked example's, then the order that carries it out; change, cancel,
+      read: of an order the run placed). Every latency counts from when its
+      request was due. Prints per operation p50/p90/p99/p99.9/max, throughput
+      and errors by status; --json FILE the report, --svg FILE the latency over
+      time and histograms. At most --max-in-flight (default 512) at once, an
+      arrival beyond dropped and counted; everything stops at --max-duration
+      (default 10m). Sends only to --to, follows no redirect; bearer token
+      --token (default $ORDERTWIN_TOKEN). --baseline FILE: exit 1 when an
+      operation's p99 or the throughput is worse than that report's by more
+      than --fail-over (default 20%), naming which.
   ordertwin help
       This text.
 
@@ -214,11 +232,13 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return lifecycleCmd(rest, stdout)
 	case "bench":
 		return benchCmd(ctx, rest, stdout, stderr)
+	case "load":
+		return loadCmd(ctx, rest, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (commands: run, whatif, serve, submit, token, journal, audit, compact, approve, check, lifecycle, bench, help)", cmd)
+	return fmt.Errorf("unknown command %q (commands: run, whatif, serve, submit, token, journal, audit, compact, approve, check, lifecycle, bench, load, help)", cmd)
 }
 
 // parse parses flags that may come before or after the positional

@@ -89,7 +89,7 @@ func TestExitStatus(t *testing.T) {
 		{[]string{"run", example, "--clock", "sundial"}, `--clock "sundial"`},
 		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
 		{[]string{"lifecycle", "invoice"}, `unknown lifecycle "invoice"`},
-		{[]string{"check", "../../scenarios/testdata/bad-unknown-site-address.yaml"}, "is not in network"},
+		{[]string{"check", "../../scenarios/testdata/bad-unknown-site-address.yaml"}, "is not in the network"},
 		{[]string{"check", "../../scenarios/testdata/bad-cycle-catalog.yaml"}, "rfs dependency cycle"},
 		{[]string{"bench", "--orders", "0"}, "not a positive number"},
 	} {

@@ -177,12 +177,18 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	parties, _ := api.Listeners().(ui.Parties)
 	console := &ui.Console{Name: sc.Name, Feed: st.Feed(), Epoch: api.Epoch, Log: log, Parties: parties}
 	api.More = append(api.More, console.Routes)
+	// The console's controls and what-ifs (ui): the same routes a program
+	// calls.
+	control, whatIfs := consoleControls(sys, st, clock, *role, log)
+	api.More = append(api.More, control.Routes, whatIfs.Routes)
 	// A client has 30 s to send a request (at most 1 MiB) and to take its
 	// answer; an idle keep-alive connection is closed after 2 minutes.
 	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, TLSConfig: tlsConfig,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	control.Node, control.Self = api.Node(), srv.Handler
 	srv.RegisterOnShutdown(console.Close)
+	srv.RegisterOnShutdown(whatIfs.Close)
 	// The hub listeners' events, from the store's feed of committed
 	// records.
 	notifier, err := events.Open(st, events.Options{Feed: st.Feed(), Directory: api.Listeners(), Epoch: api.Epoch, Callbacks: callbacks,
@@ -213,8 +219,9 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	} else {
 		go func() { httpDone <- srv.Serve(ln) }()
 	}
-	fmt.Fprintf(stdout, "serving %s on %s://%s (store %s, %g virtual seconds per second)\n", sc.Name, scheme, ln.Addr(), storeName(*db), clock.Scale)
-	log.Info("serving", "scenario", sc.Name, "addr", ln.Addr().String(), "db", storeName(*db), "scale", clock.Scale)
+	now := clock.State()
+	fmt.Fprintf(stdout, "serving %s on %s://%s (store %s, %g virtual seconds per second%s)\n", sc.Name, scheme, ln.Addr(), storeName(*db), now.Scale, pausedNote(now))
+	log.Info("serving", "scenario", sc.Name, "addr", ln.Addr().String(), "db", storeName(*db), "scale", now.Scale, "paused", now.Paused)
 
 	var failure error
 	select {
@@ -274,12 +281,12 @@ func peerLinks(role string, peerURL map[string]string, epoch time.Time, secret [
 // starts a new run; a store served before is replayed (its logged
 // commands handed over again, its journal checked record by record) up to
 // where it stopped, ready to serve on.
-func resume(ctx context.Context, sc *scenarios.Scenario, db string, co serveClockOptions, opt scenarios.Options, log *slog.Logger) (*scenarios.System, store.Durable, *engine.Wall, error) {
+func resume(ctx context.Context, sc *scenarios.Scenario, db string, co serveClockOptions, opt scenarios.Options, log *slog.Logger) (*scenarios.System, store.Durable, *engine.Pausable, error) {
 	st, err := openStore(db)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	sys, clock, err := func() (*scenarios.System, *engine.Wall, error) {
+	sys, clock, err := func() (*scenarios.System, *engine.Pausable, error) {
 		_, served, err := st.Meta("scenario")
 		if err != nil {
 			return nil, nil, err
@@ -409,7 +416,7 @@ type serveClockOptions struct {
 // runs on from where it was. It refuses a store that served another
 // scenario or role, or a --scale or --start given that differs from the
 // store's.
-func serveClock(st store.Durable, sc *scenarios.Scenario, o serveClockOptions) (*engine.Wall, error) {
+func serveClock(st store.Durable, sc *scenarios.Scenario, o serveClockOptions) (*engine.Pausable, error) {
 	name, served, err := st.Meta("scenario")
 	if err != nil {
 		return nil, err
@@ -418,17 +425,17 @@ func serveClock(st store.Durable, sc *scenarios.Scenario, o serveClockOptions) (
 		if st.Len() > 0 {
 			return nil, fmt.Errorf("it holds %d records of a run, not of a server: give a new file", st.Len())
 		}
-		w := engine.NewWall(o.scale)
+		w := engine.ClockState{Wall: time.Now(), Scale: o.scale}
 		if !o.start.IsZero() {
-			w.Start = o.start
+			w.Wall = o.start
 		}
-		for k, v := range map[string]string{"scenario": sc.Name, "start": w.Start.Format(time.RFC3339Nano),
+		for k, v := range map[string]string{"scenario": sc.Name, "start": w.Wall.Format(time.RFC3339Nano),
 			"scale": strconv.FormatFloat(o.scale, 'g', -1, 64), "role": o.role, "approvals": o.approvals} {
 			if err := st.SetMeta(k, v); err != nil {
 				return nil, err
 			}
 		}
-		return w, nil
+		return engine.NewPausable(w), nil
 	}
 	if name != sc.Name {
 		return nil, fmt.Errorf("it serves %q, not %q", name, sc.Name)
@@ -447,6 +454,11 @@ func serveClock(st store.Durable, sc *scenarios.Scenario, o serveClockOptions) (
 	if err != nil {
 		return nil, fmt.Errorf("its scale %q: %w", meta["scale"], err)
 	}
+	clock, err := storeClock(st, start, was)
+	if err != nil {
+		return nil, err
+	}
+	was = clock.Scale
 	switch {
 	case o.scaleSet && o.scale != was:
 		return nil, fmt.Errorf("it runs at --scale %g, not %g", was, o.scale)
@@ -457,7 +469,7 @@ func serveClock(st store.Durable, sc *scenarios.Scenario, o serveClockOptions) (
 	case meta["approvals"] != o.approvals && !(meta["approvals"] == "" && o.approvals == "twin"):
 		return nil, fmt.Errorf("its approvals are decided by %s, not %s: a replay must decide as the run did", meta["approvals"], o.approvals)
 	}
-	return &engine.Wall{Start: start, Scale: was}, nil
+	return engine.NewPausable(clock), nil
 }
 
 // defaultRetention is how long (virtual time) a server keeps a finished

@@ -160,12 +160,20 @@ func (c *client) do(req *http.Request, want int, out any) error {
 	if res.StatusCode != want {
 		var e tmf630.Error
 		if json.Unmarshal(b, &e) == nil && e.Message != "" {
-			return fmt.Errorf("%s %s: %d %s", req.Method, req.URL.Path, res.StatusCode, e.Message)
+			return &statusError{res.StatusCode, fmt.Sprintf("%s %s: %d %s", req.Method, req.URL.Path, res.StatusCode, e.Message)}
 		}
-		return fmt.Errorf("%s %s: %s", req.Method, req.URL.Path, res.Status)
+		return &statusError{res.StatusCode, fmt.Sprintf("%s %s: %s", req.Method, req.URL.Path, res.Status)}
 	}
 	return json.Unmarshal(b, out)
 }
+
+// statusError is an answer of a status other than the one wanted.
+type statusError struct {
+	status int
+	msg    string
+}
+
+func (e *statusError) Error() string { return e.msg }
 
 // follow polls an order until it ends, printing each change of its state
 // and its items', and returns its final state.

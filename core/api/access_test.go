@@ -21,6 +21,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/api/tmf648"
 	"github.com/ordertwin/ordertwin/core/auth"
+	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/events"
 	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/scenarios"
@@ -83,6 +84,8 @@ func serveGuardedWith(t testing.TB, opt scenarios.Options) *guarded {
 	feed, ok := store.FeedOf(sys.Journal)
 	require.True(t, ok)
 	srv.More = append(srv.More, (&ui.Console{Name: sc.Name, Feed: feed, Epoch: srv.Epoch}).Routes)
+	control := &ui.Control{Node: srv.Node(), Clock: engine.NewPausable(engine.ClockState{Scale: 1}), Twin: sys.Twin}
+	srv.More = append(srv.More, control.Routes, (&ui.WhatIfs{}).Routes)
 	buf := &bytes.Buffer{}
 	srv.AccessLog = slog.New(slog.NewJSONHandler(buf, nil))
 	return &guarded{srv: srv, h: srv.Handler(), key: key, log: buf}
@@ -244,6 +247,12 @@ func TestAccessMatrix(t *testing.T) {
 		{route: "POST /tmf-api/resourceOrderingManagement/v4/listener/{event}", path: tmf630.ResourceOrdering + "/listener/resourceOrderStateChangeEvent", body: `[]`, want: bad},
 		{route: "GET /ordertwin/v1/peerStream/{stream}", path: api.PeerStreams + "/som→com", want: ok},
 		{route: "GET /metrics", path: "/metrics", want: ok},
+		// The worked example has completed: nothing waits on a person.
+		{route: "GET /ordertwin/v1/worklist", path: "/ordertwin/v1/worklist", want: ok},
+		{route: "GET /ordertwin/v1/worklist/{id}", path: "/ordertwin/v1/worklist/TASK-001", want: missing},
+		{route: "GET /ordertwin/v1/operatorAction", path: "/ordertwin/v1/operatorAction", want: ok},
+		{route: "GET /ordertwin/v1/operatorAction/{id}", path: "/ordertwin/v1/operatorAction/OA-COM-001", want: missing},
+		{route: "POST /ordertwin/v1/operatorAction", path: "/ordertwin/v1/operatorAction", body: `{}`, want: bad},
 		// Without a WebSocket handshake the console's stream is a 400; a
 		// caller bound to a party is refused it (it carries every party's
 		// records).
@@ -251,6 +260,22 @@ func TestAccessMatrix(t *testing.T) {
 			"sales": http.StatusForbidden, "sales-other": http.StatusForbidden, "approver-customer": http.StatusForbidden,
 			"approver-customer-other": http.StatusForbidden, "partner": http.StatusForbidden, "partner-other": http.StatusForbidden}},
 	}
+	// The console's controls and what-ifs (ui), asked what changes
+	// nothing.
+	endpoints = append(endpoints,
+		endpoint{route: "GET /ordertwin/v1/scenario", path: ui.LibraryPath, want: ok},
+		endpoint{route: "GET /ordertwin/v1/scenario/{id}", path: ui.LibraryPath + "/atlantis.yaml", want: missing},
+		endpoint{route: "GET /ordertwin/v1/whatIf", path: ui.WhatIfPath, want: ok},
+		endpoint{route: "POST /ordertwin/v1/whatIf", path: ui.WhatIfPath, body: `{}`, want: bad},
+		endpoint{route: "GET /ordertwin/v1/whatIf/{id}", path: ui.WhatIfPath + "/WI-9", want: missing},
+		endpoint{route: "DELETE /ordertwin/v1/whatIf/{id}", path: ui.WhatIfPath + "/WI-9", want: missing},
+		endpoint{route: "GET /ordertwin/v1/clock", path: ui.ClockPath, want: ok},
+		endpoint{route: "PATCH /ordertwin/v1/clock", path: ui.ClockPath, body: `{}`, want: bad},
+		endpoint{route: "POST /ordertwin/v1/clock/step", path: ui.ClockPath + "/step", want: conflict}, // it runs
+		endpoint{route: "GET /ordertwin/v1/fault", path: ui.FaultPath, want: ok},
+		endpoint{route: "POST /ordertwin/v1/fault", path: ui.FaultPath, body: `{}`, want: bad},
+		endpoint{route: "POST /ordertwin/v1/scenarioRun", path: ui.ScenarioRunPath, body: `{}`, want: bad},
+		endpoint{route: "POST /ordertwin/v1/siteAddition", path: ui.SiteAdditionPath, body: `{}`, want: bad})
 	for _, c := range []struct{ base, name, id string }{{tmf630.ProductCatalog, "productOffering", offering},
 		{tmf630.ProductCatalog, "productSpecification", spec}, {tmf630.ProductCatalog, "productOfferingPrice", price}} {
 		coll := c.base + "/" + c.name

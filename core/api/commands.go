@@ -8,6 +8,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/com"
 	"github.com/ordertwin/ordertwin/core/docs"
 	"github.com/ordertwin/ordertwin/core/engine"
+	"github.com/ordertwin/ordertwin/core/operator"
 	"github.com/ordertwin/ordertwin/core/peer"
 	"github.com/ordertwin/ordertwin/core/rom"
 	"github.com/ordertwin/ordertwin/core/som"
@@ -24,7 +25,7 @@ func Codec() *engine.Codec {
 	}
 	return engine.NewCodec(
 		com.QuoteRequest{}, com.OrderRequest{}, com.Cancel{}, com.Change{}, com.AddSite{}, com.Remove{}, com.Remediate{}, com.Describe{}, com.Review{},
-		com.Qualify{},
+		com.Qualify{}, operator.Action{},
 		docs.Put{}, docs.Patch{}, docs.Delete{},
 		som.OrderRequest{}, rom.OrderRequest{}, &tmf.CancelRequest{},
 		peer.Delivery{},

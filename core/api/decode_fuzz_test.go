@@ -127,7 +127,7 @@ func FuzzDecodeQuote(f *testing.F) {
 		strings.Replace(good, `"customer"`, `"requester"`, 1), strings.Replace(good, `"category"`, `"authorization":[],"category"`, 1),
 		strings.Replace(good, `"add"`, `"modify"`, 1), strings.Replace(good, `"speed"`, `"colour"`, 1),
 		strings.Replace(good, `1800`, `1700`, 1), strings.Replace(good, `"month"`, `"year"`, 1),
-		`{"relatedParty":[{"id":"C","role":"customer"}],"billingAccount":{"id":"A"},"agreement":[{"id":"R"}],"wave":[{"name":"W","target":"P1D"}],`+
+		`{"relatedParty":[{"id":"C","role":"customer"}],"billingAccount":[{"id":"A"}],"agreement":[{"id":"R"}],"wave":[{"name":"W","target":"P1D"}],`+
 			`"quoteItem":[{"id":"S","action":"add","productOffering":{"id":"O"},"product":{"place":[{"role":"r","address":"a"}]},`+
 			`"itemTerm":[{"duration":{"amount":12,"units":"month"}}],"quoteItemPrice":[{"priceType":"recurring","price":{"dutyFreeAmount":{"value":1}}}]}]}`)
 	for _, b := range quoteRefusals {
@@ -163,7 +163,7 @@ func FuzzDecodeQuote(f *testing.F) {
 
 // minimalQuote is a quote body the decoder takes (it checks no catalog),
 // with TARGET, CHARS and TERM to fill in.
-const minimalQuote = `{"relatedParty":[{"id":"C","role":"customer"}],"billingAccount":{"id":"A"},"agreement":[{"id":"R"}],` +
+const minimalQuote = `{"relatedParty":[{"id":"C","role":"customer"}],"billingAccount":[{"id":"A"}],"agreement":[{"id":"R"}],` +
 	`"wave":[{"name":"W","target":"TARGET"}],"quoteItem":[{"id":"S","action":"add","productOffering":{"id":"O"},` +
 	`"product":{"place":[{"role":"r","address":"a"}],"productCharacteristic":[CHARS]},` +
 	`"itemTerm":[{"duration":{"amount":TERM,"units":"month"}}],"quoteItemPrice":[{"priceType":"recurring","price":{"dutyFreeAmount":{"value":1}}}]}]}`

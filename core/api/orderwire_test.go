@@ -20,7 +20,7 @@ var epoch = time.Date(2024, 6, 2, 23, 0, 0, 0, time.UTC)
 var melb = tmf.Place{ID: "MELB", Name: "Melbourne HQ", Role: "installationAddress",
 	Address: "Level 12, 120 Collins Street, Melbourne VIC 3000"}
 
-var customer = []tmf.Ref{{ID: "CUST-ENT-1102", Name: "GlobalTech Solutions Pty Ltd", Role: "customer"}}
+var customer = []tmf.Ref{{ID: "CUST-ENT-1102", Name: "GlobalTech Solutions Pty Ltd", Role: "customer", Type: "Organization"}}
 
 // serviceOrders are service orders as COM makes them and as SOM keeps
 // them (seed, SO-PILOT: three CFS items for Melbourne HQ).

@@ -25,6 +25,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/api/tmf648"
 	"github.com/ordertwin/ordertwin/core/api/tmf652"
 	"github.com/ordertwin/ordertwin/core/api/tmf679"
+	"github.com/ordertwin/ordertwin/core/api/worklist"
 	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/ordertwin/ordertwin/core/catalog"
 	"github.com/ordertwin/ordertwin/core/com"
@@ -48,8 +49,9 @@ type Stats struct {
 	Inputs  uint64
 	Refused uint64
 	Pending int
-	// VirtualTime is the engine's time.
-	VirtualTime time.Duration
+	// VirtualTime is the engine's time; Behind how far it is behind its
+	// clock (engine.Behind).
+	VirtualTime, Behind time.Duration
 	// AdapterLatency is the latency of the adapters' calls per system, in
 	// virtual time (engine.AdapterLatency).
 	AdapterLatency map[port.System]engine.Histogram
@@ -127,7 +129,7 @@ func (s *Server) Handler() http.Handler {
 		on(s.node, tmf638.Routes), on(s.node, tmf639.Routes),
 		func(mux *http.ServeMux) { tmf641.Routes(s.node, s.fromPeer, mux) },
 		func(mux *http.ServeMux) { tmf652.Routes(s.node, s.fromPeer, mux) },
-		func(mux *http.ServeMux) { hub.Routes(s.node, &s.Hub, mux) }, s.peerListeners,
+		func(mux *http.ServeMux) { hub.Routes(s.node, &s.Hub, mux) }, s.peerListeners, on(s.node, worklist.Routes),
 	} {
 		routes(mux)
 	}
@@ -190,6 +192,7 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 	if err := s.Node().Read(r.Context(), func() {
 		st = s.Stats()
 		st.Inputs, st.Pending, st.VirtualTime = s.Engine.Processed(), s.Engine.Pending(), s.Engine.Now()
+		st.Behind = s.Engine.Behind()
 		st.Refused = s.Engine.Refusals()
 		st.AdapterLatency = s.Engine.AdapterLatency()
 	}); err != nil {
@@ -244,6 +247,8 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintf(&b, "ordertwin_engine_queue_depth %d\n", st.Pending)
 	family("ordertwin_engine_virtual_time_seconds", "gauge", "The engine's virtual time, from T+0.")
 	fmt.Fprintf(&b, "ordertwin_engine_virtual_time_seconds %g\n", st.VirtualTime.Seconds())
+	family("ordertwin_engine_behind_virtual_seconds", "gauge", "How far the engine is behind its wall clock, in virtual time (0: it keeps up).")
+	fmt.Fprintf(&b, "ordertwin_engine_behind_virtual_seconds %g\n", st.Behind.Seconds())
 	if len(s.Links) > 0 {
 		family("ordertwin_peer_pending", "gauge", "Messages for a component in another process, not yet taken by it.")
 		for _, l := range s.Links {

@@ -7,7 +7,7 @@ import (
 	"os"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
+	"github.com/ordertwin/ordertwin/core/yamlfile"
 )
 
 // KeysFile is the file of machines' API keys: each key, or its SHA-256
@@ -41,9 +41,7 @@ func LoadAPIKeys(path string) (apiKeys, error) {
 		return nil, err
 	}
 	var f KeysFile
-	dec := yaml.NewDecoder(strings.NewReader(string(b)))
-	dec.KnownFields(true)
-	if err := dec.Decode(&f); err != nil {
+	if err := yamlfile.Decode(b, &f); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	keys := apiKeys{}

@@ -12,7 +12,7 @@ import (
 	"sync"
 	"time"
 
-	"go.yaml.in/yaml/v3"
+	"github.com/ordertwin/ordertwin/core/yamlfile"
 )
 
 // Config is an auth file (serve --auth FILE; docs/auth.md): the issuers
@@ -48,9 +48,7 @@ func LoadConfig(path string) (*Config, error) {
 		return nil, fmt.Errorf("auth file: %w", err)
 	}
 	var c Config
-	dec := yaml.NewDecoder(strings.NewReader(string(b)))
-	dec.KnownFields(true)
-	if err := dec.Decode(&c); err != nil {
+	if err := yamlfile.Decode(b, &c); err != nil {
 		return nil, fmt.Errorf("auth file %s: %w", path, err)
 	}
 	dir := filepath.Dir(path)

@@ -191,7 +191,7 @@ func TestConfigErrors(t *testing.T) {
 		return p
 	}
 	for name, tc := range map[string]struct{ file, want string }{
-		"unknown field": {"issuers: []\nbogus: 1\n", "field bogus not found"},
+		"unknown field": {"issuers: []\nbogus: 1\n", `line 2: top level: unknown key "bogus"`},
 		"nobody":        {"publicMetrics: true\n", "nobody could be authenticated"},
 		"no audience":   {"issuers: [{issuer: x, jwks: k.json}]\n", "issuer and audience are required"},
 		"no keys":       {"issuers: [{issuer: x, audience: y}]\n", "no keys"},

@@ -19,6 +19,9 @@ const (
 	resourceOrdering      = "/tmf-api/resourceOrderingManagement/v4"
 	peerStreams           = "/ordertwin/v1/peerStream"
 	consoleStream         = "/ordertwin/v1/stream"
+	console               = "/ordertwin/v1"
+	worklist              = "/ordertwin/v1/worklist"
+	operatorAction        = "/ordertwin/v1/operatorAction"
 )
 
 // Who may do what, by kind of work.
@@ -35,6 +38,7 @@ var (
 	peers           = []Role{Peer}
 	peersAndAdmins  = []Role{Peer, Admin}
 	peersOperations = []Role{Peer, Operations, Admin}
+	planners        = []Role{Sales, Operations, Admin}
 )
 
 // Rule gives the roles that may call a route: Route is the pattern the
@@ -90,6 +94,30 @@ var Table = concat(
 		// The console's stream of committed records: each record goes
 		// to the roles that may read its entity (ui.Sees).
 		{"GET " + consoleStream, everyone},
+		// What waits on a person, and the actions people take on it.
+		{"GET " + worklist, operators},
+		{"GET " + worklist + "/{id}", operators},
+		{"GET " + operatorAction, operators},
+		{"GET " + operatorAction + "/{id}", operators},
+		{"POST " + operatorAction, operators},
+	},
+	// The console's controls (ui): what-ifs of the scenario library for
+	// those who plan; the clock and the twin's faults for operations; a
+	// scenario run places orders as its caller, who must be a placer.
+	[]Rule{
+		{"GET " + console + "/scenario", planners},
+		{"GET " + console + "/scenario/{id}", planners},
+		{"GET " + console + "/whatIf", planners},
+		{"POST " + console + "/whatIf", planners},
+		{"GET " + console + "/whatIf/{id}", planners},
+		{"DELETE " + console + "/whatIf/{id}", planners},
+		{"GET " + console + "/clock", operators},
+		{"PATCH " + console + "/clock", operators},
+		{"POST " + console + "/clock/step", operators},
+		{"GET " + console + "/fault", operators},
+		{"POST " + console + "/fault", operators},
+		{"POST " + console + "/scenarioRun", placers},
+		{"POST " + console + "/siteAddition", placers},
 	},
 	// A hub: who may read the API's entities may hear their events.
 	hub(productOrdering, orderReaders),

@@ -1,17 +1,17 @@
 package catalog
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"slices"
 	"sort"
 	"strings"
 
+	"github.com/ordertwin/ordertwin/core/hint"
+	"github.com/ordertwin/ordertwin/core/yamlfile"
+
 	"github.com/dominikbraun/graph"
-	"go.yaml.in/yaml/v3"
 )
 
 // file is the YAML shape of a catalog file.
@@ -41,16 +41,8 @@ func Load(path string) (*Catalog, error) {
 // Parse reads and validates a catalog from YAML.
 func Parse(data []byte) (*Catalog, error) {
 	var f file
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&f); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, errors.New("empty catalog")
-		}
+	if err := yamlfile.Decode(data, &f); err != nil {
 		return nil, err
-	}
-	if err := dec.Decode(new(yaml.Node)); !errors.Is(err, io.EOF) {
-		return nil, errors.New("a catalog file holds one YAML document")
 	}
 	c := &Catalog{Name: f.Name, Offerings: map[string]*Offering{}, Specs: map[string]*ProductSpec{},
 		Tiers: map[string]*SLATier{}, CFS: map[string]*CFS{}, RFS: map[string]*RFS{},
@@ -330,7 +322,8 @@ func (c *Catalog) Offering(id string) (*Offering, error) {
 	if o, ok := c.Offerings[id]; ok {
 		return o, nil
 	}
-	return nil, fmt.Errorf("unknown product offering %q (known: %s)", id, strings.Join(sortedKeys(c.Offerings), ", "))
+	known := sortedKeys(c.Offerings)
+	return nil, fmt.Errorf("unknown product offering %q%s (known: %s)", id, hint.DidYouMean(id, known), strings.Join(known, ", "))
 }
 
 // Tier returns an SLA tier the offering allows, or an error naming it.

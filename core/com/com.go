@@ -14,6 +14,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/inventory"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
+	"github.com/ordertwin/ordertwin/core/operator"
 	"github.com/ordertwin/ordertwin/core/port"
 	"github.com/ordertwin/ordertwin/core/slab"
 	"github.com/ordertwin/ordertwin/core/tmf"
@@ -92,6 +93,8 @@ type COM struct {
 	retired       map[string]retiredOrder
 	shelvedStates map[string]int
 	shelvers      *shelvers
+	// ops are the actions people took on COM's worklist (operator.go).
+	ops *operator.Log
 }
 
 // New returns an empty COM.
@@ -99,7 +102,7 @@ func New(cfg Config) *COM {
 	return &COM{cfg: cfg, machines: lc.Shared(), quoteBy: map[string]*quote{}, orderBy: map[string]*order{},
 		pending: map[string]then{}, waves: map[int]*wave{}, sois: map[int]*soiRef{}, retired: map[string]retiredOrder{}, shelvedStates: map[string]int{}, shelvers: &shelvers{},
 		Products: inventory.New[tmf.Product](), next: map[string]int{}, byKey: map[string]string{}, changes: map[string]Changed{},
-		qualificationBy: map[string]*qualification{}}
+		qualificationBy: map[string]*qualification{}, ops: operator.NewLog("OA-COM-")}
 }
 
 // id returns the next id with prefix: QT-001, POI-001, SOI-001.
@@ -160,6 +163,8 @@ func (c *COM) Handle(now time.Duration, msg any, out *engine.Out) {
 		out.Reply(c.review(m, out))
 	case Qualify:
 		c.qualify(m, out)
+	case operator.Action:
+		out.Reply(c.act(m, out))
 	default:
 		out.Error(fmt.Errorf("COM: unexpected input %T", msg))
 	}

@@ -123,6 +123,7 @@ func (o *order) refs(n int) []tmf.Ref {
 // task is a network-planning task raised for a held site.
 type task struct {
 	id, name, state string
+	since           time.Duration // when it was raised
 }
 
 type soiRef struct {
@@ -145,7 +146,7 @@ func place(s Site) tmf.Place {
 func NewOrder(id string, q QuoteRequest, quoteID string) *tmf.ProductOrder {
 	po := &tmf.ProductOrder{ID: id, Category: "enterprise", Description: q.Offering + " rollout",
 		Quote:          []tmf.Ref{{ID: quoteID}},
-		RelatedParty:   []tmf.Ref{{ID: q.Customer.ID, Name: q.Customer.Name, Role: "customer"}},
+		RelatedParty:   []tmf.Ref{{ID: q.Customer.ID, Name: q.Customer.Name, Role: "customer", Type: "Organization"}},
 		BillingAccount: &tmf.Ref{ID: q.Customer.Account}}
 	// The items, their quote items and their characteristics are cut from
 	// one array each.
@@ -435,7 +436,7 @@ func (c *COM) revalidated(o *order, i int, after step, res *port.Result, out *en
 // rolled out in a wave of its own after the others.
 func (c *COM) askPlanning(o *order, i int, out *engine.Out) {
 	it := &o.po.Items[i]
-	t := &task{id: c.id("TASK"), name: "network planning for " + it.ID + " (" + it.Place.ID + ")", state: lc.Initial(lc.Task)}
+	t := &task{id: c.id("TASK"), name: "network planning for " + it.ID + " (" + it.Place.ID + ")", state: lc.Initial(lc.Task), since: out.Now()}
 	c.tasks = append(c.tasks, t)
 	o.tasks[i] = t
 	out.Created(lc.Task, t.id, t.name, t.state, "COM → Network Planning")

@@ -81,6 +81,8 @@ type quote struct {
 	digest string
 	// calls counts the quote's calls waiting for their answer.
 	calls int
+	// created is when the quote was submitted.
+	created time.Duration
 }
 
 // Approval is the outcome of one approval stage.
@@ -185,7 +187,7 @@ func (c *COM) submitQuote(now time.Duration, req QuoteRequest, out *engine.Out) 
 	// COM owns the request from here: a site added later must not land in
 	// the caller's array.
 	req.Sites, req.Waves = slices.Clone(req.Sites), slices.Clone(req.Waves)
-	q := &quote{req: req, id: req.ID, state: lc.Initial(lc.Quote)}
+	q := &quote{req: req, id: req.ID, state: lc.Initial(lc.Quote), created: now}
 	if q.id == "" {
 		q.id = c.id("QT")
 	}

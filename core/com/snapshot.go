@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/engine"
+	"github.com/ordertwin/ordertwin/core/operator"
 	"github.com/ordertwin/ordertwin/core/port"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
@@ -41,6 +42,8 @@ type comState struct {
 	WaveHandles, SoiHandles int
 	Retired                 []retiredOrder
 	ShelvedStates           []counter
+	// Operator is what people did on COM's worklist.
+	Operator operator.Saved
 }
 
 type quoteState struct {
@@ -62,6 +65,7 @@ type quoteState struct {
 	Common   []keyed
 	Digest   string
 	Calls    int
+	Created  time.Duration
 }
 
 type orderState struct {
@@ -144,7 +148,10 @@ type qualificationState struct {
 	Done    time.Duration
 }
 
-type taskState struct{ ID, Name, State string }
+type taskState struct {
+	ID, Name, State string
+	Since           time.Duration
+}
 
 type pendingCall struct {
 	Key  string
@@ -189,9 +196,10 @@ func (c *COM) Snapshot() ([]byte, error) {
 		Pending:     sorted(c.pending, func(k string, v then) pendingCall { return pendingCall{k, v} }),
 		Retired:     sorted(c.retired, func(_ string, v retiredOrder) retiredOrder { return v }),
 		WaveHandles: c.waveHandles, SoiHandles: c.soiHandles,
-		ShelvedStates: sorted(c.shelvedStates, func(k string, v int) counter { return counter{k, v} })}
+		ShelvedStates: sorted(c.shelvedStates, func(k string, v int) counter { return counter{k, v} }),
+		Operator:      c.ops.Save()}
 	for _, t := range c.tasks {
-		st.Tasks = append(st.Tasks, taskState{t.id, t.name, t.state})
+		st.Tasks = append(st.Tasks, taskState{t.id, t.name, t.state, t.since})
 	}
 	for _, q := range c.quotes {
 		st.Quotes = append(st.Quotes, c.saveQuote(q, indexOf(c.orders, q.order)))
@@ -242,7 +250,7 @@ func (c *COM) saveQuote(q *quote, order int) quoteState {
 	return quoteState{Req: q.req, ID: q.id, State: q.state, Offering: q.offering.ID,
 		Tier: q.tier.Name, Card: q.card.ID, Quals: q.quals, QualErr: q.qualErr, Waiting: q.waiting, Stage: q.stage,
 		Approval: q.approval, TCV: q.tcv, Monthly: q.monthly, Reason: q.reason, Order: order,
-		Common: sorted(q.common, func(k, v string) keyed { return keyed{k, v} }), Digest: q.digest, Calls: q.calls}
+		Common: sorted(q.common, func(k, v string) keyed { return keyed{k, v} }), Digest: q.digest, Calls: q.calls, Created: q.created}
 }
 
 // saveOrder is an order's state, quote the index of its quote.
@@ -266,7 +274,7 @@ func (c *COM) saveOrder(o *order, quote int) orderState {
 // loadQuote makes a quote of its state, without its order.
 func (c *COM) loadQuote(s *quoteState) (*quote, error) {
 	q := &quote{req: s.Req, id: s.ID, state: s.State, quals: s.Quals, qualErr: s.QualErr, waiting: s.Waiting,
-		stage: s.Stage, approval: s.Approval, tcv: s.TCV, monthly: s.Monthly, reason: s.Reason, digest: s.Digest, calls: s.Calls}
+		stage: s.Stage, approval: s.Approval, tcv: s.TCV, monthly: s.Monthly, reason: s.Reason, digest: s.Digest, calls: s.Calls, created: s.Created}
 	var err error
 	if q.offering, err = c.cfg.Catalog.Offering(s.Offering); err != nil {
 		return nil, fmt.Errorf("quote %s: %w", s.ID, err)
@@ -337,7 +345,7 @@ func (c *COM) restore(st *comState) error {
 		return nil
 	}
 	for _, t := range st.Tasks {
-		c.tasks = append(c.tasks, &task{t.ID, t.Name, t.State})
+		c.tasks = append(c.tasks, &task{t.ID, t.Name, t.State, t.Since})
 	}
 	c.orders = make([]*order, len(st.Orders))
 	for i := range c.orders {
@@ -464,6 +472,7 @@ func (c *COM) restore(st *comState) error {
 		c.Products.Put(p.ID, &p)
 	}
 	c.jeopardies, c.modifications = st.Jeopardies, st.Modifications
+	c.ops.Load(st.Operator)
 	for _, p := range st.Pending {
 		c.pending[p.Key] = p.Then
 	}
@@ -483,5 +492,5 @@ func (c *COM) restore(st *comState) error {
 // timers included, so that a snapshot can keep those waiting.
 func (c *COM) Messages() []any {
 	return []any{QuoteRequest{}, OrderRequest{}, &port.Result{}, &tmf.OrderEvent{}, deadline{}, heldDue{}, Remediate{},
-		Cancel{}, Change{}, AddSite{}, Remove{}, Describe{}, Review{}, Qualify{}, retire{}}
+		Cancel{}, Change{}, AddSite{}, Remove{}, Describe{}, Review{}, Qualify{}, retire{}, operator.Action{}}
 }

@@ -55,6 +55,9 @@ const (
 	measured
 	// qualified: an item of a product offering qualification is answered.
 	qualified
+	// confirmed: network planning's answer to a person's confirmation
+	// that the capacity of a held site is built (operator.go).
+	confirmed
 )
 
 // call sends a request and remembers what to do with its final answer.
@@ -91,6 +94,8 @@ func (c *COM) answer(k then, res *port.Result, out *engine.Out) {
 		c.measured(c.waves[k.Wave], k.Item, res, out)
 	case qualified:
 		c.qualified(c.qualificationBy[k.ID], k.Item, res, out)
+	case confirmed:
+		c.built(c.orderBy[k.ID], k.Item, c.tasks[k.Task-1], res, out)
 	default:
 		out.Error(fmt.Errorf("COM: answer %s with unknown step %d", res.Key, k.Do))
 	}

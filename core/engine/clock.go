@@ -26,6 +26,14 @@ type Wall struct {
 // NewWall starts a wall clock now.
 func NewWall(scale float64) *Wall { return &Wall{Start: time.Now(), Scale: scale} }
 
+// Rate is the virtual seconds per real second.
+func (w *Wall) Rate() float64 {
+	if w.Scale <= 0 {
+		return 1
+	}
+	return w.Scale
+}
+
 // WaitUntil sleeps until virtual time at is due.
 func (w *Wall) WaitUntil(ctx context.Context, at time.Duration) error {
 	scale := w.Scale
@@ -75,8 +83,8 @@ func (e *Engine) overdue(at, slack time.Duration) bool {
 	if !ok || at < 0 {
 		return false
 	}
-	if w, ok := e.clock.(*Wall); ok && w.Scale > 1 {
-		slack = time.Duration(float64(slack) * w.Scale)
+	if r, ok := e.clock.(interface{ Rate() float64 }); ok && r.Rate() > 1 {
+		slack = time.Duration(float64(slack) * r.Rate())
 	}
 	return at <= p.Present()+slack
 }

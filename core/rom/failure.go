@@ -66,6 +66,7 @@ func (r *ROM) failed(o *order, i int, res *port.Result, out *engine.Out) {
 		it.StateReason = reason
 		if out.Fire(r.machines, lc.ResourceOrderItem, it.ID, "", &it.State, lc.Hold, reason+"; waiting for manual action", "ROM") {
 			r.notify(out, o, tmf.ResourceOrderItemStateChange, it)
+			r.held(it, out.Now()+p.Deadline, "", out)
 			out.Send(engine.ROM, p.Deadline, holdExpired{o.ro.ID, i, p.Then})
 		}
 	default:
@@ -159,6 +160,9 @@ func (r *ROM) expired(m holdExpired, out *engine.Out) {
 	o, it := r.timed(m.Order, m.Item)
 	if it == nil || it.State != lc.Held {
 		return
+	}
+	if h, ok := r.holds[it.ID]; ok && h.Due != out.Now() {
+		return // the deadline of an earlier hold: a person retried it since
 	}
 	r.fallBack(o, m.Item, m.Then, it.StateReason+" (no manual action before the deadline)", out)
 }

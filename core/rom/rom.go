@@ -17,6 +17,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/inventory"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
+	"github.com/ordertwin/ordertwin/core/operator"
 	"github.com/ordertwin/ordertwin/core/port"
 	"github.com/ordertwin/ordertwin/core/slab"
 	"github.com/ordertwin/ordertwin/core/store"
@@ -84,6 +85,10 @@ type ROM struct {
 	// retired counts the items of the orders that left memory, by state
 	// (the metrics).
 	retired map[string]int
+	// ops are the actions people took on ROM's worklist, holds when and
+	// by whom each held item was held (operator.go).
+	ops   *operator.Log
+	holds map[string]heldItem
 }
 
 // OrderRequest is a resource order placed over TMF652 by an orderer
@@ -193,7 +198,7 @@ func New(cfg Config) *ROM {
 	return &ROM{cfg: cfg, machines: lc.Shared(), byID: map[string]*order{},
 		byExternal: map[string]*order{}, byItem: map[string]*order{},
 		Resources: inventory.New[tmf.Resource](), retries: map[port.System]int{}, retired: map[string]int{},
-		shelver: &engine.Shelver{}}
+		shelver: &engine.Shelver{}, ops: operator.NewLog("OA-ROM-"), holds: map[string]heldItem{}}
 }
 
 // Recycle implements engine.Recycler: an event ROM sent, once its orderer
@@ -237,6 +242,8 @@ func (r *ROM) Handle(now time.Duration, msg any, out *engine.Out) {
 		r.due(m, out)
 	case retire:
 		r.retire(m, out)
+	case operator.Action:
+		out.Reply(r.act(m, out))
 	default:
 		out.Error(fmt.Errorf("ROM: unexpected input %T", msg))
 	}
@@ -580,8 +587,12 @@ func (r *ROM) own(st *step, mine, res *tmf.Resource, usage string, out *engine.O
 		}
 		r.Resources.Put(res.ID, mine)
 	}
+	started := mine.StartDate
+	if was == "" {
+		started = out.Now()
+	}
 	*mine = *res
-	mine.Category, mine.UsageState = st.spec.Category, usage
+	mine.Category, mine.UsageState, mine.StartDate = st.spec.Category, usage, started
 	return mine
 }
 

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/ordertwin/ordertwin/core/engine"
+	"github.com/ordertwin/ordertwin/core/operator"
 	"github.com/ordertwin/ordertwin/core/port"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
@@ -35,6 +36,10 @@ type savedROM struct {
 	Completed  int
 	NextHandle int
 	Retired    []stateCount
+	// Operator is what people did on ROM's worklist, Holds when and by
+	// whom its items were held.
+	Operator operator.Saved
+	Holds    []heldItem
 }
 
 type stateCount struct {
@@ -88,7 +93,7 @@ type systemCount struct {
 // Messages implements engine.Messages: ROM's timers and what other
 // components and the adapters send it.
 func (r *ROM) Messages() []any {
-	return []any{&start{}, retry{}, holdExpired{}, &stepDue{}, retire{}, OrderRequest{},
+	return []any{&start{}, retry{}, holdExpired{}, &stepDue{}, retire{}, OrderRequest{}, operator.Action{},
 		&tmf.ResourceOrder{}, &tmf.CancelRequest{}, &port.Result{}}
 }
 
@@ -100,7 +105,8 @@ func (r *ROM) Snapshot() ([]byte, error) {
 			refs[&o.steps[i].resource] = -resourceRef(o.handle + i + 1)
 		}
 	}
-	st := savedROM{NextOrder: r.nextOrder, Jeopardies: r.jeopardies, Completed: r.completed, NextHandle: r.nextHandle}
+	st := savedROM{NextOrder: r.nextOrder, Jeopardies: r.jeopardies, Completed: r.completed, NextHandle: r.nextHandle,
+		Operator: r.ops.Save(), Holds: r.savedHolds()}
 	for _, s := range slices.Sorted(maps.Keys(r.retired)) {
 		st.Retired = append(st.Retired, stateCount{s, r.retired[s]})
 	}
@@ -216,6 +222,10 @@ func (r *ROM) Restore(state []byte) error {
 		r.Resources.Put(res.ID, res)
 	}
 	r.nextOrder, r.jeopardies, r.completed = st.NextOrder, st.Jeopardies, st.Completed
+	r.ops.Load(st.Operator)
+	for _, h := range st.Holds {
+		r.holds[h.Item] = h
+	}
 	for _, c := range st.Retries {
 		r.retries[c.System] = c.Calls
 	}

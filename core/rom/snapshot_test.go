@@ -10,6 +10,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/catalog"
 	"github.com/ordertwin/ordertwin/core/engine"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
+	"github.com/ordertwin/ordertwin/core/operator"
 	"github.com/ordertwin/ordertwin/core/port"
 	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/core/tmf"
@@ -69,6 +70,14 @@ func busyROM() (*engine.Engine, *ROM, *network, *orderer, *store.Memory) {
 	e.Inject(30*time.Minute, engine.ROM, &tmf.ResourceOrder{ExternalID: "SO-001/PER", Name: "RO PER", Place: tmf.Place{ID: "PER"},
 		Items: []tmf.ResourceOrderItem{{ID: "ROI-201", Specification: tmf.Ref{ID: "VLAN"}}}})
 	e.Inject(4*time.Hour, engine.ROM, &tmf.CancelRequest{OrderID: "RO-003", Reason: "customer changed mind"})
+	// People act: MELB's VLAN is held until 6h (the release sent twice
+	// with its key), PER's is noted and assigned while it waits.
+	e.Inject(30*time.Minute, engine.ROM, operator.Action{Key: "h1", Kind: operator.Hold, Item: "ROI-002", By: "olivia"})
+	e.Inject(3*time.Hour, engine.ROM, operator.Action{Key: "n1", Kind: operator.Note, Item: "ROI-201", By: "olivia", Note: "VLAN team asked"})
+	e.Inject(3*time.Hour, engine.ROM, operator.Action{Key: "a1", Kind: operator.Assign, Item: "ROI-201", By: "olivia", Assignee: "pat"})
+	for range 2 {
+		e.Inject(6*time.Hour, engine.ROM, operator.Action{Key: "r1", Kind: operator.Release, Item: "ROI-002", By: "olivia"})
+	}
 	e.Inject(10*time.Hour, engine.ROM, &tmf.ResourceOrder{ExternalID: "SO-002/MELB", Name: "RO MELB", Place: tmf.Place{ID: "MELB"},
 		Items: []tmf.ResourceOrderItem{{ID: "ROI-301", Action: tmf.Delete, Specification: tmf.Ref{ID: "OLTPort"},
 			Resource: &tmf.Resource{ID: "R-ROI-001", ResourceType: "OLTPort"}}}})
@@ -94,6 +103,8 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	assert.Equal(t, "released", r.Resources.Get("R-ROI-102").State)
 	assert.Equal(t, 2, r.Retries()[port.Access])
 	assert.NotEmpty(t, r.Jeopardies())
+	require.Len(t, r.Actions(), 4, "hold, note, assign, release (once)")
+	assert.Equal(t, 6*time.Hour, r.Actions()[3].At)
 
 	for cut := time.Duration(0); cut <= 12*time.Hour; cut += 15 * time.Minute {
 		a, _, _, _, amem := busyROM()
@@ -115,6 +126,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 		assert.Equal(t, som.events, somb.events, "cut at %s", cut)
 		assert.Equal(t, net.calls, netb.calls, "cut at %s", cut)
 		assert.Equal(t, r.Jeopardies(), rb.Jeopardies(), "cut at %s", cut)
+		assert.Equal(t, r.Actions(), rb.Actions(), "cut at %s", cut)
 	}
 }
 

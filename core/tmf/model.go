@@ -189,6 +189,8 @@ type Resource struct {
 	UsageState      string          `json:"usageState,omitempty"` // active once its order item completes
 	Characteristics Characteristics `json:"resourceCharacteristic,omitempty"`
 	Place           Place           `json:"place"`
+	// StartDate is when the resource was first allocated to its order.
+	StartDate time.Duration `json:"-"`
 }
 
 // Product is a TMF637 v4 Product instance.

@@ -3,6 +3,8 @@
 // updates are batched once per animation frame; long lists are capped or
 // virtualised, so that a national rollout does not freeze the page.
 
+import * as worklist from "./worklist.js";
+
 const body = document.body;
 const cfg = {
   stream: body.dataset.stream,
@@ -111,6 +113,7 @@ const lifecycles = new Set(["productOrder", "productOrderItem", "serviceOrder", 
 
 function apply(r) {
   state.at = r.at;
+  worklist.saw(r);
   if (r.state && lifecycles.has(r.kind)) {
     state.entity.set(r.entity, r.state);
     changed.add(r.entity);
@@ -583,6 +586,7 @@ function signIn(t) {
   $("#signout").hidden = false;
   hideError();
   loadOrders();
+  worklist.start(token);
   connect();
 }
 

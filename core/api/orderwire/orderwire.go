@@ -26,17 +26,25 @@ func internalRef(r tmf630.Ref) tmf.Ref {
 	return tmf.Ref{ID: r.ID, Href: r.Href, Name: r.Name, Role: r.Role, Type: r.ReferredType}
 }
 
-// internalRefs maps references back; none is nil.
-func internalRefs(rs []tmf630.Ref) []tmf.Ref {
+// parties is the inverse of tmf630.Refs for related parties: a party
+// whose kind is not given (@referredType, which v4 requires) is a Party,
+// as the wire then shows it.
+func parties(rs []tmf630.Ref) []tmf.Ref {
 	if len(rs) == 0 {
 		return nil
 	}
 	out := make([]tmf.Ref, len(rs))
 	for i, r := range rs {
 		out[i] = internalRef(r)
+		if out[i].Type == "" {
+			out[i].Type = party
+		}
 	}
 	return out
 }
+
+// party is the kind of a related party not given one.
+const party = "Party"
 
 // internalPlace is the inverse of tmf630.PlaceOf: @referredType is fixed,
 // not kept.

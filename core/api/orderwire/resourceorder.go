@@ -100,7 +100,7 @@ const DependsOn = "dependsOn"
 // is the calendar time of T+0. An order ROM has not accepted yet (no id)
 // maps to the body of POST resourceOrder.
 func ResourceOrderToWire(ro *tmf.ResourceOrder, epoch time.Time) ResourceOrder {
-	out := ResourceOrder{ExternalID: ro.ExternalID, Name: ro.Name, State: ro.State, RelatedParty: tmf630.Refs(ro.RelatedParty, ""),
+	out := ResourceOrder{ExternalID: ro.ExternalID, Name: ro.Name, State: ro.State, RelatedParty: tmf630.Refs(ro.RelatedParty, party),
 		Type: "ResourceOrder", OrderItem: make([]ResourceOrderItem, len(ro.Items))}
 	if ro.ID != "" {
 		out.ID, out.Href = ro.ID, tmf630.EntityHref(tmf630.ResourceOrdering, "resourceOrder", ro.ID)
@@ -167,7 +167,7 @@ func wireResource(res *tmf.Resource) ResourceRefOrValue {
 // for a new order.
 func ResourceOrderFromWire(w *ResourceOrder, epoch time.Time) (*tmf.ResourceOrder, error) {
 	ro := &tmf.ResourceOrder{ID: w.ID, ExternalID: w.ExternalID, Name: w.Name, State: w.State,
-		RelatedParty: internalRefs(w.RelatedParty)}
+		RelatedParty: parties(w.RelatedParty)}
 	var err error
 	for _, d := range []struct {
 		name string

@@ -110,7 +110,7 @@ type ServiceOrderItemRef struct {
 // to the body of POST serviceOrder.
 func ServiceOrderToWire(so *tmf.ServiceOrder, epoch time.Time) ServiceOrder {
 	out := ServiceOrder{ExternalID: so.ExternalID, Category: so.Category, Description: so.Description, State: so.State,
-		RelatedParty: tmf630.Refs(so.RelatedParty, ""), Handle: so.Handle, Type: "ServiceOrder",
+		RelatedParty: tmf630.Refs(so.RelatedParty, party), Handle: so.Handle, Type: "ServiceOrder",
 		ServiceOrderItem: make([]ServiceOrderItem, len(so.Items))}
 	if so.ID != "" {
 		out.ID, out.Href = so.ID, tmf630.EntityHref(tmf630.ServiceOrdering, "serviceOrder", so.ID)
@@ -138,7 +138,7 @@ func ServiceOrderToWire(so *tmf.ServiceOrder, epoch time.Time) ServiceOrder {
 // wireService maps the service of an item.
 func wireService(svc *tmf.Service, epoch time.Time) ServiceRefOrValue {
 	out := ServiceRefOrValue{ID: svc.ID, Name: svc.Name, Category: svc.Category, State: svc.State,
-		ServiceCharacteristic: tmf630.WireCharacteristics(svc.Characteristics), RelatedParty: tmf630.Refs(svc.RelatedParty, "")}
+		ServiceCharacteristic: tmf630.WireCharacteristics(svc.Characteristics), RelatedParty: tmf630.Refs(svc.RelatedParty, party)}
 	if svc.ID != "" {
 		out.Href = tmf630.EntityHref(tmf630.ServiceInventory, "service", svc.ID)
 	}
@@ -167,7 +167,7 @@ func wireService(svc *tmf.Service, epoch time.Time) ServiceRefOrValue {
 // checks no business rule: DecodeServiceOrder does, for a new order.
 func ServiceOrderFromWire(w *ServiceOrder, epoch time.Time) (*tmf.ServiceOrder, error) {
 	so := &tmf.ServiceOrder{ID: w.ID, ExternalID: w.ExternalID, Category: w.Category, Description: w.Description,
-		State: w.State, RelatedParty: internalRefs(w.RelatedParty), Handle: w.Handle}
+		State: w.State, RelatedParty: parties(w.RelatedParty), Handle: w.Handle}
 	var err error
 	if so.OrderDate, err = internalDate(epoch, "orderDate", w.OrderDate); err != nil {
 		return nil, err
@@ -198,7 +198,7 @@ func ServiceOrderFromWire(w *ServiceOrder, epoch time.Time) (*tmf.ServiceOrder, 
 
 // internalService maps the service of an item; at names it in errors.
 func internalService(svc *tmf.Service, w *ServiceRefOrValue, epoch time.Time, at string) error {
-	*svc = tmf.Service{ID: w.ID, Name: w.Name, Category: w.Category, State: w.State, RelatedParty: internalRefs(w.RelatedParty)}
+	*svc = tmf.Service{ID: w.ID, Name: w.Name, Category: w.Category, State: w.State, RelatedParty: parties(w.RelatedParty)}
 	var err error
 	if svc.StartDate, err = internalDate(epoch, at+".startDate", w.StartDate); err != nil {
 		return err

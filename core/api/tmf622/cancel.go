@@ -152,7 +152,7 @@ func (s ordering) cancellation(d *docs.Doc) CancelProductOrder {
 	case po.State == lc.AssessingCancellation || po.State == lc.PendingCancellation:
 		c.State = "inProgress"
 	case rejected:
-		c.State = "rejected" // COM refused every site
+		c.State = "terminatedWithError" // COM refused every site
 	default:
 		c.State = "done" // what could be cancelled was; the rest goes on
 	}

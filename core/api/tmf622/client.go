@@ -42,3 +42,27 @@ func NewOrderBody(quoteID string, q com.QuoteRequest, externalID string) OrderBo
 	}
 	return b
 }
+
+// ChangeBody is the body of POST productOrder for a change order: one
+// modify item on an installed product.
+type ChangeBody struct {
+	ExternalID       string           `json:"externalId,omitempty"`
+	RelatedParty     []tmf630.Ref     `json:"relatedParty"`
+	ProductOrderItem []ChangeItemBody `json:"productOrderItem"`
+}
+
+// ChangeItemBody is the one item of a ChangeBody.
+type ChangeItemBody struct {
+	ID      string             `json:"id"`
+	Action  string             `json:"action"`
+	Product tmf630.ItemProduct `json:"product"`
+}
+
+// NewChangeBody is the change order that sets the speed of installed
+// product productID of customer to speed.
+func NewChangeBody(productID string, customer com.Customer, speed, externalID string) ChangeBody {
+	return ChangeBody{ExternalID: externalID,
+		RelatedParty: []tmf630.Ref{{ID: customer.ID, Name: customer.Name, Role: "customer", ReferredType: "Organization"}},
+		ProductOrderItem: []ChangeItemBody{{ID: "1", Action: "modify",
+			Product: tmf630.ItemProduct{ID: productID, ProductCharacteristic: []tmf630.Characteristic{{Name: "speed", Value: speed}}}}}}
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"net/url"
 	"strings"
 
 	"github.com/ordertwin/ordertwin/core/tmf"
@@ -45,11 +46,16 @@ type Characteristic struct {
 // twin and the address qualification system know a site.
 type Place struct {
 	ID           string `json:"id"`
+	Href         string `json:"href,omitempty"`
 	Name         string `json:"name,omitempty"`
 	Role         string `json:"role"`
 	Address      string `json:"address,omitempty"`
 	ReferredType string `json:"@referredType,omitempty"`
 }
+
+// PlaceHref is the unique reference v4 asks of a place: a URN, since the
+// sites are not served as resources of their own.
+func PlaceHref(id string) string { return "urn:ordertwin:place:" + url.PathEscape(id) }
 
 // Money is a v4 Money.
 type Money struct {
@@ -102,7 +108,7 @@ func WireCharacteristics(cs tmf.Characteristics) []Characteristic {
 
 // PlaceOf turns an internal place into a v4 one.
 func PlaceOf(p tmf.Place) Place {
-	return Place{ID: p.ID, Name: p.Name, Role: p.Role, Address: p.Address, ReferredType: "GeographicSite"}
+	return Place{ID: p.ID, Href: PlaceHref(p.ID), Name: p.Name, Role: p.Role, Address: p.Address, ReferredType: "GeographicSite"}
 }
 
 // Monthly is a recurring monthly price.

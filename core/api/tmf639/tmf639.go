@@ -44,6 +44,7 @@ type resourceInstance struct {
 	AdministrativeState    string                  `json:"administrativeState"`
 	ResourceCharacteristic []tmf630.Characteristic `json:"resourceCharacteristic"`
 	Place                  *tmf630.Place           `json:"place,omitempty"`
+	StartOperatingDate     string                  `json:"startOperatingDate"`
 }
 
 // resourceAttributes are the attributes a resource list may be filtered
@@ -85,7 +86,7 @@ func Routes(n *tmf630.Node, mux *http.ServeMux) {
 
 func (s *inventory) listResources(w http.ResponseWriter, r *http.Request) {
 	tmf630.ListAll(s.Node, w, r, resourceAttributes, func() []any {
-		items := tmf630.MapAll(s.ROM.Resources.All(), func(res *tmf.Resource) any { return resource(res) })
+		items := tmf630.MapAll(s.ROM.Resources.All(), func(res *tmf.Resource) any { return s.resource(res) })
 		if s.Docs != nil {
 			items = append(items, tmf630.MapAll(s.Docs.List(registeredResources), func(d *docs.Doc) any { return registeredResource(d) })...)
 		}
@@ -103,7 +104,7 @@ func (s *inventory) getResource(w http.ResponseWriter, r *http.Request) {
 	var item any
 	if e := s.Node.Query(r.Context(), func() {
 		if res := s.ROM.Resources.Get(id); res != nil {
-			item = resource(res)
+			item = s.resource(res)
 		} else if s.Docs != nil {
 			if d := s.Docs.Get(registeredResources, id); d != nil {
 				item = registeredResource(d)
@@ -122,9 +123,9 @@ func (s *inventory) getResource(w http.ResponseWriter, r *http.Request) {
 
 // resource maps a network resource to the wire, copying everything; it
 // runs on the engine's goroutine.
-func resource(res *tmf.Resource) resourceInstance {
+func (s *inventory) resource(res *tmf.Resource) resourceInstance {
 	out := resourceInstance{ID: res.ID, Href: tmf630.EntityHref(tmf630.ResourceInventory, "resource", res.ID), Name: res.Value,
-		Type: res.ResourceType, Category: res.Category}
+		Type: res.ResourceType, Category: res.Category, StartOperatingDate: s.Node.Date(res.StartDate)}
 	if out.Name == "" {
 		out.Name = res.ResourceType + " " + res.ID
 	}

@@ -13,7 +13,7 @@ import (
 type QuoteBody struct {
 	Category       string          `json:"category,omitempty"`
 	RelatedParty   []tmf630.Ref    `json:"relatedParty"`
-	BillingAccount *tmf630.Ref     `json:"billingAccount"`
+	BillingAccount []tmf630.Ref    `json:"billingAccount"`
 	Agreement      []tmf630.Ref    `json:"agreement"`
 	Wave           []Wave          `json:"wave"`
 	QuoteItem      []QuoteItemBody `json:"quoteItem"`
@@ -33,7 +33,7 @@ type QuoteItemBody struct {
 func NewQuoteBody(q com.QuoteRequest, currency string) QuoteBody {
 	b := QuoteBody{Category: "enterprise",
 		RelatedParty:   []tmf630.Ref{{ID: q.Customer.ID, Name: q.Customer.Name, Role: "customer", ReferredType: "Organization"}},
-		BillingAccount: &tmf630.Ref{ID: q.Customer.Account}, Agreement: []tmf630.Ref{{ID: q.RateCard}}}
+		BillingAccount: []tmf630.Ref{{ID: q.Customer.Account}}, Agreement: []tmf630.Ref{{ID: q.RateCard}}}
 	for _, w := range q.Waves {
 		b.Wave = append(b.Wave, Wave{Name: w.Name, ServiceOrder: w.ServiceOrder, Target: tmf.FormatOffset(w.Target)})
 	}

@@ -22,8 +22,8 @@ import (
 
 // Quote is a quote on the wire, in the TMF648 v4 shape where it fits: the
 // sites are quote items, the approval stages its authorizations, the rate
-// card its agreement. BillingAccount, Wave and each item's ItemTerm are
-// extensions: an enterprise rollout has them and TMF648 does not.
+// card its agreement. Wave and each item's ItemTerm are extensions: an
+// enterprise rollout has them and TMF648 does not.
 type Quote struct {
 	ID              string              `json:"id"`
 	Href            string              `json:"href"`
@@ -32,7 +32,8 @@ type Quote struct {
 	State           string              `json:"state"`
 	StateReason     string              `json:"stateReason,omitempty"`
 	RelatedParty    []tmf630.Ref        `json:"relatedParty"`
-	BillingAccount  *tmf630.Ref         `json:"billingAccount,omitempty"`
+	QuoteDate       string              `json:"quoteDate"`
+	BillingAccount  []tmf630.Ref        `json:"billingAccount"`
 	Agreement       []tmf630.Ref        `json:"agreement"`
 	Wave            []Wave              `json:"wave"`
 	QuoteItem       []QuoteItemWire     `json:"quoteItem"`
@@ -294,7 +295,8 @@ func (s quotes) quote(v com.QuoteView) Quote {
 	req := v.Request
 	out := Quote{ID: v.ID, Href: tmf630.QuoteManagement + "/quote/" + v.ID, Category: "enterprise", State: v.State, StateReason: v.Reason,
 		RelatedParty:   []tmf630.Ref{{ID: v.Customer.ID, Name: v.Customer.Name, Role: "customer", ReferredType: "Organization"}},
-		BillingAccount: &tmf630.Ref{ID: v.Customer.Account, ReferredType: "BillingAccount"},
+		QuoteDate:      s.n.Date(v.Created),
+		BillingAccount: []tmf630.Ref{{ID: v.Customer.Account, ReferredType: "BillingAccount"}},
 		Agreement:      []tmf630.Ref{{ID: req.RateCard, Name: "rate card", ReferredType: "RateCard"}},
 		Wave:           make([]Wave, len(req.Waves)), QuoteItem: make([]QuoteItemWire, len(req.Sites)),
 		Authorization: make([]Authorization, len(v.Approvals)), ContentDigest: v.Digest, Type: "Quote"}
@@ -347,7 +349,7 @@ type quoteIn struct {
 	Authorization  []Authorization `json:"authorization"`
 	Category       string          `json:"category"`
 	RelatedParty   []tmf630.Ref    `json:"relatedParty"`
-	BillingAccount *tmf630.Ref     `json:"billingAccount"`
+	BillingAccount []tmf630.Ref    `json:"billingAccount"`
 	Agreement      []tmf630.Ref    `json:"agreement"`
 	Wave           []Wave          `json:"wave"`
 	QuoteItem      []quoteItemIn   `json:"quoteItem"`
@@ -387,10 +389,10 @@ func DecodeQuote(body []byte) (*com.QuoteRequest, *tmf630.Error) {
 	if req.Customer.ID == "" {
 		return bad("relatedParty: want the customer, a party with role \"customer\" and an id")
 	}
-	if in.BillingAccount == nil || in.BillingAccount.ID == "" {
-		return bad("billingAccount.id: required")
+	if len(in.BillingAccount) != 1 || in.BillingAccount[0].ID == "" {
+		return bad("billingAccount: want one, the customer's billing account, with its id")
 	}
-	req.Customer.Account = in.BillingAccount.ID
+	req.Customer.Account = in.BillingAccount[0].ID
 	if len(in.Agreement) != 1 || in.Agreement[0].ID == "" {
 		return bad("agreement: want one, the rate card, with its id")
 	}

@@ -1,0 +1,441 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/api/tmf622"
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
+	"github.com/ordertwin/ordertwin/core/api/tmf648"
+	"github.com/ordertwin/ordertwin/core/com"
+	"github.com/ordertwin/ordertwin/load"
+	"github.com/ordertwin/ordertwin/scenarios"
+)
+
+// The operations of a load's mix.
+const (
+	opOrder  = load.OrderOp // a quote, then the order that carries it out
+	opQuote  = "quote"      // the quote of an order, measured on its own
+	opChange = "change"     // a read of a placed order, then a change of its first product's speed
+	opCancel = "cancel"     // the cancellation of a placed order
+	opRead   = "read"       // a read of a placed order
+)
+
+// loadOps are the operations a mix may name.
+var loadOps = []string{opOrder, opChange, opCancel, opRead}
+
+// loadExample is the scenario whose customer and sites a load's quotes
+// are for unless told otherwise: the worked example, which the live
+// default serves.
+const loadExample = "globaltech-5site.yaml"
+
+// loadCmd sends open-loop load to a TMF622 server: arrivals due at a
+// profile's times, each an operation of the mix, every latency counted
+// from when its request was due; it prints the table of what it measured
+// and writes the JSON report and the SVG plots when asked, and compares
+// the report with a baseline's.
+func loadCmd(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("load", flag.ContinueOnError)
+	to := fs.String("to", "", "the server's base URL (http or https; every request goes to it, no redirect is followed)")
+	token := fs.String("token", os.Getenv(tokenEnv), "the bearer token sent with each request (default $"+tokenEnv+")")
+	scenarioFile := fs.String("scenario", "", "the scenario whose customers and sites the quotes are for (its orders', or its population's); default the worked example")
+	rate := fs.Float64("rate", 100, "arrivals a second, fixed")
+	ramp := fs.String("ramp", "", "FROM:TO: arrivals a second going from FROM to TO over --duration")
+	steps := fs.String("steps", "", "RATE:DURATION,...: each rate for its duration, one after the other")
+	duration := fs.Duration("duration", 0, "how long arrivals come (default 10s unless --orders is given)")
+	orders := fs.Int("orders", 0, "stop after this many arrivals (operations of the mix)")
+	maxDuration := fs.Duration("max-duration", 10*time.Minute, "stop everything after this long, in flight or not")
+	maxInFlight := fs.Int("max-in-flight", 512, "operations in flight at most; an arrival due beyond is dropped and counted an error")
+	mixFlag := fs.String("mix", "order=100", "OP=WEIGHT,...: how often each operation comes (order, change, cancel, read)")
+	seed := fs.Uint64("seed", 1, "draws each arrival's operation and the order it acts on")
+	timeout := fs.Duration("timeout", 10*time.Second, "how long a request may take")
+	jsonFile := fs.String("json", "", "write the report as JSON to this file")
+	svgFile := fs.String("svg", "", "write the latency over time and the histograms as SVG to this file")
+	baselineFile := fs.String("baseline", "", "a JSON report to compare with: exit 1 when a p99 or the throughput is worse by more than --fail-over")
+	failOver := fs.String("fail-over", "20%", "with --baseline: how much worse a figure may be, a percentage")
+	runName := fs.String("run", "", "the name in every externalId and Idempotency-Key the run sends (default: from the time it starts)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return fmt.Errorf("load: unexpected argument %q (the scenario is --scenario FILE)", pos[0])
+	}
+	base, err := loadTarget(*to)
+	if err != nil {
+		return err
+	}
+	profile, err := loadProfile(fs, *rate, *ramp, *steps, *duration, *orders)
+	if err != nil {
+		return err
+	}
+	mix, err := load.ParseMix(*mixFlag, loadOps)
+	if err != nil {
+		return fmt.Errorf("load: --mix: %w", err)
+	}
+	switch {
+	case *orders < 0:
+		return fmt.Errorf("load: --orders %d: want a count, 0 or more", *orders)
+	case *maxInFlight <= 0:
+		return fmt.Errorf("load: --max-in-flight %d: want at least 1", *maxInFlight)
+	case *maxDuration <= 0 || *timeout <= 0:
+		return errors.New("load: --max-duration and --timeout must be positive")
+	case flagSet(fs, "fail-over") && *baselineFile == "":
+		return errors.New("load: --fail-over says how much worse than --baseline a run may be: give --baseline FILE")
+	}
+	threshold, err := parsePercent(*failOver)
+	if err != nil {
+		return fmt.Errorf("load: --fail-over: %w", err)
+	}
+	var baseline *load.Report
+	if *baselineFile != "" {
+		if baseline, err = readReport(*baselineFile); err != nil {
+			return fmt.Errorf("load: --baseline: %w", err)
+		}
+	}
+	var sc *scenarios.Scenario
+	if *scenarioFile == "" {
+		sc, err = scenarios.LoadLibrary(loadExample)
+	} else {
+		sc, err = scenarios.Load(*scenarioFile)
+	}
+	if err != nil {
+		return fmt.Errorf("load: --scenario: %w", err)
+	}
+	if len(sc.Spec.Orders) == 0 {
+		return fmt.Errorf("load: --scenario %s has no customer and sites to quote for", sc.Name)
+	}
+	if *runName == "" {
+		*runName = strconv.FormatInt(time.Now().Unix(), 36)
+	}
+	l := newLoadClient(base, *token, loadHTTP(*timeout, *maxInFlight), sc, printableASCII(*runName), *seed)
+
+	expected := profile.Length()
+	if expected == 0 {
+		expected = time.Duration(float64(*orders) / *rate * float64(time.Second))
+	}
+	cfg := load.Config{Profile: profile, Count: *orders, MaxDuration: *maxDuration, MaxInFlight: *maxInFlight, Mix: mix, Seed: *seed,
+		Window: max(time.Second, (min(expected, *maxDuration) / 300).Round(time.Second))}
+	if isTerminal(stdout) {
+		cfg.Progress = func(p load.Progress) {
+			fmt.Fprintf(stdout, "\r%6.1f s  %7d arrivals  %5d in flight  %8d answered  %6d failed ", p.Elapsed.Seconds(), p.Arrivals, p.InFlight, p.Answered, p.Failed)
+			if p.Last {
+				fmt.Fprintln(stdout)
+			}
+		}
+	}
+	rep, err := load.Run(ctx, cfg, l.do)
+	if err != nil {
+		return fmt.Errorf("load: %w", err)
+	}
+	rep.Target = base
+	if err := rep.WriteText(stdout); err != nil {
+		return err
+	}
+	if *jsonFile != "" {
+		if err := writeFileWith(*jsonFile, func(w io.Writer) error {
+			e := json.NewEncoder(w)
+			e.SetIndent("", "  ")
+			return e.Encode(rep)
+		}); err != nil {
+			return fmt.Errorf("load: --json: %w", err)
+		}
+	}
+	if *svgFile != "" {
+		if err := writeFileWith(*svgFile, rep.WriteSVG); err != nil {
+			return fmt.Errorf("load: --svg: %w", err)
+		}
+	}
+	if baseline == nil {
+		return nil
+	}
+	worse := load.Compare(baseline, rep, threshold)
+	if len(worse) == 0 {
+		fmt.Fprintf(stdout, "within %s of the baseline %s\n", *failOver, *baselineFile)
+		return nil
+	}
+	var figures []string
+	for _, g := range worse {
+		fmt.Fprintf(stdout, "REGRESSED %s\n", g)
+		figures = append(figures, g.Figure)
+	}
+	return &exitError{1, fmt.Errorf("load: worse than the baseline %s by more than %s: %s", *baselineFile, *failOver, strings.Join(figures, ", "))}
+}
+
+// loadTarget checks the server's base URL: http or https, a host, no
+// user, query or fragment; it is given back without a trailing /.
+func loadTarget(to string) (string, error) {
+	if to == "" {
+		return "", errors.New("load: --to URL: say which server, such as http://127.0.0.1:8080")
+	}
+	u, err := url.Parse(to)
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("load: --to %q: %w", to, err)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "", fmt.Errorf("load: --to %q: want an http or https URL", to)
+	case u.Host == "":
+		return "", fmt.Errorf("load: --to %q: no host", to)
+	case u.User != nil || u.RawQuery != "" || u.Fragment != "":
+		return "", fmt.Errorf("load: --to %q: want a base URL, without user, query or fragment", to)
+	}
+	return strings.TrimSuffix(to, "/"), nil
+}
+
+// loadProfile is the arrivals' profile the flags say: --steps, --ramp over
+// --duration, or --rate for --duration or --orders (default 10s).
+func loadProfile(fs *flag.FlagSet, rate float64, ramp, steps string, d time.Duration, orders int) (load.Profile, error) {
+	given := 0
+	for _, name := range []string{"rate", "ramp", "steps"} {
+		if flagSet(fs, name) {
+			given++
+		}
+	}
+	switch {
+	case given > 1:
+		return nil, errors.New("load: give one of --rate, --ramp and --steps")
+	case d < 0:
+		return nil, fmt.Errorf("load: --duration %s: want a positive duration", d)
+	case steps != "":
+		if d > 0 {
+			return nil, errors.New("load: --steps gives its own durations: leave out --duration")
+		}
+		p, err := load.ParseSteps(steps)
+		if err != nil {
+			return nil, fmt.Errorf("load: --steps: %w", err)
+		}
+		return p, nil
+	case ramp != "":
+		p, err := load.ParseRamp(ramp, d)
+		if err != nil {
+			return nil, fmt.Errorf("load: --ramp: %w", err)
+		}
+		return p, nil
+	case !(rate > 0) || rate > 1e6:
+		return nil, fmt.Errorf("load: --rate %g: want arrivals a second, more than 0 and at most 1000000", rate)
+	case d == 0 && orders == 0:
+		d = 10 * time.Second
+	}
+	return load.Rate(rate, d), nil
+}
+
+// parsePercent reads "20%" (or "20") as 0.2.
+func parsePercent(s string) (float64, error) {
+	v, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(s), "%"), 64)
+	if err != nil || !(v >= 0) || v > 1000 {
+		return 0, fmt.Errorf("%q: want a percentage such as 20%%", s)
+	}
+	return v / 100, nil
+}
+
+// readReport reads a report `load --json` wrote.
+func readReport(path string) (*load.Report, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var r load.Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("%s: not a load report: %w", path, err)
+	}
+	if len(r.Operations) == 0 {
+		return nil, fmt.Errorf("%s: not a load report: it has no operations", path)
+	}
+	return &r, nil
+}
+
+// writeFileWith writes a new file (or replaces one) with write.
+func writeFileWith(path string, write func(io.Writer) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// loadClient carries out a load's operations on a server.
+type loadClient struct {
+	c *client
+	// quotes are the scenario's quotes, each wave's target from the order;
+	// currency and speeds are their offering's.
+	quotes   []com.QuoteRequest
+	currency []string
+	speeds   [][]string
+	run      string
+	seed     uint64
+	mu       sync.Mutex
+	placed   []placedOrder // orders placed well and not cancelled by the run
+}
+
+// placedOrder is an order the run placed, with its quote's index.
+type placedOrder struct {
+	id    string
+	quote int
+}
+
+// loadHTTP is the HTTP client of a load: no proxy, no redirect followed,
+// up to conns connections kept open.
+func loadHTTP(timeout time.Duration, conns int) *http.Client {
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.Proxy = nil // to the URL given, not through a proxy the environment names
+	transport.MaxIdleConnsPerHost = conns
+	return &http.Client{Transport: transport, Timeout: timeout,
+		// A redirect is answered as it is: the run sends only to the URL it is given.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+func newLoadClient(base, token string, hc *http.Client, sc *scenarios.Scenario, run string, seed uint64) *loadClient {
+	l := &loadClient{c: &client{base: base, http: hc, token: token}, run: run, seed: seed}
+	for _, p := range sc.Spec.Orders {
+		q := p.Quote
+		q.Waves = slices.Clone(q.Waves)
+		for i := range q.Waves {
+			q.Waves[i].Target -= p.At // from the order, as the quote API takes it
+		}
+		currency, speeds := "", []string(nil)
+		if o, err := sc.Spec.Catalog.Offering(q.Offering); err == nil {
+			currency, speeds = o.Currency, o.Speeds
+		}
+		l.quotes, l.currency, l.speeds = append(l.quotes, q), append(l.currency, currency), append(l.speeds, speeds)
+	}
+	return l
+}
+
+// do carries out arrival a. A change, cancellation or read acts on an
+// order the run placed, drawn at random; before the first is placed, it
+// places one instead.
+func (l *loadClient) do(ctx context.Context, a load.Arrival, rec *load.Recorder) {
+	due := rec.Start().Add(a.Due)
+	rng := rand.New(rand.NewPCG(l.seed, uint64(a.Index)))
+	key := fmt.Sprintf("load-%s-%d", l.run, a.Index)
+	op := a.Op
+	var target placedOrder
+	if op != opOrder {
+		var ok bool
+		if target, ok = l.pick(rng, op == opCancel); !ok {
+			op = opOrder
+		}
+	}
+	orderPath := tmf630.ProductOrdering + "/productOrder"
+	switch op {
+	case opOrder:
+		i := a.Index % len(l.quotes)
+		var q tmf648.Quote
+		err := l.c.post(ctx, tmf630.QuoteManagement+"/quote", key, tmf648.NewQuoteBody(l.quotes[i], l.currency[i]), &q)
+		sent := rec.Answered(opQuote, due, loadFault(ctx, err))
+		if err != nil {
+			return
+		}
+		var po tmf622.ProductOrder
+		err = l.c.post(ctx, orderPath, key, tmf622.NewOrderBody(q.ID, l.quotes[i], key), &po)
+		rec.Answered(opOrder, sent, loadFault(ctx, err))
+		if err == nil {
+			l.mu.Lock()
+			l.placed = append(l.placed, placedOrder{po.ID, i})
+			l.mu.Unlock()
+		}
+	case opRead:
+		var po tmf622.ProductOrder
+		err := l.c.get(ctx, orderPath+"/"+target.id, &po)
+		rec.Answered(opRead, due, loadFault(ctx, err))
+	case opCancel:
+		var task tmf622.CancelProductOrder
+		err := l.c.post(ctx, tmf630.ProductOrdering+"/cancelProductOrder", key,
+			map[string]any{"productOrder": tmf630.Ref{ID: target.id}, "cancellationReason": "load " + l.run}, &task)
+		rec.Answered(opCancel, due, loadFault(ctx, err))
+	case opChange:
+		rec.Answered(opChange, due, l.change(ctx, target, key, rng))
+	}
+}
+
+// change reads the order, then changes the speed of its first installed
+// product to another its offering has; it gives the fault, or "".
+func (l *loadClient) change(ctx context.Context, target placedOrder, key string, rng *rand.Rand) string {
+	var po tmf622.ProductOrder
+	if err := l.c.get(ctx, tmf630.ProductOrdering+"/productOrder/"+target.id, &po); err != nil {
+		return loadFault(ctx, err)
+	}
+	q := l.quotes[target.quote]
+	var others []string
+	for _, s := range l.speeds[target.quote] {
+		if s != q.Speed {
+			others = append(others, s)
+		}
+	}
+	for _, it := range po.ProductOrderItem {
+		if it.Product == nil || it.Product.ID == "" {
+			continue
+		}
+		if len(others) == 0 {
+			return "no other speed"
+		}
+		var changed tmf622.ProductOrder
+		err := l.c.post(ctx, tmf630.ProductOrdering+"/productOrder", key,
+			tmf622.NewChangeBody(it.Product.ID, q.Customer, others[rng.IntN(len(others))], key), &changed)
+		var se *statusError
+		if errors.As(err, &se) && se.status == http.StatusOK { // a site not yet active, changed in its order
+			return ""
+		}
+		return loadFault(ctx, err)
+	}
+	return "no product yet"
+}
+
+// pick draws an order the run placed; for a cancellation it is taken out,
+// so that no order is cancelled twice.
+func (l *loadClient) pick(rng *rand.Rand, take bool) (placedOrder, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.placed) == 0 {
+		return placedOrder{}, false
+	}
+	i := rng.IntN(len(l.placed))
+	p := l.placed[i]
+	if take {
+		l.placed[i] = l.placed[len(l.placed)-1]
+		l.placed = l.placed[:len(l.placed)-1]
+	}
+	return p, true
+}
+
+// loadFault is why a request failed, as a report counts it: the HTTP
+// status answered, "cancelled" when the run stopped it, "timeout",
+// "bad body" (an answer that is not the JSON wanted) or "transport" (no
+// answer); "" when it did not.
+func loadFault(ctx context.Context, err error) string {
+	var se *statusError
+	var ne net.Error
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &se):
+		return strconv.Itoa(se.status)
+	case ctx.Err() != nil:
+		return "cancelled"
+	case errors.As(err, &ne) && ne.Timeout():
+		return "timeout"
+	case errors.As(err, &syntax), errors.As(err, &typ):
+		return "bad body"
+	}
+	return "transport"
+}

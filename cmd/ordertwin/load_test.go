@@ -1,0 +1,354 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ordertwin/ordertwin/core/api/tmf622"
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
+	"github.com/ordertwin/ordertwin/core/auth"
+	"github.com/ordertwin/ordertwin/load"
+	"github.com/ordertwin/ordertwin/scenarios"
+)
+
+// loadRun runs ordertwin load with args, and reads the JSON report it
+// wrote.
+func loadRun(t *testing.T, args ...string) (*load.Report, string, error) {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "report.json")
+	var out bytes.Buffer
+	err := loadCmd(context.Background(), append(args, "--json", file), &out)
+	if _, statErr := os.Stat(file); statErr != nil {
+		return nil, out.String(), err
+	}
+	rep, readErr := readReport(file)
+	require.NoError(t, readErr)
+	return rep, out.String(), err
+}
+
+// load against a server (serve, the live default, a new store): every
+// order the report counts as placed is on the server exactly once, under
+// the run's externalId; the quotes, reads and cancellations are counted
+// as answered; each arrival is one operation. Then the report is a
+// baseline: a run against one far better fails, naming the figure; one
+// against a far worse passes.
+func TestLoadAgainstServe(t *testing.T) {
+	s := serveInProcess(t)
+	base := "http://" + s.addr
+	token := devToken(t, s.db, auth.Admin, "")
+	svg := filepath.Join(t.TempDir(), "load.svg")
+	rep, out, err := loadRun(t, "--to", base, "--token", token, "--rate", "20", "--orders", "60", "--run", "t1",
+		"--mix", "order=80,read=10,cancel=10", "--seed", "3", "--svg", svg)
+	require.NoError(t, err, out)
+	assert.Empty(t, rep.Stopped)
+	assert.Equal(t, 60, rep.Arrivals)
+	assert.Equal(t, base, rep.Target)
+	assert.Equal(t, map[string]int{"order": 80, "read": 10, "cancel": 10}, rep.Mix)
+
+	quote, order := rep.Operations["quote"], rep.Operations["order"]
+	require.NotNil(t, quote, out)
+	require.NotNil(t, order, out)
+	// A server too busy to take a request says so (503) and takes nothing.
+	for _, errs := range []map[string]int{quote.Errors, order.Errors} {
+		for status := range errs {
+			assert.Equal(t, "503", status)
+		}
+	}
+	assert.Equal(t, quote.OK, order.OK+uint64(order.Errors["503"]))
+	answered := int(order.OK) + order.Errors["503"] + quote.Errors["503"]
+	for _, op := range []string{"read", "cancel"} {
+		if o := rep.Operations[op]; o != nil {
+			answered += int(o.OK)
+			for status, n := range o.Errors {
+				assert.Contains(t, []string{"409"}, status, "%s: a cancellation of an order that has ended", op)
+				answered += n
+			}
+		}
+	}
+	assert.Equal(t, 60, answered, "every arrival is one operation")
+	require.NotNil(t, rep.Operations["read"], out)
+	assert.Positive(t, rep.Operations["read"].OK)
+	assert.Greater(t, order.P50, 0.0)
+	assert.LessOrEqual(t, order.P50, order.P99)
+	assert.LessOrEqual(t, order.P99, order.Max)
+	assert.Regexp(t, `(?m)^order +\d+ `, out)
+
+	c := &client{base: base, http: http.DefaultClient, token: token}
+	var list []tmf622.ProductOrder
+	require.NoError(t, c.get(context.Background(), tmf630.ProductOrdering+"/productOrder?fields=externalId&limit=1000", &list))
+	placed := map[string]int{}
+	for _, po := range list {
+		if strings.HasPrefix(po.ExternalID, "load-t1-") {
+			placed[po.ExternalID]++
+		}
+	}
+	assert.Len(t, placed, int(order.OK), "every order placed is on the server, and no other")
+	for id, n := range placed {
+		assert.Equal(t, 1, n, "%s placed once", id)
+	}
+	b, err := os.ReadFile(svg)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), "<polyline")
+
+	// The baseline: far better fails, naming what regressed; far worse passes.
+	better, worse := *rep, *rep
+	better.Operations, worse.Operations = map[string]*load.OperationReport{}, map[string]*load.OperationReport{}
+	for name, o := range rep.Operations {
+		b, w := *o, *o
+		b.P99, w.P99 = o.P99/1000, o.P99*1000
+		better.Operations[name], worse.Operations[name] = &b, &w
+	}
+	better.OrdersPerSecond, worse.OrdersPerSecond = 1e6, 0
+	dir := t.TempDir()
+	for name, r := range map[string]*load.Report{"better.json": &better, "worse.json": &worse} {
+		b, err := json.Marshal(r)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), b, 0o644))
+	}
+	_, out, err = loadRun(t, "--to", base, "--token", token, "--rate", "200", "--orders", "10", "--run", "t2",
+		"--baseline", filepath.Join(dir, "better.json"), "--fail-over", "20%")
+	assert.Equal(t, 1, status(err), out)
+	assert.ErrorContains(t, err, "order p99")
+	assert.ErrorContains(t, err, "quote p99")
+	assert.ErrorContains(t, err, "throughput")
+	assert.Contains(t, out, "REGRESSED order p99")
+	_, out, err = loadRun(t, "--to", base, "--token", token, "--rate", "200", "--orders", "10", "--run", "t3",
+		"--baseline", filepath.Join(dir, "worse.json"))
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "within 20% of the baseline")
+}
+
+// inMemory is a transport that hands each request to a handler in the
+// same process, so that the synctest clock runs the handler's time too.
+type inMemory struct{ h http.Handler }
+
+func (m inMemory) RoundTrip(r *http.Request) (*http.Response, error) {
+	w := httptest.NewRecorder()
+	m.h.ServeHTTP(w, r)
+	res := w.Result()
+	res.Request = r
+	return res, nil
+}
+
+// Coordinated omission, through load's HTTP client: a TMF server that
+// stalls every request between 1 s and 2 s after the start until 2 s. The
+// quotes due during the stall count their latency from when they were
+// due: the one due at 1 s takes 1 s, and the 50 due in the stall's first
+// half over 500 ms; the orders, sent when their quote was answered, do not
+// wait.
+func TestLoadLatencyIncludesAStall(t *testing.T) {
+	sc, err := scenarios.LoadLibrary(loadExample)
+	require.NoError(t, err)
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		var quotes, orders atomic.Int64
+		server := http.NewServeMux()
+		stall := func() {
+			if at := time.Since(start); at >= time.Second && at < 2*time.Second {
+				time.Sleep(2*time.Second - at)
+			}
+		}
+		server.HandleFunc("POST "+tmf630.QuoteManagement+"/quote", func(w http.ResponseWriter, r *http.Request) {
+			stall()
+			w.WriteHeader(http.StatusCreated)
+			_, _ = w.Write([]byte(`{"id":"QT-` + string(rune('0'+quotes.Add(1)%10)) + `","state":"inProgress"}`))
+		})
+		server.HandleFunc("POST "+tmf630.ProductOrdering+"/productOrder", func(w http.ResponseWriter, r *http.Request) {
+			orders.Add(1)
+			w.WriteHeader(http.StatusCreated)
+			_, _ = w.Write([]byte(`{"id":"PO-1","state":"acknowledged"}`))
+		})
+		l := newLoadClient("http://tmf.example", "", &http.Client{Transport: inMemory{server}}, sc, "stall", 1)
+		mix, err := load.ParseMix("order=1", loadOps)
+		require.NoError(t, err)
+		rep, err := load.Run(context.Background(), load.Config{Profile: load.Rate(100, 3*time.Second), MaxDuration: time.Minute, MaxInFlight: 1000,
+			Mix: mix}, l.do)
+		require.NoError(t, err)
+		q, o := rep.Operations["quote"], rep.Operations["order"]
+		require.NotNil(t, q)
+		require.NotNil(t, o)
+		assert.Equal(t, uint64(300), q.OK)
+		assert.Equal(t, uint64(300), o.OK)
+		assert.Equal(t, int64(300), orders.Load())
+		assert.InDelta(t, 1000, q.Max, 1)
+		over := uint64(0)
+		for _, b := range q.Histogram {
+			if b.UpToMs > 500 {
+				over += b.Count
+			}
+		}
+		assert.InDelta(t, 50, over, 1)
+		assert.Less(t, o.Max, 1.0, "an order is sent when its quote is answered")
+	})
+}
+
+// A server that redirects elsewhere is not followed: the redirect is
+// counted as the answer, and the other host hears nothing.
+func TestLoadFollowsNoRedirect(t *testing.T) {
+	var elsewhere atomic.Int64
+	other := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { elsewhere.Add(1) }))
+	defer other.Close()
+	redirecting := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	defer redirecting.Close()
+	rep, out, err := loadRun(t, "--to", redirecting.URL, "--rate", "100", "--orders", "3")
+	require.NoError(t, err, out)
+	assert.Equal(t, map[string]int{"307": 3}, rep.Operations["quote"].Errors)
+	assert.Nil(t, rep.Operations["order"])
+	assert.Zero(t, elsewhere.Load())
+}
+
+// Bad flags are refused before anything is sent, each with an error that
+// names the flag.
+func TestLoadBadFlags(t *testing.T) {
+	dir := t.TempDir()
+	notReport := filepath.Join(dir, "not.json")
+	require.NoError(t, os.WriteFile(notReport, []byte(`{"target":"x"}`), 0o644))
+	to := []string{"--to", "http://127.0.0.1:1"}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "--to URL: say which server"},
+		{[]string{"--to", "ftp://example.org"}, "want an http or https URL"},
+		{[]string{"--to", "http://example.org/?x=1"}, "without user, query or fragment"},
+		{append(to, "--rate", "0"), "--rate 0: want arrivals a second"},
+		{append(to, "--rate", "10", "--steps", "10:1s"), "give one of --rate, --ramp and --steps"},
+		{append(to, "--ramp", "10:100"), "--ramp: ramp \"10:100\": give the duration"},
+		{append(to, "--steps", "100:1s", "--duration", "5s"), "--steps gives its own durations"},
+		{append(to, "--steps", "100"), "--steps: step 1"},
+		{append(to, "--mix", "order=90,delete=10"), `unknown operation "delete"`},
+		{append(to, "--mix", "order=0"), "the weights are all 0"},
+		{append(to, "--max-in-flight", "0"), "--max-in-flight 0"},
+		{append(to, "--orders", "-1"), "--orders -1"},
+		{append(to, "--max-duration", "0s"), "--max-duration and --timeout must be positive"},
+		{append(to, "--fail-over", "10%"), "give --baseline FILE"},
+		{append(to, "--baseline", notReport, "--fail-over", "lots"), `--fail-over: "lots": want a percentage`},
+		{append(to, "--baseline", filepath.Join(dir, "missing.json")), "--baseline: open"},
+		{append(to, "--baseline", notReport), "not a load report: it has no operations"},
+		{append(to, "--scenario", "nope.yaml"), "--scenario: "},
+		{append(to, "extra"), `unexpected argument "extra"`},
+		{append(to, "--rate", "fast"), "invalid value"},
+	} {
+		_, err := cli(append([]string{"load"}, c.args...)...)
+		assert.Equal(t, 2, status(err), "%v", c.args)
+		assert.ErrorContains(t, err, c.want, "%v", c.args)
+	}
+}
+
+// The mix's operations, against a fake TMF server that checks what it is
+// sent: a read GETs an order the run placed; a cancellation POSTs
+// cancelProductOrder naming it, each order at most once; a change reads
+// the order, then POSTs a change order on its installed product with
+// another speed of its offering (a 200, a site not yet active, counts as
+// answered); an order without a product yet is a change's fault "no
+// product yet".
+func TestLoadMixAgainstAFakeServer(t *testing.T) {
+	sc, err := scenarios.LoadLibrary(loadExample)
+	require.NoError(t, err)
+	synctest.Test(t, func(t *testing.T) {
+		var placed atomic.Int64
+		cancelled := map[string]int{}
+		var changes []tmf622.ChangeBody
+		mu := make(chan struct{}, 1)
+		locked := func(f func()) {
+			mu <- struct{}{}
+			defer func() { <-mu }()
+			f()
+		}
+		server := http.NewServeMux()
+		server.HandleFunc("POST "+tmf630.QuoteManagement+"/quote", func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusCreated)
+			_, _ = w.Write([]byte(`{"id":"QT-1"}`))
+		})
+		server.HandleFunc("POST "+tmf630.ProductOrdering+"/productOrder", func(w http.ResponseWriter, r *http.Request) {
+			var body map[string]json.RawMessage
+			require.NoError(t, json.NewDecoder(r.Body).Decode(&body))
+			if _, ok := body["quote"]; ok {
+				n := placed.Add(1)
+				w.WriteHeader(http.StatusCreated)
+				_, _ = w.Write([]byte(`{"id":"PO-` + strconv.FormatInt(n, 10) + `"}`))
+				return
+			}
+			var change tmf622.ChangeBody
+			b, _ := json.Marshal(body)
+			require.NoError(t, json.Unmarshal(b, &change))
+			locked(func() { changes = append(changes, change) })
+			w.WriteHeader(http.StatusOK)
+			_, _ = w.Write([]byte(`{"id":"PO-1"}`))
+		})
+		server.HandleFunc("GET "+tmf630.ProductOrdering+"/productOrder/{id}", func(w http.ResponseWriter, r *http.Request) {
+			if r.PathValue("id") == "PO-1" { // only the first has an installed product
+				_, _ = w.Write([]byte(`{"id":"PO-1","productOrderItem":[{"id":"POI-001","product":{"id":"PRD-MELB"}}]}`))
+				return
+			}
+			_, _ = w.Write([]byte(`{"id":"` + r.PathValue("id") + `","productOrderItem":[{"id":"POI-001"}]}`))
+		})
+		server.HandleFunc("POST "+tmf630.ProductOrdering+"/cancelProductOrder", func(w http.ResponseWriter, r *http.Request) {
+			var task struct{ ProductOrder tmf630.Ref }
+			require.NoError(t, json.NewDecoder(r.Body).Decode(&task))
+			locked(func() { cancelled[task.ProductOrder.ID]++ })
+			w.WriteHeader(http.StatusCreated)
+			_, _ = w.Write([]byte(`{"id":"CPO-1"}`))
+		})
+		l := newLoadClient("http://tmf.example", "", &http.Client{Transport: inMemory{server}}, sc, "mix", 1)
+		mix, err := load.ParseMix("order=40,change=20,cancel=20,read=20", loadOps)
+		require.NoError(t, err)
+		rep, err := load.Run(context.Background(), load.Config{Profile: load.Rate(100, 0), Count: 400, MaxDuration: time.Minute, MaxInFlight: 1000,
+			Mix: mix, Seed: 9}, l.do)
+		require.NoError(t, err)
+		ops := rep.Operations
+		require.Len(t, ops, 5, "quote, order, change, cancel, read")
+		assert.Equal(t, uint64(placed.Load()), ops["order"].OK)
+		assert.Equal(t, ops["quote"].OK, ops["order"].OK)
+		total := int(ops["order"].OK + ops["read"].OK + ops["cancel"].OK + ops["change"].OK)
+		assert.Equal(t, 400, total+ops["change"].Errors["no product yet"])
+		assert.Positive(t, ops["change"].OK, "changes of PO-1's product")
+		assert.Positive(t, ops["change"].Errors["no product yet"])
+		assert.Equal(t, int(ops["cancel"].OK), len(cancelled))
+		for id, n := range cancelled {
+			assert.Equal(t, 1, n, "%s cancelled once", id)
+		}
+		require.Len(t, changes, int(ops["change"].OK))
+		for _, c := range changes {
+			require.Len(t, c.ProductOrderItem, 1)
+			it := c.ProductOrderItem[0]
+			assert.Equal(t, "modify", it.Action)
+			assert.Equal(t, "PRD-MELB", it.Product.ID)
+			require.Len(t, it.Product.ProductCharacteristic, 1)
+			assert.Equal(t, "speed", it.Product.ProductCharacteristic[0].Name)
+			assert.Contains(t, []any{"100M-sym", "1G-sym"}, it.Product.ProductCharacteristic[0].Value, "another speed of PO-EFCG-01 than the quote's 500M-sym")
+			assert.Equal(t, "CUST-ENT-1102", c.RelatedParty[0].ID)
+		}
+	})
+}
+
+// A population's customers are quoted one after the other, each wave's
+// target from the order (the scenario places customer c at c·arrival).
+func TestLoadQuotesOfAPopulation(t *testing.T) {
+	sc, err := scenarios.Load("../../scenarios/national-rollout.yaml")
+	require.NoError(t, err)
+	l := newLoadClient("http://tmf.example", "", http.DefaultClient, sc, "pop", 1)
+	require.Len(t, l.quotes, 400)
+	assert.Equal(t, "CUST-ENT-00399", l.quotes[399].Customer.ID)
+	for _, q := range []int{0, 1, 399} {
+		assert.Equal(t, 14*24*time.Hour, l.quotes[q].Waves[0].Target, "customer %d's pilot: P14D from its order", q)
+		assert.Equal(t, 75*24*time.Hour, l.quotes[q].Waves[2].Target)
+	}
+	assert.Equal(t, []string{"100M-sym", "500M-sym", "1G-sym"}, l.speeds[0])
+}

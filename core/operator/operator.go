@@ -1,0 +1,253 @@
+// Package operator is what people do about what is stuck: the worklist
+// items COM and ROM show (a site held for capacity and its planning
+// task, a gate held on its SLA check, a resource order item held for
+// manual action or failed, a jeopardy) and the actions taken on them
+// (retry, complete manually, compensate, confirm capacity, reopen a gate,
+// hold, release, assign, note). An action is an engine command handled by
+// the component that owns its item; the component checks that the action
+// is allowed in the item's state now, journals it with its actor, and
+// keeps it (Log) so that a repeated idempotency key answers with the
+// first outcome.
+package operator
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/engine"
+	"github.com/ordertwin/ordertwin/core/store"
+	"github.com/ordertwin/ordertwin/core/tmf"
+)
+
+// The kinds of action.
+const (
+	Retry            = "retry"            // call a held item's step again, with changed characteristics if given
+	CompleteManually = "completeManually" // a held item's work was done by hand: complete it, with evidence
+	Compensate       = "compensate"       // give up the item's site: release what it holds and fail it
+	ConfirmCapacity  = "confirmCapacity"  // the capacity a planning task asked for is built: revalidate the held site
+	ReopenGate       = "reopenGate"       // the network behind a gate held on its SLA check is fixed: measure again
+	Hold             = "hold"             // hold an item that has not started yet
+	Release          = "release"          // release an item an operator held
+	Assign           = "assign"           // give the item to a person
+	Note             = "note"             // add a note to the item
+)
+
+// Kinds lists every kind of action.
+var Kinds = []string{Retry, CompleteManually, Compensate, ConfirmCapacity, ReopenGate, Hold, Release, Assign, Note}
+
+// The kinds of worklist item.
+const (
+	CapacityHeld = "capacityHeld" // a site held for capacity, and its planning task
+	GateHeld     = "gateHeld"     // a wave's gate held on its SLA check
+	ManualAction = "manualAction" // a resource order item held for manual action by the failure policy
+	ItemFailed   = "itemFailed"   // a resource order item that failed
+	OperatorHeld = "operatorHeld" // a resource order item an operator held
+	Jeopardy     = "jeopardy"     // a jeopardy alert on an entity still in progress
+)
+
+// Action is a person's command on a worklist item.
+type Action struct {
+	// Key is the idempotency key: an action with a key seen before is
+	// not taken again, and answers with the first one's outcome.
+	Key  string
+	Kind string
+	// Item is the worklist item's id (TASK-001, PO-2024-01203/Pilot,
+	// ROI-012, a jeopardy's JEO-… id).
+	Item string
+	// By is who acts (the authenticated subject).
+	By string
+	// Note is the note, the evidence of a manual completion, or why.
+	Note string
+	// Assignee is who an assign action gives the item to.
+	Assignee string
+	// Characteristics change a retried item's, or say what capacity was
+	// built (olt, slot, ports; exchange, ports).
+	Characteristics tmf.Characteristics
+}
+
+// Done is a taken action: its id, what it was, when, and what it did.
+type Done struct {
+	ID     string
+	Action Action
+	At     time.Duration
+	// Result says what the action did ("TASK-001 fulfilled; BNE2 is
+	// revalidated").
+	Result string
+	// Duplicate is set on the answer to an action whose key was seen
+	// before: nothing was done again.
+	Duplicate bool
+}
+
+// ErrNotAllowed is the error of an action its item's state does not allow
+// now; ErrUnknownItem of an action on no item of the worklist.
+var (
+	ErrNotAllowed  = errors.New("not allowed now")
+	ErrUnknownItem = errors.New("no such worklist item")
+)
+
+// NotAllowed is an ErrNotAllowed saying what the item is and why.
+func NotAllowed(a Action, why string) error {
+	return fmt.Errorf("%s on %s: %w: %s", a.Kind, a.Item, ErrNotAllowed, why)
+}
+
+// Unknown is an ErrUnknownItem naming the item.
+func Unknown(a Action) error { return fmt.Errorf("%s: %w", a.Item, ErrUnknownItem) }
+
+// Item is one entry of the worklist.
+type Item struct {
+	ID   string
+	Kind string
+	// Entity is what waits (the held product order item, the wave, the
+	// resource order item), State its state.
+	Entity, State string
+	Reason        string
+	Since         time.Duration
+	// Deadline is when it is due; HasDeadline is set when it has one.
+	Deadline    time.Duration
+	HasDeadline bool
+	Order, Site string
+	Wave        string
+	// System is the component that owns it: COM or ROM.
+	System  string
+	Actions []string
+	// Assignee and Notes are what people said of it.
+	Assignee string
+	Notes    []Remark
+}
+
+// Remark is a note on an item: who said what, when.
+type Remark struct {
+	At   time.Duration
+	By   string
+	Text string
+}
+
+// Log keeps a component's actions: the ones taken in order, the first
+// outcome of each idempotency key, the assignee and notes of each item.
+// Its fields are exported for the component's snapshot.
+type Log struct {
+	Prefix   string // of the actions' ids: OA-COM-, OA-ROM-
+	Done     []Done
+	Assignee map[string]string
+	Notes    map[string][]Remark
+}
+
+// NewLog returns an empty log whose actions' ids start with prefix.
+func NewLog(prefix string) *Log {
+	return &Log{Prefix: prefix, Assignee: map[string]string{}, Notes: map[string][]Remark{}}
+}
+
+// Replayed is the first outcome of an action with a as key, if there is
+// one, marked Duplicate.
+func (l *Log) Replayed(a Action) (Done, bool) {
+	if a.Key == "" {
+		return Done{}, false
+	}
+	for i := len(l.Done) - 1; i >= 0; i-- {
+		if l.Done[i].Action.Key == a.Key {
+			d := l.Done[i]
+			d.Duplicate = true
+			return d, true
+		}
+	}
+	return Done{}, false
+}
+
+// Take keeps action a, taken now with result, journals it with its actor
+// and returns it. Assign and note are kept on the item.
+func (l *Log) Take(a Action, result string, out *engine.Out) Done {
+	d := Done{ID: fmt.Sprintf("%s%03d", l.Prefix, len(l.Done)+1), Action: a, At: out.Now(), Result: result}
+	switch a.Kind {
+	case Assign:
+		l.Assignee[a.Item] = a.Assignee
+	case Note:
+		l.Notes[a.Item] = append(l.Notes[a.Item], Remark{At: d.At, By: a.By, Text: a.Note})
+	}
+	l.Done = append(l.Done, d)
+	reason := result
+	if a.Note != "" && a.Kind != Note {
+		reason += " — " + a.Note
+	}
+	out.Record(store.Record{Kind: "operatorAction", Entity: a.Item, Name: d.ID, System: "operator " + a.By,
+		To: a.Kind, Event: a.Kind, Reason: reason})
+	return d
+}
+
+// Annotate adds what people said of it to a worklist item, and the
+// actions every item takes.
+func (l *Log) Annotate(it *Item) {
+	it.Assignee = l.Assignee[it.ID]
+	it.Notes = l.Notes[it.ID]
+	it.Actions = append(it.Actions, Assign, Note)
+}
+
+// Check refuses an action of a kind the item does not take now, naming
+// the ones it does.
+func Check(a Action, it *Item) error {
+	if slices.Contains(it.Actions, a.Kind) {
+		return nil
+	}
+	return NotAllowed(a, fmt.Sprintf("%s is %s (%s); it takes %s", it.Entity, it.State, it.Kind, strings.Join(it.Actions, ", ")))
+}
+
+// Valid checks what an action says before it reaches a component: a known
+// kind, an item, an assignee to assign to, a note to note.
+func Valid(a Action) error {
+	switch {
+	case !slices.Contains(Kinds, a.Kind):
+		return fmt.Errorf("action: %q is not an action (%s)", a.Kind, strings.Join(Kinds, ", "))
+	case a.Item == "":
+		return errors.New("worklistItem.id: names the item acted on")
+	case a.Kind == Assign && a.Assignee == "":
+		return errors.New("assignee: an assign action names who")
+	case a.Kind == Note && a.Note == "":
+		return errors.New("note: a note action says something")
+	case a.Kind == CompleteManually && a.Note == "":
+		return errors.New("note: a manual completion gives its evidence")
+	}
+	return nil
+}
+
+// Saved is a Log in a snapshot: its maps as slices sorted by item, so
+// that the encoding is deterministic.
+type Saved struct {
+	Done     []Done
+	Assignee []Assigned
+	Notes    []Noted
+}
+
+// Assigned is an item's assignee in a snapshot.
+type Assigned struct{ Item, Assignee string }
+
+// Noted is an item's notes in a snapshot.
+type Noted struct {
+	Item  string
+	Notes []Remark
+}
+
+// Save returns the log as a snapshot keeps it.
+func (l *Log) Save() Saved {
+	s := Saved{Done: l.Done}
+	for _, k := range slices.Sorted(maps.Keys(l.Assignee)) {
+		s.Assignee = append(s.Assignee, Assigned{k, l.Assignee[k]})
+	}
+	for _, k := range slices.Sorted(maps.Keys(l.Notes)) {
+		s.Notes = append(s.Notes, Noted{k, l.Notes[k]})
+	}
+	return s
+}
+
+// Load sets the log to what a snapshot kept.
+func (l *Log) Load(s Saved) {
+	l.Done, l.Assignee, l.Notes = s.Done, map[string]string{}, map[string][]Remark{}
+	for _, a := range s.Assignee {
+		l.Assignee[a.Item] = a.Assignee
+	}
+	for _, n := range s.Notes {
+		l.Notes[n.Item] = n.Notes
+	}
+}

@@ -1,0 +1,66 @@
+package operator
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// An action says what it needs before it reaches a component: a known
+// kind, an item, an assignee to assign to, a note to note, evidence of a
+// manual completion.
+func TestValid(t *testing.T) {
+	for _, c := range []struct {
+		a    Action
+		want string
+	}{
+		{Action{Kind: ConfirmCapacity, Item: "TASK-001"}, ""},
+		{Action{Kind: "bless", Item: "TASK-001"}, `action: "bless" is not an action (retry, completeManually, compensate, confirmCapacity, reopenGate, hold, release, assign, note)`},
+		{Action{Kind: Retry}, "worklistItem.id: names the item acted on"},
+		{Action{Kind: Assign, Item: "ROI-001"}, "assignee: an assign action names who"},
+		{Action{Kind: Note, Item: "ROI-001"}, "note: a note action says something"},
+		{Action{Kind: CompleteManually, Item: "ROI-001"}, "note: a manual completion gives its evidence"},
+	} {
+		err := Valid(c.a)
+		if c.want == "" {
+			assert.NoError(t, err)
+			continue
+		}
+		assert.EqualError(t, err, c.want)
+	}
+}
+
+// An action its item does not take now is refused, naming what it takes.
+func TestCheck(t *testing.T) {
+	it := &Item{ID: "TASK-001", Kind: CapacityHeld, Entity: "POI-005", State: "held", Actions: []string{ConfirmCapacity}}
+	require.NoError(t, Check(Action{Kind: ConfirmCapacity, Item: "TASK-001"}, it))
+	err := Check(Action{Kind: ReopenGate, Item: "TASK-001"}, it)
+	require.ErrorIs(t, err, ErrNotAllowed)
+	assert.EqualError(t, err, "reopenGate on TASK-001: not allowed now: POI-005 is held (capacityHeld); it takes confirmCapacity")
+}
+
+// A log saves its maps sorted, so that a snapshot's bytes do not depend
+// on map order, and loads back to the same log; a key seen before
+// answers with the first action, marked duplicate.
+func TestLogSaveLoad(t *testing.T) {
+	l := NewLog("OA-T-")
+	l.Done = []Done{{ID: "OA-T-001", Action: Action{Key: "k1", Kind: Assign, Item: "B", Assignee: "pat"}}}
+	l.Assignee = map[string]string{"B": "pat", "A": "sam", "C": "lee"}
+	l.Notes = map[string][]Remark{"Z": {{By: "ann", Text: "z"}}, "M": {{By: "ann", Text: "m"}}}
+	s := l.Save()
+	assert.Equal(t, []Assigned{{"A", "sam"}, {"B", "pat"}, {"C", "lee"}}, s.Assignee)
+	assert.Equal(t, []string{"M", "Z"}, []string{s.Notes[0].Item, s.Notes[1].Item})
+	back := NewLog("OA-T-")
+	back.Load(s)
+	assert.Equal(t, l, back)
+
+	d, ok := back.Replayed(Action{Key: "k1", Kind: Note, Item: "X"})
+	require.True(t, ok)
+	assert.True(t, d.Duplicate)
+	assert.Equal(t, "OA-T-001", d.ID)
+	_, ok = back.Replayed(Action{Key: "k2"})
+	assert.False(t, ok)
+	_, ok = back.Replayed(Action{})
+	assert.False(t, ok, "no key, no replay")
+}

@@ -1,0 +1,208 @@
+package load
+
+import (
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Report is what a run measured; its JSON is the report `ordertwin load
+// --json` writes and --baseline reads (docs/load.md).
+type Report struct {
+	// Target is the server's base URL; Profile the arrivals' profile;
+	// Mix the operations' weights; Seed what drew them.
+	Target  string         `json:"target"`
+	Profile string         `json:"profile"`
+	Mix     map[string]int `json:"mix"`
+	Seed    uint64         `json:"seed"`
+	Started time.Time      `json:"started"`
+	// Seconds is how long the run took, from the first arrival due to
+	// the last answer.
+	Seconds float64 `json:"seconds"`
+	// Arrivals counts the operations due (sent or dropped).
+	Arrivals int `json:"arrivals"`
+	// OrdersPerSecond is the throughput: orders answered well a second.
+	OrdersPerSecond float64 `json:"ordersPerSecond"`
+	// Stopped says why the run stopped early (interrupted, the maximum
+	// duration passed); empty when every arrival was due and answered.
+	Stopped    string                      `json:"stopped,omitempty"`
+	Operations map[string]*OperationReport `json:"operations"`
+	// WindowSeconds is the width of the timeline's windows; window i
+	// holds the requests due from i·WindowSeconds after the start.
+	WindowSeconds float64  `json:"windowSeconds"`
+	Timeline      []Window `json:"timeline"`
+}
+
+// OperationReport is what one operation's requests measured. Latencies are in
+// milliseconds, from when each request was due to its answer, of the
+// requests answered well.
+type OperationReport struct {
+	// OK counts the requests answered well; Errors the others by reason:
+	// an HTTP status ("409"), "timeout", "transport" (no answer),
+	// "cancelled" (in flight when the run stopped), "dropped" (not sent:
+	// too many in flight), or what the operation says.
+	OK        uint64         `json:"ok"`
+	Errors    map[string]int `json:"errors,omitempty"`
+	PerSecond float64        `json:"perSecond"`
+	P50       float64        `json:"p50Ms"`
+	P90       float64        `json:"p90Ms"`
+	P99       float64        `json:"p99Ms"`
+	P999      float64        `json:"p999Ms"`
+	Max       float64        `json:"maxMs"`
+	Mean      float64        `json:"meanMs"`
+	// Histogram is the latencies' buckets that hold any: each counts the
+	// latencies up to UpToMs and above the bucket before.
+	Histogram []HistogramBucket `json:"histogram"`
+}
+
+// HistogramBucket is a bucket of OperationReport.Histogram.
+type HistogramBucket struct {
+	UpToMs float64 `json:"upToMs"`
+	Count  uint64  `json:"count"`
+}
+
+// Window is what the requests due in one window of time measured, by
+// operation.
+type Window struct {
+	Start float64                  `json:"startSeconds"`
+	Ops   map[string]WindowMeasure `json:"operations"`
+}
+
+// WindowMeasure is one operation's requests in a window.
+type WindowMeasure struct {
+	OK     uint64  `json:"ok"`
+	Errors int     `json:"errors,omitempty"`
+	P50    float64 `json:"p50Ms"`
+	P99    float64 `json:"p99Ms"`
+	Max    float64 `json:"maxMs"`
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// Percentiles are the quantiles reported.
+func percentiles(h *Histogram) (p50, p90, p99, p999 float64) {
+	return ms(h.Quantile(0.5)), ms(h.Quantile(0.9)), ms(h.Quantile(0.99)), ms(h.Quantile(0.999))
+}
+
+// reportOf is the report of what r recorded over elapsed; r.mu held.
+func (r *Recorder) reportOf(elapsed time.Duration) *Report {
+	rep := &Report{Started: r.start.UTC(), Seconds: elapsed.Seconds(), Operations: map[string]*OperationReport{},
+		WindowSeconds: r.window.Seconds()}
+	windows := 0
+	for name, o := range r.ops {
+		op := &OperationReport{OK: o.all.Count(), Max: ms(o.all.Max()), Mean: ms(o.all.Mean())}
+		op.P50, op.P90, op.P99, op.P999 = percentiles(&o.all)
+		if elapsed > 0 {
+			op.PerSecond = float64(op.OK) / elapsed.Seconds()
+		}
+		if len(o.errors) > 0 {
+			op.Errors = maps.Clone(o.errors)
+		}
+		for _, b := range o.all.Buckets() {
+			op.Histogram = append(op.Histogram, HistogramBucket{UpToMs: ms(b.UpTo), Count: b.Count})
+		}
+		rep.Operations[name] = op
+		windows = max(windows, len(o.windows))
+	}
+	for w := range windows {
+		win := Window{Start: (time.Duration(w) * r.window).Seconds(), Ops: map[string]WindowMeasure{}}
+		for name, o := range r.ops {
+			if w >= len(o.windows) || o.windows[w].Count()+uint64(o.failures[w]) == 0 {
+				continue
+			}
+			h := o.windows[w]
+			win.Ops[name] = WindowMeasure{OK: h.Count(), Errors: o.failures[w], P50: ms(h.Quantile(0.5)), P99: ms(h.Quantile(0.99)), Max: ms(h.Max())}
+		}
+		rep.Timeline = append(rep.Timeline, win)
+	}
+	if o, ok := rep.Operations[OrderOp]; ok {
+		rep.OrdersPerSecond = o.PerSecond
+	}
+	return rep
+}
+
+// OrderOp is the operation whose answers are the throughput.
+const OrderOp = "order"
+
+// Failed counts the requests not answered well, of every operation.
+func (r *Report) Failed() int {
+	n := 0
+	for _, o := range r.Operations {
+		for _, c := range o.Errors {
+			n += c
+		}
+	}
+	return n
+}
+
+// WriteText writes the report as a table: a row per operation.
+func (r *Report) WriteText(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %s, %d arrivals in %.1f s, %.1f orders/s", r.Target, r.Profile, r.Arrivals, r.Seconds, r.OrdersPerSecond)
+	if r.Stopped != "" {
+		fmt.Fprintf(&b, " (stopped: %s)", r.Stopped)
+	}
+	fmt.Fprintf(&b, "\n%-8s %8s %8s %9s %9s %9s %9s %9s  %s\n", "op", "ok", "per s", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "errors")
+	for _, name := range slices.Sorted(maps.Keys(r.Operations)) {
+		o := r.Operations[name]
+		var errs []string
+		for _, k := range slices.Sorted(maps.Keys(o.Errors)) {
+			errs = append(errs, fmt.Sprintf("%s×%d", k, o.Errors[k]))
+		}
+		fmt.Fprintf(&b, "%-8s %8d %8.1f %9.2f %9.2f %9.2f %9.2f %9.2f  %s\n", name, o.OK, o.PerSecond, o.P50, o.P90, o.P99, o.P999, o.Max,
+			strings.Join(errs, " "))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// Regression is a figure of a run worse than its baseline's beyond the
+// threshold.
+type Regression struct {
+	Figure   string  `json:"figure"` // "order p99", "throughput"
+	Baseline float64 `json:"baseline"`
+	Now      float64 `json:"now"`
+	// Change is how much worse, as a fraction (0.25: 25%).
+	Change float64 `json:"change"`
+}
+
+func (g Regression) String() string {
+	unit := " ms"
+	if g.Figure == "throughput" {
+		unit = " orders/s"
+	}
+	return fmt.Sprintf("%s %.2f%s against the baseline's %.2f%s: %.0f%% worse", g.Figure, g.Now, unit, g.Baseline, unit, 100*g.Change)
+}
+
+// Compare finds what in r is worse than in base by more than threshold (a
+// fraction: 0.2 for 20%): each operation's p99 above the baseline's by
+// more, an operation the baseline measured that r has no answer of, and
+// the throughput below the baseline's by more.
+func Compare(base, r *Report, threshold float64) []Regression {
+	var out []Regression
+	for _, name := range slices.Sorted(maps.Keys(base.Operations)) {
+		b := base.Operations[name]
+		if b.OK == 0 {
+			continue
+		}
+		now, ok := r.Operations[name]
+		if !ok { // not in this run's mix
+			continue
+		}
+		if now.OK == 0 {
+			out = append(out, Regression{Figure: name + " p99", Baseline: b.P99, Now: 0, Change: 1})
+			continue
+		}
+		if b.P99 > 0 && now.P99 > b.P99*(1+threshold) {
+			out = append(out, Regression{Figure: name + " p99", Baseline: b.P99, Now: now.P99, Change: now.P99/b.P99 - 1})
+		}
+	}
+	if base.OrdersPerSecond > 0 && r.OrdersPerSecond < base.OrdersPerSecond*(1-threshold) {
+		out = append(out, Regression{Figure: "throughput", Baseline: base.OrdersPerSecond, Now: r.OrdersPerSecond,
+			Change: 1 - r.OrdersPerSecond/base.OrdersPerSecond})
+	}
+	return out
+}

@@ -1,0 +1,229 @@
+package load
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"io"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func orderOnly(t *testing.T) Mix {
+	m, err := ParseMix("order=1", []string{"order"})
+	require.NoError(t, err)
+	return m
+}
+
+// Each arrival is handed over at its time, and a server that always takes
+// 2 ms measures 2 ms at every percentile (the clock is synctest's: exact).
+func TestRunAtRate(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		var sent []time.Duration
+		start := time.Now()
+		rep, err := Run(context.Background(), Config{Profile: Rate(100, 0), Count: 50, MaxDuration: time.Minute, MaxInFlight: 10, Mix: orderOnly(t)},
+			func(ctx context.Context, a Arrival, rec *Recorder) {
+				mu.Lock()
+				sent = append(sent, time.Since(start))
+				mu.Unlock()
+				assert.Equal(t, a.Due, time.Since(start), "arrival %d handed over at its time", a.Index)
+				time.Sleep(2 * time.Millisecond)
+				rec.Answered("order", rec.Start().Add(a.Due), "")
+			})
+		require.NoError(t, err)
+		assert.Len(t, sent, 50)
+		assert.Equal(t, 50, rep.Arrivals)
+		o := rep.Operations["order"]
+		require.NotNil(t, o)
+		assert.Equal(t, uint64(50), o.OK)
+		for _, p := range []float64{o.P50, o.P90, o.P99, o.P999, o.Max, o.Mean} {
+			assert.Equal(t, 2.0, p)
+		}
+		assert.InDelta(t, 50/0.492, rep.OrdersPerSecond, 0.01, "50 answered in 490 ms + 2 ms")
+		assert.Empty(t, rep.Stopped)
+		assert.Equal(t, "100/s", rep.Profile)
+		require.Len(t, rep.Timeline, 1)
+		assert.Equal(t, uint64(50), rep.Timeline[0].Ops["order"].OK)
+	})
+}
+
+// Coordinated omission: the server answers on one connection, 1 ms a
+// request, and stalls for a second on the request due at 1 s. The
+// requests due during the stall wait for the connection; their latency
+// counts from when they were due, so the stall shows as it was felt:
+// the request due at 1.0 s waits 1 s, and the j-th due after it, in a
+// queue that drains 1 ms a request, 1.001 − 0.009·j s: 56 of them take
+// over 500 ms. Measured from when each was sent, none would.
+func TestRunCountsFromWhenDue(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		conn := make(chan struct{}, 1) // the one connection (a channel: synctest's time moves on while a request waits for it)
+		sentLate := 0
+		rep, err := Run(context.Background(), Config{Profile: Rate(100, 3*time.Second), MaxDuration: time.Minute, MaxInFlight: 1000, Mix: orderOnly(t)},
+			func(ctx context.Context, a Arrival, rec *Recorder) {
+				conn <- struct{}{}
+				defer func() { <-conn }()
+				if time.Since(rec.Start()) > a.Due+10*time.Millisecond {
+					sentLate++
+				}
+				if a.Due == time.Second {
+					time.Sleep(time.Second)
+				}
+				time.Sleep(time.Millisecond)
+				rec.Answered("order", rec.Start().Add(a.Due), "")
+			})
+		require.NoError(t, err)
+		o := rep.Operations["order"]
+		assert.Equal(t, uint64(300), o.OK)
+		assert.InDelta(t, 1001, o.Max, 1, "the request due at the stall waits it out")
+		assert.InDelta(t, 1.0, o.P50, 1.0/64)
+		assert.Greater(t, o.P99, 900.0)
+		over := uint64(0)
+		for _, b := range o.Histogram {
+			if b.UpToMs > 500 {
+				over += b.Count
+			}
+		}
+		assert.InDelta(t, 56, over, 2)
+		assert.Greater(t, sentLate, 90, "the requests behind the stall were sent late")
+		// The timeline shows the stall in the window of requests due from 1 s.
+		require.Len(t, rep.Timeline, 3)
+		assert.InDelta(t, 1.0, rep.Timeline[0].Ops["order"].Max, 0.02)
+		assert.InDelta(t, 1001, rep.Timeline[1].Ops["order"].Max, 1)
+		assert.Less(t, rep.Timeline[2].Ops["order"].P50, 100.0)
+	})
+}
+
+// With MaxInFlight operations running, an arrival due is not sent: it is
+// dropped and counted an error; no more goroutines than that ever run.
+func TestRunDropsBeyondMaxInFlight(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		running, most := 0, 0
+		rep, err := Run(context.Background(), Config{Profile: Rate(100, 0), Count: 10, MaxDuration: time.Minute, MaxInFlight: 2, Mix: orderOnly(t)},
+			func(ctx context.Context, a Arrival, rec *Recorder) {
+				mu.Lock()
+				running++
+				most = max(most, running)
+				mu.Unlock()
+				time.Sleep(time.Second)
+				mu.Lock()
+				running--
+				mu.Unlock()
+				rec.Answered("order", rec.Start().Add(a.Due), "")
+			})
+		require.NoError(t, err)
+		assert.Equal(t, 2, most)
+		o := rep.Operations["order"]
+		assert.Equal(t, uint64(2), o.OK)
+		assert.Equal(t, map[string]int{Dropped: 8}, o.Errors)
+		assert.Equal(t, 8, rep.Failed())
+	})
+}
+
+// MaxDuration stops the run, arrivals due and in flight alike: the
+// operations see their context end, and the report says why it stopped.
+func TestRunStopsAtMaxDuration(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var progress []Progress
+		start := time.Now()
+		rep, err := Run(context.Background(), Config{Profile: Rate(10, time.Hour), MaxDuration: 3 * time.Second, MaxInFlight: 100, Mix: orderOnly(t),
+			Progress: func(p Progress) { progress = append(progress, p) }},
+			func(ctx context.Context, a Arrival, rec *Recorder) {
+				<-ctx.Done() // a server that never answers
+				rec.Answered("order", rec.Start().Add(a.Due), "cancelled")
+			})
+		require.NoError(t, err)
+		assert.Equal(t, 3*time.Second, time.Since(start))
+		assert.Equal(t, 30, rep.Arrivals)
+		assert.Equal(t, map[string]int{"cancelled": 30}, rep.Operations["order"].Errors)
+		assert.Contains(t, rep.Stopped, "maximum duration 3s")
+		require.NotEmpty(t, progress)
+		last := progress[len(progress)-1]
+		assert.True(t, last.Last)
+		assert.Equal(t, uint64(30), last.Failed)
+		assert.Equal(t, 30, last.Arrivals)
+	})
+}
+
+func TestRunBadConfig(t *testing.T) {
+	_, err := Run(context.Background(), Config{Profile: Rate(10, 0), MaxDuration: time.Second, MaxInFlight: 1, Mix: orderOnly(t)}, nil)
+	assert.ErrorContains(t, err, "needs a count")
+	_, err = Run(context.Background(), Config{Profile: Rate(10, time.Second), MaxInFlight: 1, Mix: orderOnly(t)}, nil)
+	assert.ErrorContains(t, err, "must be positive")
+}
+
+func report(p99 map[string]float64, perSecond float64) *Report {
+	r := &Report{OrdersPerSecond: perSecond, Operations: map[string]*OperationReport{}}
+	for op, v := range p99 {
+		r.Operations[op] = &OperationReport{OK: 100, P99: v}
+	}
+	return r
+}
+
+// A run is worse than its baseline when a p99 is above the baseline's by
+// more than the threshold, an operation the baseline measured has no
+// answer, or the throughput is below by more; each is named.
+func TestCompare(t *testing.T) {
+	base := report(map[string]float64{"quote": 5, "order": 6.2, "read": 1}, 100)
+	assert.Empty(t, Compare(base, report(map[string]float64{"quote": 5.9, "order": 7.4, "read": 0.5}, 81), 0.2), "within 20%")
+	now := report(map[string]float64{"quote": 5, "order": 30, "read": 0}, 70)
+	now.Operations["read"].OK = 0
+	worse := Compare(base, now, 0.2)
+	require.Len(t, worse, 3)
+	assert.Equal(t, "order p99", worse[0].Figure)
+	assert.InDelta(t, 30/6.2-1, worse[0].Change, 1e-9)
+	assert.Equal(t, "order p99 30.00 ms against the baseline's 6.20 ms: 384% worse", worse[0].String())
+	assert.Equal(t, "read p99", worse[1].Figure, "no read answered")
+	assert.Len(t, Compare(base, report(map[string]float64{"quote": 5, "order": 6}, 100), 0.2), 0, "no read in the mix: not compared")
+	assert.Equal(t, "throughput", worse[2].Figure)
+	assert.InDelta(t, 0.3, worse[2].Change, 1e-9)
+	assert.Equal(t, "throughput 70.00 orders/s against the baseline's 100.00 orders/s: 30% worse", worse[2].String())
+}
+
+// The JSON report reads back as it was written; the SVG is well-formed
+// XML with a line per operation and percentile, and a histogram each.
+func TestReportJSONAndSVG(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m, err := ParseMix("order=3,read=1", []string{"order", "read"})
+		require.NoError(t, err)
+		rep, err := Run(context.Background(), Config{Profile: Rate(50, 4*time.Second), MaxDuration: time.Minute, MaxInFlight: 100, Mix: m},
+			func(ctx context.Context, a Arrival, rec *Recorder) {
+				time.Sleep(time.Duration(1+a.Index%7) * time.Millisecond)
+				rec.Answered(a.Op, rec.Start().Add(a.Due), "")
+			})
+		require.NoError(t, err)
+		rep.Target = "http://127.0.0.1:8080"
+		b, err := json.Marshal(rep)
+		require.NoError(t, err)
+		var back Report
+		require.NoError(t, json.Unmarshal(b, &back))
+		assert.Equal(t, rep.Operations, back.Operations)
+		assert.Len(t, back.Timeline, 4)
+		var svg bytes.Buffer
+		require.NoError(t, rep.WriteSVG(&svg))
+		d := xml.NewDecoder(&svg)
+		lines := 0
+		for {
+			tok, err := d.Token()
+			if err == io.EOF {
+				break
+			}
+			require.NoError(t, err)
+			if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "polyline" {
+				lines++
+			}
+		}
+		assert.Equal(t, 6, lines, "p50 and p99 over time and a histogram, for order and read")
+		var text bytes.Buffer
+		require.NoError(t, rep.WriteText(&text))
+		assert.Contains(t, text.String(), "http://127.0.0.1:8080: 50/s for 4s, 200 arrivals")
+		assert.Regexp(t, `(?m)^order +1\d\d +\d+\.\d +`, text.String())
+	})
+}

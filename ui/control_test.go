@@ -1,0 +1,33 @@
+package ui
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/ordertwin/ordertwin/core/engine"
+)
+
+// A clock the processes of a deployment share is not steered by one of
+// them: a change or a step is a 409 saying why, and the clock runs on.
+func TestFixedClockIsNotSteered(t *testing.T) {
+	clock := engine.NewPausable(engine.ClockState{Wall: time.Now(), Scale: 1})
+	c := &Control{Clock: clock, Fixed: "the processes of a deployment share one clock"}
+	mux := http.NewServeMux()
+	c.Routes(mux)
+	for _, r := range []*http.Request{
+		httptest.NewRequest(http.MethodPatch, ClockPath, strings.NewReader(`{"state":"paused"}`)),
+		httptest.NewRequest(http.MethodPost, ClockPath+"/step", nil),
+	} {
+		r.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		mux.ServeHTTP(w, r)
+		assert.Equal(t, http.StatusConflict, w.Code, r.URL.Path)
+		assert.Contains(t, w.Body.String(), "share one clock", r.URL.Path)
+	}
+	assert.False(t, clock.State().Paused)
+}

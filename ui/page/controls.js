@@ -1,0 +1,297 @@
+// The console's controls: the clock (pause, resume, step, scale), a
+// library scenario started, a fault injected into the twin, a change to a
+// running order, an order placed from a form. Each goes through the API
+// a program calls (docs/api.md, "Controls"); the page shows its answer,
+// or its error as the server words it.
+
+const tokenKey = "ordertwin.token";
+const clockPath = "/ordertwin/v1/clock";
+const ordering = "/tmf-api/productOrderingManagement/v4";
+const quotes = "/tmf-api/quoteManagement/v4/quote";
+
+export function signedIn() { return Boolean(sessionStorage.getItem(tokenKey)); }
+
+// request calls the API with the page's token; a TMF Error answer throws
+// with its message.
+export async function request(method, url, body) {
+  const init = { method, headers: { Authorization: "Bearer " + (sessionStorage.getItem(tokenKey) || "") } };
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  const res = await fetch(url, init);
+  const text = await res.text();
+  let v = null;
+  try { v = text ? JSON.parse(text) : null; } catch { v = null; }
+  if (!res.ok) {
+    const e = new Error(`${method} ${url}: ${res.status} ${v && v.message ? v.message : text}`);
+    e.status = res.status;
+    throw e;
+  }
+  return v;
+}
+
+export function el(name, attrs = {}) {
+  const e = document.createElement(name);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  return e;
+}
+
+// days is seconds from T+0 as days, to a tenth.
+export function days(s) { return `T+${(s / 86400).toFixed(1)}d`; }
+
+const faultKinds = ["transient", "hard", "exhausted", "down", "latency", "slaBreach", "approvalReject", "creditRefuse",
+  "lostCPE", "damagedCPE", "ztpBootFailure", "tokenExpiry"];
+const systems = ["access", "vlan", "bng", "ipam", "ztp", "logistics", "nms", "qualification", "credit", "workflow", "billing"];
+const options = (xs) => xs.map((x) => `<option>${x}</option>`).join("");
+
+const view = el("section", { id: "controls-view", "aria-labelledby": "controls-title" });
+view.innerHTML = `
+  <h2 id="controls-title">Controls</h2>
+  <div class="controls-row" id="clock-controls">
+    <strong>Clock</strong>
+    <span id="clock-state" class="state" data-state="">—</span>
+    <span id="clock-time">—</span>
+    <span id="clock-next" class="muted"></span>
+    <button type="button" id="clock-pause">Pause</button>
+    <button type="button" id="clock-resume">Resume</button>
+    <button type="button" id="clock-step" title="advance to the next timer due">Step</button>
+    <form id="clock-scale-form"><label>scale <input id="clock-scale" type="number" min="0.001" step="any" aria-label="virtual seconds per second"></label>
+      <button type="submit">Set</button></form>
+  </div>
+  <form class="controls-row" id="run-form">
+    <strong>Start</strong>
+    <select id="run-scenario" aria-label="scenario"></select>
+    <label><input type="checkbox" id="run-faults"> with its faults</label>
+    <button type="submit">Start scenario</button>
+  </form>
+  <form class="controls-row" id="fault-form">
+    <strong>Fault</strong>
+    <input id="fault-name" placeholder="name" required aria-label="fault name">
+    <select id="fault-kind" aria-label="kind">${options(faultKinds)}</select>
+    <select id="fault-system" aria-label="system"><option value="">any system</option>${options(systems)}</select>
+    <input id="fault-site" placeholder="site" aria-label="site" size="6">
+    <input id="fault-area" placeholder="area / exchange" aria-label="area" size="10">
+    <input id="fault-until" placeholder="for (PT6H)" aria-label="for how long" size="8">
+    <input id="fault-probability" type="number" min="0" max="1" step="0.05" placeholder="p" aria-label="probability">
+    <input id="fault-factor" type="number" min="0" step="0.5" placeholder="factor" aria-label="latency factor">
+    <button type="submit">Inject</button>
+    <span id="fault-list" class="muted"></span>
+  </form>
+  <form class="controls-row" id="change-form">
+    <strong>Change</strong>
+    <input id="change-order" placeholder="order (the selected one)" aria-label="product order" size="14">
+    <select id="change-action" aria-label="change">
+      <option value="speed">speed of a site</option><option value="remove">remove a site</option>
+      <option value="add">add a site</option><option value="cancel">cancel the order</option>
+    </select>
+    <input id="change-site" placeholder="site" aria-label="site" size="6">
+    <input id="change-speed" placeholder="speed (1G-sym)" aria-label="speed" size="10">
+    <input id="change-address" placeholder="address (add)" aria-label="address">
+    <input id="change-wave" placeholder="wave (add)" aria-label="wave" size="8">
+    <button type="submit">Apply</button>
+  </form>
+  <details id="place">
+    <summary><strong>Place an order</strong> (TMF648 quote, then TMF622 order)</summary>
+    <form id="place-form">
+      <div class="controls-row"><label>from <select id="place-from" aria-label="prefill from scenario"></select></label>
+        <button type="button" id="place-fill">Fill</button></div>
+      <textarea id="place-quote" rows="10" aria-label="quote (TMF648 body)" spellcheck="false"></textarea>
+      <button type="submit">Place</button>
+    </form>
+  </details>
+  <p id="controls-answer" role="status" class="muted"></p>`;
+document.querySelector("main").prepend(view);
+
+const $ = (sel) => view.querySelector(sel);
+
+function said(text, failed) {
+  const p = $("#controls-answer");
+  p.textContent = text;
+  p.dataset.failed = failed ? "true" : "false";
+}
+
+async function act(what, fn) {
+  try {
+    said(what + " …");
+    const v = await fn();
+    said(what + ": " + (typeof v === "string" ? v : "done"));
+    return v;
+  } catch (e) {
+    said(e.message, true);
+    return null;
+  }
+}
+
+// --- the clock ---------------------------------------------------------------
+
+let clock = null;
+function showClock(c) {
+  clock = c;
+  const s = $("#clock-state");
+  s.dataset.state = c.state;
+  s.textContent = c.state;
+  $("#clock-time").textContent = `${c.virtualTime} (engine ${c.engineTime}) at ${c.scale}×`;
+  $("#clock-next").textContent = c.nextDue ? `next due ${c.nextDue}` : "nothing due";
+  if (document.activeElement !== $("#clock-scale")) $("#clock-scale").value = c.scale;
+}
+
+let clockTimer = 0, clockReads = 0;
+async function readClock() {
+  clearTimeout(clockTimer);
+  if (!signedIn()) return;
+  try {
+    showClock(await request("GET", clockPath));
+    clockReads++;
+    $("#clock-controls").dataset.allowed = "true";
+  } catch (e) {
+    $("#clock-controls").dataset.allowed = e.status === 403 ? "false" : "true";
+    $("#clock-time").textContent = e.status === 403 ? "the clock is operations'" : e.message;
+  }
+  clockTimer = setTimeout(readClock, 1000);
+}
+
+const clockChange = (what, body) => act(what, async () => {
+  const c = await request("PATCH", clockPath, body);
+  showClock(c);
+  return `${c.state} at ${c.virtualTime}`;
+});
+$("#clock-pause").addEventListener("click", () => clockChange("pause", { state: "paused" }));
+$("#clock-resume").addEventListener("click", () => clockChange("resume", { state: "running" }));
+$("#clock-step").addEventListener("click", () => act("step", async () => {
+  const c = await request("POST", clockPath + "/step");
+  showClock(c);
+  return `at ${c.virtualTime}`;
+}));
+$("#clock-scale-form").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  clockChange("scale", { scale: Number($("#clock-scale").value) });
+});
+
+// --- scenarios, faults -------------------------------------------------------
+
+let library = [];
+async function loadLibrary() {
+  if (library.length || !signedIn()) return;
+  try { library = await request("GET", "/ordertwin/v1/scenario"); } catch { return; }
+  for (const sel of [$("#run-scenario"), $("#place-from")]) {
+    for (const s of library) {
+      const o = el("option", { value: s.id });
+      o.textContent = s.id;
+      sel.append(o);
+    }
+  }
+}
+
+$("#run-form").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  act("start " + $("#run-scenario").value, async () => {
+    const run = await request("POST", "/ordertwin/v1/scenarioRun", { scenario: $("#run-scenario").value, faults: $("#run-faults").checked });
+    return run.orders.map((o) => `${o.productOrder} (${o.state})`).join(", ") + (run.faults.length ? `; faults ${run.faults.join(", ")}` : "");
+  });
+});
+
+async function readFaults() {
+  try {
+    const fs = await request("GET", "/ordertwin/v1/fault");
+    $("#fault-list").textContent = fs.map((f) => `${f.name} (${f.kind}): ${f.hits} hits`).join(" · ");
+  } catch { /* not an operator */ }
+}
+
+$("#fault-form").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  const rule = { name: $("#fault-name").value.trim(), kind: $("#fault-kind").value, target: {} };
+  for (const [k, sel] of [["system", "#fault-system"], ["site", "#fault-site"], ["area", "#fault-area"]]) {
+    if ($(sel).value.trim()) rule.target[k] = $(sel).value.trim();
+  }
+  if ($("#fault-until").value.trim()) rule.until = $("#fault-until").value.trim();
+  if ($("#fault-probability").value) rule.probability = Number($("#fault-probability").value);
+  if ($("#fault-factor").value) rule.factor = Number($("#fault-factor").value);
+  act("inject " + rule.name, async () => {
+    await request("POST", "/ordertwin/v1/fault", rule);
+    readFaults();
+    return `${rule.kind} injected`;
+  });
+});
+
+// --- changes to a running order -----------------------------------------------
+
+function selectedOrder() {
+  return $("#change-order").value.trim() || document.querySelector('#orders tr[aria-selected="true"]')?.dataset.id || "";
+}
+
+// productOf is the TMF637 product of a site of an order.
+async function productOf(order, site) {
+  const po = await request("GET", `${ordering}/productOrder/${encodeURIComponent(order)}`);
+  const item = po.productOrderItem.find((it) => (it.product?.place || []).some((p) => p.id === site));
+  if (!item || !item.product?.id) throw new Error(`site ${site} of ${order} has no product yet`);
+  return item.product.id;
+}
+
+$("#change-form").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  const order = selectedOrder(), action = $("#change-action").value, site = $("#change-site").value.trim();
+  act(`${action} on ${order}`, async () => {
+    if (!order) throw new Error("select an order, or give its id");
+    let v;
+    switch (action) {
+      case "speed":
+        v = await request("POST", `${ordering}/productOrder`, { description: "speed change from the console",
+          productOrderItem: [{ id: "1", action: "modify", product: { id: await productOf(order, site),
+            productCharacteristic: [{ name: "speed", value: $("#change-speed").value.trim() }] } }] });
+        return `${v.id} (${v.state})`;
+      case "remove":
+        v = await request("POST", `${ordering}/productOrder`, { description: "site removed from the console",
+          productOrderItem: [{ id: "1", action: "delete", product: { id: await productOf(order, site) } }] });
+        return `${v.id} (${v.state})`;
+      case "add":
+        v = await request("POST", "/ordertwin/v1/siteAddition", { productOrder: order, code: site,
+          address: $("#change-address").value.trim(), wave: $("#change-wave").value.trim() });
+        return `site ${v.site} added to ${v.productOrder}`;
+      default:
+        v = await request("POST", `${ordering}/cancelProductOrder`, { productOrder: { id: order }, cancellationReason: "cancelled from the console" });
+        return `cancellation ${v.id} (${v.state})`;
+    }
+  });
+});
+
+// --- placing an order -----------------------------------------------------------
+
+$("#place-fill").addEventListener("click", () => act("fill", async () => {
+  const s = await request("GET", `/ordertwin/v1/scenario/${encodeURIComponent($("#place-from").value)}`);
+  $("#place-quote").value = JSON.stringify(s.quote[0], null, 2);
+  return `the quote of ${s.id}: edit it, then place it`;
+}));
+
+$("#place-form").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  act("place", async () => {
+    let body;
+    try { body = JSON.parse($("#place-quote").value); } catch (e) { throw new Error("the quote is not JSON: " + e.message); }
+    const q = await request("POST", quotes, body);
+    const po = await request("POST", `${ordering}/productOrder`, {
+      category: body.category, description: `${q.id} rollout`, quote: [{ id: q.id }], relatedParty: body.relatedParty,
+      // TMF648 lists a quote's billing accounts; TMF622 names one.
+      billingAccount: Array.isArray(body.billingAccount) ? body.billingAccount[0] : body.billingAccount,
+      productOrderItem: q.quoteItem.map((qi, i) => ({ id: String(i + 1), action: "add", productOffering: qi.productOffering,
+        quoteItem: { id: qi.id, quoteId: q.id } })),
+    });
+    return `quote ${q.id} (${q.state}), order ${po.id} (${po.state})`;
+  });
+});
+
+function start() {
+  if (!signedIn()) return;
+  loadLibrary();
+  readClock();
+  readFaults();
+}
+
+// console.js stores the token on its submit handler, which runs first.
+document.querySelector("#signin").addEventListener("submit", () => {
+  start();
+  document.dispatchEvent(new Event("ordertwin:signedin"));
+});
+start();
+
+window.ordertwinControls = { clock: () => clock, reads: () => clockReads };

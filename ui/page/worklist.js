@@ -1,0 +1,128 @@
+// The worklist view: what waits on a person (GET /ordertwin/v1/worklist)
+// with the actions each item allows now as buttons, each a POST of an
+// operatorAction with its own Idempotency-Key — the same API a program
+// uses. It reads the worklist again when the stream says something that
+// may change it.
+
+const paths = { items: "/ordertwin/v1/worklist", actions: "/ordertwin/v1/operatorAction" };
+const $ = (sel) => document.querySelector(sel);
+
+// The kinds of record after which the worklist may have changed, besides
+// anything held, leaving held or failed (a national rollout's other
+// records do not make the page read it again).
+const kinds = new Set(["task", "jeopardy", "operatorAction"]);
+const changes = (r) => kinds.has(r.kind) || r.state === "held" || r.from === "held" || r.state === "failed";
+
+// Labels of the actions on their buttons.
+const labels = {
+  confirmCapacity: "Confirm capacity", reopenGate: "Reopen gate", retry: "Retry", completeManually: "Complete manually",
+  compensate: "Compensate", hold: "Hold", release: "Release", assign: "Assign", note: "Note",
+};
+
+let token = () => "";
+let timer = 0;
+let items = [];
+
+// start reads the worklist with the token the page signed in with.
+export function start(tokenOf) {
+  token = tokenOf;
+  load();
+}
+
+// saw takes a committed record: one that may change the worklist reads
+// it again, at most every half second.
+export function saw(r) {
+  if (!changes(r) || timer) return;
+  timer = setTimeout(() => { timer = 0; load(); }, 500);
+}
+
+async function load() {
+  if (!token()) return;
+  try {
+    const res = await fetch(paths.items, { headers: { Authorization: "Bearer " + token() } });
+    if (res.status === 403) { $("#worklist-view").hidden = true; return; } // a role that does not act
+    if (!res.ok) throw new Error(await reason(res));
+    items = await res.json();
+    render();
+  } catch (e) {
+    problem(e);
+  }
+}
+
+async function reason(res) {
+  try { const e = await res.json(); return e.message || e.reason || res.statusText; } catch { return res.status + " " + res.statusText; }
+}
+
+function problem(e) {
+  const el = $("#worklist-error");
+  el.textContent = e ? String(e.message || e) : "";
+  el.hidden = !e;
+}
+
+function text(tag, s, cls) {
+  const el = document.createElement(tag);
+  el.textContent = s || "";
+  if (cls) el.className = cls;
+  return el;
+}
+
+function render() {
+  $("#worklist-view").hidden = false;
+  $("#worklist-count").textContent = items.length;
+  const tbody = $("#worklist tbody");
+  const rows = items.map((it) => {
+    const tr = document.createElement("tr");
+    tr.dataset.id = it.id;
+    tr.dataset.kind = it.kind;
+    tr.dataset.entity = it.entity.id;
+    const what = text("td", it.id);
+    what.append(text("span", it.kind, "muted block"));
+    const where = text("td", [it.order && it.order.id, it.site, it.wave].filter(Boolean).join(" · "));
+    where.append(text("span", it.entity.id + " " + it.state, "muted block"));
+    const why = text("td", it.reason);
+    for (const n of it.note || []) why.append(text("span", n.author + ": " + n.text, "muted block"));
+    const when = text("td", "T+" + it.sinceOffset.replace(/^P/, ""));
+    if (it.deadlineOffset) when.append(text("span", "due T+" + it.deadlineOffset.replace(/^P/, ""), "muted block"));
+    const who = text("td", it.assignee);
+    const acts = document.createElement("td");
+    for (const a of it.allowedAction) {
+      const b = text("button", labels[a] || a);
+      b.type = "button";
+      b.dataset.action = a;
+      acts.append(b);
+    }
+    tr.append(what, where, why, when, who, acts);
+    return tr;
+  });
+  tbody.replaceChildren(...rows);
+  $("#worklist-empty").hidden = items.length > 0;
+}
+
+// act posts an action on an item; a note, evidence or assignee comes
+// from the view's fields.
+async function act(item, action) {
+  const body = { action, worklistItem: { id: item } };
+  const note = $("#worklist-note").value.trim(), assignee = $("#worklist-assignee").value.trim();
+  if (note) body.note = note;
+  if (action === "assign") body.assignee = assignee;
+  const key = "console-" + (crypto.randomUUID ? crypto.randomUUID() : Date.now() + "-" + Math.random());
+  try {
+    const res = await fetch(paths.actions, {
+      method: "POST", body: JSON.stringify(body),
+      headers: { Authorization: "Bearer " + token(), "Content-Type": "application/json", "Idempotency-Key": key },
+    });
+    if (!res.ok) throw new Error(action + " on " + item + ": " + await reason(res));
+    const done = await res.json();
+    problem(null);
+    $("#worklist-done").textContent = done.id + ": " + done.result;
+    $("#worklist-note").value = "";
+    load();
+  } catch (e) {
+    problem(e);
+  }
+}
+
+$("#worklist tbody").addEventListener("click", (ev) => {
+  const b = ev.target.closest("button[data-action]");
+  if (b) act(b.closest("tr").dataset.id, b.dataset.action);
+});
