@@ -66,9 +66,9 @@ func TestRunOnPostgres(t *testing.T) {
 }
 
 // serve --db postgres://… serves the worked example's rollout, with a
-// second order placed over HTTP, on PostgreSQL: killed with SIGKILL twice
-// and restarted, each restart resumes from the latest snapshot and the
-// tail after it, and the rollout ends as it does served on SQLite and
+// second order placed over HTTP, on PostgreSQL: killed with SIGKILL ten
+// times and restarted, the restarts after the first snapshot (every 200
+// inputs) resume from the latest snapshot and the tail after it, and the rollout ends as it does served on SQLite and
 // never killed: the same orders, sites, resources and billing, every
 // order event heard (docs/architecture.md §2, §7).
 func TestServeOnPostgres(t *testing.T) {
@@ -81,10 +81,10 @@ func TestServeOnPostgres(t *testing.T) {
 
 	url := storetest.Postgres(t)
 	logs := &lockedBuffer{}
-	heardAll(t, url, rollout(t, url, 2, rand.New(rand.NewPCG(13, 2)), logs))
+	heardAll(t, url, rollout(t, url, 10, rand.New(rand.NewPCG(13, 10)), logs))
 	got := outcomeOf(t, sc, url)
 	assert.Equal(t, want, got)
-	assert.Equal(t, 3, strings.Count(logs.String(), `"msg":"serving"`), "served, and restarted twice")
+	assert.Equal(t, 11, strings.Count(logs.String(), `"msg":"serving"`), "served, and restarted ten times")
 	assert.Contains(t, logs.String(), `"msg":"resumed","snapshot":true`, "a restart from a snapshot and its tail")
 	for line := range strings.Lines(logs.String()) {
 		if strings.Contains(line, `"msg":"resumed"`) {
