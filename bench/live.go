@@ -64,7 +64,7 @@ func RunLive(ctx context.Context, n int, scale float64, dir string) (LiveResult,
 		return LiveResult{}, err
 	}
 	front := sys.API()
-	notifier, err := events.Open(file, events.Options{Feed: st.Feed(), Directory: front.Listeners(), Epoch: spec.Epoch})
+	notifier, err := events.Open(st, events.Options{Feed: st.Feed(), Directory: front.Listeners(), Epoch: spec.Epoch})
 	if err != nil {
 		return LiveResult{}, err
 	}

@@ -86,7 +86,7 @@ func TestWorkedExampleOnTheHub(t *testing.T) {
 	srv := sys.API()
 	loopback := events.MustCallbacks("127.0.0.0/8") // the listeners are httptest servers
 	srv.Hub.Callbacks = loopback
-	n, err := events.Open(file, events.Options{Feed: st.Feed(), Directory: srv.Listeners(), Epoch: spec.Epoch,
+	n, err := events.Open(st, events.Options{Feed: st.Feed(), Directory: srv.Listeners(), Epoch: spec.Epoch,
 		Poll: 50 * time.Millisecond, Callbacks: loopback})
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -18,7 +18,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/api/tmf648"
 	"github.com/ordertwin/ordertwin/core/approval"
 	"github.com/ordertwin/ordertwin/core/com"
-	"github.com/ordertwin/ordertwin/core/store/sqlite"
+	"github.com/ordertwin/ordertwin/core/store"
 )
 
 // approveCmd decides an approval stage of a quote as its approver: it
@@ -112,7 +112,7 @@ func approveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 // new store gets new ones; a store served before keeps its own, or has
 // none if it was first served without them (a replay decides as the run
 // did).
-func stageKeys(st *sqlite.Store, fresh bool) (map[string]string, error) {
+func stageKeys(st store.Settings, fresh bool) (map[string]string, error) {
 	keys := map[string]string{}
 	for _, s := range com.Stages {
 		k, ok, err := st.Meta("approval key " + s)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/bench"
+	"github.com/ordertwin/ordertwin/core/store/postgres"
 	"github.com/ordertwin/ordertwin/core/store/sqlite"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
@@ -22,12 +23,12 @@ import (
 func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	orders := fs.String("orders", "1000", "comma-separated order counts; each order has 5 sites and 30 resource order items")
-	durable := fs.Bool("durable", false, "journal each run into a new SQLite file (the durable store), removed afterwards")
+	durable := fs.Bool("durable", false, "journal each run into a new SQLite file (the durable store), removed afterwards; or, with --db postgres://…, into a new schema of that database, dropped afterwards")
 	soakMode := fs.Bool("soak", false, "place --orders orders live at --rate a second on the wall clock, on a server's durable store, then restart it")
 	rate := fs.Float64("rate", 50, "with --soak: orders placed per wall-clock second")
 	scale := fs.Float64("scale", 86400, "with --soak: virtual seconds per real second (86400: a day a second)")
 	every := fs.Int("every", 0, "with --soak: a row every this many orders placed (default a tenth of --orders)")
-	db := fs.String("db", "", "with --soak: the store, a new SQLite file, kept (default: one in a temporary directory, removed afterwards)")
+	db := fs.String("db", "", "with --soak: the store, a new SQLite file, kept (default: one in a temporary directory, removed afterwards); with --durable: a PostgreSQL database (postgres://…) to run on instead of SQLite")
 	limit := fs.Duration("max-duration", time.Hour, "with --soak: stop placing and waiting after this long, then restart")
 	jsonOut := fs.String("json", "", "with --soak: also write the report as JSON to this file")
 	retention := fs.String("retention", tmf.FormatOffset(defaultRetention), "with --soak: how long (virtual time, ISO 8601) a finished product, service or resource order stays in memory, as serve --retention")
@@ -37,6 +38,9 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if len(pos) != 0 {
 		return errors.New("bench: takes no arguments")
+	}
+	if *soakMode && postgres.IsURL(*db) {
+		return fmt.Errorf("bench: --soak --db %s: a soak runs on a SQLite file", storeName(*db))
 	}
 	if *soakMode {
 		o := soakOptions{rate: *rate, scale: *scale, every: *every, db: *db, limit: *limit}
@@ -63,9 +67,12 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return soakCmd(ctx, o, *jsonOut, stdout, stderr)
 	}
 	for _, name := range []string{"rate", "scale", "every", "db", "max-duration", "json", "retention"} {
-		if flagSet(fs, name) {
+		if flagSet(fs, name) && (name != "db" || !*durable) {
 			return fmt.Errorf("bench: --%s goes with --soak", name)
 		}
+	}
+	if *durable && *db != "" && !postgres.IsURL(*db) {
+		return fmt.Errorf("bench: --durable --db %q: want a PostgreSQL URL (postgres://…); without --db each run has a SQLite file of its own", *db)
 	}
 	var counts []int
 	for _, s := range strings.Split(*orders, ",") {
@@ -80,7 +87,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprintf(stdout, "%8s %8s %10s %10s %12s %12s %12s\n", "orders", "sites", "ROIs", "wall", "ROI/s", "heap MiB", "heap B/ROI")
 	for _, n := range counts {
-		r, err := runBench(n, *durable)
+		r, err := runBench(n, *durable, *db)
 		if err != nil {
 			return err
 		}
@@ -123,10 +130,14 @@ func soakCmd(ctx context.Context, o soakOptions, jsonOut string, stdout, stderr 
 }
 
 // runBench runs the workload of n orders, journalled into a new SQLite
-// file when durable.
-func runBench(n int, durable bool) (bench.Result, error) {
+// file when durable, or into a new schema of the PostgreSQL database at
+// db when given.
+func runBench(n int, durable bool, db string) (bench.Result, error) {
 	if !durable {
 		return bench.Run(n)
+	}
+	if db != "" {
+		return runBenchOnPostgres(n, db)
 	}
 	dir, err := os.MkdirTemp("", "ordertwin-bench-")
 	if err != nil {
@@ -138,5 +149,25 @@ func runBench(n int, durable bool) (bench.Result, error) {
 		return bench.Result{}, err
 	}
 	defer st.Close()
+	return bench.RunOn(n, st)
+}
+
+// runBenchOnPostgres runs the workload of n orders journalled into a new
+// schema of the database at db, dropped afterwards.
+func runBenchOnPostgres(n int, db string) (bench.Result, error) {
+	schema := fmt.Sprintf("ordertwin_bench_%d", os.Getpid())
+	url, err := postgres.CreateSchema(db, schema)
+	if err != nil {
+		return bench.Result{}, fmt.Errorf("bench: %w", err)
+	}
+	defer postgres.DropSchema(db, schema)
+	st, err := postgres.Open(url, postgres.Options{})
+	if err != nil {
+		return bench.Result{}, fmt.Errorf("bench: %w", err)
+	}
+	defer st.Close()
+	if st.Len() > 0 {
+		return bench.Result{}, fmt.Errorf("bench: schema %s of %s already holds records", schema, storeName(db))
+	}
 	return bench.RunOn(n, st)
 }

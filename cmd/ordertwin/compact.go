@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/ordertwin/ordertwin/core/store/postgres"
 	"github.com/ordertwin/ordertwin/core/store/sqlite"
 )
 
@@ -31,6 +32,9 @@ func compactCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	if *format != "text" && *format != "json" {
 		return fmt.Errorf("compact: --format %q: want text or json", *format)
+	}
+	if postgres.IsURL(pos[0]) {
+		return fmt.Errorf("compact: %s: compaction moves a SQLite file's journal into an archive; a PostgreSQL store is not compacted", storeName(pos[0]))
 	}
 	c, err := sqlite.Compact(ctx, pos[0], *archive)
 	if err != nil {

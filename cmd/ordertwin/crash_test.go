@@ -33,6 +33,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/rom"
 	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/core/store/sqlite"
+	"github.com/ordertwin/ordertwin/core/store/storetest"
 	"github.com/ordertwin/ordertwin/scenarios"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -42,11 +43,19 @@ import (
 // runs it as a child process and kills it.
 const crashServeEnv = "ORDERTWIN_CRASH_SERVE"
 
+// crashServeLogEnv, when set, has that server write its log to its
+// stderr (by default it logs nothing).
+const crashServeLogEnv = "ORDERTWIN_CRASH_SERVE_LOG"
+
 // TestMain lets the test binary serve, for the crash test.
 func TestMain(m *testing.M) {
 	if args := os.Getenv(crashServeEnv); args != "" {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-		err := serveCmd(ctx, strings.Split(args, "\x1f"), os.Stdout, io.Discard)
+		var logs io.Writer = io.Discard
+		if os.Getenv(crashServeLogEnv) != "" {
+			logs = os.Stderr
+		}
+		err := serveCmd(ctx, strings.Split(args, "\x1f"), os.Stdout, logs)
 		stop()
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -54,7 +63,7 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	os.Exit(storetest.Main(m))
 }
 
 // server is a child process serving a store.
@@ -64,22 +73,29 @@ type server struct {
 }
 
 // startServer runs the test binary as `ordertwin serve FILE --db db` and
-// waits until it listens.
-func startServer(t *testing.T, file, db string, scale float64) *server {
+// waits until it listens; its log goes to logs (nil: the test's stderr).
+func startServer(t *testing.T, logs io.Writer, file, db string, scale float64) *server {
 	t.Helper()
+	if logs == nil {
+		logs = os.Stderr
+	}
 	// Its hub delivers to the test's listener on loopback: allowed here.
 	// Snapshots every few inputs: the kills fall between snapshots, and
 	// restarts replay from the latest.
-	return startServe(t, os.Stderr, file, "--db", db, "--addr", "127.0.0.1:0", "--scale", fmt.Sprint(scale), "--hub-allow", "127.0.0.0/8",
+	return startServe(t, logs, file, "--db", db, "--addr", "127.0.0.1:0", "--scale", fmt.Sprint(scale), "--hub-allow", "127.0.0.0/8",
 		"--snapshot-every", "200")
 }
 
-// startServe runs the test binary as `ordertwin serve ARGS…`, its log to
-// logs, and waits until it listens.
+// startServe runs the test binary as `ordertwin serve ARGS…`, its errors
+// to logs (its log too, unless logs is the test's stderr or discards),
+// and waits until it listens.
 func startServe(t *testing.T, logs io.Writer, args ...string) *server {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), crashServeEnv+"="+strings.Join(args, "\x1f"))
+	if logs != os.Stderr && logs != io.Discard {
+		cmd.Env = append(cmd.Env, crashServeLogEnv+"=1")
+	}
 	out, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	cmd.Stderr = logs
@@ -274,8 +290,9 @@ func (l *listener) completed() int {
 // rollout runs the worked example's scenario on a server (its order placed
 // at start) and places the same customer's second order, for two of its
 // sites, over HTTP on the way, then waits until both orders have ended. With kills, it SIGKILLs the server
-// that many times at random points and restarts it on the same store.
-func rollout(t *testing.T, db string, kills int, rng *rand.Rand) *listener {
+// that many times at random points and restarts it on the same store. The
+// servers log to logs (nil: the test's stderr).
+func rollout(t *testing.T, db string, kills int, rng *rand.Rand, logs io.Writer) *listener {
 	t.Helper()
 	hear := newListener(t)
 	const scale = 1_500_000 // the 35-day rollout in about two seconds
@@ -286,7 +303,7 @@ func rollout(t *testing.T, db string, kills int, rng *rand.Rand) *listener {
 	// that size (five would be refused).
 	q := sc.Spec.Orders[0].Quote
 	q.Sites, q.Waves = q.Sites[:2], q.Waves[:2]
-	srv := startServer(t, example, db, scale)
+	srv := startServer(t, logs, example, db, scale)
 	c := &client{base: srv.base, http: &http.Client{Timeout: 5 * time.Second}, token: devToken(t, db, auth.Admin, "")}
 	ctx := context.Background()
 	var hub map[string]any
@@ -319,7 +336,7 @@ func rollout(t *testing.T, db string, kills int, rng *rand.Rand) *listener {
 			time.Sleep(up)
 			srv.kill(t)
 		}
-		srv = startServer(t, example, db, scale)
+		srv = startServer(t, logs, example, db, scale)
 		c.base = srv.base
 	}
 	if placed == "" {
@@ -351,10 +368,10 @@ func rollout(t *testing.T, db string, kills int, rng *rand.Rand) *listener {
 // same eventId).
 func heardAll(t *testing.T, db string, hear *listener) {
 	t.Helper()
-	o, err := sqlite.OpenOutbox(db)
+	st, err := openStore(db)
 	require.NoError(t, err)
-	defer o.Close()
-	all, err := o.After(context.Background(), 0, -1)
+	defer st.Close()
+	all, err := st.Feed().After(context.Background(), 0, st.Len())
 	require.NoError(t, err)
 	// From the listener's registration on: the orders', their items' and
 	// COM's jeopardies.
@@ -402,13 +419,13 @@ func TestCrashAndRestart(t *testing.T) {
 	dir := t.TempDir()
 
 	calm := filepath.Join(dir, "calm.db")
-	heardAll(t, calm, rollout(t, calm, 0, nil))
+	heardAll(t, calm, rollout(t, calm, 0, nil, nil))
 	want := outcomeOf(t, sc, calm)
 	require.Equal(t, map[string]string{"(scenario) PO-2024-01203": "completed", "SECOND-1": "completed"}, want.Orders)
 	require.Len(t, want.Sites, 7)
 
 	crashed := filepath.Join(dir, "crashed.db")
-	heardAll(t, crashed, rollout(t, crashed, 20, rand.New(rand.NewPCG(4, 20))))
+	heardAll(t, crashed, rollout(t, crashed, 20, rand.New(rand.NewPCG(4, 20)), nil))
 	got := outcomeOf(t, sc, crashed)
 	assert.Equal(t, want.Orders, got.Orders)
 	assert.Equal(t, want.Sites, got.Sites)

@@ -204,7 +204,7 @@ func TestLoggedPoisonReplaysToRefusal(t *testing.T) {
 	st, err = sqlite.Open(db, sqlite.Options{})
 	require.NoError(t, err)
 	defer st.Close()
-	records, err := st.Records()
+	records, err := st.RecordsAfter(0)
 	require.NoError(t, err)
 	var refused []string
 	for _, r := range records {

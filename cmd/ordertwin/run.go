@@ -11,7 +11,7 @@ import (
 
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/lifecycle"
-	"github.com/ordertwin/ordertwin/core/store/sqlite"
+	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/scenarios"
 )
 
@@ -21,7 +21,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	clock := fs.String("clock", "virtual", "virtual (jump to the next event) or wall (real time, see --scale)")
 	scale := fs.Float64("scale", 86400, "wall clock only: virtual seconds per real second")
 	seed := fs.Int64("seed", -1, "override the scenario's seed")
-	db := fs.String("db", "", "journal every record durably into this SQLite file (a new or empty one) instead of memory")
+	db := fs.String("db", "", "journal every record durably into this SQLite file or PostgreSQL database (postgres://…), a new or empty one, instead of memory")
 	sc, err := scenarioArg(fs, args)
 	if err != nil {
 		return err
@@ -123,14 +123,14 @@ func lifecycleCmd(args []string, stdout io.Writer) error {
 
 // newJournal opens the durable store for a new run of command cmd: a file
 // that already holds records (another run's) is refused, and left alone.
-func newJournal(cmd, file string) (*sqlite.Store, error) {
-	st, err := sqlite.Open(file, sqlite.Options{})
+func newJournal(cmd, file string) (store.Durable, error) {
+	st, err := openStore(file)
 	if err != nil {
 		return nil, err
 	}
 	if n := st.Len(); n > 0 {
 		st.Close()
-		return nil, fmt.Errorf("%s: --db %s already holds %d records of another run: give a new file", cmd, file, n)
+		return nil, fmt.Errorf("%s: --db %s already holds %d records of another run: give a new file or database", cmd, storeName(file), n)
 	}
 	return st, nil
 }

@@ -23,7 +23,6 @@ import (
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/events"
 	"github.com/ordertwin/ordertwin/core/store"
-	"github.com/ordertwin/ordertwin/core/store/sqlite"
 	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/ordertwin/ordertwin/scenarios"
 	"github.com/ordertwin/ordertwin/twin"
@@ -45,7 +44,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	_ = hugeHeap()
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:8080", "where to listen, HOST:PORT")
-	db := fs.String("db", "ordertwin.db", "the durable store, a SQLite file: a new one, or one this command served before (it resumes)")
+	db := fs.String("db", "ordertwin.db", "the durable store, a SQLite file or a PostgreSQL database (postgres://USER@HOST:PORT/DB): a new one, or one this command served before (it resumes)")
 	scale := fs.Float64("scale", 86400, "virtual seconds per real second (86400: a day a second)")
 	startAt := fs.String("start", "", "the wall-clock time of T+0 (RFC 3339); default: when a new store is first served. Processes of one deployment (--role) share it")
 	approvals := fs.String("approvals", "twin", "who decides each quote's approval stages: twin (simulated reviewers) or api (people, with PATCH quote)")
@@ -149,7 +148,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	// The server holds its store: a compaction waits until it stops.
-	release, err := sqlite.Hold(*db)
+	release, err := holdStore(*db)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
@@ -200,7 +199,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	srv.RegisterOnShutdown(whatIfs.Close)
 	// The hub listeners' events, from the store's feed of committed
 	// records.
-	notifier, err := events.Open(*db, events.Options{Feed: st.Feed(), Directory: api.Listeners(), Epoch: api.Epoch, Callbacks: callbacks,
+	notifier, err := events.Open(st, events.Options{Feed: st.Feed(), Directory: api.Listeners(), Epoch: api.Epoch, Callbacks: callbacks,
 		SuspendAfter: *suspendAfter, SuspendWindow: *suspendWindow, Log: log})
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
@@ -229,8 +228,8 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		go func() { httpDone <- srv.Serve(ln) }()
 	}
 	now := clock.State()
-	fmt.Fprintf(stdout, "serving %s on %s://%s (store %s, %g virtual seconds per second%s)\n", sc.Name, scheme, ln.Addr(), *db, now.Scale, pausedNote(now))
-	log.Info("serving", "scenario", sc.Name, "addr", ln.Addr().String(), "db", *db, "scale", now.Scale, "paused", now.Paused)
+	fmt.Fprintf(stdout, "serving %s on %s://%s (store %s, %g virtual seconds per second%s)\n", sc.Name, scheme, ln.Addr(), storeName(*db), now.Scale, pausedNote(now))
+	log.Info("serving", "scenario", sc.Name, "addr", ln.Addr().String(), "db", storeName(*db), "scale", now.Scale, "paused", now.Paused)
 
 	var failure error
 	select {
@@ -290,8 +289,8 @@ func peerLinks(role string, peerURL map[string]string, epoch time.Time, secret [
 // starts a new run; a store served before is replayed (its logged
 // commands handed over again, its journal checked record by record) up to
 // where it stopped, ready to serve on.
-func resume(ctx context.Context, sc *scenarios.Scenario, db string, co serveClockOptions, opt scenarios.Options, log *slog.Logger) (*scenarios.System, *sqlite.Store, *engine.Pausable, error) {
-	st, err := sqlite.Open(db, sqlite.Options{})
+func resume(ctx context.Context, sc *scenarios.Scenario, db string, co serveClockOptions, opt scenarios.Options, log *slog.Logger) (*scenarios.System, store.Durable, *engine.Pausable, error) {
+	st, err := openStore(db)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -302,10 +301,10 @@ func resume(ctx context.Context, sc *scenarios.Scenario, db string, co serveCloc
 		}
 		clock, err := serveClock(st, sc, co)
 		if err != nil {
-			return nil, nil, fmt.Errorf("serve: --db %s: %w", db, err)
+			return nil, nil, fmt.Errorf("serve: --db %s: %w", storeName(db), err)
 		}
 		if opt.StageKeys, err = stageKeys(st, !served); err != nil {
-			return nil, nil, fmt.Errorf("serve: --db %s: %w", db, err)
+			return nil, nil, fmt.Errorf("serve: --db %s: %w", storeName(db), err)
 		}
 		// A store first served before decisions were signed has no keys:
 		// it goes on unsigned, so that its replay decides as it ran.
@@ -316,12 +315,12 @@ func resume(ctx context.Context, sc *scenarios.Scenario, db string, co serveCloc
 			}
 		}
 		if opt.Retention, err = storeRetention(st, co, !served); err != nil {
-			return nil, nil, fmt.Errorf("serve: --db %s: %w", db, err)
+			return nil, nil, fmt.Errorf("serve: --db %s: %w", storeName(db), err)
 		}
 		opt.Clock, opt.Snapshots.Store = clock, st
 		sys, err := replay(ctx, sc, st, opt, log)
 		if err != nil {
-			return nil, nil, fmt.Errorf("serve: resume %s: %w", db, err)
+			return nil, nil, fmt.Errorf("serve: resume %s: %w", storeName(db), err)
 		}
 		return sys, clock, nil
 	}()
@@ -336,7 +335,7 @@ func resume(ctx context.Context, sc *scenarios.Scenario, db string, co serveCloc
 // stands: from its latest snapshot, replaying only the inputs logged after
 // it, or from T+0 when it has none (or one this build cannot read: then
 // the whole input log is replayed, and the journal checked all the same).
-func replay(ctx context.Context, sc *scenarios.Scenario, st *sqlite.Store, opt scenarios.Options, log *slog.Logger) (*scenarios.System, error) {
+func replay(ctx context.Context, sc *scenarios.Scenario, st store.Durable, opt scenarios.Options, log *slog.Logger) (*scenarios.System, error) {
 	snap, ok, err := st.LatestSnapshot()
 	if err != nil {
 		return nil, err
@@ -370,7 +369,7 @@ func replay(ctx context.Context, sc *scenarios.Scenario, st *sqlite.Store, opt s
 // replayFrom builds the system of a store, restores snap (nil: none), and
 // replays the inputs logged after it, each record checked against the
 // journal.
-func replayFrom(ctx context.Context, sc *scenarios.Scenario, st *sqlite.Store, opt scenarios.Options, snap *store.Snapshot, log *slog.Logger) (*scenarios.System, error) {
+func replayFrom(ctx context.Context, sc *scenarios.Scenario, st store.Durable, opt scenarios.Options, snap *store.Snapshot, log *slog.Logger) (*scenarios.System, error) {
 	began := time.Now()
 	var from store.Snapshot
 	if snap != nil {
@@ -425,7 +424,7 @@ type serveClockOptions struct {
 // runs on from where it was. It refuses a store that served another
 // scenario or role, or a --scale or --start given that differs from the
 // store's.
-func serveClock(st *sqlite.Store, sc *scenarios.Scenario, o serveClockOptions) (*engine.Pausable, error) {
+func serveClock(st store.Durable, sc *scenarios.Scenario, o serveClockOptions) (*engine.Pausable, error) {
 	name, served, err := st.Meta("scenario")
 	if err != nil {
 		return nil, err
@@ -491,7 +490,7 @@ const defaultRetention = 7 * 24 * time.Hour
 // goes on with its own, which a replay must repeat (none for a store
 // served before orders left memory), and refuses a --retention given that
 // differs.
-func storeRetention(st *sqlite.Store, o serveClockOptions, fresh bool) (time.Duration, error) {
+func storeRetention(st store.Durable, o serveClockOptions, fresh bool) (time.Duration, error) {
 	if fresh {
 		return o.retention, st.SetMeta("retention", tmf.FormatOffset(o.retention))
 	}

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/engine"
-	"github.com/ordertwin/ordertwin/core/store/sqlite"
+	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/ordertwin/ordertwin/scenarios"
 	"github.com/ordertwin/ordertwin/ui"
@@ -19,7 +19,7 @@ const clockMeta = "clock"
 
 // storeClock is the clock of a store served before: as the console last
 // set it, or, never set, running at scale from T+0 at start.
-func storeClock(st *sqlite.Store, start time.Time, scale float64) (engine.ClockState, error) {
+func storeClock(st store.Settings, start time.Time, scale float64) (engine.ClockState, error) {
 	v, ok, err := st.Meta(clockMeta)
 	if err != nil || !ok {
 		return engine.ClockState{Wall: start, Scale: scale}, err
@@ -32,7 +32,7 @@ func storeClock(st *sqlite.Store, start time.Time, scale float64) (engine.ClockS
 }
 
 // keepClock makes the clock's state durable in the store.
-func keepClock(st *sqlite.Store) func(engine.ClockState) error {
+func keepClock(st store.Settings) func(engine.ClockState) error {
 	return func(s engine.ClockState) error {
 		b, err := json.Marshal(s)
 		if err != nil {
@@ -54,7 +54,7 @@ func pausedNote(s engine.ClockState) string {
 // served from st on clock; the caller sets the control's Node and Self
 // once the server's handler is made. The processes of a deployment
 // (role) share one clock from T+0: none of them steers it.
-func consoleControls(sys *scenarios.System, st *sqlite.Store, clock *engine.Pausable, role string, log *slog.Logger) (*ui.Control, *ui.WhatIfs) {
+func consoleControls(sys *scenarios.System, st store.Settings, clock *engine.Pausable, role string, log *slog.Logger) (*ui.Control, *ui.WhatIfs) {
 	c := &ui.Control{Clock: clock, Keep: keepClock(st), Twin: sys.Twin, Network: sys.Spec.Network.Name}
 	if role != "" {
 		c.Fixed = "the processes of a deployment (--role) share one clock: it is not paused, stepped or rescaled"

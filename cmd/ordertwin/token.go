@@ -16,7 +16,7 @@ const tokenEnv = "ORDERTWIN_TOKEN"
 
 // devKeyFile is where serve keeps the development issuer's key: beside
 // its store.
-func devKeyFile(db string) string { return db + ".issuer.pem" }
+func devKeyFile(db string) string { return besideStore(db, ".issuer.pem") }
 
 // tokenCmd mints a token of a server's development issuer, signed with
 // the key serve keeps beside its store, and prints it.

@@ -66,7 +66,7 @@ func BenchmarkDeliver(b *testing.B) {
 			}
 			require.NoError(b, st.Append(regs))
 			net := &delivered{reached: make(chan struct{}, 1)}
-			n, err := events.Open(file, events.Options{Feed: st.Feed(), Directory: dir, Client: &http.Client{Transport: net}, Poll: time.Hour})
+			n, err := events.Open(st, events.Options{Feed: st.Feed(), Directory: dir, Client: &http.Client{Transport: net}, Poll: time.Hour})
 			require.NoError(b, err)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()

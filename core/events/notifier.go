@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/store"
-	"github.com/ordertwin/ordertwin/core/store/sqlite"
 )
 
 // Options set up a Notifier.
@@ -57,7 +56,7 @@ type Options struct {
 type Notifier struct {
 	opt    Options
 	feed   *store.Feed
-	outbox *sqlite.Outbox
+	outbox store.Cursors
 	tr     translator
 
 	mu sync.Mutex
@@ -108,9 +107,9 @@ const (
 )
 
 // Open returns a notifier of the records opt.Feed hands, which keeps its
-// listeners' cursors in the SQLite file, which the engine's store
-// (sqlite.Open) has opened already.
-func Open(file string, opt Options) (*Notifier, error) {
+// listeners' cursors in st, the engine's store, through a handle of its
+// own (store.Cursors).
+func Open(st store.CursorKeeper, opt Options) (*Notifier, error) {
 	if opt.Directory == nil {
 		return nil, errors.New("events: no Directory")
 	}
@@ -146,7 +145,7 @@ func Open(file string, opt Options) (*Notifier, error) {
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.DiscardHandler)
 	}
-	ob, err := sqlite.OpenOutbox(file)
+	ob, err := st.OpenCursors()
 	if err != nil {
 		return nil, fmt.Errorf("events: %w", err)
 	}

@@ -211,7 +211,7 @@ func (r *rig) open() {
 	if r.opt != nil {
 		r.opt(&opt)
 	}
-	n, err := events.Open(r.file, opt)
+	n, err := events.Open(r.st, opt)
 	require.NoError(r.t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	n.Start(ctx)
@@ -521,15 +521,12 @@ func TestRestartResumes(t *testing.T) {
 	})
 }
 
-// The notifier refuses a file the engine's store has not set up.
-func TestOpenNeedsTheStore(t *testing.T) {
-	feed := store.NewMemory().Feed()
-	_, err := events.Open(filepath.Join(t.TempDir(), "none.db"), events.Options{Feed: feed, Directory: &directory{}})
-	require.Error(t, err)
-	assert.True(t, strings.Contains(err.Error(), "open the store first"), err.Error())
-	_, err = events.Open("x.db", events.Options{Feed: feed})
+// The notifier needs the store's feed and a directory.
+func TestOpenNeedsFeedAndDirectory(t *testing.T) {
+	m := store.NewMemory()
+	_, err := events.Open(m, events.Options{Feed: m.Feed()})
 	assert.ErrorContains(t, err, "no Directory")
-	_, err = events.Open("x.db", events.Options{Directory: &directory{}})
+	_, err = events.Open(m, events.Options{Directory: &directory{}})
 	assert.ErrorContains(t, err, "no Feed")
 }
 

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"sync"
 	"time"
 )
@@ -39,6 +40,9 @@ type memorySnapshot struct {
 
 // SaveSnapshot keeps s as the latest snapshot.
 func (m *Memory) SaveSnapshot(s Snapshot) error {
+	if n := m.Len(); s.Records > uint64(n) {
+		return fmt.Errorf("memory store: a snapshot after record %d, but the journal ends at %d", s.Records, n)
+	}
 	s.Body = append([]byte(nil), s.Body...)
 	m.snap.mu.Lock()
 	defer m.snap.mu.Unlock()

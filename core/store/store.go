@@ -48,6 +48,8 @@ type Memory struct {
 	snap    memorySnapshot
 	shelf   memoryShelf
 	feed    *Feed
+	meta    map[string]string
+	cursors memoryCursors
 }
 
 // memoryChunk is the size of one chunk of encoded records.

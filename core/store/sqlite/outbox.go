@@ -49,6 +49,10 @@ func OpenOutbox(file string) (*Outbox, error) {
 	return &Outbox{db: db}, nil
 }
 
+// OpenCursors opens an Outbox on the store's file: the hub notifier's
+// handle on its delivery cursors.
+func (s *Store) OpenCursors() (store.Cursors, error) { return OpenOutbox(s.file) }
+
 // Close closes the outbox's handle on the file.
 func (o *Outbox) Close() error { return o.db.Close() }
 

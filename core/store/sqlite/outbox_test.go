@@ -60,26 +60,3 @@ func TestOutbox(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, map[string]int64{"": 10}, cursors)
 }
-
-// MoveCursors moves the cursors of the listeners named forward to a seq
-// in one write: never back, never another listener's, never a removed
-// listener's back into being.
-func TestOutboxMoveCursors(t *testing.T) {
-	ctx := context.Background()
-	file := filepath.Join(t.TempDir(), "journal.db")
-	s, err := sqlite.Open(file, sqlite.Options{})
-	require.NoError(t, err)
-	defer s.Close()
-	ob, err := sqlite.OpenOutbox(file)
-	require.NoError(t, err)
-	defer ob.Close()
-	for id, seq := range map[string]int64{"HUB-001": 3, "HUB-002": 9, "HUB-003": 1} {
-		_, err := ob.AddCursor(ctx, id, seq)
-		require.NoError(t, err)
-	}
-	require.NoError(t, ob.MoveCursors(ctx, []string{"HUB-001", "HUB-002", "HUB-404"}, 7))
-	require.NoError(t, ob.MoveCursors(ctx, nil, 8))
-	cursors, err := ob.Cursors(ctx)
-	require.NoError(t, err)
-	assert.Equal(t, map[string]int64{"HUB-001": 7, "HUB-002": 9, "HUB-003": 1}, cursors)
-}

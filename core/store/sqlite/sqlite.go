@@ -79,7 +79,10 @@ type Store struct {
 	// writer's); prefixCache: those the readers read.
 	shelfPrefixes prefixes
 	prefixCache   prefixCache
+	file          string
 }
+
+var _ store.Durable = (*Store)(nil)
 
 // Open opens the store in file (creating it if need be) and brings its
 // schema up to date.
@@ -100,7 +103,7 @@ func Open(file string, opt Options) (*Store, error) {
 	// One connection: the engine is the only writer, and SQLite takes one
 	// writer at a time anyway.
 	db.SetMaxOpenConns(1)
-	s := &Store{db: db}
+	s := &Store{db: db, file: file}
 	if err := s.migrate(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite store %s: %w", file, err)
