@@ -111,6 +111,15 @@ func (c *COM) id(prefix string) string {
 	return tmf.SeqIDIn(&c.strs, prefix, c.next[prefix])
 }
 
+// ownID is id for an entity whose id outlives it in memory (a product
+// order's, kept among the retired orders and the idempotency keys; a
+// quote's, kept with the keys): a string of its own, which keeps no slab
+// buffer of other, dead ids alive.
+func (c *COM) ownID(prefix string) string {
+	c.next[prefix]++
+	return tmf.SeqID(prefix, c.next[prefix])
+}
+
 // Handle implements engine.Handler.
 func (c *COM) Handle(now time.Duration, msg any, out *engine.Out) {
 	if c.cfg.Retention > 0 {

@@ -251,7 +251,7 @@ func (c *COM) submitOrder(now time.Duration, req OrderRequest, out *engine.Out) 
 	}
 	o := &order{po: *req.Order}
 	if o.po.ID == "" {
-		o.po.ID = c.id("PO")
+		o.po.ID = c.ownID("PO")
 	}
 	o.po.State = lc.Initial(lc.ProductOrder)
 	o.po.OrderDate = now

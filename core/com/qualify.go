@@ -90,7 +90,7 @@ func (c *COM) qualify(m Qualify, out *engine.Out) {
 		out.Reply(Placed{ID: prev, Duplicate: true})
 		return
 	}
-	q := &qualification{id: c.id("POQ"), req: m, state: lc.Initial(lc.Qualification), at: out.Now(),
+	q := &qualification{id: c.ownID("POQ"), req: m, state: lc.Initial(lc.Qualification), at: out.Now(),
 		items: make([]QualifiedItem, len(m.Items))}
 	q.req.Items = slices.Clone(m.Items)
 	c.qualifications = append(c.qualifications, q)

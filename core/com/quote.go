@@ -189,7 +189,7 @@ func (c *COM) submitQuote(now time.Duration, req QuoteRequest, out *engine.Out) 
 	req.Sites, req.Waves = slices.Clone(req.Sites), slices.Clone(req.Waves)
 	q := &quote{req: req, id: req.ID, state: lc.Initial(lc.Quote), created: now}
 	if q.id == "" {
-		q.id = c.id("QT")
+		q.id = c.ownID("QT")
 	}
 	c.quotes = append(c.quotes, q)
 	c.quoteBy[q.id] = q
