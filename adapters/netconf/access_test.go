@@ -38,7 +38,10 @@ func (c *manualClock) AfterFunc(d time.Duration, f func()) func() bool {
 	defer c.mu.Unlock()
 	t := &timer{f: f}
 	c.fns = append(c.fns, t)
-	c.armed <- d
+	select {
+	case c.armed <- d:
+	default: // nobody listens
+	}
 	return func() bool {
 		c.mu.Lock()
 		defer c.mu.Unlock()
@@ -273,7 +276,7 @@ func TestConfirmedCommitRolledBack(t *testing.T) {
 	require.NoError(t, s.EditConfig(ctx, "candidate", e.Config))
 	require.NoError(t, s.Validate(ctx, "candidate"))
 	require.NoError(t, s.Commit(ctx, true, 45*time.Second))
-	assert.Equal(t, 45*time.Second, <-o.clock.armed)
+	assert.Equal(t, 45*time.Second, recv(t, o.clock.armed))
 	assert.True(t, holds(t, o), "running until the timeout")
 
 	o.clock.fire()
@@ -288,7 +291,10 @@ func TestConfirmedCommitRolledBack(t *testing.T) {
 // when the adapter drops the session.
 func TestDeadlineIsTransientAndRollsBack(t *testing.T) {
 	o := startOLT(t)
-	a := o.adapter(t, 300*time.Millisecond)
+	// A second is ample for dialling, locking, editing and committing on
+	// loopback, even under -race on a busy machine: the deadline passes
+	// in the read-back, which the OLT holds.
+	a := o.adapter(t, time.Second)
 	slow := o.dev.Inject(&tnc.Fault{Op: "get-config", Kind: tnc.Slow, Times: 1})
 	defer slow.Release()
 
@@ -296,8 +302,8 @@ func TestDeadlineIsTransientAndRollsBack(t *testing.T) {
 	require.NotNil(t, res.Err)
 	assert.Equal(t, port.Transient, res.Err.Class)
 	assert.Equal(t, "timeout", res.Err.Code)
-	<-o.dev.Ended // the adapter's session, dropped
-	assert.Equal(t, 1, slow.Hits())
+	require.Equal(t, 1, slow.Hits(), "the deadline passed in the read-back, not before")
+	recv(t, o.dev.Ended) // the adapter's session, dropped
 	commits, rollbacks := o.dev.Commits()
 	assert.Equal(t, 0, commits)
 	assert.Equal(t, 1, rollbacks)
@@ -313,10 +319,24 @@ func TestCallAnswersOnce(t *testing.T) {
 		assert.Equal(t, 5*time.Second, at)
 		got <- r
 	}))
-	r := <-got
+	r := recv(t, got)
 	require.Nil(t, r.Err)
 	assert.True(t, r.Final)
 	assert.Equal(t, "ROI-001/reserve/1", r.Key)
+}
+
+// recv takes a value from ch; a test that would wait for ever fails
+// instead.
+func recv[T any](t *testing.T, ch <-chan T) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(30 * time.Second):
+		require.FailNow(t, "nothing came")
+	}
+	var zero T
+	return zero
 }
 
 type replier func(time.Duration, *port.Result)

@@ -62,7 +62,7 @@ func ParseTree(b []byte) ([]*Node, error) {
 					default:
 						return nil, fmt.Errorf("configuration XML: <%s> has operation %q", t.Name.Local, a.Value)
 					}
-				case a.Name.Space == "xmlns":
+				case a.Name.Space == "xmlns" && a.Value != Namespace: // NETCONF's own is for the operation only
 					n.Prefixes = append(n.Prefixes, a)
 				}
 			}

@@ -142,8 +142,8 @@ func (d *Device) fault(op string) *Fault {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, f := range d.faults {
-		if f.Op == op && (f.Times == 0 || f.hits < f.Times) {
-			f.hits++
+		if f.Op == op && (f.Times == 0 || f.Hits() < f.Times) {
+			f.hits.Add(1)
 			return f
 		}
 	}

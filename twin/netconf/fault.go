@@ -2,6 +2,7 @@ package netconf
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/ordertwin/ordertwin/core/netconf"
 )
@@ -37,13 +38,13 @@ type Fault struct {
 	Kind  FaultKind
 	Times int
 
-	hits    int
+	hits    atomic.Int32
 	release chan struct{}
 	once    sync.Once
 }
 
-// Hits counts how often the rule fired (read it once the calls are done).
-func (f *Fault) Hits() int { return f.hits }
+// Hits counts how often the rule fired.
+func (f *Fault) Hits() int { return int(f.hits.Load()) }
 
 // Release lets the answers a Slow fault holds go.
 func (f *Fault) Release() { f.once.Do(func() { close(f.release) }) }
