@@ -24,7 +24,8 @@ type Config struct {
 	// ConfirmTimeout is the confirmed commit's confirm-timeout (60s if
 	// zero): an OLT that hears nothing more rolls the edit back by itself.
 	ConfirmTimeout time.Duration
-	// Concurrency bounds the calls in flight (4 if zero).
+	// Concurrency bounds the calls in flight (4 if zero); the calls to
+	// one OLT take turns.
 	Concurrency int
 	// Uplink is the OLT's network-side interface (uplink-1 if empty).
 	Uplink string
@@ -41,6 +42,9 @@ type Config struct {
 type Access struct {
 	cfg   Config
 	slots chan struct{}
+	// turns lets the calls to one OLT take turns: its candidate has one
+	// lock, and a call of ours should not be denied it by another.
+	turns map[string]chan struct{}
 }
 
 // New checks cfg and makes the adapter.
@@ -65,7 +69,11 @@ func New(cfg Config) (*Access, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	return &Access{cfg: cfg, slots: make(chan struct{}, cfg.Concurrency)}, nil
+	a := &Access{cfg: cfg, slots: make(chan struct{}, cfg.Concurrency), turns: map[string]chan struct{}{}}
+	for name := range cfg.OLTs {
+		a.turns[name] = make(chan struct{}, 1)
+	}
+	return a, nil
 }
 
 // DryRun renders the edit req would send, without sending anything: the
@@ -121,12 +129,14 @@ func (a *Access) Do(ctx context.Context, req *port.Request) *port.Result {
 	}
 	ctx, cancel := context.WithTimeout(ctx, a.cfg.Timeout)
 	defer cancel()
-	select {
-	case a.slots <- struct{}{}:
-		defer func() { <-a.slots }()
-	case <-ctx.Done():
-		res.Err = Classify(fmt.Errorf("waiting for a free NETCONF slot: %w", ctx.Err()))
-		return res
+	for _, sem := range []chan struct{}{a.slots, a.turns[e.OLT]} {
+		select {
+		case sem <- struct{}{}:
+			defer func() { <-sem }()
+		case <-ctx.Done():
+			res.Err = Classify(fmt.Errorf("waiting for a turn on %s: %w", e.OLT, ctx.Err()))
+			return res
+		}
 	}
 	start := time.Now()
 	err := a.apply(ctx, ep, req, e)

@@ -369,3 +369,34 @@ func TestBadRequestSendsNothing(t *testing.T) {
 	assert.Equal(t, "unknownOLT", a.Do(context.Background(), unknown).Err.Code)
 	assert.Empty(t, o.dev.Edits())
 }
+
+// Calls to one OLT take turns on its candidate's lock: two sites on one
+// OLT at once both go through, neither denied the lock by the other.
+func TestCallsToOneOLTTakeTurns(t *testing.T) {
+	o := startOLT(t)
+	a := o.adapter(t, 10*time.Second)
+	other := reserveReq("ROI-002")
+	other.Characteristics.Set("port", "7")
+	got := make(chan *port.Result, 2)
+	for _, r := range []*port.Request{reserveReq("ROI-001"), other} {
+		go func() { got <- a.Do(context.Background(), r) }()
+	}
+	ids := map[string]bool{}
+	for range 2 {
+		r := recv(t, got)
+		require.Nil(t, r.Err)
+		ids[r.Resource.ID] = true
+	}
+	assert.Equal(t, map[string]bool{"OLT-SOUTH-03-LC2-P8": true, "OLT-SOUTH-03-LC2-P7": true}, ids)
+}
+
+// Of several rpc-errors the least hopeful decides the class.
+func TestClassifySeveral(t *testing.T) {
+	err := netconf.Errors{{Tag: netconf.LockDenied}, {Tag: netconf.InvalidValue}, {Tag: netconf.DataExists}}
+	pe := Classify(err)
+	assert.Equal(t, port.Invalid, pe.Class)
+	assert.Equal(t, netconf.InvalidValue, pe.Code)
+	assert.Equal(t, port.Transient, Classify(context.DeadlineExceeded).Class)
+	assert.Equal(t, port.Hard, Classify(&netconf.Error{Tag: "vendor-specific"}).Class, "a tag not known is hard")
+	assert.Nil(t, Classify(nil))
+}

@@ -39,9 +39,8 @@ var classes = map[string]port.ErrorClass{
 }
 
 // Classify turns what a NETCONF exchange failed with into the failure
-// policy's terms: an rpc-error by its tag (the first of several that
-// decides the worst class), a deadline or a broken connection as
-// transient. The code is the rpc-error's tag, or "timeout" or
+// policy's terms: an rpc-error by its tag (of several, the least hopeful
+// decides), a deadline or a broken connection as transient. The code is the rpc-error's tag, or "timeout" or
 // "unreachable".
 func Classify(err error) *port.Error {
 	if err == nil {
