@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net"
 	"sync"
 	"testing"
 	"time"
@@ -85,15 +84,10 @@ func startOLT(t *testing.T) *olt {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv, err := tnc.NewServer(dev, "ordertwin", "olt-secret", quiet)
 	require.NoError(t, err)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := srv.Start("127.0.0.1:0")
 	require.NoError(t, err)
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	t.Cleanup(func() {
-		require.NoError(t, srv.Close())
-		require.NoError(t, <-done)
-	})
-	return &olt{dev: dev, clock: clock, ep: Endpoint{Addr: ln.Addr().String(), User: "ordertwin", Password: "olt-secret", HostKey: srv.HostKey()}}
+	t.Cleanup(func() { require.NoError(t, srv.Close()) })
+	return &olt{dev: dev, clock: clock, ep: Endpoint{Addr: addr.String(), User: "ordertwin", Password: "olt-secret", HostKey: srv.HostKey()}}
 }
 
 func (o *olt) adapter(t *testing.T, timeout time.Duration) *Access {

@@ -23,6 +23,7 @@ type Server struct {
 	hostKey gossh.Signer
 	next    atomic.Uint32
 	log     *slog.Logger
+	served  chan error // Start's Serve, once it ends
 }
 
 // NewServer serves dev to user with password, under a fresh host key.
@@ -65,8 +66,29 @@ func (s *Server) Serve(ln net.Listener) error {
 	return err
 }
 
-// Close stops the server and its sessions.
-func (s *Server) Close() error { return s.srv.Close() }
+// Start listens on addr ("127.0.0.1:0": a free port on loopback) and
+// serves there in the background until Close.
+func (s *Server) Start(addr string) (net.Addr, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("NETCONF server for %s: %w", s.dev.Name, err)
+	}
+	s.served = make(chan error, 1)
+	go func() { s.served <- s.Serve(ln) }()
+	return ln.Addr(), nil
+}
+
+// Close stops the server and its sessions (and waits for Start's
+// serving to end).
+func (s *Server) Close() error {
+	err := s.srv.Close()
+	if s.served != nil {
+		if serr := <-s.served; err == nil {
+			err = serr
+		}
+	}
+	return err
+}
 
 // session runs one NETCONF session: hellos, then one rpc after another
 // until close-session or the end of the stream.

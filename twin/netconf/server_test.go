@@ -3,7 +3,6 @@ package netconf
 import (
 	"io"
 	"log/slog"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -29,15 +28,10 @@ func serve(t *testing.T) (*Device, string, gossh.PublicKey) {
 	dev.Ended = make(chan uint32, 16)
 	srv, err := NewServer(dev, "ordertwin", "secret", slog.New(slog.NewTextHandler(io.Discard, nil)))
 	require.NoError(t, err)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := srv.Start("127.0.0.1:0")
 	require.NoError(t, err)
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	t.Cleanup(func() {
-		require.NoError(t, srv.Close())
-		require.NoError(t, <-done)
-	})
-	return dev, ln.Addr().String(), srv.HostKey()
+	t.Cleanup(func() { require.NoError(t, srv.Close()) })
+	return dev, addr.String(), srv.HostKey()
 }
 
 // open logs in, asks for the netconf subsystem and exchanges hellos,
