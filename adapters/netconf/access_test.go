@@ -285,10 +285,10 @@ func TestConfirmedCommitRolledBack(t *testing.T) {
 // when the adapter drops the session.
 func TestDeadlineIsTransientAndRollsBack(t *testing.T) {
 	o := startOLT(t)
-	// A second is ample for dialling, locking, editing and committing on
-	// loopback, even under -race on a busy machine: the deadline passes
-	// in the read-back, which the OLT holds.
-	a := o.adapter(t, time.Second)
+	// Two seconds are ample for dialling, locking, editing and committing
+	// on loopback (some 50 ms under -race): the deadline passes in the
+	// read-back, which the OLT holds.
+	a := o.adapter(t, 2*time.Second)
 	slow := o.dev.Inject(&tnc.Fault{Op: "get-config", Kind: tnc.Slow, Times: 1})
 	defer slow.Release()
 
