@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"sync"
 	"sync/atomic"
 
 	"github.com/gliderlabs/ssh"
@@ -24,6 +25,12 @@ type Server struct {
 	next    atomic.Uint32
 	log     *slog.Logger
 	served  chan error // Start's Serve, once it ends
+
+	// The listeners are closed here as well as by the SSH server, which
+	// misses one whose Serve has not begun when Close comes.
+	mu        sync.Mutex
+	listeners []net.Listener
+	closed    bool
 }
 
 // NewServer serves dev to user with password, under a fresh host key.
@@ -59,8 +66,17 @@ func (s *Server) HostKey() gossh.PublicKey { return s.hostKey.PublicKey() }
 
 // Serve accepts sessions on ln until Close.
 func (s *Server) Serve(ln net.Listener) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ln.Close()
+	}
+	s.listeners = append(s.listeners, ln)
+	s.mu.Unlock()
 	err := s.srv.Serve(ln)
-	if errors.Is(err, ssh.ErrServerClosed) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed && (errors.Is(err, ssh.ErrServerClosed) || errors.Is(err, net.ErrClosed)) {
 		return nil
 	}
 	return err
@@ -81,6 +97,12 @@ func (s *Server) Start(addr string) (net.Addr, error) {
 // Close stops the server and its sessions (and waits for Start's
 // serving to end).
 func (s *Server) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	for _, ln := range s.listeners {
+		ln.Close()
+	}
+	s.mu.Unlock()
 	err := s.srv.Close()
 	if s.served != nil {
 		if serr := <-s.served; err == nil {

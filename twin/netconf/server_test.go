@@ -151,3 +151,16 @@ func TestNewDeviceRefusesBadCards(t *testing.T) {
 	_, err := NewDevice("OLT-X", []Card{{Slot: 0, Ports: 4}}, nil)
 	assert.ErrorContains(t, err, "line card 0 with 4 ports")
 }
+
+// Close right after Start ends the serving, whichever comes first.
+func TestCloseRightAfterStart(t *testing.T) {
+	for range 50 {
+		dev, err := NewDevice("OLT-X", []Card{{Slot: 1, Ports: 1}}, nil)
+		require.NoError(t, err)
+		srv, err := NewServer(dev, "u", "p", nil)
+		require.NoError(t, err)
+		_, err = srv.Start("127.0.0.1:0")
+		require.NoError(t, err)
+		require.NoError(t, srv.Close())
+	}
+}
