@@ -104,6 +104,9 @@ func (s *Server) Close() error {
 	}
 	s.mu.Unlock()
 	err := s.srv.Close()
+	if errors.Is(err, net.ErrClosed) { // a listener closed above
+		err = nil
+	}
 	if s.served != nil {
 		if serr := <-s.served; err == nil {
 			err = serr
