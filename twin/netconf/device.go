@@ -1,0 +1,179 @@
+// Package netconf is the twin's NETCONF front-end (RFC 6241 over SSH, RFC
+// 6242): an OLT's datastores in memory, served to any NETCONF client —
+// the access adapter in tests, or an operator's tool — with the faults a
+// real OLT shows (a lock held elsewhere, a port in use, a slow answer)
+// injected as data. It is a front-end: it knows the configuration an OLT
+// holds, not the twin's allocations.
+package netconf
+
+import (
+	"bytes"
+	_ "embed"
+	"fmt"
+	"slices"
+	"sync"
+	"text/template"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/netconf"
+)
+
+//go:embed pon.xml.tmpl
+var ponTemplate string
+
+var pon = template.Must(template.New("pon").Parse(ponTemplate))
+
+// Card is a line card: its slot and how many PON ports it has.
+type Card struct {
+	Slot  int
+	Ports int
+}
+
+// Clock arms the confirm timeout of a confirmed commit. Tests give a clock
+// they fire by hand.
+type Clock interface {
+	// AfterFunc calls f once d has passed, unless the returned stop is
+	// called first.
+	AfterFunc(d time.Duration, f func()) (stop func() bool)
+}
+
+// WallClock is the real time.
+type WallClock struct{}
+
+// AfterFunc is time.AfterFunc.
+func (WallClock) AfterFunc(d time.Duration, f func()) func() bool { return time.AfterFunc(d, f).Stop }
+
+// DefaultConfirmTimeout is a confirmed commit's timeout when the client
+// names none (RFC 6241 §8.4.5.1: 600 seconds).
+const DefaultConfirmTimeout = 600 * time.Second
+
+// Device is one OLT's configuration: running and candidate datastores,
+// the candidate's lock, a confirmed commit waiting for its confirmation,
+// and the faults to inject.
+type Device struct {
+	Name  string
+	clock Clock
+	// Ended, if set, hears the id of each session once the device has
+	// released what it held (tests wait on it).
+	Ended chan uint32
+
+	mu        sync.Mutex
+	running   []*netconf.Node
+	candidate []*netconf.Node
+	lockedBy  uint32
+	pending   *confirmation
+	faults    []*Fault
+	edits     [][]byte
+	commits   int
+	rollbacks int
+}
+
+// confirmation is a confirmed commit not yet confirmed: the running
+// configuration to go back to, and the timer that will.
+type confirmation struct {
+	session uint32
+	before  []*netconf.Node
+	stop    func() bool
+}
+
+// NewDevice makes an OLT whose running configuration holds its PON ports
+// (channel group, partition, pair and termination per port, named
+// LC<slot>-P<port>) and one uplink.
+func NewDevice(name string, cards []Card, clock Clock) (*Device, error) {
+	if clock == nil {
+		clock = WallClock{}
+	}
+	var ports []string
+	for _, c := range cards {
+		if c.Slot < 1 || c.Ports < 1 {
+			return nil, fmt.Errorf("OLT %s: line card %d with %d ports: slot and ports count from 1", name, c.Slot, c.Ports)
+		}
+		for p := 1; p <= c.Ports; p++ {
+			ports = append(ports, fmt.Sprintf("LC%d-P%d", c.Slot, p))
+		}
+	}
+	var b bytes.Buffer
+	if err := pon.Execute(&b, ports); err != nil {
+		return nil, fmt.Errorf("OLT %s: %w", name, err)
+	}
+	tree, err := netconf.ParseTree(b.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("OLT %s: %w", name, err)
+	}
+	return &Device{Name: name, clock: clock, running: tree, candidate: netconf.Clone(tree)}, nil
+}
+
+// Running is the running configuration, as XML.
+func (d *Device) Running() []byte {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return netconf.Marshal(d.running)
+}
+
+// Edits lists the content of every <config> the device was sent, in order.
+func (d *Device) Edits() [][]byte {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return slices.Clone(d.edits)
+}
+
+// Commits counts the commits that changed the running configuration and
+// stayed (confirmed ones once confirmed); Rollbacks the confirmed commits
+// rolled back.
+func (d *Device) Commits() (commits, rollbacks int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.commits, d.rollbacks
+}
+
+// Inject adds a fault rule.
+func (d *Device) Inject(f *Fault) *Fault {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if f.release == nil {
+		f.release = make(chan struct{})
+	}
+	d.faults = append(d.faults, f)
+	return f
+}
+
+// fault is the first rule that fires for operation op, counted.
+func (d *Device) fault(op string) *Fault {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, f := range d.faults {
+		if f.Op == op && (f.Times == 0 || f.Hits() < f.Times) {
+			f.hits.Add(1)
+			return f
+		}
+	}
+	return nil
+}
+
+// ended releases what a session held: its lock (and the candidate's
+// changes with it), and a confirmed commit it did not confirm, which is
+// rolled back at once (RFC 6241 §8.4.1).
+func (d *Device) ended(session uint32) {
+	d.mu.Lock()
+	if d.lockedBy == session {
+		d.lockedBy = 0
+		d.candidate = netconf.Clone(d.running)
+	}
+	if d.pending != nil && d.pending.session == session {
+		d.rollback()
+	}
+	d.mu.Unlock()
+	if d.Ended != nil {
+		d.Ended <- session
+	}
+}
+
+// rollback restores the configuration before an unconfirmed commit.
+// d.mu is held.
+func (d *Device) rollback() {
+	d.pending.stop()
+	d.running = d.pending.before
+	d.candidate = netconf.Clone(d.running)
+	d.pending = nil
+	d.rollbacks++
+}
