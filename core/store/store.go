@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -221,6 +222,30 @@ func DecodeRecords(out []Record, b []byte) ([]Record, error) {
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// AppendBatch appends to out, up to limit entries in all (none when limit
+// < 0), the records after seq after of the batch first..last that data
+// encodes (a journal_batch row of a durable store), each with its seq.
+// records is scratch space for the batch's records, returned for the
+// next batch.
+func AppendBatch(out []Entry, records []Record, first, last, after int64, limit int, data []byte) ([]Entry, []Record, error) {
+	records, err := DecodeRecords(records[:0], data)
+	if err != nil {
+		return out, records, fmt.Errorf("journal records %d to %d: %w", first, last, err)
+	}
+	if int64(len(records)) != last-first+1 {
+		return out, records, fmt.Errorf("journal records %d to %d: the batch holds %d: %w", first, last, len(records), ErrCorrupt)
+	}
+	for i, r := range records {
+		if limit >= 0 && len(out) >= limit {
+			break
+		}
+		if seq := first + int64(i); seq > after {
+			out = append(out, Entry{Seq: seq, Record: r})
+		}
+	}
+	return out, records, nil
 }
 
 // Len counts the records committed.

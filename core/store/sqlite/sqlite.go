@@ -405,16 +405,8 @@ func readJournal(ctx context.Context, db *sql.DB, after int64, limit int) ([]sto
 		if err := rows.Scan(&first, &last, &data); err != nil {
 			return nil, err
 		}
-		if records, err = store.DecodeRecords(records[:0], data); err != nil {
-			return nil, fmt.Errorf("journal records %d to %d: %w", first, last, err)
-		}
-		if int64(len(records)) != last-first+1 {
-			return nil, fmt.Errorf("journal records %d to %d: the batch holds %d: %w", first, last, len(records), store.ErrCorrupt)
-		}
-		for i, r := range records {
-			if seq := first + int64(i); seq > after && !full() {
-				out = append(out, store.Entry{Seq: seq, Record: r})
-			}
+		if out, records, err = store.AppendBatch(out, records, first, last, after, limit, data); err != nil {
+			return nil, err
 		}
 	}
 	return out, rows.Err()
