@@ -612,6 +612,8 @@ func TestSuspendedOverRestart(t *testing.T) {
 		down.fail = 0
 		down.mu.Unlock()
 		r.resume("HUB-001")
+		time.Sleep(time.Hour) // whatever the notifier waits on after a restart is due by then
+		synctest.Wait()
 		assert.Equal(t, []string{"2 ProductOrderCreateEvent productOrder:PO-1 state=acknowledged",
 			"4 ProductOrderStateChangeEvent productOrder:PO-1 state=inProgress"}, summary(down.events()))
 	})
