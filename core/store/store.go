@@ -248,6 +248,28 @@ func AppendBatch(out []Entry, records []Record, first, last, after int64, limit 
 	return out, records, nil
 }
 
+// Rows is a query's answer as database/sql and pgx give it.
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// ScanCursors reads rows of (listener, seq), a durable store's delivery
+// cursors, into a map: listener id → seq.
+func ScanCursors(rows Rows) (map[string]int64, error) {
+	out := map[string]int64{}
+	for rows.Next() {
+		var id string
+		var seq int64
+		if err := rows.Scan(&id, &seq); err != nil {
+			return nil, err
+		}
+		out[id] = seq
+	}
+	return out, rows.Err()
+}
+
 // Len counts the records committed.
 func (m *Memory) Len() int {
 	m.mu.Lock()

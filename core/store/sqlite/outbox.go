@@ -81,16 +81,8 @@ func (o *Outbox) Cursors(ctx context.Context) (map[string]int64, error) {
 		return nil, fmt.Errorf("outbox: cursors: %w", err)
 	}
 	defer rows.Close()
-	out := map[string]int64{}
-	for rows.Next() {
-		var id string
-		var seq int64
-		if err := rows.Scan(&id, &seq); err != nil {
-			return nil, fmt.Errorf("outbox: cursors: %w", err)
-		}
-		out[id] = seq
-	}
-	if err := rows.Err(); err != nil {
+	out, err := store.ScanCursors(rows)
+	if err != nil {
 		return nil, fmt.Errorf("outbox: cursors: %w", err)
 	}
 	return out, nil
