@@ -204,3 +204,23 @@ type Named interface {
 	Replier
 	ReplyTo() string
 }
+
+// DryRunner is implemented by an adapter that can tell, without sending
+// anything, exactly what a call would send: the dry run. What it renders
+// is what the call sends, byte for byte, given the same request.
+type DryRunner interface {
+	DryRun(req *Request) ([]Sent, *Error)
+}
+
+// Sent is one message an adapter sends for a call, in the order sent.
+type Sent struct {
+	// Protocol is the wire protocol: "netconf", "http", "radius", "pnp",
+	// "stamp".
+	Protocol string
+	// To is where it goes: host:port or a URL, never a credential.
+	To string
+	// Op names the message: "edit-config", "POST /api/ipam/…", "CoA-Request".
+	Op string
+	// Body is the message as sent (XML, JSON, attribute list as text).
+	Body string
+}
