@@ -22,7 +22,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/api/tmf648"
 	"github.com/ordertwin/ordertwin/core/com"
-	"github.com/ordertwin/ordertwin/load"
+	"github.com/ordertwin/ordertwin/bench/load"
 	"github.com/ordertwin/ordertwin/scenarios"
 )
 
