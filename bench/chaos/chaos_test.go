@@ -79,7 +79,7 @@ func failed(v Verdict) map[string][]string {
 func TestJudge(t *testing.T) {
 	v := Judge(good())
 	assert.True(t, v.Pass, "%+v", v)
-	assert.Len(t, v.Checks, 6)
+	assert.Len(t, v.Checks, 7)
 
 	cases := map[string]struct {
 		spoil func(*Evidence)
@@ -94,6 +94,8 @@ func TestJudge(t *testing.T) {
 		"an order stuck":           {func(e *Evidence) { e.Orders[1].Held = "" }, CheckEnded, "PO-2 (k2) is inProgress, neither ended nor held for a reason"},
 		"a VLAN held twice":        {func(e *Evidence) { e.Resources[1].State = "active" }, CheckTwice, "VLAN 2108 is held by R1 and R2"},
 		"a reservation left":       {func(e *Evidence) { e.Orders[1].Final, e.Orders[1].State = true, "partial" }, CheckLeaked, "R5 (OLTPort LC2-P8) is still reserved, every order having ended"},
+		"orders refused":           {func(e *Evidence) { e.Unanswered = []string{"15 orders: 400"} }, CheckAcked, "15 orders: 400"},
+		"no order sent":            {func(e *Evidence) { e.Answered = nil; e.Orders = nil; e.Resources = nil }, CheckAcked, "the run sent no order"},
 		"an event never delivered": {func(e *Evidence) { e.Heard = []string{"3", "8"} }, CheckDelivered, "event 5 was never delivered"},
 		"events out of order":      {func(e *Evidence) { e.Heard = []string{"5", "3", "8"} }, CheckDelivered, "out of order: event 1 of the journal is 3, the listener's 1 was 5"},
 	}
@@ -111,7 +113,7 @@ func TestJudge(t *testing.T) {
 	ev.Journal = nil
 	v = Judge(ev)
 	assert.True(t, v.Pass)
-	assert.Equal(t, "the run does not own the server's journal", v.Checks[5].Skipped)
+	assert.Equal(t, "the run does not own the server's journal", v.Checks[6].Skipped)
 }
 
 // A fault's cost: the requests that failed from its hit to the next, how

@@ -15,6 +15,9 @@ type Evidence struct {
 	// was given: the first, and one more for each re-send of a request
 	// whose answer was lost.
 	Answered map[string][]string
+	// Unanswered says which orders the run sent were never acknowledged,
+	// and why (refused, given up on), one line a reason.
+	Unanswered []string
 	// Orders are the product orders the server lists at the end.
 	Orders []Order
 	// Resources are the resources the server's inventory lists at the end.
@@ -64,6 +67,7 @@ type Verdict struct {
 
 // The checks, by name.
 const (
+	CheckAcked     = "every order sent was acknowledged"
 	CheckOnce      = "every acknowledged order exists, once"
 	CheckResend    = "a re-sent request got the first answer"
 	CheckEnded     = "every order ended or is explained"
@@ -77,7 +81,7 @@ const maxDetail = 30
 
 // Judge computes the verdict on ev.
 func Judge(ev Evidence) Verdict {
-	v := Verdict{Checks: []Check{once(ev), resends(ev), ended(ev), twice(ev), leaked(ev), delivered(ev)}}
+	v := Verdict{Checks: []Check{acknowledged(ev), once(ev), resends(ev), ended(ev), twice(ev), leaked(ev), delivered(ev)}}
 	v.Pass = !slices.ContainsFunc(v.Checks, func(c Check) bool { return !c.Pass })
 	return v
 }
@@ -87,6 +91,14 @@ func check(name string, detail []string) Check {
 		detail = append(detail[:maxDetail], fmt.Sprintf("… and %d more", len(detail)-maxDetail))
 	}
 	return Check{Name: name, Pass: len(detail) == 0, Detail: detail}
+}
+
+func acknowledged(ev Evidence) Check {
+	detail := slices.Clone(ev.Unanswered)
+	if len(ev.Answered) == 0 && len(detail) == 0 {
+		detail = []string{"the run sent no order"}
+	}
+	return check(CheckAcked, detail)
 }
 
 func once(ev Evidence) Check {
