@@ -23,9 +23,9 @@ import (
 const secret = "vu9-Fq2!secret"
 
 var (
-	melb  = tmf.Place{ID: "MELB", Name: "Melbourne HQ", Address: "Level 12, 120 Collins Street, Melbourne VIC 3000"}
-	gold  = tmf.Characteristics{{Name: "speed", Value: "500M-sym"}, {Name: "slaTier", Value: "Gold"}}
-	vlan  = &tmf.Resource{ID: "ENT-MEL-VLAN-2108", ResourceType: "VLAN", State: "reserved", Value: "VLAN 2108", Place: melb,
+	melb = tmf.Place{ID: "MELB", Name: "Melbourne HQ", Address: "Level 12, 120 Collins Street, Melbourne VIC 3000"}
+	gold = tmf.Characteristics{{Name: "speed", Value: "500M-sym"}, {Name: "slaTier", Value: "Gold"}}
+	vlan = &tmf.Resource{ID: "ENT-MEL-VLAN-2108", ResourceType: "VLAN", State: "reserved", Value: "VLAN 2108", Place: melb,
 		Characteristics: tmf.Characteristics{{Name: "pool", Value: "ENT-MEL"}, {Name: "vlanId", Value: "2108"}}}
 )
 
