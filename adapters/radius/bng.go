@@ -30,27 +30,27 @@ type Config struct {
 	// address of its Dynamic Authorization Server (host:port; RFC 5176's
 	// port is 3799). Several may share one address (a CoA proxy that
 	// routes by NAS-Identifier).
-	BNGs map[string]string
+	BNGs map[string]string `yaml:"bngs"`
 	// Sites maps a site's street address to the BNG that serves it, for
 	// requests that name no BNG. With one BNG it may be left out.
-	Sites map[string]string
+	Sites map[string]string `yaml:"sites"`
 	// Templates are the QoS policies the BNGs hold: a reserve picks the
 	// one for the item's speed and SLA tier.
-	Templates []Template
+	Templates []Template `yaml:"templates"`
 	// SecretFile or SecretEnv (exactly one) holds the RADIUS shared secret:
 	// a file whose content (less a final newline) is the secret, or the
 	// name of an environment variable. The secret is never logged.
-	SecretFile string
-	SecretEnv  string
+	SecretFile string `yaml:"secretFile"`
+	SecretEnv  string `yaml:"secretEnv"`
 	// Timeout bounds one call (10s if zero): a request not answered by
 	// then fails as transient.
-	Timeout time.Duration
+	Timeout time.Duration `yaml:"timeout"`
 	// Retry is how long to wait for an answer before sending the request
 	// again, with the same Identifier (2s if zero).
-	Retry time.Duration
+	Retry time.Duration `yaml:"retry"`
 	// Concurrency bounds the calls in flight (8 if zero).
-	Concurrency int
-	Log         *slog.Logger
+	Concurrency int          `yaml:"concurrency"`
+	Log         *slog.Logger `yaml:"-"`
 }
 
 // Template is a QoS policy the BNGs hold, for a speed and an SLA tier.
