@@ -157,14 +157,17 @@ func (b *BNG) exchange(ctx context.Context, p *plan, m message) (*radius.Packet,
 	buf := make([]byte, radius.MaxPacketLength)
 	sends, dropped := 0, 0
 	for {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("no answer from %s at %s to %s (sent %d times, %d answers dropped): %w",
+				p.bng, p.addr, m.code, sends, dropped, ctx.Err())
+		}
 		_, _ = conn.Write(wire) // a failed send is retried as a lost one
 		sends++
 		again := time.Now().Add(b.cfg.Retry)
 		for {
 			_ = conn.SetReadDeadline(again)
 			if ctx.Err() != nil {
-				return nil, fmt.Errorf("no answer from %s at %s to %s (sent %d times, %d answers dropped): %w",
-					p.bng, p.addr, m.code, sends, dropped, ctx.Err())
+				break
 			}
 			n, err := conn.Read(buf)
 			if err != nil {
