@@ -29,7 +29,7 @@ var (
 		Characteristics: tmf.Characteristics{{Name: "pool", Value: "ENT-MEL"}, {Name: "vlanId", Value: "2108"}}}
 )
 
-func network(t *testing.T) *twin.Network {
+func network(t testing.TB) *twin.Network {
 	t.Helper()
 	n, err := twin.LoadNetwork(filepath.Join("..", "..", "scenarios", "networks", "au-east.yaml"))
 	require.NoError(t, err)
@@ -62,7 +62,7 @@ func (l *logBuffer) String() string {
 	return l.buf.String()
 }
 
-func newRig(t *testing.T, faults []*trad.Fault, tune func(*Config)) *rig {
+func newRig(t testing.TB, faults []*trad.Fault, tune func(*Config)) *rig {
 	t.Helper()
 	n := network(t)
 	var log logBuffer
