@@ -240,11 +240,11 @@ func (b *BNG) plan(req *port.Request) (*plan, *port.Error) {
 			rad.Attr{Name: rad.CiscoAVPair, Value: policyIn + name}, rad.Attr{Name: rad.CiscoAVPair, Value: policyOut + name}, ma)}}
 	case req.Op == port.Commit && rt == "VLAN":
 		vlan := req.Resource.Characteristics.Get(CharVLAN)
-		if n, ok := vlanID(vlan); !ok {
+		n, ok := vlanID(vlan)
+		if !ok {
 			return nil, invalid("badVLAN", "VLAN %s has no %s of 1-4094 (%q)", req.Resource.ID, CharVLAN, vlan)
-		} else {
-			p.msgs = []message{{radius.CodeCoARequest, append(id, rad.Attr{Name: rad.NASPortID, Value: fmt.Sprintf("vlan%d", n)}, ma)}}
 		}
+		p.msgs = []message{{radius.CodeCoARequest, append(id, rad.Attr{Name: rad.NASPortID, Value: fmt.Sprintf("vlan%d", n)}, ma)}}
 	case req.Op == port.Release && rt == "QoSPolicy":
 		p.msgs = []message{{radius.CodeDisconnectRequest, append(id, ma)}}
 	default:

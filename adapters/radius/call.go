@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"time"
 
 	"layeh.com/radius"
@@ -18,7 +19,13 @@ import (
 // goroutine (the engine's inbox). Its time is now: the inbox stamps the
 // answer when it arrives.
 func (b *BNG) Call(now time.Duration, req *port.Request, reply port.Replier) {
-	r := *req // the caller reuses req
+	r := *req // the caller reuses req, and may change what it points to
+	r.Characteristics = slices.Clone(req.Characteristics)
+	if req.Resource != nil {
+		res := *req.Resource
+		res.Characteristics = slices.Clone(res.Characteristics)
+		r.Resource = &res
+	}
 	go func() { reply.Reply(now, b.Do(context.Background(), &r)) }()
 }
 

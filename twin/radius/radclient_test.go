@@ -26,7 +26,7 @@ func radclient(t *testing.T, addr net.Addr, secret, command, input string) (stri
 	file := filepath.Join(t.TempDir(), "secret")
 	require.NoError(t, os.WriteFile(file, []byte(secret+"\n"), 0o600))
 	var out bytes.Buffer
-	cmd := exec.Command(bin, "-x", "-S", file, "-r", "1", "-t", "0.5", addr.String(), command)
+	cmd := exec.Command(bin, "-x", "-S", file, "-r", "1", "-t", "2", addr.String(), command)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(input), &out, &out
 	err = cmd.Run()
 	var exit *exec.ExitError
