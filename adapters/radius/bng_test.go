@@ -235,6 +235,20 @@ func TestRepeatedKeySameAnswer(t *testing.T) {
 	assert.Same(t, next, <-got)
 }
 
+// Calls with one key at the same time are one call: the second waits for
+// the first's answer.
+func TestSameKeyAtOnceIsOneCall(t *testing.T) {
+	r := newRig(t, []*trad.Fault{{Kind: trad.Drop, Times: 1}}, nil)
+	got := make(chan *port.Result, 2)
+	for range 2 {
+		go func() { got <- r.bng.Do(context.Background(), request(port.Commit, "ROI-002/commit/1", vlan)) }()
+	}
+	a, b := <-got, <-got
+	require.Nil(t, a.Err)
+	assert.Same(t, a, b)
+	assert.Len(t, r.srv.Received(), 2, "the request and its one resend")
+}
+
 // A NAK's Error-Cause decides the failure policy's class.
 func TestNAKClasses(t *testing.T) {
 	for _, c := range []struct {

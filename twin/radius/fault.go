@@ -25,11 +25,11 @@ const (
 // Times times (every time if Times is 0). A dropped request sent again
 // counts again.
 type Fault struct {
-	Code  string
-	User  string
-	Kind  FaultKind
-	Cause rad.Cause
-	Times int
+	Code  string    `yaml:"code"`
+	User  string    `yaml:"user"`
+	Kind  FaultKind `yaml:"kind"`
+	Cause rad.Cause `yaml:"cause"` // its number: 503
+	Times int       `yaml:"times"`
 
 	hits atomic.Int32
 }
