@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -168,27 +167,13 @@ func (t *Twin) takeHandoff(x *exchange, r *tmf.Resource) (release, *port.Error) 
 
 // qosTemplate picks the BNG template for the speed ("500M-sym") and tier.
 func (t *Twin) qosTemplate(cs tmf.Characteristics) (string, *port.Error) {
-	speed, tier := speedMbps(cs.Get("speed")), cs.Get("slaTier")
+	speed, tier := tmf.SpeedMbps(cs.Get("speed")), cs.Get("slaTier")
 	for _, q := range t.net.QoSTemplates {
 		if q.SpeedMbps == speed && q.Tier == tier {
 			return q.Name, nil
 		}
 	}
 	return "", &port.Error{Class: port.Hard, Code: "noQoSTemplate", Message: fmt.Sprintf("no QoS template for %d Mbps %s", speed, tier)}
-}
-
-// speedMbps reads "500M-sym" or "1G-sym".
-func speedMbps(s string) int {
-	s, _, _ = strings.Cut(s, "-")
-	mult := 1
-	switch {
-	case strings.HasSuffix(s, "G"):
-		mult, s = 1000, strings.TrimSuffix(s, "G")
-	case strings.HasSuffix(s, "M"):
-		s = strings.TrimSuffix(s, "M")
-	}
-	n, _ := strconv.Atoi(s)
-	return n * mult
 }
 
 // probeName names a site's probe after the network's pattern.
