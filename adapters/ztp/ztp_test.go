@@ -1,0 +1,418 @@
+package ztp
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ordertwin/ordertwin/core/pnp"
+	"github.com/ordertwin/ordertwin/core/port"
+	"github.com/ordertwin/ordertwin/core/tmf"
+	"github.com/ordertwin/ordertwin/twin"
+	tztp "github.com/ordertwin/ordertwin/twin/ztp"
+)
+
+var rewrite = flag.Bool("rewrite", false, "rewrite golden files")
+
+const (
+	pilotSerial = "FDO2340567"
+	pilotPlace  = "Level 12, 120 Collins Street, Melbourne VIC 3000"
+)
+
+// network is the worked example's network, whose CPE stock the twin's
+// routers are.
+func network(t *testing.T) *twin.Network {
+	t.Helper()
+	n, err := twin.LoadNetwork("../../scenarios/networks/au-east.yaml")
+	require.NoError(t, err)
+	return n
+}
+
+// collect is a Replier that hands every answer to a channel.
+type collect chan *port.Result
+
+func (c collect) Reply(_ time.Duration, res *port.Result) { c <- res }
+
+// reserved is the pilot's CE router as the in-process twin's logistics
+// reserves it, with the in-process twin itself.
+func reserved(t *testing.T, n *twin.Network) (*tmf.Resource, *twin.Twin) {
+	t.Helper()
+	tw, err := twin.New(n)
+	require.NoError(t, err)
+	got := make(collect, 8)
+	tw.Call(0, &port.Request{Key: "ROI-006/reserve/1", System: port.Logistics, Op: port.Reserve, Item: "ROI-006",
+		Customer: "CUST-ENT-1102", Site: "MELB", Place: tmf.Place{Address: pilotPlace}, ResourceType: "CPE",
+		Characteristics: tmf.Characteristics{{Name: "model", Value: "ISR-4431"}, {Name: "config", Value: "enterprise-fibre"}}}, got)
+	res := <-got
+	require.Nil(t, res.Err)
+	require.Equal(t, pilotSerial, res.Resource.ID)
+	return res.Resource, tw
+}
+
+// pilot is the pilot site's ZTP commit: the reserved router, and the
+// service the order gave it (the site's VLAN, /29, QoS policy, tier).
+func pilot(r *tmf.Resource) *port.Request {
+	return &port.Request{Key: "ROI-006/commit/1", System: port.ZTP, Op: port.Commit, Item: "ROI-006", Handle: 6,
+		Customer: "CUST-ENT-1102", Site: "MELB", Place: tmf.Place{Address: pilotPlace}, Resource: r,
+		Characteristics: tmf.Characteristics{{Name: "model", Value: "ISR-4431"}, {Name: "config", Value: "enterprise-fibre"},
+			{Name: CharVLAN, Value: "2108"}, {Name: CharSubnet, Value: "10.88.12.0/29"},
+			{Name: CharProfile, Value: "BW-500-500-GOLD-ENT"}, {Name: CharTier, Value: "Gold"}}}
+}
+
+// stepClock is the routers' clock in tests: a backoff ends when the test
+// says so.
+type stepClock struct{ waits chan chan time.Time }
+
+func (c *stepClock) After(time.Duration) <-chan time.Time {
+	ch := make(chan time.Time, 1)
+	c.waits <- ch
+	return ch
+}
+
+// rig is a PnP server on loopback and the twin's routers pointed at it
+// by option 43.
+type rig struct {
+	z     *ZTP
+	fleet *tztp.Fleet
+	ended chan tztp.Ended
+	clock *stepClock
+	log   *bytes.Buffer
+}
+
+func start(t *testing.T, cfg Config) *rig {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	ap := netip.MustParseAddrPort(ln.Addr().String())
+	cfg.Advertise = pnp.Discovery{Host: ap.Addr().String(), Port: int(ap.Port())}
+	var log bytes.Buffer
+	cfg.Log = slog.New(slog.NewTextHandler(&syncWriter{w: &log}, nil))
+	z, err := New(cfg)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- z.Serve(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		require.NoError(t, <-served)
+	})
+	clock := &stepClock{waits: make(chan chan time.Time, 16)}
+	ended := make(chan tztp.Ended, 16)
+	fleet, err := tztp.NewFleet(network(t).CPE, tztp.Config{Option43: z.Option43(), User: cfg.User, Password: string(cfg.Password),
+		Clock: clock, Ended: ended})
+	require.NoError(t, err)
+	return &rig{z: z, fleet: fleet, ended: ended, clock: clock, log: &log}
+}
+
+type syncWriter struct {
+	mu sync.Mutex
+	w  *bytes.Buffer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+func (r *rig) serve(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.fleet.Serve(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		require.NoError(t, <-done)
+	})
+}
+
+func within(t *testing.T, ch <-chan *port.Result) *port.Result {
+	t.Helper()
+	select {
+	case res := <-ch:
+		return res
+	case <-time.After(10 * time.Second):
+		t.Fatal("no answer within 10s")
+		return nil
+	}
+}
+
+func TestDay1Golden(t *testing.T) {
+	r, _ := reserved(t, network(t))
+	d, perr := Day1Of(pilot(r))
+	require.Nil(t, perr)
+	got, err := d.Render()
+	require.NoError(t, err)
+	golden := "testdata/pilot-day1.cfg"
+	if *rewrite {
+		require.NoError(t, os.WriteFile(golden, []byte(got), 0o644))
+	}
+	want, err := os.ReadFile(golden)
+	require.NoError(t, err)
+	assert.Equal(t, string(want), got, "go test ./adapters/ztp -run Golden -rewrite, and review the diff")
+}
+
+func TestDay1ValuesComeFromTheRequest(t *testing.T) {
+	r, _ := reserved(t, network(t))
+	req := pilot(r)
+	req.Site, req.Customer = "SYD1", "CUST-ENT-2001"
+	req.Characteristics = tmf.Characteristics{{Name: CharVLAN, Value: "2200"}, {Name: CharSubnet, Value: "10.90.1.8/29"},
+		{Name: CharProfile, Value: "BW-1000-200-SILVER-ENT"}, {Name: CharTier, Value: "Silver"}}
+	d, perr := Day1Of(req)
+	require.Nil(t, perr)
+	text, err := d.Render()
+	require.NoError(t, err)
+	for _, line := range []string{"hostname CE-ENT-2001-SYD1", "interface GigabitEthernet0/0/0.2200", " encapsulation dot1Q 2200",
+		" ip address 10.90.1.10 255.255.255.248", "ip route 0.0.0.0 0.0.0.0 10.90.1.9", "  police cir 1000000000",
+		"  shape average 200000000", "   conform-action set-dscp-transmit af21", "class-map match-any ENT-SILVER",
+		"remote-ip 10.90.1.9 remote-port 862"} {
+		assert.Contains(t, text, line)
+	}
+	assert.NotContains(t, text, "2108")
+	assert.NotContains(t, text, "10.88.12")
+}
+
+func TestMissingValuesAreInvalidAndSendNothing(t *testing.T) {
+	rg := start(t, Config{})
+	req := &port.Request{Key: "ROI-006/commit/1", System: port.ZTP, Op: port.Commit, Item: "ROI-006",
+		Resource:        &tmf.Resource{ID: "X", ResourceType: "CPE", Characteristics: tmf.Characteristics{{Name: CharModel, Value: "ISR-9999"}}},
+		Characteristics: tmf.Characteristics{{Name: CharSubnet, Value: "10.88.12.0/28x"}, {Name: CharProfile, Value: "500M"}}}
+	_, perr := rg.z.DryRun(req)
+	require.NotNil(t, perr)
+	assert.Equal(t, port.Invalid, perr.Class)
+	for _, what := range []string{"the customer", "the site", "ISR-9999", CharVLAN, CharSubnet, CharProfile, CharTier} {
+		assert.Contains(t, perr.Message, what)
+	}
+	res := rg.z.Do(context.Background(), req)
+	require.NotNil(t, res.Err)
+	assert.Equal(t, perr, res.Err)
+	assert.True(t, res.Final)
+	rg.z.mu.Lock()
+	defer rg.z.mu.Unlock()
+	assert.Empty(t, rg.z.waiting, "a bad request waits for no router")
+
+	noRouter := pilot(nil)
+	_, perr = Day1Of(noRouter)
+	require.NotNil(t, perr)
+	assert.Contains(t, perr.Message, "the reserved CE router")
+	assert.Contains(t, perr.Message, CharSerial)
+}
+
+// The pilot's router calls home when installed, takes its Day-1
+// configuration and reports; the call answers as the in-process twin's
+// ZTP does (milestones, the router made available), and the router holds
+// the configuration the dry run showed, byte for byte.
+func TestRouterCallsHomeAndIsConfigured(t *testing.T) {
+	rg := start(t, Config{User: "pnp", Password: "s3cret-staged", Timeout: time.Minute})
+	r, tw := reserved(t, network(t))
+	req := pilot(r)
+	want, perr := rg.z.DryRun(req)
+	require.Nil(t, perr)
+
+	got := make(collect, 8)
+	rg.z.Call(0, req, got)
+	rg.serve(t)
+	require.NoError(t, rg.fleet.Install(pilotSerial))
+	delivered := within(t, got)
+	assert.False(t, delivered.Final)
+	assert.Equal(t, "delivered", delivered.Milestone)
+	res := within(t, got)
+	require.True(t, res.Final)
+	require.Nil(t, res.Err)
+	assert.Equal(t, "installed", res.Milestone)
+	assert.Equal(t, "ROI-006/commit/1", res.Key)
+	assert.Equal(t, 6, res.Handle)
+	assert.Equal(t, tztp.Ended{Serial: pilotSerial}, <-rg.ended, "the router's agent is done once configured")
+
+	// The same answer as the in-process twin's.
+	inProc := make(collect, 8)
+	tw.Call(0, req, inProc)
+	var final *port.Result
+	for final == nil {
+		if p := <-inProc; p.Final {
+			final = p
+		}
+	}
+	require.Nil(t, final.Err)
+	assert.Equal(t, final.Milestone, res.Milestone)
+	assert.Equal(t, *final.Resource, *res.Resource)
+
+	// The router holds the configuration, and heard exactly the dry run.
+	dev := rg.fleet.Device(pilotSerial)
+	st := dev.Show()
+	assert.Equal(t, "CE-ENT-1102-MELB", st.Hostname)
+	sub := st.Interfaces["GigabitEthernet0/0/0.2108"]
+	assert.Equal(t, 2108, sub.VLAN)
+	assert.Equal(t, netip.MustParsePrefix("10.88.12.2/29"), sub.Address)
+	assert.Equal(t, "BW-500-500-GOLD-ENT-IN", sub.PolicyIn)
+	assert.Equal(t, "BW-500-500-GOLD-ENT-OUT", sub.PolicyOut)
+	assert.True(t, sub.Up)
+	assert.True(t, st.Interfaces["GigabitEthernet0/0/0"].Up)
+	assert.Equal(t, []string{"0.0.0.0 0.0.0.0 10.88.12.1"}, st.Routes)
+	assert.True(t, st.TWAMPResponder)
+	assert.True(t, st.Saved)
+	assert.Equal(t, 1, st.Applies)
+	assert.Equal(t, 1, st.CalledHome)
+	heard := dev.Heard()
+	require.Len(t, heard, len(want))
+	for i, h := range heard {
+		assert.Equal(t, want[i].Op, h.Op)
+		assert.Equal(t, want[i].Body, h.Body, "message %d", i)
+	}
+	assert.Contains(t, want[2].Body, "<![CDATA[! Day-1 configuration of CE-ENT-1102-MELB")
+
+	// No credential in what was sent, logged or shown.
+	for _, s := range want {
+		assert.NotContains(t, s.Body+s.To, "s3cret-staged")
+	}
+	assert.NotContains(t, rg.log.String(), "s3cret-staged")
+	assert.NotContains(t, fmt.Sprintf("%v %+v %#v", rg.z.cfg, rg.z.cfg, rg.z.cfg), "s3cret-staged")
+	assert.Contains(t, rg.log.String(), "ZTP configured the CE router")
+}
+
+// A repeated key is the same call: it gets the same answer, and the
+// router is configured once.
+func TestRepeatedKeyConfiguresOnce(t *testing.T) {
+	rg := start(t, Config{Timeout: time.Minute})
+	r, _ := reserved(t, network(t))
+	first, again := make(collect, 8), make(collect, 8)
+	rg.z.Call(0, pilot(r), first)
+	rg.z.Call(0, pilot(r), again) // a crash re-sends the call before its answer
+	rg.serve(t)
+	require.NoError(t, rg.fleet.Install(pilotSerial))
+	var finals []*port.Result
+	for _, ch := range []collect{first, again} {
+		for {
+			res := within(t, ch)
+			if res.Final {
+				finals = append(finals, res)
+				break
+			}
+		}
+	}
+	require.Nil(t, finals[0].Err)
+	assert.Equal(t, finals[0], finals[1])
+	later := rg.z.Do(context.Background(), pilot(r))
+	assert.Equal(t, finals[0], later)
+	assert.Equal(t, 1, rg.fleet.Device(pilotSerial).Show().Applies)
+}
+
+// A router that never calls home is lost at the call's deadline.
+func TestLostRouterAtDeadline(t *testing.T) {
+	rg := start(t, Config{Timeout: 300 * time.Millisecond})
+	r, _ := reserved(t, network(t))
+	dev := rg.fleet.Device(pilotSerial)
+	dev.Inject(&tztp.Fault{Kind: tztp.LostCPE})
+	rg.serve(t)
+	got := make(collect, 8)
+	rg.z.Call(0, pilot(r), got)
+	require.NoError(t, rg.fleet.Install(pilotSerial))
+	res := within(t, got)
+	require.True(t, res.Final)
+	require.NotNil(t, res.Err)
+	assert.Equal(t, port.Lost, res.Err.Class)
+	assert.Equal(t, "neverCalledHome", res.Err.Code)
+	assert.Equal(t, "lost", res.Milestone)
+	assert.Equal(t, 1, dev.Hits(tztp.LostCPE))
+	assert.Equal(t, 0, dev.Show().CalledHome)
+	assert.Equal(t, 0, dev.Show().Applies)
+}
+
+// A router that refuses its configuration fails the call at once, hard,
+// naming the line; it is not configured.
+func TestRefusedConfigurationIsHard(t *testing.T) {
+	rg := start(t, Config{Timeout: time.Minute})
+	r, _ := reserved(t, network(t))
+	dev := rg.fleet.Device(pilotSerial)
+	dev.Inject(&tztp.Fault{Kind: tztp.BadConfig, Times: 1})
+	got := make(collect, 8)
+	rg.z.Call(0, pilot(r), got)
+	ctx, cancel := context.WithCancel(context.Background())
+	agent := make(chan error, 1)
+	go func() { agent <- rg.fleet.CallHome(ctx, pilotSerial) }()
+	assert.Equal(t, "delivered", within(t, got).Milestone)
+	res := within(t, got)
+	require.NotNil(t, res.Err)
+	assert.Equal(t, port.Hard, res.Err.Class)
+	assert.Equal(t, "configRejected", res.Err.Code)
+	assert.Contains(t, res.Err.Message, `"interface GigabitEthernet0/0/0"`)
+	assert.Contains(t, res.Err.Message, "Invalid input")
+	// The router asks for work again and is told to back off: it is
+	// not configured twice by the failed call.
+	wait := <-rg.clock.waits
+	cancel()
+	assert.ErrorIs(t, <-agent, context.Canceled)
+	_ = wait
+	st := dev.Show()
+	assert.Equal(t, 1, st.Applies)
+	assert.Equal(t, "Router", st.Hostname)
+	assert.False(t, st.Saved)
+	assert.Equal(t, 1, dev.Hits(tztp.BadConfig))
+	assert.Equal(t, "backoff", dev.Heard()[len(dev.Heard())-1].Op)
+}
+
+// Past the concurrency limit a router is told to back off, and is
+// configured when it calls again.
+func TestBusyServerBacksOff(t *testing.T) {
+	rg := start(t, Config{Timeout: time.Minute, Concurrency: 1})
+	n := network(t)
+	r, tw := reserved(t, n)
+	second := make(collect, 8)
+	tw.Call(0, &port.Request{Key: "ROI-012/reserve/1", System: port.Logistics, Op: port.Reserve, Item: "ROI-012",
+		Customer: "CUST-ENT-1102", Site: "MELB", Place: tmf.Place{Address: pilotPlace}, ResourceType: "CPE",
+		Characteristics: tmf.Characteristics{{Name: "model", Value: "ISR-4431"}}}, second)
+	r2 := (<-second).Resource
+	require.NotEqual(t, pilotSerial, r2.ID)
+
+	a, b := make(collect, 8), make(collect, 8)
+	rg.z.Call(0, pilot(r), a)
+	reqB := pilot(r2)
+	reqB.Key, reqB.Item, reqB.Site = "ROI-012/commit/1", "ROI-012", "MELB2"
+	rg.z.Call(0, reqB, b)
+
+	// A calls home first and is asked what it is: it holds the one turn.
+	udiA := pnp.UDIOf("ISR-4431", pilotSerial).String()
+	ask := &pnp.Message{UDI: udiA, Info: &pnp.Info{Xmlns: pnp.WorkInfo, Correlator: "c-1", DeviceID: &pnp.DeviceID{UDI: udiA}}}
+	rec := httptest.NewRecorder()
+	rg.z.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, pnp.WorkRequestPath, bytes.NewReader(ask.Marshal())))
+	require.Equal(t, http.StatusOK, rec.Code)
+	assert.Contains(t, rec.Body.String(), pnp.DeviceInfo)
+
+	// B calls home meanwhile and is told to back off.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	agentB := make(chan error, 1)
+	go func() { agentB <- rg.fleet.CallHome(ctx, r2.ID) }()
+	assert.Equal(t, "delivered", within(t, b).Milestone)
+	backoff := <-rg.clock.waits
+	devB := rg.fleet.Device(r2.ID)
+	assert.Equal(t, "backoff", devB.Heard()[0].Op)
+	assert.Equal(t, 0, devB.Show().Applies)
+
+	// A's agent carries on where it was and is configured; its turn is free.
+	require.NoError(t, rg.fleet.CallHome(ctx, pilotSerial))
+	assert.Equal(t, "delivered", within(t, a).Milestone)
+	require.Nil(t, within(t, a).Err)
+
+	// B calls again and is configured.
+	backoff <- time.Time{}
+	resB := within(t, b)
+	require.Nil(t, resB.Err)
+	require.NoError(t, <-agentB)
+	assert.Equal(t, "CE-ENT-1102-MELB2", devB.Show().Hostname)
+	assert.Equal(t, 1, devB.Show().Applies)
+	assert.Empty(t, rg.clock.waits)
+}
