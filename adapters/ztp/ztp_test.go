@@ -416,3 +416,106 @@ func TestBusyServerBacksOff(t *testing.T) {
 	assert.Equal(t, 1, devB.Show().Applies)
 	assert.Empty(t, rg.clock.waits)
 }
+
+// A router that called home but did not finish by the deadline is a
+// transient failure: it is there, and may be configured on a retry.
+func TestRouterThatStallsIsTransientAtDeadline(t *testing.T) {
+	rg := start(t, Config{Timeout: 300 * time.Millisecond})
+	r, _ := reserved(t, network(t))
+	got := make(collect, 8)
+	rg.z.Call(0, pilot(r), got)
+	udi := pnp.UDIOf("ISR-4431", pilotSerial).String()
+	ask := &pnp.Message{UDI: udi, Info: &pnp.Info{Xmlns: pnp.WorkInfo, Correlator: "c-1", DeviceID: &pnp.DeviceID{UDI: udi}}}
+	rec := httptest.NewRecorder()
+	rg.z.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, pnp.WorkRequestPath, bytes.NewReader(ask.Marshal())))
+	require.Equal(t, http.StatusOK, rec.Code)
+	assert.Equal(t, "delivered", within(t, got).Milestone)
+	res := within(t, got)
+	require.NotNil(t, res.Err)
+	assert.Equal(t, port.Transient, res.Err.Class)
+	assert.Equal(t, "timeout", res.Err.Code)
+	assert.Equal(t, res, rg.z.Do(context.Background(), pilot(r)), "the repeated key gets the same answer")
+
+	// The router's late report finds no call: bye, and nothing waits.
+	rg.z.mu.Lock()
+	assert.Empty(t, rg.z.waiting)
+	assert.Zero(t, rg.z.active, "the stalled router's turn is free")
+	rg.z.mu.Unlock()
+}
+
+// A router that presents other credentials than the server's is refused.
+func TestWrongCredentialsAreRefused(t *testing.T) {
+	rg := start(t, Config{User: "pnp", Password: "right", Timeout: time.Minute})
+	wrong, err := tztp.NewFleet(network(t).CPE, tztp.Config{Option43: rg.z.Option43(), User: "pnp", Password: "wrong", Clock: rg.clock})
+	require.NoError(t, err)
+	err = wrong.CallHome(context.Background(), pilotSerial)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "401")
+	assert.NotContains(t, err.Error(), "right")
+	assert.Equal(t, 0, wrong.Device(pilotSerial).Show().Applies)
+}
+
+// A release ends a call still waiting for its router; the release itself
+// sends nothing.
+func TestReleaseEndsTheWait(t *testing.T) {
+	rg := start(t, Config{Timeout: time.Minute})
+	r, _ := reserved(t, network(t))
+	got := make(collect, 8)
+	rg.z.Call(0, pilot(r), got)
+	rel := &port.Request{Key: "ROI-006/release/1", System: port.ZTP, Op: port.Release, Item: "ROI-006", Resource: r}
+	sent, perr := rg.z.DryRun(rel)
+	require.Nil(t, perr)
+	assert.Empty(t, sent)
+	res := rg.z.Do(context.Background(), rel)
+	require.Nil(t, res.Err)
+	assert.True(t, res.Final)
+	waited := within(t, got)
+	require.NotNil(t, waited.Err)
+	assert.Equal(t, port.Hard, waited.Err.Class)
+	assert.Equal(t, "released", waited.Err.Code)
+
+	wrongOp := *rel
+	wrongOp.Op = port.Reserve
+	assert.Equal(t, "unsupported", rg.z.Do(context.Background(), &wrongOp).Err.Code)
+	wrongSys := *rel
+	wrongSys.System = port.Access
+	assert.Equal(t, "wrongSystem", rg.z.Do(context.Background(), &wrongSys).Err.Code)
+}
+
+func TestNewRefusesIncompleteConfig(t *testing.T) {
+	_, err := New(Config{})
+	assert.ErrorContains(t, err, "host and port")
+	_, err = New(Config{Advertise: pnp.Discovery{Host: "10.0.0.1", Port: 80}, User: "pnp"})
+	assert.ErrorContains(t, err, "both a user and a password")
+	z, err := New(Config{Advertise: pnp.Discovery{Host: "10.0.0.1", Port: 9080}})
+	require.NoError(t, err)
+	assert.Equal(t, "5A1N;B2;K4;I10.0.0.1;J9080", z.Option43())
+}
+
+func TestServerRefusesWhatIsNotPnP(t *testing.T) {
+	rg := start(t, Config{})
+	for _, c := range []struct {
+		method, path, body string
+		code               int
+	}{
+		{http.MethodGet, pnp.HelloPath, "", http.StatusOK},
+		{http.MethodGet, "/other", "", http.StatusNotFound},
+		{http.MethodGet, pnp.WorkRequestPath, "", http.StatusMethodNotAllowed},
+		{http.MethodPost, pnp.WorkRequestPath, "<pnp", http.StatusBadRequest},
+		{http.MethodPost, pnp.WorkResponsePath, `<pnp xmlns="urn:cisco:pnp" udi="PID:X"/>`, http.StatusBadRequest},
+	} {
+		rec := httptest.NewRecorder()
+		rg.z.ServeHTTP(rec, httptest.NewRequest(c.method, c.path, bytes.NewReader([]byte(c.body))))
+		assert.Equal(t, c.code, rec.Code, "%s %s %q", c.method, c.path, c.body)
+	}
+	// A router nobody waits for is told to back off.
+	udi := pnp.UDIOf("ISR-4431", "FDO0000000").String()
+	ask := &pnp.Message{UDI: udi, Info: &pnp.Info{Xmlns: pnp.WorkInfo, Correlator: "c-1", DeviceID: &pnp.DeviceID{UDI: udi}}}
+	rec := httptest.NewRecorder()
+	rg.z.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, pnp.WorkRequestPath, bytes.NewReader(ask.Marshal())))
+	m, err := pnp.Parse(rec.Body.Bytes())
+	require.NoError(t, err)
+	require.NotNil(t, m.Request)
+	assert.Equal(t, pnp.Backoff, m.Request.Service())
+	assert.Equal(t, 1, m.Request.Backoff.Minutes)
+}
