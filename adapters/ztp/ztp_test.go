@@ -34,7 +34,7 @@ const (
 
 // network is the worked example's network, whose CPE stock the twin's
 // routers are.
-func network(t *testing.T) *twin.Network {
+func network(t testing.TB) *twin.Network {
 	t.Helper()
 	n, err := twin.LoadNetwork("../../scenarios/networks/au-east.yaml")
 	require.NoError(t, err)
@@ -48,7 +48,7 @@ func (c collect) Reply(_ time.Duration, res *port.Result) { c <- res }
 
 // reserved is the pilot's CE router as the in-process twin's logistics
 // reserves it, with the in-process twin itself.
-func reserved(t *testing.T, n *twin.Network) (*tmf.Resource, *twin.Twin) {
+func reserved(t testing.TB, n *twin.Network) (*tmf.Resource, *twin.Twin) {
 	t.Helper()
 	tw, err := twin.New(n)
 	require.NoError(t, err)
@@ -92,7 +92,7 @@ type rig struct {
 	log   *bytes.Buffer
 }
 
-func start(t *testing.T, cfg Config) *rig {
+func start(t testing.TB, cfg Config) *rig {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
