@@ -14,6 +14,7 @@ package ztp
 import (
 	"context"
 	"crypto/subtle"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -34,6 +35,11 @@ type Config struct {
 	// Advertise is where routers reach the PnP server: what DHCP option
 	// 43 tells them (Advertise.Option43()). It names no credential.
 	Advertise pnp.Discovery
+	// TLS, if set, makes Serve speak HTTPS with its certificates (routers
+	// then need Advertise.HTTPS, K5 in option 43, and to trust the
+	// certificate); without it Serve speaks HTTP, or HTTPS is terminated
+	// in front of it.
+	TLS *tls.Config
 	// User and Password, if set, are the HTTP basic credentials routers
 	// must present (pre-staged in their PnP profile); a router that
 	// presents others is refused. Never logged.
@@ -356,7 +362,13 @@ func (z *ZTP) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{Handler: z, ReadHeaderTimeout: 10 * time.Second}
 	stop := context.AfterFunc(ctx, func() { _ = srv.Close() })
 	defer stop()
-	err := srv.Serve(ln)
+	var err error
+	if z.cfg.TLS != nil {
+		srv.TLSConfig = z.cfg.TLS.Clone()
+		err = srv.ServeTLS(ln, "", "")
+	} else {
+		err = srv.Serve(ln)
+	}
 	if ctx.Err() != nil && errors.Is(err, http.ErrServerClosed) {
 		return nil
 	}

@@ -3,14 +3,22 @@ package ztp
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"flag"
 	"fmt"
 	"log/slog"
+	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"os"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -518,4 +526,50 @@ func TestServerRefusesWhatIsNotPnP(t *testing.T) {
 	require.NotNil(t, m.Request)
 	assert.Equal(t, pnp.Backoff, m.Request.Service())
 	assert.Equal(t, 1, m.Request.Backoff.Minutes)
+}
+
+// Over HTTPS (option 43 K5), a router that trusts the server's
+// certificate is configured as over HTTP.
+func TestRouterCallsHomeOverHTTPS(t *testing.T) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "pnp"},
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	require.NoError(t, err)
+	cert, err := x509.ParseCertificate(der)
+	require.NoError(t, err)
+	roots := x509.NewCertPool()
+	roots.AddCert(cert)
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	ap := netip.MustParseAddrPort(ln.Addr().String())
+	z, err := New(Config{Advertise: pnp.Discovery{Host: "127.0.0.1", Port: int(ap.Port()), HTTPS: true}, Timeout: time.Minute,
+		TLS: &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}})
+	require.NoError(t, err)
+	assert.Contains(t, z.Option43(), ";K5;")
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- z.Serve(ctx, ln) }()
+	defer func() {
+		cancel()
+		require.NoError(t, <-served)
+	}()
+	fleet, err := tztp.NewFleet(network(t).CPE, tztp.Config{Option43: z.Option43(),
+		Client: &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}}})
+	require.NoError(t, err)
+	r, _ := reserved(t, network(t))
+	got := make(collect, 8)
+	z.Call(0, pilot(r), got)
+	require.NoError(t, fleet.CallHome(ctx, pilotSerial))
+	assert.Equal(t, "delivered", within(t, got).Milestone)
+	res := within(t, got)
+	require.Nil(t, res.Err)
+	assert.Equal(t, "installed", res.Milestone)
+
+	plain, err := tztp.NewFleet(network(t).CPE, tztp.Config{Option43: "5A1N;B2;K4;I127.0.0.1;J" + strconv.Itoa(int(ap.Port()))})
+	require.NoError(t, err)
+	assert.Error(t, plain.CallHome(ctx, pilotSerial), "plain HTTP to the HTTPS server")
 }
