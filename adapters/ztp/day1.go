@@ -41,6 +41,10 @@ var profilePattern = regexp.MustCompile(`^BW-(\d+)-(\d+)-[A-Za-z0-9-]+$`)
 // Day1 is what a router's Day-1 configuration is rendered from: all of it
 // from the request, nothing assumed.
 type Day1 struct {
+	// Key is the call's idempotency key: the configuration carries it
+	// (Marker), so that a call re-sent after a crash finds the router
+	// configured by it and does not configure it again.
+	Key                  string
 	Item, Customer, Site string
 	Hostname             string
 	Model, Serial        string
@@ -57,6 +61,14 @@ type Day1 struct {
 	Down, Up   uint64
 	Tier, DSCP string
 }
+
+// markerName is the EEM environment variable whose value is the key of
+// the call that configured the router.
+const markerName = "ztp_call"
+
+// Marker is the configuration line that says which call configured the
+// router.
+func (d Day1) Marker() string { return "event manager environment " + markerName + " " + d.Key }
 
 // Mask is the subnet's mask in dotted quad.
 func (d Day1) Mask() string {
@@ -86,7 +98,7 @@ func (d Day1) Render() (string, error) {
 // lacks any of it is a *port.Error of class invalid naming each thing
 // missing.
 func Day1Of(req *port.Request) (Day1, *port.Error) {
-	d := Day1{Item: req.Item, Customer: req.Customer, Site: req.Site}
+	d := Day1{Key: req.Key, Item: req.Item, Customer: req.Customer, Site: req.Site}
 	var errs []string
 	need := func(what, v string) string {
 		if v == "" {
@@ -94,6 +106,7 @@ func Day1Of(req *port.Request) (Day1, *port.Error) {
 		}
 		return v
 	}
+	need("the idempotency key", req.Key)
 	need("the customer", req.Customer)
 	need("the site", req.Site)
 	d.Hostname = "CE-" + strings.TrimPrefix(req.Customer, "CUST-") + "-" + req.Site

@@ -22,6 +22,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -108,6 +109,8 @@ const (
 	waitingForRouter step = iota
 	askedDeviceInfo
 	knowsDevice
+	sentCheck
+	checked
 	sentConfig
 )
 
@@ -163,16 +166,19 @@ func messages(key string, d Day1, udi string) ([]port.Sent, *port.Error) {
 	if err != nil {
 		return nil, &port.Error{Class: port.Invalid, Code: "badRequest", Message: err.Error()}
 	}
-	info, apply := key+"-1", key+"-2"
+	info, check, apply := key+"-1", key+"-2", key+"-3"
 	msgs := []*pnp.Message{
 		pnp.Work(udi, &pnp.Request{Xmlns: pnp.DeviceInfo, Correlator: info, DeviceInfo: &pnp.InfoWanted{Type: "all"}}),
 		pnp.Bye(udi, info),
+		pnp.Work(udi, &pnp.Request{Xmlns: pnp.CLIExec, Correlator: check,
+			ExecCLI: &pnp.ExecCLI{MaxWait: "PT60S", Cmd: "show running-config | include " + markerName}}),
+		pnp.Bye(udi, check),
 		pnp.Work(udi, &pnp.Request{Xmlns: pnp.CLIConfig, Correlator: apply,
 			ConfigApply:   &pnp.ConfigApply{Details: "all", ActionOnFail: "stop", Block: pnp.ConfigData{Block: pnp.CDATA{Text: text}}},
 			ConfigPersist: &struct{}{}}),
 		pnp.Bye(udi, apply),
 	}
-	ops := []string{"device-info", "bye", "cli-config", "bye"}
+	ops := []string{"device-info", "bye", "cli-exec", "bye", "cli-config", "bye"}
 	sent := make([]port.Sent, len(msgs))
 	for i, m := range msgs {
 		sent[i] = port.Sent{Protocol: "pnp", To: udi, Op: ops[i], Body: string(m.Marshal())}
@@ -359,7 +365,7 @@ func (z *ZTP) finish(c *call, err *port.Error, milestone string) {
 
 // Serve runs the PnP server on ln until ctx ends.
 func (z *ZTP) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{Handler: z, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: z, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(z.cfg.Log.Handler(), slog.LevelWarn)}
 	stop := context.AfterFunc(ctx, func() { _ = srv.Close() })
 	defer stop()
 	var err error
@@ -461,9 +467,12 @@ func (z *ZTP) workRequest(m *pnp.Message) []byte {
 		}
 		c.step = askedDeviceInfo
 		return []byte(msgs[0].Body)
-	default: // knowsDevice, sentConfig (a router that restarted asks again)
-		c.step = sentConfig
+	case knowsDevice, sentCheck: // sentCheck: a router that restarted asks again
+		c.step = sentCheck
 		return []byte(msgs[2].Body)
+	default: // checked, sentConfig
+		c.step = sentConfig
+		return []byte(msgs[4].Body)
 	}
 }
 
@@ -494,7 +503,21 @@ func (z *ZTP) workResponse(m *pnp.Message) []byte {
 		c.step = knowsDevice
 		msgs, _ := messages(c.key, c.day1, c.udi)
 		return []byte(msgs[1].Body)
-	case resp.Correlator == c.key+"-2" && c.step == sentConfig:
+	case resp.Correlator == c.key+"-2" && c.step == sentCheck:
+		msgs, _ := messages(c.key, c.day1, c.udi)
+		switch {
+		case resp.Success != 1:
+			z.finish(c, &port.Error{Class: port.Transient, Code: "checkFailed",
+				Message: fmt.Sprintf("CE router %s could not show its configuration: %s", udi.SN, why(resp))}, "")
+		case holds(resp.Output, c.day1.Marker()):
+			// This call configured the router before (the answer was lost
+			// in a crash): it is not configured again.
+			z.finish(c, nil, "")
+		default:
+			c.step = checked
+		}
+		return []byte(msgs[3].Body)
+	case resp.Correlator == c.key+"-3" && c.step == sentConfig:
 		if resp.Success != 1 {
 			z.finish(c, &port.Error{Class: port.Hard, Code: "configRejected",
 				Message: fmt.Sprintf("CE router %s refused its Day-1 configuration: %s", udi.SN, why(resp))}, "")
@@ -502,9 +525,19 @@ func (z *ZTP) workResponse(m *pnp.Message) []byte {
 			z.finish(c, nil, "")
 		}
 		msgs, _ := messages(c.key, c.day1, c.udi)
-		return []byte(msgs[3].Body)
+		return []byte(msgs[5].Body)
 	}
 	return pnp.Bye(m.UDI, resp.Correlator).Marshal()
+}
+
+// holds reports whether a show command's output has the line.
+func holds(output, line string) bool {
+	for _, l := range strings.Split(output, "\n") {
+		if strings.TrimSpace(l) == line {
+			return true
+		}
+	}
+	return false
 }
 
 // why is what a failed report says went wrong: its error, or the first

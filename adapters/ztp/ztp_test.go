@@ -11,6 +11,7 @@ import (
 	"crypto/x509/pkix"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/big"
 	"net"
@@ -20,6 +21,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -280,7 +282,7 @@ func TestRouterCallsHomeAndIsConfigured(t *testing.T) {
 		assert.Equal(t, want[i].Op, h.Op)
 		assert.Equal(t, want[i].Body, h.Body, "message %d", i)
 	}
-	assert.Contains(t, want[2].Body, "<![CDATA[! Day-1 configuration of CE-ENT-1102-MELB")
+	assert.Contains(t, want[4].Body, "<![CDATA[! Day-1 configuration of CE-ENT-1102-MELB")
 
 	// No credential in what was sent, logged or shown.
 	for _, s := range want {
@@ -547,6 +549,7 @@ func TestRouterCallsHomeOverHTTPS(t *testing.T) {
 	require.NoError(t, err)
 	ap := netip.MustParseAddrPort(ln.Addr().String())
 	z, err := New(Config{Advertise: pnp.Discovery{Host: "127.0.0.1", Port: int(ap.Port()), HTTPS: true}, Timeout: time.Minute,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		TLS: &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}})
 	require.NoError(t, err)
 	assert.Contains(t, z.Option43(), ";K5;")
@@ -572,4 +575,64 @@ func TestRouterCallsHomeOverHTTPS(t *testing.T) {
 	plain, err := tztp.NewFleet(network(t).CPE, tztp.Config{Option43: "5A1N;B2;K4;I127.0.0.1;J" + strconv.Itoa(int(ap.Port()))})
 	require.NoError(t, err)
 	assert.Error(t, plain.CallHome(ctx, pilotSerial), "plain HTTP to the HTTPS server")
+}
+
+// A call re-sent after a crash (a new server, the same key) finds the
+// router configured by it, and does not configure it again; a new
+// attempt (another key) does.
+func TestResentCallAfterCrashDoesNotConfigureTwice(t *testing.T) {
+	var current atomic.Pointer[ZTP]
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { current.Load().ServeHTTP(w, r) }))
+	ap := netip.MustParseAddrPort(srv.Listener.Addr().String())
+	cfg := Config{Advertise: pnp.Discovery{Host: ap.Addr().String(), Port: int(ap.Port())}, Timeout: time.Minute,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	before, err := New(cfg)
+	require.NoError(t, err)
+	current.Store(before)
+	srv.Start()
+	defer srv.Close()
+	fleet, err := tztp.NewFleet(network(t).CPE, tztp.Config{Option43: before.Option43(), Clock: &stepClock{waits: make(chan chan time.Time, 16)}})
+	require.NoError(t, err)
+	r, _ := reserved(t, network(t))
+	ctx := context.Background()
+
+	got := make(collect, 8)
+	before.Call(0, pilot(r), got)
+	require.NoError(t, fleet.CallHome(ctx, pilotSerial))
+	within(t, got) // delivered
+	require.Nil(t, within(t, got).Err)
+	dev := fleet.Device(pilotSerial)
+	require.Equal(t, 1, dev.Show().Applies)
+
+	// The node crashes before the answer is journalled, and re-sends the
+	// call with the same key to a new server; the router, configured
+	// with its PnP profile, calls home again.
+	after, err := New(cfg)
+	require.NoError(t, err)
+	current.Store(after)
+	heardBefore := len(dev.Heard())
+	again := make(collect, 8)
+	after.Call(0, pilot(r), again)
+	require.NoError(t, fleet.CallHome(ctx, pilotSerial))
+	within(t, again) // delivered
+	res := within(t, again)
+	require.Nil(t, res.Err)
+	assert.Equal(t, "installed", res.Milestone)
+	assert.Equal(t, 1, dev.Show().Applies, "configured once")
+	var ops []string
+	for _, h := range dev.Heard()[heardBefore:] {
+		ops = append(ops, h.Op)
+	}
+	assert.Equal(t, []string{"device-info", "bye", "cli-exec", "bye", "backoff"}, ops)
+
+	// A new attempt is another call: the router is configured again.
+	retry := pilot(r)
+	retry.Key = "ROI-006/commit/2"
+	third := make(collect, 8)
+	after.Call(0, retry, third)
+	require.NoError(t, fleet.CallHome(ctx, pilotSerial))
+	within(t, third)
+	require.Nil(t, within(t, third).Err)
+	assert.Equal(t, 2, dev.Show().Applies)
+	assert.Contains(t, dev.Show().Running, "event manager environment ztp_call ROI-006/commit/2")
 }

@@ -31,6 +31,7 @@ const (
 	WorkInfo   = "urn:cisco:pnp:work-info"   // a device asking for work; the server's bye
 	DeviceInfo = "urn:cisco:pnp:device-info" // what the device is
 	CLIConfig  = "urn:cisco:pnp:cli-config"  // apply CLI configuration
+	CLIExec    = "urn:cisco:pnp:cli-exec"    // run an exec command, return its output
 	Backoff    = "urn:cisco:pnp:backoff"     // call again later
 )
 
@@ -83,7 +84,14 @@ type Request struct {
 	DeviceInfo    *InfoWanted  `xml:"deviceInfo"`
 	ConfigApply   *ConfigApply `xml:"configApply"`
 	ConfigPersist *struct{}    `xml:"configPersist"`
+	ExecCLI       *ExecCLI     `xml:"execCLI"`
 	Backoff       *BackoffFor  `xml:"backoff"`
+}
+
+// ExecCLI runs one exec command (a show command) and returns its output.
+type ExecCLI struct {
+	MaxWait string `xml:"maxWait,attr"`
+	Cmd     string `xml:"cmd"`
 }
 
 // Service is the request's service namespace.
@@ -134,7 +142,9 @@ type Response struct {
 	Success      int           `xml:"success,attr"`
 	HardwareInfo *HardwareInfo `xml:"hardwareInfo"`
 	Results      []ResultEntry `xml:"resultEntry"`
-	ErrorInfo    *ErrorInfo    `xml:"errorInfo"`
+	// Output is what an exec command printed.
+	Output    string     `xml:"execLog>dialogueLog>received>text,omitempty"`
+	ErrorInfo *ErrorInfo `xml:"errorInfo"`
 }
 
 // Service is the response's service namespace.

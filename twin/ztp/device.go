@@ -226,9 +226,48 @@ func (d *Device) apply(text string, persist bool) ([]string, *lineError) {
 			s.Interfaces[iface] = in
 		}
 	}
-	s.Running, s.Saved = text, persist
+	s.Running, s.Saved = upToEnd(text), persist
 	d.state = s
 	return applied, nil
+}
+
+// upToEnd is a configuration block up to its "end" line, which ends what
+// the router applies.
+func upToEnd(text string) string {
+	lines := strings.SplitAfter(text, "\n")
+	for i, l := range lines {
+		if strings.TrimSpace(l) == "end" {
+			return strings.Join(lines[:i+1], "")
+		}
+	}
+	return text
+}
+
+// exec runs an exec command: show running-config, whole or filtered by
+// "| include TEXT" (lines containing TEXT).
+func (d *Device) exec(cmd string) (string, error) {
+	show, filter, filtered := strings.Cut(cmd, "|")
+	if strings.Join(strings.Fields(show), " ") != "show running-config" {
+		return "", fmt.Errorf("%% Invalid input detected at '^' marker: %q", cmd)
+	}
+	d.mu.Lock()
+	running := d.state.Running
+	d.mu.Unlock()
+	if !filtered {
+		return running, nil
+	}
+	f := strings.Fields(filter)
+	if len(f) < 2 || f[0] != "include" {
+		return "", fmt.Errorf("%% Invalid input detected at '^' marker: %q", cmd)
+	}
+	text := strings.Join(f[1:], " ")
+	var out []string
+	for _, line := range strings.Split(running, "\n") {
+		if strings.Contains(line, text) {
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out, "\n"), nil
 }
 
 // hasInterface reports whether name is one of the router's ports or a

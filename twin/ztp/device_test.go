@@ -115,3 +115,23 @@ func TestFleetRefuses(t *testing.T) {
 	require.NotNil(t, f.Device("FDO2340567"))
 	assert.Equal(t, "PID:ISR4431/K9,VID:V01,SN:FDO2340567", f.Device("FDO2340567").UDI.String())
 }
+
+func TestExecShowsTheRunningConfiguration(t *testing.T) {
+	d := fleet(t).Device("FDO2340567")
+	_, refused := d.apply(day1+"event manager environment ztp_call K/1\n", true)
+	require.Nil(t, refused)
+	assert.Equal(t, day1, d.Show().Running, "nothing after end is applied")
+	out, err := d.exec("show running-config | include ztp_call")
+	require.NoError(t, err)
+	assert.Empty(t, out)
+	out, err = d.exec("show running-config | include ip route")
+	require.NoError(t, err)
+	assert.Equal(t, "ip route 0.0.0.0 0.0.0.0 10.88.12.1", out)
+	out, err = d.exec("show running-config")
+	require.NoError(t, err)
+	assert.Equal(t, d.Show().Running, out)
+	_, err = d.exec("reload")
+	assert.ErrorContains(t, err, "Invalid input")
+	_, err = d.exec("show running-config | section x")
+	assert.ErrorContains(t, err, "Invalid input")
+}

@@ -186,7 +186,20 @@ func (f *Fleet) callHome(ctx context.Context, d *Device) error {
 			if refused == nil && persist {
 				return nil // configured and saved: the agent's work is done
 			}
+		case r != nil && r.Service() == pnp.CLIExec && r.ExecCLI != nil:
+			resp := &pnp.Response{Xmlns: pnp.CLIExec, Correlator: r.Correlator, Success: 1}
+			if out, err := d.exec(r.ExecCLI.Cmd); err != nil {
+				resp.Success, resp.ErrorInfo = 0, &pnp.ErrorInfo{Message: err.Error(), Severity: "ERROR"}
+			} else {
+				resp.Output = out
+			}
+			if _, err := f.exchange(ctx, d, pnp.WorkResponsePath, &pnp.Message{UDI: udi, Response: resp}); err != nil {
+				return err
+			}
 		case r != nil && r.Service() == pnp.Backoff && r.Backoff != nil:
+			if d.Show().Saved {
+				return nil // configured, and the server has no more work
+			}
 			wait := time.Duration(r.Backoff.Minutes)*time.Minute + time.Duration(r.Backoff.Seconds)*time.Second
 			select {
 			case <-ctx.Done():
