@@ -207,11 +207,12 @@ func check(req *port.Request) *port.Error {
 // stamps an answer when it arrives.
 func (z *ZTP) Call(now time.Duration, req *port.Request, reply port.Replier) {
 	c, res := z.start(req)
+	handle := req.Handle
 	go func() {
 		if res == nil {
-			res = z.wait(context.Background(), c, func(p *port.Result) { reply.Reply(now, p) })
+			res = z.wait(context.Background(), c, func(p *port.Result) { reply.Reply(now, withHandle(p, handle)) })
 		}
-		reply.Reply(now, res)
+		reply.Reply(now, withHandle(res, handle))
 	}()
 }
 
@@ -223,7 +224,7 @@ func (z *ZTP) Do(ctx context.Context, req *port.Request) *port.Result {
 	if res != nil {
 		return res
 	}
-	return z.wait(ctx, c, nil)
+	return withHandle(z.wait(ctx, c, nil), req.Handle)
 }
 
 // start registers a commit, or finds the call a repeated key made; a
@@ -240,7 +241,7 @@ func (z *ZTP) start(req *port.Request) (*call, *port.Result) {
 	if c, ok := z.calls[req.Key]; ok && req.Key != "" {
 		select {
 		case <-c.done:
-			return nil, z.answer(c.res, req)
+			return nil, withHandle(c.res, req.Handle)
 		default:
 			return c, nil
 		}
@@ -275,14 +276,15 @@ func (z *ZTP) start(req *port.Request) (*call, *port.Result) {
 	return c, nil
 }
 
-// answer is a finished call's result for a repeated request: the same
-// answer, under the repeat's handle.
-func (z *ZTP) answer(first *port.Result, req *port.Request) *port.Result {
-	if first.Handle == req.Handle {
-		return first
+// withHandle is a call's result for a request with handle: the same
+// answer, under the request's handle (a repeated request may have
+// another).
+func withHandle(res *port.Result, handle int) *port.Result {
+	if res.Handle == handle {
+		return res
 	}
-	r := *first
-	r.Handle = req.Handle
+	r := *res
+	r.Handle = handle
 	return &r
 }
 

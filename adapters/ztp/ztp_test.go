@@ -317,6 +317,12 @@ func TestRepeatedKeyConfiguresOnce(t *testing.T) {
 	assert.Equal(t, finals[0], finals[1])
 	later := rg.z.Do(context.Background(), pilot(r))
 	assert.Equal(t, finals[0], later)
+	other := pilot(r)
+	other.Handle = 60 // the call re-sent by a restarted engine
+	renamed := rg.z.Do(context.Background(), other)
+	assert.Equal(t, 60, renamed.Handle)
+	renamed.Handle = finals[0].Handle
+	assert.Equal(t, finals[0], renamed)
 	assert.Equal(t, 1, rg.fleet.Device(pilotSerial).Show().Applies)
 }
 
