@@ -153,7 +153,7 @@ func (a *Adapter) Do(ctx context.Context, req *port.Request) *port.Result {
 		"requests", len(x.sent), "took", time.Since(start))
 	if err != nil {
 		res.Err = Classify(err)
-		log.Warn("NetBox call failed", "class", string(res.Err.Class), "err", res.Err.Message)
+		log.Warn("NetBox call failed", "class", string(res.Err.Class), "code", res.Err.Code, "err", res.Err.Message)
 		return res
 	}
 	log.Info("NetBox call done")
