@@ -117,19 +117,17 @@ func (e *httpError) Error() string {
 //   - 400, 422: the request is wrong for this NetBox (invalid, badRequest);
 //   - 500 and anything else: hard.
 func Classify(err error) *port.Error {
-	if err == nil {
-		return nil
-	}
 	var pe *port.Error
-	if errors.As(err, &pe) {
-		return pe
-	}
 	var he *httpError
-	if errors.As(err, &he) {
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &pe):
+		return pe
+	case errors.As(err, &he):
 		class, code := classOf(he)
 		return &port.Error{Class: class, Code: code, Message: err.Error()}
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
+	case errors.Is(err, context.DeadlineExceeded):
 		return &port.Error{Class: port.Transient, Code: "timeout", Message: "NetBox timeout: " + err.Error()}
 	}
 	return &port.Error{Class: port.Transient, Code: "unreachable", Message: "NetBox unreachable: " + err.Error()}

@@ -29,14 +29,10 @@ func (a *Adapter) vlan(x *exchange, req *port.Request) (*tmf.Resource, error) {
 	if err != nil {
 		return nil, err
 	}
-	var groups netbox.Page[netbox.VLANGroup]
-	if err := x.get(netbox.VLANGroupsPath, url.Values{"name": {name}}, &groups); err != nil {
-		return nil, fmt.Errorf("look up VLAN group %s: %w", name, err)
+	g, err := only[netbox.VLANGroup](x, netbox.VLANGroupsPath, "name", name, "VLAN groups named "+name)
+	if err != nil {
+		return nil, err
 	}
-	if len(groups.Results) != 1 {
-		return nil, &port.Error{Class: port.Hard, Code: "notFound", Message: fmt.Sprintf("NetBox has %d VLAN groups named %s, not one", groups.Count, name)}
-	}
-	g := groups.Results[0]
 	query := url.Values{"group_id": {strconv.Itoa(g.ID)}}
 	if req.Op == port.Reserve {
 		desc := description(req)
@@ -89,14 +85,10 @@ func (a *Adapter) subnet(x *exchange, req *port.Request) (*tmf.Resource, error) 
 			}
 			length = n
 		}
-		var parents netbox.Page[netbox.Prefix]
-		if err := x.get(netbox.PrefixesPath, url.Values{"description": {pool}}, &parents); err != nil {
-			return nil, fmt.Errorf("look up the prefix of pool %s: %w", pool, err)
+		parent, err := only[netbox.Prefix](x, netbox.PrefixesPath, "description", pool, "prefixes described "+pool)
+		if err != nil {
+			return nil, err
 		}
-		if len(parents.Results) != 1 {
-			return nil, &port.Error{Class: port.Hard, Code: "notFound", Message: fmt.Sprintf("NetBox has %d prefixes described %s, not one", parents.Count, pool)}
-		}
-		parent := parents.Results[0]
 		desc := description(req)
 		var found netbox.Page[netbox.Prefix]
 		if err := x.get(netbox.PrefixesPath, url.Values{"within": {parent.Prefix}, "description": {desc}}, &found); err != nil {
@@ -122,6 +114,21 @@ func (a *Adapter) subnet(x *exchange, req *port.Request) (*tmf.Resource, error) 
 		return a.gone(req, len(found.Results), "prefix "+cidr)
 	}
 	return a.settle(x, req, netbox.ObjectPath(netbox.PrefixesPath, found.Results[i].ID))
+}
+
+// only looks up the one object of list whose filter has value: a pool
+// (VLAN group, parent prefix) found by its name. None, or more than one,
+// fails as hard: NetBox is not set up as the configuration says.
+func only[T any](x *exchange, list, filter, value, what string) (T, error) {
+	var found netbox.Page[T]
+	var none T
+	if err := x.get(list, url.Values{filter: {value}}, &found); err != nil {
+		return none, fmt.Errorf("look up the %s: %w", what, err)
+	}
+	if len(found.Results) != 1 {
+		return none, &port.Error{Class: port.Hard, Code: "notFound", Message: fmt.Sprintf("NetBox has %d %s, not one", found.Count, what)}
+	}
+	return found.Results[0], nil
 }
 
 // groupOf is the VLAN group a call's VLAN comes from: for a reserve, the

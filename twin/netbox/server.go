@@ -131,6 +131,27 @@ func vidRange(s string) (lo, hi int, ok bool) {
 	return lo, hi, found && err1 == nil && err2 == nil
 }
 
+// object is a group, VLAN or prefix: something with an id.
+type object interface{ ident() int }
+
+func (g *group) ident() int  { return g.id }
+func (v *vlan) ident() int   { return v.id }
+func (p *prefix) ident() int { return p.id }
+
+// index is the index of object id in list, or -1.
+func index[T object](list []T, id int) int {
+	return slices.IndexFunc(list, func(o T) bool { return o.ident() == id })
+}
+
+// found is index, answering 404 for -1.
+func found[T object](w http.ResponseWriter, list []T, id int) int {
+	i := index(list, id)
+	if i < 0 {
+		detail(w, http.StatusNotFound, "Not found.")
+	}
+	return i
+}
+
 func (s *Server) newID(list string) int {
 	s.nextID[list]++
 	return s.nextID[list]
@@ -416,27 +437,19 @@ func taken(w http.ResponseWriter, err *port.Error, exhausted string) {
 }
 
 func (s *Server) allocateVLAN(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
 	var req netbox.NewVLAN
-	if !decode(w, r, &req) {
+	id, status, ok := write(w, r, &req, func() string { return req.Status })
+	if !ok {
 		return
 	}
 	if req.Name == "" {
 		fieldError(w, "name", "This field is required.")
 		return
 	}
-	status, ok := statusOf(w, req.Status, netbox.Active, netbox.Reserved, "deprecated")
-	if !ok {
-		return
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	i := slices.IndexFunc(s.groups, func(g *group) bool { return g.id == id })
+	i := found(w, s.groups, id)
 	if i < 0 {
-		detail(w, http.StatusNotFound, "Not found.")
 		return
 	}
 	g := s.groups[i]
@@ -452,23 +465,15 @@ func (s *Server) allocateVLAN(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) allocatePrefix(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
 	var req netbox.NewPrefix
-	if !decode(w, r, &req) {
-		return
-	}
-	status, ok := statusOf(w, req.Status, netbox.Active, netbox.Reserved, "deprecated")
+	id, status, ok := write(w, r, &req, func() string { return req.Status })
 	if !ok {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	i := slices.IndexFunc(s.prefixes, func(p *prefix) bool { return p.id == id })
+	i := found(w, s.prefixes, id)
 	if i < 0 {
-		detail(w, http.StatusNotFound, "Not found.")
 		return
 	}
 	parent := s.prefixes[i]
@@ -490,21 +495,27 @@ func (s *Server) allocatePrefix(w http.ResponseWriter, r *http.Request) {
 	reply(w, http.StatusCreated, s.prefixJSON(r, p))
 }
 
-// statusOf checks a status a client asks for (active if none).
-func statusOf(w http.ResponseWriter, status string, known ...string) (string, bool) {
-	if status == "" {
-		return netbox.Active, true
+// write reads a write's {id}, its body into body, and the status the body
+// asks for (status reads it; active if none); false if it answered.
+func write(w http.ResponseWriter, r *http.Request, body any, status func() string) (int, string, bool) {
+	id, ok := pathID(w, r)
+	if !ok || !decode(w, r, body) {
+		return 0, "", false
 	}
-	if !slices.Contains(known, status) {
-		fieldError(w, "status", fmt.Sprintf("%q is not a valid choice.", status))
-		return "", false
+	st := status()
+	switch st {
+	case "":
+		return id, netbox.Active, true
+	case netbox.Active, netbox.Reserved, "deprecated":
+		return id, st, true
 	}
-	return status, true
+	fieldError(w, "status", fmt.Sprintf("%q is not a valid choice.", st))
+	return 0, "", false
 }
 
 func (s *Server) patchVLAN(w http.ResponseWriter, r *http.Request) {
 	s.patch(w, r, func(id int, status string) bool {
-		i := slices.IndexFunc(s.vlans, func(v *vlan) bool { return v.id == id })
+		i := index(s.vlans, id)
 		if i < 0 {
 			return false
 		}
@@ -516,7 +527,7 @@ func (s *Server) patchVLAN(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) patchPrefix(w http.ResponseWriter, r *http.Request) {
 	s.patch(w, r, func(id int, status string) bool {
-		i := slices.IndexFunc(s.prefixes, func(p *prefix) bool { return p.id == id })
+		i := index(s.prefixes, id)
 		if i < 0 {
 			return false
 		}
@@ -529,15 +540,8 @@ func (s *Server) patchPrefix(w http.ResponseWriter, r *http.Request) {
 // patch reads a status change and applies it by set, under the lock; set
 // answers and says whether the object exists.
 func (s *Server) patch(w http.ResponseWriter, r *http.Request, set func(id int, status string) bool) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
 	var req netbox.StatusPatch
-	if !decode(w, r, &req) {
-		return
-	}
-	status, ok := statusOf(w, req.Status, netbox.Active, netbox.Reserved, "deprecated")
+	id, status, ok := write(w, r, &req, func() string { return req.Status })
 	if !ok {
 		return
 	}
@@ -550,7 +554,7 @@ func (s *Server) patch(w http.ResponseWriter, r *http.Request, set func(id int, 
 
 func (s *Server) deleteVLAN(w http.ResponseWriter, r *http.Request) {
 	s.delete(w, r, func(id int) (string, bool) {
-		i := slices.IndexFunc(s.vlans, func(v *vlan) bool { return v.id == id })
+		i := index(s.vlans, id)
 		if i < 0 {
 			return "", false
 		}
@@ -562,7 +566,7 @@ func (s *Server) deleteVLAN(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) deletePrefix(w http.ResponseWriter, r *http.Request) {
 	s.delete(w, r, func(id int) (string, bool) {
-		i := slices.IndexFunc(s.prefixes, func(p *prefix) bool { return p.id == id })
+		i := index(s.prefixes, id)
 		if i < 0 || s.prefixes[i].pool != "" {
 			return "", false // the pools themselves stay
 		}
