@@ -386,6 +386,13 @@ func TestDryRunIsWhatTheServerReceives(t *testing.T) {
 	assert.Equal(t, "POST /api/ipam/vlan-groups/1/available-vlans/", sent[2].Op)
 	assert.JSONEq(t, `{"name":"ROI-002","status":"reserved","description":"ROI-002 ROI-002/reserve/1"}`, sent[2].Body)
 	assert.Equal(t, nb.url, sent[2].To)
+	sent, perr = a.DryRun(reserve("ROI-003", "IPv4Subnet"))
+	require.Nil(t, perr)
+	require.Len(t, sent, 3)
+	assert.Equal(t, "GET /api/ipam/prefixes/?description=SOUTH-ENT", sent[0].Op)
+	assert.Equal(t, "GET /api/ipam/prefixes/?description=ROI-003+ROI-003%2Freserve%2F1&within=10.88.12.0%2F22", sent[1].Op)
+	assert.Equal(t, "POST /api/ipam/prefixes/1/available-prefixes/", sent[2].Op)
+	assert.JSONEq(t, `{"prefix_length":29,"status":"reserved","description":"ROI-003 ROI-003/reserve/1"}`, sent[2].Body)
 }
 
 // A NetBox in trouble: its answers map to the failure policy's classes,
