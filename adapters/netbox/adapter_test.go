@@ -34,7 +34,7 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 // network is the worked example's east-coast network, edited by the
 // replacements given (old, new, ...).
-func network(t *testing.T, edits ...string) *twin.Network {
+func network(t testing.TB, edits ...string) *twin.Network {
 	t.Helper()
 	data, err := os.ReadFile("../../scenarios/networks/au-east.yaml")
 	require.NoError(t, err)
@@ -54,7 +54,7 @@ type netboxTwin struct {
 	url string
 }
 
-func serve(t *testing.T, n *twin.Network) *netboxTwin {
+func serve(t testing.TB, n *twin.Network) *netboxTwin {
 	t.Helper()
 	tw, err := twin.New(n)
 	require.NoError(t, err)
@@ -73,7 +73,7 @@ func serve(t *testing.T, n *twin.Network) *netboxTwin {
 }
 
 // adapter is an adapter for nb whose token file holds tok, logging to log.
-func (nb *netboxTwin) adapter(t *testing.T, tok string, log *slog.Logger, edit ...func(*Config)) *Adapter {
+func (nb *netboxTwin) adapter(t testing.TB, tok string, log *slog.Logger, edit ...func(*Config)) *Adapter {
 	t.Helper()
 	file := filepath.Join(t.TempDir(), "token")
 	require.NoError(t, os.WriteFile(file, []byte(tok+"\n"), 0o600))

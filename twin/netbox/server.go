@@ -179,8 +179,13 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	return fmt.Errorf("NetBox front-end: %w", err)
 }
 
-// Received lists every request received, in order, as the adapter's dry
-// run renders them: To is the base URL, Op the method and the request URI.
+// Kept is how many of the latest requests Received lists at least: a
+// server that runs for long forgets the older ones.
+const Kept = 10000
+
+// Received lists the requests received, in order (the latest Kept at
+// least), as the adapter's dry run renders them: To is the base URL, Op
+// the method and the request URI, Body the body.
 func (s *Server) Received() []port.Sent {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -211,6 +216,9 @@ func (s *Server) Handler() http.Handler {
 		r.Body = io.NopCloser(strings.NewReader(string(body)))
 		op := r.Method + " " + r.URL.RequestURI()
 		s.mu.Lock()
+		if len(s.received) == 2*Kept {
+			s.received = append(s.received[:0], s.received[Kept:]...)
+		}
 		s.received = append(s.received, port.Sent{Protocol: "http", To: base(r), Op: op, Body: string(body)})
 		s.mu.Unlock()
 		token, ok := netbox.TokenOf(r.Header.Get(netbox.AuthHeader))
@@ -238,6 +246,10 @@ func (s *Server) Handler() http.Handler {
 				detail(w, f.Status, f.Detail)
 				return
 			}
+		}
+		if !strings.HasPrefix(r.URL.Path, "/") { // "*", which the mux answers with no body
+			detail(w, http.StatusNotFound, "Not found.")
+			return
 		}
 		mux.ServeHTTP(w, r)
 	})

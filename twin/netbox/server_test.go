@@ -20,12 +20,12 @@ import (
 const token = "0123456789abcdef0123456789abcdef01234567"
 
 type api struct {
-	t   *testing.T
+	t   testing.TB
 	url string
 	srv *Server
 }
 
-func start(t *testing.T) *api {
+func start(t testing.TB) *api {
 	t.Helper()
 	data, err := os.ReadFile("../../scenarios/networks/au-east.yaml")
 	require.NoError(t, err)
