@@ -57,29 +57,13 @@ func (t *Twin) reserve(req *port.Request, r *tmf.Resource) *port.Error {
 		c.free--
 		rel.capacity = c
 	case "VLAN":
-		p := t.vlans[ar.cfg.VLANPool]
-		i, ok := p.take()
-		if !ok {
-			return exhausted(fmt.Sprintf("VLAN pool %s is exhausted", p.id))
+		if rel, err = t.takeVLAN(t.vlans[ar.cfg.VLANPool], r); err != nil {
+			return err
 		}
-		vlan := t.answers.itoa(p.lo + i)
-		r.ID = t.answers.join(p.id, "-VLAN-", vlan)
-		r.Value = t.answers.join("VLAN ", vlan)
-		r.Characteristics = t.answers.chars(tmf.Characteristic{Name: "pool", Value: p.id}, tmf.Characteristic{Name: "vlanId", Value: vlan})
-		rel = release{slots: &p.slots, i: i}
 	case "IPv4Subnet":
-		p := t.ips[ar.cfg.IPPool]
-		i, ok := p.take()
-		if !ok {
-			return exhausted(fmt.Sprintf("IP pool %s is exhausted", p.id))
+		if rel, err = t.takeSubnet(t.ips[ar.cfg.IPPool], r); err != nil {
+			return err
 		}
-		r.Value = t.answers.prefix(p.subnet(i), p.size)
-		r.ID = t.answers.join(p.id, "-", r.Value)
-		if p.chars == nil {
-			p.chars = tmf.Characteristics{{Name: "pool", Value: p.id}}
-		}
-		r.Characteristics = p.chars // shared by the pool's subnets, read-only
-		rel = release{slots: &p.slots, i: i}
 	case "QoSPolicy":
 		name, err := t.qosTemplate(req.Characteristics)
 		if err != nil {
@@ -133,6 +117,34 @@ func (r release) give() {
 	if r.capacity != nil {
 		r.capacity.free++
 	}
+}
+
+// takeVLAN holds the first free VLAN of p for r.
+func (t *Twin) takeVLAN(p *numberPool, r *tmf.Resource) (release, *port.Error) {
+	i, ok := p.take()
+	if !ok {
+		return release{}, exhausted(fmt.Sprintf("VLAN pool %s is exhausted", p.id))
+	}
+	vlan := t.answers.itoa(p.lo + i)
+	r.ID = t.answers.join(p.id, "-VLAN-", vlan)
+	r.Value = t.answers.join("VLAN ", vlan)
+	r.Characteristics = t.answers.chars(tmf.Characteristic{Name: "pool", Value: p.id}, tmf.Characteristic{Name: "vlanId", Value: vlan})
+	return release{slots: &p.slots, i: i}, nil
+}
+
+// takeSubnet holds the first free subnet of p for r.
+func (t *Twin) takeSubnet(p *subnetPool, r *tmf.Resource) (release, *port.Error) {
+	i, ok := p.take()
+	if !ok {
+		return release{}, exhausted(fmt.Sprintf("IP pool %s is exhausted", p.id))
+	}
+	r.Value = t.answers.prefix(p.subnet(i), p.size)
+	r.ID = t.answers.join(p.id, "-", r.Value)
+	if p.chars == nil {
+		p.chars = tmf.Characteristics{{Name: "pool", Value: p.id}}
+	}
+	r.Characteristics = p.chars // shared by the pool's subnets, read-only
+	return release{slots: &p.slots, i: i}, nil
 }
 
 func (t *Twin) takeOLTPort(ar *area, r *tmf.Resource) (release, *port.Error) {
