@@ -54,12 +54,20 @@ func (r *Rehearsal) InProcess() bool {
 	return ok && p.InProcess()
 }
 
-// Sent lists what each call would have sent, in the order of the calls.
-// It may be read from any goroutine.
+// Sent lists what each call would have sent, in the order of the calls:
+// a copy, which may be read from any goroutine.
 func (r *Rehearsal) Sent() []Rehearsed {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return slices.Clone(r.sent)
+	out := slices.Clone(r.sent)
+	for i := range out {
+		out[i].Sent = slices.Clone(out[i].Sent)
+		if e := out[i].Err; e != nil {
+			c := *e
+			out[i].Err = &c
+		}
+	}
+	return out
 }
 
 // Recycle hands an answer back to the answering adapter, when it takes
