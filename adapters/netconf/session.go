@@ -240,7 +240,9 @@ func (s *Session) Unlock(ctx context.Context, target string) error {
 	return err
 }
 
-func unlockOp(target string) []byte { return []byte("<unlock><target><" + target + "/></target></unlock>") }
+func unlockOp(target string) []byte {
+	return []byte("<unlock><target><" + target + "/></target></unlock>")
+}
 
 // EditConfig edits target with config, a <config> element.
 func (s *Session) EditConfig(ctx context.Context, target string, config []byte) error {
