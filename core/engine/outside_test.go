@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"bytes"
 	"context"
+	"encoding/gob"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -97,6 +99,17 @@ func (r *reserving) Handle(now time.Duration, msg any, out *Out) {
 			r.answered <- m.Key
 		}
 	}
+}
+
+// Snapshot keeps the attempts made per item.
+func (r *reserving) Snapshot() ([]byte, error) {
+	var b bytes.Buffer
+	err := gob.NewEncoder(&b).Encode(r.attempts)
+	return b.Bytes(), err
+}
+
+func (r *reserving) Restore(state []byte) error {
+	return gob.NewDecoder(bytes.NewReader(state)).Decode(&r.attempts)
 }
 
 func (r *reserving) call(item string, out *Out) {
@@ -338,4 +351,45 @@ func within[T any](t *testing.T, ch <-chan T) T {
 		t.Fatal("nothing came within ten seconds")
 	}
 	panic("unreachable")
+}
+
+// A snapshot keeps the calls waiting for an outside answer: an engine
+// restored from it sends them again, with their keys, and takes their
+// answers (docs/architecture.md §2, Snapshots).
+func TestOutsideCallsKeptBySnapshot(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		opt := func() Options {
+			mem := store.NewMemory()
+			return Options{Clock: &Wall{Start: start}, Store: mem, Log: mem, Codec: NewCodec(order{})}
+		}
+		dev := newDevice()
+		e := New(opt())
+		e.Handle(ROM, newReserving())
+		e.Attach(dev, port.Access)
+		stop := serve(t, e)
+		e.Submit(ROM, order{"ROI-001"})
+		first := <-dev.calls
+		stop()
+		snap, err := e.Snapshot()
+		require.NoError(t, err)
+
+		r := New(opt())
+		again := newReserving()
+		r.Handle(ROM, again)
+		r.Attach(dev, port.Access)
+		require.NoError(t, r.Restore(snap))
+		assert.Equal(t, 1, r.OutsideWaiting())
+		stop = serve(t, r)
+		second := <-dev.calls
+		assert.Equal(t, first.req, second.req)
+		dev.answer(second)
+		synctest.Wait()
+		stop()
+		assert.Equal(t, 0, r.OutsideWaiting())
+		require.Len(t, *again.log, 1)
+		assert.Contains(t, (*again.log)[0], "ROI-001/reserve/1 reserved")
+		assert.Equal(t, map[string]int{"ROI-001": 1}, again.attempts)
+		assert.Equal(t, []string{"ROI-001/reserve/1", "ROI-001/reserve/1"}, dev.keys())
+	})
 }
