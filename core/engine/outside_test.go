@@ -299,7 +299,7 @@ func TestOutsideCallSentAgainAfterCrash(t *testing.T) {
 		return e, r, st
 	}
 
-	e, r, st := boot()
+	e, _, st := boot()
 	stop := serve(t, e)
 	_, err := e.Command(context.Background(), ROM, order{"ROI-001"})
 	require.NoError(t, err)
@@ -308,7 +308,7 @@ func TestOutsideCallSentAgainAfterCrash(t *testing.T) {
 	stop() // the crash: the device has the call, the engine no answer
 	require.NoError(t, st.Close())
 
-	e, r, st = boot()
+	e, r, st := boot()
 	assert.Equal(t, []string{"ROI-001/reserve/1"}, dev.keys(), "the replay did not call the device")
 	assert.Equal(t, 1, e.OutsideWaiting(), "the call waits for its answer")
 	stop = serve(t, e)
