@@ -527,6 +527,11 @@ func (e *Engine) step() error {
 			e.callOutside(c, at)
 			continue
 		}
+		if len(e.outside.waiting) > 0 {
+			// A call sent again to a system now served in process (the
+			// twin, after a restart with other adapters) waits no more.
+			delete(e.outside.waiting, c.req.Key)
+		}
 		e.latency.sent(&c.req, at)
 		e.adapters[c.req.System].Call(at, &c.req, &e.repliers[c.from])
 	}
