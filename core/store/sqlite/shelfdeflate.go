@@ -9,10 +9,12 @@ import (
 )
 
 // minDeflated is the shortest rest of a body (what follows its prefix)
-// worth deflating: an order's items repeat their fields and ids, and
-// deflate to a third or less of their size; a short body (a resource, a
-// service) saves too little to pay for it.
-const minDeflated = 1024
+// worth deflating: an order's items repeat their fields and ids, and a
+// product order's (38 KB on the national rollout) or a service order's
+// (7 KB) deflates to an eighth; a shorter body (a resource order's 2 to 3
+// KB, a resource, a service) costs more to deflate, its Huffman codes
+// built for a few bytes each, than its bytes cost to write.
+const minDeflated = 4096
 
 // deflater compresses the bodies the writer shelves, one at a time.
 type deflater struct{ w *flate.Writer }
