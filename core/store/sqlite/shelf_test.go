@@ -253,10 +253,10 @@ func TestShelfDeflated(t *testing.T) {
 		return b
 	}
 	want := map[string][]byte{
-		"PO-001": append(slices.Clone(types), items(1, 100)...),       // after the prefix, deflated
-		"PO-002": append(slices.Clone(types), items(2, 120)...),       // after the prefix, deflated
+		"PO-001": append(slices.Clone(types), items(1, 100)...),      // after the prefix, deflated
+		"PO-002": append(slices.Clone(types), items(2, 120)...),      // after the prefix, deflated
 		"PO-003": append(slices.Clone(types), []byte("one item")...), // after the prefix, short
-		"PO-004": append(noise(200), items(4, 140)...),                // alone, deflated
+		"PO-004": append(noise(200), items(4, 140)...),               // alone, deflated
 		"PO-005": noise(3000),                                        // alone, does not repeat itself
 	}
 	var docs []store.Doc
