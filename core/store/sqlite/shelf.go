@@ -12,8 +12,9 @@ import (
 
 // Shelve keeps the read models of finished entities, replacing any of the
 // same kind and id, in one transaction: the docs, each after the prefix
-// its body shares with others of its kind (prefixes.share), then the runs
-// of their items (itemRuns), each many rows to a statement.
+// its body shares with others of its kind (prefixes.share), the rest
+// deflated when that pays (deflater.deflate), then the runs of their
+// items (itemRuns), each many rows to a statement.
 func (s *Store) Shelve(docs []store.Doc) error {
 	if len(docs) == 0 {
 		return nil
@@ -29,15 +30,22 @@ func (s *Store) Shelve(docs []store.Doc) error {
 	}
 	defer tx.Rollback()
 	shared := s.shelfPrefixes.clone()
-	rows := make([]any, 0, 6*len(docs))
+	rows := make([]any, 0, 7*len(docs))
 	for _, d := range docs {
 		pid, rest, err := shared.share(tx, d.Kind, d.Body)
 		if err != nil {
 			return fmt.Errorf("sqlite store: shelve %s %s: %w", d.Kind, d.ID, err)
 		}
-		rows = append(rows, d.Kind, d.ID, int64(d.Ord), d.Party, pid, rest)
+		packed, deflated, err := s.deflater.deflate(rest)
+		if err != nil {
+			return fmt.Errorf("sqlite store: shelve %s %s: %w", d.Kind, d.ID, err)
+		}
+		if deflated {
+			rest = packed
+		}
+		rows = append(rows, d.Kind, d.ID, int64(d.Ord), d.Party, pid, deflated, rest)
 	}
-	if err := insertRows(tx, `INSERT OR REPLACE INTO shelf (kind, id, ord, party, prefix, body) VALUES `, 6, rows); err != nil {
+	if err := insertRows(tx, `INSERT OR REPLACE INTO shelf (kind, id, ord, party, prefix, deflated, body) VALUES `, 7, rows); err != nil {
 		return fmt.Errorf("sqlite store: shelve: %w", err)
 	}
 	rows = rows[:0]
@@ -129,12 +137,13 @@ func itemRuns(items []string) []itemRun {
 func (s *Store) Shelved(kind, id string) (store.Doc, bool, error) {
 	d := store.Doc{Kind: kind, ID: id}
 	var ord, pid int64
-	err := s.reader.QueryRow(`SELECT ord, party, prefix, body FROM shelf WHERE kind = ? AND id = ?`, kind, id).Scan(&ord, &d.Party, &pid, &d.Body)
+	var deflated bool
+	err := s.reader.QueryRow(`SELECT ord, party, prefix, deflated, body FROM shelf WHERE kind = ? AND id = ?`, kind, id).Scan(&ord, &d.Party, &pid, &deflated, &d.Body)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Doc{}, false, nil
 	}
 	if err == nil {
-		d.Body, err = s.whole(pid, d.Body)
+		d.Body, err = s.whole(pid, deflated, d.Body)
 	}
 	if err != nil {
 		return store.Doc{}, false, fmt.Errorf("sqlite store: shelf: %w", err)
@@ -145,7 +154,7 @@ func (s *Store) Shelved(kind, id string) (store.Doc, bool, error) {
 
 // ShelvedAll returns the read models of kind, by creation.
 func (s *Store) ShelvedAll(kind string) ([]store.Doc, error) {
-	rows, err := s.reader.Query(`SELECT id, ord, party, prefix, body FROM shelf WHERE kind = ? ORDER BY ord`, kind)
+	rows, err := s.reader.Query(`SELECT id, ord, party, prefix, deflated, body FROM shelf WHERE kind = ? ORDER BY ord`, kind)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite store: shelf: %w", err)
 	}
@@ -154,9 +163,10 @@ func (s *Store) ShelvedAll(kind string) ([]store.Doc, error) {
 	for rows.Next() {
 		d := store.Doc{Kind: kind}
 		var ord, pid int64
-		err := rows.Scan(&d.ID, &ord, &d.Party, &pid, &d.Body)
+		var deflated bool
+		err := rows.Scan(&d.ID, &ord, &d.Party, &pid, &deflated, &d.Body)
 		if err == nil {
-			d.Body, err = s.whole(pid, d.Body)
+			d.Body, err = s.whole(pid, deflated, d.Body)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("sqlite store: shelf: %w", err)

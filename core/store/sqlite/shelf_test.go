@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"database/sql"
 	"fmt"
+	"math/rand/v2"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -203,7 +204,7 @@ func TestShelfSharedPrefix(t *testing.T) {
 	require.NoError(t, SetMaxSize(db, 1))
 	docs = nil
 	shelve(db, "RO-200", body(types[:300], 200))
-	shelve(db, "RO-201", append(body(types[:300], 201), bytes.Repeat([]byte("more than the file can take"), 10000)...))
+	shelve(db, "RO-201", append(body(types[:300], 201), noise(270000)...)) // more than the file can take, even deflated
 	require.Error(t, db.Shelve(docs), "the disk is full")
 	require.NoError(t, SetMaxSize(db, 0))
 	docs = nil
@@ -221,5 +222,87 @@ func TestShelfSharedPrefix(t *testing.T) {
 	shelve(db, "RO-300", body(types, 300))
 	shelve(db, "RO-301", body(types, 301))
 	require.NoError(t, db.Shelve(docs))
+	check(db)
+}
+
+// noise is n bytes that do not repeat themselves: deflating them saves
+// nothing.
+func noise(n int) []byte {
+	r := rand.New(rand.NewPCG(7, 11))
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(r.Uint32())
+	}
+	return b
+}
+
+// §7 a long body that repeats itself (an order's items) is kept deflated,
+// after its prefix or alone, and read back whole, one by one and in
+// lists, across a reopen; a short body, and one that does not repeat
+// itself, are kept as they are.
+func TestShelfDeflated(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "serve.db")
+	db, err := Open(file, Options{})
+	require.NoError(t, err)
+	types := bytes.Repeat([]byte("product order types;"), 30)
+	items := func(order, n int) []byte {
+		var b []byte
+		for i := range n {
+			b = fmt.Appendf(b, "POI-%03d%03d completed productOffering PO-FIBRE-1G site %d;", order, i, i%25)
+		}
+		return b
+	}
+	want := map[string][]byte{
+		"PO-001": append(slices.Clone(types), items(1, 100)...),      // after the prefix, deflated
+		"PO-002": append(slices.Clone(types), items(2, 120)...),      // after the prefix, deflated
+		"PO-003": append(slices.Clone(types), []byte("one item")...), // after the prefix, short
+		"PO-004": append(noise(200), items(4, 140)...),               // alone, deflated
+		"PO-005": noise(3000),                                        // alone, does not repeat itself
+	}
+	var docs []store.Doc
+	for n := 1; n <= len(want); n++ {
+		id := fmt.Sprintf("PO-%03d", n)
+		docs = append(docs, store.Doc{Kind: "productOrder", ID: id, Ord: uint64(n), Party: "CUST-1", Body: want[id]})
+	}
+	require.NoError(t, db.Shelve(docs))
+	stored := map[string]bool{}
+	rows, err := db.db.Query(`SELECT id, deflated FROM shelf`)
+	require.NoError(t, err)
+	for rows.Next() {
+		var id string
+		var deflated bool
+		require.NoError(t, rows.Scan(&id, &deflated))
+		stored[id] = deflated
+	}
+	require.NoError(t, rows.Err())
+	assert.Equal(t, map[string]bool{"PO-001": true, "PO-002": true, "PO-003": false, "PO-004": true, "PO-005": false}, stored)
+	var kept, whole int
+	require.NoError(t, db.db.QueryRow(`SELECT sum(length(body)) FROM shelf WHERE id IN ('PO-001', 'PO-002', 'PO-004')`).Scan(&kept))
+	for _, id := range []string{"PO-001", "PO-002", "PO-004"} {
+		whole += len(want[id])
+	}
+	assert.Less(t, kept, whole/3, "the deflated bodies keep a third of their bytes or less")
+
+	check := func(db *Store) {
+		t.Helper()
+		all, err := db.ShelvedAll("productOrder")
+		require.NoError(t, err)
+		require.Len(t, all, len(want))
+		for i, d := range all {
+			assert.Equal(t, docs[i].ID, d.ID)
+			assert.Equal(t, want[d.ID], d.Body, d.ID)
+			assert.Equal(t, "CUST-1", d.Party)
+			one, ok, err := db.Shelved("productOrder", d.ID)
+			require.NoError(t, err)
+			require.True(t, ok)
+			assert.Equal(t, want[d.ID], one.Body, d.ID)
+			assert.Equal(t, uint64(i+1), one.Ord)
+		}
+	}
+	check(db)
+	require.NoError(t, db.Close())
+	db, err = Open(file, Options{})
+	require.NoError(t, err)
+	defer db.Close()
 	check(db)
 }

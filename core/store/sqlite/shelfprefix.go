@@ -70,9 +70,13 @@ type prefixCache struct {
 	bytes map[int64][]byte
 }
 
-// whole returns the body a shelf row keeps as prefix pid and rest.
-func (s *Store) whole(pid int64, rest []byte) ([]byte, error) {
+// whole returns the body a shelf row keeps as prefix pid and rest,
+// deflated or not.
+func (s *Store) whole(pid int64, deflated bool, rest []byte) ([]byte, error) {
 	if pid == 0 {
+		if deflated {
+			return inflate(nil, rest)
+		}
 		return rest, nil
 	}
 	c := &s.prefixCache
@@ -89,6 +93,9 @@ func (s *Store) whole(pid int64, rest []byte) ([]byte, error) {
 		}
 		c.bytes[pid] = p
 		c.mu.Unlock()
+	}
+	if deflated {
+		return inflate(p, rest)
 	}
 	out := make([]byte, 0, len(p)+len(rest))
 	return append(append(out, p...), rest...), nil

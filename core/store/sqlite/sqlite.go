@@ -79,7 +79,9 @@ type Store struct {
 	// writer's); prefixCache: those the readers read.
 	shelfPrefixes prefixes
 	prefixCache   prefixCache
-	file          string
+	// deflater compresses the writer's shelved bodies (shelfdeflate.go).
+	deflater deflater
+	file     string
 }
 
 var _ store.Durable = (*Store)(nil)
@@ -94,8 +96,12 @@ func Open(file string, opt Options) (*Store, error) {
 	if sync != SyncNormal && sync != SyncFull {
 		return nil, fmt.Errorf("sqlite store: sync %q: want %q or %q", sync, SyncNormal, SyncFull)
 	}
+	// wal_autocheckpoint(0): checkpoints are the checkpointer's
+	// (checkpoint.go). temp_store(MEMORY): a statement's journal (the pages
+	// a statement of many rows, such as a shelving's, changes, kept to undo
+	// it alone) is kept in memory, not written to a temporary file.
 	q := url.Values{"_pragma": {"journal_mode(WAL)", "synchronous(" + string(sync) + ")", "busy_timeout(5000)", "foreign_keys(1)",
-		"wal_autocheckpoint(0)"}} // the checkpointer's (checkpoint.go)
+		"wal_autocheckpoint(0)", "temp_store(MEMORY)"}}
 	db, err := sql.Open("sqlite", "file:"+file+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("sqlite store %s: %w", file, err)
