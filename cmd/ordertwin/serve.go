@@ -23,6 +23,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/events"
 	"github.com/ordertwin/ordertwin/core/store"
+	"github.com/ordertwin/ordertwin/core/system"
 	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/ordertwin/ordertwin/scenarios"
 	"github.com/ordertwin/ordertwin/twin"
@@ -61,7 +62,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	peerURL := map[string]string{}
 	fs.Func("peer", "ROLE=URL: the process that runs com, som or rom (repeat for each)", func(v string) error {
 		name, url, ok := strings.Cut(v, "=")
-		if _, known := scenarios.Roles[name]; !ok || !known || url == "" {
+		if _, known := system.Roles[name]; !ok || !known || url == "" {
 			return fmt.Errorf("want ROLE=URL with ROLE com, som or rom, not %q", v)
 		}
 		peerURL[name] = strings.TrimSuffix(url, "/")
@@ -265,7 +266,7 @@ func peerLinks(role string, peerURL map[string]string, epoch time.Time, secret [
 	if role == "" {
 		return nil, nil
 	}
-	r, ok := scenarios.Roles[role]
+	r, ok := system.Roles[role]
 	if !ok {
 		return nil, fmt.Errorf("serve: --role %q: want com, som or rom", role)
 	}
