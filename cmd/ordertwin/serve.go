@@ -85,6 +85,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	suspendWindow := fs.Duration("hub-suspend-window", 15*time.Minute, "see --hub-suspend-after")
 	snapEvery := fs.Uint64("snapshot-every", 1_000_000, "take a snapshot of the running system after this many inputs (a restart replays only what follows the latest)")
 	snapInterval := fs.Duration("snapshot-interval", 10*time.Minute, "take a snapshot after this much wall time at the latest (and always on a clean stop)")
+	adaptersFile := fs.String("adapters", "", "the adapters file (docs/adapters.md): per system, the twin (the default) or a real adapter with its endpoints and credentials")
 	retention := fs.String("retention", tmf.FormatOffset(defaultRetention), "how long (virtual time, ISO 8601) a finished product, service or resource order stays in memory before the APIs read it from the store, such as P7D; PT0S keeps every one")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -132,6 +133,9 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 			log.Info("snapshot", "inputs", s.Inputs, "records", s.Records, "bytes", len(s.Body), "took", took.String())
 		}}}
+	if opt.Adapters, _, err = loadAdapters("serve", *adaptersFile, log); err != nil {
+		return err
+	}
 	links, err := peerLinks(*role, peerURL, sc.Spec.Epoch, guard.PeerSecret(), log)
 	if err != nil {
 		return err

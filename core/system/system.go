@@ -181,15 +181,7 @@ func checkSystems(adapters map[port.System]port.Adapter) error {
 }
 
 // errUnknownSystem lists the systems there are.
-var errUnknownSystem = fmt.Errorf("no such system (the systems: %s)", systemNames())
-
-func systemNames() string {
-	names := make([]string, len(port.Systems))
-	for i, s := range port.Systems {
-		names[i] = string(s)
-	}
-	return strings.Join(names, ", ")
-}
+var errUnknownSystem = fmt.Errorf("no such system (the systems: %s)", strings.Join(names(port.Systems), ", "))
 
 // ResourceSpecs derives ROM's resource table from the catalog's RFS.
 func ResourceSpecs(c *catalog.Catalog) map[string]*rom.ResourceSpec {
