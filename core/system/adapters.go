@@ -75,6 +75,26 @@ type Secret struct {
 	value []byte
 }
 
+// UnmarshalYAML reads {file: PATH} or {env: NAME}. A secret written in
+// the file itself is refused without being quoted.
+func (s *Secret) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.MappingNode {
+		return fmt.Errorf("line %d: want {file: PATH} or {env: NAME}: a credential is never written in the adapters file", n.Line)
+	}
+	keys := []string{"file", "env"}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if !slices.Contains(keys, k.Value) {
+			return fmt.Errorf("line %d: unknown key %q%s (the keys here: file, env)", k.Line, k.Value, hint.DidYouMean(k.Value, keys))
+		}
+		if v.Kind != yaml.ScalarNode {
+			return fmt.Errorf("line %d: %s: want a file name or a variable name", v.Line, k.Value)
+		}
+	}
+	type plain Secret // its fields, without this method
+	return n.Decode((*plain)(s))
+}
+
 // Value is the secret itself.
 func (s *Secret) Value() []byte { return s.value }
 

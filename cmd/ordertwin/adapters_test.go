@@ -1,0 +1,111 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ordertwin/ordertwin/adapters/netconf"
+	"github.com/ordertwin/ordertwin/core/port"
+)
+
+// oltPassword is the tests' OLT password: no output may show it.
+const oltPassword = "olt-pa55word-never-shown"
+
+// The example adapters file of the docs loads: the access system is the
+// NETCONF adapter, the rest the twin; what it logs names the endpoints,
+// never the password.
+func TestAdaptersExample(t *testing.T) {
+	t.Setenv("ORDERTWIN_OLT_PASSWORD", oltPassword)
+	var logged bytes.Buffer
+	adapters, outside, err := loadAdapters("serve", "../../docs/examples/adapters.yaml", slog.New(slog.NewTextHandler(&logged, nil)))
+	require.NoError(t, err)
+	assert.True(t, outside)
+	require.Len(t, adapters, 1)
+	assert.IsType(t, &netconf.Access{}, adapters[port.Access])
+	assert.Contains(t, logged.String(), "access=netconf (OLT-SOUTH-03@olt-south-03.example.net:830)")
+	assert.Contains(t, logged.String(), "vlan=twin")
+	assert.NotContains(t, logged.String(), oltPassword)
+}
+
+// runOut runs `ordertwin run` and returns its standard output and error.
+func runOut(args ...string) (stdout, stderr string, err error) {
+	var out, errOut bytes.Buffer
+	err = dispatch(context.Background(), append([]string{"run"}, args...), &out, &errOut)
+	return out.String(), errOut.String(), err
+}
+
+// An adapters file that names only the twin changes nothing: the same
+// report, byte for byte, as without one (architecture §2: same scenario
+// and seed, same report).
+func TestRunAdaptersTwinOnly(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "adapters.yaml")
+	require.NoError(t, os.WriteFile(path, []byte("systems:\n  access: {kind: twin}\n  vlan: {kind: twin}\n"), 0o600))
+	want, _, err := runOut(example, "--format", "json")
+	require.NoError(t, err)
+	got, logged, err := runOut(example, "--format", "json", "--adapters", path)
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+	assert.Contains(t, logged, "access=twin")
+}
+
+// A wrong adapters file stops run before anything runs, naming what is
+// wrong; no error shows a secret.
+func TestRunAdaptersErrors(t *testing.T) {
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "olt.key")
+	require.NoError(t, os.WriteFile(keyFile, []byte(oltPassword), 0o600))
+	t.Setenv("ORDERTWIN_OLT_PASSWORD", oltPassword)
+	hostKey := "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBKCZ/ogJi2PEXc24EGkCwnTq2D4VQ+VgSNtmDMM/2IH"
+	olt := func(endpoint string) string {
+		return "systems:\n  access:\n    kind: netconf\n    endpoints:\n      OLT-SOUTH-03: " + endpoint + "\n"
+	}
+	tests := []struct {
+		name, file string
+		args       []string
+		want       string
+	}{
+		{"unknown kind", "systems:\n  bng:\n    kind: radius\n", nil,
+			`line 3: systems.bng.kind: unknown kind "radius" (the kinds: twin, netconf)`},
+		{"unknown system", "systems:\n  olt: {kind: netconf}\n", nil,
+			`line 2: systems.olt: no such system`},
+		{"missing endpoint", "systems:\n  access: {kind: netconf}\n", nil,
+			`line 2: systems.access: a netconf adapter needs an endpoint: give address, or endpoints`},
+		{"one address for many OLTs", "systems:\n  access: {kind: netconf, address: x:830, user: ot, credential: {env: ORDERTWIN_OLT_PASSWORD}}\n", nil,
+			`systems.access: a netconf adapter connects to each OLT by its name: give endpoints, one per OLT`},
+		{"missing environment variable", olt("{address: x:830, user: ot, credential: {env: ORDERTWIN_OLT_UNSET}, hostKey: " + hostKey + "}"), nil,
+			`line 5: systems.access.endpoints.OLT-SOUTH-03.credential: the environment variable ORDERTWIN_OLT_UNSET is not set`},
+		{"missing credential file", olt("{address: x:830, user: ot, credential: {file: nowhere}, hostKey: " + hostKey + "}"), nil,
+			`systems.access.endpoints.OLT-SOUTH-03.credential: the file ` + filepath.Join(dir, "nowhere") + `: no such file or directory`},
+		{"no host key", olt("{address: x:830, user: ot, credential: {env: ORDERTWIN_OLT_PASSWORD}}"), nil,
+			`systems.access: endpoints.OLT-SOUTH-03: no hostKey`},
+		{"bad host key", olt("{address: x:830, user: ot, credential: {env: ORDERTWIN_OLT_PASSWORD}, hostKey: " + oltPassword + "}"), nil,
+			`systems.access: endpoints.OLT-SOUTH-03.hostKey: not an SSH public key in authorized_keys format`},
+		{"private key that is not one", olt("{address: x:830, user: ot, privateKey: {file: olt.key}, hostKey: " + hostKey + "}"), nil,
+			`systems.access: endpoints.OLT-SOUTH-03.privateKey: the secret in ` + keyFile + ` is not an unencrypted private key`},
+		{"bad setting", olt("{address: x:830, user: ot, credential: {env: ORDERTWIN_OLT_PASSWORD}, hostKey: " + hostKey + "}") + "    settings: {confirmTimeout: soon}\n", nil,
+			`systems.access: settings.confirmTimeout: "soon": want a duration such as 60s`},
+		{"outside adapter on the virtual clock", olt("{address: x:830, user: ot, credential: {env: ORDERTWIN_OLT_PASSWORD}, hostKey: " + hostKey + "}"), []string{"--clock", "virtual"},
+			`run: --clock virtual: the adapters file names systems outside this process, which answer on the wall clock`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(dir, "adapters.yaml")
+			require.NoError(t, os.WriteFile(path, []byte(tt.file), 0o600))
+			out, logged, err := runOut(append([]string{example, "--adapters", path}, tt.args...)...)
+			require.Error(t, err)
+			assert.Equal(t, 2, status(err), "bad input")
+			assert.Contains(t, err.Error(), tt.want)
+			assert.Empty(t, out, "nothing ran")
+			for _, s := range []string{err.Error(), out, logged} {
+				assert.NotContains(t, s, oltPassword)
+			}
+		})
+	}
+}
