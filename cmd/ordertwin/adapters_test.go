@@ -89,7 +89,7 @@ func TestRunAdaptersErrors(t *testing.T) {
 			`systems.access: endpoints.OLT-SOUTH-03.hostKey: not an SSH public key in authorized_keys format`},
 		{"private key that is not one", olt("{address: x:830, user: ot, privateKey: {file: olt.key}, hostKey: " + hostKey + "}"), nil,
 			`systems.access: endpoints.OLT-SOUTH-03.privateKey: the secret in ` + keyFile + ` is not an unencrypted private key`},
-		{"bad setting", olt("{address: x:830, user: ot, credential: {env: ORDERTWIN_OLT_PASSWORD}, hostKey: " + hostKey + "}") + "    settings: {confirmTimeout: soon}\n", nil,
+		{"bad setting", olt("{address: x:830, user: ot, credential: {env: ORDERTWIN_OLT_PASSWORD}, hostKey: "+hostKey+"}") + "    settings: {confirmTimeout: soon}\n", nil,
 			`systems.access: settings.confirmTimeout: "soon": want a duration such as 60s`},
 		{"outside adapter on the virtual clock", olt("{address: x:830, user: ot, credential: {env: ORDERTWIN_OLT_PASSWORD}, hostKey: " + hostKey + "}"), []string{"--clock", "virtual"},
 			`run: --clock virtual: the adapters file names systems outside this process, which answer on the wall clock`},
