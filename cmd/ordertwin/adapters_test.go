@@ -76,7 +76,7 @@ func TestRunAdaptersErrors(t *testing.T) {
 		{"unknown system", "systems:\n  olt: {kind: netconf}\n", nil,
 			`line 2: systems.olt: no such system`},
 		{"missing endpoint", "systems:\n  access: {kind: netconf}\n", nil,
-			`line 2: systems.access: a netconf adapter needs an endpoint: give address, or endpoints`},
+			`line 2: systems.access: kind netconf needs an endpoint: give address, or endpoints`},
 		{"one address for many OLTs", "systems:\n  access: {kind: netconf, address: x:830, user: ot, credential: {env: ORDERTWIN_OLT_PASSWORD}}\n", nil,
 			`systems.access: a netconf adapter connects to each OLT by its name: give endpoints, one per OLT`},
 		{"missing environment variable", olt("{address: x:830, user: ot, credential: {env: ORDERTWIN_OLT_UNSET}, hostKey: " + hostKey + "}"), nil,

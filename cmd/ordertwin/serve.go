@@ -336,79 +336,24 @@ func resume(ctx context.Context, sc *scenarios.Scenario, db string, co serveCloc
 	return sys, st, clock, nil
 }
 
-// replay builds the system of a store and brings it to where the store
-// stands: from its latest snapshot, replaying only the inputs logged after
-// it, or from T+0 when it has none (or one this build cannot read: then
-// the whole input log is replayed, and the journal checked all the same).
+// replay builds the scenario's system on a store and brings it to where
+// the store stands (system.Replay).
 func replay(ctx context.Context, sc *scenarios.Scenario, st store.Durable, opt scenarios.Options, log *slog.Logger) (*scenarios.System, error) {
-	snap, ok, err := st.LatestSnapshot()
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return replayFrom(ctx, sc, st, opt, nil, log)
-	}
-	// The peer links live on across the attempts: a replay from T+0 must
-	// find them as they were.
-	links := map[engine.Address][]byte{}
-	for a, p := range opt.Peers {
-		if s, ok := p.(engine.Snapshotter); ok {
-			if links[a], err = s.Snapshot(); err != nil {
-				return nil, err
-			}
-		}
-	}
-	sys, err := replayFrom(ctx, sc, st, opt, &snap, log)
-	if err == nil || ctx.Err() != nil {
-		return sys, err
-	}
-	log.Warn("the latest snapshot cannot be used; replaying from T+0", "inputs", snap.Inputs, "err", err.Error())
-	for a, b := range links {
-		if err := opt.Peers[a].(engine.Snapshotter).Restore(b); err != nil {
-			return nil, err
-		}
-	}
-	return replayFrom(ctx, sc, st, opt, nil, log)
+	return system.Replay(ctx, st, opt.Peers, buildOn(sc, opt), log)
 }
 
-// replayFrom builds the system of a store, restores snap (nil: none), and
-// replays the inputs logged after it, each record checked against the
-// journal.
+// replayFrom builds the scenario's system on a store from snap (nil:
+// none) (system.ReplayFrom).
 func replayFrom(ctx context.Context, sc *scenarios.Scenario, st store.Durable, opt scenarios.Options, snap *store.Snapshot, log *slog.Logger) (*scenarios.System, error) {
-	began := time.Now()
-	var from store.Snapshot
-	if snap != nil {
-		from = *snap
+	return system.ReplayFrom(ctx, st, buildOn(sc, opt), snap, log)
+}
+
+// buildOn builds the scenario's system on a journal and input log.
+func buildOn(sc *scenarios.Scenario, opt scenarios.Options) func(store.Journal, store.InputLog) (*scenarios.System, error) {
+	return func(journal store.Journal, log store.InputLog) (*scenarios.System, error) {
+		opt.Journal, opt.Log = journal, log
+		return scenarios.New(sc.Spec, opt)
 	}
-	held, err := st.RecordsAfter(from.Records)
-	if err != nil {
-		return nil, err
-	}
-	inputs, err := st.InputsFrom(from.Inputs)
-	if err != nil {
-		return nil, err
-	}
-	journal := store.Resume(st, held)
-	opt.Journal, opt.Log = journal, st
-	sys, err := scenarios.New(sc.Spec, opt)
-	if err != nil {
-		return nil, err
-	}
-	if snap != nil {
-		if err := sys.Engine.Restore(*snap); err != nil {
-			return nil, err
-		}
-	}
-	if len(held) > 0 || len(inputs) > 0 {
-		if err := sys.Engine.Replay(ctx, inputs, journal.Caught); err != nil {
-			return nil, err
-		}
-	}
-	if snap != nil || len(held) > 0 || len(inputs) > 0 {
-		log.Info("resumed", "snapshot", snap != nil, "fromInput", from.Inputs, "records", len(held), "commands", len(inputs),
-			"inputs", sys.Engine.Processed(), "took", time.Since(began).String())
-	}
-	return sys, nil
 }
 
 // serveClockOptions are what serve's flags say of the clock and role.

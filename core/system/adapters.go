@@ -197,7 +197,7 @@ func (a *Adapters) check(c AdapterConfig, key string, bad func(key, format strin
 		return
 	}
 	if !slices.Contains(k.Systems, c.System) {
-		bad(key+".kind", "a %s adapter serves %s, not %s", c.Kind, strings.Join(names(k.Systems), " and "), c.System)
+		bad(key+".kind", "kind %s serves %s, not %s", c.Kind, strings.Join(names(k.Systems), " and "), c.System)
 	}
 	if c.Timeout < 0 {
 		bad(key+".timeout", "want a positive duration, not %s", c.Timeout)
@@ -207,11 +207,11 @@ func (a *Adapters) check(c AdapterConfig, key string, bad func(key, format strin
 	}
 	for _, s := range slices.Sorted(maps.Keys(c.Settings)) {
 		if !slices.Contains(k.Settings, s) {
-			bad(key+".settings", "unknown setting %q%s (a %s adapter takes: %s)", s, hint.DidYouMean(s, k.Settings), c.Kind, strings.Join(k.Settings, ", "))
+			bad(key+".settings", "unknown setting %q%s (kind %s takes: %s)", s, hint.DidYouMean(s, k.Settings), c.Kind, strings.Join(k.Settings, ", "))
 		}
 	}
 	if c.Address == "" && len(c.Endpoints) == 0 {
-		bad(key, "a %s adapter needs an endpoint: give address, or endpoints", c.Kind)
+		bad(key, "kind %s needs an endpoint: give address, or endpoints", c.Kind)
 	}
 	if c.Endpoint != (Endpoint{}) {
 		checkEndpoint(c.Endpoint, key, bad, dir)
