@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -108,4 +110,36 @@ func TestRunAdaptersErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// serve takes an adapters file: it serves with the real adapters the file
+// names, its log says which (never the password); a wrong file stops it
+// before it opens its store.
+func TestServeAdapters(t *testing.T) {
+	t.Setenv("ORDERTWIN_OLT_PASSWORD", oltPassword)
+	db := filepath.Join(t.TempDir(), "serve.db")
+	ctx, cancel := context.WithCancel(context.Background())
+	r, w := io.Pipe()
+	var logs bytes.Buffer
+	done := make(chan error, 1)
+	go func() {
+		done <- serveCmd(ctx, []string{"--db", db, "--addr", "127.0.0.1:0", "--adapters", "../../docs/examples/adapters.yaml"}, w, &logs)
+		w.Close()
+	}()
+	line, err := bufio.NewReader(r).ReadString('\n')
+	require.NoError(t, err, "serve stopped before it served")
+	assert.Contains(t, line, "serving")
+	go func() { _, _ = io.Copy(io.Discard, r) }()
+	cancel()
+	require.NoError(t, <-done)
+	assert.Contains(t, logs.String(), `"systems":["access=netconf (OLT-SOUTH-03@olt-south-03.example.net:830)","vlan=twin"]`)
+	assert.NotContains(t, logs.String(), oltPassword)
+
+	bad := filepath.Join(t.TempDir(), "adapters.yaml")
+	require.NoError(t, os.WriteFile(bad, []byte("systems:\n  access: {kind: netconf, endpoints: {OLT-1: {address: x:830, credential: {env: ORDERTWIN_OLT_UNSET}}}}\n"), 0o600))
+	other := filepath.Join(t.TempDir(), "other.db")
+	err = serveCmd(context.Background(), []string{"--db", other, "--addr", "127.0.0.1:0", "--adapters", bad}, io.Discard, io.Discard)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "serve: --adapters: adapters file "+bad+": line 2: systems.access.endpoints.OLT-1.credential: the environment variable ORDERTWIN_OLT_UNSET is not set")
+	assert.NoFileExists(t, other, "nothing opened")
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -166,4 +167,35 @@ func TestBuildAdaptersError(t *testing.T) {
 	require.NoError(t, err)
 	_, err = file.Build(slog.New(slog.DiscardHandler))
 	assert.EqualError(t, err, "adapters file "+path+": systems.ipam: the server's address is not a URL")
+}
+
+// Whatever an adapters file holds, loading it returns an adapters file or
+// an error, and no error shows the secret of the environment.
+func FuzzLoadAdapters(f *testing.F) {
+	for _, seed := range []string{
+		"systems:\n  access: {kind: olt, address: x:830, credential: {env: ORDERTWIN_TEST_SECRET}}\n",
+		"systems:\n  access:\n    kind: olt\n    endpoints:\n      OLT-1: {address: x:830, privateKey: {file: olt.pw}}\n",
+		"systems:\n  vlan: {kind: twin}\n  ipam: {kind: ipam-rest, address: 'http://netbox', settings: {a: b}}\n",
+		"systems:\n  access: {kind: olt, credential: " + secret + "}\n",
+		"systems: {bng: &a {kind: twin}, nms: *a}\n",
+	} {
+		f.Add(seed)
+	}
+	dir := f.TempDir()
+	require.NoError(f, os.WriteFile(filepath.Join(dir, "olt.pw"), []byte(secret), 0o600))
+	f.Setenv("ORDERTWIN_TEST_SECRET", secret)
+	f.Fuzz(func(t *testing.T, body string) {
+		path := filepath.Join(dir, "adapters.yaml")
+		require.NoError(t, os.WriteFile(path, []byte(body), 0o600))
+		file, err := system.LoadAdapters(path, kinds)
+		if err != nil {
+			if !strings.Contains(body, secret) {
+				assert.NotContains(t, err.Error(), secret)
+			}
+			return
+		}
+		for _, d := range file.Describe() {
+			assert.NotContains(t, d, secret)
+		}
+	})
 }
