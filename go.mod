@@ -20,6 +20,7 @@ require (
 	github.com/nbd-wtf/go-nostr v0.38.2
 	golang.org/x/crypto v0.59.0
 	gonum.org/v1/gonum v0.17.0
+	layeh.com/radius v0.0.0-20231213012653-1006025d24f8
 	modernc.org/sqlite v1.62.0
 )
 

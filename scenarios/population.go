@@ -29,7 +29,17 @@ type Population struct {
 	// P2PEvery puts every n-th site on P2P Ethernet, the others on GPON.
 	P2PEvery int               `yaml:"p2pEvery"`
 	Network  PopulationNetwork `yaml:"network"`
+	// Orders says who places the customers' orders: the scenario, at
+	// their arrival (scenario, the default), or clients over the APIs
+	// (api: `ordertwin load` and `ordertwin chaos` quote for them).
+	Orders string `yaml:"orders"`
 }
+
+// Who places a population's orders (Population.Orders).
+const (
+	PlacedByScenario = "scenario"
+	PlacedByAPI      = "api"
+)
 
 // PopulationWave is one wave of every customer's rollout plan: its next
 // Sites sites.

@@ -170,6 +170,10 @@ type Spec struct {
 	Catalog *catalog.Catalog
 	Network *twin.Network
 	Orders  []Placement
+	// Offers are quotes and orders the scenario does not place: a
+	// population whose orders come over the APIs (orders: api) keeps its
+	// customers' here, for `ordertwin load` and `chaos` to place.
+	Offers []Placement
 	// Faults are injected into the twin.
 	Faults []twin.FaultRule
 	// Events happen in the network at their time.
@@ -539,12 +543,25 @@ func (f *File) buildPopulation(dir string) (*Scenario, error) {
 		bad("population: %v", err)
 	}
 	events = append(events, f.checkRest(net, f.Population.waveNames(), nil, bad)...)
+	var offers []Placement
+	switch f.Population.Orders {
+	case "", PlacedByScenario:
+	case PlacedByAPI:
+		offers, orders = orders, nil
+	default:
+		bad("population: orders: %q: want %s (the scenario places them at their arrival) or %s (they come over the APIs)",
+			f.Population.Orders, PlacedByScenario, PlacedByAPI)
+	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
 	return &Scenario{Name: f.Name, Expect: f.Expect, Spec: Spec{Name: f.Name, Seed: f.Seed, Epoch: epoch,
-		Catalog: cat, Network: net, Orders: orders, Faults: f.Faults, Events: events}}, nil
+		Catalog: cat, Network: net, Orders: orders, Offers: offers, Faults: f.Faults, Events: events}}, nil
 }
+
+// Placements are the scenario's quotes and orders, those it places and
+// those it offers for the APIs.
+func (s Spec) Placements() []Placement { return append(slices.Clone(s.Orders), s.Offers...) }
 
 // checkPlan checks the waves and sites an event names against the rollout
 // plan: a site added into a wave the plan does not have would become a

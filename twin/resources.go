@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -58,29 +57,13 @@ func (t *Twin) reserve(req *port.Request, r *tmf.Resource) *port.Error {
 		c.free--
 		rel.capacity = c
 	case "VLAN":
-		p := t.vlans[ar.cfg.VLANPool]
-		i, ok := p.take()
-		if !ok {
-			return exhausted(fmt.Sprintf("VLAN pool %s is exhausted", p.id))
+		if rel, err = t.takeVLAN(t.vlans[ar.cfg.VLANPool], r); err != nil {
+			return err
 		}
-		vlan := t.answers.itoa(p.lo + i)
-		r.ID = t.answers.join(p.id, "-VLAN-", vlan)
-		r.Value = t.answers.join("VLAN ", vlan)
-		r.Characteristics = t.answers.chars(tmf.Characteristic{Name: "pool", Value: p.id}, tmf.Characteristic{Name: "vlanId", Value: vlan})
-		rel = release{slots: &p.slots, i: i}
 	case "IPv4Subnet":
-		p := t.ips[ar.cfg.IPPool]
-		i, ok := p.take()
-		if !ok {
-			return exhausted(fmt.Sprintf("IP pool %s is exhausted", p.id))
+		if rel, err = t.takeSubnet(t.ips[ar.cfg.IPPool], r); err != nil {
+			return err
 		}
-		r.Value = t.answers.prefix(p.subnet(i), p.size)
-		r.ID = t.answers.join(p.id, "-", r.Value)
-		if p.chars == nil {
-			p.chars = tmf.Characteristics{{Name: "pool", Value: p.id}}
-		}
-		r.Characteristics = p.chars // shared by the pool's subnets, read-only
-		rel = release{slots: &p.slots, i: i}
 	case "QoSPolicy":
 		name, err := t.qosTemplate(req.Characteristics)
 		if err != nil {
@@ -136,6 +119,34 @@ func (r release) give() {
 	}
 }
 
+// takeVLAN holds the first free VLAN of p for r.
+func (t *Twin) takeVLAN(p *numberPool, r *tmf.Resource) (release, *port.Error) {
+	i, ok := p.take()
+	if !ok {
+		return release{}, exhausted(fmt.Sprintf("VLAN pool %s is exhausted", p.id))
+	}
+	vlan := t.answers.itoa(p.lo + i)
+	r.ID = t.answers.join(p.id, "-VLAN-", vlan)
+	r.Value = t.answers.join("VLAN ", vlan)
+	r.Characteristics = t.answers.chars(tmf.Characteristic{Name: "pool", Value: p.id}, tmf.Characteristic{Name: "vlanId", Value: vlan})
+	return release{slots: &p.slots, i: i}, nil
+}
+
+// takeSubnet holds the first free subnet of p for r.
+func (t *Twin) takeSubnet(p *subnetPool, r *tmf.Resource) (release, *port.Error) {
+	i, ok := p.take()
+	if !ok {
+		return release{}, exhausted(fmt.Sprintf("IP pool %s is exhausted", p.id))
+	}
+	r.Value = t.answers.prefix(p.subnet(i), p.size)
+	r.ID = t.answers.join(p.id, "-", r.Value)
+	if p.chars == nil {
+		p.chars = tmf.Characteristics{{Name: "pool", Value: p.id}}
+	}
+	r.Characteristics = p.chars // shared by the pool's subnets, read-only
+	return release{slots: &p.slots, i: i}, nil
+}
+
 func (t *Twin) takeOLTPort(ar *area, r *tmf.Resource) (release, *port.Error) {
 	for _, o := range ar.olts {
 		for _, c := range o.cards {
@@ -168,27 +179,13 @@ func (t *Twin) takeHandoff(x *exchange, r *tmf.Resource) (release, *port.Error) 
 
 // qosTemplate picks the BNG template for the speed ("500M-sym") and tier.
 func (t *Twin) qosTemplate(cs tmf.Characteristics) (string, *port.Error) {
-	speed, tier := speedMbps(cs.Get("speed")), cs.Get("slaTier")
+	speed, tier := tmf.SpeedMbps(cs.Get("speed")), cs.Get("slaTier")
 	for _, q := range t.net.QoSTemplates {
 		if q.SpeedMbps == speed && q.Tier == tier {
 			return q.Name, nil
 		}
 	}
 	return "", &port.Error{Class: port.Hard, Code: "noQoSTemplate", Message: fmt.Sprintf("no QoS template for %d Mbps %s", speed, tier)}
-}
-
-// speedMbps reads "500M-sym" or "1G-sym".
-func speedMbps(s string) int {
-	s, _, _ = strings.Cut(s, "-")
-	mult := 1
-	switch {
-	case strings.HasSuffix(s, "G"):
-		mult, s = 1000, strings.TrimSuffix(s, "G")
-	case strings.HasSuffix(s, "M"):
-		s = strings.TrimSuffix(s, "M")
-	}
-	n, _ := strconv.Atoi(s)
-	return n * mult
 }
 
 // probeName names a site's probe after the network's pattern.

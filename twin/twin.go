@@ -400,11 +400,7 @@ func (t *Twin) call(now time.Duration, req *port.Request, res *port.Result, spar
 		return t.commit(now, req, res, spare, reply)
 	case port.Release:
 		if req.Resource != nil {
-			if rel, ok := t.resources[req.Resource.ID]; ok {
-				rel.give()
-				delete(t.resources, req.Resource.ID)
-				delete(t.delivered, req.Resource.ID) // a router given back is staged and shipped anew
-			}
+			t.Give(req.Resource.ID)
 		}
 		return 0, nil
 	}

@@ -76,9 +76,9 @@ func New(cfg Config) (*Access, error) {
 	return a, nil
 }
 
-// DryRun renders the edit req would send, without sending anything: the
+// Plan renders the edit req would send, without sending anything: the
 // same bytes Do sends.
-func (a *Access) DryRun(req *port.Request) (*Edit, *port.Error) {
+func (a *Access) Plan(req *port.Request) (*Edit, *port.Error) {
 	if req.System != port.Access {
 		return nil, &port.Error{Class: port.Invalid, Code: "wrongSystem", Message: fmt.Sprintf("the access adapter got a call for %q", req.System)}
 	}
@@ -95,6 +95,57 @@ func (a *Access) DryRun(req *port.Request) (*Edit, *port.Error) {
 	}
 	return e, nil
 }
+
+// planFor is req's edit and the endpoint of its OLT.
+func (a *Access) planFor(req *port.Request) (*Edit, Endpoint, *port.Error) {
+	e, perr := a.Plan(req)
+	if perr != nil {
+		return nil, Endpoint{}, perr
+	}
+	ep, ok := a.cfg.OLTs[e.OLT]
+	if !ok {
+		return nil, Endpoint{}, &port.Error{Class: port.Invalid, Code: "unknownOLT", Message: fmt.Sprintf("no NETCONF endpoint for OLT %s", e.OLT)}
+	}
+	return e, ep, nil
+}
+
+// The datastore a call edits, and the one its read-back reads.
+const (
+	datastore = "candidate"
+	readBack  = "running"
+)
+
+// DryRun lists the rpcs req's transaction sends to its OLT, in order, when
+// every step succeeds, without sending anything (port.DryRunner): lock,
+// edit-config, validate, confirmed commit, the read-back's get-config,
+// confirming commit, unlock. Each Body is the rpc's operation element
+// exactly as Do writes it inside <rpc> (whose message-id each session
+// numbers); the hello and close-session of the session are not listed.
+func (a *Access) DryRun(req *port.Request) ([]port.Sent, *port.Error) {
+	e, ep, perr := a.planFor(req)
+	if perr != nil {
+		return nil, perr
+	}
+	ops := []struct {
+		name string
+		body []byte
+	}{
+		{"lock", lockOp(datastore)},
+		{"edit-config", editConfig(datastore, e.Config)},
+		{"validate", validateOp(datastore)},
+		{"commit", commitOp(true, a.cfg.ConfirmTimeout)},
+		{"get-config", getConfigOp(readBack, e.Filter)},
+		{"commit", commitOp(false, 0)},
+		{"unlock", unlockOp(datastore)},
+	}
+	sent := make([]port.Sent, len(ops))
+	for i, op := range ops {
+		sent[i] = port.Sent{Protocol: "netconf", To: ep.Addr, Op: op.name, Body: string(op.body)}
+	}
+	return sent, nil
+}
+
+var _ port.DryRunner = (*Access)(nil)
 
 func resourceType(req *port.Request) string {
 	if req.Resource != nil {
@@ -117,14 +168,9 @@ func (a *Access) Call(now time.Duration, req *port.Request, reply port.Replier) 
 // the final Result.
 func (a *Access) Do(ctx context.Context, req *port.Request) *port.Result {
 	res := &port.Result{Key: req.Key, System: req.System, Op: req.Op, Item: req.Item, Handle: req.Handle, Final: true}
-	e, perr := a.DryRun(req)
+	e, ep, perr := a.planFor(req)
 	if perr != nil {
 		res.Err = perr
-		return res
-	}
-	ep, ok := a.cfg.OLTs[e.OLT]
-	if !ok {
-		res.Err = &port.Error{Class: port.Invalid, Code: "unknownOLT", Message: fmt.Sprintf("no NETCONF endpoint for OLT %s", e.OLT)}
 		return res
 	}
 	ctx, cancel := context.WithTimeout(ctx, a.cfg.Timeout)
@@ -174,7 +220,7 @@ func (a *Access) apply(ctx context.Context, ep Endpoint, req *port.Request, e *E
 		defer cancel()
 		_ = s.Close(c)
 	}()
-	if err := s.Lock(ctx, "candidate"); err != nil {
+	if err := s.Lock(ctx, datastore); err != nil {
 		return fmt.Errorf("lock the candidate of %s: %w", e.OLT, err)
 	}
 	committed := false
@@ -187,18 +233,18 @@ func (a *Access) apply(ctx context.Context, ep Endpoint, req *port.Request, e *E
 		if !committed {
 			_ = s.DiscardChanges(c)
 		}
-		if uerr := s.Unlock(c, "candidate"); uerr != nil && err == nil {
+		if uerr := s.Unlock(c, datastore); uerr != nil && err == nil {
 			err = fmt.Errorf("unlock the candidate of %s: %w", e.OLT, uerr)
 		}
 	}()
-	if err := s.EditConfig(ctx, "candidate", e.Config); err != nil {
+	if err := s.EditConfig(ctx, datastore, e.Config); err != nil {
 		var ne *netconf.Error
 		if req.Op == port.Reserve && errors.As(err, &ne) && ne.Tag == netconf.DataExists {
 			return a.ownedAlready(ctx, s, e, err)
 		}
 		return fmt.Errorf("edit the candidate of %s: %w", e.OLT, err)
 	}
-	if err := s.Validate(ctx, "candidate"); err != nil {
+	if err := s.Validate(ctx, datastore); err != nil {
 		return fmt.Errorf("validate the candidate of %s: %w", e.OLT, err)
 	}
 	if err := s.Commit(ctx, true, a.cfg.ConfirmTimeout); err != nil {
@@ -224,7 +270,7 @@ func (a *Access) apply(ctx context.Context, ep Endpoint, req *port.Request, e *E
 // verify reads the running configuration back: after a reserve or commit
 // it holds everything the edit set, after a release no v-ANI of the port.
 func (a *Access) verify(ctx context.Context, s *Session, e *Edit) error {
-	data, err := s.GetConfig(ctx, "running", e.Filter)
+	data, err := s.GetConfig(ctx, readBack, e.Filter)
 	if err != nil {
 		return fmt.Errorf("read back %s: %w", e.OLT, err)
 	}

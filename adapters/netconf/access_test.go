@@ -151,7 +151,7 @@ func TestReserveCommitRelease(t *testing.T) {
 	a := o.adapter(t, 10*time.Second)
 	ctx := context.Background()
 
-	dry, perr := a.DryRun(reserveReq("ROI-001"))
+	dry, perr := a.Plan(reserveReq("ROI-001"))
 	require.Nil(t, perr)
 	res := a.Do(ctx, reserveReq("ROI-001"))
 	require.Nil(t, res.Err)
@@ -167,7 +167,7 @@ func TestReserveCommitRelease(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, netconf.Missing(o.running(t), reserved), "the OLT runs the reserve's edit")
 
-	commitDry, perr := a.DryRun(commitReq("ROI-001", res.Resource))
+	commitDry, perr := a.Plan(commitReq("ROI-001", res.Resource))
 	require.Nil(t, perr)
 	res = a.Do(ctx, commitReq("ROI-001", res.Resource))
 	require.Nil(t, res.Err)
@@ -263,7 +263,7 @@ func TestInjectedFaults(t *testing.T) {
 func TestConfirmedCommitRolledBack(t *testing.T) {
 	o := startOLT(t)
 	ctx := context.Background()
-	e, perr := o.adapter(t, time.Second).DryRun(reserveReq("ROI-001"))
+	e, perr := o.adapter(t, time.Second).Plan(reserveReq("ROI-001"))
 	require.Nil(t, perr)
 	s := o.session(t)
 	require.NoError(t, s.Lock(ctx, "candidate"))

@@ -228,14 +228,20 @@ func (s *Session) Call(ctx context.Context, op []byte) (*netconf.Reply, error) {
 
 // Lock locks a datastore (candidate, running).
 func (s *Session) Lock(ctx context.Context, target string) error {
-	_, err := s.Call(ctx, []byte("<lock><target><"+target+"/></target></lock>"))
+	_, err := s.Call(ctx, lockOp(target))
 	return err
 }
 
+func lockOp(target string) []byte { return []byte("<lock><target><" + target + "/></target></lock>") }
+
 // Unlock unlocks a datastore.
 func (s *Session) Unlock(ctx context.Context, target string) error {
-	_, err := s.Call(ctx, []byte("<unlock><target><"+target+"/></target></unlock>"))
+	_, err := s.Call(ctx, unlockOp(target))
 	return err
+}
+
+func unlockOp(target string) []byte {
+	return []byte("<unlock><target><" + target + "/></target></unlock>")
 }
 
 // EditConfig edits target with config, a <config> element.
@@ -253,20 +259,27 @@ func editConfig(target string, config []byte) []byte {
 
 // Validate validates a datastore.
 func (s *Session) Validate(ctx context.Context, source string) error {
-	_, err := s.Call(ctx, []byte("<validate><source><"+source+"/></source></validate>"))
+	_, err := s.Call(ctx, validateOp(source))
 	return err
+}
+
+func validateOp(source string) []byte {
+	return []byte("<validate><source><" + source + "/></source></validate>")
 }
 
 // Commit commits the candidate. Confirmed, it is a confirmed commit
 // (RFC 6241 §8.4) the server rolls back unless a confirming commit comes
 // within timeout.
 func (s *Session) Commit(ctx context.Context, confirmed bool, timeout time.Duration) error {
-	op := "<commit/>"
-	if confirmed {
-		op = "<commit><confirmed/><confirm-timeout>" + strconv.Itoa(max(1, int(timeout/time.Second))) + "</confirm-timeout></commit>"
-	}
-	_, err := s.Call(ctx, []byte(op))
+	_, err := s.Call(ctx, commitOp(confirmed, timeout))
 	return err
+}
+
+func commitOp(confirmed bool, timeout time.Duration) []byte {
+	if confirmed {
+		return []byte("<commit><confirmed/><confirm-timeout>" + strconv.Itoa(max(1, int(timeout/time.Second))) + "</confirm-timeout></commit>")
+	}
+	return []byte("<commit/>")
 }
 
 // CancelCommit cancels a confirmed commit: the server rolls back now.
@@ -284,11 +297,7 @@ func (s *Session) DiscardChanges(ctx context.Context) error {
 // GetConfig reads a datastore, through a subtree filter if filter is not
 // empty, and returns the content of <data>.
 func (s *Session) GetConfig(ctx context.Context, source string, filter []byte) ([]byte, error) {
-	op := []byte("<get-config><source><" + source + "/></source>")
-	if len(filter) > 0 {
-		op = append(append(append(op, `<filter type="subtree">`...), filter...), "</filter>"...)
-	}
-	r, err := s.Call(ctx, append(op, "</get-config>"...))
+	r, err := s.Call(ctx, getConfigOp(source, filter))
 	if err != nil {
 		return nil, err
 	}
@@ -296,6 +305,14 @@ func (s *Session) GetConfig(ctx context.Context, source string, filter []byte) (
 		return nil, nil
 	}
 	return r.Data.Inner, nil
+}
+
+func getConfigOp(source string, filter []byte) []byte {
+	op := []byte("<get-config><source><" + source + "/></source>")
+	if len(filter) > 0 {
+		op = append(append(append(op, `<filter type="subtree">`...), filter...), "</filter>"...)
+	}
+	return append(op, "</get-config>"...)
 }
 
 // Close ends the session politely (close-session), then the connection.

@@ -81,7 +81,7 @@ func TestPayloadsAgainstYANG(t *testing.T) {
 	c.Characteristics.Set("speed", "1G-sym")
 	for _, req := range []*port.Request{reserveReq("ROI-001"), commitReq("ROI-001", res.Resource), c,
 		releaseReq("ROI-001", &tmf.Resource{ResourceType: "OLTPort", Characteristics: res.Resource.Characteristics})} {
-		e, perr := a.DryRun(req)
+		e, perr := a.Plan(req)
 		require.Nil(t, perr)
 		assert.NoError(t, yanglint(t, "edit", inner(t, e)), "%s edit", req.Op)
 	}

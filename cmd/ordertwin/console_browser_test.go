@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -144,21 +145,39 @@ func TestConsoleInBrowser(t *testing.T) {
 // BenchmarkConsoleNationalRollout measures the console following the
 // national rollout (400 orders, 10,000 sites, about half a million
 // records) served at ten virtual days a second: the page lists every
-// order and takes the first 100,000 records, each once; the longest task
-// it ran meanwhile (Chromium's long-task timing: a frame it could not
-// draw) is reported as longest-ms, and must stay short of a freeze.
+// order and takes the first 100,000 records, each once. It reports the
+// longest task the page ran meanwhile (Chromium's long-task timing: a
+// frame it could not draw) as longest-ms, and the longest of the page's
+// own updates of a frame as update-ms.
+//
+// The server runs in its own process at the lowest CPU priority (nice 19),
+// as if on another machine: on two cores, a server at full speed beside
+// the browser would otherwise take the CPU the page draws with, and the
+// figure would measure the machine, not the page. Each frame's update must
+// stay under maxFrameUpdate, and no task may come near a freeze.
 func BenchmarkConsoleNationalRollout(b *testing.B) {
 	for b.Loop() {
 		followNational(b)
 	}
 }
 
+// maxFrameUpdate is the most one frame's update of the page may take: a
+// tenth of a second, the edge of what an operator sees as a stutter.
+const maxFrameUpdate = 100.0 // ms
+
+// maxTask is the longest task the page may run (rendering included)
+// before it counts as frozen.
+const maxTask = 1000.0 // ms
+
 func followNational(b *testing.B) {
 	ctx := browser(b)
-	s := serveInProcess(b, "../../scenarios/national-rollout.yaml", "--scale", "864000")
-	token := devToken(b, s.db, auth.Operations, "")
+	db := filepath.Join(b.TempDir(), "serve.db")
+	srv := startServeUnder(b, []string{"nice", "-n", "19"}, io.Discard, "../../scenarios/national-rollout.yaml",
+		"--scale", "864000", "--db", db, "--addr", "127.0.0.1:0")
+	b.Cleanup(func() { srv.stop(b) })
+	token := devToken(b, db, auth.Operations, "")
 	require.NoError(b, chromedp.Do(ctx,
-		chromedp.Navigate("http://"+s.addr+"/"),
+		chromedp.Navigate(srv.base+"/"),
 		chromedp.WaitVisible(chromedp.ID("token")),
 		chromedp.SendKeys(chromedp.ID("token"), token),
 		chromedp.Click(chromedp.CSS("#signin button")),
@@ -176,7 +195,9 @@ func followNational(b *testing.B) {
 		st["received"], st["head"]-st["last"], f.Longest, f.LongTasks, f.FlushLongest, f.Slowest)
 	b.ReportMetric(f.Longest, "longest-ms")
 	b.ReportMetric(float64(f.LongTasks), "long-tasks")
-	assert.Less(b, f.Longest, 5000.0, "the page froze")
+	b.ReportMetric(f.FlushLongest, "update-ms")
+	assert.Less(b, f.FlushLongest, maxFrameUpdate, "a frame's update stuttered: %v", f.Slowest)
+	assert.Less(b, f.Longest, maxTask, "the page froze")
 	assert.Zero(b, st["duplicates"])
 	seqs := eval[[]int64](b, ctx, `ordertwin.seqs().slice(0, 100000)`)
 	for i, seq := range seqs {

@@ -89,9 +89,17 @@ func startServer(t *testing.T, logs io.Writer, file, db string, scale float64) *
 // startServe runs the test binary as `ordertwin serve ARGS…`, its errors
 // to logs (its log too, unless logs is the test's stderr or discards),
 // and waits until it listens.
-func startServe(t *testing.T, logs io.Writer, args ...string) *server {
+func startServe(t testing.TB, logs io.Writer, args ...string) *server {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	return startServeUnder(t, nil, logs, args...)
+}
+
+// startServeUnder is startServe with the server run under a command
+// (nice -n 19), or as itself when under is empty.
+func startServeUnder(t testing.TB, under []string, logs io.Writer, args ...string) *server {
+	t.Helper()
+	argv := append(slices.Clone(under), os.Args[0], "-test.run=^$")
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(), crashServeEnv+"="+strings.Join(args, "\x1f"))
 	if logs != os.Stderr && logs != io.Discard {
 		cmd.Env = append(cmd.Env, crashServeLogEnv+"=1")
@@ -121,14 +129,14 @@ func devToken(t testing.TB, db string, role auth.Role, tenant string) string {
 }
 
 // kill ends the server with SIGKILL: no shutdown, no last commit.
-func (s *server) kill(t *testing.T) {
+func (s *server) kill(t testing.TB) {
 	t.Helper()
 	require.NoError(t, s.cmd.Process.Signal(syscall.SIGKILL))
 	_ = s.cmd.Wait()
 }
 
 // stop ends the server with SIGINT, as an operator would.
-func (s *server) stop(t *testing.T) {
+func (s *server) stop(t testing.TB) {
 	t.Helper()
 	require.NoError(t, s.cmd.Process.Signal(os.Interrupt))
 	require.NoError(t, s.cmd.Wait())

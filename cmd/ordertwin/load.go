@@ -18,11 +18,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ordertwin/ordertwin/bench/load"
 	"github.com/ordertwin/ordertwin/core/api/tmf622"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/api/tmf648"
 	"github.com/ordertwin/ordertwin/core/com"
-	"github.com/ordertwin/ordertwin/load"
 	"github.com/ordertwin/ordertwin/scenarios"
 )
 
@@ -116,7 +116,7 @@ func loadCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("load: --scenario: %w", err)
 	}
-	if len(sc.Spec.Orders) == 0 {
+	if len(sc.Spec.Placements()) == 0 {
 		return fmt.Errorf("load: --scenario %s has no customer and sites to quote for", sc.Name)
 	}
 	if *runName == "" {
@@ -304,7 +304,7 @@ func loadHTTP(timeout time.Duration, conns int) *http.Client {
 
 func newLoadClient(base, token string, hc *http.Client, sc *scenarios.Scenario, run string, seed uint64) *loadClient {
 	l := &loadClient{c: &client{base: base, http: hc, token: token}, run: run, seed: seed}
-	for _, p := range sc.Spec.Orders {
+	for _, p := range sc.Spec.Placements() {
 		q := p.Quote
 		q.Waves = slices.Clone(q.Waves)
 		for i := range q.Waves {

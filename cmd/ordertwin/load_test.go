@@ -18,10 +18,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ordertwin/ordertwin/bench/load"
 	"github.com/ordertwin/ordertwin/core/api/tmf622"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/auth"
-	"github.com/ordertwin/ordertwin/load"
 	"github.com/ordertwin/ordertwin/scenarios"
 )
 

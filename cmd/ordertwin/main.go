@@ -154,6 +154,22 @@ Usage:
       --token (default $ORDERTWIN_TOKEN). --baseline FILE: exit 1 when an
       operation's p99 or the throughput is worse than that report's by more
       than --fail-over (default 20%), naming which.
+  ordertwin chaos [FILE] [--scenario FILE] [--rate R] [--duration D] [--faults N] [--kinds K,...]
+                 [--seed N] [--scale X] [--settle D] [--timeout D] [--dir DIR] [--json FILE]
+                 [--baseline FILE [--fail-over P%]]
+      A failure run (docs/load.md): serves FILE (default the live default) in a
+      child process, places --rate orders a second (default 20) for --duration
+      (default 30s), each sent again with its Idempotency-Key until answered, and
+      injects --faults faults (default 6) of --kinds taking turns (kill: SIGKILL
+      and restart; pause: SIGSTOP, then SIGCONT; listener-down, listener-slow:
+      its hub listener answers 503 or takes a second; twin: the next NETCONF
+      calls fail) at times drawn from --seed. Then it waits up to --settle for
+      the orders to end and judges from the APIs and the journal: every
+      acknowledged order exists once, re-sends got the first answer, every
+      order ended or waits on the worklist, no resource held twice or left
+      reserved, every event delivered at least once in order. Prints each
+      fault with its cost (restart, unavailability, failed requests, latency)
+      and the verdict; exits 1 on FAIL, or when worse than --baseline.
   ordertwin help
       This text.
 
@@ -234,6 +250,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return benchCmd(ctx, rest, stdout, stderr)
 	case "load":
 		return loadCmd(ctx, rest, stdout)
+	case "chaos":
+		return chaosCmd(ctx, rest, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -104,7 +104,11 @@ func checkCmd(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s: ok (%s, %d order(s))\n", sc.Path, sc.Name, len(sc.Spec.Orders))
+	offered := ""
+	if n := len(sc.Spec.Offers); n > 0 {
+		offered = fmt.Sprintf(", %d for the APIs to place", n)
+	}
+	fmt.Fprintf(stdout, "%s: ok (%s, %d order(s)%s)\n", sc.Path, sc.Name, len(sc.Spec.Orders), offered)
 	return nil
 }
 

@@ -6,9 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -96,7 +98,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case 0:
 		sc, err = scenarios.LoadLibrary(defaultLive)
 	case 1:
-		sc, err = scenarios.Load(pos[0])
+		sc, err = loadServed(pos[0])
 	default:
 		err = errors.New("serve: want at most one scenario FILE")
 	}
@@ -463,4 +465,15 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 	set := false
 	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
 	return set
+}
+
+// loadServed loads the scenario serve is given: a file, or when there is
+// no such file, the library scenario of that name (live/population.yaml).
+func loadServed(name string) (*scenarios.Scenario, error) {
+	if _, err := os.Stat(name); err != nil && errors.Is(err, fs.ErrNotExist) {
+		if _, lerr := fs.Stat(scenarios.Library, name); lerr == nil {
+			return scenarios.LoadLibrary(name)
+		}
+	}
+	return scenarios.Load(name)
 }

@@ -135,8 +135,10 @@ func (c *Codec) Decode(kind string, body []byte) (any, error) {
 	return v.Elem().Interface(), nil
 }
 
-// logInputs encodes the inputs taken from the inbox for the input log. An
-// input the codec does not know is answered with the error and dropped.
+// logInputs encodes the inputs taken from the inbox for the input log. A
+// command the codec does not know is answered with the error and dropped;
+// any other input it does not know (an adapter's answer, a Submit) is
+// logged as unlogged, an error, and refused when handled.
 // When the journal shares its commits with the log (store.Shares), the
 // inputs wait for the commit of the records of handling them: nothing of
 // their effects leaves the process before that commit, and a crash before
@@ -150,9 +152,19 @@ func (e *Engine) logInputs(items []Input) ([]Input, error) {
 	first := len(e.inputs)
 	for _, in := range items {
 		kind, body, err := e.codec.Encode(in.Msg)
-		if err != nil {
+		if err != nil && in.answer != nil {
 			in.answer.send(result{err: err})
 			continue
+		}
+		if err != nil {
+			// No one waits to be told (an adapter's answer, a Submit):
+			// the input is refused, loudly, and logged as refused so that
+			// a replay refuses it again.
+			e.health.logger().Error("an input from outside cannot be logged; it is refused", "to", in.To.String(), "kind", fmt.Sprintf("%T", in.Msg), "err", err)
+			in.Msg = unlogged{To: in.To, Kind: fmt.Sprintf("%T", in.Msg), Reason: err.Error()}
+			if kind, body, err = e.codec.Encode(in.Msg); err != nil {
+				return nil, fmt.Errorf("log inputs: %w", err)
+			}
 		}
 		e.inputs = append(e.inputs, store.Input{Before: e.processed, At: in.At, To: uint8(in.To), Kind: kind, Body: body, Origin: originValue(in.origin)})
 		kept = append(kept, in)

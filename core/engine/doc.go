@@ -38,6 +38,12 @@
 // requests queue for long: commands and queries it cannot take soon are
 // refused with ErrOverloaded (Limits).
 //
+// Adapters that are not InProcess answer through the inbox, from any
+// goroutine; their answers are logged like commands, each call has a
+// deadline that answers it with a transient error, a replay never calls
+// them, and a call a restart left unanswered is sent again with its
+// idempotency key (outside.go).
+//
 // Clocks: the virtual clock jumps to the next input, so a 45-day rollout
 // takes milliseconds and a run is fully deterministic; the wall clock waits
 // for it, optionally scaled. Adapters answer on the same clock. Randomness

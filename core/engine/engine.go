@@ -147,6 +147,10 @@ type Engine struct {
 	reads map[uint64][]store.Input
 	// until, when set, is the last instant a run handles (RunUntil).
 	until *time.Duration
+	// outside keeps the calls to adapters outside the process waiting
+	// for their answers (outside.go); replaying is set while Replay runs.
+	outside   outside
+	replaying bool
 }
 
 // LastChange is the time of the latest committed record: when something
@@ -186,6 +190,12 @@ type Options struct {
 	// Snapshots says when a serving engine takes snapshots and where it
 	// keeps them; none without a store.
 	Snapshots SnapshotPolicy
+	// Deadline is how long, on the engine's clock, a call to an adapter
+	// outside the process (not port.InProcess) may wait for its final
+	// answer before its caller is answered with a transient error (0:
+	// DefaultDeadline); Deadlines overrides it per system.
+	Deadline  time.Duration
+	Deadlines map[port.System]time.Duration
 }
 
 // New returns an engine with no handlers or adapters yet.
@@ -213,6 +223,7 @@ func New(opt Options) *Engine {
 	}
 	// Adapters' answers wait in the queue for their callers.
 	e.codec.Register(&port.Result{})
+	e.outside.init(e, opt)
 	if opt.Log != nil {
 		e.batch, _ = store.Shares(opt.Store, opt.Log)
 	}
@@ -329,6 +340,8 @@ func (e *Engine) run(ctx context.Context, serve bool) (err error) {
 		e.startCommitter(ctx, serve)
 	}
 	e.snaps.lastAt = time.Now()
+	// Calls a restart left unanswered go out again, first thing.
+	e.resendOutside()
 	defer func() {
 		ferr := e.durable()
 		if serve && ferr == nil {
@@ -349,10 +362,13 @@ func (e *Engine) run(ctx context.Context, serve bool) (err error) {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if serve {
-			if e.snaps.due(e.processed) {
-				e.save(false)
-			}
+		// A run that waits for outside adapters takes their answers
+		// like a serving engine.
+		takes := serve || len(e.outside.waiting) > 0
+		if serve && e.snaps.due(e.processed) {
+			e.save(false)
+		}
+		if takes {
 			if err := e.takeInbox(); err != nil {
 				return err
 			}
@@ -378,7 +394,7 @@ func (e *Engine) run(ctx context.Context, serve bool) (err error) {
 				if err := e.handOver(); err != nil {
 					return err
 				}
-				if serve && !e.overdue(next, 0) {
+				if takes && !e.overdue(next, 0) {
 					woke, err := e.waitOrWake(ctx, next)
 					if err != nil {
 						return err
@@ -389,7 +405,7 @@ func (e *Engine) run(ctx context.Context, serve bool) (err error) {
 				} else if err := e.clock.WaitUntil(ctx, next); err != nil {
 					return err
 				}
-			case serve:
+			case takes:
 				if !virtual {
 					if err := e.durable(); err != nil {
 						return err
@@ -484,7 +500,7 @@ func (e *Engine) step() error {
 		}
 	}
 	for i := range out.calls {
-		if p, ok := e.adapters[out.calls[i].req.System].(port.InProcess); !ok || !p.InProcess() {
+		if e.isOutside(out.calls[i].req.System) {
 			mustSync = true
 		}
 	}
@@ -507,6 +523,15 @@ func (e *Engine) step() error {
 	}
 	for i := range out.calls {
 		c := &out.calls[i]
+		if e.isOutside(c.req.System) {
+			e.callOutside(c, at)
+			continue
+		}
+		if len(e.outside.waiting) > 0 {
+			// A call sent again to a system now served in process (the
+			// twin, after a restart with other adapters) waits no more.
+			delete(e.outside.waiting, c.req.Key)
+		}
 		e.latency.sent(&c.req, at)
 		e.adapters[c.req.System].Call(at, &c.req, &e.repliers[c.from])
 	}

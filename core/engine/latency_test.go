@@ -19,6 +19,9 @@ type scripted struct {
 	twice    map[string]bool
 }
 
+// InProcess: it answers on the engine's clock, from inside Call.
+func (scripted) InProcess() bool { return true }
+
 func (a scripted) Call(now time.Duration, req *port.Request, reply port.Replier) {
 	d, ok := a.after[req.Key]
 	if !ok {

@@ -54,7 +54,11 @@ func (e *Engine) handle(in Input, out *Out) (refusal *Refusal) {
 		if out.err == nil {
 			return
 		}
-		refusal = &Refusal{To: in.To, Kind: fmt.Sprintf("%T", in.Msg), Reason: out.err}
+		kind := fmt.Sprintf("%T", in.Msg)
+		if u, ok := in.Msg.(unlogged); ok {
+			kind = u.Kind
+		}
+		refusal = &Refusal{To: in.To, Kind: kind, Reason: out.err}
 		clear(out.records[records:])
 		clear(out.sends[sends:])
 		clear(out.calls[calls:])
@@ -62,12 +66,16 @@ func (e *Engine) handle(in Input, out *Out) (refusal *Refusal) {
 		out.records, out.sends, out.calls, out.docs = out.records[:records], out.sends[:sends], out.calls[:calls], out.docs[:docs]
 		out.err, out.reply, out.replied = nil, nil, false
 	}()
+	msg, ok := e.outsideInput(in.Msg, out)
+	if !ok {
+		return nil
+	}
 	h := e.handlers[in.To]
 	if h == nil {
 		out.err = fmt.Errorf("no component %s here", in.To)
 		return nil
 	}
-	h.Handle(out.now, in.Msg, out)
+	h.Handle(out.now, msg, out)
 	for _, c := range out.calls[calls:] {
 		if out.err == nil && e.adapters[c.req.System] == nil {
 			out.err = fmt.Errorf("call %s %s: no adapter for system %q", c.req.Op, c.req.Key, c.req.System)

@@ -21,8 +21,8 @@ func (e *Engine) Replay(ctx context.Context, logged []store.Input, caught func()
 	clock := e.clock
 	e.clock = Virtual{}
 	defer func() { e.clock = clock }()
-	e.running = true
-	defer func() { e.running = false }()
+	e.running, e.replaying = true, true
+	defer func() { e.running, e.replaying = false, false }()
 	logged = e.takeReads(logged)
 	for {
 		if err := ctx.Err(); err != nil {

@@ -51,6 +51,9 @@ type saved struct {
 	Records             uint64
 	Queue               []queued
 	Parts               []string
+	// Outside are the calls to adapters outside the process waiting for
+	// their answers.
+	Outside []outsideCall
 }
 
 // queued is an input waiting in the queue, encoded by the codec.
@@ -106,8 +109,8 @@ func (e *Engine) parts() ([]named, error) {
 	var seen []port.Adapter
 	for _, sys := range systems {
 		ad := e.adapters[sys]
-		if slices.Contains(seen, ad) {
-			continue
+		if slices.Contains(seen, ad) || e.isOutside(sys) {
+			continue // an outside adapter's state is outside; its calls are the engine's
 		}
 		seen = append(seen, ad)
 		s, ok := ad.(Snapshotter)
@@ -136,7 +139,7 @@ func (e *Engine) Snapshot() (store.Snapshot, error) {
 	if err != nil {
 		return store.Snapshot{}, err
 	}
-	st := saved{Processed: e.processed, Refusals: e.refusals, Now: e.now, Changed: e.changed, Records: e.recorded}
+	st := saved{Processed: e.processed, Refusals: e.refusals, Now: e.now, Changed: e.changed, Records: e.recorded, Outside: e.outside.saved()}
 	for in := range e.queue.all() {
 		kind, body, err := e.codec.Encode(in.Msg)
 		if err != nil {
@@ -220,6 +223,7 @@ func (e *Engine) Restore(s store.Snapshot) error {
 	e.queue, e.due = inputQueue{}, fifo{}
 	e.processed, e.refusals, e.now, e.changed, e.recorded = st.Processed, st.Refusals, st.Now, st.Changed, st.Records
 	e.snaps.last = st.Processed
+	e.outside.restore(st.Outside)
 	for _, in := range queue {
 		e.queue.push(in)
 	}

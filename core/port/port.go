@@ -170,11 +170,13 @@ var (
 // Call must not block on the network: it starts the work and returns. It
 // answers through reply exactly once with a final Result, at a time not
 // earlier than now (in the engine's clock), and may report progress before
-// that. Call and Reply both happen on the engine's goroutine: the twin
-// answers on the engine's clock from inside Call. (Adapters that do real IO
-// will post their answers through an engine inbox, which the live service
-// adds.) Call must not keep req after it returns (copy what an answer
-// needs): callers reuse it.
+// that. Call happens on the engine's goroutine. An InProcess adapter (the
+// twin) replies on that goroutine too, on the engine's clock, from inside
+// Call. Any other adapter may reply from any goroutine: its Replier hands
+// the answer to the engine's inbox, which takes it at the engine's present
+// whatever at says, logs it, and holds the call to a deadline (a final
+// answer that comes after it is ignored). Call must not keep req after it
+// returns (copy what an answer needs): callers reuse it.
 type Adapter interface {
 	Call(now time.Duration, req *Request, reply Replier)
 }

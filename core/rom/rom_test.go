@@ -23,6 +23,10 @@ type network struct {
 	twice bool
 }
 
+// InProcess: it answers on the engine's clock, from inside Call, like the
+// twin.
+func (n *network) InProcess() bool { return true }
+
 func (n *network) Call(now time.Duration, req *port.Request, reply port.Replier) {
 	n.calls = append(n.calls, fmt.Sprintf("%s %s %s", now, req.Op, req.Item))
 	res := port.Result{Key: req.Key, System: req.System, Op: req.Op, Item: req.Item, Handle: req.Handle, Final: true}

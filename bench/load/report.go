@@ -167,11 +167,17 @@ type Regression struct {
 	Now      float64 `json:"now"`
 	// Change is how much worse, as a fraction (0.25: 25%).
 	Change float64 `json:"change"`
+	// Unit is the figure's unit when not milliseconds or, for the
+	// throughput, orders a second.
+	Unit string `json:"unit,omitempty"`
 }
 
 func (g Regression) String() string {
 	unit := " ms"
-	if g.Figure == "throughput" {
+	switch {
+	case g.Unit != "":
+		unit = " " + g.Unit
+	case g.Figure == "throughput":
 		unit = " orders/s"
 	}
 	return fmt.Sprintf("%s %.2f%s against the baseline's %.2f%s: %.0f%% worse", g.Figure, g.Now, unit, g.Baseline, unit, 100*g.Change)

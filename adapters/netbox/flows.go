@@ -1,0 +1,204 @@
+package netbox
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/ordertwin/ordertwin/core/netbox"
+	"github.com/ordertwin/ordertwin/core/port"
+	"github.com/ordertwin/ordertwin/core/tmf"
+)
+
+// Characteristics the adapter reads and answers with.
+const (
+	CharPool         = "pool"         // the VLAN group or the IP pool an allocation comes from
+	CharVLAN         = "vlanId"       // a VLAN's id
+	CharVLANGroup    = "vlanGroup"    // a reserve's own VLAN group
+	CharPrefixLength = "prefixLength" // a reserve's own subnet length
+)
+
+// vlan reserves, commits or releases a VLAN. A reserve asks its group's
+// available-vlans for the first free VLAN, unless a VLAN of the group
+// already carries the call's description (the same call, repeated); a
+// commit sets the VLAN active, a release deletes it (a VLAN already gone
+// is released).
+func (a *Adapter) vlan(x *exchange, req *port.Request) (*tmf.Resource, error) {
+	name, err := a.groupOf(req)
+	if err != nil {
+		return nil, err
+	}
+	g, err := only[netbox.VLANGroup](x, netbox.VLANGroupsPath, "name", name, "VLAN groups named "+name)
+	if err != nil {
+		return nil, err
+	}
+	query := url.Values{"group_id": {strconv.Itoa(g.ID)}}
+	if req.Op == port.Reserve {
+		desc := description(req)
+		query.Set("description", desc)
+		var found netbox.Page[netbox.VLAN]
+		if err := x.get(netbox.VLANsPath, query, &found); err != nil {
+			return nil, fmt.Errorf("look for the VLAN of %s in group %s: %w", req.Key, name, err)
+		}
+		if len(found.Results) > 0 {
+			return vlanResource(req, name, found.Results[0].VID), nil
+		}
+		var v netbox.VLAN
+		body := netbox.NewVLAN{Name: req.Item, Status: netbox.Reserved, Description: desc}
+		if err := x.send(http.MethodPost, netbox.AvailableVLANsPath(g.ID), nil, body, &v); err != nil {
+			return nil, fmt.Errorf("allocate a VLAN in group %s: %w", name, err)
+		}
+		return vlanResource(req, name, v.VID), nil
+	}
+	vid := req.Resource.Characteristics.Get(CharVLAN)
+	if _, err := strconv.Atoi(vid); err != nil {
+		return nil, &port.Error{Class: port.Invalid, Code: "badRequest", Message: fmt.Sprintf("resource %s has no VLAN id (%s %q)", req.Resource.ID, CharVLAN, vid)}
+	}
+	query.Set("vid", vid)
+	var found netbox.Page[netbox.VLAN]
+	if err := x.get(netbox.VLANsPath, query, &found); err != nil {
+		return nil, fmt.Errorf("look up VLAN %s in group %s: %w", vid, name, err)
+	}
+	i := ownedBy(req, found.Results, func(v netbox.VLAN) string { return v.Description })
+	if i < 0 {
+		return a.gone(req, len(found.Results), "VLAN "+vid+" of group "+name)
+	}
+	return a.settle(x, req, netbox.ObjectPath(netbox.VLANsPath, found.Results[i].ID))
+}
+
+// subnet reserves, commits or releases an IPv4 subnet. A reserve asks the
+// pool's prefix (the prefix whose description is the pool's name) for the
+// first free subnet of the length wanted, unless a prefix within it
+// already carries the call's description.
+func (a *Adapter) subnet(x *exchange, req *port.Request) (*tmf.Resource, error) {
+	if req.Op == port.Reserve {
+		pool := req.Characteristics.Get(CharPool)
+		if pool == "" {
+			return nil, &port.Error{Class: port.Invalid, Code: "badRequest", Message: fmt.Sprintf("a reserve of an IPv4 subnet names its pool (%s)", CharPool)}
+		}
+		length := a.cfg.PrefixLength
+		if v := req.Characteristics.Get(CharPrefixLength); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 32 {
+				return nil, &port.Error{Class: port.Invalid, Code: "badRequest", Message: fmt.Sprintf("%s %q is not an IPv4 prefix length", CharPrefixLength, v)}
+			}
+			length = n
+		}
+		parent, err := only[netbox.Prefix](x, netbox.PrefixesPath, "description", pool, "prefixes described "+pool)
+		if err != nil {
+			return nil, err
+		}
+		desc := description(req)
+		var found netbox.Page[netbox.Prefix]
+		if err := x.get(netbox.PrefixesPath, url.Values{"within": {parent.Prefix}, "description": {desc}}, &found); err != nil {
+			return nil, fmt.Errorf("look for the subnet of %s in %s: %w", req.Key, parent.Prefix, err)
+		}
+		if len(found.Results) > 0 {
+			return subnetResource(req, pool, found.Results[0].Prefix), nil
+		}
+		var p netbox.Prefix
+		body := netbox.NewPrefix{PrefixLength: length, Status: netbox.Reserved, Description: desc}
+		if err := x.send(http.MethodPost, netbox.AvailablePrefixesPath(parent.ID), nil, body, &p); err != nil {
+			return nil, fmt.Errorf("allocate a /%d in %s (pool %s): %w", length, parent.Prefix, pool, err)
+		}
+		return subnetResource(req, pool, p.Prefix), nil
+	}
+	cidr := req.Resource.Value
+	var found netbox.Page[netbox.Prefix]
+	if err := x.get(netbox.PrefixesPath, url.Values{"prefix": {cidr}}, &found); err != nil {
+		return nil, fmt.Errorf("look up prefix %s: %w", cidr, err)
+	}
+	i := ownedBy(req, found.Results, func(p netbox.Prefix) string { return p.Description })
+	if i < 0 {
+		return a.gone(req, len(found.Results), "prefix "+cidr)
+	}
+	return a.settle(x, req, netbox.ObjectPath(netbox.PrefixesPath, found.Results[i].ID))
+}
+
+// only looks up the one object of list whose filter has value: a pool
+// (VLAN group, parent prefix) found by its name. None, or more than one,
+// fails as hard: NetBox is not set up as the configuration says.
+func only[T any](x *exchange, list, filter, value, what string) (T, error) {
+	var found netbox.Page[T]
+	var none T
+	if err := x.get(list, url.Values{filter: {value}}, &found); err != nil {
+		return none, fmt.Errorf("look up the %s: %w", what, err)
+	}
+	if len(found.Results) != 1 {
+		return none, &port.Error{Class: port.Hard, Code: "notFound", Message: fmt.Sprintf("NetBox has %d %s, not one", found.Count, what)}
+	}
+	return found.Results[0], nil
+}
+
+// groupOf is the VLAN group a call's VLAN comes from: for a reserve, the
+// request's own group, its address's, or the default; for a commit or
+// release, the group the reserve answered with.
+func (a *Adapter) groupOf(req *port.Request) (string, error) {
+	if req.Op != port.Reserve {
+		if g := req.Resource.Characteristics.Get(CharPool); g != "" {
+			return g, nil
+		}
+		return "", &port.Error{Class: port.Invalid, Code: "badRequest", Message: fmt.Sprintf("resource %s names no VLAN group (%s)", req.Resource.ID, CharPool)}
+	}
+	if g := req.Characteristics.Get(CharVLANGroup); g != "" {
+		return g, nil
+	}
+	if g := a.cfg.VLANGroups[req.Place.Address]; g != "" {
+		return g, nil
+	}
+	if a.cfg.VLANGroup != "" {
+		return a.cfg.VLANGroup, nil
+	}
+	return "", &port.Error{Class: port.Invalid, Code: "noVLANGroup", Message: fmt.Sprintf("no VLAN group for %q: configure one for the address or a default", req.Place.Address)}
+}
+
+// ownedBy is the index of the object that req's item allocated, or -1.
+func ownedBy[T any](req *port.Request, objs []T, desc func(T) string) int {
+	for i, o := range objs {
+		if owned(desc(o), req) {
+			return i
+		}
+	}
+	return -1
+}
+
+// gone settles a commit or release whose object is not the item's: a
+// release of something already gone is done; anything else fails, as the
+// object is missing or someone else's.
+func (a *Adapter) gone(req *port.Request, others int, what string) (*tmf.Resource, error) {
+	switch {
+	case others > 0:
+		return nil, &port.Error{Class: port.Hard, Code: "inUse", Message: fmt.Sprintf("%s is not %s's: it was allocated for another item", what, req.Item)}
+	case req.Op == port.Release:
+		return nil, nil
+	}
+	return nil, &port.Error{Class: port.Hard, Code: "notFound", Message: fmt.Sprintf("NetBox holds no %s", what)}
+}
+
+// settle commits (status active) or releases (deletes) the object at path.
+func (a *Adapter) settle(x *exchange, req *port.Request, path string) (*tmf.Resource, error) {
+	if req.Op == port.Commit {
+		if err := x.send(http.MethodPatch, path, nil, netbox.StatusPatch{Status: netbox.Active}, nil); err != nil {
+			return nil, fmt.Errorf("activate %s: %w", req.Resource.ID, err)
+		}
+		return held(req, "available"), nil
+	}
+	if err := x.send(http.MethodDelete, path, nil, nil, nil); err != nil {
+		return nil, fmt.Errorf("release %s: %w", req.Resource.ID, err)
+	}
+	return held(req, "released"), nil
+}
+
+// vlanResource is a reserved VLAN as the twin answers with it.
+func vlanResource(req *port.Request, group string, vid int) *tmf.Resource {
+	v := strconv.Itoa(vid)
+	return &tmf.Resource{ID: group + "-VLAN-" + v, ResourceType: "VLAN", Value: "VLAN " + v, State: "reserved", Place: req.Place,
+		Characteristics: tmf.Characteristics{{Name: CharPool, Value: group}, {Name: CharVLAN, Value: v}}}
+}
+
+// subnetResource is a reserved subnet as the twin answers with it.
+func subnetResource(req *port.Request, pool, cidr string) *tmf.Resource {
+	return &tmf.Resource{ID: pool + "-" + cidr, ResourceType: "IPv4Subnet", Value: cidr, State: "reserved", Place: req.Place,
+		Characteristics: tmf.Characteristics{{Name: CharPool, Value: pool}}}
+}

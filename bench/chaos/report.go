@@ -1,0 +1,163 @@
+package chaos
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/ordertwin/ordertwin/bench/load"
+)
+
+// Hit is a fault as it happened, and what it cost.
+type Hit struct {
+	Fault
+	// AtSeconds is when it hit, from the run's start; ForSeconds how long
+	// it was held (a pause, a listener down).
+	AtSeconds  float64 `json:"atSeconds"`
+	ForSeconds float64 `json:"forSeconds,omitempty"`
+	// RestartSeconds is how long a killed server took to listen again.
+	RestartSeconds float64 `json:"restartSeconds,omitempty"`
+	// UnavailableSeconds is how long, from the hit, requests failed or
+	// went unanswered: from the hit to the first request answered well
+	// after the last that failed (0 when none failed).
+	UnavailableSeconds float64 `json:"unavailableSeconds"`
+	// Failed counts the requests that failed from the hit until the
+	// next fault; MaxLatencyMs is the longest an answered order took of
+	// those due in that time.
+	Failed       int     `json:"failed"`
+	MaxLatencyMs float64 `json:"maxLatencyMs"`
+	// Error says why the fault could not be injected.
+	Error string `json:"error,omitempty"`
+}
+
+// Report is a run's JSON report (`ordertwin chaos --json`).
+type Report struct {
+	Seed    uint64       `json:"seed"`
+	Target  string       `json:"target"`
+	Load    *load.Report `json:"load"`
+	Faults  []Hit        `json:"faults"`
+	Verdict Verdict      `json:"verdict"`
+	// Orders counts the orders acknowledged, and by final state.
+	Orders      int            `json:"orders"`
+	OrderStates map[string]int `json:"orderStates"`
+}
+
+// Request is one request of the run as the cost of faults counts it.
+type Request struct {
+	Due, Answered time.Duration // from the run's start
+	OK            bool
+}
+
+// Cost fills each hit's cost from the run's requests (in any order).
+func Cost(hits []Hit, requests []Request) {
+	for i := range hits {
+		h := &hits[i]
+		from := seconds(h.AtSeconds)
+		until := time.Duration(1<<63 - 1)
+		if i+1 < len(hits) {
+			until = seconds(hits[i+1].AtSeconds)
+		}
+		lastFail := time.Duration(-1)
+		for _, r := range requests {
+			if r.Due < from && r.Answered < from || r.Due >= until {
+				continue
+			}
+			if !r.OK {
+				h.Failed++
+				lastFail = max(lastFail, r.Answered)
+				continue
+			}
+			if r.Due >= from {
+				h.MaxLatencyMs = max(h.MaxLatencyMs, float64(r.Answered-r.Due)/float64(time.Millisecond))
+			}
+		}
+		if lastFail < 0 {
+			continue
+		}
+		back := lastFail
+		for _, r := range requests {
+			if r.OK && r.Answered > lastFail && (back == lastFail || r.Answered < back) {
+				back = r.Answered
+			}
+		}
+		h.UnavailableSeconds = (back - from).Seconds()
+	}
+}
+
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+
+// WriteText writes the faults, their cost and the verdict.
+func (r *Report) WriteText(w io.Writer) error {
+	var err error
+	p := func(format string, a ...any) {
+		if err == nil {
+			_, err = fmt.Fprintf(w, format, a...)
+		}
+	}
+	p("faults (seed %d):\n", r.Seed)
+	p("  %-18s %8s %8s %9s %12s %7s %12s\n", "fault", "at s", "for s", "restart s", "unavailable", "failed", "max latency")
+	for _, h := range r.Faults {
+		p("  %-18s %8.2f %8.2f %9.2f %10.2f s %7d %9.0f ms", h.Name, h.AtSeconds, h.ForSeconds, h.RestartSeconds, h.UnavailableSeconds, h.Failed, h.MaxLatencyMs)
+		if h.Error != "" {
+			p("  NOT INJECTED: %s", h.Error)
+		}
+		p("\n")
+	}
+	p("orders: %d acknowledged; at the end %v\n", r.Orders, r.OrderStates)
+	p("verdict:\n")
+	for _, c := range r.Verdict.Checks {
+		mark := "ok  "
+		switch {
+		case c.Skipped != "":
+			mark = "skip"
+		case !c.Pass:
+			mark = "FAIL"
+		}
+		p("  %s %s", mark, c.Name)
+		if c.Skipped != "" {
+			p(" (%s)", c.Skipped)
+		}
+		p("\n")
+		for _, d := range c.Detail {
+			p("       %s\n", d)
+		}
+	}
+	if r.Verdict.Pass {
+		p("PASS\n")
+	} else {
+		p("FAIL\n")
+	}
+	return err
+}
+
+// Compare lists how r is worse than base by more than threshold (0.2 is
+// 20%): the load's figures (load.Compare), and the faults' total
+// unavailability and longest restart.
+func Compare(base, r *Report, threshold float64) []load.Regression {
+	var out []load.Regression
+	if base.Load != nil && r.Load != nil {
+		out = load.Compare(base.Load, r.Load, threshold)
+	}
+	total := func(rep *Report, f func(Hit) float64, fold func(a, b float64) float64) float64 {
+		v := 0.0
+		for _, h := range rep.Faults {
+			v = fold(v, f(h))
+		}
+		return v
+	}
+	sum := func(a, b float64) float64 { return a + b }
+	for _, fig := range []struct {
+		name string
+		of   func(Hit) float64
+		fold func(a, b float64) float64
+	}{
+		{"unavailability, all faults", func(h Hit) float64 { return h.UnavailableSeconds }, sum},
+		{"longest restart", func(h Hit) float64 { return h.RestartSeconds }, func(a, b float64) float64 { return max(a, b) }},
+	} {
+		b, v := total(base, fig.of, fig.fold), total(r, fig.of, fig.fold)
+		if b > 0 && v > b*(1+threshold) {
+			out = append(out, load.Regression{Figure: fig.name, Baseline: b, Now: v, Change: v/b - 1, Unit: "s"})
+		}
+	}
+	return out
+}

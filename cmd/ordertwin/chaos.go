@@ -1,0 +1,661 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/ordertwin/ordertwin/bench/chaos"
+	"github.com/ordertwin/ordertwin/bench/load"
+	"github.com/ordertwin/ordertwin/core/api/tmf622"
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
+	"github.com/ordertwin/ordertwin/core/api/tmf648"
+	"github.com/ordertwin/ordertwin/core/api/worklist"
+	"github.com/ordertwin/ordertwin/core/auth"
+	"github.com/ordertwin/ordertwin/core/events"
+	lc "github.com/ordertwin/ordertwin/core/lifecycle"
+	"github.com/ordertwin/ordertwin/core/tmf"
+	"github.com/ordertwin/ordertwin/scenarios"
+	"github.com/ordertwin/ordertwin/ui"
+)
+
+// chaosServed is what chaos serves unless told: customers enough for
+// every order of a run to have its own credit.
+const chaosServed = "live/population.yaml"
+
+// serveProcess is how chaos starts a server: this binary's `serve` with
+// args. Tests replace it (the test binary serves another way).
+var serveProcess = func(args []string) (*exec.Cmd, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	return exec.Command(self, append([]string{"serve"}, args...)...), nil
+}
+
+// chaosCmd runs a server under open-loop load, injects faults on a seeded
+// schedule (kills and restarts, pauses, its hub listener down or slow,
+// faults in its twin), waits for the orders to end, and judges what the
+// server's APIs and journal say: the verdict, and what each fault cost.
+func chaosCmd(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("chaos", flag.ContinueOnError)
+	scenarioFile := fs.String("scenario", "", "the scenario whose customers and sites the quotes are for; default the scenario served")
+	rate := fs.Float64("rate", 20, "orders a second (each a quote, then its order)")
+	duration := fs.Duration("duration", 30*time.Second, "how long orders come")
+	faults := fs.Int("faults", 6, "how many faults to inject, spread over the run")
+	kindsFlag := fs.String("kinds", "kill,pause,listener-down", "the kinds of fault, taking turns: kill, pause, listener-down, listener-slow, twin")
+	seed := fs.Uint64("seed", 1, "draws the faults' times and kinds, and the load's")
+	scale := fs.Float64("scale", 1_000_000, "the server's virtual seconds a second: how fast orders run their course")
+	settle := fs.Duration("settle", 2*time.Minute, "after the load, how long orders may take to end")
+	timeout := fs.Duration("timeout", 2*time.Second, "how long one request may take before it is sent again")
+	dir := fs.String("dir", "", "keep the server's store and log in this folder (default a temporary one, removed after)")
+	jsonFile := fs.String("json", "", "write the report as JSON to this file")
+	baselineFile := fs.String("baseline", "", "a JSON report to compare with: exit 1 when a figure is worse by more than --fail-over")
+	failOver := fs.String("fail-over", "20%", "with --baseline: how much worse a figure may be, a percentage")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	switch len(pos) {
+	case 0:
+		pos = []string{chaosServed}
+	case 1:
+	default:
+		return fmt.Errorf("chaos: want at most one scenario to serve, got %q", pos)
+	}
+	if *scenarioFile == "" {
+		*scenarioFile = pos[0]
+	}
+	kinds, err := chaos.ParseKinds(*kindsFlag)
+	if err != nil {
+		return fmt.Errorf("chaos: --kinds: %w", err)
+	}
+	switch {
+	case !(*rate > 0) || *rate > 10_000:
+		return fmt.Errorf("chaos: --rate %g: want orders a second, more than 0 and at most 10000", *rate)
+	case *duration <= 0 || *settle <= 0 || *timeout <= 0:
+		return errors.New("chaos: --duration, --settle and --timeout must be positive")
+	case !(*scale > 0):
+		return fmt.Errorf("chaos: --scale %g: want a positive speed", *scale)
+	case flagSet(fs, "fail-over") && *baselineFile == "":
+		return errors.New("chaos: --fail-over says how much worse than --baseline a run may be: give --baseline FILE")
+	}
+	threshold, err := parsePercent(*failOver)
+	if err != nil {
+		return fmt.Errorf("chaos: --fail-over: %w", err)
+	}
+	var baseline *chaos.Report
+	if *baselineFile != "" {
+		if baseline, err = readChaosReport(*baselineFile); err != nil {
+			return fmt.Errorf("chaos: --baseline: %w", err)
+		}
+	}
+	plan, err := chaos.Plan(*seed, *duration, *faults, kinds)
+	if err != nil {
+		return fmt.Errorf("chaos: %w", err)
+	}
+	sc, err := loadServed(*scenarioFile)
+	if err != nil {
+		return fmt.Errorf("chaos: --scenario: %w", err)
+	}
+	if len(sc.Spec.Placements()) == 0 {
+		return fmt.Errorf("chaos: --scenario %s has no customer and sites to quote for", sc.Name)
+	}
+	work := *dir
+	if work == "" {
+		if work, err = os.MkdirTemp("", "ordertwin-chaos-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(work)
+	} else if err := os.MkdirAll(work, 0o755); err != nil {
+		return fmt.Errorf("chaos: --dir: %w", err)
+	}
+	if _, err := os.Stat(filepath.Join(work, "serve.db")); err == nil {
+		return fmt.Errorf("chaos: --dir %s holds the store of an earlier run: a run starts on a new store (remove it, or choose another folder)", work)
+	}
+
+	r := &chaosRun{db: filepath.Join(work, "serve.db"), seed: *seed, stdout: stdout}
+	if r.logs, err = os.Create(filepath.Join(work, "serve.log")); err != nil {
+		return err
+	}
+	defer r.logs.Close()
+	if r.addr, err = freeLoopbackAddr(); err != nil {
+		return fmt.Errorf("chaos: %w", err)
+	}
+	r.serveArgs = append(slices.Clone(pos), "--db", r.db, "--addr", r.addr, "--scale", strconv.FormatFloat(*scale, 'g', -1, 64),
+		"--hub-allow", "127.0.0.0/8")
+	if _, err := r.start(); err != nil {
+		return fmt.Errorf("chaos: %w", err)
+	}
+	defer r.kill()
+	rep, err := r.run(ctx, sc, plan, *rate, *duration, *settle, *timeout)
+	if err != nil {
+		return fmt.Errorf("chaos: %w (the server's log: %s)", err, r.logs.Name())
+	}
+	if err := rep.Load.WriteText(stdout); err != nil {
+		return err
+	}
+	if err := rep.WriteText(stdout); err != nil {
+		return err
+	}
+	if *jsonFile != "" {
+		if err := writeFileWith(*jsonFile, func(w io.Writer) error {
+			e := json.NewEncoder(w)
+			e.SetIndent("", "  ")
+			return e.Encode(rep)
+		}); err != nil {
+			return fmt.Errorf("chaos: --json: %w", err)
+		}
+	}
+	var worse []string
+	if baseline != nil {
+		for _, g := range chaos.Compare(baseline, rep, threshold) {
+			fmt.Fprintf(stdout, "REGRESSED %s\n", g)
+			worse = append(worse, g.Figure)
+		}
+	}
+	switch {
+	case !rep.Verdict.Pass:
+		return &exitError{1, errors.New("chaos: the verdict is FAIL: see the checks above")}
+	case len(worse) > 0:
+		return &exitError{1, fmt.Errorf("chaos: worse than the baseline %s by more than %s: %s", *baselineFile, *failOver, strings.Join(worse, ", "))}
+	}
+	return nil
+}
+
+// chaosRun is one failure run: its server process, its hub listener, and
+// what it was answered.
+type chaosRun struct {
+	db, addr  string
+	serveArgs []string
+	seed      uint64
+	stdout    io.Writer
+	logs      *os.File
+
+	mu  sync.Mutex
+	srv *exec.Cmd
+	// answered: order ids answered per key; requests: every request's
+	// time and outcome, for the faults' cost.
+	answered map[string][]string
+	requests []chaos.Request
+	start0   time.Time
+}
+
+// freeLoopbackAddr picks a loopback port free now: the server takes it
+// again each time it starts, so that clients find it after a restart.
+func freeLoopbackAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+// start starts the server and waits until it listens; it gives how long
+// that took.
+func (r *chaosRun) start() (time.Duration, error) {
+	began := time.Now()
+	cmd, err := serveProcess(r.serveArgs)
+	if err != nil {
+		return 0, err
+	}
+	cmd.Stderr = r.logs
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return 0, err
+	}
+	if err := cmd.Start(); err != nil {
+		return 0, fmt.Errorf("starting the server: %w", err)
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil || !strings.Contains(line, " on http://") {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		return 0, fmt.Errorf("the server did not start (%q)", line)
+	}
+	go func() { _, _ = io.Copy(io.Discard, out) }()
+	r.mu.Lock()
+	r.srv = cmd
+	r.mu.Unlock()
+	return time.Since(began), nil
+}
+
+// kill ends the server with SIGKILL, if it runs.
+func (r *chaosRun) kill() {
+	r.mu.Lock()
+	srv := r.srv
+	r.srv = nil
+	r.mu.Unlock()
+	if srv != nil {
+		_ = srv.Process.Signal(syscall.SIGCONT) // a paused one dies too
+		_ = srv.Process.Kill()
+		_ = srv.Wait()
+	}
+}
+
+// stop ends the server as an operator would (SIGINT), for the journal to
+// be read.
+func (r *chaosRun) stop() error {
+	r.mu.Lock()
+	srv := r.srv
+	r.srv = nil
+	r.mu.Unlock()
+	if srv == nil {
+		return nil
+	}
+	_ = srv.Process.Signal(os.Interrupt)
+	return srv.Wait()
+}
+
+func (r *chaosRun) signal(s os.Signal) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.srv == nil {
+		return errors.New("the server is not running")
+	}
+	return r.srv.Process.Signal(s)
+}
+
+// run places the load, injects the plan, lets the orders end and judges.
+func (r *chaosRun) run(ctx context.Context, sc *scenarios.Scenario, plan []chaos.Fault, rate float64, d, settle, timeout time.Duration) (*chaos.Report, error) {
+	key, err := auth.LoadDevKey(devKeyFile(r.db))
+	if err != nil {
+		return nil, err
+	}
+	token, err := auth.Mint(key, auth.Grant{Subject: "chaos", Roles: []auth.Role{auth.Admin}, TTL: d + settle + time.Hour}, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	base := "http://" + r.addr
+	hear := newChaosListener()
+	defer hear.close()
+	l := newLoadClient(base, token, loadHTTP(timeout, 256), sc, "chaos-"+strconv.FormatUint(r.seed, 10), r.seed)
+	var hub map[string]any
+	if err := l.c.post(ctx, tmf630.ProductOrdering+"/hub", "", map[string]string{"callback": hear.url}, &hub); err != nil {
+		return nil, fmt.Errorf("registering the run's listener: %w", err)
+	}
+	r.answered = map[string][]string{}
+
+	mix, err := load.ParseMix(opOrder+"=1", loadOps)
+	if err != nil {
+		return nil, err
+	}
+	cfg := load.Config{Profile: load.Rate(rate, d), MaxDuration: d + settle, MaxInFlight: 1024, Mix: mix, Seed: r.seed,
+		Window: max(time.Second, (d / 60).Round(time.Second))}
+	hits := make([]chaos.Hit, len(plan))
+	injected := make(chan struct{})
+	var rep *load.Report
+	var runErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		rep, runErr = load.Run(ctx, cfg, func(ctx context.Context, a load.Arrival, rec *load.Recorder) {
+			r.mu.Lock()
+			if r.start0.IsZero() {
+				r.start0 = rec.Start()
+				close(injected)
+			}
+			r.mu.Unlock()
+			r.order(ctx, l, a, rec, d+settle)
+		})
+	}()
+	select {
+	case <-injected:
+	case <-done:
+		return nil, fmt.Errorf("the load ended before it began: %v", runErr)
+	}
+	r.inject(ctx, l, hear, plan, hits)
+	<-done
+	if runErr != nil {
+		return nil, runErr
+	}
+	rep.Target = base
+
+	ev, states, err := r.settle(ctx, l.c, hear, settle)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.stop(); err != nil {
+		fmt.Fprintf(r.logs, "chaos: the server's stop: %v\n", err)
+	}
+	if ev.Journal, err = owedEvents(r.db); err != nil {
+		return nil, fmt.Errorf("reading the journal: %w", err)
+	}
+	for reason, n := range rep.Operations[opOrder].Errors {
+		ev.Unanswered = append(ev.Unanswered, fmt.Sprintf("%d orders: %s", n, reason))
+	}
+	slices.Sort(ev.Unanswered)
+	r.mu.Lock()
+	ev.Answered = r.answered
+	chaos.Cost(hits, r.requests)
+	r.mu.Unlock()
+	return &chaos.Report{Seed: r.seed, Target: base, Load: rep, Faults: hits, Verdict: chaos.Judge(ev),
+		Orders: len(ev.Answered), OrderStates: states}, nil
+}
+
+// order places one order: its quote, then the order, each sent again with
+// the same Idempotency-Key until it is answered well or the run gives up.
+func (r *chaosRun) order(ctx context.Context, l *loadClient, a load.Arrival, rec *load.Recorder, giveUp time.Duration) {
+	due := rec.Start().Add(a.Due)
+	key := fmt.Sprintf("chaos-%d-%d", r.seed, a.Index)
+	i := a.Index % len(l.quotes)
+	ctx, cancel := context.WithDeadline(ctx, due.Add(giveUp))
+	defer cancel()
+	var q tmf648.Quote
+	if err := r.resend(ctx, due, func() error {
+		return l.c.post(ctx, tmf630.QuoteManagement+"/quote", key, tmf648.NewQuoteBody(l.quotes[i], l.currency[i]), &q)
+	}); err != nil {
+		rec.Answered(opOrder, due, loadFault(ctx, err))
+		return
+	}
+	err := r.resend(ctx, due, func() error {
+		var po tmf622.ProductOrder
+		err := l.c.post(ctx, tmf630.ProductOrdering+"/productOrder", key, tmf622.NewOrderBody(q.ID, l.quotes[i], key), &po)
+		if err == nil {
+			r.mu.Lock()
+			r.answered[key] = append(r.answered[key], po.ID)
+			r.mu.Unlock()
+		}
+		return err
+	})
+	rec.Answered(opOrder, due, loadFault(ctx, err))
+}
+
+// resend calls send until it succeeds, it fails for a reason a re-send
+// cannot mend (a 4xx), or ctx ends; every try is counted for the faults'
+// cost.
+func (r *chaosRun) resend(ctx context.Context, due time.Time, send func() error) error {
+	for {
+		err := send()
+		now := time.Now()
+		r.mu.Lock()
+		r.requests = append(r.requests, chaos.Request{Due: due.Sub(r.start0), Answered: now.Sub(r.start0), OK: err == nil})
+		r.mu.Unlock()
+		var se *statusError
+		if err == nil || errors.As(err, &se) && se.status < 500 && se.status != http.StatusTooManyRequests {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(100 * time.Millisecond):
+		}
+		due = time.Now() // a re-send's latency counts from when it is sent
+	}
+}
+
+// inject hits the server with each fault of the plan at its time.
+func (r *chaosRun) inject(ctx context.Context, l *loadClient, hear *chaosListener, plan []chaos.Fault, hits []chaos.Hit) {
+	for i, f := range plan {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Until(r.start0.Add(f.At))):
+		}
+		h := &hits[i]
+		h.Fault = f
+		h.AtSeconds = time.Since(r.start0).Seconds()
+		held := time.Now()
+		var err error
+		switch f.Kind {
+		case chaos.Kill:
+			r.kill()
+			var took time.Duration
+			took, err = r.start()
+			h.RestartSeconds = took.Seconds()
+		case chaos.Pause:
+			if err = r.signal(syscall.SIGSTOP); err == nil {
+				time.Sleep(f.For)
+				err = r.signal(syscall.SIGCONT)
+			}
+		case chaos.ListenerDown, chaos.ListenerSlow:
+			hear.fail(f.Kind)
+			time.Sleep(f.For)
+			hear.fail("")
+		case chaos.Twin:
+			rule := map[string]any{"name": f.Name, "kind": "transient", "target": map[string]string{"system": "access"}, "first": 3,
+				"message": "chaos: NETCONF session dropped"}
+			var view map[string]any
+			err = l.c.post(ctx, ui.FaultPath, "", rule, &view)
+		}
+		h.ForSeconds = time.Since(held).Seconds()
+		if f.Kind == chaos.Kill || f.Kind == chaos.Twin {
+			h.ForSeconds = 0
+		}
+		if err != nil {
+			h.Error = err.Error()
+		}
+		fmt.Fprintf(r.logs, "chaos: %s at %.2f s (%s)\n", f.Name, h.AtSeconds, orElse(h.Error, "injected"))
+	}
+}
+
+func orElse(s, otherwise string) string {
+	if s != "" {
+		return s
+	}
+	return otherwise
+}
+
+// settle waits until every order has ended or waits on a person (on the
+// worklist), and the listener has been sent each ended order's last
+// state, for at most d; it gives the evidence the APIs hold, and the
+// orders by state.
+func (r *chaosRun) settle(ctx context.Context, c *client, hear *chaosListener, d time.Duration) (chaos.Evidence, map[string]int, error) {
+	deadline := time.Now().Add(d)
+	// The reads take what they take: the server may be slow to list
+	// thousands of orders on a loaded machine.
+	c = &client{base: c.base, token: c.token, http: loadHTTP(time.Minute, 4)}
+	for {
+		ev, err := gatherEvidence(ctx, c)
+		if err != nil {
+			if time.Now().After(deadline) {
+				return ev, nil, err
+			}
+			fmt.Fprintf(r.logs, "chaos: %v (read again)\n", err)
+			continue
+		}
+		states := map[string]int{}
+		open := 0
+		for _, o := range ev.Orders {
+			states[o.State]++
+			if !o.Final && o.Held == "" || o.Final && !hear.heardState(o.ID, o.State) {
+				open++
+			}
+		}
+		if open == 0 || time.Now().After(deadline) {
+			ev.Heard = hear.heard()
+			return ev, states, nil
+		}
+		select {
+		case <-ctx.Done():
+			return ev, nil, ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// gatherEvidence reads what a server's APIs hold: its product orders
+// (with why a live one waits, from the worklist) and its resources.
+func gatherEvidence(ctx context.Context, c *client) (chaos.Evidence, error) {
+	var ev chaos.Evidence
+	var orders []tmf622.ProductOrder
+	if err := getAll(ctx, c, tmf630.ProductOrdering+"/productOrder?fields=id,externalId,state", &orders); err != nil {
+		return ev, fmt.Errorf("listing the orders: %w", err)
+	}
+	var work []worklist.Item
+	if err := getAll(ctx, c, worklist.ItemPath, &work); err != nil {
+		return ev, fmt.Errorf("reading the worklist: %w", err)
+	}
+	held := map[string]string{}
+	for _, w := range work {
+		if w.Order != nil {
+			held[w.Order.ID] = orElse(w.Reason, w.Kind)
+		}
+	}
+	for _, po := range orders {
+		ev.Orders = append(ev.Orders, chaos.Order{ID: po.ID, ExternalID: po.ExternalID, State: po.State,
+			Final: lc.IsFinal(lc.ProductOrder, po.State), Held: held[po.ID]})
+	}
+	var resources []tmf.Resource
+	if err := getAll(ctx, c, tmf630.ResourceInventory+"/resource", &resources); err != nil {
+		return ev, fmt.Errorf("listing the resources: %w", err)
+	}
+	for _, res := range resources {
+		ev.Resources = append(ev.Resources, chaos.Resource{ID: res.ID, Type: res.ResourceType, Value: res.Value, State: res.State,
+			Shared: res.ResourceType == "QoSPolicy"}) // a policy is a template, bound by many
+	}
+	return ev, nil
+}
+
+// getAll reads every page of a list into out (a pointer to a slice).
+func getAll[T any](ctx context.Context, c *client, path string, out *[]T) error {
+	const page = 1000
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	for offset := 0; ; offset += page {
+		var got []T
+		if err := c.get(ctx, fmt.Sprintf("%s%soffset=%d&limit=%d", path, sep, offset, page), &got); err != nil {
+			return err
+		}
+		*out = append(*out, got...)
+		if len(got) < page {
+			return nil
+		}
+	}
+}
+
+// owedEvents is the event ids the hub owes a listener registered in db's
+// journal: the records of product orders, their items and COM's
+// jeopardies from its registration on, in journal order.
+func owedEvents(db string) ([]string, error) {
+	st, err := openStore(db)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	all, err := st.Feed().After(context.Background(), 0, st.Len())
+	if err != nil {
+		return nil, err
+	}
+	owed := []string{}
+	registered := false
+	for _, e := range all {
+		switch {
+		case e.Kind == "hub" && e.Event == "create":
+			registered = true
+		case registered && (e.Kind == "productOrder" || e.Kind == "productOrderItem" || e.Kind == "jeopardy" && e.System == "COM"):
+			owed = append(owed, strconv.FormatInt(e.Seq, 10))
+		}
+	}
+	return owed, nil
+}
+
+// readChaosReport reads a report `chaos --json` wrote.
+func readChaosReport(path string) (*chaos.Report, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var r chaos.Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("%s: not a chaos report: %w", path, err)
+	}
+	if r.Load == nil {
+		return nil, fmt.Errorf("%s: not a chaos report: it has no load", path)
+	}
+	return &r, nil
+}
+
+// chaosListener is the run's hub listener: it keeps every event it is
+// sent, repeats included, and can be made to fail.
+type chaosListener struct {
+	srv   *http.Server
+	url   string
+	mu    sync.Mutex
+	ids   []string
+	state map[string]string // the last state heard of each order
+	mode  chaos.Kind
+}
+
+func newChaosListener() *chaosListener {
+	h := &chaosListener{state: map[string]string{}}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err) // loopback always has a port
+	}
+	h.url = "http://" + ln.Addr().String() + "/listener"
+	h.srv = &http.Server{Handler: http.HandlerFunc(h.serve), ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = h.srv.Serve(ln) }()
+	return h
+}
+
+func (h *chaosListener) serve(w http.ResponseWriter, req *http.Request) {
+	h.mu.Lock()
+	mode := h.mode
+	h.mu.Unlock()
+	switch mode {
+	case chaos.ListenerDown:
+		http.Error(w, "the listener is down", http.StatusServiceUnavailable)
+		return
+	case chaos.ListenerSlow:
+		select {
+		case <-req.Context().Done():
+			return
+		case <-time.After(time.Second):
+		}
+	}
+	var ev events.Event
+	if err := json.NewDecoder(req.Body).Decode(&ev); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	h.mu.Lock()
+	h.ids = append(h.ids, ev.EventID)
+	if po := ev.Event["productOrder"]; po != nil {
+		if id, ok := po["id"].(string); ok {
+			if s, ok := po["state"].(string); ok {
+				h.state[id] = s
+			}
+		}
+	}
+	h.mu.Unlock()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (h *chaosListener) fail(k chaos.Kind) {
+	h.mu.Lock()
+	h.mode = k
+	h.mu.Unlock()
+}
+
+func (h *chaosListener) heardState(order, state string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.state[order] == state
+}
+
+func (h *chaosListener) heard() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.ids)
+}
+
+func (h *chaosListener) close() { _ = h.srv.Close() }

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ordertwin/ordertwin/bench/chaos"
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
+	"github.com/ordertwin/ordertwin/core/api/worklist"
+)
+
+// serveTestBinary makes chaos start its servers as the crash test does:
+// the test binary, serving (TestMain).
+func serveTestBinary(t *testing.T) {
+	t.Helper()
+	was := serveProcess
+	serveProcess = func(args []string) (*exec.Cmd, error) {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), crashServeEnv+"="+strings.Join(args, "\x1f"), crashServeLogEnv+"=1")
+		return cmd, nil
+	}
+	t.Cleanup(func() { serveProcess = was })
+}
+
+// A short failure run: orders at 10 a second for four seconds while the
+// server is killed and restarted, paused, and its listener goes down;
+// every order is acknowledged once and ends, nothing is held twice, every
+// event reaches the listener, and the report says what each fault cost.
+func TestChaos(t *testing.T) {
+	serveTestBinary(t)
+	dir := t.TempDir()
+	report := filepath.Join(dir, "chaos.json")
+	var out bytes.Buffer
+	err := chaosCmd(context.Background(), []string{"--duration", "4s", "--rate", "10", "--faults", "3",
+		"--kinds", "kill,pause,listener-down", "--seed", "3", "--dir", filepath.Join(dir, "run"), "--json", report}, &out)
+	require.NoError(t, err, out.String())
+	assert.Contains(t, out.String(), "PASS")
+
+	var rep chaos.Report
+	b, err := os.ReadFile(report)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, &rep))
+	assert.True(t, rep.Verdict.Pass)
+	assert.Len(t, rep.Verdict.Checks, 7)
+	for _, c := range rep.Verdict.Checks {
+		assert.Empty(t, c.Skipped, c.Name)
+	}
+	assert.Equal(t, 40, rep.Orders, "every order of the run acknowledged")
+	require.Len(t, rep.Faults, 3)
+	kinds := map[chaos.Kind]chaos.Hit{}
+	for _, h := range rep.Faults {
+		assert.Empty(t, h.Error, h.Name)
+		kinds[h.Kind] = h
+	}
+	assert.Positive(t, kinds[chaos.Kill].RestartSeconds, "the restart was timed")
+	assert.Positive(t, kinds[chaos.Pause].ForSeconds, "the pause was held")
+	assert.Positive(t, kinds[chaos.ListenerDown].ForSeconds)
+
+	// A second run on the same folder would start on the first's store.
+	err = chaosCmd(context.Background(), []string{"--duration", "4s", "--dir", filepath.Join(dir, "run")}, &out)
+	assert.ErrorContains(t, err, "holds the store of an earlier run")
+}
+
+// The checker on a server that loses an order on purpose: it answered
+// 201 for CHAOS-2, and its list has CHAOS-1 only.
+func TestChaosCatchesALostOrder(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case r.URL.Path == tmf630.ProductOrdering+"/productOrder" && r.URL.Query().Get("offset") == "0":
+			_, _ = w.Write([]byte(`[{"id":"PO-1","externalId":"k1","state":"completed"}]`))
+		case r.URL.Path == worklist.ItemPath, r.URL.Path == tmf630.ResourceInventory+"/resource", r.URL.Path == tmf630.ProductOrdering+"/productOrder":
+			_, _ = w.Write([]byte(`[]`))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	ev, err := gatherEvidence(context.Background(), &client{base: srv.URL, http: srv.Client()})
+	require.NoError(t, err)
+	ev.Answered = map[string][]string{"k1": {"PO-1"}, "k2": {"PO-2"}}
+	v := chaos.Judge(ev)
+	assert.False(t, v.Pass)
+	for _, c := range v.Checks {
+		if c.Name == chaos.CheckOnce {
+			assert.Equal(t, []string{"k2: acknowledged as PO-2, which the server does not list: lost"}, c.Detail)
+		} else {
+			assert.True(t, c.Pass, c.Name)
+		}
+	}
+}

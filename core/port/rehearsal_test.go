@@ -1,0 +1,78 @@
+package port
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// renderer is a real adapter's dry run: one message per call, naming the
+// call, and an error for releases.
+type renderer struct{}
+
+func (renderer) DryRun(req *Request) ([]Sent, *Error) {
+	if req.Op == Release {
+		return nil, &Error{Class: Invalid, Code: "badRequest", Message: "no release here"}
+	}
+	return []Sent{{Protocol: "netconf", To: "olt:830", Op: "edit-config", Body: "<config>" + req.Item + "</config>"}}, nil
+}
+
+// twinLike answers every call at once, in process, and takes answers back.
+type twinLike struct {
+	calls    []string
+	recycled []any
+}
+
+func (t *twinLike) Call(now time.Duration, req *Request, reply Replier) {
+	t.calls = append(t.calls, req.Key)
+	reply.Reply(now+time.Minute, &Result{Key: req.Key, System: req.System, Op: req.Op, Item: req.Item, Final: true})
+}
+func (t *twinLike) InProcess() bool { return true }
+func (t *twinLike) Recycle(msg any) { t.recycled = append(t.recycled, msg) }
+
+type replies []*Result
+
+func (r *replies) Reply(_ time.Duration, res *Result) { *r = append(*r, res) }
+
+// A rehearsal records, per call and in call order, what the real adapter
+// would send (or why it could not), and the twin answers every call so
+// the run goes on (architecture §5: plan → apply → verify, the dry run).
+func TestRehearsalRecordsAndTheTwinAnswers(t *testing.T) {
+	tw := &twinLike{}
+	r := NewRehearsal(renderer{}, tw)
+	var got replies
+	for _, req := range []*Request{
+		{Key: "ROI-001/reserve/1", System: Access, Op: Reserve, Item: "ROI-001"},
+		{Key: "ROI-001/commit/1", System: Access, Op: Commit, Item: "ROI-001"},
+		{Key: "ROI-001/release/1", System: Access, Op: Release, Item: "ROI-001"},
+	} {
+		r.Call(0, req, &got)
+	}
+	sent := r.Sent()
+	require.Len(t, sent, 3)
+	assert.Equal(t, Rehearsed{Item: "ROI-001", Key: "ROI-001/reserve/1", System: Access, Op: Reserve,
+		Sent: []Sent{{Protocol: "netconf", To: "olt:830", Op: "edit-config", Body: "<config>ROI-001</config>"}}}, sent[0])
+	assert.Equal(t, Commit, sent[1].Op)
+	assert.Nil(t, sent[2].Sent)
+	require.NotNil(t, sent[2].Err, "a call the real adapter could not render is recorded with why")
+	assert.Equal(t, "badRequest", sent[2].Err.Code)
+	assert.Equal(t, []string{"ROI-001/reserve/1", "ROI-001/commit/1", "ROI-001/release/1"}, tw.calls, "the twin answers every call")
+	assert.Len(t, got, 3)
+	assert.True(t, r.InProcess(), "in process as the twin is")
+	r.Recycle(got[0])
+	assert.Equal(t, []any{got[0]}, tw.recycled)
+
+	sent[0].Sent[0].Body = "changed"
+	assert.Equal(t, "<config>ROI-001</config>", r.Sent()[0].Sent[0].Body, "Sent hands out a copy")
+}
+
+// outsider answers nothing and is not in process.
+type outsider struct{}
+
+func (outsider) Call(time.Duration, *Request, Replier) {}
+
+func TestRehearsalOutsideWhenTheAnswerIs(t *testing.T) {
+	assert.False(t, NewRehearsal(renderer{}, outsider{}).InProcess())
+}

@@ -1,0 +1,60 @@
+package twin
+
+import (
+	"fmt"
+
+	"github.com/ordertwin/ordertwin/core/port"
+	"github.com/ordertwin/ordertwin/core/tmf"
+)
+
+// The twin's protocol front-ends (twin/netbox) are asked for a pool by
+// its name, not for an address: Take and Give are the twin's own
+// allocation and release, reached that way. A front-end serialises its
+// calls: the twin is driven by one goroutine at a time.
+
+// Network is the network the twin was built from, as loaded: read-only.
+func (t *Twin) Network() *Network { return t.net }
+
+// Take picks and holds the first free VLAN of VLAN pool pool (resource
+// type VLAN) or the first free subnet of IP pool pool (IPv4Subnet),
+// exactly as a reserve for an address served from that pool does, and
+// returns the resource that reserve answers with, without its place.
+func (t *Twin) Take(resourceType, pool string) (*tmf.Resource, *port.Error) {
+	r := &tmf.Resource{ResourceType: resourceType, State: "reserved"}
+	var rel release
+	var err *port.Error
+	switch resourceType {
+	case "VLAN":
+		p, ok := t.vlans[pool]
+		if !ok {
+			return nil, &port.Error{Class: port.Invalid, Code: "unknownPool", Message: fmt.Sprintf("no VLAN pool %q", pool)}
+		}
+		rel, err = t.takeVLAN(p, r)
+	case "IPv4Subnet":
+		p, ok := t.ips[pool]
+		if !ok {
+			return nil, &port.Error{Class: port.Invalid, Code: "unknownPool", Message: fmt.Sprintf("no IP pool %q", pool)}
+		}
+		rel, err = t.takeSubnet(p, r)
+	default:
+		return nil, &port.Error{Class: port.Invalid, Code: "unknownResourceType", Message: fmt.Sprintf("no pool of %q", resourceType)}
+	}
+	if err != nil {
+		return nil, err
+	}
+	t.resources[r.ID] = rel
+	return r, nil
+}
+
+// Give gives a held resource back by its id, as a release does; false if
+// the twin holds nothing by that id.
+func (t *Twin) Give(id string) bool {
+	rel, ok := t.resources[id]
+	if !ok {
+		return false
+	}
+	rel.give()
+	delete(t.resources, id)
+	delete(t.delivered, id) // a router given back is staged and shipped anew
+	return true
+}
