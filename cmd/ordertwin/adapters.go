@@ -6,10 +6,12 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"strconv"
 	"time"
 
 	"golang.org/x/crypto/ssh"
 
+	"github.com/ordertwin/ordertwin/adapters/netbox"
 	"github.com/ordertwin/ordertwin/adapters/netconf"
 	"github.com/ordertwin/ordertwin/core/port"
 	"github.com/ordertwin/ordertwin/core/system"
@@ -20,6 +22,7 @@ import (
 // it takes, and how it is built from its entry.
 var adapterKinds = map[string]system.Kind{
 	"netconf": {Systems: []port.System{port.Access}, Settings: []string{"uplink", "confirmTimeout"}, New: newNETCONFAccess},
+	"netbox":  {Systems: []port.System{port.VLAN, port.IPAM}, Settings: []string{"vlanGroup", "prefixLength"}, New: newNetBox},
 }
 
 // loadAdapters reads an adapters file ("": none) and builds its real
@@ -83,4 +86,27 @@ func newNETCONFAccess(c system.AdapterConfig, log *slog.Logger) (port.Adapter, e
 		cfg.OLTs[name] = e
 	}
 	return netconf.New(cfg)
+}
+
+// newNetBox is the VLAN and IPAM adapter over NetBox's REST API
+// (adapters/netbox): the server's URL (address) and API token
+// (credential), the VLAN group of every site (setting vlanGroup) and the
+// length of the subnets it allocates (setting prefixLength).
+func newNetBox(c system.AdapterConfig, log *slog.Logger) (port.Adapter, error) {
+	if len(c.Endpoints) > 0 || c.Address == "" {
+		return nil, errors.New("a netbox adapter talks to one NetBox: give address (its URL) and no endpoints")
+	}
+	if c.Credential == nil {
+		return nil, errors.New("give a credential: the NetBox API token")
+	}
+	cfg := netbox.Config{URL: c.Address, TokenFile: c.Credential.File, TokenEnv: c.Credential.Env,
+		VLANGroup: c.Settings["vlanGroup"], Timeout: c.Timeout, Concurrency: c.Concurrency, Log: log}
+	if v, ok := c.Settings["prefixLength"]; ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 32 {
+			return nil, fmt.Errorf("settings.prefixLength: %q: want a prefix length from 1 to 32", v)
+		}
+		cfg.PrefixLength = n
+	}
+	return netbox.New(cfg)
 }

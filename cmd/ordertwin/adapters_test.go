@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ordertwin/ordertwin/adapters/netbox"
 	"github.com/ordertwin/ordertwin/adapters/netconf"
 	"github.com/ordertwin/ordertwin/core/port"
 )
@@ -21,17 +22,20 @@ import (
 const oltPassword = "olt-pa55word-never-shown"
 
 // The example adapters file of the docs loads: the access system is the
-// NETCONF adapter, the rest the twin; what it logs names the endpoints,
-// never the password.
+// NETCONF adapter, IPAM the NetBox adapter, the rest the twin; what it
+// logs names the endpoints, never a password or token.
 func TestAdaptersExample(t *testing.T) {
 	t.Setenv("ORDERTWIN_OLT_PASSWORD", oltPassword)
+	t.Setenv("ORDERTWIN_NETBOX_TOKEN", oltPassword+"-token")
 	var logged bytes.Buffer
 	adapters, outside, err := loadAdapters("serve", "../../docs/examples/adapters.yaml", slog.New(slog.NewTextHandler(&logged, nil)))
 	require.NoError(t, err)
 	assert.True(t, outside)
-	require.Len(t, adapters, 1)
+	require.Len(t, adapters, 2)
 	assert.IsType(t, &netconf.Access{}, adapters[port.Access])
+	assert.IsType(t, &netbox.Adapter{}, adapters[port.IPAM])
 	assert.Contains(t, logged.String(), "access=netconf (OLT-SOUTH-03@olt-south-03.example.net:830)")
+	assert.Contains(t, logged.String(), "ipam=netbox (https://netbox.example.net)")
 	assert.Contains(t, logged.String(), "vlan=twin")
 	assert.NotContains(t, logged.String(), oltPassword)
 }
@@ -74,7 +78,7 @@ func TestRunAdaptersErrors(t *testing.T) {
 		want       string
 	}{
 		{"unknown kind", "systems:\n  bng:\n    kind: radius\n", nil,
-			`line 3: systems.bng.kind: unknown kind "radius" (the kinds: twin, netconf)`},
+			`line 3: systems.bng.kind: unknown kind "radius" (the kinds: twin, netbox, netconf)`},
 		{"unknown system", "systems:\n  olt: {kind: netconf}\n", nil,
 			`line 2: systems.olt: no such system`},
 		{"missing endpoint", "systems:\n  access: {kind: netconf}\n", nil,
@@ -93,6 +97,12 @@ func TestRunAdaptersErrors(t *testing.T) {
 			`systems.access: endpoints.OLT-SOUTH-03.privateKey: the secret in ` + keyFile + ` is not an unencrypted private key`},
 		{"bad setting", olt("{address: x:830, user: ot, credential: {env: ORDERTWIN_OLT_PASSWORD}, hostKey: "+hostKey+"}") + "    settings: {confirmTimeout: soon}\n", nil,
 			`systems.access: settings.confirmTimeout: "soon": want a duration such as 60s`},
+		{"netbox without a token", "systems:\n  ipam: {kind: netbox, address: 'https://netbox.example.net'}\n", nil,
+			`systems.ipam: give a credential: the NetBox API token`},
+		{"netbox prefix length", "systems:\n  ipam: {kind: netbox, address: 'https://netbox.example.net', credential: {env: ORDERTWIN_OLT_PASSWORD}, settings: {prefixLength: 33}}\n", nil,
+			`systems.ipam: settings.prefixLength: "33": want a prefix length from 1 to 32`},
+		{"netbox for the access system", "systems:\n  access: {kind: netbox, address: 'https://netbox.example.net'}\n", nil,
+			`line 2: systems.access.kind: kind netbox serves vlan and ipam, not access`},
 		{"outside adapter on the virtual clock", olt("{address: x:830, user: ot, credential: {env: ORDERTWIN_OLT_PASSWORD}, hostKey: " + hostKey + "}"), []string{"--clock", "virtual"},
 			`run: --clock virtual: the adapters file names systems outside this process, which answer on the wall clock`},
 	}
@@ -117,6 +127,7 @@ func TestRunAdaptersErrors(t *testing.T) {
 // before it opens its store.
 func TestServeAdapters(t *testing.T) {
 	t.Setenv("ORDERTWIN_OLT_PASSWORD", oltPassword)
+	t.Setenv("ORDERTWIN_NETBOX_TOKEN", oltPassword)
 	db := filepath.Join(t.TempDir(), "serve.db")
 	ctx, cancel := context.WithCancel(context.Background())
 	r, w := io.Pipe()
@@ -132,7 +143,7 @@ func TestServeAdapters(t *testing.T) {
 	go func() { _, _ = io.Copy(io.Discard, r) }()
 	cancel()
 	require.NoError(t, <-done)
-	assert.Contains(t, logs.String(), `"systems":["access=netconf (OLT-SOUTH-03@olt-south-03.example.net:830)","vlan=twin"]`)
+	assert.Contains(t, logs.String(), `"systems":["access=netconf (OLT-SOUTH-03@olt-south-03.example.net:830)","vlan=twin","ipam=netbox (https://netbox.example.net)"]`)
 	assert.NotContains(t, logs.String(), oltPassword)
 
 	bad := filepath.Join(t.TempDir(), "adapters.yaml")
