@@ -11,7 +11,6 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/ordertwin/ordertwin/core/api"
 	"github.com/ordertwin/ordertwin/core/com"
 	"github.com/ordertwin/ordertwin/core/docs"
 	"github.com/ordertwin/ordertwin/core/engine"
@@ -21,6 +20,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/rom"
 	"github.com/ordertwin/ordertwin/core/som"
 	"github.com/ordertwin/ordertwin/core/store"
+	"github.com/ordertwin/ordertwin/core/system"
 	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/stretchr/testify/require"
 )
@@ -86,7 +86,7 @@ const (
 const scale = 86400
 
 func drive(t *testing.T, spec Spec, data []byte) {
-	codec := api.Codec()
+	codec := system.Codec()
 	codec.Register(&port.Result{}) // adapters' answers, through the inbox
 	mem := store.NewMemory()
 	start := time.Now()

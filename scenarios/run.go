@@ -10,29 +10,20 @@ import (
 
 	"github.com/ordertwin/ordertwin/core/api"
 	"github.com/ordertwin/ordertwin/core/approval"
-	"github.com/ordertwin/ordertwin/core/catalog"
 	"github.com/ordertwin/ordertwin/core/com"
-	"github.com/ordertwin/ordertwin/core/docs"
 	"github.com/ordertwin/ordertwin/core/engine"
-	"github.com/ordertwin/ordertwin/core/peer"
 	"github.com/ordertwin/ordertwin/core/port"
-	"github.com/ordertwin/ordertwin/core/rom"
-	"github.com/ordertwin/ordertwin/core/som"
 	"github.com/ordertwin/ordertwin/core/store"
+	"github.com/ordertwin/ordertwin/core/system"
 	"github.com/ordertwin/ordertwin/twin"
 )
 
-// System is the core wired to a twin: one engine, COM, SOM and ROM.
+// System is the core wired to a twin: a node (core/system) whose adapters
+// are the twin, but for the systems the options give another adapter.
 type System struct {
-	Spec    Spec
-	Engine  *engine.Engine
-	COM     *com.COM
-	SOM     *som.SOM
-	ROM     *rom.ROM
-	Twin    *twin.Twin
-	Docs    *docs.Docs
-	Inbox   *peer.Inbox
-	Journal store.Journal
+	*system.System
+	Spec Spec
+	Twin *twin.Twin
 	// Timeline keeps only the records a report shows, when Record is set.
 	timeline []store.Record
 }
@@ -48,7 +39,7 @@ type Options struct {
 	// Log, when set, keeps the commands taken from the API (the engine's
 	// input log): a restarted server replays them.
 	Log store.InputLog
-	// Codec encodes the inputs for Log; nil means api.Codec(), the
+	// Codec encodes the inputs for Log; nil means system.Codec(), the
 	// commands of the APIs.
 	Codec *engine.Codec
 	// Progress, when set, is told every timeline row once the journal
@@ -64,6 +55,10 @@ type Options struct {
 	// takes its network events and faults.
 	Role  string
 	Peers map[engine.Address]engine.Peer
+	// Adapters replace the twin for the systems they name (an adapters
+	// file's real adapters); the twin serves every other system, and
+	// still takes the scenario's network events and faults.
+	Adapters map[port.System]port.Adapter
 	// ManualReview: quotes wait for people to decide each approval stage
 	// over the quote API, instead of the twin's reviewers.
 	ManualReview bool
@@ -81,67 +76,30 @@ type Options struct {
 	Retention time.Duration
 }
 
-// Roles are the components a process may run alone, and the components
-// each talks to.
-var Roles = map[string]struct {
-	Runs  engine.Address
-	Needs []engine.Address
-}{
-	"com": {engine.COM, []engine.Address{engine.SOM}},
-	"som": {engine.SOM, []engine.Address{engine.COM, engine.ROM}},
-	"rom": {engine.ROM, []engine.Address{engine.SOM}},
-}
-
-// runs reports whether the options' role runs component a.
-func (opt Options) runs(a engine.Address) bool { return opt.Role == "" || Roles[opt.Role].Runs == a }
-
 // New wires a system for spec and queues its orders.
 func New(spec Spec, opt Options) (*System, error) {
 	tw, err := twin.New(spec.Network)
 	if err != nil {
 		return nil, err
 	}
-	if opt.Journal == nil {
-		opt.Journal = store.NewMemory()
+	adapters := make(map[port.System]port.Adapter, len(twin.Systems))
+	for _, sys := range twin.Systems {
+		adapters[sys] = tw
 	}
-	s := &System{Spec: spec, Twin: tw, Journal: opt.Journal}
-	if opt.Codec == nil {
-		opt.Codec = api.Codec()
+	for sys, a := range opt.Adapters {
+		adapters[sys] = a
 	}
-	s.Engine = engine.New(engine.Options{Clock: opt.Clock, Store: opt.Journal, Seed: spec.Seed, Log: opt.Log, Codec: opt.Codec,
-		Snapshots: opt.Snapshots})
-	if opt.Role != "" {
-		role, ok := Roles[opt.Role]
-		if !ok {
-			return nil, fmt.Errorf("role %q: want com, som or rom", opt.Role)
-		}
-		for _, a := range role.Needs {
-			p := opt.Peers[a]
-			if p == nil {
-				return nil, fmt.Errorf("role %s needs a peer for %s", opt.Role, a)
-			}
-			s.Engine.Remote(a, p)
-		}
+	node, err := system.New(system.Config{Catalog: spec.Catalog, Epoch: spec.Epoch, Seed: spec.Seed,
+		Clock: opt.Clock, Journal: opt.Journal, Log: opt.Log, Codec: opt.Codec, Role: opt.Role, Peers: opt.Peers,
+		Adapters:  adapters,
+		Delays:    system.Delays{Plan: tw.Duration("som.plan", ""), Start: tw.Duration("rom.start", "")},
+		Approvals: system.Approvals{Manual: opt.ManualReview, StageKeys: opt.StageKeys, Approvers: opt.Approvers, Unsigned: opt.Unsigned},
+		Snapshots: opt.Snapshots, Retention: opt.Retention})
+	if err != nil {
+		return nil, err
 	}
-	if opt.runs(engine.COM) {
-		s.COM = com.New(com.Config{Catalog: spec.Catalog, Epoch: spec.Epoch, ManualReview: opt.ManualReview,
-			StageKeys: opt.StageKeys, Approvers: opt.Approvers, Unsigned: opt.Unsigned, Retention: opt.Retention})
-		s.Engine.Handle(engine.COM, s.COM)
-	}
-	if opt.runs(engine.SOM) {
-		s.SOM = som.New(som.Config{Catalog: spec.Catalog, PlanDelay: tw.Duration("som.plan", ""), Retention: opt.Retention})
-		s.Engine.Handle(engine.SOM, s.SOM)
-	}
-	if opt.runs(engine.ROM) {
-		s.ROM = rom.New(rom.Config{Specs: ResourceSpecs(spec.Catalog), StartDelay: tw.Duration("rom.start", ""),
-			Policy: spec.Catalog.PolicyFor, Deadline: spec.Catalog.StepDeadline, Retention: opt.Retention})
-		s.Engine.Handle(engine.ROM, s.ROM)
-	}
-	s.Inbox = peer.NewInbox()
-	s.Engine.Handle(engine.Peers, s.Inbox)
+	s := &System{System: node, Spec: spec, Twin: tw}
 	s.Engine.Handle(engine.Env, network{twin: tw, seed: spec.Seed})
-	s.Docs = docs.New()
-	s.Engine.Handle(engine.Docs, s.Docs)
 	var triggered []Event
 	for _, ev := range spec.Events {
 		if req, _, _ := ev.customerRequest(); req != nil && s.COM == nil {
@@ -158,7 +116,6 @@ func New(spec Spec, opt Options) (*System, error) {
 		s.Engine.Observe(func(r store.Record) { tr.observe(s.Engine, r) })
 		s.Engine.Keep("triggered events", tr)
 	}
-	s.Engine.Attach(tw, twin.Systems...)
 	// A snapshot keeps the calls the twin has not answered yet; restored,
 	// it answers them through the engine's repliers.
 	tw.Callers(s.Engine.Replier)
@@ -180,9 +137,9 @@ func New(spec Spec, opt Options) (*System, error) {
 	}
 	if opt.Progress != nil {
 		// What leaves the process is committed: the journal's feed.
-		feed, ok := store.FeedOf(opt.Journal)
+		feed, ok := store.FeedOf(s.Journal)
 		if !ok {
-			return nil, fmt.Errorf("progress: the journal (%T) has no feed of its commits", opt.Journal)
+			return nil, fmt.Errorf("progress: the journal (%T) has no feed of its commits", s.Journal)
 		}
 		feed.Watch(func(_ int64, records []store.Record) {
 			for _, r := range records {
@@ -327,26 +284,16 @@ func (e Event) customerRequest() (req any, says, event string) {
 	return nil, "", ""
 }
 
-// API is the HTTP front of the system: every TMF API, health and metrics.
+// API is the HTTP front of the system (system.System.API), which knows
+// the streets of the twin's network.
 func (s *System) API() *api.Server {
 	known := map[string]bool{}
 	for _, a := range s.Spec.Network.Addresses {
 		known[a.Address] = true
 	}
-	shelf, _ := store.ShelfOf(s.Journal)
-	return &api.Server{Engine: s.Engine, Stats: s.Stats, Epoch: s.Spec.Epoch, Shelf: shelf,
-		COM: s.COM, SOM: s.SOM, ROM: s.ROM, Catalog: s.Spec.Catalog, Docs: s.Docs, Inbox: s.Inbox,
-		KnownAddress: func(a string) bool { return known[a] }}
-}
-
-// ResourceSpecs derives ROM's resource table from the catalog's RFS.
-func ResourceSpecs(c *catalog.Catalog) map[string]*rom.ResourceSpec {
-	specs := map[string]*rom.ResourceSpec{}
-	for _, r := range c.RFS {
-		specs[r.Resource.Type] = &rom.ResourceSpec{Type: r.Resource.Type, Category: r.Resource.Category,
-			Reserve: port.System(r.Resource.Reserve), Commit: port.System(r.Resource.Commit)}
-	}
-	return specs
+	srv := s.System.API()
+	srv.KnownAddress = func(a string) bool { return known[a] }
+	return srv
 }
 
 // Run runs the system until nothing is left to do.

@@ -13,6 +13,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/engine"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
 	"github.com/ordertwin/ordertwin/core/store"
+	"github.com/ordertwin/ordertwin/core/system"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -107,7 +108,7 @@ func split(t *testing.T, ctx context.Context, spec Spec, scale float64) (map[str
 	for _, role := range roles {
 		p := &process{}
 		peers := map[engine.Address]engine.Peer{}
-		for _, to := range Roles[role].Needs {
+		for _, to := range system.Roles[role].Needs {
 			l := &api.Link{Stream: role + "→" + strings.ToLower(to.String()), To: to, Epoch: spec.Epoch}
 			peers[to] = l
 			p.links = append(p.links, l)
@@ -229,7 +230,7 @@ func TestCancellationAcrossProcesses(t *testing.T) {
 
 // roleOf names the role that runs component a.
 func roleOf(a engine.Address) string {
-	for name, r := range Roles {
+	for name, r := range system.Roles {
 		if r.Runs == a {
 			return name
 		}

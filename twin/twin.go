@@ -11,8 +11,7 @@ import (
 )
 
 // Systems lists every system the twin implements.
-var Systems = []port.System{port.Qualification, port.Credit, port.Workflow, port.Access, port.VLAN,
-	port.BNG, port.IPAM, port.ZTP, port.Logistics, port.NMS, port.Billing, port.Planning}
+var Systems = port.Systems
 
 // Twin is the runtime state of a Network. It is driven from the engine's
 // goroutine only.

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 
 	"github.com/ordertwin/ordertwin/core/engine"
@@ -22,6 +23,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	scale := fs.Float64("scale", 86400, "wall clock only: virtual seconds per real second")
 	seed := fs.Int64("seed", -1, "override the scenario's seed")
 	db := fs.String("db", "", "journal every record durably into this SQLite file or PostgreSQL database (postgres://…), a new or empty one, instead of memory")
+	adaptersFile := fs.String("adapters", "", "the adapters file (docs/adapters.md): per system, the twin or a real adapter; a real one runs the scenario on the wall clock")
 	sc, err := scenarioArg(fs, args)
 	if err != nil {
 		return err
@@ -33,6 +35,18 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		sc.Spec.Seed = uint64(*seed)
 	}
 	opt := scenarios.Options{}
+	adapters, outside, err := loadAdapters("run", *adaptersFile, slog.New(slog.NewTextHandler(stderr, nil)))
+	if err != nil {
+		return err
+	}
+	opt.Adapters = adapters
+	if outside {
+		// A real system answers in real time.
+		if flagSet(fs, "clock") && *clock != "wall" {
+			return fmt.Errorf("run: --clock %s: the adapters file names systems outside this process, which answer on the wall clock", *clock)
+		}
+		*clock = "wall"
+	}
 	if *db != "" {
 		st, err := newJournal("run", *db)
 		if err != nil {

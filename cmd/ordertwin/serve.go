@@ -25,6 +25,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/events"
 	"github.com/ordertwin/ordertwin/core/store"
+	"github.com/ordertwin/ordertwin/core/system"
 	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/ordertwin/ordertwin/scenarios"
 	"github.com/ordertwin/ordertwin/twin"
@@ -63,7 +64,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	peerURL := map[string]string{}
 	fs.Func("peer", "ROLE=URL: the process that runs com, som or rom (repeat for each)", func(v string) error {
 		name, url, ok := strings.Cut(v, "=")
-		if _, known := scenarios.Roles[name]; !ok || !known || url == "" {
+		if _, known := system.Roles[name]; !ok || !known || url == "" {
 			return fmt.Errorf("want ROLE=URL with ROLE com, som or rom, not %q", v)
 		}
 		peerURL[name] = strings.TrimSuffix(url, "/")
@@ -86,6 +87,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	suspendWindow := fs.Duration("hub-suspend-window", 15*time.Minute, "see --hub-suspend-after")
 	snapEvery := fs.Uint64("snapshot-every", 1_000_000, "take a snapshot of the running system after this many inputs (a restart replays only what follows the latest)")
 	snapInterval := fs.Duration("snapshot-interval", 10*time.Minute, "take a snapshot after this much wall time at the latest (and always on a clean stop)")
+	adaptersFile := fs.String("adapters", "", "the adapters file (docs/adapters.md): per system, the twin (the default) or a real adapter with its endpoints and credentials")
 	retention := fs.String("retention", tmf.FormatOffset(defaultRetention), "how long (virtual time, ISO 8601) a finished product, service or resource order stays in memory before the APIs read it from the store, such as P7D; PT0S keeps every one")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -133,6 +135,9 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 			log.Info("snapshot", "inputs", s.Inputs, "records", s.Records, "bytes", len(s.Body), "took", took.String())
 		}}}
+	if opt.Adapters, _, err = loadAdapters("serve", *adaptersFile, log); err != nil {
+		return err
+	}
 	links, err := peerLinks(*role, peerURL, sc.Spec.Epoch, guard.PeerSecret(), log)
 	if err != nil {
 		return err
@@ -267,7 +272,7 @@ func peerLinks(role string, peerURL map[string]string, epoch time.Time, secret [
 	if role == "" {
 		return nil, nil
 	}
-	r, ok := scenarios.Roles[role]
+	r, ok := system.Roles[role]
 	if !ok {
 		return nil, fmt.Errorf("serve: --role %q: want com, som or rom", role)
 	}
@@ -333,79 +338,24 @@ func resume(ctx context.Context, sc *scenarios.Scenario, db string, co serveCloc
 	return sys, st, clock, nil
 }
 
-// replay builds the system of a store and brings it to where the store
-// stands: from its latest snapshot, replaying only the inputs logged after
-// it, or from T+0 when it has none (or one this build cannot read: then
-// the whole input log is replayed, and the journal checked all the same).
+// replay builds the scenario's system on a store and brings it to where
+// the store stands (system.Replay).
 func replay(ctx context.Context, sc *scenarios.Scenario, st store.Durable, opt scenarios.Options, log *slog.Logger) (*scenarios.System, error) {
-	snap, ok, err := st.LatestSnapshot()
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return replayFrom(ctx, sc, st, opt, nil, log)
-	}
-	// The peer links live on across the attempts: a replay from T+0 must
-	// find them as they were.
-	links := map[engine.Address][]byte{}
-	for a, p := range opt.Peers {
-		if s, ok := p.(engine.Snapshotter); ok {
-			if links[a], err = s.Snapshot(); err != nil {
-				return nil, err
-			}
-		}
-	}
-	sys, err := replayFrom(ctx, sc, st, opt, &snap, log)
-	if err == nil || ctx.Err() != nil {
-		return sys, err
-	}
-	log.Warn("the latest snapshot cannot be used; replaying from T+0", "inputs", snap.Inputs, "err", err.Error())
-	for a, b := range links {
-		if err := opt.Peers[a].(engine.Snapshotter).Restore(b); err != nil {
-			return nil, err
-		}
-	}
-	return replayFrom(ctx, sc, st, opt, nil, log)
+	return system.Replay(ctx, st, opt.Peers, buildOn(sc, opt), log)
 }
 
-// replayFrom builds the system of a store, restores snap (nil: none), and
-// replays the inputs logged after it, each record checked against the
-// journal.
+// replayFrom builds the scenario's system on a store from snap (nil:
+// none) (system.ReplayFrom).
 func replayFrom(ctx context.Context, sc *scenarios.Scenario, st store.Durable, opt scenarios.Options, snap *store.Snapshot, log *slog.Logger) (*scenarios.System, error) {
-	began := time.Now()
-	var from store.Snapshot
-	if snap != nil {
-		from = *snap
+	return system.ReplayFrom(ctx, st, buildOn(sc, opt), snap, log)
+}
+
+// buildOn builds the scenario's system on a journal and input log.
+func buildOn(sc *scenarios.Scenario, opt scenarios.Options) func(store.Journal, store.InputLog) (*scenarios.System, error) {
+	return func(journal store.Journal, log store.InputLog) (*scenarios.System, error) {
+		opt.Journal, opt.Log = journal, log
+		return scenarios.New(sc.Spec, opt)
 	}
-	held, err := st.RecordsAfter(from.Records)
-	if err != nil {
-		return nil, err
-	}
-	inputs, err := st.InputsFrom(from.Inputs)
-	if err != nil {
-		return nil, err
-	}
-	journal := store.Resume(st, held)
-	opt.Journal, opt.Log = journal, st
-	sys, err := scenarios.New(sc.Spec, opt)
-	if err != nil {
-		return nil, err
-	}
-	if snap != nil {
-		if err := sys.Engine.Restore(*snap); err != nil {
-			return nil, err
-		}
-	}
-	if len(held) > 0 || len(inputs) > 0 {
-		if err := sys.Engine.Replay(ctx, inputs, journal.Caught); err != nil {
-			return nil, err
-		}
-	}
-	if snap != nil || len(held) > 0 || len(inputs) > 0 {
-		log.Info("resumed", "snapshot", snap != nil, "fromInput", from.Inputs, "records", len(held), "commands", len(inputs),
-			"inputs", sys.Engine.Processed(), "took", time.Since(began).String())
-	}
-	return sys, nil
 }
 
 // serveClockOptions are what serve's flags say of the clock and role.

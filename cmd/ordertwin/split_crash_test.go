@@ -18,6 +18,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/auth"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
 	"github.com/ordertwin/ordertwin/core/store/sqlite"
+	"github.com/ordertwin/ordertwin/core/system"
 	"github.com/ordertwin/ordertwin/scenarios"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -53,7 +54,7 @@ func TestSplitProcessesSurviveKills(t *testing.T) {
 		// hour after they end: TMF652 answers for them from the store.
 		a := []string{"--role", role, "--addr", addr[role], "--db", db(role), "--start", start, "--scale", "1500000", "--peer-secret", secret,
 			"--snapshot-every", "20", "--retention", "PT1H"}
-		for _, to := range scenarios.Roles[role].Needs {
+		for _, to := range system.Roles[role].Needs {
 			name := map[string]string{"COM": "com", "SOM": "som", "ROM": "rom"}[to.String()]
 			a = append(a, "--peer", name+"=http://"+addr[name])
 		}

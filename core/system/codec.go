@@ -1,4 +1,4 @@
-package api
+package system
 
 import (
 	"encoding/gob"
@@ -16,7 +16,8 @@ import (
 )
 
 // Codec encodes every command the APIs hand to the engine, for its input
-// log: a restarted server replays them. A command type missing here is
+// log: a restarted server replays them. It is a system's codec unless its
+// Config names another. A command type missing here is
 // refused when submitted (engine.ErrNotCommand), never silently lost.
 func Codec() *engine.Codec {
 	// What a peer's delivery may carry (peer.Delivery.Msg).

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ordertwin/ordertwin/adapters/netbox"
+	"github.com/ordertwin/ordertwin/adapters/netconf"
+	"github.com/ordertwin/ordertwin/core/port"
+)
+
+// oltPassword is the tests' OLT password: no output may show it.
+const oltPassword = "olt-pa55word-never-shown"
+
+// The example adapters file of the docs loads: the access system is the
+// NETCONF adapter, IPAM the NetBox adapter, the rest the twin; what it
+// logs names the endpoints, never a password or token.
+func TestAdaptersExample(t *testing.T) {
+	t.Setenv("ORDERTWIN_OLT_PASSWORD", oltPassword)
+	t.Setenv("ORDERTWIN_NETBOX_TOKEN", oltPassword+"-token")
+	var logged bytes.Buffer
+	adapters, outside, err := loadAdapters("serve", "../../docs/examples/adapters.yaml", slog.New(slog.NewTextHandler(&logged, nil)))
+	require.NoError(t, err)
+	assert.True(t, outside)
+	require.Len(t, adapters, 2)
+	assert.IsType(t, &netconf.Access{}, adapters[port.Access])
+	assert.IsType(t, &netbox.Adapter{}, adapters[port.IPAM])
+	assert.Contains(t, logged.String(), "access=netconf (OLT-SOUTH-03@olt-south-03.example.net:830)")
+	assert.Contains(t, logged.String(), "ipam=netbox (https://netbox.example.net)")
+	assert.Contains(t, logged.String(), "vlan=twin")
+	assert.NotContains(t, logged.String(), oltPassword)
+}
+
+// runOut runs `ordertwin run` and returns its standard output and error.
+func runOut(args ...string) (stdout, stderr string, err error) {
+	var out, errOut bytes.Buffer
+	err = dispatch(context.Background(), append([]string{"run"}, args...), &out, &errOut)
+	return out.String(), errOut.String(), err
+}
+
+// An adapters file that names only the twin changes nothing: the same
+// report, byte for byte, as without one (architecture §2: same scenario
+// and seed, same report).
+func TestRunAdaptersTwinOnly(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "adapters.yaml")
+	require.NoError(t, os.WriteFile(path, []byte("systems:\n  access: {kind: twin}\n  vlan: {kind: twin}\n"), 0o600))
+	want, _, err := runOut(example, "--format", "json")
+	require.NoError(t, err)
+	got, logged, err := runOut(example, "--format", "json", "--adapters", path)
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+	assert.Contains(t, logged, "access=twin")
+}
+
+// A wrong adapters file stops run before anything runs, naming what is
+// wrong; no error shows a secret.
+func TestRunAdaptersErrors(t *testing.T) {
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "olt.key")
+	require.NoError(t, os.WriteFile(keyFile, []byte(oltPassword), 0o600))
+	t.Setenv("ORDERTWIN_OLT_PASSWORD", oltPassword)
+	hostKey := "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBKCZ/ogJi2PEXc24EGkCwnTq2D4VQ+VgSNtmDMM/2IH"
+	olt := func(endpoint string) string {
+		return "systems:\n  access:\n    kind: netconf\n    endpoints:\n      OLT-SOUTH-03: " + endpoint + "\n"
+	}
+	tests := []struct {
+		name, file string
+		args       []string
+		want       string
+	}{
+		{"unknown kind", "systems:\n  bng:\n    kind: radius\n", nil,
+			`line 3: systems.bng.kind: unknown kind "radius" (the kinds: twin, netbox, netconf)`},
+		{"unknown system", "systems:\n  olt: {kind: netconf}\n", nil,
+			`line 2: systems.olt: no such system`},
+		{"missing endpoint", "systems:\n  access: {kind: netconf}\n", nil,
+			`line 2: systems.access: kind netconf needs an endpoint: give address, or endpoints`},
+		{"one address for many OLTs", "systems:\n  access: {kind: netconf, address: x:830, user: ot, credential: {env: ORDERTWIN_OLT_PASSWORD}}\n", nil,
+			`systems.access: a netconf adapter connects to each OLT by its name: give endpoints, one per OLT`},
+		{"missing environment variable", olt("{address: x:830, user: ot, credential: {env: ORDERTWIN_OLT_UNSET}, hostKey: " + hostKey + "}"), nil,
+			`line 5: systems.access.endpoints.OLT-SOUTH-03.credential: the environment variable ORDERTWIN_OLT_UNSET is not set`},
+		{"missing credential file", olt("{address: x:830, user: ot, credential: {file: nowhere}, hostKey: " + hostKey + "}"), nil,
+			`systems.access.endpoints.OLT-SOUTH-03.credential: the file ` + filepath.Join(dir, "nowhere") + `: no such file or directory`},
+		{"no host key", olt("{address: x:830, user: ot, credential: {env: ORDERTWIN_OLT_PASSWORD}}"), nil,
+			`systems.access: endpoints.OLT-SOUTH-03: no hostKey`},
+		{"bad host key", olt("{address: x:830, user: ot, credential: {env: ORDERTWIN_OLT_PASSWORD}, hostKey: " + oltPassword + "}"), nil,
+			`systems.access: endpoints.OLT-SOUTH-03.hostKey: not an SSH public key in authorized_keys format`},
+		{"private key that is not one", olt("{address: x:830, user: ot, privateKey: {file: olt.key}, hostKey: " + hostKey + "}"), nil,
+			`systems.access: endpoints.OLT-SOUTH-03.privateKey: the secret in ` + keyFile + ` is not an unencrypted private key`},
+		{"bad setting", olt("{address: x:830, user: ot, credential: {env: ORDERTWIN_OLT_PASSWORD}, hostKey: "+hostKey+"}") + "    settings: {confirmTimeout: soon}\n", nil,
+			`systems.access: settings.confirmTimeout: "soon": want a duration such as 60s`},
+		{"netbox without a token", "systems:\n  ipam: {kind: netbox, address: 'https://netbox.example.net'}\n", nil,
+			`systems.ipam: give a credential: the NetBox API token`},
+		{"netbox prefix length", "systems:\n  ipam: {kind: netbox, address: 'https://netbox.example.net', credential: {env: ORDERTWIN_OLT_PASSWORD}, settings: {prefixLength: 33}}\n", nil,
+			`systems.ipam: settings.prefixLength: "33": want a prefix length from 1 to 32`},
+		{"netbox for the access system", "systems:\n  access: {kind: netbox, address: 'https://netbox.example.net'}\n", nil,
+			`line 2: systems.access.kind: kind netbox serves vlan and ipam, not access`},
+		{"outside adapter on the virtual clock", olt("{address: x:830, user: ot, credential: {env: ORDERTWIN_OLT_PASSWORD}, hostKey: " + hostKey + "}"), []string{"--clock", "virtual"},
+			`run: --clock virtual: the adapters file names systems outside this process, which answer on the wall clock`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(dir, "adapters.yaml")
+			require.NoError(t, os.WriteFile(path, []byte(tt.file), 0o600))
+			out, logged, err := runOut(append([]string{example, "--adapters", path}, tt.args...)...)
+			require.Error(t, err)
+			assert.Equal(t, 2, status(err), "bad input")
+			assert.Contains(t, err.Error(), tt.want)
+			assert.Empty(t, out, "nothing ran")
+			for _, s := range []string{err.Error(), out, logged} {
+				assert.NotContains(t, s, oltPassword)
+			}
+		})
+	}
+}
+
+// serve takes an adapters file: it serves with the real adapters the file
+// names, its log says which (never the password); a wrong file stops it
+// before it opens its store.
+func TestServeAdapters(t *testing.T) {
+	t.Setenv("ORDERTWIN_OLT_PASSWORD", oltPassword)
+	t.Setenv("ORDERTWIN_NETBOX_TOKEN", oltPassword)
+	db := filepath.Join(t.TempDir(), "serve.db")
+	ctx, cancel := context.WithCancel(context.Background())
+	r, w := io.Pipe()
+	var logs bytes.Buffer
+	done := make(chan error, 1)
+	go func() {
+		done <- serveCmd(ctx, []string{"--db", db, "--addr", "127.0.0.1:0", "--adapters", "../../docs/examples/adapters.yaml"}, w, &logs)
+		w.Close()
+	}()
+	line, err := bufio.NewReader(r).ReadString('\n')
+	require.NoError(t, err, "serve stopped before it served")
+	assert.Contains(t, line, "serving")
+	go func() { _, _ = io.Copy(io.Discard, r) }()
+	cancel()
+	require.NoError(t, <-done)
+	assert.Contains(t, logs.String(), `"systems":["access=netconf (OLT-SOUTH-03@olt-south-03.example.net:830)","vlan=twin","ipam=netbox (https://netbox.example.net)"]`)
+	assert.NotContains(t, logs.String(), oltPassword)
+
+	bad := filepath.Join(t.TempDir(), "adapters.yaml")
+	require.NoError(t, os.WriteFile(bad, []byte("systems:\n  access: {kind: netconf, endpoints: {OLT-1: {address: x:830, credential: {env: ORDERTWIN_OLT_UNSET}}}}\n"), 0o600))
+	other := filepath.Join(t.TempDir(), "other.db")
+	err = serveCmd(context.Background(), []string{"--db", other, "--addr", "127.0.0.1:0", "--adapters", bad}, io.Discard, io.Discard)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "serve: --adapters: adapters file "+bad+": line 2: systems.access.endpoints.OLT-1.credential: the environment variable ORDERTWIN_OLT_UNSET is not set")
+	assert.NoFileExists(t, other, "nothing opened")
+}

@@ -1,0 +1,350 @@
+package system
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/ordertwin/ordertwin/core/hint"
+	"github.com/ordertwin/ordertwin/core/port"
+	"github.com/ordertwin/ordertwin/core/yamlfile"
+)
+
+// Twin is the kind of adapter that is the in-process twin: the default of
+// every system an adapters file does not name.
+const Twin = "twin"
+
+// AdaptersFile is an adapters file (serve and run --adapters FILE;
+// docs/adapters.md): which adapter answers each network system.
+type AdaptersFile struct {
+	// Systems maps a system (access, vlan, ...) to its adapter.
+	Systems map[string]AdapterConfig `yaml:"systems"`
+}
+
+// AdapterConfig is one system's entry of an adapters file: its kind, and
+// for a real adapter where it connects, how it logs in, how long a call
+// may take and how many may be in flight.
+type AdapterConfig struct {
+	// Kind is twin, or a kind of real adapter (Kind).
+	Kind string `yaml:"kind"`
+	// Endpoint is where an adapter that talks to one server connects;
+	// Endpoints, by name, where one that talks to several does (the
+	// NETCONF adapter: one per OLT, by the OLT's name).
+	Endpoint  `yaml:",inline"`
+	Endpoints map[string]Endpoint `yaml:"endpoints"`
+	// Timeout bounds one call (0: the kind's default).
+	Timeout time.Duration `yaml:"timeout"`
+	// Concurrency bounds the calls in flight (0: the kind's default).
+	Concurrency int `yaml:"concurrency"`
+	// Settings are what only this kind takes (Kind.Settings).
+	Settings map[string]string `yaml:"settings"`
+	// System is the system the entry is for (its key in the file).
+	System port.System `yaml:"-"`
+}
+
+// Endpoint is one server an adapter connects to.
+type Endpoint struct {
+	// Address is host:port, or a URL for an HTTP API.
+	Address string `yaml:"address"`
+	User    string `yaml:"user"`
+	// Credential is the password, token or shared secret the kind logs
+	// in with; PrivateKey a private key (PEM) for kinds that take one.
+	Credential *Secret `yaml:"credential"`
+	PrivateKey *Secret `yaml:"privateKey"`
+	// HostKey is the server's public key, for kinds that check it
+	// (NETCONF over SSH: authorized_keys format).
+	HostKey string `yaml:"hostKey"`
+}
+
+// Secret is a credential kept out of the adapters file: read from a file
+// (relative to the adapters file) or from an environment variable when the
+// file is loaded. Its value never appears in an error, a log or a
+// status: String and LogValue name where it comes from, not what it is.
+type Secret struct {
+	File  string `yaml:"file"`
+	Env   string `yaml:"env"`
+	value []byte
+}
+
+// UnmarshalYAML reads {file: PATH} or {env: NAME}. A secret written in
+// the file itself is refused without being quoted.
+func (s *Secret) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.MappingNode {
+		return fmt.Errorf("line %d: want {file: PATH} or {env: NAME}: a credential is never written in the adapters file", n.Line)
+	}
+	keys := []string{"file", "env"}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if !slices.Contains(keys, k.Value) {
+			return fmt.Errorf("line %d: unknown key %q%s (the keys here: file, env)", k.Line, k.Value, hint.DidYouMean(k.Value, keys))
+		}
+		if v.Kind != yaml.ScalarNode {
+			return fmt.Errorf("line %d: %s: want a file name or a variable name", v.Line, k.Value)
+		}
+	}
+	type plain Secret // its fields, without this method
+	return n.Decode((*plain)(s))
+}
+
+// Value is the secret itself.
+func (s *Secret) Value() []byte { return s.value }
+
+// String names where the secret comes from.
+func (s *Secret) String() string {
+	if s.Env != "" {
+		return "the secret in $" + s.Env
+	}
+	return "the secret in " + s.File
+}
+
+// GoString is String: %#v shows no secret either.
+func (s *Secret) GoString() string { return s.String() }
+
+// LogValue implements slog.LogValuer: where the secret comes from.
+func (s *Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// Kind is a kind of real adapter an adapters file may name (its registry
+// is the caller's: cmd/ordertwin names the kinds adapters/ builds).
+type Kind struct {
+	// Systems are the systems an adapter of the kind can serve.
+	Systems []port.System
+	// Settings are the keys it takes under settings.
+	Settings []string
+	// New builds the adapter of an entry whose secrets are read. Its
+	// errors must not carry a secret.
+	New func(c AdapterConfig, log *slog.Logger) (port.Adapter, error)
+}
+
+// Adapters is a loaded adapters file: every entry checked and its secrets
+// read.
+type Adapters struct {
+	path    string
+	entries []AdapterConfig // by system, in port.Systems order
+	kinds   map[string]Kind
+}
+
+// LoadAdapters reads the adapters file at path, with the kinds of real
+// adapter there are. Every error names the file, the line and the key at
+// fault: an unknown system, an unknown kind (with the kinds there are), a
+// kind that cannot serve its system, a real adapter without an endpoint,
+// a secret whose file or environment variable is missing. No error holds
+// a secret's value.
+func LoadAdapters(path string, kinds map[string]Kind) (*Adapters, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("adapters file: %w", err)
+	}
+	var f AdaptersFile
+	if err := yamlfile.Decode(data, &f); err != nil {
+		return nil, fmt.Errorf("adapters file %s: %w", path, err)
+	}
+	var lines keyLines
+	if err := yaml.Unmarshal(data, &lines); err != nil {
+		return nil, fmt.Errorf("adapters file %s: %w", path, err)
+	}
+	a := &Adapters{path: path, kinds: kinds}
+	var problems []error
+	bad := func(key string, format string, args ...any) {
+		problems = append(problems, fmt.Errorf("line %d: %s: %s", lines.of(key), key, fmt.Sprintf(format, args...)))
+	}
+	known := names(port.Systems)
+	for _, name := range slices.Sorted(maps.Keys(f.Systems)) {
+		key := "systems." + name
+		if !slices.Contains(known, name) {
+			bad(key, "no such system%s (the systems: %s)", hint.DidYouMean(name, known), strings.Join(known, ", "))
+			continue
+		}
+		c := f.Systems[name]
+		c.System = port.System(name)
+		a.check(c, key, bad, filepath.Dir(path))
+		a.entries = append(a.entries, c)
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("adapters file %s: %w", path, errors.Join(problems...))
+	}
+	slices.SortFunc(a.entries, func(x, y AdapterConfig) int {
+		return slices.Index(port.Systems, x.System) - slices.Index(port.Systems, y.System)
+	})
+	return a, nil
+}
+
+// check checks one entry and reads its secrets (relative to dir), telling
+// bad what is wrong.
+func (a *Adapters) check(c AdapterConfig, key string, bad func(key, format string, args ...any), dir string) {
+	kindNames := append([]string{Twin}, slices.Sorted(maps.Keys(a.kinds))...)
+	switch c.Kind {
+	case "":
+		bad(key, "no kind (the kinds: %s)", strings.Join(kindNames, ", "))
+		return
+	case Twin:
+		if c.Endpoint != (Endpoint{}) || len(c.Endpoints) > 0 || c.Timeout != 0 || c.Concurrency != 0 || len(c.Settings) > 0 {
+			bad(key, "the twin runs in this process: it takes only its kind")
+		}
+		return
+	}
+	k, ok := a.kinds[c.Kind]
+	if !ok {
+		bad(key+".kind", "unknown kind %q%s (the kinds: %s)", c.Kind, hint.DidYouMean(c.Kind, kindNames), strings.Join(kindNames, ", "))
+		return
+	}
+	if !slices.Contains(k.Systems, c.System) {
+		bad(key+".kind", "kind %s serves %s, not %s", c.Kind, strings.Join(names(k.Systems), " and "), c.System)
+	}
+	if c.Timeout < 0 {
+		bad(key+".timeout", "want a positive duration, not %s", c.Timeout)
+	}
+	if c.Concurrency < 0 {
+		bad(key+".concurrency", "want a positive number, not %d", c.Concurrency)
+	}
+	for _, s := range slices.Sorted(maps.Keys(c.Settings)) {
+		if !slices.Contains(k.Settings, s) {
+			bad(key+".settings", "unknown setting %q%s (kind %s takes: %s)", s, hint.DidYouMean(s, k.Settings), c.Kind, strings.Join(k.Settings, ", "))
+		}
+	}
+	if c.Address == "" && len(c.Endpoints) == 0 {
+		bad(key, "kind %s needs an endpoint: give address, or endpoints", c.Kind)
+	}
+	if c.Endpoint != (Endpoint{}) {
+		checkEndpoint(c.Endpoint, key, bad, dir)
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.Endpoints)) {
+		checkEndpoint(c.Endpoints[name], key+".endpoints."+name, bad, dir)
+	}
+}
+
+// checkEndpoint checks an endpoint and reads its secrets.
+func checkEndpoint(ep Endpoint, key string, bad func(key, format string, args ...any), dir string) {
+	if ep.Address == "" {
+		bad(key, "no address")
+	}
+	if ep.Credential != nil {
+		if err := ep.Credential.read(dir); err != nil {
+			bad(key+".credential", "%v", err)
+		}
+	}
+	if ep.PrivateKey != nil {
+		if err := ep.PrivateKey.read(dir); err != nil {
+			bad(key+".privateKey", "%v", err)
+		}
+	}
+}
+
+// read reads the secret from its file (relative to dir) or environment
+// variable. Its errors name where, never what.
+func (s *Secret) read(dir string) error {
+	switch {
+	case (s.File == "") == (s.Env == ""):
+		return errors.New("want one of file (a file holding it) or env (an environment variable holding it)")
+	case s.Env != "":
+		v, ok := os.LookupEnv(s.Env)
+		if !ok || v == "" {
+			return fmt.Errorf("the environment variable %s is not set", s.Env)
+		}
+		s.value = []byte(v)
+	default:
+		if !filepath.IsAbs(s.File) {
+			s.File = filepath.Join(dir, s.File)
+		}
+		b, err := os.ReadFile(s.File)
+		if err != nil {
+			var pe *os.PathError
+			if errors.As(err, &pe) {
+				return fmt.Errorf("the file %s: %v", s.File, pe.Err)
+			}
+			return fmt.Errorf("the file %s cannot be read", s.File)
+		}
+		if b = bytes.TrimRight(b, "\r\n"); len(b) == 0 {
+			return fmt.Errorf("the file %s is empty", s.File)
+		}
+		s.value = b
+	}
+	return nil
+}
+
+// Outside reports whether any system is given an adapter outside the
+// process (not the twin): such a run goes on the wall clock.
+func (a *Adapters) Outside() bool {
+	return slices.ContainsFunc(a.entries, func(c AdapterConfig) bool { return c.Kind != Twin })
+}
+
+// Build makes the adapter of every system the file gives a real adapter
+// (the twin's systems are not in the map: the caller's twin serves them).
+func (a *Adapters) Build(log *slog.Logger) (map[port.System]port.Adapter, error) {
+	built := map[port.System]port.Adapter{}
+	for _, c := range a.entries {
+		if c.Kind == Twin {
+			continue
+		}
+		ad, err := a.kinds[c.Kind].New(c, log.With("system", string(c.System), "adapter", c.Kind))
+		if err != nil {
+			return nil, fmt.Errorf("adapters file %s: systems.%s: %w", a.path, c.System, err)
+		}
+		built[c.System] = ad
+	}
+	return built, nil
+}
+
+// Describe says, per system the file names, which adapter serves it and
+// where it connects: for logs and status, never a credential.
+func (a *Adapters) Describe() []string {
+	var out []string
+	for _, c := range a.entries {
+		d := string(c.System) + "=" + c.Kind
+		var at []string
+		if c.Address != "" {
+			at = append(at, c.Address)
+		}
+		for _, name := range slices.Sorted(maps.Keys(c.Endpoints)) {
+			at = append(at, name+"@"+c.Endpoints[name].Address)
+		}
+		if len(at) > 0 {
+			d += " (" + strings.Join(at, ", ") + ")"
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// keyLines finds the line of a key of a YAML file by its dotted path, for
+// errors found after decoding.
+type keyLines struct{ root yaml.Node }
+
+// UnmarshalYAML keeps the document's node.
+func (k *keyLines) UnmarshalYAML(n *yaml.Node) error { k.root = *n; return nil }
+
+// of is the line of the key at path (a.b.c), or of the nearest key above
+// it that the file has.
+func (k *keyLines) of(path string) int {
+	n, line := &k.root, k.root.Line
+	for _, key := range strings.Split(path, ".") {
+		found := false
+		for i := 0; n.Kind == yaml.MappingNode && i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == key {
+				line, n, found = n.Content[i].Line, n.Content[i+1], true
+				break
+			}
+		}
+		if !found {
+			break
+		}
+	}
+	return line
+}
+
+// names are the systems' names.
+func names(systems []port.System) []string {
+	out := make([]string, len(systems))
+	for i, s := range systems {
+		out[i] = string(s)
+	}
+	return out
+}
