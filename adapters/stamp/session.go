@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 
@@ -97,77 +98,89 @@ type answered struct {
 // Session runs one STAMP session against the reflector at addr: Count
 // test packets, one every Interval, from a UDP port of its own (the
 // session, to the reflector), then Wait for the last answers. It fails
-// when ctx ends first, or when no packet at all was answered.
+// when ctx ends first, or when no packet at all was answered. Answers are
+// stamped (T4) by the kernel as they arrive where it can (Linux), by the
+// session's clock otherwise.
 func (p *Probe) Session(ctx context.Context, addr string) (*Stats, error) {
 	var d net.Dialer
-	conn, err := d.DialContext(ctx, "udp", addr)
+	c, err := d.DialContext(ctx, "udp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("reflector %s: %w", addr, err)
 	}
+	conn := c.(*net.UDPConn)
 	defer conn.Close()
+	kernel := kernelTimes(conn)
+	_ = conn.SetReadBuffer(bufferSize)
 	// A context that ends wakes a blocked read.
 	stop := context.AfterFunc(ctx, func() { _ = conn.SetReadDeadline(time.Now()) })
 	defer stop()
 
 	n := p.cfg.Count
-	t1 := make([]stamp.Timestamp, n) // as sent
+	s := &sending{t1: make([]stamp.Timestamp, n)}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		p.send(ctx, conn, s)
+	}()
+	defer func() { <-done }()
+
 	got := make([]answered, 0, n)
 	seen := make([]bool, n)
-	var refused bool
-	dups := 0
-	buf := make([]byte, 1500)
-	start := time.Now()
-	var end time.Time // once every packet is sent: when the wait ends
-	for sent := 0; ; {
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("reflector %s: %d of %d test packets answered: %w", addr, len(got), n, err)
+	dups, draining := 0, false
+	buf, oob := make([]byte, 1500), make([]byte, oobSize)
+	for len(got) < n {
+		k, oobn, _, _, err := conn.ReadMsgUDP(buf, oob)
+		t4 := time.Now()
+		if at, ok := receivedAt(oob[:oobn]); kernel && ok {
+			t4 = at
 		}
-		now := time.Now()
-		if sent < n && !now.Before(start.Add(time.Duration(sent)*p.cfg.Interval)) {
-			t1[sent] = stamp.NTP(now)
-			if _, err := conn.Write(p.packet(uint32(sent), t1[sent])); err != nil && !isRefused(err) {
-				return nil, fmt.Errorf("reflector %s: sending test packet %d: %w", addr, sent, err)
-			} else if err != nil {
-				refused = true
-			}
-			if sent++; sent == n {
-				end = time.Now().Add(p.cfg.Wait)
-			}
-			continue
-		}
-		if len(got) == n || (sent == n && !now.Before(end)) {
-			break
-		}
-		wake := end
-		if sent < n {
-			wake = start.Add(time.Duration(sent) * p.cfg.Interval)
-		}
-		_ = conn.SetReadDeadline(wake)
-		k, err := conn.Read(buf)
-		t4 := stamp.NTP(time.Now())
 		switch {
 		case err == nil:
 		case isRefused(err):
-			refused = true
+			s.refuse()
 			continue
 		case errors.Is(err, os.ErrDeadlineExceeded):
-			continue
+			end, over := s.over(time.Now())
+			switch {
+			case ctx.Err() != nil || (over && draining):
+			case over:
+				// Answers may be queued unread: read what is there, and
+				// keep those that arrived in time.
+				draining = true
+				_ = conn.SetReadDeadline(time.Now().Add(min(p.cfg.Wait, drain)))
+				continue
+			default:
+				_ = conn.SetReadDeadline(end) // the wait has begun
+				continue
+			}
 		default:
 			return nil, fmt.Errorf("reflector %s: %w", addr, err)
 		}
+		if err != nil {
+			break
+		}
 		r, err := stamp.ParseReflected(buf[:k])
-		if err != nil || int(r.SenderSeq) >= sent || r.SenderTime != t1[r.SenderSeq] {
+		if err != nil || !s.ours(r) {
 			continue // not an answer to a packet of ours
+		}
+		if end, _ := s.over(t4); draining && kernel && t4.After(end) {
+			continue // too late: lost
 		}
 		if seen[r.SenderSeq] {
 			dups++
 			continue
 		}
 		seen[r.SenderSeq] = true
-		got = append(got, answered{seq: r.SenderSeq, t1: r.SenderTime, t2: r.Receive, t3: r.Timestamp, t4: t4, err: r.Error})
+		got = append(got, answered{seq: r.SenderSeq, t1: r.SenderTime, t2: r.Receive, t3: r.Timestamp, t4: stamp.NTP(t4), err: r.Error})
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("reflector %s: %d of %d test packets answered: %w", addr, len(got), n, err)
+	}
+	if err := s.failure(); err != nil {
+		return nil, fmt.Errorf("reflector %s: %w", addr, err)
 	}
 	if len(got) == 0 {
-		if refused {
+		if s.refused {
 			return nil, fmt.Errorf("reflector %s: %w", addr, ErrRefused)
 		}
 		return nil, fmt.Errorf("reflector %s: %d sent, waited %v after the last: %w", addr, n, p.cfg.Wait, ErrNoAnswer)
@@ -175,6 +188,90 @@ func (p *Probe) Session(ctx context.Context, addr string) (*Stats, error) {
 	st := measure(got, p.cfg.Error)
 	st.Sent, st.Duplicates = n, dups
 	return st, nil
+}
+
+// sending is what the sending half of a session shares with the
+// receiving half.
+type sending struct {
+	mu      sync.Mutex
+	t1      []stamp.Timestamp // as sent
+	sent    int
+	end     time.Time // once every packet is sent: when the wait ends
+	refused bool
+	err     error
+}
+
+// send sends the session's test packets on time, then sets the end of the
+// wait as the read deadline.
+func (p *Probe) send(ctx context.Context, conn *net.UDPConn, s *sending) {
+	start := time.Now()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for i := range len(s.t1) {
+		if wait := time.Until(start.Add(time.Duration(i) * p.cfg.Interval)); wait > 0 {
+			timer.Reset(wait)
+			select {
+			case <-timer.C:
+			case <-ctx.Done():
+				return
+			}
+		}
+		t1 := stamp.NTP(time.Now())
+		s.mu.Lock()
+		s.t1[i], s.sent = t1, i+1
+		s.mu.Unlock()
+		if _, err := conn.Write(p.packet(uint32(i), t1)); isRefused(err) {
+			s.refuse()
+		} else if err != nil {
+			s.mu.Lock()
+			s.err = fmt.Errorf("sending test packet %d: %w", i, err)
+			s.mu.Unlock()
+			_ = conn.SetReadDeadline(time.Now())
+			return
+		}
+	}
+	end := time.Now().Add(p.cfg.Wait)
+	s.mu.Lock()
+	s.end = end
+	s.mu.Unlock()
+	if ctx.Err() == nil {
+		_ = conn.SetReadDeadline(end)
+	}
+}
+
+func (s *sending) refuse() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refused = true
+}
+
+// ours tells whether r answers a packet of the session's.
+func (s *sending) ours(r stamp.Reflected) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return int(r.SenderSeq) < s.sent && r.SenderTime == s.t1[r.SenderSeq]
+}
+
+// over is the end of the wait, once known, and whether it has come (or
+// sending failed) at now.
+func (s *sending) over(now time.Time) (end time.Time, over bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.end, s.err != nil || (!s.end.IsZero() && !now.Before(s.end))
+}
+
+// drain bounds how long a session reads answers already queued once its
+// wait has ended.
+const drain = 50 * time.Millisecond
+
+// bufferSize is the socket buffer a session and a reflector ask for, so
+// that a burst of answers is not dropped while the reader is busy.
+const bufferSize = 1 << 20
+
+func (s *sending) failure() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
 }
 
 // measure computes a session's figures from its answers.

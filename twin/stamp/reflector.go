@@ -165,6 +165,9 @@ func (r *Reflector) Serve(ctx context.Context, conn net.PacketConn) error {
 		}
 		conn.Close()
 	}()
+	if b, ok := conn.(interface{ SetReadBuffer(int) error }); ok {
+		_ = b.SetReadBuffer(bufferSize)
+	}
 	buf := make([]byte, 1500)
 	var out []byte
 	for {
@@ -217,6 +220,10 @@ func (r *Reflector) reflect(now time.Time, b []byte, from net.Addr) (answer stam
 	}
 	return answer, s.path.Backward(s.number, p.Seq), true
 }
+
+// bufferSize is the socket buffer the reflector asks for, so that a burst
+// of test packets is not dropped while it is busy.
+const bufferSize = 1 << 20
 
 // ttlUnknown is what the reflector writes as the sender's TTL: it does
 // not read the IP header (on loopback the packet crossed no router).
