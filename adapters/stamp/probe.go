@@ -127,6 +127,10 @@ func New(cfg Config) (*Probe, error) {
 // answer when it arrives.
 func (p *Probe) Call(now time.Duration, req *port.Request, reply port.Replier) {
 	r := *req // the caller reuses req
+	if req.Resource != nil {
+		held := *req.Resource
+		r.Resource = &held
+	}
 	go func() { reply.Reply(now, p.Do(context.Background(), &r)) }()
 }
 
