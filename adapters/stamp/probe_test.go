@@ -93,6 +93,7 @@ func TestMeasuresTheModel(t *testing.T) {
 	assert.Equal(t, n, st.Sent)
 	assert.Equal(t, answered, st.Received, "the model's drops, no more")
 	assert.Zero(t, st.Duplicates)
+	assert.Zero(t, st.Hops, "sent with TTL 255, echoed as it arrived: no router on loopback")
 	assert.InDelta(t, float64(fwd), float64(st.Forward), 2)
 	assert.InDelta(t, float64(jitter), float64(st.ForwardJitter), 2)
 	assert.GreaterOrEqual(t, st.RoundTrip, rtt-time.Microsecond)

@@ -20,6 +20,10 @@ import (
 
 // Stats is what a session measured.
 type Stats struct {
+	// Hops is how many routers the test packets crossed on the way to the
+	// reflector: 255 less the least TTL it echoed (0 on loopback, and
+	// when the reflector cannot read TTLs and echoes 255).
+	Hops int
 	// Sent counts the test packets sent, Received those answered (each
 	// once: Duplicates counts answers heard again).
 	Sent, Received, Duplicates int
@@ -93,6 +97,7 @@ type answered struct {
 	seq            uint32
 	t1, t2, t3, t4 stamp.Timestamp
 	err            stamp.ErrorEstimate
+	ttl            uint8
 }
 
 // Session runs one STAMP session against the reflector at addr: Count
@@ -111,6 +116,7 @@ func (p *Probe) Session(ctx context.Context, addr string) (*Stats, error) {
 	defer conn.Close()
 	kernel := kernelTimes(conn)
 	_ = conn.SetReadBuffer(bufferSize)
+	sendTTL(conn)
 	// A context that ends wakes a blocked read.
 	stop := context.AfterFunc(ctx, func() { _ = conn.SetReadDeadline(time.Now()) })
 	defer stop()
@@ -171,7 +177,7 @@ func (p *Probe) Session(ctx context.Context, addr string) (*Stats, error) {
 			continue
 		}
 		seen[r.SenderSeq] = true
-		got = append(got, answered{seq: r.SenderSeq, t1: r.SenderTime, t2: r.Receive, t3: r.Timestamp, t4: stamp.NTP(t4), err: r.Error})
+		got = append(got, answered{seq: r.SenderSeq, t1: r.SenderTime, t2: r.Receive, t3: r.Timestamp, t4: stamp.NTP(t4), err: r.Error, ttl: r.SenderTTL})
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("reflector %s: %d of %d test packets answered: %w", addr, len(got), n, err)
@@ -289,6 +295,7 @@ func measure(got []answered, own stamp.ErrorEstimate) *Stats {
 		jf.Add(f)
 		jb.Add(b)
 		st.Synced = st.Synced && a.err.Synced()
+		st.Hops = max(st.Hops, 255-int(a.ttl))
 		if a.err.Valid() {
 			st.ReflectorError = max(st.ReflectorError, a.err.Error())
 		}

@@ -168,10 +168,21 @@ func (r *Reflector) Serve(ctx context.Context, conn net.PacketConn) error {
 	if b, ok := conn.(interface{ SetReadBuffer(int) error }); ok {
 		_ = b.SetReadBuffer(bufferSize)
 	}
-	buf := make([]byte, 1500)
+	udp, _ := conn.(*net.UDPConn)
+	ttls := udp != nil && receiveTTL(udp)
+	buf, oob := make([]byte, 1500), make([]byte, oobSize)
 	var out []byte
 	for {
-		n, from, err := conn.ReadFrom(buf)
+		var n, oobn int
+		var from net.Addr
+		var err error
+		if ttls {
+			var ua *net.UDPAddr
+			n, oobn, _, ua, err = udp.ReadMsgUDP(buf, oob)
+			from = ua
+		} else {
+			n, from, err = conn.ReadFrom(buf)
+		}
 		now := r.cfg.Now()
 		if err != nil {
 			if ctx.Err() != nil {
@@ -182,6 +193,9 @@ func (r *Reflector) Serve(ctx context.Context, conn net.PacketConn) error {
 		answer, back, ok := r.reflect(now, buf[:n], from)
 		if !ok {
 			continue
+		}
+		if ttl, known := ttlOf(oob[:oobn]); ttls && known {
+			answer.SenderTTL = ttl
 		}
 		answer.Timestamp = stamp.NTP(r.cfg.Now()).Add(-back)
 		out = answer.Append(out[:0])
@@ -225,8 +239,8 @@ func (r *Reflector) reflect(now time.Time, b []byte, from net.Addr) (answer stam
 // of test packets is not dropped while it is busy.
 const bufferSize = 1 << 20
 
-// ttlUnknown is what the reflector writes as the sender's TTL: it does
-// not read the IP header (on loopback the packet crossed no router).
+// ttlUnknown is what the reflector writes as the sender's TTL when it
+// cannot read the packet's (off Linux, or on a socket not UDP).
 const ttlUnknown = 255
 
 // session finds the session of a sender's address, or starts one: its

@@ -4,6 +4,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"syscall"
 	"testing"
 	"time"
 
@@ -43,6 +44,11 @@ func dial(t *testing.T, addr string) *sender {
 	c, err := net.Dial("udp", addr)
 	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
+	raw, err := c.(*net.UDPConn).SyscallConn()
+	require.NoError(t, err)
+	require.NoError(t, raw.Control(func(fd uintptr) {
+		require.NoError(t, syscall.SetsockoptInt(int(fd), syscall.IPPROTO_IP, syscall.IP_TTL, 64))
+	}))
 	return &sender{t: t, conn: c}
 }
 
@@ -81,7 +87,7 @@ func TestReflectorStampsTheModel(t *testing.T) {
 		assert.Equal(t, seq+10, a.SenderSeq)
 		assert.Equal(t, t1, a.SenderTime)
 		assert.Equal(t, mine, a.SenderError)
-		assert.Equal(t, uint8(255), a.SenderTTL)
+		assert.Equal(t, uint8(64), a.SenderTTL, "the TTL the packet arrived with")
 		assert.True(t, a.Error.Synced())
 		assert.InDelta(t, float64(m.Forward(1, seq+10)), float64(a.Receive.Sub(t1)), 1)
 		back := received.Sub(a.Timestamp)

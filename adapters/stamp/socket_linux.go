@@ -24,6 +24,20 @@ func kernelTimes(conn *net.UDPConn) bool {
 	return true
 }
 
+// sendTTL sends conn's packets with TTL (hop limit) 255, so that the
+// TTL a reflector echoes tells how many routers a packet crossed.
+func sendTTL(conn *net.UDPConn) {
+	raw, err := conn.SyscallConn()
+	if err != nil {
+		return
+	}
+	_ = raw.Control(func(fd uintptr) {
+		// A socket is one family or the other: either may fail.
+		_ = syscall.SetsockoptInt(int(fd), syscall.IPPROTO_IP, syscall.IP_TTL, 255)
+		_ = syscall.SetsockoptInt(int(fd), syscall.IPPROTO_IPV6, syscall.IPV6_UNICAST_HOPS, 255)
+	})
+}
+
 // oobSize is room for a timestamp control message.
 const oobSize = 64
 
