@@ -123,12 +123,17 @@ func (p *Probe) Session(ctx context.Context, addr string) (*Stats, error) {
 
 	n := p.cfg.Count
 	s := &sending{t1: make([]stamp.Timestamp, n)}
+	sendCtx, stopSending := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		p.send(ctx, conn, s)
+		p.send(sendCtx, conn, s)
 	}()
-	defer func() { <-done }()
+	finish := func() {
+		stopSending()
+		<-done
+	}
+	defer finish()
 
 	got := make([]answered, 0, n)
 	seen := make([]bool, n)
@@ -179,11 +184,12 @@ func (p *Probe) Session(ctx context.Context, addr string) (*Stats, error) {
 		seen[r.SenderSeq] = true
 		got = append(got, answered{seq: r.SenderSeq, t1: r.SenderTime, t2: r.Receive, t3: r.Timestamp, t4: stamp.NTP(t4), err: r.Error, ttl: r.SenderTTL})
 	}
+	finish() // the sending half is done with s
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("reflector %s: %d of %d test packets answered: %w", addr, len(got), n, err)
 	}
-	if err := s.failure(); err != nil {
-		return nil, fmt.Errorf("reflector %s: %w", addr, err)
+	if s.err != nil {
+		return nil, fmt.Errorf("reflector %s: %w", addr, s.err)
 	}
 	if len(got) == 0 {
 		if s.refused {
@@ -273,12 +279,6 @@ const drain = 50 * time.Millisecond
 // bufferSize is the socket buffer a session and a reflector ask for, so
 // that a burst of answers is not dropped while the reader is busy.
 const bufferSize = 1 << 20
-
-func (s *sending) failure() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.err
-}
 
 // measure computes a session's figures from its answers.
 func measure(got []answered, own stamp.ErrorEstimate) *Stats {
