@@ -302,9 +302,5 @@ func (t *Twin) measure(place tmf.Place) tmf.Characteristics {
 	if t.breach != nil {
 		return t.answers.measurement(*t.breach)
 	}
-	m, ok := t.net.Probes.Baseline[t.region(place)]
-	if !ok {
-		m = t.net.Probes.Baseline["*"]
-	}
-	return t.answers.measurement(m)
+	return t.answers.measurement(t.net.Probes.BaselineIn(t.region(place)))
 }

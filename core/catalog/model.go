@@ -1,6 +1,8 @@
 package catalog
 
 import (
+	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/tmf"
@@ -144,3 +146,28 @@ type RFS struct {
 // Template is an ordered list of characteristics whose values may hold
 // {variables}.
 type Template []tmf.Characteristic
+
+// Breach compares a probe's measurements (measuredLatencyMs,
+// measuredLossPct, measuredAvailability) with the tier's thresholds and
+// says what breaches them, or "" when nothing does; a measurement not
+// reported passes. It is the pilot gate's SLA validation.
+func (t *SLATier) Breach(cs tmf.Characteristics) string {
+	get := func(name string) (float64, bool) {
+		s := cs.Get(name)
+		if s == "" {
+			return 0, false
+		}
+		v, err := strconv.ParseFloat(s, 64)
+		return v, err == nil
+	}
+	if v, ok := get("measuredLatencyMs"); ok && v > t.LatencyMs {
+		return fmt.Sprintf("latency %gms over %gms", v, t.LatencyMs)
+	}
+	if v, ok := get("measuredLossPct"); ok && v > t.LossPct {
+		return fmt.Sprintf("loss %g%% over %g%%", v, t.LossPct)
+	}
+	if v, ok := get("measuredAvailability"); ok && v < t.Availability {
+		return fmt.Sprintf("availability %g%% under %g%%", v, t.Availability)
+	}
+	return ""
+}

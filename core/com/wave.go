@@ -406,7 +406,7 @@ func (c *COM) serviceItem(now time.Duration, w *wave, ev *tmf.ItemEvent, out *en
 	switch ev.State {
 	case lc.Cancelled:
 	case lc.Completed:
-		if why := slaBreach(o.quote.tier, ev.Characteristics); why != "" {
+		if why := o.quote.tier.Breach(ev.Characteristics); why != "" {
 			w.slaBreach = it.Place.ID + ": " + why
 		}
 		if ev.Instance.ID != "" {
@@ -439,29 +439,6 @@ func (c *COM) serviceItem(now time.Duration, w *wave, ev *tmf.ItemEvent, out *en
 	} else if out.Fire(c.machines, lc.ProductOrderItem, it.ID, "", &it.State, lc.Fail, it.StateReason, "COM") {
 		c.itemFinal(o, out)
 	}
-}
-
-// slaBreach compares a service's probe measurements with the tier's
-// thresholds; services without measurements pass.
-func slaBreach(t *catalog.SLATier, cs tmf.Characteristics) string {
-	get := func(name string) (float64, bool) {
-		s := cs.Get(name)
-		if s == "" {
-			return 0, false
-		}
-		v, err := strconv.ParseFloat(s, 64)
-		return v, err == nil
-	}
-	if v, ok := get("measuredLatencyMs"); ok && v > t.LatencyMs {
-		return fmt.Sprintf("latency %gms over %gms", v, t.LatencyMs)
-	}
-	if v, ok := get("measuredLossPct"); ok && v > t.LossPct {
-		return fmt.Sprintf("loss %g%% over %g%%", v, t.LossPct)
-	}
-	if v, ok := get("measuredAvailability"); ok && v < t.Availability {
-		return fmt.Sprintf("availability %g%% under %g%%", v, t.Availability)
-	}
-	return ""
 }
 
 // productOrd numbers the next product instance (tmf.Product.Ord).
