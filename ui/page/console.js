@@ -192,7 +192,8 @@ function siteOf(item) {
 // loadOrders reads the orders (ids: those only, else all) and their
 // items' sites.
 async function loadOrders(ids) {
-  const fields = "?fields=id,state,description,productOrderItem";
+  // Only what the page shows of each item: its id, state and site.
+  const fields = "?fields=id,state,description,productOrderItem.id,productOrderItem.state,productOrderItem.product.place";
   try {
     let orders = [];
     if (!ids) {

@@ -176,9 +176,49 @@ func (q Query) project(m map[string]any) map[string]any {
 	if q.Fields == nil {
 		return m
 	}
+	return projectFields(m, append([]string{"id", "href", "@type"}, q.Fields...))
+}
+
+// projectFields keeps of m the fields named, each a name or a dotted path
+// into what it holds (productOrderItem.product.place): a path keeps, of a
+// map, the rest of the path, and of a list of maps, the rest of the path
+// in each (TMF630's attribute selection).
+func projectFields(m map[string]any, fields []string) map[string]any {
 	out := map[string]any{}
-	for _, k := range append([]string{"id", "href", "@type"}, q.Fields...) {
+	sub := map[string][]string{} // root → the rest of its dotted paths
+	whole := map[string]bool{}
+	for _, f := range fields {
+		root, rest, dotted := strings.Cut(f, ".")
+		if !dotted {
+			whole[root] = true
+		} else {
+			sub[root] = append(sub[root], rest)
+		}
+	}
+	for k := range whole {
 		if v, ok := m[k]; ok {
+			out[k] = v
+		}
+	}
+	for k, rest := range sub {
+		v, ok := m[k]
+		if !ok || whole[k] {
+			continue
+		}
+		switch v := v.(type) {
+		case map[string]any:
+			out[k] = projectFields(v, rest)
+		case []any:
+			list := make([]any, len(v))
+			for i, e := range v {
+				if em, ok := e.(map[string]any); ok {
+					list[i] = projectFields(em, rest)
+				} else {
+					list[i] = e
+				}
+			}
+			out[k] = list
+		default:
 			out[k] = v
 		}
 	}

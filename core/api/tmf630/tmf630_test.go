@@ -73,6 +73,25 @@ func TestListPagingAndFields(t *testing.T) {
 	_, got = list(t, "fields=state")
 	require.Len(t, got, 3)
 	assert.Equal(t, map[string]any{"id": "PO-1", "state": "completed"}, got[0])
+
+	// A dotted field keeps that part of each element of a list.
+	_, got = list(t, "fields=productOrderItem.state&offset=1&limit=1")
+	require.Len(t, got, 1)
+	assert.Equal(t, map[string]any{"id": "PO-2", "productOrderItem": []any{
+		map[string]any{"state": "held"}, map[string]any{"state": "completed"}}}, got[0])
+	_, got = list(t, "fields=productOrderItem.id,productOrderItem.state,productOrderItem.nope&offset=2")
+	assert.Equal(t, map[string]any{"id": "PO-3", "productOrderItem": []any{map[string]any{"id": "1", "state": "failed"}}}, got[0])
+	_, got = list(t, "fields=productOrderItem,productOrderItem.state&offset=2")
+	assert.Len(t, got[0]["productOrderItem"].([]any)[0], len(mapOf(t, orders[2].Items[0])), "the whole item, when named whole too")
+}
+
+func mapOf(t *testing.T, v any) map[string]any {
+	t.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(b, &m))
+	return m
 }
 
 func TestBadQueries(t *testing.T) {
