@@ -58,6 +58,8 @@ func good() Evidence {
 			{ID: "R3", Type: "QoSPolicy", Value: "BW-500", State: "active", Shared: true},
 			{ID: "R4", Type: "QoSPolicy", Value: "BW-500", State: "active", Shared: true},
 			{ID: "R5", Type: "OLTPort", Value: "LC2-P8", State: "reserved"},
+			{ID: "R6", Type: "VLAN", Value: "2000", State: "active", Pool: "VLAN-A"},
+			{ID: "R7", Type: "VLAN", Value: "2000", State: "active", Pool: "VLAN-B"},
 		},
 		Journal: []string{"3", "5", "8"},
 		Heard:   []string{"3", "5", "4", "5", "8", "3"},
@@ -90,14 +92,15 @@ func TestJudge(t *testing.T) {
 		"an order placed twice": {func(e *Evidence) {
 			e.Orders = append(e.Orders, Order{ID: "PO-3", ExternalID: "k1", State: "completed", Final: true})
 		}, CheckOnce, "k1: placed 2 times (PO-1, PO-3)"},
-		"a re-send answered anew":  {func(e *Evidence) { e.Answered["k2"] = []string{"PO-2", "PO-9"} }, CheckResend, "k2: first answered PO-2, then PO-9"},
-		"an order stuck":           {func(e *Evidence) { e.Orders[1].Held = "" }, CheckEnded, "PO-2 (k2) is inProgress, neither ended nor held for a reason"},
-		"a VLAN held twice":        {func(e *Evidence) { e.Resources[1].State = "active" }, CheckTwice, "VLAN 2108 is held by R1 and R2"},
-		"a reservation left":       {func(e *Evidence) { e.Orders[1].Final, e.Orders[1].State = true, "partial" }, CheckLeaked, "R5 (OLTPort LC2-P8) is still reserved, every order having ended"},
-		"orders refused":           {func(e *Evidence) { e.Unanswered = []string{"15 orders: 400"} }, CheckAcked, "15 orders: 400"},
-		"no order sent":            {func(e *Evidence) { e.Answered = nil; e.Orders = nil; e.Resources = nil }, CheckAcked, "the run sent no order"},
-		"an event never delivered": {func(e *Evidence) { e.Heard = []string{"3", "8"} }, CheckDelivered, "event 5 was never delivered"},
-		"events out of order":      {func(e *Evidence) { e.Heard = []string{"5", "3", "8"} }, CheckDelivered, "out of order: event 1 of the journal is 3, the listener's 1 was 5"},
+		"a re-send answered anew":     {func(e *Evidence) { e.Answered["k2"] = []string{"PO-2", "PO-9"} }, CheckResend, "k2: first answered PO-2, then PO-9"},
+		"an order stuck":              {func(e *Evidence) { e.Orders[1].Held = "" }, CheckEnded, "PO-2 (k2) is inProgress, neither ended nor held for a reason"},
+		"a VLAN held twice":           {func(e *Evidence) { e.Resources[1].State = "active" }, CheckTwice, "VLAN 2108 is held by R1 and R2"},
+		"a VLAN held twice in a pool": {func(e *Evidence) { e.Resources[6].Pool = "VLAN-A" }, CheckTwice, "VLAN 2000 of VLAN-A is held by R6 and R7"},
+		"a reservation left":          {func(e *Evidence) { e.Orders[1].Final, e.Orders[1].State = true, "partial" }, CheckLeaked, "R5 (OLTPort LC2-P8) is still reserved, every order having ended"},
+		"orders refused":              {func(e *Evidence) { e.Unanswered = []string{"15 orders: 400"} }, CheckAcked, "15 orders: 400"},
+		"no order sent":               {func(e *Evidence) { e.Answered = nil; e.Orders = nil; e.Resources = nil }, CheckAcked, "the run sent no order"},
+		"an event never delivered":    {func(e *Evidence) { e.Heard = []string{"3", "8"} }, CheckDelivered, "event 5 was never delivered"},
+		"events out of order":         {func(e *Evidence) { e.Heard = []string{"5", "3", "8"} }, CheckDelivered, "out of order: event 1 of the journal is 3, the listener's 1 was 5"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -44,6 +44,9 @@ type Order struct {
 // Resource is a resource as the inventory lists it.
 type Resource struct {
 	ID, Type, Value, State string
+	// Pool is the pool the value is unique in (VLAN 2000 in each area's
+	// VLAN pool), when it is not unique alone.
+	Pool string
 	// Shared says the resource is a template many may bind (a QoS
 	// policy), never held twice.
 	Shared bool
@@ -165,6 +168,9 @@ func twice(ev Evidence) Check {
 			continue
 		}
 		key := r.Type + " " + r.Value
+		if r.Pool != "" {
+			key += " of " + r.Pool
+		}
 		held[key] = append(held[key], r.ID)
 	}
 	var detail []string

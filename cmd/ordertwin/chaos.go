@@ -518,6 +518,7 @@ func gatherEvidence(ctx context.Context, c *client) (chaos.Evidence, error) {
 	}
 	for _, res := range resources {
 		ev.Resources = append(ev.Resources, chaos.Resource{ID: res.ID, Type: res.ResourceType, Value: res.Value, State: res.State,
+			Pool:   res.Characteristics.Get("pool"),
 			Shared: res.ResourceType == "QoSPolicy"}) // a policy is a template, bound by many
 	}
 	return ev, nil
