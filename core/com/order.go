@@ -311,8 +311,19 @@ func (c *COM) rejectOrder(o *order, reason string, out *engine.Out) {
 	o.po.CompletionDate = out.Now()
 }
 
+// OrderApprovalKind is the kind of the record that a product order was
+// approved with its quote (not a TMF622 state: a fact of the order).
+const OrderApprovalKind = "orderApproval"
+
 // validate checks the contract, then the customer's credit.
 func (c *COM) validate(o *order, out *engine.Out) {
+	if o.po.Approval == nil {
+		// The order is approved with its quote (seed, timeline: "T+1 hr,
+		// Enterprise approval completes, PO: approved").
+		o.po.Approval = &tmf.OrderApproval{Quote: o.quote.id, At: out.Now()}
+		out.Record(store.Record{Kind: OrderApprovalKind, Entity: o.po.ID, System: "Approval Workflow", To: lc.Approved,
+			Event: "approve", Reason: "quote " + o.quote.id + " accepted"})
+	}
 	value, why := c.contractCheck(o)
 	if why != "" {
 		c.rejectOrder(o, "contract validation: "+why, out)
