@@ -172,3 +172,20 @@ func TestReserveDebitsCapacityOfResourceType(t *testing.T) {
 		assert.Equal(t, port.Invalid, a.res.Err.Class, "or the mismatch is refused as invalid")
 	}
 }
+
+// Capacity held at revalidation belongs to a site, not to its building:
+// with one free port, the second of two sites at one address is exhausted
+// (held for planning, like a site in another building), and only the
+// holder's reserve may take the held port.
+func TestHoldBelongsToSiteNotAddress(t *testing.T) {
+	tw := bneOccupied(t, "1-15") // one free port in BNE-CBD
+	floor15 := site{code: "T15", address: bne1.address}
+	floor22 := site{code: "T22", address: bne1.address}
+
+	require.Nil(t, call(t, tw, 0, qualifyReq("reval-t15", port.Revalidate, floor15)).res.Err)
+	requireExhausted(t, call(t, tw, 0, qualifyReq("reval-t22", port.Revalidate, floor22)),
+		"no OLT capacity at serving exchange")
+	requireExhausted(t, call(t, tw, 0, reserveReq("bearer-t22", floor22, "OLTPort")),
+		"no OLT capacity at serving exchange")
+	assert.Equal(t, "OLT-BNE-07 LC1 Port 16", reserve(t, tw, "bearer-t15", floor15, "OLTPort").Value)
+}

@@ -38,7 +38,7 @@ func (t *Twin) reserve(req *port.Request, r *tmf.Resource) *port.Error {
 				Message: fmt.Sprintf("address %q is served by %s: no %s there", a.Address, a.Technology, req.ResourceType)}
 		}
 		c, why := capacityOf(a, ar)
-		held := t.holds[req.Place.Address] == c
+		held := t.holds[holder(req)] == c
 		if !held && c.available() <= 0 {
 			return exhausted("resource exhaustion — " + why)
 		}
@@ -52,7 +52,7 @@ func (t *Twin) reserve(req *port.Request, r *tmf.Resource) *port.Error {
 		}
 		if held {
 			c.held--
-			delete(t.holds, req.Place.Address)
+			delete(t.holds, holder(req))
 		}
 		c.free--
 		rel.capacity = c

@@ -94,8 +94,8 @@ type savedPool struct {
 	Slots savedSlots
 }
 
-// savedHold is capacity held for an address since revalidation.
-type savedHold struct{ Address, Capacity string }
+// savedHold is capacity held for a site (holder) since revalidation.
+type savedHold struct{ Holder, Capacity string }
 
 // savedResource is a reserved resource and where it goes back: a slot of
 // a pool, and the capacity count it was taken from, if any.
@@ -185,8 +185,8 @@ func (t *Twin) Snapshot() ([]byte, error) {
 	pools, capacities := map[*slots]string{}, map[*capacity]string{}
 	t.pools(func(name string, s *slots) { pools[s] = name })
 	t.capacities(func(name string, c *capacity) { capacities[c] = name })
-	for _, addr := range sorted(t.holds) {
-		s.Holds = append(s.Holds, savedHold{Address: addr, Capacity: capacities[t.holds[addr]]})
+	for _, h := range sorted(t.holds) {
+		s.Holds = append(s.Holds, savedHold{Holder: h, Capacity: capacities[t.holds[h]]})
 	}
 	s.Resources = make([]savedResource, 0, len(t.resources))
 	for _, id := range sorted(t.resources) {
@@ -377,10 +377,10 @@ func (t *Twin) restored(s *saved) (*Twin, error) {
 	r.capacities(func(name string, c *capacity) { capacities[name] = c })
 	for _, h := range s.Holds {
 		c, ok := capacities[h.Capacity]
-		if !ok || r.addresses[h.Address] == nil {
-			return nil, fmt.Errorf("a hold of %q at %q: no such address or capacity in the network", h.Capacity, h.Address)
+		if !ok || h.Holder == "" {
+			return nil, fmt.Errorf("a hold of %q for %q: no such capacity in the network, or no holder", h.Capacity, h.Holder)
 		}
-		r.holds[h.Address] = c
+		r.holds[h.Holder] = c
 	}
 	for _, sr := range s.Resources {
 		p, ok := pools[sr.Pool]

@@ -24,7 +24,8 @@ type Twin struct {
 	ips       map[string]*subnetPool
 	stock     map[string]*serialPool // model@region
 	credit    map[string]*CreditAcct
-	// holds maps an address to the capacity it holds since revalidation.
+	// holds maps a site (holder) to the capacity it holds since
+	// revalidation: two sites in one building hold one unit each.
 	holds map[string]*capacity
 	// done remembers the final answer of every call by idempotency key;
 	// waiting, the calls whose answer is not known yet (probes waiting for
@@ -423,6 +424,16 @@ func (t *Twin) lookup(place tmf.Place) (*Address, *area, *port.Error) {
 	return a.Address, a.area, nil
 }
 
+// holder names who holds capacity since revalidation: the customer's
+// site, which COM's revalidation and ROM's reserve of the site's bearer
+// both carry. A call without a site holds for its address.
+func holder(req *port.Request) string {
+	if req.Site == "" {
+		return req.Place.Address
+	}
+	return req.Customer + "/" + req.Site
+}
+
 // capacityOf is the capacity that serves an address: the serving area's
 // OLT ports for GPON, the exchange's handoffs for P2P Ethernet.
 func capacityOf(a *Address, ar *area) (*capacity, string) {
@@ -438,14 +449,14 @@ func (t *Twin) qualify(now time.Duration, req *port.Request, res *port.Result) (
 		return 0, err
 	}
 	c, why := capacityOf(a, ar)
-	_, holding := t.holds[req.Place.Address]
+	_, holding := t.holds[holder(req)]
 	if req.Op == port.Revalidate && !holding {
 		if c.available() <= 0 {
 			return t.duration("qualification.revalidate", req.Place), &port.Error{Class: port.Exhausted, Code: "capacityExhausted",
 				Message: "resource exhaustion — " + why}
 		}
 		c.held++
-		t.holds[req.Place.Address] = c
+		t.holds[holder(req)] = c
 		holding = true
 	}
 	t.tokens++

@@ -311,9 +311,21 @@ func (c *COM) rejectOrder(o *order, reason string, out *engine.Out) {
 	o.po.CompletionDate = out.Now()
 }
 
+// OrderApprovalKind is the kind of the record that a product order was
+// approved with its quote (not a TMF622 state: a fact of the order).
+const OrderApprovalKind = "orderApproval"
+
 // validate checks the contract, then the customer's credit.
 func (c *COM) validate(o *order, out *engine.Out) {
-	if why := c.contractCheck(o); why != "" {
+	if o.po.Approval == nil {
+		// The order is approved with its quote (seed, timeline: "T+1 hr,
+		// Enterprise approval completes, PO: approved").
+		o.po.Approval = &tmf.OrderApproval{Quote: o.quote.id, At: out.Now()}
+		out.Record(store.Record{Kind: OrderApprovalKind, Entity: o.po.ID, System: "Approval Workflow", To: lc.Approved,
+			Event: "approve", Reason: "quote " + o.quote.id + " accepted"})
+	}
+	value, why := c.contractCheck(o)
+	if why != "" {
 		c.rejectOrder(o, "contract validation: "+why, out)
 		return
 	}
@@ -337,7 +349,7 @@ func (c *COM) validate(o *order, out *engine.Out) {
 		}
 	}
 	c.call(out, port.Request{Key: o.po.ID + "/credit", System: port.Credit, Op: port.Check, Item: o.po.ID,
-		Customer: q.req.Customer.ID, Account: q.req.Customer.Account, Amount: q.tcv}, then{Do: creditChecked, ID: o.po.ID})
+		Customer: q.req.Customer.ID, Account: q.req.Customer.Account, Amount: value}, then{Do: creditChecked, ID: o.po.ID})
 }
 
 // creditChecked takes the answer of an order's credit check.
@@ -353,44 +365,55 @@ func (c *COM) creditChecked(o *order, res *port.Result, out *engine.Out) {
 }
 
 // contractCheck validates the order against the quote and the catalog:
-// rate card approved and current, term, SLA at every site, TCV. It returns
-// what is wrong, or "".
-func (c *COM) contractCheck(o *order) string {
+// rate card approved and current, term, SLA at every site, TCV. A site
+// changed before validation (amended in place) is checked against its
+// change: its tier, and the rate card's price for its speed, in the
+// contract value. It returns the order's contract value, or what is wrong.
+func (c *COM) contractCheck(o *order) (float64, string) {
 	q := o.quote
 	today := c.cfg.Epoch.Add(o.po.OrderDate).Format(time.DateOnly)
 	if !q.card.Approved || !q.card.Current(today) {
-		return fmt.Sprintf("rate card %s is not approved and current on %s", q.card.ID, today)
+		return 0, fmt.Sprintf("rate card %s is not approved and current on %s", q.card.ID, today)
 	}
 	bySite := map[string]int{}
 	for i, s := range q.req.Sites {
 		bySite[s.Code] = i
 	}
-	tcv := 0.0
+	tcv, want := 0.0, q.tcv
 	o.sites = make([]int, len(o.po.Items))
 	for i, it := range o.po.Items {
 		if it.QuoteItem == nil {
-			return fmt.Sprintf("item %s names no quote item", it.ID)
+			return 0, fmt.Sprintf("item %s names no quote item", it.ID)
 		}
 		si, ok := bySite[it.QuoteItem.ID]
 		if !ok {
-			return fmt.Sprintf("item %s: quote item %q is not a site of quote %s", it.ID, it.QuoteItem.ID, q.id)
+			return 0, fmt.Sprintf("item %s: quote item %q is not a site of quote %s", it.ID, it.QuoteItem.ID, q.id)
 		}
 		o.sites[i] = si
 		if it.ItemTerm != q.req.Term {
-			return fmt.Sprintf("item %s: term %d months does not match the quote's %d", it.ID, it.ItemTerm, q.req.Term)
+			return 0, fmt.Sprintf("item %s: term %d months does not match the quote's %d", it.ID, it.ItemTerm, q.req.Term)
 		}
-		if tier := it.Characteristics.Get("slaTier"); tier != q.tier.Name || q.quals[si] == nil {
-			return fmt.Sprintf("item %s: SLA tier %q is not available at site %s", it.ID, tier, it.Place.ID)
+		tier := q.tier.Name
+		if ch := o.changes[i]; ch != nil {
+			tier = ch.tier
+			want += (q.card.Price(ch.speed) - q.req.Monthly) * float64(q.req.Term)
+		}
+		if got := it.Characteristics.Get("slaTier"); got != tier || q.quals[si] == nil {
+			return 0, fmt.Sprintf("item %s: SLA tier %q is not available at site %s", it.ID, got, it.Place.ID)
 		}
 		tcv += it.MonthlyPrice * float64(it.ItemTerm)
 	}
 	if len(o.po.Items) != len(q.req.Sites) {
-		return fmt.Sprintf("the order has %d items, the quote %d sites", len(o.po.Items), len(q.req.Sites))
+		return 0, fmt.Sprintf("the order has %d items, the quote %d sites", len(o.po.Items), len(q.req.Sites))
 	}
-	if math.Abs(tcv-q.tcv) > 0.005 {
-		return fmt.Sprintf("total contract value %.2f does not match the quote's %.2f", tcv, q.tcv)
+	if math.Abs(tcv-want) > 0.005 {
+		amended := ""
+		if want != q.tcv {
+			amended = " as amended"
+		}
+		return 0, fmt.Sprintf("total contract value %.2f does not match the quote's %.2f%s", tcv, want, amended)
 	}
-	return ""
+	return want, ""
 }
 
 // revalidate re-qualifies every site (tokens may have expired) and holds

@@ -77,6 +77,22 @@ func Shelved(body []byte) (*tmf.ProductOrder, error) {
 	return &s.PO, nil
 }
 
+// ShelvedOrder is a product order read from the shelf with its rollout
+// plan as it ended (see Plan).
+type ShelvedOrder struct {
+	PO   *tmf.ProductOrder
+	Plan []tmf.PlannedWave
+}
+
+// ShelvedWithPlan decodes a product order COM shelved, with its plan.
+func ShelvedWithPlan(body []byte) (ShelvedOrder, error) {
+	var s shelved
+	if err := engine.DecodeState(body, &s); err != nil {
+		return ShelvedOrder{}, fmt.Errorf("product order on the shelf: %w", err)
+	}
+	return ShelvedOrder{PO: &s.PO, Plan: plannedWaves(s.Waves)}, nil
+}
+
 // ShelvedWaves decodes the waves of a rollout COM shelved (a store.Doc's
 // body), none for a change order.
 func ShelvedWaves(body []byte) ([]WaveView, error) {

@@ -133,6 +133,31 @@ func (c *COM) Waves() []WaveView {
 	return out
 }
 
+// Plan is the rollout plan of the product order with id, as it stands:
+// each wave with its service order, state, sites and dates, from the
+// order's planning on; nil for an order without waves (a change order, or
+// one not yet planned) or not in memory.
+func (c *COM) Plan(id string) []tmf.PlannedWave {
+	o := c.orderBy[id]
+	if o == nil {
+		return nil
+	}
+	return plannedWaves(o.appendWaves(nil))
+}
+
+// plannedWaves is the plan the waves make.
+func plannedWaves(waves []WaveView) []tmf.PlannedWave {
+	if len(waves) == 0 {
+		return nil
+	}
+	plan := make([]tmf.PlannedWave, len(waves))
+	for k, w := range waves {
+		plan[k] = tmf.PlannedWave{Name: w.Name, ServiceOrder: w.ServiceOrder, ServiceOrderID: w.ServiceOrderID, State: w.State,
+			Sites: w.Sites, Target: w.Target, ReleasedAt: w.SubmittedAt, CompletedAt: w.CompletedAt}
+	}
+	return plan
+}
+
 // appendWaves appends the views of the order's waves to out.
 // Those that came back from the shelf ended come first.
 func (o *order) appendWaves(out []WaveView) []WaveView {

@@ -170,13 +170,22 @@ func (r *ROM) expired(m holdExpired, out *engine.Out) {
 // compensate gives up a site: the failing item and every item not yet
 // final fail with the reason, and everything the site holds is released,
 // so that nothing leaks. Answers still on their way are released when they
-// come.
+// come. An item already completed stays completed, with the milestone
+// released: its orderer hears it, before the order ends, so that no
+// service stays active on a resource given back.
 func (r *ROM) compensate(o *order, i int, reason string, out *engine.Out) {
 	if !o.compensating {
 		o.compensating = true
 		o.reason = "site compensated: " + reason
 		out.Record(store.Record{Kind: "compensation", Entity: o.ro.ID, Name: o.ro.Name, System: "ROM",
 			From: o.ro.State, To: "compensating", Event: "compensate", Reason: reason})
+		for j := range o.ro.Items {
+			if d := &o.ro.Items[j]; d.State == lc.Completed && d.Resource != nil && !o.steps[j].released {
+				d.Milestone = lc.Released
+				out.Record(store.Record{Kind: "milestone", Entity: d.ID, Name: d.Resource.ID, To: lc.Released, Event: "milestone", Reason: o.reason})
+				r.notify(out, o, tmf.ResourceOrderItemStateChange, d)
+			}
+		}
 	}
 	r.failItem(o, i, reason, out)
 	for j := range o.ro.Items {

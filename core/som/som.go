@@ -553,6 +553,10 @@ func (s *SOM) resourceEvent(now time.Duration, ev *tmf.OrderEvent, out *engine.O
 	switch ev.Item.State {
 	case lc.Completed:
 		sp := &st.steps[ref.step]
+		if ev.Item.Milestone == lc.Released {
+			s.resourceReleased(o, st, k, out)
+			return
+		}
 		if sp.resource.ID != "" {
 			return // re-delivered: already counted
 		}
@@ -650,6 +654,21 @@ func (s *SOM) completeItem(now time.Duration, o *order, st *site, k int, out *en
 	o.services[i] = svc
 	it.Service.ID = svc.ID
 	s.finishItem(o, i, lc.Complete, "", out)
+}
+
+// resourceReleased takes ROM's word that a completed resource order item's
+// resource was given back (its site compensated): the service it supports,
+// installed by a completed add item plan.CFS[k], cannot stay active on it
+// and is terminated. A service not yet made, or already ended, is left.
+func (s *SOM) resourceReleased(o *order, st *site, k int, out *engine.Out) {
+	it := &o.so.Items[st.items[k].i]
+	if it.State != lc.Completed || it.Action != tmf.Add {
+		return
+	}
+	if svc := s.Services.Get(st.ids[k]); svc != nil && svc.State == "active" {
+		out.Inventory("service", svc.ID, svc.Name, svc.State, "terminated")
+		svc.State = "terminated"
+	}
 }
 
 // finishItem ends a service order item and, when it is the last, the order.

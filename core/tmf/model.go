@@ -76,6 +76,24 @@ type ProductOrder struct {
 	Agreement               []Ref              `json:"agreement,omitempty"`
 	Items                   []ProductOrderItem `json:"productOrderItem"`
 	RequestedCompletionDate time.Duration      `json:"-"`
+	// Approval is set once the order's quote was approved and COM took the
+	// order on it: which quote, and when.
+	Approval *OrderApproval `json:"-"`
+}
+
+// OrderApproval is the approval a product order carries: its quote's.
+type OrderApproval struct {
+	Quote string
+	At    time.Duration
+}
+
+// PlannedWave is one wave of an order's rollout plan: its service order
+// (ServiceOrderID once SOM took it), the wave's state (scheduled until
+// released), its sites and dates.
+type PlannedWave struct {
+	Name, ServiceOrder, ServiceOrderID, State string
+	Sites                                     []string
+	Target, ReleasedAt, CompletedAt           time.Duration
 }
 
 // ProductOrderItem is a TMF622 v4 ProductOrderItem: one site.

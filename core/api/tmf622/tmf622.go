@@ -20,22 +20,36 @@ import (
 
 // ProductOrder is a TMF622 v4 ProductOrder on the wire.
 type ProductOrder struct {
-	ID                      string              `json:"id"`
-	Href                    string              `json:"href"`
-	ExternalID              string              `json:"externalId,omitempty"`
-	Description             string              `json:"description,omitempty"`
-	Category                string              `json:"category,omitempty"`
-	State                   string              `json:"state"`
-	OrderDate               string              `json:"orderDate"`
-	CompletionDate          string              `json:"completionDate,omitempty"`
-	RequestedCompletionDate string              `json:"requestedCompletionDate,omitempty"`
-	Quote                   []tmf630.Ref        `json:"quote,omitempty"`
-	RelatedParty            []tmf630.Ref        `json:"relatedParty"`
-	BillingAccount          *tmf630.Ref         `json:"billingAccount,omitempty"`
-	Agreement               []tmf630.Ref        `json:"agreement,omitempty"`
-	OrderTotalPrice         []tmf630.OrderPrice `json:"orderTotalPrice,omitempty"`
-	ProductOrderItem        []ProductOrderItem  `json:"productOrderItem"`
-	Type                    string              `json:"@type"`
+	ID                      string `json:"id"`
+	Href                    string `json:"href"`
+	ExternalID              string `json:"externalId,omitempty"`
+	Description             string `json:"description,omitempty"`
+	Category                string `json:"category,omitempty"`
+	State                   string `json:"state"`
+	OrderDate               string `json:"orderDate"`
+	CompletionDate          string `json:"completionDate,omitempty"`
+	RequestedCompletionDate string `json:"requestedCompletionDate,omitempty"`
+	// ExpectedCompletionDate is the last wave's target in the rollout plan.
+	ExpectedCompletionDate string       `json:"expectedCompletionDate,omitempty"`
+	Quote                  []tmf630.Ref `json:"quote,omitempty"`
+	// Note carries the order's approval and its rollout plan, one note per
+	// wave (docs/api.md, "The plan on the order").
+	Note             []Note              `json:"note,omitempty"`
+	RelatedParty     []tmf630.Ref        `json:"relatedParty"`
+	BillingAccount   *tmf630.Ref         `json:"billingAccount,omitempty"`
+	Agreement        []tmf630.Ref        `json:"agreement,omitempty"`
+	OrderTotalPrice  []tmf630.OrderPrice `json:"orderTotalPrice,omitempty"`
+	ProductOrderItem []ProductOrderItem  `json:"productOrderItem"`
+	Type             string              `json:"@type"`
+}
+
+// Note is a TMF622 v4 Note.
+type Note struct {
+	ID     string `json:"id"`
+	Author string `json:"author"`
+	Date   string `json:"date,omitempty"`
+	Text   string `json:"text"`
+	Type   string `json:"@type"`
 }
 
 // ProductOrderItem is a TMF622 v4 ProductOrderItem: one site.
@@ -73,7 +87,9 @@ func Routes(n *tmf630.Node, quota Quota, mux *http.ServeMux) {
 		return
 	}
 	s := ordering{n, quota}
-	tmf630.ShelfWire(n, com.ShelfKind, com.Shelved, s.productOrder)
+	tmf630.ShelfWire(n, com.ShelfKind, com.ShelvedWithPlan, func(o com.ShelvedOrder) ProductOrder {
+		return s.plannedOrder(o.PO, o.Plan)
+	})
 	base := tmf630.ProductOrdering
 	mux.HandleFunc("GET "+base+"/productOrder", s.listProductOrders)
 	mux.HandleFunc("GET "+base+"/productOrder/{id}", s.getProductOrder)
@@ -333,9 +349,15 @@ func (s ordering) patchProductOrder(w http.ResponseWriter, r *http.Request) {
 	tmf630.WriteJSON(w, http.StatusOK, po)
 }
 
-// productOrder maps an internal product order to the wire. Run it on the
-// engine's goroutine: it reads COM's state.
+// productOrder maps an internal product order in COM's memory, with its
+// rollout plan, to the wire. Run it on the engine's goroutine: it reads
+// COM's state.
 func (s ordering) productOrder(po *tmf.ProductOrder) ProductOrder {
+	return s.plannedOrder(po, s.n.COM.Plan(po.ID))
+}
+
+// plannedOrder maps a product order and its rollout plan to the wire.
+func (s ordering) plannedOrder(po *tmf.ProductOrder, plan []tmf.PlannedWave) ProductOrder {
 	out := ProductOrder{ID: po.ID, Href: tmf630.ProductOrdering + "/productOrder/" + po.ID, ExternalID: po.ExternalID,
 		Description: po.Description, Category: po.Category, State: po.State, OrderDate: s.n.Date(po.OrderDate),
 		RelatedParty: tmf630.Refs(po.RelatedParty, "Organization"), Agreement: tmf630.Refs(po.Agreement, "Agreement"),
@@ -396,5 +418,48 @@ func (s ordering) productOrder(po *tmf.ProductOrder) ProductOrder {
 	if total > 0 {
 		out.OrderTotalPrice = []tmf630.OrderPrice{tmf630.Monthly("monthly charge, all sites", currency, total)}
 	}
+	out.Note, out.ExpectedCompletionDate = s.planNotes(po.Approval, plan)
 	return out
+}
+
+// planNotes renders an order's approval and rollout plan as TMF622 notes,
+// with the plan's expected completion (its last wave target), "" for none:
+//
+//	approval  "approved with quote QT-001"
+//	wave:Pilot "Pilot: service order SO-PILOT (SO-001) completed; sites MELB;
+//	            target 2024-06-16T23:00:00Z; released 2024-06-03T01:00:00Z;
+//	            ended 2024-06-07T23:00:00Z"
+func (s ordering) planNotes(a *tmf.OrderApproval, plan []tmf.PlannedWave) ([]Note, string) {
+	var notes []Note
+	if a != nil {
+		notes = append(notes, Note{ID: "approval", Author: "Approval Workflow", Date: s.n.Date(a.At),
+			Text: "approved with quote " + a.Quote, Type: "Note"})
+	}
+	expected := time.Duration(0)
+	for _, w := range plan {
+		var b strings.Builder
+		b.WriteString(w.Name + ": service order " + w.ServiceOrder)
+		if w.ServiceOrderID != "" {
+			b.WriteString(" (" + w.ServiceOrderID + ")")
+		}
+		b.WriteString(" " + w.State + "; sites " + strings.Join(w.Sites, ", "))
+		if w.Target > 0 {
+			b.WriteString("; target " + s.n.Date(w.Target))
+			expected = max(expected, w.Target)
+		}
+		date := ""
+		if w.ReleasedAt > 0 {
+			date = s.n.Date(w.ReleasedAt)
+			b.WriteString("; released " + date)
+		}
+		if w.CompletedAt > 0 {
+			date = s.n.Date(w.CompletedAt)
+			b.WriteString("; ended " + date)
+		}
+		notes = append(notes, Note{ID: "wave:" + w.Name, Author: "COM", Date: date, Text: b.String(), Type: "Note"})
+	}
+	if expected == 0 {
+		return notes, ""
+	}
+	return notes, s.n.Date(expected)
 }
