@@ -95,15 +95,9 @@ func chaosCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	case flagSet(fs, "fail-over") && *baselineFile == "":
 		return errors.New("chaos: --fail-over says how much worse than --baseline a run may be: give --baseline FILE")
 	}
-	threshold, err := parsePercent(*failOver)
+	threshold, baseline, err := readBaseline("chaos", *baselineFile, *failOver, readChaosReport)
 	if err != nil {
-		return fmt.Errorf("chaos: --fail-over: %w", err)
-	}
-	var baseline *chaos.Report
-	if *baselineFile != "" {
-		if baseline, err = readChaosReport(*baselineFile); err != nil {
-			return fmt.Errorf("chaos: --baseline: %w", err)
-		}
+		return err
 	}
 	plan, err := chaos.Plan(*seed, *duration, *faults, kinds)
 	if err != nil {
@@ -154,11 +148,7 @@ func chaosCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	if *jsonFile != "" {
-		if err := writeFileWith(*jsonFile, func(w io.Writer) error {
-			e := json.NewEncoder(w)
-			e.SetIndent("", "  ")
-			return e.Encode(rep)
-		}); err != nil {
+		if err := writeJSONFile(*jsonFile, rep); err != nil {
 			return fmt.Errorf("chaos: --json: %w", err)
 		}
 	}

@@ -97,15 +97,9 @@ func loadCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	case flagSet(fs, "fail-over") && *baselineFile == "":
 		return errors.New("load: --fail-over says how much worse than --baseline a run may be: give --baseline FILE")
 	}
-	threshold, err := parsePercent(*failOver)
+	threshold, baseline, err := readBaseline("load", *baselineFile, *failOver, readReport)
 	if err != nil {
-		return fmt.Errorf("load: --fail-over: %w", err)
-	}
-	var baseline *load.Report
-	if *baselineFile != "" {
-		if baseline, err = readReport(*baselineFile); err != nil {
-			return fmt.Errorf("load: --baseline: %w", err)
-		}
+		return err
 	}
 	var sc *scenarios.Scenario
 	if *scenarioFile == "" {
@@ -147,11 +141,7 @@ func loadCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	if *jsonFile != "" {
-		if err := writeFileWith(*jsonFile, func(w io.Writer) error {
-			e := json.NewEncoder(w)
-			e.SetIndent("", "  ")
-			return e.Encode(rep)
-		}); err != nil {
+		if err := writeJSONFile(*jsonFile, rep); err != nil {
 			return fmt.Errorf("load: --json: %w", err)
 		}
 	}
@@ -256,6 +246,32 @@ func readReport(path string) (*load.Report, error) {
 		return nil, fmt.Errorf("%s: not a load report: it has no operations", path)
 	}
 	return &r, nil
+}
+
+// readBaseline reads --fail-over and, when a --baseline file is given,
+// the report in it, for command cmd.
+func readBaseline[R any](cmd, file, failOver string, read func(path string) (*R, error)) (float64, *R, error) {
+	threshold, err := parsePercent(failOver)
+	if err != nil {
+		return 0, nil, fmt.Errorf("%s: --fail-over: %w", cmd, err)
+	}
+	if file == "" {
+		return threshold, nil, nil
+	}
+	r, err := read(file)
+	if err != nil {
+		return 0, nil, fmt.Errorf("%s: --baseline: %w", cmd, err)
+	}
+	return threshold, r, nil
+}
+
+// writeJSONFile writes v as indented JSON to a new file (or replaces one).
+func writeJSONFile(path string, v any) error {
+	return writeFileWith(path, func(w io.Writer) error {
+		e := json.NewEncoder(w)
+		e.SetIndent("", "  ")
+		return e.Encode(v)
+	})
 }
 
 // writeFileWith writes a new file (or replaces one) with write.
