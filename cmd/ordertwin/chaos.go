@@ -561,18 +561,7 @@ func owedEvents(db string) ([]string, error) {
 
 // readChaosReport reads a report `chaos --json` wrote.
 func readChaosReport(path string) (*chaos.Report, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var r chaos.Report
-	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("%s: not a chaos report: %w", path, err)
-	}
-	if r.Load == nil {
-		return nil, fmt.Errorf("%s: not a chaos report: it has no load", path)
-	}
-	return &r, nil
+	return readJSONReport(path, "a chaos report", func(r *chaos.Report) bool { return r.Load != nil }, "it has no load")
 }
 
 // chaosListener is the run's hub listener: it keeps every event it is

@@ -15,7 +15,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -376,23 +375,10 @@ func rollout(t *testing.T, db string, kills int, rng *rand.Rand, logs io.Writer)
 // same eventId).
 func heardAll(t *testing.T, db string, hear *listener) {
 	t.Helper()
-	st, err := openStore(db)
-	require.NoError(t, err)
-	defer st.Close()
-	all, err := st.Feed().After(context.Background(), 0, st.Len())
-	require.NoError(t, err)
 	// From the listener's registration on: the orders', their items' and
 	// COM's jeopardies.
-	var want []string
-	registered := false
-	for _, e := range all {
-		switch {
-		case e.Kind == "hub" && e.Event == "create":
-			registered = true
-		case registered && (e.Kind == "productOrder" || e.Kind == "productOrderItem" || e.Kind == "jeopardy" && e.System == "COM"):
-			want = append(want, strconv.FormatInt(e.Seq, 10))
-		}
-	}
+	want, err := owedEvents(db)
+	require.NoError(t, err)
 	var first []string
 	seen := map[string]bool{}
 	dups := 0

@@ -234,16 +234,22 @@ func parsePercent(s string) (float64, error) {
 
 // readReport reads a report `load --json` wrote.
 func readReport(path string) (*load.Report, error) {
+	return readJSONReport(path, "a load report", func(r *load.Report) bool { return len(r.Operations) > 0 }, "it has no operations")
+}
+
+// readJSONReport reads a JSON report of kind what (a load report) from
+// path; ok says whether it holds what such a report must, why it does not.
+func readJSONReport[R any](path, what string, ok func(*R) bool, why string) (*R, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	var r load.Report
+	var r R
 	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("%s: not a load report: %w", path, err)
+		return nil, fmt.Errorf("%s: not %s: %w", path, what, err)
 	}
-	if len(r.Operations) == 0 {
-		return nil, fmt.Errorf("%s: not a load report: it has no operations", path)
+	if !ok(&r) {
+		return nil, fmt.Errorf("%s: not %s: %s", path, what, why)
 	}
 	return &r, nil
 }
