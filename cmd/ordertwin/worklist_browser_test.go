@@ -66,10 +66,15 @@ func TestConsoleWorklistInBrowser(t *testing.T) {
 	assert.False(t, eval[bool](t, ctx, `document.querySelector("#timeline").textContent.includes("SO-WAVE3")`))
 	screenshotOf(t, ctx, "#worklist-view, #gantt-view", "console-worklist.png")
 
-	require.NoError(t, chromedp.Do(ctx,
-		chromedp.SendKeys(chromedp.ID("worklist-note"), "line card 2 fitted in OLT-BNE-07"),
-		chromedp.Click(chromedp.CSS(`#worklist tr[data-id="TASK-001"] button[data-action="confirmCapacity"]`)),
-	))
+	// Typed and clicked in the page, in one go: the stream may redraw the
+	// worklist between a node's lookup by the browser's protocol and a
+	// click on it.
+	eval[chromedp.Void](t, ctx, `(() => {
+		const note = document.getElementById("worklist-note");
+		note.value = "line card 2 fitted in OLT-BNE-07";
+		note.dispatchEvent(new Event("input", {bubbles: true}));
+		document.querySelector('#worklist tr[data-id="TASK-001"] button[data-action="confirmCapacity"]').click();
+	})()`)
 	poll(t, ctx, "the action taken", `document.querySelector("#worklist-done").textContent.includes("TASK-001")`, 30*time.Second)
 	poll(t, ctx, "SO-WAVE3", `document.querySelector("#timeline").textContent.includes("SO-WAVE3")`, time.Minute)
 	poll(t, ctx, "TASK-001 off the worklist", task+` === null`, 30*time.Second)
