@@ -1,9 +1,11 @@
 package sqlite
 
 import (
+	"cmp"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -11,10 +13,11 @@ import (
 )
 
 // Shelve keeps the read models of finished entities, replacing any of the
-// same kind and id, in one transaction: the docs, each after the prefix
-// its body shares with others of its kind (prefixes.share), the rest
-// deflated when that pays (deflater.deflate), then the runs of their
-// items (itemRuns), each many rows to a statement.
+// same kind and id, in one transaction: each doc after the prefix its body
+// shares with others of its kind (prefixes.share); a long rest deflated
+// when that pays (deflater.deflate) in a shelf row of its own, a short one
+// in its kind's pack (shelfpack.go); then the runs of their items
+// (itemRuns). Each statement writes many rows.
 func (s *Store) Shelve(docs []store.Doc) error {
 	if len(docs) == 0 {
 		return nil
@@ -30,11 +33,32 @@ func (s *Store) Shelve(docs []store.Doc) error {
 	}
 	defer tx.Rollback()
 	shared := s.shelfPrefixes.clone()
+	again := shelvedAgain(docs)
 	rows := make([]any, 0, 7*len(docs))
-	for _, d := range docs {
+	packs := &s.packer
+	defer func() {
+		if packs.tx != nil {
+			packs.reset()
+		}
+	}()
+	if err := packs.begin(tx); err != nil {
+		return fmt.Errorf("sqlite store: shelve: %w", err)
+	}
+	alone := map[string]bool{}
+	var single []any // the kinds and ids of the docs in shelf rows
+	for i, d := range docs {
+		if again[i] {
+			continue // shelved again in this shelving
+		}
 		pid, rest, err := shared.share(tx, d.Kind, d.Body)
 		if err != nil {
 			return fmt.Errorf("sqlite store: shelve %s %s: %w", d.Kind, d.ID, err)
+		}
+		if len(rest) < minDeflated {
+			if err := packs.add(d, pid, rest); err != nil {
+				return fmt.Errorf("sqlite store: shelve %s %s: %w", d.Kind, d.ID, err)
+			}
+			continue
 		}
 		packed, deflated, err := s.deflater.deflate(rest)
 		if err != nil {
@@ -44,8 +68,16 @@ func (s *Store) Shelve(docs []store.Doc) error {
 			rest = packed
 		}
 		rows = append(rows, d.Kind, d.ID, int64(d.Ord), d.Party, pid, deflated, rest)
+		single = append(single, d.Kind, d.ID)
+		alone[d.Kind] = true
 	}
-	if err := insertRows(tx, `INSERT OR REPLACE INTO shelf (kind, id, ord, party, prefix, deflated, body) VALUES `, 7, rows); err != nil {
+	if err := insertRows(tx, `INSERT OR REPLACE INTO shelf (kind, id, ord, party, prefix, deflated, body) VALUES `, 7, rows, ""); err != nil {
+		return fmt.Errorf("sqlite store: shelve: %w", err)
+	}
+	if err := insertRows(tx, `DELETE FROM shelf_part WHERE (kind, id) IN (VALUES `, 2, single, ")"); err != nil {
+		return fmt.Errorf("sqlite store: shelve: %w", err)
+	}
+	if err := packs.end(); err != nil {
 		return fmt.Errorf("sqlite store: shelve: %w", err)
 	}
 	rows = rows[:0]
@@ -54,26 +86,52 @@ func (s *Store) Shelve(docs []store.Doc) error {
 			rows = append(rows, d.Kind, r.prefix, r.width, r.first, r.last, d.ID)
 		}
 	}
-	if err := insertRows(tx, `INSERT OR REPLACE INTO shelf_run (kind, prefix, width, first, last, id) VALUES `, 6, rows); err != nil {
+	if err := insertRows(tx, `INSERT OR REPLACE INTO shelf_run (kind, prefix, width, first, last, id) VALUES `, 6, rows, ""); err != nil {
 		return fmt.Errorf("sqlite store: shelve items: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite store: shelve: %w", err)
 	}
 	s.shelfPrefixes = shared
+	packs.tx = nil
+	for kind := range alone {
+		packs.alone[kind] = true
+	}
 	return nil
+}
+
+// shelvedAgain marks the docs shelved again later in docs (same kind and id):
+// only the last of each is kept.
+func shelvedAgain(docs []store.Doc) []bool {
+	var again []bool
+	seen := make(map[[2]string]int, len(docs))
+	for i := len(docs) - 1; i >= 0; i-- {
+		k := [2]string{docs[i].Kind, docs[i].ID}
+		if _, ok := seen[k]; ok {
+			if again == nil {
+				again = make([]bool, len(docs))
+			}
+			again[i] = true
+			continue
+		}
+		seen[k] = i
+	}
+	if again == nil {
+		again = make([]bool, len(docs))
+	}
+	return again
 }
 
 // rowsPerInsert is how many rows insertRows puts in one statement: a
 // statement per row costs more than its row.
 const rowsPerInsert = 64
 
-// insertRows executes insert (up to VALUES) for the rows of args, cols
-// values each, rowsPerInsert rows to a statement.
-func insertRows(tx *sql.Tx, insert string, cols int, args []any) error {
+// insertRows executes insert (up to VALUES), then tail, for the rows of
+// args, cols values each, rowsPerInsert rows to a statement.
+func insertRows(tx *sql.Tx, insert string, cols int, args []any, tail string) error {
 	values := func(rows int) string {
 		row := "(?" + strings.Repeat(", ?", cols-1) + ")"
-		return insert + row + strings.Repeat(", "+row, rows-1)
+		return insert + row + strings.Repeat(", "+row, rows-1) + tail
 	}
 	full := rowsPerInsert * cols
 	if len(args) >= full {
@@ -133,26 +191,37 @@ func itemRuns(items []string) []itemRun {
 	return out
 }
 
-// Shelved returns the read model of kind and id.
+// Shelved returns the read model of kind and id: from its shelf row, or
+// from the pack that holds it.
 func (s *Store) Shelved(kind, id string) (store.Doc, bool, error) {
 	d := store.Doc{Kind: kind, ID: id}
 	var ord, pid int64
-	var deflated bool
-	err := s.reader.QueryRow(`SELECT ord, party, prefix, deflated, body FROM shelf WHERE kind = ? AND id = ?`, kind, id).Scan(&ord, &d.Party, &pid, &deflated, &d.Body)
+	var deflated, inPack bool
+	err := s.reader.QueryRow(`SELECT ord, party, prefix, deflated, body, 0 FROM shelf WHERE kind = ? AND id = ?
+		UNION ALL SELECT 0, '', 0, 0, p.body, 1 FROM shelf_part s JOIN shelf_pack p ON p.pack = s.pack WHERE s.kind = ? AND s.id = ?`,
+		kind, id, kind, id).Scan(&ord, &d.Party, &pid, &deflated, &d.Body, &inPack)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Doc{}, false, nil
 	}
-	if err == nil {
-		d.Body, err = s.whole(pid, deflated, d.Body)
-	}
 	if err != nil {
+		return store.Doc{}, false, fmt.Errorf("sqlite store: shelf: %w", err)
+	}
+	if inPack {
+		d, ok, err := s.packed(kind, id, d.Body)
+		if err != nil {
+			return store.Doc{}, false, fmt.Errorf("sqlite store: shelf: %s %s: %w", kind, id, err)
+		}
+		return d, ok, nil
+	}
+	if d.Body, err = s.whole(pid, deflated, d.Body); err != nil {
 		return store.Doc{}, false, fmt.Errorf("sqlite store: shelf: %w", err)
 	}
 	d.Ord = uint64(ord)
 	return d, true, nil
 }
 
-// ShelvedAll returns the read models of kind, by creation.
+// ShelvedAll returns the read models of kind, by creation: those of the
+// shelf rows and those of the packs.
 func (s *Store) ShelvedAll(kind string) ([]store.Doc, error) {
 	rows, err := s.reader.Query(`SELECT id, ord, party, prefix, deflated, body FROM shelf WHERE kind = ? ORDER BY ord`, kind)
 	if err != nil {
@@ -174,7 +243,19 @@ func (s *Store) ShelvedAll(kind string) ([]store.Doc, error) {
 		d.Ord = uint64(ord)
 		out = append(out, d)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite store: shelf: %w", err)
+	}
+	packed, err := s.allPacked(kind)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite store: shelf: %w", err)
+	}
+	if len(packed) == 0 {
+		return out, nil
+	}
+	out = append(out, packed...)
+	slices.SortStableFunc(out, func(a, b store.Doc) int { return cmp.Compare(a.Ord, b.Ord) })
+	return out, nil
 }
 
 // Owner returns the id of the shelved doc of kind one of whose items is

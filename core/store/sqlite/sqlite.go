@@ -81,7 +81,9 @@ type Store struct {
 	prefixCache   prefixCache
 	// deflater compresses the writer's shelved bodies (shelfdeflate.go).
 	deflater deflater
-	file     string
+	// packer writes the short docs of a shelving into packs (shelfpack.go).
+	packer packer
+	file   string
 }
 
 var _ store.Durable = (*Store)(nil)

@@ -1,0 +1,126 @@
+package sqlite
+
+import (
+	"bytes"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	"github.com/ordertwin/ordertwin/core/store"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// §7 short docs kept many to a pack answer as docs of their own, in
+// memory and in SQLite alike: by id and in lists by creation, each once,
+// the last one shelved staying when a doc is shelved again (in a later
+// shelving, in the same one, longer so that it leaves its pack, shorter so
+// that it goes into one), across a reopen.
+func TestShelfPacks(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "serve.db")
+	db, err := Open(file, Options{})
+	require.NoError(t, err)
+	types := bytes.Repeat([]byte("resource types;"), 40)
+	body := func(id string, long bool) []byte {
+		b := append(bytes.Clone(types), id...)
+		if long {
+			b = append(b, noise(5000)...)
+		}
+		return b
+	}
+	doc := func(id string, ord uint64, long bool) store.Doc {
+		return store.Doc{Kind: "resource", ID: id, Ord: ord, Party: "CUST-" + id, Body: body(id, long)}
+	}
+	shelvings := [][]store.Doc{
+		{doc("OLT-1", 1, false), doc("VLAN-1", 4, false), doc("IP-1", 7, true), doc("FDO-1", 2, false)},
+		{doc("OLT-2", 3, false), doc("VLAN-2", 6, false), doc("FDO-2", 5, false), doc("VLAN-2", 6, false),
+			{Kind: "service", ID: "OLT-2", Ord: 1, Body: []byte("a service of the same id")}},
+		{doc("OLT-1", 8, false), doc("FDO-1", 9, true), doc("IP-1", 10, false)},
+	}
+	want := []store.Doc{doc("OLT-2", 3, false), doc("FDO-2", 5, false), doc("VLAN-1", 4, false), doc("VLAN-2", 6, false),
+		doc("OLT-1", 8, false), doc("FDO-1", 9, true), doc("IP-1", 10, false)}
+	want[1], want[2] = want[2], want[1] // by creation
+	mem := store.NewMemory()
+	for _, docs := range shelvings {
+		require.NoError(t, mem.Shelve(docs))
+		require.NoError(t, db.Shelve(docs))
+	}
+	check := func(name string, shelf store.Shelf) {
+		t.Helper()
+		all, err := shelf.ShelvedAll("resource")
+		require.NoError(t, err, name)
+		require.Len(t, all, len(want), name)
+		for i, d := range all {
+			assert.Equal(t, want[i].ID, d.ID, name)
+			assert.Equal(t, want[i].Ord, d.Ord, name)
+			assert.Equal(t, want[i].Party, d.Party, name)
+			assert.Equal(t, want[i].Body, d.Body, "%s %s", name, d.ID)
+			one, ok, err := shelf.Shelved("resource", d.ID)
+			require.NoError(t, err, name)
+			require.True(t, ok, name)
+			assert.Equal(t, want[i].Ord, one.Ord, name)
+			assert.Equal(t, want[i].Party, one.Party, name)
+			assert.Equal(t, want[i].Body, one.Body, "%s %s", name, d.ID)
+		}
+		svc, ok, err := shelf.Shelved("service", "OLT-2")
+		require.NoError(t, err, name)
+		require.True(t, ok, name)
+		assert.Equal(t, "a service of the same id", string(svc.Body), "%s: by kind", name)
+		_, ok, err = shelf.Shelved("resource", "OLT-3")
+		require.NoError(t, err, name)
+		assert.False(t, ok, name)
+	}
+	check("memory", mem)
+	check("sqlite", db)
+	var alone, parts int
+	require.NoError(t, db.db.QueryRow(`SELECT (SELECT count(*) FROM shelf), (SELECT count(*) FROM shelf_part)`).Scan(&alone, &parts))
+	assert.Equal(t, 1, alone, "FDO-1 alone, the others in packs")
+	assert.Equal(t, 7, parts, "six resources and a service")
+	require.NoError(t, db.Close())
+	db, err = Open(file, Options{})
+	require.NoError(t, err)
+	defer db.Close()
+	check("sqlite reopened", db)
+}
+
+// §7 a store of the schema before packs (migration 0014) opens: its shelf
+// rows read as before, and the docs shelved after go into packs beside
+// them.
+func TestShelfPacksMigrated(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "serve.db")
+	raw, err := sql.Open("sqlite", file)
+	require.NoError(t, err)
+	ms, err := schema()
+	require.NoError(t, err)
+	for _, m := range ms[:14] {
+		_, err := raw.Exec(m.sql)
+		require.NoError(t, err, m.name)
+	}
+	_, err = raw.Exec(`PRAGMA user_version = 14`)
+	require.NoError(t, err)
+	for n := 1; n <= 3; n++ {
+		_, err := raw.Exec(`INSERT INTO shelf (kind, id, ord, party, body) VALUES ('service', ?, ?, 'CUST-1', ?)`,
+			fmt.Sprintf("SVC-%d", n), 2*n, fmt.Sprintf("service %d", n))
+		require.NoError(t, err)
+	}
+	require.NoError(t, raw.Close())
+
+	db, err := Open(file, Options{})
+	require.NoError(t, err)
+	defer db.Close()
+	require.NoError(t, db.Shelve([]store.Doc{{Kind: "service", ID: "SVC-4", Ord: 3, Party: "CUST-1", Body: []byte("service 4")},
+		{Kind: "service", ID: "SVC-3", Ord: 6, Party: "CUST-1", Body: []byte("service 3 again")}}))
+	all, err := db.ShelvedAll("service")
+	require.NoError(t, err)
+	var got []string
+	for _, d := range all {
+		got = append(got, d.ID+"="+string(d.Body))
+	}
+	assert.Equal(t, []string{"SVC-1=service 1", "SVC-4=service 4", "SVC-2=service 2", "SVC-3=service 3 again"}, got)
+	d, ok, err := db.Shelved("service", "SVC-2")
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, "service 2", string(d.Body))
+	assert.Equal(t, uint64(4), d.Ord)
+}
