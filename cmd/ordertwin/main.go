@@ -44,7 +44,7 @@ Usage:
       run too. Given a store it served before, it resumes: it loads its latest
       snapshot, replays the commands it took after it and carries on where it
       stopped. A snapshot is taken every --snapshot-every inputs (default
-      100000) or --snapshot-interval (default 1m), never sooner than nine
+      50000) or --snapshot-interval (default 1m), never sooner than nine
       times the last one's cost after it, and on a clean stop.
       --retention D (ISO 8601 virtual time; default P7D; PT0S: never):
       a finished product, service or resource order leaves memory D after it ended, and

@@ -11,10 +11,10 @@ import (
 // §2 a serving engine's snapshot is due after Every inputs or Interval of
 // wall time, whichever comes first, but never sooner than nine times the
 // last one's cost after it; and never with nothing handled since, nor
-// without a store. The defaults: every 100,000 inputs or a minute.
+// without a store. The defaults: every 50,000 inputs or a minute.
 func TestSnapshotDue(t *testing.T) {
 	p := SnapshotPolicy{}.withDefaults()
-	assert.Equal(t, uint64(100_000), p.Every)
+	assert.Equal(t, uint64(50_000), p.Every)
 	assert.Equal(t, time.Minute, p.Interval)
 
 	s := &snapshots{SnapshotPolicy: SnapshotPolicy{Store: store.NewMemory(), Every: 1000, Interval: time.Minute}}
