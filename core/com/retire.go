@@ -241,12 +241,12 @@ func (c *COM) retire(m retire, out *engine.Out) {
 	}
 	for k := range products {
 		p := &products[k]
-		b, err := c.shelvers.products.Encode(p)
+		head, b, err := c.shelvers.products.Doc(p)
 		if err != nil {
 			out.Error(fmt.Errorf("COM: shelve %s: %w", p.ID, err))
 			return
 		}
-		out.Shelve(store.Doc{Kind: ProductShelfKind, ID: p.ID, Ord: p.Ord, Party: party, Body: b})
+		out.Shelve(store.Doc{Kind: ProductShelfKind, ID: p.ID, Ord: p.Ord, Party: party, Head: head, Body: b})
 	}
 	out.Shelve(store.Doc{Kind: ShelfKind, ID: o.po.ID, Ord: ShelfOrd(&o.po), Party: party, Body: body, Items: itemIDs(&o.po)})
 	if qv, err := c.shelvers.quotes.Encode(q.view()); err == nil {

@@ -109,7 +109,11 @@ func (e *Engine) write(b batch) error {
 		if e.shelf == nil {
 			return fmt.Errorf("commit journal: %d read models to shelve, but the store keeps none", len(b.docs))
 		}
-		if err := e.shelf.Shelve(b.docs); err != nil {
+		docs := b.docs
+		if _, ok := e.shelf.(store.HeadShelf); !ok {
+			docs = store.Joined(docs)
+		}
+		if err := e.shelf.Shelve(docs); err != nil {
 			return fmt.Errorf("commit journal: %w", err)
 		}
 	}

@@ -65,9 +65,9 @@ func (e *Engine) readShelf(kind, id string, docs []store.Doc) (shelfReading, err
 	}
 	r := shelfReading{Kind: kind, ID: id}
 	if d, ok := latestDoc(docs, kind, id); ok {
-		r.Found, r.Body = true, d.Body
+		r.Found, r.Body = true, d.Whole()
 	} else if d, ok := latestDoc(e.shelving, kind, id); ok {
-		r.Found, r.Body = true, d.Body
+		r.Found, r.Body = true, d.Whole()
 	} else if e.shelf != nil {
 		if err := e.sync(); err != nil {
 			return r, err

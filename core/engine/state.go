@@ -142,6 +142,17 @@ type Shelver struct {
 
 // Encode returns v encoded: the preamble, then v's message.
 func (s *Shelver) Encode(v any) ([]byte, error) {
+	msg, err := s.encode(v)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, len(s.preamble)+len(msg))
+	return append(append(out, s.preamble...), msg...), nil
+}
+
+// encode encodes v, adds the types it meets first to the preamble, and
+// returns v's message, in the Shelver's buffer.
+func (s *Shelver) encode(v any) ([]byte, error) {
 	if s.enc == nil {
 		s.enc = gob.NewEncoder(&s.buf)
 	}
@@ -159,8 +170,18 @@ func (s *Shelver) Encode(v any) ([]byte, error) {
 	// The messages before the value's describe types first met: they
 	// join the preamble.
 	s.preamble = append(s.preamble, b[:last]...)
-	out := make([]byte, 0, len(s.preamble)+len(b)-last)
-	return append(append(out, s.preamble...), b[last:]...), nil
+	return b[last:], nil
+}
+
+// Doc returns v encoded as Encode does, in two: head, the preamble as it
+// stands (shared: never to be changed), and body, v's message (a
+// store.Doc's Head and Body).
+func (s *Shelver) Doc(v any) (head, body []byte, err error) {
+	whole, err := s.encode(v)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s.preamble[:len(s.preamble):len(s.preamble)], append([]byte(nil), whole...), nil
 }
 
 // lastMessage returns where the last message of a gob stream begins: each

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/gob"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -114,4 +116,28 @@ func TestShelver(t *testing.T) {
 	assert.Equal(t, "y", it.Chars["x"])
 	_, err = lastMessage([]byte{5, 1, 2})
 	assert.ErrorContains(t, err, "cut short")
+
+	// In two (Doc): the head is the preamble as it stood, shared and
+	// never changed by what is encoded after; head and body are Encode's
+	// body.
+	type other struct{ Name string }
+	var two Shelver
+	var heads, bodies [][]byte
+	for _, v := range []any{&docs[1], &docs[2], &other{Name: "a type met later"}} {
+		head, body, err := two.Doc(v)
+		require.NoError(t, err)
+		heads, bodies = append(heads, head), append(bodies, body)
+	}
+	assert.Equal(t, heads[0], heads[1], "no type met: the same head")
+	assert.Greater(t, len(heads[2]), len(heads[1]), "a type met: the head grows")
+	assert.Equal(t, heads[1], heads[2][:len(heads[1])])
+	for i, want := range []*doc{&docs[1], &docs[2]} {
+		var got doc
+		require.NoError(t, DecodeState(store.Doc{Head: heads[i], Body: bodies[i]}.Whole(), &got))
+		assert.Equal(t, want.Items, got.Items)
+		assert.Equal(t, want.N, got.N)
+	}
+	var later other
+	require.NoError(t, DecodeState(append(slices.Clone(heads[2]), bodies[2]...), &later))
+	assert.Equal(t, "a type met later", later.Name)
 }

@@ -100,24 +100,24 @@ func (r *ROM) retire(m retire, out *engine.Out) {
 		out.Send(engine.ROM, engine.RetireAfter(out.Now(), r.cfg.Retention), m)
 		return
 	}
-	body, err := r.shelver.Encode(&o.ro)
+	head, body, err := r.shelver.Doc(&o.ro)
 	if err != nil {
 		out.Error(fmt.Errorf("ROM: shelve %s: %w", o.ro.ID, err))
 		return
 	}
-	out.Shelve(store.Doc{Kind: ShelfKind, ID: o.ro.ID, Ord: tmf.SeqOf(o.ro.ID), Party: o.customer, Body: body,
+	out.Shelve(store.Doc{Kind: ShelfKind, ID: o.ro.ID, Ord: tmf.SeqOf(o.ro.ID), Party: o.customer, Head: head, Body: body,
 		Items: tmf.IDsOf(o.ro.Items, func(it *tmf.ResourceOrderItem) string { return it.ID })})
 	for _, id := range o.held {
 		res := r.Resources.Release(id)
 		if res == nil {
 			continue // another order in memory holds it
 		}
-		b, err := r.resources.Encode(res)
+		head, b, err := r.resources.Doc(res)
 		if err != nil {
 			out.Error(fmt.Errorf("ROM: shelve resource %s: %w", id, err))
 			return
 		}
-		out.Shelve(store.Doc{Kind: ResourceShelfKind, ID: id, Ord: res.Ord, Party: o.customer, Body: b})
+		out.Shelve(store.Doc{Kind: ResourceShelfKind, ID: id, Ord: res.Ord, Party: o.customer, Head: head, Body: b})
 	}
 	for i := range o.steps {
 		st := &o.steps[i]

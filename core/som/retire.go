@@ -136,24 +136,24 @@ func (s *SOM) retire(m retire, out *engine.Out) {
 			}
 		}
 	}
-	body, err := s.shelver.Encode(&shelved)
+	head, body, err := s.shelver.Doc(&shelved)
 	if err != nil {
 		out.Error(fmt.Errorf("SOM: shelve %s: %w", o.so.ID, err))
 		return
 	}
-	out.Shelve(store.Doc{Kind: ShelfKind, ID: o.so.ID, Ord: tmf.SeqOf(o.so.ID), Party: o.customer, Body: body,
+	out.Shelve(store.Doc{Kind: ShelfKind, ID: o.so.ID, Ord: tmf.SeqOf(o.so.ID), Party: o.customer, Head: head, Body: body,
 		Items: tmf.IDsOf(o.so.Items, func(it *tmf.ServiceOrderItem) string { return it.ID })})
 	for _, id := range o.held {
 		svc := s.Services.Release(id)
 		if svc == nil {
 			continue // another order in memory holds it
 		}
-		b, err := s.services.Encode(svc)
+		head, b, err := s.services.Doc(svc)
 		if err != nil {
 			out.Error(fmt.Errorf("SOM: shelve service %s: %w", id, err))
 			return
 		}
-		out.Shelve(store.Doc{Kind: ServiceShelfKind, ID: id, Ord: svc.Ord, Party: o.customer, Body: b})
+		out.Shelve(store.Doc{Kind: ServiceShelfKind, ID: id, Ord: svc.Ord, Party: o.customer, Head: head, Body: b})
 	}
 	for k := range o.sites {
 		st := &o.sites[k]

@@ -17,8 +17,14 @@ type Doc struct {
 	Ord  uint64
 	// Party is the customer it belongs to ("" for none).
 	Party string
-	// Body is the entity, encoded by its component.
+	// Body is the entity, encoded by its component; after Head, when
+	// there is one.
 	Body []byte
+	// Head, when not empty, is the first bytes of the entity's encoding,
+	// which many docs of its kind share (a description of their types): the
+	// encoding is Head followed by Body. It is shared, never changed. A
+	// shelf that does not take heads (HeadShelf) is given Whole instead.
+	Head []byte
 	// Items are the ids of the entity's items: Owner finds the entity by
 	// any of them. An item is the item of one entity of its kind: which
 	// doc Owner names for an item that two docs of a kind list is not
@@ -26,6 +32,36 @@ type Doc struct {
 	// SQLite store keeps items of consecutive numbers (ROI-007, ROI-008,
 	// …) in one row: they are cheapest in that order.
 	Items []string
+}
+
+// Whole returns the entity's encoding: Head followed by Body.
+func (d Doc) Whole() []byte {
+	if len(d.Head) == 0 {
+		return d.Body
+	}
+	b := make([]byte, 0, len(d.Head)+len(d.Body))
+	return append(append(b, d.Head...), d.Body...)
+}
+
+// Joined returns docs with their heads joined to their bodies (Whole):
+// docs itself when none has a head.
+func Joined(docs []Doc) []Doc {
+	if !slices.ContainsFunc(docs, func(d Doc) bool { return len(d.Head) > 0 }) {
+		return docs
+	}
+	out := make([]Doc, len(docs))
+	for i, d := range docs {
+		d.Body, d.Head = d.Whole(), nil
+		out[i] = d
+	}
+	return out
+}
+
+// A HeadShelf is a shelf that takes docs with heads (Doc.Head), keeping
+// what they share once: Shelve reads each head and never keeps it.
+type HeadShelf interface {
+	Shelf
+	TakesHeads()
 }
 
 // Shelf keeps the read models of finished entities. Shelve is
@@ -60,7 +96,7 @@ func (m *Memory) Shelve(docs []Doc) error {
 		if m.shelf.docs[d.Kind] == nil {
 			m.shelf.docs[d.Kind] = map[string]Doc{}
 		}
-		d.Body, d.Items = slices.Clone(d.Body), slices.Clone(d.Items)
+		d.Body, d.Head, d.Items = slices.Clone(d.Whole()), nil, slices.Clone(d.Items)
 		m.shelf.docs[d.Kind][d.ID] = d
 		for _, it := range d.Items {
 			if m.shelf.owners == nil {
@@ -71,6 +107,9 @@ func (m *Memory) Shelve(docs []Doc) error {
 	}
 	return nil
 }
+
+// TakesHeads: a Memory store keeps each doc's head and body joined.
+func (m *Memory) TakesHeads() {}
 
 // Owner returns the id of the doc of kind with item.
 func (m *Memory) Owner(kind, item string) (string, bool, error) {

@@ -50,7 +50,7 @@ func (s *Store) Shelve(docs []store.Doc) error {
 		if again[i] {
 			continue // shelved again in this shelving
 		}
-		pid, rest, err := shared.share(tx, d.Kind, d.Body)
+		pid, rest, err := shared.shareHead(tx, d.Kind, d.Head, d.Body)
 		if err != nil {
 			return fmt.Errorf("sqlite store: shelve %s %s: %w", d.Kind, d.ID, err)
 		}
@@ -99,6 +99,10 @@ func (s *Store) Shelve(docs []store.Doc) error {
 	}
 	return nil
 }
+
+// TakesHeads: the store keeps a doc's head (store.Doc) as the prefix its
+// kind's bodies share, or joined to its body.
+func (s *Store) TakesHeads() {}
 
 // shelvedAgain marks the docs shelved again later in docs (same kind and id):
 // only the last of each is kept.

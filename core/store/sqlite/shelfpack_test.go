@@ -124,3 +124,45 @@ func TestShelfPacksMigrated(t *testing.T) {
 	assert.Equal(t, "service 2", string(d.Body))
 	assert.Equal(t, uint64(4), d.Ord)
 }
+
+// §7 docs given in two, a head many share and a body (store.Doc.Head),
+// read back whole, in memory and in SQLite alike: when the kind's prefix
+// is the head and some of the body, when it is shorter than the head,
+// when a head grows (a type met later), and when the body shares nothing
+// with the prefix.
+func TestShelfHeads(t *testing.T) {
+	db, err := Open(filepath.Join(t.TempDir(), "serve.db"), Options{})
+	require.NoError(t, err)
+	defer db.Close()
+	head := bytes.Repeat([]byte("service types;"), 20)
+	grown := append(bytes.Clone(head), "and one more type;"...)
+	var docs []store.Doc
+	add := func(id string, head []byte, body string) {
+		docs = append(docs, store.Doc{Kind: "service", ID: id, Ord: uint64(len(docs) + 1), Head: head, Body: []byte(body)})
+	}
+	add("SVC-1", head, "common start of every service 1")
+	add("SVC-2", head, "common start of every service 2") // the prefix: head and some of the body
+	add("SVC-3", head, "common start of every service 3")
+	add("SVC-4", head, "nothing alike")       // the prefix is longer than the head, the body other
+	add("SVC-5", grown, "common start, grown") // a longer head
+	add("SVC-6", head[:100], "a shorter head")
+	add("SVC-7", nil, "no head at all")
+	mem := store.NewMemory()
+	for _, shelf := range []store.Shelf{mem, db} {
+		require.NoError(t, shelf.Shelve(docs[:3]))
+		require.NoError(t, shelf.Shelve(docs[3:]))
+		all, err := shelf.ShelvedAll("service")
+		require.NoError(t, err)
+		require.Len(t, all, len(docs))
+		for i, d := range all {
+			want := append(bytes.Clone(docs[i].Head), docs[i].Body...)
+			assert.Equal(t, string(want), string(d.Body), d.ID)
+			assert.Empty(t, d.Head, d.ID)
+			one, ok, err := shelf.Shelved("service", d.ID)
+			require.NoError(t, err)
+			require.True(t, ok)
+			assert.Equal(t, string(want), string(one.Body), d.ID)
+		}
+	}
+	assert.Equal(t, bytes.Repeat([]byte("service types;"), 20), head, "a head is never changed")
+}

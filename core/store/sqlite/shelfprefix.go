@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"database/sql"
 	"fmt"
+	"github.com/ordertwin/ordertwin/core/store"
 	"maps"
 	"sync"
 )
@@ -50,6 +51,26 @@ func (p prefixes) share(tx *sql.Tx, kind string, body []byte) (int64, []byte, er
 	}
 	p[kind] = sharedPrefix{pid: pid, bytes: bytes.Clone(body[:n])}
 	return pid, body[n:], nil
+}
+
+// shareHead is share for a body given as head and rest (store.Doc's Head
+// and Body): when the kind's prefix begins the two, what follows it is
+// taken without joining them.
+func (p prefixes) shareHead(tx *sql.Tx, kind string, head, body []byte) (int64, []byte, error) {
+	if len(head) == 0 {
+		return p.share(tx, kind, body)
+	}
+	if sp := p[kind]; sp.pid != 0 {
+		n := len(sp.bytes)
+		if n <= len(head) && bytes.HasPrefix(head, sp.bytes) {
+			rest := make([]byte, 0, len(head)-n+len(body))
+			return sp.pid, append(append(rest, head[n:]...), body...), nil
+		}
+		if n > len(head) && bytes.HasPrefix(sp.bytes, head) && bytes.HasPrefix(body, sp.bytes[len(head):]) {
+			return sp.pid, body[n-len(head):], nil
+		}
+	}
+	return p.share(tx, kind, store.Doc{Head: head, Body: body}.Whole())
 }
 
 // commonPrefix is the length of what a and b begin with alike.
