@@ -143,7 +143,7 @@ func TestShelfHeads(t *testing.T) {
 	add("SVC-1", head, "common start of every service 1")
 	add("SVC-2", head, "common start of every service 2") // the prefix: head and some of the body
 	add("SVC-3", head, "common start of every service 3")
-	add("SVC-4", head, "nothing alike")       // the prefix is longer than the head, the body other
+	add("SVC-4", head, "nothing alike")        // the prefix is longer than the head, the body other
 	add("SVC-5", grown, "common start, grown") // a longer head
 	add("SVC-6", head[:100], "a shorter head")
 	add("SVC-7", nil, "no head at all")
