@@ -3,6 +3,7 @@ package sqlite
 import (
 	"database/sql"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -34,22 +35,21 @@ type packer struct {
 	tx    *sql.Tx
 	kinds []string
 	packs map[string]*pack
-	// parts are the shelf_part rows of the packs written; alone says of
-	// each kind whether the shelf table may hold docs of it (nil: not
-	// known yet), which then must leave it when they go into a pack.
-	parts []any
+	// alone says of each kind whether the shelf table may hold docs of it
+	// (nil: not known yet), which then must leave it when they go into a
+	// pack.
 	alone map[string]bool
 }
 
 // pack is the entries of one kind being gathered, and their ids.
 type pack struct {
 	body []byte
-	ids  []any
+	ids  []string
 }
 
 // begin starts a shelving in tx.
 func (p *packer) begin(tx *sql.Tx) error {
-	p.tx, p.parts = tx, p.parts[:0]
+	p.tx = tx
 	if p.alone != nil {
 		return nil
 	}
@@ -103,11 +103,10 @@ func appendField[S string | []byte](b []byte, s S) []byte {
 	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
 }
 
-// maxIDsPerDelete is how many ids one statement deletes from the shelf.
-const maxIDsPerDelete = 500
-
-// flush writes kind's pack k, if it has entries: a shelf_pack row, and
-// its docs taken out of the shelf table if it may hold some.
+// flush writes kind's pack k, if it has entries: a shelf_pack row, a
+// shelf_part row for each of its docs, and its docs taken out of the shelf
+// table if it may hold some. The ids go to SQLite as one JSON array
+// (json_each): a statement's values cost more, one by one, than their rows.
 func (p *packer) flush(kind string, k *pack) error {
 	if len(k.ids) == 0 {
 		return nil
@@ -116,33 +115,30 @@ func (p *packer) flush(kind string, k *pack) error {
 	if err := p.tx.QueryRow(`INSERT INTO shelf_pack (kind, body) VALUES (?, ?) RETURNING pack`, kind, k.body).Scan(&id); err != nil {
 		return err
 	}
-	for _, doc := range k.ids {
-		p.parts = append(p.parts, kind, doc, id)
+	ids, err := json.Marshal(k.ids)
+	if err != nil {
+		return err
 	}
-	for ids := k.ids; p.alone[kind] && len(ids) > 0; {
-		n := min(len(ids), maxIDsPerDelete)
-		q := make([]byte, 0, 64+3*n)
-		q = append(q, "DELETE FROM shelf WHERE kind = ? AND id IN (?"...)
-		for range n - 1 {
-			q = append(q, ", ?"...)
-		}
-		if _, err := p.tx.Exec(string(append(q, ')')), append([]any{kind}, ids[:n]...)...); err != nil {
+	if _, err := p.tx.Exec(`INSERT OR REPLACE INTO shelf_part (kind, id, pack) SELECT ?, value, ? FROM json_each(?)`, kind, id, ids); err != nil {
+		return err
+	}
+	if p.alone[kind] {
+		if _, err := p.tx.Exec(`DELETE FROM shelf WHERE kind = ? AND id IN (SELECT value FROM json_each(?))`, kind, ids); err != nil {
 			return err
 		}
-		ids = ids[n:]
 	}
 	k.body, k.ids = k.body[:0], k.ids[:0]
 	return nil
 }
 
-// end writes the packs not yet written, and every doc's shelf_part row.
+// end writes the packs not yet written.
 func (p *packer) end() error {
 	for _, kind := range p.kinds {
 		if err := p.flush(kind, p.packs[kind]); err != nil {
 			return err
 		}
 	}
-	return insertRows(p.tx, `INSERT OR REPLACE INTO shelf_part (kind, id, pack) VALUES `, 3, p.parts, "")
+	return nil
 }
 
 // reset forgets a shelving that failed: the buffers are emptied, and
