@@ -7,7 +7,8 @@
 # BIN is a built ordertwin (go build -o /tmp/ordertwin ./cmd/ordertwin);
 # RUNS (default 5) pairs of runs, alternating; RETENTION (default P7D) and
 # SCALE (default 2000000) are serve's --retention and --scale; PORT
-# (default 18931) is where serve listens on loopback.
+# (default 18931) is where serve listens on loopback. SERVE_FLAGS, when
+# set, are more flags for serve (such as "--snapshot-every 1000000").
 #
 # Each pair, on fresh stores in a temporary folder:
 #   serve:   serve scenarios/national-rollout.yaml until the metrics count
@@ -51,7 +52,7 @@ ready() {
 for r in $(seq "$RUNS"); do
 	echo "pair $r: load average $(cut -d' ' -f1-3 /proc/loadavg)"
 	rm -f "$DIR"/s.db* "$DIR"/r.db*
-	"$BIN" serve "$SCEN" --db "$DIR/s.db" --addr "127.0.0.1:$PORT" --scale "$SCALE" --retention "$RET" >"$DIR/serve.out" 2>"$DIR/serve.log" &
+	"$BIN" serve "$SCEN" --db "$DIR/s.db" --addr "127.0.0.1:$PORT" --scale "$SCALE" --retention "$RET" ${SERVE_FLAGS:-} >"$DIR/serve.out" 2>"$DIR/serve.log" &
 	pid=$!
 	ready
 	TOKEN=$("$BIN" token --role operations --key "$DIR/s.db.issuer.pem")
@@ -71,7 +72,7 @@ for r in $(seq "$RUNS"); do
 	kill -INT $pid
 	wait $pid || true
 	t0=$(now)
-	"$BIN" serve "$SCEN" --db "$DIR/s.db" --addr "127.0.0.1:$PORT" --scale "$SCALE" --retention "$RET" >"$DIR/serve.out" 2>>"$DIR/serve.log" &
+	"$BIN" serve "$SCEN" --db "$DIR/s.db" --addr "127.0.0.1:$PORT" --scale "$SCALE" --retention "$RET" ${SERVE_FLAGS:-} >"$DIR/serve.out" 2>>"$DIR/serve.log" &
 	pid=$!
 	ready
 	t1=$(now)
