@@ -227,7 +227,15 @@ func (s *Store) Shelved(kind, id string) (store.Doc, bool, error) {
 // ShelvedAll returns the read models of kind, by creation: those of the
 // shelf rows and those of the packs.
 func (s *Store) ShelvedAll(kind string) ([]store.Doc, error) {
-	rows, err := s.reader.Query(`SELECT id, ord, party, prefix, deflated, body FROM shelf WHERE kind = ? ORDER BY ord`, kind)
+	// One read transaction: the rows, the parts and the packs as one
+	// commit left them, so that a doc that moved between a row and a pack
+	// is read once.
+	tx, err := s.reader.Begin()
+	if err != nil {
+		return nil, fmt.Errorf("sqlite store: shelf: %w", err)
+	}
+	defer tx.Rollback()
+	rows, err := tx.Query(`SELECT id, ord, party, prefix, deflated, body FROM shelf WHERE kind = ? ORDER BY ord`, kind)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite store: shelf: %w", err)
 	}
@@ -239,7 +247,7 @@ func (s *Store) ShelvedAll(kind string) ([]store.Doc, error) {
 		var deflated bool
 		err := rows.Scan(&d.ID, &ord, &d.Party, &pid, &deflated, &d.Body)
 		if err == nil {
-			d.Body, err = s.whole(pid, deflated, d.Body)
+			d.Body, err = s.wholeIn(tx, pid, deflated, d.Body)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("sqlite store: shelf: %w", err)
@@ -250,7 +258,7 @@ func (s *Store) ShelvedAll(kind string) ([]store.Doc, error) {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite store: shelf: %w", err)
 	}
-	packed, err := s.allPacked(kind)
+	packed, err := s.allPacked(tx, kind)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite store: shelf: %w", err)
 	}

@@ -219,9 +219,9 @@ func (s *Store) packed(kind, id string, body []byte) (store.Doc, bool, error) {
 
 // allPacked returns the docs of kind kept in packs: of each kind and id,
 // the entry of the pack shelf_part names.
-func (s *Store) allPacked(kind string) ([]store.Doc, error) {
+func (s *Store) allPacked(tx *sql.Tx, kind string) ([]store.Doc, error) {
 	in := map[string]int64{}
-	rows, err := s.reader.Query(`SELECT id, pack FROM shelf_part WHERE kind = ?`, kind)
+	rows, err := tx.Query(`SELECT id, pack FROM shelf_part WHERE kind = ?`, kind)
 	if err != nil {
 		return nil, err
 	}
@@ -237,7 +237,7 @@ func (s *Store) allPacked(kind string) ([]store.Doc, error) {
 	if err := rows.Err(); err != nil || len(in) == 0 {
 		return nil, err
 	}
-	packs, err := s.reader.Query(`SELECT pack, body FROM shelf_pack WHERE kind = ? ORDER BY pack`, kind)
+	packs, err := tx.Query(`SELECT pack, body FROM shelf_pack WHERE kind = ? ORDER BY pack`, kind)
 	if err != nil {
 		return nil, err
 	}
@@ -254,7 +254,7 @@ func (s *Store) allPacked(kind string) ([]store.Doc, error) {
 			if in[e.id] != pack {
 				return true // shelved again since
 			}
-			b, err := s.whole(e.pid, false, e.rest) // body is this read's own
+			b, err := s.wholeIn(tx, e.pid, false, e.rest) // body is this read's own
 			if err != nil {
 				werr = err
 				return false

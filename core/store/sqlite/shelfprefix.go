@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"bytes"
+	"context"
 	"database/sql"
 	"fmt"
 	"github.com/ordertwin/ordertwin/core/store"
@@ -94,6 +95,12 @@ type prefixCache struct {
 // whole returns the body a shelf row keeps as prefix pid and rest,
 // deflated or not.
 func (s *Store) whole(pid int64, deflated bool, rest []byte) ([]byte, error) {
+	return s.wholeIn(s.reader, pid, deflated, rest)
+}
+
+// wholeIn is whole, reading a prefix not met yet with q (the readers'
+// pool, or a transaction on it).
+func (s *Store) wholeIn(q rowQuerier, pid int64, deflated bool, rest []byte) ([]byte, error) {
 	if pid == 0 {
 		if deflated {
 			return inflate(nil, rest)
@@ -105,7 +112,7 @@ func (s *Store) whole(pid int64, deflated bool, rest []byte) ([]byte, error) {
 	p, ok := c.bytes[pid]
 	c.mu.Unlock()
 	if !ok {
-		if err := s.reader.QueryRow(`SELECT bytes FROM shelf_prefix WHERE pid = ?`, pid).Scan(&p); err != nil {
+		if err := q.QueryRowContext(context.Background(), `SELECT bytes FROM shelf_prefix WHERE pid = ?`, pid).Scan(&p); err != nil {
 			return nil, fmt.Errorf("shelf prefix %d: %w", pid, err)
 		}
 		c.mu.Lock()
