@@ -21,6 +21,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/ordertwin/ordertwin/core/yamlfile"
 	"github.com/ordertwin/ordertwin/twin"
+	"go.yaml.in/yaml/v3"
 )
 
 // File is the YAML shape of a scenario file, version 1.
@@ -69,6 +70,30 @@ type WaveSpec struct {
 	Name         string `yaml:"name"`
 	ServiceOrder string `yaml:"serviceOrder"`
 	Target       string `yaml:"target"`
+	// Version 2: the wave's gates, and whether a person releases it.
+	After   []GateSpec `yaml:"after"`
+	Release string     `yaml:"release"`
+	// line is where the wave is in the file.
+	line int
+}
+
+// GateSpec is what a wave waits for of another (version 2): On
+// "completed" or "slaValidated" (the default), or Sites, a share of the
+// wave's sites in service ("80%").
+type GateSpec struct {
+	Wave  string `yaml:"wave"`
+	On    string `yaml:"on"`
+	Sites string `yaml:"sites"`
+}
+
+// UnmarshalYAML keeps the wave's line, for errors about its gates.
+func (w *WaveSpec) UnmarshalYAML(n *yaml.Node) error {
+	type plain WaveSpec
+	if err := n.Decode((*plain)(w)); err != nil {
+		return err
+	}
+	w.line = n.Line
+	return nil
 }
 
 // SiteSpec is one site.
@@ -77,6 +102,11 @@ type SiteSpec struct {
 	Name    string `yaml:"name"`
 	Address string `yaml:"address"`
 	Wave    string `yaml:"wave"`
+	// Version 2: the site's own SLA tier, speed and monthly price, where
+	// they differ from the quote's.
+	SLA   string  `yaml:"sla"`
+	Speed string  `yaml:"speed"`
+	Price float64 `yaml:"price"`
 }
 
 // OrderSpec says when the product order is placed.
@@ -149,10 +179,12 @@ type EventSpec struct {
 	// addSite: a new site (Site code, Name, Address) in wave Wave.
 	Name    string `yaml:"name"`
 	Address string `yaml:"address"`
+	// release (version 2): By releases Wave, a wave of manual release.
+	By string `yaml:"by"`
 }
 
 // eventKinds are the kinds of timed event, sorted.
-var eventKinds = []string{"addHandoffs", "addLineCard", "addSite", "cancel", "change", "remediate", "removeSite"}
+var eventKinds = []string{"addHandoffs", "addLineCard", "addSite", "cancel", "change", "release", "remediate", "removeSite"}
 
 // Scenario is a loaded, checked scenario, ready to run.
 type Scenario struct {
@@ -164,7 +196,10 @@ type Scenario struct {
 
 // Spec is everything a run needs; the bench builds it without a file.
 type Spec struct {
-	Name    string
+	Name string
+	// Version is the scenario file's format version: a version 2
+	// scenario's report has its contract (Report.Contract).
+	Version int
 	Seed    uint64
 	Epoch   time.Time
 	Catalog *catalog.Catalog
@@ -188,6 +223,8 @@ type Event struct {
 	Build tmf.Characteristics
 	// Remediate names the wave whose SLA check to run again.
 	Remediate string
+	// Release is a person's release of a wave (version 2).
+	Release *com.ReleaseWave
 	// Cancel is a customer's cancellation; Change a change of a site;
 	// AddSite a site added to the order; Remove a site taken out.
 	Cancel  *com.Cancel
@@ -266,6 +303,15 @@ func (e EventSpec) event(net *twin.Network) (Event, error) {
 			return Event{}, errors.New("removeSite names a site")
 		}
 		return Event{At: at, Remove: &com.Remove{Site: e.Site, Reason: e.Reason}, Note: "the customer removes site " + e.Site}, nil
+	case "release":
+		if e.Wave == "" {
+			return Event{}, errors.New("release names the wave a person releases")
+		}
+		by := e.By
+		if by == "" {
+			by = "an operator"
+		}
+		return Event{At: at, Release: &com.ReleaseWave{Wave: e.Wave, By: by}, Note: by + " releases " + e.Wave}, nil
 	case "remediate":
 		if e.Wave == "" {
 			return Event{}, errors.New("remediate names the wave held on its SLA check")
@@ -325,12 +371,12 @@ func (f *File) build(dir string) (*Scenario, error) {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	switch f.Version {
-	case 1:
+	case 1, 2:
 	case 0:
 		// Checked as version 1, so that the file's other faults show too.
 		bad(`version: missing: a scenario file starts with "version: 1"`)
 	default:
-		return nil, fmt.Errorf("version: %d is not supported (this build reads version 1)", f.Version)
+		return nil, fmt.Errorf("version: %d is not supported (this build reads versions 1 and 2)", f.Version)
 	}
 	if f.Population != nil {
 		sc, err := f.buildPopulation(dir)
@@ -380,7 +426,7 @@ func (f *File) build(dir string) (*Scenario, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	return &Scenario{Name: f.Name, Expect: f.Expect, Spec: Spec{Name: f.Name, Seed: f.Seed, Epoch: epoch,
+	return &Scenario{Name: f.Name, Expect: f.Expect, Spec: Spec{Name: f.Name, Version: f.Version, Seed: f.Seed, Epoch: epoch,
 		Catalog: cat, Network: net, Orders: orders, Faults: f.Faults, Events: events}}, nil
 }
 
@@ -403,8 +449,13 @@ func (f *File) placement(cat *catalog.Catalog, net *twin.Network, bad func(forma
 		}
 		q.Waves = append(q.Waves, com.WavePlan{Name: w.Name, ServiceOrder: so, Target: target})
 	}
-	for _, s := range f.Quote.Sites {
-		q.Sites = append(q.Sites, com.Site(s))
+	q.Waves = f.gates(q.Waves, bad)
+	for i, s := range f.Quote.Sites {
+		if f.Version < 2 && (s.SLA != "" || s.Speed != "" || s.Price != 0) {
+			bad("quote.sites[%d] (%s): sla, speed and price of a site are version 2: the file starts with \"version: 2\"", i, s.Code)
+		}
+		q.Sites = append(q.Sites, com.Site{Code: s.Code, Name: s.Name, Address: s.Address, Wave: s.Wave,
+			Tier: s.SLA, Speed: s.Speed, Monthly: s.Price})
 	}
 	at := time.Duration(0)
 	if f.Order.At != "" {
@@ -568,7 +619,7 @@ func (s Spec) Placements() []Placement { return append(slices.Clone(s.Orders), s
 // late wave of its own, and a remediation of one would fix nothing.
 func (e EventSpec) checkPlan(waves, sites []string) error {
 	switch e.Kind {
-	case "addSite", "remediate":
+	case "addSite", "remediate", "release":
 		if !slices.Contains(waves, e.Wave) {
 			return fmt.Errorf("wave %q is not in the rollout plan%s (waves: %s)",
 				e.Wave, hint.DidYouMean(e.Wave, waves), strings.Join(waves, ", "))

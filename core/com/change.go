@@ -187,7 +187,23 @@ func (c *COM) effective(o *order, i int) itemChange {
 	if ch := o.changes[i]; ch != nil {
 		return *ch
 	}
-	return itemChange{o.quote.req.Speed, o.quote.req.Tier}
+	q := &o.quote.req
+	if si := o.siteIndex(i); si >= 0 {
+		return itemChange{q.SiteSpeed(si), q.SiteTier(si)}
+	}
+	return itemChange{q.Speed, q.Tier}
+}
+
+// siteIndex is the index in the quote of item i's site, or -1 when its
+// item names no site of the quote.
+func (o *order) siteIndex(i int) int {
+	if i < len(o.sites) {
+		return o.sites[i]
+	}
+	if qi := o.po.Items[i].QuoteItem; qi != nil {
+		return slices.IndexFunc(o.quote.req.Sites, func(s Site) bool { return s.Code == qi.ID })
+	}
+	return -1
 }
 
 // amend changes a pending site in place: its item, its price and, when its
@@ -213,7 +229,7 @@ func (c *COM) amend(o *order, i int, to itemChange, out *engine.Out) {
 	o.changes[i] = &to
 	it.Characteristics.Set("speed", to.speed)
 	it.Characteristics.Set("slaTier", to.tier)
-	it.MonthlyPrice = o.quote.card.Price(to.speed)
+	it.MonthlyPrice = o.quote.card.PriceOf(to.tier, to.speed)
 	if redo {
 		w.withdraw(o, i, c)
 		w.items = append(w.items, i)
@@ -230,6 +246,9 @@ func (c *COM) itemVars(o *order, i int) catalog.Vars {
 	if ch := o.changes[i]; ch != nil {
 		c.vars.over = tierVars(c.cfg.Catalog.Tiers[ch.tier])
 		c.vars.over["speed"] = ch.speed
+	} else if s := o.quote.req.Sites[o.sites[i]]; s.Tier != "" || s.Speed != "" {
+		c.vars.over = tierVars(c.cfg.Catalog.Tiers[o.quote.req.SiteTier(o.sites[i])])
+		c.vars.over["speed"] = o.quote.req.SiteSpeed(o.sites[i])
 	}
 	return &c.vars
 }
@@ -260,7 +279,7 @@ func (c *COM) modify(o *order, i int, to itemChange, out *engine.Out) {
 		}
 	}
 	c.modifications++
-	m := &modification{base: o, item: i, to: to, price: q.card.Price(to.speed)}
+	m := &modification{base: o, item: i, to: to, price: q.card.PriceOf(to.tier, to.speed)}
 	m.po = tmf.ProductOrder{ID: o.po.ID + "-M" + strconv.Itoa(c.modifications), Category: "modify",
 		Description: "change " + it.Place.ID, State: lc.Initial(lc.ProductOrder), OrderDate: out.Now(),
 		RelatedParty: o.po.RelatedParty, BillingAccount: o.po.BillingAccount,
@@ -383,7 +402,7 @@ func (c *COM) addSite(m AddSite, out *engine.Out) {
 // that wave's service order is not yet sent, else in a late wave.
 func (c *COM) siteAdded(o *order, i int, ok bool, out *engine.Out) {
 	q := o.quote
-	cfs := c.cfg.Catalog.CFSFor(q.offering, q.tier)
+	cfs := c.cfsOf(o, i, c.cfg.Catalog.CFSFor(q.offering, q.tier))
 	d, err := c.decomposition(o, i, cfs)
 	if err != nil {
 		out.Error(err)

@@ -110,6 +110,7 @@ type waveState struct {
 	SOState     string
 	SLABreach   string
 	Measuring   int
+	ReleasedBy  string
 	Late        bool
 	Modify      int // index in Modifies, -1 for none
 	Active      int
@@ -212,7 +213,7 @@ func (c *COM) Snapshot() ([]byte, error) {
 		w := c.waves[h]
 		st.Waves = append(st.Waves, waveState{Handle: h, Order: indexOf(c.orders, w.order), ID: w.id, Name: w.name, SOName: w.soName,
 			ExternalID: w.externalID, State: w.state, Target: w.target, Items: w.items, SO: w.so, SOID: w.soID,
-			SOState: w.soState, SLABreach: w.slaBreach, Measuring: w.measuring, Late: w.late,
+			SOState: w.soState, SLABreach: w.slaBreach, Measuring: w.measuring, ReleasedBy: w.releasedBy, Late: w.late,
 			Modify: indexOf(c.modifies, w.modify), Active: w.active, SubmittedAt: w.submittedAt, CompletedAt: w.completedAt})
 	}
 	for _, h := range slices.Sorted(maps.Keys(c.sois)) {
@@ -369,7 +370,7 @@ func (c *COM) restore(st *comState) error {
 		}
 		w := &wave{order: c.orders[s.Order], id: s.ID, name: s.Name, soName: s.SOName, externalID: s.ExternalID,
 			state: s.State, target: s.Target, items: s.Items, so: s.SO, soID: s.SOID, soState: s.SOState,
-			slaBreach: s.SLABreach, measuring: s.Measuring, handle: s.Handle, late: s.Late, active: s.Active,
+			slaBreach: s.SLABreach, measuring: s.Measuring, releasedBy: s.ReleasedBy, handle: s.Handle, late: s.Late, active: s.Active,
 			submittedAt: s.SubmittedAt, completedAt: s.CompletedAt}
 		if s.Modify >= 0 {
 			w.modify = c.modifies[s.Modify]
