@@ -435,7 +435,8 @@ func (f *File) build(dir string) (*Scenario, error) {
 func (f *File) placement(cat *catalog.Catalog, net *twin.Network, bad func(format string, args ...any)) Placement {
 	var err error
 	q := com.QuoteRequest{ID: f.Quote.ID, Customer: com.Customer(f.Customer), Offering: f.Quote.Offering,
-		Tier: f.Quote.SLA, Speed: f.Quote.Speed, Term: f.Quote.Term, RateCard: f.Quote.RateCard, Monthly: f.Quote.Price}
+		Tier: f.Quote.SLA, Speed: f.Quote.Speed, Term: f.Quote.Term, RateCard: f.Quote.RateCard, Monthly: f.Quote.Price,
+		ChangesPerSite: f.Version >= 2}
 	for i, w := range f.Quote.Waves {
 		target, err := tmf.ParseOffset(w.Target)
 		if err != nil {

@@ -49,11 +49,12 @@ type order struct {
 	waveOf []*wave
 	tasks  []*task
 	// changes[i] is what item i was changed to; deferred[i] a change
-	// waiting for the site to be active; changing names the site whose
-	// change is in flight.
+	// waiting for the site to be active; changing names the sites whose
+	// change is in flight, one change a site (changes of other sites may
+	// be in flight at once).
 	changes  []*itemChange
 	deferred []*itemChange
-	changing string
+	changing []string
 	// removed[i] marks an active site whose disconnect order was placed.
 	removed []bool
 	// room is where the items' lists of references are cut from (refs);
@@ -510,4 +511,22 @@ func (c *COM) start(o *order, out *engine.Out) {
 	}
 	c.plan(o, out)
 	c.releaseNext(o, out)
+}
+
+// inFlight tells whether a change of site is in flight.
+func (o *order) inFlight(site string) bool { return slices.Contains(o.changing, site) }
+
+// startChange marks a change of site in flight.
+func (o *order) startChange(site string) {
+	if !o.inFlight(site) {
+		o.changing = append(o.changing, site)
+	}
+}
+
+// endChange marks the change of site done.
+func (o *order) endChange(site string) {
+	o.changing = slices.DeleteFunc(o.changing, func(s string) bool { return s == site })
+	if len(o.changing) == 0 {
+		o.changing = nil
+	}
 }

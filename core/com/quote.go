@@ -131,6 +131,10 @@ type QuoteRequest struct {
 	Monthly  float64 // negotiated price per site per month
 	Waves    []WavePlan
 	Sites    []Site
+	// ChangesPerSite lets changes of different sites of the order be in
+	// flight at once, one a site (scenario version 2); without, one change
+	// is in flight per order.
+	ChangesPerSite bool
 }
 
 // Stages of the approval workflow, in order.

@@ -82,7 +82,9 @@ type orderState struct {
 	Tasks     []int // task numbers, 0 for none
 	Changes   []optionalChange
 	Deferred  []optionalChange
-	Changing  string
+	Changing  string // before several changes in flight: the one site
+	// ChangingSites are the sites whose change is in flight.
+	ChangingSites []string
 	Removed   []bool
 	Calls     int
 	Retiring  bool
@@ -258,7 +260,7 @@ func (c *COM) saveQuote(q *quote, order int) quoteState {
 // saveOrder is an order's state, quote the index of its quote.
 func (c *COM) saveOrder(o *order, quote int) orderState {
 	s := orderState{PO: o.po, Quote: quote, Sites: o.sites, Instances: o.instances,
-		SoiLeft: o.soiLeft, Waiting: o.waiting, Final: o.final, Attempts: o.attempts, Changing: o.changing, Removed: o.removed,
+		SoiLeft: o.soiLeft, Waiting: o.waiting, Final: o.final, Attempts: o.attempts, ChangingSites: o.changing, Removed: o.removed,
 		Calls: o.calls, Retiring: o.retiring, Version: o.version, Ended: o.ended}
 	for _, w := range o.waves {
 		s.Waves = append(s.Waves, w.handle)
@@ -297,10 +299,14 @@ func (c *COM) loadQuote(s *quoteState) (*quote, error) {
 // loadOrder makes an order of its state and its quote, without its
 // waves and tasks.
 func (c *COM) loadOrder(s *orderState, q *quote) *order {
-	return &order{po: s.PO, quote: q, sites: s.Sites, instances: s.Instances, soiLeft: s.SoiLeft,
-		waiting: s.Waiting, final: s.Final, attempts: s.Attempts, changing: s.Changing, removed: s.Removed,
+	o := &order{po: s.PO, quote: q, sites: s.Sites, instances: s.Instances, soiLeft: s.SoiLeft,
+		waiting: s.Waiting, final: s.Final, attempts: s.Attempts, changing: s.ChangingSites, removed: s.Removed,
 		changes: restoreChanges(s.Changes), deferred: restoreChanges(s.Deferred),
 		calls: s.Calls, retiring: s.Retiring, version: s.Version, ended: s.Ended}
+	if s.Changing != "" && o.changing == nil {
+		o.changing = []string{s.Changing} // a snapshot of one change in flight
+	}
+	return o
 }
 
 func saveChanges(cs []*itemChange) []optionalChange {
