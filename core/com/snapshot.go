@@ -85,11 +85,11 @@ type orderState struct {
 	Changing  string // before several changes in flight: the one site
 	// ChangingSites are the sites whose change is in flight.
 	ChangingSites []string
-	Removed   []bool
-	Calls     int
-	Retiring  bool
-	Version   int
-	Ended     []WaveView
+	Removed       []bool
+	Calls         int
+	Retiring      bool
+	Version       int
+	Ended         []WaveView
 }
 
 type optionalChange struct {
