@@ -181,6 +181,21 @@ type EventSpec struct {
 	Address string `yaml:"address"`
 	// release (version 2): By releases Wave, a wave of manual release.
 	By string `yaml:"by"`
+	// Select (version 2) aims a cancel, change or removeSite at the sites
+	// it picks of the scenario's orders: one event a site.
+	Select *Selector `yaml:"select"`
+	// line is where the event is in the file.
+	line int
+}
+
+// UnmarshalYAML keeps the event's line, for errors about its selector.
+func (e *EventSpec) UnmarshalYAML(n *yaml.Node) error {
+	type plain EventSpec
+	if err := n.Decode((*plain)(e)); err != nil {
+		return err
+	}
+	e.line = n.Line
+	return nil
 }
 
 // eventKinds are the kinds of timed event, sorted.
@@ -293,13 +308,13 @@ func (e EventSpec) event(net *twin.Network) (Event, error) {
 		return Event{At: at, AddSite: &com.AddSite{Site: com.Site{Code: e.Site, Name: e.Name, Address: e.Address, Wave: e.Wave}},
 			Note: "the customer adds site " + e.Site}, nil
 	case "change":
-		if e.Site == "" || (e.Speed == "" && e.SLA == "") {
+		if (e.Site == "" && e.Select == nil) || (e.Speed == "" && e.SLA == "") {
 			return Event{}, errors.New("change names a site and a new speed or sla")
 		}
 		return Event{At: at, Change: &com.Change{Site: e.Site, Speed: e.Speed, Tier: e.SLA},
 			Note: fmt.Sprintf("the customer changes %s to %s %s", e.Site, e.Speed, e.SLA)}, nil
 	case "removeSite":
-		if e.Site == "" {
+		if e.Site == "" && e.Select == nil {
 			return Event{}, errors.New("removeSite names a site")
 		}
 		return Event{At: at, Remove: &com.Remove{Site: e.Site, Reason: e.Reason}, Note: "the customer removes site " + e.Site}, nil
@@ -422,7 +437,7 @@ func (f *File) build(dir string) (*Scenario, error) {
 	if f.Customer != (CustomerSpec{}) || f.Quote.Offering != "" || len(f.Quote.Sites) > 0 || f.Order.ID != "" {
 		orders = []Placement{f.placement(cat, net, bad)}
 	}
-	events := f.checkRest(net, f.Quote.waveNames(), f.Quote.siteCodes(), bad)
+	events := f.checkRest(net, f.Quote.waveNames(), f.Quote.siteCodes(), orders, bad)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
@@ -485,7 +500,7 @@ func (f *File) placement(cat *catalog.Catalog, net *twin.Network, bad func(forma
 // its events (built against net and the rollout plan's waves and sites),
 // fault rules and expectations. Sites is nil where the file does not list
 // its sites (a population's).
-func (f *File) checkRest(net *twin.Network, waves, sites []string, bad func(format string, args ...any)) []Event {
+func (f *File) checkRest(net *twin.Network, waves, sites []string, orders []Placement, bad func(format string, args ...any)) []Event {
 	var events []Event
 	for _, e := range f.Events {
 		if e.Kind == "addSite" {
@@ -497,11 +512,25 @@ func (f *File) checkRest(net *twin.Network, waves, sites []string, bad func(form
 		if err == nil {
 			err = e.checkPlan(waves, sites)
 		}
+		if err == nil {
+			err = f.checkSelector(e, orders)
+		}
 		if err != nil {
 			bad("events[%d] (%s): %v", i, e.Kind, err)
 			continue
 		}
-		events = append(events, ev)
+		if e.Select == nil {
+			events = append(events, ev)
+			continue
+		}
+		picked, err := e.Select.pick(candidates(orders, net), f.Seed, i)
+		if err != nil {
+			bad("line %d: events[%d] (%s): %v", e.line, i, e.Kind, err)
+			continue
+		}
+		for _, c := range picked {
+			events = append(events, aimed(ev, c))
+		}
 	}
 	if err := twin.CheckFaults(f.Faults); err != nil {
 		bad("%v", err)
@@ -590,11 +619,14 @@ func (f *File) buildPopulation(dir string) (*Scenario, error) {
 	if err != nil {
 		return nil, fmt.Errorf("population: %w", err)
 	}
+	for i := range orders {
+		orders[i].Quote.ChangesPerSite = f.Version >= 2
+	}
 	c := com.New(com.Config{Catalog: cat})
 	if err := c.Check(orders[0].Quote); err != nil {
 		bad("population: %v", err)
 	}
-	events = append(events, f.checkRest(net, f.Population.waveNames(), nil, bad)...)
+	events = append(events, f.checkRest(net, f.Population.waveNames(), nil, orders, bad)...)
 	var offers []Placement
 	switch f.Population.Orders {
 	case "", PlacedByScenario:
@@ -614,6 +646,28 @@ func (f *File) buildPopulation(dir string) (*Scenario, error) {
 // Placements are the scenario's quotes and orders, those it places and
 // those it offers for the APIs.
 func (s Spec) Placements() []Placement { return append(slices.Clone(s.Orders), s.Offers...) }
+
+// checkSelector checks an event's selector, and that a customer event of
+// a scenario of many orders has one: without, it would be aimed at no
+// order.
+func (f *File) checkSelector(e EventSpec, orders []Placement) error {
+	if e.Select == nil {
+		if len(orders) > 1 && slices.Contains(selectable, e.Kind) {
+			return fmt.Errorf("the scenario has %d orders: a %s names the sites it is aimed at with select: (customers, area, wave, site, share)",
+				len(orders), e.Kind)
+		}
+		return nil
+	}
+	switch {
+	case f.Version < 2:
+		return errors.New(`select: is version 2: the file starts with "version: 2"`)
+	case !slices.Contains(selectable, e.Kind):
+		return fmt.Errorf("select: aims a %s, not a %s", strings.Join(selectable, ", "), e.Kind)
+	case e.Site != "":
+		return errors.New("select: and site: both: name the site in the selector (select: {site: ...})")
+	}
+	return nil
+}
 
 // checkPlan checks the waves and sites an event names against the rollout
 // plan: a site added into a wave the plan does not have would become a

@@ -194,3 +194,56 @@ func TestGateOnCompletionIgnoresTheSLACheck(t *testing.T) {
 	assert.Less(t, h, v, "on completed: %s; on slaValidated: %s", held, validated)
 	assert.Equal(t, "P8D", validated, "slaValidated waits for the remediation on day 8")
 }
+
+// Selectors: one event a selected site, a share drawn with the seed (the
+// same draw every load, another with another seed); a selector that
+// matches nothing, and a population's customer event without one, are
+// errors at check.
+func TestSelectors(t *testing.T) {
+	const storm = "v2-change-storm.yaml"
+	aimedAt := func(sc *Scenario) (changes, removes []string) {
+		for _, ev := range sc.Spec.Events {
+			switch {
+			case ev.Change != nil:
+				changes = append(changes, ev.Change.Order+"/"+ev.Change.Site)
+			case ev.Remove != nil:
+				removes = append(removes, ev.Remove.Order+"/"+ev.Remove.Site)
+			}
+		}
+		return changes, removes
+	}
+	sc := load(t, storm)
+	changes, removes := aimedAt(sc)
+	require.Len(t, changes, 40+5, "25% of 160 Wave 1 sites, and customer 7's five")
+	assert.Equal(t, []string{"PO-00007/S01", "PO-00007/S02", "PO-00007/S03", "PO-00007/S04", "PO-00007/S05"}, changes[40:])
+	assert.Equal(t, []string{"PO-00012/S02"}, removes)
+	for _, c := range changes[:40] {
+		assert.NotContains(t, c, "/S01", "S01 is every customer's pilot site, not Wave 1")
+	}
+	again, _ := aimedAt(load(t, storm))
+	assert.Equal(t, changes, again, "the draw is the seed's")
+	other, err := loadEdited(t, storm, "seed: 4242", "seed: 4243")
+	require.NoError(t, err)
+	otherChanges, _ := aimedAt(other)
+	assert.NotEqual(t, changes[:40], otherChanges[:40])
+	assert.Contains(t, changes[:40], "PO-00007/S05", "drawn, and changed again (the billing in the file's comment)")
+
+	for _, c := range []struct{ name, from, to, want string }{
+		{"no match", "select: {customers: [CUST-ENT-00007]}", "select: {customers: [CUST-ENT-99999]}",
+			"line 38: events[1] (change): select: no site of the scenario's orders matches (customers CUST-ENT-99999)"},
+		{"no match in an area", "select: {wave: Wave 1, share: 25%}", "select: {wave: Wave 1, area: AREA-0009}",
+			"line 35: events[0] (change): select: no site of the scenario's orders matches (area AREA-0009, wave Wave 1)"},
+		{"bad share", "share: 25%", "share: 0%", `events[0] (change): select: share: "0%"`},
+		{"no selector", "select: {customers: [CUST-ENT-00007]}", "site: S01",
+			"events[1] (change): the scenario has 40 orders: a change names the sites it is aimed at with select:"},
+		{"selector in version 1", "version: 2", "version: 1", `events[0] (change): select: is version 2`},
+		{"selector of a network event", "events:\n", "events:\n  - {at: P1D, kind: remediate, wave: Pilot, select: {wave: Pilot}}\n",
+			"events[0] (remediate): select: aims a cancel, change, removeSite, not a remediate"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := loadEdited(t, storm, c.from, c.to)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), c.want)
+		})
+	}
+}
