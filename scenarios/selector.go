@@ -119,4 +119,3 @@ func aimed(ev Event, c candidate) Event {
 
 // selectable are the event kinds a selector aims.
 var selectable = []string{"cancel", "change", "removeSite"}
-
