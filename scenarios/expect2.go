@@ -3,9 +3,12 @@ package scenarios
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/com"
+	"github.com/ordertwin/ordertwin/core/hint"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
@@ -73,6 +76,9 @@ func rowRef(s string) (entity, state string, err error) {
 	return strings.TrimSpace(s[:i]), s[i+1:], nil
 }
 
+// jeopardyTypes are what absent: jeopardy: takes: any, or a type of alert.
+var jeopardyTypes = []string{"any", com.JeopardyDeadline, com.JeopardySLA}
+
 // check2 validates the version 2 expectations themselves.
 func (e *Expectations) check2() error {
 	var errs []error
@@ -106,6 +112,10 @@ func (e *Expectations) check2() error {
 		n := 0
 		if a.Jeopardy != "" {
 			n++
+			if !slices.Contains(jeopardyTypes, a.Jeopardy) {
+				bad("absent[%d]: jeopardy: %q: want any or a type: %s%s", i, a.Jeopardy, strings.Join(jeopardyTypes[1:], ", "),
+					hint.DidYouMean(a.Jeopardy, jeopardyTypes))
+			}
 		}
 		if a.Entity != "" || a.State != "" {
 			n++

@@ -104,6 +104,8 @@ func TestV2LoadErrors(t *testing.T) {
 		{"ordering of no state", gates, []string{"first: PO-2025-00871/Regional released,", "first: released,"},
 			`ordering[1]: first: "released": want an entity and a state`},
 		{"window backwards", gates, []string{"from: P7D, to: P9D", "from: P9D, to: P7D"}, `windows[0] (PO-2025-00871/Regional): to P7D is before from P9D`},
+		{"absent of an unknown jeopardy", gates, []string{"{jeopardy: any}", "{jeopardy: SLA}"},
+			`absent[0]: jeopardy: "SLA": want any or a type: deadline, slaValidation`},
 		{"absent of two things", gates, []string{"{jeopardy: any}", "{jeopardy: any, site: DRW1, wave: Pilot}"}, `absent[0]: name one of`},
 	}
 	for _, c := range cases {
