@@ -86,15 +86,6 @@ type GateSpec struct {
 	Sites string `yaml:"sites"`
 }
 
-// UnmarshalYAML keeps the wave's line, for errors about its gates.
-func (w *WaveSpec) UnmarshalYAML(n *yaml.Node) error {
-	type plain WaveSpec
-	if err := n.Decode((*plain)(w)); err != nil {
-		return err
-	}
-	w.line = n.Line
-	return nil
-}
 
 // SiteSpec is one site.
 type SiteSpec struct {
@@ -188,15 +179,6 @@ type EventSpec struct {
 	line int
 }
 
-// UnmarshalYAML keeps the event's line, for errors about its selector.
-func (e *EventSpec) UnmarshalYAML(n *yaml.Node) error {
-	type plain EventSpec
-	if err := n.Decode((*plain)(e)); err != nil {
-		return err
-	}
-	e.line = n.Line
-	return nil
-}
 
 // eventKinds are the kinds of timed event, sorted.
 var eventKinds = []string{"addHandoffs", "addLineCard", "addSite", "cancel", "change", "release", "remediate", "removeSite"}
@@ -374,6 +356,7 @@ func loadFrom(fsys fs.FS, path string) (*Scenario, error) {
 		}
 		return nil, fmt.Errorf("scenario %s: %w", path, err)
 	}
+	f.locate(data)
 	sc, err := f.build(filepath.Dir(path))
 	if err != nil {
 		return nil, fmt.Errorf("scenario %s: %w", path, err)
@@ -539,6 +522,49 @@ func (f *File) checkRest(net *twin.Network, waves, sites []string, orders []Plac
 		bad("expect: %v", err)
 	}
 	return events
+}
+
+// locate finds the lines of the plan's waves and of the events in the
+// file (decoded without error), for errors about their gates and
+// selectors. (A yaml.Unmarshaler would keep them too, but the file's key
+// check does not look inside one.)
+func (f *File) locate(data []byte) {
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
+		return
+	}
+	root := doc.Content[0]
+	for i, n := range items(child(child(root, "quote"), "waves")) {
+		if i < len(f.Quote.Waves) {
+			f.Quote.Waves[i].line = n.Line
+		}
+	}
+	for i, n := range items(child(root, "events")) {
+		if i < len(f.Events) {
+			f.Events[i].line = n.Line
+		}
+	}
+}
+
+// child is the value of key in a mapping node, or nil.
+func child(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// items are the items of a sequence node, or none.
+func items(n *yaml.Node) []*yaml.Node {
+	if n == nil || n.Kind != yaml.SequenceNode {
+		return nil
+	}
+	return n.Content
 }
 
 // resolve finds a path named in a scenario file: relative to the file's
