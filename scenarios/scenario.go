@@ -86,7 +86,6 @@ type GateSpec struct {
 	Sites string `yaml:"sites"`
 }
 
-
 // SiteSpec is one site.
 type SiteSpec struct {
 	Code    string `yaml:"code"`
@@ -178,7 +177,6 @@ type EventSpec struct {
 	// line is where the event is in the file.
 	line int
 }
-
 
 // eventKinds are the kinds of timed event, sorted.
 var eventKinds = []string{"addHandoffs", "addLineCard", "addSite", "cancel", "change", "release", "remediate", "removeSite"}
