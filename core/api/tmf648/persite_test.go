@@ -28,7 +28,9 @@ func TestQuoteItemsOfTheirOwnTier(t *testing.T) {
 	assert.Equal(t, "500M-sym", got["SYD1"][1])
 	assert.Equal(t, "Silver", got["BNE2"][0])
 	assert.Equal(t, "100M-sym", got["BNE2"][1])
-	amount := func(site string) any { return got[site][2].(map[string]any)["dutyFreeAmount"].(map[string]any)["value"] }
+	amount := func(site string) any {
+		return got[site][2].(map[string]any)["dutyFreeAmount"].(map[string]any)["value"]
+	}
 	assert.Equal(t, 3200.0, amount("MELB"))
 	assert.Equal(t, 1850.0, amount("SYD1"))
 	assert.Equal(t, 1400.0, amount("BNE2"))
