@@ -3,6 +3,7 @@ package scenarios
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -251,6 +252,80 @@ func TestSelectors(t *testing.T) {
 			_, err := loadEdited(t, storm, c.from, c.to)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), c.want)
+		})
+	}
+}
+
+// Every version 2 expectation of the library's version 2 scenarios holds,
+// and each, made wrong alone, fails with one message that says what it
+// expected and what happened: none of them is one that cannot fail.
+func TestV2LibraryExpectationsCanFail(t *testing.T) {
+	files, err := filepath.Glob("v2-*.yaml")
+	require.NoError(t, err)
+	require.Len(t, files, 5)
+	for _, f := range files {
+		t.Run(f, func(t *testing.T) {
+			sc := load(t, f)
+			r := run(t, sc)
+			require.Empty(t, r.Expectations.Failed)
+			e := *sc.Expect
+			wrong := func(what string, edit func(x *Expectations)) {
+				x := Expectations{}
+				edit(&x)
+				out := x.Evaluate(r)
+				if assert.Len(t, out.Failed, 1, what) {
+					assert.Contains(t, out.Failed[0], "want", what)
+					assert.Contains(t, out.Failed[0], "got", what)
+				}
+			}
+			n := 0
+			if c := e.Contract; c != nil {
+				if c.Value != nil {
+					v := *c.Value + 1
+					wrong("contract value", func(x *Expectations) { x.Contract = &ContractExpect{Value: &v} })
+					n++
+				}
+				for _, s := range c.Sites {
+					s.SLA = "Bronze"
+					wrong("contract site "+s.Site, func(x *Expectations) { x.Contract = &ContractExpect{Sites: []ContractSiteWant{s}} })
+					n++
+				}
+			}
+			for _, b := range e.BillingSites {
+				m := 1.0
+				b.Monthly = &m
+				wrong("billing "+b.Site, func(x *Expectations) { x.BillingSites = []BillingWant{b} })
+				n++
+			}
+			for _, o := range e.Ordering {
+				o.First, o.Then = o.Then, o.First
+				wrong("ordering "+o.First, func(x *Expectations) { x.Ordering = []OrderingWant{o} })
+				n++
+			}
+			for _, w := range e.Windows {
+				w.From, w.To = "P900D", "P901D"
+				wrong("window "+w.Entity, func(x *Expectations) { x.Windows = []WindowWant{w} })
+				n++
+			}
+			for _, a := range e.Absent {
+				switch {
+				case a.Entity != "":
+					continue // its opposite is a timeline row, pinned by the timeline key
+				case a.Site != "":
+					// The wave the site is in.
+					for _, so := range r.ServiceOrders {
+						if slices.Contains(so.Sites, a.Site) {
+							a.Wave = so.Wave
+						}
+					}
+					wrong("absent site "+a.Site, func(x *Expectations) { x.Absent = []AbsentWant{a} })
+					n++
+				}
+			}
+			if r.Summary {
+				return // a population's: no timeline, so none of ordering or windows
+			}
+			assert.Positive(t, n, "the scenario has version 2 expectations")
 		})
 	}
 }
