@@ -377,6 +377,9 @@ func (s *System) Report() *Report {
 		r.ProductOrders, r.ServiceOrders, r.ResourceOrders = []ProductOrderRow{}, []ServiceOrderRow{}, []ResourceOrderRow{}
 		r.ProductInstances, r.ServiceInstances, r.Resources = []ProductRow{}, []ServiceRow{}, []ResourceRow{}
 		r.Billing.Sites, r.Timeline = []BillingRow{}, []TimelineRow{}
+		if r.Contract != nil {
+			r.Contract.Sites = []ContractRow{}
+		}
 	}
 	return r
 }
@@ -400,7 +403,7 @@ func sized[T any](n int) []T {
 func contract(orders []*tmf.ProductOrder, products []*tmf.Product, currency string) *ContractReport {
 	current := map[string]*tmf.Product{}
 	for _, p := range products {
-		current[p.Place.ID] = p
+		current[p.ID] = p
 	}
 	c := &ContractReport{Currency: currency, Sites: []ContractRow{}}
 	for _, po := range orders {
@@ -410,7 +413,11 @@ func contract(orders []*tmf.ProductOrder, products []*tmf.Product, currency stri
 			}
 			row := ContractRow{Site: it.Place.ID, Tier: it.Characteristics.Get("slaTier"), Speed: it.Characteristics.Get("speed"),
 				Monthly: it.MonthlyPrice, Term: it.ItemTerm}
-			if p := current[it.Place.ID]; p != nil {
+			var p *tmf.Product // the site's product, once in service
+			if it.ProductInstance != nil {
+				p = current[it.ProductInstance.ID]
+			}
+			if p != nil {
 				if p.Status == "terminated" {
 					continue
 				}

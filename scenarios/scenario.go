@@ -663,7 +663,7 @@ func (f *File) buildPopulation(dir string) (*Scenario, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	return &Scenario{Name: f.Name, Expect: f.Expect, Spec: Spec{Name: f.Name, Seed: f.Seed, Epoch: epoch,
+	return &Scenario{Name: f.Name, Expect: f.Expect, Spec: Spec{Name: f.Name, Version: f.Version, Seed: f.Seed, Epoch: epoch,
 		Catalog: cat, Network: net, Orders: orders, Offers: offers, Faults: f.Faults, Events: events}}, nil
 }
 

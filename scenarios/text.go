@@ -116,6 +116,9 @@ func writeSummary(p *printer, r *Report) error {
 	p.f("Service orders %d (%d items) · resource orders %d (%d items) · product instances %d · service instances %d · resources %d\n",
 		c.ServiceOrders, c.ServiceOrderItems, c.ResourceOrders, c.ResourceOrderItems, c.ProductInstances, c.ServiceInstances, c.Resources)
 	p.f("Billing: %s %.2f monthly\n", r.Billing.Currency, r.Billing.Monthly)
+	if c := r.Contract; c != nil {
+		p.f("Contract: TCV %s %.2f (%s %.2f monthly)\n", c.Currency, c.Value, c.Currency, c.Monthly)
+	}
 	kinds := map[string]int{}
 	for _, j := range r.Jeopardies {
 		kinds[j.Type]++
