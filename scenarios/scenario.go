@@ -1,4 +1,4 @@
-// Package scenarios reads scenario files (format v1, documented in
+// Package scenarios reads scenario files (formats v1 and v2, documented in
 // README.md beside them), wires the core to the network twin, runs
 // scenarios on the virtual or the wall clock, and reports what happened:
 // the seed-style timeline and entity map, the JSON report, and the
@@ -24,7 +24,7 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// File is the YAML shape of a scenario file, version 1.
+// File is the YAML shape of a scenario file, version 1 or 2.
 type File struct {
 	// fsys holds the file and what it names; nil: the operating system's.
 	fsys        fs.FS
