@@ -65,6 +65,25 @@ func TestChangeInFlightSiteAndOneAtATime(t *testing.T) {
 	assert.Equal(t, 9600.0, r.Billing.Monthly)
 }
 
+// Version 2: a change of another site goes on while one is in flight
+// (several in flight per order, one a site); a second change of the same
+// site is refused, saying why.
+func TestSeveralChangesInFlight(t *testing.T) {
+	sc := load(t, globaltech)
+	sc.Expect = nil
+	sc.Spec.Orders[0].Quote.ChangesPerSite = true
+	sc.Spec.Events = []Event{changeAt(10*day, "SYD1", "1G-sym"), changeAt(11*day, "SYD2", "1G-sym"), changeAt(12*day, "SYD1", "100M-sym")}
+	r := run(t, sc)
+	assert.True(t, r.hasRow(StateExpect{Entity: "POI-002", State: "deferred", At: "P10D"}))
+	assert.True(t, r.hasRow(StateExpect{Entity: "POI-003", State: "deferred", At: "P11D"}), "SYD2's change is in flight with SYD1's")
+	assert.True(t, r.hasRow(StateExpect{Entity: "POI-002", State: "refused", At: "P12D",
+		Reason: "one change in flight per site: a change of SYD1 is in flight; send this one when it has ended"}))
+	require.Len(t, r.ProductOrders, 3)
+	assert.Equal(t, "completed", r.ProductOrders[1].State)
+	assert.Equal(t, "completed", r.ProductOrders[2].State)
+	assert.Equal(t, 10200.0, r.Billing.Monthly, "two sites at 2400, three at 1800")
+}
+
 // A site added mid-rollout joins its wave when the wave has not been
 // released; into a released wave's place it goes in a late wave.
 func TestAddSite(t *testing.T) {

@@ -26,6 +26,13 @@ type Expectations struct {
 	FaultHits map[string]int `yaml:"faultHits"`
 	// OrdersByState pins how many product orders end in each state.
 	OrdersByState map[string]int `yaml:"ordersByState"`
+	// Version 2 (expect2.go): the contract, each site's billing, one
+	// thing before another, what must not happen, and time windows.
+	Contract     *ContractExpect `yaml:"contract"`
+	BillingSites []BillingWant   `yaml:"billing"`
+	Ordering     []OrderingWant  `yaml:"ordering"`
+	Absent       []AbsentWant    `yaml:"absent"`
+	Windows      []WindowWant    `yaml:"windows"`
 }
 
 // QuoteExpect pins the quote.
@@ -93,6 +100,7 @@ func (e *Expectations) check(faults []twin.FaultRule) error {
 			}
 		}
 	}
+	errs = append(errs, e.check2())
 	return errors.Join(errs...)
 }
 
@@ -156,6 +164,7 @@ func (e *Expectations) Evaluate(r *Report) Outcome {
 		}
 		expect(got == e.FaultHits[name], "faultHits.%s: want %d, got %d", name, e.FaultHits[name], got)
 	}
+	e.evaluate2(r, expect)
 	return out
 }
 

@@ -29,6 +29,8 @@ var operatorCases = []acted{
 		operator.Action{Key: "k1", Kind: operator.ConfirmCapacity, Item: "TASK-001", By: "olivia", Note: "line card 2 fitted"}, "SO-WAVE3", "completed"},
 	{"pilot-sla-breach.yaml", 9 * 24 * time.Hour,
 		operator.Action{Key: "k1", Kind: operator.ReopenGate, Item: "PO-2024-01203/Pilot", By: "olivia", Note: "path re-routed"}, "SO-WAVE2", "completed"},
+	{"v2-gates-manual-release.yaml", 3 * 24 * time.Hour,
+		operator.Action{Key: "k1", Kind: operator.Release, Item: "PO-2025-00871/Regional", By: "olivia", Note: "regional crews ready"}, "SO-REGIONAL", "completed"},
 }
 
 // newActed is a system of c's scenario without its events, c's action

@@ -31,11 +31,14 @@ type Report struct {
 	ServiceInstances []ServiceRow       `json:"serviceInstances"`
 	Resources        []ResourceRow      `json:"resources"`
 	Billing          BillingReport      `json:"billing"`
-	Counts           Counts             `json:"counts"`
-	Timeline         []TimelineRow      `json:"timeline"`
-	Faults           []FaultRow         `json:"faults"`
-	Jeopardies       []JeopardyRow      `json:"jeopardies"`
-	Expectations     Outcome            `json:"expectations"`
+	// Contract is the true contract value, site by site: a version 2
+	// scenario's report has it.
+	Contract     *ContractReport `json:"contract,omitempty"`
+	Counts       Counts          `json:"counts"`
+	Timeline     []TimelineRow   `json:"timeline"`
+	Faults       []FaultRow      `json:"faults"`
+	Jeopardies   []JeopardyRow   `json:"jeopardies"`
+	Expectations Outcome         `json:"expectations"`
 }
 
 // QuoteReport is the quote and its approvals.
@@ -156,6 +159,26 @@ type BillingReport struct {
 	Monthly  float64      `json:"monthly"`
 	Currency string       `json:"currency"`
 	Sites    []BillingRow `json:"sites"`
+}
+
+// ContractReport is the contract the product orders carry: each site's
+// tier, speed and monthly price (as amended, or as a modify order changed
+// it) for its term, and their sum, the total contract value.
+type ContractReport struct {
+	Value    float64       `json:"value"`
+	Monthly  float64       `json:"monthly"`
+	Currency string        `json:"currency"`
+	Sites    []ContractRow `json:"sites"`
+}
+
+// ContractRow is one site of the contract.
+type ContractRow struct {
+	Site    string  `json:"site"`
+	Tier    string  `json:"tier"`
+	Speed   string  `json:"speed"`
+	Monthly float64 `json:"monthly"`
+	Term    int     `json:"termMonths"`
+	Value   float64 `json:"value"`
 }
 
 // BillingRow is one billed site.
@@ -322,6 +345,9 @@ func (s *System) Report() *Report {
 		r.Billing.Monthly += p.MonthlyPrice
 	}
 	r.Counts.ProductInstances = len(r.ProductInstances)
+	if s.Spec.Version >= 2 {
+		r.Contract = contract(s.productOrders(), products, r.Quote.Currency)
+	}
 	services := s.services()
 	r.ServiceInstances = sized[ServiceRow](len(services))
 	for _, sv := range services {
@@ -351,6 +377,9 @@ func (s *System) Report() *Report {
 		r.ProductOrders, r.ServiceOrders, r.ResourceOrders = []ProductOrderRow{}, []ServiceOrderRow{}, []ResourceOrderRow{}
 		r.ProductInstances, r.ServiceInstances, r.Resources = []ProductRow{}, []ServiceRow{}, []ResourceRow{}
 		r.Billing.Sites, r.Timeline = []BillingRow{}, []TimelineRow{}
+		if r.Contract != nil {
+			r.Contract.Sites = []ContractRow{}
+		}
 	}
 	return r
 }
@@ -366,4 +395,47 @@ func sized[T any](n int) []T {
 		return nil
 	}
 	return make([]T, 0, n)
+}
+
+// contract is the contract of the orders' sites: every site added and not
+// cancelled, rejected or disconnected, at its product's current price
+// (a modify order changes it) or its item's.
+func contract(orders []*tmf.ProductOrder, products []*tmf.Product, currency string) *ContractReport {
+	current := map[string]*tmf.Product{}
+	for _, p := range products {
+		current[p.ID] = p
+	}
+	c := &ContractReport{Currency: currency, Sites: []ContractRow{}}
+	for _, po := range orders {
+		for _, it := range po.Items {
+			if it.Action != tmf.Add || it.State == lc.Cancelled || it.State == lc.Rejected {
+				continue
+			}
+			row := ContractRow{Site: it.Place.ID, Tier: it.Characteristics.Get("slaTier"), Speed: it.Characteristics.Get("speed"),
+				Monthly: it.MonthlyPrice, Term: it.ItemTerm}
+			var p *tmf.Product // the site's product, once in service
+			if it.ProductInstance != nil {
+				p = current[it.ProductInstance.ID]
+			}
+			if p != nil {
+				if p.Status == "terminated" {
+					continue
+				}
+				row.Monthly = p.MonthlyPrice
+				for _, ch := range p.Characteristics {
+					switch ch.Name {
+					case "slaTier":
+						row.Tier = ch.Value
+					case "speed":
+						row.Speed = ch.Value
+					}
+				}
+			}
+			row.Value = row.Monthly * float64(row.Term)
+			c.Sites = append(c.Sites, row)
+			c.Monthly += row.Monthly
+			c.Value += row.Value
+		}
+	}
+	return c
 }

@@ -251,6 +251,11 @@ func (n network) Handle(now time.Duration, msg any, out *engine.Out) {
 			out.Record(store.Record{Kind: "clock", Entity: "clock", System: "Console", To: m.Clock, Event: "clock", Reason: m.Note})
 			return
 		}
+		if m.Release != nil {
+			out.Record(store.Record{Kind: "operator", Entity: "operator", System: "Console", To: "released", Event: "release", Reason: m.Note})
+			out.Send(engine.COM, 0, *m.Release)
+			return
+		}
 		if m.Remediate != "" {
 			out.Record(store.Record{Kind: "network", Entity: "network", System: "Network", To: "remedied", Event: "remediate", Reason: m.Note})
 			out.Send(engine.COM, 0, com.Remediate{Wave: m.Remediate})

@@ -1,4 +1,4 @@
-// Package scenarios reads scenario files (format v1, documented in
+// Package scenarios reads scenario files (formats v1 and v2, documented in
 // README.md beside them), wires the core to the network twin, runs
 // scenarios on the virtual or the wall clock, and reports what happened:
 // the seed-style timeline and entity map, the JSON report, and the
@@ -21,9 +21,10 @@ import (
 	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/ordertwin/ordertwin/core/yamlfile"
 	"github.com/ordertwin/ordertwin/twin"
+	"go.yaml.in/yaml/v3"
 )
 
-// File is the YAML shape of a scenario file, version 1.
+// File is the YAML shape of a scenario file, version 1 or 2.
 type File struct {
 	// fsys holds the file and what it names; nil: the operating system's.
 	fsys        fs.FS
@@ -69,6 +70,20 @@ type WaveSpec struct {
 	Name         string `yaml:"name"`
 	ServiceOrder string `yaml:"serviceOrder"`
 	Target       string `yaml:"target"`
+	// Version 2: the wave's gates, and whether a person releases it.
+	After   []GateSpec `yaml:"after"`
+	Release string     `yaml:"release"`
+	// line is where the wave is in the file.
+	line int
+}
+
+// GateSpec is what a wave waits for of another (version 2): On
+// "completed" or "slaValidated" (the default), or Sites, a share of the
+// wave's sites in service ("80%").
+type GateSpec struct {
+	Wave  string `yaml:"wave"`
+	On    string `yaml:"on"`
+	Sites string `yaml:"sites"`
 }
 
 // SiteSpec is one site.
@@ -77,6 +92,11 @@ type SiteSpec struct {
 	Name    string `yaml:"name"`
 	Address string `yaml:"address"`
 	Wave    string `yaml:"wave"`
+	// Version 2: the site's own SLA tier, speed and monthly price, where
+	// they differ from the quote's.
+	SLA   string  `yaml:"sla"`
+	Speed string  `yaml:"speed"`
+	Price float64 `yaml:"price"`
 }
 
 // OrderSpec says when the product order is placed.
@@ -149,10 +169,17 @@ type EventSpec struct {
 	// addSite: a new site (Site code, Name, Address) in wave Wave.
 	Name    string `yaml:"name"`
 	Address string `yaml:"address"`
+	// release (version 2): By releases Wave, a wave of manual release.
+	By string `yaml:"by"`
+	// Select (version 2) aims a cancel, change or removeSite at the sites
+	// it picks of the scenario's orders: one event a site.
+	Select *Selector `yaml:"select"`
+	// line is where the event is in the file.
+	line int
 }
 
 // eventKinds are the kinds of timed event, sorted.
-var eventKinds = []string{"addHandoffs", "addLineCard", "addSite", "cancel", "change", "remediate", "removeSite"}
+var eventKinds = []string{"addHandoffs", "addLineCard", "addSite", "cancel", "change", "release", "remediate", "removeSite"}
 
 // Scenario is a loaded, checked scenario, ready to run.
 type Scenario struct {
@@ -164,7 +191,10 @@ type Scenario struct {
 
 // Spec is everything a run needs; the bench builds it without a file.
 type Spec struct {
-	Name    string
+	Name string
+	// Version is the scenario file's format version: a version 2
+	// scenario's report has its contract (Report.Contract).
+	Version int
 	Seed    uint64
 	Epoch   time.Time
 	Catalog *catalog.Catalog
@@ -188,6 +218,8 @@ type Event struct {
 	Build tmf.Characteristics
 	// Remediate names the wave whose SLA check to run again.
 	Remediate string
+	// Release is a person's release of a wave (version 2).
+	Release *com.ReleaseWave
 	// Cancel is a customer's cancellation; Change a change of a site;
 	// AddSite a site added to the order; Remove a site taken out.
 	Cancel  *com.Cancel
@@ -256,16 +288,25 @@ func (e EventSpec) event(net *twin.Network) (Event, error) {
 		return Event{At: at, AddSite: &com.AddSite{Site: com.Site{Code: e.Site, Name: e.Name, Address: e.Address, Wave: e.Wave}},
 			Note: "the customer adds site " + e.Site}, nil
 	case "change":
-		if e.Site == "" || (e.Speed == "" && e.SLA == "") {
+		if (e.Site == "" && e.Select == nil) || (e.Speed == "" && e.SLA == "") {
 			return Event{}, errors.New("change names a site and a new speed or sla")
 		}
 		return Event{At: at, Change: &com.Change{Site: e.Site, Speed: e.Speed, Tier: e.SLA},
 			Note: fmt.Sprintf("the customer changes %s to %s %s", e.Site, e.Speed, e.SLA)}, nil
 	case "removeSite":
-		if e.Site == "" {
+		if e.Site == "" && e.Select == nil {
 			return Event{}, errors.New("removeSite names a site")
 		}
 		return Event{At: at, Remove: &com.Remove{Site: e.Site, Reason: e.Reason}, Note: "the customer removes site " + e.Site}, nil
+	case "release":
+		if e.Wave == "" {
+			return Event{}, errors.New("release names the wave a person releases")
+		}
+		by := e.By
+		if by == "" {
+			by = "an operator"
+		}
+		return Event{At: at, Release: &com.ReleaseWave{Wave: e.Wave, By: by}, Note: by + " releases " + e.Wave}, nil
 	case "remediate":
 		if e.Wave == "" {
 			return Event{}, errors.New("remediate names the wave held on its SLA check")
@@ -313,6 +354,7 @@ func loadFrom(fsys fs.FS, path string) (*Scenario, error) {
 		}
 		return nil, fmt.Errorf("scenario %s: %w", path, err)
 	}
+	f.locate(data)
 	sc, err := f.build(filepath.Dir(path))
 	if err != nil {
 		return nil, fmt.Errorf("scenario %s: %w", path, err)
@@ -325,12 +367,12 @@ func (f *File) build(dir string) (*Scenario, error) {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	switch f.Version {
-	case 1:
+	case 1, 2:
 	case 0:
 		// Checked as version 1, so that the file's other faults show too.
 		bad(`version: missing: a scenario file starts with "version: 1"`)
 	default:
-		return nil, fmt.Errorf("version: %d is not supported (this build reads version 1)", f.Version)
+		return nil, fmt.Errorf("version: %d is not supported (this build reads versions 1 and 2)", f.Version)
 	}
 	if f.Population != nil {
 		sc, err := f.buildPopulation(dir)
@@ -376,11 +418,11 @@ func (f *File) build(dir string) (*Scenario, error) {
 	if f.Customer != (CustomerSpec{}) || f.Quote.Offering != "" || len(f.Quote.Sites) > 0 || f.Order.ID != "" {
 		orders = []Placement{f.placement(cat, net, bad)}
 	}
-	events := f.checkRest(net, f.Quote.waveNames(), f.Quote.siteCodes(), bad)
+	events := f.checkRest(net, f.Quote.waveNames(), f.Quote.siteCodes(), orders, bad)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	return &Scenario{Name: f.Name, Expect: f.Expect, Spec: Spec{Name: f.Name, Seed: f.Seed, Epoch: epoch,
+	return &Scenario{Name: f.Name, Expect: f.Expect, Spec: Spec{Name: f.Name, Version: f.Version, Seed: f.Seed, Epoch: epoch,
 		Catalog: cat, Network: net, Orders: orders, Faults: f.Faults, Events: events}}, nil
 }
 
@@ -389,7 +431,8 @@ func (f *File) build(dir string) (*Scenario, error) {
 func (f *File) placement(cat *catalog.Catalog, net *twin.Network, bad func(format string, args ...any)) Placement {
 	var err error
 	q := com.QuoteRequest{ID: f.Quote.ID, Customer: com.Customer(f.Customer), Offering: f.Quote.Offering,
-		Tier: f.Quote.SLA, Speed: f.Quote.Speed, Term: f.Quote.Term, RateCard: f.Quote.RateCard, Monthly: f.Quote.Price}
+		Tier: f.Quote.SLA, Speed: f.Quote.Speed, Term: f.Quote.Term, RateCard: f.Quote.RateCard, Monthly: f.Quote.Price,
+		ChangesPerSite: f.Version >= 2}
 	for i, w := range f.Quote.Waves {
 		target, err := tmf.ParseOffset(w.Target)
 		if err != nil {
@@ -403,8 +446,13 @@ func (f *File) placement(cat *catalog.Catalog, net *twin.Network, bad func(forma
 		}
 		q.Waves = append(q.Waves, com.WavePlan{Name: w.Name, ServiceOrder: so, Target: target})
 	}
-	for _, s := range f.Quote.Sites {
-		q.Sites = append(q.Sites, com.Site(s))
+	q.Waves = f.gates(q.Waves, bad)
+	for i, s := range f.Quote.Sites {
+		if f.Version < 2 && (s.SLA != "" || s.Speed != "" || s.Price != 0) {
+			bad("quote.sites[%d] (%s): sla, speed and price of a site are version 2: the file starts with \"version: 2\"", i, s.Code)
+		}
+		q.Sites = append(q.Sites, com.Site{Code: s.Code, Name: s.Name, Address: s.Address, Wave: s.Wave,
+			Tier: s.SLA, Speed: s.Speed, Monthly: s.Price})
 	}
 	at := time.Duration(0)
 	if f.Order.At != "" {
@@ -433,7 +481,7 @@ func (f *File) placement(cat *catalog.Catalog, net *twin.Network, bad func(forma
 // its events (built against net and the rollout plan's waves and sites),
 // fault rules and expectations. Sites is nil where the file does not list
 // its sites (a population's).
-func (f *File) checkRest(net *twin.Network, waves, sites []string, bad func(format string, args ...any)) []Event {
+func (f *File) checkRest(net *twin.Network, waves, sites []string, orders []Placement, bad func(format string, args ...any)) []Event {
 	var events []Event
 	for _, e := range f.Events {
 		if e.Kind == "addSite" {
@@ -445,11 +493,25 @@ func (f *File) checkRest(net *twin.Network, waves, sites []string, bad func(form
 		if err == nil {
 			err = e.checkPlan(waves, sites)
 		}
+		if err == nil {
+			err = f.checkSelector(e, orders)
+		}
 		if err != nil {
 			bad("events[%d] (%s): %v", i, e.Kind, err)
 			continue
 		}
-		events = append(events, ev)
+		if e.Select == nil {
+			events = append(events, ev)
+			continue
+		}
+		picked, err := e.Select.pick(candidates(orders, net), f.Seed, i)
+		if err != nil {
+			bad("line %d: events[%d] (%s): %v", e.line, i, e.Kind, err)
+			continue
+		}
+		for _, c := range picked {
+			events = append(events, aimed(ev, c))
+		}
 	}
 	if err := twin.CheckFaults(f.Faults); err != nil {
 		bad("%v", err)
@@ -458,6 +520,49 @@ func (f *File) checkRest(net *twin.Network, waves, sites []string, bad func(form
 		bad("expect: %v", err)
 	}
 	return events
+}
+
+// locate finds the lines of the plan's waves and of the events in the
+// file (decoded without error), for errors about their gates and
+// selectors. (A yaml.Unmarshaler would keep them too, but the file's key
+// check does not look inside one.)
+func (f *File) locate(data []byte) {
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
+		return
+	}
+	root := doc.Content[0]
+	for i, n := range items(child(child(root, "quote"), "waves")) {
+		if i < len(f.Quote.Waves) {
+			f.Quote.Waves[i].line = n.Line
+		}
+	}
+	for i, n := range items(child(root, "events")) {
+		if i < len(f.Events) {
+			f.Events[i].line = n.Line
+		}
+	}
+}
+
+// child is the value of key in a mapping node, or nil.
+func child(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// items are the items of a sequence node, or none.
+func items(n *yaml.Node) []*yaml.Node {
+	if n == nil || n.Kind != yaml.SequenceNode {
+		return nil
+	}
+	return n.Content
 }
 
 // resolve finds a path named in a scenario file: relative to the file's
@@ -538,11 +643,14 @@ func (f *File) buildPopulation(dir string) (*Scenario, error) {
 	if err != nil {
 		return nil, fmt.Errorf("population: %w", err)
 	}
+	for i := range orders {
+		orders[i].Quote.ChangesPerSite = f.Version >= 2
+	}
 	c := com.New(com.Config{Catalog: cat})
 	if err := c.Check(orders[0].Quote); err != nil {
 		bad("population: %v", err)
 	}
-	events = append(events, f.checkRest(net, f.Population.waveNames(), nil, bad)...)
+	events = append(events, f.checkRest(net, f.Population.waveNames(), nil, orders, bad)...)
 	var offers []Placement
 	switch f.Population.Orders {
 	case "", PlacedByScenario:
@@ -555,7 +663,7 @@ func (f *File) buildPopulation(dir string) (*Scenario, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	return &Scenario{Name: f.Name, Expect: f.Expect, Spec: Spec{Name: f.Name, Seed: f.Seed, Epoch: epoch,
+	return &Scenario{Name: f.Name, Expect: f.Expect, Spec: Spec{Name: f.Name, Version: f.Version, Seed: f.Seed, Epoch: epoch,
 		Catalog: cat, Network: net, Orders: orders, Offers: offers, Faults: f.Faults, Events: events}}, nil
 }
 
@@ -563,12 +671,34 @@ func (f *File) buildPopulation(dir string) (*Scenario, error) {
 // those it offers for the APIs.
 func (s Spec) Placements() []Placement { return append(slices.Clone(s.Orders), s.Offers...) }
 
+// checkSelector checks an event's selector, and that a customer event of
+// a scenario of many orders has one: without, it would be aimed at no
+// order.
+func (f *File) checkSelector(e EventSpec, orders []Placement) error {
+	if e.Select == nil {
+		if len(orders) > 1 && slices.Contains(selectable, e.Kind) {
+			return fmt.Errorf("the scenario has %d orders: a %s names the sites it is aimed at with select: (customers, area, wave, site, share)",
+				len(orders), e.Kind)
+		}
+		return nil
+	}
+	switch {
+	case f.Version < 2:
+		return errors.New(`select: is version 2: the file starts with "version: 2"`)
+	case !slices.Contains(selectable, e.Kind):
+		return fmt.Errorf("select: aims a %s, not a %s", strings.Join(selectable, ", "), e.Kind)
+	case e.Site != "":
+		return errors.New("select: and site: both: name the site in the selector (select: {site: ...})")
+	}
+	return nil
+}
+
 // checkPlan checks the waves and sites an event names against the rollout
 // plan: a site added into a wave the plan does not have would become a
 // late wave of its own, and a remediation of one would fix nothing.
 func (e EventSpec) checkPlan(waves, sites []string) error {
 	switch e.Kind {
-	case "addSite", "remediate":
+	case "addSite", "remediate", "release":
 		if !slices.Contains(waves, e.Wave) {
 			return fmt.Errorf("wave %q is not in the rollout plan%s (waves: %s)",
 				e.Wave, hint.DidYouMean(e.Wave, waves), strings.Join(waves, ", "))

@@ -74,6 +74,12 @@ func WriteText(w io.Writer, r *Report) error {
 	for _, b := range r.Billing.Sites {
 		p.f("  %-6s %10.2f from %s\n", b.Site, b.Monthly, When(b.From))
 	}
+	if c := r.Contract; c != nil {
+		p.f("\nContract: TCV %s %.2f (%s %.2f monthly)\n", c.Currency, c.Value, c.Currency, c.Monthly)
+		for _, s := range c.Sites {
+			p.f("  %-6s %-9s %-9s %10.2f × %d = %.2f\n", s.Site, s.Tier, s.Speed, s.Monthly, s.Term, s.Value)
+		}
+	}
 	if len(r.Jeopardies) > 0 {
 		p.f("\nJeopardy alerts\n")
 		p.table([]string{"Time", "Entity", "Type", "Message"}, func(row func(...string)) {
@@ -110,6 +116,9 @@ func writeSummary(p *printer, r *Report) error {
 	p.f("Service orders %d (%d items) · resource orders %d (%d items) · product instances %d · service instances %d · resources %d\n",
 		c.ServiceOrders, c.ServiceOrderItems, c.ResourceOrders, c.ResourceOrderItems, c.ProductInstances, c.ServiceInstances, c.Resources)
 	p.f("Billing: %s %.2f monthly\n", r.Billing.Currency, r.Billing.Monthly)
+	if c := r.Contract; c != nil {
+		p.f("Contract: TCV %s %.2f (%s %.2f monthly)\n", c.Currency, c.Value, c.Currency, c.Monthly)
+	}
 	kinds := map[string]int{}
 	for _, j := range r.Jeopardies {
 		kinds[j.Type]++

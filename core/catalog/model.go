@@ -54,6 +54,18 @@ type RateCard struct {
 	// SpeedPrices are the monthly prices of speeds that cost other than
 	// Monthly.
 	SpeedPrices map[string]float64 `yaml:"speedPrices"`
+	// TierPrices are the monthly prices by SLA tier and speed (tier →
+	// speed → price): a tier × speed rate card. A tier and speed it does
+	// not list cost what SpeedPrices and Monthly say.
+	TierPrices map[string]map[string]float64 `yaml:"tierPrices"`
+}
+
+// PriceOf is the card's monthly price of a speed at an SLA tier.
+func (r *RateCard) PriceOf(tier, speed string) float64 {
+	if p, ok := r.TierPrices[tier][speed]; ok {
+		return p
+	}
+	return r.Price(speed)
 }
 
 // Price is the card's monthly price of a speed.

@@ -125,8 +125,11 @@ func (c *COM) siteItem(order, site string, refuse func(entity, why string)) (*or
 func (c *COM) changeable(o *order, i int, refuse func(entity, why string)) bool {
 	it := &o.po.Items[i]
 	switch {
-	case o.changing != "":
-		refuse(it.ID, "one change in flight per order: "+o.changing+" is being changed")
+	case !o.quote.req.ChangesPerSite && len(o.changing) > 0:
+		refuse(it.ID, "one change in flight per order: "+o.changing[0]+" is being changed")
+		return false
+	case o.inFlight(it.Place.ID):
+		refuse(it.ID, "one change in flight per site: a change of "+it.Place.ID+" is in flight; send this one when it has ended")
 		return false
 	case o.removed[i]:
 		refuse(it.ID, it.Place.ID+" is disconnected")
@@ -165,12 +168,13 @@ func (c *COM) change(m Change, out *engine.Out) {
 	w := o.waveOf[i]
 	switch {
 	case it.State == lc.Completed:
-		o.changing = it.Place.ID
+		o.startChange(it.Place.ID)
 		c.modify(o, i, to, out)
 	case it.State == lc.InProgress && w != nil && w.so == nil:
 		// Past the point of no return for an amendment: provisioning runs
 		// with the old values; the change follows as a modify order.
-		o.changing, o.deferred[i] = it.Place.ID, &to
+		o.startChange(it.Place.ID)
+		o.deferred[i] = &to
 		out.Record(store.Record{Kind: "amendment", Entity: it.ID, Name: it.Place.ID, System: "COM", To: "deferred",
 			Event: "change", Reason: what + "; provisioning has started: a modify order follows once the site is active"})
 	case it.State == lc.InProgress || it.State == lc.Held || it.State == lc.Acknowledged:
@@ -187,7 +191,23 @@ func (c *COM) effective(o *order, i int) itemChange {
 	if ch := o.changes[i]; ch != nil {
 		return *ch
 	}
-	return itemChange{o.quote.req.Speed, o.quote.req.Tier}
+	q := &o.quote.req
+	if si := o.siteIndex(i); si >= 0 {
+		return itemChange{q.SiteSpeed(si), q.SiteTier(si)}
+	}
+	return itemChange{q.Speed, q.Tier}
+}
+
+// siteIndex is the index in the quote of item i's site, or -1 when its
+// item names no site of the quote.
+func (o *order) siteIndex(i int) int {
+	if i < len(o.sites) {
+		return o.sites[i]
+	}
+	if qi := o.po.Items[i].QuoteItem; qi != nil {
+		return slices.IndexFunc(o.quote.req.Sites, func(s Site) bool { return s.Code == qi.ID })
+	}
+	return -1
 }
 
 // amend changes a pending site in place: its item, its price and, when its
@@ -213,7 +233,7 @@ func (c *COM) amend(o *order, i int, to itemChange, out *engine.Out) {
 	o.changes[i] = &to
 	it.Characteristics.Set("speed", to.speed)
 	it.Characteristics.Set("slaTier", to.tier)
-	it.MonthlyPrice = o.quote.card.Price(to.speed)
+	it.MonthlyPrice = o.quote.card.PriceOf(to.tier, to.speed)
 	if redo {
 		w.withdraw(o, i, c)
 		w.items = append(w.items, i)
@@ -230,6 +250,9 @@ func (c *COM) itemVars(o *order, i int) catalog.Vars {
 	if ch := o.changes[i]; ch != nil {
 		c.vars.over = tierVars(c.cfg.Catalog.Tiers[ch.tier])
 		c.vars.over["speed"] = ch.speed
+	} else if s := o.quote.req.Sites[o.sites[i]]; s.Tier != "" || s.Speed != "" {
+		c.vars.over = tierVars(c.cfg.Catalog.Tiers[o.quote.req.SiteTier(o.sites[i])])
+		c.vars.over["speed"] = o.quote.req.SiteSpeed(o.sites[i])
 	}
 	return &c.vars
 }
@@ -260,7 +283,7 @@ func (c *COM) modify(o *order, i int, to itemChange, out *engine.Out) {
 		}
 	}
 	c.modifications++
-	m := &modification{base: o, item: i, to: to, price: q.card.Price(to.speed)}
+	m := &modification{base: o, item: i, to: to, price: q.card.PriceOf(to.tier, to.speed)}
 	m.po = tmf.ProductOrder{ID: o.po.ID + "-M" + strconv.Itoa(c.modifications), Category: "modify",
 		Description: "change " + it.Place.ID, State: lc.Initial(lc.ProductOrder), OrderDate: out.Now(),
 		RelatedParty: o.po.RelatedParty, BillingAccount: o.po.BillingAccount,
@@ -276,7 +299,7 @@ func (c *COM) modify(o *order, i int, to itemChange, out *engine.Out) {
 		out.Fire(c.machines, lc.ProductOrderItem, mi.ID, "", &mi.State, lc.Reject, reason, "COM")
 		out.Fire(c.machines, lc.ProductOrder, m.po.ID, "", &m.po.State, lc.Reject, reason, "COM")
 		m.po.CompletionDate = out.Now()
-		o.changing = ""
+		o.endChange(it.Place.ID)
 		return
 	}
 	out.Fire(c.machines, lc.ProductOrder, m.po.ID, "", &m.po.State, lc.Start, "", "COM → SOM")
@@ -306,7 +329,7 @@ func (c *COM) modified(ref *soiRef, ev *tmf.ItemEvent, out *engine.Out) {
 	m := ref.modify
 	o := m.base
 	mi := &m.po.Items[0]
-	o.changing = ""
+	o.endChange(o.po.Items[m.item].Place.ID)
 	if ev.State != lc.Completed {
 		reason := "modify failed: " + ev.StateReason
 		out.Fire(c.machines, lc.ProductOrderItem, mi.ID, "", &mi.State, lc.Fail, reason, "COM")
@@ -351,8 +374,11 @@ func (c *COM) addSite(m AddSite, out *engine.Out) {
 	case o.po.State != lc.InProgress:
 		refuse(o.po.ID, "the order is "+o.po.State)
 		return
-	case o.changing != "":
-		refuse(o.po.ID, "one change in flight per order: "+o.changing+" is being changed")
+	case !o.quote.req.ChangesPerSite && len(o.changing) > 0:
+		refuse(o.po.ID, "one change in flight per order: "+o.changing[0]+" is being changed")
+		return
+	case o.inFlight(m.Site.Code):
+		refuse(o.po.ID, "one change in flight per site: a change of "+m.Site.Code+" is in flight")
 		return
 	case slices.ContainsFunc(o.po.Items, func(it tmf.ProductOrderItem) bool { return it.Place.ID == m.Site.Code }):
 		refuse(o.po.ID, fmt.Sprintf("site %s is already in the order", m.Site.Code))
@@ -375,7 +401,7 @@ func (c *COM) addSite(m AddSite, out *engine.Out) {
 	out.Created(lc.ProductOrderItem, it.ID, m.Site.Code, it.State, "Sales Console → COM")
 	out.Record(store.Record{Kind: "amendment", Entity: it.ID, Name: m.Site.Code, System: "COM", To: "added", Event: "addSite",
 		Reason: fmt.Sprintf("site %s added to %s", m.Site.Code, o.po.ID)})
-	o.changing = m.Site.Code
+	o.startChange(m.Site.Code)
 	c.revalidateItem(o, i, added, out)
 }
 
@@ -383,14 +409,14 @@ func (c *COM) addSite(m AddSite, out *engine.Out) {
 // that wave's service order is not yet sent, else in a late wave.
 func (c *COM) siteAdded(o *order, i int, ok bool, out *engine.Out) {
 	q := o.quote
-	cfs := c.cfg.Catalog.CFSFor(q.offering, q.tier)
+	cfs := c.cfsOf(o, i, c.cfg.Catalog.CFSFor(q.offering, q.tier))
 	d, err := c.decomposition(o, i, cfs)
 	if err != nil {
 		out.Error(err)
 		return
 	}
-	o.changing = ""
 	poi := &o.po.Items[i]
+	o.endChange(poi.Place.ID)
 	if !ok || !out.Fire(c.machines, lc.ProductOrderItem, poi.ID, "", &poi.State, lc.Start, "", "COM") {
 		return // held: network planning brings it back
 	}

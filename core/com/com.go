@@ -156,6 +156,8 @@ func (c *COM) Handle(now time.Duration, msg any, out *engine.Out) {
 		c.heldMissed(m, out)
 	case Remediate:
 		c.remediate(m, out)
+	case ReleaseWave:
+		c.releaseWave(m, out)
 	case Cancel:
 		c.cancel(m, out)
 	case Change:

@@ -126,6 +126,28 @@ func TestCheck(t *testing.T) {
 	}
 }
 
+// Check names the faults of version 2 quotes too: a site's tier, speed
+// and price, and the gates of the plan.
+func TestCheckPerSiteAndGates(t *testing.T) {
+	sc, err := scenarios.Load("../../scenarios/globaltech-5site.yaml")
+	require.NoError(t, err)
+	c := com.New(com.Config{Catalog: sc.Spec.Catalog})
+	q := *quote(sc)
+	q.Sites = append([]com.Site(nil), q.Sites...)
+	q.Waves = append([]com.WavePlan(nil), q.Waves...)
+	q.Sites[0].Tier, q.Sites[1].Speed, q.Sites[2].Monthly = "Bronze", "10G-sym", -1
+	q.Waves[1].After = []com.Gate{{Wave: "Pilto", On: com.GateCompleted}}
+	q.Waves[2].After = []com.Gate{{Wave: "Pilot", On: "done"}, {Wave: "Wave 1", On: com.GateSites, Share: 1.5}, {Wave: "Wave 2", On: com.GateCompleted}}
+	err = c.Check(q)
+	require.Error(t, err)
+	for _, want := range []string{`site MELB: SLA tier "Bronze" is not offered`, `site SYD1: speed "10G-sym" is not offered`,
+		"site SYD2: price must be positive", `wave Wave 1: gate on wave "Pilto", which is not in the rollout plan`,
+		`wave Wave 2: gate on Pilot: "done": want completed, slaValidated or sites`,
+		"wave Wave 2: gate on Wave 1: a share of sites over 0 and at most 100%", "wave Wave 2: gate on itself"} {
+		assert.ErrorContains(t, err, want)
+	}
+}
+
 // A site fails only once all its service order items are final, with the
 // first failure as its reason. The failure policy gives the site up and
 // releases what it held; a pilot with no site in service keeps the later

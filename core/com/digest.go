@@ -31,13 +31,18 @@ type waveContent struct {
 	Name         string        `json:"name"`
 	ServiceOrder string        `json:"serviceOrder"`
 	Target       time.Duration `json:"targetNs"` // from the order
+	After        []Gate        `json:"after,omitempty"`
+	Manual       bool          `json:"manual,omitempty"`
 }
 
 type siteContent struct {
-	Code    string `json:"code"`
-	Name    string `json:"name"`
-	Address string `json:"address"`
-	Wave    string `json:"wave"`
+	Code    string  `json:"code"`
+	Name    string  `json:"name"`
+	Address string  `json:"address"`
+	Wave    string  `json:"wave"`
+	Tier    string  `json:"tier,omitempty"`
+	Speed   string  `json:"speed,omitempty"`
+	Monthly float64 `json:"monthly,omitempty"`
 }
 
 // Digest is the hex SHA-256 of a quote's content: the JSON of

@@ -38,6 +38,15 @@ func TestDigest(t *testing.T) {
 			q.Waves = []com.WavePlan{{Name: "Pilot", ServiceOrder: "SO-PILOT", Target: time.Hour}}
 		},
 		"account": func(q *com.QuoteRequest) { q.Customer.Account = "ACC-X" },
+		"site tier": func(q *com.QuoteRequest) {
+			q.Sites = []com.Site{{Code: "MELB", Name: "Melbourne HQ", Address: "1 Collins St", Wave: "Pilot", Tier: "Platinum"}}
+		},
+		"site price": func(q *com.QuoteRequest) {
+			q.Sites = []com.Site{{Code: "MELB", Name: "Melbourne HQ", Address: "1 Collins St", Wave: "Pilot", Monthly: 3200}}
+		},
+		"manual release": func(q *com.QuoteRequest) {
+			q.Waves = []com.WavePlan{{Name: "Pilot", ServiceOrder: "SO-PILOT", Target: 14 * 24 * time.Hour, Manual: true}}
+		},
 	} {
 		c := q
 		change(&c)

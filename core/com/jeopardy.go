@@ -133,7 +133,7 @@ func (c *COM) measured(w *wave, i int, res *port.Result, out *engine.Out) {
 	if res.Err != nil {
 		w.slaBreach = it.Place.ID + ": " + res.Err.Message
 	} else if res.Resource != nil {
-		if why := o.quote.tier.Breach(res.Resource.Characteristics); why != "" {
+		if why := c.tierOf(o, i).Breach(res.Resource.Characteristics); why != "" {
 			w.slaBreach = it.Place.ID + ": " + why
 		}
 	}

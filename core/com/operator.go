@@ -33,6 +33,9 @@ func (c *COM) Worklist() []operator.Item {
 			if it, ok := c.gateItem(w); ok {
 				items = append(items, it)
 			}
+			if it, ok := c.releaseItem(w); ok {
+				items = append(items, it)
+			}
 		}
 	}
 	open := map[string]operator.Item{}
@@ -95,6 +98,21 @@ func (c *COM) gateItem(w *wave) (operator.Item, bool) {
 	return item, true
 }
 
+// releaseItem is the worklist item of a wave that waits for a person's
+// release (WavePlan.Manual) and has none yet.
+func (c *COM) releaseItem(w *wave) (operator.Item, bool) {
+	o := w.order
+	if w.late || w.modify != nil || w.state != lc.Scheduled || w.releasedBy != "" || !o.quote.req.manual(w.name) {
+		return operator.Item{}, false
+	}
+	item := operator.Item{ID: w.id, Kind: operator.ReleaseAwaited, Entity: w.id, State: w.state,
+		Reason: "waits for a person's release", Order: o.po.ID, Wave: w.name, System: "COM", Actions: []string{operator.Release}}
+	if w.target > 0 {
+		item.Deadline, item.HasDeadline = w.target, true
+	}
+	return item, true
+}
+
 // act takes a person's action on an item of COM's worklist: the action
 // taken (operator.Done), or an error wrapping operator.ErrUnknownItem or
 // operator.ErrNotAllowed, when it changed nothing.
@@ -124,6 +142,9 @@ func (c *COM) act(a operator.Action, out *engine.Out) any {
 	case operator.ReopenGate:
 		c.remediate(Remediate{Order: item.Order, Wave: item.Wave}, out)
 		result = fmt.Sprintf("%s reopened: its sites are measured again", item.Entity)
+	case operator.Release:
+		c.releaseWave(ReleaseWave{Order: item.Order, Wave: item.Wave, By: a.By}, out)
+		result = fmt.Sprintf("%s released by %s: it goes once its gates are open", item.Entity, a.By)
 	case operator.Assign:
 		result = "assigned to " + a.Assignee
 	case operator.Note:

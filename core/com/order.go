@@ -49,11 +49,12 @@ type order struct {
 	waveOf []*wave
 	tasks  []*task
 	// changes[i] is what item i was changed to; deferred[i] a change
-	// waiting for the site to be active; changing names the site whose
-	// change is in flight.
+	// waiting for the site to be active; changing names the sites whose
+	// change is in flight, one change a site (changes of other sites may
+	// be in flight at once).
 	changes  []*itemChange
 	deferred []*itemChange
-	changing string
+	changing []string
 	// removed[i] marks an active site whose disconnect order was placed.
 	removed []bool
 	// room is where the items' lists of references are cut from (refs);
@@ -160,10 +161,10 @@ func NewOrder(id string, q QuoteRequest, quoteID string) *tmf.ProductOrder {
 	for k, s := range q.Sites {
 		quoteItems[k] = tmf.Ref{ID: s.Code}
 		ch := chars[2*k : 2*k+2 : 2*k+2]
-		ch[0], ch[1] = tmf.Characteristic{Name: "speed", Value: q.Speed}, tmf.Characteristic{Name: "slaTier", Value: q.Tier}
+		ch[0], ch[1] = tmf.Characteristic{Name: "speed", Value: q.SiteSpeed(k)}, tmf.Characteristic{Name: "slaTier", Value: q.SiteTier(k)}
 		po.Items[k] = tmf.ProductOrderItem{Action: tmf.Add,
 			ProductOffering: tmf.Ref{ID: q.Offering}, Place: place(s), QuoteItem: &quoteItems[k],
-			Characteristics: ch, ItemTerm: q.Term, MonthlyPrice: q.Monthly}
+			Characteristics: ch, ItemTerm: q.Term, MonthlyPrice: q.SiteMonthly(k)}
 	}
 	return po
 }
@@ -190,7 +191,7 @@ func (o *order) fillFromQuote() {
 		if it.ProductOffering.ID == "" {
 			it.ProductOffering = tmf.Ref{ID: q.req.Offering}
 		}
-		for _, ch := range [...]tmf.Characteristic{{Name: "speed", Value: q.req.Speed}, {Name: "slaTier", Value: q.req.Tier}} {
+		for _, ch := range [...]tmf.Characteristic{{Name: "speed", Value: q.req.SiteSpeed(si)}, {Name: "slaTier", Value: q.req.SiteTier(si)}} {
 			if it.Characteristics.Get(ch.Name) == "" {
 				it.Characteristics.Set(ch.Name, ch.Value)
 			}
@@ -199,7 +200,7 @@ func (o *order) fillFromQuote() {
 			it.ItemTerm = q.req.Term
 		}
 		if it.MonthlyPrice == 0 {
-			it.MonthlyPrice = q.req.Monthly
+			it.MonthlyPrice = q.req.SiteMonthly(si)
 		}
 	}
 }
@@ -393,10 +394,10 @@ func (c *COM) contractCheck(o *order) (float64, string) {
 		if it.ItemTerm != q.req.Term {
 			return 0, fmt.Sprintf("item %s: term %d months does not match the quote's %d", it.ID, it.ItemTerm, q.req.Term)
 		}
-		tier := q.tier.Name
+		tier := q.req.SiteTier(si)
 		if ch := o.changes[i]; ch != nil {
 			tier = ch.tier
-			want += (q.card.Price(ch.speed) - q.req.Monthly) * float64(q.req.Term)
+			want += (q.card.PriceOf(ch.tier, ch.speed) - q.req.SiteMonthly(si)) * float64(q.req.Term)
 		}
 		if got := it.Characteristics.Get("slaTier"); got != tier || q.quals[si] == nil {
 			return 0, fmt.Sprintf("item %s: SLA tier %q is not available at site %s", it.ID, got, it.Place.ID)
@@ -510,4 +511,22 @@ func (c *COM) start(o *order, out *engine.Out) {
 	}
 	c.plan(o, out)
 	c.releaseNext(o, out)
+}
+
+// inFlight tells whether a change of site is in flight.
+func (o *order) inFlight(site string) bool { return slices.Contains(o.changing, site) }
+
+// startChange marks a change of site in flight.
+func (o *order) startChange(site string) {
+	if !o.inFlight(site) {
+		o.changing = append(o.changing, site)
+	}
+}
+
+// endChange marks the change of site done.
+func (o *order) endChange(site string) {
+	o.changing = slices.DeleteFunc(o.changing, func(s string) bool { return s == site })
+	if len(o.changing) == 0 {
+		o.changing = nil
+	}
 }

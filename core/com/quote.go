@@ -29,6 +29,47 @@ type Site struct {
 	Name    string // Melbourne HQ
 	Address string
 	Wave    string
+	// Tier, Speed and Monthly are the site's own SLA tier, speed and
+	// negotiated monthly price, where they differ from the quote's ("" or
+	// 0: the quote's).
+	Tier    string
+	Speed   string
+	Monthly float64
+}
+
+// SiteTier, SiteSpeed and SiteMonthly are site i's tier, speed and
+// monthly price: its own, or the quote's.
+func (q *QuoteRequest) SiteTier(i int) string {
+	if t := q.Sites[i].Tier; t != "" {
+		return t
+	}
+	return q.Tier
+}
+
+// SiteSpeed is site i's speed (see SiteTier).
+func (q *QuoteRequest) SiteSpeed(i int) string {
+	if s := q.Sites[i].Speed; s != "" {
+		return s
+	}
+	return q.Speed
+}
+
+// SiteMonthly is site i's monthly price (see SiteTier).
+func (q *QuoteRequest) SiteMonthly(i int) float64 {
+	if m := q.Sites[i].Monthly; m != 0 {
+		return m
+	}
+	return q.Monthly
+}
+
+// PerSite tells whether any site has its own tier, speed or price.
+func (q *QuoteRequest) PerSite() bool {
+	for _, s := range q.Sites {
+		if s.Tier != "" || s.Speed != "" || s.Monthly != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // WavePlan is one wave of the rollout plan.
@@ -38,6 +79,42 @@ type WavePlan struct {
 	ServiceOrder string
 	// Target is the wave's target completion, from T+0.
 	Target time.Duration
+	// After are the wave's gates: what it waits for of other waves. A
+	// wave without gates waits for the wave before it to be completed
+	// and SLA validated (the first wave for nothing).
+	After []Gate
+	// Manual: the wave waits, besides its gates, for a person's release
+	// (ReleaseWave).
+	Manual bool
+}
+
+// Gate is what a wave waits for of another wave.
+type Gate struct {
+	Wave string
+	// On is GateCompleted, GateSLAValidated or GateSites.
+	On string
+	// Share is GateSites' share of the wave's sites in service (0.8).
+	Share float64
+}
+
+// What a gate waits for of a wave: its service order completed (even
+// held on its SLA check), completed and SLA validated, or a share of its
+// sites in service.
+const (
+	GateCompleted    = "completed"
+	GateSLAValidated = "slaValidated"
+	GateSites        = "sites"
+)
+
+// Gated tells whether the plan has gates or manual releases of its own
+// (version 2); without, each wave waits for the one before it.
+func (q *QuoteRequest) Gated() bool {
+	for _, w := range q.Waves {
+		if len(w.After) > 0 || w.Manual {
+			return true
+		}
+	}
+	return false
 }
 
 // QuoteRequest asks COM to prepare a quote and take it through approval.
@@ -54,6 +131,10 @@ type QuoteRequest struct {
 	Monthly  float64 // negotiated price per site per month
 	Waves    []WavePlan
 	Sites    []Site
+	// ChangesPerSite lets changes of different sites of the order be in
+	// flight at once, one a site (scenario version 2); without, one change
+	// is in flight per order.
+	ChangesPerSite bool
 }
 
 // Stages of the approval workflow, in order.
@@ -142,6 +223,20 @@ func (c *COM) Check(q QuoteRequest) error {
 	if len(q.Waves) == 0 {
 		bad("the rollout plan needs at least one wave")
 	}
+	for _, w := range q.Waves {
+		for _, g := range w.After {
+			switch {
+			case !waves[g.Wave]:
+				bad("wave %s: gate on wave %q, which is not in the rollout plan", w.Name, g.Wave)
+			case g.Wave == w.Name:
+				bad("wave %s: gate on itself", w.Name)
+			case g.On != GateCompleted && g.On != GateSLAValidated && g.On != GateSites:
+				bad("wave %s: gate on %s: %q: want %s, %s or %s", w.Name, g.Wave, g.On, GateCompleted, GateSLAValidated, GateSites)
+			case g.On == GateSites && (g.Share <= 0 || g.Share > 1):
+				bad("wave %s: gate on %s: a share of sites over 0 and at most 100%%", w.Name, g.Wave)
+			}
+		}
+	}
 	codes := map[string]bool{}
 	for _, s := range q.Sites {
 		if codes[s.Code] {
@@ -153,6 +248,17 @@ func (c *COM) Check(q QuoteRequest) error {
 		}
 		if s.Address == "" {
 			bad("site %s: no address", s.Code)
+		}
+		if s.Tier != "" {
+			if _, err := c.cfg.Catalog.Tier(o, s.Tier); err != nil {
+				bad("site %s: %v", s.Code, err)
+			}
+		}
+		if s.Speed != "" && !slices.Contains(o.Speeds, s.Speed) {
+			bad("site %s: speed %q is not offered with %s (offered: %s)", s.Code, s.Speed, o.ID, strings.Join(o.Speeds, ", "))
+		}
+		if s.Monthly < 0 {
+			bad("site %s: price must be positive", s.Code)
 		}
 	}
 	return errors.Join(errs...)
@@ -232,6 +338,12 @@ func (c *COM) quoteQualified(q *quote, i int, res *port.Result, out *engine.Out)
 // priceAndSubmit prices the quote and starts the approval workflow.
 func (c *COM) priceAndSubmit(q *quote, out *engine.Out) {
 	q.monthly = q.req.Monthly * float64(len(q.req.Sites))
+	if q.req.PerSite() {
+		q.monthly = 0
+		for i := range q.req.Sites {
+			q.monthly += q.req.SiteMonthly(i)
+		}
+	}
 	q.tcv = q.monthly * float64(q.req.Term)
 	if !out.Fire(c.machines, lc.Quote, q.id, "", &q.state, lc.Submit, "", "CPQ → Approval Workflow") {
 		return
@@ -292,6 +404,17 @@ func (c *COM) stageCheck(q *quote, stage string, now time.Duration) string {
 		}
 		if d := 1 - q.req.Monthly/q.offering.ListPrice; d > q.offering.DiscountAuthority+1e-9 {
 			return fmt.Sprintf("discount %.1f%% exceeds the %.1f%% authority", 100*d, 100*q.offering.DiscountAuthority)
+		}
+		// A site of its own tier, speed or price is priced against the
+		// card's price of its tier and speed.
+		for i, s := range q.req.Sites {
+			if s.Tier == "" && s.Speed == "" && s.Monthly == 0 {
+				continue
+			}
+			tier, speed, price := q.req.SiteTier(i), q.req.SiteSpeed(i), q.req.SiteMonthly(i)
+			if floor := q.card.PriceOf(tier, speed); price < floor-1e-9 {
+				return fmt.Sprintf("site %s: price %.2f is below rate card %s for %s %s (%.2f)", s.Code, price, q.card.ID, tier, speed, floor)
+			}
 		}
 	}
 	return ""

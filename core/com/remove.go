@@ -44,7 +44,7 @@ func (c *COM) remove(m Remove, out *engine.Out) {
 	if !c.changeable(o, i, refuse) {
 		return
 	}
-	o.changing = it.Place.ID
+	o.startChange(it.Place.ID)
 	c.disconnect(o, i, reason, out)
 }
 
@@ -95,7 +95,7 @@ func (c *COM) disconnect(o *order, i int, reason string, out *engine.Out) {
 func (c *COM) disconnected(m *modification, out *engine.Out) {
 	o := m.base
 	mi := &m.po.Items[0]
-	o.changing = ""
+	o.endChange(o.po.Items[m.item].Place.ID)
 	if m.failed != "" {
 		reason := "disconnect failed: " + m.failed
 		mi.StateReason = reason

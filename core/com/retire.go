@@ -185,7 +185,7 @@ func (c *COM) settle(o *order, out *engine.Out) {
 
 // quiet tells whether nothing about an order can still arrive.
 func (c *COM) quiet(o *order) bool {
-	if !lc.IsFinal(lc.ProductOrder, o.po.State) || o.calls > 0 || o.changing != "" || o.quote.calls > 0 {
+	if !lc.IsFinal(lc.ProductOrder, o.po.State) || o.calls > 0 || len(o.changing) > 0 || o.quote.calls > 0 {
 		return false
 	}
 	for _, w := range o.waves {

@@ -82,12 +82,14 @@ type orderState struct {
 	Tasks     []int // task numbers, 0 for none
 	Changes   []optionalChange
 	Deferred  []optionalChange
-	Changing  string
-	Removed   []bool
-	Calls     int
-	Retiring  bool
-	Version   int
-	Ended     []WaveView
+	Changing  string // before several changes in flight: the one site
+	// ChangingSites are the sites whose change is in flight.
+	ChangingSites []string
+	Removed       []bool
+	Calls         int
+	Retiring      bool
+	Version       int
+	Ended         []WaveView
 }
 
 type optionalChange struct {
@@ -110,6 +112,7 @@ type waveState struct {
 	SOState     string
 	SLABreach   string
 	Measuring   int
+	ReleasedBy  string
 	Late        bool
 	Modify      int // index in Modifies, -1 for none
 	Active      int
@@ -212,7 +215,7 @@ func (c *COM) Snapshot() ([]byte, error) {
 		w := c.waves[h]
 		st.Waves = append(st.Waves, waveState{Handle: h, Order: indexOf(c.orders, w.order), ID: w.id, Name: w.name, SOName: w.soName,
 			ExternalID: w.externalID, State: w.state, Target: w.target, Items: w.items, SO: w.so, SOID: w.soID,
-			SOState: w.soState, SLABreach: w.slaBreach, Measuring: w.measuring, Late: w.late,
+			SOState: w.soState, SLABreach: w.slaBreach, Measuring: w.measuring, ReleasedBy: w.releasedBy, Late: w.late,
 			Modify: indexOf(c.modifies, w.modify), Active: w.active, SubmittedAt: w.submittedAt, CompletedAt: w.completedAt})
 	}
 	for _, h := range slices.Sorted(maps.Keys(c.sois)) {
@@ -257,7 +260,7 @@ func (c *COM) saveQuote(q *quote, order int) quoteState {
 // saveOrder is an order's state, quote the index of its quote.
 func (c *COM) saveOrder(o *order, quote int) orderState {
 	s := orderState{PO: o.po, Quote: quote, Sites: o.sites, Instances: o.instances,
-		SoiLeft: o.soiLeft, Waiting: o.waiting, Final: o.final, Attempts: o.attempts, Changing: o.changing, Removed: o.removed,
+		SoiLeft: o.soiLeft, Waiting: o.waiting, Final: o.final, Attempts: o.attempts, ChangingSites: o.changing, Removed: o.removed,
 		Calls: o.calls, Retiring: o.retiring, Version: o.version, Ended: o.ended}
 	for _, w := range o.waves {
 		s.Waves = append(s.Waves, w.handle)
@@ -296,10 +299,14 @@ func (c *COM) loadQuote(s *quoteState) (*quote, error) {
 // loadOrder makes an order of its state and its quote, without its
 // waves and tasks.
 func (c *COM) loadOrder(s *orderState, q *quote) *order {
-	return &order{po: s.PO, quote: q, sites: s.Sites, instances: s.Instances, soiLeft: s.SoiLeft,
-		waiting: s.Waiting, final: s.Final, attempts: s.Attempts, changing: s.Changing, removed: s.Removed,
+	o := &order{po: s.PO, quote: q, sites: s.Sites, instances: s.Instances, soiLeft: s.SoiLeft,
+		waiting: s.Waiting, final: s.Final, attempts: s.Attempts, changing: s.ChangingSites, removed: s.Removed,
 		changes: restoreChanges(s.Changes), deferred: restoreChanges(s.Deferred),
 		calls: s.Calls, retiring: s.Retiring, version: s.Version, ended: s.Ended}
+	if s.Changing != "" && o.changing == nil {
+		o.changing = []string{s.Changing} // a snapshot of one change in flight
+	}
+	return o
 }
 
 func saveChanges(cs []*itemChange) []optionalChange {
@@ -369,7 +376,7 @@ func (c *COM) restore(st *comState) error {
 		}
 		w := &wave{order: c.orders[s.Order], id: s.ID, name: s.Name, soName: s.SOName, externalID: s.ExternalID,
 			state: s.State, target: s.Target, items: s.Items, so: s.SO, soID: s.SOID, soState: s.SOState,
-			slaBreach: s.SLABreach, measuring: s.Measuring, handle: s.Handle, late: s.Late, active: s.Active,
+			slaBreach: s.SLABreach, measuring: s.Measuring, releasedBy: s.ReleasedBy, handle: s.Handle, late: s.Late, active: s.Active,
 			submittedAt: s.SubmittedAt, completedAt: s.CompletedAt}
 		if s.Modify >= 0 {
 			w.modify = c.modifies[s.Modify]

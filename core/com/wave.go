@@ -2,13 +2,16 @@ package com
 
 import (
 	"fmt"
+	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/catalog"
 	"github.com/ordertwin/ordertwin/core/engine"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
 	"github.com/ordertwin/ordertwin/core/port"
+	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
@@ -39,7 +42,9 @@ type wave struct {
 	late   bool
 	modify *modification
 	// active counts the wave's sites in service.
-	active      int
+	active int
+	// releasedBy is who released a wave of manual release.
+	releasedBy  string
 	submittedAt time.Duration
 	completedAt time.Duration
 	// sois are the handles of the wave's service order items.
@@ -58,7 +63,7 @@ func (c *COM) plan(o *order, out *engine.Out) {
 		if o.po.Items[i].State != lc.InProgress {
 			continue
 		}
-		d, err := c.decomposition(o, i, cfs)
+		d, err := c.decomposition(o, i, c.cfsOf(o, i, cfs))
 		if err != nil {
 			out.Error(err)
 			return
@@ -97,13 +102,31 @@ func (c *COM) newWave(o *order, name, soName string, target time.Duration, items
 		RelatedParty: o.po.RelatedParty, ExternalRef: []tmf.Ref{{ID: o.po.ID, Type: "ProductOrder"}},
 		Items: make([]tmf.ServiceOrderItem, 0, len(items)*len(cfs))}
 	for _, i := range items {
-		c.decompose(o, i, w, cfs, parts[i])
+		c.decompose(o, i, w, c.cfsOf(o, i, cfs), parts[i])
 	}
 	o.waves = append(o.waves, w)
 	c.addWave(w)
 	out.Created(lc.Wave, w.id, "", w.state, "COM")
 	c.watch(w, out)
 	return w
+}
+
+// cfsOf is the CFS of item i: those of its own tier when its site or a
+// change gave it one other than the quote's, else cfs (the quote's).
+func (c *COM) cfsOf(o *order, i int, cfs []*catalog.CFS) []*catalog.CFS {
+	if tier := c.effective(o, i).tier; tier != o.quote.tier.Name {
+		return c.cfg.Catalog.CFSFor(o.quote.offering, c.cfg.Catalog.Tiers[tier])
+	}
+	return cfs
+}
+
+// tierOf is the SLA tier item i is measured against: its site's, or its
+// change's.
+func (c *COM) tierOf(o *order, i int) *catalog.SLATier {
+	if tier := c.effective(o, i).tier; tier != o.quote.tier.Name {
+		return c.cfg.Catalog.Tiers[tier]
+	}
+	return o.quote.tier
 }
 
 // addWave gives a wave its handle, and its service order with it.
@@ -127,7 +150,7 @@ func (c *COM) addSoi(ref *soiRef) int {
 // the planned ones: the last wave if it is a late one not yet released,
 // else a new one (Wave 3 after Pilot, Wave 1 and Wave 2).
 func (c *COM) addToLateWave(o *order, i int, out *engine.Out) {
-	cfs := c.cfg.Catalog.CFSFor(o.quote.offering, o.quote.tier)
+	cfs := c.cfsOf(o, i, c.cfg.Catalog.CFSFor(o.quote.offering, o.quote.tier))
 	d, err := c.decomposition(o, i, cfs)
 	if err != nil {
 		out.Error(err)
@@ -228,18 +251,28 @@ func (c *COM) decompose(o *order, i int, w *wave, cfs []*catalog.CFS, d decompos
 
 // releaseNext submits the next scheduled wave whose gate is open: the
 // first wave at once, each later one when the wave before it completed,
-// SLA validation included.
+// SLA validation included. A plan of gates (QuoteRequest.Gated) submits
+// every scheduled wave whose gates are open, in plan order.
 func (c *COM) releaseNext(o *order, out *engine.Out) {
+	gated := o.quote.req.Gated()
 	for k, w := range o.waves {
 		if w.state != lc.Scheduled {
 			continue
 		}
-		if k > 0 && !o.waves[k-1].passed() {
-			return
-		}
-		reason := "first wave"
-		if k > 0 {
-			reason = c.strs.Join("gate passed: ", o.waves[k-1].soName, " ", o.waves[k-1].state, ", SLA validated")
+		var reason string
+		if gated {
+			var open bool
+			if reason, open = c.gateOpen(o, k); !open {
+				continue
+			}
+		} else {
+			if k > 0 && !o.waves[k-1].passed() {
+				return
+			}
+			reason = "first wave"
+			if k > 0 {
+				reason = c.strs.Join("gate passed: ", o.waves[k-1].soName, " ", o.waves[k-1].state, ", SLA validated")
+			}
 		}
 		if !out.Fire(c.machines, lc.Wave, w.id, "", &w.state, lc.Release, reason, "COM → SOM") {
 			return
@@ -247,8 +280,123 @@ func (c *COM) releaseNext(o *order, out *engine.Out) {
 		w.submittedAt = out.Now()
 		out.Send(engine.SOM, 0, w.so)
 		w.so = nil
-		return
+		if !gated {
+			return
+		}
 	}
+}
+
+// gateOpen tells whether every gate of wave k of a gated plan is open,
+// and says which passed. A wave without gates waits for the wave before
+// it, SLA validated; a wave of the plan with no site in this order opens
+// its gates.
+func (c *COM) gateOpen(o *order, k int) (string, bool) {
+	w := o.waves[k]
+	var plan *WavePlan
+	if !w.late {
+		for i := range o.quote.req.Waves {
+			if o.quote.req.Waves[i].Name == w.name {
+				plan = &o.quote.req.Waves[i]
+			}
+		}
+	}
+	gates := []Gate(nil)
+	if plan != nil {
+		gates = plan.After
+	}
+	if len(gates) == 0 && k > 0 {
+		gates = []Gate{{Wave: o.waves[k-1].name, On: GateSLAValidated}}
+	}
+	var passed []string
+	for _, g := range gates {
+		var p *wave
+		for _, ow := range o.waves {
+			if ow.name == g.Wave {
+				p = ow
+			}
+		}
+		if p == nil {
+			continue // no site of this order in that wave
+		}
+		switch g.On {
+		case GateSLAValidated:
+			if !p.passed() {
+				return "", false
+			}
+			passed = append(passed, p.soName+" "+p.state+", SLA validated")
+		case GateCompleted:
+			if !p.passed() && (p.state != lc.Held || p.slaBreach == "") {
+				return "", false
+			}
+			passed = append(passed, p.soName+" completed")
+		case GateSites:
+			need := int(math.Ceil(g.Share*float64(len(p.items)) - 1e-9))
+			if p.active < need && !p.passed() {
+				return "", false
+			}
+			passed = append(passed, fmt.Sprintf("%s %d of %d sites in service", p.soName, p.active, len(p.items)))
+		}
+	}
+	if plan != nil && plan.Manual {
+		if w.releasedBy == "" {
+			return "", false
+		}
+		passed = append(passed, "released by "+w.releasedBy)
+	}
+	if len(passed) == 0 {
+		return "first wave", true
+	}
+	return "gate passed: " + strings.Join(passed, "; "), true
+}
+
+// ReleaseWave is a person's release of a wave whose plan says it waits for
+// one (WavePlan.Manual): the wave goes once its other gates are open too.
+type ReleaseWave struct {
+	Order string // product order id; "" for every order with that wave
+	Wave  string
+	By    string
+}
+
+// ReleaseApproved is the timeline state of a wave a person released: it
+// goes once its gates are open.
+const ReleaseApproved = "releaseApproved"
+
+// releaseWave takes a person's release of a wave.
+func (c *COM) releaseWave(m ReleaseWave, out *engine.Out) {
+	by := m.By
+	if by == "" {
+		by = "an operator"
+	}
+	n := 0
+	for _, o := range c.orders {
+		if m.Order != "" && o.po.ID != m.Order {
+			continue
+		}
+		for _, w := range o.waves {
+			if w.name != m.Wave || w.state != lc.Scheduled || w.releasedBy != "" || !o.quote.req.manual(w.name) {
+				continue
+			}
+			w.releasedBy = by
+			n++
+			out.Record(store.Record{Kind: "release", Entity: w.id, Name: w.soName, System: "COM", To: ReleaseApproved,
+				Event: "release", Reason: "released by " + by})
+			c.releaseNext(o, out)
+		}
+	}
+	if n == 0 {
+		out.Record(store.Record{Kind: "release", Entity: m.Order + "/" + m.Wave, System: "COM", To: "ignored",
+			Event: "release", Reason: "no scheduled wave of that name waits for a person's release"})
+	}
+}
+
+// manual tells whether wave name waits for a person's release.
+func (q *QuoteRequest) manual(name string) bool {
+	for _, w := range q.Waves {
+		if w.Name == name {
+			return w.Manual
+		}
+	}
+	return false
 }
 
 // passed tells whether the wave opens the gate of the next: it completed,
@@ -371,6 +519,9 @@ func (c *COM) holdOnSLA(w *wave, out *engine.Out) {
 	reason := "SLA validation failed: " + w.slaBreach
 	if out.Fire(c.machines, lc.Wave, w.id, "", &w.state, lc.Hold, reason, "COM") {
 		c.jeopardy(w.id, JeopardySLA, reason, out)
+		if w.order.quote.req.Gated() {
+			c.releaseNext(w.order, out) // a gate on the wave's completion alone
+		}
 	}
 }
 
@@ -406,7 +557,7 @@ func (c *COM) serviceItem(now time.Duration, w *wave, ev *tmf.ItemEvent, out *en
 	switch ev.State {
 	case lc.Cancelled:
 	case lc.Completed:
-		if why := o.quote.tier.Breach(ev.Characteristics); why != "" {
+		if why := c.tierOf(o, ref.item).Breach(ev.Characteristics); why != "" {
 			w.slaBreach = it.Place.ID + ": " + why
 		}
 		if ev.Instance.ID != "" {
@@ -436,6 +587,9 @@ func (c *COM) serviceItem(now time.Duration, w *wave, ev *tmf.ItemEvent, out *en
 	if it.StateReason == "" {
 		ref.wave.active++
 		c.activate(now, o, ref.item, out)
+		if o.quote.req.Gated() {
+			c.releaseNext(o, out) // a gate on a share of the wave's sites
+		}
 	} else if out.Fire(c.machines, lc.ProductOrderItem, it.ID, "", &it.State, lc.Fail, it.StateReason, "COM") {
 		c.itemFinal(o, out)
 	}

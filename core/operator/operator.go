@@ -43,10 +43,13 @@ var Kinds = []string{Retry, CompleteManually, Compensate, ConfirmCapacity, Reope
 const (
 	CapacityHeld = "capacityHeld" // a site held for capacity, and its planning task
 	GateHeld     = "gateHeld"     // a wave's gate held on its SLA check
-	ManualAction = "manualAction" // a resource order item held for manual action by the failure policy
-	ItemFailed   = "itemFailed"   // a resource order item that failed
-	OperatorHeld = "operatorHeld" // a resource order item an operator held
-	Jeopardy     = "jeopardy"     // a jeopardy alert on an entity still in progress
+	// ReleaseAwaited is a wave whose plan says a person releases it
+	// (scenario version 2, release: manual), not yet released.
+	ReleaseAwaited = "releaseAwaited"
+	ManualAction   = "manualAction" // a resource order item held for manual action by the failure policy
+	ItemFailed     = "itemFailed"   // a resource order item that failed
+	OperatorHeld   = "operatorHeld" // a resource order item an operator held
+	Jeopardy       = "jeopardy"     // a jeopardy alert on an entity still in progress
 )
 
 // Action is a person's command on a worklist item.

@@ -29,7 +29,7 @@ func Codec() *engine.Codec {
 		com.Qualify{}, operator.Action{},
 		docs.Put{}, docs.Patch{}, docs.Delete{},
 		som.OrderRequest{}, rom.OrderRequest{}, &tmf.CancelRequest{},
-		peer.Delivery{},
+		peer.Delivery{}, com.ReleaseWave{},
 	)
 }
 

@@ -27,9 +27,13 @@ type Rollout struct {
 
 // ServeRollout serves the worked example after its rollout ran to the
 // end, the engine stopped when the test ends.
-func ServeRollout(t *testing.T) *Rollout {
+func ServeRollout(t *testing.T) *Rollout { t.Helper(); return ServeLibrary(t, "globaltech-5site.yaml") }
+
+// ServeLibrary serves a library scenario after its rollout ran to the
+// end, as ServeRollout.
+func ServeLibrary(t *testing.T, name string) *Rollout {
 	t.Helper()
-	sc, err := scenarios.LoadLibrary("globaltech-5site.yaml")
+	sc, err := scenarios.LoadLibrary(name)
 	require.NoError(t, err)
 	sys, err := scenarios.New(sc.Spec, scenarios.Options{})
 	require.NoError(t, err)

@@ -113,6 +113,15 @@ func (s *productCatalog) offeringPrices(o *catalog.Offering) []ProductOfferingPr
 			p.ProdSpecCharValueUse = []CharacteristicValueUse{valueUse("speed", []string{speed}, spec)}
 			out = append(out, p)
 		}
+		// A tier × speed card: a price for each tier and speed it lists.
+		for _, tier := range slices.Sorted(maps.Keys(card.TierPrices)) {
+			for _, speed := range slices.Sorted(maps.Keys(card.TierPrices[tier])) {
+				p := price(o.ID+":"+card.ID+":"+tier+":"+speed, name+" ("+tier+", "+speed+")", status, card.TierPrices[tier][speed], card.Terms)
+				p.ValidFor = period
+				p.ProdSpecCharValueUse = []CharacteristicValueUse{valueUse("slaTier", []string{tier}, spec), valueUse("speed", []string{speed}, spec)}
+				out = append(out, p)
+			}
+		}
 	}
 	return out
 }

@@ -42,7 +42,10 @@ func TestProductCatalogFromTheCatalogFile(t *testing.T) {
 		priceIDs = append(priceIDs, p.(map[string]any)["id"].(string))
 	}
 	assert.Equal(t, []string{"PO-EFCG-01:list", "PO-EFCG-01:RC-ENT-2024-NEG", "PO-EFCG-01:RC-ENT-2024-NEG:1G-sym",
-		"PO-EFCG-01:RC-ENT-2024-STD", "PO-EFCG-01:RC-ENT-2025-PLAT"}, priceIDs)
+		"PO-EFCG-01:RC-ENT-2024-STD", "PO-EFCG-01:RC-ENT-2025-PLAT", "PO-EFCG-01:RC-ENT-2024-TIERED",
+		"PO-EFCG-01:RC-ENT-2024-TIERED:Gold:100M-sym", "PO-EFCG-01:RC-ENT-2024-TIERED:Gold:1G-sym", "PO-EFCG-01:RC-ENT-2024-TIERED:Gold:500M-sym",
+		"PO-EFCG-01:RC-ENT-2024-TIERED:Platinum:1G-sym", "PO-EFCG-01:RC-ENT-2024-TIERED:Platinum:500M-sym",
+		"PO-EFCG-01:RC-ENT-2024-TIERED:Silver:100M-sym", "PO-EFCG-01:RC-ENT-2024-TIERED:Silver:500M-sym"}, priceIDs)
 	uses := o["prodSpecCharValueUse"].([]any)
 	require.Len(t, uses, 2)
 	assert.Equal(t, "slaTier", uses[0].(map[string]any)["name"])
@@ -80,7 +83,14 @@ func TestProductCatalogFromTheCatalogFile(t *testing.T) {
 	assert.Len(t, gig["productOfferingTerm"], 2, "the card's terms: 36 and 60 months")
 
 	prices, h := c.List(t, pc+"/productOfferingPrice")
-	assert.Equal(t, "7", h.Get("X-Total-Count"), "two list prices, four rate cards, one price of 1G-sym apart")
+	assert.Equal(t, "15", h.Get("X-Total-Count"), "two list prices, five rate cards, one price of 1G-sym apart, seven of a tier and speed")
+	tiered := c.One(t, http.MethodGet, pc+"/productOfferingPrice/PO-EFCG-01:RC-ENT-2024-TIERED:Platinum:1G-sym", "", http.StatusOK)
+	assert.Equal(t, map[string]any{"unit": "AUD", "value": 3100.0}, tiered["price"])
+	var names []string
+	for _, u := range tiered["prodSpecCharValueUse"].([]any) {
+		names = append(names, u.(map[string]any)["name"].(string))
+	}
+	assert.Equal(t, []string{"slaTier", "speed"}, names)
 	for _, p := range prices {
 		assert.Equal(t, "recurring", p["priceType"], p["id"])
 	}

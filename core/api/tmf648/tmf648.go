@@ -309,10 +309,10 @@ func (s quotes) quote(v com.QuoteView) Quote {
 	for i, site := range req.Sites {
 		it := QuoteItemWire{ID: site.Code, Action: "add", ProductOffering: &tmf630.Ref{ID: req.Offering, Href: tmf630.ProductCatalog + "/productOffering/" + req.Offering},
 			Product: &tmf630.ItemProduct{Place: []tmf630.Place{{ID: site.Code, Name: site.Name, Role: "installationAddress", Address: site.Address, ReferredType: "GeographicSite"}},
-				ProductCharacteristic: []tmf630.Characteristic{{Name: "speed", ValueType: "string", Value: req.Speed},
-					{Name: "slaTier", ValueType: "string", Value: req.Tier}, {Name: "wave", ValueType: "string", Value: site.Wave}}},
+				ProductCharacteristic: []tmf630.Characteristic{{Name: "speed", ValueType: "string", Value: req.SiteSpeed(i)},
+					{Name: "slaTier", ValueType: "string", Value: req.SiteTier(i)}, {Name: "wave", ValueType: "string", Value: site.Wave}}},
 			ItemTerm:       []tmf630.OrderTerm{{Name: "commitment", Duration: &tmf630.Quantity{Amount: float64(req.Term), Units: "month"}}},
-			QuoteItemPrice: []tmf630.OrderPrice{tmf630.Monthly("monthly charge", v.Currency, req.Monthly)}, Type: "QuoteItem"}
+			QuoteItemPrice: []tmf630.OrderPrice{tmf630.Monthly("monthly charge", v.Currency, req.SiteMonthly(i))}, Type: "QuoteItem"}
 		if i < len(v.Sites) && v.Sites[i] != nil {
 			ql := v.Sites[i]
 			it.Qualification = []Qualification{{ID: ql.Token, Name: "feasibility", ExpirationDate: s.n.Date(ql.Expires),

@@ -1,0 +1,290 @@
+package scenarios
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/com"
+	"github.com/ordertwin/ordertwin/core/hint"
+	"github.com/ordertwin/ordertwin/core/tmf"
+)
+
+// Version 2 expectations: per-site billing and contract, ordering, absence
+// and time windows. Each failure says what was expected and what happened.
+
+// ContractExpect pins the report's contract (version 2).
+type ContractExpect struct {
+	Value   *float64           `yaml:"value"`
+	Monthly *float64           `yaml:"monthly"`
+	Sites   []ContractSiteWant `yaml:"sites"`
+}
+
+// ContractSiteWant is one site of the contract; empty fields are not
+// checked.
+type ContractSiteWant struct {
+	Site    string   `yaml:"site"`
+	SLA     string   `yaml:"sla"`
+	Speed   string   `yaml:"speed"`
+	Monthly *float64 `yaml:"monthly"`
+}
+
+// BillingWant is one billed site: what it is billed monthly, and from when.
+type BillingWant struct {
+	Site    string   `yaml:"site"`
+	Monthly *float64 `yaml:"monthly"`
+	From    string   `yaml:"from"`
+}
+
+// OrderingWant says that one timeline row came before another: each is
+// "ENTITY STATE" (an entity's id or name, and a state), the first row of
+// that entity reaching that state.
+type OrderingWant struct {
+	First string `yaml:"first"`
+	Then  string `yaml:"then"`
+}
+
+// AbsentWant is something that must not happen: a jeopardy (Jeopardy:
+// "any" or a type), a timeline row (Entity and State), or a site in a wave
+// (Site and Wave).
+type AbsentWant struct {
+	Jeopardy string `yaml:"jeopardy"`
+	Entity   string `yaml:"entity"`
+	State    string `yaml:"state"`
+	Site     string `yaml:"site"`
+	Wave     string `yaml:"wave"`
+}
+
+// WindowWant says that an entity reached a state (its first such row)
+// between From and To, both from T+0 and inclusive.
+type WindowWant struct {
+	Entity string `yaml:"entity"`
+	State  string `yaml:"state"`
+	From   string `yaml:"from"`
+	To     string `yaml:"to"`
+}
+
+// rowRef splits "ENTITY STATE": the state is the last word, the entity
+// the rest (names have spaces: "Wave 1 completed").
+func rowRef(s string) (entity, state string, err error) {
+	i := strings.LastIndexByte(s, ' ')
+	if i <= 0 || i == len(s)-1 {
+		return "", "", fmt.Errorf("%q: want an entity and a state, such as \"SO-PILOT completed\"", s)
+	}
+	return strings.TrimSpace(s[:i]), s[i+1:], nil
+}
+
+// jeopardyTypes are what absent: jeopardy: takes: any, or a type of alert.
+var jeopardyTypes = []string{"any", com.JeopardyDeadline, com.JeopardySLA}
+
+// check2 validates the version 2 expectations themselves.
+func (e *Expectations) check2() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if e.Contract != nil {
+		for i, s := range e.Contract.Sites {
+			if s.Site == "" {
+				bad("contract.sites[%d]: site: missing", i)
+			}
+		}
+	}
+	for i, b := range e.BillingSites {
+		if b.Site == "" {
+			bad("billing[%d]: site: missing", i)
+		}
+		if b.From != "" {
+			if _, err := tmf.ParseOffset(b.From); err != nil {
+				bad("billing[%d] (%s): from: %v", i, b.Site, err)
+			}
+		}
+	}
+	for i, o := range e.Ordering {
+		if _, _, err := rowRef(o.First); err != nil {
+			bad("ordering[%d]: first: %v", i, err)
+		}
+		if _, _, err := rowRef(o.Then); err != nil {
+			bad("ordering[%d]: then: %v", i, err)
+		}
+	}
+	for i, a := range e.Absent {
+		n := 0
+		if a.Jeopardy != "" {
+			n++
+			if !slices.Contains(jeopardyTypes, a.Jeopardy) {
+				bad("absent[%d]: jeopardy: %q: want any or a type: %s%s", i, a.Jeopardy, strings.Join(jeopardyTypes[1:], ", "),
+					hint.DidYouMean(a.Jeopardy, jeopardyTypes))
+			}
+		}
+		if a.Entity != "" || a.State != "" {
+			n++
+			if a.Entity == "" || a.State == "" {
+				bad("absent[%d]: an entity and a state together", i)
+			}
+		}
+		if a.Site != "" || a.Wave != "" {
+			n++
+			if a.Site == "" || a.Wave == "" {
+				bad("absent[%d]: a site and a wave together", i)
+			}
+		}
+		if n != 1 {
+			bad("absent[%d]: name one of: jeopardy (any, or a type); entity and state; site and wave", i)
+		}
+	}
+	for i, w := range e.Windows {
+		if w.Entity == "" || w.State == "" {
+			bad("windows[%d]: an entity and a state", i)
+		}
+		from, err1 := tmf.ParseOffset(w.From)
+		to, err2 := tmf.ParseOffset(w.To)
+		switch {
+		case err1 != nil:
+			bad("windows[%d] (%s): from: %v", i, w.Entity, err1)
+		case err2 != nil:
+			bad("windows[%d] (%s): to: %v", i, w.Entity, err2)
+		case to < from:
+			bad("windows[%d] (%s): to %s is before from %s", i, w.Entity, w.To, w.From)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// evaluate2 checks the version 2 expectations against a report.
+func (e *Expectations) evaluate2(r *Report, expect func(ok bool, format string, args ...any)) {
+	if c := e.Contract; c != nil {
+		got := r.Contract
+		if got == nil {
+			got = &ContractReport{}
+		}
+		if c.Value != nil {
+			expect(money(got.Value, *c.Value), "contract value: want %.2f, got %.2f", *c.Value, got.Value)
+		}
+		if c.Monthly != nil {
+			expect(money(got.Monthly, *c.Monthly), "contract monthly: want %.2f, got %.2f", *c.Monthly, got.Monthly)
+		}
+		for _, want := range c.Sites {
+			var row *ContractRow
+			for k := range got.Sites {
+				if got.Sites[k].Site == want.Site {
+					row = &got.Sites[k]
+				}
+			}
+			if row == nil {
+				expect(false, "contract site %s: want it in the contract, got no such site", want.Site)
+				continue
+			}
+			ok := (want.SLA == "" || row.Tier == want.SLA) && (want.Speed == "" || row.Speed == want.Speed) &&
+				(want.Monthly == nil || money(row.Monthly, *want.Monthly))
+			expect(ok, "contract site %s: want %s, got %s %s %.2f", want.Site, describeSite(want), row.Tier, row.Speed, row.Monthly)
+		}
+	}
+	for _, want := range e.BillingSites {
+		var row *BillingRow
+		for k := range r.Billing.Sites {
+			if r.Billing.Sites[k].Site == want.Site {
+				row = &r.Billing.Sites[k]
+			}
+		}
+		if row == nil {
+			expect(false, "billing %s: want it billed, got not billed", want.Site)
+			continue
+		}
+		ok := (want.Monthly == nil || money(row.Monthly, *want.Monthly)) && (want.From == "" || sameOffset(row.From, want.From))
+		w := ""
+		if want.Monthly != nil {
+			w = fmt.Sprintf("%.2f monthly", *want.Monthly)
+		}
+		if want.From != "" {
+			w += " from " + want.From
+		}
+		expect(ok, "billing %s: want%s, got %.2f monthly from %s", want.Site, " "+strings.TrimSpace(w), row.Monthly, row.From)
+	}
+	for _, o := range e.Ordering {
+		fe, fs, _ := rowRef(o.First)
+		te, ts, _ := rowRef(o.Then)
+		a, aok := r.firstRow(fe, fs)
+		b, bok := r.firstRow(te, ts)
+		ok := aok && bok && a.at <= b.at && a.index < b.index
+		expect(ok, "ordering: want %s before %s, got %s %s", o.First, o.Then, happened(o.First, a, aok), happened(o.Then, b, bok))
+	}
+	for _, a := range e.Absent {
+		switch {
+		case a.Jeopardy != "":
+			var seen []string
+			for _, j := range r.Jeopardies {
+				if a.Jeopardy == "any" || j.Type == a.Jeopardy {
+					seen = append(seen, fmt.Sprintf("%s %s %s: %s", j.At, j.Entity, j.Type, j.Message))
+				}
+			}
+			what := "no jeopardy"
+			if a.Jeopardy != "any" {
+				what = "no " + a.Jeopardy + " jeopardy"
+			}
+			expect(len(seen) == 0, "absent: want %s, got %d: %s", what, len(seen), strings.Join(seen, "; "))
+		case a.Entity != "":
+			row, ok := r.firstRow(a.Entity, a.State)
+			expect(!ok, "absent: want no %s %s, got it at %s", a.Entity, a.State, row.At)
+		default:
+			in := ""
+			for _, so := range r.ServiceOrders {
+				if so.Wave == a.Wave || so.Name == a.Wave {
+					for _, s := range so.Sites {
+						if s == a.Site {
+							in = so.Name
+						}
+					}
+				}
+			}
+			expect(in == "", "absent: want site %s not in %s, got it in %s", a.Site, a.Wave, in)
+		}
+	}
+	for _, w := range e.Windows {
+		from, _ := tmf.ParseOffset(w.From)
+		to, _ := tmf.ParseOffset(w.To)
+		row, ok := r.firstRow(w.Entity, w.State)
+		expect(ok && row.at >= from && row.at <= to, "window: want %s %s between %s and %s, got %s",
+			w.Entity, w.State, w.From, w.To, happened(w.Entity+" "+w.State, row, ok))
+	}
+}
+
+// foundRow is a timeline row found, with its time and place in the
+// timeline.
+type foundRow struct {
+	TimelineRow
+	at    time.Duration
+	index int
+}
+
+// firstRow is the first timeline row of entity (id or name) reaching
+// state.
+func (r *Report) firstRow(entity, state string) (foundRow, bool) {
+	for i, t := range r.Timeline {
+		if (t.Entity == entity || t.Name == entity) && t.State == state {
+			at, _ := tmf.ParseOffset(t.At)
+			return foundRow{TimelineRow: t, at: at, index: i}, true
+		}
+	}
+	return foundRow{}, false
+}
+
+func happened(what string, row foundRow, ok bool) string {
+	if !ok {
+		return what + " never;"
+	}
+	return fmt.Sprintf("%s at %s;", what, row.At)
+}
+
+func describeSite(s ContractSiteWant) string {
+	var parts []string
+	for _, p := range []string{s.SLA, s.Speed} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	if s.Monthly != nil {
+		parts = append(parts, fmt.Sprintf("%.2f", *s.Monthly))
+	}
+	return strings.Join(parts, " ")
+}

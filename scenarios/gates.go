@@ -1,0 +1,147 @@
+package scenarios
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/dominikbraun/graph"
+	"github.com/ordertwin/ordertwin/core/com"
+	"github.com/ordertwin/ordertwin/core/hint"
+)
+
+// gates reads the version 2 gates of the rollout plan into waves (the
+// plan's waves, in file order) and returns them in release order: each
+// wave after the waves it waits for, file order between others. A gate
+// on a wave the plan does not have, a gate that closes a cycle, or a
+// release other than manual is an error naming the wave's line and key.
+// In a plan with gates, a wave without any waits for the wave before it
+// in the file, SLA validated, as in version 1.
+func (f *File) gates(waves []com.WavePlan, bad func(format string, args ...any)) []com.WavePlan {
+	specs := f.Quote.Waves
+	gated := false
+	for _, w := range specs {
+		gated = gated || len(w.After) > 0 || w.Release != ""
+	}
+	if !gated {
+		return waves
+	}
+	if f.Version < 2 {
+		bad("quote.waves: after and release are version 2: the file starts with \"version: 2\"")
+		return waves
+	}
+	names := f.Quote.waveNames()
+	g := graph.New(graph.StringHash, graph.Directed(), graph.PreventCycles())
+	for _, n := range names {
+		_ = g.AddVertex(n) // a name twice is the quote check's error
+	}
+	where := func(i int, key string) string {
+		return fmt.Sprintf("line %d: quote.waves[%d] (%s): %s", specs[i].line, i, specs[i].Name, key)
+	}
+	edges := map[string][]string{} // wave → the waves waiting for it
+	ok := true
+	for i, w := range specs {
+		switch w.Release {
+		case "":
+		case "manual":
+			waves[i].Manual = true
+		default:
+			bad("%s: %q: the one release is manual (a person releases the wave with a release event)", where(i, "release"), w.Release)
+			ok = false
+		}
+		after := w.After
+		if len(after) == 0 && i > 0 {
+			after = []GateSpec{{Wave: specs[i-1].Name, On: com.GateSLAValidated}}
+		}
+		for k, gs := range after {
+			key := fmt.Sprintf("after[%d]", k)
+			gate, err := gs.gate()
+			if err == nil && !slices.Contains(names, gs.Wave) {
+				err = fmt.Errorf("wave %q is not in the rollout plan%s (waves: %s)", gs.Wave, hint.DidYouMean(gs.Wave, names), strings.Join(names, ", "))
+			}
+			if err == nil && gs.Wave == w.Name {
+				err = errors.New("a wave cannot wait for itself")
+			}
+			if err == nil {
+				if e := g.AddEdge(gs.Wave, w.Name); errors.Is(e, graph.ErrEdgeCreatesCycle) {
+					err = fmt.Errorf("waiting for %s closes a cycle of gates (%s)", gs.Wave, cycle(edges, w.Name, gs.Wave))
+				} else if e == nil {
+					edges[gs.Wave] = append(edges[gs.Wave], w.Name)
+				}
+			}
+			if err != nil {
+				bad("%s: %v", where(i, key), err)
+				ok = false
+				continue
+			}
+			waves[i].After = append(waves[i].After, gate)
+		}
+	}
+	if !ok {
+		return waves
+	}
+	order, err := graph.StableTopologicalSort(g, func(a, b string) bool {
+		return slices.Index(names, a) < slices.Index(names, b)
+	})
+	if err != nil {
+		bad("quote.waves: %v", err)
+		return waves
+	}
+	sorted := make([]com.WavePlan, 0, len(waves))
+	for _, n := range order {
+		sorted = append(sorted, waves[slices.Index(names, n)])
+	}
+	return sorted
+}
+
+// gate reads one gate.
+func (gs GateSpec) gate() (com.Gate, error) {
+	if gs.Wave == "" {
+		return com.Gate{}, errors.New("wave: missing: name the wave this one waits for")
+	}
+	if gs.Sites != "" {
+		if gs.On != "" && gs.On != com.GateSites {
+			return com.Gate{}, fmt.Errorf("on: %q and sites: %q: a gate waits for one thing", gs.On, gs.Sites)
+		}
+		pct, err := strconv.ParseFloat(strings.TrimSuffix(gs.Sites, "%"), 64)
+		if err != nil || !strings.HasSuffix(gs.Sites, "%") || pct <= 0 || pct > 100 {
+			return com.Gate{}, fmt.Errorf("sites: %q: want a share of the wave's sites such as 80%%, over 0 and at most 100%%", gs.Sites)
+		}
+		return com.Gate{Wave: gs.Wave, On: com.GateSites, Share: pct / 100}, nil
+	}
+	switch gs.On {
+	case "":
+		return com.Gate{Wave: gs.Wave, On: com.GateSLAValidated}, nil
+	case com.GateCompleted, com.GateSLAValidated:
+		return com.Gate{Wave: gs.Wave, On: gs.On}, nil
+	}
+	return com.Gate{}, fmt.Errorf("on: %q: want %s, %s, or sites: with a share%s", gs.On, com.GateCompleted, com.GateSLAValidated,
+		hint.DidYouMean(gs.On, []string{com.GateCompleted, com.GateSLAValidated}))
+}
+
+// cycle names the waves of the cycle that an edge from → to would close:
+// from, then the path of gates from to back to from.
+func cycle(edges map[string][]string, to, from string) string {
+	prev := map[string]string{to: ""}
+	queue := []string{to}
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		if n == from {
+			path := []string{}
+			for ; n != ""; n = prev[n] {
+				path = append([]string{n}, path...)
+			}
+			return strings.Join(append([]string{from}, path...), " → ")
+		}
+		for _, m := range edges[n] {
+			if _, seen := prev[m]; !seen {
+				prev[m] = n
+				queue = append(queue, m)
+			}
+		}
+	}
+	return from + " → " + to
+}

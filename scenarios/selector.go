@@ -1,0 +1,121 @@
+package scenarios
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/ordertwin/ordertwin/core/engine"
+	"github.com/ordertwin/ordertwin/twin"
+)
+
+// Selector picks the sites a customer event is aimed at (version 2): the
+// sites of the scenario's orders of Customers, in serving area Area, in
+// wave Wave, with code Site, every given field holding; Share then takes
+// that share of them, drawn with the scenario's seed. A selector that
+// matches no site is an error at check.
+type Selector struct {
+	Customers []string `yaml:"customers"`
+	Area      string   `yaml:"area"`
+	Wave      string   `yaml:"wave"`
+	Site      string   `yaml:"site"`
+	Share     string   `yaml:"share"`
+}
+
+// candidate is one site of one of the scenario's orders.
+type candidate struct {
+	order, customer, site, area, wave string
+}
+
+// candidates are the sites of the orders placed and offered, with their
+// serving areas.
+func candidates(orders []Placement, net *twin.Network) []candidate {
+	areas := map[string]string{}
+	if net != nil {
+		for _, a := range net.Addresses {
+			areas[a.Address] = a.Area
+		}
+	}
+	var out []candidate
+	for _, p := range orders {
+		for _, s := range p.Quote.Sites {
+			out = append(out, candidate{order: p.OrderID, customer: p.Quote.Customer.ID, site: s.Code, area: areas[s.Address], wave: s.Wave})
+		}
+	}
+	return out
+}
+
+// pick is the selector's sites among all, in the orders' order; the
+// share is drawn with seed and the event's index.
+func (s *Selector) pick(all []candidate, seed uint64, index int) ([]candidate, error) {
+	var got []candidate
+	for _, c := range all {
+		if (len(s.Customers) == 0 || slices.Contains(s.Customers, c.customer)) && (s.Area == "" || c.area == s.Area) &&
+			(s.Wave == "" || c.wave == s.Wave) && (s.Site == "" || c.site == s.Site) {
+			got = append(got, c)
+		}
+	}
+	if len(got) == 0 {
+		return nil, fmt.Errorf("select: no site of the scenario's orders matches (%s)", s.describe())
+	}
+	if s.Share == "" {
+		return got, nil
+	}
+	pct, err := strconv.ParseFloat(strings.TrimSuffix(s.Share, "%"), 64)
+	if err != nil || !strings.HasSuffix(s.Share, "%") || pct <= 0 || pct > 100 {
+		return nil, fmt.Errorf("select: share: %q: want a share such as 10%%, over 0 and at most 100%%", s.Share)
+	}
+	n := int(math.Ceil(pct/100*float64(len(got)) - 1e-9))
+	r := rand.New(engine.NewPCG(seed, "select/"+strconv.Itoa(index)))
+	idx := r.Perm(len(got))[:n]
+	slices.Sort(idx)
+	picked := make([]candidate, n)
+	for k, i := range idx {
+		picked[k] = got[i]
+	}
+	return picked, nil
+}
+
+func (s *Selector) describe() string {
+	var parts []string
+	if len(s.Customers) > 0 {
+		parts = append(parts, "customers "+strings.Join(s.Customers, ", "))
+	}
+	for _, f := range [][2]string{{"area", s.Area}, {"wave", s.Wave}, {"site", s.Site}} {
+		if f[1] != "" {
+			parts = append(parts, f[0]+" "+f[1])
+		}
+	}
+	if len(parts) == 0 {
+		return "every site"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// aimed is ev aimed at one selected site of one order.
+func aimed(ev Event, c candidate) Event {
+	switch {
+	case ev.Change != nil:
+		ch := *ev.Change
+		ch.Order, ch.Site = c.order, c.site
+		ev.Change = &ch
+		ev.Note = fmt.Sprintf("the customer changes %s of %s to %s %s", c.site, c.order, ch.Speed, ch.Tier)
+	case ev.Cancel != nil:
+		cn := *ev.Cancel
+		cn.Order, cn.Site = c.order, c.site
+		ev.Cancel = &cn
+		ev.Note = fmt.Sprintf("the customer cancels site %s of %s", c.site, c.order)
+	case ev.Remove != nil:
+		rm := *ev.Remove
+		rm.Order, rm.Site = c.order, c.site
+		ev.Remove = &rm
+		ev.Note = fmt.Sprintf("the customer removes site %s of %s", c.site, c.order)
+	}
+	return ev
+}
+
+// selectable are the event kinds a selector aims.
+var selectable = []string{"cancel", "change", "removeSite"}

@@ -1,0 +1,331 @@
+package scenarios
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ordertwin/ordertwin/core/tmf"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const (
+	bank  = "v2-bank-mixed-tiers.yaml"
+	gates = "v2-gates-manual-release.yaml"
+)
+
+// loadEdited writes file with each replacement made (from → to) beside the
+// library's catalog and networks, and loads it.
+func loadEdited(t *testing.T, file string, repl ...string) (*Scenario, error) {
+	t.Helper()
+	base, err := os.ReadFile(file)
+	require.NoError(t, err)
+	text := string(base)
+	for k := 0; k < len(repl); k += 2 {
+		require.Contains(t, text, repl[k])
+		text = strings.Replace(text, repl[k], repl[k+1], 1)
+	}
+	path := filepath.Join(t.TempDir(), "s.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(text), 0o644))
+	for _, dir := range []string{"catalog", "networks"} {
+		require.NoError(t, os.Symlink(mustAbs(t, dir), filepath.Join(filepath.Dir(path), dir)))
+	}
+	return Load(path)
+}
+
+// A quote of three tiers: each site decomposed, measured and priced at its
+// own tier and speed; the quote's and the contract's value the sum of the
+// sites' prices over the term (not the quote's price × sites).
+func TestMixedTiers(t *testing.T) {
+	r := run(t, load(t, bank))
+	require.Empty(t, r.Expectations.Failed)
+	assert.Equal(t, "completed", r.Outcome)
+	assert.InDelta(t, 36*(3200+2*1850+2*1400), r.Quote.TCV, 0.001)
+	require.NotNil(t, r.Contract)
+	assert.InDelta(t, r.Quote.TCV, r.Contract.Value, 0.001)
+	byTier := map[string][]string{}
+	for _, s := range r.Contract.Sites {
+		byTier[s.Tier+" "+s.Speed] = append(byTier[s.Tier+" "+s.Speed], s.Site)
+	}
+	assert.Equal(t, map[string][]string{"Platinum 1G-sym": {"MELB"}, "Gold 500M-sym": {"SYD1", "SYD2"},
+		"Silver 100M-sym": {"BNE1", "BNE2"}}, byTier)
+	qos := map[string]string{}
+	for _, res := range r.Resources {
+		if res.Type == "QoSPolicy" {
+			qos[res.Site] = res.Value
+		}
+	}
+	assert.Equal(t, map[string]string{"MELB": "BW-1000-1000-PLAT-ENT", "SYD1": "BW-500-500-GOLD-ENT", "SYD2": "BW-500-500-GOLD-ENT"}, qos,
+		"Silver has no QoS CFS; each other site's policy is its own tier and speed")
+	// A version 1 report has no contract: its bytes stay as they were.
+	assert.Nil(t, run(t, load(t, globaltech)).Contract)
+}
+
+// A site priced below the tier × speed rate card is refused by the
+// commercial review, naming the site, its tier and speed and the card's
+// price.
+func TestMixedTiersBelowTheCard(t *testing.T) {
+	sc, err := loadEdited(t, bank, "sla: Platinum, speed: 1G-sym, price: 3200", "sla: Platinum, speed: 1G-sym, price: 3000")
+	require.NoError(t, err)
+	sc.Expect = nil
+	r := run(t, sc)
+	assert.Equal(t, "rejected", r.Quote.State)
+	assert.Contains(t, r.Quote.Reason, "site MELB: price 3000.00 is below rate card RC-ENT-2024-TIERED for Platinum 1G-sym (3100.00)")
+}
+
+// Version 2 keys in a version 1 file, and bad gates, are errors naming the
+// file, line and key.
+func TestV2LoadErrors(t *testing.T) {
+	cases := []struct {
+		name string
+		file string
+		repl []string
+		want string
+	}{
+		{"per-site tier in version 1", bank, []string{"version: 2", "version: 1"},
+			`quote.sites[0] (MELB): sla, speed and price of a site are version 2`},
+		{"unknown tier of a site", bank, []string{"sla: Silver", "sla: Bronze"}, `site BNE1: SLA tier "Bronze" is not offered`},
+		{"unknown speed of a site", bank, []string{"speed: 100M-sym", "speed: 10G-sym"}, `site BNE1: speed "10G-sym" is not offered`},
+		{"gates in version 1", gates, []string{"version: 2", "version: 1"}, `quote.waves: after and release are version 2`},
+		{"gate on an unknown wave", gates, []string{"after: [{wave: Pilot, on: completed}]", "after: [{wave: Pilto, on: completed}]"},
+			`line 31: quote.waves[1] (Wave 1): after[0]: wave "Pilto" is not in the rollout plan (did you mean "Pilot"?) (waves: Pilot, Wave 1, Regional)`},
+		{"a cycle of gates", gates, []string{"after: [{wave: Pilot, on: completed}]", "after: [{wave: Regional}]"},
+			`line 34: quote.waves[2] (Regional): after[0]: waiting for Wave 1 closes a cycle of gates (Wave 1 → Regional → Wave 1)`},
+		{"a gate on itself", gates, []string{"after: [{wave: Pilot, on: completed}]", "after: [{wave: Wave 1}]"},
+			`line 31: quote.waves[1] (Wave 1): after[0]: a wave cannot wait for itself`},
+		{"unknown condition", gates, []string{"on: completed", "on: complete"},
+			`line 31: quote.waves[1] (Wave 1): after[0]: on: "complete": want completed, slaValidated, or sites: with a share (did you mean "completed"?)`},
+		{"bad share", gates, []string{"sites: 50%", "sites: 150%"}, `line 34: quote.waves[2] (Regional): after[0]: sites: "150%"`},
+		{"release other than manual", gates, []string{"release: manual", "release: auto"}, `line 34: quote.waves[2] (Regional): release: "auto"`},
+		{"release of no wave", gates, []string{"wave: Regional, by", "wave: Regionl, by"},
+			`events[0] (release): wave "Regionl" is not in the rollout plan (did you mean "Regional"?)`},
+		{"ordering of no state", gates, []string{"first: PO-2025-00871/Regional released,", "first: released,"},
+			`ordering[1]: first: "released": want an entity and a state`},
+		{"window backwards", gates, []string{"from: P7D, to: P9D", "from: P9D, to: P7D"}, `windows[0] (PO-2025-00871/Regional): to P7D is before from P9D`},
+		{"unknown key in a wave", gates, []string{"after: [{wave: Wave 1, sites: 50%}]", "aftr: [{wave: Wave 1, sites: 50%}]"},
+			`line 37: quote.waves[2]: unknown key "aftr" (did you mean "after"?)`},
+		{"unknown key in a gate", gates, []string{"sites: 50%", "site: 50%"}, `quote.waves[2].after[0]: unknown key "site" (did you mean "sites"?)`},
+		{"unknown key in an event", gates, []string{"by: rollout manager", "byy: rollout manager"}, `events[0]: unknown key "byy" (did you mean "by"?)`},
+		{"unknown key in a selector", "v2-change-storm.yaml", []string{"share: 25%", "shar: 25%"}, `events[0].select: unknown key "shar" (did you mean "share"?)`},
+		{"absent of an unknown jeopardy", gates, []string{"{jeopardy: any}", "{jeopardy: SLA}"},
+			`absent[0]: jeopardy: "SLA": want any or a type: deadline, slaValidation`},
+		{"absent of two things", gates, []string{"{jeopardy: any}", "{jeopardy: any, site: DRW1, wave: Pilot}"}, `absent[0]: name one of`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := loadEdited(t, c.file, c.repl...)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), c.want)
+			assert.Contains(t, err.Error(), "s.yaml")
+		})
+	}
+}
+
+// Gates: Wave 1 goes when the pilot's service order completes; the
+// Regional wave waits for a person's release and half of Wave 1's sites,
+// and goes before Wave 1 completes. Without the release it never goes.
+func TestGates(t *testing.T) {
+	r := run(t, load(t, gates))
+	require.Empty(t, r.Expectations.Failed)
+	sc, err := loadEdited(t, gates, "events:\n  - {at: P3D, kind: release, wave: Regional, by: rollout manager}\n", "events: []\n")
+	require.NoError(t, err)
+	sc.Expect = nil
+	r = run(t, sc)
+	_, released := r.firstRow("PO-2025-00871/Regional", "released")
+	assert.False(t, released, "no one released it")
+	assert.Equal(t, "inProgress", r.Outcome)
+	assert.Equal(t, "completed", r.stateOf("SO-WAVE1"))
+	// A release later than the gate: the wave goes at the release.
+	sc, err = loadEdited(t, gates, "at: P3D, kind: release", "at: P15D, kind: release")
+	require.NoError(t, err)
+	sc.Expect = nil
+	r = run(t, sc)
+	row, ok := r.firstRow("PO-2025-00871/Regional", "released")
+	require.True(t, ok)
+	assert.Equal(t, "P15D", row.At)
+	assert.Equal(t, "gate passed: SO-WAVE1 3 of 3 sites in service; released by rollout manager", row.Reason)
+}
+
+// Every kind of version 2 expectation, failing, says what it expected and
+// what happened.
+func TestV2FailedExpectations(t *testing.T) {
+	sc, err := loadEdited(t, gates,
+		"{first: PO-2025-00871/Regional released, then: SO-WAVE1 completed}", "{first: SO-WAVE1 completed, then: PO-2025-00871/Regional released}",
+		"from: P7D, to: P9D", "from: P1D, to: P2D",
+		"{jeopardy: any}", "{entity: SO-PILOT, state: completed}",
+		"{site: DRW1, wave: Wave 1}", "{site: DRW1, wave: Regional}",
+		"  absent:", "  billing:\n    - {site: PER1, monthly: 100, from: P1D}\n    - {site: XXX1, monthly: 100}\n"+
+			"  contract: {value: 1, sites: [{site: PER1, sla: Gold}]}\n  absent:")
+	require.NoError(t, err)
+	r := run(t, sc)
+	assert.Equal(t, []string{
+		"ordering: want SO-WAVE1 completed before PO-2025-00871/Regional released, got SO-WAVE1 completed at P13D; PO-2025-00871/Regional released at P8D;",
+		"absent: want no SO-PILOT completed, got it at P3D",
+		"absent: want site DRW1 not in Regional, got it in SO-REGIONAL",
+		"window: want PO-2025-00871/Regional released between P1D and P2D, got PO-2025-00871/Regional released at P8D;",
+	}, r.Expectations.Failed[len(r.Expectations.Failed)-4:])
+	assert.Contains(t, r.Expectations.Failed, "billing PER1: want 100.00 monthly from P1D, got 2950.00 monthly from "+billedFrom(r, "PER1"))
+	assert.Contains(t, r.Expectations.Failed, "billing XXX1: want it billed, got not billed")
+	assert.Contains(t, r.Expectations.Failed, "contract value: want 1.00, got 1416000.00")
+	assert.Contains(t, r.Expectations.Failed, "contract site PER1: want Gold, got Platinum 1G-sym 2950.00")
+	assert.Len(t, r.Expectations.Failed, 8)
+}
+
+func billedFrom(r *Report, site string) string {
+	for _, b := range r.Billing.Sites {
+		if b.Site == site {
+			return b.From
+		}
+	}
+	return "(not billed)"
+}
+
+// A gate on completion lets the next wave go while the pilot is held on its
+// SLA check; the default (slaValidated) holds it until the remediation.
+func TestGateOnCompletionIgnoresTheSLACheck(t *testing.T) {
+	released := func(t *testing.T, on string) string {
+		sc, err := loadEdited(t, "pilot-sla-breach.yaml", "version: 1", "version: 2",
+			"{name: Wave 1, serviceOrder: SO-WAVE1, target: P30D}", "{name: Wave 1, serviceOrder: SO-WAVE1, target: P30D, after: [{wave: Pilot, on: "+on+"}]}")
+		require.NoError(t, err)
+		sc.Expect = nil
+		r := run(t, sc)
+		row, ok := r.firstRow("SO-WAVE1", "acknowledged")
+		require.True(t, ok)
+		return row.At
+	}
+	held, validated := released(t, "completed"), released(t, "slaValidated")
+	h, _ := tmf.ParseOffset(held)
+	v, _ := tmf.ParseOffset(validated)
+	assert.Less(t, h, v, "on completed: %s; on slaValidated: %s", held, validated)
+	assert.Equal(t, "P8D", validated, "slaValidated waits for the remediation on day 8")
+}
+
+// Selectors: one event a selected site, a share drawn with the seed (the
+// same draw every load, another with another seed); a selector that
+// matches nothing, and a population's customer event without one, are
+// errors at check.
+func TestSelectors(t *testing.T) {
+	const storm = "v2-change-storm.yaml"
+	aimedAt := func(sc *Scenario) (changes, removes []string) {
+		for _, ev := range sc.Spec.Events {
+			switch {
+			case ev.Change != nil:
+				changes = append(changes, ev.Change.Order+"/"+ev.Change.Site)
+			case ev.Remove != nil:
+				removes = append(removes, ev.Remove.Order+"/"+ev.Remove.Site)
+			}
+		}
+		return changes, removes
+	}
+	sc := load(t, storm)
+	changes, removes := aimedAt(sc)
+	require.Len(t, changes, 40+5, "25% of 160 Wave 1 sites, and customer 7's five")
+	assert.Equal(t, []string{"PO-00007/S01", "PO-00007/S02", "PO-00007/S03", "PO-00007/S04", "PO-00007/S05"}, changes[40:])
+	assert.Equal(t, []string{"PO-00012/S02"}, removes)
+	for _, c := range changes[:40] {
+		assert.NotContains(t, c, "/S01", "S01 is every customer's pilot site, not Wave 1")
+	}
+	again, _ := aimedAt(load(t, storm))
+	assert.Equal(t, changes, again, "the draw is the seed's")
+	other, err := loadEdited(t, storm, "seed: 4242", "seed: 4243")
+	require.NoError(t, err)
+	otherChanges, _ := aimedAt(other)
+	assert.NotEqual(t, changes[:40], otherChanges[:40])
+	assert.Contains(t, changes[:40], "PO-00007/S05", "drawn, and changed again (the billing in the file's comment)")
+
+	for _, c := range []struct{ name, from, to, want string }{
+		{"no match", "select: {customers: [CUST-ENT-00007]}", "select: {customers: [CUST-ENT-99999]}",
+			"line 38: events[1] (change): select: no site of the scenario's orders matches (customers CUST-ENT-99999)"},
+		{"no match in an area", "select: {wave: Wave 1, share: 25%}", "select: {wave: Wave 1, area: AREA-0009}",
+			"line 35: events[0] (change): select: no site of the scenario's orders matches (area AREA-0009, wave Wave 1)"},
+		{"bad share", "share: 25%", "share: 0%", `events[0] (change): select: share: "0%"`},
+		{"no selector", "select: {customers: [CUST-ENT-00007]}", "site: S01",
+			"events[1] (change): the scenario has 40 orders: a change names the sites it is aimed at with select:"},
+		{"selector in version 1", "version: 2", "version: 1", `events[0] (change): select: is version 2`},
+		{"selector of a network event", "events:\n", "events:\n  - {at: P1D, kind: remediate, wave: Pilot, select: {wave: Pilot}}\n",
+			"events[0] (remediate): select: aims a cancel, change, removeSite, not a remediate"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := loadEdited(t, storm, c.from, c.to)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), c.want)
+		})
+	}
+}
+
+// Every version 2 expectation of the library's version 2 scenarios holds,
+// and each, made wrong alone, fails with one message that says what it
+// expected and what happened: none of them is one that cannot fail.
+func TestV2LibraryExpectationsCanFail(t *testing.T) {
+	files, err := filepath.Glob("v2-*.yaml")
+	require.NoError(t, err)
+	require.Len(t, files, 5)
+	for _, f := range files {
+		t.Run(f, func(t *testing.T) {
+			sc := load(t, f)
+			r := run(t, sc)
+			require.Empty(t, r.Expectations.Failed)
+			e := *sc.Expect
+			wrong := func(what string, edit func(x *Expectations)) {
+				x := Expectations{}
+				edit(&x)
+				out := x.Evaluate(r)
+				if assert.Len(t, out.Failed, 1, what) {
+					assert.Contains(t, out.Failed[0], "want", what)
+					assert.Contains(t, out.Failed[0], "got", what)
+				}
+			}
+			n := 0
+			if c := e.Contract; c != nil {
+				if c.Value != nil {
+					v := *c.Value + 1
+					wrong("contract value", func(x *Expectations) { x.Contract = &ContractExpect{Value: &v} })
+					n++
+				}
+				for _, s := range c.Sites {
+					s.SLA = "Bronze"
+					wrong("contract site "+s.Site, func(x *Expectations) { x.Contract = &ContractExpect{Sites: []ContractSiteWant{s}} })
+					n++
+				}
+			}
+			for _, b := range e.BillingSites {
+				m := 1.0
+				b.Monthly = &m
+				wrong("billing "+b.Site, func(x *Expectations) { x.BillingSites = []BillingWant{b} })
+				n++
+			}
+			for _, o := range e.Ordering {
+				o.First, o.Then = o.Then, o.First
+				wrong("ordering "+o.First, func(x *Expectations) { x.Ordering = []OrderingWant{o} })
+				n++
+			}
+			for _, w := range e.Windows {
+				w.From, w.To = "P900D", "P901D"
+				wrong("window "+w.Entity, func(x *Expectations) { x.Windows = []WindowWant{w} })
+				n++
+			}
+			for _, a := range e.Absent {
+				switch {
+				case a.Entity != "":
+					continue // its opposite is a timeline row, pinned by the timeline key
+				case a.Site != "":
+					// The wave the site is in.
+					for _, so := range r.ServiceOrders {
+						if slices.Contains(so.Sites, a.Site) {
+							a.Wave = so.Wave
+						}
+					}
+					wrong("absent site "+a.Site, func(x *Expectations) { x.Absent = []AbsentWant{a} })
+					n++
+				}
+			}
+			if r.Summary {
+				return // a population's: no timeline, so none of ordering or windows
+			}
+			assert.Positive(t, n, "the scenario has version 2 expectations")
+		})
+	}
+}
