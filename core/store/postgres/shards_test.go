@@ -1,0 +1,127 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ordertwin/ordertwin/core/store"
+	"github.com/ordertwin/ordertwin/core/store/postgres"
+	"github.com/ordertwin/ordertwin/core/store/storetest"
+)
+
+// A customer's shard depends on the customer and the count alone (the
+// same in every instance and build: these values are FNV-1a's), and a
+// thousand customers spread over every shard.
+func TestShardOf(t *testing.T) {
+	for _, c := range []struct {
+		customer string
+		shards   int
+		want     int
+	}{
+		{"", 8, 5},          // FNV-1a offset basis 0x811c9dc5 % 8
+		{"a", 8, 4},         // 0xe40c292c % 8
+		{"CUST-0001", 1, 0}, // one shard holds everything
+	} {
+		assert.Equal(t, c.want, postgres.ShardOf(c.customer, c.shards), "%q of %d", c.customer, c.shards)
+	}
+	seen := map[int]int{}
+	for i := range 1000 {
+		seen[postgres.ShardOf(fmt.Sprintf("CUST-%04d", i), 8)]++
+	}
+	assert.Len(t, seen, 8)
+	for shard, n := range seen {
+		assert.Greater(t, n, 60, "shard %d has %d of 1000 customers", shard, n)
+	}
+}
+
+// cluster opens the deployment at url for owner, closed when t ends, and
+// drops its shards' schemas.
+func cluster(t *testing.T, url string, shards int, owner string) *postgres.Cluster {
+	t.Helper()
+	c, err := postgres.OpenCluster(url, shards, owner)
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// The first instance fixes the deployment's shard count; one started with
+// another count is refused, both counts named.
+func TestShardCountFixed(t *testing.T) {
+	url := storetest.Postgres(t)
+	a := cluster(t, url, 4, "a")
+	assert.Equal(t, 4, a.Shards())
+	cluster(t, url, 4, "b")
+	_, err := postgres.OpenCluster(url, 8, "c")
+	require.ErrorIs(t, err, postgres.ErrShardCount)
+	assert.ErrorContains(t, err, "has 4 shards, this instance was started with 8")
+	_, err = postgres.OpenCluster(url, 0, "d")
+	assert.ErrorContains(t, err, "0 shards")
+}
+
+// A shard is held by one instance at a time: another's try gets nothing
+// while the lease lasts, and the shard once it is let go, at the next
+// epoch.
+func TestLeaseExclusive(t *testing.T) {
+	url := storetest.Postgres(t)
+	a, b := cluster(t, url, 2, "a"), cluster(t, url, 2, "b")
+	ctx := context.Background()
+	la, err := a.TryAcquire(ctx, 0)
+	require.NoError(t, err)
+	require.NotNil(t, la)
+	assert.Equal(t, int64(1), la.Epoch)
+	lb, err := b.TryAcquire(ctx, 0)
+	require.NoError(t, err)
+	assert.Nil(t, lb, "held by a")
+	took, err := b.Claim(ctx)
+	require.NoError(t, err)
+	require.Len(t, took, 1)
+	assert.Equal(t, 1, took[0].Shard, "the shard a does not hold")
+	require.NoError(t, a.Drop(la))
+	lb, err = b.TryAcquire(ctx, 0)
+	require.NoError(t, err)
+	require.NotNil(t, lb)
+	assert.Equal(t, int64(2), lb.Epoch)
+	assert.Len(t, b.Held(), 2)
+	assert.Empty(t, a.Held())
+}
+
+// Fencing: an instance whose lease connection ended (its locks gone with
+// it) and that has not noticed still has its shard's store open. Another
+// takes the shard over; the stale owner's next commit fails with
+// ErrFenced and writes nothing, and so does every one after it, while
+// the new owner reads what the old one wrote before and writes on.
+func TestFencing(t *testing.T) {
+	url := storetest.Postgres(t)
+	ctx := context.Background()
+	a, b := cluster(t, url, 2, "a"), cluster(t, url, 2, "b")
+	la, err := a.TryAcquire(ctx, 1)
+	require.NoError(t, err)
+	stale, err := la.Open()
+	require.NoError(t, err)
+	defer stale.Close()
+	rec := store.Record{Kind: "productOrder", Entity: "PO-001", To: "acknowledged"}
+	require.NoError(t, stale.Append([]store.Record{rec}))
+
+	require.NoError(t, a.Close()) // a's lease connection ends; its store does not know
+	lb, err := b.Take(ctx, 1)
+	require.NoError(t, err)
+	assert.Equal(t, la.Epoch+1, lb.Epoch)
+
+	err = stale.Append([]store.Record{rec, rec})
+	require.ErrorIs(t, err, postgres.ErrFenced)
+	assert.ErrorContains(t, err, "shard 1")
+	assert.ErrorIs(t, stale.Append([]store.Record{rec}), postgres.ErrFenced, "a fenced store stays fenced")
+
+	owner, err := lb.Open()
+	require.NoError(t, err)
+	defer owner.Close()
+	assert.Equal(t, 1, owner.Len(), "the stale owner's first record, not its fenced ones")
+	require.NoError(t, owner.Append([]store.Record{rec}))
+	records, err := owner.Records()
+	require.NoError(t, err)
+	assert.Len(t, records, 2)
+}
