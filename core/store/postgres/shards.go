@@ -113,6 +113,9 @@ func OpenCluster(dbURL string, shards int, owner string) (*Cluster, error) {
 // setUp migrates the schema, fixes or checks the shard count and makes
 // each shard's lease row.
 func (c *Cluster) setUp(ctx context.Context) error {
+	if _, err := c.conn.Exec(ctx, keepalive); err != nil {
+		return err
+	}
 	if err := migrate(ctx, c.conn); err != nil {
 		return err
 	}
@@ -252,6 +255,53 @@ func (c *Cluster) Close() error {
 	clear(c.held)
 	return c.conn.Close(context.Background())
 }
+
+// Watch claims, at each poll (a tick of polls, time.Ticker's in a
+// server), the shards no instance holds, and hands each lease it takes to
+// take, which opens the shard's store and rebuilds the shard from its
+// snapshot and the tail after it. It checks the lease connection at each
+// poll too: when that has failed the instance holds no lease any more,
+// and Watch returns the error. It returns nil when ctx ends.
+//
+// An instance that ends loses its leases when the database ends its
+// session: at once when its process dies (the kernel closes its
+// sockets), within the keepalive bound (keepalive) when its host or the
+// network goes silent. Its shards are then taken over within one poll
+// after that, plus their rebuild.
+func (c *Cluster) Watch(ctx context.Context, polls <-chan time.Time, take func(*Lease)) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-polls:
+		}
+		c.mu.Lock()
+		err := c.conn.Ping(ctx)
+		c.mu.Unlock()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			c.mu.Lock()
+			clear(c.held)
+			c.mu.Unlock()
+			return fmt.Errorf("cluster: the lease connection failed, every lease with it: %w", err)
+		}
+		took, err := c.Claim(ctx)
+		for _, l := range took {
+			take(l)
+		}
+		if err != nil && ctx.Err() == nil {
+			return err
+		}
+	}
+}
+
+// keepalive is how the database's end of the lease connection notices a
+// silent peer (a host that stopped, a network cut): TCP keepalive after
+// 5 s idle, then every 2 s, 3 unanswered ending the session: 11 s at most.
+// It is nothing on a unix socket, where a peer's end is seen at once.
+const keepalive = `SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 3`
 
 // ShardSchema is the schema of the shard's store.
 func (c *Cluster) ShardSchema(shard int) string {

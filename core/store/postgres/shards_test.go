@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -124,4 +125,62 @@ func TestFencing(t *testing.T) {
 	records, err := owner.Records()
 	require.NoError(t, err)
 	assert.Len(t, records, 2)
+}
+
+// Takeover: an instance that ends (its lease connection closed) loses
+// every lease; another, at its next poll, takes each shard it does not
+// hold at the next epoch, and reads each shard from the snapshot and the
+// tail the first one left.
+func TestTakeover(t *testing.T) {
+	url := storetest.Postgres(t)
+	ctx := context.Background()
+	a, b := cluster(t, url, 3, "a"), cluster(t, url, 3, "b")
+	took, err := a.Claim(ctx)
+	require.NoError(t, err)
+	require.Len(t, took, 3)
+	st, err := took[2].Open()
+	require.NoError(t, err)
+	rec := store.Record{Kind: "productOrder", Entity: "PO-001", To: "acknowledged"}
+	in := store.Input{Kind: "com.OrderRequest", Body: []byte("{}")}
+	require.NoError(t, st.Commit([]store.Record{rec, rec}, []store.Input{in}))
+	require.NoError(t, st.SaveSnapshot(store.Snapshot{Inputs: 1, Records: 2, At: 5, Body: []byte("state")}))
+	in.Before = 1
+	require.NoError(t, st.Commit([]store.Record{rec}, []store.Input{in}))
+	require.NoError(t, st.Close())
+	none, err := b.Claim(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, none, "a holds every shard")
+
+	require.NoError(t, a.Close())
+	first, err := b.Take(ctx, 0) // returns once the database has ended a's session
+	require.NoError(t, err)
+	polls := make(chan time.Time)
+	taken := make(chan *postgres.Lease, 3)
+	watchCtx, stop := context.WithCancel(ctx)
+	watched := make(chan error, 1)
+	go func() { watched <- b.Watch(watchCtx, polls, func(l *postgres.Lease) { taken <- l }) }()
+	polls <- time.Time{}
+	got := []*postgres.Lease{first, <-taken, <-taken}
+	stop()
+	require.NoError(t, <-watched)
+	for shard, l := range got {
+		assert.Equal(t, shard, l.Shard)
+		assert.Equal(t, int64(2), l.Epoch, "shard %d taken a second time", shard)
+	}
+	assert.Len(t, b.Held(), 3)
+
+	st, err = got[2].Open()
+	require.NoError(t, err)
+	defer st.Close()
+	snap, ok, err := st.LatestSnapshot()
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, "state", string(snap.Body))
+	tail, err := st.RecordsAfter(snap.Records)
+	require.NoError(t, err)
+	assert.Len(t, tail, 1, "the record after the snapshot")
+	inputs, err := st.InputsFrom(snap.Inputs)
+	require.NoError(t, err)
+	assert.Len(t, inputs, 1, "the input after the snapshot")
+	require.NoError(t, st.Append([]store.Record{rec}), "the new owner writes on")
 }
