@@ -23,6 +23,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -60,9 +61,9 @@ type Store struct {
 	unsureChain chain
 	feed        *store.Feed
 	// fence is the lease the store writes under (nil: none); fenced, that
-	// a commit found the lease taken over.
+	// a write found the lease taken over.
 	fence  *Fence
-	fenced bool
+	fenced atomic.Bool
 }
 
 var _ store.Durable = (*Store)(nil)
@@ -252,8 +253,8 @@ func (s *Store) Commit(records []store.Record, inputs []store.Input) error {
 	if s.closed {
 		return errors.New("postgres store: closed")
 	}
-	if s.fenced {
-		return fmt.Errorf("postgres store: shard %d: %w", s.fence.Shard, ErrFenced)
+	if err := s.checkFence(); err != nil {
+		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
 	defer cancel()
@@ -282,9 +283,7 @@ func (s *Store) Commit(records []store.Record, inputs []store.Input) error {
 	}
 	defer tx.Rollback(ctx)
 	b := &pgx.Batch{}
-	if s.fence != nil {
-		s.fence.queue(b)
-	}
+	s.queueFence(b)
 	if len(inputs) > 0 {
 		queueInputs(b, s.chain.lastInput+1, inputs)
 	}
@@ -295,9 +294,8 @@ func (s *Store) Commit(records []store.Record, inputs []store.Input) error {
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, link.Commit, link.FirstRecord, link.LastRecord, link.FirstInput, link.LastInput,
 		chained.head[:], []byte(chained.sums), []byte(chained.inSums))
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		if isFenced(err) {
-			s.fenced = true
-			return fmt.Errorf("postgres store: shard %d: %w: %v", s.fence.Shard, ErrFenced, err)
+		if err := s.fenceError(err); errors.Is(err, ErrFenced) {
+			return err
 		}
 		return fmt.Errorf("postgres store: records %d to %d, %d inputs: %w", first, last, len(inputs), err)
 	}

@@ -64,6 +64,35 @@ func isFenced(err error) bool {
 	return errors.As(err, &pe) && pe.Code == fencedCode
 }
 
+// checkFence is ErrFenced once a write of the store found its lease taken
+// over: the store writes no more.
+func (s *Store) checkFence() error {
+	if s.fenced.Load() {
+		return fmt.Errorf("postgres store: shard %d: %w", s.fence.Shard, ErrFenced)
+	}
+	return nil
+}
+
+// queueFence puts the fence's check first in a write's statements, when
+// the store writes under a lease. The statements are one transaction (an
+// explicit one, or a batch's implicit one), so a fenced write writes
+// nothing.
+func (s *Store) queueFence(b *pgx.Batch) {
+	if s.fence != nil {
+		s.fence.queue(b)
+	}
+}
+
+// fenceError is err, or ErrFenced when it is the fence's refusal: then the
+// store is fenced off for good.
+func (s *Store) fenceError(err error) error {
+	if !isFenced(err) {
+		return err
+	}
+	s.fenced.Store(true)
+	return fmt.Errorf("postgres store: shard %d: %w: %v", s.fence.Shard, ErrFenced, err)
+}
+
 // Cluster is one instance's part in a deployment of several: its lease
 // connection and the leases it holds on it.
 type Cluster struct {

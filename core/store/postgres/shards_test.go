@@ -184,3 +184,51 @@ func TestTakeover(t *testing.T) {
 	assert.Len(t, inputs, 1, "the input after the snapshot")
 	require.NoError(t, st.Append([]store.Record{rec}), "the new owner writes on")
 }
+
+// Every write of a shard's store is fenced, not the journal's alone: a
+// stale owner can neither save a snapshot, nor shelve a read model, nor
+// move a hub listener's delivery cursor (so it delivers no event as
+// delivered); each store below finds the fence on its first write.
+func TestFencingEveryWrite(t *testing.T) {
+	url := storetest.Postgres(t)
+	ctx := context.Background()
+	a, b := cluster(t, url, 1, "a"), cluster(t, url, 1, "b")
+	la, err := a.TryAcquire(ctx, 0)
+	require.NoError(t, err)
+	open := func() *postgres.Store {
+		st, err := la.Open()
+		require.NoError(t, err)
+		t.Cleanup(func() { st.Close() })
+		return st
+	}
+	first := open()
+	rec := store.Record{Kind: "productOrder", Entity: "PO-001", To: "acknowledged"}
+	require.NoError(t, first.Append([]store.Record{rec}))
+	cursors, err := first.OpenCursors()
+	require.NoError(t, err)
+	_, err = cursors.AddCursor(ctx, "listener-1", 0)
+	require.NoError(t, err)
+	snapshots, shelf, stale := open(), open(), open()
+	staleCursors, err := stale.OpenCursors()
+	require.NoError(t, err)
+
+	require.NoError(t, a.Close())
+	_, err = b.Take(ctx, 0)
+	require.NoError(t, err)
+
+	assert.ErrorIs(t, snapshots.SaveSnapshot(store.Snapshot{Inputs: 0, Records: 1, Body: []byte("x")}), postgres.ErrFenced)
+	assert.ErrorIs(t, shelf.Shelve([]store.Doc{{Kind: "productOrder", ID: "PO-001", Party: "CUST-1", Body: []byte("{}")}}), postgres.ErrFenced)
+	assert.ErrorIs(t, staleCursors.SetCursor(ctx, "listener-1", 1), postgres.ErrFenced)
+	_, err = staleCursors.AddCursor(ctx, "listener-2", 0)
+	assert.ErrorIs(t, err, postgres.ErrFenced, "fenced for good after the first")
+
+	at, err := cursors.Cursors(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]int64{"listener-1": 0}, at, "the cursor where the owner left it")
+	_, ok, err := first.LatestSnapshot()
+	require.NoError(t, err)
+	assert.False(t, ok, "no snapshot saved")
+	_, ok, err = first.Shelved("productOrder", "PO-001")
+	require.NoError(t, err)
+	assert.False(t, ok, "nothing shelved")
+}
