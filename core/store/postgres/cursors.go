@@ -4,19 +4,24 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/ordertwin/ordertwin/core/store"
 )
 
 // Cursors keeps the hub notifier's delivery cursors, on the store's pool
-// of connections: each call is one short statement of its own.
+// of connections: each call is one short statement of its own, after the
+// fence's check when the store writes under a lease (one round trip, one
+// implicit transaction), so an instance that lost a shard moves none of
+// its cursors.
 type Cursors struct {
 	pool *pgxpool.Pool
+	s    *Store
 }
 
 // OpenCursors returns the store's delivery cursors.
-func (s *Store) OpenCursors() (store.Cursors, error) { return &Cursors{pool: s.pool}, nil }
+func (s *Store) OpenCursors() (store.Cursors, error) { return &Cursors{pool: s.pool, s: s}, nil }
 
 // Close does nothing: the connections are the store's, closed with it.
 func (c *Cursors) Close() error { return nil }
@@ -39,8 +44,13 @@ func (c *Cursors) Cursors(ctx context.Context) (map[string]int64, error) {
 // returns where the cursor is.
 func (c *Cursors) AddCursor(ctx context.Context, listener string, seq int64) (int64, error) {
 	var at int64
-	if err := c.pool.QueryRow(ctx, `INSERT INTO delivery_cursor (listener, seq) VALUES ($1, $2)
-		ON CONFLICT (listener) DO UPDATE SET seq = delivery_cursor.seq RETURNING seq`, listener, seq).Scan(&at); err != nil {
+	b := &pgx.Batch{}
+	c.s.queueFence(b)
+	b.Queue(`INSERT INTO delivery_cursor (listener, seq) VALUES ($1, $2)
+		ON CONFLICT (listener) DO UPDATE SET seq = delivery_cursor.seq RETURNING seq`, listener, seq).QueryRow(func(row pgx.Row) error {
+		return row.Scan(&at)
+	})
+	if err := c.send(ctx, b); err != nil {
 		return 0, fmt.Errorf("cursor of %q: %w", listener, err)
 	}
 	return at, nil
@@ -68,7 +78,10 @@ func (c *Cursors) MoveCursors(ctx context.Context, listeners []string, seq int64
 	if len(listeners) == 0 {
 		return nil
 	}
-	if _, err := c.pool.Exec(ctx, `UPDATE delivery_cursor SET seq = $1 WHERE seq < $1 AND listener = ANY($2)`, seq, listeners); err != nil {
+	b := &pgx.Batch{}
+	c.s.queueFence(b)
+	b.Queue(`UPDATE delivery_cursor SET seq = $1 WHERE seq < $1 AND listener = ANY($2)`, seq, listeners)
+	if err := c.send(ctx, b); err != nil {
 		return fmt.Errorf("cursors of %d listeners: %w", len(listeners), err)
 	}
 	return nil
@@ -76,8 +89,19 @@ func (c *Cursors) MoveCursors(ctx context.Context, listeners []string, seq int64
 
 // exec runs one write of listener's cursor.
 func (c *Cursors) exec(ctx context.Context, listener, sql string, args ...any) error {
-	if _, err := c.pool.Exec(ctx, sql, args...); err != nil {
+	b := &pgx.Batch{}
+	c.s.queueFence(b)
+	b.Queue(sql, args...)
+	if err := c.send(ctx, b); err != nil {
 		return fmt.Errorf("cursor of %q: %w", listener, err)
 	}
 	return nil
+}
+
+// send sends a write's statements, the fence's first.
+func (c *Cursors) send(ctx context.Context, b *pgx.Batch) error {
+	if err := c.s.checkFence(); err != nil {
+		return err
+	}
+	return c.s.fenceError(c.pool.SendBatch(ctx, b).Close())
 }

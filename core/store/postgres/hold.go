@@ -33,5 +33,13 @@ func Hold(url string) (release func() error, err error) {
 		conn.Close(ctx)
 		return nil, fmt.Errorf("hold: %w", ErrHeld)
 	}
-	return func() error { return conn.Close(context.Background()) }, nil
+	// The lock is let go before the connection ends: the server ends a
+	// session after the client has gone, so a hold taken at once after
+	// the release could find the lock still held.
+	return func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+		defer cancel()
+		_, err := conn.Exec(ctx, `SELECT pg_advisory_unlock(hashtext('ordertwin store ' || coalesce(current_schema(), '')))`)
+		return errors.Join(err, conn.Close(ctx))
+	}, nil
 }

@@ -23,6 +23,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -34,9 +35,15 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// Options set up a store (none yet: the URL says it all, its
-// search_path the schema the tables live in).
-type Options struct{}
+// Options set up a store (the URL says where: its search_path is the
+// schema the tables live in).
+type Options struct {
+	// Fence, when set, makes the store one shard's journal under a lease
+	// (shards.go): every commit checks, in its transaction, that the lease
+	// is still at the fence's epoch, and a store fenced off takes no more
+	// commits.
+	Fence *Fence
+}
 
 // Store is a journal in a PostgreSQL database.
 type Store struct {
@@ -53,6 +60,10 @@ type Store struct {
 	unsure      bool
 	unsureChain chain
 	feed        *store.Feed
+	// fence is the lease the store writes under (nil: none); fenced, that
+	// a write found the lease taken over.
+	fence  *Fence
+	fenced atomic.Bool
 }
 
 var _ store.Durable = (*Store)(nil)
@@ -82,7 +93,7 @@ func Open(url string, opt Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres store %s: %w", where, err)
 	}
-	s := &Store{pool: pool}
+	s := &Store{pool: pool, fence: opt.Fence}
 	if err := s.load(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres store %s: %w", where, err)
@@ -107,10 +118,28 @@ func CreateSchema(url, name string) (string, error) {
 	return url + sep + "search_path=" + name, nil
 }
 
-// DropSchema drops the schema called name, and the store in it.
+// DropSchema drops the schema called name, and the store in it, and the
+// schemas of its shards' stores (name_shard_N) if it holds a deployment.
 func DropSchema(url, name string) error {
-	if err := onConn(url, `DROP SCHEMA IF EXISTS `+pgx.Identifier{name}.Sanitize()+` CASCADE`); err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
 		return fmt.Errorf("postgres: drop schema %s: %w", name, err)
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, `SELECT nspname FROM pg_namespace WHERE nspname = $1 OR nspname ~ ('^' || $1 || '_shard_[0-9]+$')`, name)
+	if err != nil {
+		return fmt.Errorf("postgres: drop schema %s: %w", name, err)
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return fmt.Errorf("postgres: drop schema %s: %w", name, err)
+	}
+	for _, n := range names {
+		if _, err := conn.Exec(ctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{n}.Sanitize()+` CASCADE`); err != nil {
+			return fmt.Errorf("postgres: drop schema %s: %w", n, err)
+		}
 	}
 	return nil
 }
@@ -154,13 +183,15 @@ func Version() int {
 // migrate applies the migrations the database does not have yet, each in
 // a transaction of its own with the version it reaches. Files are named
 // NNNN_what.sql and numbered from 1 without gaps.
-func migrate(ctx context.Context, pool *pgxpool.Pool) error {
+func migrate(ctx context.Context, db interface {
+	Begin(context.Context) (pgx.Tx, error)
+}) error {
 	files, err := fs.Glob(migrations, "migrations/*.sql")
 	if err != nil {
 		return err
 	}
 	slices.Sort(files)
-	tx, err := pool.Begin(ctx)
+	tx, err := db.Begin(ctx)
 	if err != nil {
 		return err
 	}
@@ -222,6 +253,9 @@ func (s *Store) Commit(records []store.Record, inputs []store.Input) error {
 	if s.closed {
 		return errors.New("postgres store: closed")
 	}
+	if err := s.checkFence(); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
 	defer cancel()
 	first := s.last + 1
@@ -249,6 +283,7 @@ func (s *Store) Commit(records []store.Record, inputs []store.Input) error {
 	}
 	defer tx.Rollback(ctx)
 	b := &pgx.Batch{}
+	s.queueFence(b)
 	if len(inputs) > 0 {
 		queueInputs(b, s.chain.lastInput+1, inputs)
 	}
@@ -259,6 +294,9 @@ func (s *Store) Commit(records []store.Record, inputs []store.Input) error {
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, link.Commit, link.FirstRecord, link.LastRecord, link.FirstInput, link.LastInput,
 		chained.head[:], []byte(chained.sums), []byte(chained.inSums))
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		if err := s.fenceError(err); errors.Is(err, ErrFenced) {
+			return err
+		}
 		return fmt.Errorf("postgres store: records %d to %d, %d inputs: %w", first, last, len(inputs), err)
 	}
 	if err := tx.Commit(ctx); err != nil {

@@ -40,6 +40,9 @@ func (s *Store) Shelve(docs []store.Doc) error {
 	for k, o := range items {
 		itemKind, item, owner = append(itemKind, k[0]), append(item, k[1]), append(owner, o)
 	}
+	if err := s.checkFence(); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
 	defer cancel()
 	tx, err := s.pool.Begin(ctx)
@@ -48,6 +51,7 @@ func (s *Store) Shelve(docs []store.Doc) error {
 	}
 	defer tx.Rollback(ctx)
 	b := &pgx.Batch{}
+	s.queueFence(b)
 	b.Queue(`INSERT INTO shelf (kind, id, ord, party, body) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::bytea[])
 		ON CONFLICT (kind, id) DO UPDATE SET ord = excluded.ord, party = excluded.party, body = excluded.body`, kind, id, ord, party, body)
 	if len(item) > 0 {
@@ -55,7 +59,7 @@ func (s *Store) Shelve(docs []store.Doc) error {
 			ON CONFLICT (kind, item) DO UPDATE SET id = excluded.id`, itemKind, item, owner)
 	}
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return fmt.Errorf("postgres store: shelve %d docs: %w", len(kind), err)
+		return fmt.Errorf("postgres store: shelve %d docs: %w", len(kind), s.fenceError(err))
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("postgres store: shelve: %w", err)

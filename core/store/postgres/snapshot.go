@@ -28,6 +28,9 @@ func (s *Store) SaveSnapshot(snap store.Snapshot) error {
 	if int64(snap.Records) > last {
 		return fmt.Errorf("postgres store: a snapshot after record %d, but the journal ends at %d", snap.Records, last)
 	}
+	if err := s.checkFence(); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
 	defer cancel()
 	tx, err := s.pool.Begin(ctx)
@@ -37,12 +40,13 @@ func (s *Store) SaveSnapshot(snap store.Snapshot) error {
 	defer tx.Rollback(ctx)
 	in := int64(snap.Inputs)
 	b := &pgx.Batch{}
+	s.queueFence(b)
 	b.Queue(`DELETE FROM snapshot_chunk WHERE inputs = $1`, in)
 	b.Queue(`INSERT INTO snapshot (inputs, records, at, taken, size) VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (inputs) DO UPDATE SET records = excluded.records, at = excluded.at, taken = excluded.taken, size = excluded.size`,
 		in, int64(snap.Records), int64(snap.At), time.Now().UTC(), len(snap.Body))
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return fmt.Errorf("postgres store: snapshot: %w", err)
+		return fmt.Errorf("postgres store: snapshot: %w", s.fenceError(err))
 	}
 	n, body := 0, snap.Body
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"snapshot_chunk"}, []string{"inputs", "n", "body"},
