@@ -266,7 +266,8 @@ func TestAgainstNetconfd(t *testing.T) {
 	// netconfd 2.13 forgets the candidate's changes at a <validate>: the
 	// commit after it applies nothing, though the candidate still holds
 	// the edit. The read-back is what notices (the adapter's readBack,
-	// hard); Config.NoValidate leaves the validate out for such servers.
+	// hard); Config.NoValidate leaves the validate out for such servers,
+	// as the transaction above does.
 	eleven := accessConfig(accessPort("OLT-SOUTH-03", 2, 11, "ALCL0A1B2C40", "2110", "BW-500-500-GOLD-ENT"))
 	require.NoError(t, s.EditConfig(ctx, "candidate", eleven))
 	require.NoError(t, s.Validate(ctx, "candidate"))
