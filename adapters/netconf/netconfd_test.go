@@ -55,26 +55,33 @@ func fileExists(p string) bool {
 }
 
 // child starts cmd and stops it when the test ends; its output goes to
-// log, which a failing test shows.
-func child(t *testing.T, log string, cmd *exec.Cmd) {
+// log, which a failing test shows. The channel is closed when it exits.
+func child(t *testing.T, log string, cmd *exec.Cmd) <-chan struct{} {
 	t.Helper()
 	f, err := os.Create(log)
 	require.NoError(t, err)
 	cmd.Stdout, cmd.Stderr = f, f
 	require.NoError(t, cmd.Start(), "start %s", cmd.Path)
+	exited := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		close(exited)
+	}()
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
+		<-exited
 		_ = f.Close()
 		if t.Failed() {
 			b, _ := os.ReadFile(log)
 			t.Logf("%s:\n%s", filepath.Base(log), b)
 		}
 	})
+	return exited
 }
 
-// ready polls until ok holds, failing the test at the deadline.
-func ready(t *testing.T, what string, deadline time.Time, ok func() bool) {
+// ready polls until ok holds, failing the test at the deadline or when
+// the process exits first.
+func ready(t *testing.T, what string, exited <-chan struct{}, deadline time.Time, ok func() bool) {
 	t.Helper()
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
@@ -82,7 +89,11 @@ func ready(t *testing.T, what string, deadline time.Time, ok func() bool) {
 		if time.Now().After(deadline) {
 			t.Fatalf("%s not ready by the deadline", what)
 		}
-		<-tick.C
+		select {
+		case <-exited:
+			t.Fatalf("%s exited before it was ready", what)
+		case <-tick.C:
+		}
 	}
 }
 
@@ -112,12 +123,14 @@ func netconfd(t *testing.T) Endpoint {
 	// netconfd takes sessions only from the SSH ports it is told of
 	// (--port), which netconf-subsystem passes on; the subsystem finds the
 	// server's socket by that port (port@socket).
-	nc := exec.Command(server, "--modpath="+filepath.Join(must(filepath.Abs("testdata")))+":/usr/share/yuma/modules",
+	modules, err := filepath.Abs("testdata")
+	require.NoError(t, err)
+	nc := exec.Command(server, "--modpath="+modules+":/usr/share/yuma/modules",
 		"--module=ordertwin-access", "--startup="+startup, "--port="+p, "--superuser="+me.Username,
 		"--ncxserver-sockname="+sock, "--log-level=info")
 	nc.Dir, nc.Env = dir, append(os.Environ(), "HOME="+dir)
-	child(t, filepath.Join(dir, "netconfd.out"), nc)
-	ready(t, "netconfd", deadline, func() bool {
+	exited := child(t, filepath.Join(dir, "netconfd.out"), nc)
+	ready(t, "netconfd", exited, deadline, func() bool {
 		c, err := net.Dial("unix", sock)
 		if err == nil {
 			c.Close()
@@ -142,8 +155,8 @@ func netconfd(t *testing.T) Endpoint {
 		// sshd run as root wants its privilege separation folder.
 		require.NoError(t, os.MkdirAll("/run/sshd", 0o755))
 	}
-	child(t, filepath.Join(dir, "sshd.log"), exec.Command(sshd, "-D", "-e", "-f", filepath.Join(dir, "sshd_config")))
-	ready(t, "sshd", deadline, func() bool {
+	exited = child(t, filepath.Join(dir, "sshd.log"), exec.Command(sshd, "-D", "-e", "-f", filepath.Join(dir, "sshd_config")))
+	ready(t, "sshd", exited, deadline, func() bool {
 		c, err := net.Dial("tcp", addr)
 		if err == nil {
 			c.Close()
@@ -162,13 +175,6 @@ func netconfd(t *testing.T) Endpoint {
 	return Endpoint{Addr: addr, User: me.Username, Key: key, HostKey: hostKey}
 }
 
-func must[T any](v T, err error) T {
-	if err != nil {
-		panic(err)
-	}
-	return v
-}
-
 // accessPort is one entry of ordertwin-access's port list as an edit.
 func accessPort(olt string, card, p int, serial, vlan, profile string) string {
 	return fmt.Sprintf(`<port><olt>%s</olt><line-card>%d</line-card><pon-port>%d</pon-port><ont-serial>%s</ont-serial>`+
@@ -179,7 +185,7 @@ func accessConfig(body string) []byte {
 	return []byte(`<config><access xmlns="` + accessNS + `">` + body + `</access></config>`)
 }
 
-// classOf is the failure policy's reading of err: it must be an
+// classOfRPCError is the failure policy's reading of err: it must be an
 // rpc-error of tag, and its class is returned.
 func classOfRPCError(t *testing.T, err error, tag string) port.ErrorClass {
 	t.Helper()
@@ -206,11 +212,10 @@ func TestAgainstNetconfd(t *testing.T) {
 	require.NoError(t, err)
 	defer func() { assert.NoError(t, s.Close(ctx)) }()
 	assert.NotZero(t, s.ID, "netconfd's session-id")
-	for _, c := range []string{netconf.Base11, netconf.Candidate, netconf.Validate} {
+	for _, c := range []string{netconf.Base11, netconf.Candidate, netconf.ConfirmedCommit, netconf.Validate} {
 		assert.True(t, s.Server.Has(c), "netconfd offers %s: %v", c, s.Server.Capabilities)
 	}
-	assert.True(t, s.Server.Has(netconf.ConfirmedCommit) || s.Server.Has("urn:ietf:params:netconf:capability:confirmed-commit:1.0"),
-		"netconfd offers a confirmed commit: %v", s.Server.Capabilities)
+	t.Logf("netconfd's capabilities: %v", s.Server.Capabilities)
 	assert.True(t, hasModule(s.Server, accessNS), "netconfd announces ordertwin-access: %v", s.Server.Capabilities)
 
 	// One transaction, as the access adapter makes it with NoValidate
@@ -235,6 +240,22 @@ func TestAgainstNetconfd(t *testing.T) {
 	require.NoError(t, s.Commit(ctx, false, 0))
 	require.NoError(t, s.Unlock(ctx, "candidate"))
 	assert.Empty(t, readBack(), "running holds the edit once confirmed")
+
+	// A confirmed commit cancelled (confirmed-commit:1.1): running goes
+	// back to what it was.
+	require.NoError(t, s.Lock(ctx, "candidate"))
+	twelve := accessConfig(accessPort("OLT-SOUTH-03", 2, 12, "ALCL0A1B2C41", "2111", "BW-500-500-GOLD-ENT"))
+	require.NoError(t, s.EditConfig(ctx, "candidate", twelve))
+	require.NoError(t, s.Commit(ctx, true, time.Minute))
+	data, err := s.GetConfig(ctx, "running", filter)
+	require.NoError(t, err)
+	assert.Contains(t, string(data), "<pon-port>12</pon-port>", "committed, not yet confirmed")
+	require.NoError(t, s.CancelCommit(ctx))
+	data, err = s.GetConfig(ctx, "running", filter)
+	require.NoError(t, err)
+	assert.NotContains(t, string(data), "<pon-port>12</pon-port>", "rolled back")
+	assert.Empty(t, readBack(), "the confirmed transaction before it stays")
+	require.NoError(t, s.Unlock(ctx, "candidate"))
 
 	// A second session while the first holds the lock: lock-denied,
 	// which the policy retries.
@@ -272,7 +293,7 @@ func TestAgainstNetconfd(t *testing.T) {
 	require.NoError(t, s.EditConfig(ctx, "candidate", eleven))
 	require.NoError(t, s.Validate(ctx, "candidate"))
 	require.NoError(t, s.Commit(ctx, false, 0))
-	data, err := s.GetConfig(ctx, "running", filter)
+	data, err = s.GetConfig(ctx, "running", filter)
 	require.NoError(t, err)
 	if strings.Contains(string(data), "<pon-port>11</pon-port>") {
 		t.Logf("this netconfd commits after a validate: Config.NoValidate is not needed for it")
@@ -286,7 +307,7 @@ func TestAgainstNetconfd(t *testing.T) {
 	assert.Empty(t, readBack())
 	data, err = s.GetConfig(ctx, "running", filter)
 	require.NoError(t, err)
-	for _, p := range []string{"<pon-port>9</pon-port>", "<pon-port>10</pon-port>"} {
+	for _, p := range []string{"<pon-port>9</pon-port>", "<pon-port>10</pon-port>", "<pon-port>12</pon-port>"} {
 		assert.NotContains(t, string(data), p)
 	}
 }
