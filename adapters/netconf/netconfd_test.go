@@ -129,6 +129,12 @@ func netconfd(t *testing.T) Endpoint {
 		"--module=ordertwin-access", "--startup="+startup, "--port="+p, "--superuser="+me.Username,
 		"--ncxserver-sockname="+sock, "--log-level=info")
 	nc.Dir, nc.Env = dir, append(os.Environ(), "HOME="+dir)
+	// netconfd keeps its transaction id in the user's ~/.yuma, whatever
+	// HOME says: a folder the test made is removed at its end.
+	yuma := filepath.Join(me.HomeDir, ".yuma")
+	if !fileExists(yuma) {
+		t.Cleanup(func() { _ = os.RemoveAll(yuma) })
+	}
 	exited := child(t, filepath.Join(dir, "netconfd.out"), nc)
 	ready(t, "netconfd", exited, deadline, func() bool {
 		c, err := net.Dial("unix", sock)
