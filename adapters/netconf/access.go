@@ -29,7 +29,13 @@ type Config struct {
 	Concurrency int
 	// Uplink is the OLT's network-side interface (uplink-1 if empty).
 	Uplink string
-	Log    *slog.Logger
+	// NoValidate leaves the <validate> of the candidate out of each
+	// transaction: the commit validates the candidate anyway. For servers
+	// that forget the candidate's changes at a validate, as yuma123's
+	// netconfd 2.13 does (its commit then applies nothing, and the
+	// read-back fails the call as readBack).
+	NoValidate bool
+	Log        *slog.Logger
 }
 
 // Access is the access network adapter: it reserves, commits and releases
@@ -117,7 +123,7 @@ const (
 
 // DryRun lists the rpcs req's transaction sends to its OLT, in order, when
 // every step succeeds, without sending anything (port.DryRunner): lock,
-// edit-config, validate, confirmed commit, the read-back's get-config,
+// edit-config, validate (unless Config.NoValidate), confirmed commit, the read-back's get-config,
 // confirming commit, unlock. Each Body is the rpc's operation element
 // exactly as Do writes it inside <rpc> (whose message-id each session
 // numbers); the hello and close-session of the session are not listed.
@@ -126,18 +132,16 @@ func (a *Access) DryRun(req *port.Request) ([]port.Sent, *port.Error) {
 	if perr != nil {
 		return nil, perr
 	}
-	ops := []struct {
+	type op struct {
 		name string
 		body []byte
-	}{
-		{"lock", lockOp(datastore)},
-		{"edit-config", editConfig(datastore, e.Config)},
-		{"validate", validateOp(datastore)},
-		{"commit", commitOp(true, a.cfg.ConfirmTimeout)},
-		{"get-config", getConfigOp(readBack, e.Filter)},
-		{"commit", commitOp(false, 0)},
-		{"unlock", unlockOp(datastore)},
 	}
+	ops := []op{{"lock", lockOp(datastore)}, {"edit-config", editConfig(datastore, e.Config)}}
+	if !a.cfg.NoValidate {
+		ops = append(ops, op{"validate", validateOp(datastore)})
+	}
+	ops = append(ops, op{"commit", commitOp(true, a.cfg.ConfirmTimeout)}, op{"get-config", getConfigOp(readBack, e.Filter)},
+		op{"commit", commitOp(false, 0)}, op{"unlock", unlockOp(datastore)})
 	sent := make([]port.Sent, len(ops))
 	for i, op := range ops {
 		sent[i] = port.Sent{Protocol: "netconf", To: ep.Addr, Op: op.name, Body: string(op.body)}
@@ -244,8 +248,10 @@ func (a *Access) apply(ctx context.Context, ep Endpoint, req *port.Request, e *E
 		}
 		return fmt.Errorf("edit the candidate of %s: %w", e.OLT, err)
 	}
-	if err := s.Validate(ctx, datastore); err != nil {
-		return fmt.Errorf("validate the candidate of %s: %w", e.OLT, err)
+	if !a.cfg.NoValidate {
+		if err := s.Validate(ctx, datastore); err != nil {
+			return fmt.Errorf("validate the candidate of %s: %w", e.OLT, err)
+		}
 	}
 	if err := s.Commit(ctx, true, a.cfg.ConfirmTimeout); err != nil {
 		return fmt.Errorf("confirmed commit on %s: %w", e.OLT, err)

@@ -2,6 +2,8 @@ package netconf
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/ordertwin/ordertwin/core/port"
 	"github.com/ordertwin/ordertwin/core/tmf"
+	tnc "github.com/ordertwin/ordertwin/twin/netconf"
 )
 
 // The dry run lists the transaction's rpcs in the order Do sends them,
@@ -100,4 +103,26 @@ func TestRehearsalOfThePilotBearer(t *testing.T) {
 		assert.Contains(t, commit, want)
 	}
 	assert.True(t, strings.HasPrefix(commit, "<edit-config><target><candidate/></target>"), commit[:60])
+}
+
+// With NoValidate the transaction sends no <validate>: the dry run lists
+// six rpcs, and a fault waiting on the twin's validate never fires.
+func TestNoValidate(t *testing.T) {
+	o := startOLT(t)
+	a, err := New(Config{OLTs: map[string]Endpoint{oltName: o.ep}, Timeout: 10 * time.Second, NoValidate: true,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	require.NoError(t, err)
+	sent, perr := a.DryRun(reserveReq("ROI-001"))
+	require.Nil(t, perr)
+	var ops []string
+	for _, s := range sent {
+		ops = append(ops, s.Op)
+	}
+	assert.Equal(t, []string{"lock", "edit-config", "commit", "get-config", "commit", "unlock"}, ops)
+
+	f := o.dev.Inject(&tnc.Fault{Op: "validate", Kind: tnc.OperationFailed, Times: 1})
+	res := a.Do(context.Background(), reserveReq("ROI-001"))
+	require.Nil(t, res.Err)
+	assert.Zero(t, f.Hits())
+	assert.True(t, holds(t, o))
 }
