@@ -154,21 +154,27 @@ func (s *stampSettings) Check() error {
 }
 
 // loadAdapters reads an adapters file ("": none) and builds its real
-// adapters, logging which adapter serves each system it names.
-func loadAdapters(cmd, path string, log *slog.Logger) (adapters map[port.System]port.Adapter, outside bool, err error) {
+// adapters, logging which adapter serves each system it names; file is
+// nil without one.
+func loadAdapters(cmd, path string, log *slog.Logger) (adapters map[port.System]port.Adapter, file *system.Adapters, err error) {
 	if path == "" {
-		return nil, false, nil
+		return nil, nil, nil
 	}
-	file, err := system.LoadAdapters(path, adapterKinds)
+	file, err = system.LoadAdapters(path, adapterKinds)
 	if err != nil {
-		return nil, false, fmt.Errorf("%s: --adapters: %w", cmd, err)
+		return nil, nil, fmt.Errorf("%s: --adapters: %w", cmd, err)
 	}
 	if adapters, err = file.Build(log); err != nil {
-		return nil, false, fmt.Errorf("%s: --adapters: %w", cmd, err)
+		return nil, nil, fmt.Errorf("%s: --adapters: %w", cmd, err)
 	}
 	log.Info("adapters", "file", path, "systems", file.Describe())
-	return adapters, file.Outside(), nil
+	return adapters, file, nil
 }
+
+// outsideTimeout is the timeout of an outside adapter whose entry names
+// none, for the engine's deadline (system.Adapters.Deadlines): the
+// adapters' own defaults are 10 to 30 seconds.
+const outsideTimeout = 30 * time.Second
 
 // newNETCONFAccess is the access adapter over NETCONF (adapters/netconf):
 // an endpoint per OLT, by the OLT's name, each with its user, password

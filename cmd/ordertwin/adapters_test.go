@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -31,9 +32,17 @@ func TestAdaptersExample(t *testing.T) {
 	t.Setenv("ORDERTWIN_NETBOX_TOKEN", oltPassword+"-token")
 	t.Setenv("ORDERTWIN_RADIUS_SECRET", oltPassword+"-radius")
 	var logged bytes.Buffer
-	adapters, outside, err := loadAdapters("serve", "../../docs/examples/adapters.yaml", slog.New(slog.NewTextHandler(&logged, nil)))
+	adapters, file, err := loadAdapters("serve", "../../docs/examples/adapters.yaml", slog.New(slog.NewTextHandler(&logged, nil)))
 	require.NoError(t, err)
-	assert.True(t, outside)
+	assert.True(t, file.Outside())
+	// The engine waits for each as long as it may take in real time (the
+	// file's timeout or 30s), doubled, on a clock of a day a second.
+	deadlines := file.Deadlines(86400, outsideTimeout)
+	assert.Equal(t, 60*24*time.Hour, deadlines[port.Access], "timeout 30s")
+	assert.Equal(t, 20*24*time.Hour, deadlines[port.BNG], "timeout 10s")
+	assert.Equal(t, 60*24*time.Hour, deadlines[port.NMS], "no timeout: 30s")
+	assert.NotContains(t, deadlines, port.VLAN, "the twin's")
+	assert.Equal(t, 2*time.Minute, file.Deadlines(1, time.Second)[port.NMS], "at least the engine's default")
 	require.Len(t, adapters, 4)
 	assert.IsType(t, &netconf.Access{}, adapters[port.Access])
 	assert.IsType(t, &netbox.Adapter{}, adapters[port.IPAM])

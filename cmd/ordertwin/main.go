@@ -252,11 +252,13 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return loadCmd(ctx, rest, stdout)
 	case "chaos":
 		return chaosCmd(ctx, rest, stdout)
+	case "twin":
+		return twinCmd(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (commands: run, whatif, serve, submit, token, journal, audit, compact, approve, check, lifecycle, bench, load, help)", cmd)
+	return fmt.Errorf("unknown command %q (commands: run, whatif, serve, twin, submit, token, journal, audit, compact, approve, check, lifecycle, bench, load, chaos, help)", cmd)
 }
 
 // parse parses flags that may come before or after the positional

@@ -35,17 +35,20 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		sc.Spec.Seed = uint64(*seed)
 	}
 	opt := scenarios.Options{}
-	adapters, outside, err := loadAdapters("run", *adaptersFile, slog.New(slog.NewTextHandler(stderr, nil)))
+	adapters, file, err := loadAdapters("run", *adaptersFile, slog.New(slog.NewTextHandler(stderr, nil)))
 	if err != nil {
 		return err
 	}
 	opt.Adapters = adapters
-	if outside {
+	if file != nil && file.Outside() {
 		// A real system answers in real time.
 		if flagSet(fs, "clock") && *clock != "wall" {
 			return fmt.Errorf("run: --clock %s: the adapters file names systems outside this process, which answer on the wall clock", *clock)
 		}
 		*clock = "wall"
+		// The engine waits for an outside answer as long, on its clock, as
+		// the adapter may take in real time.
+		opt.Deadlines = file.Deadlines(*scale, outsideTimeout)
 	}
 	if *db != "" {
 		st, err := newJournal("run", *db)

@@ -349,6 +349,33 @@ func (a *Adapters) Outside() bool {
 	return slices.ContainsFunc(a.entries, func(c AdapterConfig) bool { return c.Kind != Twin })
 }
 
+// Deadlines are how long, on a clock running at scale virtual seconds a
+// real second, the engine waits for the answer of each outside adapter:
+// the entry's timeout (or fallback, for an entry that names none) in real
+// time, doubled so that the adapter's own answer at its timeout (a
+// transient error) comes first; at least engine's default of two minutes,
+// at most a year.
+func (a *Adapters) Deadlines(scale float64, fallback time.Duration) map[port.System]time.Duration {
+	const most = 365 * 24 * time.Hour
+	out := map[port.System]time.Duration{}
+	for _, c := range a.entries {
+		if c.Kind == Twin {
+			continue
+		}
+		real := c.Timeout
+		if real == 0 {
+			real = fallback
+		}
+		v := 2 * real.Seconds() * scale
+		d := most
+		if v < most.Seconds() {
+			d = max(time.Duration(v*float64(time.Second)), 2*time.Minute)
+		}
+		out[c.System] = d
+	}
+	return out
+}
+
 // Build makes the adapter of every system the file gives a real adapter
 // (the twin's systems are not in the map: the caller's twin serves them).
 func (a *Adapters) Build(log *slog.Logger) (map[port.System]port.Adapter, error) {
