@@ -206,9 +206,7 @@ func serveTwin(ctx context.Context, opt servedOptions) (_ *servedTwin, err error
 	}
 	s.goServe(func() error { return s.NetBox.Serve(ctx, ln) }, log)
 	url := "http://" + ln.Addr().String()
-	// One call at a time: NetBox then allocates in the order the run asks,
-	// as the in-process twin does.
-	nb := map[string]any{"kind": "netbox", "address": url, "credential": map[string]string{"file": base + ".netbox-token"}, "concurrency": 1,
+	nb := map[string]any{"kind": "netbox", "address": url, "credential": map[string]string{"file": base + ".netbox-token"},
 		"settings": map[string]any{"vlanGroups": tnetbox.VLANGroups(n), "prefixLength": 29}}
 	file["vlan"], file["ipam"] = nb, nb
 	s.Endpoints = append(s.Endpoints, "vlan, ipam: NetBox REST at "+url)
@@ -325,6 +323,12 @@ func serveTwin(ctx context.Context, opt servedOptions) (_ *servedTwin, err error
 		"credential": map[string]string{"file": base + ".pnp-password"}, "settings": map[string]any{"backoff": "1s"}}
 	s.Endpoints = append(s.Endpoints, fmt.Sprintf("ztp: %d CE router(s) calling home to the PnP server at %s (option 43 %s)", len(serials), pnpAddr, option43))
 
+	// One call at a time, answered in order, to every system: NetBox then
+	// allocates in the order the run asks (the answers of the others
+	// order the calls that follow them), as the in-process twin does.
+	for _, entry := range file {
+		entry.(map[string]any)["ordered"] = true
+	}
 	if len(opt.Systems) > 0 {
 		for name := range file {
 			if !slices.Contains(opt.Systems, name) {

@@ -45,6 +45,11 @@ type AdapterConfig struct {
 	Timeout time.Duration `yaml:"timeout"`
 	// Concurrency bounds the calls in flight (0: the kind's default).
 	Concurrency int `yaml:"concurrency"`
+	// Ordered sends one call at a time, each once the one before has its
+	// final answer, and answers in the order of the calls (port.Ordered):
+	// an allocator outside then allocates in the order the run asks, as
+	// the in-process twin does.
+	Ordered bool `yaml:"ordered"`
 	// Settings are what only this kind takes, decoded into the kind's own
 	// value when the file is loaded (Kind.Settings).
 	Settings Settings `yaml:"settings"`
@@ -236,7 +241,7 @@ func (a *Adapters) check(c *AdapterConfig, key string, bad func(key, format stri
 		bad(key, "no kind (the kinds: %s)", strings.Join(kindNames, ", "))
 		return
 	case Twin:
-		if c.Endpoint != (Endpoint{}) || len(c.Endpoints) > 0 || c.Timeout != 0 || c.Concurrency != 0 || c.Settings.Given() {
+		if c.Endpoint != (Endpoint{}) || len(c.Endpoints) > 0 || c.Timeout != 0 || c.Concurrency != 0 || c.Ordered || c.Settings.Given() {
 			bad(key, "the twin runs in this process: it takes only its kind")
 		}
 		return
@@ -387,6 +392,9 @@ func (a *Adapters) Build(log *slog.Logger) (map[port.System]port.Adapter, error)
 		ad, err := a.kinds[c.Kind].New(c, log.With("system", string(c.System), "adapter", c.Kind))
 		if err != nil {
 			return nil, fmt.Errorf("adapters file %s: systems.%s: %w", a.path, c.System, err)
+		}
+		if c.Ordered {
+			ad = port.Ordered(ad)
 		}
 		built[c.System] = ad
 	}
