@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/lifecycle"
@@ -35,6 +36,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		sc.Spec.Seed = uint64(*seed)
 	}
 	opt := scenarios.Options{}
+	// Outside adapters log from their own goroutines, the wall clock's
+	// progress from the committer's: one writer at a time.
+	stderr = &lockedWriter{w: stderr}
 	adapters, file, err := loadAdapters("run", *adaptersFile, slog.New(slog.NewTextHandler(stderr, nil)))
 	if err != nil {
 		return err
@@ -167,4 +171,16 @@ func scenarioArg(fs *flag.FlagSet, args []string) (*scenarios.Scenario, error) {
 		return nil, fmt.Errorf("%s: want exactly one scenario FILE", fs.Name())
 	}
 	return scenarios.Load(pos[0])
+}
+
+// lockedWriter lets several goroutines write to w, one at a time.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

@@ -1,8 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -88,4 +92,74 @@ func TestWorkedExampleAgainstTwinServe(t *testing.T) {
 	require.True(t, ok, "the pilot's subscriber is on its BNG")
 	assert.Equal(t, "BW-500-500-GOLD-ENT", sub.PolicyIn)
 	assert.Equal(t, "vlan2108", sub.Port)
+}
+
+// twin serve names each endpoint as it starts, writes an adapters file
+// that loads (credentials in files beside it, none in the file), and
+// stops cleanly when interrupted; wrong arguments stop it before it
+// serves.
+func TestTwinServeCommand(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "adapters.yaml")
+	ctx, cancel := context.WithCancel(context.Background())
+	r, w := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- dispatch(ctx, []string{"twin", "serve", "--network", "../../scenarios/networks/au-east.yaml", "--adapters-out", path}, w, io.Discard)
+		w.Close()
+	}()
+	lines := bufio.NewScanner(r)
+	var started []string
+	for lines.Scan() && !strings.HasPrefix(lines.Text(), "serving the twin") {
+		started = append(started, lines.Text())
+	}
+	out := strings.Join(started, "\n")
+	assert.Contains(t, out, "vlan, ipam: NetBox REST at http://127.0.0.1:")
+	assert.Contains(t, out, "bng: RADIUS CoA (DAS) at 127.0.0.1:")
+	assert.Contains(t, out, "access: NETCONF over SSH at 127.0.0.1:")
+	assert.Contains(t, out, "for OLT-SOUTH-03")
+	assert.Contains(t, out, "ztp: 12 CE router(s) calling home to the PnP server at 127.0.0.1:")
+	assert.NotContains(t, out, "nms:", "a network alone names no site to reflect for")
+	assert.Contains(t, out, "adapters file: "+path)
+
+	body, err := os.ReadFile(path)
+	require.NoError(t, err)
+	for _, name := range []string{"netbox-token", "radius-secret", "olt-password", "pnp-password"} {
+		secret, err := os.ReadFile(path + "." + name)
+		require.NoError(t, err, name)
+		assert.NotContains(t, string(body), strings.TrimSpace(string(secret)), "no secret in the adapters file")
+		assert.Contains(t, string(body), "file: adapters.yaml."+name)
+	}
+	_, file, err := loadAdapters("run", path, slog.New(slog.DiscardHandler))
+	require.NoError(t, err, "the file written is one run takes")
+	assert.Equal(t, []string{"access", "vlan", "bng", "ipam", "ztp"}, systemsOf(file.Describe()))
+
+	go func() { _, _ = io.Copy(io.Discard, r) }()
+	cancel()
+	require.NoError(t, <-done)
+
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"serve", "--network", "x.yaml"}, "twin serve: --adapters-out FILE is required"},
+		{[]string{"serve", "--network", "x.yaml", "../../scenarios/globaltech-5site.yaml", "--adapters-out", path}, "twin serve: want --network FILE or one SCENARIO, not both"},
+		{[]string{"serve", "--network", "nowhere.yaml", "--adapters-out", path}, "twin serve: --network: "},
+		{[]string{"serve", "--network", "../../scenarios/networks/au-east.yaml", "--adapters-out", path, "--systems", "vlan,ipan"}, `--systems: "ipan" is not a system the twin serves`},
+		{[]string{"start"}, "twin: want `twin serve"},
+	} {
+		err := dispatch(context.Background(), append([]string{"twin"}, tt.args...), io.Discard, io.Discard)
+		require.Error(t, err, tt.args)
+		assert.Contains(t, err.Error(), tt.want)
+	}
+}
+
+// systemsOf are the systems of an adapters file's description.
+func systemsOf(described []string) []string {
+	var out []string
+	for _, d := range described {
+		name, _, _ := strings.Cut(d, "=")
+		out = append(out, name)
+	}
+	return out
 }
