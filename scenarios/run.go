@@ -59,6 +59,9 @@ type Options struct {
 	// file's real adapters); the twin serves every other system, and
 	// still takes the scenario's network events and faults.
 	Adapters map[port.System]port.Adapter
+	// Deadlines are how long, on the run's clock, a call to an adapter
+	// outside the process may take, per system (system.Config.Deadlines).
+	Deadlines map[port.System]time.Duration
 	// ManualReview: quotes wait for people to decide each approval stage
 	// over the quote API, instead of the twin's reviewers.
 	ManualReview bool
@@ -94,7 +97,7 @@ func New(spec Spec, opt Options) (*System, error) {
 		Adapters:  adapters,
 		Delays:    system.Delays{Plan: tw.Duration("som.plan", ""), Start: tw.Duration("rom.start", "")},
 		Approvals: system.Approvals{Manual: opt.ManualReview, StageKeys: opt.StageKeys, Approvers: opt.Approvers, Unsigned: opt.Unsigned},
-		Snapshots: opt.Snapshots, Retention: opt.Retention})
+		Snapshots: opt.Snapshots, Retention: opt.Retention, Deadlines: opt.Deadlines})
 	if err != nil {
 		return nil, err
 	}

@@ -17,6 +17,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/port"
@@ -59,7 +60,7 @@ type Adapter struct {
 	base   string
 	token  string
 	client *http.Client
-	slots  chan struct{}
+	turns  *turns
 }
 
 // New checks cfg, reads the token and makes the adapter.
@@ -91,7 +92,7 @@ func New(cfg Config) (*Adapter, error) {
 		client = &http.Client{}
 	}
 	return &Adapter{cfg: cfg, base: strings.TrimRight(cfg.URL, "/"), token: token, client: client,
-		slots: make(chan struct{}, cfg.Concurrency)}, nil
+		turns: &turns{free: cfg.Concurrency}}, nil
 }
 
 // readToken reads the API token from a file or an environment variable.
@@ -130,21 +131,43 @@ func (a *Adapter) Call(now time.Duration, req *port.Request, reply port.Replier)
 		res.Characteristics = slices.Clone(req.Resource.Characteristics)
 		r.Resource = &res
 	}
-	go func() { reply.Reply(now, a.Do(context.Background(), &r)) }()
+	// In the order of the calls, each answered before the next starts:
+	// NetBox allocates in the order it is asked, and the caller hears in
+	// that order.
+	turn := a.turns.take()
+	go a.do(context.Background(), &r, turn, func(res *port.Result) { reply.Reply(now, res) })
 }
 
 // Do carries out req within the adapter's timeout and returns the final
 // Result.
 func (a *Adapter) Do(ctx context.Context, req *port.Request) *port.Result {
+	var res *port.Result
+	a.do(ctx, req, a.turns.take(), func(r *port.Result) { res = r })
+	return res
+}
+
+// do carries out req once its turn comes and tells answer the final
+// Result before the turn passes on.
+func (a *Adapter) do(ctx context.Context, req *port.Request, turn <-chan struct{}, answer func(*port.Result)) {
+	res, held := a.carry(ctx, req, turn)
+	answer(res)
+	if held {
+		a.turns.give()
+	}
+}
+
+// carry carries out req once its turn comes (held: it came); a call that
+// gives up waiting passes the turn on when it comes.
+func (a *Adapter) carry(ctx context.Context, req *port.Request, turn <-chan struct{}) (_ *port.Result, held bool) {
 	res := &port.Result{Key: req.Key, System: req.System, Op: req.Op, Item: req.Item, Handle: req.Handle, Final: true}
 	ctx, cancel := context.WithTimeout(ctx, a.cfg.Timeout)
 	defer cancel()
 	select {
-	case a.slots <- struct{}{}:
-		defer func() { <-a.slots }()
+	case <-turn:
 	case <-ctx.Done():
+		go func() { <-turn; a.turns.give() }() // passed on when it comes
 		res.Err = Classify(fmt.Errorf("waiting for a turn: %w", ctx.Err()))
-		return res
+		return res, false
 	}
 	start := time.Now()
 	x := &exchange{a: a, ctx: ctx}
@@ -154,11 +177,11 @@ func (a *Adapter) Do(ctx context.Context, req *port.Request) *port.Result {
 	if err != nil {
 		res.Err = Classify(err)
 		log.Warn("NetBox call failed", "class", string(res.Err.Class), "code", res.Err.Code, "err", res.Err.Message)
-		return res
+		return res, true
 	}
 	log.Info("NetBox call done")
 	res.Resource = r
-	return res
+	return res, true
 }
 
 // DryRun returns the requests req would send, in order, byte for byte as
@@ -217,4 +240,39 @@ func held(req *port.Request, state string) *tmf.Resource {
 	r := *req.Resource
 	r.State = state
 	return &r
+}
+
+// turns bounds the calls in flight and lets the waiting ones go in the
+// order they came: two VLANs asked for in turn are allocated in that order,
+// as by the in-process twin.
+type turns struct {
+	mu      sync.Mutex
+	free    int
+	waiting []chan struct{}
+}
+
+// take is a turn: its channel is closed when the turn comes.
+func (t *turns) take() <-chan struct{} {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	c := make(chan struct{})
+	if t.free > 0 && len(t.waiting) == 0 {
+		t.free--
+		close(c)
+	} else {
+		t.waiting = append(t.waiting, c)
+	}
+	return c
+}
+
+// give ends a turn: the next waiting one's comes.
+func (t *turns) give() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.waiting) > 0 {
+		close(t.waiting[0])
+		t.waiting = t.waiting[1:]
+		return
+	}
+	t.free++
 }

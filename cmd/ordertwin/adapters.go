@@ -1,10 +1,16 @@
 package main
 
 import (
+	"cmp"
+	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
+	"net"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"time"
@@ -13,6 +19,10 @@ import (
 
 	"github.com/ordertwin/ordertwin/adapters/netbox"
 	"github.com/ordertwin/ordertwin/adapters/netconf"
+	"github.com/ordertwin/ordertwin/adapters/radius"
+	"github.com/ordertwin/ordertwin/adapters/stamp"
+	"github.com/ordertwin/ordertwin/adapters/ztp"
+	"github.com/ordertwin/ordertwin/core/pnp"
 	"github.com/ordertwin/ordertwin/core/port"
 	"github.com/ordertwin/ordertwin/core/system"
 )
@@ -21,26 +31,150 @@ import (
 // (docs/adapters.md), each one entry: the systems it serves, the settings
 // it takes, and how it is built from its entry.
 var adapterKinds = map[string]system.Kind{
-	"netconf": {Systems: []port.System{port.Access}, Settings: []string{"uplink", "confirmTimeout"}, New: newNETCONFAccess},
-	"netbox":  {Systems: []port.System{port.VLAN, port.IPAM}, Settings: []string{"vlanGroup", "prefixLength"}, New: newNetBox},
+	"netconf": {Systems: []port.System{port.Access}, Settings: settingsOf[netconfSettings], New: newNETCONFAccess},
+	"netbox":  {Systems: []port.System{port.VLAN, port.IPAM}, Settings: settingsOf[netboxSettings], New: newNetBox},
+	"radius":  {Systems: []port.System{port.BNG}, Settings: settingsOf[radiusSettings], New: newRADIUS},
+	"ztp":     {Systems: []port.System{port.ZTP}, Settings: settingsOf[ztpSettings], New: newZTP},
+	"stamp":   {Systems: []port.System{port.NMS}, Settings: settingsOf[stampSettings], New: newSTAMP},
+}
+
+// settingsOf makes a kind's settings value: a T, zero until the file's
+// settings are decoded into it.
+func settingsOf[T any]() any { return new(T) }
+
+// settings is the kind's settings value of an entry (its zero value if
+// the entry has none).
+func settings[T any](c system.AdapterConfig) *T {
+	if v, ok := c.Settings.Value().(*T); ok {
+		return v
+	}
+	return new(T)
+}
+
+// netconfSettings are the netconf kind's settings.
+type netconfSettings struct {
+	// Uplink is the OLTs' network-side interface (uplink-1 if empty).
+	Uplink string `yaml:"uplink"`
+	// ConfirmTimeout is the confirmed commit's timeout (60s if zero).
+	ConfirmTimeout time.Duration `yaml:"confirmTimeout"`
+}
+
+func (s *netconfSettings) Check() error {
+	if s.ConfirmTimeout < 0 {
+		return &system.SettingError{Key: "confirmTimeout", Problem: "want a positive duration such as 60s"}
+	}
+	return nil
+}
+
+// netboxSettings are the netbox kind's settings.
+type netboxSettings struct {
+	// VLANGroup is the VLAN group of every site VLANGroups does not list;
+	// VLANGroups the group by site address.
+	VLANGroup  string            `yaml:"vlanGroup"`
+	VLANGroups map[string]string `yaml:"vlanGroups"`
+	// PrefixLength is the length of the subnets allocated (29 if zero).
+	PrefixLength int `yaml:"prefixLength"`
+}
+
+func (s *netboxSettings) Check() error {
+	if s.PrefixLength < 0 || s.PrefixLength > 32 {
+		return &system.SettingError{Key: "prefixLength", Problem: fmt.Sprintf("%d: want a prefix length from 1 to 32", s.PrefixLength)}
+	}
+	return nil
+}
+
+// radiusSettings are the radius kind's settings.
+type radiusSettings struct {
+	// Sites maps a site's street address to the BNG (its endpoint's name)
+	// that serves it; with one BNG it may be left out.
+	Sites map[string]string `yaml:"sites"`
+	// Templates are the QoS policies the BNGs hold.
+	Templates []radius.Template `yaml:"templates"`
+	// Retry is how long to wait for an answer before sending again (2s
+	// if zero).
+	Retry time.Duration `yaml:"retry"`
+}
+
+func (s *radiusSettings) Check() error {
+	for i, t := range s.Templates {
+		if t.Name == "" || t.SpeedMbps <= 0 || t.Tier == "" {
+			return &system.SettingError{Key: "templates", Problem: fmt.Sprintf("template %d needs a name, a speedMbps above 0 and a tier", i+1)}
+		}
+	}
+	if s.Retry < 0 {
+		return &system.SettingError{Key: "retry", Problem: "want a positive duration such as 2s"}
+	}
+	return nil
+}
+
+// ztpSettings are the ztp kind's settings.
+type ztpSettings struct {
+	// Listen is where the PnP server listens (the entry's address, which
+	// routers reach it at, if empty): 0.0.0.0:9080 behind a NAT, say.
+	Listen string `yaml:"listen"`
+	// Certificate is a PEM certificate file (relative to the adapters
+	// file): with the entry's privateKey, the server speaks HTTPS and
+	// option 43 says K5.
+	Certificate string `yaml:"certificate"`
+	// Backoff is how long a router with no work waits before it asks
+	// again (1m if zero).
+	Backoff time.Duration `yaml:"backoff"`
+}
+
+func (s *ztpSettings) Check() error {
+	if s.Backoff < 0 {
+		return &system.SettingError{Key: "backoff", Problem: "want a positive duration such as 1m"}
+	}
+	return nil
+}
+
+// stampSettings are the stamp kind's settings.
+type stampSettings struct {
+	// Count is how many test packets a session sends (100 if zero), one
+	// every Interval (10ms if zero); Wait how long it waits for answers
+	// after the last (2s if zero).
+	Count    int           `yaml:"count"`
+	Interval time.Duration `yaml:"interval"`
+	Wait     time.Duration `yaml:"wait"`
+	// ProbeName names a site's probe, {customer.code} and {site}
+	// replaced (the network's probes.name).
+	ProbeName string `yaml:"probeName"`
+}
+
+func (s *stampSettings) Check() error {
+	switch {
+	case s.Count < 0 || s.Count > 1<<20:
+		return &system.SettingError{Key: "count", Problem: fmt.Sprintf("%d: want a number of packets from 1 to %d", s.Count, 1<<20)}
+	case s.Interval < 0:
+		return &system.SettingError{Key: "interval", Problem: "want a positive duration such as 10ms"}
+	case s.Wait < 0:
+		return &system.SettingError{Key: "wait", Problem: "want a positive duration such as 2s"}
+	}
+	return nil
 }
 
 // loadAdapters reads an adapters file ("": none) and builds its real
-// adapters, logging which adapter serves each system it names.
-func loadAdapters(cmd, path string, log *slog.Logger) (adapters map[port.System]port.Adapter, outside bool, err error) {
+// adapters, logging which adapter serves each system it names; file is
+// nil without one.
+func loadAdapters(cmd, path string, log *slog.Logger) (adapters map[port.System]port.Adapter, file *system.Adapters, err error) {
 	if path == "" {
-		return nil, false, nil
+		return nil, nil, nil
 	}
-	file, err := system.LoadAdapters(path, adapterKinds)
+	file, err = system.LoadAdapters(path, adapterKinds)
 	if err != nil {
-		return nil, false, fmt.Errorf("%s: --adapters: %w", cmd, err)
+		return nil, nil, fmt.Errorf("%s: --adapters: %w", cmd, err)
 	}
 	if adapters, err = file.Build(log); err != nil {
-		return nil, false, fmt.Errorf("%s: --adapters: %w", cmd, err)
+		return nil, nil, fmt.Errorf("%s: --adapters: %w", cmd, err)
 	}
 	log.Info("adapters", "file", path, "systems", file.Describe())
-	return adapters, file.Outside(), nil
+	return adapters, file, nil
 }
+
+// outsideTimeout is the timeout of an outside adapter whose entry names
+// none, for the engine's deadline (system.Adapters.Deadlines): the
+// adapters' own defaults are 10 to 30 seconds.
+const outsideTimeout = 30 * time.Second
 
 // newNETCONFAccess is the access adapter over NETCONF (adapters/netconf):
 // an endpoint per OLT, by the OLT's name, each with its user, password
@@ -49,15 +183,9 @@ func newNETCONFAccess(c system.AdapterConfig, log *slog.Logger) (port.Adapter, e
 	if c.Address != "" || len(c.Endpoints) == 0 {
 		return nil, errors.New("a netconf adapter connects to each OLT by its name: give endpoints, one per OLT")
 	}
+	set := settings[netconfSettings](c)
 	cfg := netconf.Config{OLTs: map[string]netconf.Endpoint{}, Timeout: c.Timeout, Concurrency: c.Concurrency,
-		Uplink: c.Settings["uplink"], Log: log}
-	if v, ok := c.Settings["confirmTimeout"]; ok {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			return nil, fmt.Errorf("settings.confirmTimeout: %q: want a duration such as 60s", v)
-		}
-		cfg.ConfirmTimeout = d
-	}
+		Uplink: set.Uplink, ConfirmTimeout: set.ConfirmTimeout, Log: log}
 	for _, name := range slices.Sorted(maps.Keys(c.Endpoints)) {
 		ep := c.Endpoints[name]
 		at := "endpoints." + name
@@ -99,14 +227,111 @@ func newNetBox(c system.AdapterConfig, log *slog.Logger) (port.Adapter, error) {
 	if c.Credential == nil {
 		return nil, errors.New("give a credential: the NetBox API token")
 	}
-	cfg := netbox.Config{URL: c.Address, TokenFile: c.Credential.File, TokenEnv: c.Credential.Env,
-		VLANGroup: c.Settings["vlanGroup"], Timeout: c.Timeout, Concurrency: c.Concurrency, Log: log}
-	if v, ok := c.Settings["prefixLength"]; ok {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 32 {
-			return nil, fmt.Errorf("settings.prefixLength: %q: want a prefix length from 1 to 32", v)
-		}
-		cfg.PrefixLength = n
+	set := settings[netboxSettings](c)
+	return netbox.New(netbox.Config{URL: c.Address, TokenFile: c.Credential.File, TokenEnv: c.Credential.Env,
+		VLANGroup: set.VLANGroup, VLANGroups: set.VLANGroups, PrefixLength: set.PrefixLength,
+		Timeout: c.Timeout, Concurrency: c.Concurrency, Log: log})
+}
+
+// newRADIUS is the BNG adapter over RADIUS CoA (adapters/radius): the
+// Dynamic Authorization Server of each BNG (endpoints, by the BNG's
+// NAS-Identifier), the shared secret (the entry's credential), the BNG of
+// each site and the QoS templates (settings).
+func newRADIUS(c system.AdapterConfig, log *slog.Logger) (port.Adapter, error) {
+	if c.Address != "" || len(c.Endpoints) == 0 {
+		return nil, errors.New("a radius adapter sends to each BNG by its name: give endpoints, one per BNG")
 	}
-	return netbox.New(cfg)
+	if c.Credential == nil {
+		return nil, errors.New("give a credential: the RADIUS shared secret")
+	}
+	set := settings[radiusSettings](c)
+	bngs := map[string]string{}
+	for name, ep := range c.Endpoints {
+		if ep.Credential != nil || ep.PrivateKey != nil || ep.User != "" {
+			return nil, fmt.Errorf("endpoints.%s: the BNGs share the entry's credential: give an endpoint only its address", name)
+		}
+		bngs[name] = ep.Address
+	}
+	for _, addr := range slices.Sorted(maps.Keys(set.Sites)) {
+		if _, ok := bngs[set.Sites[addr]]; !ok {
+			return nil, fmt.Errorf("settings.sites: %q is served by %q, which is not one of the endpoints", addr, set.Sites[addr])
+		}
+	}
+	return radius.New(radius.Config{BNGs: bngs, Sites: set.Sites, Templates: set.Templates,
+		SecretFile: c.Credential.File, SecretEnv: c.Credential.Env,
+		Timeout: c.Timeout, Retry: set.Retry, Concurrency: c.Concurrency, Log: log})
+}
+
+// newSTAMP is the SLA probe adapter over STAMP (adapters/stamp): the
+// Session-Reflector of each site (endpoints, by the site's code) and the
+// sessions' packet count and interval (settings).
+func newSTAMP(c system.AdapterConfig, log *slog.Logger) (port.Adapter, error) {
+	if c.Address != "" || len(c.Endpoints) == 0 {
+		return nil, errors.New("a stamp adapter measures each site against its reflector: give endpoints, one per site code")
+	}
+	set := settings[stampSettings](c)
+	reflectors := map[string]string{}
+	for site, ep := range c.Endpoints {
+		reflectors[site] = ep.Address
+	}
+	return stamp.New(stamp.Config{Reflectors: reflectors, Count: set.Count, Interval: set.Interval, Wait: set.Wait,
+		ProbeName: set.ProbeName, Timeout: c.Timeout, Concurrency: c.Concurrency, Log: log})
+}
+
+// newZTP is the ZTP adapter (adapters/ztp): a Cisco PnP server that
+// routers reach at address (what DHCP option 43 tells them), listening
+// there (or at settings.listen) from the moment it is built; with user
+// and credential, the HTTP basic credentials routers present; with
+// privateKey and settings.certificate, over HTTPS.
+func newZTP(c system.AdapterConfig, log *slog.Logger) (port.Adapter, error) {
+	if len(c.Endpoints) > 0 || c.Address == "" {
+		return nil, errors.New("a ztp adapter is one PnP server: give address (host:port routers reach it at) and no endpoints")
+	}
+	set := settings[ztpSettings](c)
+	host, p, err := net.SplitHostPort(c.Address)
+	n, perr := strconv.Atoi(p)
+	if err != nil || perr != nil || host == "" || n < 1 || n > 65535 {
+		return nil, fmt.Errorf("address %q: want host:port, where routers reach the PnP server", c.Address)
+	}
+	cfg := ztp.Config{Advertise: pnp.Discovery{Host: host, Port: n}, User: c.User,
+		Timeout: c.Timeout, Concurrency: c.Concurrency, Backoff: set.Backoff, Log: log}
+	if c.Credential != nil {
+		cfg.Password = ztp.Secret(c.Credential.Value())
+	}
+	switch {
+	case (c.PrivateKey == nil) != (set.Certificate == ""):
+		return nil, errors.New("HTTPS needs both privateKey (the server's key) and settings.certificate")
+	case c.PrivateKey != nil:
+		file := set.Certificate
+		if !filepath.IsAbs(file) {
+			file = filepath.Join(c.Dir, file)
+		}
+		certPEM, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("settings.certificate: %w", err)
+		}
+		cert, err := tls.X509KeyPair(certPEM, c.PrivateKey.Value())
+		if err != nil {
+			// The parser's error may quote the key: say only where it is.
+			return nil, fmt.Errorf("privateKey: %s is not the key of settings.certificate, or not an unencrypted PEM key", c.PrivateKey)
+		}
+		cfg.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		cfg.Advertise.HTTPS = true
+	}
+	z, err := ztp.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	listen := cmp.Or(set.Listen, c.Address)
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return nil, fmt.Errorf("the PnP server cannot listen: %w", err)
+	}
+	go func() {
+		if err := z.Serve(context.Background(), ln); err != nil {
+			log.Error("PnP server stopped", "err", err)
+		}
+	}()
+	log.Info("PnP server listening", "addr", ln.Addr().String(), "option43", z.Option43())
+	return z, nil
 }

@@ -9,12 +9,15 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ordertwin/ordertwin/adapters/netbox"
 	"github.com/ordertwin/ordertwin/adapters/netconf"
+	"github.com/ordertwin/ordertwin/adapters/radius"
+	"github.com/ordertwin/ordertwin/adapters/stamp"
 	"github.com/ordertwin/ordertwin/core/port"
 )
 
@@ -27,13 +30,26 @@ const oltPassword = "olt-pa55word-never-shown"
 func TestAdaptersExample(t *testing.T) {
 	t.Setenv("ORDERTWIN_OLT_PASSWORD", oltPassword)
 	t.Setenv("ORDERTWIN_NETBOX_TOKEN", oltPassword+"-token")
+	t.Setenv("ORDERTWIN_RADIUS_SECRET", oltPassword+"-radius")
 	var logged bytes.Buffer
-	adapters, outside, err := loadAdapters("serve", "../../docs/examples/adapters.yaml", slog.New(slog.NewTextHandler(&logged, nil)))
+	adapters, file, err := loadAdapters("serve", "../../docs/examples/adapters.yaml", slog.New(slog.NewTextHandler(&logged, nil)))
 	require.NoError(t, err)
-	assert.True(t, outside)
-	require.Len(t, adapters, 2)
+	assert.True(t, file.Outside())
+	// The engine waits for each as long as it may take in real time (the
+	// file's timeout or 30s), doubled, on a clock of a day a second.
+	deadlines := file.Deadlines(86400, outsideTimeout)
+	assert.Equal(t, 60*24*time.Hour, deadlines[port.Access], "timeout 30s")
+	assert.Equal(t, 20*24*time.Hour, deadlines[port.BNG], "timeout 10s")
+	assert.Equal(t, 60*24*time.Hour, deadlines[port.NMS], "no timeout: 30s")
+	assert.NotContains(t, deadlines, port.VLAN, "the twin's")
+	assert.Equal(t, 2*time.Minute, file.Deadlines(1, time.Second)[port.NMS], "at least the engine's default")
+	require.Len(t, adapters, 4)
 	assert.IsType(t, &netconf.Access{}, adapters[port.Access])
 	assert.IsType(t, &netbox.Adapter{}, adapters[port.IPAM])
+	assert.IsType(t, &radius.BNG{}, adapters[port.BNG])
+	assert.IsType(t, &stamp.Probe{}, adapters[port.NMS])
+	assert.Contains(t, logged.String(), "bng=radius (BNG-MEL-01@bng-mel-01.example.net:3799)")
+	assert.Contains(t, logged.String(), "nms=stamp (MELB@reflector-melb.example.net:862)")
 	assert.Contains(t, logged.String(), "access=netconf (OLT-SOUTH-03@olt-south-03.example.net:830)")
 	assert.Contains(t, logged.String(), "ipam=netbox (https://netbox.example.net)")
 	assert.Contains(t, logged.String(), "vlan=twin")
@@ -77,8 +93,8 @@ func TestRunAdaptersErrors(t *testing.T) {
 		args       []string
 		want       string
 	}{
-		{"unknown kind", "systems:\n  bng:\n    kind: radius\n", nil,
-			`line 3: systems.bng.kind: unknown kind "radius" (the kinds: twin, netbox, netconf)`},
+		{"unknown kind", "systems:\n  bng:\n    kind: radious\n", nil,
+			`line 3: systems.bng.kind: unknown kind "radious" (did you mean "radius"?) (the kinds: twin, netbox, netconf, radius, stamp, ztp)`},
 		{"unknown system", "systems:\n  olt: {kind: netconf}\n", nil,
 			`line 2: systems.olt: no such system`},
 		{"missing endpoint", "systems:\n  access: {kind: netconf}\n", nil,
@@ -96,13 +112,33 @@ func TestRunAdaptersErrors(t *testing.T) {
 		{"private key that is not one", olt("{address: x:830, user: ot, privateKey: {file: olt.key}, hostKey: " + hostKey + "}"), nil,
 			`systems.access: endpoints.OLT-SOUTH-03.privateKey: the secret in ` + keyFile + ` is not an unencrypted private key`},
 		{"bad setting", olt("{address: x:830, user: ot, credential: {env: ORDERTWIN_OLT_PASSWORD}, hostKey: "+hostKey+"}") + "    settings: {confirmTimeout: soon}\n", nil,
-			`systems.access: settings.confirmTimeout: "soon": want a duration such as 60s`},
+			`line 6: systems.access.settings.confirmTimeout: "soon" is not a duration such as 90s or 5m`},
 		{"netbox without a token", "systems:\n  ipam: {kind: netbox, address: 'https://netbox.example.net'}\n", nil,
 			`systems.ipam: give a credential: the NetBox API token`},
 		{"netbox prefix length", "systems:\n  ipam: {kind: netbox, address: 'https://netbox.example.net', credential: {env: ORDERTWIN_OLT_PASSWORD}, settings: {prefixLength: 33}}\n", nil,
-			`systems.ipam: settings.prefixLength: "33": want a prefix length from 1 to 32`},
+			`line 2: systems.ipam.settings.prefixLength: 33: want a prefix length from 1 to 32`},
 		{"netbox for the access system", "systems:\n  access: {kind: netbox, address: 'https://netbox.example.net'}\n", nil,
 			`line 2: systems.access.kind: kind netbox serves vlan and ipam, not access`},
+		{"radius with one address", "systems:\n  bng: {kind: radius, address: 'x:3799', credential: {env: ORDERTWIN_OLT_PASSWORD}}\n", nil,
+			`systems.bng: a radius adapter sends to each BNG by its name: give endpoints, one per BNG`},
+		{"radius without a secret", "systems:\n  bng: {kind: radius, endpoints: {BNG-MEL-01: {address: 'x:3799'}}}\n", nil,
+			`systems.bng: give a credential: the RADIUS shared secret`},
+		{"radius site of no endpoint", "systems:\n  bng:\n    kind: radius\n    credential: {env: ORDERTWIN_OLT_PASSWORD}\n    endpoints: {BNG-MEL-01: {address: 'x:3799'}}\n    settings:\n      sites: {MELB: BNG-MEL-02}\n", nil,
+			`systems.bng: settings.sites: "MELB" is served by "BNG-MEL-02", which is not one of the endpoints`},
+		{"radius template without a speed", "systems:\n  bng:\n    kind: radius\n    credential: {env: ORDERTWIN_OLT_PASSWORD}\n    endpoints: {BNG-MEL-01: {address: 'x:3799'}}\n    settings:\n      templates:\n        - {name: BW-500, tier: Gold}\n", nil,
+			`line 7: systems.bng.settings.templates: template 1 needs a name, a speedMbps above 0 and a tier`},
+		{"radius template with a wrong key", "systems:\n  bng:\n    kind: radius\n    credential: {env: ORDERTWIN_OLT_PASSWORD}\n    endpoints: {BNG-MEL-01: {address: 'x:3799'}}\n    settings:\n      templates:\n        - {name: BW-500, speed: 500, tier: Gold}\n", nil,
+			`line 8: systems.bng.settings.templates[0]: unknown key "speed" (the keys here: name, speedMbps, tier)`},
+		{"stamp count", "systems:\n  nms:\n    kind: stamp\n    endpoints: {MELB: {address: 'x:862'}}\n    settings: {count: -3}\n", nil,
+			`line 5: systems.nms.settings.count: -3: want a number of packets from 1 to 1048576`},
+		{"stamp interval", "systems:\n  nms:\n    kind: stamp\n    endpoints: {MELB: {address: 'x:862'}}\n    settings:\n      interval: often\n", nil,
+			`line 6: systems.nms.settings.interval: "often" is not a duration such as 90s or 5m`},
+		{"ztp without a port", "systems:\n  ztp: {kind: ztp, address: pnp.example.net}\n", nil,
+			`systems.ztp: address "pnp.example.net": want host:port, where routers reach the PnP server`},
+		{"ztp key without a certificate", "systems:\n  ztp: {kind: ztp, address: 'pnp.example.net:9443', privateKey: {file: olt.key}}\n", nil,
+			`systems.ztp: HTTPS needs both privateKey (the server's key) and settings.certificate`},
+		{"ztp key that is not the certificate's", "systems:\n  ztp: {kind: ztp, address: 'pnp.example.net:9443', privateKey: {file: olt.key}, settings: {certificate: olt.key}}\n", nil,
+			`systems.ztp: privateKey: the secret in ` + keyFile + ` is not the key of settings.certificate, or not an unencrypted PEM key`},
 		{"outside adapter on the virtual clock", olt("{address: x:830, user: ot, credential: {env: ORDERTWIN_OLT_PASSWORD}, hostKey: " + hostKey + "}"), []string{"--clock", "virtual"},
 			`run: --clock virtual: the adapters file names systems outside this process, which answer on the wall clock`},
 	}
@@ -128,6 +164,7 @@ func TestRunAdaptersErrors(t *testing.T) {
 func TestServeAdapters(t *testing.T) {
 	t.Setenv("ORDERTWIN_OLT_PASSWORD", oltPassword)
 	t.Setenv("ORDERTWIN_NETBOX_TOKEN", oltPassword)
+	t.Setenv("ORDERTWIN_RADIUS_SECRET", oltPassword)
 	db := filepath.Join(t.TempDir(), "serve.db")
 	ctx, cancel := context.WithCancel(context.Background())
 	r, w := io.Pipe()
@@ -143,7 +180,7 @@ func TestServeAdapters(t *testing.T) {
 	go func() { _, _ = io.Copy(io.Discard, r) }()
 	cancel()
 	require.NoError(t, <-done)
-	assert.Contains(t, logs.String(), `"systems":["access=netconf (OLT-SOUTH-03@olt-south-03.example.net:830)","vlan=twin","ipam=netbox (https://netbox.example.net)"]`)
+	assert.Contains(t, logs.String(), `"systems":["access=netconf (OLT-SOUTH-03@olt-south-03.example.net:830)","vlan=twin","bng=radius (BNG-MEL-01@bng-mel-01.example.net:3799)","ipam=netbox (https://netbox.example.net)","nms=stamp (MELB@reflector-melb.example.net:862)"]`)
 	assert.NotContains(t, logs.String(), oltPassword)
 
 	bad := filepath.Join(t.TempDir(), "adapters.yaml")

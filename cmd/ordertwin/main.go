@@ -28,6 +28,10 @@ Usage:
       durations (coefficient of variation X) and its probabilistic faults, on all
       cores; print per wave and for the order the P50/P90/P99 completion, the odds
       of meeting each wave's target, and the expected billing start per site.
+  ordertwin twin serve [--network FILE | SCENARIO] --adapters-out FILE [--host ADDR] [--systems LIST]
+      Run the twin's systems on loopback in the protocols real ones speak (NetBox
+      REST, RADIUS CoA, NETCONF over SSH, STAMP, PnP routers calling home), on one
+      twin, and write an adapters file pointing at them. Until SIGINT/SIGTERM.
   ordertwin serve [FILE] [--addr HOST:PORT] [--db FILE] [--scale N] [--approvals twin|api]
                  [--approver STAGE=PUBKEY ...] [--auth FILE | --insecure] [--tls-cert FILE --tls-key FILE]
                  [--role com|som|rom --peer ROLE=URL ... --peer-secret FILE --start TIME]
@@ -253,11 +257,13 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return loadCmd(ctx, rest, stdout)
 	case "chaos":
 		return chaosCmd(ctx, rest, stdout)
+	case "twin":
+		return twinCmd(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (commands: run, whatif, serve, submit, token, journal, audit, compact, approve, check, lifecycle, bench, load, help)", cmd)
+	return fmt.Errorf("unknown command %q (commands: run, whatif, serve, twin, submit, token, journal, audit, compact, approve, check, lifecycle, bench, load, chaos, help)", cmd)
 }
 
 // parse parses flags that may come before or after the positional

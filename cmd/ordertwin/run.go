@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/lifecycle"
@@ -35,17 +36,23 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		sc.Spec.Seed = uint64(*seed)
 	}
 	opt := scenarios.Options{}
-	adapters, outside, err := loadAdapters("run", *adaptersFile, slog.New(slog.NewTextHandler(stderr, nil)))
+	// Outside adapters log from their own goroutines, the wall clock's
+	// progress from the committer's: one writer at a time.
+	stderr = &lockedWriter{w: stderr}
+	adapters, file, err := loadAdapters("run", *adaptersFile, slog.New(slog.NewTextHandler(stderr, nil)))
 	if err != nil {
 		return err
 	}
 	opt.Adapters = adapters
-	if outside {
+	if file != nil && file.Outside() {
 		// A real system answers in real time.
 		if flagSet(fs, "clock") && *clock != "wall" {
 			return fmt.Errorf("run: --clock %s: the adapters file names systems outside this process, which answer on the wall clock", *clock)
 		}
 		*clock = "wall"
+		// The engine waits for an outside answer as long, on its clock, as
+		// the adapter may take in real time.
+		opt.Deadlines = file.Deadlines(*scale, outsideTimeout)
 	}
 	if *db != "" {
 		st, err := newJournal("run", *db)
@@ -164,4 +171,16 @@ func scenarioArg(fs *flag.FlagSet, args []string) (*scenarios.Scenario, error) {
 		return nil, fmt.Errorf("%s: want exactly one scenario FILE", fs.Name())
 	}
 	return scenarios.Load(pos[0])
+}
+
+// lockedWriter lets several goroutines write to w, one at a time.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

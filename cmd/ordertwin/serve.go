@@ -135,8 +135,14 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 			log.Info("snapshot", "inputs", s.Inputs, "records", s.Records, "bytes", len(s.Body), "took", took.String())
 		}}}
-	if opt.Adapters, _, err = loadAdapters("serve", *adaptersFile, log); err != nil {
+	var file *system.Adapters
+	if opt.Adapters, file, err = loadAdapters("serve", *adaptersFile, log); err != nil {
 		return err
+	}
+	if file != nil && file.Outside() {
+		// The engine waits for an outside answer as long, on its clock, as
+		// the adapter may take in real time (at the scale it starts with).
+		opt.Deadlines = file.Deadlines(*scale, outsideTimeout)
 	}
 	links, err := peerLinks(*role, peerURL, sc.Spec.Epoch, guard.PeerSecret(), log)
 	if err != nil {

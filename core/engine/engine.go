@@ -374,6 +374,7 @@ func (e *Engine) run(ctx context.Context, serve bool) (err error) {
 			}
 		}
 		if e.due.len() == 0 {
+			e.dropAnsweredDeadlines()
 			next := time.Duration(-1) // nothing timed: wait for a submission
 			if e.queue.len() > 0 {
 				next = e.queue.next()
@@ -605,6 +606,9 @@ func (q *inputQueue) len() int { return q.n }
 
 // next is the time of the first input; the queue must not be empty.
 func (q *inputQueue) next() time.Duration { return q.heap[0].at }
+
+// peek is the first input; the queue must not be empty.
+func (q *inputQueue) peek() Input { return q.buckets[q.heap[0].bucket].peek() }
 
 func (q *inputQueue) push(in Input) {
 	q.n++

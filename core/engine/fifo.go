@@ -33,6 +33,9 @@ var chunks = sync.Pool{New: func() any { return new(chunk) }}
 
 func (f *fifo) len() int { return f.n }
 
+// peek is the first input; the fifo must not be empty.
+func (f *fifo) peek() Input { return f.head.inputs[f.first] }
+
 func (f *fifo) push(in Input) {
 	if f.tail == nil || f.end == chunkInputs {
 		c := chunks.Get().(*chunk)

@@ -144,6 +144,23 @@ func (e *Engine) callOutside(c *call, at time.Duration) {
 	e.adapters[c.req.System].Call(at, &c.req, &o.repliers[c.from])
 }
 
+// dropAnsweredDeadlines drops the deadlines first in the queue whose
+// calls were answered (or sent again, under a later deadline): they would
+// change nothing, and a run would otherwise wait for them on the wall
+// clock, as long as an outside call may take, after its last answer.
+func (e *Engine) dropAnsweredDeadlines() {
+	for e.queue.len() > 0 {
+		m, ok := e.queue.peek().Msg.(deadline)
+		if !ok {
+			return
+		}
+		if w := e.outside.waiting[m.Key]; w != nil && w.Due == m.Due {
+			return
+		}
+		e.queue.pop()
+	}
+}
+
 // resendOutside submits a re-send of every call that waits for an answer
 // but was not sent by this process (a replay or a restore made it), in
 // the order the calls were first made.

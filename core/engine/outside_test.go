@@ -393,3 +393,28 @@ func TestOutsideCallsKeptBySnapshot(t *testing.T) {
 		assert.Equal(t, []string{"ROI-001/reserve/1", "ROI-001/reserve/1"}, dev.keys())
 	})
 }
+
+// A run (not serving) ends with the last answer of its outside calls, not
+// at their deadlines: a deadline whose call was answered is dropped, so a
+// year's deadline on the wall clock does not hold the run a year.
+func TestOutsideAnsweredDeadlineDoesNotHoldTheRun(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		mem := store.NewMemory()
+		start := time.Now()
+		e := New(Options{Clock: &Wall{Start: start}, Store: mem, Codec: NewCodec(order{}),
+			Deadlines: map[port.System]time.Duration{port.Access: 365 * 24 * time.Hour}})
+		r := newReserving()
+		e.Handle(ROM, r)
+		dev := newDevice()
+		e.Attach(dev, port.Access)
+		e.Inject(time.Second, ROM, order{"ROI-001"})
+		done := make(chan error, 1)
+		go func() { done <- e.Run(context.Background()) }()
+		call := <-dev.calls
+		time.Sleep(5 * time.Second) // the device takes 5 s of the bubble's fake time
+		dev.answer(call)
+		require.NoError(t, <-done)
+		assert.Equal(t, 6*time.Second, time.Since(start), "the run ends with the answer")
+		assert.Equal(t, []string{"6s ROI-001/reserve/1 reserved"}, *r.log)
+	})
+}

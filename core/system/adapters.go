@@ -45,10 +45,19 @@ type AdapterConfig struct {
 	Timeout time.Duration `yaml:"timeout"`
 	// Concurrency bounds the calls in flight (0: the kind's default).
 	Concurrency int `yaml:"concurrency"`
-	// Settings are what only this kind takes (Kind.Settings).
-	Settings map[string]string `yaml:"settings"`
+	// Ordered sends one call at a time, each once the one before has its
+	// final answer, and answers in the order of the calls (port.Ordered):
+	// an allocator outside then allocates in the order the run asks, as
+	// the in-process twin does.
+	Ordered bool `yaml:"ordered"`
+	// Settings are what only this kind takes, decoded into the kind's own
+	// value when the file is loaded (Kind.Settings).
+	Settings Settings `yaml:"settings"`
 	// System is the system the entry is for (its key in the file).
 	System port.System `yaml:"-"`
+	// Dir is the adapters file's directory, which file names in settings
+	// are relative to.
+	Dir string `yaml:"-"`
 }
 
 // Endpoint is one server an adapter connects to.
@@ -112,13 +121,54 @@ func (s *Secret) GoString() string { return s.String() }
 // LogValue implements slog.LogValuer: where the secret comes from.
 func (s *Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
 
+// Settings is an entry's settings: a YAML node each kind decodes into a
+// value of its own (Kind.Settings), when the file is loaded.
+type Settings struct {
+	node  *yaml.Node
+	value any
+}
+
+// UnmarshalYAML keeps the node, for the entry's kind to decode.
+func (s *Settings) UnmarshalYAML(n *yaml.Node) error {
+	s.node = n
+	return nil
+}
+
+// Given reports whether the entry has settings.
+func (s Settings) Given() bool { return s.node != nil && s.node.Tag != "!!null" }
+
+// Value is the kind's settings value (what its Kind.Settings made),
+// decoded from the entry; nil if the entry has none.
+func (s Settings) Value() any { return s.value }
+
+// SettingsChecker is a kind's settings value that checks itself once
+// decoded; a *SettingError names the setting at fault, and the file's
+// error its line.
+type SettingsChecker interface {
+	Check() error
+}
+
+// SettingError is a setting's value the kind refuses: Key is the
+// setting's key (dotted for a nested one: sites.MELB), Problem what is
+// wrong.
+type SettingError struct {
+	Key, Problem string
+}
+
+func (e *SettingError) Error() string { return e.Key + ": " + e.Problem }
+
 // Kind is a kind of real adapter an adapters file may name (its registry
 // is the caller's: cmd/ordertwin names the kinds adapters/ builds).
 type Kind struct {
 	// Systems are the systems an adapter of the kind can serve.
 	Systems []port.System
-	// Settings are the keys it takes under settings.
-	Settings []string
+	// Settings, if set, makes the value the kind's settings decode into:
+	// a pointer to a struct whose YAML keys are what the kind takes under
+	// settings (and, if it is a SettingsChecker, checks itself). Unknown
+	// keys and wrong shapes are named with their line when the file is
+	// loaded; New finds the value in AdapterConfig.Settings.Value(). A
+	// kind without it takes no settings.
+	Settings func() any
 	// New builds the adapter of an entry whose secrets are read. Its
 	// errors must not carry a secret.
 	New func(c AdapterConfig, log *slog.Logger) (port.Adapter, error)
@@ -154,6 +204,10 @@ func LoadAdapters(path string, kinds map[string]Kind) (*Adapters, error) {
 	a := &Adapters{path: path, kinds: kinds}
 	var problems []error
 	bad := func(key string, format string, args ...any) {
+		if key == "" { // an error that names its line and key itself
+			problems = append(problems, fmt.Errorf(format, args...))
+			return
+		}
 		problems = append(problems, fmt.Errorf("line %d: %s: %s", lines.of(key), key, fmt.Sprintf(format, args...)))
 	}
 	known := names(port.Systems)
@@ -165,7 +219,8 @@ func LoadAdapters(path string, kinds map[string]Kind) (*Adapters, error) {
 		}
 		c := f.Systems[name]
 		c.System = port.System(name)
-		a.check(c, key, bad, filepath.Dir(path))
+		c.Dir = filepath.Dir(path)
+		a.check(&c, key, bad, filepath.Dir(path))
 		a.entries = append(a.entries, c)
 	}
 	if len(problems) > 0 {
@@ -179,14 +234,14 @@ func LoadAdapters(path string, kinds map[string]Kind) (*Adapters, error) {
 
 // check checks one entry and reads its secrets (relative to dir), telling
 // bad what is wrong.
-func (a *Adapters) check(c AdapterConfig, key string, bad func(key, format string, args ...any), dir string) {
+func (a *Adapters) check(c *AdapterConfig, key string, bad func(key, format string, args ...any), dir string) {
 	kindNames := append([]string{Twin}, slices.Sorted(maps.Keys(a.kinds))...)
 	switch c.Kind {
 	case "":
 		bad(key, "no kind (the kinds: %s)", strings.Join(kindNames, ", "))
 		return
 	case Twin:
-		if c.Endpoint != (Endpoint{}) || len(c.Endpoints) > 0 || c.Timeout != 0 || c.Concurrency != 0 || len(c.Settings) > 0 {
+		if c.Endpoint != (Endpoint{}) || len(c.Endpoints) > 0 || c.Timeout != 0 || c.Concurrency != 0 || c.Ordered || c.Settings.Given() {
 			bad(key, "the twin runs in this process: it takes only its kind")
 		}
 		return
@@ -205,25 +260,48 @@ func (a *Adapters) check(c AdapterConfig, key string, bad func(key, format strin
 	if c.Concurrency < 0 {
 		bad(key+".concurrency", "want a positive number, not %d", c.Concurrency)
 	}
-	for _, s := range slices.Sorted(maps.Keys(c.Settings)) {
-		if !slices.Contains(k.Settings, s) {
-			bad(key+".settings", "unknown setting %q%s (kind %s takes: %s)", s, hint.DidYouMean(s, k.Settings), c.Kind, strings.Join(k.Settings, ", "))
+	switch {
+	case !c.Settings.Given():
+		if k.Settings != nil {
+			c.Settings.value = k.Settings()
 		}
+	case k.Settings == nil:
+		bad(key+".settings", "kind %s takes no settings", c.Kind)
+	default:
+		v := k.Settings()
+		if err := yamlfile.DecodeNode(c.Settings.node, key+".settings", v); err != nil {
+			bad("", "%w", err)
+			break
+		}
+		if ch, ok := v.(SettingsChecker); ok {
+			if err := ch.Check(); err != nil {
+				if se, ok := errors.AsType[*SettingError](err); ok {
+					bad(key+".settings."+se.Key, "%s", se.Problem)
+				} else {
+					bad(key+".settings", "%v", err)
+				}
+				break
+			}
+		}
+		c.Settings.value = v
 	}
 	if c.Address == "" && len(c.Endpoints) == 0 {
 		bad(key, "kind %s needs an endpoint: give address, or endpoints", c.Kind)
 	}
 	if c.Endpoint != (Endpoint{}) {
-		checkEndpoint(c.Endpoint, key, bad, dir)
+		// Beside endpoints, the entry's own credential or key is the one
+		// its endpoints share (a RADIUS shared secret): no address.
+		checkEndpoint(c.Endpoint, key, bad, dir, c.Address != "" || len(c.Endpoints) == 0)
 	}
 	for _, name := range slices.Sorted(maps.Keys(c.Endpoints)) {
-		checkEndpoint(c.Endpoints[name], key+".endpoints."+name, bad, dir)
+		checkEndpoint(c.Endpoints[name], key+".endpoints."+name, bad, dir, true)
 	}
 }
 
-// checkEndpoint checks an endpoint and reads its secrets.
-func checkEndpoint(ep Endpoint, key string, bad func(key, format string, args ...any), dir string) {
-	if ep.Address == "" {
+// checkEndpoint checks an endpoint (one without an address unless
+// address) and reads its secrets.
+func checkEndpoint(ep Endpoint, key string, bad func(key, format string, args ...any), dir string, address bool) {
+	if address && ep.Address == "" {
 		bad(key, "no address")
 	}
 	if ep.Credential != nil {
@@ -276,6 +354,33 @@ func (a *Adapters) Outside() bool {
 	return slices.ContainsFunc(a.entries, func(c AdapterConfig) bool { return c.Kind != Twin })
 }
 
+// Deadlines are how long, on a clock running at scale virtual seconds a
+// real second, the engine waits for the answer of each outside adapter:
+// the entry's timeout (or fallback, for an entry that names none) in real
+// time, doubled so that the adapter's own answer at its timeout (a
+// transient error) comes first; at least engine's default of two minutes,
+// at most a year.
+func (a *Adapters) Deadlines(scale float64, fallback time.Duration) map[port.System]time.Duration {
+	const most = 365 * 24 * time.Hour
+	out := map[port.System]time.Duration{}
+	for _, c := range a.entries {
+		if c.Kind == Twin {
+			continue
+		}
+		real := c.Timeout
+		if real == 0 {
+			real = fallback
+		}
+		v := 2 * real.Seconds() * scale
+		d := most
+		if v < most.Seconds() {
+			d = max(time.Duration(v*float64(time.Second)), 2*time.Minute)
+		}
+		out[c.System] = d
+	}
+	return out
+}
+
 // Build makes the adapter of every system the file gives a real adapter
 // (the twin's systems are not in the map: the caller's twin serves them).
 func (a *Adapters) Build(log *slog.Logger) (map[port.System]port.Adapter, error) {
@@ -287,6 +392,9 @@ func (a *Adapters) Build(log *slog.Logger) (map[port.System]port.Adapter, error)
 		ad, err := a.kinds[c.Kind].New(c, log.With("system", string(c.System), "adapter", c.Kind))
 		if err != nil {
 			return nil, fmt.Errorf("adapters file %s: systems.%s: %w", a.path, c.System, err)
+		}
+		if c.Ordered {
+			ad = port.Ordered(ad)
 		}
 		built[c.System] = ad
 	}

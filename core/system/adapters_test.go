@@ -26,10 +26,28 @@ type probe struct{ cfg system.AdapterConfig }
 
 func (p *probe) Call(now time.Duration, req *port.Request, reply port.Replier) {}
 
+// oltSettings are the olt kind's settings: structured, and checked once
+// decoded.
+type oltSettings struct {
+	Uplink string `yaml:"uplink"`
+	Cards  []struct {
+		Slot  int      `yaml:"slot"`
+		Ports []string `yaml:"ports"`
+	} `yaml:"cards"`
+	Retry time.Duration `yaml:"retry"`
+}
+
+func (s *oltSettings) Check() error {
+	if s.Retry > time.Minute {
+		return &system.SettingError{Key: "retry", Problem: "at most 1m"}
+	}
+	return nil
+}
+
 // kinds is a registry of one kind of real adapter, for the access system,
 // and one whose builder fails, quoting nothing of its entry.
 var kinds = map[string]system.Kind{
-	"olt": {Systems: []port.System{port.Access}, Settings: []string{"uplink"},
+	"olt": {Systems: []port.System{port.Access}, Settings: func() any { return &oltSettings{} },
 		New: func(c system.AdapterConfig, _ *slog.Logger) (port.Adapter, error) { return &probe{c}, nil }},
 	"ipam-rest": {Systems: []port.System{port.VLAN, port.IPAM},
 		New: func(c system.AdapterConfig, _ *slog.Logger) (port.Adapter, error) {
@@ -57,7 +75,10 @@ systems:
     kind: olt
     timeout: 20s
     concurrency: 2
-    settings: {uplink: uplink-2}
+    settings:
+      uplink: uplink-2
+      cards:
+        - {slot: 1, ports: [pon-1, pon-2]}
     endpoints:
       OLT-SOUTH-03: {address: "10.0.0.3:830", user: ot, credential: {file: olt.pw}}
       OLT-NORTH-01: {address: "10.0.0.4:830", user: ot, credential: {env: ORDERTWIN_TEST_TOKEN}}
@@ -76,7 +97,11 @@ systems:
 	assert.Equal(t, port.Access, p.cfg.System)
 	assert.Equal(t, 20*time.Second, p.cfg.Timeout)
 	assert.Equal(t, 2, p.cfg.Concurrency)
-	assert.Equal(t, "uplink-2", p.cfg.Settings["uplink"])
+	olt, ok := p.cfg.Settings.Value().(*oltSettings)
+	require.True(t, ok, "the kind's own settings value")
+	assert.Equal(t, "uplink-2", olt.Uplink)
+	require.Len(t, olt.Cards, 1)
+	assert.Equal(t, []string{"pon-1", "pon-2"}, olt.Cards[0].Ports)
 	south := p.cfg.Endpoints["OLT-SOUTH-03"].Credential
 	assert.Equal(t, secret, string(south.Value()), "the file's content, without its newline")
 	assert.Equal(t, "token-value", string(p.cfg.Endpoints["OLT-NORTH-01"].Credential.Value()))
@@ -129,7 +154,17 @@ func TestLoadAdaptersErrors(t *testing.T) {
 		{"file and env", "systems:\n  access:\n    kind: olt\n    address: x:830\n    privateKey: {file: olt.pw, env: ORDERTWIN_TEST_SECRET}\n",
 			[]string{`line 5: systems.access.privateKey: want one of file (a file holding it) or env (an environment variable holding it)`}},
 		{"unknown setting", "systems:\n  access:\n    kind: olt\n    endpoints: {OLT-SOUTH-03: " + good + "}\n    settings: {uplnk: uplink-2}\n",
-			[]string{`line 5: systems.access.settings: unknown setting "uplnk" (did you mean "uplink"?) (kind olt takes: uplink)`}},
+			[]string{`line 5: systems.access.settings: unknown key "uplnk" (did you mean "uplink"?) (the keys here: uplink, cards, retry)`}},
+		{"unknown nested setting", "systems:\n  access:\n    kind: olt\n    address: x:830\n    settings:\n      cards:\n        - {slot: 1, prots: [a]}\n",
+			[]string{`line 7: systems.access.settings.cards[0]: unknown key "prots" (did you mean "ports"?) (the keys here: slot, ports)`}},
+		{"setting of the wrong shape", "systems:\n  access:\n    kind: olt\n    address: x:830\n    settings:\n      cards: {slot: 1}\n      retry: soon\n",
+			[]string{`line 6: systems.access.settings.cards: want a list, not a mapping`, `line 7: systems.access.settings.retry: "soon" is not a duration such as 90s or 5m`}},
+		{"setting the kind refuses", "systems:\n  access:\n    kind: olt\n    address: x:830\n    settings:\n      uplink: u\n      retry: 5m\n",
+			[]string{`line 7: systems.access.settings.retry: at most 1m`}},
+		{"settings of a kind that takes none", "systems:\n  ipam:\n    kind: ipam-rest\n    address: x\n    settings: {a: b}\n",
+			[]string{`line 5: systems.ipam.settings: kind ipam-rest takes no settings`}},
+		{"settings that are not a mapping", "systems:\n  access:\n    kind: olt\n    address: x:830\n    settings: [uplink]\n",
+			[]string{`line 5: systems.access.settings: want a mapping of uplink, cards, retry, not a list`}},
 		{"negative limits", "systems:\n  access:\n    kind: olt\n    address: x:830\n    timeout: -5s\n    concurrency: -1\n",
 			[]string{`line 5: systems.access.timeout: want a positive duration, not -5s`, `line 6: systems.access.concurrency: want a positive number, not -1`}},
 		{"twin with an endpoint", "systems:\n  access:\n    kind: twin\n    address: x:830\n",

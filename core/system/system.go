@@ -60,6 +60,10 @@ type Config struct {
 	// Adapters are the adapter of each system; a call to a system with
 	// none is refused. An adapter may serve several systems.
 	Adapters map[port.System]port.Adapter
+	// Deadlines are how long, on the engine's clock, a call to an adapter
+	// outside the process may take, per system
+	// (engine.DefaultDeadline for a system not named).
+	Deadlines map[port.System]time.Duration
 	// Delays are the components' own working times.
 	Delays Delays
 	// Approvals says who decides quotes' approval stages.
@@ -125,7 +129,7 @@ func New(cfg Config) (*System, error) {
 	}
 	s := &System{Journal: cfg.Journal, Catalog: cfg.Catalog, Epoch: cfg.Epoch}
 	s.Engine = engine.New(engine.Options{Clock: cfg.Clock, Store: cfg.Journal, Seed: cfg.Seed, Log: cfg.Log, Codec: cfg.Codec,
-		Snapshots: cfg.Snapshots})
+		Snapshots: cfg.Snapshots, Deadlines: cfg.Deadlines})
 	if cfg.Role != "" {
 		role, ok := Roles[cfg.Role]
 		if !ok {

@@ -326,3 +326,19 @@ func typeErrors(err error) error {
 	}
 	return errors.Join(problems...)
 }
+
+// DecodeNode decodes node, a part of a file already read, into v, a
+// pointer to a struct, checking every key and shape as Decode does; path
+// is node's place in the file (systems.bng.settings), which every error
+// names with its line. v is decoded into only when every key is known.
+func DecodeNode(node *yaml.Node, path string, v any) error {
+	var problems []error
+	walk(node, reflect.TypeOf(v), path, &problems)
+	if len(problems) > 0 {
+		return errors.Join(problems...)
+	}
+	if err := node.Decode(v); err != nil {
+		return typeErrors(err)
+	}
+	return nil
+}

@@ -1,0 +1,76 @@
+package port
+
+import (
+	"slices"
+	"sync"
+	"time"
+)
+
+// Ordered is a taking one call at a time: a call is sent once the call
+// before it has its final answer, and the answers reach their callers in
+// the order of the calls. An allocator outside the process (NetBox's
+// next free VLAN) then allocates in the order the engine asks, as the
+// in-process twin does, whatever the network's timing; the price is one
+// call in flight (an adapters file's ordered: true).
+func Ordered(a Adapter) Adapter { return &ordered{a: a} }
+
+type ordered struct {
+	a     Adapter
+	mu    sync.Mutex
+	queue []orderedCall
+	busy  bool
+}
+
+type orderedCall struct {
+	now   time.Duration
+	req   Request
+	reply Replier
+}
+
+// Call queues the call, sending it at once if none is in flight.
+func (o *ordered) Call(now time.Duration, req *Request, reply Replier) {
+	r := *req // the caller reuses req
+	r.Characteristics = slices.Clone(req.Characteristics)
+	if req.Resource != nil {
+		res := *req.Resource
+		res.Characteristics = slices.Clone(req.Resource.Characteristics)
+		r.Resource = &res
+	}
+	o.mu.Lock()
+	o.queue = append(o.queue, orderedCall{now: now, req: r, reply: reply})
+	if o.busy {
+		o.mu.Unlock()
+		return
+	}
+	o.busy = true
+	o.mu.Unlock()
+	o.next()
+}
+
+// next sends the first queued call, or marks none in flight.
+func (o *ordered) next() {
+	o.mu.Lock()
+	if len(o.queue) == 0 {
+		o.busy = false
+		o.mu.Unlock()
+		return
+	}
+	c := o.queue[0]
+	o.queue = slices.Delete(o.queue, 0, 1)
+	o.mu.Unlock()
+	o.a.Call(c.now, &c.req, &orderedReply{o: o, to: c.reply})
+}
+
+// orderedReply passes a call's answers on and, after its final one, sends
+// the next call.
+type orderedReply struct {
+	o  *ordered
+	to Replier
+}
+
+func (r *orderedReply) Reply(at time.Duration, res *Result) {
+	r.to.Reply(at, res)
+	if res.Final {
+		go r.o.next()
+	}
+}

@@ -1,0 +1,89 @@
+package port_test
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ordertwin/ordertwin/core/port"
+)
+
+// farAllocator hands out numbers in the order calls reach it, answering
+// each from its own goroutine once the test lets it.
+type farAllocator struct {
+	mu       sync.Mutex
+	next     int
+	inFlight int
+	most     int
+	release  chan struct{}
+}
+
+func (f *farAllocator) Call(now time.Duration, req *port.Request, reply port.Replier) {
+	f.mu.Lock()
+	f.inFlight++
+	f.most = max(f.most, f.inFlight)
+	f.mu.Unlock()
+	go func() {
+		<-f.release
+		f.mu.Lock()
+		f.next++
+		n := f.next
+		f.inFlight--
+		f.mu.Unlock()
+		reply.Reply(now, &port.Result{Key: req.Key, Final: false})
+		reply.Reply(now, &port.Result{Key: req.Key, Final: true, Handle: n})
+	}()
+}
+
+type heard struct {
+	mu  sync.Mutex
+	got []*port.Result
+	all chan struct{}
+	n   int
+}
+
+func (h *heard) Reply(_ time.Duration, res *port.Result) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.got = append(h.got, res)
+	if len(h.got) == h.n {
+		close(h.all)
+	}
+}
+
+// Calls to an ordered adapter go one at a time, and every caller hears
+// its answers, progress then final, in the order of the calls: the first
+// call gets the first number, whoever the far side would have served
+// first.
+func TestOrderedAdapter(t *testing.T) {
+	far := &farAllocator{release: make(chan struct{})}
+	close(far.release)
+	a := port.Ordered(far)
+	h := &heard{all: make(chan struct{}), n: 10}
+	req := &port.Request{Key: "k"}
+	for _, key := range []string{"a", "b", "c", "d", "e"} {
+		req.Key = key // the caller reuses its request
+		a.Call(0, req, h)
+	}
+	select {
+	case <-h.all:
+	case <-time.After(10 * time.Second):
+		require.Fail(t, "not every answer came")
+	}
+	var order []string
+	for _, r := range h.got {
+		if r.Final {
+			order = append(order, fmt.Sprintf("%s=%d", r.Key, r.Handle))
+		}
+	}
+	assert.Equal(t, []string{"a=1", "b=2", "c=3", "d=4", "e=5"}, order)
+	assert.Equal(t, 1, far.most, "one call in flight")
+	for i := 0; i < len(h.got); i += 2 {
+		assert.False(t, h.got[i].Final, "each call's progress before its final answer")
+		assert.Equal(t, h.got[i].Key, h.got[i+1].Key)
+	}
+}
