@@ -26,7 +26,8 @@ func rehearse(t *testing.T, key ssh.PublicKey) ([]port.Rehearsed, []store.Record
 	sys, err := New(sc.Spec, Options{Journal: mem})
 	require.NoError(t, err)
 	access, err := netconf.New(netconf.Config{OLTs: map[string]netconf.Endpoint{
-		"OLT-SOUTH-03": {Addr: "olt-south-03.example:830", User: "ordertwin", Password: "unused", HostKey: key}}})
+		"OLT-SOUTH-03": {Addr: "olt-south-03.example:830", User: "ordertwin", Password: "unused", HostKey: key},
+		"OLT-BNE-07":   {Addr: "olt-bne-07.example:830", User: "ordertwin", Password: "unused", HostKey: key}}})
 	require.NoError(t, err)
 	r := port.NewRehearsal(access, sys.Twin)
 	sys.Engine.Attach(r, port.Access)
@@ -55,15 +56,27 @@ func TestRehearsalOfTheWorkedExample(t *testing.T) {
 	assert.Equal(t, mem.Records(), journal, "the twin answers: the run goes on as without the rehearsal")
 
 	require.NotEmpty(t, sent)
-	var pilot []port.Op
+	var pilot []port.Rehearsed
 	for _, r := range sent {
 		assert.Equal(t, port.Access, r.System)
 		assert.True(t, len(r.Sent) > 0 || r.Err != nil, "%s: either what is sent or why not", r.Key)
+		if r.Err != nil {
+			// ROM's requests carry what the adapter reads: the only calls
+			// it does not render are the P2P handoffs, which NETCONF does
+			// not configure.
+			assert.Equal(t, "unknownResourceType", r.Err.Code, "%s: %s", r.Key, r.Err)
+		}
 		if r.Item == "ROI-001" {
-			pilot = append(pilot, r.Op)
+			pilot = append(pilot, r)
 		}
 	}
-	assert.Equal(t, []port.Op{port.Reserve, port.Commit}, pilot, "the pilot's OLT port item: reserve, then commit")
+	require.Len(t, pilot, 2, "the pilot's OLT port item: reserve, then commit")
+	assert.Equal(t, []port.Op{port.Reserve, port.Commit}, []port.Op{pilot[0].Op, pilot[1].Op})
+	// The twin picked OLT-SOUTH-03 LC2 Port 8 at the reserve; the commit,
+	// before the site's VLAN and QoS policy exist, activates the ONT at the
+	// bearer's 1G.
+	assert.Contains(t, pilot[0].Sent[1].Body, "<name>vani-LC2-P8</name>")
+	assert.Contains(t, pilot[1].Sent[1].Body, "<name>BW-1000-1000-BEARER</name>")
 	again, _ := rehearse(t, key)
 	assert.Equal(t, sent, again, "deterministic")
 }
