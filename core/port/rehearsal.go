@@ -1,6 +1,7 @@
 package port
 
 import (
+	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -10,7 +11,9 @@ import (
 // order item, key, system and operation, and either the messages (Sent) or
 // why the call could not be rendered (Err).
 type Rehearsed struct {
-	Item   string
+	Item string
+	// Site is the site code the call is for (MELB), if any.
+	Site   string
 	Key    string
 	System System
 	Op     Op
@@ -48,7 +51,7 @@ func NewRehearsal(real DryRunner, answer Adapter) *Rehearsal {
 // the OLT port"). If the allocation fails, its error is recorded: nothing
 // would be sent.
 func (r *Rehearsal) Call(now time.Duration, req *Request, reply Replier) {
-	rec := Rehearsed{Item: req.Item, Key: req.Key, System: req.System, Op: req.Op}
+	rec := Rehearsed{Item: req.Item, Site: req.Site, Key: req.Key, System: req.System, Op: req.Op}
 	if req.Op == Reserve && req.Resource == nil {
 		r.mu.Lock()
 		i := len(r.sent)
@@ -120,4 +123,17 @@ func (r *Rehearsal) Recycle(msg any) {
 	if rc, ok := r.answer.(interface{ Recycle(msg any) }); ok {
 		rc.Recycle(msg)
 	}
+}
+
+// DryRunners rehearses several systems in one rehearsal, each by its own
+// adapter's dry run: one list of calls, in the order the engine made them.
+type DryRunners map[System]DryRunner
+
+// DryRun is the dry run of req's system's adapter.
+func (d DryRunners) DryRun(req *Request) ([]Sent, *Error) {
+	r, ok := d[req.System]
+	if !ok {
+		return nil, &Error{Class: Invalid, Code: "wrongSystem", Message: fmt.Sprintf("no adapter rehearses %q", req.System)}
+	}
+	return r.DryRun(req)
 }
