@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -79,4 +80,38 @@ func TestRehearsalOfTheWorkedExample(t *testing.T) {
 	assert.Contains(t, pilot[1].Sent[1].Body, "<name>BW-1000-1000-BEARER</name>")
 	again, _ := rehearse(t, key)
 	assert.Equal(t, sent, again, "deterministic")
+}
+
+// configs records the Config of every commit, by item, and has the twin
+// answer.
+type configs struct {
+	twin port.Adapter
+	got  map[string]port.Config
+}
+
+func (c *configs) Call(now time.Duration, req *port.Request, reply port.Replier) {
+	if req.Op == port.Commit {
+		c.got[req.Item] = req.Config
+	}
+	c.twin.Call(now, req, reply)
+}
+func (c *configs) InProcess() bool { return true }
+
+// ROM's commits carry what the real adapters read (port.Config): the
+// pilot's bearer its speed only (its VLAN and policy come after it); the
+// SLA probe, after the QoS item, the site's VLAN 2108, its /29, the
+// BW-500-500-GOLD-ENT policy and the Gold tier. The run is the same.
+func TestROMsCommitsCarryTheConfig(t *testing.T) {
+	sc, err := Load(globaltech)
+	require.NoError(t, err)
+	mem := store.NewMemory()
+	sys, err := New(sc.Spec, Options{Journal: mem})
+	require.NoError(t, err)
+	c := &configs{twin: sys.Twin, got: map[string]port.Config{}}
+	for _, s := range []port.System{port.Access, port.NMS} {
+		sys.Engine.Attach(c, s)
+	}
+	require.NoError(t, sys.Engine.Run(context.Background()))
+	assert.Equal(t, port.Config{SpeedMbps: 1000}, c.got["ROI-001"])
+	assert.Equal(t, port.Config{VLAN: 2108, Subnet: "10.88.12.0/29", Profile: "BW-500-500-GOLD-ENT", Tier: "Gold"}, c.got["ROI-005"])
 }

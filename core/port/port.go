@@ -111,6 +111,12 @@ type Config struct {
 	// Profile is the site's QoS policy (the BNG template, such as
 	// BW-500-500-GOLD-ENT), once its QoS item has completed.
 	Profile string
+	// Subnet is the site's IPv4 subnet (10.88.12.0/29), once its IP
+	// item has completed.
+	Subnet string
+	// Tier is the SLA tier (Gold): the item's slaTier, else its QoS
+	// item's.
+	Tier string
 }
 
 // Result is an answer to a Request.

@@ -466,14 +466,15 @@ func (r *ROM) call(o *order, i int, sys port.System, op port.Op, attempt int, ou
 }
 
 // config is what a commit of item i configures beyond its resource
-// (port.Config): the item's speed and ONT serial, and the VLAN and QoS
-// policy of the items of its order completed so far.
+// (port.Config): the item's speed, ONT serial and tier, and the VLAN,
+// subnet and QoS policy (and its tier) of the items of its order
+// completed so far.
 func (o *order) config(i int, op port.Op) port.Config {
 	if op != port.Commit {
 		return port.Config{}
 	}
 	cs := o.ro.Items[i].Characteristics
-	c := port.Config{ONTSerial: cs.Get("ontSerial")}
+	c := port.Config{ONTSerial: cs.Get("ontSerial"), Tier: cs.Get("slaTier")}
 	if s := cs.Get("speed"); s != "" {
 		c.SpeedMbps = tmf.SpeedMbps(s)
 	} else if s := cs.Get("bearerSpeed"); s != "" {
@@ -487,8 +488,13 @@ func (o *order) config(i int, op port.Op) port.Config {
 		switch it.Resource.ResourceType {
 		case "VLAN":
 			c.VLAN, _ = strconv.Atoi(it.Resource.Characteristics.Get("vlanId"))
+		case "IPv4Subnet":
+			c.Subnet = it.Resource.Value
 		case "QoSPolicy":
 			c.Profile = it.Resource.Value
+			if c.Tier == "" {
+				c.Tier = it.Characteristics.Get("slaTier")
+			}
 		}
 	}
 	return c
