@@ -84,6 +84,11 @@ func writeDryRun(w io.Writer, sent []port.Rehearsed) error {
 			fmt.Fprintf(&b, "    not sent: %s (%s): %s\n", s.Err.Code, s.Err.Class, s.Err.Message)
 			continue
 		}
+		if len(s.Sent) == 0 {
+			// An allocation the answerer never answered: no port to render.
+			fmt.Fprintf(&b, "    not sent: no answer picked the resource\n")
+			continue
+		}
 		for _, m := range s.Sent {
 			fmt.Fprintf(&b, "    %s %s %s\n", m.Protocol, m.To, m.Op)
 			for line := range strings.SplitSeq(strings.TrimRight(m.Body, "\n"), "\n") {

@@ -49,7 +49,8 @@ func NewRehearsal(real DryRunner, answer Adapter) *Rehearsal {
 // and what real would send is rendered for the request carrying the
 // resource picked, when the answer comes (docs/adapters.md, "Who picks
 // the OLT port"). If the allocation fails, its error is recorded: nothing
-// would be sent.
+// would be sent. Until the final answer, the call's record has neither
+// messages nor error.
 func (r *Rehearsal) Call(now time.Duration, req *Request, reply Replier) {
 	rec := Rehearsed{Item: req.Item, Site: req.Site, Key: req.Key, System: req.System, Op: req.Op}
 	if req.Op == Reserve && req.Resource == nil {
