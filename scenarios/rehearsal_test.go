@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -26,7 +27,8 @@ func rehearse(t *testing.T, key ssh.PublicKey) ([]port.Rehearsed, []store.Record
 	sys, err := New(sc.Spec, Options{Journal: mem})
 	require.NoError(t, err)
 	access, err := netconf.New(netconf.Config{OLTs: map[string]netconf.Endpoint{
-		"OLT-SOUTH-03": {Addr: "olt-south-03.example:830", User: "ordertwin", Password: "unused", HostKey: key}}})
+		"OLT-SOUTH-03": {Addr: "olt-south-03.example:830", User: "ordertwin", Password: "unused", HostKey: key},
+		"OLT-BNE-07":   {Addr: "olt-bne-07.example:830", User: "ordertwin", Password: "unused", HostKey: key}}})
 	require.NoError(t, err)
 	r := port.NewRehearsal(access, sys.Twin)
 	sys.Engine.Attach(r, port.Access)
@@ -55,15 +57,61 @@ func TestRehearsalOfTheWorkedExample(t *testing.T) {
 	assert.Equal(t, mem.Records(), journal, "the twin answers: the run goes on as without the rehearsal")
 
 	require.NotEmpty(t, sent)
-	var pilot []port.Op
+	var pilot []port.Rehearsed
 	for _, r := range sent {
 		assert.Equal(t, port.Access, r.System)
 		assert.True(t, len(r.Sent) > 0 || r.Err != nil, "%s: either what is sent or why not", r.Key)
+		if r.Err != nil {
+			// ROM's requests carry what the adapter reads: the only calls
+			// it does not render are the P2P handoffs, which NETCONF does
+			// not configure.
+			assert.Equal(t, "unknownResourceType", r.Err.Code, "%s: %s", r.Key, r.Err)
+		}
 		if r.Item == "ROI-001" {
-			pilot = append(pilot, r.Op)
+			pilot = append(pilot, r)
 		}
 	}
-	assert.Equal(t, []port.Op{port.Reserve, port.Commit}, pilot, "the pilot's OLT port item: reserve, then commit")
+	require.Len(t, pilot, 2, "the pilot's OLT port item: reserve, then commit")
+	assert.Equal(t, []port.Op{port.Reserve, port.Commit}, []port.Op{pilot[0].Op, pilot[1].Op})
+	// The twin picked OLT-SOUTH-03 LC2 Port 8 at the reserve; the commit,
+	// before the site's VLAN and QoS policy exist, activates the ONT at the
+	// bearer's 1G.
+	assert.Contains(t, pilot[0].Sent[1].Body, "<name>vani-LC2-P8</name>")
+	assert.Contains(t, pilot[1].Sent[1].Body, "<name>BW-1000-1000-BEARER</name>")
 	again, _ := rehearse(t, key)
 	assert.Equal(t, sent, again, "deterministic")
+}
+
+// configs records the Config of every commit, by item, and has the twin
+// answer.
+type configs struct {
+	twin port.Adapter
+	got  map[string]port.Config
+}
+
+func (c *configs) Call(now time.Duration, req *port.Request, reply port.Replier) {
+	if req.Op == port.Commit {
+		c.got[req.Item] = req.Config
+	}
+	c.twin.Call(now, req, reply)
+}
+func (c *configs) InProcess() bool { return true }
+
+// ROM's commits carry what the real adapters read (port.Config): the
+// pilot's bearer its speed only (its VLAN and policy come after it); the
+// SLA probe, after the QoS item, the site's VLAN 2108, its /29, the
+// BW-500-500-GOLD-ENT policy and the Gold tier. The run is the same.
+func TestROMsCommitsCarryTheConfig(t *testing.T) {
+	sc, err := Load(globaltech)
+	require.NoError(t, err)
+	mem := store.NewMemory()
+	sys, err := New(sc.Spec, Options{Journal: mem})
+	require.NoError(t, err)
+	c := &configs{twin: sys.Twin, got: map[string]port.Config{}}
+	for _, s := range []port.System{port.Access, port.NMS} {
+		sys.Engine.Attach(c, s)
+	}
+	require.NoError(t, sys.Engine.Run(context.Background()))
+	assert.Equal(t, port.Config{SpeedMbps: 1000}, c.got["ROI-001"])
+	assert.Equal(t, port.Config{VLAN: 2108, Subnet: "10.88.12.0/29", Profile: "BW-500-500-GOLD-ENT", Tier: "Gold"}, c.got["ROI-005"])
 }

@@ -24,6 +24,9 @@ type System struct {
 	*system.System
 	Spec Spec
 	Twin *twin.Twin
+	// Rehearsal records what the real adapters of Options.DryRun would
+	// have sent (nil without them).
+	Rehearsal *port.Rehearsal
 	// Timeline keeps only the records a report shows, when Record is set.
 	timeline []store.Record
 }
@@ -62,6 +65,10 @@ type Options struct {
 	// Deadlines are how long, on the run's clock, a call to an adapter
 	// outside the process may take, per system (system.Config.Deadlines).
 	Deadlines map[port.System]time.Duration
+	// DryRun rehearses the systems it names (port.Rehearsal): the twin
+	// answers them, and System.Rehearsal records what each real adapter
+	// would have sent (run --dry-run).
+	DryRun map[port.System]port.DryRunner
 	// ManualReview: quotes wait for people to decide each approval stage
 	// over the quote API, instead of the twin's reviewers.
 	ManualReview bool
@@ -92,6 +99,13 @@ func New(spec Spec, opt Options) (*System, error) {
 	for sys, a := range opt.Adapters {
 		adapters[sys] = a
 	}
+	var rehearsal *port.Rehearsal
+	if len(opt.DryRun) > 0 {
+		rehearsal = port.NewRehearsal(port.DryRunners(opt.DryRun), tw)
+		for sys := range opt.DryRun {
+			adapters[sys] = rehearsal
+		}
+	}
 	node, err := system.New(system.Config{Catalog: spec.Catalog, Epoch: spec.Epoch, Seed: spec.Seed,
 		Clock: opt.Clock, Journal: opt.Journal, Log: opt.Log, Codec: opt.Codec, Role: opt.Role, Peers: opt.Peers,
 		Adapters:  adapters,
@@ -101,7 +115,7 @@ func New(spec Spec, opt Options) (*System, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &System{System: node, Spec: spec, Twin: tw}
+	s := &System{System: node, Spec: spec, Twin: tw, Rehearsal: rehearsal}
 	s.Engine.Handle(engine.Env, network{twin: tw, seed: spec.Seed})
 	var triggered []Event
 	for _, ev := range spec.Events {
@@ -321,6 +335,26 @@ func (sc *Scenario) Run(ctx context.Context, opt Options) (*Report, error) {
 	r := sys.Report()
 	r.Expectations = sc.Expect.Evaluate(r)
 	return r, nil
+}
+
+// DryRun runs a loaded scenario on the virtual clock with the systems of
+// opt.DryRun rehearsed, and returns what their real adapters would have
+// sent, call by call, with the report.
+func (sc *Scenario) DryRun(ctx context.Context, opt Options) (*Report, []port.Rehearsed, error) {
+	if len(opt.DryRun) == 0 {
+		return nil, nil, fmt.Errorf("scenario %s: a dry run needs an adapter to rehearse", sc.Path)
+	}
+	opt.Timeline = len(sc.Spec.Orders) == 1
+	sys, err := New(sc.Spec, opt)
+	if err != nil {
+		return nil, nil, fmt.Errorf("scenario %s: %w", sc.Path, err)
+	}
+	if err := sys.Run(ctx); err != nil {
+		return nil, nil, fmt.Errorf("scenario %s: %w", sc.Path, err)
+	}
+	r := sys.Report()
+	r.Expectations = sc.Expect.Evaluate(r)
+	return r, sys.Rehearsal.Sent(), nil
 }
 
 // onTimeline tells which records the timeline shows: every change of

@@ -351,7 +351,7 @@ func TestBadRequestSendsNothing(t *testing.T) {
 	assert.Contains(t, res.Err.Message, `port (a number from 1, not "x")`)
 
 	c := commitReq("ROI-001", &tmf.Resource{ResourceType: "OLTPort", Characteristics: reserveReq("").Characteristics})
-	c.Characteristics = tmf.Characteristics{{Name: "ontSerial", Value: "12"}, {Name: "speed", Value: "fast"}}
+	c.Characteristics = tmf.Characteristics{{Name: "ontSerial", Value: "12"}, {Name: "vlanId", Value: "5000"}, {Name: "speed", Value: "fast"}}
 	res = a.Do(context.Background(), c)
 	require.NotNil(t, res.Err)
 	assert.Contains(t, res.Err.Message, "ONT serial")
@@ -393,4 +393,38 @@ func TestClassifySeveral(t *testing.T) {
 	assert.Equal(t, port.Transient, Classify(context.DeadlineExceeded).Class)
 	assert.Equal(t, port.Hard, Classify(&netconf.Error{Tag: "vendor-specific"}).Class, "a tag not known is hard")
 	assert.Nil(t, Classify(nil))
+}
+
+// A commit reads ROM's typed Config before the characteristics: a
+// bearer's commit (speed only, before its site's VLAN and QoS policy)
+// activates the ONT and its T-CONT at the bearer's speed and configures
+// no VLAN; with the VLAN and policy it renders the whole service.
+func TestCommitReadsROMsConfig(t *testing.T) {
+	o := startOLT(t)
+	a := o.adapter(t, 10*time.Second)
+	r := &tmf.Resource{ResourceType: "OLTPort", Characteristics: reserveReq("").Characteristics}
+	bearer := &port.Request{Key: "ROI-001/commit/1", System: port.Access, Op: port.Commit, Item: "ROI-001", Resource: r,
+		Config: port.Config{SpeedMbps: 1000}}
+	e, perr := a.Plan(bearer)
+	require.Nil(t, perr)
+	cfg := string(e.Config)
+	assert.Contains(t, cfg, "<name>BW-1000-1000-BEARER</name>")
+	assert.Contains(t, cfg, "<assured-bandwidth>1000000000</assured-bandwidth>")
+	assert.NotContains(t, cfg, "expected-serial-number", "no serial: the ONU is admitted by its ONU-ID")
+	assert.NotContains(t, cfg, "vlan-id")
+	assert.NotContains(t, cfg, "forwarder")
+
+	full := *bearer
+	full.Config = port.Config{SpeedMbps: 1000, ONTSerial: "alcl0a1b2c3d", VLAN: 2108, Profile: "BW-500-500-GOLD-ENT"}
+	e, perr = a.Plan(&full)
+	require.Nil(t, perr)
+	old, perr := a.Plan(commitReq("ROI-001", r))
+	require.Nil(t, perr)
+	assert.Equal(t, string(old.Config), string(e.Config), "the typed config renders as the characteristics did")
+
+	full.Config.VLAN = 4095
+	_, perr = a.Plan(&full)
+	require.NotNil(t, perr)
+	assert.Equal(t, "badRequest", perr.Code)
+	assert.Contains(t, perr.Message, "VLAN (1 to 4094, not 4095)")
 }

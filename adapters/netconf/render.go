@@ -61,8 +61,11 @@ func (s Service) NetworkSubInterface() string {
 type SubInterface struct{ Name, Lower string }
 
 // SubInterfaces are the user-side and network-side VLAN sub-interfaces the
-// forwarder joins.
+// forwarder joins: none before the service has its VLAN.
 func (s Service) SubInterfaces() []SubInterface {
+	if s.VLAN == 0 {
+		return nil
+	}
 	return []SubInterface{{s.UserSubInterface(), s.VENET()}, {s.NetworkSubInterface(), s.Uplink}}
 }
 
@@ -138,19 +141,7 @@ func ServiceOf(req *port.Request, uplink string) (Service, *port.Error) {
 	s.Slot = positive(at, CharLineCard, &errs)
 	s.Port = positive(at, CharPort, &errs)
 	if req.Op == port.Commit {
-		cs := req.Characteristics
-		s.Serial = strings.ToUpper(cs.Get(CharSerial))
-		if !serialPattern.MatchString(s.Serial) {
-			errs = append(errs, fmt.Sprintf("the ONT serial (%s: four letters and eight hex digits, not %q)", CharSerial, cs.Get(CharSerial)))
-		}
-		if v, err := strconv.Atoi(cs.Get(CharVLAN)); err != nil || v < 1 || v > 4094 {
-			errs = append(errs, fmt.Sprintf("the VLAN (%s: 1 to 4094, not %q)", CharVLAN, cs.Get(CharVLAN)))
-		} else {
-			s.VLAN = v
-		}
-		if err := s.bandwidth(cs); err != "" {
-			errs = append(errs, err)
-		}
+		errs = append(errs, s.commitOf(req)...)
 	}
 	if req.Op == port.Release && req.Resource != nil {
 		// A committed port names its VLAN: its service goes too.
@@ -163,6 +154,54 @@ func ServiceOf(req *port.Request, uplink string) (Service, *port.Error) {
 			Message: fmt.Sprintf("%s of an OLT port for %s needs %s", req.Op, req.Item, strings.Join(errs, ", "))}
 	}
 	return s, nil
+}
+
+// commitOf reads what a commit configures: from the request's Config
+// (what ROM sends, docs/adapters.md "What ROM's requests carry"), else
+// from its characteristics. A bearer's commit comes before its site's
+// VLAN and QoS policy are allocated: without a VLAN it activates the ONT
+// and its T-CONT at the bearer's speed, and the VLAN service comes later;
+// without a serial the OLT admits the ONU by its ONU-ID. What is there
+// must be well formed.
+func (s *Service) commitOf(req *port.Request) []string {
+	var errs []string
+	cs, c := req.Characteristics, req.Config
+	serial := c.ONTSerial
+	if serial == "" {
+		serial = cs.Get(CharSerial)
+	}
+	if serial != "" {
+		s.Serial = strings.ToUpper(serial)
+		if !serialPattern.MatchString(s.Serial) {
+			errs = append(errs, fmt.Sprintf("the ONT serial (%s: four letters and eight hex digits, not %q)", CharSerial, serial))
+		}
+	}
+	switch v := cs.Get(CharVLAN); {
+	case c.VLAN != 0:
+		if c.VLAN < 1 || c.VLAN > 4094 {
+			errs = append(errs, fmt.Sprintf("the VLAN (1 to 4094, not %d)", c.VLAN))
+		}
+		s.VLAN = c.VLAN
+	case v != "":
+		if n, err := strconv.Atoi(v); err != nil || n < 1 || n > 4094 {
+			errs = append(errs, fmt.Sprintf("the VLAN (%s: 1 to 4094, not %q)", CharVLAN, v))
+		} else {
+			s.VLAN = n
+		}
+	}
+	if c.Profile == "" && c.SpeedMbps > 0 {
+		const mbps = 1_000_000
+		n := uint64(c.SpeedMbps)
+		s.Profile, s.Maximum, s.Assured = fmt.Sprintf("BW-%d-%d-BEARER", n, n), n*mbps, n*mbps
+		return errs
+	}
+	if c.Profile != "" {
+		cs = tmf.Characteristics{{Name: CharProfile, Value: c.Profile}}
+	}
+	if err := s.bandwidth(cs); err != "" {
+		errs = append(errs, err)
+	}
+	return errs
 }
 
 // bandwidth reads the profile BW-<down>-<up>-... (Mbps), or a speed such

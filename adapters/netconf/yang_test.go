@@ -79,7 +79,11 @@ func TestPayloadsAgainstYANG(t *testing.T) {
 	c := commitReq("ROI-001", res.Resource)
 	c.Characteristics.Set("bandwidthProfile", "")
 	c.Characteristics.Set("speed", "1G-sym")
-	for _, req := range []*port.Request{reserveReq("ROI-001"), commitReq("ROI-001", res.Resource), c,
+	// What ROM sends for a bearer's commit: its speed, before the site
+	// has a VLAN, and no ONT serial.
+	bearer := &port.Request{Key: "ROI-001/commit/1", System: port.Access, Op: port.Commit, Item: "ROI-001",
+		Resource: res.Resource, Config: port.Config{SpeedMbps: 1000}}
+	for _, req := range []*port.Request{reserveReq("ROI-001"), commitReq("ROI-001", res.Resource), c, bearer,
 		releaseReq("ROI-001", &tmf.Resource{ResourceType: "OLTPort", Characteristics: res.Resource.Characteristics})} {
 		e, perr := a.Plan(req)
 		require.Nil(t, perr)

@@ -128,19 +128,26 @@ func Day1Of(req *port.Request) (Day1, *port.Error) {
 	}
 	d.Serial = need("the router's serial number ("+CharSerial+")", serial)
 	d.UDI = pnp.UDIOf(d.Model, d.Serial).String()
-	cs := req.Characteristics
-	if v, err := strconv.Atoi(cs.Get(CharVLAN)); err != nil || v < 1 || v > 4094 {
-		errs = append(errs, fmt.Sprintf("the VLAN (%s: 1 to 4094, not %q)", CharVLAN, cs.Get(CharVLAN)))
+	// ROM's typed Config first (docs/adapters.md, "What ROM's requests
+	// carry"), else the characteristics.
+	cs, c := req.Characteristics, req.Config
+	vlan := cs.Get(CharVLAN)
+	if c.VLAN != 0 {
+		vlan = strconv.Itoa(c.VLAN)
+	}
+	if v, err := strconv.Atoi(vlan); err != nil || v < 1 || v > 4094 {
+		errs = append(errs, fmt.Sprintf("the VLAN (%s: 1 to 4094, not %q)", CharVLAN, vlan))
 	} else {
 		d.VLAN = v
 	}
-	if p, err := netip.ParsePrefix(cs.Get(CharSubnet)); err != nil || !p.Addr().Is4() || p.Bits() < 24 || p.Bits() > 29 || p != p.Masked() {
-		errs = append(errs, fmt.Sprintf("the site's subnet (%s: an IPv4 network of /24 to /29, not %q)", CharSubnet, cs.Get(CharSubnet)))
+	subnet := first(c.Subnet, cs.Get(CharSubnet))
+	if p, err := netip.ParsePrefix(subnet); err != nil || !p.Addr().Is4() || p.Bits() < 24 || p.Bits() > 29 || p != p.Masked() {
+		errs = append(errs, fmt.Sprintf("the site's subnet (%s: an IPv4 network of /24 to /29, not %q)", CharSubnet, subnet))
 	} else {
 		d.Subnet, d.Gateway = p, p.Addr().Next()
 		d.Address = d.Gateway.Next()
 	}
-	d.Profile = cs.Get(CharProfile)
+	d.Profile = first(c.Profile, cs.Get(CharProfile))
 	if m := profilePattern.FindStringSubmatch(d.Profile); m == nil {
 		errs = append(errs, fmt.Sprintf("the QoS policy (%s: BW-<down>-<up>-<name> in Mbps, not %q)", CharProfile, d.Profile))
 	} else {
@@ -151,7 +158,7 @@ func Day1Of(req *port.Request) (Day1, *port.Error) {
 			errs = append(errs, fmt.Sprintf("the QoS policy's rates (%s: not zero, not %q)", CharProfile, d.Profile))
 		}
 	}
-	d.Tier = cs.Get(CharTier)
+	d.Tier = first(c.Tier, cs.Get(CharTier))
 	if dscp, ok := tierDSCP[d.Tier]; ok {
 		d.DSCP = dscp
 	} else {

@@ -642,3 +642,18 @@ func TestResentCallAfterCrashDoesNotConfigureTwice(t *testing.T) {
 	assert.Equal(t, 2, dev.Show().Applies)
 	assert.Contains(t, dev.Show().Running, "event manager environment ztp_call ROI-006/commit/2")
 }
+
+// ROM's typed Config renders the Day-1 configuration the characteristics
+// did, and wins over them.
+func TestDay1ReadsROMsConfig(t *testing.T) {
+	r := &tmf.Resource{ID: "FGL2231A0BC", ResourceType: "CPE",
+		Characteristics: tmf.Characteristics{{Name: CharModel, Value: "ISR-4451"}, {Name: CharSerial, Value: "FGL2231A0BC"}}}
+	old, perr := Day1Of(pilot(r))
+	require.Nil(t, perr)
+	typed := pilot(r)
+	typed.Characteristics = tmf.Characteristics{{Name: CharVLAN, Value: "1"}, {Name: CharSubnet, Value: "10.0.0.0/29"}}
+	typed.Config = port.Config{VLAN: 2108, Subnet: "10.88.12.0/29", Profile: "BW-500-500-GOLD-ENT", Tier: "Gold"}
+	d, perr := Day1Of(typed)
+	require.Nil(t, perr)
+	assert.Equal(t, old, d)
+}

@@ -25,9 +25,25 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	seed := fs.Int64("seed", -1, "override the scenario's seed")
 	db := fs.String("db", "", "journal every record durably into this SQLite file or PostgreSQL database (postgres://…), a new or empty one, instead of memory")
 	adaptersFile := fs.String("adapters", "", "the adapters file (docs/adapters.md): per system, the twin or a real adapter; a real one runs the scenario on the wall clock")
+	dry := fs.Bool("dry-run", false, "with --adapters: run on the twin, and print per site and resource order item exactly what each real adapter of the file would send (docs/adapters.md, \"Dry run of a scenario\")")
+	site := fs.String("site", "", "with --dry-run: only this site's calls (a site code, such as MELB)")
 	sc, err := scenarioArg(fs, args)
 	if err != nil {
 		return err
+	}
+	if *site != "" && !*dry {
+		return fmt.Errorf("run: --site is for --dry-run")
+	}
+	if *dry {
+		for _, f := range []string{"format", "clock", "scale", "db"} {
+			if flagSet(fs, f) {
+				return fmt.Errorf("run: --dry-run runs on the virtual clock in memory and prints what would be sent: not with --%s", f)
+			}
+		}
+		if *seed >= 0 {
+			sc.Spec.Seed = uint64(*seed)
+		}
+		return dryRun(ctx, sc, *adaptersFile, *site, stdout, stderr)
 	}
 	if *format != "text" && *format != "json" {
 		return fmt.Errorf("run: --format %q: want text or json", *format)

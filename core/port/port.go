@@ -90,6 +90,33 @@ type Request struct {
 	Amount float64
 	// Stage is the approval stage for Review.
 	Stage string
+	// Config is what a commit configures beyond its resource, filled by
+	// ROM from the order (docs/adapters.md, "What ROM's requests carry").
+	Config Config
+}
+
+// Config is what ROM knows, at a commit, of the service the resource
+// carries: what a real adapter renders into the device's configuration.
+// A field is zero when the order does not have it yet: the site's VLAN
+// and QoS policy are allocated after its bearer (they depend on it), so a
+// bearer's commit carries its speed and none of them.
+type Config struct {
+	// SpeedMbps is the bearer's or service's symmetric speed (1G: 1000).
+	SpeedMbps int
+	// ONTSerial is the ONT's serial number, when the order names one
+	// (the item's ontSerial).
+	ONTSerial string
+	// VLAN is the site's VLAN id, once its VLAN item has completed.
+	VLAN int
+	// Profile is the site's QoS policy (the BNG template, such as
+	// BW-500-500-GOLD-ENT), once its QoS item has completed.
+	Profile string
+	// Subnet is the site's IPv4 subnet (10.88.12.0/29), once its IP
+	// item has completed.
+	Subnet string
+	// Tier is the SLA tier (Gold): the item's slaTier, else its QoS
+	// item's.
+	Tier string
 }
 
 // Result is an answer to a Request.

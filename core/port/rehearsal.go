@@ -1,6 +1,7 @@
 package port
 
 import (
+	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -10,7 +11,9 @@ import (
 // order item, key, system and operation, and either the messages (Sent) or
 // why the call could not be rendered (Err).
 type Rehearsed struct {
-	Item   string
+	Item string
+	// Site is the site code the call is for (MELB), if any.
+	Site   string
 	Key    string
 	System System
 	Op     Op
@@ -40,12 +43,57 @@ func NewRehearsal(real DryRunner, answer Adapter) *Rehearsal {
 
 // Call records what real would send for req, then hands req to the
 // adapter that answers.
+//
+// A reserve that names no resource is an allocation: the answering
+// adapter (the twin, or the real allocation system) picks the resource,
+// and what real would send is rendered for the request carrying the
+// resource picked, when the answer comes (docs/adapters.md, "Who picks
+// the OLT port"). If the allocation fails, its error is recorded: nothing
+// would be sent. Until the final answer, the call's record has neither
+// messages nor error.
 func (r *Rehearsal) Call(now time.Duration, req *Request, reply Replier) {
-	sent, err := r.real.DryRun(req)
+	rec := Rehearsed{Item: req.Item, Site: req.Site, Key: req.Key, System: req.System, Op: req.Op}
+	if req.Op == Reserve && req.Resource == nil {
+		r.mu.Lock()
+		i := len(r.sent)
+		r.sent = append(r.sent, rec)
+		r.mu.Unlock()
+		r.answer.Call(now, req, &picked{r: r, i: i, req: *req, reply: reply})
+		return
+	}
+	rec.Sent, rec.Err = r.real.DryRun(req)
 	r.mu.Lock()
-	r.sent = append(r.sent, Rehearsed{Item: req.Item, Key: req.Key, System: req.System, Op: req.Op, Sent: sent, Err: err})
+	r.sent = append(r.sent, rec)
 	r.mu.Unlock()
 	r.answer.Call(now, req, reply)
+}
+
+// picked renders an allocation's reserve once the answer names the
+// resource picked, then passes the answer on.
+type picked struct {
+	r     *Rehearsal
+	i     int
+	req   Request
+	reply Replier
+}
+
+func (p *picked) Reply(at time.Duration, res *Result) {
+	if res.Final {
+		var sent []Sent
+		var err *Error
+		if res.Err != nil {
+			c := *res.Err // the answer is the answerer's again once handled
+			err = &c
+		} else {
+			req := p.req
+			req.Resource = res.Resource
+			sent, err = p.r.real.DryRun(&req)
+		}
+		p.r.mu.Lock()
+		p.r.sent[p.i].Sent, p.r.sent[p.i].Err = sent, err
+		p.r.mu.Unlock()
+	}
+	p.reply.Reply(at, res)
 }
 
 // InProcess is the answering adapter's.
@@ -76,4 +124,17 @@ func (r *Rehearsal) Recycle(msg any) {
 	if rc, ok := r.answer.(interface{ Recycle(msg any) }); ok {
 		rc.Recycle(msg)
 	}
+}
+
+// DryRunners rehearses several systems in one rehearsal, each by its own
+// adapter's dry run: one list of calls, in the order the engine made them.
+type DryRunners map[System]DryRunner
+
+// DryRun is the dry run of req's system's adapter.
+func (d DryRunners) DryRun(req *Request) ([]Sent, *Error) {
+	r, ok := d[req.System]
+	if !ok {
+		return nil, &Error{Class: Invalid, Code: "wrongSystem", Message: fmt.Sprintf("no adapter rehearses %q", req.System)}
+	}
+	return r.DryRun(req)
 }

@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
 // renderer is a real adapter's dry run: one message per call, naming the
@@ -76,3 +78,48 @@ func (outsider) Call(time.Duration, *Request, Replier) {}
 func TestRehearsalOutsideWhenTheAnswerIs(t *testing.T) {
 	assert.False(t, NewRehearsal(renderer{}, outsider{}).InProcess())
 }
+
+// picker allocates: its reserve answers with the resource it picked, or
+// with exhaustion for item "none".
+type picker struct{}
+
+func (picker) Call(now time.Duration, req *Request, reply Replier) {
+	res := &Result{Key: req.Key, System: req.System, Op: req.Op, Item: req.Item, Final: true}
+	if req.Item == "none" {
+		res.Err = &Error{Class: Exhausted, Code: "capacityExhausted", Message: "no port"}
+	} else {
+		res.Resource = &tmfResource
+	}
+	reply.Reply(now, res)
+}
+
+// portOf renders the port of the resource its request carries.
+type portOf struct{}
+
+func (portOf) DryRun(req *Request) ([]Sent, *Error) {
+	if req.Resource == nil {
+		return nil, &Error{Class: Invalid, Code: "badRequest", Message: "which port?"}
+	}
+	return []Sent{{Protocol: "netconf", Op: "edit-config", Body: req.Resource.ID}}, nil
+}
+
+// A reserve that names no resource is an allocation: the answerer picks,
+// and the rehearsal renders the reserve for the resource picked (or
+// records why nothing was picked); the answer goes on unchanged.
+func TestRehearsalRendersTheAllocatorsPick(t *testing.T) {
+	r := NewRehearsal(portOf{}, picker{})
+	var got replies
+	r.Call(0, &Request{Key: "ROI-001/reserve/1", Op: Reserve, Item: "ROI-001"}, &got)
+	r.Call(0, &Request{Key: "none/reserve/1", Op: Reserve, Item: "none"}, &got)
+	require.Len(t, got, 2)
+	assert.Same(t, &tmfResource, got[0].Resource)
+	sent := r.Sent()
+	require.Len(t, sent, 2)
+	require.Nil(t, sent[0].Err)
+	assert.Equal(t, "OLT-SOUTH-03-LC2-P8", sent[0].Sent[0].Body)
+	require.NotNil(t, sent[1].Err)
+	assert.Equal(t, "capacityExhausted", sent[1].Err.Code)
+	assert.Empty(t, sent[1].Sent)
+}
+
+var tmfResource = tmf.Resource{ID: "OLT-SOUTH-03-LC2-P8", ResourceType: "OLTPort"}

@@ -461,7 +461,43 @@ func (r *ROM) call(o *order, i int, sys port.System, op port.Op, attempt int, ou
 		System: sys, Op: op, Item: it.ID, Handle: o.handle + i,
 		Customer: o.customer, Site: o.ro.Place.ID, Place: o.ro.Place,
 		ResourceType: it.Specification.ID, Resource: it.Resource, Characteristics: it.Characteristics,
+		Config: o.config(i, op),
 	})
+}
+
+// config is what a commit of item i configures beyond its resource
+// (port.Config): the item's speed, ONT serial and tier, and the VLAN,
+// subnet and QoS policy (and its tier) of the items of its order
+// completed so far.
+func (o *order) config(i int, op port.Op) port.Config {
+	if op != port.Commit {
+		return port.Config{}
+	}
+	cs := o.ro.Items[i].Characteristics
+	c := port.Config{ONTSerial: cs.Get("ontSerial"), Tier: cs.Get("slaTier")}
+	if s := cs.Get("speed"); s != "" {
+		c.SpeedMbps = tmf.SpeedMbps(s)
+	} else if s := cs.Get("bearerSpeed"); s != "" {
+		c.SpeedMbps = tmf.SpeedMbps(s)
+	}
+	for j := range o.ro.Items {
+		it := &o.ro.Items[j]
+		if it.State != lc.Completed || it.Resource == nil {
+			continue
+		}
+		switch it.Resource.ResourceType {
+		case "VLAN":
+			c.VLAN, _ = strconv.Atoi(it.Resource.Characteristics.Get("vlanId"))
+		case "IPv4Subnet":
+			c.Subnet = it.Resource.Value
+		case "QoSPolicy":
+			c.Profile = it.Resource.Value
+			if c.Tier == "" {
+				c.Tier = it.Characteristics.Get("slaTier")
+			}
+		}
+	}
+	return c
 }
 
 // result handles an adapter's answer to one of ROM's calls. ROM keeps

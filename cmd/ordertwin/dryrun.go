@@ -1,0 +1,101 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/ordertwin/ordertwin/core/port"
+	"github.com/ordertwin/ordertwin/scenarios"
+)
+
+// dryRun runs sc on the twin with the real adapters of the adapters file
+// rehearsed (run --adapters FILE --dry-run): the twin answers every call,
+// and what each real adapter would have sent is written to w, per site
+// and resource order item (writeDryRun). site, when set, keeps one site.
+func dryRun(ctx context.Context, sc *scenarios.Scenario, adaptersFile, site string, w, stderr io.Writer) error {
+	if adaptersFile == "" {
+		return fmt.Errorf("run: --dry-run: give the adapters file to rehearse (--adapters FILE)")
+	}
+	adapters, _, err := loadAdapters("run", adaptersFile, slog.New(slog.NewTextHandler(stderr, nil)))
+	if err != nil {
+		return err
+	}
+	rehearse := make(map[port.System]port.DryRunner, len(adapters))
+	for _, sys := range slices.Sorted(maps.Keys(adapters)) {
+		d, ok := adapters[sys].(port.DryRunner)
+		if !ok {
+			return fmt.Errorf("run: --dry-run: the adapter of %s cannot tell what it would send (no dry run)", sys)
+		}
+		rehearse[sys] = d
+	}
+	r, sent, err := sc.DryRun(ctx, scenarios.Options{DryRun: rehearse})
+	if err != nil {
+		return &exitError{1, err}
+	}
+	if site != "" {
+		sent = slices.DeleteFunc(sent, func(x port.Rehearsed) bool { return x.Site != site })
+		if len(sent) == 0 {
+			return fmt.Errorf("run: --site %s: no rehearsed call for that site", site)
+		}
+	}
+	if err := writeDryRun(w, sent); err != nil {
+		return err
+	}
+	if !r.Expectations.OK() {
+		return &exitError{1, fmt.Errorf("%d expectation(s) failed", len(r.Expectations.Failed))}
+	}
+	return nil
+}
+
+// writeDryRun writes what a rehearsal recorded: site by site and item by
+// item (in the order of their first call), each call in the order the
+// engine made it, with the messages the adapter would send, or why it
+// could not render the call. Bodies are written as sent, indented.
+func writeDryRun(w io.Writer, sent []port.Rehearsed) error {
+	first := map[string]int{}
+	for i, s := range sent {
+		if _, ok := first[s.Item]; !ok {
+			first[s.Item] = i
+		}
+	}
+	order := slices.Clone(sent)
+	slices.SortStableFunc(order, func(a, b port.Rehearsed) int {
+		return cmp.Or(cmp.Compare(a.Site, b.Site), cmp.Compare(first[a.Item], first[b.Item]))
+	})
+	var b strings.Builder
+	site, item := "\x00", "\x00"
+	for _, s := range order {
+		if s.Site != site {
+			site, item = s.Site, "\x00"
+			fmt.Fprintf(&b, "== site %s\n", cmp.Or(s.Site, "(none)"))
+		}
+		if s.Item != item {
+			item = s.Item
+			fmt.Fprintf(&b, "\n%s\n", s.Item)
+		}
+		fmt.Fprintf(&b, "  %s %s (%s)\n", s.System, s.Op, s.Key)
+		if s.Err != nil {
+			fmt.Fprintf(&b, "    not sent: %s (%s): %s\n", s.Err.Code, s.Err.Class, s.Err.Message)
+			continue
+		}
+		if len(s.Sent) == 0 {
+			// An allocation the answerer never answered: no port to render.
+			fmt.Fprintf(&b, "    not sent: no answer picked the resource\n")
+			continue
+		}
+		for _, m := range s.Sent {
+			fmt.Fprintf(&b, "    %s %s %s\n", m.Protocol, m.To, m.Op)
+			for line := range strings.SplitSeq(strings.TrimRight(m.Body, "\n"), "\n") {
+				fmt.Fprintf(&b, "      %s\n", line)
+			}
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The dry run of the worked example's pilot site, as docs/adapters.md
+// shows it between its dry-run markers: the test fails when the doc and
+// what run --dry-run prints differ. Every OLT port call is rendered (no
+// badRequest): the reserve for the port the twin picked, the commit with
+// what ROM's request carries.
+func TestDryRunOfThePilotSiteIsTheDocs(t *testing.T) {
+	t.Setenv("ORDERTWIN_OLT_PASSWORD", "unused by a dry run")
+	var out, logs bytes.Buffer
+	err := runCmd(context.Background(), []string{"--adapters", "../../docs/examples/dry-run.yaml", "--dry-run", "--site", "MELB",
+		"../../scenarios/globaltech-5site.yaml"}, &out, &logs)
+	require.NoError(t, err, logs.String())
+	got := out.String()
+	assert.NotContains(t, got, "not sent", "every call of the pilot site is rendered")
+	assert.NotContains(t, got, "badRequest")
+
+	doc, err := os.ReadFile("../../docs/adapters.md")
+	require.NoError(t, err)
+	const begin, end = "<!-- dry-run MELB: begin -->\n```text\n", "```\n<!-- dry-run MELB: end -->"
+	_, rest, ok := strings.Cut(string(doc), begin)
+	require.True(t, ok, "docs/adapters.md has no %q", begin)
+	shown, _, ok := strings.Cut(rest, end)
+	require.True(t, ok, "docs/adapters.md has no %q", end)
+	assert.Equal(t, shown, got, "docs/adapters.md shows the pilot site's dry run as run --dry-run prints it")
+}
+
+// Across the worked example, the only access calls NETCONF does not
+// render are the P2P handoffs, which it does not configure; and the dry
+// run's flags are checked.
+func TestDryRunOfTheWorkedExample(t *testing.T) {
+	t.Setenv("ORDERTWIN_OLT_PASSWORD", "unused by a dry run")
+	var out, logs bytes.Buffer
+	require.NoError(t, runCmd(context.Background(), []string{"--adapters", "../../docs/examples/dry-run.yaml", "--dry-run",
+		"../../scenarios/globaltech-5site.yaml"}, &out, &logs))
+	for _, line := range strings.Split(out.String(), "\n") {
+		if strings.Contains(line, "not sent") {
+			assert.Contains(t, line, "not sent: unknownResourceType (invalid)", line)
+		}
+	}
+	for _, site := range []string{"MELB", "SYD1", "SYD2", "BNE1", "BNE2"} {
+		assert.Contains(t, out.String(), "== site "+site+"\n")
+	}
+
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--dry-run", "../../scenarios/globaltech-5site.yaml"}, "--dry-run: give the adapters file"},
+		{[]string{"--site", "MELB", "../../scenarios/globaltech-5site.yaml"}, "--site is for --dry-run"},
+		{[]string{"--adapters", "../../docs/examples/dry-run.yaml", "--dry-run", "--format", "json", "../../scenarios/globaltech-5site.yaml"}, "not with --format"},
+		{[]string{"--adapters", "../../docs/examples/dry-run.yaml", "--dry-run", "--site", "PERTH", "../../scenarios/globaltech-5site.yaml"}, "--site PERTH: no rehearsed call"},
+	} {
+		err := runCmd(context.Background(), tc.args, &out, &logs)
+		require.Error(t, err, "%v", tc.args)
+		assert.Contains(t, err.Error(), tc.want)
+	}
+}
