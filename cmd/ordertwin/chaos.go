@@ -58,7 +58,7 @@ func chaosCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	rate := fs.Float64("rate", 20, "orders a second (each a quote, then its order)")
 	duration := fs.Duration("duration", 30*time.Second, "how long orders come")
 	faults := fs.Int("faults", 6, "how many faults to inject, spread over the run")
-	kindsFlag := fs.String("kinds", "kill,pause,listener-down", "the kinds of fault, taking turns: kill, pause, listener-down, listener-slow, twin")
+	kindsFlag := fs.String("kinds", "kill,pause,listener-down", "the kinds of fault, taking turns: kill, pause, listener-down, listener-slow, twin, disk-full (needs root: it mounts a tmpfs)")
 	seed := fs.Uint64("seed", 1, "draws the faults' times and kinds, and the load's")
 	scale := fs.Float64("scale", 1_000_000, "the server's virtual seconds a second: how fast orders run their course")
 	settle := fs.Duration("settle", 2*time.Minute, "after the load, how long orders may take to end")
@@ -67,6 +67,8 @@ func chaosCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	jsonFile := fs.String("json", "", "write the report as JSON to this file")
 	baselineFile := fs.String("baseline", "", "a JSON report to compare with: exit 1 when a figure is worse by more than --fail-over")
 	failOver := fs.String("fail-over", "20%", "with --baseline: how much worse a figure may be, a percentage")
+	referenceFlag := fs.String("reference", "run", "what each order's end is compared with: run (an uninterrupted run of the same seed first), none, or a JSON report of one (chaos --faults 0 --json)")
+	diskSize := fs.String("disk", "256m", "with disk-full faults: the size of the tmpfs the server's store is on (mount's notation)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -92,6 +94,8 @@ func chaosCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return errors.New("chaos: --duration, --settle and --timeout must be positive")
 	case !(*scale > 0):
 		return fmt.Errorf("chaos: --scale %g: want a positive speed", *scale)
+	case *referenceFlag == "":
+		return errors.New("chaos: --reference: want run, none or a JSON report's file")
 	case flagSet(fs, "fail-over") && *baselineFile == "":
 		return errors.New("chaos: --fail-over says how much worse than --baseline a run may be: give --baseline FILE")
 	}
@@ -119,27 +123,43 @@ func chaosCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	} else if err := os.MkdirAll(work, 0o755); err != nil {
 		return fmt.Errorf("chaos: --dir: %w", err)
 	}
-	if _, err := os.Stat(filepath.Join(work, "serve.db")); err == nil {
+	if _, err := os.Stat(filepath.Join(work, "run")); err == nil {
 		return fmt.Errorf("chaos: --dir %s holds the store of an earlier run: a run starts on a new store (remove it, or choose another folder)", work)
 	}
 
-	r := &chaosRun{db: filepath.Join(work, "serve.db"), seed: *seed, stdout: stdout}
-	if r.logs, err = os.Create(filepath.Join(work, "serve.log")); err != nil {
-		return err
+	disk := ""
+	if slices.Contains(kinds, chaos.DiskFull) {
+		if disk, err = mountDisk(filepath.Join(work, "disk"), *diskSize); err != nil {
+			return fmt.Errorf("chaos: --kinds disk-full: %w", err)
+		}
+		defer unmountDisk(disk, stdout)
 	}
-	defer r.logs.Close()
-	if r.addr, err = freeLoopbackAddr(); err != nil {
-		return fmt.Errorf("chaos: %w", err)
+	var reference map[string]chaos.Outcome
+	switch *referenceFlag {
+	case "none":
+	case "run":
+		fmt.Fprintf(stdout, "the uninterrupted run (seed %d, no faults):\n", *seed)
+		ref, err := runChaos(ctx, pos, filepath.Join(work, "reference"), "", sc, nil, nil, *seed, *scale, *rate, *duration, *settle, *timeout, stdout)
+		if err != nil {
+			return fmt.Errorf("chaos: the uninterrupted run: %w", err)
+		}
+		fmt.Fprintf(stdout, "  %d orders acknowledged; at the end %v\n", ref.Orders, ref.OrderStates)
+		reference = ref.Outcomes
+	default:
+		ref, err := readChaosReport(*referenceFlag)
+		switch {
+		case err != nil:
+			return fmt.Errorf("chaos: --reference: %w", err)
+		case ref.Outcomes == nil:
+			return fmt.Errorf("chaos: --reference %s has no outcomes: write it with chaos --faults 0 --json", *referenceFlag)
+		case ref.Seed != *seed:
+			return fmt.Errorf("chaos: --reference %s is of seed %d, this run's is %d: the orders would not be the same", *referenceFlag, ref.Seed, *seed)
+		}
+		reference = ref.Outcomes
 	}
-	r.serveArgs = append(slices.Clone(pos), "--db", r.db, "--addr", r.addr, "--scale", strconv.FormatFloat(*scale, 'g', -1, 64),
-		"--hub-allow", "127.0.0.0/8")
-	if _, err := r.start(); err != nil {
-		return fmt.Errorf("chaos: %w", err)
-	}
-	defer r.kill()
-	rep, err := r.run(ctx, sc, plan, *rate, *duration, *settle, *timeout)
+	rep, err := runChaos(ctx, pos, filepath.Join(work, "run"), disk, sc, plan, reference, *seed, *scale, *rate, *duration, *settle, *timeout, stdout)
 	if err != nil {
-		return fmt.Errorf("chaos: %w (the server's log: %s)", err, r.logs.Name())
+		return fmt.Errorf("chaos: %w", err)
 	}
 	if err := rep.Load.WriteText(stdout); err != nil {
 		return err
@@ -168,11 +188,46 @@ func chaosCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
+// runChaos serves pos on a new store in work (on disk, the tmpfs to fill,
+// when set), runs the load and the plan, and judges.
+func runChaos(ctx context.Context, pos []string, work, disk string, sc *scenarios.Scenario, plan []chaos.Fault, reference map[string]chaos.Outcome,
+	seed uint64, scale, rate float64, d, settle, timeout time.Duration, stdout io.Writer) (*chaos.Report, error) {
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		return nil, err
+	}
+	store := work
+	if disk != "" {
+		store = disk
+	}
+	r := &chaosRun{db: filepath.Join(store, "serve.db"), disk: disk, seed: seed, stdout: stdout, reference: reference}
+	var err error
+	if r.logs, err = os.Create(filepath.Join(work, "serve.log")); err != nil {
+		return nil, err
+	}
+	defer r.logs.Close()
+	if r.addr, err = freeLoopbackAddr(); err != nil {
+		return nil, err
+	}
+	r.serveArgs = append(slices.Clone(pos), "--db", r.db, "--addr", r.addr, "--scale", strconv.FormatFloat(scale, 'g', -1, 64),
+		"--hub-allow", "127.0.0.0/8")
+	if _, err := r.start(); err != nil {
+		return nil, err
+	}
+	defer r.kill()
+	rep, err := r.run(ctx, sc, plan, rate, d, settle, timeout)
+	if err != nil {
+		return nil, fmt.Errorf("%w (the server's log: %s)", err, r.logs.Name())
+	}
+	return rep, nil
+}
+
 // chaosRun is one failure run: its server process, its hub listener, and
 // what it was answered.
 type chaosRun struct {
 	db, addr  string
+	disk      string // the tmpfs the store is on, for disk-full faults
 	serveArgs []string
+	reference map[string]chaos.Outcome
 	seed      uint64
 	stdout    io.Writer
 	logs      *os.File
@@ -335,8 +390,9 @@ func (r *chaosRun) run(ctx context.Context, sc *scenarios.Scenario, plan []chaos
 	ev.Answered = r.answered
 	chaos.Cost(hits, r.requests)
 	r.mu.Unlock()
+	ev.Hits, ev.Reference = hits, r.reference
 	return &chaos.Report{Seed: r.seed, Target: base, Load: rep, Faults: hits, Verdict: chaos.Judge(ev),
-		Orders: len(ev.Answered), OrderStates: states}, nil
+		Orders: len(ev.Answered), OrderStates: states, Outcomes: ev.Outcomes}, nil
 }
 
 // order places one order: its quote, then the order, each sent again with
@@ -375,7 +431,11 @@ func (r *chaosRun) resend(ctx context.Context, due time.Time, send func() error)
 		err := send()
 		now := time.Now()
 		r.mu.Lock()
-		r.requests = append(r.requests, chaos.Request{Due: due.Sub(r.start0), Answered: now.Sub(r.start0), OK: err == nil})
+		status := "2xx"
+		if err != nil {
+			status = loadFault(ctx, err)
+		}
+		r.requests = append(r.requests, chaos.Request{Due: due.Sub(r.start0), Answered: now.Sub(r.start0), OK: err == nil, Status: status})
 		r.mu.Unlock()
 		var se *statusError
 		if err == nil || errors.As(err, &se) && se.status < 500 && se.status != http.StatusTooManyRequests {
@@ -423,16 +483,87 @@ func (r *chaosRun) inject(ctx context.Context, l *loadClient, hear *chaosListene
 				"message": "chaos: NETCONF session dropped"}
 			var view map[string]any
 			err = l.c.post(ctx, ui.FaultPath, "", rule, &view)
+		case chaos.DiskFull:
+			err = r.fillDisk(ctx, f.For, h)
 		}
 		h.ForSeconds = time.Since(held).Seconds()
-		if f.Kind == chaos.Kill || f.Kind == chaos.Twin {
+		switch f.Kind {
+		case chaos.Kill, chaos.Twin:
 			h.ForSeconds = 0
+		case chaos.DiskFull:
+			h.ForSeconds -= h.RecoverSeconds // full from the filling to the freeing
 		}
 		if err != nil {
 			h.Error = err.Error()
 		}
 		fmt.Fprintf(r.logs, "chaos: %s at %.2f s (%s)\n", f.Name, h.AtSeconds, orElse(h.Error, "injected"))
 	}
+}
+
+// mountDisk mounts a tmpfs of size (mount's notation: 256m) on dir, for
+// the server's store to be on a disk the run can fill. It needs root.
+func mountDisk(dir, size string) (string, error) {
+	if uid := os.Geteuid(); uid != 0 {
+		return "", fmt.Errorf("a full disk is a tmpfs the run mounts for the server's store, and mounting needs root (this runs as uid %d)", uid)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
+		return "", fmt.Errorf("mounting a tmpfs of %s on %s: %v: %s", size, dir, err, strings.TrimSpace(string(out)))
+	}
+	return dir, nil
+}
+
+// unmountDisk unmounts the run's tmpfs once its server has ended.
+func unmountDisk(dir string, stdout io.Writer) {
+	if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+		fmt.Fprintf(stdout, "chaos: unmounting %s: %v: %s\n", dir, err, strings.TrimSpace(string(out)))
+	}
+}
+
+// fillDisk fills the store's tmpfs, holds it full for d, frees it, and
+// times how long the server takes to be ready again (at most 30 s).
+func (r *chaosRun) fillDisk(ctx context.Context, d time.Duration, h *chaos.Hit) error {
+	if r.disk == "" {
+		return errors.New("the store is not on a disk the run mounted")
+	}
+	f, err := os.Create(filepath.Join(r.disk, "filler"))
+	if err != nil {
+		return err
+	}
+	buf := make([]byte, 1<<20)
+	for err == nil {
+		_, err = f.Write(buf)
+	}
+	if !errors.Is(err, syscall.ENOSPC) {
+		f.Close()
+		os.Remove(f.Name())
+		return fmt.Errorf("filling %s: %w", r.disk, err)
+	}
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
+	}
+	f.Close()
+	if err := os.Remove(f.Name()); err != nil {
+		return fmt.Errorf("freeing %s: %w", r.disk, err)
+	}
+	freed := time.Now()
+	c := &http.Client{Timeout: time.Second}
+	for time.Since(freed) < 30*time.Second && ctx.Err() == nil {
+		res, err := c.Get("http://" + r.addr + "/readyz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				h.Recovered = true
+				break
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	h.RecoverSeconds = time.Since(freed).Seconds()
+	return nil
 }
 
 func orElse(s, otherwise string) string {
@@ -485,7 +616,7 @@ func (r *chaosRun) settle(ctx context.Context, c *client, hear *chaosListener, d
 func gatherEvidence(ctx context.Context, c *client) (chaos.Evidence, error) {
 	var ev chaos.Evidence
 	var orders []tmf622.ProductOrder
-	if err := getAll(ctx, c, tmf630.ProductOrdering+"/productOrder?fields=id,externalId,state", &orders); err != nil {
+	if err := getAll(ctx, c, tmf630.ProductOrdering+"/productOrder?fields=id,externalId,state,productOrderItem", &orders); err != nil {
 		return ev, fmt.Errorf("listing the orders: %w", err)
 	}
 	var work []worklist.Item
@@ -499,6 +630,24 @@ func gatherEvidence(ctx context.Context, c *client) (chaos.Evidence, error) {
 		}
 	}
 	for _, po := range orders {
+		if po.ExternalID != "" {
+			o := chaos.Outcome{State: po.State, Items: map[string]string{}}
+			// An item by its site (its id is the server's, numbered in the
+			// order orders came), or its place in the order.
+			for i, it := range po.ProductOrderItem {
+				key := "#" + strconv.Itoa(i+1)
+				if it.Product != nil && len(it.Product.Place) > 0 {
+					if _, dup := o.Items[it.Product.Place[0].ID]; !dup {
+						key = it.Product.Place[0].ID
+					}
+				}
+				o.Items[key] = it.State
+			}
+			if ev.Outcomes == nil {
+				ev.Outcomes = map[string]chaos.Outcome{}
+			}
+			ev.Outcomes[po.ExternalID] = o
+		}
 		ev.Orders = append(ev.Orders, chaos.Order{ID: po.ID, ExternalID: po.ExternalID, State: po.State,
 			Final: lc.IsFinal(lc.ProductOrder, po.State), Held: held[po.ID]})
 	}
