@@ -37,6 +37,9 @@ type Hit struct {
 	// ready again once space came back; Recovered says it was.
 	RecoverSeconds float64 `json:"recoverSeconds,omitempty"`
 	Recovered      bool    `json:"recovered,omitempty"`
+	// Process is the process of a split deployment a kill or a pause
+	// hit (com, som, rom).
+	Process string `json:"process,omitempty"`
 	// Error says why the fault could not be injected.
 	Error string `json:"error,omitempty"`
 }
@@ -133,7 +136,11 @@ func (r *Report) WriteText(w io.Writer) error {
 	p("faults (seed %d):\n", r.Seed)
 	p("  %-18s %8s %8s %9s %12s %7s %12s\n", "fault", "at s", "for s", "restart s", "unavailable", "failed", "max latency")
 	for _, h := range r.Faults {
-		p("  %-18s %8.2f %8.2f %9.2f %10.2f s %7d %9.0f ms", h.Name, h.AtSeconds, h.ForSeconds, h.RestartSeconds, h.UnavailableSeconds, h.Failed, h.MaxLatencyMs)
+		name := h.Name
+		if h.Process != "" {
+			name += "@" + h.Process
+		}
+		p("  %-18s %8.2f %8.2f %9.2f %10.2f s %7d %9.0f ms", name, h.AtSeconds, h.ForSeconds, h.RestartSeconds, h.UnavailableSeconds, h.Failed, h.MaxLatencyMs)
 		if h.Kind == DiskFull {
 			p("  answers while full %s; ready %.2f s after space returned", answers(h.Answers), h.RecoverSeconds)
 			if !h.Recovered {

@@ -29,6 +29,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/ordertwin/ordertwin/core/events"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
+	"github.com/ordertwin/ordertwin/core/system"
 	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/ordertwin/ordertwin/scenarios"
 	"github.com/ordertwin/ordertwin/ui"
@@ -68,6 +69,7 @@ func chaosCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	baselineFile := fs.String("baseline", "", "a JSON report to compare with: exit 1 when a figure is worse by more than --fail-over")
 	failOver := fs.String("fail-over", "20%", "with --baseline: how much worse a figure may be, a percentage")
 	referenceFlag := fs.String("reference", "run", "what each order's end is compared with: run (an uninterrupted run of the same seed first), none, or a JSON report of one (chaos --faults 0 --json)")
+	split := fs.Bool("split", false, "serve COM, SOM and ROM in three processes (serve --role), each kill or pause hitting one of them in turn")
 	diskSize := fs.String("disk", "256m", "with disk-full faults: the size of the tmpfs the server's store is on (mount's notation)")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -134,12 +136,14 @@ func chaosCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		defer unmountDisk(disk, stdout)
 	}
+	setup := chaosSetup{pos: pos, sc: sc, split: *split, seed: *seed, scale: *scale, rate: *rate, d: *duration, settle: *settle,
+		timeout: *timeout, stdout: stdout}
 	var reference map[string]chaos.Outcome
 	switch *referenceFlag {
 	case "none":
 	case "run":
 		fmt.Fprintf(stdout, "the uninterrupted run (seed %d, no faults):\n", *seed)
-		ref, err := runChaos(ctx, pos, filepath.Join(work, "reference"), "", sc, nil, nil, *seed, *scale, *rate, *duration, *settle, *timeout, stdout)
+		ref, err := runChaos(ctx, setup, filepath.Join(work, "reference"), "", nil, nil)
 		if err != nil {
 			return fmt.Errorf("chaos: the uninterrupted run: %w", err)
 		}
@@ -157,7 +161,7 @@ func chaosCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		reference = ref.Outcomes
 	}
-	rep, err := runChaos(ctx, pos, filepath.Join(work, "run"), disk, sc, plan, reference, *seed, *scale, *rate, *duration, *settle, *timeout, stdout)
+	rep, err := runChaos(ctx, setup, filepath.Join(work, "run"), disk, plan, reference)
 	if err != nil {
 		return fmt.Errorf("chaos: %w", err)
 	}
@@ -188,10 +192,21 @@ func chaosCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
-// runChaos serves pos on a new store in work (on disk, the tmpfs to fill,
-// when set), runs the load and the plan, and judges.
-func runChaos(ctx context.Context, pos []string, work, disk string, sc *scenarios.Scenario, plan []chaos.Fault, reference map[string]chaos.Outcome,
-	seed uint64, scale, rate float64, d, settle, timeout time.Duration, stdout io.Writer) (*chaos.Report, error) {
+// chaosSetup is what a run serves and how: the same for the
+// uninterrupted run and the faulted one.
+type chaosSetup struct {
+	pos                []string // serve's FILE
+	sc                 *scenarios.Scenario
+	split              bool
+	seed               uint64
+	scale, rate        float64
+	d, settle, timeout time.Duration
+	stdout             io.Writer
+}
+
+// runChaos serves the setup on new stores in work (on disk, the tmpfs to
+// fill, when set), runs the load and the plan, and judges.
+func runChaos(ctx context.Context, s chaosSetup, work, disk string, plan []chaos.Fault, reference map[string]chaos.Outcome) (*chaos.Report, error) {
 	if err := os.MkdirAll(work, 0o755); err != nil {
 		return nil, err
 	}
@@ -199,47 +214,96 @@ func runChaos(ctx context.Context, pos []string, work, disk string, sc *scenario
 	if disk != "" {
 		store = disk
 	}
-	r := &chaosRun{db: filepath.Join(store, "serve.db"), disk: disk, seed: seed, stdout: stdout, reference: reference}
+	r := &chaosRun{disk: disk, seed: s.seed, stdout: s.stdout, reference: reference}
 	var err error
 	if r.logs, err = os.Create(filepath.Join(work, "serve.log")); err != nil {
 		return nil, err
 	}
 	defer r.logs.Close()
-	if r.addr, err = freeLoopbackAddr(); err != nil {
-		return nil, err
+	roles := []string{""}
+	if s.split {
+		roles = []string{"com", "som", "rom"}
 	}
-	r.serveArgs = append(slices.Clone(pos), "--db", r.db, "--addr", r.addr, "--scale", strconv.FormatFloat(scale, 'g', -1, 64),
-		"--hub-allow", "127.0.0.0/8")
-	if _, err := r.start(); err != nil {
-		return nil, err
+	for _, role := range roles {
+		p := &chaosProc{name: orElse(role, "serve"), role: role, db: filepath.Join(store, orElse(role, "serve")+".db")}
+		if p.addr, err = freeLoopbackAddr(); err != nil {
+			return nil, err
+		}
+		r.procs = append(r.procs, p)
+	}
+	common := append(slices.Clone(s.pos), "--scale", strconv.FormatFloat(s.scale, 'g', -1, 64), "--hub-allow", "127.0.0.0/8")
+	if s.split {
+		secret := filepath.Join(work, "peer.secret")
+		if err := os.WriteFile(secret, []byte("chaos-"+strconv.FormatUint(s.seed, 10)+"-deployment-secret-of-32-bytes\n"), 0o600); err != nil {
+			return nil, err
+		}
+		common = append(common, "--peer-secret", secret, "--start", time.Now().UTC().Truncate(time.Second).Format(time.RFC3339))
+	}
+	for _, p := range r.procs {
+		p.args = append(slices.Clone(common), "--db", p.db, "--addr", p.addr)
+		if p.role != "" {
+			p.args = append(p.args, "--role", p.role)
+			for _, to := range system.Roles[p.role].Needs {
+				peer := strings.ToLower(to.String())
+				p.args = append(p.args, "--peer", peer+"=http://"+r.proc(peer).addr)
+			}
+		}
 	}
 	defer r.kill()
-	rep, err := r.run(ctx, sc, plan, rate, d, settle, timeout)
+	for _, p := range slices.Backward(r.procs) { // ROM first: the ones it serves come after
+		if _, err := r.start(p); err != nil {
+			return nil, err
+		}
+	}
+	rep, err := r.run(ctx, s.sc, plan, s.rate, s.d, s.settle, s.timeout)
 	if err != nil {
-		return nil, fmt.Errorf("%w (the server's log: %s)", err, r.logs.Name())
+		return nil, fmt.Errorf("%w (the servers' log: %s)", err, r.logs.Name())
 	}
 	return rep, nil
 }
 
-// chaosRun is one failure run: its server process, its hub listener, and
-// what it was answered.
+// chaosRun is one failure run: its server processes, its hub listener,
+// and what it was answered.
 type chaosRun struct {
-	db, addr  string
-	disk      string // the tmpfs the store is on, for disk-full faults
-	serveArgs []string
+	// procs are the servers: one, or COM, SOM and ROM (--split). The
+	// first takes the orders; the last allocates resources.
+	procs     []*chaosProc
+	disk      string // the tmpfs the stores are on, for disk-full faults
 	reference map[string]chaos.Outcome
 	seed      uint64
 	stdout    io.Writer
 	logs      *os.File
 
-	mu  sync.Mutex
-	srv *exec.Cmd
+	mu sync.Mutex
 	// answered: order ids answered per key; requests: every request's
 	// time and outcome, for the faults' cost.
 	answered map[string][]string
 	requests []chaos.Request
 	start0   time.Time
 }
+
+// chaosProc is one server process of a run.
+type chaosProc struct {
+	name, role string // role "": COM, SOM and ROM in one process
+	db, addr   string
+	args       []string
+	cmd        *exec.Cmd // nil while it is not running
+}
+
+// proc is the run's process of a role.
+func (r *chaosRun) proc(role string) *chaosProc {
+	for _, p := range r.procs {
+		if p.role == role {
+			return p
+		}
+	}
+	return nil
+}
+
+// front takes the orders and the listener; inventory allocates the
+// resources and runs the twin.
+func (r *chaosRun) front() *chaosProc     { return r.procs[0] }
+func (r *chaosRun) inventory() *chaosProc { return r.procs[len(r.procs)-1] }
 
 // freeLoopbackAddr picks a loopback port free now: the server takes it
 // again each time it starts, so that clients find it after a restart.
@@ -252,11 +316,11 @@ func freeLoopbackAddr() (string, error) {
 	return l.Addr().String(), nil
 }
 
-// start starts the server and waits until it listens; it gives how long
+// start starts a server and waits until it listens; it gives how long
 // that took.
-func (r *chaosRun) start() (time.Duration, error) {
+func (r *chaosRun) start(p *chaosProc) (time.Duration, error) {
 	began := time.Now()
-	cmd, err := serveProcess(r.serveArgs)
+	cmd, err := serveProcess(p.args)
 	if err != nil {
 		return 0, err
 	}
@@ -266,71 +330,92 @@ func (r *chaosRun) start() (time.Duration, error) {
 		return 0, err
 	}
 	if err := cmd.Start(); err != nil {
-		return 0, fmt.Errorf("starting the server: %w", err)
+		return 0, fmt.Errorf("starting %s: %w", p.name, err)
 	}
 	line, err := bufio.NewReader(out).ReadString('\n')
 	if err != nil || !strings.Contains(line, " on http://") {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
-		return 0, fmt.Errorf("the server did not start (%q)", line)
+		return 0, fmt.Errorf("%s did not start (%q)", p.name, line)
 	}
 	go func() { _, _ = io.Copy(io.Discard, out) }()
 	r.mu.Lock()
-	r.srv = cmd
+	p.cmd = cmd
 	r.mu.Unlock()
 	return time.Since(began), nil
 }
 
-// kill ends the server with SIGKILL, if it runs.
-func (r *chaosRun) kill() {
-	r.mu.Lock()
-	srv := r.srv
-	r.srv = nil
-	r.mu.Unlock()
-	if srv != nil {
-		_ = srv.Process.Signal(syscall.SIGCONT) // a paused one dies too
-		_ = srv.Process.Kill()
-		_ = srv.Wait()
-	}
-}
-
-// stop ends the server as an operator would (SIGINT), for the journal to
-// be read.
-func (r *chaosRun) stop() error {
-	r.mu.Lock()
-	srv := r.srv
-	r.srv = nil
-	r.mu.Unlock()
-	if srv == nil {
-		return nil
-	}
-	_ = srv.Process.Signal(os.Interrupt)
-	return srv.Wait()
-}
-
-func (r *chaosRun) signal(s os.Signal) error {
+// take is p's process, no longer the run's.
+func (r *chaosRun) take(p *chaosProc) *exec.Cmd {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.srv == nil {
-		return errors.New("the server is not running")
+	cmd := p.cmd
+	p.cmd = nil
+	return cmd
+}
+
+// kill ends the servers with SIGKILL (those given, or all), if they run.
+func (r *chaosRun) kill(ps ...*chaosProc) {
+	if len(ps) == 0 {
+		ps = r.procs
 	}
-	return r.srv.Process.Signal(s)
+	for _, p := range ps {
+		if cmd := r.take(p); cmd != nil {
+			_ = cmd.Process.Signal(syscall.SIGCONT) // a paused one dies too
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	}
+}
+
+// stop ends the servers as an operator would (SIGINT), the one taking
+// orders last, for the journal to be read.
+func (r *chaosRun) stop() error {
+	var errs []error
+	for _, p := range slices.Backward(r.procs) {
+		if cmd := r.take(p); cmd != nil {
+			_ = cmd.Process.Signal(os.Interrupt)
+			if err := cmd.Wait(); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", p.name, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (r *chaosRun) signal(p *chaosProc, s os.Signal) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if p.cmd == nil {
+		return fmt.Errorf("%s is not running", p.name)
+	}
+	return p.cmd.Process.Signal(s)
+}
+
+// token mints an admin's token of p's development issuer, for ttl.
+func token(p *chaosProc, ttl time.Duration) (string, error) {
+	key, err := auth.LoadDevKey(devKeyFile(p.db))
+	if err != nil {
+		return "", err
+	}
+	return auth.Mint(key, auth.Grant{Subject: "chaos", Roles: []auth.Role{auth.Admin}, TTL: ttl}, time.Now())
 }
 
 // run places the load, injects the plan, lets the orders end and judges.
 func (r *chaosRun) run(ctx context.Context, sc *scenarios.Scenario, plan []chaos.Fault, rate float64, d, settle, timeout time.Duration) (*chaos.Report, error) {
-	key, err := auth.LoadDevKey(devKeyFile(r.db))
+	tok, err := token(r.front(), d+settle+time.Hour)
 	if err != nil {
 		return nil, err
 	}
-	token, err := auth.Mint(key, auth.Grant{Subject: "chaos", Roles: []auth.Role{auth.Admin}, TTL: d + settle + time.Hour}, time.Now())
+	invTok, err := token(r.inventory(), d+settle+time.Hour)
 	if err != nil {
 		return nil, err
 	}
-	base := "http://" + r.addr
+	base := "http://" + r.front().addr
+	inv := &client{base: "http://" + r.inventory().addr, token: invTok, http: loadHTTP(time.Minute, 4)}
 	hear := newChaosListener()
 	defer hear.close()
-	l := newLoadClient(base, token, loadHTTP(timeout, 256), sc, "chaos-"+strconv.FormatUint(r.seed, 10), r.seed)
+	l := newLoadClient(base, tok, loadHTTP(timeout, 256), sc, "chaos-"+strconv.FormatUint(r.seed, 10), r.seed)
 	var hub map[string]any
 	if err := l.c.post(ctx, tmf630.ProductOrdering+"/hub", "", map[string]string{"callback": hear.url}, &hub); err != nil {
 		return nil, fmt.Errorf("registering the run's listener: %w", err)
@@ -365,21 +450,21 @@ func (r *chaosRun) run(ctx context.Context, sc *scenarios.Scenario, plan []chaos
 	case <-done:
 		return nil, fmt.Errorf("the load ended before it began: %v", runErr)
 	}
-	r.inject(ctx, l, hear, plan, hits)
+	r.inject(ctx, inv, hear, plan, hits)
 	<-done
 	if runErr != nil {
 		return nil, runErr
 	}
 	rep.Target = base
 
-	ev, states, err := r.settle(ctx, l.c, hear, settle)
+	ev, states, err := r.settle(ctx, l.c, inv, hear, settle)
 	if err != nil {
 		return nil, err
 	}
 	if err := r.stop(); err != nil {
 		fmt.Fprintf(r.logs, "chaos: the server's stop: %v\n", err)
 	}
-	if ev.Journal, err = owedEvents(r.db); err != nil {
+	if ev.Journal, err = owedEvents(r.front().db); err != nil {
 		return nil, fmt.Errorf("reading the journal: %w", err)
 	}
 	for reason, n := range rep.Operations[opOrder].Errors {
@@ -450,8 +535,12 @@ func (r *chaosRun) resend(ctx context.Context, due time.Time, send func() error)
 	}
 }
 
-// inject hits the server with each fault of the plan at its time.
-func (r *chaosRun) inject(ctx context.Context, l *loadClient, hear *chaosListener, plan []chaos.Fault, hits []chaos.Hit) {
+// inject hits the servers with each fault of the plan at its time: a
+// kill or a pause hits one process of a split deployment, each in turn; a
+// twin fault goes to the one whose twin allocates; a full disk is all
+// the stores'.
+func (r *chaosRun) inject(ctx context.Context, inv *client, hear *chaosListener, plan []chaos.Fault, hits []chaos.Hit) {
+	turns := map[chaos.Kind]int{}
 	for i, f := range plan {
 		select {
 		case <-ctx.Done():
@@ -461,18 +550,23 @@ func (r *chaosRun) inject(ctx context.Context, l *loadClient, hear *chaosListene
 		h := &hits[i]
 		h.Fault = f
 		h.AtSeconds = time.Since(r.start0).Seconds()
+		target := r.procs[turns[f.Kind]%len(r.procs)]
+		turns[f.Kind]++
+		if len(r.procs) > 1 && (f.Kind == chaos.Kill || f.Kind == chaos.Pause) {
+			h.Process = target.name
+		}
 		held := time.Now()
 		var err error
 		switch f.Kind {
 		case chaos.Kill:
-			r.kill()
+			r.kill(target)
 			var took time.Duration
-			took, err = r.start()
+			took, err = r.start(target)
 			h.RestartSeconds = took.Seconds()
 		case chaos.Pause:
-			if err = r.signal(syscall.SIGSTOP); err == nil {
+			if err = r.signal(target, syscall.SIGSTOP); err == nil {
 				time.Sleep(f.For)
-				err = r.signal(syscall.SIGCONT)
+				err = r.signal(target, syscall.SIGCONT)
 			}
 		case chaos.ListenerDown, chaos.ListenerSlow:
 			hear.fail(f.Kind)
@@ -482,7 +576,7 @@ func (r *chaosRun) inject(ctx context.Context, l *loadClient, hear *chaosListene
 			rule := map[string]any{"name": f.Name, "kind": "transient", "target": map[string]string{"system": "access"}, "first": 3,
 				"message": "chaos: NETCONF session dropped"}
 			var view map[string]any
-			err = l.c.post(ctx, ui.FaultPath, "", rule, &view)
+			err = inv.post(ctx, ui.FaultPath, "", rule, &view)
 		case chaos.DiskFull:
 			err = r.fillDisk(ctx, f.For, h)
 		}
@@ -551,14 +645,18 @@ func (r *chaosRun) fillDisk(ctx context.Context, d time.Duration, h *chaos.Hit) 
 	}
 	freed := time.Now()
 	c := &http.Client{Timeout: time.Second}
+	ready := func(p *chaosProc) bool {
+		res, err := c.Get("http://" + p.addr + "/readyz")
+		if err != nil {
+			return false
+		}
+		res.Body.Close()
+		return res.StatusCode == http.StatusOK
+	}
 	for time.Since(freed) < 30*time.Second && ctx.Err() == nil {
-		res, err := c.Get("http://" + r.addr + "/readyz")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				h.Recovered = true
-				break
-			}
+		if !slices.ContainsFunc(r.procs, func(p *chaosProc) bool { return !ready(p) }) {
+			h.Recovered = true
+			break
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -577,18 +675,23 @@ func orElse(s, otherwise string) string {
 // worklist), and the listener has been sent each ended order's last
 // state, for at most d; it gives the evidence the APIs hold, and the
 // orders by state.
-func (r *chaosRun) settle(ctx context.Context, c *client, hear *chaosListener, d time.Duration) (chaos.Evidence, map[string]int, error) {
+func (r *chaosRun) settle(ctx context.Context, c, inv *client, hear *chaosListener, d time.Duration) (chaos.Evidence, map[string]int, error) {
 	deadline := time.Now().Add(d)
 	// The reads take what they take: the server may be slow to list
 	// thousands of orders on a loaded machine.
 	c = &client{base: c.base, token: c.token, http: loadHTTP(time.Minute, 4)}
 	for {
-		ev, err := gatherEvidence(ctx, c)
+		ev, err := gatherEvidence(ctx, c, inv)
 		if err != nil {
 			if time.Now().After(deadline) {
 				return ev, nil, err
 			}
 			fmt.Fprintf(r.logs, "chaos: %v (read again)\n", err)
+			select {
+			case <-ctx.Done():
+				return ev, nil, ctx.Err()
+			case <-time.After(200 * time.Millisecond):
+			}
 			continue
 		}
 		states := map[string]int{}
@@ -611,9 +714,10 @@ func (r *chaosRun) settle(ctx context.Context, c *client, hear *chaosListener, d
 	}
 }
 
-// gatherEvidence reads what a server's APIs hold: its product orders
-// (with why a live one waits, from the worklist) and its resources.
-func gatherEvidence(ctx context.Context, c *client) (chaos.Evidence, error) {
+// gatherEvidence reads what a deployment's APIs hold: its product orders
+// (with why a live one waits, from the worklist) from c, and its
+// resources from inv (the same server, or the ROM of a split one).
+func gatherEvidence(ctx context.Context, c, inv *client) (chaos.Evidence, error) {
 	var ev chaos.Evidence
 	var orders []tmf622.ProductOrder
 	if err := getAll(ctx, c, tmf630.ProductOrdering+"/productOrder?fields=id,externalId,state,productOrderItem", &orders); err != nil {
@@ -652,7 +756,7 @@ func gatherEvidence(ctx context.Context, c *client) (chaos.Evidence, error) {
 			Final: lc.IsFinal(lc.ProductOrder, po.State), Held: held[po.ID]})
 	}
 	var resources []tmf.Resource
-	if err := getAll(ctx, c, tmf630.ResourceInventory+"/resource", &resources); err != nil {
+	if err := getAll(ctx, inv, tmf630.ResourceInventory+"/resource", &resources); err != nil {
 		return ev, fmt.Errorf("listing the resources: %w", err)
 	}
 	for _, res := range resources {

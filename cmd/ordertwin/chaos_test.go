@@ -107,7 +107,7 @@ func TestChaosCatchesAnOrderEndedOtherwise(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	ev, err := gatherEvidence(context.Background(), &client{base: srv.URL, http: srv.Client()})
+	ev, err := gatherEvidence(context.Background(), &client{base: srv.URL, http: srv.Client()}, &client{base: srv.URL, http: srv.Client()})
 	require.NoError(t, err)
 	ev.Answered = map[string][]string{"k1": {"PO-1"}, "k2": {"PO-2"}}
 	// The uninterrupted run numbered its items otherwise: they are
@@ -143,7 +143,7 @@ func TestChaosCatchesALostOrder(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	ev, err := gatherEvidence(context.Background(), &client{base: srv.URL, http: srv.Client()})
+	ev, err := gatherEvidence(context.Background(), &client{base: srv.URL, http: srv.Client()}, &client{base: srv.URL, http: srv.Client()})
 	require.NoError(t, err)
 	ev.Answered = map[string][]string{"k1": {"PO-1"}, "k2": {"PO-2"}}
 	v := chaos.Judge(ev)
@@ -154,5 +154,43 @@ func TestChaosCatchesALostOrder(t *testing.T) {
 		} else {
 			assert.True(t, c.Pass, c.Name)
 		}
+	}
+}
+
+// A failure run on a split deployment: COM, SOM and ROM in three
+// processes (serve --role), each killed once and paused once while orders
+// come to COM; the verdict covers the deployment (orders from COM,
+// resources from ROM, events from COM's journal) and passes.
+func TestChaosSplit(t *testing.T) {
+	serveTestBinary(t)
+	dir := t.TempDir()
+	report := filepath.Join(dir, "chaos.json")
+	var out bytes.Buffer
+	err := chaosCmd(context.Background(), []string{"--split", "--duration", "6s", "--rate", "10", "--faults", "6",
+		"--kinds", "kill,pause", "--seed", "2", "--reference", "none", "--dir", filepath.Join(dir, "run"), "--json", report}, &out)
+	require.NoError(t, err, out.String())
+	assert.Contains(t, out.String(), "PASS")
+
+	var rep chaos.Report
+	b, err := os.ReadFile(report)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, &rep))
+	assert.Equal(t, 60, rep.Orders, "every order of the run acknowledged")
+	hit := map[string]int{}
+	for _, h := range rep.Faults {
+		assert.Empty(t, h.Error, h.Name)
+		hit[string(h.Kind)+"@"+h.Process]++
+	}
+	assert.Equal(t, map[string]int{"kill@com": 1, "kill@som": 1, "kill@rom": 1, "pause@com": 1, "pause@som": 1, "pause@rom": 1}, hit)
+	assert.Contains(t, out.String(), "@rom ")
+	for _, c := range rep.Verdict.Checks {
+		if c.Name == chaos.CheckDelivered || c.Name == chaos.CheckTwice {
+			assert.Empty(t, c.Skipped, c.Name)
+		}
+	}
+	assert.NotZero(t, rep.OrderStates["completed"])
+	for _, name := range []string{"com.db", "som.db", "rom.db"} {
+		_, err := os.Stat(filepath.Join(dir, "run", "run", name))
+		assert.NoError(t, err, "a store for each process")
 	}
 }
