@@ -681,7 +681,7 @@ func (r *chaosRun) settle(ctx context.Context, c, inv *client, hear *chaosListen
 	// thousands of orders on a loaded machine.
 	c = &client{base: c.base, token: c.token, http: loadHTTP(time.Minute, 4)}
 	for {
-		ev, err := gatherEvidence(ctx, c, inv)
+		ev, err := gatherEvidence(ctx, c, nil) // the resources once the orders have ended: thousands to list
 		if err != nil {
 			if time.Now().After(deadline) {
 				return ev, nil, err
@@ -703,6 +703,9 @@ func (r *chaosRun) settle(ctx context.Context, c, inv *client, hear *chaosListen
 			}
 		}
 		if open == 0 || time.Now().After(deadline) {
+			if err := gatherResources(ctx, inv, &ev); err != nil {
+				return ev, nil, err
+			}
 			ev.Heard = hear.heard()
 			return ev, states, nil
 		}
@@ -716,7 +719,8 @@ func (r *chaosRun) settle(ctx context.Context, c, inv *client, hear *chaosListen
 
 // gatherEvidence reads what a deployment's APIs hold: its product orders
 // (with why a live one waits, from the worklist) from c, and its
-// resources from inv (the same server, or the ROM of a split one).
+// resources from inv (the same server, or the ROM of a split one; none
+// when nil).
 func gatherEvidence(ctx context.Context, c, inv *client) (chaos.Evidence, error) {
 	var ev chaos.Evidence
 	var orders []tmf622.ProductOrder
@@ -755,16 +759,25 @@ func gatherEvidence(ctx context.Context, c, inv *client) (chaos.Evidence, error)
 		ev.Orders = append(ev.Orders, chaos.Order{ID: po.ID, ExternalID: po.ExternalID, State: po.State,
 			Final: lc.IsFinal(lc.ProductOrder, po.State), Held: held[po.ID]})
 	}
+	if inv == nil {
+		return ev, nil
+	}
+	err := gatherResources(ctx, inv, &ev)
+	return ev, err
+}
+
+// gatherResources reads the resources inv's inventory lists into ev.
+func gatherResources(ctx context.Context, inv *client, ev *chaos.Evidence) error {
 	var resources []tmf.Resource
 	if err := getAll(ctx, inv, tmf630.ResourceInventory+"/resource", &resources); err != nil {
-		return ev, fmt.Errorf("listing the resources: %w", err)
+		return fmt.Errorf("listing the resources: %w", err)
 	}
 	for _, res := range resources {
 		ev.Resources = append(ev.Resources, chaos.Resource{ID: res.ID, Type: res.ResourceType, Value: res.Value, State: res.State,
 			Pool:   res.Characteristics.Get("pool"),
 			Shared: res.ResourceType == "QoSPolicy"}) // a policy is a template, bound by many
 	}
-	return ev, nil
+	return nil
 }
 
 // getAll reads every page of a list into out (a pointer to a slice).
