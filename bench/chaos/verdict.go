@@ -45,13 +45,20 @@ type Evidence struct {
 type Outcome struct {
 	State string            `json:"state"`
 	Items map[string]string `json:"items,omitempty"`
+	// Reason is why it ended so, as its first item says (a rejection's,
+	// a failure's), for a difference to say why.
+	Reason string `json:"reason,omitempty"`
 }
 
 // diff says how o differs from ref ("" when it does not).
 func (o Outcome) diff(ref Outcome) string {
 	var parts []string
 	if o.State != ref.State {
-		parts = append(parts, fmt.Sprintf("%s, not %s", o.State, ref.State))
+		why := ""
+		if o.Reason != "" {
+			why = " (" + o.Reason + ")"
+		}
+		parts = append(parts, fmt.Sprintf("%s%s, not %s", o.State, why, ref.State))
 	}
 	for _, id := range slices.Sorted(maps.Keys(ref.Items)) {
 		if o.Items[id] != ref.Items[id] {

@@ -750,6 +750,9 @@ func gatherEvidence(ctx context.Context, c, inv *client) (chaos.Evidence, error)
 					}
 				}
 				o.Items[key] = it.State
+				if o.Reason == "" {
+					o.Reason = it.StateReason
+				}
 			}
 			if ev.Outcomes == nil {
 				ev.Outcomes = map[string]chaos.Outcome{}
