@@ -125,6 +125,9 @@ func TestJudge(t *testing.T) {
 		"an order ended otherwise": {func(e *Evidence) {
 			e.Outcomes["k1"] = Outcome{State: "failed", Items: map[string]string{"SYD1": "completed", "MEL1": "failed"}}
 		}, CheckOutcome, "k1: failed, not completed; item MEL1 failed, not completed"},
+		"an order rejected otherwise": {func(e *Evidence) {
+			e.Outcomes["k1"] = Outcome{State: "rejected", Reason: "quote QT-1 is expired", Items: map[string]string{"SYD1": "rejected", "MEL1": "rejected"}}
+		}, CheckOutcome, "k1: rejected (quote QT-1 is expired), not completed; item MEL1 rejected, not completed; item SYD1 rejected, not completed"},
 		"an item missing": {func(e *Evidence) {
 			e.Outcomes["k1"] = Outcome{State: "completed", Items: map[string]string{"SYD1": "completed", "PER1": "completed"}}
 		}, CheckOutcome, "k1: item MEL1 missing, not completed; item PER1 completed, not there"},
