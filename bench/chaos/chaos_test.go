@@ -63,6 +63,18 @@ func good() Evidence {
 		},
 		Journal: []string{"3", "5", "8"},
 		Heard:   []string{"3", "5", "4", "5", "8", "3"},
+		Outcomes: map[string]Outcome{
+			"k1": {State: "completed", Items: map[string]string{"SYD1": "completed", "MEL1": "completed"}},
+			"k2": {State: "inProgress", Items: map[string]string{"BNE2": "held"}},
+		},
+		Reference: map[string]Outcome{
+			"k1": {State: "completed", Items: map[string]string{"MEL1": "completed", "SYD1": "completed"}},
+			"k2": {State: "inProgress", Items: map[string]string{"BNE2": "held"}},
+		},
+		Hits: []Hit{
+			{Fault: Fault{Kind: Kill, Name: "kill-1"}, RestartSeconds: 0.3},
+			{Fault: Fault{Kind: DiskFull, Name: "disk-full-2"}, Answers: map[string]int{"2xx": 3, "503": 12}, Recovered: true, RecoverSeconds: 0.2},
+		},
 	}
 }
 
@@ -81,7 +93,10 @@ func failed(v Verdict) map[string][]string {
 func TestJudge(t *testing.T) {
 	v := Judge(good())
 	assert.True(t, v.Pass, "%+v", v)
-	assert.Len(t, v.Checks, 7)
+	assert.Len(t, v.Checks, 9)
+	for _, c := range v.Checks {
+		assert.Empty(t, c.Skipped, c.Name)
+	}
 
 	cases := map[string]struct {
 		spoil func(*Evidence)
@@ -101,6 +116,23 @@ func TestJudge(t *testing.T) {
 		"no order sent":               {func(e *Evidence) { e.Answered = nil; e.Orders = nil; e.Resources = nil }, CheckAcked, "the run sent no order"},
 		"an event never delivered":    {func(e *Evidence) { e.Heard = []string{"3", "8"} }, CheckDelivered, "event 5 was never delivered"},
 		"events out of order":         {func(e *Evidence) { e.Heard = []string{"5", "3", "8"} }, CheckDelivered, "out of order: event 1 of the journal is 3, the listener's 1 was 5"},
+		"a full disk answered 500": {func(e *Evidence) { e.Hits[1].Answers["500"] = 2 }, CheckDiskFull,
+			"disk-full-2: 2 answers 500 while the disk was full (want 201, or 503 the store cannot write)"},
+		"a full disk unanswered": {func(e *Evidence) { e.Hits[1].Answers["timeout"] = 1 }, CheckDiskFull,
+			"disk-full-2: 1 answers timeout while the disk was full (want 201, or 503 the store cannot write)"},
+		"a full disk never recovered": {func(e *Evidence) { e.Hits[1].Recovered, e.Hits[1].RecoverSeconds = false, 30 }, CheckDiskFull,
+			"disk-full-2: the server was not ready again 30 s after space came back"},
+		"an order ended otherwise": {func(e *Evidence) {
+			e.Outcomes["k1"] = Outcome{State: "failed", Items: map[string]string{"SYD1": "completed", "MEL1": "failed"}}
+		}, CheckOutcome, "k1: failed, not completed; item MEL1 failed, not completed"},
+		"an order rejected otherwise": {func(e *Evidence) {
+			e.Outcomes["k1"] = Outcome{State: "rejected", Reason: "quote QT-1 is expired", Items: map[string]string{"SYD1": "rejected", "MEL1": "rejected"}}
+		}, CheckOutcome, "k1: rejected (quote QT-1 is expired), not completed; item MEL1 rejected, not completed; item SYD1 rejected, not completed"},
+		"an item missing": {func(e *Evidence) {
+			e.Outcomes["k1"] = Outcome{State: "completed", Items: map[string]string{"SYD1": "completed", "PER1": "completed"}}
+		}, CheckOutcome, "k1: item MEL1 missing, not completed; item PER1 completed, not there"},
+		"an order the uninterrupted run did not place": {func(e *Evidence) { delete(e.Reference, "k2") }, CheckOutcome,
+			"k2: inProgress here, not placed in the uninterrupted run"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -117,6 +149,34 @@ func TestJudge(t *testing.T) {
 	v = Judge(ev)
 	assert.True(t, v.Pass)
 	assert.Equal(t, "the run does not own the server's journal", v.Checks[6].Skipped)
+
+	ev = good()
+	ev.Hits, ev.Reference = ev.Hits[:1], nil
+	v = Judge(ev)
+	assert.True(t, v.Pass)
+	assert.Equal(t, "the run filled no disk", v.Checks[7].Skipped)
+	assert.Equal(t, "no uninterrupted run to compare with", v.Checks[8].Skipped)
+}
+
+// An order that ends otherwise than in the uninterrupted run fails the
+// run, whatever the kill, pause, full disk or listener fault; a fault of
+// the twin explains it, and the difference is listed all the same.
+func TestOutcomeExplained(t *testing.T) {
+	ev := good()
+	ev.Outcomes["k1"] = Outcome{State: "failed", Items: map[string]string{"SYD1": "completed", "MEL1": "failed"}}
+	for _, k := range []Kind{Kill, Pause, DiskFull, ListenerDown, ListenerSlow} {
+		ev.Hits = []Hit{{Fault: Fault{Kind: k, Name: string(k) + "-1"}, Recovered: true}}
+		assert.False(t, Judge(ev).Pass, "%s explains nothing", k)
+	}
+	ev.Hits = []Hit{{Fault: Fault{Kind: Twin, Name: "twin-1"}, Error: "refused"}}
+	assert.False(t, Judge(ev).Pass, "a twin fault not injected explains nothing")
+	ev.Hits = []Hit{{Fault: Fault{Kind: Kill, Name: "kill-1"}}, {Fault: Fault{Kind: Twin, Name: "twin-2"}}}
+	v := Judge(ev)
+	assert.True(t, v.Pass)
+	c := v.Checks[8]
+	assert.Equal(t, CheckOutcome, c.Name)
+	assert.Empty(t, c.Detail)
+	assert.Equal(t, []string{"k1: failed, not completed; item MEL1 failed, not completed", "(the twin faults twin-2 may explain these)"}, c.Explained)
 }
 
 // A fault's cost: the requests that failed from its hit to the next, how
@@ -139,4 +199,17 @@ func TestCost(t *testing.T) {
 	assert.Zero(t, hits[1].UnavailableSeconds)
 	assert.InDelta(t, 400, hits[1].MaxLatencyMs, 1e-6)
 	assert.Zero(t, hits[2].MaxLatencyMs)
+
+	// A held fault (a full disk) counts the answers given while held.
+	full := []Hit{{Fault: Fault{Kind: DiskFull}, AtSeconds: 10, ForSeconds: 1}}
+	Cost(full, []Request{
+		{Due: s(9.5), Answered: s(9.9), OK: true, Status: "2xx"},
+		{Due: s(10.1), Answered: s(10.2), OK: true, Status: "2xx"},
+		{Due: s(10.3), Answered: s(10.4), Status: "503"},
+		{Due: s(10.4), Answered: s(10.5), Status: "503"},
+		{Due: s(10.9), Answered: s(11.2), OK: true, Status: "2xx"},
+	})
+	assert.Equal(t, map[string]int{"2xx": 1, "503": 2}, full[0].Answers)
+	assert.Equal(t, 2, full[0].Failed)
+	assert.InDelta(t, 1.2, full[0].UnavailableSeconds, 1e-9)
 }

@@ -3,6 +3,9 @@ package chaos
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/ordertwin/ordertwin/bench/load"
@@ -26,6 +29,17 @@ type Hit struct {
 	// those due in that time.
 	Failed       int     `json:"failed"`
 	MaxLatencyMs float64 `json:"maxLatencyMs"`
+	// Answers counts, by status ("201", "503", "transport"), the answers
+	// to orders and quotes given while the fault was held: what the
+	// server did with a full disk.
+	Answers map[string]int `json:"answers,omitempty"`
+	// RecoverSeconds is, for a full disk, how long the server took to be
+	// ready again once space came back; Recovered says it was.
+	RecoverSeconds float64 `json:"recoverSeconds,omitempty"`
+	Recovered      bool    `json:"recovered,omitempty"`
+	// Process is the process of a split deployment a kill or a pause
+	// hit (com, som, rom).
+	Process string `json:"process,omitempty"`
 	// Error says why the fault could not be injected.
 	Error string `json:"error,omitempty"`
 }
@@ -40,12 +54,18 @@ type Report struct {
 	// Orders counts the orders acknowledged, and by final state.
 	Orders      int            `json:"orders"`
 	OrderStates map[string]int `json:"orderStates"`
+	// Outcomes is how each order ended (by its key), for another run to
+	// be compared with.
+	Outcomes map[string]Outcome `json:"outcomes,omitempty"`
 }
 
 // Request is one request of the run as the cost of faults counts it.
 type Request struct {
 	Due, Answered time.Duration // from the run's start
 	OK            bool
+	// Status is the answer's status ("201", "503") or why there was none
+	// ("transport", "timeout").
+	Status string
 }
 
 // Cost fills each hit's cost from the run's requests (in any order).
@@ -58,7 +78,14 @@ func Cost(hits []Hit, requests []Request) {
 			until = seconds(hits[i+1].AtSeconds)
 		}
 		lastFail := time.Duration(-1)
+		held := from + seconds(h.ForSeconds)
 		for _, r := range requests {
+			if h.ForSeconds > 0 && r.Answered >= from && r.Answered < held && r.Status != "" {
+				if h.Answers == nil {
+					h.Answers = map[string]int{}
+				}
+				h.Answers[r.Status]++
+			}
 			if r.Due < from && r.Answered < from || r.Due >= until {
 				continue
 			}
@@ -84,6 +111,18 @@ func Cost(hits []Hit, requests []Request) {
 	}
 }
 
+// answers writes a hit's answers by status: "201×3 503×12".
+func answers(m map[string]int) string {
+	if len(m) == 0 {
+		return "none"
+	}
+	var parts []string
+	for _, s := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, fmt.Sprintf("%s×%d", s, m[s]))
+	}
+	return strings.Join(parts, " ")
+}
+
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
 // WriteText writes the faults, their cost and the verdict.
@@ -97,7 +136,17 @@ func (r *Report) WriteText(w io.Writer) error {
 	p("faults (seed %d):\n", r.Seed)
 	p("  %-18s %8s %8s %9s %12s %7s %12s\n", "fault", "at s", "for s", "restart s", "unavailable", "failed", "max latency")
 	for _, h := range r.Faults {
-		p("  %-18s %8.2f %8.2f %9.2f %10.2f s %7d %9.0f ms", h.Name, h.AtSeconds, h.ForSeconds, h.RestartSeconds, h.UnavailableSeconds, h.Failed, h.MaxLatencyMs)
+		name := h.Name
+		if h.Process != "" {
+			name += "@" + h.Process
+		}
+		p("  %-18s %8.2f %8.2f %9.2f %10.2f s %7d %9.0f ms", name, h.AtSeconds, h.ForSeconds, h.RestartSeconds, h.UnavailableSeconds, h.Failed, h.MaxLatencyMs)
+		if h.Kind == DiskFull {
+			p("  answers while full %s; ready %.2f s after space returned", answers(h.Answers), h.RecoverSeconds)
+			if !h.Recovered {
+				p(" (NOT READY AGAIN)")
+			}
+		}
 		if h.Error != "" {
 			p("  NOT INJECTED: %s", h.Error)
 		}
@@ -120,6 +169,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		p("\n")
 		for _, d := range c.Detail {
 			p("       %s\n", d)
+		}
+		for _, d := range c.Explained {
+			p("       explained: %s\n", d)
 		}
 	}
 	if r.Verdict.Pass {

@@ -25,10 +25,13 @@ const (
 	// Twin injects a fault into the running twin: the next few NETCONF
 	// calls to the access network fail, transiently.
 	Twin Kind = "twin"
+	// DiskFull fills the filesystem the server's store is on (a small
+	// tmpfs the run mounts) for a while, then frees it.
+	DiskFull Kind = "disk-full"
 )
 
 // Kinds are the kinds a run may name, in the order the docs list them.
-var Kinds = []Kind{Kill, Pause, ListenerDown, ListenerSlow, Twin}
+var Kinds = []Kind{Kill, Pause, ListenerDown, ListenerSlow, Twin, DiskFull}
 
 // ParseKinds reads a comma-separated list of kinds.
 func ParseKinds(s string) ([]Kind, error) {

@@ -29,6 +29,55 @@ type Evidence struct {
 	// Heard is the event ids the listener was sent, in the order it was
 	// sent them, repeats included.
 	Heard []string
+	// Outcomes is how each acknowledged order ended, by its key: its
+	// state and its items'.
+	Outcomes map[string]Outcome
+	// Reference is how each order ended in an uninterrupted run of the
+	// same seed; nil when there is none, and the check is not made.
+	Reference map[string]Outcome
+	// Hits are the faults as they happened: what a full disk did, and
+	// which faults explain an order ending otherwise.
+	Hits []Hit
+}
+
+// Outcome is how an order ended: its state, and each item's by its site
+// (or its place in the order: "#2"), not by the ids a server numbers.
+type Outcome struct {
+	State string            `json:"state"`
+	Items map[string]string `json:"items,omitempty"`
+	// Reason is why it ended so, as its first item says (a rejection's,
+	// a failure's), for a difference to say why.
+	Reason string `json:"reason,omitempty"`
+}
+
+// diff says how o differs from ref ("" when it does not).
+func (o Outcome) diff(ref Outcome) string {
+	var parts []string
+	if o.State != ref.State {
+		why := ""
+		if o.Reason != "" {
+			why = " (" + o.Reason + ")"
+		}
+		parts = append(parts, fmt.Sprintf("%s%s, not %s", o.State, why, ref.State))
+	}
+	for _, id := range slices.Sorted(maps.Keys(ref.Items)) {
+		if o.Items[id] != ref.Items[id] {
+			parts = append(parts, fmt.Sprintf("item %s %s, not %s", id, orNone(o.Items[id]), ref.Items[id]))
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(o.Items)) {
+		if _, ok := ref.Items[id]; !ok {
+			parts = append(parts, fmt.Sprintf("item %s %s, not there", id, o.Items[id]))
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "missing"
+	}
+	return s
 }
 
 // Order is a product order as the server lists it.
@@ -60,6 +109,10 @@ type Check struct {
 	Detail []string `json:"detail,omitempty"`
 	// Skipped says why the check was not made.
 	Skipped string `json:"skipped,omitempty"`
+	// Explained lists what differs but is allowed: an order ending
+	// otherwise than in an uninterrupted run when a fault of the twin may
+	// be why.
+	Explained []string `json:"explained,omitempty"`
 }
 
 // Verdict is every check; the run passes when each made passes.
@@ -77,6 +130,8 @@ const (
 	CheckTwice     = "no resource is allocated twice"
 	CheckLeaked    = "no resource is left reserved"
 	CheckDelivered = "every event was delivered, at least once, in order"
+	CheckDiskFull  = "a full disk was refused with a 503, and the server recovered"
+	CheckOutcome   = "every order ended as in an uninterrupted run, where the faults allow"
 )
 
 // maxDetail is the most things a check lists.
@@ -84,7 +139,8 @@ const maxDetail = 30
 
 // Judge computes the verdict on ev.
 func Judge(ev Evidence) Verdict {
-	v := Verdict{Checks: []Check{acknowledged(ev), once(ev), resends(ev), ended(ev), twice(ev), leaked(ev), delivered(ev)}}
+	v := Verdict{Checks: []Check{acknowledged(ev), once(ev), resends(ev), ended(ev), twice(ev), leaked(ev), delivered(ev),
+		diskFull(ev), outcome(ev)}}
 	v.Pass = !slices.ContainsFunc(v.Checks, func(c Check) bool { return !c.Pass })
 	return v
 }
@@ -223,4 +279,73 @@ func delivered(ev Evidence) Check {
 		}
 	}
 	return check(CheckDelivered, detail)
+}
+
+// diskFull checks each full disk: while it was full, an order was either
+// committed (201) or refused with a 503 (the store cannot write): never
+// another error, nor no answer; and once space came back the server was
+// ready again. That nothing acknowledged was lost is the once-check's.
+func diskFull(ev Evidence) Check {
+	var detail []string
+	made := false
+	for _, h := range ev.Hits {
+		if h.Kind != DiskFull || h.Error != "" {
+			continue
+		}
+		made = true
+		for _, status := range slices.Sorted(maps.Keys(h.Answers)) {
+			if !strings.HasPrefix(status, "2") && status != "503" {
+				detail = append(detail, fmt.Sprintf("%s: %d answers %s while the disk was full (want 201, or 503 the store cannot write)", h.Name, h.Answers[status], status))
+			}
+		}
+		if !h.Recovered {
+			detail = append(detail, fmt.Sprintf("%s: the server was not ready again %.0f s after space came back", h.Name, h.RecoverSeconds))
+		}
+	}
+	if !made {
+		return Check{Name: CheckDiskFull, Pass: true, Skipped: "the run filled no disk"}
+	}
+	return check(CheckDiskFull, detail)
+}
+
+// outcome compares how each order ended with an uninterrupted run of the
+// same seed. A fault of the twin (a NETCONF call failed) may make an
+// order end otherwise: those differences are listed as explained. A
+// kill, a pause, a full disk or a listener down explains none: the
+// server must carry each order to the same end through them.
+func outcome(ev Evidence) Check {
+	if ev.Reference == nil {
+		return Check{Name: CheckOutcome, Pass: true, Skipped: "no uninterrupted run to compare with"}
+	}
+	var twins []string
+	for _, h := range ev.Hits {
+		if h.Kind == Twin && h.Error == "" {
+			twins = append(twins, h.Name)
+		}
+	}
+	var diffs []string
+	for _, key := range slices.Sorted(maps.Keys(ev.Outcomes)) {
+		got := ev.Outcomes[key]
+		ref, ok := ev.Reference[key]
+		switch {
+		case !ok:
+			diffs = append(diffs, fmt.Sprintf("%s: %s here, not placed in the uninterrupted run", key, got.State))
+		default:
+			if d := got.diff(ref); d != "" {
+				diffs = append(diffs, fmt.Sprintf("%s: %s", key, d))
+			}
+		}
+	}
+	for _, key := range slices.Sorted(maps.Keys(ev.Reference)) {
+		if _, ok := ev.Outcomes[key]; !ok {
+			diffs = append(diffs, fmt.Sprintf("%s: %s in the uninterrupted run, not placed here", key, ev.Reference[key].State))
+		}
+	}
+	if len(twins) > 0 && len(diffs) > 0 {
+		c := check(CheckOutcome, nil)
+		c.Explained = check("", diffs).Detail
+		c.Explained = append(c.Explained, "(the twin faults "+strings.Join(twins, ", ")+" may explain these)")
+		return c
+	}
+	return check(CheckOutcome, diffs)
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/ordertwin/ordertwin/core/events"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
+	"github.com/ordertwin/ordertwin/core/system"
 	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/ordertwin/ordertwin/scenarios"
 	"github.com/ordertwin/ordertwin/ui"
@@ -58,7 +59,7 @@ func chaosCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	rate := fs.Float64("rate", 20, "orders a second (each a quote, then its order)")
 	duration := fs.Duration("duration", 30*time.Second, "how long orders come")
 	faults := fs.Int("faults", 6, "how many faults to inject, spread over the run")
-	kindsFlag := fs.String("kinds", "kill,pause,listener-down", "the kinds of fault, taking turns: kill, pause, listener-down, listener-slow, twin")
+	kindsFlag := fs.String("kinds", "kill,pause,listener-down", "the kinds of fault, taking turns: kill, pause, listener-down, listener-slow, twin, disk-full (needs root: it mounts a tmpfs)")
 	seed := fs.Uint64("seed", 1, "draws the faults' times and kinds, and the load's")
 	scale := fs.Float64("scale", 1_000_000, "the server's virtual seconds a second: how fast orders run their course")
 	settle := fs.Duration("settle", 2*time.Minute, "after the load, how long orders may take to end")
@@ -67,6 +68,9 @@ func chaosCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	jsonFile := fs.String("json", "", "write the report as JSON to this file")
 	baselineFile := fs.String("baseline", "", "a JSON report to compare with: exit 1 when a figure is worse by more than --fail-over")
 	failOver := fs.String("fail-over", "20%", "with --baseline: how much worse a figure may be, a percentage")
+	referenceFlag := fs.String("reference", "run", "what each order's end is compared with: run (an uninterrupted run of the same seed first), none, or a JSON report of one (chaos --faults 0 --json)")
+	split := fs.Bool("split", false, "serve COM, SOM and ROM in three processes (serve --role), each kill or pause hitting one of them in turn")
+	diskSize := fs.String("disk", "256m", "with disk-full faults: the size of the tmpfs the server's store is on (mount's notation)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -92,6 +96,8 @@ func chaosCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return errors.New("chaos: --duration, --settle and --timeout must be positive")
 	case !(*scale > 0):
 		return fmt.Errorf("chaos: --scale %g: want a positive speed", *scale)
+	case *referenceFlag == "":
+		return errors.New("chaos: --reference: want run, none or a JSON report's file")
 	case flagSet(fs, "fail-over") && *baselineFile == "":
 		return errors.New("chaos: --fail-over says how much worse than --baseline a run may be: give --baseline FILE")
 	}
@@ -119,27 +125,45 @@ func chaosCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	} else if err := os.MkdirAll(work, 0o755); err != nil {
 		return fmt.Errorf("chaos: --dir: %w", err)
 	}
-	if _, err := os.Stat(filepath.Join(work, "serve.db")); err == nil {
+	if _, err := os.Stat(filepath.Join(work, "run")); err == nil {
 		return fmt.Errorf("chaos: --dir %s holds the store of an earlier run: a run starts on a new store (remove it, or choose another folder)", work)
 	}
 
-	r := &chaosRun{db: filepath.Join(work, "serve.db"), seed: *seed, stdout: stdout}
-	if r.logs, err = os.Create(filepath.Join(work, "serve.log")); err != nil {
-		return err
+	disk := ""
+	if slices.Contains(kinds, chaos.DiskFull) {
+		if disk, err = mountDisk(filepath.Join(work, "disk"), *diskSize); err != nil {
+			return fmt.Errorf("chaos: --kinds disk-full: %w", err)
+		}
+		defer unmountDisk(disk, stdout)
 	}
-	defer r.logs.Close()
-	if r.addr, err = freeLoopbackAddr(); err != nil {
-		return fmt.Errorf("chaos: %w", err)
+	setup := chaosSetup{pos: pos, sc: sc, split: *split, seed: *seed, scale: *scale, rate: *rate, d: *duration, settle: *settle,
+		timeout: *timeout, stdout: stdout}
+	var reference map[string]chaos.Outcome
+	switch *referenceFlag {
+	case "none":
+	case "run":
+		fmt.Fprintf(stdout, "the uninterrupted run (seed %d, no faults):\n", *seed)
+		ref, err := runChaos(ctx, setup, filepath.Join(work, "reference"), "", nil, nil)
+		if err != nil {
+			return fmt.Errorf("chaos: the uninterrupted run: %w", err)
+		}
+		fmt.Fprintf(stdout, "  %d orders acknowledged; at the end %v\n", ref.Orders, ref.OrderStates)
+		reference = ref.Outcomes
+	default:
+		ref, err := readChaosReport(*referenceFlag)
+		switch {
+		case err != nil:
+			return fmt.Errorf("chaos: --reference: %w", err)
+		case ref.Outcomes == nil:
+			return fmt.Errorf("chaos: --reference %s has no outcomes: write it with chaos --faults 0 --json", *referenceFlag)
+		case ref.Seed != *seed:
+			return fmt.Errorf("chaos: --reference %s is of seed %d, this run's is %d: the orders would not be the same", *referenceFlag, ref.Seed, *seed)
+		}
+		reference = ref.Outcomes
 	}
-	r.serveArgs = append(slices.Clone(pos), "--db", r.db, "--addr", r.addr, "--scale", strconv.FormatFloat(*scale, 'g', -1, 64),
-		"--hub-allow", "127.0.0.0/8")
-	if _, err := r.start(); err != nil {
-		return fmt.Errorf("chaos: %w", err)
-	}
-	defer r.kill()
-	rep, err := r.run(ctx, sc, plan, *rate, *duration, *settle, *timeout)
+	rep, err := runChaos(ctx, setup, filepath.Join(work, "run"), disk, plan, reference)
 	if err != nil {
-		return fmt.Errorf("chaos: %w (the server's log: %s)", err, r.logs.Name())
+		return fmt.Errorf("chaos: %w", err)
 	}
 	if err := rep.Load.WriteText(stdout); err != nil {
 		return err
@@ -168,23 +192,118 @@ func chaosCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
-// chaosRun is one failure run: its server process, its hub listener, and
-// what it was answered.
+// chaosSetup is what a run serves and how: the same for the
+// uninterrupted run and the faulted one.
+type chaosSetup struct {
+	pos                []string // serve's FILE
+	sc                 *scenarios.Scenario
+	split              bool
+	seed               uint64
+	scale, rate        float64
+	d, settle, timeout time.Duration
+	stdout             io.Writer
+}
+
+// runChaos serves the setup on new stores in work (on disk, the tmpfs to
+// fill, when set), runs the load and the plan, and judges.
+func runChaos(ctx context.Context, s chaosSetup, work, disk string, plan []chaos.Fault, reference map[string]chaos.Outcome) (*chaos.Report, error) {
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		return nil, err
+	}
+	store := work
+	if disk != "" {
+		store = disk
+	}
+	r := &chaosRun{disk: disk, seed: s.seed, stdout: s.stdout, reference: reference}
+	var err error
+	if r.logs, err = os.Create(filepath.Join(work, "serve.log")); err != nil {
+		return nil, err
+	}
+	defer r.logs.Close()
+	roles := []string{""}
+	if s.split {
+		roles = []string{"com", "som", "rom"}
+	}
+	for _, role := range roles {
+		p := &chaosProc{name: orElse(role, "serve"), role: role, db: filepath.Join(store, orElse(role, "serve")+".db")}
+		if p.addr, err = freeLoopbackAddr(); err != nil {
+			return nil, err
+		}
+		r.procs = append(r.procs, p)
+	}
+	common := append(slices.Clone(s.pos), "--scale", strconv.FormatFloat(s.scale, 'g', -1, 64), "--hub-allow", "127.0.0.0/8")
+	if s.split {
+		secret := filepath.Join(work, "peer.secret")
+		if err := os.WriteFile(secret, []byte("chaos-"+strconv.FormatUint(s.seed, 10)+"-deployment-secret-of-32-bytes\n"), 0o600); err != nil {
+			return nil, err
+		}
+		common = append(common, "--peer-secret", secret, "--start", time.Now().UTC().Truncate(time.Second).Format(time.RFC3339))
+	}
+	for _, p := range r.procs {
+		p.args = append(slices.Clone(common), "--db", p.db, "--addr", p.addr)
+		if p.role != "" {
+			p.args = append(p.args, "--role", p.role)
+			for _, to := range system.Roles[p.role].Needs {
+				peer := strings.ToLower(to.String())
+				p.args = append(p.args, "--peer", peer+"=http://"+r.proc(peer).addr)
+			}
+		}
+	}
+	defer r.kill()
+	for _, p := range slices.Backward(r.procs) { // ROM first: the ones it serves come after
+		if _, err := r.start(p); err != nil {
+			return nil, err
+		}
+	}
+	rep, err := r.run(ctx, s.sc, plan, s.rate, s.d, s.settle, s.timeout)
+	if err != nil {
+		return nil, fmt.Errorf("%w (the servers' log: %s)", err, r.logs.Name())
+	}
+	return rep, nil
+}
+
+// chaosRun is one failure run: its server processes, its hub listener,
+// and what it was answered.
 type chaosRun struct {
-	db, addr  string
-	serveArgs []string
+	// procs are the servers: one, or COM, SOM and ROM (--split). The
+	// first takes the orders; the last allocates resources.
+	procs     []*chaosProc
+	disk      string // the tmpfs the stores are on, for disk-full faults
+	reference map[string]chaos.Outcome
 	seed      uint64
 	stdout    io.Writer
 	logs      *os.File
 
-	mu  sync.Mutex
-	srv *exec.Cmd
+	mu sync.Mutex
 	// answered: order ids answered per key; requests: every request's
 	// time and outcome, for the faults' cost.
 	answered map[string][]string
 	requests []chaos.Request
 	start0   time.Time
 }
+
+// chaosProc is one server process of a run.
+type chaosProc struct {
+	name, role string // role "": COM, SOM and ROM in one process
+	db, addr   string
+	args       []string
+	cmd        *exec.Cmd // nil while it is not running
+}
+
+// proc is the run's process of a role.
+func (r *chaosRun) proc(role string) *chaosProc {
+	for _, p := range r.procs {
+		if p.role == role {
+			return p
+		}
+	}
+	return nil
+}
+
+// front takes the orders and the listener; inventory allocates the
+// resources and runs the twin.
+func (r *chaosRun) front() *chaosProc     { return r.procs[0] }
+func (r *chaosRun) inventory() *chaosProc { return r.procs[len(r.procs)-1] }
 
 // freeLoopbackAddr picks a loopback port free now: the server takes it
 // again each time it starts, so that clients find it after a restart.
@@ -197,11 +316,11 @@ func freeLoopbackAddr() (string, error) {
 	return l.Addr().String(), nil
 }
 
-// start starts the server and waits until it listens; it gives how long
+// start starts a server and waits until it listens; it gives how long
 // that took.
-func (r *chaosRun) start() (time.Duration, error) {
+func (r *chaosRun) start(p *chaosProc) (time.Duration, error) {
 	began := time.Now()
-	cmd, err := serveProcess(r.serveArgs)
+	cmd, err := serveProcess(p.args)
 	if err != nil {
 		return 0, err
 	}
@@ -211,71 +330,92 @@ func (r *chaosRun) start() (time.Duration, error) {
 		return 0, err
 	}
 	if err := cmd.Start(); err != nil {
-		return 0, fmt.Errorf("starting the server: %w", err)
+		return 0, fmt.Errorf("starting %s: %w", p.name, err)
 	}
 	line, err := bufio.NewReader(out).ReadString('\n')
 	if err != nil || !strings.Contains(line, " on http://") {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
-		return 0, fmt.Errorf("the server did not start (%q)", line)
+		return 0, fmt.Errorf("%s did not start (%q)", p.name, line)
 	}
 	go func() { _, _ = io.Copy(io.Discard, out) }()
 	r.mu.Lock()
-	r.srv = cmd
+	p.cmd = cmd
 	r.mu.Unlock()
 	return time.Since(began), nil
 }
 
-// kill ends the server with SIGKILL, if it runs.
-func (r *chaosRun) kill() {
-	r.mu.Lock()
-	srv := r.srv
-	r.srv = nil
-	r.mu.Unlock()
-	if srv != nil {
-		_ = srv.Process.Signal(syscall.SIGCONT) // a paused one dies too
-		_ = srv.Process.Kill()
-		_ = srv.Wait()
-	}
-}
-
-// stop ends the server as an operator would (SIGINT), for the journal to
-// be read.
-func (r *chaosRun) stop() error {
-	r.mu.Lock()
-	srv := r.srv
-	r.srv = nil
-	r.mu.Unlock()
-	if srv == nil {
-		return nil
-	}
-	_ = srv.Process.Signal(os.Interrupt)
-	return srv.Wait()
-}
-
-func (r *chaosRun) signal(s os.Signal) error {
+// take is p's process, no longer the run's.
+func (r *chaosRun) take(p *chaosProc) *exec.Cmd {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.srv == nil {
-		return errors.New("the server is not running")
+	cmd := p.cmd
+	p.cmd = nil
+	return cmd
+}
+
+// kill ends the servers with SIGKILL (those given, or all), if they run.
+func (r *chaosRun) kill(ps ...*chaosProc) {
+	if len(ps) == 0 {
+		ps = r.procs
 	}
-	return r.srv.Process.Signal(s)
+	for _, p := range ps {
+		if cmd := r.take(p); cmd != nil {
+			_ = cmd.Process.Signal(syscall.SIGCONT) // a paused one dies too
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	}
+}
+
+// stop ends the servers as an operator would (SIGINT), the one taking
+// orders last, for the journal to be read.
+func (r *chaosRun) stop() error {
+	var errs []error
+	for _, p := range slices.Backward(r.procs) {
+		if cmd := r.take(p); cmd != nil {
+			_ = cmd.Process.Signal(os.Interrupt)
+			if err := cmd.Wait(); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", p.name, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (r *chaosRun) signal(p *chaosProc, s os.Signal) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if p.cmd == nil {
+		return fmt.Errorf("%s is not running", p.name)
+	}
+	return p.cmd.Process.Signal(s)
+}
+
+// token mints an admin's token of p's development issuer, for ttl.
+func token(p *chaosProc, ttl time.Duration) (string, error) {
+	key, err := auth.LoadDevKey(devKeyFile(p.db))
+	if err != nil {
+		return "", err
+	}
+	return auth.Mint(key, auth.Grant{Subject: "chaos", Roles: []auth.Role{auth.Admin}, TTL: ttl}, time.Now())
 }
 
 // run places the load, injects the plan, lets the orders end and judges.
 func (r *chaosRun) run(ctx context.Context, sc *scenarios.Scenario, plan []chaos.Fault, rate float64, d, settle, timeout time.Duration) (*chaos.Report, error) {
-	key, err := auth.LoadDevKey(devKeyFile(r.db))
+	tok, err := token(r.front(), d+settle+time.Hour)
 	if err != nil {
 		return nil, err
 	}
-	token, err := auth.Mint(key, auth.Grant{Subject: "chaos", Roles: []auth.Role{auth.Admin}, TTL: d + settle + time.Hour}, time.Now())
+	invTok, err := token(r.inventory(), d+settle+time.Hour)
 	if err != nil {
 		return nil, err
 	}
-	base := "http://" + r.addr
+	base := "http://" + r.front().addr
+	inv := &client{base: "http://" + r.inventory().addr, token: invTok, http: loadHTTP(time.Minute, 4)}
 	hear := newChaosListener()
 	defer hear.close()
-	l := newLoadClient(base, token, loadHTTP(timeout, 256), sc, "chaos-"+strconv.FormatUint(r.seed, 10), r.seed)
+	l := newLoadClient(base, tok, loadHTTP(timeout, 256), sc, "chaos-"+strconv.FormatUint(r.seed, 10), r.seed)
 	var hub map[string]any
 	if err := l.c.post(ctx, tmf630.ProductOrdering+"/hub", "", map[string]string{"callback": hear.url}, &hub); err != nil {
 		return nil, fmt.Errorf("registering the run's listener: %w", err)
@@ -310,21 +450,21 @@ func (r *chaosRun) run(ctx context.Context, sc *scenarios.Scenario, plan []chaos
 	case <-done:
 		return nil, fmt.Errorf("the load ended before it began: %v", runErr)
 	}
-	r.inject(ctx, l, hear, plan, hits)
+	r.inject(ctx, inv, hear, plan, hits)
 	<-done
 	if runErr != nil {
 		return nil, runErr
 	}
 	rep.Target = base
 
-	ev, states, err := r.settle(ctx, l.c, hear, settle)
+	ev, states, err := r.settle(ctx, l.c, inv, hear, settle)
 	if err != nil {
 		return nil, err
 	}
 	if err := r.stop(); err != nil {
 		fmt.Fprintf(r.logs, "chaos: the server's stop: %v\n", err)
 	}
-	if ev.Journal, err = owedEvents(r.db); err != nil {
+	if ev.Journal, err = owedEvents(r.front().db); err != nil {
 		return nil, fmt.Errorf("reading the journal: %w", err)
 	}
 	for reason, n := range rep.Operations[opOrder].Errors {
@@ -335,8 +475,9 @@ func (r *chaosRun) run(ctx context.Context, sc *scenarios.Scenario, plan []chaos
 	ev.Answered = r.answered
 	chaos.Cost(hits, r.requests)
 	r.mu.Unlock()
+	ev.Hits, ev.Reference = hits, r.reference
 	return &chaos.Report{Seed: r.seed, Target: base, Load: rep, Faults: hits, Verdict: chaos.Judge(ev),
-		Orders: len(ev.Answered), OrderStates: states}, nil
+		Orders: len(ev.Answered), OrderStates: states, Outcomes: ev.Outcomes}, nil
 }
 
 // order places one order: its quote, then the order, each sent again with
@@ -375,7 +516,11 @@ func (r *chaosRun) resend(ctx context.Context, due time.Time, send func() error)
 		err := send()
 		now := time.Now()
 		r.mu.Lock()
-		r.requests = append(r.requests, chaos.Request{Due: due.Sub(r.start0), Answered: now.Sub(r.start0), OK: err == nil})
+		status := "2xx"
+		if err != nil {
+			status = loadFault(ctx, err)
+		}
+		r.requests = append(r.requests, chaos.Request{Due: due.Sub(r.start0), Answered: now.Sub(r.start0), OK: err == nil, Status: status})
 		r.mu.Unlock()
 		var se *statusError
 		if err == nil || errors.As(err, &se) && se.status < 500 && se.status != http.StatusTooManyRequests {
@@ -390,8 +535,12 @@ func (r *chaosRun) resend(ctx context.Context, due time.Time, send func() error)
 	}
 }
 
-// inject hits the server with each fault of the plan at its time.
-func (r *chaosRun) inject(ctx context.Context, l *loadClient, hear *chaosListener, plan []chaos.Fault, hits []chaos.Hit) {
+// inject hits the servers with each fault of the plan at its time: a
+// kill or a pause hits one process of a split deployment, each in turn; a
+// twin fault goes to the one whose twin allocates; a full disk is all
+// the stores'.
+func (r *chaosRun) inject(ctx context.Context, inv *client, hear *chaosListener, plan []chaos.Fault, hits []chaos.Hit) {
+	turns := map[chaos.Kind]int{}
 	for i, f := range plan {
 		select {
 		case <-ctx.Done():
@@ -401,18 +550,23 @@ func (r *chaosRun) inject(ctx context.Context, l *loadClient, hear *chaosListene
 		h := &hits[i]
 		h.Fault = f
 		h.AtSeconds = time.Since(r.start0).Seconds()
+		target := r.procs[turns[f.Kind]%len(r.procs)]
+		turns[f.Kind]++
+		if len(r.procs) > 1 && (f.Kind == chaos.Kill || f.Kind == chaos.Pause) {
+			h.Process = target.name
+		}
 		held := time.Now()
 		var err error
 		switch f.Kind {
 		case chaos.Kill:
-			r.kill()
+			r.kill(target)
 			var took time.Duration
-			took, err = r.start()
+			took, err = r.start(target)
 			h.RestartSeconds = took.Seconds()
 		case chaos.Pause:
-			if err = r.signal(syscall.SIGSTOP); err == nil {
+			if err = r.signal(target, syscall.SIGSTOP); err == nil {
 				time.Sleep(f.For)
-				err = r.signal(syscall.SIGCONT)
+				err = r.signal(target, syscall.SIGCONT)
 			}
 		case chaos.ListenerDown, chaos.ListenerSlow:
 			hear.fail(f.Kind)
@@ -422,17 +576,92 @@ func (r *chaosRun) inject(ctx context.Context, l *loadClient, hear *chaosListene
 			rule := map[string]any{"name": f.Name, "kind": "transient", "target": map[string]string{"system": "access"}, "first": 3,
 				"message": "chaos: NETCONF session dropped"}
 			var view map[string]any
-			err = l.c.post(ctx, ui.FaultPath, "", rule, &view)
+			err = inv.post(ctx, ui.FaultPath, "", rule, &view)
+		case chaos.DiskFull:
+			err = r.fillDisk(ctx, f.For, h)
 		}
 		h.ForSeconds = time.Since(held).Seconds()
-		if f.Kind == chaos.Kill || f.Kind == chaos.Twin {
+		switch f.Kind {
+		case chaos.Kill, chaos.Twin:
 			h.ForSeconds = 0
+		case chaos.DiskFull:
+			h.ForSeconds -= h.RecoverSeconds // full from the filling to the freeing
 		}
 		if err != nil {
 			h.Error = err.Error()
 		}
 		fmt.Fprintf(r.logs, "chaos: %s at %.2f s (%s)\n", f.Name, h.AtSeconds, orElse(h.Error, "injected"))
 	}
+}
+
+// mountDisk mounts a tmpfs of size (mount's notation: 256m) on dir, for
+// the server's store to be on a disk the run can fill. It needs root.
+func mountDisk(dir, size string) (string, error) {
+	if uid := os.Geteuid(); uid != 0 {
+		return "", fmt.Errorf("a full disk is a tmpfs the run mounts for the server's store, and mounting needs root (this runs as uid %d)", uid)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
+		return "", fmt.Errorf("mounting a tmpfs of %s on %s: %v: %s", size, dir, err, strings.TrimSpace(string(out)))
+	}
+	return dir, nil
+}
+
+// unmountDisk unmounts the run's tmpfs once its server has ended.
+func unmountDisk(dir string, stdout io.Writer) {
+	if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+		fmt.Fprintf(stdout, "chaos: unmounting %s: %v: %s\n", dir, err, strings.TrimSpace(string(out)))
+	}
+}
+
+// fillDisk fills the store's tmpfs, holds it full for d, frees it, and
+// times how long the server takes to be ready again (at most 30 s).
+func (r *chaosRun) fillDisk(ctx context.Context, d time.Duration, h *chaos.Hit) error {
+	if r.disk == "" {
+		return errors.New("the store is not on a disk the run mounted")
+	}
+	f, err := os.Create(filepath.Join(r.disk, "filler"))
+	if err != nil {
+		return err
+	}
+	buf := make([]byte, 1<<20)
+	for err == nil {
+		_, err = f.Write(buf)
+	}
+	if !errors.Is(err, syscall.ENOSPC) {
+		f.Close()
+		os.Remove(f.Name())
+		return fmt.Errorf("filling %s: %w", r.disk, err)
+	}
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
+	}
+	f.Close()
+	if err := os.Remove(f.Name()); err != nil {
+		return fmt.Errorf("freeing %s: %w", r.disk, err)
+	}
+	freed := time.Now()
+	c := &http.Client{Timeout: time.Second}
+	ready := func(p *chaosProc) bool {
+		res, err := c.Get("http://" + p.addr + "/readyz")
+		if err != nil {
+			return false
+		}
+		res.Body.Close()
+		return res.StatusCode == http.StatusOK
+	}
+	for time.Since(freed) < 30*time.Second && ctx.Err() == nil {
+		if !slices.ContainsFunc(r.procs, func(p *chaosProc) bool { return !ready(p) }) {
+			h.Recovered = true
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	h.RecoverSeconds = time.Since(freed).Seconds()
+	return nil
 }
 
 func orElse(s, otherwise string) string {
@@ -446,18 +675,23 @@ func orElse(s, otherwise string) string {
 // worklist), and the listener has been sent each ended order's last
 // state, for at most d; it gives the evidence the APIs hold, and the
 // orders by state.
-func (r *chaosRun) settle(ctx context.Context, c *client, hear *chaosListener, d time.Duration) (chaos.Evidence, map[string]int, error) {
+func (r *chaosRun) settle(ctx context.Context, c, inv *client, hear *chaosListener, d time.Duration) (chaos.Evidence, map[string]int, error) {
 	deadline := time.Now().Add(d)
 	// The reads take what they take: the server may be slow to list
 	// thousands of orders on a loaded machine.
 	c = &client{base: c.base, token: c.token, http: loadHTTP(time.Minute, 4)}
 	for {
-		ev, err := gatherEvidence(ctx, c)
+		ev, err := gatherEvidence(ctx, c, nil) // the resources once the orders have ended: thousands to list
 		if err != nil {
 			if time.Now().After(deadline) {
 				return ev, nil, err
 			}
 			fmt.Fprintf(r.logs, "chaos: %v (read again)\n", err)
+			select {
+			case <-ctx.Done():
+				return ev, nil, ctx.Err()
+			case <-time.After(200 * time.Millisecond):
+			}
 			continue
 		}
 		states := map[string]int{}
@@ -469,6 +703,9 @@ func (r *chaosRun) settle(ctx context.Context, c *client, hear *chaosListener, d
 			}
 		}
 		if open == 0 || time.Now().After(deadline) {
+			if err := gatherResources(ctx, inv, &ev); err != nil {
+				return ev, nil, err
+			}
 			ev.Heard = hear.heard()
 			return ev, states, nil
 		}
@@ -480,12 +717,14 @@ func (r *chaosRun) settle(ctx context.Context, c *client, hear *chaosListener, d
 	}
 }
 
-// gatherEvidence reads what a server's APIs hold: its product orders
-// (with why a live one waits, from the worklist) and its resources.
-func gatherEvidence(ctx context.Context, c *client) (chaos.Evidence, error) {
+// gatherEvidence reads what a deployment's APIs hold: its product orders
+// (with why a live one waits, from the worklist) from c, and its
+// resources from inv (the same server, or the ROM of a split one; none
+// when nil).
+func gatherEvidence(ctx context.Context, c, inv *client) (chaos.Evidence, error) {
 	var ev chaos.Evidence
 	var orders []tmf622.ProductOrder
-	if err := getAll(ctx, c, tmf630.ProductOrdering+"/productOrder?fields=id,externalId,state", &orders); err != nil {
+	if err := getAll(ctx, c, tmf630.ProductOrdering+"/productOrder?fields=id,externalId,state,productOrderItem", &orders); err != nil {
 		return ev, fmt.Errorf("listing the orders: %w", err)
 	}
 	var work []worklist.Item
@@ -499,19 +738,49 @@ func gatherEvidence(ctx context.Context, c *client) (chaos.Evidence, error) {
 		}
 	}
 	for _, po := range orders {
+		if po.ExternalID != "" {
+			o := chaos.Outcome{State: po.State, Items: map[string]string{}}
+			// An item by its site (its id is the server's, numbered in the
+			// order orders came), or its place in the order.
+			for i, it := range po.ProductOrderItem {
+				key := "#" + strconv.Itoa(i+1)
+				if it.Product != nil && len(it.Product.Place) > 0 {
+					if _, dup := o.Items[it.Product.Place[0].ID]; !dup {
+						key = it.Product.Place[0].ID
+					}
+				}
+				o.Items[key] = it.State
+				if o.Reason == "" {
+					o.Reason = it.StateReason
+				}
+			}
+			if ev.Outcomes == nil {
+				ev.Outcomes = map[string]chaos.Outcome{}
+			}
+			ev.Outcomes[po.ExternalID] = o
+		}
 		ev.Orders = append(ev.Orders, chaos.Order{ID: po.ID, ExternalID: po.ExternalID, State: po.State,
 			Final: lc.IsFinal(lc.ProductOrder, po.State), Held: held[po.ID]})
 	}
+	if inv == nil {
+		return ev, nil
+	}
+	err := gatherResources(ctx, inv, &ev)
+	return ev, err
+}
+
+// gatherResources reads the resources inv's inventory lists into ev.
+func gatherResources(ctx context.Context, inv *client, ev *chaos.Evidence) error {
 	var resources []tmf.Resource
-	if err := getAll(ctx, c, tmf630.ResourceInventory+"/resource", &resources); err != nil {
-		return ev, fmt.Errorf("listing the resources: %w", err)
+	if err := getAll(ctx, inv, tmf630.ResourceInventory+"/resource", &resources); err != nil {
+		return fmt.Errorf("listing the resources: %w", err)
 	}
 	for _, res := range resources {
 		ev.Resources = append(ev.Resources, chaos.Resource{ID: res.ID, Type: res.ResourceType, Value: res.Value, State: res.State,
 			Pool:   res.Characteristics.Get("pool"),
 			Shared: res.ResourceType == "QoSPolicy"}) // a policy is a template, bound by many
 	}
-	return ev, nil
+	return nil
 }
 
 // getAll reads every page of a list into out (a pointer to a slice).

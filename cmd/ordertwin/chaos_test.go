@@ -52,9 +52,18 @@ func TestChaos(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(b, &rep))
 	assert.True(t, rep.Verdict.Pass)
-	assert.Len(t, rep.Verdict.Checks, 7)
+	assert.Len(t, rep.Verdict.Checks, 9)
 	for _, c := range rep.Verdict.Checks {
-		assert.Empty(t, c.Skipped, c.Name)
+		if c.Name == chaos.CheckDiskFull {
+			assert.Equal(t, "the run filled no disk", c.Skipped)
+		} else {
+			assert.Empty(t, c.Skipped, c.Name)
+		}
+	}
+	assert.Contains(t, out.String(), "the uninterrupted run (seed 3, no faults):\n  40 orders acknowledged")
+	require.Len(t, rep.Outcomes, 40, "each order's end, to compare with")
+	for key, o := range rep.Outcomes {
+		assert.NotEmpty(t, o.Items, key)
 	}
 	assert.Equal(t, 40, rep.Orders, "every order of the run acknowledged")
 	require.Len(t, rep.Faults, 3)
@@ -70,6 +79,53 @@ func TestChaos(t *testing.T) {
 	// A second run on the same folder would start on the first's store.
 	err = chaosCmd(context.Background(), []string{"--duration", "4s", "--dir", filepath.Join(dir, "run")}, &out)
 	assert.ErrorContains(t, err, "holds the store of an earlier run")
+	// A reference of another seed has other orders.
+	err = chaosCmd(context.Background(), []string{"--duration", "4s", "--seed", "4", "--reference", report, "--dir", filepath.Join(dir, "again")}, &out)
+	assert.ErrorContains(t, err, "is of seed 3, this run's is 4: the orders would not be the same")
+}
+
+// The comparison with an uninterrupted run on a server made to end an
+// order otherwise on purpose: k2's order failed at MEL1 where it
+// completed before, and the run's faults (a kill, a pause) explain
+// nothing.
+func TestChaosCatchesAnOrderEndedOtherwise(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		item := func(id, site, state string) string {
+			return `{"id":"` + id + `","state":"` + state + `","product":{"place":[{"id":"` + site + `","role":"installationAddress"}]}}`
+		}
+		switch {
+		case r.URL.Path == tmf630.ProductOrdering+"/productOrder" && r.URL.Query().Get("offset") == "0":
+			assert.Contains(t, r.URL.Query().Get("fields"), "productOrderItem")
+			_, _ = w.Write([]byte(`[{"id":"PO-1","externalId":"k1","state":"completed","productOrderItem":[` +
+				item("POI-7", "SYD1", "completed") + `]},{"id":"PO-2","externalId":"k2","state":"failed","productOrderItem":[` +
+				item("POI-8", "SYD2", "completed") + "," + item("POI-9", "MEL1", "failed") + `]}]`))
+		case r.URL.Path == worklist.ItemPath, r.URL.Path == tmf630.ResourceInventory+"/resource":
+			_, _ = w.Write([]byte(`[]`))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	ev, err := gatherEvidence(context.Background(), &client{base: srv.URL, http: srv.Client()}, &client{base: srv.URL, http: srv.Client()})
+	require.NoError(t, err)
+	ev.Answered = map[string][]string{"k1": {"PO-1"}, "k2": {"PO-2"}}
+	// The uninterrupted run numbered its items otherwise: they are
+	// compared by site.
+	ev.Reference = map[string]chaos.Outcome{
+		"k1": {State: "completed", Items: map[string]string{"SYD1": "completed"}},
+		"k2": {State: "completed", Items: map[string]string{"SYD2": "completed", "MEL1": "completed"}},
+	}
+	ev.Hits = []chaos.Hit{{Fault: chaos.Fault{Kind: chaos.Kill, Name: "kill-1"}}, {Fault: chaos.Fault{Kind: chaos.Pause, Name: "pause-2"}}}
+	v := chaos.Judge(ev)
+	assert.False(t, v.Pass)
+	for _, c := range v.Checks {
+		if c.Name == chaos.CheckOutcome {
+			assert.Equal(t, []string{"k2: failed, not completed; item MEL1 failed, not completed"}, c.Detail)
+		} else {
+			assert.True(t, c.Pass, c.Name)
+		}
+	}
 }
 
 // The checker on a server that loses an order on purpose: it answered
@@ -87,7 +143,7 @@ func TestChaosCatchesALostOrder(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	ev, err := gatherEvidence(context.Background(), &client{base: srv.URL, http: srv.Client()})
+	ev, err := gatherEvidence(context.Background(), &client{base: srv.URL, http: srv.Client()}, &client{base: srv.URL, http: srv.Client()})
 	require.NoError(t, err)
 	ev.Answered = map[string][]string{"k1": {"PO-1"}, "k2": {"PO-2"}}
 	v := chaos.Judge(ev)
@@ -98,5 +154,43 @@ func TestChaosCatchesALostOrder(t *testing.T) {
 		} else {
 			assert.True(t, c.Pass, c.Name)
 		}
+	}
+}
+
+// A failure run on a split deployment: COM, SOM and ROM in three
+// processes (serve --role), each killed once and paused once while orders
+// come to COM; the verdict covers the deployment (orders from COM,
+// resources from ROM, events from COM's journal) and passes.
+func TestChaosSplit(t *testing.T) {
+	serveTestBinary(t)
+	dir := t.TempDir()
+	report := filepath.Join(dir, "chaos.json")
+	var out bytes.Buffer
+	err := chaosCmd(context.Background(), []string{"--split", "--duration", "6s", "--rate", "10", "--faults", "6",
+		"--kinds", "kill,pause", "--seed", "2", "--reference", "none", "--dir", filepath.Join(dir, "run"), "--json", report}, &out)
+	require.NoError(t, err, out.String())
+	assert.Contains(t, out.String(), "PASS")
+
+	var rep chaos.Report
+	b, err := os.ReadFile(report)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, &rep))
+	assert.Equal(t, 60, rep.Orders, "every order of the run acknowledged")
+	hit := map[string]int{}
+	for _, h := range rep.Faults {
+		assert.Empty(t, h.Error, h.Name)
+		hit[string(h.Kind)+"@"+h.Process]++
+	}
+	assert.Equal(t, map[string]int{"kill@com": 1, "kill@som": 1, "kill@rom": 1, "pause@com": 1, "pause@som": 1, "pause@rom": 1}, hit)
+	assert.Contains(t, out.String(), "@rom ")
+	for _, c := range rep.Verdict.Checks {
+		if c.Name == chaos.CheckDelivered || c.Name == chaos.CheckTwice {
+			assert.Empty(t, c.Skipped, c.Name)
+		}
+	}
+	assert.NotZero(t, rep.OrderStates["completed"])
+	for _, name := range []string{"com.db", "som.db", "rom.db"} {
+		_, err := os.Stat(filepath.Join(dir, "run", "run", name))
+		assert.NoError(t, err, "a store for each process")
 	}
 }

@@ -8,6 +8,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -20,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ordertwin/ordertwin/bench/chaos"
 	"github.com/ordertwin/ordertwin/core/api/tmf622"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/auth"
@@ -259,4 +261,50 @@ func TestDiskFull(t *testing.T) {
 	start()
 	assert.Equal(t, got, externalIDs(t, srv.base), "every acknowledged order, after a restart")
 	srv.stop(t)
+}
+
+// A failure run whose faults fill the server's disk (a tmpfs the run
+// mounts) and kill it: while full, orders are committed or refused with a
+// 503, never answered otherwise; the server is ready again once space
+// returns; nothing acknowledged is lost; and the tmpfs is unmounted after.
+func TestChaosDiskFull(t *testing.T) {
+	serveTestBinary(t)
+	dir := t.TempDir()
+	report := filepath.Join(dir, "chaos.json")
+	var out bytes.Buffer
+	err := chaosCmd(context.Background(), []string{"--duration", "6s", "--rate", "20", "--faults", "4", "--kinds", "disk-full,kill",
+		"--seed", "5", "--disk", "32m", "--reference", "none", "--dir", filepath.Join(dir, "run"), "--json", report}, &out)
+	require.NoError(t, err, out.String())
+	assert.Contains(t, out.String(), "answers while full")
+
+	var rep chaos.Report
+	b, err := os.ReadFile(report)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, &rep))
+	assert.True(t, rep.Verdict.Pass)
+	assert.Equal(t, 120, rep.Orders, "every order of the run acknowledged")
+	for _, c := range rep.Verdict.Checks {
+		if c.Name == chaos.CheckDiskFull {
+			assert.Empty(t, c.Skipped)
+			assert.True(t, c.Pass)
+		}
+	}
+	answered := 0
+	full := 0
+	for _, h := range rep.Faults {
+		assert.Empty(t, h.Error, h.Name)
+		if h.Kind == chaos.DiskFull {
+			full++
+			assert.True(t, h.Recovered, h.Name)
+			assert.Positive(t, h.ForSeconds, h.Name)
+			for _, n := range h.Answers {
+				answered += n
+			}
+		}
+	}
+	assert.Equal(t, 2, full)
+	assert.Positive(t, answered, "orders came while the disk was full")
+	mounts, err := os.ReadFile("/proc/mounts")
+	require.NoError(t, err)
+	assert.NotContains(t, string(mounts), filepath.Join(dir, "run", "disk"), "unmounted after the run")
 }
