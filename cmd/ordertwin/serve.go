@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -89,9 +90,17 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	snapInterval := fs.Duration("snapshot-interval", engine.DefaultSnapshotInterval, "take a snapshot after this much wall time at the latest (and always on a clean stop)")
 	adaptersFile := fs.String("adapters", "", "the adapters file (docs/adapters.md): per system, the twin (the default) or a real adapter with its endpoints and credentials")
 	retention := fs.String("retention", tmf.FormatOffset(defaultRetention), "how long (virtual time, ISO 8601) a finished product, service or resource order stays in memory before the APIs read it from the store, such as P7D; PT0S keeps every one")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (pprof) of the whole serve to FILE, from start to a clean stop")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		stop, err := profileCPU(*cpuProfile)
+		if err != nil {
+			return fmt.Errorf("serve: --cpuprofile: %w", err)
+		}
+		defer stop()
 	}
 	var sc *scenarios.Scenario
 	switch len(pos) {
@@ -269,6 +278,22 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	log.Info("stopped", "records", st.Len())
 	return failure
+}
+
+// profileCPU starts a CPU profile into file; stop ends it and closes the file.
+func profileCPU(file string) (stop func(), err error) {
+	f, err := os.Create(file)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 // peerLinks are the links of a process of role to the components it talks

@@ -15,12 +15,15 @@
 package approval
 
 import (
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
+	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/btcsuite/btcd/btcec/v2/schnorr"
 	"github.com/nbd-wtf/go-nostr"
 )
 
@@ -64,29 +67,64 @@ func NewKey() string { return nostr.GeneratePrivateKey() }
 
 // PublicKey returns the public key of secret (both in hex).
 func PublicKey(secret string) (string, error) {
-	if b, err := hex.DecodeString(secret); err != nil || len(b) != 32 {
-		return "", errors.New("a secret key is 64 hex digits")
-	}
-	pk, err := nostr.GetPublicKey(secret)
+	k, err := ParseKey(secret)
 	if err != nil {
-		return "", fmt.Errorf("secret key: %w", err)
+		return "", err
 	}
-	return pk, nil
+	return k.Public(), nil
 }
 
 // Sign signs d with secret and returns the event as JSON. The same
 // decision and key always give the same event (the signature's nonce is
-// derived from them), so a replay reproduces it.
+// derived from them), so a replay reproduces it. A signer of many
+// decisions parses its key once (ParseKey) and signs with Key.Sign.
 func Sign(secret string, d Decision) (string, error) {
-	pk, err := PublicKey(secret)
+	k, err := ParseKey(secret)
 	if err != nil {
 		return "", err
 	}
-	ev := nostr.Event{PubKey: pk, CreatedAt: nostr.Timestamp(d.At.Unix()), Kind: Kind, Content: d.Reason,
+	return k.Sign(d)
+}
+
+// Key is a secret key parsed once, with its public key: deriving the
+// public key is a scalar multiplication on the curve, as costly as a
+// signature, and a stage's reviewer signs every quote's decision with the
+// same key.
+type Key struct {
+	secret *btcec.PrivateKey
+	public string
+}
+
+// ParseKey parses a secret key (64 hex digits).
+func ParseKey(secret string) (*Key, error) {
+	b, err := hex.DecodeString(secret)
+	if err != nil || len(b) != 32 {
+		return nil, errors.New("a secret key is 64 hex digits")
+	}
+	sk, pk := btcec.PrivKeyFromBytes(b)
+	if sk.Key.IsZero() {
+		return nil, errors.New("secret key: zero is not a key")
+	}
+	return &Key{secret: sk, public: hex.EncodeToString(schnorr.SerializePubKey(pk))}, nil
+}
+
+// Public is the key's public key, in hex: the signer an event names.
+func (k *Key) Public() string { return k.public }
+
+// Sign signs d and returns the event as JSON: the NIP-01 event whose id
+// is the SHA-256 of its serialisation, signed with BIP-340 Schnorr (the
+// nonce derived from the key and the id, RFC 6979). The signature is not
+// verified again after signing (schnorr.FastSign): that check doubles the
+// cost, and whoever relies on the event checks it (Open).
+func (k *Key) Sign(d Decision) (string, error) {
+	ev := nostr.Event{PubKey: k.public, CreatedAt: nostr.Timestamp(d.At.Unix()), Kind: Kind, Content: d.Reason,
 		Tags: nostr.Tags{{"quote", d.Quote}, {"stage", d.Stage}, {"decision", d.State()}, {"digest", d.Digest}}}
-	if err := ev.Sign(secret); err != nil {
+	id := sha256.Sum256(ev.Serialize())
+	sig, err := schnorr.Sign(k.secret, id[:], schnorr.FastSign())
+	if err != nil {
 		return "", fmt.Errorf("sign the %s decision on %s: %w", d.Stage, d.Quote, err)
 	}
+	ev.ID, ev.Sig = hex.EncodeToString(id[:]), hex.EncodeToString(sig.Serialize())
 	b, err := json.Marshal(ev)
 	if err != nil {
 		return "", err

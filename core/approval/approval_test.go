@@ -121,3 +121,37 @@ func TestAuditor(t *testing.T) {
 	forged.To = strings.Repeat("0", 64)
 	assert.ErrorContains(t, p.Check(2, forged), "journalled as 0000")
 }
+
+// A decision signs to the very event it signed to before a key was
+// parsed once for many decisions (the journal of a replay holds these
+// bytes), and a parsed key signs as its secret does.
+func TestSignedBytes(t *testing.T) {
+	const want = `{"kind":4648,"id":"58c4eebebe734badf25f7905374568e4791a9ac0e4c15ea87e4162fbbf1cbe67","pubkey":"87d3561f19b74adbe8bf840682992466068830a9d8c36b4a0c99d36f826cb6cb","created_at":1738540800,"tags":[["quote","QT-001"],["stage","commercial"],["decision","approved"],["digest","abababababababababababababababababababababababababababababababab"]],"content":"within the rate card","sig":"b7a6ed770c61c3365c52bea0189173f3add249adbd331f7e39683cd64d10b3029ebd0659e359b9d6b39d631cd3ba2bd80653c841d77d5ee1becc7338e2b7180c"}`
+	ev, err := approval.Sign(secret, decision)
+	require.NoError(t, err)
+	assert.Equal(t, want, ev)
+	k, err := approval.ParseKey(secret)
+	require.NoError(t, err)
+	ev, err = k.Sign(decision)
+	require.NoError(t, err)
+	assert.Equal(t, want, ev)
+	assert.Equal(t, "87d3561f19b74adbe8bf840682992466068830a9d8c36b4a0c99d36f826cb6cb", k.Public())
+	for _, bad := range []string{"", "zz", secret[:62], secret + "00", strings.Repeat("0", 64)} {
+		_, err := approval.ParseKey(bad)
+		assert.Error(t, err, bad)
+	}
+}
+
+// BenchmarkSign is what one stage's signed decision costs a reviewer
+// whose key is parsed once (Key.Sign), as the twin's reviewers sign every
+// quote's decisions on the engine's loop.
+func BenchmarkSign(b *testing.B) {
+	k, err := approval.ParseKey(secret)
+	require.NoError(b, err)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := k.Sign(decision); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

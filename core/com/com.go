@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/approval"
 	"github.com/ordertwin/ordertwin/core/catalog"
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/inventory"
@@ -95,6 +96,8 @@ type COM struct {
 	shelvers      *shelvers
 	// ops are the actions people took on COM's worklist (operator.go).
 	ops *operator.Log
+	// keys are the stages' secret keys, parsed (stageKey).
+	keys map[string]*approval.Key
 }
 
 // New returns an empty COM.

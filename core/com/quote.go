@@ -420,6 +420,24 @@ func (c *COM) stageCheck(q *quote, stage string, now time.Duration) string {
 	return ""
 }
 
+// stageKey is the parsed secret key of stage (secret, from StageKeys),
+// parsed once: the twin's reviewer of a stage signs every quote's decision
+// with it.
+func (c *COM) stageKey(stage, secret string) (*approval.Key, error) {
+	if k, ok := c.keys[stage]; ok {
+		return k, nil
+	}
+	k, err := approval.ParseKey(secret)
+	if err != nil {
+		return nil, fmt.Errorf("the %s stage's key: %w", stage, err)
+	}
+	if c.keys == nil {
+		c.keys = map[string]*approval.Key{}
+	}
+	c.keys[stage] = k
+	return k, nil
+}
+
 // decide records the current stage's outcome and moves on.
 func (c *COM) decide(q *quote, ok bool, reason string, out *engine.Out) {
 	a := &q.approval[q.stage]
@@ -431,12 +449,17 @@ func (c *COM) decide(q *quote, ok bool, reason string, out *engine.Out) {
 	}
 	if key := c.cfg.StageKeys[a.Stage]; key != "" && a.Signed == "" && c.cfg.signs() {
 		d := approval.Decision{Quote: q.id, Stage: a.Stage, Approved: ok, Digest: q.digest, Reason: reason, At: c.cfg.Epoch.Add(out.Now())}
-		signed, err := approval.Sign(key, d)
+		k, err := c.stageKey(a.Stage, key)
 		if err != nil {
 			out.Error(err)
 			return
 		}
-		a.Signed, a.Approver = signed, approval.Signer(signed)
+		signed, err := k.Sign(d)
+		if err != nil {
+			out.Error(err)
+			return
+		}
+		a.Signed, a.Approver = signed, k.Public()
 	}
 	if !out.Fire(c.machines, lc.Approval, c.strs.Join(q.id, "/", a.Stage), "", &a.State, event, a.Reason, "Approval Workflow") {
 		return
