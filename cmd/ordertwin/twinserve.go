@@ -200,12 +200,12 @@ func serveTwin(ctx context.Context, opt servedOptions) (_ *servedTwin, err error
 	if s.NetBox, err = tnetbox.New(tw, token, log.With("system", "netbox")); err != nil {
 		return nil, err
 	}
-	ln, err := listen()
+	nbln, err := listen()
 	if err != nil {
 		return nil, err
 	}
-	s.goServe(func() error { return s.NetBox.Serve(ctx, ln) }, log)
-	url := "http://" + ln.Addr().String()
+	s.goServe(func() error { return s.NetBox.Serve(ctx, nbln) }, log)
+	url := "http://" + nbln.Addr().String()
 	nb := map[string]any{"kind": "netbox", "address": url, "credential": map[string]string{"file": base + ".netbox-token"},
 		"settings": map[string]any{"vlanGroups": tnetbox.VLANGroups(n), "prefixLength": 29}}
 	file["vlan"], file["ipam"] = nb, nb
@@ -293,12 +293,12 @@ func serveTwin(ctx context.Context, opt servedOptions) (_ *servedTwin, err error
 	// ZTP: the adapter is the PnP server; the CE routers call home to the
 	// port the file gives it, each until configured, calling again while
 	// the server is not there.
-	ln, err = listen()
+	pnpln, err := listen()
 	if err != nil {
 		return nil, err
 	}
-	pnpAddr := ln.Addr().(*net.TCPAddr)
-	_ = ln.Close() // the adapter listens there
+	pnpAddr := pnpln.Addr().(*net.TCPAddr)
+	_ = pnpln.Close() // the adapter listens there
 	pnpPassword, err := secret("pnp-password")
 	if err != nil {
 		return nil, err
