@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -65,4 +66,43 @@ func TestInventoryHolds(t *testing.T) {
 	assert.Nil(t, inv.Get("1"))
 	assert.False(t, inv.Held("1"))
 	assert.Nil(t, inv.Release("2"), "nothing to let go")
+}
+
+// An inventory larger than a page keeps its order across pages, through
+// removals that close the holes and puts after them.
+func TestInventoryPages(t *testing.T) {
+	inv := New[int]()
+	const n = 3*pageSize + 7
+	vals := make([]int, n)
+	id := func(i int) string { return strconv.Itoa(i) }
+	for i := range vals {
+		vals[i] = i
+		inv.Put(id(i), &vals[i])
+	}
+	assert.Equal(t, n, inv.Len())
+	var want []int
+	for i := range vals {
+		if i%3 == 0 {
+			want = append(want, i)
+			continue
+		}
+		inv.Remove(id(i)) // past half, the holes close
+	}
+	assert.Equal(t, len(want), inv.Len())
+	assert.Less(t, inv.n, n, "holes were closed")
+	assert.Equal(t, len(want), inv.n-inv.holes)
+	got := func() []int {
+		var out []int
+		for _, v := range inv.All() {
+			out = append(out, *v)
+		}
+		return out
+	}
+	assert.Equal(t, want, got())
+	for _, i := range want {
+		assert.Equal(t, i, *inv.Get(id(i)))
+	}
+	inv.Put(id(1), &vals[1])
+	assert.Equal(t, append(want, 1), got(), "put again, it goes last")
+	assert.Equal(t, 1, *inv.Get(id(1)))
 }

@@ -164,7 +164,17 @@ type step struct {
 	// the inventory shares; a later one (a replacement) is allocated alone.
 	owned    bool
 	resource tmf.Resource
-	shipment shipment // a CPE item's shipment; its id is "" until there is one
+	// shipment is a CPE item's shipment, nil until there is one: most
+	// items ship nothing, and the pointer keeps their step small.
+	shipment *shipment
+}
+
+// shipmentID is the id of the item's shipment, "" when it has none.
+func (st *step) shipmentID() string {
+	if st.shipment == nil {
+		return ""
+	}
+	return st.shipment.id
 }
 
 // index is the position of the item with id, or -1.
@@ -546,7 +556,7 @@ func (r *ROM) result(now time.Duration, res *port.Result, out *engine.Out) {
 			if n := st.replaced; n > 0 {
 				id = r.strs.Join(id, "-", strconv.Itoa(n+1)) // the replacement's own shipment
 			}
-			st.shipment = shipment{id: id, name: r.strs.Join(it.ID, " shipment"), state: lc.Initial(lc.Shipment)}
+			st.shipment = &shipment{id: id, name: r.strs.Join(it.ID, " shipment"), state: lc.Initial(lc.Shipment)}
 			out.Created(lc.Shipment, id, st.shipment.name, st.shipment.state, "ROM → logistics")
 		}
 	case port.Commit:
@@ -667,11 +677,11 @@ func pathIndex(state string) int {
 func (r *ROM) milestone(o *order, i int, m string, out *engine.Out) {
 	it := &o.ro.Items[i]
 	if it.Milestone != m {
-		out.Record(store.Record{Kind: "milestone", Entity: it.ID, Name: o.steps[i].shipment.id, To: m, Event: "milestone"})
+		out.Record(store.Record{Kind: "milestone", Entity: it.ID, Name: o.steps[i].shipmentID(), To: m, Event: "milestone"})
 	}
 	it.Milestone = m
-	s := &o.steps[i].shipment
-	if s.id == "" {
+	s := o.steps[i].shipment
+	if s == nil || s.id == "" {
 		return
 	}
 	switch m {

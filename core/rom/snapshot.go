@@ -141,7 +141,10 @@ func (r *ROM) Snapshot() ([]byte, error) {
 		so.Steps = make([]savedStep, len(o.steps))
 		for i, sp := range o.steps {
 			so.Steps[i] = savedStep{Key: sp.key, Op: sp.op, Attempts: sp.attempts, Replaced: sp.replaced, Released: sp.released, Owned: sp.owned,
-				Resource: sp.resource, Shipment: savedShipment{sp.shipment.id, sp.shipment.name, sp.shipment.state}}
+				Resource: sp.resource}
+			if s := sp.shipment; s != nil {
+				so.Steps[i].Shipment = savedShipment{s.id, s.name, s.state}
+			}
 		}
 	}
 	for _, res := range r.Resources.All() {
@@ -182,7 +185,10 @@ func (r *ROM) Restore(state []byte) error {
 		o.steps = make([]step, len(so.Steps))
 		for i, sp := range so.Steps {
 			o.steps[i] = step{key: sp.Key, op: sp.Op, attempts: sp.Attempts, replaced: sp.Replaced, released: sp.Released, owned: sp.Owned,
-				resource: sp.Resource, shipment: shipment{sp.Shipment.ID, sp.Shipment.Name, sp.Shipment.State}}
+				resource: sp.Resource}
+			if s := sp.Shipment; s != (savedShipment{}) {
+				o.steps[i].shipment = &shipment{s.ID, s.Name, s.State}
+			}
 		}
 		if n > 0 && so.Handle < r.nextHandle {
 			return fmt.Errorf("ROM restore: resource order %s: request handle %d before %d", so.RO.ID, so.Handle, r.nextHandle)

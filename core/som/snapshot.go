@@ -45,7 +45,8 @@ type savedOrder struct {
 }
 
 // savedSite is a site; its services' SupportingRes are nil, rebuilt from
-// Refs.
+// its steps' resources. (A snapshot written when sites kept their refs
+// apart has a Refs list too, which gob skips: the steps say the same.)
 type savedSite struct {
 	Place tmf.Place
 	// Planned is set when the site has its plan, Followed once SOM
@@ -56,7 +57,6 @@ type savedSite struct {
 	Items     []savedItem
 	Steps     []savedStep
 	Services  []tmf.Service
-	Refs      []tmf.Ref
 	ROID      string
 	Cancelled bool
 	// Handle is the request handle of its first step; Owed and Race what
@@ -97,13 +97,13 @@ func (s *SOM) Snapshot() ([]byte, error) {
 			site := &o.sites[k]
 			ss := &so.Sites[k]
 			*ss = savedSite{Place: site.place, Planned: site.plan != nil, Followed: s.roSites[o.so.ID+"/"+site.place.ID] == site,
-				IDs: site.ids, Refs: site.refs, ROID: site.roID, Cancelled: site.cancelled,
+				IDs: site.ids, ROID: site.roID, Cancelled: site.cancelled,
 				Handle: site.handle, Owed: site.owed, Race: site.race}
 			for _, si := range site.items {
 				ss.Items = append(ss.Items, savedItem{si.i, si.left})
 			}
-			for _, sp := range site.steps {
-				ss.Steps = append(ss.Steps, savedStep{sp.roi, sp.resource, sp.chars})
+			for j, sp := range site.steps {
+				ss.Steps = append(ss.Steps, savedStep{sp.roi, site.refs[j], sp.chars})
 			}
 			if site.services != nil {
 				ss.Services = make([]tmf.Service, len(site.services))
@@ -273,15 +273,16 @@ func (s *SOM) restoreSite(o *order, k int, ss *savedSite) error {
 // siteState is a site as saved, without its plan.
 func siteState(o *order, ss *savedSite) site {
 	st := site{order: o, place: ss.Place, ids: ss.IDs, roID: ss.ROID, cancelled: ss.Cancelled,
-		services: ss.Services, refs: ss.Refs, handle: ss.Handle, owed: ss.Owed, race: ss.Race}
+		services: ss.Services, handle: ss.Handle, owed: ss.Owed, race: ss.Race}
 	st.items = make([]siteItem, len(ss.Items))
 	for c, si := range ss.Items {
 		st.items[c] = siteItem{si.I, si.Left}
 	}
 	if ss.Steps != nil || ss.Followed {
 		st.steps = make([]step, len(ss.Steps))
+		st.refs = make([]tmf.Ref, len(ss.Steps))
 		for j, sp := range ss.Steps {
-			st.steps[j] = step{sp.ROI, sp.Resource, sp.Chars}
+			st.steps[j], st.refs[j] = step{sp.ROI, sp.Chars}, sp.Resource
 		}
 	}
 	return st

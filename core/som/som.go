@@ -107,8 +107,11 @@ type site struct {
 	// sites share one array.
 	items []siteItem
 	steps []step
-	// services holds the service instances of the site's items, and refs
-	// their supporting resources, both allocated at the first completion.
+	// services holds the service instances of the site's items, allocated
+	// at the first completion. refs[j] is the resource of steps[j], once
+	// it completed: a plan's steps go CFS by CFS, so the supporting
+	// resources of the service of plan.CFS[k] are a window of refs, shared
+	// with the service.
 	services []tmf.Service
 	refs     []tmf.Ref
 	// roID is the id ROM gave the site's resource order; cancelled is set
@@ -159,9 +162,8 @@ func (st *site) Var(name string) (string, bool) {
 }
 
 type step struct {
-	roi      string
-	resource tmf.Ref
-	chars    tmf.Characteristics
+	roi   string
+	chars tmf.Characteristics
 }
 
 type stepRef struct {
@@ -408,6 +410,7 @@ func (s *SOM) decompose(o *order, st *site, out *engine.Out) error {
 	}
 	name, external := all[from:ends[len(p.CFS)]], all[ends[len(p.CFS)]:]
 	st.steps = make([]step, len(p.Steps))
+	st.refs = make([]tmf.Ref, len(p.Steps))
 	st.handle = s.nextHandle
 	s.nextHandle += len(p.Steps)
 	if len(p.Steps) > 0 {
@@ -557,10 +560,10 @@ func (s *SOM) resourceEvent(now time.Duration, ev *tmf.OrderEvent, out *engine.O
 			s.resourceReleased(o, st, k, out)
 			return
 		}
-		if sp.resource.ID != "" {
+		if st.refs[ref.step].ID != "" {
 			return // re-delivered: already counted
 		}
-		sp.resource, sp.chars = ev.Item.Instance, ev.Item.Characteristics
+		st.refs[ref.step], sp.chars = ev.Item.Instance, ev.Item.Characteristics
 		st.items[k].left--
 		if st.items[k].left == 0 {
 			s.completeItem(now, o, st, k, out)
@@ -585,7 +588,7 @@ func (s *SOM) followed(ev *tmf.OrderEvent) (*site, error) {
 	if !ok || ref.roi() != ev.Item.ID || ref.site != st {
 		return nil, fmt.Errorf("SOM: event for resource order item %q, not an item of %s: %w", ev.Item.ID, ev.ExternalID, tmf.ErrUnknownOrder)
 	}
-	if ev.Item.State == lc.Completed && st.steps[ref.step].resource.ID == "" {
+	if ev.Item.State == lc.Completed && st.refs[ref.step].ID == "" {
 		if ev.Item.Instance.ID == "" {
 			return nil, fmt.Errorf("SOM: resource order item %s completed without its resource", ev.Item.ID)
 		}
@@ -614,10 +617,9 @@ func (s *SOM) completeItem(now time.Duration, o *order, st *site, k int, out *en
 	}
 	if st.services == nil {
 		st.services = make([]tmf.Service, len(st.plan.CFS))
-		st.refs = make([]tmf.Ref, len(st.plan.Steps))
 	}
 	// The supporting resources of plan.CFS[k] follow those of the CFS
-	// before it in the site's refs.
+	// before it in the site's refs: its steps are first, first+1, ...
 	first := 0
 	for _, c := range st.plan.CFS[:k] {
 		first += len(c.Steps)
@@ -636,10 +638,8 @@ func (s *SOM) completeItem(now time.Duration, o *order, st *site, k int, out *en
 		SupportingRes: st.refs[first : first+len(steps) : first+len(steps)], Ord: ord}
 	// The service carries the ordered characteristics, the probe's
 	// measurements when it has a probe, and references its resources.
-	for n, j := range steps {
-		sp := st.steps[j]
-		svc.SupportingRes[n] = sp.resource
-		for _, c := range sp.chars {
+	for _, j := range steps {
+		for _, c := range st.steps[j].chars {
 			if strings.HasPrefix(c.Name, "measured") {
 				if len(svc.Characteristics) == len(it.Service.Characteristics) {
 					svc.Characteristics = slices.Clip(svc.Characteristics)
