@@ -83,3 +83,32 @@ func rowsOf(r *Report, entity string) []string {
 	}
 	return rows
 }
+
+// A share of sites no longer within reach blocks its gate too: Wave 1 of
+// v2-gates-manual-release ends partial with one of its three sites in
+// service, the Regional wave waits for two; released by a person all the
+// same, it goes only when someone decides, and with no decision it is
+// cancelled and the order ends partial with the sites it has.
+func TestShareOutOfReachBlocksTheGate(t *testing.T) {
+	sc, err := loadEdited(t, "v2-gates-manual-release.yaml", "expect:", `faults:
+  - {name: adl-refuses, kind: hard, target: {system: access, op: reserve, area: ADL-CITY-01}}
+expect:`)
+	require.NoError(t, err)
+	sc.Expect = nil
+	s, err := New(sc.Spec, Options{Timeline: true})
+	require.NoError(t, err)
+	require.NoError(t, s.Run(context.Background()))
+	r := s.Report()
+	assert.Equal(t, "partial", r.Outcome)
+	require.Len(t, s.COM.Jeopardies(), 1)
+	j := s.COM.Jeopardies()[0]
+	assert.Equal(t, "gateBlocked", j.Type)
+	assert.Contains(t, j.Message, "SO-WAVE1 ended partial with 1 of 3 sites in service")
+	assert.Len(t, r.ServiceOrders, 2, "SO-REGIONAL never went")
+	assert.Equal(t, 2*2950.0, r.Billing.Monthly, "PER1 and PER2 in service, billed")
+	for _, po := range r.ProductOrders {
+		for _, it := range po.Items[4:] {
+			assert.Equal(t, "cancelled", it.State, it.ID)
+		}
+	}
+}

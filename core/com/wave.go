@@ -377,7 +377,10 @@ func gateMet(g Gate, p *wave) (string, bool) {
 		return p.soName + " completed", p.passed() || (p.state == lc.Held && p.slaBreach != "")
 	case GateSites:
 		need := int(math.Ceil(g.Share*float64(len(p.items)) - 1e-9))
-		return fmt.Sprintf("%s %d of %d sites in service", p.soName, p.active, len(p.items)), p.active >= need || p.passed()
+		// A wave that ended with fewer sites in service than the share
+		// does not meet it: the gate goes to people (blocked.go).
+		return fmt.Sprintf("%s %d of %d sites in service", p.soName, p.active, len(p.items)),
+			p.active >= need || p.state == lc.Completed || p.state == lc.Cancelled
 	}
 	return "", true
 }
