@@ -112,3 +112,20 @@ expect:`)
 		}
 	}
 }
+
+// A scenario's release event releases a blocked gate as a person's
+// action on the worklist does.
+func TestReleaseEventOnABlockedGate(t *testing.T) {
+	sc, err := loadEdited(t, "pilot-fails.yaml", "expect:", `events:
+  - {at: P2D, kind: release, wave: Wave 1, by: rollout manager}
+expect:`)
+	require.NoError(t, err)
+	sc.Expect = nil
+	s, err := New(sc.Spec, Options{Timeline: true})
+	require.NoError(t, err)
+	require.NoError(t, s.Run(context.Background()))
+	r := s.Report()
+	assert.Equal(t, "partial", r.Outcome)
+	assert.Equal(t, 4*1800.0, r.Billing.Monthly)
+	assert.Contains(t, rowsOf(r, "PO-2024-01203/Wave 1"), "released at P2D: gate released by rollout manager")
+}

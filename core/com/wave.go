@@ -387,6 +387,7 @@ func gateMet(g Gate, p *wave) (string, bool) {
 
 // ReleaseWave is a person's release of a wave whose plan says it waits for
 // one (WavePlan.Manual): the wave goes once its other gates are open too.
+// A wave whose gate can no longer open by itself goes at once.
 type ReleaseWave struct {
 	Order string // product order id; "" for every order with that wave
 	Wave  string
@@ -409,6 +410,11 @@ func (c *COM) releaseWave(m ReleaseWave, out *engine.Out) {
 			continue
 		}
 		for _, w := range o.waves {
+			if w.name == m.Wave && w.state == lc.Scheduled && w.blocked != "" && w.forcedBy == "" {
+				n++
+				c.forceGate(w, by, out) // a gate that can no longer open (blocked.go)
+				continue
+			}
 			if w.name != m.Wave || w.state != lc.Scheduled || w.releasedBy != "" || !o.quote.req.manual(w.name) {
 				continue
 			}
