@@ -31,6 +31,12 @@ var operatorCases = []acted{
 		operator.Action{Key: "k1", Kind: operator.ReopenGate, Item: "PO-2024-01203/Pilot", By: "olivia", Note: "path re-routed"}, "SO-WAVE2", "completed"},
 	{"v2-gates-manual-release.yaml", 3 * 24 * time.Hour,
 		operator.Action{Key: "k1", Kind: operator.Release, Item: "PO-2025-00871/Regional", By: "olivia", Note: "regional crews ready"}, "SO-REGIONAL", "completed"},
+	// A gate that can no longer open (the pilot failed), released by a
+	// person: the rollout goes on without the pilot.
+	{"pilot-fails.yaml", 24 * time.Hour,
+		operator.Action{Key: "k1", Kind: operator.Release, Item: "PO-2024-01203/Wave 1", By: "olivia", Note: "pilot fault understood"}, "SO-WAVE2", "completed"},
+	{"pilot-fails.yaml", 24 * time.Hour,
+		operator.Action{Key: "k1", Kind: operator.CancelWaves, Item: "PO-2024-01203/Wave 1", By: "olivia", Note: "customer will re-plan"}, "PO-2024-01203/Wave 2", "cancelled"},
 }
 
 // newActed is a system of c's scenario without its events, c's action

@@ -20,7 +20,7 @@ import (
 var snapshotScenarios = []string{"globaltech-5site.yaml", "flaky-netconf.yaml", "cpe-lost.yaml", "brisbane-capacity.yaml",
 	"pilot-sla-breach.yaml", "speed-upgrade.yaml", "remove-site.yaml", "cancel-mid-rollout.yaml", "meridian-8site.yaml",
 	"newuser-removal-and-triggers.yaml", "newuser-harbourview-faults.yaml", "approval-rejected.yaml", "credit-refused.yaml",
-	"v2-bank-mixed-tiers.yaml", "v2-gates-manual-release.yaml", "v2-changes-in-flight.yaml"}
+	"v2-bank-mixed-tiers.yaml", "v2-gates-manual-release.yaml", "v2-changes-in-flight.yaml", "pilot-fails.yaml"}
 
 // §7 finished orders leave memory: with a retention, every finished
 // resource order leaves ROM once its retention has passed, and nothing

@@ -52,6 +52,12 @@ func (c *Catalog) checkPolicies() error {
 		bad := func(format string, args ...any) {
 			errs = append(errs, fmt.Errorf("policies[%d] (%s × %s): %s", i, p.Step, p.Error, fmt.Sprintf(format, args...)))
 		}
+		if p.Step == GateStep {
+			if p.Error != GateBlocked || p.Action != HoldStep || p.Deadline <= 0 || p.Then != FailStep {
+				bad("a gate's policy is {step: gate, error: blocked, action: hold, deadline: <how long people have to decide>, then: fail}")
+			}
+			continue
+		}
 		if p.Step == "" {
 			bad("no step (an RFS id, a resource type or *)")
 		} else if p.Step != "*" && c.RFS[p.Step] == nil && !c.resourceType(p.Step) {
@@ -91,6 +97,29 @@ func (c *Catalog) resourceType(t string) bool {
 		}
 	}
 	return false
+}
+
+// A wave's gate that can no longer open by itself (the waves it waits for
+// ended without meeting it) is held for people's decision: its policy is
+// the row {step: gate, error: blocked, action: hold, deadline, then: fail}.
+const (
+	GateStep    = "gate"
+	GateBlocked = "blocked"
+	// DefaultGateDecision is how long people have to decide on a blocked
+	// gate when the table has no gate row.
+	DefaultGateDecision = 72 * time.Hour
+)
+
+// GateDecision is how long a blocked gate waits for people's decision
+// (release it, or cancel the waves still waiting) before the waves still
+// waiting are cancelled and the order ends with the sites it has.
+func (c *Catalog) GateDecision() time.Duration {
+	for _, p := range c.Policies {
+		if p.Step == GateStep {
+			return p.Deadline
+		}
+	}
+	return DefaultGateDecision
 }
 
 // defaultPolicy applies when no policy matches: the step fails.

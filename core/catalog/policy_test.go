@@ -43,3 +43,25 @@ func TestPolicyChecks(t *testing.T) {
 		assert.ErrorContains(t, err, want)
 	}
 }
+
+// A gate's row is COM's: one shape, only its deadline given; ROM's steps
+// never match it (scenarios/README.md, "Failure policies").
+func TestGatePolicy(t *testing.T) {
+	c, err := Load("../../scenarios/catalog/enterprise.yaml")
+	require.NoError(t, err)
+	assert.Equal(t, 72*time.Hour, c.GateDecision())
+	assert.Equal(t, DefaultGateDecision, (&Catalog{}).GateDecision(), "no gate row: 72h")
+	d := &Catalog{Policies: []Policy{{Step: GateStep, Error: GateBlocked, Action: HoldStep, Deadline: 5 * time.Hour, Then: FailStep}}}
+	require.NoError(t, d.checkPolicies())
+	assert.Equal(t, 5*time.Hour, d.GateDecision())
+	assert.Equal(t, FailStep, d.PolicyFor("RFS:CE-Router", "CPE", "hard").Action, "a ROM step does not match the gate row")
+
+	bad := &Catalog{Policies: []Policy{
+		{Step: GateStep, Error: GateBlocked, Action: HoldStep, Then: FailStep},
+		{Step: GateStep, Error: "hard", Action: Compensate},
+	}}
+	err = bad.checkPolicies()
+	require.Error(t, err)
+	assert.ErrorContains(t, err, "policies[0] (gate × blocked): a gate's policy is {step: gate, error: blocked, action: hold")
+	assert.ErrorContains(t, err, "policies[1] (gate × hard): a gate's policy is")
+}

@@ -157,6 +157,8 @@ func (c *COM) Handle(now time.Duration, msg any, out *engine.Out) {
 		}
 	case heldDue:
 		c.heldMissed(m, out)
+	case decisionDue:
+		c.decided(m, out)
 	case Remediate:
 		c.remediate(m, out)
 	case ReleaseWave:

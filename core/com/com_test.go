@@ -165,7 +165,13 @@ func TestSiteFailsWhenItsItemsAreFinal(t *testing.T) {
 	assert.Equal(t, "failed", items[0].State)
 	assert.Contains(t, items[0].StateReason, "no QoS template for 500 Mbps Gold")
 	assert.Equal(t, "failed", r.ServiceOrders[0].State)
-	assert.Equal(t, "inProgress", r.Outcome, "the failed pilot keeps the later waves behind their gate")
+	// The later waves' gate can no longer open; with no decision by the
+	// gate policy's deadline they are cancelled, and the order fails
+	// (blocked.go).
+	assert.Equal(t, "failed", r.Outcome, "the failed pilot ends the order once no one decides on its gate")
+	for _, it := range items[1:] {
+		assert.Equal(t, "cancelled", it.State, "%s never started", it.ID)
+	}
 	assert.Len(t, r.ServiceOrders, 1)
 	for _, res := range r.Resources {
 		assert.Equal(t, "released", res.State, "%s %s", res.Type, res.Value)

@@ -36,6 +36,9 @@ func (c *COM) Worklist() []operator.Item {
 			if it, ok := c.releaseItem(w); ok {
 				items = append(items, it)
 			}
+			if it, ok := c.blockedItem(w); ok {
+				items = append(items, it)
+			}
 		}
 	}
 	open := map[string]operator.Item{}
@@ -143,14 +146,31 @@ func (c *COM) act(a operator.Action, out *engine.Out) any {
 		c.remediate(Remediate{Order: item.Order, Wave: item.Wave}, out)
 		result = fmt.Sprintf("%s reopened: its sites are measured again", item.Entity)
 	case operator.Release:
+		if item.Kind == operator.GateBlocked {
+			c.forceGate(c.waveOf(item), a.By, out)
+			result = fmt.Sprintf("%s: gate released by %s", item.Entity, a.By)
+			break
+		}
 		c.releaseWave(ReleaseWave{Order: item.Order, Wave: item.Wave, By: a.By}, out)
 		result = fmt.Sprintf("%s released by %s: it goes once its gates are open", item.Entity, a.By)
+	case operator.CancelWaves:
+		reason := "waves cancelled by " + a.By + " after " + c.waveOf(item).blocked
+		if a.Note != "" {
+			reason += ": " + a.Note
+		}
+		c.cancelWaiting(c.waveOf(item), reason, out)
+		result = fmt.Sprintf("%s and the waves behind it cancelled by %s", item.Entity, a.By)
 	case operator.Assign:
 		result = "assigned to " + a.Assignee
 	case operator.Note:
 		result = "noted"
 	}
 	return c.ops.Take(a, result, out)
+}
+
+// waveOf is the wave a worklist item of a wave is about.
+func (c *COM) waveOf(item *operator.Item) *wave {
+	return c.orderBy[item.Order].waveNamed(item.Wave)
 }
 
 // confirmCapacity takes a person's word that the capacity a planning task

@@ -118,6 +118,9 @@ type waveState struct {
 	Active      int
 	SubmittedAt time.Duration
 	CompletedAt time.Duration
+	Blocked     string
+	BlockedAt   time.Duration
+	ForcedBy    string
 }
 
 type soiState struct {
@@ -216,7 +219,8 @@ func (c *COM) Snapshot() ([]byte, error) {
 		st.Waves = append(st.Waves, waveState{Handle: h, Order: indexOf(c.orders, w.order), ID: w.id, Name: w.name, SOName: w.soName,
 			ExternalID: w.externalID, State: w.state, Target: w.target, Items: w.items, SO: w.so, SOID: w.soID,
 			SOState: w.soState, SLABreach: w.slaBreach, Measuring: w.measuring, ReleasedBy: w.releasedBy, Late: w.late,
-			Modify: indexOf(c.modifies, w.modify), Active: w.active, SubmittedAt: w.submittedAt, CompletedAt: w.completedAt})
+			Modify: indexOf(c.modifies, w.modify), Active: w.active, SubmittedAt: w.submittedAt, CompletedAt: w.completedAt,
+			Blocked: w.blocked, BlockedAt: w.blockedAt, ForcedBy: w.forcedBy})
 	}
 	for _, h := range slices.Sorted(maps.Keys(c.sois)) {
 		r := c.sois[h]
@@ -377,7 +381,7 @@ func (c *COM) restore(st *comState) error {
 		w := &wave{order: c.orders[s.Order], id: s.ID, name: s.Name, soName: s.SOName, externalID: s.ExternalID,
 			state: s.State, target: s.Target, items: s.Items, so: s.SO, soID: s.SOID, soState: s.SOState,
 			slaBreach: s.SLABreach, measuring: s.Measuring, releasedBy: s.ReleasedBy, handle: s.Handle, late: s.Late, active: s.Active,
-			submittedAt: s.SubmittedAt, completedAt: s.CompletedAt}
+			submittedAt: s.SubmittedAt, completedAt: s.CompletedAt, blocked: s.Blocked, blockedAt: s.BlockedAt, forcedBy: s.ForcedBy}
 		if s.Modify >= 0 {
 			w.modify = c.modifies[s.Modify]
 			w.modify.wave = w
@@ -499,6 +503,6 @@ func (c *COM) restore(st *comState) error {
 // Messages implements engine.Messages: every message COM takes, its own
 // timers included, so that a snapshot can keep those waiting.
 func (c *COM) Messages() []any {
-	return []any{QuoteRequest{}, OrderRequest{}, &port.Result{}, &tmf.OrderEvent{}, deadline{}, heldDue{}, Remediate{},
+	return []any{QuoteRequest{}, OrderRequest{}, &port.Result{}, &tmf.OrderEvent{}, deadline{}, heldDue{}, decisionDue{}, Remediate{},
 		Cancel{}, Change{}, AddSite{}, Remove{}, Describe{}, Review{}, Qualify{}, retire{}, operator.Action{}}
 }

@@ -44,7 +44,13 @@ type wave struct {
 	// active counts the wave's sites in service.
 	active int
 	// releasedBy is who released a wave of manual release.
-	releasedBy  string
+	releasedBy string
+	// blocked says why the wave's gate can no longer open by itself, since
+	// blockedAt; forcedBy is who released the gate all the same
+	// (blocked.go).
+	blocked     string
+	blockedAt   time.Duration
+	forcedBy    string
 	submittedAt time.Duration
 	completedAt time.Duration
 	// sois are the handles of the wave's service order items.
@@ -252,8 +258,15 @@ func (c *COM) decompose(o *order, i int, w *wave, cfs []*catalog.CFS, d decompos
 // releaseNext submits the next scheduled wave whose gate is open: the
 // first wave at once, each later one when the wave before it completed,
 // SLA validation included. A plan of gates (QuoteRequest.Gated) submits
-// every scheduled wave whose gates are open, in plan order.
+// every scheduled wave whose gates are open, in plan order. A gate that
+// can no longer open by itself goes to people (blocked.go).
 func (c *COM) releaseNext(o *order, out *engine.Out) {
+	c.releaseOpen(o, out)
+	c.watchGates(o, out)
+}
+
+// releaseOpen submits the scheduled waves whose gates are open.
+func (c *COM) releaseOpen(o *order, out *engine.Out) {
 	gated := o.quote.req.Gated()
 	for k, w := range o.waves {
 		if w.state != lc.Scheduled {
@@ -265,6 +278,8 @@ func (c *COM) releaseNext(o *order, out *engine.Out) {
 			if reason, open = c.gateOpen(o, k); !open {
 				continue
 			}
+		} else if w.forcedBy != "" {
+			reason = "gate released by " + w.forcedBy
 		} else {
 			if k > 0 && !o.waves[k-1].passed() {
 				return
@@ -292,6 +307,38 @@ func (c *COM) releaseNext(o *order, out *engine.Out) {
 // its gates.
 func (c *COM) gateOpen(o *order, k int) (string, bool) {
 	w := o.waves[k]
+	if w.forcedBy != "" {
+		return "gate released by " + w.forcedBy, true
+	}
+	plan, gates := c.gatesOf(o, k)
+	var passed []string
+	for _, g := range gates {
+		p := o.waveNamed(g.Wave)
+		if p == nil {
+			continue // no site of this order in that wave
+		}
+		text, ok := gateMet(g, p)
+		if !ok {
+			return "", false
+		}
+		passed = append(passed, text)
+	}
+	if plan != nil && plan.Manual {
+		if w.releasedBy == "" {
+			return "", false
+		}
+		passed = append(passed, "released by "+w.releasedBy)
+	}
+	if len(passed) == 0 {
+		return "first wave", true
+	}
+	return "gate passed: " + strings.Join(passed, "; "), true
+}
+
+// gatesOf is the plan of wave k of o (nil for a late wave) and the gates
+// it waits behind: its plan's, else the wave before it, SLA validated.
+func (c *COM) gatesOf(o *order, k int) (*WavePlan, []Gate) {
+	w := o.waves[k]
 	var plan *WavePlan
 	if !w.late {
 		for i := range o.quote.req.Waves {
@@ -307,50 +354,40 @@ func (c *COM) gateOpen(o *order, k int) (string, bool) {
 	if len(gates) == 0 && k > 0 {
 		gates = []Gate{{Wave: o.waves[k-1].name, On: GateSLAValidated}}
 	}
-	var passed []string
-	for _, g := range gates {
-		var p *wave
-		for _, ow := range o.waves {
-			if ow.name == g.Wave {
-				p = ow
-			}
-		}
-		if p == nil {
-			continue // no site of this order in that wave
-		}
-		switch g.On {
-		case GateSLAValidated:
-			if !p.passed() {
-				return "", false
-			}
-			passed = append(passed, p.soName+" "+p.state+", SLA validated")
-		case GateCompleted:
-			if !p.passed() && (p.state != lc.Held || p.slaBreach == "") {
-				return "", false
-			}
-			passed = append(passed, p.soName+" completed")
-		case GateSites:
-			need := int(math.Ceil(g.Share*float64(len(p.items)) - 1e-9))
-			if p.active < need && !p.passed() {
-				return "", false
-			}
-			passed = append(passed, fmt.Sprintf("%s %d of %d sites in service", p.soName, p.active, len(p.items)))
+	return plan, gates
+}
+
+// waveNamed is o's wave called name, nil when none of its sites is in it.
+func (o *order) waveNamed(name string) *wave {
+	var p *wave
+	for _, ow := range o.waves {
+		if ow.name == name {
+			p = ow
 		}
 	}
-	if plan != nil && plan.Manual {
-		if w.releasedBy == "" {
-			return "", false
-		}
-		passed = append(passed, "released by "+w.releasedBy)
+	return p
+}
+
+// gateMet tells whether wave p meets gate g, and says how.
+func gateMet(g Gate, p *wave) (string, bool) {
+	switch g.On {
+	case GateSLAValidated:
+		return p.soName + " " + p.state + ", SLA validated", p.passed()
+	case GateCompleted:
+		return p.soName + " completed", p.passed() || (p.state == lc.Held && p.slaBreach != "")
+	case GateSites:
+		need := int(math.Ceil(g.Share*float64(len(p.items)) - 1e-9))
+		// A wave that ended with fewer sites in service than the share
+		// does not meet it: the gate goes to people (blocked.go).
+		return fmt.Sprintf("%s %d of %d sites in service", p.soName, p.active, len(p.items)),
+			p.active >= need || p.state == lc.Completed || p.state == lc.Cancelled
 	}
-	if len(passed) == 0 {
-		return "first wave", true
-	}
-	return "gate passed: " + strings.Join(passed, "; "), true
+	return "", true
 }
 
 // ReleaseWave is a person's release of a wave whose plan says it waits for
 // one (WavePlan.Manual): the wave goes once its other gates are open too.
+// A wave whose gate can no longer open by itself goes at once.
 type ReleaseWave struct {
 	Order string // product order id; "" for every order with that wave
 	Wave  string
@@ -373,6 +410,11 @@ func (c *COM) releaseWave(m ReleaseWave, out *engine.Out) {
 			continue
 		}
 		for _, w := range o.waves {
+			if w.name == m.Wave && w.state == lc.Scheduled && w.blocked != "" && w.forcedBy == "" {
+				n++
+				c.forceGate(w, by, out) // a gate that can no longer open (blocked.go)
+				continue
+			}
 			if w.name != m.Wave || w.state != lc.Scheduled || w.releasedBy != "" || !o.quote.req.manual(w.name) {
 				continue
 			}
@@ -507,8 +549,8 @@ func (c *COM) waveProgress(w *wave, soState string, out *engine.Out) {
 	case lc.Complete, lc.PartComplete:
 		w.completedAt = out.Now()
 		c.releaseNext(o, out)
-	case lc.Cancel:
-		c.releaseNext(o, out)
+	case lc.Cancel, lc.Fail:
+		c.releaseNext(o, out) // a failed wave blocks the gates on it (blocked.go)
 	}
 }
 

@@ -31,13 +31,14 @@ const (
 	ConfirmCapacity  = "confirmCapacity"  // the capacity a planning task asked for is built: revalidate the held site
 	ReopenGate       = "reopenGate"       // the network behind a gate held on its SLA check is fixed: measure again
 	Hold             = "hold"             // hold an item that has not started yet
-	Release          = "release"          // release an item an operator held
+	Release          = "release"          // release an item an operator held, or a wave's gate
+	CancelWaves      = "cancelWaves"      // cancel the waves still waiting behind a gate that can no longer open
 	Assign           = "assign"           // give the item to a person
 	Note             = "note"             // add a note to the item
 )
 
 // Kinds lists every kind of action.
-var Kinds = []string{Retry, CompleteManually, Compensate, ConfirmCapacity, ReopenGate, Hold, Release, Assign, Note}
+var Kinds = []string{Retry, CompleteManually, Compensate, ConfirmCapacity, ReopenGate, Hold, Release, CancelWaves, Assign, Note}
 
 // The kinds of worklist item.
 const (
@@ -46,10 +47,14 @@ const (
 	// ReleaseAwaited is a wave whose plan says a person releases it
 	// (scenario version 2, release: manual), not yet released.
 	ReleaseAwaited = "releaseAwaited"
-	ManualAction   = "manualAction" // a resource order item held for manual action by the failure policy
-	ItemFailed     = "itemFailed"   // a resource order item that failed
-	OperatorHeld   = "operatorHeld" // a resource order item an operator held
-	Jeopardy       = "jeopardy"     // a jeopardy alert on an entity still in progress
+	// GateBlocked is a wave whose gate can no longer open by itself: the
+	// waves it waits for ended without meeting it (a pilot whose every
+	// site failed).
+	GateBlocked  = "gateBlocked"
+	ManualAction = "manualAction" // a resource order item held for manual action by the failure policy
+	ItemFailed   = "itemFailed"   // a resource order item that failed
+	OperatorHeld = "operatorHeld" // a resource order item an operator held
+	Jeopardy     = "jeopardy"     // a jeopardy alert on an entity still in progress
 )
 
 // Action is a person's command on a worklist item.

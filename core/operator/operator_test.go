@@ -16,7 +16,7 @@ func TestValid(t *testing.T) {
 		want string
 	}{
 		{Action{Kind: ConfirmCapacity, Item: "TASK-001"}, ""},
-		{Action{Kind: "bless", Item: "TASK-001"}, `action: "bless" is not an action (retry, completeManually, compensate, confirmCapacity, reopenGate, hold, release, assign, note)`},
+		{Action{Kind: "bless", Item: "TASK-001"}, `action: "bless" is not an action (retry, completeManually, compensate, confirmCapacity, reopenGate, hold, release, cancelWaves, assign, note)`},
 		{Action{Kind: Retry}, "worklistItem.id: names the item acted on"},
 		{Action{Kind: Assign, Item: "ROI-001"}, "assignee: an assign action names who"},
 		{Action{Kind: Note, Item: "ROI-001"}, "note: a note action says something"},

@@ -1,0 +1,131 @@
+package scenarios
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ordertwin/ordertwin/core/operator"
+)
+
+// A pilot that fails leaves no order hanging: the gate of the wave behind
+// it goes on the worklist (gateBlocked, with a jeopardy), and what people
+// decide by the gate policy's deadline ends it (docs/architecture.md,
+// "Gates": a gate that can no longer open).
+func TestBlockedGateWorklistAndDecisions(t *testing.T) {
+	const gate = "PO-2024-01203/Wave 1"
+	day := 24 * time.Hour
+
+	t.Run("on the worklist until its deadline", func(t *testing.T) {
+		sc := load(t, "pilot-fails.yaml")
+		s, err := New(sc.Spec, Options{Clock: &cutClock{day}})
+		require.NoError(t, err)
+		if err := s.Engine.Run(context.Background()); err != nil {
+			require.ErrorIs(t, err, errCut)
+		}
+		var item *operator.Item
+		for _, it := range s.COM.Worklist() {
+			if it.Kind == operator.GateBlocked {
+				item = &it
+			}
+		}
+		require.NotNil(t, item, "the blocked gate is on the worklist")
+		assert.Equal(t, gate, item.ID)
+		assert.Equal(t, "gate can no longer open: SO-PILOT ended failed with 0 of 1 sites in service", item.Reason)
+		assert.Equal(t, []string{operator.Release, operator.CancelWaves, operator.Assign, operator.Note}, item.Actions)
+		assert.True(t, item.HasDeadline)
+		assert.Equal(t, 4*time.Hour+3*day, item.Deadline, "the catalog's gate policy: 72h from the pilot's failure")
+		require.Len(t, s.COM.Jeopardies(), 1)
+		assert.Equal(t, "gateBlocked", s.COM.Jeopardies()[0].Type)
+	})
+
+	decide := func(t *testing.T, kind string) *Report {
+		c := acted{file: "pilot-fails.yaml", at: day, act: operator.Action{Key: "k1", Kind: kind, Item: gate, By: "olivia"}}
+		s := newActed(t, c, Options{Timeline: true})
+		require.NoError(t, s.Run(context.Background()))
+		require.Len(t, s.COM.Actions(), 1)
+		assert.Empty(t, s.COM.Worklist(), "nothing left to decide")
+		return s.Report()
+	}
+
+	t.Run("released: the rollout goes on without the pilot", func(t *testing.T) {
+		r := decide(t, operator.Release)
+		assert.Equal(t, "partial", r.Outcome, "the pilot's site failed, the four others are in service")
+		assert.Equal(t, 4*1800.0, r.Billing.Monthly)
+		assert.Len(t, r.ServiceOrders, 3)
+		assert.Contains(t, rowsOf(r, gate), "released at P1D: gate released by olivia")
+	})
+
+	t.Run("cancelled: the order ends at once", func(t *testing.T) {
+		r := decide(t, operator.CancelWaves)
+		assert.Equal(t, "failed", r.Outcome)
+		assert.Equal(t, "P1D", r.FinishedAt)
+		assert.Zero(t, r.Billing.Monthly)
+		assert.Len(t, r.ServiceOrders, 1)
+		for _, po := range r.ProductOrders {
+			for _, it := range po.Items[1:] {
+				assert.Equal(t, "cancelled", it.State, it.ID)
+			}
+		}
+	})
+}
+
+// rowsOf lists an entity's timeline rows as "state at when: reason".
+func rowsOf(r *Report, entity string) []string {
+	var rows []string
+	for _, row := range r.Timeline {
+		if row.Entity == entity {
+			rows = append(rows, row.State+" at "+row.At+": "+row.Reason)
+		}
+	}
+	return rows
+}
+
+// A share of sites no longer within reach blocks its gate too: Wave 1 of
+// v2-gates-manual-release ends partial with one of its three sites in
+// service, the Regional wave waits for two; released by a person all the
+// same, it goes only when someone decides, and with no decision it is
+// cancelled and the order ends partial with the sites it has.
+func TestShareOutOfReachBlocksTheGate(t *testing.T) {
+	sc, err := loadEdited(t, "v2-gates-manual-release.yaml", "expect:", `faults:
+  - {name: adl-refuses, kind: hard, target: {system: access, op: reserve, area: ADL-CITY-01}}
+expect:`)
+	require.NoError(t, err)
+	sc.Expect = nil
+	s, err := New(sc.Spec, Options{Timeline: true})
+	require.NoError(t, err)
+	require.NoError(t, s.Run(context.Background()))
+	r := s.Report()
+	assert.Equal(t, "partial", r.Outcome)
+	require.Len(t, s.COM.Jeopardies(), 1)
+	j := s.COM.Jeopardies()[0]
+	assert.Equal(t, "gateBlocked", j.Type)
+	assert.Contains(t, j.Message, "SO-WAVE1 ended partial with 1 of 3 sites in service")
+	assert.Len(t, r.ServiceOrders, 2, "SO-REGIONAL never went")
+	assert.Equal(t, 2*2950.0, r.Billing.Monthly, "PER1 and PER2 in service, billed")
+	for _, po := range r.ProductOrders {
+		for _, it := range po.Items[4:] {
+			assert.Equal(t, "cancelled", it.State, it.ID)
+		}
+	}
+}
+
+// A scenario's release event releases a blocked gate as a person's
+// action on the worklist does.
+func TestReleaseEventOnABlockedGate(t *testing.T) {
+	sc, err := loadEdited(t, "pilot-fails.yaml", "expect:", `events:
+  - {at: P2D, kind: release, wave: Wave 1, by: rollout manager}
+expect:`)
+	require.NoError(t, err)
+	sc.Expect = nil
+	s, err := New(sc.Spec, Options{Timeline: true})
+	require.NoError(t, err)
+	require.NoError(t, s.Run(context.Background()))
+	r := s.Report()
+	assert.Equal(t, "partial", r.Outcome)
+	assert.Equal(t, 4*1800.0, r.Billing.Monthly)
+	assert.Contains(t, rowsOf(r, "PO-2024-01203/Wave 1"), "released at P2D: gate released by rollout manager")
+}
