@@ -9,6 +9,13 @@
 // it is (device-info), then has it apply and save the configuration
 // (cli-config). The call answers when the router reports the apply, or at
 // its deadline.
+//
+// ROM commits the router when it is reserved, before the site's VLAN,
+// subnet and QoS policy are done: a commit that lacks only those waits
+// for them, and takes them from the updates ROM sends as the items
+// complete (the call again, under its key, with a fuller port.Config). A
+// router that calls home before its configuration is complete is told to
+// call again later.
 package ztp
 
 import (
@@ -86,10 +93,15 @@ type ZTP struct {
 // call is one commit: what it sends, and how far the router got.
 type call struct {
 	key, item string
-	day1      Day1
-	resource  *tmf.Resource // the answer's, the reserved router made available
-	deadline  time.Time
-	start     time.Time
+	// day1 is the configuration handed over; ready once it is complete,
+	// config the request's port.Config it was last read from (guarded by
+	// ZTP.mu).
+	day1     Day1
+	ready    bool
+	config   port.Config
+	resource *tmf.Resource // the answer's, the reserved router made available
+	deadline time.Time
+	start    time.Time
 
 	// Guarded by ZTP.mu.
 	step       step
@@ -206,7 +218,10 @@ func check(req *port.Request) *port.Error {
 // for its router from the moment Call returns. Its time is now: the inbox
 // stamps an answer when it arrives.
 func (z *ZTP) Call(now time.Duration, req *port.Request, reply port.Replier) {
-	c, res := z.start(req)
+	c, res, updated := z.start(req)
+	if updated {
+		return // the call's first Call answers
+	}
 	handle := req.Handle
 	go func() {
 		if res == nil {
@@ -220,7 +235,7 @@ func (z *ZTP) Call(now time.Duration, req *port.Request, reply port.Replier) {
 // router has reported its configuration applied, or failed, or the
 // call's deadline has passed.
 func (z *ZTP) Do(ctx context.Context, req *port.Request) *port.Result {
-	c, res := z.start(req)
+	c, res, _ := z.start(req)
 	if res != nil {
 		return res
 	}
@@ -229,21 +244,27 @@ func (z *ZTP) Do(ctx context.Context, req *port.Request) *port.Result {
 
 // start registers a commit, or finds the call a repeated key made; a
 // call that answers at once (a release, a bad request, a finished call)
-// has its result.
-func (z *ZTP) start(req *port.Request) (*call, *port.Result) {
+// has its result. A repeated key of a call waiting, with another
+// port.Config, is an update of the call (updated): it takes the new
+// values.
+func (z *ZTP) start(req *port.Request) (_ *call, _ *port.Result, updated bool) {
 	res := &port.Result{Key: req.Key, System: req.System, Op: req.Op, Item: req.Item, Handle: req.Handle, Final: true}
 	if perr := check(req); perr != nil {
 		res.Err = perr
-		return nil, res
+		return nil, res, false
 	}
 	z.mu.Lock()
 	defer z.mu.Unlock()
 	if c, ok := z.calls[req.Key]; ok && req.Key != "" {
 		select {
 		case <-c.done:
-			return nil, withHandle(c.res, req.Handle)
+			return nil, withHandle(c.res, req.Handle), false
 		default:
-			return c, nil
+			if req.Op == port.Commit && req.Config != c.config {
+				z.update(c, req)
+				return c, nil, true
+			}
+			return c, nil, false
 		}
 	}
 	if req.Op == port.Release {
@@ -252,19 +273,19 @@ func (z *ZTP) start(req *port.Request) (*call, *port.Result) {
 				z.finish(c, &port.Error{Class: port.Hard, Code: "released", Message: fmt.Sprintf("CE router %s was released before it was configured", req.Resource.ID)}, "")
 			}
 		}
-		return nil, res
+		return nil, res, false
 	}
 	d, perr := Day1Of(req)
-	if perr != nil {
+	if perr != nil && !waitsForService(req) {
 		res.Err = perr
-		return nil, res
+		return nil, res, false
 	}
 	r := *req.Resource
 	r.State = "available"
 	r.Characteristics = slices.Clone(r.Characteristics)
 	now := time.Now()
-	c := &call{key: req.Key, item: req.Item, day1: d, resource: &r, start: now, deadline: now.Add(z.cfg.Timeout),
-		calledHome: make(chan struct{}), done: make(chan struct{})}
+	c := &call{key: req.Key, item: req.Item, day1: d, ready: perr == nil, config: req.Config, resource: &r,
+		start: now, deadline: now.Add(z.cfg.Timeout), calledHome: make(chan struct{}), done: make(chan struct{})}
 	c.base = res
 	if old := z.waiting[d.Serial]; old != nil {
 		z.finish(old, &port.Error{Class: port.Transient, Code: "superseded", Message: fmt.Sprintf("a later call (%s) configures CE router %s", req.Key, d.Serial)}, "")
@@ -273,7 +294,51 @@ func (z *ZTP) start(req *port.Request) (*call, *port.Result) {
 	if req.Key != "" {
 		z.calls[req.Key] = c
 	}
-	return c, nil
+	return c, nil, false
+}
+
+// update takes the values of req, a new version of call c, into c: its
+// Day-1 configuration, complete or not yet, until the router has been
+// sent it; one that is wrong beyond lacking the service ends the call.
+// Called with z.mu held.
+func (z *ZTP) update(c *call, req *port.Request) {
+	c.config = req.Config
+	if c.step >= sentConfig {
+		z.cfg.Log.Warn("ZTP update after the router took its configuration; ignored", "serial", c.day1.Serial, "item", c.item, "key", c.key)
+		return
+	}
+	d, perr := Day1Of(req)
+	switch {
+	case perr == nil:
+		c.day1, c.ready = d, true
+	case !waitsForService(req):
+		z.finish(c, perr, "")
+	}
+}
+
+// waitsForService reports whether req's Day-1 configuration lacks only
+// what ROM fills as the order's items complete: the VLAN, the subnet, the
+// QoS policy or the tier, absent (not wrong).
+func waitsForService(req *port.Request) bool {
+	r, c, cs := *req, req.Config, req.Characteristics
+	if c.VLAN == 0 && cs.Get(CharVLAN) == "" {
+		c.VLAN = 1
+	}
+	if c.Subnet == "" && cs.Get(CharSubnet) == "" {
+		c.Subnet = "192.0.2.0/29"
+	}
+	if c.Profile == "" && cs.Get(CharProfile) == "" {
+		c.Profile = "BW-1-1-PENDING"
+	}
+	if c.Tier == "" && cs.Get(CharTier) == "" {
+		c.Tier = "Bronze"
+	}
+	if c == req.Config {
+		return false
+	}
+	r.Config = c
+	_, perr := Day1Of(&r)
+	return perr == nil
 }
 
 // withHandle is a call's result for a request with handle: the same
@@ -446,6 +511,10 @@ func (z *ZTP) workRequest(m *pnp.Message) []byte {
 	if !called(c) {
 		close(c.calledHome)
 		z.cfg.Log.Info("CE router called home", "serial", udi.SN, "udi", m.UDI, "item", c.item)
+	}
+	if !c.ready {
+		z.cfg.Log.Info("CE router called home before its configuration is complete; told to call again", "serial", udi.SN, "item", c.item)
+		return z.backoff(m.UDI)
 	}
 	if want := pnp.Platforms[c.day1.Model].PID; udi.PID != want {
 		z.finish(c, &port.Error{Class: port.Hard, Code: "wrongRouter",

@@ -158,6 +158,9 @@ type step struct {
 	// its written-off resources.
 	attempts int
 	replaced int
+	// config is what the call in flight configures (port.Config), as
+	// last sent.
+	config port.Config
 	// released is set when the item's resource has been given back.
 	released bool
 	// owned is set once resource holds the item's first resource, which
@@ -452,17 +455,45 @@ func (o *order) depsDone(i int) bool {
 }
 
 func (r *ROM) call(o *order, i int, sys port.System, op port.Op, attempt int, out *engine.Out) {
-	it := &o.ro.Items[i]
 	st := &o.steps[i]
 	st.attempts, st.key, st.op = attempt, r.key(o, i, op, attempt), op
+	st.config = o.config(i, op)
 	o.calls++
-	out.Call(port.Request{
+	out.Call(o.request(i, sys))
+}
+
+// request is the request of item i's call in flight, to sys.
+func (o *order) request(i int, sys port.System) port.Request {
+	it := &o.ro.Items[i]
+	st := &o.steps[i]
+	return port.Request{
 		Key:    st.key,
-		System: sys, Op: op, Item: it.ID, Handle: o.handle + i,
+		System: sys, Op: st.op, Item: it.ID, Handle: o.handle + i,
 		Customer: o.customer, Site: o.ro.Place.ID, Place: o.ro.Place,
 		ResourceType: it.Specification.ID, Resource: it.Resource, Characteristics: it.Characteristics,
-		Config: o.config(i, op),
-	})
+		Config: st.config,
+	}
+}
+
+// updateCommits sends again, as an update (engine.Out.Update), every
+// commit of o in flight whose configuration the items completed since it
+// went out complete further: a CE router's commit goes out when the
+// router is reserved, hours before the site's VLAN, subnet and QoS policy
+// are done, and its Day-1 configuration, handed over when the router
+// calls home days later, needs them. An adapter outside the process takes
+// the update into the call it has; the in-process twin, which took the
+// call whole, is not told, so a run's report is the same.
+func (o *order) updateCommits(out *engine.Out) {
+	for j := range o.ro.Items {
+		st := &o.steps[j]
+		if o.ro.Items[j].State != lc.InProgress || st.op != port.Commit || st.spec == nil {
+			continue
+		}
+		if c := o.config(j, port.Commit); c != st.config {
+			st.config = c
+			out.Update(o.request(j, st.spec.Commit))
+		}
+	}
 }
 
 // config is what a commit of item i configures beyond its resource
@@ -597,6 +628,7 @@ func (r *ROM) completeItem(now time.Duration, o *order, i int, system string, ou
 	o.done++
 	r.completed++
 	r.notify(out, o, tmf.ResourceOrderItemStateChange, it)
+	o.updateCommits(out)
 	r.startReady(o, out)
 	r.finishIfDone(o, out)
 }
