@@ -93,12 +93,10 @@ type ZTP struct {
 // call is one commit: what it sends, and how far the router got.
 type call struct {
 	key, item string
-	// day1 is the configuration handed over; ready once it is complete,
-	// config the request's port.Config it was last read from (guarded by
-	// ZTP.mu).
+	// day1 is the configuration handed over, ready once it is complete
+	// (both guarded by ZTP.mu after start: Update completes them).
 	day1     Day1
 	ready    bool
-	config   port.Config
 	resource *tmf.Resource // the answer's, the reserved router made available
 	deadline time.Time
 	start    time.Time
@@ -218,10 +216,7 @@ func check(req *port.Request) *port.Error {
 // for its router from the moment Call returns. Its time is now: the inbox
 // stamps an answer when it arrives.
 func (z *ZTP) Call(now time.Duration, req *port.Request, reply port.Replier) {
-	c, res, updated := z.start(req)
-	if updated {
-		return // the call's first Call answers
-	}
+	c, res := z.start(req)
 	handle := req.Handle
 	go func() {
 		if res == nil {
@@ -235,7 +230,7 @@ func (z *ZTP) Call(now time.Duration, req *port.Request, reply port.Replier) {
 // router has reported its configuration applied, or failed, or the
 // call's deadline has passed.
 func (z *ZTP) Do(ctx context.Context, req *port.Request) *port.Result {
-	c, res, _ := z.start(req)
+	c, res := z.start(req)
 	if res != nil {
 		return res
 	}
@@ -244,27 +239,21 @@ func (z *ZTP) Do(ctx context.Context, req *port.Request) *port.Result {
 
 // start registers a commit, or finds the call a repeated key made; a
 // call that answers at once (a release, a bad request, a finished call)
-// has its result. A repeated key of a call waiting, with another
-// port.Config, is an update of the call (updated): it takes the new
-// values.
-func (z *ZTP) start(req *port.Request) (_ *call, _ *port.Result, updated bool) {
+// has its result.
+func (z *ZTP) start(req *port.Request) (*call, *port.Result) {
 	res := &port.Result{Key: req.Key, System: req.System, Op: req.Op, Item: req.Item, Handle: req.Handle, Final: true}
 	if perr := check(req); perr != nil {
 		res.Err = perr
-		return nil, res, false
+		return nil, res
 	}
 	z.mu.Lock()
 	defer z.mu.Unlock()
 	if c, ok := z.calls[req.Key]; ok && req.Key != "" {
 		select {
 		case <-c.done:
-			return nil, withHandle(c.res, req.Handle), false
+			return nil, withHandle(c.res, req.Handle)
 		default:
-			if req.Op == port.Commit && req.Config != c.config {
-				z.update(c, req)
-				return c, nil, true
-			}
-			return c, nil, false
+			return c, nil
 		}
 	}
 	if req.Op == port.Release {
@@ -273,18 +262,18 @@ func (z *ZTP) start(req *port.Request) (_ *call, _ *port.Result, updated bool) {
 				z.finish(c, &port.Error{Class: port.Hard, Code: "released", Message: fmt.Sprintf("CE router %s was released before it was configured", req.Resource.ID)}, "")
 			}
 		}
-		return nil, res, false
+		return nil, res
 	}
 	d, perr := Day1Of(req)
 	if perr != nil && !waitsForService(req) {
 		res.Err = perr
-		return nil, res, false
+		return nil, res
 	}
 	r := *req.Resource
 	r.State = "available"
 	r.Characteristics = slices.Clone(r.Characteristics)
 	now := time.Now()
-	c := &call{key: req.Key, item: req.Item, day1: d, ready: perr == nil, config: req.Config, resource: &r,
+	c := &call{key: req.Key, item: req.Item, day1: d, ready: perr == nil, resource: &r,
 		start: now, deadline: now.Add(z.cfg.Timeout), calledHome: make(chan struct{}), done: make(chan struct{})}
 	c.base = res
 	if old := z.waiting[d.Serial]; old != nil {
@@ -294,15 +283,26 @@ func (z *ZTP) start(req *port.Request) (_ *call, _ *port.Result, updated bool) {
 	if req.Key != "" {
 		z.calls[req.Key] = c
 	}
-	return c, nil, false
+	return c, nil
 }
 
-// update takes the values of req, a new version of call c, into c: its
-// Day-1 configuration, complete or not yet, until the router has been
-// sent it; one that is wrong beyond lacking the service ends the call.
-// Called with z.mu held.
-func (z *ZTP) update(c *call, req *port.Request) {
-	c.config = req.Config
+// Update implements port.Updater: it takes the values of req, a new
+// version of a commit waiting for its router, into the call — its Day-1
+// configuration, complete or not yet — until the router has been sent
+// it; one that makes it wrong beyond lacking the service ends the call.
+// A key of no call waiting changes nothing.
+func (z *ZTP) Update(req *port.Request) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	c := z.calls[req.Key]
+	if c == nil || req.Op != port.Commit || check(req) != nil {
+		return
+	}
+	select {
+	case <-c.done:
+		return
+	default:
+	}
 	if c.step >= sentConfig {
 		z.cfg.Log.Warn("ZTP update after the router took its configuration; ignored", "serial", c.day1.Serial, "item", c.item, "key", c.key)
 		return
@@ -376,9 +376,10 @@ func (z *ZTP) wait(ctx context.Context, c *call, progress func(*port.Result)) *p
 			case <-c.done:
 			default:
 				if time.Now().Before(c.deadline) { // the caller gave up, not the call
+					serial := c.day1.Serial
 					z.mu.Unlock()
 					r := *c.base
-					r.Err = &port.Error{Class: port.Transient, Code: "cancelled", Message: fmt.Sprintf("waiting for CE router %s: %v", c.day1.Serial, ctx.Err())}
+					r.Err = &port.Error{Class: port.Transient, Code: "cancelled", Message: fmt.Sprintf("waiting for CE router %s: %v", serial, ctx.Err())}
 					return &r
 				}
 				if c.step == waitingForRouter && !called(c) {

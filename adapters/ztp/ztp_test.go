@@ -661,8 +661,8 @@ func TestDay1ReadsROMsConfig(t *testing.T) {
 // ROM commits the router when it is reserved, before the site's VLAN,
 // subnet and QoS policy are done: the call waits for them, the router
 // that calls home meanwhile is told to call again, and the updates ROM
-// sends as the items complete (the call again, under its key) make the
-// configuration it then takes. An update answers nothing itself.
+// sends as the items complete (port.Updater, under the call's key) make
+// the configuration it then takes. An update answers nothing itself.
 func TestCommitWaitsForItsServiceAndTakesUpdates(t *testing.T) {
 	rg := start(t, Config{Timeout: time.Minute, Backoff: time.Second})
 	r, _ := reserved(t, network(t))
@@ -681,14 +681,14 @@ func TestCommitWaitsForItsServiceAndTakesUpdates(t *testing.T) {
 	partial := pilot(r)
 	partial.Characteristics = early.Characteristics
 	partial.Config = port.Config{VLAN: 2108, Tier: "Gold"}
-	rg.z.Call(0, partial, got) // the VLAN item completed
+	rg.z.Update(partial) // the VLAN item completed
 	wait <- time.Time{}
 	wait = <-rg.clock.waits
 	assert.Equal(t, []string{"backoff", "backoff"}, ops(dev.Heard()), "still no subnet nor policy")
 
 	full := *partial
 	full.Config.Subnet, full.Config.Profile = "10.88.12.0/29", "BW-500-500-GOLD-ENT"
-	rg.z.Call(0, &full, got) // the IP and QoS items completed
+	rg.z.Update(&full) // the IP and QoS items completed
 	wait <- time.Time{}
 	res := within(t, got)
 	require.True(t, res.Final)
@@ -716,7 +716,7 @@ func TestCommitWaitsForItsServiceAndTakesUpdates(t *testing.T) {
 	rg.z.Call(0, waiting, ended)
 	wrong := *waiting
 	wrong.Config = port.Config{Subnet: "10.88.12.0/33"}
-	rg.z.Call(0, &wrong, got)
+	rg.z.Update(&wrong)
 	res = within(t, ended)
 	require.NotNil(t, res.Err)
 	assert.Equal(t, port.Invalid, res.Err.Class)

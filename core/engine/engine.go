@@ -525,7 +525,7 @@ func (e *Engine) step() error {
 	for i := range out.calls {
 		c := &out.calls[i]
 		if c.update {
-			e.updateOutside(c, at)
+			e.updateOutside(c)
 			continue
 		}
 		if e.isOutside(c.req.System) {

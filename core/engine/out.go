@@ -72,8 +72,8 @@ func (o *Out) Call(req port.Request) {
 // Update queues a new version of a call in flight, under its key: what
 // the caller learnt since it made the call (ROM: a CE router's Day-1
 // configuration, completed by the items done since). An adapter outside
-// the process gets it as the call sent again, and takes it into the call
-// it has (docs/adapters.md); an adapter in the process took the call whole
+// the process that takes updates (port.Updater) takes it into the call it
+// has (docs/adapters.md); an adapter in the process took the call whole
 // and is not told, nor is one whose call has ended. No answer comes of it.
 func (o *Out) Update(req port.Request) {
 	o.calls = append(o.calls, call{from: o.from, req: req, update: true})

@@ -144,12 +144,13 @@ func (e *Engine) callOutside(c *call, at time.Duration) {
 	e.adapters[c.req.System].Call(at, &c.req, &o.repliers[c.from])
 }
 
-// updateOutside sends a new version of a call in flight (Out.Update) to
-// its adapter outside the process, under the call's key: the call keeps
-// its deadline and its place in the re-send order, and a re-send after a
+// updateOutside gives a new version of a call in flight (Out.Update) to
+// its adapter outside the process (port.Updater): the call keeps its
+// deadline and its place in the re-send order, and a re-send after a
 // crash sends the latest version. A call to an adapter in the process,
-// or one that has ended, is not updated.
-func (e *Engine) updateOutside(c *call, at time.Duration) {
+// or one that has ended, is not updated; nor is one whose adapter takes
+// no updates.
+func (e *Engine) updateOutside(c *call) {
 	w := e.outside.waiting[c.req.Key]
 	if w == nil || !e.isOutside(c.req.System) {
 		return
@@ -158,7 +159,9 @@ func (e *Engine) updateOutside(c *call, at time.Duration) {
 	if e.replaying || !w.sent {
 		return // a re-send will carry it
 	}
-	e.adapters[c.req.System].Call(at, &c.req, &e.outside.repliers[c.from])
+	if u, ok := e.adapters[c.req.System].(port.Updater); ok {
+		u.Update(&c.req)
+	}
 }
 
 // dropAnsweredDeadlines drops the deadlines first in the queue whose

@@ -87,3 +87,40 @@ func TestOrderedAdapter(t *testing.T) {
 		assert.Equal(t, h.got[i].Key, h.got[i+1].Key)
 	}
 }
+
+// updating keeps the calls it was given and the updates, in order.
+type updating struct {
+	mu      sync.Mutex
+	calls   []port.Request
+	updates []port.Request
+}
+
+func (u *updating) Call(_ time.Duration, req *port.Request, _ port.Replier) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.calls = append(u.calls, *req)
+}
+
+func (u *updating) Update(req *port.Request) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.updates = append(u.updates, *req)
+}
+
+// An update of the call in flight reaches the adapter at once, whatever
+// is queued behind it; an update of a queued call changes what is sent
+// when its turn comes, and is not sent itself.
+func TestOrderedAdapterUpdates(t *testing.T) {
+	far := &updating{}
+	a := port.Ordered(far)
+	a.Call(0, &port.Request{Key: "a"}, &heard{})
+	a.Call(0, &port.Request{Key: "b"}, &heard{})
+	u := a.(port.Updater)
+	u.Update(&port.Request{Key: "a", Config: port.Config{VLAN: 2108}})
+	u.Update(&port.Request{Key: "b", Config: port.Config{Subnet: "10.88.12.0/29"}})
+	far.mu.Lock()
+	require.Len(t, far.calls, 1, "b waits for a's final answer")
+	require.Len(t, far.updates, 1)
+	assert.Equal(t, 2108, far.updates[0].Config.VLAN)
+	far.mu.Unlock()
+}
