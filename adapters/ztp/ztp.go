@@ -421,14 +421,16 @@ func (z *ZTP) finish(c *call, err *port.Error, milestone string) {
 	} else {
 		res.Milestone = milestone
 	}
-	c.res = &res
-	close(c.done)
+	// Logged before the answer goes: whoever waits for it may then close
+	// the log.
 	log := z.cfg.Log.With("serial", c.day1.Serial, "item", c.item, "key", c.key, "took", time.Since(c.start))
 	if err != nil {
 		log.Warn("ZTP failed", "class", string(err.Class), "code", err.Code, "err", err.Message)
-		return
+	} else {
+		log.Info("ZTP configured the CE router")
 	}
-	log.Info("ZTP configured the CE router")
+	c.res = &res
+	close(c.done)
 }
 
 // Serve runs the PnP server on ln until ctx ends.
