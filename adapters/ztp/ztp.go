@@ -9,6 +9,13 @@
 // it is (device-info), then has it apply and save the configuration
 // (cli-config). The call answers when the router reports the apply, or at
 // its deadline.
+//
+// ROM commits the router when it is reserved, before the site's VLAN,
+// subnet and QoS policy are done: a commit that lacks only those waits
+// for them, and takes them from the updates ROM sends as the items
+// complete (the call again, under its key, with a fuller port.Config). A
+// router that calls home before its configuration is complete is told to
+// call again later.
 package ztp
 
 import (
@@ -86,10 +93,13 @@ type ZTP struct {
 // call is one commit: what it sends, and how far the router got.
 type call struct {
 	key, item string
-	day1      Day1
-	resource  *tmf.Resource // the answer's, the reserved router made available
-	deadline  time.Time
-	start     time.Time
+	// day1 is the configuration handed over, ready once it is complete
+	// (both guarded by ZTP.mu after start: Update completes them).
+	day1     Day1
+	ready    bool
+	resource *tmf.Resource // the answer's, the reserved router made available
+	deadline time.Time
+	start    time.Time
 
 	// Guarded by ZTP.mu.
 	step       step
@@ -255,7 +265,7 @@ func (z *ZTP) start(req *port.Request) (*call, *port.Result) {
 		return nil, res
 	}
 	d, perr := Day1Of(req)
-	if perr != nil {
+	if perr != nil && !waitsForService(req) {
 		res.Err = perr
 		return nil, res
 	}
@@ -263,8 +273,8 @@ func (z *ZTP) start(req *port.Request) (*call, *port.Result) {
 	r.State = "available"
 	r.Characteristics = slices.Clone(r.Characteristics)
 	now := time.Now()
-	c := &call{key: req.Key, item: req.Item, day1: d, resource: &r, start: now, deadline: now.Add(z.cfg.Timeout),
-		calledHome: make(chan struct{}), done: make(chan struct{})}
+	c := &call{key: req.Key, item: req.Item, day1: d, ready: perr == nil, resource: &r,
+		start: now, deadline: now.Add(z.cfg.Timeout), calledHome: make(chan struct{}), done: make(chan struct{})}
 	c.base = res
 	if old := z.waiting[d.Serial]; old != nil {
 		z.finish(old, &port.Error{Class: port.Transient, Code: "superseded", Message: fmt.Sprintf("a later call (%s) configures CE router %s", req.Key, d.Serial)}, "")
@@ -274,6 +284,61 @@ func (z *ZTP) start(req *port.Request) (*call, *port.Result) {
 		z.calls[req.Key] = c
 	}
 	return c, nil
+}
+
+// Update implements port.Updater: it takes the values of req, a new
+// version of a commit waiting for its router, into the call — its Day-1
+// configuration, complete or not yet — until the router has been sent
+// it; one that makes it wrong beyond lacking the service ends the call.
+// A key of no call waiting changes nothing.
+func (z *ZTP) Update(req *port.Request) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	c := z.calls[req.Key]
+	if c == nil || req.Op != port.Commit || check(req) != nil {
+		return
+	}
+	select {
+	case <-c.done:
+		return
+	default:
+	}
+	if c.step >= sentConfig {
+		z.cfg.Log.Warn("ZTP update after the router took its configuration; ignored", "serial", c.day1.Serial, "item", c.item, "key", c.key)
+		return
+	}
+	d, perr := Day1Of(req)
+	switch {
+	case perr == nil:
+		c.day1, c.ready = d, true
+	case !waitsForService(req):
+		z.finish(c, perr, "")
+	}
+}
+
+// waitsForService reports whether req's Day-1 configuration lacks only
+// what ROM fills as the order's items complete: the VLAN, the subnet, the
+// QoS policy or the tier, absent (not wrong).
+func waitsForService(req *port.Request) bool {
+	r, c, cs := *req, req.Config, req.Characteristics
+	if c.VLAN == 0 && cs.Get(CharVLAN) == "" {
+		c.VLAN = 1
+	}
+	if c.Subnet == "" && cs.Get(CharSubnet) == "" {
+		c.Subnet = "192.0.2.0/29"
+	}
+	if c.Profile == "" && cs.Get(CharProfile) == "" {
+		c.Profile = "BW-1-1-PENDING"
+	}
+	if c.Tier == "" && cs.Get(CharTier) == "" {
+		c.Tier = "Bronze"
+	}
+	if c == req.Config {
+		return false
+	}
+	r.Config = c
+	_, perr := Day1Of(&r)
+	return perr == nil
 }
 
 // withHandle is a call's result for a request with handle: the same
@@ -311,9 +376,10 @@ func (z *ZTP) wait(ctx context.Context, c *call, progress func(*port.Result)) *p
 			case <-c.done:
 			default:
 				if time.Now().Before(c.deadline) { // the caller gave up, not the call
+					serial := c.day1.Serial
 					z.mu.Unlock()
 					r := *c.base
-					r.Err = &port.Error{Class: port.Transient, Code: "cancelled", Message: fmt.Sprintf("waiting for CE router %s: %v", c.day1.Serial, ctx.Err())}
+					r.Err = &port.Error{Class: port.Transient, Code: "cancelled", Message: fmt.Sprintf("waiting for CE router %s: %v", serial, ctx.Err())}
 					return &r
 				}
 				if c.step == waitingForRouter && !called(c) {
@@ -355,14 +421,16 @@ func (z *ZTP) finish(c *call, err *port.Error, milestone string) {
 	} else {
 		res.Milestone = milestone
 	}
-	c.res = &res
-	close(c.done)
+	// Logged before the answer goes: whoever waits for it may then close
+	// the log.
 	log := z.cfg.Log.With("serial", c.day1.Serial, "item", c.item, "key", c.key, "took", time.Since(c.start))
 	if err != nil {
 		log.Warn("ZTP failed", "class", string(err.Class), "code", err.Code, "err", err.Message)
-		return
+	} else {
+		log.Info("ZTP configured the CE router")
 	}
-	log.Info("ZTP configured the CE router")
+	c.res = &res
+	close(c.done)
 }
 
 // Serve runs the PnP server on ln until ctx ends.
@@ -446,6 +514,10 @@ func (z *ZTP) workRequest(m *pnp.Message) []byte {
 	if !called(c) {
 		close(c.calledHome)
 		z.cfg.Log.Info("CE router called home", "serial", udi.SN, "udi", m.UDI, "item", c.item)
+	}
+	if !c.ready {
+		z.cfg.Log.Info("CE router called home before its configuration is complete; told to call again", "serial", udi.SN, "item", c.item)
+		return z.backoff(m.UDI)
 	}
 	if want := pnp.Platforms[c.day1.Model].PID; udi.PID != want {
 		z.finish(c, &port.Error{Class: port.Hard, Code: "wrongRouter",

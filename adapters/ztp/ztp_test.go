@@ -657,3 +657,76 @@ func TestDay1ReadsROMsConfig(t *testing.T) {
 	require.Nil(t, perr)
 	assert.Equal(t, old, d)
 }
+
+// ROM commits the router when it is reserved, before the site's VLAN,
+// subnet and QoS policy are done: the call waits for them, the router
+// that calls home meanwhile is told to call again, and the updates ROM
+// sends as the items complete (port.Updater, under the call's key) make
+// the configuration it then takes. An update answers nothing itself.
+func TestCommitWaitsForItsServiceAndTakesUpdates(t *testing.T) {
+	rg := start(t, Config{Timeout: time.Minute, Backoff: time.Second})
+	r, _ := reserved(t, network(t))
+	early := pilot(r)
+	early.Characteristics = tmf.Characteristics{{Name: CharModel, Value: "ISR-4431"}}
+	got := make(collect, 8)
+	rg.z.Call(0, early, got)
+	rg.serve(t)
+	require.NoError(t, rg.fleet.Install(pilotSerial))
+	delivered := within(t, got)
+	assert.Equal(t, "delivered", delivered.Milestone, "the router called home")
+	wait := <-rg.clock.waits // told to call again
+	dev := rg.fleet.Device(pilotSerial)
+	assert.Equal(t, []string{"backoff"}, ops(dev.Heard()), "no configuration while it is incomplete")
+
+	partial := pilot(r)
+	partial.Characteristics = early.Characteristics
+	partial.Config = port.Config{VLAN: 2108, Tier: "Gold"}
+	rg.z.Update(partial) // the VLAN item completed
+	wait <- time.Time{}
+	wait = <-rg.clock.waits
+	assert.Equal(t, []string{"backoff", "backoff"}, ops(dev.Heard()), "still no subnet nor policy")
+
+	full := *partial
+	full.Config.Subnet, full.Config.Profile = "10.88.12.0/29", "BW-500-500-GOLD-ENT"
+	rg.z.Update(&full) // the IP and QoS items completed
+	wait <- time.Time{}
+	res := within(t, got)
+	require.True(t, res.Final)
+	require.Nil(t, res.Err)
+	assert.Equal(t, "installed", res.Milestone)
+	select {
+	case extra := <-got:
+		t.Fatalf("an update answered: %+v", extra)
+	default:
+	}
+	sub := dev.Show().Interfaces["GigabitEthernet0/0/0.2108"]
+	assert.Equal(t, netip.MustParsePrefix("10.88.12.2/29"), sub.Address)
+	assert.Equal(t, "BW-500-500-GOLD-ENT-IN", sub.PolicyIn)
+	assert.Equal(t, 1, dev.Show().Applies)
+
+	// A commit wrong beyond lacking the service is refused at once, and
+	// an update that makes it wrong ends the call.
+	bad := pilot(r)
+	bad.Key, bad.Config = "ROI-006/commit/2", port.Config{VLAN: 5000}
+	bad.Characteristics = early.Characteristics
+	assert.Equal(t, port.Invalid, rg.z.Do(context.Background(), bad).Err.Class)
+	waiting := pilot(r)
+	waiting.Key, waiting.Characteristics = "ROI-006/commit/3", early.Characteristics
+	ended := make(collect, 8)
+	rg.z.Call(0, waiting, ended)
+	wrong := *waiting
+	wrong.Config = port.Config{Subnet: "10.88.12.0/33"}
+	rg.z.Update(&wrong)
+	res = within(t, ended)
+	require.NotNil(t, res.Err)
+	assert.Equal(t, port.Invalid, res.Err.Class)
+	assert.Contains(t, res.Err.Message, CharSubnet)
+}
+
+func ops(heard []tztp.Heard) []string {
+	var out []string
+	for _, h := range heard {
+		out = append(out, h.Op)
+	}
+	return out
+}

@@ -38,11 +38,14 @@ func allocated(t *testing.T, report string) map[string]string {
 	return out
 }
 
-// The worked example with VLAN, IPAM, BNG and SLA probe outside, over
-// NetBox REST, RADIUS CoA and STAMP against `twin serve` of the same
-// scenario: it completes, and allocates exactly what the in-process run
-// allocates — VLANs, subnets, OLT and P2P ports, QoS policies, probes and
-// routers — item by item.
+// The worked example with VLAN, IPAM, BNG, ZTP and SLA probe outside,
+// over NetBox REST, RADIUS CoA, Cisco PnP and STAMP against `twin serve`
+// of the same scenario: it completes, and allocates exactly what the
+// in-process run allocates — VLANs, subnets, OLT and P2P ports, QoS
+// policies, probes and routers — item by item; each CE router calls home
+// and takes a Day-1 configuration with its site's VLAN, /29 and policy,
+// which ROM's commit, sent before those items were done, took from
+// ROM's updates.
 func TestWorkedExampleAgainstTwinServe(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -51,7 +54,7 @@ func TestWorkedExampleAgainstTwinServe(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "adapters.yaml")
 	opt := servedOptionsOf(sc)
-	opt.Host, opt.AdaptersOut, opt.Systems = "127.0.0.1", path, []string{"vlan", "ipam", "bng", "nms"}
+	opt.Host, opt.AdaptersOut, opt.Systems = "127.0.0.1", path, []string{"vlan", "ipam", "bng", "ztp", "nms"}
 	served, err := serveTwin(ctx, opt)
 	require.NoError(t, err)
 	defer served.Close()
@@ -67,6 +70,7 @@ func TestWorkedExampleAgainstTwinServe(t *testing.T) {
 	assert.Contains(t, logged, "vlan=netbox (http://127.0.0.1:")
 	assert.Contains(t, logged, "bng=radius (BNG-BNE-01@127.0.0.1:")
 	assert.Contains(t, logged, "nms=stamp (BNE1@127.0.0.1:")
+	assert.Contains(t, logged, "ztp=ztp (127.0.0.1:")
 	assert.Contains(t, got, `"outcome": "completed"`)
 
 	w, g := allocated(t, want), allocated(t, got)
@@ -92,6 +96,29 @@ func TestWorkedExampleAgainstTwinServe(t *testing.T) {
 	require.True(t, ok, "the pilot's subscriber is on its BNG")
 	assert.Equal(t, "BW-500-500-GOLD-ENT", sub.PolicyIn)
 	assert.Equal(t, "vlan2108", sub.Port)
+
+	// Every site's CE router took its site's configuration, once.
+	for _, site := range []string{"MELB", "SYD1", "SYD2", "BNE1", "BNE2"} {
+		router, _, _ := strings.Cut(w[site+" CPE"], " = ")
+		vlan := strings.Fields(w[site+" VLAN"])[3] // "ENT-MEL-VLAN-2108 = VLAN 2108 (active)"
+		subnet := strings.Fields(w[site+" IPv4Subnet"])[2]
+		st := served.Fleet.Device(router).Show()
+		assert.True(t, st.Saved, site)
+		assert.Equal(t, 1, st.Applies, site)
+		assert.Equal(t, "CE-ENT-1102-"+site, st.Hostname)
+		var found bool
+		for name, i := range st.Interfaces {
+			if strings.HasSuffix(name, "."+vlan) {
+				found = true
+				assert.Equal(t, subnet, i.Address.Masked().String(), site)
+				assert.NotEmpty(t, i.PolicyIn, site)
+			}
+		}
+		assert.True(t, found, "%s: a sub-interface on VLAN %s", site, vlan)
+	}
+	pilot := served.Fleet.Device("FDO2340567").Show()
+	assert.Equal(t, "10.88.12.2/29", pilot.Interfaces["GigabitEthernet0/0/0.2108"].Address.String())
+	assert.Equal(t, "BW-500-500-GOLD-ENT-IN", pilot.Interfaces["GigabitEthernet0/0/0.2108"].PolicyIn)
 }
 
 // twin serve names each endpoint as it starts, writes an adapters file

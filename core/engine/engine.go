@@ -524,6 +524,10 @@ func (e *Engine) step() error {
 	}
 	for i := range out.calls {
 		c := &out.calls[i]
+		if c.update {
+			e.updateOutside(c)
+			continue
+		}
 		if e.isOutside(c.req.System) {
 			e.callOutside(c, at)
 			continue

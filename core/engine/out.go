@@ -38,6 +38,8 @@ type reply struct {
 type call struct {
 	from Address
 	req  port.Request
+	// update: req is a new version of a call in flight (Out.Update).
+	update bool
 }
 
 func (o *Out) reset() {
@@ -65,6 +67,16 @@ func (o *Out) Send(to Address, after time.Duration, msg any) {
 // *port.Result inputs. Out copies req: the caller keeps nothing.
 func (o *Out) Call(req port.Request) {
 	o.calls = append(o.calls, call{from: o.from, req: req})
+}
+
+// Update queues a new version of a call in flight, under its key: what
+// the caller learnt since it made the call (ROM: a CE router's Day-1
+// configuration, completed by the items done since). An adapter outside
+// the process that takes updates (port.Updater) takes it into the call it
+// has (docs/adapters.md); an adapter in the process took the call whole
+// and is not told, nor is one whose call has ended. No answer comes of it.
+func (o *Out) Update(req port.Request) {
+	o.calls = append(o.calls, call{from: o.from, req: req, update: true})
 }
 
 // Record journals a record.

@@ -144,6 +144,26 @@ func (e *Engine) callOutside(c *call, at time.Duration) {
 	e.adapters[c.req.System].Call(at, &c.req, &o.repliers[c.from])
 }
 
+// updateOutside gives a new version of a call in flight (Out.Update) to
+// its adapter outside the process (port.Updater): the call keeps its
+// deadline and its place in the re-send order, and a re-send after a
+// crash sends the latest version. A call to an adapter in the process,
+// or one that has ended, is not updated; nor is one whose adapter takes
+// no updates.
+func (e *Engine) updateOutside(c *call) {
+	w := e.outside.waiting[c.req.Key]
+	if w == nil || !e.isOutside(c.req.System) {
+		return
+	}
+	w.Req = c.req
+	if e.replaying || !w.sent {
+		return // a re-send will carry it
+	}
+	if u, ok := e.adapters[c.req.System].(port.Updater); ok {
+		u.Update(&c.req)
+	}
+}
+
 // dropAnsweredDeadlines drops the deadlines first in the queue whose
 // calls were answered (or sent again, under a later deadline): they would
 // change nothing, and a run would otherwise wait for them on the wall

@@ -418,3 +418,60 @@ func TestOutsideAnsweredDeadlineDoesNotHoldTheRun(t *testing.T) {
 		assert.Equal(t, []string{"6s ROI-001/reserve/1 reserved"}, *r.log)
 	})
 }
+
+// updatingDevice is a device that takes updates (port.Updater).
+type updatingDevice struct {
+	*device
+	updates chan port.Request
+}
+
+func (d *updatingDevice) Update(req *port.Request) { d.updates <- *req }
+
+// updater updates its call in flight when told (update), once the call
+// is out.
+type updater struct{ key string }
+
+type update struct{ VLAN int }
+
+func (u *updater) Handle(_ time.Duration, msg any, out *Out) {
+	switch m := msg.(type) {
+	case order:
+		u.key = m.Name + "/commit/1"
+		out.Call(port.Request{Key: u.key, System: port.ZTP, Op: port.Commit, Item: m.Name})
+	case update:
+		out.Update(port.Request{Key: u.key, System: port.ZTP, Op: port.Commit, Item: "ROI-006", Config: port.Config{VLAN: m.VLAN}})
+	case *port.Result:
+		out.Record(store.Record{Kind: "roi", Entity: m.Item, To: "committed"})
+	}
+}
+
+// An update of a call in flight reaches an outside adapter that takes
+// updates, as an update and not a call, and answers nothing; the call's
+// answer ends it, and an update after that reaches no one.
+func TestOutsideUpdate(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		mem := store.NewMemory()
+		e := New(Options{Clock: &Wall{Start: time.Now()}, Store: mem, Log: mem, Codec: NewCodec(order{}, update{})})
+		e.Handle(ROM, &updater{})
+		dev := &updatingDevice{device: newDevice(), updates: make(chan port.Request, 4)}
+		e.Attach(dev, port.ZTP)
+		stop := serve(t, e)
+		e.Submit(ROM, order{"ROI-006"})
+		call := <-dev.calls
+		e.Submit(ROM, update{VLAN: 2108})
+		synctest.Wait()
+		require.Len(t, dev.updates, 1)
+		got := <-dev.updates
+		assert.Equal(t, "ROI-006/commit/1", got.Key)
+		assert.Equal(t, 2108, got.Config.VLAN)
+		assert.Equal(t, []string{"ROI-006/commit/1"}, dev.keys(), "an update is not a call")
+		dev.answer(call)
+		synctest.Wait()
+		e.Submit(ROM, update{VLAN: 2109})
+		synctest.Wait()
+		stop()
+		assert.Empty(t, dev.updates, "the call has ended")
+		require.Len(t, mem.Records(), 1)
+		assert.Equal(t, "committed", mem.Records()[0].To)
+	})
+}

@@ -47,6 +47,23 @@ func (o *ordered) Call(now time.Duration, req *Request, reply Replier) {
 	o.next()
 }
 
+// Update implements Updater: it updates the call queued under req's key,
+// or passes req to the adapter's own Update (the call is in flight).
+func (o *ordered) Update(req *Request) {
+	o.mu.Lock()
+	for i := range o.queue {
+		if o.queue[i].req.Key == req.Key {
+			o.queue[i].req.Config = req.Config
+			o.mu.Unlock()
+			return
+		}
+	}
+	o.mu.Unlock()
+	if u, ok := o.a.(Updater); ok {
+		u.Update(req)
+	}
+}
+
 // next sends the first queued call, or marks none in flight.
 func (o *ordered) next() {
 	o.mu.Lock()

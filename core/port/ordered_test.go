@@ -2,6 +2,7 @@ package port_test
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -86,4 +87,65 @@ func TestOrderedAdapter(t *testing.T) {
 		assert.False(t, h.got[i].Final, "each call's progress before its final answer")
 		assert.Equal(t, h.got[i].Key, h.got[i+1].Key)
 	}
+}
+
+// updating keeps the calls it was given, with their repliers, and the
+// updates, in order.
+type updating struct {
+	mu      sync.Mutex
+	calls   []port.Request
+	replies []port.Replier
+	updates []port.Request
+	called  chan struct{}
+}
+
+func (u *updating) Call(_ time.Duration, req *port.Request, reply port.Replier) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.calls = append(u.calls, *req)
+	u.replies = append(u.replies, reply)
+	u.called <- struct{}{}
+}
+
+func (u *updating) Update(req *port.Request) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.updates = append(u.updates, *req)
+}
+
+func (u *updating) seen() (calls, updates []port.Request, replies []port.Replier) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return slices.Clone(u.calls), slices.Clone(u.updates), slices.Clone(u.replies)
+}
+
+// An update of the call in flight reaches the adapter at once, whatever
+// is queued behind it; an update of a queued call changes what is sent
+// when its turn comes, and is not sent itself.
+func TestOrderedAdapterUpdates(t *testing.T) {
+	far := &updating{called: make(chan struct{}, 2)}
+	a := port.Ordered(far)
+	a.Call(0, &port.Request{Key: "a"}, &heard{all: make(chan struct{}), n: 1})
+	a.Call(0, &port.Request{Key: "b"}, &heard{all: make(chan struct{}), n: 1})
+	u, ok := a.(port.Updater)
+	require.True(t, ok)
+	u.Update(&port.Request{Key: "a", Config: port.Config{VLAN: 2108}})
+	u.Update(&port.Request{Key: "b", Config: port.Config{Subnet: "10.88.12.0/29"}})
+	<-far.called
+	calls, updates, replies := far.seen()
+	require.Len(t, calls, 1, "b waits for a's final answer")
+	require.Len(t, updates, 1, "b's update changed the queued call")
+	assert.Equal(t, "a", updates[0].Key)
+	assert.Equal(t, 2108, updates[0].Config.VLAN)
+
+	replies[0].Reply(0, &port.Result{Key: "a", Final: true})
+	select {
+	case <-far.called:
+	case <-time.After(10 * time.Second):
+		require.Fail(t, "b was not sent after a's final answer")
+	}
+	calls, updates, _ = far.seen()
+	assert.Equal(t, "b", calls[1].Key)
+	assert.Equal(t, "10.88.12.0/29", calls[1].Config.Subnet, "b went out updated")
+	assert.Len(t, updates, 1)
 }

@@ -208,6 +208,16 @@ type Adapter interface {
 	Call(now time.Duration, req *Request, reply Replier)
 }
 
+// Updater is implemented by an adapter that takes a new version of a call
+// in flight (same key, the request as the caller now makes it: ROM's
+// port.Config completed by the items done since the call went out) into
+// the call it has. An update is not a call: nothing answers it, and the
+// call's answers come as before. The engine updates only adapters outside
+// the process (an in-process one took the call whole).
+type Updater interface {
+	Update(req *Request)
+}
+
 // InProcess is implemented by an adapter that lives and dies with the
 // engine's process and answers deterministically (the twin): what it is
 // told is rebuilt by a replay, so the engine may call it before the

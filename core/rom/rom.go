@@ -462,17 +462,44 @@ func (o *order) depsDone(i int) bool {
 }
 
 func (r *ROM) call(o *order, i int, sys port.System, op port.Op, attempt int, out *engine.Out) {
-	it := &o.ro.Items[i]
 	st := &o.steps[i]
 	st.attempts, st.key, st.op = attempt, r.key(o, i, op, attempt), op
 	o.calls++
-	out.Call(port.Request{
+	out.Call(o.request(i, sys))
+}
+
+// request is the request of item i's call in flight, to sys.
+func (o *order) request(i int, sys port.System) port.Request {
+	it := &o.ro.Items[i]
+	st := &o.steps[i]
+	return port.Request{
 		Key:    st.key,
-		System: sys, Op: op, Item: it.ID, Handle: o.handle + i,
+		System: sys, Op: st.op, Item: it.ID, Handle: o.handle + i,
 		Customer: o.customer, Site: o.ro.Place.ID, Place: o.ro.Place,
 		ResourceType: it.Specification.ID, Resource: it.Resource, Characteristics: it.Characteristics,
-		Config: o.config(i, op),
-	})
+		Config: o.config(i, st.op),
+	}
+}
+
+// updateCommits sends again, as an update (engine.Out.Update), every
+// commit of o in flight, once item i has completed with what a commit's
+// port.Config carries (a VLAN, a subnet, a QoS policy): each went out
+// before, so without it. A CE router's commit goes out when the router is
+// reserved, hours before the site's VLAN, subnet and QoS policy are done,
+// and its Day-1 configuration, handed over when the router calls home
+// days later, needs them. An adapter outside the process takes the update
+// into the call it has; the in-process twin, which took the call whole,
+// is not told, so a run's report is the same.
+func (o *order) updateCommits(i int, out *engine.Out) {
+	if r := o.ro.Items[i].Resource; r == nil || r.ResourceType != "VLAN" && r.ResourceType != "IPv4Subnet" && r.ResourceType != "QoSPolicy" {
+		return
+	}
+	for j := range o.ro.Items {
+		st := &o.steps[j]
+		if o.ro.Items[j].State == lc.InProgress && st.op == port.Commit && st.spec != nil {
+			out.Update(o.request(j, st.spec.Commit))
+		}
+	}
 }
 
 // config is what a commit of item i configures beyond its resource
@@ -607,6 +634,7 @@ func (r *ROM) completeItem(now time.Duration, o *order, i int, system string, ou
 	o.done++
 	r.completed++
 	r.notify(out, o, tmf.ResourceOrderItemStateChange, it)
+	o.updateCommits(i, out)
 	r.startReady(o, out)
 	r.finishIfDone(o, out)
 }
