@@ -496,15 +496,18 @@ func (f *File) checkRest(net *twin.Network, waves, sites []string, orders []Plac
 		if err == nil {
 			err = f.checkSelector(e, orders)
 		}
+		if err == nil && e.Select == nil {
+			err = e.checkPlaced(ev, orders)
+		}
 		if err != nil {
-			bad("events[%d] (%s): %v", i, e.Kind, err)
+			bad("line %d: events[%d] (%s): %v", e.line, i, e.Kind, err)
 			continue
 		}
 		if e.Select == nil {
 			events = append(events, ev)
 			continue
 		}
-		picked, err := e.Select.pick(candidates(orders, net), f.Seed, i)
+		picked, err := e.Select.pick(candidates(orders, net), ev.At, f.Seed, i)
 		if err != nil {
 			bad("line %d: events[%d] (%s): %v", e.line, i, e.Kind, err)
 			continue
@@ -691,6 +694,19 @@ func (f *File) checkSelector(e EventSpec, orders []Placement) error {
 		return errors.New("select: and site: both: name the site in the selector (select: {site: ...})")
 	}
 	return nil
+}
+
+// checkPlaced checks that a customer event aimed at the scenario's one
+// order comes after the order is placed: before, COM would refuse it
+// ("no such product order") and the run would go on as if it had not been
+// asked. An event on a trigger (after:) is timed at run time.
+func (e EventSpec) checkPlaced(ev Event, orders []Placement) error {
+	if req, _, _ := ev.customerRequest(); req == nil || ev.After != "" || len(orders) != 1 || ev.At > orders[0].At {
+		return nil
+	}
+	p := orders[0]
+	return fmt.Errorf("at: %s is not after order %s is placed (order.at: %s): COM would refuse the %s (no such product order); give it a later at",
+		tmf.FormatOffset(ev.At), p.OrderID, tmf.FormatOffset(p.At), e.Kind)
 }
 
 // checkPlan checks the waves and sites an event names against the rollout

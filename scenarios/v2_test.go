@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/stretchr/testify/assert"
@@ -328,4 +329,32 @@ func TestV2LibraryExpectationsCanFail(t *testing.T) {
 			assert.Positive(t, n, "the scenario has version 2 expectations")
 		})
 	}
+}
+
+// A customer event timed before its order is placed would be refused at
+// run time ("no such product order") and the run would go on green: it is
+// an error at check, naming the event, its time and the order's. A
+// selector picks only the sites of orders placed before its event.
+func TestEventBeforeItsOrder(t *testing.T) {
+	_, err := loadEdited(t, "speed-upgrade.yaml", "at: PT0S", "at: P7D")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "line 44: events[0] (change): at: P6D is not after order PO-2024-01203 is placed (order.at: P7D)")
+	assert.Contains(t, err.Error(), "line 45: events[1] (change): at: P7D is not after order PO-2024-01203 is placed (order.at: P7D)")
+	assert.NotContains(t, err.Error(), "events[2]")
+
+	const storm = "v2-change-storm.yaml"
+	_, err = loadEdited(t, storm, "at: P21D", "at: PT7H")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "line 38: events[1] (change): select: no site of an order placed before PT7H matches "+
+		"(customers CUST-ENT-00007): the first such order is placed at PT7H")
+	sc, err := loadEdited(t, storm, "at: P20D", "at: PT10H")
+	require.NoError(t, err)
+	var early []string
+	for _, ev := range sc.Spec.Events {
+		if ev.Change != nil && ev.At == 10*time.Hour {
+			early = append(early, ev.Change.Order)
+			assert.Less(t, ev.Change.Order, "PO-00010", "orders 0 to 9 are placed before T+10h")
+		}
+	}
+	assert.Len(t, early, 10, "a quarter of the 40 Wave 1 sites of the ten orders placed by then")
 }
