@@ -522,6 +522,10 @@ func (f *File) checkRest(net *twin.Network, waves, sites []string, orders []Plac
 	if err := f.Expect.check(f.Faults); err != nil {
 		bad("expect: %v", err)
 	}
+	late := slices.ContainsFunc(f.Events, func(e EventSpec) bool { return e.Kind == "addSite" })
+	if err := f.Expect.checkAbsent(orders, sites, late); err != nil {
+		bad("%v", err)
+	}
 	return events
 }
 
@@ -538,6 +542,13 @@ func (f *File) locate(data []byte) {
 	for i, n := range items(child(child(root, "quote"), "waves")) {
 		if i < len(f.Quote.Waves) {
 			f.Quote.Waves[i].line = n.Line
+		}
+	}
+	if f.Expect != nil {
+		for i, n := range items(child(child(root, "expect"), "absent")) {
+			if i < len(f.Expect.Absent) {
+				f.Expect.Absent[i].line = n.Line
+			}
 		}
 	}
 	for i, n := range items(child(root, "events")) {

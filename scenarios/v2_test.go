@@ -358,3 +358,38 @@ func TestEventBeforeItsOrder(t *testing.T) {
 	}
 	assert.Len(t, early, 10, "a quarter of the 40 Wave 1 sites of the ten orders placed by then")
 }
+
+// absent: of a name the scenario does not have would hold whatever
+// happened: sites, waves and service orders named by their wave are
+// checked at load, with did-you-mean; an entity known only at run time
+// that never existed fails the expectation.
+func TestAbsentOfNothing(t *testing.T) {
+	const tui = "newuser-v2-tui-gates.yaml"
+	for _, c := range []struct{ name, from, to, want string }{
+		{"unknown site", "{site: FLB1, wave: Auckland}", "{site: FLB9, wave: Auckland}",
+			`line 63: expect.absent[0]: site: "FLB9" is not a site of the scenario (did you mean "FLB1"?)`},
+		{"unknown wave", "{site: FLB1, wave: Auckland}", "{site: FLB1, wave: Aukland}",
+			`line 63: expect.absent[0]: wave: "Aukland" is not a wave of the rollout plan (did you mean "Auckland"?) (waves: Pilot, Auckland, Christchurch, Wellington)`},
+		{"unknown service order", "{jeopardy: slaValidation}", "{entity: SO-AUKLAND, state: failed}",
+			`line 65: expect.absent[2]: entity: "SO-AUKLAND" is not a service order of the rollout plan (did you mean "SO-AUCKLAND"?)`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := loadEdited(t, tui, c.from, c.to)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), c.want)
+		})
+	}
+	// A service order by its number, a site's product order item, and an
+	// order exist only at run time.
+	sc, err := loadEdited(t, tui, "{jeopardy: slaValidation}", "{entity: PO-NZ-5521, state: failed}")
+	require.NoError(t, err)
+	r := run(t, sc)
+	assert.Equal(t, []string{`absent: no entity PO-NZ-5521 in this run (did you mean "PO-NZ-05521"?): want PO-NZ-5521 failed absent of something that exists`},
+		r.Expectations.Failed)
+	// A site stands for its product order items: CHC2 of the faults
+	// scenario fails and is compensated, and never completes; CHC1 does.
+	sc = load(t, "newuser-v2-kauri-faults.yaml")
+	assert.Empty(t, run(t, sc).Expectations.Failed)
+	sc.Expect.Absent[0].Entity = "CHC1"
+	assert.Contains(t, run(t, sc).Expectations.Failed, "absent: want no CHC1 completed, got it at P11DT10H")
+}
