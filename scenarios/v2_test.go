@@ -393,3 +393,24 @@ func TestAbsentOfNothing(t *testing.T) {
 	sc.Expect.Absent[0].Entity = "CHC1"
 	assert.Contains(t, run(t, sc).Expectations.Failed, "absent: want no CHC1 completed, got it at P11DT10H")
 }
+
+// A fault rule that can never fire passed check: an unknown system gets a
+// did-you-mean, and the CE router's kinds aimed at a system the catalog
+// does not commit a CPE on say where they belong. Each names its line.
+func TestFaultThatCannotFire(t *testing.T) {
+	const kauri = "newuser-v2-kauri-faults.yaml"
+	for _, c := range []struct{ name, from, to, want string }{
+		{"unknown system", "target: {system: vlan, op: reserve, site: CHC2}", "target: {system: vlam, op: reserve, site: CHC2}",
+			`line 34: faults[1] (chc2-vlan-broken): target: system: "vlam" is not a system (did you mean "vlan"?)`},
+		{"lost CPE on logistics", "target: {system: ztp, op: commit, site: WLG1}", "target: {system: logistics, op: commit, site: WLG1}",
+			"line 33: faults[0] (wlg-router-lost): target: system: a lostCPE fault hits the CE router's commit, which the catalog puts on ztp, " +
+				"never on logistics: it can never fire (target: {system: ztp})"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := loadEdited(t, kauri, c.from, c.to)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), c.want)
+			assert.NotContains(t, err.Error(), "\n", "one error")
+		})
+	}
+}
