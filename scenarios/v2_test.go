@@ -414,3 +414,19 @@ func TestFaultThatCannotFire(t *testing.T) {
 		})
 	}
 }
+
+// A site that fails and is compensated is given up: the order ends
+// partial without it, it is never billed, and it is not in the contract
+// (it was, at full price × term).
+func TestContractAfterCompensation(t *testing.T) {
+	r := run(t, load(t, "newuser-v2-kauri-faults.yaml"))
+	require.Empty(t, r.Expectations.Failed)
+	require.NotNil(t, r.Contract)
+	var sites []string
+	for _, s := range r.Contract.Sites {
+		sites = append(sites, s.Site)
+	}
+	assert.Equal(t, []string{"WLG1", "CHC1"}, sites, "CHC2 failed and was compensated")
+	assert.InDelta(t, r.Billing.Monthly, r.Contract.Monthly, 0.001, "the contract is what is billed once every site is in service")
+	assert.InDelta(t, 36*2*1850, r.Contract.Value, 0.001)
+}
