@@ -55,6 +55,8 @@ type AbsentWant struct {
 	State    string `yaml:"state"`
 	Site     string `yaml:"site"`
 	Wave     string `yaml:"wave"`
+	// line is where it is in the file.
+	line int
 }
 
 // WindowWant says that an entity reached a state (its first such row)
@@ -224,7 +226,22 @@ func (e *Expectations) evaluate2(r *Report, expect func(ok bool, format string, 
 			}
 			expect(len(seen) == 0, "absent: want %s, got %d: %s", what, len(seen), strings.Join(seen, "; "))
 		case a.Entity != "":
-			row, ok := r.firstRow(a.Entity, a.State)
+			// A site stands for its product order items, as in states:.
+			names := append([]string{a.Entity}, r.itemsOfSite(a.Entity)...)
+			if known := r.entities(); !slices.ContainsFunc(names, func(n string) bool { return slices.Contains(known, n) }) {
+				// Absent because it never existed: a misspelt name
+				// would pass.
+				expect(false, "absent: no entity %s in this run%s: want %s %s absent of something that exists",
+					a.Entity, hint.DidYouMean(a.Entity, known), a.Entity, a.State)
+				continue
+			}
+			var row foundRow
+			ok := false
+			for _, n := range names {
+				if row, ok = r.firstRow(n, a.State); ok {
+					break
+				}
+			}
 			expect(!ok, "absent: want no %s %s, got it at %s", a.Entity, a.State, row.At)
 		default:
 			in := ""
@@ -247,6 +264,90 @@ func (e *Expectations) evaluate2(r *Report, expect func(ok bool, format string, 
 		expect(ok && row.at >= from && row.at <= to, "window: want %s %s between %s and %s, got %s",
 			w.Entity, w.State, w.From, w.To, happened(w.Entity+" "+w.State, row, ok))
 	}
+}
+
+// itemsOfSite are the ids of the product order items of site.
+func (r *Report) itemsOfSite(site string) []string {
+	var ids []string
+	for _, po := range r.ProductOrders {
+		for _, it := range po.Items {
+			if it.Site == site {
+				ids = append(ids, it.ID)
+			}
+		}
+	}
+	return ids
+}
+
+// entities are the ids and names of the timeline's entities, sorted.
+func (r *Report) entities() []string {
+	var known []string
+	for _, t := range r.Timeline {
+		for _, n := range []string{t.Entity, t.Name} {
+			if n != "" {
+				known = append(known, n)
+			}
+		}
+	}
+	slices.Sort(known)
+	return slices.Compact(known)
+}
+
+// checkAbsent checks the names in absent: against the scenario: the
+// sites and waves (or their service orders) of its orders, and a service
+// order named by its wave (SO-PILOT). A misspelt name would be absent
+// whatever happened. Late waves (Wave N) exist only at run time: with
+// addSite events, a wave of that shape is let through.
+func (e *Expectations) checkAbsent(orders []Placement, sites []string, late bool) error {
+	if e == nil {
+		return nil
+	}
+	var waves, sos []string
+	for _, p := range orders {
+		for _, w := range p.Quote.Waves {
+			waves = append(waves, w.Name)
+			sos = append(sos, w.ServiceOrder)
+		}
+		for _, s := range p.Quote.Sites {
+			sites = append(sites, s.Code)
+		}
+	}
+	waves, sos, sites = distinct(waves), distinct(sos), distinct(sites)
+	var errs []error
+	for i, a := range e.Absent {
+		where := fmt.Sprintf("line %d: expect.absent[%d]", a.line, i)
+		if a.Site != "" && !slices.Contains(sites, a.Site) {
+			errs = append(errs, fmt.Errorf("%s: site: %q is not a site of the scenario%s", where, a.Site, hint.DidYouMean(a.Site, sites)))
+		}
+		lateWave := late && (strings.HasPrefix(a.Wave, "Wave ") || strings.HasPrefix(a.Wave, "SO-WAVE"))
+		if a.Wave != "" && !lateWave && !slices.Contains(waves, a.Wave) && !slices.Contains(sos, a.Wave) {
+			errs = append(errs, fmt.Errorf("%s: wave: %q is not a wave of the rollout plan%s (waves: %s)", where, a.Wave,
+				hint.DidYouMean(a.Wave, append(slices.Clone(waves), sos...)), strings.Join(waves, ", ")))
+		}
+		if soName(a.Entity) && !(late && strings.HasPrefix(a.Entity, "SO-WAVE")) && !slices.Contains(sos, a.Entity) {
+			errs = append(errs, fmt.Errorf("%s: entity: %q is not a service order of the rollout plan%s (service orders: %s)",
+				where, a.Entity, hint.DidYouMean(a.Entity, sos), strings.Join(sos, ", ")))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// distinct is list without repeats, in its order.
+func distinct(list []string) []string {
+	var out []string
+	for _, s := range list {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// soName says whether entity is a service order named by its wave
+// (SO-PILOT), not numbered at run time (SO-001).
+func soName(entity string) bool {
+	rest, ok := strings.CutPrefix(entity, "SO-")
+	return ok && strings.TrimLeft(rest, "0123456789") != ""
 }
 
 // foundRow is a timeline row found, with its time and place in the

@@ -398,8 +398,9 @@ func sized[T any](n int) []T {
 }
 
 // contract is the contract of the orders' sites: every site added and not
-// cancelled, rejected or disconnected, at its product's current price
-// (a modify order changes it) or its item's.
+// cancelled, rejected, failed (given up and compensated: the order goes on
+// without it, and it is never billed) or disconnected, at its product's
+// current price (a modify order changes it) or its item's.
 func contract(orders []*tmf.ProductOrder, products []*tmf.Product, currency string) *ContractReport {
 	current := map[string]*tmf.Product{}
 	for _, p := range products {
@@ -408,7 +409,7 @@ func contract(orders []*tmf.ProductOrder, products []*tmf.Product, currency stri
 	c := &ContractReport{Currency: currency, Sites: []ContractRow{}}
 	for _, po := range orders {
 		for _, it := range po.Items {
-			if it.Action != tmf.Add || it.State == lc.Cancelled || it.State == lc.Rejected {
+			if it.Action != tmf.Add || it.State == lc.Cancelled || it.State == lc.Rejected || it.State == lc.Failed {
 				continue
 			}
 			row := ContractRow{Site: it.Place.ID, Tier: it.Characteristics.Get("slaTier"), Speed: it.Characteristics.Get("speed"),

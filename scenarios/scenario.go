@@ -18,6 +18,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/catalog"
 	"github.com/ordertwin/ordertwin/core/com"
 	"github.com/ordertwin/ordertwin/core/hint"
+	"github.com/ordertwin/ordertwin/core/port"
 	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/ordertwin/ordertwin/core/yamlfile"
 	"github.com/ordertwin/ordertwin/twin"
@@ -43,6 +44,8 @@ type File struct {
 	Faults      []twin.FaultRule `yaml:"faults"`
 	Events      []EventSpec      `yaml:"events"`
 	Expect      *Expectations    `yaml:"expect"`
+	// faultLines are the lines of the fault rules in the file.
+	faultLines []int
 }
 
 // CustomerSpec is the customer block.
@@ -418,7 +421,7 @@ func (f *File) build(dir string) (*Scenario, error) {
 	if f.Customer != (CustomerSpec{}) || f.Quote.Offering != "" || len(f.Quote.Sites) > 0 || f.Order.ID != "" {
 		orders = []Placement{f.placement(cat, net, bad)}
 	}
-	events := f.checkRest(net, f.Quote.waveNames(), f.Quote.siteCodes(), orders, bad)
+	events := f.checkRest(cat, net, f.Quote.waveNames(), f.Quote.siteCodes(), orders, bad)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
@@ -481,7 +484,7 @@ func (f *File) placement(cat *catalog.Catalog, net *twin.Network, bad func(forma
 // its events (built against net and the rollout plan's waves and sites),
 // fault rules and expectations. Sites is nil where the file does not list
 // its sites (a population's).
-func (f *File) checkRest(net *twin.Network, waves, sites []string, orders []Placement, bad func(format string, args ...any)) []Event {
+func (f *File) checkRest(cat *catalog.Catalog, net *twin.Network, waves, sites []string, orders []Placement, bad func(format string, args ...any)) []Event {
 	var events []Event
 	for _, e := range f.Events {
 		if e.Kind == "addSite" {
@@ -496,15 +499,18 @@ func (f *File) checkRest(net *twin.Network, waves, sites []string, orders []Plac
 		if err == nil {
 			err = f.checkSelector(e, orders)
 		}
+		if err == nil && e.Select == nil {
+			err = e.checkPlaced(ev, orders)
+		}
 		if err != nil {
-			bad("events[%d] (%s): %v", i, e.Kind, err)
+			bad("line %d: events[%d] (%s): %v", e.line, i, e.Kind, err)
 			continue
 		}
 		if e.Select == nil {
 			events = append(events, ev)
 			continue
 		}
-		picked, err := e.Select.pick(candidates(orders, net), f.Seed, i)
+		picked, err := e.Select.pick(candidates(orders, net), ev.At, f.Seed, i)
 		if err != nil {
 			bad("line %d: events[%d] (%s): %v", e.line, i, e.Kind, err)
 			continue
@@ -513,13 +519,66 @@ func (f *File) checkRest(net *twin.Network, waves, sites []string, orders []Plac
 			events = append(events, aimed(ev, c))
 		}
 	}
-	if err := twin.CheckFaults(f.Faults); err != nil {
-		bad("%v", err)
-	}
+	f.checkFaults(cat, bad)
 	if err := f.Expect.check(f.Faults); err != nil {
 		bad("expect: %v", err)
 	}
+	late := slices.ContainsFunc(f.Events, func(e EventSpec) bool { return e.Kind == "addSite" })
+	if err := f.Expect.checkAbsent(orders, sites, late); err != nil {
+		bad("%v", err)
+	}
 	return events
+}
+
+// checkFaults checks the fault rules (twin.CheckFaults), and that a rule
+// of the CE router's kinds aimed at a system is aimed at the one the
+// catalog commits a CPE on: on another it can never fire. Each error
+// names the rule's line.
+func (f *File) checkFaults(cat *catalog.Catalog, bad func(format string, args ...any)) {
+	line := func(i int) string {
+		if i < len(f.faultLines) {
+			return fmt.Sprintf("line %d: ", f.faultLines[i])
+		}
+		return ""
+	}
+	if err := twin.CheckFaults(f.Faults); err != nil {
+		for _, e := range unjoin(err) {
+			// Each error starts with its rule: faults[i] (name).
+			var i int
+			if _, scanErr := fmt.Sscanf(e.Error(), "faults[%d]", &i); scanErr == nil {
+				bad("%s%v", line(i), e)
+			} else {
+				bad("%v", e)
+			}
+		}
+	}
+	if cat == nil {
+		return
+	}
+	for i, r := range f.Faults {
+		known := slices.ContainsFunc(twin.Systems, func(s port.System) bool { return string(s) == r.Target.System })
+		if (r.Kind != twin.LostCPE && r.Kind != twin.DamagedCPE && r.Kind != twin.ZTPBootFailure) || !known {
+			continue // an unknown system is twin.CheckFaults's error
+		}
+		var on []string
+		for _, rfs := range cat.RFS {
+			if rfs.Resource.Type == "CPE" && !slices.Contains(on, rfs.Resource.Commit) {
+				on = append(on, rfs.Resource.Commit)
+			}
+		}
+		if len(on) > 0 && !slices.Contains(on, r.Target.System) {
+			bad("%sfaults[%d] (%s): target: system: a %s fault hits the CE router's commit, which the catalog puts on %s, never on %s: it can never fire (target: {system: %s})",
+				line(i), i, r.Name, r.Kind, strings.Join(on, ", "), r.Target.System, on[0])
+		}
+	}
+}
+
+// unjoin is the errors joined in err (errors.Join), or err alone.
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
 }
 
 // locate finds the lines of the plan's waves and of the events in the
@@ -535,6 +594,18 @@ func (f *File) locate(data []byte) {
 	for i, n := range items(child(child(root, "quote"), "waves")) {
 		if i < len(f.Quote.Waves) {
 			f.Quote.Waves[i].line = n.Line
+		}
+	}
+	if f.Expect != nil {
+		for i, n := range items(child(child(root, "expect"), "absent")) {
+			if i < len(f.Expect.Absent) {
+				f.Expect.Absent[i].line = n.Line
+			}
+		}
+	}
+	for i, n := range items(child(root, "faults")) {
+		if i < len(f.Faults) {
+			f.faultLines = append(f.faultLines, n.Line)
 		}
 	}
 	for i, n := range items(child(root, "events")) {
@@ -650,7 +721,7 @@ func (f *File) buildPopulation(dir string) (*Scenario, error) {
 	if err := c.Check(orders[0].Quote); err != nil {
 		bad("population: %v", err)
 	}
-	events = append(events, f.checkRest(net, f.Population.waveNames(), nil, orders, bad)...)
+	events = append(events, f.checkRest(cat, net, f.Population.waveNames(), nil, orders, bad)...)
 	var offers []Placement
 	switch f.Population.Orders {
 	case "", PlacedByScenario:
@@ -691,6 +762,19 @@ func (f *File) checkSelector(e EventSpec, orders []Placement) error {
 		return errors.New("select: and site: both: name the site in the selector (select: {site: ...})")
 	}
 	return nil
+}
+
+// checkPlaced checks that a customer event aimed at the scenario's one
+// order comes after the order is placed: before, COM would refuse it
+// ("no such product order") and the run would go on as if it had not been
+// asked. An event on a trigger (after:) is timed at run time.
+func (e EventSpec) checkPlaced(ev Event, orders []Placement) error {
+	if req, _, _ := ev.customerRequest(); req == nil || ev.After != "" || len(orders) != 1 || ev.At > orders[0].At {
+		return nil
+	}
+	p := orders[0]
+	return fmt.Errorf("at: %s is not after order %s is placed (order.at: %s): COM would refuse the %s (no such product order); give it a later at",
+		tmf.FormatOffset(ev.At), p.OrderID, tmf.FormatOffset(p.At), e.Kind)
 }
 
 // checkPlan checks the waves and sites an event names against the rollout

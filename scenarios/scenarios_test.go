@@ -359,7 +359,8 @@ func TestLibrary(t *testing.T) {
 			require.NotNil(t, sc.Expect, "a library scenario pins its outcome")
 			r := run(t, sc)
 			assert.Empty(t, r.Expectations.Failed)
-			assert.Greater(t, r.Expectations.Passed, 10)
+			assert.Greater(t, r.Expectations.Passed, 10, "a library scenario states more than ten expectations; %s has %d",
+				f, r.Expectations.Passed)
 		})
 	}
 }

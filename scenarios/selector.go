@@ -7,8 +7,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ordertwin/ordertwin/core/engine"
+	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/ordertwin/ordertwin/twin"
 )
 
@@ -28,6 +30,8 @@ type Selector struct {
 // candidate is one site of one of the scenario's orders.
 type candidate struct {
 	order, customer, site, area, wave string
+	// placed is when the site's order is placed.
+	placed time.Duration
 }
 
 // candidates are the sites of the orders placed and offered, with their
@@ -42,21 +46,34 @@ func candidates(orders []Placement, net *twin.Network) []candidate {
 	var out []candidate
 	for _, p := range orders {
 		for _, s := range p.Quote.Sites {
-			out = append(out, candidate{order: p.OrderID, customer: p.Quote.Customer.ID, site: s.Code, area: areas[s.Address], wave: s.Wave})
+			out = append(out, candidate{order: p.OrderID, customer: p.Quote.Customer.ID, site: s.Code, area: areas[s.Address], wave: s.Wave,
+				placed: p.At})
 		}
 	}
 	return out
 }
 
-// pick is the selector's sites among all, in the orders' order; the
-// share is drawn with seed and the event's index.
-func (s *Selector) pick(all []candidate, seed uint64, index int) ([]candidate, error) {
+// pick is the selector's sites among all whose orders are placed before
+// at (the event's time: COM knows no order before it is placed), in the
+// orders' order; the share is drawn with seed and the event's index.
+func (s *Selector) pick(all []candidate, at time.Duration, seed uint64, index int) ([]candidate, error) {
 	var got []candidate
+	later := time.Duration(-1)
 	for _, c := range all {
 		if (len(s.Customers) == 0 || slices.Contains(s.Customers, c.customer)) && (s.Area == "" || c.area == s.Area) &&
 			(s.Wave == "" || c.wave == s.Wave) && (s.Site == "" || c.site == s.Site) {
+			if c.placed >= at {
+				if later < 0 || c.placed < later {
+					later = c.placed
+				}
+				continue
+			}
 			got = append(got, c)
 		}
+	}
+	if len(got) == 0 && later >= 0 {
+		return nil, fmt.Errorf("select: no site of an order placed before %s matches (%s): the first such order is placed at %s",
+			tmf.FormatOffset(at), s.describe(), tmf.FormatOffset(later))
 	}
 	if len(got) == 0 {
 		return nil, fmt.Errorf("select: no site of the scenario's orders matches (%s)", s.describe())

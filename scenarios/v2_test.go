@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/stretchr/testify/assert"
@@ -328,4 +329,104 @@ func TestV2LibraryExpectationsCanFail(t *testing.T) {
 			assert.Positive(t, n, "the scenario has version 2 expectations")
 		})
 	}
+}
+
+// A customer event timed before its order is placed would be refused at
+// run time ("no such product order") and the run would go on green: it is
+// an error at check, naming the event, its time and the order's. A
+// selector picks only the sites of orders placed before its event.
+func TestEventBeforeItsOrder(t *testing.T) {
+	_, err := loadEdited(t, "speed-upgrade.yaml", "at: PT0S", "at: P7D")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "line 44: events[0] (change): at: P6D is not after order PO-2024-01203 is placed (order.at: P7D)")
+	assert.Contains(t, err.Error(), "line 45: events[1] (change): at: P7D is not after order PO-2024-01203 is placed (order.at: P7D)")
+	assert.NotContains(t, err.Error(), "events[2]")
+
+	const storm = "v2-change-storm.yaml"
+	_, err = loadEdited(t, storm, "at: P21D", "at: PT7H")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "line 38: events[1] (change): select: no site of an order placed before PT7H matches "+
+		"(customers CUST-ENT-00007): the first such order is placed at PT7H")
+	sc, err := loadEdited(t, storm, "at: P20D", "at: PT10H")
+	require.NoError(t, err)
+	var early []string
+	for _, ev := range sc.Spec.Events {
+		if ev.Change != nil && ev.At == 10*time.Hour {
+			early = append(early, ev.Change.Order)
+			assert.Less(t, ev.Change.Order, "PO-00010", "orders 0 to 9 are placed before T+10h")
+		}
+	}
+	assert.Len(t, early, 10, "a quarter of the 40 Wave 1 sites of the ten orders placed by then")
+}
+
+// absent: of a name the scenario does not have would hold whatever
+// happened: sites, waves and service orders named by their wave are
+// checked at load, with did-you-mean; an entity known only at run time
+// that never existed fails the expectation.
+func TestAbsentOfNothing(t *testing.T) {
+	const tui = "newuser-v2-tui-gates.yaml"
+	for _, c := range []struct{ name, from, to, want string }{
+		{"unknown site", "{site: FLB1, wave: Auckland}", "{site: FLB9, wave: Auckland}",
+			`line 63: expect.absent[0]: site: "FLB9" is not a site of the scenario (did you mean "FLB1"?)`},
+		{"unknown wave", "{site: FLB1, wave: Auckland}", "{site: FLB1, wave: Aukland}",
+			`line 63: expect.absent[0]: wave: "Aukland" is not a wave of the rollout plan (did you mean "Auckland"?) (waves: Pilot, Auckland, Christchurch, Wellington)`},
+		{"unknown service order", "{jeopardy: slaValidation}", "{entity: SO-AUKLAND, state: failed}",
+			`line 65: expect.absent[2]: entity: "SO-AUKLAND" is not a service order of the rollout plan (did you mean "SO-AUCKLAND"?)`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := loadEdited(t, tui, c.from, c.to)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), c.want)
+		})
+	}
+	// A service order by its number, a site's product order item, and an
+	// order exist only at run time.
+	sc, err := loadEdited(t, tui, "{jeopardy: slaValidation}", "{entity: PO-NZ-5521, state: failed}")
+	require.NoError(t, err)
+	r := run(t, sc)
+	assert.Equal(t, []string{`absent: no entity PO-NZ-5521 in this run (did you mean "PO-NZ-05521"?): want PO-NZ-5521 failed absent of something that exists`},
+		r.Expectations.Failed)
+	// A site stands for its product order items: CHC2 of the faults
+	// scenario fails and is compensated, and never completes; CHC1 does.
+	sc = load(t, "newuser-v2-kauri-faults.yaml")
+	assert.Empty(t, run(t, sc).Expectations.Failed)
+	sc.Expect.Absent[0].Entity = "CHC1"
+	assert.Contains(t, run(t, sc).Expectations.Failed, "absent: want no CHC1 completed, got it at P11DT10H")
+}
+
+// A fault rule that can never fire passed check: an unknown system gets a
+// did-you-mean, and the CE router's kinds aimed at a system the catalog
+// does not commit a CPE on say where they belong. Each names its line.
+func TestFaultThatCannotFire(t *testing.T) {
+	const kauri = "newuser-v2-kauri-faults.yaml"
+	for _, c := range []struct{ name, from, to, want string }{
+		{"unknown system", "target: {system: vlan, op: reserve, site: CHC2}", "target: {system: vlam, op: reserve, site: CHC2}",
+			`line 34: faults[1] (chc2-vlan-broken): target: system: "vlam" is not a system (did you mean "vlan"?)`},
+		{"lost CPE on logistics", "target: {system: ztp, op: commit, site: WLG1}", "target: {system: logistics, op: commit, site: WLG1}",
+			"line 33: faults[0] (wlg-router-lost): target: system: a lostCPE fault hits the CE router's commit, which the catalog puts on ztp, " +
+				"never on logistics: it can never fire (target: {system: ztp})"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := loadEdited(t, kauri, c.from, c.to)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), c.want)
+			assert.NotContains(t, err.Error(), "\n", "one error")
+		})
+	}
+}
+
+// A site that fails and is compensated is given up: the order ends
+// partial without it, it is never billed, and it is not in the contract
+// (it was, at full price × term).
+func TestContractAfterCompensation(t *testing.T) {
+	r := run(t, load(t, "newuser-v2-kauri-faults.yaml"))
+	require.Empty(t, r.Expectations.Failed)
+	require.NotNil(t, r.Contract)
+	var sites []string
+	for _, s := range r.Contract.Sites {
+		sites = append(sites, s.Site)
+	}
+	assert.Equal(t, []string{"WLG1", "CHC1"}, sites, "CHC2 failed and was compensated")
+	assert.InDelta(t, r.Billing.Monthly, r.Contract.Monthly, 0.001, "the contract is what is billed once every site is in service")
+	assert.InDelta(t, 36*2*1850, r.Contract.Value, 0.001)
 }

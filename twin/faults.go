@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/hint"
 	"github.com/ordertwin/ordertwin/core/port"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
@@ -152,12 +153,63 @@ func CheckFaults(rules []FaultRule) error {
 		if r.First < 0 || r.Every < 0 || r.Nth < 0 || r.Probability < 0 || r.Probability > 1 {
 			bad("first, every and nth must be positive, probability within 0-1")
 		}
+		if err := r.Target.check(r.Kind); err != nil {
+			bad("%v", err)
+		}
 		if r.Kind == Latency && r.Factor <= 0 {
 			bad("a latency fault needs a factor > 0")
 		}
 		if r.Kind == SLABreach && r.Measure == nil {
 			bad("an slaBreach fault needs measure: {latencyMs, lossPct, availability}")
 		}
+	}
+	return errors.Join(errs...)
+}
+
+// ops are the operations a fault's target may name.
+var ops = []port.Op{port.Qualify, port.Revalidate, port.Check, port.Review, port.Reserve, port.Commit, port.Release,
+	port.Activate, port.Deactivate, port.Plan, port.Expand, port.Measure}
+
+// kindSystems are the systems whose answer a kind changes (matches): a
+// rule of the kind aimed at another system can never fire. The CE
+// router's kinds are on the system that commits a CPE, which the catalog
+// says (the scenario checks it).
+var kindSystems = map[FaultKind]port.System{SLABreach: port.NMS, ApprovalReject: port.Workflow, CreditRefuse: port.Credit,
+	TokenExpiry: port.Qualification}
+
+// check checks that the target names systems and operations that exist,
+// and that a rule of kind aimed at it can fire.
+func (t FaultTarget) check(kind FaultKind) error {
+	var errs []error
+	if t.System != "" && !slices.Contains(port.Systems, port.System(t.System)) {
+		known := make([]string, len(port.Systems))
+		for i, s := range port.Systems {
+			known[i] = string(s)
+		}
+		errs = append(errs, fmt.Errorf("target: system: %q is not a system%s (systems: %s)",
+			t.System, hint.DidYouMean(t.System, known), strings.Join(known, ", ")))
+	} else if sys, ok := kindSystems[kind]; ok && t.System != "" && t.System != string(sys) {
+		errs = append(errs, fmt.Errorf("target: system: a %s fault changes what %s answers, never %s: it can never fire (target: {system: %s})",
+			kind, sys, t.System, sys))
+	}
+	if t.Op != "" && !slices.Contains(ops, port.Op(t.Op)) {
+		known := make([]string, len(ops))
+		for i, o := range ops {
+			known[i] = string(o)
+		}
+		errs = append(errs, fmt.Errorf("target: op: %q is not an operation%s (operations: %s)",
+			t.Op, hint.DidYouMean(t.Op, known), strings.Join(known, ", ")))
+	}
+	if kind == LostCPE || kind == DamagedCPE || kind == ZTPBootFailure {
+		if t.Op != "" && t.Op != string(port.Commit) {
+			errs = append(errs, fmt.Errorf("target: op: a %s fault hits the CE router's commit, never a %s: it can never fire", kind, t.Op))
+		}
+		if t.ResourceType != "" && t.ResourceType != "CPE" {
+			errs = append(errs, fmt.Errorf("target: resourceType: a %s fault hits a CPE, never a %s: it can never fire", kind, t.ResourceType))
+		}
+	}
+	if kind == SLABreach && t.Op != "" && t.Op != string(port.Commit) && t.Op != string(port.Measure) {
+		errs = append(errs, fmt.Errorf("target: op: a slaBreach fault changes a probe's commit or measure, never a %s: it can never fire", t.Op))
 	}
 	return errors.Join(errs...)
 }

@@ -106,3 +106,28 @@ func TestCheckFaults(t *testing.T) {
 		assert.ErrorContains(t, err, want)
 	}
 }
+
+// A rule aimed at a system or operation that does not exist, or at one
+// whose answer its kind never changes, can never fire: refused, saying
+// what was meant or where the kind belongs.
+func TestCheckFaultsThatCannotFire(t *testing.T) {
+	err := CheckFaults([]FaultRule{
+		{Name: "a", Kind: Transient, Target: FaultTarget{System: "logistcs", Op: "comit"}},
+		{Name: "b", Kind: CreditRefuse, Target: FaultTarget{System: "billing"}},
+		{Name: "c", Kind: LostCPE, Target: FaultTarget{Op: "reserve"}},
+		{Name: "d", Kind: DamagedCPE, Target: FaultTarget{ResourceType: "VLAN"}},
+		{Name: "e", Kind: SLABreach, Target: FaultTarget{System: "nms", Op: "reserve"}, Measure: &Measurement{}},
+	})
+	require.Error(t, err)
+	for _, want := range []string{
+		`faults[0] (a): target: system: "logistcs" is not a system (did you mean "logistics"?)`,
+		`target: op: "comit" is not an operation (did you mean "commit"?)`,
+		"faults[1] (b): target: system: a creditRefuse fault changes what credit answers, never billing: it can never fire",
+		"faults[2] (c): target: op: a lostCPE fault hits the CE router's commit, never a reserve",
+		"faults[3] (d): target: resourceType: a damagedCPE fault hits a CPE, never a VLAN",
+		"faults[4] (e): target: op: a slaBreach fault changes a probe's commit or measure, never a reserve",
+	} {
+		assert.ErrorContains(t, err, want)
+	}
+	require.NoError(t, CheckFaults([]FaultRule{{Name: "ok", Kind: LostCPE, Target: FaultTarget{System: "ztp", Op: "commit", ResourceType: "CPE"}}}))
+}
