@@ -57,6 +57,10 @@ type netconfSettings struct {
 	Uplink string `yaml:"uplink"`
 	// ConfirmTimeout is the confirmed commit's timeout (60s if zero).
 	ConfirmTimeout time.Duration `yaml:"confirmTimeout"`
+	// NoValidate leaves the <validate> step out of each transaction, for
+	// an OLT whose commit after a validate applies nothing (the commit
+	// validates the candidate anyway).
+	NoValidate bool `yaml:"noValidate"`
 }
 
 func (s *netconfSettings) Check() error {
@@ -185,7 +189,7 @@ func newNETCONFAccess(c system.AdapterConfig, log *slog.Logger) (port.Adapter, e
 	}
 	set := settings[netconfSettings](c)
 	cfg := netconf.Config{OLTs: map[string]netconf.Endpoint{}, Timeout: c.Timeout, Concurrency: c.Concurrency,
-		Uplink: set.Uplink, ConfirmTimeout: set.ConfirmTimeout, Log: log}
+		Uplink: set.Uplink, ConfirmTimeout: set.ConfirmTimeout, NoValidate: set.NoValidate, Log: log}
 	for _, name := range slices.Sorted(maps.Keys(c.Endpoints)) {
 		ep := c.Endpoints[name]
 		at := "endpoints." + name

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -66,4 +67,22 @@ func TestDryRunOfTheWorkedExample(t *testing.T) {
 		require.Error(t, err, "%v", tc.args)
 		assert.Contains(t, err.Error(), tc.want)
 	}
+}
+
+// settings.noValidate reaches the NETCONF adapter: the dry run of the
+// pilot site lists no <validate>, and still every other rpc.
+func TestDryRunWithoutValidate(t *testing.T) {
+	t.Setenv("ORDERTWIN_OLT_PASSWORD", "unused by a dry run")
+	example, err := os.ReadFile("../../docs/examples/dry-run.yaml")
+	require.NoError(t, err)
+	file := filepath.Join(t.TempDir(), "adapters.yaml")
+	body := strings.Replace(string(example), "      confirmTimeout: 60s\n", "      confirmTimeout: 60s\n      noValidate: true\n", 1)
+	require.NotEqual(t, string(example), body)
+	require.NoError(t, os.WriteFile(file, []byte(body), 0o600))
+	var out, logs bytes.Buffer
+	require.NoError(t, runCmd(context.Background(), []string{"--adapters", file, "--dry-run", "--site", "MELB",
+		"../../scenarios/globaltech-5site.yaml"}, &out, &logs), logs.String())
+	assert.NotContains(t, out.String(), "<validate>")
+	assert.Contains(t, out.String(), "<edit-config>")
+	assert.Contains(t, out.String(), "<commit>")
 }
