@@ -102,8 +102,13 @@ func Open(file string, opt Options) (*Store, error) {
 	// (checkpoint.go). temp_store(MEMORY): a statement's journal (the pages
 	// a statement of many rows, such as a shelving's, changes, kept to undo
 	// it alone) is kept in memory, not written to a temporary file.
+	// _txlock(immediate): a transaction takes the write lock when it
+	// begins, waiting busy_timeout for it. A deferred one that read first
+	// (a shelving reads its pack) and wrote after another connection (the
+	// outbox's cursors) committed would fail at once with SQLITE_BUSY,
+	// which no busy timeout waits out.
 	q := url.Values{"_pragma": {"journal_mode(WAL)", "synchronous(" + string(sync) + ")", "busy_timeout(5000)", "foreign_keys(1)",
-		"wal_autocheckpoint(0)", "temp_store(MEMORY)"}}
+		"wal_autocheckpoint(0)", "temp_store(MEMORY)"}, "_txlock": {"immediate"}}
 	db, err := sql.Open("sqlite", "file:"+file+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("sqlite store %s: %w", file, err)
