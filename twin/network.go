@@ -380,3 +380,17 @@ func parseRanges(s string, min, max int) ([]int, error) {
 	}
 	return out, nil
 }
+
+// OccupiedPorts lists the card's ports in use before any order (its
+// occupied ranges), ascending.
+func (lc LineCard) OccupiedPorts() []int {
+	used, _ := parseRanges(lc.Occupied, 1, lc.Ports)
+	return used
+}
+
+// OccupiedPorts lists the exchange's P2P ports in use before any order,
+// ascending.
+func (e Exchange) OccupiedPorts() []int {
+	used, _ := parseRanges(e.P2POccupied, 1, e.P2PPorts)
+	return used
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"time"
 
@@ -15,9 +16,17 @@ import (
 
 // Config configures the access adapter.
 type Config struct {
-	// OLTs maps an OLT's name (OLT-SOUTH-03, as port requests name it)
-	// to its NETCONF endpoint.
-	OLTs map[string]Endpoint
+	// Devices maps a device's name to its NETCONF endpoint: each OLT
+	// (OLT-SOUTH-03, as port requests name it), and each exchange whose
+	// switch gives P2P Ethernet handoffs (EX-SYD-01).
+	Devices map[string]Endpoint
+	// Areas and Addresses, if set, make the adapter allocate: a reserve
+	// that names no port takes the first free one on its site's area's
+	// devices, read from their running configuration (Addresses gives a
+	// site address's serving area). Without them a reserve must name its
+	// port, picked by whoever answers reserves (docs/adapters.md).
+	Areas     map[string]Area
+	Addresses map[string]string
 	// Timeout bounds one call, from dialling to unlocking (30s if zero):
 	// past it the call fails as transient.
 	Timeout time.Duration
@@ -55,12 +64,24 @@ type Access struct {
 
 // New checks cfg and makes the adapter.
 func New(cfg Config) (*Access, error) {
-	if len(cfg.OLTs) == 0 {
+	if len(cfg.Devices) == 0 {
 		return nil, errors.New("access adapter: no OLT endpoints")
 	}
-	for name, ep := range cfg.OLTs {
+	for name, ep := range cfg.Devices {
 		if ep.Addr == "" || ep.User == "" || ep.HostKey == nil {
-			return nil, fmt.Errorf("access adapter: OLT %s needs an address, a user and the server's host key", name)
+			return nil, fmt.Errorf("access adapter: device %s needs an address, a user and the server's host key", name)
+		}
+	}
+	for name, area := range cfg.Areas {
+		for _, d := range append(slices.Clip(area.OLTs), area.Exchange) {
+			if _, ok := cfg.Devices[d]; d != "" && !ok {
+				return nil, fmt.Errorf("access adapter: area %s names %s, which has no endpoint", name, d)
+			}
+		}
+	}
+	for addr, area := range cfg.Addresses {
+		if _, ok := cfg.Areas[area]; !ok {
+			return nil, fmt.Errorf("access adapter: address %q is in area %s, which is not among the areas", addr, area)
 		}
 	}
 	if cfg.Timeout <= 0 {
@@ -76,43 +97,83 @@ func New(cfg Config) (*Access, error) {
 		cfg.Log = slog.Default()
 	}
 	a := &Access{cfg: cfg, slots: make(chan struct{}, cfg.Concurrency), turns: map[string]chan struct{}{}}
-	for name := range cfg.OLTs {
+	for name := range cfg.Devices {
 		a.turns[name] = make(chan struct{}, 1)
 	}
 	return a, nil
 }
 
 // Plan renders the edit req would send, without sending anything: the
-// same bytes Do sends.
+// same bytes Do sends. A reserve the adapter allocates itself has no edit
+// before it has read its devices: Plan renders it for the port req names.
 func (a *Access) Plan(req *port.Request) (*Edit, *port.Error) {
 	if req.System != port.Access {
 		return nil, &port.Error{Class: port.Invalid, Code: "wrongSystem", Message: fmt.Sprintf("the access adapter got a call for %q", req.System)}
 	}
-	if rt := resourceType(req); rt != "OLTPort" {
-		return nil, &port.Error{Class: port.Invalid, Code: "unknownResourceType", Message: fmt.Sprintf("the NETCONF access adapter configures OLT ports, not %q", rt)}
+	switch rt := resourceType(req); rt {
+	case "OLTPort":
+		s, perr := ServiceOf(req, a.cfg.Uplink)
+		if perr != nil {
+			return nil, perr
+		}
+		e, err := Render(req.Op, s)
+		if err != nil {
+			return nil, &port.Error{Class: port.Invalid, Code: "badRequest", Message: err.Error()}
+		}
+		return e, nil
+	case "P2PHandoff":
+		h, perr := handoffOf(req)
+		if perr != nil {
+			return nil, perr
+		}
+		e, err := RenderHandoff(req.Op, h)
+		if err != nil {
+			return nil, &port.Error{Class: port.Invalid, Code: "badRequest", Message: err.Error()}
+		}
+		return e, nil
+	default:
+		return nil, &port.Error{Class: port.Invalid, Code: "unknownResourceType", Message: fmt.Sprintf("the NETCONF access adapter configures OLT ports and P2P handoffs, not %q", rt)}
 	}
-	s, perr := ServiceOf(req, a.cfg.Uplink)
-	if perr != nil {
-		return nil, perr
-	}
-	e, err := Render(req.Op, s)
-	if err != nil {
-		return nil, &port.Error{Class: port.Invalid, Code: "badRequest", Message: err.Error()}
-	}
-	return e, nil
 }
 
-// planFor is req's edit and the endpoint of its OLT.
+// planFor is req's edit and the endpoint of its device.
 func (a *Access) planFor(req *port.Request) (*Edit, Endpoint, *port.Error) {
 	e, perr := a.Plan(req)
 	if perr != nil {
 		return nil, Endpoint{}, perr
 	}
-	ep, ok := a.cfg.OLTs[e.OLT]
+	ep, ok := a.cfg.Devices[e.Device]
 	if !ok {
-		return nil, Endpoint{}, &port.Error{Class: port.Invalid, Code: "unknownOLT", Message: fmt.Sprintf("no NETCONF endpoint for OLT %s", e.OLT)}
+		return nil, Endpoint{}, &port.Error{Class: port.Invalid, Code: "unknownOLT", Message: fmt.Sprintf("no NETCONF endpoint for %s", e.Device)}
 	}
 	return e, ep, nil
+}
+
+// transaction is one transaction on a device's candidate: the edit is
+// chosen once the candidate is locked (an allocation reads the device
+// first).
+type transaction struct {
+	device string
+	edit   func(ctx context.Context, s *Session) (*Edit, error)
+}
+
+// transactions are what req takes, tried in order until one is done: the
+// devices an allocation may take a port on, or the one edit of any other
+// call.
+func (a *Access) transactions(req *port.Request) ([]transaction, *port.Error) {
+	if a.allocates(req) {
+		return a.allocations(req)
+	}
+	e, _, perr := a.planFor(req)
+	if perr != nil {
+		return nil, perr
+	}
+	return []transaction{{device: e.Device, edit: func(ctx context.Context, s *Session) (*Edit, error) {
+		if e.Handoff != nil && e.Op == port.Reserve {
+			return e, handoffFree(ctx, s, e)
+		}
+		return e, nil
+	}}}, nil
 }
 
 // The datastore a call edits, and the one its read-back reads.
@@ -136,7 +197,12 @@ func (a *Access) DryRun(req *port.Request) ([]port.Sent, *port.Error) {
 		name string
 		body []byte
 	}
-	ops := []op{{"lock", lockOp(datastore)}, {"edit-config", editConfig(datastore, e.Config)}}
+	ops := []op{{"lock", lockOp(datastore)}}
+	if req.Op == port.Reserve && (e.Handoff != nil || len(a.cfg.Areas) > 0) {
+		// The port is read first: to pick it, or to see that it is free.
+		ops = append(ops, op{"get-config", getConfigOp(readBack, []byte(interfacesFilter))})
+	}
+	ops = append(ops, op{"edit-config", editConfig(datastore, e.Config)})
 	if !a.cfg.NoValidate {
 		ops = append(ops, op{"validate", validateOp(datastore)})
 	}
@@ -168,44 +234,65 @@ func (a *Access) Call(now time.Duration, req *port.Request, reply port.Replier) 
 	go func() { reply.Reply(now, a.Do(context.Background(), &r)) }()
 }
 
-// Do carries out req on its OLT within the adapter's timeout and returns
-// the final Result.
+// Do carries out req within the adapter's timeout and returns the final
+// Result.
 func (a *Access) Do(ctx context.Context, req *port.Request) *port.Result {
 	res := &port.Result{Key: req.Key, System: req.System, Op: req.Op, Item: req.Item, Handle: req.Handle, Final: true}
-	e, ep, perr := a.planFor(req)
+	ts, perr := a.transactions(req)
 	if perr != nil {
 		res.Err = perr
 		return res
 	}
 	ctx, cancel := context.WithTimeout(ctx, a.cfg.Timeout)
 	defer cancel()
-	for _, sem := range []chan struct{}{a.slots, a.turns[e.OLT]} {
-		select {
-		case sem <- struct{}{}:
-			defer func() { <-sem }()
-		case <-ctx.Done():
-			res.Err = Classify(fmt.Errorf("waiting for a turn on %s: %w", e.OLT, ctx.Err()))
-			return res
-		}
-	}
-	start := time.Now()
-	err := a.apply(ctx, ep, req, e)
-	log := a.cfg.Log.With("olt", e.OLT, "op", string(req.Op), "item", req.Item, "key", req.Key, "took", time.Since(start))
-	if err != nil {
-		res.Err = Classify(err)
-		log.Warn("NETCONF edit failed", "class", string(res.Err.Class), "err", err)
+	select {
+	case a.slots <- struct{}{}:
+		defer func() { <-a.slots }()
+	case <-ctx.Done():
+		res.Err = Classify(fmt.Errorf("waiting for a turn: %w", ctx.Err()))
 		return res
 	}
-	log.Info("NETCONF edit applied")
-	res.Resource = resourceOf(req, e.Service)
+	for _, t := range ts {
+		start := time.Now()
+		e, err := a.transact(ctx, req, t)
+		if errors.Is(err, errFull) {
+			continue
+		}
+		log := a.cfg.Log.With("device", t.device, "op", string(req.Op), "item", req.Item, "key", req.Key, "took", time.Since(start))
+		if err != nil {
+			res.Err = Classify(err)
+			log.Warn("NETCONF edit failed", "class", string(res.Err.Class), "err", err)
+			return res
+		}
+		log.Info("NETCONF edit applied")
+		res.Resource = resourceOf(req, e)
+		return res
+	}
+	res.Err = exhausted(req)
 	return res
 }
 
+// transact runs t on its device, taking its turn there.
+func (a *Access) transact(ctx context.Context, req *port.Request, t transaction) (*Edit, error) {
+	ep, ok := a.cfg.Devices[t.device]
+	if !ok {
+		return nil, &port.Error{Class: port.Invalid, Code: "unknownOLT", Message: fmt.Sprintf("no NETCONF endpoint for %s", t.device)}
+	}
+	turn := a.turns[t.device]
+	select {
+	case turn <- struct{}{}:
+		defer func() { <-turn }()
+	case <-ctx.Done():
+		return nil, fmt.Errorf("waiting for a turn on %s: %w", t.device, ctx.Err())
+	}
+	return a.apply(ctx, ep, req, t)
+}
+
 // apply is one transaction on the candidate.
-func (a *Access) apply(ctx context.Context, ep Endpoint, req *port.Request, e *Edit) (err error) {
+func (a *Access) apply(ctx context.Context, ep Endpoint, req *port.Request, t transaction) (e *Edit, err error) {
 	s, err := Dial(ctx, ep)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// Clean-up runs on its own short deadline, so that a call that
 	// failed still unlocks and closes. A call that ran out of time drops
@@ -225,7 +312,7 @@ func (a *Access) apply(ctx context.Context, ep Endpoint, req *port.Request, e *E
 		_ = s.Close(c)
 	}()
 	if err := s.Lock(ctx, datastore); err != nil {
-		return fmt.Errorf("lock the candidate of %s: %w", e.OLT, err)
+		return nil, fmt.Errorf("lock the candidate of %s: %w", t.device, err)
 	}
 	committed := false
 	defer func() {
@@ -238,23 +325,26 @@ func (a *Access) apply(ctx context.Context, ep Endpoint, req *port.Request, e *E
 			_ = s.DiscardChanges(c)
 		}
 		if uerr := s.Unlock(c, datastore); uerr != nil && err == nil {
-			err = fmt.Errorf("unlock the candidate of %s: %w", e.OLT, uerr)
+			err = fmt.Errorf("unlock the candidate of %s: %w", t.device, uerr)
 		}
 	}()
+	if e, err = t.edit(ctx, s); err != nil {
+		return nil, err
+	}
 	if err := s.EditConfig(ctx, datastore, e.Config); err != nil {
 		var ne *netconf.Error
-		if req.Op == port.Reserve && errors.As(err, &ne) && ne.Tag == netconf.DataExists {
-			return a.ownedAlready(ctx, s, e, err)
+		if req.Op == port.Reserve && e.Handoff == nil && errors.As(err, &ne) && ne.Tag == netconf.DataExists {
+			return e, a.ownedAlready(ctx, s, e, err)
 		}
-		return fmt.Errorf("edit the candidate of %s: %w", e.OLT, err)
+		return nil, fmt.Errorf("edit the candidate of %s: %w", e.Device, err)
 	}
 	if !a.cfg.NoValidate {
 		if err := s.Validate(ctx, datastore); err != nil {
-			return fmt.Errorf("validate the candidate of %s: %w", e.OLT, err)
+			return nil, fmt.Errorf("validate the candidate of %s: %w", e.Device, err)
 		}
 	}
 	if err := s.Commit(ctx, true, a.cfg.ConfirmTimeout); err != nil {
-		return fmt.Errorf("confirmed commit on %s: %w", e.OLT, err)
+		return nil, fmt.Errorf("confirmed commit on %s: %w", e.Device, err)
 	}
 	if err := a.verify(ctx, s, e); err != nil {
 		// Not confirmed: the OLT rolls back, at once, or when the session
@@ -264,13 +354,13 @@ func (a *Access) apply(ctx context.Context, ep Endpoint, req *port.Request, e *E
 			defer cancel()
 			_ = s.CancelCommit(c)
 		}
-		return err
+		return nil, err
 	}
 	if err := s.Commit(ctx, false, 0); err != nil {
-		return fmt.Errorf("confirming commit on %s: %w", e.OLT, err)
+		return nil, fmt.Errorf("confirming commit on %s: %w", e.Device, err)
 	}
 	committed = true
-	return nil
+	return e, nil
 }
 
 // verify reads the running configuration back: after a reserve or commit
@@ -278,15 +368,19 @@ func (a *Access) apply(ctx context.Context, ep Endpoint, req *port.Request, e *E
 func (a *Access) verify(ctx context.Context, s *Session, e *Edit) error {
 	data, err := s.GetConfig(ctx, readBack, e.Filter)
 	if err != nil {
-		return fmt.Errorf("read back %s: %w", e.OLT, err)
+		return fmt.Errorf("read back %s: %w", e.Device, err)
 	}
 	have, err := netconf.ParseTree(data)
 	if err != nil {
-		return &port.Error{Class: port.Hard, Code: "readBack", Message: fmt.Sprintf("read back %s: %v", e.OLT, err)}
+		return &port.Error{Class: port.Hard, Code: "readBack", Message: fmt.Sprintf("read back %s: %v", e.Device, err)}
 	}
 	if e.Op == port.Release {
-		if netconf.Missing(have, vaniOf(e.Service)) == "" {
-			return &port.Error{Class: port.Hard, Code: "readBack", Message: fmt.Sprintf("%s still holds %s after its release", e.OLT, e.Service.VANI())}
+		gone, what := vaniOf(e.Service), e.Service.VANI()
+		if h := e.Handoff; h != nil {
+			gone, what = described(h.Interface(), h.Item), h.Interface()+" for "+h.Item
+		}
+		if netconf.Missing(have, gone) == "" {
+			return &port.Error{Class: port.Hard, Code: "readBack", Message: fmt.Sprintf("%s still holds %s after its release", e.Device, what)}
 		}
 		return nil
 	}
@@ -295,7 +389,7 @@ func (a *Access) verify(ctx context.Context, s *Session, e *Edit) error {
 		return err
 	}
 	if m := netconf.Missing(have, want); m != "" {
-		return &port.Error{Class: port.Hard, Code: "readBack", Message: fmt.Sprintf("%s does not hold what was committed: %s", e.OLT, m)}
+		return &port.Error{Class: port.Hard, Code: "readBack", Message: fmt.Sprintf("%s does not hold what was committed: %s", e.Device, m)}
 	}
 	return nil
 }
@@ -306,11 +400,11 @@ func (a *Access) verify(ctx context.Context, s *Session, e *Edit) error {
 func (a *Access) ownedAlready(ctx context.Context, s *Session, e *Edit, editErr error) error {
 	data, err := s.GetConfig(ctx, "running", e.Filter)
 	if err != nil {
-		return fmt.Errorf("read %s after data-exists: %w", e.OLT, err)
+		return fmt.Errorf("read %s after data-exists: %w", e.Device, err)
 	}
 	have, err := netconf.ParseTree(data)
 	if err != nil {
-		return fmt.Errorf("read %s after data-exists: %w", e.OLT, err)
+		return fmt.Errorf("read %s after data-exists: %w", e.Device, err)
 	}
 	mine := vaniOf(e.Service)
 	mine[0].Children[0].Children = append(mine[0].Children[0].Children, &netconf.Node{Name: nameIn(ifNS, "description"), Text: e.Service.Item})
@@ -338,21 +432,20 @@ func configOf(cfg []byte) ([]*netconf.Node, error) {
 	return top[0].Children, nil
 }
 
-// resourceOf is the OLT port a call answers with.
-func resourceOf(req *port.Request, s Service) *tmf.Resource {
+// resourceOf is the OLT port or P2P handoff a call answers with.
+func resourceOf(req *port.Request, e *Edit) *tmf.Resource {
+	if e.Handoff != nil {
+		return handoffResource(req, *e.Handoff)
+	}
+	s := e.Service
 	r := &tmf.Resource{ID: s.ResourceID(), Category: "physical", ResourceType: "OLTPort",
 		Value: fmt.Sprintf("%s LC%d Port %d", s.OLT, s.Slot, s.Port), Place: req.Place,
 		Characteristics: tmf.Characteristics{{Name: CharOLT, Value: s.OLT}, {Name: CharLineCard, Value: strconv.Itoa(s.Slot)},
 			{Name: CharPort, Value: strconv.Itoa(s.Port)}}}
-	switch req.Op {
-	case port.Reserve:
-		r.State = "reserved"
-	case port.Commit:
-		r.State = "available"
+	r.State = stateAfter(req.Op)
+	if req.Op == port.Commit {
 		r.Characteristics = append(r.Characteristics, tmf.Characteristic{Name: CharSerial, Value: s.Serial},
 			tmf.Characteristic{Name: CharVLAN, Value: strconv.Itoa(s.VLAN)}, tmf.Characteristic{Name: CharProfile, Value: s.Profile})
-	case port.Release:
-		r.State = "released"
 	}
 	return r
 }

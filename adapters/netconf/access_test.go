@@ -92,7 +92,7 @@ func startOLT(t *testing.T) *olt {
 
 func (o *olt) adapter(t *testing.T, timeout time.Duration) *Access {
 	t.Helper()
-	a, err := New(Config{OLTs: map[string]Endpoint{oltName: o.ep}, Timeout: timeout, ConfirmTimeout: 30 * time.Second,
+	a, err := New(Config{Devices: map[string]Endpoint{oltName: o.ep}, Timeout: timeout, ConfirmTimeout: 30 * time.Second,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	require.NoError(t, err)
 	return a

@@ -109,7 +109,7 @@ func TestRehearsalOfThePilotBearer(t *testing.T) {
 // six rpcs, and a fault waiting on the twin's validate never fires.
 func TestNoValidate(t *testing.T) {
 	o := startOLT(t)
-	a, err := New(Config{OLTs: map[string]Endpoint{oltName: o.ep}, Timeout: 10 * time.Second, NoValidate: true,
+	a, err := New(Config{Devices: map[string]Endpoint{oltName: o.ep}, Timeout: 10 * time.Second, NoValidate: true,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	require.NoError(t, err)
 	sent, perr := a.DryRun(reserveReq("ROI-001"))

@@ -75,12 +75,15 @@ func (s Service) ResourceID() string { return fmt.Sprintf("%s-LC%d-P%d", s.OLT, 
 // Edit is what one operation sends to an OLT: the <config> of its
 // edit-config on the candidate, and the filter its read-back uses.
 type Edit struct {
-	OLT    string
+	// Device is the OLT (or, for a handoff, the exchange) the edit is for.
+	Device string
 	Op     port.Op
 	Config []byte
 	Filter []byte
-	// Service is what the edit was rendered from.
+	// Service is what an OLT port's edit was rendered from; Handoff what
+	// a P2P handoff's was, nil for an OLT port's.
 	Service Service
+	Handoff *Handoff
 }
 
 // Render renders the edit of op for s.
@@ -99,7 +102,7 @@ func Render(op port.Op, s Service) (*Edit, error) {
 	if err := templates.ExecuteTemplate(&filter, "readback.xml.tmpl", s); err != nil {
 		return nil, fmt.Errorf("render read-back filter for %s: %w", s.ResourceID(), err)
 	}
-	return &Edit{OLT: s.OLT, Op: op, Config: bytes.TrimSpace(cfg.Bytes()), Filter: bytes.TrimSpace(filter.Bytes()), Service: s}, nil
+	return &Edit{Device: s.OLT, Op: op, Config: bytes.TrimSpace(cfg.Bytes()), Filter: bytes.TrimSpace(filter.Bytes()), Service: s}, nil
 }
 
 // Characteristics the adapter reads from a request: the port from the

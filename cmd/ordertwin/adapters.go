@@ -61,11 +61,36 @@ type netconfSettings struct {
 	// an OLT whose commit after a validate applies nothing (the commit
 	// validates the candidate anyway).
 	NoValidate bool `yaml:"noValidate"`
+	// Areas and Addresses make the adapter allocate ports itself (a
+	// reserve that names none takes the first free one on its site's
+	// area's devices): the OLTs and the exchange of each serving area, and
+	// the area of each site address.
+	Areas     map[string]netconfArea `yaml:"areas"`
+	Addresses map[string]string      `yaml:"addresses"`
+}
+
+// netconfArea is a serving area of the netconf kind's settings.
+type netconfArea struct {
+	OLTs     []string `yaml:"olts"`
+	Exchange string   `yaml:"exchange"`
 }
 
 func (s *netconfSettings) Check() error {
 	if s.ConfirmTimeout < 0 {
 		return &system.SettingError{Key: "confirmTimeout", Problem: "want a positive duration such as 60s"}
+	}
+	for _, name := range slices.Sorted(maps.Keys(s.Areas)) {
+		if a := s.Areas[name]; len(a.OLTs) == 0 && a.Exchange == "" {
+			return &system.SettingError{Key: "areas." + name, Problem: "an area needs olts or an exchange to allocate on"}
+		}
+	}
+	for _, addr := range slices.Sorted(maps.Keys(s.Addresses)) {
+		if _, ok := s.Areas[s.Addresses[addr]]; !ok {
+			return &system.SettingError{Key: "addresses." + addr, Problem: fmt.Sprintf("area %q is not among the areas", s.Addresses[addr])}
+		}
+	}
+	if len(s.Addresses) > 0 && len(s.Areas) == 0 || len(s.Areas) > 0 && len(s.Addresses) == 0 {
+		return &system.SettingError{Key: "areas", Problem: "areas and addresses go together: the adapter allocates with both"}
 	}
 	return nil
 }
@@ -188,8 +213,15 @@ func newNETCONFAccess(c system.AdapterConfig, log *slog.Logger) (port.Adapter, e
 		return nil, errors.New("a netconf adapter connects to each OLT by its name: give endpoints, one per OLT")
 	}
 	set := settings[netconfSettings](c)
-	cfg := netconf.Config{OLTs: map[string]netconf.Endpoint{}, Timeout: c.Timeout, Concurrency: c.Concurrency,
-		Uplink: set.Uplink, ConfirmTimeout: set.ConfirmTimeout, NoValidate: set.NoValidate, Log: log}
+	cfg := netconf.Config{Devices: map[string]netconf.Endpoint{}, Timeout: c.Timeout, Concurrency: c.Concurrency,
+		Uplink: set.Uplink, ConfirmTimeout: set.ConfirmTimeout, NoValidate: set.NoValidate, Log: log,
+		Addresses: set.Addresses}
+	if len(set.Areas) > 0 {
+		cfg.Areas = map[string]netconf.Area{}
+		for name, a := range set.Areas {
+			cfg.Areas[name] = netconf.Area{OLTs: a.OLTs, Exchange: a.Exchange}
+		}
+	}
 	for _, name := range slices.Sorted(maps.Keys(c.Endpoints)) {
 		ep := c.Endpoints[name]
 		at := "endpoints." + name
@@ -215,7 +247,7 @@ func newNETCONFAccess(c system.AdapterConfig, log *slog.Logger) (port.Adapter, e
 		default:
 			return nil, fmt.Errorf("%s: give a credential (the password) or a privateKey", at)
 		}
-		cfg.OLTs[name] = e
+		cfg.Devices[name] = e
 	}
 	return netconf.New(cfg)
 }

@@ -21,9 +21,11 @@ import (
 	"go.yaml.in/yaml/v3"
 	"golang.org/x/crypto/ssh"
 
+	anetconf "github.com/ordertwin/ordertwin/adapters/netconf"
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/hint"
 	"github.com/ordertwin/ordertwin/core/pnp"
+	"github.com/ordertwin/ordertwin/core/port"
 	"github.com/ordertwin/ordertwin/core/system"
 	"github.com/ordertwin/ordertwin/scenarios"
 	"github.com/ordertwin/ordertwin/twin"
@@ -140,11 +142,12 @@ type servedTwin struct {
 	Endpoints []string
 	NetBox    *tnetbox.Server
 	RADIUS    *tradius.Server
-	OLTs      map[string]*tnetconf.Device
-	Fleet     *tztp.Fleet
-	closers   []func()
-	stop      context.CancelFunc
-	wg        sync.WaitGroup
+	// Devices are the OLTs and exchanges served over NETCONF, by name.
+	Devices map[string]*tnetconf.Device
+	Fleet   *tztp.Fleet
+	closers []func()
+	stop    context.CancelFunc
+	wg      sync.WaitGroup
 }
 
 // Close stops every system and waits for them.
@@ -174,7 +177,7 @@ func serveTwin(ctx context.Context, opt servedOptions) (_ *servedTwin, err error
 		return nil, fmt.Errorf("twin serve: %w", err)
 	}
 	ctx, stop := context.WithCancel(ctx)
-	s := &servedTwin{Twin: tw, OLTs: map[string]*tnetconf.Device{}, stop: stop}
+	s := &servedTwin{Twin: tw, Devices: map[string]*tnetconf.Device{}, stop: stop}
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -238,37 +241,53 @@ func serveTwin(ctx context.Context, opt servedOptions) (_ *servedTwin, err error
 		"endpoints": bngs, "settings": map[string]any{"sites": tradius.Sites(n), "templates": templates}}
 	s.Endpoints = append(s.Endpoints, fmt.Sprintf("bng: RADIUS CoA (DAS) at %s for %d BNG(s)", addr, len(rcfg.BNGs)))
 
-	// Access: a NETCONF server over SSH per OLT, with its line cards.
+	// Access: a NETCONF server over SSH per OLT, with its line cards, and
+	// per exchange, with its P2P handoff ports; the ports in use before
+	// any order are configured already. The adapter allocates on them.
 	password, err := secret("olt-password")
 	if err != nil {
 		return nil, err
 	}
-	olts := map[string]any{}
-	for _, o := range n.OLTs {
-		var cards []tnetconf.Card
-		for _, c := range o.LineCards {
-			cards = append(cards, tnetconf.Card{Slot: c.Slot, Ports: c.Ports})
-		}
-		dev, err := tnetconf.NewDevice(o.ID, cards, tnetconf.WallClock{})
+	devices := map[string]any{}
+	serveDevice := func(dev *tnetconf.Device, what string) error {
+		srv, err := tnetconf.NewServer(dev, "ordertwin", password, log.With("system", "access", "device", dev.Name))
 		if err != nil {
-			return nil, err
-		}
-		srv, err := tnetconf.NewServer(dev, "ordertwin", password, log.With("system", "access", "olt", o.ID))
-		if err != nil {
-			return nil, err
+			return err
 		}
 		addr, err := srv.Start(net.JoinHostPort(opt.Host, "0"))
 		if err != nil {
-			return nil, err
+			return err
 		}
 		s.closers = append(s.closers, func() { _ = srv.Close() })
-		s.OLTs[o.ID] = dev
-		olts[o.ID] = map[string]any{"address": addr.String(), "user": "ordertwin",
+		s.Devices[dev.Name] = dev
+		devices[dev.Name] = map[string]any{"address": addr.String(), "user": "ordertwin",
 			"credential": map[string]string{"file": base + ".olt-password"},
 			"hostKey":    strings.TrimSpace(string(ssh.MarshalAuthorizedKey(srv.HostKey())))}
-		s.Endpoints = append(s.Endpoints, fmt.Sprintf("access: NETCONF over SSH at %s for %s", addr, o.ID))
+		s.Endpoints = append(s.Endpoints, fmt.Sprintf("access: NETCONF over SSH at %s for %s (%s)", addr, dev.Name, what))
+		return nil
 	}
-	file["access"] = map[string]any{"kind": "netconf", "endpoints": olts}
+	for _, o := range n.OLTs {
+		dev, err := servedOLT(o)
+		if err != nil {
+			return nil, err
+		}
+		if err := serveDevice(dev, "OLT"); err != nil {
+			return nil, err
+		}
+	}
+	for _, x := range n.Exchanges {
+		if x.P2PPorts == 0 {
+			continue
+		}
+		dev, err := servedExchange(x)
+		if err != nil {
+			return nil, err
+		}
+		if err := serveDevice(dev, "exchange"); err != nil {
+			return nil, err
+		}
+	}
+	file["access"] = map[string]any{"kind": "netconf", "endpoints": devices, "settings": accessSettings(n)}
 
 	// SLA probe: a STAMP reflector per site.
 	if len(opt.Sites) > 0 {
@@ -391,4 +410,81 @@ func writeAdaptersFile(path string, systems map[string]any) error {
 	}
 	_, err = system.LoadAdapters(path, adapterKinds)
 	return err
+}
+
+// servedOLT is an OLT's NETCONF device: its line cards, and an ONT's
+// v-ANI on each port the network has in use before any order.
+func servedOLT(o twin.OLT) (*tnetconf.Device, error) {
+	var cards []tnetconf.Card
+	for _, c := range o.LineCards {
+		cards = append(cards, tnetconf.Card{Slot: c.Slot, Ports: c.Ports})
+	}
+	dev, err := tnetconf.NewDevice(o.ID, cards, tnetconf.WallClock{})
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range o.LineCards {
+		for _, p := range c.OccupiedPorts() {
+			e, err := anetconf.Render(port.Reserve, anetconf.Service{Item: inService, OLT: o.ID, Slot: c.Slot, Port: p, ONUID: 1})
+			if err != nil {
+				return nil, err
+			}
+			if err := dev.Load(e.Config); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return dev, nil
+}
+
+// servedExchange is an exchange's switch: its P2P handoff ports, those
+// the network has in use described as such.
+func servedExchange(x twin.Exchange) (*tnetconf.Device, error) {
+	dev, err := tnetconf.NewExchange(x.ID, x.P2PPorts, tnetconf.WallClock{})
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range x.OccupiedPorts() {
+		e, err := anetconf.RenderHandoff(port.Commit, anetconf.Handoff{Item: inService, Exchange: x.ID, Port: p})
+		if err != nil {
+			return nil, err
+		}
+		if err := dev.Load(e.Config); err != nil {
+			return nil, err
+		}
+	}
+	return dev, nil
+}
+
+// inService describes the ports in use before the twin started.
+const inService = "in service"
+
+// accessSettings are the netconf adapter's settings for the network: its
+// serving areas (their OLTs, in the network's order, and exchange) and the
+// area of each address, so that the adapter allocates ports as the twin
+// does.
+func accessSettings(n *twin.Network) map[string]any {
+	areas, addresses := map[string]any{}, map[string]string{}
+	for _, a := range n.ServingAreas {
+		var olts []string
+		for _, o := range n.OLTs {
+			if o.Area == a.ID {
+				olts = append(olts, o.ID)
+			}
+		}
+		area := map[string]any{}
+		if len(olts) > 0 {
+			area["olts"] = olts
+		}
+		for _, x := range n.Exchanges {
+			if x.ID == a.Exchange && x.P2PPorts > 0 {
+				area["exchange"] = x.ID
+			}
+		}
+		areas[a.ID] = area
+	}
+	for _, a := range n.Addresses {
+		addresses[a.Address] = a.Area
+	}
+	return map[string]any{"areas": areas, "addresses": addresses}
 }

@@ -54,7 +54,7 @@ func TestWorkedExampleAgainstTwinServe(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "adapters.yaml")
 	opt := servedOptionsOf(sc)
-	opt.Host, opt.AdaptersOut, opt.Systems = "127.0.0.1", path, []string{"vlan", "ipam", "bng", "ztp", "nms"}
+	opt.Host, opt.AdaptersOut, opt.Systems = "127.0.0.1", path, []string{"access", "vlan", "ipam", "bng", "ztp", "nms"}
 	served, err := serveTwin(ctx, opt)
 	require.NoError(t, err)
 	defer served.Close()
@@ -67,6 +67,7 @@ func TestWorkedExampleAgainstTwinServe(t *testing.T) {
 	if err != nil {
 		require.Contains(t, err.Error(), "expectation(s) failed")
 	}
+	assert.Contains(t, logged, "access=netconf (")
 	assert.Contains(t, logged, "vlan=netbox (http://127.0.0.1:")
 	assert.Contains(t, logged, "bng=radius (BNG-BNE-01@127.0.0.1:")
 	assert.Contains(t, logged, "nms=stamp (BNE1@127.0.0.1:")
@@ -82,7 +83,8 @@ func TestWorkedExampleAgainstTwinServe(t *testing.T) {
 	assert.Equal(t, "ENT-MEL-VLAN-2108 = VLAN 2108 (active)", g["MELB VLAN"], "the seed's pilot VLAN")
 	assert.Equal(t, "SOUTH-ENT-10.88.12.0/29 = 10.88.12.0/29 (active)", g["MELB IPv4Subnet"])
 
-	// They came from the served systems: NetBox allocated a VLAN and a
+	// They came from the served systems: the OLT and the exchanges hold
+	// the ports the adapter took, described by their items; NetBox allocated a VLAN and a
 	// prefix per site, the BNG holds the subscribers with their policies
 	// and VLANs.
 	allocations := 0
@@ -92,6 +94,22 @@ func TestWorkedExampleAgainstTwinServe(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 10, allocations, "a VLAN and a prefix for each of 5 sites")
+	for key, id := range map[string]string{"MELB OLTPort": "ROI-001", "SYD1 P2PHandoff": "ROI-007", "SYD2 P2PHandoff": "ROI-013"} {
+		res, _, _ := strings.Cut(g[key], " = ")
+		require.NotEmpty(t, res, key)
+		device, n, _ := strings.Cut(res, "-P2P-")
+		name := "p2p-" + n
+		if n == "" {
+			device, name = strings.TrimSuffix(res, "-LC2-P8"), "vani-LC2-P8"
+		}
+		require.Contains(t, served.Devices, device, key)
+		running := string(served.Devices[device].Running())
+		_, after, found := strings.Cut(running, "<interface><name>"+name+"</name>")
+		require.True(t, found, "%s: %s holds %s", key, device, name)
+		held, _, _ := strings.Cut(after, "</interface>")
+		assert.Contains(t, held, "<description>"+id+"</description>", key)
+		assert.Contains(t, held, "<enabled>true</enabled>", key)
+	}
 	sub, ok := served.RADIUS.Subscriber("BNG-MEL-01", "CUST-ENT-1102/MELB")
 	require.True(t, ok, "the pilot's subscriber is on its BNG")
 	assert.Equal(t, "BW-500-500-GOLD-ENT", sub.PolicyIn)

@@ -21,7 +21,13 @@ import (
 //go:embed pon.xml.tmpl
 var ponTemplate string
 
-var pon = template.Must(template.New("pon").Parse(ponTemplate))
+//go:embed p2p.xml.tmpl
+var p2pTemplate string
+
+var (
+	pon = template.Must(template.New("pon").Parse(ponTemplate))
+	p2p = template.Must(template.New("p2p").Parse(p2pTemplate))
+)
 
 // Card is a line card: its slot and how many PON ports it has.
 type Card struct {
@@ -80,9 +86,6 @@ type confirmation struct {
 // (channel group, partition, pair and termination per port, named
 // LC<slot>-P<port>) and one uplink.
 func NewDevice(name string, cards []Card, clock Clock) (*Device, error) {
-	if clock == nil {
-		clock = WallClock{}
-	}
 	var ports []string
 	for _, c := range cards {
 		if c.Slot < 1 || c.Ports < 1 {
@@ -92,15 +95,62 @@ func NewDevice(name string, cards []Card, clock Clock) (*Device, error) {
 			ports = append(ports, fmt.Sprintf("LC%d-P%d", c.Slot, p))
 		}
 	}
+	return newDevice(name, pon, ports, clock)
+}
+
+// NewExchange makes an exchange's switch whose running configuration
+// holds its P2P Ethernet handoff ports p2p-1 to p2p-<ports>, disabled: a
+// port is given to a site by describing it (the access adapter's
+// handoffs).
+func NewExchange(name string, ports int, clock Clock) (*Device, error) {
+	if ports < 1 {
+		return nil, fmt.Errorf("exchange %s: %d P2P ports: count from 1", name, ports)
+	}
+	var names []int
+	for p := 1; p <= ports; p++ {
+		names = append(names, p)
+	}
+	return newDevice(name, p2p, names, clock)
+}
+
+func newDevice(name string, tmpl *template.Template, data any, clock Clock) (*Device, error) {
+	if clock == nil {
+		clock = WallClock{}
+	}
 	var b bytes.Buffer
-	if err := pon.Execute(&b, ports); err != nil {
-		return nil, fmt.Errorf("OLT %s: %w", name, err)
+	if err := tmpl.Execute(&b, data); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	tree, err := netconf.ParseTree(b.Bytes())
 	if err != nil {
-		return nil, fmt.Errorf("OLT %s: %w", name, err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return &Device{Name: name, clock: clock, running: tree, candidate: netconf.Clone(tree)}, nil
+}
+
+// Load merges config (a <config>, or its content) into the running
+// configuration, as a commit would, checked as a commit is: what the
+// device holds before anyone connects (ports in service before the twin
+// started). The candidate follows.
+func (d *Device) Load(config []byte) error {
+	tree, err := netconf.ParseTree(config)
+	if err != nil {
+		return fmt.Errorf("%s: %w", d.Name, err)
+	}
+	if len(tree) == 1 && tree[0].Name.Local == "config" {
+		tree = tree[0].Children
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	next, nerr := netconf.Apply(d.running, tree)
+	if nerr != nil {
+		return fmt.Errorf("%s: %w", d.Name, nerr)
+	}
+	if nerr := check(next); nerr != nil {
+		return fmt.Errorf("%s: %w", d.Name, nerr)
+	}
+	d.running, d.candidate = next, netconf.Clone(next)
+	return nil
 }
 
 // Running is the running configuration, as XML.
