@@ -16,6 +16,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/netconf"
 	"github.com/ordertwin/ordertwin/core/port"
 	"github.com/ordertwin/ordertwin/core/tmf"
+	tnc "github.com/ordertwin/ordertwin/twin/netconf"
 )
 
 // yangDir holds the vendored BBF and IETF modules (third_party/yang).
@@ -95,6 +96,24 @@ func TestPayloadsAgainstYANG(t *testing.T) {
 	assert.NoError(t, yanglint(t, "config", running()), "after the commit")
 	require.Nil(t, a.Do(ctx, releaseReq("ROI-001", res.Resource)).Err)
 	assert.NoError(t, yanglint(t, "config", running()), "after the release")
+}
+
+// The P2P handoffs' payloads and the exchange switch's whole running
+// configuration, before and after a handoff is given and taken back, are
+// valid against ietf-interfaces.
+func TestHandoffPayloadsAgainstYANG(t *testing.T) {
+	x, err := tnc.NewExchange("EX-1", 2, tnc.WallClock{})
+	require.NoError(t, err)
+	require.NoError(t, yanglint(t, "config", x.Running()), "the exchange's ports")
+	for _, op := range []port.Op{port.Reserve, port.Commit, port.Release} {
+		e, err := RenderHandoff(op, Handoff{Item: "ROI-007", Exchange: "EX-1", Port: 2})
+		require.NoError(t, err)
+		assert.NoError(t, yanglint(t, "edit", inner(t, e)), "%s edit", op)
+		if op != port.Release { // a remove of a leaf needs the leaf there: the device checks that
+			require.NoError(t, x.Load(e.Config))
+			assert.NoError(t, yanglint(t, "config", x.Running()), "after the %s", op)
+		}
+	}
 }
 
 // The check can fail: a payload off the schema is refused.

@@ -1,0 +1,159 @@
+package netconf
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ordertwin/ordertwin/core/port"
+	"github.com/ordertwin/ordertwin/core/tmf"
+	tnc "github.com/ordertwin/ordertwin/twin/netconf"
+)
+
+// serve serves dev over SSH on loopback and returns its endpoint.
+func serve(t *testing.T, dev *tnc.Device) Endpoint {
+	t.Helper()
+	srv, err := tnc.NewServer(dev, "ordertwin", "secret", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	require.NoError(t, err)
+	addr, err := srv.Start("127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, srv.Close()) })
+	return Endpoint{Addr: addr.String(), User: "ordertwin", Password: "secret", HostKey: srv.HostKey()}
+}
+
+// ponDevice is an OLT whose listed ports hold an ONT before any order.
+func ponDevice(t *testing.T, name string, cards []tnc.Card, inUse ...[2]int) *tnc.Device {
+	t.Helper()
+	dev, err := tnc.NewDevice(name, cards, tnc.WallClock{})
+	require.NoError(t, err)
+	for _, p := range inUse {
+		e, err := Render(port.Reserve, Service{Item: "in service", OLT: name, Slot: p[0], Port: p[1], ONUID: 1})
+		require.NoError(t, err)
+		require.NoError(t, dev.Load(e.Config))
+	}
+	return dev
+}
+
+// allocating is an adapter that allocates in area A, Melbourne's, on the
+// devices given, the OLTs in the order given.
+func allocating(t *testing.T, devices map[string]Endpoint, area Area) *Access {
+	t.Helper()
+	a, err := New(Config{Devices: devices, Areas: map[string]Area{"A": area}, Addresses: map[string]string{melb.Address: "A"},
+		Timeout: 10 * time.Second, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	require.NoError(t, err)
+	return a
+}
+
+// allocation is a reserve that names no port, as ROM sends it.
+func allocation(item, resourceType string, cs ...tmf.Characteristic) *port.Request {
+	return &port.Request{Key: item + "/reserve/1", System: port.Access, Op: port.Reserve, Item: item,
+		ResourceType: resourceType, Place: melb, Site: "MELB", Characteristics: cs}
+}
+
+// A reserve that names no port takes the first PON port with no ONT, by
+// line card and port, on the area's first OLT with one, as the twin
+// does; a reserve sent again takes its own port again, never a second.
+func TestAllocatesTheFirstFreePort(t *testing.T) {
+	ctx := context.Background()
+	full := ponDevice(t, "OLT-A", []tnc.Card{{Slot: 1, Ports: 2}}, [2]int{1, 1}, [2]int{1, 2})
+	olt := ponDevice(t, "OLT-B", []tnc.Card{{Slot: 2, Ports: 4}, {Slot: 1, Ports: 2}}, [2]int{1, 1}, [2]int{1, 2}, [2]int{2, 1})
+	a := allocating(t, map[string]Endpoint{"OLT-A": serve(t, full), "OLT-B": serve(t, olt)}, Area{OLTs: []string{"OLT-A", "OLT-B"}})
+
+	first := a.Do(ctx, allocation("ROI-001", "OLTPort", tmf.Characteristic{Name: "oltArea", Value: "A"}))
+	require.Nil(t, first.Err)
+	assert.Equal(t, "OLT-B-LC2-P2", first.Resource.ID, "OLT-A is full; on OLT-B, LC1 is full and LC2-P1 in use")
+	assert.Equal(t, "OLT-B LC2 Port 2", first.Resource.Value)
+	assert.Equal(t, "reserved", first.Resource.State)
+	assert.Equal(t, "2", first.Resource.Characteristics.Get(CharLineCard))
+
+	second := a.Do(ctx, allocation("ROI-007", "OLTPort"))
+	require.Nil(t, second.Err)
+	assert.Equal(t, "OLT-B-LC2-P3", second.Resource.ID)
+
+	again := a.Do(ctx, allocation("ROI-001", "OLTPort"))
+	require.Nil(t, again.Err, "a reserve sent again")
+	assert.Equal(t, first.Resource.ID, again.Resource.ID)
+	assert.Equal(t, 1, strings.Count(string(olt.Running()), "<description>ROI-001</description>"), "one ONT for the item")
+	assert.Empty(t, full.Edits(), "nothing sent to a full OLT but the read")
+
+	// The commit and release of an allocated port go to its OLT, as any.
+	done := a.Do(ctx, commitReq("ROI-001", first.Resource))
+	require.Nil(t, done.Err)
+	require.Nil(t, a.Do(ctx, releaseReq("ROI-001", done.Resource)).Err)
+	reused := a.Do(ctx, allocation("ROI-013", "OLTPort"))
+	require.Nil(t, reused.Err)
+	assert.Equal(t, "OLT-B-LC2-P2", reused.Resource.ID, "a released port is free again")
+
+	a.Do(ctx, allocation("ROI-019", "OLTPort")) // LC2-P4, the last
+	none := a.Do(ctx, allocation("ROI-025", "OLTPort"))
+	require.NotNil(t, none.Err)
+	assert.Equal(t, port.Exhausted, none.Err.Class, "no port left on any OLT of the area")
+	assert.Contains(t, none.Err.Message, "no OLT capacity at serving exchange")
+}
+
+// An exchange's P2P handoffs: the first port with no description is
+// given to the item, enabled by the commit and cleared by the release; a
+// reserve that names a port in use fails as hard and changes nothing.
+func TestAllocatesHandoffs(t *testing.T) {
+	ctx := context.Background()
+	x, err := tnc.NewExchange("EX-1", 3, tnc.WallClock{})
+	require.NoError(t, err)
+	inUse, err := RenderHandoff(port.Commit, Handoff{Item: "in service", Exchange: "EX-1", Port: 1})
+	require.NoError(t, err)
+	require.NoError(t, x.Load(inUse.Config))
+	a := allocating(t, map[string]Endpoint{"EX-1": serve(t, x)}, Area{Exchange: "EX-1"})
+
+	res := a.Do(ctx, allocation("ROI-007", "P2PHandoff"))
+	require.Nil(t, res.Err)
+	assert.Equal(t, "EX-1-P2P-2", res.Resource.ID)
+	assert.Equal(t, "EX-1 P2P Port 2", res.Resource.Value)
+	assert.Equal(t, tmf.Characteristics{{Name: "exchange", Value: "EX-1"}, {Name: "port", Value: "2"}}, res.Resource.Characteristics)
+
+	res = a.Do(ctx, &port.Request{Key: "ROI-007/commit/1", System: port.Access, Op: port.Commit, Item: "ROI-007", Place: melb, Resource: res.Resource})
+	require.Nil(t, res.Err)
+	assert.Equal(t, "available", res.Resource.State)
+	assert.Contains(t, string(x.Running()), "<name>p2p-2</name><type xmlns:ianaift=\"urn:ietf:params:xml:ns:yang:iana-if-type\">ianaift:ethernetCsmacd</type><enabled>true</enabled><description>ROI-007</description>")
+
+	taken := a.Do(ctx, &port.Request{Key: "ROI-013/reserve/1", System: port.Access, Op: port.Reserve, Item: "ROI-013", Place: melb,
+		ResourceType: "P2PHandoff", Characteristics: tmf.Characteristics{{Name: "exchange", Value: "EX-1"}, {Name: "port", Value: "2"}}})
+	require.NotNil(t, taken.Err)
+	assert.Equal(t, port.Hard, taken.Err.Class, "the port named is ROI-007's")
+	assert.Contains(t, taken.Err.Message, "in use (ROI-007)")
+
+	require.Nil(t, a.Do(ctx, &port.Request{Key: "ROI-007/release/1", System: port.Access, Op: port.Release, Item: "ROI-007", Place: melb, Resource: res.Resource}).Err)
+	assert.NotContains(t, string(x.Running()), "ROI-007")
+	assert.Equal(t, "EX-1-P2P-2", a.Do(ctx, allocation("ROI-013", "P2PHandoff")).Resource.ID, "free again")
+	assert.Equal(t, "EX-1-P2P-3", a.Do(ctx, allocation("ROI-019", "P2PHandoff")).Resource.ID)
+	none := a.Do(ctx, allocation("ROI-025", "P2PHandoff"))
+	require.NotNil(t, none.Err)
+	assert.Equal(t, port.Exhausted, none.Err.Class)
+}
+
+// An allocation for an address the settings do not place, and settings
+// that name devices without endpoints, are refused before anything is
+// sent.
+func TestAllocationRefusesWhatItCannotPlace(t *testing.T) {
+	dev := ponDevice(t, "OLT-A", []tnc.Card{{Slot: 1, Ports: 2}})
+	ep := serve(t, dev)
+	a := allocating(t, map[string]Endpoint{"OLT-A": ep}, Area{OLTs: []string{"OLT-A"}})
+	req := allocation("ROI-001", "OLTPort")
+	req.Place = tmf.Place{Address: "1 Nowhere Lane"}
+	res := a.Do(context.Background(), req)
+	require.NotNil(t, res.Err)
+	assert.Equal(t, port.Invalid, res.Err.Class)
+	assert.Equal(t, "unknownSite", res.Err.Code)
+	assert.Contains(t, res.Err.Message, `"1 Nowhere Lane"`)
+	assert.Empty(t, dev.Edits())
+
+	_, err := New(Config{Devices: map[string]Endpoint{"OLT-A": ep}, Areas: map[string]Area{"A": {OLTs: []string{"OLT-A", "OLT-Z"}}}})
+	assert.ErrorContains(t, err, "area A names OLT-Z, which has no endpoint")
+	_, err = New(Config{Devices: map[string]Endpoint{"OLT-A": ep}, Areas: map[string]Area{"A": {OLTs: []string{"OLT-A"}}},
+		Addresses: map[string]string{"1 Main St": "B"}})
+	assert.ErrorContains(t, err, `address "1 Main St" is in area B, which is not among the areas`)
+}
