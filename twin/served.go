@@ -2,6 +2,7 @@ package twin
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/ordertwin/ordertwin/core/port"
 	"github.com/ordertwin/ordertwin/core/tmf"
@@ -57,4 +58,20 @@ func (t *Twin) Give(id string) bool {
 	delete(t.resources, id)
 	delete(t.delivered, id) // a router given back is staged and shipped anew
 	return true
+}
+
+// Judge applies the twin's fault rules to a call a front-end serves, as a
+// call in process is judged: each rule that matches it draws from its own
+// seeded stream and counts its hits (FaultHits); the answer is the
+// failure of the first rule that hits it with a failing kind (transient,
+// down, hard, exhausted), or nil. The kinds that change an answer rather
+// than fail it (latency, a measurement) are the front-end's to apply, or
+// not judged.
+func (t *Twin) Judge(now time.Duration, req *port.Request) *port.Error {
+	for _, f := range t.firing(now, req) {
+		if e := f.failure(req.System); e != nil {
+			return e
+		}
+	}
+	return nil
 }

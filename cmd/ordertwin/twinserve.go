@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"crypto/rand"
@@ -24,6 +25,7 @@ import (
 	anetconf "github.com/ordertwin/ordertwin/adapters/netconf"
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/hint"
+	cnetconf "github.com/ordertwin/ordertwin/core/netconf"
 	"github.com/ordertwin/ordertwin/core/pnp"
 	"github.com/ordertwin/ordertwin/core/port"
 	"github.com/ordertwin/ordertwin/core/system"
@@ -146,6 +148,9 @@ type servedTwin struct {
 	Devices map[string]*tnetconf.Device
 	Fleet   *tztp.Fleet
 	closers []func()
+	// judging serialises the twin's fault rules, judged from the
+	// devices' sessions.
+	judging sync.Mutex
 	stop    context.CancelFunc
 	wg      sync.WaitGroup
 }
@@ -271,6 +276,7 @@ func serveTwin(ctx context.Context, opt servedOptions) (_ *servedTwin, err error
 		if err != nil {
 			return nil, err
 		}
+		dev.Judge = s.judge("OLTPort")
 		if err := serveDevice(dev, "OLT"); err != nil {
 			return nil, err
 		}
@@ -283,6 +289,7 @@ func serveTwin(ctx context.Context, opt servedOptions) (_ *servedTwin, err error
 		if err != nil {
 			return nil, err
 		}
+		dev.Judge = s.judge("P2PHandoff")
 		if err := serveDevice(dev, "exchange"); err != nil {
 			return nil, err
 		}
@@ -487,4 +494,53 @@ func accessSettings(n *twin.Network) map[string]any {
 		addresses[a.Address] = a.Area
 	}
 	return map[string]any{"areas": areas, "addresses": addresses}
+}
+
+// judge is a served device's judge of the scenario's fault rules for the
+// access system: each edit is a call — a reserve, commit or release of a
+// resource of type resourceType, told apart by what it edits — judged
+// at T+0 (the served twin has no clock of the run's: rules with a time
+// window or an after are judged as at the start; rules aimed at a site
+// match no served call). A failure is answered as the rpc-error a device
+// would give for it, which the adapter classifies back into the same
+// class.
+func (s *servedTwin) judge(resourceType string) func(edit []byte) *cnetconf.Error {
+	return func(edit []byte) *cnetconf.Error {
+		req := &port.Request{System: port.Access, Op: editOp(edit), ResourceType: resourceType}
+		s.judging.Lock()
+		perr := s.Twin.Judge(0, req)
+		s.judging.Unlock()
+		if perr == nil {
+			return nil
+		}
+		return rpcErrorOf(perr)
+	}
+}
+
+// editOp tells an access edit's operation by what it does: a release
+// removes, a reserve creates disabled, a commit enables.
+func editOp(edit []byte) port.Op {
+	switch {
+	case bytes.Contains(edit, []byte(`operation="remove"`)):
+		return port.Release
+	case bytes.Contains(edit, []byte("<enabled>false</enabled>")):
+		return port.Reserve
+	}
+	return port.Commit
+}
+
+// rpcErrorOf is the rpc-error (RFC 6241 appendix A) a device answers a
+// failure with: transient as operation-failed, exhausted as
+// resource-denied, invalid as invalid-value, hard as in-use.
+func rpcErrorOf(e *port.Error) *cnetconf.Error {
+	tag := cnetconf.InUse
+	switch e.Class {
+	case port.Transient:
+		tag = cnetconf.OperationFailed
+	case port.Exhausted:
+		tag = cnetconf.ResourceDenied
+	case port.Invalid:
+		tag = cnetconf.InvalidValue
+	}
+	return &cnetconf.Error{Type: "application", Tag: tag, Message: e.Message}
 }

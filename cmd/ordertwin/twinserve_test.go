@@ -208,3 +208,73 @@ func systemsOf(described []string) []string {
 	}
 	return out
 }
+
+// faultHits are a run's report's hits by fault rule.
+func faultHits(t *testing.T, report string) map[string]int {
+	t.Helper()
+	var r struct {
+		Faults []struct {
+			Name string `json:"name"`
+			Hits int    `json:"hits"`
+		} `json:"faults"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(report), &r))
+	out := map[string]int{}
+	for _, f := range r.Faults {
+		out[f.Name] = f.Hits
+	}
+	return out
+}
+
+// flaky-netconf with the access network over real NETCONF, against twin
+// serve of the scenario: the served OLTs and exchanges judge the
+// scenario's rule on access with the same seeded draws as the twin in
+// process, answer the edits it fails with an rpc-error, the adapter
+// classifies it back as transient and the engine tries again; the run
+// ends as in process — completed, the same resources, the same hits.
+func TestFlakyNetconfOverNETCONF(t *testing.T) {
+	const flaky = "../../scenarios/flaky-netconf.yaml"
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	sc, err := scenarios.Load(flaky)
+	require.NoError(t, err)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "adapters.yaml")
+	opt := servedOptionsOf(sc)
+	opt.Host, opt.AdaptersOut, opt.Systems = "127.0.0.1", path, []string{"access"}
+	opt.Log = slog.New(slog.DiscardHandler)
+	served, err := serveTwin(ctx, opt)
+	require.NoError(t, err)
+	defer served.Close()
+
+	want, _, err := runOut(flaky, "--format", "json")
+	require.NoError(t, err)
+	got, logged, err := runOut(flaky, "--format", "json", "--adapters", path, "--scale", "1e6")
+	if err != nil { // the timeline's times, on the wall clock
+		require.Contains(t, err.Error(), "expectation(s) failed")
+	}
+	assert.Contains(t, logged, "access=netconf (")
+	assert.Contains(t, got, `"outcome": "completed"`)
+	w, g := allocated(t, want), allocated(t, got)
+	assert.Len(t, g, len(w))
+	for key, value := range w {
+		assert.Equal(t, value, g[key], key)
+	}
+
+	wantHits, gotHits := faultHits(t, want), faultHits(t, got)
+	require.Equal(t, 1, wantHits["netconf-olt"], "in process, the OLT rule hits once")
+	assert.Equal(t, 0, gotHits["netconf-olt"], "the run's own twin serves no access call")
+	var served1 int
+	for _, h := range served.Twin.FaultHits() {
+		if h.Name == "netconf-olt" {
+			served1 = h.Hits
+		}
+	}
+	assert.Equal(t, wantHits["netconf-olt"], served1, "the served devices judged the same calls failed")
+	// The call it failed is the one in process (ROI-013's reserve, on
+	// the Sydney exchange), retried after the failure policy's wait.
+	assert.Contains(t, got, `"reason": "edit the candidate of SYD-EX-01: rpc-error operation-failed: NETCONF timeout (fault netconf-olt); again in PT10M"`)
+	delete(wantHits, "netconf-olt")
+	delete(gotHits, "netconf-olt")
+	assert.Equal(t, wantHits, gotHits, "the rules of the systems left in process hit as before")
+}

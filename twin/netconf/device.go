@@ -62,6 +62,11 @@ type Device struct {
 	// Ended, if set, hears the id of each session once the device has
 	// released what it held (tests wait on it).
 	Ended chan uint32
+	// Judge, if set, is asked about every edit-config the device is sent
+	// (the content of its <config>), before it is applied: an rpc-error it
+	// returns is the answer, and the edit changes nothing. Twin serve
+	// judges the scenario's fault rules this way. Set it before serving.
+	Judge func(edit []byte) *netconf.Error
 
 	mu        sync.Mutex
 	running   []*netconf.Node

@@ -88,6 +88,11 @@ func (d *Device) handle(id uint32, name string, inner []byte) (data []byte, clos
 		if e := d.heldElsewhere(id); e != nil {
 			return nil, false, e
 		}
+		if d.Judge != nil {
+			if e := d.Judge(op.Config.Inner); e != nil {
+				return nil, false, e
+			}
+		}
 		d.edits = append(d.edits, op.Config.Inner)
 		tree, e := netconf.ParseTree(op.Config.Inner)
 		if e != nil {
