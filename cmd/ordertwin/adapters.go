@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"maps"
 	"net"
@@ -363,11 +364,39 @@ func newZTP(c system.AdapterConfig, log *slog.Logger) (port.Adapter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the PnP server cannot listen: %w", err)
 	}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
 	go func() {
-		if err := z.Serve(context.Background(), ln); err != nil {
+		defer close(done)
+		if err := z.Serve(ctx, ln); err != nil {
 			log.Error("PnP server stopped", "err", err)
 		}
 	}()
 	log.Info("PnP server listening", "addr", ln.Addr().String(), "option43", z.Option43())
-	return z, nil
+	return &servingZTP{ZTP: z, stop: stop, done: done}, nil
+}
+
+// servingZTP is the ZTP adapter with its PnP server running: Close stops
+// the server and waits for it, so that the port is free again when the
+// run or the server that built it ends.
+type servingZTP struct {
+	*ztp.ZTP
+	stop context.CancelFunc
+	done chan struct{}
+}
+
+func (z *servingZTP) Close() error {
+	z.stop()
+	<-z.done
+	return nil
+}
+
+// closeAdapters closes the adapters that hold something open (a server
+// they listen with), once the engine no longer calls them.
+func closeAdapters(adapters map[port.System]port.Adapter) {
+	for _, a := range adapters {
+		if c, ok := a.(io.Closer); ok {
+			_ = c.Close()
+		}
+	}
 }

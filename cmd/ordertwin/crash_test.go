@@ -196,7 +196,15 @@ func snapshotIsReplay(t *testing.T, sc *scenarios.Scenario, db string) {
 // that no resource is held twice and none is left reserved.
 func outcomeOf(t *testing.T, sc *scenarios.Scenario, db string) outcome {
 	t.Helper()
-	sys, st, _, err := resume(context.Background(), sc, db, serveClockOptions{approvals: "twin"}, scenarios.Options{}, slog.New(slog.DiscardHandler))
+	return outcomeWith(t, sc, db, scenarios.Options{})
+}
+
+// outcomeWith is outcomeOf with the system rebuilt with opt: the adapters
+// the store was served with, whose answers its replay takes from the
+// journal.
+func outcomeWith(t *testing.T, sc *scenarios.Scenario, db string, opt scenarios.Options) outcome {
+	t.Helper()
+	sys, st, _, err := resume(context.Background(), sc, db, serveClockOptions{approvals: "twin"}, opt, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	defer st.Close()
 	out := outcome{Orders: map[string]string{}, Sites: map[string]string{}, Resources: map[string]int{}}

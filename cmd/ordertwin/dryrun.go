@@ -26,6 +26,7 @@ func dryRun(ctx context.Context, sc *scenarios.Scenario, adaptersFile, site stri
 	if err != nil {
 		return err
 	}
+	defer closeAdapters(adapters)
 	rehearse := make(map[port.System]port.DryRunner, len(adapters))
 	for _, sys := range slices.Sorted(maps.Keys(adapters)) {
 		d, ok := adapters[sys].(port.DryRunner)

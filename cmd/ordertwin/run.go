@@ -59,6 +59,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	defer closeAdapters(adapters)
 	opt.Adapters = adapters
 	if file != nil && file.Outside() {
 		// A real system answers in real time.

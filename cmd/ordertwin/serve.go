@@ -148,6 +148,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if opt.Adapters, file, err = loadAdapters("serve", *adaptersFile, log); err != nil {
 		return err
 	}
+	defer closeAdapters(opt.Adapters)
 	if file != nil && file.Outside() {
 		// The engine waits for an outside answer as long, on its clock, as
 		// the adapter may take in real time (at the scale it starts with).

@@ -1,6 +1,7 @@
 package port
 
 import (
+	"io"
 	"slices"
 	"sync"
 	"time"
@@ -25,6 +26,14 @@ type orderedCall struct {
 	now   time.Duration
 	req   Request
 	reply Replier
+}
+
+// Close closes the adapter it orders, if that is an io.Closer.
+func (o *ordered) Close() error {
+	if c, ok := o.a.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
 }
 
 // Call queues the call, sending it at once if none is in flight.

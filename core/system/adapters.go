@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"maps"
 	"os"
@@ -391,6 +392,11 @@ func (a *Adapters) Build(log *slog.Logger) (map[port.System]port.Adapter, error)
 		}
 		ad, err := a.kinds[c.Kind].New(c, log.With("system", string(c.System), "adapter", c.Kind))
 		if err != nil {
+			for _, b := range built { // what holds a listener lets it go
+				if closer, ok := b.(io.Closer); ok {
+					_ = closer.Close()
+				}
+			}
 			return nil, fmt.Errorf("adapters file %s: systems.%s: %w", a.path, c.System, err)
 		}
 		if c.Ordered {
