@@ -17,7 +17,7 @@ import (
 )
 
 // serve serves dev over SSH on loopback and returns its endpoint.
-func serve(t *testing.T, dev *tnc.Device) Endpoint {
+func serve(t testing.TB, dev *tnc.Device) Endpoint {
 	t.Helper()
 	srv, err := tnc.NewServer(dev, "ordertwin", "secret", slog.New(slog.NewTextHandler(io.Discard, nil)))
 	require.NoError(t, err)
@@ -28,7 +28,7 @@ func serve(t *testing.T, dev *tnc.Device) Endpoint {
 }
 
 // ponDevice is an OLT whose listed ports hold an ONT before any order.
-func ponDevice(t *testing.T, name string, cards []tnc.Card, inUse ...[2]int) *tnc.Device {
+func ponDevice(t testing.TB, name string, cards []tnc.Card, inUse ...[2]int) *tnc.Device {
 	t.Helper()
 	dev, err := tnc.NewDevice(name, cards, tnc.WallClock{})
 	require.NoError(t, err)
@@ -42,7 +42,7 @@ func ponDevice(t *testing.T, name string, cards []tnc.Card, inUse ...[2]int) *tn
 
 // allocating is an adapter that allocates in area A, Melbourne's, on the
 // devices given, the OLTs in the order given.
-func allocating(t *testing.T, devices map[string]Endpoint, area Area) *Access {
+func allocating(t testing.TB, devices map[string]Endpoint, area Area) *Access {
 	t.Helper()
 	a, err := New(Config{Devices: devices, Areas: map[string]Area{"A": area}, Addresses: map[string]string{melb.Address: "A"},
 		Timeout: 10 * time.Second, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})

@@ -27,14 +27,14 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 var melb = tmf.Place{ID: "MELB", Address: "Level 12, 120 Collins Street, Melbourne VIC 3000"}
 
 // reflect starts a twin reflector with model m on loopback.
-func reflect(t *testing.T, m tst.Model) (*tst.Reflector, string) {
+func reflect(t testing.TB, m tst.Model) (*tst.Reflector, string) {
 	t.Helper()
 	r, err := tst.NewReflector(tst.Config{Site: "MELB", Model: m, Log: quiet})
 	require.NoError(t, err)
 	return r, start(t, r)
 }
 
-func start(t *testing.T, r *tst.Reflector) string {
+func start(t testing.TB, r *tst.Reflector) string {
 	t.Helper()
 	addr, err := r.Start("127.0.0.1:0")
 	require.NoError(t, err)
@@ -44,7 +44,7 @@ func start(t *testing.T, r *tst.Reflector) string {
 
 // probe makes the adapter for site MELB at addr: n packets 250µs apart,
 // answers awaited for wait after the last.
-func probe(t *testing.T, addr string, n int, wait time.Duration) *Probe {
+func probe(t testing.TB, addr string, n int, wait time.Duration) *Probe {
 	t.Helper()
 	p, err := New(Config{Reflectors: map[string]string{"MELB": addr}, Count: n, Interval: 250 * time.Microsecond,
 		Wait: wait, Timeout: 20 * time.Second, Log: quiet})
