@@ -44,8 +44,10 @@ type File struct {
 	Faults      []twin.FaultRule `yaml:"faults"`
 	Events      []EventSpec      `yaml:"events"`
 	Expect      *Expectations    `yaml:"expect"`
-	// faultLines are the lines of the fault rules in the file.
+	// faultLines are the lines of the fault rules in the file; lines
+	// the line of every key and list item.
 	faultLines []int
+	lines      lines
 }
 
 // CustomerSpec is the customer block.
@@ -389,24 +391,24 @@ func (f *File) build(dir string) (*Scenario, error) {
 	}
 	epoch, err := time.Parse(time.RFC3339, f.Start)
 	if err != nil {
-		bad("start: %q is not an RFC 3339 time such as 2024-06-03T09:00:00+10:00", f.Start)
+		bad("%sstart: %q is not an RFC 3339 time such as 2024-06-03T09:00:00+10:00", f.lines.at("start"), f.Start)
 	}
 	var cat *catalog.Catalog
 	if f.Catalog == "" {
 		bad("catalog: missing")
 	} else if cat, err = f.loadCatalog(dir, f.Catalog); err != nil {
-		bad("%v", err)
+		bad("%s%v", f.lines.at("catalog"), err)
 	}
 	var net *twin.Network
 	if f.Network == "" {
 		bad("network: missing")
 	} else if net, err = f.loadNetwork(dir, f.Network); err != nil {
-		bad("%v", err)
+		bad("%s%v", f.lines.at("network"), err)
 	}
 	if net != nil {
 		for i, o := range f.Occupancy {
 			if err := o.apply(net); err != nil {
-				bad("occupancy[%d]: %v", i, err)
+				bad("%soccupancy[%d]: %v", f.lines.at(fmt.Sprintf("occupancy[%d]", i)), i, err)
 			}
 		}
 		if len(f.Occupancy) > 0 {
@@ -423,6 +425,7 @@ func (f *File) build(dir string) (*Scenario, error) {
 	}
 	events := f.checkRest(cat, net, f.Quote.waveNames(), f.Quote.siteCodes(), orders, bad)
 	if len(errs) > 0 {
+		byLine(errs)
 		return nil, errors.Join(errs...)
 	}
 	return &Scenario{Name: f.Name, Expect: f.Expect, Spec: Spec{Name: f.Name, Version: f.Version, Seed: f.Seed, Epoch: epoch,
@@ -438,10 +441,11 @@ func (f *File) placement(cat *catalog.Catalog, net *twin.Network, bad func(forma
 		ChangesPerSite: f.Version >= 2}
 	for i, w := range f.Quote.Waves {
 		target, err := tmf.ParseOffset(w.Target)
+		at := f.lines.at(fmt.Sprintf("quote.waves[%d].target", i))
 		if err != nil {
-			bad("quote.waves[%d] (%s): target: %v", i, w.Name, err)
+			bad("%squote.waves[%d] (%s): target: %v", at, i, w.Name, err)
 		} else if target < 0 {
-			bad("quote.waves[%d] (%s): target: %s is before T+0", i, w.Name, w.Target)
+			bad("%squote.waves[%d] (%s): target: %s is before T+0", at, i, w.Name, w.Target)
 		}
 		so := w.ServiceOrder
 		if so == "" {
@@ -452,7 +456,7 @@ func (f *File) placement(cat *catalog.Catalog, net *twin.Network, bad func(forma
 	q.Waves = f.gates(q.Waves, bad)
 	for i, s := range f.Quote.Sites {
 		if f.Version < 2 && (s.SLA != "" || s.Speed != "" || s.Price != 0) {
-			bad("quote.sites[%d] (%s): sla, speed and price of a site are version 2: the file starts with \"version: 2\"", i, s.Code)
+			bad("%squote.sites[%d] (%s): sla, speed and price of a site are version 2: the file starts with \"version: 2\"", f.lines.at(fmt.Sprintf("quote.sites[%d]", i)), i, s.Code)
 		}
 		q.Sites = append(q.Sites, com.Site{Code: s.Code, Name: s.Name, Address: s.Address, Wave: s.Wave,
 			Tier: s.SLA, Speed: s.Speed, Monthly: s.Price})
@@ -460,20 +464,22 @@ func (f *File) placement(cat *catalog.Catalog, net *twin.Network, bad func(forma
 	at := time.Duration(0)
 	if f.Order.At != "" {
 		if at, err = tmf.ParseOffset(f.Order.At); err != nil {
-			bad("order.at: %v", err)
+			bad("%sorder.at: %v", f.lines.at("order.at"), err)
 		} else if at < 0 {
-			bad("order.at: %s is before T+0", f.Order.At)
+			bad("%sorder.at: %s is before T+0", f.lines.at("order.at"), f.Order.At)
 		}
 	}
 	if cat != nil {
 		if err := com.New(com.Config{Catalog: cat}).Check(q); err != nil {
-			bad("quote: %v", err)
+			for _, e := range unjoin(err) {
+				bad("%squote: %v", f.lines.at(f.quotePath(e.Error())), e)
+			}
 		}
 	}
 	if net != nil {
-		for _, s := range q.Sites {
+		for i, s := range q.Sites {
 			if err := knownAddress(net, s.Address); s.Address != "" && err != nil {
-				bad("quote.sites %s: %v", s.Code, err)
+				bad("%squote.sites %s: %v", f.lines.at(fmt.Sprintf("quote.sites[%d].address", i)), s.Code, err)
 			}
 		}
 	}
@@ -591,6 +597,7 @@ func (f *File) locate(data []byte) {
 		return
 	}
 	root := doc.Content[0]
+	f.lines = indexLines(root)
 	for i, n := range items(child(child(root, "quote"), "waves")) {
 		if i < len(f.Quote.Waves) {
 			f.Quote.Waves[i].line = n.Line

@@ -329,7 +329,7 @@ func (c *Catalog) Offering(id string) (*Offering, error) {
 // Tier returns an SLA tier the offering allows, or an error naming it.
 func (c *Catalog) Tier(o *Offering, name string) (*SLATier, error) {
 	if !slices.Contains(o.Tiers, name) {
-		return nil, fmt.Errorf("SLA tier %q is not offered with %s (offered: %s)", name, o.ID, strings.Join(o.Tiers, ", "))
+		return nil, fmt.Errorf("SLA tier %q is not offered with %s%s (offered: %s)", name, o.ID, hint.DidYouMean(name, o.Tiers), strings.Join(o.Tiers, ", "))
 	}
 	return c.Tiers[name], nil
 }

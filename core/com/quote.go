@@ -11,6 +11,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/approval"
 	"github.com/ordertwin/ordertwin/core/catalog"
 	"github.com/ordertwin/ordertwin/core/engine"
+	"github.com/ordertwin/ordertwin/core/hint"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
 	"github.com/ordertwin/ordertwin/core/port"
 	"github.com/ordertwin/ordertwin/core/store"
@@ -192,7 +193,7 @@ func (c *COM) Check(q QuoteRequest) error {
 		bad("%v", err)
 	}
 	if !slices.Contains(o.Speeds, q.Speed) {
-		bad("speed %q is not offered with %s (offered: %s)", q.Speed, o.ID, strings.Join(o.Speeds, ", "))
+		bad("speed %q is not offered with %s%s (offered: %s)", q.Speed, o.ID, hint.DidYouMean(q.Speed, o.Speeds), strings.Join(o.Speeds, ", "))
 	}
 	if !slices.Contains(o.Terms, q.Term) {
 		bad("term %d months is not offered with %s", q.Term, o.ID)
@@ -210,7 +211,9 @@ func (c *COM) Check(q QuoteRequest) error {
 		bad("a quote needs at least one site")
 	}
 	waves, orders := map[string]bool{}, map[string]string{}
+	names := make([]string, 0, len(q.Waves))
 	for _, w := range q.Waves {
+		names = append(names, w.Name)
 		if waves[w.Name] {
 			bad("wave %q declared twice", w.Name)
 		}
@@ -227,7 +230,7 @@ func (c *COM) Check(q QuoteRequest) error {
 		for _, g := range w.After {
 			switch {
 			case !waves[g.Wave]:
-				bad("wave %s: gate on wave %q, which is not in the rollout plan", w.Name, g.Wave)
+				bad("wave %s: gate on wave %q, which is not in the rollout plan%s", w.Name, g.Wave, hint.DidYouMean(g.Wave, names))
 			case g.Wave == w.Name:
 				bad("wave %s: gate on itself", w.Name)
 			case g.On != GateCompleted && g.On != GateSLAValidated && g.On != GateSites:
@@ -244,7 +247,7 @@ func (c *COM) Check(q QuoteRequest) error {
 		}
 		codes[s.Code] = true
 		if !waves[s.Wave] {
-			bad("site %s: wave %q is not in the rollout plan", s.Code, s.Wave)
+			bad("site %s: wave %q is not in the rollout plan%s", s.Code, s.Wave, hint.DidYouMean(s.Wave, names))
 		}
 		if s.Address == "" {
 			bad("site %s: no address", s.Code)
@@ -255,7 +258,7 @@ func (c *COM) Check(q QuoteRequest) error {
 			}
 		}
 		if s.Speed != "" && !slices.Contains(o.Speeds, s.Speed) {
-			bad("site %s: speed %q is not offered with %s (offered: %s)", s.Code, s.Speed, o.ID, strings.Join(o.Speeds, ", "))
+			bad("site %s: speed %q is not offered with %s%s (offered: %s)", s.Code, s.Speed, o.ID, hint.DidYouMean(s.Speed, o.Speeds), strings.Join(o.Speeds, ", "))
 		}
 		if s.Monthly < 0 {
 			bad("site %s: price must be positive", s.Code)
