@@ -26,6 +26,7 @@ func TestCheckFaultsHaveLines(t *testing.T) {
 		{"Level 20, 1 Martin Place", "Level 20, 1 Martin Plce"},
 		{"{code: BNE1, name: Queen Street Office, wave: Branches, sla: Silver, speed: 100M-sym", "{code: BNE1, name: Queen Street Office, wave: Branches, sla: Silvr, speed: 100M-sm"},
 		{"  at: PT0S\n", "  at: -PT5H\n"},
+		{"  billingMonthly: 9700\n", "  billingMonthly: 9700\n  faultHits: {nope: 1}\n"},
 	} {
 		require.Contains(t, text, r[0])
 		text = strings.Replace(text, r[0], r[1], 1)
@@ -52,6 +53,7 @@ func TestCheckFaultsHaveLines(t *testing.T) {
 		line(lineOf("sla: Silvr")) + `quote: site BNE1: SLA tier "Silvr" is not offered with PO-EFCG-01 (did you mean "Silver"?) (offered: Silver, Gold, Platinum)`,
 		line(lineOf("sla: Silvr")) + `quote: site BNE1: speed "100M-sm" is not offered with PO-EFCG-01 (did you mean "100M-sym"?) (offered: 100M-sym, 500M-sym, 1G-sym)`,
 		line(lineOf("at: -PT5H")) + `order.at: -PT5H is before T+0`,
+		line(lineOf("faultHits: {nope")) + `expect: faultHits: no fault rule "nope" in the scenario`,
 	}
 	assert.Equal(t, want, got)
 }

@@ -527,7 +527,10 @@ func (f *File) checkRest(cat *catalog.Catalog, net *twin.Network, waves, sites [
 	}
 	f.checkFaults(cat, bad)
 	if err := f.Expect.check(f.Faults); err != nil {
-		bad("expect: %v", err)
+		for _, e := range unjoin(err) {
+			key, _, _ := strings.Cut(e.Error(), ":") // the expectation's key, faultHits or states[2]
+			bad("%sexpect: %v", f.lines.at("expect."+key), e)
+		}
 	}
 	late := slices.ContainsFunc(f.Events, func(e EventSpec) bool { return e.Kind == "addSite" })
 	if err := f.Expect.checkAbsent(orders, sites, late); err != nil {
