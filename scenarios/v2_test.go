@@ -263,7 +263,7 @@ func TestSelectors(t *testing.T) {
 func TestV2LibraryExpectationsCanFail(t *testing.T) {
 	files, err := filepath.Glob("v2-*.yaml")
 	require.NoError(t, err)
-	require.Len(t, files, 5)
+	require.Len(t, files, 6)
 	for _, f := range files {
 		t.Run(f, func(t *testing.T) {
 			sc := load(t, f)

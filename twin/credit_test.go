@@ -76,3 +76,55 @@ func TestCreditExposureIsPerTwin(t *testing.T) {
 	}
 	assert.Zero(t, n.Credit[0].Exposure)
 }
+
+// Credit at the parent account: a subsidiary's check is judged against
+// its group's limit, which every account of the hierarchy shares, and
+// against its own where it has one; what one subsidiary is approved for
+// leaves less for its siblings; a parent in bad standing refuses them all.
+func TestCreditAtTheParentAccount(t *testing.T) {
+	group := edit(t, auEast(t), `  - {account: ACC-ENT-3384, limit: 500000, exposure: 0, standing: good}`,
+		`  - {account: ACC-ENT-3384, limit: 500000, exposure: 0, standing: good}
+  - {account: ACC-GRP, limit: 400000, exposure: 100000, standing: good}
+  - {account: ACC-SUB-A, parent: ACC-GRP, limit: 0, exposure: 0, standing: good}
+  - {account: ACC-SUB-B, parent: ACC-GRP, limit: 50000, exposure: 0, standing: good}
+  - {account: ACC-SUB-B1, parent: ACC-SUB-B, limit: 0, exposure: 0, standing: good}
+  - {account: ACC-HELD, limit: 400000, exposure: 0, standing: blocked}
+  - {account: ACC-SUB-H, parent: ACC-HELD, limit: 0, exposure: 0, standing: good}`)
+	tw := newTwin(t, group)
+	check := func(key, acct string, amount float64) answer {
+		a := call(t, tw, 0, creditReq(key, acct, amount))
+		require.Nil(t, a.res.Err)
+		return a
+	}
+	a := check("a", "ACC-SUB-A", 250000)
+	assert.True(t, a.res.Approved)
+	assert.Equal(t, "within limit 400000 of parent account ACC-GRP", a.res.Reason)
+	a = check("b", "ACC-SUB-A", 60000)
+	assert.False(t, a.res.Approved, "300,000 of the group's 400,000 in use, 50,000 left")
+	assert.Equal(t, "order value 60000 exceeds the remaining limit 50000 of parent account ACC-GRP, shared by its hierarchy", a.res.Reason)
+	a = check("c", "ACC-SUB-B1", 50001)
+	assert.False(t, a.res.Approved, "its parent's own limit of 50,000")
+	assert.Contains(t, a.res.Reason, "remaining limit 50000 of parent account ACC-SUB-B")
+	assert.True(t, check("d", "ACC-SUB-B1", 40000).res.Approved)
+	a = check("e", "ACC-SUB-A", 20000)
+	assert.False(t, a.res.Approved, "the grandchild's 40,000 counted at the top too: 10,000 left")
+	assert.Contains(t, a.res.Reason, "remaining limit 10000 of parent account ACC-GRP")
+	a = check("f", "ACC-SUB-H", 1)
+	assert.False(t, a.res.Approved)
+	assert.Equal(t, "account ACC-HELD (the parent of ACC-SUB-H) is in blocked standing", a.res.Reason)
+}
+
+// A parent that is not an account, or parents that go round in a circle,
+// are errors of the network file.
+func TestCreditParentsChecked(t *testing.T) {
+	for _, tt := range []struct{ accounts, want string }{
+		{`  - {account: ACC-SUB, parent: ACC-GRUP, limit: 0, standing: good}
+  - {account: ACC-GRP, limit: 1, standing: good}`, `credit account ACC-SUB: parent "ACC-GRUP" is not a credit account (did you mean "ACC-GRP"?)`},
+		{`  - {account: ACC-A, parent: ACC-B, limit: 0, standing: good}
+  - {account: ACC-B, parent: ACC-A, limit: 0, standing: good}`, `credit account ACC-A: its parents go round in a circle (back to ACC-A)`},
+	} {
+		_, err := ParseNetwork(edit(t, auEast(t), `  - {account: ACC-ENT-3384, limit: 500000, exposure: 0, standing: good}`, tt.accounts))
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), tt.want)
+	}
+}

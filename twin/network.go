@@ -3,12 +3,15 @@ package twin
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/hint"
 	"github.com/ordertwin/ordertwin/core/yamlfile"
 
 	"go.yaml.in/yaml/v3"
@@ -114,9 +117,15 @@ type Address struct {
 	Technology string `yaml:"technology"` // GPON or P2P-Ethernet
 }
 
-// CreditAcct is an account of the credit system.
+// CreditAcct is an account of the credit system. An account with a
+// Parent is part of its parent's hierarchy: a credit check of it is
+// judged against every account up to the top one, whose limit the whole
+// hierarchy shares (credit at the parent account), and what it approves
+// counts against each of them. A child's Limit of 0 means none of its
+// own.
 type CreditAcct struct {
 	Account  string  `yaml:"account"`
+	Parent   string  `yaml:"parent"`
 	Limit    float64 `yaml:"limit"`
 	Exposure float64 `yaml:"exposure"`
 	Standing string  `yaml:"standing"` // good, watch, blocked
@@ -224,6 +233,29 @@ func (n *Network) Validate() error {
 	ips := ids("IP pool", mapSlice(n.IPPools, func(p IPPool) string { return p.ID }))
 	ids("OLT", mapSlice(n.OLTs, func(o OLT) string { return o.ID }))
 	ids("address", mapSlice(n.Addresses, func(a Address) string { return a.Address }))
+	accounts := ids("credit account", mapSlice(n.Credit, func(c CreditAcct) string { return c.Account }))
+	parents := map[string]string{}
+	for _, c := range n.Credit {
+		if c.Parent != "" {
+			parents[c.Account] = c.Parent
+		}
+	}
+	for _, c := range n.Credit {
+		if c.Parent != "" && !accounts[c.Parent] {
+			bad("credit account %s: parent %q is not a credit account%s", c.Account, c.Parent, hint.DidYouMean(c.Parent, slices.Sorted(maps.Keys(accounts))))
+		}
+		if c.Limit < 0 || c.Exposure < 0 {
+			bad("credit account %s: limit and exposure cannot be negative", c.Account)
+		}
+		seen := map[string]bool{c.Account: true}
+		for p := parents[c.Account]; p != ""; p = parents[p] {
+			if seen[p] {
+				bad("credit account %s: its parents go round in a circle (back to %s)", c.Account, p)
+				break
+			}
+			seen[p] = true
+		}
+	}
 	for _, e := range n.Exchanges {
 		if e.Region == "" {
 			bad("exchange %s: no region", e.ID)

@@ -482,15 +482,38 @@ func (t *Twin) checkCredit(req *port.Request, res *port.Result) (time.Duration, 
 		return 0, &port.Error{Class: port.Invalid, Code: "unknownAccount", Message: fmt.Sprintf("account %q is not known to the credit system", req.Account)}
 	}
 	d := t.duration("credit.check", req.Place)
-	switch {
-	case acct.Standing != "good":
-		res.Reason = fmt.Sprintf("account %s is in %s standing", acct.Account, acct.Standing)
-	case acct.Exposure+req.Amount > acct.Limit:
-		res.Reason = fmt.Sprintf("order value %.0f exceeds the remaining limit %.0f", req.Amount, acct.Limit-acct.Exposure)
-	default:
-		res.Approved = true
-		acct.Exposure += req.Amount
-		res.Reason = fmt.Sprintf("within limit %.0f", acct.Limit)
+	// The account and its parents, up to the top one (the network file
+	// has no circles: Validate).
+	chain := []*CreditAcct{acct}
+	for a := acct; a.Parent != ""; {
+		a = t.credit[a.Parent]
+		chain = append(chain, a)
+	}
+	top := chain[len(chain)-1]
+	for _, a := range chain {
+		of := ""
+		if a != acct {
+			of = " (the parent of " + acct.Account + ")"
+		}
+		switch {
+		case a.Standing != "good":
+			res.Reason = fmt.Sprintf("account %s%s is in %s standing", a.Account, of, a.Standing)
+			return d, nil
+		case (a.Limit > 0 || a == top) && a.Exposure+req.Amount > a.Limit:
+			res.Reason = fmt.Sprintf("order value %.0f exceeds the remaining limit %.0f", req.Amount, a.Limit-a.Exposure)
+			if of != "" {
+				res.Reason = fmt.Sprintf("order value %.0f exceeds the remaining limit %.0f of parent account %s, shared by its hierarchy", req.Amount, a.Limit-a.Exposure, a.Account)
+			}
+			return d, nil
+		}
+	}
+	res.Approved = true
+	for _, a := range chain {
+		a.Exposure += req.Amount
+	}
+	res.Reason = fmt.Sprintf("within limit %.0f", acct.Limit)
+	if top != acct {
+		res.Reason = fmt.Sprintf("within limit %.0f of parent account %s", top.Limit, top.Account)
 	}
 	return d, nil
 }
