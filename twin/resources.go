@@ -3,6 +3,7 @@ package twin
 import (
 	"bytes"
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -223,6 +224,8 @@ func (t *Twin) commit(now time.Duration, req *port.Request, res *port.Result, r 
 	res.Resource = r
 	addr := req.Place.Address
 	switch req.Resource.ResourceType {
+	case "IPv4Subnet":
+		r.Characteristics = t.ipProfile(req)
 	case "CPE":
 		return t.shipCPE(now, req, res, reply)
 	case "TWAMPProbe":
@@ -303,4 +306,33 @@ func (t *Twin) measure(place tmf.Place) tmf.Characteristics {
 		return t.answers.measurement(*t.breach)
 	}
 	return t.answers.measurement(t.net.Probes.BaselineIn(t.region(place)))
+}
+
+// ipProfile is what the IP profile's configuration adds to a committed
+// subnet (the worked example's ROI-003: "DHCP relay and RADIUS profiles
+// updated with enterprise binding; static gateway assignment configured
+// for the CE router interface"): the gateway (the subnet's first usable
+// address), the CE router's address (the second), how many addresses are
+// usable, the BNG relaying DHCP for the site's VLAN and the RADIUS profile
+// that binds the subnet to the customer's site. A subnet whose value is
+// not a prefix keeps what it had.
+func (t *Twin) ipProfile(req *port.Request) tmf.Characteristics {
+	cs := req.Resource.Characteristics
+	p, err := netip.ParsePrefix(req.Resource.Value)
+	if err != nil || !p.Addr().Is4() || p.Bits() > 30 {
+		return cs
+	}
+	gw := p.Masked().Addr().Next()
+	var buf [24]byte
+	out := make(tmf.Characteristics, 0, len(cs)+5) // the pool's are shared: a copy
+	out = append(out, cs...)
+	out = append(out,
+		tmf.Characteristic{Name: "gateway", Value: t.answers.strs.Bytes(gw.AppendTo(buf[:0]))},
+		tmf.Characteristic{Name: "ceAddress", Value: t.answers.strs.Bytes(netip.PrefixFrom(gw.Next(), p.Bits()).AppendTo(buf[:0]))},
+		tmf.Characteristic{Name: "usableAddresses", Value: t.answers.itoa(1<<(32-p.Bits()) - 2)},
+		tmf.Characteristic{Name: "radiusProfile", Value: t.answers.join(customerCode(req.Customer), "-", req.Site)})
+	if a := t.resolve(req.Place); a != nil && a.area != nil && a.area.exchange != nil {
+		out = append(out, tmf.Characteristic{Name: "dhcpRelay", Value: a.area.exchange.cfg.BNG})
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package twin
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -44,6 +45,11 @@ func TestCommitDurations(t *testing.T) {
 			assert.Equal(t, port.Commit, a.res.Op)
 			want := *r
 			want.State = "available"
+			if tt.resourceType == "IPv4Subnet" { // and configures the IP profile
+				want.Characteristics = append(slices.Clip(want.Characteristics), tmf.Characteristic{Name: "gateway", Value: "10.88.12.1"},
+					tmf.Characteristic{Name: "ceAddress", Value: "10.88.12.2/29"}, tmf.Characteristic{Name: "usableAddresses", Value: "6"},
+					tmf.Characteristic{Name: "radiusProfile", Value: "ENT-1102-MELB"}, tmf.Characteristic{Name: "dhcpRelay", Value: "BNG-MEL-01"})
+			}
 			assert.Equal(t, &want, a.res.Resource, "commit makes the reserved resource available")
 			assert.Equal(t, "reserved", r.State, "the request's resource is not changed")
 		})
