@@ -33,20 +33,13 @@ func TestCrashWithOutsideAdapters(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the crash test runs the server 7 times; -short skips it")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
+	ctx := context.Background()
 	sc, err := scenarios.Load(example)
 	require.NoError(t, err)
-	dir := t.TempDir()
-	adapters := filepath.Join(dir, "adapters.yaml")
-	opt := servedOptionsOf(sc)
-	opt.Host, opt.AdaptersOut = "127.0.0.1", adapters
-	opt.Log = slog.New(slog.DiscardHandler)
-	served, err := serveTwin(ctx, opt)
-	require.NoError(t, err)
+	served, adapters := serveScenario(t, example)
 	defer served.Close()
 
-	db := filepath.Join(dir, "outside.db")
+	db := filepath.Join(t.TempDir(), "outside.db")
 	var logs bytes.Buffer
 	start := func() *server {
 		return startServe(t, &logs, example, "--db", db, "--addr", "127.0.0.1:0", "--scale", "1e6",

@@ -47,16 +47,7 @@ func allocated(t *testing.T, report string) map[string]string {
 // which ROM's commit, sent before those items were done, took from
 // ROM's updates.
 func TestWorkedExampleAgainstTwinServe(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	sc, err := scenarios.Load(example)
-	require.NoError(t, err)
-	dir := t.TempDir()
-	path := filepath.Join(dir, "adapters.yaml")
-	opt := servedOptionsOf(sc)
-	opt.Host, opt.AdaptersOut, opt.Systems = "127.0.0.1", path, []string{"access", "vlan", "ipam", "bng", "ztp", "nms"}
-	served, err := serveTwin(ctx, opt)
-	require.NoError(t, err)
+	served, path := serveScenario(t, example, "access", "vlan", "ipam", "bng", "ztp", "nms")
 	defer served.Close()
 
 	want, _, err := runOut(example, "--format", "json")
@@ -234,17 +225,7 @@ func faultHits(t *testing.T, report string) map[string]int {
 // ends as in process — completed, the same resources, the same hits.
 func TestFlakyNetconfOverNETCONF(t *testing.T) {
 	const flaky = "../../scenarios/flaky-netconf.yaml"
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	sc, err := scenarios.Load(flaky)
-	require.NoError(t, err)
-	dir := t.TempDir()
-	path := filepath.Join(dir, "adapters.yaml")
-	opt := servedOptionsOf(sc)
-	opt.Host, opt.AdaptersOut, opt.Systems = "127.0.0.1", path, []string{"access"}
-	opt.Log = slog.New(slog.DiscardHandler)
-	served, err := serveTwin(ctx, opt)
-	require.NoError(t, err)
+	served, path := serveScenario(t, flaky, "access")
 	defer served.Close()
 
 	want, _, err := runOut(flaky, "--format", "json")
@@ -288,16 +269,10 @@ func TestFlakyNetconfOverNETCONF(t *testing.T) {
 // per second of the run; the CE routers' call home (a second between
 // calls while their configuration is not complete) bounds it.
 func BenchmarkWorkedExampleOutside(b *testing.B) {
-	sc, err := scenarios.Load(example)
-	require.NoError(b, err)
 	var ran time.Duration
 	for b.Loop() {
 		b.StopTimer()
-		path := filepath.Join(b.TempDir(), "adapters.yaml")
-		opt := servedOptionsOf(sc)
-		opt.Host, opt.AdaptersOut, opt.Log = "127.0.0.1", path, slog.New(slog.DiscardHandler)
-		served, err := serveTwin(context.Background(), opt)
-		require.NoError(b, err)
+		served, path := serveScenario(b, example)
 		b.StartTimer()
 		start := time.Now()
 		got, _, err := runOut(example, "--format", "json", "--adapters", path, "--scale", "1e7")
@@ -311,4 +286,19 @@ func BenchmarkWorkedExampleOutside(b *testing.B) {
 		b.StartTimer()
 	}
 	b.ReportMetric(30*float64(b.N)/ran.Seconds(), "ROI/s")
+}
+
+// serveScenario runs twin serve of a scenario file in the test process on
+// loopback, its log discarded, its adapters file naming systems (every
+// system it serves if none); the caller closes it.
+func serveScenario(t testing.TB, file string, systems ...string) (served *servedTwin, adapters string) {
+	t.Helper()
+	sc, err := scenarios.Load(file)
+	require.NoError(t, err)
+	adapters = filepath.Join(t.TempDir(), "adapters.yaml")
+	opt := servedOptionsOf(sc)
+	opt.Host, opt.AdaptersOut, opt.Systems, opt.Log = "127.0.0.1", adapters, systems, slog.New(slog.DiscardHandler)
+	served, err = serveTwin(context.Background(), opt)
+	require.NoError(t, err)
+	return served, adapters
 }
