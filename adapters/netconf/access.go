@@ -116,21 +116,13 @@ func (a *Access) Plan(req *port.Request) (*Edit, *port.Error) {
 		if perr != nil {
 			return nil, perr
 		}
-		e, err := Render(req.Op, s)
-		if err != nil {
-			return nil, &port.Error{Class: port.Invalid, Code: "badRequest", Message: err.Error()}
-		}
-		return e, nil
+		return rendered(Render(req.Op, s))
 	case "P2PHandoff":
 		h, perr := handoffOf(req)
 		if perr != nil {
 			return nil, perr
 		}
-		e, err := RenderHandoff(req.Op, h)
-		if err != nil {
-			return nil, &port.Error{Class: port.Invalid, Code: "badRequest", Message: err.Error()}
-		}
-		return e, nil
+		return rendered(RenderHandoff(req.Op, h))
 	default:
 		return nil, &port.Error{Class: port.Invalid, Code: "unknownResourceType", Message: fmt.Sprintf("the NETCONF access adapter configures OLT ports and P2P handoffs, not %q", rt)}
 	}

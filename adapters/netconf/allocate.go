@@ -175,9 +175,9 @@ func (a *Access) pickPON(ctx context.Context, s *Session, req *port.Request, olt
 		return nil, errFull
 	}
 	svc := Service{Item: req.Item, OLT: olt, Slot: free.slot, Port: free.port, ONUID: 1, Uplink: cmp.Or(a.cfg.Uplink, defaultUplink)}
-	e, err := Render(port.Reserve, svc)
-	if err != nil {
-		return nil, &port.Error{Class: port.Invalid, Code: "badRequest", Message: err.Error()}
+	e, perr := rendered(Render(port.Reserve, svc))
+	if perr != nil {
+		return nil, perr // a nil *port.Error is not a nil error
 	}
 	return e, nil
 }
@@ -215,9 +215,9 @@ func (a *Access) pickHandoff(ctx context.Context, s *Session, req *port.Request,
 	if pick == 0 {
 		return nil, errFull
 	}
-	e, err := RenderHandoff(port.Reserve, Handoff{Item: req.Item, Exchange: exchange, Port: pick})
-	if err != nil {
-		return nil, &port.Error{Class: port.Invalid, Code: "badRequest", Message: err.Error()}
+	e, perr := rendered(RenderHandoff(port.Reserve, Handoff{Item: req.Item, Exchange: exchange, Port: pick}))
+	if perr != nil {
+		return nil, perr // a nil *port.Error is not a nil error
 	}
 	return e, nil
 }

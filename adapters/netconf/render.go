@@ -251,3 +251,12 @@ func positive(cs tmf.Characteristics, name string, errs *[]string) int {
 }
 
 func nameIn(space, local string) xml.Name { return xml.Name{Space: space, Local: local} }
+
+// rendered is an edit, or the failure to render it as an invalid request:
+// a template that cannot take what the request carries.
+func rendered(e *Edit, err error) (*Edit, *port.Error) {
+	if err != nil {
+		return nil, &port.Error{Class: port.Invalid, Code: "badRequest", Message: err.Error()}
+	}
+	return e, nil
+}
