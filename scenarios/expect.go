@@ -7,7 +7,10 @@ import (
 	"math"
 	"reflect"
 	"slices"
+	"strings"
 
+	"github.com/ordertwin/ordertwin/core/hint"
+	"github.com/ordertwin/ordertwin/core/lifecycle"
 	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/ordertwin/ordertwin/twin"
 )
@@ -73,7 +76,22 @@ func (e *Expectations) check(faults []twin.FaultRule) error {
 		return nil
 	}
 	var errs []error
-	for name := range e.FaultHits {
+	orderStates := lifecycle.States(lifecycle.ProductOrder)
+	if e.Outcome != "" && e.Outcome != "mixed" && !slices.Contains(orderStates, e.Outcome) {
+		errs = append(errs, fmt.Errorf("outcome: %q is not a product order's state%s (states: %s; or mixed, when the orders end in different states)",
+			e.Outcome, hint.DidYouMean(e.Outcome, orderStates), strings.Join(orderStates, ", ")))
+	}
+	for _, state := range slices.Sorted(maps.Keys(e.OrdersByState)) {
+		if !slices.Contains(orderStates, state) {
+			errs = append(errs, fmt.Errorf("ordersByState: %q is not a product order's state%s (states: %s)",
+				state, hint.DidYouMean(state, orderStates), strings.Join(orderStates, ", ")))
+		}
+	}
+	if quoteStates := lifecycle.States(lifecycle.Quote); e.Quote != nil && e.Quote.State != "" && !slices.Contains(quoteStates, e.Quote.State) {
+		errs = append(errs, fmt.Errorf("quote: state: %q is not a quote's state%s (states: %s)",
+			e.Quote.State, hint.DidYouMean(e.Quote.State, quoteStates), strings.Join(quoteStates, ", ")))
+	}
+	for _, name := range slices.Sorted(maps.Keys(e.FaultHits)) {
 		if !slices.ContainsFunc(faults, func(f twin.FaultRule) bool { return f.Name == name }) {
 			errs = append(errs, fmt.Errorf("faultHits: no fault rule %q in the scenario", name))
 		}
@@ -83,7 +101,7 @@ func (e *Expectations) check(faults []twin.FaultRule) error {
 			errs = append(errs, fmt.Errorf("finishedAt: %w", err))
 		}
 	}
-	for k := range e.Counts {
+	for _, k := range slices.Sorted(maps.Keys(e.Counts)) {
 		if _, ok := countFields[k]; !ok {
 			errs = append(errs, fmt.Errorf("counts: unknown count %q", k))
 		}
@@ -147,7 +165,7 @@ func (e *Expectations) Evaluate(r *Report) Outcome {
 		expect(got == s.State, "state of %s: want %s, got %s", s.Entity, s.State, orNone(got))
 	}
 	for _, s := range e.Timeline {
-		expect(r.hasRow(s), "timeline: no row %s %s%s", s.Entity, s.State, atText(s.At))
+		expect(r.hasRow(s), "timeline: no row %s %s%s%s", s.Entity, s.State, atText(s.At), r.rowsOf(s.Entity, s.State))
 	}
 	for _, want := range e.Resources {
 		expect(r.hasResource(want), "resources: none with %s", describe(want))
@@ -240,6 +258,30 @@ func (r *Report) hasRow(s StateExpect) bool {
 		}
 	}
 	return false
+}
+
+// rowsOf says what the timeline has of entity, for a failure that wanted
+// state: its rows with their times, and the state state was perhaps
+// misspelt for; or that the entity has no row at all.
+func (r *Report) rowsOf(entity, state string) string {
+	var rows, states []string
+	for _, t := range r.Timeline {
+		if t.Entity == entity || t.Name == entity {
+			rows = append(rows, t.State+" at "+t.At)
+			states = append(states, t.State)
+		}
+	}
+	if len(rows) == 0 {
+		return fmt.Sprintf(" (%s has no row in the timeline%s)", entity, hint.DidYouMean(entity, r.entities()))
+	}
+	if len(rows) > 8 {
+		rows = append(rows[:8], fmt.Sprintf("and %d more", len(rows)-8))
+	}
+	text := fmt.Sprintf(" (its rows: %s)", strings.Join(rows, ", "))
+	if !slices.Contains(states, state) {
+		text += hint.DidYouMean(state, distinct(states))
+	}
+	return text
 }
 
 func (r *Report) hasResource(want ResourceRow) bool {

@@ -336,6 +336,36 @@ func (e *Expectations) checkAbsent(orders []Placement, sites []string, late bool
 	return errors.Join(errs...)
 }
 
+// checkSites checks the sites that contract: and billing: name against
+// the scenario's (sites: those of events too): a misspelt site would
+// never match. Each error starts with its expectation's key.
+func (e *Expectations) checkSites(orders []Placement, sites []string) error {
+	if e == nil {
+		return nil
+	}
+	for _, p := range orders {
+		for _, s := range p.Quote.Sites {
+			sites = append(sites, s.Code)
+		}
+	}
+	sites = distinct(sites)
+	var errs []error
+	check := func(key, site string) {
+		if site != "" && !slices.Contains(sites, site) {
+			errs = append(errs, fmt.Errorf("%s: site: %q is not a site of the scenario%s", key, site, hint.DidYouMean(site, sites)))
+		}
+	}
+	if e.Contract != nil {
+		for i, s := range e.Contract.Sites {
+			check(fmt.Sprintf("contract.sites[%d]", i), s.Site)
+		}
+	}
+	for i, b := range e.BillingSites {
+		check(fmt.Sprintf("billing[%d]", i), b.Site)
+	}
+	return errors.Join(errs...)
+}
+
 // distinct is list without repeats, in its order.
 func distinct(list []string) []string {
 	var out []string

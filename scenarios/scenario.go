@@ -48,6 +48,8 @@ type File struct {
 	// the line of every key and list item.
 	faultLines []int
 	lines      lines
+	// faults are the file's unknown keys, reported with the rest.
+	faults []error
 }
 
 // CustomerSpec is the customer block.
@@ -353,7 +355,11 @@ func loadFrom(fsys fs.FS, path string) (*Scenario, error) {
 		return nil, err
 	}
 	f := File{fsys: fsys}
-	if err := yamlfile.Decode(data, &f); err != nil {
+	var unknown *yamlfile.UnknownKeys
+	if err := yamlfile.Decode(data, &f); errors.As(err, &unknown) {
+		// The rest of the file is checked too, so that every fault shows.
+		f.faults = unknown.Errs
+	} else if err != nil {
 		if errors.Is(err, yamlfile.ErrEmpty) {
 			err = fmt.Errorf("%w: a scenario starts with \"version: 1\"", err)
 		}
@@ -369,7 +375,7 @@ func loadFrom(fsys fs.FS, path string) (*Scenario, error) {
 }
 
 func (f *File) build(dir string) (*Scenario, error) {
-	var errs []error
+	errs := f.faults
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	switch f.Version {
 	case 1, 2:
@@ -377,7 +383,7 @@ func (f *File) build(dir string) (*Scenario, error) {
 		// Checked as version 1, so that the file's other faults show too.
 		bad(`version: missing: a scenario file starts with "version: 1"`)
 	default:
-		return nil, fmt.Errorf("version: %d is not supported (this build reads versions 1 and 2)", f.Version)
+		return nil, errors.Join(append(errs, fmt.Errorf("version: %d is not supported (this build reads versions 1 and 2)", f.Version))...)
 	}
 	if f.Population != nil {
 		sc, err := f.buildPopulation(dir)
@@ -526,7 +532,7 @@ func (f *File) checkRest(cat *catalog.Catalog, net *twin.Network, waves, sites [
 		}
 	}
 	f.checkFaults(cat, bad)
-	if err := f.Expect.check(f.Faults); err != nil {
+	if err := errors.Join(f.Expect.check(f.Faults), f.Expect.checkSites(orders, sites)); err != nil {
 		for _, e := range unjoin(err) {
 			key, _, _ := strings.Cut(e.Error(), ":") // the expectation's key, faultHits or states[2]
 			bad("%sexpect: %v", f.lines.at("expect."+key), e)
@@ -582,12 +588,18 @@ func (f *File) checkFaults(cat *catalog.Catalog, bad func(format string, args ..
 	}
 }
 
-// unjoin is the errors joined in err (errors.Join), or err alone.
+// unjoin is the errors joined in err (errors.Join, at any depth), or err
+// alone.
 func unjoin(err error) []error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		return j.Unwrap()
+	j, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		return []error{err}
 	}
-	return []error{err}
+	var out []error
+	for _, e := range j.Unwrap() {
+		out = append(out, unjoin(e)...)
+	}
+	return out
 }
 
 // locate finds the lines of the plan's waves and of the events in the

@@ -242,14 +242,17 @@ func TestFailedExpectations(t *testing.T) {
 	sc := load(t, globaltech)
 	tcv := 1.0
 	sc.Expect = &Expectations{Outcome: "partial", Quote: &QuoteExpect{TCV: &tcv},
-		Counts: map[string]int{"serviceOrders": 4}, Timeline: []StateExpect{{Entity: "ROI-001", State: "completed", At: "PT9H"}}}
+		Counts: map[string]int{"serviceOrders": 4}, Timeline: []StateExpect{{Entity: "ROI-001", State: "completed", At: "PT9H"},
+			{Entity: "ROI-001", State: "complted"}, {Entity: "SO-PILT", State: "completed"}}}
 	r := run(t, sc)
 	assert.Equal(t, 0, r.Expectations.Passed)
 	assert.Equal(t, []string{
 		"outcome: want partial, got completed",
 		"quote tcv: want 1.00, got 324000.00",
 		"counts.serviceOrders: want 4, got 3",
-		"timeline: no row ROI-001 completed at PT9H",
+		"timeline: no row ROI-001 completed at PT9H (its rows: completed at PT5H)",
+		`timeline: no row ROI-001 complted (its rows: completed at PT5H) (did you mean "completed"?)`,
+		`timeline: no row SO-PILT completed (SO-PILT has no row in the timeline (did you mean "SO-PILOT"?))`,
 	}, r.Expectations.Failed)
 }
 

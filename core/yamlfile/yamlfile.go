@@ -30,7 +30,8 @@ var ErrEmpty = errors.New("the file is empty")
 // Decode reads the one YAML document of data into v, a pointer to a
 // struct. It checks the text, the syntax and every key before it decodes
 // anything, and names each fault it finds; v is decoded into only when the
-// document is well formed and every key is known.
+// document is well formed and every key is known, or when unknown keys are
+// its only faults (the error is then an *UnknownKeys).
 func Decode(data []byte, v any) error {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return ErrEmpty
@@ -57,6 +58,12 @@ func Decode(data []byte, v any) error {
 	var problems []error
 	walk(&doc, reflect.TypeOf(v), "", &problems)
 	if len(problems) > 0 {
+		if !slices.ContainsFunc(problems, func(err error) bool { _, ok := err.(unknownKeyError); return !ok }) {
+			if err := doc.Decode(v); err != nil {
+				return errors.Join(append(problems, typeErrors(err))...)
+			}
+			return &UnknownKeys{Errs: problems}
+		}
 		return errors.Join(problems...)
 	}
 	if err := doc.Decode(v); err != nil {
@@ -64,6 +71,20 @@ func Decode(data []byte, v any) error {
 	}
 	return nil
 }
+
+// UnknownKeys is Decode's error for a well-formed document whose only
+// faults are keys its type does not have. v has then been decoded with
+// those keys left out, so that a caller may check the rest of the file
+// and name every fault at once rather than the keys alone.
+type UnknownKeys struct {
+	Errs []error // one per key, each naming its line
+}
+
+func (u *UnknownKeys) Error() string   { return errors.Join(u.Errs...).Error() }
+func (u *UnknownKeys) Unwrap() []error { return u.Errs }
+
+// unknownKeyError is a key that is not a field of the type at its place.
+type unknownKeyError struct{ error }
 
 // checkText refuses bytes that are not UTF-8 text: a binary file, or a
 // file in another encoding, named by the line and column of the first.
@@ -193,8 +214,8 @@ func walk(node *yaml.Node, t reflect.Type, path string, problems *[]error) {
 // to it, and all of t's keys.
 func unknownKey(key *yaml.Node, path string, t reflect.Type) error {
 	known := keys(t)
-	return fmt.Errorf("line %d: %s: unknown key %q%s (the keys here: %s)",
-		key.Line, name(path), key.Value, hint.DidYouMean(key.Value, known), strings.Join(known, ", "))
+	return unknownKeyError{fmt.Errorf("line %d: %s: unknown key %q%s (the keys here: %s)",
+		key.Line, name(path), key.Value, hint.DidYouMean(key.Value, known), strings.Join(known, ", "))}
 }
 
 // fieldsOf maps each YAML key of struct t to its field's type, inline

@@ -107,11 +107,14 @@ quote:
     targt: P14D
 colour: blue
 `)
-	require.Error(t, err)
+	var unknown *UnknownKeys
+	require.ErrorAs(t, err, &unknown)
+	assert.Len(t, unknown.Errs, 3)
 	assert.Equal(t, `line 3: quote: unknown key "slaa" (did you mean "sla"?) (the keys here: sla, term, price, waves)
 line 6: quote.waves[0]: unknown key "targt" (did you mean "target"?) (the keys here: name, target)
 line 7: top level: unknown key "colour" (the keys here: version, quote, counts, every, on, own, extra, note)`, err.Error())
-	assert.Zero(t, f.Version, "nothing is decoded when a key is unknown")
+	assert.Equal(t, 1, f.Version, "the rest is decoded, for the caller to check")
+	assert.Equal(t, "Pilot", f.Quote.Waves[0].Name)
 }
 
 func TestDecodeWrongShapes(t *testing.T) {
