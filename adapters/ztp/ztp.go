@@ -95,7 +95,7 @@ type call struct {
 	key, item string
 	// day1 is the configuration handed over, ready once it is complete
 	// (both guarded by ZTP.mu after start: Update completes them).
-	day1     Day1
+	day1     pnp.Day1
 	ready    bool
 	resource *tmf.Resource // the answer's, the reserved router made available
 	deadline time.Time
@@ -171,7 +171,7 @@ func (z *ZTP) DryRun(req *port.Request) ([]port.Sent, *port.Error) {
 }
 
 // messages are what a call sends the router that calls home as udi.
-func messages(key string, d Day1, udi string) ([]port.Sent, *port.Error) {
+func messages(key string, d pnp.Day1, udi string) ([]port.Sent, *port.Error) {
 	text, err := d.Render()
 	if err != nil {
 		return nil, &port.Error{Class: port.Invalid, Code: "badRequest", Message: err.Error()}
@@ -181,7 +181,7 @@ func messages(key string, d Day1, udi string) ([]port.Sent, *port.Error) {
 		pnp.Work(udi, &pnp.Request{Xmlns: pnp.DeviceInfo, Correlator: info, DeviceInfo: &pnp.InfoWanted{Type: "all"}}),
 		pnp.Bye(udi, info),
 		pnp.Work(udi, &pnp.Request{Xmlns: pnp.CLIExec, Correlator: check,
-			ExecCLI: &pnp.ExecCLI{MaxWait: "PT60S", Cmd: "show running-config | include " + markerName}}),
+			ExecCLI: &pnp.ExecCLI{MaxWait: "PT60S", Cmd: "show running-config | include " + pnp.MarkerName}}),
 		pnp.Bye(udi, check),
 		pnp.Work(udi, &pnp.Request{Xmlns: pnp.CLIConfig, Correlator: apply,
 			ConfigApply:   &pnp.ConfigApply{Details: "all", ActionOnFail: "stop", Block: pnp.ConfigData{Block: pnp.CDATA{Text: text}}},

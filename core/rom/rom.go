@@ -537,6 +537,43 @@ func (o *order) config(i int, op port.Op) port.Config {
 	return c
 }
 
+// configured records on item i's CE router, installed, what it was
+// configured with: the customer and order item it serves, the site's
+// VLAN, /29, QoS policy and SLA tier (docs/api.md, "The CE router's Day-1
+// configuration"). The resource inventory renders the router's Day-1
+// configuration from them when it is read; rendering it here, for every
+// router of a national rollout, would cost more than all of it is read.
+func (o *order) configured(i int) {
+	res := o.ro.Items[i].Resource
+	c := o.config(i, port.Commit)
+	chars := make(tmf.Characteristics, len(res.Characteristics), len(res.Characteristics)+6)
+	copy(chars, res.Characteristics) // a fresh list: the adapter's may be shared
+	add := func(name, value string) {
+		if value != "" && chars.Get(name) == "" {
+			chars = append(chars, tmf.Characteristic{Name: name, Value: value})
+		}
+	}
+	add(CharCustomer, o.customer)
+	add(CharOrderItem, o.ro.Items[i].ID)
+	if c.VLAN != 0 {
+		add(CharVLAN, strconv.Itoa(c.VLAN))
+	}
+	add(CharSubnet, c.Subnet)
+	add(CharProfile, c.Profile)
+	add(CharTier, c.Tier)
+	res.Characteristics = chars
+}
+
+// The characteristics ROM records on an installed CE router (configured).
+const (
+	CharCustomer  = "customer"
+	CharOrderItem = "resourceOrderItem"
+	CharVLAN      = "vlanId"
+	CharSubnet    = "ipv4Subnet"
+	CharProfile   = "bandwidthProfile"
+	CharTier      = "slaTier"
+)
+
 // result handles an adapter's answer to one of ROM's calls. ROM keeps
 // nothing of res past this call but copies (own copies the
 // resource): the twin fills a handled answer again (engine.Recycler).
@@ -591,6 +628,9 @@ func (r *ROM) result(now time.Duration, res *port.Result, out *engine.Out) {
 			return
 		}
 		it.Resource = r.own(o, st, it.Resource, res.Resource, "active", out)
+		if spec.Type == "CPE" {
+			o.configured(i)
+		}
 		if rep := it.Characteristics.Get("replaces"); rep != "" && rep != it.Resource.ID {
 			if old := r.resource(o, rep, out); old != nil {
 				setState(old, "replaced", out) // holds no capacity: nothing to give back

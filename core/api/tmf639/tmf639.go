@@ -10,6 +10,7 @@ import (
 
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/docs"
+	"github.com/ordertwin/ordertwin/core/pnp"
 	"github.com/ordertwin/ordertwin/core/rom"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
@@ -116,7 +117,12 @@ func (s *inventory) listResources(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *inventory) getResource(w http.ResponseWriter, r *http.Request) {
-	tmf630.GetOne(s.Node, w, r, rom.ResourceShelfKind, func(id string) *any {
+	q, e := tmf630.ByIDQuery(r)
+	if e != nil {
+		tmf630.WriteError(w, e)
+		return
+	}
+	v, e := tmf630.ReadOne(s.Node, r, rom.ResourceShelfKind, r.PathValue("id"), func(id string) *any {
 		var item any
 		if res := s.ROM.Resources.Get(id); res != nil {
 			item = s.resource(res)
@@ -127,6 +133,18 @@ func (s *inventory) getResource(w http.ResponseWriter, r *http.Request) {
 		}
 		return tmf630.Ptr(item, item != nil, func(v any) any { return v })
 	})
+	if e != nil {
+		tmf630.WriteError(w, e)
+		return
+	}
+	if res, ok := (*v).(resourceInstance); ok { // in memory or on the shelf
+		if text, ok := day1Configuration(res); ok {
+			res.ResourceCharacteristic = append(res.ResourceCharacteristic,
+				tmf630.Characteristic{Name: Day1Configuration, ValueType: "string", Value: text})
+			*v = res
+		}
+	}
+	tmf630.One(w, q, v)
 }
 
 // resource maps a network resource to the wire, copying everything; it
@@ -154,6 +172,38 @@ func (s *inventory) resource(res *tmf.Resource) resourceInstance {
 		out.Place = &p
 	}
 	return out
+}
+
+// Day1Configuration is the characteristic of an installed CE router that
+// holds its Day-1 configuration, on a read of the one resource.
+const Day1Configuration = "day1Configuration"
+
+// day1Configuration renders the Day-1 configuration of res when it is a
+// CE router in service, from what ROM recorded on it when it was
+// installed (rom.CharVLAN and the rest): the text the ZTP adapter hands
+// the router, without the call's marker. Lists leave it out: it is over a
+// kilobyte a router.
+func day1Configuration(res resourceInstance) (string, bool) {
+	get := func(name string) string {
+		for _, c := range res.ResourceCharacteristic {
+			if c.Name == name {
+				v, _ := c.Value.(string)
+				return v
+			}
+		}
+		return ""
+	}
+	if res.Type != "CPE" || res.UsageState != "active" || get(rom.CharVLAN) == "" || res.Place == nil {
+		return "", false
+	}
+	d, problems := pnp.NewDay1(pnp.Day1Spec{Item: get(rom.CharOrderItem), Customer: get(rom.CharCustomer), Site: res.Place.ID,
+		Model: get("model"), Serial: cmp.Or(res.SerialNumber, res.ID),
+		VLAN: get(rom.CharVLAN), Subnet: get(rom.CharSubnet), Profile: get(rom.CharProfile), Tier: get(rom.CharTier)})
+	if len(problems) > 0 {
+		return "", false
+	}
+	text, err := d.Render()
+	return text, err == nil
 }
 
 // registeredResource is a registered resource on the wire: the document

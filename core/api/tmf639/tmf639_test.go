@@ -36,6 +36,12 @@ func TestResourceInventoryAfterTheRollout(t *testing.T) {
 		{"FDO2340567", "ISR-4431 S/N: FDO2340567", "CPE", "PhysicalResource"},
 	} {
 		res := r.One(t, coll+"/"+url.PathEscape(c.id))
+		if c.typ == "CPE" { // the one read adds the router's configuration
+			chars := res["resourceCharacteristic"].([]any)
+			last := chars[len(chars)-1].(map[string]any)
+			assert.Equal(t, "day1Configuration", last["name"])
+			res["resourceCharacteristic"] = chars[:len(chars)-1]
+		}
 		assert.Equal(t, apitest.ByID(t, resources, c.id), res)
 		assert.Equal(t, c.name, res["name"])
 		assert.Equal(t, c.typ, res["@type"])
@@ -66,4 +72,36 @@ func TestResourceInventoryQueries(t *testing.T) {
 	apitest.TMFError(t, r.Call(t, http.MethodGet, coll+"/907d9939-c640-438a-8461-a6bd53924214", ""), http.StatusNotFound,
 		"907d9939-c640-438a-8461-a6bd53924214")
 	apitest.TMFError(t, r.Call(t, http.MethodGet, coll+"?colour=red", ""), http.StatusBadRequest, "colour")
+}
+
+// An installed CE router carries what it was configured with, and a read
+// of it renders its Day-1 configuration from them: the site's VLAN
+// sub-interface with the CE address of its /29, the QoS policy of its
+// tier both ways, the default route to the BNG's gateway, NETCONF on.
+func TestCERouterDay1Configuration(t *testing.T) {
+	r := apitest.ServeRollout(t)
+	router := r.One(t, tmf630.ResourceInventory+"/resource/FDO2340567")
+	chars := router["resourceCharacteristic"]
+	for name, want := range map[string]string{"customer": "CUST-ENT-1102", "resourceOrderItem": "ROI-006", "vlanId": "2108",
+		"ipv4Subnet": "10.88.12.0/29", "bandwidthProfile": "BW-500-500-GOLD-ENT", "slaTier": "Gold"} {
+		assert.Equal(t, want, apitest.Lookup(t, chars, name), name)
+	}
+	config, ok := apitest.Lookup(t, chars, "day1Configuration").(string)
+	require.True(t, ok, "a day1Configuration")
+	for _, line := range []string{
+		"hostname CE-ENT-1102-MELB",
+		"! for ROI-006: CUST-ENT-1102 site MELB",
+		"interface GigabitEthernet0/0/0.2108\n description BW-500-500-GOLD-ENT VLAN 2108 to the BNG\n encapsulation dot1Q 2108\n ip address 10.88.12.2 255.255.255.248",
+		"policy-map BW-500-500-GOLD-ENT-IN\n class ENT-GOLD\n  police cir 500000000\n   conform-action set-dscp-transmit af41",
+		"ip route 0.0.0.0 0.0.0.0 10.88.12.1",
+		"netconf-yang",
+	} {
+		assert.Contains(t, config, line)
+	}
+	assert.NotContains(t, config, "event manager environment", "the call's marker is the adapter's, not the inventory's")
+	for _, res := range r.List(t, tmf630.ResourceInventory+"/resource") {
+		assert.Nil(t, apitest.Lookup(t, res["resourceCharacteristic"], "day1Configuration"), "lists leave it out: %s", res["id"])
+	}
+	vlan := r.One(t, tmf630.ResourceInventory+"/resource/ENT-MEL-VLAN-2108")
+	assert.Nil(t, apitest.Lookup(t, vlan["resourceCharacteristic"], "day1Configuration"))
 }
