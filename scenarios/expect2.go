@@ -212,7 +212,7 @@ func (e *Expectations) evaluate2(r *Report, expect func(ok bool, format string, 
 		a, aok := r.firstRow(fe, fs)
 		b, bok := r.firstRow(te, ts)
 		ok := aok && bok && a.at <= b.at && a.index < b.index
-		expect(ok, "ordering: want %s before %s, got %s %s", o.First, o.Then, happened(o.First, a, aok), happened(o.Then, b, bok))
+		expect(ok, "ordering: want %s before %s, got %s; %s", o.First, o.Then, happened(o.First, a, aok), happened(o.Then, b, bok))
 	}
 	for _, a := range e.Absent {
 		switch {
@@ -406,9 +406,9 @@ func (r *Report) firstRow(entity, state string) (foundRow, bool) {
 
 func happened(what string, row foundRow, ok bool) string {
 	if !ok {
-		return what + " never;"
+		return what + " never"
 	}
-	return fmt.Sprintf("%s at %s;", what, row.At)
+	return fmt.Sprintf("%s at %s", what, row.At)
 }
 
 func describeSite(s ContractSiteWant) string {

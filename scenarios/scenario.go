@@ -361,7 +361,7 @@ func loadFrom(fsys fs.FS, path string) (*Scenario, error) {
 		f.faults = unknown.Errs
 	} else if err != nil {
 		if errors.Is(err, yamlfile.ErrEmpty) {
-			err = fmt.Errorf("%w: a scenario starts with \"version: 1\"", err)
+			err = fmt.Errorf("%w: a scenario starts with \"version: 2\" (scenarios/README.md)", err)
 		}
 		return nil, fmt.Errorf("scenario %s: %w", path, err)
 	}
@@ -380,8 +380,10 @@ func (f *File) build(dir string) (*Scenario, error) {
 	switch f.Version {
 	case 1, 2:
 	case 0:
-		// Checked as version 1, so that the file's other faults show too.
-		bad(`version: missing: a scenario file starts with "version: 1"`)
+		// Checked as the newest version, so that the file's other faults
+		// show too and none of them is only the missing version's.
+		bad(`version: missing: a scenario file starts with the version of its format: "version: 2" (or "version: 1" for a file written for version 1)`)
+		f.Version = 2
 	default:
 		return nil, errors.Join(append(errs, fmt.Errorf("version: %d is not supported (this build reads versions 1 and 2)", f.Version))...)
 	}

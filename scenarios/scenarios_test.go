@@ -317,11 +317,11 @@ func TestLoadErrorsOfWholeFiles(t *testing.T) {
 	require.NoError(t, err)
 	noVersion := strings.Replace(strings.Replace(string(base), "version: 1\n", "", 1), "sla: Gold", "sla: Bronze", 1)
 	for name, c := range map[string]struct{ text, want string }{
-		"empty":           {"", `the file is empty: a scenario starts with "version: 1"`},
+		"empty":           {"", `the file is empty: a scenario starts with "version: 2" (scenarios/README.md)`},
 		"only comments":   {"# nothing yet\n", `the file is empty: it holds only comments`},
 		"random bytes":    {"\x1f\x8b\x08\x00\xde\xad\xbe\xef", "line 1, column 1: control character U+001F: this is not a YAML file"},
 		"not UTF-8":       {"version: 1\nname: caf\xe9\n", "line 2, column 10: byte 0xe9 is not UTF-8 text"},
-		"missing version": {noVersion, `version: missing: a scenario file starts with "version: 1"` + "\n" + `line 20: quote: SLA tier "Bronze" is not offered`},
+		"missing version": {noVersion, `version: missing: a scenario file starts with the version of its format: "version: 2" (or "version: 1" for a file written for version 1)` + "\n" + `line 20: quote: SLA tier "Bronze" is not offered`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "s.yaml")

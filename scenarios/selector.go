@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/engine"
+	"github.com/ordertwin/ordertwin/core/hint"
 	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/ordertwin/ordertwin/twin"
 )
@@ -76,7 +77,7 @@ func (s *Selector) pick(all []candidate, at time.Duration, seed uint64, index in
 			tmf.FormatOffset(at), s.describe(), tmf.FormatOffset(later))
 	}
 	if len(got) == 0 {
-		return nil, fmt.Errorf("select: no site of the scenario's orders matches (%s)", s.describe())
+		return nil, fmt.Errorf("select: no site of the scenario's orders matches (%s)%s", s.describe(), s.unknown(all))
 	}
 	if s.Share == "" {
 		return got, nil
@@ -94,6 +95,33 @@ func (s *Selector) pick(all []candidate, at time.Duration, seed uint64, index in
 		picked[k] = got[i]
 	}
 	return picked, nil
+}
+
+// unknown names, for a selector that matches nothing, each of its
+// values that no site of the orders has, with the nearest that one has:
+// a misspelling, rather than a combination that happens to be empty.
+func (s *Selector) unknown(all []candidate) string {
+	var text []string
+	check := func(what, value string, of func(candidate) string) {
+		var known []string
+		for _, c := range all {
+			known = append(known, of(c))
+		}
+		if value != "" && !slices.Contains(known, value) {
+			slices.Sort(known)
+			text = append(text, fmt.Sprintf("%s %q is no %s of the orders%s", what, value, what, hint.DidYouMean(value, slices.Compact(known))))
+		}
+	}
+	for _, c := range s.Customers {
+		check("customer", c, func(c candidate) string { return c.customer })
+	}
+	check("area", s.Area, func(c candidate) string { return c.area })
+	check("wave", s.Wave, func(c candidate) string { return c.wave })
+	check("site", s.Site, func(c candidate) string { return c.site })
+	if len(text) == 0 {
+		return ""
+	}
+	return ": " + strings.Join(text, "; ")
 }
 
 func (s *Selector) describe() string {

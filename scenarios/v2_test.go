@@ -163,10 +163,10 @@ func TestV2FailedExpectations(t *testing.T) {
 	require.NoError(t, err)
 	r := run(t, sc)
 	assert.Equal(t, []string{
-		"ordering: want SO-WAVE1 completed before PO-2025-00871/Regional released, got SO-WAVE1 completed at P13D; PO-2025-00871/Regional released at P8D;",
+		"ordering: want SO-WAVE1 completed before PO-2025-00871/Regional released, got SO-WAVE1 completed at P13D; PO-2025-00871/Regional released at P8D",
 		"absent: want no SO-PILOT completed, got it at P3D",
 		"absent: want site DRW1 not in Regional, got it in SO-REGIONAL",
-		"window: want PO-2025-00871/Regional released between P1D and P2D, got PO-2025-00871/Regional released at P8D;",
+		"window: want PO-2025-00871/Regional released between P1D and P2D, got PO-2025-00871/Regional released at P8D",
 	}, r.Expectations.Failed[len(r.Expectations.Failed)-4:])
 	assert.Contains(t, r.Expectations.Failed, "billing PER1: want 100.00 monthly from P1D, got 2950.00 monthly from "+billedFrom(r, "PER1"))
 	assert.Contains(t, r.Expectations.Failed, "contract value: want 1.00, got 1416000.00")
@@ -241,6 +241,8 @@ func TestSelectors(t *testing.T) {
 			"line 38: events[1] (change): select: no site of the scenario's orders matches (customers CUST-ENT-99999)"},
 		{"no match in an area", "select: {wave: Wave 1, share: 25%}", "select: {wave: Wave 1, area: AREA-0009}",
 			"line 35: events[0] (change): select: no site of the scenario's orders matches (area AREA-0009, wave Wave 1)"},
+		{"misspelt wave", "select: {wave: Wave 1, share: 25%}", "select: {wave: Wave1, share: 25%}",
+			`line 35: events[0] (change): select: no site of the scenario's orders matches (wave Wave1): wave "Wave1" is no wave of the orders (did you mean "Wave 1"?)`},
 		{"bad share", "share: 25%", "share: 0%", `events[0] (change): select: share: "0%"`},
 		{"no selector", "select: {customers: [CUST-ENT-00007]}", "site: S01",
 			"events[1] (change): the scenario has 40 orders: a change names the sites it is aimed at with select:"},

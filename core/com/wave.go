@@ -426,7 +426,11 @@ func (c *COM) releaseWave(m ReleaseWave, out *engine.Out) {
 		}
 	}
 	if n == 0 {
-		out.Record(store.Record{Kind: "release", Entity: m.Order + "/" + m.Wave, System: "COM", To: "ignored",
+		entity := m.Wave // in every order
+		if m.Order != "" {
+			entity = m.Order + "/" + m.Wave
+		}
+		out.Record(store.Record{Kind: "release", Entity: entity, System: "COM", To: "ignored",
 			Event: "release", Reason: "no scheduled wave of that name waits for a person's release"})
 	}
 }
