@@ -25,10 +25,11 @@ type ContractExpect struct {
 // ContractSiteWant is one site of the contract; empty fields are not
 // checked.
 type ContractSiteWant struct {
-	Site    string   `yaml:"site"`
-	SLA     string   `yaml:"sla"`
-	Speed   string   `yaml:"speed"`
-	Monthly *float64 `yaml:"monthly"`
+	Site     string   `yaml:"site"`
+	Offering string   `yaml:"offering"`
+	SLA      string   `yaml:"sla"`
+	Speed    string   `yaml:"speed"`
+	Monthly  *float64 `yaml:"monthly"`
 }
 
 // BillingWant is one billed site: what it is billed monthly, and from when.
@@ -181,8 +182,12 @@ func (e *Expectations) evaluate2(r *Report, expect func(ok bool, format string, 
 				continue
 			}
 			ok := (want.SLA == "" || row.Tier == want.SLA) && (want.Speed == "" || row.Speed == want.Speed) &&
-				(want.Monthly == nil || money(row.Monthly, *want.Monthly))
-			expect(ok, "contract site %s: want %s, got %s %s %.2f", want.Site, describeSite(want), row.Tier, row.Speed, row.Monthly)
+				(want.Monthly == nil || money(row.Monthly, *want.Monthly)) && (want.Offering == "" || row.Offering == want.Offering)
+			got := fmt.Sprintf("%s %s %.2f", row.Tier, row.Speed, row.Monthly)
+			if want.Offering != "" {
+				got = row.Offering + " " + got
+			}
+			expect(ok, "contract site %s: want %s, got %s", want.Site, describeSite(want), got)
 		}
 	}
 	for _, want := range e.BillingSites {
@@ -413,7 +418,7 @@ func happened(what string, row foundRow, ok bool) string {
 
 func describeSite(s ContractSiteWant) string {
 	var parts []string
-	for _, p := range []string{s.SLA, s.Speed} {
+	for _, p := range []string{s.Offering, s.SLA, s.Speed} {
 		if p != "" {
 			parts = append(parts, p)
 		}

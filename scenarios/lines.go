@@ -78,7 +78,8 @@ func (f *File) quotePath(msg string) string {
 		code = strings.Trim(code, `"`)
 		for i, s := range f.Quote.Sites {
 			if s.Code == code {
-				return fmt.Sprintf("quote.sites[%d]", i) + field("wave", "wave", "SLA tier", "sla", "speed", "speed", "price", "price", "address", "address")
+				return fmt.Sprintf("quote.sites[%d]", i) + field("wave", "wave", "rate card", "rateCard", "product offering", "offering", "of offering", "offering",
+					"term", "offering", "SLA tier", "sla", "speed", "speed", "price", "price", "address", "address")
 			}
 		}
 		return "quote.sites"

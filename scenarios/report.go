@@ -173,12 +173,13 @@ type ContractReport struct {
 
 // ContractRow is one site of the contract.
 type ContractRow struct {
-	Site    string  `json:"site"`
-	Tier    string  `json:"tier"`
-	Speed   string  `json:"speed"`
-	Monthly float64 `json:"monthly"`
-	Term    int     `json:"termMonths"`
-	Value   float64 `json:"value"`
+	Site     string  `json:"site"`
+	Offering string  `json:"offering"`
+	Tier     string  `json:"tier"`
+	Speed    string  `json:"speed"`
+	Monthly  float64 `json:"monthly"`
+	Term     int     `json:"termMonths"`
+	Value    float64 `json:"value"`
 }
 
 // BillingRow is one billed site.
@@ -412,7 +413,7 @@ func contract(orders []*tmf.ProductOrder, products []*tmf.Product, currency stri
 			if it.Action != tmf.Add || it.State == lc.Cancelled || it.State == lc.Rejected || it.State == lc.Failed {
 				continue
 			}
-			row := ContractRow{Site: it.Place.ID, Tier: it.Characteristics.Get("slaTier"), Speed: it.Characteristics.Get("speed"),
+			row := ContractRow{Site: it.Place.ID, Offering: it.ProductOffering.ID, Tier: it.Characteristics.Get("slaTier"), Speed: it.Characteristics.Get("speed"),
 				Monthly: it.MonthlyPrice, Term: it.ItemTerm}
 			var p *tmf.Product // the site's product, once in service
 			if it.ProductInstance != nil {

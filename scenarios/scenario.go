@@ -100,10 +100,13 @@ type SiteSpec struct {
 	Address string `yaml:"address"`
 	Wave    string `yaml:"wave"`
 	// Version 2: the site's own SLA tier, speed and monthly price, where
-	// they differ from the quote's.
-	SLA   string  `yaml:"sla"`
-	Speed string  `yaml:"speed"`
-	Price float64 `yaml:"price"`
+	// they differ from the quote's; its own product offering and that
+	// offering's rate card.
+	SLA      string  `yaml:"sla"`
+	Speed    string  `yaml:"speed"`
+	Price    float64 `yaml:"price"`
+	Offering string  `yaml:"offering"`
+	RateCard string  `yaml:"rateCard"`
 }
 
 // OrderSpec says when the product order is placed.
@@ -463,11 +466,11 @@ func (f *File) placement(cat *catalog.Catalog, net *twin.Network, bad func(forma
 	}
 	q.Waves = f.gates(q.Waves, bad)
 	for i, s := range f.Quote.Sites {
-		if f.Version < 2 && (s.SLA != "" || s.Speed != "" || s.Price != 0) {
-			bad("%squote.sites[%d] (%s): sla, speed and price of a site are version 2: the file starts with \"version: 2\"", f.lines.at(fmt.Sprintf("quote.sites[%d]", i)), i, s.Code)
+		if f.Version < 2 && (s.SLA != "" || s.Speed != "" || s.Price != 0 || s.Offering != "" || s.RateCard != "") {
+			bad("%squote.sites[%d] (%s): sla, speed, price, offering and rateCard of a site are version 2: the file starts with \"version: 2\"", f.lines.at(fmt.Sprintf("quote.sites[%d]", i)), i, s.Code)
 		}
 		q.Sites = append(q.Sites, com.Site{Code: s.Code, Name: s.Name, Address: s.Address, Wave: s.Wave,
-			Tier: s.SLA, Speed: s.Speed, Monthly: s.Price})
+			Tier: s.SLA, Speed: s.Speed, Monthly: s.Price, Offering: s.Offering, RateCard: s.RateCard})
 	}
 	at := time.Duration(0)
 	if f.Order.At != "" {

@@ -76,7 +76,12 @@ func WriteText(w io.Writer, r *Report) error {
 	}
 	if c := r.Contract; c != nil {
 		p.f("\nContract: TCV %s %.2f (%s %.2f monthly)\n", c.Currency, c.Value, c.Currency, c.Monthly)
+		mixed := slices.ContainsFunc(c.Sites, func(s ContractRow) bool { return s.Offering != c.Sites[0].Offering })
 		for _, s := range c.Sites {
+			if mixed { // sites of several offerings: each names its own
+				p.f("  %-6s %-10s %-9s %-9s %10.2f × %d = %.2f\n", s.Site, s.Offering, s.Tier, s.Speed, s.Monthly, s.Term, s.Value)
+				continue
+			}
 			p.f("  %-6s %-9s %-9s %10.2f × %d = %.2f\n", s.Site, s.Tier, s.Speed, s.Monthly, s.Term, s.Value)
 		}
 	}

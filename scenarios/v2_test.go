@@ -87,7 +87,7 @@ func TestV2LoadErrors(t *testing.T) {
 		want string
 	}{
 		{"per-site tier in version 1", bank, []string{"version: 2", "version: 1"},
-			`quote.sites[0] (MELB): sla, speed and price of a site are version 2`},
+			`quote.sites[0] (MELB): sla, speed, price, offering and rateCard of a site are version 2`},
 		{"unknown tier of a site", bank, []string{"sla: Silver", "sla: Bronze"}, `site BNE1: SLA tier "Bronze" is not offered`},
 		{"unknown speed of a site", bank, []string{"speed: 100M-sym", "speed: 10G-sym"}, `site BNE1: speed "10G-sym" is not offered`},
 		{"gates in version 1", gates, []string{"version: 2", "version: 1"}, `quote.waves: after and release are version 2`},
@@ -264,7 +264,7 @@ func TestSelectors(t *testing.T) {
 func TestV2LibraryExpectationsCanFail(t *testing.T) {
 	files, err := filepath.Glob("v2-*.yaml")
 	require.NoError(t, err)
-	require.Len(t, files, 6)
+	require.Len(t, files, 7)
 	for _, f := range files {
 		t.Run(f, func(t *testing.T) {
 			sc := load(t, f)
@@ -462,4 +462,53 @@ func TestUnknownKeyWithOtherFaults(t *testing.T) {
 	require.Len(t, lines, 2, err.Error())
 	assert.Contains(t, lines[0], `line 23: quote: unknown key "slaa" (did you mean "sla"?)`)
 	assert.Equal(t, "line 42: order.at: -PT1H is before T+0", lines[1])
+}
+
+// A site of another offering than the quote's is decomposed by its
+// offering's specification with its router model, priced on its rate card,
+// named by its offering's code, and its order item and contract row name
+// its offering.
+func TestSiteOfAnotherOffering(t *testing.T) {
+	const two = "v2-two-offerings.yaml"
+	r := run(t, load(t, two))
+	require.Empty(t, r.Expectations.Failed)
+	offering, product := map[string]string{}, map[string]string{}
+	for _, it := range r.ProductOrders[0].Items {
+		product[it.Site] = it.Product
+	}
+	for _, s := range r.Contract.Sites {
+		offering[s.Site] = s.Offering
+	}
+	assert.Equal(t, map[string]string{"PER1": "PO-EFCP-01", "PER2": "PO-EFCG-01", "ADL1": "PO-EFCP-01"}, offering)
+	assert.Equal(t, map[string]string{"PER1": "PI-EFCP-3310-PER1", "PER2": "PI-EFCG-3310-PER2", "ADL1": "PI-EFCP-3310-ADL1"}, product)
+
+	for _, c := range []struct{ name, from, to, want string }{
+		{"unknown offering", "offering: PO-EFCP-01, rateCard", "offering: PO-EFCP-1, rateCard",
+			`line 35: quote: site PER1: unknown product offering "PO-EFCP-1" (did you mean "PO-EFCP-01"?)`},
+		{"no rate card", "offering: PO-EFCP-01, rateCard: RC-PLAT-2025-NEG, sla: Platinum, speed: 1G-sym, price: 3000",
+			"offering: PO-EFCP-01, sla: Platinum, speed: 1G-sym, price: 3000",
+			`line 34: quote: site PER1: a site of offering PO-EFCP-01 names a rate card of it (rateCard; the quote's, RC-ENT-2024-NEG, is PO-EFCG-01's)`},
+		{"a card of the other offering", "rateCard: RC-PLAT-2025-NEG, sla: Platinum, speed: 1G-sym, price: 3000",
+			"rateCard: RC-ENT-2024-NEG, sla: Platinum, speed: 1G-sym, price: 3000",
+			`line 35: quote: site PER1: rate card "RC-ENT-2024-NEG" is not a rate card of PO-EFCP-01`},
+		{"the quote's tier, not the offering's", "sla: Platinum, speed: 1G-sym, price: 3000", "speed: 1G-sym, price: 3000",
+			`line 34: quote: site PER1: SLA tier "Gold" is not offered with PO-EFCP-01 (offered: Platinum)`},
+		{"a term the offering lacks", "term: 36", "term: 24",
+			`quote: site PER1: term 24 months is not offered with PO-EFCP-01 (offered: 36, 60)`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := loadEdited(t, two, c.from, c.to)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), c.want)
+		})
+	}
+
+	// Below its own card's price, the site is refused at commercial
+	// review, naming the card.
+	sc, err := loadEdited(t, two, "price: 3000}", "price: 2900}")
+	require.NoError(t, err)
+	sc.Expect = nil
+	r = run(t, sc)
+	assert.Equal(t, "rejected", r.Quote.State)
+	assert.Contains(t, r.Quote.Approvals[1].Reason, "site PER1: price 2900.00 is below rate card RC-PLAT-2025-NEG for Platinum 1G-sym (2950.00)")
 }

@@ -155,12 +155,12 @@ func (c *COM) change(m Change, out *engine.Out) {
 	if m.Tier != "" {
 		to.tier = m.Tier
 	}
-	q := o.quote
-	if !slices.Contains(q.offering.Speeds, to.speed) {
-		refuse(it.ID, fmt.Sprintf("speed %q is not offered with %s", to.speed, q.offering.ID))
+	off := o.offering(i)
+	if !slices.Contains(off.Speeds, to.speed) {
+		refuse(it.ID, fmt.Sprintf("speed %q is not offered with %s", to.speed, off.ID))
 		return
 	}
-	if _, err := c.cfg.Catalog.Tier(q.offering, to.tier); err != nil {
+	if _, err := c.cfg.Catalog.Tier(off, to.tier); err != nil {
 		refuse(it.ID, err.Error())
 		return
 	}
@@ -198,6 +198,11 @@ func (c *COM) effective(o *order, i int) itemChange {
 	return itemChange{q.Speed, q.Tier}
 }
 
+// offering is the offering of item i (its site's, or the quote's); card
+// its rate card.
+func (o *order) offering(i int) *catalog.Offering { return o.quote.offeringOf(o.siteIndex(i)) }
+func (o *order) card(i int) *catalog.RateCard     { return o.quote.cardOf(o.siteIndex(i)) }
+
 // siteIndex is the index in the quote of item i's site, or -1 when its
 // item names no site of the quote.
 func (o *order) siteIndex(i int) int {
@@ -216,7 +221,7 @@ func (c *COM) amend(o *order, i int, to itemChange, out *engine.Out) {
 	it := &o.po.Items[i]
 	w := o.waveOf[i]
 	redo := w != nil && w.so != nil
-	cfs := c.cfg.Catalog.CFSFor(o.quote.offering, c.cfg.Catalog.Tiers[to.tier])
+	cfs := c.cfg.Catalog.CFSFor(o.offering(i), c.cfg.Catalog.Tiers[to.tier])
 	var d decomposition
 	if redo {
 		// Worked out with the change, before anything changes.
@@ -233,7 +238,7 @@ func (c *COM) amend(o *order, i int, to itemChange, out *engine.Out) {
 	o.changes[i] = &to
 	it.Characteristics.Set("speed", to.speed)
 	it.Characteristics.Set("slaTier", to.tier)
-	it.MonthlyPrice = o.quote.card.PriceOf(to.tier, to.speed)
+	it.MonthlyPrice = o.card(i).PriceOf(to.tier, to.speed)
 	if redo {
 		w.withdraw(o, i, c)
 		w.items = append(w.items, i)
@@ -261,10 +266,9 @@ func (c *COM) itemVars(o *order, i int) catalog.Vars {
 // (service order item action modify) and, once done, its price.
 func (c *COM) modify(o *order, i int, to itemChange, out *engine.Out) {
 	it := &o.po.Items[i]
-	q := o.quote
 	tier := c.cfg.Catalog.Tiers[to.tier]
 	var qos *catalog.CFS
-	for _, s := range c.cfg.Catalog.Specs[q.offering.Specification].Services {
+	for _, s := range c.cfg.Catalog.Specs[o.offering(i).Specification].Services {
 		if s.When != "" && tier.Has(s.When) {
 			qos = c.cfg.Catalog.CFS[s.CFS]
 		}
@@ -283,7 +287,7 @@ func (c *COM) modify(o *order, i int, to itemChange, out *engine.Out) {
 		}
 	}
 	c.modifications++
-	m := &modification{base: o, item: i, to: to, price: q.card.PriceOf(to.tier, to.speed)}
+	m := &modification{base: o, item: i, to: to, price: o.card(i).PriceOf(to.tier, to.speed)}
 	m.po = tmf.ProductOrder{ID: o.po.ID + "-M" + strconv.Itoa(c.modifications), Category: "modify",
 		Description: "change " + it.Place.ID, State: lc.Initial(lc.ProductOrder), OrderDate: out.Now(),
 		RelatedParty: o.po.RelatedParty, BillingAccount: o.po.BillingAccount,

@@ -43,12 +43,16 @@ type siteContent struct {
 	Tier    string  `json:"tier,omitempty"`
 	Speed   string  `json:"speed,omitempty"`
 	Monthly float64 `json:"monthly,omitempty"`
+	// A site of another offering: its offering and rate card.
+	Offering string `json:"offering,omitempty"`
+	RateCard string `json:"rateCard,omitempty"`
 }
 
 // Digest is the hex SHA-256 of a quote's content: the JSON of
 // quoteContent, its fields in that order, numbers as Go's encoding/json
 // writes them. An approval decision is signed over it (core/approval).
 func Digest(q QuoteRequest) string {
+	q = q.normalized()
 	c := quoteContent{Customer: q.Customer.ID, Name: q.Customer.Name, Account: q.Customer.Account, Offering: q.Offering,
 		Tier: q.Tier, Speed: q.Speed, Term: q.Term, RateCard: q.RateCard, Monthly: q.Monthly}
 	for _, w := range q.Waves {
@@ -63,4 +67,36 @@ func Digest(q QuoteRequest) string {
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+// normalized is q as the quote API writes and reads it: the first site's
+// offering, tier, speed, price and rate card are the quote's, and a site has its own
+// only where it differs from them. A quote without per-site values is
+// itself; a digest over the normalized quote is the same whichever site
+// the file or the client gave the quote's values.
+func (q QuoteRequest) normalized() QuoteRequest {
+	if !q.PerSite() {
+		return q
+	}
+	sites := make([]Site, len(q.Sites))
+	first := QuoteRequest{Offering: q.SiteOffering(0), Tier: q.SiteTier(0), Speed: q.SiteSpeed(0), Monthly: q.SiteMonthly(0), RateCard: q.SiteRateCard(0)}
+	for i, s := range q.Sites {
+		s.Offering, s.Tier, s.Speed = differs(q.SiteOffering(i), first.Offering), differs(q.SiteTier(i), first.Tier), differs(q.SiteSpeed(i), first.Speed)
+		s.Monthly = 0
+		if m := q.SiteMonthly(i); m != first.Monthly {
+			s.Monthly = m
+		}
+		s.RateCard = differs(q.SiteRateCard(i), first.RateCard)
+		sites[i] = s
+	}
+	q.Offering, q.Tier, q.Speed, q.Monthly, q.RateCard, q.Sites = first.Offering, first.Tier, first.Speed, first.Monthly, first.RateCard, sites
+	return q
+}
+
+// differs is v where it differs from the quote's, else "".
+func differs(v, quote string) string {
+	if v == quote {
+		return ""
+	}
+	return v
 }

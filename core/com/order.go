@@ -163,7 +163,7 @@ func NewOrder(id string, q QuoteRequest, quoteID string) *tmf.ProductOrder {
 		ch := chars[2*k : 2*k+2 : 2*k+2]
 		ch[0], ch[1] = tmf.Characteristic{Name: "speed", Value: q.SiteSpeed(k)}, tmf.Characteristic{Name: "slaTier", Value: q.SiteTier(k)}
 		po.Items[k] = tmf.ProductOrderItem{Action: tmf.Add,
-			ProductOffering: tmf.Ref{ID: q.Offering}, Place: place(s), QuoteItem: &quoteItems[k],
+			ProductOffering: tmf.Ref{ID: q.SiteOffering(k)}, Place: place(s), QuoteItem: &quoteItems[k],
 			Characteristics: ch, ItemTerm: q.Term, MonthlyPrice: q.SiteMonthly(k)}
 	}
 	return po
@@ -189,7 +189,7 @@ func (o *order) fillFromQuote() {
 			it.Place = place(q.req.Sites[si])
 		}
 		if it.ProductOffering.ID == "" {
-			it.ProductOffering = tmf.Ref{ID: q.req.Offering}
+			it.ProductOffering = tmf.Ref{ID: q.req.SiteOffering(si)}
 		}
 		for _, ch := range [...]tmf.Characteristic{{Name: "speed", Value: q.req.SiteSpeed(si)}, {Name: "slaTier", Value: q.req.SiteTier(si)}} {
 			if it.Characteristics.Get(ch.Name) == "" {
@@ -391,13 +391,19 @@ func (c *COM) contractCheck(o *order) (float64, string) {
 			return 0, fmt.Sprintf("item %s: quote item %q is not a site of quote %s", it.ID, it.QuoteItem.ID, q.id)
 		}
 		o.sites[i] = si
+		if rc := q.cardOf(si); rc != q.card && (!rc.Approved || !rc.Current(today)) {
+			return 0, fmt.Sprintf("item %s: rate card %s is not approved and current on %s", it.ID, rc.ID, today)
+		}
+		if want := q.req.SiteOffering(si); it.ProductOffering.ID != want {
+			return 0, fmt.Sprintf("item %s: product offering %q is not the quote's for site %s (%s)", it.ID, it.ProductOffering.ID, it.Place.ID, want)
+		}
 		if it.ItemTerm != q.req.Term {
 			return 0, fmt.Sprintf("item %s: term %d months does not match the quote's %d", it.ID, it.ItemTerm, q.req.Term)
 		}
 		tier := q.req.SiteTier(si)
 		if ch := o.changes[i]; ch != nil {
 			tier = ch.tier
-			want += (q.card.PriceOf(ch.tier, ch.speed) - q.req.SiteMonthly(si)) * float64(q.req.Term)
+			want += (q.cardOf(si).PriceOf(ch.tier, ch.speed) - q.req.SiteMonthly(si)) * float64(q.req.Term)
 		}
 		if got := it.Characteristics.Get("slaTier"); got != tier || q.quals[si] == nil {
 			return 0, fmt.Sprintf("item %s: SLA tier %q is not available at site %s", it.ID, got, it.Place.ID)

@@ -36,6 +36,27 @@ type Site struct {
 	Tier    string
 	Speed   string
 	Monthly float64
+	// Offering is the site's own product offering, where it differs from
+	// the quote's; RateCard its rate card, a card of that offering (both
+	// "": the quote's).
+	Offering string
+	RateCard string
+}
+
+// SiteOffering is site i's product offering: its own, or the quote's.
+func (q *QuoteRequest) SiteOffering(i int) string {
+	if o := q.Sites[i].Offering; o != "" {
+		return o
+	}
+	return q.Offering
+}
+
+// SiteRateCard is site i's rate card: its own, or the quote's.
+func (q *QuoteRequest) SiteRateCard(i int) string {
+	if r := q.Sites[i].RateCard; r != "" {
+		return r
+	}
+	return q.RateCard
 }
 
 // SiteTier, SiteSpeed and SiteMonthly are site i's tier, speed and
@@ -63,14 +84,15 @@ func (q *QuoteRequest) SiteMonthly(i int) float64 {
 	return q.Monthly
 }
 
-// PerSite tells whether any site has its own tier, speed or price.
+// PerSite tells whether any site has its own tier, speed, price,
+// offering or rate card.
 func (q *QuoteRequest) PerSite() bool {
-	for _, s := range q.Sites {
-		if s.Tier != "" || s.Speed != "" || s.Monthly != 0 {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(q.Sites, Site.own)
+}
+
+// own tells whether the site has anything of its own, not the quote's.
+func (s Site) own() bool {
+	return s.Tier != "" || s.Speed != "" || s.Monthly != 0 || s.Offering != "" || s.RateCard != ""
 }
 
 // WavePlan is one wave of the rollout plan.
@@ -158,6 +180,9 @@ type quote struct {
 	reason   string
 	order    *order
 	common   catalog.Map
+	// own are the offering and rate card of each site of its own (nil
+	// when none has: each site is of the quote's).
+	own []siteOffering
 	// digest is the hash of the quote's content (Digest) that approvals
 	// are signed over, when they are (Config.signs).
 	digest string
@@ -241,7 +266,7 @@ func (c *COM) Check(q QuoteRequest) error {
 		}
 	}
 	codes := map[string]bool{}
-	for _, s := range q.Sites {
+	for i, s := range q.Sites {
 		if codes[s.Code] {
 			bad("site %q declared twice", s.Code)
 		}
@@ -252,19 +277,63 @@ func (c *COM) Check(q QuoteRequest) error {
 		if s.Address == "" {
 			bad("site %s: no address", s.Code)
 		}
-		if s.Tier != "" {
-			if _, err := c.cfg.Catalog.Tier(o, s.Tier); err != nil {
-				bad("site %s: %v", s.Code, err)
-			}
-		}
-		if s.Speed != "" && !slices.Contains(o.Speeds, s.Speed) {
-			bad("site %s: speed %q is not offered with %s%s (offered: %s)", s.Code, s.Speed, o.ID, hint.DidYouMean(s.Speed, o.Speeds), strings.Join(o.Speeds, ", "))
-		}
 		if s.Monthly < 0 {
 			bad("site %s: price must be positive", s.Code)
 		}
+		c.checkSiteOffering(q, i, o, bad)
 	}
 	return errors.Join(errs...)
+}
+
+// checkSiteOffering checks site i's offering, tier, speed and rate card:
+// its own, or the quote's that it takes, against its offering (o, the
+// quote's, unless the site names its own). A site of another offering
+// names that offering's rate card, and the quote's term is one of its
+// terms.
+func (c *COM) checkSiteOffering(q QuoteRequest, i int, o *catalog.Offering, bad func(format string, args ...any)) {
+	s := q.Sites[i]
+	own := s.Offering != "" && s.Offering != o.ID
+	if own {
+		var err error
+		if o, err = c.cfg.Catalog.Offering(s.Offering); err != nil {
+			bad("site %s: %v", s.Code, err)
+			return
+		}
+		if !slices.Contains(o.Terms, q.Term) {
+			bad("site %s: term %d months is not offered with %s (offered: %s)", s.Code, q.Term, o.ID, joinInts(o.Terms))
+		}
+		if s.RateCard == "" {
+			bad("site %s: a site of offering %s names a rate card of it (rateCard; the quote's, %s, is %s's)", s.Code, o.ID, q.RateCard, q.Offering)
+		}
+	}
+	if tier := q.SiteTier(i); s.Tier != "" || own {
+		if _, err := c.cfg.Catalog.Tier(o, tier); err != nil {
+			bad("site %s: %v", s.Code, err)
+		}
+	}
+	if speed := q.SiteSpeed(i); (s.Speed != "" || own) && !slices.Contains(o.Speeds, speed) {
+		bad("site %s: speed %q is not offered with %s%s (offered: %s)", s.Code, speed, o.ID, hint.DidYouMean(speed, o.Speeds), strings.Join(o.Speeds, ", "))
+	}
+	if s.RateCard != "" && card(o, s.RateCard) == nil {
+		bad("site %s: rate card %q is not a rate card of %s%s", s.Code, s.RateCard, o.ID, hint.DidYouMean(s.RateCard, cardIDs(o)))
+	}
+}
+
+// cardIDs are the ids of o's rate cards.
+func cardIDs(o *catalog.Offering) []string {
+	ids := make([]string, len(o.RateCards))
+	for i, r := range o.RateCards {
+		ids[i] = r.ID
+	}
+	return ids
+}
+
+func joinInts(list []int) string {
+	text := make([]string, len(list))
+	for i, n := range list {
+		text[i] = strconv.Itoa(n)
+	}
+	return strings.Join(text, ", ")
 }
 
 func card(o *catalog.Offering, id string) *catalog.RateCard {
@@ -314,6 +383,7 @@ func (c *COM) submitQuote(now time.Duration, req QuoteRequest, out *engine.Out) 
 	q.offering, _ = c.cfg.Catalog.Offering(req.Offering)
 	q.tier = c.cfg.Catalog.Tiers[req.Tier]
 	q.card = card(q.offering, req.RateCard)
+	q.siteOfferings(c.cfg.Catalog)
 	q.common = q.commonVars()
 	q.quals = make([]*port.QualificationResult, len(req.Sites))
 	q.qualErr = make([]string, len(req.Sites))
@@ -393,34 +463,106 @@ func (c *COM) stageCheck(q *quote, stage string, now time.Duration) string {
 			}
 		}
 	case "commercial":
-		if !q.card.Approved {
-			return fmt.Sprintf("rate card %s is not approved", q.card.ID)
-		}
-		if today := c.cfg.Epoch.Add(now).Format(time.DateOnly); !q.card.Current(today) {
-			return fmt.Sprintf("rate card %s is not valid on %s (valid %s to %s)", q.card.ID, today, q.card.From, q.card.To)
-		}
-		if !slices.Contains(q.card.Terms, q.req.Term) {
-			return fmt.Sprintf("rate card %s does not cover a %d-month term", q.card.ID, q.req.Term)
+		today := c.cfg.Epoch.Add(now).Format(time.DateOnly)
+		if why := cardCheck(q.card, q.req.Term, today); why != "" {
+			return why
 		}
 		if q.req.Monthly < q.card.Monthly {
 			return fmt.Sprintf("price %.2f is below rate card %s (%.2f)", q.req.Monthly, q.card.ID, q.card.Monthly)
 		}
-		if d := 1 - q.req.Monthly/q.offering.ListPrice; d > q.offering.DiscountAuthority+1e-9 {
-			return fmt.Sprintf("discount %.1f%% exceeds the %.1f%% authority", 100*d, 100*q.offering.DiscountAuthority)
+		if why := discountCheck(q.offering, q.req.Monthly); why != "" {
+			return why
 		}
-		// A site of its own tier, speed or price is priced against the
-		// card's price of its tier and speed.
+		// A site of its own tier, speed, price or offering is priced
+		// against its card's price of its tier and speed; a card of
+		// its own is checked as the quote's is.
 		for i, s := range q.req.Sites {
-			if s.Tier == "" && s.Speed == "" && s.Monthly == 0 {
+			if !s.own() {
 				continue
 			}
+			o, rc := q.offeringOf(i), q.cardOf(i)
 			tier, speed, price := q.req.SiteTier(i), q.req.SiteSpeed(i), q.req.SiteMonthly(i)
-			if floor := q.card.PriceOf(tier, speed); price < floor-1e-9 {
-				return fmt.Sprintf("site %s: price %.2f is below rate card %s for %s %s (%.2f)", s.Code, price, q.card.ID, tier, speed, floor)
+			if rc != q.card {
+				if why := cardCheck(rc, q.req.Term, today); why != "" {
+					return "site " + s.Code + ": " + why
+				}
+			}
+			if floor := rc.PriceOf(tier, speed); price < floor-1e-9 {
+				return fmt.Sprintf("site %s: price %.2f is below rate card %s for %s %s (%.2f)", s.Code, price, rc.ID, tier, speed, floor)
+			}
+			if o != q.offering {
+				if why := discountCheck(o, price); why != "" {
+					return "site " + s.Code + ": " + why
+				}
 			}
 		}
 	}
 	return ""
+}
+
+// cardCheck is why rate card rc does not cover a term of term months on
+// day today: not approved, not valid that day, or not for that term; ""
+// when it does.
+func cardCheck(rc *catalog.RateCard, term int, today string) string {
+	switch {
+	case !rc.Approved:
+		return fmt.Sprintf("rate card %s is not approved", rc.ID)
+	case !rc.Current(today):
+		return fmt.Sprintf("rate card %s is not valid on %s (valid %s to %s)", rc.ID, today, rc.From, rc.To)
+	case !slices.Contains(rc.Terms, term):
+		return fmt.Sprintf("rate card %s does not cover a %d-month term", rc.ID, term)
+	}
+	return ""
+}
+
+// discountCheck is why a price is a discount from o's list price beyond
+// its authority, or "".
+func discountCheck(o *catalog.Offering, price float64) string {
+	if d := 1 - price/o.ListPrice; d > o.DiscountAuthority+1e-9 {
+		return fmt.Sprintf("discount %.1f%% exceeds the %.1f%% authority", 100*d, 100*o.DiscountAuthority)
+	}
+	return ""
+}
+
+// siteOfferings finds the offering and rate card of each site of its
+// own (q.own), in cat; the quote was checked, so each is there.
+func (q *quote) siteOfferings(cat *catalog.Catalog) {
+	q.own = nil
+	for i, s := range q.req.Sites {
+		if s.Offering == "" && s.RateCard == "" {
+			continue
+		}
+		if q.own == nil {
+			q.own = make([]siteOffering, len(q.req.Sites))
+		}
+		o := q.offering
+		if s.Offering != "" {
+			o = cat.Offerings[s.Offering]
+		}
+		q.own[i] = siteOffering{o, card(o, q.req.SiteRateCard(i))}
+	}
+}
+
+// siteOffering is a site's own offering and rate card.
+type siteOffering struct {
+	offering *catalog.Offering
+	card     *catalog.RateCard
+}
+
+// offeringOf is the offering of the quote's site i: the quote's, unless
+// the site has its own; cardOf its rate card.
+func (q *quote) offeringOf(i int) *catalog.Offering {
+	if i >= 0 && i < len(q.own) && q.own[i].offering != nil {
+		return q.own[i].offering
+	}
+	return q.offering
+}
+
+func (q *quote) cardOf(i int) *catalog.RateCard {
+	if i >= 0 && i < len(q.own) && q.own[i].card != nil {
+		return q.own[i].card
+	}
+	return q.card
 }
 
 // stageKey is the parsed secret key of stage (secret, from StageKeys),
@@ -535,6 +677,14 @@ func (v siteVars) Var(name string) (string, bool) {
 	}
 	if val, ok := v.over[name]; ok {
 		return val, true
+	}
+	if o := q.offeringOf(v.i); o != q.offering { // a site of another offering
+		switch name {
+		case "offering.code":
+			return o.Code, true
+		case "cpe.model":
+			return o.CPEModel, true
+		}
 	}
 	val, ok := q.common[name]
 	return val, ok

@@ -52,7 +52,7 @@ func (c *COM) remove(m Remove, out *engine.Out) {
 func (c *COM) disconnect(o *order, i int, reason string, out *engine.Out) {
 	it := &o.po.Items[i]
 	o.removed[i] = true
-	cfs := c.cfg.Catalog.CFSFor(o.quote.offering, c.cfg.Catalog.Tiers[c.effective(o, i).tier])
+	cfs := c.cfg.Catalog.CFSFor(o.offering(i), c.cfg.Catalog.Tiers[c.effective(o, i).tier])
 	d, err := c.decomposition(o, i, cfs)
 	if err != nil {
 		out.Error(fmt.Errorf("COM: disconnect: %w", err))

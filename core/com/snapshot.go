@@ -297,6 +297,7 @@ func (c *COM) loadQuote(s *quoteState) (*quote, error) {
 	for _, kv := range s.Common {
 		q.common[kv.Key] = kv.Value
 	}
+	q.siteOfferings(c.cfg.Catalog)
 	return q, nil
 }
 

@@ -120,8 +120,8 @@ func (c *COM) newWave(o *order, name, soName string, target time.Duration, items
 // cfsOf is the CFS of item i: those of its own tier when its site or a
 // change gave it one other than the quote's, else cfs (the quote's).
 func (c *COM) cfsOf(o *order, i int, cfs []*catalog.CFS) []*catalog.CFS {
-	if tier := c.effective(o, i).tier; tier != o.quote.tier.Name {
-		return c.cfg.Catalog.CFSFor(o.quote.offering, c.cfg.Catalog.Tiers[tier])
+	if tier, off := c.effective(o, i).tier, o.offering(i); tier != o.quote.tier.Name || off != o.quote.offering {
+		return c.cfg.Catalog.CFSFor(off, c.cfg.Catalog.Tiers[tier])
 	}
 	return cfs
 }
@@ -227,7 +227,7 @@ func (c *COM) decomposition(o *order, i int, cfs []*catalog.CFS) (decomposition,
 		}
 		d.chars[k] = chars
 	}
-	id, err := catalog.ExpandIn(&c.strs, o.quote.offering.InstanceID, vars)
+	id, err := catalog.ExpandIn(&c.strs, o.offering(i).InstanceID, vars)
 	if err != nil {
 		return d, fmt.Errorf("COM: product instance id of %s: %w", o.po.Items[i].ID, err)
 	}
@@ -657,7 +657,8 @@ func (c *COM) activate(now time.Duration, o *order, i int, out *engine.Out) {
 	q := o.quote
 	id := o.instances[i]
 	p := o.product(i)
-	*p = tmf.Product{ID: id, Name: q.offering.Name, Status: "active", ProductOffering: tmf.Ref{ID: q.offering.ID, Name: q.offering.Name},
+	off := o.offering(i)
+	*p = tmf.Product{ID: id, Name: off.Name, Status: "active", ProductOffering: tmf.Ref{ID: off.ID, Name: off.Name},
 		Characteristics: it.Characteristics, Place: it.Place, RelatedParty: o.po.RelatedParty, StartDate: now,
 		MonthlyPrice: it.MonthlyPrice, Services: it.Services, BillingAccount: o.po.BillingAccount,
 		ProductOrder: o.po.ID, ProductOrderItem: it.ID, Ord: c.productOrd()}

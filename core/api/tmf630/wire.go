@@ -74,6 +74,9 @@ type OrderPrice struct {
 	PriceType             string `json:"priceType"`
 	RecurringChargePeriod string `json:"recurringChargePeriod,omitempty"`
 	Price                 Price  `json:"price"`
+	// ProductOfferingPrice is the rate card the price is of, where it is
+	// not the quote's (a site of another offering).
+	ProductOfferingPrice *Ref `json:"productOfferingPrice,omitempty"`
 }
 
 // Quantity is a v4 Quantity.

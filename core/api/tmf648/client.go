@@ -37,12 +37,16 @@ func NewQuoteBody(q com.QuoteRequest, currency string) QuoteBody {
 	for _, w := range q.Waves {
 		b.Wave = append(b.Wave, Wave{Name: w.Name, ServiceOrder: w.ServiceOrder, Target: tmf.FormatOffset(w.Target)})
 	}
-	for _, s := range q.Sites {
-		b.QuoteItem = append(b.QuoteItem, QuoteItemBody{ID: s.Code, Action: "add", ProductOffering: tmf630.Ref{ID: q.Offering},
+	for i, s := range q.Sites {
+		price := tmf630.Monthly("", currency, q.SiteMonthly(i))
+		if s.RateCard != "" {
+			price.ProductOfferingPrice = &tmf630.Ref{ID: s.RateCard}
+		}
+		b.QuoteItem = append(b.QuoteItem, QuoteItemBody{ID: s.Code, Action: "add", ProductOffering: tmf630.Ref{ID: q.SiteOffering(i)},
 			Product: tmf630.ItemProduct{Place: []tmf630.Place{{ID: s.Code, Name: s.Name, Role: "installationAddress", Address: s.Address}},
-				ProductCharacteristic: []tmf630.Characteristic{{Name: "speed", Value: q.Speed}, {Name: "slaTier", Value: q.Tier}, {Name: "wave", Value: s.Wave}}},
+				ProductCharacteristic: []tmf630.Characteristic{{Name: "speed", Value: q.SiteSpeed(i)}, {Name: "slaTier", Value: q.SiteTier(i)}, {Name: "wave", Value: s.Wave}}},
 			ItemTerm:       []tmf630.OrderTerm{{Duration: &tmf630.Quantity{Amount: float64(q.Term), Units: "month"}}},
-			QuoteItemPrice: []tmf630.OrderPrice{tmf630.Monthly("", currency, q.Monthly)}})
+			QuoteItemPrice: []tmf630.OrderPrice{price}})
 	}
 	return b
 }

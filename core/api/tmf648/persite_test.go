@@ -1,9 +1,14 @@
 package tmf648_test
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/ordertwin/ordertwin/core/api/apitest"
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
+	"github.com/ordertwin/ordertwin/core/api/tmf648"
+	"github.com/ordertwin/ordertwin/core/com"
+	"github.com/ordertwin/ordertwin/scenarios"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -34,4 +39,55 @@ func TestQuoteItemsOfTheirOwnTier(t *testing.T) {
 	assert.Equal(t, 3200.0, amount("MELB"))
 	assert.Equal(t, 1850.0, amount("SYD1"))
 	assert.Equal(t, 1400.0, amount("BNE2"))
+}
+
+// A quote with sites of another offering shows each item's offering and,
+// for those on a rate card of their own, the card its price is of; an
+// approver's client recomputes from the wire the digest of the quote the
+// scenario placed (its first site has values of its own); and a client
+// may place such a quote over the API.
+func TestQuoteItemsOfAnotherOffering(t *testing.T) {
+	const file = "v2-two-offerings.yaml"
+	r := apitest.ServeLibrary(t, file)
+	quotes := r.List(t, quotesPath)
+	require.Len(t, quotes, 1)
+	offering, card := map[string]any{}, map[string]any{}
+	for _, it := range quotes[0]["quoteItem"].([]any) {
+		item := it.(map[string]any)
+		offering[item["id"].(string)] = item["productOffering"].(map[string]any)["id"]
+		price := item["quoteItemPrice"].([]any)[0].(map[string]any)
+		if pop, ok := price["productOfferingPrice"].(map[string]any); ok {
+			card[item["id"].(string)] = pop["id"]
+		}
+	}
+	assert.Equal(t, map[string]any{"PER1": "PO-EFCP-01", "PER2": "PO-EFCG-01", "ADL1": "PO-EFCP-01"}, offering)
+	assert.Equal(t, map[string]any{"PER1": "RC-PLAT-2025-NEG", "ADL1": "RC-PLAT-2025-NEG"}, card)
+	for _, po := range r.List(t, tmf630.ProductOrdering+"/productOrder") {
+		for _, it := range po["productOrderItem"].([]any) {
+			item := it.(map[string]any)
+			site := item["product"].(map[string]any)["place"].([]any)[0].(map[string]any)["id"].(string)
+			assert.Equal(t, offering[site], item["productOffering"].(map[string]any)["id"], site)
+		}
+	}
+
+	sc, err := scenarios.LoadLibrary(file)
+	require.NoError(t, err)
+	var wire tmf648.Quote
+	require.NoError(t, json.Unmarshal([]byte(apitest.MustMarshal(t, quotes[0])), &wire))
+	digest, err := tmf648.QuoteDigest(wire)
+	require.NoError(t, err)
+	assert.Equal(t, com.Digest(sc.Spec.Orders[0].Quote), digest)
+
+	req := sc.Spec.Orders[0].Quote
+	req.ID, req.Customer.ID = "", "CUST-ENT-3311"
+	decoded, e := tmf648.DecodeQuote([]byte(apitest.MustMarshal(t, tmf648.NewQuoteBody(req, "AUD"))))
+	require.Nil(t, e)
+	assert.Equal(t, "PO-EFCP-01", decoded.Offering, "the first item's offering is the quote's")
+	assert.Equal(t, "PO-EFCG-01", decoded.Sites[1].Offering)
+	assert.Equal(t, "RC-PLAT-2025-NEG", decoded.RateCard, "and its rate card")
+	assert.Equal(t, "RC-ENT-2024-NEG", decoded.Sites[1].RateCard)
+	assert.Equal(t, "", decoded.Sites[2].Offering, "of the quote's, the first item's")
+	assert.Equal(t, com.Digest(req), com.Digest(*decoded), "the same quote, whichever site gives the quote's values")
+	res := r.Call(t, "POST", quotesPath, apitest.MustMarshal(t, tmf648.NewQuoteBody(req, "AUD")))
+	assert.Equal(t, 201, res.Code, res.Body.String())
 }

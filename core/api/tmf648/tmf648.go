@@ -307,12 +307,17 @@ func (s quotes) quote(v com.QuoteView) Quote {
 		out.Wave[i] = Wave{Name: wv.Name, ServiceOrder: wv.ServiceOrder, Target: tmf.FormatOffset(wv.Target)}
 	}
 	for i, site := range req.Sites {
-		it := QuoteItemWire{ID: site.Code, Action: "add", ProductOffering: &tmf630.Ref{ID: req.Offering, Href: tmf630.ProductCatalog + "/productOffering/" + req.Offering},
+		price := tmf630.Monthly("monthly charge", v.Currency, req.SiteMonthly(i))
+		if site.RateCard != "" {
+			price.ProductOfferingPrice = &tmf630.Ref{ID: site.RateCard, Name: "rate card", ReferredType: "RateCard"}
+		}
+		offering := req.SiteOffering(i)
+		it := QuoteItemWire{ID: site.Code, Action: "add", ProductOffering: &tmf630.Ref{ID: offering, Href: tmf630.ProductCatalog + "/productOffering/" + offering},
 			Product: &tmf630.ItemProduct{Place: []tmf630.Place{{ID: site.Code, Name: site.Name, Role: "installationAddress", Address: site.Address, ReferredType: "GeographicSite"}},
 				ProductCharacteristic: []tmf630.Characteristic{{Name: "speed", ValueType: "string", Value: req.SiteSpeed(i)},
 					{Name: "slaTier", ValueType: "string", Value: req.SiteTier(i)}, {Name: "wave", ValueType: "string", Value: site.Wave}}},
 			ItemTerm:       []tmf630.OrderTerm{{Name: "commitment", Duration: &tmf630.Quantity{Amount: float64(req.Term), Units: "month"}}},
-			QuoteItemPrice: []tmf630.OrderPrice{tmf630.Monthly("monthly charge", v.Currency, req.SiteMonthly(i))}, Type: "QuoteItem"}
+			QuoteItemPrice: []tmf630.OrderPrice{price}, Type: "QuoteItem"}
 		if i < len(v.Sites) && v.Sites[i] != nil {
 			ql := v.Sites[i]
 			it.Qualification = []Qualification{{ID: ql.Token, Name: "feasibility", ExpirationDate: s.n.Date(ql.Expires),
@@ -363,8 +368,12 @@ type quoteItemIn struct {
 
 // DecodeQuote reads and checks the body of POST quote: a customer
 // (relatedParty with role customer) and its billing account, the rate card
-// (agreement), the waves, and one item per site, every item the same
-// offering, speed, tier, term and price (one negotiated price per site).
+// (agreement), the waves, and one item per site, every item of the same
+// term. The first item's offering, speed, tier and price are the quote's;
+// an item that differs is a site of its own (per-site values, a site of
+// another offering). The agreement is the rate card of every item whose
+// price names none (productOfferingPrice); the first item's is the
+// quote's.
 // Every error is a 400 naming the field; the catalog check comes after.
 func DecodeQuote(body []byte) (*com.QuoteRequest, *tmf630.Error) {
 	var in quoteIn
@@ -396,7 +405,7 @@ func DecodeQuote(body []byte) (*com.QuoteRequest, *tmf630.Error) {
 	if len(in.Agreement) != 1 || in.Agreement[0].ID == "" {
 		return bad("agreement: want one, the rate card, with its id")
 	}
-	req.RateCard = in.Agreement[0].ID
+	agreement := in.Agreement[0].ID // the rate card of every item that names none
 	if len(in.Wave) == 0 {
 		return bad("wave: required, at least one wave of the rollout")
 	}
@@ -461,23 +470,38 @@ func DecodeQuote(body []byte) (*com.QuoteRequest, *tmf630.Error) {
 				return bad("%s: %q is not a characteristic of a site (speed, slaTier, wave)", at("product.productCharacteristic"), c.Name)
 			}
 		}
-		term := int(it.ItemTerm[0].Duration.Amount)
+		term, card := int(it.ItemTerm[0].Duration.Amount), agreement
+		if pop := it.QuoteItemPrice[0].ProductOfferingPrice; pop != nil {
+			if pop.ID == "" {
+				return bad("%s: want the rate card's id", at("quoteItemPrice[0].productOfferingPrice.id"))
+			}
+			card = pop.ID
+		}
 		if i == 0 {
-			req.Offering, req.Speed, req.Tier, req.Term, req.Monthly = it.ProductOffering.ID, speed, tier, term, price
+			req.Offering, req.Speed, req.Tier, req.Term, req.Monthly, req.RateCard = it.ProductOffering.ID, speed, tier, term, price, card
 		}
-		switch {
-		case it.ProductOffering.ID != req.Offering:
-			return bad("%s: every site of a quote has the same offering (%s)", at("productOffering.id"), req.Offering)
-		case speed != req.Speed || tier != req.Tier:
-			return bad("%s: every site of a quote has the same speed and slaTier (%s, %s)", at("product.productCharacteristic"), req.Speed, req.Tier)
-		case term != req.Term:
+		if term != req.Term {
 			return bad("%s: every site of a quote has the same term (%d months)", at("itemTerm"), req.Term)
-		case price != req.Monthly:
-			return bad("%s: every site of a quote has the same negotiated price (%g)", at("quoteItemPrice"), req.Monthly)
 		}
+		// The first item's offering, speed, tier and price are the
+		// quote's; a site that differs has its own (catalog-checked by
+		// COM), and its price may be of its own rate card.
+		site.Offering, site.Speed, site.Tier = differs(it.ProductOffering.ID, req.Offering), differs(speed, req.Speed), differs(tier, req.Tier)
+		if price != req.Monthly {
+			site.Monthly = price
+		}
+		site.RateCard = differs(card, req.RateCard)
 		req.Sites = append(req.Sites, site)
 	}
 	return &req, nil
+}
+
+// differs is v where it differs from the quote's, else "".
+func differs(v, quote string) string {
+	if v == quote {
+		return ""
+	}
+	return v
 }
 
 // QuoteDigest recomputes a quote's content digest (com.Digest) from the
