@@ -12,15 +12,15 @@ import (
 	"github.com/ordertwin/ordertwin/core/hint"
 )
 
-// gates reads the version 2 gates of the rollout plan into waves (the
-// plan's waves, in file order) and returns them in release order: each
+// gates reads the version 2 gates of a rollout plan, specs at path in the
+// file (quote.waves, or population.waves), into waves (the plan's waves,
+// in file order) and returns them in release order: each
 // wave after the waves it waits for, file order between others. A gate
 // on a wave the plan does not have, a gate that closes a cycle, or a
 // release other than manual is an error naming the wave's line and key.
 // In a plan with gates, a wave without any waits for the wave before it
 // in the file, SLA validated, as in version 1.
-func (f *File) gates(waves []com.WavePlan, bad func(format string, args ...any)) []com.WavePlan {
-	specs := f.Quote.Waves
+func (f *File) gates(specs []WaveSpec, path string, waves []com.WavePlan, bad func(format string, args ...any)) []com.WavePlan {
 	gated := false
 	for _, w := range specs {
 		gated = gated || len(w.After) > 0 || w.Release != ""
@@ -29,16 +29,19 @@ func (f *File) gates(waves []com.WavePlan, bad func(format string, args ...any))
 		return waves
 	}
 	if f.Version < 2 {
-		bad("quote.waves: after and release are version 2: the file starts with \"version: 2\"")
+		bad("%s: after and release are version 2: the file starts with \"version: 2\"", path)
 		return waves
 	}
-	names := f.Quote.waveNames()
+	names := make([]string, len(specs))
+	for i, w := range specs {
+		names[i] = w.Name
+	}
 	g := graph.New(graph.StringHash, graph.Directed(), graph.PreventCycles())
 	for _, n := range names {
 		_ = g.AddVertex(n) // a name twice is the quote check's error
 	}
 	where := func(i int, key string) string {
-		return fmt.Sprintf("line %d: quote.waves[%d] (%s): %s", specs[i].line, i, specs[i].Name, key)
+		return fmt.Sprintf("line %d: %s[%d] (%s): %s", specs[i].line, path, i, specs[i].Name, key)
 	}
 	edges := map[string][]string{} // wave → the waves waiting for it
 	ok := true
@@ -86,7 +89,7 @@ func (f *File) gates(waves []com.WavePlan, bad func(format string, args ...any))
 		return slices.Index(names, a) < slices.Index(names, b)
 	})
 	if err != nil {
-		bad("quote.waves: %v", err)
+		bad("%s: %v", path, err)
 		return waves
 	}
 	sorted := make([]com.WavePlan, 0, len(waves))
@@ -144,4 +147,24 @@ func cycle(edges map[string][]string, to, from string) string {
 		}
 	}
 	return from + " → " + to
+}
+
+// populationGates reads the gates of a population's waves (version 2),
+// which every customer's plan then has: the plan is worked out once, here,
+// and each customer's order takes it with its own targets.
+func (f *File) populationGates(bad func(format string, args ...any)) {
+	p := f.Population
+	specs := make([]WaveSpec, len(p.Waves))
+	for i, w := range p.Waves {
+		specs[i] = WaveSpec{Name: w.Name, Target: w.Target, After: w.After, Release: w.Release,
+			line: f.lines[fmt.Sprintf("population.waves[%d]", i)]}
+	}
+	waves, err := p.waves()
+	if err != nil {
+		return // the population's own check names it
+	}
+	gated := f.gates(specs, "population.waves", waves, bad)
+	if slices.ContainsFunc(gated, func(w com.WavePlan) bool { return len(w.After) > 0 || w.Manual }) {
+		p.gated = gated
+	}
 }

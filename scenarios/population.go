@@ -3,6 +3,7 @@ package scenarios
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/catalog"
@@ -33,6 +34,10 @@ type Population struct {
 	// their arrival (scenario, the default), or clients over the APIs
 	// (api: `ordertwin load` and `ordertwin chaos` quote for them).
 	Orders string `yaml:"orders"`
+	// gated is the waves' plan with their gates, in the order they can
+	// go (File.gates), when any wave has one; nil: in the file's order,
+	// each after the one before.
+	gated []com.WavePlan
 }
 
 // Who places a population's orders (Population.Orders).
@@ -47,6 +52,10 @@ type PopulationWave struct {
 	Name   string `yaml:"name"`
 	Sites  int    `yaml:"sites"`
 	Target string `yaml:"target"`
+	// Version 2: the wave's gates, and whether a person releases it, as
+	// a quote's wave (WaveSpec).
+	After   []GateSpec `yaml:"after"`
+	Release string     `yaml:"release"`
 }
 
 // PopulationNetwork shapes the generated network.
@@ -166,6 +175,9 @@ func (p *Population) generate(cat *catalog.Catalog, durations map[string]twin.Du
 
 // waves are the population's wave plans, each target counting from T+0.
 func (p *Population) waves() ([]com.WavePlan, error) {
+	if p.gated != nil {
+		return slices.Clone(p.gated), nil
+	}
 	var waves []com.WavePlan
 	for _, w := range p.Waves {
 		target, err := tmf.ParseOffset(w.Target)

@@ -464,7 +464,7 @@ func (f *File) placement(cat *catalog.Catalog, net *twin.Network, bad func(forma
 		}
 		q.Waves = append(q.Waves, com.WavePlan{Name: w.Name, ServiceOrder: so, Target: target})
 	}
-	q.Waves = f.gates(q.Waves, bad)
+	q.Waves = f.gates(f.Quote.Waves, "quote.waves", q.Waves, bad)
 	for i, s := range f.Quote.Sites {
 		if f.Version < 2 && (s.SLA != "" || s.Speed != "" || s.Price != 0 || s.Offering != "" || s.RateCard != "") {
 			bad("%squote.sites[%d] (%s): sla, speed, price, offering and rateCard of a site are version 2: the file starts with \"version: 2\"", f.lines.at(fmt.Sprintf("quote.sites[%d]", i)), i, s.Code)
@@ -737,6 +737,7 @@ func (f *File) buildPopulation(dir string) (*Scenario, error) {
 	if err != nil {
 		return nil, err
 	}
+	f.populationGates(bad)
 	net, orders, events, err := f.Population.generate(cat, durations)
 	if err != nil {
 		return nil, fmt.Errorf("population: %w", err)

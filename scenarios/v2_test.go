@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"slices"
@@ -8,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/com"
+	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -511,4 +514,53 @@ func TestSiteOfAnotherOffering(t *testing.T) {
 	r = run(t, sc)
 	assert.Equal(t, "rejected", r.Quote.State)
 	assert.Contains(t, r.Quote.Approvals[1].Reason, "site PER1: price 2900.00 is below rate card RC-PLAT-2025-NEG for Platinum 1G-sym (2950.00)")
+}
+
+// A population's waves take gates and manual releases as a quote's do:
+// every customer's plan has them, each order's gated wave waits for the
+// wave it names and for the release event, and a gate on a wave the plan
+// lacks is an error naming the line.
+func TestPopulationGates(t *testing.T) {
+	const storm = "v2-change-storm.yaml"
+	gated := []string{"    - {name: Wave 1, sites: 4, target: P45D}",
+		"    - {name: Wave 1, sites: 4, target: P45D, after: [{wave: Pilot, on: completed}], release: manual}"}
+	release := []string{"events:\n", "events:\n  - {at: P10D, kind: release, wave: Wave 1, by: rollout manager}\n"}
+	sc, err := loadEdited(t, storm, append(gated, release...)...)
+	require.NoError(t, err)
+	require.Len(t, sc.Spec.Orders, 40)
+	for _, p := range sc.Spec.Orders {
+		w := p.Quote.Waves[1]
+		require.Equal(t, "Wave 1", w.Name)
+		assert.True(t, w.Manual, p.OrderID)
+		assert.Equal(t, []com.Gate{{Wave: "Pilot", On: com.GateCompleted}}, w.After, p.OrderID)
+	}
+	releases := func(sc *Scenario) map[string]store.Record {
+		mem := store.NewMemory()
+		sc.Expect = nil
+		_, err := sc.Run(context.Background(), Options{Journal: mem})
+		require.NoError(t, err)
+		out := map[string]store.Record{}
+		for _, r := range mem.Records() {
+			if strings.HasSuffix(r.Entity, "/Wave 1") && r.To == "released" {
+				out[r.Entity] = r
+			}
+		}
+		return out
+	}
+	got := releases(sc)
+	require.Len(t, got, 40, "every order's Wave 1 is released")
+	for entity, r := range got {
+		assert.GreaterOrEqual(t, r.At, 10*24*time.Hour, "%s: not before the release event", entity)
+		assert.Contains(t, r.Reason, "gate passed: SO-PILOT completed; released by rollout manager", entity)
+	}
+	held, err := loadEdited(t, storm, gated...)
+	require.NoError(t, err)
+	assert.Empty(t, releases(held), "without the release, no Wave 1 goes")
+
+	_, err = loadEdited(t, storm, gated[0], "    - {name: Wave 1, sites: 4, target: P45D, after: [{wave: Pilt}]}")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `line 28: population.waves[1] (Wave 1): after[0]: wave "Pilt" is not in the rollout plan (did you mean "Pilot"?)`)
+	_, err = loadEdited(t, storm, "version: 2", "version: 1", gated[0], gated[1])
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "population.waves: after and release are version 2")
 }
