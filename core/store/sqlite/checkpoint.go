@@ -20,6 +20,10 @@ const (
 	checkpointBytes = 16 << 20
 )
 
+// walFrames bounds the WAL (frames of a page, 4 KiB by default: 64 MiB);
+// see checkpoint. A variable: tests lower it.
+var walFrames = 16384
+
 type checkpointer struct {
 	db      *sql.DB
 	nudge   chan struct{}
@@ -52,8 +56,26 @@ func (c *checkpointer) run() {
 		case <-tick.C:
 		case <-c.nudge:
 		}
-		_, _ = c.db.Exec(`PRAGMA wal_checkpoint(PASSIVE)`) // a failure is tried again at the next
+		c.checkpoint()
 	}
+}
+
+// checkpoint copies the WAL into the file without waiting (PASSIVE). Under
+// a writer that never pauses such a checkpoint never catches up with the
+// last frame, and SQLite starts the WAL over only once one has: the WAL
+// would grow with everything written (gigabytes in a soak). When it holds
+// more than walFrames frames after a passive run, the checkpointer waits
+// for the writer's commit in progress, holds the next one up while it
+// copies what is left (little: the passive run copied the rest), and
+// truncates the WAL (TRUNCATE): a pause of milliseconds, once every
+// walFrames frames, for a WAL bounded by them. A failure is tried again at
+// the next run.
+func (c *checkpointer) checkpoint() {
+	var busy, frames, copied int
+	if err := c.db.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied); err != nil || frames <= walFrames {
+		return
+	}
+	_, _ = c.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
 }
 
 // wrote counts n bytes committed, and wakes the checkpointer once enough
