@@ -2,6 +2,7 @@ package com_test
 
 import (
 	"context"
+	"maps"
 	"testing"
 	"time"
 
@@ -146,6 +147,39 @@ func TestCheckPerSiteAndGates(t *testing.T) {
 		"wave Wave 2: gate on Wave 1: a share of sites over 0 and at most 100%", "wave Wave 2: gate on itself"} {
 		assert.ErrorContains(t, err, want)
 	}
+}
+
+// A site of another offering is checked against it: its tier and speed
+// (its own or the quote's it takes), the quote's term, a rate card of it,
+// and one currency for the quote.
+func TestCheckSiteOfAnotherOffering(t *testing.T) {
+	sc, err := scenarios.Load("../../scenarios/globaltech-5site.yaml")
+	require.NoError(t, err)
+	cat := *sc.Spec.Catalog
+	cat.Offerings = maps.Clone(cat.Offerings)
+	nzd := *cat.Offerings["PO-EFCP-01"]
+	nzd.ID, nzd.Currency = "PO-EFCP-NZ", "NZD"
+	cat.Offerings[nzd.ID] = &nzd
+	c := com.New(com.Config{Catalog: &cat})
+	q := *quote(sc)
+	q.Sites = append([]com.Site(nil), q.Sites...)
+	q.Term = 24
+	q.Sites[0].Offering = "PO-EFCP-01"                                         // Gold 500M, 24 months and no card: four faults
+	q.Sites[1].Offering, q.Sites[1].RateCard = "PO-EFCP-01", "RC-ENT-2024-NEG" // the quote's card, not EFCP's
+	q.Sites[2].Offering, q.Sites[2].RateCard, q.Sites[2].Tier, q.Sites[2].Speed = nzd.ID, "RC-PLAT-2025-NEG", "Platinum", "1G-sym"
+	err = c.Check(q)
+	require.Error(t, err)
+	for _, want := range []string{
+		"site MELB: term 24 months is not offered with PO-EFCP-01 (offered: 36, 60)",
+		"site MELB: a site of offering PO-EFCP-01 names a rate card of it",
+		`site MELB: SLA tier "Gold" is not offered with PO-EFCP-01`,
+		`site MELB: speed "500M-sym" is not offered with PO-EFCP-01`,
+		`site SYD1: rate card "RC-ENT-2024-NEG" is not a rate card of PO-EFCP-01`,
+		"site SYD2: PO-EFCP-NZ is priced in NZD, the quote's PO-EFCG-01 in AUD: a quote has one currency",
+	} {
+		assert.ErrorContains(t, err, want)
+	}
+	assert.NotContains(t, err.Error(), "site BNE1", "a site of the quote's offering is the quote's")
 }
 
 // A site fails only once all its service order items are final, with the

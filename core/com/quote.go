@@ -294,10 +294,14 @@ func (c *COM) checkSiteOffering(q QuoteRequest, i int, o *catalog.Offering, bad 
 	s := q.Sites[i]
 	own := s.Offering != "" && s.Offering != o.ID
 	if own {
+		quoted := o
 		var err error
 		if o, err = c.cfg.Catalog.Offering(s.Offering); err != nil {
 			bad("site %s: %v", s.Code, err)
 			return
+		}
+		if o.Currency != quoted.Currency {
+			bad("site %s: %s is priced in %s, the quote's %s in %s: a quote has one currency", s.Code, o.ID, o.Currency, quoted.ID, quoted.Currency)
 		}
 		if !slices.Contains(o.Terms, q.Term) {
 			bad("site %s: term %d months is not offered with %s (offered: %s)", s.Code, q.Term, o.ID, joinInts(o.Terms))
