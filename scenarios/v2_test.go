@@ -490,7 +490,7 @@ func TestSiteOfAnotherOffering(t *testing.T) {
 			`line 35: quote: site PER1: unknown product offering "PO-EFCP-1" (did you mean "PO-EFCP-01"?)`},
 		{"no rate card", "offering: PO-EFCP-01, rateCard: RC-PLAT-2025-NEG, sla: Platinum, speed: 1G-sym, price: 3000",
 			"offering: PO-EFCP-01, sla: Platinum, speed: 1G-sym, price: 3000",
-			`line 34: quote: site PER1: a site of offering PO-EFCP-01 names a rate card of it (rateCard; the quote's, RC-ENT-2024-NEG, is PO-EFCG-01's)`},
+			`line 34: quote: site PER1: rateCard: missing: a site of offering PO-EFCP-01 is priced on a rate card of it (the quote's, RC-ENT-2024-NEG, is PO-EFCG-01's)`},
 		{"a card of the other offering", "rateCard: RC-PLAT-2025-NEG, sla: Platinum, speed: 1G-sym, price: 3000",
 			"rateCard: RC-ENT-2024-NEG, sla: Platinum, speed: 1G-sym, price: 3000",
 			`line 35: quote: site PER1: rate card "RC-ENT-2024-NEG" is not a rate card of PO-EFCP-01`},

@@ -171,7 +171,7 @@ func TestCheckSiteOfAnotherOffering(t *testing.T) {
 	require.Error(t, err)
 	for _, want := range []string{
 		"site MELB: term 24 months is not offered with PO-EFCP-01 (offered: 36, 60)",
-		"site MELB: a site of offering PO-EFCP-01 names a rate card of it",
+		"site MELB: rateCard: missing: a site of offering PO-EFCP-01 is priced on a rate card of it",
 		`site MELB: SLA tier "Gold" is not offered with PO-EFCP-01`,
 		`site MELB: speed "500M-sym" is not offered with PO-EFCP-01`,
 		`site SYD1: rate card "RC-ENT-2024-NEG" is not a rate card of PO-EFCP-01`,

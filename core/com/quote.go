@@ -307,7 +307,7 @@ func (c *COM) checkSiteOffering(q QuoteRequest, i int, o *catalog.Offering, bad 
 			bad("site %s: term %d months is not offered with %s (offered: %s)", s.Code, q.Term, o.ID, joinInts(o.Terms))
 		}
 		if s.RateCard == "" {
-			bad("site %s: a site of offering %s names a rate card of it (rateCard; the quote's, %s, is %s's)", s.Code, o.ID, q.RateCard, q.Offering)
+			bad("site %s: rateCard: missing: a site of offering %s is priced on a rate card of it (the quote's, %s, is %s's)", s.Code, o.ID, q.RateCard, q.Offering)
 		}
 	}
 	if tier := q.SiteTier(i); s.Tier != "" || own {
