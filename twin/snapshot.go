@@ -48,6 +48,10 @@ type saved struct {
 	Stock     []savedPool // by model@region
 	Credit    []CreditAcct
 	Holds     []savedHold
+	// Reserved is every reserved resource and where it goes back
+	// (snapshot_resources.go); Resources, a list, is read from a snapshot
+	// of an earlier build, which had no Reserved.
+	Reserved  resourceTable
 	Resources []savedResource
 	RouterUp  []savedRouter
 	Delivered []string
@@ -188,14 +192,9 @@ func (t *Twin) Snapshot() ([]byte, error) {
 	for _, h := range sorted(t.holds) {
 		s.Holds = append(s.Holds, savedHold{Holder: h, Capacity: capacities[t.holds[h]]})
 	}
-	s.Resources = make([]savedResource, 0, len(t.resources))
-	for _, id := range sorted(t.resources) {
-		rel := t.resources[id]
-		pool, ok := pools[rel.slots]
-		if !ok {
-			return nil, fmt.Errorf("resource %s goes back to a pool the twin does not have", id)
-		}
-		s.Resources = append(s.Resources, savedResource{ID: id, Pool: pool, Slot: rel.i, Capacity: capacities[rel.capacity]})
+	var err error
+	if s.Reserved, err = t.resourceTable(pools, capacities); err != nil {
+		return nil, err
 	}
 	s.RouterUp = make([]savedRouter, 0, len(t.routerUp))
 	for _, addr := range sorted(t.routerUp) {
@@ -381,6 +380,9 @@ func (t *Twin) restored(s *saved) (*Twin, error) {
 			return nil, fmt.Errorf("a hold of %q for %q: no such capacity in the network, or no holder", h.Capacity, h.Holder)
 		}
 		r.holds[h.Holder] = c
+	}
+	if err := s.Reserved.restore(r, pools, capacities); err != nil {
+		return nil, err
 	}
 	for _, sr := range s.Resources {
 		p, ok := pools[sr.Pool]

@@ -1,6 +1,8 @@
 package twin
 
 import (
+	"bytes"
+	"encoding/gob"
 	"fmt"
 	"testing"
 	"time"
@@ -238,7 +240,7 @@ func TestRestoreRefusesWhatDoesNotFit(t *testing.T) {
 	for _, step := range snapshotScript[:8] {
 		step(w)
 	}
-	saved, err := w.tw.Snapshot()
+	state, err := w.tw.Snapshot()
 	require.NoError(t, err)
 
 	other := func(t *testing.T, network []byte) *Twin {
@@ -256,38 +258,42 @@ func TestRestoreRefusesWhatDoesNotFit(t *testing.T) {
 		want  string
 	}{
 		{"garbage", func(t *testing.T) *Twin { return snapshotWorld(t).tw }, []byte("not a snapshot"), "decode"},
-		{"truncated", func(t *testing.T) *Twin { return snapshotWorld(t).tw }, saved[:len(saved)/2], "decode"},
-		{"another network", func(t *testing.T) *Twin { return other(t, edit(t, full, "name: au-east", "name: au-east-2")) }, saved,
+		{"truncated", func(t *testing.T) *Twin { return snapshotWorld(t).tw }, state[:len(state)/2], "decode"},
+		{"another network", func(t *testing.T) *Twin { return other(t, edit(t, full, "name: au-east", "name: au-east-2")) }, state,
 			"network"},
 		{"another pool", func(t *testing.T) *Twin {
 			return other(t, edit(t, full, `{id: ENT-BNE, kind: enterprise, range: "2300-2399"`, `{id: ENT-BNE, kind: enterprise, range: "2300-2398"`))
-		}, saved, "VLAN pools ENT-BNE"},
+		}, state, "VLAN pools ENT-BNE"},
 		{"more line cards", func(t *testing.T) *Twin {
 			return other(t, edit(t, full, `{slot: 2, ports: 16, occupied: "1-7"}`, "{slot: 2, ports: 16, occupied: \"1-7\"}\n      - {slot: 3, ports: 8}"))
-		}, saved, "OLT-SOUTH-03"},
+		}, state, "OLT-SOUTH-03"},
 		{"other fault rules", func(t *testing.T) *Twin {
 			tw := newTwin(t, full)
 			require.NoError(t, tw.Inject(snapshotFaults[:2], 7, engine.NewPCG))
 			tw.Vary(0.25, engine.NewPCG(7, "twin/durations"))
 			tw.Callers(newCallers().find)
 			return tw
-		}, saved, "fault rules"},
+		}, state, "fault rules"},
 		{"no spread", func(t *testing.T) *Twin {
 			tw := newTwin(t, full)
 			require.NoError(t, tw.Inject(snapshotFaults, 7, engine.NewPCG))
 			tw.Callers(newCallers().find)
 			return tw
-		}, saved, "durations vary"},
+		}, state, "durations vary"},
 		{"forgets answers", func(t *testing.T) *Twin {
 			tw := snapshotWorld(t).tw
 			tw.Forget()
 			return tw
-		}, saved, "remembers answers"},
+		}, state, "remembers answers"},
+		{"a table cut short", func(t *testing.T) *Twin { return snapshotWorld(t).tw },
+			resaved(t, state, func(s *saved) { s.Reserved.Rows = s.Reserved.Rows[:len(s.Reserved.Rows)-2] }), "cut short"},
+		{"a pool the network lacks", func(t *testing.T) *Twin { return snapshotWorld(t).tw },
+			resaved(t, state, func(s *saved) { s.Reserved.Pools[0] = "vlan ENT-NOWHERE" }), `no pool "vlan ENT-NOWHERE"`},
 		{"no callers", func(t *testing.T) *Twin {
 			tw := snapshotWorld(t).tw
 			tw.Callers(func(string) port.Replier { return nil })
 			return tw
-		}, saved, `owes "ROM" an answer`},
+		}, state, `owes "ROM" an answer`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			tw := c.twin(t)
@@ -313,4 +319,72 @@ func TestSnapshotNeedsNamedCallers(t *testing.T) {
 	_, err := tw.Snapshot()
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "no name")
+}
+
+// resaved is the snapshot state edited by edit.
+func resaved(t *testing.T, state []byte, edit func(s *saved)) []byte {
+	t.Helper()
+	var s saved
+	require.NoError(t, gob.NewDecoder(bytes.NewReader(state)).Decode(&s))
+	edit(&s)
+	var b bytes.Buffer
+	require.NoError(t, gob.NewEncoder(&b).Encode(&s))
+	return b.Bytes()
+}
+
+// A snapshot of an earlier build lists its reserved resources one by one
+// (no table): it restores to the same twin, whose snapshot is then the
+// table's.
+func TestRestoreTheListOfAnEarlierBuild(t *testing.T) {
+	w := snapshotWorld(t)
+	for _, step := range snapshotScript[:8] {
+		step(w)
+	}
+	state, err := w.tw.Snapshot()
+	require.NoError(t, err)
+	var list []savedResource
+	legacy := resaved(t, state, func(s *saved) {
+		r := snapshotWorld(t).tw
+		require.NoError(t, s.Reserved.restore(r, poolsByName(r), capacitiesByName(r)))
+		require.NotEmpty(t, r.resources)
+		for _, id := range sorted(r.resources) {
+			rel := r.resources[id]
+			sr := savedResource{ID: id, Pool: namesOfPools(r)[rel.slots], Slot: rel.i}
+			if rel.capacity != nil {
+				sr.Capacity = namesOfCapacities(r)[rel.capacity]
+			}
+			list = append(list, sr)
+		}
+		s.Resources, s.Reserved = list, resourceTable{}
+	})
+	again := snapshotWorld(t).tw
+	require.NoError(t, again.Restore(legacy))
+	got, err := again.Snapshot()
+	require.NoError(t, err)
+	assert.Equal(t, state, got)
+	assert.Len(t, again.resources, len(list))
+}
+
+func poolsByName(t *Twin) map[string]*slots {
+	m := map[string]*slots{}
+	t.pools(func(name string, s *slots) { m[name] = s })
+	return m
+}
+
+func capacitiesByName(t *Twin) map[string]*capacity {
+	m := map[string]*capacity{}
+	t.capacities(func(name string, c *capacity) { m[name] = c })
+	return m
+}
+
+func namesOfPools(t *Twin) map[*slots]string {
+	m := map[*slots]string{}
+	t.pools(func(name string, s *slots) { m[s] = name })
+	return m
+}
+
+func namesOfCapacities(t *Twin) map[*capacity]string {
+	m := map[*capacity]string{}
+	t.capacities(func(name string, c *capacity) { m[c] = name })
+	return m
 }
