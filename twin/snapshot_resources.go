@@ -22,6 +22,7 @@ import (
 type resourceTable struct {
 	Pools, Capacities []string
 	Rows              []byte
+	Count             int // rows, so that the map is made to size
 }
 
 // tableRow is one reserved resource while the table is made.
@@ -57,7 +58,7 @@ func (t *Twin) resourceTable(pools map[*slots]string, capacities map[*capacity]s
 	slices.SortFunc(rows, func(a, b tableRow) int {
 		return cmp.Or(cmp.Compare(a.pool, b.pool), cmp.Compare(a.slot, b.slot), strings.Compare(a.id, b.id))
 	})
-	tab.Rows = make([]byte, 0, size)
+	tab.Rows, tab.Count = make([]byte, 0, size), len(rows)
 	for _, r := range rows {
 		tab.Rows = binary.AppendUvarint(tab.Rows, uint64(r.pool))
 		tab.Rows = binary.AppendUvarint(tab.Rows, uint64(r.slot))
@@ -82,6 +83,9 @@ func (tab resourceTable) restore(r *Twin, pools map[string]*slots, capacities ma
 		if countOf[i+1] = capacities[name]; countOf[i+1] == nil {
 			return fmt.Errorf("reserved resources: no capacity %q in the network", name)
 		}
+	}
+	if len(r.resources) == 0 {
+		r.resources = make(map[string]release, min(max(tab.Count, 0), len(tab.Rows)/5)) // a row takes 5 bytes or more
 	}
 	text := string(tab.Rows) // every id is a part of it
 	bad := errors.New("reserved resources: the table is cut short")
