@@ -8,9 +8,14 @@ import (
 )
 
 // slots is a set of numbered things, each free or in use, handed out lowest
-// first.
+// first. A slot in use was either taken by the twin for a resource it
+// reserved (mine), or in use from the start (the network's occupancy) or
+// written off (a CE router lost): only the twin's own are given back.
 type slots struct {
 	used []bool
+	// mine marks the slots the twin took (no longer than used: a slot
+	// past its end is not the twin's); nil until the first.
+	mine []bool
 	next int // no free slot below next
 }
 
@@ -19,6 +24,7 @@ func (s *slots) take() (int, bool) {
 		if !s.used[i] {
 			s.used[i] = true
 			s.next = i + 1
+			s.setMine(i, true)
 			return i, true
 		}
 	}
@@ -26,9 +32,24 @@ func (s *slots) take() (int, bool) {
 	return 0, false
 }
 
+// give frees slot i, one of the twin's.
 func (s *slots) give(i int) {
 	s.used[i] = false
 	s.next = min(s.next, i)
+	s.setMine(i, false)
+}
+
+// isMine tells whether slot i is one the twin took and holds.
+func (s *slots) isMine(i int) bool { return i >= 0 && i < len(s.mine) && s.mine[i] }
+
+// setMine marks slot i as the twin's, or not (written off: it stays in use).
+func (s *slots) setMine(i int, mine bool) {
+	if mine && len(s.mine) < len(s.used) {
+		s.mine = append(s.mine, make([]bool, len(s.used)-len(s.mine))...)
+	}
+	if i < len(s.mine) {
+		s.mine[i] = mine
+	}
 }
 
 // numberPool is a VLAN pool.

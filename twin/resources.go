@@ -31,7 +31,8 @@ func (t *Twin) reserve(req *port.Request, r *tmf.Resource) *port.Error {
 		return err
 	}
 	*r = tmf.Resource{ResourceType: req.ResourceType, State: "reserved", Place: req.Place}
-	var rel release
+	// A resource is held by the slot it takes (slots.mine): its id says
+	// where it is when it is given back (held.go).
 	switch req.ResourceType {
 	case "OLTPort", "P2PHandoff":
 		if want := bearerTechnology(req.ResourceType); a.Technology != want {
@@ -44,9 +45,9 @@ func (t *Twin) reserve(req *port.Request, r *tmf.Resource) *port.Error {
 			return exhausted("resource exhaustion — " + why)
 		}
 		if req.ResourceType == "OLTPort" {
-			rel, err = t.takeOLTPort(ar, r)
+			err = t.takeOLTPort(ar, r)
 		} else {
-			rel, err = t.takeHandoff(ar.exchange, r)
+			err = t.takeHandoff(ar.exchange, r)
 		}
 		if err != nil {
 			return err
@@ -56,13 +57,12 @@ func (t *Twin) reserve(req *port.Request, r *tmf.Resource) *port.Error {
 			delete(t.holds, holder(req))
 		}
 		c.free--
-		rel.capacity = c
 	case "VLAN":
-		if rel, err = t.takeVLAN(t.vlans[ar.cfg.VLANPool], r); err != nil {
+		if err = t.takeVLAN(t.vlans[ar.cfg.VLANPool], r); err != nil {
 			return err
 		}
 	case "IPv4Subnet":
-		if rel, err = t.takeSubnet(t.ips[ar.cfg.IPPool], r); err != nil {
+		if err = t.takeSubnet(t.ips[ar.cfg.IPPool], r); err != nil {
 			return err
 		}
 	case "QoSPolicy":
@@ -97,11 +97,9 @@ func (t *Twin) reserve(req *port.Request, r *tmf.Resource) *port.Error {
 		r.ID = serial
 		r.Value = t.answers.join(model, " S/N: ", serial)
 		r.Characteristics = t.answers.chars(tmf.Characteristic{Name: "model", Value: model}, tmf.Characteristic{Name: "serialNumber", Value: serial})
-		rel = release{slots: &p.slots, i: i}
 	default:
 		return &port.Error{Class: port.Invalid, Code: "unknownResourceType", Message: fmt.Sprintf("%s cannot reserve a %q", req.System, req.ResourceType)}
 	}
-	t.resources[r.ID] = rel
 	return nil
 }
 
@@ -121,23 +119,23 @@ func (r release) give() {
 }
 
 // takeVLAN holds the first free VLAN of p for r.
-func (t *Twin) takeVLAN(p *numberPool, r *tmf.Resource) (release, *port.Error) {
+func (t *Twin) takeVLAN(p *numberPool, r *tmf.Resource) *port.Error {
 	i, ok := p.take()
 	if !ok {
-		return release{}, exhausted(fmt.Sprintf("VLAN pool %s is exhausted", p.id))
+		return exhausted(fmt.Sprintf("VLAN pool %s is exhausted", p.id))
 	}
 	vlan := t.answers.itoa(p.lo + i)
 	r.ID = t.answers.join(p.id, "-VLAN-", vlan)
 	r.Value = t.answers.join("VLAN ", vlan)
 	r.Characteristics = t.answers.chars(tmf.Characteristic{Name: "pool", Value: p.id}, tmf.Characteristic{Name: "vlanId", Value: vlan})
-	return release{slots: &p.slots, i: i}, nil
+	return nil
 }
 
 // takeSubnet holds the first free subnet of p for r.
-func (t *Twin) takeSubnet(p *subnetPool, r *tmf.Resource) (release, *port.Error) {
+func (t *Twin) takeSubnet(p *subnetPool, r *tmf.Resource) *port.Error {
 	i, ok := p.take()
 	if !ok {
-		return release{}, exhausted(fmt.Sprintf("IP pool %s is exhausted", p.id))
+		return exhausted(fmt.Sprintf("IP pool %s is exhausted", p.id))
 	}
 	r.Value = t.answers.prefix(p.subnet(i), p.size)
 	r.ID = t.answers.join(p.id, "-", r.Value)
@@ -145,10 +143,10 @@ func (t *Twin) takeSubnet(p *subnetPool, r *tmf.Resource) (release, *port.Error)
 		p.chars = tmf.Characteristics{{Name: "pool", Value: p.id}}
 	}
 	r.Characteristics = p.chars // shared by the pool's subnets, read-only
-	return release{slots: &p.slots, i: i}, nil
+	return nil
 }
 
-func (t *Twin) takeOLTPort(ar *area, r *tmf.Resource) (release, *port.Error) {
+func (t *Twin) takeOLTPort(ar *area, r *tmf.Resource) *port.Error {
 	for _, o := range ar.olts {
 		for _, c := range o.cards {
 			p, ok := c.ports.take()
@@ -160,22 +158,22 @@ func (t *Twin) takeOLTPort(ar *area, r *tmf.Resource) (release, *port.Error) {
 			r.Value = t.answers.join(o.id, " LC", slot, " Port ", port)
 			r.Characteristics = t.answers.chars(tmf.Characteristic{Name: "olt", Value: o.id},
 				tmf.Characteristic{Name: "lineCard", Value: slot}, tmf.Characteristic{Name: "port", Value: port})
-			return release{slots: &c.ports, i: p}, nil
+			return nil
 		}
 	}
-	return release{}, exhausted("resource exhaustion — no OLT capacity at serving exchange")
+	return exhausted("resource exhaustion — no OLT capacity at serving exchange")
 }
 
-func (t *Twin) takeHandoff(x *exchange, r *tmf.Resource) (release, *port.Error) {
+func (t *Twin) takeHandoff(x *exchange, r *tmf.Resource) *port.Error {
 	p, ok := x.p2p.take()
 	if !ok {
-		return release{}, exhausted("resource exhaustion — no P2P handoff capacity at exchange")
+		return exhausted("resource exhaustion — no P2P handoff capacity at exchange")
 	}
 	port := t.answers.itoa(p + 1)
 	r.ID = t.answers.join(x.cfg.ID, "-P2P-", port)
 	r.Value = t.answers.join(x.cfg.ID, " P2P Port ", port)
 	r.Characteristics = t.answers.chars(tmf.Characteristic{Name: "exchange", Value: x.cfg.ID}, tmf.Characteristic{Name: "port", Value: port})
-	return release{slots: &x.p2p, i: p}, nil
+	return nil
 }
 
 // qosTemplate picks the BNG template for the speed ("500M-sym") and tier.
@@ -268,13 +266,13 @@ func (t *Twin) shipCPE(now time.Duration, req *port.Request, res *port.Result, r
 		reply.Reply(now+stage, t.answers.progress(res, "inTransit"))
 		if f := kindOf(t.hitting, LostCPE); f != nil {
 			// Written off: it neither comes back to stock nor up at the site.
-			delete(t.resources, serial)
+			t.writeOff(serial)
 			res.Milestone = "lost"
 			return ship, &port.Error{Class: port.Lost, Code: "lost", Message: "CPE " + serial + " lost in transit (fault " + f.rule.Name + ")"}
 		}
 		reply.Reply(now+ship, t.answers.progress(res, "delivered"))
 		if f := kindOf(t.hitting, DamagedCPE); f != nil {
-			delete(t.resources, serial) // written off
+			t.writeOff(serial)
 			res.Milestone = "damaged"
 			return ship, &port.Error{Class: port.Lost, Code: "damaged", Message: "CPE " + serial + " arrived damaged (fault " + f.rule.Name + ")"}
 		}

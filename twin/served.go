@@ -22,7 +22,6 @@ func (t *Twin) Network() *Network { return t.net }
 // returns the resource that reserve answers with, without its place.
 func (t *Twin) Take(resourceType, pool string) (*tmf.Resource, *port.Error) {
 	r := &tmf.Resource{ResourceType: resourceType, State: "reserved"}
-	var rel release
 	var err *port.Error
 	switch resourceType {
 	case "VLAN":
@@ -30,32 +29,30 @@ func (t *Twin) Take(resourceType, pool string) (*tmf.Resource, *port.Error) {
 		if !ok {
 			return nil, &port.Error{Class: port.Invalid, Code: "unknownPool", Message: fmt.Sprintf("no VLAN pool %q", pool)}
 		}
-		rel, err = t.takeVLAN(p, r)
+		err = t.takeVLAN(p, r)
 	case "IPv4Subnet":
 		p, ok := t.ips[pool]
 		if !ok {
 			return nil, &port.Error{Class: port.Invalid, Code: "unknownPool", Message: fmt.Sprintf("no IP pool %q", pool)}
 		}
-		rel, err = t.takeSubnet(p, r)
+		err = t.takeSubnet(p, r)
 	default:
 		return nil, &port.Error{Class: port.Invalid, Code: "unknownResourceType", Message: fmt.Sprintf("no pool of %q", resourceType)}
 	}
 	if err != nil {
 		return nil, err
 	}
-	t.resources[r.ID] = rel
 	return r, nil
 }
 
 // Give gives a held resource back by its id, as a release does; false if
 // the twin holds nothing by that id.
 func (t *Twin) Give(id string) bool {
-	rel, ok := t.resources[id]
+	rel, ok := t.held(id)
 	if !ok {
 		return false
 	}
 	rel.give()
-	delete(t.resources, id)
 	delete(t.delivered, id) // a router given back is staged and shipped anew
 	return true
 }

@@ -48,10 +48,8 @@ type saved struct {
 	Stock     []savedPool // by model@region
 	Credit    []CreditAcct
 	Holds     []savedHold
-	// Reserved is every reserved resource and where it goes back
-	// (snapshot_resources.go); Resources, a list, is read from a snapshot
-	// of an earlier build, which had no Reserved.
-	Reserved  resourceTable
+	// Resources lists the reserved resources in a snapshot of an earlier
+	// build, which did not mark them in their pools' slots (Mine).
 	Resources []savedResource
 	RouterUp  []savedRouter
 	Delivered []string
@@ -66,6 +64,7 @@ type saved struct {
 
 type savedSlots struct {
 	Used []bool
+	Mine []bool // the slots the twin took and holds: its reserved resources
 	Next int
 }
 
@@ -186,15 +185,10 @@ func (t *Twin) Snapshot() ([]byte, error) {
 	for _, id := range sorted(t.credit) {
 		s.Credit = append(s.Credit, *t.credit[id])
 	}
-	pools, capacities := map[*slots]string{}, map[*capacity]string{}
-	t.pools(func(name string, s *slots) { pools[s] = name })
+	capacities := map[*capacity]string{}
 	t.capacities(func(name string, c *capacity) { capacities[c] = name })
 	for _, h := range sorted(t.holds) {
 		s.Holds = append(s.Holds, savedHold{Holder: h, Capacity: capacities[t.holds[h]]})
-	}
-	var err error
-	if s.Reserved, err = t.resourceTable(pools, capacities); err != nil {
-		return nil, err
 	}
 	s.RouterUp = make([]savedRouter, 0, len(t.routerUp))
 	for _, addr := range sorted(t.routerUp) {
@@ -381,21 +375,18 @@ func (t *Twin) restored(s *saved) (*Twin, error) {
 		}
 		r.holds[h.Holder] = c
 	}
-	if err := s.Reserved.restore(r, pools, capacities); err != nil {
-		return nil, err
-	}
 	for _, sr := range s.Resources {
 		p, ok := pools[sr.Pool]
 		if !ok || sr.Slot < 0 || sr.Slot >= len(p.used) {
 			return nil, fmt.Errorf("resource %s: no slot %d in %q", sr.ID, sr.Slot, sr.Pool)
 		}
-		rel := release{slots: p, i: sr.Slot}
-		if sr.Capacity != "" {
-			if rel.capacity, ok = capacities[sr.Capacity]; !ok {
-				return nil, fmt.Errorf("resource %s: no capacity %q in the network", sr.ID, sr.Capacity)
-			}
+		if _, ok := capacities[sr.Capacity]; sr.Capacity != "" && !ok {
+			return nil, fmt.Errorf("resource %s: no capacity %q in the network", sr.ID, sr.Capacity)
 		}
-		r.resources[sr.ID] = rel
+		if !p.used[sr.Slot] {
+			return nil, fmt.Errorf("resource %s: slot %d of %q is free", sr.ID, sr.Slot, sr.Pool)
+		}
+		p.setMine(sr.Slot, true)
 	}
 	for _, ru := range s.RouterUp {
 		r.routerUp[ru.Address] = ru.Up
@@ -568,7 +559,7 @@ func callerName(r port.Replier) (string, error) {
 	return n.ReplyTo(), nil
 }
 
-func (s *slots) saved() savedSlots { return savedSlots{Used: s.used, Next: s.next} }
+func (s *slots) saved() savedSlots { return savedSlots{Used: s.used, Mine: s.mine, Next: s.next} }
 
 // restore sets the slots to a saved state; the saved set may be longer
 // than the network's only when grown is set (capacity built since).
@@ -579,7 +570,15 @@ func (s *slots) restore(saved savedSlots, grown bool) error {
 	if saved.Next < 0 {
 		return fmt.Errorf("the next free slot is %d", saved.Next)
 	}
-	s.used, s.next = saved.Used, saved.Next
+	if len(saved.Mine) > len(saved.Used) {
+		return fmt.Errorf("the snapshot marks %d slots the twin's, of %d", len(saved.Mine), len(saved.Used))
+	}
+	for i, mine := range saved.Mine {
+		if mine && !saved.Used[i] {
+			return fmt.Errorf("slot %d is the twin's but free", i)
+		}
+	}
+	s.used, s.mine, s.next = saved.Used, saved.Mine, saved.Next
 	if s.used == nil {
 		s.used = []bool{}
 	}

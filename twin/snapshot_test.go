@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/gob"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -285,10 +286,16 @@ func TestRestoreRefusesWhatDoesNotFit(t *testing.T) {
 			tw.Forget()
 			return tw
 		}, state, "remembers answers"},
-		{"a table cut short", func(t *testing.T) *Twin { return snapshotWorld(t).tw },
-			resaved(t, state, func(s *saved) { s.Reserved.Rows = s.Reserved.Rows[:len(s.Reserved.Rows)-2] }), "cut short"},
-		{"a pool the network lacks", func(t *testing.T) *Twin { return snapshotWorld(t).tw },
-			resaved(t, state, func(s *saved) { s.Reserved.Pools[0] = "vlan ENT-NOWHERE" }), `no pool "vlan ENT-NOWHERE"`},
+		{"a resource in a free slot", func(t *testing.T) *Twin { return snapshotWorld(t).tw },
+			resaved(t, state, func(s *saved) {
+				for k := range s.VLANs {
+					if i := slices.Index(s.VLANs[k].Slots.Mine, true); i >= 0 {
+						s.VLANs[k].Slots.Used[i] = false
+						return
+					}
+				}
+				t.Fatal("no VLAN reserved")
+			}), "is the twin's but free"},
 		{"no callers", func(t *testing.T) *Twin {
 			tw := snapshotWorld(t).tw
 			tw.Callers(func(string) port.Replier { return nil })
@@ -333,8 +340,8 @@ func resaved(t *testing.T, state []byte, edit func(s *saved)) []byte {
 }
 
 // A snapshot of an earlier build lists its reserved resources one by one
-// (no table): it restores to the same twin, whose snapshot is then the
-// table's.
+// (its slots do not say which are the twin's): it restores to the same
+// twin, whose snapshot then marks them in the slots.
 func TestRestoreTheListOfAnEarlierBuild(t *testing.T) {
 	w := snapshotWorld(t)
 	for _, step := range snapshotScript[:8] {
@@ -342,49 +349,40 @@ func TestRestoreTheListOfAnEarlierBuild(t *testing.T) {
 	}
 	state, err := w.tw.Snapshot()
 	require.NoError(t, err)
-	var list []savedResource
+	listed := 0
 	legacy := resaved(t, state, func(s *saved) {
-		r := snapshotWorld(t).tw
-		require.NoError(t, s.Reserved.restore(r, poolsByName(r), capacitiesByName(r)))
-		require.NotEmpty(t, r.resources)
-		for _, id := range sorted(r.resources) {
-			rel := r.resources[id]
-			sr := savedResource{ID: id, Pool: namesOfPools(r)[rel.slots], Slot: rel.i}
-			if rel.capacity != nil {
-				sr.Capacity = namesOfCapacities(r)[rel.capacity]
+		list := func(pool, capacity string, slots *savedSlots) {
+			for i, mine := range slots.Mine {
+				if mine {
+					s.Resources = append(s.Resources, savedResource{ID: fmt.Sprintf("%s/%d", pool, i), Pool: pool, Slot: i, Capacity: capacity})
+				}
 			}
-			list = append(list, sr)
+			slots.Mine = nil
 		}
-		s.Resources, s.Reserved = list, resourceTable{}
+		for k := range s.Areas {
+			for _, o := range s.Areas[k].OLTs {
+				for c := range o.Cards {
+					list(fmt.Sprintf("olt %s LC%d", o.ID, o.Cards[c].Slot), "area "+s.Areas[k].ID, &o.Cards[c].Ports)
+				}
+			}
+		}
+		for k := range s.Exchanges {
+			list("p2p "+s.Exchanges[k].ID, "exchange "+s.Exchanges[k].ID, &s.Exchanges[k].P2P)
+		}
+		for _, pools := range []struct {
+			kind  string
+			saved []savedPool
+		}{{"vlan", s.VLANs}, {"ip", s.IPs}, {"cpe", s.Stock}} {
+			for k := range pools.saved {
+				list(pools.kind+" "+pools.saved[k].ID, "", &pools.saved[k].Slots)
+			}
+		}
+		listed = len(s.Resources)
 	})
+	require.Positive(t, listed)
 	again := snapshotWorld(t).tw
 	require.NoError(t, again.Restore(legacy))
 	got, err := again.Snapshot()
 	require.NoError(t, err)
 	assert.Equal(t, state, got)
-	assert.Len(t, again.resources, len(list))
-}
-
-func poolsByName(t *Twin) map[string]*slots {
-	m := map[string]*slots{}
-	t.pools(func(name string, s *slots) { m[name] = s })
-	return m
-}
-
-func capacitiesByName(t *Twin) map[string]*capacity {
-	m := map[string]*capacity{}
-	t.capacities(func(name string, c *capacity) { m[name] = c })
-	return m
-}
-
-func namesOfPools(t *Twin) map[*slots]string {
-	m := map[*slots]string{}
-	t.pools(func(name string, s *slots) { m[s] = name })
-	return m
-}
-
-func namesOfCapacities(t *Twin) map[*capacity]string {
-	m := map[*capacity]string{}
-	t.capacities(func(name string, c *capacity) { m[c] = name })
-	return m
 }

@@ -37,11 +37,11 @@ type Twin struct {
 	// routerCameUp is the address whose CE router the current call brought
 	// up: its probes are answered after the router's own answer.
 	routerCameUp string
-	// resources maps a resource id to how to give it back.
-	resources map[string]release
-	routerUp  map[string]time.Duration
-	probes    map[string][]*pendingProbe
-	tokens    int
+	// where finds the place of a resource by its id (held.go).
+	where    placed
+	routerUp map[string]time.Duration
+	probes   map[string][]*pendingProbe
+	tokens   int
 	// planning holds the requests for capacity, by the capacity they wait for.
 	planning map[*capacity][]planRequest
 	// spread, when set, draws every duration at random around the model's.
@@ -130,7 +130,7 @@ func New(n *Network) (*Twin, error) {
 	t := &Twin{net: n, areas: map[string]*area{}, exchanges: map[string]*exchange{},
 		addresses: map[string]*address{}, vlans: map[string]*numberPool{}, ips: map[string]*subnetPool{},
 		stock: map[string]*serialPool{}, credit: map[string]*CreditAcct{}, holds: map[string]*capacity{},
-		done: map[string]dueAnswer{}, waiting: map[string]*pendingProbe{}, resources: map[string]release{},
+		done: map[string]dueAnswer{}, waiting: map[string]*pendingProbe{},
 		routerUp: map[string]time.Duration{}, probes: map[string][]*pendingProbe{}, planning: map[*capacity][]planRequest{}, delivered: map[string]bool{}}
 	for _, e := range n.Exchanges {
 		x := &exchange{cfg: e, p2p: slots{used: make([]bool, e.P2PPorts)}}
@@ -190,6 +190,7 @@ func New(n *Network) (*Twin, error) {
 		book[i] = address{Address: a, area: ar, region: ar.exchange.cfg.Region}
 		t.addresses[a.Address] = &book[i]
 	}
+	t.index()
 	accounts := slices.Clone(n.Credit) // the twin's own, as the network stays as loaded
 	for i := range accounts {
 		t.credit[accounts[i].Account] = &accounts[i]
