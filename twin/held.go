@@ -25,14 +25,11 @@ type oltOf struct {
 }
 
 // index makes t.where from the network's pools: they do not change at
-// run time (an expansion adds line cards to an OLT already known).
+// run time (an expansion adds line cards to an OLT already known). The CE
+// routers' serials, as many as the network stocks, are indexed at the first
+// router given back (serialAt), not at every start.
 func (t *Twin) index() {
-	t.where = placed{serials: map[string]release{}, olts: map[string]oltOf{}}
-	for _, p := range t.stock {
-		for i, serial := range p.serials {
-			t.where.serials[serial] = release{slots: &p.slots, i: i}
-		}
-	}
+	t.where = placed{olts: map[string]oltOf{}}
 	for _, a := range t.areas {
 		for _, o := range a.olts {
 			t.where.olts[o.id] = oltOf{olt: o, area: a}
@@ -56,6 +53,14 @@ func (t *Twin) held(id string) (release, bool) {
 }
 
 func (t *Twin) serialAt(id string) (release, string, bool) {
+	if t.where.serials == nil {
+		t.where.serials = map[string]release{}
+		for _, p := range t.stock {
+			for i, serial := range p.serials {
+				t.where.serials[serial] = release{slots: &p.slots, i: i}
+			}
+		}
+	}
 	rel, ok := t.where.serials[id]
 	return rel, id, ok
 }
