@@ -160,9 +160,38 @@ func (s *Store) InputsFrom(n uint64) ([]store.Input, error) {
 	if err := s.compacted.inputsFrom(n); err != nil {
 		return nil, fmt.Errorf("sqlite store: %w", err)
 	}
-	out, err := queryInputs(s.db, `before >= ?`, int64(n))
+	from, err := s.firstInputFrom(int64(n))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite store: %w", err)
+	}
+	out, err := queryInputs(s.db, `seq >= ?`, from)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite store: %w", err)
 	}
 	return out, nil
+}
+
+// firstInputFrom is the seq of the first input logged when the engine had
+// handled n inputs or more. The engine logs its inputs in the order it
+// takes them, so before rises with seq, and the seqs have no gap (a
+// compaction takes a prefix): a bisection on the primary key finds it in
+// a few lookups, where a condition on before would read every input.
+func (s *Store) firstInputFrom(n int64) (int64, error) {
+	var lo, hi int64
+	if err := s.db.QueryRow(`SELECT coalesce(min(seq), 1), coalesce(max(seq), 0) + 1 FROM inputs`).Scan(&lo, &hi); err != nil {
+		return 0, err
+	}
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		var before int64
+		if err := s.db.QueryRow(`SELECT before FROM inputs WHERE seq = ?`, mid).Scan(&before); err != nil {
+			return 0, fmt.Errorf("input %d: %w", mid, err)
+		}
+		if before >= n {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return lo, nil
 }
