@@ -52,7 +52,7 @@ type siteContent struct {
 // quoteContent, its fields in that order, numbers as Go's encoding/json
 // writes them. An approval decision is signed over it (core/approval).
 func Digest(q QuoteRequest) string {
-	q = q.normalized()
+	q = q.Normalized()
 	c := quoteContent{Customer: q.Customer.ID, Name: q.Customer.Name, Account: q.Customer.Account, Offering: q.Offering,
 		Tier: q.Tier, Speed: q.Speed, Term: q.Term, RateCard: q.RateCard, Monthly: q.Monthly}
 	for _, w := range q.Waves {
@@ -69,12 +69,12 @@ func Digest(q QuoteRequest) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// normalized is q as the quote API writes and reads it: the first site's
+// Normalized is q as the quote API writes and reads it: the first site's
 // offering, tier, speed, price and rate card are the quote's, and a site has its own
 // only where it differs from them. A quote without per-site values is
 // itself; a digest over the normalized quote is the same whichever site
 // the file or the client gave the quote's values.
-func (q QuoteRequest) normalized() QuoteRequest {
+func (q QuoteRequest) Normalized() QuoteRequest {
 	if !q.PerSite() {
 		return q
 	}

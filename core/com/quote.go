@@ -180,9 +180,9 @@ type quote struct {
 	reason   string
 	order    *order
 	common   catalog.Map
-	// own are the offering and rate card of each site of its own (nil
-	// when none has: each site is of the quote's).
-	own []siteOffering
+	// offered are the offering and rate card of each site of its own
+	// (nil when none has: each site is of the quote's).
+	offered []siteOffering
 	// digest is the hash of the quote's content (Digest) that approvals
 	// are signed over, when they are (Config.signs).
 	digest string
@@ -529,21 +529,21 @@ func discountCheck(o *catalog.Offering, price float64) string {
 }
 
 // siteOfferings finds the offering and rate card of each site of its
-// own (q.own), in cat; the quote was checked, so each is there.
+// own (q.offered), in cat; the quote was checked, so each is there.
 func (q *quote) siteOfferings(cat *catalog.Catalog) {
-	q.own = nil
+	q.offered = nil
 	for i, s := range q.req.Sites {
 		if s.Offering == "" && s.RateCard == "" {
 			continue
 		}
-		if q.own == nil {
-			q.own = make([]siteOffering, len(q.req.Sites))
+		if q.offered == nil {
+			q.offered = make([]siteOffering, len(q.req.Sites))
 		}
 		o := q.offering
 		if s.Offering != "" {
 			o = cat.Offerings[s.Offering]
 		}
-		q.own[i] = siteOffering{o, card(o, q.req.SiteRateCard(i))}
+		q.offered[i] = siteOffering{o, card(o, q.req.SiteRateCard(i))}
 	}
 }
 
@@ -556,15 +556,15 @@ type siteOffering struct {
 // offeringOf is the offering of the quote's site i: the quote's, unless
 // the site has its own; cardOf its rate card.
 func (q *quote) offeringOf(i int) *catalog.Offering {
-	if i >= 0 && i < len(q.own) && q.own[i].offering != nil {
-		return q.own[i].offering
+	if i >= 0 && i < len(q.offered) && q.offered[i].offering != nil {
+		return q.offered[i].offering
 	}
 	return q.offering
 }
 
 func (q *quote) cardOf(i int) *catalog.RateCard {
-	if i >= 0 && i < len(q.own) && q.own[i].card != nil {
-		return q.own[i].card
+	if i >= 0 && i < len(q.offered) && q.offered[i].card != nil {
+		return q.offered[i].card
 	}
 	return q.card
 }

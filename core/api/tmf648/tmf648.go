@@ -483,25 +483,14 @@ func DecodeQuote(body []byte) (*com.QuoteRequest, *tmf630.Error) {
 		if term != req.Term {
 			return bad("%s: every site of a quote has the same term (%d months)", at("itemTerm"), req.Term)
 		}
-		// The first item's offering, speed, tier and price are the
-		// quote's; a site that differs has its own (catalog-checked by
-		// COM), and its price may be of its own rate card.
-		site.Offering, site.Speed, site.Tier = differs(it.ProductOffering.ID, req.Offering), differs(speed, req.Speed), differs(tier, req.Tier)
-		if price != req.Monthly {
-			site.Monthly = price
-		}
-		site.RateCard = differs(card, req.RateCard)
+		site.Offering, site.Speed, site.Tier, site.Monthly, site.RateCard = it.ProductOffering.ID, speed, tier, price, card
 		req.Sites = append(req.Sites, site)
 	}
+	// The first item's offering, speed, tier, price and rate card are the
+	// quote's; a site keeps as its own only what differs from them
+	// (catalog-checked by COM).
+	req = req.Normalized()
 	return &req, nil
-}
-
-// differs is v where it differs from the quote's, else "".
-func differs(v, quote string) string {
-	if v == quote {
-		return ""
-	}
-	return v
 }
 
 // QuoteDigest recomputes a quote's content digest (com.Digest) from the
