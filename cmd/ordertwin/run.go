@@ -27,9 +27,17 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	adaptersFile := fs.String("adapters", "", "the adapters file (docs/adapters.md): per system, the twin or a real adapter; a real one runs the scenario on the wall clock")
 	dry := fs.Bool("dry-run", false, "with --adapters: run on the twin, and print per site and resource order item exactly what each real adapter of the file would send (docs/adapters.md, \"Dry run of a scenario\")")
 	site := fs.String("site", "", "with --dry-run: only this site's calls (a site code, such as MELB)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (pprof) of the run to FILE")
 	sc, err := scenarioArg(fs, args)
 	if err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		stop, err := profileCPU(*cpuProfile)
+		if err != nil {
+			return fmt.Errorf("run: --cpuprofile: %w", err)
+		}
+		defer stop()
 	}
 	if *site != "" && !*dry {
 		return fmt.Errorf("run: --site is for --dry-run")

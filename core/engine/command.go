@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"sync"
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/store"
@@ -86,15 +87,22 @@ var ErrNotCommand = errors.New("not a registered command")
 
 // Codec encodes the inputs that come from outside for the input log: each
 // registered message type by name, its exported fields with encoding/gob.
+// Each body is a whole gob stream; a Shelver per type describes the type
+// once and keeps that description, so that encoding a message does not
+// describe its type anew (a fresh encoder per message cost five times the
+// message's own encoding: the input log, a snapshot's queue).
 type Codec struct {
 	types map[string]reflect.Type
 	names map[reflect.Type]string
+
+	mu       sync.Mutex
+	shelvers map[reflect.Type]*Shelver
 }
 
 // NewCodec returns a codec of the types of samples, each named by its
 // package and type name (com.OrderRequest).
 func NewCodec(samples ...any) *Codec {
-	c := &Codec{types: map[string]reflect.Type{}, names: map[reflect.Type]string{}}
+	c := &Codec{types: map[string]reflect.Type{}, names: map[reflect.Type]string{}, shelvers: map[reflect.Type]*Shelver{}}
 	c.Register(samples...)
 	return c
 }
@@ -111,15 +119,23 @@ func (c *Codec) Register(samples ...any) {
 
 // Encode returns msg's kind and body.
 func (c *Codec) Encode(msg any) (string, []byte, error) {
-	name, ok := c.names[reflect.TypeOf(msg)]
+	t := reflect.TypeOf(msg)
+	name, ok := c.names[t]
 	if !ok {
 		return "", nil, fmt.Errorf("input log: %T: %w", msg, ErrNotCommand)
 	}
-	var b bytes.Buffer
-	if err := gob.NewEncoder(&b).Encode(msg); err != nil {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.shelvers[t]
+	if s == nil {
+		s = new(Shelver)
+		c.shelvers[t] = s
+	}
+	b, err := s.Encode(msg)
+	if err != nil {
 		return "", nil, fmt.Errorf("input log: encode %s: %w", name, err)
 	}
-	return name, b.Bytes(), nil
+	return name, b, nil
 }
 
 // Decode returns the message of kind encoded in body.

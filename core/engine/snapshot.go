@@ -159,6 +159,11 @@ func (e *Engine) Snapshot() (store.Snapshot, error) {
 		size += binary.MaxVarintLen64 + len(b)
 	}
 	var buf bytes.Buffer
+	queued := 0
+	for _, q := range st.Queue {
+		queued += len(q.Kind) + len(q.Body) + 16
+	}
+	buf.Grow(1024 + queued + size) // the parts follow without a copy
 	if err := gob.NewEncoder(&buf).Encode(&st); err != nil {
 		return store.Snapshot{}, fmt.Errorf("snapshot: encode: %w", err)
 	}

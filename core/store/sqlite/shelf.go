@@ -14,8 +14,8 @@ import (
 
 // Shelve keeps the read models of finished entities, replacing any of the
 // same kind and id, in one transaction: each doc after the prefix its body
-// shares with others of its kind (prefixes.share); a long rest deflated
-// when that pays (deflater.deflate) in a shelf row of its own, a short one
+// shares with others of its kind (prefixes.share); a long rest squeezed
+// when that pays (squeezed) in a shelf row of its own, a short one
 // in its kind's pack (shelfpack.go); then the runs of their items
 // (itemRuns). Each statement writes many rows.
 func (s *Store) Shelve(docs []store.Doc) error {
@@ -41,7 +41,8 @@ func (s *Store) Shelve(docs []store.Doc) error {
 			packs.reset()
 		}
 	}()
-	if err := packs.begin(tx); err != nil {
+	s.squeezer.reset()
+	if err := packs.begin(tx, &s.squeezer); err != nil {
 		return fmt.Errorf("sqlite store: shelve: %w", err)
 	}
 	alone := map[string]bool{}
@@ -54,20 +55,14 @@ func (s *Store) Shelve(docs []store.Doc) error {
 		if err != nil {
 			return fmt.Errorf("sqlite store: shelve %s %s: %w", d.Kind, d.ID, err)
 		}
-		if len(rest) < minDeflated {
+		if len(rest) < minSqueezed {
 			if err := packs.add(d, pid, rest); err != nil {
 				return fmt.Errorf("sqlite store: shelve %s %s: %w", d.Kind, d.ID, err)
 			}
 			continue
 		}
-		packed, deflated, err := s.deflater.deflate(rest)
-		if err != nil {
-			return fmt.Errorf("sqlite store: shelve %s %s: %w", d.Kind, d.ID, err)
-		}
-		if deflated {
-			rest = packed
-		}
-		rows = append(rows, d.Kind, d.ID, int64(d.Ord), d.Party, pid, deflated, rest)
+		rest, how := s.squeezer.squeezed(rest)
+		rows = append(rows, d.Kind, d.ID, int64(d.Ord), d.Party, pid, int64(how), rest)
 		single = append(single, d.Kind, d.ID)
 		alone[d.Kind] = true
 	}
@@ -200,10 +195,11 @@ func itemRuns(items []string) []itemRun {
 func (s *Store) Shelved(kind, id string) (store.Doc, bool, error) {
 	d := store.Doc{Kind: kind, ID: id}
 	var ord, pid int64
-	var deflated, inPack bool
+	var how squeeze
+	var inPack bool
 	err := s.reader.QueryRow(`SELECT ord, party, prefix, deflated, body, 0 FROM shelf WHERE kind = ? AND id = ?
-		UNION ALL SELECT 0, '', 0, 0, p.body, 1 FROM shelf_part s JOIN shelf_pack p ON p.pack = s.pack WHERE s.kind = ? AND s.id = ?`,
-		kind, id, kind, id).Scan(&ord, &d.Party, &pid, &deflated, &d.Body, &inPack)
+		UNION ALL SELECT 0, '', 0, p.deflated, p.body, 1 FROM shelf_part s JOIN shelf_pack p ON p.pack = s.pack WHERE s.kind = ? AND s.id = ?`,
+		kind, id, kind, id).Scan(&ord, &d.Party, &pid, &how, &d.Body, &inPack)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Doc{}, false, nil
 	}
@@ -211,13 +207,13 @@ func (s *Store) Shelved(kind, id string) (store.Doc, bool, error) {
 		return store.Doc{}, false, fmt.Errorf("sqlite store: shelf: %w", err)
 	}
 	if inPack {
-		d, ok, err := s.packed(kind, id, d.Body)
+		d, ok, err := s.packed(kind, id, how, d.Body)
 		if err != nil {
 			return store.Doc{}, false, fmt.Errorf("sqlite store: shelf: %s %s: %w", kind, id, err)
 		}
 		return d, ok, nil
 	}
-	if d.Body, err = s.whole(pid, deflated, d.Body); err != nil {
+	if d.Body, err = s.whole(pid, how, d.Body); err != nil {
 		return store.Doc{}, false, fmt.Errorf("sqlite store: shelf: %w", err)
 	}
 	d.Ord = uint64(ord)
@@ -244,10 +240,10 @@ func (s *Store) ShelvedAll(kind string) ([]store.Doc, error) {
 	for rows.Next() {
 		d := store.Doc{Kind: kind}
 		var ord, pid int64
-		var deflated bool
-		err := rows.Scan(&d.ID, &ord, &d.Party, &pid, &deflated, &d.Body)
+		var how squeeze
+		err := rows.Scan(&d.ID, &ord, &d.Party, &pid, &how, &d.Body)
 		if err == nil {
-			d.Body, err = s.wholeIn(tx, pid, deflated, d.Body)
+			d.Body, err = s.wholeIn(tx, pid, how, d.Body)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("sqlite store: shelf: %w", err)

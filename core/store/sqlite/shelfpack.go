@@ -11,7 +11,7 @@ import (
 )
 
 // The short docs a shelving keeps (what follows their prefix under
-// minDeflated bytes: a resource, a service, a product, a resource order)
+// minSqueezed bytes: a resource, a service, a product, a resource order)
 // go into one shelf_pack row per kind, and a shelf_part row each says
 // which pack holds the doc of its kind and id (migration 0015). A row of
 // the shelf table costs its key twice (the table's and the index by
@@ -22,7 +22,10 @@ import (
 // A pack's body is its entries one after the other, each: the id (its
 // length as a uvarint, then its bytes), the creation number (uvarint),
 // the party (as the id), the prefix's pid (uvarint, 0 for none), and the
-// rest of the body (as the id).
+// rest of the body (as the id). A pack is kept squeezed (migration 0016):
+// its docs, of one kind, squeeze to about a sixth, and the bytes a
+// shelving writes (the WAL, then the checkpoint) cost more than squeezing
+// them.
 
 // maxPack is about the most bytes a pack holds: a read of one doc by id
 // reads its whole pack.
@@ -33,6 +36,7 @@ const maxPack = 64 << 10
 // next.
 type packer struct {
 	tx    *sql.Tx
+	z     *squeezer
 	kinds []string
 	packs map[string]*pack
 	// alone says of each kind whether the shelf table may hold docs of it
@@ -47,9 +51,9 @@ type pack struct {
 	ids  []string
 }
 
-// begin starts a shelving in tx.
-func (p *packer) begin(tx *sql.Tx) error {
-	p.tx = tx
+// begin starts a shelving in tx, its packs squeezed by z.
+func (p *packer) begin(tx *sql.Tx, z *squeezer) error {
+	p.tx, p.z = tx, z
 	if p.alone != nil {
 		return nil
 	}
@@ -82,7 +86,7 @@ func (p *packer) add(d store.Doc, pid int64, rest []byte) error {
 	}
 	k := p.packs[d.Kind]
 	if k == nil {
-		k = &pack{body: make([]byte, 0, maxPack+minDeflated+1024)}
+		k = &pack{body: make([]byte, 0, maxPack+minSqueezed+1024)}
 		p.packs[d.Kind] = k
 		p.kinds = append(p.kinds, d.Kind)
 	}
@@ -111,8 +115,9 @@ func (p *packer) flush(kind string, k *pack) error {
 	if len(k.ids) == 0 {
 		return nil
 	}
+	body, how := p.z.squeezed(k.body)
 	var id int64
-	if err := p.tx.QueryRow(`INSERT INTO shelf_pack (kind, body) VALUES (?, ?) RETURNING pack`, kind, k.body).Scan(&id); err != nil {
+	if err := p.tx.QueryRow(`INSERT INTO shelf_pack (kind, deflated, body) VALUES (?, ?, ?) RETURNING pack`, kind, int64(how), body).Scan(&id); err != nil {
 		return err
 	}
 	ids, err := json.Marshal(k.ids)
@@ -197,9 +202,13 @@ func entries(body []byte, each func(e entry) bool) error {
 	return nil
 }
 
-// packed returns the doc of kind and id in the pack body: the last entry
-// of that id.
-func (s *Store) packed(kind, id string, body []byte) (store.Doc, bool, error) {
+// packed returns the doc of kind and id in the pack body, squeezed how:
+// the last entry of that id.
+func (s *Store) packed(kind, id string, how squeeze, body []byte) (store.Doc, bool, error) {
+	body, err := unsqueezed(how, nil, body)
+	if err != nil {
+		return store.Doc{}, false, err
+	}
 	var found entry
 	var ok bool
 	if err := entries(body, func(e entry) bool {
@@ -210,7 +219,7 @@ func (s *Store) packed(kind, id string, body []byte) (store.Doc, bool, error) {
 	}); err != nil || !ok {
 		return store.Doc{}, false, err
 	}
-	b, err := s.whole(found.pid, false, found.rest)
+	b, err := s.whole(found.pid, plain, found.rest)
 	if err != nil {
 		return store.Doc{}, false, err
 	}
@@ -237,7 +246,7 @@ func (s *Store) allPacked(tx *sql.Tx, kind string) ([]store.Doc, error) {
 	if err := rows.Err(); err != nil || len(in) == 0 {
 		return nil, err
 	}
-	packs, err := tx.Query(`SELECT pack, body FROM shelf_pack WHERE kind = ? ORDER BY pack`, kind)
+	packs, err := tx.Query(`SELECT pack, deflated, body FROM shelf_pack WHERE kind = ? ORDER BY pack`, kind)
 	if err != nil {
 		return nil, err
 	}
@@ -245,16 +254,20 @@ func (s *Store) allPacked(tx *sql.Tx, kind string) ([]store.Doc, error) {
 	out := make([]store.Doc, 0, len(in))
 	for packs.Next() {
 		var pack int64
+		var how squeeze
 		var body []byte
-		if err := packs.Scan(&pack, &body); err != nil {
+		if err := packs.Scan(&pack, &how, &body); err != nil {
 			return nil, err
+		}
+		if body, err = unsqueezed(how, nil, body); err != nil {
+			return nil, fmt.Errorf("pack %d: %w", pack, err)
 		}
 		var werr error
 		if err := entries(body, func(e entry) bool {
 			if in[e.id] != pack {
 				return true // shelved again since
 			}
-			b, err := s.wholeIn(tx, e.pid, false, e.rest) // body is this read's own
+			b, err := s.wholeIn(tx, e.pid, plain, e.rest) // body is this read's own
 			if err != nil {
 				werr = err
 				return false

@@ -166,3 +166,51 @@ func TestShelfHeads(t *testing.T) {
 	}
 	assert.Equal(t, bytes.Repeat([]byte("service types;"), 20), head, "a head is never changed")
 }
+
+// A pack of a shelving's short docs is kept squeezed when that saves
+// (they repeat their fields), and reads back as it was written, by id and
+// in lists, across a reopen; a pack too short to deflate stays as it is
+// (TestShelfPacks), and so do the packs an earlier build wrote.
+func TestShelfPacksSqueezed(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "serve.db")
+	db, err := Open(file, Options{})
+	require.NoError(t, err)
+	var docs []store.Doc
+	raw := 0
+	for i := range 300 {
+		id := fmt.Sprintf("VLAN-%04d", i)
+		body := fmt.Appendf(nil, "%s;state=active;vlan=%d;bng=BNG-MEL-%d;%s", id, 100+i, i%7, bytes.Repeat([]byte("characteristic;"), 30))
+		raw += len(body)
+		docs = append(docs, store.Doc{Kind: "resource", ID: id, Ord: uint64(i + 1), Party: fmt.Sprintf("CUST-%d", i%9), Body: body})
+	}
+	require.NoError(t, db.Shelve(docs))
+	var packs, squeezed, stored int
+	require.NoError(t, db.db.QueryRow(`SELECT count(*), sum(deflated = 2), sum(length(body)) FROM shelf_pack`).Scan(&packs, &squeezed, &stored))
+	assert.Equal(t, packs, squeezed, "every pack squeezed")
+	assert.Less(t, stored, raw/4, "squeezed packs: %d bytes of %d", stored, raw)
+	// A pack an earlier build wrote: not deflated.
+	require.NoError(t, db.Shelve([]store.Doc{{Kind: "service", ID: "CFS-1", Ord: 1, Body: []byte("short")}}))
+	var plain int
+	require.NoError(t, db.db.QueryRow(`SELECT count(*) FROM shelf_pack WHERE deflated = 0 AND kind = 'service'`).Scan(&plain))
+	assert.Equal(t, 1, plain)
+	require.NoError(t, db.Close())
+	db, err = Open(file, Options{})
+	require.NoError(t, err)
+	defer db.Close()
+	all, err := db.ShelvedAll("resource")
+	require.NoError(t, err)
+	require.Len(t, all, len(docs))
+	for i, d := range all {
+		assert.Equal(t, docs[i], d)
+	}
+	for _, i := range []int{0, 137, 299} {
+		d, ok, err := db.Shelved("resource", docs[i].ID)
+		require.NoError(t, err)
+		require.True(t, ok)
+		assert.Equal(t, docs[i], d)
+	}
+	svc, ok, err := db.Shelved("service", "CFS-1")
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, "short", string(svc.Body))
+}

@@ -93,19 +93,16 @@ type prefixCache struct {
 }
 
 // whole returns the body a shelf row keeps as prefix pid and rest,
-// deflated or not.
-func (s *Store) whole(pid int64, deflated bool, rest []byte) ([]byte, error) {
-	return s.wholeIn(s.reader, pid, deflated, rest)
+// squeezed how.
+func (s *Store) whole(pid int64, how squeeze, rest []byte) ([]byte, error) {
+	return s.wholeIn(s.reader, pid, how, rest)
 }
 
 // wholeIn is whole, reading a prefix not met yet with q (the readers'
 // pool, or a transaction on it).
-func (s *Store) wholeIn(q rowQuerier, pid int64, deflated bool, rest []byte) ([]byte, error) {
+func (s *Store) wholeIn(q rowQuerier, pid int64, how squeeze, rest []byte) ([]byte, error) {
 	if pid == 0 {
-		if deflated {
-			return inflate(nil, rest)
-		}
-		return rest, nil
+		return unsqueezed(how, nil, rest)
 	}
 	c := &s.prefixCache
 	c.mu.Lock()
@@ -122,11 +119,7 @@ func (s *Store) wholeIn(q rowQuerier, pid int64, deflated bool, rest []byte) ([]
 		c.bytes[pid] = p
 		c.mu.Unlock()
 	}
-	if deflated {
-		return inflate(p, rest)
-	}
-	out := make([]byte, 0, len(p)+len(rest))
-	return append(append(out, p...), rest...), nil
+	return unsqueezed(how, p, rest)
 }
 
 // clone returns a copy of p for a shelving to change.

@@ -79,8 +79,8 @@ type Store struct {
 	// writer's); prefixCache: those the readers read.
 	shelfPrefixes prefixes
 	prefixCache   prefixCache
-	// deflater compresses the writer's shelved bodies (shelfdeflate.go).
-	deflater deflater
+	// squeezer squeezes the writer's shelved bodies and packs.
+	squeezer squeezer
 	// packer writes the short docs of a shelving into packs (shelfpack.go).
 	packer packer
 	file   string
