@@ -31,6 +31,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	db := fs.String("db", "", "with --soak: the store, a new SQLite file, kept (default: one in a temporary directory, removed afterwards); with --durable: a PostgreSQL database (postgres://…) to run on instead of SQLite")
 	limit := fs.Duration("max-duration", time.Hour, "with --soak: stop placing and waiting after this long, then restart")
 	jsonOut := fs.String("json", "", "with --soak: also write the report as JSON to this file")
+	churnSlots := fs.Int("churn", 0, "with --soak: a network of this many customers' sites, each order's sites disconnected once it completes and reused by a later order (the steady state of a live service); 0: a customer and sites of its own for every order")
 	retention := fs.String("retention", tmf.FormatOffset(defaultRetention), "with --soak: how long (virtual time, ISO 8601) a finished product, service or resource order stays in memory, as serve --retention")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -43,7 +44,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("bench: --soak --db %s: a soak runs on a SQLite file", storeName(*db))
 	}
 	if *soakMode {
-		o := soakOptions{rate: *rate, scale: *scale, every: *every, db: *db, limit: *limit}
+		o := soakOptions{rate: *rate, scale: *scale, every: *every, db: *db, limit: *limit, churn: *churnSlots}
 		n, err := strconv.Atoi(*orders)
 		keep, kerr := tmf.ParseOffset(*retention)
 		switch {
@@ -59,6 +60,8 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return fmt.Errorf("bench: --every %d: want a positive number of orders", o.every)
 		case o.limit <= 0:
 			return fmt.Errorf("bench: --max-duration %s: want a positive duration", o.limit)
+		case o.churn < 0:
+			return fmt.Errorf("bench: --churn %d: want a number of customers above 0 (0: no churn)", o.churn)
 		}
 		o.orders, o.retention = n, keep
 		if o.every == 0 {
@@ -66,7 +69,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		return soakCmd(ctx, o, *jsonOut, stdout, stderr)
 	}
-	for _, name := range []string{"rate", "scale", "every", "db", "max-duration", "json", "retention"} {
+	for _, name := range []string{"rate", "scale", "every", "db", "max-duration", "json", "retention", "churn"} {
 		if flagSet(fs, name) && (name != "db" || !*durable) {
 			return fmt.Errorf("bench: --%s goes with --soak", name)
 		}

@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -35,6 +36,10 @@ type soakOptions struct {
 	limit  time.Duration
 	// retention is serve's --retention.
 	retention time.Duration
+	// churn, when above 0, is how many customers' sites the network
+	// holds: each order's sites are disconnected once it completes, and
+	// the slot's next order reuses them (churn.go).
+	churn int
 }
 
 // soakRow is what a soak measured at one point.
@@ -59,6 +64,8 @@ type soakRow struct {
 	ROIRate float64 `json:"roiPerSecond"`
 	// Store is the size of the SQLite file and its WAL.
 	Store int64 `json:"storeBytes"`
+	// Disconnected counts the sites disconnected (--churn).
+	Disconnected int `json:"disconnected,omitempty"`
 }
 
 // soakReport is a soak's JSON report.
@@ -72,6 +79,15 @@ type soakReport struct {
 	// Stopped says why the soak stopped before all its orders finished
 	// (interrupted, the --max-duration reached); empty when they did.
 	Stopped string    `json:"stopped,omitempty"`
+	// Churn is the customers' sites the network holds (--churn); Waited
+	// counts the orders placed late because the order before them on
+	// their sites had not freed them; Skipped those not placed because
+	// their sites were given up (Lost: an order or a disconnect before
+	// them did not complete).
+	Churn   int       `json:"churn,omitempty"`
+	Waited  int       `json:"waited,omitempty"`
+	Lost    int       `json:"lost,omitempty"`
+	Skipped int       `json:"skipped,omitempty"`
 	Rows    []soakRow `json:"rows"`
 	Restart *restart  `json:"restart,omitempty"`
 }
@@ -99,11 +115,12 @@ type soakCounts struct {
 }
 
 // observe counts the records of a step: product orders finished and
-// completed, resource order items completed.
+// completed (not the disconnect orders of --churn), resource order items
+// completed.
 func (c *soakCounts) observe(r store.Record) {
 	switch lc.Kind(r.Kind) {
 	case lc.ProductOrder:
-		if lc.IsFinal(lc.ProductOrder, r.To) {
+		if lc.IsFinal(lc.ProductOrder, r.To) && !strings.Contains(r.Entity, "-D") {
 			c.finished.Add(1)
 			if r.To == lc.Completed {
 				c.completed.Add(1)
@@ -125,8 +142,12 @@ func (c *soakCounts) observe(r store.Record) {
 // ending (an interrupt) stops it with the rows so far and no restart;
 // o.limit stops placing and waiting, the restart still measured.
 func soak(ctx context.Context, o soakOptions, stdout io.Writer, log *slog.Logger) (*soakReport, error) {
-	pop := bench.Population(o.orders)
-	spec, err := pop.Spec(fmt.Sprintf("soak-%d", o.orders), 1, bench.Epoch)
+	customers := o.orders
+	if o.churn > 0 {
+		customers = o.churn
+	}
+	pop := bench.Population(customers)
+	spec, err := pop.Spec(fmt.Sprintf("soak-%d", customers), 1, bench.Epoch)
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +168,7 @@ func soak(ctx context.Context, o soakOptions, stdout io.Writer, log *slog.Logger
 	runtime.GC()
 	debug.FreeOSMemory()
 
-	rep := &soakReport{Orders: o.orders, Rate: o.rate, Scale: o.scale}
+	rep := &soakReport{Orders: o.orders, Rate: o.rate, Scale: o.scale, Churn: o.churn}
 	sys, st, clock, err := resume(ctx, sc, db, clockOpt, scenarios.Options{}, log)
 	if err != nil {
 		return nil, err
@@ -162,6 +183,12 @@ func soak(ctx context.Context, o soakOptions, stdout io.Writer, log *slog.Logger
 
 	limited, cancel := context.WithTimeout(ctx, o.limit)
 	defer cancel()
+	var ch *churn
+	if o.churn > 0 {
+		ch = newChurn(o.churn, pop.SitesPerCustomer, sys.Engine, log)
+		sys.Engine.Observe(ch.observe)
+		go ch.run(limited)
+	}
 	began := time.Now()
 	var lastWall time.Duration
 	var lastROIs int64
@@ -181,6 +208,9 @@ func soak(ctx context.Context, o soakOptions, stdout io.Writer, log *slog.Logger
 			Finished: int(n.finished.Load()), Lag: behind.Seconds(),
 			ROIRate: float64(rois-lastROIs) / (wall - lastWall).Seconds(), Store: storeSize(db)}
 		row.InFlight = row.Placed - row.Finished
+		if ch != nil {
+			row.Disconnected = int(ch.disconnected.Load())
+		}
 		row.RSS, row.Heap = memory()
 		lastWall, lastROIs = wall, rois
 		rep.Rows = append(rep.Rows, row)
@@ -194,15 +224,26 @@ func soak(ctx context.Context, o soakOptions, stdout io.Writer, log *slog.Logger
 	// goroutine of its own, as many clients would.
 	placedEvery := make(chan struct{}, 1)
 	var clients sync.WaitGroup
-	place := func(c int) {
+	place := func(c int, before *slotFreed) {
 		defer clients.Done()
-		p, err := pop.Placement(c, clock.Present())
+		var p scenarios.Placement
+		var err error
+		if ch == nil {
+			p, err = pop.Placement(c, clock.Present())
+		} else if ch.wait(limited, c, before) {
+			p, err = ch.placement(pop, c, clock.Present())
+		} else {
+			return
+		}
 		if err == nil {
 			err = placeOrder(sys.Engine, p)
 		}
 		if err != nil {
 			n.refused.Add(1)
 			log.Warn("soak: order not placed", "order", p.OrderID, "err", err.Error())
+			if ch != nil {
+				ch.free(c, true) // its sites were not taken
+			}
 			return
 		}
 		if n.placed.Add(1)%int64(o.every) == 0 {
@@ -232,8 +273,12 @@ dispatch:
 			break dispatch
 		case <-next.C:
 		}
+		var before *slotFreed
+		if ch != nil {
+			before = ch.take(c)
+		}
 		clients.Add(1)
-		go place(c)
+		go place(c, before)
 		next.Reset(time.Until(began.Add(time.Duration(c+1) * interval)))
 	}
 	clients.Wait()
@@ -263,6 +308,11 @@ dispatch:
 		rep.Stopped = "--max-duration " + o.limit.String() + " reached"
 	}
 	rep.Refused = int(n.refused.Load())
+	if ch != nil {
+		rep.Waited, rep.Lost, rep.Skipped = int(ch.waited.Load()), int(ch.lost.Load()), int(ch.skipped.Load())
+		fmt.Fprintf(stdout, "churn: %d sites disconnected; %d orders waited for their sites, %d slots lost, %d orders skipped\n",
+			ch.disconnected.Load(), rep.Waited, rep.Lost, rep.Skipped)
+	}
 
 	stopEngine()
 	if err := <-engineDone; err != nil && !errors.Is(err, context.Canceled) && failure == nil {

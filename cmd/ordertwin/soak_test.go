@@ -107,3 +107,49 @@ func TestBenchSoakRefusesBadFlags(t *testing.T) {
 		assert.NotContains(t, out, "restart", args)
 	}
 }
+
+// A soak with churn: a network of four customers' sites carries twelve
+// orders, each placed on its slot's sites once the order before it there
+// has completed and had every site disconnected.
+func TestBenchSoakChurn(t *testing.T) {
+	dir := t.TempDir()
+	report, db := filepath.Join(dir, "soak.json"), filepath.Join(dir, "soak.db")
+	out, err := cli("bench", "--soak", "--orders", "12", "--churn", "4", "--rate", "1000", "--scale", "10000000", "--every", "4",
+		"--db", db, "--json", report)
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "churn: ")
+
+	b, err := os.ReadFile(report)
+	require.NoError(t, err)
+	var rep soakReport
+	require.NoError(t, json.Unmarshal(b, &rep))
+	assert.Equal(t, 4, rep.Churn)
+	assert.Zero(t, rep.Lost)
+	assert.Zero(t, rep.Skipped)
+	last := rep.Rows[len(rep.Rows)-1]
+	assert.Equal(t, 12, last.Placed)
+	assert.Equal(t, 12, last.Completed, "every order completed on sites used before it")
+	assert.GreaterOrEqual(t, last.Disconnected, 8*5, "the sites of the first eight orders were disconnected for the last eight")
+
+	st, err := sqlite.Open(db, sqlite.Options{})
+	require.NoError(t, err)
+	defer st.Close()
+	inputs, err := st.Inputs()
+	require.NoError(t, err)
+	kinds := map[string]int{}
+	for _, in := range inputs {
+		kinds[in.Kind]++
+	}
+	assert.Equal(t, 12, kinds["com.OrderRequest"])
+	assert.GreaterOrEqual(t, kinds["com.Remove"], 8*5)
+}
+
+// --churn is a number of customers, with --soak only.
+func TestBenchChurnFlag(t *testing.T) {
+	out, err := cli("bench", "--soak", "--orders", "5", "--churn", "-1")
+	require.Error(t, err, out)
+	assert.Contains(t, err.Error(), "--churn -1")
+	out, err = cli("bench", "--orders", "5", "--churn", "3")
+	require.Error(t, err, out)
+	assert.Contains(t, err.Error(), "--churn goes with --soak")
+}
