@@ -78,7 +78,7 @@ type soakReport struct {
 	Refused int `json:"refused"`
 	// Stopped says why the soak stopped before all its orders finished
 	// (interrupted, the --max-duration reached); empty when they did.
-	Stopped string    `json:"stopped,omitempty"`
+	Stopped string `json:"stopped,omitempty"`
 	// Churn is the customers' sites the network holds (--churn); Waited
 	// counts the orders placed late because the order before them on
 	// their sites had not freed them; Skipped those not placed because
