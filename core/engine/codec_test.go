@@ -45,3 +45,34 @@ func TestCodecBodiesAreWholeStreams(t *testing.T) {
 	_, _, err := c.Encode(struct{ X int }{1})
 	assert.ErrorIs(t, err, ErrNotCommand)
 }
+
+type codecEnvelope struct {
+	To  string
+	Msg any
+}
+
+type codecInner struct{ Msg any }
+
+func init() {
+	gob.Register(codecInner{})
+	gob.Register(codecLine{})
+}
+
+// A type that holds interfaces (a peer's delivery): gob describes the
+// types an interface holds inside the message that first holds them, so
+// every body still decodes alone, the first and those after it.
+func TestCodecBodiesOfInterfaces(t *testing.T) {
+	c := NewCodec(codecEnvelope{})
+	msgs := []any{
+		codecEnvelope{To: "SOM", Msg: codecInner{Msg: codecLine{Site: "MELB", Mbps: 500}}},
+		codecEnvelope{To: "ROM", Msg: codecInner{Msg: codecLine{Site: "SYD"}}},
+		codecEnvelope{To: "COM", Msg: codecLine{Site: "PER"}},
+	}
+	for _, msg := range msgs {
+		kind, body, err := c.Encode(msg)
+		require.NoError(t, err)
+		back, err := c.Decode(kind, body)
+		require.NoError(t, err, "%v", msg)
+		assert.Equal(t, msg, back)
+	}
+}

@@ -87,16 +87,19 @@ var ErrNotCommand = errors.New("not a registered command")
 
 // Codec encodes the inputs that come from outside for the input log: each
 // registered message type by name, its exported fields with encoding/gob.
-// Each body is a whole gob stream; a Shelver per type describes the type
-// once and keeps that description, so that encoding a message does not
-// describe its type anew (a fresh encoder per message cost five times the
-// message's own encoding: the input log, a snapshot's queue).
+// Each body is a whole gob stream. A type with no interface in it has a
+// Shelver, which describes the type once and keeps that description, so
+// that encoding a message does not describe its type anew (a fresh
+// encoder per message cost five times the message's own encoding: the
+// input log, a snapshot's queue); a type with one (a peer's delivery)
+// has a fresh encoder each time, as gob describes the types an interface
+// holds inside the message that first holds them.
 type Codec struct {
 	types map[string]reflect.Type
 	names map[reflect.Type]string
 
 	mu       sync.Mutex
-	shelvers map[reflect.Type]*Shelver
+	shelvers map[reflect.Type]*Shelver // nil for a type with an interface
 }
 
 // NewCodec returns a codec of the types of samples, each named by its
@@ -114,7 +117,33 @@ func (c *Codec) Register(samples ...any) {
 		t := reflect.TypeOf(s)
 		name := t.String()
 		c.types[name], c.names[t] = t, name
+		if !holdsInterface(t, map[reflect.Type]bool{}) {
+			c.shelvers[t] = new(Shelver)
+		}
 	}
+}
+
+// holdsInterface reports whether a value of t may hold an interface value.
+func holdsInterface(t reflect.Type, seen map[reflect.Type]bool) bool {
+	if seen[t] {
+		return false
+	}
+	seen[t] = true
+	switch t.Kind() {
+	case reflect.Interface:
+		return true
+	case reflect.Pointer, reflect.Slice, reflect.Array:
+		return holdsInterface(t.Elem(), seen)
+	case reflect.Map:
+		return holdsInterface(t.Key(), seen) || holdsInterface(t.Elem(), seen)
+	case reflect.Struct:
+		for f := range t.Fields() {
+			if f.IsExported() && holdsInterface(f.Type, seen) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Encode returns msg's kind and body.
@@ -124,18 +153,20 @@ func (c *Codec) Encode(msg any) (string, []byte, error) {
 	if !ok {
 		return "", nil, fmt.Errorf("input log: %T: %w", msg, ErrNotCommand)
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	s := c.shelvers[t]
-	if s == nil {
-		s = new(Shelver)
-		c.shelvers[t] = s
+	if s := c.shelvers[t]; s != nil {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		b, err := s.Encode(msg)
+		if err != nil {
+			return "", nil, fmt.Errorf("input log: encode %s: %w", name, err)
+		}
+		return name, b, nil
 	}
-	b, err := s.Encode(msg)
-	if err != nil {
+	var b bytes.Buffer
+	if err := gob.NewEncoder(&b).Encode(msg); err != nil {
 		return "", nil, fmt.Errorf("input log: encode %s: %w", name, err)
 	}
-	return name, b, nil
+	return name, b.Bytes(), nil
 }
 
 // Decode returns the message of kind encoded in body.

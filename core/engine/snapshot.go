@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -17,9 +18,11 @@ import (
 // Snapshotter is a part of a running system whose state a snapshot keeps: a
 // component (Handler), an in-process adapter (the twin), a peer link, or
 // anything else the run's outcome depends on (Engine.Keep). Snapshot is
-// called on the engine's goroutine between two steps; Restore is called
-// once, on a part freshly built exactly as the saved one was (same
-// configuration), before the engine runs. Restore then Snapshot must give
+// called between two steps, the engine standing still, on a goroutine of
+// its own beside the other parts'; Restore is called once, on a part
+// freshly built exactly as the saved one was (same configuration), before
+// the engine runs, beside the other parts' too. Each reads and sets its
+// own state only. Restore then Snapshot must give
 // back the same bytes: the encoding is deterministic (no map iteration
 // order in it).
 type Snapshotter interface {
@@ -140,23 +143,36 @@ func (e *Engine) Snapshot() (store.Snapshot, error) {
 	if err != nil {
 		return store.Snapshot{}, err
 	}
+	// The parts are saved side by side, each on a goroutine of its own
+	// while this one encodes the queue: the engine stands still the
+	// longest part's time, not the sum (each part's state is its own).
+	states := make([][]byte, len(ps))
+	errs := make([]error, len(ps))
+	var parts sync.WaitGroup
+	for i, p := range ps {
+		parts.Go(func() { states[i], errs[i] = p.s.Snapshot() })
+	}
 	st := saved{Processed: e.processed, Refusals: e.refusals, Now: e.now, Changed: e.changed, Records: e.recorded, Outside: e.outside.saved()}
+	var queueErr error
 	for in := range e.queue.all() {
 		kind, body, err := e.codec.Encode(in.Msg)
 		if err != nil {
-			return store.Snapshot{}, fmt.Errorf("snapshot: an input for %s at %s: %w", in.To, in.At, err)
+			queueErr = fmt.Errorf("snapshot: an input for %s at %s: %w", in.To, in.At, err)
+			break
 		}
 		st.Queue = append(st.Queue, queued{At: in.At, To: in.To, Kind: kind, Body: body})
 	}
-	states := make([][]byte, len(ps))
+	parts.Wait()
+	if queueErr != nil {
+		return store.Snapshot{}, queueErr
+	}
 	size := 0
 	for i, p := range ps {
-		b, err := p.s.Snapshot()
-		if err != nil {
-			return store.Snapshot{}, fmt.Errorf("snapshot: %s: %w", p.name, err)
+		if errs[i] != nil {
+			return store.Snapshot{}, fmt.Errorf("snapshot: %s: %w", p.name, errs[i])
 		}
-		st.Parts, states[i] = append(st.Parts, p.name), b
-		size += binary.MaxVarintLen64 + len(b)
+		st.Parts = append(st.Parts, p.name)
+		size += binary.MaxVarintLen64 + len(states[i])
 	}
 	var buf bytes.Buffer
 	queued := 0
@@ -221,9 +237,16 @@ func (e *Engine) Restore(s store.Snapshot) error {
 		}
 		queue = append(queue, Input{At: q.At, To: q.To, Msg: msg})
 	}
+	// Side by side too, as they were saved.
+	errs := make([]error, len(ps))
+	var parts sync.WaitGroup
 	for i, p := range ps {
-		if err := p.s.Restore(states[i]); err != nil {
-			return fmt.Errorf("restore: %s: %w", p.name, err)
+		parts.Go(func() { errs[i] = p.s.Restore(states[i]) })
+	}
+	parts.Wait()
+	for i, p := range ps {
+		if errs[i] != nil {
+			return fmt.Errorf("restore: %s: %w", p.name, errs[i])
 		}
 	}
 	e.queue, e.due = inputQueue{}, fifo{}
