@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"sync"
@@ -52,9 +53,12 @@ type soakRow struct {
 	Completed int `json:"completed"`
 	Finished  int `json:"finished"`
 	InFlight  int `json:"inFlight"`
-	// RSS is the process's resident set (VmRSS); Heap the Go heap in use.
+	// RSS is the process's resident set (VmRSS); Heap the Go heap in use;
+	// Live the heap the last collection found live (at GOGC=400 the heap
+	// grows to five times that before the next).
 	RSS  uint64 `json:"rssBytes"`
 	Heap uint64 `json:"heapInUseBytes"`
+	Live uint64 `json:"heapLiveBytes"`
 	// Lag is how far the engine is behind the wall clock (Engine.Behind):
 	// the present less the time of the earliest input due and not yet
 	// handled, in virtual seconds; 0 when nothing due waits.
@@ -192,7 +196,7 @@ func soak(ctx context.Context, o soakOptions, stdout io.Writer, log *slog.Logger
 	began := time.Now()
 	var lastWall time.Duration
 	var lastROIs int64
-	fmt.Fprintf(stdout, "%8s %8s %9s %8s %9s %9s %12s %10s %10s\n", "placed", "done", "in flight", "wall", "RSS MiB", "heap MiB", "lag", "ROI/s", "store MiB")
+	fmt.Fprintf(stdout, "%8s %8s %9s %8s %9s %9s %9s %12s %10s %10s\n", "placed", "done", "in flight", "wall", "RSS MiB", "heap MiB", "live MiB", "lag", "ROI/s", "store MiB")
 	measure := func() error {
 		var behind time.Duration
 		// The engine serves until the soak stops it: it answers between
@@ -212,10 +216,11 @@ func soak(ctx context.Context, o soakOptions, stdout io.Writer, log *slog.Logger
 			row.Disconnected = int(ch.disconnected.Load())
 		}
 		row.RSS, row.Heap = memory()
+		row.Live = liveHeap()
 		lastWall, lastROIs = wall, rois
 		rep.Rows = append(rep.Rows, row)
-		fmt.Fprintf(stdout, "%8d %8d %9d %8s %9.1f %9.1f %12s %10.0f %10.1f\n", row.Placed, row.Completed, row.InFlight,
-			wall.Round(time.Second/10), mib(row.RSS), mib(row.Heap), time.Duration(row.Lag*float64(time.Second)).Round(time.Millisecond),
+		fmt.Fprintf(stdout, "%8d %8d %9d %8s %9.1f %9.1f %9.1f %12s %10.0f %10.1f\n", row.Placed, row.Completed, row.InFlight,
+			wall.Round(time.Second/10), mib(row.RSS), mib(row.Heap), mib(row.Live), time.Duration(row.Lag*float64(time.Second)).Round(time.Millisecond),
 			row.ROIRate, mib(uint64(row.Store)))
 		return nil
 	}
@@ -405,6 +410,16 @@ func memory() (rss, heap uint64) {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	return residentSet(), m.HeapInuse
+}
+
+// liveHeap is the heap the last garbage collection found live.
+func liveHeap() uint64 {
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(sample)
+	if sample[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return sample[0].Value.Uint64()
 }
 
 // residentSet is VmRSS of /proc/self/status in bytes, 0 where there is no

@@ -39,6 +39,7 @@ func TestBenchSoak(t *testing.T) {
 	for i, row := range rep.Rows {
 		assert.Positive(t, row.RSS, "row %d", i)
 		assert.Positive(t, row.Heap, "row %d", i)
+		assert.Positive(t, row.Live, "row %d", i)
 		assert.Positive(t, row.Store, "row %d", i)
 		assert.GreaterOrEqual(t, row.Lag, 0.0, "row %d", i)
 		assert.Equal(t, row.Placed-row.Finished, row.InFlight, "row %d", i)
