@@ -186,6 +186,8 @@ func (c *churn) finished(ctx context.Context, r store.Record) {
 		return // not the soak's
 	}
 	switch {
+	case !disconnect && r.To == lc.Rejected:
+		c.free(n, true) // it took nothing
 	case !disconnect && r.To != lc.Completed:
 		c.free(n, false)
 	case !disconnect:

@@ -156,6 +156,15 @@ func soak(ctx context.Context, o soakOptions, stdout io.Writer, log *slog.Logger
 		return nil, err
 	}
 	spec.Orders = nil // placed live, one by one
+	// A soak runs for years of virtual time (a day a second by default):
+	// its rate card stays valid as long as it runs, as a live operator's
+	// catalog is kept up to date.
+	off := spec.Catalog.Offerings[pop.Offering]
+	for i := range off.RateCards {
+		if off.RateCards[i].ID == pop.RateCard {
+			off.RateCards[i].To = "9999-12-31"
+		}
+	}
 	sc := &scenarios.Scenario{Name: spec.Name, Spec: spec}
 	db := o.db
 	if db == "" {
