@@ -344,6 +344,11 @@ func (e *Engine) run(ctx context.Context, serve bool) (err error) {
 	e.resendOutside()
 	defer func() {
 		ferr := e.durable()
+		if serve && ferr == nil && err != nil && errors.Is(err, ctx.Err()) {
+			// A clean stop: the inputs of the instant being handled are
+			// handled first, so that the snapshot can be taken.
+			ferr = e.endInstant()
+		}
 		if serve && ferr == nil {
 			e.save(true) // a clean stop: the restart replays nothing
 		} else if e.snaps.saving != nil {
@@ -435,6 +440,18 @@ func (e *Engine) run(ctx context.Context, serve bool) (err error) {
 			return err
 		}
 	}
+}
+
+// endInstant handles the inputs due at the present instant and not yet
+// handled (a step takes at most a batch of them), and has their records
+// committed.
+func (e *Engine) endInstant() error {
+	for e.due.len() > 0 {
+		if err := e.step(); err != nil {
+			return err
+		}
+	}
+	return e.durable()
 }
 
 // shortNap is the longest wait on the wall clock for which the engine
