@@ -69,8 +69,11 @@ func (b *burster) Handle(_ time.Duration, msg any, out *Out) {
 	}
 }
 
-func (b *burster) Snapshot() ([]byte, error)  { return []byte(fmt.Sprint(b.ticks)), nil }
-func (b *burster) Restore(state []byte) error { _, err := fmt.Sscan(string(state), &b.ticks); return err }
+func (b *burster) Snapshot() ([]byte, error) { return []byte(fmt.Sprint(b.ticks)), nil }
+func (b *burster) Restore(state []byte) error {
+	_, err := fmt.Sscan(string(state), &b.ticks)
+	return err
+}
 
 // §2 a clean stop in the middle of an instant's inputs (a step takes a
 // batch of them) handles the rest of that instant first, then takes its
