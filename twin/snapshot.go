@@ -57,7 +57,7 @@ type saved struct {
 	Planning  []savedPlan
 	Done      []savedAnswer
 	Tokens    int
-	Billing   []BillingRecord
+	Billing   []BillingRecord // the subscriptions billed (an earlier build's: every activation and stop)
 	Faults    []savedFault
 	Spread    []byte
 }
@@ -156,7 +156,7 @@ func (t *Twin) Callers(find func(name string) port.Replier) { t.callers = find }
 // Snapshot implements engine.Snapshotter: the twin's runtime state,
 // gob-encoded, the same bytes for the same state.
 func (t *Twin) Snapshot() ([]byte, error) {
-	s := saved{Network: t.net.Name, Remember: t.done != nil, Tokens: t.tokens, Billing: t.Billing}
+	s := saved{Network: t.net.Name, Remember: t.done != nil, Tokens: t.tokens, Billing: t.billing.records()}
 	for _, id := range sorted(t.areas) {
 		a := t.areas[id]
 		sa := savedArea{ID: id, Capacity: a.capacity.saved()}
@@ -431,7 +431,10 @@ func (t *Twin) restored(s *saved) (*Twin, error) {
 	for _, a := range s.Done {
 		r.done[a.Item] = dueAnswer{key: a.Key, res: a.Result, at: a.At}
 	}
-	r.tokens, r.Billing = s.Tokens, s.Billing
+	r.tokens = s.Tokens
+	for _, b := range s.Billing {
+		r.billing.bill(b)
+	}
 	if err := t.restoreFaults(r, s.Faults); err != nil {
 		return nil, err
 	}

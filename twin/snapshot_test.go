@@ -175,7 +175,7 @@ func TestSnapshotRestoreAnswersAlike(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, saved, again, "Restore then Snapshot gives the same bytes")
 			assert.Equal(t, a.tw.FaultHits(), b.tw.FaultHits())
-			assert.Equal(t, a.tw.Billing, b.tw.Billing)
+			assert.Equal(t, a.tw.Billing(), b.tw.Billing())
 
 			// b's callers were given what a's were (they commit it later).
 			for k, r := range a.got {
@@ -194,7 +194,7 @@ func TestSnapshotRestoreAnswersAlike(t *testing.T) {
 				assert.Equal(t, after, b.cs[name].answers, "the answers to %s after the cut", name)
 			}
 			assert.Equal(t, a.tw.FaultHits(), b.tw.FaultHits())
-			assert.Equal(t, a.tw.Billing, b.tw.Billing)
+			assert.Equal(t, a.tw.Billing(), b.tw.Billing())
 			endA, err := a.tw.Snapshot()
 			require.NoError(t, err)
 			endB, err := b.tw.Snapshot()

@@ -105,7 +105,7 @@ func TestWorkflowAndBilling(t *testing.T) {
 		Site: "MELB", Place: melbHQ.place(), Amount: 1800})
 	call(t, tw, 120*time.Hour, &port.Request{Key: "b1", System: port.Billing, Op: port.Activate, Item: "POI-001",
 		Site: "MELB", Place: melbHQ.place(), Amount: 1800})
-	assert.Equal(t, []BillingRecord{{Item: "POI-001", Site: "MELB", Monthly: 1800, From: 120 * time.Hour}}, tw.Billing,
+	assert.Equal(t, []BillingRecord{{Item: "POI-001", Site: "MELB", Monthly: 1800, From: 120 * time.Hour}}, tw.Billing(),
 		"billing is activated once per key")
 }
 

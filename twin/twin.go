@@ -54,23 +54,13 @@ type Twin struct {
 	// delivered marks CE routers at their site (by serial): a retried
 	// commit only boots them again.
 	delivered map[string]bool
-	// Billing is what billing activated, in order.
-	Billing []BillingRecord
+	// billing is what billing bills (billing.go).
+	billing billing
 	// callers finds a caller by its name, for a restored snapshot's
 	// waiting calls (Callers).
 	callers func(name string) port.Replier
 	// answers makes the answers (not state: see answers).
 	answers answers
-}
-
-// BillingRecord is one activation of billing.
-type BillingRecord struct {
-	Item    string
-	Site    string
-	Monthly float64
-	From    time.Duration
-	// Stop marks the end of a site's billing (a disconnect), from From.
-	Stop bool
 }
 
 // dueAnswer is the final answer of a call and when it is due.
@@ -387,7 +377,7 @@ func (t *Twin) call(now time.Duration, req *port.Request, res *port.Result, spar
 		}
 		return 0, t.plan(req, res, reply)
 	case port.Billing:
-		t.Billing = append(t.Billing, BillingRecord{Item: req.Item, Site: req.Site, Monthly: req.Amount, From: now,
+		t.billing.bill(BillingRecord{Item: req.Item, Site: req.Site, Monthly: req.Amount, From: now,
 			Stop: req.Op == port.Deactivate})
 		return t.duration("billing.activate", req.Place), nil
 	}

@@ -45,7 +45,7 @@ func TestAdapterPerSystem(t *testing.T) {
 		sites[c.Site] = true
 	}
 	assert.Len(t, sites, 5)
-	assert.Empty(t, sys.Twin.Billing, "the twin was not asked")
+	assert.Empty(t, sys.Twin.Billing(), "the twin was not asked")
 }
 
 // New refuses an adapter for a system the core does not know, and a
