@@ -3,6 +3,7 @@ package scenarios
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/rom"
@@ -137,4 +138,39 @@ func kinds(records []store.Record) []string {
 		out[i] = r.Kind + " " + r.Entity + " " + r.To
 	}
 	return out
+}
+
+// What became of a keyed change request leaves memory with its order and
+// comes back with it: the request sent again after the order left memory
+// is answered as the first was, and changes nothing, as when the order
+// stays; while the order is on the shelf COM remembers no key.
+func TestKeyedChangesLeaveMemoryWithTheirOrder(t *testing.T) {
+	sc, err := Load("globaltech-5site.yaml")
+	require.NoError(t, err)
+	spec := sc.Spec
+	day := 24 * time.Hour
+	spec.Events = append(slices.Clone(spec.Events),
+		Event{At: 200 * day, Change: &com.Change{Site: "MELB", Speed: "1G-sym", Key: "faster-melb"}, Note: "faster"},
+		Event{At: 260 * day, Change: &com.Change{Site: "MELB", Speed: "1G-sym", Key: "faster-melb"}, Note: "faster, sent again"})
+	keep, err := New(spec, Options{})
+	require.NoError(t, err)
+	require.NoError(t, keep.Engine.Run(context.Background()))
+	assert.Equal(t, 1, keep.COM.KeyedChanges())
+
+	mem := store.NewMemory()
+	gone, err := New(spec, Options{Journal: mem, Retention: time.Hour})
+	require.NoError(t, err)
+	require.NoError(t, gone.Engine.RunUntil(context.Background(), 250*day))
+	require.Empty(t, gone.COM.Orders(), "the order left memory after the change")
+	assert.Zero(t, gone.COM.KeyedChanges(), "its key left with it")
+	require.NoError(t, gone.Engine.Run(context.Background()))
+	records := mem.Records()
+	require.Equal(t, keep.Journal.(*store.Memory).Records(), records, "the same journal, record for record")
+	modifies := 0
+	for _, k := range kinds(records) {
+		if strings.HasPrefix(k, "productOrder PO-2024-01203-M") && strings.HasSuffix(k, " acknowledged") {
+			modifies++
+		}
+	}
+	assert.Equal(t, 1, modifies, "one modify order: the key sent again placed none")
 }

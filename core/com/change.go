@@ -74,6 +74,13 @@ type Changed struct {
 // changed runs a change request and says what became of it; a request
 // with a key seen before is answered as the first was, and changes
 // nothing.
+//
+// What became of a keyed request is kept with its order (order.keys):
+// it leaves memory when the order does, and comes back with it, so that
+// COM keeps the keys of the orders in memory only (it kept every key
+// ever given: 150,000 in a churn soak of 30,000 orders, 7 MB of its
+// snapshot). A keyed request that names no order in memory nor on the
+// shelf is answered, not remembered: sent again, it is refused again.
 func (c *COM) changed(key, order string, out *engine.Out, act func()) Changed {
 	if prev, ok := c.changes[key]; key != "" && ok {
 		return prev
@@ -81,12 +88,21 @@ func (c *COM) changed(key, order string, out *engine.Out, act func()) Changed {
 	if why := c.unshelve(order, out); why != "" {
 		return Changed{Refused: order + ": " + why}
 	}
+	if prev, ok := c.changes[key]; key != "" && ok {
+		return prev // it came back with its order
+	}
 	done := c.outcome(order, act)
-	if key != "" {
+	if o := c.findOrder(order); key != "" && o != nil {
 		c.changes[key] = done
+		o.keys = append(o.keys, key)
 	}
 	return done
 }
+
+// KeyedChanges counts the keyed change requests COM remembers in memory:
+// those of the orders in memory (what became of the others is on the
+// shelf with their orders).
+func (c *COM) KeyedChanges() int { return len(c.changes) }
 
 // outcome runs a change request and says what became of it.
 func (c *COM) outcome(order string, act func()) Changed {

@@ -75,6 +75,8 @@ type order struct {
 	// last left memory: they came back from the shelf with it, and go
 	// with it again (retire.go).
 	ended []WaveView
+	// keys are the keys of its keyed change requests (COM.changed).
+	keys []string
 }
 
 // characteristics returns room for n characteristics of an item, cut from

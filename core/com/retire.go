@@ -66,6 +66,8 @@ type shelved struct {
 	// instances its items became.
 	Waves    []WaveView
 	Products []tmf.Product
+	// Changes are what became of the order's keyed change requests.
+	Changes []change
 }
 
 // Shelved decodes a product order COM shelved (a store.Doc's body).
@@ -233,8 +235,12 @@ func (c *COM) retire(m retire, out *engine.Out) {
 			}
 		}
 	}
+	changes := make([]change, 0, len(o.keys))
+	for _, k := range o.keys {
+		changes = append(changes, change{Key: k, Changed: c.changes[k]})
+	}
 	body, err := c.shelvers.orders.Encode(&shelved{PO: o.po, Version: o.version, Order: &state, Quote: &quoteState,
-		Waves: o.appendWaves(nil), Products: products})
+		Waves: o.appendWaves(nil), Products: products, Changes: changes})
 	if err != nil {
 		out.Error(fmt.Errorf("COM: shelve %s: %w", o.po.ID, err))
 		return
@@ -275,6 +281,9 @@ func (c *COM) retire(m retire, out *engine.Out) {
 	}
 	for k := range products {
 		c.Products.Remove(products[k].ID)
+	}
+	for _, k := range o.keys {
+		delete(c.changes, k)
 	}
 	c.retired[o.po.ID] = retiredOrder{ID: o.po.ID, Version: o.version, State: o.po.State}
 	c.shelvedStates[o.po.State]++
@@ -352,6 +361,9 @@ func (c *COM) takeBack(s *shelved) (*order, error) {
 	}
 	for k := range s.Products {
 		c.Products.Put(s.Products[k].ID, &s.Products[k])
+	}
+	for _, ch := range s.Changes {
+		c.changes[ch.Key] = ch.Changed
 	}
 	q.order = o
 	c.quotes = append(c.quotes, q)

@@ -90,6 +90,9 @@ type orderState struct {
 	Retiring      bool
 	Version       int
 	Ended         []WaveView
+	// Keys are the keys of the order's keyed change requests, in the
+	// order taken: what became of each leaves memory with the order.
+	Keys []string
 }
 
 type optionalChange struct {
@@ -265,7 +268,7 @@ func (c *COM) saveQuote(q *quote, order int) quoteState {
 func (c *COM) saveOrder(o *order, quote int) orderState {
 	s := orderState{PO: o.po, Quote: quote, Sites: o.sites, Instances: o.instances,
 		SoiLeft: o.soiLeft, Waiting: o.waiting, Final: o.final, Attempts: o.attempts, ChangingSites: o.changing, Removed: o.removed,
-		Calls: o.calls, Retiring: o.retiring, Version: o.version, Ended: o.ended}
+		Calls: o.calls, Retiring: o.retiring, Version: o.version, Ended: o.ended, Keys: o.keys}
 	for _, w := range o.waves {
 		s.Waves = append(s.Waves, w.handle)
 	}
@@ -307,7 +310,7 @@ func (c *COM) loadOrder(s *orderState, q *quote) *order {
 	o := &order{po: s.PO, quote: q, sites: s.Sites, instances: s.Instances, soiLeft: s.SoiLeft,
 		waiting: s.Waiting, final: s.Final, attempts: s.Attempts, changing: s.ChangingSites, removed: s.Removed,
 		changes: restoreChanges(s.Changes), deferred: restoreChanges(s.Deferred),
-		calls: s.Calls, retiring: s.Retiring, version: s.Version, ended: s.Ended}
+		calls: s.Calls, retiring: s.Retiring, version: s.Version, ended: s.Ended, keys: s.Keys}
 	if s.Changing != "" && o.changing == nil {
 		o.changing = []string{s.Changing} // a snapshot of one change in flight
 	}
