@@ -177,8 +177,11 @@ func (s *Store) InputsFrom(n uint64) ([]store.Input, error) {
 // compaction takes a prefix): a bisection on the primary key finds it in
 // a few lookups, where a condition on before would read every input.
 func (s *Store) firstInputFrom(n int64) (int64, error) {
+	// Each bound a query of its own: SQLite finds a lone min or max at an
+	// end of the primary key, and scans the whole table for both at once
+	// (0.18 s of a restart at 1.5M inputs).
 	var lo, hi int64
-	if err := s.db.QueryRow(`SELECT coalesce(min(seq), 1), coalesce(max(seq), 0) + 1 FROM inputs`).Scan(&lo, &hi); err != nil {
+	if err := s.db.QueryRow(`SELECT coalesce((SELECT min(seq) FROM inputs), 1), coalesce((SELECT max(seq) FROM inputs), 0) + 1`).Scan(&lo, &hi); err != nil {
 		return 0, err
 	}
 	for lo < hi {
