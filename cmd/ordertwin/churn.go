@@ -112,7 +112,7 @@ func (c *churn) wait(ctx context.Context, n int, before *slotFreed) bool {
 		select {
 		case <-before.done:
 		case <-ctx.Done():
-			c.free(n, false)
+			c.free(n, false) // not lost: the soak stops
 			return false
 		}
 	}
@@ -122,6 +122,13 @@ func (c *churn) wait(ctx context.Context, n int, before *slotFreed) bool {
 		return false
 	}
 	return true
+}
+
+// lose gives order n's sites up: an order or a disconnect of it did not
+// complete.
+func (c *churn) lose(n int) {
+	c.lost.Add(1)
+	c.free(n, false)
 }
 
 // free says order n's sites are free (or, with ok false, never will be),
@@ -134,9 +141,6 @@ func (c *churn) free(n int, ok bool) {
 		return
 	}
 	f.freed, f.lost = true, !ok
-	if !ok {
-		c.lost.Add(1)
-	}
 	close(f.done)
 	if f.taken {
 		delete(c.freed, n)
@@ -189,7 +193,7 @@ func (c *churn) finished(ctx context.Context, r store.Record) {
 	case !disconnect && r.To == lc.Rejected:
 		c.free(n, true) // it took nothing
 	case !disconnect && r.To != lc.Completed:
-		c.free(n, false)
+		c.lose(n)
 	case !disconnect:
 		c.mu.Lock()
 		c.left[n] = c.sites
@@ -211,7 +215,7 @@ func (c *churn) finished(ctx context.Context, r store.Record) {
 		switch {
 		case !ok:
 		case r.To != lc.Completed:
-			c.free(n, false)
+			c.lose(n)
 		case left == 0:
 			c.free(n, true)
 		}
@@ -235,6 +239,6 @@ func (c *churn) disconnect(ctx context.Context, n int, site string) {
 	delete(c.left, n)
 	c.mu.Unlock()
 	if ok {
-		c.free(n, false)
+		c.lose(n)
 	}
 }

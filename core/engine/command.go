@@ -89,9 +89,8 @@ var ErrNotCommand = errors.New("not a registered command")
 // registered message type by name, its exported fields with encoding/gob.
 // Each body is a whole gob stream. A type with no interface in it has a
 // Shelver, which describes the type once and keeps that description, so
-// that encoding a message does not describe its type anew (a fresh
-// encoder per message cost five times the message's own encoding: the
-// input log, a snapshot's queue); a type with one (a peer's delivery)
+// that encoding a message does not describe its type anew (the input
+// log, a snapshot's queue); a type with one (a peer's delivery)
 // has a fresh encoder each time, as gob describes the types an interface
 // holds inside the message that first holds them.
 type Codec struct {
