@@ -15,6 +15,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/port"
 	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/core/system"
+	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/ordertwin/ordertwin/twin"
 )
 
@@ -84,6 +85,14 @@ type Options struct {
 	// product, service or resource order stays in memory: then the APIs
 	// read it from the store's shelf.
 	Retention time.Duration
+	// Shard, when set, makes the system one shard of a deployment of
+	// several (docs/architecture.md §7): it places the scenario's orders
+	// of the customers Shard says are its own, and takes the customer
+	// events of those orders; the other shards take the rest. Every shard's
+	// twin takes the network's events and faults.
+	Shard func(customer string) bool
+	// IDs numbers the ids the components give (system.Config.IDs).
+	IDs tmf.IDSpace
 }
 
 // New wires a system for spec and queues its orders.
@@ -111,7 +120,7 @@ func New(spec Spec, opt Options) (*System, error) {
 		Adapters:  adapters,
 		Delays:    system.Delays{Plan: tw.Duration("som.plan", ""), Start: tw.Duration("rom.start", "")},
 		Approvals: system.Approvals{Manual: opt.ManualReview, StageKeys: opt.StageKeys, Approvers: opt.Approvers, Unsigned: opt.Unsigned},
-		Snapshots: opt.Snapshots, Retention: opt.Retention, Deadlines: opt.Deadlines})
+		Snapshots: opt.Snapshots, Retention: opt.Retention, Deadlines: opt.Deadlines, IDs: opt.IDs})
 	if err != nil {
 		return nil, err
 	}
@@ -121,6 +130,9 @@ func New(spec Spec, opt Options) (*System, error) {
 	for _, ev := range spec.Events {
 		if req, _, _ := ev.customerRequest(); req != nil && s.COM == nil {
 			continue // the customer speaks to COM, in its own process
+		}
+		if !ownEvent(spec, opt.Shard, ev) {
+			continue // an event of another shard's order
 		}
 		if ev.After != "" {
 			triggered = append(triggered, ev)
@@ -170,6 +182,9 @@ func New(spec Spec, opt Options) (*System, error) {
 		if s.COM == nil {
 			break // COM's process places them
 		}
+		if opt.Shard != nil && !opt.Shard(p.Quote.Customer.ID) {
+			continue // another shard's
+		}
 		if err := s.COM.Check(p.Quote); err != nil {
 			return nil, fmt.Errorf("order %d: %w", i+1, err)
 		}
@@ -181,6 +196,41 @@ func New(spec Spec, opt Options) (*System, error) {
 		s.Engine.Inject(p.At, engine.COM, com.OrderRequest{Order: com.NewOrder(p.OrderID, p.Quote, quoteID)})
 	}
 	return s, nil
+}
+
+// ownEvent reports whether a customer event of the scenario is the
+// shard's that shard says yes to: the shard of its order's customer (of
+// the scenario's only order when it names none). A release of a wave of
+// every order, and an event of the network, is every shard's; without
+// shards, every event is.
+func ownEvent(spec Spec, shard func(customer string) bool, ev Event) bool {
+	if shard == nil {
+		return true
+	}
+	var order string
+	switch {
+	case ev.Release != nil:
+		if ev.Release.Order == "" {
+			return true
+		}
+		order = ev.Release.Order
+	case ev.AddSite != nil:
+		order = ev.AddSite.Order
+	case ev.Change != nil:
+		order = ev.Change.Order
+	case ev.Remove != nil:
+		order = ev.Remove.Order
+	case ev.Cancel != nil:
+		order = ev.Cancel.Order
+	default:
+		return true
+	}
+	for _, p := range spec.Orders {
+		if order == "" || p.OrderID == order {
+			return shard(p.Quote.Customer.ID)
+		}
+	}
+	return shard("") // an order no shard places: the first shard's answer
 }
 
 // triggers are the scenario's events that happen after a timeline row

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -26,6 +27,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/events"
 	"github.com/ordertwin/ordertwin/core/store"
+	"github.com/ordertwin/ordertwin/core/store/postgres"
 	"github.com/ordertwin/ordertwin/core/system"
 	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/ordertwin/ordertwin/scenarios"
@@ -90,6 +92,8 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	snapInterval := fs.Duration("snapshot-interval", engine.DefaultSnapshotInterval, "take a snapshot after this much wall time at the latest (and always on a clean stop)")
 	adaptersFile := fs.String("adapters", "", "the adapters file (docs/adapters.md): per system, the twin (the default) or a real adapter with its endpoints and credentials")
 	retention := fs.String("retention", tmf.FormatOffset(defaultRetention), "how long (virtual time, ISO 8601) a finished product, service or resource order stays in memory before the APIs read it from the store, such as P7D; PT0S keeps every one")
+	shards := fs.Int("shards", 0, "with --db postgres://…: serve as one instance of a deployment of several, its orders spread over this many shards by customer (fixed when the deployment is first served); the instance runs its share of them and takes over those of an instance that ends")
+	advertise := fs.String("advertise", "", "with --shards: the URL the deployment's other instances reach this one at (default: http://ADDR, the address it listens on)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (pprof) of the whole serve to FILE, from start to a clean stop")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -137,13 +141,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		log.Warn("serving plain HTTP beyond loopback: tokens and API keys travel in clear (give --tls-cert and --tls-key)", "addr", *addr)
 	}
 	opt := scenarios.Options{Role: *role, ManualReview: *approvals == "api", Approvers: approvers, Retention: keep,
-		Snapshots: engine.SnapshotPolicy{Every: *snapEvery, Interval: *snapInterval, Told: func(s store.Snapshot, took time.Duration, err error) {
-			if err != nil {
-				log.Warn("snapshot failed; restarts replay more until one succeeds", "err", err.Error())
-				return
-			}
-			log.Info("snapshot", "inputs", s.Inputs, "records", s.Records, "bytes", len(s.Body), "took", took.String())
-		}}}
+		Snapshots: engine.SnapshotPolicy{Every: *snapEvery, Interval: *snapInterval, Told: snapshotLog(log)}}
 	var file *system.Adapters
 	if opt.Adapters, file, err = loadAdapters("serve", *adaptersFile, log); err != nil {
 		return err
@@ -170,14 +168,27 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return fmt.Errorf("serve: --start %q: want an RFC 3339 time", *startAt)
 		}
 	}
+	co := serveClockOptions{scale: *scale, scaleSet: flagSet(fs, "scale"), start: start, role: *role, approvals: *approvals,
+		retention: keep, retentionSet: flagSet(fs, "retention")}
+	if *shards != 0 || *advertise != "" {
+		switch {
+		case *shards < 1:
+			return fmt.Errorf("serve: --shards %d: want at least 1 (and --advertise only with --shards)", *shards)
+		case !postgres.IsURL(*db):
+			return fmt.Errorf("serve: --shards: the instances of a deployment share a PostgreSQL database: give --db postgres://…, not %s", *db)
+		case *role != "":
+			return errors.New("serve: --shards and --role: a shard runs COM, SOM and ROM together")
+		}
+		return serveSharded(ctx, shardServe{sc: sc, db: *db, shards: *shards, self: strings.TrimSuffix(*advertise, "/"), co: co, opt: opt, log: log},
+			shardedHTTP{addr: *addr, tls: tlsConfig, guard: guard, hubAllow: hubAllow, hubQuota: *hubQuota, orderQuota: *orderQuota}, stdout)
+	}
 	// The server holds its store: a compaction waits until it stops.
 	release, err := holdStore(*db)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
 	defer release()
-	sys, st, clock, err := resume(ctx, sc, *db, serveClockOptions{scale: *scale, scaleSet: flagSet(fs, "scale"), start: start, role: *role, approvals: *approvals,
-		retention: keep, retentionSet: flagSet(fs, "retention")}, opt, log)
+	sys, st, clock, err := resume(ctx, sc, *db, co, opt, log)
 	if err != nil {
 		return err
 	}
@@ -212,11 +223,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// calls.
 	control, whatIfs := consoleControls(sys, st, clock, *role, log)
 	api.More = append(api.More, control.Routes, whatIfs.Routes)
-	// A client has 30 s to send a request (at most 1 MiB) and to take its
-	// answer; an idle keep-alive connection is closed after 2 minutes.
-	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
-		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, TLSConfig: tlsConfig,
-		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	srv := httpServer(api.Handler(), tlsConfig, log)
 	control.Node, control.Self = api.Node(), srv.Handler
 	srv.RegisterOnShutdown(console.Close)
 	srv.RegisterOnShutdown(whatIfs.Close)
@@ -281,6 +288,26 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return failure
 }
 
+// snapshotLog logs each snapshot the engine takes, or its failure.
+func snapshotLog(log *slog.Logger) func(store.Snapshot, time.Duration, error) {
+	return func(s store.Snapshot, took time.Duration, err error) {
+		if err != nil {
+			log.Warn("snapshot failed; restarts replay more until one succeeds", "err", err.Error())
+			return
+		}
+		log.Info("snapshot", "inputs", s.Inputs, "records", s.Records, "bytes", len(s.Body), "took", took.String())
+	}
+}
+
+// httpServer is serve's HTTP server of handler: a client has 30 s to
+// send a request (at most 1 MiB) and to take its answer; an idle
+// keep-alive connection is closed after 2 minutes.
+func httpServer(handler http.Handler, tlsConfig *tls.Config, log *slog.Logger) *http.Server {
+	return &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, TLSConfig: tlsConfig,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+}
+
 // profileCPU starts a CPU profile into file; stop ends it and closes the file.
 func profileCPU(file string) (stop func(), err error) {
 	f, err := os.Create(file)
@@ -333,41 +360,44 @@ func resume(ctx context.Context, sc *scenarios.Scenario, db string, co serveCloc
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	sys, clock, err := func() (*scenarios.System, *engine.Pausable, error) {
-		_, served, err := st.Meta("scenario")
-		if err != nil {
-			return nil, nil, err
-		}
-		clock, err := serveClock(st, sc, co)
-		if err != nil {
-			return nil, nil, fmt.Errorf("serve: --db %s: %w", storeName(db), err)
-		}
-		if opt.StageKeys, err = stageKeys(st, !served); err != nil {
-			return nil, nil, fmt.Errorf("serve: --db %s: %w", storeName(db), err)
-		}
-		// A store first served before decisions were signed has no keys:
-		// it goes on unsigned, so that its replay decides as it ran.
-		opt.Unsigned = opt.StageKeys == nil
-		for _, stage := range com.Stages {
-			if pk, err := approval.PublicKey(opt.StageKeys[stage]); err == nil {
-				log.Info("approval key", "stage", stage, "publicKey", pk)
-			}
-		}
-		if opt.Retention, err = storeRetention(st, co, !served); err != nil {
-			return nil, nil, fmt.Errorf("serve: --db %s: %w", storeName(db), err)
-		}
-		opt.Clock, opt.Snapshots.Store = clock, st
-		sys, err := replay(ctx, sc, st, opt, log)
-		if err != nil {
-			return nil, nil, fmt.Errorf("serve: resume %s: %w", storeName(db), err)
-		}
-		return sys, clock, nil
-	}()
+	sys, clock, err := resumeOn(ctx, sc, st, storeName(db), co, opt, log)
 	if err != nil {
 		st.Close()
 		return nil, nil, nil, err
 	}
 	return sys, st, clock, nil
+}
+
+// resumeOn is resume on an open store, named name in messages.
+func resumeOn(ctx context.Context, sc *scenarios.Scenario, st store.Durable, name string, co serveClockOptions, opt scenarios.Options, log *slog.Logger) (*scenarios.System, *engine.Pausable, error) {
+	_, served, err := st.Meta("scenario")
+	if err != nil {
+		return nil, nil, err
+	}
+	clock, err := serveClock(st, sc, co)
+	if err != nil {
+		return nil, nil, fmt.Errorf("serve: --db %s: %w", name, err)
+	}
+	if opt.StageKeys, err = stageKeys(st, !served); err != nil {
+		return nil, nil, fmt.Errorf("serve: --db %s: %w", name, err)
+	}
+	// A store first served before decisions were signed has no keys:
+	// it goes on unsigned, so that its replay decides as it ran.
+	opt.Unsigned = opt.StageKeys == nil
+	for _, stage := range com.Stages {
+		if pk, err := approval.PublicKey(opt.StageKeys[stage]); err == nil {
+			log.Info("approval key", "stage", stage, "publicKey", pk)
+		}
+	}
+	if opt.Retention, err = storeRetention(st, co, !served); err != nil {
+		return nil, nil, fmt.Errorf("serve: --db %s: %w", name, err)
+	}
+	opt.Clock, opt.Snapshots.Store = clock, st
+	sys, err := replay(ctx, sc, st, opt, log)
+	if err != nil {
+		return nil, nil, fmt.Errorf("serve: resume %s: %w", name, err)
+	}
+	return sys, clock, nil
 }
 
 // replay builds the scenario's system on a store and brings it to where

@@ -45,6 +45,9 @@ type Config struct {
 	// before it leaves for the store's shelf (retire.go); 0 keeps every
 	// order.
 	Retention time.Duration
+	// IDs numbers the ids it gives, a shard's apart from its deployment's
+	// other shards' (the zero value: 1, 2, 3, …).
+	IDs tmf.IDSpace
 }
 
 // signs reports whether approval decisions are signed: the quote's
@@ -111,7 +114,7 @@ func New(cfg Config) *COM {
 // id returns the next id with prefix: QT-001, POI-001, SOI-001.
 func (c *COM) id(prefix string) string {
 	c.next[prefix]++
-	return tmf.SeqIDIn(&c.strs, prefix, c.next[prefix])
+	return tmf.SeqIDIn(&c.strs, prefix, c.cfg.IDs.Nth(c.next[prefix]))
 }
 
 // ownID is id for an entity whose id outlives it in memory (a product
@@ -120,7 +123,7 @@ func (c *COM) id(prefix string) string {
 // buffer of other, dead ids alive.
 func (c *COM) ownID(prefix string) string {
 	c.next[prefix]++
-	return tmf.SeqID(prefix, c.next[prefix])
+	return tmf.SeqID(prefix, c.cfg.IDs.Nth(c.next[prefix]))
 }
 
 // Handle implements engine.Handler.

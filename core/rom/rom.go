@@ -49,6 +49,9 @@ type Config struct {
 	// memory: then it leaves it (retire.go), and the APIs read it from
 	// the store's shelf, where it was put when it ended.
 	Retention time.Duration
+	// IDs numbers the ids it gives, a shard's apart from its deployment's
+	// other shards' (the zero value: 1, 2, 3, …).
+	IDs tmf.IDSpace
 }
 
 // ROM is the resource order manager.
@@ -362,7 +365,7 @@ func (r *ROM) admitOrder(ro *tmf.ResourceOrder) error {
 func (r *ROM) accept(now time.Duration, ro *tmf.ResourceOrder, from engine.Address, out *engine.Out) *order {
 	r.nextOrder++
 	o := &order{ro: *ro, from: from}
-	o.ro.ID = tmf.SeqIDIn(&r.strs, "RO", r.nextOrder)
+	o.ro.ID = tmf.SeqIDIn(&r.strs, "RO", r.cfg.IDs.Nth(r.nextOrder))
 	o.ro.State = lc.Initial(lc.ResourceOrder)
 	o.ro.OrderDate = now
 	for _, p := range ro.RelatedParty {

@@ -29,6 +29,9 @@ type Config struct {
 	// memory: then it leaves it (retire.go), and the APIs read it from
 	// the store's shelf, where it was put when it left.
 	Retention time.Duration
+	// IDs numbers the ids it gives, a shard's apart from its deployment's
+	// other shards' (the zero value: 1, 2, 3, …).
+	IDs tmf.IDSpace
 }
 
 // SOM is the service order manager.
@@ -288,7 +291,7 @@ func (s *SOM) admitOrder(so *tmf.ServiceOrder) error {
 func (s *SOM) accept(now time.Duration, so *tmf.ServiceOrder, from engine.Address, out *engine.Out) *order {
 	s.nextSO++
 	o := &order{so: *so, from: from}
-	o.so.ID = tmf.SeqIDIn(&s.strs, "SO", s.nextSO)
+	o.so.ID = tmf.SeqIDIn(&s.strs, "SO", s.cfg.IDs.Nth(s.nextSO))
 	o.so.State = lc.Initial(lc.ServiceOrder)
 	o.so.OrderDate = now
 	for _, p := range so.RelatedParty {
@@ -448,7 +451,7 @@ func (s *SOM) decompose(o *order, st *site, out *engine.Out) error {
 	room := make(tmf.Characteristics, nchars)
 	for j, ps := range p.Steps {
 		s.nextROI++
-		st.steps[j].roi = tmf.SeqIDIn(&s.strs, "ROI", s.nextROI)
+		st.steps[j].roi = tmf.SeqIDIn(&s.strs, "ROI", s.cfg.IDs.Nth(s.nextROI))
 		chars, err := ps.RFS.Characteristics.ApplyIn(room, &s.strs, st)
 		room = room[len(ps.RFS.Characteristics):]
 		if err != nil {
@@ -504,7 +507,7 @@ func (s *SOM) decommission(o *order, st *site, ro *tmf.ResourceOrder, out *engin
 	}
 	for j := range p.Steps {
 		s.nextROI++
-		st.steps[j].roi = tmf.SeqIDIn(&s.strs, "ROI", s.nextROI)
+		st.steps[j].roi = tmf.SeqIDIn(&s.strs, "ROI", s.cfg.IDs.Nth(s.nextROI))
 	}
 	for j, ps := range p.Steps {
 		var res *tmf.Resource

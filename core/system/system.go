@@ -16,6 +16,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/rom"
 	"github.com/ordertwin/ordertwin/core/som"
 	"github.com/ordertwin/ordertwin/core/store"
+	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
 // System is a running node: an engine and the components it runs. A
@@ -75,6 +76,9 @@ type Config struct {
 	// product, service or resource order stays in memory: then the APIs
 	// read it from the store's shelf.
 	Retention time.Duration
+	// IDs numbers the ids the components give: a shard's of a deployment
+	// of several apart from the others' (tmf.IDSpace).
+	IDs tmf.IDSpace
 }
 
 // Delays are how long the components take for their own work (the twin's
@@ -145,16 +149,16 @@ func New(cfg Config) (*System, error) {
 	}
 	if Runs(cfg.Role, engine.COM) {
 		s.COM = com.New(com.Config{Catalog: cfg.Catalog, Epoch: cfg.Epoch, ManualReview: cfg.Approvals.Manual,
-			StageKeys: cfg.Approvals.StageKeys, Approvers: cfg.Approvals.Approvers, Unsigned: cfg.Approvals.Unsigned, Retention: cfg.Retention})
+			StageKeys: cfg.Approvals.StageKeys, Approvers: cfg.Approvals.Approvers, Unsigned: cfg.Approvals.Unsigned, Retention: cfg.Retention, IDs: cfg.IDs})
 		s.Engine.Handle(engine.COM, s.COM)
 	}
 	if Runs(cfg.Role, engine.SOM) {
-		s.SOM = som.New(som.Config{Catalog: cfg.Catalog, PlanDelay: cfg.Delays.Plan, Retention: cfg.Retention})
+		s.SOM = som.New(som.Config{Catalog: cfg.Catalog, PlanDelay: cfg.Delays.Plan, Retention: cfg.Retention, IDs: cfg.IDs})
 		s.Engine.Handle(engine.SOM, s.SOM)
 	}
 	if Runs(cfg.Role, engine.ROM) {
 		s.ROM = rom.New(rom.Config{Specs: ResourceSpecs(cfg.Catalog), StartDelay: cfg.Delays.Start,
-			Policy: cfg.Catalog.PolicyFor, Deadline: cfg.Catalog.StepDeadline, Retention: cfg.Retention})
+			Policy: cfg.Catalog.PolicyFor, Deadline: cfg.Catalog.StepDeadline, Retention: cfg.Retention, IDs: cfg.IDs})
 		s.Engine.Handle(engine.ROM, s.ROM)
 	}
 	s.Inbox = peer.NewInbox()

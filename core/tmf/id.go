@@ -47,3 +47,31 @@ func IDsOf[T any](items []T, id func(*T) string) []string {
 	}
 	return out
 }
+
+// IDSpace is the numbers one shard of a deployment gives its entities'
+// ids, apart from every other shard's: shard k of n numbers them k+1,
+// k+1+n, k+1+2n, … (PO-003, PO-007, … for shard 2 of 4), so that an id
+// made by SeqID names its shard (ShardOf). The zero IDSpace, a deployment
+// of one, numbers them 1, 2, 3, ….
+type IDSpace struct {
+	Shards, Shard int
+}
+
+// Nth is the number of the n-th id of the space (n from 1).
+func (s IDSpace) Nth(n int) int {
+	if s.Shards <= 1 {
+		return n
+	}
+	return (n-1)*s.Shards + s.Shard + 1
+}
+
+// ShardOf is the shard whose space holds the id made by SeqID, among
+// shards; ok is false for an id SeqID did not make (no number after its
+// last '-').
+func ShardOf(id string, shards int) (shard int, ok bool) {
+	n := SeqOf(id)
+	if n == 0 || shards < 1 {
+		return 0, false
+	}
+	return int((n - 1) % uint64(shards)), true
+}

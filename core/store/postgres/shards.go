@@ -151,6 +151,11 @@ func (c *Cluster) setUp(ctx context.Context) error {
 	if err := c.conn.QueryRow(ctx, `SELECT current_schema()`).Scan(&c.schema); err != nil {
 		return err
 	}
+	// The lease connection is named for the deployment: Members counts
+	// them.
+	if _, err := c.conn.Exec(ctx, `SELECT set_config('application_name', $1, false)`, c.memberName()); err != nil {
+		return err
+	}
 	tx, err := c.conn.Begin(ctx)
 	if err != nil {
 		return err
@@ -170,6 +175,61 @@ func (c *Cluster) setUp(ctx context.Context) error {
 		return err
 	}
 	return tx.Commit(ctx)
+}
+
+// memberName is the application name of the deployment's lease
+// connections (at most 63 bytes, as the database keeps it).
+func (c *Cluster) memberName() string {
+	name := "ordertwin " + c.schema
+	return name[:min(len(name), 63)]
+}
+
+// Members counts the instances of the deployment that are up: the lease
+// connections the database has open, this instance's among them.
+func (c *Cluster) Members(ctx context.Context) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var n int
+	if err := c.conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE application_name = $1`, c.memberName()).Scan(&n); err != nil {
+		return 0, fmt.Errorf("cluster: members: %w", err)
+	}
+	return max(n, 1), nil
+}
+
+// Owners are the instances holding a lease now, by shard: the owner
+// each was opened with. A shard no instance holds is not among them.
+func (c *Cluster) Owners(ctx context.Context) (map[int]string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	rows, err := c.conn.Query(ctx, `SELECT l.shard, l.owner FROM shard_lease l
+		WHERE EXISTS (SELECT 1 FROM pg_locks k WHERE k.locktype = 'advisory' AND k.objsubid = 2 AND k.granted
+			AND k.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+			AND k.classid = hashtext('ordertwin shard ' || current_schema())::oid AND k.objid = l.shard::oid)`)
+	if err != nil {
+		return nil, fmt.Errorf("cluster: owners: %w", err)
+	}
+	out := map[int]string{}
+	var shard int
+	var owner string
+	if _, err := pgx.ForEachRow(rows, []any{&shard, &owner}, func() error {
+		out[shard] = owner
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("cluster: owners: %w", err)
+	}
+	return out, nil
+}
+
+// Start is the deployment's T+0: the one it has, or else at, which it
+// keeps (the first instance to serve the deployment fixes it).
+func (c *Cluster) Start(ctx context.Context, at time.Time) (time.Time, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var start time.Time
+	if err := c.conn.QueryRow(ctx, `UPDATE shard_cluster SET start = coalesce(start, $1) RETURNING start`, at.UTC()).Scan(&start); err != nil {
+		return time.Time{}, fmt.Errorf("cluster: start: %w", err)
+	}
+	return start, nil
 }
 
 // Shards is the deployment's shard count.
@@ -227,13 +287,22 @@ func (c *Cluster) acquire(ctx context.Context, shard int, lock string) (*Lease, 
 // leases it took: what an instance does at start and then at each poll,
 // so that it takes over the shards of an instance that ended.
 func (c *Cluster) Claim(ctx context.Context) ([]*Lease, error) {
+	return c.ClaimUpTo(ctx, c.shards)
+}
+
+// ClaimUpTo is Claim taking shards only while the instance holds fewer
+// than most: its share of a deployment of several.
+func (c *Cluster) ClaimUpTo(ctx context.Context, most int) ([]*Lease, error) {
 	var took []*Lease
 	for shard := range c.shards {
 		c.mu.Lock()
-		have := c.held[shard] != nil
+		have, holds := c.held[shard] != nil, len(c.held)
 		c.mu.Unlock()
 		if have {
 			continue
+		}
+		if holds >= most {
+			break
 		}
 		l, err := c.TryAcquire(ctx, shard)
 		if err != nil {
@@ -304,17 +373,11 @@ func (c *Cluster) Watch(ctx context.Context, polls <-chan time.Time, take func(*
 			return nil
 		case <-polls:
 		}
-		c.mu.Lock()
-		err := c.conn.Ping(ctx)
-		c.mu.Unlock()
-		if err != nil {
+		if err := c.Alive(ctx); err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
-			c.mu.Lock()
-			clear(c.held)
-			c.mu.Unlock()
-			return fmt.Errorf("cluster: the lease connection failed, every lease with it: %w", err)
+			return err
 		}
 		took, err := c.Claim(ctx)
 		for _, l := range took {
@@ -326,6 +389,21 @@ func (c *Cluster) Watch(ctx context.Context, polls <-chan time.Time, take func(*
 	}
 }
 
+// Alive checks the lease connection: when it has failed, the instance
+// holds no lease any more (the database let them go with the session),
+// and Alive says so.
+func (c *Cluster) Alive(ctx context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.conn.Ping(ctx); err != nil {
+		if ctx.Err() == nil {
+			clear(c.held)
+		}
+		return fmt.Errorf("cluster: the lease connection failed, every lease with it: %w", err)
+	}
+	return nil
+}
+
 // keepalive is how the database's end of the lease connection notices a
 // silent peer (a host that stopped, a network cut): TCP keepalive after
 // 5 s idle, then every 2 s, 3 unanswered ending the session: 11 s at most.
@@ -335,6 +413,20 @@ const keepalive = `SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2;
 // ShardSchema is the schema of the shard's store.
 func (c *Cluster) ShardSchema(shard int) string {
 	return c.schema + "_shard_" + strconv.Itoa(shard)
+}
+
+// ShardURL is the URL of the shard's store: the cluster's, its
+// search_path the shard's schema. A store opened on it unfenced only
+// reads as the owners left it (what a check after a run does).
+func (c *Cluster) ShardURL(shard int) (string, error) {
+	u, err := url.Parse(c.url)
+	if err != nil {
+		return "", fmt.Errorf("shard %d: %w", shard, err)
+	}
+	q := u.Query()
+	q.Set("search_path", c.ShardSchema(shard))
+	u.RawQuery = q.Encode()
+	return u.String(), nil
 }
 
 // Fence is the fence the shard's store writes under.
@@ -350,14 +442,11 @@ func (l *Lease) Open() (*Store, error) {
 	if _, err := CreateSchema(l.c.url, name); err != nil {
 		return nil, err
 	}
-	u, err := url.Parse(l.c.url)
+	u, err := l.c.ShardURL(l.Shard)
 	if err != nil {
-		return nil, fmt.Errorf("shard %d: %w", l.Shard, err)
+		return nil, err
 	}
-	q := u.Query()
-	q.Set("search_path", name)
-	u.RawQuery = q.Encode()
-	st, err := Open(u.String(), Options{Fence: l.Fence()})
+	st, err := Open(u, Options{Fence: l.Fence()})
 	if err != nil {
 		return nil, fmt.Errorf("shard %d: %w", l.Shard, err)
 	}

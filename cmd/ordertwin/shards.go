@@ -1,0 +1,549 @@
+package main
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/api"
+	"github.com/ordertwin/ordertwin/core/api/hub"
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
+	"github.com/ordertwin/ordertwin/core/auth"
+	"github.com/ordertwin/ordertwin/core/events"
+	"github.com/ordertwin/ordertwin/core/store"
+	"github.com/ordertwin/ordertwin/core/store/postgres"
+	"github.com/ordertwin/ordertwin/core/tmf"
+	"github.com/ordertwin/ordertwin/scenarios"
+)
+
+// serve --shards N: one instance of a deployment of several on one
+// PostgreSQL database (docs/architecture.md §7, "Scale-out"). The
+// deployment's orders are spread over N shards by customer; the instance
+// runs an engine for each shard whose lease it holds, each on the shard's
+// store, and takes its share of the shards: the deployment's shards over
+// the instances up, rounded up. It takes over the shards of an instance
+// that ends, and hands shards over to one that starts. Any instance
+// answers any request: it serves a request of a shard it runs, and
+// forwards another to the shard's owner.
+
+// shardHeader names the shard a request forwarded by another instance
+// is for: the receiver serves it from that shard, or answers 503, and
+// never forwards it again.
+const shardHeader = "Ordertwin-Shard"
+
+// shardPoll is how often an instance checks its lease connection, takes
+// shards no instance holds and hands over what is beyond its share.
+const shardPoll = time.Second
+
+// shardServe is what a sharded instance is built from: serve's flags.
+type shardServe struct {
+	sc     *scenarios.Scenario
+	db     string
+	shards int
+	// self is how the other instances reach this one (--advertise).
+	self string
+	co   serveClockOptions
+	opt  scenarios.Options
+	log  *slog.Logger
+	// configure sets up a shard's API as serve sets up its one.
+	configure func(*api.Server)
+}
+
+// shardHost runs the shards an instance holds.
+type shardHost struct {
+	shardServe
+	cluster *postgres.Cluster
+	client  *http.Client
+
+	mu     sync.Mutex
+	runs   map[int]*shardRun
+	owners map[int]string // of the deployment's shards, refreshed at each poll
+}
+
+// shardRun is a shard the instance runs: its lease, store and engine.
+type shardRun struct {
+	shard   int
+	lease   *postgres.Lease
+	st      store.Durable
+	handler http.Handler
+	stop    context.CancelFunc
+	done    chan error // the engine's end, once
+	ended   error      // what done gave, once it did
+}
+
+// openShardHost joins the deployment at db.
+func openShardHost(ctx context.Context, s shardServe) (*shardHost, error) {
+	cluster, err := postgres.OpenCluster(s.db, s.shards, s.self)
+	if err != nil {
+		return nil, fmt.Errorf("serve: --shards: %w", err)
+	}
+	given, start := s.co.start, s.co.start
+	if start.IsZero() {
+		start = time.Now()
+	}
+	if s.co.start, err = cluster.Start(ctx, start); err != nil {
+		cluster.Close()
+		return nil, fmt.Errorf("serve: --shards: %w", err)
+	}
+	if !given.IsZero() && !given.Equal(s.co.start) {
+		cluster.Close()
+		return nil, fmt.Errorf("serve: --start %s: the deployment's T+0 is %s", given.Format(time.RFC3339Nano), s.co.start.Format(time.RFC3339Nano))
+	}
+	return &shardHost{shardServe: s, cluster: cluster, runs: map[int]*shardRun{}, owners: map[int]string{},
+		client: &http.Client{Timeout: 30 * time.Second}}, nil
+}
+
+// Run takes the instance's share of the shards and keeps it until ctx
+// ends. It returns an error when the lease connection fails: the
+// instance then holds no shard.
+func (h *shardHost) Run(ctx context.Context) error {
+	tick := time.NewTicker(shardPoll)
+	defer tick.Stop()
+	for {
+		if err := h.poll(ctx); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
+}
+
+// poll is one round: the lease connection checked, shards whose engine
+// ended let go, the instance's share taken or what is beyond it handed
+// over, and the owners of every shard read again.
+func (h *shardHost) poll(ctx context.Context) error {
+	if err := h.cluster.Alive(ctx); err != nil {
+		return err
+	}
+	for _, r := range h.running() {
+		select {
+		case err := <-r.done:
+			r.ended = err
+			h.log.Error("shard engine ended: the shard is let go for another instance to take", "shard", r.shard, "err", fmt.Sprint(err))
+			h.end(r)
+		default:
+		}
+	}
+	members, err := h.cluster.Members(ctx)
+	if err != nil {
+		return err
+	}
+	share := (h.shards + members - 1) / members
+	if runs := h.running(); len(runs) > share {
+		// Beyond its share: the last shard goes, one a round, for an
+		// instance below its share to take.
+		r := runs[len(runs)-1]
+		h.log.Info("shard handed over", "shard", r.shard, "members", members, "share", share)
+		h.end(r)
+	} else {
+		took, err := h.cluster.ClaimUpTo(ctx, share)
+		for _, l := range took {
+			if err := h.start(ctx, l); err != nil {
+				h.log.Error("shard not started: its lease is let go", "shard", l.Shard, "err", err.Error())
+				h.cluster.Drop(l)
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	owners, err := h.cluster.Owners(ctx)
+	if err != nil {
+		return err
+	}
+	h.mu.Lock()
+	h.owners = owners
+	h.mu.Unlock()
+	return nil
+}
+
+// running are the shards the instance runs, by shard number.
+func (h *shardHost) running() []*shardRun {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.SortedFunc(maps.Values(h.runs), func(a, b *shardRun) int { return a.shard - b.shard })
+}
+
+// start opens the shard's store under its lease, rebuilds the shard from
+// its latest snapshot and the inputs after it, and runs its engine.
+func (h *shardHost) start(ctx context.Context, l *postgres.Lease) error {
+	began := time.Now()
+	st, err := l.Open()
+	if err != nil {
+		return err
+	}
+	name := fmt.Sprintf("%s shard %d", storeName(h.db), l.Shard)
+	if err := h.checkShard(st, l.Shard); err != nil {
+		st.Close()
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	opt := h.opt
+	shards, shard := h.shards, l.Shard
+	opt.Shard = func(customer string) bool { return postgres.ShardOf(customer, shards) == shard }
+	opt.IDs = tmf.IDSpace{Shards: shards, Shard: shard}
+	log := h.log.With("shard", shard)
+	opt.Snapshots.Told = snapshotLog(log)
+	sys, _, err := resumeOn(ctx, h.sc, st, name, h.co, opt, log)
+	if err != nil {
+		st.Close()
+		return err
+	}
+	a := sys.API()
+	h.configure(a)
+	sys.Engine.LogTo(log)
+	engineCtx, stop := context.WithCancel(context.Background())
+	r := &shardRun{shard: shard, lease: l, st: st, handler: a.Handler(), stop: stop, done: make(chan error, 1)}
+	go func() { r.done <- sys.Engine.Serve(engineCtx) }()
+	h.mu.Lock()
+	h.runs[shard] = r
+	h.mu.Unlock()
+	log.Info("shard taken", "epoch", l.Epoch, "records", st.Len(), "took", time.Since(began).String())
+	return nil
+}
+
+// checkShard refuses a shard's store that another shard or a deployment
+// of another shard count served, and marks a new one as the shard's.
+func (h *shardHost) checkShard(st store.Durable, shard int) error {
+	want := fmt.Sprintf("%d of %d", shard, h.shards)
+	have, ok, err := st.Meta("shard")
+	switch {
+	case err != nil:
+		return err
+	case !ok && st.Len() > 0:
+		return errors.New("it holds records but is no shard's store")
+	case !ok:
+		return st.SetMeta("shard", want)
+	case have != want:
+		return fmt.Errorf("it is the store of shard %s, not %s", have, want)
+	}
+	return nil
+}
+
+// end stops the shard's engine (its step committed, a snapshot taken),
+// closes its store and lets its lease go.
+func (h *shardHost) end(r *shardRun) {
+	h.mu.Lock()
+	delete(h.runs, r.shard)
+	h.mu.Unlock()
+	r.stop()
+	if r.ended == nil {
+		if err := <-r.done; err != nil && !errors.Is(err, context.Canceled) {
+			h.log.Error("shard engine", "shard", r.shard, "err", err.Error())
+		}
+	}
+	if err := r.st.Close(); err != nil {
+		h.log.Error("shard store close", "shard", r.shard, "err", err.Error())
+	}
+	if err := h.cluster.Drop(r.lease); err != nil {
+		h.log.Error("shard lease", "shard", r.shard, "err", err.Error())
+	}
+}
+
+// Close ends every shard the instance runs (each engine commits its
+// step and snapshots) and lets the leases go.
+func (h *shardHost) Close() {
+	for _, r := range h.running() {
+		h.end(r)
+	}
+	h.cluster.Close()
+}
+
+// ServeHTTP answers a request from the shard it is for: run here, or
+// forwarded to the instance that runs it. A request for no shard in
+// particular (a list, the catalogue) is answered by a shard run here.
+func (h *shardHost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case "/healthz":
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+		return
+	case "/readyz":
+		h.ready(w)
+		return
+	}
+	if v := r.Header.Get(shardHeader); v != "" {
+		shard, err := strconv.Atoi(v)
+		if err != nil || shard < 0 || shard >= h.shards {
+			tmf630.WriteError(w, tmf630.NewError(http.StatusBadRequest, fmt.Sprintf("%s %q: want a shard from 0 to %d", shardHeader, v, h.shards-1)))
+			return
+		}
+		h.local(shard, w, r)
+		return
+	}
+	body, e := readBody(r)
+	if e != nil {
+		tmf630.WriteError(w, e)
+		return
+	}
+	shard, byID := h.shardOf(r, body)
+	if shard < 0 {
+		if runs := h.running(); len(runs) > 0 {
+			shard = runs[0].shard
+		} else {
+			shard = 0
+		}
+	}
+	if !byID || r.Method != http.MethodGet {
+		h.from(shard, w, r, body)
+		return
+	}
+	// An id the deployment did not number (a scenario's PO-00017) may be
+	// any shard's: the shard its number names first, then the others.
+	for i := range h.shards {
+		s := (shard + i) % h.shards
+		rec := &recorder{header: http.Header{}}
+		h.from(s, rec, r, body)
+		if rec.status != http.StatusNotFound || i == h.shards-1 {
+			rec.copyTo(w)
+			return
+		}
+	}
+}
+
+// shardOf is the shard a request is for: its customer's (a new quote or
+// order names one among its related parties), or the one whose numbers
+// hold the id in its path (byID); -1 for none.
+func (h *shardHost) shardOf(r *http.Request, body []byte) (shard int, byID bool) {
+	if len(body) > 0 {
+		var in struct {
+			RelatedParty []tmf630.Ref `json:"relatedParty"`
+		}
+		if json.Unmarshal(body, &in) == nil {
+			for _, p := range in.RelatedParty {
+				if p.Role == "customer" && p.ID != "" {
+					return postgres.ShardOf(p.ID, h.shards), false
+				}
+			}
+		}
+	}
+	// /tmf-api/<api>/v4/<resource>/<id>…
+	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+	if len(parts) >= 5 && parts[0] == "tmf-api" {
+		if s, ok := tmf.ShardOf(parts[4], h.shards); ok {
+			return s, true
+		}
+	}
+	return -1, false
+}
+
+// from answers the request from the shard: here when it runs here, else
+// from the instance that runs it.
+func (h *shardHost) from(shard int, w http.ResponseWriter, r *http.Request, body []byte) {
+	h.mu.Lock()
+	run, owner := h.runs[shard], h.owners[shard]
+	h.mu.Unlock()
+	if run != nil {
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		run.handler.ServeHTTP(w, r)
+		return
+	}
+	if owner == "" || owner == h.self {
+		unavailable(w, shard)
+		return
+	}
+	h.forward(owner, shard, w, r, body)
+}
+
+// local answers a request forwarded by another instance: from the shard
+// when it runs here.
+func (h *shardHost) local(shard int, w http.ResponseWriter, r *http.Request) {
+	h.mu.Lock()
+	run := h.runs[shard]
+	h.mu.Unlock()
+	if run == nil {
+		unavailable(w, shard)
+		return
+	}
+	run.handler.ServeHTTP(w, r)
+}
+
+// unavailable answers 503: no instance runs the shard now (its owner
+// ended, and another takes it over within a poll and its rebuild).
+func unavailable(w http.ResponseWriter, shard int) {
+	w.Header().Set("Retry-After", "1")
+	tmf630.WriteError(w, tmf630.NewError(http.StatusServiceUnavailable,
+		fmt.Sprintf("shard %d is moving to another instance: try again in a second", shard)))
+}
+
+// forward sends the request to the instance at owner, marked for the
+// shard, and copies its answer.
+func (h *shardHost) forward(owner string, shard int, w http.ResponseWriter, r *http.Request, body []byte) {
+	out, err := http.NewRequestWithContext(r.Context(), r.Method, strings.TrimSuffix(owner, "/")+r.URL.RequestURI(), bytes.NewReader(body))
+	if err != nil {
+		tmf630.WriteError(w, tmf630.NewError(http.StatusBadGateway, err.Error()))
+		return
+	}
+	out.Header = r.Header.Clone()
+	out.Header.Set(shardHeader, strconv.Itoa(shard))
+	resp, err := h.client.Do(out)
+	if err != nil {
+		h.log.Warn("forward", "shard", shard, "owner", owner, "err", err.Error())
+		unavailable(w, shard)
+		return
+	}
+	defer resp.Body.Close()
+	maps.Copy(w.Header(), resp.Header)
+	w.WriteHeader(resp.StatusCode)
+	io.Copy(w, resp.Body)
+}
+
+// ready answers 200 once every shard of the deployment runs somewhere
+// and each run here is ready; 503 naming the shards that run nowhere.
+func (h *shardHost) ready(w http.ResponseWriter) {
+	h.mu.Lock()
+	var nowhere []string
+	for s := range h.shards {
+		if h.owners[s] == "" && h.runs[s] == nil {
+			nowhere = append(nowhere, strconv.Itoa(s))
+		}
+	}
+	h.mu.Unlock()
+	if len(nowhere) > 0 {
+		w.Header().Set("Retry-After", "1")
+		tmf630.WriteError(w, tmf630.NewError(http.StatusServiceUnavailable, "not ready: no instance runs shard "+strings.Join(nowhere, ", ")))
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintln(w, "ready")
+}
+
+// readBody reads a request's body, at most the API's 1 MiB.
+func readBody(r *http.Request) ([]byte, *tmf630.Error) {
+	if r.Body == nil {
+		return nil, nil
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		return nil, tmf630.NewError(http.StatusBadRequest, "reading the body: "+err.Error())
+	}
+	if len(body) > maxBody {
+		return nil, tmf630.NewError(http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is over %d bytes", maxBody))
+	}
+	return body, nil
+}
+
+// maxBody is the largest request body an instance reads to route it.
+const maxBody = 1 << 20
+
+// recorder keeps an answer, to be copied to the client or dropped.
+type recorder struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (r *recorder) Header() http.Header { return r.header }
+
+func (r *recorder) WriteHeader(status int) {
+	if r.status == 0 {
+		r.status = status
+	}
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	r.WriteHeader(http.StatusOK)
+	return r.body.Write(b)
+}
+
+// copyTo writes the answer kept to w.
+func (r *recorder) copyTo(w http.ResponseWriter) {
+	maps.Copy(w.Header(), r.header)
+	w.WriteHeader(cmp.Or(r.status, http.StatusOK))
+	w.Write(r.body.Bytes())
+}
+
+// shardedHTTP is what serve's flags say of the HTTP side of a sharded
+// instance.
+type shardedHTTP struct {
+	addr       string
+	tls        *tls.Config
+	guard      *auth.Guard
+	hubAllow   []string
+	hubQuota   int
+	orderQuota int
+}
+
+// serveSharded is serve --shards: the instance joins the deployment,
+// serves HTTP for every shard, and runs its share of them until ctx ends.
+func serveSharded(ctx context.Context, s shardServe, o shardedHTTP, stdout io.Writer) error {
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	defer ln.Close()
+	scheme := "http"
+	if o.tls != nil {
+		scheme = "https"
+	}
+	if s.self == "" {
+		s.self = scheme + "://" + ln.Addr().String()
+	}
+	callbacks, err := events.NewCallbacks(o.hubAllow)
+	if err != nil {
+		return fmt.Errorf("serve: --hub-allow: %w", err)
+	}
+	callbacks.Self = events.SelfOf(ln.Addr())
+	s.configure = func(a *api.Server) {
+		a.Guard, a.AccessLog = o.guard, s.log
+		a.Hub = hub.Policy{Callbacks: callbacks, Quota: o.hubQuota}
+		a.OrderQuota = o.orderQuota
+	}
+	h, err := openShardHost(ctx, s)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	srv := httpServer(h, o.tls, s.log)
+	httpDone := make(chan error, 1)
+	go func() {
+		if o.tls != nil {
+			httpDone <- srv.ServeTLS(ln, "", "")
+		} else {
+			httpDone <- srv.Serve(ln)
+		}
+	}()
+	fmt.Fprintf(stdout, "serving %s on %s://%s (store %s, shard of %d, reached at %s)\n", s.sc.Name, scheme, ln.Addr(), storeName(s.db), s.shards, s.self)
+	s.log.Info("serving", "scenario", s.sc.Name, "addr", ln.Addr().String(), "db", storeName(s.db), "shards", s.shards, "self", s.self)
+	hostCtx, stopHost := context.WithCancel(ctx)
+	defer stopHost()
+	hostDone := make(chan error, 1)
+	go func() { hostDone <- h.Run(hostCtx) }()
+	var failure error
+	select {
+	case <-ctx.Done():
+		s.log.Info("shutting down", "reason", ctx.Err().Error())
+	case err := <-hostDone:
+		failure = fmt.Errorf("serve: %w", err)
+		hostDone <- err
+	case err := <-httpDone:
+		failure = fmt.Errorf("serve: http: %w", err)
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		s.log.Error("http shutdown", "err", err.Error())
+	}
+	stopHost()
+	<-hostDone
+	return failure
+}
