@@ -93,6 +93,10 @@ type Options struct {
 	Shard func(customer string) bool
 	// IDs numbers the ids the components give (system.Config.IDs).
 	IDs tmf.IDSpace
+	// Ledger, when set, is where the twin takes every resource it hands
+	// out: the allocation authority of the shards of a deployment, each
+	// with a twin of the whole network (port.Ledger).
+	Ledger port.Ledger
 }
 
 // New wires a system for spec and queues its orders.
@@ -100,6 +104,9 @@ func New(spec Spec, opt Options) (*System, error) {
 	tw, err := twin.New(spec.Network)
 	if err != nil {
 		return nil, err
+	}
+	if opt.Ledger != nil {
+		tw.UseLedger(opt.Ledger)
 	}
 	adapters := make(map[port.System]port.Adapter, len(twin.Systems))
 	for _, sys := range twin.Systems {

@@ -71,6 +71,9 @@ func (t *Twin) expand(now time.Duration, req *port.Request) *port.Error {
 			return invalid("occupied: %v", err)
 		}
 		card := &card{slot: slot, ports: slots{used: make([]bool, ports)}}
+		if t.ledger != nil {
+			card.ports.name = cardPool(o.id, slot)
+		}
 		for _, p := range used {
 			card.ports.used[p-1] = true
 		}

@@ -17,6 +17,8 @@ type slots struct {
 	// past its end is not the twin's); nil until the first.
 	mine []bool
 	next int // no free slot below next
+	// name is the pool's in a ledger (Twin.UseLedger).
+	name string
 }
 
 func (s *slots) take() (int, bool) {

@@ -45,9 +45,9 @@ func (t *Twin) reserve(req *port.Request, r *tmf.Resource) *port.Error {
 			return exhausted("resource exhaustion — " + why)
 		}
 		if req.ResourceType == "OLTPort" {
-			err = t.takeOLTPort(ar, r)
+			err = t.takeOLTPort(ar, r, req.Key, t.ledgerCapacity(req, a, ar))
 		} else {
-			err = t.takeHandoff(ar.exchange, r)
+			err = t.takeHandoff(ar.exchange, r, req.Key, t.ledgerCapacity(req, a, ar))
 		}
 		if err != nil {
 			return err
@@ -58,11 +58,11 @@ func (t *Twin) reserve(req *port.Request, r *tmf.Resource) *port.Error {
 		}
 		c.free--
 	case "VLAN":
-		if err = t.takeVLAN(t.vlans[ar.cfg.VLANPool], r); err != nil {
+		if err = t.takeVLAN(t.vlans[ar.cfg.VLANPool], r, req.Key); err != nil {
 			return err
 		}
 	case "IPv4Subnet":
-		if err = t.takeSubnet(t.ips[ar.cfg.IPPool], r); err != nil {
+		if err = t.takeSubnet(t.ips[ar.cfg.IPPool], r, req.Key); err != nil {
 			return err
 		}
 	case "QoSPolicy":
@@ -89,7 +89,7 @@ func (t *Twin) reserve(req *port.Request, r *tmf.Resource) *port.Error {
 		if p == nil {
 			return exhausted(fmt.Sprintf("no %s in stock in %s", model, region))
 		}
-		i, ok := p.take()
+		i, ok := t.take(&p.slots, req.Key, port.Capacity{})
 		if !ok {
 			return exhausted(fmt.Sprintf("no %s left in stock in %s", model, region))
 		}
@@ -118,9 +118,9 @@ func (r release) give() {
 	}
 }
 
-// takeVLAN holds the first free VLAN of p for r.
-func (t *Twin) takeVLAN(p *numberPool, r *tmf.Resource) *port.Error {
-	i, ok := p.take()
+// takeVLAN holds the first free VLAN of p for r, for the call with key.
+func (t *Twin) takeVLAN(p *numberPool, r *tmf.Resource, key string) *port.Error {
+	i, ok := t.take(&p.slots, key, port.Capacity{})
 	if !ok {
 		return exhausted(fmt.Sprintf("VLAN pool %s is exhausted", p.id))
 	}
@@ -131,9 +131,10 @@ func (t *Twin) takeVLAN(p *numberPool, r *tmf.Resource) *port.Error {
 	return nil
 }
 
-// takeSubnet holds the first free subnet of p for r.
-func (t *Twin) takeSubnet(p *subnetPool, r *tmf.Resource) *port.Error {
-	i, ok := p.take()
+// takeSubnet holds the first free subnet of p for r, for the call with
+// key.
+func (t *Twin) takeSubnet(p *subnetPool, r *tmf.Resource, key string) *port.Error {
+	i, ok := t.take(&p.slots, key, port.Capacity{})
 	if !ok {
 		return exhausted(fmt.Sprintf("IP pool %s is exhausted", p.id))
 	}
@@ -146,10 +147,10 @@ func (t *Twin) takeSubnet(p *subnetPool, r *tmf.Resource) *port.Error {
 	return nil
 }
 
-func (t *Twin) takeOLTPort(ar *area, r *tmf.Resource) *port.Error {
+func (t *Twin) takeOLTPort(ar *area, r *tmf.Resource, key string, in port.Capacity) *port.Error {
 	for _, o := range ar.olts {
 		for _, c := range o.cards {
-			p, ok := c.ports.take()
+			p, ok := t.take(&c.ports, key, in)
 			if !ok {
 				continue
 			}
@@ -164,8 +165,8 @@ func (t *Twin) takeOLTPort(ar *area, r *tmf.Resource) *port.Error {
 	return exhausted("resource exhaustion — no OLT capacity at serving exchange")
 }
 
-func (t *Twin) takeHandoff(x *exchange, r *tmf.Resource) *port.Error {
-	p, ok := x.p2p.take()
+func (t *Twin) takeHandoff(x *exchange, r *tmf.Resource, key string, in port.Capacity) *port.Error {
+	p, ok := t.take(&x.p2p, key, in)
 	if !ok {
 		return exhausted("resource exhaustion — no P2P handoff capacity at exchange")
 	}

@@ -29,13 +29,13 @@ func (t *Twin) Take(resourceType, pool string) (*tmf.Resource, *port.Error) {
 		if !ok {
 			return nil, &port.Error{Class: port.Invalid, Code: "unknownPool", Message: fmt.Sprintf("no VLAN pool %q", pool)}
 		}
-		err = t.takeVLAN(p, r)
+		err = t.takeVLAN(p, r, "")
 	case "IPv4Subnet":
 		p, ok := t.ips[pool]
 		if !ok {
 			return nil, &port.Error{Class: port.Invalid, Code: "unknownPool", Message: fmt.Sprintf("no IP pool %q", pool)}
 		}
-		err = t.takeSubnet(p, r)
+		err = t.takeSubnet(p, r, "")
 	default:
 		return nil, &port.Error{Class: port.Invalid, Code: "unknownResourceType", Message: fmt.Sprintf("no pool of %q", resourceType)}
 	}
@@ -47,12 +47,16 @@ func (t *Twin) Take(resourceType, pool string) (*tmf.Resource, *port.Error) {
 
 // Give gives a held resource back by its id, as a release does; false if
 // the twin holds nothing by that id.
-func (t *Twin) Give(id string) bool {
+func (t *Twin) Give(id string) bool { return t.giveBack(id, "") }
+
+// giveBack gives a held resource back by its id, for the release with
+// key; false if the twin holds nothing by that id.
+func (t *Twin) giveBack(id, key string) bool {
 	rel, ok := t.held(id)
 	if !ok {
 		return false
 	}
-	rel.give()
+	t.give(rel, key)
 	delete(t.delivered, id) // a router given back is staged and shipped anew
 	return true
 }

@@ -268,7 +268,11 @@ func (t *Twin) Restore(state []byte) error {
 	if err != nil {
 		return fmt.Errorf("restore the twin: %w", err)
 	}
+	ledger := t.ledger
 	*t = *r
+	if ledger != nil {
+		t.UseLedger(ledger) // the restored pools named in it again
+	}
 	return nil
 }
 
@@ -512,7 +516,7 @@ func (t *Twin) pools(visit func(name string, s *slots)) {
 	for _, a := range t.areas {
 		for _, o := range a.olts {
 			for _, c := range o.cards {
-				visit("olt "+o.id+" LC"+strconv.Itoa(c.slot), &c.ports)
+				visit(cardPool(o.id, c.slot), &c.ports)
 			}
 		}
 	}
@@ -529,6 +533,10 @@ func (t *Twin) pools(visit func(name string, s *slots)) {
 		visit("cpe "+id, &p.slots)
 	}
 }
+
+// cardPool is the name of the ports of an OLT's line card among the
+// pools.
+func cardPool(olt string, slot int) string { return "olt " + olt + " LC" + strconv.Itoa(slot) }
 
 // capacities calls visit with every capacity count and the name a
 // snapshot gives it.

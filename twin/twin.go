@@ -27,6 +27,9 @@ type Twin struct {
 	// holds maps a site (holder) to the capacity it holds since
 	// revalidation: two sites in one building hold one unit each.
 	holds map[string]*capacity
+	// ledger, when set, is where the twin takes every slot it hands
+	// out: the authority of the twins of several shards (ledger.go).
+	ledger port.Ledger
 	// done remembers the final answer of every call by idempotency key;
 	// waiting, the calls whose answer is not known yet (probes waiting for
 	// their CE router).
@@ -392,7 +395,7 @@ func (t *Twin) call(now time.Duration, req *port.Request, res *port.Result, spar
 		return t.commit(now, req, res, spare, reply)
 	case port.Release:
 		if req.Resource != nil {
-			t.Give(req.Resource.ID)
+			t.giveBack(req.Resource.ID, req.Key)
 		}
 		return 0, nil
 	}
@@ -442,7 +445,7 @@ func (t *Twin) qualify(now time.Duration, req *port.Request, res *port.Result) (
 	c, why := capacityOf(a, ar)
 	_, holding := t.holds[holder(req)]
 	if req.Op == port.Revalidate && !holding {
-		if c.available() <= 0 {
+		if c.available() <= 0 || !t.hold(req, a, ar) {
 			return t.duration("qualification.revalidate", req.Place), &port.Error{Class: port.Exhausted, Code: "capacityExhausted",
 				Message: "resource exhaustion — " + why}
 		}

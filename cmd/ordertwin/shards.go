@@ -67,6 +67,7 @@ type shardServe struct {
 type shardHost struct {
 	shardServe
 	cluster *postgres.Cluster
+	ledger  *postgres.Ledger
 	client  *http.Client
 
 	mu     sync.Mutex
@@ -91,19 +92,28 @@ func openShardHost(ctx context.Context, s shardServe) (*shardHost, error) {
 	if err != nil {
 		return nil, fmt.Errorf("serve: --shards: %w", err)
 	}
+	// The shards' twins take what they hand out in one ledger.
+	ledger, err := postgres.OpenLedger(s.db, s.log)
+	if err != nil {
+		cluster.Close()
+		return nil, fmt.Errorf("serve: --shards: %w", err)
+	}
+	s.opt.Ledger = ledger
 	given, start := s.co.start, s.co.start
 	if start.IsZero() {
 		start = time.Now()
 	}
 	if s.co.start, err = cluster.Start(ctx, start); err != nil {
 		cluster.Close()
+		ledger.Close()
 		return nil, fmt.Errorf("serve: --shards: %w", err)
 	}
 	if !given.IsZero() && !given.Equal(s.co.start) {
 		cluster.Close()
+		ledger.Close()
 		return nil, fmt.Errorf("serve: --start %s: the deployment's T+0 is %s", given.Format(time.RFC3339Nano), s.co.start.Format(time.RFC3339Nano))
 	}
-	return &shardHost{shardServe: s, cluster: cluster, runs: map[int]*shardRun{}, owners: map[int]string{},
+	return &shardHost{shardServe: s, cluster: cluster, ledger: ledger, runs: map[int]*shardRun{}, owners: map[int]string{},
 		client: &http.Client{Timeout: 30 * time.Second}}, nil
 }
 
@@ -266,6 +276,7 @@ func (h *shardHost) Close() {
 		h.end(r)
 	}
 	h.cluster.Close()
+	h.ledger.Close()
 }
 
 // ServeHTTP answers a request from the shard it is for: run here, or
