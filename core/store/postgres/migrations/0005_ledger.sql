@@ -35,3 +35,7 @@ CREATE TABLE ledger_answer (
     slot integer NOT NULL,
     PRIMARY KEY (key, pool)
 );
+
+-- The ledger replaces the allocation table of 0003 (a pool's resources
+-- by holder), which no build wrote to.
+DROP TABLE allocation;

@@ -1,0 +1,166 @@
+package twin
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ordertwin/ordertwin/core/port"
+	"github.com/ordertwin/ordertwin/core/tmf"
+)
+
+// memLedger is a ledger in memory (port.Ledger), as the PostgreSQL one
+// answers: a slot held by one key, each answer kept by key and pool.
+type memLedger struct {
+	held    map[string]map[int]string // pool → slot → key
+	counted map[string]int            // capacity → slots taken in it
+	holds   map[string]map[string]bool
+	answers map[string]int
+}
+
+func newMemLedger() *memLedger {
+	return &memLedger{held: map[string]map[int]string{}, counted: map[string]int{}, holds: map[string]map[string]bool{}, answers: map[string]int{}}
+}
+
+func (m *memLedger) Take(key, pool string, n int, occupied []int, c port.Capacity) (int, bool) {
+	if a, ok := m.answers[key+" "+pool]; ok {
+		return a, a >= 0
+	}
+	slot := -1
+	held := c.Name != "" && m.holds[c.Name][c.Holder]
+	if c.Name == "" || held || c.Units-m.counted[c.Name]-len(m.holds[c.Name]) > 0 {
+		for i := range n {
+			if _, taken := m.held[pool][i]; !taken && !slices.Contains(occupied, i) {
+				slot = i
+				break
+			}
+		}
+	}
+	if slot >= 0 {
+		if m.held[pool] == nil {
+			m.held[pool] = map[int]string{}
+		}
+		m.held[pool][slot] = key
+		if c.Name != "" {
+			m.counted[c.Name]++
+			delete(m.holds[c.Name], c.Holder)
+		}
+	}
+	m.answers[key+" "+pool] = slot
+	return slot, slot >= 0
+}
+
+func (m *memLedger) Give(key, pool string, slot int) {
+	if _, ok := m.answers[key+" "+pool]; ok {
+		return
+	}
+	m.answers[key+" "+pool] = slot
+	delete(m.held[pool], slot) // (the tests give back no slot that counts in a capacity)
+}
+
+func (m *memLedger) Hold(key string, c port.Capacity) bool {
+	if a, ok := m.answers[key+" hold "+c.Name]; ok {
+		return a > 0
+	}
+	ok := m.holds[c.Name][c.Holder] || c.Units-m.counted[c.Name]-len(m.holds[c.Name]) > 0
+	if ok {
+		if m.holds[c.Name] == nil {
+			m.holds[c.Name] = map[string]bool{}
+		}
+		m.holds[c.Name][c.Holder] = true
+		m.answers[key+" hold "+c.Name] = 1
+	} else {
+		m.answers[key+" hold "+c.Name] = -1
+	}
+	return ok
+}
+
+// Two twins of one network, as two shards run them, on one ledger: each
+// VLAN either hands out is one the other did not, and together they hand
+// out the pool once, as one twin would; a VLAN one gives back is free for
+// the other; a twin rebuilt and asked again by a key gets the answer the
+// key first got.
+func TestTwinsOnOneLedger(t *testing.T) {
+	one := newTwin(t, auEast(t))
+	alone := 0
+	for ; ; alone++ {
+		if a := call(t, one, 0, reserveReq(fmt.Sprintf("ROI-%d/reserve/1", alone), melbHQ, "VLAN")); a.res.Err != nil {
+			require.ErrorIs(t, a.res.Err, port.ErrCapacityExhausted)
+			break
+		}
+	}
+	require.Greater(t, alone, 10)
+
+	ledger := newMemLedger()
+	twins := []*Twin{newTwin(t, auEast(t)), newTwin(t, auEast(t))}
+	for _, tw := range twins {
+		tw.UseLedger(ledger)
+	}
+	seen := map[string]string{}
+	var first *tmfResource
+	for i := 0; ; i++ {
+		key := fmt.Sprintf("ROI-%d/reserve/1", i)
+		a := call(t, twins[i%2], 0, reserveReq(key, melbHQ, "VLAN"))
+		if a.res.Err != nil {
+			require.ErrorIs(t, a.res.Err, port.ErrCapacityExhausted)
+			assert.Equal(t, alone, i, "the two twins together hand out the pool once")
+			break
+		}
+		v := a.res.Resource.Value
+		require.NotContains(t, seen, v, "%s handed out twice: to %s and %s", v, seen[v], key)
+		seen[v] = key
+		if i == 0 {
+			first = &tmfResource{key: key, res: *a.res.Resource}
+		}
+	}
+	// The first VLAN given back by the twin that took it: the other takes it.
+	require.Nil(t, call(t, twins[0], 0, releaseReq("ROI-0/release/1", melbHQ, &first.res)).res.Err)
+	a := call(t, twins[1], 0, reserveReq("ROI-new/reserve/1", melbHQ, "VLAN"))
+	require.Nil(t, a.res.Err)
+	assert.Equal(t, first.res.Value, a.res.Resource.Value)
+	// A twin rebuilt (a shard taken over), asked by the first key: the
+	// first answer, though another key holds that VLAN now.
+	again := newTwin(t, auEast(t))
+	again.UseLedger(ledger)
+	a = call(t, again, 0, reserveReq(first.key, melbHQ, "VLAN"))
+	require.Nil(t, a.res.Err)
+	assert.Equal(t, first.res.Value, a.res.Resource.Value)
+}
+
+// Capacity held at revalidation by one twin is not handed out by the
+// other: revalidating every site an area has ports for, on one twin,
+// leaves the other none to hold or take for a site of its own.
+func TestTwinsHoldOnOneLedger(t *testing.T) {
+	ledger := newMemLedger()
+	a, b := newTwin(t, auEast(t)), newTwin(t, auEast(t))
+	a.UseLedger(ledger)
+	b.UseLedger(ledger)
+	held := 0
+	for ; held < 1000; held++ {
+		req := qualifyReq(fmt.Sprintf("POI-%d/revalidate/1", held), port.Revalidate, site{code: fmt.Sprintf("S%d", held), address: melbHQ.address})
+		if r := call(t, a, 0, req); r.res.Err != nil {
+			require.ErrorIs(t, r.res.Err, port.ErrCapacityExhausted)
+			break
+		}
+	}
+	require.Less(t, held, 1000, "the area's ports run out")
+	require.Positive(t, held)
+	other := site{code: "OTHER", address: melbHQ.address}
+	r := call(t, b, 0, qualifyReq("POI-x/revalidate/1", port.Revalidate, other))
+	require.NotNil(t, r.res.Err, "the other twin finds every port held")
+	assert.ErrorIs(t, r.res.Err, port.ErrCapacityExhausted)
+	r = call(t, b, 0, reserveReq("ROI-x/reserve/1", other, "OLTPort"))
+	require.NotNil(t, r.res.Err, "nor can it take one without a hold")
+	assert.ErrorIs(t, r.res.Err, port.ErrCapacityExhausted)
+	r = call(t, a, 0, reserveReq("ROI-0/reserve/1", site{code: "S0", address: melbHQ.address}, "OLTPort"))
+	assert.Nil(t, r.res.Err, "a holder takes its port")
+}
+
+// tmfResource is a resource a key reserved.
+type tmfResource struct {
+	key string
+	res tmf.Resource
+}
