@@ -40,10 +40,14 @@ import (
 // answers any request: it serves a request of a shard it runs, and
 // forwards another to the shard's owner.
 
-// shardHeader names the shard a request forwarded by another instance
-// is for: the receiver serves it from that shard, or answers 503, and
-// never forwards it again.
-const shardHeader = "Ordertwin-Shard"
+// shardHeader names the shard a request is for, which a client may set
+// to read one shard's lists; forwardedHeader marks a request forwarded
+// by another instance: the receiver serves it from the shard, or answers
+// 503, and never forwards it again.
+const (
+	shardHeader     = "Ordertwin-Shard"
+	forwardedHeader = "Ordertwin-Forwarded"
+)
 
 // shardPoll is how often an instance checks its lease connection, takes
 // shards no instance holds and hands over what is beyond its share.
@@ -298,7 +302,16 @@ func (h *shardHost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			tmf630.WriteError(w, tmf630.NewError(http.StatusBadRequest, fmt.Sprintf("%s %q: want a shard from 0 to %d", shardHeader, v, h.shards-1)))
 			return
 		}
-		h.local(shard, w, r)
+		if r.Header.Get(forwardedHeader) != "" {
+			h.local(shard, w, r)
+			return
+		}
+		body, e := readBody(r)
+		if e != nil {
+			tmf630.WriteError(w, e)
+			return
+		}
+		h.from(shard, w, r, body)
 		return
 	}
 	body, e := readBody(r)
@@ -406,6 +419,7 @@ func (h *shardHost) forward(owner string, shard int, w http.ResponseWriter, r *h
 	}
 	out.Header = r.Header.Clone()
 	out.Header.Set(shardHeader, strconv.Itoa(shard))
+	out.Header.Set(forwardedHeader, h.self)
 	resp, err := h.client.Do(out)
 	if err != nil {
 		h.log.Warn("forward", "shard", shard, "owner", owner, "err", err.Error())

@@ -201,7 +201,23 @@ func (c *Cluster) Members(ctx context.Context) (int, error) {
 func (c *Cluster) Owners(ctx context.Context) (map[int]string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	rows, err := c.conn.Query(ctx, `SELECT l.shard, l.owner FROM shard_lease l
+	return owners(ctx, c.conn)
+}
+
+// ShardOwners is Cluster.Owners for a deployment this process is no
+// instance of (a check, a test): on a connection of its own to dbURL.
+func ShardOwners(ctx context.Context, dbURL string) (map[int]string, error) {
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return nil, fmt.Errorf("cluster: owners: %w", err)
+	}
+	defer conn.Close(ctx)
+	return owners(ctx, conn)
+}
+
+// owners reads the owners of the shards held now on conn.
+func owners(ctx context.Context, conn *pgx.Conn) (map[int]string, error) {
+	rows, err := conn.Query(ctx, `SELECT l.shard, l.owner FROM shard_lease l
 		WHERE EXISTS (SELECT 1 FROM pg_locks k WHERE k.locktype = 'advisory' AND k.objsubid = 2 AND k.granted
 			AND k.database = (SELECT oid FROM pg_database WHERE datname = current_database())
 			AND k.classid = hashtext('ordertwin shard ' || current_schema())::oid AND k.objid = l.shard::oid)`)
