@@ -38,6 +38,7 @@ Usage:
                  [--hub-allow ENTRY ...] [--hub-quota N] [--order-quota N]
                  [--hub-suspend-after N] [--hub-suspend-window D]
                  [--snapshot-every N] [--snapshot-interval D] [--retention D]
+                 [--shards N [--advertise URL]]
       Serve the TMF Open APIs (docs/api.md) on --addr (default 127.0.0.1:8080),
       with the engine on the wall clock (--scale virtual seconds per second,
       default a day a second) and the network twin, journalled into the SQLite
@@ -61,6 +62,11 @@ Usage:
       --role com|som|rom --peer ROLE=URL
       --start TIME: one of COM, SOM and ROM, the others in the processes named,
       their messages signed with the secret in --peer-secret FILE.
+      --shards N (with --db postgres://...): one instance of a deployment of
+      several on that database, the orders spread over N shards by customer;
+      it runs its share, takes over the shards of an instance that ends, and
+      answers any request, forwarding to the instance that runs the shard (at
+      the URL it gives as --advertise URL; default http://ADDR).
       Every request but /healthz and /readyz is authenticated (docs/auth.md):
       --auth FILE names the token issuers and API keys; without it, only the
       development issuer's tokens (its key beside the store, FILE.issuer.pem),

@@ -180,7 +180,8 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return errors.New("serve: --shards and --role: a shard runs COM, SOM and ROM together")
 		}
 		return serveSharded(ctx, shardServe{sc: sc, db: *db, shards: *shards, self: strings.TrimSuffix(*advertise, "/"), co: co, opt: opt, log: log},
-			shardedHTTP{addr: *addr, tls: tlsConfig, guard: guard, hubAllow: hubAllow, hubQuota: *hubQuota, orderQuota: *orderQuota}, stdout)
+			shardedHTTP{addr: *addr, tls: tlsConfig, guard: guard, hubAllow: hubAllow, hubQuota: *hubQuota, orderQuota: *orderQuota,
+				suspendAfter: *suspendAfter, suspendWindow: *suspendWindow}, stdout)
 	}
 	// The server holds its store: a compaction waits until it stops.
 	release, err := holdStore(*db)

@@ -22,6 +22,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/api"
 	"github.com/ordertwin/ordertwin/core/api/hub"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
+	"github.com/ordertwin/ordertwin/core/api/worklist"
 	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/ordertwin/ordertwin/core/events"
 	"github.com/ordertwin/ordertwin/core/store"
@@ -63,8 +64,10 @@ type shardServe struct {
 	co   serveClockOptions
 	opt  scenarios.Options
 	log  *slog.Logger
-	// configure sets up a shard's API as serve sets up its one.
+	// configure sets up a shard's API as serve sets up its one, and
+	// notifier its hub listeners' notifier.
 	configure func(*api.Server)
+	notifier  func(store.Durable, *api.Server) (*events.Notifier, error)
 }
 
 // shardHost runs the shards an instance holds.
@@ -88,6 +91,9 @@ type shardRun struct {
 	stop    context.CancelFunc
 	done    chan error // the engine's end, once
 	ended   error      // what done gave, once it did
+	// notifier sends the shard's events to the hub listeners registered
+	// in it.
+	notifier *events.Notifier
 }
 
 // openShardHost joins the deployment at db.
@@ -224,10 +230,17 @@ func (h *shardHost) start(ctx context.Context, l *postgres.Lease) error {
 	}
 	a := sys.API()
 	h.configure(a)
+	handler := a.Handler()
+	notifier, err := h.notifier(st, a)
+	if err != nil {
+		st.Close()
+		return err
+	}
 	sys.Engine.LogTo(log)
 	engineCtx, stop := context.WithCancel(context.Background())
-	r := &shardRun{shard: shard, lease: l, st: st, handler: a.Handler(), stop: stop, done: make(chan error, 1)}
+	r := &shardRun{shard: shard, lease: l, st: st, handler: handler, stop: stop, done: make(chan error, 1), notifier: notifier}
 	go func() { r.done <- sys.Engine.Serve(engineCtx) }()
+	notifier.Start(engineCtx)
 	h.mu.Lock()
 	h.runs[shard] = r
 	h.mu.Unlock()
@@ -264,6 +277,9 @@ func (h *shardHost) end(r *shardRun) {
 		if err := <-r.done; err != nil && !errors.Is(err, context.Canceled) {
 			h.log.Error("shard engine", "shard", r.shard, "err", err.Error())
 		}
+	}
+	if err := r.notifier.Stop(); err != nil {
+		h.log.Error("shard hub notifier", "shard", r.shard, "err", err.Error())
 	}
 	if err := r.st.Close(); err != nil {
 		h.log.Error("shard store close", "shard", r.shard, "err", err.Error())
@@ -320,6 +336,10 @@ func (h *shardHost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	shard, byID := h.shardOf(r, body)
+	if shard < 0 && r.Method == http.MethodGet && mergedList(r.URL.Path) {
+		h.list(w, r)
+		return
+	}
 	if shard < 0 {
 		if runs := h.running(); len(runs) > 0 {
 			shard = runs[0].shard
@@ -344,9 +364,84 @@ func (h *shardHost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// mergedList tells whether path is a list whose entities the shards
+// share out (orders, quotes, inventory, the worklist): every shard's
+// answer, merged. A catalogue is every shard's alike: one answers.
+func mergedList(path string) bool {
+	if path == worklist.ItemPath || path == worklist.ActionPath {
+		return true
+	}
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	return len(parts) == 4 && parts[0] == "tmf-api" && parts[3] != "hub" &&
+		!strings.HasPrefix(path, tmf630.ProductCatalog) && !strings.HasPrefix(path, tmf630.ServiceCatalog)
+}
+
+// list answers a list from every shard: each asked for the first
+// offset+limit entities that pass the filters (at most tmf630.MaxPage),
+// merged in the order of their ids' numbers, the page cut from that,
+// X-Total-Count the shards' sum. A shard that cannot answer (moving to
+// another instance) makes the list 503.
+func (h *shardHost) list(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	offset, _ := strconv.Atoi(q.Get("offset"))
+	limit := tmf630.DefaultPage
+	if v, err := strconv.Atoi(q.Get("limit")); err == nil {
+		limit = v
+	}
+	offset, limit = max(offset, 0), min(max(limit, 0), tmf630.MaxPage)
+	q.Set("offset", "0")
+	q.Set("limit", strconv.Itoa(min(offset+limit, tmf630.MaxPage)))
+	each := r.Clone(r.Context())
+	each.URL.RawQuery = q.Encode()
+	type entry struct {
+		n    uint64
+		item json.RawMessage
+	}
+	var all []entry
+	total := 0
+	var header http.Header
+	for s := range h.shards {
+		rec := &recorder{header: http.Header{}}
+		h.from(s, rec, each, nil)
+		if rec.status != 0 && rec.status != http.StatusOK {
+			rec.copyTo(w) // the shard's refusal: a bad filter, 401, 503
+			return
+		}
+		var items []json.RawMessage
+		if err := json.Unmarshal(rec.body.Bytes(), &items); err != nil {
+			tmf630.WriteError(w, tmf630.NewError(http.StatusBadGateway, fmt.Sprintf("shard %d answered a list that is not a JSON array: %v", s, err)))
+			return
+		}
+		for _, it := range items {
+			var id struct {
+				ID string `json:"id"`
+			}
+			json.Unmarshal(it, &id)
+			all = append(all, entry{tmf.SeqOf(id.ID), it})
+		}
+		n, _ := strconv.Atoi(rec.header.Get("X-Total-Count"))
+		total += n
+		if header == nil {
+			header = rec.header
+		}
+	}
+	slices.SortStableFunc(all, func(a, b entry) int { return cmp.Compare(a.n, b.n) })
+	page := make([]json.RawMessage, 0, limit)
+	for i := offset; i < len(all) && i < offset+limit; i++ {
+		page = append(page, all[i].item)
+	}
+	maps.Copy(w.Header(), header)
+	w.Header().Del("Content-Length")
+	w.Header().Set("X-Total-Count", strconv.Itoa(total))
+	w.Header().Set("X-Result-Count", strconv.Itoa(len(page)))
+	body, _ := json.Marshal(page)
+	w.WriteHeader(http.StatusOK)
+	w.Write(body)
+}
+
 // shardOf is the shard a request is for: its customer's (a new quote or
 // order names one among its related parties), or the one whose numbers
-// hold the id in its path (byID); -1 for none.
+// hold the id in its path (byID: the first to ask); -1 for none.
 func (h *shardHost) shardOf(r *http.Request, body []byte) (shard int, byID bool) {
 	if len(body) > 0 {
 		var in struct {
@@ -363,9 +458,8 @@ func (h *shardHost) shardOf(r *http.Request, body []byte) (shard int, byID bool)
 	// /tmf-api/<api>/v4/<resource>/<id>…
 	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
 	if len(parts) >= 5 && parts[0] == "tmf-api" {
-		if s, ok := tmf.ShardOf(parts[4], h.shards); ok {
-			return s, true
-		}
+		s, _ := tmf.ShardOf(parts[4], h.shards) // an id of no number: from shard 0 on
+		return s, true
 	}
 	return -1, false
 }
@@ -506,6 +600,10 @@ type shardedHTTP struct {
 	hubAllow   []string
 	hubQuota   int
 	orderQuota int
+	// suspendAfter and suspendWindow: when a failing listener is
+	// suspended (events.Options).
+	suspendAfter  int
+	suspendWindow time.Duration
 }
 
 // serveSharded is serve --shards: the instance joins the deployment,
@@ -532,6 +630,10 @@ func serveSharded(ctx context.Context, s shardServe, o shardedHTTP, stdout io.Wr
 		a.Guard, a.AccessLog = o.guard, s.log
 		a.Hub = hub.Policy{Callbacks: callbacks, Quota: o.hubQuota}
 		a.OrderQuota = o.orderQuota
+	}
+	s.notifier = func(st store.Durable, a *api.Server) (*events.Notifier, error) {
+		return events.Open(st, events.Options{Feed: st.Feed(), Directory: a.Listeners(), Epoch: a.Epoch, Callbacks: callbacks,
+			SuspendAfter: o.suspendAfter, SuspendWindow: o.suspendWindow, Log: s.log})
 	}
 	h, err := openShardHost(ctx, s)
 	if err != nil {

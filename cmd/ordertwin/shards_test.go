@@ -126,6 +126,21 @@ func TestShardsNationalRollout(t *testing.T) {
 	for id, n := range seen {
 		assert.Equal(t, 1, n, "order %s is in %d shards", id, n)
 	}
+	// Any instance answers any request: a list merged from every shard,
+	// an order of a shard another instance runs.
+	for _, in := range instances {
+		merged := listAll(t, in.base, token, -1, "/tmf-api/productOrderingManagement/v4/productOrder?fields=state")
+		assert.Len(t, merged, 400, "the list of every shard's orders, from %s", in.base)
+		for id := range seen {
+			req, err := http.NewRequest(http.MethodGet, in.base+"/tmf-api/productOrderingManagement/v4/productOrder/"+id, nil)
+			require.NoError(t, err)
+			req.Header.Set("Authorization", "Bearer "+token)
+			resp, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			resp.Body.Close()
+			assert.Equal(t, http.StatusOK, resp.StatusCode, "order %s from %s", id, in.base)
+		}
+	}
 	assert.Greater(t, len(inUse), 10000*4, "ports, VLANs, subnets, routers and probes of 10,000 sites")
 	onOne, err := cli("run", "../../scenarios/national-rollout.yaml")
 	require.NoError(t, err)
@@ -257,7 +272,8 @@ func (l listed) lifecycle() string {
 	return ""
 }
 
-// listAll reads every page of a list of the shard.
+// listAll reads every page of a list of the shard (-1: of every shard,
+// merged by the instance).
 func listAll(t *testing.T, base, token string, shard int, path string) []listed {
 	t.Helper()
 	var all []listed
@@ -265,7 +281,9 @@ func listAll(t *testing.T, base, token string, shard int, path string) []listed 
 		req, err := http.NewRequest(http.MethodGet, fmt.Sprintf("%s%s&limit=1000&offset=%d", base, path, offset), nil)
 		require.NoError(t, err)
 		req.Header.Set("Authorization", "Bearer "+token)
-		req.Header.Set(shardHeader, strconv.Itoa(shard))
+		if shard >= 0 {
+			req.Header.Set(shardHeader, strconv.Itoa(shard))
+		}
 		resp, err := http.DefaultClient.Do(req)
 		require.NoError(t, err)
 		var page []listed
