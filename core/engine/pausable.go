@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"time"
 )
@@ -59,7 +60,13 @@ func (p *Pausable) State() ClockState {
 func (p *Pausable) now(t time.Time) ClockState {
 	s := p.anchor
 	if !s.Paused {
-		s.Virtual += time.Duration(float64(t.Sub(s.Wall)) * s.Scale)
+		// At a high scale virtual time reaches the end of a Duration (292
+		// years) in minutes: it stays there, not wrapping to the past.
+		if d := float64(t.Sub(s.Wall)) * s.Scale; d < float64(math.MaxInt64-s.Virtual) {
+			s.Virtual += time.Duration(d)
+		} else {
+			s.Virtual = math.MaxInt64
+		}
 	}
 	s.Wall = t
 	return s

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"math"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -67,5 +68,21 @@ func TestPausableClockRefuses(t *testing.T) {
 		time.Sleep(time.Second)
 		assert.Equal(t, 10*time.Second, clock.Present())
 		assert.Equal(t, 10.0, clock.Rate())
+	})
+}
+
+// At the highest scale virtual time reaches the end of a Duration in
+// minutes of wall time: it stays at the end, never wrapping to the past
+// (a server at a year a second ran backwards after five minutes).
+func TestPausableClockEndsAtTheLastInstant(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		clock := NewPausable(ClockState{Wall: time.Now(), Scale: MaxScale})
+		time.Sleep(time.Minute)
+		minute := clock.Present()
+		assert.Equal(t, time.Duration(60*MaxScale)*time.Second, minute)
+		time.Sleep(10 * time.Minute) // 300 virtual years: past the end
+		assert.Equal(t, time.Duration(math.MaxInt64), clock.Present())
+		time.Sleep(time.Hour)
+		assert.Equal(t, time.Duration(math.MaxInt64), clock.Present(), "it stays at the end")
 	})
 }
