@@ -17,16 +17,38 @@ func (t *Twin) take(s *slots, key string, c port.Capacity) (int, bool) {
 	if t.ledger == nil || key == "" {
 		return s.take()
 	}
-	if !s.hasFree() {
-		return 0, false
+	_, i, ok := t.takeFirst([]*slots{s}, key, c)
+	return i, ok
+}
+
+// takeFirst takes for key, in the ledger, a slot of the first of pools
+// that has one (those full here are not asked), counted in c; it returns
+// the pool's index and the slot.
+func (t *Twin) takeFirst(pools []*slots, key string, c port.Capacity) (pool, slot int, ok bool) {
+	var asked []port.Pool
+	var of []int
+	for i, s := range pools {
+		if s.hasFree() {
+			asked = append(asked, port.Pool{Name: s.name, Slots: len(s.used), Occupied: s.occupied()})
+			of = append(of, i)
+		}
 	}
-	i, ok := t.ledger.Take(key, s.name, len(s.used), s.occupied(), c)
-	if !ok || i < 0 || i >= len(s.used) {
-		return 0, false
+	if len(asked) == 0 {
+		return 0, 0, false
 	}
-	s.used[i] = true
-	s.setMine(i, true)
-	return i, true
+	name, i, ok := t.ledger.Take(key, asked, c)
+	if !ok {
+		return 0, 0, false
+	}
+	for j, p := range asked {
+		if p.Name == name && i >= 0 && i < p.Slots {
+			s := pools[of[j]]
+			s.used[i] = true
+			s.setMine(i, true)
+			return of[j], i, true
+		}
+	}
+	return 0, 0, false // an answer for a pool not asked: none
 }
 
 // give gives the slot of rel back, for the release with key.

@@ -19,45 +19,53 @@ type memLedger struct {
 	counted map[string]int            // capacity → slots taken in it
 	holds   map[string]map[string]bool
 	answers map[string]int
+	taken   map[string]string
 }
 
 func newMemLedger() *memLedger {
-	return &memLedger{held: map[string]map[int]string{}, counted: map[string]int{}, holds: map[string]map[string]bool{}, answers: map[string]int{}}
+	return &memLedger{held: map[string]map[int]string{}, counted: map[string]int{}, holds: map[string]map[string]bool{}, answers: map[string]int{}, taken: map[string]string{}}
 }
 
-func (m *memLedger) Take(key, pool string, n int, occupied []int, c port.Capacity) (int, bool) {
-	if a, ok := m.answers[key+" "+pool]; ok {
-		return a, a >= 0
+func (m *memLedger) Take(key string, pools []port.Pool, c port.Capacity) (string, int, bool) {
+	asked := c.Name
+	if asked == "" {
+		asked = pools[0].Name
 	}
-	slot := -1
+	if a, ok := m.answers[key+" "+asked]; ok {
+		return m.taken[key+" "+asked], a, a >= 0
+	}
+	slot, taken := -1, ""
 	held := c.Name != "" && m.holds[c.Name][c.Holder]
 	if c.Name == "" || held || c.Units-m.counted[c.Name]-len(m.holds[c.Name]) > 0 {
-		for i := range n {
-			if _, taken := m.held[pool][i]; !taken && !slices.Contains(occupied, i) {
-				slot = i
-				break
+	pools:
+		for _, p := range pools {
+			for i := range p.Slots {
+				if _, used := m.held[p.Name][i]; !used && !slices.Contains(p.Occupied, i) {
+					slot, taken = i, p.Name
+					break pools
+				}
 			}
 		}
 	}
 	if slot >= 0 {
-		if m.held[pool] == nil {
-			m.held[pool] = map[int]string{}
+		if m.held[taken] == nil {
+			m.held[taken] = map[int]string{}
 		}
-		m.held[pool][slot] = key
+		m.held[taken][slot] = key
 		if c.Name != "" {
 			m.counted[c.Name]++
 			delete(m.holds[c.Name], c.Holder)
 		}
 	}
-	m.answers[key+" "+pool] = slot
-	return slot, slot >= 0
+	m.answers[key+" "+asked], m.taken[key+" "+asked] = slot, taken
+	return taken, slot, slot >= 0
 }
 
 func (m *memLedger) Give(key, pool string, slot int) {
-	if _, ok := m.answers[key+" "+pool]; ok {
+	if _, ok := m.answers[key+" give "+pool]; ok {
 		return
 	}
-	m.answers[key+" "+pool] = slot
+	m.answers[key+" give "+pool] = slot
 	delete(m.held[pool], slot) // (the tests give back no slot that counts in a capacity)
 }
 

@@ -148,21 +148,43 @@ func (t *Twin) takeSubnet(p *subnetPool, r *tmf.Resource, key string) *port.Erro
 }
 
 func (t *Twin) takeOLTPort(ar *area, r *tmf.Resource, key string, in port.Capacity) *port.Error {
+	if t.ledger != nil && key != "" {
+		// One call for the area's line cards, in order.
+		var pools []*slots
+		var cards []*card
+		var olts []*olt
+		for _, o := range ar.olts {
+			for _, c := range o.cards {
+				pools, cards, olts = append(pools, &c.ports), append(cards, c), append(olts, o)
+			}
+		}
+		j, p, ok := t.takeFirst(pools, key, in)
+		if !ok {
+			return exhausted("resource exhaustion — no OLT capacity at serving exchange")
+		}
+		t.oltPort(olts[j], cards[j], p, r)
+		return nil
+	}
 	for _, o := range ar.olts {
 		for _, c := range o.cards {
-			p, ok := t.take(&c.ports, key, in)
+			p, ok := c.ports.take()
 			if !ok {
 				continue
 			}
-			slot, port := t.answers.itoa(c.slot), t.answers.itoa(p+1)
-			r.ID = t.answers.join(o.id, "-LC", slot, "-P", port)
-			r.Value = t.answers.join(o.id, " LC", slot, " Port ", port)
-			r.Characteristics = t.answers.chars(tmf.Characteristic{Name: "olt", Value: o.id},
-				tmf.Characteristic{Name: "lineCard", Value: slot}, tmf.Characteristic{Name: "port", Value: port})
+			t.oltPort(o, c, p, r)
 			return nil
 		}
 	}
 	return exhausted("resource exhaustion — no OLT capacity at serving exchange")
+}
+
+// oltPort fills r with port p of olt o's line card c.
+func (t *Twin) oltPort(o *olt, c *card, p int, r *tmf.Resource) {
+	slot, port := t.answers.itoa(c.slot), t.answers.itoa(p+1)
+	r.ID = t.answers.join(o.id, "-LC", slot, "-P", port)
+	r.Value = t.answers.join(o.id, " LC", slot, " Port ", port)
+	r.Characteristics = t.answers.chars(tmf.Characteristic{Name: "olt", Value: o.id},
+		tmf.Characteristic{Name: "lineCard", Value: slot}, tmf.Characteristic{Name: "port", Value: port})
 }
 
 func (t *Twin) takeHandoff(x *exchange, r *tmf.Resource, key string, in port.Capacity) *port.Error {

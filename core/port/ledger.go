@@ -10,13 +10,14 @@ package port
 // as it first did: the replay of a shard after a takeover gets the
 // answers its run got, whatever the other shards did since.
 type Ledger interface {
-	// Take takes for key the lowest slot of pool (slots 0 … n-1) that no
-	// key holds and that is not in occupied (in use from the start, or
-	// written off). When the pool counts in a capacity (c.Name set) it
-	// takes one only with a unit of it: the one c.Holder holds, which the
-	// take uses up, or one no holder holds. ok is false when there is
-	// none. A key asked again for the pool gets its first answer.
-	Take(key, pool string, n int, occupied []int, c Capacity) (slot int, ok bool)
+	// Take takes for key the lowest slot that no key holds of the first
+	// of pools that has one, and returns that pool's name and the slot.
+	// When the pools count in a capacity (c.Name set) it takes one only
+	// with a unit of it: the one c.Holder holds, which the take uses up,
+	// or one no holder holds. ok is false when there is none. A key asked
+	// again for the capacity (or, counting in none, for its first pool)
+	// gets its first answer.
+	Take(key string, pools []Pool, c Capacity) (pool string, slot int, ok bool)
 	// Give frees slot of pool for key, a release's key: a key given
 	// again for the pool frees nothing.
 	Give(key, pool string, slot int)
@@ -25,6 +26,14 @@ type Ledger interface {
 	// counts in it) nor held. ok is false when none is. A key asked again
 	// gets its first answer.
 	Hold(key string, c Capacity) (ok bool)
+}
+
+// Pool is a pool of slots a take draws on: slots 0 … Slots-1, those in
+// Occupied never free (in use from the start, or written off).
+type Pool struct {
+	Name     string
+	Slots    int
+	Occupied []int
 }
 
 // Capacity is a count of the slots of several pools (an area's OLT

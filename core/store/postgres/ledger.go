@@ -1,8 +1,8 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -21,7 +21,8 @@ import (
 // after a takeover) is answered as it first was. Of several shards asking
 // at once for a pool's last free slot, or a capacity's last unit,
 // exactly one gets it: the calls on one capacity take its lock (a
-// transaction's advisory lock) one after the other.
+// transaction's advisory lock) one after the other. Each call is one
+// statement, a function of migration 0005: one round trip.
 //
 // The twin asks on the engine's goroutine and must have an answer: a
 // database that does not answer is asked again (every second, logged)
@@ -47,149 +48,53 @@ func OpenLedger(url string, log *slog.Logger) (*Ledger, error) {
 	return &Ledger{pool: pool, log: log}, nil
 }
 
-// Take implements port.Ledger.
-func (l *Ledger) Take(key, pool string, n int, occupied []int, c port.Capacity) (int, bool) {
-	var slot int
-	l.retry("take", pool, key, func(ctx context.Context) error {
-		var err error
-		slot, err = l.take(ctx, key, pool, n, occupied, c)
-		return err
-	})
-	return slot, slot >= 0
-}
-
-// take is one try of Take: the key's answer, or the lowest slot free,
-// taken, or -1.
-func (l *Ledger) take(ctx context.Context, key, pool string, n int, occupied []int, c port.Capacity) (int, error) {
-	if occupied == nil {
-		occupied = []int{}
+// Take implements port.Ledger: one statement,
+// ordertwin_ledger_take.
+func (l *Ledger) Take(key string, pools []port.Pool, c port.Capacity) (string, int, bool) {
+	if len(pools) == 0 {
+		return "", -1, false
 	}
-	slot := -1
-	err := pgx.BeginFunc(ctx, l.pool, func(tx pgx.Tx) error {
-		if err := lockCapacity(ctx, tx, c); err != nil {
-			return err
+	asked := cmp.Or(c.Name, pools[0].Name)
+	names, sizes := make([]string, len(pools)), make([]int32, len(pools))
+	var occPool, occSlot []int32
+	for i, p := range pools {
+		names[i], sizes[i] = p.Name, int32(p.Slots)
+		for _, o := range p.Occupied {
+			occPool, occSlot = append(occPool, int32(i)), append(occSlot, int32(o))
 		}
-		err := tx.QueryRow(ctx, `SELECT slot FROM ledger_answer WHERE key = $1 AND pool = $2`, key, pool).Scan(&slot)
-		if !errors.Is(err, pgx.ErrNoRows) {
-			return err
-		}
-		held := false
-		if c.Name != "" {
-			// A unit of the capacity: the holder's, or one free.
-			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM ledger_hold WHERE capacity = $1 AND holder = $2)`, c.Name, c.Holder).Scan(&held); err != nil {
-				return err
-			}
-			left, err := unitsLeft(ctx, tx, c)
-			if err != nil {
-				return err
-			}
-			if !held && left <= 0 {
-				slot = -1
-				_, err := tx.Exec(ctx, `INSERT INTO ledger_answer (key, pool, slot) VALUES ($1, $2, -1)`, key, pool)
-				return err
-			}
-		}
-		for {
-			// The lowest slot neither held nor occupied; another shard
-			// taking it first (the insert finds its row) means the next.
-			slot = -1
-			err := tx.QueryRow(ctx, `SELECT s FROM generate_series(0, $2::integer - 1) s
-				WHERE s <> ALL($3::integer[]) AND NOT EXISTS (SELECT 1 FROM ledger_slot WHERE pool = $1 AND slot = s)
-				ORDER BY s LIMIT 1`, pool, n, occupied).Scan(&slot)
-			if errors.Is(err, pgx.ErrNoRows) {
-				slot = -1
-				break
-			}
-			if err != nil {
-				return err
-			}
-			tag, err := tx.Exec(ctx, `INSERT INTO ledger_slot (pool, slot, key, capacity) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-				pool, slot, key, c.Name)
-			if err != nil {
-				return err
-			}
-			if tag.RowsAffected() == 1 {
-				break
-			}
-		}
-		if held && slot >= 0 {
-			if _, err := tx.Exec(ctx, `DELETE FROM ledger_hold WHERE capacity = $1 AND holder = $2`, c.Name, c.Holder); err != nil {
-				return err
-			}
-		}
-		_, err = tx.Exec(ctx, `INSERT INTO ledger_answer (key, pool, slot) VALUES ($1, $2, $3)`, key, pool, slot)
-		return err
+	}
+	var pool string
+	var slot int
+	l.retry("take", asked, key, func(ctx context.Context) error {
+		return l.pool.QueryRow(ctx, `SELECT taken, slot FROM ordertwin_ledger_take($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			key, asked, names, sizes, nonNil(occPool), nonNil(occSlot), c.Name, c.Units, c.Holder).Scan(&pool, &slot)
 	})
-	return slot, err
+	return pool, slot, slot >= 0
 }
 
-// Hold implements port.Ledger.
+// Hold implements port.Ledger: one statement, ordertwin_ledger_hold.
 func (l *Ledger) Hold(key string, c port.Capacity) bool {
-	ok := false
+	var ok bool
 	l.retry("hold", c.Name, key, func(ctx context.Context) error {
-		return pgx.BeginFunc(ctx, l.pool, func(tx pgx.Tx) error {
-			if err := lockCapacity(ctx, tx, c); err != nil {
-				return err
-			}
-			answer := 0
-			err := tx.QueryRow(ctx, `SELECT slot FROM ledger_answer WHERE key = $1 AND pool = $2`, key, "hold "+c.Name).Scan(&answer)
-			if !errors.Is(err, pgx.ErrNoRows) {
-				ok = answer > 0
-				return err
-			}
-			var held bool
-			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM ledger_hold WHERE capacity = $1 AND holder = $2)`, c.Name, c.Holder).Scan(&held); err != nil {
-				return err
-			}
-			left, err := unitsLeft(ctx, tx, c)
-			if err != nil {
-				return err
-			}
-			ok, answer = held || left > 0, -1
-			if ok {
-				answer = 1
-			}
-			if ok && !held {
-				if _, err := tx.Exec(ctx, `INSERT INTO ledger_hold (capacity, holder) VALUES ($1, $2)`, c.Name, c.Holder); err != nil {
-					return err
-				}
-			}
-			_, err = tx.Exec(ctx, `INSERT INTO ledger_answer (key, pool, slot) VALUES ($1, $2, $3)`, key, "hold "+c.Name, answer)
-			return err
-		})
+		return l.pool.QueryRow(ctx, `SELECT ordertwin_ledger_hold($1, $2, $3, $4)`, key, c.Name, c.Units, c.Holder).Scan(&ok)
 	})
 	return ok
 }
 
-// lockCapacity takes the capacity's lock until the transaction ends:
-// the calls on one capacity count its units one after the other.
-func lockCapacity(ctx context.Context, tx pgx.Tx, c port.Capacity) error {
-	if c.Name == "" {
-		return nil
-	}
-	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('ordertwin ledger ' || current_schema()), hashtext($1))`, c.Name)
-	return err
-}
-
-// unitsLeft counts the capacity's units neither taken nor held.
-func unitsLeft(ctx context.Context, tx pgx.Tx, c port.Capacity) (int, error) {
-	var used int
-	err := tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM ledger_slot WHERE capacity = $1) + (SELECT count(*) FROM ledger_hold WHERE capacity = $1)`, c.Name).Scan(&used)
-	return c.Units - used, err
-}
-
-// Give implements port.Ledger.
+// Give implements port.Ledger: one statement, ordertwin_ledger_give.
 func (l *Ledger) Give(key, pool string, slot int) {
 	l.retry("give", pool, key, func(ctx context.Context) error {
-		return pgx.BeginFunc(ctx, l.pool, func(tx pgx.Tx) error {
-			tag, err := tx.Exec(ctx, `INSERT INTO ledger_answer (key, pool, slot) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, key, pool, slot)
-			if err != nil || tag.RowsAffected() == 0 {
-				return err // given before: nothing to free again
-			}
-			_, err = tx.Exec(ctx, `DELETE FROM ledger_slot WHERE pool = $1 AND slot = $2`, pool, slot)
-			return err
-		})
+		_, err := l.pool.Exec(ctx, `SELECT ordertwin_ledger_give($1, $2, $3)`, key, pool, slot)
+		return err
 	})
+}
+
+// nonNil is s, or an empty slice for nil: an array, not NULL.
+func nonNil(s []int32) []int32 {
+	if s == nil {
+		return []int32{}
+	}
+	return s
 }
 
 // Held returns the slots held in pool, slot to the key that took it.

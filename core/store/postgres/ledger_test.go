@@ -33,10 +33,10 @@ func TestLedgerLastPortRace(t *testing.T) {
 	url := storetest.Postgres(t)
 	area := port.Capacity{Name: "area AREA-1", Units: 3} // slot 0 of 4 is occupied
 	first := ledger(t, url)
-	slot, ok := first.Take("ROI-earlier/reserve/1", "olt OLT-1 LC1", 4, []int{0}, withHolder(area, "C/earlier"))
+	slot, ok := take(first, "ROI-earlier/reserve/1", "olt OLT-1 LC1", 4, []int{0}, withHolder(area, "C/earlier"))
 	require.True(t, ok)
 	assert.Equal(t, 1, slot, "the lowest slot not occupied")
-	slot, ok = first.Take("ROI-other/reserve/1", "olt OLT-1 LC1", 4, []int{0}, withHolder(area, "C/other"))
+	slot, ok = take(first, "ROI-other/reserve/1", "olt OLT-1 LC1", 4, []int{0}, withHolder(area, "C/other"))
 	require.True(t, ok)
 	assert.Equal(t, 2, slot)
 
@@ -50,7 +50,7 @@ func TestLedgerLastPortRace(t *testing.T) {
 	for i, l := range shards {
 		wg.Go(func() {
 			<-start
-			got[i], took[i] = l.Take(fmt.Sprintf("ROI-%d/reserve/1", i), "olt OLT-1 LC1", 4, []int{0}, withHolder(area, fmt.Sprintf("C/%d", i)))
+			got[i], took[i] = take(l, fmt.Sprintf("ROI-%d/reserve/1", i), "olt OLT-1 LC1", 4, []int{0}, withHolder(area, fmt.Sprintf("C/%d", i)))
 		})
 	}
 	close(start)
@@ -71,13 +71,13 @@ func TestLedgerLastPortRace(t *testing.T) {
 	first.Give("ROI-earlier/release/1", "olt OLT-1 LC1", 1)
 	first.Give("ROI-earlier/release/1", "olt OLT-1 LC1", 1) // given again: nothing more
 	for i, l := range shards {
-		slot, ok := l.Take(fmt.Sprintf("ROI-%d/reserve/1", i), "olt OLT-1 LC1", 4, []int{0}, withHolder(area, fmt.Sprintf("C/%d", i)))
+		slot, ok := take(l, fmt.Sprintf("ROI-%d/reserve/1", i), "olt OLT-1 LC1", 4, []int{0}, withHolder(area, fmt.Sprintf("C/%d", i)))
 		assert.Equal(t, took[i], ok, "shard %d asked again: its first answer", i)
 		if ok {
 			assert.Equal(t, got[i], slot)
 		}
 	}
-	slot, ok = shards[0].Take("ROI-next/reserve/1", "olt OLT-1 LC1", 4, []int{0}, withHolder(area, "C/next"))
+	slot, ok = take(shards[0], "ROI-next/reserve/1", "olt OLT-1 LC1", 4, []int{0}, withHolder(area, "C/next"))
 	require.True(t, ok, "the port given back is free for a new key")
 	assert.Equal(t, 1, slot)
 }
@@ -93,19 +93,28 @@ func TestLedgerHolds(t *testing.T) {
 	assert.True(t, l.Hold("POI-1/revalidate/2", withHolder(area, "C/site-1")), "the holder already holds one")
 	assert.True(t, l.Hold("POI-2/revalidate/1", withHolder(area, "C/site-2")))
 	assert.False(t, l.Hold("POI-3/revalidate/1", withHolder(area, "C/site-3")), "both units are held")
-	_, ok := l.Take("ROI-3/reserve/1", "olt OLT-2 LC1", 1, nil, withHolder(area, "C/site-3"))
+	_, ok := take(l, "ROI-3/reserve/1", "olt OLT-2 LC1", 1, nil, withHolder(area, "C/site-3"))
 	assert.False(t, ok, "a take without a hold finds no unit: both are held")
 
-	slot, ok := l.Take("ROI-1/reserve/1", "olt OLT-2 LC1", 1, nil, withHolder(area, "C/site-1"))
+	slot, ok := take(l, "ROI-1/reserve/1", "olt OLT-2 LC1", 1, nil, withHolder(area, "C/site-1"))
 	require.True(t, ok, "the holder takes with its unit")
 	assert.Equal(t, 0, slot)
-	_, ok = l.Take("ROI-2/reserve/1", "olt OLT-2 LC1", 1, nil, withHolder(area, "C/site-2"))
-	assert.False(t, ok, "that line card is full")
-	slot, ok = l.Take("ROI-2/reserve/1", "olt OLT-2 LC2", 1, nil, withHolder(area, "C/site-2"))
-	require.True(t, ok, "the next line card, with the holder's unit")
+	pool, slot, ok := l.Take("ROI-2/reserve/1", []port.Pool{{Name: "olt OLT-2 LC1", Slots: 1}, {Name: "olt OLT-2 LC2", Slots: 1}}, withHolder(area, "C/site-2"))
+	require.True(t, ok, "the first line card is full: the next, with the holder's unit")
+	assert.Equal(t, "olt OLT-2 LC2", pool)
 	assert.Equal(t, 0, slot)
 	assert.False(t, l.Hold("POI-1/revalidate/3", withHolder(area, "C/site-1")), "its unit used up, none is left")
 	assert.True(t, l.Hold("POI-1/revalidate/1", withHolder(area, "C/site-1")), "a key asked again: its first answer")
+}
+
+// take asks l for a slot of pool, of its n slots, the first one
+// occupied, for key, and returns it.
+func take(l *postgres.Ledger, key, pool string, n int, occupied []int, c port.Capacity) (int, bool) {
+	taken, slot, ok := l.Take(key, []port.Pool{{Name: pool, Slots: n, Occupied: occupied}}, c)
+	if ok && taken != pool {
+		panic("a slot of another pool: " + taken)
+	}
+	return slot, ok
 }
 
 // withHolder is c held or taken by holder.
