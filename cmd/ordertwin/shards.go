@@ -47,7 +47,7 @@ import (
 // 503, and never forwards it again.
 const (
 	shardHeader     = "Ordertwin-Shard"
-	forwardedHeader = "Ordertwin-Forwarded"
+	forwardedHeader = tmf630.ForwardedHeader
 )
 
 // shardPoll is how often an instance checks its lease connection, takes
@@ -67,7 +67,7 @@ type shardServe struct {
 	// configure sets up a shard's API as serve sets up its one, and
 	// notifier its hub listeners' notifier.
 	configure func(*api.Server)
-	notifier  func(store.Durable, *api.Server) (*events.Notifier, error)
+	notifier  func(store.Durable, *api.Server, tmf.IDSpace) (*events.Notifier, error)
 }
 
 // shardHost runs the shards an instance holds.
@@ -231,7 +231,7 @@ func (h *shardHost) start(ctx context.Context, l *postgres.Lease) error {
 	a := sys.API()
 	h.configure(a)
 	handler := a.Handler()
-	notifier, err := h.notifier(st, a)
+	notifier, err := h.notifier(st, a, opt.IDs)
 	if err != nil {
 		st.Close()
 		return err
@@ -312,6 +312,18 @@ func (h *shardHost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.ready(w)
 		return
 	}
+	if r.Header.Get(forwardedHeader) == "" {
+		r.Header.Del(tmf630.ListenerHeader) // an instance's to give, not a client's
+	}
+	if hubPath(r.URL.Path) && r.Header.Get(forwardedHeader) == "" {
+		body, e := readBody(r)
+		if e != nil {
+			tmf630.WriteError(w, e)
+			return
+		}
+		h.hub(w, r, body)
+		return
+	}
 	if v := r.Header.Get(shardHeader); v != "" {
 		shard, err := strconv.Atoi(v)
 		if err != nil || shard < 0 || shard >= h.shards {
@@ -361,6 +373,65 @@ func (h *shardHost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			rec.copyTo(w)
 			return
 		}
+	}
+}
+
+// hubPath tells whether path is an API's hub or a listener of it.
+func hubPath(path string) bool {
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	n := len(parts)
+	return n >= 4 && parts[0] == "tmf-api" && (parts[n-1] == "hub" || n >= 5 && parts[n-2] == "hub")
+}
+
+// hub registers a listener in every shard, each telling it its own
+// events: shard 0 gives it its id, the others take it with that id
+// (tmf630.ListenerHeader); a change or removal goes to every shard too;
+// a listener is read from shard 0. The answer is shard 0's. A shard that
+// cannot answer (moving to another instance) is asked again for up to
+// ten seconds; then the request is answered 503, and sent again with the
+// same Idempotency-Key it completes what is left.
+func (h *shardHost) hub(w http.ResponseWriter, r *http.Request, body []byte) {
+	first := &recorder{header: http.Header{}}
+	h.fromSteady(0, first, r, body)
+	if r.Method == http.MethodGet || first.status >= 300 && !(r.Method == http.MethodDelete && first.status == http.StatusNotFound) {
+		first.copyTo(w)
+		return
+	}
+	each := r.Clone(r.Context())
+	each.Header.Set(forwardedHeader, h.self)
+	if r.Method == http.MethodPost {
+		var made struct {
+			ID string `json:"id"`
+		}
+		if err := json.Unmarshal(first.body.Bytes(), &made); err != nil || made.ID == "" {
+			tmf630.WriteError(w, tmf630.NewError(http.StatusBadGateway, "shard 0 registered a listener without an id"))
+			return
+		}
+		each.Header.Set(tmf630.ListenerHeader, made.ID)
+	}
+	for s := 1; s < h.shards; s++ {
+		rec := &recorder{header: http.Header{}}
+		h.fromSteady(s, rec, each, body)
+		if rec.status >= 300 && !(r.Method == http.MethodDelete && rec.status == http.StatusNotFound) {
+			h.log.Warn("hub: a shard did not take the change", "shard", s, "status", rec.status, "body", rec.body.String())
+			tmf630.WriteError(w, tmf630.NewError(http.StatusServiceUnavailable,
+				fmt.Sprintf("the listener changed in shards 0 to %d, not in shard %d (%d): send the request again, with the same Idempotency-Key", s-1, s, rec.status)))
+			return
+		}
+	}
+	first.copyTo(w)
+}
+
+// fromSteady is from, asked again while the shard is moving (503), for
+// up to ten seconds.
+func (h *shardHost) fromSteady(shard int, rec *recorder, r *http.Request, body []byte) {
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		*rec = recorder{header: http.Header{}}
+		h.from(shard, rec, r, body)
+		if rec.status != http.StatusServiceUnavailable || time.Now().After(deadline) || r.Context().Err() != nil {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }
 
@@ -631,8 +702,8 @@ func serveSharded(ctx context.Context, s shardServe, o shardedHTTP, stdout io.Wr
 		a.Hub = hub.Policy{Callbacks: callbacks, Quota: o.hubQuota}
 		a.OrderQuota = o.orderQuota
 	}
-	s.notifier = func(st store.Durable, a *api.Server) (*events.Notifier, error) {
-		return events.Open(st, events.Options{Feed: st.Feed(), Directory: a.Listeners(), Epoch: a.Epoch, Callbacks: callbacks,
+	s.notifier = func(st store.Durable, a *api.Server, ids tmf.IDSpace) (*events.Notifier, error) {
+		return events.Open(st, events.Options{Feed: st.Feed(), Directory: a.Listeners(), Epoch: a.Epoch, Callbacks: callbacks, IDs: ids,
 			SuspendAfter: o.suspendAfter, SuspendWindow: o.suspendWindow, Log: s.log})
 	}
 	h, err := openShardHost(ctx, s)

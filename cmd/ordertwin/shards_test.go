@@ -8,6 +8,7 @@ import (
 	"io"
 	"maps"
 	"net/http"
+	neturl "net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,9 +23,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/ordertwin/ordertwin/core/store/postgres"
 	"github.com/ordertwin/ordertwin/core/store/storetest"
+	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
 // Three instances of one deployment on PostgreSQL (serve --shards 6) run
@@ -52,10 +55,11 @@ func TestShardsNationalRollout(t *testing.T) {
 	const shards = 6
 	logs := &lockedBuffer{}
 	var instances []*instance
-	for range 3 {
+	start := func() {
 		instances = append(instances, startInstance(t, bin, logs, "../../scenarios/national-rollout.yaml", "--db", url, "--shards", strconv.Itoa(shards),
-			"--addr", "127.0.0.1:0", "--scale", "1000000"))
+			"--addr", "127.0.0.1:0", "--scale", "200000", "--hub-allow", "127.0.0.0/8"))
 	}
+	start()
 	defer func() {
 		for _, in := range instances {
 			in.cmd.Process.Signal(os.Interrupt)
@@ -65,12 +69,27 @@ func TestShardsNationalRollout(t *testing.T) {
 			t.Log(logs.String())
 		}
 	}()
-	// Two shards an instance: the first to start takes all six, and hands
+	waitOwners(t, url, 30*time.Second, func(o map[int]string) bool { return len(o) == shards })
+	token := shardToken(t, url)
+	// A hub listener registered once, through one instance, as the rollout
+	// begins: every shard tells it its own events.
+	hear := newListener(t)
+	c := &client{base: instances[0].base, http: &http.Client{Timeout: 30 * time.Second}, token: token}
+	var hub map[string]any
+	require.Eventually(t, func() bool { // sent again, with its key, while the shards are busy
+		err := c.post(context.Background(), tmf630.ProductOrdering+"/hub", "national", map[string]string{"callback": hear.srv.URL}, &hub)
+		if err != nil {
+			t.Log(err)
+		}
+		return err == nil
+	}, 2*time.Minute, 100*time.Millisecond)
+	start()
+	start()
+	// Two shards an instance: the first to start took all six, and hands
 	// over what is beyond its share as the others join.
 	owners := waitOwners(t, url, 30*time.Second, func(o map[int]string) bool {
 		return len(o) == shards && slices.Equal(countBy(o), []int{2, 2, 2})
 	})
-	token := shardToken(t, url)
 	// Mid-run: the victim's shards have placed orders and not finished.
 	victim := instances[1]
 	require.Eventually(t, func() bool {
@@ -142,9 +161,95 @@ func TestShardsNationalRollout(t *testing.T) {
 		}
 	}
 	assert.Greater(t, len(inUse), 10000*4, "ports, VLANs, subnets, routers and probes of 10,000 sites")
+	// Every order event of every shard since the listener's registration
+	// was heard, at least once (a killed instance's shards resume from
+	// their delivery cursors), in each shard's journal order; an event id
+	// is one shard's.
+	var owed [][]string
+	for s := range shards {
+		seqs, err := owedEvents(shardStoreURL(t, url, s))
+		require.NoError(t, err)
+		ids := make([]string, len(seqs))
+		for i, seq := range seqs {
+			n, _ := strconv.Atoi(seq)
+			ids[i] = strconv.Itoa(tmf.IDSpace{Shards: shards, Shard: s}.Nth(n))
+		}
+		owed = append(owed, ids)
+	}
+	require.Eventually(t, func() bool {
+		heard := hear.heard()
+		for _, ids := range owed {
+			for _, id := range ids {
+				if !heard[id] {
+					return false
+				}
+			}
+		}
+		return true
+	}, time.Minute, 100*time.Millisecond, "every event owed heard")
+	first := hear.firstHeard()
+	for s, ids := range owed {
+		var mine []string
+		in := map[string]bool{}
+		for _, id := range ids {
+			in[id] = true
+		}
+		for _, id := range first {
+			if in[id] {
+				mine = append(mine, id)
+			}
+		}
+		assert.Equal(t, ids, mine, "shard %d's events heard first in its journal's order", s)
+	}
+	t.Logf("the listener heard %d events of %d owed", len(hear.events), func() (n int) {
+		for _, ids := range owed {
+			n += len(ids)
+		}
+		return n
+	}())
 	onOne, err := cli("run", "../../scenarios/national-rollout.yaml")
 	require.NoError(t, err)
 	assert.Contains(t, onOne, "outcome completed", "on one instance, every order completes too")
+}
+
+// shardStoreURL is the URL of shard's store of the deployment at url:
+// its schema's, with _shard_K.
+func shardStoreURL(t *testing.T, url string, shard int) string {
+	t.Helper()
+	u, err := neturl.Parse(url)
+	require.NoError(t, err)
+	q := u.Query()
+	require.NotEmpty(t, q.Get("search_path"), url)
+	q.Set("search_path", fmt.Sprintf("%s_shard_%d", q.Get("search_path"), shard))
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// heard is the event ids the listener heard.
+func (l *listener) heard() map[string]bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := map[string]bool{}
+	for _, ev := range l.events {
+		out[ev.EventID] = true
+	}
+	return out
+}
+
+// firstHeard is the event ids the listener heard, each where it was
+// first.
+func (l *listener) firstHeard() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []string
+	seen := map[string]bool{}
+	for _, ev := range l.events {
+		if !seen[ev.EventID] {
+			seen[ev.EventID] = true
+			out = append(out, ev.EventID)
+		}
+	}
+	return out
 }
 
 // instance is a sharded server process.

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/engine"
@@ -31,6 +32,11 @@ type Put struct {
 	// Limit, when set, refuses the Put (ErrLimit) when the collection
 	// holds Limit.Max documents of the same owner already.
 	Limit *Limit
+	// ID, when set, is the document's id, given elsewhere (a listener a
+	// deployment of several shards registers in each, with the id its
+	// first shard gave): refused (ErrConflict) when the collection has
+	// one. Empty: the next id of Prefix.
+	ID string
 }
 
 // Limit is a quota of documents per owner in a collection: the owner of
@@ -77,6 +83,7 @@ var (
 	ErrNotFound = errors.New("no such document")
 	ErrInvalid  = errors.New("not a JSON object")
 	ErrLimit    = errors.New("quota reached")
+	ErrConflict = errors.New("a document has that id")
 )
 
 // Docs is the component.
@@ -142,8 +149,16 @@ func (d *Docs) put(now time.Duration, m Put, out *engine.Out) Result {
 			return Result{Err: fmt.Errorf("%s: %s %q holds %d, the most allowed: %w", m.Collection, l.Field, owner, held, ErrLimit)}
 		}
 	}
-	c.next++
-	doc := &Doc{ID: tmf.SeqID(m.Prefix, c.next), Body: body, Created: now, Updated: now}
+	id := m.ID
+	if id == "" {
+		c.next++
+		id = tmf.SeqID(m.Prefix, c.next)
+	} else if c.byID[id] != nil {
+		return Result{Err: fmt.Errorf("%s %s exists: %w", m.Collection, id, ErrConflict)}
+	} else if strings.HasPrefix(id, m.Prefix+"-") {
+		c.next = max(c.next, int(tmf.SeqOf(id))) // the ids it gives stay apart
+	}
+	doc := &Doc{ID: id, Body: body, Created: now, Updated: now}
 	body["id"] = doc.ID
 	c.docs = append(c.docs, doc)
 	c.byID[doc.ID] = doc

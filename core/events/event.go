@@ -9,13 +9,16 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/store"
+	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
 // Event is the TMF event envelope (TMF688 Event, the body of every
 // /listener/<name>Event of the v4 APIs), as POSTed to a listener.
 type Event struct {
-	// EventID is the journal record's sequence number: the same however
-	// often the event is sent, so a listener can drop a duplicate.
+	// EventID is the journal record's sequence number (in a shard of a
+	// deployment, numbered in the shard's space: unique across shards):
+	// the same however often the event is sent, so a listener can drop a
+	// duplicate.
 	EventID   string `json:"eventId"`
 	EventTime string `json:"eventTime"`
 	EventType string `json:"eventType"`
@@ -71,6 +74,7 @@ type translator struct {
 	baseURL string
 	epoch   time.Time
 	dir     Directory
+	ids     tmf.IDSpace
 	// owners caches the order of an item: itemKind + "\x00" + id → order;
 	// it starts afresh when it holds maxOwners.
 	mu     sync.Mutex
@@ -160,7 +164,7 @@ func (t *translator) event(ctx context.Context, api *API, e store.Entry) (ev Eve
 	case e.To != "":
 		title += " " + e.To
 	}
-	return Event{EventID: strconv.FormatInt(e.Seq, 10), EventTime: at, EventType: ent.Type + suffix, Domain: api.Name,
+	return Event{EventID: strconv.FormatInt(int64(t.ids.Nth(int(e.Seq))), 10), EventTime: at, EventType: ent.Type + suffix, Domain: api.Name,
 		Title: title, Description: e.Reason, TimeOcurred: at, Event: map[string]map[string]any{ent.Field: payload}}, true, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/store"
+	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
 // Options set up a Notifier.
@@ -24,6 +25,9 @@ type Options struct {
 	// Epoch is the calendar time of T+0: event times are Epoch plus the
 	// record's virtual time, in UTC, as the APIs write dates.
 	Epoch time.Time
+	// IDs numbers the event ids, a shard's apart from its deployment's
+	// other shards' (the zero value: an event's id is its record's seq).
+	IDs tmf.IDSpace
 	// BaseURL prefixes the hrefs of entities (https://host:port); "" keeps
 	// them relative to the server, as the APIs write them.
 	BaseURL string
@@ -149,7 +153,7 @@ func Open(st store.CursorKeeper, opt Options) (*Notifier, error) {
 	if err != nil {
 		return nil, fmt.Errorf("events: %w", err)
 	}
-	return &Notifier{opt: opt, feed: opt.Feed, outbox: ob, tr: translator{baseURL: opt.BaseURL, epoch: opt.Epoch, dir: opt.Directory},
+	return &Notifier{opt: opt, feed: opt.Feed, outbox: ob, tr: translator{baseURL: opt.BaseURL, epoch: opt.Epoch, dir: opt.Directory, ids: opt.IDs},
 		workers: map[string]*worker{}}, nil
 }
 

@@ -182,8 +182,12 @@ func (s *hubs) registerListener(w http.ResponseWriter, r *http.Request, a *event
 		tmf630.WriteError(w, tmf630.NewError(http.StatusInternalServerError, err.Error()))
 		return
 	}
-	v, e := s.Node.Command(r.Context(), engine.Docs, docs.Put{Collection: events.HubCollection, Prefix: hubPrefix, Body: stored,
-		Key: tmf630.KeyOf(r, a.Base), Limit: &docs.Limit{Field: "tenant", Max: s.policy.quota()}})
+	put := docs.Put{Collection: events.HubCollection, Prefix: hubPrefix, Body: stored,
+		Key: tmf630.KeyOf(r, a.Base), Limit: &docs.Limit{Field: "tenant", Max: s.policy.quota()}}
+	if r.Header.Get(tmf630.ForwardedHeader) != "" {
+		put.ID = r.Header.Get(tmf630.ListenerHeader) // a deployment's listener, in another shard
+	}
+	v, e := s.Node.Command(r.Context(), engine.Docs, put)
 	if e != nil {
 		tmf630.WriteError(w, e)
 		return
@@ -192,6 +196,9 @@ func (s *hubs) registerListener(w http.ResponseWriter, r *http.Request, a *event
 	switch {
 	case res.Err != nil && res.Duplicate:
 		tmf630.WriteError(w, tmf630.NewError(http.StatusConflict, "Idempotency-Key: "+res.Err.Error()))
+		return
+	case errors.Is(res.Err, docs.ErrConflict):
+		tmf630.WriteError(w, tmf630.NewError(http.StatusConflict, "register the listener: "+res.Err.Error()))
 		return
 	case errors.Is(res.Err, docs.ErrLimit):
 		tmf630.WriteError(w, tmf630.NewError(http.StatusForbidden, fmt.Sprintf("the tenant has %d listeners, the most allowed: remove one first", s.policy.quota())))

@@ -16,3 +16,13 @@ const (
 // OfferingQualification is the base path of TMF679 v4, product offering
 // qualification: the per-site feasibility check.
 const OfferingQualification = "/tmf-api/productOfferingQualification/v4"
+
+// Headers between the instances of a deployment of several shards
+// (docs/architecture.md §7, "Scale-out"): ForwardedHeader marks a request
+// one instance forwarded to another (the instance forwarding it); with
+// it, ListenerHeader gives a hub listener registered in every shard the
+// id its first shard gave it.
+const (
+	ForwardedHeader = "Ordertwin-Forwarded"
+	ListenerHeader  = "Ordertwin-Listener"
+)
