@@ -2,7 +2,6 @@ package twin
 
 import (
 	"fmt"
-	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -11,80 +10,6 @@ import (
 	"github.com/ordertwin/ordertwin/core/port"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
-
-// memLedger is a ledger in memory (port.Ledger), as the PostgreSQL one
-// answers: a slot held by one key, each answer kept by key and pool.
-type memLedger struct {
-	held    map[string]map[int]string // pool → slot → key
-	counted map[string]int            // capacity → slots taken in it
-	holds   map[string]map[string]bool
-	answers map[string]int
-	taken   map[string]string
-}
-
-func newMemLedger() *memLedger {
-	return &memLedger{held: map[string]map[int]string{}, counted: map[string]int{}, holds: map[string]map[string]bool{}, answers: map[string]int{}, taken: map[string]string{}}
-}
-
-func (m *memLedger) Take(key string, pools []port.Pool, c port.Capacity) (string, int, bool) {
-	asked := c.Name
-	if asked == "" {
-		asked = pools[0].Name
-	}
-	if a, ok := m.answers[key+" "+asked]; ok {
-		return m.taken[key+" "+asked], a, a >= 0
-	}
-	slot, taken := -1, ""
-	held := c.Name != "" && m.holds[c.Name][c.Holder]
-	if c.Name == "" || held || c.Units-m.counted[c.Name]-len(m.holds[c.Name]) > 0 {
-	pools:
-		for _, p := range pools {
-			for i := range p.Slots {
-				if _, used := m.held[p.Name][i]; !used && !slices.Contains(p.Occupied, i) {
-					slot, taken = i, p.Name
-					break pools
-				}
-			}
-		}
-	}
-	if slot >= 0 {
-		if m.held[taken] == nil {
-			m.held[taken] = map[int]string{}
-		}
-		m.held[taken][slot] = key
-		if c.Name != "" {
-			m.counted[c.Name]++
-			delete(m.holds[c.Name], c.Holder)
-		}
-	}
-	m.answers[key+" "+asked], m.taken[key+" "+asked] = slot, taken
-	return taken, slot, slot >= 0
-}
-
-func (m *memLedger) Give(key, pool string, slot int) {
-	if _, ok := m.answers[key+" give "+pool]; ok {
-		return
-	}
-	m.answers[key+" give "+pool] = slot
-	delete(m.held[pool], slot) // (the tests give back no slot that counts in a capacity)
-}
-
-func (m *memLedger) Hold(key string, c port.Capacity) bool {
-	if a, ok := m.answers[key+" hold "+c.Name]; ok {
-		return a > 0
-	}
-	ok := m.holds[c.Name][c.Holder] || c.Units-m.counted[c.Name]-len(m.holds[c.Name]) > 0
-	if ok {
-		if m.holds[c.Name] == nil {
-			m.holds[c.Name] = map[string]bool{}
-		}
-		m.holds[c.Name][c.Holder] = true
-		m.answers[key+" hold "+c.Name] = 1
-	} else {
-		m.answers[key+" hold "+c.Name] = -1
-	}
-	return ok
-}
 
 // Two twins of one network, as two shards run them, on one ledger: each
 // VLAN either hands out is one the other did not, and together they hand
@@ -102,7 +27,7 @@ func TestTwinsOnOneLedger(t *testing.T) {
 	}
 	require.Greater(t, alone, 10)
 
-	ledger := newMemLedger()
+	ledger := NewMemoryLedger()
 	twins := []*Twin{newTwin(t, auEast(t)), newTwin(t, auEast(t))}
 	for _, tw := range twins {
 		tw.UseLedger(ledger)
@@ -142,7 +67,7 @@ func TestTwinsOnOneLedger(t *testing.T) {
 // other: revalidating every site an area has ports for, on one twin,
 // leaves the other none to hold or take for a site of its own.
 func TestTwinsHoldOnOneLedger(t *testing.T) {
-	ledger := newMemLedger()
+	ledger := NewMemoryLedger()
 	a, b := newTwin(t, auEast(t)), newTwin(t, auEast(t))
 	a.UseLedger(ledger)
 	b.UseLedger(ledger)
