@@ -103,17 +103,25 @@ func startServeUnder(t testing.TB, under []string, logs io.Writer, args ...strin
 	if logs != os.Stderr && logs != io.Discard {
 		cmd.Env = append(cmd.Env, crashServeLogEnv+"=1")
 	}
+	line := startedLine(t, cmd, logs)
+	_, addr, ok := strings.Cut(line, " on http://")
+	require.True(t, ok, line)
+	addr, _, _ = strings.Cut(addr, " ")
+	return &server{cmd: cmd, base: "http://" + addr}
+}
+
+// startedLine starts a server's process, its errors to logs, and returns
+// the first line it prints (where it serves) once it has.
+func startedLine(t testing.TB, cmd *exec.Cmd, logs io.Writer) string {
+	t.Helper()
 	out, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	cmd.Stderr = logs
 	require.NoError(t, cmd.Start())
 	line, err := bufio.NewReader(out).ReadString('\n')
 	require.NoError(t, err, "the server did not start")
-	_, addr, ok := strings.Cut(line, " on http://")
-	require.True(t, ok, line)
-	addr, _, _ = strings.Cut(addr, " ")
 	go io.Copy(io.Discard, out)
-	return &server{cmd: cmd, base: "http://" + addr}
+	return line
 }
 
 // devToken mints a token of the development issuer of the server that

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -275,15 +274,9 @@ func (in *instance) shards(owners map[int]string) []int {
 func startInstance(t *testing.T, bin string, logs io.Writer, args ...string) *instance {
 	t.Helper()
 	cmd := exec.Command(bin, append([]string{"serve"}, args...)...)
-	out, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	cmd.Stderr = logs
-	require.NoError(t, cmd.Start())
-	line, err := bufio.NewReader(out).ReadString('\n')
-	require.NoError(t, err, "the server did not start")
+	line := startedLine(t, cmd, logs)
 	m := regexp.MustCompile(`reached at (\S+)\)`).FindStringSubmatch(line)
 	require.NotNil(t, m, line)
-	go io.Copy(io.Discard, out)
 	return &instance{cmd: cmd, base: m[1]}
 }
 
