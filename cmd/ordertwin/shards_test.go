@@ -56,7 +56,7 @@ func TestShardsNationalRollout(t *testing.T) {
 	var instances []*instance
 	start := func() {
 		instances = append(instances, startInstance(t, bin, logs, "../../scenarios/national-rollout.yaml", "--db", url, "--shards", strconv.Itoa(shards),
-			"--addr", "127.0.0.1:0", "--scale", "200000", "--hub-allow", "127.0.0.0/8"))
+			"--addr", "127.0.0.1:0", "--scale", "100000", "--hub-allow", "127.0.0.0/8"))
 	}
 	start()
 	defer func() {
