@@ -90,7 +90,7 @@ type shardRun struct {
 	handler http.Handler
 	stop    context.CancelFunc
 	done    chan error // the engine's end, once
-	ended   error      // what done gave, once it did
+	ended   bool       // done gave it
 	// notifier sends the shard's events to the hub listeners registered
 	// in it.
 	notifier *events.Notifier
@@ -158,7 +158,7 @@ func (h *shardHost) poll(ctx context.Context) error {
 	for _, r := range h.running() {
 		select {
 		case err := <-r.done:
-			r.ended = err
+			r.ended = true
 			h.log.Error("shard engine ended: the shard is let go for another instance to take", "shard", r.shard, "err", fmt.Sprint(err))
 			h.end(r)
 		default:
@@ -273,7 +273,7 @@ func (h *shardHost) end(r *shardRun) {
 	delete(h.runs, r.shard)
 	h.mu.Unlock()
 	r.stop()
-	if r.ended == nil {
+	if !r.ended {
 		if err := <-r.done; err != nil && !errors.Is(err, context.Canceled) {
 			h.log.Error("shard engine", "shard", r.shard, "err", err.Error())
 		}
