@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -45,6 +46,9 @@ func LoadDevKey(path string) (ed25519.PrivateKey, error) {
 
 // LoadOrCreateDevKey reads the development issuer's key, or makes a new
 // one and writes it (readable by its owner only) when there is no file.
+// Processes starting together (the instances of a deployment) agree on
+// one key: the file appears whole or not at all (written beside, then
+// linked into place), and one that finds it made meanwhile reads it.
 func LoadOrCreateDevKey(path string) (key ed25519.PrivateKey, created bool, err error) {
 	key, err = LoadDevKey(path)
 	if !errors.Is(err, fs.ErrNotExist) {
@@ -58,12 +62,19 @@ func LoadOrCreateDevKey(path string) (key ed25519.PrivateKey, created bool, err 
 	if err != nil {
 		return nil, false, err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".new-*")
 	if err != nil {
 		return nil, false, fmt.Errorf("the development issuer's key: %w", err)
 	}
-	if err := errors.Join(pem.Encode(f, &pem.Block{Type: "PRIVATE KEY", Bytes: der}), f.Sync(), f.Close()); err != nil {
+	defer os.Remove(f.Name())
+	if err := errors.Join(f.Chmod(0o600), pem.Encode(f, &pem.Block{Type: "PRIVATE KEY", Bytes: der}), f.Sync(), f.Close()); err != nil {
 		return nil, false, fmt.Errorf("the development issuer's key %s: %w", path, err)
+	}
+	if err := os.Link(f.Name(), path); errors.Is(err, fs.ErrExist) {
+		key, err = LoadDevKey(path) // another process made it first
+		return key, false, err
+	} else if err != nil {
+		return nil, false, fmt.Errorf("the development issuer's key: %w", err)
 	}
 	return key, true, nil
 }
