@@ -617,23 +617,21 @@ func (h *shardHost) ready(w http.ResponseWriter) {
 	fmt.Fprintln(w, "ready")
 }
 
-// readBody reads a request's body, at most the API's 1 MiB.
+// readBody reads a request's body, at most the API's (tmf630.MaxBody),
+// whatever it is: the shard's API checks it.
 func readBody(r *http.Request) ([]byte, *tmf630.Error) {
 	if r.Body == nil {
 		return nil, nil
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	body, err := io.ReadAll(io.LimitReader(r.Body, tmf630.MaxBody+1))
 	if err != nil {
 		return nil, tmf630.NewError(http.StatusBadRequest, "reading the body: "+err.Error())
 	}
-	if len(body) > maxBody {
-		return nil, tmf630.NewError(http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is over %d bytes", maxBody))
+	if len(body) > tmf630.MaxBody {
+		return nil, tmf630.NewError(http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is larger than %d bytes", tmf630.MaxBody))
 	}
 	return body, nil
 }
-
-// maxBody is the largest request body an instance reads to route it.
-const maxBody = 1 << 20
 
 // recorder keeps an answer, to be copied to the client or dropped.
 type recorder struct {
