@@ -5,7 +5,9 @@ import (
 	"slices"
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/com"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
+	"github.com/ordertwin/ordertwin/core/rom"
 	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
@@ -249,7 +251,8 @@ func (s *System) Report() *Report {
 		Billing: BillingReport{Sites: []BillingRow{}}, Timeline: []TimelineRow{}, Faults: []FaultRow{}}
 	r.Jeopardies = []JeopardyRow{}
 	// COM's and ROM's alerts, in time order (COM's first at the same time).
-	alerts := slices.Concat(s.COM.Jeopardies(), s.ROM.Jeopardies())
+	alerts := slices.Concat(s.jeopardies(com.JeopardyShelfKind, com.JeopardyPrefix, s.COM.Jeopardies()),
+		s.jeopardies(rom.JeopardyShelfKind, rom.JeopardyPrefix, s.ROM.Jeopardies()))
 	slices.SortStableFunc(alerts, func(a, b tmf.Jeopardy) int { return cmp.Compare(a.At, b.At) })
 	for _, j := range alerts {
 		r.Jeopardies = append(r.Jeopardies, JeopardyRow{At: offset(j.At), Entity: j.Entity, Type: j.Type, Message: j.Message})

@@ -2,17 +2,19 @@ package scenarios
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
+	"testing"
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/com"
+	"github.com/ordertwin/ordertwin/core/engine"
+	lc "github.com/ordertwin/ordertwin/core/lifecycle"
 	"github.com/ordertwin/ordertwin/core/rom"
 	"github.com/ordertwin/ordertwin/core/som"
 	"github.com/ordertwin/ordertwin/core/store"
-	"testing"
-
-	"github.com/ordertwin/ordertwin/core/com"
-	lc "github.com/ordertwin/ordertwin/core/lifecycle"
+	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -173,4 +175,42 @@ func TestKeyedChangesLeaveMemoryWithTheirOrder(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 1, modifies, "one modify order: the key sent again placed none")
+}
+
+// The jeopardies raised on an order leave memory with it (COM's and
+// ROM's): what stays in memory is what orders still there had raised, and
+// each that left is on the shelf as it was raised, under its worklist id,
+// where the report finds it (TestRetiredProductOrders: the same report).
+func TestJeopardiesLeaveMemoryWithTheirOrders(t *testing.T) {
+	left := map[string]int{}
+	for _, file := range snapshotScenarios {
+		t.Run(file, func(t *testing.T) {
+			keep, gone, j := keptAndRetired(t, file)
+			for _, sys := range []struct {
+				kind, prefix string
+				kept, stayed []tmf.Jeopardy
+			}{
+				{com.JeopardyShelfKind, com.JeopardyPrefix, keep.COM.Jeopardies(), gone.COM.Jeopardies()},
+				{rom.JeopardyShelfKind, rom.JeopardyPrefix, keep.ROM.Jeopardies(), gone.ROM.Jeopardies()},
+			} {
+				for k, want := range sys.kept {
+					require.Equal(t, k+1, want.N, "numbered in the order raised")
+					id := fmt.Sprintf("%s%03d", sys.prefix, want.N)
+					if slices.Contains(sys.stayed, want) {
+						continue
+					}
+					d, ok, err := j.Shelved(sys.kind, id)
+					require.NoError(t, err)
+					require.True(t, ok, "%s left memory and is on the shelf", id)
+					got, err := engine.ShelvedJeopardy(d.Body)
+					require.NoError(t, err)
+					assert.Equal(t, want, got, id)
+					left[sys.prefix]++
+				}
+				assert.Subset(t, sys.kept, sys.stayed)
+			}
+		})
+	}
+	assert.NotZero(t, left[com.JeopardyPrefix], "COM's jeopardies left memory")
+	assert.NotZero(t, left[rom.JeopardyPrefix], "ROM's jeopardies left memory")
 }

@@ -2,9 +2,11 @@ package scenarios
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 
 	"github.com/ordertwin/ordertwin/core/com"
+	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/rom"
 	"github.com/ordertwin/ordertwin/core/som"
 	"github.com/ordertwin/ordertwin/core/store"
@@ -41,6 +43,13 @@ func withShelved[T any](s *System, kind string, live []T, id func(T) string, ord
 	}
 	slices.SortStableFunc(out, func(a, b T) int { return cmp.Compare(ord(a), ord(b)) })
 	return out
+}
+
+// jeopardies are the alerts raised on orders in memory (live, COM's or
+// ROM's) with those shelved as kind when their orders left memory.
+func (s *System) jeopardies(kind, prefix string, live []tmf.Jeopardy) []tmf.Jeopardy {
+	return withShelved(s, kind, live, func(j tmf.Jeopardy) string { return fmt.Sprintf("%s%03d", prefix, j.N) },
+		func(j tmf.Jeopardy) uint64 { return uint64(j.N) }, engine.ShelvedJeopardy)
 }
 
 // quotes are COM's quotes, those that left memory too.

@@ -47,7 +47,7 @@ func (c *COM) watchGates(o *order, out *engine.Out) {
 		}
 		decide := c.cfg.Catalog.GateDecision()
 		w.blocked, w.blockedAt = why, out.Now()
-		c.jeopardy(w.id, JeopardyGate, fmt.Sprintf("%s waits behind a gate that can no longer open (%s): release the gate or cancel the waves still waiting by %s",
+		c.jeopardy(o, w.id, JeopardyGate, fmt.Sprintf("%s waits behind a gate that can no longer open (%s): release the gate or cancel the waves still waiting by %s",
 			w.soName, why, tmf.FormatOffset(out.Now()+decide)), out)
 		out.Send(engine.COM, decide, decisionDue{Wave: w.handle, Since: out.Now()})
 	}

@@ -71,9 +71,10 @@ type COM struct {
 	// pending holds what to do with the answer of each outstanding call.
 	pending map[string]then
 	// tasks are the network-planning tasks, in order: TASK-001 is tasks[0].
-	tasks      []*task
-	Products   *inventory.Inventory[tmf.Product]
-	jeopardies []tmf.Jeopardy
+	tasks    []*task
+	Products *inventory.Inventory[tmf.Product]
+	// raised counts the jeopardies raised (each kept with its order).
+	raised int
 	// modifies are the modify orders, in order.
 	modifies      []*modification
 	modifications int

@@ -1,7 +1,9 @@
 package com
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/engine"
@@ -62,15 +64,30 @@ func (c *COM) heldMissed(m heldDue, out *engine.Out) {
 	if it.State != lc.Held || t.state != lc.Requested {
 		return
 	}
-	c.jeopardy(it.ID, JeopardyDeadline, fmt.Sprintf("%s is still held at its wave's target %s (%s); %s is %s",
+	c.jeopardy(o, it.ID, JeopardyDeadline, fmt.Sprintf("%s is still held at its wave's target %s (%s); %s is %s",
 		it.Place.ID, tmf.FormatOffset(m.Target), it.StateReason, t.id, t.state), out)
 }
 
-// Jeopardies lists the alerts raised so far, in order.
-func (c *COM) Jeopardies() []tmf.Jeopardy { return c.jeopardies }
+// Jeopardies lists the alerts raised on the orders in memory, in the
+// order raised: in a run, where no order leaves memory, every alert. An
+// alert leaves memory with its order (and comes back with it); the journal
+// keeps every one.
+func (c *COM) Jeopardies() []tmf.Jeopardy {
+	var all []tmf.Jeopardy
+	for _, o := range c.orders {
+		all = append(all, o.jeopardies...)
+	}
+	slices.SortFunc(all, func(a, b tmf.Jeopardy) int { return cmp.Compare(a.N, b.N) })
+	return all
+}
 
-func (c *COM) jeopardy(entity, typ, message string, out *engine.Out) {
-	c.jeopardies = append(c.jeopardies, out.Jeopardy(entity, typ, message))
+// jeopardy raises an alert about entity of order o, numbered after the
+// last one COM raised.
+func (c *COM) jeopardy(o *order, entity, typ, message string, out *engine.Out) {
+	c.raised++
+	j := out.Jeopardy(entity, typ, message)
+	j.N = c.raised
+	o.jeopardies = append(o.jeopardies, j)
 }
 
 // watch sets the deadline of a wave with a target.
@@ -86,7 +103,7 @@ func (c *COM) missed(w *wave, out *engine.Out) {
 	case lc.Completed, lc.Partial, lc.Cancelled, lc.Failed:
 		return
 	}
-	c.jeopardy(w.id, JeopardyDeadline, fmt.Sprintf("%s is %s at its target %s", w.soName, w.state, tmf.FormatOffset(w.target)), out)
+	c.jeopardy(w.order, w.id, JeopardyDeadline, fmt.Sprintf("%s is %s at its target %s", w.soName, w.state, tmf.FormatOffset(w.target)), out)
 }
 
 // remediate measures again the sites of a wave held on its SLA check.
@@ -141,7 +158,7 @@ func (c *COM) measured(w *wave, i int, res *port.Result, out *engine.Out) {
 		return
 	}
 	if w.slaBreach != "" {
-		c.jeopardy(w.id, JeopardySLA, "SLA validation still fails after remediation: "+w.slaBreach, out)
+		c.jeopardy(o, w.id, JeopardySLA, "SLA validation still fails after remediation: "+w.slaBreach, out)
 		return
 	}
 	w.completedAt = out.Now()

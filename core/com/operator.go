@@ -1,6 +1,7 @@
 package com
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/operator"
 	"github.com/ordertwin/ordertwin/core/port"
 	"github.com/ordertwin/ordertwin/core/store"
+	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
 // COM's part of the worklist: each site held for capacity with its
@@ -45,11 +47,19 @@ func (c *COM) Worklist() []operator.Item {
 	for _, it := range items {
 		open[it.Entity] = it
 	}
-	for k, j := range c.jeopardies {
-		if it, ok := open[j.Entity]; ok {
-			items = append(items, operator.Item{ID: fmt.Sprintf("JEO-C%03d", k+1), Kind: operator.Jeopardy, Entity: j.Entity,
-				State: j.Type, Reason: j.Message, Since: j.At, Order: it.Order, Site: it.Site, Wave: it.Wave, System: "COM"})
+	var alerts []tmf.Jeopardy
+	for _, o := range c.orders {
+		for _, j := range o.jeopardies {
+			if _, ok := open[j.Entity]; ok {
+				alerts = append(alerts, j)
+			}
 		}
+	}
+	slices.SortFunc(alerts, func(a, b tmf.Jeopardy) int { return cmp.Compare(a.N, b.N) })
+	for _, j := range alerts {
+		it := open[j.Entity]
+		items = append(items, operator.Item{ID: fmt.Sprintf("%s%03d", JeopardyPrefix, j.N), Kind: operator.Jeopardy, Entity: j.Entity,
+			State: j.Type, Reason: j.Message, Since: j.At, Order: it.Order, Site: it.Site, Wave: it.Wave, System: "COM"})
 	}
 	for i := range items {
 		c.ops.Annotate(&items[i])
@@ -90,7 +100,7 @@ func (c *COM) gateItem(w *wave) (operator.Item, bool) {
 	} else {
 		item.Actions = []string{operator.ReopenGate}
 	}
-	for _, j := range c.jeopardies {
+	for _, j := range w.order.jeopardies {
 		if j.Entity == w.id && j.Type == JeopardySLA {
 			item.Since = j.At
 		}

@@ -77,6 +77,8 @@ type order struct {
 	ended []WaveView
 	// keys are the keys of its keyed change requests (COM.changed).
 	keys []string
+	// jeopardies are the alerts raised on it, numbered across COM.
+	jeopardies []tmf.Jeopardy
 }
 
 // characteristics returns room for n characteristics of an item, cut from

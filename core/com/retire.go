@@ -41,6 +41,10 @@ const (
 	ShelfKind        = "productOrder"
 	QuoteShelfKind   = "quote"
 	ProductShelfKind = "product"
+	// JeopardyShelfKind is that of a jeopardy raised on a product order
+	// (JeopardyPrefix and its number: JEO-C007, as on the worklist).
+	JeopardyShelfKind = "productOrderJeopardy"
+	JeopardyPrefix    = "JEO-C"
 )
 
 // shelvers encode what COM shelves, one per type.
@@ -253,6 +257,10 @@ func (c *COM) retire(m retire, out *engine.Out) {
 			return
 		}
 		out.Shelve(store.Doc{Kind: ProductShelfKind, ID: p.ID, Ord: p.Ord, Party: party, Head: head, Body: b})
+	}
+	if err := out.ShelveJeopardies(JeopardyShelfKind, JeopardyPrefix, party, o.jeopardies); err != nil {
+		out.Error(fmt.Errorf("COM: shelve %s: %w", o.po.ID, err))
+		return
 	}
 	out.Shelve(store.Doc{Kind: ShelfKind, ID: o.po.ID, Ord: ShelfOrd(&o.po), Party: party, Body: body, Items: itemIDs(&o.po)})
 	if qv, err := c.shelvers.quotes.Encode(q.view()); err == nil {

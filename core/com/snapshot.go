@@ -32,11 +32,15 @@ type comState struct {
 	Qualifications []qualificationState
 	Pending        []pendingCall
 	Products       []tmf.Product
-	Jeopardies     []tmf.Jeopardy
-	Modifications  int
-	Next           []counter
-	ByKey          []keyed
-	Changes        []change
+	// Jeopardies are every alert raised, in a snapshot of an earlier
+	// build; now each order keeps its own (orderState.Jeopardies) and
+	// Raised counts them.
+	Jeopardies    []tmf.Jeopardy
+	Raised        int
+	Modifications int
+	Next          []counter
+	ByKey         []keyed
+	Changes       []change
 	// WaveHandles and SoiHandles count the handles given; Retired are the
 	// orders that left memory.
 	WaveHandles, SoiHandles int
@@ -93,6 +97,8 @@ type orderState struct {
 	// Keys are the keys of the order's keyed change requests, in the
 	// order taken: what became of each leaves memory with the order.
 	Keys []string
+	// Jeopardies are the alerts raised on the order.
+	Jeopardies []tmf.Jeopardy
 }
 
 type optionalChange struct {
@@ -199,7 +205,7 @@ func indexOf[T any](s []*T, p *T) int {
 
 // Snapshot implements engine.Snapshotter.
 func (c *COM) Snapshot() ([]byte, error) {
-	st := comState{Modifications: c.modifications, Jeopardies: c.jeopardies,
+	st := comState{Modifications: c.modifications, Raised: c.raised,
 		Next:        sorted(c.next, func(k string, v int) counter { return counter{k, v} }),
 		ByKey:       sorted(c.byKey, func(k, v string) keyed { return keyed{k, v} }),
 		Changes:     sorted(c.changes, func(k string, v Changed) change { return change{k, v} }),
@@ -268,7 +274,7 @@ func (c *COM) saveQuote(q *quote, order int) quoteState {
 func (c *COM) saveOrder(o *order, quote int) orderState {
 	s := orderState{PO: o.po, Quote: quote, Sites: o.sites, Instances: o.instances,
 		SoiLeft: o.soiLeft, Waiting: o.waiting, Final: o.final, Attempts: o.attempts, ChangingSites: o.changing, Removed: o.removed,
-		Calls: o.calls, Retiring: o.retiring, Version: o.version, Ended: o.ended, Keys: o.keys}
+		Calls: o.calls, Retiring: o.retiring, Version: o.version, Ended: o.ended, Keys: o.keys, Jeopardies: o.jeopardies}
 	for _, w := range o.waves {
 		s.Waves = append(s.Waves, w.handle)
 	}
@@ -310,7 +316,7 @@ func (c *COM) loadOrder(s *orderState, q *quote) *order {
 	o := &order{po: s.PO, quote: q, sites: s.Sites, instances: s.Instances, soiLeft: s.SoiLeft,
 		waiting: s.Waiting, final: s.Final, attempts: s.Attempts, changing: s.ChangingSites, removed: s.Removed,
 		changes: restoreChanges(s.Changes), deferred: restoreChanges(s.Deferred),
-		calls: s.Calls, retiring: s.Retiring, version: s.Version, ended: s.Ended, keys: s.Keys}
+		calls: s.Calls, retiring: s.Retiring, version: s.Version, ended: s.Ended, keys: s.Keys, jeopardies: s.Jeopardies}
 	if s.Changing != "" && o.changing == nil {
 		o.changing = []string{s.Changing} // a snapshot of one change in flight
 	}
@@ -487,7 +493,8 @@ func (c *COM) restore(st *comState) error {
 		p := st.Products[i]
 		c.Products.Put(p.ID, &p)
 	}
-	c.jeopardies, c.modifications = st.Jeopardies, st.Modifications
+	c.raised, c.modifications = st.Raised, st.Modifications
+	c.earlierJeopardies(st.Jeopardies)
 	c.ops.Load(st.Operator)
 	for _, p := range st.Pending {
 		c.pending[p.Key] = p.Then
@@ -502,6 +509,32 @@ func (c *COM) restore(st *comState) error {
 		c.changes[ch.Key] = ch.Changed
 	}
 	return nil
+}
+
+// earlierJeopardies gives each alert of an earlier build's snapshot (one
+// list of every alert COM raised) to the order it is about, numbered by
+// its place in the list; those of orders no longer in memory stay in the
+// journal only.
+func (c *COM) earlierJeopardies(all []tmf.Jeopardy) {
+	if len(all) == 0 {
+		return
+	}
+	orderOf := map[string]*order{}
+	for _, o := range c.orders {
+		for i := range o.po.Items {
+			orderOf[o.po.Items[i].ID] = o
+		}
+	}
+	for _, w := range c.waves {
+		orderOf[w.id] = w.order
+	}
+	for k, j := range all {
+		j.N = k + 1
+		if o := orderOf[j.Entity]; o != nil {
+			o.jeopardies = append(o.jeopardies, j)
+		}
+	}
+	c.raised = len(all)
 }
 
 // Messages implements engine.Messages: every message COM takes, its own

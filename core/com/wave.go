@@ -564,7 +564,7 @@ func (c *COM) waveProgress(w *wave, soState string, out *engine.Out) {
 func (c *COM) holdOnSLA(w *wave, out *engine.Out) {
 	reason := "SLA validation failed: " + w.slaBreach
 	if out.Fire(c.machines, lc.Wave, w.id, "", &w.state, lc.Hold, reason, "COM") {
-		c.jeopardy(w.id, JeopardySLA, reason, out)
+		c.jeopardy(w.order, w.id, JeopardySLA, reason, out)
 		if w.order.quote.req.Gated() {
 			c.releaseNext(w.order, out) // a gate on the wave's completion alone
 		}

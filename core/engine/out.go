@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/lifecycle"
@@ -93,6 +94,29 @@ func (o *Out) Record(r store.Record) {
 func (o *Out) Jeopardy(entity, typ, message string) tmf.Jeopardy {
 	o.Record(store.Record{Kind: "jeopardy", Entity: entity, To: typ, Event: "jeopardyAlert", Reason: message})
 	return tmf.Jeopardy{At: o.now, Entity: entity, Type: typ, Message: message}
+}
+
+// ShelveJeopardies shelves the alerts raised on an order that leaves
+// memory, each as a doc of kind with id prefix and its number (JEO-C007),
+// for reports of everything that happened; the journal has them too.
+func (o *Out) ShelveJeopardies(kind, prefix, party string, alerts []tmf.Jeopardy) error {
+	for _, j := range alerts {
+		body, err := EncodeState(&j)
+		if err != nil {
+			return fmt.Errorf("shelve jeopardy %s%03d: %w", prefix, j.N, err)
+		}
+		o.Shelve(store.Doc{Kind: kind, ID: fmt.Sprintf("%s%03d", prefix, j.N), Ord: uint64(j.N), Party: party, Body: body})
+	}
+	return nil
+}
+
+// ShelvedJeopardy decodes an alert Out.ShelveJeopardies shelved.
+func ShelvedJeopardy(body []byte) (tmf.Jeopardy, error) {
+	var j tmf.Jeopardy
+	if err := DecodeState(body, &j); err != nil {
+		return j, fmt.Errorf("jeopardy on the shelf: %w", err)
+	}
+	return j, nil
 }
 
 // Fire applies event to an entity through its lifecycle machine, updates

@@ -1,8 +1,10 @@
 package rom
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
+	"slices"
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/catalog"
@@ -149,11 +151,23 @@ func (r *ROM) due(m *stepDue, out *engine.Out) {
 	if it.StateReason != "" {
 		msg += ": " + it.StateReason
 	}
-	r.jeopardies = append(r.jeopardies, out.Jeopardy(it.ID, tmf.JeopardyDeadline, msg))
+	r.raised++
+	j := out.Jeopardy(it.ID, tmf.JeopardyDeadline, msg)
+	j.N = r.raised
+	o.jeopardies = append(o.jeopardies, j)
 }
 
-// Jeopardies lists the alerts ROM raised, in order.
-func (r *ROM) Jeopardies() []tmf.Jeopardy { return r.jeopardies }
+// Jeopardies lists the alerts raised on the orders in memory, in the
+// order raised: in a run, where no order leaves memory, every alert. An
+// alert leaves memory with its order; the journal keeps every one.
+func (r *ROM) Jeopardies() []tmf.Jeopardy {
+	var all []tmf.Jeopardy
+	for _, o := range r.orders {
+		all = append(all, o.jeopardies...)
+	}
+	slices.SortFunc(all, func(a, b tmf.Jeopardy) int { return cmp.Compare(a.N, b.N) })
+	return all
+}
 
 // expired applies a held step's fallback when nobody acted in time.
 func (r *ROM) expired(m holdExpired, out *engine.Out) {

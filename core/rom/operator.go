@@ -51,9 +51,9 @@ func (r *ROM) Worklist() []operator.Item {
 			}
 		}
 	}
-	for k, j := range r.jeopardies {
+	for _, j := range r.Jeopardies() {
 		if it, ok := open[j.Entity]; ok {
-			items = append(items, operator.Item{ID: fmt.Sprintf("JEO-R%03d", k+1), Kind: operator.Jeopardy, Entity: j.Entity,
+			items = append(items, operator.Item{ID: fmt.Sprintf("%s%03d", JeopardyPrefix, j.N), Kind: operator.Jeopardy, Entity: j.Entity,
 				State: j.Type, Reason: j.Message, Since: j.At, Order: it.Order, Site: it.Site, Wave: it.Wave, System: "ROM"})
 		}
 	}

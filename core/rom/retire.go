@@ -38,6 +38,10 @@ type retire struct{ Order string }
 const (
 	ShelfKind         = "resourceOrder"
 	ResourceShelfKind = "resource"
+	// JeopardyShelfKind is that of a jeopardy raised on a resource order
+	// (JeopardyPrefix and its number: JEO-R007, as on the worklist).
+	JeopardyShelfKind = "resourceOrderJeopardy"
+	JeopardyPrefix    = "JEO-R"
 )
 
 // hold counts a resource the order allocated, gives back or replaces as
@@ -102,6 +106,10 @@ func (r *ROM) retire(m retire, out *engine.Out) {
 	}
 	head, body, err := r.shelver.Doc(&o.ro)
 	if err != nil {
+		out.Error(fmt.Errorf("ROM: shelve %s: %w", o.ro.ID, err))
+		return
+	}
+	if err := out.ShelveJeopardies(JeopardyShelfKind, JeopardyPrefix, o.customer, o.jeopardies); err != nil {
 		out.Error(fmt.Errorf("ROM: shelve %s: %w", o.ro.ID, err))
 		return
 	}

@@ -75,8 +75,8 @@ type ROM struct {
 	nextOrder  int
 	// nextResource numbers the resources allocated (tmf.Resource.Ord).
 	nextResource int
-	// jeopardies are the alerts raised so far, in order.
-	jeopardies []tmf.Jeopardy
+	// raised counts the jeopardies raised (each kept with its order).
+	raised int
 	// retries counts the calls retried per system, completed the items
 	// completed (the metrics).
 	retries   map[port.System]int
@@ -143,6 +143,8 @@ type order struct {
 	// (inventory.Hold): those it allocated, and those it gives back or
 	// replaces.
 	held []string
+	// jeopardies are the alerts raised on its items, numbered across ROM.
+	jeopardies []tmf.Jeopardy
 }
 
 // step is ROM's working state for one item of an order, beside the TMF

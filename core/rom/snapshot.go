@@ -30,9 +30,13 @@ type savedROM struct {
 	// Pool holds the resources that are not a step's own storage.
 	Pool []tmf.Resource
 	// Inventory lists the inventory's resources in insertion order.
-	Inventory  []resourceRef
-	NextOrder  int
+	Inventory []resourceRef
+	NextOrder int
+	// Jeopardies are every alert raised, in a snapshot of an earlier
+	// build; now each order keeps its own (savedOrder.Jeopardies) and
+	// Raised counts them.
 	Jeopardies []tmf.Jeopardy
+	Raised     int
 	Retries    []systemCount
 	Completed  int
 	NextHandle int
@@ -76,6 +80,8 @@ type savedOrder struct {
 	Done         int
 	// Held are the ids of the resources the order holds.
 	Held []string
+	// Jeopardies are the alerts raised on its items.
+	Jeopardies []tmf.Jeopardy
 }
 
 // savedStep is a step without what the configuration gives (spec, deps).
@@ -110,7 +116,7 @@ func (r *ROM) Snapshot() ([]byte, error) {
 			refs[&o.steps[i].resource] = -resourceRef(o.handle + i + 1)
 		}
 	}
-	st := savedROM{NextOrder: r.nextOrder, Jeopardies: r.jeopardies, Completed: r.completed, NextHandle: r.nextHandle,
+	st := savedROM{NextOrder: r.nextOrder, Raised: r.raised, Completed: r.completed, NextHandle: r.nextHandle,
 		Operator: r.ops.Save(), Holds: r.savedHolds(),
 		NextResource: r.nextResource}
 	for _, s := range slices.Sorted(maps.Keys(r.retired)) {
@@ -131,7 +137,8 @@ func (r *ROM) Snapshot() ([]byte, error) {
 	for n, o := range r.orders {
 		so := &st.Orders[n]
 		*so = savedOrder{RO: o.ro, Handle: o.handle, Waiting: o.calls, Compensating: o.compensating, Cancelled: o.cancelled, Finished: o.finished,
-			Reason: o.reason, From: o.from, Customer: o.customer, Done: o.done, InFlight: !o.settled, Held: o.held}
+			Reason: o.reason, From: o.from, Customer: o.customer, Done: o.done, InFlight: !o.settled, Held: o.held,
+			Jeopardies: o.jeopardies}
 		so.RO.Items = slices.Clone(o.ro.Items)
 		so.Resources = make([]resourceRef, len(o.ro.Items))
 		for i := range so.RO.Items {
@@ -178,7 +185,8 @@ func (r *ROM) Restore(state []byte) error {
 			return fmt.Errorf("ROM restore: resource order %s: its items and steps do not match", so.RO.ID)
 		}
 		o := &order{ro: so.RO, settled: !so.InFlight, compensating: so.Compensating, cancelled: so.Cancelled, finished: so.Finished,
-			reason: so.Reason, from: so.From, customer: so.Customer, done: so.Done, calls: so.Waiting, held: so.Held}
+			reason: so.Reason, from: so.From, customer: so.Customer, done: so.Done, calls: so.Waiting, held: so.Held,
+			jeopardies: so.Jeopardies}
 		for _, id := range o.held {
 			r.Resources.Hold(id)
 		}
@@ -236,7 +244,16 @@ func (r *ROM) Restore(state []byte) error {
 		}
 		r.Resources.Put(res.ID, res)
 	}
-	r.nextOrder, r.jeopardies, r.completed, r.nextResource = st.NextOrder, st.Jeopardies, st.Completed, st.NextResource
+	r.nextOrder, r.raised, r.completed, r.nextResource = st.NextOrder, st.Raised, st.Completed, st.NextResource
+	// An earlier build's alerts, in one list: each to its item's order,
+	// numbered by its place (those of orders gone stay in the journal).
+	for k, j := range st.Jeopardies {
+		j.N = k + 1
+		if o := r.byItem[j.Entity]; o != nil {
+			o.jeopardies = append(o.jeopardies, j)
+		}
+		r.raised = k + 1
+	}
 	r.ops.Load(st.Operator)
 	for _, h := range st.Holds {
 		r.holds[h.Item] = h

@@ -2,8 +2,10 @@ package rom
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/gob"
+	"slices"
 	"testing"
 	"time"
 
@@ -155,4 +157,36 @@ func TestRestoreRefuses(t *testing.T) {
 	b, err := busy.Snapshot()
 	require.NoError(t, err)
 	require.EqualError(t, busy.Restore(b), "ROM restore: ROM has orders already")
+}
+
+// A snapshot of an earlier build, which kept every alert in one list,
+// restores with each alert given to its order and numbered by its place:
+// the same jeopardies and worklist, and the next alert numbered after them.
+func TestRestoreTheJeopardiesOfAnEarlierBuild(t *testing.T) {
+	ctx := context.Background()
+	e, r, _, _, _ := busyROM()
+	require.NoError(t, e.RunUntil(ctx, 6*time.Hour))
+	want := r.Jeopardies()
+	require.NotEmpty(t, want)
+	b, err := r.Snapshot()
+	require.NoError(t, err)
+	var st savedROM
+	require.NoError(t, engine.DecodeState(b, &st))
+	for i := range st.Orders {
+		st.Jeopardies = append(st.Jeopardies, st.Orders[i].Jeopardies...)
+		st.Orders[i].Jeopardies = nil
+	}
+	slices.SortFunc(st.Jeopardies, func(a, b tmf.Jeopardy) int { return cmp.Compare(a.N, b.N) })
+	for k := range st.Jeopardies {
+		st.Jeopardies[k].N = 0
+	}
+	st.Raised = 0
+	earlier, err := engine.EncodeState(&st)
+	require.NoError(t, err)
+
+	_, rb, _, _, _ := busyROM()
+	require.NoError(t, rb.Restore(earlier))
+	assert.Equal(t, want, rb.Jeopardies())
+	assert.Equal(t, r.Worklist(), rb.Worklist())
+	assert.Equal(t, r.raised, rb.raised, "the next alert is numbered after them")
 }

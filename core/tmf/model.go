@@ -247,6 +247,8 @@ type Product struct {
 // Jeopardy is an alert that an order is at risk (TMF641 v4.1
 // jeopardyAlert): something not done by its deadline, a gate held.
 type Jeopardy struct {
+	// N numbers the raiser's alerts from 1, in the order raised.
+	N       int
 	At      time.Duration
 	Entity  string
 	Type    string // JeopardyDeadline, or the raiser's own kind
