@@ -3,6 +3,7 @@ package scenarios
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -48,4 +49,25 @@ func benchmarkRuns(b *testing.B, file string) {
 		}
 	}
 	b.ReportMetric(float64(items)/b.Elapsed().Seconds(), "ROI/s")
+}
+
+// BenchmarkSnapshotNationalRollout takes a snapshot of the national
+// rollout in the middle of its run (every order placed, most in flight):
+// the time the engine stands still for it, and its size.
+func BenchmarkSnapshotNationalRollout(b *testing.B) {
+	sc, err := Load("national-rollout.yaml")
+	require.NoError(b, err)
+	sys, err := New(sc.Spec, Options{})
+	require.NoError(b, err)
+	require.NoError(b, sys.Engine.RunUntil(context.Background(), 5*24*time.Hour))
+	b.ReportAllocs()
+	size := 0
+	for b.Loop() {
+		snap, err := sys.Engine.Snapshot()
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = len(snap.Body)
+	}
+	b.ReportMetric(float64(size)/(1<<20), "MB")
 }

@@ -22,10 +22,8 @@ package twin
 // fault rules, or not a snapshot at all) is an error that changes nothing.
 
 import (
-	"bytes"
 	"cmp"
 	"encoding"
-	"encoding/gob"
 	"errors"
 	"fmt"
 	"maps"
@@ -34,6 +32,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/port"
 )
 
@@ -155,7 +154,11 @@ func (t *Twin) Callers(find func(name string) port.Replier) { t.callers = find }
 
 // Snapshot implements engine.Snapshotter: the twin's runtime state,
 // gob-encoded, the same bytes for the same state.
-func (t *Twin) Snapshot() ([]byte, error) {
+func (t *Twin) Snapshot() ([]byte, error) { return t.AppendState(nil) }
+
+// AppendState implements engine.StateAppender: Snapshot's state, appended
+// to buf.
+func (t *Twin) AppendState(buf []byte) ([]byte, error) {
 	s := saved{Network: t.net.Name, Remember: t.done != nil, Tokens: t.tokens, Billing: t.billing.records()}
 	for _, id := range sorted(t.areas) {
 		a := t.areas[id]
@@ -248,11 +251,11 @@ func (t *Twin) Snapshot() ([]byte, error) {
 		}
 		s.Spread = b
 	}
-	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(&s); err != nil {
+	b, err := engine.AppendState(buf, &s)
+	if err != nil {
 		return nil, fmt.Errorf("encode the twin: %w", err)
 	}
-	return buf.Bytes(), nil
+	return b, nil
 }
 
 // Restore implements engine.Snapshotter. The twin must be built as the
@@ -261,7 +264,7 @@ func (t *Twin) Snapshot() ([]byte, error) {
 // twin is as it was.
 func (t *Twin) Restore(state []byte) error {
 	var s saved
-	if err := gob.NewDecoder(bytes.NewReader(state)).Decode(&s); err != nil {
+	if err := engine.DecodeState(state, &s); err != nil {
 		return fmt.Errorf("restore the twin: decode: %w", err)
 	}
 	r, err := t.restored(&s)

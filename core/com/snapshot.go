@@ -204,7 +204,11 @@ func indexOf[T any](s []*T, p *T) int {
 }
 
 // Snapshot implements engine.Snapshotter.
-func (c *COM) Snapshot() ([]byte, error) {
+func (c *COM) Snapshot() ([]byte, error) { return c.AppendState(nil) }
+
+// AppendState implements engine.StateAppender: Snapshot's state, appended
+// to buf.
+func (c *COM) AppendState(buf []byte) ([]byte, error) {
 	st := comState{Modifications: c.modifications, Raised: c.raised,
 		Next:        sorted(c.next, func(k string, v int) counter { return counter{k, v} }),
 		ByKey:       sorted(c.byKey, func(k, v string) keyed { return keyed{k, v} }),
@@ -247,7 +251,7 @@ func (c *COM) Snapshot() ([]byte, error) {
 	for _, p := range c.Products.All() {
 		st.Products = append(st.Products, *p)
 	}
-	b, err := engine.EncodeState(&st)
+	b, err := engine.AppendState(buf, &st)
 	if err != nil {
 		return nil, fmt.Errorf("COM: %w", err)
 	}

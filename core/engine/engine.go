@@ -138,6 +138,11 @@ type Engine struct {
 	taken    int
 	kept     []named
 	snaps    snapshots
+	// scratch keeps, per part, the buffer its state was last appended to
+	// (StateAppender): a snapshot encodes into it again; scratchHead,
+	// the engine's own state.
+	scratch     [][]byte
+	scratchHead []byte
 	// shelf keeps the read models components shelve (Out.Shelve);
 	// shelving holds those not yet committed.
 	shelf    store.Shelf

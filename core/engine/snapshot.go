@@ -30,6 +30,15 @@ type Snapshotter interface {
 	Restore(state []byte) error
 }
 
+// StateAppender is a Snapshotter that can append its state (what Snapshot
+// returns) to a buffer: the engine keeps one a part between snapshots, so
+// that a large state is encoded into room already touched instead of a
+// buffer grown anew each time (most of a snapshot's cost, the growth and
+// its first touch of fresh pages, for the largest parts).
+type StateAppender interface {
+	AppendState(b []byte) ([]byte, error)
+}
+
 // Messages is implemented by a component whose own messages (its timers,
 // the continuations of its calls) can wait in the engine's queue: the
 // engine registers their types with its codec, so that a snapshot keeps
@@ -58,6 +67,30 @@ type saved struct {
 	// Outside are the calls to adapters outside the process waiting for
 	// their answers.
 	Outside []outsideCall
+}
+
+// savedHead is the first byte of a snapshot's body whose saved state is
+// encoded by AppendState (its long queue in runs), after its length; a
+// body that begins otherwise (an earlier build's) is the gob of saved.
+const savedHead = 0
+
+// decodeSaved decodes the engine's state at the head of a snapshot's body,
+// and returns the parts' states after it.
+func decodeSaved(body []byte) (saved, []byte, error) {
+	var st saved
+	if len(body) > 0 && body[0] == savedHead {
+		n, k := binary.Uvarint(body[1:])
+		if k <= 0 || n > uint64(len(body)-1-k) {
+			return st, nil, errors.New("the engine's state is cut short")
+		}
+		head, rest := body[1+k:1+k+int(n)], body[1+k+int(n):]
+		return st, rest, DecodeState(head, &st)
+	}
+	r := bytes.NewReader(body)
+	if err := gob.NewDecoder(r).Decode(&st); err != nil {
+		return st, nil, err
+	}
+	return st, body[len(body)-r.Len():], nil
 }
 
 // queued is an input waiting in the queue, encoded by the codec.
@@ -148,8 +181,18 @@ func (e *Engine) Snapshot() (store.Snapshot, error) {
 	// longest part's time, not the sum (each part's state is its own).
 	states := make([][]byte, len(ps))
 	errs := make([]error, len(ps))
+	if len(e.scratch) != len(ps) {
+		e.scratch = make([][]byte, len(ps))
+	}
 	var parts sync.WaitGroup
 	for i, p := range ps {
+		if a, ok := p.s.(StateAppender); ok {
+			parts.Go(func() {
+				states[i], errs[i] = a.AppendState(e.scratch[i][:0])
+				e.scratch[i] = states[i] // copied into the body below
+			})
+			continue
+		}
 		parts.Go(func() { states[i], errs[i] = p.s.Snapshot() })
 	}
 	st := saved{Processed: e.processed, Refusals: e.refusals, Now: e.now, Changed: e.changed, Records: e.recorded, Outside: e.outside.saved()}
@@ -174,16 +217,15 @@ func (e *Engine) Snapshot() (store.Snapshot, error) {
 		st.Parts = append(st.Parts, p.name)
 		size += binary.MaxVarintLen64 + len(states[i])
 	}
-	var buf bytes.Buffer
-	queued := 0
-	for _, q := range st.Queue {
-		queued += len(q.Kind) + len(q.Body) + 16
-	}
-	buf.Grow(1024 + queued + size) // the parts follow without a copy
-	if err := gob.NewEncoder(&buf).Encode(&st); err != nil {
+	head, err := AppendState(e.scratchHead[:0], &st)
+	if err != nil {
 		return store.Snapshot{}, fmt.Errorf("snapshot: encode: %w", err)
 	}
-	body := slices.Grow(buf.Bytes(), size)
+	e.scratchHead = head
+	body := make([]byte, 0, 1+binary.MaxVarintLen64+len(head)+size)
+	body = append(body, savedHead)
+	body = binary.AppendUvarint(body, uint64(len(head)))
+	body = append(body, head...)
 	for _, b := range states {
 		body = binary.AppendUvarint(body, uint64(len(b)))
 		body = append(body, b...)
@@ -201,12 +243,10 @@ func (e *Engine) Restore(s store.Snapshot) error {
 	if e.running {
 		return errors.New("restore: the engine is running")
 	}
-	var st saved
-	body := bytes.NewReader(s.Body)
-	if err := gob.NewDecoder(body).Decode(&st); err != nil {
+	st, rest, err := decodeSaved(s.Body)
+	if err != nil {
 		return fmt.Errorf("restore: decode: %w", err)
 	}
-	rest := s.Body[len(s.Body)-body.Len():]
 	states := make([][]byte, len(st.Parts))
 	for i, name := range st.Parts {
 		n, k := binary.Uvarint(rest)

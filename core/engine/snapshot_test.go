@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"bytes"
 	"context"
+	"encoding/gob"
 	"fmt"
 	"strconv"
 	"testing"
@@ -92,4 +94,57 @@ func TestSnapshotRefusals(t *testing.T) {
 	other.Handle(COM, &ticker{})
 	other.Keep("more", &ticker{})
 	assert.ErrorContains(t, other.Restore(snap), fmt.Sprintf("%q", []string{"COM"}))
+}
+
+// A snapshot of an earlier build, whose body began with the gob of the
+// engine's state, restores as it did; a part that appends its state
+// (StateAppender) gives the bytes its Snapshot gives.
+func TestRestoreAnEarlierBuildsSnapshot(t *testing.T) {
+	e := tickers(nil)
+	require.NoError(t, e.RunUntil(context.Background(), 4*time.Minute))
+	snap, err := e.Snapshot()
+	require.NoError(t, err)
+	require.Equal(t, byte(savedHead), snap.Body[0])
+	st, parts, err := decodeSaved(snap.Body)
+	require.NoError(t, err)
+	var old bytes.Buffer
+	require.NoError(t, gob.NewEncoder(&old).Encode(&st))
+	earlier := snap
+	earlier.Body = append(old.Bytes(), parts...)
+
+	fresh := tickers(nil)
+	require.NoError(t, fresh.Restore(earlier))
+	assert.Equal(t, e.Pending(), fresh.Pending())
+	again, err := fresh.Snapshot()
+	require.NoError(t, err)
+	assert.Equal(t, snap, again)
+	assert.ErrorContains(t, tickers(nil).Restore(store.Snapshot{Body: snap.Body[:3]}), "cut short")
+}
+
+// appending is a ticker whose state is appended to the engine's buffer.
+type appending struct{ ticker }
+
+func (a *appending) AppendState(b []byte) ([]byte, error) { return strconv.AppendInt(b, int64(a.n), 10), nil }
+
+// A part that appends its state to the buffer the engine keeps gives the
+// bytes its Snapshot gives, and a snapshot taken later, into the same
+// buffer, leaves the bodies of earlier ones as they were.
+func TestAppendedStatesKeepEarlierSnapshots(t *testing.T) {
+	plain, app := tickers(nil), New(Options{})
+	app.Handle(COM, &appending{})
+	app.Inject(0, COM, tick{5})
+	app.Inject(time.Minute, COM, tick{3})
+	var kept, copies [][]byte
+	for _, at := range []time.Duration{2 * time.Minute, 4 * time.Minute, 9 * time.Minute} {
+		require.NoError(t, plain.RunUntil(context.Background(), at))
+		require.NoError(t, app.RunUntil(context.Background(), at))
+		want, err := plain.Snapshot()
+		require.NoError(t, err)
+		got, err := app.Snapshot()
+		require.NoError(t, err)
+		require.Equal(t, want, got, "at %s", at)
+		kept, copies = append(kept, got.Body), append(copies, bytes.Clone(got.Body))
+	}
+	assert.Equal(t, copies, kept, "the bodies of earlier snapshots")
+	assert.NotEqual(t, kept[0], kept[2])
 }

@@ -26,17 +26,22 @@ const stateInRuns = 0
 // to a struct with an exported slice longer than stateRun, the struct
 // goes first without those slices, then their lengths, then their elements
 // in runs of stateRun, each a message of its own (after stateInRuns).
-func EncodeState(v any) ([]byte, error) {
-	var b bytes.Buffer
+func EncodeState(v any) ([]byte, error) { return AppendState(nil, v) }
+
+// AppendState appends to buf what EncodeState encodes of v, in buf's room
+// when it has enough: a part that encodes into a buffer kept between
+// snapshots (StateAppender) neither grows nor first touches one anew.
+func AppendState(buf []byte, v any) ([]byte, error) {
+	b := bytes.NewBuffer(buf)
 	s, long := longSlices(v)
 	if len(long) == 0 {
-		if err := gob.NewEncoder(&b).Encode(v); err != nil {
+		if err := gob.NewEncoder(b).Encode(v); err != nil {
 			return nil, err
 		}
 		return b.Bytes(), nil
 	}
 	b.WriteByte(stateInRuns)
-	enc := gob.NewEncoder(&b)
+	enc := gob.NewEncoder(b)
 	head := reflect.New(s.Type())
 	head.Elem().Set(s)
 	lens := make([]int, s.NumField())

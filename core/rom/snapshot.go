@@ -109,7 +109,11 @@ func (r *ROM) Messages() []any {
 }
 
 // Snapshot implements engine.Snapshotter.
-func (r *ROM) Snapshot() ([]byte, error) {
+func (r *ROM) Snapshot() ([]byte, error) { return r.AppendState(nil) }
+
+// AppendState implements engine.StateAppender: Snapshot's state, appended
+// to buf.
+func (r *ROM) AppendState(buf []byte) ([]byte, error) {
 	refs := map[*tmf.Resource]resourceRef{}
 	for _, o := range r.orders {
 		for i := range o.steps {
@@ -161,7 +165,7 @@ func (r *ROM) Snapshot() ([]byte, error) {
 		st.Retries = append(st.Retries, systemCount{sys, n})
 	}
 	slices.SortFunc(st.Retries, func(a, b systemCount) int { return cmp.Compare(a.System, b.System) })
-	b, err := engine.EncodeState(&st)
+	b, err := engine.AppendState(buf, &st)
 	if err != nil {
 		return nil, fmt.Errorf("ROM snapshot: %w", err)
 	}

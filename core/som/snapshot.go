@@ -85,7 +85,11 @@ func (s *SOM) Messages() []any {
 }
 
 // Snapshot implements engine.Snapshotter.
-func (s *SOM) Snapshot() ([]byte, error) {
+func (s *SOM) Snapshot() ([]byte, error) { return s.AppendState(nil) }
+
+// AppendState implements engine.StateAppender: Snapshot's state, appended
+// to buf.
+func (s *SOM) AppendState(buf []byte) ([]byte, error) {
 	services := map[*tmf.Service]serviceRef{}
 	st := savedSOM{NextSO: s.nextSO, NextROI: s.nextROI, NextHandle: s.nextHandle, NextService: s.nextService,
 		Orders: make([]savedOrder, len(s.orders))}
@@ -133,7 +137,7 @@ func (s *SOM) Snapshot() ([]byte, error) {
 		}
 		st.Services = append(st.Services, at)
 	}
-	b, err := engine.EncodeState(&st)
+	b, err := engine.AppendState(buf, &st)
 	if err != nil {
 		return nil, fmt.Errorf("SOM snapshot: %w", err)
 	}
