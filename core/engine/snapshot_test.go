@@ -124,7 +124,9 @@ func TestRestoreAnEarlierBuildsSnapshot(t *testing.T) {
 // appending is a ticker whose state is appended to the engine's buffer.
 type appending struct{ ticker }
 
-func (a *appending) AppendState(b []byte) ([]byte, error) { return strconv.AppendInt(b, int64(a.n), 10), nil }
+func (a *appending) AppendState(b []byte) ([]byte, error) {
+	return strconv.AppendInt(b, int64(a.n), 10), nil
+}
 
 // A part that appends its state to the buffer the engine keeps gives the
 // bytes its Snapshot gives, and a snapshot taken later, into the same
