@@ -44,12 +44,7 @@ func TestShardsNationalRollout(t *testing.T) {
 	}
 	url := storetest.Postgres(t)
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir()) // the development issuer's key of the database
-	// The instances are a build of their own, without the race detector:
-	// 60,000 items under it would take many minutes.
-	bin := filepath.Join(t.TempDir(), "ordertwin")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, "go build: %s", out)
+	bin := buildOrdertwin(t)
 
 	const shards = 6
 	logs := &lockedBuffer{}
@@ -252,6 +247,17 @@ func (l *listener) firstHeard() []string {
 }
 
 // instance is a sharded server process.
+// buildOrdertwin builds the command for instances of a test of their
+// own, without the race detector (60,000 items under it would take many
+// minutes).
+func buildOrdertwin(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "ordertwin")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	require.NoError(t, err, "go build: %s", out)
+	return bin
+}
+
 type instance struct {
 	cmd  *exec.Cmd
 	base string
