@@ -168,6 +168,31 @@ func (c *Codec) Encode(msg any) (string, []byte, error) {
 	return name, b.Bytes(), nil
 }
 
+// EncodeSplit encodes msg as Encode does, in two where its type has a
+// Shelver: head, the description of its types as it stands (shared, never
+// to be changed; a later head of the kind begins with an earlier one), and
+// body, msg's message; head+body is what Encode returns. For a type
+// without a Shelver head is nil and body the whole stream.
+func (c *Codec) EncodeSplit(msg any) (kind string, head, body []byte, err error) {
+	t := reflect.TypeOf(msg)
+	name, ok := c.names[t]
+	if !ok {
+		return "", nil, nil, fmt.Errorf("input log: %T: %w", msg, ErrNotCommand)
+	}
+	s := c.shelvers[t]
+	if s == nil {
+		_, body, err := c.Encode(msg)
+		return name, nil, body, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	head, body, err = s.Doc(msg)
+	if err != nil {
+		return "", nil, nil, fmt.Errorf("input log: encode %s: %w", name, err)
+	}
+	return name, head, body, nil
+}
+
 // Decode returns the message of kind encoded in body.
 func (c *Codec) Decode(kind string, body []byte) (any, error) {
 	t, ok := c.types[kind]

@@ -63,7 +63,10 @@ type saved struct {
 	Now, Changed        time.Duration
 	Records             uint64
 	Queue               []queued
-	Parts               []string
+	// Heads are the descriptions of the queued inputs' types, one a kind,
+	// which the bodies of the inputs marked Split follow.
+	Heads []queuedHead
+	Parts []string
 	// Outside are the calls to adapters outside the process waiting for
 	// their answers.
 	Outside []outsideCall
@@ -93,12 +96,21 @@ func decodeSaved(body []byte) (saved, []byte, error) {
 	return st, body[len(body)-r.Len():], nil
 }
 
-// queued is an input waiting in the queue, encoded by the codec.
+// queued is an input waiting in the queue, encoded by the codec: Body is
+// the whole stream, or when Split, what follows its kind's head.
 type queued struct {
-	At   time.Duration
-	To   Address
+	At    time.Duration
+	To    Address
+	Kind  string
+	Body  []byte
+	Split bool
+}
+
+// queuedHead is the description of the types of the queued inputs of a
+// kind (Codec.EncodeSplit).
+type queuedHead struct {
 	Kind string
-	Body []byte
+	Head []byte
 }
 
 // named is a Snapshotter and the name its state is saved under.
@@ -197,13 +209,33 @@ func (e *Engine) Snapshot() (store.Snapshot, error) {
 	}
 	st := saved{Processed: e.processed, Refusals: e.refusals, Now: e.now, Changed: e.changed, Records: e.recorded, Outside: e.outside.saved()}
 	var queueErr error
+	heads := map[string]int{} // kind → index in st.Heads
 	for in := range e.queue.all() {
-		kind, body, err := e.codec.Encode(in.Msg)
+		kind, head, body, err := e.codec.EncodeSplit(in.Msg)
 		if err != nil {
 			queueErr = fmt.Errorf("snapshot: an input for %s at %s: %w", in.To, in.At, err)
 			break
 		}
-		st.Queue = append(st.Queue, queued{At: in.At, To: in.To, Kind: kind, Body: body})
+		q := queued{At: in.At, To: in.To, Kind: kind, Body: body}
+		if head != nil {
+			// Each kind's types described once: the head as it stands after
+			// the last input of the kind, which begins with every earlier
+			// one's (unless its encoder started again: then this input
+			// keeps its own).
+			k, seen := heads[kind]
+			switch {
+			case !seen:
+				heads[kind] = len(st.Heads)
+				st.Heads = append(st.Heads, queuedHead{kind, head})
+				q.Split = true
+			case bytes.HasPrefix(head, st.Heads[k].Head):
+				st.Heads[k].Head = head
+				q.Split = true
+			default:
+				q.Body = append(slices.Clip(head), body...)
+			}
+		}
+		st.Queue = append(st.Queue, q)
 	}
 	parts.Wait()
 	if queueErr != nil {
@@ -270,8 +302,22 @@ func (e *Engine) Restore(s store.Snapshot) error {
 		return fmt.Errorf("restore: the snapshot keeps %q, this system has %q", st.Parts, have)
 	}
 	queue := make([]Input, 0, len(st.Queue))
+	heads := make(map[string][]byte, len(st.Heads))
+	for _, h := range st.Heads {
+		heads[h.Kind] = h.Head
+	}
+	var whole []byte
 	for _, q := range st.Queue {
-		msg, err := e.codec.Decode(q.Kind, q.Body)
+		body := q.Body
+		if q.Split {
+			head, ok := heads[q.Kind]
+			if !ok {
+				return fmt.Errorf("restore: a queued %s without the description of its types", q.Kind)
+			}
+			whole = append(append(whole[:0], head...), q.Body...)
+			body = whole
+		}
+		msg, err := e.codec.Decode(q.Kind, body)
 		if err != nil {
 			return fmt.Errorf("restore: an input for %s at %s: %w", q.To, q.At, err)
 		}

@@ -150,3 +150,31 @@ func TestAppendedStatesKeepEarlierSnapshots(t *testing.T) {
 	assert.Equal(t, copies, kept, "the bodies of earlier snapshots")
 	assert.NotEqual(t, kept[0], kept[2])
 }
+
+// A snapshot describes the types of its queued inputs once a kind: each
+// input's body is its message alone, and the restored queue is the saved.
+func TestQueuedTypesDescribedOnce(t *testing.T) {
+	e := New(Options{})
+	e.Handle(COM, &ticker{})
+	for i := range 5 {
+		e.Inject(time.Duration(i)*time.Minute, COM, tick{i})
+	}
+	snap, err := e.Snapshot()
+	require.NoError(t, err)
+	st, _, err := decodeSaved(snap.Body)
+	require.NoError(t, err)
+	require.Len(t, st.Queue, 5)
+	require.Len(t, st.Heads, 1)
+	assert.Equal(t, "engine.tick", st.Heads[0].Kind)
+	for _, q := range st.Queue {
+		assert.True(t, q.Split)
+		assert.Less(t, len(q.Body), len(st.Heads[0].Head), "the message alone")
+	}
+	fresh := New(Options{})
+	fresh.Handle(COM, &ticker{})
+	require.NoError(t, fresh.Restore(snap))
+	assert.Equal(t, e.Pending(), fresh.Pending())
+	again, err := fresh.Snapshot()
+	require.NoError(t, err)
+	assert.Equal(t, snap, again)
+}
