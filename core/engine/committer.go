@@ -38,6 +38,8 @@ type ack struct {
 // one, is then not committed, and the engine's run ends with the error;
 // nothing of them was answered or left the process.
 type committer struct {
+	// handedN counts the batches handed over, ackedN those committed.
+	handedN, ackedN uint64
 	work     chan batch
 	acks     chan ack
 	inflight int
@@ -152,6 +154,7 @@ func (e *Engine) commit() error {
 	}
 	c.take(false)
 	c.inflight++
+	c.handedN++
 	c.handed = time.Now()
 	select {
 	case c.work <- b:
@@ -169,8 +172,8 @@ func (e *Engine) commit() error {
 	return c.err
 }
 
-// sync waits until every batch handed over is committed, and returns the
-// first error.
+// sync waits until every batch handed over is committed, answers what
+// waited for them, and returns the first error.
 func (e *Engine) sync() error {
 	if c := e.committer; c != nil {
 		if c.inflight > 0 {
@@ -180,9 +183,84 @@ func (e *Engine) sync() error {
 			}
 			e.health.stalled.Store(was)
 		}
+		e.release()
 		return c.err
 	}
 	return nil
+}
+
+// heldAnswer is a command's answer waiting for the commit of batch (the
+// committer's count), which holds its step's records.
+type heldAnswer struct {
+	batch uint64
+	r     reply
+}
+
+// answerCommitted answers the commands whose records are committed, and
+// hands over the records of those still held when the committer is idle:
+// under a stream of commands, each commit takes every step handled while
+// the one before it was written.
+func (e *Engine) answerCommitted() error {
+	c := e.committer
+	if c == nil || len(e.held) == 0 {
+		return nil
+	}
+	c.take(false)
+	e.release()
+	if len(e.held) > 0 && c.inflight == 0 && c.err == nil {
+		if err := e.commit(); err != nil {
+			return err
+		}
+	}
+	return c.err
+}
+
+// beforeIdle makes the records handled so far durable before the engine
+// waits (the outbox rule, §2): at once when no command waits for them;
+// else it hands them over and the wait ends when a commit lands
+// (waitOrWake), so that commands submitted meanwhile are handled and
+// group into the next commit instead of waiting behind this one.
+func (e *Engine) beforeIdle() error {
+	c := e.committer
+	if c == nil || len(e.held) == 0 {
+		return e.durable()
+	}
+	c.take(false)
+	e.release()
+	switch {
+	case len(e.held) == 0:
+		return e.durable()
+	case c.inflight == 0:
+		return e.commit()
+	}
+	return c.err
+}
+
+// landed takes a commit's answer the engine woke for (waitOrWake),
+// answers what waited for it and hands over what the held answers wait
+// for next.
+func (e *Engine) landed(a ack) error {
+	c := e.committer
+	c.settle(a)
+	e.release()
+	if len(e.held) > 0 && c.inflight == 0 && c.err == nil {
+		return e.commit()
+	}
+	return c.err
+}
+
+// release answers the held commands whose batches are committed.
+func (e *Engine) release() {
+	c := e.committer
+	n := 0
+	for n < len(e.held) && e.held[n].batch <= c.ackedN {
+		e.held[n].r.send()
+		n++
+	}
+	if n > 0 {
+		clear(e.held[:n])
+		e.held = append(e.held[:0], e.held[n:]...)
+	}
 }
 
 // durable commits everything handled so far and waits for it. The engine
@@ -215,7 +293,8 @@ func (e *Engine) handOver() error {
 		return nil // each step commits (the store is in memory)
 	}
 	c.take(false)
-	if c.inflight > 0 || time.Since(c.handed) < handOverEvery {
+	e.release()
+	if c.inflight > 0 || time.Since(c.handed) < handOverEvery && len(e.held) == 0 {
 		return c.err
 	}
 	return e.commit()
@@ -235,15 +314,23 @@ func (c *committer) take(wait bool) {
 				return
 			}
 		}
-		c.inflight--
-		if a.err != nil && c.err == nil {
-			c.err = a.err
-		}
-		clear(a.b.records)
-		clear(a.b.inputs)
-		c.free = append(c.free, batch{records: a.b.records[:0], inputs: a.b.inputs[:0]})
+		c.settle(a)
 		if wait {
 			return
 		}
 	}
+}
+
+// settle takes the answer of a committed batch, recycling its buffers.
+func (c *committer) settle(a ack) {
+	c.inflight--
+	if a.err != nil && c.err == nil {
+		c.err = a.err
+	}
+	if a.err == nil {
+		c.ackedN++
+	}
+	clear(a.b.records)
+	clear(a.b.inputs)
+	c.free = append(c.free, batch{records: a.b.records[:0], inputs: a.b.inputs[:0]})
 }

@@ -138,6 +138,9 @@ type Engine struct {
 	taken    int
 	kept     []named
 	snaps    snapshots
+	// held are the answers of commands handled, waiting for the commit of
+	// their records (answerCommitted).
+	held []heldAnswer
 	// scratch keeps, per part, the buffer its state was last appended to
 	// (StateAppender): a snapshot encodes into it again; scratchHead,
 	// the engine's own state.
@@ -405,6 +408,13 @@ func (e *Engine) run(ctx context.Context, serve bool) (err error) {
 				if err := e.handOver(); err != nil {
 					return err
 				}
+				if len(e.held) > 0 && !e.overdue(next, 0) {
+					// About to nap: the commands handled are answered as
+					// their commits land.
+					if err := e.beforeIdle(); err != nil {
+						return err
+					}
+				}
 				if takes && !e.overdue(next, 0) {
 					woke, err := e.waitOrWake(ctx, next)
 					if err != nil {
@@ -417,8 +427,8 @@ func (e *Engine) run(ctx context.Context, serve bool) (err error) {
 					return err
 				}
 			case takes:
-				if !virtual {
-					if err := e.durable(); err != nil {
+				if !virtual || len(e.held) > 0 {
+					if err := e.beforeIdle(); err != nil {
 						return err
 					}
 				}
@@ -430,7 +440,7 @@ func (e *Engine) run(ctx context.Context, serve bool) (err error) {
 					continue // take the submitted inputs first
 				}
 			default:
-				if !virtual {
+				if !virtual || len(e.held) > 0 {
 					if err := e.durable(); err != nil {
 						return err
 					}
@@ -516,7 +526,11 @@ func (e *Engine) step() error {
 		e.unsaved = append(e.unsaved, out.records...)
 		e.shelving = append(e.shelving, out.docs...)
 	}
-	mustSync := len(out.answers) > 0
+	// Answers wait for the commit of their step's records, but the engine
+	// does not: it hands them over and goes on (a group commit), and
+	// answers when the committer says they are durable (held). What else
+	// leaves the process waits here.
+	mustSync := len(out.answers) > 0 && e.committer == nil
 	for _, s := range out.sends {
 		if e.peers[s.To] != nil {
 			mustSync = true // a message leaves the process
@@ -567,14 +581,33 @@ func (e *Engine) step() error {
 			o(r)
 		}
 	}
-	for _, a := range out.answers {
-		if r, ok := a.v.(*Refusal); ok {
-			a.to.send(result{err: r})
-			continue
+	if c := e.committer; c != nil && len(out.answers) > 0 {
+		// The step's records are in the last batch handed over, or wait
+		// for the next.
+		batch := c.handedN
+		if len(e.unsaved) > 0 || len(e.inputs) > 0 || len(e.shelving) > 0 {
+			batch++
 		}
-		a.to.send(result{v: a.v})
+		for _, a := range out.answers {
+			e.held = append(e.held, heldAnswer{batch: batch, r: a})
+		}
+	}
+	if e.committer != nil {
+		return e.answerCommitted() // after every step: a busy engine answers as commits land
+	}
+	for _, a := range out.answers {
+		a.send()
 	}
 	return nil
+}
+
+// send gives a command its answer.
+func (a reply) send() {
+	if r, ok := a.v.(*Refusal); ok {
+		a.to.send(result{err: r})
+		return
+	}
+	a.to.send(result{v: a.v})
 }
 
 // replier turns adapter answers into inputs for the calling component.

@@ -174,12 +174,27 @@ func (e *Engine) waitOrWake(ctx context.Context, at time.Duration) (woke bool, e
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var submitted atomic.Bool
+	// Commands answered once their commit lands: it wakes the engine too.
+	var acks <-chan ack
+	if c := e.committer; c != nil && c.inflight > 0 && len(e.held) > 0 {
+		acks = c.acks
+		// The engine waits on its store as much as on its clock: a query
+		// of a store that cannot write is refused at once (Query).
+		was := e.health.stalled.Swap(true)
+		defer e.health.stalled.Store(was)
+	}
+	var landed *ack
 	exited := make(chan struct{})
 	go func() {
 		defer close(exited)
 		select {
 		case <-e.inbox.wake:
 			submitted.Store(true)
+			cancel()
+		case a, ok := <-acks:
+			if ok {
+				landed = &a
+			}
 			cancel()
 		case <-wctx.Done():
 		}
@@ -193,6 +208,9 @@ func (e *Engine) waitOrWake(ctx context.Context, at time.Duration) (woke bool, e
 	// Join the watcher: a wake token it took must not be lost, or a
 	// submission could wait for ever.
 	<-exited
+	if landed != nil {
+		return true, e.landed(*landed)
+	}
 	if submitted.Load() {
 		return true, nil
 	}
