@@ -40,11 +40,11 @@ type ack struct {
 type committer struct {
 	// handedN counts the batches handed over, ackedN those committed.
 	handedN, ackedN uint64
-	work     chan batch
-	acks     chan ack
-	inflight int
-	free     []batch
-	err      error
+	work            chan batch
+	acks            chan ack
+	inflight        int
+	free            []batch
+	err             error
 	// handed is when the engine last handed a batch over.
 	handed time.Time
 }
