@@ -1,9 +1,7 @@
 package com
 
 import (
-	"cmp"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/engine"
@@ -73,12 +71,7 @@ func (c *COM) heldMissed(m heldDue, out *engine.Out) {
 // alert leaves memory with its order (and comes back with it); the journal
 // keeps every one.
 func (c *COM) Jeopardies() []tmf.Jeopardy {
-	var all []tmf.Jeopardy
-	for _, o := range c.orders {
-		all = append(all, o.jeopardies...)
-	}
-	slices.SortFunc(all, func(a, b tmf.Jeopardy) int { return cmp.Compare(a.N, b.N) })
-	return all
+	return tmf.Raised(c.orders, func(o *order) []tmf.Jeopardy { return o.jeopardies })
 }
 
 // jeopardy raises an alert about entity of order o, numbered after the

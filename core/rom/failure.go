@@ -1,10 +1,8 @@
 package rom
 
 import (
-	"cmp"
 	"fmt"
 	"maps"
-	"slices"
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/catalog"
@@ -161,12 +159,7 @@ func (r *ROM) due(m *stepDue, out *engine.Out) {
 // order raised: in a run, where no order leaves memory, every alert. An
 // alert leaves memory with its order; the journal keeps every one.
 func (r *ROM) Jeopardies() []tmf.Jeopardy {
-	var all []tmf.Jeopardy
-	for _, o := range r.orders {
-		all = append(all, o.jeopardies...)
-	}
-	slices.SortFunc(all, func(a, b tmf.Jeopardy) int { return cmp.Compare(a.N, b.N) })
-	return all
+	return tmf.Raised(r.orders, func(o *order) []tmf.Jeopardy { return o.jeopardies })
 }
 
 // expired applies a held step's fallback when nobody acted in time.

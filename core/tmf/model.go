@@ -1,6 +1,10 @@
 package tmf
 
-import "time"
+import (
+	"cmp"
+	"slices"
+	"time"
+)
 
 // Ref points at another entity.
 type Ref struct {
@@ -253,6 +257,17 @@ type Jeopardy struct {
 	Entity  string
 	Type    string // JeopardyDeadline, or the raiser's own kind
 	Message string
+}
+
+// Raised gathers the jeopardies each of holders keeps (alerts), in the
+// order raised (by N).
+func Raised[T any](holders []T, alerts func(T) []Jeopardy) []Jeopardy {
+	var all []Jeopardy
+	for _, h := range holders {
+		all = append(all, alerts(h)...)
+	}
+	slices.SortFunc(all, func(a, b Jeopardy) int { return cmp.Compare(a.N, b.N) })
+	return all
 }
 
 // JeopardyDeadline is the jeopardy type of a missed deadline.
