@@ -251,3 +251,29 @@ func TestRefusedEventChangesNothing(t *testing.T) {
 	assert.Contains(t, refused[0].Reason, `service order item "SOI-999", not an item of SO-001`)
 	assert.Contains(t, refused[1].Reason, `wave PO-2024-01203/Pilot: event "start" is not allowed in state "completed"`)
 }
+
+// A snapshot of an earlier build, which kept every jeopardy in one list,
+// restores with each alert given to its order and numbered by its place:
+// the same jeopardies and worklist, the snapshot taken again the same.
+func TestRestoreTheJeopardiesOfAnEarlierBuild(t *testing.T) {
+	sc, err := scenarios.Load("../../scenarios/pilot-sla-breach.yaml")
+	require.NoError(t, err)
+	s, err := scenarios.New(sc.Spec, scenarios.Options{})
+	require.NoError(t, err)
+	require.NoError(t, s.Engine.Run(context.Background()))
+	require.NotEmpty(t, s.COM.Jeopardies())
+	want, err := s.COM.Snapshot()
+	require.NoError(t, err)
+	earlier, err := com.EarlierSnapshot(s.COM)
+	require.NoError(t, err)
+	require.NotEqual(t, want, earlier)
+
+	fresh, err := scenarios.New(sc.Spec, scenarios.Options{})
+	require.NoError(t, err)
+	require.NoError(t, fresh.COM.Restore(earlier))
+	assert.Equal(t, s.COM.Jeopardies(), fresh.COM.Jeopardies())
+	assert.Equal(t, s.COM.Worklist(), fresh.COM.Worklist())
+	again, err := fresh.COM.Snapshot()
+	require.NoError(t, err)
+	assert.Equal(t, want, again, "restored, then saved as this build saves")
+}
