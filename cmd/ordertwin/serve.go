@@ -252,7 +252,10 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	go releaseWhenIdle(engineCtx, idle.C, func(ctx context.Context) (n uint64, err error) {
 		err = sys.Engine.Query(ctx, func() { n = sys.Engine.Processed() })
 		return n, err
-	}, debug.FreeOSMemory)
+	}, func() {
+		_ = sys.Engine.Query(engineCtx, sys.Engine.Trim) // a store that cannot write: nothing trimmed
+		debug.FreeOSMemory()
+	})
 	httpDone := make(chan error, 1)
 	scheme := "http"
 	if tlsConfig != nil {

@@ -39,6 +39,12 @@ type StateAppender interface {
 	AppendState(b []byte) ([]byte, error)
 }
 
+// Trim lets go of what the engine keeps only to go faster under load: the
+// buffers its parts' states were last encoded into (StateAppender), as
+// large as a snapshot. An idle server gives them back; the next snapshot
+// grows them again. Call it on the engine's goroutine (in a Query).
+func (e *Engine) Trim() { e.scratch, e.scratchHead = nil, nil }
+
 // Messages is implemented by a component whose own messages (its timers,
 // the continuations of its calls) can wait in the engine's queue: the
 // engine registers their types with its codec, so that a snapshot keeps

@@ -148,6 +148,13 @@ func TestAppendedStatesKeepEarlierSnapshots(t *testing.T) {
 		kept, copies = append(kept, got.Body), append(copies, bytes.Clone(got.Body))
 	}
 	assert.Equal(t, copies, kept, "the bodies of earlier snapshots")
+	app.Trim()
+	assert.Nil(t, app.scratch, "an idle engine lets its buffers go")
+	want, err := plain.Snapshot()
+	require.NoError(t, err)
+	got, err := app.Snapshot()
+	require.NoError(t, err)
+	assert.Equal(t, want, got, "and encodes into new ones")
 	assert.NotEqual(t, kept[0], kept[2])
 }
 
