@@ -261,6 +261,7 @@ func (e *Engine) release() {
 		clear(e.held[:n])
 		e.held = append(e.held[:0], e.held[n:]...)
 	}
+	e.health.holding.Store(len(e.held) > 0)
 }
 
 // durable commits everything handled so far and waits for it. The engine

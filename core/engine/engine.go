@@ -591,6 +591,7 @@ func (e *Engine) step() error {
 		for _, a := range out.answers {
 			e.held = append(e.held, heldAnswer{batch: batch, r: a})
 		}
+		e.health.holding.Store(true)
 	}
 	if e.committer != nil {
 		return e.answerCommitted() // after every step: a busy engine answers as commits land

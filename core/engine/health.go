@@ -83,8 +83,10 @@ func (f *StoreFault) Unwrap() []error { return []error{ErrStoreCannotWrite, f.Er
 // commands wait.
 type health struct {
 	fault atomic.Pointer[StoreFault]
-	// stalled: the engine's goroutine waits for a commit.
-	stalled atomic.Bool
+	// stalled: the engine's goroutine waits for a commit; holding: it
+	// holds answers until their commits land. Either way a query waits
+	// for the store.
+	stalled, holding atomic.Bool
 	// committing is when the commit in progress began (Unix ns), 0 when
 	// none is.
 	committing atomic.Int64
@@ -121,6 +123,10 @@ func (e *Engine) CommandsWaiting() int64 { return e.health.commands.Load() }
 // LogTo has the engine log what happens to its store (a commit failing,
 // the store writing again) to l; by default slog's.
 func (e *Engine) LogTo(l *slog.Logger) { e.health.log = l }
+
+// waitsOnStore tells whether what a query would see waits for a commit:
+// the engine waits for one, or holds answers until theirs land.
+func (h *health) waitsOnStore() bool { return h.stalled.Load() || h.holding.Load() }
 
 // breaking returns the channel closed when the store next starts failing.
 func (h *health) breaking() <-chan struct{} {

@@ -57,7 +57,7 @@ const (
 // committed: while the engine waits for a commit the store cannot make,
 // Query fails at once with the StoreFault.
 func (e *Engine) Query(ctx context.Context, fn func()) error {
-	if e.health.stalled.Load() {
+	if e.health.waitsOnStore() {
 		if f := e.StoreFault(); f != nil {
 			return f
 		}
@@ -80,7 +80,7 @@ func (e *Engine) Query(ctx context.Context, fn func()) error {
 			return nil
 		case <-stall.C:
 			f := e.StoreFault()
-			if f == nil || !e.health.stalled.Load() || !q.state.CompareAndSwap(queryWaiting, queryDropped) {
+			if f == nil || !e.health.waitsOnStore() || !q.state.CompareAndSwap(queryWaiting, queryDropped) {
 				continue
 			}
 			return f
@@ -178,10 +178,6 @@ func (e *Engine) waitOrWake(ctx context.Context, at time.Duration) (woke bool, e
 	var acks <-chan ack
 	if c := e.committer; c != nil && c.inflight > 0 && len(e.held) > 0 {
 		acks = c.acks
-		// The engine waits on its store as much as on its clock: a query
-		// of a store that cannot write is refused at once (Query).
-		was := e.health.stalled.Swap(true)
-		defer e.health.stalled.Store(was)
 	}
 	var landed *ack
 	exited := make(chan struct{})
