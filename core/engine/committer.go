@@ -221,32 +221,20 @@ func (e *Engine) answerCommitted() error {
 // (waitOrWake), so that commands submitted meanwhile are handled and
 // group into the next commit instead of waiting behind this one.
 func (e *Engine) beforeIdle() error {
-	c := e.committer
-	if c == nil || len(e.held) == 0 {
-		return e.durable()
+	if len(e.held) > 0 {
+		if err := e.answerCommitted(); err != nil || len(e.held) > 0 {
+			return err
+		}
 	}
-	c.take(false)
-	e.release()
-	switch {
-	case len(e.held) == 0:
-		return e.durable()
-	case c.inflight == 0:
-		return e.commit()
-	}
-	return c.err
+	return e.durable()
 }
 
 // landed takes a commit's answer the engine woke for (waitOrWake),
 // answers what waited for it and hands over what the held answers wait
 // for next.
 func (e *Engine) landed(a ack) error {
-	c := e.committer
-	c.settle(a)
-	e.release()
-	if len(e.held) > 0 && c.inflight == 0 && c.err == nil {
-		return e.commit()
-	}
-	return c.err
+	e.committer.settle(a)
+	return e.answerCommitted()
 }
 
 // release answers the held commands whose batches are committed.
