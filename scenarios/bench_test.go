@@ -2,6 +2,9 @@ package scenarios
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -60,6 +63,35 @@ func BenchmarkSnapshotNationalRollout(b *testing.B) {
 	sys, err := New(sc.Spec, Options{})
 	require.NoError(b, err)
 	require.NoError(b, sys.Engine.RunUntil(context.Background(), 5*24*time.Hour))
+	b.ReportAllocs()
+	size := 0
+	for b.Loop() {
+		snap, err := sys.Engine.Snapshot()
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = len(snap.Body)
+	}
+	b.ReportMetric(float64(size)/(1<<20), "MB")
+}
+
+// BenchmarkSnapshotPopulation takes a snapshot of the live population
+// (scenarios/live/population.yaml) with its 5,000 customers' orders in
+// flight, placed by the scenario a minute apart: the state a server under
+// load snapshots. Run it with -cpu 1 for one core's stall.
+func BenchmarkSnapshotPopulation(b *testing.B) {
+	data, err := os.ReadFile("live/population.yaml")
+	require.NoError(b, err)
+	here, err := filepath.Abs(".")
+	require.NoError(b, err)
+	file := strings.NewReplacer("../", here+"/", "orders: api", "orders: scenario\n  arrival: PT1M").Replace(string(data))
+	path := filepath.Join(b.TempDir(), "population.yaml")
+	require.NoError(b, os.WriteFile(path, []byte(file), 0o644))
+	sc, err := Load(path)
+	require.NoError(b, err)
+	sys, err := New(sc.Spec, Options{})
+	require.NoError(b, err)
+	require.NoError(b, sys.Engine.RunUntil(context.Background(), 5000*time.Minute))
 	b.ReportAllocs()
 	size := 0
 	for b.Loop() {

@@ -296,13 +296,14 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 // snapshotLog logs each snapshot the engine takes, or its failure.
-func snapshotLog(log *slog.Logger) func(store.Snapshot, time.Duration, error) {
-	return func(s store.Snapshot, took time.Duration, err error) {
+func snapshotLog(log *slog.Logger) func(store.Snapshot, engine.SnapshotTook, error) {
+	return func(s store.Snapshot, took engine.SnapshotTook, err error) {
 		if err != nil {
 			log.Warn("snapshot failed; restarts replay more until one succeeds", "err", err.Error())
 			return
 		}
-		log.Info("snapshot", "inputs", s.Inputs, "records", s.Records, "bytes", len(s.Body), "took", took.String())
+		log.Info("snapshot", "inputs", s.Inputs, "records", s.Records, "bytes", s.Size(),
+			"stood", took.Stood.String(), "took", took.Took.String())
 	}
 }
 

@@ -195,12 +195,25 @@ func sorted[V, E any](m map[string]V, entry func(string, V) E) []E {
 	return out
 }
 
-// indexOf returns the index of p in s, -1 for nil.
-func indexOf[T any](s []*T, p *T) int {
-	if p == nil {
-		return -1
+// indexes maps each element of s to its index: a snapshot saves pointers
+// as indexes, looked up in it (a search of s for each would make a
+// snapshot's time grow with the square of the orders in flight).
+type indexes[T any] map[*T]int
+
+func indexesOf[T any](s []*T) indexes[T] {
+	m := make(indexes[T], len(s))
+	for i, p := range s {
+		m[p] = i
 	}
-	return slices.Index(s, p)
+	return m
+}
+
+// of returns the index of p, -1 for nil (or for one not in the slice).
+func (m indexes[T]) of(p *T) int {
+	if i, ok := m[p]; ok && p != nil {
+		return i
+	}
+	return -1
 }
 
 // Snapshot implements engine.Snapshotter.
@@ -218,38 +231,48 @@ func (c *COM) AppendState(buf []byte) ([]byte, error) {
 		WaveHandles: c.waveHandles, SoiHandles: c.soiHandles,
 		ShelvedStates: sorted(c.shelvedStates, func(k string, v int) counter { return counter{k, v} }),
 		Operator:      c.ops.Save()}
+	orders, quotes, modifies, tasks := indexesOf(c.orders), indexesOf(c.quotes), indexesOf(c.modifies), indexesOf(c.tasks)
+	st.Tasks = make([]taskState, 0, len(c.tasks))
 	for _, t := range c.tasks {
 		st.Tasks = append(st.Tasks, taskState{t.id, t.name, t.state, t.since})
 	}
+	st.Quotes = make([]quoteState, 0, len(c.quotes))
 	for _, q := range c.quotes {
-		st.Quotes = append(st.Quotes, c.saveQuote(q, indexOf(c.orders, q.order)))
+		st.Quotes = append(st.Quotes, c.saveQuote(q, orders.of(q.order)))
 	}
+	st.Orders = make([]orderState, 0, len(c.orders))
 	for _, o := range c.orders {
-		st.Orders = append(st.Orders, c.saveOrder(o, indexOf(c.quotes, o.quote)))
+		st.Orders = append(st.Orders, saveOrder(o, quotes.of(o.quote), tasks.of))
 	}
+	st.Waves = make([]waveState, 0, len(c.waves))
 	for _, h := range slices.Sorted(maps.Keys(c.waves)) {
 		w := c.waves[h]
-		st.Waves = append(st.Waves, waveState{Handle: h, Order: indexOf(c.orders, w.order), ID: w.id, Name: w.name, SOName: w.soName,
+		st.Waves = append(st.Waves, waveState{Handle: h, Order: orders.of(w.order), ID: w.id, Name: w.name, SOName: w.soName,
 			ExternalID: w.externalID, State: w.state, Target: w.target, Items: w.items, SO: w.so, SOID: w.soID,
 			SOState: w.soState, SLABreach: w.slaBreach, Measuring: w.measuring, ReleasedBy: w.releasedBy, Late: w.late,
-			Modify: indexOf(c.modifies, w.modify), Active: w.active, SubmittedAt: w.submittedAt, CompletedAt: w.completedAt,
+			Modify: modifies.of(w.modify), Active: w.active, SubmittedAt: w.submittedAt, CompletedAt: w.completedAt,
 			Blocked: w.blocked, BlockedAt: w.blockedAt, ForcedBy: w.forcedBy})
 	}
+	st.Sois = make([]soiState, 0, len(c.sois))
 	for _, h := range slices.Sorted(maps.Keys(c.sois)) {
 		r := c.sois[h]
-		st.Sois = append(st.Sois, soiState{Handle: h, Order: indexOf(c.orders, r.o), Item: r.item, Wave: handleOf(r.wave), ID: r.id,
-			Final: r.final, Modify: indexOf(c.modifies, r.modify)})
+		st.Sois = append(st.Sois, soiState{Handle: h, Order: orders.of(r.o), Item: r.item, Wave: handleOf(r.wave), ID: r.id,
+			Final: r.final, Modify: modifies.of(r.modify)})
 	}
+	st.Modifies = make([]modificationState, 0, len(c.modifies))
 	for _, m := range c.modifies {
-		st.Modifies = append(st.Modifies, modificationState{PO: m.po, Base: indexOf(c.orders, m.base), Item: m.item,
+		st.Modifies = append(st.Modifies, modificationState{PO: m.po, Base: orders.of(m.base), Item: m.item,
 			Speed: m.to.speed, Tier: m.to.tier, Price: m.price, Disconnect: m.disconnect, Left: m.left, Failed: m.failed})
 	}
+	st.Qualifications = make([]qualificationState, 0, len(c.qualifications))
 	for _, q := range c.qualifications {
 		st.Qualifications = append(st.Qualifications, qualificationState{ID: q.id, Req: q.req, State: q.state,
 			Items: q.items, Waiting: q.waiting, At: q.at, Done: q.done})
 	}
-	for _, p := range c.Products.All() {
-		st.Products = append(st.Products, *p)
+	products := c.Products.All()
+	st.Products = make([]tmf.Product, len(products))
+	for i, p := range products {
+		st.Products[i] = *p
 	}
 	b, err := engine.AppendState(buf, &st)
 	if err != nil {
@@ -276,6 +299,12 @@ func (c *COM) saveQuote(q *quote, order int) quoteState {
 
 // saveOrder is an order's state, quote the index of its quote.
 func (c *COM) saveOrder(o *order, quote int) orderState {
+	return saveOrder(o, quote, func(t *task) int { return slices.Index(c.tasks, t) })
+}
+
+// saveOrder is an order's state, quote the index of its quote and
+// taskAt the index of each of its tasks in COM's (-1 for none).
+func saveOrder(o *order, quote int, taskAt func(*task) int) orderState {
 	s := orderState{PO: o.po, Quote: quote, Sites: o.sites, Instances: o.instances,
 		SoiLeft: o.soiLeft, Waiting: o.waiting, Final: o.final, Attempts: o.attempts, ChangingSites: o.changing, Removed: o.removed,
 		Calls: o.calls, Retiring: o.retiring, Version: o.version, Ended: o.ended, Keys: o.keys, Jeopardies: o.jeopardies}
@@ -286,7 +315,7 @@ func (c *COM) saveOrder(o *order, quote int) orderState {
 		s.WaveOf = append(s.WaveOf, handleOf(w))
 	}
 	for _, t := range o.tasks {
-		s.Tasks = append(s.Tasks, indexOf(c.tasks, t)+1)
+		s.Tasks = append(s.Tasks, taskAt(t)+1)
 	}
 	s.Changes, s.Deferred = saveChanges(o.changes), saveChanges(o.deferred)
 	return s

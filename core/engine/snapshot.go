@@ -192,15 +192,52 @@ func (e *Engine) parts() ([]named, error) {
 // it fails with ErrBusy while inputs of the current instant or commands
 // taken from the inbox wait to be handled.
 func (e *Engine) Snapshot() (store.Snapshot, error) {
+	e.saved() // the buffers a snapshot being written reads are reused below
+	t, err := e.encode()
+	if err != nil {
+		return store.Snapshot{}, err
+	}
+	return t.pieces().Whole(), nil
+}
+
+// encoded is a snapshot as the engine encodes it, between two steps: its
+// head (the engine's own state) and its parts' states, in the buffers the
+// engine keeps (scratch), which the store writes as they are (pieces)
+// while the engine goes on.
+type encoded struct {
+	store.Snapshot
+	head   []byte
+	states [][]byte
+}
+
+// pieces returns t with its body in pieces (store.Snapshot.Pieces):
+// savedHead and the head's length, the head, then each part's state after
+// its length. Assembled, they are the body.
+func (t encoded) pieces() store.Snapshot {
+	lens := make([]byte, 0, (1+len(t.states))*binary.MaxVarintLen64+1)
+	lens = binary.AppendUvarint(append(lens, savedHead), uint64(len(t.head)))
+	s := t.Snapshot
+	s.Pieces = append(make([][]byte, 0, 2+2*len(t.states)), lens, t.head)
+	for _, b := range t.states {
+		at := len(lens)
+		lens = binary.AppendUvarint(lens, uint64(len(b)))
+		s.Pieces = append(s.Pieces, lens[at:], b)
+	}
+	return s
+}
+
+// encode encodes the state of the engine and of its parts into the
+// engine's buffers (Snapshot).
+func (e *Engine) encode() (encoded, error) {
 	if e.due.len() > 0 || e.taken > 0 {
-		return store.Snapshot{}, ErrBusy
+		return encoded{}, ErrBusy
 	}
 	if err := e.durable(); err != nil {
-		return store.Snapshot{}, err
+		return encoded{}, err
 	}
 	ps, err := e.parts()
 	if err != nil {
-		return store.Snapshot{}, err
+		return encoded{}, err
 	}
 	// The parts are saved side by side, each on a goroutine of its own
 	// while this one encodes the queue: the engine stands still the
@@ -214,8 +251,8 @@ func (e *Engine) Snapshot() (store.Snapshot, error) {
 	for i, p := range ps {
 		if a, ok := p.s.(StateAppender); ok {
 			parts.Go(func() {
-				states[i], errs[i] = a.AppendState(e.scratch[i][:0])
-				e.scratch[i] = states[i] // copied into the body below
+				states[i], errs[i] = a.AppendState(roomFor(e.scratch[i]))
+				e.scratch[i] = states[i]
 			})
 			continue
 		}
@@ -253,30 +290,32 @@ func (e *Engine) Snapshot() (store.Snapshot, error) {
 	}
 	parts.Wait()
 	if queueErr != nil {
-		return store.Snapshot{}, queueErr
+		return encoded{}, queueErr
 	}
-	size := 0
 	for i, p := range ps {
 		if errs[i] != nil {
-			return store.Snapshot{}, fmt.Errorf("snapshot: %s: %w", p.name, errs[i])
+			return encoded{}, fmt.Errorf("snapshot: %s: %w", p.name, errs[i])
 		}
 		st.Parts = append(st.Parts, p.name)
-		size += binary.MaxVarintLen64 + len(states[i])
 	}
 	head, err := AppendState(e.scratchHead[:0], &st)
 	if err != nil {
-		return store.Snapshot{}, fmt.Errorf("snapshot: encode: %w", err)
+		return encoded{}, fmt.Errorf("snapshot: encode: %w", err)
 	}
 	e.scratchHead = head
-	body := make([]byte, 0, 1+binary.MaxVarintLen64+len(head)+size)
-	body = append(body, savedHead)
-	body = binary.AppendUvarint(body, uint64(len(head)))
-	body = append(body, head...)
-	for _, b := range states {
-		body = binary.AppendUvarint(body, uint64(len(b)))
-		body = append(body, b...)
+	return encoded{Snapshot: store.Snapshot{Inputs: e.processed, Records: e.recorded, At: e.now}, head: head, states: states}, nil
+}
+
+// roomFor returns last emptied, or a buffer twice as long when last has
+// less than a quarter of its length to spare: a state that grows from one
+// snapshot to the next is encoded into a buffer taken once, instead of
+// one grown (copied, and its fresh pages touched) several times while the
+// engine stands still.
+func roomFor(last []byte) []byte {
+	if cap(last) < len(last)+len(last)/4 {
+		return make([]byte, 0, 2*len(last))
 	}
-	return store.Snapshot{Inputs: e.processed, Records: e.recorded, At: e.now, Body: body}, nil
+	return last[:0]
 }
 
 // Restore sets a freshly built engine and its parts to the state of a
@@ -391,7 +430,14 @@ type SnapshotPolicy struct {
 	Every    uint64
 	Interval time.Duration
 	// Told, when set, is told of each snapshot taken, or why it failed.
-	Told func(s store.Snapshot, took time.Duration, err error)
+	Told func(s store.Snapshot, took SnapshotTook, err error)
+}
+
+// SnapshotTook is what a snapshot cost: Stood, the engine standing still
+// while it encoded the state (no input handled, no command answered);
+// Took, until the store kept it (the rest written beside the engine).
+type SnapshotTook struct {
+	Stood, Took time.Duration
 }
 
 // The default snapshot policy (SnapshotPolicy).
@@ -440,11 +486,21 @@ func (s *snapshots) due(processed uint64) bool {
 	return processed-s.last >= s.Every || since >= s.Interval
 }
 
+// saved waits until the snapshot being written, if any, is kept (or
+// failed): it reads the engine's buffers.
+func (e *Engine) saved() {
+	if e.snaps.saving != nil {
+		<-e.snaps.saving
+		e.snaps.saving = nil
+	}
+}
+
 // save takes a snapshot, when the engine is between two steps with
 // nothing taken and unhandled, and has it kept; else it waits for the next
-// chance. The state is encoded on the engine's goroutine; the store writes
-// it on a goroutine of its own while the engine goes on, one at a time
-// (with wait, save waits for it: a clean stop). A snapshot that fails is
+// chance. The state is encoded on the engine's goroutine; its body is
+// assembled and the store writes it on a goroutine of its own while the
+// engine goes on, one at a time (with wait, save waits for it: a clean
+// stop). A snapshot that fails is
 // told and taken again at the next interval: the engine serves on, its
 // restarts replay more.
 func (e *Engine) save(wait bool) {
@@ -456,19 +512,19 @@ func (e *Engine) save(wait bool) {
 			if !wait {
 				return // the last one is still being written
 			}
-			<-e.snaps.saving
-			e.snaps.saving = nil
+			e.saved()
 		}
 	}
 	if e.snaps.Store == nil || e.due.len() > 0 || e.taken > 0 || e.processed == e.snaps.last {
 		return
 	}
 	began := time.Now()
-	s, err := e.Snapshot()
+	t, err := e.encode()
 	e.snaps.lastAt = time.Now()
+	stood := e.snaps.lastAt.Sub(began)
 	if err != nil {
 		if e.snaps.Told != nil {
-			e.snaps.Told(s, time.Since(began), err)
+			e.snaps.Told(t.Snapshot, SnapshotTook{stood, stood}, err)
 		}
 		return
 	}
@@ -477,11 +533,12 @@ func (e *Engine) save(wait bool) {
 	e.snaps.saving = done
 	go func() {
 		defer close(done)
+		s := t.pieces()
 		err := e.snaps.Store.SaveSnapshot(s)
 		took := time.Since(began)
 		e.snaps.cost.Store(int64(took))
 		if e.snaps.Told != nil {
-			e.snaps.Told(s, took, err)
+			e.snaps.Told(s, SnapshotTook{stood, took}, err)
 		}
 	}()
 	if wait {

@@ -99,3 +99,90 @@ func TestCleanStopEndsTheInstant(t *testing.T) {
 		assert.Equal(t, 50, mem.Len())
 	})
 }
+
+// tally counts the commands it handles; its state is appended to the
+// buffer the engine keeps for it (StateAppender).
+type tally struct{ n int }
+
+func (c *tally) Handle(_ time.Duration, _ any, out *Out) {
+	c.n++
+	out.Record(store.Record{Kind: "count", Entity: fmt.Sprint(c.n)})
+	out.Reply(c.n)
+}
+
+func (c *tally) AppendState(b []byte) ([]byte, error) { return fmt.Appendf(b, "count %08d", c.n), nil }
+func (c *tally) Snapshot() ([]byte, error)            { return c.AppendState(nil) }
+func (c *tally) Restore(state []byte) error {
+	_, err := fmt.Sscanf(string(state), "count %d", &c.n)
+	return err
+}
+
+// slowSnapshots is a store whose snapshots are written only when let.
+type slowSnapshots struct {
+	*store.Memory
+	let     chan struct{}
+	writing chan store.Snapshot
+}
+
+func (s slowSnapshots) SaveSnapshot(snap store.Snapshot) error {
+	s.writing <- snap
+	<-s.let
+	return s.Memory.SaveSnapshot(snap)
+}
+
+// §2 a serving engine encodes a snapshot between two steps, standing
+// still for that only: the store writes it beside the engine, in pieces
+// read from the buffers it was encoded into, while commands are answered;
+// the next snapshot waits for it (it would encode into those buffers), so
+// the one written is the state encoded, byte for byte.
+func TestSnapshotWrittenBesideTheEngine(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		mem := store.NewMemory()
+		slow := slowSnapshots{Memory: mem, let: make(chan struct{}), writing: make(chan store.Snapshot, 1)}
+		ctx, cancel := context.WithCancel(context.Background())
+		e := New(Options{Clock: &Wall{Start: time.Now(), Scale: 1}, Store: mem, Log: mem, Codec: NewCodec(order{}),
+			Snapshots: SnapshotPolicy{Store: slow, Every: 1, Interval: time.Hour}})
+		c := &tally{}
+		e.Handle(COM, c)
+		done := make(chan error)
+		go func() { done <- e.Serve(ctx) }()
+
+		got, err := e.Command(context.Background(), COM, order{"first"})
+		require.NoError(t, err)
+		assert.Equal(t, 1, got)
+		first := <-slow.writing
+		assert.NotNil(t, first.Pieces, "written from the engine's buffers, never assembled")
+		written := first.Whole().Body
+		for n := 2; n <= 4; n++ {
+			got, err := e.Command(context.Background(), COM, order{"more"})
+			require.NoError(t, err, "answered while the snapshot is written")
+			assert.Equal(t, n, got)
+		}
+		taken := make(chan store.Snapshot)
+		go func() {
+			_ = e.Query(context.Background(), func() {
+				s, err := e.Snapshot()
+				assert.NoError(t, err)
+				taken <- s
+			})
+		}()
+		synctest.Wait()
+		select {
+		case <-taken:
+			t.Fatal("a snapshot encoded into the buffers of the one being written")
+		default:
+		}
+		close(slow.let)
+		later := <-taken
+		assert.Equal(t, uint64(1), first.Inputs)
+		assert.Contains(t, string(written), "count 00000001", "the state encoded, not the state since")
+		assert.Contains(t, string(later.Body), "count 00000004")
+		saved, ok, err := mem.LatestSnapshot()
+		require.NoError(t, err)
+		require.True(t, ok)
+		assert.Equal(t, written, saved.Body, "kept as encoded: the next snapshot waited")
+		cancel()
+		<-slow.writing // the clean stop's
+		require.ErrorIs(t, <-done, context.Canceled)
+	})
+}

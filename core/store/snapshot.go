@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"iter"
 	"sync"
 	"time"
 )
@@ -19,8 +20,57 @@ type Snapshot struct {
 	Records uint64
 	// At is the engine's virtual time.
 	At time.Duration
-	// Body is the engine's encoding of the state.
-	Body []byte
+	// Body is the engine's encoding of the state. Pieces, when Body is
+	// nil, is that encoding in pieces, one after the other: a store writes
+	// them as they are (Chunks), never assembled, and reads back a Body.
+	Body   []byte
+	Pieces [][]byte
+}
+
+// Size is the length of s's encoding.
+func (s Snapshot) Size() int {
+	if s.Body != nil {
+		return len(s.Body)
+	}
+	n := 0
+	for _, p := range s.Pieces {
+		n += len(p)
+	}
+	return n
+}
+
+// Chunks yields s's encoding in order, in chunks of at most max bytes,
+// each a part of Body or of one of its Pieces (none empty): a store
+// writes them as they come, and reads them back end to end.
+func (s Snapshot) Chunks(max int) iter.Seq[[]byte] {
+	return func(yield func([]byte) bool) {
+		pieces := s.Pieces
+		if s.Body != nil {
+			pieces = [][]byte{s.Body}
+		}
+		for _, b := range pieces {
+			for len(b) > 0 {
+				c := b[:min(len(b), max)]
+				if !yield(c) {
+					return
+				}
+				b = b[len(c):]
+			}
+		}
+	}
+}
+
+// Whole returns s with its encoding in Body, assembled from its Pieces
+// when it has them.
+func (s Snapshot) Whole() Snapshot {
+	if s.Body == nil && s.Pieces != nil {
+		s.Body = make([]byte, 0, s.Size())
+		for _, p := range s.Pieces {
+			s.Body = append(s.Body, p...)
+		}
+		s.Pieces = nil
+	}
+	return s
 }
 
 // Snapshots keeps the snapshots of a system. A store keeps at least the
@@ -43,7 +93,10 @@ func (m *Memory) SaveSnapshot(s Snapshot) error {
 	if n := m.Len(); s.Records > uint64(n) {
 		return fmt.Errorf("memory store: a snapshot after record %d, but the journal ends at %d", s.Records, n)
 	}
-	s.Body = append([]byte(nil), s.Body...)
+	if s.Pieces == nil {
+		s.Body = append([]byte(nil), s.Body...)
+	}
+	s = s.Whole()
 	m.snap.mu.Lock()
 	defer m.snap.mu.Unlock()
 	m.snap.latest = &s

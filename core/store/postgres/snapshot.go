@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -44,18 +45,19 @@ func (s *Store) SaveSnapshot(snap store.Snapshot) error {
 	b.Queue(`DELETE FROM snapshot_chunk WHERE inputs = $1`, in)
 	b.Queue(`INSERT INTO snapshot (inputs, records, at, taken, size) VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (inputs) DO UPDATE SET records = excluded.records, at = excluded.at, taken = excluded.taken, size = excluded.size`,
-		in, int64(snap.Records), int64(snap.At), time.Now().UTC(), len(snap.Body))
+		in, int64(snap.Records), int64(snap.At), time.Now().UTC(), snap.Size())
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("postgres store: snapshot: %w", s.fenceError(err))
 	}
-	n, body := 0, snap.Body
+	n := 0
+	next, stop := iter.Pull(snap.Chunks(snapshotChunk))
+	defer stop()
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"snapshot_chunk"}, []string{"inputs", "n", "body"},
 		pgx.CopyFromFunc(func() ([]any, error) {
-			if len(body) == 0 {
+			c, ok := next()
+			if !ok {
 				return nil, nil
 			}
-			c := body[:min(len(body), snapshotChunk)]
-			body = body[len(c):]
 			n++
 			return []any{in, int32(n - 1), c}, nil
 		})); err != nil {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"iter"
 	"runtime"
 	"time"
 
@@ -27,54 +28,98 @@ const snapshotChunk = 4000
 // restart reads it, each takes a millisecond or so.
 const snapshotCollect = 8 << 20
 
-// SaveSnapshot keeps s as the latest snapshot, and drops all but the
-// latest two.
+// snapshotSlice is about how many bytes of a snapshot's body one
+// transaction writes: the store lets go of the writer between two, so
+// that commits go on while a large snapshot is written (tens of
+// megabytes, most of a second) instead of waiting for all of it.
+const snapshotSlice = 1 << 20
+
+// afterSlice, when set, is called after each slice of a snapshot is
+// written, the writer let go: tests commit there.
+var afterSlice func()
+
+// SaveSnapshot keeps snap as the latest snapshot, and drops all but the
+// latest two. Its chunks are written in slices, a transaction each, the
+// journal's commits going on between them; the snapshot is kept, its row
+// written, in the last: until then (or when a crash cuts it short) the
+// latest snapshot is the one before, and chunks without their row are
+// dropped by the next.
 func (s *Store) SaveSnapshot(snap store.Snapshot) error {
+	in, size := int64(snap.Inputs), snap.Size()
+	err := s.snapshotTx(func(tx *sql.Tx) error {
+		if int64(snap.Records) > s.last {
+			return fmt.Errorf("a snapshot after record %d, but the journal ends at %d", snap.Records, s.last)
+		}
+		// Saved again at the same place: the one saved goes first. Chunks
+		// after the latest kept are those of one cut short.
+		if _, err := tx.Exec(`DELETE FROM snapshot WHERE inputs = ?`, in); err != nil {
+			return err
+		}
+		_, err := tx.Exec(`DELETE FROM snapshot_chunk WHERE inputs = ? OR inputs > (SELECT coalesce(max(inputs), -1) FROM snapshot)`, in)
+		return err
+	})
+	n, chunks := 0, snap.Chunks(snapshotChunk)
+	next, stop := iter.Pull(chunks)
+	defer stop()
+	c, more := next()
+	for err == nil && more {
+		err = s.snapshotTx(func(tx *sql.Tx) error {
+			chunk, err := tx.Prepare(`INSERT INTO snapshot_chunk (inputs, n, body) VALUES (?, ?, ?)`)
+			if err != nil {
+				return err
+			}
+			defer chunk.Close()
+			for written := 0; more && written < snapshotSlice; c, more = next() {
+				if _, err := chunk.Exec(in, n, c); err != nil {
+					return fmt.Errorf("chunk %d: %w", n, err)
+				}
+				n++
+				written += len(c)
+			}
+			return nil
+		})
+		if afterSlice != nil && err == nil {
+			afterSlice()
+		}
+	}
+	if err == nil {
+		err = s.snapshotTx(func(tx *sql.Tx) error {
+			if _, err := tx.Exec(`INSERT INTO snapshot (inputs, records, at, taken, body, size) VALUES (?, ?, ?, ?, X'', ?)`,
+				in, int64(snap.Records), int64(snap.At), time.Now().UTC().Format(time.RFC3339Nano), size); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(`DELETE FROM snapshot WHERE inputs NOT IN (SELECT inputs FROM snapshot ORDER BY inputs DESC LIMIT ?)`, keptSnapshots); err != nil {
+				return err
+			}
+			// The chunks of the snapshots dropped, by a range of the index (a
+			// NOT IN would read every chunk of the file).
+			_, err := tx.Exec(`DELETE FROM snapshot_chunk WHERE inputs < (SELECT min(inputs) FROM snapshot)`)
+			return err
+		})
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite store: snapshot: %w", err)
+	}
+	s.checkpoints.wrote(size)
+	return nil
+}
+
+// snapshotTx runs fn in a transaction of its own, holding the writer.
+func (s *Store) snapshotTx(fn func(tx *sql.Tx) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return errors.New("sqlite store: closed")
-	}
-	if int64(snap.Records) > s.last {
-		return fmt.Errorf("sqlite store: a snapshot after record %d, but the journal ends at %d", snap.Records, s.last)
+		return errors.New("closed")
 	}
 	tx, err := s.db.Begin()
 	if err != nil {
-		return fmt.Errorf("sqlite store: snapshot: %w", err)
+		return err
 	}
 	defer tx.Rollback()
-	if _, err := tx.Exec(`INSERT OR REPLACE INTO snapshot (inputs, records, at, taken, body, size) VALUES (?, ?, ?, ?, X'', ?)`,
-		int64(snap.Inputs), int64(snap.Records), int64(snap.At), time.Now().UTC().Format(time.RFC3339Nano), len(snap.Body)); err != nil {
-		return fmt.Errorf("sqlite store: snapshot: %w", err)
+	if err := fn(tx); err != nil {
+		return err
 	}
-	if _, err := tx.Exec(`DELETE FROM snapshot_chunk WHERE inputs = ?`, int64(snap.Inputs)); err != nil {
-		return fmt.Errorf("sqlite store: snapshot: %w", err)
-	}
-	chunk, err := tx.Prepare(`INSERT INTO snapshot_chunk (inputs, n, body) VALUES (?, ?, ?)`)
-	if err != nil {
-		return fmt.Errorf("sqlite store: snapshot: %w", err)
-	}
-	defer chunk.Close()
-	for n, b := 0, snap.Body; len(b) > 0; n++ {
-		c := b[:min(len(b), snapshotChunk)]
-		if _, err := chunk.Exec(int64(snap.Inputs), n, c); err != nil {
-			return fmt.Errorf("sqlite store: snapshot: chunk %d: %w", n, err)
-		}
-		b = b[len(c):]
-	}
-	if _, err := tx.Exec(`DELETE FROM snapshot WHERE inputs NOT IN (SELECT inputs FROM snapshot ORDER BY inputs DESC LIMIT ?)`, keptSnapshots); err != nil {
-		return fmt.Errorf("sqlite store: snapshot: %w", err)
-	}
-	// The chunks of the snapshots dropped, by a range of the index (a NOT
-	// IN would read every chunk of the file).
-	if _, err := tx.Exec(`DELETE FROM snapshot_chunk WHERE inputs < (SELECT min(inputs) FROM snapshot)`); err != nil {
-		return fmt.Errorf("sqlite store: snapshot: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite store: snapshot: %w", err)
-	}
-	s.checkpoints.wrote(len(snap.Body))
-	return nil
+	return tx.Commit()
 }
 
 // LatestSnapshot returns the latest snapshot saved.

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -102,4 +103,61 @@ func TestSnapshotBodyInChunks(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, ok)
 	assert.Equal(t, store.Snapshot{Inputs: 2, Records: 1, At: 5, Body: []byte("old")}, snap)
+}
+
+// §2 snapshots: a large one is written in slices, a transaction each, so
+// that commits go on between them, the snapshot before it the latest
+// until its last slice; one cut short (its chunks written, its row
+// not: a crash) leaves the snapshot before it the latest, and its chunks
+// go with the next one saved.
+func TestSnapshotWrittenInSlices(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "serve.db")
+	s, err := Open(file, Options{})
+	require.NoError(t, err)
+	defer s.Close()
+	require.NoError(t, s.Commit([]store.Record{{Kind: "productOrder", Entity: "PO-001", To: "acknowledged"}}, nil))
+	require.NoError(t, s.SaveSnapshot(store.Snapshot{Inputs: 1, Records: 1, At: 3, Body: []byte("first")}))
+
+	body := make([]byte, 3*snapshotSlice+5)
+	for i := range body {
+		body[i] = byte(i * 13)
+	}
+	// Between two slices, a commit, and a look at what is kept.
+	slices, latest := 0, []uint64{}
+	afterSlice = func() {
+		slices++
+		require.NoError(t, s.Commit([]store.Record{{Kind: "productOrder", Entity: fmt.Sprint("PO-", slices), To: "acknowledged"}}, nil))
+		snap, _, err := s.LatestSnapshot()
+		require.NoError(t, err)
+		latest = append(latest, snap.Inputs)
+	}
+	defer func() { afterSlice = nil }()
+	pieces := [][]byte{body[:snapshotSlice/2], body[snapshotSlice/2:]}
+	require.NoError(t, s.SaveSnapshot(store.Snapshot{Inputs: 7, Records: 1, At: 9, Pieces: pieces}))
+	assert.GreaterOrEqual(t, slices, 3, "slices of about a megabyte")
+	assert.Equal(t, slices, len(latest))
+	for _, inputs := range latest {
+		assert.Equal(t, uint64(1), inputs, "the one before is the latest until the last slice is written")
+	}
+	assert.Equal(t, 1+slices, s.Len(), "the commits between the slices")
+	snap, ok, err := s.LatestSnapshot()
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, uint64(7), snap.Inputs)
+	assert.True(t, string(body) == string(snap.Body), "byte for byte")
+
+	// Cut short: the chunks of a snapshot after 9 inputs, no row.
+	_, err = s.db.Exec(`INSERT INTO snapshot_chunk (inputs, n, body) VALUES (9, 0, X'00'), (9, 1, X'01')`)
+	require.NoError(t, err)
+	snap, _, err = s.LatestSnapshot()
+	require.NoError(t, err)
+	assert.Equal(t, uint64(7), snap.Inputs, "the one before stays the latest")
+	afterSlice = nil
+	require.NoError(t, s.SaveSnapshot(store.Snapshot{Inputs: 8, Records: 2, At: 9, Body: []byte("next")}))
+	var orphans int
+	require.NoError(t, s.db.QueryRow(`SELECT count(*) FROM snapshot_chunk WHERE inputs = 9`).Scan(&orphans))
+	assert.Zero(t, orphans, "dropped by the next snapshot")
+	snap, _, err = s.LatestSnapshot()
+	require.NoError(t, err)
+	assert.Equal(t, store.Snapshot{Inputs: 8, Records: 2, At: 9, Body: []byte("next")}, snap)
 }

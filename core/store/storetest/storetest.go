@@ -132,9 +132,9 @@ func feed(t *testing.T, p Place) {
 	assert.Equal(t, []store.Entry{{Seq: 30, Record: record(30)}, {Seq: 31, Record: record(31)}}, page)
 }
 
-// §2 snapshots: the latest saved comes back whole, however large its body,
-// across a reopen; saved again at the same place it replaces itself; one
-// beyond the journal is refused.
+// §2 snapshots: the latest saved comes back whole, however large its body
+// and whether given whole or in pieces, across a reopen; saved again at
+// the same place it replaces itself; one beyond the journal is refused.
 func snapshots(t *testing.T, p Place) {
 	st := open(t, p)
 	_, ok, err := st.LatestSnapshot()
@@ -148,7 +148,10 @@ func snapshots(t *testing.T, p Place) {
 	}
 	require.NoError(t, st.SaveSnapshot(store.Snapshot{Inputs: 2, Records: 2, At: 7, Body: body}), "saved again at the same place")
 	require.NoError(t, st.Commit([]store.Record{record(3)}, []store.Input{input(2)}))
-	require.NoError(t, st.SaveSnapshot(store.Snapshot{Inputs: 3, Records: 3, At: 9, Body: body[:len(body)-1]}))
+	// In pieces of every size: a few bytes, none, more than a chunk.
+	want := body[:len(body)-1]
+	pieces := [][]byte{want[:3], want[3:3], want[3:10], want[10 : 2<<20+1], want[2<<20+1:]}
+	require.NoError(t, st.SaveSnapshot(store.Snapshot{Inputs: 3, Records: 3, At: 9, Pieces: pieces}))
 	assert.ErrorContains(t, st.SaveSnapshot(store.Snapshot{Inputs: 4, Records: 9}), "journal ends at 3", "a snapshot beyond the journal is refused")
 	require.NoError(t, st.Close())
 
@@ -157,7 +160,8 @@ func snapshots(t *testing.T, p Place) {
 	require.NoError(t, err)
 	require.True(t, ok)
 	assert.Equal(t, store.Snapshot{Inputs: 3, Records: 3, At: 9}, store.Snapshot{Inputs: snap.Inputs, Records: snap.Records, At: snap.At})
-	assert.True(t, string(body[:len(body)-1]) == string(snap.Body), "the body comes back byte for byte (%d bytes, want %d)", len(snap.Body), len(body)-1)
+	assert.Nil(t, snap.Pieces)
+	assert.True(t, string(want) == string(snap.Body), "the body comes back byte for byte (%d bytes, want %d)", len(snap.Body), len(want))
 }
 
 // §7 the shelf: a doc is read back by kind and id, the last one shelved
