@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -78,7 +79,9 @@ func BenchmarkSnapshotNationalRollout(b *testing.B) {
 // BenchmarkSnapshotPopulation takes a snapshot of the live population
 // (scenarios/live/population.yaml) with its 5,000 customers' orders in
 // flight, placed by the scenario a minute apart: the state a server under
-// load snapshots. Run it with -cpu 1 for one core's stall.
+// load snapshots. Run it with -cpu 1 for one core's stall. It reports the
+// snapshot's size, the live heap of the system before it, and the
+// resource orders in flight.
 func BenchmarkSnapshotPopulation(b *testing.B) {
 	data, err := os.ReadFile("live/population.yaml")
 	require.NoError(b, err)
@@ -92,6 +95,10 @@ func BenchmarkSnapshotPopulation(b *testing.B) {
 	sys, err := New(sc.Spec, Options{})
 	require.NoError(b, err)
 	require.NoError(b, sys.Engine.RunUntil(context.Background(), 5000*time.Minute))
+	// The live heap the system holds, for its orders in flight.
+	var mem runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&mem)
 	b.ReportAllocs()
 	size := 0
 	for b.Loop() {
@@ -102,4 +109,6 @@ func BenchmarkSnapshotPopulation(b *testing.B) {
 		size = len(snap.Body)
 	}
 	b.ReportMetric(float64(size)/(1<<20), "MB")
+	b.ReportMetric(float64(mem.HeapAlloc)/(1<<20), "heap-MB")
+	b.ReportMetric(float64(len(sys.ROM.Orders())), "ROs")
 }

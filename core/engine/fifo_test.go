@@ -2,6 +2,7 @@ package engine
 
 import (
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -27,9 +28,9 @@ func TestFIFOKeepsArrivalOrderAcrossChunks(t *testing.T) {
 			popped++
 		}
 	}
-	push(2*chunkInputs + 3)
-	pop(chunkInputs - 1)
-	push(chunkInputs)
+	push(smallInputs + 2*bigInputs + 3)
+	pop(smallInputs + bigInputs - 1)
+	push(bigInputs)
 	var listed []any
 	require.True(t, f.all(func(in Input) bool { listed = append(listed, in.Msg); return true }))
 	require.Len(t, listed, pushed-popped)
@@ -47,19 +48,34 @@ func TestFIFOKeepsArrivalOrderAcrossChunks(t *testing.T) {
 	pop(1)
 }
 
-// A chunk goes back to the pool empty: every slot zero, so the pool keeps
-// no message alive.
+// A chunk goes back to its pool empty: every slot zero, so the pool keeps
+// no message alive. A queue's first chunk is small, the next ones large.
 func TestFIFOReturnsZeroedChunks(t *testing.T) {
 	var f fifo
-	for i := range chunkInputs + 1 {
+	for i := range smallInputs + bigInputs + 1 {
 		f.push(Input{At: 1, Msg: &i})
 	}
-	c := f.head
-	for range chunkInputs {
+	small := f.head
+	big := small.next
+	require.Len(t, small.inputs, smallInputs)
+	require.Len(t, big.inputs, bigInputs)
+	for range smallInputs + bigInputs {
 		_, ok := f.pop()
 		require.True(t, ok)
 	}
-	assert.NotSame(t, c, f.head, "the first chunk is emptied and given back")
-	assert.Equal(t, [chunkInputs]Input{}, c.inputs)
-	assert.Nil(t, c.next)
+	assert.Same(t, f.head, f.tail, "the first two chunks are emptied and given back")
+	assert.Equal(t, make([]Input, smallInputs), small.inputs)
+	assert.Equal(t, make([]Input, bigInputs), big.inputs)
+	assert.Nil(t, small.next)
+	assert.Nil(t, big.next)
+}
+
+// A queue of one input holds a small chunk: a long-lived engine's queue,
+// most of whose instants hold one input, is not a large chunk an input.
+func TestFIFOOfOneInputIsSmall(t *testing.T) {
+	var f fifo
+	f.push(Input{At: 1, Msg: 1})
+	assert.Len(t, f.head.inputs, smallInputs)
+	assert.Less(t, int(unsafe.Sizeof(smallChunk{})), 256)
+	assert.LessOrEqual(t, int(unsafe.Sizeof(bigChunk{})), 8<<10)
 }
