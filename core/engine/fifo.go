@@ -8,14 +8,15 @@ import (
 // fifo is a queue of inputs in arrival order, held in chunks taken from
 // pools shared by every queue: a queue grows without copying what it
 // holds, and a chunk emptied goes back to its pool for the next instant.
-// A queue's first chunk is small (smallInputs), the next ones large
-// (bigInputs): most instants of a long-lived engine's queue hold one or
-// two inputs (a timer, an element's answer due at its own time), and a
-// large chunk each made the 43,000 inputs queued for 5,000 orders in
-// flight 200 MB (BenchmarkSnapshotPopulation's heap), while a crowded
-// instant still takes hundreds of inputs a chunk. The pools give what
-// stays unused back to the collector, so a long-lived engine holds no
-// more than its queue needs now. Its zero value is an empty queue.
+// A queue's chunks grow: its first holds two inputs, its second sixteen,
+// the next ones 8 KiB each. Most instants of a long-lived engine's queue
+// hold one input or a few (a timer, an element's answer due at its own
+// time, a resource order's steps), and a chunk of 8 KiB each made the
+// 43,000 inputs queued for 5,000 orders in flight 240 MB
+// (BenchmarkSnapshotPopulation's heap), while a crowded instant still
+// takes hundreds of inputs a chunk. The pools give what stays unused back
+// to the collector, so a long-lived engine holds no more than its queue
+// needs now. Its zero value is an empty queue.
 type fifo struct {
 	head, tail *chunk
 	// first is the position of the first input in head, end the position
@@ -24,22 +25,29 @@ type fifo struct {
 	n          int
 }
 
-// chunk holds inputs in its array (smallChunk's or bigChunk's, of which
-// it is the head).
+// chunk holds inputs in the array of the chunk it heads (smallChunk,
+// middleChunk, bigChunk).
 type chunk struct {
 	inputs []Input
 	next   *chunk
 }
 
-// smallInputs is how many inputs a queue's first chunk holds.
-const smallInputs = 2
-
-// bigInputs fills a large chunk to 8 KiB, a size class of the allocator.
-const bigInputs = (8<<10 - int(unsafe.Sizeof(chunk{}))) / int(unsafe.Sizeof(Input{}))
+// How many inputs a queue's first chunk holds, its second, and each of
+// the next (filling 8 KiB, a size class of the allocator).
+const (
+	smallInputs  = 2
+	middleInputs = 16
+	bigInputs    = (8<<10 - int(unsafe.Sizeof(chunk{}))) / int(unsafe.Sizeof(Input{}))
+)
 
 type smallChunk struct {
 	chunk
 	array [smallInputs]Input
+}
+
+type middleChunk struct {
+	chunk
+	array [middleInputs]Input
 }
 
 type bigChunk struct {
@@ -47,21 +55,29 @@ type bigChunk struct {
 	array [bigInputs]Input
 }
 
-// smallChunks and bigChunks hold the chunks no queue uses; every slot of
-// a chunk in them is zero.
-var (
-	smallChunks = sync.Pool{New: func() any { c := new(smallChunk); c.inputs = c.array[:]; return &c.chunk }}
-	bigChunks   = sync.Pool{New: func() any { c := new(bigChunk); c.inputs = c.array[:]; return &c.chunk }}
-)
+// chunks holds the chunks no queue uses, by size (the first of a queue,
+// the second, the next); every slot of a chunk in them is zero.
+var chunks = [...]sync.Pool{
+	{New: func() any { c := new(smallChunk); c.inputs = c.array[:]; return &c.chunk }},
+	{New: func() any { c := new(middleChunk); c.inputs = c.array[:]; return &c.chunk }},
+	{New: func() any { c := new(bigChunk); c.inputs = c.array[:]; return &c.chunk }},
+}
+
+// sizeOf is the size of c in chunks.
+func sizeOf(c *chunk) int {
+	switch len(c.inputs) {
+	case smallInputs:
+		return 0
+	case middleInputs:
+		return 1
+	}
+	return 2
+}
 
 // release gives c, emptied, back to its pool.
 func release(c *chunk) {
 	c.next = nil
-	if len(c.inputs) == smallInputs {
-		smallChunks.Put(c)
-	} else {
-		bigChunks.Put(c)
-	}
+	chunks[sizeOf(c)].Put(c)
 }
 
 func (f *fifo) len() int { return f.n }
@@ -72,10 +88,10 @@ func (f *fifo) peek() Input { return f.head.inputs[f.first] }
 func (f *fifo) push(in Input) {
 	switch {
 	case f.tail == nil:
-		c := smallChunks.Get().(*chunk)
+		c := chunks[0].Get().(*chunk)
 		f.head, f.tail, f.first, f.end = c, c, 0, 0
 	case f.end == len(f.tail.inputs):
-		c := bigChunks.Get().(*chunk)
+		c := chunks[min(sizeOf(f.tail)+1, len(chunks)-1)].Get().(*chunk)
 		f.tail.next = c
 		f.tail, f.end = c, 0
 	}

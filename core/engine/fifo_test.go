@@ -28,8 +28,8 @@ func TestFIFOKeepsArrivalOrderAcrossChunks(t *testing.T) {
 			popped++
 		}
 	}
-	push(smallInputs + 2*bigInputs + 3)
-	pop(smallInputs + bigInputs - 1)
+	push(smallInputs + middleInputs + 2*bigInputs + 3)
+	pop(smallInputs + middleInputs + bigInputs - 1)
 	push(bigInputs)
 	var listed []any
 	require.True(t, f.all(func(in Input) bool { listed = append(listed, in.Msg); return true }))
@@ -49,25 +49,29 @@ func TestFIFOKeepsArrivalOrderAcrossChunks(t *testing.T) {
 }
 
 // A chunk goes back to its pool empty: every slot zero, so the pool keeps
-// no message alive. A queue's first chunk is small, the next ones large.
+// no message alive. A queue's chunks grow: small, middle, then large.
 func TestFIFOReturnsZeroedChunks(t *testing.T) {
 	var f fifo
-	for i := range smallInputs + bigInputs + 1 {
+	for i := range smallInputs + middleInputs + 2*bigInputs + 1 {
 		f.push(Input{At: 1, Msg: &i})
 	}
-	small := f.head
-	big := small.next
-	require.Len(t, small.inputs, smallInputs)
-	require.Len(t, big.inputs, bigInputs)
-	for range smallInputs + bigInputs {
+	var taken []*chunk
+	for c := f.head; c != nil; c = c.next {
+		taken = append(taken, c)
+	}
+	require.Len(t, taken, 5)
+	for i, want := range []int{smallInputs, middleInputs, bigInputs, bigInputs, bigInputs} {
+		assert.Len(t, taken[i].inputs, want, "chunk %d", i)
+	}
+	for range smallInputs + middleInputs + 2*bigInputs {
 		_, ok := f.pop()
 		require.True(t, ok)
 	}
-	assert.Same(t, f.head, f.tail, "the first two chunks are emptied and given back")
-	assert.Equal(t, make([]Input, smallInputs), small.inputs)
-	assert.Equal(t, make([]Input, bigInputs), big.inputs)
-	assert.Nil(t, small.next)
-	assert.Nil(t, big.next)
+	assert.Same(t, taken[4], f.head, "the first four chunks are emptied and given back")
+	for _, c := range taken[:4] {
+		assert.Equal(t, make([]Input, len(c.inputs)), c.inputs)
+		assert.Nil(t, c.next)
+	}
 }
 
 // A queue of one input holds a small chunk: a long-lived engine's queue,
@@ -77,5 +81,6 @@ func TestFIFOOfOneInputIsSmall(t *testing.T) {
 	f.push(Input{At: 1, Msg: 1})
 	assert.Len(t, f.head.inputs, smallInputs)
 	assert.Less(t, int(unsafe.Sizeof(smallChunk{})), 256)
+	assert.Less(t, int(unsafe.Sizeof(middleChunk{})), 2<<10)
 	assert.LessOrEqual(t, int(unsafe.Sizeof(bigChunk{})), 8<<10)
 }
