@@ -69,13 +69,15 @@ func (s *Store) SaveSnapshot(snap store.Snapshot) error {
 				return err
 			}
 			defer chunk.Close()
-			for written := 0; more && written < snapshotSlice; c, more = next() {
+			written := 0
+			for ; more && written < snapshotSlice; c, more = next() {
 				if _, err := chunk.Exec(in, n, c); err != nil {
 					return fmt.Errorf("chunk %d: %w", n, err)
 				}
 				n++
 				written += len(c)
 			}
+			s.checkpoints.wrote(written)
 			return nil
 		})
 		if afterSlice != nil && err == nil {
@@ -100,11 +102,11 @@ func (s *Store) SaveSnapshot(snap store.Snapshot) error {
 	if err != nil {
 		return fmt.Errorf("sqlite store: snapshot: %w", err)
 	}
-	s.checkpoints.wrote(size)
 	return nil
 }
 
-// snapshotTx runs fn in a transaction of its own, holding the writer.
+// snapshotTx runs fn in a transaction of its own, holding the writer (and
+// the store's lock, which the checkpointer's count needs too).
 func (s *Store) snapshotTx(fn func(tx *sql.Tx) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
