@@ -2,7 +2,6 @@ package scenarios
 
 import (
 	"cmp"
-	"fmt"
 	"slices"
 
 	"github.com/ordertwin/ordertwin/core/com"
@@ -48,7 +47,7 @@ func withShelved[T any](s *System, kind string, live []T, id func(T) string, ord
 // jeopardies are the alerts raised on orders in memory (live, COM's or
 // ROM's) with those shelved as kind when their orders left memory.
 func (s *System) jeopardies(kind, prefix string, live []tmf.Jeopardy) []tmf.Jeopardy {
-	return withShelved(s, kind, live, func(j tmf.Jeopardy) string { return fmt.Sprintf("%s%03d", prefix, j.N) },
+	return withShelved(s, kind, live, func(j tmf.Jeopardy) string { return j.ID(prefix) },
 		func(j tmf.Jeopardy) uint64 { return uint64(j.N) }, engine.ShelvedJeopardy)
 }
 

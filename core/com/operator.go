@@ -58,7 +58,7 @@ func (c *COM) Worklist() []operator.Item {
 	slices.SortFunc(alerts, func(a, b tmf.Jeopardy) int { return cmp.Compare(a.N, b.N) })
 	for _, j := range alerts {
 		it := open[j.Entity]
-		items = append(items, operator.Item{ID: fmt.Sprintf("%s%03d", JeopardyPrefix, j.N), Kind: operator.Jeopardy, Entity: j.Entity,
+		items = append(items, operator.Item{ID: j.ID(JeopardyPrefix), Kind: operator.Jeopardy, Entity: j.Entity,
 			State: j.Type, Reason: j.Message, Since: j.At, Order: it.Order, Site: it.Site, Wave: it.Wave, System: "COM"})
 	}
 	for i := range items {

@@ -103,9 +103,9 @@ func (o *Out) ShelveJeopardies(kind, prefix, party string, alerts []tmf.Jeopardy
 	for _, j := range alerts {
 		body, err := EncodeState(&j)
 		if err != nil {
-			return fmt.Errorf("shelve jeopardy %s%03d: %w", prefix, j.N, err)
+			return fmt.Errorf("shelve jeopardy %s: %w", j.ID(prefix), err)
 		}
-		o.Shelve(store.Doc{Kind: kind, ID: fmt.Sprintf("%s%03d", prefix, j.N), Ord: uint64(j.N), Party: party, Body: body})
+		o.Shelve(store.Doc{Kind: kind, ID: j.ID(prefix), Ord: uint64(j.N), Party: party, Body: body})
 	}
 	return nil
 }

@@ -53,7 +53,7 @@ func (r *ROM) Worklist() []operator.Item {
 	}
 	for _, j := range r.Jeopardies() {
 		if it, ok := open[j.Entity]; ok {
-			items = append(items, operator.Item{ID: fmt.Sprintf("%s%03d", JeopardyPrefix, j.N), Kind: operator.Jeopardy, Entity: j.Entity,
+			items = append(items, operator.Item{ID: j.ID(JeopardyPrefix), Kind: operator.Jeopardy, Entity: j.Entity,
 				State: j.Type, Reason: j.Message, Since: j.At, Order: it.Order, Site: it.Site, Wave: it.Wave, System: "ROM"})
 		}
 	}

@@ -2,6 +2,7 @@ package tmf
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"time"
 )
@@ -258,6 +259,10 @@ type Jeopardy struct {
 	Type    string // JeopardyDeadline, or the raiser's own kind
 	Message string
 }
+
+// ID is the alert's id on its raiser's worklist and shelf: the raiser's
+// prefix and its number, three digits at least (JEO-C007).
+func (j Jeopardy) ID(prefix string) string { return fmt.Sprintf("%s%03d", prefix, j.N) }
 
 // Raised gathers the jeopardies each of holders keeps (alerts), in the
 // order raised (by N).

@@ -71,3 +71,10 @@ func TestSeqIDIn(t *testing.T) {
 	assert.Equal(t, "ROI-007", SeqID("ROI", 7))
 	assert.Equal(t, "SO-100", SeqIDIn(&strs, "SO", 100))
 }
+
+// An alert's id on the worklist and the shelf is its raiser's prefix and
+// its number, three digits at least.
+func TestJeopardyID(t *testing.T) {
+	assert.Equal(t, "JEO-C007", Jeopardy{N: 7}.ID("JEO-C"))
+	assert.Equal(t, "JEO-R1234", Jeopardy{N: 1234}.ID("JEO-R"))
+}
