@@ -64,6 +64,11 @@ func BenchmarkSnapshotNationalRollout(b *testing.B) {
 	sys, err := New(sc.Spec, Options{})
 	require.NoError(b, err)
 	require.NoError(b, sys.Engine.RunUntil(context.Background(), 5*24*time.Hour))
+	benchmarkSnapshots(b, sys)
+}
+
+// benchmarkSnapshots takes snapshots of sys, and reports their size.
+func benchmarkSnapshots(b *testing.B, sys *System) {
 	b.ReportAllocs()
 	size := 0
 	for b.Loop() {
@@ -99,16 +104,7 @@ func BenchmarkSnapshotPopulation(b *testing.B) {
 	var mem runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&mem)
-	b.ReportAllocs()
-	size := 0
-	for b.Loop() {
-		snap, err := sys.Engine.Snapshot()
-		if err != nil {
-			b.Fatal(err)
-		}
-		size = len(snap.Body)
-	}
-	b.ReportMetric(float64(size)/(1<<20), "MB")
+	benchmarkSnapshots(b, sys)
 	b.ReportMetric(float64(mem.HeapAlloc)/(1<<20), "heap-MB")
 	b.ReportMetric(float64(len(sys.ROM.Orders())), "ROs")
 }
