@@ -497,10 +497,10 @@ func (e *Engine) saved() {
 
 // save takes a snapshot, when the engine is between two steps with
 // nothing taken and unhandled, and has it kept; else it waits for the next
-// chance. The state is encoded on the engine's goroutine; its body is
-// assembled and the store writes it on a goroutine of its own while the
-// engine goes on, one at a time (with wait, save waits for it: a clean
-// stop). A snapshot that fails is
+// chance. The state is encoded on the engine's goroutine; the store
+// writes it, in pieces read from the engine's buffers (encoded.pieces),
+// on a goroutine of its own while the engine goes on, one at a time (with
+// wait, save waits for it: a clean stop). A snapshot that fails is
 // told and taken again at the next interval: the engine serves on, its
 // restarts replay more.
 func (e *Engine) save(wait bool) {
