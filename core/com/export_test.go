@@ -1,9 +1,6 @@
 package com
 
 import (
-	"cmp"
-	"slices"
-
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
@@ -19,11 +16,10 @@ func EarlierSnapshot(c *COM) ([]byte, error) {
 	if err := engine.DecodeState(b, &st); err != nil {
 		return nil, err
 	}
+	st.Jeopardies = tmf.Raised(st.Orders, func(o orderState) []tmf.Jeopardy { return o.Jeopardies })
 	for i := range st.Orders {
-		st.Jeopardies = append(st.Jeopardies, st.Orders[i].Jeopardies...)
 		st.Orders[i].Jeopardies = nil
 	}
-	slices.SortFunc(st.Jeopardies, func(a, b tmf.Jeopardy) int { return cmp.Compare(a.N, b.N) })
 	for k := range st.Jeopardies {
 		st.Jeopardies[k].N = 0
 	}

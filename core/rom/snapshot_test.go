@@ -2,10 +2,8 @@ package rom
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/gob"
-	"slices"
 	"testing"
 	"time"
 
@@ -172,11 +170,10 @@ func TestRestoreTheJeopardiesOfAnEarlierBuild(t *testing.T) {
 	require.NoError(t, err)
 	var st savedROM
 	require.NoError(t, engine.DecodeState(b, &st))
+	st.Jeopardies = tmf.Raised(st.Orders, func(o savedOrder) []tmf.Jeopardy { return o.Jeopardies })
 	for i := range st.Orders {
-		st.Jeopardies = append(st.Jeopardies, st.Orders[i].Jeopardies...)
 		st.Orders[i].Jeopardies = nil
 	}
-	slices.SortFunc(st.Jeopardies, func(a, b tmf.Jeopardy) int { return cmp.Compare(a.N, b.N) })
 	for k := range st.Jeopardies {
 		st.Jeopardies[k].N = 0
 	}

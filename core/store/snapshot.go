@@ -39,10 +39,10 @@ func (s Snapshot) Size() int {
 	return n
 }
 
-// Chunks yields s's encoding in order, in chunks of at most max bytes,
+// Chunks yields s's encoding in order, in chunks of at most size bytes,
 // each a part of Body or of one of its Pieces (none empty): a store
 // writes them as they come, and reads them back end to end.
-func (s Snapshot) Chunks(max int) iter.Seq[[]byte] {
+func (s Snapshot) Chunks(size int) iter.Seq[[]byte] {
 	return func(yield func([]byte) bool) {
 		pieces := s.Pieces
 		if s.Body != nil {
@@ -50,7 +50,7 @@ func (s Snapshot) Chunks(max int) iter.Seq[[]byte] {
 		}
 		for _, b := range pieces {
 			for len(b) > 0 {
-				c := b[:min(len(b), max)]
+				c := b[:min(len(b), size)]
 				if !yield(c) {
 					return
 				}
