@@ -211,19 +211,31 @@ func (s *Session) Call(ctx context.Context, op []byte) (*netconf.Reply, error) {
 	}
 	select {
 	case msg := <-ch:
-		r, err := netconf.ParseReply(msg)
-		if err != nil {
-			return nil, err
-		}
-		return r, r.Err()
+		return parseReply(msg)
 	case <-ctx.Done():
 		s.mu.Lock()
 		delete(s.waiting, id)
 		s.mu.Unlock()
 		return nil, ctx.Err()
 	case <-s.done:
-		return nil, s.err
+		// The reader hands a reply over before it ends the session: a
+		// server that answers and hangs up at once (close-session does)
+		// has answered.
+		select {
+		case msg := <-ch:
+			return parseReply(msg)
+		default:
+			return nil, s.err
+		}
 	}
+}
+
+func parseReply(msg []byte) (*netconf.Reply, error) {
+	r, err := netconf.ParseReply(msg)
+	if err != nil {
+		return nil, err
+	}
+	return r, r.Err()
 }
 
 // Lock locks a datastore (candidate, running).
