@@ -286,10 +286,13 @@ func TestRetransmissionAndDeadline(t *testing.T) {
 	r := newRig(t, []*trad.Fault{{Kind: trad.Drop, Times: 2}}, nil)
 	res := r.bng.Do(context.Background(), request(port.Commit, "k", vlan))
 	require.Nil(t, res.Err)
+	// Two dropped, the third answered; a slow answer (a loaded machine)
+	// may see a fourth sent before it, the same request again.
 	got := r.srv.Received()
-	require.Len(t, got, 3)
-	assert.Equal(t, got[0].Identifier, got[1].Identifier)
-	assert.Equal(t, got[0].Identifier, got[2].Identifier)
+	require.GreaterOrEqual(t, len(got), 3)
+	for _, m := range got {
+		assert.Equal(t, got[0].Identifier, m.Identifier)
+	}
 
 	r = newRig(t, []*trad.Fault{{Kind: trad.Drop}}, func(c *Config) { c.Timeout, c.Retry = 400*time.Millisecond, 50*time.Millisecond })
 	start := time.Now()
