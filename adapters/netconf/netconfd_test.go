@@ -178,7 +178,9 @@ func netconfd(t *testing.T) Endpoint {
 	require.NoError(t, err)
 	hostKey, _, _, _, err := ssh.ParseAuthorizedKey(hostPub)
 	require.NoError(t, err)
-	return Endpoint{Addr: addr, User: me.Username, Key: key, HostKey: hostKey}
+	// netconfd loses an rpc read together with the client's hello (a
+	// loaded machine makes it likely): the sessions wait after the hello.
+	return Endpoint{Addr: addr, User: me.Username, Key: key, HostKey: hostKey, AfterHello: 250 * time.Millisecond}
 }
 
 // accessPort is one entry of ordertwin-access's port list as an edit.

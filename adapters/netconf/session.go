@@ -28,6 +28,12 @@ type Endpoint struct {
 	// HostKey is the server's public key: a server with any other key is
 	// refused. Nil refuses every server.
 	HostKey ssh.PublicKey
+	// AfterHello is how long Dial waits, once the hellos are exchanged,
+	// before it returns the session: for a server that loses an rpc
+	// reaching it in the same read as the client's hello, as yuma123's
+	// netconfd 2.13 behind OpenSSH's netconf-subsystem does (the rpc is
+	// never answered). Zero does not wait.
+	AfterHello time.Duration
 }
 
 // Session is one NETCONF session over SSH (RFC 6242): the hello exchange
@@ -92,6 +98,16 @@ func Dial(ctx context.Context, ep Endpoint) (*Session, error) {
 		return nil, fmt.Errorf("netconf session with %s: %w", ep.Addr, ctxErr(ctx, err))
 	}
 	_ = conn.SetDeadline(time.Time{})
+	if ep.AfterHello > 0 {
+		wait := time.NewTimer(ep.AfterHello)
+		defer wait.Stop()
+		select {
+		case <-wait.C:
+		case <-ctx.Done():
+			s.Abort()
+			return nil, fmt.Errorf("netconf session with %s: %w", ep.Addr, ctx.Err())
+		}
+	}
 	return s, nil
 }
 

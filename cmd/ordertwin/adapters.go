@@ -62,6 +62,9 @@ type netconfSettings struct {
 	// an OLT whose commit after a validate applies nothing (the commit
 	// validates the candidate anyway).
 	NoValidate bool `yaml:"noValidate"`
+	// AfterHello is a wait after each session's hello exchange before its
+	// first rpc, for an OLT that loses an rpc sent right behind the hello.
+	AfterHello time.Duration `yaml:"afterHello"`
 	// Areas and Addresses make the adapter allocate ports itself (a
 	// reserve that names none takes the first free one on its site's
 	// area's devices): the OLTs and the exchange of each serving area, and
@@ -79,6 +82,9 @@ type netconfArea struct {
 func (s *netconfSettings) Check() error {
 	if s.ConfirmTimeout < 0 {
 		return &system.SettingError{Key: "confirmTimeout", Problem: "want a positive duration such as 60s"}
+	}
+	if s.AfterHello < 0 {
+		return &system.SettingError{Key: "afterHello", Problem: "want a duration of zero or more, such as 200ms"}
 	}
 	for _, name := range slices.Sorted(maps.Keys(s.Areas)) {
 		if a := s.Areas[name]; len(a.OLTs) == 0 && a.Exchange == "" {
@@ -215,7 +221,7 @@ func newNETCONFAccess(c system.AdapterConfig, log *slog.Logger) (port.Adapter, e
 	}
 	set := settings[netconfSettings](c)
 	cfg := netconf.Config{Devices: map[string]netconf.Endpoint{}, Timeout: c.Timeout, Concurrency: c.Concurrency,
-		Uplink: set.Uplink, ConfirmTimeout: set.ConfirmTimeout, NoValidate: set.NoValidate, Log: log,
+		Uplink: set.Uplink, ConfirmTimeout: set.ConfirmTimeout, NoValidate: set.NoValidate, AfterHello: set.AfterHello, Log: log,
 		Addresses: set.Addresses}
 	if len(set.Areas) > 0 {
 		cfg.Areas = map[string]netconf.Area{}
