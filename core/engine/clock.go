@@ -75,6 +75,30 @@ func (e *Engine) Behind() time.Duration {
 	return max(0, p.Present()-next)
 }
 
+// taking is the virtual time at which the engine takes the inputs
+// submitted to it: its clock's present, or, when inputs due before the
+// present wait (the engine is behind, see Behind), the time of the first
+// of them, after that instant's inputs. An input from outside is handled
+// once the engine is through that instant, not once it has caught up
+// with the present: under load, a command waits for the work ahead of it
+// only, and virtual time still moves on, an instant at least at each
+// take, however many commands come. Never before the engine's own time;
+// without a present (a virtual clock), at the engine's own time.
+func (e *Engine) taking() time.Duration {
+	p, ok := e.clock.(Presenter)
+	if !ok {
+		return e.now
+	}
+	at := p.Present()
+	switch {
+	case e.due.len() > 0:
+		at = min(at, e.now)
+	case e.queue.len() > 0:
+		at = min(at, e.queue.next())
+	}
+	return max(at, e.now)
+}
+
 // overdue says whether the input due at virtual time at (at < 0: none) is
 // due already on the engine's wall clock, or will be within slack of real
 // time.

@@ -18,7 +18,8 @@ type inbox struct {
 }
 
 // Submit hands an input to the engine from any goroutine. The engine takes
-// it at its clock's present (never before its own time), after the step it
+// it at its clock's present, or with its first input overdue when it is
+// behind (never before its own time: see taking), after the step it
 // is in, in the order inputs were submitted. Submit does not wait for the
 // input to be handled; only a serving engine (Serve) takes inputs while it
 // waits.
@@ -144,10 +145,7 @@ func (e *Engine) takeInbox() error {
 	if len(items) == 0 {
 		return nil
 	}
-	at := e.now
-	if p, ok := e.clock.(Presenter); ok {
-		at = max(at, p.Present())
-	}
+	at := e.taking()
 	for i := range items {
 		items[i].At = at
 	}

@@ -84,8 +84,9 @@ type inboxReplier struct {
 	to Address
 }
 
-// Reply submits res; the engine takes it at its clock's present, whatever
-// at says (an adapter outside does not know the engine's clock).
+// Reply submits res; the engine takes it like any submitted input (at its
+// clock's present, or with its first input overdue), whatever at says (an
+// adapter outside does not know the engine's clock).
 func (r *inboxReplier) Reply(_ time.Duration, res *port.Result) {
 	r.e.submit(Input{To: r.to, Msg: res})
 }
