@@ -13,8 +13,8 @@
 # Each pair, on fresh stores in a temporary folder:
 #   serve:   serve scenarios/national-rollout.yaml until the metrics count
 #            400 product orders completed and every order has left memory
-#            (retention: its CPU stays still for half a second), then its
-#            CPU (utime+stime of /proc/PID/stat); 11 s later, idle, its RSS,
+#            (retention: its CPU stays still for half a second), then,
+#            21 s later, idle, its CPU (utime+stime of /proc/PID/stat), its RSS,
 #            the size of the store; a clean stop (SIGINT, a snapshot);
 #            then serve again on the same store: the time until /readyz
 #            answers 200; its RSS once ready;
@@ -66,8 +66,12 @@ for r in $(seq "$RUNS"); do
 	c0=$(cpu $pid); sleep 0.5; c1=$(cpu $pid)
 	while [ "$c0" != "$c1" ]; do c0=$c1; sleep 0.5; c1=$(cpu $pid); done
 	# Idle: the server gives back what it does not use after two idle
-	# looks 5 s apart (cmd/ordertwin/idle.go).
-	sleep 11
+	# looks 5 s apart (cmd/ordertwin/idle.go), and again after a snapshot
+	# taken once the inputs stopped (every 50,000 inputs or a minute: it
+	# may come seconds after the quiet above). The CPU is read then too,
+	# that snapshot's included.
+	sleep 21
+	c1=$(cpu $pid)
 	echo "  serve: cpu ${c1}s idle-rss $(rss $pid)MB store $(du -m "$DIR/s.db" | cut -f1)MB"
 	kill -INT $pid
 	wait $pid || true

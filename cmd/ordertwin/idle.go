@@ -11,16 +11,19 @@ import (
 const idleRelease = 5 * time.Second
 
 // releaseWhenIdle calls free at each tick that finds the engine idle
-// (processed unchanged since the tick before) after work, once per spell
-// of work; a server just started counts as having worked (its restart's
-// replay leaves garbage). A tick at which processed fails (the store
+// (work, a count of what it did, unchanged since the tick before) after
+// work, once per spell of work; a server just started counts as having
+// worked (its restart's replay leaves garbage). Serve counts inputs
+// handled and snapshots kept: a snapshot taken once the inputs stopped
+// (the interval's) leaves garbage too, a heap grown to GOGC=400's goal
+// that nothing would give back. A tick at which work fails (the store
 // stalls) tells nothing and is skipped. It returns when ctx ends.
 //
 // A serving process collects at GOGC=400 (main.go), which under load
 // trades memory for speed but leaves up to five times the live heap
 // mapped at rest: free (a collection, then the free pages back to the
 // system) takes the rest back when there is nothing to trade it for.
-func releaseWhenIdle(ctx context.Context, ticks <-chan time.Time, processed func(context.Context) (uint64, error), free func()) {
+func releaseWhenIdle(ctx context.Context, ticks <-chan time.Time, work func(context.Context) (uint64, error), free func()) {
 	var last uint64
 	worked := true
 	for {
@@ -29,7 +32,7 @@ func releaseWhenIdle(ctx context.Context, ticks <-chan time.Time, processed func
 			return
 		case <-ticks:
 		}
-		n, err := processed(ctx)
+		n, err := work(ctx)
 		if err != nil {
 			continue
 		}

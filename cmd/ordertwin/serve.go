@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/api"
@@ -143,8 +144,17 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if loopback, _ := isLoopback(*addr); tlsConfig == nil && !loopback {
 		log.Warn("serving plain HTTP beyond loopback: tokens and API keys travel in clear (give --tls-cert and --tls-key)", "addr", *addr)
 	}
+	// Snapshots kept count as work for the idle release: one taken once
+	// the engine is idle (the interval's, of the last inputs) leaves
+	// garbage as a spell of inputs does.
+	var snapshotsKept atomic.Uint64
+	logSnapshot := snapshotLog(log)
 	opt := scenarios.Options{Role: *role, ManualReview: *approvals == "api", Approvers: approvers, Retention: keep,
-		Snapshots: engine.SnapshotPolicy{Every: *snapEvery, Interval: *snapInterval, Told: snapshotLog(log)}}
+		Snapshots: engine.SnapshotPolicy{Every: *snapEvery, Interval: *snapInterval,
+			Told: func(s store.Snapshot, took engine.SnapshotTook, err error) {
+				snapshotsKept.Add(1)
+				logSnapshot(s, took, err)
+			}}}
 	var file *system.Adapters
 	if opt.Adapters, file, err = loadAdapters("serve", *adaptersFile, log); err != nil {
 		return err
@@ -251,7 +261,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer idle.Stop()
 	go releaseWhenIdle(engineCtx, idle.C, func(ctx context.Context) (n uint64, err error) {
 		err = sys.Engine.Query(ctx, func() { n = sys.Engine.Processed() })
-		return n, err
+		return n + snapshotsKept.Load(), err
 	}, func() {
 		_ = sys.Engine.Query(engineCtx, sys.Engine.Trim) // a store that cannot write: nothing trimmed
 		debug.FreeOSMemory()

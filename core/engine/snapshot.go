@@ -252,7 +252,7 @@ func (e *Engine) encode() (encoded, error) {
 		if a, ok := p.s.(StateAppender); ok {
 			parts.Go(func() {
 				states[i], errs[i] = a.AppendState(roomFor(e.scratch[i]))
-				e.scratch[i] = states[i]
+				e.scratch[i] = keepRoom(states[i])
 			})
 			continue
 		}
@@ -302,7 +302,7 @@ func (e *Engine) encode() (encoded, error) {
 	if err != nil {
 		return encoded{}, fmt.Errorf("snapshot: encode: %w", err)
 	}
-	e.scratchHead = head
+	e.scratchHead = keepRoom(head)
 	return encoded{Snapshot: store.Snapshot{Inputs: e.processed, Records: e.recorded, At: e.now}, head: head, states: states}, nil
 }
 
@@ -317,6 +317,21 @@ func roomFor(last []byte) []byte {
 	}
 	return last[:0]
 }
+
+// keepRoom is what the engine keeps of the buffer a state was encoded
+// into, for the next snapshot: the buffer, unless the state fills less
+// than a quarter of a large one (a state that shrank: the orders of a
+// busy spell finished). Then it keeps nothing, and the buffer is garbage
+// once the snapshot is written, instead of the peak's size held for ever.
+func keepRoom(b []byte) []byte {
+	if cap(b) > keepRoomMin && len(b) < cap(b)/4 {
+		return nil
+	}
+	return b
+}
+
+// keepRoomMin is the size under which a buffer is kept whatever it holds.
+const keepRoomMin = 1 << 20
 
 // Restore sets a freshly built engine and its parts to the state of a
 // snapshot: the queue is the snapshot's (what was queued when the system

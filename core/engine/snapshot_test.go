@@ -185,3 +185,32 @@ func TestQueuedTypesDescribedOnce(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, snap, again)
 }
+
+// sized is a part whose state is size bytes.
+type sized struct {
+	ticker
+	size int
+}
+
+func (s *sized) AppendState(b []byte) ([]byte, error) { return append(b, make([]byte, s.size)...), nil }
+
+// The engine keeps the buffer a part's state was encoded into while the
+// state fills more than a quarter of it: once the state has shrunk (a
+// busy spell's orders finished), the peak's buffer goes with the
+// snapshot written.
+func TestShrunkStateLetsItsRoomGo(t *testing.T) {
+	e := New(Options{})
+	part := &sized{size: 4 << 20}
+	e.Handle(COM, part)
+	_, err := e.Snapshot()
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, cap(e.scratch[0]), 4<<20, "kept for the next")
+	part.size = 100 << 10
+	snap, err := e.Snapshot()
+	require.NoError(t, err)
+	assert.Zero(t, cap(e.scratch[0]), "the state fills less than a quarter: let go")
+	assert.Greater(t, len(snap.Body), 100<<10, "what was encoded into it is the snapshot's")
+	_, err = e.Snapshot()
+	require.NoError(t, err)
+	assert.Less(t, cap(e.scratch[0]), 1<<20, "the next is encoded into room of its size")
+}
