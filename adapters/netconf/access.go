@@ -44,10 +44,6 @@ type Config struct {
 	// netconfd 2.13 does (its commit then applies nothing, and the
 	// read-back fails the call as readBack).
 	NoValidate bool
-	// AfterHello is Endpoint.AfterHello for every device whose endpoint
-	// sets none: a wait after the hello exchange, for servers that lose
-	// an rpc sent right behind the client's hello.
-	AfterHello time.Duration
 	Log        *slog.Logger
 }
 
@@ -286,9 +282,6 @@ func (a *Access) transact(ctx context.Context, req *port.Request, t transaction)
 
 // apply is one transaction on the candidate.
 func (a *Access) apply(ctx context.Context, ep Endpoint, req *port.Request, t transaction) (e *Edit, err error) {
-	if ep.AfterHello == 0 {
-		ep.AfterHello = a.cfg.AfterHello
-	}
 	s, err := Dial(ctx, ep)
 	if err != nil {
 		return nil, err

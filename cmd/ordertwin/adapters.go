@@ -84,7 +84,7 @@ func (s *netconfSettings) Check() error {
 		return &system.SettingError{Key: "confirmTimeout", Problem: "want a positive duration such as 60s"}
 	}
 	if s.AfterHello < 0 {
-		return &system.SettingError{Key: "afterHello", Problem: "want a duration of zero or more, such as 200ms"}
+		return &system.SettingError{Key: "afterHello", Problem: s.AfterHello.String() + ": want a duration of zero or more, such as 200ms"}
 	}
 	for _, name := range slices.Sorted(maps.Keys(s.Areas)) {
 		if a := s.Areas[name]; len(a.OLTs) == 0 && a.Exchange == "" {
@@ -221,7 +221,7 @@ func newNETCONFAccess(c system.AdapterConfig, log *slog.Logger) (port.Adapter, e
 	}
 	set := settings[netconfSettings](c)
 	cfg := netconf.Config{Devices: map[string]netconf.Endpoint{}, Timeout: c.Timeout, Concurrency: c.Concurrency,
-		Uplink: set.Uplink, ConfirmTimeout: set.ConfirmTimeout, NoValidate: set.NoValidate, AfterHello: set.AfterHello, Log: log,
+		Uplink: set.Uplink, ConfirmTimeout: set.ConfirmTimeout, NoValidate: set.NoValidate, Log: log,
 		Addresses: set.Addresses}
 	if len(set.Areas) > 0 {
 		cfg.Areas = map[string]netconf.Area{}
@@ -242,7 +242,7 @@ func newNETCONFAccess(c system.AdapterConfig, log *slog.Logger) (port.Adapter, e
 		if err != nil {
 			return nil, fmt.Errorf("%s.hostKey: not an SSH public key in authorized_keys format", at)
 		}
-		e := netconf.Endpoint{Addr: ep.Address, User: ep.User, HostKey: hostKey}
+		e := netconf.Endpoint{Addr: ep.Address, User: ep.User, HostKey: hostKey, AfterHello: set.AfterHello}
 		switch {
 		case ep.Credential != nil:
 			e.Password = string(ep.Credential.Value())

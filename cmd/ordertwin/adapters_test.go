@@ -113,6 +113,8 @@ func TestRunAdaptersErrors(t *testing.T) {
 			`systems.access: endpoints.OLT-SOUTH-03.privateKey: the secret in ` + keyFile + ` is not an unencrypted private key`},
 		{"bad setting", olt("{address: x:830, user: ot, credential: {env: ORDERTWIN_OLT_PASSWORD}, hostKey: "+hostKey+"}") + "    settings: {confirmTimeout: soon}\n", nil,
 			`line 6: systems.access.settings.confirmTimeout: "soon" is not a duration such as 90s or 5m`},
+		{"negative afterHello", olt("{address: x:830, user: ot, credential: {env: ORDERTWIN_OLT_PASSWORD}, hostKey: "+hostKey+"}") + "    settings: {afterHello: -1s}\n", nil,
+			`line 6: systems.access.settings.afterHello: -1s: want a duration of zero or more, such as 200ms`},
 		{"netbox without a token", "systems:\n  ipam: {kind: netbox, address: 'https://netbox.example.net'}\n", nil,
 			`systems.ipam: give a credential: the NetBox API token`},
 		{"netbox prefix length", "systems:\n  ipam: {kind: netbox, address: 'https://netbox.example.net', credential: {env: ORDERTWIN_OLT_PASSWORD}, settings: {prefixLength: 33}}\n", nil,

@@ -62,17 +62,24 @@ func (w *Wall) WaitUntil(ctx context.Context, at time.Duration) error {
 // (Query).
 func (e *Engine) Behind() time.Duration {
 	p, ok := e.clock.(Presenter)
-	if !ok {
+	next, waits := e.firstDue()
+	if !ok || !waits {
 		return 0
 	}
-	next := e.now
-	if e.due.len() == 0 {
-		if e.queue.len() == 0 {
-			return 0
-		}
-		next = e.queue.next()
-	}
 	return max(0, p.Present()-next)
+}
+
+// firstDue is the time of the earliest input not yet handled: the
+// present instant's while inputs of it wait, else the queue's next; none
+// (waits false) when nothing is queued.
+func (e *Engine) firstDue() (at time.Duration, waits bool) {
+	switch {
+	case e.due.len() > 0:
+		return e.now, true
+	case e.queue.len() > 0:
+		return e.queue.next(), true
+	}
+	return 0, false
 }
 
 // taking is the virtual time at which the engine takes the inputs
@@ -90,11 +97,8 @@ func (e *Engine) taking() time.Duration {
 		return e.now
 	}
 	at := p.Present()
-	switch {
-	case e.due.len() > 0:
-		at = min(at, e.now)
-	case e.queue.len() > 0:
-		at = min(at, e.queue.next())
+	if next, waits := e.firstDue(); waits {
+		at = min(at, next)
 	}
 	return max(at, e.now)
 }
