@@ -37,11 +37,41 @@ type result struct {
 // caller that retries must make it idempotent (an Idempotency-Key, an
 // externalId).
 func (e *Engine) Command(ctx context.Context, to Address, msg any) (any, error) {
+	return e.CommandWith(ctx, to, msg, Around{})
+}
+
+// Around is what runs on the engine's goroutine around a command
+// (CommandWith), so that a caller need not make queries of its own before
+// and after it: each query waits for a commit of its own, and the three
+// would wait for three commits in a row.
+type Around struct {
+	// Check, when set, runs when the engine takes the command, before it
+	// is logged: an error refuses the command, which is then neither
+	// logged nor handled, and is what CommandWith returns (a CheckError),
+	// once what the check saw is committed.
+	Check func() error
+	// Read, when set, runs right after the command's handler, on the
+	// state it left, and what it returns from the handler's reply is the
+	// answer (given, as always, once the step is committed). It is not
+	// called for a refused command.
+	Read func(reply any) any
+}
+
+// A CheckError is what CommandWith returns when its Check failed: the
+// command changed nothing.
+type CheckError struct{ Err error }
+
+func (c *CheckError) Error() string { return c.Err.Error() }
+func (c *CheckError) Unwrap() error { return c.Err }
+
+// CommandWith is Command, with around's Check run before the command is
+// logged and its Read after its handler (Around).
+func (e *Engine) CommandWith(ctx context.Context, to Address, msg any, around Around) (any, error) {
 	if err := e.admit(); err != nil {
 		return nil, err
 	}
 	broken := e.health.breaking()
-	t := &ticket{reply: make(chan result, 1), open: &e.health.commands}
+	t := &ticket{reply: make(chan result, 1), open: &e.health.commands, around: around}
 	e.submit(Input{To: to, Msg: msg, answer: t, origin: originOf(ctx)})
 	admission := time.NewTimer(e.limits.Admission)
 	defer admission.Stop()

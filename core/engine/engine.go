@@ -138,8 +138,8 @@ type Engine struct {
 	taken    int
 	kept     []named
 	snaps    snapshots
-	// held are the answers of commands handled, waiting for the commit of
-	// their records (answerCommitted).
+	// held are the answers of commands handled, and the queries run,
+	// waiting for the commit of the records they saw (answerCommitted).
 	held []heldAnswer
 	// scratch keeps, per part, the buffer its state was last appended to
 	// (StateAppender): a snapshot encodes into it again; scratchHead,
@@ -397,26 +397,27 @@ func (e *Engine) run(ctx context.Context, serve bool) (err error) {
 			} else if !serve {
 				return nil
 			}
-			// On the wall clock, the records handled so far must be
-			// durable before the engine idles (the outbox rule, §2). An
-			// engine behind its clock does not idle, and one that naps
-			// for at most shortNap is as good as busy: either hands them
-			// to an idle committer without waiting (handOver), and the
-			// records of the next instants group while it writes.
+			// On the wall clock, the records handled so far are handed
+			// to the committer (the outbox rule, §2): an engine behind its
+			// clock, or one that naps for at most shortNap, hands them to
+			// an idle committer without waiting (handOver), and the records
+			// of the next instants group while it writes; an idle one too,
+			// at most every handOverEvery, waking to hand over what is left
+			// (beforeIdle).
 			switch {
 			case !virtual && e.overdue(next, shortNap):
 				if err := e.handOver(); err != nil {
 					return err
 				}
-				if len(e.held) > 0 && !e.overdue(next, 0) {
+				if takes && !e.overdue(next, 0) {
 					// About to nap: the commands handled are answered as
-					// their commits land.
-					if err := e.beforeIdle(); err != nil {
+					// their commits land, and what is left is handed over
+					// when due.
+					flush, err := e.beforeIdle()
+					if err != nil {
 						return err
 					}
-				}
-				if takes && !e.overdue(next, 0) {
-					woke, err := e.waitOrWake(ctx, next)
+					woke, err := e.waitOrWake(ctx, next, flush)
 					if err != nil {
 						return err
 					}
@@ -427,17 +428,19 @@ func (e *Engine) run(ctx context.Context, serve bool) (err error) {
 					return err
 				}
 			case takes:
+				var flush time.Time
 				if !virtual || len(e.held) > 0 {
-					if err := e.beforeIdle(); err != nil {
+					var err error
+					if flush, err = e.beforeIdle(); err != nil {
 						return err
 					}
 				}
-				woke, err := e.waitOrWake(ctx, next)
+				woke, err := e.waitOrWake(ctx, next, flush)
 				if err != nil {
 					return err
 				}
 				if woke {
-					continue // take the submitted inputs first
+					continue // take the submitted inputs, or hand over, first
 				}
 			default:
 				if !virtual || len(e.held) > 0 {
@@ -504,7 +507,11 @@ func (e *Engine) step() error {
 			continue
 		}
 		if in.answer != nil {
-			out.answers = append(out.answers, reply{in.answer, out.reply})
+			v := out.reply
+			if read := in.answer.around.Read; read != nil {
+				v = read(v)
+			}
+			out.answers = append(out.answers, reply{in.answer, v})
 		}
 		out.reply, out.replied = nil, false
 	}
@@ -584,10 +591,7 @@ func (e *Engine) step() error {
 	if c := e.committer; c != nil && len(out.answers) > 0 {
 		// The step's records are in the last batch handed over, or wait
 		// for the next.
-		batch := c.handedN
-		if len(e.unsaved) > 0 || len(e.inputs) > 0 || len(e.shelving) > 0 {
-			batch++
-		}
+		batch := e.nextBatch()
 		for _, a := range out.answers {
 			e.held = append(e.held, heldAnswer{batch: batch, r: a})
 		}
@@ -604,8 +608,12 @@ func (e *Engine) step() error {
 
 // send gives a command its answer.
 func (a reply) send() {
-	if r, ok := a.v.(*Refusal); ok {
-		a.to.send(result{err: r})
+	switch err := a.v.(type) {
+	case *Refusal:
+		a.to.send(result{err: err})
+		return
+	case *CheckError:
+		a.to.send(result{err: err})
 		return
 	}
 	a.to.send(result{v: a.v})

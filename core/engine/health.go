@@ -195,6 +195,8 @@ type ticket struct {
 	state atomic.Int32 // ticketWaiting, ticketTaken or ticketWithdrawn
 	// open is the engine's count of commands not yet answered.
 	open *atomic.Int64
+	// around runs on the engine's goroutine (CommandWith).
+	around Around
 }
 
 const (

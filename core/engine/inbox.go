@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,11 +37,13 @@ func (e *Engine) submit(in Input) {
 }
 
 // query is a function to run on the engine's goroutine, whether it is
-// still to run, and the channel closed when it has run.
+// still to run, the channel closed when it has run, and the one closed
+// when what it saw is committed.
 type query struct {
-	fn    func()
-	state atomic.Int32 // queryWaiting, queryRunning or queryDropped
-	done  chan struct{}
+	fn      func()
+	state   atomic.Int32 // queryWaiting, queryRunning or queryDropped
+	done    chan struct{}
+	durable chan struct{}
 }
 
 const (
@@ -54,16 +57,22 @@ const (
 // scrape) to read the state the handlers own. fn must copy what it needs
 // and keep no reference to that state. Query fails when ctx ends before fn
 // starts, and fn then never runs: when Query returns, fn has run or never
-// will, so what it writes may be read. A query shows only what is
-// committed: while the engine waits for a commit the store cannot make,
-// Query fails at once with the StoreFault.
+// will, so what it writes may be read.
+//
+// A query shows only what is committed: fn runs at once, but Query
+// returns nil only once every record handled before it is durable, like a
+// command's answer (the engine does not wait for that commit: it holds the
+// query and goes on). If ctx ends first, or the store fails meanwhile,
+// Query returns the error: fn has run, but what it saw may still be taken
+// back. While the engine waits for a commit the store cannot make, Query
+// fails at once with the StoreFault.
 func (e *Engine) Query(ctx context.Context, fn func()) error {
 	if e.health.waitsOnStore() {
 		if f := e.StoreFault(); f != nil {
 			return f
 		}
 	}
-	q := &query{fn: fn, done: make(chan struct{})}
+	q := &query{fn: fn, done: make(chan struct{}), durable: make(chan struct{})}
 	e.inbox.mu.Lock()
 	e.inbox.queries = append(e.inbox.queries, q)
 	e.inbox.mu.Unlock()
@@ -77,20 +86,28 @@ func (e *Engine) Query(ctx context.Context, fn func()) error {
 	defer stall.Stop()
 	for {
 		select {
-		case <-q.done:
+		case <-q.durable:
 			return nil
 		case <-stall.C:
 			f := e.StoreFault()
-			if f == nil || !e.health.waitsOnStore() || !q.state.CompareAndSwap(queryWaiting, queryDropped) {
+			if f == nil || !e.health.waitsOnStore() {
 				continue
+			}
+			if !q.state.CompareAndSwap(queryWaiting, queryDropped) {
+				<-q.done // it ran, or ends soon, between two steps
 			}
 			return f
 		case <-ctx.Done():
 			if q.state.CompareAndSwap(queryWaiting, queryDropped) {
 				return ctx.Err()
 			}
-			<-q.done // it started: it ends soon, between two steps
-			return nil
+			<-q.done // it ran, or ends soon, between two steps
+			select {
+			case <-q.durable:
+				return nil
+			default:
+				return fmt.Errorf("what the query saw is not committed yet: %w", ctx.Err())
+			}
 		}
 	}
 }
@@ -123,24 +140,23 @@ func (e *Engine) takeInbox() error {
 	e.inbox.mu.Unlock()
 	// A command whose caller stopped waiting before now is never handled.
 	kept := items[:0]
+	var failed []reply
 	for _, in := range items {
-		if in.answer == nil || in.answer.take() {
-			kept = append(kept, in)
+		if in.answer != nil && !in.answer.take() {
+			continue
 		}
+		if in.answer != nil && in.answer.around.Check != nil {
+			if err := in.answer.around.Check(); err != nil {
+				failed = append(failed, reply{in.answer, &CheckError{err}})
+				continue // neither logged nor handled
+			}
+		}
+		kept = append(kept, in)
 	}
 	clear(items[len(kept):])
 	items = kept
-	if len(queries) > 0 {
-		// A query shows only what is durable.
-		if err := e.durable(); err != nil {
-			return err
-		}
-	}
-	for _, q := range queries {
-		if q.state.CompareAndSwap(queryWaiting, queryRunning) {
-			q.fn()
-			close(q.done)
-		}
+	if err := e.runQueries(queries, failed); err != nil {
+		return err
 	}
 	if len(items) == 0 {
 		return nil
@@ -161,21 +177,76 @@ func (e *Engine) takeInbox() error {
 	return nil
 }
 
+// runQueries runs the queries submitted, and holds each until what it saw
+// is committed (a query shows only what is durable), with the answers of
+// the commands whose check failed (which saw as much): they are answered
+// with the commands' answers, as commits land (release).
+func (e *Engine) runQueries(queries []*query, failed []reply) error {
+	if len(queries) == 0 && len(failed) == 0 {
+		return nil
+	}
+	c := e.committer
+	var batch uint64
+	if c == nil {
+		// Each step commits, or the journal is in memory: durable
+		// commits what is left.
+		if err := e.durable(); err != nil {
+			return err
+		}
+	} else {
+		batch = e.nextBatch()
+	}
+	for _, q := range queries {
+		if !q.state.CompareAndSwap(queryWaiting, queryRunning) {
+			continue
+		}
+		q.fn()
+		close(q.done)
+		if c == nil {
+			close(q.durable)
+			continue
+		}
+		e.held = append(e.held, heldAnswer{batch: batch, q: q})
+	}
+	for _, r := range failed {
+		if c == nil {
+			r.send()
+			continue
+		}
+		e.held = append(e.held, heldAnswer{batch: batch, r: r})
+	}
+	if c != nil {
+		e.health.holding.Store(len(e.held) > 0)
+		e.release()
+	}
+	return nil
+}
+
 // Serve runs the engine like Run, but does not stop when it has nothing to
 // do: it waits for submitted inputs (Submit) and due timers until ctx ends,
 // and returns ctx's error then, or the first error of a step.
 func (e *Engine) Serve(ctx context.Context) error { return e.run(ctx, true) }
 
 // waitOrWake waits until virtual time at is due, or (with no time, at < 0)
-// for ever, unless an input is submitted first: woke tells which.
-func (e *Engine) waitOrWake(ctx context.Context, at time.Duration) (woke bool, err error) {
+// for ever, unless an input is submitted first, a commit lands that held
+// answers or unhanded records wait for, or the wall clock reaches flush
+// (not zero: records to hand over then, beforeIdle): woke tells whether
+// the wait ended early.
+func (e *Engine) waitOrWake(ctx context.Context, at time.Duration, flush time.Time) (woke bool, err error) {
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var submitted atomic.Bool
-	// Commands answered once their commit lands: it wakes the engine too.
+	var submitted, flushed atomic.Bool
+	// A commit landing wakes the engine to answer what waited for it, or
+	// to hand over what the last hand-over left.
 	var acks <-chan ack
-	if c := e.committer; c != nil && c.inflight > 0 && len(e.held) > 0 {
+	if c := e.committer; c != nil && c.inflight > 0 && (len(e.held) > 0 || e.unhanded()) {
 		acks = c.acks
+	}
+	var due <-chan time.Time
+	if !flush.IsZero() {
+		t := time.NewTimer(time.Until(flush))
+		defer t.Stop()
+		due = t.C
 	}
 	var landed *ack
 	exited := make(chan struct{})
@@ -189,6 +260,9 @@ func (e *Engine) waitOrWake(ctx context.Context, at time.Duration) (woke bool, e
 			if ok {
 				landed = &a
 			}
+			cancel()
+		case <-due:
+			flushed.Store(true)
 			cancel()
 		case <-wctx.Done():
 		}
@@ -205,7 +279,7 @@ func (e *Engine) waitOrWake(ctx context.Context, at time.Duration) (woke bool, e
 	if landed != nil {
 		return true, e.landed(*landed)
 	}
-	if submitted.Load() {
+	if submitted.Load() || flushed.Load() {
 		return true, nil
 	}
 	if err == nil {

@@ -156,16 +156,17 @@ func (s ordering) postProductOrder(w http.ResponseWriter, r *http.Request) {
 		t, _ := time.Parse(time.RFC3339, in.RequestedCompletionDate) // checked by DecodeProductOrder
 		in.requested = max(t.Sub(s.n.Epoch), 0)
 	}
-	reply, e := s.n.Command(r.Context(), engine.COM, com.OrderRequest{Order: in.order(), Key: tmf630.KeyOf(r, "")})
+	reply, e := s.n.CommandWith(r.Context(), engine.COM, com.OrderRequest{Order: in.order(), Key: tmf630.KeyOf(r, "")},
+		engine.Around{Read: tmf630.ReadPlaced(s.readProductOrder)})
 	if e != nil {
 		tmf630.WriteError(w, e)
 		return
 	}
-	placed := reply.(com.Placed)
+	placed := reply.(tmf630.Placed[ProductOrder])
 	if id, scoped := tmf630.Caller(r); scoped && !placed.Duplicate {
 		s.quota.InFlight.placed(id.Tenant, placed.ID)
 	}
-	tmf630.PlacedAnswer(w, r, s.productOrderByID, placed.ID, placed.Duplicate, func(v *ProductOrder) string { return v.Href })
+	tmf630.AnswerPlaced(w, r, placed, s.productOrderByID, func(v *ProductOrder) string { return v.Href })
 }
 
 // postChange carries out a change order: a modify or delete item on an

@@ -80,13 +80,23 @@ func (n *Node) Query(ctx context.Context, fn func()) *Error {
 // is a 503 TMF Error with Retry-After (Unavailable), and the client may
 // retry with the same Idempotency-Key.
 func (n *Node) Command(ctx context.Context, to engine.Address, msg any) (any, *Error) {
+	return n.CommandWith(ctx, to, msg, engine.Around{})
+}
+
+// CommandWith is Command with a check before and a read after, made on
+// the engine's goroutine (engine.Around): a failed check is a 400 TMF Error
+// with the check's error, and the command changed nothing.
+func (n *Node) CommandWith(ctx context.Context, to engine.Address, msg any, around engine.Around) (any, *Error) {
 	d := n.Timeout
 	if d <= 0 {
 		d = 10 * time.Second
 	}
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
-	v, err := n.Engine.Command(ctx, to, msg)
+	v, err := n.Engine.CommandWith(ctx, to, msg, around)
+	if ce := (*engine.CheckError)(nil); errors.As(err, &ce) {
+		return nil, NewError(http.StatusBadRequest, ce.Error())
+	}
 	if errors.Is(err, engine.ErrRefused) {
 		return nil, NewError(http.StatusConflict, "refused: "+err.Error())
 	}

@@ -1,6 +1,7 @@
 package tmf630
 
 import (
+	"github.com/ordertwin/ordertwin/core/com"
 	"net/http"
 	"slices"
 	"strconv"
@@ -102,11 +103,49 @@ func PlacedAnswer[T any](w http.ResponseWriter, r *http.Request, byID func(*http
 		WriteError(w, e)
 		return
 	}
+	answerPlaced(w, v, duplicate, href)
+}
+
+func answerPlaced[T any](w http.ResponseWriter, v *T, duplicate bool, href func(*T) string) {
 	if duplicate {
 		Replayed(w, href(v), v)
 		return
 	}
 	Created(w, href(v), v)
+}
+
+// Placed is the answer of a create command read by ReadPlaced: what the
+// command placed, and the entity as its step left it (nil when it is not
+// in the component's memory: a repeated request whose entity has left it).
+type Placed[T any] struct {
+	com.Placed
+	V *T
+}
+
+// ReadPlaced is the read (engine.Around) of a create command answered with
+// com.Placed: the entity, read right after the command's step, goes with
+// the answer, so that answering needs no query of its own (a query waits
+// for a commit of its own, after the command's).
+func ReadPlaced[T any](read func(id string) *T) func(any) any {
+	return func(reply any) any {
+		p, ok := reply.(com.Placed)
+		if !ok {
+			return reply
+		}
+		return Placed[T]{Placed: p, V: read(p.ID)}
+	}
+}
+
+// AnswerPlaced answers a create request like PlacedAnswer, with the entity
+// its command's step read (ReadPlaced), or, when that found none the
+// caller may see, the one byID reads.
+func AnswerPlaced[T any](w http.ResponseWriter, r *http.Request, p Placed[T], byID func(*http.Request, string) (*T, *Error),
+	href func(*T) string) {
+	if p.V == nil || !Visible(r, p.V) {
+		PlacedAnswer(w, r, byID, p.ID, p.Duplicate, href)
+		return
+	}
+	answerPlaced(w, p.V, p.Duplicate, href)
 }
 
 // MapAll maps each of xs to the wire.

@@ -271,23 +271,15 @@ func (s quotes) postQuote(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	var err error
-	if e := s.n.Query(r.Context(), func() { err = s.n.COM.Check(*req) }); e != nil {
-		tmf630.WriteError(w, e)
-		return
-	}
-	if err != nil {
-		tmf630.WriteError(w, tmf630.NewError(http.StatusBadRequest, err.Error()))
-		return
-	}
+	checked := *req
 	req.Key = tmf630.KeyOf(r, "")
-	reply, e := s.n.Command(r.Context(), engine.COM, *req)
+	reply, e := s.n.CommandWith(r.Context(), engine.COM, *req, engine.Around{
+		Check: func() error { return s.n.COM.Check(checked) }, Read: tmf630.ReadPlaced(s.readQuote)})
 	if e != nil {
 		tmf630.WriteError(w, e)
 		return
 	}
-	placed := reply.(com.Placed)
-	tmf630.PlacedAnswer(w, r, s.quoteByID, placed.ID, placed.Duplicate, func(v *Quote) string { return v.Href })
+	tmf630.AnswerPlaced(w, r, reply.(tmf630.Placed[Quote]), s.quoteByID, func(v *Quote) string { return v.Href })
 }
 
 // quote maps a quote to the wire.

@@ -10,6 +10,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/api/tmf648"
 	"github.com/ordertwin/ordertwin/core/approval"
+	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/scenarios"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -132,4 +133,34 @@ func TestApprovalUnsigned(t *testing.T) {
 	assert.Equal(t, "approved", q.Authorization[0].State)
 	assert.Empty(t, q.Authorization[0].SignatureRepresentation)
 	assert.Empty(t, q.ContentDigest)
+}
+
+// A quote the catalog does not offer is a 400 that names what is wrong,
+// checked when the engine takes the create command: nothing is logged or
+// placed. The quote it then takes is answered as its step left it.
+func TestQuoteCheckedAndReadInItsCommand(t *testing.T) {
+	taken := store.NewMemory()
+	l := apitest.ServeLiveWith(t, scenarios.Options{Log: taken})
+	defer l.Stop()
+	q := apitest.WorkedQuote(t)
+	bad := q
+	bad.Speed = "9G-sym"
+	var e tmf630.Error
+	w := l.Do(t, "POST", quotesPath, tmf648.NewQuoteBody(bad, "AUD"), &e)
+	assert.Equal(t, http.StatusBadRequest, w.Code, w.Body.String())
+	assert.Contains(t, e.Message, `speed "9G-sym" is not offered with`)
+	assert.Empty(t, taken.Inputs(), "the command was not logged")
+	var quotes []tmf648.Quote
+	l.Do(t, "GET", quotesPath, nil, &quotes)
+	assert.Empty(t, quotes)
+
+	var placed tmf648.Quote
+	w = l.Do(t, "POST", quotesPath, tmf648.NewQuoteBody(q, "AUD"), &placed)
+	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
+	assert.Len(t, taken.Inputs(), 1)
+	assert.Equal(t, placed.Href, w.Header().Get("Location"))
+	var read tmf648.Quote
+	l.Do(t, "GET", quotesPath+"/"+placed.ID, nil, &read)
+	assert.Equal(t, placed.ID, read.ID)
+	assert.Equal(t, len(q.Sites), len(placed.QuoteItem), "the whole quote, read in its step")
 }
