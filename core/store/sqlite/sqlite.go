@@ -107,7 +107,7 @@ func Open(file string, opt Options) (*Store, error) {
 	// (a shelving reads its pack) and wrote after another connection (the
 	// outbox's cursors) committed would fail at once with SQLITE_BUSY,
 	// which no busy timeout waits out.
-	q := url.Values{"_pragma": {"journal_mode(WAL)", "synchronous(" + string(sync) + ")", "busy_timeout(5000)", "foreign_keys(1)",
+	q := url.Values{"_pragma": {"journal_mode(WAL)", "synchronous(" + string(sync) + ")", fmt.Sprintf("busy_timeout(%d)", busyMillis), "foreign_keys(1)",
 		"wal_autocheckpoint(0)", "temp_store(MEMORY)"}, "_txlock": {"immediate"}}
 	db, err := sql.Open("sqlite", "file:"+file+"?"+q.Encode())
 	if err != nil {
@@ -302,6 +302,7 @@ func (s *Store) Commit(records []store.Record, inputs []store.Input) error {
 			return nil
 		}
 	}
+	s.checkpoints.restart(s.db)
 	tx, err := s.db.Begin()
 	if err != nil {
 		return fmt.Errorf("sqlite store: %w", err)
