@@ -39,6 +39,9 @@ type checkpointer struct {
 	stop    chan struct{}
 	done    chan struct{}
 	written int // bytes committed since the last nudge; the writer's, under Store.mu
+	// dirty says something was committed since the last run: an idle
+	// store is not checkpointed ten times a second for nothing.
+	dirty atomic.Bool
 	// long is set when a passive run leaves more than walFrames frames in
 	// the WAL: the writer starts it over (restart) before its next commit.
 	long atomic.Bool
@@ -68,7 +71,11 @@ func (c *checkpointer) run() {
 		case <-c.stop:
 			return
 		case <-tick.C:
+			if !c.dirty.Swap(false) {
+				continue
+			}
 		case <-c.nudge:
+			c.dirty.Store(false)
 		}
 		c.checkpoint()
 	}
@@ -132,6 +139,7 @@ func (c *checkpointer) restart(db *sql.DB) {
 // wrote counts n bytes committed, and wakes the checkpointer once enough
 // have been since its last run.
 func (c *checkpointer) wrote(n int) {
+	c.dirty.Store(true)
 	if c.written += n; c.written < checkpointBytes {
 		return
 	}

@@ -89,6 +89,11 @@ func (s *Store) Shelve(docs []store.Doc) error {
 	}
 	s.shelfPrefixes = shared
 	packs.tx = nil
+	n := 0
+	for _, d := range docs {
+		n += len(d.Body)
+	}
+	s.checkpoints.wrote(n)
 	for kind := range alone {
 		packs.alone[kind] = true
 	}
