@@ -5,10 +5,12 @@
 package tmf622
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
@@ -148,7 +150,7 @@ func (s ordering) postProductOrder(w http.ResponseWriter, r *http.Request) {
 		s.postChange(w, r, in)
 		return
 	}
-	if e := s.checkProductOrder(r, in); e != nil {
+	if e := s.checkOfferings(in); e != nil {
 		tmf630.WriteError(w, e)
 		return
 	}
@@ -156,8 +158,32 @@ func (s ordering) postProductOrder(w http.ResponseWriter, r *http.Request) {
 		t, _ := time.Parse(time.RFC3339, in.RequestedCompletionDate) // checked by DecodeProductOrder
 		in.requested = max(t.Sub(s.n.Epoch), 0)
 	}
-	reply, e := s.n.CommandWith(r.Context(), engine.COM, com.OrderRequest{Order: in.order(), Key: tmf630.KeyOf(r, "")},
-		engine.Around{Read: tmf630.ReadPlaced(s.readProductOrder)})
+	// The quote the order names is checked when the engine takes the
+	// order, in the same command: unless it has left memory (a retry of
+	// the order it placed), then as the shelf keeps it, before.
+	msg := com.OrderRequest{Order: in.order(), Key: tmf630.KeyOf(r, "")}
+	around := engine.Around{Read: tmf630.ReadPlaced(s.readProductOrder)}
+	var absent atomic.Bool // set on the engine's goroutine
+	if len(in.Quote) > 0 {
+		around.Check = func() error {
+			l := s.lookQuote(r, in)
+			if !l.ok {
+				absent.Store(true)
+				return errQuoteAbsent
+			}
+			if e := s.judgeQuote(r, in, l); e != nil {
+				return e
+			}
+			return nil
+		}
+	}
+	reply, e := s.n.CommandWith(r.Context(), engine.COM, msg, around)
+	if absent.Load() {
+		if e = s.checkProductOrder(r, in); e == nil {
+			around.Check = nil
+			reply, e = s.n.CommandWith(r.Context(), engine.COM, msg, around)
+		}
+	}
 	if e != nil {
 		tmf630.WriteError(w, e)
 		return
@@ -253,11 +279,32 @@ func changeKey(r *http.Request, in *productOrderIn) string {
 }
 
 // checkProductOrder checks what the order names against what exists: the
-// offerings in the catalog, the quote and its sites in COM. An order that
-// names nothing wrong is placed, and COM's own validation (contract,
-// credit, feasibility) may still reject it, as TMF622's rejected state
-// says.
+// offerings in the catalog, the quote and its sites in COM, or on the
+// shelf once the quote has left memory with its order. An order that names
+// nothing wrong is placed, and COM's own validation (contract, credit,
+// feasibility) may still reject it, as TMF622's rejected state says.
 func (s ordering) checkProductOrder(r *http.Request, in *productOrderIn) *tmf630.Error {
+	if e := s.checkOfferings(in); e != nil || len(in.Quote) == 0 {
+		return e
+	}
+	var l quoteLook
+	if e := s.n.Query(r.Context(), func() { l = s.lookQuote(r, in) }); e != nil {
+		return e
+	}
+	if !l.ok {
+		// A quote leaves memory with its order: a retry of that order
+		// names it, and COM answers it with the order it placed.
+		var e *tmf630.Error
+		if l.quote, l.ok, e = tmf630.Unshelved(s.n, com.QuoteShelfKind, in.Quote[0].ID, com.ShelvedQuote); e != nil {
+			return e
+		}
+	}
+	return s.judgeQuote(r, in, l)
+}
+
+// checkOfferings checks that the offerings the order names are in the
+// catalog.
+func (s ordering) checkOfferings(in *productOrderIn) *tmf630.Error {
 	for i, it := range in.ProductOrderItem {
 		if it.ProductOffering != nil {
 			if _, err := s.n.Catalog.Offering(it.ProductOffering.ID); err != nil {
@@ -265,34 +312,42 @@ func (s ordering) checkProductOrder(r *http.Request, in *productOrderIn) *tmf630
 			}
 		}
 	}
-	if len(in.Quote) == 0 {
-		return nil
-	}
-	var quote com.QuoteView
-	var ok, again bool
-	inFlight := 0
+	return nil
+}
+
+// errQuoteAbsent says the quote an order names is not in COM's memory.
+var errQuoteAbsent = errors.New("the quote is not in memory")
+
+// quoteLook is what a product order's check reads of the quote it names,
+// on the engine's goroutine: the quote (ok: found in memory), and for a
+// caller bound to a party, its orders in flight and whether this order is
+// a retry of one of them.
+type quoteLook struct {
+	quote     com.QuoteView
+	ok, again bool
+	inFlight  int
+}
+
+func (s ordering) lookQuote(r *http.Request, in *productOrderIn) quoteLook {
+	var l quoteLook
 	_, scoped := tmf630.Caller(r)
-	if e := s.n.Query(r.Context(), func() {
-		if quote, ok = s.n.COM.Quote(in.Quote[0].ID); ok && scoped {
-			inFlight = s.quota.InFlight.count(s.n.COM, quote.Customer.ID)
-			again = inFlight >= s.quota.max() && s.hasOrder(quote.Customer.ID, in.ExternalID)
-		}
-	}); e != nil {
-		return e
+	if l.quote, l.ok = s.n.COM.Quote(in.Quote[0].ID); l.ok && scoped {
+		l.inFlight = s.quota.InFlight.count(s.n.COM, l.quote.Customer.ID)
+		l.again = l.inFlight >= s.quota.max() && s.hasOrder(l.quote.Customer.ID, in.ExternalID)
 	}
-	if !ok {
-		// A quote leaves memory with its order: a retry of that order
-		// names it, and COM answers it with the order it placed.
-		var e *tmf630.Error
-		if quote, ok, e = tmf630.Unshelved(s.n, com.QuoteShelfKind, in.Quote[0].ID, com.ShelvedQuote); e != nil {
-			return e
-		}
-	}
-	if !ok || !tmf630.Sees(r, quote.Customer.ID) {
+	return l
+}
+
+// judgeQuote checks the order against the quote it names, as l read it:
+// the caller may see it, its party is within its quota of orders in
+// flight, and the order's items are the quote's.
+func (s ordering) judgeQuote(r *http.Request, in *productOrderIn, l quoteLook) *tmf630.Error {
+	if !l.ok || !tmf630.Sees(r, l.quote.Customer.ID) {
 		return tmf630.NewError(http.StatusBadRequest, "quote[0].id: no quote "+strconv.Quote(in.Quote[0].ID))
 	}
-	if quota := s.quota.max(); scoped && !again && inFlight >= quota {
-		e := tmf630.NewError(http.StatusTooManyRequests, fmt.Sprintf("party %s has %d product orders in flight, the most allowed: place more once some end", quote.Customer.ID, inFlight))
+	_, scoped := tmf630.Caller(r)
+	if quota := s.quota.max(); scoped && !l.again && l.inFlight >= quota {
+		e := tmf630.NewError(http.StatusTooManyRequests, fmt.Sprintf("party %s has %d product orders in flight, the most allowed: place more once some end", l.quote.Customer.ID, l.inFlight))
 		e.RetryAfter = 60
 		return e
 	}
@@ -300,9 +355,9 @@ func (s ordering) checkProductOrder(r *http.Request, in *productOrderIn) *tmf630
 		if it.QuoteItem == nil {
 			continue
 		}
-		if !hasSite(quote.Request.Sites, it.QuoteItem.ID) {
+		if !hasSite(l.quote.Request.Sites, it.QuoteItem.ID) {
 			return tmf630.NewError(http.StatusBadRequest, tmf630.Field("productOrderItem", i, "quoteItem.id")+": "+
-				strconv.Quote(it.QuoteItem.ID)+" is not an item of quote "+quote.ID)
+				strconv.Quote(it.QuoteItem.ID)+" is not an item of quote "+l.quote.ID)
 		}
 	}
 	return nil

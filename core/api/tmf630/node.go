@@ -84,8 +84,8 @@ func (n *Node) Command(ctx context.Context, to engine.Address, msg any) (any, *E
 }
 
 // CommandWith is Command with a check before and a read after, made on
-// the engine's goroutine (engine.Around): a failed check is a 400 TMF Error
-// with the check's error, and the command changed nothing.
+// the engine's goroutine (engine.Around): a failed check is the TMF Error
+// it returned, or a 400 with its error, and the command changed nothing.
 func (n *Node) CommandWith(ctx context.Context, to engine.Address, msg any, around engine.Around) (any, *Error) {
 	d := n.Timeout
 	if d <= 0 {
@@ -95,6 +95,9 @@ func (n *Node) CommandWith(ctx context.Context, to engine.Address, msg any, arou
 	defer cancel()
 	v, err := n.Engine.CommandWith(ctx, to, msg, around)
 	if ce := (*engine.CheckError)(nil); errors.As(err, &ce) {
+		if te := (*Error)(nil); errors.As(ce.Err, &te) {
+			return nil, te // the check's own
+		}
 		return nil, NewError(http.StatusBadRequest, ce.Error())
 	}
 	if errors.Is(err, engine.ErrRefused) {
