@@ -62,24 +62,11 @@ func (w *Wall) WaitUntil(ctx context.Context, at time.Duration) error {
 // (Query).
 func (e *Engine) Behind() time.Duration {
 	p, ok := e.clock.(Presenter)
-	next, waits := e.firstDue()
+	next, waits := e.NextDue()
 	if !ok || !waits {
 		return 0
 	}
 	return max(0, p.Present()-next)
-}
-
-// firstDue is the time of the earliest input not yet handled: the
-// present instant's while inputs of it wait, else the queue's next; none
-// (waits false) when nothing is queued.
-func (e *Engine) firstDue() (at time.Duration, waits bool) {
-	switch {
-	case e.due.len() > 0:
-		return e.now, true
-	case e.queue.len() > 0:
-		return e.queue.next(), true
-	}
-	return 0, false
 }
 
 // taking is the virtual time at which the engine takes the inputs
@@ -97,7 +84,7 @@ func (e *Engine) taking() time.Duration {
 		return e.now
 	}
 	at := p.Present()
-	if next, waits := e.firstDue(); waits {
+	if next, waits := e.NextDue(); waits {
 		at = min(at, next)
 	}
 	return max(at, e.now)
