@@ -609,14 +609,11 @@ func (e *Engine) step() error {
 // send gives a command its answer.
 func (a reply) send() {
 	switch err := a.v.(type) {
-	case *Refusal:
-		a.to.send(result{err: err})
-		return
-	case *CheckError:
-		a.to.send(result{err: err})
-		return
+	case *Refusal, *CheckError:
+		a.to.send(result{err: err.(error)})
+	default:
+		a.to.send(result{v: a.v})
 	}
-	a.to.send(result{v: a.v})
 }
 
 // replier turns adapter answers into inputs for the calling component.
