@@ -159,6 +159,9 @@ type Engine struct {
 	// for their answers (outside.go); replaying is set while Replay runs.
 	outside   outside
 	replaying bool
+	// stopAt, when not 0, is the count of inputs a replay stops at
+	// (ReplayTo): no step goes beyond it.
+	stopAt uint64
 }
 
 // LastChange is the time of the latest committed record: when something
@@ -482,7 +485,11 @@ func (e *Engine) step() error {
 	out := &e.out
 	out.reset()
 	at := e.now
-	for n := 0; n < e.batchSize; n++ {
+	limit := e.batchSize
+	if e.stopAt > 0 {
+		limit = min(limit, int(e.stopAt-e.processed))
+	}
+	for n := 0; n < limit; n++ {
 		in, ok := e.next(at)
 		if !ok {
 			break

@@ -18,15 +18,44 @@ import (
 // store.Resume). Serve then carries on from there on the engine's own
 // clock.
 func (e *Engine) Replay(ctx context.Context, logged []store.Input, caught func() bool) error {
+	return e.replay(ctx, logged, caught, nil)
+}
+
+// ReplayTo is Replay that stops at a point the serving engine marked (a
+// snapshot taken beside it, SnapshotPolicy.Take): once it has handled
+// to.Inputs inputs, which must have made to.Records records. The inputs
+// logged from that point on are left to a restart from the snapshot.
+func (e *Engine) ReplayTo(ctx context.Context, logged []store.Input, to store.Snapshot) error {
+	if to.Inputs < e.processed {
+		return fmt.Errorf("replay to input %d: the engine is at %d already", to.Inputs, e.processed)
+	}
+	return e.replay(ctx, logged, nil, &to)
+}
+
+// replay is Replay, or ReplayTo when to is set.
+func (e *Engine) replay(ctx context.Context, logged []store.Input, caught func() bool, to *store.Snapshot) error {
 	clock := e.clock
 	e.clock = Virtual{}
 	defer func() { e.clock = clock }()
 	e.running, e.replaying = true, true
 	defer func() { e.running, e.replaying = false, false }()
+	if to != nil {
+		e.stopAt = to.Inputs
+		defer func() { e.stopAt = 0 }()
+	}
 	logged = e.takeReads(logged)
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		if to != nil && e.processed == to.Inputs {
+			if err := e.commit(); err != nil {
+				return err
+			}
+			if e.recorded != to.Records {
+				return fmt.Errorf("replay to input %d: %d records, but the engine had made %d", to.Inputs, e.recorded, to.Records)
+			}
+			return nil
 		}
 		for len(logged) > 0 && logged[0].Before <= e.processed {
 			in := logged[0]
@@ -40,7 +69,7 @@ func (e *Engine) Replay(ctx context.Context, logged []store.Input, caught func()
 			e.Inject(max(in.At, e.now), Address(in.To), msg)
 			logged = logged[1:]
 		}
-		if len(logged) == 0 && caught() {
+		if to == nil && len(logged) == 0 && caught() {
 			return e.commit()
 		}
 		if e.due.len() == 0 {

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/gob"
 	"errors"
@@ -446,6 +447,15 @@ type SnapshotPolicy struct {
 	Interval time.Duration
 	// Told, when set, is told of each snapshot taken, or why it failed.
 	Told func(s store.Snapshot, took SnapshotTook, err error)
+	// Take, when set, takes the snapshots beside the engine, which then
+	// never stands still for one: the engine marks the point, between two
+	// steps (at, with no body: the inputs handled, the records made, the
+	// virtual time), and Take, on a goroutine of its own once the point's
+	// records are committed, returns the state the engine had there,
+	// rebuilt from the store in a process of its own
+	// (system.TakeSnapshot). Store keeps it. ctx ends when the engine
+	// stops: then the engine encodes the last snapshot itself.
+	Take func(ctx context.Context, at store.Snapshot) (store.Snapshot, error)
 }
 
 // SnapshotTook is what a snapshot cost: Stood, the engine standing still
@@ -485,8 +495,10 @@ type snapshots struct {
 	// cost is how long the latest snapshot took, encoded and written, in
 	// nanoseconds (written by the goroutine that writes it).
 	cost atomic.Int64
-	// saving is closed once the snapshot being written is kept.
+	// saving is closed once the snapshot being written is kept; beside
+	// says it is taken beside the engine (Take), which stop cancels.
 	saving chan struct{}
+	beside context.CancelFunc
 }
 
 // due reports whether a snapshot is due, after processed inputs.
@@ -502,11 +514,15 @@ func (s *snapshots) due(processed uint64) bool {
 }
 
 // saved waits until the snapshot being written, if any, is kept (or
-// failed): it reads the engine's buffers.
+// failed): it reads the engine's buffers. One taken beside the engine is
+// cut short.
 func (e *Engine) saved() {
 	if e.snaps.saving != nil {
+		if e.snaps.beside != nil {
+			e.snaps.beside()
+		}
 		<-e.snaps.saving
-		e.snaps.saving = nil
+		e.snaps.saving, e.snaps.beside = nil, nil
 	}
 }
 
@@ -522,7 +538,7 @@ func (e *Engine) save(wait bool) {
 	if e.snaps.saving != nil {
 		select {
 		case <-e.snaps.saving:
-			e.snaps.saving = nil
+			e.snaps.saving, e.snaps.beside = nil, nil
 		default:
 			if !wait {
 				return // the last one is still being written
@@ -531,6 +547,10 @@ func (e *Engine) save(wait bool) {
 		}
 	}
 	if e.snaps.Store == nil || e.due.len() > 0 || e.taken > 0 || e.processed == e.snaps.last {
+		return
+	}
+	if e.snaps.Take != nil && !wait {
+		e.saveBeside()
 		return
 	}
 	began := time.Now()
@@ -560,4 +580,51 @@ func (e *Engine) save(wait bool) {
 		<-done
 		e.snaps.saving = nil
 	}
+}
+
+// saveBeside marks the point a snapshot is taken at and has it taken
+// beside the engine (SnapshotPolicy.Take) once the point's records are
+// committed: the engine hands them over and goes on. A snapshot that
+// fails costs its time like one that succeeds (the next waits nine times
+// as long): one that cannot be taken is not tried at every step.
+func (e *Engine) saveBeside() {
+	began := time.Now()
+	if err := e.commit(); err != nil {
+		return // the committer's failure: the engine stops or retries
+	}
+	at := store.Snapshot{Inputs: e.processed, Records: e.recorded, At: e.now}
+	committed := make(chan struct{})
+	if c := e.committer; c != nil {
+		e.held = append(e.held, heldAnswer{batch: e.nextBatch(), q: &query{durable: committed}})
+		e.health.holding.Store(true)
+		e.release()
+	} else {
+		close(committed)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	e.snaps.saving, e.snaps.beside = done, cancel
+	e.snaps.last, e.snaps.lastAt = e.processed, began
+	go func() {
+		defer close(done)
+		defer cancel()
+		var s store.Snapshot
+		var err error
+		select {
+		case <-committed:
+			if s, err = e.snaps.Take(ctx, at); err == nil {
+				err = e.snaps.Store.SaveSnapshot(s)
+			}
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+		took := time.Since(began)
+		e.snaps.cost.Store(int64(took))
+		if e.snaps.Told != nil && ctx.Err() == nil {
+			if err != nil {
+				s = at
+			}
+			e.snaps.Told(s, SnapshotTook{Took: took}, err)
+		}
+	}()
 }

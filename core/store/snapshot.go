@@ -112,3 +112,23 @@ func (m *Memory) LatestSnapshot() (Snapshot, bool, error) {
 	}
 	return *m.snap.latest, true, nil
 }
+
+// Cut is what a store held at one of its commits: its latest snapshot and
+// the records and inputs committed after it, up to and with that commit. A
+// replay of the inputs from the snapshot, checked against the records,
+// rebuilds the state the writer's engine had when it handed that commit
+// over: a process beside the writer takes a snapshot that way without
+// stopping it (system.TakeSnapshot).
+type Cut struct {
+	// Snapshot is the latest snapshot, nil when there is none.
+	Snapshot *Snapshot
+	Records  []Record
+	Inputs   []Input
+}
+
+// Cutter is a store that a process other than its writer can read whole at
+// one commit while the writer goes on (Cut): one whose commits land whole
+// and whose records and inputs are never changed once committed.
+type Cutter interface {
+	Cut() (Cut, error)
+}

@@ -2,6 +2,7 @@ package system
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -75,25 +76,74 @@ func ReplayFrom[N Node](ctx context.Context, st store.Durable, build func(store.
 	if err != nil {
 		return none, err
 	}
-	journal := store.Resume(st, held)
+	n, err := replayCut(ctx, st, build, store.Cut{Snapshot: snap, Records: held, Inputs: inputs}, nil)
+	if err != nil {
+		return none, err
+	}
+	if snap != nil || len(held) > 0 || len(inputs) > 0 {
+		log.Info("resumed", "snapshot", snap != nil, "fromInput", from.Inputs, "records", len(held), "commands", len(inputs),
+			"inputs", n.Node().Engine.Processed(), "took", time.Since(began).String())
+	}
+	return n, nil
+}
+
+// replayCut builds a node on st with build, restores the cut's snapshot
+// and replays its inputs, each record checked against its records: all
+// of them, or up to the point to (engine.ReplayTo) when it is set.
+func replayCut[N Node](ctx context.Context, st store.Durable, build func(store.Journal, store.InputLog) (N, error),
+	cut store.Cut, to *store.Snapshot) (N, error) {
+	var none N
+	journal := store.Resume(st, cut.Records)
 	n, err := build(journal, st)
 	if err != nil {
 		return none, err
 	}
 	e := n.Node().Engine
-	if snap != nil {
-		if err := e.Restore(*snap); err != nil {
+	if cut.Snapshot != nil {
+		if err := e.Restore(*cut.Snapshot); err != nil {
 			return none, err
 		}
 	}
-	if len(held) > 0 || len(inputs) > 0 {
-		if err := e.Replay(ctx, inputs, journal.Caught); err != nil {
-			return none, err
-		}
+	switch {
+	case to != nil:
+		err = e.ReplayTo(ctx, cut.Inputs, *to)
+	case len(cut.Records) > 0 || len(cut.Inputs) > 0:
+		err = e.Replay(ctx, cut.Inputs, journal.Caught)
 	}
-	if snap != nil || len(held) > 0 || len(inputs) > 0 {
-		log.Info("resumed", "snapshot", snap != nil, "fromInput", from.Inputs, "records", len(held), "commands", len(inputs),
-			"inputs", e.Processed(), "took", time.Since(began).String())
+	return n, err
+}
+
+// TakeSnapshot takes the snapshot of a node at a point its serving engine
+// marked (engine.SnapshotPolicy.Take) without stopping it, in a process
+// beside it: it builds the node with build on the store, frozen
+// (store.Freeze: this process writes nothing), and rebuilds the state the
+// engine had at the point from the latest snapshot, replaying what
+// followed and checking every record against the journal as a restart
+// does (store.Cutter: the store holds the point's commit), then encodes
+// it. The writer keeps it (store.Snapshots).
+func TakeSnapshot[N Node](ctx context.Context, st store.Durable, build func(store.Journal, store.InputLog) (N, error), at store.Snapshot) (store.Snapshot, error) {
+	cutter, ok := st.(store.Cutter)
+	if !ok {
+		return store.Snapshot{}, fmt.Errorf("take snapshot: the store (%T) cannot be read beside its writer", st)
 	}
-	return n, nil
+	cut, err := cutter.Cut()
+	if err != nil {
+		return store.Snapshot{}, fmt.Errorf("take snapshot: %w", err)
+	}
+	var from store.Snapshot
+	if cut.Snapshot != nil {
+		from = *cut.Snapshot
+	}
+	switch {
+	case from.Inputs > at.Inputs:
+		return store.Snapshot{}, fmt.Errorf("take snapshot at input %d: the latest snapshot is after it, at %d", at.Inputs, from.Inputs)
+	case from.Records+uint64(len(cut.Records)) < at.Records:
+		return store.Snapshot{}, fmt.Errorf("take snapshot at input %d: the store holds %d records, not yet the %d made by then",
+			at.Inputs, from.Records+uint64(len(cut.Records)), at.Records)
+	}
+	n, err := replayCut(ctx, store.Freeze(st), build, cut, &at)
+	if err != nil {
+		return store.Snapshot{}, fmt.Errorf("take snapshot at input %d: %w", at.Inputs, err)
+	}
+	return n.Node().Engine.Snapshot()
 }
