@@ -48,6 +48,15 @@ const crashServeLogEnv = "ORDERTWIN_CRASH_SERVE_LOG"
 
 // TestMain lets the test binary serve, for the crash test.
 func TestMain(m *testing.M) {
+	if helping, _ := snapshotHelping(); helping {
+		// A snapshot helper of a server these tests run (serve
+		// --snapshot-by helper): this binary is the program.
+		if err := serveCmd(context.Background(), os.Args[2:], os.Stdout, os.Stderr); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		os.Exit(0)
+	}
 	if args := os.Getenv(crashServeEnv); args != "" {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 		var logs io.Writer = io.Discard

@@ -91,6 +91,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	suspendWindow := fs.Duration("hub-suspend-window", 15*time.Minute, "see --hub-suspend-after")
 	snapEvery := fs.Uint64("snapshot-every", engine.DefaultSnapshotEvery, "take a snapshot of the running system after this many inputs (a restart replays only what follows the latest); never sooner than nine times the last one's cost after it")
 	snapInterval := fs.Duration("snapshot-interval", engine.DefaultSnapshotInterval, "take a snapshot after this much wall time at the latest (and always on a clean stop)")
+	snapBy := fs.String("snapshot-by", "helper", "who encodes the snapshots while serving: helper (a process of its own rebuilds the state from the store, the engine never standing still for one) or engine (the engine, standing still meanwhile); on PostgreSQL the engine; the last, on a clean stop, always the engine")
 	adaptersFile := fs.String("adapters", "", "the adapters file (docs/adapters.md): per system, the twin (the default) or a real adapter with its endpoints and credentials")
 	retention := fs.String("retention", tmf.FormatOffset(defaultRetention), "how long (virtual time, ISO 8601) a finished product, service or resource order stays in memory before the APIs read it from the store, such as P7D; PT0S keeps every one")
 	shards := fs.Int("shards", 0, "with --db postgres://…: serve as one instance of a deployment of several, its orders spread over this many shards by customer (fixed when the deployment is first served); the instance runs its share of them and takes over those of an instance that ends")
@@ -100,7 +101,8 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	if *cpuProfile != "" {
+	helping, helpAt := snapshotHelping()
+	if *cpuProfile != "" && !helping {
 		stop, err := profileCPU(*cpuProfile)
 		if err != nil {
 			return fmt.Errorf("serve: --cpuprofile: %w", err)
@@ -124,6 +126,9 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if *snapEvery == 0 || *snapInterval <= 0 {
 		return errors.New("serve: --snapshot-every and --snapshot-interval must be positive")
+	}
+	if *snapBy != "helper" && *snapBy != "engine" {
+		return fmt.Errorf("serve: --snapshot-by %q: want helper or engine", *snapBy)
 	}
 	keep, err := tmf.ParseOffset(*retention)
 	if err != nil || keep < 0 {
@@ -195,6 +200,12 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return serveSharded(ctx, shardServe{sc: sc, db: *db, shards: *shards, self: strings.TrimSuffix(*advertise, "/"), co: co, opt: opt, log: log},
 			shardedHTTP{addr: *addr, tls: tlsConfig, guard: guard, hubAllow: hubAllow, hubQuota: *hubQuota, orderQuota: *orderQuota,
 				suspendAfter: *suspendAfter, suspendWindow: *suspendWindow}, stdout)
+	}
+	if helping {
+		return helpSnapshot(ctx, helpAt, sc, *db, co, opt, stdout, log)
+	}
+	if *snapBy == "helper" && !postgres.IsURL(*db) {
+		opt.Snapshots.Take = snapshotHelper(args, log)
 	}
 	// The server holds its store: a compaction waits until it stops.
 	release, err := holdStore(*db)
@@ -388,16 +399,32 @@ func resume(ctx context.Context, sc *scenarios.Scenario, db string, co serveCloc
 
 // resumeOn is resume on an open store, named name in messages.
 func resumeOn(ctx context.Context, sc *scenarios.Scenario, st store.Durable, name string, co serveClockOptions, opt scenarios.Options, log *slog.Logger) (*scenarios.System, *engine.Pausable, error) {
-	_, served, err := st.Meta("scenario")
+	opt, clock, err := storeOptions(sc, st, name, co, opt, log)
 	if err != nil {
 		return nil, nil, err
 	}
+	opt.Snapshots.Store = st
+	sys, err := replay(ctx, sc, st, opt, log)
+	if err != nil {
+		return nil, nil, fmt.Errorf("serve: resume %s: %w", name, err)
+	}
+	return sys, clock, nil
+}
+
+// storeOptions completes opt with what the store keeps of the system it
+// serves (its clock, the stages' keys, the retention), set when the store
+// is new.
+func storeOptions(sc *scenarios.Scenario, st store.Durable, name string, co serveClockOptions, opt scenarios.Options, log *slog.Logger) (scenarios.Options, *engine.Pausable, error) {
+	_, served, err := st.Meta("scenario")
+	if err != nil {
+		return opt, nil, err
+	}
 	clock, err := serveClock(st, sc, co)
 	if err != nil {
-		return nil, nil, fmt.Errorf("serve: --db %s: %w", name, err)
+		return opt, nil, fmt.Errorf("serve: --db %s: %w", name, err)
 	}
 	if opt.StageKeys, err = stageKeys(st, !served); err != nil {
-		return nil, nil, fmt.Errorf("serve: --db %s: %w", name, err)
+		return opt, nil, fmt.Errorf("serve: --db %s: %w", name, err)
 	}
 	// A store first served before decisions were signed has no keys:
 	// it goes on unsigned, so that its replay decides as it ran.
@@ -408,14 +435,10 @@ func resumeOn(ctx context.Context, sc *scenarios.Scenario, st store.Durable, nam
 		}
 	}
 	if opt.Retention, err = storeRetention(st, co, !served); err != nil {
-		return nil, nil, fmt.Errorf("serve: --db %s: %w", name, err)
+		return opt, nil, fmt.Errorf("serve: --db %s: %w", name, err)
 	}
-	opt.Clock, opt.Snapshots.Store = clock, st
-	sys, err := replay(ctx, sc, st, opt, log)
-	if err != nil {
-		return nil, nil, fmt.Errorf("serve: resume %s: %w", name, err)
-	}
-	return sys, clock, nil
+	opt.Clock = clock
+	return opt, clock, nil
 }
 
 // replay builds the scenario's system on a store and brings it to where

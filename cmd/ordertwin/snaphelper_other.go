@@ -1,0 +1,9 @@
+//go:build !linux
+
+package main
+
+import "os/exec"
+
+func helperAttrs(*exec.Cmd) {}
+
+func lowerPriority(int) {}
