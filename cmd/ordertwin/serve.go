@@ -205,7 +205,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return helpSnapshot(ctx, helpAt, sc, *db, co, opt, stdout, log)
 	}
 	if *snapBy == "helper" && !postgres.IsURL(*db) {
-		opt.Snapshots.Take = snapshotHelper(args, log)
+		opt.Snapshots.Take = snapshotHelper(args)
 	}
 	// The server holds its store: a compaction waits until it stops.
 	release, err := holdStore(*db)
@@ -321,6 +321,11 @@ func snapshotLog(log *slog.Logger) func(store.Snapshot, engine.SnapshotTook, err
 	return func(s store.Snapshot, took engine.SnapshotTook, err error) {
 		if err != nil {
 			log.Warn("snapshot failed; restarts replay more until one succeeds", "err", err.Error())
+			return
+		}
+		if took.CPU > 0 {
+			log.Info("snapshot", "inputs", s.Inputs, "records", s.Records, "bytes", s.Size(),
+				"stood", took.Stood.String(), "took", took.Took.String(), "helperCPU", took.CPU.String())
 			return
 		}
 		log.Info("snapshot", "inputs", s.Inputs, "records", s.Records, "bytes", s.Size(),

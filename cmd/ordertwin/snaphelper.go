@@ -85,11 +85,11 @@ func helpSnapshot(ctx context.Context, at string, sc *scenarios.Scenario, db str
 // snapshotHelper is the Take of a server's snapshot policy, run with
 // args: it starts a helper at the point the engine marked and reads the
 // snapshot it writes.
-func snapshotHelper(args []string, log *slog.Logger) func(context.Context, store.Snapshot) (store.Snapshot, error) {
-	return func(ctx context.Context, at store.Snapshot) (store.Snapshot, error) {
+func snapshotHelper(args []string) func(context.Context, store.Snapshot) (store.Snapshot, time.Duration, error) {
+	return func(ctx context.Context, at store.Snapshot) (_ store.Snapshot, cpu time.Duration, _ error) {
 		exe, err := os.Executable()
 		if err != nil {
-			return store.Snapshot{}, fmt.Errorf("snapshot helper: %w", err)
+			return store.Snapshot{}, cpu, fmt.Errorf("snapshot helper: %w", err)
 		}
 		cmd := exec.CommandContext(ctx, exe, append([]string{"serve"}, args...)...)
 		cmd.Env = append(os.Environ(), snapshotHelperEnv+"="+strconv.FormatUint(at.Inputs, 10)+","+
@@ -98,28 +98,32 @@ func snapshotHelper(args []string, log *slog.Logger) func(context.Context, store
 		cmd.Stderr = stderr
 		out, err := cmd.StdoutPipe()
 		if err != nil {
-			return store.Snapshot{}, fmt.Errorf("snapshot helper: %w", err)
+			return store.Snapshot{}, cpu, fmt.Errorf("snapshot helper: %w", err)
 		}
 		helperAttrs(cmd)
 		if err := cmd.Start(); err != nil {
-			return store.Snapshot{}, fmt.Errorf("snapshot helper: %w", err)
+			return store.Snapshot{}, cpu, fmt.Errorf("snapshot helper: %w", err)
 		}
 		lowerPriority(cmd.Process.Pid)
 		snap, readErr := readHelped(out)
 		if readErr != nil {
 			io.Copy(io.Discard, out)
 		}
-		if err := cmd.Wait(); err != nil {
-			return store.Snapshot{}, fmt.Errorf("snapshot helper: %w: %s", err, stderr.String())
+		err = cmd.Wait()
+		if ps := cmd.ProcessState; ps != nil {
+			cpu = ps.UserTime() + ps.SystemTime()
+		}
+		if err != nil {
+			return store.Snapshot{}, cpu, fmt.Errorf("snapshot helper: %w: %s", err, stderr.String())
 		}
 		if readErr != nil {
-			return store.Snapshot{}, fmt.Errorf("snapshot helper: %w", readErr)
+			return store.Snapshot{}, cpu, fmt.Errorf("snapshot helper: %w", readErr)
 		}
 		if snap.Inputs != at.Inputs || snap.Records != at.Records {
-			return store.Snapshot{}, fmt.Errorf("snapshot helper: a snapshot after %d inputs and %d records, not %d and %d",
+			return store.Snapshot{}, cpu, fmt.Errorf("snapshot helper: a snapshot after %d inputs and %d records, not %d and %d",
 				snap.Inputs, snap.Records, at.Inputs, at.Records)
 		}
-		return snap, nil
+		return snap, cpu, nil
 	}
 }
 

@@ -453,16 +453,19 @@ type SnapshotPolicy struct {
 	// virtual time), and Take, on a goroutine of its own once the point's
 	// records are committed, returns the state the engine had there,
 	// rebuilt from the store in a process of its own
-	// (system.TakeSnapshot). Store keeps it. ctx ends when the engine
+	// (system.TakeSnapshot), and the processor time that took, which is
+	// then the snapshot's cost. Store keeps it. ctx ends when the engine
 	// stops: then the engine encodes the last snapshot itself.
-	Take func(ctx context.Context, at store.Snapshot) (store.Snapshot, error)
+	Take func(ctx context.Context, at store.Snapshot) (s store.Snapshot, cpu time.Duration, err error)
 }
 
 // SnapshotTook is what a snapshot cost: Stood, the engine standing still
 // while it encoded the state (no input handled, no command answered);
-// Took, until the store kept it (the rest written beside the engine).
+// Took, until the store kept it (the rest written beside the engine); CPU,
+// for one taken beside the engine (SnapshotPolicy.Take), the processor
+// time its taker spent.
 type SnapshotTook struct {
-	Stood, Took time.Duration
+	Stood, Took, CPU time.Duration
 }
 
 // The default snapshot policy (SnapshotPolicy).
@@ -559,7 +562,7 @@ func (e *Engine) save(wait bool) {
 	stood := e.snaps.lastAt.Sub(began)
 	if err != nil {
 		if e.snaps.Told != nil {
-			e.snaps.Told(t.Snapshot, SnapshotTook{stood, stood}, err)
+			e.snaps.Told(t.Snapshot, SnapshotTook{Stood: stood, Took: stood}, err)
 		}
 		return
 	}
@@ -573,7 +576,7 @@ func (e *Engine) save(wait bool) {
 		took := time.Since(began)
 		e.snaps.cost.Store(int64(took))
 		if e.snaps.Told != nil {
-			e.snaps.Told(s, SnapshotTook{stood, took}, err)
+			e.snaps.Told(s, SnapshotTook{Stood: stood, Took: took}, err)
 		}
 	}()
 	if wait {
@@ -584,9 +587,12 @@ func (e *Engine) save(wait bool) {
 
 // saveBeside marks the point a snapshot is taken at and has it taken
 // beside the engine (SnapshotPolicy.Take) once the point's records are
-// committed: the engine hands them over and goes on. A snapshot that
-// fails costs its time like one that succeeds (the next waits nine times
-// as long): one that cannot be taken is not tried at every step.
+// committed: the engine hands them over and goes on. Its cost is the
+// processor time its taker spent, not the wall time (a taker at a low
+// priority takes long on busy cores without costing the engine anything):
+// snapshots take at most a tenth of a core. A snapshot that fails costs
+// its time like one that succeeds (the next waits nine times as long): one
+// that cannot be taken is not tried at every step.
 func (e *Engine) saveBeside() {
 	began := time.Now()
 	if err := e.commit(); err != nil {
@@ -609,22 +615,23 @@ func (e *Engine) saveBeside() {
 		defer close(done)
 		defer cancel()
 		var s store.Snapshot
+		var cpu time.Duration
 		var err error
 		select {
 		case <-committed:
-			if s, err = e.snaps.Take(ctx, at); err == nil {
+			if s, cpu, err = e.snaps.Take(ctx, at); err == nil {
 				err = e.snaps.Store.SaveSnapshot(s)
 			}
 		case <-ctx.Done():
 			err = ctx.Err()
 		}
 		took := time.Since(began)
-		e.snaps.cost.Store(int64(took))
+		e.snaps.cost.Store(int64(cpu))
 		if e.snaps.Told != nil && ctx.Err() == nil {
 			if err != nil {
 				s = at
 			}
-			e.snaps.Told(s, SnapshotTook{Took: took}, err)
+			e.snaps.Told(s, SnapshotTook{Took: took, CPU: cpu}, err)
 		}
 	}()
 }
