@@ -241,6 +241,7 @@ func New(opt Options) *Engine {
 	_, e.direct = opt.Store.(*store.Memory)
 	e.shelf, _ = store.ShelfOf(opt.Store)
 	e.snaps.SnapshotPolicy = opt.Snapshots.withDefaults()
+	e.snaps.size.Store(-1)
 	return e
 }
 

@@ -170,6 +170,7 @@ func (e *Engine) takeInbox() error {
 		return err
 	}
 	e.taken += len(items)
+	e.snaps.commands += len(items)
 	for _, in := range items {
 		in.taken = true
 		e.inject(in)

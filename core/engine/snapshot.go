@@ -407,6 +407,7 @@ func (e *Engine) Restore(s store.Snapshot) error {
 	e.queue, e.due = inputQueue{}, fifo{}
 	e.processed, e.refusals, e.now, e.changed, e.recorded = st.Processed, st.Refusals, st.Now, st.Changed, st.Records
 	e.snaps.last = st.Processed
+	e.snaps.size.Store(int64(len(s.Body)))
 	e.outside.restore(st.Outside)
 	for _, in := range queue {
 		e.queue.push(in)
@@ -447,8 +448,9 @@ type SnapshotPolicy struct {
 	Interval time.Duration
 	// Told, when set, is told of each snapshot taken, or why it failed.
 	Told func(s store.Snapshot, took SnapshotTook, err error)
-	// Take, when set, takes the snapshots beside the engine, which then
-	// never stands still for one: the engine marks the point, between two
+	// Take, when set, takes the snapshots beside the engine while it is
+	// given commands (and the last snapshot was not small: besideMin),
+	// which then never stands still for one: the engine marks the point, between two
 	// steps (at, with no body: the inputs handled, the records made, the
 	// virtual time), and Take, on a goroutine of its own once the point's
 	// records are committed, returns the state the engine had there,
@@ -502,6 +504,10 @@ type snapshots struct {
 	// says it is taken beside the engine (Take), which stop cancels.
 	saving chan struct{}
 	beside context.CancelFunc
+	// commands counts the commands taken since the latest snapshot; size
+	// is the latest snapshot's, -1 before the first.
+	commands int
+	size     atomic.Int64
 }
 
 // due reports whether a snapshot is due, after processed inputs.
@@ -552,7 +558,7 @@ func (e *Engine) save(wait bool) {
 	if e.snaps.Store == nil || e.due.len() > 0 || e.taken > 0 || e.processed == e.snaps.last {
 		return
 	}
-	if e.snaps.Take != nil && !wait {
+	if e.besides(wait) {
 		e.saveBeside()
 		return
 	}
@@ -566,7 +572,8 @@ func (e *Engine) save(wait bool) {
 		}
 		return
 	}
-	e.snaps.last = e.processed
+	e.snaps.last, e.snaps.commands = e.processed, 0
+	e.snaps.size.Store(int64(t.pieces().Size()))
 	done := make(chan struct{})
 	e.snaps.saving = done
 	go func() {
@@ -584,6 +591,25 @@ func (e *Engine) save(wait bool) {
 		e.snaps.saving = nil
 	}
 }
+
+// besides says whether the snapshot due is taken beside the engine
+// (SnapshotPolicy.Take), or encoded by the engine. Beside, the engine never
+// stands still for it, but the taker handles again every input handled
+// since the latest snapshot: about as much work again as the engine did.
+// That buys something only while commands come in, whose answers would
+// wait out the pause, and when the pause would be long: an engine given no
+// command since the latest snapshot (a rollout of the scenario's own
+// orders, a quiet server), or whose latest snapshot was small (a pause of
+// a few milliseconds), encodes its own. The last one, on a clean stop
+// (wait), is always the engine's.
+func (e *Engine) besides(wait bool) bool {
+	size := e.snaps.size.Load()
+	return e.snaps.Take != nil && !wait && e.snaps.commands > 0 && (size < 0 || size >= besideMin)
+}
+
+// besideMin is the size of a snapshot under which the engine encodes the
+// next itself: a few milliseconds' pause.
+const besideMin = 1 << 20
 
 // saveBeside marks the point a snapshot is taken at and has it taken
 // beside the engine (SnapshotPolicy.Take) once the point's records are
@@ -610,7 +636,7 @@ func (e *Engine) saveBeside() {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	e.snaps.saving, e.snaps.beside = done, cancel
-	e.snaps.last, e.snaps.lastAt = e.processed, began
+	e.snaps.last, e.snaps.lastAt, e.snaps.commands = e.processed, began, 0
 	go func() {
 		defer close(done)
 		defer cancel()
@@ -620,7 +646,9 @@ func (e *Engine) saveBeside() {
 		select {
 		case <-committed:
 			if s, cpu, err = e.snaps.Take(ctx, at); err == nil {
-				err = e.snaps.Store.SaveSnapshot(s)
+				if err = e.snaps.Store.SaveSnapshot(s); err == nil {
+					e.snaps.size.Store(int64(s.Size()))
+				}
 			}
 		case <-ctx.Done():
 			err = ctx.Err()

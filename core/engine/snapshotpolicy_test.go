@@ -186,3 +186,65 @@ func TestSnapshotWrittenBesideTheEngine(t *testing.T) {
 		require.ErrorIs(t, <-done, context.Canceled)
 	})
 }
+
+// §2 snapshots taken beside the engine (SnapshotPolicy.Take): while it is
+// given commands, a serving engine only marks the point, once the point's
+// records are committed, and answers the next commands while the
+// snapshot is taken; the store keeps what Take gives. Once the latest
+// snapshot is small, or on a clean stop, the engine encodes its own.
+func TestSnapshotTakenBesideWhileCommanded(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		mem := store.NewMemory()
+		points, let := make(chan store.Snapshot, 1), make(chan struct{})
+		take := func(ctx context.Context, at store.Snapshot) (store.Snapshot, time.Duration, error) {
+			assert.Len(t, mem.Records(), int(at.Records), "taken once the point's records are committed")
+			points <- at
+			<-let
+			at.Body = []byte("beside")
+			return at, time.Millisecond, nil
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		e := New(Options{Clock: &Wall{Start: time.Now(), Scale: 1}, Store: mem, Log: mem, Codec: NewCodec(order{}),
+			Snapshots: SnapshotPolicy{Store: mem, Every: 1, Interval: time.Hour, Take: take}})
+		e.Handle(COM, &tally{})
+		done := make(chan error)
+		go func() { done <- e.Serve(ctx) }()
+
+		_, err := e.Command(context.Background(), COM, order{"first"})
+		require.NoError(t, err)
+		at := <-points
+		assert.Equal(t, uint64(1), at.Inputs)
+		assert.Equal(t, uint64(1), at.Records)
+		for n := 2; n <= 3; n++ {
+			got, err := e.Command(context.Background(), COM, order{"more"})
+			require.NoError(t, err, "answered while the snapshot is taken")
+			assert.Equal(t, n, got)
+		}
+		close(let)
+		synctest.Wait()
+		kept, ok, err := mem.LatestSnapshot()
+		require.NoError(t, err)
+		require.True(t, ok)
+		assert.Equal(t, "beside", string(kept.Body), "the store keeps what was taken beside")
+		assert.Equal(t, uint64(1), kept.Inputs)
+
+		time.Sleep(10 * time.Millisecond) // the bubble's clock: past nine times its cost
+		_, err = e.Command(context.Background(), COM, order{"fourth"})
+		require.NoError(t, err)
+		synctest.Wait()
+		select {
+		case <-points:
+			t.Fatal("a small state taken beside the engine")
+		default:
+		}
+		kept, _, err = mem.LatestSnapshot()
+		require.NoError(t, err)
+		assert.Contains(t, string(kept.Body), "count 0000000", "a small state: the engine encodes its own")
+		assert.Greater(t, kept.Inputs, uint64(1))
+		cancel()
+		require.ErrorIs(t, <-done, context.Canceled)
+		kept, _, err = mem.LatestSnapshot()
+		require.NoError(t, err)
+		assert.Contains(t, string(kept.Body), "count 00000004", "the clean stop's own")
+	})
+}
