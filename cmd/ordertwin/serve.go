@@ -91,7 +91,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	suspendWindow := fs.Duration("hub-suspend-window", 15*time.Minute, "see --hub-suspend-after")
 	snapEvery := fs.Uint64("snapshot-every", engine.DefaultSnapshotEvery, "take a snapshot of the running system after this many inputs (a restart replays only what follows the latest); never sooner than nine times the last one's cost after it")
 	snapInterval := fs.Duration("snapshot-interval", engine.DefaultSnapshotInterval, "take a snapshot after this much wall time at the latest (and always on a clean stop)")
-	snapBy := fs.String("snapshot-by", "helper", "who encodes the snapshots while serving: helper (a process of its own rebuilds the state from the store, the engine never standing still for one) or engine (the engine, standing still meanwhile); on PostgreSQL the engine; the last, on a clean stop, always the engine")
+	snapBy := fs.String("snapshot-by", "auto", "who encodes the snapshots while serving: helper (a process of its own rebuilds the state from a SQLite store, the engine never standing still for one), engine (the engine, standing still meanwhile), or auto: the helper while commands come in and the state is not small (1 MB), else the engine, and on PostgreSQL the engine; the last, on a clean stop, always the engine")
 	adaptersFile := fs.String("adapters", "", "the adapters file (docs/adapters.md): per system, the twin (the default) or a real adapter with its endpoints and credentials")
 	retention := fs.String("retention", tmf.FormatOffset(defaultRetention), "how long (virtual time, ISO 8601) a finished product, service or resource order stays in memory before the APIs read it from the store, such as P7D; PT0S keeps every one")
 	shards := fs.Int("shards", 0, "with --db postgres://…: serve as one instance of a deployment of several, its orders spread over this many shards by customer (fixed when the deployment is first served); the instance runs its share of them and takes over those of an instance that ends")
@@ -127,8 +127,11 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *snapEvery == 0 || *snapInterval <= 0 {
 		return errors.New("serve: --snapshot-every and --snapshot-interval must be positive")
 	}
-	if *snapBy != "helper" && *snapBy != "engine" {
-		return fmt.Errorf("serve: --snapshot-by %q: want helper or engine", *snapBy)
+	switch {
+	case *snapBy != "auto" && *snapBy != "helper" && *snapBy != "engine":
+		return fmt.Errorf("serve: --snapshot-by %q: want auto, helper or engine", *snapBy)
+	case *snapBy == "helper" && postgres.IsURL(*db):
+		return errors.New("serve: --snapshot-by helper: a helper reads a SQLite store; on PostgreSQL give auto or engine")
 	}
 	keep, err := tmf.ParseOffset(*retention)
 	if err != nil || keep < 0 {
@@ -204,8 +207,8 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if helping {
 		return helpSnapshot(ctx, helpAt, sc, *db, co, opt, stdout, log)
 	}
-	if *snapBy == "helper" && !postgres.IsURL(*db) {
-		opt.Snapshots.Take = snapshotHelper(args)
+	if *snapBy != "engine" && !postgres.IsURL(*db) {
+		opt.Snapshots.Take, opt.Snapshots.TakeAlways = snapshotHelper(args), *snapBy == "helper"
 	}
 	// The server holds its store: a compaction waits until it stops.
 	release, err := holdStore(*db)

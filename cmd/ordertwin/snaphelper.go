@@ -20,7 +20,8 @@ import (
 )
 
 // A serving engine's snapshots are taken beside it by a helper (serve
-// --snapshot-by helper, the default on SQLite): this program run again,
+// --snapshot-by helper, or auto, the default, on SQLite while commands come
+// in and the state is not small: engine.SnapshotPolicy): this program run again,
 // with the server's own arguments and snapshotHelperEnv naming the point
 // the engine marked. The helper opens the store without writing to it,
 // rebuilds the state the engine had at the point from the latest snapshot

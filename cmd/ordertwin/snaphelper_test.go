@@ -20,8 +20,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// §2 snapshots taken beside the engine (serve --snapshot-by helper, the
-// default on SQLite): while the worked example's rollout is served, its
+// §2 snapshots taken beside the engine (serve --snapshot-by helper; auto,
+// the default, when commands come in): while the worked example's rollout is served, its
 // snapshots are taken by a helper process, the engine never standing
 // still for one (each logs "stood":"0s"); the store keeps it, and a server
 // killed with SIGKILL after one restarts from it and the inputs after it.
@@ -56,14 +56,14 @@ func TestSnapshotsTakenByAHelper(t *testing.T) {
 }
 
 // helpedRollout serves example's rollout on a new store db with a
-// snapshot every 100 inputs. With logs, it kills the server once the
+// snapshot every 100 inputs, each taken by a helper. With logs, it kills the server once the
 // helper's first snapshot is kept, checks that the restart resumes from
 // it, and writes both servers' logs to logs. It returns once the order
 // ended, the server stopped.
 func helpedRollout(t *testing.T, example, db string, logs *lockedBuffer) {
 	t.Helper()
 	const scale = 300_000 // the 35-day rollout in about ten seconds
-	args := []string{example, "--db", db, "--addr", "127.0.0.1:0", "--scale", fmt.Sprint(scale), "--snapshot-every", "100"}
+	args := []string{example, "--db", db, "--addr", "127.0.0.1:0", "--scale", fmt.Sprint(scale), "--snapshot-every", "100", "--snapshot-by", "helper"}
 	if logs == nil {
 		srv := startServe(t, &lockedBuffer{}, args...)
 		waitEnded(t, srv.base, db)

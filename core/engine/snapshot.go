@@ -459,6 +459,9 @@ type SnapshotPolicy struct {
 	// then the snapshot's cost. Store keeps it. ctx ends when the engine
 	// stops: then the engine encodes the last snapshot itself.
 	Take func(ctx context.Context, at store.Snapshot) (s store.Snapshot, cpu time.Duration, err error)
+	// TakeAlways has Take take every snapshot but the clean stop's, commands
+	// or not, small or not.
+	TakeAlways bool
 }
 
 // SnapshotTook is what a snapshot cost: Stood, the engine standing still
@@ -572,13 +575,13 @@ func (e *Engine) save(wait bool) {
 		}
 		return
 	}
+	s := t.pieces()
 	e.snaps.last, e.snaps.commands = e.processed, 0
-	e.snaps.size.Store(int64(t.pieces().Size()))
+	e.snaps.size.Store(int64(s.Size()))
 	done := make(chan struct{})
 	e.snaps.saving = done
 	go func() {
 		defer close(done)
-		s := t.pieces()
 		err := e.snaps.Store.SaveSnapshot(s)
 		took := time.Since(began)
 		e.snaps.cost.Store(int64(took))
@@ -600,11 +603,14 @@ func (e *Engine) save(wait bool) {
 // wait out the pause, and when the pause would be long: an engine given no
 // command since the latest snapshot (a rollout of the scenario's own
 // orders, a quiet server), or whose latest snapshot was small (a pause of
-// a few milliseconds), encodes its own. The last one, on a clean stop
-// (wait), is always the engine's.
+// a few milliseconds), encodes its own, unless TakeAlways. The last one,
+// on a clean stop (wait), is always the engine's.
 func (e *Engine) besides(wait bool) bool {
+	if e.snaps.Take == nil || wait {
+		return false
+	}
 	size := e.snaps.size.Load()
-	return e.snaps.Take != nil && !wait && e.snaps.commands > 0 && (size < 0 || size >= besideMin)
+	return e.snaps.TakeAlways || e.snaps.commands > 0 && (size < 0 || size >= besideMin)
 }
 
 // besideMin is the size of a snapshot under which the engine encodes the
