@@ -248,3 +248,55 @@ func TestSnapshotTakenBesideWhileCommanded(t *testing.T) {
 		assert.Contains(t, string(kept.Body), "count 00000004", "the clean stop's own")
 	})
 }
+
+// §2 a snapshot taken beside the engine that fails (the helper could not
+// rebuild the point) is told with its error, changes nothing kept, and
+// costs its processor time like one that succeeds: the engine serves on,
+// and the next is tried nine times that later, not at every step.
+func TestSnapshotTakenBesideFails(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		mem := store.NewMemory()
+		tries := 0
+		take := func(context.Context, store.Snapshot) (store.Snapshot, time.Duration, error) {
+			tries++
+			return store.Snapshot{}, time.Second, fmt.Errorf("the helper died")
+		}
+		var told []error
+		var cpu []time.Duration
+		ctx, cancel := context.WithCancel(context.Background())
+		e := New(Options{Clock: &Wall{Start: time.Now(), Scale: 1}, Store: mem, Log: mem, Codec: NewCodec(order{}),
+			Snapshots: SnapshotPolicy{Store: mem, Every: 1, Interval: time.Hour, Take: take, TakeAlways: true,
+				Told: func(_ store.Snapshot, took SnapshotTook, err error) {
+					told, cpu = append(told, err), append(cpu, took.CPU)
+				}}})
+		e.Handle(COM, &tally{})
+		done := make(chan error)
+		go func() { done <- e.Serve(ctx) }()
+
+		for n := 1; n <= 5; n++ {
+			got, err := e.Command(context.Background(), COM, order{"more"})
+			require.NoError(t, err, "served on")
+			assert.Equal(t, n, got)
+			synctest.Wait()
+		}
+		assert.Equal(t, 1, tries, "not tried again before nine times its cost")
+		require.Len(t, told, 1)
+		assert.ErrorContains(t, told[0], "the helper died")
+		assert.Equal(t, time.Second, cpu[0], "its cost: the helper's processor time")
+		_, ok, err := mem.LatestSnapshot()
+		require.NoError(t, err)
+		assert.False(t, ok, "nothing kept")
+
+		time.Sleep(9 * time.Second) // the bubble's clock
+		_, err = e.Command(context.Background(), COM, order{"later"})
+		require.NoError(t, err)
+		synctest.Wait()
+		assert.Equal(t, 2, tries, "tried again once nine times its cost has passed")
+		cancel()
+		require.ErrorIs(t, <-done, context.Canceled)
+		kept, ok, err := mem.LatestSnapshot()
+		require.NoError(t, err)
+		require.True(t, ok)
+		assert.Contains(t, string(kept.Body), "count 00000006", "the clean stop's, the engine's own")
+	})
+}
