@@ -88,11 +88,12 @@ func helpSnapshot(ctx context.Context, at string, sc *scenarios.Scenario, db str
 // snapshot it writes.
 func snapshotHelper(args []string) func(context.Context, store.Snapshot) (store.Snapshot, time.Duration, error) {
 	return func(ctx context.Context, at store.Snapshot) (_ store.Snapshot, cpu time.Duration, _ error) {
-		exe, err := os.Executable()
+		exe, err := helperProgram()
 		if err != nil {
 			return store.Snapshot{}, cpu, fmt.Errorf("snapshot helper: %w", err)
 		}
 		cmd := exec.CommandContext(ctx, exe, append([]string{"serve"}, args...)...)
+		cmd.Args[0] = os.Args[0] // as ps shows the server
 		cmd.Env = append(os.Environ(), snapshotHelperEnv+"="+strconv.FormatUint(at.Inputs, 10)+","+
 			strconv.FormatUint(at.Records, 10)+","+strconv.FormatInt(int64(at.At), 10))
 		stderr := &lastLines{max: 4 << 10}

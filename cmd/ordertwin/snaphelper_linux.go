@@ -17,3 +17,8 @@ func lowerPriority(pid int) { _ = syscall.Setpriority(syscall.PRIO_PROCESS, pid,
 
 // helperNice is a helper's nice value.
 const helperNice = 10
+
+// helperProgram is the program a helper runs: this process's own image,
+// even when its file was replaced or removed since it started (an upgrade
+// in place), so that the helper encodes as the server does.
+func helperProgram() (string, error) { return "/proc/self/exe", nil }

@@ -2,8 +2,13 @@
 
 package main
 
-import "os/exec"
+import (
+	"os"
+	"os/exec"
+)
 
 func helperAttrs(*exec.Cmd) {}
 
 func lowerPriority(int) {}
+
+func helperProgram() (string, error) { return os.Executable() }

@@ -511,6 +511,8 @@ type snapshots struct {
 	// is the latest snapshot's, -1 before the first.
 	commands int
 	size     atomic.Int64
+	// failed says the latest snapshot taken beside the engine failed.
+	failed atomic.Bool
 }
 
 // due reports whether a snapshot is due, after processed inputs.
@@ -603,10 +605,12 @@ func (e *Engine) save(wait bool) {
 // wait out the pause, and when the pause would be long: an engine given no
 // command since the latest snapshot (a rollout of the scenario's own
 // orders, a quiet server), or whose latest snapshot was small (a pause of
-// a few milliseconds), encodes its own, unless TakeAlways. The last one,
-// on a clean stop (wait), is always the engine's.
+// a few milliseconds), encodes its own, unless TakeAlways. So does one
+// whose latest snapshot beside it failed (a helper that cannot rebuild
+// the state keeps no snapshot from being taken), and the last one, on a
+// clean stop (wait).
 func (e *Engine) besides(wait bool) bool {
-	if e.snaps.Take == nil || wait {
+	if e.snaps.Take == nil || wait || e.snaps.failed.Swap(false) {
 		return false
 	}
 	size := e.snaps.size.Load()
@@ -624,7 +628,8 @@ const besideMin = 1 << 20
 // priority takes long on busy cores without costing the engine anything):
 // snapshots take at most a tenth of a core. A snapshot that fails costs
 // its time like one that succeeds (the next waits nine times as long): one
-// that cannot be taken is not tried at every step.
+// that cannot be taken is not tried at every step; and the next is the
+// engine's own (besides).
 func (e *Engine) saveBeside() {
 	began := time.Now()
 	if err := e.commit(); err != nil {
@@ -661,6 +666,7 @@ func (e *Engine) saveBeside() {
 		}
 		took := time.Since(began)
 		e.snaps.cost.Store(int64(cpu))
+		e.snaps.failed.Store(err != nil && ctx.Err() == nil)
 		if e.snaps.Told != nil && ctx.Err() == nil {
 			if err != nil {
 				s = at
