@@ -38,8 +38,6 @@ func freePort(t *testing.T) string {
 // example placed on COM still completes, every service and resource order
 // once and completed, with the thirty resource order items (issue: COM,
 // SOM and ROM as separate processes; crash safety; docs/architecture.md §9).
-// Their snapshots are taken by helpers (serve --snapshot-by helper), which
-// rebuild a role's state, its peer links' included, from its store.
 func TestSplitProcessesSurviveKills(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs three servers and kills two of them; -short skips it")
@@ -51,12 +49,11 @@ func TestSplitProcessesSurviveKills(t *testing.T) {
 	require.NoError(t, os.WriteFile(secret, []byte("a secret the three processes share, 32 bytes or more\n"), 0o600))
 	db := func(role string) string { return filepath.Join(dir, role+".db") }
 	args := func(role string) []string {
-		// Snapshots every few inputs, each taken by a helper process from
-		// the store: kills fall between them, and the peer links restart
-		// from them. Resource orders leave ROM's memory an hour after they
-		// end: TMF652 answers for them from the store.
+		// Snapshots every few inputs: kills fall between them, and the peer
+		// links restart from them. Resource orders leave ROM's memory an
+		// hour after they end: TMF652 answers for them from the store.
 		a := []string{"--role", role, "--addr", addr[role], "--db", db(role), "--start", start, "--scale", "1500000", "--peer-secret", secret,
-			"--snapshot-every", "20", "--snapshot-by", "helper", "--retention", "PT1H"}
+			"--snapshot-every", "20", "--retention", "PT1H"}
 		for _, to := range system.Roles[role].Needs {
 			name := map[string]string{"COM": "com", "SOM": "som", "ROM": "rom"}[to.String()]
 			a = append(a, "--peer", name+"=http://"+addr[name])
