@@ -104,8 +104,7 @@ func (s *Store) link(tx *sql.Tx, firstRecord, lastRecord int64, records []byte, 
 	if c.inSums == nil {
 		c.inSums = store.Sums{}
 	}
-	if _, err := tx.Exec(`INSERT INTO journal_chain (commit_seq, first_record, last_record, first_input, last_input, hash, record_sums, input_sums)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, l.Commit, l.FirstRecord, l.LastRecord, l.FirstInput, l.LastInput, c.head[:], []byte(c.sums), []byte(c.inSums)); err != nil {
+	if err := exec(tx, s.commits.link, insertLink, l.Commit, l.FirstRecord, l.LastRecord, l.FirstInput, l.LastInput, c.head[:], []byte(c.sums), []byte(c.inSums)); err != nil {
 		return chain{}, fmt.Errorf("chain link %d: %w", l.Commit, err)
 	}
 	return c, nil

@@ -12,11 +12,15 @@ import (
 // LogInputs commits inputs in one transaction.
 func (s *Store) LogInputs(inputs []store.Input) error { return s.Commit(nil, inputs) }
 
-// insertInputs inserts inputs in tx, numbered from first.
-func insertInputs(tx *sql.Tx, first int64, inputs []store.Input) error {
+// insertInputs inserts inputs in tx with insert (commitStatements.input),
+// numbered from first.
+func insertInputs(tx *sql.Tx, insert *sql.Stmt, first int64, inputs []store.Input) error {
+	if len(inputs) == 0 {
+		return nil
+	}
+	insert = tx.Stmt(insert)
 	for i, in := range inputs {
-		if _, err := tx.Exec(`INSERT INTO inputs (seq, before, at, address, kind, body, origin) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			first+int64(i), int64(in.Before), int64(in.At), int(in.To), in.Kind, in.Body, in.Origin.Encode()); err != nil {
+		if _, err := insert.Exec(first+int64(i), int64(in.Before), int64(in.At), int(in.To), in.Kind, in.Body, in.Origin.Encode()); err != nil {
 			return fmt.Errorf("sqlite store: input %s: %w", in.Kind, err)
 		}
 	}
