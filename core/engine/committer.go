@@ -143,13 +143,13 @@ func (e *Engine) commit() error {
 		return nil
 	}
 	b := batch{records: e.unsaved, inputs: e.inputs, docs: e.shelving}
-	e.shelving = nil
 	e.recorded += uint64(len(b.records))
 	if c == nil {
 		err := e.write(b)
 		clear(e.unsaved)
 		clear(e.inputs)
-		e.unsaved, e.inputs = e.unsaved[:0], e.inputs[:0]
+		clear(e.shelving)
+		e.unsaved, e.inputs, e.shelving = e.unsaved[:0], e.inputs[:0], e.shelving[:0]
 		return err
 	}
 	c.take(false)
@@ -164,9 +164,9 @@ func (e *Engine) commit() error {
 		c.work <- b
 		e.health.stalled.Store(was)
 	}
-	e.unsaved, e.inputs = nil, nil
+	e.unsaved, e.inputs, e.shelving = nil, nil, nil
 	if n := len(c.free); n > 0 {
-		e.unsaved, e.inputs = c.free[n-1].records, c.free[n-1].inputs
+		e.unsaved, e.inputs, e.shelving = c.free[n-1].records, c.free[n-1].inputs, c.free[n-1].docs
 		c.free = c.free[:n-1]
 	}
 	return c.err
@@ -382,5 +382,6 @@ func (c *committer) settle(a ack) {
 	}
 	clear(a.b.records)
 	clear(a.b.inputs)
-	c.free = append(c.free, batch{records: a.b.records[:0], inputs: a.b.inputs[:0]})
+	clear(a.b.docs)
+	c.free = append(c.free, batch{records: a.b.records[:0], inputs: a.b.inputs[:0], docs: a.b.docs[:0]})
 }
