@@ -415,7 +415,10 @@ func (r *chaosRun) run(ctx context.Context, sc *scenarios.Scenario, plan []chaos
 	inv := &client{base: "http://" + r.inventory().addr, token: invTok, http: loadHTTP(time.Minute, 4)}
 	hear := newChaosListener()
 	defer hear.close()
-	l := newLoadClient(base, tok, loadHTTP(timeout, 256), sc, "chaos-"+strconv.FormatUint(r.seed, 10), r.seed)
+	l, err := newLoadClient(base, tok, loadHTTP(timeout, 256), sc, "chaos-"+strconv.FormatUint(r.seed, 10), r.seed)
+	if err != nil {
+		return nil, err
+	}
 	var hub map[string]any
 	if err := l.c.post(ctx, tmf630.ProductOrdering+"/hub", "", map[string]string{"callback": hear.url}, &hub); err != nil {
 		return nil, fmt.Errorf("registering the run's listener: %w", err)

@@ -172,7 +172,8 @@ func TestLoadLatencyIncludesAStall(t *testing.T) {
 			w.WriteHeader(http.StatusCreated)
 			_, _ = w.Write([]byte(`{"id":"PO-1","state":"acknowledged"}`))
 		})
-		l := newLoadClient("http://tmf.example", "", &http.Client{Transport: inMemory{server}}, sc, "stall", 1)
+		l, err := newLoadClient("http://tmf.example", "", &http.Client{Transport: inMemory{server}}, sc, "stall", 1)
+		require.NoError(t, err)
 		mix, err := load.ParseMix("order=1", loadOps)
 		require.NoError(t, err)
 		rep, err := load.Run(context.Background(), load.Config{Profile: load.Rate(100, 3*time.Second), MaxDuration: time.Minute, MaxInFlight: 1000,
@@ -306,7 +307,8 @@ func TestLoadMixAgainstAFakeServer(t *testing.T) {
 			w.WriteHeader(http.StatusCreated)
 			_, _ = w.Write([]byte(`{"id":"CPO-1"}`))
 		})
-		l := newLoadClient("http://tmf.example", "", &http.Client{Transport: inMemory{server}}, sc, "mix", 1)
+		l, err := newLoadClient("http://tmf.example", "", &http.Client{Transport: inMemory{server}}, sc, "mix", 1)
+		require.NoError(t, err)
 		mix, err := load.ParseMix("order=40,change=20,cancel=20,read=20", loadOps)
 		require.NoError(t, err)
 		rep, err := load.Run(context.Background(), load.Config{Profile: load.Rate(100, 0), Count: 400, MaxDuration: time.Minute, MaxInFlight: 1000,
@@ -343,7 +345,8 @@ func TestLoadMixAgainstAFakeServer(t *testing.T) {
 func TestLoadQuotesOfAPopulation(t *testing.T) {
 	sc, err := scenarios.Load("../../scenarios/national-rollout.yaml")
 	require.NoError(t, err)
-	l := newLoadClient("http://tmf.example", "", http.DefaultClient, sc, "pop", 1)
+	l, err := newLoadClient("http://tmf.example", "", http.DefaultClient, sc, "pop", 1)
+	require.NoError(t, err)
 	require.Len(t, l.quotes, 400)
 	assert.Equal(t, "CUST-ENT-00399", l.quotes[399].Customer.ID)
 	for _, q := range []int{0, 1, 399} {

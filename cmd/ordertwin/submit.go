@@ -123,6 +123,11 @@ func (c *client) post(ctx context.Context, path, key string, body, out any) erro
 	if err != nil {
 		return err
 	}
+	return c.postJSON(ctx, path, key, b, out)
+}
+
+// postJSON is post with the body encoded already.
+func (c *client) postJSON(ctx context.Context, path, key string, b []byte, out any) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+path, bytes.NewReader(b))
 	if err != nil {
 		return err
