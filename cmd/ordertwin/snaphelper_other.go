@@ -11,4 +11,6 @@ func helperAttrs(*exec.Cmd) {}
 
 func lowerPriority(int) {}
 
+func idleScheduling() error { return nil }
+
 func helperProgram() (string, error) { return os.Executable() }
