@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"fmt"
 	"net/url"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -47,6 +48,23 @@ type checkpointer struct {
 	long atomic.Bool
 	// tried is when the writer last tried to and could not; the writer's.
 	tried time.Time
+	// ran is closed and replaced after each run.
+	ranMu sync.Mutex
+	ran   chan struct{}
+}
+
+// after returns a channel closed once a run that begins after the call
+// has ended, and wakes the checkpointer for it.
+func (c *checkpointer) after() <-chan struct{} {
+	c.ranMu.Lock()
+	ch := c.ran
+	c.ranMu.Unlock()
+	c.dirty.Store(true)
+	select {
+	case c.nudge <- struct{}{}:
+	default:
+	}
+	return ch
 }
 
 // startCheckpointer checkpoints file's WAL until close.
@@ -57,7 +75,7 @@ func startCheckpointer(file string) (*checkpointer, error) {
 		return nil, fmt.Errorf("checkpointer: %w", err)
 	}
 	db.SetMaxOpenConns(1)
-	c := &checkpointer{db: db, nudge: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	c := &checkpointer{db: db, nudge: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}), ran: make(chan struct{})}
 	go c.run()
 	return c, nil
 }
@@ -77,7 +95,12 @@ func (c *checkpointer) run() {
 		case <-c.nudge:
 			c.dirty.Store(false)
 		}
+		c.ranMu.Lock()
+		was := c.ran
+		c.ran = make(chan struct{})
+		c.ranMu.Unlock()
 		c.checkpoint()
+		close(was)
 	}
 }
 

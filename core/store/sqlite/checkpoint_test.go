@@ -97,3 +97,36 @@ func stopRunning(c *checkpointer) {
 	<-c.done
 	c.stop = make(chan struct{})
 }
+
+// after's channel closes once a checkpoint that began after the call has
+// run: what was committed before the call is in the file then (a paced
+// snapshot waits for it after each slice), which grows by it.
+func TestCheckpointAfter(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "j.db")
+	s, err := Open(file, Options{})
+	require.NoError(t, err)
+	defer s.Close()
+	size := func() int64 {
+		fi, err := os.Stat(file)
+		require.NoError(t, err)
+		return fi.Size()
+	}
+	for i := range 3 {
+		before := size()
+		// About 200 KB of records: pages the file does not have yet.
+		recs := make([]store.Record, 2000)
+		for k := range recs {
+			recs[k] = store.Record{Kind: "productOrder", Entity: fmt.Sprintf("PO-%d-%d", i, k), To: "acknowledged", Reason: strings.Repeat("x", 64)}
+		}
+		require.NoError(t, s.Commit(recs, nil))
+		s.mu.Lock()
+		ran := s.checkpoints.after()
+		s.mu.Unlock()
+		select {
+		case <-ran:
+		case <-time.After(time.Minute):
+			t.Fatal("no checkpoint ran")
+		}
+		assert.Greater(t, size(), before, "the commit's pages were copied into the file")
+	}
+}

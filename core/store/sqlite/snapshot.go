@@ -83,6 +83,9 @@ func (s *Store) SaveSnapshot(snap store.Snapshot) error {
 		if afterSlice != nil && err == nil {
 			afterSlice()
 		}
+		if err == nil && more {
+			s.paceSnapshot()
+		}
 	}
 	if err == nil {
 		err = s.snapshotTx(func(tx *sql.Tx) error {
@@ -122,6 +125,21 @@ func (s *Store) snapshotTx(fn func(tx *sql.Tx) error) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// paceSnapshot waits, after a slice of a snapshot, until the checkpointer
+// has copied the WAL into the file once more (at most a second): a
+// snapshot's slices written as fast as they could be (19 MB at 500 orders
+// a second) left it a copy of them all at its next run, which the
+// journal's commits waited behind, and the orders' p99 of the second after
+// the snapshot was handed over was 24-39 ms; paced, each copy is of one
+// slice and what was committed beside it, and it was 15-23 ms (four pairs
+// of runs). A snapshot is saved in the background: it only takes longer.
+func (s *Store) paceSnapshot() {
+	select {
+	case <-s.checkpoints.after():
+	case <-time.After(time.Second):
+	}
 }
 
 // LatestSnapshot returns the latest snapshot saved.
