@@ -58,6 +58,7 @@ func (s *Store) SaveSnapshot(snap store.Snapshot) error {
 		_, err := tx.Exec(`DELETE FROM snapshot_chunk WHERE inputs = ? OR inputs > (SELECT coalesce(max(inputs), -1) FROM snapshot)`, in)
 		return err
 	})
+	_, commits := s.Head()
 	n, chunks := 0, snap.Chunks(snapshotChunk)
 	next, stop := iter.Pull(chunks)
 	defer stop()
@@ -83,8 +84,9 @@ func (s *Store) SaveSnapshot(snap store.Snapshot) error {
 		if afterSlice != nil && err == nil {
 			afterSlice()
 		}
-		if err == nil && more {
+		if _, c := s.Head(); err == nil && more && c != commits {
 			s.paceSnapshot()
+			commits = c
 		}
 	}
 	if err == nil {
@@ -135,6 +137,8 @@ func (s *Store) snapshotTx(fn func(tx *sql.Tx) error) error {
 // the snapshot was handed over was 24-39 ms; paced, each copy is of one
 // slice and what was committed beside it, and it was 15-23 ms (four pairs
 // of runs). A snapshot is saved in the background: it only takes longer.
+// Only while the journal commits beside it: with nothing waiting (a clean
+// stop's), pacing would only make the stop slower.
 func (s *Store) paceSnapshot() {
 	select {
 	case <-s.checkpoints.after():
