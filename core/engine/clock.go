@@ -55,6 +55,28 @@ func (w *Wall) WaitUntil(ctx context.Context, at time.Duration) error {
 	}
 }
 
+// A Waiter is a Clock the engine can wait on in one select with what else
+// wakes it (waitOrWake), without a goroutine, a context and timers of its
+// own each wait (a serving engine waits hundreds of times a second):
+// Until is the wall time until virtual time at is due (running false: the
+// clock is paused, and only a change moves it on), and a channel closed at
+// the clock's next change (nil: it never changes).
+type Waiter interface {
+	Until(at time.Duration) (d time.Duration, running bool, changed <-chan struct{})
+}
+
+// Until implements Waiter: virtual time is always due.
+func (Virtual) Until(time.Duration) (time.Duration, bool, <-chan struct{}) { return 0, true, nil }
+
+// Until implements Waiter.
+func (w *Wall) Until(at time.Duration) (time.Duration, bool, <-chan struct{}) {
+	scale := w.Scale
+	if scale <= 0 {
+		scale = 1
+	}
+	return time.Until(w.Start.Add(time.Duration(float64(at) / scale))), true, nil
+}
+
 // Behind is how far a serving engine is behind its clock: the clock's
 // present less the time of the earliest input due and not yet handled,
 // in virtual time; 0 when nothing due waits (an idle engine is not

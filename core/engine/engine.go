@@ -113,8 +113,10 @@ type Engine struct {
 	refusals  uint64
 	changed   time.Duration
 	inbox     inbox
-	log       store.InputLog
-	codec     *Codec
+	// wakeTimers are the timers a wait on a Waiter clock uses.
+	wakeTimers wakeTimers
+	log        store.InputLog
+	codec      *Codec
 	// unsaved holds the records handled but not yet committed: commits
 	// group many steps (see Options.CommitEvery).
 	unsaved     []store.Record

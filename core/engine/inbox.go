@@ -234,6 +234,9 @@ func (e *Engine) Serve(ctx context.Context) error { return e.run(ctx, true) }
 // (not zero: records to hand over then, beforeIdle): woke tells whether
 // the wait ended early.
 func (e *Engine) waitOrWake(ctx context.Context, at time.Duration, flush time.Time) (woke bool, err error) {
+	if w, ok := e.clock.(Waiter); ok {
+		return e.waitOrWakeOn(ctx, w, at, flush)
+	}
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var submitted, flushed atomic.Bool
@@ -287,6 +290,81 @@ func (e *Engine) waitOrWake(ctx context.Context, at time.Duration, flush time.Ti
 		err = ctx.Err()
 	}
 	return false, err
+}
+
+// waitOrWakeOn is waitOrWake on a Waiter clock: one select, on timers the
+// engine keeps (wakeTimers), with no goroutine or context of its own. The
+// general one (a goroutine watching for wakes, the clock's WaitUntil
+// cancelled by it) cost a goroutine, a context and up to two timers each
+// wait: at 500 orders a second 0.52 CPU s of the engine goroutine's 6.1
+// in a 20 s run, this one 0.24.
+func (e *Engine) waitOrWakeOn(ctx context.Context, w Waiter, at time.Duration, flush time.Time) (woke bool, err error) {
+	var acks <-chan ack
+	if c := e.committer; c != nil && c.inflight > 0 && (len(e.held) > 0 || e.unhanded()) {
+		acks = c.acks
+	}
+	t := &e.wakeTimers
+	var due <-chan time.Time
+	if !flush.IsZero() {
+		due = t.flush.set(time.Until(flush))
+		defer t.flush.stop()
+	}
+	defer t.clock.stop()
+	for {
+		var tick <-chan time.Time
+		var changed <-chan struct{}
+		if at >= 0 {
+			d, running, ch := w.Until(at)
+			if running && d <= 0 {
+				return false, ctx.Err()
+			}
+			if running {
+				tick = t.clock.set(d)
+			}
+			changed = ch
+		}
+		select {
+		case <-e.inbox.wake:
+			return true, nil
+		case a, ok := <-acks:
+			if !ok {
+				acks = nil // the committer ended: nothing more lands
+				continue
+			}
+			return true, e.landed(a)
+		case <-due:
+			return true, nil
+		case <-tick:
+			// Due, or looked at again below if the clock moved meanwhile.
+		case <-changed:
+		case <-ctx.Done():
+			return false, ctx.Err()
+		}
+	}
+}
+
+// wakeTimers are the timers waitOrWakeOn waits on, kept from one wait to
+// the next.
+type wakeTimers struct{ flush, clock reusedTimer }
+
+// reusedTimer is a timer made once and set again for each wait.
+type reusedTimer struct{ t *time.Timer }
+
+// set starts the timer for d and returns its channel.
+func (r *reusedTimer) set(d time.Duration) <-chan time.Time {
+	if r.t == nil {
+		r.t = time.NewTimer(d)
+	} else {
+		r.t.Reset(d) // since Go 1.23 no stale tick is left to drain
+	}
+	return r.t.C
+}
+
+// stop stops the timer, if set.
+func (r *reusedTimer) stop() {
+	if r.t != nil {
+		r.t.Stop()
+	}
 }
 
 // Pending counts the inputs waiting, timers included. Like all engine

@@ -145,6 +145,22 @@ func (p *Pausable) Restore(s ClockState) {
 	_, _ = p.change(func(a *ClockState) error { *a = s; return nil })
 }
 
+// Until implements Waiter.
+func (p *Pausable) Until(at time.Duration) (time.Duration, bool, <-chan struct{}) {
+	p.mu.Lock()
+	s, changed := p.now(time.Now()), p.changed
+	p.mu.Unlock()
+	if s.Virtual >= at {
+		return 0, true, changed
+	}
+	if s.Paused {
+		return 0, false, changed
+	}
+	// At least a nanosecond: not due yet, however close (WaitUntil too
+	// looks again).
+	return max(time.Duration(float64(at-s.Virtual)/s.Scale), 1), true, changed
+}
+
 // WaitUntil implements Clock: it returns once virtual time at is due,
 // looking again at each change of the clock.
 func (p *Pausable) WaitUntil(ctx context.Context, at time.Duration) error {
