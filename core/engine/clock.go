@@ -35,25 +35,7 @@ func (w *Wall) Rate() float64 {
 }
 
 // WaitUntil sleeps until virtual time at is due.
-func (w *Wall) WaitUntil(ctx context.Context, at time.Duration) error {
-	scale := w.Scale
-	if scale <= 0 {
-		scale = 1
-	}
-	due := w.Start.Add(time.Duration(float64(at) / scale))
-	d := time.Until(due)
-	if d <= 0 {
-		return nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+func (w *Wall) WaitUntil(ctx context.Context, at time.Duration) error { return waitUntil(ctx, w, at) }
 
 // A Waiter is a Clock the engine can wait on in one select with what else
 // wakes it (waitOrWake), without a goroutine, a context and timers of its
@@ -75,6 +57,29 @@ func (w *Wall) Until(at time.Duration) (time.Duration, bool, <-chan struct{}) {
 		scale = 1
 	}
 	return time.Until(w.Start.Add(time.Duration(float64(at) / scale))), true, nil
+}
+
+// waitUntil is WaitUntil on a Waiter: it returns once virtual time at is
+// due, looking again at each change of the clock.
+func waitUntil(ctx context.Context, w Waiter, at time.Duration) error {
+	var t reusedTimer
+	defer t.stop()
+	for {
+		d, running, changed := w.Until(at)
+		if running && d <= 0 {
+			return nil
+		}
+		var tick <-chan time.Time
+		if running {
+			tick = t.set(d)
+		}
+		select {
+		case <-tick:
+		case <-changed:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }
 
 // Behind is how far a serving engine is behind its clock: the clock's

@@ -164,31 +164,7 @@ func (p *Pausable) Until(at time.Duration) (time.Duration, bool, <-chan struct{}
 // WaitUntil implements Clock: it returns once virtual time at is due,
 // looking again at each change of the clock.
 func (p *Pausable) WaitUntil(ctx context.Context, at time.Duration) error {
-	for {
-		p.mu.Lock()
-		s, changed := p.now(time.Now()), p.changed
-		p.mu.Unlock()
-		if s.Virtual >= at {
-			return nil
-		}
-		var tick <-chan time.Time
-		var t *time.Timer
-		if !s.Paused {
-			t = time.NewTimer(time.Duration(float64(at-s.Virtual) / s.Scale))
-			tick = t.C
-		}
-		select {
-		case <-tick:
-		case <-changed:
-		case <-ctx.Done():
-		}
-		if t != nil {
-			t.Stop()
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-	}
+	return waitUntil(ctx, p, at)
 }
 
 // NextDue is the virtual time of the earliest input waiting (a timer, an
