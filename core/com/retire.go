@@ -77,7 +77,7 @@ type shelved struct {
 // Shelved decodes a product order COM shelved (a store.Doc's body).
 func Shelved(body []byte) (*tmf.ProductOrder, error) {
 	var s shelved
-	if err := engine.DecodeState(body, &s); err != nil {
+	if err := engine.DecodeDoc(body, &s); err != nil {
 		return nil, fmt.Errorf("product order on the shelf: %w", err)
 	}
 	return &s.PO, nil
@@ -93,7 +93,7 @@ type ShelvedOrder struct {
 // ShelvedWithPlan decodes a product order COM shelved, with its plan.
 func ShelvedWithPlan(body []byte) (ShelvedOrder, error) {
 	var s shelved
-	if err := engine.DecodeState(body, &s); err != nil {
+	if err := engine.DecodeDoc(body, &s); err != nil {
 		return ShelvedOrder{}, fmt.Errorf("product order on the shelf: %w", err)
 	}
 	return ShelvedOrder{PO: &s.PO, Plan: plannedWaves(s.Waves)}, nil
@@ -103,7 +103,7 @@ func ShelvedWithPlan(body []byte) (ShelvedOrder, error) {
 // body), none for a change order.
 func ShelvedWaves(body []byte) ([]WaveView, error) {
 	var s shelved
-	if err := engine.DecodeState(body, &s); err != nil {
+	if err := engine.DecodeDoc(body, &s); err != nil {
 		return nil, fmt.Errorf("product order on the shelf: %w", err)
 	}
 	return s.Waves, nil
@@ -112,7 +112,7 @@ func ShelvedWaves(body []byte) ([]WaveView, error) {
 // ShelvedProduct decodes a product instance COM shelved.
 func ShelvedProduct(body []byte) (*tmf.Product, error) {
 	var p tmf.Product
-	if err := engine.DecodeState(body, &p); err != nil {
+	if err := engine.DecodeDoc(body, &p); err != nil {
 		return nil, fmt.Errorf("product on the shelf: %w", err)
 	}
 	return &p, nil
@@ -121,7 +121,7 @@ func ShelvedProduct(body []byte) (*tmf.Product, error) {
 // ShelvedQuote decodes a quote COM shelved.
 func ShelvedQuote(body []byte) (QuoteView, error) {
 	var v QuoteView
-	if err := engine.DecodeState(body, &v); err != nil {
+	if err := engine.DecodeDoc(body, &v); err != nil {
 		return v, fmt.Errorf("quote on the shelf: %w", err)
 	}
 	return v, nil
@@ -331,7 +331,7 @@ func (c *COM) unshelve(id string, out *engine.Out) (why string) {
 		return "the order left memory, and the store's shelf does not have it"
 	}
 	var s shelved
-	switch err := engine.DecodeState(body, &s); {
+	switch err := engine.DecodeDoc(body, &s); {
 	case err != nil:
 		return "the order on the store's shelf cannot be read: " + err.Error()
 	case s.Order == nil || s.Quote == nil || s.PO.ID != id:

@@ -113,7 +113,7 @@ func (o *Out) ShelveJeopardies(kind, prefix, party string, alerts []tmf.Jeopardy
 // ShelvedJeopardy decodes an alert Out.ShelveJeopardies shelved.
 func ShelvedJeopardy(body []byte) (tmf.Jeopardy, error) {
 	var j tmf.Jeopardy
-	if err := DecodeState(body, &j); err != nil {
+	if err := DecodeDoc(body, &j); err != nil {
 		return j, fmt.Errorf("jeopardy on the shelf: %w", err)
 	}
 	return j, nil

@@ -80,7 +80,7 @@ func (r *ROM) resource(o *order, id string, out *engine.Out) *tmf.Resource {
 // ShelvedResource decodes a resource ROM shelved.
 func ShelvedResource(body []byte) (*tmf.Resource, error) {
 	var res tmf.Resource
-	if err := engine.DecodeState(body, &res); err != nil {
+	if err := engine.DecodeDoc(body, &res); err != nil {
 		return nil, fmt.Errorf("resource on the shelf: %w", err)
 	}
 	return &res, nil
@@ -167,7 +167,7 @@ func (r *ROM) byHandle(h int) (itemRef, bool) {
 // Shelved decodes a resource order ROM shelved (a store.Doc's body).
 func Shelved(body []byte) (*tmf.ResourceOrder, error) {
 	var ro tmf.ResourceOrder
-	if err := engine.DecodeState(body, &ro); err != nil {
+	if err := engine.DecodeDoc(body, &ro); err != nil {
 		return nil, fmt.Errorf("resource order on the shelf: %w", err)
 	}
 	return &ro, nil

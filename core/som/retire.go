@@ -75,7 +75,7 @@ func (s *SOM) service(o *order, id string, out *engine.Out) *tmf.Service {
 // ShelvedService decodes a service SOM shelved.
 func ShelvedService(body []byte) (*tmf.Service, error) {
 	var svc tmf.Service
-	if err := engine.DecodeState(body, &svc); err != nil {
+	if err := engine.DecodeDoc(body, &svc); err != nil {
 		return nil, fmt.Errorf("service on the shelf: %w", err)
 	}
 	return &svc, nil
@@ -202,7 +202,7 @@ func (s *SOM) byHandle(h int) (stepRef, bool) {
 // Shelved decodes a service order SOM shelved (a store.Doc's body).
 func Shelved(body []byte) (*tmf.ServiceOrder, error) {
 	var so tmf.ServiceOrder
-	if err := engine.DecodeState(body, &so); err != nil {
+	if err := engine.DecodeDoc(body, &so); err != nil {
 		return nil, fmt.Errorf("service order on the shelf: %w", err)
 	}
 	return &so, nil
