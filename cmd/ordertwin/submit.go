@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/api/tmf622"
@@ -158,10 +159,16 @@ func (c *client) do(req *http.Request, want int, out any) error {
 		return err
 	}
 	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
+	buf := answerBuffers.Get().(*bytes.Buffer)
+	defer putAnswerBuffer(buf)
+	buf.Reset()
+	if n := res.ContentLength; n > 0 && n <= maxKeptAnswer {
+		buf.Grow(int(n))
+	}
+	if _, err := buf.ReadFrom(res.Body); err != nil {
 		return err
 	}
+	b := buf.Bytes() // decoded below, and not kept: the buffer is used again
 	if res.StatusCode != want {
 		var e tmf630.Error
 		if json.Unmarshal(b, &e) == nil && e.Message != "" {
@@ -170,6 +177,18 @@ func (c *client) do(req *http.Request, want int, out any) error {
 		return &statusError{res.StatusCode, fmt.Sprintf("%s %s: %s", req.Method, req.URL.Path, res.Status)}
 	}
 	return json.Unmarshal(b, out)
+}
+
+// answerBuffers are the buffers answers are read into (a load run reads
+// thousands a second); maxKeptAnswer is the largest kept.
+var answerBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+const maxKeptAnswer = 64 << 10
+
+func putAnswerBuffer(b *bytes.Buffer) {
+	if b.Cap() <= maxKeptAnswer {
+		answerBuffers.Put(b)
+	}
 }
 
 // statusError is an answer of a status other than the one wanted.

@@ -137,7 +137,9 @@ func (k *Key) Sign(d Decision) (string, error) {
 		return "", fmt.Errorf("sign the %s decision on %s: %w", d.Stage, d.Quote, err)
 	}
 	ev.ID, ev.Sig = hex.EncodeToString(id[:]), hex.EncodeToString(sig.Serialize())
-	b, err := json.Marshal(ev)
+	// The event's own encoder, not json.Marshal, which would check and
+	// copy what it writes: the same bytes, once.
+	b, err := ev.MarshalJSON()
 	if err != nil {
 		return "", err
 	}

@@ -1,9 +1,11 @@
 package tmf630
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"sync"
 )
 
 // Error is the TMF Error body (TMF630): code and reason are mandatory.
@@ -39,13 +41,37 @@ func WriteError(w http.ResponseWriter, e *Error) {
 	WriteJSON(w, status, e)
 }
 
-// WriteJSON writes v with status.
+// WriteJSON writes v with status, and its length (Content-Length): a
+// client reads the body whole in one go, not in chunks.
 func WriteJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json;charset=utf-8")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
+	buf := answers.Get().(*bytes.Buffer)
+	defer putAnswer(buf)
+	buf.Reset()
+	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v) // the status is sent: nothing better to do with an error
+	if err := enc.Encode(v); err != nil {
+		// Nothing is sent yet: say so, rather than a body cut short.
+		buf.Reset()
+		e := NewError(http.StatusInternalServerError, "encoding the answer: "+err.Error())
+		status = http.StatusInternalServerError
+		_ = enc.Encode(e)
+	}
+	w.Header().Set("Content-Type", "application/json;charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes()) // the status is sent: nothing better to do with an error
+}
+
+// answers are the buffers answers are encoded in; maxKeptAnswer is the
+// largest kept (a long list's is dropped, not held for the next answer).
+var answers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+const maxKeptAnswer = 64 << 10
+
+func putAnswer(b *bytes.Buffer) {
+	if b.Cap() <= maxKeptAnswer {
+		answers.Put(b)
+	}
 }
 
 // Created writes a new resource with 201 and its Location.

@@ -120,6 +120,24 @@ func TestErrorBody(t *testing.T) {
 	assert.JSONEq(t, `{"code":"404","reason":"Not Found","message":"no productOrder PO-9","status":"404","@type":"Error"}`, w.Body.String())
 }
 
+// An answer says its length, a large one (a list kept in no buffer) and
+// one that cannot be encoded (a 500 that says why, not a body cut short)
+// too.
+func TestAnswerLength(t *testing.T) {
+	for _, v := range []any{orders, make([]tmf.ProductOrder, 2000)} {
+		w := httptest.NewRecorder()
+		tmf630.WriteJSON(w, http.StatusOK, v)
+		assert.Equal(t, http.StatusOK, w.Code)
+		assert.Equal(t, strconv.Itoa(w.Body.Len()), w.Header().Get("Content-Length"))
+		assert.True(t, json.Valid(w.Body.Bytes()))
+	}
+	w := httptest.NewRecorder()
+	tmf630.WriteJSON(w, http.StatusOK, map[string]any{"bad": func() {}})
+	assert.Equal(t, http.StatusInternalServerError, w.Code)
+	assert.Equal(t, strconv.Itoa(w.Body.Len()), w.Header().Get("Content-Length"))
+	assert.Contains(t, w.Body.String(), "encoding the answer: json: unsupported type: func()")
+}
+
 func TestOne(t *testing.T) {
 	w := httptest.NewRecorder()
 	q, e := tmf630.ParseQuery(url.Values{"fields": {"category"}}, known)
