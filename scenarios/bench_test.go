@@ -82,7 +82,7 @@ func benchmarkSnapshots(b *testing.B, sys *System) {
 }
 
 // BenchmarkSnapshotPopulation takes a snapshot of the live population
-// (scenarios/live/population.yaml) with its 5,000 customers' orders in
+// (scenarios/live/population.yaml) with 5,000 of its customers' orders in
 // flight, placed by the scenario a minute apart: the state a server under
 // load snapshots. Run it with -cpu 1 for one core's stall. It reports the
 // snapshot's size, the live heap of the system before it, and the

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -121,6 +123,10 @@ func loadCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("load: --scenario %s: %w", sc.Name, err)
 	}
 
+	if n := arrivalsDue(profile, *orders); n > len(l.quotes) {
+		fmt.Fprintf(stdout, "note: %d arrivals, and %s quotes for %d customers: from arrival %d on, the quotes are for customers quoted already, whose orders a server may refuse (their credit, their sites in service)\n",
+			n, cmp.Or(*scenarioFile, loadExample), len(l.quotes), len(l.quotes)+1)
+	}
 	expected := profile.Length()
 	if expected == 0 {
 		expected = time.Duration(float64(*orders) / *rate * float64(time.Second))
@@ -167,6 +173,21 @@ func loadCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		figures = append(figures, g.Figure)
 	}
 	return &exitError{1, fmt.Errorf("load: worse than the baseline %s by more than %s: %s", *baselineFile, *failOver, strings.Join(figures, ", "))}
+}
+
+// arrivalsDue is how many arrivals profile brings, count at most when it
+// is positive (a profile without end brings count).
+func arrivalsDue(profile load.Profile, count int) int {
+	due := func(n int) bool { _, ok := profile.Due(n - 1); return ok && (count <= 0 || n <= count) }
+	hi := 1
+	for due(hi) {
+		if hi > 1<<40 {
+			return hi
+		}
+		hi *= 2
+	}
+	// due(hi/2) when hi > 1, not due(hi): the last n due is in between.
+	return sort.Search(hi, func(n int) bool { return !due(n + 1) })
 }
 
 // loadTarget checks the server's base URL: http or https, a host, no

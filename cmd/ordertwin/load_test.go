@@ -355,3 +355,17 @@ func TestLoadQuotesOfAPopulation(t *testing.T) {
 	}
 	assert.Equal(t, []string{"100M-sym", "500M-sym", "1G-sym"}, l.speeds[0])
 }
+
+// arrivalsDue counts a profile's arrivals, bounded by a count, for the
+// note that the quotes come round again.
+func TestArrivalsDue(t *testing.T) {
+	for _, c := range []struct {
+		spec  string
+		count int
+		want  int
+	}{{"steps:10:1s", 0, 10}, {"steps:500:20s", 0, 10000}, {"steps:500:20s", 7, 7}, {"steps:3:1s,0:1s,2:1s", 0, 5}, {"steps:0.5:3s", 0, 2}} {
+		p, err := load.ParseSteps(strings.TrimPrefix(c.spec, "steps:"))
+		require.NoError(t, err, c.spec)
+		assert.Equal(t, c.want, arrivalsDue(p, c.count), "%s, count %d", c.spec, c.count)
+	}
+}
