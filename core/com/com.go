@@ -102,6 +102,9 @@ type COM struct {
 	ops *operator.Log
 	// keys are the stages' secret keys, parsed (stageKey).
 	keys map[string]*approval.Key
+	// ahead signs the approval decisions the workflow's answers will make
+	// ahead of them (Anticipate), beside the engine's loop.
+	ahead *approval.Ahead
 }
 
 // New returns an empty COM.
@@ -109,7 +112,7 @@ func New(cfg Config) *COM {
 	return &COM{cfg: cfg, machines: lc.Shared(), quoteBy: map[string]*quote{}, orderBy: map[string]*order{},
 		pending: map[string]then{}, waves: map[int]*wave{}, sois: map[int]*soiRef{}, retired: map[string]retiredOrder{}, shelvedStates: map[string]int{}, shelvers: &shelvers{},
 		Products: inventory.New[tmf.Product](), next: map[string]int{}, byKey: map[string]string{}, changes: map[string]Changed{},
-		qualificationBy: map[string]*qualification{}, ops: operator.NewLog("OA-COM-")}
+		qualificationBy: map[string]*qualification{}, ops: operator.NewLog("OA-COM-"), ahead: new(approval.Ahead)}
 }
 
 // id returns the next id with prefix: QT-001, POI-001, SOI-001.

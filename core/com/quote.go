@@ -587,6 +587,43 @@ func (c *COM) stageKey(stage, secret string) (*approval.Key, error) {
 	return k, nil
 }
 
+// signedDecision is the decision on q's current stage, ok or not for
+// reason, made at now, that the stage's key (secret) signs: signs is false
+// when it is not signed (no key, signed already, or approvals unsigned).
+func (c *COM) signedDecision(q *quote, ok bool, reason string, now time.Duration) (d approval.Decision, secret string, signs bool) {
+	a := &q.approval[q.stage]
+	secret = c.cfg.StageKeys[a.Stage]
+	if secret == "" || a.Signed != "" || !c.cfg.signs() {
+		return d, "", false
+	}
+	return approval.Decision{Quote: q.id, Stage: a.Stage, Approved: ok, Digest: q.digest, Reason: reason, At: c.cfg.Epoch.Add(now)}, secret, true
+}
+
+// Anticipate begins signing the decision the workflow's answer res will
+// make when it is due at at (engine.Anticipator): the same decision
+// decide signs then, unless the quote has changed by then.
+func (c *COM) Anticipate(at time.Duration, msg any) {
+	res, ok := msg.(*port.Result)
+	if !ok || !res.Final {
+		return
+	}
+	k, ok := c.pending[res.Key]
+	if !ok || k.Do != reviewed {
+		return
+	}
+	q := c.quoteBy[k.ID]
+	if q == nil || q.stage >= len(q.approval) {
+		return
+	}
+	d, secret, signs := c.signedDecision(q, res.Approved && res.Err == nil, res.Reason, at)
+	if !signs {
+		return
+	}
+	if key, err := c.stageKey(d.Stage, secret); err == nil {
+		c.ahead.Start(key, d)
+	}
+}
+
 // decide records the current stage's outcome and moves on.
 func (c *COM) decide(q *quote, ok bool, reason string, out *engine.Out) {
 	a := &q.approval[q.stage]
@@ -596,14 +633,13 @@ func (c *COM) decide(q *quote, ok bool, reason string, out *engine.Out) {
 	if !ok {
 		event = lc.Reject
 	}
-	if key := c.cfg.StageKeys[a.Stage]; key != "" && a.Signed == "" && c.cfg.signs() {
-		d := approval.Decision{Quote: q.id, Stage: a.Stage, Approved: ok, Digest: q.digest, Reason: reason, At: c.cfg.Epoch.Add(out.Now())}
+	if d, key, signs := c.signedDecision(q, ok, reason, out.Now()); signs {
 		k, err := c.stageKey(a.Stage, key)
 		if err != nil {
 			out.Error(err)
 			return
 		}
-		signed, err := k.Sign(d)
+		signed, err := c.ahead.Sign(k, d)
 		if err != nil {
 			out.Error(err)
 			return
@@ -709,3 +745,7 @@ func (q *quote) commonVars() catalog.Map {
 	m["offering.code"], m["speed"], m["cpe.model"] = q.offering.Code, q.req.Speed, q.offering.CPEModel
 	return m
 }
+
+// SignedAhead counts the approval decisions COM found signed, or begun,
+// ahead (Anticipate).
+func (c *COM) SignedAhead() uint64 { return c.ahead.Matched() }

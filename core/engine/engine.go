@@ -97,22 +97,24 @@ type Engine struct {
 	// come after every queued input of the same instant, since those were
 	// created earlier. The order of arrival is the sequence of (time,
 	// sequence) order: no input carries a number.
-	due       fifo
-	now       time.Duration
-	handlers  [addresses]Handler
-	peers     [addresses]Peer
-	repliers  [addresses]replier
-	adapters  map[port.System]port.Adapter
-	store     store.Journal
-	observers []Observer
-	seed      uint64
-	batchSize int
-	running   bool
-	out       Out
-	processed uint64
-	refusals  uint64
-	changed   time.Duration
-	inbox     inbox
+	due      fifo
+	now      time.Duration
+	handlers [addresses]Handler
+	// anticipators are the handlers that are Anticipators.
+	anticipators [addresses]Anticipator
+	peers        [addresses]Peer
+	repliers     [addresses]replier
+	adapters     map[port.System]port.Adapter
+	store        store.Journal
+	observers    []Observer
+	seed         uint64
+	batchSize    int
+	running      bool
+	out          Out
+	processed    uint64
+	refusals     uint64
+	changed      time.Duration
+	inbox        inbox
 	// wakeTimers are the timers a wait on a Waiter clock uses.
 	wakeTimers wakeTimers
 	log        store.InputLog
@@ -250,7 +252,18 @@ func New(opt Options) *Engine {
 // Handle registers the handler of a component.
 func (e *Engine) Handle(a Address, h Handler) {
 	e.handlers[a] = h
+	e.anticipators[a], _ = h.(Anticipator)
 	e.registerMessages(h)
+}
+
+// An Anticipator is a component told of each input queued for it, with
+// the time it is due, before it handles it: it may begin beside the
+// engine's loop work the input will need and whose result depends on the
+// input alone (COM signs an approval decision ahead, approval.Ahead).
+// Anticipate runs on the engine's loop; it must change nothing the
+// component's handling reads, and not block.
+type Anticipator interface {
+	Anticipate(at time.Duration, msg any)
 }
 
 // Attach routes calls for each of systems to adapter.
@@ -318,6 +331,9 @@ func (e *Engine) Inject(at time.Duration, to Address, msg any) {
 func (e *Engine) inject(in Input) {
 	if in.At < e.now {
 		in.At = e.now
+	}
+	if a := e.anticipators[in.To]; a != nil {
+		a.Anticipate(in.At, in.Msg)
 	}
 	if in.At == e.now && e.running {
 		e.due.push(in)
