@@ -76,31 +76,36 @@ func ParseQuery(q url.Values, known []string) (Query, *Error) {
 // X-Result-Count (items on this page). Without filters only the page's
 // items are encoded.
 func List[T any](w http.ResponseWriter, q Query, items []T) {
-	var pass []map[string]any
-	total := len(items)
-	if len(q.Filters) > 0 {
-		for i := range items {
-			m, err := AsMap(&items[i])
-			if err != nil {
-				WriteError(w, NewError(http.StatusInternalServerError, err.Error()))
-				return
-			}
-			if q.matches(m) {
-				pass = append(pass, m)
-			}
-		}
-		total = len(pass)
+	if len(q.Filters) == 0 {
+		from := min(q.Offset, len(items))
+		writePage(w, q, items[from:from+min(q.Limit, len(items)-from)], len(items))
+		return
 	}
-	from := min(q.Offset, total)
-	to := from + min(q.Limit, total-from)
-	out := make([]map[string]any, 0, to-from)
-	for i := from; i < to; i++ {
-		var m map[string]any
-		if pass != nil {
-			m = pass[i]
-		} else {
+	var pass []map[string]any
+	for i := range items {
+		m, err := AsMap(&items[i])
+		if err != nil {
+			WriteError(w, NewError(http.StatusInternalServerError, err.Error()))
+			return
+		}
+		if q.matches(m) {
+			pass = append(pass, m)
+		}
+	}
+	from := min(q.Offset, len(pass))
+	writePage(w, q, pass[from:from+min(q.Limit, len(pass)-from)], len(pass))
+}
+
+// writePage writes page, the items of a list's page (entities, or their
+// maps), reduced to the query's fields, with X-Total-Count total and
+// X-Result-Count.
+func writePage[T any](w http.ResponseWriter, q Query, page []T, total int) {
+	out := make([]map[string]any, 0, len(page))
+	for i := range page {
+		m, ok := any(page[i]).(map[string]any)
+		if !ok {
 			var err error
-			if m, err = AsMap(&items[i]); err != nil {
+			if m, err = AsMap(&page[i]); err != nil {
 				WriteError(w, NewError(http.StatusInternalServerError, err.Error()))
 				return
 			}

@@ -81,16 +81,46 @@ type Identified interface{ EntityID() string }
 // gives an entity's creation number (an Identified one is matched by its
 // id too).
 func withShelved[T any](n *Node, kind string, live []T, ord func(*T) uint64) ([]T, *Error) {
-	wire := n.wires[kind]
-	if n.Shelf == nil || wire == nil {
-		return live, nil
+	merged, docs, e := mergeShelved(n, kind, live, ord)
+	if e != nil || docs == nil {
+		return live, e
+	}
+	return entitiesOf(n, kind, merged, live, docs)
+}
+
+// shelvedPage is the page [offset, offset+limit) of what withShelved
+// lists, and how many it lists: only the page's docs are decoded.
+func shelvedPage[T any](n *Node, kind string, live []T, ord func(*T) uint64, offset, limit int) (page []T, total int, e *Error) {
+	merged, docs, e := mergeShelved(n, kind, live, ord)
+	if e != nil {
+		return nil, 0, e
+	}
+	if docs == nil {
+		from := min(offset, len(live))
+		return live[from : from+min(limit, len(live)-from)], len(live), nil
+	}
+	from := min(offset, len(merged))
+	page, e = entitiesOf(n, kind, merged[from:from+min(limit, len(merged)-from)], live, docs)
+	return page, len(merged), e
+}
+
+// listed is an entity of a merged list: live[live] when doc < 0, else
+// docs[doc].
+type listed struct{ live, doc int }
+
+// mergeShelved orders the entities of kind in memory (live, by creation)
+// and the shelf's that are not in memory by creation; docs is nil when
+// the shelf adds none.
+func mergeShelved[T any](n *Node, kind string, live []T, ord func(*T) uint64) ([]listed, []store.Doc, *Error) {
+	if n.Shelf == nil || n.wires[kind] == nil {
+		return nil, nil, nil
 	}
 	docs, err := n.Shelf.ShelvedAll(kind)
 	if err != nil {
-		return nil, Unavailable(err)
+		return nil, nil, Unavailable(err)
 	}
 	if len(docs) == 0 {
-		return live, nil
+		return nil, nil, nil
 	}
 	var ids map[string]bool
 	for _, v := range live {
@@ -101,21 +131,39 @@ func withShelved[T any](n *Node, kind string, live []T, ord func(*T) uint64) ([]
 			ids[e.EntityID()] = true
 		}
 	}
-	out := make([]T, 0, len(live)+len(docs))
+	merged := make([]listed, 0, len(live)+len(docs))
 	i := 0
-	for _, d := range docs {
+	for k, d := range docs {
 		for i < len(live) && ord(&live[i]) < d.Ord {
-			out = append(out, live[i])
+			merged = append(merged, listed{live: i, doc: -1})
 			i++
 		}
 		if i < len(live) && ord(&live[i]) == d.Ord || ids[d.ID] {
 			continue // still in memory: memory is the truth
 		}
+		merged = append(merged, listed{doc: k})
+	}
+	for ; i < len(live); i++ {
+		merged = append(merged, listed{live: i, doc: -1})
+	}
+	return merged, docs, nil
+}
+
+// entitiesOf is the entities merged lists, the shelf's decoded.
+func entitiesOf[T any](n *Node, kind string, merged []listed, live []T, docs []store.Doc) ([]T, *Error) {
+	wire := n.wires[kind]
+	out := make([]T, 0, len(merged))
+	for _, m := range merged {
+		if m.doc < 0 {
+			out = append(out, live[m.live])
+			continue
+		}
+		d := docs[m.doc]
 		v, err := wire(d)
 		if err != nil {
 			return nil, NewError(http.StatusInternalServerError, fmt.Sprintf("%s %s on the shelf: %v", kind, d.ID, err))
 		}
 		out = append(out, v.(T))
 	}
-	return append(out, live[i:]...), nil
+	return out, nil
 }
