@@ -77,8 +77,7 @@ func ParseQuery(q url.Values, known []string) (Query, *Error) {
 // items are encoded.
 func List[T any](w http.ResponseWriter, q Query, items []T) {
 	if len(q.Filters) == 0 {
-		from := min(q.Offset, len(items))
-		writePage(w, q, items[from:from+min(q.Limit, len(items)-from)], len(items))
+		writePage(w, q, pageOf(items, q.Offset, q.Limit), len(items))
 		return
 	}
 	var pass []map[string]any
@@ -92,8 +91,13 @@ func List[T any](w http.ResponseWriter, q Query, items []T) {
 			pass = append(pass, m)
 		}
 	}
-	from := min(q.Offset, len(pass))
-	writePage(w, q, pass[from:from+min(q.Limit, len(pass)-from)], len(pass))
+	writePage(w, q, pageOf(pass, q.Offset, q.Limit), len(pass))
+}
+
+// pageOf is the page of s from offset, limit long at most.
+func pageOf[T any](s []T, offset, limit int) []T {
+	from := min(offset, len(s))
+	return s[from : from+min(limit, len(s)-from)]
 }
 
 // writePage writes page, the items of a list's page (entities, or their

@@ -96,11 +96,9 @@ func shelvedPage[T any](n *Node, kind string, live []T, ord func(*T) uint64, off
 		return nil, 0, e
 	}
 	if docs == nil {
-		from := min(offset, len(live))
-		return live[from : from+min(limit, len(live)-from)], len(live), nil
+		return pageOf(live, offset, limit), len(live), nil
 	}
-	from := min(offset, len(merged))
-	page, e = entitiesOf(n, kind, merged[from:from+min(limit, len(merged)-from)], live, docs)
+	page, e = entitiesOf(n, kind, pageOf(merged, offset, limit), live, docs)
 	return page, len(merged), e
 }
 
