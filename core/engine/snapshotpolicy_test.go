@@ -257,6 +257,11 @@ func TestSnapshotTakenBesideWhileCommanded(t *testing.T) {
 func TestSnapshotTakenBesideFails(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		mem := store.NewMemory()
+		// The engine's own snapshot is written while it goes on; the test
+		// holds that write, so that the next one is due only once it lands
+		// (else whether the command after it finds it written is a race).
+		written := make(chan struct{})
+		kept := heldSnapshots{Snapshots: mem, written: written}
 		tries := 0
 		take := func(context.Context, store.Snapshot) (store.Snapshot, time.Duration, error) {
 			tries++
@@ -266,7 +271,7 @@ func TestSnapshotTakenBesideFails(t *testing.T) {
 		var cpu []time.Duration
 		ctx, cancel := context.WithCancel(context.Background())
 		e := New(Options{Clock: &Wall{Start: time.Now(), Scale: 1}, Store: mem, Log: mem, Codec: NewCodec(order{}),
-			Snapshots: SnapshotPolicy{Store: mem, Every: 1, Interval: time.Hour, Take: take, TakeAlways: true,
+			Snapshots: SnapshotPolicy{Store: kept, Every: 1, Interval: time.Hour, Take: take, TakeAlways: true,
 				Told: func(_ store.Snapshot, took SnapshotTook, err error) {
 					told, cpu = append(told, err), append(cpu, took.CPU)
 				}}})
@@ -293,10 +298,12 @@ func TestSnapshotTakenBesideFails(t *testing.T) {
 		require.NoError(t, err)
 		synctest.Wait()
 		assert.Equal(t, 1, tries)
-		kept, ok, err := mem.LatestSnapshot()
+		close(written)
+		synctest.Wait()
+		own, ok, err := mem.LatestSnapshot()
 		require.NoError(t, err)
 		require.True(t, ok)
-		assert.Contains(t, string(kept.Body), "count 0000000", "after a failure, the engine's own")
+		assert.Contains(t, string(own.Body), "count 00000005", "after a failure, the engine's own, when next due")
 		time.Sleep(time.Second)
 		_, err = e.Command(context.Background(), COM, order{"later still"})
 		require.NoError(t, err)
@@ -304,8 +311,19 @@ func TestSnapshotTakenBesideFails(t *testing.T) {
 		assert.Equal(t, 2, tries, "then beside it again")
 		cancel()
 		require.ErrorIs(t, <-done, context.Canceled)
-		kept, _, err = mem.LatestSnapshot()
+		last, _, err := mem.LatestSnapshot()
 		require.NoError(t, err)
-		assert.Contains(t, string(kept.Body), "count 00000007", "the clean stop's, the engine's own")
+		assert.Contains(t, string(last.Body), "count 00000007", "the clean stop's, the engine's own")
 	})
+}
+
+// heldSnapshots keeps snapshots in Snapshots once written is closed.
+type heldSnapshots struct {
+	store.Snapshots
+	written chan struct{}
+}
+
+func (h heldSnapshots) SaveSnapshot(s store.Snapshot) error {
+	<-h.written
+	return h.Snapshots.SaveSnapshot(s)
 }
