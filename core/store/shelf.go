@@ -75,6 +75,16 @@ type Shelf interface {
 	// Owner returns the id of the doc of kind one of whose Items is item,
 	// ok false when there is none.
 	Owner(kind, item string) (id string, ok bool, err error)
+	// ShelvedRange returns, as the shelf is at one moment, the docs of
+	// kind by creation: how many there are, the ids and creation numbers
+	// of those at positions [from, to), and the creation numbers of those
+	// whose id is in ids or whose creation number is in ords. It reads no
+	// doc's body: a list's page of finished entities costs the page, not
+	// the shelf (ShelvedDocs then reads the page's).
+	ShelvedRange(kind string, from, to int, ids []string, ords []uint64) (ShelfRange, error)
+	// ShelvedDocs returns the docs of kind with ids, in no given order;
+	// an id the shelf does not hold is left out.
+	ShelvedDocs(kind string, ids []string) ([]Doc, error)
 }
 
 // memoryShelf keeps the read models of a Memory store.
@@ -147,4 +157,63 @@ func ShelfOf(j Journal) (Shelf, bool) {
 	}
 	s, ok := j.(Shelf)
 	return s, ok
+}
+
+// ShelfRange is what Shelf.ShelvedRange read.
+type ShelfRange struct {
+	// Total is how many docs of the kind the shelf holds.
+	Total int
+	// Refs are the docs at the positions asked, by creation.
+	Refs []DocRef
+	// Matched are the creation numbers of the docs asked for by id or
+	// creation number, in increasing order.
+	Matched []uint64
+}
+
+// DocRef names a doc on the shelf.
+type DocRef struct {
+	ID  string
+	Ord uint64
+}
+
+// ShelvedRange reads a part of the docs of kind (Shelf).
+func (m *Memory) ShelvedRange(kind string, from, to int, ids []string, ords []uint64) (ShelfRange, error) {
+	all, err := m.ShelvedAll(kind)
+	if err != nil {
+		return ShelfRange{}, err
+	}
+	r := ShelfRange{Total: len(all)}
+	from = min(max(from, 0), len(all))
+	for _, d := range all[from:max(from, min(to, len(all)))] {
+		r.Refs = append(r.Refs, DocRef{ID: d.ID, Ord: d.Ord})
+	}
+	byID, byOrd := setOf(ids), setOf(ords)
+	for _, d := range all {
+		if byID[d.ID] || byOrd[d.Ord] {
+			r.Matched = append(r.Matched, d.Ord)
+		}
+	}
+	return r, nil
+}
+
+// ShelvedDocs returns the docs of kind with ids (Shelf).
+func (m *Memory) ShelvedDocs(kind string, ids []string) ([]Doc, error) {
+	m.shelf.mu.Lock()
+	defer m.shelf.mu.Unlock()
+	var out []Doc
+	for _, id := range ids {
+		if d, ok := m.shelf.docs[kind][id]; ok {
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
+// setOf is the set of vs.
+func setOf[K comparable](vs []K) map[K]bool {
+	set := make(map[K]bool, len(vs))
+	for _, v := range vs {
+		set[v] = true
+	}
+	return set
 }

@@ -1,8 +1,11 @@
 package tmf630
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
+	"slices"
+	"sort"
 
 	"github.com/ordertwin/ordertwin/core/store"
 )
@@ -89,17 +92,102 @@ func withShelved[T any](n *Node, kind string, live []T, ord func(*T) uint64) ([]
 }
 
 // shelvedPage is the page [offset, offset+limit) of what withShelved
-// lists, and how many it lists: only the page's docs are decoded.
+// lists, and how many it lists, reading from the shelf only the page's
+// docs and the ids and creation numbers of a range about as long as the
+// page and the entities in memory (Shelf.ShelvedRange): its cost is the
+// page's and memory's, not the shelf's.
+//
+// The list is the shelf's docs of kind, less those matched by an entity
+// in memory (its creation number, or its id for an Identified one: the
+// shelf's is then an earlier one), and the entities in memory, by
+// creation. Matched docs number at most two an entity in memory, m in
+// all: a doc at shelf position i lists at [i-2m, i+m], so the page's are
+// among those at [offset-m, offset+limit+2m). An entity in memory lists
+// at its index plus the unmatched docs created before it, counted in
+// that range: exactly for one created within it; one created before it
+// (when it does not start the shelf) counts none, and lists before offset
+// all the same, one after it (when it does not end the shelf) counts all,
+// and lists after the page all the same.
 func shelvedPage[T any](n *Node, kind string, live []T, ord func(*T) uint64, offset, limit int) (page []T, total int, e *Error) {
-	merged, docs, e := mergeShelved(n, kind, live, ord)
-	if e != nil {
-		return nil, 0, e
-	}
-	if docs == nil {
+	if n.Shelf == nil || n.wires[kind] == nil {
 		return pageOf(live, offset, limit), len(live), nil
 	}
-	page, e = entitiesOf(n, kind, pageOf(merged, offset, limit), live, docs)
-	return page, len(merged), e
+	m := len(live)
+	ords := make([]uint64, m)
+	var ids []string
+	for i := range live {
+		ords[i] = ord(&live[i])
+		if x, ok := any(live[i]).(Identified); ok {
+			ids = append(ids, x.EntityID())
+		}
+	}
+	lo := max(0, offset-m)
+	r, err := n.Shelf.ShelvedRange(kind, lo, offset+limit+2*m, ids, ords)
+	if err != nil {
+		return nil, 0, Unavailable(err)
+	}
+	matched := make(map[uint64]bool, len(r.Matched))
+	for _, o := range r.Matched {
+		matched[o] = true
+	}
+	// below counts the entries of sorted less than o.
+	below := func(sorted []uint64, o uint64) int {
+		k, _ := slices.BinarySearch(sorted, o)
+		return k
+	}
+	type placed struct {
+		at   int
+		live int // or -1: the doc of ref
+		ref  store.DocRef
+	}
+	var on []placed
+	for k, ref := range r.Refs {
+		if matched[ref.Ord] {
+			continue
+		}
+		if at := lo + k - below(r.Matched, ref.Ord) + below(ords, ref.Ord); at >= offset && at < offset+limit {
+			on = append(on, placed{at: at, live: -1, ref: ref})
+		}
+	}
+	for j, o := range ords {
+		refsBelow := sort.Search(len(r.Refs), func(k int) bool { return r.Refs[k].Ord >= o })
+		if at := j + lo + refsBelow - below(r.Matched, o); at >= offset && at < offset+limit {
+			on = append(on, placed{at: at, live: j})
+		}
+	}
+	slices.SortFunc(on, func(a, b placed) int { return cmp.Compare(a.at, b.at) })
+	var want []string
+	for _, p := range on {
+		if p.live < 0 {
+			want = append(want, p.ref.ID)
+		}
+	}
+	docs, err := n.Shelf.ShelvedDocs(kind, want)
+	if err != nil {
+		return nil, 0, Unavailable(err)
+	}
+	byID := make(map[string]store.Doc, len(docs))
+	for _, d := range docs {
+		byID[d.ID] = d
+	}
+	wire := n.wires[kind]
+	page = make([]T, 0, len(on))
+	for _, p := range on {
+		if p.live >= 0 {
+			page = append(page, live[p.live])
+			continue
+		}
+		d, ok := byID[p.ref.ID]
+		if !ok {
+			return nil, 0, NewError(http.StatusInternalServerError, fmt.Sprintf("%s %s: listed on the shelf, then not found there", kind, p.ref.ID))
+		}
+		v, err := wire(d)
+		if err != nil {
+			return nil, 0, NewError(http.StatusInternalServerError, fmt.Sprintf("%s %s on the shelf: %v", kind, d.ID, err))
+		}
+		page = append(page, v.(T))
+	}
+	return page, r.Total - len(r.Matched) + m, nil
 }
 
 // listed is an entity of a merged list: live[live] when doc < 0, else

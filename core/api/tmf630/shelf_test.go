@@ -2,10 +2,15 @@ package tmf630
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/ordertwin/ordertwin/core/store"
+	"github.com/ordertwin/ordertwin/core/store/sqlite"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -62,4 +67,77 @@ func TestShelvedPage(t *testing.T) {
 	require.Nil(t, e)
 	assert.Equal(t, live[1:3], page, "no shelf: the entities in memory")
 	assert.Equal(t, len(live), total)
+}
+
+// The same on many entities, in memory and in SQLite, which read a page
+// of the shelf by its indexes: shelved and in memory drawn at random
+// (seeded), some in memory matching a shelved one by creation number,
+// some by id; short docs and long (in packs and in rows); pages at the
+// start, the middle and the end, within memory's reach and beyond it.
+func TestShelvedPageAtRandom(t *testing.T) {
+	for _, shelf := range []struct {
+		name string
+		open func(t *testing.T) store.Shelf
+	}{
+		{"memory", func(*testing.T) store.Shelf { return store.NewMemory() }},
+		{"sqlite", func(t *testing.T) store.Shelf {
+			st, err := sqlite.Open(filepath.Join(t.TempDir(), "shelf.db"), sqlite.Options{})
+			require.NoError(t, err)
+			t.Cleanup(func() { st.Close() })
+			return st
+		}},
+	} {
+		for _, mix := range []struct {
+			name string
+			// inMemory in 10 are in memory (half of them shelved too);
+			// reused ids are taken again by entities in memory.
+			inMemory, reused int
+		}{{"mixed", 3, 20}, {"ids taken again", 0, 150}} {
+			t.Run(shelf.name+"/"+mix.name, func(t *testing.T) {
+				rng := rand.New(rand.NewPCG(7, 9))
+				st := shelf.open(t)
+				var docs []store.Doc
+				var live []shelfEntity
+				for o := uint64(1); o <= 600; o++ {
+					id := "T" + strconv.FormatUint(o, 10)
+					switch k := rng.IntN(10); {
+					case k < mix.inMemory && k%2 == 0: // in memory
+						live = append(live, shelfEntity{id, o})
+					case k < mix.inMemory: // in memory, and shelved a moment before
+						live = append(live, shelfEntity{id, o})
+						docs = append(docs, store.Doc{Kind: "thing", ID: id, Ord: o, Body: []byte(strconv.FormatUint(o, 10))})
+					default:
+						body := strconv.FormatUint(o, 10)
+						if rng.IntN(5) == 0 {
+							body += strings.Repeat(" ", 5000) // a row of its own in SQLite
+						}
+						docs = append(docs, store.Doc{Kind: "thing", ID: id, Ord: o, Body: []byte(body)})
+					}
+				}
+				for k := 0; k < mix.reused; k++ { // ids taken again later: the shelf's is the earlier
+					d := docs[rng.IntN(len(docs)/3)]
+					if !slices.ContainsFunc(live, func(e shelfEntity) bool { return e.ID == d.ID }) {
+						live = append(live, shelfEntity{d.ID, 600 + uint64(k) + 1})
+					}
+				}
+				require.NoError(t, st.Shelve(docs[:len(docs)/2]))
+				require.NoError(t, st.Shelve(docs[len(docs)/2:]))
+				n := &Node{Shelf: st}
+				ShelfWire(n, "thing", func(b []byte) (uint64, error) { return strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64) },
+					func(o uint64) shelfEntity { return shelfEntity{ID: "T" + strconv.FormatUint(o, 10), Ord: o} })
+				ord := func(e *shelfEntity) uint64 { return e.Ord }
+				all, e := withShelved(n, "thing", live, ord)
+				require.Nil(t, e)
+				require.Greater(t, len(all), 450)
+				for _, offset := range []int{0, 1, 7, 100, 150, 151, 300, len(all) - 200, len(all) - 10, len(all) - 1, len(all), len(all) + 5} {
+					for _, limit := range []int{1, 3, 10, 100, 1000} {
+						page, total, e := shelvedPage(n, "thing", live, ord, offset, limit)
+						require.Nil(t, e)
+						assert.Equal(t, len(all), total)
+						assert.Equal(t, pageOf(all, offset, limit), page, "offset %d, limit %d", offset, limit)
+					}
+				}
+			})
+		}
+	}
 }

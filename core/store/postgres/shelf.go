@@ -118,3 +118,78 @@ func (s *Store) Owner(kind, item string) (string, bool, error) {
 	}
 	return id, true, nil
 }
+
+// ShelvedRange returns the docs of kind at positions [from, to) by
+// creation, how many there are, and the creation numbers of those with
+// an id in ids or a creation number in ords (store.Shelf), read in
+// one repeatable-read transaction, by the index on kind and creation.
+func (s *Store) ShelvedRange(kind string, from, to int, ids []string, ords []uint64) (store.ShelfRange, error) {
+	var r store.ShelfRange
+	ctx := context.Background()
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return r, fmt.Errorf("postgres store: shelf: %w", err)
+	}
+	defer tx.Rollback(ctx)
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM shelf WHERE kind = $1`, kind).Scan(&r.Total); err != nil {
+		return r, fmt.Errorf("postgres store: shelf: %w", err)
+	}
+	from = max(from, 0)
+	if to = min(to, r.Total); from < to {
+		rows, err := tx.Query(ctx, `SELECT id, ord FROM shelf WHERE kind = $1 ORDER BY ord LIMIT $2 OFFSET $3`, kind, to-from, from)
+		if err != nil {
+			return r, fmt.Errorf("postgres store: shelf: %w", err)
+		}
+		r.Refs, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.DocRef, error) {
+			var ref store.DocRef
+			var ord int64
+			err := row.Scan(&ref.ID, &ord)
+			ref.Ord = uint64(ord)
+			return ref, err
+		})
+		if err != nil {
+			return r, fmt.Errorf("postgres store: shelf: %w", err)
+		}
+	}
+	if len(ids) == 0 && len(ords) == 0 {
+		return r, nil
+	}
+	byOrd := make([]int64, len(ords))
+	for i, o := range ords {
+		byOrd[i] = int64(o)
+	}
+	rows, err := tx.Query(ctx, `SELECT ord FROM shelf WHERE kind = $1 AND (id = ANY($2::text[]) OR ord = ANY($3::bigint[])) ORDER BY ord`, kind, ids, byOrd)
+	if err != nil {
+		return r, fmt.Errorf("postgres store: shelf: %w", err)
+	}
+	matched, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return r, fmt.Errorf("postgres store: shelf: %w", err)
+	}
+	for _, o := range matched {
+		r.Matched = append(r.Matched, uint64(o))
+	}
+	return r, tx.Commit(ctx)
+}
+
+// ShelvedDocs returns the docs of kind with ids (store.Shelf).
+func (s *Store) ShelvedDocs(kind string, ids []string) ([]store.Doc, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	rows, err := s.pool.Query(context.Background(), `SELECT id, ord, party, body FROM shelf WHERE kind = $1 AND id = ANY($2::text[])`, kind, ids)
+	if err != nil {
+		return nil, fmt.Errorf("postgres store: shelf: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.Doc, error) {
+		d := store.Doc{Kind: kind}
+		var ord int64
+		err := row.Scan(&d.ID, &ord, &d.Party, &d.Body)
+		d.Ord = uint64(ord)
+		return d, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres store: shelf: %w", err)
+	}
+	return out, nil
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/ordertwin/ordertwin/core/store"
 )
@@ -45,10 +46,13 @@ type packer struct {
 	alone map[string]bool
 }
 
-// pack is the entries of one kind being gathered, and their ids.
+// pack is the entries of one kind being gathered, and their ids and
+// creation numbers, as the JSON array shelf_part's rows are made from
+// ([["id",ord],…]).
 type pack struct {
 	body []byte
 	ids  []string
+	refs []byte
 }
 
 // begin starts a shelving in tx, its packs squeezed by z.
@@ -96,6 +100,7 @@ func (p *packer) add(d store.Doc, pid int64, rest []byte) error {
 	k.body = binary.AppendUvarint(k.body, uint64(pid))
 	k.body = appendField(k.body, rest)
 	k.ids = append(k.ids, d.ID)
+	k.refs = appendRef(k.refs, d.ID, d.Ord)
 	if len(k.body) >= maxPack {
 		return p.flush(d.Kind, k)
 	}
@@ -120,20 +125,49 @@ func (p *packer) flush(kind string, k *pack) error {
 	if err := p.tx.QueryRow(`INSERT INTO shelf_pack (kind, deflated, body) VALUES (?, ?, ?) RETURNING pack`, kind, int64(how), body).Scan(&id); err != nil {
 		return err
 	}
-	ids, err := json.Marshal(k.ids)
-	if err != nil {
-		return err
-	}
-	if _, err := p.tx.Exec(`INSERT OR REPLACE INTO shelf_part (kind, id, pack) SELECT ?, value, ? FROM json_each(?)`, kind, id, ids); err != nil {
+	refs := append(k.refs, ']')
+	if _, err := p.tx.Exec(`INSERT OR REPLACE INTO shelf_part (kind, id, pack, ord) SELECT ?, value->>0, ?, value->>1 FROM json_each(?)`, kind, id, refs); err != nil {
 		return err
 	}
 	if p.alone[kind] {
+		ids, err := json.Marshal(k.ids)
+		if err != nil {
+			return err
+		}
 		if _, err := p.tx.Exec(`DELETE FROM shelf WHERE kind = ? AND id IN (SELECT value FROM json_each(?))`, kind, ids); err != nil {
 			return err
 		}
 	}
-	k.body, k.ids = k.body[:0], k.ids[:0]
+	k.body, k.ids, k.refs = k.body[:0], k.ids[:0], k.refs[:0]
 	return nil
+}
+
+// appendRef appends id and ord to refs, a JSON array of [id, ord] pairs
+// left open.
+func appendRef(refs []byte, id string, ord uint64) []byte {
+	if len(refs) == 0 {
+		refs = append(refs, '[')
+	} else {
+		refs = append(refs, ',')
+	}
+	refs = append(refs, '[')
+	refs = appendJSONString(refs, id)
+	refs = append(refs, ',')
+	refs = strconv.AppendUint(refs, ord, 10)
+	return append(refs, ']')
+}
+
+// appendJSONString appends s as a JSON string: as it is between quotes
+// when it is printable ASCII without quote or backslash (an id, almost
+// always), else as encoding/json writes it.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			q, _ := json.Marshal(s) // a string always encodes
+			return append(b, q...)
+		}
+	}
+	return append(append(append(b, '"'), s...), '"')
 }
 
 // end writes the packs not yet written.
@@ -150,7 +184,7 @@ func (p *packer) end() error {
 // what the shelf table holds is read again.
 func (p *packer) reset() {
 	for _, k := range p.packs {
-		k.body, k.ids = k.body[:0], k.ids[:0]
+		k.body, k.ids, k.refs = k.body[:0], k.ids[:0], k.refs[:0]
 	}
 	p.tx, p.alone = nil, nil
 }
@@ -259,27 +293,35 @@ func (s *Store) allPacked(tx *sql.Tx, kind string) ([]store.Doc, error) {
 		if err := packs.Scan(&pack, &how, &body); err != nil {
 			return nil, err
 		}
-		if body, err = unsqueezed(how, nil, body); err != nil {
-			return nil, fmt.Errorf("pack %d: %w", pack, err)
-		}
-		var werr error
-		if err := entries(body, func(e entry) bool {
-			if in[e.id] != pack {
-				return true // shelved again since
-			}
-			b, err := s.wholeIn(tx, e.pid, plain, e.rest) // body is this read's own
-			if err != nil {
-				werr = err
-				return false
-			}
-			out = append(out, store.Doc{Kind: kind, ID: e.id, Ord: e.ord, Party: e.party, Body: b})
-			return true
-		}); err != nil {
-			return nil, fmt.Errorf("pack %d: %w", pack, err)
-		}
-		if werr != nil {
-			return nil, werr
+		if out, err = s.unpack(tx, kind, pack, how, body, in, out); err != nil {
+			return nil, err
 		}
 	}
 	return out, packs.Err()
+}
+
+// unpack appends to out the docs of kind that pack, kept how as body,
+// holds for the ids in names there (others were shelved again since, or
+// are not asked for).
+func (s *Store) unpack(tx *sql.Tx, kind string, pack int64, how squeeze, body []byte, in map[string]int64, out []store.Doc) ([]store.Doc, error) {
+	body, err := unsqueezed(how, nil, body)
+	if err != nil {
+		return nil, fmt.Errorf("pack %d: %w", pack, err)
+	}
+	var werr error
+	if err := entries(body, func(e entry) bool {
+		if in[e.id] != pack {
+			return true
+		}
+		b, err := s.wholeIn(tx, e.pid, plain, e.rest) // body is this read's own
+		if err != nil {
+			werr = err
+			return false
+		}
+		out = append(out, store.Doc{Kind: kind, ID: e.id, Ord: e.ord, Party: e.party, Body: b})
+		return true
+	}); err != nil {
+		return nil, fmt.Errorf("pack %d: %w", pack, err)
+	}
+	return out, werr
 }

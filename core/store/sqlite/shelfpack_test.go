@@ -214,3 +214,44 @@ func TestShelfPacksSqueezed(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, "short", string(svc.Body))
 }
+
+// §7 a store whose packed docs have no creation numbers beside them (the
+// schema before migration 0017) gets them from its packs as it opens:
+// each the number of the entry its part names (a doc shelved again, in a
+// later pack, has the later one's), and its ranges read as its lists.
+func TestShelfPartOrdersMigrated(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "serve.db")
+	db, err := Open(file, Options{})
+	require.NoError(t, err)
+	var docs []store.Doc
+	for n := 1; n <= 30; n++ {
+		docs = append(docs, store.Doc{Kind: "resource", ID: fmt.Sprintf("R-%02d", n), Ord: uint64(3 * n), Body: []byte(fmt.Sprintf("resource %d", n))})
+	}
+	require.NoError(t, db.Shelve(docs[:20]))
+	require.NoError(t, db.Shelve(append(docs[20:], store.Doc{Kind: "resource", ID: "R-05", Ord: 100, Body: []byte("resource 5 again")})))
+	require.NoError(t, db.Close())
+	raw, err := sql.Open("sqlite", file)
+	require.NoError(t, err)
+	for _, q := range []string{`DROP INDEX shelf_part_order`, `ALTER TABLE shelf_part DROP COLUMN ord`, `PRAGMA user_version = 16`} {
+		_, err := raw.Exec(q)
+		require.NoError(t, err, q)
+	}
+	require.NoError(t, raw.Close())
+
+	db, err = Open(file, Options{})
+	require.NoError(t, err)
+	defer db.Close()
+	var missing int
+	require.NoError(t, db.db.QueryRow(`SELECT count(*) FROM shelf_part WHERE ord IS NULL`).Scan(&missing))
+	assert.Zero(t, missing)
+	all, err := db.ShelvedAll("resource")
+	require.NoError(t, err)
+	r, err := db.ShelvedRange("resource", 0, 100, nil, nil)
+	require.NoError(t, err)
+	require.Len(t, r.Refs, 30)
+	assert.Equal(t, 30, r.Total)
+	for i, d := range all {
+		assert.Equal(t, store.DocRef{ID: d.ID, Ord: d.Ord}, r.Refs[i])
+	}
+	assert.Equal(t, store.DocRef{ID: "R-05", Ord: 100}, r.Refs[29], "the later pack's")
+}

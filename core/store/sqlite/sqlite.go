@@ -292,6 +292,12 @@ func Version() int {
 	return len(ms)
 }
 
+// migrationSteps are the migrations that SQL alone cannot make, by
+// version: each runs after its file's SQL, in its transaction.
+var migrationSteps = map[int]func(tx *sql.Tx) error{
+	17: partOrders,
+}
+
 // migrate applies the migrations the database does not have yet, each in
 // a transaction of its own with the version it reaches.
 func (s *Store) migrate() error { return migrate(s.db) }
@@ -317,6 +323,12 @@ func migrate(db *sql.DB) error {
 		if _, err := tx.Exec(m.sql); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("migration %s: %w", m.name, err)
+		}
+		if then := migrationSteps[m.version]; then != nil {
+			if err := then(tx); err != nil {
+				tx.Rollback()
+				return fmt.Errorf("migration %s: %w", m.name, err)
+			}
 		}
 		if _, err := tx.Exec(`PRAGMA user_version = ` + strconv.Itoa(m.version)); err != nil {
 			tx.Rollback()

@@ -31,6 +31,7 @@ func Run(t *testing.T, newPlace func(t *testing.T) Place) {
 		{"Feed", feed},
 		{"Snapshots", snapshots},
 		{"Shelf", shelf},
+		{"ShelfRange", shelfRange},
 		{"Settings", settings},
 		{"Cursors", cursors},
 	} {
@@ -211,6 +212,67 @@ func shelf(t *testing.T, p Place) {
 	_, ok, err = st.Owner("serviceOrder", "SOI-999")
 	require.NoError(t, err)
 	assert.False(t, ok)
+}
+
+// §7 a part of a kind's docs by creation (store.Shelf.ShelvedRange) is that part
+// of them all: at every position, with docs short and long (the SQLite
+// store keeps them in packs and rows), shelved again from one to the
+// other, across a reopen; the docs matched by id or creation number are
+// those; the docs read by id are the last shelved.
+func shelfRange(t *testing.T, p Place) {
+	st := open(t, p)
+	body := func(i, n int) []byte { return []byte(fmt.Sprintf("%0*d", n, i)) }
+	var first, again []store.Doc
+	for i := 1; i <= 40; i++ {
+		n := 8
+		if i%3 == 0 {
+			n = 6000 // longer than a pack takes
+		}
+		first = append(first, store.Doc{Kind: "resource", ID: fmt.Sprintf("R-%03d", i), Ord: uint64(100 - 2*i), Body: body(i, n)})
+		if i%4 == 0 {
+			again = append(again, store.Doc{Kind: "resource", ID: fmt.Sprintf("R-%03d", i), Ord: uint64(100 - 2*i), Body: body(-i, 6008-n)})
+		}
+	}
+	first = append(first, store.Doc{Kind: "service", ID: "S-1", Ord: 5, Body: []byte("another kind")})
+	require.NoError(t, st.Shelve(first[:25]))
+	require.NoError(t, st.Shelve(first[25:]))
+	require.NoError(t, st.Shelve(again))
+	require.NoError(t, st.Close())
+	st = open(t, p)
+
+	all, err := st.ShelvedAll("resource")
+	require.NoError(t, err)
+	require.Len(t, all, 40)
+	for from := 0; from <= 42; from += 3 {
+		for to := from - 1; to <= 43; to += 5 {
+			r, err := st.ShelvedRange("resource", from, to, nil, nil)
+			require.NoError(t, err)
+			assert.Equal(t, 40, r.Total)
+			var want []store.DocRef
+			for _, d := range all[min(from, 40):max(min(to, 40), min(from, 40))] {
+				want = append(want, store.DocRef{ID: d.ID, Ord: d.Ord})
+			}
+			assert.Equal(t, want, r.Refs, "[%d, %d)", from, to)
+		}
+	}
+	r, err := st.ShelvedRange("resource", 0, 0, []string{"R-004", "R-033", "R-404"}, []uint64{98, 94, 95, 5})
+	require.NoError(t, err)
+	assert.Equal(t, []uint64{34, 92, 94, 98}, r.Matched, "by id or creation number, of the kind, in order")
+	r, err = st.ShelvedRange("nothing", 0, 10, []string{"R-004"}, []uint64{98})
+	require.NoError(t, err)
+	assert.Equal(t, store.ShelfRange{}, r)
+	ids := []string{"R-012", "R-001", "R-404", "R-003", "R-008", "R-040"}
+	docs, err := st.ShelvedDocs("resource", ids)
+	require.NoError(t, err)
+	got := map[string]string{}
+	for _, d := range docs {
+		got[d.ID] = string(d.Body)
+		one, _, err := st.Shelved("resource", d.ID)
+		require.NoError(t, err)
+		assert.Equal(t, one.Ord, d.Ord, d.ID)
+	}
+	assert.Equal(t, map[string]string{"R-012": string(body(-12, 8)), "R-001": string(body(1, 8)), "R-003": string(body(3, 6000)),
+		"R-008": string(body(-8, 6000)), "R-040": string(body(-40, 6000))}, got, "the last shelved, from rows and packs")
 }
 
 // Settings are kept by key, the last value staying, across a reopen.

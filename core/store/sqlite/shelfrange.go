@@ -1,0 +1,209 @@
+package sqlite
+
+import (
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"github.com/ordertwin/ordertwin/core/store"
+)
+
+// A list's page of finished entities (store.Shelf) reads the
+// creation numbers of its kind's docs from the indexes by kind and
+// creation of the shelf table and of shelf_part (migration 0017), and
+// then the page's docs only: a pack is read once for all the docs of the
+// page it holds.
+
+// ShelvedRange returns the docs of kind at positions [from, to) by
+// creation, how many there are, and the creation numbers of those with
+// an id in ids or a creation number in ords: one read transaction.
+func (s *Store) ShelvedRange(kind string, from, to int, ids []string, ords []uint64) (store.ShelfRange, error) {
+	var r store.ShelfRange
+	tx, err := s.reader.Begin()
+	if err != nil {
+		return r, fmt.Errorf("sqlite store: shelf: %w", err)
+	}
+	defer tx.Rollback()
+	if err := tx.QueryRow(`SELECT (SELECT count(*) FROM shelf WHERE kind = ?1) + (SELECT count(*) FROM shelf_part WHERE kind = ?1)`, kind).Scan(&r.Total); err != nil {
+		return r, fmt.Errorf("sqlite store: shelf: %w", err)
+	}
+	from = max(from, 0)
+	if to = min(to, r.Total); from < to {
+		rows, err := tx.Query(`SELECT id, ord FROM shelf WHERE kind = ?1 UNION ALL SELECT id, ord FROM shelf_part WHERE kind = ?1
+			ORDER BY ord LIMIT ?2 OFFSET ?3`, kind, to-from, from)
+		if err != nil {
+			return r, fmt.Errorf("sqlite store: shelf: %w", err)
+		}
+		defer rows.Close()
+		r.Refs = make([]store.DocRef, 0, to-from)
+		for rows.Next() {
+			var ref store.DocRef
+			if err := rows.Scan(&ref.ID, &ref.Ord); err != nil {
+				return r, fmt.Errorf("sqlite store: shelf: %w", err)
+			}
+			r.Refs = append(r.Refs, ref)
+		}
+		if err := rows.Err(); err != nil {
+			return r, fmt.Errorf("sqlite store: shelf: %w", err)
+		}
+	}
+	if len(ids) == 0 && len(ords) == 0 {
+		return r, nil
+	}
+	byID, err := json.Marshal(ids)
+	if err != nil {
+		return r, err
+	}
+	byOrd, err := json.Marshal(ords)
+	if err != nil {
+		return r, err
+	}
+	rows, err := tx.Query(`SELECT ord FROM shelf WHERE kind = ?1 AND id IN (SELECT value FROM json_each(?2))
+		UNION SELECT ord FROM shelf WHERE kind = ?1 AND ord IN (SELECT value FROM json_each(?3))
+		UNION SELECT ord FROM shelf_part WHERE kind = ?1 AND id IN (SELECT value FROM json_each(?2))
+		UNION SELECT ord FROM shelf_part WHERE kind = ?1 AND ord IN (SELECT value FROM json_each(?3))
+		ORDER BY 1`, kind, byID, byOrd)
+	if err != nil {
+		return r, fmt.Errorf("sqlite store: shelf: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var ord uint64
+		if err := rows.Scan(&ord); err != nil {
+			return r, fmt.Errorf("sqlite store: shelf: %w", err)
+		}
+		r.Matched = append(r.Matched, ord)
+	}
+	if err := rows.Err(); err != nil {
+		return r, fmt.Errorf("sqlite store: shelf: %w", err)
+	}
+	return r, nil
+}
+
+// ShelvedDocs returns the docs of kind with ids: their shelf rows, and
+// the packs that hold the others, each read once.
+func (s *Store) ShelvedDocs(kind string, ids []string) ([]store.Doc, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	want, err := json.Marshal(ids)
+	if err != nil {
+		return nil, err
+	}
+	tx, err := s.reader.Begin()
+	if err != nil {
+		return nil, fmt.Errorf("sqlite store: shelf: %w", err)
+	}
+	defer tx.Rollback()
+	out := make([]store.Doc, 0, len(ids))
+	rows, err := tx.Query(`SELECT id, ord, party, prefix, deflated, body FROM shelf WHERE kind = ? AND id IN (SELECT value FROM json_each(?))`, kind, want)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite store: shelf: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		d := store.Doc{Kind: kind}
+		var pid int64
+		var how squeeze
+		err := rows.Scan(&d.ID, &d.Ord, &d.Party, &pid, &how, &d.Body)
+		if err == nil {
+			d.Body, err = s.wholeIn(tx, pid, how, d.Body)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("sqlite store: shelf: %w", err)
+		}
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite store: shelf: %w", err)
+	}
+	in := map[string]int64{}
+	var packs []int64
+	parts, err := tx.Query(`SELECT id, pack FROM shelf_part WHERE kind = ? AND id IN (SELECT value FROM json_each(?))`, kind, want)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite store: shelf: %w", err)
+	}
+	defer parts.Close()
+	for parts.Next() {
+		var id string
+		var pack int64
+		if err := parts.Scan(&id, &pack); err != nil {
+			return nil, fmt.Errorf("sqlite store: shelf: %w", err)
+		}
+		in[id] = pack
+		packs = append(packs, pack)
+	}
+	if err := parts.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite store: shelf: %w", err)
+	}
+	slices.Sort(packs)
+	for _, pack := range slices.Compact(packs) {
+		var how squeeze
+		var body []byte
+		if err := tx.QueryRow(`SELECT deflated, body FROM shelf_pack WHERE pack = ?`, pack).Scan(&how, &body); err != nil {
+			return nil, fmt.Errorf("sqlite store: shelf: pack %d: %w", pack, err)
+		}
+		if out, err = s.unpack(tx, kind, pack, how, body, in, out); err != nil {
+			return nil, fmt.Errorf("sqlite store: shelf: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// partOrders gives each shelf_part row an older store holds the creation
+// number of its doc, read from its pack (migration 0017).
+func partOrders(tx *sql.Tx) error {
+	parts := map[[2]string]int64{} // kind and id: pack
+	rows, err := tx.Query(`SELECT kind, id, pack FROM shelf_part WHERE ord IS NULL`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var kind, id string
+		var pack int64
+		if err := rows.Scan(&kind, &id, &pack); err != nil {
+			return err
+		}
+		parts[[2]string{kind, id}] = pack
+	}
+	if err := rows.Err(); err != nil || len(parts) == 0 {
+		return err
+	}
+	packs, err := tx.Query(`SELECT pack, kind, deflated, body FROM shelf_pack ORDER BY pack`)
+	if err != nil {
+		return err
+	}
+	defer packs.Close()
+	set, err := tx.Prepare(`UPDATE shelf_part SET ord = ? WHERE kind = ? AND id = ?`)
+	if err != nil {
+		return err
+	}
+	defer set.Close()
+	for packs.Next() {
+		var pack int64
+		var kind string
+		var how squeeze
+		var body []byte
+		if err := packs.Scan(&pack, &kind, &how, &body); err != nil {
+			return err
+		}
+		if body, err = unsqueezed(how, nil, body); err != nil {
+			return fmt.Errorf("pack %d: %w", pack, err)
+		}
+		var werr error
+		if err := entries(body, func(e entry) bool {
+			if parts[[2]string{kind, e.id}] == pack {
+				_, werr = set.Exec(int64(e.ord), kind, e.id)
+			}
+			return werr == nil
+		}); err != nil {
+			return fmt.Errorf("pack %d: %w", pack, err)
+		}
+		if werr != nil {
+			return werr
+		}
+	}
+	return packs.Err()
+}
