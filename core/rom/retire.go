@@ -125,7 +125,9 @@ func (r *ROM) retire(m retire, out *engine.Out) {
 			out.Error(fmt.Errorf("ROM: shelve resource %s: %w", id, err))
 			return
 		}
-		out.Shelve(store.Doc{Kind: ResourceShelfKind, ID: id, Ord: res.Ord, Party: o.customer, Head: head, Body: b})
+		// A resource names no customer (TMF639): its doc has no party,
+		// and a caller bound to one lists none (store.Doc.Party).
+		out.Shelve(store.Doc{Kind: ResourceShelfKind, ID: id, Ord: res.Ord, Head: head, Body: b})
 	}
 	for i := range o.steps {
 		st := &o.steps[i]

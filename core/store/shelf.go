@@ -15,7 +15,9 @@ type Doc struct {
 	Kind string
 	ID   string
 	Ord  uint64
-	// Party is the customer it belongs to ("" for none).
+	// Party is the customer the entity names (on the wire, its
+	// relatedParty of role customer; "" for none): a caller bound to a
+	// party lists from the shelf the docs of its party only.
 	Party string
 	// Body is the entity, encoded by its component; after Head, when
 	// there is one.
@@ -75,13 +77,14 @@ type Shelf interface {
 	// Owner returns the id of the doc of kind one of whose Items is item,
 	// ok false when there is none.
 	Owner(kind, item string) (id string, ok bool, err error)
-	// ShelvedRange returns, as the shelf is at one moment, the docs of
-	// kind by creation: how many there are, the ids and creation numbers
-	// of those at positions [from, to), and the creation numbers of those
-	// whose id is in ids or whose creation number is in ords. It reads no
-	// doc's body: a list's page of finished entities costs the page, not
-	// the shelf (ShelvedDocs then reads the page's).
-	ShelvedRange(kind string, from, to int, ids []string, ords []uint64) (ShelfRange, error)
+	// ShelvedRange returns, as the shelf is at one moment, the docs q
+	// asks for by creation: how many there are, the ids and creation
+	// numbers of those at positions [q.From, q.To), and the creation
+	// numbers of those whose id is in q.IDs or whose creation number is
+	// in q.Ords. It reads no doc's body: a list's page of finished
+	// entities costs the page, not the shelf (ShelvedDocs then reads the
+	// page's).
+	ShelvedRange(q ShelfQuery) (ShelfRange, error)
 	// ShelvedDocs returns the docs of kind with ids, in no given order;
 	// an id the shelf does not hold is left out.
 	ShelvedDocs(kind string, ids []string) ([]Doc, error)
@@ -159,6 +162,22 @@ func ShelfOf(j Journal) (Shelf, bool) {
 	return s, ok
 }
 
+// ShelfQuery is what Shelf.ShelvedRange reads: the docs of Kind (of
+// Party only, when ByParty).
+type ShelfQuery struct {
+	Kind     string
+	Party    string
+	ByParty  bool
+	From, To int
+	IDs      []string
+	Ords     []uint64
+}
+
+// Keeps tells whether q asks for a doc of kind and party.
+func (q ShelfQuery) Keeps(kind, party string) bool {
+	return kind == q.Kind && (!q.ByParty || party == q.Party)
+}
+
 // ShelfRange is what Shelf.ShelvedRange read.
 type ShelfRange struct {
 	// Total is how many docs of the kind the shelf holds.
@@ -176,18 +195,19 @@ type DocRef struct {
 	Ord uint64
 }
 
-// ShelvedRange reads a part of the docs of kind (Shelf).
-func (m *Memory) ShelvedRange(kind string, from, to int, ids []string, ords []uint64) (ShelfRange, error) {
-	all, err := m.ShelvedAll(kind)
+// ShelvedRange reads a part of the docs q asks for (Shelf).
+func (m *Memory) ShelvedRange(q ShelfQuery) (ShelfRange, error) {
+	all, err := m.ShelvedAll(q.Kind)
 	if err != nil {
 		return ShelfRange{}, err
 	}
+	all = slices.DeleteFunc(all, func(d Doc) bool { return !q.Keeps(d.Kind, d.Party) })
 	r := ShelfRange{Total: len(all)}
-	from = min(max(from, 0), len(all))
-	for _, d := range all[from:max(from, min(to, len(all)))] {
+	from := min(max(q.From, 0), len(all))
+	for _, d := range all[from:max(from, min(q.To, len(all)))] {
 		r.Refs = append(r.Refs, DocRef{ID: d.ID, Ord: d.Ord})
 	}
-	byID, byOrd := setOf(ids), setOf(ords)
+	byID, byOrd := setOf(q.IDs), setOf(q.Ords)
 	for _, d := range all {
 		if byID[d.ID] || byOrd[d.Ord] {
 			r.Matched = append(r.Matched, d.Ord)

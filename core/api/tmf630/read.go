@@ -1,10 +1,12 @@
 package tmf630
 
 import (
-	"github.com/ordertwin/ordertwin/core/com"
 	"net/http"
 	"slices"
 	"strconv"
+
+	"github.com/ordertwin/ordertwin/core/com"
+	"github.com/ordertwin/ordertwin/core/store"
 )
 
 // The reads every API serves the same way: a list with the TMF630 query,
@@ -31,17 +33,26 @@ func ListShelved[T any](n *Node, w http.ResponseWriter, r *http.Request, attrs [
 		WriteError(w, e)
 		return
 	}
-	_, scoped := Caller(r)
-	if kind != "" && !scoped && len(q.Filters) == 0 {
-		// Nothing to sift: only the page's entities from the shelf are
-		// decoded.
-		page, total, e := shelvedPage(n, kind, out, ord, q.Offset, q.Limit)
+	id, scoped := Caller(r)
+	hidden := func(v T) bool { return !Visible(r, &v) }
+	if kind != "" && len(q.Filters) == 0 {
+		// Nothing to sift but by party: the shelf reads only the page's
+		// entities, of a scoped caller's party those the shelf keeps for
+		// it. Were one of them not the caller's to see (its customer is
+		// not the party the shelf keeps it for), the whole list is sifted.
+		var keep func(T) bool
+		if scoped {
+			keep = func(v T) bool { return !hidden(v) }
+		}
+		page, total, e := shelvedPage(n, store.ShelfQuery{Kind: kind, ByParty: scoped, Party: id.Tenant}, out, keep, ord, q.Offset, q.Limit)
 		if e != nil {
 			WriteError(w, e)
 			return
 		}
-		writePage(w, q, page, total)
-		return
+		if !scoped || !slices.ContainsFunc(page, hidden) {
+			writePage(w, q, page, total)
+			return
+		}
 	}
 	if kind != "" {
 		if out, e = withShelved(n, kind, out, ord); e != nil {
@@ -50,7 +61,7 @@ func ListShelved[T any](n *Node, w http.ResponseWriter, r *http.Request, attrs [
 		}
 	}
 	if scoped {
-		out = slices.DeleteFunc(out, func(v T) bool { return !Visible(r, &v) })
+		out = slices.DeleteFunc(out, hidden)
 	}
 	List(w, q, out)
 }

@@ -102,27 +102,49 @@ func withShelved[T any](n *Node, kind string, live []T, ord func(*T) uint64) ([]
 // shelf's is then an earlier one), and the entities in memory, by
 // creation. Matched docs number at most two an entity in memory, m in
 // all: a doc at shelf position i lists at [i-2m, i+m], so the page's are
-// among those at [offset-m, offset+limit+2m). An entity in memory lists
+// among those at [offset-m, offset+limit+2m). (Listing only some of the
+// entities in memory, m counts those listed, and the 2m all of them.) An
+// entity in memory lists
 // at its index plus the unmatched docs created before it, counted in
 // that range: exactly for one created within it; one created before it
 // (when it does not start the shelf) counts none, and lists before offset
 // all the same, one after it (when it does not end the shelf) counts all,
 // and lists after the page all the same.
-func shelvedPage[T any](n *Node, kind string, live []T, ord func(*T) uint64, offset, limit int) (page []T, total int, e *Error) {
+//
+// keep, when not nil, lists only the entities in memory it keeps, and
+// q.ByParty the docs the shelf keeps for q.Party (store.Doc.Party); a doc
+// matched by any entity in memory is left out all the same (as withShelved
+// does before a list is sifted).
+func shelvedPage[T any](n *Node, q store.ShelfQuery, live []T, keep func(T) bool, ord func(*T) uint64, offset, limit int) (page []T, total int, e *Error) {
+	kind := q.Kind
+	all := live
+	if keep != nil {
+		live = slices.DeleteFunc(slices.Clone(live), func(v T) bool { return !keep(v) })
+	}
 	if n.Shelf == nil || n.wires[kind] == nil {
 		return pageOf(live, offset, limit), len(live), nil
 	}
 	m := len(live)
 	ords := make([]uint64, m)
-	var ids []string
 	for i := range live {
 		ords[i] = ord(&live[i])
-		if x, ok := any(live[i]).(Identified); ok {
+	}
+	var ids []string
+	matchOrds := ords
+	if keep != nil {
+		matchOrds = make([]uint64, len(all))
+	}
+	for i := range all {
+		if keep != nil {
+			matchOrds[i] = ord(&all[i])
+		}
+		if x, ok := any(all[i]).(Identified); ok {
 			ids = append(ids, x.EntityID())
 		}
 	}
 	lo := max(0, offset-m)
-	r, err := n.Shelf.ShelvedRange(kind, lo, offset+limit+2*m, ids, ords)
+	q.From, q.To, q.IDs, q.Ords = lo, offset+limit+2*len(all), ids, matchOrds
+	r, err := n.Shelf.ShelvedRange(q)
 	if err != nil {
 		return nil, 0, Unavailable(err)
 	}

@@ -15,6 +15,15 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// partyOf is the party of the entity created o-th: A for two in three,
+// else B.
+func partyOf(o uint64) string {
+	if o%3 == 0 {
+		return "B"
+	}
+	return "A"
+}
+
 // shelfEntity is an entity listed by creation, some on the shelf.
 type shelfEntity struct {
 	ID  string
@@ -51,7 +60,7 @@ func TestShelvedPage(t *testing.T) {
 	assert.Equal(t, []string{"T1", "T2", "T3", "T4", "T5", "T6", "T8", "T9", "T11"}, ids)
 	for offset := range len(all) + 2 {
 		for limit := 1; limit <= len(all)+1; limit++ {
-			page, total, e := shelvedPage(n, "thing", live, ord, offset, limit)
+			page, total, e := shelvedPage(n, store.ShelfQuery{Kind: "thing"}, live, nil, ord, offset, limit)
 			require.Nil(t, e)
 			assert.Equal(t, len(all), total)
 			from := min(offset, len(all))
@@ -59,11 +68,11 @@ func TestShelvedPage(t *testing.T) {
 		}
 	}
 	decoded = 0
-	_, _, e = shelvedPage(n, "thing", live, ord, 3, 3) // T4, T5, T6: one on the shelf
+	_, _, e = shelvedPage(n, store.ShelfQuery{Kind: "thing"}, live, nil, ord, 3, 3) // T4, T5, T6: one on the shelf
 	require.Nil(t, e)
 	assert.Equal(t, 1, decoded, "only the page's docs are decoded")
 
-	page, total, e := shelvedPage(&Node{}, "thing", live, ord, 1, 2)
+	page, total, e := shelvedPage(&Node{}, store.ShelfQuery{Kind: "thing"}, live, nil, ord, 1, 2)
 	require.Nil(t, e)
 	assert.Equal(t, live[1:3], page, "no shelf: the entities in memory")
 	assert.Equal(t, len(live), total)
@@ -105,13 +114,13 @@ func TestShelvedPageAtRandom(t *testing.T) {
 						live = append(live, shelfEntity{id, o})
 					case k < mix.inMemory: // in memory, and shelved a moment before
 						live = append(live, shelfEntity{id, o})
-						docs = append(docs, store.Doc{Kind: "thing", ID: id, Ord: o, Body: []byte(strconv.FormatUint(o, 10))})
+						docs = append(docs, store.Doc{Kind: "thing", ID: id, Ord: o, Party: partyOf(o), Body: []byte(strconv.FormatUint(o, 10))})
 					default:
 						body := strconv.FormatUint(o, 10)
 						if rng.IntN(5) == 0 {
 							body += strings.Repeat(" ", 5000) // a row of its own in SQLite
 						}
-						docs = append(docs, store.Doc{Kind: "thing", ID: id, Ord: o, Body: []byte(body)})
+						docs = append(docs, store.Doc{Kind: "thing", ID: id, Ord: o, Party: partyOf(o), Body: []byte(body)})
 					}
 				}
 				for k := 0; k < mix.reused; k++ { // ids taken again later: the shelf's is the earlier
@@ -129,12 +138,25 @@ func TestShelvedPageAtRandom(t *testing.T) {
 				all, e := withShelved(n, "thing", live, ord)
 				require.Nil(t, e)
 				require.Greater(t, len(all), 450)
-				for _, offset := range []int{0, 1, 7, 100, 150, 151, 300, len(all) - 200, len(all) - 10, len(all) - 1, len(all), len(all) + 5} {
-					for _, limit := range []int{1, 3, 10, 100, 1000} {
-						page, total, e := shelvedPage(n, "thing", live, ord, offset, limit)
-						require.Nil(t, e)
-						assert.Equal(t, len(all), total)
-						assert.Equal(t, pageOf(all, offset, limit), page, "offset %d, limit %d", offset, limit)
+				ofA := func(e shelfEntity) bool { return partyOf(e.Ord) == "A" }
+				for _, list := range []struct {
+					q    store.ShelfQuery
+					keep func(shelfEntity) bool
+					all  []shelfEntity
+				}{
+					{store.ShelfQuery{Kind: "thing"}, nil, all},
+					// of a party: a doc whose id is taken again by
+					// another party's entity in memory is not listed.
+					{store.ShelfQuery{Kind: "thing", ByParty: true, Party: "A"}, ofA, slices.DeleteFunc(slices.Clone(all), func(e shelfEntity) bool { return !ofA(e) })},
+				} {
+					all := list.all
+					for _, offset := range []int{0, 1, 7, 100, 150, 151, 300, len(all) - 200, len(all) - 10, len(all) - 1, len(all), len(all) + 5} {
+						for _, limit := range []int{1, 3, 10, 100, 1000} {
+							page, total, e := shelvedPage(n, list.q, live, list.keep, ord, offset, limit)
+							require.Nil(t, e)
+							assert.Equal(t, len(all), total)
+							assert.Equal(t, pageOf(all, offset, limit), page, "%+v: offset %d, limit %d", list.q, offset, limit)
+						}
 					}
 				}
 			})

@@ -119,11 +119,11 @@ func (s *Store) Owner(kind, item string) (string, bool, error) {
 	return id, true, nil
 }
 
-// ShelvedRange returns the docs of kind at positions [from, to) by
-// creation, how many there are, and the creation numbers of those with
-// an id in ids or a creation number in ords (store.Shelf), read in
-// one repeatable-read transaction, by the index on kind and creation.
-func (s *Store) ShelvedRange(kind string, from, to int, ids []string, ords []uint64) (store.ShelfRange, error) {
+// ShelvedRange returns the docs q asks for at positions [q.From, q.To)
+// by creation, how many there are, and the creation numbers of those
+// with an id in q.IDs or a creation number in q.Ords (store.Shelf), read
+// in one repeatable-read transaction, by the index on kind and creation.
+func (s *Store) ShelvedRange(q store.ShelfQuery) (store.ShelfRange, error) {
 	var r store.ShelfRange
 	ctx := context.Background()
 	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
@@ -131,12 +131,14 @@ func (s *Store) ShelvedRange(kind string, from, to int, ids []string, ords []uin
 		return r, fmt.Errorf("postgres store: shelf: %w", err)
 	}
 	defer tx.Rollback(ctx)
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM shelf WHERE kind = $1`, kind).Scan(&r.Total); err != nil {
+	// $1 the kind, $2 whether by party, $3 the party.
+	const of = `kind = $1 AND (NOT $2::boolean OR party = $3)`
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM shelf WHERE `+of, q.Kind, q.ByParty, q.Party).Scan(&r.Total); err != nil {
 		return r, fmt.Errorf("postgres store: shelf: %w", err)
 	}
-	from = max(from, 0)
-	if to = min(to, r.Total); from < to {
-		rows, err := tx.Query(ctx, `SELECT id, ord FROM shelf WHERE kind = $1 ORDER BY ord LIMIT $2 OFFSET $3`, kind, to-from, from)
+	from := max(q.From, 0)
+	if to := min(q.To, r.Total); from < to {
+		rows, err := tx.Query(ctx, `SELECT id, ord FROM shelf WHERE `+of+` ORDER BY ord LIMIT $4 OFFSET $5`, q.Kind, q.ByParty, q.Party, to-from, from)
 		if err != nil {
 			return r, fmt.Errorf("postgres store: shelf: %w", err)
 		}
@@ -151,14 +153,15 @@ func (s *Store) ShelvedRange(kind string, from, to int, ids []string, ords []uin
 			return r, fmt.Errorf("postgres store: shelf: %w", err)
 		}
 	}
-	if len(ids) == 0 && len(ords) == 0 {
+	if len(q.IDs) == 0 && len(q.Ords) == 0 {
 		return r, nil
 	}
-	byOrd := make([]int64, len(ords))
-	for i, o := range ords {
+	byOrd := make([]int64, len(q.Ords))
+	for i, o := range q.Ords {
 		byOrd[i] = int64(o)
 	}
-	rows, err := tx.Query(ctx, `SELECT ord FROM shelf WHERE kind = $1 AND (id = ANY($2::text[]) OR ord = ANY($3::bigint[])) ORDER BY ord`, kind, ids, byOrd)
+	rows, err := tx.Query(ctx, `SELECT ord FROM shelf WHERE `+of+` AND (id = ANY($4::text[]) OR ord = ANY($5::bigint[])) ORDER BY ord`,
+		q.Kind, q.ByParty, q.Party, q.IDs, byOrd)
 	if err != nil {
 		return r, fmt.Errorf("postgres store: shelf: %w", err)
 	}

@@ -46,9 +46,9 @@ type packer struct {
 	alone map[string]bool
 }
 
-// pack is the entries of one kind being gathered, and their ids and
-// creation numbers, as the JSON array shelf_part's rows are made from
-// ([["id",ord],…]).
+// pack is the entries of one kind being gathered, and their ids, and
+// their ids, creation numbers and parties as the JSON array shelf_part's
+// rows are made from ([["id",ord,"party"],…]).
 type pack struct {
 	body []byte
 	ids  []string
@@ -100,7 +100,7 @@ func (p *packer) add(d store.Doc, pid int64, rest []byte) error {
 	k.body = binary.AppendUvarint(k.body, uint64(pid))
 	k.body = appendField(k.body, rest)
 	k.ids = append(k.ids, d.ID)
-	k.refs = appendRef(k.refs, d.ID, d.Ord)
+	k.refs = appendRef(k.refs, d.ID, d.Ord, d.Party)
 	if len(k.body) >= maxPack {
 		return p.flush(d.Kind, k)
 	}
@@ -126,7 +126,7 @@ func (p *packer) flush(kind string, k *pack) error {
 		return err
 	}
 	refs := append(k.refs, ']')
-	if _, err := p.tx.Exec(`INSERT OR REPLACE INTO shelf_part (kind, id, pack, ord) SELECT ?, value->>0, ?, value->>1 FROM json_each(?)`, kind, id, refs); err != nil {
+	if _, err := p.tx.Exec(`INSERT OR REPLACE INTO shelf_part (kind, id, pack, ord, party) SELECT ?, value->>0, ?, value->>1, value->>2 FROM json_each(?)`, kind, id, refs); err != nil {
 		return err
 	}
 	if p.alone[kind] {
@@ -142,9 +142,9 @@ func (p *packer) flush(kind string, k *pack) error {
 	return nil
 }
 
-// appendRef appends id and ord to refs, a JSON array of [id, ord] pairs
-// left open.
-func appendRef(refs []byte, id string, ord uint64) []byte {
+// appendRef appends id, ord and party to refs, a JSON array of [id, ord,
+// party] left open.
+func appendRef(refs []byte, id string, ord uint64, party string) []byte {
 	if len(refs) == 0 {
 		refs = append(refs, '[')
 	} else {
@@ -154,6 +154,8 @@ func appendRef(refs []byte, id string, ord uint64) []byte {
 	refs = appendJSONString(refs, id)
 	refs = append(refs, ',')
 	refs = strconv.AppendUint(refs, ord, 10)
+	refs = append(refs, ',')
+	refs = appendJSONString(refs, party)
 	return append(refs, ']')
 }
 

@@ -225,14 +225,15 @@ func TestShelfPartOrdersMigrated(t *testing.T) {
 	require.NoError(t, err)
 	var docs []store.Doc
 	for n := 1; n <= 30; n++ {
-		docs = append(docs, store.Doc{Kind: "resource", ID: fmt.Sprintf("R-%02d", n), Ord: uint64(3 * n), Body: []byte(fmt.Sprintf("resource %d", n))})
+		docs = append(docs, store.Doc{Kind: "resource", ID: fmt.Sprintf("R-%02d", n), Ord: uint64(3 * n), Party: fmt.Sprintf("CUST-%d", n%2),
+			Body: []byte(fmt.Sprintf("resource %d", n))})
 	}
 	require.NoError(t, db.Shelve(docs[:20]))
 	require.NoError(t, db.Shelve(append(docs[20:], store.Doc{Kind: "resource", ID: "R-05", Ord: 100, Body: []byte("resource 5 again")})))
 	require.NoError(t, db.Close())
 	raw, err := sql.Open("sqlite", file)
 	require.NoError(t, err)
-	for _, q := range []string{`DROP INDEX shelf_part_order`, `ALTER TABLE shelf_part DROP COLUMN ord`, `PRAGMA user_version = 16`} {
+	for _, q := range []string{`DROP INDEX shelf_part_order`, `ALTER TABLE shelf_part DROP COLUMN ord`, `ALTER TABLE shelf_part DROP COLUMN party`, `PRAGMA user_version = 16`} {
 		_, err := raw.Exec(q)
 		require.NoError(t, err, q)
 	}
@@ -242,11 +243,11 @@ func TestShelfPartOrdersMigrated(t *testing.T) {
 	require.NoError(t, err)
 	defer db.Close()
 	var missing int
-	require.NoError(t, db.db.QueryRow(`SELECT count(*) FROM shelf_part WHERE ord IS NULL`).Scan(&missing))
+	require.NoError(t, db.db.QueryRow(`SELECT count(*) FROM shelf_part WHERE ord IS NULL OR party IS NULL`).Scan(&missing))
 	assert.Zero(t, missing)
 	all, err := db.ShelvedAll("resource")
 	require.NoError(t, err)
-	r, err := db.ShelvedRange("resource", 0, 100, nil, nil)
+	r, err := db.ShelvedRange(store.ShelfQuery{Kind: "resource", To: 100})
 	require.NoError(t, err)
 	require.Len(t, r.Refs, 30)
 	assert.Equal(t, 30, r.Total)
@@ -254,4 +255,7 @@ func TestShelfPartOrdersMigrated(t *testing.T) {
 		assert.Equal(t, store.DocRef{ID: d.ID, Ord: d.Ord}, r.Refs[i])
 	}
 	assert.Equal(t, store.DocRef{ID: "R-05", Ord: 100}, r.Refs[29], "the later pack's")
+	r, err = db.ShelvedRange(store.ShelfQuery{Kind: "resource", ByParty: true, Party: "CUST-1", To: 100})
+	require.NoError(t, err)
+	assert.Equal(t, 14, r.Total, "the parties from the packs (R-05 shelved again without one)")
 }

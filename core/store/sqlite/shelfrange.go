@@ -15,23 +15,32 @@ import (
 // then the page's docs only: a pack is read once for all the docs of the
 // page it holds.
 
-// ShelvedRange returns the docs of kind at positions [from, to) by
-// creation, how many there are, and the creation numbers of those with
-// an id in ids or a creation number in ords: one read transaction.
-func (s *Store) ShelvedRange(kind string, from, to int, ids []string, ords []uint64) (store.ShelfRange, error) {
+// ShelvedRange returns the docs q asks for at positions [q.From, q.To)
+// by creation, how many there are, and the creation numbers of those
+// with an id in q.IDs or a creation number in q.Ords: one read
+// transaction. Of a party, the docs of the kind are read by creation and
+// sifted by party: their ids, creation numbers and parties, no body.
+func (s *Store) ShelvedRange(q store.ShelfQuery) (store.ShelfRange, error) {
 	var r store.ShelfRange
 	tx, err := s.reader.Begin()
 	if err != nil {
 		return r, fmt.Errorf("sqlite store: shelf: %w", err)
 	}
 	defer tx.Rollback()
-	if err := tx.QueryRow(`SELECT (SELECT count(*) FROM shelf WHERE kind = ?1) + (SELECT count(*) FROM shelf_part WHERE kind = ?1)`, kind).Scan(&r.Total); err != nil {
+	// ?1 the kind, ?2 the party: by party only when asked, so that the
+	// other reads stay within the indexes.
+	of := `kind = ?1`
+	if q.ByParty {
+		of = `kind = ?1 AND party = ?2`
+	}
+	args := []any{q.Kind, q.Party}
+	if err := tx.QueryRow(`SELECT (SELECT count(*) FROM shelf WHERE `+of+`) + (SELECT count(*) FROM shelf_part WHERE `+of+`)`, args...).Scan(&r.Total); err != nil {
 		return r, fmt.Errorf("sqlite store: shelf: %w", err)
 	}
-	from = max(from, 0)
-	if to = min(to, r.Total); from < to {
-		rows, err := tx.Query(`SELECT id, ord FROM shelf WHERE kind = ?1 UNION ALL SELECT id, ord FROM shelf_part WHERE kind = ?1
-			ORDER BY ord LIMIT ?2 OFFSET ?3`, kind, to-from, from)
+	from := max(q.From, 0)
+	if to := min(q.To, r.Total); from < to {
+		rows, err := tx.Query(`SELECT id, ord FROM shelf WHERE `+of+` UNION ALL SELECT id, ord FROM shelf_part WHERE `+of+`
+			ORDER BY ord LIMIT ?3 OFFSET ?4`, append(args, to-from, from)...)
 		if err != nil {
 			return r, fmt.Errorf("sqlite store: shelf: %w", err)
 		}
@@ -48,22 +57,22 @@ func (s *Store) ShelvedRange(kind string, from, to int, ids []string, ords []uin
 			return r, fmt.Errorf("sqlite store: shelf: %w", err)
 		}
 	}
-	if len(ids) == 0 && len(ords) == 0 {
+	if len(q.IDs) == 0 && len(q.Ords) == 0 {
 		return r, nil
 	}
-	byID, err := json.Marshal(ids)
+	byID, err := json.Marshal(q.IDs)
 	if err != nil {
 		return r, err
 	}
-	byOrd, err := json.Marshal(ords)
+	byOrd, err := json.Marshal(q.Ords)
 	if err != nil {
 		return r, err
 	}
-	rows, err := tx.Query(`SELECT ord FROM shelf WHERE kind = ?1 AND id IN (SELECT value FROM json_each(?2))
-		UNION SELECT ord FROM shelf WHERE kind = ?1 AND ord IN (SELECT value FROM json_each(?3))
-		UNION SELECT ord FROM shelf_part WHERE kind = ?1 AND id IN (SELECT value FROM json_each(?2))
-		UNION SELECT ord FROM shelf_part WHERE kind = ?1 AND ord IN (SELECT value FROM json_each(?3))
-		ORDER BY 1`, kind, byID, byOrd)
+	rows, err := tx.Query(`SELECT ord FROM shelf WHERE `+of+` AND id IN (SELECT value FROM json_each(?3))
+		UNION SELECT ord FROM shelf WHERE `+of+` AND ord IN (SELECT value FROM json_each(?4))
+		UNION SELECT ord FROM shelf_part WHERE `+of+` AND id IN (SELECT value FROM json_each(?3))
+		UNION SELECT ord FROM shelf_part WHERE `+of+` AND ord IN (SELECT value FROM json_each(?4))
+		ORDER BY 1`, append(args, byID, byOrd)...)
 	if err != nil {
 		return r, fmt.Errorf("sqlite store: shelf: %w", err)
 	}
@@ -152,7 +161,7 @@ func (s *Store) ShelvedDocs(kind string, ids []string) ([]store.Doc, error) {
 }
 
 // partOrders gives each shelf_part row an older store holds the creation
-// number of its doc, read from its pack (migration 0017).
+// number and party of its doc, read from its pack (migration 0017).
 func partOrders(tx *sql.Tx) error {
 	parts := map[[2]string]int64{} // kind and id: pack
 	rows, err := tx.Query(`SELECT kind, id, pack FROM shelf_part WHERE ord IS NULL`)
@@ -176,7 +185,7 @@ func partOrders(tx *sql.Tx) error {
 		return err
 	}
 	defer packs.Close()
-	set, err := tx.Prepare(`UPDATE shelf_part SET ord = ? WHERE kind = ? AND id = ?`)
+	set, err := tx.Prepare(`UPDATE shelf_part SET ord = ?, party = ? WHERE kind = ? AND id = ?`)
 	if err != nil {
 		return err
 	}
@@ -195,7 +204,7 @@ func partOrders(tx *sql.Tx) error {
 		var werr error
 		if err := entries(body, func(e entry) bool {
 			if parts[[2]string{kind, e.id}] == pack {
-				_, werr = set.Exec(int64(e.ord), kind, e.id)
+				_, werr = set.Exec(int64(e.ord), e.party, kind, e.id)
 			}
 			return werr == nil
 		}); err != nil {

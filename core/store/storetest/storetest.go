@@ -228,9 +228,10 @@ func shelfRange(t *testing.T, p Place) {
 		if i%3 == 0 {
 			n = 6000 // longer than a pack takes
 		}
-		first = append(first, store.Doc{Kind: "resource", ID: fmt.Sprintf("R-%03d", i), Ord: uint64(100 - 2*i), Body: body(i, n)})
+		party := []string{"CUST-1", "CUST-2", ""}[i%5%3]
+		first = append(first, store.Doc{Kind: "resource", ID: fmt.Sprintf("R-%03d", i), Ord: uint64(100 - 2*i), Party: party, Body: body(i, n)})
 		if i%4 == 0 {
-			again = append(again, store.Doc{Kind: "resource", ID: fmt.Sprintf("R-%03d", i), Ord: uint64(100 - 2*i), Body: body(-i, 6008-n)})
+			again = append(again, store.Doc{Kind: "resource", ID: fmt.Sprintf("R-%03d", i), Ord: uint64(100 - 2*i), Party: party, Body: body(-i, 6008-n)})
 		}
 	}
 	first = append(first, store.Doc{Kind: "service", ID: "S-1", Ord: 5, Body: []byte("another kind")})
@@ -243,22 +244,35 @@ func shelfRange(t *testing.T, p Place) {
 	all, err := st.ShelvedAll("resource")
 	require.NoError(t, err)
 	require.Len(t, all, 40)
-	for from := 0; from <= 42; from += 3 {
-		for to := from - 1; to <= 43; to += 5 {
-			r, err := st.ShelvedRange("resource", from, to, nil, nil)
-			require.NoError(t, err)
-			assert.Equal(t, 40, r.Total)
-			var want []store.DocRef
-			for _, d := range all[min(from, 40):max(min(to, 40), min(from, 40))] {
-				want = append(want, store.DocRef{ID: d.ID, Ord: d.Ord})
+	for _, q := range []store.ShelfQuery{{Kind: "resource"}, {Kind: "resource", ByParty: true, Party: "CUST-2"},
+		{Kind: "resource", ByParty: true, Party: ""}, {Kind: "resource", ByParty: true, Party: "CUST-9"}} {
+		var of []store.Doc
+		for _, d := range all {
+			if q.Keeps(d.Kind, d.Party) {
+				of = append(of, d)
 			}
-			assert.Equal(t, want, r.Refs, "[%d, %d)", from, to)
+		}
+		for q.From = 0; q.From <= 42; q.From += 3 {
+			for q.To = q.From - 1; q.To <= 43; q.To += 5 {
+				r, err := st.ShelvedRange(q)
+				require.NoError(t, err)
+				assert.Equal(t, len(of), r.Total, "%+v", q)
+				var want []store.DocRef
+				for _, d := range of[min(q.From, len(of)):max(min(q.To, len(of)), min(q.From, len(of)))] {
+					want = append(want, store.DocRef{ID: d.ID, Ord: d.Ord})
+				}
+				assert.Equal(t, want, r.Refs, "%+v", q)
+			}
 		}
 	}
-	r, err := st.ShelvedRange("resource", 0, 0, []string{"R-004", "R-033", "R-404"}, []uint64{98, 94, 95, 5})
+	r, err := st.ShelvedRange(store.ShelfQuery{Kind: "resource", IDs: []string{"R-004", "R-033", "R-404"}, Ords: []uint64{98, 94, 95, 5}})
 	require.NoError(t, err)
 	assert.Equal(t, []uint64{34, 92, 94, 98}, r.Matched, "by id or creation number, of the kind, in order")
-	r, err = st.ShelvedRange("nothing", 0, 10, []string{"R-004"}, []uint64{98})
+	r, err = st.ShelvedRange(store.ShelfQuery{Kind: "resource", ByParty: true, Party: "CUST-1", IDs: []string{"R-004", "R-033", "R-404"}, Ords: []uint64{98, 94, 95, 5}})
+	require.NoError(t, err)
+	assert.Equal(t, []uint64{34, 94}, r.Matched, "of the party")
+	assert.Equal(t, 16, r.Total, "of the party")
+	r, err = st.ShelvedRange(store.ShelfQuery{Kind: "nothing", To: 10, IDs: []string{"R-004"}, Ords: []uint64{98}})
 	require.NoError(t, err)
 	assert.Equal(t, store.ShelfRange{}, r)
 	ids := []string{"R-012", "R-001", "R-404", "R-003", "R-008", "R-040"}

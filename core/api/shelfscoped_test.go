@@ -1,0 +1,59 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
+	"github.com/ordertwin/ordertwin/core/auth"
+	"github.com/ordertwin/ordertwin/core/store"
+	"github.com/ordertwin/ordertwin/scenarios"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// §7 a caller bound to a party lists what that party has on the shelf
+// the same as what it had in memory: a server whose finished orders all
+// left memory answers every list of the worked example, whole and in
+// pages, as the server that kept them, to the customer, to another party
+// (nothing) and to an unscoped caller.
+func TestScopedListsOfRetiredEntities(t *testing.T) {
+	kept := serveGuarded(t)
+	mem := store.NewMemory()
+	gone := serveGuardedWith(t, scenarios.Options{Journal: mem, Log: mem, Retention: time.Hour})
+	shelved, err := mem.ShelvedAll("productOrder")
+	require.NoError(t, err)
+	require.NotEmpty(t, shelved, "the orders left memory")
+	_ = context.Background
+	seen := 0
+	for _, c := range []caller{
+		{name: "sales", role: auth.Sales, tenant: ownParty},
+		{name: "partner", role: auth.Partner, tenant: ownParty},
+		{name: "sales-other", role: auth.Sales, tenant: otherParty},
+		{name: "operations", role: auth.Operations},
+	} {
+		for _, list := range []string{ordersPath, quotesPath, tmf630.ProductInventory + "/product", tmf630.ServiceInventory + "/service",
+			tmf630.ResourceInventory + "/resource", tmf630.ServiceOrdering + "/serviceOrder", tmf630.ResourceOrdering + "/resourceOrder"} {
+			for _, page := range []string{"", "?limit=1", "?offset=1&limit=2", "?offset=3&limit=100", "?offset=40"} {
+				path := list + page
+				wk, wg := kept.do(t, c, "GET", path, ""), gone.do(t, c, "GET", path, "")
+				require.Equal(t, wk.Code, wg.Code, "%s %s", c, path)
+				if wk.Code != http.StatusOK {
+					continue
+				}
+				var want, got []map[string]any
+				require.NoError(t, json.Unmarshal(wk.Body.Bytes(), &want))
+				require.NoError(t, json.Unmarshal(wg.Body.Bytes(), &got))
+				assert.Equal(t, want, got, "%s %s", c, path)
+				assert.Equal(t, wk.Header().Get("X-Total-Count"), wg.Header().Get("X-Total-Count"), "%s %s", c, path)
+				if c.tenant == ownParty {
+					seen += len(got)
+				}
+			}
+		}
+	}
+	assert.Positive(t, seen, "the customer sees its own")
+}
