@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"testing"
@@ -27,7 +26,6 @@ func TestScopedListsOfRetiredEntities(t *testing.T) {
 	shelved, err := mem.ShelvedAll("productOrder")
 	require.NoError(t, err)
 	require.NotEmpty(t, shelved, "the orders left memory")
-	_ = context.Background
 	seen := 0
 	for _, c := range []caller{
 		{name: "sales", role: auth.Sales, tenant: ownParty},
