@@ -94,97 +94,45 @@ func withShelved[T any](n *Node, kind string, live []T, ord func(*T) uint64) ([]
 // shelvedPage is the page [offset, offset+limit) of what withShelved
 // lists, and how many it lists, reading from the shelf only the page's
 // docs and the ids and creation numbers of a range about as long as the
-// page and the entities in memory (Shelf.ShelvedRange): its cost is the
-// page's and memory's, not the shelf's.
-//
-// The list is the shelf's docs of kind, less those matched by an entity
-// in memory (its creation number, or its id for an Identified one: the
-// shelf's is then an earlier one), and the entities in memory, by
-// creation. Matched docs number at most two an entity in memory, m in
-// all: a doc at shelf position i lists at [i-2m, i+m], so the page's are
-// among those at [offset-m, offset+limit+2m). (Listing only some of the
-// entities in memory, m counts those listed, and the 2m all of them.) An
-// entity in memory lists
-// at its index plus the unmatched docs created before it, counted in
-// that range: exactly for one created within it; one created before it
-// (when it does not start the shelf) counts none, and lists before offset
-// all the same, one after it (when it does not end the shelf) counts all,
-// and lists after the page all the same.
+// page and the entities in memory (Shelf.ShelvedRange, placed): its cost
+// is the page's and memory's, not the shelf's.
 //
 // keep, when not nil, lists only the entities in memory it keeps, and
 // q.ByParty the docs the shelf keeps for q.Party (store.Doc.Party); a doc
 // matched by any entity in memory is left out all the same (as withShelved
 // does before a list is sifted).
 func shelvedPage[T any](n *Node, q store.ShelfQuery, live []T, keep func(T) bool, ord func(*T) uint64, offset, limit int) (page []T, total int, e *Error) {
-	kind := q.Kind
 	all := live
 	if keep != nil {
 		live = slices.DeleteFunc(slices.Clone(live), func(v T) bool { return !keep(v) })
 	}
-	if n.Shelf == nil || n.wires[kind] == nil {
+	wire := n.wires[q.Kind]
+	if n.Shelf == nil || wire == nil {
 		return pageOf(live, offset, limit), len(live), nil
 	}
-	m := len(live)
-	ords := make([]uint64, m)
+	ords := make([]uint64, len(live))
 	for i := range live {
 		ords[i] = ord(&live[i])
 	}
-	var ids []string
-	matchOrds := ords
-	if keep != nil {
-		matchOrds = make([]uint64, len(all))
-	}
 	for i := range all {
-		if keep != nil {
-			matchOrds[i] = ord(&all[i])
-		}
+		q.Ords = append(q.Ords, ord(&all[i]))
 		if x, ok := any(all[i]).(Identified); ok {
-			ids = append(ids, x.EntityID())
+			q.IDs = append(q.IDs, x.EntityID())
 		}
 	}
-	lo := max(0, offset-m)
-	q.From, q.To, q.IDs, q.Ords = lo, offset+limit+2*len(all), ids, matchOrds
+	q.From, q.To = max(0, offset-len(live)), offset+limit+2*len(all)
 	r, err := n.Shelf.ShelvedRange(q)
 	if err != nil {
 		return nil, 0, Unavailable(err)
 	}
-	matched := make(map[uint64]bool, len(r.Matched))
-	for _, o := range r.Matched {
-		matched[o] = true
-	}
-	// below counts the entries of sorted less than o.
-	below := func(sorted []uint64, o uint64) int {
-		k, _ := slices.BinarySearch(sorted, o)
-		return k
-	}
-	type placed struct {
-		at   int
-		live int // or -1: the doc of ref
-		ref  store.DocRef
-	}
-	var on []placed
-	for k, ref := range r.Refs {
-		if matched[ref.Ord] {
-			continue
-		}
-		if at := lo + k - below(r.Matched, ref.Ord) + below(ords, ref.Ord); at >= offset && at < offset+limit {
-			on = append(on, placed{at: at, live: -1, ref: ref})
-		}
-	}
-	for j, o := range ords {
-		refsBelow := sort.Search(len(r.Refs), func(k int) bool { return r.Refs[k].Ord >= o })
-		if at := j + lo + refsBelow - below(r.Matched, o); at >= offset && at < offset+limit {
-			on = append(on, placed{at: at, live: j})
-		}
-	}
-	slices.SortFunc(on, func(a, b placed) int { return cmp.Compare(a.at, b.at) })
+	on := placed(r, q.From, ords, offset, limit)
 	var want []string
 	for _, p := range on {
 		if p.live < 0 {
-			want = append(want, p.ref.ID)
+			want = append(want, p.doc.ID)
 		}
 	}
-	docs, err := n.Shelf.ShelvedDocs(kind, want)
+	docs, err := n.Shelf.ShelvedDocs(q.Kind, want)
 	if err != nil {
 		return nil, 0, Unavailable(err)
 	}
@@ -192,24 +140,81 @@ func shelvedPage[T any](n *Node, q store.ShelfQuery, live []T, keep func(T) bool
 	for _, d := range docs {
 		byID[d.ID] = d
 	}
-	wire := n.wires[kind]
 	page = make([]T, 0, len(on))
 	for _, p := range on {
 		if p.live >= 0 {
 			page = append(page, live[p.live])
 			continue
 		}
-		d, ok := byID[p.ref.ID]
+		d, ok := byID[p.doc.ID]
 		if !ok {
-			return nil, 0, NewError(http.StatusInternalServerError, fmt.Sprintf("%s %s: listed on the shelf, then not found there", kind, p.ref.ID))
+			return nil, 0, NewError(http.StatusInternalServerError, fmt.Sprintf("%s %s: listed on the shelf, then not found there", q.Kind, p.doc.ID))
 		}
 		v, err := wire(d)
 		if err != nil {
-			return nil, 0, NewError(http.StatusInternalServerError, fmt.Sprintf("%s %s on the shelf: %v", kind, d.ID, err))
+			return nil, 0, NewError(http.StatusInternalServerError, fmt.Sprintf("%s %s on the shelf: %v", q.Kind, d.ID, err))
 		}
 		page = append(page, v.(T))
 	}
-	return page, r.Total - len(r.Matched) + m, nil
+	return page, r.Total - len(r.Matched) + len(live), nil
+}
+
+// onPage is an entry of a list's page: the entity in memory live, or,
+// when live < 0, the shelf's doc.
+type onPage struct {
+	live int
+	doc  store.DocRef
+}
+
+// placed returns the page [offset, offset+limit) of a list of the
+// entities in memory, by creation (their creation numbers ords, m of
+// them), and the shelf's docs that none of all the entities in memory
+// (M of them) matches (r.Matched): r read the shelf's docs at positions
+// from from.
+//
+// A matched doc is matched by an entity's creation number or by its id,
+// at most two docs an entity: a doc at shelf position i lists at
+// [i-2M, i+m], so the page's are among those at [offset-m,
+// offset+limit+2M), the range shelvedPage reads. An entity in memory
+// lists at its index plus the unmatched docs created before it, counted
+// in that range: exactly for one created within it; one created before
+// it (when it does not start the shelf) counts none and lists before
+// offset all the same, one created after it (when it does not end the
+// shelf) counts all and lists after the page all the same.
+func placed(r store.ShelfRange, from int, ords []uint64, offset, limit int) []onPage {
+	matched := make(map[uint64]bool, len(r.Matched))
+	for _, o := range r.Matched {
+		matched[o] = true
+	}
+	below := func(sorted []uint64, o uint64) int { // how many are less than o
+		k, _ := slices.BinarySearch(sorted, o)
+		return k
+	}
+	type placing struct {
+		at int
+		onPage
+	}
+	var on []placing
+	add := func(at int, p onPage) {
+		if at >= offset && at < offset+limit {
+			on = append(on, placing{at, p})
+		}
+	}
+	for k, ref := range r.Refs {
+		if !matched[ref.Ord] {
+			add(from+k-below(r.Matched, ref.Ord)+below(ords, ref.Ord), onPage{live: -1, doc: ref})
+		}
+	}
+	for j, o := range ords {
+		docsBelow := sort.Search(len(r.Refs), func(k int) bool { return r.Refs[k].Ord >= o })
+		add(j+from+docsBelow-below(r.Matched, o), onPage{live: j})
+	}
+	slices.SortFunc(on, func(a, b placing) int { return cmp.Compare(a.at, b.at) })
+	page := make([]onPage, len(on))
+	for i, p := range on {
+		page[i] = p.onPage
+	}
+	return page
 }
 
 // listed is an entity of a merged list: live[live] when doc < 0, else
