@@ -218,18 +218,22 @@ func TestShelfPacksSqueezed(t *testing.T) {
 // §7 a store whose packed docs have no creation numbers beside them (the
 // schema before migration 0017) gets them from its packs as it opens:
 // each the number of the entry its part names (a doc shelved again, in a
-// later pack, has the later one's), and its ranges read as its lists.
+// later pack, has the later one's), and its ranges read as its lists; its
+// resources, in packs and rows, lose the party they had (a resource names
+// no customer).
 func TestShelfPartOrdersMigrated(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "serve.db")
 	db, err := Open(file, Options{})
 	require.NoError(t, err)
 	var docs []store.Doc
 	for n := 1; n <= 30; n++ {
-		docs = append(docs, store.Doc{Kind: "resource", ID: fmt.Sprintf("R-%02d", n), Ord: uint64(3 * n), Party: fmt.Sprintf("CUST-%d", n%2),
+		docs = append(docs, store.Doc{Kind: "service", ID: fmt.Sprintf("R-%02d", n), Ord: uint64(3 * n), Party: fmt.Sprintf("CUST-%d", n%2),
 			Body: []byte(fmt.Sprintf("resource %d", n))})
 	}
 	require.NoError(t, db.Shelve(docs[:20]))
-	require.NoError(t, db.Shelve(append(docs[20:], store.Doc{Kind: "resource", ID: "R-05", Ord: 100, Body: []byte("resource 5 again")})))
+	require.NoError(t, db.Shelve([]store.Doc{{Kind: "resource", ID: "RES-1", Ord: 1, Party: "CUST-1", Body: []byte("short")},
+		{Kind: "resource", ID: "RES-2", Ord: 2, Party: "CUST-1", Body: bytes.Repeat([]byte("long "), 1000)}}))
+	require.NoError(t, db.Shelve(append(docs[20:], store.Doc{Kind: "service", ID: "R-05", Ord: 100, Body: []byte("resource 5 again")})))
 	require.NoError(t, db.Close())
 	raw, err := sql.Open("sqlite", file)
 	require.NoError(t, err)
@@ -245,9 +249,9 @@ func TestShelfPartOrdersMigrated(t *testing.T) {
 	var missing int
 	require.NoError(t, db.db.QueryRow(`SELECT count(*) FROM shelf_part WHERE ord IS NULL OR party IS NULL`).Scan(&missing))
 	assert.Zero(t, missing)
-	all, err := db.ShelvedAll("resource")
+	all, err := db.ShelvedAll("service")
 	require.NoError(t, err)
-	r, err := db.ShelvedRange(store.ShelfQuery{Kind: "resource", To: 100})
+	r, err := db.ShelvedRange(store.ShelfQuery{Kind: "service", To: 100})
 	require.NoError(t, err)
 	require.Len(t, r.Refs, 30)
 	assert.Equal(t, 30, r.Total)
@@ -255,7 +259,12 @@ func TestShelfPartOrdersMigrated(t *testing.T) {
 		assert.Equal(t, store.DocRef{ID: d.ID, Ord: d.Ord}, r.Refs[i])
 	}
 	assert.Equal(t, store.DocRef{ID: "R-05", Ord: 100}, r.Refs[29], "the later pack's")
-	r, err = db.ShelvedRange(store.ShelfQuery{Kind: "resource", ByParty: true, Party: "CUST-1", To: 100})
+	r, err = db.ShelvedRange(store.ShelfQuery{Kind: "service", ByParty: true, Party: "CUST-1", To: 100})
 	require.NoError(t, err)
 	assert.Equal(t, 14, r.Total, "the parties from the packs (R-05 shelved again without one)")
+	for _, party := range []string{"CUST-1", ""} {
+		r, err = db.ShelvedRange(store.ShelfQuery{Kind: "resource", ByParty: true, Party: party, To: 10})
+		require.NoError(t, err)
+		assert.Equal(t, map[string]int{"CUST-1": 0, "": 2}[party], r.Total, "a resource names no customer: of party %q", party)
+	}
 }

@@ -204,7 +204,11 @@ func partOrders(tx *sql.Tx) error {
 		var werr error
 		if err := entries(body, func(e entry) bool {
 			if parts[[2]string{kind, e.id}] == pack {
-				_, werr = set.Exec(int64(e.ord), e.party, kind, e.id)
+				party := e.party
+				if kind == "resource" {
+					party = "" // a resource names no customer (0017_shelf_part_order.sql)
+				}
+				_, werr = set.Exec(int64(e.ord), party, kind, e.id)
 			}
 			return werr == nil
 		}); err != nil {

@@ -8,3 +8,7 @@
 ALTER TABLE shelf_part ADD COLUMN ord INTEGER;
 ALTER TABLE shelf_part ADD COLUMN party TEXT;
 CREATE INDEX shelf_part_order ON shelf_part (kind, ord);
+-- A doc's party is the customer its entity names on the wire: a resource
+-- names none (TMF639), and the resources shelved before had their
+-- order's customer.
+UPDATE shelf SET party = '' WHERE kind = 'resource';
