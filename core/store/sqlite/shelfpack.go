@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 
 	"github.com/ordertwin/ordertwin/core/store"
 )
@@ -40,19 +39,21 @@ type packer struct {
 	z     *squeezer
 	kinds []string
 	packs map[string]*pack
+	// rows are the values of the shelf_part rows a flush writes.
+	rows []any
 	// alone says of each kind whether the shelf table may hold docs of it
 	// (nil: not known yet), which then must leave it when they go into a
 	// pack.
 	alone map[string]bool
 }
 
-// pack is the entries of one kind being gathered, and their ids, and
-// their ids, creation numbers and parties as the JSON array shelf_part's
-// rows are made from ([["id",ord,"party"],…]).
+// pack is the entries of one kind being gathered, and the ids, creation
+// numbers and parties of their docs (shelf_part's rows).
 type pack struct {
-	body []byte
-	ids  []string
-	refs []byte
+	body    []byte
+	ids     []string
+	ords    []uint64
+	parties []string
 }
 
 // begin starts a shelving in tx, its packs squeezed by z.
@@ -100,7 +101,7 @@ func (p *packer) add(d store.Doc, pid int64, rest []byte) error {
 	k.body = binary.AppendUvarint(k.body, uint64(pid))
 	k.body = appendField(k.body, rest)
 	k.ids = append(k.ids, d.ID)
-	k.refs = appendRef(k.refs, d.ID, d.Ord, d.Party)
+	k.ords, k.parties = append(k.ords, d.Ord), append(k.parties, d.Party)
 	if len(k.body) >= maxPack {
 		return p.flush(d.Kind, k)
 	}
@@ -113,9 +114,10 @@ func appendField[S string | []byte](b []byte, s S) []byte {
 }
 
 // flush writes kind's pack k, if it has entries: a shelf_pack row, a
-// shelf_part row for each of its docs, and its docs taken out of the shelf
-// table if it may hold some. The ids go to SQLite as one JSON array
-// (json_each): a statement's values cost more, one by one, than their rows.
+// shelf_part row for each of its docs (its id, creation number and party:
+// bound as values, as cheap as a JSON array of them read with json_each),
+// and its docs taken out of the shelf table if it may hold some (their
+// ids as one JSON array).
 func (p *packer) flush(kind string, k *pack) error {
 	if len(k.ids) == 0 {
 		return nil
@@ -125,8 +127,11 @@ func (p *packer) flush(kind string, k *pack) error {
 	if err := p.tx.QueryRow(`INSERT INTO shelf_pack (kind, deflated, body) VALUES (?, ?, ?) RETURNING pack`, kind, int64(how), body).Scan(&id); err != nil {
 		return err
 	}
-	refs := append(k.refs, ']')
-	if _, err := p.tx.Exec(`INSERT OR REPLACE INTO shelf_part (kind, id, pack, ord, party) SELECT ?, value->>0, ?, value->>1, value->>2 FROM json_each(?)`, kind, id, refs); err != nil {
+	p.rows = p.rows[:0]
+	for i, part := range k.ids {
+		p.rows = append(p.rows, kind, part, id, int64(k.ords[i]), k.parties[i])
+	}
+	if err := insertRows(p.tx, `INSERT OR REPLACE INTO shelf_part (kind, id, pack, ord, party) VALUES `, 5, p.rows, ""); err != nil {
 		return err
 	}
 	if p.alone[kind] {
@@ -138,38 +143,8 @@ func (p *packer) flush(kind string, k *pack) error {
 			return err
 		}
 	}
-	k.body, k.ids, k.refs = k.body[:0], k.ids[:0], k.refs[:0]
+	k.body, k.ids, k.ords, k.parties = k.body[:0], k.ids[:0], k.ords[:0], k.parties[:0]
 	return nil
-}
-
-// appendRef appends id, ord and party to refs, a JSON array of [id, ord,
-// party] left open.
-func appendRef(refs []byte, id string, ord uint64, party string) []byte {
-	if len(refs) == 0 {
-		refs = append(refs, '[')
-	} else {
-		refs = append(refs, ',')
-	}
-	refs = append(refs, '[')
-	refs = appendJSONString(refs, id)
-	refs = append(refs, ',')
-	refs = strconv.AppendUint(refs, ord, 10)
-	refs = append(refs, ',')
-	refs = appendJSONString(refs, party)
-	return append(refs, ']')
-}
-
-// appendJSONString appends s as a JSON string: as it is between quotes
-// when it is printable ASCII without quote or backslash (an id, almost
-// always), else as encoding/json writes it.
-func appendJSONString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
-			q, _ := json.Marshal(s) // a string always encodes
-			return append(b, q...)
-		}
-	}
-	return append(append(append(b, '"'), s...), '"')
 }
 
 // end writes the packs not yet written.
@@ -186,7 +161,7 @@ func (p *packer) end() error {
 // what the shelf table holds is read again.
 func (p *packer) reset() {
 	for _, k := range p.packs {
-		k.body, k.ids, k.refs = k.body[:0], k.ids[:0], k.refs[:0]
+		k.body, k.ids, k.ords, k.parties = k.body[:0], k.ids[:0], k.ords[:0], k.parties[:0]
 	}
 	p.tx, p.alone = nil, nil
 }
