@@ -16,9 +16,9 @@ import (
 
 // §7 a caller bound to a party lists what that party has on the shelf
 // the same as what it had in memory: a server whose finished orders all
-// left memory answers every list of the worked example, whole and in
-// pages, as the server that kept them, to the customer, to another party
-// (nothing) and to an unscoped caller.
+// left memory answers every list of the worked example, whole, in pages
+// and filtered, as the server that kept them, to the customer, to another
+// party (nothing) and to an unscoped caller.
 func TestScopedListsOfRetiredEntities(t *testing.T) {
 	kept := serveGuarded(t)
 	mem := store.NewMemory()
@@ -35,7 +35,8 @@ func TestScopedListsOfRetiredEntities(t *testing.T) {
 	} {
 		for _, list := range []string{ordersPath, quotesPath, tmf630.ProductInventory + "/product", tmf630.ServiceInventory + "/service",
 			tmf630.ResourceInventory + "/resource", tmf630.ServiceOrdering + "/serviceOrder", tmf630.ResourceOrdering + "/resourceOrder"} {
-			for _, page := range []string{"", "?limit=1", "?offset=1&limit=2", "?offset=3&limit=100", "?offset=40"} {
+			for _, page := range []string{"", "?limit=1", "?offset=1&limit=2", "?offset=3&limit=100", "?offset=40", "?state=completed",
+				"?state=completed&offset=1&limit=1", "?id=nothing"} {
 				path := list + page
 				wk, wg := kept.do(t, c, "GET", path, ""), gone.do(t, c, "GET", path, "")
 				require.Equal(t, wk.Code, wg.Code, "%s %s", c, path)

@@ -35,6 +35,7 @@ func ListShelved[T any](n *Node, w http.ResponseWriter, r *http.Request, attrs [
 	}
 	id, scoped := Caller(r)
 	hidden := func(v T) bool { return !Visible(r, &v) }
+	shelf := store.ShelfQuery{Kind: kind, ByParty: scoped, Party: id.Tenant}
 	if kind != "" && len(q.Filters) == 0 {
 		// Nothing to sift but by party: the shelf reads only the page's
 		// entities, of a scoped caller's party those the shelf keeps for
@@ -44,7 +45,7 @@ func ListShelved[T any](n *Node, w http.ResponseWriter, r *http.Request, attrs [
 		if scoped {
 			keep = func(v T) bool { return !hidden(v) }
 		}
-		page, total, e := shelvedPage(n, store.ShelfQuery{Kind: kind, ByParty: scoped, Party: id.Tenant}, out, keep, ord, q.Offset, q.Limit)
+		page, total, e := shelvedPage(n, shelf, out, keep, ord, q.Offset, q.Limit)
 		if e != nil {
 			WriteError(w, e)
 			return
@@ -55,7 +56,7 @@ func ListShelved[T any](n *Node, w http.ResponseWriter, r *http.Request, attrs [
 		}
 	}
 	if kind != "" {
-		if out, e = withShelved(n, kind, out, ord); e != nil {
+		if out, e = withShelved(n, shelf, out, ord); e != nil {
 			WriteError(w, e)
 			return
 		}

@@ -3,6 +3,7 @@ package tmf630
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"net/http"
 	"slices"
 	"sort"
@@ -83,12 +84,37 @@ type Identified interface{ EntityID() string }
 // those on the shelf that are not in memory, keeping creation order: ord
 // gives an entity's creation number (an Identified one is matched by its
 // id too).
-func withShelved[T any](n *Node, kind string, live []T, ord func(*T) uint64) ([]T, *Error) {
-	merged, docs, e := mergeShelved(n, kind, live, ord)
+//
+// q.ByParty reads only the docs the shelf keeps for q.Party
+// (store.Doc.Party): the list of a caller bound to that party, once sifted
+// by what it may see, is the same, and reading it costs what the party
+// has on the shelf, not the kind.
+func withShelved[T any](n *Node, q store.ShelfQuery, live []T, ord func(*T) uint64) ([]T, *Error) {
+	merged, docs, e := mergeShelved(n, q, live, ord)
 	if e != nil || docs == nil {
 		return live, e
 	}
-	return entitiesOf(n, kind, merged, live, docs)
+	return entitiesOf(n, q.Kind, merged, live, docs)
+}
+
+// shelvedOf returns the docs q asks for (all of its kind, or of its
+// party), by creation.
+func shelvedOf(s store.Shelf, q store.ShelfQuery) ([]store.Doc, error) {
+	if !q.ByParty {
+		return s.ShelvedAll(q.Kind)
+	}
+	q.From, q.To = 0, math.MaxInt
+	r, err := s.ShelvedRange(q)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(r.Refs))
+	for i, ref := range r.Refs {
+		ids[i] = ref.ID
+	}
+	docs, err := s.ShelvedDocs(q.Kind, ids)
+	slices.SortFunc(docs, func(a, b store.Doc) int { return cmp.Compare(a.Ord, b.Ord) })
+	return docs, err
 }
 
 // shelvedPage is the page [offset, offset+limit) of what withShelved
@@ -224,11 +250,11 @@ type listed struct{ live, doc int }
 // mergeShelved orders the entities of kind in memory (live, by creation)
 // and the shelf's that are not in memory by creation; docs is nil when
 // the shelf adds none.
-func mergeShelved[T any](n *Node, kind string, live []T, ord func(*T) uint64) ([]listed, []store.Doc, *Error) {
-	if n.Shelf == nil || n.wires[kind] == nil {
+func mergeShelved[T any](n *Node, q store.ShelfQuery, live []T, ord func(*T) uint64) ([]listed, []store.Doc, *Error) {
+	if n.Shelf == nil || n.wires[q.Kind] == nil {
 		return nil, nil, nil
 	}
-	docs, err := n.Shelf.ShelvedAll(kind)
+	docs, err := shelvedOf(n.Shelf, q)
 	if err != nil {
 		return nil, nil, Unavailable(err)
 	}

@@ -51,7 +51,7 @@ func TestShelvedPage(t *testing.T) {
 		func(o uint64) shelfEntity { return shelfEntity{ID: "T" + strconv.FormatUint(o, 10), Ord: o} })
 	live := []shelfEntity{{"T2", 2}, {"T3", 3}, {"T4", 4}, {"T6", 6}, {"T11", 11}}
 	ord := func(e *shelfEntity) uint64 { return e.Ord }
-	all, e := withShelved(n, "thing", live, ord)
+	all, e := withShelved(n, store.ShelfQuery{Kind: "thing"}, live, ord)
 	require.Nil(t, e)
 	var ids []string
 	for _, x := range all {
@@ -135,7 +135,7 @@ func TestShelvedPageAtRandom(t *testing.T) {
 				ShelfWire(n, "thing", func(b []byte) (uint64, error) { return strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64) },
 					func(o uint64) shelfEntity { return shelfEntity{ID: "T" + strconv.FormatUint(o, 10), Ord: o} })
 				ord := func(e *shelfEntity) uint64 { return e.Ord }
-				all, e := withShelved(n, "thing", live, ord)
+				all, e := withShelved(n, store.ShelfQuery{Kind: "thing"}, live, ord)
 				require.Nil(t, e)
 				require.Greater(t, len(all), 450)
 				ofA := func(e shelfEntity) bool { return partyOf(e.Ord) == "A" }
@@ -150,6 +150,12 @@ func TestShelvedPageAtRandom(t *testing.T) {
 					{store.ShelfQuery{Kind: "thing", ByParty: true, Party: "A"}, ofA, slices.DeleteFunc(slices.Clone(all), func(e shelfEntity) bool { return !ofA(e) })},
 				} {
 					all := list.all
+					sifted, e := withShelved(n, list.q, live, ord)
+					require.Nil(t, e)
+					if list.keep != nil {
+						sifted = slices.DeleteFunc(sifted, func(e shelfEntity) bool { return !list.keep(e) })
+					}
+					assert.Equal(t, all, sifted, "%+v: the whole list, sifted", list.q)
 					for _, offset := range []int{0, 1, 7, 100, 150, 151, 300, len(all) - 200, len(all) - 10, len(all) - 1, len(all), len(all) + 5} {
 						for _, limit := range []int{1, 3, 10, 100, 1000} {
 							page, total, e := shelvedPage(n, list.q, live, list.keep, ord, offset, limit)
