@@ -136,14 +136,17 @@ func shelvedPage[T any](n *Node, q store.ShelfQuery, live []T, keep func(T) bool
 	if n.Shelf == nil || wire == nil {
 		return pageOf(live, offset, limit), len(live), nil
 	}
-	ords := make([]uint64, len(live))
-	for i := range live {
-		ords[i] = ord(&live[i])
-	}
 	for i := range all {
 		q.Ords = append(q.Ords, ord(&all[i]))
 		if x, ok := any(all[i]).(Identified); ok {
 			q.IDs = append(q.IDs, x.EntityID())
+		}
+	}
+	ords := q.Ords // of those listed
+	if keep != nil {
+		ords = make([]uint64, len(live))
+		for i := range live {
+			ords[i] = ord(&live[i])
 		}
 	}
 	q.From, q.To = max(0, offset-len(live)), offset+limit+2*len(all)

@@ -236,27 +236,8 @@ func (s *Store) ShelvedAll(kind string) ([]store.Doc, error) {
 		return nil, fmt.Errorf("sqlite store: shelf: %w", err)
 	}
 	defer tx.Rollback()
-	rows, err := tx.Query(`SELECT id, ord, party, prefix, deflated, body FROM shelf WHERE kind = ? ORDER BY ord`, kind)
+	out, err := s.rowDocs(tx, kind, `WHERE kind = ? ORDER BY ord`, kind)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite store: shelf: %w", err)
-	}
-	defer rows.Close()
-	var out []store.Doc
-	for rows.Next() {
-		d := store.Doc{Kind: kind}
-		var ord, pid int64
-		var how squeeze
-		err := rows.Scan(&d.ID, &ord, &d.Party, &pid, &how, &d.Body)
-		if err == nil {
-			d.Body, err = s.wholeIn(tx, pid, how, d.Body)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("sqlite store: shelf: %w", err)
-		}
-		d.Ord = uint64(ord)
-		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite store: shelf: %w", err)
 	}
 	packed, err := s.allPacked(tx, kind)
@@ -269,6 +250,30 @@ func (s *Store) ShelvedAll(kind string) ([]store.Doc, error) {
 	out = append(out, packed...)
 	slices.SortStableFunc(out, func(a, b store.Doc) int { return cmp.Compare(a.Ord, b.Ord) })
 	return out, nil
+}
+
+// rowDocs returns the docs of kind in the shelf rows that where (a
+// WHERE clause, and what follows it) picks, with args.
+func (s *Store) rowDocs(tx *sql.Tx, kind, where string, args ...any) ([]store.Doc, error) {
+	rows, err := tx.Query(`SELECT id, ord, party, prefix, deflated, body FROM shelf `+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Doc
+	for rows.Next() {
+		d := store.Doc{Kind: kind}
+		var pid int64
+		var how squeeze
+		if err := rows.Scan(&d.ID, &d.Ord, &d.Party, &pid, &how, &d.Body); err != nil {
+			return nil, err
+		}
+		if d.Body, err = s.wholeIn(tx, pid, how, d.Body); err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
 }
 
 // Owner returns the id of the shelved doc of kind one of whose items is

@@ -240,21 +240,8 @@ func (s *Store) packed(kind, id string, how squeeze, body []byte) (store.Doc, bo
 // allPacked returns the docs of kind kept in packs: of each kind and id,
 // the entry of the pack shelf_part names.
 func (s *Store) allPacked(tx *sql.Tx, kind string) ([]store.Doc, error) {
-	in := map[string]int64{}
-	rows, err := tx.Query(`SELECT id, pack FROM shelf_part WHERE kind = ?`, kind)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id string
-		var pack int64
-		if err := rows.Scan(&id, &pack); err != nil {
-			return nil, err
-		}
-		in[id] = pack
-	}
-	if err := rows.Err(); err != nil || len(in) == 0 {
+	in, err := partPacks(tx, `WHERE kind = ?`, kind)
+	if err != nil || len(in) == 0 {
 		return nil, err
 	}
 	packs, err := tx.Query(`SELECT pack, deflated, body FROM shelf_pack WHERE kind = ? ORDER BY pack`, kind)
@@ -275,6 +262,26 @@ func (s *Store) allPacked(tx *sql.Tx, kind string) ([]store.Doc, error) {
 		}
 	}
 	return out, packs.Err()
+}
+
+// partPacks returns the pack of each id of the shelf_part rows that where
+// (a WHERE clause) picks, with args.
+func partPacks(tx *sql.Tx, where string, args ...any) (map[string]int64, error) {
+	rows, err := tx.Query(`SELECT id, pack FROM shelf_part `+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	in := map[string]int64{}
+	for rows.Next() {
+		var id string
+		var pack int64
+		if err := rows.Scan(&id, &pack); err != nil {
+			return nil, err
+		}
+		in[id] = pack
+	}
+	return in, rows.Err()
 }
 
 // unpack appends to out the docs of kind that pack, kept how as body,

@@ -105,46 +105,17 @@ func (s *Store) ShelvedDocs(kind string, ids []string) ([]store.Doc, error) {
 		return nil, fmt.Errorf("sqlite store: shelf: %w", err)
 	}
 	defer tx.Rollback()
-	out := make([]store.Doc, 0, len(ids))
-	rows, err := tx.Query(`SELECT id, ord, party, prefix, deflated, body FROM shelf WHERE kind = ? AND id IN (SELECT value FROM json_each(?))`, kind, want)
+	out, err := s.rowDocs(tx, kind, `WHERE kind = ? AND id IN (SELECT value FROM json_each(?))`, kind, want)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite store: shelf: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		d := store.Doc{Kind: kind}
-		var pid int64
-		var how squeeze
-		err := rows.Scan(&d.ID, &d.Ord, &d.Party, &pid, &how, &d.Body)
-		if err == nil {
-			d.Body, err = s.wholeIn(tx, pid, how, d.Body)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("sqlite store: shelf: %w", err)
-		}
-		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite store: shelf: %w", err)
-	}
-	in := map[string]int64{}
-	var packs []int64
-	parts, err := tx.Query(`SELECT id, pack FROM shelf_part WHERE kind = ? AND id IN (SELECT value FROM json_each(?))`, kind, want)
+	in, err := partPacks(tx, `WHERE kind = ? AND id IN (SELECT value FROM json_each(?))`, kind, want)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite store: shelf: %w", err)
 	}
-	defer parts.Close()
-	for parts.Next() {
-		var id string
-		var pack int64
-		if err := parts.Scan(&id, &pack); err != nil {
-			return nil, fmt.Errorf("sqlite store: shelf: %w", err)
-		}
-		in[id] = pack
+	packs := make([]int64, 0, len(in))
+	for _, pack := range in {
 		packs = append(packs, pack)
-	}
-	if err := parts.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite store: shelf: %w", err)
 	}
 	slices.Sort(packs)
 	for _, pack := range slices.Compact(packs) {
