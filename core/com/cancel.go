@@ -91,7 +91,7 @@ func (c *COM) cancel(m Cancel, out *engine.Out) {
 // findOrder finds the order with id in memory; "" names the only order
 // COM has, when it has one (in memory or not).
 func (c *COM) findOrder(id string) *order {
-	if id == "" && len(c.orders) == 1 && len(c.retired) == 0 {
+	if id == "" && len(c.orders) == 1 && c.retired == 0 {
 		return c.orders[0]
 	}
 	return c.orderBy[id]

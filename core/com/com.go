@@ -92,10 +92,12 @@ type COM struct {
 	// changes keeps what became of each keyed change request.
 	refusal string
 	changes map[string]Changed
-	// retired are the orders that left memory (retire.go), by id;
-	// shelvedStates counts the product orders on the shelf by state,
-	// change orders included.
-	retired       map[string]retiredOrder
+	// retired counts the rollout orders that left memory (retire.go) and
+	// lastRetired names the latest of them: the only order COM has when
+	// none is in memory and one left (findOrder). shelvedStates counts
+	// the product orders on the shelf by state, change orders included.
+	retired       int
+	lastRetired   string
 	shelvedStates map[string]int
 	shelvers      *shelvers
 	// ops are the actions people took on COM's worklist (operator.go).
@@ -110,7 +112,7 @@ type COM struct {
 // New returns an empty COM.
 func New(cfg Config) *COM {
 	return &COM{cfg: cfg, machines: lc.Shared(), quoteBy: map[string]*quote{}, orderBy: map[string]*order{},
-		pending: map[string]then{}, waves: map[int]*wave{}, sois: map[int]*soiRef{}, retired: map[string]retiredOrder{}, shelvedStates: map[string]int{}, shelvers: &shelvers{},
+		pending: map[string]then{}, waves: map[int]*wave{}, sois: map[int]*soiRef{}, shelvedStates: map[string]int{}, shelvers: &shelvers{},
 		Products: inventory.New[tmf.Product](), next: map[string]int{}, byKey: map[string]string{}, changes: map[string]Changed{},
 		qualificationBy: map[string]*qualification{}, ops: operator.NewLog("OA-COM-"), ahead: new(approval.Ahead)}
 }

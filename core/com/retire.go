@@ -28,9 +28,10 @@ import (
 // first (Out.Unshelve, which the input log keeps, so a replay takes it
 // back as it ran) and is then carried out as if it had stayed: refused as
 // it would be, or changing it; the order leaves again once it is quiet.
-// COM remembers of each order that left memory only its id, its final
-// state and how many times it left (retiredOrder), the check of what the
-// shelf gives back.
+// COM remembers nothing of each order that left memory: a request naming
+// an order not in memory looks for it on the shelf (Out.Unshelve), which
+// keeps the order as it left, with how many times it left (its version).
+// What COM keeps does not grow with the orders it ever finished.
 
 // retire is COM's own timer: a finished order leaves memory.
 type retire struct{ Order string }
@@ -50,11 +51,10 @@ const (
 // shelvers encode what COM shelves, one per type.
 type shelvers struct{ orders, quotes, products engine.Shelver }
 
-// retiredOrder is what COM remembers of an order that left memory.
+// retiredOrder is what COM remembered of each order that left memory, in
+// the snapshots of an earlier build (comState.Retired).
 type retiredOrder struct {
-	ID string
-	// Version counts the times the order left memory: the shelf holds the
-	// body of the latest.
+	ID      string
 	Version int
 	State   string
 }
@@ -293,7 +293,8 @@ func (c *COM) retire(m retire, out *engine.Out) {
 	for _, k := range o.keys {
 		delete(c.changes, k)
 	}
-	c.retired[o.po.ID] = retiredOrder{ID: o.po.ID, Version: o.version, State: o.po.State}
+	c.retired++
+	c.lastRetired = o.po.ID
 	c.shelvedStates[o.po.State]++
 	delete(c.orderBy, o.po.ID)
 	c.orders = slices.DeleteFunc(c.orders, func(x *order) bool { return x == o })
@@ -317,34 +318,31 @@ func (c *COM) dropWave(w *wave) {
 // unshelve takes an order that left memory back from the store's shelf,
 // for a request about it; it says why not when it cannot.
 func (c *COM) unshelve(id string, out *engine.Out) (why string) {
-	if id == "" && len(c.orders) == 0 && len(c.retired) == 1 {
-		for only := range c.retired {
-			id = only
-		}
+	if id == "" && len(c.orders) == 0 && c.retired == 1 {
+		id = c.lastRetired
 	}
-	r, gone := c.retired[id]
-	if !gone || c.findOrder(id) != nil {
-		return ""
+	if id == "" || c.retired == 0 || c.findOrder(id) != nil {
+		return "" // in memory, or no such order: the request says which
 	}
 	body, ok := out.Unshelve(ShelfKind, id)
 	if !ok {
-		return "the order left memory, and the store's shelf does not have it"
+		return ""
 	}
 	var s shelved
 	switch err := engine.DecodeDoc(body, &s); {
 	case err != nil:
 		return "the order on the store's shelf cannot be read: " + err.Error()
-	case s.Order == nil || s.Quote == nil || s.PO.ID != id:
-		return "the store's shelf has no rollout order " + id
-	case s.Version != r.Version:
-		return fmt.Sprintf("the store's shelf has %s as it left memory the %d time, COM the %d", id, s.Version, r.Version)
+	case s.Order == nil || s.Quote == nil:
+		return "" // a change order: it never comes back
+	case s.PO.ID != id:
+		return fmt.Sprintf("the store's shelf has %s for %s", s.PO.ID, id)
 	}
 	if _, err := c.takeBack(&s); err != nil {
 		return "the order cannot be taken back from the store's shelf: " + err.Error()
 	}
-	delete(c.retired, id)
-	if c.shelvedStates[r.State]--; c.shelvedStates[r.State] == 0 {
-		delete(c.shelvedStates, r.State)
+	c.retired--
+	if c.shelvedStates[s.PO.State]--; c.shelvedStates[s.PO.State] == 0 {
+		delete(c.shelvedStates, s.PO.State)
 	}
 	return ""
 }

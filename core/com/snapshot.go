@@ -41,9 +41,12 @@ type comState struct {
 	Next          []counter
 	ByKey         []keyed
 	Changes       []change
-	// WaveHandles and SoiHandles count the handles given; Retired are the
-	// orders that left memory.
+	// WaveHandles and SoiHandles count the handles given; RetiredN
+	// counts the rollout orders that left memory, LastRetired names the
+	// latest; Retired listed each, in a snapshot of an earlier build.
 	WaveHandles, SoiHandles int
+	RetiredN                int
+	LastRetired             string
 	Retired                 []retiredOrder
 	ShelvedStates           []counter
 	// Operator is what people did on COM's worklist.
@@ -223,11 +226,11 @@ func (c *COM) Snapshot() ([]byte, error) { return c.AppendState(nil) }
 // to buf.
 func (c *COM) AppendState(buf []byte) ([]byte, error) {
 	st := comState{Modifications: c.modifications, Raised: c.raised,
-		Next:        sorted(c.next, func(k string, v int) counter { return counter{k, v} }),
-		ByKey:       sorted(c.byKey, func(k, v string) keyed { return keyed{k, v} }),
-		Changes:     sorted(c.changes, func(k string, v Changed) change { return change{k, v} }),
-		Pending:     sorted(c.pending, func(k string, v then) pendingCall { return pendingCall{k, v} }),
-		Retired:     sorted(c.retired, func(_ string, v retiredOrder) retiredOrder { return v }),
+		Next:     sorted(c.next, func(k string, v int) counter { return counter{k, v} }),
+		ByKey:    sorted(c.byKey, func(k, v string) keyed { return keyed{k, v} }),
+		Changes:  sorted(c.changes, func(k string, v Changed) change { return change{k, v} }),
+		Pending:  sorted(c.pending, func(k string, v then) pendingCall { return pendingCall{k, v} }),
+		RetiredN: c.retired, LastRetired: c.lastRetired,
 		WaveHandles: c.waveHandles, SoiHandles: c.soiHandles,
 		ShelvedStates: sorted(c.shelvedStates, func(k string, v int) counter { return counter{k, v} }),
 		Operator:      c.ops.Save()}
@@ -511,8 +514,10 @@ func (c *COM) restore(st *comState) error {
 		}
 	}
 	c.waveHandles, c.soiHandles = st.WaveHandles, st.SoiHandles
-	for _, r := range st.Retired {
-		c.retired[r.ID] = r
+	c.retired, c.lastRetired = st.RetiredN, st.LastRetired
+	if len(st.Retired) > 0 { // an earlier build's: every order that left
+		c.retired = len(st.Retired)
+		c.lastRetired = st.Retired[len(st.Retired)-1].ID
 	}
 	for _, n := range st.ShelvedStates {
 		c.shelvedStates[n.Prefix] = n.N

@@ -1,0 +1,53 @@
+package scenarios
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/engine"
+	"github.com/ordertwin/ordertwin/core/store"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// §7 state bounded by the work in flight: once every order has finished
+// and left memory, what COM, SOM and ROM keep (their snapshot state) is
+// the same whether they finished 150 orders or twice as many. The twin
+// is left out: it is the network, whose allocations (every customer's
+// sites stay in service) grow with the customers, not with history.
+func TestStateAfterRetirementDoesNotGrow(t *testing.T) {
+	data, err := os.ReadFile("live/population.yaml")
+	require.NoError(t, err)
+	here, err := filepath.Abs(".")
+	require.NoError(t, err)
+	kept := func(customers int) map[string]int {
+		file := strings.NewReplacer("../", here+"/", "orders: api", "orders: scenario\n  arrival: PT1H",
+			"customers: 15000", fmt.Sprintf("customers: %d", customers)).Replace(string(data))
+		path := filepath.Join(t.TempDir(), "population.yaml")
+		require.NoError(t, os.WriteFile(path, []byte(file), 0o644))
+		sc, err := Load(path)
+		require.NoError(t, err)
+		sys, err := New(sc.Spec, Options{Retention: time.Hour, Journal: store.NewMemory()})
+		require.NoError(t, err)
+		require.NoError(t, sys.Engine.RunUntil(context.Background(), 200*24*time.Hour))
+		require.Empty(t, sys.COM.Orders(), "every product order finished and left memory")
+		require.Empty(t, sys.ROM.Orders(), "every resource order finished and left memory")
+		sizes := map[string]int{}
+		for name, part := range map[string]engine.StateAppender{"COM": sys.COM, "SOM": sys.SOM, "ROM": sys.ROM} {
+			b, err := part.AppendState(nil)
+			require.NoError(t, err)
+			sizes[name] = len(b)
+		}
+		return sizes
+	}
+	few, more := kept(150), kept(300)
+	for name, n := range few {
+		// A counter of ids given (three digits or four) may take a byte more.
+		assert.InDelta(t, n, more[name], 8, "%s keeps %d bytes after 150 orders, %d after 300", name, n, more[name])
+	}
+}
