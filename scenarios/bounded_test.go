@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/com"
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/stretchr/testify/assert"
@@ -17,9 +18,11 @@ import (
 
 // §7 state bounded by the work in flight: once every order has finished
 // and left memory, what COM, SOM and ROM keep (their snapshot state) is
-// the same whether they finished 150 orders or twice as many. The twin
-// is left out: it is the network, whose allocations (every customer's
-// sites stay in service) grow with the customers, not with history.
+// the same whether they finished 150 orders or twice as many, each quote
+// and order placed with an idempotency key and the order with an
+// externalId, as the API places them. The twin is left out: it is the
+// network, whose allocations (every customer's sites stay in service)
+// grow with the customers, not with history.
 func TestStateAfterRetirementDoesNotGrow(t *testing.T) {
 	data, err := os.ReadFile("live/population.yaml")
 	require.NoError(t, err)
@@ -32,8 +35,17 @@ func TestStateAfterRetirementDoesNotGrow(t *testing.T) {
 		require.NoError(t, os.WriteFile(path, []byte(file), 0o644))
 		sc, err := Load(path)
 		require.NoError(t, err)
+		orders := sc.Spec.Orders
+		sc.Spec.Orders = nil
 		sys, err := New(sc.Spec, Options{Retention: time.Hour, Journal: store.NewMemory()})
 		require.NoError(t, err)
+		for i, p := range orders {
+			p.Quote.Key = fmt.Sprintf("quote-%05d", i)
+			sys.Engine.Inject(0, engine.COM, p.Quote)
+			po := com.NewOrder(p.OrderID, p.Quote, p.Quote.ID)
+			po.ExternalID = fmt.Sprintf("CRM-%05d", i)
+			sys.Engine.Inject(p.At, engine.COM, com.OrderRequest{Order: po, Key: fmt.Sprintf("order-%05d", i)})
+		}
 		require.NoError(t, sys.Engine.RunUntil(context.Background(), 200*24*time.Hour))
 		require.Empty(t, sys.COM.Orders(), "every product order finished and left memory")
 		require.Empty(t, sys.ROM.Orders(), "every resource order finished and left memory")

@@ -75,8 +75,10 @@ type order struct {
 	// last left memory: they came back from the shelf with it, and go
 	// with it again (retire.go).
 	ended []WaveView
-	// keys are the keys of its keyed change requests (COM.changed).
+	// keys are the keys of its keyed change requests (COM.changed); key
+	// is the idempotency key it was submitted with ("" for none).
 	keys []string
+	key  string
 	// jeopardies are the alerts raised on it, numbered across COM.
 	jeopardies []tmf.Jeopardy
 }
@@ -254,7 +256,7 @@ func (c *COM) submitOrder(now time.Duration, req OrderRequest, out *engine.Out) 
 			return
 		}
 	}
-	o := &order{po: *req.Order}
+	o := &order{po: *req.Order, key: req.Key}
 	if o.po.ID == "" {
 		o.po.ID = c.ownID("PO")
 	}

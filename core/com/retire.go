@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ordertwin/ordertwin/core/engine"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
@@ -295,6 +296,7 @@ func (c *COM) retire(m retire, out *engine.Out) {
 	}
 	c.retired++
 	c.lastRetired = o.po.ID
+	c.keysLeave(out.Now(), o, q)
 	c.shelvedStates[o.po.State]++
 	delete(c.orderBy, o.po.ID)
 	c.orders = slices.DeleteFunc(c.orders, func(x *order) bool { return x == o })
@@ -305,6 +307,51 @@ func (c *COM) retire(m retire, out *engine.Out) {
 // Retired counts the product orders that left memory by state, change
 // orders included.
 func (c *COM) Retired() map[string]int { return maps.Clone(c.shelvedStates) }
+
+// The idempotency keys of an order and its quote (an Idempotency-Key, an
+// externalId) stay in memory while they do, and one retention after they
+// left: a request sent again with its key is answered with what the first
+// placed, however late within that time (it is a retry), and COM does not
+// keep a key of every order it ever took. A key sent again later places
+// anew. They are forgotten in the order they left (forgetKeys), one
+// retention later, at COM's next input from then on.
+
+// leavingKey is a key of an order or quote that left memory, and when it
+// is forgotten: once At has passed, unless what it placed (ID) is back in
+// memory then.
+type leavingKey struct {
+	At      time.Duration
+	Key, ID string
+}
+
+// keysLeave schedules the keys of order o and its quote q, which left
+// memory at now.
+func (c *COM) keysLeave(now time.Duration, o *order, q *quote) {
+	at := now + c.cfg.Retention
+	for _, k := range []string{o.key, c.externalKey(&o.po)} {
+		if k != "" {
+			c.leaving = append(c.leaving, leavingKey{At: at, Key: "order " + k, ID: o.po.ID})
+		}
+	}
+	if q.req.Key != "" {
+		c.leaving = append(c.leaving, leavingKey{At: at, Key: "quote " + q.req.Key, ID: q.id})
+	}
+}
+
+// forgetKeys forgets the leaving keys whose time has come by now.
+func (c *COM) forgetKeys(now time.Duration) {
+	n := 0
+	for ; n < len(c.leaving) && c.leaving[n].At <= now; n++ {
+		k := c.leaving[n]
+		if c.byKey[k.Key] == k.ID && c.orderBy[k.ID] == nil && c.quoteBy[k.ID] == nil {
+			delete(c.byKey, k.Key)
+		}
+	}
+	if n > 0 {
+		clear(c.leaving[:n])
+		c.leaving = c.leaving[n:]
+	}
+}
 
 // dropWave lets a wave of an order leaving memory go, with its service
 // order items.
