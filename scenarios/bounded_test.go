@@ -20,7 +20,8 @@ import (
 // and left memory, what COM, SOM and ROM keep (their snapshot state) is
 // the same whether they finished 150 orders or twice as many, each quote
 // and order placed with an idempotency key and the order with an
-// externalId, as the API places them. The twin is left out: it is the
+// externalId, as the API places them, each customer's first site
+// qualified first (TMF679), with a key too. The twin is left out: it is the
 // network, whose allocations (every customer's sites stay in service)
 // grow with the customers, not with history.
 func TestStateAfterRetirementDoesNotGrow(t *testing.T) {
@@ -40,6 +41,8 @@ func TestStateAfterRetirementDoesNotGrow(t *testing.T) {
 		sys, err := New(sc.Spec, Options{Retention: time.Hour, Journal: store.NewMemory()})
 		require.NoError(t, err)
 		for i, p := range orders {
+			sys.Engine.Inject(0, engine.COM, com.Qualify{Key: fmt.Sprintf("poq-%05d", i), Customer: p.Quote.Customer,
+				Items: []com.QualifyItem{{ID: "1", Offering: p.Quote.Offering, Site: p.Quote.Sites[0]}}})
 			p.Quote.Key = fmt.Sprintf("quote-%05d", i)
 			sys.Engine.Inject(0, engine.COM, p.Quote)
 			po := com.NewOrder(p.OrderID, p.Quote, p.Quote.ID)

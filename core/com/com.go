@@ -186,6 +186,8 @@ func (c *COM) Handle(now time.Duration, msg any, out *engine.Out) {
 		out.Reply(c.changed(m.Key, m.Order, out, func() { c.remove(m, out) }))
 	case retire:
 		c.retire(m, out)
+	case retireQualification:
+		c.retireQualification(m, out)
 	case Describe:
 		out.Reply(c.describe(m, out))
 	case Review:

@@ -8,6 +8,8 @@ import (
 	"github.com/ordertwin/ordertwin/core/engine"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
 	"github.com/ordertwin/ordertwin/core/port"
+	"github.com/ordertwin/ordertwin/core/store"
+	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
 // Qualify asks whether product offerings can be delivered at sites: a
@@ -189,6 +191,51 @@ func (c *COM) qualificationOver(q *qualification, out *engine.Out) {
 		}
 	}
 	out.Fire(c.machines, lc.Qualification, q.id, "", &q.state, event, reason, "Address Qualification → COM")
+	if c.cfg.Retention > 0 {
+		out.Send(engine.COM, engine.RetireAfter(out.Now(), c.cfg.Retention), retireQualification{q.id})
+	}
+}
+
+// QualificationShelfKind is the kind of a product offering qualification
+// on the store's shelf.
+const QualificationShelfKind = "productOfferingQualification"
+
+// A qualification leaves COM's memory a retention after it ended, as a
+// finished order does: shelved as the API shows it (QualificationView),
+// its idempotency key forgotten one retention later (leavingKey). Nothing
+// refers to it once it ended: a quote carries the feasibility tokens it
+// gave, not the qualification.
+
+// retireQualification is COM's own timer: a qualification that ended
+// leaves memory.
+type retireQualification struct{ ID string }
+
+// retireQualification shelves the qualification m names and lets it go.
+func (c *COM) retireQualification(m retireQualification, out *engine.Out) {
+	q := c.qualificationBy[m.ID]
+	if q == nil || !lc.IsFinal(lc.Qualification, q.state) {
+		return
+	}
+	body, err := c.shelvers.qualifications.Encode(q.view())
+	if err != nil {
+		out.Error(fmt.Errorf("COM: shelve %s: %w", q.id, err))
+		return
+	}
+	out.Shelve(store.Doc{Kind: QualificationShelfKind, ID: q.id, Ord: tmf.SeqOf(q.id), Party: q.req.Customer.ID, Body: body})
+	if q.req.Key != "" {
+		c.leaving = append(c.leaving, leavingKey{At: out.Now() + c.cfg.Retention, Key: "qualification " + q.req.Key, ID: q.id})
+	}
+	delete(c.qualificationBy, q.id)
+	c.qualifications = slices.DeleteFunc(c.qualifications, func(x *qualification) bool { return x == q })
+}
+
+// ShelvedQualification decodes a qualification COM shelved.
+func ShelvedQualification(body []byte) (QualificationView, error) {
+	var v QualificationView
+	if err := engine.DecodeDoc(body, &v); err != nil {
+		return v, fmt.Errorf("qualification on the shelf: %w", err)
+	}
+	return v, nil
 }
 
 // Qualifications lists the product offering qualifications in the order

@@ -50,7 +50,7 @@ const (
 )
 
 // shelvers encode what COM shelves, one per type.
-type shelvers struct{ orders, quotes, products engine.Shelver }
+type shelvers struct{ orders, quotes, products, qualifications engine.Shelver }
 
 // retiredOrder is what COM remembered of each order that left memory, in
 // the snapshots of an earlier build (comState.Retired).
@@ -309,16 +309,16 @@ func (c *COM) retire(m retire, out *engine.Out) {
 func (c *COM) Retired() map[string]int { return maps.Clone(c.shelvedStates) }
 
 // The idempotency keys of an order and its quote (an Idempotency-Key, an
-// externalId) stay in memory while they do, and one retention after they
-// left: a request sent again with its key is answered with what the first
+// externalId), and of a qualification, stay in memory while they do, and
+// one retention after they left: a request sent again with its key is answered with what the first
 // placed, however late within that time (it is a retry), and COM does not
 // keep a key of every order it ever took. A key sent again later places
 // anew. They are forgotten in the order they left (forgetKeys), one
 // retention later, at COM's next input from then on.
 
-// leavingKey is a key of an order or quote that left memory, and when it
-// is forgotten: once At has passed, unless what it placed (ID) is back in
-// memory then.
+// leavingKey is a key of an order, quote or qualification that left
+// memory, and when it is forgotten: once At has passed, unless what it
+// placed (ID) is back in memory then.
 type leavingKey struct {
 	At      time.Duration
 	Key, ID string
@@ -343,7 +343,7 @@ func (c *COM) forgetKeys(now time.Duration) {
 	n := 0
 	for ; n < len(c.leaving) && c.leaving[n].At <= now; n++ {
 		k := c.leaving[n]
-		if c.byKey[k.Key] == k.ID && c.orderBy[k.ID] == nil && c.quoteBy[k.ID] == nil {
+		if c.byKey[k.Key] == k.ID && c.orderBy[k.ID] == nil && c.quoteBy[k.ID] == nil && c.qualificationBy[k.ID] == nil {
 			delete(c.byKey, k.Key)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/com"
 	"github.com/ordertwin/ordertwin/core/engine"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
+	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
 // ProductOfferingQualification is a TMF679 v4 ProductOfferingQualification:
@@ -90,6 +91,7 @@ func Routes(n *tmf630.Node, mux *http.ServeMux) {
 		return
 	}
 	s := &qualifications{n}
+	tmf630.ShelfWire(n, com.QualificationShelfKind, com.ShelvedQualification, s.qualification)
 	base := tmf630.OfferingQualification + qualificationsPath
 	mux.HandleFunc("GET "+base, s.listQualifications)
 	mux.HandleFunc("GET "+base+"/{id}", s.getQualification)
@@ -102,13 +104,13 @@ func Routes(n *tmf630.Node, mux *http.ServeMux) {
 }
 
 func (s *qualifications) listQualifications(w http.ResponseWriter, r *http.Request) {
-	tmf630.ListAll(s.Node, w, r, qualificationAttrs, func() []ProductOfferingQualification {
+	tmf630.ListShelved(s.Node, w, r, qualificationAttrs, com.QualificationShelfKind, func() []ProductOfferingQualification {
 		return tmf630.MapAll(s.COM.Qualifications(), s.qualification)
-	})
+	}, func(q *ProductOfferingQualification) uint64 { return tmf.SeqOf(q.ID) })
 }
 
 func (s *qualifications) getQualification(w http.ResponseWriter, r *http.Request) {
-	tmf630.GetOne(s.Node, w, r, "productOfferingQualification", s.readQualification)
+	tmf630.GetOne(s.Node, w, r, com.QualificationShelfKind, s.readQualification)
 }
 
 // readQualification maps the qualification with id, or gives nil.
@@ -118,7 +120,7 @@ func (s *qualifications) readQualification(id string) *ProductOfferingQualificat
 }
 
 func (s *qualifications) qualificationByID(r *http.Request, id string) (*ProductOfferingQualification, *tmf630.Error) {
-	return tmf630.ReadOne(s.Node, r, "productOfferingQualification", id, s.readQualification)
+	return tmf630.ReadOne(s.Node, r, com.QualificationShelfKind, id, s.readQualification)
 }
 
 func (s *qualifications) postQualification(w http.ResponseWriter, r *http.Request) {

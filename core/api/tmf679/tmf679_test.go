@@ -3,13 +3,17 @@ package tmf679_test
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ordertwin/ordertwin/core/api/apitest"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/api/tmf679"
 	"github.com/ordertwin/ordertwin/core/com"
+	"github.com/ordertwin/ordertwin/core/engine"
+	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/scenarios"
 	"github.com/ordertwin/ordertwin/twin"
 	"github.com/stretchr/testify/assert"
@@ -219,4 +223,73 @@ func TestQualificationBadInput(t *testing.T) {
 	var list []tmf679.ProductOfferingQualification
 	l.Do(t, "GET", qualificationsPath, nil, &list)
 	assert.Empty(t, list, "no bad request made a qualification")
+}
+
+// A qualification leaves COM's memory a retention after it ended: it is
+// read from the store's shelf with the answers, filters and paging it had
+// in memory, and a request sent again with its Idempotency-Key within a
+// retention after is still the same qualification. The clock stands
+// still but when stepped, so that every request is taken at one instant.
+func TestRetiredQualifications(t *testing.T) {
+	clock := engine.NewPausable(engine.ClockState{Paused: true})
+	mem := store.NewMemory()
+	l := apitest.ServeLiveWith(t, scenarios.Options{Clock: clock, Journal: mem, Log: mem, Retention: time.Hour})
+	defer l.Stop()
+	body := newQualificationBody(apitest.WorkedQuote(t))
+	lone := body
+	lone.Items = body.Items[:1]
+	var first tmf679.ProductOfferingQualification
+	require.Equal(t, http.StatusCreated, l.Do(t, "POST", qualificationsPath, body, &first, "Idempotency-Key", "k1").Code)
+	require.Equal(t, http.StatusCreated, l.Do(t, "POST", qualificationsPath, lone, nil).Code)
+	require.Equal(t, http.StatusCreated, l.Do(t, "POST", qualificationsPath, body, nil).Code)
+	// inMemory steps the clock to at, and waits until the engine has
+	// handled what was due by then and COM holds that many
+	// qualifications, every one of them ended.
+	inMemory := func(at time.Duration, want int) {
+		_, err := clock.StepTo(at)
+		require.NoError(t, err)
+		for tries, held, ended := 0, -1, false; held != want || !ended; tries++ {
+			require.Less(t, tries, 100000, "COM holds %d qualifications at %s, not %d ended", held, at, want)
+			require.NoError(t, l.Sys.Engine.Query(context.Background(), func() {
+				qs := l.Sys.COM.Qualifications()
+				held, ended = len(qs), !slices.ContainsFunc(qs, func(q com.QualificationView) bool { return q.State != "done" })
+			}))
+		}
+	}
+	inMemory(time.Hour, 3)
+	paths := []string{qualificationsPath, qualificationsPath + "?offset=1&limit=1", qualificationsPath + "?fields=id,state",
+		qualificationsPath + "?state=done", qualificationsPath + "/POQ-002", qualificationsPath + "/POQ-003?fields=qualificationResult"}
+	kept := map[string]any{}
+	total := map[string]string{}
+	for _, path := range paths {
+		var v any
+		w := l.Do(t, "GET", path, nil, &v)
+		require.Equal(t, http.StatusOK, w.Code, path)
+		kept[path], total[path] = v, w.Header().Get("X-Total-Count")
+	}
+
+	inMemory(time.Hour+30*time.Minute, 0) // each left a retention after it ended, rounded up to the next seventh of it
+	for _, path := range paths {
+		var got any
+		w := l.Do(t, "GET", path, nil, &got)
+		require.Equal(t, http.StatusOK, w.Code, path)
+		assert.Equal(t, kept[path], got, path)
+		assert.Equal(t, total[path], w.Header().Get("X-Total-Count"), path)
+	}
+	apitest.TMFError(t, l.Do(t, "GET", qualificationsPath+"/POQ-009", nil, nil), http.StatusNotFound, "POQ-009")
+
+	var again tmf679.ProductOfferingQualification
+	w := l.Do(t, "POST", qualificationsPath, body, &again, "Idempotency-Key", "k1")
+	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
+	assert.Equal(t, "true", w.Header().Get("Idempotent-Replayed"))
+	assert.Equal(t, first.ID, again.ID)
+	assert.Equal(t, "done", again.State)
+
+	// A retention after it left, the key is forgotten: the same request
+	// asks again.
+	inMemory(3*time.Hour, 0)
+	w = l.Do(t, "POST", qualificationsPath, body, &again, "Idempotency-Key", "k1")
+	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
+	assert.Empty(t, w.Header().Get("Idempotent-Replayed"))
+	assert.Equal(t, "POQ-004", again.ID)
 }
