@@ -21,7 +21,8 @@ import (
 // the same whether they finished 150 orders or twice as many, each quote
 // and order placed with an idempotency key and the order with an
 // externalId, as the API places them, each customer's first site
-// qualified first (TMF679), with a key too. The twin is left out: it is the
+// qualified first (TMF679), with a key too, and one customer in ten
+// placing an order for a quote COM does not know besides (rejected). The twin is left out: it is the
 // network, whose allocations (every customer's sites stay in service)
 // grow with the customers, not with history.
 func TestStateAfterRetirementDoesNotGrow(t *testing.T) {
@@ -48,6 +49,10 @@ func TestStateAfterRetirementDoesNotGrow(t *testing.T) {
 			po := com.NewOrder(p.OrderID, p.Quote, p.Quote.ID)
 			po.ExternalID = fmt.Sprintf("CRM-%05d", i)
 			sys.Engine.Inject(p.At, engine.COM, com.OrderRequest{Order: po, Key: fmt.Sprintf("order-%05d", i)})
+			if i%10 == 0 { // and an order naming a quote COM does not know: rejected as it comes
+				stray := com.NewOrder("", p.Quote, fmt.Sprintf("QT-STRAY-%05d", i))
+				sys.Engine.Inject(p.At, engine.COM, com.OrderRequest{Order: stray, Key: fmt.Sprintf("stray-%05d", i)})
+			}
 		}
 		require.NoError(t, sys.Engine.RunUntil(context.Background(), 200*24*time.Hour))
 		require.Empty(t, sys.COM.Orders(), "every product order finished and left memory")

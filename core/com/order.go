@@ -316,6 +316,7 @@ func (c *COM) rejectOrder(o *order, reason string, out *engine.Out) {
 	}
 	out.Fire(c.machines, lc.ProductOrder, o.po.ID, "", &o.po.State, lc.Reject, reason, "COM")
 	o.po.CompletionDate = out.Now()
+	c.settle(o, out) // rejected as it came, it concerns no later input
 }
 
 // OrderApprovalKind is the kind of the record that a product order was

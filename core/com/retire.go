@@ -192,7 +192,7 @@ func (c *COM) settle(o *order, out *engine.Out) {
 
 // quiet tells whether nothing about an order can still arrive.
 func (c *COM) quiet(o *order) bool {
-	if !lc.IsFinal(lc.ProductOrder, o.po.State) || o.calls > 0 || len(o.changing) > 0 || o.quote.calls > 0 {
+	if !lc.IsFinal(lc.ProductOrder, o.po.State) || o.calls > 0 || len(o.changing) > 0 || (o.quote != nil && o.quote.calls > 0) {
 		return false
 	}
 	for _, w := range o.waves {
@@ -229,6 +229,10 @@ func (c *COM) retire(m retire, out *engine.Out) {
 		return // it moved again: what ends it next sets the timer again
 	}
 	q := o.quote
+	if q == nil {
+		c.retireUnquoted(o, out)
+		return
+	}
 	o.version++
 	party := q.req.Customer.ID
 	state, quoteState := c.saveOrder(o, -1), c.saveQuote(q, -1)
@@ -304,6 +308,27 @@ func (c *COM) retire(m retire, out *engine.Out) {
 	c.quotes = slices.DeleteFunc(c.quotes, func(x *quote) bool { return x == q })
 }
 
+// retireUnquoted lets an order that never had a quote leave memory (it
+// was rejected as it came: it named none, or one COM does not know).
+// Shelved as the API shows it, like a change order, it never comes back:
+// nothing can be done to it.
+func (c *COM) retireUnquoted(o *order, out *engine.Out) {
+	body, err := c.shelvers.orders.Encode(&shelved{PO: o.po})
+	if err != nil {
+		out.Error(fmt.Errorf("COM: shelve %s: %w", o.po.ID, err))
+		return
+	}
+	party := ""
+	if i := slices.IndexFunc(o.po.RelatedParty, func(r tmf.Ref) bool { return r.Role == "customer" }); i >= 0 {
+		party = o.po.RelatedParty[i].ID
+	}
+	out.Shelve(store.Doc{Kind: ShelfKind, ID: o.po.ID, Ord: ShelfOrd(&o.po), Party: party, Body: body, Items: itemIDs(&o.po)})
+	c.keysLeave(out.Now(), o, nil)
+	c.shelvedStates[o.po.State]++
+	delete(c.orderBy, o.po.ID)
+	c.orders = slices.DeleteFunc(c.orders, func(x *order) bool { return x == o })
+}
+
 // Retired counts the product orders that left memory by state, change
 // orders included.
 func (c *COM) Retired() map[string]int { return maps.Clone(c.shelvedStates) }
@@ -324,8 +349,8 @@ type leavingKey struct {
 	Key, ID string
 }
 
-// keysLeave schedules the keys of order o and its quote q, which left
-// memory at now.
+// keysLeave schedules the keys of order o and its quote q (nil for none),
+// which left memory at now.
 func (c *COM) keysLeave(now time.Duration, o *order, q *quote) {
 	at := now + c.cfg.Retention
 	for _, k := range []string{o.key, c.externalKey(&o.po)} {
@@ -333,7 +358,7 @@ func (c *COM) keysLeave(now time.Duration, o *order, q *quote) {
 			c.leaving = append(c.leaving, leavingKey{At: at, Key: "order " + k, ID: o.po.ID})
 		}
 	}
-	if q.req.Key != "" {
+	if q != nil && q.req.Key != "" {
 		c.leaving = append(c.leaving, leavingKey{At: at, Key: "quote " + q.req.Key, ID: q.id})
 	}
 }
