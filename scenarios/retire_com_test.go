@@ -277,3 +277,46 @@ func TestIdempotencyKeysLeaveARetentionAfterTheirOrder(t *testing.T) {
 	_, ok = sys.COM.OrderByExternalID(first.Quote.Customer.ID, "CRM-7")
 	assert.False(t, ok, "the externalId names no order any more")
 }
+
+// A quote rejected before any order was placed for it leaves memory a
+// retention later, on the shelf as it was; an order placed for it after
+// is rejected as if the quote had stayed, the same order field for field.
+func TestRejectedQuoteLeavesMemory(t *testing.T) {
+	sc, err := Load("approval-rejected.yaml")
+	require.NoError(t, err)
+	spec := sc.Spec
+	first := spec.Orders[0]
+	spec.Orders = nil
+	day := 24 * time.Hour
+	systems := map[string]*System{}
+	for name, retention := range map[string]time.Duration{"kept": 0, "gone": time.Hour} {
+		sys, err := New(spec, Options{Journal: store.NewMemory(), Retention: retention})
+		require.NoError(t, err)
+		quote := first.Quote
+		quote.ID = "QT-001"
+		sys.Engine.Inject(0, engine.COM, quote)
+		require.NoError(t, sys.Engine.RunUntil(context.Background(), 10*day))
+		po := com.NewOrder(first.OrderID, quote, quote.ID)
+		for i := range po.Items { // as an API client may send them: COM fills them from the quote
+			po.Items[i].Place, po.Items[i].ItemTerm, po.Items[i].MonthlyPrice = tmf.Place{}, 0, 0
+		}
+		sys.Engine.Inject(10*day, engine.COM, com.OrderRequest{Order: po})
+		require.NoError(t, sys.Engine.RunUntil(context.Background(), 10*day+time.Minute))
+		systems[name] = sys
+	}
+	kept, gone := systems["kept"], systems["gone"]
+	require.Len(t, kept.COM.Quotes(), 1)
+	assert.Equal(t, lc.Rejected, kept.COM.Quotes()[0].State)
+	assert.Empty(t, gone.COM.Quotes(), "the rejected quote left memory")
+	d, ok, err := gone.Journal.(*store.Memory).Shelved(com.QuoteShelfKind, "QT-001")
+	require.NoError(t, err)
+	require.True(t, ok, "the quote is on the shelf")
+	v, err := com.ShelvedQuote(d.Body)
+	require.NoError(t, err)
+	assert.Equal(t, kept.COM.Quotes()[0], v, "as it was")
+
+	require.Len(t, kept.COM.Orders(), 1)
+	require.Len(t, gone.COM.Orders(), 1)
+	assert.Equal(t, lc.Rejected, kept.COM.Orders()[0].State)
+	assert.Equal(t, *kept.COM.Orders()[0], *gone.COM.Orders()[0], "the order for it, rejected as when the quote stays")
+}

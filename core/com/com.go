@@ -188,6 +188,8 @@ func (c *COM) Handle(now time.Duration, msg any, out *engine.Out) {
 		c.retire(m, out)
 	case retireQualification:
 		c.retireQualification(m, out)
+	case retireQuote:
+		c.retireQuote(m, out)
 	case Describe:
 		out.Reply(c.describe(m, out))
 	case Review:

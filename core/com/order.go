@@ -287,7 +287,15 @@ func (c *COM) submitOrder(now time.Duration, req OrderRequest, out *engine.Out) 
 	}
 	q := c.quoteBy[o.po.Quote[0].ID]
 	if q == nil {
-		c.rejectOrder(o, fmt.Sprintf("quote %q is not known", o.po.Quote[0].ID), out)
+		reason := fmt.Sprintf("quote %q is not known", o.po.Quote[0].ID)
+		if v, ok := c.shelvedQuote(o.po.Quote[0].ID, out); ok && v.State == lc.Rejected {
+			// It left memory rejected: the order is rejected as if it had
+			// stayed, filled from it.
+			o.quote = &quote{req: v.Request}
+			o.fillFromQuote()
+			o.quote, reason = nil, fmt.Sprintf("quote %s is %s", v.ID, v.State)
+		}
+		c.rejectOrder(o, reason, out)
 		return
 	}
 	o.quote = q

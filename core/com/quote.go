@@ -680,6 +680,10 @@ func (c *COM) rejectQuote(q *quote, reason string, out *engine.Out) {
 	out.Fire(c.machines, lc.Quote, q.id, "", &q.state, lc.Reject, reason, "Approval Workflow")
 	if q.order != nil {
 		c.rejectOrder(q.order, "quote "+q.id+" rejected: "+reason, out)
+		return // it leaves memory with its order
+	}
+	if c.cfg.Retention > 0 {
+		out.Send(engine.COM, engine.RetireAfter(out.Now(), c.cfg.Retention), retireQuote{q.id})
 	}
 }
 

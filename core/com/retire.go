@@ -308,6 +308,56 @@ func (c *COM) retire(m retire, out *engine.Out) {
 	c.quotes = slices.DeleteFunc(c.quotes, func(x *quote) bool { return x == q })
 }
 
+// A quote rejected before any order was placed for it leaves memory a
+// retention later on its own (one with an order leaves with the order),
+// shelved as the API shows it, its key forgotten a retention after; an
+// order placed for it later finds it on the shelf and is rejected as it
+// would have been (submitOrder).
+
+// retireQuote is COM's own timer: a quote rejected without an order
+// leaves memory.
+type retireQuote struct{ ID string }
+
+// retireQuote shelves the quote m names and lets it go, unless an order
+// came for it meanwhile; it waits another retention for a call of the
+// quote still in flight.
+func (c *COM) retireQuote(m retireQuote, out *engine.Out) {
+	q := c.quoteBy[m.ID]
+	if q == nil || q.order != nil || q.state != lc.Rejected {
+		return
+	}
+	if q.calls > 0 {
+		out.Send(engine.COM, engine.RetireAfter(out.Now(), c.cfg.Retention), m)
+		return
+	}
+	body, err := c.shelvers.quotes.Encode(q.view())
+	if err != nil {
+		out.Error(fmt.Errorf("COM: shelve %s: %w", q.id, err))
+		return
+	}
+	out.Shelve(store.Doc{Kind: QuoteShelfKind, ID: q.id, Ord: tmf.SeqOf(q.id), Party: q.req.Customer.ID, Body: body})
+	if q.req.Key != "" {
+		c.leaving = append(c.leaving, leavingKey{At: out.Now() + c.cfg.Retention, Key: "quote " + q.req.Key, ID: q.id})
+	}
+	delete(c.quoteBy, q.id)
+	c.quotes = slices.DeleteFunc(c.quotes, func(x *quote) bool { return x == q })
+}
+
+// shelvedQuote is the quote with id on the shelf, for an order that names
+// a quote not in memory; ok is false when the shelf has none (or no quote
+// can have left memory).
+func (c *COM) shelvedQuote(id string, out *engine.Out) (v QuoteView, ok bool) {
+	if c.cfg.Retention <= 0 {
+		return v, false
+	}
+	body, ok := out.Unshelve(QuoteShelfKind, id)
+	if !ok {
+		return v, false
+	}
+	v, err := ShelvedQuote(body)
+	return v, err == nil
+}
+
 // retireUnquoted lets an order that never had a quote leave memory (it
 // was rejected as it came: it named none, or one COM does not know).
 // Shelved as the API shows it, like a change order, it never comes back:
