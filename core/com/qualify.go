@@ -8,8 +8,6 @@ import (
 	"github.com/ordertwin/ordertwin/core/engine"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
 	"github.com/ordertwin/ordertwin/core/port"
-	"github.com/ordertwin/ordertwin/core/store"
-	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
 // Qualify asks whether product offerings can be delivered at sites: a
@@ -216,14 +214,8 @@ func (c *COM) retireQualification(m retireQualification, out *engine.Out) {
 	if q == nil || !lc.IsFinal(lc.Qualification, q.state) {
 		return
 	}
-	body, err := c.shelvers.qualifications.Encode(q.view())
-	if err != nil {
-		out.Error(fmt.Errorf("COM: shelve %s: %w", q.id, err))
+	if !c.shelveAlone(&c.shelvers.qualifications, QualificationShelfKind, q.id, q.req.Customer.ID, "qualification ", q.req.Key, q.view(), out) {
 		return
-	}
-	out.Shelve(store.Doc{Kind: QualificationShelfKind, ID: q.id, Ord: tmf.SeqOf(q.id), Party: q.req.Customer.ID, Body: body})
-	if q.req.Key != "" {
-		c.leaving = append(c.leaving, leavingKey{At: out.Now() + c.cfg.Retention, Key: "qualification " + q.req.Key, ID: q.id})
 	}
 	delete(c.qualificationBy, q.id)
 	c.qualifications = slices.DeleteFunc(c.qualifications, func(x *qualification) bool { return x == q })

@@ -330,17 +330,28 @@ func (c *COM) retireQuote(m retireQuote, out *engine.Out) {
 		out.Send(engine.COM, engine.RetireAfter(out.Now(), c.cfg.Retention), m)
 		return
 	}
-	body, err := c.shelvers.quotes.Encode(q.view())
-	if err != nil {
-		out.Error(fmt.Errorf("COM: shelve %s: %w", q.id, err))
+	if !c.shelveAlone(&c.shelvers.quotes, QuoteShelfKind, q.id, q.req.Customer.ID, "quote ", q.req.Key, q.view(), out) {
 		return
-	}
-	out.Shelve(store.Doc{Kind: QuoteShelfKind, ID: q.id, Ord: tmf.SeqOf(q.id), Party: q.req.Customer.ID, Body: body})
-	if q.req.Key != "" {
-		c.leaving = append(c.leaving, leavingKey{At: out.Now() + c.cfg.Retention, Key: "quote " + q.req.Key, ID: q.id})
 	}
 	delete(c.quoteBy, q.id)
 	c.quotes = slices.DeleteFunc(c.quotes, func(x *quote) bool { return x == q })
+}
+
+// shelveAlone shelves view, what the API shows of entity id of kind that
+// leaves memory on its own, encoded by s, and schedules its idempotency
+// key (under prefix; none when key is "") to be forgotten a retention
+// later; false when view cannot be encoded (the step's error).
+func (c *COM) shelveAlone(s *engine.Shelver, kind, id, party, prefix, key string, view any, out *engine.Out) bool {
+	body, err := s.Encode(view)
+	if err != nil {
+		out.Error(fmt.Errorf("COM: shelve %s: %w", id, err))
+		return false
+	}
+	out.Shelve(store.Doc{Kind: kind, ID: id, Ord: tmf.SeqOf(id), Party: party, Body: body})
+	if key != "" {
+		c.leaving = append(c.leaving, leavingKey{At: out.Now() + c.cfg.Retention, Key: prefix + key, ID: id})
+	}
+	return true
 }
 
 // shelvedQuote is the quote with id on the shelf, for an order that names
