@@ -83,11 +83,8 @@ type COM struct {
 	// makes COM's ids and the keys of its calls.
 	vars siteVars
 	strs slab.Strings
-	// byKey maps idempotency keys to what their first request placed;
-	// leaving are the keys of orders and quotes that left memory, to be
-	// forgotten in turn (retire.go, forgetKeys).
-	byKey   map[string]string
-	leaving []leavingKey
+	// byKey maps idempotency keys to what their first request placed.
+	byKey map[string]string
 	// qualifications are the product offering qualifications, in order.
 	qualifications  []*qualification
 	qualificationBy map[string]*qualification
@@ -140,7 +137,6 @@ func (c *COM) Handle(now time.Duration, msg any, out *engine.Out) {
 	if c.cfg.Retention > 0 {
 		defer func() { c.settle(c.concerns(msg), out) }()
 	}
-	c.forgetKeys(now)
 	switch m := msg.(type) {
 	case QuoteRequest:
 		c.submitQuote(now, m, out)

@@ -75,10 +75,8 @@ type order struct {
 	// last left memory: they came back from the shelf with it, and go
 	// with it again (retire.go).
 	ended []WaveView
-	// keys are the keys of its keyed change requests (COM.changed); key
-	// is the idempotency key it was submitted with ("" for none).
+	// keys are the keys of its keyed change requests (COM.changed).
 	keys []string
-	key  string
 	// jeopardies are the alerts raised on it, numbered across COM.
 	jeopardies []tmf.Jeopardy
 }
@@ -256,7 +254,7 @@ func (c *COM) submitOrder(now time.Duration, req OrderRequest, out *engine.Out) 
 			return
 		}
 	}
-	o := &order{po: *req.Order, key: req.Key}
+	o := &order{po: *req.Order}
 	if o.po.ID == "" {
 		o.po.ID = c.ownID("PO")
 	}

@@ -200,7 +200,7 @@ const QualificationShelfKind = "productOfferingQualification"
 
 // A qualification leaves COM's memory a retention after it ended, as a
 // finished order does: shelved as the API shows it (QualificationView),
-// its idempotency key forgotten one retention later (leavingKey). Nothing
+// its idempotency key kept (it names it on the shelf). Nothing
 // refers to it once it ended: a quote carries the feasibility tokens it
 // gave, not the qualification.
 
@@ -214,7 +214,7 @@ func (c *COM) retireQualification(m retireQualification, out *engine.Out) {
 	if q == nil || !lc.IsFinal(lc.Qualification, q.state) {
 		return
 	}
-	if !c.shelveAlone(&c.shelvers.qualifications, QualificationShelfKind, q.id, q.req.Customer.ID, "qualification ", q.req.Key, q.view(), out) {
+	if !c.shelveAlone(&c.shelvers.qualifications, QualificationShelfKind, q.id, q.req.Customer.ID, q.view(), out) {
 		return
 	}
 	delete(c.qualificationBy, q.id)

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/ordertwin/ordertwin/core/engine"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
@@ -300,7 +299,6 @@ func (c *COM) retire(m retire, out *engine.Out) {
 	}
 	c.retired++
 	c.lastRetired = o.po.ID
-	c.keysLeave(out.Now(), o, q)
 	c.shelvedStates[o.po.State]++
 	delete(c.orderBy, o.po.ID)
 	c.orders = slices.DeleteFunc(c.orders, func(x *order) bool { return x == o })
@@ -310,8 +308,8 @@ func (c *COM) retire(m retire, out *engine.Out) {
 
 // A quote rejected before any order was placed for it leaves memory a
 // retention later on its own (one with an order leaves with the order),
-// shelved as the API shows it, its key forgotten a retention after; an
-// order placed for it later finds it on the shelf and is rejected as it
+// shelved as the API shows it; an order placed for it later finds it on
+// the shelf and is rejected as it
 // would have been (submitOrder).
 
 // retireQuote is COM's own timer: a quote rejected without an order
@@ -330,7 +328,7 @@ func (c *COM) retireQuote(m retireQuote, out *engine.Out) {
 		out.Send(engine.COM, engine.RetireAfter(out.Now(), c.cfg.Retention), m)
 		return
 	}
-	if !c.shelveAlone(&c.shelvers.quotes, QuoteShelfKind, q.id, q.req.Customer.ID, "quote ", q.req.Key, q.view(), out) {
+	if !c.shelveAlone(&c.shelvers.quotes, QuoteShelfKind, q.id, q.req.Customer.ID, q.view(), out) {
 		return
 	}
 	delete(c.quoteBy, q.id)
@@ -338,19 +336,15 @@ func (c *COM) retireQuote(m retireQuote, out *engine.Out) {
 }
 
 // shelveAlone shelves view, what the API shows of entity id of kind that
-// leaves memory on its own, encoded by s, and schedules its idempotency
-// key (under prefix; none when key is "") to be forgotten a retention
-// later; false when view cannot be encoded (the step's error).
-func (c *COM) shelveAlone(s *engine.Shelver, kind, id, party, prefix, key string, view any, out *engine.Out) bool {
+// leaves memory on its own, encoded by s; false when view cannot be
+// encoded (the step's error).
+func (c *COM) shelveAlone(s *engine.Shelver, kind, id, party string, view any, out *engine.Out) bool {
 	body, err := s.Encode(view)
 	if err != nil {
 		out.Error(fmt.Errorf("COM: shelve %s: %w", id, err))
 		return false
 	}
 	out.Shelve(store.Doc{Kind: kind, ID: id, Ord: tmf.SeqOf(id), Party: party, Body: body})
-	if key != "" {
-		c.leaving = append(c.leaving, leavingKey{At: out.Now() + c.cfg.Retention, Key: prefix + key, ID: id})
-	}
 	return true
 }
 
@@ -384,7 +378,6 @@ func (c *COM) retireUnquoted(o *order, out *engine.Out) {
 		party = o.po.RelatedParty[i].ID
 	}
 	out.Shelve(store.Doc{Kind: ShelfKind, ID: o.po.ID, Ord: ShelfOrd(&o.po), Party: party, Body: body, Items: itemIDs(&o.po)})
-	c.keysLeave(out.Now(), o, nil)
 	c.shelvedStates[o.po.State]++
 	delete(c.orderBy, o.po.ID)
 	c.orders = slices.DeleteFunc(c.orders, func(x *order) bool { return x == o })
@@ -394,50 +387,11 @@ func (c *COM) retireUnquoted(o *order, out *engine.Out) {
 // orders included.
 func (c *COM) Retired() map[string]int { return maps.Clone(c.shelvedStates) }
 
-// The idempotency keys of an order and its quote (an Idempotency-Key, an
-// externalId), and of a qualification, stay in memory while they do, and
-// one retention after they left: a request sent again with its key is answered with what the first
-// placed, however late within that time (it is a retry), and COM does not
-// keep a key of every order it ever took. A key sent again later places
-// anew. They are forgotten in the order they left (forgetKeys), one
-// retention later, at COM's next input from then on.
-
-// leavingKey is a key of an order, quote or qualification that left
-// memory, and when it is forgotten: once At has passed, unless what it
-// placed (ID) is back in memory then.
-type leavingKey struct {
-	At      time.Duration
-	Key, ID string
-}
-
-// keysLeave schedules the keys of order o and its quote q (nil for none),
-// which left memory at now.
-func (c *COM) keysLeave(now time.Duration, o *order, q *quote) {
-	at := now + c.cfg.Retention
-	for _, k := range []string{o.key, c.externalKey(&o.po)} {
-		if k != "" {
-			c.leaving = append(c.leaving, leavingKey{At: at, Key: "order " + k, ID: o.po.ID})
-		}
-	}
-	if q != nil && q.req.Key != "" {
-		c.leaving = append(c.leaving, leavingKey{At: at, Key: "quote " + q.req.Key, ID: q.id})
-	}
-}
-
-// forgetKeys forgets the leaving keys whose time has come by now.
-func (c *COM) forgetKeys(now time.Duration) {
-	n := 0
-	for ; n < len(c.leaving) && c.leaving[n].At <= now; n++ {
-		k := c.leaving[n]
-		if c.byKey[k.Key] == k.ID && c.orderBy[k.ID] == nil && c.quoteBy[k.ID] == nil && c.qualificationBy[k.ID] == nil {
-			delete(c.byKey, k.Key)
-		}
-	}
-	if n > 0 {
-		clear(c.leaving[:n])
-		c.leaving = c.leaving[n:]
-	}
-}
+// The idempotency keys of what left memory (an order's Idempotency-Key and
+// externalId, its quote's, a qualification's) stay in memory, naming it on
+// the shelf: a request sent again with its key, however late, is answered
+// with what the first placed (docs/api.md, "Idempotency"). They are what
+// COM keeps that grows with the requests it took.
 
 // dropWave lets a wave of an order leaving memory go, with its service
 // order items.

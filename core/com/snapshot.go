@@ -40,7 +40,6 @@ type comState struct {
 	Modifications int
 	Next          []counter
 	ByKey         []keyed
-	Leaving       []leavingKey
 	Changes       []change
 	// WaveHandles and SoiHandles count the handles given; RetiredN
 	// counts the rollout orders that left memory, LastRetired names the
@@ -99,10 +98,8 @@ type orderState struct {
 	Version       int
 	Ended         []WaveView
 	// Keys are the keys of the order's keyed change requests, in the
-	// order taken: what became of each leaves memory with the order. Key
-	// is the idempotency key the order was submitted with.
+	// order taken: what became of each leaves memory with the order.
 	Keys []string
-	Key  string
 	// Jeopardies are the alerts raised on the order.
 	Jeopardies []tmf.Jeopardy
 }
@@ -231,7 +228,6 @@ func (c *COM) AppendState(buf []byte) ([]byte, error) {
 	st := comState{Modifications: c.modifications, Raised: c.raised,
 		Next:     sorted(c.next, func(k string, v int) counter { return counter{k, v} }),
 		ByKey:    sorted(c.byKey, func(k, v string) keyed { return keyed{k, v} }),
-		Leaving:  c.leaving,
 		Changes:  sorted(c.changes, func(k string, v Changed) change { return change{k, v} }),
 		Pending:  sorted(c.pending, func(k string, v then) pendingCall { return pendingCall{k, v} }),
 		RetiredN: c.retired, LastRetired: c.lastRetired,
@@ -314,7 +310,7 @@ func (c *COM) saveOrder(o *order, quote int) orderState {
 func saveOrder(o *order, quote int, taskAt func(*task) int) orderState {
 	s := orderState{PO: o.po, Quote: quote, Sites: o.sites, Instances: o.instances,
 		SoiLeft: o.soiLeft, Waiting: o.waiting, Final: o.final, Attempts: o.attempts, ChangingSites: o.changing, Removed: o.removed,
-		Calls: o.calls, Retiring: o.retiring, Version: o.version, Ended: o.ended, Keys: o.keys, Key: o.key, Jeopardies: o.jeopardies}
+		Calls: o.calls, Retiring: o.retiring, Version: o.version, Ended: o.ended, Keys: o.keys, Jeopardies: o.jeopardies}
 	for _, w := range o.waves {
 		s.Waves = append(s.Waves, w.handle)
 	}
@@ -356,7 +352,7 @@ func (c *COM) loadOrder(s *orderState, q *quote) *order {
 	o := &order{po: s.PO, quote: q, sites: s.Sites, instances: s.Instances, soiLeft: s.SoiLeft,
 		waiting: s.Waiting, final: s.Final, attempts: s.Attempts, changing: s.ChangingSites, removed: s.Removed,
 		changes: restoreChanges(s.Changes), deferred: restoreChanges(s.Deferred),
-		calls: s.Calls, retiring: s.Retiring, version: s.Version, ended: s.Ended, keys: s.Keys, key: s.Key, jeopardies: s.Jeopardies}
+		calls: s.Calls, retiring: s.Retiring, version: s.Version, ended: s.Ended, keys: s.Keys, jeopardies: s.Jeopardies}
 	if s.Changing != "" && o.changing == nil {
 		o.changing = []string{s.Changing} // a snapshot of one change in flight
 	}
@@ -547,7 +543,6 @@ func (c *COM) restore(st *comState) error {
 	for _, k := range st.ByKey {
 		c.byKey[k.Key] = k.Value
 	}
-	c.leaving = st.Leaving
 	for _, ch := range st.Changes {
 		c.changes[ch.Key] = ch.Changed
 	}
