@@ -267,22 +267,14 @@ func (c *COM) retire(m retire, out *engine.Out) {
 		return
 	}
 	out.Shelve(store.Doc{Kind: ShelfKind, ID: o.po.ID, Ord: ShelfOrd(&o.po), Party: party, Body: body, Items: itemIDs(&o.po)})
-	if qv, err := c.shelvers.quotes.Encode(q.view()); err == nil {
-		out.Shelve(store.Doc{Kind: QuoteShelfKind, ID: q.id, Ord: tmf.SeqOf(q.id), Party: party, Body: qv})
-	} else {
-		out.Error(fmt.Errorf("COM: shelve %s: %w", q.id, err))
+	if !c.shelveAlone(&c.shelvers.quotes, QuoteShelfKind, q.id, party, q.view(), out) {
 		return
 	}
 	c.modifies = slices.DeleteFunc(c.modifies, func(m *modification) bool {
 		if m.base != o {
 			return false
 		}
-		if body, err := c.shelvers.orders.Encode(&shelved{PO: m.po}); err == nil {
-			out.Shelve(store.Doc{Kind: ShelfKind, ID: m.po.ID, Ord: ShelfOrd(&m.po), Party: party, Body: body, Items: itemIDs(&m.po)})
-			c.shelvedStates[m.po.State]++
-		} else {
-			out.Error(fmt.Errorf("COM: shelve %s: %w", m.po.ID, err))
-		}
+		c.shelveOrderAlone(&m.po, party, out)
 		if m.wave != nil {
 			c.dropWave(m.wave)
 		}
@@ -309,8 +301,7 @@ func (c *COM) retire(m retire, out *engine.Out) {
 // A quote rejected before any order was placed for it leaves memory a
 // retention later on its own (one with an order leaves with the order),
 // shelved as the API shows it; an order placed for it later finds it on
-// the shelf and is rejected as it
-// would have been (submitOrder).
+// the shelf and is rejected as it would have been (submitOrder).
 
 // retireQuote is COM's own timer: a quote rejected without an order
 // leaves memory.
@@ -348,6 +339,21 @@ func (c *COM) shelveAlone(s *engine.Shelver, kind, id, party string, view any, o
 	return true
 }
 
+// shelveOrderAlone shelves po, of party, as the API shows it and nothing
+// to take it back by (a change order, or an order that never had a
+// quote), and counts it among the product orders on the shelf; false
+// when it cannot be encoded (the step's error).
+func (c *COM) shelveOrderAlone(po *tmf.ProductOrder, party string, out *engine.Out) bool {
+	body, err := c.shelvers.orders.Encode(&shelved{PO: *po})
+	if err != nil {
+		out.Error(fmt.Errorf("COM: shelve %s: %w", po.ID, err))
+		return false
+	}
+	out.Shelve(store.Doc{Kind: ShelfKind, ID: po.ID, Ord: ShelfOrd(po), Party: party, Body: body, Items: itemIDs(po)})
+	c.shelvedStates[po.State]++
+	return true
+}
+
 // shelvedQuote is the quote with id on the shelf, for an order that names
 // a quote not in memory; ok is false when the shelf has none (or no quote
 // can have left memory).
@@ -368,17 +374,13 @@ func (c *COM) shelvedQuote(id string, out *engine.Out) (v QuoteView, ok bool) {
 // Shelved as the API shows it, like a change order, it never comes back:
 // nothing can be done to it.
 func (c *COM) retireUnquoted(o *order, out *engine.Out) {
-	body, err := c.shelvers.orders.Encode(&shelved{PO: o.po})
-	if err != nil {
-		out.Error(fmt.Errorf("COM: shelve %s: %w", o.po.ID, err))
-		return
-	}
 	party := ""
 	if i := slices.IndexFunc(o.po.RelatedParty, func(r tmf.Ref) bool { return r.Role == "customer" }); i >= 0 {
 		party = o.po.RelatedParty[i].ID
 	}
-	out.Shelve(store.Doc{Kind: ShelfKind, ID: o.po.ID, Ord: ShelfOrd(&o.po), Party: party, Body: body, Items: itemIDs(&o.po)})
-	c.shelvedStates[o.po.State]++
+	if !c.shelveOrderAlone(&o.po, party, out) {
+		return
+	}
 	delete(c.orderBy, o.po.ID)
 	c.orders = slices.DeleteFunc(c.orders, func(x *order) bool { return x == o })
 }

@@ -228,8 +228,8 @@ func TestQualificationBadInput(t *testing.T) {
 // A qualification leaves COM's memory a retention after it ended: it is
 // read from the store's shelf with the answers, filters and paging it had
 // in memory, and a request sent again with its Idempotency-Key, however
-// late, is still the same qualification. The clock stands
-// still but when stepped, so that every request is taken at one instant.
+// late, is still the same qualification. The clock stands still but when
+// stepped, so that every request is taken at one instant.
 func TestRetiredQualifications(t *testing.T) {
 	clock := engine.NewPausable(engine.ClockState{Paused: true})
 	mem := store.NewMemory()
