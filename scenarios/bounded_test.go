@@ -20,9 +20,10 @@ import (
 // and left memory, what COM, SOM and ROM keep (their snapshot state) is
 // the same whether they finished 150 orders or twice as many, each
 // customer's first site qualified first (TMF679), and one customer in ten
-// placing an order for a quote COM does not know besides (rejected). The
-// requests carry no idempotency key: COM keeps every key it was given
-// (docs/api.md, "Idempotency"). The twin is left out: it is the
+// placing an order for a quote COM does not know besides (rejected). Every
+// request carries an idempotency key, and every order an externalId: they
+// leave memory with what they placed (docs/api.md, "Idempotency"). The
+// twin is left out: it is the
 // network, whose allocations (every customer's sites stay in service)
 // grow with the customers, not with history.
 func TestStateAfterRetirementDoesNotGrow(t *testing.T) {
@@ -42,13 +43,17 @@ func TestStateAfterRetirementDoesNotGrow(t *testing.T) {
 		sys, err := New(sc.Spec, Options{Retention: time.Hour, Journal: store.NewMemory()})
 		require.NoError(t, err)
 		for i, p := range orders {
-			sys.Engine.Inject(0, engine.COM, com.Qualify{Customer: p.Quote.Customer,
+			sys.Engine.Inject(0, engine.COM, com.Qualify{Customer: p.Quote.Customer, Key: fmt.Sprintf("poq-%d", i),
 				Items: []com.QualifyItem{{ID: "1", Offering: p.Quote.Offering, Site: p.Quote.Sites[0]}}})
+			p.Quote.Key = fmt.Sprintf("quote-%d", i)
 			sys.Engine.Inject(0, engine.COM, p.Quote)
-			sys.Engine.Inject(p.At, engine.COM, com.OrderRequest{Order: com.NewOrder(p.OrderID, p.Quote, p.Quote.ID)})
+			po := com.NewOrder(p.OrderID, p.Quote, p.Quote.ID)
+			po.ExternalID = fmt.Sprintf("CRM-%d", i)
+			sys.Engine.Inject(p.At, engine.COM, com.OrderRequest{Order: po, Key: fmt.Sprintf("order-%d", i)})
 			if i%10 == 0 { // and an order naming a quote COM does not know: rejected as it comes
 				stray := com.NewOrder("", p.Quote, fmt.Sprintf("QT-STRAY-%05d", i))
-				sys.Engine.Inject(p.At, engine.COM, com.OrderRequest{Order: stray})
+				stray.ExternalID = fmt.Sprintf("CRM-STRAY-%d", i)
+				sys.Engine.Inject(p.At, engine.COM, com.OrderRequest{Order: stray, Key: fmt.Sprintf("stray-%d", i)})
 			}
 		}
 		require.NoError(t, sys.Engine.RunUntil(context.Background(), 200*24*time.Hour))

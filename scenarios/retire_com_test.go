@@ -215,10 +215,11 @@ func TestJeopardiesLeaveMemoryWithTheirOrders(t *testing.T) {
 	assert.NotZero(t, left[rom.JeopardyPrefix], "ROM's jeopardies left memory")
 }
 
-// The idempotency keys of an order and its quote outlive them in memory:
-// a quote or order sent again with its key after they left memory, however
-// late, is answered with what the first placed and places nothing.
-func TestIdempotencyKeysOutliveTheirOrder(t *testing.T) {
+// The idempotency keys of an order and its quote leave memory with them,
+// listed by their docs on the shelf: a quote or order sent again with its
+// key after they left memory, however late, is answered with what the
+// first placed and places nothing; a new key places a new one.
+func TestIdempotencyKeysLeaveWithTheirOrder(t *testing.T) {
 	sc, err := Load("globaltech-5site.yaml")
 	require.NoError(t, err)
 	spec := sc.Spec
@@ -256,9 +257,28 @@ func TestIdempotencyKeysOutliveTheirOrder(t *testing.T) {
 	require.NoError(t, sys.Engine.RunUntil(context.Background(), 366*day))
 	assert.Equal(t, 1, quotes(), "the quote sent again a year later: no new quote")
 	assert.Empty(t, sys.COM.Orders(), "the order sent again: none placed")
-	id, ok := sys.COM.OrderByExternalID(first.Quote.Customer.ID, "CRM-7")
-	assert.True(t, ok, "its externalId still names it")
-	assert.Equal(t, first.OrderID, id)
+	_, ok := sys.COM.OrderByExternalID(first.Quote.Customer.ID, "CRM-7")
+	assert.False(t, ok, "its externalId left memory with it")
+	for item, want := range map[[2]string]string{
+		{com.ShelfKind, com.ExternalIDItem(first.Quote.Customer.ID, "CRM-7")}: first.OrderID,
+		{com.ShelfKind, "order crm-order-7"}:                                  first.OrderID,
+		{com.QuoteShelfKind, "quote crm-quote-7"}:                             "QT-001",
+	} {
+		id, ok, err := mem.Owner(item[0], item[1])
+		require.NoError(t, err)
+		assert.True(t, ok, "the %s's doc lists %q", item[0], item[1])
+		assert.Equal(t, want, id, item[1])
+	}
+	state, err := sys.COM.AppendState(nil)
+	require.NoError(t, err)
+	assert.False(t, strings.Contains(string(state), "crm-order-7"), "COM's memory keeps no key of what left it")
+
+	fresh := com.NewOrder("", quote, quote.ID)
+	fresh.ExternalID = "CRM-8"
+	sys.Engine.Inject(366*day, engine.COM, com.OrderRequest{Order: fresh, Key: "crm-order-8"})
+	require.NoError(t, sys.Engine.RunUntil(context.Background(), 366*day+time.Minute))
+	require.Len(t, sys.COM.Orders(), 1, "a new key places a new order")
+	assert.NotEqual(t, first.OrderID, sys.COM.Orders()[0].ID)
 }
 
 // A quote rejected before any order was placed for it leaves memory a

@@ -83,8 +83,10 @@ type COM struct {
 	// makes COM's ids and the keys of its calls.
 	vars siteVars
 	strs slab.Strings
-	// byKey maps idempotency keys to what their first request placed.
-	byKey map[string]string
+	// byKey maps idempotency keys to what their first request placed, in
+	// memory; keysShelved counts those that left it (retire.go).
+	byKey       map[string]string
+	keysShelved int
 	// qualifications are the product offering qualifications, in order.
 	qualifications  []*qualification
 	qualificationBy map[string]*qualification
@@ -123,10 +125,10 @@ func (c *COM) id(prefix string) string {
 	return tmf.SeqIDIn(&c.strs, prefix, c.cfg.IDs.Nth(c.next[prefix]))
 }
 
-// ownID is id for an entity whose id outlives it in memory (a product
-// order's, kept among the retired orders and the idempotency keys; a
-// quote's, kept with the keys): a string of its own, which keeps no slab
-// buffer of other, dead ids alive.
+// ownID is id for an entity whose id may outlive it in memory (a product
+// order's, COM's latest retired; one named by an idempotency key from an
+// earlier build): a string of its own, which keeps no slab buffer of
+// other, dead ids alive.
 func (c *COM) ownID(prefix string) string {
 	c.next[prefix]++
 	return tmf.SeqID(prefix, c.cfg.IDs.Nth(c.next[prefix]))

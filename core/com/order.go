@@ -75,8 +75,11 @@ type order struct {
 	// last left memory: they came back from the shelf with it, and go
 	// with it again (retire.go).
 	ended []WaveView
-	// keys are the keys of its keyed change requests (COM.changed).
-	keys []string
+	// keys are the keys of its keyed change requests (COM.changed);
+	// placedBy the idempotency keys it was placed by (COM.byKey's), which
+	// leave memory with it (retire.go).
+	keys     []string
+	placedBy []string
 	// jeopardies are the alerts raised on it, numbered across COM.
 	jeopardies []tmf.Jeopardy
 }
@@ -229,11 +232,18 @@ func (c *COM) externalKey(po *tmf.ProductOrder) string {
 func externalIDKey(party, externalID string) string { return "externalId " + party + " " + externalID }
 
 // OrderByExternalID returns the id of the product order party placed with
-// externalID, whether it is in memory or has left it; ok is false when
-// there is none. Read it on the engine's goroutine.
+// externalID while it is in memory; ok is false when there is none (it
+// may have left memory: its doc on the shelf lists ExternalIDItem). Read
+// it on the engine's goroutine.
 func (c *COM) OrderByExternalID(party, externalID string) (id string, ok bool) {
-	id = c.byKey["order "+externalIDKey(party, externalID)]
+	id = c.byKey[ExternalIDItem(party, externalID)]
 	return id, id != ""
+}
+
+// ExternalIDItem is the item that the doc of party's product order with
+// externalID lists on the shelf (kind ShelfKind) once it left memory.
+func ExternalIDItem(party, externalID string) string {
+	return "order " + externalIDKey(party, externalID)
 }
 
 // submitOrder acknowledges the order; validation starts once its quote is
@@ -242,19 +252,19 @@ func (c *COM) submitOrder(now time.Duration, req OrderRequest, out *engine.Out) 
 	// An order is known by its key and by its externalId: a second order
 	// of a customer with an externalId already used is the first, whatever
 	// its key.
-	keys := make([]string, 0, 2)
+	var keys []string
 	for _, k := range []string{req.Key, c.externalKey(req.Order)} {
 		if k != "" {
 			keys = append(keys, "order "+k) // apart from the quotes' keys
 		}
 	}
 	for _, key := range keys {
-		if prev := c.byKey[key]; prev != "" {
+		if prev := c.placed(ShelfKind, key, out); prev != "" {
 			out.Reply(Placed{ID: prev, Duplicate: true})
 			return
 		}
 	}
-	o := &order{po: *req.Order}
+	o := &order{po: *req.Order, placedBy: keys}
 	if o.po.ID == "" {
 		o.po.ID = c.ownID("PO")
 	}

@@ -86,7 +86,7 @@ const (
 // known offering goes to address qualification.
 func (c *COM) qualify(m Qualify, out *engine.Out) {
 	key := "qualification " + m.Key // apart from the quotes' and orders' keys
-	if prev := c.byKey[key]; m.Key != "" && prev != "" {
+	if prev := c.placed(QualificationShelfKind, key, out); m.Key != "" && prev != "" {
 		out.Reply(Placed{ID: prev, Duplicate: true})
 		return
 	}
@@ -214,9 +214,14 @@ func (c *COM) retireQualification(m retireQualification, out *engine.Out) {
 	if q == nil || !lc.IsFinal(lc.Qualification, q.state) {
 		return
 	}
-	if !c.shelveAlone(&c.shelvers.qualifications, QualificationShelfKind, q.id, q.req.Customer.ID, q.view(), out) {
+	var keys []string
+	if q.req.Key != "" {
+		keys = []string{"qualification " + q.req.Key}
+	}
+	if !c.shelveAlone(&c.shelvers.qualifications, QualificationShelfKind, q.id, q.req.Customer.ID, q.view(), out, keys...) {
 		return
 	}
+	c.keysLeave(keys...)
 	delete(c.qualificationBy, q.id)
 	c.qualifications = slices.DeleteFunc(c.qualifications, func(x *qualification) bool { return x == q })
 }

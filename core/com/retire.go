@@ -266,8 +266,9 @@ func (c *COM) retire(m retire, out *engine.Out) {
 		out.Error(fmt.Errorf("COM: shelve %s: %w", o.po.ID, err))
 		return
 	}
-	out.Shelve(store.Doc{Kind: ShelfKind, ID: o.po.ID, Ord: ShelfOrd(&o.po), Party: party, Body: body, Items: itemIDs(&o.po)})
-	if !c.shelveAlone(&c.shelvers.quotes, QuoteShelfKind, q.id, party, q.view(), out) {
+	out.Shelve(store.Doc{Kind: ShelfKind, ID: o.po.ID, Ord: ShelfOrd(&o.po), Party: party, Body: body,
+		Items: append(itemIDs(&o.po), o.placedBy...)})
+	if !c.shelveAlone(&c.shelvers.quotes, QuoteShelfKind, q.id, party, q.view(), out, q.placedBy()...) {
 		return
 	}
 	c.modifies = slices.DeleteFunc(c.modifies, func(m *modification) bool {
@@ -289,6 +290,8 @@ func (c *COM) retire(m retire, out *engine.Out) {
 	for _, k := range o.keys {
 		delete(c.changes, k)
 	}
+	c.keysLeave(o.placedBy...)
+	c.keysLeave(q.placedBy()...)
 	c.retired++
 	c.lastRetired = o.po.ID
 	c.shelvedStates[o.po.State]++
@@ -319,23 +322,24 @@ func (c *COM) retireQuote(m retireQuote, out *engine.Out) {
 		out.Send(engine.COM, engine.RetireAfter(out.Now(), c.cfg.Retention), m)
 		return
 	}
-	if !c.shelveAlone(&c.shelvers.quotes, QuoteShelfKind, q.id, q.req.Customer.ID, q.view(), out) {
+	if !c.shelveAlone(&c.shelvers.quotes, QuoteShelfKind, q.id, q.req.Customer.ID, q.view(), out, q.placedBy()...) {
 		return
 	}
+	c.keysLeave(q.placedBy()...)
 	delete(c.quoteBy, q.id)
 	c.quotes = slices.DeleteFunc(c.quotes, func(x *quote) bool { return x == q })
 }
 
 // shelveAlone shelves view, what the API shows of entity id of kind that
-// leaves memory on its own, encoded by s; false when view cannot be
-// encoded (the step's error).
-func (c *COM) shelveAlone(s *engine.Shelver, kind, id, party string, view any, out *engine.Out) bool {
+// leaves memory on its own, encoded by s, listing the idempotency keys it
+// was placed by; false when view cannot be encoded (the step's error).
+func (c *COM) shelveAlone(s *engine.Shelver, kind, id, party string, view any, out *engine.Out, keys ...string) bool {
 	body, err := s.Encode(view)
 	if err != nil {
 		out.Error(fmt.Errorf("COM: shelve %s: %w", id, err))
 		return false
 	}
-	out.Shelve(store.Doc{Kind: kind, ID: id, Ord: tmf.SeqOf(id), Party: party, Body: body})
+	out.Shelve(store.Doc{Kind: kind, ID: id, Ord: tmf.SeqOf(id), Party: party, Body: body, Items: keys})
 	return true
 }
 
@@ -343,13 +347,13 @@ func (c *COM) shelveAlone(s *engine.Shelver, kind, id, party string, view any, o
 // to take it back by (a change order, or an order that never had a
 // quote), and counts it among the product orders on the shelf; false
 // when it cannot be encoded (the step's error).
-func (c *COM) shelveOrderAlone(po *tmf.ProductOrder, party string, out *engine.Out) bool {
+func (c *COM) shelveOrderAlone(po *tmf.ProductOrder, party string, out *engine.Out, keys ...string) bool {
 	body, err := c.shelvers.orders.Encode(&shelved{PO: *po})
 	if err != nil {
 		out.Error(fmt.Errorf("COM: shelve %s: %w", po.ID, err))
 		return false
 	}
-	out.Shelve(store.Doc{Kind: ShelfKind, ID: po.ID, Ord: ShelfOrd(po), Party: party, Body: body, Items: itemIDs(po)})
+	out.Shelve(store.Doc{Kind: ShelfKind, ID: po.ID, Ord: ShelfOrd(po), Party: party, Body: body, Items: append(itemIDs(po), keys...)})
 	c.shelvedStates[po.State]++
 	return true
 }
@@ -378,9 +382,10 @@ func (c *COM) retireUnquoted(o *order, out *engine.Out) {
 	if i := slices.IndexFunc(o.po.RelatedParty, func(r tmf.Ref) bool { return r.Role == "customer" }); i >= 0 {
 		party = o.po.RelatedParty[i].ID
 	}
-	if !c.shelveOrderAlone(&o.po, party, out) {
+	if !c.shelveOrderAlone(&o.po, party, out, o.placedBy...) {
 		return
 	}
+	c.keysLeave(o.placedBy...)
 	delete(c.orderBy, o.po.ID)
 	c.orders = slices.DeleteFunc(c.orders, func(x *order) bool { return x == o })
 }
@@ -389,11 +394,45 @@ func (c *COM) retireUnquoted(o *order, out *engine.Out) {
 // orders included.
 func (c *COM) Retired() map[string]int { return maps.Clone(c.shelvedStates) }
 
-// The idempotency keys of what left memory (an order's Idempotency-Key and
-// externalId, its quote's, a qualification's) stay in memory, naming it on
-// the shelf: a request sent again with its key, however late, is answered
-// with what the first placed (docs/api.md, "Idempotency"). They are what
-// COM keeps that grows with the requests it took.
+// The idempotency keys of what leaves memory (an order's Idempotency-Key
+// and externalId, its quote's, a qualification's) leave with it: its doc
+// on the shelf lists them among its items (the key as COM.byKey has it,
+// "order K", "quote K", "qualification K"), and a request whose key is not
+// in memory looks for the doc that lists it (Out.ShelvedOwner, a read the
+// input log keeps, so a replay answers as the run did). A request sent
+// again with its key, however late, is answered with what the first placed
+// (docs/api.md, "Idempotency"), and COM's memory does not grow with the
+// keyed requests it ever took.
+
+// placed is the id of what key placed (of kind, on the shelf), "" for
+// none: in memory, else, once a key has left memory, on the shelf.
+func (c *COM) placed(kind, key string, out *engine.Out) string {
+	if id := c.byKey[key]; id != "" || c.keysShelved == 0 {
+		return id
+	}
+	id, _ := out.ShelvedOwner(kind, key)
+	return id
+}
+
+// keysLeave lets keys go from memory: the doc shelved in this step of what
+// they placed lists them.
+func (c *COM) keysLeave(keys ...string) {
+	for _, k := range keys {
+		if _, ok := c.byKey[k]; ok {
+			delete(c.byKey, k)
+			c.keysShelved++
+		}
+	}
+}
+
+// placedBy is the idempotency key the quote was placed by, as COM.byKey
+// has it: none or one.
+func (q *quote) placedBy() []string {
+	if q.req.Key == "" {
+		return nil
+	}
+	return []string{"quote " + q.req.Key}
+}
 
 // dropWave lets a wave of an order leaving memory go, with its service
 // order items.

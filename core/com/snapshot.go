@@ -40,7 +40,9 @@ type comState struct {
 	Modifications int
 	Next          []counter
 	ByKey         []keyed
-	Changes       []change
+	// KeysShelved counts the keys that left memory with what they placed.
+	KeysShelved int
+	Changes     []change
 	// WaveHandles and SoiHandles count the handles given; RetiredN
 	// counts the rollout orders that left memory, LastRetired names the
 	// latest; Retired listed each, in a snapshot of an earlier build.
@@ -99,7 +101,9 @@ type orderState struct {
 	Ended         []WaveView
 	// Keys are the keys of the order's keyed change requests, in the
 	// order taken: what became of each leaves memory with the order.
-	Keys []string
+	// PlacedBy are the idempotency keys it was placed by.
+	Keys     []string
+	PlacedBy []string
 	// Jeopardies are the alerts raised on the order.
 	Jeopardies []tmf.Jeopardy
 }
@@ -230,7 +234,7 @@ func (c *COM) AppendState(buf []byte) ([]byte, error) {
 		ByKey:    sorted(c.byKey, func(k, v string) keyed { return keyed{k, v} }),
 		Changes:  sorted(c.changes, func(k string, v Changed) change { return change{k, v} }),
 		Pending:  sorted(c.pending, func(k string, v then) pendingCall { return pendingCall{k, v} }),
-		RetiredN: c.retired, LastRetired: c.lastRetired,
+		RetiredN: c.retired, LastRetired: c.lastRetired, KeysShelved: c.keysShelved,
 		WaveHandles: c.waveHandles, SoiHandles: c.soiHandles,
 		ShelvedStates: sorted(c.shelvedStates, func(k string, v int) counter { return counter{k, v} }),
 		Operator:      c.ops.Save()}
@@ -310,7 +314,7 @@ func (c *COM) saveOrder(o *order, quote int) orderState {
 func saveOrder(o *order, quote int, taskAt func(*task) int) orderState {
 	s := orderState{PO: o.po, Quote: quote, Sites: o.sites, Instances: o.instances,
 		SoiLeft: o.soiLeft, Waiting: o.waiting, Final: o.final, Attempts: o.attempts, ChangingSites: o.changing, Removed: o.removed,
-		Calls: o.calls, Retiring: o.retiring, Version: o.version, Ended: o.ended, Keys: o.keys, Jeopardies: o.jeopardies}
+		Calls: o.calls, Retiring: o.retiring, Version: o.version, Ended: o.ended, Keys: o.keys, PlacedBy: o.placedBy, Jeopardies: o.jeopardies}
 	for _, w := range o.waves {
 		s.Waves = append(s.Waves, w.handle)
 	}
@@ -352,7 +356,7 @@ func (c *COM) loadOrder(s *orderState, q *quote) *order {
 	o := &order{po: s.PO, quote: q, sites: s.Sites, instances: s.Instances, soiLeft: s.SoiLeft,
 		waiting: s.Waiting, final: s.Final, attempts: s.Attempts, changing: s.ChangingSites, removed: s.Removed,
 		changes: restoreChanges(s.Changes), deferred: restoreChanges(s.Deferred),
-		calls: s.Calls, retiring: s.Retiring, version: s.Version, ended: s.Ended, keys: s.Keys, jeopardies: s.Jeopardies}
+		calls: s.Calls, retiring: s.Retiring, version: s.Version, ended: s.Ended, keys: s.Keys, placedBy: s.PlacedBy, jeopardies: s.Jeopardies}
 	if s.Changing != "" && o.changing == nil {
 		o.changing = []string{s.Changing} // a snapshot of one change in flight
 	}
@@ -514,7 +518,7 @@ func (c *COM) restore(st *comState) error {
 		}
 	}
 	c.waveHandles, c.soiHandles = st.WaveHandles, st.SoiHandles
-	c.retired, c.lastRetired = st.RetiredN, st.LastRetired
+	c.retired, c.lastRetired, c.keysShelved = st.RetiredN, st.LastRetired, st.KeysShelved
 	if len(st.Retired) > 0 { // an earlier build's: every order that left
 		c.retired = len(st.Retired)
 		c.lastRetired = st.Retired[len(st.Retired)-1].ID

@@ -43,8 +43,11 @@ type committer struct {
 	work            chan batch
 	acks            chan ack
 	inflight        int
-	free            []batch
-	err             error
+	// flying are the read models of the batches handed over and not yet
+	// committed, oldest first (readShelf reads them before the store).
+	flying [][]store.Doc
+	free   []batch
+	err    error
 	// handed is when the engine last handed a batch over.
 	handed time.Time
 }
@@ -155,6 +158,9 @@ func (e *Engine) commit() error {
 	c.take(false)
 	c.inflight++
 	c.handedN++
+	if len(b.docs) > 0 {
+		c.flying = append(c.flying, b.docs)
+	}
 	c.handed = time.Now()
 	select {
 	case c.work <- b:
@@ -379,6 +385,10 @@ func (c *committer) settle(a ack) {
 	}
 	if a.err == nil {
 		c.ackedN++
+	}
+	if len(a.b.docs) > 0 && len(c.flying) > 0 {
+		c.flying[0] = nil
+		c.flying = c.flying[1:] // batches commit in the order handed over
 	}
 	clear(a.b.records)
 	clear(a.b.inputs)

@@ -3,27 +3,36 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/ordertwin/ordertwin/core/store"
 )
 
 // A component reads what it shelved (Out.Shelve) with Out.Unshelve, in the
-// middle of a step: an order that left memory, taken back for a change.
-// The doc read is the latest the components shelved: one this step or an
-// earlier one shelved that is not committed yet, else the store's (after
-// the commits handed over are done). The engine logs each read with the
-// inputs, at the input being handled, committed with the records of the
-// step; after a restart, the step handling that input again is handed the
-// logged doc instead of reading the store, whose shelf may hold a later
-// one by then. So a step that reads the shelf repeats exactly as it ran;
-// one that reads another doc than the log says is an error.
+// middle of a step: an order that left memory, taken back for a change;
+// and with Out.ShelvedOwner, which doc lists an item: what an idempotency
+// key placed, once it left memory with it. The doc read is the latest the
+// components shelved: one this step or an earlier one shelved that is not
+// committed yet (waiting for the next hand-over, or handed over to the
+// committer and not committed), else the store's. The read does not wait
+// for the commits in flight: what they hold is read from them, and what
+// the store holds was committed before (a batch leaves the engine's hands
+// only once the committer says it is committed). The engine logs each read
+// with the inputs, at the input being handled, committed with the records
+// of the step; after a restart, the step handling that input again is
+// handed the logged doc instead of reading the store, whose shelf may hold
+// a later one by then. So a step that reads the shelf repeats exactly as
+// it ran; one that reads another doc than the log says is an error.
 
 // shelfRead is the input-log kind of a read of the shelf.
 const shelfRead = "engine.shelfRead"
 
-// shelfReading is a read of the shelf as the input log keeps it.
+// shelfReading is a read of the shelf as the input log keeps it: of the
+// doc of Kind and ID (its Body), or, when Item is set, of the id of the
+// doc of Kind that lists Item (ID).
 type shelfReading struct {
 	Kind, ID string
+	Item     string
 	Found    bool
 	Body     []byte
 }
@@ -37,7 +46,7 @@ func (o *Out) Unshelve(kind, id string) (body []byte, ok bool) {
 		o.Error(errors.New("unshelve: the output of no engine"))
 		return nil, false
 	}
-	r, err := e.readShelf(kind, id, o.docs)
+	r, err := e.readShelf(shelfReading{Kind: kind, ID: id}, o.docs)
 	if err != nil {
 		o.Error(fmt.Errorf("unshelve %s %s: %w", kind, id, err))
 		return nil, false
@@ -45,9 +54,27 @@ func (o *Out) Unshelve(kind, id string) (body []byte, ok bool) {
 	return r.Body, r.Found
 }
 
-// readShelf reads (or, replaying, takes from the log) the shelf's doc of
-// kind and id, and logs the read; docs are those the step shelved so far.
-func (e *Engine) readShelf(kind, id string, docs []store.Doc) (shelfReading, error) {
+// ShelvedOwner returns the id of the latest doc of kind on the shelf whose
+// Items list item (store.Shelf.Owner); ok is false when there is none. A
+// read that fails (the store's fault) is the step's error.
+func (o *Out) ShelvedOwner(kind, item string) (id string, ok bool) {
+	e := o.engine
+	if e == nil {
+		o.Error(errors.New("shelved owner: the output of no engine"))
+		return "", false
+	}
+	r, err := e.readShelf(shelfReading{Kind: kind, Item: item}, o.docs)
+	if err != nil {
+		o.Error(fmt.Errorf("shelved owner of %s in %s: %w", item, kind, err))
+		return "", false
+	}
+	return r.ID, r.Found
+}
+
+// readShelf reads (or, replaying, takes from the log) what q asks for,
+// the doc of q.Kind and q.ID or the owner of q.Item, and logs the read;
+// docs are those the step shelved so far.
+func (e *Engine) readShelf(q shelfReading, docs []store.Doc) (shelfReading, error) {
 	if logged := e.reads[e.processed]; len(logged) > 0 {
 		if len(logged) == 1 {
 			delete(e.reads, e.processed)
@@ -58,34 +85,67 @@ func (e *Engine) readShelf(kind, id string, docs []store.Doc) (shelfReading, err
 		if err := DecodeState(logged[0].Body, &r); err != nil {
 			return r, fmt.Errorf("replay: the logged read: %w", err)
 		}
-		if r.Kind != kind || r.ID != id {
-			return r, fmt.Errorf("replay: the step reads %s %s from the shelf, the log %s %s", kind, id, r.Kind, r.ID)
+		if r.Kind != q.Kind || r.Item != q.Item || (q.Item == "" && r.ID != q.ID) {
+			return r, fmt.Errorf("replay: the step reads %s from the shelf, the log %s", q.what(), r.what())
 		}
 		return r, nil
 	}
-	r := shelfReading{Kind: kind, ID: id}
-	if d, ok := latestDoc(docs, kind, id); ok {
-		r.Found, r.Body = true, d.Whole()
-	} else if d, ok := latestDoc(e.shelving, kind, id); ok {
-		r.Found, r.Body = true, d.Whole()
+	r := q
+	if d, ok := e.unstored(q, docs); ok {
+		r.Found, r.ID, r.Body = true, d.ID, d.Whole()
 	} else if e.shelf != nil {
-		if err := e.sync(); err != nil {
-			return r, err
+		var err error
+		if q.Item != "" {
+			r.ID, r.Found, err = e.shelf.Owner(q.Kind, q.Item)
+		} else {
+			var d store.Doc
+			d, r.Found, err = e.shelf.Shelved(q.Kind, q.ID)
+			r.Body = d.Body
 		}
-		d, found, err := e.shelf.Shelved(kind, id)
 		if err != nil {
 			return r, err
 		}
-		r.Found, r.Body = found, d.Body
+	}
+	if q.Item != "" {
+		r.Body = nil
 	}
 	return r, e.logRead(r)
 }
 
-// latestDoc is the last doc of kind and id in docs.
-func latestDoc(docs []store.Doc, kind, id string) (store.Doc, bool) {
+// what names what r reads.
+func (r shelfReading) what() string {
+	if r.Item != "" {
+		return fmt.Sprintf("the %s of %s", r.Kind, r.Item)
+	}
+	return r.Kind + " " + r.ID
+}
+
+// unstored is the latest doc q asks for among those shelved and not yet
+// committed: docs, the step's, then those waiting for the next hand-over,
+// then those handed over to the committer.
+func (e *Engine) unstored(q shelfReading, docs []store.Doc) (store.Doc, bool) {
+	if d, ok := latestDoc(docs, q); ok {
+		return d, true
+	}
+	if d, ok := latestDoc(e.shelving, q); ok {
+		return d, true
+	}
+	if c := e.committer; c != nil {
+		for i := len(c.flying) - 1; i >= 0; i-- {
+			if d, ok := latestDoc(c.flying[i], q); ok {
+				return d, true
+			}
+		}
+	}
+	return store.Doc{}, false
+}
+
+// latestDoc is the last doc in docs that q asks for.
+func latestDoc(docs []store.Doc, q shelfReading) (store.Doc, bool) {
 	for i := len(docs) - 1; i >= 0; i-- {
-		if docs[i].Kind == kind && docs[i].ID == id {
-			return docs[i], true
+		d := &docs[i]
+		if d.Kind == q.Kind && (q.Item == "" && d.ID == q.ID || q.Item != "" && slices.Contains(d.Items, q.Item)) {
+			return *d, true
 		}
 	}
 	return store.Doc{}, false

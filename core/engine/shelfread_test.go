@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -11,10 +12,15 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// put shelves a doc; get reads one back and records what it read.
+// put shelves a doc, listing Items; get reads one back and records what
+// it read; owner reads the id of the doc that lists Item.
 type (
-	put struct{ ID, Body string }
-	get struct{ ID string }
+	put struct {
+		ID, Body string
+		Items    []string
+	}
+	get   struct{ ID string }
+	owner struct{ Item string }
 )
 
 // librarian shelves and reads docs of kind "note".
@@ -23,7 +29,7 @@ type librarian struct{ read []string }
 func (l *librarian) Handle(_ time.Duration, msg any, out *Out) {
 	switch m := msg.(type) {
 	case put:
-		out.Shelve(store.Doc{Kind: "note", ID: m.ID, Body: []byte(m.Body)})
+		out.Shelve(store.Doc{Kind: "note", ID: m.ID, Body: []byte(m.Body), Items: m.Items})
 		if m.Body == "twice" {
 			body, _ := out.Unshelve("note", m.ID) // this step's own doc
 			l.read = append(l.read, string(body))
@@ -37,6 +43,14 @@ func (l *librarian) Handle(_ time.Duration, msg any, out *Out) {
 		l.read = append(l.read, string(body))
 		out.Record(store.Record{Kind: "note", Entity: m.ID, To: string(body)})
 		out.Reply(string(body))
+	case owner:
+		id, ok := out.ShelvedOwner("note", m.Item)
+		if !ok {
+			id = "(none)"
+		}
+		l.read = append(l.read, m.Item+": "+id)
+		out.Record(store.Record{Kind: "note", Entity: m.Item, To: id})
+		out.Reply(id)
 	}
 }
 
@@ -46,20 +60,21 @@ func (l *librarian) Handle(_ time.Duration, msg any, out *Out) {
 // when a step does not read what the log says.
 func TestUnshelveIsReplayed(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		codec := NewCodec(put{}, get{})
+		codec := NewCodec(put{}, get{}, owner{})
 		mem := store.NewMemory()
 		start := time.Now()
 		first := &librarian{}
 		e := New(Options{Clock: &Wall{Start: start, Scale: 3600}, Store: mem, Log: mem, Codec: codec})
 		e.Handle(COM, first)
 		stop := serve(t, e)
-		for _, cmd := range []any{get{"n1"}, put{"n1", "first"}, get{"n1"}, put{"n2", "twice"}} {
+		for _, cmd := range []any{get{"n1"}, owner{"k1"}, put{"n1", "first", []string{"k1"}}, get{"n1"}, owner{"k1"},
+			put{"n2", "twice", nil}} {
 			_, err := e.Command(context.Background(), COM, cmd)
 			require.NoError(t, err)
 		}
 		synctest.Wait()
 		stop()
-		assert.Equal(t, []string{"(none)", "first", "twice"}, first.read)
+		assert.Equal(t, []string{"(none)", "k1: (none)", "first", "k1: n1", "twice"}, first.read)
 		logged := mem.Inputs()
 		reads := 0
 		for _, in := range logged {
@@ -67,11 +82,12 @@ func TestUnshelveIsReplayed(t *testing.T) {
 				reads++
 			}
 		}
-		assert.Equal(t, 3, reads, "each read is in the input log")
+		assert.Equal(t, 5, reads, "each read is in the input log")
 
 		// The store's shelf has moved on since: the replay reads what the
 		// run read.
-		require.NoError(t, mem.Shelve([]store.Doc{{Kind: "note", ID: "n1", Body: []byte("later")}}))
+		require.NoError(t, mem.Shelve([]store.Doc{{Kind: "note", ID: "n1", Body: []byte("later")},
+			{Kind: "note", ID: "n0", Items: []string{"k1"}}}))
 		held := mem.Records()
 		again := &librarian{}
 		resumed := store.Resume(mem, held)
@@ -103,4 +119,59 @@ func TestUnshelveIsReplayed(t *testing.T) {
 		require.Error(t, err, "the replay diverges")
 		assert.Contains(t, err.Error(), "the step reads note n1 from the shelf, the log note n9")
 	})
+}
+
+// gatedShelf is a store whose shelvings wait until open is closed.
+type gatedShelf struct {
+	*store.Memory
+	open chan struct{}
+}
+
+func (g gatedShelf) Shelve(docs []store.Doc) error {
+	<-g.open
+	return g.Memory.Shelve(docs)
+}
+
+// A read of the shelf does not wait for the commits in flight: a doc
+// handed to the committer and not yet committed is read from the batch
+// that holds it. Here the first shelving cannot end before the doc it
+// holds is read: an engine that waited for it would never read it.
+func TestShelfReadDoesNotWaitForCommits(t *testing.T) {
+	const instants = 1000
+	g := gatedShelf{Memory: store.NewMemory(), open: make(chan struct{})}
+	clock := &present{at: instants * time.Hour} // every input is due already
+	e := New(Options{Clock: clock, Store: g})
+	var read []string
+	var flying int
+	e.Handle(COM, recorder{log: new([]string), then: func(now time.Duration, msg any, out *Out) {
+		switch m := msg.(type) {
+		case put:
+			out.Shelve(store.Doc{Kind: "note", ID: m.ID, Body: []byte(m.Body), Items: m.Items})
+		case owner:
+			flying = len(e.committer.flying)
+			id, _ := out.ShelvedOwner("note", m.Item)
+			body, _ := out.Unshelve("note", id)
+			read = append(read, id, string(body))
+			close(g.open)
+		}
+	}})
+	e.Inject(time.Minute, COM, put{"n1", "first", []string{"k1"}})
+	for i := 2; i < instants; i++ {
+		e.Inject(time.Duration(i)*time.Minute, COM, put{fmt.Sprintf("n%d", i), "more", nil})
+	}
+	e.Inject(instants*time.Minute, COM, owner{"k1"})
+	done := make(chan error, 1)
+	go func() { done <- e.Run(context.Background()) }()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the engine waited for a commit to read the shelf")
+	}
+	assert.Equal(t, 1, flying, "the doc was in a batch handed to the committer when it was read")
+	assert.Equal(t, []string{"n1", "first"}, read)
+	d, ok, err := g.Owner("note", "k1")
+	require.NoError(t, err)
+	assert.True(t, ok)
+	assert.Equal(t, "n1", d)
 }

@@ -77,8 +77,14 @@ func (s ordering) hasOrder(party, externalID string) bool {
 	if externalID == "" {
 		return false
 	}
-	_, ok := s.n.COM.OrderByExternalID(party, externalID)
-	return ok
+	if _, ok := s.n.COM.OrderByExternalID(party, externalID); ok {
+		return true
+	}
+	if s.n.Shelf == nil {
+		return false
+	}
+	_, ok, err := s.n.Shelf.Owner(com.ShelfKind, com.ExternalIDItem(party, externalID))
+	return ok && err == nil
 }
 
 func customerIs(po *tmf.ProductOrder, party string) bool {

@@ -100,11 +100,17 @@ func TestRetiredProductOrders(t *testing.T) {
 	gone.Idle(t)
 	orders, quotes = inMemory()
 	require.Zero(t, orders+quotes, "the second order left memory with its quote")
-	var byExternal string
+	var stayed bool
 	require.NoError(t, gone.Sys.Engine.Query(context.Background(), func() {
-		byExternal, _ = gone.Sys.COM.OrderByExternalID(q2.RelatedParty[0].ID, "CPQ-77")
+		_, stayed = gone.Sys.COM.OrderByExternalID(q2.RelatedParty[0].ID, "CPQ-77")
 	}))
-	assert.Equal(t, first.ID, byExternal, "its externalId still names it (the order quota's retries)")
+	assert.False(t, stayed, "its externalId left memory with it")
+	shelf, ok := store.ShelfOf(gone.Sys.Journal)
+	require.True(t, ok)
+	byExternal, ok, err := shelf.Owner(com.ShelfKind, com.ExternalIDItem(q2.RelatedParty[0].ID, "CPQ-77"))
+	require.NoError(t, err)
+	assert.True(t, ok)
+	assert.Equal(t, first.ID, byExternal, "its doc on the shelf lists its externalId (the order quota's retries)")
 	w := gone.Do(t, "POST", ordersPath, orderBody(q2.ID, "CPQ-77"), &retried, "Idempotency-Key", "o-retry")
 	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
 	assert.Equal(t, "true", w.Header().Get("Idempotent-Replayed"))
