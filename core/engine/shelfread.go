@@ -71,6 +71,11 @@ func (o *Out) ShelvedOwner(kind, item string) (id string, ok bool) {
 	return r.ID, r.Found
 }
 
+// ExternalIDItem is the item that the doc of an order placed through the
+// API with externalID lists on the shelf (store.Doc.Items), so that the
+// order is found by it once it left memory (ShelvedOwner).
+func ExternalIDItem(externalID string) string { return "externalId " + externalID }
+
 // readShelf reads (or, replaying, takes from the log) what q asks for,
 // the doc of q.Kind and q.ID or the owner of q.Item, and logs the read;
 // docs are those the step shelved so far.

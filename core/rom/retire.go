@@ -113,8 +113,11 @@ func (r *ROM) retire(m retire, out *engine.Out) {
 		out.Error(fmt.Errorf("ROM: shelve %s: %w", o.ro.ID, err))
 		return
 	}
-	out.Shelve(store.Doc{Kind: ShelfKind, ID: o.ro.ID, Ord: tmf.SeqOf(o.ro.ID), Party: o.customer, Head: head, Body: body,
-		Items: tmf.IDsOf(o.ro.Items, func(it *tmf.ResourceOrderItem) string { return it.ID })})
+	items := tmf.IDsOf(o.ro.Items, func(it *tmf.ResourceOrderItem) string { return it.ID })
+	if o.from == 0 && o.ro.ExternalID != "" { // placed through the API: found by it (placedFor)
+		items = append(items, engine.ExternalIDItem(o.ro.ExternalID))
+	}
+	out.Shelve(store.Doc{Kind: ShelfKind, ID: o.ro.ID, Ord: tmf.SeqOf(o.ro.ID), Party: o.customer, Head: head, Body: body, Items: items})
 	for _, id := range o.held {
 		res := r.Resources.Release(id)
 		if res == nil {
@@ -150,6 +153,20 @@ func (r *ROM) retire(m retire, out *engine.Out) {
 	if k, ok := slices.BinarySearchFunc(r.orders, o.handle, func(x *order, h int) int { return x.handle - h }); ok {
 		r.orders = slices.Delete(r.orders, k, k+1)
 	}
+}
+
+// placedFor is the id of the order placed with externalID, "" for none
+// (or no externalID): in memory, else on the shelf, whose doc of an
+// order placed through the API lists its externalId (engine.ExternalIDItem).
+func (r *ROM) placedFor(externalID string, out *engine.Out) string {
+	if externalID == "" {
+		return ""
+	}
+	if o := r.byExternal[externalID]; o != nil {
+		return o.ro.ID
+	}
+	id, _ := out.ShelvedOwner(ShelfKind, engine.ExternalIDItem(externalID))
+	return id
 }
 
 // byHandle finds the item a request handle stands for, among the orders

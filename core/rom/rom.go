@@ -302,8 +302,8 @@ func (r *ROM) PlacedBy(id string) engine.Address {
 
 // request answers an OrderRequest: Placed, or an error.
 func (r *ROM) request(now time.Duration, ro *tmf.ResourceOrder, out *engine.Out) any {
-	if o := r.byExternal[ro.ExternalID]; o != nil && ro.ExternalID != "" {
-		return Placed{ID: o.ro.ID, Duplicate: true}
+	if id := r.placedFor(ro.ExternalID, out); id != "" {
+		return Placed{ID: id, Duplicate: true}
 	}
 	if err := r.checkItems(ro); err != nil {
 		return err

@@ -141,8 +141,11 @@ func (s *SOM) retire(m retire, out *engine.Out) {
 		out.Error(fmt.Errorf("SOM: shelve %s: %w", o.so.ID, err))
 		return
 	}
-	out.Shelve(store.Doc{Kind: ShelfKind, ID: o.so.ID, Ord: tmf.SeqOf(o.so.ID), Party: o.customer, Head: head, Body: body,
-		Items: tmf.IDsOf(o.so.Items, func(it *tmf.ServiceOrderItem) string { return it.ID })})
+	items := tmf.IDsOf(o.so.Items, func(it *tmf.ServiceOrderItem) string { return it.ID })
+	if o.from == 0 && o.so.ExternalID != "" { // placed through the API: found by it (placedFor)
+		items = append(items, engine.ExternalIDItem(o.so.ExternalID))
+	}
+	out.Shelve(store.Doc{Kind: ShelfKind, ID: o.so.ID, Ord: tmf.SeqOf(o.so.ID), Party: o.customer, Head: head, Body: body, Items: items})
 	for _, id := range o.held {
 		svc := s.Services.Release(id)
 		if svc == nil {
@@ -183,6 +186,20 @@ func (s *SOM) retire(m retire, out *engine.Out) {
 	if n, ok := slices.BinarySearchFunc(s.orders, seq, func(x *order, q uint64) int { return cmp.Compare(tmf.SeqOf(x.so.ID), q) }); ok {
 		s.orders = slices.Delete(s.orders, n, n+1)
 	}
+}
+
+// placedFor is the id of the order placed with externalID, "" for none
+// (or no externalID): in memory, else on the shelf, whose doc of an
+// order placed through the API lists its externalId (engine.ExternalIDItem).
+func (s *SOM) placedFor(externalID string, out *engine.Out) string {
+	if externalID == "" {
+		return ""
+	}
+	if o := s.byExternal[externalID]; o != nil {
+		return o.so.ID
+	}
+	id, _ := out.ShelvedOwner(ShelfKind, engine.ExternalIDItem(externalID))
+	return id
 }
 
 // byHandle finds the plan step a resource order item handle stands for,

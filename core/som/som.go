@@ -235,8 +235,8 @@ func (s *SOM) Handle(now time.Duration, msg any, out *engine.Out) {
 		}
 		s.accept(now, m, engine.COM, out)
 	case OrderRequest:
-		if o := s.byExternal[m.Order.ExternalID]; o != nil && m.Order.ExternalID != "" {
-			out.Reply(Placed{ID: o.so.ID, Duplicate: true})
+		if id := s.placedFor(m.Order.ExternalID, out); id != "" {
+			out.Reply(Placed{ID: id, Duplicate: true})
 			return
 		}
 		out.Reply(Placed{ID: s.accept(now, &m.Order, 0, out).so.ID})

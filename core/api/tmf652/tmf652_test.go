@@ -280,3 +280,26 @@ func TestRetiredResourceOrdersAreRead(t *testing.T) {
 	apitest.TMFError(t, gone.Do(t, "POST", tmf630.ResourceOrdering+"/cancelResourceOrder", `{"resourceOrder":{"id":"`+orders[0].ID+`"}}`, nil),
 		http.StatusConflict, "resourceOrder "+orders[0].ID+" is completed: it can no longer be cancelled")
 }
+
+// A resource order placed over the API is found by its externalId once it
+// left memory: the same POST again, after, is answered with it and places
+// nothing (its doc on the shelf lists the externalId).
+func TestResourceOrderExternalIDOutlivesMemory(t *testing.T) {
+	l := apitest.ServeLiveWith(t, scenarios.Options{Journal: store.NewMemory(), Retention: time.Hour})
+	defer l.Stop()
+	var first, again orderwire.ResourceOrder
+	require.Equal(t, http.StatusCreated, l.Do(t, "POST", resourceOrdersPath, apitest.VLANResourceOrder, &first).Code)
+	l.Idle(t)
+	var n int
+	require.NoError(t, l.Sys.Engine.Query(context.Background(), func() { n = len(l.Sys.ROM.Orders()) }))
+	require.Zero(t, n, "the order left memory")
+	w := l.Do(t, "POST", resourceOrdersPath, apitest.VLANResourceOrder, &again)
+	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
+	assert.Equal(t, "true", w.Header().Get("Idempotent-Replayed"))
+	assert.Equal(t, first.ID, again.ID)
+	assert.Equal(t, "completed", again.State, "read from the shelf")
+	l.Idle(t)
+	var all []orderwire.ResourceOrder
+	l.Do(t, "GET", resourceOrdersPath, nil, &all)
+	assert.Len(t, all, 1, "the repeated POST placed nothing")
+}
