@@ -3,6 +3,7 @@ package scenarios
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/rom"
 	"github.com/ordertwin/ordertwin/core/som"
 	"github.com/ordertwin/ordertwin/core/store"
+	"github.com/ordertwin/ordertwin/core/store/sqlite"
 	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -218,67 +220,76 @@ func TestJeopardiesLeaveMemoryWithTheirOrders(t *testing.T) {
 // The idempotency keys of an order and its quote leave memory with them,
 // listed by their docs on the shelf: a quote or order sent again with its
 // key after they left memory, however late, is answered with what the
-// first placed and places nothing; a new key places a new one.
+// first placed and places nothing; a new key places a new one (on the
+// SQLite store too, whose shelf keeps items of consecutive numbers in
+// runs: crm-order-8 is next to crm-order-7, and not it).
 func TestIdempotencyKeysLeaveWithTheirOrder(t *testing.T) {
 	sc, err := Load("globaltech-5site.yaml")
 	require.NoError(t, err)
 	spec := sc.Spec
 	first := spec.Orders[0]
 	spec.Orders = nil
-	mem := store.NewMemory()
-	sys, err := New(spec, Options{Journal: mem, Retention: time.Hour})
-	require.NoError(t, err)
-	quote := first.Quote
-	quote.ID, quote.Key = "QT-001", "crm-quote-7"
-	sys.Engine.Inject(0, engine.COM, quote)
-	po := com.NewOrder(first.OrderID, quote, quote.ID)
-	po.ExternalID = "CRM-7"
-	sys.Engine.Inject(first.At, engine.COM, com.OrderRequest{Order: po, Key: "crm-order-7"})
-	day := 24 * time.Hour
-	require.NoError(t, sys.Engine.RunUntil(context.Background(), 100*day))
-	require.Empty(t, sys.COM.Orders(), "the order left memory")
-	require.Empty(t, sys.COM.Quotes(), "with its quote")
-	quotes := func() (n int) {
-		for _, r := range mem.Records() {
-			if r.Kind == string(lc.Quote) && r.Event == "create" {
-				n++
+	for _, name := range []string{"memory", "sqlite"} {
+		t.Run(name, func(t *testing.T) {
+			var j store.Journal = store.NewMemory()
+			if name == "sqlite" {
+				db, err := sqlite.Open(filepath.Join(t.TempDir(), "keys.db"), sqlite.Options{})
+				require.NoError(t, err)
+				defer db.Close()
+				j = db
 			}
-		}
-		return n
-	}
-	require.Equal(t, 1, quotes())
+			shelf, ok := store.ShelfOf(j)
+			require.True(t, ok)
+			sys, err := New(spec, Options{Journal: j, Retention: time.Hour})
+			require.NoError(t, err)
+			quote := first.Quote
+			quote.ID, quote.Key = "QT-001", "crm-quote-7"
+			sys.Engine.Inject(0, engine.COM, quote)
+			po := com.NewOrder(first.OrderID, quote, quote.ID)
+			po.ExternalID = "CRM-7"
+			sys.Engine.Inject(first.At, engine.COM, com.OrderRequest{Order: po, Key: "crm-order-7"})
+			day := 24 * time.Hour
+			require.NoError(t, sys.Engine.RunUntil(context.Background(), 100*day))
+			require.Empty(t, sys.COM.Orders(), "the order left memory")
+			require.Empty(t, sys.COM.Quotes(), "with its quote")
 
-	again := quote
-	again.ID = ""
-	retry := com.NewOrder("", quote, quote.ID)
-	retry.ExternalID = "CRM-7"
-	sys.Engine.Inject(365*day, engine.COM, again)
-	sys.Engine.Inject(365*day, engine.COM, com.OrderRequest{Order: retry, Key: "crm-order-7"})
-	require.NoError(t, sys.Engine.RunUntil(context.Background(), 366*day))
-	assert.Equal(t, 1, quotes(), "the quote sent again a year later: no new quote")
-	assert.Empty(t, sys.COM.Orders(), "the order sent again: none placed")
-	_, ok := sys.COM.OrderByExternalID(first.Quote.Customer.ID, "CRM-7")
-	assert.False(t, ok, "its externalId left memory with it")
-	for item, want := range map[[2]string]string{
-		{com.ShelfKind, com.ExternalIDItem(first.Quote.Customer.ID, "CRM-7")}: first.OrderID,
-		{com.ShelfKind, "order crm-order-7"}:                                  first.OrderID,
-		{com.QuoteShelfKind, "quote crm-quote-7"}:                             "QT-001",
-	} {
-		id, ok, err := mem.Owner(item[0], item[1])
-		require.NoError(t, err)
-		assert.True(t, ok, "the %s's doc lists %q", item[0], item[1])
-		assert.Equal(t, want, id, item[1])
-	}
-	state, err := sys.COM.AppendState(nil)
-	require.NoError(t, err)
-	assert.False(t, strings.Contains(string(state), "crm-order-7"), "COM's memory keeps no key of what left it")
+			again := quote
+			again.ID = ""
+			retry := com.NewOrder("", quote, quote.ID)
+			retry.ExternalID = "CRM-7"
+			sys.Engine.Inject(365*day, engine.COM, again)
+			sys.Engine.Inject(365*day, engine.COM, com.OrderRequest{Order: retry, Key: "crm-order-7"})
+			require.NoError(t, sys.Engine.RunUntil(context.Background(), 366*day))
+			assert.Empty(t, sys.COM.Quotes(), "the quote sent again a year later: none placed")
+			assert.Empty(t, sys.COM.Orders(), "the order sent again: none placed")
+			_, ok = sys.COM.OrderByExternalID(first.Quote.Customer.ID, "CRM-7")
+			assert.False(t, ok, "its externalId left memory with it")
+			for item, want := range map[[2]string]string{
+				{com.ShelfKind, com.ExternalIDItem(first.Quote.Customer.ID, "CRM-7")}: first.OrderID,
+				{com.ShelfKind, "order crm-order-7"}:                                  first.OrderID,
+				{com.QuoteShelfKind, "quote crm-quote-7"}:                             "QT-001",
+			} {
+				id, ok, err := shelf.Owner(item[0], item[1])
+				require.NoError(t, err)
+				assert.True(t, ok, "the %s's doc lists %q", item[0], item[1])
+				assert.Equal(t, want, id, item[1])
+			}
+			state, err := sys.COM.AppendState(nil)
+			require.NoError(t, err)
+			assert.False(t, strings.Contains(string(state), "crm-order-7"), "COM's memory keeps no key of what left it")
 
-	fresh := com.NewOrder("", quote, quote.ID)
-	fresh.ExternalID = "CRM-8"
-	sys.Engine.Inject(366*day, engine.COM, com.OrderRequest{Order: fresh, Key: "crm-order-8"})
-	require.NoError(t, sys.Engine.RunUntil(context.Background(), 366*day+time.Minute))
-	require.Len(t, sys.COM.Orders(), 1, "a new key places a new order")
-	assert.NotEqual(t, first.OrderID, sys.COM.Orders()[0].ID)
+			fresh := first.Quote
+			fresh.ID, fresh.Key = "QT-002", "crm-quote-8"
+			sys.Engine.Inject(366*day, engine.COM, fresh)
+			order := com.NewOrder("", quote, quote.ID)
+			order.ExternalID = "CRM-8"
+			sys.Engine.Inject(366*day, engine.COM, com.OrderRequest{Order: order, Key: "crm-order-8"})
+			require.NoError(t, sys.Engine.RunUntil(context.Background(), 366*day+time.Minute))
+			require.Len(t, sys.COM.Quotes(), 1, "a new key places a new quote")
+			require.Len(t, sys.COM.Orders(), 1, "and a new order")
+			assert.NotEqual(t, first.OrderID, sys.COM.Orders()[0].ID)
+		})
+	}
 }
 
 // A quote rejected before any order was placed for it leaves memory a

@@ -64,11 +64,13 @@ func (o *Out) ShelvedOwner(kind, item string) (id string, ok bool) {
 		return "", false
 	}
 	r, err := e.readShelf(shelfReading{Kind: kind, Item: item}, o.docs)
-	if err != nil {
-		o.Error(fmt.Errorf("shelved owner of %s in %s: %w", item, kind, err))
+	if err != nil || !r.Found {
+		if err != nil {
+			o.Error(fmt.Errorf("shelved owner of %s in %s: %w", item, kind, err))
+		}
 		return "", false
 	}
-	return r.ID, r.Found
+	return r.ID, true
 }
 
 // ExternalIDItem is the item that the doc of an order placed through the
@@ -113,6 +115,9 @@ func (e *Engine) readShelf(q shelfReading, docs []store.Doc) (shelfReading, erro
 	}
 	if q.Item != "" {
 		r.Body = nil
+		if !r.Found {
+			r.ID = "" // a store's Owner may name a doc it did not find
+		}
 	}
 	return r, e.logRead(r)
 }
