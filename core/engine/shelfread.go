@@ -99,11 +99,17 @@ func (e *Engine) readShelf(q shelfReading, docs []store.Doc) (shelfReading, erro
 	}
 	r := q
 	if d, ok := e.unstored(q, docs); ok {
-		r.Found, r.ID, r.Body = true, d.ID, d.Whole()
+		r.Found, r.ID = true, d.ID
+		if q.Item == "" {
+			r.Body = d.Whole()
+		}
 	} else if e.shelf != nil {
 		var err error
 		if q.Item != "" {
-			r.ID, r.Found, err = e.shelf.Owner(q.Kind, q.Item)
+			var id string
+			if id, r.Found, err = e.shelf.Owner(q.Kind, q.Item); r.Found {
+				r.ID = id // else a store may name a doc it did not find
+			}
 		} else {
 			var d store.Doc
 			d, r.Found, err = e.shelf.Shelved(q.Kind, q.ID)
@@ -111,12 +117,6 @@ func (e *Engine) readShelf(q shelfReading, docs []store.Doc) (shelfReading, erro
 		}
 		if err != nil {
 			return r, err
-		}
-	}
-	if q.Item != "" {
-		r.Body = nil
-		if !r.Found {
-			r.ID = "" // a store's Owner may name a doc it did not find
 		}
 	}
 	return r, e.logRead(r)
