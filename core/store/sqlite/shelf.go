@@ -282,8 +282,14 @@ func (s *Store) Owner(kind, item string) (string, bool, error) {
 	k := itemKey(item)
 	var id string
 	var last int64
-	err := s.reader.QueryRow(`SELECT last, id FROM shelf_run WHERE kind = ? AND prefix = ? AND width = ? AND first <= ?
-		ORDER BY first DESC LIMIT 1`, kind, k.prefix, k.width, k.first).Scan(&last, &id)
+	s.owner.once.Do(func() {
+		s.owner.stmt, s.owner.err = s.reader.Prepare(`SELECT last, id FROM shelf_run WHERE kind = ? AND prefix = ? AND width = ? AND first <= ?
+			ORDER BY first DESC LIMIT 1`)
+	})
+	if s.owner.err != nil {
+		return "", false, fmt.Errorf("sqlite store: shelf: %w", s.owner.err)
+	}
+	err := s.owner.stmt.QueryRow(kind, k.prefix, k.width, k.first).Scan(&last, &id)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return "", false, nil

@@ -73,6 +73,13 @@ type Store struct {
 	// window, on connections other than the writer's.
 	feed   *store.Feed
 	reader *sql.DB
+	// owner is Owner's query, prepared on the readers at its first use
+	// (a step asks it of every new idempotency key).
+	owner struct {
+		once sync.Once
+		stmt *sql.Stmt
+		err  error
+	}
 	// compacted: what a compaction moved out into an archive (compact.go).
 	compacted Compacted
 	// shelfPrefixes: the prefixes shelved bodies share, by kind (the
@@ -534,6 +541,10 @@ func (s *Store) Close() error {
 	s.closed = true
 	cerr := s.checkpoints.close()
 	s.commits.close()
+	s.owner.once.Do(func() { s.owner.err = errors.New("closed") }) // none prepared after
+	if s.owner.stmt != nil {
+		s.owner.stmt.Close()
+	}
 	s.reader.Close()
 	if err := s.db.Close(); err != nil {
 		return err
