@@ -262,6 +262,12 @@ func TestIdempotencyKeysLeaveWithTheirOrder(t *testing.T) {
 			require.NoError(t, sys.Engine.RunUntil(context.Background(), 366*day))
 			assert.Empty(t, sys.COM.Quotes(), "the quote sent again a year later: none placed")
 			assert.Empty(t, sys.COM.Orders(), "the order sent again: none placed")
+			// Its externalId alone names it too, whatever the key.
+			sameExternal := com.NewOrder("", quote, quote.ID)
+			sameExternal.ExternalID = "CRM-7"
+			sys.Engine.Inject(366*day, engine.COM, com.OrderRequest{Order: sameExternal, Key: "crm-order-7b"})
+			require.NoError(t, sys.Engine.RunUntil(context.Background(), 366*day+time.Second))
+			assert.Empty(t, sys.COM.Orders(), "the order sent again with its externalId: none placed")
 			_, ok = sys.COM.OrderByExternalID(first.Quote.Customer.ID, "CRM-7")
 			assert.False(t, ok, "its externalId left memory with it")
 			for item, want := range map[[2]string]string{

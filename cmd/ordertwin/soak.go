@@ -354,9 +354,12 @@ dispatch:
 }
 
 // placeOrder places p's quote, then its order naming it, as the quote and
-// product order APIs do.
+// product order APIs do for a client that keys its requests: the quote and
+// the order each with an Idempotency-Key, the order with an externalId.
 func placeOrder(e *engine.Engine, p scenarios.Placement) error {
-	reply, err := e.Command(context.Background(), engine.COM, p.Quote)
+	q := p.Quote
+	q.Key = "soak quote " + p.OrderID
+	reply, err := e.Command(context.Background(), engine.COM, q)
 	if err != nil {
 		return fmt.Errorf("quote %s: %w", p.Quote.ID, err)
 	}
@@ -364,7 +367,9 @@ func placeOrder(e *engine.Engine, p scenarios.Placement) error {
 	if !ok {
 		return fmt.Errorf("quote %s: COM answered %v", p.Quote.ID, reply)
 	}
-	reply, err = e.Command(context.Background(), engine.COM, com.OrderRequest{Order: com.NewOrder(p.OrderID, p.Quote, quote.ID)})
+	po := com.NewOrder(p.OrderID, p.Quote, quote.ID)
+	po.ExternalID = p.OrderID
+	reply, err = e.Command(context.Background(), engine.COM, com.OrderRequest{Order: po, Key: "soak order " + p.OrderID})
 	if err != nil {
 		return fmt.Errorf("order %s: %w", p.OrderID, err)
 	}

@@ -213,9 +213,10 @@ func (o *order) fillFromQuote() {
 }
 
 // externalKey is the idempotency key an order's externalId gives, "" for
-// none: in the space of the order's customer (its quote's), whose own
-// reference an externalId is.
-func (c *COM) externalKey(po *tmf.ProductOrder) string {
+// none: in the space of the order's customer (its quote's, in memory or,
+// once it left with its order, on the shelf), whose own reference an
+// externalId is.
+func (c *COM) externalKey(po *tmf.ProductOrder, out *engine.Out) string {
 	if po.ExternalID == "" {
 		return ""
 	}
@@ -223,6 +224,8 @@ func (c *COM) externalKey(po *tmf.ProductOrder) string {
 	if len(po.Quote) > 0 {
 		if q := c.quoteBy[po.Quote[0].ID]; q != nil {
 			party = q.req.Customer.ID
+		} else if v, ok := c.shelvedQuote(po.Quote[0].ID, out); ok {
+			party = v.Request.Customer.ID
 		}
 	}
 	return externalIDKey(party, po.ExternalID)
@@ -253,7 +256,7 @@ func (c *COM) submitOrder(now time.Duration, req OrderRequest, out *engine.Out) 
 	// of a customer with an externalId already used is the first, whatever
 	// its key.
 	var keys []string
-	for _, k := range []string{req.Key, c.externalKey(req.Order)} {
+	for _, k := range []string{req.Key, c.externalKey(req.Order, out)} {
 		if k != "" {
 			keys = append(keys, "order "+k) // apart from the quotes' keys
 		}
