@@ -19,8 +19,9 @@ import (
 // §7 state bounded by the work in flight: once every order has finished
 // and left memory, what COM, SOM and ROM keep (their snapshot state) is
 // the same whether they finished 150 orders or twice as many, each
-// customer's first site qualified first (TMF679), and one customer in ten
-// placing an order for a quote COM does not know besides (rejected). Every
+// customer's first site qualified first (TMF679), one customer in ten
+// placing an order for a quote COM does not know besides (rejected), and
+// one in ten asking a second quote it never orders (accepted). Every
 // request carries an idempotency key, and every order an externalId: they
 // leave memory with what they placed (docs/api.md, "Idempotency"). The
 // twin is left out: it is the
@@ -50,6 +51,11 @@ func TestStateAfterRetirementDoesNotGrow(t *testing.T) {
 			po := com.NewOrder(p.OrderID, p.Quote, p.Quote.ID)
 			po.ExternalID = fmt.Sprintf("CRM-%d", i)
 			sys.Engine.Inject(p.At, engine.COM, com.OrderRequest{Order: po, Key: fmt.Sprintf("order-%d", i)})
+			if i%10 == 5 { // and a quote never ordered: accepted, it waits for its order
+				spare := p.Quote
+				spare.ID, spare.Key = fmt.Sprintf("QT-SPARE-%05d", i), fmt.Sprintf("spare-%d", i)
+				sys.Engine.Inject(0, engine.COM, spare)
+			}
 			if i%10 == 0 { // and an order naming a quote COM does not know: rejected as it comes
 				stray := com.NewOrder("", p.Quote, fmt.Sprintf("QT-STRAY-%05d", i))
 				stray.ExternalID = fmt.Sprintf("CRM-STRAY-%d", i)

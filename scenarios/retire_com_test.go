@@ -340,3 +340,66 @@ func TestRejectedQuoteLeavesMemory(t *testing.T) {
 	assert.Equal(t, lc.Rejected, kept.COM.Orders()[0].State)
 	assert.Equal(t, *kept.COM.Orders()[0], *gone.COM.Orders()[0], "the order for it, rejected as when the quote stays")
 }
+
+// A quote accepted and waiting for its order leaves memory a retention
+// later, on the shelf as it was; the order placed for it after takes it
+// back and runs its course as if the quote had stayed: the same order,
+// field for field, once completed. A second order for it finds no quote
+// to take back.
+func TestAcceptedQuoteAwaitsItsOrderOnTheShelf(t *testing.T) {
+	sc, err := Load("globaltech-5site.yaml")
+	require.NoError(t, err)
+	spec := sc.Spec
+	first := spec.Orders[0]
+	spec.Orders = nil
+	day := 24 * time.Hour
+	systems := map[string]*System{}
+	var waiting com.QuoteView // the quote as it waits for its order
+	for _, name := range []string{"kept", "gone"} {
+		retention := map[string]time.Duration{"kept": 0, "gone": time.Hour}[name]
+		sys, err := New(spec, Options{Journal: store.NewMemory(), Retention: retention})
+		require.NoError(t, err)
+		quote := first.Quote
+		quote.ID, quote.Key = "QT-001", "crm-quote-9"
+		sys.Engine.Inject(0, engine.COM, quote)
+		require.NoError(t, sys.Engine.RunUntil(context.Background(), 20*day))
+		if name == "kept" {
+			require.Len(t, sys.COM.Quotes(), 1)
+			waiting = sys.COM.Quotes()[0]
+		} else {
+			assert.Empty(t, sys.COM.Quotes(), "the accepted quote left memory")
+			d, ok, err := sys.Journal.(*store.Memory).Shelved(com.QuoteShelfKind, "QT-001")
+			require.NoError(t, err)
+			require.True(t, ok, "the quote is on the shelf")
+			v, err := com.ShelvedQuote(d.Body)
+			require.NoError(t, err)
+			assert.Equal(t, lc.Accepted, v.State)
+			assert.Equal(t, waiting, v, "as it was")
+		}
+		po := com.NewOrder(first.OrderID, quote, quote.ID)
+		sys.Engine.Inject(20*day, engine.COM, com.OrderRequest{Order: po})
+		require.NoError(t, sys.Engine.RunUntil(context.Background(), 20*day+time.Minute))
+		require.Len(t, sys.COM.Quotes(), 1, "%s: the quote is in memory with its order", name)
+		require.NoError(t, sys.Engine.RunUntil(context.Background(), 200*day))
+		systems[name] = sys
+	}
+	kept, gone := systems["kept"], systems["gone"]
+	require.Len(t, kept.COM.Orders(), 1)
+	assert.Equal(t, lc.Completed, kept.COM.Orders()[0].State)
+	assert.Empty(t, gone.COM.Orders(), "the order left memory once completed")
+	d, ok, err := gone.Journal.(*store.Memory).Shelved(com.ShelfKind, first.OrderID)
+	require.NoError(t, err)
+	require.True(t, ok)
+	po, err := com.Shelved(d.Body)
+	require.NoError(t, err)
+	assert.Equal(t, *kept.COM.Orders()[0], *po, "the order ran its course as if the quote had stayed")
+
+	// The quote came back for its order and left with it: another order
+	// for it finds none to take back.
+	again := com.NewOrder("", first.Quote, "QT-001")
+	gone.Engine.Inject(200*day, engine.COM, com.OrderRequest{Order: again})
+	require.NoError(t, gone.Engine.RunUntil(context.Background(), 200*day+time.Minute))
+	require.Len(t, gone.COM.Orders(), 1)
+	assert.Equal(t, lc.Rejected, gone.COM.Orders()[0].State)
+	assert.Empty(t, gone.COM.Quotes())
+}

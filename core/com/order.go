@@ -298,6 +298,9 @@ func (c *COM) submitOrder(now time.Duration, req OrderRequest, out *engine.Out) 
 	}
 	q := c.quoteBy[o.po.Quote[0].ID]
 	if q == nil {
+		q = c.takeBackQuote(o.po.Quote[0].ID, out) // it left memory accepted, waiting for this order
+	}
+	if q == nil {
 		reason := fmt.Sprintf("quote %q is not known", o.po.Quote[0].ID)
 		if v, ok := c.shelvedQuote(o.po.Quote[0].ID, out); ok && v.State == lc.Rejected {
 			// It left memory rejected: the order is rejected as if it had
@@ -313,6 +316,7 @@ func (c *COM) submitOrder(now time.Duration, req OrderRequest, out *engine.Out) 
 	o.fillFromQuote()
 	switch q.state {
 	case lc.Accepted:
+		q.order = o // it waits no more (retireQuote)
 		c.validate(o, out)
 	case lc.Rejected, lc.Cancelled:
 		c.rejectOrder(o, fmt.Sprintf("quote %s is %s", q.id, q.state), out)

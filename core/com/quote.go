@@ -668,6 +668,10 @@ func (c *COM) decide(q *quote, ok bool, reason string, out *engine.Out) {
 		}
 		if q.order != nil {
 			c.validate(q.order, out)
+		} else if c.cfg.Retention > 0 {
+			// It waits for its order: it leaves memory meanwhile, a
+			// retention later.
+			out.Send(engine.COM, engine.RetireAfter(out.Now(), c.cfg.Retention), retireQuote{q.id})
 		}
 		return
 	}

@@ -39,9 +39,12 @@ type retire struct{ Order string }
 // ShelfKind is the kind of a product order on the store's shelf (rollout
 // and change orders alike); QuoteShelfKind that of a quote.
 const (
-	ShelfKind        = "productOrder"
-	QuoteShelfKind   = "quote"
-	ProductShelfKind = "product"
+	ShelfKind      = "productOrder"
+	QuoteShelfKind = "quote"
+	// AwaitingShelfKind is that of what COM keeps to take back a quote
+	// that left memory accepted, waiting for its order (awaiting).
+	AwaitingShelfKind = "quoteAwaitingOrder"
+	ProductShelfKind  = "product"
 	// JeopardyShelfKind is that of a jeopardy raised on a product order
 	// (JeopardyPrefix and its number: JEO-C007, as on the worklist).
 	JeopardyShelfKind = "productOrderJeopardy"
@@ -49,7 +52,7 @@ const (
 )
 
 // shelvers encode what COM shelves, one per type.
-type shelvers struct{ orders, quotes, products, qualifications engine.Shelver }
+type shelvers struct{ orders, quotes, awaiting, products, qualifications engine.Shelver }
 
 // retiredOrder is what COM remembered of each order that left memory, in
 // the snapshots of an earlier build (comState.Retired).
@@ -304,23 +307,38 @@ func (c *COM) retire(m retire, out *engine.Out) {
 // A quote rejected before any order was placed for it leaves memory a
 // retention later on its own (one with an order leaves with the order),
 // shelved as the API shows it; an order placed for it later finds it on
-// the shelf and is rejected as it would have been (submitOrder).
+// the shelf and is rejected as it would have been (submitOrder). A quote
+// accepted and waiting for its order leaves the same way, and with it
+// what COM needs to take it back (awaiting, of AwaitingShelfKind): the
+// first order placed for it later takes it back from the shelf and goes
+// on as if it had stayed (takeBackQuote). So quotes that are never
+// ordered, most of them in a live service, do not stay in memory.
 
-// retireQuote is COM's own timer: a quote rejected without an order
-// leaves memory.
+// retireQuote is COM's own timer: a quote rejected without an order, or
+// accepted and waiting for one, leaves memory.
 type retireQuote struct{ ID string }
+
+// awaiting is a doc of AwaitingShelfKind: the state of a quote that left
+// memory accepted, waiting for its order; nil once an order took it back.
+type awaiting struct{ Quote *quoteState }
 
 // retireQuote shelves the quote m names and lets it go, unless an order
 // came for it meanwhile; it waits another retention for a call of the
 // quote still in flight.
 func (c *COM) retireQuote(m retireQuote, out *engine.Out) {
 	q := c.quoteBy[m.ID]
-	if q == nil || q.order != nil || q.state != lc.Rejected {
+	if q == nil || q.order != nil || q.state != lc.Rejected && q.state != lc.Accepted {
 		return
 	}
 	if q.calls > 0 {
 		out.Send(engine.COM, engine.RetireAfter(out.Now(), c.cfg.Retention), m)
 		return
+	}
+	if q.state == lc.Accepted {
+		st := c.saveQuote(q, -1)
+		if !c.shelveAlone(&c.shelvers.awaiting, AwaitingShelfKind, q.id, q.req.Customer.ID, &awaiting{Quote: &st}, out) {
+			return
+		}
 	}
 	if !c.shelveAlone(&c.shelvers.quotes, QuoteShelfKind, q.id, q.req.Customer.ID, q.view(), out, q.placedBy()...) {
 		return
@@ -328,6 +346,35 @@ func (c *COM) retireQuote(m retireQuote, out *engine.Out) {
 	c.keysLeave(q.placedBy()...)
 	delete(c.quoteBy, q.id)
 	c.quotes = slices.DeleteFunc(c.quotes, func(x *quote) bool { return x == q })
+}
+
+// takeBackQuote takes back from the shelf the accepted quote id that left
+// memory waiting for its order, for the order now placed for it: nil when
+// the shelf has none (no such quote, one that did not leave so, or one an
+// earlier order took back already). What it took back it marks taken.
+func (c *COM) takeBackQuote(id string, out *engine.Out) *quote {
+	if c.cfg.Retention <= 0 {
+		return nil
+	}
+	body, ok := out.Unshelve(AwaitingShelfKind, id)
+	if !ok {
+		return nil
+	}
+	var a awaiting
+	if err := engine.DecodeDoc(body, &a); err != nil || a.Quote == nil || a.Quote.ID != id {
+		return nil
+	}
+	q, err := c.loadQuote(a.Quote)
+	if err != nil {
+		out.Error(fmt.Errorf("COM: take back quote %s: %w", id, err))
+		return nil
+	}
+	if !c.shelveAlone(&c.shelvers.awaiting, AwaitingShelfKind, id, q.req.Customer.ID, &awaiting{}, out) {
+		return nil
+	}
+	c.quotes = append(c.quotes, q)
+	c.quoteBy[q.id] = q
+	return q
 }
 
 // shelveAlone shelves view, what the API shows of entity id of kind that

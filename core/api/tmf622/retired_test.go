@@ -116,6 +116,28 @@ func TestRetiredProductOrders(t *testing.T) {
 	assert.Equal(t, "true", w.Header().Get("Idempotent-Replayed"))
 	assert.Equal(t, first.ID, retried.ID)
 
+	// A quote accepted and never ordered leaves memory too; an order
+	// placed for it later takes it back and is validated as if it had
+	// stayed (this customer's third order passes its credit limit).
+	var q3 tmf648.Quote
+	require.Equal(t, http.StatusCreated, gone.Do(t, "POST", quotesPath, quoteBody, &q3).Code)
+	gone.Idle(t)
+	orders, quotes = inMemory()
+	require.Zero(t, quotes, "the accepted quote left memory, waiting for its order")
+	var shelvedQ3 tmf648.Quote
+	require.Equal(t, http.StatusOK, gone.Do(t, "GET", quotesPath+"/"+q3.ID, nil, &shelvedQ3).Code)
+	assert.Equal(t, "accepted", shelvedQ3.State)
+	var third tmf622.ProductOrder
+	w = gone.Do(t, "POST", ordersPath, orderBody(q3.ID, "CPQ-78"), &third)
+	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
+	assert.Empty(t, w.Header().Get("Idempotent-Replayed"))
+	gone.Idle(t)
+	require.Equal(t, http.StatusOK, gone.Do(t, "GET", ordersPath+"/"+third.ID, nil, &third).Code)
+	assert.Equal(t, "rejected", third.State)
+	require.NotEmpty(t, third.ProductOrderItem)
+	assert.Equal(t, "credit check: order value 324000 exceeds the remaining limit 176000", third.ProductOrderItem[0].StateReason,
+		"validated against the quote taken back from the shelf")
+
 	// Changed twice, then disconnected: each time the order comes back
 	// from the shelf and leaves again.
 	melb, syd2 := po.ProductOrderItem[0].Product.ID, po.ProductOrderItem[2].Product.ID
