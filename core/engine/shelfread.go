@@ -75,8 +75,18 @@ func (o *Out) ShelvedOwner(kind, item string) (id string, ok bool) {
 
 // ExternalIDItem is the item that the doc of an order placed through the
 // API with externalID lists on the shelf (store.Doc.Items), so that the
-// order is found by it once it left memory (ShelvedOwner).
+// order is found by it once it left memory (ShelvedByExternalID).
 func ExternalIDItem(externalID string) string { return "externalId " + externalID }
+
+// ShelvedByExternalID returns the id of the order of kind on the shelf
+// placed with externalID (ExternalIDItem), "" for none or no externalID.
+func (o *Out) ShelvedByExternalID(kind, externalID string) string {
+	if externalID == "" {
+		return ""
+	}
+	id, _ := o.ShelvedOwner(kind, ExternalIDItem(externalID))
+	return id
+}
 
 // readShelf reads (or, replaying, takes from the log) what q asks for,
 // the doc of q.Kind and q.ID or the owner of q.Item, and logs the read;

@@ -157,16 +157,12 @@ func (r *ROM) retire(m retire, out *engine.Out) {
 
 // placedFor is the id of the order placed with externalID, "" for none
 // (or no externalID): in memory, else on the shelf, whose doc of an
-// order placed through the API lists its externalId (engine.ExternalIDItem).
+// order placed through the API lists its externalId.
 func (r *ROM) placedFor(externalID string, out *engine.Out) string {
-	if externalID == "" {
-		return ""
-	}
-	if o := r.byExternal[externalID]; o != nil {
+	if o := r.byExternal[externalID]; o != nil && externalID != "" {
 		return o.ro.ID
 	}
-	id, _ := out.ShelvedOwner(ShelfKind, engine.ExternalIDItem(externalID))
-	return id
+	return out.ShelvedByExternalID(ShelfKind, externalID)
 }
 
 // byHandle finds the item a request handle stands for, among the orders

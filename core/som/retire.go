@@ -190,16 +190,12 @@ func (s *SOM) retire(m retire, out *engine.Out) {
 
 // placedFor is the id of the order placed with externalID, "" for none
 // (or no externalID): in memory, else on the shelf, whose doc of an
-// order placed through the API lists its externalId (engine.ExternalIDItem).
+// order placed through the API lists its externalId.
 func (s *SOM) placedFor(externalID string, out *engine.Out) string {
-	if externalID == "" {
-		return ""
-	}
-	if o := s.byExternal[externalID]; o != nil {
+	if o := s.byExternal[externalID]; o != nil && externalID != "" {
 		return o.so.ID
 	}
-	id, _ := out.ShelvedOwner(ShelfKind, engine.ExternalIDItem(externalID))
-	return id
+	return out.ShelvedByExternalID(ShelfKind, externalID)
 }
 
 // byHandle finds the plan step a resource order item handle stands for,

@@ -14,6 +14,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/approval"
 	"github.com/ordertwin/ordertwin/core/com"
 	"github.com/ordertwin/ordertwin/core/engine"
+	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/scenarios"
 	"github.com/stretchr/testify/require"
 )
@@ -196,4 +197,35 @@ func GetMap(t *testing.T, l *Live, path string) map[string]any {
 	var m map[string]any
 	require.Equal(t, http.StatusOK, l.Do(t, "GET", path, nil, &m).Code, path)
 	return m
+}
+
+// PlacedAgainAfterMemory posts body, an order with an externalId, to path
+// on the live default whose finished orders leave memory an hour after
+// they end, waits until it has run its course and left memory (inMemory
+// counts the orders its component keeps), and posts it again: the answer
+// is the first order, replayed from the shelf, and nothing more is placed.
+func PlacedAgainAfterMemory(t *testing.T, path, body string, inMemory func(*scenarios.System) int) {
+	t.Helper()
+	l := ServeLiveWith(t, scenarios.Options{Journal: store.NewMemory(), Retention: time.Hour})
+	defer l.Stop()
+	type order struct {
+		ID    string `json:"id"`
+		State string `json:"state"`
+	}
+	var first, again order
+	w := l.Do(t, "POST", path, body, &first)
+	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
+	l.Idle(t)
+	var n int
+	require.NoError(t, l.Sys.Engine.Query(context.Background(), func() { n = inMemory(l.Sys) }))
+	require.Zero(t, n, "the order left memory")
+	w = l.Do(t, "POST", path, body, &again)
+	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
+	require.Equal(t, "true", w.Header().Get("Idempotent-Replayed"))
+	require.Equal(t, first.ID, again.ID)
+	require.Equal(t, "completed", again.State, "read from the shelf")
+	l.Idle(t)
+	var all []order
+	l.Do(t, "GET", path, nil, &all)
+	require.Len(t, all, 1, "the repeated POST placed nothing")
 }

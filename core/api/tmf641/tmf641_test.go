@@ -306,21 +306,5 @@ func TestRetiredServiceOrdersAreRead(t *testing.T) {
 // left memory: the same POST again, after, is answered with it and places
 // nothing (its doc on the shelf lists the externalId).
 func TestServiceOrderExternalIDOutlivesMemory(t *testing.T) {
-	l := apitest.ServeLiveWith(t, scenarios.Options{Journal: store.NewMemory(), Retention: time.Hour})
-	defer l.Stop()
-	var first, again orderwire.ServiceOrder
-	require.Equal(t, http.StatusCreated, l.Do(t, "POST", serviceOrdersPath, apitest.AcmeServiceOrder, &first).Code)
-	l.Idle(t)
-	var n int
-	require.NoError(t, l.Sys.Engine.Query(context.Background(), func() { n = len(l.Sys.SOM.Orders()) }))
-	require.Zero(t, n, "the order left memory")
-	w := l.Do(t, "POST", serviceOrdersPath, apitest.AcmeServiceOrder, &again)
-	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
-	assert.Equal(t, "true", w.Header().Get("Idempotent-Replayed"))
-	assert.Equal(t, first.ID, again.ID)
-	assert.Equal(t, "completed", again.State, "read from the shelf")
-	l.Idle(t)
-	var all []orderwire.ServiceOrder
-	l.Do(t, "GET", serviceOrdersPath, nil, &all)
-	assert.Len(t, all, 1, "the repeated POST placed nothing")
+	apitest.PlacedAgainAfterMemory(t, serviceOrdersPath, apitest.AcmeServiceOrder, func(sys *scenarios.System) int { return len(sys.SOM.Orders()) })
 }

@@ -285,21 +285,5 @@ func TestRetiredResourceOrdersAreRead(t *testing.T) {
 // left memory: the same POST again, after, is answered with it and places
 // nothing (its doc on the shelf lists the externalId).
 func TestResourceOrderExternalIDOutlivesMemory(t *testing.T) {
-	l := apitest.ServeLiveWith(t, scenarios.Options{Journal: store.NewMemory(), Retention: time.Hour})
-	defer l.Stop()
-	var first, again orderwire.ResourceOrder
-	require.Equal(t, http.StatusCreated, l.Do(t, "POST", resourceOrdersPath, apitest.VLANResourceOrder, &first).Code)
-	l.Idle(t)
-	var n int
-	require.NoError(t, l.Sys.Engine.Query(context.Background(), func() { n = len(l.Sys.ROM.Orders()) }))
-	require.Zero(t, n, "the order left memory")
-	w := l.Do(t, "POST", resourceOrdersPath, apitest.VLANResourceOrder, &again)
-	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
-	assert.Equal(t, "true", w.Header().Get("Idempotent-Replayed"))
-	assert.Equal(t, first.ID, again.ID)
-	assert.Equal(t, "completed", again.State, "read from the shelf")
-	l.Idle(t)
-	var all []orderwire.ResourceOrder
-	l.Do(t, "GET", resourceOrdersPath, nil, &all)
-	assert.Len(t, all, 1, "the repeated POST placed nothing")
+	apitest.PlacedAgainAfterMemory(t, resourceOrdersPath, apitest.VLANResourceOrder, func(sys *scenarios.System) int { return len(sys.ROM.Orders()) })
 }
