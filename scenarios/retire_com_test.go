@@ -403,3 +403,33 @@ func TestAcceptedQuoteAwaitsItsOrderOnTheShelf(t *testing.T) {
 	assert.Equal(t, lc.Rejected, gone.COM.Orders()[0].State)
 	assert.Empty(t, gone.COM.Quotes())
 }
+
+// A site held for capacity raises a network-planning task; the task leaves
+// memory with its order and comes back with it: a change of a site of
+// the order long after it left memory is carried out as if the order had
+// stayed (the same journal, record for record), and while the order is on
+// the shelf COM keeps no task.
+func TestPlanningTasksLeaveMemoryWithTheirOrder(t *testing.T) {
+	sc, err := Load("brisbane-capacity.yaml")
+	require.NoError(t, err)
+	spec := sc.Spec
+	day := 24 * time.Hour
+	spec.Events = append(slices.Clone(spec.Events),
+		Event{At: 300 * day, Change: &com.Change{Site: "BNE2", Speed: "1G-sym"}, Note: "faster"})
+	keep, err := New(spec, Options{})
+	require.NoError(t, err)
+	require.NoError(t, keep.Engine.Run(context.Background()))
+	require.Contains(t, kinds(keep.Journal.(*store.Memory).Records()), "task TASK-001 fulfilled", "a planning task was raised and done")
+
+	mem := store.NewMemory()
+	gone, err := New(spec, Options{Journal: mem, Retention: time.Hour})
+	require.NoError(t, err)
+	require.NoError(t, gone.Engine.RunUntil(context.Background(), 250*day))
+	require.Empty(t, gone.COM.Orders(), "the order left memory")
+	state, err := gone.COM.AppendState(nil)
+	require.NoError(t, err)
+	assert.False(t, strings.Contains(string(state), "TASK-001"), "COM keeps no task of an order on the shelf")
+	require.NoError(t, gone.Engine.Run(context.Background()))
+	require.Equal(t, keep.Journal.(*store.Memory).Records(), mem.Records(), "the same journal, record for record")
+	assert.Contains(t, kinds(mem.Records()), "productOrder PO-2024-01203-M1 completed", "the change ran")
+}

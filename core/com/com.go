@@ -70,9 +70,11 @@ type COM struct {
 	waveHandles, soiHandles int
 	// pending holds what to do with the answer of each outstanding call.
 	pending map[string]then
-	// tasks are the network-planning tasks, in order: TASK-001 is tasks[0].
-	tasks    []*task
-	Products *inventory.Inventory[tmf.Product]
+	// tasks are the network-planning tasks of the orders in memory, by
+	// their number (task.n); raised counts those ever raised.
+	tasks       map[int]*task
+	tasksRaised int
+	Products    *inventory.Inventory[tmf.Product]
 	// raised counts the jeopardies raised (each kept with its order).
 	raised int
 	// modifies are the modify orders, in order.
@@ -114,7 +116,7 @@ type COM struct {
 // New returns an empty COM.
 func New(cfg Config) *COM {
 	return &COM{cfg: cfg, machines: lc.Shared(), quoteBy: map[string]*quote{}, orderBy: map[string]*order{},
-		pending: map[string]then{}, waves: map[int]*wave{}, sois: map[int]*soiRef{}, shelvedStates: map[string]int{}, shelvers: &shelvers{},
+		pending: map[string]then{}, waves: map[int]*wave{}, sois: map[int]*soiRef{}, shelvedStates: map[string]int{}, shelvers: &shelvers{}, tasks: map[int]*task{},
 		Products: inventory.New[tmf.Product](), next: map[string]int{}, byKey: map[string]string{}, changes: map[string]Changed{},
 		qualificationBy: map[string]*qualification{}, ops: operator.NewLog("OA-COM-"), ahead: new(approval.Ahead)}
 }

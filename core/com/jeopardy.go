@@ -47,7 +47,7 @@ func (c *COM) watchHeld(o *order, i int, t *task, out *engine.Out) {
 	name := q.Sites[o.sites[i]].Wave
 	for _, w := range q.Waves {
 		if w.Name == name && w.Target > 0 {
-			out.Send(engine.COM, max(0, w.Target-out.Now()), heldDue{o.po.ID, i, len(c.tasks), w.Target})
+			out.Send(engine.COM, max(0, w.Target-out.Now()), heldDue{o.po.ID, i, t.n, w.Target})
 		}
 	}
 }
@@ -58,8 +58,8 @@ func (c *COM) heldMissed(m heldDue, out *engine.Out) {
 	if o == nil {
 		return // it left memory: nothing of it is held
 	}
-	it, t := &o.po.Items[m.Item], c.tasks[m.Task-1]
-	if it.State != lc.Held || t.state != lc.Requested {
+	it, t := &o.po.Items[m.Item], c.tasks[m.Task]
+	if t == nil || it.State != lc.Held || t.state != lc.Requested {
 		return
 	}
 	c.jeopardy(o, it.ID, JeopardyDeadline, fmt.Sprintf("%s is still held at its wave's target %s (%s); %s is %s",

@@ -191,7 +191,7 @@ func (c *COM) waveOf(item *operator.Item) *wave {
 func (c *COM) confirmCapacity(a operator.Action, item *operator.Item, out *engine.Out) string {
 	o := c.orderBy[item.Order]
 	i := slices.IndexFunc(o.tasks, func(t *task) bool { return t != nil && t.id == item.ID })
-	n := slices.IndexFunc(c.tasks, func(t *task) bool { return t.id == item.ID }) + 1
+	n := o.tasks[i].n
 	it := &o.po.Items[i]
 	c.call(out, port.Request{Key: c.strs.Join(item.ID, "/expand/", fmt.Sprint(len(c.ops.Done)+1)), System: port.Planning, Op: port.Expand,
 		Item: item.ID, Customer: o.quote.req.Customer.ID, Site: it.Place.ID, Place: it.Place, Characteristics: a.Characteristics},

@@ -134,6 +134,9 @@ func (o *order) refs(n int) []tmf.Ref {
 
 // task is a network-planning task raised for a held site.
 type task struct {
+	// n numbers the tasks in the order raised (the continuations and
+	// timers about a task name it by n).
+	n               int
 	id, name, state string
 	since           time.Duration // when it was raised
 }
@@ -500,14 +503,15 @@ func (c *COM) revalidated(o *order, i int, after step, res *port.Result, out *en
 // rolled out in a wave of its own after the others.
 func (c *COM) askPlanning(o *order, i int, out *engine.Out) {
 	it := &o.po.Items[i]
-	t := &task{id: c.id("TASK"), name: "network planning for " + it.ID + " (" + it.Place.ID + ")", state: lc.Initial(lc.Task), since: out.Now()}
-	c.tasks = append(c.tasks, t)
+	c.tasksRaised++
+	t := &task{n: c.tasksRaised, id: c.id("TASK"), name: "network planning for " + it.ID + " (" + it.Place.ID + ")", state: lc.Initial(lc.Task), since: out.Now()}
+	c.tasks[t.n] = t
 	o.tasks[i] = t
 	out.Created(lc.Task, t.id, t.name, t.state, "COM → Network Planning")
 	c.watchHeld(o, i, t, out)
 	c.call(out, port.Request{Key: t.id, System: port.Planning, Op: port.Plan, Item: t.id,
 		Customer: o.quote.req.Customer.ID, Site: it.Place.ID, Place: it.Place},
-		then{Do: planned, ID: o.po.ID, Item: i, Task: len(c.tasks)})
+		then{Do: planned, ID: o.po.ID, Item: i, Task: t.n})
 }
 
 // planned takes network planning's answer: the capacity of a held site is

@@ -73,8 +73,10 @@ type shelved struct {
 	// instances its items became.
 	Waves    []WaveView
 	Products []tmf.Product
-	// Changes are what became of the order's keyed change requests.
+	// Changes are what became of the order's keyed change requests;
+	// Tasks the network-planning tasks raised for its sites.
 	Changes []change
+	Tasks   []taskState
 }
 
 // Shelved decodes a product order COM shelved (a store.Doc's body).
@@ -237,7 +239,7 @@ func (c *COM) retire(m retire, out *engine.Out) {
 	}
 	o.version++
 	party := q.req.Customer.ID
-	state, quoteState := c.saveOrder(o, -1), c.saveQuote(q, -1)
+	state, quoteState := saveOrder(o, -1), c.saveQuote(q, -1)
 	var products []tmf.Product
 	for i := range o.po.Items {
 		if it := &o.po.Items[i]; it.ProductInstance != nil {
@@ -250,8 +252,14 @@ func (c *COM) retire(m retire, out *engine.Out) {
 	for _, k := range o.keys {
 		changes = append(changes, change{Key: k, Changed: c.changes[k]})
 	}
+	var tasks []taskState
+	for _, t := range o.tasks {
+		if t != nil {
+			tasks = append(tasks, saveTask(t))
+		}
+	}
 	body, err := c.shelvers.orders.Encode(&shelved{PO: o.po, Version: o.version, Order: &state, Quote: &quoteState,
-		Waves: o.appendWaves(nil), Products: products, Changes: changes})
+		Waves: o.appendWaves(nil), Products: products, Changes: changes, Tasks: tasks})
 	if err != nil {
 		out.Error(fmt.Errorf("COM: shelve %s: %w", o.po.ID, err))
 		return
@@ -292,6 +300,9 @@ func (c *COM) retire(m retire, out *engine.Out) {
 	}
 	for _, k := range o.keys {
 		delete(c.changes, k)
+	}
+	for _, t := range tasks {
+		delete(c.tasks, t.N)
 	}
 	c.keysLeave(o.placedBy...)
 	c.keysLeave(q.placedBy()...)
@@ -534,11 +545,12 @@ func (c *COM) takeBack(s *shelved) (*order, error) {
 	o := c.loadOrder(st, q)
 	o.ended = s.Waves
 	o.waveOf = make([]*wave, len(st.WaveOf))
+	for _, t := range s.Tasks {
+		c.tasks[t.N] = loadTask(t)
+	}
 	o.tasks = make([]*task, len(st.Tasks))
 	for k, n := range st.Tasks {
-		if n > 0 && n <= len(c.tasks) {
-			o.tasks[k] = c.tasks[n-1]
-		}
+		o.tasks[k] = c.tasks[n] // an order shelved by an earlier build: its tasks stayed in memory
 	}
 	for k := range s.Products {
 		c.Products.Put(s.Products[k].ID, &s.Products[k])

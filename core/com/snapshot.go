@@ -29,6 +29,7 @@ type comState struct {
 	Sois           []soiState
 	Modifies       []modificationState
 	Tasks          []taskState
+	TasksRaised    int
 	Qualifications []qualificationState
 	Pending        []pendingCall
 	Products       []tmf.Product
@@ -174,7 +175,16 @@ type qualificationState struct {
 type taskState struct {
 	ID, Name, State string
 	Since           time.Duration
+	// N is the task's number (task.n); 0 in a snapshot of an earlier
+	// build, which kept every task and named it by its place, from 1.
+	N int
 }
+
+// saveTask is t's state.
+func saveTask(t *task) taskState { return taskState{t.id, t.name, t.state, t.since, t.n} }
+
+// loadTask is the task of state s.
+func loadTask(s taskState) *task { return &task{s.N, s.ID, s.Name, s.State, s.Since} }
 
 type pendingCall struct {
 	Key  string
@@ -238,18 +248,19 @@ func (c *COM) AppendState(buf []byte) ([]byte, error) {
 		WaveHandles: c.waveHandles, SoiHandles: c.soiHandles,
 		ShelvedStates: sorted(c.shelvedStates, func(k string, v int) counter { return counter{k, v} }),
 		Operator:      c.ops.Save()}
-	orders, quotes, modifies, tasks := indexesOf(c.orders), indexesOf(c.quotes), indexesOf(c.modifies), indexesOf(c.tasks)
+	orders, quotes, modifies := indexesOf(c.orders), indexesOf(c.quotes), indexesOf(c.modifies)
 	st.Tasks = make([]taskState, 0, len(c.tasks))
-	for _, t := range c.tasks {
-		st.Tasks = append(st.Tasks, taskState{t.id, t.name, t.state, t.since})
+	for _, n := range slices.Sorted(maps.Keys(c.tasks)) {
+		st.Tasks = append(st.Tasks, saveTask(c.tasks[n]))
 	}
+	st.TasksRaised = c.tasksRaised
 	st.Quotes = make([]quoteState, 0, len(c.quotes))
 	for _, q := range c.quotes {
 		st.Quotes = append(st.Quotes, c.saveQuote(q, orders.of(q.order)))
 	}
 	st.Orders = make([]orderState, 0, len(c.orders))
 	for _, o := range c.orders {
-		st.Orders = append(st.Orders, saveOrder(o, quotes.of(o.quote), tasks.of))
+		st.Orders = append(st.Orders, saveOrder(o, quotes.of(o.quote)))
 	}
 	st.Waves = make([]waveState, 0, len(c.waves))
 	for _, h := range slices.Sorted(maps.Keys(c.waves)) {
@@ -305,13 +316,7 @@ func (c *COM) saveQuote(q *quote, order int) quoteState {
 }
 
 // saveOrder is an order's state, quote the index of its quote.
-func (c *COM) saveOrder(o *order, quote int) orderState {
-	return saveOrder(o, quote, func(t *task) int { return slices.Index(c.tasks, t) })
-}
-
-// saveOrder is an order's state, quote the index of its quote and
-// taskAt the index of each of its tasks in COM's (-1 for none).
-func saveOrder(o *order, quote int, taskAt func(*task) int) orderState {
+func saveOrder(o *order, quote int) orderState {
 	s := orderState{PO: o.po, Quote: quote, Sites: o.sites, Instances: o.instances,
 		SoiLeft: o.soiLeft, Waiting: o.waiting, Final: o.final, Attempts: o.attempts, ChangingSites: o.changing, Removed: o.removed,
 		Calls: o.calls, Retiring: o.retiring, Version: o.version, Ended: o.ended, Keys: o.keys, PlacedBy: o.placedBy, Jeopardies: o.jeopardies}
@@ -322,7 +327,11 @@ func saveOrder(o *order, quote int, taskAt func(*task) int) orderState {
 		s.WaveOf = append(s.WaveOf, handleOf(w))
 	}
 	for _, t := range o.tasks {
-		s.Tasks = append(s.Tasks, taskAt(t)+1)
+		n := 0
+		if t != nil {
+			n = t.n
+		}
+		s.Tasks = append(s.Tasks, n)
 	}
 	s.Changes, s.Deferred = saveChanges(o.changes), saveChanges(o.deferred)
 	return s
@@ -406,9 +415,13 @@ func (c *COM) restore(st *comState) error {
 		}
 		return nil
 	}
-	for _, t := range st.Tasks {
-		c.tasks = append(c.tasks, &task{t.ID, t.Name, t.State, t.Since})
+	for i, t := range st.Tasks {
+		if t.N == 0 {
+			t.N = i + 1 // an earlier build's: its place
+		}
+		c.tasks[t.N] = loadTask(t)
 	}
+	c.tasksRaised = max(st.TasksRaised, len(st.Tasks))
 	c.orders = make([]*order, len(st.Orders))
 	for i := range c.orders {
 		c.orders[i] = &order{}
@@ -485,12 +498,10 @@ func (c *COM) restore(st *comState) error {
 		}
 		o.tasks = make([]*task, len(s.Tasks))
 		for k, n := range s.Tasks {
-			if err := at("task", n-1, len(c.tasks)); err != nil {
-				return fmt.Errorf("order %s: %w", s.PO.ID, err)
+			if n > 0 && c.tasks[n] == nil {
+				return fmt.Errorf("order %s: snapshot names task %d, which it has not", s.PO.ID, n)
 			}
-			if n > 0 {
-				o.tasks[k] = c.tasks[n-1]
-			}
+			o.tasks[k] = c.tasks[n]
 		}
 		c.orderBy[o.po.ID] = o
 	}

@@ -88,14 +88,23 @@ func (c *COM) answer(k then, res *port.Result, out *engine.Out) {
 		o := c.orderBy[k.ID]
 		c.revalidated(o, k.Item, k.After, res, out)
 	case planned:
-		o := c.orderBy[k.ID]
-		c.planned(o, k.Item, c.tasks[k.Task-1], out)
+		o, t := c.orderBy[k.ID], c.tasks[k.Task]
+		if o == nil || t == nil {
+			out.Error(fmt.Errorf("COM: planning's answer %s for task %d of %s, which COM has not", res.Key, k.Task, k.ID))
+			return
+		}
+		c.planned(o, k.Item, t, out)
 	case measured:
 		c.measured(c.waves[k.Wave], k.Item, res, out)
 	case qualified:
 		c.qualified(c.qualificationBy[k.ID], k.Item, res, out)
 	case confirmed:
-		c.built(c.orderBy[k.ID], k.Item, c.tasks[k.Task-1], res, out)
+		o, t := c.orderBy[k.ID], c.tasks[k.Task]
+		if o == nil || t == nil {
+			out.Error(fmt.Errorf("COM: planning's answer %s for task %d of %s, which COM has not", res.Key, k.Task, k.ID))
+			return
+		}
+		c.built(o, k.Item, t, res, out)
 	default:
 		out.Error(fmt.Errorf("COM: answer %s with unknown step %d", res.Key, k.Do))
 	}

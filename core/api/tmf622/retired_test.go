@@ -122,7 +122,7 @@ func TestRetiredProductOrders(t *testing.T) {
 	var q3 tmf648.Quote
 	require.Equal(t, http.StatusCreated, gone.Do(t, "POST", quotesPath, quoteBody, &q3).Code)
 	gone.Idle(t)
-	orders, quotes = inMemory()
+	_, quotes = inMemory()
 	require.Zero(t, quotes, "the accepted quote left memory, waiting for its order")
 	var shelvedQ3 tmf648.Quote
 	require.Equal(t, http.StatusOK, gone.Do(t, "GET", quotesPath+"/"+q3.ID, nil, &shelvedQ3).Code)
