@@ -282,6 +282,9 @@ func (c *COM) retire(m retire, out *engine.Out) {
 	if !c.shelveAlone(&c.shelvers.quotes, QuoteShelfKind, q.id, party, q.view(), out, q.placedBy()...) {
 		return
 	}
+	if q.state == lc.Accepted && !c.shelveAlone(&c.shelvers.awaiting, AwaitingShelfKind, q.id, party, &awaiting{Quote: &quoteState}, out) {
+		return // a later order takes it back as it is now (takeBackQuote)
+	}
 	c.modifies = slices.DeleteFunc(c.modifies, func(m *modification) bool {
 		if m.base != o {
 			return false
@@ -321,8 +324,8 @@ func (c *COM) retire(m retire, out *engine.Out) {
 // the shelf and is rejected as it would have been (submitOrder). A quote
 // accepted and waiting for its order leaves the same way, and with it
 // what COM needs to take it back (awaiting, of AwaitingShelfKind): the
-// first order placed for it later takes it back from the shelf and goes
-// on as if it had stayed (takeBackQuote). So quotes that are never
+// order placed for it later takes it back from the shelf and goes on as
+// if it had stayed (takeBackQuote). So quotes that are never
 // ordered, most of them in a live service, do not stay in memory.
 
 // retireQuote is COM's own timer: a quote rejected without an order, or
@@ -330,7 +333,7 @@ func (c *COM) retire(m retire, out *engine.Out) {
 type retireQuote struct{ ID string }
 
 // awaiting is a doc of AwaitingShelfKind: the state of a quote that left
-// memory accepted, waiting for its order; nil once an order took it back.
+// memory accepted, waiting for its order.
 type awaiting struct{ Quote *quoteState }
 
 // retireQuote shelves the quote m names and lets it go, unless an order
@@ -360,9 +363,14 @@ func (c *COM) retireQuote(m retireQuote, out *engine.Out) {
 }
 
 // takeBackQuote takes back from the shelf the accepted quote id that left
-// memory waiting for its order, for the order now placed for it: nil when
-// the shelf has none (no such quote, one that did not leave so, or one an
-// earlier order took back already). What it took back it marks taken.
+// memory waiting for its order, for an order now placed for it: nil when
+// the shelf has none (no such quote, or one that did not leave so). A
+// quote taken back and gone again with its order comes back for a later
+// order too (its order shelved it as it left), as an accepted quote in
+// memory takes more than one. Nothing
+// marks it taken on the shelf: the shelf is written before the journal
+// commits, and a crash between the two would leave the mark without the
+// order, whose retry would then find no quote.
 func (c *COM) takeBackQuote(id string, out *engine.Out) *quote {
 	if c.cfg.Retention <= 0 {
 		return nil
@@ -378,9 +386,6 @@ func (c *COM) takeBackQuote(id string, out *engine.Out) *quote {
 	q, err := c.loadQuote(a.Quote)
 	if err != nil {
 		out.Error(fmt.Errorf("COM: take back quote %s: %w", id, err))
-		return nil
-	}
-	if !c.shelveAlone(&c.shelvers.awaiting, AwaitingShelfKind, id, q.req.Customer.ID, &awaiting{}, out) {
 		return nil
 	}
 	c.quotes = append(c.quotes, q)
