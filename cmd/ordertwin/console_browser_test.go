@@ -203,6 +203,7 @@ func followNational(b *testing.B) {
 	assert.Less(b, f.FlushLongest, maxFrameUpdate, "a frame's update stuttered: %v", f.Slowest)
 	assert.Less(b, f.Longest, maxTask, "the page froze")
 	assert.Zero(b, st["duplicates"])
+	assert.True(b, eval[bool](b, ctx, `document.querySelector("#error").hidden`), eval[string](b, ctx, `document.querySelector("#error").textContent`))
 	seqs := eval[[]int64](b, ctx, `ordertwin.seqs().slice(0, 100000)`)
 	for i, seq := range seqs {
 		if !assert.Equal(b, int64(i+1), seq, "record %d", i+1) {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -170,9 +171,12 @@ func (s *Server) newNode() *tmf630.Node {
 // ready answers 200 once the engine takes queries (it is serving and not
 // stuck in a step) and its store can write (engine.StoreFault: its last
 // commit, or the write probe it starts with, which a query answered
-// follows). Else a 503 says why.
+// follows). Else a 503 says why, within the engine's admission time: a
+// probe is not kept waiting for a slow commit.
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
-	err := s.Node().Read(r.Context(), func() {})
+	ctx, cancel := context.WithTimeout(r.Context(), s.Engine.Limits().Admission)
+	defer cancel()
+	err := s.Node().Read(ctx, func() {})
 	if f := s.Engine.StoreFault(); f != nil {
 		err = f // what the engine's write probe or last commit says
 	}

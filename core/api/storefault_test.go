@@ -168,7 +168,7 @@ func TestOverloadAnswersAtOnce(t *testing.T) {
 
 		w = httptest.NewRecorder()
 		s.Handler().ServeHTTP(w, httptest.NewRequest("GET", "/readyz", nil))
-		apitest.TMFError(t, w, http.StatusServiceUnavailable, "not ready: the engine does not answer in time")
+		apitest.TMFError(t, w, http.StatusServiceUnavailable, "not ready: the engine is overloaded: it did not run the query within 1s")
 		assert.Equal(t, "1", w.Header().Get("Retry-After"))
 		close(b.release)
 		cancel()

@@ -42,6 +42,21 @@ func TestQueryWaitsForTheCommitNotTheEngine(t *testing.T) {
 		require.NoError(t, <-queried)
 		assert.Equal(t, 1, seen, "the query saw the state at its turn: PO-1 handled, PO-2 not yet")
 
+		// A commit slower than the admission time is no refusal: the query
+		// ran, and waits for it as long as its caller does.
+		d.gate = make(chan struct{})
+		go e.Command(ctx, COM, "PO-2b")
+		synctest.Wait()
+		go func() { queried <- e.Query(ctx, func() { seen = len(log) }) }()
+		time.Sleep(3 * e.Limits().Admission)
+		synctest.Wait()
+		assert.Empty(t, queried, "still waiting for the commit")
+		close(d.gate)
+		synctest.Wait()
+		require.Len(t, queried, 1)
+		require.NoError(t, <-queried)
+		assert.Equal(t, 3, seen)
+
 		// A caller that stops waiting first is told that what the query saw
 		// is not committed.
 		d.gate = make(chan struct{})
@@ -52,7 +67,7 @@ func TestQueryWaitsForTheCommitNotTheEngine(t *testing.T) {
 		err := e.Query(short, func() { seen = len(log) })
 		assert.ErrorIs(t, err, context.DeadlineExceeded)
 		assert.ErrorContains(t, err, "not committed yet")
-		assert.Equal(t, 3, seen, "it ran")
+		assert.Equal(t, 4, seen, "it ran")
 		close(d.gate)
 		require.ErrorIs(t, stop(), context.Canceled)
 	})

@@ -106,12 +106,17 @@ func TestQuery(t *testing.T) {
 		cancel()
 		require.ErrorIs(t, <-done, context.Canceled)
 
-		// With no engine serving, a query waits for its context; given up,
-		// it never runs, not even once the engine serves again: its
-		// caller may read what the query would have written.
-		qctx, qcancel := context.WithTimeout(context.Background(), time.Second)
-		defer qcancel()
+		// With no engine serving, a query waits for its admission time
+		// (or its context, if sooner); given up, it never runs, not even
+		// once the engine serves again: its caller may read what the query
+		// would have written.
 		ran := false
+		start := time.Now()
+		err := e.Query(context.Background(), func() { ran = true })
+		assert.ErrorIs(t, err, ErrOverloaded)
+		assert.Equal(t, time.Second, time.Since(start), "the default admission time")
+		qctx, qcancel := context.WithTimeout(context.Background(), time.Millisecond)
+		defer qcancel()
 		assert.ErrorIs(t, e.Query(qctx, func() { ran = true }), context.DeadlineExceeded)
 		ctx, cancel = context.WithCancel(context.Background())
 		go func() { done <- e.Serve(ctx) }()

@@ -161,8 +161,16 @@ function orderOf(entity) {
 
 // --- the APIs ---------------------------------------------------------------
 
+// get reads path as JSON. A 503 (the server busy, or waiting on its
+// store) is tried again after the Retry-After it gives, a few times.
 async function get(path) {
-  const res = await fetch(path, { headers: { Authorization: "Bearer " + token() } });
+  let res;
+  for (let attempt = 1; ; attempt++) {
+    res = await fetch(path, { headers: { Authorization: "Bearer " + token() } });
+    if (res.status !== 503 || attempt === getAttempts) break;
+    const after = Number(res.headers.get("Retry-After")) || 1;
+    await new Promise((done) => setTimeout(done, after * 1000));
+  }
   if (res.status === 401) { signOut("the token was refused: sign in again"); throw new Error("401"); }
   if (!res.ok) {
     let msg = res.status + " " + res.statusText;
@@ -171,6 +179,9 @@ async function get(path) {
   }
   return res.json();
 }
+
+// getAttempts is how many times get asks before it shows a 503.
+const getAttempts = 5;
 
 // all reads a whole collection, a page at a time.
 async function all(path) {
@@ -195,13 +206,22 @@ async function loadOrders(ids) {
   // Only what the page shows of each item: its id, state and site.
   const fields = "?fields=id,state,description,productOrderItem.id,productOrderItem.state,productOrderItem.product.place";
   try {
-    let orders = [];
+    let orders = [], failed;
     if (!ids) {
       orders = await all(api.productOrder + fields);
     } else {
       for (const id of ids) newOrders.delete(id);
       for (let i = 0; i < ids.length; i += 50) {
-        orders.push(...await get(api.productOrder + fields + "&id=" + ids.slice(i, i + 50).map(encodeURIComponent).join(",")));
+        const batch = ids.slice(i, i + 50);
+        try {
+          orders.push(...await get(api.productOrder + fields + "&id=" + batch.map(encodeURIComponent).join(",")));
+        } catch (e) {
+          // The rest is asked again at the next frame: no order is left out.
+          for (const id of ids.slice(i)) newOrders.add(id);
+          schedule();
+          failed = e;
+          break;
+        }
       }
     }
     const b = performance.now();
@@ -217,6 +237,7 @@ async function loadOrders(ids) {
     renderOrders();
     timed("loadOrders", b);
     if (!state.selected && orders.length) select(orders[0].id);
+    if (failed) throw failed;
   } catch (e) { showError(e); }
 }
 

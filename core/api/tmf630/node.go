@@ -21,9 +21,10 @@ import (
 // this process runs (a nil one serves no API).
 type Node struct {
 	Engine *engine.Engine
-	// Timeout bounds a read of the engine's state or a command; 0 means
-	// the engine's admission time for a read (engine.Limits: a read not
-	// started by then is a 503) and 10 seconds for a command.
+	// Timeout bounds a read of the engine's state or a command, until what
+	// it saw or did is committed; 0 means 10 seconds. Either is a 503 at
+	// once when the engine has not taken it within its admission time
+	// (engine.Limits).
 	Timeout time.Duration
 	// Epoch is the calendar time of T+0: dates on the wire are Epoch plus
 	// the engine's virtual time, in UTC.
@@ -45,13 +46,17 @@ type Node struct {
 	wires map[string]func(store.Doc) (any, error)
 }
 
+// timeout is Timeout, or its default.
+func (n *Node) timeout() time.Duration {
+	if n.Timeout > 0 {
+		return n.Timeout
+	}
+	return 10 * time.Second
+}
+
 // Read runs fn on the engine's goroutine, within the timeout.
 func (n *Node) Read(ctx context.Context, fn func()) error {
-	d := n.Timeout
-	if d <= 0 {
-		d = n.Engine.Limits().Admission
-	}
-	ctx, cancel := context.WithTimeout(ctx, d)
+	ctx, cancel := context.WithTimeout(ctx, n.timeout())
 	defer cancel()
 	return n.Engine.Query(ctx, fn)
 }
@@ -87,11 +92,7 @@ func (n *Node) Command(ctx context.Context, to engine.Address, msg any) (any, *E
 // the engine's goroutine (engine.Around): a failed check is the TMF Error
 // it returned, or a 400 with its error, and the command changed nothing.
 func (n *Node) CommandWith(ctx context.Context, to engine.Address, msg any, around engine.Around) (any, *Error) {
-	d := n.Timeout
-	if d <= 0 {
-		d = 10 * time.Second
-	}
-	ctx, cancel := context.WithTimeout(ctx, d)
+	ctx, cancel := context.WithTimeout(ctx, n.timeout())
 	defer cancel()
 	v, err := n.Engine.CommandWith(ctx, to, msg, around)
 	if ce := (*engine.CheckError)(nil); errors.As(err, &ce) {
