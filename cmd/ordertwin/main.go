@@ -18,11 +18,13 @@ import (
 const usage = `ordertwin — COM, SOM and ROM on TM Forum Open APIs, against a network twin.
 
 Usage:
-  ordertwin run FILE [--format text|json] [--clock virtual|wall] [--scale N] [--seed N] [--db FILE]
+  ordertwin run FILE [--format text|json] [--clock virtual|wall] [--scale N] [--seed N] [--db FILE] [--retention D]
       Run a scenario file and print its timeline, entity map and expectations
       (text), or the JSON report. Exits 1 when an expectation fails, 2 on bad input.
       On the wall clock, each timeline row is also shown on stderr as it happens.
       --db journals every record into a new SQLite file (the durable store).
+      --retention: finished orders leave memory for the store's shelf that long
+      after they ended, as serve's (default PT0S: every one stays).
   ordertwin whatif FILE [--runs N] [--cv X] [--seed N] [--workers N] [--format text|json]
       Monte Carlo: run a scenario N times (run i with seed+i) with log-normal
       durations (coefficient of variation X) and its probabilistic faults, on all

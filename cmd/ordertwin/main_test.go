@@ -169,6 +169,28 @@ func TestRunDurable(t *testing.T) {
 	assert.Equal(t, n, st.Len())
 }
 
+// --retention sends finished orders to the store's shelf as serve does:
+// the report is the same as a run that kept them, and the shelf holds
+// them. A retention that is no duration is refused.
+func TestRunRetention(t *testing.T) {
+	kept, err := cli("run", example, "--db", filepath.Join(t.TempDir(), "kept.db"))
+	require.NoError(t, err)
+	file := filepath.Join(t.TempDir(), "left.db")
+	left, err := cli("run", example, "--db", file, "--retention", "P1D")
+	require.NoError(t, err)
+	assert.Equal(t, kept, left)
+	st, err := sqlite.Open(file, sqlite.Options{})
+	require.NoError(t, err)
+	defer st.Close()
+	_, ok, err := st.Shelved("productOrder", "PO-2024-01203")
+	require.NoError(t, err)
+	assert.True(t, ok, "the order left memory for the shelf")
+
+	_, err = cli("run", example, "--retention", "a week")
+	assert.Equal(t, 2, status(err))
+	assert.ErrorContains(t, err, `--retention "a week"`)
+}
+
 // serve starts, answers /healthz, and on interrupt (its context ends)
 // stops and closes its store; bad arguments are refused.
 func TestServe(t *testing.T) {

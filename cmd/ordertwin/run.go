@@ -14,6 +14,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/lifecycle"
 	"github.com/ordertwin/ordertwin/core/store"
+	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/ordertwin/ordertwin/scenarios"
 )
 
@@ -28,6 +29,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	dry := fs.Bool("dry-run", false, "with --adapters: run on the twin, and print per site and resource order item exactly what each real adapter of the file would send (docs/adapters.md, \"Dry run of a scenario\")")
 	site := fs.String("site", "", "with --dry-run: only this site's calls (a site code, such as MELB)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (pprof) of the run to FILE")
+	retention := fs.String("retention", "PT0S", "how long (virtual time, ISO 8601) a finished product, service or resource order stays in memory before it leaves for the store's shelf, as serve's --retention (such as P7D); PT0S keeps every one")
 	sc, err := scenarioArg(fs, args)
 	if err != nil {
 		return err
@@ -39,11 +41,15 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		defer stop()
 	}
+	keep, err := tmf.ParseOffset(*retention)
+	if err != nil || keep < 0 {
+		return fmt.Errorf("run: --retention %q: want a duration such as P7D or PT12H", *retention)
+	}
 	if *site != "" && !*dry {
 		return fmt.Errorf("run: --site is for --dry-run")
 	}
 	if *dry {
-		for _, f := range []string{"format", "clock", "scale", "db"} {
+		for _, f := range []string{"format", "clock", "scale", "db", "retention"} {
 			if flagSet(fs, f) {
 				return fmt.Errorf("run: --dry-run runs on the virtual clock in memory and prints what would be sent: not with --%s", f)
 			}
@@ -59,7 +65,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if *seed >= 0 {
 		sc.Spec.Seed = uint64(*seed)
 	}
-	opt := scenarios.Options{}
+	opt := scenarios.Options{Retention: keep}
 	// Outside adapters log from their own goroutines, the wall clock's
 	// progress from the committer's: one writer at a time.
 	stderr = &lockedWriter{w: stderr}
