@@ -42,12 +42,12 @@ func TestQueryWaitsForTheCommitNotTheEngine(t *testing.T) {
 		require.NoError(t, <-queried)
 		assert.Equal(t, 1, seen, "the query saw the state at its turn: PO-1 handled, PO-2 not yet")
 
-		// A commit slower than the admission time is no refusal: the query
-		// ran, and waits for it as long as its caller does.
+		// A commit slower than the admission time is no refusal: the
+		// admitted query ran, and waits for it as long as its caller does.
 		d.gate = make(chan struct{})
 		go e.Command(ctx, COM, "PO-2b")
 		synctest.Wait()
-		go func() { queried <- e.Query(ctx, func() { seen = len(log) }) }()
+		go func() { queried <- e.QueryAdmitted(ctx, func() { seen = len(log) }) }()
 		time.Sleep(3 * e.Limits().Admission)
 		synctest.Wait()
 		assert.Empty(t, queried, "still waiting for the commit")

@@ -36,7 +36,7 @@ type Limits struct {
 	Commands int
 	// Admission is how long a command may wait for the engine to take
 	// it; 0 means a second. A command still waiting then is withdrawn: it
-	// is never handled; so is a Query not run by then.
+	// is never handled; so is a QueryAdmitted not run by then.
 	Admission time.Duration
 	// SlowCommit: while a commit has been running for longer, commands
 	// are refused; 0 means 2 seconds.

@@ -62,15 +62,27 @@ const (
 // A query shows only what is committed: fn runs at once, but Query
 // returns nil only once every record handled before it is durable, like a
 // command's answer (the engine does not wait for that commit: it holds the
-// query and goes on). A query the engine has not run within its admission
-// time (Limits) is dropped, fn never runs, and Query returns
-// ErrOverloaded; one it ran waits for that commit until ctx ends, as a
-// command does: a commit slower than admission is not a refusal. If ctx
-// ends first, or the store fails meanwhile, Query returns the error: fn
-// has run, but what it saw may still be taken back. While the engine
-// waits for a commit the store cannot make, Query fails at once with the
-// StoreFault.
-func (e *Engine) Query(ctx context.Context, fn func()) error {
+// query and goes on). If ctx ends first, or the store fails meanwhile,
+// Query returns the error: fn has run, but what it saw may still be taken
+// back. While the engine waits for a commit the store cannot make, Query
+// fails at once with the StoreFault.
+func (e *Engine) Query(ctx context.Context, fn func()) error { return e.query(ctx, nil, fn) }
+
+// QueryAdmitted is Query for a caller who is answered at once rather than
+// kept waiting for a busy engine (an API's read): a query the engine has
+// not run within its admission time (Limits) is dropped, fn never runs,
+// and it returns ErrOverloaded. One it ran waits for its commit until ctx
+// ends, as a command does: a commit slower than the admission time is no
+// refusal.
+func (e *Engine) QueryAdmitted(ctx context.Context, fn func()) error {
+	admission := time.NewTimer(e.limits.Admission)
+	defer admission.Stop()
+	return e.query(ctx, admission.C, fn)
+}
+
+// query is Query, dropped at admission if it has not run by then (nil:
+// never).
+func (e *Engine) query(ctx context.Context, admission <-chan time.Time, fn func()) error {
 	if e.health.waitsOnStore() {
 		if f := e.StoreFault(); f != nil {
 			return f
@@ -88,13 +100,11 @@ func (e *Engine) Query(ctx context.Context, fn func()) error {
 	// waits answers it with that fault at once, not at the deadline.
 	stall := time.NewTicker(stallCheck)
 	defer stall.Stop()
-	admission := time.NewTimer(e.limits.Admission)
-	defer admission.Stop()
 	for {
 		select {
 		case <-q.durable:
 			return nil
-		case <-admission.C:
+		case <-admission:
 			if q.state.CompareAndSwap(queryWaiting, queryDropped) {
 				return fmt.Errorf("%w: it did not run the query within %s", ErrOverloaded, e.limits.Admission)
 			}

@@ -106,18 +106,19 @@ func TestQuery(t *testing.T) {
 		cancel()
 		require.ErrorIs(t, <-done, context.Canceled)
 
-		// With no engine serving, a query waits for its admission time
-		// (or its context, if sooner); given up, it never runs, not even
-		// once the engine serves again: its caller may read what the query
-		// would have written.
+		// With no engine serving, a query waits for its context, an
+		// admitted one for the admission time at most; given up, it never
+		// runs, not even once the engine serves again: its caller may read
+		// what the query would have written.
 		ran := false
-		start := time.Now()
-		err := e.Query(context.Background(), func() { ran = true })
-		assert.ErrorIs(t, err, ErrOverloaded)
-		assert.Equal(t, time.Second, time.Since(start), "the default admission time")
-		qctx, qcancel := context.WithTimeout(context.Background(), time.Millisecond)
+		qctx, qcancel := context.WithTimeout(context.Background(), time.Minute)
 		defer qcancel()
+		start := time.Now()
 		assert.ErrorIs(t, e.Query(qctx, func() { ran = true }), context.DeadlineExceeded)
+		assert.Equal(t, time.Minute, time.Since(start), "as long as its context")
+		start = time.Now()
+		assert.ErrorIs(t, e.QueryAdmitted(context.Background(), func() { ran = true }), ErrOverloaded)
+		assert.Equal(t, time.Second, time.Since(start), "the default admission time")
 		ctx, cancel = context.WithCancel(context.Background())
 		go func() { done <- e.Serve(ctx) }()
 		require.NoError(t, e.Query(ctx, func() {}))

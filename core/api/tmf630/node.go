@@ -58,7 +58,7 @@ func (n *Node) timeout() time.Duration {
 func (n *Node) Read(ctx context.Context, fn func()) error {
 	ctx, cancel := context.WithTimeout(ctx, n.timeout())
 	defer cancel()
-	return n.Engine.Query(ctx, fn)
+	return n.Engine.QueryAdmitted(ctx, fn)
 }
 
 // Date is a virtual time on the wire: n.Epoch plus d, in UTC, RFC 3339.
