@@ -367,10 +367,10 @@ func (c *COM) retireQuote(m retireQuote, out *engine.Out) {
 // the shelf has none (no such quote, or one that did not leave so). A
 // quote taken back and gone again with its order comes back for a later
 // order too (its order shelved it as it left), as an accepted quote in
-// memory takes more than one. Nothing
-// marks it taken on the shelf: the shelf is written before the journal
-// commits, and a crash between the two would leave the mark without the
-// order, whose retry would then find no quote.
+// memory takes more than one. Nothing marks it taken on the shelf: the
+// shelf is written before the journal commits, and a crash between the
+// two would leave the mark without the order, whose retry would then find
+// no quote.
 func (c *COM) takeBackQuote(id string, out *engine.Out) *quote {
 	if c.cfg.Retention <= 0 {
 		return nil

@@ -171,11 +171,11 @@ async function get(path) {
     const after = Number(res.headers.get("Retry-After")) || 1;
     await new Promise((done) => setTimeout(done, after * 1000));
   }
-  if (res.status === 401) { signOut("the token was refused: sign in again"); throw new Error("401"); }
+  if (res.status === 401) { signOut("the token was refused: sign in again"); throw Object.assign(new Error("401"), { status: 401 }); }
   if (!res.ok) {
     let msg = res.status + " " + res.statusText;
     try { const e = await res.json(); msg = e.message || e.reason || msg; } catch { /* not JSON */ }
-    throw new Error(path + ": " + msg);
+    throw Object.assign(new Error(path + ": " + msg), { status: res.status });
   }
   return res.json();
 }
@@ -216,9 +216,13 @@ async function loadOrders(ids) {
         try {
           orders.push(...await get(api.productOrder + fields + "&id=" + batch.map(encodeURIComponent).join(",")));
         } catch (e) {
-          // The rest is asked again at the next frame: no order is left out.
-          for (const id of ids.slice(i)) newOrders.add(id);
-          schedule();
+          // A server still busy, or out of reach (no status): the rest is
+          // asked again at the next frame, so no order is left out. Any
+          // other answer would be the same again: it is shown.
+          if (e.status === undefined || e.status === 503) {
+            for (const id of ids.slice(i)) newOrders.add(id);
+            schedule();
+          }
           failed = e;
           break;
         }
