@@ -730,3 +730,71 @@ func ops(heard []tztp.Heard) []string {
 	}
 	return out
 }
+
+// A server killed as the router reports its saved configuration leaves
+// the router configured but unheard: it calls home again, and a server
+// that has not yet re-sent the call tells it to back off. The router is
+// not done then (no server heard its report): it calls again after the
+// backoff, and the re-sent call finds it configured.
+func TestRouterUnheardAfterSavingCallsAgain(t *testing.T) {
+	var current atomic.Pointer[ZTP]
+	var killed atomic.Bool
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if killed.Load() {
+			panic(http.ErrAbortHandler) // the process is gone: no answer
+		}
+		if r.URL.Path == pnp.WorkResponsePath {
+			body, _ := io.ReadAll(r.Body)
+			if bytes.Contains(body, []byte(pnp.CLIConfig)) {
+				killed.Store(true)
+				panic(http.ErrAbortHandler)
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
+		current.Load().ServeHTTP(w, r)
+	}))
+	ap := netip.MustParseAddrPort(srv.Listener.Addr().String())
+	cfg := Config{Advertise: pnp.Discovery{Host: ap.Addr().String(), Port: int(ap.Port())}, Timeout: time.Minute,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	before, err := New(cfg)
+	require.NoError(t, err)
+	current.Store(before)
+	srv.Start()
+	defer srv.Close()
+	clock := &stepClock{waits: make(chan chan time.Time, 16)}
+	fleet, err := tztp.NewFleet(network(t).CPE, tztp.Config{Option43: before.Option43(), Clock: clock})
+	require.NoError(t, err)
+	r, _ := reserved(t, network(t))
+	ctx := context.Background()
+
+	got := make(collect, 8)
+	before.Call(0, pilot(r), got)
+	require.Error(t, fleet.CallHome(ctx, pilotSerial), "the server died as the router reported")
+	dev := fleet.Device(pilotSerial)
+	require.True(t, dev.Show().Saved)
+
+	// The new server is up before it has sent the call again.
+	after, err := New(cfg)
+	require.NoError(t, err)
+	current.Store(after)
+	killed.Store(false)
+	agent := make(chan error, 1)
+	go func() { agent <- fleet.CallHome(ctx, pilotSerial) }()
+	var backoff chan time.Time
+	select {
+	case backoff = <-clock.waits:
+	case err := <-agent:
+		t.Fatalf("told to back off, the router stopped calling, unheard: %v", err)
+	}
+	assert.Equal(t, "backoff", dev.Heard()[len(dev.Heard())-1].Op)
+
+	again := make(collect, 8)
+	after.Call(0, pilot(r), again)
+	backoff <- time.Time{}
+	within(t, again) // delivered
+	res := within(t, again)
+	require.Nil(t, res.Err)
+	assert.Equal(t, "installed", res.Milestone)
+	require.NoError(t, <-agent)
+	assert.Equal(t, 1, dev.Show().Applies, "configured once")
+}

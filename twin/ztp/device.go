@@ -71,6 +71,11 @@ type State struct {
 	Running string
 	// Saved is true once the configuration is saved (configPersist).
 	Saved bool
+	// Heard is true once a server has answered the router's report of
+	// its saved configuration (the apply's, or a check's after it). Until
+	// then its agent is not done: told to back off, it calls again, as a
+	// server that died before the report reached it still waits for it.
+	Heard bool
 	// Applies counts the configurations applied; CalledHome the times the
 	// router called home.
 	Applies, CalledHome int
@@ -226,7 +231,7 @@ func (d *Device) apply(text string, persist bool) ([]string, *lineError) {
 			s.Interfaces[iface] = in
 		}
 	}
-	s.Running, s.Saved = upToEnd(text), persist
+	s.Running, s.Saved, s.Heard = upToEnd(text), persist, false
 	d.state = s
 	return applied, nil
 }

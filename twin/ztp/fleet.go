@@ -180,11 +180,11 @@ func (f *Fleet) callHome(ctx context.Context, d *Device) error {
 				}
 				resp.Results = append(resp.Results, e)
 			}
-			if _, err := f.exchange(ctx, d, pnp.WorkResponsePath, &pnp.Message{UDI: udi, Response: resp}); err != nil {
+			if err := f.report(ctx, d, resp); err != nil {
 				return err
 			}
 			if refused == nil && persist {
-				return nil // configured and saved: the agent's work is done
+				return nil // configured and saved, and heard: the agent's work is done
 			}
 		case r != nil && r.Service() == pnp.CLIExec && r.ExecCLI != nil:
 			resp := &pnp.Response{Xmlns: pnp.CLIExec, Correlator: r.Correlator, Success: 1}
@@ -193,12 +193,12 @@ func (f *Fleet) callHome(ctx context.Context, d *Device) error {
 			} else {
 				resp.Output = out
 			}
-			if _, err := f.exchange(ctx, d, pnp.WorkResponsePath, &pnp.Message{UDI: udi, Response: resp}); err != nil {
+			if err := f.report(ctx, d, resp); err != nil {
 				return err
 			}
 		case r != nil && r.Service() == pnp.Backoff && r.Backoff != nil:
-			if d.Show().Saved {
-				return nil // configured, and the server has no more work
+			if d.Show().Heard {
+				return nil // configured, saved, heard, and the server has no more work
 			}
 			wait := time.Duration(r.Backoff.Minutes)*time.Minute + time.Duration(r.Backoff.Seconds)*time.Second
 			select {
@@ -214,6 +214,18 @@ func (f *Fleet) callHome(ctx context.Context, d *Device) error {
 			}
 		}
 	}
+}
+
+// report sends the server the router's response to its work; once the
+// server has answered it, a saved configuration has been heard.
+func (f *Fleet) report(ctx context.Context, d *Device, resp *pnp.Response) error {
+	if _, err := f.exchange(ctx, d, pnp.WorkResponsePath, &pnp.Message{UDI: d.UDI.String(), Response: resp}); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	d.state.Heard = d.state.Saved
+	d.mu.Unlock()
+	return nil
 }
 
 // exchange sends m to path and returns the server's answer, recorded as
