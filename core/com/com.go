@@ -118,7 +118,7 @@ func New(cfg Config) *COM {
 	return &COM{cfg: cfg, machines: lc.Shared(), quoteBy: map[string]*quote{}, orderBy: map[string]*order{},
 		pending: map[string]then{}, waves: map[int]*wave{}, sois: map[int]*soiRef{}, shelvedStates: map[string]int{}, shelvers: &shelvers{}, tasks: map[int]*task{},
 		Products: inventory.New[tmf.Product](), next: map[string]int{}, byKey: map[string]string{}, changes: map[string]Changed{},
-		qualificationBy: map[string]*qualification{}, ops: operator.NewLog("OA-COM-"), ahead: new(approval.Ahead)}
+		qualificationBy: map[string]*qualification{}, ops: operator.NewLog(operator.COMPrefix, engine.COM, cfg.Retention), ahead: new(approval.Ahead)}
 }
 
 // id returns the next id with prefix: QT-001, POI-001, SOI-001.
@@ -198,6 +198,8 @@ func (c *COM) Handle(now time.Duration, msg any, out *engine.Out) {
 		c.qualify(m, out)
 	case operator.Action:
 		out.Reply(c.act(m, out))
+	case operator.Retire:
+		c.ops.Retire(m, out)
 	default:
 		out.Error(fmt.Errorf("COM: unexpected input %T", msg))
 	}

@@ -130,7 +130,7 @@ func (c *COM) releaseItem(w *wave) (operator.Item, bool) {
 // taken (operator.Done), or an error wrapping operator.ErrUnknownItem or
 // operator.ErrNotAllowed, when it changed nothing.
 func (c *COM) act(a operator.Action, out *engine.Out) any {
-	if d, ok := c.ops.Replayed(a); ok {
+	if d, ok := c.ops.Replayed(a, out); ok {
 		return d
 	}
 	var item *operator.Item
@@ -193,7 +193,7 @@ func (c *COM) confirmCapacity(a operator.Action, item *operator.Item, out *engin
 	i := slices.IndexFunc(o.tasks, func(t *task) bool { return t != nil && t.id == item.ID })
 	n := o.tasks[i].n
 	it := &o.po.Items[i]
-	c.call(out, port.Request{Key: c.strs.Join(item.ID, "/expand/", fmt.Sprint(len(c.ops.Done)+1)), System: port.Planning, Op: port.Expand,
+	c.call(out, port.Request{Key: c.strs.Join(item.ID, "/expand/", fmt.Sprint(c.ops.Taken+1)), System: port.Planning, Op: port.Expand,
 		Item: item.ID, Customer: o.quote.req.Customer.ID, Site: it.Place.ID, Place: it.Place, Characteristics: a.Characteristics},
 		then{Do: confirmed, ID: o.po.ID, Item: i, Task: n})
 	return fmt.Sprintf("capacity for %s confirmed by %s: %s is revalidated", item.Site, a.By, item.ID)

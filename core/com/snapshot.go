@@ -594,5 +594,5 @@ func (c *COM) earlierJeopardies(all []tmf.Jeopardy) {
 // timers included, so that a snapshot can keep those waiting.
 func (c *COM) Messages() []any {
 	return []any{QuoteRequest{}, OrderRequest{}, &port.Result{}, &tmf.OrderEvent{}, deadline{}, heldDue{}, decisionDue{}, Remediate{},
-		Cancel{}, Change{}, AddSite{}, Remove{}, Describe{}, Review{}, Qualify{}, retire{}, retireQualification{}, retireQuote{}, operator.Action{}}
+		Cancel{}, Change{}, AddSite{}, Remove{}, Describe{}, Review{}, Qualify{}, retire{}, retireQualification{}, retireQuote{}, operator.Action{}, operator.Retire{}}
 }

@@ -134,24 +134,57 @@ type Remark struct {
 	Text string
 }
 
-// Log keeps a component's actions: the ones taken in order, the first
-// outcome of each idempotency key, the assignee and notes of each item.
-// Its fields are exported for the component's snapshot.
-type Log struct {
-	Prefix   string // of the actions' ids: OA-COM-, OA-ROM-
-	Done     []Done
-	Assignee map[string]string
-	Notes    map[string][]Remark
+// The prefixes of the actions' ids of COM and ROM.
+const (
+	COMPrefix = "OA-COM-"
+	ROMPrefix = "OA-ROM-"
+)
+
+// ShelfKind is the shelf's kind of the actions that have left memory,
+// COM's and ROM's (their ids tell them apart).
+const ShelfKind = "operatorAction"
+
+// ShelfOrd is the creation number of the action with id as lists order
+// them: COM's, then ROM's, each in the order taken.
+func ShelfOrd(id string) uint64 {
+	n := tmf.SeqOf(id)
+	if strings.HasPrefix(id, ROMPrefix) {
+		n += 1 << 40
+	}
+	return n
 }
 
-// NewLog returns an empty log whose actions' ids start with prefix.
-func NewLog(prefix string) *Log {
-	return &Log{Prefix: prefix, Assignee: map[string]string{}, Notes: map[string][]Remark{}}
+// Log keeps a component's actions: the ones taken in order, the first
+// outcome of each idempotency key, the assignee and notes of each item.
+// With a retention, an action leaves memory for the store's shelf that
+// long after it was taken (ShelfKind): the worklist API reads it there,
+// and a request sent again with its key still gets its first outcome.
+// Its exported fields are the component's snapshot.
+type Log struct {
+	Prefix string // of the actions' ids: OA-COM-, OA-ROM-
+	// Done are the actions in memory, in the order taken.
+	Done []Done
+	// Taken counts the actions ever taken (their ids number them),
+	// Shelved those that have left memory.
+	Taken, Shelved int
+	Assignee       map[string]string
+	Notes          map[string][]Remark
+
+	owner     engine.Address // the component, to which an action's retirement is sent
+	retention time.Duration
+	shelver   engine.Shelver
+}
+
+// NewLog returns an empty log of the component owner, whose actions'
+// ids start with prefix and leave memory retention after they were taken
+// (never when it is not positive).
+func NewLog(prefix string, owner engine.Address, retention time.Duration) *Log {
+	return &Log{Prefix: prefix, Assignee: map[string]string{}, Notes: map[string][]Remark{}, owner: owner, retention: retention}
 }
 
 // Replayed is the first outcome of an action with a as key, if there is
-// one, marked Duplicate.
-func (l *Log) Replayed(a Action) (Done, bool) {
+// one, marked Duplicate: in memory, or on the shelf once it left.
+func (l *Log) Replayed(a Action, out *engine.Out) (Done, bool) {
 	if a.Key == "" {
 		return Done{}, false
 	}
@@ -162,13 +195,43 @@ func (l *Log) Replayed(a Action) (Done, bool) {
 			return d, true
 		}
 	}
-	return Done{}, false
+	if l.Shelved == 0 {
+		return Done{}, false
+	}
+	id, ok := out.ShelvedOwner(ShelfKind, KeyItem(l.Prefix, a.Key))
+	if !ok {
+		return Done{}, false
+	}
+	body, ok := out.Unshelve(ShelfKind, id)
+	if !ok {
+		return Done{}, false
+	}
+	d, err := Shelved(body)
+	if err != nil {
+		out.Error(fmt.Errorf("operator action %s on the shelf: %w", id, err))
+		return Done{}, false
+	}
+	d.Duplicate = true
+	return d, true
+}
+
+// KeyItem is the item by which the shelf finds the action an idempotency
+// key took in the component whose ids start with prefix (store.Doc.Items):
+// keys are the callers', and COM's and ROM's may meet.
+func KeyItem(prefix, key string) string { return "key " + prefix + key }
+
+// Shelved decodes an action the shelf keeps.
+func Shelved(body []byte) (Done, error) {
+	var d Done
+	err := engine.DecodeState(body, &d)
+	return d, err
 }
 
 // Take keeps action a, taken now with result, journals it with its actor
 // and returns it. Assign and note are kept on the item.
 func (l *Log) Take(a Action, result string, out *engine.Out) Done {
-	d := Done{ID: fmt.Sprintf("%s%03d", l.Prefix, len(l.Done)+1), Action: a, At: out.Now(), Result: result}
+	l.Taken++
+	d := Done{ID: fmt.Sprintf("%s%03d", l.Prefix, l.Taken), Action: a, At: out.Now(), Result: result}
 	switch a.Kind {
 	case Assign:
 		l.Assignee[a.Item] = a.Assignee
@@ -182,7 +245,39 @@ func (l *Log) Take(a Action, result string, out *engine.Out) Done {
 	}
 	out.Record(store.Record{Kind: "operatorAction", Entity: a.Item, Name: d.ID, System: "operator " + a.By,
 		To: a.Kind, Event: a.Kind, Reason: reason})
+	if l.retention > 0 {
+		out.Send(l.owner, engine.RetireAfter(out.Now(), l.retention), Retire{ID: d.ID})
+	}
 	return d
+}
+
+// Retire is the log's timer: the action with ID leaves memory.
+type Retire struct{ ID string }
+
+// Retire shelves the action m names and lets it go from memory.
+func (l *Log) Retire(m Retire, out *engine.Out) {
+	i := slices.IndexFunc(l.Done, func(d Done) bool { return d.ID == m.ID })
+	if i < 0 {
+		return
+	}
+	d := l.Done[i]
+	body, err := l.shelver.Encode(&d)
+	if err != nil {
+		out.Error(fmt.Errorf("operator action %s: shelve: %w", d.ID, err))
+		return
+	}
+	var items []string
+	if d.Action.Key != "" {
+		items = []string{KeyItem(l.Prefix, d.Action.Key)}
+	}
+	out.Shelve(store.Doc{Kind: ShelfKind, ID: d.ID, Ord: ShelfOrd(d.ID), Body: body, Items: items})
+	if i == 0 { // the oldest, as actions mostly leave
+		l.Done[0] = Done{}
+		l.Done = l.Done[1:]
+	} else {
+		l.Done = slices.Delete(l.Done, i, i+1)
+	}
+	l.Shelved++
 }
 
 // Annotate adds what people said of it to a worklist item, and the
@@ -223,9 +318,10 @@ func Valid(a Action) error {
 // Saved is a Log in a snapshot: its maps as slices sorted by item, so
 // that the encoding is deterministic.
 type Saved struct {
-	Done     []Done
-	Assignee []Assigned
-	Notes    []Noted
+	Done           []Done
+	Taken, Shelved int
+	Assignee       []Assigned
+	Notes          []Noted
 }
 
 // Assigned is an item's assignee in a snapshot.
@@ -239,7 +335,7 @@ type Noted struct {
 
 // Save returns the log as a snapshot keeps it.
 func (l *Log) Save() Saved {
-	s := Saved{Done: l.Done}
+	s := Saved{Done: l.Done, Taken: l.Taken, Shelved: l.Shelved}
 	for _, k := range slices.Sorted(maps.Keys(l.Assignee)) {
 		s.Assignee = append(s.Assignee, Assigned{k, l.Assignee[k]})
 	}
@@ -249,9 +345,10 @@ func (l *Log) Save() Saved {
 	return s
 }
 
-// Load sets the log to what a snapshot kept.
+// Load sets the log to what a snapshot kept (one taken before actions
+// left memory kept them all, and no count).
 func (l *Log) Load(s Saved) {
-	l.Done, l.Assignee, l.Notes = s.Done, map[string]string{}, map[string][]Remark{}
+	l.Done, l.Taken, l.Shelved, l.Assignee, l.Notes = s.Done, max(s.Taken, len(s.Done)), s.Shelved, map[string]string{}, map[string][]Remark{}
 	for _, a := range s.Assignee {
 		l.Assignee[a.Item] = a.Assignee
 	}

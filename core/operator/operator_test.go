@@ -3,6 +3,8 @@ package operator
 import (
 	"testing"
 
+	"github.com/ordertwin/ordertwin/core/engine"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -44,23 +46,24 @@ func TestCheck(t *testing.T) {
 // on map order, and loads back to the same log; a key seen before
 // answers with the first action, marked duplicate.
 func TestLogSaveLoad(t *testing.T) {
-	l := NewLog("OA-T-")
+	l := NewLog("OA-T-", engine.COM, 0)
 	l.Done = []Done{{ID: "OA-T-001", Action: Action{Key: "k1", Kind: Assign, Item: "B", Assignee: "pat"}}}
+	l.Taken = 1
 	l.Assignee = map[string]string{"B": "pat", "A": "sam", "C": "lee"}
 	l.Notes = map[string][]Remark{"Z": {{By: "ann", Text: "z"}}, "M": {{By: "ann", Text: "m"}}}
 	s := l.Save()
 	assert.Equal(t, []Assigned{{"A", "sam"}, {"B", "pat"}, {"C", "lee"}}, s.Assignee)
 	assert.Equal(t, []string{"M", "Z"}, []string{s.Notes[0].Item, s.Notes[1].Item})
-	back := NewLog("OA-T-")
+	back := NewLog("OA-T-", engine.COM, 0)
 	back.Load(s)
 	assert.Equal(t, l, back)
 
-	d, ok := back.Replayed(Action{Key: "k1", Kind: Note, Item: "X"})
+	d, ok := back.Replayed(Action{Key: "k1", Kind: Note, Item: "X"}, nil)
 	require.True(t, ok)
 	assert.True(t, d.Duplicate)
 	assert.Equal(t, "OA-T-001", d.ID)
-	_, ok = back.Replayed(Action{Key: "k2"})
+	_, ok = back.Replayed(Action{Key: "k2"}, nil)
 	assert.False(t, ok)
-	_, ok = back.Replayed(Action{})
+	_, ok = back.Replayed(Action{}, nil)
 	assert.False(t, ok, "no key, no replay")
 }

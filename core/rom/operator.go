@@ -95,7 +95,7 @@ func (r *ROM) workItem(o *order, i int) (operator.Item, bool) {
 // (operator.Done), or an error wrapping operator.ErrUnknownItem or
 // operator.ErrNotAllowed, when it changed nothing.
 func (r *ROM) act(a operator.Action, out *engine.Out) any {
-	if d, ok := r.ops.Replayed(a); ok {
+	if d, ok := r.ops.Replayed(a, out); ok {
 		return d
 	}
 	var item *operator.Item

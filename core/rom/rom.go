@@ -220,7 +220,7 @@ func New(cfg Config) *ROM {
 	return &ROM{cfg: cfg, machines: lc.Shared(), byID: map[string]*order{},
 		byExternal: map[string]*order{}, byItem: map[string]*order{},
 		Resources: inventory.New[tmf.Resource](), retries: map[port.System]int{}, retired: map[string]int{},
-		shelver: &engine.Shelver{}, resources: &engine.Shelver{}, ops: operator.NewLog("OA-ROM-"), holds: map[string]heldItem{}}
+		shelver: &engine.Shelver{}, resources: &engine.Shelver{}, ops: operator.NewLog(operator.ROMPrefix, engine.ROM, cfg.Retention), holds: map[string]heldItem{}}
 }
 
 // Recycle implements engine.Recycler: an event ROM sent, once its orderer
@@ -266,6 +266,8 @@ func (r *ROM) Handle(now time.Duration, msg any, out *engine.Out) {
 		r.retire(m, out)
 	case operator.Action:
 		out.Reply(r.act(m, out))
+	case operator.Retire:
+		r.ops.Retire(m, out)
 	default:
 		out.Error(fmt.Errorf("ROM: unexpected input %T", msg))
 	}

@@ -105,7 +105,7 @@ type systemCount struct {
 // components and the adapters send it.
 func (r *ROM) Messages() []any {
 	return []any{&start{}, retry{}, holdExpired{}, &stepDue{}, retire{}, OrderRequest{}, operator.Action{},
-		&tmf.ResourceOrder{}, &tmf.CancelRequest{}, &port.Result{}}
+		&tmf.ResourceOrder{}, &tmf.CancelRequest{}, &port.Result{}, operator.Retire{}}
 }
 
 // Snapshot implements engine.Snapshotter.

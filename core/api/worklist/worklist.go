@@ -90,6 +90,7 @@ func Routes(n *tmf630.Node, mux *http.ServeMux) {
 		return
 	}
 	s := worklist{n}
+	tmf630.ShelfWire(n, operator.ShelfKind, operator.Shelved, s.action)
 	mux.HandleFunc("GET "+ItemPath, s.listItems)
 	mux.HandleFunc("GET "+ItemPath+"/{id}", s.getItem)
 	mux.HandleFunc("GET "+ActionPath, s.listActions)
@@ -145,7 +146,9 @@ func (s worklist) item(it operator.Item) Item {
 	return v
 }
 
-// actions reads every action taken: COM's then ROM's.
+// actions reads every action in memory: COM's then ROM's, each in the
+// order taken (operator.ShelfOrd); those that left memory are on the
+// shelf.
 func (s worklist) actions() []operator.Done {
 	var ds []operator.Done
 	if s.n.COM != nil {
@@ -158,11 +161,12 @@ func (s worklist) actions() []operator.Done {
 }
 
 func (s worklist) listActions(w http.ResponseWriter, r *http.Request) {
-	tmf630.ListAll(s.n, w, r, actionAttrs, func() []Action { return tmf630.MapAll(s.actions(), s.action) })
+	tmf630.ListShelved(s.n, w, r, actionAttrs, operator.ShelfKind, func() []Action { return tmf630.MapAll(s.actions(), s.action) },
+		func(a *Action) uint64 { return operator.ShelfOrd(a.ID) })
 }
 
 func (s worklist) getAction(w http.ResponseWriter, r *http.Request) {
-	tmf630.GetOne(s.n, w, r, "operator action", s.readAction)
+	tmf630.GetOne(s.n, w, r, operator.ShelfKind, s.readAction)
 }
 
 func (s worklist) readAction(id string) *Action {
@@ -208,9 +212,21 @@ func (s worklist) postAction(w http.ResponseWriter, r *http.Request) {
 	a.Key = tmf630.KeyOf(r, "operatorAction")
 	// Who owns the item (or took the action a repeated key names).
 	var to engine.Address
-	if e := s.n.Query(r.Context(), func() { to = s.owner(a) }); e != nil {
+	byKey := false
+	if e := s.n.Query(r.Context(), func() { to, byKey = s.owner(a) }); e != nil {
 		tmf630.WriteError(w, e)
 		return
+	}
+	if a.Key != "" && !byKey {
+		// The action the key took may have left memory.
+		took, e := s.shelvedOwner(a.Key)
+		if e != nil {
+			tmf630.WriteError(w, e)
+			return
+		}
+		if took != 0 {
+			to = took
+		}
 	}
 	if to == 0 {
 		tmf630.WriteError(w, tmf630.NewError(http.StatusNotFound, "worklistItem.id: "+a.Item+": no such worklist item"))
@@ -239,28 +255,53 @@ func (s worklist) postAction(w http.ResponseWriter, r *http.Request) {
 }
 
 // owner is the component that owns a's item, or took the action a's key
-// names: COM, ROM, or 0 for none.
-func (s worklist) owner(a *operator.Action) engine.Address {
+// names in memory (byKey): COM, ROM, or 0 for none.
+func (s worklist) owner(a *operator.Action) (to engine.Address, byKey bool) {
 	if a.Key != "" {
 		if s.n.COM != nil && slices.ContainsFunc(s.n.COM.Actions(), func(d operator.Done) bool { return d.Action.Key == a.Key }) {
-			return engine.COM
+			return engine.COM, true
 		}
 		if s.n.ROM != nil && slices.ContainsFunc(s.n.ROM.Actions(), func(d operator.Done) bool { return d.Action.Key == a.Key }) {
-			return engine.ROM
+			return engine.ROM, true
 		}
 	}
 	if s.n.ROM != nil && s.n.ROM.HasItem(a.Item) {
-		return engine.ROM // a resource order item, waiting or not yet (it may be held)
+		return engine.ROM, false // a resource order item, waiting or not yet (it may be held)
 	}
 	for _, it := range s.items() {
 		if it.ID == a.Item {
 			if it.System == "ROM" {
-				return engine.ROM
+				return engine.ROM, false
 			}
-			return engine.COM
+			return engine.COM, false
 		}
 	}
-	return 0
+	return 0, false
+}
+
+// shelvedOwner is the component whose action that left memory for the
+// shelf key took: COM, ROM, or 0 for none.
+func (s worklist) shelvedOwner(key string) (engine.Address, *tmf630.Error) {
+	if s.n.Shelf == nil {
+		return 0, nil
+	}
+	for _, c := range []struct {
+		runs   bool
+		prefix string
+		to     engine.Address
+	}{{s.n.COM != nil, operator.COMPrefix, engine.COM}, {s.n.ROM != nil, operator.ROMPrefix, engine.ROM}} {
+		if !c.runs {
+			continue
+		}
+		_, ok, err := s.n.Shelf.Owner(operator.ShelfKind, operator.KeyItem(c.prefix, key))
+		if err != nil {
+			return 0, tmf630.Unavailable(err)
+		}
+		if ok {
+			return c.to, nil
+		}
+	}
+	return 0, nil
 }
 
 // Decode reads the body of POST operatorAction. Every error is a 400

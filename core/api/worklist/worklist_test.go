@@ -31,10 +31,16 @@ type served struct {
 
 func serve(t *testing.T, file string) *served {
 	t.Helper()
+	return serveWith(t, file, scenarios.Options{Timeline: true})
+}
+
+// serveWith is serve with the options opt.
+func serveWith(t *testing.T, file string, opt scenarios.Options) *served {
+	t.Helper()
 	sc, err := scenarios.LoadLibrary(file)
 	require.NoError(t, err)
 	sc.Spec.Events = nil // no remediation, no capacity built: operators act
-	sys, err := scenarios.New(sc.Spec, scenarios.Options{Timeline: true})
+	sys, err := scenarios.New(sc.Spec, opt)
 	require.NoError(t, err)
 	key := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{3}, ed25519.SeedSize))
 	guard, err := auth.NewGuard(&auth.Config{DevIssuer: true}, key, nil)
@@ -253,4 +259,44 @@ func TestCompensateHeldSite(t *testing.T) {
 	s.Do(t, "GET", "/tmf-api/productOrderingManagement/v4/productOrder/PO-2024-01203?fields=state", nil, &po, s.op...)
 	assert.Equal(t, "partial", po["state"])
 	assert.Empty(t, s.worklist(t))
+}
+
+// With a retention, an action leaves memory for the shelf as the orders
+// do: the API lists it and reads it as before, its key still answers with
+// it, and the actions after it are numbered on.
+func TestActionsLeaveMemory(t *testing.T) {
+	s := serveWith(t, "brisbane-capacity.yaml", scenarios.Options{Timeline: true, Retention: 24 * time.Hour})
+	var a worklist.Action
+	require.Equal(t, http.StatusCreated, s.act(t, "k1", map[string]any{"action": "assign", "worklistItem": map[string]any{"id": "TASK-001"},
+		"assignee": "pat"}, &a))
+	s.Idle(t) // a day later the action leaves memory; the task waits on
+	require.NoError(t, s.Sys.Engine.Query(context.Background(), func() { assert.Empty(t, s.Sys.COM.Actions(), "no action in memory") }))
+	var list []worklist.Action
+	require.Equal(t, http.StatusOK, s.Do(t, "GET", worklist.ActionPath, nil, &list, s.op...).Code)
+	assert.Equal(t, []worklist.Action{a}, list)
+	var got worklist.Action
+	require.Equal(t, http.StatusOK, s.Do(t, "GET", worklist.ActionPath+"/"+a.ID, nil, &got, s.op...).Code)
+	assert.Equal(t, a, got)
+	var e tmf630.Error
+	require.Equal(t, http.StatusNotFound, s.Do(t, "GET", worklist.ActionPath+"/OA-COM-009", nil, &e, s.op...).Code)
+	assert.Equal(t, "TASK-001", find(s.worklist(t), "TASK-001").ID)
+	assert.Equal(t, "pat", find(s.worklist(t), "TASK-001").Assignee, "the item keeps its assignee")
+
+	// The next action is numbered after the one that left.
+	var next worklist.Action
+	require.Equal(t, http.StatusCreated, s.act(t, "k2", map[string]any{"action": "confirmCapacity", "worklistItem": map[string]any{"id": "TASK-001"},
+		"note": "line card 2 fitted in OLT-BNE-07"}, &next))
+	assert.Equal(t, "OA-COM-002", next.ID)
+	s.Idle(t) // the order completes, and leaves memory with the action
+
+	// The first key again, its item gone: the first action, not taken again.
+	var again worklist.Action
+	w := s.Do(t, "POST", worklist.ActionPath, map[string]any{"action": "assign", "worklistItem": map[string]any{"id": "TASK-001"}, "assignee": "pat"},
+		&again, append([]string{"Idempotency-Key", "k1"}, s.op...)...)
+	require.Equal(t, http.StatusCreated, w.Code)
+	assert.Equal(t, "true", w.Header().Get("Idempotent-Replayed"))
+	assert.Equal(t, a, again)
+	assert.Equal(t, 1, strings.Count(strings.Join(states(s.records(t, "TASK-001")), " "), "assign"), "journalled once")
+	require.Equal(t, http.StatusOK, s.Do(t, "GET", worklist.ActionPath, nil, &list, s.op...).Code)
+	assert.Equal(t, []worklist.Action{a, next}, list)
 }
