@@ -307,6 +307,7 @@ func (c *COM) retire(m retire, out *engine.Out) {
 	for _, t := range tasks {
 		delete(c.tasks, t.N)
 	}
+	c.ops.Forget(o.itemIDs)
 	c.keysLeave(o.placedBy...)
 	c.keysLeave(q.placedBy()...)
 	c.retired++
@@ -466,6 +467,26 @@ func (c *COM) Retired() map[string]int { return maps.Clone(c.shelvedStates) }
 // again with its key, however late, is answered with what the first placed
 // (docs/api.md, "Idempotency"), and COM's memory does not grow with the
 // keyed requests it ever took.
+
+// itemIDs yields the ids of the worklist items o may have had: its
+// planning tasks, its waves, its jeopardies.
+func (o *order) itemIDs(yield func(string) bool) {
+	for _, t := range o.tasks {
+		if t != nil && !yield(t.id) {
+			return
+		}
+	}
+	for _, w := range o.waves {
+		if !yield(w.id) {
+			return
+		}
+	}
+	for _, j := range o.jeopardies {
+		if !yield(j.ID(JeopardyPrefix)) {
+			return
+		}
+	}
+}
 
 // placed is the id of what key placed (of kind, on the shelf), "" for
 // none: in memory, else, once a key has left memory, on the shelf.

@@ -13,6 +13,7 @@ package operator
 import (
 	"errors"
 	"fmt"
+	"iter"
 	"maps"
 	"slices"
 	"strings"
@@ -249,6 +250,19 @@ func (l *Log) Take(a Action, result string, out *engine.Out) Done {
 		out.Send(l.owner, engine.RetireAfter(out.Now(), l.retention), Retire{ID: d.ID})
 	}
 	return d
+}
+
+// Forget lets go the assignee and notes of the items with ids, which
+// can be on the worklist no more (their order leaves memory): the actions
+// that assigned and noted them keep what they said.
+func (l *Log) Forget(ids iter.Seq[string]) {
+	if len(l.Assignee) == 0 && len(l.Notes) == 0 {
+		return
+	}
+	for id := range ids {
+		delete(l.Assignee, id)
+		delete(l.Notes, id)
+	}
 }
 
 // Retire is the log's timer: the action with ID leaves memory.

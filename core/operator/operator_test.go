@@ -1,6 +1,7 @@
 package operator
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/ordertwin/ordertwin/core/engine"
@@ -66,4 +67,15 @@ func TestLogSaveLoad(t *testing.T) {
 	assert.False(t, ok)
 	_, ok = back.Replayed(Action{}, nil)
 	assert.False(t, ok, "no key, no replay")
+}
+
+// Forget lets go what people said of items that can be on the worklist no
+// more, and nothing else.
+func TestLogForget(t *testing.T) {
+	l := NewLog("OA-T-", engine.COM, 0)
+	l.Assignee = map[string]string{"ROI-001": "pat", "ROI-002": "sam"}
+	l.Notes = map[string][]Remark{"ROI-001": {{By: "ann", Text: "a"}}, "JEO-R001": {{By: "ann", Text: "j"}}}
+	l.Forget(slices.Values([]string{"ROI-001", "JEO-R001", "ROI-009"}))
+	assert.Equal(t, map[string]string{"ROI-002": "sam"}, l.Assignee)
+	assert.Empty(t, l.Notes)
 }

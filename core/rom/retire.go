@@ -146,6 +146,18 @@ func (r *ROM) retire(m retire, out *engine.Out) {
 		r.retired[o.ro.Items[i].State]++
 		delete(r.byItem, o.ro.Items[i].ID)
 	}
+	r.ops.Forget(func(yield func(string) bool) {
+		for i := range o.ro.Items {
+			if !yield(o.ro.Items[i].ID) {
+				return
+			}
+		}
+		for _, j := range o.jeopardies {
+			if !yield(j.ID(JeopardyPrefix)) {
+				return
+			}
+		}
+	})
 	delete(r.byID, o.ro.ID)
 	if o.ro.ExternalID != "" && r.byExternal[o.ro.ExternalID] == o {
 		delete(r.byExternal, o.ro.ExternalID)
