@@ -2,6 +2,7 @@ package rom
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -205,4 +206,45 @@ func TestRetryHeldAgain(t *testing.T) {
 	it := r.Orders()[0].Items[0]
 	assert.Equal(t, lc.Failed, it.State)
 	assert.Equal(t, 28*time.Hour, it.CompletionDate, "held again at 4h, given up a day later")
+}
+
+// With a retention, ROM's actions leave memory for the shelf a retention
+// after they were taken, found there by their keys, and what people said
+// of the items goes with their order.
+func TestActionsLeaveMemoryWithRetention(t *testing.T) {
+	mem := store.NewMemory()
+	e := engine.New(engine.Options{Store: mem})
+	r := New(Config{Specs: specs, StartDelay: time.Hour, Retention: 24 * time.Hour, Policy: func(_, _, _ string) catalog.Policy {
+		return catalog.Policy{Action: catalog.HoldStep, Deadline: 24 * time.Hour, Then: catalog.Compensate}
+	}})
+	e.Handle(engine.ROM, r)
+	e.Handle(engine.SOM, &orderer{})
+	e.Attach(&failOnce{fail: map[string]int{"ROI-001": 1}}, port.Access, port.VLAN, port.BNG, port.Logistics, port.ZTP)
+	e.Inject(0, engine.ROM, melbOrder())
+	assign := action(operator.Assign, "ROI-001")
+	assign.Assignee = "pat"
+	e.Inject(3*time.Hour, engine.ROM, assign)
+	e.Inject(3*time.Hour, engine.ROM, action(operator.Retry, "ROI-001"))
+	require.NoError(t, e.RunUntil(context.Background(), 4*time.Hour))
+	require.Len(t, r.Actions(), 2)
+	assert.Equal(t, map[string]string{"ROI-001": "pat"}, r.ops.Assignee)
+	require.NoError(t, e.Run(context.Background()))
+
+	assert.Empty(t, r.Actions(), "no action in memory")
+	assert.Empty(t, r.Orders(), "the order left memory")
+	assert.Empty(t, r.ops.Assignee, "ROI-001's assignee went with its order")
+	for n, a := range []operator.Action{assign, action(operator.Retry, "ROI-001")} {
+		id, ok, err := mem.Owner(operator.ShelfKind, operator.KeyItem(operator.ROMPrefix, a.Key))
+		require.NoError(t, err)
+		require.True(t, ok, a.Key)
+		assert.Equal(t, fmt.Sprintf("OA-ROM-%03d", n+1), id)
+		doc, ok, err := mem.Shelved(operator.ShelfKind, id)
+		require.NoError(t, err)
+		require.True(t, ok)
+		d, err := operator.Shelved(doc.Whole())
+		require.NoError(t, err)
+		assert.Equal(t, a, d.Action)
+		assert.Equal(t, 3*time.Hour, d.At)
+	}
+	assert.Equal(t, 2, r.ops.Taken)
 }
