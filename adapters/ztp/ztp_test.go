@@ -583,20 +583,36 @@ func TestRouterCallsHomeOverHTTPS(t *testing.T) {
 	assert.Error(t, plain.CallHome(ctx, pilotSerial), "plain HTTP to the HTTPS server")
 }
 
+// restartable is a PnP server on loopback whose ZTP the test replaces, as
+// a node restarted on the same port would be: cfg makes another, current
+// serves, the first one made. wrap, when not nil, sees each request first
+// (and may end it with a panic, as a process killed).
+func restartable(t *testing.T, wrap func(r *http.Request)) (cfg Config, current *atomic.Pointer[ZTP]) {
+	t.Helper()
+	current = new(atomic.Pointer[ZTP])
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if wrap != nil {
+			wrap(r)
+		}
+		current.Load().ServeHTTP(w, r)
+	}))
+	ap := netip.MustParseAddrPort(srv.Listener.Addr().String())
+	cfg = Config{Advertise: pnp.Discovery{Host: ap.Addr().String(), Port: int(ap.Port())}, Timeout: time.Minute,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	z, err := New(cfg)
+	require.NoError(t, err)
+	current.Store(z)
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return cfg, current
+}
+
 // A call re-sent after a crash (a new server, the same key) finds the
 // router configured by it, and does not configure it again; a new
 // attempt (another key) does.
 func TestResentCallAfterCrashDoesNotConfigureTwice(t *testing.T) {
-	var current atomic.Pointer[ZTP]
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { current.Load().ServeHTTP(w, r) }))
-	ap := netip.MustParseAddrPort(srv.Listener.Addr().String())
-	cfg := Config{Advertise: pnp.Discovery{Host: ap.Addr().String(), Port: int(ap.Port())}, Timeout: time.Minute,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	before, err := New(cfg)
-	require.NoError(t, err)
-	current.Store(before)
-	srv.Start()
-	defer srv.Close()
+	cfg, current := restartable(t, nil)
+	before := current.Load()
 	fleet, err := tztp.NewFleet(network(t).CPE, tztp.Config{Option43: before.Option43(), Clock: &stepClock{waits: make(chan chan time.Time, 16)}})
 	require.NoError(t, err)
 	r, _ := reserved(t, network(t))
@@ -737,9 +753,8 @@ func ops(heard []tztp.Heard) []string {
 // not done then (no server heard its report): it calls again after the
 // backoff, and the re-sent call finds it configured.
 func TestRouterUnheardAfterSavingCallsAgain(t *testing.T) {
-	var current atomic.Pointer[ZTP]
 	var killed atomic.Bool
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	cfg, current := restartable(t, func(r *http.Request) {
 		if killed.Load() {
 			panic(http.ErrAbortHandler) // the process is gone: no answer
 		}
@@ -751,16 +766,8 @@ func TestRouterUnheardAfterSavingCallsAgain(t *testing.T) {
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
-		current.Load().ServeHTTP(w, r)
-	}))
-	ap := netip.MustParseAddrPort(srv.Listener.Addr().String())
-	cfg := Config{Advertise: pnp.Discovery{Host: ap.Addr().String(), Port: int(ap.Port())}, Timeout: time.Minute,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	before, err := New(cfg)
-	require.NoError(t, err)
-	current.Store(before)
-	srv.Start()
-	defer srv.Close()
+	})
+	before := current.Load()
 	clock := &stepClock{waits: make(chan chan time.Time, 16)}
 	fleet, err := tztp.NewFleet(network(t).CPE, tztp.Config{Option43: before.Option43(), Clock: clock})
 	require.NoError(t, err)
