@@ -171,10 +171,12 @@ func (s *Server) newNode() *tmf630.Node {
 // ready answers 200 once the engine takes queries (it is serving and not
 // stuck in a step) and its store can write (engine.StoreFault: its last
 // commit, or the write probe it starts with, which a query answered
-// follows). Else a 503 says why, within the engine's admission time: a
-// probe is not kept waiting for a slow commit.
+// follows). Else a 503 says why, within twice the engine's admission
+// time: an engine that does not run the probe's query within it is
+// overloaded (engine.ErrOverloaded), and a query it ran waits as long
+// again for its commit; a probe is not kept waiting for a slow commit.
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), s.Engine.Limits().Admission)
+	ctx, cancel := context.WithTimeout(r.Context(), 2*s.Engine.Limits().Admission)
 	defer cancel()
 	err := s.Node().Read(ctx, func() {})
 	if f := s.Engine.StoreFault(); f != nil {
