@@ -106,13 +106,15 @@ const readTypes = every(2000, () => entities.readTypes(page.all).then(redrawEnti
 const replan = every(1000, () => showPlan(site));
 
 // readResources reads the network's resource use and draws it; a server
-// that runs no network (a COM or SOM process) has none to show.
+// that runs no network (a COM or SOM process) has none to show. A busy
+// server (503) is asked again after its Retry-After, as every read is
+// (page.get).
 async function readResources() {
   try {
-    const res = await fetch(resourceUsePath, { headers: page.authorization() });
-    if (res.status === 404) { $("#resources-view").hidden = true; return; }
-    if (!res.ok) throw new Error(resourceUsePath + ": " + res.status + " " + res.statusText);
-    drawResources($("#resources"), await res.json());
-  } catch (e) { page.showError(e); }
+    drawResources($("#resources"), await page.get(resourceUsePath));
+  } catch (e) {
+    if (e.status === 404) { $("#resources-view").hidden = true; return; }
+    page.showError(e);
+  }
 }
 const rereadResources = every(2000, readResources);

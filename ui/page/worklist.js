@@ -41,6 +41,11 @@ async function load() {
   try {
     const res = await fetch(paths.items, { headers: { Authorization: "Bearer " + token() } });
     if (res.status === 403) { $("#worklist-view").hidden = true; return; } // a role that does not act
+    if (res.status === 503) { // busy: asked again after its Retry-After
+      const after = Number(res.headers.get("Retry-After")) || 1;
+      if (!timer) timer = setTimeout(() => { timer = 0; load(); }, after * 1000);
+      return;
+    }
     if (!res.ok) throw new Error(await reason(res));
     items = await res.json();
     render();
