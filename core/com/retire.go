@@ -458,16 +458,6 @@ func (c *COM) retireUnquoted(o *order, out *engine.Out) {
 // orders included.
 func (c *COM) Retired() map[string]int { return maps.Clone(c.shelvedStates) }
 
-// The idempotency keys of what leaves memory (an order's Idempotency-Key
-// and externalId, its quote's, a qualification's) leave with it: its doc
-// on the shelf lists them among its items (the key as COM.byKey has it,
-// "order K", "quote K", "qualification K"), and a request whose key is not
-// in memory looks for the doc that lists it (Out.ShelvedOwner, a read the
-// input log keeps, so a replay answers as the run did). A request sent
-// again with its key, however late, is answered with what the first placed
-// (docs/api.md, "Idempotency"), and COM's memory does not grow with the
-// keyed requests it ever took.
-
 // itemIDs yields the ids of the worklist items o may have had: its
 // planning tasks, its waves, its jeopardies.
 func (o *order) itemIDs(yield func(string) bool) {
@@ -487,6 +477,16 @@ func (o *order) itemIDs(yield func(string) bool) {
 		}
 	}
 }
+
+// The idempotency keys of what leaves memory (an order's Idempotency-Key
+// and externalId, its quote's, a qualification's) leave with it: its doc
+// on the shelf lists them among its items (the key as COM.byKey has it,
+// "order K", "quote K", "qualification K"), and a request whose key is not
+// in memory looks for the doc that lists it (Out.ShelvedOwner, a read the
+// input log keeps, so a replay answers as the run did). A request sent
+// again with its key, however late, is answered with what the first placed
+// (docs/api.md, "Idempotency"), and COM's memory does not grow with the
+// keyed requests it ever took.
 
 // placed is the id of what key placed (of kind, on the shelf), "" for
 // none: in memory, else, once a key has left memory, on the shelf.
