@@ -612,7 +612,7 @@ function signIn(t) {
   hideError();
   startViews({ get, all, showError, stateOf: (id) => state.entity.get(id), authorization: () => ({ Authorization: "Bearer " + token() }) });
   loadOrders();
-  worklist.start(token);
+  worklist.start(token, get);
   connect();
 }
 

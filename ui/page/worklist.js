@@ -20,12 +20,15 @@ const labels = {
 };
 
 let token = () => "";
+let get = null; // the page's read: a busy server is asked again after its Retry-After
 let timer = 0;
 let items = [];
 
-// start reads the worklist with the token the page signed in with.
-export function start(tokenOf) {
+// start reads the worklist with the token the page signed in with, by
+// the page's read (read).
+export function start(tokenOf, read) {
   token = tokenOf;
+  get = read;
   load();
 }
 
@@ -39,17 +42,10 @@ export function saw(r) {
 async function load() {
   if (!token()) return;
   try {
-    const res = await fetch(paths.items, { headers: { Authorization: "Bearer " + token() } });
-    if (res.status === 403) { $("#worklist-view").hidden = true; return; } // a role that does not act
-    if (res.status === 503) { // busy: asked again after its Retry-After
-      const after = Number(res.headers.get("Retry-After")) || 1;
-      if (!timer) timer = setTimeout(() => { timer = 0; load(); }, after * 1000);
-      return;
-    }
-    if (!res.ok) throw new Error(await reason(res));
-    items = await res.json();
+    items = await get(paths.items);
     render();
   } catch (e) {
+    if (e.status === 403) { $("#worklist-view").hidden = true; return; } // a role that does not act
     problem(e);
   }
 }
