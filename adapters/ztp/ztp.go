@@ -8,7 +8,9 @@
 // router with that serial number to ask for work: the server asks it what
 // it is (device-info), then has it apply and save the configuration
 // (cli-config). The call answers when the router reports the apply, or at
-// its deadline.
+// its deadline; the router hears its report answered only once the
+// answer is durable (port.Settler), since a router told its work is done
+// stops calling home.
 //
 // ROM commits the router when it is reserved, before the site's VLAN,
 // subnet and QoS policy are done: a commit that lacks only those waits
@@ -111,6 +113,24 @@ type call struct {
 	base *port.Result
 	done chan struct{}
 	res  *port.Result
+	// told is closed once the router may hear the call's end: when it
+	// ends, or, when its answer goes to a port.Settler, once that says
+	// the answer is durable (untold: why it could not). A router told
+	// that its work is done stops calling home, so a server that told it
+	// and then lost the answer in a crash would wait for it for ever.
+	settles bool
+	tell    sync.Once
+	told    chan struct{}
+	untold  error
+}
+
+// settled closes told, with err as why the router may not hear the end,
+// the first time it is called.
+func (c *call) settled(err error) {
+	c.tell.Do(func() {
+		c.untold = err
+		close(c.told)
+	})
 }
 
 type step int
@@ -216,21 +236,34 @@ func check(req *port.Request) *port.Error {
 // for its router from the moment Call returns. Its time is now: the inbox
 // stamps an answer when it arrives.
 func (z *ZTP) Call(now time.Duration, req *port.Request, reply port.Replier) {
-	c, res := z.start(req)
+	settler, settles := reply.(port.Settler)
+	c, res := z.start(req, settles)
 	handle := req.Handle
 	go func() {
-		if res == nil {
-			res = z.wait(context.Background(), c, func(p *port.Result) { reply.Reply(now, withHandle(p, handle)) })
+		if res != nil {
+			reply.Reply(now, withHandle(res, handle))
+			return
 		}
+		res = z.wait(context.Background(), c, func(p *port.Result) { reply.Reply(now, withHandle(p, handle)) })
 		reply.Reply(now, withHandle(res, handle))
+		if settles && c.settles {
+			ctx, cancel := context.WithTimeout(context.Background(), tellWithin)
+			defer cancel()
+			c.settled(settler.Settled(ctx))
+		}
 	}()
 }
+
+// tellWithin bounds how long a router's report that ends its call waits
+// for the call's answer to be durable: then the router is told to call
+// again (503), as if the server had not been there.
+const tellWithin = 10 * time.Second
 
 // Do carries out req and returns its final Result: for a commit, once the
 // router has reported its configuration applied, or failed, or the
 // call's deadline has passed.
 func (z *ZTP) Do(ctx context.Context, req *port.Request) *port.Result {
-	c, res := z.start(req)
+	c, res := z.start(req, false)
 	if res != nil {
 		return res
 	}
@@ -239,8 +272,9 @@ func (z *ZTP) Do(ctx context.Context, req *port.Request) *port.Result {
 
 // start registers a commit, or finds the call a repeated key made; a
 // call that answers at once (a release, a bad request, a finished call)
-// has its result.
-func (z *ZTP) start(req *port.Request) (*call, *port.Result) {
+// has its result. settles says that the caller of a new call will say
+// when its answer is durable (call.told).
+func (z *ZTP) start(req *port.Request, settles bool) (*call, *port.Result) {
 	res := &port.Result{Key: req.Key, System: req.System, Op: req.Op, Item: req.Item, Handle: req.Handle, Final: true}
 	if perr := check(req); perr != nil {
 		res.Err = perr
@@ -274,7 +308,8 @@ func (z *ZTP) start(req *port.Request) (*call, *port.Result) {
 	r.Characteristics = slices.Clone(r.Characteristics)
 	now := time.Now()
 	c := &call{key: req.Key, item: req.Item, day1: d, ready: perr == nil, resource: &r,
-		start: now, deadline: now.Add(z.cfg.Timeout), calledHome: make(chan struct{}), done: make(chan struct{})}
+		start: now, deadline: now.Add(z.cfg.Timeout), calledHome: make(chan struct{}), done: make(chan struct{}),
+		settles: settles, told: make(chan struct{})}
 	c.base = res
 	if old := z.waiting[d.Serial]; old != nil {
 		z.finish(old, &port.Error{Class: port.Transient, Code: "superseded", Message: fmt.Sprintf("a later call (%s) configures CE router %s", req.Key, d.Serial)}, "")
@@ -431,6 +466,9 @@ func (z *ZTP) finish(c *call, err *port.Error, milestone string) {
 	}
 	c.res = &res
 	close(c.done)
+	if !c.settles {
+		c.settled(nil)
+	}
 }
 
 // Serve runs the PnP server on ln until ctx ends.
@@ -492,10 +530,19 @@ func (z *ZTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var out []byte
+	var ended *call
 	if r.URL.Path == pnp.WorkRequestPath {
 		out = z.workRequest(m)
 	} else {
-		out = z.workResponse(m)
+		out, ended = z.workResponse(m)
+	}
+	if ended != nil {
+		if err := ended.heard(r.Context()); err != nil {
+			z.cfg.Log.Warn("CE router's report not answered: its call's answer is not durable; it calls again",
+				"serial", ended.day1.Serial, "item", ended.item, "key", ended.key, "err", err)
+			http.Error(w, "the answer to this report is not durable yet: call again", http.StatusServiceUnavailable)
+			return
+		}
 	}
 	w.Header().Set("Content-Type", pnp.ContentType)
 	_, _ = w.Write(out)
@@ -550,58 +597,75 @@ func (z *ZTP) workRequest(m *pnp.Message) []byte {
 	}
 }
 
-// workResponse takes a router's report on its work and says bye.
-func (z *ZTP) workResponse(m *pnp.Message) []byte {
+// heard waits until the router may hear c's end (call.told), or ctx
+// ends.
+func (c *call) heard(ctx context.Context) error {
+	select {
+	case <-c.told:
+		return c.untold
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// workResponse takes a router's report on its work and says bye, or
+// sends the next message of its call; ended is the call the report
+// ended, whose end the router hears once it is durable (call.told).
+func (z *ZTP) workResponse(m *pnp.Message) (out []byte, ended *call) {
 	udi, _ := pnp.ParseUDI(m.UDI)
 	resp := m.Response
 	if resp == nil {
-		return pnp.Bye(m.UDI, "").Marshal()
+		return pnp.Bye(m.UDI, "").Marshal(), nil
 	}
 	z.mu.Lock()
 	defer z.mu.Unlock()
 	c := z.waiting[udi.SN]
+	finish := func(err *port.Error) {
+		z.finish(c, err, "")
+		ended = c
+	}
 	switch {
 	case c == nil:
 		// A report for a call that has ended (its deadline passed): bye.
 	case resp.Correlator == c.key+"-1" && c.step == askedDeviceInfo:
 		if resp.Success != 1 {
-			z.finish(c, &port.Error{Class: port.Transient, Code: "deviceInfoFailed",
-				Message: fmt.Sprintf("CE router %s could not describe itself: %s", udi.SN, why(resp))}, "")
+			finish(&port.Error{Class: port.Transient, Code: "deviceInfoFailed",
+				Message: fmt.Sprintf("CE router %s could not describe itself: %s", udi.SN, why(resp))})
 			break
 		}
 		if hw := resp.HardwareInfo; hw != nil && hw.BoardID != "" && hw.BoardID != udi.SN {
-			z.finish(c, &port.Error{Class: port.Hard, Code: "wrongRouter",
-				Message: fmt.Sprintf("CE router calling home as %s says its board is %s", udi.SN, hw.BoardID)}, "")
+			finish(&port.Error{Class: port.Hard, Code: "wrongRouter",
+				Message: fmt.Sprintf("CE router calling home as %s says its board is %s", udi.SN, hw.BoardID)})
 			break
 		}
 		c.step = knowsDevice
 		msgs, _ := messages(c.key, c.day1, c.udi)
-		return []byte(msgs[1].Body)
+		return []byte(msgs[1].Body), nil
 	case resp.Correlator == c.key+"-2" && c.step == sentCheck:
 		msgs, _ := messages(c.key, c.day1, c.udi)
 		switch {
 		case resp.Success != 1:
-			z.finish(c, &port.Error{Class: port.Transient, Code: "checkFailed",
-				Message: fmt.Sprintf("CE router %s could not show its configuration: %s", udi.SN, why(resp))}, "")
+			finish(&port.Error{Class: port.Transient, Code: "checkFailed",
+				Message: fmt.Sprintf("CE router %s could not show its configuration: %s", udi.SN, why(resp))})
 		case holds(resp.Output, c.day1.Marker()):
 			// This call configured the router before (the answer was lost
 			// in a crash): it is not configured again.
-			z.finish(c, nil, "")
+			finish(nil)
 		default:
 			c.step = checked
 		}
-		return []byte(msgs[3].Body)
+		return []byte(msgs[3].Body), ended
 	case resp.Correlator == c.key+"-3" && c.step == sentConfig:
 		if resp.Success != 1 {
-			z.finish(c, &port.Error{Class: port.Hard, Code: "configRejected",
-				Message: fmt.Sprintf("CE router %s refused its Day-1 configuration: %s", udi.SN, why(resp))}, "")
+			finish(&port.Error{Class: port.Hard, Code: "configRejected",
+				Message: fmt.Sprintf("CE router %s refused its Day-1 configuration: %s", udi.SN, why(resp))})
 		} else {
-			z.finish(c, nil, "")
+			finish(nil)
 		}
 		msgs, _ := messages(c.key, c.day1, c.udi)
-		return []byte(msgs[5].Body)
+		return []byte(msgs[5].Body), ended
 	}
-	return pnp.Bye(m.UDI, resp.Correlator).Marshal()
+	return pnp.Bye(m.UDI, resp.Correlator).Marshal(), ended
 }
 
 // holds reports whether a show command's output has the line.

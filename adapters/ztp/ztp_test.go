@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -803,5 +804,87 @@ func TestRouterUnheardAfterSavingCallsAgain(t *testing.T) {
 	require.Nil(t, res.Err)
 	assert.Equal(t, "installed", res.Milestone)
 	require.NoError(t, <-agent)
+	assert.Equal(t, 1, dev.Show().Applies, "configured once")
+}
+
+// settling is a caller that says when the answers it took are durable:
+// Settled waits for the test to say (durable), as the engine waits for
+// its commit.
+type settling struct {
+	collect
+	durable chan error
+}
+
+func (s settling) Settled(ctx context.Context) error {
+	select {
+	case err := <-s.durable:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// A router hears that its work is done only once the call's answer is
+// durable: a server that told it before, then crashed before its engine
+// committed the answer, would re-send the call to a router that has
+// stopped calling home. Until the answer is durable the report waits;
+// when it cannot be made durable, the router is told to call again
+// (503), and does, and the call re-sent after the crash finds it
+// configured.
+func TestRouterHearsItsWorkDoneOnceDurable(t *testing.T) {
+	cfg, current := restartable(t, nil)
+	before := current.Load()
+	fleet, err := tztp.NewFleet(network(t).CPE, tztp.Config{Option43: before.Option43(), Clock: &stepClock{waits: make(chan chan time.Time, 16)}})
+	require.NoError(t, err)
+	r, _ := reserved(t, network(t))
+	ctx := context.Background()
+	dev := fleet.Device(pilotSerial)
+
+	// Made durable: the router hears, after the answer.
+	got := settling{make(collect, 8), make(chan error)}
+	before.Call(0, pilot(r), got)
+	agent := make(chan error, 1)
+	go func() { agent <- fleet.CallHome(ctx, pilotSerial) }()
+	within(t, got.collect) // delivered
+	require.Nil(t, within(t, got.collect).Err)
+	assert.True(t, dev.Show().Saved)
+	assert.False(t, dev.Show().Heard, "the report waits for the answer to be durable")
+	got.durable <- nil
+	require.NoError(t, <-agent)
+	assert.True(t, dev.Show().Heard)
+
+	// Not made durable (the engine's store failed, or the process is
+	// going): a fresh router is refused and calls again; the server,
+	// back, re-sends the call, which finds the router configured by it.
+	fleet, err = tztp.NewFleet(network(t).CPE, tztp.Config{Option43: before.Option43(), Clock: &stepClock{waits: make(chan chan time.Time, 16)}})
+	require.NoError(t, err)
+	dev = fleet.Device(pilotSerial)
+	failing, err := New(cfg)
+	require.NoError(t, err)
+	current.Store(failing)
+	got = settling{make(collect, 8), make(chan error)}
+	failing.Call(0, pilot(r), got)
+	go func() { agent <- fleet.CallHome(ctx, pilotSerial) }()
+	within(t, got.collect) // delivered
+	require.Nil(t, within(t, got.collect).Err)
+	got.durable <- errors.New("the store cannot write")
+	err = <-agent
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "503")
+	assert.True(t, dev.Show().Saved)
+	assert.False(t, dev.Show().Heard, "told to call again, not that its work is done")
+
+	after, err := New(cfg)
+	require.NoError(t, err)
+	current.Store(after)
+	again := settling{make(collect, 8), make(chan error, 1)}
+	again.durable <- nil
+	after.Call(0, pilot(r), again)
+	require.NoError(t, fleet.CallHome(ctx, pilotSerial))
+	within(t, again.collect) // delivered
+	res := within(t, again.collect)
+	require.Nil(t, res.Err)
+	assert.Equal(t, "installed", res.Milestone)
+	assert.True(t, dev.Show().Heard)
 	assert.Equal(t, 1, dev.Show().Applies, "configured once")
 }

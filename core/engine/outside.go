@@ -2,6 +2,7 @@ package engine
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -93,6 +94,20 @@ func (r *inboxReplier) Reply(_ time.Duration, res *port.Result) {
 
 // ReplyTo names the component the answers go to (port.Named).
 func (r *inboxReplier) ReplyTo() string { return r.to.String() }
+
+// Settled returns once the answers submitted before it are logged and
+// committed (port.Settler). A query taken with an answer runs before the
+// answer is logged (takeInbox), so it takes two: the second is submitted
+// after the first has run, and so is taken after the answer, whose log
+// it waits for.
+func (r *inboxReplier) Settled(ctx context.Context) error {
+	for range 2 {
+		if err := r.e.Query(ctx, func() {}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 func (o *outside) init(e *Engine, opt Options) {
 	o.deadline = opt.Deadline

@@ -475,3 +475,43 @@ func TestOutsideUpdate(t *testing.T) {
 		assert.Equal(t, "committed", mem.Records()[0].To)
 	})
 }
+
+// The replier of an outside adapter says when the answers it took are
+// durable (port.Settler): once Settled returns, the answer is in the
+// store's input log, so that a crash after it cannot make the engine
+// forget an answer the adapter's far side has been told of. An engine
+// that takes no inputs never says so: Settled ends with its context.
+func TestOutsideSettledOnceTheAnswerIsLogged(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "journal.db")
+	st, err := sqlite.Open(file, sqlite.Options{})
+	require.NoError(t, err)
+	defer st.Close()
+	e := New(Options{Clock: &Wall{Start: time.Now()}, Store: st, Log: st, Codec: NewCodec(order{})})
+	e.Handle(ROM, newReserving())
+	dev := newDevice()
+	e.Attach(dev, port.Access)
+	stop := serve(t, e)
+	_, err = e.Command(context.Background(), ROM, order{"ROI-001"})
+	require.NoError(t, err)
+	c := within(t, dev.calls)
+	settler, ok := c.reply.(port.Settler)
+	require.True(t, ok, "an outside adapter's replier is a port.Settler")
+
+	logged := func() []string {
+		inputs, err := st.Inputs()
+		require.NoError(t, err)
+		var kinds []string
+		for _, in := range inputs {
+			kinds = append(kinds, in.Kind)
+		}
+		return kinds
+	}
+	c.reply.Reply(0, &port.Result{Key: c.req.Key, System: c.req.System, Op: c.req.Op, Item: c.req.Item, Final: true})
+	require.NoError(t, settler.Settled(context.Background()))
+	assert.Contains(t, logged(), "*port.Result", "the answer is durable once Settled returns")
+	stop()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	assert.ErrorIs(t, settler.Settled(ctx), context.DeadlineExceeded, "a stopped engine says nothing is durable")
+}

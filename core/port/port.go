@@ -16,6 +16,7 @@
 package port
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -233,6 +234,18 @@ type InProcess interface {
 // repeated call.
 type Replier interface {
 	Reply(at time.Duration, res *Result)
+}
+
+// Settler is implemented by a Replier that can say when the answers it
+// has taken are durable: Settled returns nil once every answer it took
+// before the call is in the journal, so that a restart hears it again,
+// or the error that kept it from knowing (ctx ended, the store failed).
+// An adapter whose far side must not learn an outcome the engine could
+// still forget (a device told that its work is done, which then stops
+// asking) waits for Settled before it tells it.
+type Settler interface {
+	Replier
+	Settled(ctx context.Context) error
 }
 
 // Named is implemented by a Replier that can be found again after a
