@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -16,6 +17,55 @@ import (
 	"github.com/ordertwin/ordertwin/twin"
 	"github.com/ordertwin/ordertwin/ui"
 )
+
+// failFirst has the page's first request to a URL that matches pattern
+// answered with a 500 (a TMF error, "injected by the test"), and holds the
+// ones after it until release is called; from then on they go through.
+func failFirst(t testing.TB, ctx context.Context, pattern string) (release func()) {
+	t.Helper()
+	paused := make(chan fetch.RequestID, 256)
+	require.NoError(t, chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*fetch.EventRequestPaused); ok {
+			select {
+			case paused <- e.RequestID:
+			default: // more than the test makes: it fails at its poll
+			}
+		}
+	}))
+	_, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: pattern}}})
+	require.NoError(t, err)
+	released := make(chan struct{})
+	go func() {
+		released := released // nil once released
+		pass := func(id fetch.RequestID) {
+			_, _ = chromedp.Call(ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: id})
+		}
+		var held []fetch.RequestID
+		for n := 0; ; n++ {
+			select {
+			case <-ctx.Done():
+				return
+			case <-released:
+				for _, id := range held {
+					pass(id)
+				}
+				held, released = nil, nil
+			case id := <-paused:
+				switch {
+				case n == 0:
+					_, _ = chromedp.Call(ctx, fetch.FulfillRequest, fetch.FulfillRequestParams{RequestID: id, ResponseCode: http.StatusInternalServerError,
+						ResponseHeaders: []*fetch.HeaderEntry{{Name: "Content-Type", Value: "application/json"}},
+						Body:            []byte(`{"code":"500","reason":"injected","message":"injected by the test"}`)})
+				case released != nil:
+					held = append(held, id)
+				default:
+					pass(id)
+				}
+			}
+		}
+	}()
+	return func() { close(released) }
+}
 
 // signIn opens the console of s and signs in as operations.
 func signIn(t testing.TB, ctx context.Context, s running) string {
@@ -114,12 +164,17 @@ func TestConsolePilotViewsInBrowser(t *testing.T) {
 // order at T+35): the Gantt's
 // waves complete, none late; the entity map counts the seed's entities
 // ("Entities Created by This Order"); the resource use is the twin's, as
-// its endpoint answers.
+// its endpoint answers. The first read of the resource use fails: the
+// banner says why until a read of it succeeds.
 func TestConsoleViewsInBrowser(t *testing.T) {
 	ctx := browser(t)
+	release := failFirst(t, ctx, "*"+ui.ResourceUsePath+"*")
 	s := serveInProcess(t, example, "--scale", "43200")
 	const order = "PO-2024-01203"
 	token := signIn(t, ctx, s)
+	poll(t, ctx, "the failed read shown", `document.querySelector("#error").textContent.includes("injected by the test")`, time.Minute)
+	release()
+	poll(t, ctx, "the banner gone once a read succeeds", `document.querySelector("#error").hidden`, 30*time.Second)
 	// Wave 1's Sydney sites wait a fortnight for their P2P handoff: the
 	// page shows them in progress for most of the wave.
 	poll(t, ctx, "Wave 1 in progress", fmt.Sprintf(`document.querySelector('#gantt .wave-row[data-entity=%q]')?.dataset.state === "inProgress"`, order+"/Wave 1"), time.Minute)

@@ -162,11 +162,19 @@ function orderOf(entity) {
 // --- the APIs ---------------------------------------------------------------
 
 // get reads path as JSON. A 503 (the server busy, or waiting on its
-// store) is tried again after the Retry-After it gives, a few times.
+// store) is tried again after the Retry-After it gives, a few times. What
+// it throws names what it read (source: the path without its query), and
+// a read that succeeds takes the failures of its source off the banner
+// (clearErrors).
 async function get(path) {
+  const source = path.split("?")[0];
   let res;
   for (let attempt = 1; ; attempt++) {
-    res = await fetch(path, { headers: { Authorization: "Bearer " + token() } });
+    try {
+      res = await fetch(path, { headers: { Authorization: "Bearer " + token() } });
+    } catch (e) {
+      throw Object.assign(new Error(path + ": " + e.message), { source }); // out of reach: no status
+    }
     if (res.status !== 503 || attempt === getAttempts) break;
     const after = Number(res.headers.get("Retry-After")) || 1;
     await new Promise((done) => setTimeout(done, after * 1000));
@@ -175,9 +183,11 @@ async function get(path) {
   if (!res.ok) {
     let msg = res.status + " " + res.statusText;
     try { const e = await res.json(); msg = e.message || e.reason || msg; } catch { /* not JSON */ }
-    throw Object.assign(new Error(path + ": " + msg), { status: res.status });
+    throw Object.assign(new Error(path + ": " + msg), { status: res.status, source });
   }
-  return res.json();
+  const body = await res.json();
+  clearErrors(source);
+  return body;
 }
 
 // getAttempts is how many times get asks before it shows a 503.
@@ -625,13 +635,37 @@ function signOut(why) {
   if (why) showError(why);
 }
 
+// The banner shows what went wrong and is still wrong: a failed read until
+// a read of the same source (the same path, or one above or below it)
+// succeeds, anything else until the next sign-in.
+const failures = new Map(); // source ("" for no read) -> message
+
 function showError(e) {
-  const el = $("#error");
-  el.textContent = String(e && e.message ? e.message : e);
-  el.hidden = false;
+  failures.set((e && e.source) || "", String(e && e.message ? e.message : e));
+  drawErrors();
 }
 
-function hideError() { $("#error").hidden = true; }
+function clearErrors(source) {
+  let cleared = false;
+  for (const s of failures.keys()) {
+    if (s && (s === source || s.startsWith(source + "/") || source.startsWith(s + "/"))) {
+      failures.delete(s);
+      cleared = true;
+    }
+  }
+  if (cleared) drawErrors();
+}
+
+function hideError() {
+  failures.clear();
+  drawErrors();
+}
+
+function drawErrors() {
+  const el = $("#error");
+  el.textContent = [...failures.values()].join(" · ");
+  el.hidden = failures.size === 0;
+}
 
 $("#signin").addEventListener("submit", (ev) => {
   ev.preventDefault();
