@@ -608,14 +608,22 @@ func restartable(t *testing.T, wrap func(r *http.Request)) (cfg Config, current 
 	return cfg, current
 }
 
+// fleetFor is the twin's routers pointed at z, their backoffs on a clock
+// the test drives.
+func fleetFor(t *testing.T, z *ZTP) *tztp.Fleet {
+	t.Helper()
+	fleet, err := tztp.NewFleet(network(t).CPE, tztp.Config{Option43: z.Option43(), Clock: &stepClock{waits: make(chan chan time.Time, 16)}})
+	require.NoError(t, err)
+	return fleet
+}
+
 // A call re-sent after a crash (a new server, the same key) finds the
 // router configured by it, and does not configure it again; a new
 // attempt (another key) does.
 func TestResentCallAfterCrashDoesNotConfigureTwice(t *testing.T) {
 	cfg, current := restartable(t, nil)
 	before := current.Load()
-	fleet, err := tztp.NewFleet(network(t).CPE, tztp.Config{Option43: before.Option43(), Clock: &stepClock{waits: make(chan chan time.Time, 16)}})
-	require.NoError(t, err)
+	fleet := fleetFor(t, before)
 	r, _ := reserved(t, network(t))
 	ctx := context.Background()
 
@@ -834,8 +842,7 @@ func (s settling) Settled(ctx context.Context) error {
 func TestRouterHearsItsWorkDoneOnceDurable(t *testing.T) {
 	cfg, current := restartable(t, nil)
 	before := current.Load()
-	fleet, err := tztp.NewFleet(network(t).CPE, tztp.Config{Option43: before.Option43(), Clock: &stepClock{waits: make(chan chan time.Time, 16)}})
-	require.NoError(t, err)
+	fleet := fleetFor(t, before)
 	r, _ := reserved(t, network(t))
 	ctx := context.Background()
 	dev := fleet.Device(pilotSerial)
@@ -856,8 +863,7 @@ func TestRouterHearsItsWorkDoneOnceDurable(t *testing.T) {
 	// Not made durable (the engine's store failed, or the process is
 	// going): a fresh router is refused and calls again; the server,
 	// back, re-sends the call, which finds the router configured by it.
-	fleet, err = tztp.NewFleet(network(t).CPE, tztp.Config{Option43: before.Option43(), Clock: &stepClock{waits: make(chan chan time.Time, 16)}})
-	require.NoError(t, err)
+	fleet = fleetFor(t, before)
 	dev = fleet.Device(pilotSerial)
 	failing, err := New(cfg)
 	require.NoError(t, err)
