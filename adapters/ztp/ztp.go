@@ -114,10 +114,11 @@ type call struct {
 	done chan struct{}
 	res  *port.Result
 	// told is closed once the router may hear the call's end: when it
-	// ends, or, when its answer goes to a port.Settler, once that says
-	// the answer is durable (untold: why it could not). A router told
-	// that its work is done stops calling home, so a server that told it
-	// and then lost the answer in a crash would wait for it for ever.
+	// ends, or, when its answer goes to a port.Settler (settles), once
+	// that says the answer is durable (untold: why it could not). A
+	// router told that its work is done stops calling home, so a server
+	// that told it and then lost the answer in a crash would wait for it
+	// for ever.
 	settles bool
 	tell    sync.Once
 	told    chan struct{}
