@@ -16,12 +16,25 @@ package inventory
 // pageSize): it grows without copying what it holds, so a large inventory
 // costs its size once, not twice over as a doubling slice would.
 type Inventory[T any] struct {
-	index map[string]int
+	// slots has, for each id put or held, where it is in the list and
+	// how many orders hold it, in one map: an entity is put and held
+	// together, looked up once for both (slot).
+	slots map[string]slot
 	pages [][]entry[T]
 	n     int // entries in the list, holes included
 	holes int
-	holds map[string]int
+	count int // entities in the list
 }
+
+// slot is an id's place in the list plus one (0: none) in its high 32
+// bits, and the orders holding it in its low 32: Hold is one increment.
+type slot uint64
+
+const holdBits = 1<<32 - 1
+
+func (s slot) place() (int, bool) { return int(s>>32) - 1, s>>32 != 0 }
+func (s slot) holds() int         { return int(s & holdBits) }
+func placed(i int) slot           { return slot(i+1) << 32 }
 
 // entry is one place in the list: an entity and its id, or a hole (nil).
 type entry[T any] struct {
@@ -51,41 +64,51 @@ func (inv *Inventory[T]) push(e entry[T]) {
 
 // New returns an empty inventory.
 func New[T any]() *Inventory[T] {
-	return &Inventory[T]{index: map[string]int{}, holds: map[string]int{}}
+	return &Inventory[T]{slots: map[string]slot{}}
 }
 
 // Hold counts one more order in memory holding the entity with id.
-func (inv *Inventory[T]) Hold(id string) { inv.holds[id]++ }
+func (inv *Inventory[T]) Hold(id string) { inv.slots[id]++ }
 
 // Release counts one order fewer holding the entity with id; when none is
 // left, it removes the entity and returns it (nil when it has none).
 func (inv *Inventory[T]) Release(id string) *T {
-	if n := inv.holds[id]; n > 1 {
-		inv.holds[id] = n - 1
+	s, ok := inv.slots[id]
+	if !ok {
 		return nil
 	}
-	delete(inv.holds, id)
-	v := inv.Get(id)
-	inv.Remove(id)
+	if s.holds() > 1 {
+		inv.slots[id] = s - 1
+		return nil
+	}
+	delete(inv.slots, id)
+	i, in := s.place()
+	if !in {
+		return nil
+	}
+	v := inv.at(i).v
+	inv.unlist(i)
 	return v
 }
 
 // Held tells whether an order in memory holds the entity with id.
-func (inv *Inventory[T]) Held(id string) bool { return inv.holds[id] > 0 }
+func (inv *Inventory[T]) Held(id string) bool { return inv.slots[id].holds() > 0 }
 
 // Put adds or replaces the entity with id.
 func (inv *Inventory[T]) Put(id string, v *T) {
-	if i, ok := inv.index[id]; ok {
+	s := inv.slots[id]
+	if i, ok := s.place(); ok {
 		inv.at(i).v = v
 		return
 	}
-	inv.index[id] = inv.n
+	inv.slots[id] = s | placed(inv.n)
+	inv.count++
 	inv.push(entry[T]{id, v})
 }
 
 // Get returns the entity with id, or nil.
 func (inv *Inventory[T]) Get(id string) *T {
-	if i, ok := inv.index[id]; ok {
+	if i, ok := inv.slots[id].place(); ok {
 		return inv.at(i).v
 	}
 	return nil
@@ -94,12 +117,24 @@ func (inv *Inventory[T]) Get(id string) *T {
 // Remove takes the entity with id out, if there is one; put again, it
 // goes last.
 func (inv *Inventory[T]) Remove(id string) {
-	i, ok := inv.index[id]
-	if !ok {
+	s := inv.slots[id]
+	i, in := s.place()
+	if !in {
 		return
 	}
-	delete(inv.index, id)
+	if s.holds() > 0 {
+		inv.slots[id] = s & holdBits // still held, no longer listed
+	} else {
+		delete(inv.slots, id)
+	}
+	inv.unlist(i)
+}
+
+// unlist leaves a hole at the list's entry i, whose id's slot no longer
+// names it, and closes the holes once they are half the list.
+func (inv *Inventory[T]) unlist(i int) {
 	*inv.at(i) = entry[T]{}
+	inv.count--
 	if inv.holes++; inv.holes <= inv.n/2 {
 		return
 	}
@@ -108,7 +143,7 @@ func (inv *Inventory[T]) Remove(id string) {
 	for k := range inv.n {
 		if e := *inv.at(k); e.v != nil {
 			*inv.at(n) = e
-			inv.index[e.id] = n
+			inv.slots[e.id] = inv.slots[e.id]&holdBits | placed(n)
 			n++
 		}
 	}
@@ -125,12 +160,12 @@ func (inv *Inventory[T]) Remove(id string) {
 }
 
 // Len counts the entities.
-func (inv *Inventory[T]) Len() int { return len(inv.index) }
+func (inv *Inventory[T]) Len() int { return inv.count }
 
 // All returns the entities in insertion order; the slice is a copy, the
 // entities are shared.
 func (inv *Inventory[T]) All() []*T {
-	out := make([]*T, 0, len(inv.index))
+	out := make([]*T, 0, inv.count)
 	for _, page := range inv.pages {
 		for _, e := range page {
 			if e.v != nil {
