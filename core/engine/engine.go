@@ -393,13 +393,15 @@ func (e *Engine) run(ctx context.Context, serve bool) (err error) {
 		}
 	}()
 	_, virtual := e.clock.(Virtual)
+	outside := e.anyOutside()
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		// A run that waits for outside adapters takes their answers
-		// like a serving engine.
-		takes := serve || len(e.outside.waiting) > 0
+		// A run with adapters outside the process takes their answers,
+		// and their repliers' queries (port.Settler), like a serving
+		// engine.
+		takes := serve || outside || len(e.outside.waiting) > 0
 		if serve && e.snaps.due(e.processed) {
 			e.save(false)
 		}

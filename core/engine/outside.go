@@ -140,6 +140,16 @@ func (e *Engine) isOutside(sys port.System) bool {
 	return !ok || !p.InProcess()
 }
 
+// anyOutside reports whether an adapter outside the process is attached.
+func (e *Engine) anyOutside() bool {
+	for sys := range e.adapters {
+		if e.isOutside(sys) {
+			return true
+		}
+	}
+	return false
+}
+
 // callOutside tracks a call to an outside adapter made (or made again) at
 // at, with its deadline, and sends it unless the engine replays.
 func (e *Engine) callOutside(c *call, at time.Duration) {

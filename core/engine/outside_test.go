@@ -515,3 +515,32 @@ func TestOutsideSettledOnceTheAnswerIsLogged(t *testing.T) {
 	defer cancel()
 	assert.ErrorIs(t, settler.Settled(ctx), context.DeadlineExceeded, "a stopped engine says nothing is durable")
 }
+
+// A run (not a server) with adapters outside the process takes the
+// queries of their repliers like their answers, even once no call
+// waits: an adapter that asks whether an answer is durable (Settled)
+// is told while the run goes on, not left waiting until it ends.
+func TestOutsideSettledInARun(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		mem := store.NewMemory()
+		e := New(Options{Clock: &Wall{Start: time.Now()}, Store: mem, Log: mem, Codec: NewCodec(order{})})
+		e.Handle(ROM, newReserving())
+		dev := newDevice()
+		e.Attach(dev, port.Access)
+		e.Inject(0, ROM, order{"ROI-001"})
+		e.Inject(time.Hour, ROM, "the run goes on for an hour")
+		ran := make(chan error, 1)
+		go func() { ran <- e.Run(context.Background()) }()
+		c := <-dev.calls
+		c.reply.Reply(0, &port.Result{Key: c.req.Key, System: c.req.System, Op: c.req.Op, Item: c.req.Item, Final: true})
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		require.NoError(t, c.reply.(port.Settler).Settled(ctx), "told within the minute, while the run goes on")
+		select {
+		case err := <-ran:
+			t.Fatalf("the run ended first: %v", err)
+		default:
+		}
+		require.NoError(t, <-ran)
+	})
+}
