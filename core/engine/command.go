@@ -126,15 +126,23 @@ var ErrNotCommand = errors.New("not a registered command")
 type Codec struct {
 	types map[string]reflect.Type
 	names map[reflect.Type]string
+	// shelvers has each type's Shelver, nil for a type with an interface;
+	// each its own lock, so that the goroutines that submit inputs
+	// (Engine.submit) and the engine's, which encodes the docs it shelves,
+	// wait only for an encoding of the same type.
+	shelvers map[reflect.Type]*lockedShelver
+}
 
-	mu       sync.Mutex
-	shelvers map[reflect.Type]*Shelver // nil for a type with an interface
+// lockedShelver is a Shelver and the lock its encodings take.
+type lockedShelver struct {
+	mu sync.Mutex
+	Shelver
 }
 
 // NewCodec returns a codec of the types of samples, each named by its
 // package and type name (com.OrderRequest).
 func NewCodec(samples ...any) *Codec {
-	c := &Codec{types: map[string]reflect.Type{}, names: map[reflect.Type]string{}, shelvers: map[reflect.Type]*Shelver{}}
+	c := &Codec{types: map[string]reflect.Type{}, names: map[reflect.Type]string{}, shelvers: map[reflect.Type]*lockedShelver{}}
 	c.Register(samples...)
 	return c
 }
@@ -147,7 +155,7 @@ func (c *Codec) Register(samples ...any) {
 		name := t.String()
 		c.types[name], c.names[t] = t, name
 		if !holdsInterface(t, map[reflect.Type]bool{}) {
-			c.shelvers[t] = new(Shelver)
+			c.shelvers[t] = new(lockedShelver)
 		}
 	}
 }
@@ -183,8 +191,8 @@ func (c *Codec) Encode(msg any) (string, []byte, error) {
 		return "", nil, fmt.Errorf("input log: %T: %w", msg, ErrNotCommand)
 	}
 	if s := c.shelvers[t]; s != nil {
-		c.mu.Lock()
-		defer c.mu.Unlock()
+		s.mu.Lock()
+		defer s.mu.Unlock()
 		b, err := s.Encode(msg)
 		if err != nil {
 			return "", nil, fmt.Errorf("input log: encode %s: %w", name, err)
@@ -214,8 +222,8 @@ func (c *Codec) EncodeSplit(msg any) (kind string, head, body []byte, err error)
 		_, body, err := c.Encode(msg)
 		return name, nil, body, err
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	head, body, err = s.Doc(msg)
 	if err != nil {
 		return "", nil, nil, fmt.Errorf("input log: encode %s: %w", name, err)
@@ -252,7 +260,14 @@ func (e *Engine) logInputs(items []Input) ([]Input, error) {
 	kept := items[:0]
 	first := len(e.inputs)
 	for _, in := range items {
-		kind, body, err := e.codec.Encode(in.Msg)
+		var kind string
+		var body []byte
+		var err error
+		if in.logged != nil {
+			kind, body, err = in.logged.kind, in.logged.body, in.logged.err
+		} else {
+			kind, body, err = e.codec.Encode(in.Msg)
+		}
 		if err != nil && in.answer != nil {
 			in.answer.send(result{err: err})
 			continue

@@ -74,6 +74,17 @@ type Input struct {
 	// taken marks an input taken from the inbox: until it is handled, no
 	// snapshot can be taken (the input log holds it, the snapshot would too).
 	taken bool
+	// logged is the input's entry for the input log, encoded by the
+	// goroutine that submitted it (submit), off the engine's; nil: the
+	// engine encodes it when it logs it.
+	logged *logEntry
+}
+
+// logEntry is a message as the input log keeps it, or why it cannot be.
+type logEntry struct {
+	kind string
+	body []byte
+	err  error
 }
 
 // Event is something observers may want to know: a recorded transition or

@@ -27,6 +27,12 @@ type inbox struct {
 func (e *Engine) Submit(to Address, msg any) { e.submit(Input{To: to, Msg: msg}) }
 
 func (e *Engine) submit(in Input) {
+	if e.log != nil && in.logged == nil {
+		// Encoded here, on the submitter's goroutine: the engine's loop is
+		// the server's narrowest path.
+		kind, body, err := e.codec.Encode(in.Msg)
+		in.logged = &logEntry{kind, body, err}
+	}
 	e.inbox.mu.Lock()
 	e.inbox.items = append(e.inbox.items, in)
 	e.inbox.mu.Unlock()
