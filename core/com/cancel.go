@@ -132,10 +132,9 @@ func (c *COM) cancelItem(o *order, i int, reason string, out *engine.Out) {
 // withdraw takes a site out of a wave that has not been released yet.
 func (w *wave) withdraw(o *order, i int, c *COM) {
 	w.items = slices.DeleteFunc(w.items, func(j int) bool { return j == i })
-	it := &o.po.Items[i]
-	w.so.Items = slices.DeleteFunc(w.so.Items, func(s tmf.ServiceOrderItem) bool {
-		if s.ProductOrderItem.ID == it.ID {
-			c.sois[s.Handle].final = true
+	w.pending = slices.DeleteFunc(w.pending, func(p pendingItem) bool {
+		if r := c.sois[p.handle]; r.item == i {
+			r.final = true
 			return true
 		}
 		return false

@@ -2,6 +2,7 @@ package com_test
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"testing"
 	"time"
@@ -273,6 +274,41 @@ func TestRestoreTheJeopardiesOfAnEarlierBuild(t *testing.T) {
 	require.NoError(t, fresh.COM.Restore(earlier))
 	assert.Equal(t, s.COM.Jeopardies(), fresh.COM.Jeopardies())
 	assert.Equal(t, s.COM.Worklist(), fresh.COM.Worklist())
+	again, err := fresh.COM.Snapshot()
+	require.NoError(t, err)
+	assert.Equal(t, want, again, "restored, then saved as this build saves")
+}
+
+// cutClock stops a run before its first instant after at.
+type cutClock struct{ at time.Duration }
+
+var errCut = errors.New("cut")
+
+func (c *cutClock) WaitUntil(_ context.Context, next time.Duration) error {
+	if next > c.at {
+		return errCut
+	}
+	return nil
+}
+
+// A snapshot of an earlier build, which kept the items of a wave not yet
+// released whole in its service order, restores with them as this build
+// keeps them: the snapshot taken again is this build's, byte for byte.
+func TestRestoreTheWavesOfAnEarlierBuild(t *testing.T) {
+	sc, err := scenarios.Load("../../scenarios/globaltech-5site.yaml")
+	require.NoError(t, err)
+	s, err := scenarios.New(sc.Spec, scenarios.Options{Clock: &cutClock{3 * 24 * time.Hour}})
+	require.NoError(t, err)
+	require.ErrorIs(t, s.Engine.Run(context.Background()), errCut)
+	want, err := s.COM.Snapshot()
+	require.NoError(t, err)
+	earlier, moved, err := com.EarlierWaveSnapshot(s.COM)
+	require.NoError(t, err)
+	require.Positive(t, moved, "the cut leaves waves to release")
+
+	fresh, err := scenarios.New(sc.Spec, scenarios.Options{})
+	require.NoError(t, err)
+	require.NoError(t, fresh.COM.Restore(earlier))
 	again, err := fresh.COM.Snapshot()
 	require.NoError(t, err)
 	assert.Equal(t, want, again, "restored, then saved as this build saves")

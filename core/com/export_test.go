@@ -26,3 +26,30 @@ func EarlierSnapshot(c *COM) ([]byte, error) {
 	st.Raised = 0
 	return engine.EncodeState(&st)
 }
+
+// EarlierWaveSnapshot is c's snapshot as a build that kept the items of a
+// wave not yet released whole in its service order (waveState.SO.Items)
+// wrote it, and how many items it moved there.
+func EarlierWaveSnapshot(c *COM) ([]byte, int, error) {
+	b, err := c.Snapshot()
+	if err != nil {
+		return nil, 0, err
+	}
+	var st comState
+	if err := engine.DecodeState(b, &st); err != nil {
+		return nil, 0, err
+	}
+	n := 0
+	for i := range st.Waves {
+		s := &st.Waves[i]
+		if len(s.Pending) == 0 {
+			continue
+		}
+		so := *s.SO
+		so.Items = c.serviceOrderItems(c.waves[s.Handle])
+		s.SO, s.Pending = &so, nil
+		n += len(so.Items)
+	}
+	b, err = engine.EncodeState(&st)
+	return b, n, err
+}

@@ -109,22 +109,32 @@ type orderState struct {
 	Jeopardies []tmf.Jeopardy
 }
 
+// pendingState is a pendingItem: its CFS by id.
+type pendingState struct {
+	Handle int
+	CFS    string
+	Chars  tmf.Characteristics
+}
+
 type optionalChange struct {
 	Set         bool
 	Speed, Tier string
 }
 
 type waveState struct {
-	Handle      int
-	Order       int
-	ID          string
-	Name        string
-	SOName      string
-	ExternalID  string
-	State       string
-	Target      time.Duration
-	Items       []int
-	SO          *tmf.ServiceOrder
+	Handle     int
+	Order      int
+	ID         string
+	Name       string
+	SOName     string
+	ExternalID string
+	State      string
+	Target     time.Duration
+	Items      []int
+	SO         *tmf.ServiceOrder
+	// Pending are the items of SO, not released yet (wave.pending); a
+	// snapshot of an earlier build has them in SO.
+	Pending     []pendingState
 	SOID        string
 	SOState     string
 	SLABreach   string
@@ -266,7 +276,7 @@ func (c *COM) AppendState(buf []byte) ([]byte, error) {
 	for _, h := range slices.Sorted(maps.Keys(c.waves)) {
 		w := c.waves[h]
 		st.Waves = append(st.Waves, waveState{Handle: h, Order: orders.of(w.order), ID: w.id, Name: w.name, SOName: w.soName,
-			ExternalID: w.externalID, State: w.state, Target: w.target, Items: w.items, SO: w.so, SOID: w.soID,
+			ExternalID: w.externalID, State: w.state, Target: w.target, Items: w.items, SO: w.so, Pending: savePending(w.pending), SOID: w.soID,
 			SOState: w.soState, SLABreach: w.slaBreach, Measuring: w.measuring, ReleasedBy: w.releasedBy, Late: w.late,
 			Modify: modifies.of(w.modify), Active: w.active, SubmittedAt: w.submittedAt, CompletedAt: w.completedAt,
 			Blocked: w.blocked, BlockedAt: w.blockedAt, ForcedBy: w.forcedBy})
@@ -449,6 +459,10 @@ func (c *COM) restore(st *comState) error {
 			w.modify = c.modifies[s.Modify]
 			w.modify.wave = w
 		}
+		var err error
+		if w.pending, err = c.loadPending(&s); err != nil {
+			return err
+		}
 		c.waves[s.Handle] = w
 	}
 	waveAt := func(h int) (*wave, error) {
@@ -595,4 +609,40 @@ func (c *COM) earlierJeopardies(all []tmf.Jeopardy) {
 func (c *COM) Messages() []any {
 	return []any{QuoteRequest{}, OrderRequest{}, &port.Result{}, &tmf.OrderEvent{}, deadline{}, heldDue{}, decisionDue{}, Remediate{},
 		Cancel{}, Change{}, AddSite{}, Remove{}, Describe{}, Review{}, Qualify{}, retire{}, retireQualification{}, retireQuote{}, operator.Action{}, operator.Retire{}}
+}
+
+// savePending is a wave's pending items as a snapshot keeps them.
+func savePending(ps []pendingItem) []pendingState {
+	if len(ps) == 0 {
+		return nil
+	}
+	st := make([]pendingState, len(ps))
+	for k, p := range ps {
+		st[k] = pendingState{Handle: p.handle, CFS: p.cfs.ID, Chars: p.chars}
+	}
+	return st
+}
+
+// loadPending is the pending items of a wave's state: its Pending, or the
+// items of its service order as an earlier build kept them (taken out of
+// it: the service order gets its items at release).
+func (c *COM) loadPending(s *waveState) ([]pendingItem, error) {
+	if s.SO != nil {
+		for _, it := range s.SO.Items {
+			s.Pending = append(s.Pending, pendingState{Handle: it.Handle, CFS: it.Service.Specification.ID, Chars: it.Service.Characteristics})
+		}
+		s.SO.Items = nil
+	}
+	if len(s.Pending) == 0 {
+		return nil, nil
+	}
+	ps := make([]pendingItem, len(s.Pending))
+	for k, p := range s.Pending {
+		cfs := c.cfg.Catalog.CFS[p.CFS]
+		if cfs == nil {
+			return nil, fmt.Errorf("snapshot: wave %s waits with an item of CFS %q, which the catalog does not have", s.ID, p.CFS)
+		}
+		ps[k] = pendingItem{handle: p.Handle, cfs: cfs, chars: p.Chars}
+	}
+	return ps, nil
 }
