@@ -329,6 +329,7 @@ func (n *Network) Validate() error {
 			bad("address %q: technology %q is not GPON or P2P-Ethernet", a.Address, a.Technology)
 		}
 	}
+	n.validateCPE(bad)
 	for _, k := range DurationKeys {
 		if _, ok := n.Durations[k]; !ok {
 			bad("durations: %q is missing", k)
@@ -355,6 +356,46 @@ func (n *Network) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// validateCPE checks the routers in stock: each entry has a model and a
+// region some exchange is in (a site is shipped from its own region's
+// stock), and no serial is stocked twice: a router is one box, given to
+// one site.
+func (n *Network) validateCPE(bad func(format string, args ...any)) {
+	regions := map[string]bool{}
+	for _, e := range n.Exchanges {
+		if e.Region != "" {
+			regions[e.Region] = true
+		}
+	}
+	where := map[string]string{} // serial → the stock it was first seen in
+	for k, c := range n.CPE {
+		what := fmt.Sprintf("cpe[%d]", k)
+		if c.Model == "" {
+			bad("%s: no model", what)
+		} else {
+			what = fmt.Sprintf("cpe %s in %s", c.Model, c.Region)
+		}
+		switch {
+		case c.Region == "":
+			bad("%s: no region", what)
+		case !regions[c.Region]:
+			bad("%s: region %q has no exchange, so no site is shipped from it%s", what, c.Region, hint.DidYouMean(c.Region, slices.Sorted(maps.Keys(regions))))
+		}
+		for _, serial := range c.Serials {
+			switch first, seen := where[serial]; {
+			case serial == "":
+				bad("%s: an empty serial", what)
+			case seen && first == what:
+				bad("%s: serial %s listed twice", what, serial)
+			case seen:
+				bad("%s: serial %s is stocked already in %s: a router is one box, for one site", what, serial, first)
+			default:
+				where[serial] = what
+			}
+		}
+	}
 }
 
 func mapSlice[T any](list []T, f func(T) string) []string {
