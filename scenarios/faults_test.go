@@ -254,3 +254,31 @@ func TestEventAfterMustNameAState(t *testing.T) {
 	_, err := EventSpec{At: "P1D", Kind: "remediate", Wave: "Pilot", After: "SO-PILOT"}.build(nil)
 	assert.ErrorContains(t, err, `after "SO-PILOT": want an entity and a state`)
 }
+
+// A line card for a slot that is taken is not built, and the timeline
+// says why: in the network file, the scenario is refused at load; taken by
+// an expansion since (an earlier event, an operator's), the event is
+// refused when it comes, naming the slot, and the run goes on.
+func TestLineCardForATakenSlot(t *testing.T) {
+	sc := load(t, "brisbane-capacity.yaml")
+	_, err := EventSpec{At: "P25D", Kind: "addLineCard", OLT: "OLT-BNE-07", Slot: 1, Ports: 16}.build(sc.Spec.Network)
+	assert.ErrorContains(t, err, "slot: OLT-BNE-07 has a line card in slot 1 already (the network's)")
+
+	sc = load(t, "brisbane-capacity.yaml")
+	sc.Expect = nil
+	again := sc.Spec.Events[0]
+	again.At += day
+	sc.Spec.Events = append(sc.Spec.Events, again)
+	r := run(t, sc)
+	assert.Equal(t, "completed", r.Outcome)
+	var network []TimelineRow
+	for _, row := range r.Timeline {
+		if row.Entity == "network" || row.Kind == "refused" {
+			network = append(network, row)
+		}
+	}
+	require.Len(t, network, 2)
+	assert.Equal(t, "expanded", network[0].State)
+	assert.Equal(t, TimelineRow{At: "P26D", Entity: "network", Kind: "network", System: "Network", State: "refused",
+		Reason: "OLT-BNE-07 already has a line card in slot 2; the event builds nothing (line card LC2 (16 ports) added to OLT-BNE-07)"}, network[1])
+}

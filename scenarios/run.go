@@ -335,11 +335,22 @@ func (n network) Handle(now time.Duration, msg any, out *engine.Out) {
 			out.Send(engine.COM, 0, com.Remediate{Wave: m.Remediate})
 			return
 		}
+		if n.twin != nil {
+			// What the network cannot build (a slot an operator's
+			// expansion took since the scenario was checked) is not built,
+			// and the timeline says why.
+			if err := n.twin.CheckExpansion(m.Build); err != nil {
+				out.Record(store.Record{Kind: "network", Entity: "network", System: "Network", To: "refused", Event: "expand",
+					Reason: err.Error() + "; the event builds nothing (" + m.Note + ")"})
+				return
+			}
+		}
 		out.Record(store.Record{Kind: "network", Entity: "network", System: "Network", To: "expanded", Event: "expand", Reason: m.Note})
 		out.Call(port.Request{Key: fmt.Sprintf("expand@%d", now), System: port.Planning, Op: port.Expand, Characteristics: m.Build})
 	case *port.Result:
 		if m.Err != nil {
-			out.Error(fmt.Errorf("network event: %w", m.Err))
+			out.Record(store.Record{Kind: "network", Entity: "network", System: "Network", To: "failed", Event: "expand",
+				Reason: "the network's expansion failed: " + m.Err.Error()})
 		}
 	default:
 		out.Error(fmt.Errorf("network: unexpected input %T", msg))

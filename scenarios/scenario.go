@@ -274,11 +274,17 @@ func (e EventSpec) event(net *twin.Network) (Event, error) {
 	}
 	switch e.Kind {
 	case "addLineCard":
-		if net != nil && !slices.ContainsFunc(net.OLTs, func(o twin.OLT) bool { return o.ID == e.OLT }) {
-			return Event{}, fmt.Errorf("olt %q is not in the network", e.OLT)
-		}
 		if e.Slot <= 0 || e.Ports <= 0 {
 			return Event{}, fmt.Errorf("slot and ports must be positive")
+		}
+		if net != nil {
+			k := slices.IndexFunc(net.OLTs, func(o twin.OLT) bool { return o.ID == e.OLT })
+			if k < 0 {
+				return Event{}, fmt.Errorf("olt %q is not in the network", e.OLT)
+			}
+			if slices.ContainsFunc(net.OLTs[k].LineCards, func(c twin.LineCard) bool { return c.Slot == e.Slot }) {
+				return Event{}, fmt.Errorf("slot: %s has a line card in slot %d already (the network's)", e.OLT, e.Slot)
+			}
 		}
 		return Event{At: at, Build: twin.Expansion(e.OLT, e.Slot, e.Ports, e.Occupied),
 			Note: fmt.Sprintf("line card LC%d (%d ports) added to %s", e.Slot, e.Ports, e.OLT)}, nil

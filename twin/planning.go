@@ -1,6 +1,7 @@
 package twin
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -39,63 +40,85 @@ func (t *Twin) plan(req *port.Request, res *port.Result, reply port.Replier) *po
 // {olt, slot, ports[, occupied]} adds a line card, {exchange, ports} adds
 // P2P handoff ports.
 func (t *Twin) expand(now time.Duration, req *port.Request) *port.Error {
-	cs := req.Characteristics
-	if cs.Get("olt") == "" && cs.Get("exchange") == "" && req.Place.Address != "" {
-		var err *port.Error
-		if cs, err = t.serving(req.Place, cs); err != nil {
-			return err
-		}
+	build, err := t.expansion(req)
+	if err != nil {
+		return err
 	}
-	ports, err := strconv.Atoi(cs.Get("ports"))
-	if err != nil || ports <= 0 {
-		return invalid("expansion needs a positive number of ports, not %q", cs.Get("ports"))
-	}
-	var c *capacity
-	switch {
-	case cs.Get("olt") != "":
-		o, ar := t.findOLT(cs.Get("olt"))
-		if o == nil {
-			return invalid("no OLT %q in the network", cs.Get("olt"))
-		}
-		slot, err := strconv.Atoi(cs.Get("slot"))
-		if err != nil || slot <= 0 {
-			return invalid("line card slot %q is not a positive number", cs.Get("slot"))
-		}
-		for _, card := range o.cards {
-			if card.slot == slot {
-				return invalid("%s already has a line card in slot %d", o.id, slot)
-			}
-		}
-		used, err := parseRanges(cs.Get("occupied"), 1, ports)
-		if err != nil {
-			return invalid("occupied: %v", err)
-		}
-		card := &card{slot: slot, ports: slots{used: make([]bool, ports)}}
-		if t.ledger != nil {
-			card.ports.name = cardPool(o.id, slot)
-		}
-		for _, p := range used {
-			card.ports.used[p-1] = true
-		}
-		o.cards = append(o.cards, card)
-		c = &ar.capacity
-		c.free += ports - len(used)
-	case cs.Get("exchange") != "":
-		x := t.exchanges[cs.Get("exchange")]
-		if x == nil {
-			return invalid("no exchange %q in the network", cs.Get("exchange"))
-		}
-		x.p2p.used = append(x.p2p.used, make([]bool, ports)...)
-		c = &x.capacity
-		c.free += ports
-	default:
-		return invalid("an expansion names an olt (with slot and ports) or an exchange (with ports)")
-	}
+	c := build()
 	for _, p := range t.planning[c] {
 		p.reply.Reply(now, p.res)
 	}
 	delete(t.planning, c)
 	return nil
+}
+
+// CheckExpansion says why the twin would refuse to build what cs names
+// (as expand takes it: a scenario's addLineCard or addHandoffs), changing
+// nothing: an OLT or exchange it does not have, a slot already taken.
+func (t *Twin) CheckExpansion(cs tmf.Characteristics) error {
+	if _, err := t.expansion(&port.Request{Characteristics: cs}); err != nil {
+		return errors.New(err.Message)
+	}
+	return nil
+}
+
+// expansion checks what req asks to build and returns what builds it,
+// which gives the capacity that grew.
+func (t *Twin) expansion(req *port.Request) (func() *capacity, *port.Error) {
+	cs := req.Characteristics
+	if cs.Get("olt") == "" && cs.Get("exchange") == "" && req.Place.Address != "" {
+		var err *port.Error
+		if cs, err = t.serving(req.Place, cs); err != nil {
+			return nil, err
+		}
+	}
+	ports, err := strconv.Atoi(cs.Get("ports"))
+	if err != nil || ports <= 0 {
+		return nil, invalid("expansion needs a positive number of ports, not %q", cs.Get("ports"))
+	}
+	switch {
+	case cs.Get("olt") != "":
+		o, ar := t.findOLT(cs.Get("olt"))
+		if o == nil {
+			return nil, invalid("no OLT %q in the network", cs.Get("olt"))
+		}
+		slot, err := strconv.Atoi(cs.Get("slot"))
+		if err != nil || slot <= 0 {
+			return nil, invalid("line card slot %q is not a positive number", cs.Get("slot"))
+		}
+		for _, card := range o.cards {
+			if card.slot == slot {
+				return nil, invalid("%s already has a line card in slot %d", o.id, slot)
+			}
+		}
+		used, err := parseRanges(cs.Get("occupied"), 1, ports)
+		if err != nil {
+			return nil, invalid("occupied: %v", err)
+		}
+		return func() *capacity {
+			card := &card{slot: slot, ports: slots{used: make([]bool, ports)}}
+			if t.ledger != nil {
+				card.ports.name = cardPool(o.id, slot)
+			}
+			for _, p := range used {
+				card.ports.used[p-1] = true
+			}
+			o.cards = append(o.cards, card)
+			ar.capacity.free += ports - len(used)
+			return &ar.capacity
+		}, nil
+	case cs.Get("exchange") != "":
+		x := t.exchanges[cs.Get("exchange")]
+		if x == nil {
+			return nil, invalid("no exchange %q in the network", cs.Get("exchange"))
+		}
+		return func() *capacity {
+			x.p2p.used = append(x.p2p.used, make([]bool, ports)...)
+			x.capacity.free += ports
+			return &x.capacity
+		}, nil
+	}
+	return nil, invalid("an expansion names an olt (with slot and ports) or an exchange (with ports)")
 }
 
 // serving names the capacity that serves a site, for an expansion that
