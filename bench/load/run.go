@@ -81,11 +81,15 @@ func Run(ctx context.Context, cfg Config, do Operation) (*Report, error) {
 	}
 	timer := time.NewTimer(0)
 	timer.Stop()
-	stopped := ""
+	stopped, cut := "", false
 schedule:
 	for i := 0; cfg.Count == 0 || i < cfg.Count; i++ {
 		due, ok := cfg.Profile.Due(i)
-		if !ok || due >= cfg.MaxDuration {
+		if !ok {
+			break
+		}
+		if due >= cfg.MaxDuration {
+			cut = true // arrivals the profile still brings, due too late
 			break
 		}
 		if wait := time.Until(start.Add(due)); wait > 0 {
@@ -115,7 +119,7 @@ schedule:
 	switch {
 	case ctx.Err() != nil:
 		stopped = "interrupted"
-	case run.Err() != nil:
+	case run.Err() != nil, cut:
 		stopped = "the maximum duration " + cfg.MaxDuration.String() + " passed"
 	}
 	elapsed := time.Since(start)

@@ -227,3 +227,21 @@ func TestReportJSONAndSVG(t *testing.T) {
 		assert.Regexp(t, `(?m)^order +1\d\d +\d+\.\d +`, text.String())
 	})
 }
+
+// A profile that brings arrivals beyond MaxDuration is cut there, and the
+// report says so, though every request sent was answered.
+func TestRunCutAtMaxDurationSaysSo(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rep, err := Run(context.Background(), Config{Profile: Rate(10, 10*time.Second), MaxDuration: 2 * time.Second, MaxInFlight: 100, Mix: orderOnly(t)},
+			func(ctx context.Context, a Arrival, rec *Recorder) { rec.Answered("order", rec.Start().Add(a.Due), "") })
+		require.NoError(t, err)
+		assert.Equal(t, 20, rep.Arrivals)
+		assert.Equal(t, "the maximum duration 2s passed", rep.Stopped)
+
+		rep, err = Run(context.Background(), Config{Profile: Rate(10, 2*time.Second), MaxDuration: time.Minute, MaxInFlight: 100, Mix: orderOnly(t)},
+			func(ctx context.Context, a Arrival, rec *Recorder) { rec.Answered("order", rec.Start().Add(a.Due), "") })
+		require.NoError(t, err)
+		assert.Equal(t, 20, rep.Arrivals)
+		assert.Empty(t, rep.Stopped, "every arrival due was sent and answered")
+	})
+}

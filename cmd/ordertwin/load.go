@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -94,13 +95,18 @@ func loadCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("load: --orders %d: want a count, 0 or more", *orders)
 	case *maxInFlight <= 0:
 		return fmt.Errorf("load: --max-in-flight %d: want at least 1", *maxInFlight)
-	case *maxDuration <= 0 || *timeout <= 0:
-		return errors.New("load: --max-duration and --timeout must be positive")
+	case *maxDuration <= 0:
+		return fmt.Errorf("load: --max-duration %s: want a positive duration", *maxDuration)
+	case *timeout <= 0:
+		return fmt.Errorf("load: --timeout %s: want a positive duration", *timeout)
 	case flagSet(fs, "fail-over") && *baselineFile == "":
 		return errors.New("load: --fail-over says how much worse than --baseline a run may be: give --baseline FILE")
 	}
 	threshold, baseline, err := readBaseline("load", *baselineFile, *failOver, readReport)
 	if err != nil {
+		return err
+	}
+	if err := writable("load", map[string]string{"json": *jsonFile, "svg": *svgFile}); err != nil {
 		return err
 	}
 	var sc *scenarios.Scenario
@@ -148,6 +154,9 @@ func loadCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	rep.Target = base
 	if err := rep.WriteText(stdout); err != nil {
 		return err
+	}
+	for _, note := range l.notes(rep) {
+		fmt.Fprintln(stdout, note)
 	}
 	if *jsonFile != "" {
 		if err := writeJSONFile(*jsonFile, rep); err != nil {
@@ -222,8 +231,10 @@ func loadProfile(fs *flag.FlagSet, rate float64, ramp, steps string, d time.Dura
 	switch {
 	case given > 1:
 		return nil, errors.New("load: give one of --rate, --ramp and --steps")
-	case d < 0:
+	case d < 0 || d == 0 && flagSet(fs, "duration"):
 		return nil, fmt.Errorf("load: --duration %s: want a positive duration", d)
+	case orders == 0 && flagSet(fs, "orders"):
+		return nil, errors.New("load: --orders 0: want at least 1 (leave it out to stop after --duration)")
 	case steps != "":
 		if d > 0 {
 			return nil, errors.New("load: --steps gives its own durations: leave out --duration")
@@ -234,6 +245,9 @@ func loadProfile(fs *flag.FlagSet, rate float64, ramp, steps string, d time.Dura
 		}
 		return p, nil
 	case ramp != "":
+		if d == 0 {
+			d = 10 * time.Second
+		}
 		p, err := load.ParseRamp(ramp, d)
 		if err != nil {
 			return nil, fmt.Errorf("load: --ramp: %w", err)
@@ -317,6 +331,29 @@ func writeFileWith(path string, write func(io.Writer) error) error {
 	return f.Close()
 }
 
+// writable checks, before a run sends anything, that each output file
+// named (flag → path, "" for none) can be written: a report lost after
+// the run for a folder that does not exist would cost the whole run. A
+// file that did not exist is not left behind.
+func writable(cmd string, files map[string]string) error {
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		path := files[name]
+		if path == "" {
+			continue
+		}
+		_, statErr := os.Stat(path)
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o644)
+		if err != nil {
+			return fmt.Errorf("%s: --%s: %w", cmd, name, err)
+		}
+		f.Close()
+		if errors.Is(statErr, os.ErrNotExist) {
+			os.Remove(path)
+		}
+	}
+	return nil
+}
+
 // loadClient carries out a load's operations on a server.
 type loadClient struct {
 	c *client
@@ -331,6 +368,40 @@ type loadClient struct {
 	seed        uint64
 	mu          sync.Mutex
 	placed      []placedOrder // orders placed well and not cancelled by the run
+	// transport is the first request that got no answer, as it failed.
+	transport string
+}
+
+// fault is loadFault, noting the first request that got no answer.
+func (l *loadClient) fault(ctx context.Context, err error) string {
+	f := loadFault(ctx, err)
+	if f == "transport" {
+		l.mu.Lock()
+		l.transport = cmp.Or(l.transport, err.Error())
+		l.mu.Unlock()
+	}
+	return f
+}
+
+// notes are what a report's failures suggest looking at: the first
+// request that got no answer, and a token missing or refused.
+func (l *loadClient) notes(rep *load.Report) []string {
+	var transport, unauthorized int
+	for _, op := range rep.Operations {
+		transport += op.Errors["transport"]
+		unauthorized += op.Errors["401"]
+	}
+	var notes []string
+	if transport > 0 {
+		notes = append(notes, fmt.Sprintf("note: %d requests got no answer; the first: %s", transport, l.transport))
+	}
+	switch {
+	case unauthorized > 0 && l.c.token == "":
+		notes = append(notes, fmt.Sprintf("note: %d requests answered 401: no token was sent (--token, or $%s)", unauthorized, tokenEnv))
+	case unauthorized > 0:
+		notes = append(notes, fmt.Sprintf("note: %d requests answered 401: the server does not take the token sent (--token, or $%s)", unauthorized, tokenEnv))
+	}
+	return notes
 }
 
 // created is what a load reads of an entity a POST created.
@@ -400,13 +471,13 @@ func (l *loadClient) do(ctx context.Context, a load.Arrival, rec *load.Recorder)
 		// decoding the whole of each was a sixth of the run's CPU, taken
 		// from the server it measures when both share a machine.
 		var q, po created
-		err := l.c.postJSON(ctx, tmf630.QuoteManagement+"/quote", key, l.quoteBodies[i], &q)
-		sent := rec.Answered(opQuote, due, loadFault(ctx, err))
+		err := identified(l.c.postJSON(ctx, tmf630.QuoteManagement+"/quote", key, l.quoteBodies[i], &q), q.ID)
+		sent := rec.Answered(opQuote, due, l.fault(ctx, err))
 		if err != nil {
 			return
 		}
-		err = l.c.post(ctx, orderPath, key, tmf622.NewOrderBody(q.ID, l.quotes[i], key), &po)
-		rec.Answered(opOrder, sent, loadFault(ctx, err))
+		err = identified(l.c.post(ctx, orderPath, key, tmf622.NewOrderBody(q.ID, l.quotes[i], key), &po), po.ID)
+		rec.Answered(opOrder, sent, l.fault(ctx, err))
 		if err == nil {
 			l.mu.Lock()
 			l.placed = append(l.placed, placedOrder{po.ID, i})
@@ -414,13 +485,13 @@ func (l *loadClient) do(ctx context.Context, a load.Arrival, rec *load.Recorder)
 		}
 	case opRead:
 		var po tmf622.ProductOrder
-		err := l.c.get(ctx, orderPath+"/"+target.id, &po)
-		rec.Answered(opRead, due, loadFault(ctx, err))
+		err := identified(l.c.get(ctx, orderPath+"/"+target.id, &po), po.ID)
+		rec.Answered(opRead, due, l.fault(ctx, err))
 	case opCancel:
 		var task tmf622.CancelProductOrder
 		err := l.c.post(ctx, tmf630.ProductOrdering+"/cancelProductOrder", key,
 			map[string]any{"productOrder": tmf630.Ref{ID: target.id}, "cancellationReason": "load " + l.run}, &task)
-		rec.Answered(opCancel, due, loadFault(ctx, err))
+		rec.Answered(opCancel, due, l.fault(ctx, err))
 	case opChange:
 		rec.Answered(opChange, due, l.change(ctx, target, key, rng))
 	}
@@ -431,7 +502,7 @@ func (l *loadClient) do(ctx context.Context, a load.Arrival, rec *load.Recorder)
 func (l *loadClient) change(ctx context.Context, target placedOrder, key string, rng *rand.Rand) string {
 	var po tmf622.ProductOrder
 	if err := l.c.get(ctx, tmf630.ProductOrdering+"/productOrder/"+target.id, &po); err != nil {
-		return loadFault(ctx, err)
+		return l.fault(ctx, err)
 	}
 	q := l.quotes[target.quote]
 	var others []string
@@ -454,7 +525,7 @@ func (l *loadClient) change(ctx context.Context, target placedOrder, key string,
 		if errors.As(err, &se) && se.status == http.StatusOK { // a site not yet active, changed in its order
 			return ""
 		}
-		return loadFault(ctx, err)
+		return l.fault(ctx, err)
 	}
 	return "no product yet"
 }
@@ -476,6 +547,18 @@ func (l *loadClient) pick(rng *rand.Rand, take bool) (placedOrder, bool) {
 	return p, true
 }
 
+// errNoID is an answer of the status wanted without the id of what it
+// created or read: not the JSON wanted ("bad body").
+var errNoID = errors.New("the answer has no id")
+
+// identified is err, or errNoID when the request succeeded with no id.
+func identified(err error, id string) error {
+	if err == nil && id == "" {
+		return errNoID
+	}
+	return err
+}
+
 // loadFault is why a request failed, as a report counts it: the HTTP
 // status answered, "cancelled" when the run stopped it, "timeout",
 // "bad body" (an answer that is not the JSON wanted) or "transport" (no
@@ -494,7 +577,7 @@ func loadFault(ctx context.Context, err error) string {
 		return "cancelled"
 	case errors.As(err, &ne) && ne.Timeout():
 		return "timeout"
-	case errors.As(err, &syntax), errors.As(err, &typ):
+	case errors.As(err, &syntax), errors.As(err, &typ), errors.Is(err, errNoID):
 		return "bad body"
 	}
 	return "transport"

@@ -230,14 +230,18 @@ func TestLoadBadFlags(t *testing.T) {
 		{[]string{"--to", "http://example.org/?x=1"}, "without user, query or fragment"},
 		{append(to, "--rate", "0"), "--rate 0: want arrivals a second"},
 		{append(to, "--rate", "10", "--steps", "10:1s"), "give one of --rate, --ramp and --steps"},
-		{append(to, "--ramp", "10:100"), "--ramp: ramp \"10:100\": give the duration"},
+		{append(to, "--duration", "0s"), "--duration 0s: want a positive duration"},
+		{append(to, "--orders", "0"), "--orders 0: want at least 1"},
+		{append(to, "--json", filepath.Join(dir, "no", "such", "folder", "r.json")), "--json: open"},
+		{append(to, "--svg", filepath.Join(dir, "no", "r.svg")), "--svg: open"},
 		{append(to, "--steps", "100:1s", "--duration", "5s"), "--steps gives its own durations"},
 		{append(to, "--steps", "100"), "--steps: step 1"},
 		{append(to, "--mix", "order=90,delete=10"), `unknown operation "delete"`},
 		{append(to, "--mix", "order=0"), "the weights are all 0"},
 		{append(to, "--max-in-flight", "0"), "--max-in-flight 0"},
 		{append(to, "--orders", "-1"), "--orders -1"},
-		{append(to, "--max-duration", "0s"), "--max-duration and --timeout must be positive"},
+		{append(to, "--max-duration", "0s"), "--max-duration 0s: want a positive duration"},
+		{append(to, "--timeout", "0s"), "--timeout 0s: want a positive duration"},
 		{append(to, "--fail-over", "10%"), "give --baseline FILE"},
 		{append(to, "--baseline", notReport, "--fail-over", "lots"), `--fail-over: "lots": want a percentage`},
 		{append(to, "--baseline", filepath.Join(dir, "missing.json")), "--baseline: open"},
@@ -368,4 +372,43 @@ func TestArrivalsDue(t *testing.T) {
 		require.NoError(t, err, c.spec)
 		assert.Equal(t, c.want, arrivalsDue(p, c.count), "%s, count %d", c.spec, c.count)
 	}
+}
+
+// An answer of the status wanted without the id of what it created is not
+// the JSON wanted: a quote answered 201 {"foo":1} is a "bad body", and no
+// order follows it.
+func TestLoadCountsAnAnswerWithoutAnIDAsBadBody(t *testing.T) {
+	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write([]byte(`{"foo":1}`))
+	}))
+	defer server.Close()
+	rep, out, err := loadRun(t, "--to", server.URL, "--rate", "100", "--orders", "3")
+	require.NoError(t, err, out)
+	assert.Equal(t, map[string]int{"bad body": 3}, rep.Operations["quote"].Errors)
+	assert.Zero(t, rep.Operations["quote"].OK)
+	assert.Nil(t, rep.Operations["order"])
+}
+
+// A run whose requests fail says what to look at: the first request that
+// got no answer, as it failed; a 401 with no token sent.
+func TestLoadNotesWhatItsFailuresSuggest(t *testing.T) {
+	closed := httptest.NewServer(http.NotFoundHandler())
+	url := closed.URL
+	closed.Close()
+	_, out, err := loadRun(t, "--to", url, "--token", "", "--rate", "100", "--orders", "2")
+	require.NoError(t, err)
+	assert.Contains(t, out, "note: 2 requests got no answer; the first: ")
+	assert.Contains(t, out, "connection refused")
+
+	refusing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusUnauthorized)
+	}))
+	defer refusing.Close()
+	_, out, err = loadRun(t, "--to", refusing.URL, "--token", "", "--rate", "100", "--orders", "2")
+	require.NoError(t, err)
+	assert.Contains(t, out, "note: 2 requests answered 401: no token was sent (--token, or $ORDERTWIN_TOKEN)")
+	_, out, err = loadRun(t, "--to", refusing.URL, "--token", "junk", "--rate", "100", "--orders", "2")
+	require.NoError(t, err)
+	assert.Contains(t, out, "note: 2 requests answered 401: the server does not take the token sent")
 }
