@@ -170,9 +170,15 @@ type Regression struct {
 	// Unit is the figure's unit when not milliseconds or, for the
 	// throughput, orders a second.
 	Unit string `json:"unit,omitempty"`
+	// Why says what is worse in words, when no figure does: an operation
+	// with requests and none answered well.
+	Why string `json:"why,omitempty"`
 }
 
 func (g Regression) String() string {
+	if g.Why != "" {
+		return g.Figure + ": " + g.Why
+	}
 	unit := " ms"
 	switch {
 	case g.Unit != "":
@@ -199,7 +205,12 @@ func Compare(base, r *Report, threshold float64) []Regression {
 			continue
 		}
 		if now.OK == 0 {
-			out = append(out, Regression{Figure: name + " p99", Baseline: b.P99, Now: 0, Change: 1})
+			failed := 0
+			for _, n := range now.Errors {
+				failed += n
+			}
+			out = append(out, Regression{Figure: name, Baseline: b.P99, Change: 1,
+				Why: fmt.Sprintf("none of its %d requests answered well (the baseline's p99 %.2f ms)", failed, b.P99)})
 			continue
 		}
 		if b.P99 > 0 && now.P99 > b.P99*(1+threshold) {

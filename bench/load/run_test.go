@@ -175,12 +175,14 @@ func TestCompare(t *testing.T) {
 	assert.Empty(t, Compare(base, report(map[string]float64{"quote": 5.9, "order": 7.4, "read": 0.5}, 81), 0.2), "within 20%")
 	now := report(map[string]float64{"quote": 5, "order": 30, "read": 0}, 70)
 	now.Operations["read"].OK = 0
+	now.Operations["read"].Errors = map[string]int{"400": 20}
 	worse := Compare(base, now, 0.2)
 	require.Len(t, worse, 3)
 	assert.Equal(t, "order p99", worse[0].Figure)
 	assert.InDelta(t, 30/6.2-1, worse[0].Change, 1e-9)
 	assert.Equal(t, "order p99 30.00 ms against the baseline's 6.20 ms: 384% worse", worse[0].String())
-	assert.Equal(t, "read p99", worse[1].Figure, "no read answered")
+	assert.Equal(t, "read", worse[1].Figure, "no read answered")
+	assert.Equal(t, "read: none of its 20 requests answered well (the baseline's p99 1.00 ms)", worse[1].String())
 	assert.Len(t, Compare(base, report(map[string]float64{"quote": 5, "order": 6}, 100), 0.2), 0, "no read in the mix: not compared")
 	assert.Equal(t, "throughput", worse[2].Figure)
 	assert.InDelta(t, 0.3, worse[2].Change, 1e-9)

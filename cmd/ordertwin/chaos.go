@@ -92,8 +92,14 @@ func chaosCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	switch {
 	case !(*rate > 0) || *rate > 10_000:
 		return fmt.Errorf("chaos: --rate %g: want orders a second, more than 0 and at most 10000", *rate)
-	case *duration <= 0 || *settle <= 0 || *timeout <= 0:
-		return errors.New("chaos: --duration, --settle and --timeout must be positive")
+	case *duration <= 0:
+		return fmt.Errorf("chaos: --duration %s: want a positive duration", *duration)
+	case *settle <= 0:
+		return fmt.Errorf("chaos: --settle %s: want a positive duration", *settle)
+	case *timeout <= 0:
+		return fmt.Errorf("chaos: --timeout %s: want a positive duration", *timeout)
+	case *faults < 0:
+		return fmt.Errorf("chaos: --faults %d: want a count, 0 or more", *faults)
 	case !(*scale > 0):
 		return fmt.Errorf("chaos: --scale %g: want a positive speed", *scale)
 	case *referenceFlag == "":
@@ -105,12 +111,18 @@ func chaosCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := writable("chaos", map[string]string{"json": *jsonFile}); err != nil {
+		return err
+	}
 	plan, err := chaos.Plan(*seed, *duration, *faults, kinds)
 	if err != nil {
 		return fmt.Errorf("chaos: %w", err)
 	}
 	sc, err := loadServed(*scenarioFile)
 	if err != nil {
+		if !flagSet(fs, "scenario") {
+			return fmt.Errorf("chaos: the scenario to serve: %w", err)
+		}
 		return fmt.Errorf("chaos: --scenario: %w", err)
 	}
 	if len(sc.Spec.Placements()) == 0 {
@@ -158,6 +170,8 @@ func chaosCmd(ctx context.Context, args []string, stdout io.Writer) error {
 			return fmt.Errorf("chaos: --reference %s has no outcomes: write it with chaos --faults 0 --json", *referenceFlag)
 		case ref.Seed != *seed:
 			return fmt.Errorf("chaos: --reference %s is of seed %d, this run's is %d: the orders would not be the same", *referenceFlag, ref.Seed, *seed)
+		case len(ref.Faults) > 0:
+			return fmt.Errorf("chaos: --reference %s is of a run with %d faults: the reference is an uninterrupted run (chaos --faults 0 --json)", *referenceFlag, len(ref.Faults))
 		}
 		reference = ref.Outcomes
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -192,5 +193,30 @@ func TestChaosSplit(t *testing.T) {
 	for _, name := range []string{"com.db", "som.db", "rom.db"} {
 		_, err := os.Stat(filepath.Join(dir, "run", "run", name))
 		assert.NoError(t, err, "a store for each process")
+	}
+}
+
+// Bad flags are refused before anything is started, each error naming
+// its flag; a reference that is not of an uninterrupted run is refused.
+func TestChaosBadFlags(t *testing.T) {
+	dir := t.TempDir()
+	faulted := filepath.Join(dir, "faulted.json")
+	require.NoError(t, os.WriteFile(faulted, []byte(`{"seed":1,"load":{"operations":{}},"outcomes":{"k":{}},"faults":[{"name":"kill-1"}]}`), 0o644))
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--duration", "0s"}, "--duration 0s: want a positive duration"},
+		{[]string{"--settle", "0s"}, "--settle 0s: want a positive duration"},
+		{[]string{"--timeout", "-1s"}, "--timeout -1s: want a positive duration"},
+		{[]string{"--faults", "-1"}, "--faults -1: want a count, 0 or more"},
+		{[]string{"--json", filepath.Join(dir, "no", "such", "r.json")}, "--json: open"},
+		{[]string{"--reference", faulted}, "is of a run with 1 faults: the reference is an uninterrupted run"},
+		{[]string{"no-such-scenario.yaml"}, "the scenario to serve: "},
+	} {
+		err := chaosCmd(context.Background(), append(c.args, "--dir", filepath.Join(dir, "work")), io.Discard)
+		assert.ErrorContains(t, err, c.want, "%v", c.args)
+		_, statErr := os.Stat(filepath.Join(dir, "work", "run"))
+		assert.True(t, os.IsNotExist(statErr), "%v: nothing started", c.args)
 	}
 }

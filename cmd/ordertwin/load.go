@@ -86,6 +86,9 @@ func loadCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if _, ok := profile.Due(0); !ok {
+		return fmt.Errorf("load: %s brings no arrival", profile)
+	}
 	mix, err := load.ParseMix(*mixFlag, loadOps)
 	if err != nil {
 		return fmt.Errorf("load: --mix: %w", err)

@@ -231,6 +231,8 @@ func TestLoadBadFlags(t *testing.T) {
 		{append(to, "--rate", "0"), "--rate 0: want arrivals a second"},
 		{append(to, "--rate", "10", "--steps", "10:1s"), "give one of --rate, --ramp and --steps"},
 		{append(to, "--duration", "0s"), "--duration 0s: want a positive duration"},
+		{append(to, "--ramp", "0:0", "--duration", "2s"), "brings no arrival"},
+		{append(to, "--steps", "0:1s"), "brings no arrival"},
 		{append(to, "--orders", "0"), "--orders 0: want at least 1"},
 		{append(to, "--json", filepath.Join(dir, "no", "such", "folder", "r.json")), "--json: open"},
 		{append(to, "--svg", filepath.Join(dir, "no", "r.svg")), "--svg: open"},
@@ -249,6 +251,7 @@ func TestLoadBadFlags(t *testing.T) {
 		{append(to, "--scenario", "nope.yaml"), "--scenario: "},
 		{append(to, "extra"), `unexpected argument "extra"`},
 		{append(to, "--rate", "fast"), "invalid value"},
+		{append(to, "--duration", "5"), "(a duration with its unit, such as 30s, 5m or 1h30m)"},
 	} {
 		_, err := cli(append([]string{"load"}, c.args...)...)
 		assert.Equal(t, 2, status(err), "%v", c.args)

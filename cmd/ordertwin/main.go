@@ -11,7 +11,9 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
+	"time"
 )
 
 // usage is the top-level help.
@@ -169,14 +171,16 @@ Usage:
       than --fail-over (default 20%), naming which.
   ordertwin chaos [FILE] [--scenario FILE] [--rate R] [--duration D] [--faults N] [--kinds K,...]
                  [--seed N] [--scale X] [--settle D] [--timeout D] [--dir DIR] [--json FILE]
-                 [--baseline FILE [--fail-over P%]]
-      A failure run (docs/load.md): serves FILE (default the live default) in a
-      child process, places --rate orders a second (default 20) for --duration
-      (default 30s), each sent again with its Idempotency-Key until answered, and
-      injects --faults faults (default 6) of --kinds taking turns (kill: SIGKILL
-      and restart; pause: SIGSTOP, then SIGCONT; listener-down, listener-slow:
-      its hub listener answers 503 or takes a second; twin: the next NETCONF
-      calls fail) at times drawn from --seed. Then it waits up to --settle for
+                 [--split] [--disk SIZE] [--reference run|none|FILE] [--baseline FILE [--fail-over P%]]
+      A failure run (docs/load.md): serves FILE (default live/population.yaml) in a
+      child process (--split: COM, SOM and ROM in three), places --rate orders a
+      second (default 20) for --duration (default 30s), each sent again with its
+      Idempotency-Key until answered, and injects --faults faults (default 6) of
+      --kinds taking turns (kill: SIGKILL and restart; pause: SIGSTOP, then
+      SIGCONT; listener-down, listener-slow: its hub listener answers 503 or
+      takes a second; twin: the next NETCONF calls fail; disk-full: the store's
+      tmpfs of --disk filled, as root) at times drawn from --seed; each order's
+      end is compared with an uninterrupted run's (--reference). Then it waits up to --settle for
       the orders to end and judges from the APIs and the journal: every
       acknowledged order exists once, re-sends got the first answer, every
       order ended or waits on the worklist, no resource held twice or left
@@ -276,12 +280,30 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // parse parses flags that may come before or after the positional
 // arguments, and returns the positional ones.
+// durationHint is what a duration flag's parse error lacks: the form a
+// duration takes.
+func durationHint(fs *flag.FlagSet, err error) string {
+	_, after, ok := strings.Cut(err.Error(), " for flag -")
+	if !ok {
+		return ""
+	}
+	name, _, _ := strings.Cut(after, ":")
+	if f := fs.Lookup(name); f != nil {
+		if g, ok := f.Value.(flag.Getter); ok {
+			if _, ok := g.Get().(time.Duration); ok {
+				return " (a duration with its unit, such as 30s, 5m or 1h30m)"
+			}
+		}
+	}
+	return ""
+}
+
 func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	fs.SetOutput(io.Discard)
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return nil, fmt.Errorf("%s: %w", fs.Name(), err)
+			return nil, fmt.Errorf("%s: %w%s", fs.Name(), err, durationHint(fs, err))
 		}
 		args = fs.Args()
 		if len(args) == 0 {
