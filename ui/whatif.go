@@ -1,9 +1,7 @@
 package ui
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -106,12 +104,7 @@ func decodeStrict(w http.ResponseWriter, r *http.Request, v any) *tmf630.Error {
 	if e := tmf630.CheckJSON(body); e != nil {
 		return e
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return tmf630.DecodeError(err)
-	}
-	return nil
+	return tmf630.DecodeStrict(body, v)
 }
 
 func (s *WhatIfs) post(w http.ResponseWriter, r *http.Request) {

@@ -47,8 +47,17 @@ func DecodeError(err error) *Error {
 }
 
 // DecodeObject decodes a JSON object into v; trailing data is an error.
-func DecodeObject(body []byte, v any) *Error {
+func DecodeObject(body []byte, v any) *Error { return decodeObject(body, v, false) }
+
+// DecodeStrict is DecodeObject refusing a member v does not have, as the
+// product's own routes (/ordertwin/v1) do: a 400 naming it.
+func DecodeStrict(body []byte, v any) *Error { return decodeObject(body, v, true) }
+
+func decodeObject(body []byte, v any, strict bool) *Error {
 	dec := json.NewDecoder(bytes.NewReader(body))
+	if strict {
+		dec.DisallowUnknownFields()
+	}
 	if err := dec.Decode(v); err != nil {
 		return DecodeError(err)
 	}

@@ -308,7 +308,7 @@ func (s worklist) shelvedOwner(key string) (engine.Address, *tmf630.Error) {
 // naming the field.
 func Decode(body []byte) (*operator.Action, *tmf630.Error) {
 	var in actionIn
-	if e := tmf630.DecodeObject(body, &in); e != nil {
+	if e := tmf630.DecodeStrict(body, &in); e != nil {
 		return nil, e
 	}
 	if in.WorklistItem == nil {
