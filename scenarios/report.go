@@ -292,6 +292,9 @@ func (s *System) Report() *Report {
 		}
 		r.ProductOrders = append(r.ProductOrders, row)
 		r.Counts.ProductOrderItems += len(po.Items)
+		if com.IsChangeOrder(po) {
+			continue // the outcome is the customers' orders', not the changes made to them
+		}
 		if outcome == "" || outcome == po.State {
 			outcome = po.State
 		} else {

@@ -398,3 +398,21 @@ func TestProgress(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, r.Timeline, rows)
 }
+
+// The outcome is the customers' orders' state: a disconnect order COM
+// makes for a site removed later ends as it ends, and does not make the
+// outcome "mixed".
+func TestOutcomeLeavesOutChangeOrders(t *testing.T) {
+	sc := load(t, "newuser-v2-kauri-faults.yaml")
+	sc.Expect = nil
+	ev, err := EventSpec{At: "P20D", Kind: "removeSite", Site: "WLG1", Reason: "office closed"}.build(sc.Spec.Network)
+	require.NoError(t, err)
+	sc.Spec.Events = append(sc.Spec.Events, ev)
+	r := run(t, sc)
+	states := map[string]string{}
+	for _, po := range r.ProductOrders {
+		states[po.ID] = po.State
+	}
+	assert.Equal(t, map[string]string{"PO-NZ-04411": "partial", "PO-NZ-04411-D1": "completed"}, states)
+	assert.Equal(t, "partial", r.Outcome)
+}

@@ -304,7 +304,7 @@ func (c *COM) modify(o *order, i int, to itemChange, out *engine.Out) {
 	}
 	c.modifications++
 	m := &modification{base: o, item: i, to: to, price: o.card(i).PriceOf(to.tier, to.speed)}
-	m.po = tmf.ProductOrder{ID: o.po.ID + "-M" + strconv.Itoa(c.modifications), Category: "modify",
+	m.po = tmf.ProductOrder{ID: o.po.ID + "-M" + strconv.Itoa(c.modifications), Category: modifyCategory,
 		Description: "change " + it.Place.ID, State: lc.Initial(lc.ProductOrder), OrderDate: out.Now(),
 		RelatedParty: o.po.RelatedParty, BillingAccount: o.po.BillingAccount,
 		Items: []tmf.ProductOrderItem{{ID: c.id("POI"), Action: tmf.Modify, State: lc.Initial(lc.ProductOrderItem),

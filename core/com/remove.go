@@ -60,7 +60,7 @@ func (c *COM) disconnect(o *order, i int, reason string, out *engine.Out) {
 	}
 	c.modifications++
 	m := &modification{base: o, item: i, disconnect: true}
-	m.po = tmf.ProductOrder{ID: o.po.ID + "-D" + strconv.Itoa(c.modifications), Category: "disconnect",
+	m.po = tmf.ProductOrder{ID: o.po.ID + "-D" + strconv.Itoa(c.modifications), Category: disconnectCategory,
 		Description: "disconnect " + it.Place.ID + ": " + reason, State: lc.Initial(lc.ProductOrder), OrderDate: out.Now(),
 		RelatedParty: o.po.RelatedParty, BillingAccount: o.po.BillingAccount,
 		Items: []tmf.ProductOrderItem{{ID: c.id("POI"), Action: tmf.Delete, State: lc.Initial(lc.ProductOrderItem),

@@ -96,6 +96,19 @@ func (c *COM) Rollouts() []*tmf.ProductOrder {
 	return out
 }
 
+// IsChangeOrder says whether po is a change COM made to an order placed
+// before it (a modify or a disconnect order, PO-…-M1, PO-…-D2), not an
+// order of its own.
+func IsChangeOrder(po *tmf.ProductOrder) bool {
+	return po.Category == modifyCategory || po.Category == disconnectCategory
+}
+
+// The categories of the change orders.
+const (
+	modifyCategory     = "modify"
+	disconnectCategory = "disconnect"
+)
+
 // Orders lists the product orders in the order they were placed, the
 // change orders (modify, disconnect) after the others.
 func (c *COM) Orders() []*tmf.ProductOrder {
