@@ -83,7 +83,7 @@ func rowRef(s string) (entity, state string, err error) {
 }
 
 // jeopardyTypes are what absent: jeopardy: takes: any, or a type of alert.
-var jeopardyTypes = []string{"any", com.JeopardyDeadline, com.JeopardySLA}
+var jeopardyTypes = []string{"any", com.JeopardyDeadline, com.JeopardySLA, com.JeopardyGate}
 
 // check2 validates the version 2 expectations themselves.
 func (e *Expectations) check2() error {

@@ -115,7 +115,7 @@ func TestV2LoadErrors(t *testing.T) {
 		{"unknown key in an event", gates, []string{"by: rollout manager", "byy: rollout manager"}, `events[0]: unknown key "byy" (did you mean "by"?)`},
 		{"unknown key in a selector", "v2-change-storm.yaml", []string{"share: 25%", "shar: 25%"}, `events[0].select: unknown key "shar" (did you mean "share"?)`},
 		{"absent of an unknown jeopardy", gates, []string{"{jeopardy: any}", "{jeopardy: SLA}"},
-			`absent[0]: jeopardy: "SLA": want any or a type: deadline, slaValidation`},
+			`absent[0]: jeopardy: "SLA": want any or a type: deadline, slaValidation, gateBlocked`},
 		{"absent of two things", gates, []string{"{jeopardy: any}", "{jeopardy: any, site: DRW1, wave: Pilot}"}, `absent[0]: name one of`},
 	}
 	for _, c := range cases {
