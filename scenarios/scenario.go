@@ -6,6 +6,7 @@
 package scenarios
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -520,6 +521,9 @@ func (f *File) checkRest(cat *catalog.Catalog, net *twin.Network, waves, sites [
 			err = e.checkPlan(waves, sites)
 		}
 		if err == nil {
+			err = e.checkChange(cat, orders)
+		}
+		if err == nil {
 			err = f.checkSelector(e, orders)
 		}
 		if err == nil && e.Select == nil {
@@ -825,6 +829,36 @@ func (e EventSpec) checkPlan(waves, sites []string) error {
 		if sites != nil && e.Site != "" && !slices.Contains(sites, e.Site) {
 			return fmt.Errorf("site %q is not a site of the order%s (sites: %s)",
 				e.Site, hint.DidYouMean(e.Site, sites), strings.Join(sites, ", "))
+		}
+	}
+	return nil
+}
+
+// checkChange checks the speed and tier a change asks for against the
+// offering of the site it changes: COM would refuse another when the
+// event comes, and the run would go on as if it had not been asked.
+func (e EventSpec) checkChange(cat *catalog.Catalog, orders []Placement) error {
+	if e.Kind != "change" || cat == nil || e.Site == "" {
+		return nil
+	}
+	for _, p := range orders {
+		for _, s := range p.Quote.Sites {
+			if s.Code != e.Site {
+				continue
+			}
+			off, err := cat.Offering(cmp.Or(s.Offering, p.Quote.Offering))
+			if err != nil {
+				return nil // the quote's check names it
+			}
+			if e.Speed != "" && !slices.Contains(off.Speeds, e.Speed) {
+				return fmt.Errorf("speed: %q is not a speed of %s%s (speeds: %s)", e.Speed, off.ID, hint.DidYouMean(e.Speed, off.Speeds), strings.Join(off.Speeds, ", "))
+			}
+			if e.SLA != "" {
+				if _, err := cat.Tier(off, e.SLA); err != nil {
+					return fmt.Errorf("sla: %w", err)
+				}
+			}
+			return nil
 		}
 	}
 	return nil
