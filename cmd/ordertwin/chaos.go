@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -70,7 +71,7 @@ func chaosCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	failOver := fs.String("fail-over", "20%", "with --baseline: how much worse a figure may be, a percentage")
 	referenceFlag := fs.String("reference", "run", "what each order's end is compared with: run (an uninterrupted run of the same seed first), none, or a JSON report of one (chaos --faults 0 --json)")
 	split := fs.Bool("split", false, "serve COM, SOM and ROM in three processes (serve --role), each kill or pause hitting one of them in turn")
-	diskSize := fs.String("disk", "256m", "with disk-full faults: the size of the tmpfs the server's store is on (mount's notation)")
+	diskFlag := fs.String("disk", "256m", "with disk-full faults: the size of the tmpfs the server's store is on (mount's notation)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -100,6 +101,8 @@ func chaosCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("chaos: --timeout %s: want a positive duration", *timeout)
 	case *faults < 0:
 		return fmt.Errorf("chaos: --faults %d: want a count, 0 or more", *faults)
+	case !diskSize.MatchString(*diskFlag):
+		return fmt.Errorf("chaos: --disk %q: want a size as mount takes it, such as 256m, 1g or 50%%", *diskFlag)
 	case !(*scale > 0):
 		return fmt.Errorf("chaos: --scale %g: want a positive speed", *scale)
 	case *referenceFlag == "":
@@ -143,13 +146,13 @@ func chaosCmd(ctx context.Context, args []string, stdout io.Writer) error {
 
 	disk := ""
 	if slices.Contains(kinds, chaos.DiskFull) {
-		if disk, err = mountDisk(filepath.Join(work, "disk"), *diskSize); err != nil {
+		if disk, err = mountDisk(filepath.Join(work, "disk"), *diskFlag); err != nil {
 			return fmt.Errorf("chaos: --kinds disk-full: %w", err)
 		}
 		defer unmountDisk(disk, stdout)
 	}
 	setup := chaosSetup{pos: pos, sc: sc, split: *split, seed: *seed, scale: *scale, rate: *rate, d: *duration, settle: *settle,
-		timeout: *timeout, stdout: stdout}
+		timeout: *timeout, stdout: stdout, kept: *dir != ""}
 	var reference map[string]chaos.Outcome
 	switch *referenceFlag {
 	case "none":
@@ -216,6 +219,9 @@ type chaosSetup struct {
 	scale, rate        float64
 	d, settle, timeout time.Duration
 	stdout             io.Writer
+	// kept says the run's folder stays after it (--dir): its log can be
+	// read there.
+	kept bool
 }
 
 // runChaos serves the setup on new stores in work (on disk, the tmpfs to
@@ -270,8 +276,13 @@ func runChaos(ctx context.Context, s chaosSetup, work, disk string, plan []chaos
 		}
 	}
 	rep, err := r.run(ctx, s.sc, plan, s.rate, s.d, s.settle, s.timeout)
-	if err != nil {
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return nil, errors.New("interrupted")
+	case err != nil && s.kept:
 		return nil, fmt.Errorf("%w (the servers' log: %s)", err, r.logs.Name())
+	case err != nil:
+		return nil, fmt.Errorf("%w (give --dir DIR to keep the servers' log)", err)
 	}
 	return rep, nil
 }
@@ -330,6 +341,17 @@ func freeLoopbackAddr() (string, error) {
 	return l.Addr().String(), nil
 }
 
+// lastLine is the last line of the file at path that says something, ""
+// when there is none: what a server that did not start said last.
+func lastLine(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
+}
+
 // start starts a server and waits until it listens; it gives how long
 // that took.
 func (r *chaosRun) start(p *chaosProc) (time.Duration, error) {
@@ -350,6 +372,9 @@ func (r *chaosRun) start(p *chaosProc) (time.Duration, error) {
 	if err != nil || !strings.Contains(line, " on http://") {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
+		if said := lastLine(r.logs.Name()); said != "" {
+			return 0, fmt.Errorf("%s did not start: %s", p.name, said)
+		}
 		return 0, fmt.Errorf("%s did not start (%q)", p.name, line)
 	}
 	go func() { _, _ = io.Copy(io.Discard, out) }()
@@ -610,6 +635,10 @@ func (r *chaosRun) inject(ctx context.Context, inv *client, hear *chaosListener,
 		fmt.Fprintf(r.logs, "chaos: %s at %.2f s (%s)\n", f.Name, h.AtSeconds, orElse(h.Error, "injected"))
 	}
 }
+
+// diskSize is a tmpfs size as mount takes it: bytes, k, m or g, or a
+// percentage of memory.
+var diskSize = regexp.MustCompile(`^[1-9][0-9]*[kKmMgG%]?$`)
 
 // mountDisk mounts a tmpfs of size (mount's notation: 256m) on dir, for
 // the server's store to be on a disk the run can fill. It needs root.

@@ -210,6 +210,7 @@ func TestChaosBadFlags(t *testing.T) {
 		{[]string{"--settle", "0s"}, "--settle 0s: want a positive duration"},
 		{[]string{"--timeout", "-1s"}, "--timeout -1s: want a positive duration"},
 		{[]string{"--faults", "-1"}, "--faults -1: want a count, 0 or more"},
+		{[]string{"--kinds", "disk-full", "--disk", "12q"}, `--disk "12q": want a size as mount takes it`},
 		{[]string{"--json", filepath.Join(dir, "no", "such", "r.json")}, "--json: open"},
 		{[]string{"--reference", faulted}, "is of a run with 1 faults: the reference is an uninterrupted run"},
 		{[]string{"no-such-scenario.yaml"}, "the scenario to serve: "},
