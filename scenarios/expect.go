@@ -106,14 +106,17 @@ func (e *Expectations) check(faults []twin.FaultRule) error {
 			errs = append(errs, fmt.Errorf("counts: unknown count %q", k))
 		}
 	}
-	for _, list := range [][]StateExpect{e.States, e.Timeline} {
-		for _, s := range list {
+	for _, list := range []struct {
+		name string
+		rows []StateExpect
+	}{{"states", e.States}, {"timeline", e.Timeline}} {
+		for i, s := range list.rows {
 			if s.Entity == "" || s.State == "" {
-				errs = append(errs, fmt.Errorf("states and timeline entries need an entity and a state"))
+				errs = append(errs, fmt.Errorf("%s[%d]: an entry needs an entity and a state", list.name, i))
 			}
 			if s.At != "" {
 				if _, err := tmf.ParseOffset(s.At); err != nil {
-					errs = append(errs, fmt.Errorf("%s: at: %w", s.Entity, err))
+					errs = append(errs, fmt.Errorf("%s[%d] (%s): at: %w", list.name, i, s.Entity, err))
 				}
 			}
 		}

@@ -549,7 +549,8 @@ func (f *File) checkRest(cat *catalog.Catalog, net *twin.Network, waves, sites [
 	f.checkFaults(cat, bad)
 	if err := errors.Join(f.Expect.check(f.Faults), f.Expect.checkSites(orders, sites)); err != nil {
 		for _, e := range unjoin(err) {
-			key, _, _ := strings.Cut(e.Error(), ":") // the expectation's key, faultHits or states[2]
+			key, _, _ := strings.Cut(e.Error(), ":") // the expectation's key, faultHits or states[2] (MELB)
+			key, _, _ = strings.Cut(key, " ")
 			bad("%sexpect: %v", f.lines.at("expect."+key), e)
 		}
 	}
