@@ -31,6 +31,11 @@ type Network struct {
 	Addresses    []Address      `yaml:"addresses"`
 	Credit       []CreditAcct   `yaml:"credit"`
 	Durations    map[string]Dur `yaml:"durations"`
+
+	// lines are where the file had each item of its lists ("olts[2]")
+	// and each duration ("durations.cpe.ship"), for Validate to say where
+	// a fault is; nil for a network not read from a file.
+	lines map[string]int
 }
 
 // Exchange is a building with a BNG and P2P Ethernet handoff capacity.
@@ -205,19 +210,62 @@ func ParseNetwork(data []byte) (*Network, error) {
 	if err := yamlfile.Decode(data, &n); err != nil {
 		return nil, err
 	}
+	n.lines = itemLines(data)
 	if err := n.Validate(); err != nil {
 		return nil, err
 	}
 	return &n, nil
 }
 
-// Validate checks references and ranges, naming every fault.
+// itemLines indexes the line of each item of the file's top-level lists
+// and of each duration.
+func itemLines(data []byte) map[string]int {
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil
+	}
+	lines := map[string]int{}
+	root := doc.Content[0].Content
+	for k := 0; k+1 < len(root); k += 2 {
+		key, v := root[k].Value, root[k+1]
+		switch v.Kind {
+		case yaml.SequenceNode:
+			for i, item := range v.Content {
+				lines[key+"["+strconv.Itoa(i)+"]"] = item.Line
+			}
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(v.Content); i += 2 {
+				lines[key+"."+v.Content[i].Value] = v.Content[i].Line
+			}
+		}
+		lines[key] = root[k].Line
+	}
+	return lines
+}
+
+// at is "line N: " for the item of list at i, or "" where the file's
+// lines are not known.
+func (n *Network) at(list string, i int) string { return n.line(list + "[" + strconv.Itoa(i) + "]") }
+
+// line is "line N: " for a key itemLines indexed, or "".
+func (n *Network) line(key string) string {
+	if line, ok := n.lines[key]; ok {
+		return fmt.Sprintf("line %d: ", line)
+	}
+	return ""
+}
+
+// Validate checks references and ranges, naming every fault (and its
+// line, for a network read from a file).
 func (n *Network) Validate() error {
 	var errs []error
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	ids := func(kind string, list []string) map[string]bool {
+	here := "" // the line of the item checked, as at gives it
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(here+format, args...)) }
+	ids := func(kind, list string, ids []string) map[string]bool {
+		defer func() { here = "" }()
 		m := map[string]bool{}
-		for _, id := range list {
+		for i, id := range ids {
+			here = n.at(list, i)
 			if id == "" {
 				bad("%s without id", kind)
 			} else if m[id] {
@@ -227,20 +275,21 @@ func (n *Network) Validate() error {
 		}
 		return m
 	}
-	exchanges := ids("exchange", mapSlice(n.Exchanges, func(e Exchange) string { return e.ID }))
-	areas := ids("serving area", mapSlice(n.ServingAreas, func(a ServingArea) string { return a.ID }))
-	vlans := ids("VLAN pool", mapSlice(n.VLANPools, func(p VLANPool) string { return p.ID }))
-	ips := ids("IP pool", mapSlice(n.IPPools, func(p IPPool) string { return p.ID }))
-	ids("OLT", mapSlice(n.OLTs, func(o OLT) string { return o.ID }))
-	ids("address", mapSlice(n.Addresses, func(a Address) string { return a.Address }))
-	accounts := ids("credit account", mapSlice(n.Credit, func(c CreditAcct) string { return c.Account }))
+	exchanges := ids("exchange", "exchanges", mapSlice(n.Exchanges, func(e Exchange) string { return e.ID }))
+	areas := ids("serving area", "servingAreas", mapSlice(n.ServingAreas, func(a ServingArea) string { return a.ID }))
+	vlans := ids("VLAN pool", "vlanPools", mapSlice(n.VLANPools, func(p VLANPool) string { return p.ID }))
+	ips := ids("IP pool", "ipPools", mapSlice(n.IPPools, func(p IPPool) string { return p.ID }))
+	ids("OLT", "olts", mapSlice(n.OLTs, func(o OLT) string { return o.ID }))
+	ids("address", "addresses", mapSlice(n.Addresses, func(a Address) string { return a.Address }))
+	accounts := ids("credit account", "credit", mapSlice(n.Credit, func(c CreditAcct) string { return c.Account }))
 	parents := map[string]string{}
 	for _, c := range n.Credit {
 		if c.Parent != "" {
 			parents[c.Account] = c.Parent
 		}
 	}
-	for _, c := range n.Credit {
+	for i, c := range n.Credit {
+		here = n.at("credit", i)
 		if c.Parent != "" && !accounts[c.Parent] {
 			bad("credit account %s: parent %q is not a credit account%s", c.Account, c.Parent, hint.DidYouMean(c.Parent, slices.Sorted(maps.Keys(accounts))))
 		}
@@ -256,7 +305,8 @@ func (n *Network) Validate() error {
 			seen[p] = true
 		}
 	}
-	for _, e := range n.Exchanges {
+	for i, e := range n.Exchanges {
+		here = n.at("exchanges", i)
 		if e.Region == "" {
 			bad("exchange %s: no region", e.ID)
 		}
@@ -268,7 +318,8 @@ func (n *Network) Validate() error {
 			bad("exchange %s: p2pOccupied: %v", e.ID, err)
 		}
 	}
-	for _, a := range n.ServingAreas {
+	for i, a := range n.ServingAreas {
+		here = n.at("servingAreas", i)
 		if !exchanges[a.Exchange] {
 			bad("serving area %s: exchange %q is not declared", a.ID, a.Exchange)
 		}
@@ -279,7 +330,8 @@ func (n *Network) Validate() error {
 			bad("serving area %s: IP pool %q is not declared", a.ID, a.IPPool)
 		}
 	}
-	for _, o := range n.OLTs {
+	for i, o := range n.OLTs {
+		here = n.at("olts", i)
 		if !areas[o.Area] {
 			bad("OLT %s: serving area %q is not declared", o.ID, o.Area)
 		}
@@ -298,7 +350,8 @@ func (n *Network) Validate() error {
 			}
 		}
 	}
-	for _, p := range n.VLANPools {
+	for i, p := range n.VLANPools {
+		here = n.at("vlanPools", i)
 		lo, hi, err := parseRange(p.Range)
 		if err != nil || lo < 1 || hi > 4094 {
 			bad("VLAN pool %s: range %q must be within 1-4094", p.ID, p.Range)
@@ -308,7 +361,8 @@ func (n *Network) Validate() error {
 			bad("VLAN pool %s: occupied: %v", p.ID, err)
 		}
 	}
-	for _, p := range n.IPPools {
+	for i, p := range n.IPPools {
+		here = n.at("ipPools", i)
 		pfx, err := netip.ParsePrefix(p.Prefix)
 		if err != nil || !pfx.Addr().Is4() || p.Size < pfx.Bits() || p.Size > 32 {
 			bad("IP pool %s: prefix %q with size /%d is not a valid IPv4 block", p.ID, p.Prefix, p.Size)
@@ -321,7 +375,8 @@ func (n *Network) Validate() error {
 			}
 		}
 	}
-	for _, a := range n.Addresses {
+	for i, a := range n.Addresses {
+		here = n.at("addresses", i)
 		if !areas[a.Area] {
 			bad("address %q: serving area %q is not declared", a.Address, a.Area)
 		}
@@ -329,22 +384,28 @@ func (n *Network) Validate() error {
 			bad("address %q: technology %q is not GPON or P2P-Ethernet", a.Address, a.Technology)
 		}
 	}
-	n.validateCPE(bad)
+	here = ""
+	n.validateCPE(func(k int) { here = n.at("cpe", k) }, bad)
+	here = ""
+	here = n.line("durations")
 	for _, k := range DurationKeys {
 		if _, ok := n.Durations[k]; !ok {
 			bad("durations: %q is missing", k)
 		}
 	}
 	for k := range n.Durations {
+		here = n.line("durations." + k)
 		if !contains(DurationKeys, k) {
 			bad("durations: unknown operation %q (known: %s)", k, strings.Join(DurationKeys, ", "))
 		}
 	}
 	for _, k := range []string{"som.plan", "rom.start", "credit.check", "workflow.technical", "workflow.commercial", "workflow.customer"} {
+		here = n.line("durations." + k)
 		if d, ok := n.Durations[k]; ok && len(d.Region) > 0 {
 			bad("durations: %q does not depend on a region; give one duration", k)
 		}
 	}
+	here = n.line("probes")
 	if n.Probes.Name == "" {
 		bad("probes: name pattern missing")
 	}
@@ -362,7 +423,7 @@ func (n *Network) Validate() error {
 // region some exchange is in (a site is shipped from its own region's
 // stock), and no serial is stocked twice: a router is one box, given to
 // one site.
-func (n *Network) validateCPE(bad func(format string, args ...any)) {
+func (n *Network) validateCPE(item func(k int), bad func(format string, args ...any)) {
 	regions := map[string]bool{}
 	for _, e := range n.Exchanges {
 		if e.Region != "" {
@@ -371,6 +432,7 @@ func (n *Network) validateCPE(bad func(format string, args ...any)) {
 	}
 	where := map[string]string{} // serial → the stock it was first seen in
 	for k, c := range n.CPE {
+		item(k)
 		what := fmt.Sprintf("cpe[%d]", k)
 		if c.Model == "" {
 			bad("%s: no model", what)

@@ -261,3 +261,23 @@ func TestParseNetworkRejectsDuplicateSlots(t *testing.T) {
 	b := reserve(t, tw, "b", melbHQ, "OLTPort")
 	assert.NotEqual(t, a.ID, b.ID, "two orders, two ports")
 }
+
+// A network read from a file names the line of each fault: the item of a
+// list it is in, or the duration's key.
+func TestParseNetworkNamesTheLine(t *testing.T) {
+	data := edit(t, auEast(t), "serials: [FDO2341102,", "serials: [FDO2340568,")
+	data = edit(t, data, `{slot: 2, ports: 16, occupied: "1-7"}`, `{slot: 2, ports: 16, occupied: "1-17"}`)
+	data = edit(t, data, "  cpe.boot: 1h\n", "  cpe.boot: 1h\n  cpe.teleport: 1h\n")
+	_, err := ParseNetwork(data)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "line 17: OLT OLT-SOUTH-03 LC2: occupied: \"1-17\" is outside 1-16")
+	assert.Contains(t, err.Error(), "line 53: cpe ISR-4431 in SYD: serial FDO2340568 is stocked already")
+	assert.Regexp(t, `line \d+: durations: unknown operation "cpe.teleport"`, err.Error())
+
+	n, err := LoadNetwork(auEastFile)
+	require.NoError(t, err)
+	n.OLTs[0].LineCards[1].Occupied = "1-17"
+	err = (&Network{OLTs: n.OLTs}).Validate()
+	require.ErrorContains(t, err, "OLT OLT-SOUTH-03 LC2: occupied")
+	assert.NotContains(t, err.Error(), "line ", "built, not read: no line to name")
+}
