@@ -282,3 +282,28 @@ func TestLineCardForATakenSlot(t *testing.T) {
 	assert.Equal(t, TimelineRow{At: "P26D", Entity: "network", Kind: "network", System: "Network", State: "refused",
 		Reason: "OLT-BNE-07 already has a line card in slot 2; the event builds nothing (line card LC2 (16 ports) added to OLT-BNE-07)"}, network[1])
 }
+
+// An expansion the network fails (a hard fault on planning's expand) is a
+// network row "failed" with the twin's reason, not an input refused: the
+// site stays held, the order in progress.
+func TestLineCardTheNetworkFailsToBuild(t *testing.T) {
+	sc := load(t, "brisbane-capacity.yaml")
+	sc.Expect = nil
+	sc.Spec.Faults = []twin.FaultRule{{Name: "no-card", Kind: twin.Hard, Target: twin.FaultTarget{System: "planning", Op: "expand"},
+		Message: "the line card is faulty"}}
+	r := run(t, sc)
+	require.Equal(t, 1, r.Faults[0].Hits)
+	var rows []TimelineRow
+	for _, row := range r.Timeline {
+		if row.Entity == "network" || row.Kind == "refused" {
+			rows = append(rows, row)
+		}
+	}
+	require.Len(t, rows, 2)
+	assert.Equal(t, "expanded", rows[0].State)
+	assert.Equal(t, "failed", rows[1].State)
+	assert.Contains(t, rows[1].Reason, "the network's expansion failed: ")
+	assert.Contains(t, rows[1].Reason, "the line card is faulty")
+	assert.Equal(t, "inProgress", r.Outcome, "no line card: BNE2 stays held")
+}
+
