@@ -3,6 +3,8 @@ package com_test
 import (
 	"context"
 	"errors"
+	"math"
+	"slices"
 	"maps"
 	"testing"
 	"time"
@@ -122,10 +124,21 @@ func TestCheck(t *testing.T) {
 	q.Waves = append(q.Waves, com.WavePlan{Name: "Extra", ServiceOrder: "SO-PILOT"})
 	err = c.Check(q)
 	require.Error(t, err)
-	for _, want := range []string{`speed "10G-sym" is not offered`, "term 7 months is not offered", "price must be positive",
+	for _, want := range []string{`speed "10G-sym" is not offered`, "term 7 months is not offered", "price 0: must be positive",
 		`waves "Pilot" and "Extra" share the service order name "SO-PILOT"`} {
 		assert.ErrorContains(t, err, want)
 	}
+
+	// A price whose totals would not be numbers is refused: the quote's TCV
+	// of 1e308 a month over 36 months would be +Inf, which no report or
+	// API can write.
+	q = *quote(sc)
+	q.Monthly = 1e308
+	q.Sites = slices.Clone(q.Sites)
+	q.Sites[1].Monthly = math.Inf(1)
+	err = c.Check(q)
+	assert.ErrorContains(t, err, "price 1e+308: over the most a site may be charged a month (1e+09)")
+	assert.ErrorContains(t, err, "site SYD1: price +Inf: over the most a site may be charged a month")
 }
 
 // Check names the faults of version 2 quotes too: a site's tier, speed
@@ -143,7 +156,7 @@ func TestCheckPerSiteAndGates(t *testing.T) {
 	err = c.Check(q)
 	require.Error(t, err)
 	for _, want := range []string{`site MELB: SLA tier "Bronze" is not offered`, `site SYD1: speed "10G-sym" is not offered`,
-		"site SYD2: price must be positive", `wave Wave 1: gate on wave "Pilto", which is not in the rollout plan`,
+		"site SYD2: price -1: must be positive", `wave Wave 1: gate on wave "Pilto", which is not in the rollout plan`,
 		`wave Wave 2: gate on Pilot: "done": want completed, slaValidated or sites`,
 		"wave Wave 2: gate on Wave 1: a share of sites over 0 and at most 100%", "wave Wave 2: gate on itself"} {
 		assert.ErrorContains(t, err, want)

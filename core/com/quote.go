@@ -206,6 +206,11 @@ type Approval struct {
 	Approver string
 }
 
+// MaxMonthly is the most a quote may charge a site a month: a bound that
+// keeps every total a quote computes (its TCV, its sites' charges over the
+// term) a finite number a report and the APIs can write.
+const MaxMonthly = 1_000_000_000
+
 // Check validates a quote request against the catalog, naming every fault.
 func (c *COM) Check(q QuoteRequest) error {
 	var errs []error
@@ -226,8 +231,10 @@ func (c *COM) Check(q QuoteRequest) error {
 	if card(o, q.RateCard) == nil {
 		bad("rate card %q is not a rate card of %s", q.RateCard, o.ID)
 	}
-	if q.Monthly <= 0 {
-		bad("price must be positive")
+	if !(q.Monthly > 0) {
+		bad("price %g: must be positive", q.Monthly)
+	} else if q.Monthly > MaxMonthly {
+		bad("price %g: over the most a site may be charged a month (%g)", q.Monthly, float64(MaxMonthly))
 	}
 	if q.Customer.ID == "" || q.Customer.Account == "" {
 		bad("customer needs an id and an account")
@@ -277,8 +284,10 @@ func (c *COM) Check(q QuoteRequest) error {
 		if s.Address == "" {
 			bad("site %s: no address", s.Code)
 		}
-		if s.Monthly < 0 {
-			bad("site %s: price must be positive", s.Code)
+		if s.Monthly < 0 || s.Monthly != s.Monthly {
+			bad("site %s: price %g: must be positive", s.Code, s.Monthly)
+		} else if s.Monthly > MaxMonthly {
+			bad("site %s: price %g: over the most a site may be charged a month (%g)", s.Code, s.Monthly, float64(MaxMonthly))
 		}
 		c.checkSiteOffering(q, i, o, bad)
 	}

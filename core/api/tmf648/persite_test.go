@@ -91,3 +91,18 @@ func TestQuoteItemsOfAnotherOffering(t *testing.T) {
 	res := r.Call(t, "POST", quotesPath, apitest.MustMarshal(t, tmf648.NewQuoteBody(req, "AUD")))
 	assert.Equal(t, 201, res.Code, res.Body.String())
 }
+
+// A price too large for the totals it makes to be numbers (1e308 a month:
+// a TCV of +Inf) is refused, and the quotes stay readable.
+func TestQuoteOfAPriceTooLarge(t *testing.T) {
+	const file = "globaltech-5site.yaml"
+	r := apitest.ServeLibrary(t, file)
+	sc, err := scenarios.LoadLibrary(file)
+	require.NoError(t, err)
+	req := sc.Spec.Orders[0].Quote
+	req.ID, req.Monthly = "", 1e308
+	res := r.Call(t, "POST", quotesPath, apitest.MustMarshal(t, tmf648.NewQuoteBody(req, "AUD")))
+	assert.Equal(t, 400, res.Code, res.Body.String())
+	assert.Contains(t, res.Body.String(), "price 1e+308: over the most a site may be charged a month")
+	assert.Len(t, r.List(t, quotesPath), 1, "the scenario's quote, readable")
+}
