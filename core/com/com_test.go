@@ -326,3 +326,26 @@ func TestRestoreTheWavesOfAnEarlierBuild(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, want, again, "restored, then saved as this build saves")
 }
+
+// A quote from the API gives its waves' targets from the order
+// (TargetsFromOrder): an order placed ten days in is due ten days later
+// than one placed at T+0, where a scenario file's targets are from T+0.
+func TestWaveTargetsFromTheOrder(t *testing.T) {
+	targets := func(fromOrder bool) map[string]time.Duration {
+		sc, err := scenarios.Load("../../scenarios/globaltech-5site.yaml")
+		require.NoError(t, err)
+		sc.Spec.Orders[0].At = 10 * 24 * time.Hour
+		sc.Spec.Orders[0].Quote.TargetsFromOrder = fromOrder
+		s, err := scenarios.New(sc.Spec, scenarios.Options{})
+		require.NoError(t, err)
+		require.NoError(t, s.Engine.Run(context.Background()))
+		out := map[string]time.Duration{}
+		for _, w := range s.COM.Waves() {
+			out[w.Name] = w.Target
+		}
+		return out
+	}
+	day := 24 * time.Hour
+	assert.Equal(t, map[string]time.Duration{"Pilot": 14 * day, "Wave 1": 30 * day, "Wave 2": 45 * day}, targets(false))
+	assert.Equal(t, map[string]time.Duration{"Pilot": 24 * day, "Wave 1": 40 * day, "Wave 2": 55 * day}, targets(true))
+}

@@ -46,8 +46,8 @@ func (c *COM) watchHeld(o *order, i int, t *task, out *engine.Out) {
 	q := o.quote.req
 	name := q.Sites[o.sites[i]].Wave
 	for _, w := range q.Waves {
-		if w.Name == name && w.Target > 0 {
-			out.Send(engine.COM, max(0, w.Target-out.Now()), heldDue{o.po.ID, i, t.n, w.Target})
+		if due := o.target(w); w.Name == name && due > 0 {
+			out.Send(engine.COM, max(0, due-out.Now()), heldDue{o.po.ID, i, t.n, due})
 		}
 	}
 }

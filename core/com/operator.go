@@ -79,8 +79,8 @@ func (c *COM) capacityItem(o *order, i int, t *task) (operator.Item, bool) {
 		Since: t.since, Order: o.po.ID, Site: it.Place.ID, Wave: wave, System: "COM",
 		Actions: []string{operator.ConfirmCapacity, operator.Compensate}}
 	for _, w := range o.quote.req.Waves {
-		if w.Name == wave && w.Target > 0 {
-			item.Deadline, item.HasDeadline = w.Target, true
+		if due := o.target(w); w.Name == wave && due > 0 {
+			item.Deadline, item.HasDeadline = due, true
 		}
 	}
 	return item, true

@@ -151,6 +151,16 @@ type soiRef struct {
 	modify *modification
 }
 
+// target is when wave w of the order's plan is due: its target, from
+// the order's placement when the quote says so (TargetsFromOrder); 0 for
+// none.
+func (o *order) target(w WavePlan) time.Duration {
+	if w.Target > 0 && o.quote.req.TargetsFromOrder {
+		return o.po.OrderDate + w.Target
+	}
+	return w.Target
+}
+
 // place is the TMF place of a quote site.
 func place(s Site) tmf.Place {
 	return tmf.Place{ID: s.Code, Name: s.Name, Role: "installationAddress", Address: s.Address}

@@ -158,6 +158,11 @@ type QuoteRequest struct {
 	// flight at once, one a site (scenario version 2); without, one change
 	// is in flight per order.
 	ChangesPerSite bool
+	// TargetsFromOrder says the waves' targets count from when the order
+	// is placed (the quote API's, which a client sends before it knows
+	// when), not from T+0 (a scenario file's, which places its orders
+	// itself).
+	TargetsFromOrder bool
 }
 
 // Stages of the approval workflow, in order.

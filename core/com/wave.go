@@ -94,7 +94,7 @@ func (c *COM) plan(o *order, out *engine.Out) {
 		}
 		items := all[first:len(all):len(all)]
 		if len(items) > 0 {
-			c.newWave(o, wp.Name, wp.ServiceOrder, wp.Target, items, parts, cfs, out)
+			c.newWave(o, wp.Name, wp.ServiceOrder, o.target(wp), items, parts, cfs, out)
 		}
 	}
 }

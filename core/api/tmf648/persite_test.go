@@ -87,6 +87,7 @@ func TestQuoteItemsOfAnotherOffering(t *testing.T) {
 	assert.Equal(t, "RC-PLAT-2025-NEG", decoded.RateCard, "and its rate card")
 	assert.Equal(t, "RC-ENT-2024-NEG", decoded.Sites[1].RateCard)
 	assert.Equal(t, "", decoded.Sites[2].Offering, "of the quote's, the first item's")
+	assert.True(t, decoded.TargetsFromOrder, "the API's wave targets are from the order")
 	assert.Equal(t, com.Digest(req), com.Digest(*decoded), "the same quote, whichever site gives the quote's values")
 	res := r.Call(t, "POST", quotesPath, apitest.MustMarshal(t, tmf648.NewQuoteBody(req, "AUD")))
 	assert.Equal(t, 201, res.Code, res.Body.String())

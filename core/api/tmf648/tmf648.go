@@ -381,7 +381,7 @@ func DecodeQuote(body []byte) (*com.QuoteRequest, *tmf630.Error) {
 	if in.Authorization != nil {
 		return bad("authorization: set by the approval workflow; a new quote must not carry it")
 	}
-	req := com.QuoteRequest{}
+	req := com.QuoteRequest{TargetsFromOrder: true} // wave targets are from the order, as the API says
 	for _, p := range in.RelatedParty {
 		if p.Role == "customer" {
 			req.Customer = com.Customer{ID: p.ID, Name: p.Name}
