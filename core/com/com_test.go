@@ -3,9 +3,9 @@ package com_test
 import (
 	"context"
 	"errors"
+	"maps"
 	"math"
 	"slices"
-	"maps"
 	"testing"
 	"time"
 
