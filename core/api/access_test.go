@@ -298,6 +298,8 @@ func TestAccessMatrix(t *testing.T) {
 	for _, a := range events.APIs() {
 		endpoints = append(endpoints,
 			endpoint{route: "POST " + a.Base + "/hub", path: a.Base + "/hub", body: `{}`, want: bad},
+			endpoint{route: "GET " + a.Base + "/hub/{id}", path: a.Base + "/hub/HUB-9", want: missing},
+			endpoint{route: "PATCH " + a.Base + "/hub/{id}", path: a.Base + "/hub/HUB-9", body: `{"state":"suspended"}`, want: missing},
 			endpoint{route: "DELETE " + a.Base + "/hub/{id}", path: a.Base + "/hub/HUB-9", want: missing})
 	}
 
@@ -532,6 +534,12 @@ func TestPartnerHubIsBoundToItsParty(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, party)
 
+	// It sees and changes its own listener; another party finds none.
+	assert.Equal(t, http.StatusOK, g.do(t, partner, http.MethodGet, tmf630.ProductOrdering+"/hub/"+sub.ID, "").Code)
+	apitest.TMFError(t, g.do(t, other, http.MethodGet, tmf630.ProductOrdering+"/hub/"+sub.ID, ""), http.StatusNotFound, sub.ID)
+	apitest.TMFError(t, g.do(t, other, http.MethodPatch, tmf630.ProductOrdering+"/hub/"+sub.ID, `{"state":"suspended"}`), http.StatusNotFound, sub.ID)
+	w = g.do(t, partner, http.MethodPatch, tmf630.ProductOrdering+"/hub/"+sub.ID, `{"state":"suspended"}`)
+	assert.Equal(t, http.StatusOK, w.Code, w.Body.String())
 	apitest.TMFError(t, g.do(t, other, http.MethodDelete, tmf630.ProductOrdering+"/hub/"+sub.ID, ""), http.StatusNotFound, sub.ID)
 	assert.Equal(t, http.StatusNoContent, g.do(t, partner, http.MethodDelete, tmf630.ProductOrdering+"/hub/"+sub.ID, "").Code)
 }

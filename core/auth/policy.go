@@ -146,7 +146,8 @@ func collection(path string, read, create, patch, del []Role) []Rule {
 }
 
 func hub(base string, roles []Role) []Rule {
-	return []Rule{{"POST " + base + "/hub", roles}, {"DELETE " + base + "/hub/{id}", roles}}
+	return []Rule{{"POST " + base + "/hub", roles}, {"GET " + base + "/hub/{id}", roles},
+		{"PATCH " + base + "/hub/{id}", roles}, {"DELETE " + base + "/hub/{id}", roles}}
 }
 
 func concat(rules ...[]Rule) []Rule { return slices.Concat(rules...) }
