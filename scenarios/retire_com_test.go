@@ -436,3 +436,40 @@ func TestPlanningTasksLeaveMemoryWithTheirOrder(t *testing.T) {
 	require.Equal(t, keep.Journal.(*store.Memory).Records(), mem.Records(), "the same journal, record for record")
 	assert.Contains(t, kinds(mem.Records()), "productOrder PO-2024-01203-M1 completed", "the change ran")
 }
+
+// A change to an order or a quote that ended and left memory says that it
+// ended, as it does while they stay, not that there is no such thing.
+func TestEndedAndGoneSaysSo(t *testing.T) {
+	sc, err := Load("globaltech-5site.yaml")
+	require.NoError(t, err)
+	sys, err := New(sc.Spec, Options{Journal: store.NewMemory(), Retention: time.Hour})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- sys.Engine.Serve(ctx) }()
+	defer func() {
+		cancel()
+		require.ErrorIs(t, <-done, context.Canceled)
+	}()
+	for pending := -1; pending != 0; {
+		require.NoError(t, sys.Engine.Query(ctx, func() { pending = sys.Engine.Pending() }))
+	}
+	require.Nil(t, sys.COM.Order("PO-2024-01203"), "the order ended and left memory")
+
+	// A refused change is the command's answer (an error), or its error.
+	answer := func(v any, err error) error {
+		if err != nil {
+			return err
+		}
+		refused, _ := v.(error)
+		return refused
+	}
+	err = answer(sys.Engine.Command(ctx, engine.COM, com.Describe{Order: "PO-2024-01203", Description: "new"}))
+	assert.ErrorIs(t, err, com.ErrFinal)
+	assert.ErrorContains(t, err, "product order PO-2024-01203 is completed")
+	err = answer(sys.Engine.Command(ctx, engine.COM, com.Review{Quote: "QT-001", Stage: "technical", Approved: true}))
+	assert.ErrorIs(t, err, com.ErrNotAwaited)
+	assert.ErrorContains(t, err, "quote QT-001 (accepted) awaits no review")
+	err = answer(sys.Engine.Command(ctx, engine.COM, com.Describe{Order: "PO-NONE", Description: "new"}))
+	assert.ErrorContains(t, err, `product order "PO-NONE": no such order`)
+}

@@ -22,6 +22,13 @@ var ErrFinal = fmt.Errorf("the order has ended and no longer changes")
 func (c *COM) describe(m Describe, out *engine.Out) error {
 	o := c.orderBy[m.Order]
 	if o == nil {
+		if c.cfg.Retention > 0 {
+			if body, ok := out.Unshelve(ShelfKind, m.Order); ok {
+				if po, err := Shelved(body); err == nil {
+					return fmt.Errorf("product order %s is %s: %w", po.ID, po.State, ErrFinal) // it left memory ended
+				}
+			}
+		}
 		return fmt.Errorf("product order %q: no such order", m.Order)
 	}
 	if lc.IsFinal(lc.ProductOrder, o.po.State) {

@@ -41,6 +41,9 @@ var ErrStale = errors.New("signed for other content than the quote's")
 func (c *COM) review(m Review, out *engine.Out) error {
 	q := c.quoteBy[m.Quote]
 	if q == nil {
+		if v, ok := c.shelvedQuote(m.Quote, out); ok {
+			return fmt.Errorf("quote %s (%s) awaits no review: %w", v.ID, v.State, ErrNotAwaited) // it left memory decided
+		}
 		return fmt.Errorf("quote %q: no such quote", m.Quote)
 	}
 	decide, ok := c.pending[c.reviewKey(q.id, m.Stage)]
