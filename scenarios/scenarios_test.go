@@ -288,6 +288,8 @@ func TestLoadErrors(t *testing.T) {
 			`events[0] (change): sla: SLA tier "Bronze" is not offered with PO-EFCG-01`},
 		{"line card in a slot the network fills", "events: []", "events: [{at: P1D, kind: addLineCard, olt: OLT-BNE-07, slot: 1, ports: 16}]",
 			`events[0] (addLineCard): slot: OLT-BNE-07 has a line card in slot 1 already (the network's)`},
+		{"a state row with a time", "    - {entity: SO-PILOT, state: completed}", "    - {entity: SO-PILOT, state: completed, at: P99D}",
+			"line 68: expect: states[1] (SO-PILOT): at and reason are a timeline row's"},
 		{"a state row without its state", "    - {entity: SO-PILOT, state: completed}", "    - {entity: SO-PILOT}",
 			"line 68: expect: states[1]: an entry needs an entity and a state"},
 		{"a timeline row at no time", "    - {at: PT1H, entity: QT-001, state: accepted}", "    - {at: soon, entity: QT-001, state: accepted}",
