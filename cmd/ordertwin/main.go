@@ -21,12 +21,16 @@ const usage = `ordertwin — COM, SOM and ROM on TM Forum Open APIs, against a n
 
 Usage:
   ordertwin run FILE [--format text|json] [--clock virtual|wall] [--scale N] [--seed N] [--db FILE] [--retention D]
+                 [--adapters FILE [--dry-run [--site CODE]]] [--cpuprofile FILE]
       Run a scenario file and print its timeline, entity map and expectations
       (text), or the JSON report. Exits 1 when an expectation fails, 2 on bad input.
       On the wall clock, each timeline row is also shown on stderr as it happens.
       --db journals every record into a new SQLite file (the durable store).
       --retention: finished orders leave memory for the store's shelf that long
       after they ended, as serve's (default PT0S: every one stays).
+      --adapters FILE: per system, the twin or a real adapter (docs/adapters.md);
+      --dry-run: on the twin, printing what each real adapter would send.
+      --cpuprofile FILE: a CPU profile of the run for go tool pprof.
   ordertwin whatif FILE [--runs N] [--cv X] [--seed N] [--workers N] [--format text|json]
       Monte Carlo: run a scenario N times (run i with seed+i) with log-normal
       durations (coefficient of variation X) and its probabilistic faults, on all
@@ -41,8 +45,8 @@ Usage:
                  [--role com|som|rom --peer ROLE=URL ... --peer-secret FILE --start TIME]
                  [--hub-allow ENTRY ...] [--hub-quota N] [--order-quota N]
                  [--hub-suspend-after N] [--hub-suspend-window D]
-                 [--snapshot-every N] [--snapshot-interval D] [--retention D]
-                 [--shards N [--advertise URL]]
+                 [--snapshot-every N] [--snapshot-interval D] [--snapshot-by auto|helper|engine]
+                 [--retention D] [--adapters FILE] [--shards N [--advertise URL]] [--cpuprofile FILE]
       Serve the TMF Open APIs (docs/api.md) on --addr (default 127.0.0.1:8080),
       with the engine on the wall clock (--scale virtual seconds per second,
       default a day a second) and the network twin, journalled into the SQLite
@@ -54,7 +58,11 @@ Usage:
       snapshot, replays the commands it took after it and carries on where it
       stopped. A snapshot is taken every --snapshot-every inputs (default
       50000) or --snapshot-interval (default 1m), never sooner than nine
-      times the last one's cost after it, and on a clean stop.
+      times the last one's cost after it, and on a clean stop; --snapshot-by
+      says who encodes them (auto, the default: a helper process while
+      commands come in and the state is over 1 MB, else the engine).
+      --adapters FILE: per system, the twin or a real adapter (docs/adapters.md).
+      --cpuprofile FILE: a CPU profile of the whole serve, until a clean stop.
       --retention D (ISO 8601 virtual time; default P7D; PT0S: never):
       a finished product, service or resource order leaves memory D after it ended, and
       the APIs read it from the store; the store keeps D, a restart goes on
@@ -133,12 +141,13 @@ Usage:
       Load and check a scenario file, its catalog and network, without running it.
   ordertwin lifecycle [NAME]
       Print the Mermaid state diagram of a lifecycle; without NAME, list them.
-  ordertwin bench [--orders N,...] [--durable]
+  ordertwin bench [--orders N,...] [--durable [--db postgres://...]]
       Run the scale workload (five-site orders through the whole stack in virtual
-      time, in-memory store; --durable: journalled into a new SQLite file) and print
-      resource order items per second and memory.
+      time, in-memory store; --durable: journalled into a new SQLite file, or a
+      new schema of the PostgreSQL database --db) and print resource order items
+      per second and memory. --orders defaults to 1000.
   ordertwin bench --soak [--orders N] [--rate R] [--scale N] [--every N] [--db FILE]
-                 [--max-duration D] [--retention D] [--json FILE]
+                 [--max-duration D] [--retention D] [--churn K] [--json FILE]
       A soak of the live service: the workload's orders (default 1000) placed at
       --rate a wall-clock second (default 50) through engine commands on a
       server's durable store (--db, a new SQLite file, kept; default a temporary
@@ -150,6 +159,8 @@ Usage:
       serve does, timed until ready. --max-duration (default 1h) stops placing
       and waiting; Ctrl-C stops with the rows so far. --json FILE: the report.
       --retention D: finished product, service and resource orders leave memory, as serve's.
+      --churn K: a network of K customers' sites, each order's sites disconnected
+      once it completes and reused by a later one (a live service's steady state).
       Exits 1 unless every order completes.
   ordertwin load --to URL [--token T] [--scenario FILE] [--rate R | --ramp FROM:TO | --steps RATE:D,...]
                 [--duration D] [--orders N] [--mix OP=W,...] [--seed N] [--max-in-flight N]
