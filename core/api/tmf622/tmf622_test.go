@@ -165,6 +165,7 @@ func TestProductOrderBadInput(t *testing.T) {
 		{"unknown quote item", "POST", ordersPath, with(`"MELB"`, `"PERTH"`), 400, `productOrderItem[0].quoteItem.id: "PERTH" is not an item of quote`},
 		{"oversized", "POST", ordersPath, `{"description":"` + strings.Repeat("x", tmf630.MaxBody) + `"}`, 413, "larger than"},
 		{"not JSON", "POST", ordersPath, `<order/>`, 400, "malformed JSON"},
+		{"null", "POST", ordersPath, ` null `, 400, "malformed JSON: want an object, not null"},
 		{"unknown query parameter", "GET", ordersPath + "?colour=red", ``, 400, "colour"},
 		{"unknown order", "GET", ordersPath + "/PO-404", ``, 404, `productOrder "PO-404": not found`},
 		{"patch of a server field", "PATCH", ordersPath + "/PO-404", `{"state":"completed"}`, 400, "state: cannot be patched"},

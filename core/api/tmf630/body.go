@@ -54,6 +54,9 @@ func DecodeObject(body []byte, v any) *Error { return decodeObject(body, v, fals
 func DecodeStrict(body []byte, v any) *Error { return decodeObject(body, v, true) }
 
 func decodeObject(body []byte, v any, strict bool) *Error {
+	if bytes.Equal(bytes.TrimSpace(body), []byte("null")) { // which decodes into an object as nothing at all
+		return NewError(http.StatusBadRequest, "malformed JSON: want an object, not null")
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if strict {
 		dec.DisallowUnknownFields()
