@@ -69,6 +69,8 @@ type Changed struct {
 	Order   string
 	New     bool
 	Refused string
+	// Replayed marks the answer to a key seen before: the first's.
+	Replayed bool
 }
 
 // changed runs a change request and says what became of it; a request
@@ -83,12 +85,14 @@ type Changed struct {
 // shelf is answered, not remembered: sent again, it is refused again.
 func (c *COM) changed(key, order string, out *engine.Out, act func()) Changed {
 	if prev, ok := c.changes[key]; key != "" && ok {
+		prev.Replayed = true
 		return prev
 	}
 	if why := c.unshelve(order, out); why != "" {
 		return Changed{Refused: order + ": " + why}
 	}
 	if prev, ok := c.changes[key]; key != "" && ok {
+		prev.Replayed = true
 		return prev // it came back with its order
 	}
 	done := c.outcome(order, act)

@@ -60,9 +60,17 @@ func (r *Rollout) Call(t *testing.T, method, path, body string) *httptest.Respon
 // CallAs sends a request whose body is of the media type given.
 func (r *Rollout) CallAs(t *testing.T, method, path, body, mediaType string) *httptest.ResponseRecorder {
 	t.Helper()
+	return r.CallWith(t, method, path, body, http.Header{"Content-Type": {mediaType}})
+}
+
+// CallWith sends a request with the headers given besides Accept.
+func (r *Rollout) CallWith(t *testing.T, method, path, body string, h http.Header) *httptest.ResponseRecorder {
+	t.Helper()
 	req := httptest.NewRequest(method, path, strings.NewReader(body))
 	req.Header.Set("Accept", "application/json")
-	req.Header.Set("Content-Type", mediaType)
+	for k, v := range h {
+		req.Header[http.CanonicalHeaderKey(k)] = v
+	}
 	w := httptest.NewRecorder()
 	r.h.ServeHTTP(w, req)
 	return w

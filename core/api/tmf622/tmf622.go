@@ -256,11 +256,17 @@ func (s ordering) postChange(w http.ResponseWriter, r *http.Request, in *product
 		tmf630.WriteError(w, e)
 		return
 	}
-	if done.New {
+	switch {
+	case done.New && done.Replayed:
+		tmf630.Replayed(w, po.Href, po)
+	case done.New:
 		tmf630.Created(w, po.Href, po)
-		return
+	default:
+		if done.Replayed {
+			w.Header().Set("Idempotent-Replayed", "true")
+		}
+		tmf630.WriteJSON(w, http.StatusOK, po)
 	}
-	tmf630.WriteJSON(w, http.StatusOK, po)
 }
 
 // changeKey is what makes a change order idempotent: its Idempotency-Key

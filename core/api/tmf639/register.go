@@ -278,13 +278,22 @@ func (s *inventory) registerResource(w http.ResponseWriter, r *http.Request) {
 		tmf630.WriteError(w, e)
 		return
 	}
-	d, e := s.changeRegistered(r, docs.Put{Collection: registeredResources, Prefix: registeredPrefix, Body: body,
+	res, e := s.registered(r, docs.Put{Collection: registeredResources, Prefix: registeredPrefix, Body: body,
 		Key: tmf630.KeyOf(r, registeredResources)})
+	if e == nil && res.Err != nil && res.Duplicate {
+		// The key's resource was deleted since: the key made it, and
+		// makes no other (as a hub's listener).
+		e = tmf630.NewError(http.StatusConflict, "Idempotency-Key: "+res.Err.Error())
+	}
 	if e != nil {
 		tmf630.WriteError(w, e)
 		return
 	}
-	v := registeredResource(d)
+	v := registeredResource(res.Doc)
+	if res.Duplicate {
+		tmf630.Replayed(w, v["href"].(string), v) // the first's, as it now is
+		return
+	}
 	tmf630.Created(w, v["href"].(string), v)
 }
 
@@ -359,18 +368,28 @@ func (s *inventory) registeredDoc(r *http.Request, id string) (*docs.Doc, *tmf63
 // changeRegistered hands a change to the docs component and returns the
 // document as it now is.
 func (s *inventory) changeRegistered(r *http.Request, msg any) (*docs.Doc, *tmf630.Error) {
-	v, e := s.Node.Command(r.Context(), engine.Docs, msg)
+	res, e := s.registered(r, msg)
 	if e != nil {
 		return nil, e
+	}
+	return res.Doc, nil
+}
+
+// registered sends msg to the docs component and gives its answer; a
+// Put's whose key was used before (Duplicate) is left to the caller.
+func (s *inventory) registered(r *http.Request, msg any) (docs.Result, *tmf630.Error) {
+	v, e := s.Node.Command(r.Context(), engine.Docs, msg)
+	if e != nil {
+		return docs.Result{}, e
 	}
 	res, ok := v.(docs.Result)
 	switch {
 	case !ok:
-		return nil, tmf630.NewError(http.StatusInternalServerError, fmt.Sprintf("the docs component answered %T", v))
-	case errors.Is(res.Err, docs.ErrNotFound):
-		return nil, tmf630.NewError(http.StatusNotFound, res.Err.Error())
-	case res.Err != nil:
-		return nil, tmf630.NewError(http.StatusBadRequest, res.Err.Error())
+		return res, tmf630.NewError(http.StatusInternalServerError, fmt.Sprintf("the docs component answered %T", v))
+	case res.Err != nil && !res.Duplicate && errors.Is(res.Err, docs.ErrNotFound):
+		return res, tmf630.NewError(http.StatusNotFound, res.Err.Error())
+	case res.Err != nil && !res.Duplicate:
+		return res, tmf630.NewError(http.StatusBadRequest, res.Err.Error())
 	}
-	return res.Doc, nil
+	return res, nil
 }

@@ -129,3 +129,24 @@ func TestRegisteredResourceBadInput(t *testing.T) {
 	assert.Equal(t, map[string]any{"id": "RES-REG-001", "href": coll + "/RES-REG-001", "name": "RouterXX",
 		"@type": "Resource"}, all[30], "nothing was changed")
 }
+
+// A registration sent again with its Idempotency-Key is answered with the
+// resource the first made, marked replayed; once that one is deleted, the
+// key makes no other (409, as a hub's).
+func TestRegisteredResourceKeyReplayed(t *testing.T) {
+	r := apitest.ServeRollout(t)
+	coll := tmf630.ResourceInventory + "/resource"
+	h := http.Header{"Content-Type": {"application/json"}, "Idempotency-Key": {"r9"}}
+	first := r.CallWith(t, http.MethodPost, coll, `{"name":"RouterXX"}`, h)
+	require.Equal(t, http.StatusCreated, first.Code, first.Body.String())
+	assert.Empty(t, first.Header().Get("Idempotent-Replayed"))
+	again := r.CallWith(t, http.MethodPost, coll, `{"name":"RouterXX"}`, h)
+	require.Equal(t, http.StatusCreated, again.Code, again.Body.String())
+	assert.Equal(t, "true", again.Header().Get("Idempotent-Replayed"))
+	assert.JSONEq(t, first.Body.String(), again.Body.String())
+
+	require.Equal(t, http.StatusNoContent, r.Call(t, http.MethodDelete, coll+"/RES-REG-001", "").Code)
+	gone := r.CallWith(t, http.MethodPost, coll, `{"name":"RouterXX"}`, h)
+	assert.Equal(t, http.StatusConflict, gone.Code, gone.Body.String())
+	assert.Contains(t, gone.Body.String(), "Idempotency-Key: ")
+}
