@@ -306,4 +306,3 @@ func TestLineCardTheNetworkFailsToBuild(t *testing.T) {
 	assert.Contains(t, rows[1].Reason, "the line card is faulty")
 	assert.Equal(t, "inProgress", r.Outcome, "no line card: BNE2 stays held")
 }
-
