@@ -144,8 +144,10 @@ func (s ordering) cancellation(d *docs.Doc) CancelProductOrder {
 		StateReason:  why, Type: "CancelProductOrder"}
 	po := s.n.COM.Order(id)
 	switch {
-	case po == nil:
+	case po == nil && rejected:
 		c.State = "terminatedWithError"
+	case po == nil:
+		c.State = "done" // the order ended and left memory: what could be cancelled was
 	case po.State == lc.Cancelled:
 		c.State = "done"
 		c.EffectiveCancellationDate = s.n.Date(po.CompletionDate)
