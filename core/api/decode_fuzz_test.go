@@ -172,6 +172,15 @@ func quoteWith(target, chars, term string) string {
 	return strings.NewReplacer("TARGET", target, "CHARS", chars, "TERM", term).Replace(minimalQuote)
 }
 
+// twoTerms is minimalQuote with a second site, of another term.
+func twoTerms(first, second string) string {
+	q := quoteWith("P14D", "", first)
+	from := strings.Index(q, `{"id":"S"`)
+	item := q[from : len(q)-2]
+	other := strings.Replace(strings.Replace(item, `"id":"S"`, `"id":"S2"`, 1), `"amount":`+first, `"amount":`+second, 1)
+	return q[:len(q)-2] + "," + other + "]}"
+}
+
 // quoteRefusals and orderRefusals are bodies the decoders once took: a
 // wave due before the order, or 292 years after it wrapped round to
 // before; a characteristic without a value, taken as the text "<nil>"; a
@@ -185,6 +194,7 @@ var (
 		{quoteWith("P14D", "", "1e300"), "quoteItem[0].itemTerm: want one term, a whole number of months"},
 		{quoteWith("P14D", "", "36.5"), "quoteItem[0].itemTerm: want one term, a whole number of months"},
 		{quoteWith("P14D", "", "-36"), "quoteItem[0].itemTerm: want one term, a whole number of months"},
+		{twoTerms("7", "36"), "quoteItem[1].itemTerm: 36 months, where quoteItem[0]'s is 7: every site of a quote has the same term"},
 	}
 	orderRefusals = []struct{ body, says string }{
 		{`{"productOrderItem":[{"id":"1","action":"add","product":{"productCharacteristic":[{"name":"speed"}]}}]}`,

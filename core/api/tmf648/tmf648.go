@@ -473,7 +473,7 @@ func DecodeQuote(body []byte) (*com.QuoteRequest, *tmf630.Error) {
 			req.Offering, req.Speed, req.Tier, req.Term, req.Monthly, req.RateCard = it.ProductOffering.ID, speed, tier, term, price, card
 		}
 		if term != req.Term {
-			return bad("%s: every site of a quote has the same term (%d months)", at("itemTerm"), req.Term)
+			return bad("%s: %d months, where quoteItem[0]'s is %d: every site of a quote has the same term", at("itemTerm"), term, req.Term)
 		}
 		site.Offering, site.Speed, site.Tier, site.Monthly, site.RateCard = it.ProductOffering.ID, speed, tier, price, card
 		req.Sites = append(req.Sites, site)
