@@ -115,7 +115,7 @@ func (e *Expectations) check(faults []twin.FaultRule) error {
 				errs = append(errs, fmt.Errorf("%s[%d]: an entry needs an entity and a state", list.name, i))
 			}
 			if list.name == "states" && (s.At != "" || s.Reason != "") {
-				errs = append(errs, fmt.Errorf("%s[%d] (%s): at and reason are a timeline row's: states checks where an entity ends; pin when or why with timeline:", list.name, i, s.Entity))
+				errs = append(errs, fmt.Errorf("%s[%d] (%s): at and reason are a timeline row's: states checks where an entity ends; pin when or why with a timeline row", list.name, i, s.Entity))
 			}
 			if s.At != "" {
 				if _, err := tmf.ParseOffset(s.At); err != nil {
