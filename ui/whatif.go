@@ -220,8 +220,7 @@ func (s *WhatIfs) run(job *whatIfJob) {
 		if s.Log != nil {
 			s.Log.Warn("what-if failed", "id", job.ID, "scenario", job.Scenario, "err", err.Error())
 		}
-	default:
-		res.Scenario = job.Scenario
+	default: // the result as ordertwin whatif prints it; the job names the library file
 		job.State, job.Result, job.Distribution = "completed", res, res.Distributions(job.Bins)
 	}
 	job.cancel()
