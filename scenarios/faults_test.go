@@ -271,12 +271,7 @@ func TestLineCardForATakenSlot(t *testing.T) {
 	sc.Spec.Events = append(sc.Spec.Events, again)
 	r := run(t, sc)
 	assert.Equal(t, "completed", r.Outcome)
-	var network []TimelineRow
-	for _, row := range r.Timeline {
-		if row.Entity == "network" || row.Kind == "refused" {
-			network = append(network, row)
-		}
-	}
+	network := networkRows(r)
 	require.Len(t, network, 2)
 	assert.Equal(t, "expanded", network[0].State)
 	assert.Equal(t, TimelineRow{At: "P26D", Entity: "network", Kind: "network", System: "Network", State: "refused",
@@ -293,16 +288,22 @@ func TestLineCardTheNetworkFailsToBuild(t *testing.T) {
 		Message: "the line card is faulty"}}
 	r := run(t, sc)
 	require.Equal(t, 1, r.Faults[0].Hits)
-	var rows []TimelineRow
-	for _, row := range r.Timeline {
-		if row.Entity == "network" || row.Kind == "refused" {
-			rows = append(rows, row)
-		}
-	}
+	rows := networkRows(r)
 	require.Len(t, rows, 2)
 	assert.Equal(t, "expanded", rows[0].State)
 	assert.Equal(t, "failed", rows[1].State)
 	assert.Contains(t, rows[1].Reason, "the network's expansion failed: ")
 	assert.Contains(t, rows[1].Reason, "the line card is faulty")
 	assert.Equal(t, "inProgress", r.Outcome, "no line card: BNE2 stays held")
+}
+
+// networkRows are the timeline's rows of the network and of inputs refused.
+func networkRows(r *Report) []TimelineRow {
+	var rows []TimelineRow
+	for _, row := range r.Timeline {
+		if row.Entity == "network" || row.Kind == "refused" {
+			rows = append(rows, row)
+		}
+	}
+	return rows
 }
