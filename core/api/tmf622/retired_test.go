@@ -46,7 +46,7 @@ func TestRetiredProductOrders(t *testing.T) {
 	require.Zero(t, quotes, "with its quote")
 
 	for _, path := range []string{ordersPath, ordersPath + "?state=completed&fields=id,state", ordersPath + "?offset=0&limit=1",
-		quotesPath, quotesPath + "?fields=id,state", tmf630.ProductInventory + "/product",
+		ordersPath + "?orderDate.gte=2000-01-01T00:00:00Z&fields=orderDate", quotesPath, quotesPath + "?fields=id,state", tmf630.ProductInventory + "/product",
 		tmf630.ProductInventory + "/product?offset=2&limit=2"} {
 		var want, got []map[string]any
 		wk := kept.Do(t, "GET", path, nil, &want)

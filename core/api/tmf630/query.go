@@ -1,13 +1,16 @@
 package tmf630
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Query is a parsed list request: attribute filters, fields, paging.
@@ -15,22 +18,48 @@ type Query struct {
 	// Fields are the attributes to return (id, href and @type always);
 	// nil returns all.
 	Fields []string
-	// Filters: an item passes when, for every attribute path, its value
-	// is one of the wanted ones.
-	Filters map[string][]string
+	// Filters: an item passes every one.
+	Filters []Filter
 	Offset  int
 	// Limit is the page size: DefaultPage unless the request says, at
 	// most MaxPage.
 	Limit int
 }
 
+// Filter is one attribute filter of a list request: an item passes when
+// a value at Path (through objects, and any element of a list) is one of
+// Want, or, with an operator, compares with Bound as it says.
+type Filter struct {
+	Path []string
+	// Op is "" (equal to one of Want) or one of TMF630's comparisons:
+	// "gt", "gte", "lt", "lte".
+	Op   string
+	Want []string
+	// Bound is what an operator compares with: a time (the value an
+	// RFC 3339 date-time) or a number.
+	Bound bound
+}
+
+// bound is the right-hand side of a comparison: a time or a number.
+type bound struct {
+	at     time.Time
+	isTime bool
+	n      float64
+}
+
+// comparisons are TMF630's filter operators, the attribute's suffix.
+var comparisons = []string{"gt", "gte", "lt", "lte"}
+
 // ParseQuery parses TMF630 list parameters: `fields=a,b`, `offset`,
 // `limit` (DefaultPage when not given; a larger one than MaxPage answers
-// MaxPage), and attribute filters `attr=v` or `attr=v1,v2` (either), where
-// attr may be a dotted path (`productOrderItem.state`: any item). A filter
-// on an attribute not in known is refused, naming it.
+// MaxPage), and attribute filters `attr=v`, `attr=v1,v2` or the attribute
+// given more than once (either value), where attr may be a dotted path
+// (`productOrderItem.state`: any item), and comparisons `attr.gt=`,
+// `.gte`, `.lt`, `.lte` (`.eq` is `=`) with a date-time or a number. A
+// filter on an attribute not in known, or a comparison with neither, is
+// refused, naming it.
 func ParseQuery(q url.Values, known []string) (Query, *Error) {
-	out := Query{Filters: map[string][]string{}, Limit: DefaultPage}
+	out := Query{Limit: DefaultPage}
 	for _, name := range slices.Sorted(func(yield func(string) bool) {
 		for k := range q {
 			if !yield(k) {
@@ -39,10 +68,18 @@ func ParseQuery(q url.Values, known []string) (Query, *Error) {
 		}
 	}) {
 		vals := q[name]
-		if len(vals) != 1 {
-			return Query{}, NewError(http.StatusBadRequest, fmt.Sprintf("query parameter %s: given %d times", name, len(vals)))
+		bad := func(format string, args ...any) (Query, *Error) {
+			return Query{}, NewError(http.StatusBadRequest, "query parameter "+name+": "+fmt.Sprintf(format, args...))
+		}
+		if len(vals) == 0 {
+			continue
 		}
 		v := vals[0]
+		if path, op := filterName(name); op == "" && path[0] != "fields" && path[0] != "offset" && path[0] != "limit" {
+			v = strings.Join(vals, ",") // attr=a&attr=b: either, as attr=a,b
+		} else if len(vals) > 1 {
+			return bad("given %d times", len(vals))
+		}
 		switch name {
 		case "fields":
 			for f := range strings.SplitSeq(v, ",") {
@@ -61,14 +98,103 @@ func ParseQuery(q url.Values, known []string) (Query, *Error) {
 				out.Limit = min(n, MaxPage)
 			}
 		default:
-			root, _, _ := strings.Cut(name, ".")
-			if !slices.Contains(known, root) {
-				return Query{}, NewError(http.StatusBadRequest, fmt.Sprintf("query parameter %s: not an attribute of this resource", name))
+			path, op := filterName(name)
+			if !slices.Contains(known, path[0]) {
+				return bad("not an attribute of this resource")
 			}
-			out.Filters[name] = strings.Split(v, ",")
+			f := Filter{Path: path, Op: op}
+			if op == "" {
+				f.Want = strings.Split(v, ",")
+			} else if b, ok := parseBound(v); ok {
+				f.Bound = b
+			} else {
+				return bad("%q: compare with a date-time (RFC 3339, such as 2026-03-01T00:00:00Z) or a number", v)
+			}
+			out.Filters = append(out.Filters, f)
 		}
 	}
 	return out, nil
+}
+
+// filterName splits a filter's parameter name into the attribute's path
+// and its operator ("" for equality, `.eq` included).
+func filterName(name string) ([]string, string) {
+	path := strings.Split(name, ".")
+	if n := len(path); n > 1 {
+		switch op := path[n-1]; {
+		case op == "eq":
+			return path[:n-1], ""
+		case slices.Contains(comparisons, op):
+			return path[:n-1], op
+		}
+	}
+	return path, ""
+}
+
+// parseBound reads a comparison's value: a date-time, or a number.
+func parseBound(v string) (bound, bool) {
+	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		return bound{at: t, isTime: true}, true
+	}
+	if n, err := strconv.ParseFloat(v, 64); err == nil && !math.IsNaN(n) && !math.IsInf(n, 0) {
+		return bound{n: n}, true
+	}
+	return bound{}, false
+}
+
+// compares tells whether the leaf value v compares with the filter's
+// bound as its operator says; a value of another kind never does.
+func (f *Filter) compares(v any) bool {
+	var c int
+	switch x := v.(type) {
+	case string:
+		if f.Bound.isTime {
+			t, err := time.Parse(time.RFC3339Nano, x)
+			if err != nil {
+				return false
+			}
+			c = t.Compare(f.Bound.at)
+		} else {
+			n, err := strconv.ParseFloat(x, 64)
+			if err != nil {
+				return false
+			}
+			c = cmp.Compare(n, f.Bound.n)
+		}
+	case float64:
+		if f.Bound.isTime {
+			return false
+		}
+		c = cmp.Compare(x, f.Bound.n)
+	default:
+		return false
+	}
+	switch f.Op {
+	case "gt":
+		return c > 0
+	case "gte":
+		return c >= 0
+	case "lt":
+		return c < 0
+	default: // lte
+		return c <= 0
+	}
+}
+
+// test tells whether a leaf value passes the filter.
+func (f *Filter) test(v any) bool {
+	if f.Op != "" {
+		return f.compares(v)
+	}
+	var s string
+	switch x := v.(type) {
+	case string:
+		s = x
+	default:
+		b, _ := json.Marshal(x)
+		s = string(b)
+	}
+	return slices.Contains(f.Want, s)
 }
 
 // List writes the page of items the query selects: their JSON, reduced to
@@ -144,40 +270,29 @@ func AsMap(v any) (map[string]any, error) {
 }
 
 func (q Query) matches(m map[string]any) bool {
-	for path, want := range q.Filters {
-		if !anyValue(m, strings.Split(path, "."), want) {
+	for i := range q.Filters {
+		if !q.Filters[i].anyValue(m, q.Filters[i].Path) {
 			return false
 		}
 	}
 	return true
 }
 
-// anyValue tells whether the value at path (through objects, and any
-// element of arrays) is one of want.
-func anyValue(v any, path []string, want []string) bool {
+// anyValue tells whether a value at path in v (through objects, and any
+// element of arrays) passes the filter.
+func (f *Filter) anyValue(v any, path []string) bool {
 	switch x := v.(type) {
 	case []any:
-		return slices.ContainsFunc(x, func(e any) bool { return anyValue(e, path, want) })
+		return slices.ContainsFunc(x, func(e any) bool { return f.anyValue(e, path) })
 	case map[string]any:
 		if len(path) == 0 {
 			return false
 		}
-		return anyValue(x[path[0]], path[1:], want)
+		return f.anyValue(x[path[0]], path[1:])
 	case nil:
 		return false
 	}
-	if len(path) > 0 {
-		return false
-	}
-	var s string
-	switch x := v.(type) {
-	case string:
-		s = x
-	default:
-		b, _ := json.Marshal(x)
-		s = string(b)
-	}
-	return slices.Contains(want, s)
+	return len(path) == 0 && f.test(v)
 }
 
 // project keeps the query's fields of m, and id, href and @type.

@@ -59,6 +59,57 @@ func TestListFilters(t *testing.T) {
 	assert.Equal(t, []string{"PO-2"}, ids(got), "a dotted path matches any element of an array")
 	_, got = list(t, "state=cancelled")
 	assert.Empty(t, got)
+	_, got = list(t, "state=completed&state=partial")
+	assert.Equal(t, []string{"PO-1", "PO-3"}, ids(got), "the attribute given twice: either value")
+	_, got = list(t, "state.eq=partial")
+	assert.Equal(t, []string{"PO-3"}, ids(got), ".eq is =")
+}
+
+// dated is an entity with a date-time and a number, for comparisons.
+type dated struct {
+	ID        string  `json:"id"`
+	OrderDate string  `json:"orderDate"`
+	Total     float64 `json:"total"`
+	Items     []struct {
+		Due string `json:"due"`
+	} `json:"item"`
+}
+
+// Comparisons (TMF630 `.gt`, `.gte`, `.lt`, `.lte`): date-times as times
+// (whatever their zone), numbers as numbers; a value of another kind, or
+// absent, never passes.
+func TestListComparisons(t *testing.T) {
+	var items []dated
+	require.NoError(t, json.Unmarshal([]byte(`[
+		{"id":"a","orderDate":"2026-03-01T00:00:00Z","total":9.5,"item":[{"due":"2026-04-01T00:00:00Z"}]},
+		{"id":"b","orderDate":"2026-03-02T10:00:00+02:00","total":10,"item":[{"due":"2026-03-10T00:00:00Z"},{"due":"2026-05-01T00:00:00Z"}]},
+		{"id":"c","orderDate":"not a date","total":100,"item":[]},
+		{"id":"d","total":-1}]`), &items))
+	attrs := []string{"id", "orderDate", "total", "item"}
+	for query, want := range map[string][]string{
+		"orderDate.gt=2026-03-01T00:00:00Z":        {"b"},
+		"orderDate.gte=2026-03-01T00:00:00Z":       {"a", "b"},
+		"orderDate.lt=2026-03-02T08:00:00Z":        {"a"},      // b is 08:00 UTC, not before
+		"orderDate.lte=2026-03-02T08:00:00Z":       {"a", "b"}, // b's +02:00 is the same instant
+		"total.gt=9.5":                             {"b", "c"},
+		"total.lte=10":                             {"a", "b", "d"},
+		"total.gte=-1&total.lt=10":                 {"a", "d"},
+		"item.due.gt=2026-04-15T00:00:00Z":         {"b"}, // any item
+		"orderDate.gt=2026-01-01T00:00:00Z&id=a,c": {"a"},
+		"orderDate.gt=5":                           nil, // a date is no number
+		"total.gt=2026-01-01T00:00:00Z":            nil, // nor a number a date
+	} {
+		v, err := url.ParseQuery(query)
+		require.NoError(t, err)
+		q, e := tmf630.ParseQuery(v, attrs)
+		require.Nil(t, e, query)
+		w := httptest.NewRecorder()
+		tmf630.List(w, q, items)
+		var out []map[string]any
+		require.NoError(t, json.Unmarshal(w.Body.Bytes(), &out))
+		assert.Equal(t, want, ids(out), query)
+		assert.Equal(t, strconv.Itoa(len(want)), w.Header().Get("X-Total-Count"), query)
+	}
 }
 
 func TestListPagingAndFields(t *testing.T) {
@@ -99,7 +150,12 @@ func TestBadQueries(t *testing.T) {
 		"limit=-1":          `query parameter limit: "-1" is not a whole number ≥ 0`,
 		"offset=two":        `query parameter offset: "two" is not a whole number ≥ 0`,
 		"colour=red":        "query parameter colour: not an attribute of this resource",
-		"state=a&state=b":   "query parameter state: given 2 times",
+		"fields=a&fields=b": "query parameter fields: given 2 times",
+		"id.gt=a&id.gt=b":   "query parameter id.gt: given 2 times",
+		"id.gt=PO-2":        `query parameter id.gt: "PO-2": compare with a date-time (RFC 3339, such as 2026-03-01T00:00:00Z) or a number`,
+		"id.lte=2026-03-01": `query parameter id.lte: "2026-03-01": compare with a date-time (RFC 3339, such as 2026-03-01T00:00:00Z) or a number`,
+		"id.gte=NaN":        `query parameter id.gte: "NaN": compare with a date-time (RFC 3339, such as 2026-03-01T00:00:00Z) or a number`,
+		"colour.gt=1":       "query parameter colour.gt: not an attribute of this resource",
 		"nope.state=failed": "query parameter nope.state: not an attribute of this resource",
 	} {
 		v, err := url.ParseQuery(query)
