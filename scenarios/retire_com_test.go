@@ -396,7 +396,8 @@ func TestAcceptedQuoteAwaitsItsOrderOnTheShelf(t *testing.T) {
 	assert.Equal(t, *kept.COM.Orders()[0], *po, "the order ran its course as if the quote had stayed")
 
 	// The quote came back for its order and left with it: another order
-	// for it takes it back again, and ends as it does when the quote stays.
+	// for it is rejected, as it is when the quote stays (one order carries
+	// a quote out), and the first order is as it was.
 	for _, sys := range []*System{kept, gone} {
 		again := com.NewOrder("PO-AGAIN", first.Quote, "QT-001")
 		sys.Engine.Inject(200*day, engine.COM, com.OrderRequest{Order: again})
@@ -404,7 +405,40 @@ func TestAcceptedQuoteAwaitsItsOrderOnTheShelf(t *testing.T) {
 	}
 	require.NotNil(t, kept.COM.Order("PO-AGAIN"))
 	require.NotNil(t, gone.COM.Order("PO-AGAIN"))
-	assert.Equal(t, *kept.COM.Order("PO-AGAIN"), *gone.COM.Order("PO-AGAIN"))
+	again := *kept.COM.Order("PO-AGAIN")
+	assert.Equal(t, lc.Rejected, again.State)
+	require.NotEmpty(t, again.Items)
+	assert.Equal(t, "quote QT-001 is ordered already, by "+first.OrderID+": a new order needs a new quote", again.Items[0].StateReason)
+	assert.Equal(t, "MELB", again.Items[0].Place.ID, "filled from the quote, as it came")
+	assert.Equal(t, again, *gone.COM.Order("PO-AGAIN"))
+	assert.Equal(t, lc.Completed, kept.COM.Order(first.OrderID).State)
+}
+
+// A second order for a quote in memory, ordered already, is rejected as it
+// comes, whether the first is still in review, running or ended; the
+// first goes on as if the second had never come.
+func TestOneOrderCarriesAQuoteOut(t *testing.T) {
+	sc, err := Load("globaltech-5site.yaml")
+	require.NoError(t, err)
+	spec := sc.Spec
+	first := spec.Orders[0]
+	spec.Orders = nil
+	day := 24 * time.Hour
+	for _, at := range []time.Duration{time.Minute, 3 * day, 150 * day} {
+		sys, err := New(spec, Options{Journal: store.NewMemory()})
+		require.NoError(t, err)
+		quote := first.Quote
+		quote.ID = "QT-001"
+		sys.Engine.Inject(0, engine.COM, quote)
+		sys.Engine.Inject(time.Second, engine.COM, com.OrderRequest{Order: com.NewOrder("PO-1", quote, quote.ID)})
+		sys.Engine.Inject(at, engine.COM, com.OrderRequest{Order: com.NewOrder("PO-2", quote, quote.ID)})
+		require.NoError(t, sys.Engine.RunUntil(context.Background(), 200*day))
+		second := sys.COM.Order("PO-2")
+		require.NotNil(t, second, "at %v", at)
+		assert.Equal(t, lc.Rejected, second.State, "at %v", at)
+		assert.Equal(t, "quote QT-001 is ordered already, by PO-1: a new order needs a new quote", second.Items[0].StateReason, "at %v", at)
+		assert.Equal(t, lc.Completed, sys.COM.Order("PO-1").State, "at %v: the first runs its course", at)
+	}
 }
 
 // A site held for capacity raises a network-planning task; the task leaves

@@ -310,8 +310,28 @@ func (c *COM) submitOrder(now time.Duration, req OrderRequest, out *engine.Out) 
 		return
 	}
 	q := c.quoteBy[o.po.Quote[0].ID]
+	orderedBy := ""
 	if q == nil {
-		q = c.takeBackQuote(o.po.Quote[0].ID, out) // it left memory accepted, waiting for this order
+		q, orderedBy = c.takeBackQuote(o.po.Quote[0].ID, out) // it left memory accepted, waiting for this order
+	} else if q.order != nil {
+		orderedBy = q.order.po.ID
+	}
+	if orderedBy != "" {
+		// One order carries a quote out: a second would provision its
+		// sites again. It is rejected as it came, filled from the quote,
+		// which stays its first order's.
+		if q == nil {
+			if v, ok := c.shelvedQuote(o.po.Quote[0].ID, out); ok {
+				q = &quote{req: v.Request}
+			}
+		}
+		if q != nil {
+			o.quote = q
+			o.fillFromQuote()
+			o.quote = nil
+		}
+		c.rejectOrder(o, fmt.Sprintf("quote %s is ordered already, by %s: a new order needs a new quote", o.po.Quote[0].ID, orderedBy), out)
+		return
 	}
 	if q == nil {
 		reason := fmt.Sprintf("quote %q is not known", o.po.Quote[0].ID)

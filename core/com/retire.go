@@ -282,8 +282,8 @@ func (c *COM) retire(m retire, out *engine.Out) {
 	if !c.shelveAlone(&c.shelvers.quotes, QuoteShelfKind, q.id, party, q.view(), out, q.placedBy()...) {
 		return
 	}
-	if q.state == lc.Accepted && !c.shelveAlone(&c.shelvers.awaiting, AwaitingShelfKind, q.id, party, &awaiting{Quote: &quoteState}, out) {
-		return // a later order takes it back as it is now (takeBackQuote)
+	if q.state == lc.Accepted && !c.shelveAlone(&c.shelvers.awaiting, AwaitingShelfKind, q.id, party, &awaiting{Quote: &quoteState, OrderedBy: o.po.ID}, out) {
+		return // a later order finds it ordered (takeBackQuote)
 	}
 	c.modifies = slices.DeleteFunc(c.modifies, func(m *modification) bool {
 		if m.base != o {
@@ -334,8 +334,12 @@ func (c *COM) retire(m retire, out *engine.Out) {
 type retireQuote struct{ ID string }
 
 // awaiting is a doc of AwaitingShelfKind: the state of a quote that left
-// memory accepted, waiting for its order.
-type awaiting struct{ Quote *quoteState }
+// memory accepted, waiting for its order, or, once OrderedBy is set, with
+// the order that carried it out (a later one is rejected).
+type awaiting struct {
+	Quote     *quoteState
+	OrderedBy string `json:",omitempty"`
+}
 
 // retireQuote shelves the quote m names and lets it go, unless an order
 // came for it meanwhile; it waits another retention for a call of the
@@ -366,32 +370,36 @@ func (c *COM) retireQuote(m retireQuote, out *engine.Out) {
 // takeBackQuote takes back from the shelf the accepted quote id that left
 // memory waiting for its order, for an order now placed for it: nil when
 // the shelf has none (no such quote, or one that did not leave so). A
-// quote taken back and gone again with its order comes back for a later
-// order too (its order shelved it as it left), as an accepted quote in
-// memory takes more than one. Nothing marks it taken on the shelf: the
-// shelf is written before the journal commits, and a crash between the
-// two would leave the mark without the order, whose retry would then find
-// no quote.
-func (c *COM) takeBackQuote(id string, out *engine.Out) *quote {
+// quote gone again with the order that carried it out comes back for no
+// other: orderedBy names that order (and q is nil), as an accepted quote
+// in memory takes one order. Nothing marks it taken on the shelf as it is
+// taken back: the shelf is written before the journal commits, and a
+// crash between the two would leave the mark without the order, whose
+// retry would then find no quote; its order marks it as they leave
+// memory together.
+func (c *COM) takeBackQuote(id string, out *engine.Out) (q *quote, orderedBy string) {
 	if c.cfg.Retention <= 0 {
-		return nil
+		return nil, ""
 	}
 	body, ok := out.Unshelve(AwaitingShelfKind, id)
 	if !ok {
-		return nil
+		return nil, ""
 	}
 	var a awaiting
 	if err := engine.DecodeDoc(body, &a); err != nil || a.Quote == nil || a.Quote.ID != id {
-		return nil
+		return nil, ""
+	}
+	if a.OrderedBy != "" {
+		return nil, a.OrderedBy
 	}
 	q, err := c.loadQuote(a.Quote)
 	if err != nil {
 		out.Error(fmt.Errorf("COM: take back quote %s: %w", id, err))
-		return nil
+		return nil, ""
 	}
 	c.quotes = append(c.quotes, q)
 	c.quoteBy[q.id] = q
-	return q
+	return q, ""
 }
 
 // shelveAlone shelves view, what the API shows of entity id of kind that
