@@ -29,6 +29,9 @@ type heldItem struct {
 	Since time.Duration
 	Due   time.Duration
 	By    string
+	// Released is set when a person released the item before the items
+	// it depends on completed: it starts once they have.
+	Released bool `json:",omitempty"`
 }
 
 // held keeps when item it was held, and by whom.
@@ -78,11 +81,20 @@ func (r *ROM) workItem(o *order, i int) (operator.Item, bool) {
 		if h.Due > 0 {
 			item.Deadline, item.HasDeadline = h.Due, true
 		}
+		first := operator.Retry
+		item.Kind = operator.ManualAction
 		if h.By != "" {
-			item.Kind, item.Actions = operator.OperatorHeld, []string{operator.Release, operator.CompleteManually, operator.Compensate}
-		} else {
-			item.Kind, item.Actions = operator.ManualAction, []string{operator.Retry, operator.CompleteManually, operator.Compensate}
+			first, item.Kind = operator.Release, operator.OperatorHeld
 		}
+		if !h.Released {
+			item.Actions = append(item.Actions, first)
+		}
+		if it.Resource != nil {
+			// Completed by hand with what it holds: one that holds no
+			// resource yet would complete without one, for SOM to refuse.
+			item.Actions = append(item.Actions, operator.CompleteManually)
+		}
+		item.Actions = append(item.Actions, operator.Compensate)
 	case lc.Failed:
 		item.Kind, item.Since = operator.ItemFailed, it.CompletionDate
 	default:
@@ -113,14 +125,14 @@ func (r *ROM) act(a operator.Action, out *engine.Out) any {
 			}
 		}
 	}
-	if item == nil && o != nil {
-		// An item not waiting on anyone yet: it may be held.
+	if item == nil && o != nil && a.Kind == operator.Hold {
+		// An item not waiting on anyone yet: it may be held, and nothing
+		// else is done to it.
 		it := &o.ro.Items[o.index(a.Item)]
-		item = &operator.Item{ID: it.ID, Entity: it.ID, State: it.State, Kind: "resourceOrderItem"}
-		if it.State == lc.Acknowledged && !o.compensating {
-			item.Actions = []string{operator.Hold}
+		if it.State != lc.Acknowledged || o.compensating {
+			return operator.NotAllowed(a, it.ID+" is "+it.State+": only an item not started yet is held")
 		}
-		r.ops.Annotate(item)
+		item = &operator.Item{ID: it.ID, Entity: it.ID, State: it.State, Kind: "resourceOrderItem", Actions: []string{operator.Hold}}
 	}
 	if item == nil {
 		return operator.Unknown(a)
@@ -185,20 +197,32 @@ func (r *ROM) actOnItem(a operator.Action, o *order, i int, out *engine.Out) (st
 		return it.ID + " held", nil
 	case operator.Release:
 		if !o.depsDone(i) {
-			return "", operator.NotAllowed(a, it.ID+" waits for the items it depends on: release it once they are completed")
+			h := r.holds[it.ID]
+			h.Released = true
+			r.holds[it.ID] = h
+			it.StateReason = "released" + by + ": it starts once the items it depends on are completed"
+			return it.ID + " released: it starts once the items it depends on are completed", nil
 		}
-		if !r.resume(o, i, "released"+by, out) {
+		if !r.startHeld(o, i, "released"+by, out) {
 			return "", operator.NotAllowed(a, it.ID+" cannot resume")
-		}
-		r.watch(o, i, out)
-		if it.Action == tmf.Delete {
-			r.decommission(o, i, out)
-		} else {
-			r.call(o, i, st.spec.Reserve, port.Reserve, 1, out)
 		}
 		return it.ID + " released", nil
 	}
 	return "", nil
+}
+
+// startHeld starts item i of o, held until a person released it.
+func (r *ROM) startHeld(o *order, i int, reason string, out *engine.Out) bool {
+	if !r.resume(o, i, reason, out) {
+		return false
+	}
+	r.watch(o, i, out)
+	if o.ro.Items[i].Action == tmf.Delete {
+		r.decommission(o, i, out)
+	} else {
+		r.call(o, i, o.steps[i].spec.Reserve, port.Reserve, 1, out)
+	}
+	return true
 }
 
 func reasonOf(a operator.Action) string {

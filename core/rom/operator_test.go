@@ -18,15 +18,20 @@ import (
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
-// failOnce fails the first reserve of each item in fail, as the network
-// it wraps answers the rest.
+// failOnce fails the first reserve of each item in fail (its first
+// commit, with atCommit), as the network it wraps answers the rest.
 type failOnce struct {
 	network
-	fail map[string]int
+	fail     map[string]int
+	atCommit bool
 }
 
 func (n *failOnce) Call(now time.Duration, req *port.Request, reply port.Replier) {
-	if req.Op == port.Reserve && n.fail[req.Item] > 0 {
+	op := port.Reserve
+	if n.atCommit {
+		op = port.Commit
+	}
+	if req.Op == op && n.fail[req.Item] > 0 {
 		n.fail[req.Item]--
 		n.calls = append(n.calls, "fail "+req.Item)
 		reply.Reply(now+time.Hour, &port.Result{Key: req.Key, System: req.System, Op: req.Op, Item: req.Item, Handle: req.Handle, Final: true,
@@ -38,7 +43,8 @@ func (n *failOnce) Call(now time.Duration, req *port.Request, reply port.Replier
 
 // manual runs the MELB order with a failure policy that holds a step for
 // manual action for a day (then compensates), ROI-001's first reserve
-// failing: at 2h ROI-001 is held. Then each action is injected at 3h.
+// failing: at 2h ROI-001 is held (at 3h when its commit fails). Then
+// each action is injected at 3h (4h).
 func manual(t *testing.T, actions ...operator.Action) (*ROM, *store.Memory, *failOnce) {
 	t.Helper()
 	return manualFailing(t, 1, actions...)
@@ -47,18 +53,27 @@ func manual(t *testing.T, actions ...operator.Action) (*ROM, *store.Memory, *fai
 // manualFailing is manual with ROI-001's first fails reserves failing.
 func manualFailing(t *testing.T, fails int, actions ...operator.Action) (*ROM, *store.Memory, *failOnce) {
 	t.Helper()
+	return manualWith(t, &failOnce{fail: map[string]int{"ROI-001": fails}}, actions...)
+}
+
+// manualWith is manual with net failing ROI-001's calls.
+func manualWith(t *testing.T, net *failOnce, actions ...operator.Action) (*ROM, *store.Memory, *failOnce) {
+	t.Helper()
 	mem := store.NewMemory()
 	e := engine.New(engine.Options{Store: mem})
 	r := New(Config{Specs: specs, StartDelay: time.Hour, Policy: func(_, _, _ string) catalog.Policy {
 		return catalog.Policy{Action: catalog.HoldStep, Deadline: 24 * time.Hour, Then: catalog.Compensate}
 	}})
-	net := &failOnce{fail: map[string]int{"ROI-001": fails}}
 	e.Handle(engine.ROM, r)
 	e.Handle(engine.SOM, &orderer{})
 	e.Attach(net, port.Access, port.VLAN, port.BNG, port.Logistics, port.ZTP)
 	e.Inject(0, engine.ROM, melbOrder())
+	at := 3 * time.Hour
+	if net.atCommit {
+		at = 4 * time.Hour
+	}
 	for _, a := range actions {
-		e.Inject(3*time.Hour, engine.ROM, a)
+		e.Inject(at, engine.ROM, a)
 	}
 	require.NoError(t, e.Run(context.Background()))
 	return r, mem, net
@@ -127,15 +142,19 @@ func TestHeldItemOnTheWorklist(t *testing.T) {
 	require.Len(t, items, 1)
 	assert.Equal(t, operator.Item{ID: "ROI-001", Kind: operator.ManualAction, Entity: "ROI-001", State: lc.Held, Reason: "no OLT capacity",
 		Since: 2 * time.Hour, Deadline: 26 * time.Hour, HasDeadline: true, Order: "RO-001", Site: "MELB", Wave: "SO-001/MELB", System: "ROM",
-		Actions: []string{operator.Retry, operator.CompleteManually, operator.Compensate, operator.Assign, operator.Note}}, items[0])
+		Actions: []string{operator.Retry, operator.Compensate, operator.Assign, operator.Note}}, items[0],
+		"no completeManually: it holds no resource (its reserve failed), and would complete without one")
 	for _, c := range []struct {
 		a    operator.Action
 		want error
 		says string
 	}{
-		{action(operator.ConfirmCapacity, "ROI-001"), operator.ErrNotAllowed, "ROI-001 is held (manualAction); it takes retry, completeManually, compensate, assign, note"},
+		{action(operator.ConfirmCapacity, "ROI-001"), operator.ErrNotAllowed, "ROI-001 is held (manualAction); it takes retry, compensate, assign, note"},
 		{action(operator.Release, "ROI-001"), operator.ErrNotAllowed, "it takes retry"},
+		{action(operator.CompleteManually, "ROI-001"), operator.ErrNotAllowed, "it takes retry, compensate"},
 		{action(operator.Hold, "ROI-003"), operator.ErrNotAllowed, "ROI-003 is completed"},
+		{action(operator.Note, "ROI-003"), operator.ErrUnknownItem, "ROI-003"}, // not on the worklist
+		{action(operator.Assign, "ROI-002"), operator.ErrUnknownItem, "ROI-002"},
 		{action(operator.Retry, "ROI-404"), operator.ErrUnknownItem, "ROI-404"},
 	} {
 		err, _ := r.act(c.a, &engine.Out{}).(error)
@@ -146,19 +165,25 @@ func TestHeldItemOnTheWorklist(t *testing.T) {
 	assert.Equal(t, lc.Held, r.Orders()[0].Items[0].State)
 }
 
-// Completed by hand with evidence: the item completes, the one that
-// depends on it starts, the order completes.
+// Held at its commit (its port reserved), an item completed by hand with
+// evidence completes with its resource, the one that depends on it
+// starts, the order completes.
 func TestCompleteManually(t *testing.T) {
 	a := action(operator.CompleteManually, "ROI-001")
 	a.Note = "port patched on site, photo in ticket 4411"
-	r, _, net := manual(t, a)
+	r, _, net := manualWith(t, &failOnce{fail: map[string]int{"ROI-001": 1}, atCommit: true}, a)
 	ro := r.Orders()[0]
 	assert.Equal(t, lc.Completed, ro.Items[0].State)
+	require.NotNil(t, ro.Items[0].Resource, "it completed with the port it holds")
+	assert.NotEmpty(t, ro.Items[0].Resource.ID)
 	assert.Equal(t, "completed manually by olivia: port patched on site, photo in ticket 4411", ro.Items[0].StateReason)
 	assert.Equal(t, lc.Completed, ro.State)
-	assert.NotContains(t, net.calls, "3h0m0s reserve ROI-001", "nothing called again")
-	assert.Contains(t, net.calls, "3h0m0s reserve ROI-002")
+	assert.NotContains(t, net.calls, "4h0m0s commit ROI-001", "nothing called again")
+	assert.Contains(t, net.calls, "4h0m0s reserve ROI-002")
+	require.Len(t, r.Actions(), 1)
+	assert.Equal(t, "ROI-001 completed manually", r.Actions()[0].Result)
 }
+
 
 // Compensated: the held item and every item not final fail, what the
 // site holds is released.
@@ -197,6 +222,36 @@ func TestHoldAndRelease(t *testing.T) {
 	assert.Equal(t, lc.Completed, ro.Items[1].State)
 	assert.Equal(t, lc.Completed, ro.State)
 	assert.Contains(t, net.calls, "10h0m0s reserve ROI-002")
+}
+
+// Released before the item it depends on completed, a held item stays
+// held, no longer offering release, and starts once that item completes.
+func TestReleaseBeforeDependencies(t *testing.T) {
+	mem := store.NewMemory()
+	e := engine.New(engine.Options{Store: mem})
+	r := New(Config{Specs: specs, StartDelay: time.Hour})
+	net := &network{}
+	e.Handle(engine.ROM, r)
+	e.Handle(engine.SOM, &orderer{})
+	e.Attach(net, port.Access, port.VLAN, port.BNG, port.Logistics, port.ZTP)
+	e.Inject(0, engine.ROM, melbOrder())
+	e.Inject(0, engine.ROM, action(operator.Hold, "ROI-002"))
+	e.Inject(time.Minute, engine.ROM, action(operator.Release, "ROI-002"))
+	require.NoError(t, e.RunUntil(context.Background(), 30*time.Minute))
+	ro := r.Orders()[0]
+	assert.Equal(t, lc.Acknowledged, ro.Items[0].State, "ROI-001 not started yet")
+	assert.Equal(t, lc.Held, ro.Items[1].State)
+	assert.Equal(t, "released by olivia: it starts once the items it depends on are completed", ro.Items[1].StateReason)
+	items := r.Worklist()
+	require.Len(t, items, 1)
+	assert.Equal(t, []string{operator.Compensate, operator.Assign, operator.Note}, items[0].Actions, "released already")
+	require.Len(t, r.Actions(), 2)
+	assert.Equal(t, "ROI-002 released: it starts once the items it depends on are completed", r.Actions()[1].Result)
+
+	require.NoError(t, e.Run(context.Background()))
+	assert.Equal(t, lc.Completed, ro.Items[1].State)
+	assert.Equal(t, lc.Completed, ro.State)
+	assert.Empty(t, r.Worklist())
 }
 
 // A retry that fails again is held again with a deadline of its own: the

@@ -439,6 +439,10 @@ func (r *ROM) begin(now time.Duration, o *order, out *engine.Out) {
 func (r *ROM) startReady(o *order, out *engine.Out) {
 	for i := range o.ro.Items {
 		it := &o.ro.Items[i]
+		if it.State == lc.Held && r.holds[it.ID].Released && o.depsDone(i) {
+			r.startHeld(o, i, "released by "+r.holds[it.ID].By+": the items it depends on are completed", out)
+			continue
+		}
 		if it.State != lc.Acknowledged || !o.depsDone(i) {
 			continue
 		}
