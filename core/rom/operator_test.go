@@ -184,7 +184,6 @@ func TestCompleteManually(t *testing.T) {
 	assert.Equal(t, "ROI-001 completed manually", r.Actions()[0].Result)
 }
 
-
 // Compensated: the held item and every item not final fail, what the
 // site holds is released.
 func TestCompensateHeldItem(t *testing.T) {
