@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -32,11 +33,23 @@ import (
 // (docs/adapters.md), each one entry: the systems it serves, the settings
 // it takes, and how it is built from its entry.
 var adapterKinds = map[string]system.Kind{
-	"netconf": {Systems: []port.System{port.Access}, Settings: settingsOf[netconfSettings], New: newNETCONFAccess},
-	"netbox":  {Systems: []port.System{port.VLAN, port.IPAM}, Settings: settingsOf[netboxSettings], New: newNetBox},
-	"radius":  {Systems: []port.System{port.BNG}, Settings: settingsOf[radiusSettings], New: newRADIUS},
+	"netconf": {Systems: []port.System{port.Access}, Settings: settingsOf[netconfSettings], New: newNETCONFAccess, Address: system.HostPort},
+	"netbox":  {Systems: []port.System{port.VLAN, port.IPAM}, Settings: settingsOf[netboxSettings], New: newNetBox, Address: netboxAddress},
+	"radius":  {Systems: []port.System{port.BNG}, Settings: settingsOf[radiusSettings], New: newRADIUS, Address: system.HostPort},
 	"ztp":     {Systems: []port.System{port.ZTP}, Settings: settingsOf[ztpSettings], New: newZTP},
-	"stamp":   {Systems: []port.System{port.NMS}, Settings: settingsOf[stampSettings], New: newSTAMP},
+	"stamp":   {Systems: []port.System{port.NMS}, Settings: settingsOf[stampSettings], New: newSTAMP, Address: system.HostPort},
+}
+
+// netboxAddress checks a NetBox address: its URL without the API's /api,
+// which the adapter adds to every path.
+func netboxAddress(addr string) error {
+	if err := system.HTTPURL(addr); err != nil {
+		return err
+	}
+	if strings.HasSuffix(strings.TrimSuffix(addr, "/"), "/api") {
+		return fmt.Errorf("%q: give NetBox's URL without /api (the adapter adds it: %s/api/ipam/…)", addr, strings.TrimSuffix(strings.TrimSuffix(addr, "/"), "/api"))
+	}
+	return nil
 }
 
 // settingsOf makes a kind's settings value: a T, zero until the file's

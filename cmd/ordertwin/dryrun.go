@@ -29,7 +29,7 @@ func dryRun(ctx context.Context, sc *scenarios.Scenario, adaptersFile, site stri
 	defer closeAdapters(adapters)
 	rehearse := make(map[port.System]port.DryRunner, len(adapters))
 	for _, sys := range slices.Sorted(maps.Keys(adapters)) {
-		d, ok := adapters[sys].(port.DryRunner)
+		d, ok := port.Unordered(adapters[sys]).(port.DryRunner) // ordered or not, it renders the same
 		if !ok {
 			return fmt.Errorf("run: --dry-run: the adapter of %s cannot tell what it would send (no dry run)", sys)
 		}

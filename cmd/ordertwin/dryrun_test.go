@@ -83,3 +83,23 @@ func TestDryRunWithoutValidate(t *testing.T) {
 	assert.Contains(t, out.String(), "<edit-config>")
 	assert.Contains(t, out.String(), "<commit>")
 }
+
+// An adapter taking one call at a time (ordered: true, as every system of
+// the file `twin serve` writes) renders what it would send as it does
+// unordered: the dry run is the same.
+func TestDryRunOfAnOrderedAdapter(t *testing.T) {
+	t.Setenv("ORDERTWIN_OLT_PASSWORD", "unused by a dry run")
+	example, err := os.ReadFile("../../docs/examples/dry-run.yaml")
+	require.NoError(t, err)
+	file := filepath.Join(t.TempDir(), "adapters.yaml")
+	body := strings.Replace(string(example), "    kind: netconf\n", "    kind: netconf\n    ordered: true\n", 1)
+	require.NotEqual(t, string(example), body)
+	require.NoError(t, os.WriteFile(file, []byte(body), 0o600))
+	args := func(f string) []string {
+		return []string{"--adapters", f, "--dry-run", "--site", "MELB", "../../scenarios/globaltech-5site.yaml"}
+	}
+	var ordered, plain, logs bytes.Buffer
+	require.NoError(t, runCmd(context.Background(), args(file), &ordered, &logs), logs.String())
+	require.NoError(t, runCmd(context.Background(), args("../../docs/examples/dry-run.yaml"), &plain, &logs), logs.String())
+	assert.Equal(t, plain.String(), ordered.String())
+}

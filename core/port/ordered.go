@@ -28,6 +28,16 @@ type orderedCall struct {
 	reply Replier
 }
 
+// Unordered is the adapter a takes calls by: the one Ordered wraps, or a
+// itself. What the calls say does not depend on their order (a dry run
+// renders them from the adapter's own).
+func Unordered(a Adapter) Adapter {
+	if o, ok := a.(*ordered); ok {
+		return o.a
+	}
+	return a
+}
+
 // Close closes the adapter it orders, if that is an io.Closer.
 func (o *ordered) Close() error {
 	if c, ok := o.a.(io.Closer); ok {

@@ -7,9 +7,12 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -173,6 +176,41 @@ type Kind struct {
 	// New builds the adapter of an entry whose secrets are read. Its
 	// errors must not carry a secret.
 	New func(c AdapterConfig, log *slog.Logger) (port.Adapter, error)
+	// Address, if set, checks an address of the kind as the file is
+	// loaded (HostPort, HTTPURL), saying what is wrong.
+	Address func(string) error
+}
+
+// HostPort checks an address that is host:port, the port a number.
+func HostPort(addr string) error {
+	if strings.Contains(addr, "://") {
+		return fmt.Errorf("%q: want host:port, not a URL", addr)
+	}
+	host, p, err := net.SplitHostPort(addr)
+	if ae, ok := errors.AsType[*net.AddrError](err); ok {
+		return fmt.Errorf("%q: want host:port (%s)", addr, ae.Err)
+	} else if err != nil {
+		return fmt.Errorf("%q: want host:port", addr)
+	}
+	if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 || host == "" {
+		return fmt.Errorf("%q: want host:port, the port a number from 1 to 65535", addr)
+	}
+	return nil
+}
+
+// HTTPURL checks an address that is an http or https URL, with no user
+// or password in it (credentials are given as credential, never inline).
+func HTTPURL(addr string) error {
+	u, err := url.Parse(addr)
+	switch {
+	case err != nil:
+		return fmt.Errorf("%q: not a URL", addr)
+	case u.User != nil:
+		return fmt.Errorf("a user or password in the URL: give the credential as credential: {file: …} or {env: …}")
+	case u.Scheme != "http" && u.Scheme != "https" || u.Host == "":
+		return fmt.Errorf("%q: want an http:// or https:// URL with a host", addr)
+	}
+	return nil
 }
 
 // Adapters is a loaded adapters file: every entry checked and its secrets
@@ -296,6 +334,21 @@ func (a *Adapters) check(c *AdapterConfig, key string, bad func(key, format stri
 	}
 	for _, name := range slices.Sorted(maps.Keys(c.Endpoints)) {
 		checkEndpoint(c.Endpoints[name], key+".endpoints."+name, bad, dir, true)
+	}
+	if k.Address == nil {
+		return
+	}
+	if c.Address != "" {
+		if err := k.Address(c.Address); err != nil {
+			bad(key+".address", "%v", err)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.Endpoints)) {
+		if a := c.Endpoints[name].Address; a != "" {
+			if err := k.Address(a); err != nil {
+				bad(key+".endpoints."+name+".address", "%v", err)
+			}
+		}
 	}
 }
 
