@@ -204,4 +204,5 @@ func TestServeAdapters(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "serve: --adapters: adapters file "+bad+": line 2: systems.access.endpoints.OLT-1.credential: the environment variable ORDERTWIN_OLT_UNSET is not set")
 	assert.NoFileExists(t, other, "nothing opened")
+	assert.NoFileExists(t, other+".issuer.pem", "no key written")
 }

@@ -141,6 +141,13 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *approvals != "twin" && *approvals != "api" {
 		return fmt.Errorf("serve: --approvals %q: want twin or api", *approvals)
 	}
+	// The adapters file first: a wrong one stops serve before anything is
+	// written (the development issuer's key among them).
+	adapters, file, err := loadAdapters("serve", *adaptersFile, log)
+	if err != nil {
+		return err
+	}
+	defer closeAdapters(adapters)
 	guard, err := serveGuard(serveAuthOptions{file: *authFile, insecure: *insecure, addr: *addr, db: *db, peerSecret: *peerSecret}, log)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
@@ -163,11 +170,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 				snapshotsKept.Add(1)
 				logSnapshot(s, took, err)
 			}}}
-	var file *system.Adapters
-	if opt.Adapters, file, err = loadAdapters("serve", *adaptersFile, log); err != nil {
-		return err
-	}
-	defer closeAdapters(opt.Adapters)
+	opt.Adapters = adapters
 	if file != nil && file.Outside() {
 		// The engine waits for an outside answer as long, on its clock, as
 		// the adapter may take in real time (at the scale it starts with).

@@ -74,8 +74,12 @@ func twinServeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		if opt.Network, err = twin.LoadNetwork(*network); err != nil {
 			return fmt.Errorf("twin serve: --network: %w", err)
 		}
-	default:
+	case len(pos) == 0:
+		return errors.New("twin serve: give the network to serve: --network FILE, or one SCENARIO (its network)")
+	case *network != "":
 		return errors.New("twin serve: want --network FILE or one SCENARIO, not both")
+	default:
+		return fmt.Errorf("twin serve: want one SCENARIO, not %d", len(pos))
 	}
 	opt.Host, opt.AdaptersOut = *host, *out
 	if *only != "" {

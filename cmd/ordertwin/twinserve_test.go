@@ -181,6 +181,8 @@ func TestTwinServeCommand(t *testing.T) {
 		{[]string{"serve", "--network", "x.yaml"}, "twin serve: --adapters-out FILE is required"},
 		{[]string{"serve", "--network", "x.yaml", "../../scenarios/globaltech-5site.yaml", "--adapters-out", path}, "twin serve: want --network FILE or one SCENARIO, not both"},
 		{[]string{"serve", "--network", "nowhere.yaml", "--adapters-out", path}, "twin serve: --network: "},
+		{[]string{"serve", "--adapters-out", path}, "twin serve: give the network to serve: --network FILE, or one SCENARIO (its network)"},
+		{[]string{"serve", "a.yaml", "b.yaml", "--adapters-out", path}, "twin serve: want one SCENARIO, not 2"},
 		{[]string{"serve", "--network", "../../scenarios/networks/au-east.yaml", "--adapters-out", path, "--systems", "vlan,ipan"}, `--systems: "ipan" is not a system the twin serves`},
 		{[]string{"start"}, "twin: want `twin serve"},
 	} {
