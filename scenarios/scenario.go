@@ -583,25 +583,33 @@ func (f *File) checkFaults(cat *catalog.Catalog, bad func(format string, args ..
 			}
 		}
 	}
-	if cat == nil {
-		return
-	}
 	for i, r := range f.Faults {
-		known := slices.ContainsFunc(twin.Systems, func(s port.System) bool { return string(s) == r.Target.System })
-		if (r.Kind != twin.LostCPE && r.Kind != twin.DamagedCPE && r.Kind != twin.ZTPBootFailure) || !known {
-			continue // an unknown system is twin.CheckFaults's error
-		}
-		var on []string
-		for _, rfs := range cat.RFS {
-			if rfs.Resource.Type == "CPE" && !slices.Contains(on, rfs.Resource.Commit) {
-				on = append(on, rfs.Resource.Commit)
-			}
-		}
-		if len(on) > 0 && !slices.Contains(on, r.Target.System) {
-			bad("%sfaults[%d] (%s): target: system: a %s fault hits the CE router's commit, which the catalog puts on %s, never on %s: it can never fire (target: {system: %s})",
-				line(i), i, r.Name, r.Kind, strings.Join(on, ", "), r.Target.System, on[0])
+		if why := NeverFires(cat, r); why != "" {
+			bad("%sfaults[%d] (%s): %s", line(i), i, r.Name, why)
 		}
 	}
+}
+
+// NeverFires says why fault rule r, valid on its own (twin.CheckFaults),
+// can never fire with catalog cat: a rule of the CE router's kinds aimed
+// at a system other than the one the catalog commits a CPE on; "" when
+// it may fire (or cat is nil).
+func NeverFires(cat *catalog.Catalog, r twin.FaultRule) string {
+	known := slices.ContainsFunc(twin.Systems, func(s port.System) bool { return string(s) == r.Target.System })
+	if cat == nil || (r.Kind != twin.LostCPE && r.Kind != twin.DamagedCPE && r.Kind != twin.ZTPBootFailure) || !known {
+		return "" // an unknown system is twin.CheckFaults's error
+	}
+	var on []string
+	for _, rfs := range cat.RFS {
+		if rfs.Resource.Type == "CPE" && !slices.Contains(on, rfs.Resource.Commit) {
+			on = append(on, rfs.Resource.Commit)
+		}
+	}
+	if len(on) == 0 || slices.Contains(on, r.Target.System) {
+		return ""
+	}
+	return fmt.Sprintf("target: system: a %s fault hits the CE router's commit, which the catalog puts on %s, never on %s: it can never fire (target: {system: %s})",
+		r.Kind, strings.Join(on, ", "), r.Target.System, on[0])
 }
 
 // unjoin is the errors joined in err (errors.Join, at any depth), or err

@@ -280,7 +280,8 @@ func (t *Twin) InjectLive(now time.Duration, r FaultRule, seed uint64, stream fu
 // trigger.
 func (t *Twin) CheckLive(r FaultRule) error {
 	if err := CheckFaults([]FaultRule{r}); err != nil {
-		return err
+		// One rule, not a file's list: named as the rule.
+		return errors.New(strings.ReplaceAll(err.Error(), fmt.Sprintf("faults[0] (%s): ", r.Name), "fault "+r.Name+": "))
 	}
 	if r.After != "" {
 		return fmt.Errorf("fault %s: after: a rule injected while the twin runs counts from now, and waits for no trigger", r.Name)

@@ -268,6 +268,9 @@ func (c *Control) injectRule(r *http.Request, rule twin.FaultRule, note string) 
 	case err != nil:
 		return tmf630.NewError(http.StatusBadRequest, err.Error())
 	}
+	if why := scenarios.NeverFires(c.Node.Catalog, rule); why != "" {
+		return tmf630.NewError(http.StatusBadRequest, "fault "+rule.Name+": "+why)
+	}
 	_, e := c.Node.Command(r.Context(), engine.Env, scenarios.Event{Fault: &rule, Note: note})
 	return e
 }

@@ -174,13 +174,15 @@ func TestServeFaultInjection(t *testing.T) {
 	assert.Equal(t, http.StatusConflict, call(t, http.MethodPost, url, ops, rule, &e))
 	assert.Contains(t, e.Message, "bne-olt-down")
 	for body, want := range map[string]string{
-		`{"name":"x","kind":"meteor"}`:                            `unknown kind "meteor"`,
-		`{"name":"y","kind":"latency"}`:                           "needs a factor",
-		`{"name":"z","kind":"hard","after":"SO-PILOT completed"}`: "waits for no trigger",
-		`{"name":"w","kind":"hard","target":{"planet":"mars"}}`:   "unknown field",
+		`{"name":"x","kind":"meteor"}`:                                  `unknown kind "meteor"`,
+		`{"name":"y","kind":"latency"}`:                                 "needs a factor",
+		`{"name":"z","kind":"hard","after":"SO-PILOT completed"}`:       "waits for no trigger",
+		`{"name":"w","kind":"hard","target":{"planet":"mars"}}`:         "unknown field",
+		`{"name":"v","kind":"lostCPE","target":{"system":"logistics"}}`: "fault v: target: system: a lostCPE fault hits the CE router's commit, which the catalog puts on ztp, never on logistics: it can never fire",
 	} {
 		assert.Equal(t, http.StatusBadRequest, call(t, http.MethodPost, url, ops, body, &e), body)
 		assert.Contains(t, e.Message, want, body)
+		assert.NotContains(t, e.Message, "faults[0]", "one rule, named as itself")
 	}
 	var faults []struct {
 		Name, Kind string
