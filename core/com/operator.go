@@ -196,7 +196,7 @@ func (c *COM) confirmCapacity(a operator.Action, item *operator.Item, out *engin
 	c.call(out, port.Request{Key: c.strs.Join(item.ID, "/expand/", fmt.Sprint(c.ops.Taken+1)), System: port.Planning, Op: port.Expand,
 		Item: item.ID, Customer: o.quote.req.Customer.ID, Site: it.Place.ID, Place: it.Place, Characteristics: a.Characteristics},
 		then{Do: confirmed, ID: o.po.ID, Item: i, Task: n})
-	return fmt.Sprintf("capacity for %s confirmed by %s: %s is revalidated", item.Site, a.By, item.ID)
+	return fmt.Sprintf("capacity for %s confirmed by %s: network planning is told what was built; once it answers, %s is fulfilled and the site revalidated", item.Site, a.By, item.ID)
 }
 
 // giveUp fails a site held for capacity: its planning task is

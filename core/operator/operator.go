@@ -16,6 +16,7 @@ import (
 	"iter"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -325,8 +326,40 @@ func Valid(a Action) error {
 		return errors.New("note: a note action says something")
 	case a.Kind == CompleteManually && a.Note == "":
 		return errors.New("note: a manual completion gives its evidence")
+	case a.Kind == ConfirmCapacity && len(a.Characteristics) > 0:
+		return checkBuilt(a.Characteristics)
 	}
 	return nil
+}
+
+// checkBuilt checks what a capacity confirmation says was built: a line
+// card (olt, slot, ports, and the ports occupied already) or handoff
+// ports at an exchange (exchange, ports). Whether the network has that
+// OLT or exchange is network planning's to say.
+func checkBuilt(cs tmf.Characteristics) error {
+	known := []string{"olt", "slot", "ports", "occupied", "exchange"}
+	for _, c := range cs {
+		if !slices.Contains(known, c.Name) {
+			return fmt.Errorf("characteristic: %q is not what was built (%s)", c.Name, strings.Join(known, ", "))
+		}
+	}
+	positive := func(name string) error {
+		if n, err := strconv.Atoi(cs.Get(name)); err != nil || n <= 0 {
+			return fmt.Errorf("characteristic %s: %q: want a positive whole number", name, cs.Get(name))
+		}
+		return nil
+	}
+	switch olt, exchange := cs.Get("olt"), cs.Get("exchange"); {
+	case (olt == "") == (exchange == ""):
+		return errors.New("characteristic: name what was built: olt and slot (a line card), or exchange (handoff ports)")
+	case olt != "":
+		if err := positive("slot"); err != nil {
+			return err
+		}
+	case cs.Get("slot") != "" || cs.Get("occupied") != "":
+		return errors.New("characteristic: slot and occupied are a line card's, not an exchange's")
+	}
+	return positive("ports")
 }
 
 // Saved is a Log in a snapshot: its maps as slices sorted by item, so

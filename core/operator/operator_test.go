@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/ordertwin/ordertwin/core/engine"
+	"github.com/ordertwin/ordertwin/core/tmf"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -24,6 +25,15 @@ func TestValid(t *testing.T) {
 		{Action{Kind: Assign, Item: "ROI-001"}, "assignee: an assign action names who"},
 		{Action{Kind: Note, Item: "ROI-001"}, "note: a note action says something"},
 		{Action{Kind: CompleteManually, Item: "ROI-001"}, "note: a manual completion gives its evidence"},
+		{built("olt", "OLT-BNE-07", "slot", "2", "ports", "16"), ""},
+		{built("exchange", "BNE-EX-01", "ports", "8"), ""},
+		{built("olt", "OLT-BNE-07", "ports", "16"), `characteristic slot: "": want a positive whole number`},
+		{built("olt", "OLT-BNE-07", "slot", "2"), `characteristic ports: "": want a positive whole number`},
+		{built("olt", "OLT-BNE-07", "slot", "2", "ports", "-4"), `characteristic ports: "-4": want a positive whole number`},
+		{built("ports", "16"), "characteristic: name what was built: olt and slot (a line card), or exchange (handoff ports)"},
+		{built("olt", "A", "exchange", "B", "ports", "1"), "characteristic: name what was built: olt and slot (a line card), or exchange (handoff ports)"},
+		{built("exchange", "B", "slot", "1", "ports", "1"), "characteristic: slot and occupied are a line card's, not an exchange's"},
+		{built("olt", "A", "slot", "1", "port", "1"), `characteristic: "port" is not what was built (olt, slot, ports, occupied, exchange)`},
 	} {
 		err := Valid(c.a)
 		if c.want == "" {
@@ -78,4 +88,13 @@ func TestLogForget(t *testing.T) {
 	l.Forget(slices.Values([]string{"ROI-001", "JEO-R001", "ROI-009"}))
 	assert.Equal(t, map[string]string{"ROI-002": "sam"}, l.Assignee)
 	assert.Empty(t, l.Notes)
+}
+
+// built is a capacity confirmation with characteristics name, value, ….
+func built(nv ...string) Action {
+	a := Action{Kind: ConfirmCapacity, Item: "TASK-001"}
+	for i := 0; i+1 < len(nv); i += 2 {
+		a.Characteristics = append(a.Characteristics, tmf.Characteristic{Name: nv[i], Value: nv[i+1]})
+	}
+	return a
 }
