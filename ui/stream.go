@@ -175,6 +175,11 @@ func (s *Stream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	default:
 	}
+	if !websocket.IsWebSocketUpgrade(r) {
+		tmf630.WriteError(w, tmf630.NewError(http.StatusBadRequest,
+			"the stream is a WebSocket: send a GET with Connection: Upgrade and Upgrade: websocket (RFC 6455)"))
+		return
+	}
 	conn, err := upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		return // the upgrader answered the client

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"encoding/json"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -243,6 +244,16 @@ func TestStreamByRole(t *testing.T) {
 	_, res, err = websocket.DefaultDialer.Dial(serveStream(t, &Stream{Feed: j.feed}, nil)+"?after=5", nil)
 	require.Error(t, err)
 	assert.Equal(t, http.StatusBadRequest, res.StatusCode)
+
+	// A plain GET is told, as every API's error is, what the stream takes.
+	res, err = http.Get("http" + strings.TrimPrefix(serveStream(t, &Stream{Feed: j.feed}, nil), "ws") + "?after=0")
+	require.NoError(t, err)
+	defer res.Body.Close()
+	assert.Equal(t, http.StatusBadRequest, res.StatusCode)
+	var e struct{ Code, Message string }
+	require.NoError(t, json.NewDecoder(res.Body).Decode(&e))
+	assert.Equal(t, "400", e.Code)
+	assert.Contains(t, e.Message, "the stream is a WebSocket")
 }
 
 // Close ends every connection (going away) and refuses new ones: the
