@@ -85,7 +85,11 @@ func writeDryRun(w io.Writer, sent []port.Rehearsed) error {
 			fmt.Fprintf(&b, "    not sent: %s (%s): %s\n", s.Err.Code, s.Err.Class, s.Err.Message)
 			continue
 		}
-		if len(s.Sent) == 0 {
+		switch {
+		case len(s.Sent) == 0 && s.Rendered:
+			fmt.Fprintf(&b, "    nothing to send: the adapter sends nothing for this call\n")
+			continue
+		case len(s.Sent) == 0:
 			// An allocation the answerer never answered: no port to render.
 			fmt.Fprintf(&b, "    not sent: no answer picked the resource\n")
 			continue

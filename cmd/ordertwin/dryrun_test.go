@@ -103,3 +103,16 @@ func TestDryRunOfAnOrderedAdapter(t *testing.T) {
 	require.NoError(t, runCmd(context.Background(), args("../../docs/examples/dry-run.yaml"), &plain, &logs), logs.String())
 	assert.Equal(t, plain.String(), ordered.String())
 }
+
+// A call the adapter sends nothing for (RADIUS and STAMP reserve nothing
+// on the device) is said to send nothing, not to have found no resource.
+func TestDryRunOfACallThatSendsNothing(t *testing.T) {
+	t.Setenv("ORDERTWIN_OLT_PASSWORD", "unused")
+	t.Setenv("ORDERTWIN_NETBOX_TOKEN", "unused")
+	t.Setenv("ORDERTWIN_RADIUS_SECRET", "unused")
+	var out, logs bytes.Buffer
+	require.NoError(t, runCmd(context.Background(), []string{"--adapters", "../../docs/examples/adapters.yaml", "--dry-run", "--site", "MELB",
+		"../../scenarios/globaltech-5site.yaml"}, &out, &logs), logs.String())
+	assert.Contains(t, out.String(), "  bng reserve (ROI-004/reserve/1)\n    nothing to send: the adapter sends nothing for this call\n")
+	assert.NotContains(t, out.String(), "no answer picked")
+}

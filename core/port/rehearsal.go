@@ -19,6 +19,10 @@ type Rehearsed struct {
 	Op     Op
 	Sent   []Sent
 	Err    *Error
+	// Rendered is set once the real adapter was asked what it would send
+	// (no messages then: it sends nothing for the call); an allocation
+	// whose answer never came is not.
+	Rendered bool
 }
 
 // Rehearsal is a dry run of an adapter: an Adapter that, for each call,
@@ -62,6 +66,7 @@ func (r *Rehearsal) Call(now time.Duration, req *Request, reply Replier) {
 		return
 	}
 	rec.Sent, rec.Err = r.real.DryRun(req)
+	rec.Rendered = true
 	r.mu.Lock()
 	r.sent = append(r.sent, rec)
 	r.mu.Unlock()
@@ -81,6 +86,7 @@ func (p *picked) Reply(at time.Duration, res *Result) {
 	if res.Final {
 		var sent []Sent
 		var err *Error
+		rendered := false
 		if res.Err != nil {
 			c := *res.Err // the answer is the answerer's again once handled
 			err = &c
@@ -88,9 +94,10 @@ func (p *picked) Reply(at time.Duration, res *Result) {
 			req := p.req
 			req.Resource = res.Resource
 			sent, err = p.r.real.DryRun(&req)
+			rendered = true
 		}
 		p.r.mu.Lock()
-		p.r.sent[p.i].Sent, p.r.sent[p.i].Err = sent, err
+		p.r.sent[p.i].Sent, p.r.sent[p.i].Err, p.r.sent[p.i].Rendered = sent, err, rendered
 		p.r.mu.Unlock()
 	}
 	p.reply.Reply(at, res)

@@ -55,7 +55,7 @@ func TestRehearsalRecordsAndTheTwinAnswers(t *testing.T) {
 	sent := r.Sent()
 	require.Len(t, sent, 3)
 	assert.Equal(t, Rehearsed{Item: "ROI-001", Key: "ROI-001/reserve/1", System: Access, Op: Reserve,
-		Sent: []Sent{{Protocol: "netconf", To: "olt:830", Op: "edit-config", Body: "<config>ROI-001</config>"}}}, sent[0])
+		Sent: []Sent{{Protocol: "netconf", To: "olt:830", Op: "edit-config", Body: "<config>ROI-001</config>"}}, Rendered: true}, sent[0])
 	assert.Equal(t, Commit, sent[1].Op)
 	assert.Nil(t, sent[2].Sent)
 	require.NotNil(t, sent[2].Err, "a call the real adapter could not render is recorded with why")
