@@ -41,6 +41,10 @@ import (
 )
 
 // Config configures the ZTP adapter.
+// DefaultTimeout is a commit's timeout when Config names none: shipping
+// and installing a router take days.
+const DefaultTimeout = 7 * 24 * time.Hour
+
 type Config struct {
 	// Advertise is where routers reach the PnP server: what DHCP option
 	// 43 tells them (Advertise.Option43()). It names no credential.
@@ -55,8 +59,8 @@ type Config struct {
 	// presents others is refused. Never logged.
 	User     string
 	Password Secret
-	// Timeout bounds a commit, from the call to the router's report (7
-	// days if zero: shipping and installing take days). A router that has
+	// Timeout bounds a commit, from the call to the router's report
+	// (DefaultTimeout if zero). A router that has
 	// not called home by then is lost; one that called home but did not
 	// finish is a transient failure.
 	Timeout time.Duration
@@ -155,7 +159,7 @@ func New(cfg Config) (*ZTP, error) {
 		return nil, errors.New("ZTP adapter: routers' credentials need both a user and a password, or neither")
 	}
 	if cfg.Timeout <= 0 {
-		cfg.Timeout = 7 * 24 * time.Hour
+		cfg.Timeout = DefaultTimeout
 	}
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = 4

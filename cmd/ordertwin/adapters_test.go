@@ -18,7 +18,9 @@ import (
 	"github.com/ordertwin/ordertwin/adapters/netconf"
 	"github.com/ordertwin/ordertwin/adapters/radius"
 	"github.com/ordertwin/ordertwin/adapters/stamp"
+	"github.com/ordertwin/ordertwin/adapters/ztp"
 	"github.com/ordertwin/ordertwin/core/port"
+	"github.com/ordertwin/ordertwin/core/system"
 )
 
 // oltPassword is the tests' OLT password: no output may show it.
@@ -43,6 +45,8 @@ func TestAdaptersExample(t *testing.T) {
 	assert.Equal(t, 60*24*time.Hour, deadlines[port.NMS], "no timeout: 30s")
 	assert.NotContains(t, deadlines, port.VLAN, "the twin's")
 	assert.Equal(t, 2*time.Minute, file.Deadlines(1, time.Second)[port.NMS], "at least the engine's default")
+	assert.Equal(t, 600*24*time.Hour, file.Deadlines(864000, outsideTimeout)[port.Access],
+		"at ten days a second, past a year: the adapter's 30 s still come first")
 	require.Len(t, adapters, 4)
 	assert.IsType(t, &netconf.Access{}, adapters[port.Access])
 	assert.IsType(t, &netbox.Adapter{}, adapters[port.IPAM])
@@ -205,4 +209,16 @@ func TestServeAdapters(t *testing.T) {
 	assert.Contains(t, err.Error(), "serve: --adapters: adapters file "+bad+": line 2: systems.access.endpoints.OLT-1.credential: the environment variable ORDERTWIN_OLT_UNSET is not set")
 	assert.NoFileExists(t, other, "nothing opened")
 	assert.NoFileExists(t, other+".issuer.pem", "no key written")
+}
+
+// A ztp entry naming no timeout is held to the kind's own (a router takes
+// days to ship and call home), not the 30 s of the other kinds: at the
+// wall clock's scale 1 the engine waits two weeks, so the adapter's own
+// "did not call home" (lost: another is shipped) comes first.
+func TestZTPDeadlineIsTheKinds(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "adapters.yaml")
+	require.NoError(t, os.WriteFile(path, []byte("systems:\n  ztp: {kind: ztp, address: '127.0.0.1:18840'}\n"), 0o600))
+	file, err := system.LoadAdapters(path, adapterKinds)
+	require.NoError(t, err)
+	assert.Equal(t, 2*ztp.DefaultTimeout, file.Deadlines(1, outsideTimeout)[port.ZTP])
 }

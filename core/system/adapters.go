@@ -2,6 +2,7 @@ package system
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -179,6 +180,9 @@ type Kind struct {
 	// Address, if set, checks an address of the kind as the file is
 	// loaded (HostPort, HTTPURL), saying what is wrong.
 	Address func(string) error
+	// Timeout is the kind's own timeout of a call when its entry names
+	// none (0: the caller's fallback, Deadlines).
+	Timeout time.Duration
 }
 
 // HostPort checks an address that is host:port, the port a number.
@@ -410,21 +414,18 @@ func (a *Adapters) Outside() bool {
 
 // Deadlines are how long, on a clock running at scale virtual seconds a
 // real second, the engine waits for the answer of each outside adapter:
-// the entry's timeout (or fallback, for an entry that names none) in real
-// time, doubled so that the adapter's own answer at its timeout (a
-// transient error) comes first; at least engine's default of two minutes,
-// at most a year.
+// the entry's timeout (or its kind's, or fallback, for an entry that
+// names none) in real time, doubled so that the adapter's own answer at
+// its timeout (a transient error) comes first; at least engine's default
+// of two minutes, at most a century (a Go duration holds 292 years).
 func (a *Adapters) Deadlines(scale float64, fallback time.Duration) map[port.System]time.Duration {
-	const most = 365 * 24 * time.Hour
+	const most = 100 * 365 * 24 * time.Hour
 	out := map[port.System]time.Duration{}
 	for _, c := range a.entries {
 		if c.Kind == Twin {
 			continue
 		}
-		real := c.Timeout
-		if real == 0 {
-			real = fallback
-		}
+		real := cmp.Or(c.Timeout, a.kinds[c.Kind].Timeout, fallback)
 		v := 2 * real.Seconds() * scale
 		d := most
 		if v < most.Seconds() {
