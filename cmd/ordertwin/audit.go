@@ -56,14 +56,14 @@ func auditCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if *format != "text" && *format != "json" {
 		return fmt.Errorf("audit verify: --format %q: want text or json", *format)
 	}
-	if _, err := os.Stat(pos[0]); err != nil {
-		return fmt.Errorf("audit verify: %w", err)
+	if err := storeFile(pos[0]); err != nil {
+		return fmt.Errorf("audit %s: %w", args[0], err)
 	}
 	began := time.Now()
 	var approvals approval.Auditor
 	var a *sqlite.Audit
 	if *archive != "" {
-		if _, err := os.Stat(*archive); err != nil {
+		if err := storeFile(*archive); err != nil {
 			return fmt.Errorf("audit verify: --archive: %w", err)
 		}
 		a, err = sqlite.VerifyArchived(ctx, *archive, pos[0], approvals.Check)

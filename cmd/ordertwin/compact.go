@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
 	"io"
 
 	"github.com/ordertwin/ordertwin/core/store/postgres"
@@ -35,6 +36,14 @@ func compactCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	if postgres.IsURL(pos[0]) {
 		return fmt.Errorf("compact: %s: compaction moves a SQLite file's journal into an archive; a PostgreSQL store is not compacted", storeName(pos[0]))
+	}
+	if err := storeFile(pos[0]); err != nil {
+		return fmt.Errorf("compact: %w", err)
+	}
+	if _, err := os.Stat(*archive); err == nil {
+		if err := storeFile(*archive); err != nil {
+			return fmt.Errorf("compact: --archive: %w", err)
+		}
 	}
 	c, err := sqlite.Compact(ctx, pos[0], *archive)
 	if err != nil {

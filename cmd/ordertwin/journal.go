@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -38,7 +37,7 @@ func journalCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if *format != "text" && *format != "json" {
 		return fmt.Errorf("journal: --format %q: want text or json", *format)
 	}
-	if _, err := os.Stat(pos[0]); err != nil {
+	if err := storeFile(pos[0]); err != nil {
 		return fmt.Errorf("journal: %w", err)
 	}
 	// Opening the store first brings its schema up to date.

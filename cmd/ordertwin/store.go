@@ -3,9 +3,12 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/core/store/postgres"
@@ -42,6 +45,10 @@ func holdStore(db string) (release func() error, err error) {
 // password.
 func storeName(db string) string {
 	if u, err := url.Parse(db); err == nil && postgres.IsURL(db) {
+		if q := u.Query(); q.Has("password") {
+			q.Set("password", "xxxxx") // as Redacted masks user:password@
+			u.RawQuery = q.Encode()
+		}
 		return u.Redacted()
 	}
 	return db
@@ -61,6 +68,68 @@ func besideStore(db, suffix string) string {
 	}
 	dir = filepath.Join(dir, "ordertwin")
 	_ = os.MkdirAll(dir, 0o700) // a failure shows when the file is written
-	h := sha256.Sum256([]byte(db))
-	return filepath.Join(dir, "postgres-"+hex.EncodeToString(h[:6])+suffix)
+	named := func(id string) string { return filepath.Join(dir, "postgres-"+hash6(id)+suffix) }
+	path := named(databaseOf(db))
+	if _, err := os.Stat(path); err != nil {
+		if legacy := named(db); fileExists(legacy) {
+			return legacy // named after the whole URL by an earlier build
+		}
+	}
+	return path
 }
+
+// hash6 is the first 6 bytes of s's SHA-256, in hex.
+func hash6(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:6])
+}
+
+// databaseOf is what names a PostgreSQL store whatever the URL's spelling:
+// its host and port, database and schema (search_path), not who connects
+// or with what password or options.
+func databaseOf(db string) string {
+	u, err := url.Parse(db)
+	if err != nil {
+		return db
+	}
+	port := u.Port()
+	if port == "" {
+		port = "5432"
+	}
+	return strings.ToLower(u.Hostname()) + ":" + port + "/" + strings.TrimPrefix(u.Path, "/") + "?search_path=" + u.Query().Get("search_path")
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// storeFile checks that path names a SQLite store file, as the commands
+// that read one (journal, audit, compact) take it, before anything opens
+// it: opening brings a file's schema up to date and leaves a lock beside
+// it, which a file that is not a store must not get.
+func storeFile(path string) error {
+	if postgres.IsURL(path) {
+		return fmt.Errorf("%s: want a SQLite store file (serve's or run --db's), not a PostgreSQL database", storeName(path))
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+		return fmt.Errorf("%s is a directory, not a store", path)
+	}
+	head := make([]byte, len(sqliteMagic))
+	n, _ := io.ReadFull(f, head)
+	switch {
+	case n == 0:
+		return fmt.Errorf("%s is empty: not a store", path)
+	case string(head[:n]) != sqliteMagic:
+		return fmt.Errorf("%s is not a store (not a SQLite database)", path)
+	}
+	return nil
+}
+
+// sqliteMagic is how every SQLite database file begins.
+const sqliteMagic = "SQLite format 3\x00"

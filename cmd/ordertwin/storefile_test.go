@@ -1,0 +1,63 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// A password in a PostgreSQL URL, as user:password@ or ?password=, is
+// never shown.
+func TestStoreNameHidesPasswords(t *testing.T) {
+	assert.Equal(t, "postgres://ot:xxxxx@db:5432/ot?search_path=a", storeName("postgres://ot:s3cret@db:5432/ot?search_path=a"))
+	got := storeName("postgres://ot@db/ot?search_path=a&password=s3cret")
+	assert.NotContains(t, got, "s3cret")
+	assert.Contains(t, got, "search_path=a")
+	assert.Equal(t, "a.db", storeName("a.db"))
+}
+
+// The file kept beside a PostgreSQL store (the development issuer's key)
+// is the database's, however its URL is spelled: who connects, with what
+// password or options does not change it; another schema does. One an
+// earlier build named after the whole URL is still found.
+func TestBesideAPostgreSQLStore(t *testing.T) {
+	t.Setenv("HOME", t.TempDir())
+	t.Setenv("XDG_CONFIG_HOME", "")
+	a := besideStore("postgres://ot:one@DB:5432/ot?search_path=s&sslmode=disable", ".issuer.pem")
+	assert.Equal(t, a, besideStore("postgres://admin@db/ot?search_path=s&password=two", ".issuer.pem"))
+	assert.NotEqual(t, a, besideStore("postgres://ot@db/ot?search_path=other", ".issuer.pem"))
+	assert.Equal(t, "x.db.issuer.pem", besideStore("x.db", ".issuer.pem"))
+
+	legacyURL := "postgres://ot:old@db:5432/ot?search_path=kept"
+	sum := besideStore("postgres://nobody@elsewhere/none", ".issuer.pem") // the directory
+	legacy := filepath.Join(filepath.Dir(sum), "postgres-"+hash6(legacyURL)+".issuer.pem")
+	require.NoError(t, os.WriteFile(legacy, []byte("key"), 0o600))
+	assert.Equal(t, legacy, besideStore(legacyURL, ".issuer.pem"))
+}
+
+// The commands that read a store refuse, changing nothing, what is not
+// one: an empty file, another kind of file, a directory, a PostgreSQL URL.
+func TestStoreFileRefusesWhatIsNoStore(t *testing.T) {
+	dir := t.TempDir()
+	empty, text := filepath.Join(dir, "empty.db"), filepath.Join(dir, "notes.txt")
+	require.NoError(t, os.WriteFile(empty, nil, 0o600))
+	require.NoError(t, os.WriteFile(text, []byte("hello"), 0o600))
+	for _, args := range [][]string{{"journal", empty}, {"audit", "verify", empty}, {"compact", empty, "--archive", filepath.Join(dir, "a.db")},
+		{"journal", text}, {"journal", dir}, {"audit", "verify", "postgres://ot:s3cret@db/ot"}} {
+		err := dispatch(t.Context(), args, nil, nil)
+		require.Error(t, err, "%v", args)
+		assert.NotContains(t, err.Error(), "s3cret")
+	}
+	for _, f := range []string{empty, text} {
+		_, err := os.Stat(f + ".lock")
+		assert.True(t, os.IsNotExist(err), "no lock beside %s", f)
+	}
+	fi, err := os.Stat(empty)
+	require.NoError(t, err)
+	assert.Zero(t, fi.Size(), "the empty file stays empty")
+	_, err = os.Stat(filepath.Join(dir, "a.db"))
+	assert.True(t, os.IsNotExist(err), "no archive made")
+}
