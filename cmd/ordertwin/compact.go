@@ -6,8 +6,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"io"
+	"os"
 
 	"github.com/ordertwin/ordertwin/core/store/postgres"
 	"github.com/ordertwin/ordertwin/core/store/sqlite"
