@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"runtime/debug"
 	"runtime/pprof"
@@ -141,6 +142,9 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *approvals != "twin" && *approvals != "api" {
 		return fmt.Errorf("serve: --approvals %q: want twin or api", *approvals)
 	}
+	if err := checkShardFlags(flagSet(fs, "shards"), *shards, *advertise, *db, *role); err != nil {
+		return err
+	}
 	// The adapters file first: a wrong one stops serve before anything is
 	// written (the development issuer's key among them).
 	adapters, file, err := loadAdapters("serve", *adaptersFile, log)
@@ -194,15 +198,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	co := serveClockOptions{scale: *scale, scaleSet: flagSet(fs, "scale"), start: start, role: *role, approvals: *approvals,
 		retention: keep, retentionSet: flagSet(fs, "retention")}
-	if *shards != 0 || *advertise != "" {
-		switch {
-		case *shards < 1:
-			return fmt.Errorf("serve: --shards %d: want at least 1 (and --advertise only with --shards)", *shards)
-		case !postgres.IsURL(*db):
-			return fmt.Errorf("serve: --shards: the instances of a deployment share a PostgreSQL database: give --db postgres://…, not %s", *db)
-		case *role != "":
-			return errors.New("serve: --shards and --role: a shard runs COM, SOM and ROM together")
-		}
+	if *shards != 0 {
 		return serveSharded(ctx, shardServe{sc: sc, db: *db, shards: *shards, self: strings.TrimSuffix(*advertise, "/"), co: co, opt: opt, log: log},
 			shardedHTTP{addr: *addr, tls: tlsConfig, guard: guard, hubAllow: hubAllow, hubQuota: *hubQuota, orderQuota: *orderQuota,
 				suspendAfter: *suspendAfter, suspendWindow: *suspendWindow}, stdout)
@@ -590,4 +586,28 @@ func loadServed(name string) (*scenarios.Scenario, error) {
 		}
 	}
 	return scenarios.Load(name)
+}
+
+// checkShardFlags checks --shards and --advertise (given says whether
+// --shards was) against --db and --role, before serve writes anything.
+func checkShardFlags(given bool, shards int, advertise, db, role string) error {
+	if !given && advertise == "" {
+		return nil
+	}
+	switch {
+	case !given:
+		return errors.New("serve: --advertise is for --shards: the URL the other instances of a deployment reach this one at")
+	case shards < 1:
+		return fmt.Errorf("serve: --shards %d: want at least 1", shards)
+	case !postgres.IsURL(db):
+		return fmt.Errorf("serve: --shards: the instances of a deployment share a PostgreSQL database: give --db postgres://…, not %s", db)
+	case role != "":
+		return errors.New("serve: --shards and --role: a shard runs COM, SOM and ROM together")
+	}
+	if advertise != "" {
+		if u, err := url.Parse(advertise); err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+			return fmt.Errorf("serve: --advertise %q: want the http:// or https:// URL other instances reach this one at", advertise)
+		}
+	}
+	return nil
 }

@@ -61,3 +61,28 @@ func TestStoreFileRefusesWhatIsNoStore(t *testing.T) {
 	_, err = os.Stat(filepath.Join(dir, "a.db"))
 	assert.True(t, os.IsNotExist(err), "no archive made")
 }
+
+// serve's --shards and --advertise are checked before anything is
+// written: a refused command leaves no store and no key beside it.
+func TestServeShardFlagsRefusedFirst(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "y.db")
+	pg := "postgres://ot@127.0.0.1:1/ot?search_path=s"
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--shards", "2", "--db", db}, "serve: --shards: the instances of a deployment share a PostgreSQL database"},
+		{[]string{"--shards", "0", "--db", pg}, "serve: --shards 0: want at least 1"},
+		{[]string{"--advertise", "http://a:1", "--db", db}, "serve: --advertise is for --shards"},
+		{[]string{"--shards", "2", "--advertise", "not a url", "--db", pg}, `serve: --advertise "not a url": want the http:// or https:// URL`},
+		{[]string{"--shards", "2", "--role", "com", "--db", pg}, "serve: --shards and --role"},
+	} {
+		err := dispatch(t.Context(), append([]string{"serve", "--addr", "127.0.0.1:0"}, tc.args...), nil, nil)
+		require.Error(t, err, "%v", tc.args)
+		assert.Contains(t, err.Error(), tc.want, "%v", tc.args)
+	}
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	assert.Empty(t, entries, "nothing written")
+}
