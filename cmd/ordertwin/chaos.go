@@ -852,7 +852,7 @@ func getAll[T any](ctx context.Context, c *client, path string, out *[]T) error 
 // journal: the records of product orders, their items and COM's
 // jeopardies from its registration on, in journal order.
 func owedEvents(db string) ([]string, error) {
-	st, err := openStore(db)
+	st, err := openStore(db, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -45,7 +45,7 @@ func TestRunOnPostgres(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, onPostgres, "Expectations: 46 passed, 0 failed")
 	assert.Equal(t, onSQLite, onPostgres, "the same report on either store")
-	st, err := openStore(url)
+	st, err := openStore(url, nil)
 	require.NoError(t, err)
 	n := st.Len()
 	require.NoError(t, st.Close())

@@ -180,7 +180,7 @@ func lifecycleCmd(args []string, stdout io.Writer) error {
 // newJournal opens the durable store for a new run of command cmd: a file
 // that already holds records (another run's) is refused, and left alone.
 func newJournal(cmd, file string) (store.Durable, error) {
-	st, err := openStore(file)
+	st, err := openStore(file, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -210,11 +210,12 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		opt.Snapshots.Take, opt.Snapshots.TakeAlways = snapshotHelper(args), *snapBy == "helper"
 	}
 	// The server holds its store: a compaction waits until it stops.
-	release, err := holdStore(*db)
+	release, held, err := holdStore(*db)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
 	defer release()
+	co.held = held
 	sys, st, clock, err := resume(ctx, sc, *db, co, opt, log)
 	if err != nil {
 		return err
@@ -392,7 +393,7 @@ func peerLinks(role string, peerURL map[string]string, epoch time.Time, secret [
 // commands handed over again, its journal checked record by record) up to
 // where it stopped, ready to serve on.
 func resume(ctx context.Context, sc *scenarios.Scenario, db string, co serveClockOptions, opt scenarios.Options, log *slog.Logger) (*scenarios.System, store.Durable, *engine.Pausable, error) {
-	st, err := openStore(db)
+	st, err := openStore(db, co.held)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -478,6 +479,10 @@ type serveClockOptions struct {
 	start        time.Time // zero: now, for a new store
 	role         string
 	approvals    string
+	// held is the server's hold on a PostgreSQL store (holdStore), by
+	// which its store fences off its writes should the hold lapse while
+	// another server takes the store; nil for none.
+	held *postgres.Holding
 }
 
 // serveClock is the wall clock of a store: a new store starts it (now, or

@@ -64,7 +64,7 @@ func helpSnapshot(ctx context.Context, at string, sc *scenarios.Scenario, db str
 	if _, err := fmt.Sscanf(at, "%d,%d,%d", &point.Inputs, &point.Records, &point.At); err != nil {
 		return fmt.Errorf("snapshot helper: the point %q: %w", at, err)
 	}
-	st, err := openStore(db)
+	st, err := openStore(db, nil)
 	if err != nil {
 		return err
 	}

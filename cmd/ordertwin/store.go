@@ -16,10 +16,11 @@ import (
 )
 
 // openStore opens the durable store --db names: a PostgreSQL database
-// for a postgres:// URL, else a SQLite file.
-func openStore(db string) (store.Durable, error) {
+// for a postgres:// URL (held by the caller, when held is set), else a
+// SQLite file.
+func openStore(db string, held *postgres.Holding) (store.Durable, error) {
 	if postgres.IsURL(db) {
-		st, err := postgres.Open(db, postgres.Options{})
+		st, err := postgres.Open(db, postgres.Options{Held: held})
 		if err != nil {
 			return nil, err
 		}
@@ -33,12 +34,16 @@ func openStore(db string) (store.Durable, error) {
 }
 
 // holdStore takes the store --db names for a server alone, until release
-// (sqlite.Hold, postgres.Hold).
-func holdStore(db string) (release func() error, err error) {
+// (sqlite.Hold, postgres.Hold: held, to open the store with).
+func holdStore(db string) (release func() error, held *postgres.Holding, err error) {
 	if postgres.IsURL(db) {
-		return postgres.Hold(db)
+		if held, err = postgres.Hold(db); err != nil {
+			return nil, nil, err
+		}
+		return held.Release, held, nil
 	}
-	return sqlite.Hold(db)
+	release, err = sqlite.Hold(db)
+	return release, nil, err
 }
 
 // storeName is --db as logs and messages show it: a URL without its

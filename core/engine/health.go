@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/ordertwin/ordertwin/core/store"
 )
 
 // Refusals of a serving engine: a command or query given one of these was
@@ -239,6 +241,9 @@ func (e *Engine) retry(ctx context.Context, write func() error) error {
 			return nil
 		}
 		e.health.failed(err)
+		if errors.Is(err, store.ErrTaken) {
+			return err // another server writes the store now: no retry makes this one's writes right
+		}
 		t := time.NewTimer(wait)
 		select {
 		case <-t.C:

@@ -201,6 +201,10 @@ func EncodeRecords(b []byte, records []Record) []byte {
 // ErrCorrupt is the error of an encoding that EncodeRecords did not make.
 var ErrCorrupt = errors.New("corrupt record encoding")
 
+// ErrTaken: another server took the store this one served (its hold had
+// lapsed): this one writes no more, and stops.
+var ErrTaken = errors.New("the store was taken by another server: this one writes no more")
+
 // DecodeRecords appends the records encoded in b to out.
 func DecodeRecords(out []Record, b []byte) ([]Record, error) {
 	for len(b) > 0 {

@@ -43,6 +43,12 @@ type Options struct {
 	// is still at the fence's epoch, and a store fenced off takes no more
 	// commits.
 	Fence *Fence
+	// Held, when set, is the caller's hold on the store (Hold): the store
+	// takes the next holder's epoch as it opens, and every commit checks,
+	// in its transaction, that the store's epoch is still that one, so a
+	// server whose hold lapsed while another took the store writes
+	// nothing more (store.ErrTaken).
+	Held *Holding
 }
 
 // Store is a journal in a PostgreSQL database.
@@ -64,6 +70,8 @@ type Store struct {
 	// a write found the lease taken over.
 	fence  *Fence
 	fenced atomic.Bool
+	// held is the holder's epoch the store writes at (0: not held).
+	held int64
 }
 
 var _ store.Durable = (*Store)(nil)
@@ -97,6 +105,13 @@ func Open(url string, opt Options) (*Store, error) {
 	if err := s.load(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres store %s: %w", where, err)
+	}
+	if opt.Held != nil {
+		// Under the hold: no other server opens the store meanwhile.
+		if err := pool.QueryRow(ctx, `UPDATE store_hold SET epoch = epoch + 1 RETURNING epoch`).Scan(&s.held); err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("postgres store %s: hold: %w", where, err)
+		}
 	}
 	s.feed = store.NewFeed(s.last, store.DefaultWindow, func(ctx context.Context, seq int64, limit int) ([]store.Entry, error) {
 		return readJournal(ctx, s.pool, seq, limit)
@@ -294,7 +309,7 @@ func (s *Store) Commit(records []store.Record, inputs []store.Input) error {
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, link.Commit, link.FirstRecord, link.LastRecord, link.FirstInput, link.LastInput,
 		chained.head[:], []byte(chained.sums), []byte(chained.inSums))
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		if err := s.fenceError(err); errors.Is(err, ErrFenced) {
+		if err := s.fenceError(err); errors.Is(err, ErrFenced) || errors.Is(err, store.ErrTaken) {
 			return err
 		}
 		return fmt.Errorf("postgres store: records %d to %d, %d inputs: %w", first, last, len(inputs), err)

@@ -21,17 +21,61 @@ func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
 // two schemas of one database are held apart.
 func TestHold(t *testing.T) {
 	url, other := storetest.Postgres(t), storetest.Postgres(t)
-	release, err := postgres.Hold(url)
+	held, err := postgres.Hold(url)
 	require.NoError(t, err)
 	_, err = postgres.Hold(url)
 	assert.ErrorIs(t, err, postgres.ErrHeld)
-	releaseOther, err := postgres.Hold(other)
+	heldOther, err := postgres.Hold(other)
 	require.NoError(t, err, "another schema's store")
-	require.NoError(t, releaseOther())
-	require.NoError(t, release())
-	release, err = postgres.Hold(url)
+	require.NoError(t, heldOther.Release())
+	require.NoError(t, held.Release())
+	held, err = postgres.Hold(url)
 	require.NoError(t, err)
-	require.NoError(t, release())
+	require.NoError(t, held.Release())
+}
+
+// The database ends a holder's connection (a restart of the database, a
+// DBA's pg_terminate_backend): the hold lapses. Taken again by its holder
+// before anyone else, the store writes on. Taken by another server
+// meanwhile, the first server's store refuses every write from then on
+// (store.ErrTaken), changing nothing, and the second's writes.
+func TestHoldLapses(t *testing.T) {
+	url := storetest.Postgres(t)
+	first, err := postgres.Hold(url)
+	require.NoError(t, err)
+	st, err := postgres.Open(url, postgres.Options{Held: first})
+	require.NoError(t, err)
+	defer st.Close()
+	rec := func(entity string) []store.Record { return []store.Record{{Kind: "productOrder", Entity: entity, To: "acknowledged"}} }
+	require.NoError(t, st.Commit(rec("PO-1"), nil))
+
+	postgres.EndHoldConnection(t, first)
+	postgres.CheckHold(first)
+	require.True(t, first.Held(), "taken again by its holder")
+	require.NoError(t, st.Commit(rec("PO-2"), nil), "nobody took it meanwhile: it writes on")
+
+	postgres.EndHoldConnection(t, first)
+	second, err := postgres.Hold(url)
+	require.NoError(t, err, "another server takes the lapsed hold")
+	defer second.Release()
+	other, err := postgres.Open(url, postgres.Options{Held: second})
+	require.NoError(t, err)
+	defer other.Close()
+	postgres.CheckHold(first)
+	assert.False(t, first.Held(), "the other server holds it")
+
+	err = st.Commit(rec("PO-3"), nil)
+	require.ErrorIs(t, err, store.ErrTaken)
+	require.ErrorIs(t, st.Commit(rec("PO-4"), nil), store.ErrTaken, "and every write after")
+	require.NoError(t, other.Commit(rec("PO-3'"), nil))
+	records, err := other.Records()
+	require.NoError(t, err)
+	var entities []string
+	for _, r := range records {
+		entities = append(entities, r.Entity)
+	}
+	assert.Equal(t, []string{"PO-1", "PO-2", "PO-3'"}, entities, "nothing of the first server's after the takeover")
+	require.NoError(t, first.Release())
 }
 
 // Two stores opened on a new database at once migrate it once; a schema

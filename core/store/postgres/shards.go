@@ -12,6 +12,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/ordertwin/ordertwin/core/store"
 )
 
 // Scale-out (docs/architecture.md §7): several instances on one database
@@ -58,38 +60,50 @@ func (f *Fence) queue(b *pgx.Batch) {
 	b.Queue(`SELECT `+pgx.Identifier{f.Schema}.Sanitize()+`.ordertwin_fence($1, $2)`, f.Shard, f.Epoch)
 }
 
-// isFenced tells whether err is the fence's.
+// heldCode is the SQLSTATE ordertwin_held raises.
+const heldCode = "OTH01"
+
+// isFenced tells whether err is the fence's, or the hold's.
 func isFenced(err error) bool {
 	var pe *pgconn.PgError
-	return errors.As(err, &pe) && pe.Code == fencedCode
+	return errors.As(err, &pe) && (pe.Code == fencedCode || pe.Code == heldCode)
 }
 
-// checkFence is ErrFenced once a write of the store found its lease taken
-// over: the store writes no more.
+// checkFence is ErrFenced (store.ErrTaken, for a held store) once a write
+// of the store found its lease taken over: the store writes no more.
 func (s *Store) checkFence() error {
-	if s.fenced.Load() {
-		return fmt.Errorf("postgres store: shard %d: %w", s.fence.Shard, ErrFenced)
+	switch {
+	case !s.fenced.Load():
+		return nil
+	case s.fence == nil:
+		return fmt.Errorf("postgres store: %w", store.ErrTaken)
 	}
-	return nil
+	return fmt.Errorf("postgres store: shard %d: %w", s.fence.Shard, ErrFenced)
 }
 
 // queueFence puts the fence's check first in a write's statements, when
-// the store writes under a lease. The statements are one transaction (an
-// explicit one, or a batch's implicit one), so a fenced write writes
-// nothing.
+// the store writes under a lease, and the hold's, when it is held. The
+// statements are one transaction (an explicit one, or a batch's implicit
+// one), so a fenced write writes nothing.
 func (s *Store) queueFence(b *pgx.Batch) {
 	if s.fence != nil {
 		s.fence.queue(b)
 	}
+	if s.held != 0 {
+		b.Queue(`SELECT ordertwin_held($1)`, s.held)
+	}
 }
 
-// fenceError is err, or ErrFenced when it is the fence's refusal: then the
-// store is fenced off for good.
+// fenceError is err, or ErrFenced (store.ErrTaken) when it is the fence's
+// (the hold's) refusal: then the store is fenced off for good.
 func (s *Store) fenceError(err error) error {
 	if !isFenced(err) {
 		return err
 	}
 	s.fenced.Store(true)
+	if s.fence == nil {
+		return fmt.Errorf("postgres store: %w: %v", store.ErrTaken, err)
+	}
 	return fmt.Errorf("postgres store: shard %d: %w: %v", s.fence.Shard, ErrFenced, err)
 }
 
