@@ -46,7 +46,9 @@ func TestHoldLapses(t *testing.T) {
 	st, err := postgres.Open(url, postgres.Options{Held: first})
 	require.NoError(t, err)
 	defer st.Close()
-	rec := func(entity string) []store.Record { return []store.Record{{Kind: "productOrder", Entity: entity, To: "acknowledged"}} }
+	rec := func(entity string) []store.Record {
+		return []store.Record{{Kind: "productOrder", Entity: entity, To: "acknowledged"}}
+	}
 	require.NoError(t, st.Commit(rec("PO-1"), nil))
 
 	postgres.EndHoldConnection(t, first)
