@@ -90,6 +90,14 @@ func TestTwinsHoldOnOneLedger(t *testing.T) {
 	assert.ErrorIs(t, r.res.Err, port.ErrCapacityExhausted)
 	r = call(t, a, 0, reserveReq("ROI-0/reserve/1", site{code: "S0", address: melbHQ.address}, "OLTPort"))
 	assert.Nil(t, r.res.Err, "a holder takes its port")
+
+	// Held for capacity, the other twin's site asks network planning: it
+	// waits for capacity built, though this twin counts ports free (the
+	// other's holds are in the ledger): answered at once, the site would
+	// be revalidated, refused and ask again, without end.
+	var rec recorder
+	b.Call(0, planReq("TASK-001", other), &rec)
+	assert.Empty(t, rec.finals(), "planning waits for capacity built")
 }
 
 // tmfResource is a resource a key reserved.

@@ -19,13 +19,17 @@ type planRequest struct {
 // plan takes a request for capacity at a site: it is answered when the
 // capacity that serves the site (its area's OLT ports for GPON, its
 // exchange's handoffs for P2P) grows, or at once if there is some free.
+// On a ledger (the twins of several shards) what this twin counts free
+// another may hold: the ledger refused the site's revalidation, so it
+// waits for capacity built, as it would with none free here (answered at
+// once, the site would be revalidated, refused and ask again, forever).
 func (t *Twin) plan(req *port.Request, res *port.Result, reply port.Replier) *port.Error {
 	a, ar, err := t.lookup(req.Place)
 	if err != nil {
 		return err
 	}
 	c, _ := capacityOf(a, ar)
-	if c.available() > 0 {
+	if t.ledger == nil && c.available() > 0 {
 		return nil
 	}
 	res.Final = false
