@@ -185,6 +185,7 @@ func New(spec Spec, opt Options) (*System, error) {
 			}
 		})
 	}
+	numbered := 0 // the quotes COM numbers itself, in the order injected
 	for i, p := range spec.Orders {
 		if s.COM == nil {
 			break // COM's process places them
@@ -198,7 +199,10 @@ func New(spec Spec, opt Options) (*System, error) {
 		s.Engine.Inject(0, engine.COM, p.Quote)
 		quoteID := p.Quote.ID
 		if quoteID == "" {
-			quoteID = fmt.Sprintf("QT-%03d", i+1)
+			// The id COM gives it: the next of its space (a shard's ids
+			// are every Nth).
+			numbered++
+			quoteID = tmf.SeqID("QT", opt.IDs.Nth(numbered))
 		}
 		s.Engine.Inject(p.At, engine.COM, com.OrderRequest{Order: com.NewOrder(p.OrderID, p.Quote, quoteID)})
 	}

@@ -12,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
 var rewrite = flag.Bool("rewrite", false, "rewrite golden files")
@@ -427,4 +429,15 @@ func TestOutcomeLeavesOutChangeOrders(t *testing.T) {
 	}
 	assert.Equal(t, map[string]string{"PO-NZ-04411": "partial", "PO-NZ-04411-D1": "completed"}, states)
 	assert.Equal(t, "partial", r.Outcome)
+}
+
+// A shard's COM numbers its quotes in its own space (the second of two:
+// QT-002, QT-004, …): the scenario's order names the quote COM gave, and
+// completes as it does unsharded.
+func TestWorkedExampleInAShardsIDSpace(t *testing.T) {
+	sc := load(t, globaltech)
+	r, err := sc.Run(context.Background(), Options{IDs: tmf.IDSpace{Shards: 2, Shard: 1}})
+	require.NoError(t, err)
+	assert.Equal(t, "completed", r.Outcome)
+	assert.Equal(t, "QT-002", r.Quote.ID)
 }
