@@ -106,6 +106,19 @@ func Open(url string, opt Options) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres store %s: %w", where, err)
 	}
+	if opt.Fence == nil {
+		// A deployment's schema holds its shards' stores, not one: a
+		// single server there would serve an empty system beside them.
+		var shards int
+		switch err := pool.QueryRow(ctx, `SELECT shards FROM shard_cluster`).Scan(&shards); {
+		case err == nil:
+			pool.Close()
+			return nil, fmt.Errorf("postgres store %s: %w: the schema holds a deployment of %d shards (serve --shards %d), not one server's store", where, ErrShardCount, shards, shards)
+		case !errors.Is(err, pgx.ErrNoRows):
+			pool.Close()
+			return nil, fmt.Errorf("postgres store %s: %w", where, err)
+		}
+	}
 	if opt.Held != nil {
 		// Under the hold: no other server opens the store meanwhile.
 		if err := pool.QueryRow(ctx, `UPDATE store_hold SET epoch = epoch + 1 RETURNING epoch`).Scan(&s.held); err != nil {

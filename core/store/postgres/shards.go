@@ -175,8 +175,16 @@ func (c *Cluster) setUp(ctx context.Context) error {
 		return err
 	}
 	defer tx.Rollback(ctx)
-	if _, err := tx.Exec(ctx, `INSERT INTO shard_cluster (shards) VALUES ($1) ON CONFLICT DO NOTHING`, c.shards); err != nil {
+	tag, err := tx.Exec(ctx, `INSERT INTO shard_cluster (shards) VALUES ($1) ON CONFLICT DO NOTHING`, c.shards)
+	if err != nil {
 		return err
+	}
+	var single bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM journal_batch)`).Scan(&single); err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 1 && single {
+		return fmt.Errorf("%w: the schema holds one server's store (serve without --shards): a deployment starts on a schema of its own", ErrShardCount)
 	}
 	var have int
 	if err := tx.QueryRow(ctx, `SELECT shards FROM shard_cluster`).Scan(&have); err != nil {

@@ -61,6 +61,24 @@ func TestShardCountFixed(t *testing.T) {
 	assert.ErrorContains(t, err, "has 4 shards, this instance was started with 8")
 	_, err = postgres.OpenCluster(url, 0, "d")
 	assert.ErrorContains(t, err, "0 shards")
+
+	// A single server's store is not opened on a deployment's schema,
+	// nor a deployment on a single server's store.
+	_, err = postgres.Open(url, postgres.Options{})
+	require.ErrorIs(t, err, postgres.ErrShardCount)
+	assert.ErrorContains(t, err, "the schema holds a deployment of 4 shards (serve --shards 4), not one server's store")
+	single := storetest.Postgres(t)
+	st, err := postgres.Open(single, postgres.Options{})
+	require.NoError(t, err)
+	require.NoError(t, st.Commit([]store.Record{{Kind: "productOrder", Entity: "PO-1", To: "acknowledged"}}, nil))
+	require.NoError(t, st.Close())
+	_, err = postgres.OpenCluster(single, 2, "e")
+	require.ErrorIs(t, err, postgres.ErrShardCount)
+	assert.ErrorContains(t, err, "the schema holds one server's store")
+	st, err = postgres.Open(single, postgres.Options{})
+	require.NoError(t, err, "and that store is as it was")
+	assert.Equal(t, 1, st.Len())
+	require.NoError(t, st.Close())
 }
 
 // A shard is held by one instance at a time: another's try gets nothing
