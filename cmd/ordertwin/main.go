@@ -217,6 +217,12 @@ type exitError struct {
 
 func (e *exitError) Error() string { return e.err.Error() }
 
+// helpShown is a command's -h or --help: its flags, printed on the
+// standard output, and exit 0.
+type helpShown struct{ text string }
+
+func (h *helpShown) Error() string { return h.text }
+
 // gcPercent is the garbage collector's target unless GOGC is set: a run
 // holds every order of its scenario in memory, and a larger target than Go's
 // default 100 trades memory for speed (at 1,000 orders, about 25% faster
@@ -231,6 +237,10 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err := dispatch(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	if h, ok := errors.AsType[*helpShown](err); ok {
+		fmt.Print(h.text)
+		return
+	}
 	if err == nil {
 		return
 	}
@@ -313,7 +323,13 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	fs.SetOutput(io.Discard)
 	var pos []string
 	for {
-		if err := fs.Parse(args); err != nil {
+		if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+			var b strings.Builder
+			fmt.Fprintf(&b, "ordertwin %s: its flags (ordertwin help: every command, with what it takes):\n", fs.Name())
+			fs.SetOutput(&b)
+			fs.PrintDefaults()
+			return nil, &helpShown{b.String()}
+		} else if err != nil {
 			return nil, fmt.Errorf("%s: %w%s", fs.Name(), err, durationHint(fs, err))
 		}
 		args = fs.Args()

@@ -328,3 +328,15 @@ func TestStoreRetention(t *testing.T) {
 	_, err = storeRetention(st, serveClockOptions{retention: time.Hour, retentionSet: true}, false)
 	assert.ErrorContains(t, err, "it keeps finished orders P7D, not PT1H")
 }
+
+// A command's -h or --help lists its flags (main prints them and exits
+// 0), instead of "flag: help requested".
+func TestCommandHelp(t *testing.T) {
+	for _, args := range [][]string{{"run", "--help"}, {"serve", "-h"}, {"load", "--help"}, {"twin", "serve", "--help"}} {
+		err := dispatch(t.Context(), args, io.Discard, io.Discard)
+		h, ok := errors.AsType[*helpShown](err)
+		require.True(t, ok, "%v: %v", args, err)
+		assert.Contains(t, h.text, "ordertwin "+args[0], "%v", args)
+		assert.Contains(t, h.text, "  -", "%v: its flags", args)
+	}
+}
