@@ -227,6 +227,23 @@ func migrate(ctx context.Context, db interface {
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(migrationLock)); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
+	var schema *string
+	if err := tx.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if schema == nil {
+		var path string
+		_ = tx.QueryRow(ctx, `SHOW search_path`).Scan(&path)
+		return fmt.Errorf("the search_path (%s) names no schema that exists: create it first (CREATE SCHEMA …), or name one in the URL (?search_path=…)", path)
+	}
+	var fresh, foreign bool
+	if err := tx.QueryRow(ctx, `SELECT to_regclass('ordertwin_schema') IS NULL,
+		EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = current_schema())`).Scan(&fresh, &foreign); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if fresh && foreign {
+		return fmt.Errorf("schema %s holds tables, and no ordertwin store: give a schema of its own (an empty one, ?search_path=…)", *schema)
+	}
 	if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS ordertwin_schema (version integer NOT NULL)`); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	neturl "net/url"
 	"os"
 	"testing"
 
@@ -109,6 +110,31 @@ func TestMigrate(t *testing.T) {
 	require.NoError(t, err)
 	_, err = postgres.Open(url, postgres.Options{})
 	assert.ErrorContains(t, err, "newer than this ordertwin knows")
+}
+
+// A store is opened in a schema of its own: one that does not exist, or
+// holds tables of something else, is refused naming it, changing nothing.
+func TestStoreSchemaOfItsOwn(t *testing.T) {
+	url := storetest.Postgres(t)
+	u, err := neturl.Parse(url)
+	require.NoError(t, err)
+	q := u.Query()
+	q.Set("search_path", "no_such_schema_here")
+	u.RawQuery = q.Encode()
+	_, err = postgres.Open(u.String(), postgres.Options{})
+	assert.ErrorContains(t, err, "the search_path (no_such_schema_here) names no schema that exists")
+
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, `CREATE TABLE invoices (id integer)`)
+	require.NoError(t, err)
+	_, err = postgres.Open(url, postgres.Options{})
+	assert.ErrorContains(t, err, "holds tables, and no ordertwin store")
+	var tables int
+	require.NoError(t, conn.QueryRow(ctx, `SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()`).Scan(&tables))
+	assert.Equal(t, 1, tables, "nothing created beside it")
 }
 
 // A commit's records are one row and its inputs numbered on from the
