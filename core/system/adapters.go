@@ -223,6 +223,7 @@ type Adapters struct {
 	path    string
 	entries []AdapterConfig // by system, in port.Systems order
 	kinds   map[string]Kind
+	lines   keyLines
 }
 
 // LoadAdapters reads the adapters file at path, with the kinds of real
@@ -244,7 +245,7 @@ func LoadAdapters(path string, kinds map[string]Kind) (*Adapters, error) {
 	if err := yaml.Unmarshal(data, &lines); err != nil {
 		return nil, fmt.Errorf("adapters file %s: %w", path, err)
 	}
-	a := &Adapters{path: path, kinds: kinds}
+	a := &Adapters{path: path, kinds: kinds, lines: lines}
 	var problems []error
 	bad := func(key string, format string, args ...any) {
 		if key == "" { // an error that names its line and key itself
@@ -451,7 +452,7 @@ func (a *Adapters) Build(log *slog.Logger) (map[port.System]port.Adapter, error)
 					_ = closer.Close()
 				}
 			}
-			return nil, fmt.Errorf("adapters file %s: systems.%s: %w", a.path, c.System, err)
+			return nil, fmt.Errorf("adapters file %s: line %d: systems.%s: %w", a.path, a.lineOf(c.System, err), c.System, err)
 		}
 		if c.Ordered {
 			ad = port.Ordered(ad)
@@ -480,6 +481,17 @@ func (a *Adapters) Describe() []string {
 		out = append(out, d)
 	}
 	return out
+}
+
+// lineOf is the line of what err, a kind's error building the adapter of
+// sys, names: the key its message begins with (endpoints.OLT-1.hostKey),
+// else the entry's.
+func (a *Adapters) lineOf(sys port.System, err error) int {
+	key := "systems." + string(sys)
+	if sub, _, ok := strings.Cut(err.Error(), ": "); ok && !strings.ContainsAny(sub, " \"") {
+		key += "." + sub
+	}
+	return a.lines.of(key)
 }
 
 // keyLines finds the line of a key of a YAML file by its dotted path, for

@@ -192,8 +192,9 @@ func TestLoadAdaptersErrors(t *testing.T) {
 	}
 }
 
-// An adapter that cannot be built is refused with its system named; the
-// builder's error holds no secret.
+// An adapter that cannot be built is refused with its system and line
+// named (the line of the key the builder's error names, when it begins
+// with one); the builder's error holds no secret.
 func TestBuildAdaptersError(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("ORDERTWIN_TEST_SECRET", secret)
@@ -201,7 +202,14 @@ func TestBuildAdaptersError(t *testing.T) {
 	file, err := system.LoadAdapters(path, kinds)
 	require.NoError(t, err)
 	_, err = file.Build(slog.New(slog.DiscardHandler))
-	assert.EqualError(t, err, "adapters file "+path+": systems.ipam: the server's address is not a URL")
+	assert.EqualError(t, err, "adapters file "+path+": line 2: systems.ipam: the server's address is not a URL")
+
+	path = writeFile(t, dir, "keyed.yaml", "systems:\n  ipam:\n    kind: ipam-rest\n    address: netbox\n    credential: {env: ORDERTWIN_TEST_SECRET}\n")
+	file, err = system.LoadAdapters(path, map[string]system.Kind{"ipam-rest": {Systems: kinds["ipam-rest"].Systems,
+		New: func(system.AdapterConfig, *slog.Logger) (port.Adapter, error) { return nil, errors.New("credential: refused by the server") }}})
+	require.NoError(t, err)
+	_, err = file.Build(slog.New(slog.DiscardHandler))
+	assert.EqualError(t, err, "adapters file "+path+": line 5: systems.ipam: credential: refused by the server")
 }
 
 // Whatever an adapters file holds, loading it returns an adapters file or
