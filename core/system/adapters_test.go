@@ -206,7 +206,9 @@ func TestBuildAdaptersError(t *testing.T) {
 
 	path = writeFile(t, dir, "keyed.yaml", "systems:\n  ipam:\n    kind: ipam-rest\n    address: netbox\n    credential: {env: ORDERTWIN_TEST_SECRET}\n")
 	file, err = system.LoadAdapters(path, map[string]system.Kind{"ipam-rest": {Systems: kinds["ipam-rest"].Systems,
-		New: func(system.AdapterConfig, *slog.Logger) (port.Adapter, error) { return nil, errors.New("credential: refused by the server") }}})
+		New: func(system.AdapterConfig, *slog.Logger) (port.Adapter, error) {
+			return nil, errors.New("credential: refused by the server")
+		}}})
 	require.NoError(t, err)
 	_, err = file.Build(slog.New(slog.DiscardHandler))
 	assert.EqualError(t, err, "adapters file "+path+": line 5: systems.ipam: credential: refused by the server")
