@@ -94,3 +94,31 @@ func TestRequestsOverTheLimits(t *testing.T) {
 	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
 	assert.Equal(t, "\u05de\u05e9\u05e8\u05d3 \u05e8\u05d0\u05e9\u05d9", made.RelatedParty[0].Name)
 }
+
+// A method a path does not take is a 405 with the methods it does take in
+// Allow (those of routes that only explain a refusal not among them); a
+// path of no route is a 404.
+func TestMethodNotAllowed(t *testing.T) {
+	l := apitest.ServeLive(t, nil)
+	defer l.Stop()
+	orders := tmf630.ProductOrdering + "/productOrder"
+	for _, c := range []struct {
+		method, path string
+		status       int
+		allow        string
+	}{
+		{"PUT", orders + "/PO-1", 405, "GET, PATCH"},
+		{"POST", orders + "/PO-1", 405, "GET, PATCH"},
+		{"DELETE", orders + "/PO-1", 405, "GET, PATCH"}, // explained: cancel it instead
+		{"PUT", orders, 405, "GET, POST"},
+		{"DELETE", tmf630.QuoteManagement + "/quote", 405, "GET, POST"},
+		{"GET", tmf630.ProductOrdering + "/nothing", 404, ""},
+	} {
+		w := l.Do(t, c.method, c.path, nil, nil)
+		require.Equal(t, c.status, w.Code, "%s %s: %s", c.method, c.path, w.Body.String())
+		assert.Equal(t, c.allow, w.Header().Get("Allow"), "%s %s", c.method, c.path)
+		var e tmf630.Error
+		require.NoError(t, json.Unmarshal(w.Body.Bytes(), &e))
+		assert.Equal(t, strconv.Itoa(c.status), e.Code)
+	}
+}

@@ -144,9 +144,31 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /readyz", s.ready)
 	mux.HandleFunc("GET /metrics", s.metrics)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if allow := allowed(mux, r); len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			tmf630.WriteError(w, tmf630.NewError(http.StatusMethodNotAllowed,
+				fmt.Sprintf("%s %s: not offered; allowed are %s", r.Method, r.URL.Path, strings.Join(allow, ", "))))
+			return
+		}
 		tmf630.WriteError(w, tmf630.NewError(http.StatusNotFound, "no resource at "+r.URL.Path))
 	})
 	return s.front(mux)
+}
+
+// allowed are the methods mux offers for r's path, r's own not among them
+// (it reached the catch-all): those a route other than the catch-all
+// takes, but for routes that only explain why they are not offered
+// (tmf630.Refusal).
+func allowed(mux *http.ServeMux, r *http.Request) []string {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if h, pattern := mux.Handler(probe); pattern != "/" && pattern != "" && !tmf630.Refuses(h) {
+			allow = append(allow, m)
+		}
+	}
+	return allow
 }
 
 // on is the routes of an API package (tmf638.Routes…) served from n.

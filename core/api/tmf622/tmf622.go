@@ -97,9 +97,10 @@ func Routes(n *tmf630.Node, quota Quota, mux *http.ServeMux) {
 	mux.HandleFunc("GET "+base+"/productOrder/{id}", s.getProductOrder)
 	mux.HandleFunc("POST "+base+"/productOrder", s.postProductOrder)
 	mux.HandleFunc("PATCH "+base+"/productOrder/{id}", s.patchProductOrder)
-	mux.HandleFunc("DELETE "+base+"/productOrder/{id}", func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("DELETE "+base+"/productOrder/{id}", tmf630.Refusal(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", "GET, PATCH")
 		tmf630.WriteError(w, tmf630.NewError(http.StatusMethodNotAllowed, "a product order is not deleted: cancel it with POST "+base+"/cancelProductOrder"))
-	})
+	}))
 	mux.HandleFunc("GET "+base+"/cancelProductOrder", s.listCancellations)
 	mux.HandleFunc("GET "+base+"/cancelProductOrder/{id}", s.getCancellation)
 	mux.HandleFunc("POST "+base+"/cancelProductOrder", s.postCancellation)

@@ -44,12 +44,29 @@ func Attributes(v any) []string {
 }
 
 // NotOffered answers a method an API does not offer: 405, the methods it
-// does offer in Allow, and why.
-func NotOffered(allow, why string) http.HandlerFunc {
-	return func(w http.ResponseWriter, _ *http.Request) {
+// does offer in Allow, and why. A route of it offers nothing: the
+// server's answer to another method of its path does not count it
+// among those allowed (Refuses).
+func NotOffered(allow, why string) http.Handler {
+	return Refusal(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Allow", allow)
 		WriteError(w, NewError(http.StatusMethodNotAllowed, why))
-	}
+	})
+}
+
+// Refusal marks a route's handler as one that only explains why its
+// method is not offered (a 405).
+func Refusal(h http.HandlerFunc) http.Handler { return refusal(h) }
+
+type refusal http.HandlerFunc
+
+func (f refusal) ServeHTTP(w http.ResponseWriter, r *http.Request) { f(w, r) }
+
+// Refuses tells whether h only explains why its method is not offered
+// (NotOffered, Refusal).
+func Refuses(h http.Handler) bool {
+	_, ok := h.(refusal)
+	return ok
 }
 
 // ByIDQuery parses the query of a request for one entity: fields only.

@@ -63,12 +63,12 @@ func Routes(n *tmf630.Node, mux *http.ServeMux) {
 	const coll = tmf630.ProductInventory + "/product"
 	mux.HandleFunc("GET "+coll, s.listProducts)
 	mux.HandleFunc("GET "+coll+"/{id}", s.getProduct)
-	mux.HandleFunc("POST "+coll, tmf630.NotOffered("GET",
+	mux.Handle("POST "+coll, tmf630.NotOffered("GET",
 		"products are created by TMF622 product orders ("+tmf630.ProductOrdering+"/productOrder), not here"))
 	byOrder := tmf630.NotOffered("GET",
 		"products are changed and terminated by TMF622 product orders ("+tmf630.ProductOrdering+"/productOrder), not here")
-	mux.HandleFunc("PATCH "+coll+"/{id}", byOrder)
-	mux.HandleFunc("DELETE "+coll+"/{id}", byOrder)
+	mux.Handle("PATCH "+coll+"/{id}", byOrder)
+	mux.Handle("DELETE "+coll+"/{id}", byOrder)
 }
 
 func (s *inventory) listProducts(w http.ResponseWriter, r *http.Request) {

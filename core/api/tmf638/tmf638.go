@@ -55,9 +55,9 @@ func Routes(n *tmf630.Node, mux *http.ServeMux) {
 	mux.HandleFunc("GET "+coll+"/{id}", s.getService)
 	byOrder := tmf630.NotOffered("GET", "services are installed, changed and terminated by service orders, which COM places for TMF622 product orders ("+
 		tmf630.ProductOrdering+"/productOrder), not here")
-	mux.HandleFunc("POST "+coll, byOrder)
-	mux.HandleFunc("PATCH "+coll+"/{id}", byOrder)
-	mux.HandleFunc("DELETE "+coll+"/{id}", byOrder)
+	mux.Handle("POST "+coll, byOrder)
+	mux.Handle("PATCH "+coll+"/{id}", byOrder)
+	mux.Handle("DELETE "+coll+"/{id}", byOrder)
 }
 
 func (s *inventory) listServices(w http.ResponseWriter, r *http.Request) {

@@ -85,9 +85,9 @@ func Routes(n *tmf630.Node, mux *http.ServeMux) {
 	mux.HandleFunc("GET "+coll+"/{id}", s.getResource)
 	if s.Docs == nil {
 		none := tmf630.NotOffered("GET", "this process keeps no registered resources: the network's own are read only")
-		mux.HandleFunc("POST "+coll, none)
-		mux.HandleFunc("PATCH "+coll+"/{id}", none)
-		mux.HandleFunc("DELETE "+coll+"/{id}", none)
+		mux.Handle("POST "+coll, none)
+		mux.Handle("PATCH "+coll+"/{id}", none)
+		mux.Handle("DELETE "+coll+"/{id}", none)
 		return
 	}
 	mux.HandleFunc("POST "+coll, s.registerResource)

@@ -50,8 +50,8 @@ func Routes(n *tmf630.Node, fromPeer ordering.FromPeer, mux *http.ServeMux) {
 	mux.HandleFunc("POST "+coll, s.postServiceOrder)
 	byOrder := tmf630.NotOffered("GET", "a service order is changed by another order (items with action modify or delete) and cancelled with POST "+
 		tmf630.ServiceOrdering+"/cancelServiceOrder")
-	mux.HandleFunc("PATCH "+coll+"/{id}", byOrder)
-	mux.HandleFunc("DELETE "+coll+"/{id}", byOrder)
+	mux.Handle("PATCH "+coll+"/{id}", byOrder)
+	mux.Handle("DELETE "+coll+"/{id}", byOrder)
 	c := &ordering.Cancelling{Base: tmf630.ServiceOrdering, Collection: "cancelServiceOrder", Prefix: "CSO", Order: "serviceOrder", To: engine.SOM,
 		Read: s.serviceOrderStatus, Shelved: shelvedStatus,
 		Instead: "cancel its product order with POST " + tmf630.ProductOrdering + "/cancelProductOrder"}

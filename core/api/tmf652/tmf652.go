@@ -51,8 +51,8 @@ func Routes(n *tmf630.Node, fromPeer ordering.FromPeer, mux *http.ServeMux) {
 	mux.HandleFunc("POST "+coll, s.postResourceOrder)
 	byOrder := tmf630.NotOffered("GET", "a resource order is changed by another order (items with action modify or delete) and cancelled with POST "+
 		tmf630.ResourceOrdering+"/cancelResourceOrder")
-	mux.HandleFunc("PATCH "+coll+"/{id}", byOrder)
-	mux.HandleFunc("DELETE "+coll+"/{id}", byOrder)
+	mux.Handle("PATCH "+coll+"/{id}", byOrder)
+	mux.Handle("DELETE "+coll+"/{id}", byOrder)
 	c := &ordering.Cancelling{Base: tmf630.ResourceOrdering, Collection: "cancelResourceOrder", Prefix: "CRO", Order: "resourceOrder", To: engine.ROM,
 		Read: s.resourceOrderStatus, Shelved: shelvedStatus,
 		Instead: "cancel its service order with POST " + tmf630.ServiceOrdering + "/cancelServiceOrder"}

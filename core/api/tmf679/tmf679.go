@@ -97,10 +97,11 @@ func Routes(n *tmf630.Node, mux *http.ServeMux) {
 	mux.HandleFunc("GET "+base+"/{id}", s.getQualification)
 	mux.HandleFunc("POST "+base, s.postQualification)
 	unchanged := func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", "GET")
 		tmf630.WriteError(w, tmf630.NewError(http.StatusMethodNotAllowed, "a qualification is the network's answer at the time: it is not changed or deleted; POST "+base+" asks again"))
 	}
-	mux.HandleFunc("PATCH "+base+"/{id}", unchanged)
-	mux.HandleFunc("DELETE "+base+"/{id}", unchanged)
+	mux.Handle("PATCH "+base+"/{id}", tmf630.Refusal(unchanged))
+	mux.Handle("DELETE "+base+"/{id}", tmf630.Refusal(unchanged))
 }
 
 func (s *qualifications) listQualifications(w http.ResponseWriter, r *http.Request) {
