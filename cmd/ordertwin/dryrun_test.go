@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -115,4 +116,24 @@ func TestDryRunOfACallThatSendsNothing(t *testing.T) {
 		"../../scenarios/globaltech-5site.yaml"}, &out, &logs), logs.String())
 	assert.Contains(t, out.String(), "  bng reserve (ROI-004/reserve/1)\n    nothing to send: the adapter sends nothing for this call\n")
 	assert.NotContains(t, out.String(), "no answer picked")
+}
+
+// A CE router's commit is rendered whole: the Day-1 its ztp call sends
+// once ROM has told it the site's VLAN, subnet and QoS policy (the
+// engine's updates reach the rehearsal), not refused for lacking them.
+func TestDryRunOfACERouter(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	file := filepath.Join(t.TempDir(), "adapters.yaml")
+	require.NoError(t, os.WriteFile(file, []byte("systems:\n  ztp:\n    kind: ztp\n    address: "+addr+"\n"), 0o600))
+	var out, logs bytes.Buffer
+	require.NoError(t, runCmd(context.Background(), []string{"--adapters", file, "--dry-run", "--site", "MELB",
+		"../../scenarios/globaltech-5site.yaml"}, &out, &logs), logs.String())
+	_, commit, ok := strings.Cut(out.String(), "  ztp commit (ROI-006/commit/1)\n")
+	require.True(t, ok, out.String())
+	assert.True(t, strings.HasPrefix(commit, "    pnp "), "rendered, not refused: %.300s", commit)
+	assert.NotContains(t, out.String(), "not sent")
+	assert.Contains(t, commit, "device-info")
 }

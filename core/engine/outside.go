@@ -173,12 +173,20 @@ func (e *Engine) callOutside(c *call, at time.Duration) {
 // updateOutside gives a new version of a call in flight (Out.Update) to
 // its adapter outside the process (port.Updater): the call keeps its
 // deadline and its place in the re-send order, and a re-send after a
-// crash sends the latest version. A call to an adapter in the process,
-// or one that has ended, is not updated; nor is one whose adapter takes
-// no updates.
+// crash sends the latest version. A call that has ended is not updated;
+// nor is one whose adapter takes no updates. An adapter in the process
+// that takes them (a dry run's rehearsal, rendering what a real adapter
+// would send as the request grows) is told as the engine goes, not as
+// it replays; the twin takes none.
 func (e *Engine) updateOutside(c *call) {
+	if !e.isOutside(c.req.System) {
+		if u, ok := e.adapters[c.req.System].(port.Updater); ok && !e.replaying {
+			u.Update(&c.req)
+		}
+		return
+	}
 	w := e.outside.waiting[c.req.Key]
-	if w == nil || !e.isOutside(c.req.System) {
+	if w == nil {
 		return
 	}
 	w.Req = c.req

@@ -103,6 +103,25 @@ func (p *picked) Reply(at time.Duration, res *Result) {
 	p.reply.Reply(at, res)
 }
 
+// Update implements Updater: a call in flight is told more of what its
+// request carries (the engine's Out.Update: a CE router's Day-1 waits for
+// the VLAN, subnet and QoS policy of its site's items), so what it would
+// send is rendered again from the request as it stands now, replacing
+// what was rendered from the first; the answering adapter is told too.
+func (r *Rehearsal) Update(req *Request) {
+	r.mu.Lock()
+	for i := len(r.sent) - 1; i >= 0; i-- {
+		if rec := &r.sent[i]; rec.Key == req.Key && rec.Rendered {
+			rec.Sent, rec.Err = r.real.DryRun(req)
+			break
+		}
+	}
+	r.mu.Unlock()
+	if u, ok := r.answer.(Updater); ok {
+		u.Update(req)
+	}
+}
+
 // InProcess is the answering adapter's.
 func (r *Rehearsal) InProcess() bool {
 	p, ok := r.answer.(InProcess)

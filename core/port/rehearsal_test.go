@@ -123,3 +123,20 @@ func TestRehearsalRendersTheAllocatorsPick(t *testing.T) {
 }
 
 var tmfResource = tmf.Resource{ID: "OLT-SOUTH-03-LC2-P8", ResourceType: "OLTPort"}
+
+// A call told more of its request as it goes (Update: a CE router's
+// Day-1 waits for its site's VLAN and subnet) is rendered again from the
+// request as it stands: what the dry run shows is what the real adapter
+// sends once it has it. An update of a key not rehearsed changes nothing.
+func TestRehearsalRendersUpdates(t *testing.T) {
+	tw := &twinLike{}
+	r := NewRehearsal(renderer{}, tw)
+	var got replies
+	r.Call(0, &Request{Key: "ROI-006/commit/1", System: ZTP, Op: Commit, Item: "ROI-006"}, &got)
+	r.Update(&Request{Key: "ROI-006/commit/1", System: ZTP, Op: Commit, Item: "ROI-006 with its VLAN"})
+	r.Update(&Request{Key: "ROI-404/commit/1", System: ZTP, Op: Commit, Item: "nobody"})
+	sent := r.Sent()
+	require.Len(t, sent, 1)
+	require.Len(t, sent[0].Sent, 1)
+	assert.Equal(t, "<config>ROI-006 with its VLAN</config>", sent[0].Sent[0].Body)
+}
