@@ -224,11 +224,7 @@ func TestJeopardiesLeaveMemoryWithTheirOrders(t *testing.T) {
 // SQLite store too, whose shelf keeps items of consecutive numbers in
 // runs: crm-order-8 is next to crm-order-7, and not it).
 func TestIdempotencyKeysLeaveWithTheirOrder(t *testing.T) {
-	sc, err := Load("globaltech-5site.yaml")
-	require.NoError(t, err)
-	spec := sc.Spec
-	first := spec.Orders[0]
-	spec.Orders = nil
+	spec, first := withoutOrders(t, "globaltech-5site.yaml")
 	for _, name := range []string{"memory", "sqlite"} {
 		t.Run(name, func(t *testing.T) {
 			var j store.Journal = store.NewMemory()
@@ -303,11 +299,7 @@ func TestIdempotencyKeysLeaveWithTheirOrder(t *testing.T) {
 // retention later, on the shelf as it was; an order placed for it after
 // is rejected as if the quote had stayed, the same order field for field.
 func TestRejectedQuoteLeavesMemory(t *testing.T) {
-	sc, err := Load("approval-rejected.yaml")
-	require.NoError(t, err)
-	spec := sc.Spec
-	first := spec.Orders[0]
-	spec.Orders = nil
+	spec, first := withoutOrders(t, "approval-rejected.yaml")
 	day := 24 * time.Hour
 	systems := map[string]*System{}
 	for name, retention := range map[string]time.Duration{"kept": 0, "gone": time.Hour} {
@@ -348,11 +340,7 @@ func TestRejectedQuoteLeavesMemory(t *testing.T) {
 // field for field, once completed. A second order for it finds no quote
 // to take back.
 func TestAcceptedQuoteAwaitsItsOrderOnTheShelf(t *testing.T) {
-	sc, err := Load("globaltech-5site.yaml")
-	require.NoError(t, err)
-	spec := sc.Spec
-	first := spec.Orders[0]
-	spec.Orders = nil
+	spec, first := withoutOrders(t, "globaltech-5site.yaml")
 	day := 24 * time.Hour
 	systems := map[string]*System{}
 	var waiting com.QuoteView // the quote as it waits for its order
@@ -418,11 +406,7 @@ func TestAcceptedQuoteAwaitsItsOrderOnTheShelf(t *testing.T) {
 // comes, whether the first is still in review, running or ended; the
 // first goes on as if the second had never come.
 func TestOneOrderCarriesAQuoteOut(t *testing.T) {
-	sc, err := Load("globaltech-5site.yaml")
-	require.NoError(t, err)
-	spec := sc.Spec
-	first := spec.Orders[0]
-	spec.Orders = nil
+	spec, first := withoutOrders(t, "globaltech-5site.yaml")
 	day := 24 * time.Hour
 	for _, at := range []time.Duration{time.Minute, 3 * day, 150 * day} {
 		sys, err := New(spec, Options{Journal: store.NewMemory()})
@@ -506,4 +490,16 @@ func TestEndedAndGoneSaysSo(t *testing.T) {
 	assert.ErrorContains(t, err, "quote QT-001 (accepted) awaits no review")
 	err = answer(sys.Engine.Command(ctx, engine.COM, com.Describe{Order: "PO-NONE", Description: "new"}))
 	assert.ErrorContains(t, err, `product order "PO-NONE": no such order`)
+}
+
+// withoutOrders is the spec of the scenario in file with no order of its
+// own, and its first order, which the test places as it needs.
+func withoutOrders(t *testing.T, file string) (Spec, Placement) {
+	t.Helper()
+	sc, err := Load(file)
+	require.NoError(t, err)
+	spec := sc.Spec
+	first := spec.Orders[0]
+	spec.Orders = nil
+	return spec, first
 }

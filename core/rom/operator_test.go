@@ -196,10 +196,10 @@ func TestCompensateHeldItem(t *testing.T) {
 	assert.Equal(t, 3*time.Hour, recordsOf(mem, "compensation")[0].At)
 }
 
-// Held before it started, an item waits until released, then runs.
-func TestHoldAndRelease(t *testing.T) {
-	mem := store.NewMemory()
-	e := engine.New(engine.Options{Store: mem})
+// heldVLAN runs the MELB order with ROI-002 (its VLAN, which depends on
+// ROI-001) held by a person as it was placed.
+func heldVLAN() (*engine.Engine, *ROM, *network) {
+	e := engine.New(engine.Options{Store: store.NewMemory()})
 	r := New(Config{Specs: specs, StartDelay: time.Hour})
 	net := &network{}
 	e.Handle(engine.ROM, r)
@@ -207,6 +207,12 @@ func TestHoldAndRelease(t *testing.T) {
 	e.Attach(net, port.Access, port.VLAN, port.BNG, port.Logistics, port.ZTP)
 	e.Inject(0, engine.ROM, melbOrder())
 	e.Inject(0, engine.ROM, action(operator.Hold, "ROI-002"))
+	return e, r, net
+}
+
+// Held before it started, an item waits until released, then runs.
+func TestHoldAndRelease(t *testing.T) {
+	e, r, net := heldVLAN()
 	require.NoError(t, e.Run(context.Background()))
 	ro := r.Orders()[0]
 	assert.Equal(t, lc.Held, ro.Items[1].State, "it did not start when ROI-001 completed")
@@ -226,15 +232,7 @@ func TestHoldAndRelease(t *testing.T) {
 // Released before the item it depends on completed, a held item stays
 // held, no longer offering release, and starts once that item completes.
 func TestReleaseBeforeDependencies(t *testing.T) {
-	mem := store.NewMemory()
-	e := engine.New(engine.Options{Store: mem})
-	r := New(Config{Specs: specs, StartDelay: time.Hour})
-	net := &network{}
-	e.Handle(engine.ROM, r)
-	e.Handle(engine.SOM, &orderer{})
-	e.Attach(net, port.Access, port.VLAN, port.BNG, port.Logistics, port.ZTP)
-	e.Inject(0, engine.ROM, melbOrder())
-	e.Inject(0, engine.ROM, action(operator.Hold, "ROI-002"))
+	e, r, _ := heldVLAN()
 	e.Inject(time.Minute, engine.ROM, action(operator.Release, "ROI-002"))
 	require.NoError(t, e.RunUntil(context.Background(), 30*time.Minute))
 	ro := r.Orders()[0]
