@@ -206,12 +206,21 @@ func (s *stampSettings) Check() error {
 // adapters, logging which adapter serves each system it names; file is
 // nil without one.
 func loadAdapters(cmd, path string, log *slog.Logger) (adapters map[port.System]port.Adapter, file *system.Adapters, err error) {
+	return loadAdaptersFor(cmd, path, false, log)
+}
+
+// loadAdaptersFor is loadAdapters, with rehearse each adapter built for a
+// dry run only (it opens no listener).
+func loadAdaptersFor(cmd, path string, rehearse bool, log *slog.Logger) (adapters map[port.System]port.Adapter, file *system.Adapters, err error) {
 	if path == "" {
 		return nil, nil, nil
 	}
 	file, err = system.LoadAdapters(path, adapterKinds)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: --adapters: %w", cmd, err)
+	}
+	if rehearse {
+		file.Rehearse()
 	}
 	if adapters, err = file.Build(log); err != nil {
 		return nil, nil, fmt.Errorf("%s: --adapters: %w", cmd, err)
@@ -377,6 +386,9 @@ func newZTP(c system.AdapterConfig, log *slog.Logger) (port.Adapter, error) {
 	z, err := ztp.New(cfg)
 	if err != nil {
 		return nil, err
+	}
+	if c.Rehearsal {
+		return z, nil // it renders what it would send; routers call a server that listens
 	}
 	listen := cmp.Or(set.Listen, c.Address)
 	ln, err := net.Listen("tcp", listen)

@@ -22,7 +22,7 @@ func dryRun(ctx context.Context, sc *scenarios.Scenario, adaptersFile, site stri
 	if adaptersFile == "" {
 		return fmt.Errorf("run: --dry-run: give the adapters file to rehearse (--adapters FILE)")
 	}
-	adapters, _, err := loadAdapters("run", adaptersFile, slog.New(slog.NewTextHandler(stderr, nil)))
+	adapters, _, err := loadAdaptersFor("run", adaptersFile, true, slog.New(slog.NewTextHandler(stderr, nil)))
 	if err != nil {
 		return err
 	}

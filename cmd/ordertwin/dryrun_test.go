@@ -122,10 +122,12 @@ func TestDryRunOfACallThatSendsNothing(t *testing.T) {
 // once ROM has told it the site's VLAN, subnet and QoS policy (the
 // engine's updates reach the rehearsal), not refused for lacking them.
 func TestDryRunOfACERouter(t *testing.T) {
+	// The PnP address is held (by the live server, say): a dry run, which
+	// listens on nothing, renders all the same.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
+	defer ln.Close()
 	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
 	file := filepath.Join(t.TempDir(), "adapters.yaml")
 	require.NoError(t, os.WriteFile(file, []byte("systems:\n  ztp:\n    kind: ztp\n    address: "+addr+"\n"), 0o600))
 	var out, logs bytes.Buffer

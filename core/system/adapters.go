@@ -63,6 +63,10 @@ type AdapterConfig struct {
 	// Dir is the adapters file's directory, which file names in settings
 	// are relative to.
 	Dir string `yaml:"-"`
+	// Rehearsal is set when the adapter is built for a dry run only
+	// (Adapters.Rehearse): it renders what it would send and must open
+	// nothing (a server's listener among them).
+	Rehearsal bool `yaml:"-"`
 }
 
 // Endpoint is one server an adapter connects to.
@@ -439,6 +443,14 @@ func (a *Adapters) Deadlines(scale float64, fallback time.Duration) map[port.Sys
 
 // Build makes the adapter of every system the file gives a real adapter
 // (the twin's systems are not in the map: the caller's twin serves them).
+// Rehearse makes Build build every adapter for a dry run only
+// (AdapterConfig.Rehearsal).
+func (a *Adapters) Rehearse() {
+	for i := range a.entries {
+		a.entries[i].Rehearsal = true
+	}
+}
+
 func (a *Adapters) Build(log *slog.Logger) (map[port.System]port.Adapter, error) {
 	built := map[port.System]port.Adapter{}
 	for _, c := range a.entries {
