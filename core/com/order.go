@@ -189,13 +189,12 @@ func NewOrder(id string, q QuoteRequest, quoteID string) *tmf.ProductOrder {
 	return po
 }
 
-// fillFromQuote completes the items that name their quote item and leave
-// the rest out (an order placed over the API need only name the quote's
+// fillFrom completes, from quote q, the items that name their quote item
+// and leave the rest out (an order placed over the API need only name the quote's
 // sites): the site's place, speed and SLA tier, the term and the price
 // come from the quote, the contract the order carries out. What an item
 // gives is kept, and the contract check compares it with the quote.
-func (o *order) fillFromQuote() {
-	q := o.quote
+func (o *order) fillFrom(q *quote) {
 	for i := range o.po.Items {
 		it := &o.po.Items[i]
 		if it.QuoteItem == nil {
@@ -326,9 +325,7 @@ func (c *COM) submitOrder(now time.Duration, req OrderRequest, out *engine.Out) 
 			}
 		}
 		if q != nil {
-			o.quote = q
-			o.fillFromQuote()
-			o.quote = nil
+			o.fillFrom(q)
 		}
 		c.rejectOrder(o, fmt.Sprintf("quote %s is ordered already, by %s: a new order needs a new quote", o.po.Quote[0].ID, orderedBy), out)
 		return
@@ -338,15 +335,14 @@ func (c *COM) submitOrder(now time.Duration, req OrderRequest, out *engine.Out) 
 		if v, ok := c.shelvedQuote(o.po.Quote[0].ID, out); ok && v.State == lc.Rejected {
 			// It left memory rejected: the order is rejected as if it had
 			// stayed, filled from it.
-			o.quote = &quote{req: v.Request}
-			o.fillFromQuote()
-			o.quote, reason = nil, fmt.Sprintf("quote %s is %s", v.ID, v.State)
+			o.fillFrom(&quote{req: v.Request})
+			reason = fmt.Sprintf("quote %s is %s", v.ID, v.State)
 		}
 		c.rejectOrder(o, reason, out)
 		return
 	}
 	o.quote = q
-	o.fillFromQuote()
+	o.fillFrom(q)
 	switch q.state {
 	case lc.Accepted:
 		q.order = o // it waits no more (retireQuote)
