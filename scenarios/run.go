@@ -63,6 +63,11 @@ type Options struct {
 	// file's real adapters); the twin serves every other system, and
 	// still takes the scenario's network events and faults.
 	Adapters map[port.System]port.Adapter
+	// Owner is the identity of the store the run keeps its records in,
+	// which the real adapters (and the rehearsed ones of a dry run) write
+	// beside the order item on what they allocate (port.Owner); empty
+	// for the item alone.
+	Owner string
 	// Deadlines are how long, on the run's clock, a call to an adapter
 	// outside the process may take, per system (system.Config.Deadlines).
 	Deadlines map[port.System]time.Duration
@@ -113,12 +118,16 @@ func New(spec Spec, opt Options) (*System, error) {
 		adapters[sys] = tw
 	}
 	for sys, a := range opt.Adapters {
+		port.Own(a, opt.Owner)
 		adapters[sys] = a
 	}
 	var rehearsal *port.Rehearsal
 	if len(opt.DryRun) > 0 {
 		rehearsal = port.NewRehearsal(port.DryRunners(opt.DryRun), tw)
-		for sys := range opt.DryRun {
+		for sys, d := range opt.DryRun {
+			if o, ok := d.(port.Owner); ok {
+				o.Own(opt.Owner)
+			}
 			adapters[sys] = rehearsal
 		}
 	}

@@ -61,7 +61,17 @@ type Adapter struct {
 	token  string
 	client *http.Client
 	turns  *turns
+	// owner is the store the calls come from (port.Owner): an
+	// allocation's name and description carry its item marked with it.
+	owner string
 }
+
+// Own sets the store whose items the adapter's allocations name
+// (port.Owner).
+func (a *Adapter) Own(store string) { a.owner = store }
+
+// mark is req's item as the adapter names it on what it allocates.
+func (a *Adapter) mark(req *port.Request) string { return port.Mark(a.owner, req.Item) }
 
 // New checks cfg, reads the token and makes the adapter.
 func New(cfg Config) (*Adapter, error) {
@@ -223,12 +233,14 @@ func (a *Adapter) run(x *exchange, req *port.Request) (*tmf.Resource, error) {
 }
 
 // description is what an allocation carries to be found again: the order
-// item and the idempotency key.
-func description(req *port.Request) string { return strings.TrimSpace(req.Item + " " + req.Key) }
+// item (marked with the store) and the idempotency key.
+func (a *Adapter) description(req *port.Request) string {
+	return strings.TrimSpace(a.mark(req) + " " + req.Key)
+}
 
-// owned says whether an object's description names req's item.
-func owned(desc string, req *port.Request) bool {
-	return desc == req.Item || strings.HasPrefix(desc, req.Item+" ")
+// owned says whether an object's description names mine, an item's mark.
+func owned(desc, mine string) bool {
+	return desc == mine || strings.HasPrefix(desc, mine+" ")
 }
 
 // held is what commit and release answer: the reserved resource, in its

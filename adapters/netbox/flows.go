@@ -35,7 +35,7 @@ func (a *Adapter) vlan(x *exchange, req *port.Request) (*tmf.Resource, error) {
 	}
 	query := url.Values{"group_id": {strconv.Itoa(g.ID)}}
 	if req.Op == port.Reserve {
-		desc := description(req)
+		desc := a.description(req)
 		query.Set("description", desc)
 		var found netbox.Page[netbox.VLAN]
 		if err := x.get(netbox.VLANsPath, query, &found); err != nil {
@@ -45,7 +45,7 @@ func (a *Adapter) vlan(x *exchange, req *port.Request) (*tmf.Resource, error) {
 			return vlanResource(req, name, found.Results[0].VID), nil
 		}
 		var v netbox.VLAN
-		body := netbox.NewVLAN{Name: req.Item, Status: netbox.Reserved, Description: desc}
+		body := netbox.NewVLAN{Name: a.mark(req), Status: netbox.Reserved, Description: desc}
 		if err := x.send(http.MethodPost, netbox.AvailableVLANsPath(g.ID), nil, body, &v); err != nil {
 			return nil, fmt.Errorf("allocate a VLAN in group %s: %w", name, err)
 		}
@@ -60,7 +60,7 @@ func (a *Adapter) vlan(x *exchange, req *port.Request) (*tmf.Resource, error) {
 	if err := x.get(netbox.VLANsPath, query, &found); err != nil {
 		return nil, fmt.Errorf("look up VLAN %s in group %s: %w", vid, name, err)
 	}
-	i := ownedBy(req, found.Results, func(v netbox.VLAN) string { return v.Description })
+	i := ownedBy(a.mark(req), found.Results, func(v netbox.VLAN) string { return v.Description })
 	if i < 0 {
 		return a.gone(req, len(found.Results), "VLAN "+vid+" of group "+name)
 	}
@@ -89,7 +89,7 @@ func (a *Adapter) subnet(x *exchange, req *port.Request) (*tmf.Resource, error) 
 		if err != nil {
 			return nil, err
 		}
-		desc := description(req)
+		desc := a.description(req)
 		var found netbox.Page[netbox.Prefix]
 		if err := x.get(netbox.PrefixesPath, url.Values{"within": {parent.Prefix}, "description": {desc}}, &found); err != nil {
 			return nil, fmt.Errorf("look for the subnet of %s in %s: %w", req.Key, parent.Prefix, err)
@@ -109,7 +109,7 @@ func (a *Adapter) subnet(x *exchange, req *port.Request) (*tmf.Resource, error) 
 	if err := x.get(netbox.PrefixesPath, url.Values{"prefix": {cidr}}, &found); err != nil {
 		return nil, fmt.Errorf("look up prefix %s: %w", cidr, err)
 	}
-	i := ownedBy(req, found.Results, func(p netbox.Prefix) string { return p.Description })
+	i := ownedBy(a.mark(req), found.Results, func(p netbox.Prefix) string { return p.Description })
 	if i < 0 {
 		return a.gone(req, len(found.Results), "prefix "+cidr)
 	}
@@ -153,10 +153,11 @@ func (a *Adapter) groupOf(req *port.Request) (string, error) {
 	return "", &port.Error{Class: port.Invalid, Code: "noVLANGroup", Message: fmt.Sprintf("no VLAN group for %q: configure one for the address or a default", req.Place.Address)}
 }
 
-// ownedBy is the index of the object that req's item allocated, or -1.
-func ownedBy[T any](req *port.Request, objs []T, desc func(T) string) int {
+// ownedBy is the index of the object whose description names mine (an
+// item's mark), or -1.
+func ownedBy[T any](mine string, objs []T, desc func(T) string) int {
 	for i, o := range objs {
-		if owned(desc(o), req) {
+		if owned(desc(o), mine) {
 			return i
 		}
 	}

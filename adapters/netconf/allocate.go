@@ -160,10 +160,11 @@ func (a *Access) pickPON(ctx context.Context, s *Session, req *port.Request, olt
 	}
 	slices.SortFunc(ports, func(x, y pon) int { return cmp.Or(cmp.Compare(x.slot, y.slot), cmp.Compare(x.port, y.port)) })
 	var free *pon
+	mine := a.mark(req)
 	for i, p := range ports {
 		s := Service{Slot: p.slot, Port: p.port}
 		desc, used := vanis[s.VANI()]
-		if used && desc == req.Item {
+		if used && desc == mine {
 			free = &ports[i]
 			break
 		}
@@ -174,7 +175,7 @@ func (a *Access) pickPON(ctx context.Context, s *Session, req *port.Request, olt
 	if free == nil {
 		return nil, errFull
 	}
-	svc := Service{Item: req.Item, OLT: olt, Slot: free.slot, Port: free.port, ONUID: 1, Uplink: cmp.Or(a.cfg.Uplink, defaultUplink)}
+	svc := Service{Item: mine, OLT: olt, Slot: free.slot, Port: free.port, ONUID: 1, Uplink: cmp.Or(a.cfg.Uplink, defaultUplink)}
 	e, perr := rendered(Render(port.Reserve, svc))
 	if perr != nil {
 		return nil, perr // a nil *port.Error is not a nil error
@@ -202,9 +203,9 @@ func (a *Access) pickHandoff(ctx context.Context, s *Session, req *port.Request,
 		}
 	}
 	slices.SortFunc(ports, func(x, y handoff) int { return cmp.Compare(x.port, y.port) })
-	pick := 0
+	pick, mine := 0, a.mark(req)
 	for _, p := range ports {
-		if p.desc == req.Item {
+		if p.desc == mine {
 			pick = p.port
 			break
 		}
@@ -215,7 +216,7 @@ func (a *Access) pickHandoff(ctx context.Context, s *Session, req *port.Request,
 	if pick == 0 {
 		return nil, errFull
 	}
-	e, perr := rendered(RenderHandoff(port.Reserve, Handoff{Item: req.Item, Exchange: exchange, Port: pick}))
+	e, perr := rendered(RenderHandoff(port.Reserve, Handoff{Item: mine, Exchange: exchange, Port: pick}))
 	if perr != nil {
 		return nil, perr // a nil *port.Error is not a nil error
 	}

@@ -14,6 +14,11 @@ import (
 	"github.com/ordertwin/ordertwin/scenarios"
 )
 
+// dryRunOwner is the store identity a dry run's adapters write where a
+// real run writes its store's (port.Owner): a dry run keeps no store, and
+// renders the same bytes every time.
+const dryRunOwner = "dry-run"
+
 // dryRun runs sc on the twin with the real adapters of the adapters file
 // rehearsed (run --adapters FILE --dry-run): the twin answers every call,
 // and what each real adapter would have sent is written to w, per site
@@ -35,7 +40,7 @@ func dryRun(ctx context.Context, sc *scenarios.Scenario, adaptersFile, site stri
 		}
 		rehearse[sys] = d
 	}
-	r, sent, err := sc.DryRun(ctx, scenarios.Options{DryRun: rehearse})
+	r, sent, err := sc.DryRun(ctx, scenarios.Options{DryRun: rehearse, Owner: dryRunOwner})
 	if err != nil {
 		return &exitError{1, err}
 	}

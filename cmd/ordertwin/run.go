@@ -97,6 +97,12 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		if opt.StageKeys, err = stageKeys(st, true); err != nil {
 			return err
 		}
+		if opt.Owner, err = storeOwner(st, true); err != nil {
+			return err
+		}
+	}
+	if file != nil && opt.Owner == "" {
+		opt.Owner = newOwner() // the store is this run's memory
 	}
 	switch *clock {
 	case "virtual":

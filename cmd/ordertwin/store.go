@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -138,3 +139,27 @@ func storeFile(path string) error {
 
 // sqliteMagic is how every SQLite database file begins.
 const sqliteMagic = "SQLite format 3\x00"
+
+// ownerMeta is the store's meta key for its identity (storeOwner).
+const ownerMeta = "owner"
+
+// storeOwner is the identity of a store, which real adapters write beside
+// the order item on what they allocate (port.Owner), kept in its meta
+// table: a new store gets a random one; a store first served before
+// stores had one has none, and its adapters mark with the item alone, as
+// it always did (its allocations on the network are found again).
+func storeOwner(st store.Settings, fresh bool) (string, error) {
+	id, ok, err := st.Meta(ownerMeta)
+	if err != nil || ok || !fresh {
+		return id, err
+	}
+	id = newOwner()
+	return id, st.SetMeta(ownerMeta, id)
+}
+
+// newOwner is a new store identity: eight random hex digits.
+func newOwner() string {
+	var b [4]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return hex.EncodeToString(b[:])
+}

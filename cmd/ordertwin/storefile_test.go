@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ordertwin/ordertwin/core/store"
 )
 
 // A password in a PostgreSQL URL, as user:password@ or ?password=, is
@@ -85,4 +87,29 @@ func TestServeShardFlagsRefusedFirst(t *testing.T) {
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
 	assert.Empty(t, entries, "nothing written")
+}
+
+// A new store gets an identity of its own, which it keeps: a restarted
+// server marks what it allocates as it did before, and finds it again.
+// A store first served before stores had one keeps none (its adapters
+// mark with the item alone, as they did).
+func TestStoreOwner(t *testing.T) {
+	st := store.NewMemory()
+	id, err := storeOwner(st, true)
+	require.NoError(t, err)
+	assert.Regexp(t, "^[0-9a-f]{8}$", id)
+	again, err := storeOwner(st, false)
+	require.NoError(t, err)
+	assert.Equal(t, id, again, "kept in the store")
+	other, err := storeOwner(store.NewMemory(), true)
+	require.NoError(t, err)
+	assert.NotEqual(t, id, other, "another store, another identity")
+
+	legacy := store.NewMemory()
+	none, err := storeOwner(legacy, false)
+	require.NoError(t, err)
+	assert.Empty(t, none)
+	_, kept, err := legacy.Meta(ownerMeta)
+	require.NoError(t, err)
+	assert.False(t, kept, "nothing written to a store served before")
 }

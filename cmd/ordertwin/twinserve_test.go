@@ -98,7 +98,7 @@ func TestWorkedExampleAgainstTwinServe(t *testing.T) {
 		_, after, found := strings.Cut(running, "<interface><name>"+name+"</name>")
 		require.True(t, found, "%s: %s holds %s", key, device, name)
 		held, _, _ := strings.Cut(after, "</interface>")
-		assert.Contains(t, held, "<description>"+id+"</description>", key)
+		assert.Regexp(t, "<description>"+id+"@[0-9a-f]{8}</description>", held, key, "the item, marked with the run's store")
 		assert.Contains(t, held, "<enabled>true</enabled>", key)
 	}
 	sub, ok := served.RADIUS.Subscriber("BNG-MEL-01", "CUST-ENT-1102/MELB")
@@ -128,6 +128,35 @@ func TestWorkedExampleAgainstTwinServe(t *testing.T) {
 	pilot := served.Fleet.Device("FDO2340567").Show()
 	assert.Equal(t, "10.88.12.2/29", pilot.Interfaces["GigabitEthernet0/0/0.2108"].Address.String())
 	assert.Equal(t, "BW-500-500-GOLD-ENT-IN", pilot.Interfaces["GigabitEthernet0/0/0.2108"].PolicyIn)
+}
+
+// Two runs against one network each allocate their own: item ids restart
+// in every store, and an adapter knows what is its own by the item it
+// wrote on it, marked with its store (port.Owner); without the mark the
+// second run took the first one's OLT port, VLAN and subnet for its own.
+func TestTwoStoresOnOneNetworkAllocateApart(t *testing.T) {
+	served, path := serveScenario(t, example, "access", "vlan", "ipam")
+	defer served.Close()
+	var runs [2]map[string]string
+	for i := range runs {
+		got, _, err := runOut(example, "--format", "json", "--adapters", path, "--scale", "1e6")
+		if err != nil {
+			require.Contains(t, err.Error(), "expectation(s) failed") // the timeline's, on the wall clock
+		}
+		if i == 0 {
+			// The second finds BNE2's area full: the first holds its
+			// last free port.
+			require.Contains(t, got, `"outcome": "completed"`)
+		}
+		runs[i] = allocated(t, got)
+	}
+	for _, key := range []string{"MELB OLTPort", "SYD1 P2PHandoff", "MELB VLAN", "MELB IPv4Subnet", "BNE1 VLAN"} {
+		require.NotEmpty(t, runs[0][key], key)
+		require.NotEmpty(t, runs[1][key], key)
+		first, _, _ := strings.Cut(runs[0][key], " (")
+		second, _, _ := strings.Cut(runs[1][key], " (")
+		assert.NotEqual(t, first, second, "%s: the second run took the first one's", key)
+	}
 }
 
 // twin serve names each endpoint as it starts, writes an adapters file

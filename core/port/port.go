@@ -229,6 +229,36 @@ type InProcess interface {
 	InProcess() bool
 }
 
+// Owner is implemented by an adapter that allocates in a system outside
+// (a port on an OLT, a VLAN in NetBox) and writes on what it allocates
+// whose it is, to know it again: the order item, marked with the store
+// the calls come from (Mark). Item ids restart in every store, so two
+// stores on one network (two deployments, or a run beside a server)
+// would otherwise each take the other's allocations for their own.
+type Owner interface {
+	// Own sets the store's identity; it is called before the first call.
+	Own(store string)
+}
+
+// Own gives a, or the adapter it orders (Ordered), the identity of the
+// store its calls come from, if it writes one (Owner).
+func Own(a Adapter, store string) {
+	if o, ok := Unordered(a).(Owner); ok {
+		o.Own(store)
+	}
+}
+
+// Mark is how an adapter names an order item of a store on what it
+// allocates: ROI-001@5f3c9a2b; the item alone for a store with no
+// identity (one first served before stores had one, whose allocations
+// carry the item alone).
+func Mark(store, item string) string {
+	if store == "" {
+		return item
+	}
+	return item + "@" + store
+}
+
 // Replier takes an adapter's answers. The result belongs to the caller
 // from then on, read-only: an adapter may hand the same result to a
 // repeated call.
