@@ -152,7 +152,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer closeAdapters(adapters)
-	guard, err := serveGuard(serveAuthOptions{file: *authFile, insecure: *insecure, addr: *addr, db: *db, peerSecret: *peerSecret}, log)
+	guard, keepKey, err := serveGuard(serveAuthOptions{file: *authFile, insecure: *insecure, addr: *addr, db: *db, peerSecret: *peerSecret}, log)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
@@ -200,7 +200,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		retention: keep, retentionSet: flagSet(fs, "retention")}
 	if *shards != 0 {
 		return serveSharded(ctx, shardServe{sc: sc, db: *db, shards: *shards, self: strings.TrimSuffix(*advertise, "/"), co: co, opt: opt, log: log},
-			shardedHTTP{addr: *addr, tls: tlsConfig, guard: guard, hubAllow: hubAllow, hubQuota: *hubQuota, orderQuota: *orderQuota,
+			shardedHTTP{addr: *addr, tls: tlsConfig, guard: guard, keepKey: keepKey, hubAllow: hubAllow, hubQuota: *hubQuota, orderQuota: *orderQuota,
 				suspendAfter: *suspendAfter, suspendWindow: *suspendWindow}, stdout)
 	}
 	if helping {
@@ -221,6 +221,9 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer st.Close()
+	if err := keepKey(); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 
@@ -25,20 +26,19 @@ type serveAuthOptions struct {
 // loopback address only unless --insecure. The development issuer's key
 // is kept beside the store (made on first use). With a peer secret, it
 // takes the messages of its peers signed with it.
-func serveGuard(o serveAuthOptions, log *slog.Logger) (*auth.Guard, error) {
+func serveGuard(o serveAuthOptions, log *slog.Logger) (guard *auth.Guard, keep func() error, err error) {
 	cfg := &auth.Config{DevIssuer: true}
 	if o.file != "" {
-		var err error
 		if cfg, err = auth.LoadConfig(o.file); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	} else {
 		loopback, err := isLoopback(o.addr)
 		if err != nil {
-			return nil, fmt.Errorf("--addr %q: %w", o.addr, err)
+			return nil, nil, fmt.Errorf("--addr %q: %w", o.addr, err)
 		}
 		if !loopback && !o.insecure {
-			return nil, fmt.Errorf("--addr %s is not a loopback address, and without --auth FILE (docs/auth.md) anyone "+
+			return nil, nil, fmt.Errorf("--addr %s is not a loopback address, and without --auth FILE (docs/auth.md) anyone "+
 				"who can read %s can sign a token: give --auth, or --insecure to serve anyway", o.addr, devKeyFile(o.db))
 		}
 		if loopback {
@@ -48,23 +48,46 @@ func serveGuard(o serveAuthOptions, log *slog.Logger) (*auth.Guard, error) {
 			log.Warn("no auth file and --insecure: serving beyond loopback with the development issuer's tokens", "addr", o.addr)
 		}
 	}
+	// The development issuer's key is read if it is there, else made in
+	// memory: keep writes it once the store is open, so that a server
+	// stopped by its store (a wrong URL, a store that is not its) leaves
+	// nothing behind.
 	var devKey ed25519.PrivateKey
+	keep = func() error { return nil }
 	if cfg.DevIssuer {
-		key, created, err := auth.LoadOrCreateDevKey(devKeyFile(o.db))
-		if err != nil {
-			return nil, err
+		path := devKeyFile(o.db)
+		key, err := auth.LoadDevKey(path)
+		switch {
+		case err == nil:
+			log.Info("development issuer", "key", path, "new", false, "issuer", auth.DevIssuerName)
+		case errors.Is(err, fs.ErrNotExist):
+			if key, err = auth.NewDevKey(); err != nil {
+				return nil, nil, err
+			}
+			keep = func() error {
+				saved, created, err := auth.SaveDevKey(path, key)
+				if err != nil {
+					return err
+				}
+				if !saved.Equal(key) {
+					return fmt.Errorf("the development issuer's key %s was made by another process as this one started: start again", path)
+				}
+				log.Info("development issuer", "key", path, "new", created, "issuer", auth.DevIssuerName)
+				return nil
+			}
+		default:
+			return nil, nil, err
 		}
 		devKey = key
-		log.Info("development issuer", "key", devKeyFile(o.db), "new", created, "issuer", auth.DevIssuerName)
 	}
 	var secret []byte
 	if o.peerSecret != "" {
-		var err error
 		if secret, err = auth.LoadPeerSecret(o.peerSecret); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return auth.NewGuard(cfg, devKey, secret)
+	guard, err = auth.NewGuard(cfg, devKey, secret)
+	return guard, keep, err
 }
 
 // isLoopback tells whether addr (HOST:PORT) listens on loopback only.

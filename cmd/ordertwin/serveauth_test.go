@@ -152,6 +152,16 @@ func TestServeRefusesToExposeTheDevelopmentIssuer(t *testing.T) {
 	assert.Contains(t, logs.String(), "no auth file: serving on loopback only")
 	_, err = os.Stat(filepath.Join(dir, "loop.db.issuer.pem"))
 	assert.NoError(t, err, "the development issuer's key is beside the store")
+	// A store serve cannot open (a text file; a PostgreSQL server that
+	// does not answer) stops it with no key written for it.
+	text := filepath.Join(dir, "notes.txt")
+	require.NoError(t, os.WriteFile(text, []byte("not a store\n"), 0o600))
+	require.Error(t, serveCmd(ctx, []string{"--db", text, "--addr", "127.0.0.1:0"}, io.Discard, io.Discard))
+	assert.NoFileExists(t, text+".issuer.pem", "no key beside what is not a store")
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "config"))
+	down := "postgres://ot@127.0.0.1:1/ot?connect_timeout=2"
+	require.Error(t, serveCmd(ctx, []string{"--db", down, "--addr", "127.0.0.1:0"}, io.Discard, io.Discard))
+	assert.NoFileExists(t, devKeyFile(down), "no key for a database that did not answer")
 	logs = &syncBuffer{}
 	require.NoError(t, serveCmd(ctx, []string{"--db", filepath.Join(dir, "open.db"), "--addr", "0.0.0.0:0", "--insecure"}, io.Discard, logs))
 	assert.Contains(t, logs.String(), "no auth file and --insecure")

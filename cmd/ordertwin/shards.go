@@ -663,9 +663,12 @@ func (r *recorder) copyTo(w http.ResponseWriter) {
 // shardedHTTP is what serve's flags say of the HTTP side of a sharded
 // instance.
 type shardedHTTP struct {
-	addr       string
-	tls        *tls.Config
-	guard      *auth.Guard
+	addr  string
+	tls   *tls.Config
+	guard *auth.Guard
+	// keepKey writes the development issuer's key, if it is new, once
+	// the deployment's store is open (serveGuard).
+	keepKey    func() error
 	hubAllow   []string
 	hubQuota   int
 	orderQuota int
@@ -709,6 +712,9 @@ func serveSharded(ctx context.Context, s shardServe, o shardedHTTP, stdout io.Wr
 		return err
 	}
 	defer h.Close()
+	if err := o.keepKey(); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
 	srv := httpServer(h, o.tls, s.log)
 	httpDone := make(chan error, 1)
 	go func() {

@@ -54,10 +54,24 @@ func LoadOrCreateDevKey(path string) (key ed25519.PrivateKey, created bool, err 
 	if !errors.Is(err, fs.ErrNotExist) {
 		return key, false, err
 	}
-	_, key, err = ed25519.GenerateKey(rand.Reader)
-	if err != nil {
+	if key, err = NewDevKey(); err != nil {
 		return nil, false, err
 	}
+	return SaveDevKey(path, key)
+}
+
+// NewDevKey makes a new development issuer's key, in memory only: a
+// server that must not write before its store is open makes it first and
+// saves it after (SaveDevKey).
+func NewDevKey() (ed25519.PrivateKey, error) {
+	_, key, err := ed25519.GenerateKey(rand.Reader)
+	return key, err
+}
+
+// SaveDevKey writes key to path (readable by its owner only), whole or not
+// at all, unless a file is there already: then key is that file's
+// (created is false), made by another process first.
+func SaveDevKey(path string, key ed25519.PrivateKey) (_ ed25519.PrivateKey, created bool, err error) {
 	der, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
 		return nil, false, err
