@@ -1,6 +1,7 @@
 package com
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -32,10 +33,15 @@ type Change struct {
 	Tier  string // new SLA tier, or "" to keep it
 	// Key makes the request idempotent, as OrderRequest.Key.
 	Key string
+	// ExternalID and Description are what the request calls the modify
+	// order it places (TMF622 externalId and description), if anything.
+	ExternalID, Description string
 }
 
-// itemChange is what a site's item was changed to.
-type itemChange struct{ speed, tier string }
+// itemChange is what a site's item was changed to, and what the request
+// that changed it called the modify order (externalID, description: none
+// for the quote's own values).
+type itemChange struct{ speed, tier, externalID, description string }
 
 // modification is a modify order for an active site.
 type modification struct {
@@ -175,6 +181,7 @@ func (c *COM) change(m Change, out *engine.Out) {
 	if m.Tier != "" {
 		to.tier = m.Tier
 	}
+	to.externalID, to.description = m.ExternalID, m.Description
 	off := o.offering(i)
 	if !slices.Contains(off.Speeds, to.speed) {
 		refuse(it.ID, fmt.Sprintf("speed %q is not offered with %s", to.speed, off.ID))
@@ -213,9 +220,9 @@ func (c *COM) effective(o *order, i int) itemChange {
 	}
 	q := &o.quote.req
 	if si := o.siteIndex(i); si >= 0 {
-		return itemChange{q.SiteSpeed(si), q.SiteTier(si)}
+		return itemChange{speed: q.SiteSpeed(si), tier: q.SiteTier(si)}
 	}
-	return itemChange{q.Speed, q.Tier}
+	return itemChange{speed: q.Speed, tier: q.Tier}
 }
 
 // offering is the offering of item i (its site's, or the quote's); card
@@ -309,7 +316,7 @@ func (c *COM) modify(o *order, i int, to itemChange, out *engine.Out) {
 	c.modifications++
 	m := &modification{base: o, item: i, to: to, price: o.card(i).PriceOf(to.tier, to.speed)}
 	m.po = tmf.ProductOrder{ID: o.po.ID + "-M" + strconv.Itoa(c.modifications), Category: modifyCategory,
-		Description: "change " + it.Place.ID, State: lc.Initial(lc.ProductOrder), OrderDate: out.Now(),
+		ExternalID: to.externalID, Description: cmp.Or(to.description, "change "+it.Place.ID), State: lc.Initial(lc.ProductOrder), OrderDate: out.Now(),
 		RelatedParty: o.po.RelatedParty, BillingAccount: o.po.BillingAccount,
 		Items: []tmf.ProductOrderItem{{ID: c.id("POI"), Action: tmf.Modify, State: lc.Initial(lc.ProductOrderItem),
 			ProductOffering: it.ProductOffering, Place: it.Place, ProductInstance: it.ProductInstance, ItemTerm: it.ItemTerm,

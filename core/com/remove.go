@@ -24,6 +24,9 @@ type Remove struct {
 	Reason string
 	// Key makes the request idempotent, as OrderRequest.Key.
 	Key string
+	// ExternalID is what the request calls the disconnect order it places
+	// (TMF622 externalId), if anything.
+	ExternalID string
 }
 
 func (c *COM) remove(m Remove, out *engine.Out) {
@@ -45,11 +48,12 @@ func (c *COM) remove(m Remove, out *engine.Out) {
 		return
 	}
 	o.startChange(it.Place.ID)
-	c.disconnect(o, i, reason, out)
+	c.disconnect(o, i, reason, m.ExternalID, out)
 }
 
-// disconnect places the disconnect order of an active site.
-func (c *COM) disconnect(o *order, i int, reason string, out *engine.Out) {
+// disconnect places the disconnect order of an active site, called
+// externalID by its request.
+func (c *COM) disconnect(o *order, i int, reason, externalID string, out *engine.Out) {
 	it := &o.po.Items[i]
 	o.removed[i] = true
 	cfs := c.cfg.Catalog.CFSFor(o.offering(i), c.cfg.Catalog.Tiers[c.effective(o, i).tier])
@@ -60,7 +64,7 @@ func (c *COM) disconnect(o *order, i int, reason string, out *engine.Out) {
 	}
 	c.modifications++
 	m := &modification{base: o, item: i, disconnect: true}
-	m.po = tmf.ProductOrder{ID: o.po.ID + "-D" + strconv.Itoa(c.modifications), Category: disconnectCategory,
+	m.po = tmf.ProductOrder{ID: o.po.ID + "-D" + strconv.Itoa(c.modifications), Category: disconnectCategory, ExternalID: externalID,
 		Description: "disconnect " + it.Place.ID + ": " + reason, State: lc.Initial(lc.ProductOrder), OrderDate: out.Now(),
 		RelatedParty: o.po.RelatedParty, BillingAccount: o.po.BillingAccount,
 		Items: []tmf.ProductOrderItem{{ID: c.id("POI"), Action: tmf.Delete, State: lc.Initial(lc.ProductOrderItem),

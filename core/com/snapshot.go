@@ -117,8 +117,9 @@ type pendingState struct {
 }
 
 type optionalChange struct {
-	Set         bool
-	Speed, Tier string
+	Set                     bool
+	Speed, Tier             string
+	ExternalID, Description string
 }
 
 type waveState struct {
@@ -386,7 +387,7 @@ func saveChanges(cs []*itemChange) []optionalChange {
 	out := make([]optionalChange, len(cs))
 	for i, c := range cs {
 		if c != nil {
-			out[i] = optionalChange{Set: true, Speed: c.speed, Tier: c.tier}
+			out[i] = optionalChange{Set: true, Speed: c.speed, Tier: c.tier, ExternalID: c.externalID, Description: c.description}
 		}
 	}
 	return out
@@ -396,7 +397,7 @@ func restoreChanges(cs []optionalChange) []*itemChange {
 	out := make([]*itemChange, len(cs))
 	for i, c := range cs {
 		if c.Set {
-			out[i] = &itemChange{speed: c.Speed, tier: c.Tier}
+			out[i] = &itemChange{speed: c.Speed, tier: c.Tier, externalID: c.ExternalID, description: c.Description}
 		}
 	}
 	return out
@@ -441,7 +442,7 @@ func (c *COM) restore(st *comState) error {
 		if err := at("order", m.Base, len(c.orders)); err != nil {
 			return err
 		}
-		c.modifies[i] = &modification{po: m.PO, base: c.orders[m.Base], item: m.Item, to: itemChange{m.Speed, m.Tier},
+		c.modifies[i] = &modification{po: m.PO, base: c.orders[m.Base], item: m.Item, to: itemChange{speed: m.Speed, tier: m.Tier},
 			price: m.Price, disconnect: m.Disconnect, left: m.Left, failed: m.Failed}
 	}
 	for _, s := range st.Waves {

@@ -32,7 +32,7 @@ func TestChangeOrdersOverHTTP(t *testing.T) {
 	require.NotEmpty(t, melb)
 
 	var mod, again tmf622.ProductOrder
-	modify := `{"externalId":"CHG-77","productOrderItem":[{"id":"1","action":"modify","product":{"id":"` + melb +
+	modify := `{"externalId":"CHG-77","description":"more speed for the new office","productOrderItem":[{"id":"1","action":"modify","product":{"id":"` + melb +
 		`","productCharacteristic":[{"name":"speed","value":"1G-sym"}]}}]}`
 	w := l.Do(t, "POST", ordersPath, modify, &mod)
 	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
@@ -43,6 +43,12 @@ func TestChangeOrdersOverHTTP(t *testing.T) {
 	assert.Equal(t, "true", w.Header().Get("Idempotent-Replayed"), "the first's answer, replayed")
 	assert.Equal(t, mod.ID, again.ID)
 	assert.Equal(t, "modify", mod.ProductOrderItem[0].Action)
+	assert.Equal(t, "CHG-77", mod.ExternalID, "the change order is the one the request named")
+	assert.Equal(t, "more speed for the new office", mod.Description)
+	var listed []tmf622.ProductOrder
+	l.Do(t, "GET", ordersPath+"?externalId=CHG-77", nil, &listed)
+	require.Len(t, listed, 1, "found by its externalId")
+	assert.Equal(t, mod.ID, listed[0].ID)
 	l.Idle(t)
 	l.Do(t, "GET", ordersPath+"/"+mod.ID, nil, &mod)
 	assert.Equal(t, "completed", mod.State)
@@ -51,9 +57,11 @@ func TestChangeOrdersOverHTTP(t *testing.T) {
 	assert.Contains(t, product["productCharacteristic"], map[string]any{"name": "speed", "value": "1G-sym", "valueType": "string"})
 
 	var del tmf622.ProductOrder
-	w = l.Do(t, "POST", ordersPath, `{"description":"office closed","productOrderItem":[{"id":"1","action":"delete","product":{"id":"`+syd2+`"}}]}`, &del)
+	w = l.Do(t, "POST", ordersPath, `{"externalId":"CHG-78","description":"office closed","productOrderItem":[{"id":"1","action":"delete","product":{"id":"`+syd2+`"}}]}`, &del)
 	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
 	assert.Equal(t, "delete", del.ProductOrderItem[0].Action)
+	assert.Equal(t, "CHG-78", del.ExternalID)
+	assert.Contains(t, del.Description, "office closed")
 	l.Idle(t)
 	l.Do(t, "GET", tmf630.ProductInventory+"/product/"+syd2, nil, &product)
 	assert.Equal(t, "terminated", product["status"])

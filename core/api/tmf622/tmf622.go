@@ -238,9 +238,10 @@ func (s ordering) postChange(w http.ResponseWriter, r *http.Request, in *product
 		return
 	}
 	key := changeKey(r, in)
-	var msg any = com.Change{Order: order, Site: site, Speed: ch.Speed, Tier: ch.Tier, Key: key}
+	var msg any = com.Change{Order: order, Site: site, Speed: ch.Speed, Tier: ch.Tier, Key: key,
+		ExternalID: in.ExternalID, Description: in.Description}
 	if ch.Delete {
-		msg = com.Remove{Order: order, Site: site, Reason: in.Description, Key: key}
+		msg = com.Remove{Order: order, Site: site, Reason: in.Description, Key: key, ExternalID: in.ExternalID}
 	}
 	reply, e := s.n.Command(r.Context(), engine.COM, msg)
 	if e != nil {
