@@ -125,20 +125,31 @@ func (a *Access) Plan(req *port.Request) (*Edit, *port.Error) {
 	case "OLTPort":
 		s, perr := ServiceOf(req, a.cfg.Uplink)
 		if perr != nil {
-			return nil, perr
+			return nil, a.unallocated(req, perr)
 		}
 		s.Item = a.mark(req)
 		return rendered(Render(req.Op, s))
 	case "P2PHandoff":
 		h, perr := handoffOf(req)
 		if perr != nil {
-			return nil, perr
+			return nil, a.unallocated(req, perr)
 		}
 		h.Item = a.mark(req)
 		return rendered(RenderHandoff(req.Op, h))
 	default:
 		return nil, &port.Error{Class: port.Invalid, Code: "unknownResourceType", Message: fmt.Sprintf("the NETCONF access adapter configures OLT ports and P2P handoffs, not %q", rt)}
 	}
+}
+
+// unallocated adds to the error of a reserve that names no port, which
+// the adapter does not allocate, how it would.
+func (a *Access) unallocated(req *port.Request, perr *port.Error) *port.Error {
+	if req.Op != port.Reserve || req.Resource != nil || len(a.cfg.Areas) > 0 {
+		return perr
+	}
+	e := *perr
+	e.Message += ": the adapter picks a free port itself when its entry's settings give areas and addresses"
+	return &e
 }
 
 // planFor is req's edit and the endpoint of its device.
@@ -221,6 +232,11 @@ func (a *Access) DryRun(req *port.Request) ([]port.Sent, *port.Error) {
 }
 
 var _ port.DryRunner = (*Access)(nil)
+
+// Allocates says whether the adapter picks the port of req, a reserve
+// that names none (port.Allocator): with serving areas in its settings.
+// Without them such a reserve fails, needing its port named.
+func (a *Access) Allocates(req *port.Request) bool { return a.allocates(req) }
 
 func resourceType(req *port.Request) string {
 	if req.Resource != nil {

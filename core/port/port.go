@@ -294,6 +294,16 @@ type DryRunner interface {
 	DryRun(req *Request) ([]Sent, *Error)
 }
 
+// Allocator is implemented by a DryRunner that may or may not pick, by
+// itself, the resource of a reserve that names none (the NETCONF adapter
+// does with serving areas in its settings, and not without). A rehearsal
+// renders a reserve the adapter would not allocate for the request as
+// the engine makes it (the adapter's error, when it needs the resource
+// named), not for the resource the twin picked.
+type Allocator interface {
+	Allocates(req *Request) bool
+}
+
 // Sent is one message an adapter sends for a call, in the order sent.
 type Sent struct {
 	// Protocol is the wire protocol: "netconf", "http", "radius", "pnp",

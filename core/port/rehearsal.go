@@ -53,11 +53,12 @@ func NewRehearsal(real DryRunner, answer Adapter) *Rehearsal {
 // and what real would send is rendered for the request carrying the
 // resource picked, when the answer comes (docs/adapters.md, "Who picks
 // the OLT port"). If the allocation fails, its error is recorded: nothing
-// would be sent. Until the final answer, the call's record has neither
+// would be sent. A real adapter that says it would not allocate it
+// (Allocator) is asked at once, for the request as it is. Until the final answer, the call's record has neither
 // messages nor error.
 func (r *Rehearsal) Call(now time.Duration, req *Request, reply Replier) {
 	rec := Rehearsed{Item: req.Item, Site: req.Site, Key: req.Key, System: req.System, Op: req.Op}
-	if req.Op == Reserve && req.Resource == nil {
+	if req.Op == Reserve && req.Resource == nil && allocated(r.real, req) {
 		r.mu.Lock()
 		i := len(r.sent)
 		r.sent = append(r.sent, rec)
@@ -71,6 +72,14 @@ func (r *Rehearsal) Call(now time.Duration, req *Request, reply Replier) {
 	r.sent = append(r.sent, rec)
 	r.mu.Unlock()
 	r.answer.Call(now, req, reply)
+}
+
+// allocated says whether a reserve that names no resource is an
+// allocation someone makes: real's own, or (for an adapter that does not
+// say, Allocator) whoever answers.
+func allocated(real DryRunner, req *Request) bool {
+	a, ok := real.(Allocator)
+	return !ok || a.Allocates(req)
 }
 
 // picked renders an allocation's reserve once the answer names the
@@ -163,4 +172,11 @@ func (d DryRunners) DryRun(req *Request) ([]Sent, *Error) {
 		return nil, &Error{Class: Invalid, Code: "wrongSystem", Message: fmt.Sprintf("no adapter rehearses %q", req.System)}
 	}
 	return r.DryRun(req)
+}
+
+// Allocates is req's system's adapter's (Allocator); an adapter that does
+// not say is taken to have its reserves allocated.
+func (d DryRunners) Allocates(req *Request) bool {
+	r, ok := d[req.System]
+	return !ok || allocated(r, req)
 }

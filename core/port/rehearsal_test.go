@@ -122,6 +122,30 @@ func TestRehearsalRendersTheAllocatorsPick(t *testing.T) {
 	assert.Empty(t, sent[1].Sent)
 }
 
+// noAllocator is portOf for an adapter that says it picks no port itself
+// (Allocator): a real run's reserve naming none fails there.
+type noAllocator struct{ portOf }
+
+func (noAllocator) Allocates(*Request) bool { return false }
+
+// A reserve that names no resource, for a real adapter that would not
+// allocate it, is rendered as that adapter answers the request as the
+// engine makes it (its error: not sent), not for the twin's pick; the
+// twin still answers, so the run goes on.
+func TestRehearsalOfAReserveTheAdapterWouldNotAllocate(t *testing.T) {
+	r := NewRehearsal(noAllocator{}, picker{})
+	var got replies
+	r.Call(0, &Request{Key: "ROI-001/reserve/1", Op: Reserve, Item: "ROI-001"}, &got)
+	require.Len(t, got, 1)
+	assert.Same(t, &tmfResource, got[0].Resource, "the twin answered")
+	sent := r.Sent()
+	require.Len(t, sent, 1)
+	require.NotNil(t, sent[0].Err)
+	assert.Equal(t, "which port?", sent[0].Err.Message)
+	assert.True(t, sent[0].Rendered)
+	assert.Empty(t, sent[0].Sent)
+}
+
 var tmfResource = tmf.Resource{ID: "OLT-SOUTH-03-LC2-P8", ResourceType: "OLTPort"}
 
 // A call told more of its request as it goes (Update: a CE router's
