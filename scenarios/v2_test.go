@@ -409,6 +409,11 @@ func TestFaultThatCannotFire(t *testing.T) {
 		{"lost CPE on logistics", "target: {system: ztp, op: commit, site: WLG1}", "target: {system: logistics, op: commit, site: WLG1}",
 			"line 33: faults[0] (wlg-router-lost): target: system: a lostCPE fault hits the CE router's commit, which the catalog puts on ztp, " +
 				"never on logistics: it can never fire (target: {system: ztp})"},
+		// 0 read as "not given" made these fire on every call.
+		{"probability 0", "probability: 0.3}", "probability: 0}",
+			"line 35: probability 0 never fires: leave the rule out, or give a probability above 0"},
+		{"first 0", "site: WLG1}, first: 1}", "site: WLG1}, first: 0}",
+			"line 33: a count of 0 (first, every or nth): want 1 or more"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := loadEdited(t, kauri, c.from, c.to)

@@ -1,6 +1,7 @@
 package twin
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -8,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/ordertwin/ordertwin/core/hint"
 	"github.com/ordertwin/ordertwin/core/port"
@@ -31,10 +34,12 @@ type FaultRule struct {
 	// Occurrence, among the calls the rule matches: the first N, every Nth,
 	// only the k-th, or each with probability p (from the rule's own seeded
 	// stream). None set means every matching call.
-	First       int     `yaml:"first"`
-	Every       int     `yaml:"every"`
-	Nth         int     `yaml:"nth"`
-	Probability float64 `yaml:"probability"`
+	// A value given is above 0: a count or chance of 0 would never fire
+	// (Count, Chance).
+	First       Count  `yaml:"first"`
+	Every       Count  `yaml:"every"`
+	Nth         Count  `yaml:"nth"`
+	Probability Chance `yaml:"probability"`
 	// Factor multiplies durations (kind latency).
 	Factor float64 `yaml:"factor"`
 	// Measure is what a probe measures instead of its baseline (kind
@@ -42,6 +47,68 @@ type FaultRule struct {
 	Measure *Measurement `yaml:"measure"`
 	// Message is the error text or reason; each kind has a default.
 	Message string `yaml:"message"`
+}
+
+// Count is a fault rule's first, every or nth: 0 is "not given", so a
+// file or request that gives 0 is refused as it is read (a rule firing on
+// none of the calls, or read as on every call, is not what was meant).
+type Count int
+
+// Chance is a fault rule's probability: 0 is "not given", so a file or
+// request that gives 0 is refused as it is read (such a rule never
+// fires: leave it out).
+type Chance float64
+
+// UnmarshalYAML refuses a count of 0 given.
+func (c *Count) UnmarshalYAML(n *yaml.Node) error {
+	var v int
+	if err := n.Decode(&v); err != nil {
+		return err
+	}
+	if v == 0 {
+		return fmt.Errorf("line %d: a count of %s (first, every or nth): want 1 or more", n.Line, n.Value)
+	}
+	*c = Count(v)
+	return nil
+}
+
+// UnmarshalJSON refuses a count of 0 given.
+func (c *Count) UnmarshalJSON(b []byte) error {
+	var v int
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	if v == 0 {
+		return errors.New("a count of 0: want 1 or more")
+	}
+	*c = Count(v)
+	return nil
+}
+
+// UnmarshalYAML refuses a probability of 0 given.
+func (c *Chance) UnmarshalYAML(n *yaml.Node) error {
+	var v float64
+	if err := n.Decode(&v); err != nil {
+		return err
+	}
+	if v == 0 {
+		return fmt.Errorf("line %d: probability %s never fires: leave the rule out, or give a probability above 0", n.Line, n.Value)
+	}
+	*c = Chance(v)
+	return nil
+}
+
+// UnmarshalJSON refuses a probability of 0 given.
+func (c *Chance) UnmarshalJSON(b []byte) error {
+	var v float64
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	if v == 0 {
+		return errors.New("probability 0 never fires: leave the rule out, or give a probability above 0")
+	}
+	*c = Chance(v)
+	return nil
 }
 
 // FaultTarget selects calls; every field given must match.
@@ -372,13 +439,13 @@ func (f *fault) fires() bool {
 	hit := true
 	switch {
 	case r.First > 0:
-		hit = f.matched <= r.First
+		hit = f.matched <= int(r.First)
 	case r.Every > 0:
-		hit = f.matched%r.Every == 0
+		hit = f.matched%int(r.Every) == 0
 	case r.Nth > 0:
-		hit = f.matched == r.Nth
+		hit = f.matched == int(r.Nth)
 	case r.Probability > 0:
-		hit = f.rand.Float64() < r.Probability
+		hit = f.rand.Float64() < float64(r.Probability)
 	}
 	if hit {
 		f.hits++

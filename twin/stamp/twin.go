@@ -80,7 +80,7 @@ func faultOf(rule twin.FaultRule, site Site, at twin.ProbeSite, opt Options) (*F
 		(tg.Region != "" && tg.Region != at.Region) {
 		return nil, nil
 	}
-	f := &Fault{Name: rule.Name, First: rule.First, Every: rule.Every, Nth: rule.Nth, Probability: rule.Probability}
+	f := &Fault{Name: rule.Name, First: int(rule.First), Every: int(rule.Every), Nth: int(rule.Nth), Probability: float64(rule.Probability)}
 	switch rule.Kind {
 	case twin.SLABreach:
 		if rule.Measure == nil {
