@@ -157,16 +157,20 @@ func (sc *Scenario) once(ctx context.Context, seed uint64, cv float64) (runOutco
 			out.sitePrices[it.Place.ID] = it.MonthlyPrice
 		}
 	}
-	for _, w := range sys.COM.Waves() {
-		out.waveOrder = append(out.waveOrder, waveInfo{w.Name, w.ServiceOrder, w.Target})
-		out.waveState[w.Name] = w.State
-		if w.State == lc.Completed || w.State == lc.Partial {
-			out.waves[w.Name] = w.CompletedAt
-		}
-	}
 	for _, p := range sys.COM.Products.All() {
 		if p.Status != "terminated" { // a disconnected site bills no more
 			out.billing[p.Place.ID] = p.StartDate
+		}
+	}
+	for _, w := range sys.COM.Waves() {
+		out.waveOrder = append(out.waveOrder, waveInfo{w.Name, w.ServiceOrder, w.Target})
+		out.waveState[w.Name] = w.State
+		// A partial wave is done when a site of it is in service: one
+		// whose every site failed (its service order partial only by the
+		// service items that completed before) did not complete.
+		inService := slices.ContainsFunc(w.Sites, func(site string) bool { _, ok := out.billing[site]; return ok })
+		if w.State == lc.Completed || w.State == lc.Partial && inService {
+			out.waves[w.Name] = w.CompletedAt
 		}
 	}
 	return out, nil

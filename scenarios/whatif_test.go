@@ -84,3 +84,22 @@ func TestWhatIfWithChangeOrders(t *testing.T) {
 		}
 	}
 }
+
+// A wave whose every site failed is not completed, nor on time: its
+// service order ends partial when a service item completed before the
+// site failed (here CHC2's access, before its BNG commit failed), and that
+// was counted as the wave done, at the failure's time.
+func TestWhatIfWaveWithNoSiteInServiceIsNotCompleted(t *testing.T) {
+	sc, err := loadEdited(t, "newuser-v2-kauri-faults.yaml",
+		"{code: CHC1, wave: South", "{code: CHC1, wave: Pilot",
+		"target: {system: vlan, op: reserve, site: CHC2}", "target: {system: bng, op: commit, site: CHC2}")
+	require.NoError(t, err)
+	w, err := sc.WhatIf(context.Background(), WhatIfOptions{Runs: 2, CV: 0})
+	require.NoError(t, err)
+	require.Len(t, w.Waves, 2)
+	south := w.Waves[1]
+	require.Equal(t, "South", south.Wave)
+	assert.Zero(t, south.Completed, "CHC2, South's only site, was never in service")
+	assert.Zero(t, south.OnTime)
+	assert.Equal(t, 2, w.Waves[0].Completed)
+}
