@@ -213,3 +213,44 @@ func TestCost(t *testing.T) {
 	assert.Equal(t, 2, full[0].Failed)
 	assert.InDelta(t, 1.2, full[0].UnavailableSeconds, 1e-9)
 }
+
+// Each failed request is charged to one fault: the latest that hit before
+// it failed and can fail a request. An outage that outlasts the next
+// fault's hit stays the first one's; a listener's fault is never charged
+// for a kill, before or after it.
+func TestCostChargesOneFault(t *testing.T) {
+	s := func(f float64) time.Duration { return time.Duration(f * float64(time.Second)) }
+	hits := []Hit{
+		{Fault: Fault{Kind: ListenerDown}, AtSeconds: 1, ForSeconds: 0.5},
+		{Fault: Fault{Kind: Kill}, AtSeconds: 3},
+	}
+	Cost(hits, []Request{
+		{Due: s(1.2), Answered: s(1.21), OK: true},
+		{Due: s(2.9), Answered: s(3.05), Status: "transport"}, // due before the kill, failed after it
+		{Due: s(3.1), Answered: s(3.2), Status: "transport"},
+		{Due: s(3.3), Answered: s(3.6), OK: true},
+	})
+	assert.Zero(t, hits[0].Failed, "the listener down failed nothing")
+	assert.Zero(t, hits[0].UnavailableSeconds)
+	assert.Equal(t, 2, hits[1].Failed)
+	assert.InDelta(t, 0.6, hits[1].UnavailableSeconds, 1e-9)
+
+	// A kill whose restart outlasts the listener fault that follows keeps
+	// its outage; the pause after both is charged what fails after it.
+	hits = []Hit{
+		{Fault: Fault{Kind: Kill}, AtSeconds: 10},
+		{Fault: Fault{Kind: ListenerDown}, AtSeconds: 11, ForSeconds: 0.5},
+		{Fault: Fault{Kind: Pause}, AtSeconds: 20, ForSeconds: 3},
+	}
+	Cost(hits, []Request{
+		{Due: s(10.5), Answered: s(10.6), Status: "transport"},
+		{Due: s(11.2), Answered: s(11.3), Status: "transport"},
+		{Due: s(11.4), Answered: s(11.5), OK: true},
+		{Due: s(20.1), Answered: s(22.1), Status: "timeout"},
+		{Due: s(22.2), Answered: s(23.5), OK: true},
+	})
+	assert.Equal(t, []int{2, 0, 1}, []int{hits[0].Failed, hits[1].Failed, hits[2].Failed})
+	assert.InDelta(t, 1.5, hits[0].UnavailableSeconds, 1e-9)
+	assert.Zero(t, hits[1].UnavailableSeconds)
+	assert.InDelta(t, 3.5, hits[2].UnavailableSeconds, 1e-9)
+}

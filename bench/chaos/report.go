@@ -22,11 +22,12 @@ type Hit struct {
 	RestartSeconds float64 `json:"restartSeconds,omitempty"`
 	// UnavailableSeconds is how long, from the hit, requests failed or
 	// went unanswered: from the hit to the first request answered well
-	// after the last that failed (0 when none failed).
+	// after the last that failed charged to it (0 when none was).
 	UnavailableSeconds float64 `json:"unavailableSeconds"`
-	// Failed counts the requests that failed from the hit until the
-	// next fault; MaxLatencyMs is the longest an answered order took of
-	// those due in that time.
+	// Failed counts the requests that failed charged to this fault: each
+	// to one fault, the latest that hit before it failed and can fail a
+	// request (see Cost); MaxLatencyMs is the longest an answered
+	// request took of those due from the hit to the next fault.
 	Failed       int     `json:"failed"`
 	MaxLatencyMs float64 `json:"maxLatencyMs"`
 	// Answers counts, by status ("201", "503", "transport"), the answers
@@ -68,8 +69,54 @@ type Request struct {
 	Status string
 }
 
-// Cost fills each hit's cost from the run's requests (in any order).
+// failsRequests says whether a fault of kind k can make a request to the
+// order API fail: a kill (no server), a pause (a request times out) or a
+// full disk (a 503) can; a listener's fault or the twin's cannot (the
+// hub's deliveries and the NETCONF calls come after the order's answer).
+func failsRequests(k Kind) bool {
+	switch k {
+	case ListenerDown, ListenerSlow, Twin:
+		return false
+	}
+	return true
+}
+
+// charged is the hit a request that failed at t is charged to: the
+// latest that hit at or before t among those that can fail a request, or
+// when none did, the latest at all (-1 before the first hit). Each
+// failure is charged to one fault only: an outage that outlasts the next
+// fault's hit is still the first one's, and a listener's fault is never
+// charged for the kill before it.
+func charged(hits []Hit, t time.Duration) int {
+	latest := -1
+	for i := range hits {
+		if seconds(hits[i].AtSeconds) > t {
+			break
+		}
+		if failsRequests(hits[i].Kind) || latest < 0 || !failsRequests(hits[latest].Kind) {
+			latest = i
+		}
+	}
+	return latest
+}
+
+// Cost fills each hit's cost from the run's requests (in any order): each
+// failed request is charged to the fault charged names; the longest
+// answer is of the requests due from the hit to the next.
 func Cost(hits []Hit, requests []Request) {
+	lastFail := make([]time.Duration, len(hits))
+	for i := range lastFail {
+		lastFail[i] = -1
+	}
+	for _, r := range requests {
+		if r.OK {
+			continue
+		}
+		if i := charged(hits, r.Answered); i >= 0 {
+			hits[i].Failed++
+			lastFail[i] = max(lastFail[i], r.Answered)
+		}
+	}
 	for i := range hits {
 		h := &hits[i]
 		from := seconds(h.AtSeconds)
@@ -77,7 +124,6 @@ func Cost(hits []Hit, requests []Request) {
 		if i+1 < len(hits) {
 			until = seconds(hits[i+1].AtSeconds)
 		}
-		lastFail := time.Duration(-1)
 		held := from + seconds(h.ForSeconds)
 		for _, r := range requests {
 			if h.ForSeconds > 0 && r.Answered >= from && r.Answered < held && r.Status != "" {
@@ -86,24 +132,16 @@ func Cost(hits []Hit, requests []Request) {
 				}
 				h.Answers[r.Status]++
 			}
-			if r.Due < from && r.Answered < from || r.Due >= until {
-				continue
-			}
-			if !r.OK {
-				h.Failed++
-				lastFail = max(lastFail, r.Answered)
-				continue
-			}
-			if r.Due >= from {
+			if r.OK && r.Due >= from && r.Due < until {
 				h.MaxLatencyMs = max(h.MaxLatencyMs, float64(r.Answered-r.Due)/float64(time.Millisecond))
 			}
 		}
-		if lastFail < 0 {
+		if lastFail[i] < 0 {
 			continue
 		}
-		back := lastFail
+		back := lastFail[i]
 		for _, r := range requests {
-			if r.OK && r.Answered > lastFail && (back == lastFail || r.Answered < back) {
+			if r.OK && r.Answered > lastFail[i] && (back == lastFail[i] || r.Answered < back) {
 				back = r.Answered
 			}
 		}
