@@ -126,6 +126,17 @@ func (p Profile) Due(i int) (time.Duration, bool) {
 	return 0, false
 }
 
+// Span is how long the schedule of p's first n arrivals lasts: until an
+// arrival after them would be due (n/rate at a fixed rate: arrival 0 is
+// due at the start, and each holds its share of the time), or until p
+// ends when it ends before.
+func (p Profile) Span(n int) time.Duration {
+	if d, ok := p.Due(n); ok {
+		return d
+	}
+	return p.Length()
+}
+
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
 // String says what p is in a few words: "100/s for 30s", "10/s to 500/s

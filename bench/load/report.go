@@ -19,8 +19,10 @@ type Report struct {
 	Mix     map[string]int `json:"mix"`
 	Seed    uint64         `json:"seed"`
 	Started time.Time      `json:"started"`
-	// Seconds is how long the run took, from the first arrival due to
-	// the last answer.
+	// Seconds is how long the run lasted: its schedule (N/rate for N
+	// arrivals at a fixed rate, the profile's length when it ran out), or
+	// to the last answer when that came later; a run stopped early, until
+	// it stopped. The throughputs are over it.
 	Seconds float64 `json:"seconds"`
 	// Arrivals counts the operations due (sent or dropped).
 	Arrivals int `json:"arrivals"`
@@ -87,7 +89,8 @@ func percentiles(h *Histogram) (p50, p90, p99, p999 float64) {
 	return ms(h.Quantile(0.5)), ms(h.Quantile(0.9)), ms(h.Quantile(0.99)), ms(h.Quantile(0.999))
 }
 
-// reportOf is the report of what r recorded over elapsed; r.mu held.
+// reportOf is the report of what r recorded over a run of elapsed; r.mu
+// held.
 func (r *Recorder) reportOf(elapsed time.Duration) *Report {
 	rep := &Report{Started: r.start.UTC(), Seconds: elapsed.Seconds(), Operations: map[string]*OperationReport{},
 		WindowSeconds: r.window.Seconds()}

@@ -129,7 +129,11 @@ schedule:
 	if cfg.Progress != nil {
 		cfg.Progress(rec.progress(elapsed, arrivals, 0, true))
 	}
-	r := rec.reportOf(elapsed)
+	span := elapsed
+	if stopped == "" {
+		span = max(span, cfg.Profile.Span(arrivals))
+	}
+	r := rec.reportOf(span)
 	r.Profile, r.Arrivals, r.Stopped, r.Mix, r.Seed = cfg.Profile.String(), arrivals, stopped, cfg.Mix.Weights(), cfg.Seed
 	return r, nil
 }

@@ -46,7 +46,8 @@ func TestRunAtRate(t *testing.T) {
 		for _, p := range []float64{o.P50, o.P90, o.P99, o.P999, o.Max, o.Mean} {
 			assert.Equal(t, 2.0, p)
 		}
-		assert.InDelta(t, 50/0.492, rep.OrdersPerSecond, 0.01, "50 answered in 490 ms + 2 ms")
+		assert.InDelta(t, 100, rep.OrdersPerSecond, 1e-9, "50 arrivals at 100/s span 500 ms: arrival 0 due at the start, each 10 ms its own")
+		assert.InDelta(t, 0.5, rep.Seconds, 1e-9)
 		assert.Empty(t, rep.Stopped)
 		assert.Equal(t, "100/s", rep.Profile)
 		require.Len(t, rep.Timeline, 1)
@@ -246,4 +247,42 @@ func TestRunCutAtMaxDurationSaysSo(t *testing.T) {
 		assert.Equal(t, 20, rep.Arrivals)
 		assert.Empty(t, rep.Stopped, "every arrival due was sent and answered")
 	})
+}
+
+// The run lasts its schedule: N arrivals at a rate span N/rate (arrival 0
+// is due at the start), a profile its length, so the throughput of a run
+// whose server answers at once is the rate offered, never above it; an
+// answer after the schedule's end lengthens the run.
+func TestRunLastsItsSchedule(t *testing.T) {
+	answerIn := func(d time.Duration) Operation {
+		return func(ctx context.Context, a Arrival, rec *Recorder) {
+			time.Sleep(d)
+			rec.Answered("order", rec.Start().Add(a.Due), "")
+		}
+	}
+	for name, c := range map[string]struct {
+		cfg      Config
+		latency  time.Duration
+		arrivals int
+		seconds  float64
+	}{
+		"--rate 1 --orders 1":           {Config{Profile: Rate(1, 0), Count: 1}, 10 * time.Millisecond, 1, 1},
+		"--rate 2 --duration 1s":        {Config{Profile: Rate(2, time.Second)}, 10 * time.Millisecond, 2, 1},
+		"--steps 4:1s,0:1s":             {Config{Profile: Profile{{From: 4, To: 4, For: time.Second}, {For: time.Second}}}, time.Millisecond, 4, 2},
+		"--ramp 0:4 --duration 2s":      {Config{Profile: Ramp(0, 4, 2*time.Second)}, time.Millisecond, 4, 2},
+		"the last answer after the end": {Config{Profile: Rate(2, time.Second)}, 700 * time.Millisecond, 2, 1.2},
+	} {
+		t.Run(name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				cfg := c.cfg
+				cfg.MaxDuration, cfg.MaxInFlight, cfg.Mix = time.Minute, 10, orderOnly(t)
+				rep, err := Run(context.Background(), cfg, answerIn(c.latency))
+				require.NoError(t, err)
+				assert.Equal(t, c.arrivals, rep.Arrivals)
+				assert.InDelta(t, c.seconds, rep.Seconds, 1e-9)
+				assert.InDelta(t, float64(c.arrivals)/c.seconds, rep.OrdersPerSecond, 1e-9)
+				assert.InDelta(t, rep.OrdersPerSecond, rep.Operations["order"].PerSecond, 1e-9)
+			})
+		})
+	}
 }
