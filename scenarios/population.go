@@ -170,6 +170,7 @@ func (p *Population) generate(cat *catalog.Catalog, durations map[string]twin.Du
 		net.Credit = append(net.Credit, twin.CreditAcct{Account: fmt.Sprintf("ACC-ENT-%05d", c), Limit: 1e9, Standing: "good"})
 		orders = append(orders, p.placement(c, waves, time.Duration(c)*arrival))
 	}
+	net.Durations = ofRegions(durations, net.Exchanges)
 	return net, orders, events, net.Validate()
 }
 
@@ -249,6 +250,31 @@ func (p *Population) Spec(name string, seed uint64, epoch time.Time) (Spec, erro
 		return Spec{}, err
 	}
 	return Spec{Name: name, Seed: seed, Epoch: epoch, Catalog: cat, Network: net, Orders: orders, Events: events}, nil
+}
+
+// ofRegions is the duration model kept to the regions of exchanges: a
+// population of a few customers has exchanges in some of the model's
+// regions only, and a network's per-region duration names a region of
+// its own.
+func ofRegions(durations map[string]twin.Dur, exchanges []twin.Exchange) map[string]twin.Dur {
+	has := map[string]bool{}
+	for _, e := range exchanges {
+		has[e.Region] = true
+	}
+	out := make(map[string]twin.Dur, len(durations))
+	for k, d := range durations {
+		if len(d.Region) > 0 {
+			kept := twin.Dur{Default: d.Default, Region: map[string]time.Duration{}}
+			for r, v := range d.Region {
+				if has[r] {
+					kept.Region[r] = v
+				}
+			}
+			d = kept
+		}
+		out[k] = d
+	}
+	return out
 }
 
 func (p *Population) waveNames() []string {

@@ -26,10 +26,19 @@ func rehearse(t *testing.T, key ssh.PublicKey) ([]port.Rehearsed, []store.Record
 	mem := store.NewMemory()
 	sys, err := New(sc.Spec, Options{Journal: mem})
 	require.NoError(t, err)
+	addresses := map[string]string{}
+	for _, a := range sc.Spec.Network.Addresses {
+		addresses[a.Address] = a.Area
+	}
 	access, err := netconf.New(netconf.Config{Devices: map[string]netconf.Endpoint{
 		"OLT-SOUTH-03": {Addr: "olt-south-03.example:830", User: "ordertwin", Password: "unused", HostKey: key},
 		"OLT-BNE-07":   {Addr: "olt-bne-07.example:830", User: "ordertwin", Password: "unused", HostKey: key},
-		"SYD-EX-01":    {Addr: "syd-ex-01.example:830", User: "ordertwin", Password: "unused", HostKey: key}}})
+		"SYD-EX-01":    {Addr: "syd-ex-01.example:830", User: "ordertwin", Password: "unused", HostKey: key}},
+		// The adapter allocates (its reserves name no port): the
+		// rehearsal renders them for the twin's pick.
+		Areas: map[string]netconf.Area{"SOUTH-03": {OLTs: []string{"OLT-SOUTH-03"}}, "BNE-CBD": {OLTs: []string{"OLT-BNE-07"}},
+			"SYD-CBD": {Exchange: "SYD-EX-01"}},
+		Addresses: addresses})
 	require.NoError(t, err)
 	r := port.NewRehearsal(access, sys.Twin)
 	sys.Engine.Attach(r, port.Access)
@@ -81,7 +90,8 @@ func TestRehearsalOfTheWorkedExample(t *testing.T) {
 	// The twin picked OLT-SOUTH-03 LC2 Port 8 at the reserve; the commit,
 	// before the site's VLAN and QoS policy exist, activates the ONT at the
 	// bearer's 1G.
-	assert.Contains(t, pilot[0].Sent[1].Body, "<name>vani-LC2-P8</name>")
+	assert.Equal(t, "get-config", pilot[0].Sent[1].Op, "the OLT read first, to pick")
+	assert.Contains(t, pilot[0].Sent[2].Body, "<name>vani-LC2-P8</name>")
 	assert.Contains(t, pilot[1].Sent[1].Body, "<name>BW-1000-1000-BEARER</name>")
 	again, _ := rehearse(t, key)
 	assert.Equal(t, sent, again, "deterministic")

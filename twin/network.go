@@ -148,7 +148,7 @@ func (d *Dur) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind == yaml.ScalarNode {
 		v, err := time.ParseDuration(n.Value)
 		if err != nil {
-			return fmt.Errorf("line %d: %w", n.Line, err)
+			return fmt.Errorf("line %d: duration %q: %w", n.Line, n.Value, err)
 		}
 		d.Default = v
 		return nil
@@ -393,10 +393,28 @@ func (n *Network) Validate() error {
 			bad("durations: %q is missing", k)
 		}
 	}
-	for k := range n.Durations {
+	var regions []string
+	for _, e := range n.Exchanges {
+		if !contains(regions, e.Region) {
+			regions = append(regions, e.Region)
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(n.Durations)) {
 		here = n.line("durations." + k)
 		if !contains(DurationKeys, k) {
 			bad("durations: unknown operation %q (known: %s)", k, strings.Join(DurationKeys, ", "))
+		}
+		d := n.Durations[k]
+		if d.Default < 0 {
+			bad("durations: %s: %s is negative: an operation takes no time or more", k, d.Default)
+		}
+		for _, r := range slices.Sorted(maps.Keys(d.Region)) {
+			if d.Region[r] < 0 {
+				bad("durations: %s: %s: %s is negative: an operation takes no time or more", k, r, d.Region[r])
+			}
+			if !contains(regions, r) {
+				bad("durations: %s: %q is no exchange's region%s (regions: %s)", k, r, hint.DidYouMean(r, regions), strings.Join(regions, ", "))
+			}
 		}
 	}
 	for _, k := range []string{"som.plan", "rom.start", "credit.check", "workflow.technical", "workflow.commercial", "workflow.customer"} {

@@ -142,7 +142,7 @@ func TestDurUnmarshalYAML(t *testing.T) {
 		{"0s", Dur{}, ""},
 		{"{default: 1h, BNE: 355h}", Dur{Default: time.Hour, Region: map[string]time.Duration{"BNE": 355 * time.Hour}}, ""},
 		{"{BNE: 355h}", Dur{Region: map[string]time.Duration{"BNE": 355 * time.Hour}}, ""},
-		{"soon", Dur{}, `line 1: time: invalid duration "soon"`},
+		{"soon", Dur{}, `line 1: duration "soon": time: invalid duration "soon"`},
 		{"{default: 1h, BNE: fortnight}", Dur{}, `line 1: BNE: time: invalid duration "fortnight"`},
 		{"[1h, 2h]", Dur{}, "cannot unmarshal"},
 	}
