@@ -104,8 +104,9 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 // soakCmd runs a soak (bench --soak), prints its rows and writes its
-// JSON report to jsonOut when given. It fails when not every order placed
-// completed, unless interrupted.
+// JSON report to jsonOut when given. It fails (exit 1) unless every order
+// was placed and completed: an interrupted soak too, with its report so
+// far written.
 func soakCmd(ctx context.Context, o soakOptions, jsonOut string, stdout, stderr io.Writer) error {
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	rep, err := soak(ctx, o, stdout, log)
@@ -118,10 +119,13 @@ func soakCmd(ctx context.Context, o soakOptions, jsonOut string, stdout, stderr 
 			return errors.Join(err, fmt.Errorf("bench: --json: %w", jerr))
 		}
 	}
-	if err != nil || rep.Stopped == "interrupted" {
+	if err != nil {
 		return err
 	}
-	last := rep.Rows[len(rep.Rows)-1]
+	var last soakRow
+	if len(rep.Rows) > 0 {
+		last = rep.Rows[len(rep.Rows)-1]
+	}
 	if rep.Stopped != "" || rep.Refused > 0 || last.Completed != last.Placed || last.Placed != o.orders {
 		why := rep.Stopped
 		if why == "" {

@@ -194,7 +194,12 @@ func chaosCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 	}
 	var worse []string
-	if baseline != nil {
+	if baseline != nil && rep.Load.Stopped != "" {
+		fmt.Fprintf(stdout, "not compared with the baseline %s: the load was cut short (stopped: %s)\n", *baselineFile, rep.Load.Stopped)
+		if rep.Verdict.Pass {
+			return &exitError{1, fmt.Errorf("chaos: the load was cut short (stopped: %s), so the run is not compared with the baseline %s", rep.Load.Stopped, *baselineFile)}
+		}
+	} else if baseline != nil {
 		for _, g := range chaos.Compare(baseline, rep, threshold) {
 			fmt.Fprintf(stdout, "REGRESSED %s\n", g)
 			worse = append(worse, g.Figure)

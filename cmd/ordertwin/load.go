@@ -174,6 +174,10 @@ func loadCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if baseline == nil {
 		return nil
 	}
+	if rep.Stopped != "" {
+		fmt.Fprintf(stdout, "not compared with the baseline %s: the run was cut short (stopped: %s)\n", *baselineFile, rep.Stopped)
+		return &exitError{1, fmt.Errorf("load: the run was cut short (stopped: %s), so it is not compared with the baseline %s", rep.Stopped, *baselineFile)}
+	}
 	worse := load.Compare(baseline, rep, threshold)
 	if len(worse) == 0 {
 		fmt.Fprintf(stdout, "within %s of the baseline %s\n", *failOver, *baselineFile)

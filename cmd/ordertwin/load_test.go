@@ -415,3 +415,49 @@ func TestLoadNotesWhatItsFailuresSuggest(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, out, "note: 2 requests answered 401: the server does not take the token sent")
 }
+
+// A run that did not run its whole profile, interrupted or cut by
+// --max-duration, is not compared with a baseline: it exits 1 saying so,
+// its report still written.
+func TestLoadCutShortIsNotCompared(t *testing.T) {
+	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write([]byte(`{"id":"X-1"}`))
+	}))
+	defer server.Close()
+	dir := t.TempDir()
+	baseline := filepath.Join(dir, "r1.json")
+	b, err := json.Marshal(load.Report{Operations: map[string]*load.OperationReport{"order": {OK: 1, P99: 1e6}}, OrdersPerSecond: 0.001})
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(baseline, b, 0o644))
+
+	for name, run := range map[string]func(report string) (string, error){
+		"interrupted": func(report string) (string, error) {
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			var out bytes.Buffer
+			err := loadCmd(ctx, []string{"--to", server.URL, "--rate", "10", "--duration", "20s", "--json", report, "--baseline", baseline}, &out)
+			return out.String(), err
+		},
+		"cut by --max-duration": func(report string) (string, error) {
+			return cli("load", "--to", server.URL, "--rate", "10", "--duration", "5s", "--max-duration", "50ms", "--json", report, "--baseline", baseline)
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			report := filepath.Join(t.TempDir(), "r.json")
+			out, err := run(report)
+			assert.Equal(t, 1, status(err), out)
+			assert.ErrorContains(t, err, "the run was cut short")
+			assert.Contains(t, out, "not compared with the baseline "+baseline)
+			assert.NotContains(t, out, "within 20%")
+			rep, err := readReport(report)
+			require.NoError(t, err)
+			assert.NotEmpty(t, rep.Stopped)
+		})
+	}
+
+	// The same run in full is compared.
+	out, err := cli("load", "--to", server.URL, "--rate", "100", "--orders", "2", "--baseline", baseline)
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "within 20% of the baseline")
+}

@@ -88,6 +88,23 @@ func TestBenchSoakInterrupted(t *testing.T) {
 	assert.Contains(t, out.String(), "placed")
 }
 
+// An interrupted soak did not complete every order: it exits 1, saying
+// so, its report so far written.
+func TestBenchSoakInterruptedFails(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	report := filepath.Join(t.TempDir(), "x.json")
+	var out strings.Builder
+	err := soakCmd(ctx, soakOptions{orders: 10, rate: 1000, scale: 1e7, every: 5, limit: 60e9}, report, &out, &out)
+	assert.Equal(t, 1, status(err), out.String())
+	assert.ErrorContains(t, err, "soak interrupted: 0 of 10 orders placed")
+	b, err := os.ReadFile(report)
+	require.NoError(t, err)
+	var rep soakReport
+	require.NoError(t, json.Unmarshal(b, &rep))
+	assert.Equal(t, "interrupted", rep.Stopped)
+}
+
 // Bad flags are refused, naming what is wrong, before anything runs.
 func TestBenchSoakRefusesBadFlags(t *testing.T) {
 	existing := filepath.Join(t.TempDir(), "taken.db")
