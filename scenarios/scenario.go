@@ -460,10 +460,12 @@ func (f *File) placement(cat *catalog.Catalog, net *twin.Network, bad func(forma
 	for i, w := range f.Quote.Waves {
 		target, err := tmf.ParseOffset(w.Target)
 		at := f.lines.at(fmt.Sprintf("quote.waves[%d].target", i))
-		if err != nil {
+		if w.Target == "" {
+			bad("%squote.waves[%d] (%s): target: missing: give the wave's target completion from T+0 (P14D)", at, i, w.Name)
+		} else if err != nil {
 			bad("%squote.waves[%d] (%s): target: %v", at, i, w.Name, err)
-		} else if target < 0 {
-			bad("%squote.waves[%d] (%s): target: %s is before T+0", at, i, w.Name, w.Target)
+		} else if target <= 0 {
+			bad("%squote.waves[%d] (%s): target: %s is not after T+0: no wave is done by then", at, i, w.Name, w.Target)
 		}
 		so := w.ServiceOrder
 		if so == "" {
@@ -492,6 +494,16 @@ func (f *File) placement(cat *catalog.Catalog, net *twin.Network, bad func(forma
 			for _, e := range unjoin(err) {
 				bad("%squote: %v", f.lines.at(f.quotePath(e.Error())), e)
 			}
+		}
+	}
+	if net != nil && f.Customer.Account != "" {
+		accounts := make([]string, len(net.Credit))
+		for i, c := range net.Credit {
+			accounts[i] = c.Account
+		}
+		if !slices.Contains(accounts, f.Customer.Account) {
+			bad("%scustomer.account: %q is not an account of the network's credit system%s (accounts: %s)", f.lines.at("customer.account"),
+				f.Customer.Account, hint.DidYouMean(f.Customer.Account, accounts), strings.Join(accounts, ", "))
 		}
 	}
 	if net != nil {

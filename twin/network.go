@@ -296,6 +296,9 @@ func (n *Network) Validate() error {
 		if c.Limit < 0 || c.Exposure < 0 {
 			bad("credit account %s: limit and exposure cannot be negative", c.Account)
 		}
+		if standings := []string{"good", "watch", "blocked"}; !slices.Contains(standings, c.Standing) {
+			bad("credit account %s: standing %q is not %s%s", c.Account, c.Standing, strings.Join(standings, ", "), hint.DidYouMean(c.Standing, standings))
+		}
 		seen := map[string]bool{c.Account: true}
 		for p := parents[c.Account]; p != ""; p = parents[p] {
 			if seen[p] {

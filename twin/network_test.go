@@ -119,6 +119,8 @@ func TestParseNetworkRejects(t *testing.T) {
 			[]string{`durations: "cpe.boot" is missing`, `durations: unknown operation "cpe.bot"`}},
 		{"bad duration", "  cpe.boot: 1h\n", "  cpe.boot: soon\n",
 			[]string{`time: invalid duration "soon"`}},
+		{"unknown credit standing", "{account: ACC-ENT-3384, limit: 500000, exposure: 0, standing: good}", "{account: ACC-ENT-3384, limit: 500000, exposure: 0, standing: excellent}",
+			[]string{`credit account ACC-ENT-3384: standing "excellent" is not good, watch, blocked`}},
 		{"negative duration", "  cpe.boot: 1h\n", "  cpe.boot: -1h\n",
 			[]string{`durations: cpe.boot: -1h0m0s is negative: an operation takes no time or more`}},
 		{"duration of a region no exchange has", "  cpe.boot: 1h\n", "  cpe.boot: {default: 1h, BNX: 2h}\n",
