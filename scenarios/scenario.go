@@ -134,8 +134,11 @@ func (o OccupancySpec) apply(n *twin.Network) error {
 				continue
 			}
 			for j := range n.OLTs[i].LineCards {
-				if n.OLTs[i].LineCards[j].Slot == o.Slot {
-					n.OLTs[i].LineCards[j].Occupied = o.Occupied
+				if lc := &n.OLTs[i].LineCards[j]; lc.Slot == o.Slot {
+					if err := twin.CheckPorts(o.Occupied, lc.Ports); err != nil {
+						return fmt.Errorf("occupied: %w", err)
+					}
+					lc.Occupied = o.Occupied
 					return nil
 				}
 			}
@@ -144,8 +147,11 @@ func (o OccupancySpec) apply(n *twin.Network) error {
 		return fmt.Errorf("olt %q is not in the network", o.OLT)
 	case o.Exchange != "":
 		for i := range n.Exchanges {
-			if n.Exchanges[i].ID == o.Exchange {
-				n.Exchanges[i].P2POccupied = o.Occupied
+			if e := &n.Exchanges[i]; e.ID == o.Exchange {
+				if err := twin.CheckPorts(o.Occupied, e.P2PPorts); err != nil {
+					return fmt.Errorf("occupied: %w", err)
+				}
+				e.P2POccupied = o.Occupied
 				return nil
 			}
 		}
@@ -424,12 +430,14 @@ func (f *File) build(dir string) (*Scenario, error) {
 		bad("%s%v", f.lines.at("network"), err)
 	}
 	if net != nil {
+		applied := true
 		for i, o := range f.Occupancy {
 			if err := o.apply(net); err != nil {
 				bad("%soccupancy[%d]: %v", f.lines.at(fmt.Sprintf("occupancy[%d]", i)), i, err)
+				applied = false
 			}
 		}
-		if len(f.Occupancy) > 0 {
+		if len(f.Occupancy) > 0 && applied {
 			if err := net.Validate(); err != nil {
 				bad("occupancy: %v", err)
 			}

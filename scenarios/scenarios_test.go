@@ -268,6 +268,8 @@ func TestLoadErrors(t *testing.T) {
 		{"unknown offering", "offering: PO-EFCG-01", "offering: PO-NOPE", `unknown product offering "PO-NOPE"`},
 		{"unknown tier", "sla: Gold", "sla: Bronze", `SLA tier "Bronze" is not offered`},
 		{"unknown address", "Level 3, 71 Eagle Street", "Level 3, 99 Nowhere Street", `address "Level 3, 99 Nowhere Street, Brisbane QLD 4000" is not in the network`},
+		{"occupancy beyond the card", "seed: 1102", "seed: 1102\noccupancy:\n  - {olt: OLT-SOUTH-03, slot: 2, occupied: \"1-99\"}",
+			`occupancy[0]: occupied: "1-99" is outside 1-`},
 		{"unknown credit account", "account: ACC-ENT-3384", "account: ACC-ENT-3385", `line 16: customer.account: "ACC-ENT-3385" is not an account of the network's credit system (did you mean "ACC-ENT-3384"?)`},
 		{"unknown wave", "wave: Wave 2, address: \"Level 15", "wave: Wave 9, address: \"Level 15", `site BNE1: wave "Wave 9" is not in the rollout plan`},
 		{"unknown field", "seed: 1102", "seed: 1102\nsed: 3", `: top level: unknown key "sed" (did you mean "seed"?)`},

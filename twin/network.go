@@ -515,6 +515,12 @@ func parseRange(s string) (int, int, error) {
 	return lo, hi, nil
 }
 
+// CheckPorts checks that occupied ("1-4,7") lists ports of 1 to ports.
+func CheckPorts(occupied string, ports int) error {
+	_, err := parseRanges(occupied, 1, ports)
+	return err
+}
+
 // parseRanges reads "1-4,7" into the numbers it lists, each within
 // [min, max].
 func parseRanges(s string, min, max int) ([]int, error) {
