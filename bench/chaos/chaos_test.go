@@ -254,3 +254,28 @@ func TestCostChargesOneFault(t *testing.T) {
 	assert.Zero(t, hits[1].UnavailableSeconds)
 	assert.InDelta(t, 3.5, hits[2].UnavailableSeconds, 1e-9)
 }
+
+// A run is worse than its baseline when its total unavailability or its
+// longest restart is, by more than the threshold; one that was 0 is worse
+// by any amount.
+func TestCompareFaults(t *testing.T) {
+	run := func(unavailable, restart float64) *Report {
+		return &Report{Faults: []Hit{
+			{Fault: Fault{Kind: Kill}, RestartSeconds: restart, UnavailableSeconds: unavailable},
+			{Fault: Fault{Kind: DiskFull}, UnavailableSeconds: unavailable},
+		}}
+	}
+	assert.Empty(t, Compare(run(1, 1), run(1.1, 1.1), 0.2))
+	worse := Compare(run(1, 1), run(1.5, 1.5), 0.2)
+	require.Len(t, worse, 2)
+	assert.Equal(t, "unavailability, all faults 3.00 s against the baseline's 2.00 s: 50% worse", worse[0].String())
+	assert.Equal(t, "longest restart", worse[1].Figure)
+
+	assert.Empty(t, Compare(run(0, 0), run(0, 0), 0.2))
+	worse = Compare(run(0, 0.4), run(0.95, 0.4), 0.2)
+	require.Len(t, worse, 1, "no unavailability before, 0.95 s now")
+	assert.Equal(t, "unavailability, all faults: 1.90 s against the baseline's 0 s", worse[0].String())
+	worse = Compare(&Report{}, run(0, 0.5), 0.2)
+	require.Len(t, worse, 1)
+	assert.Equal(t, "longest restart", worse[0].Figure)
+}

@@ -222,7 +222,8 @@ func (r *Report) WriteText(w io.Writer) error {
 
 // Compare lists how r is worse than base by more than threshold (0.2 is
 // 20%): the load's figures (load.Compare), and the faults' total
-// unavailability and longest restart.
+// unavailability and longest restart (each worse by any amount when the
+// baseline's was 0).
 func Compare(base, r *Report, threshold float64) []load.Regression {
 	var out []load.Regression
 	if base.Load != nil && r.Load != nil {
@@ -244,9 +245,8 @@ func Compare(base, r *Report, threshold float64) []load.Regression {
 		{"unavailability, all faults", func(h Hit) float64 { return h.UnavailableSeconds }, sum},
 		{"longest restart", func(h Hit) float64 { return h.RestartSeconds }, func(a, b float64) float64 { return max(a, b) }},
 	} {
-		b, v := total(base, fig.of, fig.fold), total(r, fig.of, fig.fold)
-		if b > 0 && v > b*(1+threshold) {
-			out = append(out, load.Regression{Figure: fig.name, Baseline: b, Now: v, Change: v/b - 1, Unit: "s"})
+		if g, ok := load.Worse(fig.name, total(base, fig.of, fig.fold), total(r, fig.of, fig.fold), threshold, "s"); ok {
+			out = append(out, g)
 		}
 	}
 	return out

@@ -127,8 +127,44 @@ func (r *Recorder) reportOf(elapsed time.Duration) *Report {
 	return rep
 }
 
-// OrderOp is the operation whose answers are the throughput.
-const OrderOp = "order"
+// OrderOp is the operation whose answers are the throughput; QuoteOp is
+// the request before each order, reported as an operation of its own but
+// part of an order in the mix.
+const (
+	OrderOp = "order"
+	QuoteOp = "quote"
+)
+
+// inMix says whether the run's mix has operation op (a quote, when it has
+// orders); a report that does not give its mix has them all.
+func (r *Report) inMix(op string) bool {
+	if len(r.Mix) == 0 {
+		return true
+	}
+	if op == QuoteOp {
+		op = OrderOp
+	}
+	return r.Mix[op] > 0
+}
+
+// Worse is the regression of a figure of which lower is better (a p99 in
+// ms; with unit, another report's figure, such as a failure run's
+// unavailability in "s"), now against the baseline's b, when it is worse
+// by more than threshold: a figure that was 0 is worse by any amount.
+func Worse(figure string, b, now, threshold float64, unit string) (Regression, bool) {
+	switch {
+	case b > 0 && now > b*(1+threshold):
+		return Regression{Figure: figure, Baseline: b, Now: now, Change: now/b - 1, Unit: unit}, true
+	case b == 0 && now > 0:
+		u := " ms"
+		if unit != "" {
+			u = " " + unit
+		}
+		return Regression{Figure: figure, Baseline: b, Now: now, Change: 1, Unit: unit,
+			Why: fmt.Sprintf("%.2f%s against the baseline's 0%s", now, u, u)}, true
+	}
+	return Regression{}, false
+}
 
 // Failed counts the requests not answered well, of every operation.
 func (r *Report) Failed() int {
@@ -195,7 +231,9 @@ func (g Regression) String() string {
 // Compare finds what in r is worse than in base by more than threshold (a
 // fraction: 0.2 for 20%): each operation's p99 above the baseline's by
 // more, an operation the baseline measured that r has no answer of, and
-// the throughput below the baseline's by more.
+// the throughput below the baseline's by more. An operation r's mix
+// leaves out is not compared, nor the throughput when it places no
+// orders.
 func Compare(base, r *Report, threshold float64) []Regression {
 	var out []Regression
 	for _, name := range slices.Sorted(maps.Keys(base.Operations)) {
@@ -204,7 +242,7 @@ func Compare(base, r *Report, threshold float64) []Regression {
 			continue
 		}
 		now, ok := r.Operations[name]
-		if !ok { // not in this run's mix
+		if !ok || !r.inMix(name) { // not in this run's mix
 			continue
 		}
 		if now.OK == 0 {
@@ -216,11 +254,11 @@ func Compare(base, r *Report, threshold float64) []Regression {
 				Why: fmt.Sprintf("none of its %d requests answered well (the baseline's p99 %.2f ms)", failed, b.P99)})
 			continue
 		}
-		if b.P99 > 0 && now.P99 > b.P99*(1+threshold) {
-			out = append(out, Regression{Figure: name + " p99", Baseline: b.P99, Now: now.P99, Change: now.P99/b.P99 - 1})
+		if g, ok := Worse(name+" p99", b.P99, now.P99, threshold, ""); ok {
+			out = append(out, g)
 		}
 	}
-	if base.OrdersPerSecond > 0 && r.OrdersPerSecond < base.OrdersPerSecond*(1-threshold) {
+	if base.OrdersPerSecond > 0 && r.inMix(OrderOp) && r.OrdersPerSecond < base.OrdersPerSecond*(1-threshold) {
 		out = append(out, Regression{Figure: "throughput", Baseline: base.OrdersPerSecond, Now: r.OrdersPerSecond,
 			Change: 1 - r.OrdersPerSecond/base.OrdersPerSecond})
 	}

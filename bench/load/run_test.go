@@ -190,6 +190,43 @@ func TestCompare(t *testing.T) {
 	assert.Equal(t, "throughput 70.00 orders/s against the baseline's 100.00 orders/s: 30% worse", worse[2].String())
 }
 
+// A run whose mix places no orders (reads only: the first read places
+// the one order it reads) is compared on its reads: neither the orders'
+// throughput nor their p99 and their quotes'. A run that gives no mix is
+// compared on every figure.
+func TestCompareLeavesOutWhatTheMixDoes(t *testing.T) {
+	base := report(map[string]float64{"quote": 5, "order": 6.2, "read": 1}, 100)
+	base.Mix = map[string]int{"order": 90, "read": 10}
+	now := report(map[string]float64{"quote": 50, "order": 60, "read": 1.1}, 0.1)
+	now.Mix = map[string]int{"read": 1}
+	assert.Empty(t, Compare(base, now, 0.2))
+	now.Operations["read"].P99 = 2
+	worse := Compare(base, now, 0.2)
+	require.Len(t, worse, 1)
+	assert.Equal(t, "read p99", worse[0].Figure)
+
+	now.Mix = map[string]int{"order": 0, "read": 1}
+	require.Len(t, Compare(base, now, 0.2), 1, "a weight of 0 leaves the operation out")
+	now.Mix = map[string]int{"order": 1, "read": 1}
+	assert.Len(t, Compare(base, now, 0.2), 4, "read, order and quote p99, throughput")
+	now.Mix = nil
+	assert.Len(t, Compare(base, now, 0.2), 4)
+}
+
+// A figure of which lower is better and that was 0 is worse by any amount.
+func TestWorseThanZero(t *testing.T) {
+	g, ok := Worse("unavailability", 0, 0.95, 0.2, "s")
+	require.True(t, ok)
+	assert.Equal(t, "unavailability: 0.95 s against the baseline's 0 s", g.String())
+	_, ok = Worse("unavailability", 0, 0, 0.2, "s")
+	assert.False(t, ok)
+	_, ok = Worse("order p99", 10, 11.9, 0.2, "")
+	assert.False(t, ok)
+	g, ok = Worse("order p99", 10, 12.1, 0.2, "")
+	require.True(t, ok)
+	assert.InDelta(t, 0.21, g.Change, 1e-9)
+}
+
 // The JSON report reads back as it was written; the SVG is well-formed
 // XML with a line per operation and percentile, and a histogram each.
 func TestReportJSONAndSVG(t *testing.T) {

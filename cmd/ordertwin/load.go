@@ -32,7 +32,7 @@ import (
 // The operations of a load's mix.
 const (
 	opOrder  = load.OrderOp // a quote, then the order that carries it out
-	opQuote  = "quote"      // the quote of an order, measured on its own
+	opQuote  = load.QuoteOp // the quote of an order, measured on its own
 	opChange = "change"     // a read of a placed order, then a change of its first product's speed
 	opCancel = "cancel"     // the cancellation of a placed order
 	opRead   = "read"       // a read of a placed order
