@@ -46,7 +46,7 @@ func TestCheckFaultsHaveLines(t *testing.T) {
 	require.Error(t, err)
 	got := strings.Split(strings.TrimPrefix(err.Error(), "scenario "+path+": "), "\n")
 	want := []string{
-		line(lineOf("term: 37")) + `quote: term 37 months is not offered with PO-EFCG-01`,
+		line(lineOf("term: 37")) + `quote: term 37 months is not offered with PO-EFCG-01 (offered: 24, 36, 60)`,
 		line(lineOf("target: -P14D")) + `quote.waves[0] (Pilot): target: -P14D is not after T+0: no wave is done by then`,
 		line(lineOf("wave: Pilt")) + `quote: site MELB: wave "Pilt" is not in the rollout plan (did you mean "Pilot"?)`,
 		line(lineOf("Martin Plce")) + `quote.sites SYD1: address "Level 20, 1 Martin Plce, Sydney NSW 2000" is not in the network (did you mean "Level 20, 1 Martin Place, Sydney NSW 2000"?)`,

@@ -144,7 +144,7 @@ func (o OccupancySpec) apply(n *twin.Network) error {
 			}
 			return fmt.Errorf("olt %s has no line card in slot %d", o.OLT, o.Slot)
 		}
-		return fmt.Errorf("olt %q is not in the network", o.OLT)
+		return fmt.Errorf("olt %q is not in the network%s", o.OLT, hint.DidYouMean(o.OLT, oltIDs(n)))
 	case o.Exchange != "":
 		for i := range n.Exchanges {
 			if e := &n.Exchanges[i]; e.ID == o.Exchange {
@@ -158,6 +158,15 @@ func (o OccupancySpec) apply(n *twin.Network) error {
 		return fmt.Errorf("exchange %q is not in the network", o.Exchange)
 	}
 	return errors.New("name an olt (with slot) or an exchange")
+}
+
+// oltIDs are the ids of the network's OLTs.
+func oltIDs(n *twin.Network) []string {
+	ids := make([]string, len(n.OLTs))
+	for i, o := range n.OLTs {
+		ids[i] = o.ID
+	}
+	return ids
 }
 
 // EventSpec is a timed event in the network.
@@ -287,7 +296,7 @@ func (e EventSpec) event(net *twin.Network) (Event, error) {
 		if net != nil {
 			k := slices.IndexFunc(net.OLTs, func(o twin.OLT) bool { return o.ID == e.OLT })
 			if k < 0 {
-				return Event{}, fmt.Errorf("olt %q is not in the network", e.OLT)
+				return Event{}, fmt.Errorf("olt %q is not in the network%s", e.OLT, hint.DidYouMean(e.OLT, oltIDs(net)))
 			}
 			if slices.ContainsFunc(net.OLTs[k].LineCards, func(c twin.LineCard) bool { return c.Slot == e.Slot }) {
 				return Event{}, fmt.Errorf("slot: %s has a line card in slot %d already (the network's)", e.OLT, e.Slot)

@@ -231,7 +231,7 @@ func (c *COM) Check(q QuoteRequest) error {
 		bad("speed %q is not offered with %s%s (offered: %s)", q.Speed, o.ID, hint.DidYouMean(q.Speed, o.Speeds), strings.Join(o.Speeds, ", "))
 	}
 	if !slices.Contains(o.Terms, q.Term) {
-		bad("term %d months is not offered with %s", q.Term, o.ID)
+		bad("term %d months is not offered with %s (offered: %s)", q.Term, o.ID, joinInts(o.Terms))
 	}
 	if card(o, q.RateCard) == nil {
 		bad("rate card %q is not a rate card of %s", q.RateCard, o.ID)

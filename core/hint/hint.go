@@ -11,7 +11,8 @@ import (
 // case, when it is close enough to be a slip of the keyboard: at most a
 // third of the longer name's letters differ, and at most three. When two
 // known names are as close, neither is the one meant ("Wave 3" among "Wave
-// 1" and "Wave 2").
+// 1" and "Wave 2"). With none that close, the one known name that begins
+// with word is meant ("500M" for "500M-sym").
 func Nearest(word string, known []string) (string, bool) {
 	best, bestDist, tied := "", -1, false
 	w := strings.ToLower(word)
@@ -25,7 +26,25 @@ func Nearest(word string, known []string) (string, bool) {
 			tied = true
 		}
 	}
-	return best, bestDist >= 0 && !tied
+	if bestDist >= 0 {
+		return best, !tied
+	}
+	return prefixed(w, known)
+}
+
+// prefixed is the one known name that begins with w (lower case), when w
+// is most of a name left short ("500M" for "500M-sym").
+func prefixed(w string, known []string) (string, bool) {
+	found := ""
+	for _, k := range known {
+		if len(w) >= 2 && strings.HasPrefix(strings.ToLower(k), w) {
+			if found != "" {
+				return "", false
+			}
+			found = k
+		}
+	}
+	return found, found != ""
 }
 
 // DidYouMean is Nearest as the end of an error message: ` (did you mean

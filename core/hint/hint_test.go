@@ -25,6 +25,16 @@ func TestNearest(t *testing.T) {
 	got, ok := Nearest("Wave 3", []string{"Pilot", "Wave 1", "Wave1"})
 	assert.True(t, ok)
 	assert.Equal(t, "Wave 1", got)
+
+	// A name left short, not misspelt: the one that begins with it.
+	speeds := []string{"100M-sym", "500M-sym", "1G-sym"}
+	got, ok = Nearest("500M", speeds)
+	assert.True(t, ok)
+	assert.Equal(t, "500M-sym", got)
+	_, ok = Nearest("1", speeds)
+	assert.False(t, ok, "too short to mean one")
+	_, ok = Nearest("Wave", []string{"Wave 1", "Wave 2"})
+	assert.False(t, ok, "two begin with it: neither is meant")
 }
 
 func TestDidYouMean(t *testing.T) {
