@@ -67,6 +67,9 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if o.every == 0 {
 			o.every = max(n/10, 1)
 		}
+		if err := writable("bench", map[string]string{"json": *jsonOut}); err != nil {
+			return err
+		}
 		return soakCmd(ctx, o, *jsonOut, stdout, stderr)
 	}
 	for _, name := range []string{"rate", "scale", "every", "db", "max-duration", "json", "retention", "churn"} {

@@ -117,6 +117,7 @@ func TestBenchSoakRefusesBadFlags(t *testing.T) {
 		"--soak --max-duration 0s":           "--max-duration 0s",
 		"--rate 10":                          "--rate goes with --soak",
 		"--soak --orders 5 --db " + existing: "exists: a soak needs a new store",
+		"--soak --orders 5 --json " + filepath.Join(filepath.Dir(existing), "no", "x.json"): "--json: open",
 	} {
 		out, err := cli(append([]string{"bench"}, strings.Fields(args)...)...)
 		require.Error(t, err, args)
