@@ -23,9 +23,12 @@ type Report struct {
 	Orders map[string]int `json:"ordersByState"`
 	// Summary is set when the run has many orders: the per-entity lists
 	// (orders, items, instances, resources, timeline) are left out.
-	Summary          bool               `json:"summary,omitempty"`
-	FinishedAt       string             `json:"finishedAt"`
-	Quote            QuoteReport        `json:"quote"`
+	Summary    bool        `json:"summary,omitempty"`
+	FinishedAt string      `json:"finishedAt"`
+	Quote      QuoteReport `json:"quote"`
+	// otherQuotes are the run's quotes after the first (a population's,
+	// one a customer): a quote expectation holds for each.
+	otherQuotes      []QuoteReport
 	ProductOrders    []ProductOrderRow  `json:"productOrders"`
 	ServiceOrders    []ServiceOrderRow  `json:"serviceOrders"`
 	ResourceOrders   []ResourceOrderRow `json:"resourceOrders"`
@@ -274,6 +277,9 @@ func (s *System) Report() *Report {
 			r.Quote.Approvals = append(r.Quote.Approvals, row)
 		}
 		r.Billing.Currency = q.Currency
+		for _, q := range quotes[1:] {
+			r.otherQuotes = append(r.otherQuotes, QuoteReport{ID: q.ID, Customer: q.Customer.ID, State: q.State, TCV: q.TCV, Monthly: q.Monthly})
+		}
 	}
 	outcome := ""
 	r.Orders = map[string]int{}

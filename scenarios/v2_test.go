@@ -569,3 +569,20 @@ func TestPopulationGates(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "population.waves: after and release are version 2")
 }
+
+// A quote expectation of a population holds for every customer's quote:
+// it checked the first customer's alone. The first few that fail are
+// named, the rest counted.
+func TestPopulationQuoteExpectationChecksEveryQuote(t *testing.T) {
+	sc, err := loadEdited(t, "newuser-v2-coop-selectors.yaml", "tcv: 388800", "tcv: 388801")
+	require.NoError(t, err)
+	failed := run(t, sc).Expectations.Failed
+	var named int
+	for _, f := range failed {
+		if strings.HasPrefix(f, "quote QT-") && strings.Contains(f, "tcv: want 388801.00, got 388800.00") {
+			named++
+		}
+	}
+	assert.Equal(t, 5, named, "%q", failed)
+	assert.Contains(t, failed, "quote: 25 more quotes fail it")
+}
