@@ -42,6 +42,11 @@ func TestPlan(t *testing.T) {
 	assert.ErrorContains(t, err, "at most one every 200ms")
 	_, err = ParseKinds("kill,sigstop")
 	assert.ErrorContains(t, err, `fault kind "sigstop": want one of kill, pause`)
+	_, err = ParseKinds("kill,pause,kill")
+	assert.ErrorContains(t, err, "fault kind kill given twice")
+	got, err := ParseKinds("kill, pause")
+	require.NoError(t, err)
+	assert.Equal(t, []Kind{Kill, Pause}, got)
 }
 
 // good is the evidence of a run that lost nothing.

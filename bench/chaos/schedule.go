@@ -45,9 +45,10 @@ func ParseKinds(s string) ([]Kind, error) {
 			}
 			return nil, fmt.Errorf("fault kind %q: want one of %s", k, strings.Join(names, ", "))
 		}
-		if !slices.Contains(out, k) {
-			out = append(out, k)
+		if slices.Contains(out, k) {
+			return nil, fmt.Errorf("fault kind %s given twice (the kinds take turns: each comes as often as the others)", k)
 		}
+		out = append(out, k)
 	}
 	return out, nil
 }

@@ -96,7 +96,7 @@ func (r *Recorder) reportOf(elapsed time.Duration) *Report {
 		WindowSeconds: r.window.Seconds()}
 	windows := 0
 	for name, o := range r.ops {
-		op := &OperationReport{OK: o.all.Count(), Max: ms(o.all.Max()), Mean: ms(o.all.Mean())}
+		op := &OperationReport{OK: o.all.Count(), Max: ms(o.all.Max()), Mean: ms(o.all.Mean()), Histogram: []HistogramBucket{}}
 		op.P50, op.P90, op.P99, op.P999 = percentiles(&o.all)
 		if elapsed > 0 {
 			op.PerSecond = float64(op.OK) / elapsed.Seconds()

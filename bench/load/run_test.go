@@ -227,6 +227,25 @@ func TestWorseThanZero(t *testing.T) {
 	assert.InDelta(t, 0.21, g.Change, 1e-9)
 }
 
+// An operation none of whose requests was answered well has an empty
+// histogram in the JSON, not null.
+func TestReportHistogramOfNoAnswerIsEmpty(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rep, err := Run(context.Background(), Config{Profile: Rate(10, 0), Count: 2, MaxDuration: time.Minute, MaxInFlight: 10, Mix: orderOnly(t)},
+			func(ctx context.Context, a Arrival, rec *Recorder) {
+				rec.Answered("order", rec.Start().Add(a.Due), "503")
+			})
+		require.NoError(t, err)
+		b, err := json.Marshal(rep)
+		require.NoError(t, err)
+		var back struct {
+			Operations map[string]map[string]json.RawMessage
+		}
+		require.NoError(t, json.Unmarshal(b, &back))
+		assert.Equal(t, "[]", string(back.Operations["order"]["histogram"]))
+	})
+}
+
 // The JSON report reads back as it was written; the SVG is well-formed
 // XML with a line per operation and percentile, and a histogram each.
 func TestReportJSONAndSVG(t *testing.T) {

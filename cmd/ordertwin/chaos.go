@@ -173,7 +173,9 @@ func chaosCmd(ctx context.Context, args []string, stdout io.Writer) error {
 			return fmt.Errorf("chaos: --reference %s has no outcomes: write it with chaos --faults 0 --json", *referenceFlag)
 		case ref.Seed != *seed:
 			return fmt.Errorf("chaos: --reference %s is of seed %d, this run's is %d: the orders would not be the same", *referenceFlag, ref.Seed, *seed)
-		case len(ref.Faults) > 0:
+		case len(ref.Faults) == 1:
+			return fmt.Errorf("chaos: --reference %s is of a run with 1 fault: the reference is an uninterrupted run (chaos --faults 0 --json)", *referenceFlag)
+		case len(ref.Faults) > 1:
 			return fmt.Errorf("chaos: --reference %s is of a run with %d faults: the reference is an uninterrupted run (chaos --faults 0 --json)", *referenceFlag, len(ref.Faults))
 		}
 		reference = ref.Outcomes

@@ -212,7 +212,8 @@ func TestChaosBadFlags(t *testing.T) {
 		{[]string{"--faults", "-1"}, "--faults -1: want a count, 0 or more"},
 		{[]string{"--kinds", "disk-full", "--disk", "12q"}, `--disk "12q": want a size as mount takes it`},
 		{[]string{"--json", filepath.Join(dir, "no", "such", "r.json")}, "--json: open"},
-		{[]string{"--reference", faulted}, "is of a run with 1 faults: the reference is an uninterrupted run"},
+		{[]string{"--reference", faulted}, "is of a run with 1 fault: the reference is an uninterrupted run"},
+		{[]string{"--kinds", "kill,kill"}, "--kinds: fault kind kill given twice"},
 		{[]string{"no-such-scenario.yaml"}, "the scenario to serve: "},
 	} {
 		err := chaosCmd(context.Background(), append(c.args, "--dir", filepath.Join(dir, "work")), io.Discard)

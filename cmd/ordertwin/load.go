@@ -94,8 +94,6 @@ func loadCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("load: --mix: %w", err)
 	}
 	switch {
-	case *orders < 0:
-		return fmt.Errorf("load: --orders %d: want a count, 0 or more", *orders)
 	case *maxInFlight <= 0:
 		return fmt.Errorf("load: --max-in-flight %d: want at least 1", *maxInFlight)
 	case *maxDuration <= 0:
@@ -133,8 +131,12 @@ func loadCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 
 	if n := arrivalsDue(profile, *orders); n > len(l.quotes) {
-		fmt.Fprintf(stdout, "note: %d arrivals, and %s quotes for %d customers: from arrival %d on, the quotes are for customers quoted already, whose orders a server may refuse (their credit, their sites in service)\n",
-			n, cmp.Or(*scenarioFile, loadExample), len(l.quotes), len(l.quotes)+1)
+		customers := fmt.Sprintf("%d customers", len(l.quotes))
+		if len(l.quotes) == 1 {
+			customers = "1 customer"
+		}
+		fmt.Fprintf(stdout, "note: %d arrivals, and %s quotes for %s: from arrival %d on, the quotes are for customers quoted already, whose orders a server may refuse (their credit, their sites in service)\n",
+			n, cmp.Or(*scenarioFile, loadExample), customers, len(l.quotes)+1)
 	}
 	expected := profile.Length()
 	if expected == 0 {
@@ -240,9 +242,9 @@ func loadProfile(fs *flag.FlagSet, rate float64, ramp, steps string, d time.Dura
 		return nil, errors.New("load: give one of --rate, --ramp and --steps")
 	case d < 0 || d == 0 && flagSet(fs, "duration"):
 		return nil, fmt.Errorf("load: --duration %s: want a positive duration", d)
-	case orders == 0 && flagSet(fs, "orders"):
-		return nil, errors.New("load: --orders 0: want at least 1 (leave it out to stop after --duration)")
-	case steps != "":
+	case orders <= 0 && flagSet(fs, "orders"):
+		return nil, fmt.Errorf("load: --orders %d: want at least 1 (leave it out to stop after --duration)", orders)
+	case flagSet(fs, "steps"):
 		if d > 0 {
 			return nil, errors.New("load: --steps gives its own durations: leave out --duration")
 		}
@@ -251,7 +253,7 @@ func loadProfile(fs *flag.FlagSet, rate float64, ramp, steps string, d time.Dura
 			return nil, fmt.Errorf("load: --steps: %w", err)
 		}
 		return p, nil
-	case ramp != "":
+	case flagSet(fs, "ramp"):
 		if d == 0 {
 			d = 10 * time.Second
 		}

@@ -241,7 +241,9 @@ func TestLoadBadFlags(t *testing.T) {
 		{append(to, "--mix", "order=90,delete=10"), `unknown operation "delete"`},
 		{append(to, "--mix", "order=0"), "the weights are all 0"},
 		{append(to, "--max-in-flight", "0"), "--max-in-flight 0"},
-		{append(to, "--orders", "-1"), "--orders -1"},
+		{append(to, "--orders", "-3"), "--orders -3: want at least 1"},
+		{append(to, "--steps", ""), `--steps: step 1 ""`},
+		{append(to, "--ramp", ""), `--ramp: ramp ""`},
 		{append(to, "--max-duration", "0s"), "--max-duration 0s: want a positive duration"},
 		{append(to, "--timeout", "0s"), "--timeout 0s: want a positive duration"},
 		{append(to, "--fail-over", "10%"), "give --baseline FILE"},
@@ -391,6 +393,7 @@ func TestLoadCountsAnAnswerWithoutAnIDAsBadBody(t *testing.T) {
 	assert.Equal(t, map[string]int{"bad body": 3}, rep.Operations["quote"].Errors)
 	assert.Zero(t, rep.Operations["quote"].OK)
 	assert.Nil(t, rep.Operations["order"])
+	assert.Contains(t, out, "quotes for 1 customer: from arrival 2 on", "the worked example's one customer")
 }
 
 // A run whose requests fail says what to look at: the first request that
