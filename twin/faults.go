@@ -229,6 +229,12 @@ func CheckFaults(rules []FaultRule) error {
 		if r.Kind == SLABreach && r.Measure == nil {
 			bad("an slaBreach fault needs measure: {latencyMs, lossPct, availability}")
 		}
+		if r.Kind != Latency && r.Factor != 0 {
+			bad("factor is a latency fault's: a %s fault takes none", r.Kind)
+		}
+		if r.Kind != SLABreach && r.Measure != nil {
+			bad("measure is an slaBreach fault's: a %s fault takes none", r.Kind)
+		}
 	}
 	return errors.Join(errs...)
 }
