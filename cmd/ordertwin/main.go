@@ -157,7 +157,7 @@ Usage:
       completed and in flight, RSS, Go heap in use, virtual-time lag, ROI/s and
       store size. Then the server is stopped and started again on its store as
       serve does, timed until ready. --max-duration (default 1h) stops placing
-      and waiting; Ctrl-C stops with the rows so far. --json FILE: the report.
+      and waiting; Ctrl-C stops with the rows so far (exit 1). --json FILE: the report.
       --retention D: finished product, service and resource orders leave memory, as serve's.
       --churn K: a network of K customers' sites, each order's sites disconnected
       once it completes and reused by a later one (a live service's steady state).
@@ -179,7 +179,8 @@ Usage:
       (default 10m). Sends only to --to, follows no redirect; bearer token
       --token (default $ORDERTWIN_TOKEN). --baseline FILE: exit 1 when an
       operation's p99 or the throughput is worse than that report's by more
-      than --fail-over (default 20%), naming which.
+      than --fail-over (default 20%), naming which, or when the run was cut
+      short (Ctrl-C, --max-duration): then it is not compared.
   ordertwin chaos [FILE] [--scenario FILE] [--rate R] [--duration D] [--faults N] [--kinds K,...]
                  [--seed N] [--scale X] [--settle D] [--timeout D] [--dir DIR] [--json FILE]
                  [--split] [--disk SIZE] [--reference run|none|FILE] [--baseline FILE [--fail-over P%]]
@@ -197,7 +198,8 @@ Usage:
       order ended or waits on the worklist, no resource held twice or left
       reserved, every event delivered at least once in order. Prints each
       fault with its cost (restart, unavailability, failed requests, latency)
-      and the verdict; exits 1 on FAIL, or when worse than --baseline.
+      and the verdict; exits 1 on FAIL, or when worse than --baseline (or its
+      load was cut short).
   ordertwin help
       This text.
 
