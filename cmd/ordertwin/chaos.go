@@ -159,7 +159,9 @@ func chaosCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	case "run":
 		fmt.Fprintf(stdout, "the uninterrupted run (seed %d, no faults):\n", *seed)
 		ref, err := runChaos(ctx, setup, filepath.Join(work, "reference"), "", nil, nil)
-		if err != nil {
+		if errors.Is(err, errInterrupted) {
+			return &exitError{1, errors.New("chaos: interrupted during the uninterrupted run, before the faulted one")}
+		} else if err != nil {
 			return fmt.Errorf("chaos: the uninterrupted run: %w", err)
 		}
 		fmt.Fprintf(stdout, "  %d orders acknowledged; at the end %v\n", ref.Orders, ref.OrderStates)
@@ -181,7 +183,10 @@ func chaosCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		reference = ref.Outcomes
 	}
 	rep, err := runChaos(ctx, setup, filepath.Join(work, "run"), disk, plan, reference)
-	if err != nil {
+	if err != nil && rep == nil {
+		if errors.Is(err, errInterrupted) {
+			return &exitError{1, errors.New("chaos: interrupted, before any report")}
+		}
 		return fmt.Errorf("chaos: %w", err)
 	}
 	if err := rep.Load.WriteText(stdout); err != nil {
@@ -194,6 +199,9 @@ func chaosCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		if err := writeJSONFile(*jsonFile, rep); err != nil {
 			return fmt.Errorf("chaos: --json: %w", err)
 		}
+	}
+	if err != nil {
+		return &exitError{1, errors.New("chaos: interrupted: the report so far, with no verdict")}
 	}
 	var worse []string
 	if baseline != nil && rep.Load.Stopped != "" {
@@ -284,8 +292,10 @@ func runChaos(ctx context.Context, s chaosSetup, work, disk string, plan []chaos
 	}
 	rep, err := r.run(ctx, s.sc, plan, s.rate, s.d, s.settle, s.timeout)
 	switch {
+	case errors.Is(err, errInterrupted):
+		return rep, err
 	case err != nil && ctx.Err() != nil:
-		return nil, errors.New("interrupted")
+		return nil, errInterrupted
 	case err != nil && s.kept:
 		return nil, fmt.Errorf("%w (the servers' log: %s)", err, r.logs.Name())
 	case err != nil:
@@ -505,8 +515,14 @@ func (r *chaosRun) run(ctx context.Context, sc *scenarios.Scenario, plan []chaos
 		return nil, runErr
 	}
 	rep.Target = base
+	if ctx.Err() != nil {
+		return r.interrupted(rep, hits, "the load"), errInterrupted
+	}
 
 	ev, states, err := r.settle(ctx, l.c, inv, hear, settle)
+	if err != nil && ctx.Err() != nil {
+		return r.interrupted(rep, hits, "the wait for the orders to end"), errInterrupted
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -527,6 +543,26 @@ func (r *chaosRun) run(ctx context.Context, sc *scenarios.Scenario, plan []chaos
 	ev.Hits, ev.Reference = hits, r.reference
 	return &chaos.Report{Seed: r.seed, Target: base, Load: rep, Faults: hits, Verdict: chaos.Judge(ev),
 		Orders: len(ev.Answered), OrderStates: states, Outcomes: ev.Outcomes}, nil
+}
+
+// errInterrupted is runChaos's error for a run stopped by its context
+// (Ctrl-C), with the report so far.
+var errInterrupted = errors.New("interrupted")
+
+// interrupted is the report so far of a run stopped during what: the
+// load's figures and each fault that hit, with its cost, and no verdict.
+func (r *chaosRun) interrupted(rep *load.Report, hits []chaos.Hit, what string) *chaos.Report {
+	var hit []chaos.Hit // those injected before the stop
+	for _, h := range hits {
+		if h.Name != "" {
+			hit = append(hit, h)
+		}
+	}
+	r.mu.Lock()
+	chaos.Cost(hit, r.requests)
+	r.mu.Unlock()
+	return &chaos.Report{Seed: r.seed, Target: rep.Target, Load: rep, Faults: hit, Verdict: chaos.Verdict{Checks: []chaos.Check{{
+		Name: "the run ran to its end", Detail: []string{"interrupted during " + what + ": no verdict (the report so far)"}}}}}
 }
 
 // order places one order: its quote, then the order, each sent again with

@@ -222,3 +222,39 @@ func TestChaosBadFlags(t *testing.T) {
 		assert.True(t, os.IsNotExist(statErr), "%v: nothing started", c.args)
 	}
 }
+
+// A run stopped by Ctrl-C writes the report so far: the load's figures
+// and the faults that hit, with no verdict, and exits 1 (it wrote
+// nothing and exited as for a bad flag). Here the context ends as the
+// kill's restart starts the server again.
+func TestChaosInterruptedWritesTheReportSoFar(t *testing.T) {
+	serveTestBinary(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	started, start := 0, serveProcess
+	serveProcess = func(args []string) (*exec.Cmd, error) {
+		if started++; started == 2 {
+			cancel()
+		}
+		return start(args)
+	}
+	dir := t.TempDir()
+	report := filepath.Join(dir, "chaos.json")
+	var out bytes.Buffer
+	err := chaosCmd(ctx, []string{"--duration", "8s", "--rate", "10", "--faults", "1", "--kinds", "kill", "--seed", "3",
+		"--reference", "none", "--dir", filepath.Join(dir, "run"), "--json", report}, &out)
+	var exit *exitError
+	require.ErrorAs(t, err, &exit, out.String())
+	assert.Equal(t, 1, exit.code)
+	assert.ErrorContains(t, err, "interrupted: the report so far, with no verdict")
+	assert.Contains(t, out.String(), "interrupted during the load: no verdict")
+
+	var rep chaos.Report
+	b, err := os.ReadFile(report)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, &rep))
+	assert.False(t, rep.Verdict.Pass)
+	require.Len(t, rep.Faults, 1, "the kill hit before the stop")
+	assert.Equal(t, chaos.Kill, rep.Faults[0].Kind)
+	assert.Equal(t, "interrupted", rep.Load.Stopped)
+}
