@@ -175,6 +175,8 @@ func chaosCmd(ctx context.Context, args []string, stdout io.Writer) error {
 			return fmt.Errorf("chaos: --reference %s has no outcomes: write it with chaos --faults 0 --json", *referenceFlag)
 		case ref.Seed != *seed:
 			return fmt.Errorf("chaos: --reference %s is of seed %d, this run's is %d: the orders would not be the same", *referenceFlag, ref.Seed, *seed)
+		case ref.Load.Profile != load.Rate(*rate, *duration).String():
+			return fmt.Errorf("chaos: --reference %s is of a run at %s, this run's is at %s: the orders would not be the same", *referenceFlag, ref.Load.Profile, load.Rate(*rate, *duration))
 		case len(ref.Faults) == 1:
 			return fmt.Errorf("chaos: --reference %s is of a run with 1 fault: the reference is an uninterrupted run (chaos --faults 0 --json)", *referenceFlag)
 		case len(ref.Faults) > 1:
@@ -695,8 +697,18 @@ func mountDisk(dir, size string) (string, error) {
 	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
 		return "", fmt.Errorf("mounting a tmpfs of %s on %s: %v: %s", size, dir, err, strings.TrimSpace(string(out)))
 	}
+	// A store needs room to start before any fault fills it: found now,
+	// not after the uninterrupted run.
+	var fs syscall.Statfs_t
+	if err := syscall.Statfs(dir, &fs); err == nil && uint64(fs.Blocks)*uint64(fs.Bsize) < minDisk {
+		unmountDisk(dir, io.Discard)
+		return "", fmt.Errorf("--disk %s: the server's store needs %d MiB at least to start", size, minDisk>>20)
+	}
 	return dir, nil
 }
+
+// minDisk is the smallest tmpfs a store is put on.
+const minDisk = 16 << 20
 
 // unmountDisk unmounts the run's tmpfs once its server has ended.
 func unmountDisk(dir string, stdout io.Writer) {

@@ -83,6 +83,9 @@ func TestChaos(t *testing.T) {
 	// A reference of another seed has other orders.
 	err = chaosCmd(context.Background(), []string{"--duration", "4s", "--seed", "4", "--reference", report, "--dir", filepath.Join(dir, "again")}, &out)
 	assert.ErrorContains(t, err, "is of seed 3, this run's is 4: the orders would not be the same")
+	// So does one of another rate, checked before anything runs.
+	err = chaosCmd(context.Background(), []string{"--duration", "4s", "--seed", "3", "--rate", "20", "--reference", report, "--dir", filepath.Join(dir, "again")}, &out)
+	assert.ErrorContains(t, err, "is of a run at 10/s for 4s, this run's is at 20/s for 4s: the orders would not be the same")
 }
 
 // The comparison with an uninterrupted run on a server made to end an
