@@ -55,7 +55,7 @@ func loadCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
 	to := fs.String("to", "", "the server's base URL (http or https; every request goes to it, no redirect is followed)")
 	token := fs.String("token", os.Getenv(tokenEnv), "the bearer token sent with each request (default $"+tokenEnv+")")
-	scenarioFile := fs.String("scenario", "", "the scenario whose customers and sites the quotes are for (its orders', or its population's); default the worked example")
+	scenarioFile := fs.String("scenario", "", "the scenario whose customers and sites the quotes are for (its orders', or its population's): a file, or a library name such as live/population.yaml; default the worked example")
 	rate := fs.Float64("rate", 100, "arrivals a second, fixed")
 	ramp := fs.String("ramp", "", "FROM:TO: arrivals a second going from FROM to TO over --duration")
 	steps := fs.String("steps", "", "RATE:DURATION,...: each rate for its duration, one after the other")
@@ -114,7 +114,7 @@ func loadCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if *scenarioFile == "" {
 		sc, err = scenarios.LoadLibrary(loadExample)
 	} else {
-		sc, err = scenarios.Load(*scenarioFile)
+		sc, err = loadServed(*scenarioFile)
 	}
 	if err != nil {
 		return fmt.Errorf("load: --scenario: %w", err)

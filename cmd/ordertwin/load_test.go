@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -212,6 +213,29 @@ func TestLoadFollowsNoRedirect(t *testing.T) {
 	assert.Equal(t, map[string]int{"307": 3}, rep.Operations["quote"].Errors)
 	assert.Nil(t, rep.Operations["order"])
 	assert.Zero(t, elsewhere.Load())
+}
+
+// --scenario takes a library scenario's name, as serve and chaos do:
+// quotes of the live population's customers.
+func TestLoadScenarioFromTheLibrary(t *testing.T) {
+	var customers sync.Map
+	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var q struct {
+			RelatedParty []struct{ ID string } `json:"relatedParty"`
+		}
+		if json.NewDecoder(r.Body).Decode(&q) == nil && len(q.RelatedParty) > 0 {
+			customers.Store(q.RelatedParty[0].ID, true)
+		}
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer server.Close()
+	_, out, err := loadRun(t, "--to", server.URL, "--rate", "100", "--orders", "2", "--scenario", "live/population.yaml")
+	require.NoError(t, err, out)
+	_, worked := customers.Load("CUST-ENT-1102")
+	assert.False(t, worked, "not the worked example's customer")
+	n := 0
+	customers.Range(func(any, any) bool { n++; return true })
+	assert.Equal(t, 2, n, "the population's first two customers")
 }
 
 // Bad flags are refused before anything is sent, each with an error that
