@@ -43,6 +43,9 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *soakMode && postgres.IsURL(*db) {
 		return fmt.Errorf("bench: --soak --db %s: a soak runs on a SQLite file", storeName(*db))
 	}
+	if *soakMode && *durable {
+		return errors.New("bench: --soak --durable: a soak is on a durable store always (--db FILE, or a new one); --durable is for the in-memory runs")
+	}
 	if *soakMode {
 		o := soakOptions{rate: *rate, scale: *scale, every: *every, db: *db, limit: *limit, churn: *churnSlots}
 		n, err := strconv.Atoi(*orders)

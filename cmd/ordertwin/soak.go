@@ -184,7 +184,7 @@ func soak(ctx context.Context, o soakOptions, stdout io.Writer, log *slog.Logger
 	rep := &soakReport{Orders: o.orders, Rate: o.rate, Scale: o.scale, Churn: o.churn}
 	sys, st, clock, err := resume(ctx, sc, db, clockOpt, scenarios.Options{}, log)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("bench: --soak: %w", err)
 	}
 	var n soakCounts
 	sys.Engine.Observe(n.observe)

@@ -116,6 +116,7 @@ func TestBenchSoakRefusesBadFlags(t *testing.T) {
 		"--soak --every -2":                  "--every -2",
 		"--soak --max-duration 0s":           "--max-duration 0s",
 		"--rate 10":                          "--rate goes with --soak",
+		"--soak --durable --orders 5":        "--soak --durable: a soak is on a durable store always",
 		"--soak --orders 5 --db " + existing: "exists: a soak needs a new store",
 		"--soak --orders 5 --json " + filepath.Join(filepath.Dir(existing), "no", "x.json"): "--json: open",
 	} {
