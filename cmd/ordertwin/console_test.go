@@ -147,4 +147,11 @@ func TestSubmitWatch(t *testing.T) {
 	assert.Regexp(t, `(?m)^P\S* +\S+  Wave 2 +item POI-005 \(BNE2\) inProgress → completed`, text)
 	assert.Regexp(t, `(?m)^P\S* +\S+  Wave 1 +wave Wave 1 of PO-\S+ scheduled → released: gate passed`, text)
 	assert.Regexp(t, `(?m)^P\S* +\S+  - +order PO-\S+ inProgress → completed$`, text)
+
+	// Submitted again, the order is the first's, ended already: watching
+	// it returns at once (it waited for records the stream may no longer
+	// show, the order having left memory).
+	out.Reset()
+	require.NoError(t, submitCmd(context.Background(), []string{"--to", "http://" + s.addr, "--token", token, "--watch", example}, &out))
+	assert.Contains(t, out.String(), "(externalId PO-2024-01203): completed")
 }

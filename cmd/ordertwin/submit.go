@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -48,7 +49,12 @@ func submitCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		// The keys make a repeated submit (a retry after a timeout) place
 		// nothing twice.
+		// A file that shares another's name (a copy, edited) is another
+		// order when its order id differs.
 		key := fmt.Sprintf("%s#%d", printableASCII(sc.Name), i+1)
+		if p.OrderID != "" {
+			key += "/" + printableASCII(p.OrderID)
+		}
 		var q tmf648.Quote
 		if err := c.post(ctx, tmf630.QuoteManagement+"/quote", key, tmf648.NewQuoteBody(p.Quote, currency), &q); err != nil {
 			return fmt.Errorf("submit: quote for %s: %w", p.Quote.Customer.ID, err)
@@ -62,7 +68,7 @@ func submitCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		if err := c.post(ctx, tmf630.ProductOrdering+"/productOrder", key, tmf622.NewOrderBody(q.ID, p.Quote, external), &po); err != nil {
 			return fmt.Errorf("submit: order for quote %s: %w", q.ID, err)
 		}
-		fmt.Fprintf(stdout, "order %s (externalId %s): %s, %s%s/productOrder/%s\n", po.ID, external, po.State, c.base, tmf630.ProductOrdering, po.ID)
+		fmt.Fprintf(stdout, "order %s (externalId %s): %s, %s%s/productOrder/%s\n", po.ID, cmp.Or(po.ExternalID, external), po.State, c.base, tmf630.ProductOrdering, po.ID)
 		placed = append(placed, po.ID)
 		placedFrom = append(placedFrom, p.Quote)
 	}

@@ -24,6 +24,9 @@ type watched struct {
 	id   string
 	site map[string]string // item → site code
 	wave map[string]string // site code → wave
+	// state is the order's state when it was read (watchedOrder): one
+	// that has ended already is not waited for.
+	state string
 }
 
 // errNoStream: the server has no stream, or not for this token.
@@ -61,11 +64,22 @@ func (c *client) watchStream(ctx context.Context, orders []*watched, stdout io.W
 		}
 	}
 	final := map[string]string{}
+	for _, o := range orders {
+		if lc.IsFinal(lc.ProductOrder, o.state) {
+			final[o.id] = o.state // its records may be the stream's no more
+		}
+	}
 	for len(final) < len(orders) {
 		var m ui.Message
 		if err := conn.ReadJSON(&m); err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
+			}
+			var closed *websocket.CloseError
+			if errors.As(err, &closed) && closed.Code != websocket.CloseNormalClosure {
+				// The server ended the stream (it cannot read its journal
+				// from the start: a compacted store): the orders are polled.
+				return nil, fmt.Errorf("%w: the server closed it (%s)", errNoStream, closed.Text)
 			}
 			return nil, fmt.Errorf("the stream: %w", err)
 		}
@@ -131,7 +145,7 @@ func (c *client) watchedOrder(ctx context.Context, id string, waves map[string]s
 	if err := c.get(ctx, tmf630.ProductOrdering+"/productOrder/"+id, &po); err != nil {
 		return nil, err
 	}
-	w := &watched{id: id, site: map[string]string{}, wave: waves}
+	w := &watched{id: id, site: map[string]string{}, wave: waves, state: po.State}
 	for _, it := range po.ProductOrderItem {
 		site := it.ID
 		if it.Product != nil && len(it.Product.Place) > 0 {
