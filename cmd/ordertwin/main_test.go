@@ -258,6 +258,12 @@ func TestServe(t *testing.T) {
 	assert.ErrorContains(t, err, "it serves \"GlobalTech")
 	_, err = cli("serve", example, "--db", file, "--addr", "127.0.0.1:0", "--scale", "2")
 	assert.ErrorContains(t, err, "it runs at --scale 1, not 2")
+	// A T+0 so far back that virtual time is past its end already (a
+	// day a second for eleven months) is refused before a store is made.
+	past := filepath.Join(t.TempDir(), "past.db")
+	_, err = cli("serve", example, "--db", past, "--addr", "127.0.0.1:0", "--start", "2026-01-05T09:00:00Z", "--scale", "86400")
+	assert.ErrorContains(t, err, "--start 2026-01-05T09:00:00Z at --scale 86400 puts virtual time past its end (292 years) already")
+	assert.NoFileExists(t, past)
 	secret := filepath.Join(t.TempDir(), "peer.secret")
 	require.NoError(t, os.WriteFile(secret, []byte("a secret the processes share, 32 bytes or more"), 0o600))
 	_, err = cli("serve", example, "--db", filepath.Join(t.TempDir(), "com.db"), "--role", "com", "--peer", "som=http://127.0.0.1:1")

@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -194,6 +195,10 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *startAt != "" {
 		if start, err = time.Parse(time.RFC3339Nano, *startAt); err != nil {
 			return fmt.Errorf("serve: --start %q: want an RFC 3339 time", *startAt)
+		}
+		if ended(engine.NewPausable(engine.ClockState{Wall: start, Scale: *scale})) {
+			return fmt.Errorf("serve: --start %s at --scale %g puts virtual time past its end (%s) already: give a later --start, or a smaller --scale",
+				*startAt, *scale, clockEnd)
 		}
 	}
 	co := serveClockOptions{scale: *scale, scaleSet: flagSet(fs, "scale"), start: start, role: *role, approvals: *approvals,
@@ -550,8 +555,19 @@ func serveClock(st store.Durable, sc *scenarios.Scenario, o serveClockOptions) (
 	case meta["approvals"] != o.approvals && !(meta["approvals"] == "" && o.approvals == "twin"):
 		return nil, fmt.Errorf("its approvals are decided by %s, not %s: a replay must decide as the run did", meta["approvals"], o.approvals)
 	}
-	return engine.NewPausable(clock), nil
+	p := engine.NewPausable(clock)
+	if ended(p) {
+		return nil, fmt.Errorf("its virtual time has reached its end (%s after T+0, at --scale %g): serve a new store", clockEnd, clock.Scale)
+	}
+	return p, nil
 }
+
+// clockEnd is how far virtual time goes: a clock at a high scale gets
+// there in hours of wall time, and stays there.
+const clockEnd = "292 years"
+
+// ended says whether c's virtual time is at its end.
+func ended(c *engine.Pausable) bool { return c.Present() == math.MaxInt64 }
 
 // defaultRetention is how long (virtual time) a server keeps a finished
 // product, service or resource order in memory, unless told otherwise: a
