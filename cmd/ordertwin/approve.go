@@ -73,7 +73,11 @@ func approveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("approve: %w", err)
 	}
 	secret := strings.TrimSpace(string(b))
-	c := &client{base: strings.TrimSuffix(*to, "/"), http: &http.Client{Timeout: 30 * time.Second}, token: *token}
+	base, err := serverURL("approve", *to)
+	if err != nil {
+		return err
+	}
+	c := &client{base: base, http: &http.Client{Timeout: 30 * time.Second}, token: *token}
 	var q tmf648.Quote
 	if err := c.get(ctx, tmf630.QuoteManagement+"/quote/"+pos[0], &q); err != nil {
 		return fmt.Errorf("approve: %w", err)

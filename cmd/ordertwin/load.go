@@ -78,7 +78,7 @@ func loadCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(pos) > 0 {
 		return fmt.Errorf("load: unexpected argument %q (the scenario is --scenario FILE)", pos[0])
 	}
-	base, err := loadTarget(*to)
+	base, err := serverURL("load", *to)
 	if err != nil {
 		return err
 	}
@@ -208,22 +208,26 @@ func arrivalsDue(profile load.Profile, count int) int {
 	return sort.Search(hi, func(n int) bool { return !due(n + 1) })
 }
 
-// loadTarget checks the server's base URL: http or https, a host, no
-// user, query or fragment; it is given back without a trailing /.
-func loadTarget(to string) (string, error) {
+// serverURL checks a command's --to, a server's base URL: http or https,
+// a host, no user, query or fragment; it is given back without a trailing
+// /.
+func serverURL(cmd, to string) (string, error) {
 	if to == "" {
-		return "", errors.New("load: --to URL: say which server, such as http://127.0.0.1:8080")
+		return "", fmt.Errorf("%s: --to URL: say which server, such as http://127.0.0.1:8080", cmd)
+	}
+	if !strings.Contains(to, "://") {
+		return "", fmt.Errorf("%s: --to %q: want a URL with its scheme, such as http://%s", cmd, to, to)
 	}
 	u, err := url.Parse(to)
 	switch {
 	case err != nil:
-		return "", fmt.Errorf("load: --to %q: %w", to, err)
+		return "", fmt.Errorf("%s: --to %q: %w", cmd, to, err)
 	case u.Scheme != "http" && u.Scheme != "https":
-		return "", fmt.Errorf("load: --to %q: want an http or https URL", to)
+		return "", fmt.Errorf("%s: --to %q: want an http or https URL", cmd, to)
 	case u.Host == "":
-		return "", fmt.Errorf("load: --to %q: no host", to)
+		return "", fmt.Errorf("%s: --to %q: no host", cmd, to)
 	case u.User != nil || u.RawQuery != "" || u.Fragment != "":
-		return "", fmt.Errorf("load: --to %q: want a base URL, without user, query or fragment", to)
+		return "", fmt.Errorf("%s: --to %q: want a base URL, without user, query or fragment", cmd, to)
 	}
 	return strings.TrimSuffix(to, "/"), nil
 }

@@ -251,6 +251,7 @@ func TestLoadBadFlags(t *testing.T) {
 	}{
 		{nil, "--to URL: say which server"},
 		{[]string{"--to", "ftp://example.org"}, "want an http or https URL"},
+		{[]string{"--to", "127.0.0.1:8080"}, `--to "127.0.0.1:8080": want a URL with its scheme, such as http://127.0.0.1:8080`},
 		{[]string{"--to", "http://example.org/?x=1"}, "without user, query or fragment"},
 		{append(to, "--rate", "0"), "--rate 0: want arrivals a second"},
 		{append(to, "--rate", "10", "--steps", "10:1s"), "give one of --rate, --ramp and --steps"},

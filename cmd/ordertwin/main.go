@@ -71,9 +71,10 @@ Usage:
       or ordertwin approve), each decision signed by the approver's key,
       instead of the twin's reviewers (whose decisions a key per stage, kept in
       the store, signs). --approver STAGE=PUBKEY: only these keys decide STAGE.
-      --role com|som|rom --peer ROLE=URL
-      --start TIME: one of COM, SOM and ROM, the others in the processes named,
-      their messages signed with the secret in --peer-secret FILE.
+      --role com|som|rom --peer ROLE=URL: one of COM, SOM and ROM, the others
+      in the processes named, their messages signed with the secret in
+      --peer-secret FILE. --start TIME: a new store's T+0 on the wall clock
+      (RFC 3339; default now), the same for every process of a deployment.
       --shards N (with --db postgres://...): one instance of a deployment of
       several on that database, the orders spread over N shards by customer;
       it runs its share, takes over the shards of an instance that ends, and

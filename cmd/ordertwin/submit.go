@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -34,12 +35,16 @@ func submitCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	to := fs.String("to", "http://127.0.0.1:8080", "the server's base URL")
 	watch := fs.Bool("watch", false, "follow each order until it ends; exit 1 unless all complete")
 	poll := fs.Duration("poll", 500*time.Millisecond, "with --watch: how often to look")
-	token := fs.String("token", os.Getenv(tokenEnv), "the bearer token sent with each request (default $"+tokenEnv+"; `ordertwin token` mints one)")
+	token := fs.String("token", os.Getenv(tokenEnv), "the bearer token sent with each request (default $"+tokenEnv+"; ordertwin token mints one)")
 	sc, err := scenarioArg(fs, args)
 	if err != nil {
 		return err
 	}
-	c := &client{base: strings.TrimSuffix(*to, "/"), http: &http.Client{Timeout: 30 * time.Second}, token: *token}
+	base, err := serverURL("submit", *to)
+	if err != nil {
+		return err
+	}
+	c := &client{base: base, http: &http.Client{Timeout: 30 * time.Second}, token: *token}
 	var placed []string
 	var placedFrom []com.QuoteRequest // the quote of each order placed
 	for i, p := range sc.Spec.Orders {
@@ -176,11 +181,15 @@ func (c *client) do(req *http.Request, want int, out any) error {
 	}
 	b := buf.Bytes() // decoded below, and not kept: the buffer is used again
 	if res.StatusCode != want {
+		why := res.Status
 		var e tmf630.Error
 		if json.Unmarshal(b, &e) == nil && e.Message != "" {
-			return &statusError{res.StatusCode, fmt.Sprintf("%s %s: %d %s", req.Method, req.URL.Path, res.StatusCode, e.Message)}
+			why = strconv.Itoa(res.StatusCode) + " " + e.Message
 		}
-		return &statusError{res.StatusCode, fmt.Sprintf("%s %s: %s", req.Method, req.URL.Path, res.Status)}
+		if res.StatusCode == http.StatusUnauthorized && c.token == "" {
+			why += " (no token was sent: --token, or $" + tokenEnv + "; ordertwin token mints one)"
+		}
+		return &statusError{res.StatusCode, fmt.Sprintf("%s %s: %s", req.Method, req.URL.Path, why)}
 	}
 	return json.Unmarshal(b, out)
 }
