@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -264,6 +265,14 @@ func TestServe(t *testing.T) {
 	_, err = cli("serve", example, "--db", past, "--addr", "127.0.0.1:0", "--start", "2026-01-05T09:00:00Z", "--scale", "86400")
 	assert.ErrorContains(t, err, "--start 2026-01-05T09:00:00Z at --scale 86400 puts virtual time past its end (292 years) already")
 	assert.NoFileExists(t, past)
+	// An address taken stops serve before its store is made.
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer taken.Close()
+	_, err = cli("serve", example, "--db", past, "--addr", taken.Addr().String())
+	assert.ErrorContains(t, err, "address already in use")
+	assert.NoFileExists(t, past)
+	assert.NoFileExists(t, past+".issuer.pem")
 	secret := filepath.Join(t.TempDir(), "peer.secret")
 	require.NoError(t, os.WriteFile(secret, []byte("a secret the processes share, 32 bytes or more"), 0o600))
 	_, err = cli("serve", example, "--db", filepath.Join(t.TempDir(), "com.db"), "--role", "com", "--peer", "som=http://127.0.0.1:1")

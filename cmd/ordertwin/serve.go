@@ -214,6 +214,12 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *snapBy != "engine" && !postgres.IsURL(*db) {
 		opt.Snapshots.Take, opt.Snapshots.TakeAlways = snapshotHelper(args), *snapBy == "helper"
 	}
+	// The address first: one taken stops serve before its store is made.
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	defer ln.Close()
 	// The server holds its store: a compaction waits until it stops.
 	release, held, err := holdStore(*db)
 	if err != nil {
@@ -227,10 +233,6 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer st.Close()
 	if err := keepKey(); err != nil {
-		return fmt.Errorf("serve: %w", err)
-	}
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
 	callbacks, err := events.NewCallbacks(hubAllow)
