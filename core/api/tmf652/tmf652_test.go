@@ -275,6 +275,16 @@ func TestRetiredResourceOrdersAreRead(t *testing.T) {
 	}
 	apitest.TMFError(t, gone.Do(t, "GET", resourceOrdersPath+"/RO-999", nil, nil), http.StatusNotFound, "RO-999")
 
+	// An item id of an order that left memory is taken still: the id keys
+	// the network calls (a second ROI-002 was placed, and ran).
+	reused := strings.ReplaceAll(apitest.VLANResourceOrder, "ACME-1", "ROI-002")
+	for _, l := range []*apitest.Live{kept, gone} {
+		var e tmf630.Error
+		w := l.Do(t, "POST", resourceOrdersPath, reused, &e)
+		assert.Equal(t, http.StatusConflict, w.Code, w.Body.String())
+		assert.Contains(t, e.Message, `orderItem: item "ROI-002": item id already taken by resource order RO-001`)
+	}
+
 	// Cancelling a finished order that left memory is refused: it is
 	// finished.
 	apitest.TMFError(t, gone.Do(t, "POST", tmf630.ResourceOrdering+"/cancelResourceOrder", `{"resourceOrder":{"id":"`+orders[0].ID+`"}}`, nil),
