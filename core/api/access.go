@@ -18,6 +18,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/api/tmf638"
 	"github.com/ordertwin/ordertwin/core/api/tmf648"
 	"github.com/ordertwin/ordertwin/core/auth"
+	"github.com/ordertwin/ordertwin/core/com"
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/som"
 	"github.com/ordertwin/ordertwin/core/store"
@@ -171,6 +172,10 @@ func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 // Unwrap lets http.ResponseController reach the connection's writer.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// comShelfKinds are the shelf's kinds of COM's entities, by the field
+// a party is asked of.
+var comShelfKinds = map[string]string{"productOrder": com.ShelfKind, "quote": com.QuoteShelfKind, "product": com.ProductShelfKind}
+
 // Party implements events.Parties: the customer of the entity an event
 // is about, for the listeners of callers bound to a party.
 func (d directory) Party(ctx context.Context, field, id string) (party string, err error) {
@@ -198,6 +203,16 @@ func (d directory) Party(ctx context.Context, field, id string) (party string, e
 			party = tmf630.CustomerOf(m)
 		}
 	})
+	// Left memory: the shelf keeps each of COM's docs by its party.
+	if kind := comShelfKinds[field]; err == nil && party == "" && kind != "" && s.COM != nil && s.Node().Shelf != nil {
+		d, ok, e := s.Node().Shelf.Shelved(kind, id)
+		if e != nil {
+			return "", e
+		}
+		if ok {
+			party = d.Party
+		}
+	}
 	if err == nil && party == "" && field == "service" && s.SOM != nil { // left memory with its orders
 		svc, ok, e := tmf630.Unshelved(s.Node(), som.ServiceShelfKind, id, som.ShelvedService)
 		if e != nil {

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/scenarios"
+	"github.com/ordertwin/ordertwin/ui"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -55,4 +57,25 @@ func TestScopedListsOfRetiredEntities(t *testing.T) {
 		}
 	}
 	assert.Positive(t, seen, "the customer sees its own")
+}
+
+// The party of an entity that left memory is the shelf's: a caller bound
+// to a party is sent the records of its quotes, orders and products on the
+// console's stream once they left memory too (it was sent none of them).
+func TestPartyOfRetiredEntities(t *testing.T) {
+	mem := store.NewMemory()
+	gone := serveGuardedWith(t, scenarios.Options{Journal: mem, Log: mem, Retention: time.Hour})
+	parties, ok := gone.srv.Listeners().(ui.Parties)
+	require.True(t, ok)
+	for field, kind := range map[string]string{"productOrder": "productOrder", "quote": "quote", "product": "product"} {
+		shelved, err := mem.ShelvedAll(kind)
+		require.NoError(t, err)
+		require.NotEmpty(t, shelved, "%s: it left memory", kind)
+		party, err := parties.Party(context.Background(), field, shelved[0].ID)
+		require.NoError(t, err)
+		assert.Equal(t, ownParty, party, "%s %s", field, shelved[0].ID)
+	}
+	party, err := parties.Party(context.Background(), "productOrder", "PO-NOPE")
+	require.NoError(t, err)
+	assert.Empty(t, party)
 }
