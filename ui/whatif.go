@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
+	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/ordertwin/ordertwin/scenarios"
 )
 
@@ -25,8 +26,10 @@ const (
 	// MaxWhatIfSiteRuns bounds runs times sites: a national rollout is
 	// asked for few runs.
 	MaxWhatIfSiteRuns = 100_000
-	// maxWhatIfQueue bounds the what-ifs waiting for the one running.
+	// maxWhatIfQueue bounds the what-ifs waiting for the one running;
+	// maxPartyQueue those of one party's callers among them.
 	maxWhatIfQueue = 4
+	maxPartyQueue  = 2
 	// keptWhatIfs is how many finished what-ifs are kept to be read.
 	keptWhatIfs = 32
 )
@@ -77,6 +80,24 @@ type whatIfJob struct {
 	sc     *scenarios.Scenario
 	ctx    context.Context
 	cancel context.CancelFunc
+	// party is the party the caller who asked for it acts for, "" for
+	// a caller bound to none: a caller bound to a party sees, and
+	// cancels, its party's what-ifs only.
+	party string
+}
+
+// partyOf is the party the caller acts for, "" for none.
+func partyOf(r *http.Request) string {
+	if id, ok := auth.From(r.Context()); ok && id.Scoped() {
+		return id.Tenant
+	}
+	return ""
+}
+
+// sees says whether the caller of r sees job.
+func sees(r *http.Request, job *whatIfJob) bool {
+	p := partyOf(r)
+	return p == "" || p == job.party
 }
 
 // Routes registers the what-ifs' routes, and the library's list they are
@@ -147,10 +168,21 @@ func (s *WhatIfs) post(w http.ResponseWriter, r *http.Request) {
 		bad(fmt.Sprintf("bins: %d: want 1 to 200", job.Bins))
 		return
 	}
+	job.party = partyOf(r)
 	s.mu.Lock()
-	if s.closed || len(s.queue) >= maxWhatIfQueue {
+	waiting := 0
+	for _, q := range s.queue {
+		if q.party == job.party {
+			waiting++
+		}
+	}
+	if s.closed || len(s.queue) >= maxWhatIfQueue || job.party != "" && waiting >= maxPartyQueue {
 		s.mu.Unlock()
-		e := tmf630.NewError(http.StatusServiceUnavailable, fmt.Sprintf("%d what-ifs wait already: try again once one is done; nothing was changed", maxWhatIfQueue))
+		msg := fmt.Sprintf("%d what-ifs wait already: try again once one is done; nothing was changed", maxWhatIfQueue)
+		if len(s.queue) < maxWhatIfQueue {
+			msg = fmt.Sprintf("%d what-ifs of party %s wait already: try again once one is done; nothing was changed", waiting, job.party)
+		}
+		e := tmf630.NewError(http.StatusServiceUnavailable, msg)
 		e.RetryAfter = 5
 		tmf630.WriteError(w, e)
 		return
@@ -230,10 +262,13 @@ func (s *WhatIfs) run(job *whatIfJob) {
 	}
 }
 
-func (s *WhatIfs) list(w http.ResponseWriter, _ *http.Request) {
+func (s *WhatIfs) list(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	out := make([]whatIfJob, 0, len(s.order))
 	for _, id := range s.order {
+		if !sees(r, s.jobs[id]) {
+			continue
+		}
 		j := *s.jobs[id]
 		j.Result, j.Distribution = nil, nil // GET one for them
 		out = append(out, j)
@@ -245,6 +280,7 @@ func (s *WhatIfs) list(w http.ResponseWriter, _ *http.Request) {
 func (s *WhatIfs) get(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	j, ok := s.jobs[r.PathValue("id")]
+	ok = ok && sees(r, j)
 	var view whatIfJob
 	if ok {
 		view = *j
@@ -262,6 +298,7 @@ func (s *WhatIfs) get(w http.ResponseWriter, r *http.Request) {
 func (s *WhatIfs) delete(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	j, ok := s.jobs[r.PathValue("id")]
+	ok = ok && sees(r, j)
 	var view whatIfJob
 	var e *tmf630.Error
 	switch {

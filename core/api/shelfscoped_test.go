@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -78,4 +79,50 @@ func TestPartyOfRetiredEntities(t *testing.T) {
 	party, err := parties.Party(context.Background(), "productOrder", "PO-NOPE")
 	require.NoError(t, err)
 	assert.Empty(t, party)
+}
+
+// What-ifs are their party's: a caller bound to another party neither
+// lists, reads nor cancels them, an unscoped one does; and one party's
+// callers may keep two waiting, not the whole queue.
+func TestWhatIfsOfAParty(t *testing.T) {
+	g := serveGuarded(t)
+	own := caller{name: "sales", role: auth.Sales, tenant: ownParty}
+	other := caller{name: "sales-other", role: auth.Sales, tenant: otherParty}
+	ops := caller{name: "operations", role: auth.Operations}
+	var ids []string
+	post := func(c caller) *httptest.ResponseRecorder {
+		w := g.do(t, c, "POST", ui.WhatIfPath, `{"scenario":"globaltech-5site.yaml","runs":300}`)
+		var job struct{ ID string }
+		if w.Code == http.StatusCreated {
+			require.NoError(t, json.Unmarshal(w.Body.Bytes(), &job))
+			ids = append(ids, job.ID)
+		}
+		return w
+	}
+	defer func() {
+		for _, id := range ids {
+			g.do(t, ops, "DELETE", ui.WhatIfPath+"/"+id, "")
+		}
+	}()
+	for range 3 { // one runs, two wait
+		require.Equal(t, http.StatusCreated, post(own).Code)
+	}
+	w := post(own)
+	assert.Equal(t, http.StatusServiceUnavailable, w.Code)
+	assert.Contains(t, w.Body.String(), "2 what-ifs of party "+ownParty+" wait already")
+	assert.Equal(t, http.StatusCreated, post(other).Code, "another party is not kept out")
+
+	count := func(c caller) int {
+		var list []map[string]any
+		w := g.do(t, c, "GET", ui.WhatIfPath, "")
+		require.Equal(t, http.StatusOK, w.Code)
+		require.NoError(t, json.Unmarshal(w.Body.Bytes(), &list))
+		return len(list)
+	}
+	assert.Equal(t, 3, count(own))
+	assert.Equal(t, 1, count(other))
+	assert.Equal(t, 4, count(ops))
+	assert.Equal(t, http.StatusNotFound, g.do(t, other, "GET", ui.WhatIfPath+"/"+ids[0], "").Code)
+	assert.Equal(t, http.StatusNotFound, g.do(t, other, "DELETE", ui.WhatIfPath+"/"+ids[0], "").Code)
+	assert.Equal(t, http.StatusOK, g.do(t, own, "GET", ui.WhatIfPath+"/"+ids[0], "").Code)
 }
