@@ -152,16 +152,6 @@ func attributes(t reflect.Type) map[string]reflect.Type {
 	return out
 }
 
-// Attributes lists the JSON attributes of a wire type, sorted: the names
-// a list request may filter on.
-func Attributes(v any) []string {
-	t := reflect.TypeOf(v)
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	return slices.Sorted(maps.Keys(attributes(t)))
-}
-
 func schemaName(path string, t reflect.Type) string {
 	if path == "" {
 		return t.Name()

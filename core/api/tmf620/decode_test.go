@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 )
 
 // The bodies the TMF620 conformance kit POSTs are accepted as sent; what
@@ -167,10 +169,13 @@ func TestDesignRoundTrip(t *testing.T) {
 	require.NotNil(t, again.Percentage)
 }
 
+// The attributes a list filters on, embedded structs' among them, and
+// those beneath an object.
 func TestAttributes(t *testing.T) {
-	got := Attributes(ProductOffering{})
+	got := tmf630.Attributes(ProductOffering{})
 	for _, want := range []string{"id", "href", "name", "lastUpdate", "lifecycleStatus", "@type", "productSpecification", "productOfferingPrice", "isSellable"} {
 		assert.Contains(t, got, want)
 	}
 	assert.NotContains(t, got, "Entity", "embedded structs give their attributes, not their name")
+	assert.Contains(t, got, "productSpecification.id")
 }

@@ -40,7 +40,7 @@ func Routes(n *tmf630.Node, mux *http.ServeMux) {
 		s: s, name: "productOfferingPrice", prefix: "POPD", file: prices}).routes(mux)
 
 	catalogs := []Catalog{s.fileCatalogEntity()}
-	known := Attributes(Catalog{})
+	known := tmf630.Attributes(Catalog{})
 	mux.HandleFunc("GET "+tmf630.ProductCatalog+"/catalog", func(w http.ResponseWriter, r *http.Request) {
 		if q, e := tmf630.ParseQuery(r.URL.Query(), known); e != nil {
 			tmf630.WriteError(w, e)
@@ -81,7 +81,7 @@ type catalogResource[T any, P catalogDesign[T]] struct {
 }
 
 func (c *catalogResource[T, P]) routes(mux *http.ServeMux) {
-	c.known = Attributes(new(T))
+	c.known = tmf630.Attributes(new(T))
 	base := tmf630.ProductCatalog + "/" + c.name
 	mux.HandleFunc("GET "+base, c.list)
 	mux.HandleFunc("POST "+base, c.create)

@@ -1,10 +1,13 @@
 package tmf630
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"reflect"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
@@ -29,18 +32,91 @@ func SitePlaces(p tmf.Place) []Place {
 	return []Place{PlaceOf(p)}
 }
 
-// Attributes lists the JSON names of a wire struct's fields: the
-// attributes a list may be filtered on.
+// Attributes lists the attributes a list of a wire struct may be
+// filtered on: its fields' JSON names and, beneath a field holding an
+// object (or a list of them), their dotted paths (productOrderItem.state);
+// beneath one whose shape the type does not fix (a map, any, a type that
+// marshals itself) any path, listed as name.*.
 func Attributes(v any) []string {
 	t := reflect.TypeOf(v)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
 	var out []string
+	attributePaths(t, "", map[reflect.Type]bool{}, &out)
+	return out
+}
+
+var (
+	marshaler = reflect.TypeFor[json.Marshaler]()
+	timeType  = reflect.TypeFor[time.Time]()
+)
+
+func attributePaths(t reflect.Type, prefix string, seen map[reflect.Type]bool, out *[]string) {
+	if seen[t] {
+		return
+	}
+	seen[t] = true
+	defer delete(seen, t)
 	for i := range t.NumField() {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-		if name != "" && name != "-" {
-			out = append(out, name)
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if f.Anonymous && tag == "" {
+			ft := f.Type
+			for ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				attributePaths(ft, prefix, seen, out)
+			}
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		if !f.IsExported() || name == "-" {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		*out = append(*out, prefix+name)
+		ft := f.Type
+		for ft.Kind() == reflect.Pointer || ft.Kind() == reflect.Slice || ft.Kind() == reflect.Array {
+			if ft.Kind() == reflect.Slice && ft.Elem().Kind() == reflect.Uint8 {
+				break // bytes: a string on the wire
+			}
+			ft = ft.Elem()
+		}
+		switch {
+		case ft == timeType, isScalar(ft):
+		case ft.Kind() == reflect.Map, ft.Kind() == reflect.Interface, ft.Implements(marshaler), reflect.PointerTo(ft).Implements(marshaler):
+			*out = append(*out, prefix+name+".*")
+		case ft.Kind() == reflect.Struct:
+			attributePaths(ft, prefix+name+".", seen, out)
 		}
 	}
-	return out
+}
+
+// isScalar says whether values of t are JSON scalars.
+func isScalar(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8,
+		reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64, reflect.String:
+		return true
+	}
+	return false
+}
+
+// knownAttribute says whether path is an attribute of known (Attributes).
+func knownAttribute(known []string, path []string) bool {
+	if slices.Contains(known, strings.Join(path, ".")) {
+		return true
+	}
+	for n := len(path) - 1; n >= 1; n-- {
+		if slices.Contains(known, strings.Join(path[:n], ".")+".*") {
+			return true
+		}
+	}
+	return false
 }
 
 // NotOffered answers a method an API does not offer: 405, the methods it

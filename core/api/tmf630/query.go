@@ -102,6 +102,9 @@ func ParseQuery(q url.Values, known []string) (Query, *Error) {
 			if !slices.Contains(known, path[0]) {
 				return bad("not an attribute of this resource")
 			}
+			if !knownAttribute(known, path) {
+				return bad("%s has no attribute %s (a comparison is .gt, .gte, .lt, .lte or .eq)", strings.Join(path[:len(path)-1], "."), path[len(path)-1])
+			}
 			f := Filter{Path: path, Op: op}
 			if op == "" {
 				f.Want = strings.Split(v, ",")

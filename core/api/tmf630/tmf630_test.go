@@ -20,7 +20,7 @@ var orders = []tmf.ProductOrder{
 	{ID: "PO-3", State: "partial", Category: "modify", Items: []tmf.ProductOrderItem{{ID: "1", State: "failed"}}},
 }
 
-var known = []string{"id", "state", "category", "productOrderItem"}
+var known = []string{"id", "state", "category", "productOrderItem", "productOrderItem.id", "productOrderItem.state"}
 
 func list(t *testing.T, query string) (*httptest.ResponseRecorder, []map[string]any) {
 	t.Helper()
@@ -85,7 +85,7 @@ func TestListComparisons(t *testing.T) {
 		{"id":"b","orderDate":"2026-03-02T10:00:00+02:00","total":10,"item":[{"due":"2026-03-10T00:00:00Z"},{"due":"2026-05-01T00:00:00Z"}]},
 		{"id":"c","orderDate":"not a date","total":100,"item":[]},
 		{"id":"d","total":-1}]`), &items))
-	attrs := []string{"id", "orderDate", "total", "item"}
+	attrs := []string{"id", "orderDate", "total", "item", "item.due"}
 	for query, want := range map[string][]string{
 		"orderDate.gt=2026-03-01T00:00:00Z":        {"b"},
 		"orderDate.gte=2026-03-01T00:00:00Z":       {"a", "b"},
@@ -157,6 +157,11 @@ func TestBadQueries(t *testing.T) {
 		"id.gte=NaN":        `query parameter id.gte: "NaN": compare with a date-time (RFC 3339, such as 2026-03-01T00:00:00Z) or a number`,
 		"colour.gt=1":       "query parameter colour.gt: not an attribute of this resource",
 		"nope.state=failed": "query parameter nope.state: not an attribute of this resource",
+		// A misspelt operator, or an attribute beneath that the resource
+		// does not have: a filter that could only ever match nothing.
+		"state.ge=2026-01-01T00:00:00Z": "query parameter state.ge: state has no attribute ge (a comparison is .gt, .gte, .lt, .lte or .eq)",
+		"productOrderItem.foo=1":        "query parameter productOrderItem.foo: productOrderItem has no attribute foo (a comparison is .gt, .gte, .lt, .lte or .eq)",
+		"productOrderItem..state=x":     "query parameter productOrderItem..state: productOrderItem. has no attribute state (a comparison is .gt, .gte, .lt, .lte or .eq)",
 	} {
 		v, err := url.ParseQuery(query)
 		require.NoError(t, err)

@@ -39,7 +39,7 @@ func Routes(n *tmf630.Node, mux *http.ServeMux) {
 	}
 	s := &serviceCatalog{n}
 	specs := s.serviceSpecifications()
-	known := tmf620.Attributes(ServiceSpecification{})
+	known := tmf630.Attributes(ServiceSpecification{})
 	base := tmf630.ServiceCatalog + "/serviceSpecification"
 	mux.HandleFunc("GET "+base, func(w http.ResponseWriter, r *http.Request) {
 		if q, e := tmf630.ParseQuery(r.URL.Query(), known); e != nil {

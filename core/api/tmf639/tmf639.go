@@ -64,6 +64,9 @@ var resourceAttributes = []string{
 	"serialNumber", "resourceVersion", "startOperatingDate", "endOperatingDate", "resourceStatus",
 	"usageState", "administrativeState", "operationalState", "resourceCharacteristic", "place",
 	"relatedParty", "resourceSpecification", "resourceRelationship", "note", "attachment",
+	// beneath the objects, any path (v4's are richer than ours)
+	"resourceCharacteristic.*", "place.*", "relatedParty.*", "resourceSpecification.*", "resourceRelationship.*",
+	"note.*", "attachment.*",
 }
 
 // lifecycleState is the resource characteristic that keeps ROM's own
