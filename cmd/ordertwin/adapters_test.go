@@ -134,7 +134,7 @@ func TestRunAdaptersErrors(t *testing.T) {
 		{"radius template without a speed", "systems:\n  bng:\n    kind: radius\n    credential: {env: ORDERTWIN_OLT_PASSWORD}\n    endpoints: {BNG-MEL-01: {address: 'x:3799'}}\n    settings:\n      templates:\n        - {name: BW-500, tier: Gold}\n", nil,
 			`line 7: systems.bng.settings.templates: template 1 needs a name, a speedMbps above 0 and a tier`},
 		{"radius template with a wrong key", "systems:\n  bng:\n    kind: radius\n    credential: {env: ORDERTWIN_OLT_PASSWORD}\n    endpoints: {BNG-MEL-01: {address: 'x:3799'}}\n    settings:\n      templates:\n        - {name: BW-500, speed: 500, tier: Gold}\n", nil,
-			`line 8: systems.bng.settings.templates[0]: unknown key "speed" (the keys here: name, speedMbps, tier)`},
+			`line 8: systems.bng.settings.templates[0]: unknown key "speed" (did you mean "speedMbps"?) (the keys here: name, speedMbps, tier)`},
 		{"stamp count", "systems:\n  nms:\n    kind: stamp\n    endpoints: {MELB: {address: 'x:862'}}\n    settings: {count: -3}\n", nil,
 			`line 5: systems.nms.settings.count: -3: want a number of packets from 1 to 1048576`},
 		{"stamp interval", "systems:\n  nms:\n    kind: stamp\n    endpoints: {MELB: {address: 'x:862'}}\n    settings:\n      interval: often\n", nil,

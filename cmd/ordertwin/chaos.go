@@ -175,7 +175,7 @@ func chaosCmd(ctx context.Context, args []string, stdout io.Writer) error {
 			return fmt.Errorf("chaos: --reference %s has no outcomes: write it with chaos --faults 0 --json", *referenceFlag)
 		case ref.Seed != *seed:
 			return fmt.Errorf("chaos: --reference %s is of seed %d, this run's is %d: the orders would not be the same", *referenceFlag, ref.Seed, *seed)
-		case ref.Load.Profile != load.Rate(*rate, *duration).String():
+		case ref.Load.Profile != "" && ref.Load.Profile != load.Rate(*rate, *duration).String():
 			return fmt.Errorf("chaos: --reference %s is of a run at %s, this run's is at %s: the orders would not be the same", *referenceFlag, ref.Load.Profile, load.Rate(*rate, *duration))
 		case len(ref.Faults) == 1:
 			return fmt.Errorf("chaos: --reference %s is of a run with 1 fault: the reference is an uninterrupted run (chaos --faults 0 --json)", *referenceFlag)
