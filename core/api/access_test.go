@@ -467,6 +467,16 @@ func TestApproversDecideTheirStage(t *testing.T) {
 	w := l.Do(t, "POST", quotesPath, quoteBody, &e, other...)
 	assert.Equal(t, http.StatusForbidden, w.Code)
 	assert.Contains(t, e.Message, "relatedParty: oz acts for party "+otherParty+" only, not "+ownParty)
+	// Two customers, in either order: a quote is for one (the other was
+	// dropped, or the one the caller acts for was).
+	for _, parties := range [][]tmf630.Ref{{{ID: ownParty, Role: "customer"}, {ID: otherParty, Role: "customer"}},
+		{{ID: otherParty, Role: "customer"}, {ID: ownParty, Role: "customer"}}} {
+		two := quoteBody
+		two.RelatedParty = parties
+		w = l.Do(t, "POST", quotesPath, two, &e, sales...)
+		assert.Equal(t, http.StatusBadRequest, w.Code)
+		assert.Contains(t, e.Message, "relatedParty[1]: a second customer ("+parties[1].ID+" after "+parties[0].ID+"): a quote is for one")
+	}
 	var q tmf648.Quote
 	require.Equal(t, http.StatusCreated, l.Do(t, "POST", quotesPath, quoteBody, &q, sales...).Code)
 	l.Idle(t)

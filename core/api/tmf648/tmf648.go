@@ -382,10 +382,14 @@ func DecodeQuote(body []byte) (*com.QuoteRequest, *tmf630.Error) {
 		return bad("authorization: set by the approval workflow; a new quote must not carry it")
 	}
 	req := com.QuoteRequest{TargetsFromOrder: true} // wave targets are from the order, as the API says
-	for _, p := range in.RelatedParty {
-		if p.Role == "customer" {
-			req.Customer = com.Customer{ID: p.ID, Name: p.Name}
+	for i, p := range in.RelatedParty {
+		if p.Role != "customer" {
+			continue
 		}
+		if req.Customer.ID != "" {
+			return bad(fmt.Sprintf("relatedParty[%d]: a second customer (%s after %s): a quote is for one", i, p.ID, req.Customer.ID))
+		}
+		req.Customer = com.Customer{ID: p.ID, Name: p.Name}
 	}
 	if req.Customer.ID == "" {
 		return bad("relatedParty: want the customer, a party with role \"customer\" and an id")
