@@ -158,7 +158,11 @@ func (c *Callbacks) CheckURL(raw string) error {
 		return nil
 	}
 	if name == "localhost" || strings.HasSuffix(name, ".localhost") {
-		return fmt.Errorf("host %s: %w: loopback", name, ErrRefused)
+		// Loopback by name (RFC 6761): as 127.0.0.1 would be.
+		if err := c.checkAddr(netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(port))); err != nil {
+			return fmt.Errorf("host %s: %w", name, err)
+		}
+		return nil
 	}
 	if !c.public && len(c.nets) == 0 {
 		return fmt.Errorf("host %s: %w: not on the hub allow-list", name, ErrRefused)

@@ -81,6 +81,8 @@ func TestAllowList(t *testing.T) {
 	c := events.MustCallbacks("127.0.0.0/8", "10.20.0.7", "crm.internal")
 	c.Self = []netip.AddrPort{netip.MustParseAddrPort("127.0.0.1:8080")}
 	assert.NoError(t, c.CheckURL("http://127.0.0.1:9000/x"))
+	assert.NoError(t, c.CheckURL("http://localhost:9000/x"), "loopback by name, allowed as by address")
+	assert.ErrorContains(t, c.CheckURL("http://localhost:8080/x"), "the server's own API")
 	assert.NoError(t, c.CheckURL("http://10.20.0.7/x"))
 	assert.NoError(t, c.CheckURL("http://CRM.internal./x"))
 	assert.ErrorContains(t, c.CheckURL("http://10.20.0.8/x"), "private")
