@@ -25,8 +25,12 @@ import (
 // `audit publish FILE --key KEY --relay URL…` verifies the store, then
 // sends its head, signed, to relays (core/anchor).
 func auditCmd(ctx context.Context, args []string, stdout io.Writer) error {
+	const usage = "audit: want `audit verify FILE` or `audit publish FILE --key FILE --relay URL`"
+	if len(args) > 0 && isHelp(args[0]) {
+		return &helpShown{usage + " (each takes --help)\n"}
+	}
 	if len(args) == 0 || (args[0] != "verify" && args[0] != "publish") {
-		return errors.New("audit: want `audit verify FILE` or `audit publish FILE --key FILE --relay URL`")
+		return errors.New(usage)
 	}
 	fs := flag.NewFlagSet("audit "+args[0], flag.ContinueOnError)
 	format := fs.String("format", "text", "text or json")

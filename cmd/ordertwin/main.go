@@ -226,6 +226,9 @@ type helpShown struct{ text string }
 
 func (h *helpShown) Error() string { return h.text }
 
+// isHelp says whether arg asks for help (-h, --help).
+func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" }
+
 // gcPercent is the garbage collector's target unless GOGC is set: a run
 // holds every order of its scenario in memory, and a larger target than Go's
 // default 100 trades memory for speed (at 1,000 orders, about 25% faster

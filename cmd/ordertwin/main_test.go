@@ -354,4 +354,11 @@ func TestCommandHelp(t *testing.T) {
 		assert.Contains(t, h.text, "ordertwin "+args[0], "%v", args)
 		assert.Contains(t, h.text, "  -", "%v: its flags", args)
 	}
+	// The commands of subcommands name them.
+	for _, args := range [][]string{{"audit", "--help"}, {"twin", "-h"}} {
+		err := dispatch(t.Context(), args, io.Discard, io.Discard)
+		h, ok := errors.AsType[*helpShown](err)
+		require.True(t, ok, "%v: %v", args, err)
+		assert.Contains(t, h.text, args[0]+": want `"+args[0]+" ", "%v", args)
+	}
 }

@@ -511,7 +511,7 @@ func serveClock(st store.Durable, sc *scenarios.Scenario, o serveClockOptions) (
 	}
 	if !served {
 		if st.Len() > 0 {
-			return nil, fmt.Errorf("it holds %d records of a run, not of a server: give a new file", st.Len())
+			return nil, fmt.Errorf("it holds %d records of a run, not of a server (a run --db store, or a compaction's archive): give a new file", st.Len())
 		}
 		w := engine.ClockState{Wall: time.Now(), Scale: o.scale}
 		if !o.start.IsZero() {

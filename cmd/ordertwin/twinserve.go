@@ -40,8 +40,12 @@ import (
 
 // twinCmd is `ordertwin twin serve`.
 func twinCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	const usage = "twin: want `twin serve [--network FILE | SCENARIO] --adapters-out FILE`"
+	if len(args) > 0 && isHelp(args[0]) {
+		return &helpShown{usage + " (twin serve --help: its flags)\n"}
+	}
 	if len(args) == 0 || args[0] != "serve" {
-		return errors.New("twin: want `twin serve [--network FILE | SCENARIO] --adapters-out FILE`")
+		return errors.New(usage)
 	}
 	return twinServeCmd(ctx, args[1:], stdout, stderr)
 }
