@@ -221,7 +221,7 @@ func chaosCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	case !rep.Verdict.Pass:
 		return &exitError{1, errors.New("chaos: the verdict is FAIL: see the checks above")}
 	case len(worse) > 0:
-		return &exitError{1, fmt.Errorf("chaos: worse than the baseline %s by more than %s: %s", *baselineFile, *failOver, strings.Join(worse, ", "))}
+		return &exitError{1, fmt.Errorf("chaos: worse than the baseline %s by more than %s: %s", *baselineFile, percent(threshold), strings.Join(worse, ", "))}
 	}
 	return nil
 }

@@ -182,7 +182,7 @@ func loadCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	worse := load.Compare(baseline, rep, threshold)
 	if len(worse) == 0 {
-		fmt.Fprintf(stdout, "within %s of the baseline %s\n", *failOver, *baselineFile)
+		fmt.Fprintf(stdout, "within %s of the baseline %s\n", percent(threshold), *baselineFile)
 		return nil
 	}
 	var figures []string
@@ -190,7 +190,7 @@ func loadCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "REGRESSED %s\n", g)
 		figures = append(figures, g.Figure)
 	}
-	return &exitError{1, fmt.Errorf("load: worse than the baseline %s by more than %s: %s", *baselineFile, *failOver, strings.Join(figures, ", "))}
+	return &exitError{1, fmt.Errorf("load: worse than the baseline %s by more than %s: %s", *baselineFile, percent(threshold), strings.Join(figures, ", "))}
 }
 
 // arrivalsDue is how many arrivals profile brings, count at most when it
@@ -282,6 +282,9 @@ func parsePercent(s string) (float64, error) {
 	}
 	return v / 100, nil
 }
+
+// percent writes a threshold parsePercent read (0.2: 20%).
+func percent(v float64) string { return strconv.FormatFloat(v*100, 'g', -1, 64) + "%" }
 
 // readReport reads a report `load --json` wrote.
 func readReport(path string) (*load.Report, error) {

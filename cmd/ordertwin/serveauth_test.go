@@ -187,7 +187,7 @@ func TestTokenCommand(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "s.db")
 	require.NoError(t, serveCmd(ctx, []string{"--db", db, "--addr", "127.0.0.1:0"}, io.Discard, io.Discard))
 	_, err := cli("token", "--key", devKeyFile(db), "--role", "partner")
-	assert.ErrorContains(t, err, "acts for one party: give its tenant")
+	assert.ErrorContains(t, err, "token: --role partner acts for one party: give it with --tenant PARTY")
 	out, err := cli("token", "--key", devKeyFile(db), "--role", "partner,sales", "--tenant", "CUST-1", "--ttl", "5m")
 	require.NoError(t, err)
 	assert.Equal(t, 2, strings.Count(strings.TrimSpace(out), "."), "one JWT: %s", out)

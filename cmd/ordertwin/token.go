@@ -50,6 +50,9 @@ func tokenCmd(args []string, stdout io.Writer) error {
 	if *subject == "" {
 		*subject = "dev-" + string(roles[0])
 	}
+	if (auth.Identity{Roles: roles}).Scoped() && *tenant == "" {
+		return fmt.Errorf("token: --role %s acts for one party: give it with --tenant PARTY", roles[0])
+	}
 	k, err := auth.LoadDevKey(*key)
 	if err != nil {
 		return fmt.Errorf("token: %w (serve makes it beside its store when it starts)", err)

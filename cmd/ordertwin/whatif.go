@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -27,8 +26,11 @@ func whatifCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *format != "text" && *format != "json" {
 		return fmt.Errorf("whatif: --format %q: want text or json", *format)
 	}
-	if *runs <= 0 || *cv < 0 {
-		return errors.New("whatif: --runs must be positive and --cv not negative")
+	if *runs <= 0 {
+		return fmt.Errorf("whatif: --runs %d: want 1 or more", *runs)
+	}
+	if !(*cv >= 0) {
+		return fmt.Errorf("whatif: --cv %g: want 0 (exact durations) or more", *cv)
 	}
 	if *seed >= 0 {
 		sc.Spec.Seed = uint64(*seed)
