@@ -164,8 +164,12 @@ func lifecycleCmd(args []string, stdout io.Writer) error {
 	}
 	switch len(pos) {
 	case 0:
+		width := 0
 		for _, k := range lifecycle.Kinds() {
-			fmt.Fprintf(stdout, "%-18s %s\n", k, strings.Join(lifecycle.States(k), ", "))
+			width = max(width, len(string(k)))
+		}
+		for _, k := range lifecycle.Kinds() {
+			fmt.Fprintf(stdout, "%-*s %s\n", width, k, strings.Join(lifecycle.States(k), ", "))
 		}
 		return nil
 	case 1:
