@@ -192,7 +192,7 @@ func TestCompactNothingToMove(t *testing.T) {
 	require.NoError(t, err)
 	out, err := cli("compact", db, "--archive", db+".archive")
 	require.NoError(t, err)
-	assert.Equal(t, "nothing moved from "+db+": the store has no snapshot: a restart replays its whole input log, from T+0\n", out)
+	assert.Equal(t, "nothing moved from "+db+": the store has no snapshot and no input log: a run's (run --db), kept whole as its record\n", out)
 	assert.NoFileExists(t, db+".archive")
 	_, err = cli("compact", db)
 	assert.ErrorContains(t, err, "want --archive FILE")

@@ -138,6 +138,13 @@ func (c *Compaction) plan(ctx context.Context, st *Store) ([]link, error) {
 	}
 	if !ok {
 		c.Limit = "the store has no snapshot: a restart replays its whole input log, from T+0"
+		var logged bool
+		if err := st.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM inputs)`).Scan(&logged); err != nil {
+			return nil, err
+		}
+		if !logged && prev.Inputs == 0 {
+			c.Limit = "the store has no snapshot and no input log: a run's (run --db), kept whole as its record"
+		}
 		return nil, nil
 	}
 	records := int64(snap.Records)
