@@ -80,14 +80,14 @@ func approveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	c := &client{base: base, http: &http.Client{Timeout: 30 * time.Second}, token: *token}
 	var q tmf648.Quote
 	if err := c.get(ctx, tmf630.QuoteManagement+"/quote/"+pos[0], &q); err != nil {
-		return fmt.Errorf("approve: %w", err)
+		return refused("approve", err)
 	}
 	digest, err := tmf648.QuoteDigest(q)
 	if err != nil {
 		return fmt.Errorf("approve: %w", err)
 	}
 	if digest != q.ContentDigest {
-		return fmt.Errorf("approve: quote %s as shown hashes to %s, but the server says its content is %s: not signed", q.ID, digest, q.ContentDigest)
+		return &exitError{1, fmt.Errorf("approve: quote %s as shown hashes to %s, but the server says its content is %s: not signed", q.ID, digest, q.ContentDigest)}
 	}
 	d := approval.Decision{Quote: q.ID, Stage: *stage, Approved: *reject == "", Digest: digest, Reason: *reason + *reject, At: time.Now()}
 	signed, err := approval.Sign(secret, d)
@@ -105,7 +105,7 @@ func approveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	req.Header.Set("Content-Type", "application/merge-patch+json")
 	if err := c.do(req, http.StatusOK, &q); err != nil {
-		return fmt.Errorf("approve: %w", err)
+		return refused("approve", err)
 	}
 	_, err = fmt.Fprintf(stdout, "quote %s: %s %s (signed by %s over %s); the quote is %s\n", q.ID, *stage, d.State(), approval.Signer(signed), digest, q.State)
 	return err

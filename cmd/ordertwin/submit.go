@@ -62,7 +62,7 @@ func submitCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		var q tmf648.Quote
 		if err := c.post(ctx, tmf630.QuoteManagement+"/quote", key, tmf648.NewQuoteBody(p.Quote, currency), &q); err != nil {
-			return fmt.Errorf("submit: quote for %s: %w", p.Quote.Customer.ID, err)
+			return refused("submit", fmt.Errorf("quote for %s: %w", p.Quote.Customer.ID, err))
 		}
 		fmt.Fprintf(stdout, "quote %s for %s: %s (%d sites)\n", q.ID, p.Quote.Customer.ID, q.State, len(q.QuoteItem))
 		external := p.OrderID
@@ -71,7 +71,7 @@ func submitCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		var po tmf622.ProductOrder
 		if err := c.post(ctx, tmf630.ProductOrdering+"/productOrder", key, tmf622.NewOrderBody(q.ID, p.Quote, external), &po); err != nil {
-			return fmt.Errorf("submit: order for quote %s: %w", q.ID, err)
+			return refused("submit", fmt.Errorf("order for quote %s: %w", q.ID, err))
 		}
 		fmt.Fprintf(stdout, "order %s (externalId %s): %s, %s%s/productOrder/%s\n", po.ID, cmp.Or(po.ExternalID, external), po.State, c.base, tmf630.ProductOrdering, po.ID)
 		placed = append(placed, po.ID)
@@ -90,7 +90,7 @@ func submitCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		o, err := c.watchedOrder(ctx, id, waves)
 		if err != nil {
-			return fmt.Errorf("submit: watch %s: %w", id, err)
+			return refused("submit", fmt.Errorf("watch %s: %w", id, err))
 		}
 		orders = append(orders, o)
 	}
@@ -105,7 +105,7 @@ func submitCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("submit: watch: %w", err)
+		return refused("submit", fmt.Errorf("watch: %w", err))
 	}
 	failed := 0
 	for _, id := range placed {
@@ -117,6 +117,13 @@ func submitCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return &exitError{1, fmt.Errorf("%d of %d orders did not complete", failed, len(placed))}
 	}
 	return nil
+}
+
+// refused is a command's error from the server it talks to (an error
+// status, no answer): exit 1, as a failure of the work, not 2, which is
+// bad input to the command.
+func refused(cmd string, err error) error {
+	return &exitError{1, fmt.Errorf("%s: %w", cmd, err)}
 }
 
 // client speaks to a server's TMF APIs.
