@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/api/tmf648"
 	"github.com/ordertwin/ordertwin/core/com"
 	"github.com/ordertwin/ordertwin/core/engine"
+	"github.com/ordertwin/ordertwin/core/hint"
 	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/ordertwin/ordertwin/scenarios"
 	"github.com/ordertwin/ordertwin/twin"
@@ -422,9 +424,13 @@ func (c *Control) addSite(w http.ResponseWriter, r *http.Request) {
 	}
 	// A caller bound to a party adds sites to its party's orders only.
 	party, found := "", false
+	var waves []string
 	if e := c.Node.Query(r.Context(), func() {
 		if po := c.Node.COM.Order(in.ProductOrder); po != nil {
 			found = true
+			for _, w := range c.Node.COM.Plan(in.ProductOrder) {
+				waves = append(waves, w.Name)
+			}
 			for _, p := range po.RelatedParty {
 				if strings.EqualFold(p.Role, "customer") {
 					party = p.ID
@@ -437,6 +443,11 @@ func (c *Control) addSite(w http.ResponseWriter, r *http.Request) {
 	}
 	if !found || !tmf630.Sees(r, party) {
 		tmf630.WriteError(w, tmf630.NewError(http.StatusBadRequest, "productOrder: no product order "+strconv.Quote(in.ProductOrder)+" in progress"))
+		return
+	}
+	if len(waves) > 0 && !slices.Contains(waves, in.Wave) {
+		tmf630.WriteError(w, tmf630.NewError(http.StatusBadRequest, fmt.Sprintf("wave: %q is not a wave of %s's plan%s (waves: %s)",
+			in.Wave, in.ProductOrder, hint.DidYouMean(in.Wave, waves), strings.Join(waves, ", "))))
 		return
 	}
 	reply, e := c.Node.Command(r.Context(), engine.COM, com.AddSite{Order: in.ProductOrder, Site: com.Site{Code: in.Code, Name: in.Name, Address: in.Address, Wave: in.Wave}})

@@ -236,9 +236,10 @@ func TestServeScenarioRun(t *testing.T) {
 	assert.Equal(t, http.StatusConflict, call(t, http.MethodPost, sites, admin, add("MELB2"), &e))
 	assert.Contains(t, e.Message, "the order is acknowledged")
 	for body, want := range map[string]string{
-		`{"productOrder":"PO-404","code":"X","address":"Level 12, 120 Collins Street, Melbourne VIC 3000","wave":"Wave 2"}`: `no product order "PO-404"`,
-		`{"productOrder":"` + first + `","code":"X","address":"1 Nowhere Lane","wave":"Wave 2"}`:                            "not an address the network serves",
-		`{"productOrder":"` + first + `","address":"Level 12, 120 Collins Street, Melbourne VIC 3000","wave":"Wave 2"}`:     "code: missing",
+		`{"productOrder":"PO-404","code":"X","address":"Level 12, 120 Collins Street, Melbourne VIC 3000","wave":"Wave 2"}`:        `no product order "PO-404"`,
+		`{"productOrder":"` + first + `","code":"X","address":"1 Nowhere Lane","wave":"Wave 2"}`:                                   "not an address the network serves",
+		`{"productOrder":"` + first + `","address":"Level 12, 120 Collins Street, Melbourne VIC 3000","wave":"Wave 2"}`:            "code: missing",
+		`{"productOrder":"` + first + `","code":"X","address":"Level 12, 120 Collins Street, Melbourne VIC 3000","wave":"Wave 9"}`: `wave: "Wave 9" is not a wave of ` + first + `'s plan`,
 	} {
 		assert.Equal(t, http.StatusBadRequest, call(t, http.MethodPost, sites, admin, body, &e), body)
 		assert.Contains(t, e.Message, want, body)
