@@ -236,10 +236,9 @@ func TestServeScenarioRun(t *testing.T) {
 	assert.Equal(t, http.StatusConflict, call(t, http.MethodPost, sites, admin, add("MELB2"), &e))
 	assert.Contains(t, e.Message, "the order is acknowledged")
 	for body, want := range map[string]string{
-		`{"productOrder":"PO-404","code":"X","address":"Level 12, 120 Collins Street, Melbourne VIC 3000","wave":"Wave 2"}`:        `no product order "PO-404"`,
-		`{"productOrder":"` + first + `","code":"X","address":"1 Nowhere Lane","wave":"Wave 2"}`:                                   "not an address the network serves",
-		`{"productOrder":"` + first + `","address":"Level 12, 120 Collins Street, Melbourne VIC 3000","wave":"Wave 2"}`:            "code: missing",
-		`{"productOrder":"` + first + `","code":"X","address":"Level 12, 120 Collins Street, Melbourne VIC 3000","wave":"Wave 9"}`: `wave: "Wave 9" is not a wave of ` + first + `'s plan`,
+		`{"productOrder":"PO-404","code":"X","address":"Level 12, 120 Collins Street, Melbourne VIC 3000","wave":"Wave 2"}`: `no product order "PO-404"`,
+		`{"productOrder":"` + first + `","code":"X","address":"1 Nowhere Lane","wave":"Wave 2"}`:                            "not an address the network serves",
+		`{"productOrder":"` + first + `","address":"Level 12, 120 Collins Street, Melbourne VIC 3000","wave":"Wave 2"}`:     "code: missing",
 	} {
 		assert.Equal(t, http.StatusBadRequest, call(t, http.MethodPost, sites, admin, body, &e), body)
 		assert.Contains(t, e.Message, want, body)
@@ -258,6 +257,10 @@ func TestServeScenarioRun(t *testing.T) {
 	assert.Equal(t, first, added.ProductOrder)
 	assert.Equal(t, http.StatusConflict, call(t, http.MethodPost, sites, admin, add("MELB2"), &e))
 	assert.Contains(t, e.Message, "MELB2")
+	// A wave the order's plan does not have (it went into a late wave).
+	nowave := strings.Replace(add("MELB3"), `"wave":"Wave 2"`, `"wave":"Wave 9"`, 1)
+	assert.Equal(t, http.StatusBadRequest, call(t, http.MethodPost, sites, admin, nowave, &e))
+	assert.Contains(t, e.Message, `wave: "Wave 9" is not a wave of `+first+`'s plan`)
 }
 
 type whatIfAnswer struct {
