@@ -107,11 +107,11 @@ func TestMethodNotAllowed(t *testing.T) {
 		status       int
 		allow        string
 	}{
-		{"PUT", orders + "/PO-1", 405, "GET, PATCH"},
-		{"POST", orders + "/PO-1", 405, "GET, PATCH"},
-		{"DELETE", orders + "/PO-1", 405, "GET, PATCH"}, // explained: cancel it instead
-		{"PUT", orders, 405, "GET, POST"},
-		{"DELETE", tmf630.QuoteManagement + "/quote", 405, "GET, POST"},
+		{"PUT", orders + "/PO-1", 405, "GET, HEAD, PATCH"},
+		{"POST", orders + "/PO-1", 405, "GET, HEAD, PATCH"},
+		{"DELETE", orders + "/PO-1", 405, "GET, HEAD, PATCH"}, // explained: cancel it instead
+		{"PUT", orders, 405, "GET, HEAD, POST"},
+		{"DELETE", tmf630.QuoteManagement + "/quote", 405, "GET, HEAD, POST"},
 		{"GET", tmf630.ProductOrdering + "/nothing", 404, ""},
 	} {
 		w := l.Do(t, c.method, c.path, nil, nil)

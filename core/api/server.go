@@ -166,6 +166,9 @@ func allowed(mux *http.ServeMux, r *http.Request) []string {
 		probe.Method = m
 		if h, pattern := mux.Handler(probe); pattern != "/" && pattern != "" && !tmf630.Refuses(h) {
 			allow = append(allow, m)
+			if m == http.MethodGet {
+				allow = append(allow, http.MethodHead) // a GET route takes HEAD
+			}
 		}
 	}
 	return allow

@@ -292,7 +292,7 @@ func (c *catalogResource[T, P]) render(d *docs.Doc) (*T, *tmf630.Error) {
 }
 
 func (c *catalogResource[T, P]) readOnly(w http.ResponseWriter, id string) {
-	w.Header().Set("Allow", "GET")
+	w.Header().Set("Allow", "GET, HEAD")
 	tmf630.WriteError(w, tmf630.NewError(http.StatusMethodNotAllowed, fmt.Sprintf("%s %s comes from the catalog file and is read-only", c.name, id)))
 }
 

@@ -98,7 +98,7 @@ func Routes(n *tmf630.Node, quota Quota, mux *http.ServeMux) {
 	mux.HandleFunc("POST "+base+"/productOrder", s.postProductOrder)
 	mux.HandleFunc("PATCH "+base+"/productOrder/{id}", s.patchProductOrder)
 	mux.Handle("DELETE "+base+"/productOrder/{id}", tmf630.Refusal(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Allow", "GET, PATCH")
+		w.Header().Set("Allow", "GET, HEAD, PATCH")
 		tmf630.WriteError(w, tmf630.NewError(http.StatusMethodNotAllowed, "a product order is not deleted: cancel it with POST "+base+"/cancelProductOrder"))
 	}))
 	mux.HandleFunc("GET "+base+"/cancelProductOrder", s.listCancellations)

@@ -124,6 +124,10 @@ func knownAttribute(known []string, path []string) bool {
 // server's answer to another method of its path does not count it
 // among those allowed (Refuses).
 func NotOffered(allow, why string) http.Handler {
+	if methods := strings.Split(allow, ", "); slices.Contains(methods, http.MethodGet) && !slices.Contains(methods, http.MethodHead) {
+		i := slices.Index(methods, http.MethodGet)
+		allow = strings.Join(slices.Insert(methods, i+1, http.MethodHead), ", ") // a GET route takes HEAD
+	}
 	return Refusal(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Allow", allow)
 		WriteError(w, NewError(http.StatusMethodNotAllowed, why))

@@ -63,7 +63,7 @@ func Routes(n *tmf630.Node, mux *http.ServeMux) {
 		tmf630.One(w, q, &specs[i])
 	})
 	readOnly := func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Allow", "GET")
+		w.Header().Set("Allow", "GET, HEAD")
 		tmf630.WriteError(w, tmf630.NewError(http.StatusMethodNotAllowed,
 			fmt.Sprintf("%s %s: the service catalog comes from the catalog file and is read-only", r.Method, r.URL.Path)))
 	}

@@ -89,6 +89,6 @@ func TestServiceCatalogQueriesAndRefusals(t *testing.T) {
 	} {
 		res, b := c.Do(t, tc.method, tc.path, `{"name":"x"}`)
 		apitest.Refused(t, res, b, http.StatusMethodNotAllowed, tc.method+" "+tc.path+": the service catalog comes from the catalog file and is read-only")
-		assert.Equal(t, "GET", res.Header.Get("Allow"))
+		assert.Equal(t, "GET, HEAD", res.Header.Get("Allow"))
 	}
 }

@@ -387,7 +387,7 @@ func DecodeQuote(body []byte) (*com.QuoteRequest, *tmf630.Error) {
 			continue
 		}
 		if req.Customer.ID != "" {
-			return bad(fmt.Sprintf("relatedParty[%d]: a second customer (%s after %s): a quote is for one", i, p.ID, req.Customer.ID))
+			return bad("relatedParty[%d]: a second customer (%s after %s): a quote is for one", i, p.ID, req.Customer.ID)
 		}
 		req.Customer = com.Customer{ID: p.ID, Name: p.Name}
 	}

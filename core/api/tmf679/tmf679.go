@@ -97,7 +97,7 @@ func Routes(n *tmf630.Node, mux *http.ServeMux) {
 	mux.HandleFunc("GET "+base+"/{id}", s.getQualification)
 	mux.HandleFunc("POST "+base, s.postQualification)
 	unchanged := func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Allow", "GET")
+		w.Header().Set("Allow", "GET, HEAD")
 		tmf630.WriteError(w, tmf630.NewError(http.StatusMethodNotAllowed, "a qualification is the network's answer at the time: it is not changed or deleted; POST "+base+" asks again"))
 	}
 	mux.Handle("PATCH "+base+"/{id}", tmf630.Refusal(unchanged))
