@@ -179,6 +179,8 @@ func TestServeFaultInjection(t *testing.T) {
 		`{"name":"z","kind":"hard","after":"SO-PILOT completed"}`:       "waits for no trigger",
 		`{"name":"w","kind":"hard","target":{"planet":"mars"}}`:         "unknown field",
 		`{"name":"v","kind":"lostCPE","target":{"system":"logistics"}}`: "fault v: target: system: a lostCPE fault hits the CE router's commit, which the catalog puts on ztp, never on logistics: it can never fire",
+		`{"name":"u","kind":"hard","probability":0}`:                    "probability 0 never fires",
+		`{"name":"t","kind":"hard","every":0}`:                          "a count of 0: want 1 or more",
 	} {
 		assert.Equal(t, http.StatusBadRequest, call(t, http.MethodPost, url, ops, body, &e), body)
 		assert.Contains(t, e.Message, want, body)
