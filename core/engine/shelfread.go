@@ -73,6 +73,21 @@ func (o *Out) ShelvedOwner(kind, item string) (id string, ok bool) {
 	return r.ID, true
 }
 
+// CheckedOwner is ShelvedOwner for a command's check (Around.Check), on
+// the engine's goroutine as the check runs: the read is not logged (a
+// check is not replayed: the command it refuses is not logged either),
+// and sees the docs shelved and not yet committed.
+func (e *Engine) CheckedOwner(kind, item string) (id string, ok bool, err error) {
+	q := shelfReading{Kind: kind, Item: item}
+	if d, found := e.unstored(q, nil); found {
+		return d.ID, true, nil
+	}
+	if e.shelf == nil {
+		return "", false, nil
+	}
+	return e.shelf.Owner(kind, item)
+}
+
 // ExternalIDItem is the item that the doc of an order placed through the
 // API with externalID lists on the shelf (store.Doc.Items), so that the
 // order is found by it once it left memory (ShelvedByExternalID).

@@ -310,11 +310,6 @@ func (r *ROM) request(now time.Duration, ro *tmf.ResourceOrder, out *engine.Out)
 	if err := r.checkItems(ro); err != nil {
 		return err
 	}
-	for i := range ro.Items { // and of those that left memory
-		if id, ok := out.ShelvedOwner(ShelfKind, ro.Items[i].ID); ok {
-			return fmt.Errorf("item %q: %w by resource order %s", ro.Items[i].ID, ErrItemTaken, id)
-		}
-	}
 	return Placed{ID: r.accept(now, ro, 0, out).ro.ID}
 }
 

@@ -5,6 +5,7 @@ package tmf652
 
 import (
 	"errors"
+	"fmt"
 	"maps"
 	"net/http"
 	"slices"
@@ -103,7 +104,29 @@ func (s resourceOrders) postResourceOrder(w http.ResponseWriter, r *http.Request
 		tmf630.WriteError(w, e)
 		return
 	}
-	reply, e := s.n.Command(r.Context(), engine.ROM, rom.OrderRequest{Order: *ro})
+	// An item id of an order that left memory is taken too (ROM checks
+	// those in memory): checked as the engine takes the order, not in
+	// ROM's step, which a replay of a log written before would repeat.
+	taken := func() error {
+		if ro.ExternalID != "" { // the same order again: ROM answers with it
+			if _, again, err := s.n.Engine.CheckedOwner(rom.ShelfKind, engine.ExternalIDItem(ro.ExternalID)); err != nil {
+				return tmf630.Unavailable(err)
+			} else if again {
+				return nil
+			}
+		}
+		for i := range ro.Items {
+			id, ok, err := s.n.Engine.CheckedOwner(rom.ShelfKind, ro.Items[i].ID)
+			if err != nil {
+				return tmf630.Unavailable(err)
+			}
+			if ok {
+				return tmf630.NewError(http.StatusConflict, fmt.Sprintf("orderItem: item %q: %v by resource order %s", ro.Items[i].ID, rom.ErrItemTaken, id))
+			}
+		}
+		return nil
+	}
+	reply, e := s.n.CommandWith(r.Context(), engine.ROM, rom.OrderRequest{Order: *ro}, engine.Around{Check: taken})
 	if e != nil {
 		tmf630.WriteError(w, e)
 		return
