@@ -601,7 +601,7 @@ func (f *File) checkFaults(cat *catalog.Catalog, bad func(format string, args ..
 		}
 		return ""
 	}
-	if err := twin.CheckFaults(f.Faults); err != nil {
+	if err := errors.Join(twin.CheckFaults(f.Faults), twin.CheckFaultFields(f.Faults)); err != nil {
 		for _, e := range unjoin(err) {
 			// Each error starts with its rule: faults[i] (name).
 			var i int

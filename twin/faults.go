@@ -229,11 +229,23 @@ func CheckFaults(rules []FaultRule) error {
 		if r.Kind == SLABreach && r.Measure == nil {
 			bad("an slaBreach fault needs measure: {latencyMs, lossPct, availability}")
 		}
+	}
+	return errors.Join(errs...)
+}
+
+// CheckFaultFields refuses what a rule of its kind does not take (a
+// factor but on latency, a measure but on slaBreach), as a file or a
+// request gives rules. It is not part of CheckFaults, which a replay
+// runs on the rules it logged: a rule taken before these were refused
+// replays as it ran.
+func CheckFaultFields(rules []FaultRule) error {
+	var errs []error
+	for i, r := range rules {
 		if r.Kind != Latency && r.Factor != 0 {
-			bad("factor is a latency fault's: a %s fault takes none", r.Kind)
+			errs = append(errs, fmt.Errorf("faults[%d] (%s): factor is a latency fault's: a %s fault takes none", i, r.Name, r.Kind))
 		}
 		if r.Kind != SLABreach && r.Measure != nil {
-			bad("measure is an slaBreach fault's: a %s fault takes none", r.Kind)
+			errs = append(errs, fmt.Errorf("faults[%d] (%s): measure is an slaBreach fault's: a %s fault takes none", i, r.Name, r.Kind))
 		}
 	}
 	return errors.Join(errs...)

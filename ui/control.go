@@ -270,6 +270,9 @@ func (c *Control) injectRule(r *http.Request, rule twin.FaultRule, note string) 
 	case err != nil:
 		return tmf630.NewError(http.StatusBadRequest, err.Error())
 	}
+	if err := twin.CheckFaultFields([]twin.FaultRule{rule}); err != nil { // one rule: named as itself
+		return tmf630.NewError(http.StatusBadRequest, strings.ReplaceAll(err.Error(), "faults[0] ("+rule.Name+"): ", "fault "+rule.Name+": "))
+	}
 	if why := scenarios.NeverFires(c.Node.Catalog, rule); why != "" {
 		return tmf630.NewError(http.StatusBadRequest, "fault "+rule.Name+": "+why)
 	}

@@ -181,6 +181,7 @@ func TestServeFaultInjection(t *testing.T) {
 		`{"name":"v","kind":"lostCPE","target":{"system":"logistics"}}`: "fault v: target: system: a lostCPE fault hits the CE router's commit, which the catalog puts on ztp, never on logistics: it can never fire",
 		`{"name":"u","kind":"hard","probability":0}`:                    "probability 0 never fires",
 		`{"name":"t","kind":"hard","every":0}`:                          "a count of 0: want 1 or more",
+		`{"name":"s","kind":"hard","factor":2}`:                         "fault s: factor is a latency fault's: a hard fault takes none",
 	} {
 		assert.Equal(t, http.StatusBadRequest, call(t, http.MethodPost, url, ops, body, &e), body)
 		assert.Contains(t, e.Message, want, body)

@@ -206,7 +206,8 @@ $("#fault-form").addEventListener("submit", (ev) => {
   }
   if ($("#fault-until").value.trim()) rule.until = $("#fault-until").value.trim();
   if ($("#fault-probability").value) rule.probability = Number($("#fault-probability").value);
-  if ($("#fault-factor").value) rule.factor = Number($("#fault-factor").value);
+  // A factor is a latency fault's only: one left in the form is not sent with another kind.
+  if (rule.kind === "latency" && $("#fault-factor").value) rule.factor = Number($("#fault-factor").value);
   act("inject " + rule.name, async () => {
     await request("POST", "/ordertwin/v1/fault", rule);
     readFaults();
