@@ -61,6 +61,9 @@ type Chance float64
 
 // UnmarshalYAML refuses a count of 0 given.
 func (c *Count) UnmarshalYAML(n *yaml.Node) error {
+	if n.Tag == "!!null" {
+		return nil // not given
+	}
 	var v int
 	if err := n.Decode(&v); err != nil {
 		return err
@@ -74,6 +77,9 @@ func (c *Count) UnmarshalYAML(n *yaml.Node) error {
 
 // UnmarshalJSON refuses a count of 0 given.
 func (c *Count) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil // not given
+	}
 	var v int
 	if err := json.Unmarshal(b, &v); err != nil {
 		return err
@@ -87,6 +93,9 @@ func (c *Count) UnmarshalJSON(b []byte) error {
 
 // UnmarshalYAML refuses a probability of 0 given.
 func (c *Chance) UnmarshalYAML(n *yaml.Node) error {
+	if n.Tag == "!!null" {
+		return nil // not given
+	}
 	var v float64
 	if err := n.Decode(&v); err != nil {
 		return err
@@ -100,6 +109,9 @@ func (c *Chance) UnmarshalYAML(n *yaml.Node) error {
 
 // UnmarshalJSON refuses a probability of 0 given.
 func (c *Chance) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil // not given
+	}
 	var v float64
 	if err := json.Unmarshal(b, &v); err != nil {
 		return err

@@ -1,8 +1,11 @@
 package twin
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/port"
@@ -138,4 +141,18 @@ func TestCheckFaultsThatCannotFire(t *testing.T) {
 		assert.ErrorContains(t, err, want)
 	}
 	require.NoError(t, CheckFaults([]FaultRule{{Name: "ok", Kind: LostCPE, Target: FaultTarget{System: "ztp", Op: "commit", ResourceType: "CPE"}}}))
+}
+
+// A count or chance of 0 is refused as it is read; one given as null is
+// not given.
+func TestCountAndChanceRefuseZero(t *testing.T) {
+	var r FaultRule
+	require.NoError(t, json.Unmarshal([]byte(`{"name":"a","kind":"hard","first":null,"probability":null}`), &r))
+	assert.Zero(t, r.First)
+	assert.Zero(t, r.Probability)
+	require.NoError(t, yaml.Unmarshal([]byte("{name: a, kind: hard, every: ~, probability: 0.5}"), &r))
+	assert.Equal(t, Chance(0.5), r.Probability)
+	assert.ErrorContains(t, json.Unmarshal([]byte(`{"nth":0}`), &r), "a count of 0")
+	assert.ErrorContains(t, json.Unmarshal([]byte(`{"probability":0}`), &r), "probability 0 never fires")
+	assert.ErrorContains(t, yaml.Unmarshal([]byte("{first: 0}"), &r), "a count of 0 (first, every or nth)")
 }
