@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/port"
@@ -63,15 +64,23 @@ type Adapter struct {
 	turns  *turns
 	// owner is the store the calls come from (port.Owner): an
 	// allocation's name and description carry its item marked with it.
-	owner string
+	owner atomic.Pointer[string]
 }
 
 // Own sets the store whose items the adapter's allocations name
 // (port.Owner).
-func (a *Adapter) Own(store string) { a.owner = store }
+func (a *Adapter) Own(store string) { a.owner.Store(&store) }
+
+// ownerOf is the store Own set, "" before it.
+func (a *Adapter) ownerOf() string {
+	if o := a.owner.Load(); o != nil {
+		return *o
+	}
+	return ""
+}
 
 // mark is req's item as the adapter names it on what it allocates.
-func (a *Adapter) mark(req *port.Request) string { return port.Mark(a.owner, req.Item) }
+func (a *Adapter) mark(req *port.Request) string { return port.Mark(a.ownerOf(), req.Item) }
 
 // New checks cfg, reads the token and makes the adapter.
 func New(cfg Config) (*Adapter, error) {

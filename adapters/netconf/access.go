@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/netconf"
@@ -62,16 +63,24 @@ type Access struct {
 	turns map[string]chan struct{}
 	// owner is the store the calls come from (port.Owner): a v-ANI's or a
 	// handoff's description is its item marked with it.
-	owner string
+	owner atomic.Pointer[string]
 }
 
 // Own sets the store whose items the adapter's descriptions name
 // (port.Owner).
-func (a *Access) Own(store string) { a.owner = store }
+func (a *Access) Own(store string) { a.owner.Store(&store) }
+
+// ownerOf is the store Own set, "" before it.
+func (a *Access) ownerOf() string {
+	if o := a.owner.Load(); o != nil {
+		return *o
+	}
+	return ""
+}
 
 // mark is what the adapter writes in the description of what it
 // allocates for req's item, and knows its own by.
-func (a *Access) mark(req *port.Request) string { return port.Mark(a.owner, req.Item) }
+func (a *Access) mark(req *port.Request) string { return port.Mark(a.ownerOf(), req.Item) }
 
 // New checks cfg and makes the adapter.
 func New(cfg Config) (*Access, error) {

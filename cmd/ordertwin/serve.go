@@ -455,8 +455,10 @@ func storeOptions(sc *scenarios.Scenario, st store.Durable, name string, co serv
 	if opt.Retention, err = storeRetention(st, co, !served); err != nil {
 		return opt, nil, fmt.Errorf("serve: --db %s: %w", name, err)
 	}
-	if opt.Owner, err = storeOwner(st, !served); err != nil {
-		return opt, nil, fmt.Errorf("serve: --db %s: %w", name, err)
+	if opt.Owner == "" { // a deployment of shards has one of its own
+		if opt.Owner, err = storeOwner(st, !served); err != nil {
+			return opt, nil, fmt.Errorf("serve: --db %s: %w", name, err)
+		}
 	}
 	opt.Clock = clock
 	return opt, clock, nil

@@ -70,6 +70,11 @@ type shardServe struct {
 	notifier  func(store.Durable, *api.Server, tmf.IDSpace) (*events.Notifier, error)
 }
 
+// deploymentOwner is the store identity of a deployment of shards on
+// db: its database and schema's, the same for every instance and every
+// restart (eight hex digits).
+func deploymentOwner(db string) string { return hash6(databaseOf(db))[:8] }
+
 // shardHost runs the shards an instance holds.
 type shardHost struct {
 	shardServe
@@ -109,6 +114,11 @@ func openShardHost(ctx context.Context, s shardServe) (*shardHost, error) {
 		return nil, fmt.Errorf("serve: --shards: %w", err)
 	}
 	s.opt.Ledger = ledger
+	// One identity for the deployment's allocations on the network
+	// (port.Owner), whichever shard makes them: a shard's item ids are
+	// the deployment's (tmf.IDSpace), and a shard taken over by another
+	// instance finds what it allocated.
+	s.opt.Owner = deploymentOwner(s.db)
 	given, start := s.co.start, s.co.start
 	if start.IsZero() {
 		start = time.Now()

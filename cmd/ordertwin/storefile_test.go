@@ -113,3 +113,13 @@ func TestStoreOwner(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, kept, "nothing written to a store served before")
 }
+
+// A deployment of shards has one identity for its allocations, whichever
+// instance or shard makes them, the same after a restart; another
+// deployment (another schema) has another.
+func TestDeploymentOwner(t *testing.T) {
+	a := deploymentOwner("postgres://ot:one@db:5432/ot?search_path=east")
+	assert.Regexp(t, "^[0-9a-f]{8}$", a)
+	assert.Equal(t, a, deploymentOwner("postgres://admin@db/ot?search_path=east&sslmode=disable"), "the same database and schema")
+	assert.NotEqual(t, a, deploymentOwner("postgres://ot@db/ot?search_path=west"))
+}
