@@ -215,11 +215,13 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		opt.Snapshots.Take, opt.Snapshots.TakeAlways = snapshotHelper(args), *snapBy == "helper"
 	}
 	// The address first: one taken stops serve before its store is made.
-	ln, err := net.Listen("tcp", *addr)
+	// It is bound again once the store is replayed: a client meanwhile is
+	// refused at once, not left waiting on a port nobody answers.
+	probe, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
-	defer ln.Close()
+	probe.Close()
 	// The server holds its store: a compaction waits until it stops.
 	release, held, err := holdStore(*db)
 	if err != nil {
@@ -233,6 +235,10 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer st.Close()
 	if err := keepKey(); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
 	callbacks, err := events.NewCallbacks(hubAllow)
