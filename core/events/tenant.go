@@ -3,6 +3,7 @@ package events
 import (
 	"context"
 	"fmt"
+	"strings"
 )
 
 // Parties is what a Directory answers besides when listeners may be
@@ -26,13 +27,31 @@ func (n *Notifier) tenantHears(ctx context.Context, api *API, tenant string, ev 
 	}
 	for field, ent := range ev.Event {
 		id, _ := ent["id"].(string)
-		party, err := parties.Party(ctx, field, id)
-		if err != nil {
-			return false, fmt.Errorf("the party of %s %s: %w", field, id, err)
+		party := customerIn(ent) // the event's entity names it, mostly
+		if party == "" {
+			var err error
+			if party, err = parties.Party(ctx, field, id); err != nil {
+				return false, fmt.Errorf("the party of %s %s: %w", field, id, err)
+			}
 		}
 		if party != tenant {
 			return false, nil
 		}
 	}
 	return len(ev.Event) > 0, nil
+}
+
+// customerIn is the customer an event's entity names among its related
+// parties, "" for none.
+func customerIn(ent map[string]any) string {
+	parties, _ := ent["relatedParty"].([]any)
+	for _, p := range parties {
+		if m, ok := p.(map[string]any); ok {
+			if role, _ := m["role"].(string); strings.EqualFold(role, "customer") {
+				id, _ := m["id"].(string)
+				return id
+			}
+		}
+	}
+	return ""
 }
