@@ -178,8 +178,13 @@ func (s *WhatIfs) post(w http.ResponseWriter, r *http.Request) {
 	}
 	if s.closed || len(s.queue) >= maxWhatIfQueue || job.party != "" && waiting >= maxPartyQueue {
 		s.mu.Unlock()
-		msg := fmt.Sprintf("%d what-ifs wait already: try again once one is done; nothing was changed", maxWhatIfQueue)
-		if len(s.queue) < maxWhatIfQueue {
+		var msg string
+		switch {
+		case s.closed:
+			msg = "the server stops: no what-if is taken; nothing was changed"
+		case len(s.queue) >= maxWhatIfQueue:
+			msg = fmt.Sprintf("%d what-ifs wait already: try again once one is done; nothing was changed", maxWhatIfQueue)
+		default:
 			msg = fmt.Sprintf("%d what-ifs of party %s wait already: try again once one is done; nothing was changed", waiting, job.party)
 		}
 		e := tmf630.NewError(http.StatusServiceUnavailable, msg)
