@@ -18,7 +18,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/port"
@@ -62,25 +61,10 @@ type Adapter struct {
 	token  string
 	client *http.Client
 	turns  *turns
-	// owner is the store the calls come from (port.Owner): an
-	// allocation's name and description carry its item marked with it.
-	owner atomic.Pointer[string]
+	// Marker marks what the adapter allocates with the store the calls
+	// come from (port.Owner).
+	port.Marker
 }
-
-// Own sets the store whose items the adapter's allocations name
-// (port.Owner).
-func (a *Adapter) Own(store string) { a.owner.Store(&store) }
-
-// ownerOf is the store Own set, "" before it.
-func (a *Adapter) ownerOf() string {
-	if o := a.owner.Load(); o != nil {
-		return *o
-	}
-	return ""
-}
-
-// mark is req's item as the adapter names it on what it allocates.
-func (a *Adapter) mark(req *port.Request) string { return port.Mark(a.ownerOf(), req.Item) }
 
 // New checks cfg, reads the token and makes the adapter.
 func New(cfg Config) (*Adapter, error) {
@@ -244,7 +228,7 @@ func (a *Adapter) run(x *exchange, req *port.Request) (*tmf.Resource, error) {
 // description is what an allocation carries to be found again: the order
 // item (marked with the store) and the idempotency key.
 func (a *Adapter) description(req *port.Request) string {
-	return strings.TrimSpace(a.mark(req) + " " + req.Key)
+	return strings.TrimSpace(a.Mark(req.Item) + " " + req.Key)
 }
 
 // owned says whether an object's description names mine, an item's mark.

@@ -45,7 +45,7 @@ func (a *Adapter) vlan(x *exchange, req *port.Request) (*tmf.Resource, error) {
 			return vlanResource(req, name, found.Results[0].VID), nil
 		}
 		var v netbox.VLAN
-		body := netbox.NewVLAN{Name: a.mark(req), Status: netbox.Reserved, Description: desc}
+		body := netbox.NewVLAN{Name: a.Mark(req.Item), Status: netbox.Reserved, Description: desc}
 		if err := x.send(http.MethodPost, netbox.AvailableVLANsPath(g.ID), nil, body, &v); err != nil {
 			return nil, fmt.Errorf("allocate a VLAN in group %s: %w", name, err)
 		}
@@ -60,7 +60,7 @@ func (a *Adapter) vlan(x *exchange, req *port.Request) (*tmf.Resource, error) {
 	if err := x.get(netbox.VLANsPath, query, &found); err != nil {
 		return nil, fmt.Errorf("look up VLAN %s in group %s: %w", vid, name, err)
 	}
-	i := ownedBy(a.mark(req), found.Results, func(v netbox.VLAN) string { return v.Description })
+	i := ownedBy(a.Mark(req.Item), found.Results, func(v netbox.VLAN) string { return v.Description })
 	if i < 0 {
 		return a.gone(req, len(found.Results), "VLAN "+vid+" of group "+name)
 	}
@@ -109,7 +109,7 @@ func (a *Adapter) subnet(x *exchange, req *port.Request) (*tmf.Resource, error) 
 	if err := x.get(netbox.PrefixesPath, url.Values{"prefix": {cidr}}, &found); err != nil {
 		return nil, fmt.Errorf("look up prefix %s: %w", cidr, err)
 	}
-	i := ownedBy(a.mark(req), found.Results, func(p netbox.Prefix) string { return p.Description })
+	i := ownedBy(a.Mark(req.Item), found.Results, func(p netbox.Prefix) string { return p.Description })
 	if i < 0 {
 		return a.gone(req, len(found.Results), "prefix "+cidr)
 	}

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
-	"sync/atomic"
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/netconf"
@@ -61,26 +60,10 @@ type Access struct {
 	// turns lets the calls to one OLT take turns: its candidate has one
 	// lock, and a call of ours should not be denied it by another.
 	turns map[string]chan struct{}
-	// owner is the store the calls come from (port.Owner): a v-ANI's or a
-	// handoff's description is its item marked with it.
-	owner atomic.Pointer[string]
+	// Marker marks what the adapter allocates with the store the calls
+	// come from (port.Owner).
+	port.Marker
 }
-
-// Own sets the store whose items the adapter's descriptions name
-// (port.Owner).
-func (a *Access) Own(store string) { a.owner.Store(&store) }
-
-// ownerOf is the store Own set, "" before it.
-func (a *Access) ownerOf() string {
-	if o := a.owner.Load(); o != nil {
-		return *o
-	}
-	return ""
-}
-
-// mark is what the adapter writes in the description of what it
-// allocates for req's item, and knows its own by.
-func (a *Access) mark(req *port.Request) string { return port.Mark(a.ownerOf(), req.Item) }
 
 // New checks cfg and makes the adapter.
 func New(cfg Config) (*Access, error) {
@@ -136,14 +119,14 @@ func (a *Access) Plan(req *port.Request) (*Edit, *port.Error) {
 		if perr != nil {
 			return nil, a.unallocated(req, perr)
 		}
-		s.Item = a.mark(req)
+		s.Item = a.Mark(req.Item)
 		return rendered(Render(req.Op, s))
 	case "P2PHandoff":
 		h, perr := handoffOf(req)
 		if perr != nil {
 			return nil, a.unallocated(req, perr)
 		}
-		h.Item = a.mark(req)
+		h.Item = a.Mark(req.Item)
 		return rendered(RenderHandoff(req.Op, h))
 	default:
 		return nil, &port.Error{Class: port.Invalid, Code: "unknownResourceType", Message: fmt.Sprintf("the NETCONF access adapter configures OLT ports and P2P handoffs, not %q", rt)}

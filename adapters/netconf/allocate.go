@@ -160,7 +160,7 @@ func (a *Access) pickPON(ctx context.Context, s *Session, req *port.Request, olt
 	}
 	slices.SortFunc(ports, func(x, y pon) int { return cmp.Or(cmp.Compare(x.slot, y.slot), cmp.Compare(x.port, y.port)) })
 	var free *pon
-	mine := a.mark(req)
+	mine := a.Mark(req.Item)
 	for i, p := range ports {
 		s := Service{Slot: p.slot, Port: p.port}
 		desc, used := vanis[s.VANI()]
@@ -203,7 +203,7 @@ func (a *Access) pickHandoff(ctx context.Context, s *Session, req *port.Request,
 		}
 	}
 	slices.SortFunc(ports, func(x, y handoff) int { return cmp.Compare(x.port, y.port) })
-	pick, mine := 0, a.mark(req)
+	pick, mine := 0, a.Mark(req.Item)
 	for _, p := range ports {
 		if p.desc == mine {
 			pick = p.port

@@ -19,6 +19,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/tmf"
@@ -246,6 +247,23 @@ func Own(a Adapter, store string) {
 	if o, ok := Unordered(a).(Owner); ok {
 		o.Own(store)
 	}
+}
+
+// Marker is what an Owner keeps of its store (embedded in an adapter, it
+// makes the adapter one): Own may be called while calls run (shards of
+// one deployment share their adapters).
+type Marker struct{ store atomic.Pointer[string] }
+
+// Own implements Owner.
+func (m *Marker) Own(store string) { m.store.Store(&store) }
+
+// Mark is item as the adapter writes it on what it allocates (Mark).
+func (m *Marker) Mark(item string) string {
+	store := ""
+	if s := m.store.Load(); s != nil {
+		store = *s
+	}
+	return Mark(store, item)
 }
 
 // Mark is how an adapter names an order item of a store on what it
