@@ -237,6 +237,10 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := keepKey(); err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
+	if left, ok := clockLeft(clock); ok && left < 30*24*time.Hour {
+		log.Warn("virtual time reaches its end ("+clockEnd+" after T+0) soon: then nothing more comes due, and the server is not ready; serve a long-lived store at a smaller --scale",
+			"in", left.Round(time.Minute).String(), "scale", clock.State().Scale)
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
@@ -575,6 +579,16 @@ func serveClock(st store.Durable, sc *scenarios.Scenario, o serveClockOptions) (
 // clockEnd is how far virtual time goes: a clock at a high scale gets
 // there in hours of wall time, and stays there.
 const clockEnd = "292 years"
+
+// clockLeft is the wall-clock time before c's virtual time reaches its
+// end, ok false while it is paused.
+func clockLeft(c *engine.Pausable) (time.Duration, bool) {
+	st := c.State()
+	if st.Paused || st.Scale <= 0 {
+		return 0, false
+	}
+	return time.Duration(float64(math.MaxInt64-st.Virtual) / st.Scale), true
+}
 
 // ended says whether c's virtual time is at its end.
 func ended(c *engine.Pausable) bool { return c.Present() == math.MaxInt64 }

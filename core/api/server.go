@@ -207,6 +207,10 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	if f := s.Engine.StoreFault(); f != nil {
 		err = f // what the engine's write probe or last commit says
 	}
+	if err == nil && s.Engine.ClockEnded() {
+		tmf630.WriteError(w, tmf630.NewError(http.StatusServiceUnavailable, "not ready: "+errClockEnded.Error()))
+		return
+	}
 	if err != nil {
 		e := tmf630.Unavailable(err)
 		e.Message = "not ready: " + strings.TrimSuffix(e.Message, "; nothing was changed")
@@ -216,6 +220,10 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	fmt.Fprintln(w, "ready")
 }
+
+// errClockEnded is a server's readiness once its clock has reached the
+// end of virtual time: no timer of it can come due any more.
+var errClockEnded = errors.New("virtual time has reached its end (292 years after T+0): serve a new store, at a smaller --scale")
 
 // metrics writes the Prometheus text format.
 func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {

@@ -175,3 +175,31 @@ func TestOverloadAnswersAtOnce(t *testing.T) {
 		require.ErrorIs(t, <-served, context.Canceled)
 	})
 }
+
+// A server whose clock has reached the end of virtual time is not ready,
+// saying why: no timer of it can come due any more.
+func TestNotReadyAtTheEndOfVirtualTime(t *testing.T) {
+	for _, c := range []struct {
+		state engine.ClockState
+		ready bool
+	}{
+		{engine.ClockState{Wall: time.Now(), Scale: 86400}, true},
+		{engine.ClockState{Wall: time.Now().Add(-48 * time.Hour), Scale: 86400}, false}, // a day a second, two days on
+	} {
+		e := engine.New(engine.Options{Codec: engine.NewCodec(""), Clock: engine.NewPausable(c.state)})
+		ctx, cancel := context.WithCancel(context.Background())
+		served := make(chan error, 1)
+		go func() { served <- e.Serve(ctx) }()
+		s := &api.Server{Engine: e}
+		w := httptest.NewRecorder()
+		s.Handler().ServeHTTP(w, httptest.NewRequest("GET", "/readyz", nil))
+		if c.ready {
+			assert.Equal(t, http.StatusOK, w.Code, w.Body.String())
+		} else {
+			apitest.TMFError(t, w, http.StatusServiceUnavailable, "not ready: virtual time has reached its end (292 years after T+0)")
+		}
+		assert.Equal(t, !c.ready, e.ClockEnded())
+		cancel()
+		require.ErrorIs(t, <-served, context.Canceled)
+	}
+}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"math"
 	"time"
 )
 
@@ -94,6 +95,15 @@ func (e *Engine) Behind() time.Duration {
 		return 0
 	}
 	return max(0, p.Present()-next)
+}
+
+// ClockEnded says whether the engine's clock has reached the end of
+// virtual time (a Duration's 292 years, where a clock at a high scale
+// stays): nothing it would run later can be due. Safe from any
+// goroutine.
+func (e *Engine) ClockEnded() bool {
+	p, ok := e.clock.(Presenter)
+	return ok && p.Present() == math.MaxInt64
 }
 
 // taking is the virtual time at which the engine takes the inputs
