@@ -2,6 +2,7 @@ package tmf648_test
 
 import (
 	"encoding/json"
+	"slices"
 	"testing"
 
 	"github.com/ordertwin/ordertwin/core/api/apitest"
@@ -106,4 +107,32 @@ func TestQuoteOfAPriceTooLarge(t *testing.T) {
 	assert.Equal(t, 400, res.Code, res.Body.String())
 	assert.Contains(t, res.Body.String(), "price 1e+308: over the most a site may be charged a month")
 	assert.Len(t, r.List(t, quotesPath), 1, "the scenario's quote, readable")
+}
+
+// COM's check of a quote names the request's field each error is about:
+// the quote's own values are its first item's, a site's its item's.
+func TestQuoteErrorsNameTheirField(t *testing.T) {
+	const file = "globaltech-5site.yaml"
+	r := apitest.ServeLibrary(t, file)
+	sc, err := scenarios.LoadLibrary(file)
+	require.NoError(t, err)
+	for _, c := range []struct {
+		edit func(q *com.QuoteRequest)
+		want string
+	}{
+		{func(q *com.QuoteRequest) { q.Tier = "Diamond" }, `quoteItem[0].product.productCharacteristic[slaTier]: SLA tier "Diamond" is not offered`},
+		{func(q *com.QuoteRequest) { q.RateCard = "RC-NOPE" }, `agreement[0].id: rate card "RC-NOPE" is not a rate card of PO-EFCG-01`},
+		{func(q *com.QuoteRequest) { q.Sites[2].Speed = "10G-sym" }, `quoteItem[2].product.productCharacteristic[speed]: site SYD2: speed "10G-sym" is not offered`},
+		{func(q *com.QuoteRequest) { q.Sites[3].Code = q.Sites[1].Code }, `quoteItem[3].id: site "SYD1" declared twice`},
+	} {
+		req := sc.Spec.Orders[0].Quote
+		req.ID = ""
+		req.Sites = slices.Clone(req.Sites)
+		c.edit(&req)
+		res := r.Call(t, "POST", quotesPath, apitest.MustMarshal(t, tmf648.NewQuoteBody(req, "AUD")))
+		assert.Equal(t, 400, res.Code, res.Body.String())
+		var e tmf630.Error
+		require.NoError(t, json.Unmarshal(res.Body.Bytes(), &e))
+		assert.Contains(t, e.Message, c.want)
+	}
 }

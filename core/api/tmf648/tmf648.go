@@ -274,7 +274,7 @@ func (s quotes) postQuote(w http.ResponseWriter, r *http.Request) {
 	checked := *req
 	req.Key = tmf630.KeyOf(r, "")
 	reply, e := s.n.CommandWith(r.Context(), engine.COM, *req, engine.Around{
-		Check: func() error { return s.n.COM.Check(checked) }, Read: tmf630.ReadPlaced(s.readQuote)})
+		Check: func() error { return namedFields(s.n.COM.Check(checked), &checked) }, Read: tmf630.ReadPlaced(s.readQuote)})
 	if e != nil {
 		tmf630.WriteError(w, e)
 		return
