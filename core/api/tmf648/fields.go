@@ -28,6 +28,19 @@ func namedFields(err error, q *com.QuoteRequest) error {
 	return errors.New(strings.Join(lines, "\n"))
 }
 
+// itemFields are the fields of a quote item COM's errors are about, by
+// how an error about one begins.
+var itemFields = []struct{ says, field string }{
+	{"SLA tier", "product.productCharacteristic[slaTier]"},
+	{"speed", "product.productCharacteristic[speed]"},
+	{"wave", "product.productCharacteristic[wave]"},
+	{"term", "itemTerm"},
+	{"rate card", "quoteItemPrice[0].productOfferingPrice"},
+	{"rateCard", "quoteItemPrice[0].productOfferingPrice"},
+	{"price", "quoteItemPrice[0].price.dutyFreeAmount"},
+	{"no address", "product.place[0].address"},
+}
+
 // fieldOf is the request's field a COM error of q is about, "" when
 // it cannot tell.
 func fieldOf(msg string, q *com.QuoteRequest) string {
@@ -58,25 +71,15 @@ func fieldOf(msg string, q *com.QuoteRequest) string {
 	switch {
 	case strings.HasPrefix(rest, "customer"):
 		return "relatedParty"
-	case strings.HasPrefix(rest, "SLA tier"):
-		return tmf630.Field("quoteItem", item, "product.productCharacteristic[slaTier]")
-	case strings.HasPrefix(rest, "speed"):
-		return tmf630.Field("quoteItem", item, "product.productCharacteristic[speed]")
-	case strings.HasPrefix(rest, "wave"):
-		return tmf630.Field("quoteItem", item, "product.productCharacteristic[wave]")
-	case strings.HasPrefix(rest, "term"):
-		return tmf630.Field("quoteItem", item, "itemTerm")
-	case strings.HasPrefix(rest, "rate card") || strings.HasPrefix(rest, "rateCard"):
-		if rest == msg { // the quote's: the agreement
-			return "agreement[0].id"
-		}
-		return tmf630.Field("quoteItem", item, "quoteItemPrice[0].productOfferingPrice")
-	case strings.HasPrefix(rest, "price"):
-		return tmf630.Field("quoteItem", item, "quoteItemPrice[0].price.dutyFreeAmount")
+	case rest == msg && strings.HasPrefix(rest, "rate card"): // the quote's: the agreement
+		return "agreement[0].id"
 	case strings.Contains(rest, "product offering"):
 		return tmf630.Field("quoteItem", item, "productOffering.id")
-	case strings.HasPrefix(rest, "no address"):
-		return tmf630.Field("quoteItem", item, "product.place[0].address")
+	}
+	for _, f := range itemFields {
+		if strings.HasPrefix(rest, f.says) {
+			return tmf630.Field("quoteItem", item, f.field)
+		}
 	}
 	return ""
 }
