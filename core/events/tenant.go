@@ -27,7 +27,7 @@ func (n *Notifier) tenantHears(ctx context.Context, api *API, tenant string, ev 
 	}
 	for field, ent := range ev.Event {
 		id, _ := ent["id"].(string)
-		party := customerIn(ent) // the event's entity names it, mostly
+		party := CustomerOf(ent) // the event's entity names it, mostly
 		if party == "" {
 			var err error
 			if party, err = parties.Party(ctx, field, id); err != nil {
@@ -41,9 +41,9 @@ func (n *Notifier) tenantHears(ctx context.Context, api *API, tenant string, ev 
 	return len(ev.Event) > 0, nil
 }
 
-// customerIn is the customer an event's entity names among its related
-// parties, "" for none.
-func customerIn(ent map[string]any) string {
+// CustomerOf is the customer a TMF entity (an event's, or a wire entity
+// as a map) names among its related parties, "" for none.
+func CustomerOf(ent map[string]any) string {
 	parties, _ := ent["relatedParty"].([]any)
 	for _, p := range parties {
 		if m, ok := p.(map[string]any); ok {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/ordertwin/ordertwin/core/auth"
+	"github.com/ordertwin/ordertwin/core/events"
 )
 
 // Caller is the identity of r, and whether it is bound to a tenant.
@@ -34,19 +35,9 @@ func Visible(r *http.Request, v any) bool {
 	return Sees(r, CustomerOf(m))
 }
 
-// CustomerOf is the id of the customer party of a wire entity as a map.
-func CustomerOf(m map[string]any) string {
-	parties, _ := m["relatedParty"].([]any)
-	for _, p := range parties {
-		if p, ok := p.(map[string]any); ok {
-			if role, _ := p["role"].(string); strings.EqualFold(role, "customer") {
-				id, _ := p["id"].(string)
-				return id
-			}
-		}
-	}
-	return ""
-}
+// CustomerOf is the id of the customer party of a wire entity as a map
+// (events.CustomerOf: the notifier reads an event's the same way).
+func CustomerOf(m map[string]any) string { return events.CustomerOf(m) }
 
 // ActsFor refuses (403) a scoped caller acting for a party other than
 // its tenant; what names the field that gives the party.
