@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/ordertwin/ordertwin/core/api/jsonerr"
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/docs"
 )
 
@@ -140,12 +141,9 @@ func attributes(t reflect.Type) map[string]reflect.Type {
 			maps.Copy(out, attributes(f.Type))
 			continue
 		}
-		name, _, _ := strings.Cut(tag, ",")
-		if !f.IsExported() || name == "-" {
+		name, ok := tmf630.JSONName(f)
+		if !ok {
 			continue
-		}
-		if name == "" {
-			name = f.Name
 		}
 		out[name] = f.Type
 	}

@@ -47,6 +47,19 @@ func Attributes(v any) []string {
 	return out
 }
 
+// JSONName is the name a struct field has in JSON, ok false for one
+// encoding/json leaves out (unexported, or tagged "-").
+func JSONName(f reflect.StructField) (name string, ok bool) {
+	name, _, _ = strings.Cut(f.Tag.Get("json"), ",")
+	if !f.IsExported() || name == "-" {
+		return "", false
+	}
+	if name == "" {
+		name = f.Name
+	}
+	return name, true
+}
+
 var (
 	marshaler = reflect.TypeFor[json.Marshaler]()
 	timeType  = reflect.TypeFor[time.Time]()
@@ -71,12 +84,9 @@ func attributePaths(t reflect.Type, prefix string, seen map[reflect.Type]bool, o
 			}
 			continue
 		}
-		name, _, _ := strings.Cut(tag, ",")
-		if !f.IsExported() || name == "-" {
+		name, ok := JSONName(f)
+		if !ok {
 			continue
-		}
-		if name == "" {
-			name = f.Name
 		}
 		*out = append(*out, prefix+name)
 		ft := f.Type
