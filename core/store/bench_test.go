@@ -3,6 +3,7 @@ package store
 import (
 	"strconv"
 	"testing"
+	"time"
 )
 
 // journalSample is 1,000 records shaped like a run's: constant kinds,
@@ -28,8 +29,10 @@ func BenchmarkMemoryEncoding(b *testing.B) {
 	buf := make([]byte, 0, 1<<20)
 	for b.Loop() {
 		buf = buf[:0]
+		var prev time.Duration
 		for i := range records {
-			buf = w.appendMemoryRecord(buf, &records[i])
+			buf = w.appendMemoryRecord(buf, &records[i], prev)
+			prev = records[i].At
 		}
 	}
 	b.ReportMetric(float64(len(buf))/float64(len(records)), "B/record")

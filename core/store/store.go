@@ -42,7 +42,11 @@ type Memory struct {
 	chunks [][]byte
 	words  words
 	// firsts holds the seq of each chunk's first record.
-	firsts  []int64
+	firsts []int64
+	// lastAt is the time of the last record of the last chunk: a record
+	// keeps its time as the difference from the one before it in its
+	// chunk (nearly always 0: a commit's records share their instant).
+	lastAt  time.Duration
 	n       int
 	commits int
 	inputs  []Input
@@ -77,14 +81,16 @@ func (m *Memory) Append(records []Record) error {
 	if b := m.last(); b != nil && cap(b)-len(b) >= need {
 		// The whole batch fits the last chunk: no check per record.
 		for i := range records {
-			b = m.words.appendMemoryRecord(b, &records[i])
+			b = m.words.appendMemoryRecord(b, &records[i], m.lastAt)
+			m.lastAt = records[i].At
 		}
 		m.chunks[len(m.chunks)-1] = b
 	} else {
 		for i := range records {
 			r := &records[i]
-			b := m.words.appendMemoryRecord(m.room(maxEncoded(r), int64(m.n+i+1)), r)
+			b := m.words.appendMemoryRecord(m.room(maxEncoded(r), int64(m.n+i+1)), r, m.lastAt)
 			m.chunks[len(m.chunks)-1] = b
+			m.lastAt = r.At
 		}
 	}
 	m.n += len(records)
@@ -114,6 +120,7 @@ func (m *Memory) room(size int, seq int64) []byte {
 	}
 	m.chunks = append(m.chunks, make([]byte, 0, max(next, size)))
 	m.firsts = append(m.firsts, seq)
+	m.lastAt = 0
 	return m.last()
 }
 

@@ -88,10 +88,11 @@ func (w *words) read(b []byte) (string, []byte, error) {
 }
 
 // appendMemoryRecord encodes r for the memory journal: its time as a
-// varint, its entity and name as EncodeRecords writes them (each record
+// varint, the difference from prev (the time of the record before it in
+// its chunk, 0 for the first), its entity and name as EncodeRecords writes them (each record
 // has its own), and its other strings as words.
-func (w *words) appendMemoryRecord(b []byte, r *Record) []byte {
-	b = binary.AppendVarint(b, int64(r.At))
+func (w *words) appendMemoryRecord(b []byte, r *Record, prev time.Duration) []byte {
+	b = binary.AppendVarint(b, int64(r.At-prev))
 	b = w.append(b, r.Kind)
 	b = appendString(b, r.Entity)
 	b = appendString(b, r.Name)
@@ -103,8 +104,9 @@ func (w *words) appendMemoryRecord(b []byte, r *Record) []byte {
 }
 
 // decodeMemoryRecords appends the records encoded in b by
-// appendMemoryRecord to out.
+// appendMemoryRecord to out: b is a whole chunk.
 func (w *words) decodeMemoryRecords(out []Record, b []byte) ([]Record, error) {
+	var prev time.Duration
 	for len(b) > 0 {
 		var r Record
 		at, n := binary.Varint(b)
@@ -112,7 +114,8 @@ func (w *words) decodeMemoryRecords(out []Record, b []byte) ([]Record, error) {
 			return out, ErrCorrupt
 		}
 		b = b[n:]
-		r.At = time.Duration(at)
+		r.At = prev + time.Duration(at)
+		prev = r.At
 		var err error
 		if r.Kind, b, err = w.read(b); err != nil {
 			return out, err

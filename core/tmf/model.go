@@ -68,7 +68,6 @@ const (
 // ProductOrder is a TMF622 v4 ProductOrder.
 type ProductOrder struct {
 	ID                      string             `json:"id"`
-	Href                    string             `json:"href,omitempty"`
 	ExternalID              string             `json:"externalId,omitempty"`
 	Description             string             `json:"description,omitempty"`
 	Category                string             `json:"category,omitempty"`
@@ -124,7 +123,6 @@ type ProductOrderItem struct {
 // ServiceOrder is a TMF641 v4 ServiceOrder.
 type ServiceOrder struct {
 	ID             string             `json:"id"`
-	Href           string             `json:"href,omitempty"`
 	ExternalID     string             `json:"externalId,omitempty"`
 	Category       string             `json:"category,omitempty"`
 	Description    string             `json:"description,omitempty"`
@@ -156,7 +154,6 @@ type ServiceOrderItem struct {
 // and as installed (in the service inventory).
 type Service struct {
 	ID              string          `json:"id,omitempty"`
-	Href            string          `json:"href,omitempty"`
 	Name            string          `json:"name,omitempty"`
 	Category        string          `json:"category,omitempty"` // CFS or RFS
 	State           string          `json:"state,omitempty"`
@@ -175,7 +172,6 @@ type Service struct {
 // ResourceOrder is a TMF652 v4 ResourceOrder: one site.
 type ResourceOrder struct {
 	ID             string              `json:"id"`
-	Href           string              `json:"href,omitempty"`
 	ExternalID     string              `json:"externalId,omitempty"`
 	Name           string              `json:"name,omitempty"`
 	State          string              `json:"state"`
@@ -208,7 +204,6 @@ type ResourceOrderItem struct {
 // Resource is a TMF639 v4 Resource.
 type Resource struct {
 	ID              string          `json:"id"`
-	Href            string          `json:"href,omitempty"`
 	Category        string          `json:"category,omitempty"` // physical or logical
 	ResourceType    string          `json:"@type"`
 	Value           string          `json:"value"`
@@ -227,7 +222,6 @@ type Resource struct {
 // Product is a TMF637 v4 Product instance.
 type Product struct {
 	ID              string          `json:"id"`
-	Href            string          `json:"href,omitempty"`
 	Name            string          `json:"name"`
 	Status          string          `json:"status"`
 	ProductOffering Ref             `json:"productOffering"`
