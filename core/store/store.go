@@ -197,7 +197,8 @@ func (m *Memory) Records() []Record {
 
 // EncodeRecords appends the encoding of records to b: for each, its time
 // as a varint, then each string as its length (a uvarint) and its bytes.
-// The durable store keeps a commit's records as one such encoding.
+// It is the canonical encoding the hash chain hashes (Chain); a durable
+// store keeps a commit's records in the shorter EncodeBatch.
 func EncodeRecords(b []byte, records []Record) []byte {
 	for i := range records {
 		b = appendRecord(b, &records[i])
@@ -205,15 +206,20 @@ func EncodeRecords(b []byte, records []Record) []byte {
 	return b
 }
 
-// ErrCorrupt is the error of an encoding that EncodeRecords did not make.
+// ErrCorrupt is the error of an encoding that neither EncodeRecords nor
+// EncodeBatch made.
 var ErrCorrupt = errors.New("corrupt record encoding")
 
 // ErrTaken: another server took the store this one served (its hold had
 // lapsed): this one writes no more, and stops.
 var ErrTaken = errors.New("the store was taken by another server: this one writes no more")
 
-// DecodeRecords appends the records encoded in b to out.
+// DecodeRecords appends the records encoded in b, by EncodeRecords or
+// EncodeBatch, to out.
 func DecodeRecords(out []Record, b []byte) ([]Record, error) {
+	if len(b) > 0 && b[0] == batchCompact {
+		return decodeBatch(out, b[1:])
+	}
 	for len(b) > 0 {
 		var r Record
 		at, n := binary.Varint(b)

@@ -57,9 +57,11 @@ type Store struct {
 	pool   *pgxpool.Pool
 	closed bool
 	// last is the seq of the last record.
-	last  int64
-	buf   []byte
-	chain chain
+	last int64
+	// buf holds a commit's records in the canonical encoding (the chain
+	// hashes it), batch in the shorter one the journal keeps.
+	buf, batch []byte
+	chain      chain
 	// unsure: the last commit failed as it was ended, and may have
 	// reached the database all the same (see landed); then the chain
 	// would stand at unsureChain.
@@ -333,7 +335,8 @@ func (s *Store) Commit(records []store.Record, inputs []store.Input) error {
 		queueInputs(b, s.chain.lastInput+1, inputs)
 	}
 	if len(records) > 0 {
-		b.Queue(`INSERT INTO journal_batch (first_seq, last_seq, data) VALUES ($1, $2, $3)`, first, last, s.buf)
+		s.batch = store.EncodeBatch(s.batch[:0], records)
+		b.Queue(`INSERT INTO journal_batch (first_seq, last_seq, data) VALUES ($1, $2, $3)`, first, last, s.batch)
 	}
 	b.Queue(`INSERT INTO journal_chain (commit_seq, first_record, last_record, first_input, last_input, hash, record_sums, input_sums)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, link.Commit, link.FirstRecord, link.LastRecord, link.FirstInput, link.LastInput,

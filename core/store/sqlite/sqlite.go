@@ -58,10 +58,12 @@ type Store struct {
 	db     *sql.DB
 	closed bool
 	// n counts the records; last is the seq of the last one.
-	n     int
-	last  int64
-	buf   []byte
-	chain chain
+	n    int
+	last int64
+	// buf holds a commit's records in the canonical encoding (the chain
+	// hashes it), batch in the shorter one the journal keeps.
+	buf, batch []byte
+	chain      chain
 	// unsure: the last commit failed when SQLite was asked to commit, and
 	// may have reached the file all the same (see landed); then the chain
 	// would stand at unsureChain.
@@ -394,8 +396,10 @@ func (s *Store) Commit(records []store.Record, inputs []store.Input) error {
 	}
 	s.buf = store.EncodeRecords(s.buf[:0], records)
 	first, last := s.last+1, s.last+int64(len(records))
+	s.batch = s.batch[:0]
 	if len(records) > 0 {
-		if err := exec(tx, s.commits.batch, insertBatch, first, last, s.buf); err != nil {
+		s.batch = store.EncodeBatch(s.batch, records)
+		if err := exec(tx, s.commits.batch, insertBatch, first, last, s.batch); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("sqlite store: records %d to %d: %w", first, last, err)
 		}
@@ -410,7 +414,7 @@ func (s *Store) Commit(records []store.Record, inputs []store.Input) error {
 		return fmt.Errorf("sqlite store: commit: %w", err)
 	}
 	s.committed(len(records), chained)
-	s.checkpoints.wrote(len(s.buf))
+	s.checkpoints.wrote(len(s.batch))
 	s.feed.Publish(first, records)
 	return nil
 }
