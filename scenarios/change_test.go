@@ -105,3 +105,16 @@ func TestAddSite(t *testing.T) {
 	assert.Equal(t, "SO-WAVE3", r.ServiceOrders[3].Name)
 	assert.Equal(t, []string{"BNE3"}, r.ServiceOrders[3].Sites)
 }
+
+// A change to what a site already has changes nothing: refused, whether
+// the site is pending (an amendment would reprice it from the rate card)
+// or active (a modify order would rebuild its QoS).
+func TestChangeToWhatTheSiteHasIsRefused(t *testing.T) {
+	r := withEvents(t, changeAt(day, "BNE1", "500M-sym"), changeAt(6*day, "MELB", "500M-sym"))
+	require.Len(t, r.ProductOrders, 1, "no modify order")
+	assert.True(t, r.hasRow(StateExpect{Entity: "POI-004", State: "refused", At: "P1D",
+		Reason: "BNE1 already has 500M-sym Gold: a change must change its speed or its SLA tier"}))
+	assert.True(t, r.hasRow(StateExpect{Entity: "POI-001", State: "refused", At: "P6D",
+		Reason: "MELB already has 500M-sym Gold: a change must change its speed or its SLA tier"}))
+	assert.Equal(t, 9000.0, r.Billing.Monthly, "the quote's prices")
+}

@@ -324,7 +324,7 @@ func (e EventSpec) event(net *twin.Network) (Event, error) {
 			return Event{}, errors.New("change names a site and a new speed or sla")
 		}
 		return Event{At: at, Change: &com.Change{Site: e.Site, Speed: e.Speed, Tier: e.SLA},
-			Note: fmt.Sprintf("the customer changes %s to %s %s", e.Site, e.Speed, e.SLA)}, nil
+			Note: "the customer changes " + e.Site + " to " + strings.TrimSpace(e.Speed+" "+e.SLA)}, nil
 	case "removeSite":
 		if e.Site == "" && e.Select == nil {
 			return Event{}, errors.New("removeSite names a site")

@@ -147,7 +147,7 @@ func aimed(ev Event, c candidate) Event {
 		ch := *ev.Change
 		ch.Order, ch.Site = c.order, c.site
 		ev.Change = &ch
-		ev.Note = fmt.Sprintf("the customer changes %s of %s to %s %s", c.site, c.order, ch.Speed, ch.Tier)
+		ev.Note = "the customer changes " + c.site + " of " + c.order + " to " + strings.TrimSpace(ch.Speed+" "+ch.Tier)
 	case ev.Cancel != nil:
 		cn := *ev.Cancel
 		cn.Order, cn.Site = c.order, c.site

@@ -191,6 +191,12 @@ func (c *COM) change(m Change, out *engine.Out) {
 		refuse(it.ID, err.Error())
 		return
 	}
+	if now := c.effective(o, i); to.speed == now.speed && to.tier == now.tier {
+		// Nothing to change: an amendment would reprice the site from the
+		// rate card, and a modify order rebuild what it has.
+		refuse(it.ID, fmt.Sprintf("%s already has %s %s: a change must change its speed or its SLA tier", it.Place.ID, to.speed, to.tier))
+		return
+	}
 	what := fmt.Sprintf("%s: %s %s → %s %s", it.Place.ID, c.effective(o, i).speed, c.effective(o, i).tier, to.speed, to.tier)
 	w := o.waveOf[i]
 	switch {
