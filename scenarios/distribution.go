@@ -16,7 +16,9 @@ type Distribution struct {
 	Of     string  `json:"of"`
 	Target string  `json:"target,omitempty"`
 	OnTime float64 `json:"onTime"`
-	// Completed counts the runs in which it completed, of Runs.
+	// Completed counts the runs in which it completed, of Runs: with
+	// several orders a run (WhatIf.Orders), each order of each run counts
+	// as one, its times from its placement.
 	Completed int `json:"completed"`
 	Runs      int `json:"runs"`
 	// Bins are the histogram: equal widths from the earliest completion to
@@ -50,7 +52,7 @@ func (w *WhatIf) Distributions(bins int) []Distribution {
 		last := w.Waves[len(w.Waves)-1]
 		out[0].Target = last.Target
 		if t, err := tmf.ParseOffset(last.Target); err == nil && last.Target != "" {
-			out[0].OnTime = share(w.done[""], t, w.Runs)
+			out[0].OnTime = share(w.done[""], t, w.samples())
 		}
 	}
 	for _, wave := range w.Waves {
@@ -62,7 +64,7 @@ func (w *WhatIf) Distributions(bins int) []Distribution {
 }
 
 func (w *WhatIf) distribution(of string, done []float64, bins int) Distribution {
-	d := Distribution{Of: of, Completed: len(done), Runs: w.Runs, Bins: []Bin{}, CDF: []CDFPoint{}}
+	d := Distribution{Of: of, Completed: len(done), Runs: w.samples(), Bins: []Bin{}, CDF: []CDFPoint{}}
 	if len(done) == 0 {
 		return d
 	}
@@ -84,7 +86,7 @@ func (w *WhatIf) distribution(of string, done []float64, bins int) Distribution 
 		b := min(int(math.Floor((x-lo)/width)), bins-1)
 		d.Bins[b].Count++
 		if i+1 == len(xs) || xs[i+1] != x {
-			d.CDF = append(d.CDF, CDFPoint{At: x, Share: float64(i+1) / float64(w.Runs)})
+			d.CDF = append(d.CDF, CDFPoint{At: x, Share: float64(i+1) / float64(d.Runs)})
 		}
 	}
 	return d

@@ -222,14 +222,20 @@ func WriteWhatIf(w io.Writer, r *WhatIf) error {
 	for _, k := range slices.Sorted(maps.Keys(r.Outcomes)) {
 		outcomes = append(outcomes, fmt.Sprintf("%s %d", k, r.Outcomes[k]))
 	}
-	p.f("order outcomes: %s\n\n", strings.Join(outcomes, ", "))
+	p.f("order outcomes: %s\n", strings.Join(outcomes, ", "))
+	samples, order := r.samples(), "Order"
+	if r.Orders > 1 {
+		order = "Orders"
+		p.f("%d orders a run, each a sample: times count from its placement, and a site is ORDER/SITE\n", r.Orders)
+	}
+	p.f("\n")
 	p.table([]string{"Wave", "Service order", "Target", "P50", "P90", "P99", "On time", "Completed"}, func(row func(...string)) {
 		for _, wv := range r.Waves {
 			row(wv.Wave, wv.ServiceOrder, When(wv.Target), When(wv.P50), When(wv.P90), When(wv.P99),
-				fmt.Sprintf("%.1f%%", 100*wv.OnTime), fmt.Sprintf("%d/%d", wv.Completed, r.Runs))
+				fmt.Sprintf("%.1f%%", 100*wv.OnTime), fmt.Sprintf("%d/%d", wv.Completed, samples))
 		}
-		row("Order", "", "", When(r.Order.P50), When(r.Order.P90), When(r.Order.P99), "",
-			fmt.Sprintf("%d/%d", r.Order.Completed, r.Runs))
+		row(order, "", "", When(r.Order.P50), When(r.Order.P90), When(r.Order.P99), "",
+			fmt.Sprintf("%d/%d", r.Order.Completed, samples))
 	})
 	p.f("\nBilling start per site\n")
 	p.table([]string{"Site", "Monthly", "Expected", "P50", "Billed"}, func(row func(...string)) {

@@ -30,11 +30,17 @@ type WhatIfOptions struct {
 // order, the completion offsets (P50, P90, P99), the probability of meeting
 // each wave's target, and the expected billing start per site.
 type WhatIf struct {
-	Scenario string         `json:"scenario"`
-	Seed     uint64         `json:"seed"`
-	Runs     int            `json:"runs"`
-	CV       float64        `json:"cv"`
-	Outcomes map[string]int `json:"outcomes"` // runs by the order's final state
+	Scenario string  `json:"scenario"`
+	Seed     uint64  `json:"seed"`
+	Runs     int     `json:"runs"`
+	CV       float64 `json:"cv"`
+	// Orders is how many rollouts a run places (a population's
+	// customers each place one). With more than one, every rollout of
+	// every run is a sample: its waves' and its own completion, and its
+	// sites' billing start, count from its placement, and a site is named
+	// ORDER/SITE.
+	Orders   int            `json:"orders"`
+	Outcomes map[string]int `json:"outcomes"` // rollouts by their final state
 	Order    Completion     `json:"order"`
 	Waves    []WaveOdds     `json:"waves"`
 	Billing  []BillingOdds  `json:"billing"`
@@ -72,14 +78,27 @@ type BillingOdds struct {
 
 // runOutcome is what one run tells the statistics.
 type runOutcome struct {
-	state      string
-	done       time.Duration
-	waves      map[string]time.Duration // completed waves
-	waveState  map[string]string
+	// states are the final states of the run's rollouts; done the
+	// completion of each that completed.
+	states []string
+	done   []time.Duration
+	// waves are every wave of every rollout, in order.
+	waves      []waveRun
+	orders     int
 	billing    map[string]time.Duration
-	waveOrder  []waveInfo
 	siteOrder  []string
 	sitePrices map[string]float64
+}
+
+// waveRun is a wave of one rollout in one run. With several rollouts a
+// run, its times (and those of its rollout) count from its rollout's
+// placement, so that the waves of orders placed at different times are
+// one distribution; with one, from T+0.
+type waveRun struct {
+	name, so  string
+	target    time.Duration
+	done      time.Duration
+	completed bool
 }
 
 type waveInfo struct {
@@ -145,34 +164,58 @@ func (sc *Scenario) once(ctx context.Context, seed uint64, cv float64) (runOutco
 	if err := sys.Run(ctx); err != nil {
 		return runOutcome{}, err
 	}
-	out := runOutcome{waves: map[string]time.Duration{}, waveState: map[string]string{},
-		billing: map[string]time.Duration{}, sitePrices: map[string]float64{}}
-	for _, po := range sys.COM.Rollouts() {
-		out.state = po.State
+	out := runOutcome{billing: map[string]time.Duration{}, sitePrices: map[string]float64{}}
+	rollouts := sys.COM.Rollouts()
+	several := len(rollouts) > 1
+	// siteKey names a site across the run's rollouts: a population's
+	// customers each have an S01.
+	siteKey := func(order, site string) string {
+		if several {
+			return order + "/" + site
+		}
+		return site
+	}
+	placed := map[string]time.Duration{}
+	for _, po := range rollouts {
+		from := time.Duration(0)
+		if several {
+			from = po.OrderDate
+		}
+		placed[po.ID] = from
+		out.states = append(out.states, po.State)
 		if po.State == lc.Completed || po.State == lc.Partial {
-			out.done = po.CompletionDate
+			out.done = append(out.done, po.CompletionDate-from)
 		}
 		for _, it := range po.Items {
-			out.siteOrder = append(out.siteOrder, it.Place.ID)
-			out.sitePrices[it.Place.ID] = it.MonthlyPrice
+			k := siteKey(po.ID, it.Place.ID)
+			out.siteOrder = append(out.siteOrder, k)
+			out.sitePrices[k] = it.MonthlyPrice
 		}
 	}
 	for _, p := range sys.COM.Products.All() {
 		if p.Status != "terminated" { // a disconnected site bills no more
-			out.billing[p.Place.ID] = p.StartDate
+			out.billing[siteKey(p.ProductOrder, p.Place.ID)] = p.StartDate - placed[p.ProductOrder]
 		}
 	}
 	for _, w := range sys.COM.Waves() {
-		out.waveOrder = append(out.waveOrder, waveInfo{w.Name, w.ServiceOrder, w.Target})
-		out.waveState[w.Name] = w.State
+		from, ok := placed[w.Order]
+		if !ok {
+			continue // a change order's
+		}
+		wr := waveRun{name: w.Name, so: w.ServiceOrder, target: w.Target}
+		if w.Target > 0 {
+			wr.target -= from
+		}
 		// A partial wave is done when a site of it is in service: one
 		// whose every site failed (its service order partial only by the
 		// service items that completed before) did not complete.
-		inService := slices.ContainsFunc(w.Sites, func(site string) bool { _, ok := out.billing[site]; return ok })
+		inService := slices.ContainsFunc(w.Sites, func(site string) bool { _, ok := out.billing[siteKey(w.Order, site)]; return ok })
 		if w.State == lc.Completed || w.State == lc.Partial && inService {
-			out.waves[w.Name] = w.CompletedAt
+			wr.completed, wr.done = true, w.CompletedAt-from
 		}
+		out.waves = append(out.waves, wr)
 	}
+	out.orders = len(rollouts)
 	return out, nil
 }
 
@@ -183,13 +226,16 @@ func summarise(sc *Scenario, opt WhatIfOptions, outs []runOutcome) *WhatIf {
 	sites := []string{}
 	prices := map[string]float64{}
 	for _, o := range outs {
-		w.Outcomes[o.state]++
-		if o.done > 0 {
-			orderDone = append(orderDone, float64(o.done))
+		w.Orders = max(w.Orders, o.orders)
+		for _, st := range o.states {
+			w.Outcomes[st]++
 		}
-		for _, wi := range o.waveOrder { // waves made late appear in some runs only
-			if !slices.ContainsFunc(waves, func(x waveInfo) bool { return x.name == wi.name }) {
-				waves = append(waves, wi)
+		for _, d := range o.done {
+			orderDone = append(orderDone, float64(d))
+		}
+		for _, wr := range o.waves { // waves made late appear in some runs only
+			if !slices.ContainsFunc(waves, func(x waveInfo) bool { return x.name == wr.name }) {
+				waves = append(waves, waveInfo{wr.name, wr.so, wr.target})
 			}
 		}
 		for _, s := range o.siteOrder {
@@ -199,22 +245,26 @@ func summarise(sc *Scenario, opt WhatIfOptions, outs []runOutcome) *WhatIf {
 			}
 		}
 	}
+	samples := w.samples()
 	w.done = map[string][]float64{"": orderDone}
 	w.Order = completion(orderDone)
 	for _, wi := range waves {
 		var done []float64
 		onTime := 0
 		for _, o := range outs {
-			if d, ok := o.waves[wi.name]; ok {
-				done = append(done, float64(d))
-				if wi.target == 0 || d <= wi.target {
+			for _, wr := range o.waves {
+				if wr.name != wi.name || !wr.completed {
+					continue
+				}
+				done = append(done, float64(wr.done))
+				if wr.target == 0 || wr.done <= wr.target {
 					onTime++
 				}
 			}
 		}
 		w.done[wi.name] = done
 		odds := WaveOdds{Wave: wi.name, ServiceOrder: wi.so, Completion: completion(done),
-			OnTime: float64(onTime) / float64(len(outs))}
+			OnTime: float64(onTime) / float64(samples)}
 		if wi.target > 0 {
 			odds.Target = offset(wi.target)
 		}
@@ -236,6 +286,10 @@ func summarise(sc *Scenario, opt WhatIfOptions, outs []runOutcome) *WhatIf {
 	}
 	return w
 }
+
+// samples counts the outcomes of a wave, or of the order: a run's, or
+// with several orders a run each order of each run.
+func (w *WhatIf) samples() int { return w.Runs * max(w.Orders, 1) }
 
 // completion summarises completion offsets (in nanoseconds).
 func completion(xs []float64) Completion {

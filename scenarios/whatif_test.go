@@ -3,6 +3,9 @@ package scenarios
 import (
 	"context"
 	"testing"
+	"time"
+
+	"github.com/ordertwin/ordertwin/core/tmf"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -102,4 +105,39 @@ func TestWhatIfWaveWithNoSiteInServiceIsNotCompleted(t *testing.T) {
 	assert.Zero(t, south.Completed, "CHC2, South's only site, was never in service")
 	assert.Zero(t, south.OnTime)
 	assert.Equal(t, 2, w.Waves[0].Completed)
+}
+
+// A population's what-if takes each customer's order of each run as a
+// sample, its times from its own placement: the orders were one
+// distribution only in name (a wave's row was the last order's wave, its
+// target judged against another order's, and every customer's S01 one
+// row).
+func TestWhatIfOfAPopulation(t *testing.T) {
+	sc := load(t, "v2-change-storm.yaml")
+	det := run(t, sc)
+	w, err := sc.WhatIf(context.Background(), WhatIfOptions{Runs: 2, CV: 0})
+	require.NoError(t, err)
+	assert.Equal(t, 40, w.Orders)
+	assert.Equal(t, map[string]int{"completed": 80}, w.Outcomes)
+	assert.Equal(t, 80, w.Order.Completed)
+	require.Len(t, w.Waves, 2)
+	for _, wv := range w.Waves {
+		assert.Equal(t, 80, wv.Completed, wv.Wave)
+		assert.Equal(t, 1.0, wv.OnTime, "%s: the scenario raises no jeopardy", wv.Wave)
+	}
+	// The last order is placed 39 hours in: no order takes the whole run.
+	finished, err := tmf.ParseOffset(det.FinishedAt)
+	require.NoError(t, err)
+	p99, err := tmf.ParseOffset(w.Order.P99)
+	require.NoError(t, err)
+	assert.LessOrEqual(t, p99, finished-39*time.Hour)
+	require.Len(t, w.Billing, 200, "40 customers' five sites each")
+	assert.Equal(t, "PO-00000/S01", w.Billing[0].Site)
+	for _, b := range w.Billing {
+		if b.Site == "PO-00012/S02" {
+			assert.Zero(t, b.Billed, "disconnected")
+			continue
+		}
+		assert.Equal(t, 2, b.Billed, b.Site)
+	}
 }
