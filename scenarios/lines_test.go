@@ -59,3 +59,25 @@ func TestCheckFaultsHaveLines(t *testing.T) {
 }
 
 func line(n int) string { return "line " + strconv.Itoa(n) + ": " }
+
+// A catalog whose plan has an SLA probe but no CE router is refused at
+// load: the twin's probe measures to the router, and its commit would
+// wait for one for ever (the run never ending, nothing reported).
+func TestProbeWithoutRouterRefused(t *testing.T) {
+	cat, err := os.ReadFile("catalog/enterprise.yaml")
+	require.NoError(t, err)
+	text := string(cat)
+	require.Contains(t, text, "      - cfs: CFS:CPE-Management\n")
+	text = strings.Replace(text, "      - cfs: CFS:CPE-Management\n", "", 1)
+	dir := t.TempDir()
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "catalog"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "catalog", "enterprise.yaml"), []byte(text), 0o644))
+	require.NoError(t, os.Symlink(mustAbs(t, "networks"), filepath.Join(dir, "networks")))
+	scenario, err := os.ReadFile(globaltech)
+	require.NoError(t, err)
+	path := filepath.Join(dir, "s.yaml")
+	require.NoError(t, os.WriteFile(path, scenario, 0o644))
+	_, err = Load(path)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "catalog catalog/enterprise.yaml: offering PO-EFCG-01 (SLA Gold) on GPON: RFS:SLA-Monitoring is an SLA probe (TWAMPProbe), which measures to the site's CE router, but no RFS of the offering is a CE router (CPE)")
+}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -423,7 +424,10 @@ func (f *File) build(dir string) (*Scenario, error) {
 		bad("name: missing")
 	}
 	epoch, err := time.Parse(time.RFC3339, f.Start)
-	if err != nil {
+	switch {
+	case f.Start == "":
+		bad("start: missing: T+0, an RFC 3339 time such as 2024-06-03T09:00:00+10:00")
+	case err != nil:
 		bad("%sstart: %q is not an RFC 3339 time such as 2024-06-03T09:00:00+10:00", f.lines.at("start"), f.Start)
 	}
 	var cat *catalog.Catalog
@@ -431,6 +435,8 @@ func (f *File) build(dir string) (*Scenario, error) {
 		bad("catalog: missing")
 	} else if cat, err = f.loadCatalog(dir, f.Catalog); err != nil {
 		bad("%s%v", f.lines.at("catalog"), err)
+	} else if err := probesNeedRouters(cat); err != nil {
+		bad("%scatalog %s: %v", f.lines.at("catalog"), f.Catalog, err)
 	}
 	var net *twin.Network
 	if f.Network == "" {
@@ -639,6 +645,50 @@ func NeverFires(cat *catalog.Catalog, r twin.FaultRule) string {
 	}
 	return fmt.Sprintf("target: system: a %s fault hits the CE router's commit, which the catalog puts on %s, never on %s: it can never fire (target: {system: %s})",
 		r.Kind, strings.Join(on, ", "), r.Target.System, on[0])
+}
+
+// probesNeedRouters checks that every plan with an SLA probe (a
+// TWAMPProbe RFS) has a CE router (a CPE RFS) too: the twin's probe
+// measures to the site's router, and its commit completes only once the
+// router is installed; without one it would wait for ever.
+func probesNeedRouters(cat *catalog.Catalog) error {
+	for _, oid := range slices.Sorted(maps.Keys(cat.Offerings)) {
+		o := cat.Offerings[oid]
+		for _, tn := range o.Tiers {
+			cfs := cat.CFSFor(o, cat.Tiers[tn])
+			techs := map[string]bool{}
+			for _, s := range cfs {
+				for t := range s.RFS {
+					techs[t] = true
+				}
+			}
+			for _, tech := range slices.Sorted(maps.Keys(techs)) {
+				if slices.ContainsFunc(cfs, func(s *catalog.CFS) bool { return len(s.RFSFor(tech)) == 0 }) {
+					continue // no plan on tech ("*": a technology none names)
+				}
+				var probe string
+				router := false
+				for _, s := range cfs {
+					for _, id := range s.RFSFor(tech) {
+						if r := cat.RFS[id]; r != nil {
+							router = router || r.Resource.Type == "CPE"
+							if r.Resource.Type == "TWAMPProbe" && probe == "" {
+								probe = id
+							}
+						}
+					}
+				}
+				if probe != "" && !router {
+					on := " on " + tech
+					if tech == "*" {
+						on = ""
+					}
+					return fmt.Errorf("offering %s (SLA %s)%s: %s is an SLA probe (TWAMPProbe), which measures to the site's CE router, but no RFS of the offering is a CE router (CPE): the probe's commit would wait for one for ever", oid, tn, on, probe)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // unjoin is the errors joined in err (errors.Join, at any depth), or err

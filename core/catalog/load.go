@@ -278,7 +278,33 @@ func (c *Catalog) planSet(oid string, cfs []*CFS) error {
 		}
 		c.plans[key] = p
 	}
-	return nil
+	if realised(cfs, "*") {
+		return nil
+	}
+	// Realised per technology: SOM picks the plan by the site's
+	// technology, which it reads from the characteristic of that name of
+	// the site's service items.
+	for _, s := range cfs {
+		for _, ch := range s.Characteristics {
+			if ch.Name == "technology" {
+				return nil
+			}
+		}
+	}
+	return fmt.Errorf("plan for %s: %s has RFS per access technology (%s), none for every one (\"*\"), so SOM picks a site's plan by its technology; but none of %s has a characteristic technology, which SOM reads it from (add technology: \"{technology}\" to one)",
+		oid, strings.Join(perTechnology(cfs), " and "), strings.Join(c.technologies(), ", "), strings.Join(cfsIDs(cfs), ", "))
+}
+
+// perTechnology lists the CFS of a set with no RFS for every technology
+// ("*").
+func perTechnology(cfs []*CFS) []string {
+	var named []string
+	for _, s := range cfs {
+		if len(s.RFS["*"]) == 0 {
+			named = append(named, s.ID)
+		}
+	}
+	return named
 }
 
 // realised tells whether every CFS of a set has RFS on technology; "*"

@@ -253,6 +253,8 @@ func TestParseRejects(t *testing.T) {
 
 		{"one rfs realising two cfs of a plan", []edit{{`"*": [RFS:C]`, `"*": [RFS:A]`}},
 			[]string{"rfs RFS:A realises both CFS:Access and CFS:Premium"}},
+		{"cfs realised per technology, without a technology characteristic", []edit{{"    characteristics:\n      technology: \"{technology}\"\n", ""}},
+			[]string{`plan for PO-1: CFS:Access has RFS per access technology (Fibre), none for every one ("*")`, `none of CFS:Access has a characteristic technology`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := catalog.Parse(minimalWith(t, tc.edits...))
