@@ -29,13 +29,21 @@ const shelfRead = "engine.shelfRead"
 
 // shelfReading is a read of the shelf as the input log keeps it: of the
 // doc of Kind and ID (its Body), or, when Item is set, of the id of the
-// doc of Kind that lists Item (ID).
+// doc of Kind that lists Item (ID). Err is the store's error when the read
+// failed (a database unreachable): the step failed with it, and replayed
+// fails with it again, whatever the store answers by then.
 type shelfReading struct {
 	Kind, ID string
 	Item     string
 	Found    bool
 	Body     []byte
+	Err      string
 }
+
+// errShelfRead is a read of the shelf that failed, as the log keeps it.
+type errShelfRead struct{ msg string }
+
+func (e errShelfRead) Error() string { return e.msg }
 
 // Unshelve returns the latest doc of kind and id on the shelf; ok is false
 // when there is none. A read that fails (the store's fault) is the step's
@@ -120,6 +128,9 @@ func (e *Engine) readShelf(q shelfReading, docs []store.Doc) (shelfReading, erro
 		if r.Kind != q.Kind || r.Item != q.Item || (q.Item == "" && r.ID != q.ID) {
 			return r, fmt.Errorf("replay: the step reads %s from the shelf, the log %s", q.what(), r.what())
 		}
+		if r.Err != "" {
+			return r, errShelfRead{r.Err}
+		}
 		return r, nil
 	}
 	r := q
@@ -141,6 +152,13 @@ func (e *Engine) readShelf(q shelfReading, docs []store.Doc) (shelfReading, erro
 			r.Body = d.Body
 		}
 		if err != nil {
+			// Logged too: the step fails with it (its input refused), and
+			// a replay must fail it the same way, not read the store
+			// again once it answers.
+			r.Found, r.ID, r.Body, r.Err = false, q.ID, nil, err.Error()
+			if lerr := e.logRead(r); lerr != nil {
+				return r, lerr
+			}
 			return r, err
 		}
 	}

@@ -175,3 +175,51 @@ func TestShelfReadDoesNotWaitForCommits(t *testing.T) {
 	assert.True(t, ok)
 	assert.Equal(t, "n1", d)
 }
+
+// failingShelf is a store whose shelf reads fail while down is set (its
+// database unreachable).
+type failingShelf struct {
+	*store.Memory
+	down *bool
+}
+
+func (f failingShelf) Shelved(kind, id string) (store.Doc, bool, error) {
+	if *f.down {
+		return store.Doc{}, false, fmt.Errorf("shelf: connection refused")
+	}
+	return f.Memory.Shelved(kind, id)
+}
+
+// A read of the shelf that fails refuses the step's input, and is logged:
+// a replay once the store answers again refuses it the same way, where it
+// read the store and took another path, and no restart could get past it.
+func TestFailedShelfReadIsReplayed(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		codec := NewCodec(put{}, get{}, owner{})
+		mem := store.NewMemory()
+		down := true
+		start := time.Now()
+		e := New(Options{Clock: &Wall{Start: start, Scale: 3600}, Store: failingShelf{mem, &down}, Log: mem, Codec: codec})
+		first := &librarian{}
+		e.Handle(COM, first)
+		stop := serve(t, e)
+		_, err := e.Command(context.Background(), COM, get{"n1"})
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "connection refused")
+		down = false
+		_, err = e.Command(context.Background(), COM, get{"n1"})
+		require.NoError(t, err)
+		synctest.Wait()
+		stop()
+		held := mem.Records()
+		require.NotEmpty(t, held)
+		assert.Equal(t, "refused", held[0].Kind, "the first read's input refused")
+
+		resumed := store.Resume(mem, held)
+		again := &librarian{}
+		r := New(Options{Clock: &Wall{Start: start, Scale: 3600}, Store: resumed, Codec: codec})
+		r.Handle(COM, again)
+		require.NoError(t, r.Replay(context.Background(), mem.Inputs(), resumed.Caught), "the replay refuses it again")
+		assert.Equal(t, first.read, again.read)
+	})
+}
