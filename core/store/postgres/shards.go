@@ -212,7 +212,7 @@ func (c *Cluster) Members(ctx context.Context) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var n int
-	if err := c.conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE application_name = $1`, c.memberName()).Scan(&n); err != nil {
+	if err := c.conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()`, c.memberName()).Scan(&n); err != nil {
 		return 0, fmt.Errorf("cluster: members: %w", err)
 	}
 	return max(n, 1), nil

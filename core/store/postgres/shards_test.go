@@ -3,9 +3,11 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	neturl "net/url"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -249,4 +251,41 @@ func TestFencingEveryWrite(t *testing.T) {
 	_, ok, err = first.Shelved("productOrder", "PO-001")
 	require.NoError(t, err)
 	assert.False(t, ok, "nothing shelved")
+}
+
+// Members counts the instances of this deployment only: a schema of the
+// same name in another database of the server is another deployment, and
+// counting its instances left shards to no one.
+func TestMembersOfThisDatabaseOnly(t *testing.T) {
+	url := storetest.Postgres(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	require.NoError(t, err)
+	var db, schema string
+	require.NoError(t, conn.QueryRow(ctx, `SELECT current_database(), current_schema()`).Scan(&db, &schema))
+	other := db + "_other"
+	_, err = conn.Exec(ctx, `CREATE DATABASE `+pgx.Identifier{other}.Sanitize())
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		conn.Exec(context.Background(), `DROP DATABASE `+pgx.Identifier{other}.Sanitize()+` WITH (FORCE)`)
+		conn.Close(context.Background())
+	})
+	u, err := neturl.Parse(url)
+	require.NoError(t, err)
+	u.Path = "/" + other
+	q := u.Query()
+	q.Del("search_path")
+	u.RawQuery = q.Encode()
+	otherURL, err := postgres.CreateSchema(u.String(), schema)
+	require.NoError(t, err)
+
+	a := cluster(t, url, 2, "a")
+	cluster(t, otherURL, 2, "b")
+	n, err := a.Members(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n, "b serves the schema of another database")
+	cluster(t, url, 2, "c")
+	n, err = a.Members(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 2, n)
 }
