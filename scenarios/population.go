@@ -65,7 +65,8 @@ type PopulationNetwork struct {
 	// takes; the network has as many areas as the sites need.
 	SitesPerArea int `yaml:"sitesPerArea"`
 	// Exhausted areas (the first n) are built Short OLT ports short of their
-	// GPON sites; at ExpansionAt network planning adds a line card to each.
+	// GPON sites; at ExpansionAt network planning adds a line card to each
+	// (in slot 100) that holds them all: 16 ports, or Short when more.
 	Exhausted   int    `yaml:"exhausted"`
 	Short       int    `yaml:"short"`
 	ExpansionAt string `yaml:"expansionAt"`
@@ -136,8 +137,12 @@ func (p *Population) generate(cat *catalog.Catalog, durations map[string]twin.Du
 		ports := gpon[a]
 		if a < p.Network.Exhausted {
 			ports = max(0, ports-p.Network.Short)
-			events = append(events, Event{At: expansion, Build: twin.Expansion("OLT-"+area, 100, 16, ""),
-				Note: fmt.Sprintf("line card LC100 (16 ports) added to OLT-%s", area)})
+			// The card holds every port the area was built short: a
+			// 16-port card, or a larger one when more are short (a
+			// 16-port card left the rest of the sites held for ever).
+			card := max(16, p.Network.Short)
+			events = append(events, Event{At: expansion, Build: twin.Expansion("OLT-"+area, 100, card, ""),
+				Note: fmt.Sprintf("line card LC100 (%d ports) added to OLT-%s", card, area)})
 		}
 		olt := twin.OLT{ID: "OLT-" + area, Area: area}
 		for slot := 1; ports > 0; slot++ {
