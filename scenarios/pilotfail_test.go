@@ -129,3 +129,58 @@ expect:`)
 	assert.Equal(t, 4*1800.0, r.Billing.Monthly)
 	assert.Contains(t, rowsOf(r, "PO-2024-01203/Wave 1"), "released at P2D: gate released by rollout manager")
 }
+
+// With no decision on the blocked gate, the sites that never started are
+// cancelled with the waves behind it: a site held for capacity too, and its
+// planning task. It stayed held, the order in progress for ever, and the
+// capacity it waited for (here at P25D) released a late wave behind the
+// cancelled ones, as if their gate had passed.
+func TestBlockedGateCancelsHeldSites(t *testing.T) {
+	sc, err := loadEdited(t, "pilot-fails.yaml",
+		"customer:\n", "occupancy:\n  - {olt: OLT-BNE-07, slot: 1, occupied: \"1-15\"}\nevents:\n  - {at: P25D, kind: addLineCard, olt: OLT-BNE-07, slot: 2, ports: 16}\n\ncustomer:\n")
+	require.NoError(t, err)
+	r := run(t, sc)
+	assert.Equal(t, "failed", r.Outcome)
+	for _, po := range r.ProductOrders {
+		for _, it := range po.Items[1:] {
+			assert.Equal(t, "cancelled", it.State, "%s (%s)", it.ID, it.Site)
+		}
+	}
+	assert.Len(t, r.ServiceOrders, 1, "only the pilot's went to SOM")
+	for _, row := range r.Timeline {
+		assert.NotContains(t, row.Reason, "gate passed", "%s %s", row.Entity, row.State)
+	}
+	var task []string
+	for _, row := range r.Timeline {
+		if row.Kind == "task" {
+			task = append(task, row.State)
+		}
+	}
+	assert.Equal(t, []string{"requested", "cancelled"}, task)
+}
+
+// An order cancelled while its pilot is held on its SLA check ends with the
+// sites it has, and the held wave ends with it: it stayed held on the
+// worklist, took a later remediation (held → completed on an ended order)
+// and missed its target after the order had ended. The waves behind it are
+// cancelled last first, so none is released on the way.
+func TestCancelledOrderClosesItsHeldWave(t *testing.T) {
+	sc, err := loadEdited(t, "pilot-sla-breach.yaml",
+		"  - {at: P8D, kind: remediate, wave: Pilot}", "  - {at: P6D, kind: cancel}\n  - {at: P8D, kind: remediate, wave: Pilot}",
+		"  finishedAt: P38D\n  billingMonthly: 9000\n  counts: {serviceOrders: 3, resourceOrderItems: 30, productInstances: 5}\n", "")
+	require.NoError(t, err)
+	r := run(t, sc)
+	assert.Equal(t, "completed", r.Outcome, "MELB in service, the other sites cancelled")
+	assert.Equal(t, []string{
+		"scheduled at PT2H: ",
+		"released at PT2H: first wave",
+		"inProgress at PT3H: ",
+		"held at P5D: SLA validation failed: MELB: latency 18ms over 10ms",
+		"slaValidation at P5D: SLA validation failed: MELB: latency 18ms over 10ms",
+		"completed at P6D: the order ended completed with the wave held: its SLA was not validated",
+	}, rowsOf(r, "PO-2024-01203/Pilot"))
+	for _, row := range r.Timeline {
+		assert.NotContains(t, row.Reason, "gate passed", "%s %s at %s", row.Entity, row.State, row.At)
+	}
+	assert.Len(t, r.ServiceOrders, 1)
+}

@@ -128,6 +128,13 @@ func (c *COM) cancelWaiting(w *wave, reason string, out *engine.Out) {
 			}
 		}
 	}
+	// A site held for capacity outside the doomed waves would join a late
+	// wave behind them once its capacity came: it never started either.
+	for i := range o.po.Items {
+		if o.po.Items[i].State == lc.Held && (o.waveOf[i] == nil || o.waveOf[i].state == lc.Scheduled && !doomed[o.waveOf[i]]) {
+			c.cancelItem(o, i, reason, out)
+		}
+	}
 	for k := len(o.waves) - 1; k >= 0; k-- {
 		if ow := o.waves[k]; doomed[ow] && ow.state == lc.Scheduled {
 			for _, i := range slices.Clone(ow.items) {

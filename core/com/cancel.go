@@ -83,6 +83,17 @@ func (c *COM) cancel(m Cancel, out *engine.Out) {
 		// Nothing is active: the whole order goes the cancellation way.
 		out.Fire(c.machines, lc.ProductOrder, o.po.ID, "", &o.po.State, lc.Cancel, reason, "COM")
 	}
+	// The last waves' sites first, and those held for capacity (in no
+	// wave yet) before them: a wave whose every site is cancelled opens
+	// the gate behind it, which would release a wave about to be
+	// cancelled too.
+	rank := func(i int) int {
+		if w := o.waveOf[i]; w != nil {
+			return slices.Index(o.waves, w)
+		}
+		return len(o.waves)
+	}
+	slices.SortStableFunc(cancellable, func(a, b int) int { return rank(b) - rank(a) })
 	for _, i := range cancellable {
 		c.cancelItem(o, i, reason, out)
 	}

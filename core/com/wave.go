@@ -735,5 +735,24 @@ func (c *COM) itemFinal(o *order, out *engine.Out) {
 	}
 	if ok {
 		o.po.CompletionDate = out.Now()
+		c.closeWaves(o, out)
+	}
+}
+
+// closeWaves ends the waves of an order that ended while they waited: one
+// held on its SLA check (its sites are in service; nothing waits behind its
+// gate any more) completes, saying its SLA was not validated, and one still
+// scheduled is cancelled. Neither stays on the worklist, nor takes an
+// operator's action, nor misses its target.
+func (c *COM) closeWaves(o *order, out *engine.Out) {
+	for _, w := range o.waves {
+		switch w.state {
+		case lc.Held:
+			out.Fire(c.machines, lc.Wave, w.id, "", &w.state, lc.Complete,
+				"the order ended "+o.po.State+" with the wave held: its SLA was not validated", "COM")
+			w.completedAt = out.Now()
+		case lc.Scheduled:
+			out.Fire(c.machines, lc.Wave, w.id, "", &w.state, lc.Cancel, "the order ended "+o.po.State, "COM")
+		}
 	}
 }
