@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -27,7 +28,8 @@ type Population struct {
 	// Arrival is the time between two customers' orders (ISO 8601); empty
 	// places them all at T+0.
 	Arrival string `yaml:"arrival"`
-	// P2PEvery puts every n-th site on P2P Ethernet, the others on GPON.
+	// P2PEvery puts every n-th site on P2P Ethernet, the others on GPON;
+	// 0 puts every site on GPON.
 	P2PEvery int               `yaml:"p2pEvery"`
 	Network  PopulationNetwork `yaml:"network"`
 	// Orders says who places the customers' orders: the scenario, at
@@ -62,7 +64,8 @@ type PopulationWave struct {
 type PopulationNetwork struct {
 	Regions []string `yaml:"regions"`
 	// SitesPerArea is how many sites each serving area (and its exchange)
-	// takes; the network has as many areas as the sites need.
+	// takes (0: DefaultSitesPerArea); the network has as many areas as the
+	// sites need.
 	SitesPerArea int `yaml:"sitesPerArea"`
 	// Exhausted areas (the first n) are built Short OLT ports short of their
 	// GPON sites; at ExpansionAt network planning adds a line card to each
@@ -72,42 +75,101 @@ type PopulationNetwork struct {
 	ExpansionAt string `yaml:"expansionAt"`
 }
 
-// generate builds the orders, the network and its events.
-func (p *Population) generate(cat *catalog.Catalog, durations map[string]twin.Dur) (*twin.Network, []Placement, []Event, error) {
+// DefaultSitesPerArea is how many sites a serving area takes when the
+// population does not say (PopulationNetwork.SitesPerArea).
+const DefaultSitesPerArea = 200
+
+// check checks the population's numbers and durations: each error names
+// the field and, from l (the file's lines; nil for a population built in
+// code), its line.
+func (p *Population) check(l lines) []error {
 	var errs []error
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	if p.Customers <= 0 || p.SitesPerCustomer <= 0 {
-		bad("customers and sitesPerCustomer must be positive")
+	bad := func(path, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s"+format, append([]any{l.at(path)}, args...)...))
+	}
+	if p.Customers < 1 {
+		bad("population.customers", "population.customers: %d: want 1 or more", p.Customers)
+	}
+	if p.SitesPerCustomer < 1 {
+		bad("population.sitesPerCustomer", "population.sitesPerCustomer: %d: want 1 or more", p.SitesPerCustomer)
 	}
 	total := 0
-	for _, w := range p.Waves {
+	for i, w := range p.Waves {
 		total += w.Sites
+		path := fmt.Sprintf("population.waves[%d]", i)
+		if w.Sites < 1 {
+			bad(path+".sites", "%s (%s): sites: %d: a wave takes 1 or more sites", path, w.Name, w.Sites)
+		}
+		target, err := tmf.ParseOffset(w.Target)
+		switch {
+		case err != nil:
+			bad(path+".target", "%s (%s): target: %v", path, w.Name, err)
+		case target <= 0:
+			bad(path+".target", "%s (%s): target: %s is not after the customer's order (targets count from it): no wave is done by then",
+				path, w.Name, w.Target)
+		}
 	}
-	if total != p.SitesPerCustomer {
-		bad("the waves take %d sites, not sitesPerCustomer %d", total, p.SitesPerCustomer)
+	if total != p.SitesPerCustomer && p.SitesPerCustomer >= 1 {
+		bad("population.waves", "population.waves: the waves take %d sites, not sitesPerCustomer %d", total, p.SitesPerCustomer)
 	}
-	if len(p.Network.Regions) == 0 {
-		bad("network.regions: name at least one")
-	}
-	per := p.Network.SitesPerArea
-	if per <= 0 {
-		per = 200
-	}
-	arrival := time.Duration(0)
-	var err error
 	if p.Arrival != "" {
-		if arrival, err = tmf.ParseOffset(p.Arrival); err != nil {
-			bad("arrival: %v", err)
+		switch arrival, err := tmf.ParseOffset(p.Arrival); {
+		case err != nil:
+			bad("population.arrival", "population.arrival: %v", err)
+		case arrival < 0:
+			bad("population.arrival", "population.arrival: %s is negative: the time between two customers' orders is PT0S (all at T+0) or more", p.Arrival)
 		}
 	}
-	var expansion time.Duration
-	if p.Network.Exhausted > 0 {
-		if expansion, err = tmf.ParseOffset(p.Network.ExpansionAt); err != nil {
-			bad("network.expansionAt: %v", err)
+	if p.P2PEvery < 0 {
+		bad("population.p2pEvery", "population.p2pEvery: %d: want 0 (every site on GPON) or more (every n-th site on P2P Ethernet)", p.P2PEvery)
+	}
+	n := p.Network
+	if len(n.Regions) == 0 {
+		bad("population.network.regions", "population.network.regions: name at least one")
+	}
+	// Left out, an area takes the default; written, it must be a number
+	// of sites (0 took the default, unsaid).
+	if _, written := l["population.network.sitesPerArea"]; n.SitesPerArea < 0 || (written && n.SitesPerArea < 1) {
+		bad("population.network.sitesPerArea", "population.network.sitesPerArea: %d: want 1 or more (left out: %d)", n.SitesPerArea, DefaultSitesPerArea)
+	}
+	if n.Exhausted < 0 {
+		bad("population.network.exhausted", "population.network.exhausted: %d: want 0 (no area short) or more", n.Exhausted)
+	}
+	if n.Short < 0 {
+		bad("population.network.short", "population.network.short: %d: want 0 or more GPON ports", n.Short)
+	}
+	if len(errs) == 0 && n.Exhausted > 0 {
+		per := cmp.Or(n.SitesPerArea, DefaultSitesPerArea)
+		sites := p.Customers * p.SitesPerCustomer
+		if areas := (sites + per - 1) / per; n.Exhausted > areas {
+			bad("population.network.exhausted", "population.network.exhausted: %d is more than the %d serving areas the population has (%d sites, %d an area)",
+				n.Exhausted, areas, sites, per)
 		}
 	}
-	if len(errs) > 0 {
+	if n.Exhausted > 0 {
+		switch at, err := tmf.ParseOffset(n.ExpansionAt); {
+		case err != nil:
+			bad("population.network.expansionAt", "population.network.expansionAt: %v", err)
+		case at < 0:
+			bad("population.network.expansionAt", "population.network.expansionAt: %s is before T+0", n.ExpansionAt)
+		}
+	}
+	return errs
+}
+
+// generate builds the orders, the network and its events; l is the
+// file's lines, for the errors (nil for a population built in code).
+func (p *Population) generate(cat *catalog.Catalog, durations map[string]twin.Dur, l lines) (*twin.Network, []Placement, []Event, error) {
+	if errs := p.check(l); len(errs) > 0 {
 		return nil, nil, nil, errors.Join(errs...)
+	}
+	per := cmp.Or(p.Network.SitesPerArea, DefaultSitesPerArea)
+	var arrival, expansion time.Duration
+	if p.Arrival != "" {
+		arrival, _ = tmf.ParseOffset(p.Arrival) // checked
+	}
+	if p.Network.Exhausted > 0 {
+		expansion, _ = tmf.ParseOffset(p.Network.ExpansionAt) // checked
 	}
 	sites := p.Customers * p.SitesPerCustomer
 	areas := (sites + per - 1) / per
@@ -176,7 +238,10 @@ func (p *Population) generate(cat *catalog.Catalog, durations map[string]twin.Du
 		orders = append(orders, p.placement(c, waves, time.Duration(c)*arrival))
 	}
 	net.Durations = ofRegions(durations, net.Exchanges)
-	return net, orders, events, net.Validate()
+	if err := net.Validate(); err != nil {
+		return nil, nil, nil, fmt.Errorf("population: the generated network: %w", err)
+	}
+	return net, orders, events, nil
 }
 
 // waves are the population's wave plans, each target counting from T+0.
@@ -250,7 +315,7 @@ func (p *Population) Spec(name string, seed uint64, epoch time.Time) (Spec, erro
 	if err != nil {
 		return Spec{}, err
 	}
-	net, orders, events, err := p.generate(cat, durations)
+	net, orders, events, err := p.generate(cat, durations, nil)
 	if err != nil {
 		return Spec{}, err
 	}

@@ -71,3 +71,47 @@ func TestPopulationExpansionHoldsEveryShortPort(t *testing.T) {
 		})
 	}
 }
+
+// A population's bad numbers are refused at load, each naming its field
+// and line: a negative arrival counted the waves' targets from before the
+// orders were placed, a negative p2pEvery was taken as 0, sitesPerArea: 0
+// as 200, and more exhausted areas than there are went unsaid.
+func TestPopulationLoadErrors(t *testing.T) {
+	for _, c := range []struct{ name, from, to, want string }{
+		{"no customers", "customers: 10", "customers: 0", "line 8: population.customers: 0: want 1 or more"},
+		{"no sites", "sitesPerCustomer: 5", "sitesPerCustomer: -5", "line 9: population.sitesPerCustomer: -5: want 1 or more"},
+		{"a wave of no sites", "{name: Pilot, sites: 1,", "{name: Pilot, sites: 0,", "line 18: population.waves[0] (Pilot): sites: 0: a wave takes 1 or more sites"},
+		{"waves not adding up", "sitesPerCustomer: 5", "sitesPerCustomer: 6", "line 17: population.waves: the waves take 5 sites, not sitesPerCustomer 6"},
+		{"a target at the order", "target: P45D", "target: PT0S", "line 19: population.waves[1] (Wave 1): target: PT0S is not after the customer's order"},
+		{"a negative arrival", "p2pEvery: 5", "p2pEvery: 5\n  arrival: -PT3H", "line 17: population.arrival: -PT3H is negative"},
+		{"a bad arrival", "p2pEvery: 5", "p2pEvery: 5\n  arrival: 3h", `line 17: population.arrival: duration "3h"`},
+		{"a negative p2pEvery", "p2pEvery: 5", "p2pEvery: -3", "line 16: population.p2pEvery: -3: want 0 (every site on GPON) or more"},
+		{"no regions", "regions: [MEL, SYD]", "regions: []", "line 21: population.network.regions: name at least one"},
+		{"areas of no sites", "sitesPerArea: 25", "sitesPerArea: 0", "line 22: population.network.sitesPerArea: 0: want 1 or more (left out: 200)"},
+		{"more exhausted areas than areas", "exhausted: 1", "exhausted: 3",
+			"line 23: population.network.exhausted: 3 is more than the 2 serving areas the population has (50 sites, 25 an area)"},
+		{"negative exhausted", "exhausted: 1", "exhausted: -1", "line 23: population.network.exhausted: -1: want 0"},
+		{"negative short", "short: 4", "short: -4", "line 24: population.network.short: -4: want 0 or more"},
+		{"expansion before T+0", "expansionAt: P20D", "expansionAt: -P1D", "line 25: population.network.expansionAt: -P1D is before T+0"},
+		{"unknown offering", "offering: PO-EFCG-01", "offering: PO-EFCG-02", `line 10: population: unknown product offering "PO-EFCG-02"`},
+		{"who places the orders", "p2pEvery: 5", "p2pEvery: 5\n  orders: apii", `line 17: population.orders: "apii": want scenario`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := loadPopulation(t, c.from, c.to)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), c.want)
+		})
+	}
+	// Every fault shows, in the order of the file's lines, with the
+	// file's others.
+	_, err := loadPopulation(t, "customers: 10", "customers: 0", "p2pEvery: 5", "p2pEvery: -1", `start: "2025-02-03T09:00:00+10:00"`, "start: soon")
+	require.Error(t, err)
+	assert.Regexp(t, `(?s)line 4: start: "soon".*\nline 8: population.customers.*\nline 16: population.p2pEvery`, err.Error())
+}
+
+// Left out, sitesPerArea is 200: one area for the population's 50 sites.
+func TestPopulationDefaultSitesPerArea(t *testing.T) {
+	sc, err := loadPopulation(t, "    sitesPerArea: 25\n", "")
+	require.NoError(t, err)
+	assert.Len(t, sc.Spec.Network.ServingAreas, 1)
+}

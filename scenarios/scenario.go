@@ -816,14 +816,14 @@ func (f *File) buildPopulation(dir string) (*Scenario, error) {
 	}
 	epoch, err := time.Parse(time.RFC3339, f.Start)
 	if err != nil {
-		bad("start: %q is not an RFC 3339 time such as 2024-06-03T09:00:00+10:00", f.Start)
+		bad("%sstart: %q is not an RFC 3339 time such as 2024-06-03T09:00:00+10:00", f.lines.at("start"), f.Start)
 	}
 	cat, err := f.loadCatalog(dir, f.Catalog)
 	if err != nil {
 		return nil, err
 	}
 	if _, err := cat.Offering(f.Population.Offering); err != nil {
-		return nil, fmt.Errorf("population: %w", err)
+		return nil, fmt.Errorf("%spopulation: %w", f.lines.at("population.offering"), err)
 	}
 	durations, err := NetworkDurations()
 	if f.Network != "" {
@@ -836,9 +836,13 @@ func (f *File) buildPopulation(dir string) (*Scenario, error) {
 		return nil, err
 	}
 	f.populationGates(bad)
-	net, orders, events, err := f.Population.generate(cat, durations)
+	net, orders, events, err := f.Population.generate(cat, durations, f.lines)
 	if err != nil {
-		return nil, fmt.Errorf("population: %w", err)
+		// Each names its line (the population's own), with the file's
+		// other faults found so far.
+		errs = append(errs, unjoin(err)...)
+		byLine(errs)
+		return nil, errors.Join(errs...)
 	}
 	for i := range orders {
 		orders[i].Quote.ChangesPerSite = f.Version >= 2
@@ -854,8 +858,8 @@ func (f *File) buildPopulation(dir string) (*Scenario, error) {
 	case PlacedByAPI:
 		offers, orders = orders, nil
 	default:
-		bad("population: orders: %q: want %s (the scenario places them at their arrival) or %s (they come over the APIs)",
-			f.Population.Orders, PlacedByScenario, PlacedByAPI)
+		bad("%spopulation.orders: %q: want %s (the scenario places them at their arrival) or %s (they come over the APIs)",
+			f.lines.at("population.orders"), f.Population.Orders, PlacedByScenario, PlacedByAPI)
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
