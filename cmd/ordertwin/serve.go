@@ -204,6 +204,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	co := serveClockOptions{scale: *scale, scaleSet: flagSet(fs, "scale"), start: start, role: *role, approvals: *approvals,
 		retention: keep, retentionSet: flagSet(fs, "retention")}
 	if *shards != 0 {
+		co.shard = true
 		return serveSharded(ctx, shardServe{sc: sc, db: *db, shards: *shards, self: strings.TrimSuffix(*advertise, "/"), co: co, opt: opt, log: log},
 			shardedHTTP{addr: *addr, tls: tlsConfig, guard: guard, keepKey: keepKey, hubAllow: hubAllow, hubQuota: *hubQuota, orderQuota: *orderQuota,
 				suspendAfter: *suspendAfter, suspendWindow: *suspendWindow}, stdout)
@@ -508,6 +509,10 @@ type serveClockOptions struct {
 	// which its store fences off its writes should the hold lapse while
 	// another server takes the store; nil for none.
 	held *postgres.Holding
+	// shard is set for a shard's store, which a sharded deployment
+	// serves (serveSharded: checkShard marks it); a server of one store
+	// refuses one so marked.
+	shard bool
 }
 
 // serveClock is the wall clock of a store: a new store starts it (now, or
@@ -517,6 +522,11 @@ type serveClockOptions struct {
 // scenario or role, or a --scale or --start given that differs from the
 // store's.
 func serveClock(st store.Durable, sc *scenarios.Scenario, o serveClockOptions) (*engine.Pausable, error) {
+	if shard, ok, err := st.Meta("shard"); err != nil {
+		return nil, err
+	} else if ok && !o.shard {
+		return nil, fmt.Errorf("it is the store of shard %s of a sharded deployment, which serves it: serve the deployment's schema with --shards (two servers never write one journal)", shard)
+	}
 	name, served, err := st.Meta("scenario")
 	if err != nil {
 		return nil, err
