@@ -8,6 +8,7 @@ package worklist
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 
@@ -131,7 +132,7 @@ func (s worklist) getItem(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s worklist) item(it operator.Item) Item {
-	v := Item{ID: it.ID, Href: ItemPath + "/" + it.ID, Kind: it.Kind, Entity: tmf630.Ref{ID: it.Entity}, State: it.State,
+	v := Item{ID: it.ID, Href: ItemPath + "/" + url.PathEscape(it.ID), Kind: it.Kind, Entity: tmf630.Ref{ID: it.Entity}, State: it.State,
 		Reason: it.Reason, Since: s.n.Date(it.Since), SinceOffset: tmf.FormatOffset(it.Since), Site: it.Site, Wave: it.Wave,
 		System: it.System, AllowedAction: it.Actions, Assignee: it.Assignee, Type: "WorklistItem"}
 	if it.HasDeadline {
@@ -181,7 +182,7 @@ func (s worklist) readAction(id string) *Action {
 
 func (s worklist) action(d operator.Done) Action {
 	a := d.Action
-	v := Action{ID: d.ID, Href: ActionPath + "/" + d.ID, Action: a.Kind, WorklistItem: tmf630.Ref{ID: a.Item, Href: ItemPath + "/" + a.Item},
+	v := Action{ID: d.ID, Href: ActionPath + "/" + url.PathEscape(d.ID), Action: a.Kind, WorklistItem: tmf630.Ref{ID: a.Item, Href: ItemPath + "/" + url.PathEscape(a.Item)},
 		Actor: a.By, Note: a.Note, Assignee: a.Assignee, State: "done", Result: d.Result, CreationDate: s.n.Date(d.At),
 		Offset: tmf.FormatOffset(d.At), Type: "OperatorAction"}
 	for _, c := range a.Characteristics {

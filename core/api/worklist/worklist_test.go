@@ -192,6 +192,11 @@ func TestReopenGateAfterRemediation(t *testing.T) {
 	assert.Equal(t, "SLA validation failed: MELB: latency 18ms over 10ms", g.Reason)
 	assert.Equal(t, []string{"reopenGate", "assign", "note"}, g.AllowedAction)
 	assert.Empty(t, s.records(t, "SO-WAVE1"), "Wave 1 waits behind the gate")
+	// Its href is followed as it is: the id's slash and space escaped.
+	assert.Equal(t, worklist.ItemPath+"/PO-2024-01203%2FPilot", g.Href)
+	var one worklist.Item
+	require.Equal(t, http.StatusOK, s.Do(t, "GET", g.Href, nil, &one, s.op...).Code)
+	assert.Equal(t, gate, one.ID)
 
 	var a worklist.Action
 	require.Equal(t, http.StatusCreated, s.act(t, "r1", map[string]any{"action": "reopenGate", "worklistItem": map[string]any{"id": gate},
