@@ -429,6 +429,14 @@ func (n *Network) Validate() error {
 	here = n.line("probes")
 	if n.Probes.Name == "" {
 		bad("probes: name pattern missing")
+	} else {
+		if n.lines["probes.name"] > 0 {
+			here = n.line("probes.name")
+		}
+		for _, err := range probeNameFaults(n.Probes.Name) {
+			bad("probes: name %q: %v", n.Probes.Name, err)
+		}
+		here = n.line("probes")
 	}
 	if _, all := n.Probes.Baseline["*"]; !all {
 		for _, e := range n.Exchanges {
@@ -438,6 +446,50 @@ func (n *Network) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// ProbeVariables are what a probe name pattern fills in: the customer's
+// code (CUST-ENT-1102 gives ENT-1102) and the site's.
+var ProbeVariables = []string{"{customer.code}", "{site}"}
+
+// probeNameFaults are what is wrong with a probe name pattern: it names each site's probe
+// with the site's code ({site}, required: without, every site's probe
+// had one id and the inventory one probe), and no variable but
+// ProbeVariables, each at most once (the twin fills in each once; an
+// unknown one stayed in the name as written).
+func probeNameFaults(pattern string) []error {
+	var errs []error
+	seen := map[string]bool{}
+	for rest := pattern; ; {
+		open := strings.IndexByte(rest, '{')
+		if open < 0 {
+			if strings.Contains(rest, "}") {
+				errs = append(errs, errors.New("a } without its {"))
+			}
+			break
+		}
+		if strings.Contains(rest[:open], "}") {
+			errs = append(errs, errors.New("a } without its {"))
+		}
+		end := strings.IndexByte(rest[open:], '}')
+		if end < 0 {
+			errs = append(errs, fmt.Errorf("%s has no closing }", rest[open:]))
+			break
+		}
+		v := rest[open : open+end+1]
+		rest = rest[open+end+1:]
+		switch {
+		case !slices.Contains(ProbeVariables, v):
+			errs = append(errs, fmt.Errorf("unknown variable %s%s (variables: %s)", v, hint.DidYouMean(v, ProbeVariables), strings.Join(ProbeVariables, ", ")))
+		case seen[v]:
+			errs = append(errs, fmt.Errorf("%s appears twice: the twin fills in each variable once", v))
+		}
+		seen[v] = true
+	}
+	if !seen["{site}"] {
+		errs = append(errs, errors.New("no {site}: every site's probe would have the same id (give the site's code, as in Probe-{customer.code}-{site})"))
+	}
+	return errs
 }
 
 // validateCPE checks the routers in stock: each entry has a model and a

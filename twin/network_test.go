@@ -148,6 +148,16 @@ func TestParseNetworkRejects(t *testing.T) {
 			[]string{"probes: no baseline for region SYD", "probes: no baseline for region BNE"}},
 		{"probe name missing", `name: "Probe-{customer.code}-{site}"`, `name: ""`,
 			[]string{"probes: name pattern missing"}},
+		// The twin left an unknown variable in the name as written, and
+		// without {site} gave every site's probe one id.
+		{"probe name of an unknown variable", `name: "Probe-{customer.code}-{site}"`, `name: "PRB-{customer.cod}-{site}"`,
+			[]string{`line 47: probes: name "PRB-{customer.cod}-{site}": unknown variable {customer.cod} (did you mean "{customer.code}"?) (variables: {customer.code}, {site})`}},
+		{"probe name without the site", `name: "Probe-{customer.code}-{site}"`, `name: "PRB-{customer.code}"`,
+			[]string{`line 47: probes: name "PRB-{customer.code}": no {site}: every site's probe would have the same id`}},
+		{"probe name of a variable twice", `name: "Probe-{customer.code}-{site}"`, `name: "P-{site}-{site}"`,
+			[]string{`probes: name "P-{site}-{site}": {site} appears twice`}},
+		{"probe name with a brace unclosed", `name: "Probe-{customer.code}-{site}"`, `name: "P-{site}-{customer.code"`,
+			[]string{`probes: name "P-{site}-{customer.code": {customer.code has no closing }`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
