@@ -319,7 +319,7 @@ func (h *shardHost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
 		return
 	case "/readyz":
-		h.ready(w)
+		h.ready(w, r)
 		return
 	}
 	if r.Header.Get(forwardedHeader) == "" {
@@ -608,13 +608,19 @@ func (h *shardHost) forward(owner string, shard int, w http.ResponseWriter, r *h
 }
 
 // ready answers 200 once every shard of the deployment runs somewhere
-// and each run here is ready; 503 naming the shards that run nowhere.
-func (h *shardHost) ready(w http.ResponseWriter) {
+// and each run here is ready (its own /readyz: its engine takes queries
+// and its store writes); 503 naming the shards that run nowhere, or the
+// first of those here that is not ready and why.
+func (h *shardHost) ready(w http.ResponseWriter, r *http.Request) {
 	h.mu.Lock()
 	var nowhere []string
+	here := map[int]http.Handler{}
 	for s := range h.shards {
 		if h.owners[s] == "" && h.runs[s] == nil {
 			nowhere = append(nowhere, strconv.Itoa(s))
+		}
+		if run := h.runs[s]; run != nil {
+			here[s] = run.handler
 		}
 	}
 	h.mu.Unlock()
@@ -622,6 +628,21 @@ func (h *shardHost) ready(w http.ResponseWriter) {
 		w.Header().Set("Retry-After", "1")
 		tmf630.WriteError(w, tmf630.NewError(http.StatusServiceUnavailable, "not ready: no instance runs shard "+strings.Join(nowhere, ", ")))
 		return
+	}
+	for _, s := range slices.Sorted(maps.Keys(here)) {
+		rec := &recorder{header: http.Header{}}
+		here[s].ServeHTTP(rec, r)
+		if rec.status != 0 && rec.status != http.StatusOK {
+			var e tmf630.Error
+			if json.Unmarshal(rec.body.Bytes(), &e) == nil && e.Message != "" {
+				e.Message = strings.Replace(e.Message, "not ready: ", fmt.Sprintf("not ready: shard %d: ", s), 1)
+				w.Header().Set("Retry-After", "1")
+				tmf630.WriteError(w, tmf630.NewError(rec.status, e.Message))
+				return
+			}
+			rec.copyTo(w)
+			return
+		}
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	fmt.Fprintln(w, "ready")

@@ -114,6 +114,15 @@ func TestShardsNationalRollout(t *testing.T) {
 		n, _ := ordersIn(t, front, token, allShards(shards), "completed")
 		return n == 400
 	}, 8*time.Minute, time.Second, "every order of the rollout completes")
+	// Ready: every shard runs somewhere, and each run here is ready itself
+	// (its engine answers, its store writes).
+	for _, in := range instances {
+		resp, err := http.Get(in.base + "/readyz")
+		require.NoError(t, err)
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusOK, resp.StatusCode, "%s: %s", in.base, body)
+	}
 	seen := map[string]int{}
 	inUse := map[string]string{} // resource id → shard
 	for s := range shards {
