@@ -297,7 +297,10 @@ func (z *ZTP) start(req *port.Request, settles bool) (*call, *port.Result) {
 	}
 	if req.Op == port.Release {
 		if req.Resource != nil {
-			if c := z.waiting[req.Resource.ID]; c != nil {
+			// The router a commit waits for is named by its serial
+			// number, which a logistics system's resource id need not be.
+			serial := first(req.Resource.Characteristics.Get(CharSerial), req.Resource.ID)
+			if c := z.waiting[serial]; c != nil {
 				z.finish(c, &port.Error{Class: port.Hard, Code: "released", Message: fmt.Sprintf("CE router %s was released before it was configured", req.Resource.ID)}, "")
 			}
 		}

@@ -894,3 +894,20 @@ func TestRouterHearsItsWorkDoneOnceDurable(t *testing.T) {
 	assert.True(t, dev.Show().Heard)
 	assert.Equal(t, 1, dev.Show().Applies, "configured once")
 }
+
+// A release finds the commit it ends by the router's serial number, as
+// the commit waits for it, also when the router's resource id (a
+// logistics system's asset id) is not its serial number.
+func TestReleaseFindsTheRouterBySerial(t *testing.T) {
+	rg := start(t, Config{Timeout: time.Minute})
+	r, _ := reserved(t, network(t))
+	asset := *r
+	asset.ID = "ASSET-0042"
+	got := make(collect, 8)
+	rg.z.Call(0, pilot(&asset), got)
+	res := rg.z.Do(context.Background(), &port.Request{Key: "ROI-006/release/ztp", System: port.ZTP, Op: port.Release, Item: "ROI-006", Resource: &asset})
+	require.Nil(t, res.Err)
+	waited := within(t, got)
+	require.NotNil(t, waited.Err)
+	assert.Equal(t, "released", waited.Err.Code)
+}

@@ -198,10 +198,44 @@ func (r *ROM) compensate(o *order, i int, reason string, out *engine.Out) {
 	for j := range o.ro.Items {
 		d := &o.ro.Items[j]
 		if d.State == lc.Acknowledged || d.State == lc.InProgress || d.State == lc.Held {
+			waiting := o.commitWaiting(j)
 			r.failItem(o, j, o.reason, out)
+			if waiting {
+				r.endCommit(o, j, out)
+			}
 		}
 		r.release(o, j, out)
 	}
+}
+
+// commitWaiting reports whether item j is in progress with a CE router's
+// commit: a call to the ZTP system that waits, days at most, for the
+// router to call home and take its Day-1 configuration. (A commit that
+// failed and waits for its retry has no call in flight; ending it anyway
+// changes nothing.)
+func (o *order) commitWaiting(j int) bool {
+	st := &o.steps[j]
+	return o.ro.Items[j].State == lc.InProgress && st.op == port.Commit && st.spec != nil &&
+		st.spec.Type == "CPE" && st.spec.Commit != st.spec.Reserve
+}
+
+// endCommit ends the commit of item j, given up while it waits for its
+// router: a release to the system the commit went to (the ZTP adapter
+// ends the commit still waiting for that router, which then fails, and
+// sends nothing). The release to the system that reserved the router
+// (release) gives the router back; without this one the commit would go
+// on waiting, the router be told to call again for as long as the
+// adapter's timeout (7 days), and a run, which ends with its last answer,
+// would not end. Its answer changes nothing in the inventory.
+func (r *ROM) endCommit(o *order, j int, out *engine.Out) {
+	d, st := &o.ro.Items[j], &o.steps[j]
+	if d.Resource == nil {
+		return
+	}
+	o.calls++
+	out.Call(port.Request{Key: r.strs.Join(d.ID, "/release/", string(st.spec.Commit)), System: st.spec.Commit, Op: port.Release,
+		Item: d.ID, Handle: o.handle + j, Customer: o.customer, Site: o.ro.Place.ID, Place: o.ro.Place,
+		ResourceType: d.Specification.ID, Resource: d.Resource})
 }
 
 // release gives back item j's resource, once.
@@ -273,11 +307,17 @@ func (r *ROM) decommissioned(now time.Duration, o *order, i int, res *port.Resul
 	r.completeItem(now, o, i, "ROM → "+string(o.steps[i].spec.Reserve), out)
 }
 
-// releasedAnswer marks a given-back resource in the inventory.
+// releasedAnswer marks a given-back resource in the inventory. The answer
+// of a release that ended a commit in flight (endCommit), from the
+// commit's system, leaves the inventory to the release that gave the
+// resource back.
 func (r *ROM) releasedAnswer(o *order, i int, res *port.Result, out *engine.Out) {
 	it := &o.ro.Items[i]
 	if res.Err != nil {
 		out.Error(fmt.Errorf("ROM: release of %s for %s failed: %w", it.Resource.ID, it.ID, res.Err))
+		return
+	}
+	if st := &o.steps[i]; st.spec != nil && res.System != st.spec.Reserve {
 		return
 	}
 	setState(it.Resource, "released", out)
@@ -302,6 +342,7 @@ func (r *ROM) cancel(c *tmf.CancelRequest, out *engine.Out) {
 		d := &o.ro.Items[j]
 		switch d.State {
 		case lc.Acknowledged, lc.InProgress, lc.Held:
+			waiting := o.commitWaiting(j)
 			d.StateReason = o.reason
 			if !out.Cancel(r.machines, lc.ResourceOrderItem, d.ID, "", &d.State, o.reason, "ROM") {
 				return
@@ -309,6 +350,9 @@ func (r *ROM) cancel(c *tmf.CancelRequest, out *engine.Out) {
 			d.CompletionDate = out.Now()
 			o.done++
 			r.notify(out, o, tmf.ResourceOrderItemStateChange, d)
+			if waiting {
+				r.endCommit(o, j, out)
+			}
 		}
 		r.release(o, j, out)
 	}
