@@ -184,3 +184,28 @@ func TestCancelledOrderClosesItsHeldWave(t *testing.T) {
 	}
 	assert.Len(t, r.ServiceOrders, 1)
 }
+
+// A jeopardy about one wait of a wave leaves the worklist with it: the
+// blocked gate's, once the gate is released, does not come back when the
+// wave later holds on its SLA check (only that check's jeopardy does).
+func TestResolvedJeopardyStaysOffTheWorklist(t *testing.T) {
+	sc, err := loadEdited(t, "pilot-fails.yaml", "expect:", `  - name: syd1-latency
+    kind: slaBreach
+    target: {system: nms, site: SYD1}
+    measure: {latencyMs: 18, lossPct: 0.004, availability: 99.99}
+events:
+  - {at: P2D, kind: release, wave: Wave 1, by: rollout manager}
+expect:`)
+	require.NoError(t, err)
+	sc.Expect = nil
+	s, err := New(sc.Spec, Options{Clock: &cutClock{40 * 24 * time.Hour}})
+	require.NoError(t, err)
+	if err := s.Engine.Run(context.Background()); err != nil {
+		require.ErrorIs(t, err, errCut)
+	}
+	var kinds []string
+	for _, it := range s.COM.Worklist() {
+		kinds = append(kinds, it.Kind+" "+it.State)
+	}
+	assert.Equal(t, []string{"gateHeld held", "jeopardy slaValidation", "jeopardy deadline"}, kinds, "its target missed while held")
+}

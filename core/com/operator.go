@@ -50,7 +50,7 @@ func (c *COM) Worklist() []operator.Item {
 	var alerts []tmf.Jeopardy
 	for _, o := range c.orders {
 		for _, j := range o.jeopardies {
-			if _, ok := open[j.Entity]; ok {
+			if it, ok := open[j.Entity]; ok && alertOf(j.Type, it.Kind) {
 				alerts = append(alerts, j)
 			}
 		}
@@ -65,6 +65,21 @@ func (c *COM) Worklist() []operator.Item {
 		c.ops.Annotate(&items[i])
 	}
 	return items
+}
+
+// alertOf tells whether a jeopardy of type typ is about an open item of
+// kind: one raised on the blocked gate or on the SLA check of a wave is
+// about that state of it, and no longer shown once the wave left it (a
+// gate released that later holds on its SLA); a missed deadline is about
+// any wait of its entity.
+func alertOf(typ, kind string) bool {
+	switch typ {
+	case JeopardyGate:
+		return kind == operator.GateBlocked
+	case JeopardySLA:
+		return kind == operator.GateHeld
+	}
+	return true
 }
 
 // capacityItem is the worklist item of item i of o, held for capacity
