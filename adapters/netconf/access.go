@@ -282,6 +282,12 @@ func (a *Access) Do(ctx context.Context, req *port.Request) *port.Result {
 		return res
 	}
 	res.Err = exhausted(req)
+	devices := make([]string, len(ts))
+	for i, t := range ts {
+		devices[i] = t.device
+	}
+	a.cfg.Log.Warn("NETCONF allocation found no free port", "devices", devices, "op", string(req.Op), "item", req.Item, "key", req.Key,
+		"class", string(res.Err.Class))
 	return res
 }
 

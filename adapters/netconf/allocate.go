@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/ordertwin/ordertwin/core/netconf"
 	"github.com/ordertwin/ordertwin/core/port"
@@ -130,6 +131,29 @@ func interfaces(ctx context.Context, s *Session, device string) ([]*netconf.Node
 	return out, nil
 }
 
+// noPorts is the error of a device the settings place ports on that has
+// none of the kind the adapter takes: not an OLT (or a switch) of the
+// models the templates are for, or one that names its interfaces
+// otherwise ("Pointing it at a real OLT"). It is invalid, not exhausted:
+// the device or the settings must be fixed, and no capacity added will
+// help. It names what the device has, the first few of its interfaces.
+func noPorts(device, want string, ifs []*netconf.Node) *port.Error {
+	msg := fmt.Sprintf("%s has no %s: its running configuration has no interfaces (ietf-interfaces)", device, want)
+	if len(ifs) > 0 {
+		const shown = 8
+		var names []string
+		for _, i := range ifs[:min(len(ifs), shown)] {
+			names = append(names, strconv.Quote(text(i, "name")))
+		}
+		more := ""
+		if len(ifs) > shown {
+			more = fmt.Sprintf(" and %d more", len(ifs)-shown)
+		}
+		msg = fmt.Sprintf("%s has no %s: its %d interfaces are named %s%s", device, want, len(ifs), strings.Join(names, ", "), more)
+	}
+	return &port.Error{Class: port.Invalid, Code: "noPorts", Message: msg}
+}
+
 func text(n *netconf.Node, child string) string {
 	if c := n.Child(child); c != nil {
 		return c.Text
@@ -157,6 +181,9 @@ func (a *Access) pickPON(ctx context.Context, s *Session, req *port.Request, olt
 			ports = append(ports, pon{slot, p})
 		}
 		vanis[name] = text(i, "description")
+	}
+	if len(ports) == 0 {
+		return nil, noPorts(olt, "TR-385 PON interfaces (channel pairs cpair-LC<slot>-P<port>)", ifs)
 	}
 	slices.SortFunc(ports, func(x, y pon) int { return cmp.Or(cmp.Compare(x.slot, y.slot), cmp.Compare(x.port, y.port)) })
 	var free *pon
@@ -201,6 +228,9 @@ func (a *Access) pickHandoff(ctx context.Context, s *Session, req *port.Request,
 			p, _ := strconv.Atoi(m[1])
 			ports = append(ports, handoff{p, text(i, "description")})
 		}
+	}
+	if len(ports) == 0 {
+		return nil, noPorts(exchange, "P2P handoff interfaces (p2p-<n>)", ifs)
 	}
 	slices.SortFunc(ports, func(x, y handoff) int { return cmp.Compare(x.port, y.port) })
 	pick, mine := 0, a.Mark(req.Item)

@@ -157,3 +157,46 @@ func TestAllocationRefusesWhatItCannotPlace(t *testing.T) {
 		Addresses: map[string]string{"1 Main St": "B"}})
 	assert.ErrorContains(t, err, `address "1 Main St" is in area B, which is not among the areas`)
 }
+
+// A device the settings place ports on that has none of the kind the
+// adapter takes (an exchange's switch named as an OLT, or an OLT that
+// names its PON interfaces otherwise) is not a full one: the reserve
+// fails as invalid, naming the interfaces the device has, and is logged,
+// so that nobody goes looking for capacity. A full area is logged too.
+func TestAllocationNamesADeviceWithoutPorts(t *testing.T) {
+	ctx := context.Background()
+	sw, err := tnc.NewExchange("OLT-A", 3, tnc.WallClock{})
+	require.NoError(t, err)
+	var logged strings.Builder
+	a, err := New(Config{Devices: map[string]Endpoint{"OLT-A": serve(t, sw)}, Areas: map[string]Area{"A": {OLTs: []string{"OLT-A"}, Exchange: "OLT-A"}},
+		Addresses: map[string]string{melb.Address: "A"}, Timeout: 10 * time.Second, Log: slog.New(slog.NewTextHandler(&logged, nil))})
+	require.NoError(t, err)
+
+	res := a.Do(ctx, allocation("ROI-001", "OLTPort"))
+	require.NotNil(t, res.Err)
+	assert.Equal(t, port.Invalid, res.Err.Class, res.Err.Message)
+	assert.Equal(t, "noPorts", res.Err.Code)
+	assert.Equal(t, `OLT-A has no TR-385 PON interfaces (channel pairs cpair-LC<slot>-P<port>): its 3 interfaces are named "p2p-1", "p2p-2", "p2p-3"`, res.Err.Message)
+	assert.NotContains(t, res.Err.Message, "capacity")
+	assert.Contains(t, logged.String(), "noPorts")
+	assert.Contains(t, logged.String(), "class=invalid")
+	assert.Empty(t, sw.Edits())
+
+	olt := ponDevice(t, "OLT-B", []tnc.Card{{Slot: 1, Ports: 1}})
+	b, err := New(Config{Devices: map[string]Endpoint{"OLT-B": serve(t, olt)}, Areas: map[string]Area{"A": {OLTs: []string{"OLT-B"}, Exchange: "OLT-B"}},
+		Addresses: map[string]string{melb.Address: "A"}, Timeout: 10 * time.Second, Log: slog.New(slog.NewTextHandler(&logged, nil))})
+	require.NoError(t, err)
+	none := b.Do(ctx, allocation("ROI-007", "P2PHandoff"))
+	require.NotNil(t, none.Err)
+	assert.Equal(t, port.Invalid, none.Err.Class, "an OLT named as the exchange")
+	assert.Contains(t, none.Err.Message, `OLT-B has no P2P handoff interfaces (p2p-<n>): its `)
+	assert.Contains(t, none.Err.Message, `"cpair-LC1-P1"`)
+
+	require.Nil(t, b.Do(ctx, allocation("ROI-013", "OLTPort")).Err)
+	logged.Reset()
+	full := b.Do(ctx, allocation("ROI-019", "OLTPort"))
+	require.NotNil(t, full.Err)
+	assert.Equal(t, port.Exhausted, full.Err.Class)
+	assert.Contains(t, logged.String(), "NETCONF allocation found no free port")
+	assert.Contains(t, logged.String(), "OLT-B")
+}
