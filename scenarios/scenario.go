@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -303,6 +304,11 @@ func (e EventSpec) event(net *twin.Network) (Event, error) {
 				return Event{}, fmt.Errorf("slot: %s has a line card in slot %d already (the network's)", e.OLT, e.Slot)
 			}
 		}
+		// As a network file's card is checked: the twin refused the
+		// card when the event came, and the run went on without it.
+		if err := twin.CheckPorts(e.Occupied, e.Ports); err != nil {
+			return Event{}, fmt.Errorf("occupied: %w", err)
+		}
 		return Event{At: at, Build: twin.Expansion(e.OLT, e.Slot, e.Ports, e.Occupied),
 			Note: fmt.Sprintf("line card LC%d (%d ports) added to %s", e.Slot, e.Ports, e.OLT)}, nil
 	case "cancel":
@@ -545,15 +551,20 @@ func (f *File) placement(cat *catalog.Catalog, net *twin.Network, bad func(forma
 // its sites (a population's).
 func (f *File) checkRest(cat *catalog.Catalog, net *twin.Network, waves, sites []string, orders []Placement, bad func(format string, args ...any)) []Event {
 	var events []Event
+	quoteSites := slices.Clone(sites)
 	for _, e := range f.Events {
 		if e.Kind == "addSite" {
 			sites = append(sites, e.Site)
 		}
 	}
+	added := map[string]int{}
 	for i, e := range f.Events {
 		ev, err := e.build(net)
 		if err == nil {
 			err = e.checkPlan(waves, sites)
+		}
+		if err == nil {
+			err = e.checkAdded(i, quoteSites, added)
 		}
 		if err == nil {
 			err = e.checkChange(cat, orders)
@@ -926,6 +937,34 @@ func (e EventSpec) checkPlan(waves, sites []string) error {
 	return nil
 }
 
+// checkAdded checks that what event i adds is new: a site whose code the
+// quote (quoteSites) or an earlier event has not (COM refused it when the
+// event came: "site … is already in the order"), a line card in a slot no
+// earlier event fills (the twin refused it); the run went on without
+// them. Added keeps what the events before add.
+func (e EventSpec) checkAdded(i int, quoteSites []string, added map[string]int) error {
+	var key string
+	switch e.Kind {
+	case "addSite":
+		if k := slices.Index(quoteSites, e.Site); k >= 0 {
+			return fmt.Errorf("site: %s is a site of the quote already (quote.sites[%d]): COM would refuse to add it; give the new site a code of its own", e.Site, k)
+		}
+		key = "site " + e.Site
+		if j, ok := added[key]; ok {
+			return fmt.Errorf("site: events[%d] adds site %s already: COM would refuse to add it again; give the new site a code of its own", j, e.Site)
+		}
+	case "addLineCard":
+		key = fmt.Sprintf("card %s %d", e.OLT, e.Slot)
+		if j, ok := added[key]; ok {
+			return fmt.Errorf("slot: %s has a line card in slot %d already (events[%d]'s)", e.OLT, e.Slot, j)
+		}
+	default:
+		return nil
+	}
+	added[key] = i
+	return nil
+}
+
 // checkChange checks the speed and tier a change asks for against the
 // offering of the site it changes: COM would refuse another when the
 // event comes, and the run would go on as if it had not been asked.
@@ -969,7 +1008,36 @@ func knownAddress(net *twin.Network, address string) error {
 		}
 		known[i] = a.Address
 	}
-	return fmt.Errorf("address %q is not in the network%s", address, hint.DidYouMean(address, known))
+	return fmt.Errorf("address %q is not in the network%s", address, didYouMean(address, known))
+}
+
+// didYouMean is hint.DidYouMean, or, where several known names are as
+// close (no one of them the name meant), the first few of those close
+// enough to be a slip: ` (did you mean one of "A", "B"?)`; nothing when
+// none is close. It is for an address: the error lists no address book,
+// so without it "Karl Johans gate 9" among gates 1 and 2 said nothing of
+// where to look (a wave's or a site's error lists them all).
+func didYouMean(word string, known []string) string {
+	if h := hint.DidYouMean(word, known); h != "" {
+		return h
+	}
+	const most = 4
+	var near []string
+	n := 0
+	for _, k := range known {
+		if _, ok := hint.Nearest(word, []string{k}); ok {
+			if n++; n <= most {
+				near = append(near, strconv.Quote(k))
+			}
+		}
+	}
+	switch {
+	case n == 0:
+		return ""
+	case n > most:
+		return fmt.Sprintf(" (did you mean one of %s, or %d more?)", strings.Join(near, ", "), n-most)
+	}
+	return fmt.Sprintf(" (did you mean one of %s?)", strings.Join(near, ", "))
 }
 
 func (q QuoteSpec) waveNames() []string {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ordertwin/ordertwin/core/tmf"
+	"github.com/ordertwin/ordertwin/twin"
 )
 
 var rewrite = flag.Bool("rewrite", false, "rewrite golden files")
@@ -295,6 +297,16 @@ func TestLoadErrors(t *testing.T) {
 			`events[0] (change): sla: SLA tier "Bronze" is not offered with PO-EFCG-01`},
 		{"line card in a slot the network fills", "events: []", "events: [{at: P1D, kind: addLineCard, olt: OLT-BNE-07, slot: 1, ports: 16}]",
 			`events[0] (addLineCard): slot: OLT-BNE-07 has a line card in slot 1 already (the network's)`},
+		{"line card occupied beyond its ports", "events: []", `events: [{at: P1D, kind: addLineCard, olt: OLT-BNE-07, slot: 2, ports: 4, occupied: "3-9"}]`,
+			`events[0] (addLineCard): occupied: "3-9" is outside 1-4`},
+		{"two line cards in one slot", "events: []", "events: [{at: P1D, kind: addLineCard, olt: OLT-BNE-07, slot: 2, ports: 4}, {at: P2D, kind: addLineCard, olt: OLT-BNE-07, slot: 2, ports: 8}]",
+			`events[1] (addLineCard): slot: OLT-BNE-07 has a line card in slot 2 already (events[0]'s)`},
+		{"site added with a code the quote has", "events: []", `events: [{at: P1D, kind: addSite, site: SYD1, address: "Level 3, 71 Eagle Street, Brisbane QLD 4000", wave: Wave 2}]`,
+			`events[0] (addSite): site: SYD1 is a site of the quote already (quote.sites[1]): COM would refuse to add it`},
+		{"site added twice", "events: []", `events: [{at: P1D, kind: addSite, site: PER1, address: "Level 3, 71 Eagle Street, Brisbane QLD 4000", wave: Wave 2}, {at: P2D, kind: addSite, site: PER1, address: "Level 3, 71 Eagle Street, Brisbane QLD 4000", wave: Wave 2}]`,
+			`events[1] (addSite): site: events[0] adds site PER1 already`},
+		{"site added at a misspelled address", "events: []", `events: [{at: P1D, kind: addSite, site: PER1, address: "Level 3, 71 Eagel Street, Brisbane QLD 4000", wave: Wave 2}]`,
+			`events[0] (addSite): address "Level 3, 71 Eagel Street, Brisbane QLD 4000" is not in the network (did you mean "Level 3, 71 Eagle Street, Brisbane QLD 4000"?)`},
 		{"a state row with a time", "    - {entity: SO-PILOT, state: completed}", "    - {entity: SO-PILOT, state: completed, at: P99D}",
 			"line 68: expect: states[1] (SO-PILOT): at and reason are a timeline row's"},
 		{"a state row without its state", "    - {entity: SO-PILOT, state: completed}", "    - {entity: SO-PILOT}",
@@ -327,6 +339,25 @@ func TestLoadErrors(t *testing.T) {
 			assert.Contains(t, err.Error(), path)
 		})
 	}
+}
+
+// An address near several of the network's, none of them the one meant,
+// names them: the error lists no address book, so it said nothing of
+// where to look.
+func TestAddressNearSeveral(t *testing.T) {
+	net := &twin.Network{}
+	for _, a := range []string{"Karl Johans gate 1, Oslo", "Karl Johans gate 2, Oslo", "Bryggen 4, Bergen"} {
+		net.Addresses = append(net.Addresses, twin.Address{Address: a})
+	}
+	assert.EqualError(t, knownAddress(net, "Karl Johans gate 9, Oslo"),
+		`address "Karl Johans gate 9, Oslo" is not in the network (did you mean one of "Karl Johans gate 1, Oslo", "Karl Johans gate 2, Oslo"?)`)
+	assert.EqualError(t, knownAddress(net, "Bryggen 44, Bergen"), `address "Bryggen 44, Bergen" is not in the network (did you mean "Bryggen 4, Bergen"?)`)
+	assert.EqualError(t, knownAddress(net, "Storgata 1, Tromsø"), `address "Storgata 1, Tromsø" is not in the network`)
+	for i := range 6 {
+		net.Addresses = append(net.Addresses, twin.Address{Address: fmt.Sprintf("Karl Johans gate %d, Oslo", i+3)})
+	}
+	assert.ErrorContains(t, knownAddress(net, "Karl Johans gate 0, Oslo"),
+		`(did you mean one of "Karl Johans gate 1, Oslo", "Karl Johans gate 2, Oslo", "Karl Johans gate 3, Oslo", "Karl Johans gate 4, Oslo", or 4 more?)`)
 }
 
 // A file that is not a scenario says what it is instead; a file without
