@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/port"
@@ -79,6 +81,38 @@ func (l *latencies) answered(key string, at time.Duration) {
 		l.systems[call.sys] = h
 	}
 	h.observe(at - call.at)
+}
+
+// saved is the histograms and the calls in flight, in a snapshot's
+// order (by system, by key).
+func (l *latencies) saved() ([]savedHistogram, []savedSent) {
+	var hs []savedHistogram
+	for _, sys := range slices.Sorted(maps.Keys(l.systems)) {
+		hs = append(hs, savedHistogram{sys, *l.systems[sys]})
+	}
+	var ws []savedSent
+	for _, k := range slices.Sorted(maps.Keys(l.inFlight)) {
+		c := l.inFlight[k]
+		ws = append(ws, savedSent{k, c.sys, c.at})
+	}
+	return hs, ws
+}
+
+// restore sets the histograms and the calls in flight a snapshot saved.
+func (l *latencies) restore(hs []savedHistogram, ws []savedSent) {
+	l.systems, l.inFlight = nil, nil
+	for _, h := range hs {
+		if l.systems == nil {
+			l.systems = map[port.System]*Histogram{}
+		}
+		l.systems[h.System] = &h.Histogram
+	}
+	for _, w := range ws {
+		if l.inFlight == nil {
+			l.inFlight = map[string]sent{}
+		}
+		l.inFlight[w.Key] = sent{w.System, w.At}
+	}
 }
 
 // AdapterLatency returns a copy of the latency histogram of every system

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/port"
+	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -91,3 +92,51 @@ func TestHistogramBuckets(t *testing.T) {
 	assert.Equal(t, [len(LatencyBuckets) + 1]uint64{2, 1, 0, 0, 0, 0, 0, 1}, h.Buckets)
 	assert.EqualValues(t, 4, h.Count)
 }
+
+// The histogram and the calls it waits for are in a snapshot: a server
+// restarted from one (a clean stop replays nothing) reported none, and a
+// call answered after the cut counts from when it went out before it.
+func TestAdapterLatencyInSnapshots(t *testing.T) {
+	build := func(st *store.Memory) *Engine {
+		e := New(Options{Store: st})
+		e.Attach(&kept{scripted{after: map[string]time.Duration{"olt": 90 * time.Second, "cpe": 3 * 24 * time.Hour}}},
+			port.Access, port.Logistics)
+		e.Handle(ROM, caller{})
+		e.Inject(0, ROM, "go")
+		return e
+	}
+	whole := build(store.NewMemory())
+	require.NoError(t, whole.Run(context.Background()))
+
+	e := build(store.NewMemory())
+	require.NoError(t, e.RunUntil(context.Background(), time.Hour)) // the olt answered, the cpe in flight
+	require.EqualValues(t, 1, e.AdapterLatency()[port.Access].Count)
+	snap, err := e.Snapshot()
+	require.NoError(t, err)
+	fresh := New(Options{Store: store.NewMemory()})
+	fresh.Attach(&kept{scripted{}}, port.Access, port.Logistics)
+	fresh.Handle(ROM, caller{})
+	require.NoError(t, fresh.Restore(snap))
+	assert.Equal(t, e.AdapterLatency(), fresh.AdapterLatency(), "restored")
+	require.NoError(t, fresh.Run(context.Background()))
+	assert.Equal(t, whole.AdapterLatency(), fresh.AdapterLatency(), "the cpe's answer counted from before the cut")
+}
+
+// caller calls the olt and the cpe when told to go; it keeps no state.
+type caller struct{}
+
+func (caller) Handle(_ time.Duration, msg any, out *Out) {
+	if msg == "go" {
+		out.Call(port.Request{Key: "olt", System: port.Access})
+		out.Call(port.Request{Key: "cpe", System: port.Logistics})
+	}
+}
+
+func (caller) Snapshot() ([]byte, error) { return nil, nil }
+func (caller) Restore([]byte) error      { return nil }
+
+// kept is a scripted adapter with no state of its own to save.
+type kept struct{ scripted }
+
+func (*kept) Snapshot() ([]byte, error) { return nil, nil }
+func (*kept) Restore([]byte) error      { return nil }

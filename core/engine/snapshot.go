@@ -77,6 +77,23 @@ type saved struct {
 	// Outside are the calls to adapters outside the process waiting for
 	// their answers.
 	Outside []outsideCall
+	// Latency is the adapter latency histogram (by system) and the calls
+	// it still waits the answers of: a restart's metrics go on from them.
+	Latency []savedHistogram
+	Waiting []savedSent
+}
+
+// savedHistogram is one system's latency histogram in a snapshot.
+type savedHistogram struct {
+	System    port.System
+	Histogram Histogram
+}
+
+// savedSent is a call in flight, as the latency histogram waits for it.
+type savedSent struct {
+	Key    string
+	System port.System
+	At     time.Duration
 }
 
 // savedHead is the first byte of a snapshot's body whose saved state is
@@ -260,6 +277,7 @@ func (e *Engine) encode() (encoded, error) {
 		parts.Go(func() { states[i], errs[i] = p.s.Snapshot() })
 	}
 	st := saved{Processed: e.processed, Refusals: e.refusals, Now: e.now, Changed: e.changed, Records: e.recorded, Outside: e.outside.saved()}
+	st.Latency, st.Waiting = e.latency.saved()
 	var queueErr error
 	heads := map[string]int{} // kind → index in st.Heads
 	for in := range e.queue.all() {
@@ -409,6 +427,7 @@ func (e *Engine) Restore(s store.Snapshot) error {
 	e.snaps.last = st.Processed
 	e.snaps.size.Store(int64(len(s.Body)))
 	e.outside.restore(st.Outside)
+	e.latency.restore(st.Latency, st.Waiting)
 	for _, in := range queue {
 		e.queue.push(in)
 	}
