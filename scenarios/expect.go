@@ -103,7 +103,8 @@ func (e *Expectations) check(faults []twin.FaultRule) error {
 	}
 	for _, k := range slices.Sorted(maps.Keys(e.Counts)) {
 		if _, ok := countFields[k]; !ok {
-			errs = append(errs, fmt.Errorf("counts: unknown count %q", k))
+			known := slices.Sorted(maps.Keys(countFields))
+			errs = append(errs, fmt.Errorf("counts: unknown count %q%s (counts: %s)", k, hint.DidYouMean(k, known), strings.Join(known, ", ")))
 		}
 	}
 	for _, list := range []struct {

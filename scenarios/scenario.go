@@ -395,7 +395,7 @@ func loadFrom(fsys fs.FS, path string) (*Scenario, error) {
 		if errors.Is(err, yamlfile.ErrEmpty) {
 			err = fmt.Errorf("%w: a scenario starts with \"version: 2\" (scenarios/README.md)", err)
 		}
-		return nil, fmt.Errorf("scenario %s: %w", path, err)
+		return nil, fmt.Errorf("scenario %s: %w", path, faultCounts(data, err))
 	}
 	f.locate(data)
 	sc, err := f.build(filepath.Dir(path))
@@ -749,6 +749,44 @@ func (f *File) locate(data []byte) {
 			f.Events[i].line = n.Line
 		}
 	}
+}
+
+// faultCounts is err, the decoder's, naming the rule and the key where it
+// is a fault rule's count of 0 (twin.Count refuses it as it is read: "line
+// N: a count of 0 (first, every or nth)", without the rule the file's
+// other fault errors name): every such count of the file's rules, each
+// "line N: faults[i] (name): first: a count of 0: want 1 or more".
+func faultCounts(data []byte, err error) error {
+	var line int
+	if _, scanErr := fmt.Sscanf(err.Error(), "line %d: a count of", &line); scanErr != nil {
+		return err
+	}
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
+		return err
+	}
+	var errs []error
+	found := false
+	for i, item := range items(child(doc.Content[0], "faults")) {
+		name := ""
+		if n := child(item, "name"); n != nil {
+			name = n.Value
+		}
+		for k := 0; k+1 < len(item.Content); k += 2 {
+			key, v := item.Content[k], item.Content[k+1]
+			var c int
+			if !slices.Contains([]string{"first", "every", "nth"}, key.Value) || v.Kind != yaml.ScalarNode || v.Tag != "!!int" ||
+				v.Decode(&c) != nil || c != 0 {
+				continue
+			}
+			found = found || v.Line == line
+			errs = append(errs, fmt.Errorf("line %d: faults[%d] (%s): %s: a count of %s: want 1 or more", v.Line, i, name, key.Value, v.Value))
+		}
+	}
+	if !found {
+		return err
+	}
+	return errors.Join(errs...)
 }
 
 // child is the value of key in a mapping node, or nil.

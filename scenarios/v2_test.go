@@ -413,7 +413,10 @@ func TestFaultThatCannotFire(t *testing.T) {
 		{"probability 0", "probability: 0.3}", "probability: 0}",
 			"line 35: probability 0 never fires: leave the rule out, or give a probability above 0"},
 		{"first 0", "site: WLG1}, first: 1}", "site: WLG1}, first: 0}",
-			"line 33: a count of 0 (first, every or nth): want 1 or more"},
+			"line 33: faults[0] (wlg-router-lost): first: a count of 0: want 1 or more"},
+		{"every 0 in a block", "  - {name: bng-flaky, kind: transient, target: {system: bng, op: commit}, probability: 0.3}",
+			"  - name: bng-flaky\n    kind: transient\n    target: {system: bng, op: commit}\n    every: 0",
+			"line 38: faults[2] (bng-flaky): every: a count of 0: want 1 or more"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := loadEdited(t, kauri, c.from, c.to)
@@ -459,6 +462,15 @@ func TestExpectationNamesChecked(t *testing.T) {
 	} {
 		assert.Contains(t, msg, want)
 	}
+}
+
+// An unknown count names the counts there are: it said only that it was
+// unknown.
+func TestUnknownCountNamesTheCounts(t *testing.T) {
+	_, err := loadEdited(t, bank, "counts: {serviceInstances: 13}", "counts: {serviceInstance: 13}")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `line 58: expect: counts: unknown count "serviceInstance" (did you mean "serviceInstances"?) (counts: productInstances, `+
+		`productOrderItems, productOrders, resourceOrderItems, resourceOrders, resources, serviceInstances, serviceOrderItems, serviceOrders)`)
 }
 
 // An unknown key does not hide the file's other faults: each is named,

@@ -371,10 +371,17 @@ func (n *Network) Validate() error {
 			bad("IP pool %s: prefix %q with size /%d is not a valid IPv4 block", p.ID, p.Prefix, p.Size)
 			continue
 		}
+		if pfx.Masked() != pfx {
+			bad("IP pool %s: prefix %q is not a /%d block's address (its host bits are set): did you mean %s?", p.ID, p.Prefix, pfx.Bits(), pfx.Masked())
+		}
 		for _, a := range p.Allocated {
 			s, err := netip.ParsePrefix(a)
-			if err != nil || s.Bits() != p.Size || !pfx.Contains(s.Addr()) {
+			switch {
+			case err != nil || s.Bits() != p.Size || !pfx.Contains(s.Addr()):
 				bad("IP pool %s: allocated %q is not a /%d inside %s", p.ID, a, p.Size, p.Prefix)
+			case s.Masked() != s:
+				// The pool took it for the subnet it falls in, unsaid.
+				bad("IP pool %s: allocated %q is not a /%d subnet's address (its host bits are set): did you mean %s?", p.ID, a, p.Size, s.Masked())
 			}
 		}
 	}

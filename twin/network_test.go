@@ -91,6 +91,11 @@ func TestParseNetworkRejects(t *testing.T) {
 			[]string{`IP pool SOUTH-ENT: allocated "10.88.12.0/28" is not a /29 inside 10.88.12.0/22`}},
 		{"IP allocation not a prefix", `prefix: 10.88.12.0/22, size: 29}`, `prefix: 10.88.12.0/22, size: 29, allocated: [10.88.12.0]}`,
 			[]string{`IP pool SOUTH-ENT: allocated "10.88.12.0" is not a /29 inside 10.88.12.0/22`}},
+		// Each was taken, unsaid, for the subnet or block it falls in.
+		{"IP allocation with host bits set", `prefix: 10.88.12.0/22, size: 29}`, `prefix: 10.88.12.0/22, size: 29, allocated: [10.88.12.33/29]}`,
+			[]string{`IP pool SOUTH-ENT: allocated "10.88.12.33/29" is not a /29 subnet's address (its host bits are set): did you mean 10.88.12.32/29?`}},
+		{"IP pool prefix with host bits set", `prefix: 10.88.12.0/22, size: 29}`, `prefix: 10.88.13.0/22, size: 29}`,
+			[]string{`IP pool SOUTH-ENT: prefix "10.88.13.0/22" is not a /22 block's address (its host bits are set): did you mean 10.88.12.0/22?`}},
 		{"IP subnets larger than the pool", `prefix: 10.88.12.0/22, size: 29}`, `prefix: 10.88.12.0/22, size: 21}`,
 			[]string{`IP pool SOUTH-ENT: prefix "10.88.12.0/22" with size /21 is not a valid IPv4 block`}},
 		{"IP subnets beyond /32", `prefix: 10.88.12.0/22, size: 29}`, `prefix: 10.88.12.0/22, size: 33}`,
