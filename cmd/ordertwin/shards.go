@@ -133,8 +133,61 @@ func openShardHost(ctx context.Context, s shardServe) (*shardHost, error) {
 		ledger.Close()
 		return nil, fmt.Errorf("serve: --start %s: the deployment's T+0 is %s", given.Format(time.RFC3339Nano), s.co.start.Format(time.RFC3339Nano))
 	}
+	if err := settle(ctx, cluster, s); err != nil {
+		cluster.Close()
+		ledger.Close()
+		return nil, fmt.Errorf("serve: --shards: %w", err)
+	}
 	return &shardHost{shardServe: s, cluster: cluster, ledger: ledger, runs: map[int]*shardRun{}, owners: map[int]string{},
 		client: &http.Client{Timeout: 30 * time.Second}}, nil
+}
+
+// deploymentSettings is what every instance of a deployment must serve
+// alike, as the first gave it.
+type deploymentSettings struct {
+	Scenario  string  `json:"scenario"`
+	Scale     float64 `json:"scale"`
+	Retention string  `json:"retention"`
+	Approvals string  `json:"approvals"`
+}
+
+// settle refuses an instance that serves another scenario than the
+// deployment, or gives a --scale, --retention or --approvals other than
+// its: each shard's store would refuse it only when it took the shard,
+// and let the shard's lease go while the instance counted as a member
+// (its shards stranded). The first instance's settings are the
+// deployment's.
+func settle(ctx context.Context, cluster *postgres.Cluster, s shardServe) error {
+	mine := deploymentSettings{Scenario: s.sc.Name, Scale: s.co.scale, Retention: tmf.FormatOffset(s.co.retention), Approvals: s.co.approvals}
+	b, err := json.Marshal(mine)
+	if err != nil {
+		return err
+	}
+	got, err := cluster.Settle(ctx, string(b))
+	if err != nil {
+		return err
+	}
+	var its deploymentSettings
+	if err := json.Unmarshal([]byte(got), &its); err != nil {
+		return fmt.Errorf("the deployment's settings %q: %w", got, err)
+	}
+	var differ []string
+	if its.Scenario != mine.Scenario {
+		differ = append(differ, fmt.Sprintf("it serves %q, not %q", its.Scenario, mine.Scenario))
+	}
+	if s.co.scaleSet && its.Scale != mine.Scale {
+		differ = append(differ, fmt.Sprintf("its --scale is %g, not %g", its.Scale, mine.Scale))
+	}
+	if s.co.retentionSet && its.Retention != mine.Retention {
+		differ = append(differ, fmt.Sprintf("its --retention is %s, not %s", its.Retention, mine.Retention))
+	}
+	if its.Approvals != mine.Approvals {
+		differ = append(differ, fmt.Sprintf("its --approvals is %s, not %s", its.Approvals, mine.Approvals))
+	}
+	if len(differ) > 0 {
+		return fmt.Errorf("the deployment was started otherwise: %s (every instance serves it alike)", strings.Join(differ, "; "))
+	}
+	return nil
 }
 
 // Run takes the instance's share of the shards and keeps it until ctx

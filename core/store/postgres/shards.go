@@ -270,6 +270,18 @@ func (c *Cluster) Start(ctx context.Context, at time.Time) (time.Time, error) {
 	return start, nil
 }
 
+// Settle records settings as the deployment's, unless an instance did
+// before, and returns the deployment's.
+func (c *Cluster) Settle(ctx context.Context, settings string) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var have string
+	if err := c.conn.QueryRow(ctx, `UPDATE shard_cluster SET settings = coalesce(settings, $1) RETURNING settings`, settings).Scan(&have); err != nil {
+		return "", fmt.Errorf("cluster: settings: %w", err)
+	}
+	return have, nil
+}
+
 // Shards is the deployment's shard count.
 func (c *Cluster) Shards() int { return c.shards }
 
