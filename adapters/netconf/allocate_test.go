@@ -4,12 +4,15 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/ordertwin/ordertwin/core/port"
 	"github.com/ordertwin/ordertwin/core/tmf"
@@ -199,4 +202,38 @@ func TestAllocationNamesADeviceWithoutPorts(t *testing.T) {
 	assert.Equal(t, port.Exhausted, full.Err.Class)
 	assert.Contains(t, logged.String(), "NETCONF allocation found no free port")
 	assert.Contains(t, logged.String(), "OLT-B")
+}
+
+// The docs' example adapters file (docs/examples/adapters.yaml) places
+// the worked example's pilot site: with its access entry's areas and
+// addresses the adapter picks the pilot's PON port itself, where without
+// them every reserve of the worked example failed as invalid (it names no
+// port), even in a dry run.
+func TestExampleAdaptersFilePlacesThePilot(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "docs", "examples", "adapters.yaml"))
+	require.NoError(t, err)
+	var file struct {
+		Systems map[string]struct {
+			Settings struct {
+				Areas map[string]struct {
+					OLTs     []string `yaml:"olts"`
+					Exchange string   `yaml:"exchange"`
+				} `yaml:"areas"`
+				Addresses map[string]string `yaml:"addresses"`
+			} `yaml:"settings"`
+		} `yaml:"systems"`
+	}
+	require.NoError(t, yaml.Unmarshal(raw, &file))
+	set := file.Systems["access"].Settings
+	areas := map[string]Area{}
+	for name, a := range set.Areas {
+		areas[name] = Area{OLTs: a.OLTs, Exchange: a.Exchange}
+	}
+	olt := ponDevice(t, "OLT-SOUTH-03", []tnc.Card{{Slot: 2, Ports: 16}})
+	a, err := New(Config{Devices: map[string]Endpoint{"OLT-SOUTH-03": serve(t, olt)}, Areas: areas, Addresses: set.Addresses,
+		Timeout: 10 * time.Second, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	require.NoError(t, err)
+	res := a.Do(context.Background(), allocation("ROI-001", "OLTPort"))
+	require.Nil(t, res.Err)
+	assert.Equal(t, "OLT-SOUTH-03-LC2-P1", res.Resource.ID)
 }

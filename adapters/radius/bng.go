@@ -24,33 +24,35 @@ import (
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
-// Config configures the BNG adapter.
+// Config configures the BNG adapter. An adapters file gives it by its
+// radius entry: the endpoints, the credential, timeout and concurrency of
+// the entry, and settings sites, templates and retry (docs/adapters.md).
 type Config struct {
 	// BNGs maps a BNG's name (its NAS-Identifier, BNG-MEL-01) to the
 	// address of its Dynamic Authorization Server (host:port; RFC 5176's
 	// port is 3799). Several may share one address (a CoA proxy that
 	// routes by NAS-Identifier).
-	BNGs map[string]string `yaml:"bngs"`
+	BNGs map[string]string
 	// Sites maps a site's street address to the BNG that serves it, for
 	// requests that name no BNG. With one BNG it may be left out.
-	Sites map[string]string `yaml:"sites"`
+	Sites map[string]string
 	// Templates are the QoS policies the BNGs hold: a reserve picks the
 	// one for the item's speed and SLA tier.
-	Templates []Template `yaml:"templates"`
+	Templates []Template
 	// SecretFile or SecretEnv (exactly one) holds the RADIUS shared secret:
 	// a file whose content (less a final newline) is the secret, or the
 	// name of an environment variable. The secret is never logged.
-	SecretFile string `yaml:"secretFile"`
-	SecretEnv  string `yaml:"secretEnv"`
+	SecretFile string
+	SecretEnv  string
 	// Timeout bounds one call (10s if zero): a request not answered by
 	// then fails as transient.
-	Timeout time.Duration `yaml:"timeout"`
+	Timeout time.Duration
 	// Retry is how long to wait for an answer before sending the request
 	// again, with the same Identifier (2s if zero).
-	Retry time.Duration `yaml:"retry"`
+	Retry time.Duration
 	// Concurrency bounds the calls in flight (8 if zero).
-	Concurrency int          `yaml:"concurrency"`
-	Log         *slog.Logger `yaml:"-"`
+	Concurrency int
+	Log         *slog.Logger
 }
 
 // Template is a QoS policy the BNGs hold, for a speed and an SLA tier.
