@@ -257,6 +257,14 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	api.Guard, api.AccessLog = guard, log
 	api.Hub = hubs
 	api.OrderQuota = *orderQuota
+	if held != nil {
+		api.StoreReachable = func() error {
+			if !held.Held() {
+				return errors.New("the store's database cannot be reached: this server's hold on it lapsed (it is taken again as soon as the database answers)")
+			}
+			return nil
+		}
+	}
 	// The console: the page at / and the stream of committed records.
 	parties, _ := api.Listeners().(ui.Parties)
 	console := &ui.Console{Name: sc.Name, Feed: st.Feed(), Epoch: api.Epoch, Log: log, Parties: parties}

@@ -88,6 +88,11 @@ type Server struct {
 	// Links carry messages to components in other processes (--role):
 	// the metrics show how many wait.
 	Links []*Link
+	// StoreReachable, when set, says why the store cannot be reached (its
+	// database away: a PostgreSQL server's hold on it lapsed), nil when it
+	// can: /readyz asks it too, since an idle server finds out only at its
+	// next commit.
+	StoreReachable func() error
 	// KnownAddress, when set, tells whether the network knows a street
 	// address: a quote for an unknown one is refused at once.
 	KnownAddress func(address string) bool
@@ -206,6 +211,13 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	err := s.Node().Read(ctx, func() {})
 	if f := s.Engine.StoreFault(); f != nil {
 		err = f // what the engine's write probe or last commit says
+	}
+	if err == nil && s.StoreReachable != nil {
+		if why := s.StoreReachable(); why != nil {
+			w.Header().Set("Retry-After", "1")
+			tmf630.WriteError(w, tmf630.NewError(http.StatusServiceUnavailable, "not ready: "+why.Error()))
+			return
+		}
 	}
 	if err == nil && s.Engine.ClockEnded() {
 		tmf630.WriteError(w, tmf630.NewError(http.StatusServiceUnavailable, "not ready: "+errClockEnded.Error()))

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -202,4 +203,33 @@ func TestNotReadyAtTheEndOfVirtualTime(t *testing.T) {
 		cancel()
 		require.ErrorIs(t, <-served, context.Canceled)
 	}
+}
+
+// A server whose store cannot be reached (a PostgreSQL server's hold
+// lapsed, the database away) is not ready, saying why, while it is idle:
+// it was ready until a command failed.
+func TestNotReadyWhileTheStoreIsUnreachable(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := engine.New(engine.Options{Codec: engine.NewCodec("")})
+		ctx, cancel := context.WithCancel(context.Background())
+		served := make(chan error, 1)
+		go func() { served <- e.Serve(ctx) }()
+		away := true
+		s := &api.Server{Engine: e, StoreReachable: func() error {
+			if away {
+				return errors.New("the store's database cannot be reached")
+			}
+			return nil
+		}}
+		w := httptest.NewRecorder()
+		s.Handler().ServeHTTP(w, httptest.NewRequest("GET", "/readyz", nil))
+		apitest.TMFError(t, w, http.StatusServiceUnavailable, "not ready: the store's database cannot be reached")
+		assert.Equal(t, "1", w.Header().Get("Retry-After"))
+		away = false
+		w = httptest.NewRecorder()
+		s.Handler().ServeHTTP(w, httptest.NewRequest("GET", "/readyz", nil))
+		assert.Equal(t, http.StatusOK, w.Code, w.Body.String())
+		cancel()
+		require.ErrorIs(t, <-served, context.Canceled)
+	})
 }
