@@ -359,9 +359,14 @@ func serveTwin(ctx context.Context, opt servedOptions) (_ *servedTwin, err error
 
 	// One call at a time, answered in order, to every system: NetBox then
 	// allocates in the order the run asks (the answers of the others
-	// order the calls that follow them), as the in-process twin does.
-	for _, entry := range file {
-		entry.(map[string]any)["ordered"] = true
+	// order the calls that follow them), as the in-process twin does. Not
+	// to ztp, which allocates nothing and whose commit waits days for its
+	// router: a release that ends it (a site given up) would queue behind
+	// it until its timeout.
+	for name, entry := range file {
+		if name != "ztp" {
+			entry.(map[string]any)["ordered"] = true
+		}
 	}
 	if len(opt.Systems) > 0 {
 		for name := range file {

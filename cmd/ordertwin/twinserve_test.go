@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/ordertwin/ordertwin/scenarios"
 )
@@ -49,6 +50,16 @@ func allocated(t *testing.T, report string) map[string]string {
 func TestWorkedExampleAgainstTwinServe(t *testing.T) {
 	served, path := serveScenario(t, example, "access", "vlan", "ipam", "bng", "ztp", "nms")
 	defer served.Close()
+	// One call at a time to each system, but ztp: a release that ends a
+	// router's commit would queue behind it until its timeout.
+	written, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var file struct{ Systems map[string]map[string]any }
+	require.NoError(t, yaml.Unmarshal(written, &file))
+	require.Contains(t, file.Systems, "ztp")
+	for name, entry := range file.Systems {
+		assert.Equal(t, name != "ztp", entry["ordered"] == true, name)
+	}
 
 	want, _, err := runOut(example, "--format", "json")
 	require.NoError(t, err)
