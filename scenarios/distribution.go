@@ -48,11 +48,13 @@ type CDFPoint struct {
 func (w *WhatIf) Distributions(bins int) []Distribution {
 	bins = max(bins, 1)
 	out := []Distribution{w.distribution("order", w.done[""], bins)}
-	if len(w.Waves) > 0 { // the order's target is its last wave's
-		last := w.Waves[len(w.Waves)-1]
-		out[0].Target = last.Target
-		if t, err := tmf.ParseOffset(last.Target); err == nil && last.Target != "" {
-			out[0].OnTime = share(w.done[""], t, w.samples())
+	// The order's target is its last wave's that has one (a late wave has
+	// none); without one, as a wave without, done is on time.
+	out[0].OnTime = float64(len(w.done[""])) / float64(max(w.samples(), 1))
+	for k := len(w.Waves) - 1; k >= 0; k-- {
+		if t, err := tmf.ParseOffset(w.Waves[k].Target); err == nil && w.Waves[k].Target != "" {
+			out[0].Target, out[0].OnTime = w.Waves[k].Target, share(w.done[""], t, w.samples())
+			break
 		}
 	}
 	for _, wave := range w.Waves {

@@ -3,6 +3,7 @@ package scenarios
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/stretchr/testify/assert"
@@ -67,4 +68,25 @@ func shareBy(cdf []CDFPoint, at float64) float64 {
 		}
 	}
 	return s
+}
+
+// The order's target is its last wave's that has one: a late wave (the
+// held Brisbane site's Wave 3) has none, and the order then showed no
+// target and none of its runs on time, while that wave showed all.
+func TestWhatIfOrderTargetPassesOverALateWave(t *testing.T) {
+	sc := load(t, "brisbane-capacity.yaml")
+	w, err := sc.WhatIf(context.Background(), WhatIfOptions{Runs: 2, CV: 0})
+	require.NoError(t, err)
+	ds := w.Distributions(10)
+	last := ds[len(ds)-1]
+	require.Equal(t, "Wave 3", last.Of)
+	assert.Empty(t, last.Target, "a late wave has no target")
+	assert.Equal(t, "P45D", ds[0].Target, "Wave 2's")
+	done, err := tmf.ParseOffset(w.Order.P50)
+	require.NoError(t, err)
+	want := 0.0
+	if done <= 45*24*time.Hour {
+		want = 1
+	}
+	assert.Equal(t, want, ds[0].OnTime)
 }
