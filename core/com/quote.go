@@ -481,7 +481,9 @@ func (c *COM) stageCheck(q *quote, stage string, now time.Duration) string {
 			}
 		}
 	case "commercial":
-		today := c.cfg.Epoch.Add(now).Format(time.DateOnly)
+		// The rate card is checked against the quote's date: a review
+		// that ends past midnight judges the quote as it was made.
+		today := c.cfg.Epoch.Add(q.created).Format(time.DateOnly)
 		if why := cardCheck(q.card, q.req.Term, today); why != "" {
 			return why
 		}
