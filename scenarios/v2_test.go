@@ -603,17 +603,17 @@ func TestPopulationQuoteExpectationChecksEveryQuote(t *testing.T) {
 // made ten minutes before its card's last day ends was rejected when its
 // review (twenty minutes) ended the next day.
 func TestRateCardCheckedOnTheQuotesDate(t *testing.T) {
-	sc, err := loadEdited(t, globaltech, `start: "2024-06-03T09:00:00+10:00"`, `start: "2026-12-31T23:50:00+10:00"`)
+	sc, err := loadEdited(t, globaltech, `start: "2024-06-03T09:00:00+10:00"`, `start: "2030-12-31T23:50:00+10:00"`)
 	require.NoError(t, err)
 	sc.Expect = nil
 	r := run(t, sc)
 	assert.Equal(t, "accepted", r.Quote.State, r.Quote.Reason)
 	assert.Equal(t, "completed", r.Outcome)
 
-	sc, err = loadEdited(t, globaltech, `start: "2024-06-03T09:00:00+10:00"`, `start: "2027-01-01T00:10:00+10:00"`)
+	sc, err = loadEdited(t, globaltech, `start: "2024-06-03T09:00:00+10:00"`, `start: "2031-01-01T00:10:00+10:00"`)
 	require.NoError(t, err)
 	sc.Expect = nil
 	r = run(t, sc)
 	assert.Equal(t, "rejected", r.Quote.State)
-	assert.Contains(t, r.Quote.Reason, "rate card RC-ENT-2024-NEG is not valid on 2027-01-01")
+	assert.Contains(t, r.Quote.Reason, "rate card RC-ENT-2024-NEG is not valid on 2031-01-01")
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"math"
 	"net"
 	"net/http"
@@ -241,6 +242,10 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if left, ok := clockLeft(clock); ok && left < 30*24*time.Hour {
 		log.Warn("virtual time reaches its end ("+clockEnd+" after T+0) soon: then nothing more comes due, and the server is not ready; serve a long-lived store at a smaller --scale",
 			"in", left.Round(time.Minute).String(), "scale", clock.State().Scale)
+	}
+	if card, end, left, ok := cardsLeft(sc, clock.State()); ok && left < 30*24*time.Hour {
+		log.Warn("a rate card of the catalog ends soon in virtual time: quotes on it are rejected from then; serve a long-lived store at a smaller --scale",
+			"rateCard", card, "validTo", end, "in", left.Round(time.Minute).String(), "scale", clock.State().Scale)
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -606,6 +611,34 @@ func clockLeft(c *engine.Pausable) (time.Duration, bool) {
 		return 0, false
 	}
 	return time.Duration(float64(math.MaxInt64-st.Virtual) / st.Scale), true
+}
+
+// cardsLeft is the approved rate card of sc's catalog whose validity
+// ends first after the present virtual time st.Virtual (dates count from
+// the scenario's start, as COM checks them), its last day, and the
+// wall-clock time before virtual time passes it at st's scale; ok is
+// false when none ends later, or the clock stands still.
+func cardsLeft(sc *scenarios.Scenario, st engine.ClockState) (card, last string, left time.Duration, ok bool) {
+	if st.Paused || st.Scale <= 0 || sc.Spec.Catalog == nil {
+		return "", "", 0, false
+	}
+	epoch := sc.Spec.Epoch
+	for _, oid := range slices.Sorted(maps.Keys(sc.Spec.Catalog.Offerings)) {
+		for _, rc := range sc.Spec.Catalog.Offerings[oid].RateCards {
+			day, err := time.ParseInLocation(time.DateOnly, rc.To, epoch.Location())
+			if err != nil || !rc.Approved {
+				continue
+			}
+			v := day.AddDate(0, 0, 1).Sub(epoch) // the end of its last day
+			if v <= st.Virtual {
+				continue
+			}
+			if w := time.Duration(float64(v-st.Virtual) / st.Scale); !ok || w < left {
+				card, last, left, ok = rc.ID, rc.To, w, true
+			}
+		}
+	}
+	return card, last, left, ok
 }
 
 // ended says whether c's virtual time is at its end.

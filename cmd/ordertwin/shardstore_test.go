@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/store/postgres"
 	"github.com/ordertwin/ordertwin/core/store/sqlite"
 	"github.com/ordertwin/ordertwin/core/store/storetest"
@@ -67,4 +68,22 @@ func TestShardInstanceSettingsMustMatch(t *testing.T) {
 	err = settle(ctx, open("d"), faster)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "its --scale is 86400, not 3600")
+}
+
+// A server warns of the first rate card whose validity virtual time will
+// pass soon at its scale: quotes on it are then rejected.
+func TestCardsLeft(t *testing.T) {
+	sc, err := scenarios.Load("../../scenarios/live/default.yaml")
+	require.NoError(t, err)
+	// The catalog's cards end 2030-12-31; the scenario starts 2024-06-03:
+	// 2,403 days of virtual time, 40 minutes at a day a second.
+	card, last, left, ok := cardsLeft(sc, engine.ClockState{Scale: 86400})
+	require.True(t, ok)
+	assert.Equal(t, "2030-12-31", last)
+	assert.NotEmpty(t, card)
+	assert.InDelta(t, (2403 * time.Second).Seconds(), left.Seconds(), 1)
+	_, _, _, ok = cardsLeft(sc, engine.ClockState{Scale: 86400, Virtual: 2500 * 24 * time.Hour})
+	assert.False(t, ok, "every card has ended")
+	_, _, _, ok = cardsLeft(sc, engine.ClockState{Scale: 86400, Paused: true})
+	assert.False(t, ok, "a paused clock passes nothing")
 }

@@ -108,10 +108,10 @@ func TestRevalidationHoldsOneSite(t *testing.T) {
 // rejected with the reason.
 func TestContractValidation(t *testing.T) {
 	r := worked(t, func(sc *scenarios.Scenario) {
-		sc.Spec.Epoch = sc.Spec.Epoch.AddDate(3, 0, 0) // rate card expired
+		sc.Spec.Epoch = sc.Spec.Epoch.AddDate(7, 0, 0) // rate card expired
 	})
 	assert.Equal(t, "rejected", r.Quote.State)
-	assert.Contains(t, r.Quote.Reason, "rate card RC-ENT-2024-NEG is not valid on 2027-06-03")
+	assert.Contains(t, r.Quote.Reason, "rate card RC-ENT-2024-NEG is not valid on 2031-06-03")
 }
 
 // Check names every fault of a quote request at once.

@@ -75,7 +75,7 @@ func TestProductCatalogFromTheCatalogFile(t *testing.T) {
 	// time zone, as the quote checks them.
 	card := c.One(t, http.MethodGet, pc+"/productOfferingPrice/PO-EFCG-01:RC-ENT-2024-NEG", "", http.StatusOK)
 	assert.Equal(t, map[string]any{"unit": "AUD", "value": 1800.0}, card["price"])
-	assert.Equal(t, map[string]any{"startDateTime": "2023-12-31T14:00:00Z", "endDateTime": "2026-12-31T13:59:59Z"}, card["validFor"])
+	assert.Equal(t, map[string]any{"startDateTime": "2023-12-31T14:00:00Z", "endDateTime": "2030-12-31T13:59:59Z"}, card["validFor"])
 	speeds := card["prodSpecCharValueUse"].([]any)[0].(map[string]any)["productSpecCharacteristicValue"]
 	assert.Equal(t, []any{map[string]any{"value": "100M-sym", "valueType": "string"}, map[string]any{"value": "500M-sym", "valueType": "string"}}, speeds)
 	gig := c.One(t, http.MethodGet, pc+"/productOfferingPrice/PO-EFCG-01:RC-ENT-2024-NEG:1G-sym", "", http.StatusOK)
