@@ -139,7 +139,7 @@ func openShardHost(ctx context.Context, s shardServe) (*shardHost, error) {
 		return nil, fmt.Errorf("serve: --shards: %w", err)
 	}
 	return &shardHost{shardServe: s, cluster: cluster, ledger: ledger, runs: map[int]*shardRun{}, owners: map[int]string{},
-		client: &http.Client{Timeout: 30 * time.Second}}, nil
+		client: &http.Client{Timeout: forwardTimeout}}, nil
 }
 
 // deploymentSettings is what every instance of a deployment must serve
@@ -189,6 +189,12 @@ func settle(ctx context.Context, cluster *postgres.Cluster, s shardServe) error 
 	}
 	return nil
 }
+
+// forwardTimeout bounds a request forwarded to the instance that runs its
+// shard: a command's own timeout (10 s) and some. An instance that does
+// not answer by then (stopped, not ended: its lease holds) is answered
+// for with a 503 and Retry-After, not a client left hanging.
+const forwardTimeout = 15 * time.Second
 
 // Run takes the instance's share of the shards and keeps it until ctx
 // ends. It returns an error when the lease connection fails: the
