@@ -1,9 +1,6 @@
 package scenarios
 
 import (
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -44,17 +41,7 @@ population:
 // (from → to), beside the library's catalog and networks.
 func loadPopulation(t *testing.T, repl ...string) (*Scenario, error) {
 	t.Helper()
-	text := population
-	for k := 0; k < len(repl); k += 2 {
-		require.Contains(t, text, repl[k])
-		text = strings.Replace(text, repl[k], repl[k+1], 1)
-	}
-	path := filepath.Join(t.TempDir(), "s.yaml")
-	require.NoError(t, os.WriteFile(path, []byte(text), 0o644))
-	for _, dir := range []string{"catalog", "networks"} {
-		require.NoError(t, os.Symlink(mustAbs(t, dir), filepath.Join(filepath.Dir(path), dir)))
-	}
-	return Load(path)
+	return loadEditedText(t, population, repl...)
 }
 
 // The line card that goes into an exhausted area holds every port the

@@ -27,7 +27,12 @@ func loadEdited(t *testing.T, file string, repl ...string) (*Scenario, error) {
 	t.Helper()
 	base, err := os.ReadFile(file)
 	require.NoError(t, err)
-	text := string(base)
+	return loadEditedText(t, string(base), repl...)
+}
+
+// loadEditedText is loadEdited of a scenario's text.
+func loadEditedText(t *testing.T, text string, repl ...string) (*Scenario, error) {
+	t.Helper()
 	for k := 0; k < len(repl); k += 2 {
 		require.Contains(t, text, repl[k])
 		text = strings.Replace(text, repl[k], repl[k+1], 1)
