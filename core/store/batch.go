@@ -76,6 +76,16 @@ func EncodeBatch(b []byte, records []Record) []byte {
 	return b
 }
 
+// readAt decodes a record's time, kept as the difference from prev (the
+// time of the record before it), and returns the rest of b.
+func readAt(b []byte, prev time.Duration) (time.Duration, []byte, error) {
+	d, n := binary.Varint(b)
+	if n <= 0 {
+		return 0, b, ErrCorrupt
+	}
+	return prev + time.Duration(d), b[n:], nil
+}
+
 // decodeBatch appends the records of an EncodeBatch encoding (after its
 // first byte) to out.
 func decodeBatch(out []Record, b []byte) ([]Record, error) {
@@ -83,12 +93,10 @@ func decodeBatch(out []Record, b []byte) ([]Record, error) {
 	var prev time.Duration
 	for len(b) > 0 {
 		var r Record
-		d, n := binary.Varint(b)
-		if n <= 0 {
-			return out, ErrCorrupt
+		var err error
+		if r.At, b, err = readAt(b, prev); err != nil {
+			return out, err
 		}
-		b = b[n:]
-		r.At = prev + time.Duration(d)
 		prev = r.At
 		for f, p := range fields(&r) {
 			c, n := binary.Uvarint(b)

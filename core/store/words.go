@@ -109,14 +109,11 @@ func (w *words) decodeMemoryRecords(out []Record, b []byte) ([]Record, error) {
 	var prev time.Duration
 	for len(b) > 0 {
 		var r Record
-		at, n := binary.Varint(b)
-		if n <= 0 {
-			return out, ErrCorrupt
-		}
-		b = b[n:]
-		r.At = prev + time.Duration(at)
-		prev = r.At
 		var err error
+		if r.At, b, err = readAt(b, prev); err != nil {
+			return out, err
+		}
+		prev = r.At
 		if r.Kind, b, err = w.read(b); err != nil {
 			return out, err
 		}
