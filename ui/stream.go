@@ -102,6 +102,10 @@ type Message struct {
 	Head int64 `json:"head"`
 	// Epoch is T+0 as a date, in the first message only.
 	Epoch string `json:"epoch,omitempty"`
+	// Roles are the caller's roles, in the first message only (none when
+	// the server authenticates no one): the page shows what they may use
+	// (page/access.js).
+	Roles []auth.Role `json:"roles,omitempty"`
 }
 
 // Record is a committed journal record on the stream, with the names of
@@ -185,11 +189,12 @@ func (s *Stream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return // the upgrader answered the client
 	}
 	defer conn.Close()
-	s.serve(r.Context(), conn, after, sees)
+	s.serve(r.Context(), conn, after, id.Roles, sees)
 }
 
-// serve streams to conn from after.
-func (s *Stream) serve(ctx context.Context, conn *websocket.Conn, after int64, sees func(context.Context, store.Entry) (bool, error)) {
+// serve streams to conn from after; roles are the caller's, for the first
+// message.
+func (s *Stream) serve(ctx context.Context, conn *websocket.Conn, after int64, roles []auth.Role, sees func(context.Context, store.Entry) (bool, error)) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	maxLag, batch, timeout := s.MaxLag, s.Batch, s.WriteTimeout
@@ -278,6 +283,7 @@ func (s *Stream) serve(ctx context.Context, conn *websocket.Conn, after int64, s
 			m := Message{Records: []Record{}, Last: sent.Load()}
 			if first {
 				m.Epoch = s.Epoch.UTC().Format(time.RFC3339)
+				m.Roles = roles
 			}
 			for _, e := range entries {
 				ok, err := sees(ctx, e)

@@ -325,3 +325,25 @@ func TestStreamByTenant(t *testing.T) {
 	assert.Equal(t, int64(10), last)
 	assert.Equal(t, 6, p.asked, "QT-1, QT-2, PO-1, POI-1's order, PO-2, POI-2's order: once each")
 }
+
+// The first message of a connection says the caller's roles, for the page
+// to show what they may use (page/access.js); the messages after it do
+// not repeat them, and a server that authenticates no one sends none.
+func TestStreamTellsRoles(t *testing.T) {
+	j := newJournal(64)
+	j.commit(1, "productOrder", 0)
+	id := auth.Identity{Subject: "someone", Roles: []auth.Role{auth.Operations}}
+	conn := dial(t, serveStream(t, &Stream{Feed: j.feed}, &id), 0)
+	var first Message
+	require.NoError(t, conn.ReadJSON(&first))
+	assert.Equal(t, []auth.Role{auth.Operations}, first.Roles)
+	j.commit(1, "productOrder", 0)
+	var next Message
+	require.NoError(t, conn.ReadJSON(&next))
+	assert.Empty(t, next.Roles)
+
+	conn = dial(t, serveStream(t, &Stream{Feed: j.feed}, nil), 0)
+	var anon Message
+	require.NoError(t, conn.ReadJSON(&anon))
+	assert.Nil(t, anon.Roles)
+}

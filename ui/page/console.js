@@ -4,6 +4,7 @@
 // virtualised, so that a national rollout does not freeze the page.
 
 import * as worklist from "./worklist.js";
+import * as access from "./access.js";
 import { badge } from "./draw.js";
 import { startViews, takeRecord, drawViews, selectOrder } from "./views.js";
 
@@ -165,9 +166,11 @@ function orderOf(entity) {
 // store) is tried again after the Retry-After it gives, a few times. What
 // it throws names what it read (source: the path without its query), and
 // a read that succeeds takes the failures of its source off the banner
-// (clearErrors).
+// (clearErrors). A read the caller's roles may not make is not made
+// (access.js): what it throws is skipped by the banner.
 async function get(path) {
   const source = path.split("?")[0];
+  if (!access.mayCall("GET", path)) throw access.refused("GET", path);
   let res;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -213,6 +216,7 @@ function siteOf(item) {
 // loadOrders reads the orders (ids: those only, else all) and their
 // items' sites.
 async function loadOrders(ids) {
+  if (!access.may("GET /tmf-api/productOrderingManagement/v4/productOrder")) return;
   // Only what the page shows of each item: its id, state and site.
   const fields = "?fields=id,state,description,productOrderItem.id,productOrderItem.state,productOrderItem.product.place";
   try {
@@ -337,7 +341,10 @@ const tree = {
     $("#order-title").textContent = "Order " + id;
     document.querySelector("#order-view .hint").hidden = true;
     try {
-      const sos = await all(api.serviceOrder + "?fields=id,state,description,serviceOrderItem&externalReference.name=" + encodeURIComponent(id));
+      // The sites alone for a role that may not read service orders.
+      const sos = access.may("GET /tmf-api/serviceOrdering/v4/serviceOrder")
+        ? await all(api.serviceOrder + "?fields=id,state,description,serviceOrderItem&externalReference.name=" + encodeURIComponent(id))
+        : [];
       const ids = sos.map((so) => so.id).join(",");
       if (this.order === id && this.serviceOrders === ids) return; // nothing new: the states come from the stream
       this.order = id;
@@ -402,6 +409,7 @@ const tree = {
         so.append(this.leaf(soi.id, "item " + soi.id + " " + name));
       }
       el.append(so);
+      if (!access.may("GET /tmf-api/resourceOrderingManagement/v4/resourceOrder")) continue;
       try {
         const ros = await get(api.resourceOrder + "?externalId=" + encodeURIComponent(w.so.id + "/" + s.item.site) + "&fields=id,name,state,orderItem");
         for (const ro of ros) {
@@ -585,6 +593,7 @@ function connect() {
     const b = performance.now();
     const m = JSON.parse(ev.data);
     timed("parse", b);
+    if (!begun) begin(m.roles);
     for (const r of m.records) {
       if (r.seq <= state.last) { state.duplicates++; continue; }
       state.seqs.push(r.seq);
@@ -598,11 +607,29 @@ function connect() {
     if (socket !== ws) return;
     socket = null;
     if (!token()) return;
+    if (!begun) whyRefused();
     status("reconnecting");
     state.reconnects++;
     setTimeout(connect, backoff);
     backoff = Math.min(backoff * 2, 10000);
   };
+}
+
+// whyRefused asks the stream's route over HTTP why a socket closed before
+// its first message: a token refused (401) signs out, a refusal of the
+// stream (403) is shown; otherwise (a plain GET is a 400, the stream being a
+// WebSocket) the page reconnects as after any drop.
+async function whyRefused() {
+  let res;
+  try {
+    res = await fetch(cfg.stream, { headers: { Authorization: "Bearer " + token() } });
+  } catch { return; } // out of reach: reconnecting says so
+  if (res.status === 401) { signOut("the token was refused: sign in again"); return; }
+  if (res.status === 403) {
+    let msg = "403 " + res.statusText;
+    try { const e = await res.json(); msg = e.message || msg; } catch { /* not JSON */ }
+    showError({ source: cfg.stream, message: cfg.stream + ": " + msg });
+  }
 }
 
 function status(s) {
@@ -615,19 +642,30 @@ function status(s) {
 
 function token() { return sessionStorage.getItem(tokenKey) || ""; }
 
+// signIn keeps the token and opens the stream, whose first message says
+// the caller's roles: the reads begin then (begin), with those the roles
+// may make.
+let begun = false;
 function signIn(t) {
   sessionStorage.setItem(tokenKey, t);
   $("#signin").hidden = true;
   $("#signout").hidden = false;
   hideError();
+  begun = false;
+  connect();
+}
+
+function begin(roles) {
+  begun = true;
+  access.learn(roles);
   startViews({ get, all, showError, stateOf: (id) => state.entity.get(id), authorization: () => ({ Authorization: "Bearer " + token() }) });
   loadOrders();
   worklist.start(token, get);
-  connect();
 }
 
 function signOut(why) {
   sessionStorage.removeItem(tokenKey);
+  access.forget();
   if (socket) { const s = socket; socket = null; s.close(); }
   $("#signin").hidden = false;
   $("#signout").hidden = true;
@@ -641,6 +679,7 @@ function signOut(why) {
 const failures = new Map(); // source ("" for no read) -> message
 
 function showError(e) {
+  if (e && e.skipped) return;
   failures.set((e && e.source) || "", String(e && e.message ? e.message : e));
   drawErrors();
 }

@@ -2,7 +2,11 @@
 // library scenario started, a fault injected into the twin, a change to a
 // running order, an order placed from a form. Each goes through the API
 // a program calls (docs/api.md, "Controls"); the page shows its answer,
-// or its error as the server words it.
+// or its error as the server words it. Each control is shown to the roles
+// that may call the routes behind it (access.js), once the stream has said
+// the caller's roles.
+
+import * as access from "./access.js";
 
 const tokenKey = "ordertwin.token";
 const clockPath = "/ordertwin/v1/clock";
@@ -12,8 +16,9 @@ const quotes = "/tmf-api/quoteManagement/v4/quote";
 export function signedIn() { return Boolean(sessionStorage.getItem(tokenKey)); }
 
 // request calls the API with the page's token; a TMF Error answer throws
-// with its message.
+// with its message. A call the caller's roles may not make is not made.
 export async function request(method, url, body) {
+  if (!access.mayCall(method, url)) throw access.refused(method, url);
   const init = { method, headers: { Authorization: "Bearer " + (sessionStorage.getItem(tokenKey) || "") } };
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
@@ -81,10 +86,7 @@ view.innerHTML = `
   <form class="controls-row" id="change-form">
     <strong>Change</strong>
     <input id="change-order" placeholder="order (the selected one)" aria-label="product order" size="14">
-    <select id="change-action" aria-label="change">
-      <option value="speed">speed of a site</option><option value="remove">remove a site</option>
-      <option value="add">add a site</option><option value="cancel">cancel the order</option>
-    </select>
+    <select id="change-action" aria-label="change"></select>
     <input id="change-site" placeholder="site" aria-label="site" size="6">
     <input id="change-speed" placeholder="speed (1G-sym)" aria-label="speed" size="10">
     <input id="change-address" placeholder="address (add)" aria-label="address">
@@ -94,7 +96,7 @@ view.innerHTML = `
   <details id="place">
     <summary><strong>Place an order</strong> (TMF648 quote, then TMF622 order)</summary>
     <form id="place-form">
-      <div class="controls-row"><label>from <select id="place-from" aria-label="prefill from scenario"></select></label>
+      <div class="controls-row" id="place-prefill"><label>from <select id="place-from" aria-label="prefill from scenario"></select></label>
         <button type="button" id="place-fill">Fill</button></div>
       <textarea id="place-quote" rows="10" aria-label="quote (TMF648 body)" spellcheck="false"></textarea>
       <button type="submit">Place</button>
@@ -139,14 +141,12 @@ function showClock(c) {
 let clockTimer = 0, clockReads = 0;
 async function readClock() {
   clearTimeout(clockTimer);
-  if (!signedIn()) return;
+  if (!signedIn() || !access.may("GET " + clockPath)) return;
   try {
     showClock(await request("GET", clockPath));
     clockReads++;
-    $("#clock-controls").dataset.allowed = "true";
   } catch (e) {
-    $("#clock-controls").dataset.allowed = e.status === 403 ? "false" : "true";
-    $("#clock-time").textContent = e.status === 403 ? "the clock is operations'" : e.message;
+    $("#clock-time").textContent = e.message;
   }
   clockTimer = setTimeout(readClock, 1000);
 }
@@ -172,7 +172,7 @@ $("#clock-scale-form").addEventListener("submit", (ev) => {
 
 let library = [];
 async function loadLibrary() {
-  if (library.length || !signedIn()) return;
+  if (library.length || !signedIn() || !access.may("GET /ordertwin/v1/scenario")) return;
   try { library = await request("GET", "/ordertwin/v1/scenario"); } catch { return; }
   for (const sel of [$("#run-scenario"), $("#place-from")]) {
     for (const s of library) {
@@ -192,6 +192,7 @@ $("#run-form").addEventListener("submit", (ev) => {
 });
 
 async function readFaults() {
+  if (!access.may("GET /ordertwin/v1/fault")) return;
   try {
     const fs = await request("GET", "/ordertwin/v1/fault");
     $("#fault-list").textContent = fs.map((f) => `${f.name} (${f.kind}): ${f.hits} hits`).join(" · ");
@@ -281,18 +282,45 @@ $("#place-form").addEventListener("submit", (ev) => {
   });
 });
 
+// The changes to a running order, each with the routes it calls.
+const changes = [
+  { value: "speed", label: "speed of a site", routes: ["GET /tmf-api/productOrderingManagement/v4/productOrder/{id}", "POST /tmf-api/productOrderingManagement/v4/productOrder"] },
+  { value: "remove", label: "remove a site", routes: ["GET /tmf-api/productOrderingManagement/v4/productOrder/{id}", "POST /tmf-api/productOrderingManagement/v4/productOrder"] },
+  { value: "add", label: "add a site", routes: ["POST /ordertwin/v1/siteAddition"] },
+  { value: "cancel", label: "cancel the order", routes: ["POST /tmf-api/productOrderingManagement/v4/cancelProductOrder"] },
+];
+const mayAll = (routes) => routes.every((r) => access.may(r));
+
+// allow shows the controls the caller's roles may use, and hides the rest
+// (all of them while the roles are not known).
+function allow() {
+  const shown = {
+    "#clock-controls": mayAll(["GET " + clockPath, "PATCH " + clockPath, "POST " + clockPath + "/step"]),
+    "#run-form": mayAll(["GET /ordertwin/v1/scenario", "POST /ordertwin/v1/scenarioRun"]),
+    "#fault-form": mayAll(["POST /ordertwin/v1/fault"]),
+    "#place": mayAll(["POST " + quotes, "POST " + ordering + "/productOrder"]),
+    "#place-prefill": mayAll(["GET /ordertwin/v1/scenario", "GET /ordertwin/v1/scenario/{id}"]),
+  };
+  const allowed = changes.filter((c) => mayAll(c.routes));
+  const select = $("#change-action");
+  if (select.options.length !== allowed.length || allowed.some((c, i) => select.options[i].value !== c.value)) {
+    select.replaceChildren(...allowed.map((c) => new Option(c.label, c.value)));
+  }
+  shown["#change-form"] = allowed.length > 0;
+  for (const [sel, show] of Object.entries(shown)) $(sel).hidden = !show;
+  view.hidden = !Object.entries(shown).some(([sel, show]) => show && sel !== "#place-prefill");
+}
+
 function start() {
-  if (!signedIn()) return;
+  allow();
+  if (!signedIn() || !access.known()) return;
   loadLibrary();
   readClock();
   readFaults();
 }
 
-// console.js stores the token on its submit handler, which runs first.
-document.querySelector("#signin").addEventListener("submit", () => {
-  start();
-  document.dispatchEvent(new Event("ordertwin:signedin"));
-});
+// console.js tells the caller's roles once the stream has said them.
+document.addEventListener("ordertwin:access", start);
 start();
 
 window.ordertwinControls = { clock: () => clock, reads: () => clockReads };

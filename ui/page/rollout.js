@@ -3,6 +3,7 @@
 // each wave and site started and ended, as the stream tells.
 
 import { seconds } from "./draw.js";
+import { may } from "./access.js";
 
 const api = {
   productOrder: "/tmf-api/productOrderingManagement/v4/productOrder/",
@@ -54,7 +55,8 @@ async function readRollout(order, get) {
   const po = await get(api.productOrder + encodeURIComponent(order) + "?fields=id,productOrderItem");
   const items = po.productOrderItem || [];
   const quoteId = items.map((it) => it.quoteItem && it.quoteItem.quoteId).find(Boolean);
-  const quote = quoteId ? await get(api.quote + encodeURIComponent(quoteId)) : { wave: [], quoteItem: [] };
+  // A role that may not read quotes (partner) sees the sites without their waves.
+  const quote = quoteId && may("GET /tmf-api/quoteManagement/v4/quote/{id}") ? await get(api.quote + encodeURIComponent(quoteId)) : { wave: [], quoteItem: [] };
   const waveOfSite = new Map();
   for (const qi of quote.quoteItem || []) {
     const wave = ((qi.product && qi.product.productCharacteristic) || []).find((c) => c.name === "wave");

@@ -10,6 +10,7 @@ import { sitePlan, drawPlan, setNodeState } from "./plan.js";
 import * as entities from "./entities.js";
 import { drawResources, resourceUsePath } from "./resources.js";
 import { every } from "./draw.js";
+import { may } from "./access.js";
 
 const $ = (sel) => document.querySelector(sel);
 
@@ -22,7 +23,12 @@ const nodeStates = new Map(); // plan items whose state changed since the last f
 const dirty = { gantt: false, entities: false, resources: false, plan: false };
 
 // startViews begins: the page has signed in.
+// A role that may not read product orders sees none of the views of an
+// order; one that may not read service and resource orders, no plan.
 export function startViews(lent) {
+  const orders = may("GET /tmf-api/productOrderingManagement/v4/productOrder");
+  for (const v of ["#orders-view", "#order-view", "#gantt-view"]) $(v).hidden = !orders;
+  $("#plan-view").hidden = !orders || !plansReadable();
   if (page) return;
   page = lent;
   $("#plan-site").addEventListener("change", (ev) => showPlan(plan && plan.sites.find((s) => s.item === ev.target.value)));
@@ -84,9 +90,13 @@ function fillSites(sites) {
   select.hidden = !sites.length;
 }
 
-// showPlan shows the plan of a site of the order shown.
+// plansReadable tells whether the caller may read what a plan is read from.
+const plansReadable = () => may("GET /tmf-api/serviceOrdering/v4/serviceOrder") && may("GET /tmf-api/resourceOrderingManagement/v4/resourceOrder");
+
+// showPlan shows the plan of a site of the order shown, to a role that may
+// read it.
 async function showPlan(s) {
-  if (!s) return;
+  if (!s || !plansReadable()) return;
   site = s;
   $("#plan-site").value = s.item;
   $("#plan-title").textContent = "Plan of site " + s.code;
@@ -100,16 +110,17 @@ async function showPlan(s) {
 const redrawGantt = every(500, () => { if (plan) drawGantt($("#gantt"), plan); });
 const redrawEntities = every(1000, () => {
   entities.drawEntities($("#entity-map tbody"));
-  if (entities.typesWanted()) readTypes();
+  if (entities.typesWanted() && may("GET /tmf-api/resourceInventoryManagement/v4/resource")) readTypes();
 });
 const readTypes = every(2000, () => entities.readTypes(page.all).then(redrawEntities, page.showError));
 const replan = every(1000, () => showPlan(site));
 
 // readResources reads the network's resource use and draws it; a server
-// that runs no network (a COM or SOM process) has none to show. A busy
-// server (503) is asked again after its Retry-After, as every read is
+// that runs no network (a COM or SOM process) has none to show, nor has a
+// role that may not read it. A busy server (503) is asked again after its Retry-After, as every read is
 // (page.get).
 async function readResources() {
+  if (!may("GET " + resourceUsePath)) { $("#resources-view").hidden = true; return; }
   try {
     drawResources($("#resources"), await page.get(resourceUsePath));
   } catch (e) {

@@ -3,8 +3,10 @@
 // the order's completion distribution — a histogram with its CDF over it,
 // the target and its odds — for one scenario or two side by side. Drawn
 // as SVG by hand: a few rectangles and a polyline need no chart library.
+// Shown to the roles that may run what-ifs (access.js).
 
 import { request, signedIn, el, days } from "./controls.js";
+import { may } from "./access.js";
 
 const path = "/ordertwin/v1/whatIf";
 const svgNS = "http://www.w3.org/2000/svg";
@@ -30,7 +32,8 @@ let running = []; // ids of the what-ifs asked last
 let library = [];
 
 async function loadLibrary() {
-  if (library.length || !signedIn()) return;
+  view.hidden = !(may("POST " + path) && may("GET " + path + "/{id}") && may("GET /ordertwin/v1/scenario"));
+  if (view.hidden || library.length || !signedIn()) return;
   try {
     library = await request("GET", "/ordertwin/v1/scenario");
   } catch (e) {
@@ -188,5 +191,5 @@ function offsetSeconds(iso) {
   return (Number(m[1] || 0) * 24 + Number(m[2] || 0)) * 3600 + Number(m[3] || 0) * 60 + Number(m[4] || 0);
 }
 
-document.addEventListener("ordertwin:signedin", loadLibrary);
+document.addEventListener("ordertwin:access", loadLibrary);
 loadLibrary();

@@ -4,6 +4,8 @@
 // uses. It reads the worklist again when the stream says something that
 // may change it.
 
+import * as access from "./access.js";
+
 const paths = { items: "/ordertwin/v1/worklist", actions: "/ordertwin/v1/operatorAction" };
 const $ = (sel) => document.querySelector(sel);
 
@@ -26,9 +28,11 @@ let items = [];
 
 // start reads the worklist with the token the page signed in with, by
 // the page's read (read).
+// A role that may not read the worklist does not see the view.
 export function start(tokenOf, read) {
   token = tokenOf;
   get = read;
+  if (!access.may("GET " + paths.items)) { $("#worklist-view").hidden = true; return; }
   load();
 }
 
@@ -40,7 +44,7 @@ export function saw(r) {
 }
 
 async function load() {
-  if (!token()) return;
+  if (!token() || !access.may("GET " + paths.items)) return;
   try {
     items = await get(paths.items);
     render();
@@ -86,7 +90,7 @@ function render() {
     if (it.deadlineOffset) when.append(text("span", "due T+" + it.deadlineOffset.replace(/^P/, ""), "muted block"));
     const who = text("td", it.assignee);
     const acts = document.createElement("td");
-    for (const a of it.allowedAction) {
+    for (const a of access.may("POST " + paths.actions) ? it.allowedAction : []) {
       const b = text("button", labels[a] || a);
       b.type = "button";
       b.dataset.action = a;
