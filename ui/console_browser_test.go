@@ -286,3 +286,47 @@ func TestConsoleOffersWhatRolesMayUseInBrowser(t *testing.T) {
 	poll(t, ctx, "signed out", `!document.querySelector("#signin").hidden && document.querySelector("#error").textContent.includes("the token was refused")`)
 	assert.False(t, eval[bool](t, ctx, shown("#controls-view")))
 }
+
+// The worklist is read again when a wave is created (a wave a person
+// releases waits on the list from then); jeopardies that come before the
+// orders are read are counted all the same; virtual time is shown as
+// days, hours and minutes, everywhere alike.
+func TestConsoleWorklistJeopardiesAndTimeInBrowser(t *testing.T) {
+	ctx := browser(t)
+	s := newStub(t)
+	s.ordersAt = make(chan struct{}) // the orders' read waits for the jeopardies
+	signIn(t, ctx, s, string(auth.Operations))
+	poll(t, ctx, "the empty worklist", `document.querySelector("#worklist-count").textContent === "0" && !document.querySelector("#worklist-view").hidden`)
+
+	reads := s.called("GET " + worklistPath)
+	s.mu.Lock()
+	s.worklist = []map[string]any{{"id": "PO-1/Regional", "kind": "releaseAwaited", "entity": map[string]any{"id": "PO-1/Regional"},
+		"order": map[string]any{"id": "PO-1"}, "wave": "Regional", "state": "scheduled", "reason": "waits for a person's release",
+		"sinceOffset": "PT3H", "deadlineOffset": "P35D", "allowedAction": []string{"release", "assign", "note"}}}
+	s.mu.Unlock()
+	s.records <- Message{Records: []Record{
+		{Seq: 1, At: "PT1H9M14.9234652S", Kind: "wave", Entity: "PO-1/Regional", State: "scheduled", Event: "create"},
+	}, Last: 1, Head: 1}
+	poll(t, ctx, "the release awaited listed", `document.querySelector('#worklist tr[data-id="PO-1/Regional"]') !== null`)
+	assert.Greater(t, s.called("GET "+worklistPath), reads, "the worklist read again")
+	since := `document.querySelector('#worklist tr[data-id="PO-1/Regional"]').children[3]`
+	assert.Equal(t, "T+3h", eval[string](t, ctx, since+`.firstChild.textContent`))
+	assert.Equal(t, "due T+35d", eval[string](t, ctx, since+`.querySelector("span").textContent`))
+	assert.Equal(t, "T+1h 9m", eval[string](t, ctx, `document.querySelector("#clock").textContent`))
+	assert.Contains(t, eval[string](t, ctx, `document.querySelector("#timeline").textContent`), "T+1h 9m  wave PO-1/Regional")
+	assert.True(t, strings.HasPrefix(eval[string](t, ctx, `document.querySelector("#clock-time").textContent`), "T+1h 9m (engine T+1h) at 1×"))
+
+	// The orders' read still waits: the jeopardies come first.
+	s.records <- Message{Records: []Record{
+		{Seq: 2, At: "P1DT2H", Kind: "jeopardy", Entity: "POI-1", State: "deadline", Event: "jeopardyAlert"},
+		{Seq: 3, At: "P1DT2H", Kind: "jeopardy", Entity: "PO-1", State: "deadline", Event: "jeopardyAlert"},
+	}, Last: 3, Head: 3}
+	poll(t, ctx, "the jeopardies taken in", `document.querySelector("#log-count").textContent === "3"`)
+	assert.Equal(t, "T+1d 2h", eval[string](t, ctx, `document.querySelector("#clock").textContent`))
+	s.mu.Lock()
+	close(s.ordersAt)
+	s.mu.Unlock()
+	poll(t, ctx, "the order", `document.querySelector('#orders tr[data-id="PO-1"]') !== null`)
+	poll(t, ctx, "its two jeopardies", `document.querySelector('#orders tr[data-id="PO-1"]').lastElementChild.textContent === "2"`)
+	assert.Empty(t, s.refusals())
+}

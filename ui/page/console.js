@@ -5,7 +5,7 @@
 
 import * as worklist from "./worklist.js";
 import * as access from "./access.js";
-import { badge } from "./draw.js";
+import { badge, offset } from "./draw.js";
 import { startViews, takeRecord, drawViews, selectOrder } from "./views.js";
 
 const body = document.body;
@@ -32,6 +32,7 @@ const state = {
   orders: new Map(),  // product order id -> {id, description, state, items: [{id, site}]}
   itemOrder: new Map(), // product order item id -> order id
   jeopardies: new Map(), // order id -> count
+  unplaced: new Map(),   // entity id -> jeopardies of an entity whose order the page does not know yet
   waves: new Map(),   // product order id -> its waves' entity ids
   selected: "",
   seqs: [],           // every seq received, in order (the page's own check)
@@ -77,7 +78,7 @@ function flush() {
   if (records.length) {
     // Every layout read first, then the writes: no forced layout.
     const logView = log.view(), stick = timeline.atEnd();
-    $("#clock").textContent = "T+" + state.at.replace(/^P/, "");
+    $("#clock").textContent = offset(state.at);
     let b = performance.now();
     log.append(records, logView);
     timed("log", b);
@@ -139,16 +140,31 @@ function apply(r) {
       state.waves.get(order).add(r.entity);
       break;
     }
-    case "jeopardy": {
-      const order = orderOf(r.entity);
-      if (order) { state.jeopardies.set(order, (state.jeopardies.get(order) || 0) + 1); ordersDirty = true; }
+    case "jeopardy":
+      // A jeopardy may come before its order is read (the stream and the
+      // orders' read race): it waits, by entity, until the order is known.
+      if (!countJeopardies(r.entity, 1)) state.unplaced.set(r.entity, (state.unplaced.get(r.entity) || 0) + 1);
       break;
-    }
     case "serviceOrder":
     case "resourceOrder":
       if (r.event === "create" && state.selected) refetchTree = true;
       break;
   }
+}
+
+// countJeopardies adds n jeopardies of entity to its order's count, and
+// tells whether the page knows that order.
+function countJeopardies(entity, n) {
+  const order = orderOf(entity);
+  if (!order) return false;
+  state.jeopardies.set(order, (state.jeopardies.get(order) || 0) + n);
+  ordersDirty = true;
+  return true;
+}
+
+// placeJeopardies counts the jeopardies that waited for orders just read.
+function placeJeopardies() {
+  for (const [entity, n] of state.unplaced) if (countJeopardies(entity, n)) state.unplaced.delete(entity);
 }
 
 // orderOf is the product order an entity belongs to, as far as the page
@@ -252,6 +268,7 @@ async function loadOrders(ids) {
         if (!state.entity.has(it.id)) state.entity.set(it.id, it.state);
       }
     }
+    if (orders.length) placeJeopardies();
     renderOrders();
     timed("loadOrders", b);
     if (!state.selected && orders.length) select(orders[0].id);
@@ -499,7 +516,7 @@ const timeline = {
       const li = document.createElement("li");
       li.dataset.entity = r.entity;
       li.dataset.state = r.state || "";
-      li.textContent = "T+" + r.at.replace(/^P/, "") + "  " + r.kind + " " + (r.name || r.entity) + "  " +
+      li.textContent = offset(r.at) + "  " + r.kind + " " + (r.name || r.entity) + "  " +
         (r.from ? r.from + " → " : "") + (r.state || "") + (r.reason ? " — " + r.reason : "");
       frag.append(li);
     }
@@ -543,7 +560,7 @@ const log = {
     this.render(view);
   },
   text(r) {
-    return r.seq + " T+" + r.at.replace(/^P/, "") + " " + r.kind + " " + r.entity + " " + (r.name || "") + " " +
+    return r.seq + " " + offset(r.at) + " " + r.kind + " " + r.entity + " " + (r.name || "") + " " +
       (r.from || "") + " → " + (r.state || "") + " " + (r.event || "") + " " + (r.system || "") + " " + (r.reason || "");
   },
   matches(r) { return !this.search || this.text(r).toLowerCase().includes(this.search); },

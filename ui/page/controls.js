@@ -7,6 +7,7 @@
 // the caller's roles.
 
 import * as access from "./access.js";
+import { offset } from "./draw.js";
 
 const tokenKey = "ordertwin.token";
 const clockPath = "/ordertwin/v1/clock";
@@ -133,8 +134,8 @@ function showClock(c) {
   const s = $("#clock-state");
   s.dataset.state = c.state;
   s.textContent = c.state;
-  $("#clock-time").textContent = `${c.virtualTime} (engine ${c.engineTime}) at ${c.scale}×`;
-  $("#clock-next").textContent = c.nextDue ? `next due ${c.nextDue}` : "nothing due";
+  $("#clock-time").textContent = `${offset(c.virtualTime)} (engine ${offset(c.engineTime)}) at ${c.scale}×`;
+  $("#clock-next").textContent = c.nextDue ? `next due ${offset(c.nextDue)}` : "nothing due";
   if (document.activeElement !== $("#clock-scale")) $("#clock-scale").value = c.scale;
 }
 

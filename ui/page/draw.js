@@ -23,6 +23,25 @@ export function seconds(offset) {
   return (+(m[1] || 0)) * 86400 + (+(m[2] || 0)) * 3600 + (+(m[3] || 0)) * 60 + (+(m[4] || 0));
 }
 
+// offset writes an ISO 8601 offset from T+0 as the page shows virtual
+// time: its largest unit and the next one down, to whole seconds
+// (P5DT3H20M: T+5d 3h; PT1H9M14.9S: T+1h 9m; PT4H: T+4h; PT0S: T+0). What
+// is not an offset is shown as it came.
+export function offset(iso) {
+  const s = seconds(iso);
+  if (!Number.isFinite(s)) return "T+" + String(iso || "");
+  let left = Math.floor(s);
+  const parts = [];
+  for (const [unit, n] of [["d", 86400], ["h", 3600], ["m", 60], ["s", 1]]) {
+    const v = Math.floor(left / n);
+    left -= v * n;
+    if (parts.length === 0 && v === 0) continue;
+    if (v > 0) parts.push(v + unit);
+    if (parts.length === 2 || (parts.length === 1 && v === 0)) break;
+  }
+  return "T+" + (parts.join(" ") || "0");
+}
+
 // days writes seconds as days from T+0, as the rollout plan speaks.
 export function days(s) {
   const d = s / 86400;

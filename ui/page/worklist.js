@@ -5,15 +5,20 @@
 // may change it.
 
 import * as access from "./access.js";
+import { offset } from "./draw.js";
 
 const paths = { items: "/ordertwin/v1/worklist", actions: "/ordertwin/v1/operatorAction" };
 const $ = (sel) => document.querySelector(sel);
 
-// The kinds of record after which the worklist may have changed, besides
-// anything held, leaving held or failed (a national rollout's other
-// records do not make the page read it again).
-const kinds = new Set(["task", "jeopardy", "operatorAction"]);
-const changes = (r) => kinds.has(r.kind) || r.state === "held" || r.from === "held" || r.state === "failed";
+// The kinds of record after which the worklist may have changed: a task,
+// a jeopardy, an operator's action, and any record of a wave (a wave a
+// person releases is on the list from its creation, scheduled, to its
+// release; a gate blocked or held is its wave's). Besides those, anything
+// held, leaving held or failed, and any record of an entity on the list
+// (a jeopardy leaves it when its entity ends). A national rollout's other
+// records do not make the page read it again.
+const kinds = new Set(["task", "jeopardy", "operatorAction", "wave"]);
+const changes = (r) => kinds.has(r.kind) || r.state === "held" || r.from === "held" || r.state === "failed" || listed.has(r.entity);
 
 // Labels of the actions on their buttons.
 const labels = {
@@ -25,6 +30,7 @@ let token = () => "";
 let get = null; // the page's read: a busy server is asked again after its Retry-After
 let timer = 0;
 let items = [];
+let listed = new Set(); // the entities of the items listed
 
 // start reads the worklist with the token the page signed in with, by
 // the page's read (read).
@@ -72,6 +78,7 @@ function text(tag, s, cls) {
 }
 
 function render() {
+  listed = new Set(items.map((it) => it.entity.id));
   $("#worklist-view").hidden = false;
   $("#worklist-count").textContent = items.length;
   const tbody = $("#worklist tbody");
@@ -86,8 +93,8 @@ function render() {
     where.append(text("span", it.entity.id + " " + it.state, "muted block"));
     const why = text("td", it.reason);
     for (const n of it.note || []) why.append(text("span", n.author + ": " + n.text, "muted block"));
-    const when = text("td", "T+" + it.sinceOffset.replace(/^P/, ""));
-    if (it.deadlineOffset) when.append(text("span", "due T+" + it.deadlineOffset.replace(/^P/, ""), "muted block"));
+    const when = text("td", offset(it.sinceOffset));
+    if (it.deadlineOffset) when.append(text("span", "due " + offset(it.deadlineOffset), "muted block"));
     const who = text("td", it.assignee);
     const acts = document.createElement("td");
     for (const a of access.may("POST " + paths.actions) ? it.allowedAction : []) {
