@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/com"
+	"github.com/ordertwin/ordertwin/core/operator"
 	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/stretchr/testify/assert"
@@ -621,4 +622,23 @@ func TestRateCardCheckedOnTheQuotesDate(t *testing.T) {
 	r = run(t, sc)
 	assert.Equal(t, "rejected", r.Quote.State)
 	assert.Contains(t, r.Quote.Reason, "rate card RC-ENT-2024-NEG is not valid on 2031-01-01")
+}
+
+// A wave that waits for a person's release is on the worklist from when it
+// was planned (its since), not from T+0.
+func TestReleaseAwaitedSinceItsPlanning(t *testing.T) {
+	sc := load(t, gates)
+	sc.Spec.Events = nil // no one releases it
+	s, err := New(sc.Spec, Options{Clock: &cutClock{6 * time.Hour}})
+	require.NoError(t, err)
+	if err := s.Engine.Run(context.Background()); err != nil {
+		require.ErrorIs(t, err, errCut)
+	}
+	var since []string
+	for _, it := range s.COM.Worklist() {
+		if it.Kind == operator.ReleaseAwaited {
+			since = append(since, it.ID+" "+tmf.FormatOffset(it.Since))
+		}
+	}
+	assert.Equal(t, []string{"PO-2025-00871/Regional PT3H"}, since, "planned with the order, at PT3H")
 }

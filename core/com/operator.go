@@ -134,7 +134,7 @@ func (c *COM) releaseItem(w *wave) (operator.Item, bool) {
 		return operator.Item{}, false
 	}
 	item := operator.Item{ID: w.id, Kind: operator.ReleaseAwaited, Entity: w.id, State: w.state,
-		Reason: "waits for a person's release", Order: o.po.ID, Wave: w.name, System: "COM", Actions: []string{operator.Release}}
+		Reason: "waits for a person's release", Since: w.createdAt, Order: o.po.ID, Wave: w.name, System: "COM", Actions: []string{operator.Release}}
 	if w.target > 0 {
 		item.Deadline, item.HasDeadline = w.target, true
 	}

@@ -144,6 +144,7 @@ type waveState struct {
 	Late        bool
 	Modify      int // index in Modifies, -1 for none
 	Active      int
+	CreatedAt   time.Duration
 	SubmittedAt time.Duration
 	CompletedAt time.Duration
 	Blocked     string
@@ -279,7 +280,7 @@ func (c *COM) AppendState(buf []byte) ([]byte, error) {
 		st.Waves = append(st.Waves, waveState{Handle: h, Order: orders.of(w.order), ID: w.id, Name: w.name, SOName: w.soName,
 			ExternalID: w.externalID, State: w.state, Target: w.target, Items: w.items, SO: w.so, Pending: savePending(w.pending), SOID: w.soID,
 			SOState: w.soState, SLABreach: w.slaBreach, Measuring: w.measuring, ReleasedBy: w.releasedBy, Late: w.late,
-			Modify: modifies.of(w.modify), Active: w.active, SubmittedAt: w.submittedAt, CompletedAt: w.completedAt,
+			Modify: modifies.of(w.modify), Active: w.active, CreatedAt: w.createdAt, SubmittedAt: w.submittedAt, CompletedAt: w.completedAt,
 			Blocked: w.blocked, BlockedAt: w.blockedAt, ForcedBy: w.forcedBy})
 	}
 	st.Sois = make([]soiState, 0, len(c.sois))
@@ -455,7 +456,7 @@ func (c *COM) restore(st *comState) error {
 		w := &wave{order: c.orders[s.Order], id: s.ID, name: s.Name, soName: s.SOName, externalID: s.ExternalID,
 			state: s.State, target: s.Target, items: s.Items, so: s.SO, soID: s.SOID, soState: s.SOState,
 			slaBreach: s.SLABreach, measuring: s.Measuring, releasedBy: s.ReleasedBy, handle: s.Handle, late: s.Late, active: s.Active,
-			submittedAt: s.SubmittedAt, completedAt: s.CompletedAt, blocked: s.Blocked, blockedAt: s.BlockedAt, forcedBy: s.ForcedBy}
+			createdAt: s.CreatedAt, submittedAt: s.SubmittedAt, completedAt: s.CompletedAt, blocked: s.Blocked, blockedAt: s.BlockedAt, forcedBy: s.ForcedBy}
 		if s.Modify >= 0 {
 			w.modify = c.modifies[s.Modify]
 			w.modify.wave = w

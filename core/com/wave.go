@@ -51,9 +51,12 @@ type wave struct {
 	// blocked says why the wave's gate can no longer open by itself, since
 	// blockedAt; forcedBy is who released the gate all the same
 	// (blocked.go).
-	blocked     string
-	blockedAt   time.Duration
-	forcedBy    string
+	blocked   string
+	blockedAt time.Duration
+	forcedBy  string
+	// createdAt is when the wave was planned (scheduled), submittedAt
+	// released, completedAt ended.
+	createdAt   time.Duration
 	submittedAt time.Duration
 	completedAt time.Duration
 	// sois are the handles of the wave's service order items.
@@ -106,7 +109,7 @@ func (c *COM) newWave(o *order, name, soName string, target time.Duration, items
 	ids := c.strs.Join(o.po.ID, "/", name, o.po.ID, "/", soName)
 	n := len(o.po.ID) + 1 + len(name)
 	w := &wave{order: o, id: ids[:n], name: name, soName: soName, target: target,
-		state: lc.Initial(lc.Wave), items: items}
+		state: lc.Initial(lc.Wave), items: items, createdAt: out.Now()}
 	w.so = &tmf.ServiceOrder{ExternalID: ids[n:], Description: soName, Category: "rollout wave",
 		RelatedParty: o.po.RelatedParty, ExternalRef: []tmf.Ref{{ID: o.po.ID, Type: "ProductOrder"}}}
 	w.pending = make([]pendingItem, 0, len(items)*len(cfs))
