@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/dominikbraun/graph"
@@ -100,29 +99,7 @@ func (f *File) gates(specs []WaveSpec, path string, waves []com.WavePlan, bad fu
 }
 
 // gate reads one gate.
-func (gs GateSpec) gate() (com.Gate, error) {
-	if gs.Wave == "" {
-		return com.Gate{}, errors.New("wave: missing: name the wave this one waits for")
-	}
-	if gs.Sites != "" {
-		if gs.On != "" && gs.On != com.GateSites {
-			return com.Gate{}, fmt.Errorf("on: %q and sites: %q: a gate waits for one thing", gs.On, gs.Sites)
-		}
-		pct, err := strconv.ParseFloat(strings.TrimSuffix(gs.Sites, "%"), 64)
-		if err != nil || !strings.HasSuffix(gs.Sites, "%") || pct <= 0 || pct > 100 {
-			return com.Gate{}, fmt.Errorf("sites: %q: want a share of the wave's sites such as 80%%, over 0 and at most 100%%", gs.Sites)
-		}
-		return com.Gate{Wave: gs.Wave, On: com.GateSites, Share: pct / 100}, nil
-	}
-	switch gs.On {
-	case "":
-		return com.Gate{Wave: gs.Wave, On: com.GateSLAValidated}, nil
-	case com.GateCompleted, com.GateSLAValidated:
-		return com.Gate{Wave: gs.Wave, On: gs.On}, nil
-	}
-	return com.Gate{}, fmt.Errorf("on: %q: want %s, %s, or sites: with a share%s", gs.On, com.GateCompleted, com.GateSLAValidated,
-		hint.DidYouMean(gs.On, []string{com.GateCompleted, com.GateSLAValidated}))
-}
+func (gs GateSpec) gate() (com.Gate, error) { return com.ParseGate(gs.Wave, gs.On, gs.Sites) }
 
 // cycle names the waves of the cycle that an edge from → to would close:
 // from, then the path of gates from to back to from.

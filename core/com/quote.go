@@ -129,6 +129,33 @@ const (
 	GateSites        = "sites"
 )
 
+// ParseGate reads a gate on wave as a quote (or a scenario) gives it: on
+// GateCompleted or GateSLAValidated (the default, ""), or sites, a share
+// of the wave's sites in service such as "80%".
+func ParseGate(wave, on, sites string) (Gate, error) {
+	if wave == "" {
+		return Gate{}, errors.New("wave: missing: name the wave this one waits for")
+	}
+	if sites != "" {
+		if on != "" && on != GateSites {
+			return Gate{}, fmt.Errorf("on: %q and sites: %q: a gate waits for one thing", on, sites)
+		}
+		pct, err := strconv.ParseFloat(strings.TrimSuffix(sites, "%"), 64)
+		if err != nil || !strings.HasSuffix(sites, "%") || pct <= 0 || pct > 100 {
+			return Gate{}, fmt.Errorf("sites: %q: want a share of the wave's sites such as 80%%, over 0 and at most 100%%", sites)
+		}
+		return Gate{Wave: wave, On: GateSites, Share: pct / 100}, nil
+	}
+	switch on {
+	case "":
+		return Gate{Wave: wave, On: GateSLAValidated}, nil
+	case GateCompleted, GateSLAValidated:
+		return Gate{Wave: wave, On: on}, nil
+	}
+	return Gate{}, fmt.Errorf("on: %q: want %s, %s, or sites: with a share%s", on, GateCompleted, GateSLAValidated,
+		hint.DidYouMean(on, []string{GateCompleted, GateSLAValidated}))
+}
+
 // Gated tells whether the plan has gates or manual releases of its own
 // (version 2); without, each wave waits for the one before it.
 func (q *QuoteRequest) Gated() bool {
@@ -263,13 +290,17 @@ func (c *COM) Check(q QuoteRequest) error {
 	if len(q.Waves) == 0 {
 		bad("the rollout plan needs at least one wave")
 	}
-	for _, w := range q.Waves {
+	for k, w := range q.Waves {
 		for _, g := range w.After {
 			switch {
 			case !waves[g.Wave]:
 				bad("wave %s: gate on wave %q, which is not in the rollout plan%s", w.Name, g.Wave, hint.DidYouMean(g.Wave, names))
 			case g.Wave == w.Name:
 				bad("wave %s: gate on itself", w.Name)
+			case !slices.ContainsFunc(q.Waves[:k], func(p WavePlan) bool { return p.Name == g.Wave }):
+				// So the plan's order is the order the waves can go in,
+				// and no gates wait for each other.
+				bad("wave %s: gate on %s, which comes after it in the rollout plan: list the waves in the order they go", w.Name, g.Wave)
 			case g.On != GateCompleted && g.On != GateSLAValidated && g.On != GateSites:
 				bad("wave %s: gate on %s: %q: want %s, %s or %s", w.Name, g.Wave, g.On, GateCompleted, GateSLAValidated, GateSites)
 			case g.On == GateSites && (g.Share <= 0 || g.Share > 1):

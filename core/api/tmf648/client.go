@@ -3,7 +3,6 @@ package tmf648
 import (
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/com"
-	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
 // The request body a CPQ posts for a quote: `ordertwin submit` and the
@@ -35,7 +34,7 @@ func NewQuoteBody(q com.QuoteRequest, currency string) QuoteBody {
 		RelatedParty:   []tmf630.Ref{{ID: q.Customer.ID, Name: q.Customer.Name, Role: "customer", ReferredType: "Organization"}},
 		BillingAccount: []tmf630.Ref{{ID: q.Customer.Account}}, Agreement: []tmf630.Ref{{ID: q.RateCard}}}
 	for _, w := range q.Waves {
-		b.Wave = append(b.Wave, Wave{Name: w.Name, ServiceOrder: w.ServiceOrder, Target: tmf.FormatOffset(w.Target)})
+		b.Wave = append(b.Wave, NewWave(w))
 	}
 	for i, s := range q.Sites {
 		price := tmf630.Monthly("", currency, q.SiteMonthly(i))

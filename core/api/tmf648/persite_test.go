@@ -136,3 +136,51 @@ func TestQuoteErrorsNameTheirField(t *testing.T) {
 		assert.Contains(t, e.Message, c.want)
 	}
 }
+
+// A quote's waves carry their gates and manual release over the API (the
+// console's scenario run placed a version 2 plan without them: its
+// Regional wave went without anyone's release). A gate on a wave listed
+// after it, or of nothing known, is refused, naming it.
+func TestQuoteWavesCarryTheirGates(t *testing.T) {
+	const file = "v2-gates-manual-release.yaml"
+	sc, err := scenarios.LoadLibrary(file)
+	require.NoError(t, err)
+	req := sc.Spec.Orders[0].Quote
+	require.True(t, req.Gated())
+	body := tmf648.NewQuoteBody(req, "AUD")
+	var manual, sites bool
+	for _, w := range body.Wave {
+		manual = manual || w.Release == "manual"
+		for _, g := range w.After {
+			sites = sites || g.Sites != ""
+		}
+	}
+	require.True(t, manual && sites, "the plan has a manual release and a gate on a share of sites")
+	decoded, e := tmf648.DecodeQuote([]byte(apitest.MustMarshal(t, body)))
+	require.Nil(t, e)
+	assert.Equal(t, req.Waves, decoded.Waves, "the plan round-trips")
+
+	r := apitest.ServeLibrary(t, file)
+	req.ID = ""
+	res := r.Call(t, "POST", quotesPath, apitest.MustMarshal(t, tmf648.NewQuoteBody(req, "AUD")))
+	require.Equal(t, 201, res.Code, res.Body.String())
+	var got tmf648.Quote
+	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &got))
+	assert.Equal(t, body.Wave, got.Wave, "the quote shows its plan")
+
+	bad := tmf648.NewQuoteBody(req, "AUD")
+	bad.Wave[1].After = []tmf648.WaveGate{{Wave: bad.Wave[0].Name, On: "done"}}
+	res = r.Call(t, "POST", quotesPath, apitest.MustMarshal(t, bad))
+	assert.Equal(t, 400, res.Code)
+	assert.Contains(t, res.Body.String(), `wave[1].after[0].on: \"done\": want completed, slaValidated, or sites: with a share`)
+	bad = tmf648.NewQuoteBody(req, "AUD")
+	bad.Wave[0].After = []tmf648.WaveGate{{Wave: bad.Wave[1].Name}}
+	res = r.Call(t, "POST", quotesPath, apitest.MustMarshal(t, bad))
+	assert.Equal(t, 400, res.Code)
+	assert.Contains(t, res.Body.String(), "which comes after it in the rollout plan")
+	bad = tmf648.NewQuoteBody(req, "AUD")
+	bad.Wave[0].Release = "later"
+	res = r.Call(t, "POST", quotesPath, apitest.MustMarshal(t, bad))
+	assert.Equal(t, 400, res.Code)
+	assert.Contains(t, res.Body.String(), `wave[0].release: \"later\": want manual, or auto (the default)`)
+}

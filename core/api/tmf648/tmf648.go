@@ -51,6 +51,37 @@ type Wave struct {
 	Name         string `json:"name"`
 	ServiceOrder string `json:"serviceOrder,omitempty"`
 	Target       string `json:"target"`
+	// After are the wave's gates, each on a wave listed before it; none:
+	// the wave before it, completed and SLA validated.
+	After []WaveGate `json:"after,omitempty"`
+	// Release "manual": the wave also waits for a person's release (the
+	// worklist's releaseAwaited); "" or "auto": not.
+	Release string `json:"release,omitempty"`
+}
+
+// WaveGate is what a wave waits for of another: On "completed" or
+// "slaValidated" (the default), or Sites, a share of its sites in service
+// ("80%").
+type WaveGate struct {
+	Wave  string `json:"wave"`
+	On    string `json:"on,omitempty"`
+	Sites string `json:"sites,omitempty"`
+}
+
+// NewWave is the wire wave of a plan's wave.
+func NewWave(w com.WavePlan) Wave {
+	out := Wave{Name: w.Name, ServiceOrder: w.ServiceOrder, Target: tmf.FormatOffset(w.Target)}
+	for _, g := range w.After {
+		wg := WaveGate{Wave: g.Wave, On: g.On}
+		if g.On == com.GateSites {
+			wg.On, wg.Sites = "", strconv.FormatFloat(100*g.Share, 'f', -1, 64)+"%"
+		}
+		out.After = append(out.After, wg)
+	}
+	if w.Manual {
+		out.Release = "manual"
+	}
+	return out
 }
 
 // QuoteItemWire is one site of a quote.
@@ -296,7 +327,7 @@ func (s quotes) quote(v com.QuoteView) Quote {
 		out.Description = v.Offering + " for " + strconv.Itoa(len(req.Sites)) + " sites"
 	}
 	for i, wv := range req.Waves {
-		out.Wave[i] = Wave{Name: wv.Name, ServiceOrder: wv.ServiceOrder, Target: tmf.FormatOffset(wv.Target)}
+		out.Wave[i] = NewWave(wv)
 	}
 	for i, site := range req.Sites {
 		price := tmf630.Monthly("monthly charge", v.Currency, req.SiteMonthly(i))
@@ -420,7 +451,22 @@ func DecodeQuote(body []byte) (*com.QuoteRequest, *tmf630.Error) {
 		if so == "" {
 			so = com.ServiceOrderName(wv.Name)
 		}
-		req.Waves = append(req.Waves, com.WavePlan{Name: wv.Name, ServiceOrder: so, Target: target})
+		plan := com.WavePlan{Name: wv.Name, ServiceOrder: so, Target: target}
+		for k, g := range wv.After {
+			gate, err := com.ParseGate(g.Wave, g.On, g.Sites)
+			if err != nil {
+				return bad("wave[%d].after[%d].%v", i, k, err)
+			}
+			plan.After = append(plan.After, gate)
+		}
+		switch wv.Release {
+		case "", "auto":
+		case "manual":
+			plan.Manual = true
+		default:
+			return bad("wave[%d].release: %q: want manual, or auto (the default)", i, wv.Release)
+		}
+		req.Waves = append(req.Waves, plan)
 	}
 	if len(in.QuoteItem) == 0 {
 		return bad("quoteItem: required, one item per site")
