@@ -483,3 +483,52 @@ func TestClassify(t *testing.T) {
 	assert.Equal(t, port.Transient, e.Class)
 	assert.Equal(t, "unreachable", e.Code)
 }
+
+// fakeBNG answers a commit as the BNG does, or refuses it.
+type fakeBNG struct{ refuse bool }
+
+func (f fakeBNG) Call(now time.Duration, req *port.Request, reply port.Replier) {
+	res := &port.Result{Key: req.Key, System: req.System, Op: req.Op, Item: req.Item, Handle: req.Handle, Final: true}
+	if f.refuse {
+		res.Err = &port.Error{Class: port.Hard, Code: "Session-Context-Not-Found", Message: "CoA-NAK"}
+	} else {
+		r := *req.Resource
+		r.State = "available"
+		res.Resource = &r
+	}
+	go reply.Reply(now, res)
+}
+
+// The VLAN is reserved in NetBox and configured by the BNG's commit
+// (docs/adapters.md): committed by the bng system, it ends active in
+// NetBox too, as the NetBox table says a commit does; a commit the BNG
+// refuses leaves it reserved.
+func TestAVLANCommittedOnTheBNGIsActiveInNetBox(t *testing.T) {
+	nb := serve(t, network(t))
+	a := nb.adapter(t, token, quiet)
+	ctx := context.Background()
+	status := func(vid string) string {
+		var vlans netbox.Page[netbox.VLAN]
+		nb.get(t, "/api/ipam/vlans/?vid="+vid, &vlans)
+		require.Len(t, vlans.Results, 1)
+		return vlans.Results[0].Status.Value
+	}
+	for _, c := range []struct {
+		item   string
+		refuse bool
+		want   string
+	}{{"ROI-002", false, "active"}, {"ROI-012", true, "reserved"}} {
+		req := reserve(c.item, "VLAN")
+		got := a.Do(ctx, req)
+		require.Nil(t, got.Err)
+		vid := got.Resource.Characteristics.Get("vlanId")
+		assert.Equal(t, "reserved", status(vid))
+		bng := port.CommitsAlso(fakeBNG{refuse: c.refuse}, "VLAN", port.VLAN, a)
+		done := make(collector, 1)
+		bng.Call(0, then(req, port.Commit, port.BNG, got.Resource), done)
+		res := <-done
+		assert.Equal(t, port.BNG, res.System)
+		assert.Equal(t, c.refuse, res.Err != nil)
+		assert.Equal(t, c.want, status(vid), c.item)
+	}
+}

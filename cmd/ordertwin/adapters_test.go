@@ -4,10 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -221,4 +225,40 @@ func TestZTPDeadlineIsTheKinds(t *testing.T) {
 	file, err := system.LoadAdapters(path, adapterKinds)
 	require.NoError(t, err)
 	assert.Equal(t, 2*ztp.DefaultTimeout, file.Deadlines(1, outsideTimeout)[port.ZTP])
+}
+
+// The VLAN is reserved in NetBox by the vlan system and configured by
+// the bng system's commit: once the run is done, NetBox holds every
+// site's VLAN active, as it holds every prefix, not still reserved.
+func TestServedVLANsEndActiveInNetBox(t *testing.T) {
+	served, path := serveScenario(t, example, "vlan", "ipam", "bng")
+	defer served.Close()
+	got, _, err := runOut(example, "--format", "json", "--adapters", path, "--scale", "1e6")
+	if err != nil {
+		require.Contains(t, err.Error(), "expectation(s) failed") // the timeline's, on the wall clock
+	}
+	require.Contains(t, got, `"outcome": "completed"`)
+	tok, err := os.ReadFile(path + ".netbox-token")
+	require.NoError(t, err)
+	statuses := map[string]int{}
+	for _, list := range []string{"vlans", "prefixes"} {
+		req := httptest.NewRequest(http.MethodGet, "/api/ipam/"+list+"/?limit=1000", nil)
+		req.Header.Set("Authorization", "Token "+strings.TrimSpace(string(tok)))
+		rec := httptest.NewRecorder()
+		served.NetBox.Handler().ServeHTTP(rec, req)
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+		var page struct {
+			Results []struct {
+				Status      struct{ Value string }
+				Description string
+			}
+		}
+		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &page))
+		for _, r := range page.Results {
+			if strings.HasPrefix(r.Description, "ROI-") {
+				statuses[list+" "+r.Status.Value]++
+			}
+		}
+	}
+	assert.Equal(t, map[string]int{"vlans active": 5, "prefixes active": 5}, statuses)
 }

@@ -471,6 +471,12 @@ func (a *Adapters) Build(log *slog.Logger) (map[port.System]port.Adapter, error)
 		}
 		built[c.System] = ad
 	}
+	// The VLAN is reserved in the vlan system (NetBox) and configured by
+	// the bng system's commit: once the BNG has it, it is committed in the
+	// vlan system too, so that it ends active there as its item completes.
+	if bng, vlan := built[port.BNG], built[port.VLAN]; bng != nil && vlan != nil {
+		built[port.BNG] = port.CommitsAlso(bng, "VLAN", port.VLAN, vlan)
+	}
 	return built, nil
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/ordertwin/ordertwin/core/port"
 	"github.com/ordertwin/ordertwin/core/system"
+	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
 // secret is the credential the tests' files and environment hold: no
@@ -243,4 +244,45 @@ func FuzzLoadAdapters(f *testing.F) {
 			assert.NotContains(t, d, secret)
 		}
 	})
+}
+
+// answering is a real adapter's stand-in that answers every call at once
+// and keeps them.
+type answering struct{ calls *[]port.Request }
+
+func (a answering) Call(now time.Duration, req *port.Request, reply port.Replier) {
+	*a.calls = append(*a.calls, *req)
+	reply.Reply(now, &port.Result{Key: req.Key, System: req.System, Op: req.Op, Item: req.Item, Final: true, Resource: req.Resource})
+}
+
+type lastFinal struct{ res *port.Result }
+
+func (l *lastFinal) Reply(_ time.Duration, res *port.Result) { l.res = res }
+
+// With the BNG and the VLAN system both outside, a VLAN the BNG commits
+// is committed in the VLAN system too (NetBox makes it active).
+func TestBuiltBNGCommitsTheVLANInTheVLANSystem(t *testing.T) {
+	var bngCalls, vlanCalls []port.Request
+	reg := map[string]system.Kind{
+		"das": {Systems: []port.System{port.BNG},
+			New: func(system.AdapterConfig, *slog.Logger) (port.Adapter, error) { return answering{&bngCalls}, nil }},
+		"ipam-rest": {Systems: []port.System{port.VLAN},
+			New: func(system.AdapterConfig, *slog.Logger) (port.Adapter, error) { return answering{&vlanCalls}, nil }},
+	}
+	path := writeFile(t, t.TempDir(), "adapters.yaml", `
+systems:
+  bng: {kind: das, address: "127.0.0.1:47799", ordered: true}
+  vlan: {kind: ipam-rest, address: "http://127.0.0.1:47798", ordered: true}
+`)
+	file, err := system.LoadAdapters(path, reg)
+	require.NoError(t, err)
+	built, err := file.Build(slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	var got lastFinal
+	built[port.BNG].Call(0, &port.Request{Key: "ROI-002/commit/1", System: port.BNG, Op: port.Commit, Item: "ROI-002",
+		Resource: &tmf.Resource{ID: "ENT-MEL-VLAN-2108", ResourceType: "VLAN"}}, &got)
+	require.Eventually(t, func() bool { return len(vlanCalls) == 1 }, 5*time.Second, 10*time.Millisecond)
+	assert.Len(t, bngCalls, 1)
+	assert.Equal(t, port.VLAN, vlanCalls[0].System)
+	assert.Equal(t, "ROI-002/commit/1", vlanCalls[0].Key)
 }
