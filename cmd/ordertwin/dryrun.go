@@ -53,10 +53,30 @@ func dryRun(ctx context.Context, sc *scenarios.Scenario, adaptersFile, site stri
 	if err := writeDryRun(w, sent); err != nil {
 		return err
 	}
+	var failed []string
+	if n := unsent(sent); n > 0 {
+		failed = append(failed, fmt.Sprintf("%d call(s) would not be sent (the \"not sent:\" lines)", n))
+	}
 	if !r.Expectations.OK() {
-		return &exitError{1, fmt.Errorf("%d expectation(s) failed", len(r.Expectations.Failed))}
+		failed = append(failed, fmt.Sprintf("%d expectation(s) failed", len(r.Expectations.Failed)))
+	}
+	if len(failed) > 0 {
+		return &exitError{1, fmt.Errorf("run: --dry-run: %s", strings.Join(failed, "; "))}
 	}
 	return nil
+}
+
+// unsent counts the calls a rehearsal could not render, which the real
+// run would not send or would see fail: their adapter's error, or an
+// allocation no answer picked the resource of (writeDryRun's "not sent:").
+func unsent(sent []port.Rehearsed) int {
+	n := 0
+	for _, s := range sent {
+		if s.Err != nil || len(s.Sent) == 0 && !s.Rendered {
+			n++
+		}
+	}
+	return n
 }
 
 // writeDryRun writes what a rehearsal recorded: site by site and item by

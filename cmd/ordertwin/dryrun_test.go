@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -112,10 +113,44 @@ func TestDryRunOfACallThatSendsNothing(t *testing.T) {
 	t.Setenv("ORDERTWIN_NETBOX_TOKEN", "unused")
 	t.Setenv("ORDERTWIN_RADIUS_SECRET", "unused")
 	var out, logs bytes.Buffer
-	require.NoError(t, runCmd(context.Background(), []string{"--adapters", "../../docs/examples/adapters.yaml", "--dry-run", "--site", "MELB",
-		"../../scenarios/globaltech-5site.yaml"}, &out, &logs), logs.String())
+	// NetBox at netbox.example.net cannot be read: its calls are not sent
+	// (TestDryRunThatWouldNotSendExitsNonZero).
+	_ = runCmd(context.Background(), []string{"--adapters", "../../docs/examples/adapters.yaml", "--dry-run", "--site", "MELB",
+		"../../scenarios/globaltech-5site.yaml"}, &out, &logs)
 	assert.Contains(t, out.String(), "  bng reserve (ROI-004/reserve/1)\n    nothing to send: the adapter sends nothing for this call\n")
 	assert.NotContains(t, out.String(), "no answer picked")
+}
+
+// A dry run that shows a call that would not be sent (an endpoint it
+// cannot read, a request the adapter refuses) exits 1, naming how many,
+// after printing everything as before; one whose every call is rendered
+// exits 0 (TestDryRunOfThePilotSiteIsTheDocs).
+func TestDryRunThatWouldNotSendExitsNonZero(t *testing.T) {
+	t.Setenv("ORDERTWIN_OLT_PASSWORD", "unused")
+	t.Setenv("ORDERTWIN_NETBOX_TOKEN", "unused")
+	t.Setenv("ORDERTWIN_RADIUS_SECRET", "unused")
+	example, err := os.ReadFile("../../docs/examples/adapters.yaml")
+	require.NoError(t, err)
+	file := filepath.Join(t.TempDir(), "adapters.yaml")
+	// NetBox on a closed port of loopback: its look-ups fail at once.
+	ln, err := net.Listen("tcp", "127.0.0.1:47731")
+	require.NoError(t, err)
+	require.NoError(t, ln.Close())
+	body := strings.Replace(string(example), "https://netbox.example.net", "http://127.0.0.1:47731", 1)
+	require.NotEqual(t, string(example), body)
+	require.NoError(t, os.WriteFile(file, []byte(body), 0o600))
+	var out, logs bytes.Buffer
+	err = runCmd(context.Background(), []string{"--adapters", file, "--dry-run", "--site", "MELB",
+		"../../scenarios/globaltech-5site.yaml"}, &out, &logs)
+	require.Error(t, err)
+	var exit *exitError
+	require.ErrorAs(t, err, &exit)
+	assert.Equal(t, 1, exit.code)
+	n := strings.Count(out.String(), "    not sent: ")
+	require.Positive(t, n, out.String())
+	assert.Contains(t, err.Error(), fmt.Sprintf("%d call(s) would not be sent", n))
+	assert.Contains(t, out.String(), "  ipam reserve (ROI-003/reserve/1)\n    not sent: ")
+	assert.Contains(t, out.String(), "  bng reserve (ROI-004/reserve/1)\n    nothing to send")
 }
 
 // A CE router's commit is rendered whole: the Day-1 its ztp call sends
