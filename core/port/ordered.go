@@ -1,6 +1,7 @@
 package port
 
 import (
+	"fmt"
 	"io"
 	"slices"
 	"sync"
@@ -15,17 +16,30 @@ import (
 // call in flight (an adapters file's ordered: true).
 func Ordered(a Adapter) Adapter { return &ordered{a: a} }
 
+// OrderedWithin is Ordered, except that a call that has waited for its
+// turn longer than wait (real time) is not sent: it is answered at its
+// turn with a transient error (code "queued"), and the next goes. A call
+// that is sent then has the adapter's own timeout; so with wait and that
+// timeout within the engine's deadline for the system (what
+// system.Adapters.Deadlines gives an ordered entry), every call is
+// answered before its deadline, by the far side or by the adapter, and
+// no answer of a call sent comes after it (to be ignored, and a value
+// allocated for it held by no one).
+func OrderedWithin(a Adapter, wait time.Duration) Adapter { return &ordered{a: a, wait: wait} }
+
 type ordered struct {
 	a     Adapter
+	wait  time.Duration
 	mu    sync.Mutex
 	queue []orderedCall
 	busy  bool
 }
 
 type orderedCall struct {
-	now   time.Duration
-	req   Request
-	reply Replier
+	now    time.Duration
+	req    Request
+	reply  Replier
+	queued time.Time
 }
 
 // Unordered is the adapter a takes calls by: the one Ordered wraps, or a
@@ -56,7 +70,7 @@ func (o *ordered) Call(now time.Duration, req *Request, reply Replier) {
 		r.Resource = &res
 	}
 	o.mu.Lock()
-	o.queue = append(o.queue, orderedCall{now: now, req: r, reply: reply})
+	o.queue = append(o.queue, orderedCall{now: now, req: r, reply: reply, queued: time.Now()})
 	if o.busy {
 		o.mu.Unlock()
 		return
@@ -83,18 +97,29 @@ func (o *ordered) Update(req *Request) {
 	}
 }
 
-// next sends the first queued call, or marks none in flight.
+// next sends the first queued call, or marks none in flight. A call
+// that waited longer than o.wait is answered transient, not sent.
 func (o *ordered) next() {
-	o.mu.Lock()
-	if len(o.queue) == 0 {
-		o.busy = false
+	for {
+		o.mu.Lock()
+		if len(o.queue) == 0 {
+			o.busy = false
+			o.mu.Unlock()
+			return
+		}
+		c := o.queue[0]
+		o.queue = slices.Delete(o.queue, 0, 1)
 		o.mu.Unlock()
+		if waited := time.Since(c.queued); o.wait > 0 && waited > o.wait {
+			c.reply.Reply(c.now, &Result{Key: c.req.Key, System: c.req.System, Op: c.req.Op, Item: c.req.Item, Handle: c.req.Handle,
+				Final: true, Err: &Error{Class: Transient, Code: "queued", Message: fmt.Sprintf(
+					"%s %s %s waited %s for its turn (one call at a time), longer than %s: not sent",
+					c.req.System, c.req.Op, c.req.Key, waited.Round(time.Millisecond), o.wait)}})
+			continue
+		}
+		o.a.Call(c.now, &c.req, &orderedReply{o: o, to: c.reply})
 		return
 	}
-	c := o.queue[0]
-	o.queue = slices.Delete(o.queue, 0, 1)
-	o.mu.Unlock()
-	o.a.Call(c.now, &c.req, &orderedReply{o: o, to: c.reply})
 }
 
 // orderedReply passes a call's answers on and, after its final one, sends

@@ -149,3 +149,50 @@ func TestOrderedAdapterUpdates(t *testing.T) {
 	assert.Equal(t, "10.88.12.0/29", calls[1].Config.Subnet, "b went out updated")
 	assert.Len(t, updates, 1)
 }
+
+// holding answers each call when the test says, and keeps what it was
+// sent.
+type holding struct {
+	mu   sync.Mutex
+	sent []string
+	go_  chan struct{}
+}
+
+func (h *holding) Call(now time.Duration, req *port.Request, reply port.Replier) {
+	h.mu.Lock()
+	h.sent = append(h.sent, req.Key)
+	h.mu.Unlock()
+	go func() {
+		<-h.go_
+		reply.Reply(now, &port.Result{Key: req.Key, Final: true})
+	}()
+}
+
+// A call that waited for its turn longer than the ordered adapter's wait
+// is not sent: it is answered transient at its turn, in order, so that
+// the engine's deadline (which counts the wait) never passes on a call
+// that went out and whose answer, and allocation, would be lost; a call
+// that waited less is sent.
+func TestOrderedWithinAnswersACallThatWaitedTooLong(t *testing.T) {
+	h := &holding{go_: make(chan struct{})}
+	a := port.OrderedWithin(h, 50*time.Millisecond)
+	got := &heard{all: make(chan struct{}), n: 3}
+	a.Call(0, &port.Request{Key: "ROI-002/reserve/1", System: port.VLAN, Op: port.Reserve, Item: "ROI-002"}, got)
+	a.Call(0, &port.Request{Key: "ROI-020/reserve/1", System: port.VLAN, Op: port.Reserve, Item: "ROI-020"}, got)
+	time.Sleep(100 * time.Millisecond) // the second waits past its wait behind the first
+	h.go_ <- struct{}{}
+	require.Eventually(t, func() bool { got.mu.Lock(); defer got.mu.Unlock(); return len(got.got) == 2 }, 5*time.Second, time.Millisecond)
+	a.Call(0, &port.Request{Key: "ROI-021/reserve/1", System: port.VLAN, Op: port.Reserve, Item: "ROI-021"}, got)
+	h.go_ <- struct{}{}
+	<-got.all
+	h.mu.Lock()
+	assert.Equal(t, []string{"ROI-002/reserve/1", "ROI-021/reserve/1"}, h.sent, "the call that waited too long is not sent")
+	h.mu.Unlock()
+	require.Len(t, got.got, 3)
+	assert.Nil(t, got.got[0].Err)
+	require.NotNil(t, got.got[1].Err)
+	assert.Equal(t, "ROI-020/reserve/1", got.got[1].Key)
+	assert.Equal(t, port.Transient, got.got[1].Err.Class)
+	assert.Equal(t, "queued", got.got[1].Err.Code)
+	assert.Nil(t, got.got[2].Err)
+}

@@ -417,11 +417,22 @@ func (a *Adapters) Outside() bool {
 	return slices.ContainsFunc(a.entries, func(c AdapterConfig) bool { return c.Kind != Twin })
 }
 
+// DefaultTimeout is the timeout of an outside adapter whose entry and
+// kind name none (the adapters' own defaults are 10 to 30 seconds).
+const DefaultTimeout = 30 * time.Second
+
+// OrderedWait is how many of its timeouts a call to an ordered entry may
+// wait for its turn before it is answered transient, not sent
+// (port.OrderedWithin): its deadline is longer by as much, so that the
+// time a call waits in the queue does not run it past its deadline.
+const OrderedWait = 4
+
 // Deadlines are how long, on a clock running at scale virtual seconds a
 // real second, the engine waits for the answer of each outside adapter:
 // the entry's timeout (or its kind's, or fallback, for an entry that
-// names none) in real time, doubled so that the adapter's own answer at
-// its timeout (a transient error) comes first; at least engine's default
+// names none) in real time, for an ordered entry plus the wait for its
+// turn (OrderedWait timeouts), doubled so that the adapter's own answer
+// at its timeout (a transient error) comes first; at least engine's default
 // of two minutes, at most a century (a Go duration holds 292 years).
 func (a *Adapters) Deadlines(scale float64, fallback time.Duration) map[port.System]time.Duration {
 	const most = 100 * 365 * 24 * time.Hour
@@ -431,6 +442,11 @@ func (a *Adapters) Deadlines(scale float64, fallback time.Duration) map[port.Sys
 			continue
 		}
 		real := cmp.Or(c.Timeout, a.kinds[c.Kind].Timeout, fallback)
+		if c.Ordered {
+			// A call may wait its turn up to OrderedWait timeouts
+			// (port.OrderedWithin) before its own timeout runs.
+			real += OrderedWait * cmp.Or(c.Timeout, a.kinds[c.Kind].Timeout, DefaultTimeout)
+		}
 		v := 2 * real.Seconds() * scale
 		d := most
 		if v < most.Seconds() {
@@ -467,7 +483,7 @@ func (a *Adapters) Build(log *slog.Logger) (map[port.System]port.Adapter, error)
 			return nil, fmt.Errorf("adapters file %s: line %d: systems.%s: %w", a.path, a.lineOf(c.System, err), c.System, err)
 		}
 		if c.Ordered {
-			ad = port.Ordered(ad)
+			ad = port.OrderedWithin(ad, OrderedWait*cmp.Or(c.Timeout, a.kinds[c.Kind].Timeout, DefaultTimeout))
 		}
 		built[c.System] = ad
 	}

@@ -286,3 +286,28 @@ systems:
 	assert.Equal(t, port.VLAN, vlanCalls[0].System)
 	assert.Equal(t, "ROI-002/commit/1", vlanCalls[0].Key)
 }
+
+// An ordered entry's deadline counts the wait for its turn too: up to
+// OrderedWait timeouts in the queue, then its own timeout, doubled; an
+// unordered entry's is its timeout doubled.
+func TestOrderedDeadlineCountsTheQueue(t *testing.T) {
+	reg := map[string]system.Kind{
+		"das": {Systems: []port.System{port.BNG},
+			New: func(system.AdapterConfig, *slog.Logger) (port.Adapter, error) { return &probe{}, nil }},
+		"ipam-rest": {Systems: []port.System{port.VLAN, port.IPAM},
+			New: func(system.AdapterConfig, *slog.Logger) (port.Adapter, error) { return &probe{}, nil }},
+	}
+	path := writeFile(t, t.TempDir(), "adapters.yaml", `
+systems:
+  vlan: {kind: ipam-rest, address: "http://127.0.0.1:47798", timeout: 2500ms, ordered: true}
+  ipam: {kind: ipam-rest, address: "http://127.0.0.1:47798", timeout: 2500ms}
+  bng: {kind: das, address: "127.0.0.1:47799", ordered: true}
+`)
+	file, err := system.LoadAdapters(path, reg)
+	require.NoError(t, err)
+	d := file.Deadlines(100, 10*time.Second)
+	assert.Equal(t, 500*time.Second, d[port.IPAM], "2 × 2.5 s, at 100 virtual seconds a second")
+	assert.Equal(t, time.Duration(2*(2.5+system.OrderedWait*2.5)*100)*time.Second, d[port.VLAN])
+	assert.Equal(t, time.Duration(2*(10+system.OrderedWait*30)*100)*time.Second, d[port.BNG],
+		"the fallback timeout, and the queue's wait at the default timeout")
+}
