@@ -32,6 +32,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/events"
 	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/core/store/postgres"
+	"github.com/ordertwin/ordertwin/core/store/sqlite"
 	"github.com/ordertwin/ordertwin/core/system"
 	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/ordertwin/ordertwin/scenarios"
@@ -126,6 +127,11 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if !(*scale > 0) {
 		return fmt.Errorf("serve: --scale %g: want more than 0", *scale)
+	}
+	if !postgres.IsURL(*db) {
+		if err := sqlite.CheckName(*db); err != nil {
+			return fmt.Errorf("serve: --db: %w", err)
+		}
 	}
 	if *snapEvery == 0 || *snapInterval <= 0 {
 		return errors.New("serve: --snapshot-every and --snapshot-interval must be positive")

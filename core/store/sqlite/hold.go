@@ -19,6 +19,9 @@ var ErrHeld = errors.New("the store is held by another process (a server serving
 // a server killed holds nothing. The lock file is left in place. A store
 // already held is ErrHeld.
 func Hold(file string) (release func() error, err error) {
+	if err := CheckName(file); err != nil {
+		return nil, err
+	}
 	name := file + ".lock"
 	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {

@@ -159,6 +159,9 @@ var _ store.Durable = (*Store)(nil)
 // Open opens the store in file (creating it if need be) and brings its
 // schema up to date.
 func Open(file string, opt Options) (*Store, error) {
+	if err := CheckName(file); err != nil {
+		return nil, err
+	}
 	sync := opt.Sync
 	if sync == "" {
 		sync = SyncNormal
