@@ -1,11 +1,13 @@
 package main
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/ordertwin/ordertwin/core/store/postgres"
 )
@@ -50,4 +52,33 @@ func TestShardRoutes(t *testing.T) {
 	assert.True(t, hubPath("/tmf-api/productOrderingManagement/v4/hub"))
 	assert.True(t, hubPath("/tmf-api/serviceOrdering/v4/hub/HUB-002"))
 	assert.False(t, hubPath("/tmf-api/productOrderingManagement/v4/productOrder"))
+}
+
+// An instance whose --advertise reaches another instance is refused at
+// start; one that does not answer there, or not as an instance, is told.
+func TestReachSelf(t *testing.T) {
+	first := &shardHost{client: http.DefaultClient, instance: "first"}
+	srv := httptest.NewServer(first)
+	defer srv.Close()
+	first.self = srv.URL
+	require.NoError(t, first.reachSelf(t.Context()))
+
+	second := &shardHost{shardServe: shardServe{self: srv.URL}, client: http.DefaultClient, instance: "second"}
+	err := second.reachSelf(t.Context())
+	require.ErrorIs(t, err, errNotThisInstance)
+	assert.Contains(t, err.Error(), srv.URL)
+
+	other := httptest.NewServer(http.NotFoundHandler())
+	defer other.Close()
+	second.self = other.URL
+	err = second.reachSelf(t.Context())
+	require.Error(t, err)
+	assert.NotErrorIs(t, err, errNotThisInstance, "a proxy may answer for it")
+	assert.Contains(t, err.Error(), "404")
+
+	other.Close()
+	err = second.reachSelf(t.Context())
+	require.Error(t, err)
+	assert.NotErrorIs(t, err, errNotThisInstance)
+	assert.Contains(t, err.Error(), "does not answer here")
 }

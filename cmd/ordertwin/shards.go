@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/rand"
 	"crypto/tls"
 	"encoding/json"
 	"errors"
@@ -45,9 +46,12 @@ import (
 // to read one shard's lists; forwardedHeader marks a request forwarded
 // by another instance: the receiver serves it from the shard, or answers
 // 503, and never forwards it again.
+// instanceHeader is the random name each instance gives its /healthz
+// answers, by which one finds whether --advertise reaches it.
 const (
 	shardHeader     = "Ordertwin-Shard"
 	forwardedHeader = tmf630.ForwardedHeader
+	instanceHeader  = "Ordertwin-Instance"
 )
 
 // shardPoll is how often an instance checks its lease connection, takes
@@ -81,6 +85,8 @@ type shardHost struct {
 	cluster *postgres.Cluster
 	ledger  *postgres.Ledger
 	client  *http.Client
+	// instance names this instance's /healthz answers (instanceHeader).
+	instance string
 
 	mu     sync.Mutex
 	runs   map[int]*shardRun
@@ -139,7 +145,7 @@ func openShardHost(ctx context.Context, s shardServe) (*shardHost, error) {
 		return nil, fmt.Errorf("serve: --shards: %w", err)
 	}
 	return &shardHost{shardServe: s, cluster: cluster, ledger: ledger, runs: map[int]*shardRun{}, owners: map[int]string{},
-		client: &http.Client{Timeout: forwardTimeout}}, nil
+		client: &http.Client{Timeout: forwardTimeout}, instance: rand.Text()}, nil
 }
 
 // deploymentSettings is what every instance of a deployment must serve
@@ -375,6 +381,7 @@ func (h *shardHost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/healthz":
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set(instanceHeader, h.instance)
 		fmt.Fprintln(w, "ok")
 		return
 	case "/readyz":
@@ -814,6 +821,12 @@ func serveSharded(ctx context.Context, s shardServe, o shardedHTTP, stdout io.Wr
 			httpDone <- srv.Serve(ln)
 		}
 	}()
+	if err := h.reachSelf(ctx); errors.Is(err, errNotThisInstance) {
+		srv.Close()
+		return fmt.Errorf("serve: %w", err)
+	} else if err != nil {
+		s.log.Warn("the other instances may not reach this one", "err", err.Error())
+	}
 	fmt.Fprintf(stdout, "serving %s on %s://%s (store %s, shard of %d, reached at %s)\n", s.sc.Name, scheme, ln.Addr(), storeName(s.db), s.shards, s.self)
 	s.log.Info("serving", "scenario", s.sc.Name, "addr", ln.Addr().String(), "db", storeName(s.db), "shards", s.shards, "self", s.self)
 	hostCtx, stopHost := context.WithCancel(ctx)
@@ -838,4 +851,37 @@ func serveSharded(ctx context.Context, s shardServe, o shardedHTTP, stdout io.Wr
 	stopHost()
 	<-hostDone
 	return failure
+}
+
+// errNotThisInstance: the URL an instance is reached at is another
+// instance's.
+var errNotThisInstance = errors.New("--advertise reaches another instance")
+
+// reachSelf checks, before the instance takes any shard, that the URL the
+// other instances will reach it at (--advertise) reaches it: an
+// instance's own /healthz answers with its name. One that reaches another
+// instance (a URL copied from another's flags) is errNotThisInstance:
+// both would be taken for one owner. One that does not answer, or not as
+// an instance, may still reach it from the other instances (through a
+// proxy this host cannot use), and is only told.
+func (h *shardHost) reachSelf(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, h.self+"/healthz", nil)
+	if err != nil {
+		return fmt.Errorf("--advertise %s: %w", h.self, err)
+	}
+	res, err := h.client.Do(req)
+	if err != nil {
+		return fmt.Errorf("--advertise %s does not answer here: %w", h.self, err)
+	}
+	res.Body.Close()
+	switch got := res.Header.Get(instanceHeader); {
+	case got == h.instance:
+		return nil
+	case got != "":
+		return fmt.Errorf("%w: %s answers from an instance of its own; give each instance the URL it is reached at", errNotThisInstance, h.self)
+	default:
+		return fmt.Errorf("--advertise %s answers %s, not as an instance", h.self, res.Status)
+	}
 }
