@@ -265,6 +265,12 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	hubs := hub.Policy{Callbacks: callbacks, Quota: *hubQuota}
 	api := sys.API()
 	api.Links = links
+	if *role != "" {
+		api.PeerSettings = peerSettings(sc, clock.State())
+		for _, l := range links {
+			l.Settings = api.PeerSettings
+		}
+	}
 	api.Guard, api.AccessLog = guard, log
 	api.Hub = hubs
 	api.OrderQuota = *orderQuota
@@ -399,6 +405,14 @@ func profileCPU(file string) (stop func(), err error) {
 		pprof.StopCPUProfile()
 		f.Close()
 	}, nil
+}
+
+// peerSettings is what the processes of a deployment (--role) serve
+// alike: the scenario, and the clock's scale and T+0 (to the
+// millisecond), which is fixed for each (consoleControls).
+func peerSettings(sc *scenarios.Scenario, s engine.ClockState) string {
+	t0 := s.Wall.Add(-time.Duration(float64(s.Virtual) / s.Scale)).Round(time.Millisecond)
+	return fmt.Sprintf("scenario %q at scale %g from T+0 %s", sc.Name, s.Scale, t0.UTC().Format(time.RFC3339Nano))
 }
 
 // peerLinks are the links of a process of role to the components it talks

@@ -54,6 +54,10 @@ type Link struct {
 	// Secret signs each request (auth.SignPeer): the peer takes only
 	// messages signed with the deployment's secret.
 	Secret []byte
+	// Settings are this process's Server.PeerSettings: a peer that tells
+	// others is not sent to (ErrPeerSettings) until it is started again
+	// with these.
+	Settings string
 
 	seq   uint64 // the engine's goroutine only
 	mu    sync.Mutex
@@ -90,8 +94,13 @@ func (l *Link) Pending() int {
 }
 
 // PeerStreams is where a process says how far it has taken each stream
-// of its peers: GET PeerStreams/{stream} answers {"last": N}.
+// of its peers: GET PeerStreams/{stream} answers {"last": N, "settings":
+// S}, S its Server.PeerSettings.
 const PeerStreams = "/ordertwin/v1/peerStream"
+
+// ErrPeerSettings: a peer serves another scenario, scale or T+0 than
+// this process.
+var ErrPeerSettings = errors.New("the peer serves otherwise")
 
 // Run sends the queued messages until ctx ends. It first asks the peer
 // how far it has taken the stream, and skips what it has: after a
@@ -113,7 +122,12 @@ func (l *Link) Run(ctx context.Context) {
 			break
 		}
 		backoff = min(max(2*backoff, 50*time.Millisecond), 5*time.Second)
-		if l.Log != nil {
+		if errors.Is(err, ErrPeerSettings) {
+			backoff = 5 * time.Second
+			if l.Log != nil {
+				l.Log.Error("peer misconfigured: nothing is sent to it until it serves as this process does; asking again", "stream", l.Stream, "in", backoff.String(), "err", err.Error())
+			}
+		} else if l.Log != nil {
 			l.Log.Warn("peer unreachable; retrying", "stream", l.Stream, "in", backoff.String(), "err", err.Error())
 		}
 		select {
@@ -171,13 +185,18 @@ func (l *Link) last(ctx context.Context) (uint64, error) {
 	}
 	defer res.Body.Close()
 	var v struct {
-		Last uint64 `json:"last"`
+		Last     uint64 `json:"last"`
+		Settings string `json:"settings"`
 	}
 	if res.StatusCode != http.StatusOK {
 		return 0, fmt.Errorf("GET %s: %s", req.URL.Path, res.Status)
 	}
 	if err := json.NewDecoder(res.Body).Decode(&v); err != nil {
 		return 0, fmt.Errorf("GET %s: %w", req.URL.Path, err)
+	}
+	if l.Settings != "" && v.Settings != "" && v.Settings != l.Settings { // a peer that tells none: an older build
+		return 0, fmt.Errorf("%w: %s serves %s; this process serves %s: the processes of a deployment serve one scenario at one scale from one T+0",
+			ErrPeerSettings, l.Base, v.Settings, l.Settings)
 	}
 	return v.Last, nil
 }
@@ -371,7 +390,7 @@ func (s *Server) peerListeners(mux *http.ServeMux) {
 			tmf630.WriteError(w, e)
 			return
 		}
-		tmf630.WriteJSON(w, http.StatusOK, map[string]any{"stream": stream, "last": last})
+		tmf630.WriteJSON(w, http.StatusOK, map[string]any{"stream": stream, "last": last, "settings": s.PeerSettings})
 	})
 	if s.COM != nil {
 		mux.HandleFunc("POST "+tmf630.ServiceOrdering+"/listener/{event}", func(w http.ResponseWriter, r *http.Request) {

@@ -3,9 +3,11 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -127,3 +129,69 @@ func TestListenerTakesOnlyPeers(t *testing.T) {
 	assert.Equal(t, http.StatusBadRequest, w.Code)
 	assert.Contains(t, e.Message, api.PeerSeq)
 }
+
+// A link sends nothing to a peer that serves another scenario, scale or
+// T+0, and says why; to one that serves alike, or tells nothing (an
+// older build), it sends.
+func TestLinkSendsNothingToAPeerServingOtherwise(t *testing.T) {
+	for _, c := range []struct {
+		peer string // its answer to how far it has taken the stream
+		sent bool
+	}{
+		{`{"last": 0, "settings": "scenario \"x\" at scale 2"}`, false},
+		{`{"last": 0, "settings": "scenario \"x\" at scale 1"}`, true},
+		{`{"last": 0}`, true},
+	} {
+		var posts atomic.Int32
+		got := make(chan struct{}, 1)
+		peer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodGet {
+				w.Write([]byte(c.peer))
+				return
+			}
+			posts.Add(1)
+			w.WriteHeader(http.StatusAccepted)
+			got <- struct{}{}
+		}))
+		told := make(chan string, 1)
+		l := &api.Link{Stream: "rom→som", To: engine.SOM, Base: peer.URL, Settings: `scenario "x" at scale 1`,
+			Log: slog.New(errorsTo(told))}
+		l.Deliver(0, &tmf.OrderEvent{Type: tmf.ResourceOrderStateChange, OrderID: "RO-001", State: "inProgress"})
+		ctx, cancel := context.WithCancel(context.Background())
+		go l.Run(ctx)
+		select {
+		case <-got:
+			assert.True(t, c.sent, c.peer)
+		case msg := <-told:
+			assert.False(t, c.sent, c.peer)
+			assert.Contains(t, msg, "at scale 2; this process serves scenario \"x\" at scale 1")
+			assert.Zero(t, posts.Load())
+		case <-time.After(10 * time.Second):
+			t.Fatal("the link neither sent nor told")
+		}
+		cancel()
+		peer.Close()
+	}
+}
+
+// errorsTo is a log handler that sends each error's message and err to
+// told, if it has room.
+type errorsTo chan string
+
+func (h errorsTo) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelError }
+func (h errorsTo) Handle(_ context.Context, r slog.Record) error {
+	msg := r.Message
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "err" {
+			msg += ": " + a.Value.String()
+		}
+		return true
+	})
+	select {
+	case h <- msg:
+	default:
+	}
+	return nil
+}
+func (h errorsTo) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h errorsTo) WithGroup(string) slog.Handler      { return h }

@@ -88,6 +88,11 @@ type Server struct {
 	// Links carry messages to components in other processes (--role):
 	// the metrics show how many wait.
 	Links []*Link
+	// PeerSettings is what the processes of a deployment (--role) must
+	// serve alike (the scenario, the clock's scale and T+0), told to the
+	// peers that ask how far this process has taken their streams
+	// (PeerStreams); a Link whose Settings differ delivers nothing.
+	PeerSettings string
 	// StoreReachable, when set, says why the store cannot be reached (its
 	// database away: a PostgreSQL server's hold on it lapsed), nil when it
 	// can: /readyz asks it too, since an idle server finds out only at its
