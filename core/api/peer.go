@@ -390,7 +390,11 @@ func (s *Server) peerListeners(mux *http.ServeMux) {
 			tmf630.WriteError(w, e)
 			return
 		}
-		tmf630.WriteJSON(w, http.StatusOK, map[string]any{"stream": stream, "last": last, "settings": s.PeerSettings})
+		tmf630.WriteJSON(w, http.StatusOK, struct {
+			Stream   string `json:"stream"`
+			Last     uint64 `json:"last"`
+			Settings string `json:"settings,omitempty"`
+		}{stream, last, s.PeerSettings})
 	})
 	if s.COM != nil {
 		mux.HandleFunc("POST "+tmf630.ServiceOrdering+"/listener/{event}", func(w http.ResponseWriter, r *http.Request) {

@@ -140,8 +140,11 @@ func ParseGate(wave, on, sites string) (Gate, error) {
 		if on != "" && on != GateSites {
 			return Gate{}, fmt.Errorf("on: %q and sites: %q: a gate waits for one thing", on, sites)
 		}
-		pct, err := strconv.ParseFloat(strings.TrimSuffix(sites, "%"), 64)
-		if err != nil || !strings.HasSuffix(sites, "%") || pct <= 0 || pct > 100 {
+		number := strings.TrimSuffix(sites, "%")
+		pct, err := strconv.ParseFloat(number, 64)
+		// A decimal number only: ParseFloat takes NaN, Inf and hex too.
+		decimal := number != "" && strings.Trim(number, "0123456789.") == ""
+		if err != nil || !decimal || !strings.HasSuffix(sites, "%") || !(pct > 0 && pct <= 100) {
 			return Gate{}, fmt.Errorf("sites: %q: want a share of the wave's sites such as 80%%, over 0 and at most 100%%", sites)
 		}
 		return Gate{Wave: wave, On: GateSites, Share: pct / 100}, nil
@@ -303,7 +306,7 @@ func (c *COM) Check(q QuoteRequest) error {
 				bad("wave %s: gate on %s, which comes after it in the rollout plan: list the waves in the order they go", w.Name, g.Wave)
 			case g.On != GateCompleted && g.On != GateSLAValidated && g.On != GateSites:
 				bad("wave %s: gate on %s: %q: want %s, %s or %s", w.Name, g.Wave, g.On, GateCompleted, GateSLAValidated, GateSites)
-			case g.On == GateSites && (g.Share <= 0 || g.Share > 1):
+			case g.On == GateSites && !(g.Share > 0 && g.Share <= 1): // NaN too
 				bad("wave %s: gate on %s: a share of sites over 0 and at most 100%%", w.Name, g.Wave)
 			}
 		}
@@ -415,6 +418,9 @@ func (c *COM) submitQuote(now time.Duration, req QuoteRequest, out *engine.Out) 
 	// the caller's array.
 	req.Sites, req.Waves = slices.Clone(req.Sites), slices.Clone(req.Waves)
 	q := &quote{req: req, id: req.ID, state: lc.Initial(lc.Quote), created: now}
+	if c.cfg.signs() {
+		q.digest = Digest(req) // before anything is kept: a quote it cannot take leaves no trace
+	}
 	if q.id == "" {
 		q.id = c.ownID("QT")
 	}
@@ -426,7 +432,6 @@ func (c *COM) submitQuote(now time.Duration, req QuoteRequest, out *engine.Out) 
 	out.Reply(Placed{ID: q.id})
 	out.Created(lc.Quote, q.id, "", q.state, "CPQ")
 	if c.cfg.signs() {
-		q.digest = Digest(req)
 		out.Record(store.Record{Kind: approval.DigestKind, Entity: q.id, Reason: q.digest, System: "CPQ"})
 	}
 	q.offering, _ = c.cfg.Catalog.Offering(req.Offering)

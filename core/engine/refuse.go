@@ -22,6 +22,10 @@ type Refusal struct {
 	To     Address
 	Kind   string
 	Reason error
+	// Panicked says the component panicked on the input: a bug of the
+	// product's, whose details are for its log and journal, not for the
+	// caller.
+	Panicked bool
 }
 
 func (r *Refusal) Error() string {
@@ -48,7 +52,8 @@ func (r *Refusal) Record() store.Record {
 func (e *Engine) handle(in Input, out *Out) (refusal *Refusal) {
 	records, sends, calls, docs := len(out.records), len(out.sends), len(out.calls), len(out.docs)
 	defer func() {
-		if p := recover(); p != nil {
+		p := recover()
+		if p != nil {
 			out.err = fmt.Errorf("panic in %s: %v", panicked(), p)
 		}
 		if out.err == nil {
@@ -58,7 +63,7 @@ func (e *Engine) handle(in Input, out *Out) (refusal *Refusal) {
 		if u, ok := in.Msg.(unlogged); ok {
 			kind = u.Kind
 		}
-		refusal = &Refusal{To: in.To, Kind: kind, Reason: out.err}
+		refusal = &Refusal{To: in.To, Kind: kind, Reason: out.err, Panicked: p != nil}
 		clear(out.records[records:])
 		clear(out.sends[sends:])
 		clear(out.calls[calls:])

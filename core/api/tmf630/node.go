@@ -3,6 +3,7 @@ package tmf630
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -100,6 +101,9 @@ func (n *Node) CommandWith(ctx context.Context, to engine.Address, msg any, arou
 			return nil, te // the check's own
 		}
 		return nil, NewError(http.StatusBadRequest, ce.Error())
+	}
+	if r := (*engine.Refusal)(nil); errors.As(err, &r) && r.Panicked {
+		return nil, NewError(http.StatusInternalServerError, fmt.Sprintf("refused: %s could not apply it: an internal error, recorded in the server's log and journal", r.To))
 	}
 	if errors.Is(err, engine.ErrRefused) {
 		return nil, NewError(http.StatusConflict, "refused: "+err.Error())

@@ -183,4 +183,15 @@ func TestQuoteWavesCarryTheirGates(t *testing.T) {
 	res = r.Call(t, "POST", quotesPath, apitest.MustMarshal(t, bad))
 	assert.Equal(t, 400, res.Code)
 	assert.Contains(t, res.Body.String(), `wave[0].release: \"later\": want manual, or auto (the default)`)
+	// A share that is no decimal number (NaN passed every comparison and
+	// left a half-made quote that broke every snapshot after it).
+	quotes := r.Call(t, "GET", quotesPath, "").Header().Get("X-Total-Count")
+	for _, share := range []string{"NaN%", "Inf%", "+Inf%", "0x1p6%", "-5%", "%", "101%"} {
+		bad = tmf648.NewQuoteBody(req, "AUD")
+		bad.Wave[1].After = []tmf648.WaveGate{{Wave: bad.Wave[0].Name, Sites: share}}
+		res = r.Call(t, "POST", quotesPath, apitest.MustMarshal(t, bad))
+		assert.Equal(t, 400, res.Code, share)
+		assert.Contains(t, res.Body.String(), "want a share of the wave's sites such as 80%", share)
+	}
+	assert.Equal(t, quotes, r.Call(t, "GET", quotesPath, "").Header().Get("X-Total-Count"), "the refused quotes left nothing")
 }
