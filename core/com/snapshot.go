@@ -493,11 +493,15 @@ func (c *COM) restore(st *comState) error {
 	}
 	for i := range st.Orders {
 		s := &st.Orders[i]
-		if err := at("quote", s.Quote, len(c.quotes)); err != nil || s.Quote < 0 {
+		if err := at("quote", s.Quote, len(c.quotes)); err != nil {
 			return fmt.Errorf("order %s: its quote: %v", s.PO.ID, err)
 		}
+		var q *quote // none: an order rejected before it took one (its quote ordered already)
+		if s.Quote >= 0 {
+			q = c.quotes[s.Quote]
+		}
 		o := c.orders[i]
-		*o = *c.loadOrder(s, c.quotes[s.Quote])
+		*o = *c.loadOrder(s, q)
 		for _, h := range s.Waves {
 			w, err := waveAt(h)
 			if err != nil || w == nil {
