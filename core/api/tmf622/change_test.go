@@ -65,6 +65,17 @@ func TestChangeOrdersOverHTTP(t *testing.T) {
 	l.Idle(t)
 	l.Do(t, "GET", tmf630.ProductInventory+"/product/"+syd2, nil, &product)
 	assert.Equal(t, "terminated", product["status"])
+	// The disconnect sent again (a client's retry, after it ended) is
+	// answered as it was first, not refused for what it did.
+	var delAgain tmf622.ProductOrder
+	w = l.Do(t, "POST", ordersPath, `{"externalId":"CHG-78","description":"office closed","productOrderItem":[{"id":"1","action":"delete","product":{"id":"`+syd2+`"}}]}`, &delAgain)
+	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
+	assert.Equal(t, "true", w.Header().Get("Idempotent-Replayed"))
+	assert.Equal(t, del.ID, delAgain.ID)
+	var e tmf630.Error
+	w = l.Do(t, "POST", ordersPath, `{"externalId":"CHG-79","productOrderItem":[{"id":"1","action":"delete","product":{"id":"`+syd2+`"}}]}`, &e)
+	assert.Equal(t, http.StatusConflict, w.Code, "another key: the product is terminated")
+	assert.Contains(t, e.Message, "is terminated")
 
 	for _, tc := range []struct {
 		body   string

@@ -229,15 +229,19 @@ func (s ordering) postChange(w http.ResponseWriter, r *http.Request, in *product
 			}
 		}
 	}
+	key := changeKey(r, in)
+	terminated := tmf630.NewError(http.StatusConflict, "product "+ch.Product+" is terminated: it no longer changes")
 	switch {
 	case order == "" || !tmf630.Sees(r, party):
 		tmf630.WriteError(w, tmf630.NewError(http.StatusBadRequest, "productOrderItem[0].product.id: no product "+strconv.Quote(ch.Product)))
 		return
-	case status == "terminated":
-		tmf630.WriteError(w, tmf630.NewError(http.StatusConflict, "product "+ch.Product+" is terminated: it no longer changes"))
+	case status == "terminated" && key == "":
+		tmf630.WriteError(w, terminated)
 		return
 	}
-	key := changeKey(r, in)
+	// A terminated product's change with a key goes to COM all the same:
+	// the disconnect that terminated it may be this key's, answered again
+	// as it was first (a client's retry); any other is refused.
 	var msg any = com.Change{Order: order, Site: site, Speed: ch.Speed, Tier: ch.Tier, Key: key,
 		ExternalID: in.ExternalID, Description: in.Description}
 	if ch.Delete {
@@ -249,7 +253,11 @@ func (s ordering) postChange(w http.ResponseWriter, r *http.Request, in *product
 		return
 	}
 	done := reply.(com.Changed)
-	if done.Refused != "" {
+	switch {
+	case status == "terminated" && !done.Replayed:
+		tmf630.WriteError(w, terminated)
+		return
+	case done.Refused != "":
 		tmf630.WriteError(w, tmf630.NewError(http.StatusConflict, done.Refused))
 		return
 	}
