@@ -234,7 +234,7 @@ func (p *Population) generate(cat *catalog.Catalog, durations map[string]twin.Du
 	}
 	orders := make([]Placement, 0, p.Customers)
 	for c := range p.Customers {
-		net.Credit = append(net.Credit, twin.CreditAcct{Account: fmt.Sprintf("ACC-ENT-%05d", c), Limit: 1e9, Standing: "good"})
+		net.Credit = append(net.Credit, twin.CreditAcct{Account: fmt.Sprintf("ACC-ENT-%05d", c), Customer: fmt.Sprintf("CUST-ENT-%05d", c), Limit: 1e9, Standing: "good"})
 		orders = append(orders, p.placement(c, waves, time.Duration(c)*arrival))
 	}
 	net.Durations = ofRegions(durations, net.Exchanges)

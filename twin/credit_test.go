@@ -17,8 +17,8 @@ func creditReq(key, acct string, amount float64) *port.Request {
 // Reference: worked example, Step 2, "Credit Check": GlobalTech's account
 // is in good standing with a $500K limit, and the $324K order is within it.
 func TestCreditCheck(t *testing.T) {
-	withAccounts := edit(t, auEast(t), `  - {account: ACC-ENT-3384, limit: 500000, exposure: 0, standing: good}`,
-		`  - {account: ACC-ENT-3384, limit: 500000, exposure: 0, standing: good}
+	withAccounts := edit(t, auEast(t), `  - {account: ACC-ENT-3384, customer: CUST-ENT-1102, limit: 500000, exposure: 0, standing: good}`,
+		`  - {account: ACC-ENT-3384, customer: CUST-ENT-1102, limit: 500000, exposure: 0, standing: good}
   - {account: ACC-USED, limit: 500000, exposure: 400000, standing: good}
   - {account: ACC-WATCH, limit: 500000, exposure: 0, standing: watch}
   - {account: ACC-BLOCKED, limit: 500000, exposure: 0, standing: blocked}`)
@@ -54,6 +54,20 @@ func TestCreditCheck(t *testing.T) {
 	}
 }
 
+// An account the network gives a customer is that customer's: another
+// customer's order on it is not approved, and its check adds no
+// exposure (a party cannot spend another's credit).
+func TestCreditOfAnotherCustomersAccount(t *testing.T) {
+	tw := newTwin(t, auEast(t))
+	other := creditReq("k", account, 324000)
+	other.Customer = "CUST-OTHER-1"
+	a := call(t, tw, 0, other)
+	require.Nil(t, a.res.Err)
+	assert.False(t, a.res.Approved)
+	assert.Equal(t, "account ACC-ENT-3384 is CUST-ENT-1102's, not CUST-OTHER-1's", a.res.Reason)
+	assert.True(t, call(t, tw, 0, creditReq("k2", account, 500000)).res.Approved, "its own customer has the whole limit")
+}
+
 func TestCreditCheckUnknownAccount(t *testing.T) {
 	tw := newTwin(t, auEast(t))
 	a := call(t, tw, 0, creditReq("k", "ACC-NOBODY", 1))
@@ -82,8 +96,8 @@ func TestCreditExposureIsPerTwin(t *testing.T) {
 // against its own where it has one; what one subsidiary is approved for
 // leaves less for its siblings; a parent in bad standing refuses them all.
 func TestCreditAtTheParentAccount(t *testing.T) {
-	group := edit(t, auEast(t), `  - {account: ACC-ENT-3384, limit: 500000, exposure: 0, standing: good}`,
-		`  - {account: ACC-ENT-3384, limit: 500000, exposure: 0, standing: good}
+	group := edit(t, auEast(t), `  - {account: ACC-ENT-3384, customer: CUST-ENT-1102, limit: 500000, exposure: 0, standing: good}`,
+		`  - {account: ACC-ENT-3384, customer: CUST-ENT-1102, limit: 500000, exposure: 0, standing: good}
   - {account: ACC-GRP, limit: 400000, exposure: 100000, standing: good}
   - {account: ACC-SUB-A, parent: ACC-GRP, limit: 0, exposure: 0, standing: good}
   - {account: ACC-SUB-B, parent: ACC-GRP, limit: 50000, exposure: 0, standing: good}
@@ -123,7 +137,7 @@ func TestCreditParentsChecked(t *testing.T) {
 		{`  - {account: ACC-A, parent: ACC-B, limit: 0, standing: good}
   - {account: ACC-B, parent: ACC-A, limit: 0, standing: good}`, `credit account ACC-A: its parents go round in a circle (back to ACC-A)`},
 	} {
-		_, err := ParseNetwork(edit(t, auEast(t), `  - {account: ACC-ENT-3384, limit: 500000, exposure: 0, standing: good}`, tt.accounts))
+		_, err := ParseNetwork(edit(t, auEast(t), `  - {account: ACC-ENT-3384, customer: CUST-ENT-1102, limit: 500000, exposure: 0, standing: good}`, tt.accounts))
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), tt.want)
 	}

@@ -128,8 +128,13 @@ type Address struct {
 // hierarchy shares (credit at the parent account), and what it approves
 // counts against each of them. A child's Limit of 0 means none of its
 // own.
+//
+// An account with a Customer is that customer's: a credit check for
+// another customer on it is not approved (one party cannot spend
+// another's credit). Without, any customer may be checked on it.
 type CreditAcct struct {
 	Account  string  `yaml:"account"`
+	Customer string  `yaml:"customer"`
 	Parent   string  `yaml:"parent"`
 	Limit    float64 `yaml:"limit"`
 	Exposure float64 `yaml:"exposure"`

@@ -20,7 +20,7 @@ func TestParseAuEast(t *testing.T) {
 	assert.Len(t, n.Addresses, 5, "the five sites of the worked example")
 	assert.Equal(t, LineCard{Slot: 2, Ports: 16, Occupied: "1-7"}, n.OLTs[0].LineCards[1])
 	assert.Equal(t, []string{"10.89.0.0/29", "10.89.0.8/29"}, n.IPPools[1].Allocated)
-	assert.Equal(t, CreditAcct{Account: "ACC-ENT-3384", Limit: 500000, Standing: "good"}, n.Credit[0])
+	assert.Equal(t, CreditAcct{Account: "ACC-ENT-3384", Customer: "CUST-ENT-1102", Limit: 500000, Standing: "good"}, n.Credit[0])
 	assert.Equal(t, Measurement{LatencyMs: 3.8, LossPct: 0.001, Availability: 99.99}, n.Probes.Baseline["*"])
 	assert.Len(t, n.Durations, len(DurationKeys), "every operation has a duration, and no other")
 }
@@ -124,7 +124,7 @@ func TestParseNetworkRejects(t *testing.T) {
 			[]string{`durations: "cpe.boot" is missing`, `durations: unknown operation "cpe.bot"`}},
 		{"bad duration", "  cpe.boot: 1h\n", "  cpe.boot: soon\n",
 			[]string{`time: invalid duration "soon"`}},
-		{"unknown credit standing", "{account: ACC-ENT-3384, limit: 500000, exposure: 0, standing: good}", "{account: ACC-ENT-3384, limit: 500000, exposure: 0, standing: excellent}",
+		{"unknown credit standing", "{account: ACC-ENT-3384, customer: CUST-ENT-1102, limit: 500000, exposure: 0, standing: good}", "{account: ACC-ENT-3384, customer: CUST-ENT-1102, limit: 500000, exposure: 0, standing: excellent}",
 			[]string{`credit account ACC-ENT-3384: standing "excellent" is not good, watch, blocked`}},
 		{"negative duration", "  cpe.boot: 1h\n", "  cpe.boot: -1h\n",
 			[]string{`durations: cpe.boot: -1h0m0s is negative: an operation takes no time or more`}},

@@ -476,6 +476,10 @@ func (t *Twin) checkCredit(req *port.Request, res *port.Result) (time.Duration, 
 		return 0, &port.Error{Class: port.Invalid, Code: "unknownAccount", Message: fmt.Sprintf("account %q is not known to the credit system", req.Account)}
 	}
 	d := t.duration("credit.check", req.Place)
+	if acct.Customer != "" && req.Customer != acct.Customer {
+		res.Reason = fmt.Sprintf("account %s is %s's, not %s's", acct.Account, acct.Customer, req.Customer)
+		return d, nil
+	}
 	// The account and its parents, up to the top one (the network file
 	// has no circles: Validate).
 	chain := []*CreditAcct{acct}

@@ -367,6 +367,11 @@ func (s ordering) judgeQuote(r *http.Request, in *productOrderIn, l quoteLook) *
 		e.RetryAfter = 60
 		return e
 	}
+	if a := in.BillingAccount; a != nil && a.ID != l.quote.Customer.Account {
+		return tmf630.NewError(http.StatusBadRequest, fmt.Sprintf("billingAccount.id: %q is not the account of quote %s (%s): an order is billed as it was quoted",
+			a.ID, l.quote.ID, l.quote.Customer.Account))
+	}
+	ordered := map[string]int{}
 	for i, it := range in.ProductOrderItem {
 		if it.QuoteItem == nil {
 			continue
@@ -375,6 +380,11 @@ func (s ordering) judgeQuote(r *http.Request, in *productOrderIn, l quoteLook) *
 			return tmf630.NewError(http.StatusBadRequest, tmf630.Field("productOrderItem", i, "quoteItem.id")+": "+
 				strconv.Quote(it.QuoteItem.ID)+" is not an item of quote "+l.quote.ID)
 		}
+		if k, twice := ordered[it.QuoteItem.ID]; twice {
+			return tmf630.NewError(http.StatusBadRequest, fmt.Sprintf("%s: %q is ordered by productOrderItem[%d] already: a quote item is ordered once",
+				tmf630.Field("productOrderItem", i, "quoteItem.id"), it.QuoteItem.ID, k))
+		}
+		ordered[it.QuoteItem.ID] = i
 	}
 	return nil
 }

@@ -163,6 +163,8 @@ func TestProductOrderBadInput(t *testing.T) {
 		{"unknown offering", "POST", ordersPath, with(`"PO-EFCG-01"`, `"PO-NOPE"`), 400, `productOrderItem[0].productOffering.id: unknown product offering "PO-NOPE"`},
 		{"unknown quote", "POST", ordersPath, strings.ReplaceAll(string(good), `"`+q.ID+`"`, `"QT-999"`), 400, `quote[0].id: no quote "QT-999"`},
 		{"unknown quote item", "POST", ordersPath, with(`"MELB"`, `"PERTH"`), 400, `productOrderItem[0].quoteItem.id: "PERTH" is not an item of quote`},
+		{"a quote item twice", "POST", ordersPath, with(`"SYD1"`, `"MELB"`), 400, `productOrderItem[1].quoteItem.id: "MELB" is ordered by productOrderItem[0] already`},
+		{"another billing account", "POST", ordersPath, with(`"ACC-ENT-3384"`, `"ACC-OTHER-1"`), 400, `billingAccount.id: "ACC-OTHER-1" is not the account of quote`},
 		{"oversized", "POST", ordersPath, `{"description":"` + strings.Repeat("x", tmf630.MaxBody) + `"}`, 413, "larger than"},
 		{"not JSON", "POST", ordersPath, `<order/>`, 400, "malformed JSON"},
 		{"null", "POST", ordersPath, ` null `, 400, "malformed JSON: want an object, not null"},
