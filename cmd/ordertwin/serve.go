@@ -47,8 +47,27 @@ const defaultLive = "live/default.yaml"
 // clock and the twin, journalled into the durable store, until interrupted
 // (ctx ends); then it stops taking requests, lets the engine finish its
 // step, and closes the store. Given a store that already holds a run, it
-// replays that run's commands and carries on where it stopped.
+// replays that run's commands and carries on where it stopped. When a
+// component panics on an input, the input is refused and the server
+// serves again on its store, the state rebuilt without it (engine,
+// failed.go).
 func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	for {
+		err := serveOnce(ctx, args, stdout, stderr)
+		if !errors.Is(err, engine.ErrPanicked) || ctx.Err() != nil {
+			return err
+		}
+		// The input is refused and answered; the state it may have left
+		// half changed is rebuilt from the store, without it (a panic is
+		// a defect of the product's: its record and this line say where).
+		slog.New(slog.NewJSONHandler(stderr, nil)).Error("serving again on the same store: a component failed on an input, and its state is rebuilt without it",
+			"err", err.Error())
+	}
+}
+
+// serveOnce is serve until it stops: a clean stop, a failure, or the
+// engine stopped after a component panicked (engine.ErrPanicked).
+func serveOnce(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// A restart decodes its whole state at once, and a rollout grows the
 	// heap fast: huge pages, as a batch run (heap_linux.go); refused, it is
 	// only slower.

@@ -177,6 +177,10 @@ type Engine struct {
 	// stopAt, when not 0, is the count of inputs a replay stops at
 	// (ReplayTo): no step goes beyond it.
 	stopAt uint64
+	// serving is set while Serve runs; failed is the refusal of the
+	// input a component panicked on while serving (failed.go).
+	serving bool
+	failed  *Refusal
 }
 
 // LastChange is the time of the latest committed record: when something
@@ -375,8 +379,8 @@ func (e *Engine) RunUntil(ctx context.Context, t time.Duration) error {
 // run is Run, or Serve when serve is set: then it takes submitted inputs
 // and waits for more when it has nothing to do.
 func (e *Engine) run(ctx context.Context, serve bool) (err error) {
-	e.running = true
-	defer func() { e.running = false }()
+	e.running, e.serving = true, serve
+	defer func() { e.running, e.serving = false, false }()
 	if !e.direct {
 		e.startCommitter(ctx, serve)
 	}
@@ -390,7 +394,7 @@ func (e *Engine) run(ctx context.Context, serve bool) (err error) {
 			// handled first, so that the snapshot can be taken.
 			ferr = e.endInstant()
 		}
-		if serve && ferr == nil {
+		if serve && ferr == nil && e.failed == nil {
 			e.save(true) // a clean stop: the restart replays nothing
 		} else if e.snaps.saving != nil {
 			<-e.snaps.saving // the store stays open until it is written
@@ -492,6 +496,9 @@ func (e *Engine) run(ctx context.Context, serve bool) (err error) {
 		if err := e.step(); err != nil {
 			return err
 		}
+		if e.failed != nil {
+			return e.stopFailed()
+		}
 	}
 }
 
@@ -542,6 +549,10 @@ func (e *Engine) step() error {
 			out.records[len(out.records)-1].At = at
 			if in.answer != nil {
 				out.answers = append(out.answers, reply{in.answer, refusal})
+			}
+			if refusal.Panicked && e.serving {
+				e.failed = refusal
+				break // nothing more is handled on a state the panic may have left half changed
 			}
 			continue
 		}

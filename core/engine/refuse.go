@@ -54,7 +54,7 @@ func (e *Engine) handle(in Input, out *Out) (refusal *Refusal) {
 	defer func() {
 		p := recover()
 		if p != nil {
-			out.err = fmt.Errorf("panic in %s: %v", panicked(), p)
+			out.err = fmt.Errorf(panicPrefix+"%s: %v", panicked(), p)
 		}
 		if out.err == nil {
 			return
@@ -71,6 +71,9 @@ func (e *Engine) handle(in Input, out *Out) (refusal *Refusal) {
 		out.records, out.sends, out.calls, out.docs = out.records[:records], out.sends[:sends], out.calls[:calls], out.docs[:docs]
 		out.err, out.reply, out.replied = nil, nil, false
 	}()
+	if e.replaying && e.healed(in, out) {
+		return nil
+	}
 	msg, ok := e.outsideInput(in.Msg, out)
 	if !ok {
 		return nil

@@ -143,6 +143,22 @@ type Resumed struct {
 // Resume wraps j, which already holds done.
 func Resume(j Journal, done []Record) *Resumed { return &Resumed{Journal: j, done: done} }
 
+// Ahead is a journal being rebuilt by a replay that tells what it holds
+// beyond the records checked so far.
+type Ahead interface {
+	// Ahead returns the n-th record (from 0) after those checked so
+	// far, if the journal holds it.
+	Ahead(n int) (Record, bool)
+}
+
+// Ahead implements Ahead.
+func (r *Resumed) Ahead(n int) (Record, bool) {
+	if i := r.next + n; n >= 0 && i < len(r.done) {
+		return r.done[i], true
+	}
+	return Record{}, false
+}
+
 // Caught reports whether the replay has reproduced every record the
 // journal held.
 func (r *Resumed) Caught() bool { return r.next == len(r.done) }
