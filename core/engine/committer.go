@@ -110,7 +110,7 @@ func (e *Engine) stopCommitter() error {
 // write commits one batch: the records, with the inputs when the journal
 // keeps them.
 func (e *Engine) write(b batch) error {
-	if len(b.docs) > 0 {
+	if len(b.docs) > 0 && !e.shelvedBefore(b) {
 		if e.shelf == nil {
 			return fmt.Errorf("commit journal: %d read models to shelve, but the store keeps none", len(b.docs))
 		}
@@ -132,6 +132,20 @@ func (e *Engine) write(b batch) error {
 		return fmt.Errorf("commit journal: %w", err)
 	}
 	return nil
+}
+
+// shelvedBefore tells whether a replayed batch's read models are on the
+// shelf already: the journal holds its records (store.Ahead), which were
+// committed after their step's read models were shelved (write). A
+// replay then writes nothing: a restart on a full disk replays, and is
+// not ready until it can write, instead of failing.
+func (e *Engine) shelvedBefore(b batch) bool {
+	ahead, ok := e.store.(store.Ahead)
+	if !e.replaying || !ok || len(b.records) == 0 {
+		return false
+	}
+	_, held := ahead.Ahead(len(b.records) - 1)
+	return held
 }
 
 // commit hands the records handled so far (and the inputs taken) to the

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"testing"
 	"testing/synctest"
@@ -81,4 +82,45 @@ func TestServingEngineStopsOnAPanicAndItsReplayHeals(t *testing.T) {
 		synctest.Wait()
 		stop()
 	})
+}
+
+// shelver records each order and shelves it as it goes.
+type shelver struct{ counter }
+
+func (s *shelver) Handle(now time.Duration, msg any, out *Out) {
+	s.counter.Handle(now, msg, out)
+	if o, ok := msg.(order); ok {
+		out.Shelve(store.Doc{Kind: "order", ID: o.Name, Body: []byte(`{}`)})
+	}
+}
+
+// fullDisk is a store whose shelf cannot be written.
+type fullDisk struct{ *store.Memory }
+
+func (fullDisk) Shelve([]store.Doc) error { return errors.New("database or disk is full") }
+
+// A replay shelves nothing its journal shows shelved already (the records
+// of the step that shelved it are held): a restart on a full disk
+// replays, instead of failing on a write it need not make.
+func TestReplayOnAFullDiskWritesNothing(t *testing.T) {
+	codec := NewCodec(order{}, "")
+	mem := store.NewMemory()
+	e := New(Options{Store: mem, Log: mem, Codec: codec})
+	e.Handle(COM, &shelver{})
+	for i, name := range []string{"a", "b"} {
+		kind, body, err := codec.Encode(order{name})
+		require.NoError(t, err)
+		require.NoError(t, mem.LogInputs([]store.Input{{Kind: kind, Body: body, To: uint8(COM), Before: uint64(i)}}))
+		e.Inject(0, COM, order{name})
+	}
+	require.NoError(t, e.Run(context.Background()))
+	_, ok, err := mem.Shelved("order", "b")
+	require.NoError(t, err)
+	require.True(t, ok)
+
+	resumed := store.Resume(fullDisk{mem}, mem.Records())
+	r := New(Options{Store: resumed, Codec: codec})
+	r.Handle(COM, &shelver{})
+	require.NoError(t, r.Replay(context.Background(), mem.Inputs(), resumed.Caught))
+	assert.True(t, resumed.Caught())
 }
