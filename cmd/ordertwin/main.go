@@ -120,6 +120,12 @@ Usage:
       exit 1. A compacted store is verified from the first link it kept, the
       hash before it taken as the compaction left it (and said so); with
       --archive, the archive and the store as one chain.
+  ordertwin backup FILE DEST
+      Copy the SQLite store FILE into DEST, a new file: one consistent snapshot of
+      it, taken while a server may be writing it (a copy of FILE alone may lack
+      what its write-ahead log holds), then verified as audit verify does. A
+      compacted store's archive is backed up alike. A PostgreSQL store is backed
+      up with the database's own tools (pg_dump).
   ordertwin compact FILE --archive ARCHIVE [--format text|json]
       Move the beginning of a stopped server's journal into an archive (a
       SQLite file of the store's schema, created or appended to): the records,
@@ -284,6 +290,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return auditCmd(ctx, rest, stdout)
 	case "compact":
 		return compactCmd(ctx, rest, stdout)
+	case "backup":
+		return backupCmd(ctx, rest, stdout)
 	case "approve":
 		return approveCmd(ctx, rest, stdout)
 	case "check":

@@ -48,7 +48,8 @@ func TestStoreFileRefusesWhatIsNoStore(t *testing.T) {
 	require.NoError(t, os.WriteFile(empty, nil, 0o600))
 	require.NoError(t, os.WriteFile(text, []byte("hello"), 0o600))
 	for _, args := range [][]string{{"journal", empty}, {"audit", "verify", empty}, {"compact", empty, "--archive", filepath.Join(dir, "a.db")},
-		{"journal", text}, {"journal", dir}, {"audit", "verify", "postgres://ot:s3cret@db/ot"}} {
+		{"journal", text}, {"journal", dir}, {"audit", "verify", "postgres://ot:s3cret@db/ot"},
+		{"backup", empty, filepath.Join(dir, "b.db")}, {"backup", "postgres://ot:s3cret@db/ot", filepath.Join(dir, "b.db")}, {"backup", text}} {
 		err := dispatch(t.Context(), args, nil, nil)
 		require.Error(t, err, "%v", args)
 		assert.NotContains(t, err.Error(), "s3cret")
