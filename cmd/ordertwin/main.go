@@ -66,7 +66,7 @@ Usage:
       --retention D (ISO 8601 virtual time; default P7D; PT0S: never):
       a finished product, service or resource order leaves memory D after it ended, and
       the APIs read it from the store; the store keeps D, a restart goes on
-      with it.
+      with it, and refuses another D (a replay must run as the store did).
       --approvals api: people decide each quote's approval stages (PATCH quote,
       or ordertwin approve), each decision signed by the approver's key,
       instead of the twin's reviewers (whose decisions a key per stage, kept in
