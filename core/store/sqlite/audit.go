@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/store"
@@ -92,8 +93,11 @@ func VerifyArchived(ctx context.Context, archive, file string, check func(seq in
 	}
 	a, err := verifyFile(ctx, file, check, func(tx *sql.Tx, c Compacted) error {
 		if aa.Commits < c.Link {
-			return &Fault{In: in, What: "link", Seq: aa.Commits + 1,
-				Reason: fmt.Sprintf("missing: the archive ends at link %d, the store was compacted after link %d", aa.Commits, c.Link)}
+			reason := fmt.Sprintf("missing: the archive ends at link %d, the store was compacted after link %d", aa.Commits, c.Link)
+			if c.Archive != "" && filepath.Base(c.Archive) != filepath.Base(archive) {
+				reason += fmt.Sprintf(" into %s: is this that store's archive?", c.Archive)
+			}
+			return &Fault{In: in, What: "link", Seq: aa.Commits + 1, Reason: reason}
 		}
 		if c.Link > 0 {
 			h, err := linkHash(ctx, archive, c.Link)
