@@ -106,6 +106,11 @@ type Message struct {
 	// the server authenticates no one): the page shows what they may use
 	// (page/access.js).
 	Roles []auth.Role `json:"roles,omitempty"`
+	// Compacted, in the first message of a stream asked for records
+	// the store's journal was compacted behind, is the last of those:
+	// records 1 to Compacted are in its archive, and the stream starts
+	// after them.
+	Compacted int64 `json:"compacted,omitempty"`
 }
 
 // Record is a committed journal record on the stream, with the names of
@@ -269,9 +274,18 @@ func (s *Stream) serve(ctx context.Context, conn *websocket.Conn, after int64, r
 	}()
 	first := true
 	signalled := false
+	var compacted int64
 	for {
 		head := s.Feed.Last()
 		entries, err := s.Feed.After(ctx, sent.Load(), batch)
+		var behind store.Compacted
+		if err != nil && first && errors.As(err, &behind) && behind.RecordsCompacted() > sent.Load() {
+			// Asked for what went into the archive: the stream starts
+			// where the store's journal does, and says so.
+			compacted = behind.RecordsCompacted()
+			sent.Store(compacted)
+			continue
+		}
 		if err != nil {
 			if ctx.Err() == nil && s.Log != nil {
 				s.Log.Error("stream: read the journal", "err", err.Error())
@@ -283,7 +297,7 @@ func (s *Stream) serve(ctx context.Context, conn *websocket.Conn, after int64, r
 			m := Message{Records: []Record{}, Last: sent.Load()}
 			if first {
 				m.Epoch = s.Epoch.UTC().Format(time.RFC3339)
-				m.Roles = roles
+				m.Roles, m.Compacted = roles, compacted
 			}
 			for _, e := range entries {
 				ok, err := sees(ctx, e)

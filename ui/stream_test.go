@@ -347,3 +347,32 @@ func TestStreamTellsRoles(t *testing.T) {
 	require.NoError(t, conn.ReadJSON(&anon))
 	assert.Nil(t, anon.Roles)
 }
+
+// compactedAt is the error of a read behind a compaction (store.Compacted).
+type compactedAt int64
+
+func (c compactedAt) Error() string           { return "records compacted into the archive" }
+func (c compactedAt) RecordsCompacted() int64 { return int64(c) }
+
+// A client that asks for records the store's journal was compacted behind
+// (the console connects with after=0) is streamed from where the journal
+// starts, told so in the first message; it was closed with "cannot read
+// the journal", and the console never loaded.
+func TestStreamOfACompactedStore(t *testing.T) {
+	j := newJournal(1)
+	j.commit(5, "productOrder", 10)
+	kept := j.entries[3:] // records 1 to 3 went into the archive
+	feed := store.NewFeed(5, 1, func(_ context.Context, seq int64, limit int) ([]store.Entry, error) {
+		if seq < 3 {
+			return nil, compactedAt(3)
+		}
+		out := kept[seq-3:]
+		return out[:min(limit, len(out))], nil
+	})
+	conn := dial(t, serveStream(t, &Stream{Feed: feed}, nil), 0)
+	var m Message
+	require.NoError(t, conn.ReadJSON(&m))
+	assert.Equal(t, int64(3), m.Compacted)
+	assert.Equal(t, []int64{4, 5}, seqs(m.Records))
+	assert.Equal(t, int64(5), m.Last)
+}

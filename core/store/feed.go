@@ -56,6 +56,14 @@ func NewFeed(last int64, window int, read ReadAfter) *Feed {
 	return &Feed{read: read, last: last, window: max(window, 1)}
 }
 
+// Compacted is the error of a read of records behind the point a store's
+// journal was compacted at: records 1 to RecordsCompacted are in its
+// archive, no longer in the store.
+type Compacted interface {
+	error
+	RecordsCompacted() int64
+}
+
 // Feeder is a store with a feed of its commits.
 type Feeder interface {
 	Feed() *Feed

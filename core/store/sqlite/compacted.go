@@ -89,6 +89,15 @@ func (e *CompactedError) Error() string {
 		e.What, e.Last, e.Archive, e.Archive, e.Last)
 }
 
+// RecordsCompacted implements store.Compacted: the last record in the
+// archive (0 for a read of inputs).
+func (e *CompactedError) RecordsCompacted() int64 {
+	if e.What != "records" {
+		return 0
+	}
+	return e.Last
+}
+
 // Is makes errors.Is(err, ErrCompacted) true.
 func (e *CompactedError) Is(target error) bool { return target == ErrCompacted }
 
