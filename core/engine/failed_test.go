@@ -22,8 +22,8 @@ type halfway struct{ counter }
 func (h *halfway) Handle(now time.Duration, msg any, out *Out) {
 	h.counter.Handle(now, msg, out)
 	if o, ok := msg.(order); ok && o.Name == "boom" {
-		var none map[string]int
-		none["x"]++
+		var none []int
+		_ = none[len(o.Name)]
 	}
 }
 

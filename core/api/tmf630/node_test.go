@@ -22,8 +22,8 @@ func (refuser) Handle(_ time.Duration, msg any, out *engine.Out) {
 	case "no":
 		out.Error(errors.New("no, because"))
 	case "boom":
-		var m map[string]int
-		m["x"]++ // a nil map: the product's bug
+		var items []int
+		_ = items[len(msg.(string))] // out of range: the product's bug
 	}
 }
 
