@@ -20,6 +20,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -151,6 +152,12 @@ func TestGuardVerifiesBearerJWTs(t *testing.T) {
 			} {
 				_, err := g.Authenticate(bearer(token(t, s, true, c)))
 				assert.Error(t, err, name)
+			}
+			// A time no time is: not "expired" (1e300 would read so), nor
+			// valid (an nbf of -1e300 would read as long past).
+			for name, v := range map[string]float64{"exp": 1e300, "nbf": -1e300} {
+				_, err = g.Authenticate(bearer(token(t, s, true, claims(func(c jwt.MapClaims) { c[name] = v }))))
+				assert.ErrorContains(t, err, "the token: "+name+" "+strconv.FormatFloat(v, 'g', -1, 64)+" is not a time: want seconds since 1970 up to year 9999")
 			}
 			tok := token(t, s, true, claims(nil))
 			head, rest, _ := strings.Cut(tok, ".")

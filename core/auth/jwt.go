@@ -66,6 +66,11 @@ func (is *Issuer) verify(token string, now func() time.Time) (Identity, time.Tim
 		}
 		return set, nil
 	})
+	if err == nil || errors.Is(err, jwt.ErrTokenInvalidClaims) { // signed by the issuer: its times are read
+		if e := checkTimes(claims); e != nil {
+			return Identity{}, time.Time{}, e
+		}
+	}
 	if err != nil {
 		return Identity{}, time.Time{}, err
 	}
@@ -96,6 +101,39 @@ func (is *Issuer) verify(token string, now func() time.Time) (Identity, time.Tim
 		return Identity{}, time.Time{}, err
 	}
 	return id, exp.Time, nil
+}
+
+// maxTime is the latest time a token's exp, nbf or iat may give: the end
+// of year 9999 (seconds since 1970).
+const maxTime = 253402300799
+
+// checkTimes refuses a token whose exp, nbf or iat is a number no time
+// is (1e300, -1, NaN as a string is no number at all): the parser would
+// read it as some other time (1e300 as long expired).
+func checkTimes(claims jwt.MapClaims) error {
+	for _, name := range []string{"exp", "nbf", "iat"} {
+		v, ok := claims[name]
+		if !ok {
+			continue
+		}
+		var secs float64
+		switch n := v.(type) {
+		case float64:
+			secs = n
+		case json.Number:
+			f, err := n.Float64()
+			if err != nil {
+				return fmt.Errorf("%s %s is not a time: want seconds since 1970 up to year 9999", name, n)
+			}
+			secs = f
+		default:
+			continue // the parser says what is wrong with it
+		}
+		if !(secs >= 0 && secs <= maxTime) {
+			return fmt.Errorf("%s %g is not a time: want seconds since 1970 up to year 9999", name, secs)
+		}
+	}
+	return nil
 }
 
 func or(s, dflt string) string {
