@@ -113,6 +113,11 @@ func (c *Control) answerClock(w http.ResponseWriter, r *http.Request, s engine.C
 	tmf630.WriteJSON(w, http.StatusOK, v)
 }
 
+// MinScale is the slowest a clock may run when steered: a thousandth of
+// a virtual second a second (a virtual minute in about 17 minutes). A
+// slower one would all but stop virtual time; pause it instead.
+const MinScale = 0.001
+
 // clockPatch is the body of PATCH clock (a merge patch).
 type clockPatch struct {
 	State *string  `json:"state"`
@@ -139,8 +144,8 @@ func (c *Control) patchClock(w http.ResponseWriter, r *http.Request) {
 	case p.State != nil && *p.State != "running" && *p.State != "paused":
 		bad(fmt.Sprintf("state: %q: want running or paused", *p.State))
 		return
-	case p.Scale != nil && !(*p.Scale > 0 && *p.Scale <= engine.MaxScale):
-		bad(fmt.Sprintf("scale: %g: want more than 0 and at most %d", *p.Scale, engine.MaxScale))
+	case p.Scale != nil && !(*p.Scale >= MinScale && *p.Scale <= engine.MaxScale):
+		bad(fmt.Sprintf("scale: %g: want at least %g and at most %d (virtual seconds a second)", *p.Scale, MinScale, engine.MaxScale))
 		return
 	}
 	before := c.Clock.State()

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"path"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -136,7 +135,7 @@ func (l *library) one(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	tmf630.WriteError(w, tmf630.NewError(http.StatusNotFound, "no scenario "+strconv.Quote(id)+" in the library"))
+	tmf630.WriteError(w, tmf630.NewError(http.StatusNotFound, "no scenario "+tmf630.Quote(id)+" in the library"))
 }
 
 // quoteBody is the body of POST quote for a placement of sc, in its

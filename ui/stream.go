@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -141,16 +142,40 @@ var upgrader = websocket.Upgrader{
 	// refused by the default check, so that it cannot ride on a token.
 	ReadBufferSize:  1024,
 	WriteBufferSize: 16 << 10,
+	// A refused handshake is answered as every refusal: a TMF Error.
+	Error: refuseHandshake,
+}
+
+// refuseHandshake answers a WebSocket handshake the upgrader refuses with
+// a TMF Error saying why.
+func refuseHandshake(w http.ResponseWriter, r *http.Request, status int, reason error) {
+	msg := "the WebSocket handshake: " + strings.TrimPrefix(reason.Error(), "websocket: ")
+	if status == http.StatusForbidden {
+		msg = "Origin " + tmf630.Quote(r.Header.Get("Origin")) + " is not this server's (" + tmf630.Quote(r.Host) +
+			"): a page of another origin may not open the stream"
+	}
+	w.Header().Set("Sec-Websocket-Version", "13")
+	tmf630.WriteError(w, tmf630.NewError(status, msg))
 }
 
 // ServeHTTP upgrades the request and streams records until the client
 // goes, falls behind, or the request's context ends.
 func (s *Stream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	for k := range r.URL.Query() {
+		if k != "after" {
+			tmf630.WriteError(w, tmf630.NewError(http.StatusBadRequest, "query parameter "+tmf630.Quote(k)+": the stream takes after only"))
+			return
+		}
+	}
+	if vs := r.URL.Query()["after"]; len(vs) > 1 {
+		tmf630.WriteError(w, tmf630.NewError(http.StatusBadRequest, fmt.Sprintf("query parameter after: given %d times", len(vs))))
+		return
+	}
 	after := int64(0)
 	if v := r.URL.Query().Get("after"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 {
-			tmf630.WriteError(w, tmf630.NewError(http.StatusBadRequest, fmt.Sprintf("after %q: want a sequence number, 0 or more", v)))
+			tmf630.WriteError(w, tmf630.NewError(http.StatusBadRequest, "after "+tmf630.Quote(v)+": want a sequence number, 0 or more"))
 			return
 		}
 		after = n

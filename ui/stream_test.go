@@ -376,3 +376,34 @@ func TestStreamOfACompactedStore(t *testing.T) {
 	assert.Equal(t, []int64{4, 5}, seqs(m.Records))
 	assert.Equal(t, int64(5), m.Last)
 }
+
+// A stream request the stream cannot take is refused with a TMF Error
+// like every other route (docs/api.md, "The stream"): a parameter other
+// than after, and a page of another origin (the handshake's refusal).
+func TestStreamRefusals(t *testing.T) {
+	j := newJournal(16)
+	url := serveStream(t, &Stream{Feed: j.feed}, nil)
+	d := websocket.Dialer{Subprotocols: []string{Subprotocol}}
+	for _, c := range []struct {
+		query, origin string
+		status        int
+		says          string
+	}{
+		{"?foo=1", "", http.StatusBadRequest, `query parameter "foo": the stream takes after only`},
+		{"?after=0&after=1", "", http.StatusBadRequest, "query parameter after: given 2 times"},
+		{"?after=0", "https://evil.example", http.StatusForbidden, `Origin "https://evil.example" is not this server's`},
+	} {
+		h := http.Header{}
+		if c.origin != "" {
+			h.Set("Origin", c.origin)
+		}
+		_, res, err := d.Dial(url+c.query, h)
+		require.Error(t, err, c.query)
+		require.NotNil(t, res, c.query)
+		assert.Equal(t, c.status, res.StatusCode, c.query)
+		assert.Contains(t, res.Header.Get("Content-Type"), "application/json", c.query)
+		var e struct{ Message string }
+		require.NoError(t, json.NewDecoder(res.Body).Decode(&e), c.query)
+		assert.Contains(t, e.Message, c.says, c.query)
+	}
+}

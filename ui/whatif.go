@@ -292,7 +292,7 @@ func (s *WhatIfs) get(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	if !ok {
-		tmf630.WriteError(w, tmf630.NewError(http.StatusNotFound, "no what-if "+strconv.Quote(r.PathValue("id"))))
+		tmf630.WriteError(w, tmf630.NewError(http.StatusNotFound, "no what-if "+tmf630.Quote(r.PathValue("id"))))
 		return
 	}
 	tmf630.WriteJSON(w, http.StatusOK, view)
@@ -308,7 +308,7 @@ func (s *WhatIfs) delete(w http.ResponseWriter, r *http.Request) {
 	var e *tmf630.Error
 	switch {
 	case !ok:
-		e = tmf630.NewError(http.StatusNotFound, "no what-if "+strconv.Quote(r.PathValue("id")))
+		e = tmf630.NewError(http.StatusNotFound, "no what-if "+tmf630.Quote(r.PathValue("id")))
 	case j.State == "queued":
 		j.cancel()
 		j.State = "cancelled"

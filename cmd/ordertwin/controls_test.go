@@ -95,9 +95,9 @@ func TestServeClockControl(t *testing.T) {
 	for body, want := range map[string]string{
 		`{}`:                   "give state",
 		`{"state":"stopped"}`:  `state: "stopped": want running or paused`,
-		`{"scale":0}`:          "scale: 0: want more than 0",
+		`{"scale":0}`:          "scale: 0: want at least 0.001",
 		`{"scale":1e12}`:       "at most",
-		`{"paused":true}`:      "unknown field",
+		`{"paused":true}`:      `unknown member "paused"`,
 		`{"state":"paused"`:    "",
 		`{"scale":"fast"}`:     "scale",
 		`{"state":["paused"]}`: "state",
@@ -177,7 +177,7 @@ func TestServeFaultInjection(t *testing.T) {
 		`{"name":"x","kind":"meteor"}`:                                  `unknown kind "meteor"`,
 		`{"name":"y","kind":"latency"}`:                                 "needs a factor",
 		`{"name":"z","kind":"hard","after":"SO-PILOT completed"}`:       "waits for no trigger",
-		`{"name":"w","kind":"hard","target":{"planet":"mars"}}`:         "unknown field",
+		`{"name":"w","kind":"hard","target":{"planet":"mars"}}`:         `target: unknown member "planet"`,
 		`{"name":"v","kind":"lostCPE","target":{"system":"logistics"}}`: "fault v: target: system: a lostCPE fault hits the CE router's commit, which the catalog puts on ztp, never on logistics: it can never fire",
 		`{"name":"u","kind":"hard","probability":0}`:                    "probability 0 never fires",
 		`{"name":"t","kind":"hard","every":0}`:                          "a count of 0: want 1 or more",
@@ -330,7 +330,7 @@ func TestServeWhatIf(t *testing.T) {
 		`{"scenario":"globaltech-5site.yaml","runs":0}`:          "runs: 0: want 1 to 2000",
 		`{"scenario":"globaltech-5site.yaml","runs":10,"cv":-1}`: "cv: -1",
 		`{"scenario":"national-rollout.yaml","runs":100}`:        "at most 100000 site runs",
-		`{"scenario":"globaltech-5site.yaml","runs":10,"x":1}`:   "unknown field",
+		`{"scenario":"globaltech-5site.yaml","runs":10,"x":1}`:   `unknown member "x"`,
 	} {
 		assert.Equal(t, http.StatusBadRequest, call(t, http.MethodPost, url, sales, body, &e), body)
 		assert.Contains(t, e.Message, want, body)

@@ -74,6 +74,11 @@ func TestRequestsOverTheLimits(t *testing.T) {
 			400, "the query string: invalid semicolon separator in query"},
 		{"a malformed escape in the query", "GET", quotes + "?x%zz=1", "", nil,
 			400, `the query string: invalid URL escape "%zz"`},
+		// What an error echoes of client input is cut to 64 characters.
+		{"an id of 10 KB", "GET", quotes + "/" + strings.Repeat("Q", 10<<10), "", nil,
+			404, `quote "` + strings.Repeat("Q", 64) + `"…: not found`},
+		{"a field of one quote the quote does not have", "GET", quotes + "/Q-1?fields=nope", "", nil,
+			400, `query parameter fields: "nope" is not an attribute of this resource`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			w := l.Do(t, c.method, c.path, c.body, nil, c.header...)
@@ -82,6 +87,7 @@ func TestRequestsOverTheLimits(t *testing.T) {
 			require.NoError(t, json.Unmarshal(w.Body.Bytes(), &e))
 			assert.Equal(t, strconv.Itoa(c.status), e.Code)
 			assert.Contains(t, e.Message, c.message)
+			assert.Less(t, len(e.Message), 300, "client input is not echoed whole")
 		})
 	}
 	var all []map[string]any

@@ -40,6 +40,8 @@ type Entity struct {
 	// API's terms (a resource: v4's resourceStatus, ROM's own state as a
 	// characteristic); otherwise the state goes in State as it is.
 	onWire func(payload map[string]any, state string)
+	// wireAttrs are the attributes onWire puts into the payload.
+	wireAttrs []string
 }
 
 // The event types of an entity are <Type><suffix>.
@@ -106,10 +108,42 @@ func (a *API) entity(field, typ, state string) *Entity {
 	return e
 }
 
-// wire sets how the entity's states go on the wire.
-func (e *Entity) wire(fn func(payload map[string]any, state string)) *Entity {
-	e.onWire = fn
+// wire sets how the entity's states go on the wire: fn puts them into the
+// payload as attrs (in the form of Attributes).
+func (e *Entity) wire(fn func(payload map[string]any, state string), attrs ...string) *Entity {
+	e.onWire, e.wireAttrs = fn, attrs
 	return e
+}
+
+// Attributes are those the entity's events may carry (translator.event),
+// as a hub query names them beneath event.<entity>: id, href, @type, its
+// state, an order's items, jeopardy alerts and milestones; sorted.
+func (e *Entity) Attributes() []string {
+	out := []string{"id", "href", "@type"}
+	if e.State != "" {
+		if e.onWire != nil {
+			out = append(out, e.wireAttrs...)
+		} else {
+			out = append(out, e.State)
+		}
+	}
+	if e.Items != "" {
+		out = append(out, e.Items, e.Items+".id", e.Items+".state", e.Items+".@type")
+	}
+	for _, r := range jeopardyOf {
+		if r.entity == e {
+			out = append(out, "jeopardyAlert", "jeopardyAlert.name", "jeopardyAlert.jeopardyType", "jeopardyAlert.message",
+				"jeopardyAlert.alertDate", "jeopardyAlert.@type")
+		}
+	}
+	for _, r := range byKind {
+		if r.entity == e && r.milestone {
+			out = append(out, "milestone", "milestone.name", "milestone.milestoneDate", "milestone.status", "milestone.message",
+				"milestone.orderItem", "milestone.orderItem.id", "milestone.@type")
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 func (a *API) order(field, typ, items string) *Entity {
@@ -130,7 +164,7 @@ var (
 	resourceEntity = ResourceInventory.entity("resource", "Resource", "resourceStatus").wire(func(payload map[string]any, state string) {
 		payload["resourceStatus"], _, _ = tmf.ResourceStates(state, "")
 		payload["resourceCharacteristic"] = []any{map[string]any{"name": "lifecycleState", "valueType": "string", "value": state}}
-	})
+	}, "resourceStatus", "resourceCharacteristic", "resourceCharacteristic.name", "resourceCharacteristic.valueType", "resourceCharacteristic.value")
 
 	byKind = map[string]rule{
 		"productOrder":      {entity: productOrder},

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
 // Filter is a listener's query: conditions an event must all meet.
@@ -23,7 +25,9 @@ type cond struct {
 // a URL query: `eventType=ProductOrderStateChangeEvent` (a comma lists
 // alternatives) and `event.<entity>.<attribute>=value`, such as
 // `event.productOrder.state=completed`, joined by `&`; all must hold. An
-// empty query passes every event. The error names what is wrong.
+// empty query passes every event. The error names what is wrong: an
+// attribute the entity's events do not carry (Entity.Attributes, checked
+// as a list filter checks its attributes) is refused too.
 func ParseQuery(api *API, query string) (Filter, error) {
 	query = strings.TrimPrefix(strings.TrimSpace(query), "?")
 	if query == "" {
@@ -63,9 +67,14 @@ func ParseQuery(api *API, query string) (Filter, error) {
 				}
 			}
 		case path[0] == "event" && len(path) >= 3 && !slices.Contains(path, ""):
-			if api.entityField(path[1]) == nil {
+			ent := api.entityField(path[1])
+			if ent == nil {
 				return Filter{}, fmt.Errorf("%s: %s is not an entity of %s (want event.<entity>.<attribute>, the entity one of %s)",
 					name, path[1], api.Name, api.fields())
+			}
+			if attrs := ent.Attributes(); !tmf.KnownAttribute(attrs, path[2:]) {
+				return Filter{}, fmt.Errorf("%s: %s is not an attribute of the %s events carry (they carry %s): the condition could never hold",
+					name, strings.Join(path[2:], "."), path[1], strings.Join(attrs, ", "))
 			}
 		default:
 			return Filter{}, fmt.Errorf("%s: not a condition of a hub query (want eventType or event.<entity>.<attribute>)", name)

@@ -1,10 +1,13 @@
 package events
 
 import (
+	"context"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ordertwin/ordertwin/core/store"
 )
 
 func orderEvent(typ, state string, items ...string) *Event {
@@ -83,4 +86,63 @@ func FuzzParseQuery(f *testing.F) {
 		require.NoError(t, err)
 		assert.Equal(t, flt.Match(ev), again.Match(ev))
 	})
+}
+
+// A hub query names an attribute the entity's events carry, checked as a
+// list filter checks its attributes (docs/api.md: a query that is no
+// filter of the API's events is a 400): one they never carry could never
+// hold.
+func TestQueryRefusesAttributesEventsDoNotCarry(t *testing.T) {
+	for _, q := range []string{"event.productOrder.productOrderItem.state=held", "event.productOrder.jeopardyAlert.jeopardyType=deadline"} {
+		_, err := ParseQuery(ProductOrdering, q)
+		assert.NoError(t, err, q)
+	}
+	_, err := ParseQuery(ResourceInventory, "event.resource.resourceCharacteristic.value=reserved")
+	assert.NoError(t, err)
+	_, err = ParseQuery(ProductOrdering, "event.productOrder.foo=1")
+	assert.ErrorContains(t, err, "event.productOrder.foo: foo is not an attribute of the productOrder events carry (they carry @type, href, id,")
+	_, err = ParseQuery(ProductOrdering, "event.productOrder.milestone.name=staged")
+	assert.ErrorContains(t, err, "milestone.name is not an attribute", "product orders have no milestones")
+}
+
+// Every attribute of every event the journal's records become is one its
+// entity's Attributes lists: a query may name whatever an event carries.
+func TestEventAttributesListed(t *testing.T) {
+	tr := &translator{dir: owners{}}
+	entries := []store.Record{{Kind: "jeopardy", System: "COM", Entity: "PO-1/W", To: "deadline"},
+		{Kind: "jeopardy", System: "SOM", Entity: "SO-1/x", To: "deadline"}, {Kind: "jeopardy", System: "ROM", Entity: "RO-1/x", To: "deadline"}}
+	for kind := range byKind {
+		for _, ev := range []string{"create", "patch", "delete", "complete"} {
+			entries = append(entries, store.Record{Kind: kind, Entity: "X-1/1", To: "completed", Event: ev})
+		}
+	}
+	for _, rec := range entries {
+		e := store.Entry{Seq: 1, Record: rec}
+		ev, ok, err := tr.event(context.Background(), apiOf(e), e)
+		require.NoError(t, err)
+		require.True(t, ok, rec.Kind)
+		for field, payload := range ev.Event {
+			attrs := apiOf(e).entityField(field).Attributes()
+			for _, p := range paths(payload, "") {
+				assert.Contains(t, attrs, p, "%s: %s", rec.Kind, p)
+			}
+		}
+	}
+}
+
+// paths lists the dotted paths of v's members, through lists.
+func paths(v any, prefix string) []string {
+	var out []string
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			out = append(out, prefix+k)
+			out = append(out, paths(e, prefix+k+".")...)
+		}
+	case []any:
+		for _, e := range x {
+			out = append(out, paths(e, prefix)...)
+		}
+	}
+	return out
 }

@@ -4,16 +4,15 @@
 package hub
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
 
+	"github.com/ordertwin/ordertwin/core/api/jsonerr"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/docs"
 	"github.com/ordertwin/ordertwin/core/engine"
@@ -226,7 +225,7 @@ func (s *hubs) hubDoc(r *http.Request, a *events.API, id string) (*docs.Doc, *tm
 	}
 	tenant, scoped := s.policy.tenant(r)
 	if d == nil || d.Body["basePath"] != a.Base || scoped && owner != tenant {
-		return nil, tmf630.NewError(http.StatusNotFound, fmt.Sprintf("no listener %s on the hub of %s", id, a.Name))
+		return nil, tmf630.NewError(http.StatusNotFound, "no listener "+jsonerr.Clip(id)+" on the hub of "+a.Name)
 	}
 	return d, nil
 }
@@ -250,13 +249,11 @@ func (s *hubs) patchListener(w http.ResponseWriter, r *http.Request, a *events.A
 		tmf630.WriteError(w, e)
 		return
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
 	var in struct {
 		State string `json:"state"`
 	}
-	if err := dec.Decode(&in); err != nil {
-		tmf630.WriteError(w, tmf630.NewError(http.StatusBadRequest, "want {\"state\": \"active\"} or {\"state\": \"suspended\"}; "+tmf630.DecodeError(err).Message))
+	if e := tmf630.DecodeStrict(b, &in); e != nil {
+		tmf630.WriteError(w, tmf630.NewError(http.StatusBadRequest, "want {\"state\": \"active\"} or {\"state\": \"suspended\"}; "+e.Message))
 		return
 	}
 	if in.State != listenerActive && in.State != listenerSuspended {
@@ -275,7 +272,7 @@ func (s *hubs) patchListener(w http.ResponseWriter, r *http.Request, a *events.A
 	d, err := patchHub(r.Context(), s.Node, id, patch)
 	switch {
 	case errors.Is(err, docs.ErrNotFound): // removed meanwhile
-		tmf630.WriteError(w, tmf630.NewError(http.StatusNotFound, fmt.Sprintf("no listener %s on the hub of %s", id, a.Name)))
+		tmf630.WriteError(w, tmf630.NewError(http.StatusNotFound, "no listener "+jsonerr.Clip(id)+" on the hub of "+a.Name))
 	case err != nil:
 		tmf630.WriteError(w, tmf630.NewError(http.StatusServiceUnavailable, "change the listener: "+err.Error()))
 	default:
@@ -310,7 +307,7 @@ func (s *hubs) unregisterListener(w http.ResponseWriter, r *http.Request, a *eve
 	}
 	switch err := v.(docs.Result).Err; {
 	case errors.Is(err, docs.ErrNotFound): // removed meanwhile
-		tmf630.WriteError(w, tmf630.NewError(http.StatusNotFound, fmt.Sprintf("no listener %s on the hub of %s", id, a.Name)))
+		tmf630.WriteError(w, tmf630.NewError(http.StatusNotFound, "no listener "+jsonerr.Clip(id)+" on the hub of "+a.Name))
 	case err != nil:
 		tmf630.WriteError(w, tmf630.NewError(http.StatusInternalServerError, "remove the listener: "+err.Error()))
 	default:
@@ -335,14 +332,9 @@ type hubInput struct {
 // object, an unknown field, id or href given, callback missing or not an
 // absolute http(s) URL, a query that is not a filter of a's events.
 func DecodeListener(body []byte, a *events.API) (events.Listener, *tmf630.Error) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
 	var in hubInput
-	if err := dec.Decode(&in); err != nil {
-		return events.Listener{}, tmf630.DecodeError(err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return events.Listener{}, tmf630.NewError(http.StatusBadRequest, "the body holds more than one JSON value: want one object")
+	if e := tmf630.DecodeStrict(body, &in); e != nil {
+		return events.Listener{}, e
 	}
 	bad := func(format string, args ...any) (events.Listener, *tmf630.Error) {
 		return events.Listener{}, tmf630.NewError(http.StatusBadRequest, fmt.Sprintf(format, args...))

@@ -106,7 +106,7 @@ func TestHubRefusesBadBodies(t *testing.T) {
 		for _, c := range []struct{ body, msg string }{
 			{`{"callback":`, "malformed JSON"},
 			{`[]`, "want an object"},
-			{`{"callback":"https://a.example/x"} {}`, "more than one JSON value"},
+			{`{"callback":"https://a.example/x"} {}`, "data after the object"},
 			{`{}`, "callback: missing"},
 			{`{"callback":""}`, "callback: missing"},
 			{`{"callback":7}`, "callback: want a string"},
@@ -117,9 +117,10 @@ func TestHubRefusesBadBodies(t *testing.T) {
 			{`{"callback":"https://a.example/` + strings.Repeat("x", 2100) + `"}`, "callback: 2118 characters; want at most 2048"},
 			{`{"id":"HUB-9","callback":"https://a.example/x"}`, "id: set by the server"},
 			{`{"href":"x","callback":"https://a.example/x"}`, "href: set by the server"},
-			{`{"callback":"https://a.example/x","colour":"red"}`, `unknown field "colour"`},
+			{`{"callback":"https://a.example/x","colour":"red"}`, `unknown member "colour"; the members are @baseType, @schemaLocation, @type, callback, href, id, query`},
 			{`{"callback":"https://a.example/x","query":"eventType=QuoteCreateEvent"}`, `query "eventType=QuoteCreateEvent": eventType QuoteCreateEvent: not an event of productOrderingManagement`},
 			{`{"callback":"https://a.example/x","query":"state=done"}`, `query "state=done": state: not a condition`},
+			{`{"callback":"https://a.example/x","query":"event.productOrder.foo=1"}`, `event.productOrder.foo: foo is not an attribute of the productOrder events carry`},
 			{`{"callback":"https://a.example/x","query":3}`, "query: want a string"},
 			{``, "the body is empty"},
 		} {
@@ -339,7 +340,7 @@ func TestHubSuspendedVisibleAndResumed(t *testing.T) {
 		assert.True(t, l.Suspended)
 
 		for body, msg := range map[string]string{`{"state":"paused"}`: `state "paused": want active or suspended`,
-			`{"callback":"https://x.example/"}`: `unknown field "callback"`} {
+			`{"callback":"https://x.example/"}`: `unknown member "callback"; the members are state`} {
 			w = call(h, "PATCH", hub+"/HUB-001", body)
 			assert.Equal(t, http.StatusBadRequest, w.Code, body)
 			var e tmf630.Error

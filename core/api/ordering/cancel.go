@@ -8,7 +8,6 @@ package ordering
 import (
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -169,7 +168,7 @@ func (c cancelling) post(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case !ok:
-		tmf630.WriteError(w, tmf630.NewError(http.StatusNotFound, c.Order+".id: no "+c.Order+" "+strconv.Quote(id)))
+		tmf630.WriteError(w, tmf630.NewError(http.StatusNotFound, c.Order+".id: no "+c.Order+" "+tmf630.Quote(id)))
 		return
 	case st.PlacedBy != 0:
 		tmf630.WriteError(w, tmf630.NewError(http.StatusConflict, c.Order+" "+id+" was placed by "+st.PlacedBy.String()+
@@ -209,7 +208,7 @@ func (c cancelling) list(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c cancelling) get(w http.ResponseWriter, r *http.Request) {
-	q, e := tmf630.ByIDQuery(r)
+	q, e := tmf630.ByIDQuery(r, cancelOrderAttrs)
 	if e != nil {
 		tmf630.WriteError(w, e)
 		return
@@ -233,7 +232,7 @@ func (c cancelling) byID(r *http.Request, id string) (*CancelOrder, *tmf630.Erro
 		return nil, e
 	}
 	if task == nil {
-		return nil, tmf630.NewError(http.StatusNotFound, c.Collection+" "+strconv.Quote(id)+": no such cancellation")
+		return nil, tmf630.NewError(http.StatusNotFound, c.Collection+" "+tmf630.Quote(id)+": no such cancellation")
 	}
 	return task, nil
 }

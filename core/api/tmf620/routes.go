@@ -54,7 +54,7 @@ func Routes(n *tmf630.Node, mux *http.ServeMux) {
 		case e != nil:
 			tmf630.WriteError(w, e)
 		case id != catalogs[0].ID:
-			tmf630.WriteError(w, tmf630.NewError(http.StatusNotFound, fmt.Sprintf("no catalog %q", id)))
+			tmf630.WriteError(w, tmf630.NewError(http.StatusNotFound, "no catalog "+tmf630.Quote(id)))
 		default:
 			tmf630.One(w, q, &catalogs[0])
 		}
@@ -297,7 +297,7 @@ func (c *catalogResource[T, P]) readOnly(w http.ResponseWriter, id string) {
 }
 
 func (c *catalogResource[T, P]) notFound(id string) *tmf630.Error {
-	return tmf630.NewError(http.StatusNotFound, fmt.Sprintf("no %s %q", c.name, id))
+	return tmf630.NewError(http.StatusNotFound, "no "+c.name+" "+tmf630.Quote(id))
 }
 
 // refuseMethod answers a method the resource does not take.

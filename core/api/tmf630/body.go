@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -37,20 +38,28 @@ func ReadBody(w http.ResponseWriter, r *http.Request) ([]byte, *Error) {
 }
 
 // DecodeError turns a JSON decoding error into a 400 TMF Error that names
-// the field and what was expected.
+// the field and what was expected. DecodeObject and DecodeStrict say
+// more: the field's path as the client spelt it, whatever the error.
 func DecodeError(err error) *Error {
-	field, msg := jsonerr.Describe(err)
-	if field == "the body" && strings.HasPrefix(msg, "malformed") {
+	return fieldError(jsonerr.Describe(err))
+}
+
+func fieldError(field, msg string) *Error {
+	if field == "" || field == "the body" && strings.HasPrefix(msg, "malformed") {
 		return NewError(http.StatusBadRequest, msg)
 	}
 	return NewError(http.StatusBadRequest, field+": "+msg)
 }
 
 // DecodeObject decodes a JSON object into v; trailing data is an error.
+// The error names the member at fault by its path as the client spelt
+// it (measure.latencyMs, productOrderItem[2].quantity) and says what is
+// wanted.
 func DecodeObject(body []byte, v any) *Error { return decodeObject(body, v, false) }
 
 // DecodeStrict is DecodeObject refusing a member v does not have, as the
-// product's own routes (/ordertwin/v1) do: a 400 naming it.
+// product's own routes (/ordertwin/v1) do: a 400 naming it and the
+// members v has.
 func DecodeStrict(body []byte, v any) *Error { return decodeObject(body, v, true) }
 
 func decodeObject(body []byte, v any, strict bool) *Error {
@@ -62,7 +71,7 @@ func decodeObject(body []byte, v any, strict bool) *Error {
 		dec.DisallowUnknownFields()
 	}
 	if err := dec.Decode(v); err != nil {
-		return DecodeError(err)
+		return fieldError(jsonerr.Explain(body, reflect.TypeOf(v), strict, err))
 	}
 	if dec.More() {
 		return NewError(http.StatusBadRequest, "malformed JSON: data after the object")

@@ -7,8 +7,10 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/ordertwin/ordertwin/core/api/jsonerr"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
@@ -41,6 +43,9 @@ func Attributes(v any) []string {
 	t := reflect.TypeOf(v)
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return nil
 	}
 	var out []string
 	attributePaths(t, "", map[reflect.Type]bool{}, &out)
@@ -117,17 +122,7 @@ func isScalar(t reflect.Type) bool {
 }
 
 // knownAttribute says whether path is an attribute of known (Attributes).
-func knownAttribute(known []string, path []string) bool {
-	if slices.Contains(known, strings.Join(path, ".")) {
-		return true
-	}
-	for n := len(path) - 1; n >= 1; n-- {
-		if slices.Contains(known, strings.Join(path[:n], ".")+".*") {
-			return true
-		}
-	}
-	return false
-}
+func knownAttribute(known []string, path []string) bool { return tmf.KnownAttribute(known, path) }
 
 // NotOffered answers a method an API does not offer: 405, the methods it
 // does offer in Allow, and why. A route of it offers nothing: the
@@ -159,13 +154,27 @@ func Refuses(h http.Handler) bool {
 	return ok
 }
 
-// ByIDQuery parses the query of a request for one entity: fields only.
-func ByIDQuery(r *http.Request) (Query, *Error) {
+// ByIDQuery parses the query of a request for one entity whose
+// attributes are known (Attributes): fields only.
+func ByIDQuery(r *http.Request, known []string) (Query, *Error) {
 	v := r.URL.Query()
 	for k := range v {
 		if k != "fields" {
-			return Query{}, NewError(http.StatusBadRequest, "query parameter "+k+": only fields applies to one entity")
+			return Query{}, NewError(http.StatusBadRequest, "query parameter "+jsonerr.Clip(k)+": only fields applies to one entity")
 		}
 	}
-	return ParseQuery(v, nil)
+	return ParseQuery(v, known)
+}
+
+// attributesOf caches Attributes of the wire types GetOne answers with.
+var attributesOf sync.Map // reflect.Type → []string
+
+// attributesFor is Attributes of T, computed once.
+func attributesFor[T any]() []string {
+	t := reflect.TypeFor[T]()
+	if a, ok := attributesOf.Load(t); ok {
+		return a.([]string)
+	}
+	a, _ := attributesOf.LoadOrStore(t, Attributes(new(T)))
+	return a.([]string)
 }

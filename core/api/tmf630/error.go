@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+
+	"github.com/ordertwin/ordertwin/core/api/jsonerr"
 )
 
 // Error is the TMF Error body (TMF630): code and reason are mandatory.
@@ -85,3 +87,7 @@ func Replayed(w http.ResponseWriter, href string, v any) {
 	w.Header().Set("Idempotent-Replayed", "true")
 	Created(w, href, v)
 }
+
+// Quote is client input as an error message quotes it: quoted, and cut
+// to jsonerr.MaxQuoted runes (…), however long the input.
+func Quote(s string) string { return jsonerr.Quote(s) }

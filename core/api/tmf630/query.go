@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ordertwin/ordertwin/core/api/jsonerr"
 )
 
 // Query is a parsed list request: attribute filters, fields, paging.
@@ -56,8 +58,9 @@ var comparisons = []string{"gt", "gte", "lt", "lte"}
 // given more than once (either value), where attr may be a dotted path
 // (`productOrderItem.state`: any item), and comparisons `attr.gt=`,
 // `.gte`, `.lt`, `.lte` (`.eq` is `=`) with a date-time or a number. A
-// filter on an attribute not in known, or a comparison with neither, is
-// refused, naming it.
+// filter on an attribute not in known, or a comparison with neither, a
+// field not in known (but id, href and @type), or sort (a list comes in
+// its own order), is refused, naming it.
 func ParseQuery(q url.Values, known []string) (Query, *Error) {
 	out := Query{Limit: DefaultPage}
 	for _, name := range slices.Sorted(func(yield func(string) bool) {
@@ -69,7 +72,7 @@ func ParseQuery(q url.Values, known []string) (Query, *Error) {
 	}) {
 		vals := q[name]
 		bad := func(format string, args ...any) (Query, *Error) {
-			return Query{}, NewError(http.StatusBadRequest, "query parameter "+name+": "+fmt.Sprintf(format, args...))
+			return Query{}, NewError(http.StatusBadRequest, "query parameter "+jsonerr.Clip(name)+": "+fmt.Sprintf(format, args...))
 		}
 		if len(vals) == 0 {
 			continue
@@ -83,14 +86,18 @@ func ParseQuery(q url.Values, known []string) (Query, *Error) {
 		switch name {
 		case "fields":
 			for f := range strings.SplitSeq(v, ",") {
-				if f = strings.TrimSpace(f); f != "" {
-					out.Fields = append(out.Fields, f)
+				if f = strings.TrimSpace(f); f == "" {
+					continue
 				}
+				if !knownAttribute(append(known, "id", "href", "@type"), strings.Split(f, ".")) {
+					return bad("%s is not an attribute of this resource", Quote(f))
+				}
+				out.Fields = append(out.Fields, f)
 			}
 		case "offset", "limit":
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 0 {
-				return Query{}, NewError(http.StatusBadRequest, fmt.Sprintf("query parameter %s: %q is not a whole number ≥ 0", name, v))
+				return bad("%s is not a whole number ≥ 0", Quote(v))
 			}
 			if name == "offset" {
 				out.Offset = n
@@ -99,11 +106,14 @@ func ParseQuery(q url.Values, known []string) (Query, *Error) {
 			}
 		default:
 			path, op := filterName(name)
+			if name == "sort" && !slices.Contains(known, name) {
+				return bad("lists are not sorted on request: each comes in the order its API's documentation gives")
+			}
 			if !slices.Contains(known, path[0]) {
 				return bad("not an attribute of this resource")
 			}
 			if !knownAttribute(known, path) {
-				return bad("%s has no attribute %s (a comparison is .gt, .gte, .lt, .lte or .eq)", strings.Join(path[:len(path)-1], "."), path[len(path)-1])
+				return bad("%s has no attribute %s (a comparison is .gt, .gte, .lt, .lte or .eq)", jsonerr.Clip(strings.Join(path[:len(path)-1], ".")), jsonerr.Clip(path[len(path)-1]))
 			}
 			f := Filter{Path: path, Op: op}
 			if op == "" {
@@ -111,7 +121,7 @@ func ParseQuery(q url.Values, known []string) (Query, *Error) {
 			} else if b, ok := parseBound(v); ok {
 				f.Bound = b
 			} else {
-				return bad("%q: compare with a date-time (RFC 3339, such as 2026-03-01T00:00:00Z) or a number", v)
+				return bad("%s: compare with a date-time (RFC 3339, such as 2026-03-01T00:00:00Z) or a number", Quote(v))
 			}
 			out.Filters = append(out.Filters, f)
 		}

@@ -3,7 +3,6 @@ package tmf630
 import (
 	"net/http"
 	"slices"
-	"strconv"
 
 	"github.com/ordertwin/ordertwin/core/com"
 	"github.com/ordertwin/ordertwin/core/store"
@@ -69,7 +68,7 @@ func ListShelved[T any](n *Node, w http.ResponseWriter, r *http.Request, attrs [
 
 // GetOne answers a request for the entity whose id the path names.
 func GetOne[T any](n *Node, w http.ResponseWriter, r *http.Request, what string, read func(id string) *T) {
-	q, e := ByIDQuery(r)
+	q, e := ByIDQuery(r, attributesFor[T]())
 	if e != nil {
 		WriteError(w, e)
 		return
@@ -97,7 +96,7 @@ func ReadOne[T any](n *Node, r *http.Request, what, id string, read func(id stri
 		}
 	}
 	if v == nil || !Visible(r, v) {
-		return nil, NewError(http.StatusNotFound, what+" "+strconv.Quote(id)+": not found")
+		return nil, NewError(http.StatusNotFound, what+" "+Quote(id)+": not found")
 	}
 	return v, nil
 }

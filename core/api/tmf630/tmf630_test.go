@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
@@ -130,7 +131,7 @@ func TestListPagingAndFields(t *testing.T) {
 	require.Len(t, got, 1)
 	assert.Equal(t, map[string]any{"id": "PO-2", "productOrderItem": []any{
 		map[string]any{"state": "held"}, map[string]any{"state": "completed"}}}, got[0])
-	_, got = list(t, "fields=productOrderItem.id,productOrderItem.state,productOrderItem.nope&offset=2")
+	_, got = list(t, "fields=productOrderItem.id,productOrderItem.state&offset=2")
 	assert.Equal(t, map[string]any{"id": "PO-3", "productOrderItem": []any{map[string]any{"id": "1", "state": "failed"}}}, got[0])
 	_, got = list(t, "fields=productOrderItem,productOrderItem.state&offset=2")
 	assert.Len(t, got[0]["productOrderItem"].([]any)[0], len(mapOf(t, orders[2].Items[0])), "the whole item, when named whole too")
@@ -162,6 +163,12 @@ func TestBadQueries(t *testing.T) {
 		"state.ge=2026-01-01T00:00:00Z": "query parameter state.ge: state has no attribute ge (a comparison is .gt, .gte, .lt, .lte or .eq)",
 		"productOrderItem.foo=1":        "query parameter productOrderItem.foo: productOrderItem has no attribute foo (a comparison is .gt, .gte, .lt, .lte or .eq)",
 		"productOrderItem..state=x":     "query parameter productOrderItem..state: productOrderItem. has no attribute state (a comparison is .gt, .gte, .lt, .lte or .eq)",
+		// A field the resource does not have (TMF630 attribute selection)
+		// would answer empty objects; sort is no parameter of these lists.
+		"fields=state,nope":                   `query parameter fields: "nope" is not an attribute of this resource`,
+		"fields=productOrderItem.nope":        `query parameter fields: "productOrderItem.nope" is not an attribute of this resource`,
+		"sort=id":                             "query parameter sort: lists are not sorted on request: each comes in the order its API's documentation gives",
+		"limit=" + strings.Repeat("9x", 5000): `query parameter limit: "` + strings.Repeat("9x", 32) + `"… is not a whole number ≥ 0`,
 	} {
 		v, err := url.ParseQuery(query)
 		require.NoError(t, err)
@@ -210,7 +217,7 @@ func TestOne(t *testing.T) {
 // FuzzParseQuery: any query string is parsed or refused with a TMF error,
 // never a panic, and a parsed one lists without failing.
 func FuzzParseQuery(f *testing.F) {
-	for _, s := range []string{"", "state=completed", "fields=a,b&offset=1&limit=2", "productOrderItem.state=held,failed", "limit=-3", "%zz"} {
+	for _, s := range []string{"", "state=completed", "fields=id,state&offset=1&limit=2", "productOrderItem.state=held,failed", "limit=-3", "%zz"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

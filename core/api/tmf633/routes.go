@@ -57,7 +57,7 @@ func Routes(n *tmf630.Node, mux *http.ServeMux) {
 		id := r.PathValue("id")
 		i := slices.IndexFunc(specs, func(sp ServiceSpecification) bool { return sp.ID == id })
 		if i < 0 {
-			tmf630.WriteError(w, tmf630.NewError(http.StatusNotFound, fmt.Sprintf("no serviceSpecification %q", id)))
+			tmf630.WriteError(w, tmf630.NewError(http.StatusNotFound, "no serviceSpecification "+tmf630.Quote(id)))
 			return
 		}
 		tmf630.One(w, q, &specs[i])

@@ -120,7 +120,7 @@ func (s *inventory) listResources(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *inventory) getResource(w http.ResponseWriter, r *http.Request) {
-	q, e := tmf630.ByIDQuery(r)
+	q, e := tmf630.ByIDQuery(r, resourceAttributes)
 	if e != nil {
 		tmf630.WriteError(w, e)
 		return

@@ -224,7 +224,8 @@ func TestActionRefusals(t *testing.T) {
 		{`{"action": "assign", "worklistItem": {"id": "TASK-001"}}`, http.StatusBadRequest, "assignee: an assign action names who"},
 		{`{"action": "note", "worklistItem": "TASK-001"}`, http.StatusBadRequest, "worklistItem: want an object"},
 		{`{"action": "note", "worklistItem": {"id": "TASK-009"}, "note": "x"}`, http.StatusNotFound, "TASK-009: no such worklist item"},
-		{`{"action": "note", "worklistItem": {"id": "TASK-001"}, "note": "x", "bogus": 1}`, http.StatusBadRequest, `unknown field "bogus"`},
+		{`{"action": "note", "worklistItem": {"id": "TASK-001"}, "note": "x", "actor": 1}`, http.StatusBadRequest,
+			`unknown member "actor"; the members are @type, action, assignee, characteristic, note, worklistItem`},
 	} {
 		var e tmf630.Error
 		assert.Equal(t, c.status, s.Do(t, "POST", worklist.ActionPath, c.body, &e, s.op...).Code, c.body)
