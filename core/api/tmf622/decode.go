@@ -1,6 +1,7 @@
 package tmf622
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -260,6 +261,10 @@ func DecodeProductOrderPatch(body []byte) (*productOrderPatch, *tmf630.Error) {
 	var p productOrderPatch
 	if e := tmf630.DecodeObject(body, &p); e != nil {
 		return nil, e
+	}
+	if raw, ok := fields["description"]; ok && string(bytes.TrimSpace(raw)) == "null" {
+		none := "" // a merge patch's null removes the member (RFC 7396)
+		p.Description = &none
 	}
 	if p.Description == nil {
 		return nil, tmf630.NewError(http.StatusBadRequest, "the patch changes nothing (patchable: "+strings.Join(patchable, ", ")+")")

@@ -214,6 +214,10 @@ func TestCancelProductOrderInFlight(t *testing.T) {
 		require.Equal(t, http.StatusOK, w.Code, w.Body.String())
 		assert.Equal(t, "GlobalTech rollout, phase 1", po.Description)
 		assert.Equal(t, "inProgress", po.State)
+		var cleared map[string]any
+		w = l.Do(t, "PATCH", ordersPath+"/"+po.ID, `{"description":null}`, &cleared)
+		require.Equal(t, http.StatusOK, w.Code, "a merge patch's null removes the member: %s", w.Body.String())
+		assert.NotContains(t, cleared, "description")
 
 		var c, again tmf622.CancelProductOrder
 		cancelBody := `{"productOrder":{"id":"` + po.ID + `"},"cancellationReason":"budget withdrawn"}`
