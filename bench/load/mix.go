@@ -51,6 +51,13 @@ func (m Mix) Pick(r *rand.Rand) string {
 	panic("load: a mix's weights do not add up")
 }
 
+// Draws draws the operations of a run's arrivals with seed, one a call,
+// as Run draws them: the same seed, the same operations in turn.
+func (m Mix) Draws(seed uint64) func() string {
+	rng := rand.New(rand.NewPCG(seed, 0x6c6f6164))
+	return func() string { return m.Pick(rng) }
+}
+
 // Weights are the operations' weights, by name.
 func (m Mix) Weights() map[string]int {
 	out := map[string]int{}

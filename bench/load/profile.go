@@ -98,8 +98,14 @@ func (p Profile) Length() time.Duration {
 }
 
 // Due is when arrival i (from 0) is due after the start, the time by which
-// i arrivals have been due; false when p ends before.
+// i arrivals have been due; false when p ends before. A profile brings as
+// many arrivals as its rate's integral holds whole (3/s for 1.5 s: 4, not
+// 5): each arrival holds its share of the profile's time (1/rate), so its
+// arrivals never offer more than its rate.
 func (p Profile) Due(i int) (time.Duration, bool) {
+	if float64(i)+1 > p.arrivals()*(1+1e-12) { // a margin for the float's rounding (4.6/s for 25s: 114.99999999999999)
+		return 0, false
+	}
 	n := float64(i)
 	var at time.Duration
 	for _, s := range p {
@@ -124,6 +130,19 @@ func (p Profile) Due(i int) (time.Duration, bool) {
 		at += s.For
 	}
 	return 0, false
+}
+
+// arrivals is the integral of p's rate over its length, +Inf for a profile
+// that lasts for ever.
+func (p Profile) arrivals() float64 {
+	n := 0.0
+	for _, s := range p {
+		if s.For == 0 {
+			return math.Inf(1)
+		}
+		n += (s.From + s.To) / 2 * s.For.Seconds()
+	}
+	return n
 }
 
 // Span is how long the schedule of p's first n arrivals lasts: until an

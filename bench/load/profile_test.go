@@ -34,6 +34,11 @@ func TestProfileRate(t *testing.T) {
 	assert.True(t, ok)
 	assert.Equal(t, 20000*time.Second, d)
 	assert.Equal(t, "100/s for 2s", Rate(100, 2*time.Second).String())
+	// Arrivals are the rate's integral rounded down: each holds a whole
+	// share of the profile's time.
+	assert.Len(t, arrivals(Rate(3, 1500*time.Millisecond), 10), 4)
+	assert.Len(t, arrivals(Rate(4.6, 25*time.Second), 1000), 115, "4.6·25 is 114.99999999999999 in floats")
+	assert.Empty(t, arrivals(Rate(0.5, time.Second), 10))
 }
 
 // A ramp from 0 to 200/s over 10 s brings (0+200)/2·10 = 1000 arrivals,

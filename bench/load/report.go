@@ -135,44 +135,11 @@ const (
 	QuoteOp = "quote"
 )
 
-// inMix says whether the run's mix has operation op (a quote, when it has
-// orders); a report that does not give its mix has them all.
-func (r *Report) inMix(op string) bool {
-	if len(r.Mix) == 0 {
-		return true
-	}
-	if op == QuoteOp {
-		op = OrderOp
-	}
-	return r.Mix[op] > 0
-}
-
-// Worse is the regression of a figure of which lower is better (a p99 in
-// ms; with unit, another report's figure, such as a failure run's
-// unavailability in "s"), now against the baseline's b, when it is worse
-// by more than threshold: a figure that was 0 is worse by any amount.
-func Worse(figure string, b, now, threshold float64, unit string) (Regression, bool) {
-	switch {
-	case b > 0 && now > b*(1+threshold):
-		return Regression{Figure: figure, Baseline: b, Now: now, Change: now/b - 1, Unit: unit}, true
-	case b == 0 && now > 0:
-		u := " ms"
-		if unit != "" {
-			u = " " + unit
-		}
-		return Regression{Figure: figure, Baseline: b, Now: now, Change: 1, Unit: unit,
-			Why: fmt.Sprintf("%.2f%s against the baseline's 0%s", now, u, u)}, true
-	}
-	return Regression{}, false
-}
-
 // Failed counts the requests not answered well, of every operation.
 func (r *Report) Failed() int {
 	n := 0
 	for _, o := range r.Operations {
-		for _, c := range o.Errors {
-			n += c
-		}
+		n += o.Failed()
 	}
 	return n
 }
@@ -187,80 +154,9 @@ func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(&b, "\n%-8s %8s %8s %9s %9s %9s %9s %9s  %s\n", "op", "ok", "per s", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "errors")
 	for _, name := range slices.Sorted(maps.Keys(r.Operations)) {
 		o := r.Operations[name]
-		var errs []string
-		for _, k := range slices.Sorted(maps.Keys(o.Errors)) {
-			errs = append(errs, fmt.Sprintf("%s×%d", k, o.Errors[k]))
-		}
 		fmt.Fprintf(&b, "%-8s %8d %8.1f %9.2f %9.2f %9.2f %9.2f %9.2f  %s\n", name, o.OK, o.PerSecond, o.P50, o.P90, o.P99, o.P999, o.Max,
-			strings.Join(errs, " "))
+			errorsByReason(o.Errors))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-// Regression is a figure of a run worse than its baseline's beyond the
-// threshold.
-type Regression struct {
-	Figure   string  `json:"figure"` // "order p99", "throughput"
-	Baseline float64 `json:"baseline"`
-	Now      float64 `json:"now"`
-	// Change is how much worse, as a fraction (0.25: 25%).
-	Change float64 `json:"change"`
-	// Unit is the figure's unit when not milliseconds or, for the
-	// throughput, orders a second.
-	Unit string `json:"unit,omitempty"`
-	// Why says what is worse in words, when no figure does: an operation
-	// with requests and none answered well.
-	Why string `json:"why,omitempty"`
-}
-
-func (g Regression) String() string {
-	if g.Why != "" {
-		return g.Figure + ": " + g.Why
-	}
-	unit := " ms"
-	switch {
-	case g.Unit != "":
-		unit = " " + g.Unit
-	case g.Figure == "throughput":
-		unit = " orders/s"
-	}
-	return fmt.Sprintf("%s %.2f%s against the baseline's %.2f%s: %.0f%% worse", g.Figure, g.Now, unit, g.Baseline, unit, 100*g.Change)
-}
-
-// Compare finds what in r is worse than in base by more than threshold (a
-// fraction: 0.2 for 20%): each operation's p99 above the baseline's by
-// more, an operation the baseline measured that r has no answer of, and
-// the throughput below the baseline's by more. An operation r's mix
-// leaves out is not compared, nor the throughput when it places no
-// orders.
-func Compare(base, r *Report, threshold float64) []Regression {
-	var out []Regression
-	for _, name := range slices.Sorted(maps.Keys(base.Operations)) {
-		b := base.Operations[name]
-		if b.OK == 0 {
-			continue
-		}
-		now, ok := r.Operations[name]
-		if !ok || !r.inMix(name) { // not in this run's mix
-			continue
-		}
-		if now.OK == 0 {
-			failed := 0
-			for _, n := range now.Errors {
-				failed += n
-			}
-			out = append(out, Regression{Figure: name, Baseline: b.P99, Change: 1,
-				Why: fmt.Sprintf("none of its %d requests answered well (the baseline's p99 %.2f ms)", failed, b.P99)})
-			continue
-		}
-		if g, ok := Worse(name+" p99", b.P99, now.P99, threshold, ""); ok {
-			out = append(out, g)
-		}
-	}
-	if base.OrdersPerSecond > 0 && r.inMix(OrderOp) && r.OrdersPerSecond < base.OrdersPerSecond*(1-threshold) {
-		out = append(out, Regression{Figure: "throughput", Baseline: base.OrdersPerSecond, Now: r.OrdersPerSecond,
-			Change: 1 - r.OrdersPerSecond/base.OrdersPerSecond})
-	}
-	return out
 }

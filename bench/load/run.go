@@ -3,7 +3,6 @@ package load
 import (
 	"context"
 	"errors"
-	"math/rand/v2"
 	"sync"
 	"time"
 )
@@ -71,7 +70,7 @@ func Run(ctx context.Context, cfg Config, do Operation) (*Report, error) {
 	rec := newRecorder(start, cfg.Window)
 	run, cancel := context.WithTimeout(ctx, cfg.MaxDuration)
 	defer cancel()
-	rng := rand.New(rand.NewPCG(cfg.Seed, 0x6c6f6164))
+	draw := cfg.Mix.Draws(cfg.Seed)
 	slots := make(chan struct{}, cfg.MaxInFlight)
 	var inFlight sync.WaitGroup
 	var arrivals int
@@ -100,7 +99,7 @@ schedule:
 			case <-timer.C:
 			}
 		}
-		a := Arrival{Index: i, Op: cfg.Mix.Pick(rng), Due: due}
+		a := Arrival{Index: i, Op: draw(), Due: due}
 		rec.mu.Lock()
 		arrivals++
 		rec.mu.Unlock()

@@ -163,7 +163,7 @@ func TestRunBadConfig(t *testing.T) {
 func report(p99 map[string]float64, perSecond float64) *Report {
 	r := &Report{OrdersPerSecond: perSecond, Operations: map[string]*OperationReport{}}
 	for op, v := range p99 {
-		r.Operations[op] = &OperationReport{OK: 100, P99: v}
+		r.Operations[op] = &OperationReport{OK: TailAnswers, P99: v}
 	}
 	return r
 }
@@ -183,7 +183,7 @@ func TestCompare(t *testing.T) {
 	assert.InDelta(t, 30/6.2-1, worse[0].Change, 1e-9)
 	assert.Equal(t, "order p99 30.00 ms against the baseline's 6.20 ms: 384% worse", worse[0].String())
 	assert.Equal(t, "read", worse[1].Figure, "no read answered")
-	assert.Equal(t, "read: none of its 20 requests answered well (the baseline's p99 1.00 ms)", worse[1].String())
+	assert.Equal(t, "read: none of its 20 requests answered well (400×20; the baseline's p99 1.00 ms)", worse[1].String())
 	assert.Len(t, Compare(base, report(map[string]float64{"quote": 5, "order": 6}, 100), 0.2), 0, "no read in the mix: not compared")
 	assert.Equal(t, "throughput", worse[2].Figure)
 	assert.InDelta(t, 0.3, worse[2].Change, 1e-9)
@@ -200,7 +200,7 @@ func TestCompareLeavesOutWhatTheMixDoes(t *testing.T) {
 	now := report(map[string]float64{"quote": 50, "order": 60, "read": 1.1}, 0.1)
 	now.Mix = map[string]int{"read": 1}
 	assert.Empty(t, Compare(base, now, 0.2))
-	now.Operations["read"].P99 = 2
+	now.Operations["read"].P99 = 3
 	worse := Compare(base, now, 0.2)
 	require.Len(t, worse, 1)
 	assert.Equal(t, "read p99", worse[0].Figure)
@@ -322,10 +322,13 @@ func TestRunLastsItsSchedule(t *testing.T) {
 		arrivals int
 		seconds  float64
 	}{
-		"--rate 1 --orders 1":           {Config{Profile: Rate(1, 0), Count: 1}, 10 * time.Millisecond, 1, 1},
-		"--rate 2 --duration 1s":        {Config{Profile: Rate(2, time.Second)}, 10 * time.Millisecond, 2, 1},
-		"--steps 4:1s,0:1s":             {Config{Profile: Profile{{From: 4, To: 4, For: time.Second}, {For: time.Second}}}, time.Millisecond, 4, 2},
-		"--ramp 0:4 --duration 2s":      {Config{Profile: Ramp(0, 4, 2*time.Second)}, time.Millisecond, 4, 2},
+		"--rate 1 --orders 1":      {Config{Profile: Rate(1, 0), Count: 1}, 10 * time.Millisecond, 1, 1},
+		"--rate 2 --duration 1s":   {Config{Profile: Rate(2, time.Second)}, 10 * time.Millisecond, 2, 1},
+		"--steps 4:1s,0:1s":        {Config{Profile: Profile{{From: 4, To: 4, For: time.Second}, {For: time.Second}}}, time.Millisecond, 4, 2},
+		"--ramp 0:4 --duration 2s": {Config{Profile: Ramp(0, 4, 2*time.Second)}, time.Millisecond, 4, 2},
+		// 4.5 arrivals' worth: 4, each a third of a second, not 5 in 1.5 s (3.3/s).
+		"--rate 3 --duration 1500ms":    {Config{Profile: Rate(3, 1500*time.Millisecond)}, time.Millisecond, 4, 1.5},
+		"--steps 3:1500ms,0:1s":         {Config{Profile: Profile{{From: 3, To: 3, For: 1500 * time.Millisecond}, {For: time.Second}}}, time.Millisecond, 4, 2.5},
 		"the last answer after the end": {Config{Profile: Rate(2, time.Second)}, 700 * time.Millisecond, 2, 1.2},
 	} {
 		t.Run(name, func(t *testing.T) {

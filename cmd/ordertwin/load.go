@@ -70,7 +70,7 @@ func loadCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	svgFile := fs.String("svg", "", "write the latency over time and the histograms as SVG to this file")
 	baselineFile := fs.String("baseline", "", "a JSON report to compare with: exit 1 when a p99 or the throughput is worse by more than --fail-over")
 	failOver := fs.String("fail-over", "20%", "with --baseline: how much worse a figure may be, a percentage")
-	runName := fs.String("run", "", "the name in every externalId and Idempotency-Key the run sends (default: from the time it starts)")
+	runName := fs.String("run", "", "the name in every externalId and Idempotency-Key the run sends: letters, digits, '.', '_' and '-' (default: the time it starts, to the millisecond, and a random part)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -107,6 +107,21 @@ func loadCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if baseline != nil {
+		if err := baseline.CheckBaseline(); err != nil {
+			return fmt.Errorf("load: --baseline %s: %w; take a baseline of a whole run that was answered", *baselineFile, err)
+		}
+		offered := &load.Report{Profile: profile.String(), Mix: mix.Weights(), Arrivals: arrivalsDue(profile, *orders)}
+		if unlike := load.Unlike(baseline, offered); len(unlike) > 0 {
+			return fmt.Errorf("load: --baseline %s offered another load, its figures do not compare: this run would offer %s; run the baseline's load, or take a new baseline",
+				*baselineFile, strings.Join(unlike, "; "))
+		}
+	}
+	if *runName == "" {
+		*runName = defaultRunName(time.Now())
+	} else if err := checkRunName(*runName); err != nil {
+		return err
+	}
 	if err := writable("load", map[string]string{"json": *jsonFile, "svg": *svgFile}); err != nil {
 		return err
 	}
@@ -122,21 +137,20 @@ func loadCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(sc.Spec.Placements()) == 0 {
 		return fmt.Errorf("load: --scenario %s has no customer and sites to quote for", sc.Name)
 	}
-	if *runName == "" {
-		*runName = strconv.FormatInt(time.Now().Unix(), 36)
-	}
-	l, err := newLoadClient(base, *token, loadHTTP(*timeout, *maxInFlight), sc, printableASCII(*runName), *seed)
+	l, err := newLoadClient(base, *token, loadHTTP(*timeout, *maxInFlight), sc, *runName, *seed)
 	if err != nil {
 		return fmt.Errorf("load: --scenario %s: %w", sc.Name, err)
 	}
 
 	if n := arrivalsDue(profile, *orders); n > len(l.quotes) {
-		customers := fmt.Sprintf("%d customers", len(l.quotes))
-		if len(l.quotes) == 1 {
-			customers = "1 customer"
+		if at, ok := requoted(mix, *seed, n, len(l.quotes)); ok {
+			customers := fmt.Sprintf("%d customers", len(l.quotes))
+			if len(l.quotes) == 1 {
+				customers = "1 customer"
+			}
+			fmt.Fprintf(stdout, "note: %d arrivals, and %s quotes for %s: from arrival %d on (order %d), the quotes are for customers quoted already, whose orders a server may refuse (their credit, their sites in service)\n",
+				n, cmp.Or(*scenarioFile, loadExample), customers, at+1, len(l.quotes)+1)
 		}
-		fmt.Fprintf(stdout, "note: %d arrivals, and %s quotes for %s: from arrival %d on, the quotes are for customers quoted already, whose orders a server may refuse (their credit, their sites in service)\n",
-			n, cmp.Or(*scenarioFile, loadExample), customers, len(l.quotes)+1)
 	}
 	expected := profile.Length()
 	if expected == 0 {
@@ -173,12 +187,18 @@ func loadCmd(ctx context.Context, args []string, stdout io.Writer) error {
 			return fmt.Errorf("load: --svg: %w", err)
 		}
 	}
+	if rep.Stopped != "" {
+		if baseline == nil {
+			return &exitError{1, fmt.Errorf("load: the run was cut short (stopped: %s): its report is of part of its profile", rep.Stopped)}
+		}
+		fmt.Fprintf(stdout, "not compared with the baseline %s: the run was cut short (stopped: %s)\n", *baselineFile, rep.Stopped)
+		return &exitError{1, fmt.Errorf("load: the run was cut short (stopped: %s), so it is not compared with the baseline %s", rep.Stopped, *baselineFile)}
+	}
 	if baseline == nil {
 		return nil
 	}
-	if rep.Stopped != "" {
-		fmt.Fprintf(stdout, "not compared with the baseline %s: the run was cut short (stopped: %s)\n", *baselineFile, rep.Stopped)
-		return &exitError{1, fmt.Errorf("load: the run was cut short (stopped: %s), so it is not compared with the baseline %s", rep.Stopped, *baselineFile)}
+	for _, note := range load.Uncompared(baseline, rep) {
+		fmt.Fprintln(stdout, "note: "+note)
 	}
 	worse := load.Compare(baseline, rep, threshold)
 	if len(worse) == 0 {
@@ -191,6 +211,46 @@ func loadCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		figures = append(figures, g.Figure)
 	}
 	return &exitError{1, fmt.Errorf("load: worse than the baseline %s by more than %s: %s", *baselineFile, percent(threshold), strings.Join(figures, ", "))}
+}
+
+// requoted is the arrival (from 0), of n drawn from mix with seed, of the
+// first order whose quote is for a customer quoted already: the order
+// after the scenario's customers have each had one; false when fewer
+// orders are drawn. An arrival of another operation before the run has
+// placed an order places one too, so it may come sooner.
+func requoted(mix load.Mix, seed uint64, n, customers int) (int, bool) {
+	draw, orders := mix.Draws(seed), 0
+	for i := range n {
+		if draw() == opOrder {
+			if orders++; orders > customers {
+				return i, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// defaultRunName is a run's name when --run is not given: when it starts,
+// to the millisecond, and a random part, so that two runs started at once
+// do not send each other's keys.
+func defaultRunName(now time.Time) string {
+	return now.UTC().Format("20060102T150405.000") + "-" + strconv.FormatUint(rand.Uint64()>>24, 36)
+}
+
+// checkRunName refuses a --run that is not a name of letters, digits,
+// '.', '_' and '-': the name is sent as it is in every Idempotency-Key and
+// externalId, and names that a key could hold only changed ("a b",
+// "a\nb") would send one another's keys.
+func checkRunName(name string) error {
+	if len(name) > 100 {
+		return fmt.Errorf("load: --run: a name of %d bytes: at most 100", len(name))
+	}
+	for _, r := range name {
+		if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '.' || r == '_' || r == '-') {
+			return fmt.Errorf("load: --run %q: a name of letters, digits, '.', '_' and '-' (it is in every Idempotency-Key and externalId), not %q", name, r)
+		}
+	}
+	return nil
 }
 
 // arrivalsDue is how many arrivals profile brings, count at most when it
@@ -384,23 +444,52 @@ type loadClient struct {
 	seed        uint64
 	mu          sync.Mutex
 	placed      []placedOrder // orders placed well and not cancelled by the run
-	// transport is the first request that got no answer, as it failed.
+	// ordered counts the orders begun: the next quotes the customer after
+	// them, one after the other.
+	ordered int
+	// transport is the first request that got no answer, as it failed;
+	// reasons the first answer of each other fault (a status, a timeout, a
+	// bad body) of each operation, as it failed.
 	transport string
+	reasons   map[faultOf]string
 }
 
-// fault is loadFault, noting the first request that got no answer.
-func (l *loadClient) fault(ctx context.Context, err error) string {
+// faultOf is a fault of an operation ("500" of "read").
+type faultOf struct{ op, fault string }
+
+// maxReason is how much of a failure's reason a note keeps.
+const maxReason = 200
+
+// fault is loadFault for a request of operation op, noting the first
+// request that got no answer, and the first reason of each other fault
+// of op but a cancellation (the run stopping it).
+func (l *loadClient) fault(ctx context.Context, op string, err error) string {
 	f := loadFault(ctx, err)
+	if f == "" || f == "cancelled" {
+		return f
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	if f == "transport" {
-		l.mu.Lock()
 		l.transport = cmp.Or(l.transport, err.Error())
-		l.mu.Unlock()
+		return f
+	}
+	if _, ok := l.reasons[faultOf{op, f}]; !ok {
+		if l.reasons == nil {
+			l.reasons = map[faultOf]string{}
+		}
+		why := err.Error()
+		if len(why) > maxReason {
+			why = strings.ToValidUTF8(why[:maxReason], "") + "…"
+		}
+		l.reasons[faultOf{op, f}] = why
 	}
 	return f
 }
 
 // notes are what a report's failures suggest looking at: the first
-// request that got no answer, and a token missing or refused.
+// request that got no answer, a token missing or refused, and the first
+// reason of each other fault of each operation.
 func (l *loadClient) notes(rep *load.Report) []string {
 	var transport, unauthorized int
 	for _, op := range rep.Operations {
@@ -416,6 +505,16 @@ func (l *loadClient) notes(rep *load.Report) []string {
 		notes = append(notes, fmt.Sprintf("note: %d requests answered 401: no token was sent (--token, or $%s)", unauthorized, tokenEnv))
 	case unauthorized > 0:
 		notes = append(notes, fmt.Sprintf("note: %d requests answered 401: the server does not take the token sent (--token, or $%s)", unauthorized, tokenEnv))
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, op := range slices.Sorted(maps.Keys(rep.Operations)) {
+		errs := rep.Operations[op].Errors
+		for _, f := range slices.Sorted(maps.Keys(errs)) {
+			if why, ok := l.reasons[faultOf{op, f}]; ok {
+				notes = append(notes, fmt.Sprintf("note: %s %s×%d; the first: %s", op, f, errs[f], why))
+			}
+		}
 	}
 	return notes
 }
@@ -482,18 +581,21 @@ func (l *loadClient) do(ctx context.Context, a load.Arrival, rec *load.Recorder)
 	orderPath := tmf630.ProductOrdering + "/productOrder"
 	switch op {
 	case opOrder:
-		i := a.Index % len(l.quotes)
+		l.mu.Lock()
+		i := l.ordered % len(l.quotes) // the customers one after the other, by order
+		l.ordered++
+		l.mu.Unlock()
 		// Of the quote and the order answered, only their ids are read:
 		// decoding the whole of each was a sixth of the run's CPU, taken
 		// from the server it measures when both share a machine.
 		var q, po created
 		err := identified(l.c.postJSON(ctx, tmf630.QuoteManagement+"/quote", key, l.quoteBodies[i], &q), q.ID)
-		sent := rec.Answered(opQuote, due, l.fault(ctx, err))
+		sent := rec.Answered(opQuote, due, l.fault(ctx, opQuote, err))
 		if err != nil {
 			return
 		}
 		err = identified(l.c.post(ctx, orderPath, key, tmf622.NewOrderBody(q.ID, l.quotes[i], key), &po), po.ID)
-		rec.Answered(opOrder, sent, l.fault(ctx, err))
+		rec.Answered(opOrder, sent, l.fault(ctx, opOrder, err))
 		if err == nil {
 			l.mu.Lock()
 			l.placed = append(l.placed, placedOrder{po.ID, i})
@@ -502,12 +604,12 @@ func (l *loadClient) do(ctx context.Context, a load.Arrival, rec *load.Recorder)
 	case opRead:
 		var po tmf622.ProductOrder
 		err := identified(l.c.get(ctx, orderPath+"/"+target.id, &po), po.ID)
-		rec.Answered(opRead, due, l.fault(ctx, err))
+		rec.Answered(opRead, due, l.fault(ctx, opRead, err))
 	case opCancel:
 		var task tmf622.CancelProductOrder
 		err := l.c.post(ctx, tmf630.ProductOrdering+"/cancelProductOrder", key,
 			map[string]any{"productOrder": tmf630.Ref{ID: target.id}, "cancellationReason": "load " + l.run}, &task)
-		rec.Answered(opCancel, due, l.fault(ctx, err))
+		rec.Answered(opCancel, due, l.fault(ctx, opCancel, err))
 	case opChange:
 		rec.Answered(opChange, due, l.change(ctx, target, key, rng))
 	}
@@ -518,7 +620,7 @@ func (l *loadClient) do(ctx context.Context, a load.Arrival, rec *load.Recorder)
 func (l *loadClient) change(ctx context.Context, target placedOrder, key string, rng *rand.Rand) string {
 	var po tmf622.ProductOrder
 	if err := l.c.get(ctx, tmf630.ProductOrdering+"/productOrder/"+target.id, &po); err != nil {
-		return l.fault(ctx, err)
+		return l.fault(ctx, opChange, err)
 	}
 	q := l.quotes[target.quote]
 	var others []string
@@ -541,7 +643,7 @@ func (l *loadClient) change(ctx context.Context, target placedOrder, key string,
 		if errors.As(err, &se) && se.status == http.StatusOK { // a site not yet active, changed in its order
 			return ""
 		}
-		return l.fault(ctx, err)
+		return l.fault(ctx, opChange, err)
 	}
 	return "no product yet"
 }

@@ -184,10 +184,12 @@ Usage:
       time and histograms. At most --max-in-flight (default 512) at once, an
       arrival beyond dropped and counted; everything stops at --max-duration
       (default 10m). Sends only to --to, follows no redirect; bearer token
-      --token (default $ORDERTWIN_TOKEN). --baseline FILE: exit 1 when an
-      operation's p99 or the throughput is worse than that report's by more
-      than --fail-over (default 20%), naming which, or when the run was cut
-      short (Ctrl-C, --max-duration): then it is not compared.
+      --token (default $ORDERTWIN_TOKEN). Exits 1 when the run was cut short
+      (Ctrl-C, --max-duration), its report so far written. --baseline FILE (a
+      whole run of the same profile, mix and arrivals that measured something,
+      else refused): exit 1 when an operation's share of errors, its p99 (p90
+      with fewer than 1000 answers) or the throughput is worse than that
+      report's by more than --fail-over (default 20%), naming which.
   ordertwin chaos [FILE] [--scenario FILE] [--rate R] [--duration D] [--faults N] [--kinds K,...]
                  [--seed N] [--scale X] [--settle D] [--timeout D] [--dir DIR] [--json FILE]
                  [--split] [--disk SIZE] [--reference run|none|FILE] [--baseline FILE [--fail-over P%]]
