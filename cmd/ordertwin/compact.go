@@ -9,14 +9,19 @@ import (
 	"io"
 	"os"
 
+	"github.com/ordertwin/ordertwin/core/engine"
+	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/core/store/postgres"
 	"github.com/ordertwin/ordertwin/core/store/sqlite"
+	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
 // compactCmd moves the beginning of a stopped server's journal into an
 // archive (sqlite.Compact): the records, inputs and chain links wholly
 // before its latest snapshot and every hub listener's delivery cursor. It
-// says what it moved, and why not further.
+// refuses when this build cannot restore that snapshot (checkSnapshot),
+// from then on the store's only start without the archive. It says what
+// it moved, why not further, and what the store needs from now on.
 func compactCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("compact", flag.ContinueOnError)
 	archive := fs.String("archive", "", "the archive: a SQLite file of the store's schema, created, or appended to when it ends where the store's compacted journal does")
@@ -45,7 +50,7 @@ func compactCmd(ctx context.Context, args []string, stdout io.Writer) error {
 			return fmt.Errorf("compact: --archive: %w", err)
 		}
 	}
-	c, err := sqlite.Compact(ctx, pos[0], *archive)
+	c, err := sqlite.Compact(ctx, pos[0], *archive, checkSnapshot)
 	if err != nil {
 		return err
 	}
@@ -56,6 +61,8 @@ func compactCmd(ctx context.Context, args []string, stdout io.Writer) error {
 			out["records"] = []int64{c.FromRecord, c.ToRecord}
 			out["inputs"] = []int64{c.FromInput, c.ToInput}
 			out["copied"] = c.Copied
+			out["needs"] = map[string]any{"snapshot": map[string]any{"inputs": c.Snapshot.Inputs, "records": c.Snapshot.Records, "at": tmf.FormatOffset(c.Snapshot.At)},
+				"or": "ordertwin uncompact " + c.Store + " --archive " + c.Archive}
 		}
 		return json.NewEncoder(stdout).Encode(out)
 	}
@@ -63,8 +70,18 @@ func compactCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		_, err = fmt.Fprintf(stdout, "nothing moved from %s: %s\n", c.Store, c.Limit)
 		return err
 	}
-	_, err = fmt.Fprintf(stdout, "moved links %d to %d (%s, %s) of %s into %s (%d links copied now)\nnot further: %s\n",
-		c.FromLink, c.ToLink, span("records", c.FromRecord, c.ToRecord), span("inputs", c.FromInput, c.ToInput), c.Store, c.Archive, c.Copied, c.Limit)
+	_, err = fmt.Fprintf(stdout, "moved links %d to %d (%s, %s) of %s into %s (%d links copied now)\nnot further: %s\n"+
+		"from now on the store starts only from its latest snapshot (after %d inputs, at %s): should that not restore (the scenario edited, another build), "+
+		"serve it with the scenario and build that wrote it, or put the archive back first (ordertwin uncompact %s --archive %s) to replay from T+0\n",
+		c.FromLink, c.ToLink, span("records", c.FromRecord, c.ToRecord), span("inputs", c.FromInput, c.ToInput), c.Store, c.Archive, c.Copied, c.Limit,
+		c.Snapshot.Inputs, tmf.FormatOffset(c.Snapshot.At), c.Store, c.Archive)
+	return err
+}
+
+// checkSnapshot asks whether this build can restore a snapshot, as far as
+// can be told without the scenario (engine.CheckSnapshot).
+func checkSnapshot(s store.Snapshot) error {
+	_, err := engine.CheckSnapshot(s)
 	return err
 }
 

@@ -118,7 +118,9 @@ func TestCompactServedStore(t *testing.T) {
 	out, err := cli("compact", db, "--archive", archive)
 	require.NoError(t, err)
 	assert.Regexp(t, `^moved links 1 to \d+ \(records 1 to \d+, (no inputs|inputs 1 to \d+)\) of .*serve.db into .*serve.archive.db \(\d+ links copied now\)\n`+
-		`not further: the hub notifier has read the records up to `+strconv.FormatInt(half, 10)+` only: a restart reads on from there\n$`, out)
+		`not further: the hub notifier has read the records up to `+strconv.FormatInt(half, 10)+` only: a restart reads on from there\n`+
+		`from now on the store starts only from its latest snapshot \(after \d+ inputs, at P[0-9DTHMS.]+\): should that not restore \(the scenario edited, another build\), `+
+		`serve it with the scenario and build that wrote it, or put the archive back first \(ordertwin uncompact .*serve.db --archive .*serve.archive.db\) to replay from T\+0\n$`, out)
 	c, ok, err := sqlite.CompactedOf(context.Background(), db)
 	require.NoError(t, err)
 	require.True(t, ok)

@@ -131,8 +131,16 @@ Usage:
       SQLite file of the store's schema, created or appended to): the records,
       inputs and chain links wholly before its latest snapshot and every hub
       listener's delivery cursor. The archive is written, synced and verified
-      before anything is deleted from the store. Prints what moved and why not
-      further. Refused while a server holds the store (FILE.lock).
+      before anything is deleted from the store. Refused when this build cannot
+      restore the latest snapshot: from then on the store starts only from it,
+      or with the archive put back. Prints what moved and why not further.
+      Refused while a server holds the store (FILE.lock).
+  ordertwin uncompact FILE --archive ARCHIVE [--format text|json]
+      Put back into a stopped server's store what its compactions moved into
+      the archive (read only, left as it was), verified from link 1 before
+      anything is kept: the store holds its whole journal again, and a restart
+      whose latest snapshot cannot be restored (the scenario edited, another
+      build) replays it from T+0.
   ordertwin audit publish FILE --key FILE --relay URL [--relay URL ...]
       Verify the store as audit verify does, then send its chain head (hash,
       commits, records, inputs), signed with the key, as a NIP-01 event to each
@@ -292,6 +300,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return auditCmd(ctx, rest, stdout)
 	case "compact":
 		return compactCmd(ctx, rest, stdout)
+	case "uncompact":
+		return uncompactCmd(ctx, rest, stdout)
 	case "backup":
 		return backupCmd(ctx, rest, stdout)
 	case "approve":
@@ -312,7 +322,7 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (commands: run, whatif, serve, twin, submit, token, journal, audit, compact, approve, check, lifecycle, bench, load, chaos, help)", cmd)
+	return fmt.Errorf("unknown command %q (commands: run, whatif, serve, twin, submit, token, journal, audit, compact, uncompact, approve, check, lifecycle, bench, load, chaos, help)", cmd)
 }
 
 // parse parses flags that may come before or after the positional

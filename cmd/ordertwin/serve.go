@@ -487,7 +487,7 @@ func resumeOn(ctx context.Context, sc *scenarios.Scenario, st store.Durable, nam
 	opt.Snapshots.Store = st
 	sys, err := replay(ctx, sc, st, opt, log)
 	if err != nil {
-		return nil, nil, fmt.Errorf("serve: resume %s: %w", name, err)
+		return nil, nil, fmt.Errorf("serve: resume %s: %w", name, withRecovery(name, err))
 	}
 	return sys, clock, nil
 }

@@ -2,12 +2,14 @@ package system
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/store"
+	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
 // Node is a built node, or what wraps one (a scenario's system).
@@ -54,8 +56,38 @@ func Replay[N Node](ctx context.Context, st store.Durable, peers map[engine.Addr
 			return none, err
 		}
 	}
-	return ReplayFrom(ctx, st, build, nil, log)
+	unusable := err
+	n, err = ReplayFrom(ctx, st, build, nil, log)
+	var compacted store.Compacted
+	if errors.As(err, &compacted) {
+		return none, &SnapshotNeededError{Inputs: snap.Inputs, Records: snap.Records, At: snap.At, Unusable: unusable, Compacted: compacted}
+	}
+	return n, err
 }
+
+// SnapshotNeededError is a restart that cannot go on: the latest snapshot
+// cannot be used (Unusable: a scenario edited since, a build that saves
+// otherwise), and the replay from T+0 that would take its place cannot
+// read the beginning of the store, which a compaction moved into an
+// archive (Compacted). Either the snapshot is made usable again (served
+// with the scenario and build that wrote it), or the archive's records go
+// back into the store first.
+type SnapshotNeededError struct {
+	// The snapshot's place: the inputs handled and the records committed
+	// before it, and its virtual time.
+	Inputs, Records uint64
+	At              time.Duration
+	Unusable        error
+	Compacted       store.Compacted
+}
+
+func (e *SnapshotNeededError) Error() string {
+	return fmt.Sprintf("the latest snapshot (after %d inputs and %d records, at %s) cannot be used: %v; without it a restart replays from T+0, which needs the records before it, but %v",
+		e.Inputs, e.Records, tmf.FormatOffset(e.At), e.Unusable, e.Compacted)
+}
+
+// Unwrap gives both causes.
+func (e *SnapshotNeededError) Unwrap() []error { return []error{e.Unusable, e.Compacted} }
 
 // ReplayFrom builds a node on a durable store with build, restores snap
 // (nil: none), and replays the inputs logged after it, each record checked

@@ -27,6 +27,13 @@ type Compaction struct {
 	Copied int64
 	// Limit says why it moved nothing further.
 	Limit string
+	// Snapshot is the latest snapshot's place (its body left out): once
+	// something moved, the store starts only from it, or from T+0 with the
+	// archive put back (Uncompact).
+	Snapshot store.Snapshot
+	// check, when set, is asked whether this build can restore the
+	// latest snapshot before anything moves.
+	check func(store.Snapshot) error
 }
 
 // Moved reports whether anything moved.
@@ -58,8 +65,13 @@ var beforeDelete func() error
 //
 // It holds the store (Hold) while it works: a store being served is
 // refused.
-func Compact(ctx context.Context, file, archive string) (*Compaction, error) {
-	c := &Compaction{Store: file, Archive: archive}
+//
+// Once the records before the latest snapshot are gone, a restart can
+// start only from that snapshot: check, when not nil, is asked first
+// whether this build can restore it (engine.CheckSnapshot), and its error
+// refuses the compaction, moving nothing.
+func Compact(ctx context.Context, file, archive string, check func(store.Snapshot) error) (*Compaction, error) {
+	c := &Compaction{Store: file, Archive: archive, check: check}
 	if err := c.run(ctx); err != nil {
 		return nil, fmt.Errorf("compact %s into %s: %w", file, archive, err)
 	}
@@ -217,6 +229,14 @@ func (c *Compaction) plan(ctx context.Context, st *Store) ([]link, error) {
 	}
 	if whole {
 		c.Limit = "nothing is left to move: the latest snapshot stands at the journal's end"
+	}
+	c.Snapshot = store.Snapshot{Inputs: snap.Inputs, Records: snap.Records, At: snap.At}
+	if len(out) > 0 && c.check != nil {
+		if err := c.check(snap); err != nil {
+			return nil, fmt.Errorf("the latest snapshot (after %d inputs and %d records) cannot be restored by this build: %w; "+
+				"with the records before it moved out, the store would have no way to start but with the archive put back: "+
+				"serve the store once (a clean stop takes a new snapshot) and compact again", snap.Inputs, snap.Records, err)
+		}
 	}
 	if len(out) > 0 {
 		last := out[len(out)-1]
