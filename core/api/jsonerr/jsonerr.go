@@ -343,3 +343,77 @@ func Kind(t reflect.Type) string {
 	}
 	return t.String()
 }
+
+// Misnamed finds the first member of body, in the order of the body, that
+// a value of type t would take under a name in other letter case than the
+// one its field is tagged with ("Name" for "name", "CATEGORY" for
+// "category"): encoding/json matches either, so the member would be taken
+// as the field a client did not name. It gives the member's path as the
+// client spelt it and the path it stands for; found is false when every
+// member t takes is named exactly. Members t does not have are not its
+// concern, nor fields without a tag (their Go name, resourceType for
+// ResourceType, is matched in any case). body is valid JSON: it decoded.
+func Misnamed(body []byte, t reflect.Type) (path, want string, found bool) {
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	path, want, found, _ = misnamed(dec, t, "")
+	return path, want, found
+}
+
+// misnamed reads one value of dec, held to type t (nil: anything, not
+// looked into).
+func misnamed(dec *json.Decoder, t reflect.Type, path string) (string, string, bool, error) {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t != nil && (reflect.PointerTo(t).Implements(unmarshaler) || reflect.PointerTo(t).Implements(textUnmarshaler)) {
+		t = nil // decodes itself
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return "", "", false, err
+	}
+	switch tok {
+	case json.Delim('{'):
+		var fields []field
+		if t != nil && t.Kind() == reflect.Struct {
+			fields = fieldsOf(t)
+		}
+		for dec.More() {
+			tok, err := dec.Token()
+			if err != nil {
+				return "", "", false, err
+			}
+			name, _ := tok.(string)
+			var elem reflect.Type
+			switch {
+			case t != nil && t.Kind() == reflect.Map:
+				elem = t.Elem()
+			case fields != nil:
+				f, ok := fieldNamed(fields, name)
+				if ok && f.tagged && f.name != name {
+					return join(path, name), join(path, f.name), true, nil
+				}
+				if ok {
+					elem = f.Type
+				}
+			}
+			if p, w, found, err := misnamed(dec, elem, join(path, name)); found || err != nil {
+				return p, w, found, err
+			}
+		}
+	case json.Delim('['):
+		var elem reflect.Type
+		if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
+			elem = t.Elem()
+		}
+		for i := 0; dec.More(); i++ {
+			if p, w, found, err := misnamed(dec, elem, path+"["+strconv.Itoa(i)+"]"); found || err != nil {
+				return p, w, found, err
+			}
+		}
+	default:
+		return "", "", false, nil // a scalar
+	}
+	_, err = dec.Token() // the closing delimiter
+	return "", "", false, err
+}

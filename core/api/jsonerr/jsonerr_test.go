@@ -62,3 +62,47 @@ func TestQuoteClips(t *testing.T) {
 	long := strings.Repeat("é", 10_000)
 	assert.Equal(t, `"`+strings.Repeat("é", MaxQuoted)+`"…`, Quote(long))
 }
+
+type tagged struct {
+	ServerSet
+	Category string           `json:"category"`
+	Parties  []party          `json:"relatedParty"`
+	Extra    map[string]party `json:"extra"`
+	Raw      json.RawMessage  `json:"raw"`
+	Loose    struct{ ItemKind string }
+	Any      any              `json:"any"`
+	Counts   map[string]count `json:"counts"`
+	Nested   *struct {
+		A int `json:"a"`
+	} `json:"nested"`
+}
+
+type ServerSet struct {
+	ID string `json:"id"`
+}
+
+type party struct {
+	Role string `json:"role"`
+}
+
+// A member taken by a field tagged with another letter case is found, by
+// its path as the client spelt it; a member of no field, one of an untagged
+// field (its Go name), or one inside a value of no fixed shape is not.
+func TestMisnamed(t *testing.T) {
+	for _, c := range []struct{ body, path, want string }{
+		{`{"category":"x","relatedParty":[{"role":"customer"}],"evil":{"Category":1}}`, "", ""},
+		{`{"CATEGORY":"x"}`, "CATEGORY", "category"},
+		{`{"RelatedParty":[]}`, "RelatedParty", "relatedParty"},
+		{`{"relatedParty":[{"role":"a"},{"Role":"b"}]}`, "relatedParty[1].Role", "relatedParty[1].role"},
+		{`{"extra":{"k":{"ROLE":"a"}}}`, "extra.k.ROLE", "extra.k.role"},
+		{`{"ID":"QT-1"}`, "ID", "id"},
+		{`{"nested":{"A":1}}`, "nested.A", "nested.a"},
+		{`{"loose":{"itemkind":"a"},"raw":{"Category":1},"any":{"Category":1},"counts":{"Category":1}}`, "", ""},
+		{`[{"Category":1}]`, "", ""},
+	} {
+		path, want, found := Misnamed([]byte(c.body), reflect.TypeFor[tagged]())
+		assert.Equal(t, c.path != "", found, c.body)
+		assert.Equal(t, c.path, path, c.body)
+		assert.Equal(t, c.want, want, c.body)
+	}
+}

@@ -51,10 +51,11 @@ func fieldError(field, msg string) *Error {
 	return NewError(http.StatusBadRequest, field+": "+msg)
 }
 
-// DecodeObject decodes a JSON object into v; trailing data is an error.
+// DecodeObject decodes a JSON object into v; trailing data is an error,
+// and so is a member named in other letter case than v's (ExactNames).
 // The error names the member at fault by its path as the client spelt
 // it (measure.latencyMs, productOrderItem[2].quantity) and says what is
-// wanted.
+// wanted. A member v does not have is left out, as TMF630 extensions.
 func DecodeObject(body []byte, v any) *Error { return decodeObject(body, v, false) }
 
 // DecodeStrict is DecodeObject refusing a member v does not have, as the
@@ -75,6 +76,18 @@ func decodeObject(body []byte, v any, strict bool) *Error {
 	}
 	if dec.More() {
 		return NewError(http.StatusBadRequest, "malformed JSON: data after the object")
+	}
+	return ExactNames(body, reflect.TypeOf(v))
+}
+
+// ExactNames refuses a member of body named in other letter case than the
+// member of t it stands for ("Name" for "name", "RelatedParty" for
+// "relatedParty"): encoding/json would take it as that member, which the
+// client did not name. A 400 naming both; nil when there is none. body is
+// JSON that decodes into t.
+func ExactNames(body []byte, t reflect.Type) *Error {
+	if path, want, found := jsonerr.Misnamed(body, t); found {
+		return NewError(http.StatusBadRequest, path+": names are case-sensitive: want "+want)
 	}
 	return nil
 }
@@ -100,8 +113,14 @@ func (m ServerManaged) Refuse(entity string) *Error {
 		v    json.RawMessage
 	}{{"id", m.ID}, {"href", m.Href}, {"state", m.State}, {"orderDate", m.OrderDate}, {"completionDate", m.CompletionDate}} {
 		if f.v != nil {
-			return NewError(http.StatusBadRequest, f.name+": set by the server; a new "+entity+" must not carry it")
+			return SetByServer(f.name, entity)
 		}
 	}
 	return nil
+}
+
+// SetByServer is the 400 of a server-managed field a client sent with a
+// new entity.
+func SetByServer(field, entity string) *Error {
+	return NewError(http.StatusBadRequest, field+": set by the server; a new "+entity+" must not carry it")
 }

@@ -268,3 +268,26 @@ func TestListPageLimits(t *testing.T) {
 		assert.Equal(t, strconv.Itoa(c.result), w.Header().Get("X-Result-Count"), c.query)
 	}
 }
+
+// Every TMF body matches member names exactly: one in other letter case
+// is refused, not taken as the member it resembles; a member the body's
+// type does not have is an extension, left out (docs/api.md, "Errors").
+func TestDecodeObjectExactNames(t *testing.T) {
+	var order struct {
+		Category string               `json:"category"`
+		Items    []tmf630.OrderItemIn `json:"productOrderItem"`
+	}
+	assert.Nil(t, tmf630.DecodeObject([]byte(`{"category":"a","evil":1,"productOrderItem":[{"id":"1","x":{}}]}`), &order))
+	for body, says := range map[string]string{
+		`{"CATEGORY":"a"}`: "CATEGORY: names are case-sensitive: want category",
+		`{"productOrderItem":[{"id":"1"},{"Quantity":2}]}`: "productOrderItem[1].Quantity: names are case-sensitive: want productOrderItem[1].quantity",
+	} {
+		e := tmf630.DecodeObject([]byte(body), &order)
+		require.NotNil(t, e, body)
+		assert.Equal(t, "400", e.Status, body)
+		assert.Equal(t, says, e.Message, body)
+		e = tmf630.DecodeStrict([]byte(body), &order)
+		require.NotNil(t, e, body)
+		assert.Equal(t, says, e.Message, body)
+	}
+}

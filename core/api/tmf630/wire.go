@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/ordertwin/ordertwin/core/tmf"
@@ -61,6 +62,13 @@ func PlaceHref(id string) string { return "urn:ordertwin:place:" + url.PathEscap
 type Money struct {
 	Unit  string  `json:"unit"`
 	Value float64 `json:"value"`
+}
+
+// Cents tells whether m's value is a whole number of cents (at most two
+// decimals): a price a client gives, which is kept and summed as given.
+func (m Money) Cents() bool {
+	_, frac, _ := strings.Cut(strconv.FormatFloat(m.Value, 'f', -1, 64), ".")
+	return len(frac) <= 2
 }
 
 // Price is a v4 Price.

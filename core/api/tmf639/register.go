@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"net/http"
 	"reflect"
 	"slices"
@@ -151,11 +150,7 @@ func clientObject(body []byte) (map[string]json.RawMessage, *tmf630.Error) {
 // checkResource checks a resource's body: its name, the types of its v4
 // attributes and their values.
 func checkResource(body []byte) *tmf630.Error {
-	var doc any
-	if err := json.Unmarshal(body, &doc); err != nil {
-		return tmf630.DecodeError(err)
-	}
-	if e := exactNames(doc, reflect.TypeFor[resourceInput](), ""); e != nil {
+	if e := tmf630.ExactNames(body, reflect.TypeFor[resourceInput]()); e != nil {
 		return e
 	}
 	var in resourceInput
@@ -217,54 +212,6 @@ func (in *resourceInput) check() *tmf630.Error {
 		return bad("resourceSpecification.id: required")
 	}
 	return nil
-}
-
-// exactNames refuses an attribute named in other letter case than the
-// attribute of t it stands for ("Name" for "name"): encoding/json would
-// check it as that attribute, but the document would keep it as written,
-// without the attribute.
-func exactNames(v any, t reflect.Type, path string) *tmf630.Error {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	switch x := v.(type) {
-	case []any:
-		if t.Kind() != reflect.Slice {
-			return nil
-		}
-		for i, e := range x {
-			if err := exactNames(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); err != nil {
-				return err
-			}
-		}
-	case map[string]any:
-		if t.Kind() != reflect.Struct {
-			return nil
-		}
-		for _, k := range slices.Sorted(maps.Keys(x)) {
-			for i := range t.NumField() {
-				name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-				if name == k {
-					if err := exactNames(x[k], t.Field(i).Type, attrPath(path, k)); err != nil {
-						return err
-					}
-					break
-				}
-				if strings.EqualFold(name, k) {
-					return tmf630.NewError(http.StatusBadRequest, fmt.Sprintf("%s: names are case-sensitive: want %s",
-						attrPath(path, k), attrPath(path, name)))
-				}
-			}
-		}
-	}
-	return nil
-}
-
-func attrPath(path, name string) string {
-	if path == "" {
-		return name
-	}
-	return path + "." + name
 }
 
 // registerResource creates a registered resource: 201 with it.

@@ -11,7 +11,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/ordertwin/ordertwin/core/api/jsonerr"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/approval"
 	"github.com/ordertwin/ordertwin/core/auth"
@@ -286,7 +288,10 @@ func (s quotes) postQuote(w http.ResponseWriter, r *http.Request) {
 		tmf630.WriteError(w, e)
 		return
 	}
-	req, e := DecodeQuote(body)
+	req, units, e := decodeQuote(body)
+	if e == nil {
+		e = s.currencies(req, units)
+	}
 	if e != nil {
 		tmf630.WriteError(w, e)
 		return
@@ -311,6 +316,24 @@ func (s quotes) postQuote(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tmf630.AnswerPlaced(w, r, reply.(tmf630.Placed[Quote]), s.quoteByID, func(v *Quote) string { return v.Href })
+}
+
+// currencies refuses an item whose price names a currency (units, per
+// item) other than its offering's: the quote is priced in that one. An
+// offering the catalog does not have is COM's check to name.
+func (s quotes) currencies(req *com.QuoteRequest, units []string) *tmf630.Error {
+	if s.n.Catalog == nil {
+		return nil
+	}
+	for i, unit := range units {
+		o, err := s.n.Catalog.Offering(req.SiteOffering(i))
+		if unit == "" || err != nil || unit == o.Currency {
+			continue
+		}
+		return tmf630.NewError(http.StatusBadRequest, fmt.Sprintf("%s: %s: %s is priced in %s", tmf630.Field("quoteItem", i, "quoteItemPrice[0].price.dutyFreeAmount.unit"),
+			jsonerr.Quote(unit), o.ID, o.Currency))
+	}
+	return nil
 }
 
 // quote maps a quote to the wire.
@@ -371,22 +394,61 @@ func (s quotes) quote(v com.QuoteView) Quote {
 	return out
 }
 
-// quoteIn is the body of POST quote.
+// quoteIn is the body of POST quote (TMF648 v4 Quote_Create). The
+// server-managed fields are there only to be refused by name when a
+// client sends them: those Quote_Create leaves out, and the extensions
+// the server derives.
 type quoteIn struct {
 	tmf630.ServerManaged
+	serverSet
 	Authorization  []Authorization `json:"authorization"`
-	Category       string          `json:"category"`
+	Category       *string         `json:"category"`
 	RelatedParty   []tmf630.Ref    `json:"relatedParty"`
 	BillingAccount []tmf630.Ref    `json:"billingAccount"`
 	Agreement      []tmf630.Ref    `json:"agreement"`
 	Wave           []Wave          `json:"wave"`
 	QuoteItem      []quoteItemIn   `json:"quoteItem"`
+	// Dates a client may ask for: checked, and not kept (the plan's
+	// waves give the dates).
+	RequestedQuoteCompletionDate *string `json:"requestedQuoteCompletionDate"`
+	ExpectedFulfillmentStartDate *string `json:"expectedFulfillmentStartDate"`
+	Type                         *string `json:"@type"`
+}
+
+// serverSet are the members of a quote the server sets besides
+// ServerManaged's: in the order a refusal names them.
+type serverSet struct {
+	QuoteDate                    json.RawMessage `json:"quoteDate"`
+	EffectiveQuoteCompletionDate json.RawMessage `json:"effectiveQuoteCompletionDate"`
+	ExpectedQuoteCompletionDate  json.RawMessage `json:"expectedQuoteCompletionDate"`
+	ValidFor                     json.RawMessage `json:"validFor"`
+	QuoteTotalPrice              json.RawMessage `json:"quoteTotalPrice"`
+	StateReason                  json.RawMessage `json:"stateReason"`
+	ContentDigest                json.RawMessage `json:"contentDigest"`
+}
+
+// refuse names the first of them sent.
+func (m serverSet) refuse() *tmf630.Error {
+	for _, f := range []struct {
+		name string
+		v    json.RawMessage
+	}{{"quoteDate", m.QuoteDate}, {"effectiveQuoteCompletionDate", m.EffectiveQuoteCompletionDate},
+		{"expectedQuoteCompletionDate", m.ExpectedQuoteCompletionDate}, {"validFor", m.ValidFor},
+		{"quoteTotalPrice", m.QuoteTotalPrice}, {"stateReason", m.StateReason}, {"contentDigest", m.ContentDigest}} {
+		if f.v != nil {
+			return tmf630.SetByServer(f.name, "quote")
+		}
+	}
+	return nil
 }
 
 // quoteItemIn is one site of a quote in a request.
 type quoteItemIn struct {
 	tmf630.OrderItemIn
 	QuoteItemPrice []tmf630.OrderPrice `json:"quoteItemPrice"`
+	StateReason    json.RawMessage     `json:"stateReason"`
+	Qualification  json.RawMessage     `json:"qualification"`
+	Type           *string             `json:"@type"`
 }
 
 // DecodeQuote reads and checks the body of POST quote: a customer
@@ -399,18 +461,57 @@ type quoteItemIn struct {
 // quote's.
 // Every error is a 400 naming the field; the catalog check comes after.
 func DecodeQuote(body []byte) (*com.QuoteRequest, *tmf630.Error) {
+	req, _, e := decodeQuote(body)
+	return req, e
+}
+
+// decodeQuote is DecodeQuote, with the currency each item's price names
+// ("" where it names none), which the catalog checks.
+func decodeQuote(body []byte) (*com.QuoteRequest, []string, *tmf630.Error) {
+	req, in, e := decodeQuoteIn(body)
+	if e != nil {
+		return nil, nil, e
+	}
+	units := make([]string, len(in.QuoteItem))
+	for i, it := range in.QuoteItem {
+		units[i] = it.QuoteItemPrice[0].Price.DutyFreeAmount.Unit
+	}
+	return req, units, nil
+}
+
+func decodeQuoteIn(body []byte) (*com.QuoteRequest, *quoteIn, *tmf630.Error) {
 	var in quoteIn
 	if e := tmf630.DecodeObject(body, &in); e != nil {
-		return nil, e
+		return nil, nil, e
 	}
 	if e := in.Refuse("quote"); e != nil {
-		return nil, e
+		return nil, nil, e
 	}
-	bad := func(format string, args ...any) (*com.QuoteRequest, *tmf630.Error) {
-		return nil, tmf630.NewError(http.StatusBadRequest, fmt.Sprintf(format, args...))
+	if e := in.serverSet.refuse(); e != nil {
+		return nil, nil, e
+	}
+	bad := func(format string, args ...any) (*com.QuoteRequest, *quoteIn, *tmf630.Error) {
+		return nil, nil, tmf630.NewError(http.StatusBadRequest, fmt.Sprintf(format, args...))
 	}
 	if in.Authorization != nil {
 		return bad("authorization: set by the approval workflow; a new quote must not carry it")
+	}
+	if in.Type != nil && *in.Type != "Quote" {
+		return bad("@type: %s: a quote is of @type Quote", jsonerr.Quote(*in.Type))
+	}
+	if in.Category != nil && *in.Category != "enterprise" {
+		return bad("category: %s: a quote here is an enterprise rollout, category enterprise", jsonerr.Quote(*in.Category))
+	}
+	for _, d := range []struct {
+		name string
+		v    *string
+	}{{"requestedQuoteCompletionDate", in.RequestedQuoteCompletionDate}, {"expectedFulfillmentStartDate", in.ExpectedFulfillmentStartDate}} {
+		if d.v == nil {
+			continue
+		}
+		if _, err := time.Parse(time.RFC3339, *d.v); err != nil {
+			return bad("%s: %s is not an RFC 3339 date-time", d.name, jsonerr.Quote(*d.v))
+		}
 	}
 	req := com.QuoteRequest{TargetsFromOrder: true} // wave targets are from the order, as the API says
 	for i, p := range in.RelatedParty {
@@ -480,6 +581,16 @@ func DecodeQuote(body []byte) (*com.QuoteRequest, *tmf630.Error) {
 			return bad("%s: want \"add\" (a quote adds sites)", at("action"))
 		case it.State != nil:
 			return bad("%s: set by the server; a new item must not carry it", at("state"))
+		case it.StateReason != nil:
+			return bad("%s: set by the server; a new item must not carry it", at("stateReason"))
+		case it.Qualification != nil:
+			return bad("%s: set by the server (the site's feasibility); a new item must not carry it", at("qualification"))
+		case it.Type != nil && *it.Type != "QuoteItem":
+			return bad("%s: %s: a quote item is of @type QuoteItem", at("@type"), jsonerr.Quote(*it.Type))
+		case it.Quantity != nil && *it.Quantity != 1:
+			return bad("%s: %d: a quote item is one site: quantity 1", at("quantity"), *it.Quantity)
+		case it.QuoteItem != nil:
+			return bad("%s: a quote item is one site, with no items of its own", at("quoteItem"))
 		case it.ProductOffering == nil || it.ProductOffering.ID == "":
 			return bad("%s: required", at("productOffering.id"))
 		case it.Product == nil || len(it.Product.Place) != 1:
@@ -492,6 +603,9 @@ func DecodeQuote(body []byte) (*com.QuoteRequest, *tmf630.Error) {
 			return bad("%s: a quote item's price is quoteItemPrice", at("itemPrice"))
 		case len(it.QuoteItemPrice) != 1 || it.QuoteItemPrice[0].PriceType != "recurring" || it.QuoteItemPrice[0].Price.DutyFreeAmount == nil:
 			return bad("%s: want one recurring monthly price with price.dutyFreeAmount", at("quoteItemPrice"))
+		case !it.QuoteItemPrice[0].Price.DutyFreeAmount.Cents():
+			return bad("%s: %s: a price is in cents, at most 2 decimals", at("quoteItemPrice[0].price.dutyFreeAmount.value"),
+				strconv.FormatFloat(it.QuoteItemPrice[0].Price.DutyFreeAmount.Value, 'f', -1, 64))
 		}
 		price := it.QuoteItemPrice[0].Price.DutyFreeAmount.Value
 		site := com.Site{Code: it.ID, Name: it.Product.Place[0].Name, Address: it.Product.Place[0].Address}
@@ -532,7 +646,7 @@ func DecodeQuote(body []byte) (*com.QuoteRequest, *tmf630.Error) {
 	// quote's; a site keeps as its own only what differs from them
 	// (catalog-checked by COM).
 	req = req.Normalized()
-	return &req, nil
+	return &req, &in, nil
 }
 
 // QuoteDigest recomputes a quote's content digest (com.Digest) from the
@@ -547,7 +661,7 @@ func QuoteDigest(q Quote) (string, error) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		return "", err
 	}
-	for _, k := range []string{"id", "href", "state", "stateReason", "authorization", "quoteTotalPrice", "contentDigest", "@type", "category", "description"} {
+	for _, k := range []string{"id", "href", "state", "stateReason", "quoteDate", "authorization", "quoteTotalPrice", "contentDigest", "@type", "category", "description"} {
 		delete(m, k)
 	}
 	items, _ := m["quoteItem"].([]any)
