@@ -156,6 +156,13 @@ func soak(ctx context.Context, o soakOptions, stdout io.Writer, log *slog.Logger
 		return nil, err
 	}
 	spec.Orders = nil // placed live, one by one
+	if o.churn > 0 {
+		// A slot's billing account is each of its customers' in turn
+		// (churn.placement), not one customer's.
+		for i := range spec.Network.Credit {
+			spec.Network.Credit[i].Customer = ""
+		}
+	}
 	// A soak runs for years of virtual time (a day a second by default):
 	// its rate card stays valid as long as it runs, as a live operator's
 	// catalog is kept up to date.
