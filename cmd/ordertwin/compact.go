@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -23,38 +22,16 @@ import (
 // from then on the store's only start without the archive. It says what
 // it moved, why not further, and what the store needs from now on.
 func compactCmd(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("compact", flag.ContinueOnError)
-	archive := fs.String("archive", "", "the archive: a SQLite file of the store's schema, created, or appended to when it ends where the store's compacted journal does")
-	format := fs.String("format", "text", "text or json")
-	pos, err := parse(fs, args)
+	a, err := archiveArgs("compact", args, "the archive: a SQLite file of the store's schema, created, or appended to when it ends where the store's compacted journal does",
+		"where the records moved out go", "compaction moves a SQLite file's journal into an archive; a PostgreSQL store is not compacted", false)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return errors.New("compact: want exactly one store FILE")
-	}
-	if *archive == "" {
-		return errors.New("compact: want --archive FILE, where the records moved out go")
-	}
-	if *format != "text" && *format != "json" {
-		return fmt.Errorf("compact: --format %q: want text or json", *format)
-	}
-	if postgres.IsURL(pos[0]) {
-		return fmt.Errorf("compact: %s: compaction moves a SQLite file's journal into an archive; a PostgreSQL store is not compacted", storeName(pos[0]))
-	}
-	if err := storeFile(pos[0]); err != nil {
-		return fmt.Errorf("compact: %w", err)
-	}
-	if _, err := os.Stat(*archive); err == nil {
-		if err := storeFile(*archive); err != nil {
-			return fmt.Errorf("compact: --archive: %w", err)
-		}
-	}
-	c, err := sqlite.Compact(ctx, pos[0], *archive, checkSnapshot)
+	c, err := sqlite.Compact(ctx, a.store, a.archive, checkSnapshot)
 	if err != nil {
 		return err
 	}
-	if *format == "json" {
+	if a.format == "json" {
 		out := map[string]any{"store": c.Store, "archive": c.Archive, "moved": c.Moved(), "limit": c.Limit}
 		if c.Moved() {
 			out["links"] = []int64{c.FromLink, c.ToLink}
@@ -76,6 +53,43 @@ func compactCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		c.FromLink, c.ToLink, span("records", c.FromRecord, c.ToRecord), span("inputs", c.FromInput, c.ToInput), c.Store, c.Archive, c.Copied, c.Limit,
 		c.Snapshot.Inputs, tmf.FormatOffset(c.Snapshot.At), c.Store, c.Archive)
 	return err
+}
+
+// archived is what compact and uncompact are given: the store, its
+// archive, and the output's format.
+type archived struct{ store, archive, format string }
+
+// archiveArgs reads the arguments of cmd (compact, uncompact): one store
+// FILE, --archive, --format text|json; archiveUsage is --archive's help,
+// archiveIs what it must be said to be when missing, postgres why a
+// PostgreSQL store is refused. FILE must be a SQLite store, and so must
+// the archive when it exists (must: always).
+func archiveArgs(cmd string, args []string, archiveUsage, archiveIs, postgresWhy string, must bool) (archived, error) {
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	archive := fs.String("archive", "", archiveUsage)
+	format := fs.String("format", "text", "text or json")
+	pos, err := parse(fs, args)
+	switch {
+	case err != nil:
+		return archived{}, err
+	case len(pos) != 1:
+		return archived{}, fmt.Errorf("%s: want exactly one store FILE", cmd)
+	case *archive == "":
+		return archived{}, fmt.Errorf("%s: want --archive FILE, %s", cmd, archiveIs)
+	case *format != "text" && *format != "json":
+		return archived{}, fmt.Errorf("%s: --format %q: want text or json", cmd, *format)
+	case postgres.IsURL(pos[0]):
+		return archived{}, fmt.Errorf("%s: %s: %s", cmd, storeName(pos[0]), postgresWhy)
+	}
+	if err := storeFile(pos[0]); err != nil {
+		return archived{}, fmt.Errorf("%s: %w", cmd, err)
+	}
+	if _, err := os.Stat(*archive); err == nil || must {
+		if err := storeFile(*archive); err != nil {
+			return archived{}, fmt.Errorf("%s: --archive: %w", cmd, err)
+		}
+	}
+	return archived{pos[0], *archive, *format}, nil
 }
 
 // checkSnapshot asks whether this build can restore a snapshot, as far as

@@ -4,11 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 
-	"github.com/ordertwin/ordertwin/core/store/postgres"
 	"github.com/ordertwin/ordertwin/core/store/sqlite"
 	"github.com/ordertwin/ordertwin/core/system"
 )
@@ -18,36 +16,16 @@ import (
 // journal again, and a restart whose latest snapshot cannot be used
 // replays it from T+0.
 func uncompactCmd(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("uncompact", flag.ContinueOnError)
-	archive := fs.String("archive", "", "the archive the store's compactions wrote (ordertwin compact --archive), read only")
-	format := fs.String("format", "text", "text or json")
-	pos, err := parse(fs, args)
+	a, err := archiveArgs("uncompact", args, "the archive the store's compactions wrote (ordertwin compact --archive), read only",
+		"the archive the store was compacted into", "a PostgreSQL store is not compacted", true)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return errors.New("uncompact: want exactly one store FILE")
-	}
-	if *archive == "" {
-		return errors.New("uncompact: want --archive FILE, the archive the store was compacted into")
-	}
-	if *format != "text" && *format != "json" {
-		return fmt.Errorf("uncompact: --format %q: want text or json", *format)
-	}
-	if postgres.IsURL(pos[0]) {
-		return fmt.Errorf("uncompact: %s: a PostgreSQL store is not compacted", storeName(pos[0]))
-	}
-	if err := storeFile(pos[0]); err != nil {
-		return fmt.Errorf("uncompact: %w", err)
-	}
-	if err := storeFile(*archive); err != nil {
-		return fmt.Errorf("uncompact: --archive: %w", err)
-	}
-	u, err := sqlite.Uncompact(ctx, pos[0], *archive)
+	u, err := sqlite.Uncompact(ctx, a.store, a.archive)
 	if err != nil {
 		return err
 	}
-	if *format == "json" {
+	if a.format == "json" {
 		return json.NewEncoder(stdout).Encode(map[string]any{"store": u.Store, "archive": u.Archive,
 			"links": []int64{1, u.Link}, "records": []int64{1, u.Records}, "inputs": []int64{1, u.Inputs},
 			"commits": u.Commits, "head": u.Head.String()})
