@@ -79,18 +79,8 @@ func Compact(ctx context.Context, file, archive string, check func(store.Snapsho
 }
 
 func (c *Compaction) run(ctx context.Context) error {
-	absStore, err := filepath.Abs(c.Store)
+	absStore, absArchive, err := apart(c.Store, c.Archive)
 	if err != nil {
-		return err
-	}
-	absArchive, err := filepath.Abs(c.Archive)
-	if err != nil {
-		return err
-	}
-	if absStore == absArchive {
-		return errors.New("the archive must be another file than the store")
-	}
-	if _, err := os.Stat(c.Store); err != nil {
 		return err
 	}
 	release, err := Hold(c.Store)
@@ -429,4 +419,20 @@ func (c *Compaction) delete(ctx context.Context, st *Store, prev Compacted, last
 	}
 	st.compacted = next
 	return nil
+}
+
+// apart checks that a store and its archive are two files, and that the
+// store exists; it returns their absolute paths.
+func apart(file, archive string) (absStore, absArchive string, err error) {
+	if absStore, err = filepath.Abs(file); err != nil {
+		return "", "", err
+	}
+	if absArchive, err = filepath.Abs(archive); err != nil {
+		return "", "", err
+	}
+	if absStore == absArchive {
+		return "", "", errors.New("the archive must be another file than the store")
+	}
+	_, err = os.Stat(file)
+	return absStore, absArchive, err
 }

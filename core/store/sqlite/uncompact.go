@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/ordertwin/ordertwin/core/store"
 )
@@ -44,18 +43,8 @@ func Uncompact(ctx context.Context, file, archive string) (*Uncompaction, error)
 }
 
 func (u *Uncompaction) run(ctx context.Context) error {
-	absStore, err := filepath.Abs(u.Store)
+	_, absArchive, err := apart(u.Store, u.Archive)
 	if err != nil {
-		return err
-	}
-	absArchive, err := filepath.Abs(u.Archive)
-	if err != nil {
-		return err
-	}
-	if absStore == absArchive {
-		return errors.New("the archive must be another file than the store")
-	}
-	if _, err := os.Stat(u.Store); err != nil {
 		return err
 	}
 	if _, err := os.Stat(u.Archive); err != nil {
