@@ -77,42 +77,8 @@ func TestWorkedExampleOnTheHub(t *testing.T) {
 	spec := sc.Spec
 	placed := spec.Orders
 	spec.Orders = nil // placed once the listeners are registered
-	file := filepath.Join(t.TempDir(), "serve.db")
-	st, err := sqlite.Open(file, sqlite.Options{})
-	require.NoError(t, err)
-	defer st.Close()
-	sys, err := New(spec, Options{Journal: st, Log: st})
-	require.NoError(t, err)
-	srv := sys.API()
-	loopback := events.MustCallbacks("127.0.0.0/8") // the listeners are httptest servers
-	srv.Hub.Callbacks = loopback
-	n, err := events.Open(st, events.Options{Feed: st.Feed(), Directory: srv.Listeners(), Epoch: spec.Epoch,
-		Poll: 50 * time.Millisecond, Callbacks: loopback})
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error)
-	go func() { done <- sys.Engine.Serve(ctx) }()
-	n.Start(ctx)
-	defer func() {
-		require.NoError(t, n.Stop())
-		cancel()
-		require.ErrorIs(t, <-done, context.Canceled)
-	}()
-	api := httptest.NewServer(srv.Handler())
-	defer api.Close()
-
-	register := func(base, query string) *inbox {
-		in := &inbox{more: make(chan struct{}, 1)}
-		l := httptest.NewServer(in)
-		t.Cleanup(l.Close)
-		body, err := json.Marshal(map[string]string{"callback": l.URL + "/listener", "query": query})
-		require.NoError(t, err)
-		res, err := http.Post(api.URL+base+"/hub", "application/json", strings.NewReader(string(body)))
-		require.NoError(t, err)
-		res.Body.Close()
-		require.Equal(t, http.StatusCreated, res.StatusCode)
-		return in
-	}
+	sys, st, register := serveHub(t, spec)
+	ctx := context.Background()
 	orders := register(events.ProductOrdering.Base, "")
 	quotes := register(events.QuoteManagement.Base, "eventType=QuoteStateChangeEvent")
 	done641 := register(events.ServiceOrdering.Base, "event.serviceOrder.state=completed")
@@ -212,4 +178,47 @@ func TestWorkedExampleOnTheHub(t *testing.T) {
 	}
 	assert.Equal(t, []string{"staged", "inTransit", "delivered", "installed"}, reached, "MELB's router, the pilot")
 	assert.Equal(t, "RO-001", heard[0].Event["resourceOrder"]["id"], "MELB's resource order")
+}
+
+// serveHub serves spec's system, its journal in a SQLite store, with its
+// hub notifier running until the test ends; register registers a listener
+// on the hub at base with query and returns its inbox.
+func serveHub(t *testing.T, spec Spec) (sys *System, st *sqlite.Store, register func(base, query string) *inbox) {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "serve.db")
+	st, err := sqlite.Open(file, sqlite.Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close() })
+	sys, err = New(spec, Options{Journal: st, Log: st})
+	require.NoError(t, err)
+	srv := sys.API()
+	loopback := events.MustCallbacks("127.0.0.0/8") // the listeners are httptest servers
+	srv.Hub.Callbacks = loopback
+	n, err := events.Open(st, events.Options{Feed: st.Feed(), Directory: srv.Listeners(), Epoch: spec.Epoch,
+		Poll: 50 * time.Millisecond, Callbacks: loopback})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- sys.Engine.Serve(ctx) }()
+	n.Start(ctx)
+	api := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() {
+		api.Close()
+		require.NoError(t, n.Stop())
+		cancel()
+		require.ErrorIs(t, <-done, context.Canceled)
+	})
+	register = func(base, query string) *inbox {
+		in := &inbox{more: make(chan struct{}, 1)}
+		l := httptest.NewServer(in)
+		t.Cleanup(l.Close)
+		body, err := json.Marshal(map[string]string{"callback": l.URL + "/listener", "query": query})
+		require.NoError(t, err)
+		res, err := http.Post(api.URL+base+"/hub", "application/json", strings.NewReader(string(body)))
+		require.NoError(t, err)
+		res.Body.Close()
+		require.Equal(t, http.StatusCreated, res.StatusCode)
+		return in
+	}
+	return sys, st, register
 }

@@ -375,6 +375,9 @@ func (c *COM) modified(ref *soiRef, ev *tmf.ItemEvent, out *engine.Out) {
 		return
 	}
 	it := &o.po.Items[m.item]
+	speed, tier := it.Characteristics.Get("speed"), it.Characteristics.Get("slaTier")
+	what := fmt.Sprintf("%s: speed %s → %s, slaTier %s → %s, monthly price %g → %g", m.po.ID,
+		speed, m.to.speed, tier, m.to.tier, it.MonthlyPrice, m.price)
 	it.Characteristics.Set("speed", m.to.speed)
 	it.Characteristics.Set("slaTier", m.to.tier)
 	it.MonthlyPrice = m.price
@@ -382,6 +385,9 @@ func (c *COM) modified(ref *soiRef, ev *tmf.ItemEvent, out *engine.Out) {
 		if p := c.Products.Get(it.ProductInstance.ID); p != nil {
 			p.Characteristics = it.Characteristics
 			p.MonthlyPrice = m.price
+			// The product changed, it was not made again (TMF637
+			// ProductAttributeValueChangeEvent).
+			out.InventoryModified("product", p.ID, it.Place.ID, p.Status, what)
 		}
 	}
 	out.Fire(c.machines, lc.ProductOrderItem, mi.ID, it.Place.ID, &mi.State, lc.Complete, "", "COM → Billing")

@@ -189,6 +189,19 @@ func (o *Out) Inventory(kind, id, name, from, to string) {
 	o.Record(store.Record{Kind: kind, Entity: id, Name: name, From: from, To: to, Event: event})
 }
 
+// InventoryModify is the event of a record of an inventory entity whose
+// attributes changed (InventoryModified).
+const InventoryModify = "modify"
+
+// InventoryModified journals a change of an existing inventory entity's
+// attributes (a modify order's new characteristics or price), in state
+// to: what says what changed. It is no creation, even when the entity was
+// rebuilt: listeners of the inventory hubs learn of it as an attribute
+// value change.
+func (o *Out) InventoryModified(kind, id, name, to, what string) {
+	o.Record(store.Record{Kind: kind, Entity: id, Name: name, From: to, To: to, Event: InventoryModify, Reason: what})
+}
+
 // RetireAfter is how long after now an entity that ended then leaves
 // memory, when finished entities stay retention: the retention, rounded
 // up to the next multiple of a seventh of it, an hour at most and a

@@ -67,6 +67,7 @@ const (
 	docPatch        = "patch"     // docs: a merge patch
 	docDelete       = "delete"    // docs: a deletion
 	docCreatedState = "created"   // docs: To of a creation, not a state
+	inventoryModify = "modify"    // inventories: attributes changed (engine.InventoryModify)
 )
 
 // HubCollection is the docs collection that keeps hub listeners.
@@ -180,7 +181,8 @@ var (
 		// Cancellation requests (TMF622 cancelProductOrder) are documents.
 		"cancelProductOrder": {entity: ProductOrdering.entity("cancelProductOrder", "CancelProductOrder", "state")},
 		// Inventories: COM, SOM and ROM journal each product, service and
-		// resource made (create) and each change of its state (change).
+		// resource made (create), each change of its state (change) and
+		// each change of its attributes (modify: a modify order's).
 		"product":  {entity: ProductInventory.entity("product", "Product", "status")},
 		"service":  {entity: ServiceInventory.entity("service", "Service", "state")},
 		"resource": {entity: resourceEntity},

@@ -138,6 +138,8 @@ func (t *translator) event(ctx context.Context, api *API, e store.Entry) (ev Eve
 		}
 	case e.Event == docPatch:
 		suffix = attributeChange
+	case e.Event == inventoryModify:
+		suffix, state = attributeChange, e.To
 	case e.Event == docDelete:
 		suffix = deleteEvent
 	default:
@@ -161,6 +163,8 @@ func (t *translator) event(ctx context.Context, api *API, e store.Entry) (ev Eve
 		title += " milestone " + e.To + ": " + e.Entity
 	case r.item:
 		title += " " + ent.ItemType + " " + e.Entity + " " + e.To
+	case e.Event == inventoryModify:
+		title += " changed"
 	case e.To != "":
 		title += " " + e.To
 	}

@@ -629,15 +629,21 @@ func (s *SOM) completeItem(now time.Duration, o *order, st *site, k int, out *en
 	}
 	steps := st.plan.CFS[k].Steps
 	svc := &st.services[k]
-	ord := uint64(0)
-	if old := s.Services.Get(id); old != nil && it.Action == tmf.Modify {
-		ord = old.Ord // the service it replaces, which the order holds
+	// A modify changes the service it replaces, which the order holds: it
+	// keeps its place in the inventory and the date it started.
+	old := s.Services.Get(id)
+	if it.Action != tmf.Modify {
+		old = nil
+	}
+	ord, start := uint64(0), now
+	if old != nil {
+		ord, start = old.Ord, old.StartDate
 	} else {
 		s.nextService++
 		ord = uint64(s.nextService)
 	}
 	*svc = tmf.Service{ID: id, Name: cfs.Name, Category: "CFS", State: "active", Specification: tmf.Ref{ID: cfs.ID},
-		Characteristics: it.Service.Characteristics, Place: st.place, RelatedParty: o.so.RelatedParty, StartDate: now,
+		Characteristics: it.Service.Characteristics, Place: st.place, RelatedParty: o.so.RelatedParty, StartDate: start,
 		SupportingRes: st.refs[first : first+len(steps) : first+len(steps)], Ord: ord}
 	// The service carries the ordered characteristics, the probe's
 	// measurements when it has a probe, and references its resources.
@@ -653,7 +659,17 @@ func (s *SOM) completeItem(now time.Duration, o *order, st *site, k int, out *en
 	}
 	s.Services.Put(svc.ID, svc)
 	s.hold(o, svc.ID)
-	out.Inventory("service", svc.ID, svc.Name, "", svc.State)
+	switch {
+	case old == nil:
+		out.Inventory("service", svc.ID, svc.Name, "", svc.State)
+	case old.State != svc.State:
+		out.Inventory("service", svc.ID, svc.Name, old.State, svc.State)
+	default:
+		out.InventoryModified("service", svc.ID, svc.Name, svc.State, o.so.ID+": "+changes(old.Characteristics, svc.Characteristics)+"; its resources replaced")
+	}
+	if old != nil {
+		s.carry(o, st, svc, it.Service.Characteristics, out)
+	}
 	o.services[i] = svc
 	it.Service.ID = svc.ID
 	s.finishItem(o, i, lc.Complete, "", out)
