@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/port"
 )
 
@@ -188,4 +189,64 @@ func TestHoldBelongsToSiteNotAddress(t *testing.T) {
 	requireExhausted(t, call(t, tw, 0, reserveReq("bearer-t22", floor22, "OLTPort")),
 		"no OLT capacity at serving exchange")
 	assert.Equal(t, "OLT-BNE-07 LC1 Port 16", reserve(t, tw, "bearer-t15", floor15, "OLTPort").Value)
+}
+
+// holdReleaseReq is COM's release of what a site's revalidation held: the
+// site ends without being built (cancelled, failed, rejected).
+func holdReleaseReq(key string, s site) *port.Request {
+	return &port.Request{Key: key, System: port.Qualification, Op: port.Release, Item: keyItem(key),
+		Customer: customer, Site: s.code, Place: s.place()}
+}
+
+// heldFor is the capacity held since revalidation, over every exchange.
+func heldFor(tw *Twin) int {
+	n := 0
+	for _, x := range tw.Use().Exchanges {
+		n += x.Held
+	}
+	return n
+}
+
+// Reference: docs/architecture.md §5, "a failed or cancelled site gives
+// back everything it held". A site that ends without being built gives
+// back the capacity its revalidation held: another site may hold it then.
+// Giving back again, or for a site that holds none (its bearer's reserve
+// used the hold up), gives back nothing. The release never fails, whatever
+// fault rule targets qualification, and counts in no rule.
+func TestReleaseGivesBackHeldCapacity(t *testing.T) {
+	tw := bneOccupied(t, "1-15") // one free port in BNE-CBD
+	require.NoError(t, tw.Inject([]FaultRule{{Name: "qualification down", Kind: Down, Target: FaultTarget{System: "qualification"}, From: "PT1H"}}, 1, engine.NewPCG))
+	require.Nil(t, call(t, tw, 0, qualifyReq("POI-004/revalidate/1", port.Revalidate, bne1)).res.Err)
+	requireExhausted(t, call(t, tw, 0, qualifyReq("POI-005/revalidate/1", port.Revalidate, bne2)), "no OLT capacity at serving exchange")
+	require.Equal(t, 1, heldFor(tw))
+
+	a := call(t, tw, hours(2), holdReleaseReq("POI-004/release", bne1))
+	require.Nil(t, a.res.Err, "a fault on qualification does not fail a release")
+	assert.Equal(t, hours(2), a.at, "given back at once")
+	assert.Zero(t, heldFor(tw))
+	assert.Equal(t, 0, tw.FaultHits()[0].Hits, "nor counts in its rule")
+	require.Nil(t, call(t, tw, 0, qualifyReq("POI-005/revalidate/2", port.Revalidate, bne2)).res.Err, "the next site holds it")
+
+	require.Nil(t, call(t, tw, 0, holdReleaseReq("POI-004/release", bne1)).res.Err)
+	require.Nil(t, call(t, tw, 0, holdReleaseReq("POI-009/release", bne1)).res.Err)
+	assert.Equal(t, 1, heldFor(tw), "a site holding none gives back nothing")
+	requireExhausted(t, call(t, tw, 0, reserveReq("bearer-bne1", bne1, "OLTPort")), "no OLT capacity at serving exchange")
+	assert.Equal(t, "OLT-BNE-07 LC1 Port 16", reserve(t, tw, "bearer-bne2", bne2, "OLTPort").Value, "bne2's hold stays its own")
+	require.Nil(t, call(t, tw, 0, holdReleaseReq("POI-005/release", bne2)).res.Err)
+	assert.Zero(t, heldFor(tw))
+	assert.Equal(t, 0, freeCapacity(t, tw, "q", bne2), "a hold used up by the reserve is not given back again")
+}
+
+// On a ledger (the twins of several shards), the unit a site held is
+// given back there too: another shard's site holds it then.
+func TestReleaseGivesBackHeldCapacityOnALedger(t *testing.T) {
+	ledger := NewMemoryLedger()
+	one, other := bneOccupied(t, "1-15"), bneOccupied(t, "1-15")
+	one.UseLedger(ledger)
+	other.UseLedger(ledger)
+	require.Nil(t, call(t, one, 0, qualifyReq("POI-004/revalidate/1", port.Revalidate, bne1)).res.Err)
+	requireExhausted(t, call(t, other, 0, qualifyReq("POI-005/revalidate/1", port.Revalidate, bne2)), "no OLT capacity at serving exchange")
+	require.Nil(t, call(t, one, 0, holdReleaseReq("POI-004/release", bne1)).res.Err)
+	require.Nil(t, call(t, other, 0, qualifyReq("POI-005/revalidate/2", port.Revalidate, bne2)).res.Err, "the unit is given back in the ledger")
+	assert.Equal(t, "OLT-BNE-07 LC1 Port 16", reserve(t, other, "bearer-bne2", bne2, "OLTPort").Value)
 }

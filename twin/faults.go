@@ -424,6 +424,9 @@ func (t *Twin) FaultHits() []Hits {
 // a particular answer only match the calls that give it: a probe's
 // measurement, an approval review, a credit check.
 func (f *fault) matches(now time.Duration, req *port.Request, a *address) bool {
+	if req.System == port.Qualification && req.Op == port.Release {
+		return false // a hold is the twin's own count, no element's: giving it back never fails
+	}
 	switch f.rule.Kind {
 	case SLABreach:
 		if req.System != port.NMS || (req.Op != port.Commit && req.Op != port.Measure) {

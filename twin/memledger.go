@@ -96,3 +96,12 @@ func (m *MemoryLedger) Hold(key string, c port.Capacity) bool {
 	}
 	return ok
 }
+
+// Unhold implements port.Ledger.
+func (m *MemoryLedger) Unhold(key string, c port.Capacity) {
+	if _, ok := m.answers[key+" unhold "+c.Name]; ok {
+		return
+	}
+	m.answers[key+" unhold "+c.Name] = 1
+	delete(m.holds[c.Name], c.Holder)
+}

@@ -357,6 +357,10 @@ func (t *Twin) answer(item, key string, res *port.Result, at time.Duration, repl
 func (t *Twin) call(now time.Duration, req *port.Request, res *port.Result, spare *tmf.Resource, reply port.Replier) (time.Duration, *port.Error) {
 	switch req.System {
 	case port.Qualification:
+		if req.Op == port.Release {
+			t.unhold(req)
+			return 0, nil
+		}
 		return t.qualify(now, req, res)
 	case port.Credit:
 		return t.checkCredit(req, res)
@@ -468,6 +472,26 @@ func (t *Twin) qualify(now time.Duration, req *port.Request, res *port.Result) (
 		return t.duration("qualification.revalidate", req.Place), nil
 	}
 	return t.duration("qualification.qualify", req.Place), nil
+}
+
+// unhold gives back the capacity a revalidation held for req's site, one
+// that ends without being built (COM's release of a site cancelled,
+// failed or rejected): the next site may hold it. A site that holds none
+// (its bearer's reserve used the hold up, or it never held) gives back
+// nothing.
+func (t *Twin) unhold(req *port.Request) {
+	h := holder(req)
+	c, ok := t.holds[h]
+	if !ok {
+		return
+	}
+	c.held--
+	delete(t.holds, h)
+	if t.ledger != nil && req.Key != "" {
+		if a, ar, err := t.lookup(req.Place); err == nil {
+			t.ledger.Unhold(req.Key, t.ledgerCapacity(req, a, ar))
+		}
+	}
 }
 
 func (t *Twin) checkCredit(req *port.Request, res *port.Result) (time.Duration, *port.Error) {

@@ -14,7 +14,7 @@ import (
 // one site of it. A site already active is past the point of no return:
 // its cancellation is refused (it needs a disconnect order). Every other
 // site is cancelled: its service and resource orders are cancelled and all
-// it holds is released.
+// it holds is released, the capacity its revalidation held included.
 type Cancel struct {
 	Order  string // product order id; "" for the only one
 	Site   string // site code; "" for the whole order
@@ -125,6 +125,7 @@ func (c *COM) cancelItem(o *order, i int, reason string, out *engine.Out) {
 			out.Fire(c.machines, lc.Task, t.id, t.name, &t.state, lc.Cancel, reason, "COM → Network Planning")
 		}
 		if out.Cancel(c.machines, lc.ProductOrderItem, it.ID, "", &it.State, reason, "COM") {
+			c.releaseHold(o, i, out)
 			c.itemFinal(o, out)
 		}
 		c.releaseNext(o, out)
@@ -157,6 +158,7 @@ func (c *COM) cancelled(o *order, i int, out *engine.Out) {
 	it := &o.po.Items[i]
 	if out.Fire(c.machines, lc.ProductOrderItem, it.ID, "", &it.State, lc.AcceptCancel, it.StateReason, "COM") &&
 		out.Fire(c.machines, lc.ProductOrderItem, it.ID, "", &it.State, lc.ConfirmCancel, it.StateReason, "COM") {
+		c.releaseHold(o, i, out)
 		c.itemFinal(o, out)
 	}
 }

@@ -228,6 +228,7 @@ func (c *COM) giveUp(a operator.Action, item *operator.Item, out *engine.Out) st
 	out.Fire(c.machines, lc.Task, t.id, t.name, &t.state, lc.Cancel, reason, "operator "+a.By)
 	it.StateReason = reason
 	if out.Fire(c.machines, lc.ProductOrderItem, it.ID, "", &it.State, lc.Fail, reason, "operator "+a.By) {
+		c.releaseHold(o, i, out)
 		c.itemFinal(o, out)
 	}
 	c.releaseNext(o, out)

@@ -365,6 +365,7 @@ func (c *COM) rejectOrder(o *order, reason string, out *engine.Out) {
 		}
 		it.StateReason = reason
 		out.Fire(c.machines, lc.ProductOrderItem, it.ID, "", &it.State, lc.Reject, reason, "COM")
+		c.releaseHold(o, i, out)
 	}
 	out.Fire(c.machines, lc.ProductOrder, o.po.ID, "", &o.po.State, lc.Reject, reason, "COM")
 	o.po.CompletionDate = out.Now()
@@ -497,9 +498,29 @@ func (c *COM) revalidateItem(o *order, i int, after step, out *engine.Out) {
 	q := o.quote
 	it := &o.po.Items[i]
 	o.attempts[i]++
-	c.call(out, port.Request{Key: c.strs.Join(it.ID, "/revalidate/", strconv.Itoa(o.attempts[i])), System: port.Qualification,
+	c.call(out, port.Request{Key: c.revalidation(o, i), System: port.Qualification,
 		Op: port.Revalidate, Item: it.ID, Customer: q.req.Customer.ID, Site: it.Place.ID, Place: it.Place},
 		then{Do: revalidated, ID: o.po.ID, Item: i, After: after})
+}
+
+// revalidation is the key of a site's latest revalidation.
+func (c *COM) revalidation(o *order, i int) string {
+	return c.strs.Join(o.po.Items[i].ID, "/revalidate/", strconv.Itoa(o.attempts[i]))
+}
+
+// releaseHold gives back the capacity a site's revalidation held, for a
+// site that ends without being built (cancelled, failed, rejected): the
+// hold is no longer used up by its bearer's reserve, and another site may
+// take the capacity. A site never revalidated holds nothing; one whose
+// revalidation is still out gives it back when the answer comes
+// (revalidated), as the hold may not be taken before then.
+func (c *COM) releaseHold(o *order, i int, out *engine.Out) {
+	if o.attempts == nil || o.attempts[i] == 0 || c.isPending(c.revalidation(o, i)) {
+		return
+	}
+	it := &o.po.Items[i]
+	c.call(out, port.Request{Key: c.strs.Join(it.ID, "/release"), System: port.Qualification, Op: port.Release,
+		Item: it.ID, Customer: o.quote.req.Customer.ID, Site: it.Place.ID, Place: it.Place}, then{Do: ignore})
 }
 
 // revalidated takes a site's revalidation. A site without capacity is
@@ -507,6 +528,16 @@ func (c *COM) revalidateItem(o *order, i int, after step, out *engine.Out) {
 // planning is engaged for OLT capacity expansion").
 func (c *COM) revalidated(o *order, i int, after step, res *port.Result, out *engine.Out) {
 	it := &o.po.Items[i]
+	if lc.IsFinal(lc.ProductOrderItem, it.State) {
+		// The site ended while its revalidation was out: what that held
+		// is given back, and the site goes no further (nor does an order
+		// that ended with it).
+		c.releaseHold(o, i, out)
+		if after != ordered || o.po.State == lc.Acknowledged {
+			c.afterRevalidation(o, i, after, false, out)
+		}
+		return
+	}
 	if res.Err != nil {
 		it.StateReason = res.Err.Message
 		if it.State != lc.Held {

@@ -668,6 +668,7 @@ func (c *COM) serviceItem(now time.Duration, w *wave, ev *tmf.ItemEvent, out *en
 			c.releaseNext(o, out) // a gate on a share of the wave's sites
 		}
 	} else if out.Fire(c.machines, lc.ProductOrderItem, it.ID, "", &it.State, lc.Fail, it.StateReason, "COM") {
+		c.releaseHold(o, ref.item, out)
 		c.itemFinal(o, out)
 	}
 }

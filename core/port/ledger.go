@@ -5,8 +5,9 @@ package port
 // allocation authority") runs a twin of the whole network (package
 // twin), and each slot one of them hands out (an OLT port, a P2P handoff, a VLAN, a subnet, a
 // CE router from stock), and each unit of capacity a revalidation holds
-// for a site, is taken in the ledger first, so that no two twins hand out
-// the same and none hands out what another holds. A ledger answers a key
+// for a site, is taken in the ledger first (and given back there), so
+// that no two twins hand out the same and none hands out what another
+// holds. A ledger answers a key
 // as it first did: the replay of a shard after a takeover gets the
 // answers its run got, whatever the other shards did since.
 type Ledger interface {
@@ -26,6 +27,11 @@ type Ledger interface {
 	// counts in it) nor held. ok is false when none is. A key asked again
 	// gets its first answer.
 	Hold(key string, c Capacity) (ok bool)
+	// Unhold gives back the unit of capacity c that c.Holder holds, for
+	// key, a release's key: a site that ends without being built. It
+	// frees nothing when the holder holds none (its take used it up),
+	// nor for a key given again.
+	Unhold(key string, c Capacity)
 }
 
 // Pool is a pool of slots a take draws on: slots 0 … Slots-1, those in

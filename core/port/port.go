@@ -57,7 +57,7 @@ const (
 	Review     Op = "review"     // one approval stage
 	Reserve    Op = "reserve"    // pick and hold a resource
 	Commit     Op = "commit"     // configure and activate the held resource
-	Release    Op = "release"    // give a resource back
+	Release    Op = "release"    // give a resource back; to qualification, a site's hold
 	Activate   Op = "activate"   // billing start
 	Deactivate Op = "deactivate" // billing stop
 	Plan       Op = "plan"       // ask network planning for capacity at a site

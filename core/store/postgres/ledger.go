@@ -16,13 +16,14 @@ import (
 // Ledger is the twin's allocation authority for the shards of a
 // deployment (port.Ledger; docs/architecture.md §7): the slots held are
 // rows of ledger_slot, the units of capacity held since revalidation rows
-// of ledger_hold, and every answer is kept in ledger_answer by the key of
+// of ledger_hold (until the site's take uses its unit up, or its unhold
+// gives it back), and every answer is kept in ledger_answer by the key of
 // the call and the pool, so that a key asked again (a shard's replay
 // after a takeover) is answered as it first was. Of several shards asking
 // at once for a pool's last free slot, or a capacity's last unit,
 // exactly one gets it: the calls on one capacity take its lock (a
 // transaction's advisory lock) one after the other. Each call is one
-// statement, a function of migration 0005: one round trip.
+// statement, a function of migrations 0005 and 0010: one round trip.
 //
 // The twin asks on the engine's goroutine and must have an answer: a
 // database that does not answer is asked again (every second, logged)
@@ -79,6 +80,14 @@ func (l *Ledger) Hold(key string, c port.Capacity) bool {
 		return l.pool.QueryRow(ctx, `SELECT ordertwin_ledger_hold($1, $2, $3, $4)`, key, c.Name, c.Units, c.Holder).Scan(&ok)
 	})
 	return ok
+}
+
+// Unhold implements port.Ledger: one statement, ordertwin_ledger_unhold.
+func (l *Ledger) Unhold(key string, c port.Capacity) {
+	l.retry("unhold", c.Name, key, func(ctx context.Context) error {
+		_, err := l.pool.Exec(ctx, `SELECT ordertwin_ledger_unhold($1, $2, $3)`, key, c.Name, c.Holder)
+		return err
+	})
 }
 
 // Give implements port.Ledger: one statement, ordertwin_ledger_give.

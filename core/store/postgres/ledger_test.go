@@ -107,6 +107,24 @@ func TestLedgerHolds(t *testing.T) {
 	assert.True(t, l.Hold("POI-1/revalidate/1", withHolder(area, "C/site-1")), "a key asked again: its first answer")
 }
 
+// A unit held for a site that ends without being built is given back
+// (the site's release): another site may hold it then. Given back again
+// under its key, or by a holder holding none, it frees nothing.
+func TestLedgerUnhold(t *testing.T) {
+	url := storetest.Postgres(t)
+	l := ledger(t, url)
+	area := port.Capacity{Name: "area AREA-3", Units: 1}
+	require.True(t, l.Hold("POI-1/revalidate/1", withHolder(area, "A/site-1")))
+	require.False(t, l.Hold("POI-2/revalidate/1", withHolder(area, "B/site-1")), "the one unit is held")
+	l.Unhold("POI-1/release", withHolder(area, "A/site-1"))
+	assert.True(t, l.Hold("POI-2/revalidate/2", withHolder(area, "B/site-1")), "given back, it is another's to hold")
+	l.Unhold("POI-1/release", withHolder(area, "B/site-1"))
+	l.Unhold("POI-9/release", withHolder(area, "C/none"))
+	assert.False(t, l.Hold("POI-3/revalidate/1", withHolder(area, "C/site-3")), "a key given again, or a holder holding none, gives back nothing")
+	_, ok := take(l, "ROI-2/reserve/1", "olt OLT-3 LC1", 1, nil, withHolder(area, "B/site-1"))
+	assert.True(t, ok, "the new holder takes with its unit")
+}
+
 // take asks l for a slot of pool, of its n slots, the first one
 // occupied, for key, and returns it.
 func take(l *postgres.Ledger, key, pool string, n int, occupied []int, c port.Capacity) (int, bool) {
