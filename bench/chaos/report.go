@@ -41,23 +41,72 @@ type Hit struct {
 	// Process is the process of a split deployment a kill or a pause
 	// hit (com, som, rom).
 	Process string `json:"process,omitempty"`
+	// SpentSeconds is, for a twin fault, when it had failed every call
+	// it fails (TwinCalls), from the run's start: the last moment it may
+	// have hit an order; 0 when the run did not see it.
+	SpentSeconds float64 `json:"spentSeconds,omitempty"`
 	// Error says why the fault could not be injected.
 	Error string `json:"error,omitempty"`
 }
 
 // Report is a run's JSON report (`ordertwin chaos --json`).
 type Report struct {
-	Seed    uint64       `json:"seed"`
-	Target  string       `json:"target"`
+	Seed   uint64 `json:"seed"`
+	Target string `json:"target"`
+	// Setup is what, beside the seed and the load's profile, makes the
+	// run's orders and their ends what they are.
+	Setup   Setup        `json:"setup"`
 	Load    *load.Report `json:"load"`
 	Faults  []Hit        `json:"faults"`
 	Verdict Verdict      `json:"verdict"`
-	// Orders counts the orders acknowledged, and by final state.
+	// Orders counts the orders acknowledged, and the run's orders by
+	// state at the end (none when the run did not get there).
 	Orders      int            `json:"orders"`
 	OrderStates map[string]int `json:"orderStates"`
 	// Outcomes is how each order ended (by its key), for another run to
 	// be compared with.
 	Outcomes map[string]Outcome `json:"outcomes,omitempty"`
+}
+
+// Setup is what a run serves, and how, that decides how its orders end:
+// a run is compared only with a reference of the same.
+type Setup struct {
+	// Scenario is the scenario served, Quoted the one whose customers
+	// and sites the quotes are for: each by name and by a digest of all
+	// it holds (its population, catalog and network).
+	Scenario string `json:"scenario"`
+	Quoted   string `json:"quoted"`
+	// Scale is the server's virtual seconds a second.
+	Scale float64 `json:"scale"`
+}
+
+// Differs says how a reference's setup differs from s ("" when it does
+// not).
+func (s Setup) Differs(ref Setup) string {
+	var parts []string
+	if ref.Scenario != s.Scenario {
+		parts = append(parts, fmt.Sprintf("serves %s, this run %s", ref.Scenario, s.Scenario))
+	}
+	if ref.Quoted != s.Quoted {
+		parts = append(parts, fmt.Sprintf("quotes for %s, this run for %s", ref.Quoted, s.Quoted))
+	}
+	if ref.Scale != s.Scale {
+		parts = append(parts, fmt.Sprintf("runs at scale %g, this run at %g", ref.Scale, s.Scale))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// States writes orders by state: "completed 38, failed 2" ("none" when
+// there are none).
+func States(m map[string]int) string {
+	if len(m) == 0 {
+		return "none"
+	}
+	var parts []string
+	for _, s := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, fmt.Sprintf("%s %d", s, m[s]))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // Request is one request of the run as the cost of faults counts it.
@@ -185,12 +234,19 @@ func (r *Report) WriteText(w io.Writer) error {
 				p(" (NOT READY AGAIN)")
 			}
 		}
+		if h.Kind == Twin && h.SpentSeconds > 0 {
+			p("  its %d calls failed by %.2f s", TwinCalls, h.SpentSeconds)
+		}
 		if h.Error != "" {
 			p("  NOT INJECTED: %s", h.Error)
 		}
 		p("\n")
 	}
-	p("orders: %d acknowledged; at the end %v\n", r.Orders, r.OrderStates)
+	if r.OrderStates == nil {
+		p("orders: %d acknowledged; how they ended was not read (the run did not get there)\n", r.Orders)
+	} else {
+		p("orders: %d acknowledged; at the end %s\n", r.Orders, States(r.OrderStates))
+	}
 	p("verdict:\n")
 	for _, c := range r.Verdict.Checks {
 		mark := "ok  "

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Evidence is what a run gathers to judge a server by: what the run was
@@ -38,7 +39,25 @@ type Evidence struct {
 	// Hits are the faults as they happened: what a full disk did, and
 	// which faults explain an order ending otherwise.
 	Hits []Hit
+	// Flights are when each order the run placed could make calls to the
+	// network, by its key: what a twin fault may have hit.
+	Flights map[string]Flight
+	// Unsettled is the settle time, when it ran out before every order
+	// had ended and been heard to; 0 when it did not.
+	Unsettled time.Duration
 }
+
+// Flight is when an order was in flight, from the run's start: from when
+// its order was first sent (the server cannot have it before) to when
+// the listener heard it end (it ended before); Ended is 0 when it was
+// not heard to end.
+type Flight struct {
+	Sent, Ended time.Duration
+}
+
+// TwinCalls is how many NETCONF calls a twin fault fails: the next ones
+// to the access network after it is injected, each one item's.
+const TwinCalls = 3
 
 // Outcome is how an order ended: its state, and each item's by its site
 // (or its place in the order: "#2"), not by the ids a server numbers.
@@ -48,6 +67,15 @@ type Outcome struct {
 	// Reason is why it ended so, as its first item says (a rejection's,
 	// a failure's), for a difference to say why.
 	Reason string `json:"reason,omitempty"`
+}
+
+// sameItems says whether o has the items ref has, at the same sites: a
+// failed call changes how an item ends, never which items an order has.
+func (o Outcome) sameItems(ref Outcome) bool {
+	return len(o.Items) == len(ref.Items) && !slices.ContainsFunc(slices.Collect(maps.Keys(o.Items)), func(id string) bool {
+		_, ok := ref.Items[id]
+		return !ok
+	})
 }
 
 // diff says how o differs from ref ("" when it does not).
@@ -90,6 +118,15 @@ type Order struct {
 	Held  string
 }
 
+// name is the order's id, and the run's key when it has one: "PO-7
+// (chaos-1-6)".
+func (o Order) name() string {
+	if o.ExternalID == "" {
+		return o.ID
+	}
+	return o.ID + " (" + o.ExternalID + ")"
+}
+
 // Resource is a resource as the inventory lists it.
 type Resource struct {
 	ID, Type, Value, State string
@@ -111,7 +148,8 @@ type Check struct {
 	Skipped string `json:"skipped,omitempty"`
 	// Explained lists what differs but is allowed: an order ending
 	// otherwise than in an uninterrupted run when a fault of the twin may
-	// be why.
+	// have failed one of its calls, or what was not judged because the
+	// settle time ran out.
 	Explained []string `json:"explained,omitempty"`
 }
 
@@ -132,6 +170,7 @@ const (
 	CheckDelivered = "every event was delivered, at least once, in order"
 	CheckDiskFull  = "a full disk was refused with a 503, and the server recovered"
 	CheckOutcome   = "every order ended as in an uninterrupted run, where the faults allow"
+	CheckInjected  = "every fault was injected"
 )
 
 // maxDetail is the most things a check lists.
@@ -140,7 +179,7 @@ const maxDetail = 30
 // Judge computes the verdict on ev.
 func Judge(ev Evidence) Verdict {
 	v := Verdict{Checks: []Check{acknowledged(ev), once(ev), resends(ev), ended(ev), twice(ev), leaked(ev), delivered(ev),
-		diskFull(ev), outcome(ev)}}
+		diskFull(ev), outcome(ev), injected(ev)}}
 	v.Pass = !slices.ContainsFunc(v.Checks, func(c Check) bool { return !c.Pass })
 	return v
 }
@@ -198,14 +237,36 @@ func resends(ev Evidence) Check {
 	return check(CheckResend, detail)
 }
 
+// ended checks that every order ended or waits for a reason. When the
+// settle time ran out first, that is what it says: the orders still under
+// way may only need longer (a low --scale), and the server is not blamed.
 func ended(ev Evidence) Check {
 	var detail []string
 	for _, o := range ev.Orders {
-		if !o.Final && o.Held == "" {
-			detail = append(detail, fmt.Sprintf("%s (%s) is %s, neither ended nor held for a reason", o.ID, o.ExternalID, o.State))
+		switch {
+		case o.Final || o.Held != "":
+		case ev.Unsettled > 0:
+			detail = append(detail, fmt.Sprintf("%s is %s: not ended yet", o.name(), o.State))
+		default:
+			detail = append(detail, fmt.Sprintf("%s is %s, neither ended nor held for a reason", o.name(), o.State))
 		}
 	}
+	if ev.Unsettled > 0 && len(detail) > 0 {
+		detail = append([]string{fmt.Sprintf("the settle time (%s) ran out before %d orders could end: give a longer --settle", ev.Unsettled, len(detail))}, detail...)
+	}
 	return check(CheckEnded, detail)
+}
+
+// injected checks that each fault of the plan was injected: a run whose
+// faults did not happen proves nothing about them.
+func injected(ev Evidence) Check {
+	var detail []string
+	for _, h := range ev.Hits {
+		if h.Error != "" {
+			detail = append(detail, fmt.Sprintf("%s was not injected: %s", h.Name, h.Error))
+		}
+	}
+	return check(CheckInjected, detail)
 }
 
 // inUse says whether a resource in state s is held by something.
@@ -268,8 +329,11 @@ func delivered(ev Evidence) Check {
 		}
 	}
 	var detail []string
+	late := 0 // not delivered when the settle time ran out: not judged
 	for i, id := range ev.Journal {
 		switch {
+		case !seen[id] && ev.Unsettled > 0:
+			late++
 		case !seen[id]:
 			detail = append(detail, fmt.Sprintf("event %s was never delivered", id))
 		case i < len(first) && first[i] != id:
@@ -278,7 +342,11 @@ func delivered(ev Evidence) Check {
 			}
 		}
 	}
-	return check(CheckDelivered, detail)
+	c := check(CheckDelivered, detail)
+	if late > 0 {
+		c.Explained = []string{fmt.Sprintf("%d events had not reached the listener when the settle time (%s) ran out: not judged", late, ev.Unsettled)}
+	}
+	return c
 }
 
 // diskFull checks each full disk: while it was full, an order was either
@@ -309,43 +377,140 @@ func diskFull(ev Evidence) Check {
 }
 
 // outcome compares how each order ended with an uninterrupted run of the
-// same seed. A fault of the twin (a NETCONF call failed) may make an
-// order end otherwise: those differences are listed as explained. A
+// same seed. A fault of the twin fails the next TwinCalls calls to the
+// access network, each one item's: it may make an order end otherwise,
+// but only an order in flight between its injection and its last failed
+// call (or one whose reason names it), only in how its items end (not
+// which items it has, nor whether it is placed), and at most TwinCalls
+// orders. Those differences are listed as explained; any other fails. A
 // kill, a pause, a full disk or a listener down explains none: the
-// server must carry each order to the same end through them.
+// server must carry each order to the same end through them. An order
+// still under way when the settle time ran out is not compared.
 func outcome(ev Evidence) Check {
 	if ev.Reference == nil {
 		return Check{Name: CheckOutcome, Pass: true, Skipped: "no uninterrupted run to compare with"}
 	}
-	var twins []string
+	var twins []Hit
 	for _, h := range ev.Hits {
 		if h.Kind == Twin && h.Error == "" {
-			twins = append(twins, h.Name)
+			twins = append(twins, h)
 		}
 	}
-	var diffs []string
+	over := map[string]bool{} // by key: the order ended or waits for a reason
+	for _, o := range ev.Orders {
+		if o.ExternalID != "" {
+			over[o.ExternalID] = o.Final || o.Held != ""
+		}
+	}
+	type difference struct {
+		key, text string
+		// items says it differs only in how the order or its items
+		// ended: what a failed call may do.
+		items bool
+		// twins are the twin faults (their index) that may have hit it.
+		twins []int
+	}
+	var diffs []difference
+	var explained []string
 	for _, key := range slices.Sorted(maps.Keys(ev.Outcomes)) {
 		got := ev.Outcomes[key]
 		ref, ok := ev.Reference[key]
 		switch {
 		case !ok:
-			diffs = append(diffs, fmt.Sprintf("%s: %s here, not placed in the uninterrupted run", key, got.State))
+			diffs = append(diffs, difference{key: key, text: fmt.Sprintf("%s: %s here, not placed in the uninterrupted run", key, got.State)})
+		case got.diff(ref) == "":
+		case ev.Unsettled > 0 && !over[key]:
+			explained = append(explained, fmt.Sprintf("%s: %s, not compared: it had not ended when the settle time ran out", key, got.State))
 		default:
-			if d := got.diff(ref); d != "" {
-				diffs = append(diffs, fmt.Sprintf("%s: %s", key, d))
-			}
+			diffs = append(diffs, difference{key: key, text: key + ": " + got.diff(ref), items: got.sameItems(ref)})
 		}
 	}
 	for _, key := range slices.Sorted(maps.Keys(ev.Reference)) {
 		if _, ok := ev.Outcomes[key]; !ok {
-			diffs = append(diffs, fmt.Sprintf("%s: %s in the uninterrupted run, not placed here", key, ev.Reference[key].State))
+			diffs = append(diffs, difference{key: key, text: fmt.Sprintf("%s: %s in the uninterrupted run, not placed here", key, ev.Reference[key].State)})
 		}
 	}
-	if len(twins) > 0 && len(diffs) > 0 {
-		c := check(CheckOutcome, nil)
-		c.Explained = check("", diffs).Detail
-		c.Explained = append(c.Explained, "(the twin faults "+strings.Join(twins, ", ")+" may explain these)")
-		return c
+	for i := range diffs {
+		d := &diffs[i]
+		if !d.items {
+			continue
+		}
+		reason := ev.Outcomes[d.key].Reason
+		flight, known := ev.Flights[d.key]
+		for t, h := range twins {
+			if strings.Contains(reason, "(fault "+h.Name+")") || !known || flight.inReach(h) {
+				d.twins = append(d.twins, t)
+			}
+		}
 	}
-	return check(CheckOutcome, diffs)
+	cands := make([][]int, len(diffs))
+	for i, d := range diffs {
+		cands[i] = d.twins
+	}
+	by := assign(cands, len(twins), TwinCalls)
+	var detail []string
+	for i, d := range diffs {
+		switch {
+		case by[i] >= 0:
+			explained = append(explained, fmt.Sprintf("%s (the twin fault %s may have failed one of its calls)", d.text, twins[by[i]].Name))
+		case len(twins) == 0:
+			detail = append(detail, d.text)
+		case !d.items:
+			detail = append(detail, d.text+" (a twin fault changes how items end, not which an order has, nor whether it is placed)")
+		case len(d.twins) == 0:
+			detail = append(detail, d.text+" (no twin fault failed a call while it was in flight)")
+		default:
+			detail = append(detail, fmt.Sprintf("%s (more orders differ than the twin faults of its time failed calls: %d each)", d.text, TwinCalls))
+		}
+	}
+	c := check(CheckOutcome, detail)
+	c.Explained = check("", explained).Detail
+	return c
+}
+
+// inReach says whether a twin fault h may have failed a call of an order
+// in flight f: the order was sent before the fault's last failed call
+// (when the run saw it: any time after, when not), and had not been
+// heard to end before the fault was injected.
+func (f Flight) inReach(h Hit) bool {
+	sent := f.Sent.Seconds() <= h.SpentSeconds || h.SpentSeconds == 0
+	return sent && (f.Ended == 0 || f.Ended.Seconds() >= h.AtSeconds)
+}
+
+// assign gives each of the things a slot of one of its candidates (cands[i]
+// are thing i's, among n), each candidate at most capacity things, as many
+// things as can be (augmenting paths); -1 for a thing left out. The same
+// candidates give the same answer.
+func assign(cands [][]int, n, capacity int) []int {
+	by := make([]int, len(cands))
+	for i := range by {
+		by[i] = -1
+	}
+	held := make([][]int, n) // the things each candidate explains
+	var try func(i int, seen []bool) bool
+	try = func(i int, seen []bool) bool {
+		for _, c := range cands[i] {
+			if seen[c] {
+				continue
+			}
+			seen[c] = true
+			if len(held[c]) < capacity {
+				held[c] = append(held[c], i)
+				by[i] = c
+				return true
+			}
+			for k, other := range held[c] {
+				if try(other, seen) {
+					held[c][k] = i
+					by[i] = c
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for i := range cands {
+		try(i, make([]bool, n))
+	}
+	return by
 }

@@ -3,21 +3,25 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -54,7 +58,42 @@ var serveProcess = func(args []string) (*exec.Cmd, error) {
 // schedule (kills and restarts, pauses, its hub listener down or slow,
 // faults in its twin), waits for the orders to end, and judges what the
 // server's APIs and journal say: the verdict, and what each fault cost.
+//
+// A standard output whose reader ended (chaos … | head -1) stops the run
+// as Ctrl-C does, and it cleans up after itself: a write to it is an
+// error, not the end of the process (SIGPIPE).
 func chaosCmd(ctx context.Context, args []string, stdout io.Writer) error {
+	pipe := make(chan os.Signal, 1)
+	signal.Notify(pipe, syscall.SIGPIPE)
+	defer signal.Stop(pipe)
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	out := &stdoutWatch{w: stdout, stop: stop}
+	err := chaosCommand(ctx, args, out)
+	if out.broken.Load() {
+		return &exitError{1, errors.New("chaos: the standard output was closed (its reader ended): the run stopped, and cleaned up after itself")}
+	}
+	return err
+}
+
+// stdoutWatch is the run's standard output: a write that finds it closed
+// (EPIPE) stops the run.
+type stdoutWatch struct {
+	w      io.Writer
+	stop   context.CancelFunc
+	broken atomic.Bool
+}
+
+func (s *stdoutWatch) Write(b []byte) (int, error) {
+	n, err := s.w.Write(b)
+	if errors.Is(err, syscall.EPIPE) {
+		s.broken.Store(true)
+		s.stop()
+	}
+	return n, err
+}
+
+func chaosCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("chaos", flag.ContinueOnError)
 	scenarioFile := fs.String("scenario", "", "the scenario whose customers and sites the quotes are for; default the scenario served")
 	rate := fs.Float64("rate", 20, "orders a second (each a quote, then its order)")
@@ -71,7 +110,7 @@ func chaosCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	failOver := fs.String("fail-over", "20%", "with --baseline: how much worse a figure may be, a percentage")
 	referenceFlag := fs.String("reference", "run", "what each order's end is compared with: run (an uninterrupted run of the same seed first), none, or a JSON report of one (chaos --faults 0 --json)")
 	split := fs.Bool("split", false, "serve COM, SOM and ROM in three processes (serve --role), each kill or pause hitting one of them in turn")
-	diskFlag := fs.String("disk", "256m", "with disk-full faults: the size of the tmpfs the server's store is on (mount's notation)")
+	diskFlag := fs.String("disk", "256m", "with disk-full faults: the size of the tmpfs the server's store is on (mount's notation), at most half the memory available")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -117,6 +156,11 @@ func chaosCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := writable("chaos", map[string]string{"json": *jsonFile}); err != nil {
 		return err
 	}
+	if slices.Contains(kinds, chaos.DiskFull) {
+		if err := diskFits(*diskFlag); err != nil {
+			return fmt.Errorf("chaos: --disk %s: %w", *diskFlag, err)
+		}
+	}
 	plan, err := chaos.Plan(*seed, *duration, *faults, kinds)
 	if err != nil {
 		return fmt.Errorf("chaos: %w", err)
@@ -131,17 +175,46 @@ func chaosCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(sc.Spec.Placements()) == 0 {
 		return fmt.Errorf("chaos: --scenario %s has no customer and sites to quote for", sc.Name)
 	}
-	work := *dir
-	if work == "" {
-		if work, err = os.MkdirTemp("", "ordertwin-chaos-"); err != nil {
+	setup := chaos.Setup{Scale: *scale}
+	if setup.Quoted, err = describeScenario(sc); err != nil {
+		return fmt.Errorf("chaos: --scenario: %w", err)
+	}
+	setup.Scenario = setup.Quoted
+	if *scenarioFile != pos[0] {
+		served, err := loadServed(pos[0])
+		if err != nil {
+			return fmt.Errorf("chaos: the scenario to serve: %w", err)
+		}
+		if setup.Scenario, err = describeScenario(served); err != nil {
+			return fmt.Errorf("chaos: the scenario to serve: %w", err)
+		}
+	}
+	var reference map[string]chaos.Outcome
+	if *referenceFlag != "run" && *referenceFlag != "none" {
+		if reference, err = readReference(*referenceFlag, *seed, load.Rate(*rate, *duration).String(), setup); err != nil {
 			return err
 		}
+	}
+	if *dir != "" {
+		if err := checkRunDir(*dir); err != nil {
+			return err
+		}
+	}
+	sweepLeftovers(os.TempDir(), stdout)
+	work := *dir
+	if work == "" {
+		if work, err = os.MkdirTemp("", chaosTemp+"*"); err != nil {
+			return err
+		}
+		unlock, err := markLive(work)
+		if err != nil {
+			os.RemoveAll(work)
+			return fmt.Errorf("chaos: %w", err)
+		}
+		defer unlock() // last: once the folder is gone
 		defer os.RemoveAll(work)
 	} else if err := os.MkdirAll(work, 0o755); err != nil {
 		return fmt.Errorf("chaos: --dir: %w", err)
-	}
-	if _, err := os.Stat(filepath.Join(work, "run")); err == nil {
-		return fmt.Errorf("chaos: --dir %s holds the store of an earlier run: a run starts on a new store (remove it, or choose another folder)", work)
 	}
 
 	disk := ""
@@ -151,56 +224,36 @@ func chaosCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		defer unmountDisk(disk, stdout)
 	}
-	setup := chaosSetup{pos: pos, sc: sc, split: *split, seed: *seed, scale: *scale, rate: *rate, d: *duration, settle: *settle,
+	run := chaosSetup{pos: pos, sc: sc, setup: setup, split: *split, seed: *seed, rate: *rate, d: *duration, settle: *settle,
 		timeout: *timeout, stdout: stdout, kept: *dir != ""}
-	var reference map[string]chaos.Outcome
-	switch *referenceFlag {
-	case "none":
-	case "run":
+	if *referenceFlag == "run" {
 		fmt.Fprintf(stdout, "the uninterrupted run (seed %d, no faults):\n", *seed)
-		ref, err := runChaos(ctx, setup, filepath.Join(work, "reference"), "", nil, nil)
+		ref, err := runChaos(ctx, run, filepath.Join(work, "reference"), "", nil, nil)
 		if errors.Is(err, errInterrupted) {
 			return &exitError{1, errors.New("chaos: interrupted during the uninterrupted run, before the faulted one")}
 		} else if err != nil {
 			return fmt.Errorf("chaos: the uninterrupted run: %w", err)
 		}
-		fmt.Fprintf(stdout, "  %d orders acknowledged; at the end %v\n", ref.Orders, ref.OrderStates)
-		reference = ref.Outcomes
-	default:
-		ref, err := readChaosReport(*referenceFlag)
-		switch {
-		case err != nil:
-			return fmt.Errorf("chaos: --reference: %w", err)
-		case ref.Outcomes == nil:
-			return fmt.Errorf("chaos: --reference %s has no outcomes: write it with chaos --faults 0 --json", *referenceFlag)
-		case ref.Seed != *seed:
-			return fmt.Errorf("chaos: --reference %s is of seed %d, this run's is %d: the orders would not be the same", *referenceFlag, ref.Seed, *seed)
-		case ref.Load.Profile != "" && ref.Load.Profile != load.Rate(*rate, *duration).String():
-			return fmt.Errorf("chaos: --reference %s is of a run at %s, this run's is at %s: the orders would not be the same", *referenceFlag, ref.Load.Profile, load.Rate(*rate, *duration))
-		case len(ref.Faults) == 1:
-			return fmt.Errorf("chaos: --reference %s is of a run with 1 fault: the reference is an uninterrupted run (chaos --faults 0 --json)", *referenceFlag)
-		case len(ref.Faults) > 1:
-			return fmt.Errorf("chaos: --reference %s is of a run with %d faults: the reference is an uninterrupted run (chaos --faults 0 --json)", *referenceFlag, len(ref.Faults))
-		}
+		fmt.Fprintf(stdout, "  %d orders acknowledged; at the end %s\n", ref.Orders, chaos.States(ref.OrderStates))
 		reference = ref.Outcomes
 	}
-	rep, err := runChaos(ctx, setup, filepath.Join(work, "run"), disk, plan, reference)
+	rep, err := runChaos(ctx, run, filepath.Join(work, "run"), disk, plan, reference)
 	if err != nil && rep == nil {
 		if errors.Is(err, errInterrupted) {
 			return &exitError{1, errors.New("chaos: interrupted, before any report")}
 		}
 		return fmt.Errorf("chaos: %w", err)
 	}
+	if *jsonFile != "" { // first: a standard output closed does not lose it
+		if err := writeJSONFile(*jsonFile, rep); err != nil {
+			return fmt.Errorf("chaos: --json: %w", err)
+		}
+	}
 	if err := rep.Load.WriteText(stdout); err != nil {
 		return err
 	}
 	if err := rep.WriteText(stdout); err != nil {
 		return err
-	}
-	if *jsonFile != "" {
-		if err := writeJSONFile(*jsonFile, rep); err != nil {
-			return fmt.Errorf("chaos: --json: %w", err)
-		}
 	}
 	if err != nil {
 		return &exitError{1, errors.New("chaos: interrupted: the report so far, with no verdict")}
@@ -231,9 +284,10 @@ func chaosCmd(ctx context.Context, args []string, stdout io.Writer) error {
 type chaosSetup struct {
 	pos                []string // serve's FILE
 	sc                 *scenarios.Scenario
+	setup              chaos.Setup // the report's: what decides how orders end
 	split              bool
 	seed               uint64
-	scale, rate        float64
+	rate               float64
 	d, settle, timeout time.Duration
 	stdout             io.Writer
 	// kept says the run's folder stays after it (--dir): its log can be
@@ -251,7 +305,7 @@ func runChaos(ctx context.Context, s chaosSetup, work, disk string, plan []chaos
 	if disk != "" {
 		store = disk
 	}
-	r := &chaosRun{disk: disk, seed: s.seed, stdout: s.stdout, reference: reference}
+	r := &chaosRun{disk: disk, seed: s.seed, setup: s.setup, stdout: s.stdout, reference: reference}
 	var err error
 	if r.logs, err = os.Create(filepath.Join(work, "serve.log")); err != nil {
 		return nil, err
@@ -268,7 +322,7 @@ func runChaos(ctx context.Context, s chaosSetup, work, disk string, plan []chaos
 		}
 		r.procs = append(r.procs, p)
 	}
-	common := append(slices.Clone(s.pos), "--scale", strconv.FormatFloat(s.scale, 'g', -1, 64), "--hub-allow", "127.0.0.0/8")
+	common := append(slices.Clone(s.pos), "--scale", strconv.FormatFloat(s.setup.Scale, 'g', -1, 64), "--hub-allow", "127.0.0.0/8")
 	if s.split {
 		secret := filepath.Join(work, "peer.secret")
 		if err := os.WriteFile(secret, []byte("chaos-"+strconv.FormatUint(s.seed, 10)+"-deployment-secret-of-32-bytes\n"), 0o600); err != nil {
@@ -315,15 +369,28 @@ type chaosRun struct {
 	disk      string // the tmpfs the stores are on, for disk-full faults
 	reference map[string]chaos.Outcome
 	seed      uint64
+	setup     chaos.Setup
 	stdout    io.Writer
 	logs      *os.File
 
 	mu sync.Mutex
-	// answered: order ids answered per key; requests: every request's
-	// time and outcome, for the faults' cost.
+	// answered: order ids answered per key; sent: when each key's order
+	// was first sent; requests: every request's time and outcome, for the
+	// faults' cost; spent: when each twin fault had failed its calls.
 	answered map[string][]string
+	sent     map[string]time.Duration
 	requests []chaos.Request
+	spent    map[string]time.Duration
 	start0   time.Time
+}
+
+// key is the run's key of its i-th order (Idempotency-Key and externalId).
+func (r *chaosRun) key(i int) string { return fmt.Sprintf("chaos-%d-%d", r.seed, i) }
+
+// own says whether an order's externalId is one of the run's keys, not
+// an order of the scenario served.
+func (r *chaosRun) own(externalID string) bool {
+	return strings.HasPrefix(externalID, fmt.Sprintf("chaos-%d-", r.seed))
 }
 
 // chaosProc is one server process of a run.
@@ -380,6 +447,7 @@ func (r *chaosRun) start(p *chaosProc) (time.Duration, error) {
 		return 0, err
 	}
 	cmd.Stderr = r.logs
+	dieWithParent(cmd) // a chaos killed (kill -9) leaves no server running
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return 0, err
@@ -481,7 +549,7 @@ func (r *chaosRun) run(ctx context.Context, sc *scenarios.Scenario, plan []chaos
 	if err := l.c.post(ctx, tmf630.ProductOrdering+"/hub", "", map[string]string{"callback": hear.url}, &hub); err != nil {
 		return nil, fmt.Errorf("registering the run's listener: %w", err)
 	}
-	r.answered = map[string][]string{}
+	r.answered, r.sent, r.spent = map[string][]string{}, map[string]time.Duration{}, map[string]time.Duration{}
 
 	mix, err := load.ParseMix(opOrder+"=1", loadOps)
 	if err != nil {
@@ -511,7 +579,10 @@ func (r *chaosRun) run(ctx context.Context, sc *scenarios.Scenario, plan []chaos
 	case <-done:
 		return nil, fmt.Errorf("the load ended before it began: %v", runErr)
 	}
-	r.inject(ctx, inv, hear, plan, hits)
+	watch, stopWatching := context.WithCancel(ctx)
+	var watching sync.WaitGroup
+	defer func() { stopWatching(); watching.Wait() }()
+	r.inject(ctx, watch, &watching, inv, hear, plan, hits)
 	<-done
 	if runErr != nil {
 		return nil, runErr
@@ -522,6 +593,8 @@ func (r *chaosRun) run(ctx context.Context, sc *scenarios.Scenario, plan []chaos
 	}
 
 	ev, states, err := r.settle(ctx, l.c, inv, hear, settle)
+	stopWatching()
+	watching.Wait()
 	if err != nil && ctx.Err() != nil {
 		return r.interrupted(rep, hits, "the wait for the orders to end"), errInterrupted
 	}
@@ -541,9 +614,25 @@ func (r *chaosRun) run(ctx context.Context, sc *scenarios.Scenario, plan []chaos
 	r.mu.Lock()
 	ev.Answered = r.answered
 	chaos.Cost(hits, r.requests)
+	ev.Flights = map[string]chaos.Flight{}
+	for key, at := range r.sent {
+		ev.Flights[key] = chaos.Flight{Sent: at}
+	}
+	for i := range hits {
+		if at, ok := r.spent[hits[i].Name]; ok {
+			hits[i].SpentSeconds = at.Seconds()
+		}
+	}
 	r.mu.Unlock()
+	ended := hear.endedAt() // by order id: a flight is by key
+	for _, o := range ev.Orders {
+		if f, ok := ev.Flights[o.ExternalID]; ok && !ended[o.ID].IsZero() {
+			f.Ended = ended[o.ID].Sub(r.start0)
+			ev.Flights[o.ExternalID] = f
+		}
+	}
 	ev.Hits, ev.Reference = hits, r.reference
-	return &chaos.Report{Seed: r.seed, Target: base, Load: rep, Faults: hits, Verdict: chaos.Judge(ev),
+	return &chaos.Report{Seed: r.seed, Target: base, Setup: r.setup, Load: rep, Faults: hits, Verdict: chaos.Judge(ev),
 		Orders: len(ev.Answered), OrderStates: states, Outcomes: ev.Outcomes}, nil
 }
 
@@ -562,8 +651,9 @@ func (r *chaosRun) interrupted(rep *load.Report, hits []chaos.Hit, what string) 
 	}
 	r.mu.Lock()
 	chaos.Cost(hit, r.requests)
+	acked := len(r.answered)
 	r.mu.Unlock()
-	return &chaos.Report{Seed: r.seed, Target: rep.Target, Load: rep, Faults: hit, Verdict: chaos.Verdict{Checks: []chaos.Check{{
+	return &chaos.Report{Seed: r.seed, Target: rep.Target, Setup: r.setup, Load: rep, Faults: hit, Orders: acked, Verdict: chaos.Verdict{Checks: []chaos.Check{{
 		Name: "the run ran to its end", Detail: []string{"interrupted during " + what + ": no verdict (the report so far)"}}}}}
 }
 
@@ -571,7 +661,7 @@ func (r *chaosRun) interrupted(rep *load.Report, hits []chaos.Hit, what string) 
 // the same Idempotency-Key until it is answered well or the run gives up.
 func (r *chaosRun) order(ctx context.Context, l *loadClient, a load.Arrival, rec *load.Recorder, giveUp time.Duration) {
 	due := rec.Start().Add(a.Due)
-	key := fmt.Sprintf("chaos-%d-%d", r.seed, a.Index)
+	key := r.key(a.Index)
 	i := a.Index % len(l.quotes)
 	ctx, cancel := context.WithDeadline(ctx, due.Add(giveUp))
 	defer cancel()
@@ -582,6 +672,9 @@ func (r *chaosRun) order(ctx context.Context, l *loadClient, a load.Arrival, rec
 		rec.Answered(opOrder, due, loadFault(ctx, err))
 		return
 	}
+	r.mu.Lock()
+	r.sent[key] = time.Since(r.start0) // the server cannot have the order before
+	r.mu.Unlock()
 	err := r.resend(ctx, due, func() error {
 		var po tmf622.ProductOrder
 		err := l.c.post(ctx, tmf630.ProductOrdering+"/productOrder", key, tmf622.NewOrderBody(q.ID, l.quotes[i], key), &po)
@@ -624,9 +717,10 @@ func (r *chaosRun) resend(ctx context.Context, due time.Time, send func() error)
 
 // inject hits the servers with each fault of the plan at its time: a
 // kill or a pause hits one process of a split deployment, each in turn; a
-// twin fault goes to the one whose twin allocates; a full disk is all
-// the stores'.
-func (r *chaosRun) inject(ctx context.Context, inv *client, hear *chaosListener, plan []chaos.Fault, hits []chaos.Hit) {
+// twin fault goes to the one whose twin allocates, and is watched (in
+// watching, until watch ends) for when it has failed its calls; a full
+// disk is all the stores'.
+func (r *chaosRun) inject(ctx, watch context.Context, watching *sync.WaitGroup, inv *client, hear *chaosListener, plan []chaos.Fault, hits []chaos.Hit) {
 	turns := map[chaos.Kind]int{}
 	for i, f := range plan {
 		select {
@@ -660,10 +754,12 @@ func (r *chaosRun) inject(ctx context.Context, inv *client, hear *chaosListener,
 			time.Sleep(f.For)
 			hear.fail("")
 		case chaos.Twin:
-			rule := map[string]any{"name": f.Name, "kind": "transient", "target": map[string]string{"system": "access"}, "first": 3,
+			rule := map[string]any{"name": f.Name, "kind": "transient", "target": map[string]string{"system": "access"}, "first": chaos.TwinCalls,
 				"message": "chaos: NETCONF session dropped"}
 			var view map[string]any
-			err = inv.post(ctx, ui.FaultPath, "", rule, &view)
+			if err = inv.post(ctx, ui.FaultPath, "", rule, &view); err == nil {
+				watching.Go(func() { r.watchTwin(watch, inv, f.Name) })
+			}
 		case chaos.DiskFull:
 			err = r.fillDisk(ctx, f.For, h)
 		}
@@ -681,9 +777,91 @@ func (r *chaosRun) inject(ctx context.Context, inv *client, hear *chaosListener,
 	}
 }
 
+// twinRuleHits is a fault rule of the twin as GET fault lists it.
+type twinRuleHits struct {
+	Name string `json:"name"`
+	Hits int    `json:"hits"`
+}
+
+// watchTwin reads the twin's faults until the one named has failed every
+// call it fails, and keeps when the run saw that: the last moment it may
+// have hit an order. A server down (a kill) is read again.
+func (r *chaosRun) watchTwin(ctx context.Context, inv *client, name string) {
+	for ctx.Err() == nil {
+		var rules []twinRuleHits
+		if err := inv.get(ctx, ui.FaultPath, &rules); err == nil {
+			if i := slices.IndexFunc(rules, func(v twinRuleHits) bool { return v.Name == name }); i >= 0 && rules[i].Hits >= chaos.TwinCalls {
+				r.mu.Lock()
+				r.spent[name] = time.Since(r.start0)
+				r.mu.Unlock()
+				return
+			}
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
 // diskSize is a tmpfs size as mount takes it: bytes, k, m or g, or a
 // percentage of memory.
 var diskSize = regexp.MustCompile(`^[1-9][0-9]*[kKmMgG%]?$`)
+
+// diskFits checks that a tmpfs of size (mount's notation, checked) fits
+// in half the memory available now: a tmpfs is held in memory, and one
+// larger would be filled into memory the server and the machine need.
+// Where memory cannot be read (not Linux), any size is taken.
+func diskFits(size string) error {
+	total, available, err := freeMemory()
+	if err != nil {
+		return nil
+	}
+	n, _ := strconv.ParseUint(strings.TrimRight(size, "kKmMgG%"), 10, 64)
+	switch size[len(size)-1] {
+	case 'k', 'K':
+		n <<= 10
+	case 'm', 'M':
+		n <<= 20
+	case 'g', 'G':
+		n <<= 30
+	case '%':
+		n = total / 100 * n
+	}
+	if most := available / 2; n > most {
+		return fmt.Errorf("a tmpfs is held in memory, and this is more than half the memory available (%d MiB of %d MiB): give at most %dm", n>>20, available>>20, most>>20)
+	}
+	return nil
+}
+
+// freeMemory is the machine's memory and how much of it is available, in
+// bytes (/proc/meminfo).
+func freeMemory() (total, available uint64, err error) {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		kb, err := strconv.ParseUint(f[1], 10, 64)
+		if err != nil {
+			continue
+		}
+		switch f[0] {
+		case "MemTotal:":
+			total = kb << 10
+		case "MemAvailable:":
+			available = kb << 10
+		}
+	}
+	if total == 0 || available == 0 {
+		return 0, 0, errors.New("/proc/meminfo gives no MemTotal or MemAvailable")
+	}
+	return total, available, nil
+}
 
 // mountDisk mounts a tmpfs of size (mount's notation: 256m) on dir, for
 // the server's store to be on a disk the run can fill. It needs root.
@@ -774,8 +952,8 @@ func orElse(s, otherwise string) string {
 
 // settle waits until every order has ended or waits on a person (on the
 // worklist), and the listener has been sent each ended order's last
-// state, for at most d; it gives the evidence the APIs hold, and the
-// orders by state.
+// state, for at most d; it gives the evidence the APIs hold (saying when
+// d ran out first), and the run's orders by state.
 func (r *chaosRun) settle(ctx context.Context, c, inv *client, hear *chaosListener, d time.Duration) (chaos.Evidence, map[string]int, error) {
 	deadline := time.Now().Add(d)
 	// The reads take what they take: the server may be slow to list
@@ -795,15 +973,20 @@ func (r *chaosRun) settle(ctx context.Context, c, inv *client, hear *chaosListen
 			}
 			continue
 		}
-		states := map[string]int{}
+		states := map[string]int{} // the run's own orders, not the scenario's
 		open := 0
 		for _, o := range ev.Orders {
-			states[o.State]++
+			if r.own(o.ExternalID) {
+				states[o.State]++
+			}
 			if !o.Final && o.Held == "" || o.Final && !hear.heardState(o.ID, o.State) {
 				open++
 			}
 		}
 		if open == 0 || time.Now().After(deadline) {
+			if open > 0 {
+				ev.Unsettled = d // the orders may only need longer: not the server's fault
+			}
 			if err := gatherResources(ctx, inv, &ev); err != nil {
 				return ev, nil, err
 			}
@@ -929,6 +1112,48 @@ func owedEvents(db string) ([]string, error) {
 	return owed, nil
 }
 
+// readReference reads the report of an uninterrupted run to compare a run
+// with (--reference FILE), refusing one whose orders would not end as
+// this run's do: another seed, load profile or mix, scenario (served or
+// quoted for) or scale, or one with faults.
+func readReference(file string, seed uint64, profile string, setup chaos.Setup) (map[string]chaos.Outcome, error) {
+	ref, err := readChaosReport(file)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("chaos: --reference: %w", err)
+	case ref.Outcomes == nil:
+		return nil, fmt.Errorf("chaos: --reference %s has no outcomes: write it with chaos --faults 0 --json", file)
+	case ref.Seed != seed:
+		return nil, fmt.Errorf("chaos: --reference %s is of seed %d, this run's is %d: the orders would not be the same", file, ref.Seed, seed)
+	case ref.Load.Profile != "" && ref.Load.Profile != profile:
+		return nil, fmt.Errorf("chaos: --reference %s is of a run at %s, this run's is at %s: the orders would not be the same", file, ref.Load.Profile, profile)
+	case len(ref.Load.Mix) > 0 && (len(ref.Load.Mix) != 1 || ref.Load.Mix[opOrder] == 0):
+		return nil, fmt.Errorf("chaos: --reference %s is of a load of another mix than chaos sends (%s only): the orders would not be the same", file, opOrder)
+	case len(ref.Faults) == 1:
+		return nil, fmt.Errorf("chaos: --reference %s is of a run with 1 fault: the reference is an uninterrupted run (chaos --faults 0 --json)", file)
+	case len(ref.Faults) > 1:
+		return nil, fmt.Errorf("chaos: --reference %s is of a run with %d faults: the reference is an uninterrupted run (chaos --faults 0 --json)", file, len(ref.Faults))
+	case ref.Setup == (chaos.Setup{}):
+		return nil, fmt.Errorf("chaos: --reference %s does not say which scenario it served, nor at what scale (an older report): write it again with chaos --faults 0 --json", file)
+	case setup.Differs(ref.Setup) != "":
+		return nil, fmt.Errorf("chaos: --reference %s %s: the orders would not end alike", file, setup.Differs(ref.Setup))
+	}
+	return ref.Outcomes, nil
+}
+
+// describeScenario names a scenario for a report's setup: its name and a
+// digest of all it holds once loaded (its customers and their sites, its
+// catalog and network), so that two files alike but for a comment are
+// one scenario, and two of one name that differ are not.
+func describeScenario(sc *scenarios.Scenario) (string, error) {
+	b, err := json.Marshal(sc.Spec)
+	if err != nil {
+		return "", fmt.Errorf("digesting scenario %s: %w", sc.Name, err)
+	}
+	sum := sha256.Sum256(b)
+	return fmt.Sprintf("%q (digest %x)", sc.Name, sum[:8]), nil
+}
+
 // readChaosReport reads a report `chaos --json` wrote.
 func readChaosReport(path string) (*chaos.Report, error) {
 	return readJSONReport(path, "a chaos report", func(r *chaos.Report) bool { return r.Load != nil }, "it has no load")
@@ -942,11 +1167,13 @@ type chaosListener struct {
 	mu    sync.Mutex
 	ids   []string
 	state map[string]string // the last state heard of each order
+	// ended is when each order was first heard in a final state.
+	ended map[string]time.Time
 	mode  chaos.Kind
 }
 
 func newChaosListener() *chaosListener {
-	h := &chaosListener{state: map[string]string{}}
+	h := &chaosListener{state: map[string]string{}, ended: map[string]time.Time{}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		panic(err) // loopback always has a port
@@ -983,6 +1210,9 @@ func (h *chaosListener) serve(w http.ResponseWriter, req *http.Request) {
 		if id, ok := po["id"].(string); ok {
 			if s, ok := po["state"].(string); ok {
 				h.state[id] = s
+				if _, seen := h.ended[id]; !seen && lc.IsFinal(lc.ProductOrder, s) {
+					h.ended[id] = time.Now()
+				}
 			}
 		}
 	}
@@ -1000,6 +1230,13 @@ func (h *chaosListener) heardState(order, state string) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.state[order] == state
+}
+
+// endedAt is when each order was first heard to end, by its id.
+func (h *chaosListener) endedAt() map[string]time.Time {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return maps.Clone(h.ended)
 }
 
 func (h *chaosListener) heard() []string {
