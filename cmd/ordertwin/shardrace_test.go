@@ -39,20 +39,26 @@ func TestShardsLastPortRace(t *testing.T) {
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	bin := buildOrdertwin(t)
 
-	// The live default's network with one port left at Brisbane.
+	// The live default's network with one port left at Brisbane; its
+	// worked example's billing account is every racing customer's.
 	dir := t.TempDir()
 	lib, err := filepath.Abs("../../scenarios")
 	require.NoError(t, err)
+	network, err := os.ReadFile(filepath.Join(lib, "networks", "au-east.yaml"))
+	require.NoError(t, err)
+	shared := strings.Replace(string(network), "{account: ACC-ENT-3384, customer: CUST-ENT-1102,", "{account: ACC-ENT-3384,", 1)
+	require.NotEqual(t, string(network), shared)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "network.yaml"), []byte(shared), 0o644))
 	scenario := filepath.Join(dir, "one-port-left.yaml")
 	require.NoError(t, os.WriteFile(scenario, fmt.Appendf(nil, `version: 1
 name: one port left at the Brisbane exchange
 seed: 7
 start: "2024-06-03T09:00:00+10:00"
 catalog: %s/catalog/enterprise.yaml
-network: %s/networks/au-east.yaml
+network: network.yaml
 occupancy:
   - {olt: OLT-BNE-07, slot: 1, occupied: "1-15"}
-`, lib, lib), 0o644))
+`, lib), 0o644))
 
 	const shards = 3
 	logs := &lockedBuffer{}
