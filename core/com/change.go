@@ -284,23 +284,15 @@ func (c *COM) amend(o *order, i int, to itemChange, out *engine.Out) {
 // itemVars are the catalog variables of item i, with its changes.
 // They live in COM's own room, valid until the next call.
 func (c *COM) itemVars(o *order, i int) catalog.Vars {
+	c.vars = siteVars{q: o.quote, i: o.sites[i]}
 	if ch := o.changes[i]; ch != nil {
-		c.vars = siteVars{q: o.quote, i: o.sites[i], over: tierVars(c.cfg.Catalog.Tiers[ch.tier])}
+		c.vars.over = tierVars(c.cfg.Catalog.Tiers[ch.tier])
 		c.vars.over["speed"] = ch.speed
-	} else {
-		c.vars = c.siteVarsOf(o.quote, o.sites[i])
+	} else if s := o.quote.req.Sites[o.sites[i]]; s.Tier != "" || s.Speed != "" {
+		c.vars.over = tierVars(c.cfg.Catalog.Tiers[o.quote.req.SiteTier(o.sites[i])])
+		c.vars.over["speed"] = o.quote.req.SiteSpeed(o.sites[i])
 	}
 	return &c.vars
-}
-
-// siteVarsOf are the catalog variables of quote q's site si, as quoted.
-func (c *COM) siteVarsOf(q *quote, si int) siteVars {
-	v := siteVars{q: q, i: si}
-	if s := q.req.Sites[si]; s.Tier != "" || s.Speed != "" {
-		v.over = tierVars(c.cfg.Catalog.Tiers[q.req.SiteTier(si)])
-		v.over["speed"] = q.req.SiteSpeed(si)
-	}
-	return v
 }
 
 // modify places a TMF622 modify order for an active site: its QoS changes
@@ -436,19 +428,9 @@ func (c *COM) addSite(m AddSite, out *engine.Out) {
 		return
 	}
 	q := o.quote
-	n := len(q.req.Sites)
 	q.req.Sites = append(q.req.Sites, m.Site)
 	q.quals = append(q.quals, nil)
 	q.qualErr = append(q.qualErr, "")
-	v := c.siteVarsOf(q, n)
-	product, err := catalog.Expand(q.offeringOf(n).InstanceID, &v)
-	if err == nil {
-		if why := c.taken(product, m.Site.Code, o, out); why != "" {
-			q.req.Sites, q.quals, q.qualErr = q.req.Sites[:n], q.quals[:n], q.qualErr[:n]
-			refuse(o.po.ID, why)
-			return
-		}
-	}
 	it := tmf.ProductOrderItem{ID: c.id("POI"), Action: tmf.Add, State: lc.Initial(lc.ProductOrderItem),
 		ProductOffering: tmf.Ref{ID: q.offering.ID}, Place: place(m.Site), QuoteItem: &tmf.Ref{ID: m.Site.Code},
 		Characteristics: tmf.Characteristics{{Name: "speed", Value: q.req.Speed}, {Name: "slaTier", Value: q.req.Tier}},
@@ -459,9 +441,6 @@ func (c *COM) addSite(m AddSite, out *engine.Out) {
 	o.soiLeft, o.instances, o.attempts = append(o.soiLeft, 0), append(o.instances, ""), append(o.attempts, 0)
 	o.waveOf, o.tasks = append(o.waveOf, nil), append(o.tasks, nil)
 	o.changes, o.deferred, o.removed = append(o.changes, nil), append(o.deferred, nil), append(o.removed, false)
-	if err == nil {
-		c.claimed()[product] = claim{o, i}
-	}
 	out.Created(lc.ProductOrderItem, it.ID, m.Site.Code, it.State, "Sales Console → COM")
 	out.Record(store.Record{Kind: "amendment", Entity: it.ID, Name: m.Site.Code, System: "COM", To: "added", Event: "addSite",
 		Reason: fmt.Sprintf("site %s added to %s", m.Site.Code, o.po.ID)})

@@ -77,9 +77,6 @@ type COM struct {
 	Products    *inventory.Inventory[tmf.Product]
 	// raised counts the jeopardies raised (each kept with its order).
 	raised int
-	// claims are the order items making products, by product id
-	// (instance.go).
-	claims map[string]claim
 	// modifies are the modify orders, in order.
 	modifies      []*modification
 	modifications int

@@ -385,17 +385,11 @@ func (c *COM) validate(o *order, out *engine.Out) {
 		out.Record(store.Record{Kind: OrderApprovalKind, Entity: o.po.ID, System: "Approval Workflow", To: lc.Approved,
 			Event: "approve", Reason: "quote " + o.quote.id + " accepted"})
 	}
-	c.claimed() // what the orders in memory make, worked out before o's sites are known
 	value, why := c.contractCheck(o)
 	if why != "" {
 		c.rejectOrder(o, "contract validation: "+why, out)
 		return
 	}
-	if why := c.takenByOrder(o, out); why != "" {
-		c.rejectOrder(o, why, out)
-		return
-	}
-	c.claimProducts(o)
 	q := o.quote
 	var quals []tmf.Ref // the items' tokens, in one array
 	for i := range o.po.Items {

@@ -243,8 +243,8 @@ func (c *COM) retire(m retire, out *engine.Out) {
 	var products []tmf.Product
 	for i := range o.po.Items {
 		if it := &o.po.Items[i]; it.ProductInstance != nil {
-			if p := c.Products.Get(it.ProductInstance.ID); p != nil && (p.ProductOrder == "" || p.ProductOrder == o.po.ID) {
-				products = append(products, *p) // not a later order's, of a site ordered again
+			if p := c.Products.Get(it.ProductInstance.ID); p != nil {
+				products = append(products, *p)
 			}
 		}
 	}
@@ -307,7 +307,6 @@ func (c *COM) retire(m retire, out *engine.Out) {
 	for _, t := range tasks {
 		delete(c.tasks, t.N)
 	}
-	c.unclaim(o)
 	c.ops.Forget(o.itemIDs)
 	c.keysLeave(o.placedBy...)
 	c.keysLeave(q.placedBy()...)
@@ -558,7 +557,7 @@ func (c *COM) unshelve(id string, out *engine.Out) (why string) {
 	case s.PO.ID != id:
 		return fmt.Sprintf("the store's shelf has %s for %s", s.PO.ID, id)
 	}
-	if _, err := c.takeBack(&s, out); err != nil {
+	if _, err := c.takeBack(&s); err != nil {
 		return "the order cannot be taken back from the store's shelf: " + err.Error()
 	}
 	c.retired--
@@ -570,9 +569,8 @@ func (c *COM) unshelve(id string, out *engine.Out) (why string) {
 
 // takeBack puts an order and its quote back in memory from the shelf:
 // its waves and service order items, all ended, stay out (their views
-// come back, order.ended), and so does a product of it that a later
-// order's took the place of (superseded).
-func (c *COM) takeBack(s *shelved, out *engine.Out) (*order, error) {
+// come back, order.ended).
+func (c *COM) takeBack(s *shelved) (*order, error) {
 	q, err := c.loadQuote(s.Quote)
 	if err != nil {
 		return nil, err
@@ -589,9 +587,7 @@ func (c *COM) takeBack(s *shelved, out *engine.Out) (*order, error) {
 		o.tasks[k] = c.tasks[n] // an order shelved by an earlier build: its tasks stayed in memory
 	}
 	for k := range s.Products {
-		if p := &s.Products[k]; !c.superseded(p, out) {
-			c.Products.Put(p.ID, p)
-		}
+		c.Products.Put(s.Products[k].ID, &s.Products[k])
 	}
 	for _, ch := range s.Changes {
 		c.changes[ch.Key] = ch.Changed
