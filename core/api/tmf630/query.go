@@ -63,6 +63,9 @@ var comparisons = []string{"gt", "gte", "lt", "lte"}
 // its own order), is refused, naming it.
 func ParseQuery(q url.Values, known []string) (Query, *Error) {
 	out := Query{Limit: DefaultPage}
+	// A field may name what every entity has too; known is shared by
+	// every request of its API: appended to as a copy.
+	fieldsKnown := append(slices.Clip(known), "id", "href", "@type")
 	for _, name := range slices.Sorted(func(yield func(string) bool) {
 		for k := range q {
 			if !yield(k) {
@@ -89,7 +92,7 @@ func ParseQuery(q url.Values, known []string) (Query, *Error) {
 				if f = strings.TrimSpace(f); f == "" {
 					continue
 				}
-				if !knownAttribute(append(known, "id", "href", "@type"), strings.Split(f, ".")) {
+				if !knownAttribute(fieldsKnown, strings.Split(f, ".")) {
 					return bad("%s is not an attribute of this resource", Quote(f))
 				}
 				out.Fields = append(out.Fields, f)
