@@ -42,6 +42,11 @@ type Entity struct {
 	onWire func(payload map[string]any, state string)
 	// wireAttrs are the attributes onWire puts into the payload.
 	wireAttrs []string
+	// ownType: the entity's @type is its own, as its API's GET gives it
+	// (a resource's OLTPort, IPv4Subnet), which the Directory's Types
+	// tells; Type is the API's, and the @type of an entity it knows none
+	// of.
+	ownType bool
 }
 
 // The event types of an entity are <Type><suffix>.
@@ -116,6 +121,12 @@ func (e *Entity) wire(fn func(payload map[string]any, state string), attrs ...st
 	return e
 }
 
+// typed says the entity's events carry its own @type (ownType).
+func (e *Entity) typed() *Entity {
+	e.ownType = true
+	return e
+}
+
 // Attributes are those the entity's events may carry (translator.event),
 // as a hub query names them beneath event.<entity>: id, href, @type, its
 // state, an order's items, jeopardy alerts and milestones; sorted.
@@ -162,7 +173,7 @@ var (
 	serviceOrder  = ServiceOrdering.order("serviceOrder", "ServiceOrder", "serviceOrderItem")
 	resourceOrder = ResourceOrdering.order("resourceOrder", "ResourceOrder", "orderItem")
 
-	resourceEntity = ResourceInventory.entity("resource", "Resource", "resourceStatus").wire(func(payload map[string]any, state string) {
+	resourceEntity = ResourceInventory.entity("resource", "Resource", "resourceStatus").typed().wire(func(payload map[string]any, state string) {
 		payload["resourceStatus"], _, _ = tmf.ResourceStates(state, "")
 		payload["resourceCharacteristic"] = []any{map[string]any{"name": "lifecycleState", "valueType": "string", "value": state}}
 	}, "resourceStatus", "resourceCharacteristic", "resourceCharacteristic.name", "resourceCharacteristic.valueType", "resourceCharacteristic.value")

@@ -38,7 +38,9 @@ type Event struct {
 // the engine that wrote it: a listener's registration, the order an item
 // belongs to. Both are facts that do not change once recorded, so the
 // notifier may ask late. An error means "ask again later" (the engine does
-// not answer); ok false means there is no such thing (any more).
+// not answer); ok false means there is no such thing (any more). A
+// Directory may answer more: the party of an entity (Parties), the @type
+// of an entity that has its own (Types).
 type Directory interface {
 	// Listener returns the hub listener with id.
 	Listener(ctx context.Context, id string) (l Listener, ok bool, err error)
@@ -79,6 +81,9 @@ type translator struct {
 	// it starts afresh when it holds maxOwners.
 	mu     sync.Mutex
 	owners map[string]string
+	// types caches the lasting @types of entities (Types): field +
+	// "\x00" + id → @type; it starts afresh when it holds maxOwners.
+	types map[string]string
 }
 
 // apiOf is the API whose event e is, or nil.
@@ -116,8 +121,12 @@ func (t *translator) event(ctx context.Context, api *API, e store.Entry) (ev Eve
 			return Event{}, false, err
 		}
 	}
+	typ, err := t.typeOf(ctx, ent, id)
+	if err != nil {
+		return Event{}, false, err
+	}
 	at := t.epoch.Add(e.At).UTC().Format(time.RFC3339)
-	payload := map[string]any{"id": id, "href": t.baseURL + api.Base + "/" + ent.Path + "/" + url.PathEscape(id), "@type": ent.Type}
+	payload := map[string]any{"id": id, "href": t.baseURL + api.Base + "/" + ent.Path + "/" + url.PathEscape(id), "@type": typ}
 	var suffix, state string
 	switch {
 	case jeopardy:

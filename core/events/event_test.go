@@ -3,6 +3,7 @@ package events
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"testing"
 	"time"
 
@@ -99,4 +100,76 @@ func TestAPIs(t *testing.T) {
 	}
 	assert.Nil(t, APIAt("/tmf-api/nothing/v4"))
 	assert.Contains(t, ProductOrdering.EventTypes(), "CancelProductOrderCreateEvent")
+}
+
+// typed answers the order of an item and the @type of a resource, and
+// counts the questions about @types.
+type typed struct {
+	owners
+	types   map[string]string // id → @type
+	lasting bool
+	err     error
+	asked   int
+}
+
+func (d *typed) Type(_ context.Context, field, id string) (string, bool, error) {
+	d.asked++
+	if field != "resource" {
+		return "", false, nil
+	}
+	return d.types[id], d.lasting, d.err
+}
+
+// TMF639 v4: a resource event's resource has the @type GET gives it (its
+// kind, OLTPort or IPv4Subnet; a registered one's as its client wrote
+// it), not the API's Resource, which stays the stem of the event types;
+// a resource the directory knows no @type of (gone) says Resource; other
+// entities keep their API's @type.
+func TestResourceEventsCarryTheResourcesType(t *testing.T) {
+	dir := &typed{owners: owners{}, types: map[string]string{"OLT-SOUTH-03-LC2-P8": "OLTPort", "SOUTH-ENT-10.88.12.0/29": "IPv4Subnet"}, lasting: true}
+	tr := &translator{epoch: time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC), dir: dir}
+	typeOf := func(api *API, rec store.Record) (eventType, typ string) {
+		t.Helper()
+		ev, ok, err := tr.event(context.Background(), api, store.Entry{Seq: 7, Record: rec})
+		require.NoError(t, err)
+		require.True(t, ok)
+		for _, ent := range ev.Event {
+			typ, _ = ent["@type"].(string)
+		}
+		return ev.EventType, typ
+	}
+	port := store.Record{Kind: "resource", Entity: "OLT-SOUTH-03-LC2-P8", Name: "OLT-SOUTH-03 LC2 Port 8", System: "ROM", To: "reserved", Event: "create"}
+	evType, typ := typeOf(ResourceInventory, port)
+	assert.Equal(t, "ResourceCreateEvent", evType)
+	assert.Equal(t, "OLTPort", typ)
+	port.From, port.To, port.Event = "reserved", "available", "change"
+	evType, typ = typeOf(ResourceInventory, port)
+	assert.Equal(t, "ResourceStateChangeEvent", evType)
+	assert.Equal(t, "OLTPort", typ)
+	assert.Equal(t, 1, dir.asked, "a network resource's @type never changes: asked once")
+	_, typ = typeOf(ResourceInventory, store.Record{Kind: "resource", Entity: "SOUTH-ENT-10.88.12.0/29", To: "reserved", Event: "create"})
+	assert.Equal(t, "IPv4Subnet", typ)
+
+	// A registered resource's @type is its client's, who may change it:
+	// asked each time.
+	dir.types["RES-REG-001"], dir.lasting, dir.asked = "Router", false, 0
+	reg := store.Record{Kind: "resource", Entity: "RES-REG-001", System: "API", To: "created", Event: "create"}
+	_, typ = typeOf(ResourceInventory, reg)
+	assert.Equal(t, "Router", typ)
+	dir.types["RES-REG-001"] = "Switch"
+	reg.To, reg.Event = "updated", "patch"
+	evType, typ = typeOf(ResourceInventory, reg)
+	assert.Equal(t, "ResourceAttributeValueChangeEvent", evType)
+	assert.Equal(t, "Switch", typ)
+	assert.Equal(t, 2, dir.asked)
+
+	_, typ = typeOf(ResourceInventory, store.Record{Kind: "resource", Entity: "RES-REG-002", System: "API", To: "deleted", Event: "delete"})
+	assert.Equal(t, "Resource", typ, "gone: the API's")
+	_, typ = typeOf(ServiceInventory, store.Record{Kind: "service", Entity: "SI-QOS-1", To: "active", Event: "create"})
+	assert.Equal(t, "Service", typ)
+	assert.Equal(t, 3, dir.asked, "only resources are asked of")
+
+	dir.err = errors.New("the engine does not answer")
+	_, _, err := tr.event(context.Background(), ResourceInventory, store.Entry{Seq: 8, Record: reg})
+	require.ErrorContains(t, err, "RES-REG-001", "asked again later")
 }
