@@ -31,6 +31,14 @@ func Misnamed(body []byte, t reflect.Type) (path, want string, found bool) {
 	return m.spelt(), m.wanted(), true
 }
 
+// End is where the first JSON value of body ends (after the space before
+// it), body being valid JSON up to there: what follows is data after it.
+func End(body []byte) int {
+	s := scan{b: body}
+	s.value(&none)
+	return min(s.i, len(body))
+}
+
 // A shape is what Misnamed needs to know of a type: the fields a JSON
 // object decodes into, or the type of a map's or a list's elements. The
 // zero shape (a scalar, a type that decodes itself, any) is not looked

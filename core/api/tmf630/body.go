@@ -21,7 +21,7 @@ func ReadBody(w http.ResponseWriter, r *http.Request) ([]byte, *Error) {
 	if e := MediaType(r); e != nil {
 		return nil, e
 	}
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	b, err := readAll(http.MaxBytesReader(w, r.Body, MaxBody), r.ContentLength)
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
@@ -35,6 +35,29 @@ func ReadBody(w http.ResponseWriter, r *http.Request) ([]byte, *Error) {
 		return nil, e
 	}
 	return b, nil
+}
+
+// readAll reads r to its end into a buffer of size bytes, as the request
+// says, when that is within MaxBody: io.ReadAll grows its buffer from
+// 512 bytes, copying it each time.
+func readAll(r io.Reader, size int64) ([]byte, error) {
+	if size <= 0 || size > MaxBody {
+		return io.ReadAll(r)
+	}
+	b := make([]byte, 0, size+1) // one more, to see the end without growing
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // longer than it said: grow as ReadAll does
+		}
+	}
 }
 
 // DecodeError turns a JSON decoding error into a 400 TMF Error that names
@@ -67,15 +90,24 @@ func decodeObject(body []byte, v any, strict bool) *Error {
 	if bytes.Equal(bytes.TrimSpace(body), []byte("null")) { // which decodes into an object as nothing at all
 		return NewError(http.StatusBadRequest, "malformed JSON: want an object, not null")
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
+	var err error
 	if strict {
+		dec := json.NewDecoder(bytes.NewReader(body))
 		dec.DisallowUnknownFields()
+		if err = dec.Decode(v); err == nil && dec.More() {
+			return NewError(http.StatusBadRequest, "malformed JSON: data after the object")
+		}
+	} else {
+		// json.Unmarshal reads body in place, where a Decoder copies it
+		// into a buffer of its own, grown as it reads.
+		end := jsonerr.End(body)
+		if len(bytes.TrimSpace(body[end:])) > 0 && json.Valid(body[:end]) {
+			return NewError(http.StatusBadRequest, "malformed JSON: data after the object")
+		}
+		err = json.Unmarshal(body, v)
 	}
-	if err := dec.Decode(v); err != nil {
+	if err != nil {
 		return fieldError(jsonerr.Explain(body, reflect.TypeOf(v), strict, err))
-	}
-	if dec.More() {
-		return NewError(http.StatusBadRequest, "malformed JSON: data after the object")
 	}
 	return ExactNames(body, reflect.TypeOf(v))
 }

@@ -291,3 +291,50 @@ func TestDecodeObjectExactNames(t *testing.T) {
 		assert.Equal(t, says, e.Message, body)
 	}
 }
+
+// Data after the object is refused whether the body is read loosely or
+// strictly, and a body that is not JSON says where; an object followed by
+// spaces only is taken.
+func TestDecodeObjectEnds(t *testing.T) {
+	var v struct {
+		Category string `json:"category"`
+	}
+	for body, says := range map[string]string{
+		`{"category":"a"} {}`:      "malformed JSON: data after the object",
+		`{"category":"a"}x`:        "malformed JSON: data after the object",
+		`{"category":"a"`:          "malformed JSON",
+		`{"category":"a"}` + "\n ": "",
+	} {
+		for _, decode := range []func([]byte, any) *tmf630.Error{tmf630.DecodeObject, tmf630.DecodeStrict} {
+			e := decode([]byte(body), &v)
+			if says == "" {
+				assert.Nil(t, e, body)
+				assert.Equal(t, "a", v.Category)
+				continue
+			}
+			require.NotNil(t, e, body)
+			assert.Contains(t, e.Message, says, body)
+		}
+	}
+}
+
+// A body is read whole whatever length its request says it has (shorter
+// or longer than it is), or none (chunked), and one above the limit is
+// refused.
+func TestReadBodyLengths(t *testing.T) {
+	body := `{"category":"` + strings.Repeat("a", 3000) + `"}`
+	for _, length := range []int64{-1, 0, 10, int64(len(body)), int64(len(body)) + 5} {
+		r := httptest.NewRequest(http.MethodPost, "/x", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		r.ContentLength = length
+		got, e := tmf630.ReadBody(httptest.NewRecorder(), r)
+		require.Nil(t, e, length)
+		assert.Equal(t, body, string(got), length)
+	}
+	big := strings.Repeat(" ", int(tmf630.MaxBody)+1)
+	r := httptest.NewRequest(http.MethodPost, "/x", strings.NewReader(big))
+	r.Header.Set("Content-Type", "application/json")
+	_, e := tmf630.ReadBody(httptest.NewRecorder(), r)
+	require.NotNil(t, e)
+	assert.Equal(t, "413", e.Status)
+}
