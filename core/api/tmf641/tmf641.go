@@ -97,6 +97,10 @@ func (s serviceOrders) postServiceOrder(w http.ResponseWriter, r *http.Request) 
 		tmf630.WriteError(w, e)
 		return
 	}
+	if e := s.checkPlans(so); e != nil {
+		tmf630.WriteError(w, e)
+		return
+	}
 	reply, e := s.n.Command(r.Context(), engine.SOM, som.OrderRequest{Order: *so})
 	if e != nil {
 		tmf630.WriteError(w, e)
