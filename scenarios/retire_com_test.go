@@ -127,7 +127,7 @@ func TestRetiredProductOrdersChangeLater(t *testing.T) {
 // a snapshot, for a system restored from it.
 func copyShelf(t *testing.T, from, to *store.Memory) {
 	t.Helper()
-	for _, kind := range []string{com.ShelfKind, com.QuoteShelfKind, com.ProductShelfKind, som.ShelfKind, som.ServiceShelfKind,
+	for _, kind := range []string{com.ShelfKind, com.QuoteShelfKind, com.AwaitingShelfKind, com.ProductShelfKind, som.ShelfKind, som.ServiceShelfKind,
 		rom.ShelfKind, rom.ResourceShelfKind} {
 		docs, err := from.ShelvedAll(kind)
 		require.NoError(t, err)

@@ -64,21 +64,27 @@ func TestSnapshotThenTailIsTheWholeRun(t *testing.T) {
 func snapshotThenTail(t *testing.T, file string, retention time.Duration) {
 	sc, err := Load(file)
 	require.NoError(t, err)
-	whole, err := New(sc.Spec, Options{Journal: store.NewMemory(), Retention: retention})
+	specThenTail(t, sc.Spec, retention)
+}
+
+// specThenTail is snapshotThenTail of a spec.
+func specThenTail(t *testing.T, spec Spec, retention time.Duration) {
+	t.Helper()
+	whole, err := New(spec, Options{Journal: store.NewMemory(), Retention: retention})
 	require.NoError(t, err)
 	require.NoError(t, whole.Engine.Run(context.Background()))
 	want := whole.Journal.(*store.Memory).Records()
 	end, err := whole.Engine.Snapshot()
 	require.NoError(t, err)
 	for _, at := range cuts(whole.Engine.Now(), 10) {
-		s := runTo(t, sc.Spec, Options{Journal: store.NewMemory(), Retention: retention}, at)
+		s := runTo(t, spec, Options{Journal: store.NewMemory(), Retention: retention}, at)
 		snap, err := s.Engine.Snapshot()
 		require.NoError(t, err, "at %s", at)
 		require.Equal(t, want[:snap.Records], s.Journal.(*store.Memory).Records())
 
 		tail := store.NewMemory()
 		copyShelf(t, s.Journal.(*store.Memory), tail)
-		fresh, err := New(sc.Spec, Options{Journal: tail, Retention: retention})
+		fresh, err := New(spec, Options{Journal: tail, Retention: retention})
 		require.NoError(t, err)
 		require.NoError(t, fresh.Engine.Restore(snap), "at %s", at)
 		again, err := fresh.Engine.Snapshot()

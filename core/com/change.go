@@ -284,13 +284,11 @@ func (c *COM) amend(o *order, i int, to itemChange, out *engine.Out) {
 // itemVars are the catalog variables of item i, with its changes.
 // They live in COM's own room, valid until the next call.
 func (c *COM) itemVars(o *order, i int) catalog.Vars {
-	c.vars = siteVars{q: o.quote, i: o.sites[i]}
 	if ch := o.changes[i]; ch != nil {
-		c.vars.over = tierVars(c.cfg.Catalog.Tiers[ch.tier])
+		c.vars = siteVars{q: o.quote, i: o.sites[i], over: tierVars(c.cfg.Catalog.Tiers[ch.tier])}
 		c.vars.over["speed"] = ch.speed
-	} else if s := o.quote.req.Sites[o.sites[i]]; s.Tier != "" || s.Speed != "" {
-		c.vars.over = tierVars(c.cfg.Catalog.Tiers[o.quote.req.SiteTier(o.sites[i])])
-		c.vars.over["speed"] = o.quote.req.SiteSpeed(o.sites[i])
+	} else {
+		c.vars = c.siteVarsOf(o.quote, o.sites[i])
 	}
 	return &c.vars
 }
@@ -428,9 +426,17 @@ func (c *COM) addSite(m AddSite, out *engine.Out) {
 		return
 	}
 	q := o.quote
+	n := len(q.req.Sites)
 	q.req.Sites = append(q.req.Sites, m.Site)
 	q.quals = append(q.quals, nil)
 	q.qualErr = append(q.qualErr, "")
+	c.vars = c.siteVarsOf(q, n)
+	product, _ := catalog.ExpandIn(&c.strs, q.offeringOf(n).InstanceID, &c.vars) // "": its decomposition says why
+	if why := c.takenBy(product, m.Site.Code, o); why != "" {
+		q.req.Sites, q.quals, q.qualErr = q.req.Sites[:n], q.quals[:n], q.qualErr[:n]
+		refuse(o.po.ID, why) // in service already, or being made (sites.go)
+		return
+	}
 	it := tmf.ProductOrderItem{ID: c.id("POI"), Action: tmf.Add, State: lc.Initial(lc.ProductOrderItem),
 		ProductOffering: tmf.Ref{ID: q.offering.ID}, Place: place(m.Site), QuoteItem: &tmf.Ref{ID: m.Site.Code},
 		Characteristics: tmf.Characteristics{{Name: "speed", Value: q.req.Speed}, {Name: "slaTier", Value: q.req.Tier}},
@@ -438,9 +444,10 @@ func (c *COM) addSite(m AddSite, out *engine.Out) {
 	o.po.Items = append(o.po.Items, it)
 	i := len(o.po.Items) - 1
 	o.sites = append(o.sites, len(q.req.Sites)-1)
-	o.soiLeft, o.instances, o.attempts = append(o.soiLeft, 0), append(o.instances, ""), append(o.attempts, 0)
+	o.soiLeft, o.instances, o.attempts = append(o.soiLeft, 0), append(o.instances, product), append(o.attempts, 0)
 	o.waveOf, o.tasks = append(o.waveOf, nil), append(o.tasks, nil)
 	o.changes, o.deferred, o.removed = append(o.changes, nil), append(o.deferred, nil), append(o.removed, false)
+	c.claim(o, i, product)
 	out.Created(lc.ProductOrderItem, it.ID, m.Site.Code, it.State, "Sales Console → COM")
 	out.Record(store.Record{Kind: "amendment", Entity: it.ID, Name: m.Site.Code, System: "COM", To: "added", Event: "addSite",
 		Reason: fmt.Sprintf("site %s added to %s", m.Site.Code, o.po.ID)})

@@ -75,14 +75,18 @@ type COM struct {
 	tasks       map[int]*task
 	tasksRaised int
 	Products    *inventory.Inventory[tmf.Product]
+	// sites are the product ids taken: the sites in service and those
+	// being made (sites.go).
+	sites *sites
 	// raised counts the jeopardies raised (each kept with its order).
 	raised int
 	// modifies are the modify orders, in order.
 	modifies      []*modification
 	modifications int
 	next          map[string]int
-	// vars is room for the catalog variables of one item (itemVars); strs
-	// makes COM's ids and the keys of its calls.
+	// vars is room for the catalog variables of one item or quote site
+	// (itemVars, takenByQuote); strs makes COM's ids and the keys of its
+	// calls.
 	vars siteVars
 	strs slab.Strings
 	// byKey maps idempotency keys to what their first request placed, in
@@ -117,7 +121,7 @@ type COM struct {
 func New(cfg Config) *COM {
 	return &COM{cfg: cfg, machines: lc.Shared(), quoteBy: map[string]*quote{}, orderBy: map[string]*order{},
 		pending: map[string]then{}, waves: map[int]*wave{}, sois: map[int]*soiRef{}, shelvedStates: map[string]int{}, shelvers: &shelvers{}, tasks: map[int]*task{},
-		Products: inventory.New[tmf.Product](), next: map[string]int{}, byKey: map[string]string{}, changes: map[string]Changed{},
+		Products: inventory.New[tmf.Product](), sites: newSites(), next: map[string]int{}, byKey: map[string]string{}, changes: map[string]Changed{},
 		qualificationBy: map[string]*qualification{}, ops: operator.NewLog(operator.COMPrefix, engine.COM, cfg.Retention), ahead: new(approval.Ahead)}
 }
 

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -348,4 +349,79 @@ func TestWaveTargetsFromTheOrder(t *testing.T) {
 	day := 24 * time.Hour
 	assert.Equal(t, map[string]time.Duration{"Pilot": 14 * day, "Wave 1": 30 * day, "Wave 2": 45 * day}, targets(false))
 	assert.Equal(t, map[string]time.Duration{"Pilot": 24 * day, "Wave 1": 40 * day, "Wave 2": 55 * day}, targets(true))
+}
+
+// A snapshot of an earlier build, which kept no index of the sites in
+// service and named an item's product only when it decomposed the item,
+// restores with the index worked out from the products and orders in
+// memory, when no order ever left it: at every instant of the worked
+// example's first week and on to its end, the same product ids taken (in
+// service, and being made by the items in flight, those validated and
+// not yet decomposed too), the snapshot taken again this build's, byte
+// for byte.
+func TestRestoreTheSitesOfAnEarlierBuild(t *testing.T) {
+	sc, err := scenarios.Load("../../scenarios/globaltech-5site.yaml")
+	require.NoError(t, err)
+	whole, err := scenarios.New(sc.Spec, scenarios.Options{Journal: store.NewMemory()})
+	require.NoError(t, err)
+	require.NoError(t, whole.Engine.Run(context.Background()))
+	var at []time.Duration
+	for _, r := range whole.Journal.(*store.Memory).Records() {
+		if n := len(at); r.At < 7*24*time.Hour && (n == 0 || at[n-1] != r.At) {
+			at = append(at, r.At)
+		}
+	}
+	at = append(at, whole.Engine.Now())
+	unnamed, inService, making := 0, 0, 0
+	for _, cut := range at {
+		s, err := scenarios.New(sc.Spec, scenarios.Options{Clock: &cutClock{cut}})
+		require.NoError(t, err)
+		if err := s.Engine.Run(context.Background()); err != nil {
+			require.ErrorIs(t, err, errCut)
+		}
+		want, err := s.COM.Snapshot()
+		require.NoError(t, err)
+		earlier, n, err := com.EarlierSitesSnapshot(s.COM)
+		require.NoError(t, err)
+		unnamed += n
+
+		fresh, err := scenarios.New(sc.Spec, scenarios.Options{})
+		require.NoError(t, err)
+		require.NoError(t, fresh.COM.Restore(earlier), "at %s", cut)
+		taken := com.Taken(s.COM)
+		assert.Equal(t, taken, com.Taken(fresh.COM), "at %s", cut)
+		for _, by := range taken {
+			if strings.HasSuffix(by, " making") {
+				making++
+			} else {
+				inService++
+			}
+		}
+		again, err := fresh.COM.Snapshot()
+		require.NoError(t, err)
+		assert.Equal(t, want, again, "at %s: restored, then saved as this build saves", cut)
+	}
+	assert.Positive(t, unnamed, "a cut between an order's validation and its decomposition")
+	assert.Positive(t, inService, "a cut with sites in service")
+	assert.Positive(t, making, "a cut with sites being made")
+}
+
+// A snapshot of an earlier build, which kept no index of the sites in
+// service, taken once an order left memory for the store's shelf, is
+// refused: the products on the shelf cannot be known from it, and a site
+// of theirs could be ordered again.
+func TestRestoreRefusesTheSitesOfAnEarlierBuildWithOrdersShelved(t *testing.T) {
+	sc, err := scenarios.Load("../../scenarios/globaltech-5site.yaml")
+	require.NoError(t, err)
+	s, err := scenarios.New(sc.Spec, scenarios.Options{Journal: store.NewMemory(), Retention: time.Hour})
+	require.NoError(t, err)
+	require.NoError(t, s.Engine.Run(context.Background()))
+	require.Empty(t, s.COM.Orders(), "the order left memory")
+	earlier, _, err := com.EarlierSitesSnapshot(s.COM)
+	require.NoError(t, err)
+	fresh, err := scenarios.New(sc.Spec, scenarios.Options{Journal: store.NewMemory(), Retention: time.Hour})
+	require.NoError(t, err)
+	err = fresh.COM.Restore(earlier)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "a build that kept no index of the sites in service, and product orders had left memory for the store's shelf (1)")
 }

@@ -2,6 +2,7 @@ package com
 
 import (
 	"github.com/ordertwin/ordertwin/core/engine"
+	lc "github.com/ordertwin/ordertwin/core/lifecycle"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
@@ -52,4 +53,54 @@ func EarlierWaveSnapshot(c *COM) ([]byte, int, error) {
 	}
 	b, err = engine.EncodeState(&st)
 	return b, n, err
+}
+
+// EarlierSitesSnapshot is c's snapshot as a build that kept no index of
+// the sites in service wrote it: none, and each item's product named only
+// once the item was decomposed. It says how many items in flight, not
+// decomposed yet, it left unnamed.
+func EarlierSitesSnapshot(c *COM) ([]byte, int, error) {
+	b, err := c.Snapshot()
+	if err != nil {
+		return nil, 0, err
+	}
+	var st comState
+	if err := engine.DecodeState(b, &st); err != nil {
+		return nil, 0, err
+	}
+	st.InService, st.SitesIndexed = nil, false
+	unnamed := 0
+	for i := range st.Orders {
+		o := &st.Orders[i]
+		named := false
+		for k := range o.Instances {
+			it := &o.PO.Items[k]
+			if len(it.ServiceOrderItem) > 0 {
+				named = true
+				continue
+			}
+			if o.Instances[k] != "" && !lc.IsFinal(lc.ProductOrderItem, it.State) {
+				unnamed++
+			}
+			o.Instances[k] = ""
+		}
+		if !named {
+			o.Instances = nil
+		}
+	}
+	b, err = engine.EncodeState(&st)
+	return b, unnamed, err
+}
+
+// Taken lists the product ids c has taken: those in service, and those
+// being made, each with the order and item making it.
+func Taken(c *COM) map[string]string {
+	out := map[string]string{}
+	for id := range c.sites.inService {
+		out[id] = "in service"
+	}
+	for id, k := range c.sites.making {
+		out[id] = k.o.po.ID + " " + k.o.po.Items[k.i].ID + " making"
+	}
+	return out
 }

@@ -36,7 +36,8 @@ type order struct {
 	po    tmf.ProductOrder
 	quote *quote
 	// sites[i] is the quote site index of po.Items[i]; instances[i] the
-	// id of the product instance it becomes, set at decomposition.
+	// id of the product instance it becomes, set at validation (at
+	// decomposition by an earlier build): the id it claims (sites.go).
 	sites     []int
 	instances []string
 	soiLeft   []int // per item: service order items not yet completed
@@ -390,6 +391,15 @@ func (c *COM) validate(o *order, out *engine.Out) {
 		c.rejectOrder(o, "contract validation: "+why, out)
 		return
 	}
+	ids := c.productIDs(o, &c.strs)
+	if why := c.takenByOrder(o, ids); why != "" {
+		c.rejectOrder(o, why, out) // a site in service already, or being made (sites.go)
+		return
+	}
+	o.instances = ids
+	for i, id := range ids {
+		c.claim(o, i, id)
+	}
 	q := o.quote
 	var quals []tmf.Ref // the items' tokens, in one array
 	for i := range o.po.Items {
@@ -508,13 +518,15 @@ func (c *COM) revalidation(o *order, i int) string {
 	return c.strs.Join(o.po.Items[i].ID, "/revalidate/", strconv.Itoa(o.attempts[i]))
 }
 
-// releaseHold gives back the capacity a site's revalidation held, for a
-// site that ends without being built (cancelled, failed, rejected): the
-// hold is no longer used up by its bearer's reserve, and another site may
-// take the capacity. A site never revalidated holds nothing; one whose
-// revalidation is still out gives it back when the answer comes
-// (revalidated), as the hold may not be taken before then.
+// releaseHold gives back what a site that ends without being built
+// (cancelled, failed, rejected) held: the product id it claimed, which
+// another order may take (sites.go), and the capacity its revalidation
+// held: the hold is no longer used up by its bearer's reserve, and
+// another site may take the capacity. A site never revalidated holds no
+// capacity; one whose revalidation is still out gives it back when the
+// answer comes (revalidated), as the hold may not be taken before then.
 func (c *COM) releaseHold(o *order, i int, out *engine.Out) {
+	c.unclaim(o, i)
 	if o.attempts == nil || o.attempts[i] == 0 || c.isPending(c.revalidation(o, i)) {
 		return
 	}

@@ -486,7 +486,7 @@ func (c *COM) priceAndSubmit(q *quote, out *engine.Out) {
 // its review.
 func (c *COM) nextStage(q *quote, out *engine.Out) {
 	stage := Stages[q.stage]
-	if why := c.stageCheck(q, stage, out.Now()); why != "" {
+	if why := c.stageCheck(q, stage); why != "" {
 		c.decide(q, false, why, out)
 		return
 	}
@@ -503,11 +503,17 @@ func (c *COM) nextStage(q *quote, out *engine.Out) {
 func (c *COM) reviewKey(quote, stage string) string { return c.strs.Join(quote, "/", stage) }
 
 // stageCheck is what the core itself checks before a stage goes to review:
-// capacity at every site (technical), the rate card and discount authority
-// (commercial). It returns why the stage fails, or "".
-func (c *COM) stageCheck(q *quote, stage string, now time.Duration) string {
+// no site in service already or being made, and capacity at every site
+// (technical), the rate card and discount authority (commercial). It
+// returns why the stage fails, or "".
+func (c *COM) stageCheck(q *quote, stage string) string {
 	switch stage {
 	case "technical":
+		// A site in service has no capacity of its own left: that it is
+		// in service says what to do instead (sites.go).
+		if why := c.takenByQuote(q); why != "" {
+			return why
+		}
 		for i, s := range q.req.Sites {
 			switch {
 			case q.qualErr[i] != "":

@@ -112,7 +112,8 @@ func (c *COM) disconnected(m *modification, out *engine.Out) {
 	if it.ProductInstance != nil {
 		if p := c.Products.Get(it.ProductInstance.ID); p != nil {
 			out.Inventory("product", p.ID, it.Place.ID, p.Status, "terminated")
-			p.Status, p.TerminationDate = "terminated", out.Now()
+			p.Status, p.TerminationDate = terminated, out.Now()
+			c.outOfService(p) // its site may be ordered again
 		}
 	}
 	out.Fire(c.machines, lc.ProductOrderItem, mi.ID, it.Place.ID, &mi.State, lc.Complete, "", "COM → Billing")

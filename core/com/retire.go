@@ -243,8 +243,8 @@ func (c *COM) retire(m retire, out *engine.Out) {
 	var products []tmf.Product
 	for i := range o.po.Items {
 		if it := &o.po.Items[i]; it.ProductInstance != nil {
-			if p := c.Products.Get(it.ProductInstance.ID); p != nil {
-				products = append(products, *p)
+			if p := c.Products.Get(it.ProductInstance.ID); p != nil && (p.ProductOrder == "" || p.ProductOrder == o.po.ID) {
+				products = append(products, *p) // not a later order's, of its site ordered again (sites.go)
 			}
 		}
 	}
@@ -569,7 +569,8 @@ func (c *COM) unshelve(id string, out *engine.Out) (why string) {
 
 // takeBack puts an order and its quote back in memory from the shelf:
 // its waves and service order items, all ended, stay out (their views
-// come back, order.ended).
+// come back, order.ended), and so does a product of it whose place a
+// later order's took (superseded).
 func (c *COM) takeBack(s *shelved) (*order, error) {
 	q, err := c.loadQuote(s.Quote)
 	if err != nil {
@@ -587,7 +588,9 @@ func (c *COM) takeBack(s *shelved) (*order, error) {
 		o.tasks[k] = c.tasks[n] // an order shelved by an earlier build: its tasks stayed in memory
 	}
 	for k := range s.Products {
-		c.Products.Put(s.Products[k].ID, &s.Products[k])
+		if p := &s.Products[k]; !c.superseded(p) {
+			c.Products.Put(p.ID, p)
+		}
 	}
 	for _, ch := range s.Changes {
 		c.changes[ch.Key] = ch.Changed

@@ -15,11 +15,12 @@ import (
 // A snapshot of COM (engine.Snapshotter) keeps every quote, order, wave,
 // service order item, modification, qualification and planning task, the
 // continuations of the calls in flight, the product inventory, the
-// jeopardies and the idempotency keys. Pointers between them are saved as
-// indexes (an order's quote, a wave's order, a handle's wave), maps as
-// slices sorted by key, so that the encoding is deterministic; the
-// catalog's entries are saved by id and looked up again. What is rebuilt
-// on Restore: the maps by id, and everything Config gives.
+// jeopardies, the idempotency keys and the sites in service. Pointers
+// between them are saved as indexes (an order's quote, a wave's order, a
+// handle's wave), maps as slices sorted by key, so that the encoding is
+// deterministic; the catalog's entries are saved by id and looked up
+// again. What is rebuilt on Restore: the maps by id, the product ids the
+// items in flight are making, and everything Config gives.
 
 // comState is COM's state with indexes for pointers.
 type comState struct {
@@ -54,6 +55,11 @@ type comState struct {
 	ShelvedStates           []counter
 	// Operator is what people did on COM's worklist.
 	Operator operator.Saved
+	// InService are the ids of the products not terminated (sites.go);
+	// SitesIndexed marks a snapshot that keeps them (an earlier build's
+	// kept no index).
+	InService    []string
+	SitesIndexed bool
 }
 
 type quoteState struct {
@@ -259,7 +265,7 @@ func (c *COM) AppendState(buf []byte) ([]byte, error) {
 		RetiredN: c.retired, LastRetired: c.lastRetired, KeysShelved: c.keysShelved,
 		WaveHandles: c.waveHandles, SoiHandles: c.soiHandles,
 		ShelvedStates: sorted(c.shelvedStates, func(k string, v int) counter { return counter{k, v} }),
-		Operator:      c.ops.Save()}
+		Operator:      c.ops.Save(), InService: c.saveSites(), SitesIndexed: true}
 	orders, quotes, modifies := indexesOf(c.orders), indexesOf(c.quotes), indexesOf(c.modifies)
 	st.Tasks = make([]taskState, 0, len(c.tasks))
 	for _, n := range slices.Sorted(maps.Keys(c.tasks)) {
@@ -581,7 +587,7 @@ func (c *COM) restore(st *comState) error {
 	for _, ch := range st.Changes {
 		c.changes[ch.Key] = ch.Changed
 	}
-	return nil
+	return c.restoreSites(st)
 }
 
 // earlierJeopardies gives each alert of an earlier build's snapshot (one

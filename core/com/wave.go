@@ -83,7 +83,9 @@ func (c *COM) plan(o *order, out *engine.Out) {
 		parts[i] = d
 	}
 	o.soiLeft = make([]int, len(o.po.Items))
-	o.instances = make([]string, len(o.po.Items))
+	if len(o.instances) != len(o.po.Items) {
+		o.instances = make([]string, len(o.po.Items)) // named at validation (sites.go), unless an earlier build validated it
+	}
 	if o.waves == nil {
 		o.waves = make([]*wave, 0, len(q.req.Waves))
 	}
@@ -245,7 +247,7 @@ func (c *COM) decomposition(o *order, i int, cfs []*catalog.CFS) (decomposition,
 // items, as worked out in d.
 func (c *COM) decompose(o *order, i int, w *wave, cfs []*catalog.CFS, d decomposition) {
 	it := &o.po.Items[i]
-	o.instances[i] = d.instance
+	c.reclaim(o, i, d.instance)
 	if it.ServiceOrderItem == nil {
 		it.ServiceOrderItem = o.refs(len(cfs))
 	}
@@ -695,6 +697,8 @@ func (c *COM) activate(now time.Duration, o *order, i int, out *engine.Out) {
 		MonthlyPrice: it.MonthlyPrice, Services: it.Services, BillingAccount: o.po.BillingAccount,
 		ProductOrder: o.po.ID, ProductOrderItem: it.ID, Ord: c.productOrd()}
 	c.Products.Put(p.ID, p)
+	c.unclaim(o, i)
+	c.inService(p.ID)
 	out.Inventory("product", p.ID, it.Place.ID, "", p.Status)
 	if it.ProductInstance == nil {
 		it.ProductInstance = &o.refs(1)[:1][0]

@@ -118,9 +118,14 @@ func TestRetiredProductOrders(t *testing.T) {
 
 	// A quote accepted and never ordered leaves memory too; an order
 	// placed for it later takes it back and is validated as if it had
-	// stayed (this customer's third order passes its credit limit).
+	// stayed (this customer's third order passes its credit limit). Its
+	// sites are others: those in service are not ordered again.
+	others := apitest.WorkedQuote(t)
+	for k := range others.Sites {
+		others.Sites[k].Code += "-2"
+	}
 	var q3 tmf648.Quote
-	require.Equal(t, http.StatusCreated, gone.Do(t, "POST", quotesPath, quoteBody, &q3).Code)
+	require.Equal(t, http.StatusCreated, gone.Do(t, "POST", quotesPath, tmf648.NewQuoteBody(others, "AUD"), &q3).Code)
 	gone.Idle(t)
 	_, quotes = inMemory()
 	require.Zero(t, quotes, "the accepted quote left memory, waiting for its order")
@@ -128,7 +133,7 @@ func TestRetiredProductOrders(t *testing.T) {
 	require.Equal(t, http.StatusOK, gone.Do(t, "GET", quotesPath+"/"+q3.ID, nil, &shelvedQ3).Code)
 	assert.Equal(t, "accepted", shelvedQ3.State)
 	var third tmf622.ProductOrder
-	w = gone.Do(t, "POST", ordersPath, orderBody(q3.ID, "CPQ-78"), &third)
+	w = gone.Do(t, "POST", ordersPath, tmf622.NewOrderBody(q3.ID, others, "CPQ-78"), &third)
 	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
 	assert.Empty(t, w.Header().Get("Idempotent-Replayed"))
 	gone.Idle(t)
