@@ -193,6 +193,27 @@ type QuoteRequest struct {
 	// when), not from T+0 (a scenario file's, which places its orders
 	// itself).
 	TargetsFromOrder bool
+	// Client is what the quote's client gave for itself: COM keeps it
+	// with the quote (through snapshots and the shelf) and acts on none of
+	// it; no digest covers it.
+	Client QuoteClient
+}
+
+// QuoteClient are the members of a TMF648 quote its client gives for its
+// own use, kept as given: its description, its own id for the quote, its
+// version, whether it waits for the answer ("true", "false"; "" when it
+// did not say: a snapshot keeps no false apart from nothing), the dates
+// it asks for (RFC 3339), its notes.
+type QuoteClient struct {
+	Description, ExternalID, Version                  string
+	InstantSync                                       string
+	RequestedCompletionDate, ExpectedFulfillmentStart string
+	Notes                                             []QuoteNote
+}
+
+// QuoteNote is a client's note on a quote (TMF648 Note).
+type QuoteNote struct {
+	ID, Author, Date, Text string
 }
 
 // Stages of the approval workflow, in order.

@@ -31,6 +31,8 @@ type Quote struct {
 	Href            string              `json:"href"`
 	Category        string              `json:"category,omitempty"`
 	Description     string              `json:"description,omitempty"`
+	ExternalID      string              `json:"externalId,omitempty"`
+	Version         string              `json:"version,omitempty"`
 	State           string              `json:"state"`
 	StateReason     string              `json:"stateReason,omitempty"`
 	RelatedParty    []tmf630.Ref        `json:"relatedParty"`
@@ -41,10 +43,23 @@ type Quote struct {
 	QuoteItem       []QuoteItemWire     `json:"quoteItem"`
 	Authorization   []Authorization     `json:"authorization"`
 	QuoteTotalPrice []tmf630.OrderPrice `json:"quoteTotalPrice,omitempty"`
+	// What the client asked for, as it gave it.
+	InstantSyncQuote             *bool  `json:"instantSyncQuote,omitempty"`
+	RequestedQuoteCompletionDate string `json:"requestedQuoteCompletionDate,omitempty"`
+	ExpectedFulfillmentStartDate string `json:"expectedFulfillmentStartDate,omitempty"`
+	Note                         []Note `json:"note,omitempty"`
 	// ContentDigest is the hex SHA-256 of what an approver decides on
 	// (com.Digest); approval decisions are signed over it. An extension.
 	ContentDigest string `json:"contentDigest,omitempty"`
 	Type          string `json:"@type"`
+}
+
+// Note is a client's note on a quote (TMF648 v4 Note): text required.
+type Note struct {
+	ID     string `json:"id,omitempty"`
+	Author string `json:"author,omitempty"`
+	Date   string `json:"date,omitempty"`
+	Text   string `json:"text"`
 }
 
 // Wave is one wave of a rollout plan: its sites go in one service order,
@@ -346,7 +361,17 @@ func (s quotes) quote(v com.QuoteView) Quote {
 		Agreement:      []tmf630.Ref{{ID: req.RateCard, Name: "rate card", ReferredType: "RateCard"}},
 		Wave:           make([]Wave, len(req.Waves)), QuoteItem: make([]QuoteItemWire, len(req.Sites)),
 		Authorization: make([]Authorization, len(v.Approvals)), ContentDigest: v.Digest, Type: "Quote"}
-	if v.Offering != "" {
+	c := req.Client
+	out.Description, out.ExternalID, out.Version = c.Description, c.ExternalID, c.Version
+	if c.InstantSync != "" {
+		sync := c.InstantSync == "true"
+		out.InstantSyncQuote = &sync
+	}
+	out.RequestedQuoteCompletionDate, out.ExpectedFulfillmentStartDate = c.RequestedCompletionDate, c.ExpectedFulfillmentStart
+	for _, n := range c.Notes {
+		out.Note = append(out.Note, Note{ID: n.ID, Author: n.Author, Date: n.Date, Text: n.Text})
+	}
+	if out.Description == "" && v.Offering != "" {
 		out.Description = v.Offering + " for " + strconv.Itoa(len(req.Sites)) + " sites"
 	}
 	for i, wv := range req.Waves {
@@ -408,10 +433,16 @@ type quoteIn struct {
 	Agreement      []tmf630.Ref    `json:"agreement"`
 	Wave           []Wave          `json:"wave"`
 	QuoteItem      []quoteItemIn   `json:"quoteItem"`
-	// Dates a client may ask for: checked, and not kept (the plan's
-	// waves give the dates).
+	// What the client gives for itself: kept as given and shown
+	// (com.QuoteClient), the dates checked (the plan's waves give the
+	// dates the rollout keeps).
+	Description                  *string `json:"description"`
+	ExternalID                   *string `json:"externalId"`
+	Version                      *string `json:"version"`
+	InstantSyncQuote             *bool   `json:"instantSyncQuote"`
 	RequestedQuoteCompletionDate *string `json:"requestedQuoteCompletionDate"`
 	ExpectedFulfillmentStartDate *string `json:"expectedFulfillmentStartDate"`
+	Note                         []Note  `json:"note"`
 	Type                         *string `json:"@type"`
 }
 
@@ -514,6 +545,28 @@ func decodeQuoteIn(body []byte) (*com.QuoteRequest, *quoteIn, *tmf630.Error) {
 		}
 	}
 	req := com.QuoteRequest{TargetsFromOrder: true} // wave targets are from the order, as the API says
+	for i, n := range in.Note {
+		if strings.TrimSpace(n.Text) == "" {
+			return bad("note[%d].text: required", i)
+		}
+		if n.Date != "" {
+			if _, err := time.Parse(time.RFC3339, n.Date); err != nil {
+				return bad("note[%d].date: %s is not an RFC 3339 date-time", i, jsonerr.Quote(n.Date))
+			}
+		}
+		req.Client.Notes = append(req.Client.Notes, com.QuoteNote{ID: n.ID, Author: n.Author, Date: n.Date, Text: n.Text})
+	}
+	deref := func(s *string) string {
+		if s == nil {
+			return ""
+		}
+		return *s
+	}
+	req.Client.Description, req.Client.ExternalID, req.Client.Version = deref(in.Description), deref(in.ExternalID), deref(in.Version)
+	if in.InstantSyncQuote != nil {
+		req.Client.InstantSync = strconv.FormatBool(*in.InstantSyncQuote)
+	}
+	req.Client.RequestedCompletionDate, req.Client.ExpectedFulfillmentStart = deref(in.RequestedQuoteCompletionDate), deref(in.ExpectedFulfillmentStartDate)
 	for i, p := range in.RelatedParty {
 		if p.Role != "customer" {
 			continue
