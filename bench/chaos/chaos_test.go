@@ -68,8 +68,8 @@ func good() Evidence {
 			{ID: "R6", Type: "VLAN", Value: "2000", State: "active", Pool: "VLAN-A"},
 			{ID: "R7", Type: "VLAN", Value: "2000", State: "active", Pool: "VLAN-B"},
 		},
-		Journal: []string{"3", "5", "8"},
-		Heard:   []string{"3", "5", "4", "5", "8", "3"},
+		Journals: [][]string{{"3", "5", "8"}},
+		Heard:    []string{"3", "5", "4", "5", "8", "3"},
 		Outcomes: map[string]Outcome{
 			"k1": {State: "completed", Items: map[string]string{"SYD1": "completed", "MEL1": "completed"}},
 			"k2": {State: "inProgress", Items: map[string]string{"BNE2": "held"}},
@@ -154,7 +154,7 @@ func TestJudge(t *testing.T) {
 	}
 
 	ev := good()
-	ev.Journal = nil
+	ev.Journals = nil
 	v = Judge(ev)
 	assert.True(t, v.Pass)
 	assert.Equal(t, "the run does not own the server's journal", v.Checks[6].Skipped)
@@ -297,6 +297,23 @@ func TestSettleRanOut(t *testing.T) {
 	ev.Unsettled = 0 // the same orders, the settle time not run out: the server's fault
 	assert.Equal(t, []string{"PO-2 (k2) is acknowledged, neither ended nor held for a reason"}, failed(Judge(ev))[CheckEnded])
 	assert.Equal(t, []string{"event 8 was never delivered"}, failed(Judge(ev))[CheckDelivered])
+}
+
+// A deployment of several shards owes each shard's journal: an event id
+// is one shard's, and the hub keeps the order of each shard's events, not
+// of the deployment's (two shards' engines commit apart). Interleaved
+// shards pass; a shard's events out of its order, or one never
+// delivered, fail naming the shard.
+func TestDeliveredPerShard(t *testing.T) {
+	ev := good()
+	ev.Journals = [][]string{{"0", "2", "4"}, {"1", "3"}}
+	ev.Heard = []string{"1", "0", "3", "2", "1", "4"}
+	assert.True(t, Judge(ev).Pass)
+
+	ev.Heard = []string{"0", "3", "2", "1", "4"}
+	assert.Equal(t, []string{"out of order: event 1 of the journal of shard 1 is 1, the listener's 1 was 3"}, failed(Judge(ev))[CheckDelivered])
+	ev.Heard = []string{"0", "1", "2", "4"}
+	assert.Equal(t, []string{"event 3 of shard 1 was never delivered"}, failed(Judge(ev))[CheckDelivered])
 }
 
 // A reference's setup is compared with the run's: another scenario (by

@@ -5,6 +5,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -38,8 +39,9 @@ type Hit struct {
 	// ready again once space came back; Recovered says it was.
 	RecoverSeconds float64 `json:"recoverSeconds,omitempty"`
 	Recovered      bool    `json:"recovered,omitempty"`
-	// Process is the process of a split deployment a kill or a pause
-	// hit (com, som, rom).
+	// Process is the process of a deployment of several a kill or a
+	// pause hit: com, som or rom of a split one, instance-1, instance-2…
+	// of one on PostgreSQL.
 	Process string `json:"process,omitempty"`
 	// SpentSeconds is, for a twin fault, when it had failed every call
 	// it fails (TwinCalls), from the run's start: the last moment it may
@@ -53,6 +55,9 @@ type Hit struct {
 type Report struct {
 	Seed   uint64 `json:"seed"`
 	Target string `json:"target"`
+	// Deployment is what served the run: its store and processes ("SQLite,
+	// one process"; "PostgreSQL, 2 instances, 2 shards").
+	Deployment string `json:"deployment,omitempty"`
 	// Setup is what, beside the seed and the load's profile, makes the
 	// run's orders and their ends what they are.
 	Setup   Setup        `json:"setup"`
@@ -63,6 +68,12 @@ type Report struct {
 	// state at the end (none when the run did not get there).
 	Orders      int            `json:"orders"`
 	OrderStates map[string]int `json:"orderStates"`
+	// Owed counts the events the hub owed the run's listener, a count
+	// for each journal read (the server's, or each shard's), and Heard
+	// the events the listener was sent, repeats included; none when the
+	// journals were not read.
+	Owed  []int `json:"owed,omitempty"`
+	Heard int   `json:"heard,omitempty"`
 	// Outcomes is how each order ended (by its key), for another run to
 	// be compared with.
 	Outcomes map[string]Outcome `json:"outcomes,omitempty"`
@@ -220,6 +231,9 @@ func (r *Report) WriteText(w io.Writer) error {
 			_, err = fmt.Fprintf(w, format, a...)
 		}
 	}
+	if r.Deployment != "" {
+		p("deployment: %s\n", r.Deployment)
+	}
 	p("faults (seed %d):\n", r.Seed)
 	p("  %-18s %8s %8s %9s %12s %7s %12s\n", "fault", "at s", "for s", "restart s", "unavailable", "failed", "max latency")
 	for _, h := range r.Faults {
@@ -246,6 +260,17 @@ func (r *Report) WriteText(w io.Writer) error {
 		p("orders: %d acknowledged; how they ended was not read (the run did not get there)\n", r.Orders)
 	} else {
 		p("orders: %d acknowledged; at the end %s\n", r.Orders, States(r.OrderStates))
+	}
+	if len(r.Owed) > 0 {
+		owed, total := make([]string, len(r.Owed)), 0
+		for i, n := range r.Owed {
+			owed[i], total = strconv.Itoa(n), total+n
+		}
+		by := ""
+		if len(r.Owed) > 1 {
+			by = " (" + strings.Join(owed, ", ") + " by shard)"
+		}
+		p("events: %d owed to the listener%s, %d sent to it, repeats included\n", total, by, r.Heard)
 	}
 	p("verdict:\n")
 	for _, c := range r.Verdict.Checks {

@@ -23,10 +23,12 @@ type Evidence struct {
 	Orders []Order
 	// Resources are the resources the server's inventory lists at the end.
 	Resources []Resource
-	// Journal is the event ids the hub owes the run's listener, in the
-	// journal's order; nil when the run could not read the journal (a
-	// server it does not own), and the check is not made.
-	Journal []string
+	// Journals are the event ids the hub owes the run's listener, one
+	// list a journal in its order: the server's one, or each shard's of a
+	// deployment of several (an event id is one shard's, and events are
+	// ordered within their shard only); nil when the run could not read
+	// the journals (a server it does not own), and the check is not made.
+	Journals [][]string
 	// Heard is the event ids the listener was sent, in the order it was
 	// sent them, repeats included.
 	Heard []string
@@ -311,34 +313,41 @@ func leaked(ev Evidence) Check {
 }
 
 func delivered(ev Evidence) Check {
-	if ev.Journal == nil {
+	if ev.Journals == nil {
 		return Check{Name: CheckDelivered, Pass: true, Skipped: "the run does not own the server's journal"}
-	}
-	owed := map[string]bool{}
-	for _, id := range ev.Journal {
-		owed[id] = true
-	}
-	// The first time each owed event was heard, in the order heard: the
-	// hub may send others too, and repeats after a restart.
-	seen := map[string]bool{}
-	var first []string
-	for _, id := range ev.Heard {
-		if owed[id] && !seen[id] {
-			seen[id] = true
-			first = append(first, id)
-		}
 	}
 	var detail []string
 	late := 0 // not delivered when the settle time ran out: not judged
-	for i, id := range ev.Journal {
-		switch {
-		case !seen[id] && ev.Unsettled > 0:
-			late++
-		case !seen[id]:
-			detail = append(detail, fmt.Sprintf("event %s was never delivered", id))
-		case i < len(first) && first[i] != id:
-			if len(detail) == 0 || !strings.HasPrefix(detail[len(detail)-1], "out of order") {
-				detail = append(detail, fmt.Sprintf("out of order: event %d of the journal is %s, the listener's %d was %s", i+1, id, i+1, first[i]))
+	for j, journal := range ev.Journals {
+		of := ""
+		if len(ev.Journals) > 1 {
+			of = fmt.Sprintf(" of shard %d", j)
+		}
+		owed := map[string]bool{}
+		for _, id := range journal {
+			owed[id] = true
+		}
+		// The first time each owed event was heard, in the order heard:
+		// the hub may send others too (another journal's), and repeats
+		// after a restart.
+		seen := map[string]bool{}
+		var first []string
+		for _, id := range ev.Heard {
+			if owed[id] && !seen[id] {
+				seen[id] = true
+				first = append(first, id)
+			}
+		}
+		outOfOrder := false
+		for i, id := range journal {
+			switch {
+			case !seen[id] && ev.Unsettled > 0:
+				late++
+			case !seen[id]:
+				detail = append(detail, fmt.Sprintf("event %s%s was never delivered", id, of))
+			case i < len(first) && first[i] != id && !outOfOrder:
+				outOfOrder = true
+				detail = append(detail, fmt.Sprintf("out of order: event %d of the journal%s is %s, the listener's %d was %s", i+1, of, id, i+1, first[i]))
 			}
 		}
 	}

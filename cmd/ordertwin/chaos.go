@@ -111,6 +111,9 @@ func chaosCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	referenceFlag := fs.String("reference", "run", "what each order's end is compared with: run (an uninterrupted run of the same seed first), none, or a JSON report of one (chaos --faults 0 --json)")
 	split := fs.Bool("split", false, "serve COM, SOM and ROM in three processes (serve --role), each kill or pause hitting one of them in turn")
 	diskFlag := fs.String("disk", "256m", "with disk-full faults: the size of the tmpfs the server's store is on (mount's notation), at most half the memory available")
+	db := fs.String("db", "", "serve on this PostgreSQL database (postgres://USER@HOST:PORT/DB), several instances of serve --shards, in a schema each run makes and drops after; default SQLite stores in the run's folder")
+	instances := fs.Int("instances", 2, "with --db: how many instances of serve the deployment runs, each kill or pause hitting one of them in turn")
+	shards := fs.Int("shards", 0, "with --db: over how many shards the deployment spreads its orders, by customer (serve --shards); default one an instance")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -148,6 +151,10 @@ func chaosCommand(ctx context.Context, args []string, stdout io.Writer) error {
 		return errors.New("chaos: --reference: want run, none or a JSON report's file")
 	case flagSet(fs, "fail-over") && *baselineFile == "":
 		return errors.New("chaos: --fail-over says how much worse than --baseline a run may be: give --baseline FILE")
+	}
+	pg, err := checkChaosDB(*db, *instances, *shards, flagSet(fs, "instances"), flagSet(fs, "shards"), *split, kinds)
+	if err != nil {
+		return err
 	}
 	threshold, baseline, err := readBaseline("chaos", *baselineFile, *failOver, readChaosReport)
 	if err != nil {
@@ -200,6 +207,11 @@ func chaosCommand(ctx context.Context, args []string, stdout io.Writer) error {
 			return err
 		}
 	}
+	if pg != nil {
+		if err := pg.reach(ctx); err != nil {
+			return err
+		}
+	}
 	sweepLeftovers(os.TempDir(), stdout)
 	work := *dir
 	if work == "" {
@@ -224,7 +236,7 @@ func chaosCommand(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		defer unmountDisk(disk, stdout)
 	}
-	run := chaosSetup{pos: pos, sc: sc, setup: setup, split: *split, seed: *seed, rate: *rate, d: *duration, settle: *settle,
+	run := chaosSetup{pos: pos, sc: sc, setup: setup, split: *split, db: pg, seed: *seed, rate: *rate, d: *duration, settle: *settle,
 		timeout: *timeout, stdout: stdout, kept: *dir != ""}
 	if *referenceFlag == "run" {
 		fmt.Fprintf(stdout, "the uninterrupted run (seed %d, no faults):\n", *seed)
@@ -286,6 +298,7 @@ type chaosSetup struct {
 	sc                 *scenarios.Scenario
 	setup              chaos.Setup // the report's: what decides how orders end
 	split              bool
+	db                 *chaosDB // the PostgreSQL deployment; nil: SQLite
 	seed               uint64
 	rate               float64
 	d, settle, timeout time.Duration
@@ -305,18 +318,44 @@ func runChaos(ctx context.Context, s chaosSetup, work, disk string, plan []chaos
 	if disk != "" {
 		store = disk
 	}
-	r := &chaosRun{disk: disk, seed: s.seed, setup: s.setup, stdout: s.stdout, reference: reference}
+	r := &chaosRun{disk: disk, seed: s.seed, setup: s.setup, stdout: s.stdout, reference: reference, db: s.db}
 	var err error
 	if r.logs, err = os.Create(filepath.Join(work, "serve.log")); err != nil {
 		return nil, err
 	}
 	defer r.logs.Close()
-	roles := []string{""}
-	if s.split {
-		roles = []string{"com", "som", "rom"}
-	}
-	for _, role := range roles {
-		p := &chaosProc{name: orElse(role, "serve"), role: role, db: filepath.Join(store, orElse(role, "serve")+".db")}
+	switch {
+	case s.db != nil:
+		var name string
+		if r.schema, name, err = s.db.newSchema(work, filepath.Base(work), s.seed); err != nil {
+			return nil, fmt.Errorf("a schema for the run: %w", err)
+		}
+		if s.kept {
+			defer keptSchema(s.stdout, s.db.url, name)
+		} else {
+			defer func() {
+				if err := dropSchema(s.db.url, name, r.schema); err != nil {
+					fmt.Fprintf(s.stdout, "chaos: %v\n", err)
+				}
+			}()
+		}
+		for i := range s.db.instances {
+			p := &chaosProc{name: fmt.Sprintf("instance-%d", i+1), db: r.schema}
+			if p.addr, err = freeLoopbackAddr(); err != nil {
+				return nil, err
+			}
+			r.procs = append(r.procs, p)
+		}
+	case s.split:
+		for _, role := range []string{"com", "som", "rom"} {
+			p := &chaosProc{name: role, role: role, db: filepath.Join(store, role+".db")}
+			if p.addr, err = freeLoopbackAddr(); err != nil {
+				return nil, err
+			}
+			r.procs = append(r.procs, p)
+		}
+	default:
+		p := &chaosProc{name: "serve", db: filepath.Join(store, "serve.db")}
 		if p.addr, err = freeLoopbackAddr(); err != nil {
 			return nil, err
 		}
@@ -332,6 +371,9 @@ func runChaos(ctx context.Context, s chaosSetup, work, disk string, plan []chaos
 	}
 	for _, p := range r.procs {
 		p.args = append(slices.Clone(common), "--db", p.db, "--addr", p.addr)
+		if s.db != nil {
+			p.args = append(p.args, "--shards", strconv.Itoa(s.db.shards))
+		}
 		if p.role != "" {
 			p.args = append(p.args, "--role", p.role)
 			for _, to := range system.Roles[p.role].Needs {
@@ -341,8 +383,17 @@ func runChaos(ctx context.Context, s chaosSetup, work, disk string, plan []chaos
 		}
 	}
 	defer r.kill()
-	for _, p := range slices.Backward(r.procs) { // ROM first: the ones it serves come after
+	starting := slices.Backward(r.procs) // ROM first: the ones it serves come after
+	if s.db != nil {
+		starting = slices.All(r.procs) // the first takes every shard, and hands them over as the others join
+	}
+	for _, p := range starting {
 		if _, err := r.start(p); err != nil {
+			return nil, err
+		}
+	}
+	if s.db != nil {
+		if err := s.db.spread(ctx, r.schema, r.procs, time.Minute); err != nil {
 			return nil, err
 		}
 	}
@@ -363,9 +414,17 @@ func runChaos(ctx context.Context, s chaosSetup, work, disk string, plan []chaos
 // chaosRun is one failure run: its server processes, its hub listener,
 // and what it was answered.
 type chaosRun struct {
-	// procs are the servers: one, or COM, SOM and ROM (--split). The
-	// first takes the orders; the last allocates resources.
-	procs     []*chaosProc
+	// procs are the servers: one, or COM, SOM and ROM (--split), the
+	// first taking the orders and the last allocating resources; or the
+	// instances of a deployment on PostgreSQL, each taking orders in turn.
+	procs []*chaosProc
+	// db is the deployment on PostgreSQL, schema its URL in this run's
+	// schema; nil on SQLite.
+	db     *chaosDB
+	schema string
+	// via are the clients orders are sent with: the front's, or each
+	// instance's of a deployment (set before the load, then only read).
+	via       []*client
 	disk      string // the tmpfs the stores are on, for disk-full faults
 	reference map[string]chaos.Outcome
 	seed      uint64
@@ -545,6 +604,15 @@ func (r *chaosRun) run(ctx context.Context, sc *scenarios.Scenario, plan []chaos
 	if err != nil {
 		return nil, err
 	}
+	// The orders go to the front, or to a deployment's instances in turn:
+	// each request (a quote, its order, a re-send) to the next instance,
+	// as a balancer that tries another would.
+	r.via = []*client{l.c}
+	if r.db != nil {
+		for _, p := range r.procs[1:] {
+			r.via = append(r.via, &client{base: "http://" + p.addr, token: tok, http: l.c.http})
+		}
+	}
 	var hub map[string]any
 	if err := l.c.post(ctx, tmf630.ProductOrdering+"/hub", "", map[string]string{"callback": hear.url}, &hub); err != nil {
 		return nil, fmt.Errorf("registering the run's listener: %w", err)
@@ -601,11 +669,27 @@ func (r *chaosRun) run(ctx context.Context, sc *scenarios.Scenario, plan []chaos
 	if err != nil {
 		return nil, err
 	}
-	if err := r.stop(); err != nil {
+	stop := r.stop
+	if r.db != nil {
+		stop = r.stopAll
+	}
+	if err := stop(); err != nil {
 		fmt.Fprintf(r.logs, "chaos: the server's stop: %v\n", err)
 	}
-	if ev.Journal, err = owedEvents(r.front().db); err != nil {
-		return nil, fmt.Errorf("reading the journal: %w", err)
+	if r.db != nil {
+		if ev.Journals, err = owedShards(r.schema, r.db.shards); err != nil {
+			return nil, fmt.Errorf("reading the shards' journals: %w", err)
+		}
+	} else {
+		owed, err := owedEvents(r.front().db)
+		if err != nil {
+			return nil, fmt.Errorf("reading the journal: %w", err)
+		}
+		ev.Journals = [][]string{owed}
+	}
+	owed := make([]int, len(ev.Journals))
+	for i, j := range ev.Journals {
+		owed[i] = len(j)
 	}
 	for reason, n := range rep.Operations[opOrder].Errors {
 		ev.Unanswered = append(ev.Unanswered, fmt.Sprintf("%d orders: %s", n, reason))
@@ -632,8 +716,8 @@ func (r *chaosRun) run(ctx context.Context, sc *scenarios.Scenario, plan []chaos
 		}
 	}
 	ev.Hits, ev.Reference = hits, r.reference
-	return &chaos.Report{Seed: r.seed, Target: base, Setup: r.setup, Load: rep, Faults: hits, Verdict: chaos.Judge(ev),
-		Orders: len(ev.Answered), OrderStates: states, Outcomes: ev.Outcomes}, nil
+	return &chaos.Report{Seed: r.seed, Target: base, Deployment: r.deployment(), Setup: r.setup, Load: rep, Faults: hits, Verdict: chaos.Judge(ev),
+		Orders: len(ev.Answered), OrderStates: states, Outcomes: ev.Outcomes, Owed: owed, Heard: len(ev.Heard)}, nil
 }
 
 // errInterrupted is runChaos's error for a run stopped by its context
@@ -653,7 +737,7 @@ func (r *chaosRun) interrupted(rep *load.Report, hits []chaos.Hit, what string) 
 	chaos.Cost(hit, r.requests)
 	acked := len(r.answered)
 	r.mu.Unlock()
-	return &chaos.Report{Seed: r.seed, Target: rep.Target, Setup: r.setup, Load: rep, Faults: hit, Orders: acked, Verdict: chaos.Verdict{Checks: []chaos.Check{{
+	return &chaos.Report{Seed: r.seed, Target: rep.Target, Deployment: r.deployment(), Setup: r.setup, Load: rep, Faults: hit, Orders: acked, Verdict: chaos.Verdict{Checks: []chaos.Check{{
 		Name: "the run ran to its end", Detail: []string{"interrupted during " + what + ": no verdict (the report so far)"}}}}}
 }
 
@@ -665,9 +749,15 @@ func (r *chaosRun) order(ctx context.Context, l *loadClient, a load.Arrival, rec
 	i := a.Index % len(l.quotes)
 	ctx, cancel := context.WithDeadline(ctx, due.Add(giveUp))
 	defer cancel()
+	try := a.Index
+	next := func() *client { // each try to the next instance
+		c := r.via[try%len(r.via)]
+		try++
+		return c
+	}
 	var q tmf648.Quote
 	if err := r.resend(ctx, due, func() error {
-		return l.c.post(ctx, tmf630.QuoteManagement+"/quote", key, tmf648.NewQuoteBody(l.quotes[i], l.currency[i]), &q)
+		return next().post(ctx, tmf630.QuoteManagement+"/quote", key, tmf648.NewQuoteBody(l.quotes[i], l.currency[i]), &q)
 	}); err != nil {
 		rec.Answered(opOrder, due, loadFault(ctx, err))
 		return
@@ -677,7 +767,7 @@ func (r *chaosRun) order(ctx context.Context, l *loadClient, a load.Arrival, rec
 	r.mu.Unlock()
 	err := r.resend(ctx, due, func() error {
 		var po tmf622.ProductOrder
-		err := l.c.post(ctx, tmf630.ProductOrdering+"/productOrder", key, tmf622.NewOrderBody(q.ID, l.quotes[i], key), &po)
+		err := next().post(ctx, tmf630.ProductOrdering+"/productOrder", key, tmf622.NewOrderBody(q.ID, l.quotes[i], key), &po)
 		if err == nil {
 			r.mu.Lock()
 			r.answered[key] = append(r.answered[key], po.ID)
@@ -960,7 +1050,7 @@ func (r *chaosRun) settle(ctx context.Context, c, inv *client, hear *chaosListen
 	// thousands of orders on a loaded machine.
 	c = &client{base: c.base, token: c.token, http: loadHTTP(time.Minute, 4)}
 	for {
-		ev, err := gatherEvidence(ctx, c, nil) // the resources once the orders have ended: thousands to list
+		ev, err := r.gatherEvidence(ctx, c) // the resources once the orders have ended: thousands to list
 		if err != nil {
 			if time.Now().After(deadline) {
 				return ev, nil, err
@@ -987,7 +1077,7 @@ func (r *chaosRun) settle(ctx context.Context, c, inv *client, hear *chaosListen
 			if open > 0 {
 				ev.Unsettled = d // the orders may only need longer: not the server's fault
 			}
-			if err := gatherResources(ctx, inv, &ev); err != nil {
+			if err := r.gatherResources(ctx, inv, &ev); err != nil {
 				return ev, nil, err
 			}
 			ev.Heard = hear.heard()

@@ -66,8 +66,8 @@ func markLive(dir string) (func(), error) {
 
 // sweepLeftovers removes the temporary folders in tmp that earlier runs
 // left when they were killed (marked, and their lock free), unmounting
-// the tmpfs one left mounted; it says what it removed, and what it could
-// not. A folder a live run holds, or one without the mark (not a run's,
+// the tmpfs one left mounted and dropping the PostgreSQL schemas one
+// made; it says what it removed, and what it could not. A folder a live run holds, or one without the mark (not a run's,
 // or one just made), is left alone.
 func sweepLeftovers(tmp string, stdout io.Writer) {
 	dirs, _ := filepath.Glob(filepath.Join(tmp, chaosTemp+"*"))
@@ -91,6 +91,11 @@ func sweepLeftovers(tmp string, stdout io.Writer) {
 				f.Close()
 				continue
 			}
+		}
+		if err := dropLeftoverSchemas(dir); err != nil {
+			fmt.Fprintf(stdout, "chaos: %s, left by an earlier run that did not end cleanly, names PostgreSQL schemas it made, and dropping them failed: %v (drop them, then remove the folder)\n", dir, err)
+			f.Close()
+			continue
 		}
 		err = os.RemoveAll(dir)
 		f.Close()
