@@ -1,6 +1,9 @@
 package main
 
 import (
+	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -9,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/store/postgres"
 )
 
@@ -81,4 +85,59 @@ func TestReachSelf(t *testing.T) {
 	require.Error(t, err)
 	assert.NotErrorIs(t, err, errNotThisInstance)
 	assert.Contains(t, err.Error(), "does not answer here")
+}
+
+// A merged list's page is the one a single store would give, however far
+// down the list and however unevenly the shards hold it: each shard is
+// asked again from where it stopped while the merge needs more, and the
+// total is the shards' sum.
+func TestMergePageAnyOffset(t *testing.T) {
+	sizes := []int{2*tmf630.MaxPage + 500, 10, tmf630.MaxPage + 200}
+	held := make([][]string, len(sizes))
+	var every []string
+	n := 0
+	for len(every) < sizes[0]+sizes[1]+sizes[2] {
+		n++
+		s := n % 7 % len(sizes) // uneven: shard 0 takes most numbers
+		if len(held[s]) == sizes[s] {
+			s = (s + 1) % len(sizes)
+			if len(held[s]) == sizes[s] {
+				s = (s + 1) % len(sizes)
+			}
+		}
+		id := fmt.Sprintf("PO-%06d", n)
+		held[s] = append(held[s], id)
+		every = append(every, id)
+	}
+	asks := 0
+	fetch := func(shard, from, n int) ([]json.RawMessage, int, error) {
+		asks++
+		require.LessOrEqual(t, n, tmf630.MaxPage)
+		var out []json.RawMessage
+		for _, id := range held[shard][min(from, len(held[shard])):min(from+n, len(held[shard]))] {
+			out = append(out, json.RawMessage(`{"id":"`+id+`"}`))
+		}
+		return out, len(held[shard]), nil
+	}
+	for _, c := range [][2]int{{0, 100}, {0, tmf630.MaxPage}, {950, 100}, {tmf630.MaxPage, tmf630.MaxPage}, {2 * tmf630.MaxPage, tmf630.MaxPage},
+		{3*tmf630.MaxPage + 600, 100}, {len(every) - 5, 100}, {len(every) + 10, 100}, {1500, 0}} {
+		offset, limit := c[0], c[1]
+		asks = 0
+		page, total, err := mergePage(len(sizes), offset, limit, fetch)
+		require.NoError(t, err)
+		assert.Equal(t, len(every), total)
+		ids := []string{}
+		for _, it := range page {
+			var v struct{ ID string }
+			require.NoError(t, json.Unmarshal(it, &v))
+			ids = append(ids, v.ID)
+		}
+		want := every[min(offset, len(every)):min(offset+limit, len(every))]
+		assert.Equal(t, len(want), len(ids), "offset %d limit %d", offset, limit)
+		assert.Equal(t, want, ids, "offset %d limit %d", offset, limit)
+		assert.LessOrEqual(t, asks, len(sizes)*((offset+limit)/tmf630.MaxPage+2), "offset %d limit %d", offset, limit)
+	}
+	refused := errors.New("no")
+	_, _, err := mergePage(2, 0, 10, func(shard, from, n int) ([]json.RawMessage, int, error) { return nil, 0, refused })
+	assert.ErrorIs(t, err, refused)
 }

@@ -523,11 +523,10 @@ func mergedList(path string) bool {
 		!strings.HasPrefix(path, tmf630.ProductCatalog) && !strings.HasPrefix(path, tmf630.ServiceCatalog)
 }
 
-// list answers a list from every shard: each asked for the first
-// offset+limit entities that pass the filters (at most tmf630.MaxPage),
-// merged in the order of their ids' numbers, the page cut from that,
-// X-Total-Count the shards' sum. A shard that cannot answer (moving to
-// another instance) makes the list 503.
+// list answers a list from every shard, merged in the order of their
+// ids' numbers (mergePage), X-Total-Count the shards' sum. A shard that
+// cannot answer (moving to another instance) makes the list 503, and a
+// shard's refusal (a bad filter, 401) is the answer.
 func (h *shardHost) list(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	offset, _ := strconv.Atoi(q.Get("offset"))
@@ -536,46 +535,37 @@ func (h *shardHost) list(w http.ResponseWriter, r *http.Request) {
 		limit = v
 	}
 	offset, limit = max(offset, 0), min(max(limit, 0), tmf630.MaxPage)
-	q.Set("offset", "0")
-	q.Set("limit", strconv.Itoa(min(offset+limit, tmf630.MaxPage)))
-	each := r.Clone(r.Context())
-	each.URL.RawQuery = q.Encode()
-	type entry struct {
-		n    uint64
-		item json.RawMessage
-	}
-	var all []entry
-	total := 0
 	var header http.Header
-	for s := range h.shards {
+	var refused *recorder
+	fetch := func(shard, from, n int) ([]json.RawMessage, int, error) {
+		q.Set("offset", strconv.Itoa(from))
+		q.Set("limit", strconv.Itoa(n))
+		each := r.Clone(r.Context())
+		each.URL.RawQuery = q.Encode()
 		rec := &recorder{header: http.Header{}}
-		h.from(s, rec, each, nil)
+		h.from(shard, rec, each, nil)
 		if rec.status != 0 && rec.status != http.StatusOK {
-			rec.copyTo(w) // the shard's refusal: a bad filter, 401, 503
-			return
+			refused = rec
+			return nil, 0, errRefused
 		}
 		var items []json.RawMessage
 		if err := json.Unmarshal(rec.body.Bytes(), &items); err != nil {
-			tmf630.WriteError(w, tmf630.NewError(http.StatusBadGateway, fmt.Sprintf("shard %d answered a list that is not a JSON array: %v", s, err)))
-			return
+			return nil, 0, fmt.Errorf("shard %d answered a list that is not a JSON array: %v", shard, err)
 		}
-		for _, it := range items {
-			var id struct {
-				ID string `json:"id"`
-			}
-			json.Unmarshal(it, &id)
-			all = append(all, entry{tmf.SeqOf(id.ID), it})
-		}
-		n, _ := strconv.Atoi(rec.header.Get("X-Total-Count"))
-		total += n
 		if header == nil {
 			header = rec.header
 		}
+		total, _ := strconv.Atoi(rec.header.Get("X-Total-Count"))
+		return items, total, nil
 	}
-	slices.SortStableFunc(all, func(a, b entry) int { return cmp.Compare(a.n, b.n) })
-	page := make([]json.RawMessage, 0, limit)
-	for i := offset; i < len(all) && i < offset+limit; i++ {
-		page = append(page, all[i].item)
+	page, total, err := mergePage(h.shards, offset, limit, fetch)
+	switch {
+	case refused != nil:
+		refused.copyTo(w)
+		return
+	case err != nil:
+		tmf630.WriteError(w, tmf630.NewError(http.StatusBadGateway, err.Error()))
+		return
 	}
 	maps.Copy(w.Header(), header)
 	w.Header().Del("Content-Length")
@@ -584,6 +574,88 @@ func (h *shardHost) list(w http.ResponseWriter, r *http.Request) {
 	body, _ := json.Marshal(page)
 	w.WriteHeader(http.StatusOK)
 	w.Write(body)
+}
+
+// errRefused is a shard's refusal of a list, answered as it is.
+var errRefused = errors.New("refused")
+
+// mergePage is the page at offset, of at most limit entities, of the
+// shards' lists merged in the order of their ids' numbers (each shard
+// lists its own in that order), and the shards' total. fetch asks a shard
+// for n entities from from, answering them and the shard's total: each
+// shard is asked for the first offset+limit, at most tmf630.MaxPage a
+// time, and again for more from where it stopped while the merge takes
+// all it was given and it has more, so a page far down a list many times
+// MaxPage long is what it would be on one store.
+func mergePage(shards, offset, limit int, fetch func(shard, from, n int) ([]json.RawMessage, int, error)) ([]json.RawMessage, int, error) {
+	type entry struct {
+		n    uint64
+		item json.RawMessage
+	}
+	type cursor struct {
+		items        []entry
+		next, asked  int // the next of items to take; how many asked so far
+		total        int
+		reachedTotal bool
+	}
+	want := offset + limit
+	if limit == 0 {
+		want = 0 // the total only
+	}
+	cursors := make([]cursor, shards)
+	total := 0
+	more := func(s int) error {
+		c := &cursors[s]
+		n := min(max(want-c.asked, 1), tmf630.MaxPage)
+		items, t, err := fetch(s, c.asked, n)
+		if err != nil {
+			return err
+		}
+		if c.asked == 0 {
+			c.total = t
+			total += t
+		}
+		c.asked += n
+		c.items, c.next = c.items[:0], 0
+		for _, it := range items {
+			var id struct {
+				ID string `json:"id"`
+			}
+			json.Unmarshal(it, &id)
+			c.items = append(c.items, entry{tmf.SeqOf(id.ID), it})
+		}
+		c.reachedTotal = len(items) < n || c.asked >= c.total
+		return nil
+	}
+	for s := range cursors {
+		if err := more(s); err != nil {
+			return nil, 0, err
+		}
+	}
+	page := make([]json.RawMessage, 0, limit)
+	for taken := 0; taken < want; taken++ {
+		best := -1
+		for s := range cursors {
+			c := &cursors[s]
+			if c.next == len(c.items) && !c.reachedTotal {
+				if err := more(s); err != nil {
+					return nil, 0, err
+				}
+			}
+			if c.next < len(c.items) && (best < 0 || c.items[c.next].n < cursors[best].items[cursors[best].next].n) {
+				best = s
+			}
+		}
+		if best < 0 {
+			break // every shard's list taken
+		}
+		c := &cursors[best]
+		if taken >= offset {
+			page = append(page, c.items[c.next].item)
+		}
+		c.next++
+	}
+	return page, total, nil
 }
 
 // shardOf is the shard a request is for: its customer's (a new quote or
