@@ -144,15 +144,7 @@ func TestChaosCatchesAnOrderEndedOtherwise(t *testing.T) {
 		"k2": {State: "completed", Items: map[string]string{"SYD2": "completed", "MEL1": "completed"}},
 	}
 	ev.Hits = []chaos.Hit{{Fault: chaos.Fault{Kind: chaos.Kill, Name: "kill-1"}}, {Fault: chaos.Fault{Kind: chaos.Pause, Name: "pause-2"}}}
-	v := chaos.Judge(ev)
-	assert.False(t, v.Pass)
-	for _, c := range v.Checks {
-		if c.Name == chaos.CheckOutcome {
-			assert.Equal(t, []string{"k2: failed, not completed; item MEL1 failed, not completed"}, c.Detail)
-		} else {
-			assert.True(t, c.Pass, c.Name)
-		}
-	}
+	failsOnly(t, chaos.Judge(ev), chaos.CheckOutcome, "k2: failed, not completed; item MEL1 failed, not completed")
 }
 
 // The checker on a server that loses an order on purpose: it answered
@@ -173,15 +165,7 @@ func TestChaosCatchesALostOrder(t *testing.T) {
 	ev, err := gatherEvidence(context.Background(), &client{base: srv.URL, http: srv.Client()}, &client{base: srv.URL, http: srv.Client()})
 	require.NoError(t, err)
 	ev.Answered = map[string][]string{"k1": {"PO-1"}, "k2": {"PO-2"}}
-	v := chaos.Judge(ev)
-	assert.False(t, v.Pass)
-	for _, c := range v.Checks {
-		if c.Name == chaos.CheckOnce {
-			assert.Equal(t, []string{"k2: acknowledged as PO-2, which the server does not list: lost"}, c.Detail)
-		} else {
-			assert.True(t, c.Pass, c.Name)
-		}
-	}
+	failsOnly(t, chaos.Judge(ev), chaos.CheckOnce, "k2: acknowledged as PO-2, which the server does not list: lost")
 }
 
 // A failure run on a split deployment: COM, SOM and ROM in three
@@ -547,4 +531,17 @@ func TestChaosStdoutClosed(t *testing.T) {
 	left, err := filepath.Glob(filepath.Join(tmp, chaosTemp+"*"))
 	require.NoError(t, err)
 	assert.Empty(t, left, "the run's temporary folder is removed")
+}
+
+// failsOnly asserts that v fails, on check alone, saying detail.
+func failsOnly(t *testing.T, v chaos.Verdict, check string, detail ...string) {
+	t.Helper()
+	assert.False(t, v.Pass)
+	for _, c := range v.Checks {
+		if c.Name == check {
+			assert.Equal(t, detail, c.Detail)
+		} else {
+			assert.True(t, c.Pass, c.Name)
+		}
+	}
 }
