@@ -343,9 +343,14 @@ func rollout(t *testing.T, db string, kills int, rng *rand.Rand, logs io.Writer)
 	sc, err := scenarios.Load(example)
 	require.NoError(t, err)
 	// Two of its sites: the customer's credit covers a second order of
-	// that size (five would be refused).
+	// that size (five would be refused). Under codes of their own: the
+	// scenario's order is making those sites, and a site in service or
+	// being made is not ordered again.
 	q := sc.Spec.Orders[0].Quote
-	q.Sites, q.Waves = q.Sites[:2], q.Waves[:2]
+	q.Sites, q.Waves = slices.Clone(q.Sites[:2]), q.Waves[:2]
+	for k := range q.Sites {
+		q.Sites[k].Code += "-2"
+	}
 	srv := startServer(t, logs, example, db, scale)
 	c := &client{base: srv.base, http: &http.Client{Timeout: 5 * time.Second}, token: devToken(t, db, auth.Admin, "")}
 	ctx := context.Background()
