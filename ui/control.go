@@ -60,10 +60,17 @@ func (c *Control) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+ClockPath, c.getClock)
 	mux.HandleFunc("PATCH "+ClockPath, c.patchClock)
 	mux.HandleFunc("POST "+ClockPath+"/step", c.step)
-	mux.HandleFunc("GET "+FaultPath, c.faults)
-	mux.HandleFunc("POST "+FaultPath, c.inject)
+	c.FaultRoutes(mux)
 	mux.HandleFunc("POST "+ScenarioRunPath, c.runScenario)
 	mux.HandleFunc("POST "+SiteAdditionPath, c.addSite)
+}
+
+// FaultRoutes registers the routes of the twin's faults alone: those a
+// shard of a deployment serves (its clock is the deployment's, and a
+// scenario run or a site added goes through the deployment's front).
+func (c *Control) FaultRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET "+FaultPath, c.faults)
+	mux.HandleFunc("POST "+FaultPath, c.inject)
 }
 
 // clockView is the clock on the wire.

@@ -23,7 +23,6 @@ import (
 	"github.com/ordertwin/ordertwin/bench/chaos"
 	"github.com/ordertwin/ordertwin/core/store/postgres"
 	"github.com/ordertwin/ordertwin/core/tmf"
-	"github.com/ordertwin/ordertwin/ui"
 )
 
 // chaosDB is a run's deployment on PostgreSQL (chaos --db postgres://…):
@@ -75,9 +74,6 @@ func checkChaosDB(db string, instances, shards int, instancesSet, shardsSet, spl
 	case split:
 		return nil, errors.New("chaos: --split and --db: each instance of a deployment on PostgreSQL serves COM, SOM and ROM together (serve refuses --shards with --role); " +
 			"--split runs them apart on SQLite")
-	case slices.Contains(kinds, chaos.Twin):
-		return nil, errors.New("chaos: --kinds twin and --db: an instance of a deployment on PostgreSQL does not serve the twin's fault API (" + ui.FaultPath +
-			" answers 404), so no fault can be injected into a shard's twin")
 	case slices.Contains(kinds, chaos.DiskFull):
 		return nil, errors.New("chaos: --kinds disk-full and --db: a full disk is the SQLite store's, on a tmpfs the run mounts; " +
 			"a PostgreSQL database's disk is its server's, which the run does not own")

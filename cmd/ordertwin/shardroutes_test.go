@@ -4,8 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -14,6 +17,7 @@ import (
 
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/store/postgres"
+	"github.com/ordertwin/ordertwin/ui"
 )
 
 // Where a sharded instance sends a request (docs/api.md, "Several
@@ -140,4 +144,67 @@ func TestMergePageAnyOffset(t *testing.T) {
 	refused := errors.New("no")
 	_, _, err := mergePage(2, 0, 10, func(shard, from, n int) ([]json.RawMessage, int, error) { return nil, 0, refused })
 	assert.ErrorIs(t, err, refused)
+}
+
+// A twin fault posted to a deployment reaches every shard's twin: 201
+// when a shard took it now (the others may have it from the same request
+// sent before), 409 only when every shard had it, and a rule a shard
+// refuses is the answer; its hits are the shards' sum.
+func TestShardFaultsReachEveryShard(t *testing.T) {
+	rules := []map[string]int{{}, {}, {}} // by shard: name → hits
+	refuse := ""
+	h := &shardHost{shardServe: shardServe{shards: 3, log: slog.New(slog.DiscardHandler)}, runs: map[int]*shardRun{}}
+	for s := range rules {
+		h.runs[s] = &shardRun{shard: s, handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodGet {
+				var out []map[string]any
+				for _, name := range slices.Sorted(maps.Keys(rules[s])) {
+					out = append(out, map[string]any{"name": name, "kind": "fail", "hits": rules[s][name] + s})
+				}
+				w.WriteHeader(http.StatusOK)
+				_ = json.NewEncoder(w).Encode(out)
+				return
+			}
+			var rule struct{ Name string }
+			require.NoError(t, json.NewDecoder(r.Body).Decode(&rule))
+			switch _, had := rules[s][rule.Name]; {
+			case rule.Name == refuse:
+				http.Error(w, `{"code":"400"}`, http.StatusBadRequest)
+			case had:
+				http.Error(w, `{"code":"409"}`, http.StatusConflict)
+			default:
+				rules[s][rule.Name] = 1
+				w.WriteHeader(http.StatusCreated)
+				_, _ = w.Write([]byte(`{"name":"` + rule.Name + `"}`))
+			}
+		})}
+	}
+	post := func(name string) int {
+		w := httptest.NewRecorder()
+		h.fault(w, httptest.NewRequest(http.MethodPost, ui.FaultPath, nil), []byte(`{"name":"`+name+`"}`))
+		return w.Code
+	}
+	assert.Equal(t, http.StatusCreated, post("a"))
+	for s := range rules {
+		assert.Contains(t, rules[s], "a", "shard %d", s)
+	}
+	assert.Equal(t, http.StatusConflict, post("a"), "every shard had it")
+	rules[0]["b"] = 1 // a request that reached shard 0 only, sent again
+	assert.Equal(t, http.StatusCreated, post("b"), "taken now by shards 1 and 2")
+	assert.Contains(t, rules[2], "b")
+	refuse = "c"
+	assert.Equal(t, http.StatusBadRequest, post("c"))
+
+	w := httptest.NewRecorder()
+	h.fault(w, httptest.NewRequest(http.MethodGet, ui.FaultPath, nil), nil)
+	require.Equal(t, http.StatusOK, w.Code)
+	var got []struct {
+		Name string
+		Hits int
+	}
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &got))
+	assert.Equal(t, []struct {
+		Name string
+		Hits int
+	}{{"a", 1 + 2 + 3}, {"b", 1 + 2 + 3}}, got)
 }

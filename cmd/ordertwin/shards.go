@@ -30,6 +30,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/store/postgres"
 	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/ordertwin/ordertwin/scenarios"
+	"github.com/ordertwin/ordertwin/ui"
 )
 
 // serve --shards N: one instance of a deployment of several on one
@@ -305,7 +306,10 @@ func (h *shardHost) start(ctx context.Context, l *postgres.Lease) error {
 	}
 	a := sys.API()
 	h.configure(a)
+	faults := &ui.Control{Twin: sys.Twin, Network: sys.Spec.Network.Name}
+	a.More = append(a.More, faults.FaultRoutes)
 	handler := a.Handler()
+	faults.Node = a.Node()
 	notifier, err := h.notifier(st, a, opt.IDs)
 	if err != nil {
 		st.Close()
@@ -390,6 +394,15 @@ func (h *shardHost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.Header.Get(forwardedHeader) == "" {
 		r.Header.Del(tmf630.ListenerHeader) // an instance's to give, not a client's
+	}
+	if r.URL.Path == ui.FaultPath && r.Header.Get(shardHeader) == "" && r.Header.Get(forwardedHeader) == "" {
+		body, e := readBody(r)
+		if e != nil {
+			tmf630.WriteError(w, e)
+			return
+		}
+		h.fault(w, r, body)
+		return
 	}
 	if hubPath(r.URL.Path) && r.Header.Get(forwardedHeader) == "" {
 		body, e := readBody(r)
@@ -496,6 +509,66 @@ func (h *shardHost) hub(w http.ResponseWriter, r *http.Request, body []byte) {
 		}
 	}
 	first.copyTo(w)
+}
+
+// fault answers the twin's faults (ui.FaultPath) for the deployment:
+// each shard runs a twin of the whole network, so a rule injected goes to
+// every shard's twin, and a rule's hits are the sum of the shards'. A
+// rule a shard has already (409, its name taken: the same request sent
+// again after a shard did not answer) counts as taken there, and the
+// answer is 201 when any shard took it now, 409 when every shard had it;
+// any other refusal (a rule not valid: every shard's alike) is the answer.
+func (h *shardHost) fault(w http.ResponseWriter, r *http.Request, body []byte) {
+	type hits struct {
+		Name string `json:"name"`
+		Kind string `json:"kind"`
+		Hits int    `json:"hits"`
+	}
+	var first *recorder
+	var sum []hits
+	at := map[string]int{}
+	for s := range h.shards {
+		rec := &recorder{header: http.Header{}}
+		h.fromSteady(s, rec, r, body)
+		if r.Method == http.MethodPost {
+			if rec.status >= 300 && rec.status != http.StatusConflict {
+				if s > 0 {
+					h.log.Warn("fault: a shard did not take the rule", "shard", s, "status", rec.status, "body", rec.body.String())
+				}
+				rec.copyTo(w)
+				return
+			}
+			if first == nil || first.status >= 300 {
+				first = rec // the first shard that took it, else the first 409
+			}
+			continue
+		}
+		if rec.status >= 300 {
+			rec.copyTo(w)
+			return
+		}
+		var list []hits
+		if err := json.Unmarshal(rec.body.Bytes(), &list); err != nil {
+			tmf630.WriteError(w, tmf630.NewError(http.StatusBadGateway, fmt.Sprintf("shard %d answered its faults not as a JSON array: %v", s, err)))
+			return
+		}
+		for _, f := range list {
+			if i, ok := at[f.Name]; ok {
+				sum[i].Hits += f.Hits
+				continue
+			}
+			at[f.Name] = len(sum)
+			sum = append(sum, f)
+		}
+	}
+	if r.Method == http.MethodPost {
+		first.copyTo(w)
+		return
+	}
+	if sum == nil {
+		sum = []hits{}
+	}
+	tmf630.WriteJSON(w, http.StatusOK, sum)
 }
 
 // fromSteady is from, asked again while the shard is moving (503), for
