@@ -395,22 +395,23 @@ func (h *shardHost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Header.Get(forwardedHeader) == "" {
 		r.Header.Del(tmf630.ListenerHeader) // an instance's to give, not a client's
 	}
-	if r.URL.Path == ui.FaultPath && r.Header.Get(shardHeader) == "" && r.Header.Get(forwardedHeader) == "" {
-		body, e := readBody(r)
-		if e != nil {
-			tmf630.WriteError(w, e)
-			return
-		}
-		h.fault(w, r, body)
-		return
+	// What every shard is told (a hub listener, a twin fault), unless an
+	// instance forwarded it or a client names one shard.
+	var everyShard func(http.ResponseWriter, *http.Request, []byte)
+	switch {
+	case r.Header.Get(forwardedHeader) != "":
+	case hubPath(r.URL.Path):
+		everyShard = h.hub
+	case r.URL.Path == ui.FaultPath && r.Header.Get(shardHeader) == "":
+		everyShard = h.fault
 	}
-	if hubPath(r.URL.Path) && r.Header.Get(forwardedHeader) == "" {
+	if everyShard != nil {
 		body, e := readBody(r)
 		if e != nil {
 			tmf630.WriteError(w, e)
 			return
 		}
-		h.hub(w, r, body)
+		everyShard(w, r, body)
 		return
 	}
 	if v := r.Header.Get(shardHeader); v != "" {
