@@ -109,15 +109,19 @@ func (s Setup) Differs(ref Setup) string {
 
 // States writes orders by state: "completed 38, failed 2" ("none" when
 // there are none).
-func States(m map[string]int) string {
+func States(m map[string]int) string { return counts(m, "%s %d", ", ") }
+
+// counts writes m's counts in the order of their keys, each as format
+// says, sep between ("none" when there are none).
+func counts(m map[string]int, format, sep string) string {
 	if len(m) == 0 {
 		return "none"
 	}
 	var parts []string
 	for _, s := range slices.Sorted(maps.Keys(m)) {
-		parts = append(parts, fmt.Sprintf("%s %d", s, m[s]))
+		parts = append(parts, fmt.Sprintf(format, s, m[s]))
 	}
-	return strings.Join(parts, ", ")
+	return strings.Join(parts, sep)
 }
 
 // Request is one request of the run as the cost of faults counts it.
@@ -210,16 +214,7 @@ func Cost(hits []Hit, requests []Request) {
 }
 
 // answers writes a hit's answers by status: "201×3 503×12".
-func answers(m map[string]int) string {
-	if len(m) == 0 {
-		return "none"
-	}
-	var parts []string
-	for _, s := range slices.Sorted(maps.Keys(m)) {
-		parts = append(parts, fmt.Sprintf("%s×%d", s, m[s]))
-	}
-	return strings.Join(parts, " ")
-}
+func answers(m map[string]int) string { return counts(m, "%s×%d", " ") }
 
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 

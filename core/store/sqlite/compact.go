@@ -83,16 +83,11 @@ func (c *Compaction) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	release, err := Hold(c.Store)
+	st, done, err := openHeld(c.Store)
 	if err != nil {
 		return err
 	}
-	defer release()
-	st, err := Open(c.Store, Options{})
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+	defer done()
 	prev := st.compacted
 	links, err := c.plan(ctx, st)
 	if err != nil || !c.Moved() {

@@ -36,3 +36,18 @@ func Hold(file string) (release func() error, err error) {
 	}
 	return f.Close, nil // closing the file lets the lock go
 }
+
+// openHeld holds the store in file (Hold) and opens it, for a command
+// that works on a store no server serves; done closes it, then lets the
+// hold go.
+func openHeld(file string) (st *Store, done func(), err error) {
+	release, err := Hold(file)
+	if err != nil {
+		return nil, nil, err
+	}
+	if st, err = Open(file, Options{}); err != nil {
+		release()
+		return nil, nil, err
+	}
+	return st, func() { st.Close(); release() }, nil
+}

@@ -50,16 +50,11 @@ func (u *Uncompaction) run(ctx context.Context) error {
 	if _, err := os.Stat(u.Archive); err != nil {
 		return fmt.Errorf("archive: %w", err)
 	}
-	release, err := Hold(u.Store)
+	st, done, err := openHeld(u.Store)
 	if err != nil {
 		return err
 	}
-	defer release()
-	st, err := Open(u.Store, Options{})
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+	defer done()
 	c := st.compacted
 	if c.Link == 0 {
 		return errors.New("nothing of it was compacted: it holds its whole journal")
