@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -120,13 +121,25 @@ occupancy:
 			q := base
 			q.Customer.ID, q.Customer.Name = customer, "Race "+customer
 			c := &client{base: instances[(s+1)%shards].base, http: &http.Client{Timeout: 30 * time.Second}, token: token}
+			// A shard still settling on its instance answers 503 with
+			// Retry-After: a client sends the same request again.
+			post := func(path, key string, body, out any) (err error) {
+				for range 20 {
+					var status *statusError
+					if err = c.post(context.Background(), path, key, body, out); !errors.As(err, &status) || status.status != http.StatusServiceUnavailable {
+						return err
+					}
+					time.Sleep(500 * time.Millisecond)
+				}
+				return err
+			}
 			var quote tmf648.Quote
-			if err := c.post(context.Background(), tmf630.QuoteManagement+"/quote", "race-"+customer, tmf648.NewQuoteBody(q, "AUD"), &quote); err != nil {
+			if err := post(tmf630.QuoteManagement+"/quote", "race-"+customer, tmf648.NewQuoteBody(q, "AUD"), &quote); err != nil {
 				t.Errorf("quote for %s: %v", customer, err)
 				return
 			}
 			var po tmf622.ProductOrder
-			if err := c.post(context.Background(), tmf630.ProductOrdering+"/productOrder", "race-"+customer,
+			if err := post(tmf630.ProductOrdering+"/productOrder", "race-"+customer,
 				tmf622.NewOrderBody(quote.ID, q, "race-"+customer), &po); err != nil {
 				t.Errorf("order for %s: %v", customer, err)
 				return
