@@ -227,7 +227,7 @@ func TestIdempotencyKeysLeaveWithTheirOrder(t *testing.T) {
 	spec, first := withoutOrders(t, "globaltech-5site.yaml")
 	for _, name := range []string{"memory", "sqlite"} {
 		t.Run(name, func(t *testing.T) {
-			var j store.Journal = store.NewMemory()
+			var j store.Journal = &lookups{Memory: store.NewMemory()}
 			if name == "sqlite" {
 				db, err := sqlite.Open(filepath.Join(t.TempDir(), "keys.db"), sqlite.Options{})
 				require.NoError(t, err)
@@ -291,8 +291,28 @@ func TestIdempotencyKeysLeaveWithTheirOrder(t *testing.T) {
 			assert.True(t, ok, "a new key places a new quote")
 			require.Len(t, sys.COM.Orders(), 1, "and a new order")
 			assert.NotEqual(t, first.OrderID, sys.COM.Orders()[0].ID)
+
+			if l, ok := j.(*lookups); ok {
+				// The keys sent again were looked for on the shelf; the
+				// new ones were known new without a read.
+				assert.Subset(t, l.items, []string{"order crm-order-7", "quote crm-quote-7"}, "the keys that left memory are read")
+				assert.NotContains(t, l.items, "order crm-order-8")
+				assert.NotContains(t, l.items, "quote crm-quote-8")
+			}
 		})
 	}
+}
+
+// lookups is a store in memory that notes the items looked for on its
+// shelf.
+type lookups struct {
+	*store.Memory
+	items []string
+}
+
+func (l *lookups) Owner(kind, item string) (string, bool, error) {
+	l.items = append(l.items, item)
+	return l.Memory.Owner(kind, item)
 }
 
 // A quote rejected before any order was placed for it leaves memory a

@@ -90,9 +90,12 @@ type COM struct {
 	vars siteVars
 	strs slab.Strings
 	// byKey maps idempotency keys to what their first request placed, in
-	// memory; keysShelved counts those that left it (retire.go).
-	byKey       map[string]string
-	keysShelved int
+	// memory; keysShelved counts those that left it (retire.go), and
+	// shelvedKeys holds them, when keysFiltered (keyfilter.go).
+	byKey        map[string]string
+	keysShelved  int
+	shelvedKeys  keyFilter
+	keysFiltered bool
 	// qualifications are the product offering qualifications, in order.
 	qualifications  []*qualification
 	qualificationBy map[string]*qualification
@@ -121,7 +124,7 @@ type COM struct {
 func New(cfg Config) *COM {
 	return &COM{cfg: cfg, machines: lc.Shared(), quoteBy: map[string]*quote{}, orderBy: map[string]*order{},
 		pending: map[string]then{}, waves: map[int]*wave{}, sois: map[int]*soiRef{}, shelvedStates: map[string]int{}, shelvers: &shelvers{}, tasks: map[int]*task{},
-		Products: inventory.New[tmf.Product](), sites: newSites(), next: map[string]int{}, byKey: map[string]string{}, changes: map[string]Changed{},
+		Products: inventory.New[tmf.Product](), sites: newSites(), next: map[string]int{}, byKey: map[string]string{}, keysFiltered: true, changes: map[string]Changed{},
 		qualificationBy: map[string]*qualification{}, ops: operator.NewLog(operator.COMPrefix, engine.COM, cfg.Retention), ahead: new(approval.Ahead)}
 }
 

@@ -86,9 +86,11 @@ const (
 // known offering goes to address qualification.
 func (c *COM) qualify(m Qualify, out *engine.Out) {
 	key := "qualification " + m.Key // apart from the quotes' and orders' keys
-	if prev := c.placed(QualificationShelfKind, key, out); m.Key != "" && prev != "" {
-		out.Reply(Placed{ID: prev, Duplicate: true})
-		return
+	if m.Key != "" {
+		if prev := c.placed(QualificationShelfKind, key, out); prev != "" {
+			out.Reply(Placed{ID: prev, Duplicate: true})
+			return
+		}
 	}
 	q := &qualification{id: c.ownID("POQ"), req: m, state: lc.Initial(lc.Qualification), at: out.Now(),
 		items: make([]QualifiedItem, len(m.Items))}

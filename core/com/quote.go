@@ -421,9 +421,11 @@ func card(o *catalog.Offering, id string) *catalog.RateCard {
 // submitQuote qualifies every site, then prices and submits the quote.
 func (c *COM) submitQuote(now time.Duration, req QuoteRequest, out *engine.Out) {
 	key := "quote " + req.Key // apart from the orders' keys
-	if prev := c.placed(QuoteShelfKind, key, out); req.Key != "" && prev != "" {
-		out.Reply(Placed{ID: prev, Duplicate: true})
-		return
+	if req.Key != "" {
+		if prev := c.placed(QuoteShelfKind, key, out); prev != "" {
+			out.Reply(Placed{ID: prev, Duplicate: true})
+			return
+		}
 	}
 	// An invalid quote is refused before it is numbered (the API checks
 	// it first and answers 400).

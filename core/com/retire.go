@@ -497,10 +497,14 @@ func (o *order) itemIDs(yield func(string) bool) {
 // keyed requests it ever took.
 
 // placed is the id of what key placed (of kind, on the shelf), "" for
-// none: in memory, else, once a key has left memory, on the shelf.
+// none: in memory, else, once a key has left memory, on the shelf, unless
+// the keys that left say it is not among them.
 func (c *COM) placed(kind, key string, out *engine.Out) string {
 	if id := c.byKey[key]; id != "" || c.keysShelved == 0 {
 		return id
+	}
+	if c.keysFiltered && !c.shelvedKeys.mayHold(key) {
+		return ""
 	}
 	id, _ := out.ShelvedOwner(kind, key)
 	return id
@@ -513,6 +517,9 @@ func (c *COM) keysLeave(keys ...string) {
 		if _, ok := c.byKey[k]; ok {
 			delete(c.byKey, k)
 			c.keysShelved++
+			if c.keysFiltered {
+				c.shelvedKeys.add(k)
+			}
 		}
 	}
 }

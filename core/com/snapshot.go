@@ -42,8 +42,13 @@ type comState struct {
 	Modifications int
 	Next          []counter
 	ByKey         []keyed
-	// KeysShelved counts the keys that left memory with what they placed.
-	KeysShelved int
+	// KeysShelved counts the keys that left memory with what they placed;
+	// ShelvedKeys holds them (keyfilter.go) when KeysFiltered. A snapshot
+	// of an earlier build has no filter: a key not in memory is then
+	// looked up on the shelf, as that build did.
+	KeysShelved  int
+	ShelvedKeys  keyFilterState
+	KeysFiltered bool
 	Changes     []change
 	// WaveHandles and SoiHandles count the handles given; RetiredN
 	// counts the rollout orders that left memory, LastRetired names the
@@ -263,6 +268,7 @@ func (c *COM) AppendState(buf []byte) ([]byte, error) {
 		Changes:  sorted(c.changes, func(k string, v Changed) change { return change{k, v} }),
 		Pending:  sorted(c.pending, func(k string, v then) pendingCall { return pendingCall{k, v} }),
 		RetiredN: c.retired, LastRetired: c.lastRetired, KeysShelved: c.keysShelved,
+		ShelvedKeys: c.shelvedKeys.save(), KeysFiltered: c.keysFiltered,
 		WaveHandles: c.waveHandles, SoiHandles: c.soiHandles,
 		ShelvedStates: sorted(c.shelvedStates, func(k string, v int) counter { return counter{k, v} }),
 		Operator:      c.ops.Save(), InService: c.saveSites(), SitesIndexed: true}
@@ -556,6 +562,18 @@ func (c *COM) restore(st *comState) error {
 	}
 	c.waveHandles, c.soiHandles = st.WaveHandles, st.SoiHandles
 	c.retired, c.lastRetired, c.keysShelved = st.RetiredN, st.LastRetired, st.KeysShelved
+	c.shelvedKeys = keyFilter{}
+	switch {
+	case st.KeysShelved == 0:
+		c.keysFiltered = true
+	case st.KeysFiltered:
+		if !c.shelvedKeys.restore(st.ShelvedKeys) {
+			return fmt.Errorf("COM: the filter of the keys that left memory is malformed")
+		}
+		c.keysFiltered = true
+	default:
+		c.keysFiltered = false
+	}
 	if len(st.Retired) > 0 { // an earlier build's: every order that left
 		c.retired = len(st.Retired)
 		c.lastRetired = st.Retired[len(st.Retired)-1].ID

@@ -21,10 +21,16 @@ type (
 	}
 	get   struct{ ID string }
 	owner struct{ Item string }
+	// keyed looks for the doc that lists Key, then reads ID.
+	keyed struct{ Key, ID string }
 )
 
-// librarian shelves and reads docs of kind "note".
-type librarian struct{ read []string }
+// librarian shelves and reads docs of kind "note"; one that knows (a
+// later build's) does not look for the keys it knows are not shelved.
+type librarian struct {
+	read  []string
+	knows bool
+}
 
 func (l *librarian) Handle(_ time.Duration, msg any, out *Out) {
 	switch m := msg.(type) {
@@ -40,6 +46,14 @@ func (l *librarian) Handle(_ time.Duration, msg any, out *Out) {
 		if !ok {
 			body = []byte("(none)")
 		}
+		l.read = append(l.read, string(body))
+		out.Record(store.Record{Kind: "note", Entity: m.ID, To: string(body)})
+		out.Reply(string(body))
+	case keyed:
+		if !l.knows {
+			out.ShelvedOwner("note", m.Key)
+		}
+		body, _ := out.Unshelve("note", m.ID)
 		l.read = append(l.read, string(body))
 		out.Record(store.Record{Kind: "note", Entity: m.ID, To: string(body)})
 		out.Reply(string(body))
@@ -118,6 +132,38 @@ func TestUnshelveIsReplayed(t *testing.T) {
 		err := r.Replay(context.Background(), other, resumed.Caught)
 		require.Error(t, err, "the replay diverges")
 		assert.Contains(t, err.Error(), "the step reads note n1 from the shelf, the log note n9")
+	})
+}
+
+// A replay on a later build that no longer looks for an item the log says
+// was not on the shelf (a key it knows never left memory) goes on to the
+// step's next read, the one logged after it.
+func TestReplaySkipsAnAbsentItemNotLookedFor(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		codec := NewCodec(put{}, get{}, owner{}, keyed{})
+		mem := store.NewMemory()
+		start := time.Now()
+		first := &librarian{}
+		e := New(Options{Clock: &Wall{Start: start, Scale: 3600}, Store: mem, Log: mem, Codec: codec})
+		e.Handle(COM, first)
+		stop := serve(t, e)
+		for _, cmd := range []any{put{"n1", "first", nil}, keyed{"k9", "n1"}} {
+			_, err := e.Command(context.Background(), COM, cmd)
+			require.NoError(t, err)
+		}
+		synctest.Wait()
+		stop()
+		logged := mem.Inputs()
+
+		require.NoError(t, mem.Shelve([]store.Doc{{Kind: "note", ID: "n1", Body: []byte("later")}}))
+		held := mem.Records()
+		later := &librarian{knows: true}
+		resumed := store.Resume(mem, held)
+		r := New(Options{Clock: &Wall{Start: start, Scale: 3600}, Store: resumed, Codec: codec})
+		r.Handle(COM, later)
+		require.NoError(t, r.Replay(context.Background(), logged, resumed.Caught))
+		assert.Equal(t, first.read, later.read, "the doc the run read, not the store's later one")
+		assert.Equal(t, []string{"first"}, later.read)
 	})
 }
 
