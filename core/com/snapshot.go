@@ -49,7 +49,7 @@ type comState struct {
 	KeysShelved  int
 	ShelvedKeys  keyFilterState
 	KeysFiltered bool
-	Changes     []change
+	Changes      []change
 	// WaveHandles and SoiHandles count the handles given; RetiredN
 	// counts the rollout orders that left memory, LastRetired names the
 	// latest; Retired listed each, in a snapshot of an earlier build.
