@@ -407,21 +407,62 @@ func TestRestoreTheSitesOfAnEarlierBuild(t *testing.T) {
 }
 
 // A snapshot of an earlier build, which kept no index of the sites in
-// service, taken once an order left memory for the store's shelf, is
-// refused: the products on the shelf cannot be known from it, and a site
-// of theirs could be ordered again.
-func TestRestoreRefusesTheSitesOfAnEarlierBuildWithOrdersShelved(t *testing.T) {
+// service, taken once an order left memory for the store's shelf,
+// restores with the products on the shelf that existed at its point and
+// are not terminated: the same ids taken as the run had, the snapshot
+// taken again this build's, byte for byte. A product the shelf holds
+// from after the point is left out; with no shelf, the restore says why
+// it cannot be done.
+func TestRestoreTheSitesOfAnEarlierBuildFromTheShelf(t *testing.T) {
 	sc, err := scenarios.Load("../../scenarios/globaltech-5site.yaml")
 	require.NoError(t, err)
 	s, err := scenarios.New(sc.Spec, scenarios.Options{Journal: store.NewMemory(), Retention: time.Hour})
 	require.NoError(t, err)
 	require.NoError(t, s.Engine.Run(context.Background()))
 	require.Empty(t, s.COM.Orders(), "the order left memory")
+	want, err := s.COM.Snapshot()
+	require.NoError(t, err)
+	taken := com.Taken(s.COM)
+	require.Len(t, taken, 5, "the five sites in service")
 	earlier, _, err := com.EarlierSitesSnapshot(s.COM)
 	require.NoError(t, err)
-	fresh, err := scenarios.New(sc.Spec, scenarios.Options{Journal: store.NewMemory(), Retention: time.Hour})
+	shelf, ok := store.ShelfOf(s.Journal)
+	require.True(t, ok)
+
+	restored := func(shelf store.Shelf) (*scenarios.System, error) {
+		fresh, err := scenarios.New(sc.Spec, scenarios.Options{Journal: store.NewMemory(), Retention: time.Hour})
+		require.NoError(t, err)
+		require.NoError(t, fresh.COM.Restore(earlier))
+		return fresh, fresh.COM.RestoreShelf(shelf)
+	}
+	fresh, err := restored(shelf)
 	require.NoError(t, err)
-	err = fresh.COM.Restore(earlier)
+	assert.Equal(t, taken, com.Taken(fresh.COM))
+	again, err := fresh.COM.Snapshot()
+	require.NoError(t, err)
+	assert.Equal(t, want, again, "restored, then saved as this build saves")
+
+	// The same products, shelved after the snapshot's point (created
+	// later), are not taken; at it, they are.
+	docs, err := shelf.ShelvedAll(com.ProductShelfKind)
+	require.NoError(t, err)
+	require.Len(t, docs, 5)
+	made := uint64(0)
+	for _, d := range docs {
+		made = max(made, d.Ord)
+	}
+	for ord, want := range map[uint64]int{made: 5, made + 1: 0} {
+		later := store.NewMemory()
+		for _, d := range docs {
+			d.Ord = ord
+			require.NoError(t, later.Shelve([]store.Doc{d}))
+		}
+		fresh, err := restored(later)
+		require.NoError(t, err)
+		assert.Len(t, com.Taken(fresh.COM), want, "products created at %d, the snapshot's count %d", ord, made)
+	}
+
+	_, err = restored(nil)
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "a build that kept no index of the sites in service, and product orders had left memory for the store's shelf (1)")
+	assert.Contains(t, err.Error(), "a build that kept no index of the sites in service, and product orders had left memory (1), but the store keeps no shelf")
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/catalog"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
 	"github.com/ordertwin/ordertwin/core/slab"
+	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
@@ -54,6 +55,10 @@ type sites struct {
 	making map[string]claim
 	// scratch is room for an id looked up (taken).
 	scratch []byte
+	// fromShelf marks an index restored from an earlier build's snapshot
+	// taken once orders had left memory: the products on the shelf are
+	// still to be added (RestoreShelf).
+	fromShelf bool
 }
 
 // claim is the item of an order in memory that makes the product of an id.
@@ -200,24 +205,22 @@ func (c *COM) saveSites() []string { return slices.Sorted(maps.Keys(c.sites.inSe
 
 // restoreSites sets the sites in service as a snapshot kept them (indexed:
 // a snapshot of this build) or, from an earlier build's, which kept no
-// index, as the products in memory say when none ever left it; with
-// products on the shelf it cannot tell, and says why. Then the claims of
-// the items in flight are worked out from the orders in memory.
+// index, as the products in memory say, and, when orders had left memory,
+// the products on the shelf (RestoreShelf, once COM is restored). Then
+// the claims of the items in flight are worked out from the orders in
+// memory.
 func (c *COM) restoreSites(st *comState) error {
-	switch {
-	case st.SitesIndexed:
+	if st.SitesIndexed {
 		for _, id := range st.InService {
 			c.inService(id)
 		}
-	case c.retired > 0:
-		return fmt.Errorf("the snapshot was saved by a build that kept no index of the sites in service, and product orders had left memory for the store's shelf (%d): "+
-			"the products they made cannot be known from it, and a site of theirs could be ordered again; replay the store from T+0, or serve it with the build that saved it", c.retired)
-	default:
+	} else {
 		for _, p := range c.Products.All() {
 			if p.Status != terminated {
 				c.inService(p.ID)
 			}
 		}
+		c.sites.fromShelf = c.retired > 0
 	}
 	for _, o := range c.orders {
 		if o.quote == nil || len(o.sites) != len(o.po.Items) || len(o.po.Items) == 0 {
@@ -243,6 +246,61 @@ func (c *COM) restoreSites(st *comState) error {
 			c.claim(o, i, o.instances[i])
 		}
 	}
+	return nil
+}
+
+// shelfPage is how many products RestoreShelf reads at a time.
+const shelfPage = 4096
+
+// RestoreShelf implements engine.ShelfRestorer: a COM restored from an
+// earlier build's snapshot taken once orders had left memory adds to its
+// index the products on the shelf that existed then (their creation
+// number at most the snapshot's product count) and are not terminated,
+// reading the shelf a page at a time. It runs once, at the first restart
+// of a store an earlier build wrote; a snapshot after it keeps the index.
+//
+// The shelf may have moved on since the snapshot's point: a product
+// terminated after it reads terminated, and is left out, as that build,
+// which refused no site in service, would have had it while the journal's
+// tail is replayed.
+func (c *COM) RestoreShelf(shelf store.Shelf) error {
+	if !c.sites.fromShelf {
+		return nil
+	}
+	if shelf == nil {
+		return fmt.Errorf("the snapshot was saved by a build that kept no index of the sites in service, and product orders had left memory (%d), "+
+			"but the store keeps no shelf to read their products from; replay the store from T+0, or serve it with the build that saved it", c.retired)
+	}
+	made := uint64(c.next[productCount])
+	for from := 0; ; from += shelfPage {
+		page, err := shelf.ShelvedRange(store.ShelfQuery{Kind: ProductShelfKind, From: from, To: from + shelfPage})
+		if err != nil {
+			return fmt.Errorf("the products on the shelf: %w", err)
+		}
+		var ids []string
+		for _, r := range page.Refs {
+			if r.Ord <= made {
+				ids = append(ids, r.ID)
+			}
+		}
+		docs, err := shelf.ShelvedDocs(ProductShelfKind, ids)
+		if err != nil {
+			return fmt.Errorf("the products on the shelf: %w", err)
+		}
+		for _, d := range docs {
+			p, err := ShelvedProduct(d.Whole())
+			if err != nil {
+				return fmt.Errorf("%s: %w", d.ID, err)
+			}
+			if p.Status != terminated {
+				c.inService(p.ID)
+			}
+		}
+		if len(page.Refs) < shelfPage {
+			break
+		}
+	}
+	c.sites.fromShelf = false
 	return nil
 }
 

@@ -31,6 +31,16 @@ type Snapshotter interface {
 	Restore(state []byte) error
 }
 
+// ShelfRestorer is a Snapshotter whose state, restored from a snapshot of
+// an earlier build, may need what it shelved (a part's index that build
+// did not keep): Engine.Restore calls RestoreShelf once every part is
+// restored, with the engine's shelf (nil when its store keeps none). The
+// shelf holds what was shelved up to the end of the journal, after the
+// snapshot's point too: the part takes from it only what it held then.
+type ShelfRestorer interface {
+	RestoreShelf(shelf store.Shelf) error
+}
+
 // StateAppender is a Snapshotter that can append its state (what Snapshot
 // returns) to a buffer: the engine keeps one a part between snapshots, so
 // that a large state is encoded into room already touched instead of a
@@ -420,6 +430,13 @@ func (e *Engine) Restore(s store.Snapshot) error {
 	for i, p := range ps {
 		if errs[i] != nil {
 			return fmt.Errorf("restore: %s: %w", p.name, errs[i])
+		}
+	}
+	for _, p := range ps {
+		if r, ok := p.s.(ShelfRestorer); ok {
+			if err := r.RestoreShelf(e.shelf); err != nil {
+				return fmt.Errorf("restore: %s: %w", p.name, err)
+			}
 		}
 	}
 	e.queue, e.due = inputQueue{}, fifo{}

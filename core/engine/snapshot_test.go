@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/gob"
+	"errors"
 	"fmt"
 	"strconv"
 	"testing"
@@ -74,6 +75,43 @@ func TestSnapshotRestoresQueueAndParts(t *testing.T) {
 	last, err := fresh.Snapshot()
 	require.NoError(t, err)
 	assert.Equal(t, end, last)
+}
+
+// shelfTicker is a ticker that reads the shelf once restored
+// (ShelfRestorer), failing when told to.
+type shelfTicker struct {
+	ticker
+	shelf store.Shelf
+	calls int
+	// had is the count restored when the shelf was given.
+	had  int
+	fail error
+}
+
+func (s *shelfTicker) RestoreShelf(shelf store.Shelf) error {
+	s.shelf, s.calls, s.had = shelf, s.calls+1, s.n
+	return s.fail
+}
+
+// A part that reads the shelf once restored is given the engine's, after
+// every part is restored; its error is the restore's, naming the part.
+func TestRestoreGivesTheShelf(t *testing.T) {
+	run := tickers(nil)
+	require.NoError(t, run.RunUntil(context.Background(), 4*time.Minute))
+	snap, err := run.Snapshot()
+	require.NoError(t, err)
+	mem := store.NewMemory()
+	e := New(Options{Store: mem})
+	part := &shelfTicker{}
+	e.Handle(COM, part)
+	require.NoError(t, e.Restore(snap))
+	assert.Equal(t, 1, part.calls)
+	assert.Same(t, store.Shelf(mem), part.shelf)
+	assert.Positive(t, part.had, "the part's state restored first")
+
+	e = New(Options{})
+	e.Handle(COM, &shelfTicker{fail: errors.New("no shelf to read")})
+	assert.ErrorContains(t, e.Restore(snap), "restore: COM: no shelf to read")
 }
 
 // A snapshot names the part that keeps none; a restore refuses a body cut
