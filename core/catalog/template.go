@@ -47,6 +47,20 @@ func (m Map) Var(name string) (string, bool) {
 	return v, ok
 }
 
+// CustomerVar is the catalog variable name of customer, the party's id
+// (CUST-ENT-1102): customer.code is the id after "CUST-" (ENT-1102),
+// customer.number what follows its last dash (1102); ok is false for
+// another name.
+func CustomerVar(customer, name string) (string, bool) {
+	switch name {
+	case "customer.code":
+		return strings.TrimPrefix(customer, "CUST-"), true
+	case "customer.number":
+		return customer[strings.LastIndexByte(customer, '-')+1:], true
+	}
+	return "", false
+}
+
 // Expand replaces every {name} in s by vars[name]. An unknown name is an
 // error naming it.
 func Expand(s string, vars Vars) (string, error) { return ExpandIn(nil, s, vars) }

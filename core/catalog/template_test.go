@@ -160,3 +160,20 @@ func TestTemplateUnmarshal(t *testing.T) {
 		assert.Contains(t, err.Error(), "line 1", in)
 	}
 }
+
+// A customer's catalog variables come from its party id, wherever a
+// template is expanded (COM's quotes, SOM's sites, TMF641's plans).
+func TestCustomerVar(t *testing.T) {
+	for _, c := range []struct{ customer, name, want string }{
+		{"CUST-ENT-1102", "customer.code", "ENT-1102"},
+		{"CUST-ENT-1102", "customer.number", "1102"},
+		{"ACME", "customer.code", "ACME"},
+		{"ACME", "customer.number", "ACME"},
+	} {
+		got, ok := catalog.CustomerVar(c.customer, c.name)
+		assert.True(t, ok, c.name)
+		assert.Equal(t, c.want, got, "%s of %s", c.name, c.customer)
+	}
+	_, ok := catalog.CustomerVar("CUST-ENT-1102", "site")
+	assert.False(t, ok, "not a customer's variable")
+}

@@ -830,7 +830,9 @@ func tierVars(t *catalog.SLATier) catalog.Map {
 func (q *quote) commonVars() catalog.Map {
 	id := q.req.Customer.ID
 	m := tierVars(q.tier)
-	m["customer.code"], m["customer.number"] = strings.TrimPrefix(id, "CUST-"), id[strings.LastIndexByte(id, '-')+1:]
+	for _, name := range []string{"customer.code", "customer.number"} {
+		m[name], _ = catalog.CustomerVar(id, name)
+	}
 	m["offering.code"], m["speed"], m["cpe.model"] = q.offering.Code, q.req.Speed, q.offering.CPEModel
 	return m
 }

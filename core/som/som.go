@@ -146,13 +146,11 @@ type siteItem struct {
 // so that passing it to the catalog allocates nothing.
 func (st *site) Var(name string) (string, bool) {
 	o := st.order
-	switch name {
-	case "site":
+	if name == "site" {
 		return st.place.ID, true
-	case "customer.code":
-		return strings.TrimPrefix(o.customer, "CUST-"), true
-	case "customer.number":
-		return o.customer[strings.LastIndexByte(o.customer, '-')+1:], true
+	}
+	if v, ok := catalog.CustomerVar(o.customer, name); ok {
+		return v, true
 	}
 	for k := len(st.items) - 1; k >= 0; k-- {
 		for _, c := range o.so.Items[st.items[k].i].Service.Characteristics {

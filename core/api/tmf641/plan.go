@@ -187,13 +187,11 @@ func (v *siteVars) Var(name string) (string, bool) {
 			customer = p.ID
 		}
 	}
-	switch name {
-	case "site":
+	if name == "site" {
 		return v.site, true
-	case "customer.code":
-		return strings.TrimPrefix(customer, "CUST-"), true
-	case "customer.number":
-		return customer[strings.LastIndexByte(customer, '-')+1:], true
+	}
+	if val, ok := catalog.CustomerVar(customer, name); ok {
+		return val, true
 	}
 	for k := len(v.items) - 1; k >= 0; k-- {
 		for _, c := range v.so.Items[v.items[k]].Service.Characteristics {
