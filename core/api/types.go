@@ -4,13 +4,15 @@ import (
 	"context"
 
 	"github.com/ordertwin/ordertwin/core/api/tmf639"
+	"github.com/ordertwin/ordertwin/core/events"
 )
 
-// Type implements events.Types: a resource's @type, as TMF639's GET gives
-// it, for the events of it.
-func (d directory) Type(ctx context.Context, field, id string) (typ string, lasting bool, err error) {
+// Type implements events.Types: a resource's @type and @baseType, as
+// TMF639's GET gives them, for the events of it.
+func (d directory) Type(ctx context.Context, field, id string) (typ events.EntityType, lasting bool, err error) {
 	if field != "resource" {
-		return "", false, nil
+		return typ, false, nil
 	}
-	return tmf639.ResourceType(ctx, d.s.Node(), id)
+	typ.Type, typ.BaseType, lasting, err = tmf639.ResourceType(ctx, d.s.Node(), id)
+	return typ, lasting, err
 }

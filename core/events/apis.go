@@ -128,10 +128,13 @@ func (e *Entity) typed() *Entity {
 }
 
 // Attributes are those the entity's events may carry (translator.event),
-// as a hub query names them beneath event.<entity>: id, href, @type, its
-// state, an order's items, jeopardy alerts and milestones; sorted.
+// as a hub query names them beneath event.<entity>: id, href, @type (and
+// @baseType, of an entity with a type of its own), its state, an order's items, jeopardy alerts and milestones; sorted.
 func (e *Entity) Attributes() []string {
 	out := []string{"id", "href", "@type"}
+	if e.ownType {
+		out = append(out, "@baseType")
+	}
 	if e.State != "" {
 		if e.onWire != nil {
 			out = append(out, e.wireAttrs...)

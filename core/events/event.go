@@ -83,7 +83,7 @@ type translator struct {
 	owners map[string]string
 	// types caches the lasting @types of entities (Types): field +
 	// "\x00" + id → @type; it starts afresh when it holds maxOwners.
-	types map[string]string
+	types map[string]EntityType
 }
 
 // apiOf is the API whose event e is, or nil.
@@ -126,7 +126,10 @@ func (t *translator) event(ctx context.Context, api *API, e store.Entry) (ev Eve
 		return Event{}, false, err
 	}
 	at := t.epoch.Add(e.At).UTC().Format(time.RFC3339)
-	payload := map[string]any{"id": id, "href": t.baseURL + api.Base + "/" + ent.Path + "/" + url.PathEscape(id), "@type": typ}
+	payload := map[string]any{"id": id, "href": t.baseURL + api.Base + "/" + ent.Path + "/" + url.PathEscape(id), "@type": typ.Type}
+	if typ.BaseType != "" {
+		payload["@baseType"] = typ.BaseType
+	}
 	var suffix, state string
 	switch {
 	case jeopardy:

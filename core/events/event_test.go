@@ -107,17 +107,18 @@ func TestAPIs(t *testing.T) {
 type typed struct {
 	owners
 	types   map[string]string // id → @type
+	bases   map[string]string // id → @baseType
 	lasting bool
 	err     error
 	asked   int
 }
 
-func (d *typed) Type(_ context.Context, field, id string) (string, bool, error) {
+func (d *typed) Type(_ context.Context, field, id string) (EntityType, bool, error) {
 	d.asked++
 	if field != "resource" {
-		return "", false, nil
+		return EntityType{}, false, nil
 	}
-	return d.types[id], d.lasting, d.err
+	return EntityType{d.types[id], d.bases[id]}, d.lasting, d.err
 }
 
 // TMF639 v4: a resource event's resource has the @type GET gives it (its
@@ -126,7 +127,8 @@ func (d *typed) Type(_ context.Context, field, id string) (string, bool, error) 
 // a resource the directory knows no @type of (gone) says Resource; other
 // entities keep their API's @type.
 func TestResourceEventsCarryTheResourcesType(t *testing.T) {
-	dir := &typed{owners: owners{}, types: map[string]string{"OLT-SOUTH-03-LC2-P8": "OLTPort", "SOUTH-ENT-10.88.12.0/29": "IPv4Subnet"}, lasting: true}
+	dir := &typed{owners: owners{}, types: map[string]string{"OLT-SOUTH-03-LC2-P8": "OLTPort", "SOUTH-ENT-10.88.12.0/29": "IPv4Subnet"},
+		bases: map[string]string{"OLT-SOUTH-03-LC2-P8": "PhysicalResource", "SOUTH-ENT-10.88.12.0/29": "LogicalResource"}, lasting: true}
 	tr := &translator{epoch: time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC), dir: dir}
 	typeOf := func(api *API, rec store.Record) (eventType, typ string) {
 		t.Helper()
@@ -168,6 +170,23 @@ func TestResourceEventsCarryTheResourcesType(t *testing.T) {
 	_, typ = typeOf(ServiceInventory, store.Record{Kind: "service", Entity: "SI-QOS-1", To: "active", Event: "create"})
 	assert.Equal(t, "Service", typ)
 	assert.Equal(t, 3, dir.asked, "only resources are asked of")
+
+	// Its @baseType too, when the directory tells one; none for a resource
+	// gone, or another entity.
+	baseOf := func(api *API, rec store.Record) any {
+		t.Helper()
+		ev, ok, err := tr.event(context.Background(), api, store.Entry{Seq: 9, Record: rec})
+		require.NoError(t, err)
+		require.True(t, ok)
+		for _, ent := range ev.Event {
+			return ent["@baseType"]
+		}
+		return nil
+	}
+	assert.Equal(t, "PhysicalResource", baseOf(ResourceInventory, port))
+	assert.Nil(t, baseOf(ResourceInventory, store.Record{Kind: "resource", Entity: "RES-REG-002", System: "API", To: "deleted", Event: "delete"}))
+	assert.Nil(t, baseOf(ServiceInventory, store.Record{Kind: "service", Entity: "SI-QOS-1", To: "active", Event: "create"}))
+	assert.Contains(t, resourceEntity.Attributes(), "@baseType", "a hub query may name it")
 
 	dir.err = errors.New("the engine does not answer")
 	_, _, err := tr.event(context.Background(), ResourceInventory, store.Entry{Seq: 8, Record: reg})

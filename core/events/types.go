@@ -14,15 +14,23 @@ import (
 // may keep it; a registered resource's client may change it. An error
 // means "ask again later". Without it, events carry their API's @type.
 type Types interface {
-	Type(ctx context.Context, field, id string) (typ string, lasting bool, err error)
+	Type(ctx context.Context, field, id string) (t EntityType, lasting bool, err error)
 }
 
-// typeOf is the @type of ent's entity id on the wire: its own, when ent
-// has one (Entity.ownType) and the Directory tells it (Types), or ent's.
-func (t *translator) typeOf(ctx context.Context, ent *Entity, id string) (string, error) {
+// EntityType is the @type of an entity as its GET gives it, and its
+// @baseType ("" for none): a resource's kind and class (OLTPort,
+// PhysicalResource).
+type EntityType struct {
+	Type, BaseType string
+}
+
+// typeOf is the @type (and @baseType) of ent's entity id on the wire: its
+// own, when ent has one (Entity.ownType) and the Directory tells it
+// (Types), or ent's, with no @baseType.
+func (t *translator) typeOf(ctx context.Context, ent *Entity, id string) (EntityType, error) {
 	types, ok := t.dir.(Types)
 	if !ent.ownType || !ok {
-		return ent.Type, nil
+		return EntityType{Type: ent.Type}, nil
 	}
 	key := ent.Field + "\x00" + id
 	t.mu.Lock()
@@ -33,16 +41,16 @@ func (t *translator) typeOf(ctx context.Context, ent *Entity, id string) (string
 	}
 	typ, lasting, err := types.Type(ctx, ent.Field, id)
 	if err != nil {
-		return "", fmt.Errorf("the @type of %s %s: %w", ent.Field, id, err)
+		return EntityType{}, fmt.Errorf("the @type of %s %s: %w", ent.Field, id, err)
 	}
-	if typ == "" {
-		return ent.Type, nil
+	if typ.Type == "" {
+		return EntityType{Type: ent.Type}, nil
 	}
 	if lasting {
 		t.mu.Lock()
 		if t.types == nil || len(t.types) >= maxOwners {
 			// Recent records' entities only, as for owners.
-			t.types = map[string]string{}
+			t.types = map[string]EntityType{}
 		}
 		t.types[key] = typ
 		t.mu.Unlock()

@@ -113,6 +113,7 @@ func TestResourceEventsCarryTheTypeGETGives(t *testing.T) {
 		var read map[string]any
 		require.NoError(t, json.Unmarshal(do("GET", path, "").Body.Bytes(), &read), path)
 		assert.Equal(t, read["@type"], res["@type"], "%s %s", ev.EventType, res["id"])
+		assert.Equal(t, read["@baseType"], res["@baseType"], "%s %s", ev.EventType, res["id"])
 		assert.True(t, strings.HasPrefix(ev.EventType, "Resource"), ev.EventType)
 		seen[res["@type"].(string)+" "+strings.TrimPrefix(ev.EventType, "Resource")] = true
 	}
@@ -125,7 +126,7 @@ func TestResourceEventsCarryTheTypeGETGives(t *testing.T) {
 	require.True(t, ok)
 	typ, lasting, err := types.Type(context.Background(), "resource", "OLT-SOUTH-03-LC2-P8")
 	require.NoError(t, err)
-	assert.Equal(t, "OLTPort", typ)
+	assert.Equal(t, events.EntityType{Type: "OLTPort", BaseType: "PhysicalResource"}, typ)
 	assert.True(t, lasting)
 	for _, s := range []string{"Router CreateEvent", "VLAN CreateEvent", "IPv4Subnet CreateEvent", "VLAN StateChangeEvent",
 		"OLTPort StateChangeEvent", "IPv4Subnet StateChangeEvent", "CPE StateChangeEvent"} {

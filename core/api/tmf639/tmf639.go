@@ -158,14 +158,12 @@ func (s *inventory) resource(res *tmf.Resource) resourceInstance {
 	if out.Name == "" {
 		out.Name = res.ResourceType + " " + res.ID
 	}
+	out.BaseType = baseType(res)
 	switch res.Category {
 	case "physical":
-		out.BaseType = "PhysicalResource"
 		out.SerialNumber = res.Characteristics.Get("serialNumber")
 	case "logical":
-		out.BaseType, out.Value = "LogicalResource", res.Value
-	default:
-		out.BaseType = "Resource"
+		out.Value = res.Value
 	}
 	out.ResourceStatus, out.UsageState, out.AdministrativeState = tmf.ResourceStates(res.State, res.UsageState)
 	out.ResourceCharacteristic = append(tmf630.WireCharacteristics(res.Characteristics),
