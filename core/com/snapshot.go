@@ -1,6 +1,7 @@
 package com
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -568,7 +569,7 @@ func (c *COM) restore(st *comState) error {
 		c.keysFiltered = true
 	case st.KeysFiltered:
 		if !c.shelvedKeys.restore(st.ShelvedKeys) {
-			return fmt.Errorf("COM: the filter of the keys that left memory is malformed")
+			return errors.New("the filter of the keys that left memory is malformed")
 		}
 		c.keysFiltered = true
 	default:

@@ -68,26 +68,36 @@ func (l *librarian) Handle(_ time.Duration, msg any, out *Out) {
 	}
 }
 
+// librarianCodec knows the librarian's messages.
+func librarianCodec() *Codec { return NewCodec(put{}, get{}, owner{}, keyed{}) }
+
+// lend has a librarian take cmds, on a serving engine started at start
+// whose store and input log are mem, and returns it once they are handled.
+// Call it in a synctest bubble.
+func lend(t *testing.T, mem *store.Memory, start time.Time, codec *Codec, cmds ...any) *librarian {
+	t.Helper()
+	l := &librarian{}
+	e := New(Options{Clock: &Wall{Start: start, Scale: 3600}, Store: mem, Log: mem, Codec: codec})
+	e.Handle(COM, l)
+	stop := serve(t, e)
+	for _, cmd := range cmds {
+		_, err := e.Command(context.Background(), COM, cmd)
+		require.NoError(t, err)
+	}
+	synctest.Wait()
+	stop()
+	return l
+}
+
 // A step reads the shelf as the components left it (its own docs not yet
 // committed included), and each read is logged with the inputs: a replay
 // hands each step the doc it read, not the store's later one, and stops
 // when a step does not read what the log says.
 func TestUnshelveIsReplayed(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		codec := NewCodec(put{}, get{}, owner{})
-		mem := store.NewMemory()
-		start := time.Now()
-		first := &librarian{}
-		e := New(Options{Clock: &Wall{Start: start, Scale: 3600}, Store: mem, Log: mem, Codec: codec})
-		e.Handle(COM, first)
-		stop := serve(t, e)
-		for _, cmd := range []any{get{"n1"}, owner{"k1"}, put{"n1", "first", []string{"k1"}}, get{"n1"}, owner{"k1"},
-			put{"n2", "twice", nil}} {
-			_, err := e.Command(context.Background(), COM, cmd)
-			require.NoError(t, err)
-		}
-		synctest.Wait()
-		stop()
+		codec, mem, start := librarianCodec(), store.NewMemory(), time.Now()
+		first := lend(t, mem, start, codec, get{"n1"}, owner{"k1"}, put{"n1", "first", []string{"k1"}}, get{"n1"}, owner{"k1"},
+			put{"n2", "twice", nil})
 		assert.Equal(t, []string{"(none)", "k1: (none)", "first", "k1: n1", "twice"}, first.read)
 		logged := mem.Inputs()
 		reads := 0
@@ -108,7 +118,7 @@ func TestUnshelveIsReplayed(t *testing.T) {
 		r := New(Options{Clock: &Wall{Start: start, Scale: 3600}, Store: resumed, Codec: codec})
 		r.Handle(COM, again)
 		require.NoError(t, r.Replay(context.Background(), logged, resumed.Caught))
-		stop = serve(t, r) // the last input wrote no record: the serving handles it
+		stop := serve(t, r) // the last input wrote no record: the serving handles it
 		synctest.Wait()
 		stop()
 		assert.Equal(t, first.read, again.read)
@@ -140,19 +150,8 @@ func TestUnshelveIsReplayed(t *testing.T) {
 // step's next read, the one logged after it.
 func TestReplaySkipsAnAbsentItemNotLookedFor(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		codec := NewCodec(put{}, get{}, owner{}, keyed{})
-		mem := store.NewMemory()
-		start := time.Now()
-		first := &librarian{}
-		e := New(Options{Clock: &Wall{Start: start, Scale: 3600}, Store: mem, Log: mem, Codec: codec})
-		e.Handle(COM, first)
-		stop := serve(t, e)
-		for _, cmd := range []any{put{"n1", "first", nil}, keyed{"k9", "n1"}} {
-			_, err := e.Command(context.Background(), COM, cmd)
-			require.NoError(t, err)
-		}
-		synctest.Wait()
-		stop()
+		codec, mem, start := librarianCodec(), store.NewMemory(), time.Now()
+		first := lend(t, mem, start, codec, put{"n1", "first", nil}, keyed{"k9", "n1"})
 		logged := mem.Inputs()
 
 		require.NoError(t, mem.Shelve([]store.Doc{{Kind: "note", ID: "n1", Body: []byte("later")}}))
