@@ -29,16 +29,23 @@ type filterPart struct {
 // keyFilterFirst is the room of the first part, in keys; keyFilterProbes
 // the bits a key sets in its part. Ten bits a key and seven probes keep
 // false positives near 1%.
+// Parts stop doubling after keyFilterDoublings: a part's bits are
+// counted in 32 bits (4096·2^16 keys at ten bits each fit), and later
+// parts keep that room.
 const (
-	keyFilterFirst  = 4096
-	keyFilterProbes = 7
-	keyFilterBits   = 10
+	keyFilterFirst     = 4096
+	keyFilterProbes    = 7
+	keyFilterBits      = 10
+	keyFilterDoublings = 16
 )
+
+// partRoom is the room, in keys, of part i.
+func partRoom(i int) int { return keyFilterFirst << min(i, keyFilterDoublings) }
 
 // add puts key in the filter.
 func (f *keyFilter) add(key string) {
 	if n := len(f.parts); n == 0 || f.parts[n-1].n >= f.parts[n-1].room {
-		room := keyFilterFirst << n
+		room := partRoom(n)
 		f.parts = append(f.parts, filterPart{bits: make([]uint64, room*keyFilterBits/64), room: room})
 	}
 	p := &f.parts[len(f.parts)-1]
@@ -101,7 +108,7 @@ func (f *keyFilter) restore(st keyFilterState) bool {
 	}
 	f.parts = f.parts[:0]
 	for i, bits := range st.Bits {
-		room := keyFilterFirst << i
+		room := partRoom(i)
 		if len(bits) != room*keyFilterBits/64 || st.N[i] < 0 || st.N[i] > room {
 			return false
 		}

@@ -57,3 +57,11 @@ func BenchmarkKeyFilterMayHold(b *testing.B) {
 		f.mayHold("order load-000123456")
 	}
 }
+
+// A part's bits stay countable in 32 bits: parts stop doubling.
+func TestKeyFilterPartsStopDoubling(t *testing.T) {
+	assert.Equal(t, 4096, partRoom(0))
+	assert.Equal(t, 4096<<16, partRoom(16))
+	assert.Equal(t, partRoom(16), partRoom(40))
+	assert.Less(t, partRoom(40)*keyFilterBits, 1<<32)
+}
