@@ -1166,12 +1166,35 @@ func getAll[T any](ctx context.Context, c *client, path string, out *[]T) error 
 	}
 	for offset := 0; ; offset += page {
 		var got []T
-		if err := c.get(ctx, fmt.Sprintf("%s%soffset=%d&limit=%d", path, sep, offset, page), &got); err != nil {
+		if err := getSettled(ctx, c, fmt.Sprintf("%s%soffset=%d&limit=%d", path, sep, offset, page), &got); err != nil {
 			return err
 		}
 		*out = append(*out, got...)
 		if len(got) < page {
 			return nil
+		}
+	}
+}
+
+// settleFor is how long getSettled asks again while a server answers 503.
+const settleFor = 30 * time.Second
+
+// getSettled is c.get, asked again every 100 ms for up to settleFor while
+// the server answers 503: a deployment's shard still moving to another
+// instance once the run ends ("try again in a second"), which the verdict
+// waits out as a client would.
+func getSettled(ctx context.Context, c *client, path string, out any) error {
+	deadline := time.Now().Add(settleFor)
+	for {
+		err := c.get(ctx, path, out)
+		var se *statusError
+		if !errors.As(err, &se) || se.status != http.StatusServiceUnavailable || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(100 * time.Millisecond):
 		}
 	}
 }
