@@ -466,3 +466,61 @@ func TestRestoreTheSitesOfAnEarlierBuildFromTheShelf(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "a build that kept no index of the sites in service, and product orders had left memory (1), but the store keeps no shelf")
 }
+
+// unlisted is a shelf that cannot list its items.
+type unlisted struct{ *store.Memory }
+
+func (unlisted) ShelvedItems(string, string, func(string) error) error {
+	return errors.New("shelf: connection refused")
+}
+
+// A snapshot of an earlier build, taken once idempotency keys had left
+// memory, kept no filter of them: every new key would be looked for on
+// the shelf for ever. Restored, COM makes the filter again from the keys
+// the shelf lists: the same filter the run kept.
+func TestRefilterTheKeysOfAnEarlierBuild(t *testing.T) {
+	sc, err := scenarios.Load("../../scenarios/globaltech-5site.yaml")
+	require.NoError(t, err)
+	spec := sc.Spec
+	first := spec.Orders[0]
+	spec.Orders = nil
+	mem := store.NewMemory()
+	s, err := scenarios.New(spec, scenarios.Options{Journal: mem, Retention: time.Hour})
+	require.NoError(t, err)
+	quote := first.Quote
+	quote.ID, quote.Key = "QT-001", "crm-quote-7"
+	s.Engine.Inject(0, engine.COM, quote)
+	po := com.NewOrder(first.OrderID, quote, quote.ID)
+	po.ExternalID = "CRM-7"
+	s.Engine.Inject(first.At, engine.COM, com.OrderRequest{Order: po, Key: "crm-order-7"})
+	require.NoError(t, s.Engine.RunUntil(context.Background(), 100*24*time.Hour))
+	require.Empty(t, s.COM.Orders(), "the order left memory, with its keys")
+	want, err := s.COM.Snapshot()
+	require.NoError(t, err)
+	earlier, err := com.EarlierKeysSnapshot(s.COM)
+	require.NoError(t, err)
+
+	restored := func(shelf store.Shelf) *com.COM {
+		fresh, err := scenarios.New(spec, scenarios.Options{Journal: store.NewMemory(), Retention: time.Hour})
+		require.NoError(t, err)
+		require.NoError(t, fresh.COM.Restore(earlier))
+		filtered, _ := com.KeyLeft(fresh.COM, "order crm-order-7")
+		require.False(t, filtered, "the earlier build's snapshot keeps no filter")
+		require.NoError(t, fresh.COM.RestoreShelf(shelf))
+		return fresh.COM
+	}
+	c := restored(mem)
+	for key, left := range map[string]bool{"order crm-order-7": true, "quote crm-quote-7": true,
+		com.ExternalIDItem(quote.Customer.ID, "CRM-7"): true, "order crm-order-8": false, "quote crm-quote-8": false} {
+		filtered, held := com.KeyLeft(c, key)
+		assert.True(t, filtered)
+		assert.Equal(t, left, held, key)
+	}
+	again, err := c.Snapshot()
+	require.NoError(t, err)
+	assert.Equal(t, want, again, "the filter the run kept")
+
+	c = restored(unlisted{mem})
+	filtered, _ := com.KeyLeft(c, "order crm-order-8")
+	assert.False(t, filtered, "a shelf that cannot list its keys leaves them unfiltered: each looked for, as before")
+}

@@ -104,3 +104,24 @@ func Taken(c *COM) map[string]string {
 	}
 	return out
 }
+
+// EarlierKeysSnapshot is c's snapshot as a build before the filter of the
+// keys that left memory saved it: without the filter.
+func EarlierKeysSnapshot(c *COM) ([]byte, error) {
+	b, err := c.Snapshot()
+	if err != nil {
+		return nil, err
+	}
+	var st comState
+	if err := engine.DecodeState(b, &st); err != nil {
+		return nil, err
+	}
+	st.ShelvedKeys, st.KeysFiltered = keyFilterState{}, false
+	return engine.EncodeState(&st)
+}
+
+// KeyLeft tells whether c's filter of the keys that left memory may hold
+// key; false when c keeps no filter.
+func KeyLeft(c *COM, key string) (filtered, held bool) {
+	return c.keysFiltered, c.keysFiltered && c.shelvedKeys.mayHold(key)
+}

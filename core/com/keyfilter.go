@@ -1,5 +1,7 @@
 package com
 
+import "github.com/ordertwin/ordertwin/core/store"
+
 // keyFilter is a Bloom filter of the idempotency keys that left memory
 // (keysLeave): a key it does not hold was never shelved, and a request
 // bringing it is new without a read of the shelf. Before, every keyed
@@ -24,6 +26,31 @@ type filterPart struct {
 	bits []uint64
 	n    int
 	room int
+}
+
+// keyedShelf is where the keys that left memory are on the shelf: the
+// items of each kind's docs that begin with its prefix (keysLeave's keys).
+var keyedShelf = []struct{ kind, prefix string }{
+	{ShelfKind, "order "}, {QuoteShelfKind, "quote "}, {QualificationShelfKind, "qualification "},
+}
+
+// refilterKeys makes the filter of the keys that left memory again from
+// the shelf, when a snapshot of an earlier build, taken once keys had
+// left memory, kept none: else every new key would be looked for on the
+// shelf, for ever. The filter then holds every key on the shelf, those of
+// docs shelved after the snapshot included (a key it holds is looked for,
+// as before). A shelf that cannot list them leaves the keys unfiltered.
+func (c *COM) refilterKeys(shelf store.Shelf) {
+	if c.keysFiltered || c.keysShelved == 0 || shelf == nil {
+		return
+	}
+	var f keyFilter
+	for _, k := range keyedShelf {
+		if shelf.ShelvedItems(k.kind, k.prefix, func(item string) error { f.add(item); return nil }) != nil {
+			return
+		}
+	}
+	c.shelvedKeys, c.keysFiltered = f, true
 }
 
 // keyFilterFirst is the room of the first part, in keys; keyFilterProbes

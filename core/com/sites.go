@@ -264,6 +264,16 @@ const shelfPage = 4096
 // which refused no site in service, would have had it while the journal's
 // tail is replayed.
 func (c *COM) RestoreShelf(shelf store.Shelf) error {
+	if err := c.restoreSitesFromShelf(shelf); err != nil {
+		return err
+	}
+	c.refilterKeys(shelf)
+	return nil
+}
+
+// restoreSitesFromShelf adds to the sites in service, restored from an
+// earlier build's snapshot, the products on the shelf (RestoreShelf).
+func (c *COM) restoreSitesFromShelf(shelf store.Shelf) error {
 	if !c.sites.fromShelf {
 		return nil
 	}

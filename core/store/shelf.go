@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -88,6 +89,11 @@ type Shelf interface {
 	// ShelvedDocs returns the docs of kind with ids, in no given order;
 	// an id the shelf does not hold is left out.
 	ShelvedDocs(kind string, ids []string) ([]Doc, error)
+	// ShelvedItems calls each with every item of the docs of kind (their
+	// Items, as Owner finds them) that begins with prefix, which must not
+	// end in a digit, in no given order, until it returns an error, which
+	// ShelvedItems returns.
+	ShelvedItems(kind, prefix string, each func(item string) error) error
 }
 
 // memoryShelf keeps the read models of a Memory store.
@@ -150,6 +156,25 @@ func (m *Memory) ShelvedAll(kind string) ([]Doc, error) {
 	}
 	slices.SortFunc(out, func(a, b Doc) int { return cmp.Compare(a.Ord, b.Ord) })
 	return out, nil
+}
+
+// ShelvedItems calls each with the items of kind's docs that begin with
+// prefix.
+func (m *Memory) ShelvedItems(kind, prefix string, each func(string) error) error {
+	m.shelf.mu.Lock()
+	var items []string
+	for k := range m.shelf.owners {
+		if k[0] == kind && strings.HasPrefix(k[1], prefix) {
+			items = append(items, k[1])
+		}
+	}
+	m.shelf.mu.Unlock()
+	for _, it := range items {
+		if err := each(it); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ShelfOf returns the shelf of j, or of the journal j resumes; ok false

@@ -119,6 +119,33 @@ func (s *Store) Owner(kind, item string) (string, bool, error) {
 	return id, true, nil
 }
 
+// ShelvedItems calls each with the items of kind's docs that begin with
+// prefix.
+func (s *Store) ShelvedItems(kind, prefix string, each func(string) error) error {
+	rows, err := s.pool.Query(context.Background(), `SELECT item FROM shelf_item WHERE kind = $1 AND starts_with(item, $2)`, kind, prefix)
+	if err != nil {
+		return fmt.Errorf("postgres store: shelf items: %w", err)
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var it string
+		if err := rows.Scan(&it); err != nil {
+			return fmt.Errorf("postgres store: shelf items: %w", err)
+		}
+		items = append(items, it)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("postgres store: shelf items: %w", err)
+	}
+	for _, it := range items {
+		if err := each(it); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // ShelvedRange returns the docs q asks for at positions [q.From, q.To)
 // by creation, how many there are, and the creation numbers of those
 // with an id in q.IDs or a creation number in q.Ords (store.Shelf), read

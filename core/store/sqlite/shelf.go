@@ -195,6 +195,51 @@ func itemRuns(items []string) []itemRun {
 	return out
 }
 
+// ShelvedItems calls each with the items of kind's docs that begin with
+// prefix: the runs whose prefix begins with it (an item's run prefix is
+// the item without its trailing digits, so prefix must not end in a
+// digit), each expanded into its items.
+func (s *Store) ShelvedItems(kind, prefix string, each func(string) error) error {
+	if prefix != "" && prefix[len(prefix)-1] >= '0' && prefix[len(prefix)-1] <= '9' {
+		return fmt.Errorf("sqlite store: shelf items after %q: a prefix may not end in a digit", prefix)
+	}
+	// The runs from prefix on, by the primary key, up to the first that
+	// does not begin with it.
+	rows, err := s.reader.Query(`SELECT prefix, width, first, last FROM shelf_run WHERE kind = ? AND prefix >= ? AND prefix < ? || x'ff'`,
+		kind, prefix, prefix)
+	if err != nil {
+		return fmt.Errorf("sqlite store: shelf items: %w", err)
+	}
+	defer rows.Close()
+	var item []byte
+	for rows.Next() {
+		var r itemRun
+		if err := rows.Scan(&r.prefix, &r.width, &r.first, &r.last); err != nil {
+			return fmt.Errorf("sqlite store: shelf items: %w", err)
+		}
+		if r.width == 0 {
+			if err := each(r.prefix); err != nil {
+				return err
+			}
+			continue
+		}
+		for n := r.first; n <= r.last; n++ {
+			item = append(item[:0], r.prefix...)
+			digits := strconv.AppendInt(nil, n, 10)
+			for range r.width - len(digits) {
+				item = append(item, '0')
+			}
+			if err := each(string(append(item, digits...))); err != nil {
+				return err
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlite store: shelf items: %w", err)
+	}
+	return nil
+}
+
 // Shelved returns the read model of kind and id: from its shelf row, or
 // from the pack that holds it.
 func (s *Store) Shelved(kind, id string) (store.Doc, bool, error) {

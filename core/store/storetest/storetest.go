@@ -6,7 +6,9 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -212,6 +214,24 @@ func shelf(t *testing.T, p Place) {
 	_, ok, err = st.Owner("serviceOrder", "SOI-999")
 	require.NoError(t, err)
 	assert.False(t, ok)
+
+	// The items that begin with a prefix, across the docs of a kind.
+	require.NoError(t, st.Shelve([]store.Doc{{Kind: "productOrder", ID: "PO-001", Ord: 1, Body: []byte("po"),
+		Items: []string{"POI-001", "POI-002", "order k-7", "order abc", "order k-8"}},
+		{Kind: "productOrder", ID: "PO-002", Ord: 2, Body: []byte("po"), Items: []string{"order 0042", "orders"}},
+		{Kind: "quote", ID: "Q-001", Ord: 1, Body: []byte("q"), Items: []string{"order k-9"}}}))
+	items := func(kind, prefix string) []string {
+		t.Helper()
+		var out []string
+		require.NoError(t, st.ShelvedItems(kind, prefix, func(it string) error { out = append(out, it); return nil }))
+		slices.Sort(out)
+		return out
+	}
+	assert.Equal(t, []string{"order 0042", "order abc", "order k-7", "order k-8"}, items("productOrder", "order "))
+	assert.Equal(t, []string{"SOI-001", "SOI-002", "SOI-003", "SOI-004"}, items("serviceOrder", "SOI-"))
+	assert.Empty(t, items("resourceOrder", "order "))
+	stop := errors.New("enough")
+	assert.ErrorIs(t, st.ShelvedItems("productOrder", "order ", func(string) error { return stop }), stop)
 }
 
 // §7 a part of a kind's docs by creation (store.Shelf.ShelvedRange) is that part
