@@ -103,12 +103,27 @@ func DecodeState(b []byte, v any) error {
 		return fmt.Errorf("the lengths of its slices: %w", err)
 	}
 	s := reflect.ValueOf(v).Elem()
-	if s.Kind() != reflect.Struct || len(lens) != s.NumField() {
+	if s.Kind() != reflect.Struct {
+		return fmt.Errorf("a state in runs cannot be decoded into a %s", s.Type())
+	}
+	// The lengths go by the saved struct's fields; by name when its
+	// description lists them all (gobfields.go), so that a struct with a
+	// field more, or in another place, reads a state saved before.
+	names, named := gobStructFields(b[1:])
+	named = named && len(names) == len(lens)
+	if !named && len(lens) != s.NumField() {
 		return fmt.Errorf("a state of %d fields cannot be decoded into a %s", len(lens), s.Type())
 	}
 	for i, n := range lens {
 		if n < 0 {
 			continue
+		}
+		if named {
+			sf, ok := s.Type().FieldByName(names[i])
+			if !ok || len(sf.Index) != 1 {
+				return fmt.Errorf("the state has %d elements of a field %s, which a %s does not have", n, names[i], s.Type())
+			}
+			i = sf.Index[0]
 		}
 		f, name := s.Field(i), s.Type().Field(i).Name
 		if f.Kind() != reflect.Slice || !s.Type().Field(i).IsExported() || n > len(b) {

@@ -78,7 +78,7 @@ func TestStateInRunsRefused(t *testing.T) {
 	var back stateOfPart
 	assert.ErrorContains(t, DecodeState(b[:len(b)-10], &back), "Orders[128:]")
 	var other struct{ Name string }
-	assert.ErrorContains(t, DecodeState(b, &other), "a state of 4 fields cannot be decoded into a struct { Name string }")
+	assert.ErrorContains(t, DecodeState(b, &other), "the state has 129 elements of a field Orders, which a struct { Name string } does not have")
 }
 
 // A Shelver's bodies are whole gob streams that DecodeState reads back,
@@ -140,4 +140,55 @@ func TestShelver(t *testing.T) {
 	var later other
 	require.NoError(t, DecodeState(append(slices.Clone(heads[2]), bodies[2]...), &later))
 	assert.Equal(t, "a type met later", later.Name)
+}
+
+// savedBefore and grownSince are one state in two builds: the later one
+// has fields more, and one moved.
+type (
+	savedBefore struct {
+		Orders []string
+		Name   string
+		Steps  []int
+		Ends   []int
+	}
+	grownSince struct {
+		Count  int
+		Steps  []int
+		Orders []string
+		Keys   []string
+		Name   string
+		Ends   []int
+	}
+	shrunk struct {
+		Orders []string
+		Name   string
+	}
+)
+
+// A state saved in runs is read by a later build whose struct grew (a
+// field more, one moved): its long slices go to their fields by name, as
+// its other fields do. One whose struct lost a long field says which.
+func TestStateGrownSinceSaved(t *testing.T) {
+	before := savedBefore{Name: "som", Ends: []int{1, 2}}
+	for i := range 3*stateRun + 5 {
+		before.Orders = append(before.Orders, fmt.Sprintf("SO-%03d", i))
+		before.Steps = append(before.Steps, i*i)
+	}
+	b, err := EncodeState(&before)
+	require.NoError(t, err)
+	require.Equal(t, byte(stateInRuns), b[0], "the long slices in runs")
+	names, ok := gobStructFields(b[1:])
+	require.True(t, ok)
+	assert.Equal(t, []string{"Orders", "Name", "Steps", "Ends"}, names)
+
+	var grown grownSince
+	require.NoError(t, DecodeState(b, &grown))
+	assert.Equal(t, grownSince{Steps: before.Steps, Orders: before.Orders, Name: "som", Ends: before.Ends}, grown)
+
+	err = DecodeState(b, &shrunk{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "a field Steps")
+
+	_, ok = gobStructFields(b[1:20])
+	assert.False(t, ok, "a stream cut short")
 }
