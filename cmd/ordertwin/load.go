@@ -70,6 +70,7 @@ func loadCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	svgFile := fs.String("svg", "", "write the latency over time and the histograms as SVG to this file")
 	baselineFile := fs.String("baseline", "", "a JSON report to compare with: exit 1 when a p99 or the throughput is worse by more than --fail-over")
 	failOver := fs.String("fail-over", "20%", "with --baseline: how much worse a figure may be, a percentage")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (pprof) of the load generator to FILE")
 	runName := fs.String("run", "", "the name in every externalId and Idempotency-Key the run sends: letters, digits, '.', '_' and '-' (default: the time it starts, to the millisecond, and a random part)")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -77,6 +78,13 @@ func loadCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	if len(pos) > 0 {
 		return fmt.Errorf("load: unexpected argument %q (the scenario is --scenario FILE)", pos[0])
+	}
+	if *cpuProfile != "" {
+		stop, err := profileCPU(*cpuProfile)
+		if err != nil {
+			return fmt.Errorf("load: --cpuprofile: %w", err)
+		}
+		defer stop()
 	}
 	base, err := serverURL("load", *to)
 	if err != nil {

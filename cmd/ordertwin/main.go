@@ -180,7 +180,7 @@ Usage:
   ordertwin load --to URL [--token T] [--scenario FILE] [--rate R | --ramp FROM:TO | --steps RATE:D,...]
                 [--duration D] [--orders N] [--mix OP=W,...] [--seed N] [--max-in-flight N]
                 [--max-duration D] [--timeout D] [--run NAME] [--json FILE] [--svg FILE]
-                [--baseline FILE [--fail-over P%]]
+                [--baseline FILE [--fail-over P%]] [--cpuprofile FILE]
       Open-loop load on a TMF622 server over HTTP (docs/load.md): arrivals due at
       --rate a second (default 100) for --duration (default 10s) or --orders
       arrivals, or a --ramp, or --steps; each an operation of --mix (default
@@ -198,6 +198,7 @@ Usage:
       else refused): exit 1 when an operation's share of errors, its p99 (p90
       with fewer than 1000 answers) or the throughput is worse than that
       report's by more than --fail-over (default 20%), naming which.
+      --cpuprofile FILE: a CPU profile of the load generator for go tool pprof.
   ordertwin chaos [FILE] [--scenario FILE] [--rate R] [--duration D] [--faults N] [--kinds K,...]
                  [--seed N] [--scale X] [--settle D] [--timeout D] [--dir DIR] [--json FILE]
                  [--split] [--disk SIZE] [--reference run|none|FILE] [--baseline FILE [--fail-over P%]]
