@@ -37,7 +37,7 @@ func (e *Engine) replay(ctx context.Context, logged []store.Input, caught func()
 	clock := e.clock
 	e.clock = Virtual{}
 	defer func() { e.clock = clock }()
-	e.running, e.replaying = true, true
+	e.running, e.replaying, e.snaps.resumed = true, true, true
 	defer func() { e.running, e.replaying = false, false }()
 	if to != nil {
 		e.stopAt = to.Inputs

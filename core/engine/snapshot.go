@@ -441,7 +441,7 @@ func (e *Engine) Restore(s store.Snapshot) error {
 	}
 	e.queue, e.due = inputQueue{}, fifo{}
 	e.processed, e.refusals, e.now, e.changed, e.recorded = st.Processed, st.Refusals, st.Now, st.Changed, st.Records
-	e.snaps.last = st.Processed
+	e.snaps.last, e.snaps.resumed = st.Processed, true
 	e.snaps.size.Store(int64(len(s.Body)))
 	e.outside.restore(st.Outside)
 	e.latency.restore(st.Latency, st.Waiting)
@@ -547,6 +547,9 @@ type snapshots struct {
 	// is the latest snapshot's, -1 before the first.
 	commands int
 	size     atomic.Int64
+	// resumed says the engine was restored or replayed, and has taken no
+	// snapshot since (besides).
+	resumed bool
 	// failed says the latest snapshot taken beside the engine failed.
 	failed atomic.Bool
 }
@@ -599,7 +602,9 @@ func (e *Engine) save(wait bool) {
 	if e.snaps.Store == nil || e.due.len() > 0 || e.taken > 0 || e.processed == e.snaps.last {
 		return
 	}
-	if e.besides(wait) {
+	beside := e.besides(wait)
+	e.snaps.resumed = false
+	if beside {
 		e.saveBeside()
 		return
 	}
@@ -644,13 +649,16 @@ func (e *Engine) save(wait bool) {
 // a few milliseconds), encodes its own, unless TakeAlways. So does one
 // whose latest snapshot beside it failed (a helper that cannot rebuild
 // the state keeps no snapshot from being taken), and the last one, on a
-// clean stop (wait).
+// clean stop (wait). A restarted engine takes its first beside it,
+// commands or not: it catches up the timers its downtime left due, often
+// a snapshot's worth of inputs, before the clients that waited for it come
+// back, and a pause then (1.2 s for a store of 89 MB) would be theirs.
 func (e *Engine) besides(wait bool) bool {
 	if e.snaps.Take == nil || wait || e.snaps.failed.Swap(false) {
 		return false
 	}
 	size := e.snaps.size.Load()
-	return e.snaps.TakeAlways || e.snaps.commands > 0 && (size < 0 || size >= besideMin)
+	return e.snaps.TakeAlways || (e.snaps.commands > 0 || e.snaps.resumed) && (size < 0 || size >= besideMin)
 }
 
 // besideMin is the size of a snapshot under which the engine encodes the
