@@ -9,23 +9,16 @@ import (
 // EarlierSnapshot is c's snapshot as a build that kept every jeopardy in
 // one list (comState.Jeopardies, unnumbered) wrote it.
 func EarlierSnapshot(c *COM) ([]byte, error) {
-	b, err := c.Snapshot()
-	if err != nil {
-		return nil, err
-	}
-	var st comState
-	if err := engine.DecodeState(b, &st); err != nil {
-		return nil, err
-	}
-	st.Jeopardies = tmf.Raised(st.Orders, func(o orderState) []tmf.Jeopardy { return o.Jeopardies })
-	for i := range st.Orders {
-		st.Orders[i].Jeopardies = nil
-	}
-	for k := range st.Jeopardies {
-		st.Jeopardies[k].N = 0
-	}
-	st.Raised = 0
-	return engine.EncodeState(&st)
+	return rewritten(c, func(st *comState) {
+		st.Jeopardies = tmf.Raised(st.Orders, func(o orderState) []tmf.Jeopardy { return o.Jeopardies })
+		for i := range st.Orders {
+			st.Orders[i].Jeopardies = nil
+		}
+		for k := range st.Jeopardies {
+			st.Jeopardies[k].N = 0
+		}
+		st.Raised = 0
+	})
 }
 
 // EarlierWaveSnapshot is c's snapshot as a build that kept the items of a
@@ -108,6 +101,11 @@ func Taken(c *COM) map[string]string {
 // EarlierKeysSnapshot is c's snapshot as a build before the filter of the
 // keys that left memory saved it: without the filter.
 func EarlierKeysSnapshot(c *COM) ([]byte, error) {
+	return rewritten(c, func(st *comState) { st.ShelvedKeys, st.KeysFiltered = keyFilterState{}, false })
+}
+
+// rewritten is c's snapshot as edit leaves it.
+func rewritten(c *COM, edit func(st *comState)) ([]byte, error) {
 	b, err := c.Snapshot()
 	if err != nil {
 		return nil, err
@@ -116,7 +114,7 @@ func EarlierKeysSnapshot(c *COM) ([]byte, error) {
 	if err := engine.DecodeState(b, &st); err != nil {
 		return nil, err
 	}
-	st.ShelvedKeys, st.KeysFiltered = keyFilterState{}, false
+	edit(&st)
 	return engine.EncodeState(&st)
 }
 
