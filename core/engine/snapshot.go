@@ -649,16 +649,17 @@ func (e *Engine) save(wait bool) {
 // a few milliseconds), encodes its own, unless TakeAlways. So does one
 // whose latest snapshot beside it failed (a helper that cannot rebuild
 // the state keeps no snapshot from being taken), and the last one, on a
-// clean stop (wait). A restarted engine takes its first beside it,
-// commands or not: it catches up the timers its downtime left due, often
-// a snapshot's worth of inputs, before the clients that waited for it come
-// back, and a pause then (1.2 s for a store of 89 MB) would be theirs.
+// clean stop (wait). An engine restored from a large snapshot takes its
+// first beside it, commands or not: it catches up the timers its downtime
+// left due, often a snapshot's worth of inputs, before the clients that
+// waited for it come back, and a pause then (1.2 s for a store of 89 MB)
+// would be theirs.
 func (e *Engine) besides(wait bool) bool {
 	if e.snaps.Take == nil || wait || e.snaps.failed.Swap(false) {
 		return false
 	}
 	size := e.snaps.size.Load()
-	return e.snaps.TakeAlways || (e.snaps.commands > 0 || e.snaps.resumed) && (size < 0 || size >= besideMin)
+	return e.snaps.TakeAlways || e.snaps.commands > 0 && (size < 0 || size >= besideMin) || e.snaps.resumed && size >= besideMin
 }
 
 // besideMin is the size of a snapshot under which the engine encodes the

@@ -328,56 +328,68 @@ func (h heldSnapshots) SaveSnapshot(s store.Snapshot) error {
 	return h.Snapshots.SaveSnapshot(s)
 }
 
-// §2 a restarted engine takes its first snapshot beside it, though no
-// command came since: it catches up the timers its downtime left due,
-// and the clients coming back would wait out a pause. The next, with no
-// command either, is its own.
+// §2 an engine restored from a large snapshot takes its first snapshot
+// beside it, though no command came since: it catches up the timers its
+// downtime left due, and the clients coming back would wait out a pause.
+// The next, with no command either, is its own; so is the first of an
+// engine whose latest snapshot's size it does not know (replayed from
+// T+0), or was small.
 func TestSnapshotBesideAfterARestart(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		mem := store.NewMemory()
-		first := New(Options{Clock: &Wall{Start: time.Now(), Scale: 1}, Store: mem, Log: mem, Codec: NewCodec(order{})})
-		first.Handle(COM, &tally{})
-		stop := serve(t, first)
-		for range 3 {
-			_, err := first.Command(context.Background(), COM, order{"before"})
-			require.NoError(t, err)
-		}
-		stop()
+	for _, c := range []struct {
+		name   string
+		size   int64
+		beside bool
+	}{{"large", besideMin, true}, {"small", besideMin - 1, false}, {"unknown", -1, false}} {
+		t.Run(c.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				mem := store.NewMemory()
+				first := New(Options{Clock: &Wall{Start: time.Now(), Scale: 1}, Store: mem, Log: mem, Codec: NewCodec(order{})})
+				first.Handle(COM, &tally{})
+				stop := serve(t, first)
+				for range 3 {
+					_, err := first.Command(context.Background(), COM, order{"before"})
+					require.NoError(t, err)
+				}
+				stop()
 
-		points := make(chan store.Snapshot, 2)
-		take := func(_ context.Context, at store.Snapshot) (store.Snapshot, time.Duration, error) {
-			points <- at
-			at.Body = []byte("beside")
-			return at, time.Millisecond, nil
-		}
-		resumed := store.Resume(mem, mem.Records())
-		again := New(Options{Clock: &Wall{Start: time.Now(), Scale: 1}, Store: resumed, Log: mem, Codec: NewCodec(order{}),
-			Snapshots: SnapshotPolicy{Store: mem, Every: 1, Interval: time.Hour, Take: take}})
-		again.Handle(COM, &tally{})
-		require.NoError(t, again.Replay(context.Background(), mem.Inputs(), resumed.Caught))
-		again.Inject(time.Hour, COM, "a timer the downtime left due")
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error)
-		go func() { done <- again.Serve(ctx) }()
-		synctest.Wait()
-		select {
-		case at := <-points:
-			assert.Equal(t, uint64(3), at.Inputs, "the point after the replay")
-		default:
-			t.Fatal("the restarted engine's first snapshot was not taken beside it")
-		}
-		time.Sleep(2 * time.Hour) // the timer, then past nine times the snapshot's cost
-		synctest.Wait()
-		select {
-		case <-points:
-			t.Fatal("a later snapshot with no command taken beside the engine")
-		default:
-		}
-		kept, ok, err := mem.LatestSnapshot()
-		require.NoError(t, err)
-		require.True(t, ok)
-		assert.Contains(t, string(kept.Body), "count 00000004", "the engine's own, with the timer handled")
-		cancel()
-		require.ErrorIs(t, <-done, context.Canceled)
-	})
+				points := make(chan store.Snapshot, 2)
+				take := func(_ context.Context, at store.Snapshot) (store.Snapshot, time.Duration, error) {
+					points <- at
+					at.Body = []byte("beside")
+					return at, time.Millisecond, nil
+				}
+				resumed := store.Resume(mem, mem.Records())
+				again := New(Options{Clock: &Wall{Start: time.Now(), Scale: 1}, Store: resumed, Log: mem, Codec: NewCodec(order{}),
+					Snapshots: SnapshotPolicy{Store: mem, Every: 1, Interval: time.Hour, Take: take}})
+				again.Handle(COM, &tally{})
+				require.NoError(t, again.Replay(context.Background(), mem.Inputs(), resumed.Caught))
+				again.snaps.size.Store(c.size) // as restored from a snapshot of that size
+				again.Inject(time.Hour, COM, "a timer the downtime left due")
+				ctx, cancel := context.WithCancel(context.Background())
+				done := make(chan error)
+				go func() { done <- again.Serve(ctx) }()
+				synctest.Wait()
+				select {
+				case at := <-points:
+					assert.True(t, c.beside, "a restart's first snapshot taken beside the engine")
+					assert.Equal(t, uint64(3), at.Inputs, "the point after the replay")
+				default:
+					assert.False(t, c.beside, "the restarted engine's first snapshot was not taken beside it")
+				}
+				time.Sleep(2 * time.Hour) // the timer, then past nine times the snapshot's cost
+				synctest.Wait()
+				select {
+				case <-points:
+					t.Fatal("a later snapshot with no command taken beside the engine")
+				default:
+				}
+				kept, ok, err := mem.LatestSnapshot()
+				require.NoError(t, err)
+				require.True(t, ok)
+				assert.Contains(t, string(kept.Body), "count 00000004", "the engine's own, with the timer handled")
+				cancel()
+				require.ErrorIs(t, <-done, context.Canceled)
+			})
+		})
+	}
 }
