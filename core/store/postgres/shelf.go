@@ -127,21 +127,17 @@ func (s *Store) ShelvedItems(kind, prefix string, each func(string) error) error
 		return fmt.Errorf("postgres store: shelf items: %w", err)
 	}
 	defer rows.Close()
-	var items []string
 	for rows.Next() {
 		var it string
 		if err := rows.Scan(&it); err != nil {
 			return fmt.Errorf("postgres store: shelf items: %w", err)
 		}
-		items = append(items, it)
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("postgres store: shelf items: %w", err)
-	}
-	for _, it := range items {
 		if err := each(it); err != nil {
 			return err
 		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("postgres store: shelf items: %w", err)
 	}
 	return nil
 }

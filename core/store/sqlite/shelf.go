@@ -211,7 +211,7 @@ func (s *Store) ShelvedItems(kind, prefix string, each func(string) error) error
 		return fmt.Errorf("sqlite store: shelf items: %w", err)
 	}
 	defer rows.Close()
-	var item []byte
+	var item, digits []byte
 	for rows.Next() {
 		var r itemRun
 		if err := rows.Scan(&r.prefix, &r.width, &r.first, &r.last); err != nil {
@@ -225,7 +225,7 @@ func (s *Store) ShelvedItems(kind, prefix string, each func(string) error) error
 		}
 		for n := r.first; n <= r.last; n++ {
 			item = append(item[:0], r.prefix...)
-			digits := strconv.AppendInt(nil, n, 10)
+			digits = strconv.AppendInt(digits[:0], n, 10)
 			for range r.width - len(digits) {
 				item = append(item, '0')
 			}
