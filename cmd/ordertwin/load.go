@@ -539,14 +539,12 @@ type placedOrder struct {
 }
 
 // loadHTTP is the HTTP client of a load: no proxy, no redirect followed,
-// up to conns connections kept open.
+// each request bounded by timeout, up to conns connections to a server
+// kept open (directTransport).
 func loadHTTP(timeout time.Duration, conns int) *http.Client {
-	transport := http.DefaultTransport.(*http.Transport).Clone()
-	transport.Proxy = nil // to the URL given, not through a proxy the environment names
-	transport.MaxIdleConnsPerHost = conns
-	return &http.Client{Transport: transport, Timeout: timeout,
-		// A redirect is answered as it is: the run sends only to the URL it is given.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	t := &directTransport{timeout: timeout, maxIdle: conns}
+	// A redirect is answered as it is: the run sends only to the URL it is given.
+	return &http.Client{Transport: t, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
 func newLoadClient(base, token string, hc *http.Client, sc *scenarios.Scenario, run string, seed uint64) (*loadClient, error) {
