@@ -37,13 +37,21 @@ type directTransport struct {
 	// verified against the system's roots).
 	tls    *tls.Config
 	dialer net.Dialer
+	// now is the clock of the connections' idle time (nil: time.Now).
+	now func() time.Time
 
 	mu   sync.Mutex
 	idle map[string][]*directConn // by scheme://host:port
 }
 
+// maxIdleTime is how long a connection is kept unused: a server lets an
+// idle connection go after a while (a minute or two, often), and one it
+// closed would cost the request sent on it a try.
+const maxIdleTime = 90 * time.Second
+
 type directConn struct {
-	key  string // its server, scheme://host:port
+	key  string    // its server, scheme://host:port
+	kept time.Time // when it was last kept for another request
 	conn net.Conn
 	r    *bufio.Reader
 	w    *bufio.Writer
@@ -89,14 +97,27 @@ func (t *directTransport) conn(ctx context.Context, u *url.URL) (*directConn, bo
 	addr := net.JoinHostPort(u.Hostname(), port)
 	key := u.Scheme + "://" + addr
 	t.mu.Lock()
-	if idle := t.idle[key]; len(idle) > 0 {
-		c := idle[len(idle)-1]
-		idle[len(idle)-1] = nil
-		t.idle[key] = idle[:len(idle)-1]
-		t.mu.Unlock()
-		return c, true, nil
+	idle, now := t.idle[key], t.clock()
+	var old []*directConn // kept too long: the oldest come first
+	for len(idle) > 0 && now.Sub(idle[0].kept) > maxIdleTime {
+		old, idle[0] = append(old, idle[0]), nil
+		idle = idle[1:]
+	}
+	var c *directConn
+	if n := len(idle); n > 0 {
+		c, idle[n-1] = idle[n-1], nil
+		idle = idle[:n-1]
+	}
+	if t.idle != nil {
+		t.idle[key] = idle
 	}
 	t.mu.Unlock()
+	for _, o := range old {
+		o.conn.Close()
+	}
+	if c != nil {
+		return c, true, nil
+	}
 	dial, cancel := context.WithTimeout(ctx, t.timeout)
 	defer cancel()
 	conn, err := t.dialer.DialContext(dial, "tcp", addr)
@@ -119,9 +140,18 @@ func (t *directTransport) conn(ctx context.Context, u *url.URL) (*directConn, bo
 	return &directConn{key: key, conn: conn, r: bufio.NewReaderSize(conn, 16<<10), w: bufio.NewWriterSize(conn, 8<<10)}, false, nil
 }
 
+// clock is now, by the transport's clock.
+func (t *directTransport) clock() time.Time {
+	if t.now != nil {
+		return t.now()
+	}
+	return time.Now()
+}
+
 // keep gives c back for another request, or closes it when enough to its
 // server are kept.
 func (t *directTransport) keep(c *directConn) {
+	c.kept = t.clock()
 	t.mu.Lock()
 	if idle := t.idle[c.key]; len(idle) < t.maxIdle {
 		if t.idle == nil {

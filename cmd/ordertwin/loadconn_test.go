@@ -172,3 +172,26 @@ func TestDirectTransportRefusesOtherSchemes(t *testing.T) {
 	assert.Contains(t, err.Error(), `unsupported protocol scheme "ftp"`)
 	assert.False(t, errors.Is(err, context.Canceled))
 }
+
+func TestDirectTransportLetsIdleConnectionsGo(t *testing.T) {
+	s, conns := echoServer(t, false)
+	now := time.Unix(1_700_000_000, 0)
+	tr := &directTransport{timeout: 5 * time.Second, maxIdle: 4, now: func() time.Time { return now }}
+	get := func() {
+		t.Helper()
+		_, _, err := send(t, tr, context.Background(), http.MethodGet, s.URL, "")
+		require.NoError(t, err)
+	}
+	get()
+	now = now.Add(maxIdleTime - time.Second)
+	get()
+	assert.EqualValues(t, 1, conns.Load(), "kept less than maxIdleTime: used again")
+	now = now.Add(maxIdleTime + time.Second)
+	get()
+	assert.EqualValues(t, 2, conns.Load(), "kept longer: let go, and a new one made")
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	for _, idle := range tr.idle {
+		assert.Len(t, idle, 1, "the new one kept, the old one gone")
+	}
+}
