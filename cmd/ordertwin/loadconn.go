@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -224,6 +225,9 @@ func writeRequest(w *bufio.Writer, req *http.Request) error {
 	w.WriteString("\r\n")
 	for k, vs := range req.Header {
 		for _, v := range vs {
+			if strings.ContainsAny(k, "\r\n: ") || strings.ContainsAny(v, "\r\n") {
+				return fmt.Errorf("invalid header field %q: %q (a line break, or a name with a colon or a space)", k, v)
+			}
 			w.WriteString(k)
 			w.WriteString(": ")
 			w.WriteString(v)

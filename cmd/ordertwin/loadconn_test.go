@@ -195,3 +195,17 @@ func TestDirectTransportLetsIdleConnectionsGo(t *testing.T) {
 		assert.Len(t, idle, 1, "the new one kept, the old one gone")
 	}
 }
+
+func TestDirectTransportRefusesALineBreakInAHeader(t *testing.T) {
+	s, conns := echoServer(t, false)
+	tr := &directTransport{timeout: time.Second, maxIdle: 1}
+	req, err := http.NewRequest(http.MethodGet, s.URL, nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer abc\r\nX-Injected: 1")
+	_, err = tr.RoundTrip(req)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `invalid header field "Authorization"`)
+	_, _, err = send(t, tr, context.Background(), http.MethodGet, s.URL, "")
+	require.NoError(t, err, "the next request goes on a connection of its own")
+	assert.EqualValues(t, 2, conns.Load())
+}
