@@ -30,8 +30,12 @@ type Report struct {
 	OrdersPerSecond float64 `json:"ordersPerSecond"`
 	// Stopped says why the run stopped early (interrupted, the maximum
 	// duration passed); empty when every arrival was due and answered.
-	Stopped    string                      `json:"stopped,omitempty"`
-	Operations map[string]*OperationReport `json:"operations"`
+	Stopped string `json:"stopped,omitempty"`
+	// GeneratorCPUSeconds is the CPU time, user and system, the process
+	// that ran the load spent over the run (0 where the system does not
+	// say): on a machine it shares with the server, time it took from it.
+	GeneratorCPUSeconds float64                     `json:"generatorCpuSeconds,omitempty"`
+	Operations          map[string]*OperationReport `json:"operations"`
 	// WindowSeconds is the width of the timeline's windows; window i
 	// holds the requests due from i·WindowSeconds after the start.
 	WindowSeconds float64  `json:"windowSeconds"`
@@ -150,6 +154,9 @@ func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(&b, "%s: %s, %d arrivals in %.1f s, %.1f orders/s", r.Target, r.Profile, r.Arrivals, r.Seconds, r.OrdersPerSecond)
 	if r.Stopped != "" {
 		fmt.Fprintf(&b, " (stopped: %s)", r.Stopped)
+	}
+	if r.GeneratorCPUSeconds > 0 && r.Seconds > 0 {
+		fmt.Fprintf(&b, "; the generator took %.1f CPU s (%.2f of a core)", r.GeneratorCPUSeconds, r.GeneratorCPUSeconds/r.Seconds)
 	}
 	fmt.Fprintf(&b, "\n%-8s %8s %8s %9s %9s %9s %9s %9s  %s\n", "op", "ok", "per s", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "errors")
 	for _, name := range slices.Sorted(maps.Keys(r.Operations)) {

@@ -67,6 +67,7 @@ func Run(ctx context.Context, cfg Config, do Operation) (*Report, error) {
 		cfg.Window = time.Second
 	}
 	start := time.Now()
+	cpu0, cpuKnown := processCPU()
 	rec := newRecorder(start, cfg.Window)
 	run, cancel := context.WithTimeout(ctx, cfg.MaxDuration)
 	defer cancel()
@@ -134,6 +135,9 @@ schedule:
 	}
 	r := rec.reportOf(span)
 	r.Profile, r.Arrivals, r.Stopped, r.Mix, r.Seed = cfg.Profile.String(), arrivals, stopped, cfg.Mix.Weights(), cfg.Seed
+	if cpu1, ok := processCPU(); ok && cpuKnown {
+		r.GeneratorCPUSeconds = (cpu1 - cpu0).Seconds()
+	}
 	return r, nil
 }
 

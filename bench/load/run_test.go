@@ -3,6 +3,7 @@ package load
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"encoding/xml"
 	"io"
@@ -344,4 +345,25 @@ func TestRunLastsItsSchedule(t *testing.T) {
 			})
 		})
 	}
+}
+
+// The report says how much CPU the generator itself spent: on a machine
+// shared with the server, time taken from it.
+func TestRunReportsTheGeneratorsCPU(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rep, err := Run(context.Background(), Config{Profile: Rate(100, 100*time.Millisecond), MaxDuration: time.Minute, MaxInFlight: 100, Mix: orderOnly(t)},
+			func(ctx context.Context, a Arrival, rec *Recorder) {
+				work := make([]byte, 64<<10)
+				for range 200 { // 12.8 MB hashed: milliseconds of a core
+					sum := sha256.Sum256(work)
+					copy(work, sum[:])
+				}
+				rec.Answered("order", rec.Start().Add(a.Due), "")
+			})
+		require.NoError(t, err)
+		assert.Greater(t, rep.GeneratorCPUSeconds, 0.0)
+		var text bytes.Buffer
+		require.NoError(t, rep.WriteText(&text))
+		assert.Regexp(t, `the generator took \d+\.\d CPU s \(\d+\.\d\d of a core\)`, text.String())
+	})
 }
