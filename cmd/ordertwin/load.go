@@ -505,6 +505,10 @@ func (l *loadClient) notes(rep *load.Report) []string {
 		unauthorized += op.Errors["401"]
 	}
 	var notes []string
+	if rep.Seconds > 0 && rep.GeneratorCPUSeconds/rep.Seconds >= busyGenerator {
+		notes = append(notes, fmt.Sprintf("note: the generator itself took %.2f of a core: on a machine it shares with the server, that is taken from the server; "+
+			"give each cores of their own (taskset) to measure the server alone", rep.GeneratorCPUSeconds/rep.Seconds))
+	}
 	if transport > 0 {
 		notes = append(notes, fmt.Sprintf("note: %d requests got no answer; the first: %s", transport, l.transport))
 	}
@@ -526,6 +530,10 @@ func (l *loadClient) notes(rep *load.Report) []string {
 	}
 	return notes
 }
+
+// busyGenerator is the share of a core the generator's own CPU time
+// takes over a run from which a note says what that costs the server.
+const busyGenerator = 0.5
 
 // created is what a load reads of an entity a POST created.
 type created struct {

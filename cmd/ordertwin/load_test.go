@@ -691,3 +691,14 @@ func TestLoadCutShortExits1(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "interrupted", rep.Stopped)
 }
+
+// A generator that took half a core or more says so: on a shared machine
+// that is the server's.
+func TestLoadNotesABusyGenerator(t *testing.T) {
+	l := &loadClient{c: &client{token: "t"}}
+	busy := &load.Report{Seconds: 10, GeneratorCPUSeconds: 6.2}
+	assert.Contains(t, l.notes(busy), "note: the generator itself took 0.62 of a core: on a machine it shares with the server, that is taken from the server; "+
+		"give each cores of their own (taskset) to measure the server alone")
+	assert.Empty(t, l.notes(&load.Report{Seconds: 10, GeneratorCPUSeconds: 2}))
+	assert.Empty(t, l.notes(&load.Report{Seconds: 0, GeneratorCPUSeconds: 2}), "a run of no length")
+}
