@@ -64,7 +64,7 @@ type directConn struct {
 func (t *directTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	for again := false; ; again = true {
-		c, kept, err := t.conn(ctx, req.URL)
+		c, kept, err := t.conn(ctx, req.URL, again)
 		if err != nil {
 			return nil, ctxErr(ctx, err)
 		}
@@ -85,8 +85,10 @@ func (t *directTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 }
 
-// conn is a kept connection to u's server, or a new one.
-func (t *directTransport) conn(ctx context.Context, u *url.URL) (*directConn, bool, error) {
+// conn is a kept connection to u's server, or a new one; a new one when
+// fresh (a request sent again: the others kept may have gone the way of
+// the one it was sent on, with a server that restarted).
+func (t *directTransport) conn(ctx context.Context, u *url.URL, fresh bool) (*directConn, bool, error) {
 	https := u.Scheme == "https"
 	if !https && u.Scheme != "http" {
 		return nil, false, fmt.Errorf("unsupported protocol scheme %q", u.Scheme)
@@ -105,7 +107,7 @@ func (t *directTransport) conn(ctx context.Context, u *url.URL) (*directConn, bo
 		idle = idle[1:]
 	}
 	var c *directConn
-	if n := len(idle); n > 0 {
+	if n := len(idle); n > 0 && !fresh {
 		c, idle[n-1] = idle[n-1], nil
 		idle = idle[:n-1]
 	}

@@ -209,3 +209,29 @@ func TestDirectTransportRefusesALineBreakInAHeader(t *testing.T) {
 	require.NoError(t, err, "the next request goes on a connection of its own")
 	assert.EqualValues(t, 2, conns.Load())
 }
+
+// A server that restarted has let every kept connection go: the request
+// sent again goes on a new one, not on another of those.
+func TestDirectTransportSendsAgainOnANewConnection(t *testing.T) {
+	s, conns := echoServer(t, false)
+	tr := &directTransport{timeout: 5 * time.Second, maxIdle: 4}
+	open := func() *http.Response {
+		req, err := http.NewRequest(http.MethodGet, s.URL, nil)
+		require.NoError(t, err)
+		res, err := tr.RoundTrip(req)
+		require.NoError(t, err)
+		return res
+	}
+	a, b := open(), open() // two connections at once
+	for _, res := range []*http.Response{a, b} {
+		_, err := io.ReadAll(res.Body)
+		require.NoError(t, err)
+		require.NoError(t, res.Body.Close())
+	}
+	assert.Len(t, tr.idle["http://"+s.Listener.Addr().String()], 2, "both kept")
+	s.CloseClientConnections()
+	got, _, err := send(t, tr, context.Background(), http.MethodPost, s.URL+"/c", "three")
+	require.NoError(t, err)
+	assert.Equal(t, "POST /c k-1 three", got)
+	assert.EqualValues(t, 3, conns.Load())
+}
