@@ -531,8 +531,9 @@ func (l *loadClient) notes(rep *load.Report) []string {
 	return notes
 }
 
-// busyGenerator is the share of a core the generator's own CPU time
-// takes over a run from which a note says what that costs the server.
+// busyGenerator is the share of a core, over a run, from which the
+// generator's own CPU time gets a note (what it costs a server on the
+// same machine).
 const busyGenerator = 0.5
 
 // created is what a load reads of an entity a POST created.

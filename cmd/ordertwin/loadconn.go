@@ -168,19 +168,6 @@ func (t *directTransport) keep(c *directConn) {
 	c.conn.Close()
 }
 
-// CloseIdleConnections closes the connections kept.
-func (t *directTransport) CloseIdleConnections() {
-	t.mu.Lock()
-	idle := t.idle
-	t.idle = nil
-	t.mu.Unlock()
-	for _, conns := range idle {
-		for _, c := range conns {
-			c.conn.Close()
-		}
-	}
-}
-
 // exchange writes req on c and reads its answer's head; answered says
 // whether any of the answer came (a request then is not sent again).
 func (t *directTransport) exchange(ctx context.Context, c *directConn, req *http.Request) (*http.Response, bool, error) {
@@ -279,10 +266,12 @@ func (b *directBody) Close() error {
 	}
 	b.done = true
 	cancelled := !b.stop()
-	b.body.Close()
 	if b.keep && b.end && !cancelled {
+		b.body.Close()
 		b.t.keep(b.c)
 		return nil
 	}
+	// Not net/http's body.Close, which would read the rest of an answer
+	// left unread from a connection about to be closed.
 	return b.c.conn.Close()
 }
