@@ -102,8 +102,9 @@ func (c *COM) cancel(m Cancel, out *engine.Out) {
 // findOrder finds the order with id in memory; "" names the only order
 // COM has, when it has one (in memory or not).
 func (c *COM) findOrder(id string) *order {
-	if id == "" && len(c.orders) == 1 && c.retired == 0 {
-		return c.orders[0]
+	if id == "" && c.orders.Len() == 1 && c.retired == 0 {
+		o, _ := c.orders.First()
+		return o
 	}
 	return c.orderBy[id]
 }

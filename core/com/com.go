@@ -17,6 +17,7 @@ import (
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
 	"github.com/ordertwin/ordertwin/core/operator"
 	"github.com/ordertwin/ordertwin/core/port"
+	"github.com/ordertwin/ordertwin/core/roster"
 	"github.com/ordertwin/ordertwin/core/slab"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
@@ -58,9 +59,9 @@ func (c Config) signs() bool { return !c.Unsigned && (c.ManualReview || len(c.St
 type COM struct {
 	cfg      Config
 	machines *lc.Set
-	quotes   []*quote
+	quotes   roster.Roster[*quote]
 	quoteBy  map[string]*quote
-	orders   []*order
+	orders   roster.Roster[*order]
 	orderBy  map[string]*order
 	// waves[h] is the wave whose service order has handle h, sois[h] the
 	// service order item a handle h stands for, while their order is in

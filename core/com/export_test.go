@@ -1,6 +1,8 @@
 package com
 
 import (
+	"slices"
+
 	"github.com/ordertwin/ordertwin/core/engine"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
 	"github.com/ordertwin/ordertwin/core/tmf"
@@ -10,7 +12,7 @@ import (
 // one list (comState.Jeopardies, unnumbered) wrote it.
 func EarlierSnapshot(c *COM) ([]byte, error) {
 	return rewritten(c, func(st *comState) {
-		st.Jeopardies = tmf.Raised(st.Orders, func(o orderState) []tmf.Jeopardy { return o.Jeopardies })
+		st.Jeopardies = tmf.Raised(slices.Values(st.Orders), func(o orderState) []tmf.Jeopardy { return o.Jeopardies })
 		for i := range st.Orders {
 			st.Orders[i].Jeopardies = nil
 		}

@@ -71,7 +71,7 @@ func (c *COM) heldMissed(m heldDue, out *engine.Out) {
 // alert leaves memory with its order (and comes back with it); the journal
 // keeps every one.
 func (c *COM) Jeopardies() []tmf.Jeopardy {
-	return tmf.Raised(c.orders, func(o *order) []tmf.Jeopardy { return o.jeopardies })
+	return tmf.Raised(c.orders.All(), func(o *order) []tmf.Jeopardy { return o.jeopardies })
 }
 
 // jeopardy raises an alert about entity of order o, numbered after the
@@ -102,7 +102,7 @@ func (c *COM) missed(w *wave, out *engine.Out) {
 // remediate measures again the sites of a wave held on its SLA check.
 func (c *COM) remediate(m Remediate, out *engine.Out) {
 	var w *wave
-	for _, o := range c.orders {
+	for o := range c.orders.All() {
 		if m.Order != "" && o.po.ID != m.Order {
 			continue
 		}

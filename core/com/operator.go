@@ -25,7 +25,7 @@ import (
 // gates order by order, then the jeopardies.
 func (c *COM) Worklist() []operator.Item {
 	var items []operator.Item
-	for _, o := range c.orders {
+	for o := range c.orders.All() {
 		for i, t := range o.tasks {
 			if it, ok := c.capacityItem(o, i, t); ok {
 				items = append(items, it)
@@ -48,7 +48,7 @@ func (c *COM) Worklist() []operator.Item {
 		open[it.Entity] = it
 	}
 	var alerts []tmf.Jeopardy
-	for _, o := range c.orders {
+	for o := range c.orders.All() {
 		for _, j := range o.jeopardies {
 			if it, ok := open[j.Entity]; ok && alertOf(j.Type, it.Kind) {
 				alerts = append(alerts, j)

@@ -10,6 +10,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/engine"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
 	"github.com/ordertwin/ordertwin/core/port"
+	"github.com/ordertwin/ordertwin/core/roster"
 	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
@@ -33,6 +34,7 @@ type Placed struct {
 }
 
 type order struct {
+	roster.Slot
 	po    tmf.ProductOrder
 	quote *quote
 	// sites[i] is the quote site index of po.Items[i]; instances[i] the
@@ -293,7 +295,7 @@ func (c *COM) submitOrder(now time.Duration, req OrderRequest, out *engine.Out) 
 	o.changes = make([]*itemChange, len(o.po.Items))
 	o.deferred = make([]*itemChange, len(o.po.Items))
 	o.removed = make([]bool, len(o.po.Items))
-	c.orders = append(c.orders, o)
+	c.orders.Add(0, o)
 	c.orderBy[o.po.ID] = o
 	for _, key := range keys {
 		c.byKey[key] = o.po.ID

@@ -14,6 +14,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/hint"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
 	"github.com/ordertwin/ordertwin/core/port"
+	"github.com/ordertwin/ordertwin/core/roster"
 	"github.com/ordertwin/ordertwin/core/store"
 )
 
@@ -220,6 +221,7 @@ type QuoteNote struct {
 var Stages = []string{"technical", "commercial", "customer"}
 
 type quote struct {
+	roster.Slot
 	req      QuoteRequest
 	id       string
 	state    string
@@ -447,7 +449,7 @@ func (c *COM) submitQuote(now time.Duration, req QuoteRequest, out *engine.Out) 
 	if q.id == "" {
 		q.id = c.ownID("QT")
 	}
-	c.quotes = append(c.quotes, q)
+	c.quotes.Add(0, q)
 	c.quoteBy[q.id] = q
 	if req.Key != "" {
 		c.byKey[key] = q.id

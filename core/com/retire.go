@@ -314,9 +314,9 @@ func (c *COM) retire(m retire, out *engine.Out) {
 	c.lastRetired = o.po.ID
 	c.shelvedStates[o.po.State]++
 	delete(c.orderBy, o.po.ID)
-	c.orders = slices.DeleteFunc(c.orders, func(x *order) bool { return x == o })
+	c.orders.Remove(o)
 	delete(c.quoteBy, q.id)
-	c.quotes = slices.DeleteFunc(c.quotes, func(x *quote) bool { return x == q })
+	c.quotes.Remove(q)
 }
 
 // A quote rejected before any order was placed for it leaves memory a
@@ -364,7 +364,7 @@ func (c *COM) retireQuote(m retireQuote, out *engine.Out) {
 	}
 	c.keysLeave(q.placedBy()...)
 	delete(c.quoteBy, q.id)
-	c.quotes = slices.DeleteFunc(c.quotes, func(x *quote) bool { return x == q })
+	c.quotes.Remove(q)
 }
 
 // takeBackQuote takes back from the shelf the accepted quote id that left
@@ -397,7 +397,7 @@ func (c *COM) takeBackQuote(id string, out *engine.Out) (q *quote, orderedBy str
 		out.Error(fmt.Errorf("COM: take back quote %s: %w", id, err))
 		return nil, ""
 	}
-	c.quotes = append(c.quotes, q)
+	c.quotes.Add(0, q)
 	c.quoteBy[q.id] = q
 	return q, ""
 }
@@ -459,7 +459,7 @@ func (c *COM) retireUnquoted(o *order, out *engine.Out) {
 	}
 	c.keysLeave(o.placedBy...)
 	delete(c.orderBy, o.po.ID)
-	c.orders = slices.DeleteFunc(c.orders, func(x *order) bool { return x == o })
+	c.orders.Remove(o)
 }
 
 // Retired counts the product orders that left memory by state, change
@@ -545,7 +545,7 @@ func (c *COM) dropWave(w *wave) {
 // unshelve takes an order that left memory back from the store's shelf,
 // for a request about it; it says why not when it cannot.
 func (c *COM) unshelve(id string, out *engine.Out) (why string) {
-	if id == "" && len(c.orders) == 0 && c.retired == 1 {
+	if id == "" && c.orders.Len() == 0 && c.retired == 1 {
 		id = c.lastRetired
 	}
 	if id == "" || c.retired == 0 || c.findOrder(id) != nil {
@@ -603,9 +603,9 @@ func (c *COM) takeBack(s *shelved) (*order, error) {
 		c.changes[ch.Key] = ch.Changed
 	}
 	q.order = o
-	c.quotes = append(c.quotes, q)
+	c.quotes.Add(0, q)
 	c.quoteBy[q.id] = q
-	c.orders = append(c.orders, o)
+	c.orders.Add(0, o)
 	c.orderBy[o.po.ID] = o
 	return o, nil
 }

@@ -222,7 +222,7 @@ func (c *COM) restoreSites(st *comState) error {
 		}
 		c.sites.fromShelf = c.retired > 0
 	}
-	for _, o := range c.orders {
+	for o := range c.orders.All() {
 		if o.quote == nil || len(o.sites) != len(o.po.Items) || len(o.po.Items) == 0 {
 			continue // not validated: its validation claims its ids
 		}

@@ -273,18 +273,19 @@ func (c *COM) AppendState(buf []byte) ([]byte, error) {
 		WaveHandles: c.waveHandles, SoiHandles: c.soiHandles,
 		ShelvedStates: sorted(c.shelvedStates, func(k string, v int) counter { return counter{k, v} }),
 		Operator:      c.ops.Save(), InService: c.saveSites(), SitesIndexed: true}
-	orders, quotes, modifies := indexesOf(c.orders), indexesOf(c.quotes), indexesOf(c.modifies)
+	inOrders, inQuotes := c.orders.Slice(), c.quotes.Slice()
+	orders, quotes, modifies := indexesOf(inOrders), indexesOf(inQuotes), indexesOf(c.modifies)
 	st.Tasks = make([]taskState, 0, len(c.tasks))
 	for _, n := range slices.Sorted(maps.Keys(c.tasks)) {
 		st.Tasks = append(st.Tasks, saveTask(c.tasks[n]))
 	}
 	st.TasksRaised = c.tasksRaised
-	st.Quotes = make([]quoteState, 0, len(c.quotes))
-	for _, q := range c.quotes {
+	st.Quotes = make([]quoteState, 0, len(inQuotes))
+	for _, q := range inQuotes {
 		st.Quotes = append(st.Quotes, c.saveQuote(q, orders.of(q.order)))
 	}
-	st.Orders = make([]orderState, 0, len(c.orders))
-	for _, o := range c.orders {
+	st.Orders = make([]orderState, 0, len(inOrders))
+	for _, o := range inOrders {
 		st.Orders = append(st.Orders, saveOrder(o, quotes.of(o.quote)))
 	}
 	st.Waves = make([]waveState, 0, len(c.waves))
@@ -447,26 +448,27 @@ func (c *COM) restore(st *comState) error {
 		c.tasks[t.N] = loadTask(t)
 	}
 	c.tasksRaised = max(st.TasksRaised, len(st.Tasks))
-	c.orders = make([]*order, len(st.Orders))
-	for i := range c.orders {
-		c.orders[i] = &order{}
+	orders := make([]*order, len(st.Orders))
+	for i := range orders {
+		orders[i] = &order{}
 	}
+	quotes := make([]*quote, 0, len(st.Quotes))
 	c.modifies = make([]*modification, len(st.Modifies))
 	for i, m := range st.Modifies {
-		if err := at("order", m.Base, len(c.orders)); err != nil {
+		if err := at("order", m.Base, len(orders)); err != nil {
 			return err
 		}
-		c.modifies[i] = &modification{po: m.PO, base: c.orders[m.Base], item: m.Item, to: itemChange{speed: m.Speed, tier: m.Tier},
+		c.modifies[i] = &modification{po: m.PO, base: orders[m.Base], item: m.Item, to: itemChange{speed: m.Speed, tier: m.Tier},
 			price: m.Price, disconnect: m.Disconnect, left: m.Left, failed: m.Failed}
 	}
 	for _, s := range st.Waves {
-		if err := at("order", s.Order, len(c.orders)); err != nil {
+		if err := at("order", s.Order, len(orders)); err != nil {
 			return err
 		}
 		if err := at("modification", s.Modify, len(c.modifies)); err != nil {
 			return err
 		}
-		w := &wave{order: c.orders[s.Order], id: s.ID, name: s.Name, soName: s.SOName, externalID: s.ExternalID,
+		w := &wave{order: orders[s.Order], id: s.ID, name: s.Name, soName: s.SOName, externalID: s.ExternalID,
 			state: s.State, target: s.Target, items: s.Items, so: s.SO, soID: s.SOID, soState: s.SOState,
 			slaBreach: s.SLABreach, measuring: s.Measuring, releasedBy: s.ReleasedBy, handle: s.Handle, late: s.Late, active: s.Active,
 			createdAt: s.CreatedAt, submittedAt: s.SubmittedAt, completedAt: s.CompletedAt, blocked: s.Blocked, blockedAt: s.BlockedAt, forcedBy: s.ForcedBy}
@@ -495,25 +497,25 @@ func (c *COM) restore(st *comState) error {
 		if err != nil {
 			return err
 		}
-		if err := at("order", s.Order, len(c.orders)); err != nil {
+		if err := at("order", s.Order, len(orders)); err != nil {
 			return err
 		}
 		if s.Order >= 0 {
-			q.order = c.orders[s.Order]
+			q.order = orders[s.Order]
 		}
-		c.quotes = append(c.quotes, q)
+		quotes = append(quotes, q)
 		c.quoteBy[q.id] = q
 	}
 	for i := range st.Orders {
 		s := &st.Orders[i]
-		if err := at("quote", s.Quote, len(c.quotes)); err != nil {
+		if err := at("quote", s.Quote, len(quotes)); err != nil {
 			return fmt.Errorf("order %s: its quote: %v", s.PO.ID, err)
 		}
 		var q *quote // none: an order rejected before it took one (its quote ordered already)
 		if s.Quote >= 0 {
-			q = c.quotes[s.Quote]
+			q = quotes[s.Quote]
 		}
-		o := c.orders[i]
+		o := orders[i]
 		*o = *c.loadOrder(s, q)
 		for _, h := range s.Waves {
 			w, err := waveAt(h)
@@ -538,12 +540,18 @@ func (c *COM) restore(st *comState) error {
 		}
 		c.orderBy[o.po.ID] = o
 	}
+	for _, q := range quotes {
+		c.quotes.Add(0, q)
+	}
+	for _, o := range orders {
+		c.orders.Add(0, o)
+	}
 	for _, s := range st.Sois {
 		w, err := waveAt(s.Wave)
 		if err != nil {
 			return err
 		}
-		if err := at("order", s.Order, len(c.orders)); err != nil {
+		if err := at("order", s.Order, len(orders)); err != nil {
 			return err
 		}
 		if err := at("modification", s.Modify, len(c.modifies)); err != nil {
@@ -551,7 +559,7 @@ func (c *COM) restore(st *comState) error {
 		}
 		r := &soiRef{item: s.Item, wave: w, id: s.ID, final: s.Final}
 		if s.Order >= 0 {
-			r.o = c.orders[s.Order]
+			r.o = orders[s.Order]
 		}
 		if s.Modify >= 0 {
 			r.modify = c.modifies[s.Modify]
@@ -618,7 +626,7 @@ func (c *COM) earlierJeopardies(all []tmf.Jeopardy) {
 		return
 	}
 	orderOf := map[string]*order{}
-	for _, o := range c.orders {
+	for o := range c.orders.All() {
 		for i := range o.po.Items {
 			orderOf[o.po.Items[i].ID] = o
 		}

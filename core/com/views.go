@@ -36,8 +36,8 @@ type QuoteView struct {
 
 // Quotes lists the quotes in the order they were submitted.
 func (c *COM) Quotes() []QuoteView {
-	out := make([]QuoteView, 0, len(c.quotes))
-	for _, q := range c.quotes {
+	out := make([]QuoteView, 0, c.quotes.Len())
+	for q := range c.quotes.All() {
 		out = append(out, q.view())
 	}
 	return out
@@ -89,9 +89,9 @@ func (c *COM) Order(id string) *tmf.ProductOrder {
 // Rollouts lists the product orders placed from quotes, in the order they
 // were placed: Orders without the change orders.
 func (c *COM) Rollouts() []*tmf.ProductOrder {
-	out := make([]*tmf.ProductOrder, len(c.orders))
-	for i, o := range c.orders {
-		out[i] = &o.po
+	out := make([]*tmf.ProductOrder, 0, c.orders.Len())
+	for o := range c.orders.All() {
+		out = append(out, &o.po)
 	}
 	return out
 }
@@ -112,8 +112,8 @@ const (
 // Orders lists the product orders in the order they were placed, the
 // change orders (modify, disconnect) after the others.
 func (c *COM) Orders() []*tmf.ProductOrder {
-	out := make([]*tmf.ProductOrder, 0, len(c.orders)+len(c.modifies))
-	for _, o := range c.orders {
+	out := make([]*tmf.ProductOrder, 0, c.orders.Len()+len(c.modifies))
+	for o := range c.orders.All() {
 		out = append(out, &o.po)
 	}
 	for _, m := range c.modifies {
@@ -140,7 +140,7 @@ type WaveView struct {
 // Waves lists every wave of every order in memory.
 func (c *COM) Waves() []WaveView {
 	var out []WaveView
-	for _, o := range c.orders {
+	for o := range c.orders.All() {
 		out = o.appendWaves(out)
 	}
 	return out

@@ -438,7 +438,7 @@ func (c *COM) releaseWave(m ReleaseWave, out *engine.Out) {
 		by = "an operator"
 	}
 	n := 0
-	for _, o := range c.orders {
+	for o := range c.orders.All() {
 		if m.Order != "" && o.po.ID != m.Order {
 			continue
 		}

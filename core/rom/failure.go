@@ -159,7 +159,7 @@ func (r *ROM) due(m *stepDue, out *engine.Out) {
 // order raised: in a run, where no order leaves memory, every alert. An
 // alert leaves memory with its order; the journal keeps every one.
 func (r *ROM) Jeopardies() []tmf.Jeopardy {
-	return tmf.Raised(r.orders, func(o *order) []tmf.Jeopardy { return o.jeopardies })
+	return tmf.Raised(r.orders.All(), func(o *order) []tmf.Jeopardy { return o.jeopardies })
 }
 
 // expired applies a held step's fallback when nobody acted in time.

@@ -44,7 +44,7 @@ func (r *ROM) held(it *tmf.ResourceOrderItem, due time.Duration, by string, out 
 func (r *ROM) Worklist() []operator.Item {
 	var items []operator.Item
 	open := map[string]operator.Item{}
-	for _, o := range r.orders {
+	for o := range r.orders.All() {
 		for i := range o.ro.Items {
 			if it, ok := r.workItem(o, i); ok {
 				items = append(items, it)

@@ -3,8 +3,6 @@ package rom
 import (
 	"fmt"
 	"maps"
-	"slices"
-	"sort"
 
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/store"
@@ -162,9 +160,7 @@ func (r *ROM) retire(m retire, out *engine.Out) {
 	if o.ro.ExternalID != "" && r.byExternal[o.ro.ExternalID] == o {
 		delete(r.byExternal, o.ro.ExternalID)
 	}
-	if k, ok := slices.BinarySearchFunc(r.orders, o.handle, func(x *order, h int) int { return x.handle - h }); ok {
-		r.orders = slices.Delete(r.orders, k, k+1)
-	}
+	r.orders.Remove(o)
 }
 
 // placedFor is the id of the order placed with externalID, "" for none
@@ -180,11 +176,10 @@ func (r *ROM) placedFor(externalID string, out *engine.Out) string {
 // byHandle finds the item a request handle stands for, among the orders
 // in memory.
 func (r *ROM) byHandle(h int) (itemRef, bool) {
-	k := sort.Search(len(r.orders), func(k int) bool { return r.orders[k].handle > h }) - 1
-	if k < 0 || h < 0 {
+	o, ok := r.orders.Find(h)
+	if !ok || h < 0 {
 		return itemRef{}, false
 	}
-	o := r.orders[k]
 	if i := h - o.handle; i < len(o.ro.Items) {
 		return itemRef{o, i}, true
 	}

@@ -19,6 +19,7 @@ import (
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
 	"github.com/ordertwin/ordertwin/core/operator"
 	"github.com/ordertwin/ordertwin/core/port"
+	"github.com/ordertwin/ordertwin/core/roster"
 	"github.com/ordertwin/ordertwin/core/slab"
 	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/core/tmf"
@@ -61,7 +62,7 @@ type ROM struct {
 	shelver, resources *engine.Shelver
 	cfg                Config
 	machines           *lc.Set
-	orders             []*order
+	orders             roster.Roster[*order] // by request handle
 	byID               map[string]*order
 	// byExternal finds an order by its external id, byItem by the id of
 	// one of its items.
@@ -120,6 +121,7 @@ type Placed struct {
 var ErrItemTaken = errors.New("item id already taken")
 
 type order struct {
+	roster.Slot
 	ro tmf.ResourceOrder
 	// handle is the request handle of the first item; steps[i] is ROM's
 	// working state for item i, with its call in flight.
@@ -275,9 +277,9 @@ func (r *ROM) Handle(now time.Duration, msg any, out *engine.Out) {
 
 // Orders lists resource orders in the order they arrived.
 func (r *ROM) Orders() []*tmf.ResourceOrder {
-	out := make([]*tmf.ResourceOrder, len(r.orders))
-	for i, o := range r.orders {
-		out[i] = &o.ro
+	out := make([]*tmf.ResourceOrder, 0, r.orders.Len())
+	for o := range r.orders.All() {
+		out = append(out, &o.ro)
 	}
 	return out
 }
@@ -377,13 +379,13 @@ func (r *ROM) accept(now time.Duration, ro *tmf.ResourceOrder, from engine.Addre
 			o.customer = p.ID
 		}
 	}
-	r.orders = append(r.orders, o)
 	out.Created(lc.ResourceOrder, o.ro.ID, o.ro.Name, o.ro.State, "")
 	o.steps = make([]step, len(o.ro.Items))
 	for i := range o.ro.Items {
 		o.ro.Items[i].State = lc.Initial(lc.ResourceOrderItem)
 	}
 	r.track(o)
+	r.orders.Add(o.handle, o)
 	r.notify(out, o, tmf.ResourceOrderCreate, nil)
 	st := r.starts.New()
 	st.Order = o.ro.ID

@@ -115,7 +115,7 @@ func (r *ROM) Snapshot() ([]byte, error) { return r.AppendState(nil) }
 // to buf.
 func (r *ROM) AppendState(buf []byte) ([]byte, error) {
 	refs := map[*tmf.Resource]resourceRef{}
-	for _, o := range r.orders {
+	for o := range r.orders.All() {
 		for i := range o.steps {
 			refs[&o.steps[i].resource] = -resourceRef(o.handle + i + 1)
 		}
@@ -137,8 +137,8 @@ func (r *ROM) AppendState(buf []byte) ([]byte, error) {
 		refs[p] = resourceRef(len(st.Pool))
 		return refs[p]
 	}
-	st.Orders = make([]savedOrder, len(r.orders))
-	for n, o := range r.orders {
+	st.Orders = make([]savedOrder, r.orders.Len())
+	for n, o := range r.orders.Slice() {
 		so := &st.Orders[n]
 		*so = savedOrder{RO: o.ro, Handle: o.handle, Waiting: o.calls, Compensating: o.compensating, Cancelled: o.cancelled, Finished: o.finished,
 			Reason: o.reason, From: o.from, Customer: o.customer, Done: o.done, InFlight: !o.settled, Held: o.held,
@@ -175,14 +175,13 @@ func (r *ROM) AppendState(buf []byte) ([]byte, error) {
 // Restore implements engine.Snapshotter: ROM must be new, built with the
 // configuration of the ROM saved.
 func (r *ROM) Restore(state []byte) error {
-	if len(r.orders) > 0 || r.Resources.Len() > 0 {
+	if r.orders.Len() > 0 || r.Resources.Len() > 0 {
 		return fmt.Errorf("ROM restore: ROM has orders already")
 	}
 	var st savedROM
 	if err := engine.DecodeState(state, &st); err != nil {
 		return fmt.Errorf("ROM restore: %w", err)
 	}
-	r.orders = make([]*order, len(st.Orders))
 	for n := range st.Orders {
 		so := &st.Orders[n]
 		if len(so.Resources) != len(so.RO.Items) || len(so.Steps) != len(so.RO.Items) {
@@ -205,9 +204,9 @@ func (r *ROM) Restore(state []byte) error {
 		if n > 0 && so.Handle < r.nextHandle {
 			return fmt.Errorf("ROM restore: resource order %s: request handle %d before %d", so.RO.ID, so.Handle, r.nextHandle)
 		}
-		r.orders[n] = o
 		r.nextHandle = so.Handle
 		r.track(o)
+		r.orders.Add(o.handle, o)
 	}
 	if st.NextHandle < r.nextHandle {
 		return fmt.Errorf("ROM restore: next request handle %d before %d", st.NextHandle, r.nextHandle)
@@ -231,7 +230,7 @@ func (r *ROM) Restore(state []byte) error {
 		}
 		return nil, fmt.Errorf("ROM restore: no resource %d", k)
 	}
-	for n, o := range r.orders {
+	for n, o := range r.orders.Slice() {
 		so := &st.Orders[n]
 		for i := range o.ro.Items {
 			res, err := resource(so.Resources[i])

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/gob"
+	"slices"
 	"testing"
 	"time"
 
@@ -170,7 +171,7 @@ func TestRestoreTheJeopardiesOfAnEarlierBuild(t *testing.T) {
 	require.NoError(t, err)
 	var st savedROM
 	require.NoError(t, engine.DecodeState(b, &st))
-	st.Jeopardies = tmf.Raised(st.Orders, func(o savedOrder) []tmf.Jeopardy { return o.Jeopardies })
+	st.Jeopardies = tmf.Raised(slices.Values(st.Orders), func(o savedOrder) []tmf.Jeopardy { return o.Jeopardies })
 	for i := range st.Orders {
 		st.Orders[i].Jeopardies = nil
 	}

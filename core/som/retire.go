@@ -1,10 +1,8 @@
 package som
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
-	"sort"
 
 	"github.com/ordertwin/ordertwin/core/engine"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
@@ -173,19 +171,14 @@ func (s *SOM) retire(m retire, out *engine.Out) {
 			delete(s.roSites, key)
 		}
 		if len(st.steps) > 0 {
-			if n, ok := slices.BinarySearchFunc(s.handled, st.handle, func(x *site, h int) int { return x.handle - h }); ok && s.handled[n] == st {
-				s.handled = slices.Delete(s.handled, n, n+1)
-			}
+			s.handled.Remove(st)
 		}
 	}
 	delete(s.byID, o.so.ID)
 	if o.so.ExternalID != "" && s.byExternal[o.so.ExternalID] == o {
 		delete(s.byExternal, o.so.ExternalID)
 	}
-	seq := tmf.SeqOf(o.so.ID)
-	if n, ok := slices.BinarySearchFunc(s.orders, seq, func(x *order, q uint64) int { return cmp.Compare(tmf.SeqOf(x.so.ID), q) }); ok {
-		s.orders = slices.Delete(s.orders, n, n+1)
-	}
+	s.orders.Remove(o)
 }
 
 // placedFor is the id of the order placed with externalID, "" for none
@@ -201,11 +194,10 @@ func (s *SOM) placedFor(externalID string, out *engine.Out) string {
 // byHandle finds the plan step a resource order item handle stands for,
 // among the sites in memory.
 func (s *SOM) byHandle(h int) (stepRef, bool) {
-	n := sort.Search(len(s.handled), func(n int) bool { return s.handled[n].handle > h }) - 1
-	if n < 0 || h < 0 {
+	st, ok := s.handled.Find(h)
+	if !ok || h < 0 {
 		return stepRef{}, false
 	}
-	st := s.handled[n]
 	if j := h - st.handle; j < len(st.steps) {
 		return stepRef{st.order, st, j}, true
 	}

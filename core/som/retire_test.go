@@ -50,7 +50,7 @@ func TestRetiredOrdersLeaveSOM(t *testing.T) {
 	e, s, com, mem := build(t)
 	require.NoError(t, e.Run(context.Background()))
 	assert.Empty(t, s.Orders(), "every order left memory")
-	assert.Empty(t, s.handled, "with its request handles")
+	assert.Empty(t, s.handled.Slice(), "with its request handles")
 	assert.Empty(t, s.roSites)
 	assert.Empty(t, s.byExternal)
 	for n, want := range []string{lc.Partial, lc.Cancelled, lc.Completed} {

@@ -92,8 +92,8 @@ func (s *SOM) Snapshot() ([]byte, error) { return s.AppendState(nil) }
 func (s *SOM) AppendState(buf []byte) ([]byte, error) {
 	services := map[*tmf.Service]serviceRef{}
 	st := savedSOM{NextSO: s.nextSO, NextROI: s.nextROI, NextHandle: s.nextHandle, NextService: s.nextService,
-		Orders: make([]savedOrder, len(s.orders))}
-	for n, o := range s.orders {
+		Orders: make([]savedOrder, s.orders.Len())}
+	for n, o := range s.orders.Slice() {
 		so := &st.Orders[n]
 		*so = savedOrder{SO: o.so, From: o.from, Customer: o.customer, Final: o.final,
 			Sites: make([]savedSite, len(o.sites)), Services: make([]serviceRef, len(o.services)), Held: o.held}
@@ -147,14 +147,14 @@ func (s *SOM) AppendState(buf []byte) ([]byte, error) {
 // Restore implements engine.Snapshotter: SOM must be new, built with the
 // configuration (the catalog) of the SOM saved.
 func (s *SOM) Restore(state []byte) error {
-	if len(s.orders) > 0 || s.Services.Len() > 0 {
+	if s.orders.Len() > 0 || s.Services.Len() > 0 {
 		return fmt.Errorf("SOM restore: SOM has orders already")
 	}
 	var st savedSOM
 	if err := engine.DecodeState(state, &st); err != nil {
 		return fmt.Errorf("SOM restore: %w", err)
 	}
-	s.orders = make([]*order, len(st.Orders))
+	orders := make([]*order, len(st.Orders))
 	for n := range st.Orders {
 		so := &st.Orders[n]
 		o := &order{so: so.SO, from: so.From, customer: so.Customer, final: so.Final,
@@ -162,7 +162,8 @@ func (s *SOM) Restore(state []byte) error {
 		for _, id := range o.held {
 			s.Services.Hold(id)
 		}
-		s.orders[n] = o
+		orders[n] = o
+		s.orders.Add(0, o)
 		s.byID[o.so.ID] = o
 		if o.so.ExternalID != "" {
 			s.byExternal[o.so.ExternalID] = o
@@ -179,13 +180,13 @@ func (s *SOM) Restore(state []byte) error {
 		if at.Order == -1 && at.Site == -1 && at.K >= 0 && at.K < len(pool) {
 			return &pool[at.K], nil
 		}
-		if at.Order < 0 || at.Order >= len(s.orders) || at.Site < 0 || at.Site >= len(s.orders[at.Order].sites) ||
-			at.K < 0 || at.K >= len(s.orders[at.Order].sites[at.Site].services) {
+		if at.Order < 0 || at.Order >= len(orders) || at.Site < 0 || at.Site >= len(orders[at.Order].sites) ||
+			at.K < 0 || at.K >= len(orders[at.Order].sites[at.Site].services) {
 			return nil, fmt.Errorf("SOM restore: no service instance at %+v", at)
 		}
-		return &s.orders[at.Order].sites[at.Site].services[at.K], nil
+		return &orders[at.Order].sites[at.Site].services[at.K], nil
 	}
-	for n, o := range s.orders {
+	for n, o := range orders {
 		refs := st.Orders[n].Services
 		if len(refs) != len(o.services) {
 			return fmt.Errorf("SOM restore: service order %s: %d services for %d items", o.so.ID, len(refs), len(o.services))
@@ -201,21 +202,23 @@ func (s *SOM) Restore(state []byte) error {
 			o.services[i] = svc
 		}
 	}
-	for _, o := range s.orders {
+	var handled []*site
+	for _, o := range orders {
 		for k := range o.sites {
 			if len(o.sites[k].steps) > 0 {
-				s.handled = append(s.handled, &o.sites[k])
+				handled = append(handled, &o.sites[k])
 			}
 		}
 	}
-	slices.SortStableFunc(s.handled, func(a, b *site) int { return a.handle - b.handle })
-	for n, site := range s.handled {
-		if n > 0 && site.handle < s.handled[n-1].handle+len(s.handled[n-1].steps) {
+	slices.SortStableFunc(handled, func(a, b *site) int { return a.handle - b.handle })
+	for n, site := range handled {
+		if n > 0 && site.handle < handled[n-1].handle+len(handled[n-1].steps) {
 			return fmt.Errorf("SOM restore: site %s of %s: request handle %d taken", site.place.ID, site.order.so.ID, site.handle)
 		}
 		if site.handle+len(site.steps) > st.NextHandle {
 			return fmt.Errorf("SOM restore: site %s of %s: request handle %d after %d", site.place.ID, site.order.so.ID, site.handle, st.NextHandle)
 		}
+		s.handled.Add(site.handle, site)
 	}
 	s.nextHandle = st.NextHandle
 	for _, at := range st.Services {

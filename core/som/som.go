@@ -16,6 +16,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/inventory"
 	lc "github.com/ordertwin/ordertwin/core/lifecycle"
+	"github.com/ordertwin/ordertwin/core/roster"
 	"github.com/ordertwin/ordertwin/core/slab"
 	"github.com/ordertwin/ordertwin/core/tmf"
 )
@@ -41,11 +42,11 @@ type SOM struct {
 	shelver, services *engine.Shelver
 	cfg               Config
 	machines          *lc.Set
-	orders            []*order
+	orders            roster.Roster[*order]
 	// handled are the sites whose steps have resource order item handles,
 	// by handle: a site's steps have handles handle … handle+len-1.
 	// nextHandle is the handle of the next site's first step.
-	handled    []*site
+	handled    roster.Roster[*site]
 	nextHandle int
 	// roSites finds a site by its resource order's external id.
 	roSites map[string]*site
@@ -85,6 +86,7 @@ type Placed struct {
 }
 
 type order struct {
+	roster.Slot
 	so tmf.ServiceOrder
 	// from is the component that placed the order, 0 for an OrderRequest.
 	from     engine.Address
@@ -101,6 +103,7 @@ type order struct {
 
 // site is the orchestration of one site of a service order.
 type site struct {
+	roster.Slot
 	order *order
 	place tmf.Place
 	plan  *catalog.Plan
@@ -187,9 +190,9 @@ func New(cfg Config) *SOM {
 
 // Orders lists the service orders in the order they arrived.
 func (s *SOM) Orders() []*tmf.ServiceOrder {
-	out := make([]*tmf.ServiceOrder, len(s.orders))
-	for i, o := range s.orders {
-		out[i] = &o.so
+	out := make([]*tmf.ServiceOrder, 0, s.orders.Len())
+	for o := range s.orders.All() {
+		out = append(out, &o.so)
 	}
 	return out
 }
@@ -301,7 +304,7 @@ func (s *SOM) accept(now time.Duration, so *tmf.ServiceOrder, from engine.Addres
 		o.so.Items[i].State = lc.Initial(lc.ServiceOrderItem)
 	}
 	o.services = make([]*tmf.Service, len(o.so.Items))
-	s.orders = append(s.orders, o)
+	s.orders.Add(0, o)
 	s.byID[o.so.ID] = o
 	if o.so.ExternalID != "" {
 		s.byExternal[o.so.ExternalID] = o
@@ -415,7 +418,7 @@ func (s *SOM) decompose(o *order, st *site, out *engine.Out) error {
 	st.handle = s.nextHandle
 	s.nextHandle += len(p.Steps)
 	if len(p.Steps) > 0 {
-		s.handled = append(s.handled, st)
+		s.handled.Add(st.handle, st)
 	}
 	s.roSites[external] = st
 	ro := s.ros.New() // ROM keeps a copy

@@ -3,6 +3,7 @@ package tmf
 import (
 	"cmp"
 	"fmt"
+	"iter"
 	"slices"
 	"time"
 )
@@ -260,9 +261,9 @@ func (j Jeopardy) ID(prefix string) string { return fmt.Sprintf("%s%03d", prefix
 
 // Raised gathers the jeopardies each of holders keeps (alerts), in the
 // order raised (by N).
-func Raised[T any](holders []T, alerts func(T) []Jeopardy) []Jeopardy {
+func Raised[T any](holders iter.Seq[T], alerts func(T) []Jeopardy) []Jeopardy {
 	var all []Jeopardy
-	for _, h := range holders {
+	for h := range holders {
 		all = append(all, alerts(h)...)
 	}
 	slices.SortFunc(all, func(a, b Jeopardy) int { return cmp.Compare(a.N, b.N) })
