@@ -2,7 +2,10 @@ package tmf622_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -98,6 +101,37 @@ func TestWorkedExampleOverHTTP(t *testing.T) {
 	w = l.Do(t, "POST", cancelPath, `{"productOrder":{"id":"`+po.ID+`"}}`, &e)
 	assert.Equal(t, http.StatusConflict, w.Code)
 	assert.Contains(t, e.Message, "can no longer be cancelled")
+}
+
+// The server numbers an order's items: the ids a request gives them are
+// checked and not kept, and the answer lists the items in the request's
+// order, each with the quote item (the site) it named (docs/api.md).
+func TestOrderItemsAreNumberedByTheServer(t *testing.T) {
+	l := apitest.ServeLive(t, nil)
+	defer l.Stop()
+	quoteBody, orderBody := apitest.Worked(t)
+	var q tmf648.Quote
+	w := l.Do(t, "POST", quotesPath, quoteBody, &q)
+	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
+	l.Idle(t)
+
+	body := orderBody(q.ID, "CPQ-ITEMS")
+	slices.Reverse(body.ProductOrderItem)
+	var sites []string
+	for i := range body.ProductOrderItem {
+		body.ProductOrderItem[i].ID = "client-" + strconv.Itoa(10-i)
+		sites = append(sites, body.ProductOrderItem[i].QuoteItem.ID)
+	}
+	var po tmf622.ProductOrder
+	w = l.Do(t, "POST", ordersPath, body, &po)
+	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
+	require.Len(t, po.ProductOrderItem, len(sites))
+	for i, it := range po.ProductOrderItem {
+		assert.Equal(t, fmt.Sprintf("POI-%03d", i+1), it.ID)
+		require.NotNil(t, it.QuoteItem, it.ID)
+		assert.Equal(t, sites[i], it.QuoteItem.ID, it.ID)
+	}
+	assert.Equal(t, "BNE2", sites[0], "the worked example's last site first")
 }
 
 // An Idempotency-Key makes a repeated quote the same quote.
