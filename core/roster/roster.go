@@ -40,12 +40,18 @@ type Roster[T Member] struct {
 	holes int
 }
 
-// entry is an entity and its key; a hole keeps the key of the entity that
-// left it (Find tells what was there), and lets go of the entity.
+// entry is an entity and its key. A hole is an entry whose entity left:
+// it keeps the key (Find tells what was there) and lets go of the entity,
+// its entity the zero T (nil: an entity is never nil).
 type entry[T Member] struct {
 	key    int
 	entity T
-	gone   bool
+}
+
+// gone tells whether e is a hole.
+func (e entry[T]) gone() bool {
+	var none T
+	return e.entity == none
 }
 
 // Len is the number of entities in r.
@@ -61,11 +67,11 @@ func (r *Roster[T]) Add(key int, x T) {
 // Remove takes x out of r; it does nothing when x is not in r.
 func (r *Roster[T]) Remove(x T) {
 	at := x.slot().at - 1
-	if at < 0 || at >= len(r.entries) || r.entries[at].gone || r.entries[at].entity != x {
+	if at < 0 || at >= len(r.entries) || r.entries[at].entity != x {
 		return
 	}
-	var zero T
-	r.entries[at].entity, r.entries[at].gone = zero, true
+	var none T
+	r.entries[at].entity = none
 	x.slot().at = 0
 	r.holes++
 	if r.holes == len(r.entries) || r.holes >= 32 && 2*r.holes >= len(r.entries) {
@@ -77,7 +83,7 @@ func (r *Roster[T]) Remove(x T) {
 func (r *Roster[T]) compact() {
 	n := 0
 	for _, e := range r.entries {
-		if e.gone {
+		if e.gone() {
 			continue
 		}
 		r.entries[n] = e
@@ -93,7 +99,7 @@ func (r *Roster[T]) compact() {
 func (r *Roster[T]) All() iter.Seq[T] {
 	return func(yield func(T) bool) {
 		for _, e := range r.entries {
-			if !e.gone && !yield(e.entity) {
+			if !e.gone() && !yield(e.entity) {
 				return
 			}
 		}
@@ -133,7 +139,7 @@ func (r *Roster[T]) Find(key int) (T, bool) {
 			hi = mid
 		}
 	}
-	if lo == 0 || r.entries[lo-1].gone {
+	if lo == 0 || r.entries[lo-1].gone() {
 		var zero T
 		return zero, false
 	}
