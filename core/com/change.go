@@ -285,8 +285,7 @@ func (c *COM) amend(o *order, i int, to itemChange, out *engine.Out) {
 // They live in COM's own room, valid until the next call.
 func (c *COM) itemVars(o *order, i int) catalog.Vars {
 	if ch := o.changes[i]; ch != nil {
-		c.vars = siteVars{q: o.quote, i: o.sites[i], over: tierVars(c.cfg.Catalog.Tiers[ch.tier])}
-		c.vars.over["speed"] = ch.speed
+		c.vars = siteVars{q: o.quote, i: o.sites[i], over: c.tierVarsOf(c.cfg.Catalog.Tiers[ch.tier]), speed: ch.speed}
 	} else {
 		c.vars = c.siteVarsOf(o.quote, o.sites[i])
 	}

@@ -61,6 +61,8 @@ type COM struct {
 	machines *lc.Set
 	quotes   roster.Roster[*quote]
 	quoteBy  map[string]*quote
+	// tierVars are the catalog variables of each tier quoted.
+	tierVars map[*catalog.SLATier]*tierVars
 	orders   roster.Roster[*order]
 	orderBy  map[string]*order
 	// waves[h] is the wave whose service order has handle h, sois[h] the
@@ -123,7 +125,7 @@ type COM struct {
 
 // New returns an empty COM.
 func New(cfg Config) *COM {
-	return &COM{cfg: cfg, machines: lc.Shared(), quoteBy: map[string]*quote{}, orderBy: map[string]*order{},
+	return &COM{cfg: cfg, machines: lc.Shared(), quoteBy: map[string]*quote{}, orderBy: map[string]*order{}, tierVars: map[*catalog.SLATier]*tierVars{},
 		pending: map[string]then{}, waves: map[int]*wave{}, sois: map[int]*soiRef{}, shelvedStates: map[string]int{}, shelvers: &shelvers{}, tasks: map[int]*task{},
 		Products: inventory.New[tmf.Product](), sites: newSites(), next: map[string]int{}, byKey: map[string]string{}, keysFiltered: true, changes: map[string]Changed{},
 		qualificationBy: map[string]*qualification{}, ops: operator.NewLog(operator.COMPrefix, engine.COM, cfg.Retention), ahead: new(approval.Ahead)}

@@ -237,7 +237,8 @@ type quote struct {
 	monthly  float64
 	reason   string
 	order    *order
-	common   catalog.Map
+	// tierVars are the variables of its tier, shared (COM.tierVarsOf).
+	tierVars *tierVars
 	// offered are the offering and rate card of each site of its own
 	// (nil when none has: each site is of the quote's).
 	offered []siteOffering
@@ -463,7 +464,7 @@ func (c *COM) submitQuote(now time.Duration, req QuoteRequest, out *engine.Out) 
 	q.tier = c.cfg.Catalog.Tiers[req.Tier]
 	q.card = card(q.offering, req.RateCard)
 	q.siteOfferings(c.cfg.Catalog)
-	q.common = q.commonVars()
+	q.tierVars = c.tierVarsOf(q.tier)
 	q.quals = make([]*port.QualificationResult, len(req.Sites))
 	q.qualErr = make([]string, len(req.Sites))
 	q.waiting = len(req.Sites)
@@ -778,8 +779,10 @@ func (c *COM) rejectQuote(q *quote, reason string, out *engine.Out) {
 type siteVars struct {
 	q *quote
 	i int
-	// over are the site's own values, where a change made them differ.
-	over catalog.Map
+	// over, when set, are the site's own tier and speed, where the quote
+	// or a change made them differ from the quote's.
+	over  *tierVars
+	speed string
 }
 
 // Var implements catalog.Vars.
@@ -806,8 +809,13 @@ func (v siteVars) Var(name string) (string, bool) {
 		}
 		return "", true
 	}
-	if val, ok := v.over[name]; ok {
-		return val, true
+	if v.over != nil {
+		if name == "speed" {
+			return v.speed, true
+		}
+		if val, ok := v.over.Var(name); ok {
+			return val, true
+		}
 	}
 	if o := q.offeringOf(v.i); o != q.offering { // a site of another offering
 		switch name {
@@ -817,26 +825,68 @@ func (v siteVars) Var(name string) (string, bool) {
 			return o.CPEModel, true
 		}
 	}
-	val, ok := q.common[name]
-	return val, ok
+	return q.Var(name)
 }
 
-// tierVars are a tier's catalog variables.
-func tierVars(t *catalog.SLATier) catalog.Map {
-	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
-	return catalog.Map{"tier": t.Name, "tier.availability": f(t.Availability),
-		"tier.restore": fmt.Sprintf("%dhr", int(t.Restore.Hours())), "tier.latencyMs": f(t.LatencyMs), "tier.lossPct": f(t.LossPct)}
-}
-
-// commonVars are the variables every site of a quote shares.
-func (q *quote) commonVars() catalog.Map {
-	id := q.req.Customer.ID
-	m := tierVars(q.tier)
-	for _, name := range []string{"customer.code", "customer.number"} {
-		m[name], _ = catalog.CustomerVar(id, name)
+// Var implements catalog.Vars: the variables every site of the quote
+// shares (commonNames), worked out from what the quote holds.
+func (q *quote) Var(name string) (string, bool) {
+	switch name {
+	case "customer.code", "customer.number":
+		return catalog.CustomerVar(q.req.Customer.ID, name)
+	case "offering.code":
+		return q.offering.Code, true
+	case "speed":
+		return q.req.Speed, true
+	case "cpe.model":
+		return q.offering.CPEModel, true
 	}
-	m["offering.code"], m["speed"], m["cpe.model"] = q.offering.Code, q.req.Speed, q.offering.CPEModel
-	return m
+	return q.tierVars.Var(name)
+}
+
+// commonNames are the names of the variables every site of a quote
+// shares, sorted.
+var commonNames = []string{"cpe.model", "customer.code", "customer.number", "offering.code", "speed",
+	"tier", "tier.availability", "tier.latencyMs", "tier.lossPct", "tier.restore"}
+
+// tierVars are a tier's catalog variables, formatted once a tier
+// (COM.tierVarsOf) and shared by the quotes and sites of that tier.
+type tierVars struct {
+	name, availability, restore, latencyMs, lossPct string
+}
+
+// newTierVars formats t's variables.
+func newTierVars(t *catalog.SLATier) *tierVars {
+	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+	return &tierVars{name: t.Name, availability: f(t.Availability), restore: strconv.Itoa(int(t.Restore.Hours())) + "hr",
+		latencyMs: f(t.LatencyMs), lossPct: f(t.LossPct)}
+}
+
+// Var implements catalog.Vars.
+func (t *tierVars) Var(name string) (string, bool) {
+	switch name {
+	case "tier":
+		return t.name, true
+	case "tier.availability":
+		return t.availability, true
+	case "tier.restore":
+		return t.restore, true
+	case "tier.latencyMs":
+		return t.latencyMs, true
+	case "tier.lossPct":
+		return t.lossPct, true
+	}
+	return "", false
+}
+
+// tierVarsOf are t's variables, formatted on first use.
+func (c *COM) tierVarsOf(t *catalog.SLATier) *tierVars {
+	v := c.tierVars[t]
+	if v == nil {
+		v = newTierVars(t)
+		c.tierVars[t] = v
+	}
+	return v
 }
 
 // SignedAhead counts the approval decisions COM found signed, or begun,

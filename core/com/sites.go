@@ -193,8 +193,7 @@ func (c *COM) superseded(p *tmf.Product) bool {
 func (c *COM) siteVarsOf(q *quote, si int) siteVars {
 	v := siteVars{q: q, i: si}
 	if s := q.req.Sites[si]; s.Tier != "" || s.Speed != "" {
-		v.over = tierVars(c.cfg.Catalog.Tiers[q.req.SiteTier(si)])
-		v.over["speed"] = q.req.SiteSpeed(si)
+		v.over, v.speed = c.tierVarsOf(c.cfg.Catalog.Tiers[q.req.SiteTier(si)]), q.req.SiteSpeed(si)
 	}
 	return v
 }

@@ -84,10 +84,12 @@ type quoteState struct {
 	Monthly  float64
 	Reason   string
 	Order    int // index in Orders, -1 for none
-	Common   []keyed
-	Digest   string
-	Calls    int
-	Created  time.Duration
+	// Common are the variables every site of the quote shares, as the
+	// quote works them out (quote.Var): a load works them out again.
+	Common  []keyed
+	Digest  string
+	Calls   int
+	Created time.Duration
 }
 
 type orderState struct {
@@ -338,7 +340,7 @@ func (c *COM) saveQuote(q *quote, order int) quoteState {
 	return quoteState{Req: q.req, ID: q.id, State: q.state, Offering: q.offering.ID,
 		Tier: q.tier.Name, Card: q.card.ID, Quals: q.quals, QualErr: q.qualErr, Waiting: q.waiting, Stage: q.stage,
 		Approval: q.approval, TCV: q.tcv, Monthly: q.monthly, Reason: q.reason, Order: order,
-		Common: sorted(q.common, func(k, v string) keyed { return keyed{k, v} }), Digest: q.digest, Calls: q.calls, Created: q.created}
+		Common: q.common(), Digest: q.digest, Calls: q.calls, Created: q.created}
 }
 
 // saveOrder is an order's state, quote the index of its quote.
@@ -363,6 +365,16 @@ func saveOrder(o *order, quote int) orderState {
 	return s
 }
 
+// common are q's common variables, sorted by name.
+func (q *quote) common() []keyed {
+	out := make([]keyed, len(commonNames))
+	for i, name := range commonNames {
+		v, _ := q.Var(name)
+		out[i] = keyed{name, v}
+	}
+	return out
+}
+
 // loadQuote makes a quote of its state, without its order.
 func (c *COM) loadQuote(s *quoteState) (*quote, error) {
 	q := &quote{req: s.Req, id: s.ID, state: s.State, quals: s.Quals, qualErr: s.QualErr, waiting: s.Waiting,
@@ -377,10 +389,7 @@ func (c *COM) loadQuote(s *quoteState) (*quote, error) {
 	if q.card = card(q.offering, s.Card); q.card == nil || q.card.ID != s.Card {
 		return nil, fmt.Errorf("quote %s: rate card %q is not in the catalog", s.ID, s.Card)
 	}
-	q.common = map[string]string{}
-	for _, kv := range s.Common {
-		q.common[kv.Key] = kv.Value
-	}
+	q.tierVars = c.tierVarsOf(q.tier)
 	q.siteOfferings(c.cfg.Catalog)
 	return q, nil
 }
