@@ -165,7 +165,10 @@ func serveOnce(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil || keep < 0 {
 		return fmt.Errorf("serve: --retention %q: want a duration such as P7D or PT12H", *retention)
 	}
-	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	logs := newLogWriter(stderr)
+	defer logs.Close()
+	log := slog.New(slog.NewJSONHandler(logs, nil))
+	access := slog.New(slog.NewJSONHandler(logs.Access(), nil))
 	if *approvals != "twin" && *approvals != "api" {
 		return fmt.Errorf("serve: --approvals %q: want twin or api", *approvals)
 	}
@@ -231,7 +234,7 @@ func serveOnce(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		retention: keep, retentionSet: flagSet(fs, "retention")}
 	if *shards != 0 {
 		co.shard = true
-		return serveSharded(ctx, shardServe{sc: sc, db: *db, shards: *shards, self: strings.TrimSuffix(*advertise, "/"), co: co, opt: opt, log: log},
+		return serveSharded(ctx, shardServe{sc: sc, db: *db, shards: *shards, self: strings.TrimSuffix(*advertise, "/"), co: co, opt: opt, log: log, access: access},
 			shardedHTTP{addr: *addr, tls: tlsConfig, guard: guard, keepKey: keepKey, hubAllow: hubAllow, hubQuota: *hubQuota, orderQuota: *orderQuota,
 				suspendAfter: *suspendAfter, suspendWindow: *suspendWindow}, stdout)
 	}
@@ -290,7 +293,7 @@ func serveOnce(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			l.Settings = api.PeerSettings
 		}
 	}
-	api.Guard, api.AccessLog = guard, log
+	api.Guard, api.AccessLog = guard, access
 	api.Hub = hubs
 	api.OrderQuota = *orderQuota
 	if held != nil {

@@ -69,6 +69,8 @@ type shardServe struct {
 	co   serveClockOptions
 	opt  scenarios.Options
 	log  *slog.Logger
+	// access takes the API's access lines (logWriter.Access).
+	access *slog.Logger
 	// configure sets up a shard's API as serve sets up its one, and
 	// notifier its hub listeners' notifier.
 	configure func(*api.Server)
@@ -942,7 +944,7 @@ func serveSharded(ctx context.Context, s shardServe, o shardedHTTP, stdout io.Wr
 	}
 	callbacks.Self = events.SelfOf(ln.Addr())
 	s.configure = func(a *api.Server) {
-		a.Guard, a.AccessLog = o.guard, s.log
+		a.Guard, a.AccessLog = o.guard, s.access
 		a.Hub = hub.Policy{Callbacks: callbacks, Quota: o.hubQuota}
 		a.OrderQuota = o.orderQuota
 	}
