@@ -43,11 +43,11 @@ func TestLogWriterGathersAccessLines(t *testing.T) {
 			_, err := access.Write([]byte("request " + strings.Repeat("x", i) + "\n"))
 			require.NoError(t, err)
 		}
-		got, writes := out.read()
+		got, _ := out.read()
 		assert.Empty(t, got, "access lines wait")
 		time.Sleep(accessFlushAfter)
 		synctest.Wait()
-		got, writes = out.read()
+		got, writes := out.read()
 		assert.Equal(t, "request \nrequest x\nrequest xx\n", got)
 		assert.Equal(t, 1, writes, "three lines, one write")
 
