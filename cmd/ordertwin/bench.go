@@ -92,7 +92,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		counts = append(counts, n)
 	}
 	if prepareBatch != nil {
-		prepareBatch()
+		prepareBatch(true)
 	}
 	fmt.Fprintf(stdout, "%8s %8s %10s %10s %12s %12s %12s\n", "orders", "sites", "ROIs", "wall", "ROI/s", "heap MiB", "heap B/ROI")
 	for _, n := range counts {

@@ -39,9 +39,10 @@ func TestHugeHeapAdvisesTheHeap(t *testing.T) {
 	assert.GreaterOrEqual(t, largest, batchHeap>>10)
 }
 
-// A batch command turns the collector's percentage off and collects at
-// half of the memory the process may use, unless GOGC or GOMEMLIMIT says
-// otherwise.
+// A batch command that retains what it allocates turns the collector's
+// percentage off and collects at half of the memory the process may use,
+// unless GOGC or GOMEMLIMIT says otherwise; one whose orders leave memory
+// keeps the collector as it is.
 func TestBatchCollector(t *testing.T) {
 	gc, limit := debug.SetGCPercent(100), debug.SetMemoryLimit(-1)
 	t.Cleanup(func() {
@@ -51,19 +52,21 @@ func TestBatchCollector(t *testing.T) {
 	require.Positive(t, memoryLimit())
 	for _, tc := range []struct {
 		gogc, gomemlimit string
+		retains          bool
 		wantGC           int
 		wantLimit        int64
 	}{
-		{"", "", -1, memoryLimit()},
-		{"100", "", 100, math.MaxInt64},
-		{"", "1GiB", 100, math.MaxInt64},
+		{"", "", true, -1, memoryLimit()},
+		{"100", "", true, 100, math.MaxInt64},
+		{"", "1GiB", true, 100, math.MaxInt64},
+		{"", "", false, 100, math.MaxInt64}, // run --retention: its orders leave memory
 	} {
 		t.Setenv("GOGC", tc.gogc)
 		t.Setenv("GOMEMLIMIT", tc.gomemlimit)
 		debug.SetGCPercent(100)
 		debug.SetMemoryLimit(math.MaxInt64)
-		batchCollector()
-		assert.Equal(t, tc.wantGC, debug.SetGCPercent(100), "GOGC=%q GOMEMLIMIT=%q", tc.gogc, tc.gomemlimit)
-		assert.Equal(t, tc.wantLimit, debug.SetMemoryLimit(math.MaxInt64), "GOGC=%q GOMEMLIMIT=%q", tc.gogc, tc.gomemlimit)
+		batchCollector(tc.retains)
+		assert.Equal(t, tc.wantGC, debug.SetGCPercent(100), "GOGC=%q GOMEMLIMIT=%q retains %v", tc.gogc, tc.gomemlimit, tc.retains)
+		assert.Equal(t, tc.wantLimit, debug.SetMemoryLimit(math.MaxInt64), "GOGC=%q GOMEMLIMIT=%q retains %v", tc.gogc, tc.gomemlimit, tc.retains)
 	}
 }

@@ -107,7 +107,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	switch *clock {
 	case "virtual":
 		if prepareBatch != nil {
-			prepareBatch()
+			prepareBatch(keep == 0)
 		}
 	case "wall":
 		opt.Clock = engine.NewWall(*scale)
