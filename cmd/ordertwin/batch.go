@@ -31,7 +31,7 @@ func batchMemory(retains bool) {
 // is: what leaves goes to the shelf and its report reads it all back, and
 // with the collector off that garbage was fresh pages (the national
 // rollout at --retention P7D: 6.7–7.3 CPU s, 5.5–6.2 s and 1.46 GB
-// resident, against 3.4–4.4 CPU s, 2.5–3.4 s and 650–700 MB).
+// resident, against 3.4–4.4 CPU s, 2.5–3.4 s and 640–700 MB).
 func batchCollector(retains bool) {
 	if !retains || os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		return
