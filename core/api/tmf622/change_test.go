@@ -4,10 +4,8 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/ordertwin/ordertwin/core/api/apitest"
 	"github.com/ordertwin/ordertwin/core/api/tmf622"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
-	"github.com/ordertwin/ordertwin/core/api/tmf648"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -18,11 +16,8 @@ import (
 // what COM cannot do is refused naming why (seed and issue 3: mid-rollout
 // changes; TMF622 OrderItemActionType modify and delete).
 func TestChangeOrdersOverHTTP(t *testing.T) {
-	l := apitest.ServeLive(t, nil)
+	l, q, orderBody := quoted(t, nil)
 	defer l.Stop()
-	quoteBody, orderBody := apitest.Worked(t)
-	var q tmf648.Quote
-	require.Equal(t, http.StatusCreated, l.Do(t, "POST", quotesPath, quoteBody, &q).Code)
 	var po tmf622.ProductOrder
 	require.Equal(t, http.StatusCreated, l.Do(t, "POST", ordersPath, orderBody(q.ID, ""), &po).Code)
 	l.Idle(t)

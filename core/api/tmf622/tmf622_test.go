@@ -103,15 +103,25 @@ func TestWorkedExampleOverHTTP(t *testing.T) {
 	assert.Contains(t, e.Message, "can no longer be cancelled")
 }
 
+// quoted serves the live default on clock (nil: its own) and posts the
+// worked example's quote: the server (to be stopped), the quote, and the
+// worked example's order body for a quote.
+func quoted(t *testing.T, clock engine.Clock) (*apitest.Live, tmf648.Quote, func(quoteID, externalID string) tmf622.OrderBody) {
+	t.Helper()
+	l := apitest.ServeLive(t, clock)
+	quoteBody, orderBody := apitest.Worked(t)
+	var q tmf648.Quote
+	w := l.Do(t, "POST", quotesPath, quoteBody, &q)
+	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
+	return l, q, orderBody
+}
+
 // The server numbers an order's items: the ids a request gives them are
 // checked and not kept, and the answer lists the items in the request's
 // order, each with the quote item (the site) it named (docs/api.md).
 func TestOrderItemsAreNumberedByTheServer(t *testing.T) {
-	l := apitest.ServeLive(t, nil)
+	l, q, orderBody := quoted(t, nil)
 	defer l.Stop()
-	quoteBody, orderBody := apitest.Worked(t)
-	var q tmf648.Quote
-	require.Equal(t, http.StatusCreated, l.Do(t, "POST", quotesPath, quoteBody, &q).Code)
 	l.Idle(t) // accepted
 
 	body := orderBody(q.ID, "CPQ-ITEMS")
@@ -234,11 +244,8 @@ func TestProductOrderBadInput(t *testing.T) {
 // its description in flight is taken.
 func TestCancelProductOrderInFlight(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		l := apitest.ServeLive(t, &engine.Wall{Start: time.Now(), Scale: 3600}) // a virtual hour a second
+		l, q, orderBody := quoted(t, &engine.Wall{Start: time.Now(), Scale: 3600}) // a virtual hour a second
 		defer l.Stop()
-		quoteBody, orderBody := apitest.Worked(t)
-		var q tmf648.Quote
-		require.Equal(t, http.StatusCreated, l.Do(t, "POST", quotesPath, quoteBody, &q).Code)
 		time.Sleep(10 * time.Second)
 		var po tmf622.ProductOrder
 		require.Equal(t, http.StatusCreated, l.Do(t, "POST", ordersPath, orderBody(q.ID, ""), &po).Code)
