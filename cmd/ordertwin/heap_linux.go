@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"unsafe"
 )
 
 // batchHeap is how much of the heap a batch command asks to have backed by
@@ -39,6 +40,42 @@ func hugeHeap() error {
 		return fmt.Errorf("advise huge pages for the heap: %w", err)
 	}
 	return nil
+}
+
+// pretouchHeap is hugeHeap for serve --pretouch: the block is at least
+// size bytes, and once it is freed a goroutine makes its first size bytes
+// resident (pretouch.go), so that the heap grows into memory the kernel has
+// found and zeroed already. The block is advised and freed at once, as
+// hugeHeap's, so that the start is not held up.
+func pretouchHeap(size int) error {
+	b := make([]byte, max(size, batchHeap))
+	err := syscall.Madvise(b, syscall.MADV_HUGEPAGE)
+	start := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	b = nil
+	runtime.GC()
+	go populate(start, uintptr(size))
+	if err != nil {
+		return fmt.Errorf("advise huge pages for the heap: %w", err)
+	}
+	return nil
+}
+
+// madvPopulateWrite is MADV_POPULATE_WRITE (Linux 5.14).
+const madvPopulateWrite = 23
+
+// populate makes the pages of [start, start+size) resident and writable,
+// 2 MiB at a time. Populating never changes what memory holds: a page in
+// use is left as it is, one not yet backed is backed with zeros, as the
+// heap expects of memory it has not used or has given back. The range is
+// the heap's and stays mapped (the runtime never unmaps its heap). On a
+// kernel without MADV_POPULATE_WRITE it does nothing.
+func populate(start, size uintptr) {
+	const step = 2 << 20
+	for off := uintptr(0); off < size; off += step {
+		if _, _, errno := syscall.Syscall(syscall.SYS_MADVISE, start+off, min(step, size-off), madvPopulateWrite); errno != 0 {
+			return
+		}
+	}
 }
 
 // memoryLimit is half of the memory the process may use: the machine's,

@@ -68,10 +68,6 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // serveOnce is serve until it stops: a clean stop, a failure, or the
 // engine stopped after a component panicked (engine.ErrPanicked).
 func serveOnce(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	// A restart decodes its whole state at once, and a rollout grows the
-	// heap fast: huge pages, as a batch run (heap_linux.go); refused, it is
-	// only slower.
-	_ = hugeHeap()
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:8080", "where to listen, HOST:PORT")
 	db := fs.String("db", "ordertwin.db", "the durable store, a SQLite file or a PostgreSQL database (postgres://USER@HOST:PORT/DB): a new one, or one this command served before (it resumes)")
@@ -120,11 +116,24 @@ func serveOnce(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	shards := fs.Int("shards", 0, "with --db postgres://…: serve as one instance of a deployment of several, its orders spread over this many shards by customer (fixed when the deployment is first served); the instance runs its share of them and takes over those of an instance that ends")
 	advertise := fs.String("advertise", "", "with --shards: the URL the deployment's other instances reach this one at (default: http://ADDR, the address it listens on)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (pprof) of the whole serve to FILE, from start to a clean stop")
+	pretouch := fs.String("pretouch", "0", "touch this much of the heap (such as 512MiB) before serving, so that it grows into memory already resident: a later start, steadier latencies under load; the server then keeps that memory when idle. 0: none")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
+	touch, err := parseBytes(*pretouch)
+	if err != nil {
+		return fmt.Errorf("serve: --pretouch %w", err)
+	}
 	helping, helpAt := snapshotHelping()
+	// A restart decodes its whole state at once, and a rollout grows the
+	// heap fast: huge pages, as a batch run (heap_linux.go); refused, it is
+	// only slower.
+	if touch > 0 && !helping {
+		_ = pretouchHeap(touch)
+	} else {
+		_ = hugeHeap()
+	}
 	if *cpuProfile != "" && !helping {
 		stop, err := profileCPU(*cpuProfile)
 		if err != nil {
@@ -346,7 +355,9 @@ func serveOnce(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return n + snapshotsKept.Load(), err
 	}, func() {
 		_ = sys.Engine.Query(engineCtx, sys.Engine.Trim) // a store that cannot write: nothing trimmed
-		debug.FreeOSMemory()
+		if touch == 0 {
+			debug.FreeOSMemory() // with --pretouch, the memory stays the server's
+		}
 	})
 	httpDone := make(chan error, 1)
 	scheme := "http"
