@@ -43,21 +43,19 @@ func hugeHeap() error {
 }
 
 // pretouchHeap is hugeHeap for serve --pretouch: the block is at least
-// size bytes, and once it is freed a goroutine makes its first size bytes
-// resident (pretouch.go), so that the heap grows into memory the kernel has
-// found and zeroed already. The block is advised and freed at once, as
-// hugeHeap's, so that the start is not held up.
-func pretouchHeap(size int) error {
+// size bytes, and the function it returns makes its first size bytes
+// resident (pretouch.go), so that the heap grows into memory the kernel
+// has found and zeroed already. The block is advised and freed at once,
+// as hugeHeap's; serve calls the function, on a goroutine of its own, once
+// it is up, so that its start is not held up. Huge pages refused, it
+// makes the ordinary ones resident.
+func pretouchHeap(size int) (populated func()) {
 	b := make([]byte, max(size, batchHeap))
-	err := syscall.Madvise(b, syscall.MADV_HUGEPAGE)
+	_ = syscall.Madvise(b, syscall.MADV_HUGEPAGE)
 	start := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
 	b = nil
 	runtime.GC()
-	go populate(start, uintptr(size))
-	if err != nil {
-		return fmt.Errorf("advise huge pages for the heap: %w", err)
-	}
-	return nil
+	return func() { populate(start, uintptr(size)) }
 }
 
 // madvPopulateWrite is MADV_POPULATE_WRITE (Linux 5.14).

@@ -128,9 +128,11 @@ func serveOnce(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	helping, helpAt := snapshotHelping()
 	// A restart decodes its whole state at once, and a rollout grows the
 	// heap fast: huge pages, as a batch run (heap_linux.go); refused, it is
-	// only slower.
+	// only slower. With --pretouch, the heap is made resident once the
+	// server is up, not to hold up its start.
+	pretouched := func() {}
 	if touch > 0 && !helping {
-		_ = pretouchHeap(touch)
+		pretouched = pretouchHeap(touch)
 	} else {
 		_ = hugeHeap()
 	}
@@ -243,6 +245,7 @@ func serveOnce(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		retention: keep, retentionSet: flagSet(fs, "retention")}
 	if *shards != 0 {
 		co.shard = true
+		go pretouched()
 		return serveSharded(ctx, shardServe{sc: sc, db: *db, shards: *shards, self: strings.TrimSuffix(*advertise, "/"), co: co, opt: opt, log: log, access: access},
 			shardedHTTP{addr: *addr, tls: tlsConfig, guard: guard, keepKey: keepKey, hubAllow: hubAllow, hubQuota: *hubQuota, orderQuota: *orderQuota,
 				suspendAfter: *suspendAfter, suspendWindow: *suspendWindow}, stdout)
@@ -369,6 +372,7 @@ func serveOnce(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	now := clock.State()
 	fmt.Fprintf(stdout, "serving %s on %s://%s (store %s, %g virtual seconds per second%s)\n", sc.Name, scheme, ln.Addr(), storeName(*db), now.Scale, pausedNote(now))
+	go pretouched()
 	log.Info("serving", "scenario", sc.Name, "addr", ln.Addr().String(), "db", storeName(*db), "scale", now.Scale, "paused", now.Paused)
 
 	var failure error
