@@ -99,12 +99,15 @@ func decodeObject(body []byte, v any, strict bool) *Error {
 		}
 	} else {
 		// json.Unmarshal reads body in place, where a Decoder copies it
-		// into a buffer of its own, grown as it reads.
-		end := jsonerr.End(body)
-		if len(bytes.TrimSpace(body[end:])) > 0 && json.Valid(body[:end]) {
-			return NewError(http.StatusBadRequest, "malformed JSON: data after the object")
-		}
+		// into a buffer of its own, grown as it reads. It refuses data
+		// after the object, before it sets anything, as any bad syntax:
+		// only then is body scanned again, for the error to say so.
 		err = json.Unmarshal(body, v)
+		if err != nil {
+			if end := jsonerr.End(body); len(bytes.TrimSpace(body[end:])) > 0 && json.Valid(body[:end]) {
+				return NewError(http.StatusBadRequest, "malformed JSON: data after the object")
+			}
+		}
 	}
 	if err != nil {
 		return fieldError(jsonerr.Explain(body, reflect.TypeOf(v), strict, err))
