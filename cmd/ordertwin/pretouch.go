@@ -14,9 +14,9 @@ import (
 // only when first used: 0.4–1 GB/s on the machine the figures in
 // docs/load.md are from, against 7 GB/s for memory used before) one such
 // write holds up the engine's loop, and every request waiting on it, for
-// milliseconds. Made resident beforehand, off the requests' way, as a
-// JVM's AlwaysPreTouch does, that memory then stays the server's: an idle
-// server does not give it back (idle.go).
+// milliseconds. Made resident once the server is up, off the requests'
+// way, as a JVM's AlwaysPreTouch does, that memory then stays the
+// server's: an idle server does not give it back (serve.go, idle.go).
 
 // parseBytes parses a size in bytes: a whole number, optionally followed
 // by KiB, MiB or GiB.
