@@ -32,30 +32,32 @@ const batchHeap = 512 << 20
 // It returns the kernel's refusal, which a command ignores: the run is
 // only slower.
 func hugeHeap() error {
-	b := make([]byte, batchHeap)
-	err := syscall.Madvise(b, syscall.MADV_HUGEPAGE)
-	b = nil
-	runtime.GC()
-	if err != nil {
-		return fmt.Errorf("advise huge pages for the heap: %w", err)
-	}
-	return nil
+	_, err := adviseHeap(batchHeap)
+	return err
 }
 
 // pretouchHeap is hugeHeap for serve --pretouch: the block is at least
 // size bytes, and the function it returns makes its first size bytes
 // resident (pretouch.go), so that the heap grows into memory the kernel
-// has found and zeroed already. The block is advised and freed at once,
-// as hugeHeap's; serve calls the function, on a goroutine of its own, once
-// it is up, so that its start is not held up. Huge pages refused, it
-// makes the ordinary ones resident.
+// has found and zeroed already. serve calls the function, on a goroutine
+// of its own, once it is up, so that its start is not held up. Huge pages
+// refused, it makes the ordinary ones resident.
 func pretouchHeap(size int) (populated func()) {
-	b := make([]byte, max(size, batchHeap))
-	_ = syscall.Madvise(b, syscall.MADV_HUGEPAGE)
-	start := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	start, _ := adviseHeap(max(size, batchHeap))
+	return func() { populate(start, uintptr(size)) }
+}
+
+// adviseHeap allocates a block of size bytes, advises it for huge pages
+// and frees it at once, untouched; it returns where the block began.
+func adviseHeap(size int) (start uintptr, err error) {
+	b := make([]byte, size)
+	if aerr := syscall.Madvise(b, syscall.MADV_HUGEPAGE); aerr != nil {
+		err = fmt.Errorf("advise huge pages for the heap: %w", aerr)
+	}
+	start = uintptr(unsafe.Pointer(unsafe.SliceData(b)))
 	b = nil
 	runtime.GC()
-	return func() { populate(start, uintptr(size)) }
+	return start, err
 }
 
 // madvPopulateWrite is MADV_POPULATE_WRITE (Linux 5.14).
