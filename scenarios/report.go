@@ -281,23 +281,32 @@ func (s *System) Report() *Report {
 			r.otherQuotes = append(r.otherQuotes, QuoteReport{ID: q.ID, Customer: q.Customer.ID, State: q.State, TCV: q.TCV, Monthly: q.Monthly})
 		}
 	}
+	// A report of many orders is a summary: it counts their entities and
+	// lists none (below), so it builds no rows for them.
+	summary := len(s.Spec.Orders) > 1
 	outcome := ""
 	r.Orders = map[string]int{}
-	for _, po := range s.productOrders() {
+	orders, waveViews := s.rollouts()
+	if !summary {
+		r.ProductOrders = slices.Grow(r.ProductOrders, len(orders))
+	}
+	for _, po := range orders {
 		r.Orders[po.State]++
-		row := ProductOrderRow{ID: po.ID, State: po.State, CompletedAt: doneAt(po.State, po.CompletionDate), Items: sized[POIRow](len(po.Items))}
-		for _, it := range po.Items {
-			poi := POIRow{ID: it.ID, Site: it.Place.ID, State: it.State, StateReason: it.StateReason}
-			if len(it.Qualification) > 0 {
-				poi.Feasibility = it.Qualification[0].ID
-			}
-			if it.ProductInstance != nil {
-				poi.Product = it.ProductInstance.ID
-			}
-			row.Items = append(row.Items, poi)
-		}
-		r.ProductOrders = append(r.ProductOrders, row)
 		r.Counts.ProductOrderItems += len(po.Items)
+		if !summary {
+			row := ProductOrderRow{ID: po.ID, State: po.State, CompletedAt: doneAt(po.State, po.CompletionDate), Items: sized[POIRow](len(po.Items))}
+			for _, it := range po.Items {
+				poi := POIRow{ID: it.ID, Site: it.Place.ID, State: it.State, StateReason: it.StateReason}
+				if len(it.Qualification) > 0 {
+					poi.Feasibility = it.Qualification[0].ID
+				}
+				if it.ProductInstance != nil {
+					poi.Product = it.ProductInstance.ID
+				}
+				row.Items = append(row.Items, poi)
+			}
+			r.ProductOrders = append(r.ProductOrders, row)
+		}
 		if com.IsChangeOrder(po) {
 			continue // the outcome is the customers' orders', not the changes made to them
 		}
@@ -308,14 +317,20 @@ func (s *System) Report() *Report {
 		}
 	}
 	r.Outcome = outcome
-	r.Counts.ProductOrders = len(r.ProductOrders)
+	r.Counts.ProductOrders = len(orders)
 	waves := map[string]string{}
-	for _, w := range s.waves() {
+	for _, w := range waveViews {
 		waves[w.ExternalID] = w.Name
 	}
 	sos := s.serviceOrders()
-	r.ServiceOrders = sized[ServiceOrderRow](len(sos))
+	if !summary {
+		r.ServiceOrders = sized[ServiceOrderRow](len(sos))
+	}
 	for _, so := range sos {
+		r.Counts.ServiceOrderItems += len(so.Items)
+		if summary {
+			continue
+		}
 		row := ServiceOrderRow{ID: so.ID, Name: so.Description, Wave: waves[so.ExternalID], State: so.State,
 			SubmittedAt: offset(so.OrderDate), CompletedAt: doneAt(so.State, so.CompletionDate), Sites: []string{}, Items: sized[SOIRow](len(so.Items))}
 		for _, it := range so.Items {
@@ -326,12 +341,17 @@ func (s *System) Report() *Report {
 				State: it.State, StateReason: it.StateReason, Service: it.Service.ID, Characteristics: it.Service.Characteristics})
 		}
 		r.ServiceOrders = append(r.ServiceOrders, row)
-		r.Counts.ServiceOrderItems += len(so.Items)
 	}
-	r.Counts.ServiceOrders = len(r.ServiceOrders)
+	r.Counts.ServiceOrders = len(sos)
 	ros := s.resourceOrders()
-	r.ResourceOrders = sized[ResourceOrderRow](len(ros))
+	if !summary {
+		r.ResourceOrders = sized[ResourceOrderRow](len(ros))
+	}
 	for _, ro := range ros {
+		r.Counts.ResourceOrderItems += len(ro.Items)
+		if summary {
+			continue
+		}
 		row := ResourceOrderRow{ID: ro.ID, Site: ro.Place.ID, State: ro.State, CompletedAt: doneAt(ro.State, ro.CompletionDate),
 			Items: sized[ROIRow](len(ro.Items))}
 		for _, it := range ro.Items {
@@ -343,49 +363,58 @@ func (s *System) Report() *Report {
 			row.Items = append(row.Items, roi)
 		}
 		r.ResourceOrders = append(r.ResourceOrders, row)
-		r.Counts.ResourceOrderItems += len(ro.Items)
 	}
-	r.Counts.ResourceOrders = len(r.ResourceOrders)
+	r.Counts.ResourceOrders = len(ros)
 	products := s.products()
-	r.ProductInstances = sized[ProductRow](len(products))
+	if !summary {
+		r.ProductInstances = sized[ProductRow](len(products))
+	}
 	for _, p := range products {
 		from := offset(p.StartDate)
-		r.ProductInstances = append(r.ProductInstances, ProductRow{ID: p.ID, Site: p.Place.ID, Status: p.Status, Monthly: p.MonthlyPrice, From: from})
+		if !summary {
+			r.ProductInstances = append(r.ProductInstances, ProductRow{ID: p.ID, Site: p.Place.ID, Status: p.Status, Monthly: p.MonthlyPrice, From: from})
+		}
 		if p.Status == "terminated" {
 			continue // disconnected: billing stopped
 		}
-		r.Billing.Sites = append(r.Billing.Sites, BillingRow{Site: p.Place.ID, Monthly: p.MonthlyPrice, From: from})
+		if !summary {
+			r.Billing.Sites = append(r.Billing.Sites, BillingRow{Site: p.Place.ID, Monthly: p.MonthlyPrice, From: from})
+		}
 		r.Billing.Monthly += p.MonthlyPrice
 	}
-	r.Counts.ProductInstances = len(r.ProductInstances)
+	r.Counts.ProductInstances = len(products)
 	if s.Spec.Version >= 2 {
-		r.Contract = contract(s.productOrders(), products, r.Quote.Currency)
+		r.Contract = contract(orders, products, r.Quote.Currency)
 	}
 	services := s.services()
-	r.ServiceInstances = sized[ServiceRow](len(services))
-	for _, sv := range services {
-		row := ServiceRow{ID: sv.ID, Name: sv.Name, Site: sv.Place.ID, State: sv.State, Characteristics: sv.Characteristics}
-		for _, res := range sv.SupportingRes {
-			row.Resources = append(row.Resources, res.ID)
+	r.Counts.ServiceInstances = len(services)
+	if !summary {
+		r.ServiceInstances = sized[ServiceRow](len(services))
+		for _, sv := range services {
+			row := ServiceRow{ID: sv.ID, Name: sv.Name, Site: sv.Place.ID, State: sv.State, Characteristics: sv.Characteristics}
+			for _, res := range sv.SupportingRes {
+				row.Resources = append(row.Resources, res.ID)
+			}
+			r.ServiceInstances = append(r.ServiceInstances, row)
 		}
-		r.ServiceInstances = append(r.ServiceInstances, row)
 	}
-	r.Counts.ServiceInstances = len(r.ServiceInstances)
 	resources := s.resources()
-	r.Resources = sized[ResourceRow](len(resources))
-	for _, res := range resources {
-		state := res.State
-		if res.UsageState != "" {
-			state = res.UsageState
+	r.Counts.Resources = len(resources)
+	if !summary {
+		r.Resources = sized[ResourceRow](len(resources))
+		for _, res := range resources {
+			state := res.State
+			if res.UsageState != "" {
+				state = res.UsageState
+			}
+			r.Resources = append(r.Resources, ResourceRow{ID: res.ID, Type: res.ResourceType, Value: res.Value, Site: res.Place.ID, State: state})
 		}
-		r.Resources = append(r.Resources, ResourceRow{ID: res.ID, Type: res.ResourceType, Value: res.Value, Site: res.Place.ID, State: state})
+		r.Timeline = sized[TimelineRow](len(s.timeline))
+		for _, t := range s.timeline {
+			r.Timeline = append(r.Timeline, timelineRow(t))
+		}
 	}
-	r.Counts.Resources = len(r.Resources)
-	r.Timeline = sized[TimelineRow](len(s.timeline))
-	for _, t := range s.timeline {
-		r.Timeline = append(r.Timeline, timelineRow(t))
-	}
-	if len(s.Spec.Orders) > 1 {
+	if summary {
 		r.Summary = true
 		r.ProductOrders, r.ServiceOrders, r.ResourceOrders = []ProductOrderRow{}, []ServiceOrderRow{}, []ResourceOrderRow{}
 		r.ProductInstances, r.ServiceInstances, r.Resources = []ProductRow{}, []ServiceRow{}, []ResourceRow{}

@@ -523,3 +523,47 @@ func withoutOrders(t *testing.T, file string) (Spec, Placement) {
 	spec.Orders = nil
 	return spec, first
 }
+
+// A report of many orders is a summary: it counts what the run made and
+// lists none of it. With a retention, it counts what left memory from the
+// shelf, and comes out as a run that keeps every order reports it.
+func TestSummaryReportCountsWhatLeftMemory(t *testing.T) {
+	for _, file := range []string{"newuser-v2-coop-selectors.yaml", "v2-retailer-shortage.yaml", "v2-change-storm.yaml"} {
+		t.Run(file, func(t *testing.T) {
+			keep, gone, _ := keptAndRetired(t, file)
+			require.Less(t, len(gone.COM.Orders()), len(keep.COM.Orders()), "orders left memory")
+			r := keep.Report()
+			require.True(t, r.Summary)
+			assert.Equal(t, r, gone.Report(), "the summary reads what left memory from the shelf")
+
+			assert.Equal(t, len(keep.COM.Orders()), r.Counts.ProductOrders)
+			assert.Equal(t, len(keep.SOM.Orders()), r.Counts.ServiceOrders)
+			assert.Equal(t, len(keep.ROM.Orders()), r.Counts.ResourceOrders)
+			items, states := 0, map[string]int{}
+			for _, po := range keep.COM.Orders() {
+				items += len(po.Items)
+				states[po.State]++
+			}
+			assert.Equal(t, items, r.Counts.ProductOrderItems)
+			assert.Equal(t, states, r.Orders)
+			items = 0
+			for _, ro := range keep.ROM.Orders() {
+				items += len(ro.Items)
+			}
+			assert.Equal(t, items, r.Counts.ResourceOrderItems)
+			assert.Equal(t, len(keep.COM.Products.All()), r.Counts.ProductInstances)
+			assert.Equal(t, len(keep.SOM.Services.All()), r.Counts.ServiceInstances)
+			assert.Equal(t, len(keep.ROM.Resources.All()), r.Counts.Resources)
+			monthly := 0.0
+			for _, p := range keep.COM.Products.All() {
+				if p.Status != "terminated" {
+					monthly += p.MonthlyPrice
+				}
+			}
+			assert.InDelta(t, monthly, r.Billing.Monthly, 1e-6)
+			assert.Empty(t, r.ProductOrders)
+			assert.Empty(t, r.Resources)
+			assert.Empty(t, r.Timeline)
+		})
+	}
+}

@@ -57,31 +57,20 @@ func (s *System) quotes() []com.QuoteView {
 		func(q com.QuoteView) uint64 { return tmf.SeqOf(q.ID) }, com.ShelvedQuote)
 }
 
-// productOrders are COM's product orders, those that left memory too.
-func (s *System) productOrders() []*tmf.ProductOrder {
-	return withShelved(s, com.ShelfKind, s.COM.Orders(), func(po *tmf.ProductOrder) string { return po.ID }, com.ShelfOrd, com.Shelved)
-}
-
-// waves are COM's waves, those of the orders that left memory too.
-func (s *System) waves() []com.WaveView {
+// rollouts are COM's product orders, those that left memory too, and the
+// waves of all of them (those in memory first): each order on the shelf
+// decoded once for both.
+func (s *System) rollouts() ([]*tmf.ProductOrder, []com.WaveView) {
 	waves := s.COM.Waves()
-	shelf, ok := store.ShelfOf(s.Journal)
-	if !ok {
-		return waves
-	}
-	docs, err := shelf.ShelvedAll(com.ShelfKind)
-	if err != nil {
-		return waves
-	}
-	for _, d := range docs {
-		if s.COM.Order(d.ID) != nil {
-			continue
-		}
-		if ws, err := com.ShelvedWaves(d.Body); err == nil {
-			waves = append(waves, ws...)
-		}
-	}
-	return waves
+	orders := withShelved(s, com.ShelfKind, s.COM.Orders(), func(po *tmf.ProductOrder) string { return po.ID }, com.ShelfOrd,
+		func(body []byte) (*tmf.ProductOrder, error) {
+			po, ws, err := com.ShelvedRollout(body)
+			if err == nil {
+				waves = append(waves, ws...)
+			}
+			return po, err
+		})
+	return orders, waves
 }
 
 // products are COM's product instances, those that left memory with

@@ -104,14 +104,14 @@ func ShelvedWithPlan(body []byte) (ShelvedOrder, error) {
 	return ShelvedOrder{PO: &s.PO, Plan: plannedWaves(s.Waves)}, nil
 }
 
-// ShelvedWaves decodes the waves of a rollout COM shelved (a store.Doc's
-// body), none for a change order.
-func ShelvedWaves(body []byte) ([]WaveView, error) {
+// ShelvedRollout decodes a product order COM shelved (a store.Doc's body)
+// with the views of its waves, none for a change order.
+func ShelvedRollout(body []byte) (*tmf.ProductOrder, []WaveView, error) {
 	var s shelved
 	if err := engine.DecodeDoc(body, &s); err != nil {
-		return nil, fmt.Errorf("product order on the shelf: %w", err)
+		return nil, nil, fmt.Errorf("product order on the shelf: %w", err)
 	}
-	return s.Waves, nil
+	return &s.PO, s.Waves, nil
 }
 
 // ShelvedProduct decodes a product instance COM shelved.
