@@ -81,6 +81,8 @@ func Run(ctx context.Context, cfg Config, do Operation) (*Report, error) {
 	}
 	timer := time.NewTimer(0)
 	timer.Stop()
+	clock := newDueClock()
+	defer clock.close()
 	stopped, cut := "", false
 schedule:
 	for i := 0; cfg.Count == 0 || i < cfg.Count; i++ {
@@ -92,13 +94,8 @@ schedule:
 			cut = true // arrivals the profile still brings, due too late
 			break
 		}
-		if wait := time.Until(start.Add(due)); wait > 0 {
-			timer.Reset(wait)
-			select {
-			case <-run.Done():
-				break schedule
-			case <-timer.C:
-			}
+		if !clock.until(run, timer, start.Add(due)) {
+			break schedule
 		}
 		a := Arrival{Index: i, Op: draw(), Due: due}
 		rec.mu.Lock()
