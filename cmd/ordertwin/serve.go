@@ -116,7 +116,7 @@ func serveOnce(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	shards := fs.Int("shards", 0, "with --db postgres://…: serve as one instance of a deployment of several, its orders spread over this many shards by customer (fixed when the deployment is first served); the instance runs its share of them and takes over those of an instance that ends")
 	advertise := fs.String("advertise", "", "with --shards: the URL the deployment's other instances reach this one at (default: http://ADDR, the address it listens on)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (pprof) of the whole serve to FILE, from start to a clean stop")
-	pretouch := fs.String("pretouch", "0", "make this much of the heap (such as 512MiB) resident in the background once serving, so that under load it grows into memory already backed: steadier latencies; the server then keeps that memory when idle (Linux). 0: none")
+	pretouch := fs.String("pretouch", "0", "make this much of the heap (such as 1GiB) resident in the background once serving, so that under load it grows into memory already backed: steadier latencies; the server then keeps that memory when idle (Linux). 0: none")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
