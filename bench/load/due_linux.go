@@ -53,9 +53,9 @@ func (c *dueClock) close() {
 	runtime.UnlockOSThread()
 }
 
-// until returns at due, or false at once when ctx ends first. The wait
-// but its last preciseSpan is the runtime's (ctx ends it); that last span,
-// never longer, is slept through.
+// until returns at due, or false when ctx ends first: at once while the
+// runtime's timer waits (all but the last preciseSpan of the wait), at due
+// when it ends in that last span, slept through.
 func (c *dueClock) until(ctx context.Context, timer *time.Timer, due time.Time) bool {
 	if c.timers {
 		return sleepUntil(ctx, timer, due)
@@ -75,8 +75,8 @@ func (c *dueClock) until(ctx context.Context, timer *time.Timer, due time.Time) 
 	for {
 		switch err := unix.ClockNanosleep(unix.CLOCK_MONOTONIC, unix.TIMER_ABSTIME, &at, nil); err {
 		case nil:
-			return true
-		case unix.EINTR:
+			return ctx.Err() == nil // the run may have ended meanwhile
+		case unix.EINTR: // a signal (the runtime's preemption among them): the time is absolute
 		default:
 			return sleepUntil(ctx, timer, due)
 		}

@@ -26,7 +26,8 @@ func TestDueClockNeverEarly(t *testing.T) {
 	}
 }
 
-// A run that ends while an arrival is far off does not wait for it.
+// A run that ends while an arrival is far off does not wait for it; one
+// that has ended hands over no arrival still to come.
 func TestDueClockEndsWithTheRun(t *testing.T) {
 	clock := newDueClock()
 	defer clock.close()
@@ -35,6 +36,7 @@ func TestDueClockEndsWithTheRun(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	go cancel()
 	assert.False(t, clock.until(ctx, timer, time.Now().Add(time.Hour)))
+	assert.False(t, clock.until(ctx, timer, time.Now().Add(time.Millisecond)), "due within the span slept through")
 }
 
 // BenchmarkDueClock measures how late arrivals 2 ms apart are handed
