@@ -81,11 +81,8 @@ type shelved struct {
 
 // Shelved decodes a product order COM shelved (a store.Doc's body).
 func Shelved(body []byte) (*tmf.ProductOrder, error) {
-	var s shelved
-	if err := engine.DecodeDoc(body, &s); err != nil {
-		return nil, fmt.Errorf("product order on the shelf: %w", err)
-	}
-	return &s.PO, nil
+	po, _, err := ShelvedRollout(body)
+	return po, err
 }
 
 // ShelvedOrder is a product order read from the shelf with its rollout
@@ -97,11 +94,11 @@ type ShelvedOrder struct {
 
 // ShelvedWithPlan decodes a product order COM shelved, with its plan.
 func ShelvedWithPlan(body []byte) (ShelvedOrder, error) {
-	var s shelved
-	if err := engine.DecodeDoc(body, &s); err != nil {
-		return ShelvedOrder{}, fmt.Errorf("product order on the shelf: %w", err)
+	po, waves, err := ShelvedRollout(body)
+	if err != nil {
+		return ShelvedOrder{}, err
 	}
-	return ShelvedOrder{PO: &s.PO, Plan: plannedWaves(s.Waves)}, nil
+	return ShelvedOrder{PO: po, Plan: plannedWaves(waves)}, nil
 }
 
 // ShelvedRollout decodes a product order COM shelved (a store.Doc's body)
