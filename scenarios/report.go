@@ -409,12 +409,13 @@ func (s *System) Report() *Report {
 			}
 			r.Resources = append(r.Resources, ResourceRow{ID: res.ID, Type: res.ResourceType, Value: res.Value, Site: res.Place.ID, State: state})
 		}
+	}
+	if !summary {
 		r.Timeline = sized[TimelineRow](len(s.timeline))
 		for _, t := range s.timeline {
 			r.Timeline = append(r.Timeline, timelineRow(t))
 		}
-	}
-	if summary {
+	} else {
 		r.Summary = true
 		r.ProductOrders, r.ServiceOrders, r.ResourceOrders = []ProductOrderRow{}, []ServiceOrderRow{}, []ResourceOrderRow{}
 		r.ProductInstances, r.ServiceInstances, r.Resources = []ProductRow{}, []ServiceRow{}, []ResourceRow{}

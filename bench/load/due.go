@@ -5,11 +5,6 @@ import (
 	"time"
 )
 
-// preciseSpan is the end of a wait for an arrival that dueClock sleeps
-// through precisely, where it can: the runtime's timers wake in whole
-// milliseconds.
-const preciseSpan = 2 * time.Millisecond
-
 // sleepUntil waits on timer until at, or returns false when ctx ends
 // first; at a time past, it returns true at once.
 func sleepUntil(ctx context.Context, timer *time.Timer, at time.Time) bool {

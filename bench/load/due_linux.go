@@ -26,6 +26,10 @@ type dueClock struct {
 	timers bool
 }
 
+// preciseSpan is the end of a wait for an arrival that dueClock sleeps
+// through precisely: the runtime's timers wake in whole milliseconds.
+const preciseSpan = 2 * time.Millisecond
+
 // newDueClock locks the calling goroutine to its thread for the run, and
 // sets the thread's timer slack; close gives both back.
 func newDueClock() *dueClock {
