@@ -40,6 +40,22 @@ type Result struct {
 	ItemsPerSecond     float64
 	HeapAlloc          uint64 // bytes live after the run
 	TotalAlloc         uint64 // bytes allocated during the run
+	// Usage is what the run used of the machine, when HasUsage (read on
+	// Unix).
+	Usage    Usage
+	HasUsage bool
+}
+
+// Usage is what a run used of the machine: the process's CPU time, in
+// its own code (User) and in the kernel's on its behalf (System), and the
+// minor page faults it took (Faults: memory it touched for the first
+// time, which the kernel found and zeroed). A run whose System and Faults
+// are high paid for fresh memory, which on a virtual machine costs more
+// when its host has not backed that memory lately; compare the ROI/s of
+// runs whose System is alike.
+type Usage struct {
+	User, System time.Duration
+	Faults       int64
 }
 
 // Run builds and runs the workload of n orders once on the in-memory
@@ -56,6 +72,7 @@ func RunOn(n int, j store.Journal) (Result, error) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
+	used, hasUsage := usage()
 	start := time.Now()
 	sys, err := scenarios.New(spec, scenarios.Options{Journal: j})
 	if err != nil {
@@ -65,9 +82,14 @@ func RunOn(n int, j store.Journal) (Result, error) {
 		return Result{}, err
 	}
 	wall := time.Since(start)
+	res := Result{Orders: n, Wall: wall}
+	if now, ok := usage(); ok && hasUsage {
+		res.HasUsage = true
+		res.Usage = Usage{User: now.User - used.User, System: now.System - used.System, Faults: now.Faults - used.Faults}
+	}
 	runtime.GC()
 	runtime.ReadMemStats(&after)
-	res := Result{Orders: n, Wall: wall, HeapAlloc: after.HeapAlloc, TotalAlloc: after.TotalAlloc - before.TotalAlloc}
+	res.HeapAlloc, res.TotalAlloc = after.HeapAlloc, after.TotalAlloc-before.TotalAlloc
 	for _, ro := range sys.ROM.Orders() {
 		res.ResourceOrderItems += len(ro.Items)
 	}

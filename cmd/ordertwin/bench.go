@@ -94,7 +94,8 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if prepareBatch != nil {
 		prepareBatch(true)
 	}
-	fmt.Fprintf(stdout, "%8s %8s %10s %10s %12s %12s %12s\n", "orders", "sites", "ROIs", "wall", "ROI/s", "heap MiB", "heap B/ROI")
+	fmt.Fprintf(stdout, "%8s %8s %10s %10s %12s %12s %12s %12s %8s %8s %9s\n", "orders", "sites", "ROIs", "wall", "ROI/s", "heap MiB", "heap B/ROI",
+		"alloc B/ROI", "user s", "system s", "faults")
 	for _, n := range counts {
 		r, err := runBench(n, *durable, *db)
 		if err != nil {
@@ -103,10 +104,20 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if r.Completed != n {
 			return fmt.Errorf("bench: only %d of %d orders completed", r.Completed, n)
 		}
-		fmt.Fprintf(stdout, "%8d %8d %10d %10s %12.0f %12.1f %12.0f\n", n, 5*n, r.ResourceOrderItems,
-			r.Wall.Round(1e6), r.ItemsPerSecond, float64(r.HeapAlloc)/(1<<20), float64(r.HeapAlloc)/float64(r.ResourceOrderItems))
+		rois := float64(r.ResourceOrderItems)
+		fmt.Fprintf(stdout, "%8d %8d %10d %10s %12.0f %12.1f %12.0f %12.0f %s\n", n, 5*n, r.ResourceOrderItems,
+			r.Wall.Round(1e6), r.ItemsPerSecond, float64(r.HeapAlloc)/(1<<20), float64(r.HeapAlloc)/rois, float64(r.TotalAlloc)/rois, usageColumns(r))
 	}
 	return nil
+}
+
+// usageColumns are a run's CPU seconds, user and system, and its page
+// faults, or dashes where they were not read.
+func usageColumns(r bench.Result) string {
+	if !r.HasUsage {
+		return fmt.Sprintf("%8s %8s %9s", "-", "-", "-")
+	}
+	return fmt.Sprintf("%8.2f %8.2f %9d", r.Usage.User.Seconds(), r.Usage.System.Seconds(), r.Usage.Faults)
 }
 
 // soakCmd runs a soak (bench --soak), prints its rows and writes its

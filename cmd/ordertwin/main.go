@@ -160,7 +160,8 @@ Usage:
       Run the scale workload (five-site orders through the whole stack in virtual
       time, in-memory store; --durable: journalled into a new SQLite file, or a
       new schema of the PostgreSQL database --db) and print resource order items
-      per second and memory. --orders defaults to 1000.
+      per second, memory (kept and allocated, per item) and the run's CPU time,
+      user and system, and page faults. --orders defaults to 1000.
   ordertwin bench --soak [--orders N] [--rate R] [--scale N] [--every N] [--db FILE]
                  [--max-duration D] [--retention D] [--churn K] [--json FILE]
       A soak of the live service: the workload's orders (default 1000) placed at

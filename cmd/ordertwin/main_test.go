@@ -124,6 +124,7 @@ func TestBench(t *testing.T) {
 		out, err := cli("bench", "--orders", "3", durable)
 		require.NoError(t, err, durable)
 		assert.Contains(t, out, "ROI/s")
+		assert.Contains(t, out, "alloc B/ROI")
 		assert.Contains(t, out, "       90 ", "three orders, 90 resource order items, all completed")
 	}
 }
