@@ -111,7 +111,7 @@ func (r *ROM) act(a operator.Action, out *engine.Out) any {
 		return d
 	}
 	var item *operator.Item
-	o := r.byItem[a.Item]
+	o := r.byItem.find(a.Item)
 	if o != nil {
 		if it, ok := r.workItem(o, o.index(a.Item)); ok {
 			r.ops.Annotate(&it)
@@ -245,7 +245,7 @@ func (r *ROM) resume(o *order, i int, reason string, out *engine.Out) bool {
 }
 
 // HasItem tells whether ROM has a resource order item with id.
-func (r *ROM) HasItem(id string) bool { return r.byItem[id] != nil }
+func (r *ROM) HasItem(id string) bool { return r.byItem.find(id) != nil }
 
 // Actions lists the actions taken on ROM's worklist, in order.
 func (r *ROM) Actions() []operator.Done { return r.ops.Done }

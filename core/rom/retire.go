@@ -142,8 +142,8 @@ func (r *ROM) retire(m retire, out *engine.Out) {
 	}
 	for i := range o.ro.Items {
 		r.retired[o.ro.Items[i].State]++
-		delete(r.byItem, o.ro.Items[i].ID)
 	}
+	r.byItem.remove(o)
 	r.ops.Forget(func(yield func(string) bool) {
 		for i := range o.ro.Items {
 			if !yield(o.ro.Items[i].ID) {

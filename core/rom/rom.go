@@ -67,7 +67,7 @@ type ROM struct {
 	// byExternal finds an order by its external id, byItem by the id of
 	// one of its items.
 	byExternal map[string]*order
-	byItem     map[string]*order
+	byItem     itemIndex
 	// nextHandle is the request handle of the next order's first item:
 	// an order's items have handles handle … handle+len-1, and orders
 	// are in the order of their handles.
@@ -130,6 +130,9 @@ type order struct {
 	// settled is set once the order is final: no call is in flight any
 	// more, and an answer for an item in progress is for no call.
 	settled bool
+	// unrun is set when the item index keeps some of its item ids one by
+	// one (itemIndex).
+	unrun bool
 	// compensating is set when the site is given up (reason says why).
 	compensating bool
 	cancelled    bool
@@ -220,8 +223,8 @@ func New(cfg Config) *ROM {
 	}
 	cfg.Specs = specs
 	return &ROM{cfg: cfg, machines: lc.Shared(), byID: map[string]*order{},
-		byExternal: map[string]*order{}, byItem: map[string]*order{},
-		Resources: inventory.New[tmf.Resource](), retries: map[port.System]int{}, retired: map[string]int{},
+		byExternal: map[string]*order{},
+		Resources:  inventory.New[tmf.Resource](), retries: map[port.System]int{}, retired: map[string]int{},
 		shelver: &engine.Shelver{}, resources: &engine.Shelver{}, ops: operator.NewLog(operator.ROMPrefix, engine.ROM, cfg.Retention), holds: map[string]heldItem{}}
 }
 
@@ -320,7 +323,7 @@ func (r *ROM) request(now time.Duration, ro *tmf.ResourceOrder, out *engine.Out)
 func (r *ROM) checkItems(ro *tmf.ResourceOrder) error {
 	for i := range ro.Items {
 		it := &ro.Items[i]
-		if o := r.byItem[it.ID]; o != nil {
+		if o := r.byItem.find(it.ID); o != nil {
 			return fmt.Errorf("item %q: %w by resource order %s", it.ID, ErrItemTaken, o.ro.ID)
 		}
 		if slices.ContainsFunc(ro.Items[:i], func(x tmf.ResourceOrderItem) bool { return x.ID == it.ID }) {
@@ -407,9 +410,9 @@ func (r *ROM) track(o *order) {
 		ndeps += len(o.ro.Items[i].DependsOn)
 	}
 	deps := make([]int, 0, ndeps)
+	r.byItem.add(o)
 	for i := range o.ro.Items {
 		it := &o.ro.Items[i]
-		r.byItem[it.ID] = o
 		st := &o.steps[i]
 		st.spec = r.cfg.Specs[it.Specification.ID]
 		first := len(deps)

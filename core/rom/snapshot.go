@@ -252,7 +252,7 @@ func (r *ROM) Restore(state []byte) error {
 	// numbered by its place (those of orders gone stay in the journal).
 	for k, j := range st.Jeopardies {
 		j.N = k + 1
-		if o := r.byItem[j.Entity]; o != nil {
+		if o := r.byItem.find(j.Entity); o != nil {
 			o.jeopardies = append(o.jeopardies, j)
 		}
 		r.raised = k + 1
