@@ -33,6 +33,8 @@ func Misnamed(body []byte, t reflect.Type) (path, want string, found bool) {
 
 // End is where the first JSON value of body ends (after the space before
 // it), body being valid JSON up to there: what follows is data after it.
+// Of a body that is not JSON it gives some place in it, having read each
+// byte at most once: the caller asks json.Valid of what comes before.
 func End(body []byte) int {
 	s := scan{b: body}
 	s.value(&none)
@@ -183,6 +185,11 @@ func (s *scan) value(sh *shape) *miss {
 	case '"':
 		s.str()
 	default:
+		// A literal's first byte. In a body that is not JSON it may be
+		// any other (End reads such bodies): taken all the same, so that
+		// every value read moves on and no loop reading one ends where
+		// it began.
+		s.i++
 		for s.i < len(s.b) {
 			switch s.b[s.i] {
 			case ',', '}', ']', ' ', '\t', '\n', '\r':

@@ -3,9 +3,11 @@ package jsonerr
 import (
 	"encoding/json"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -154,6 +156,59 @@ func BenchmarkMisnamed(b *testing.B) {
 			if _, _, found := tokenMisnamed(body, typ); found {
 				b.Fatal("found")
 			}
+		}
+	})
+}
+
+// bodiesNotJSON are bodies json.Unmarshal refuses, which End reads all the
+// same (a server asks where the object ends only once Unmarshal refused
+// the body): each made End read on forever before it always moved on.
+var bodiesNotJSON = []string{
+	`{"quote":["id":"QT-001"}]}`, // a member in a list
+	`[1:2]`, `{"a":[}`, `[}`, `{]`, `[:]`, `{"a"}`, `{"a":}`, `[,]`, `{"a":1,}`, `{:}`, `"unclosed`, `{"a":"\`, `[`, `{`, `]`, `}`, `:`,
+}
+
+// TestEndOfBodiesNotJSON: End gives a place in the body however it is
+// malformed; it is watched, for a body it would read forever.
+func TestEndOfBodiesNotJSON(t *testing.T) {
+	for _, body := range bodiesNotJSON {
+		n, ok := endWithin(body)
+		require.True(t, ok, "End reads %q on and on", body)
+		assert.True(t, n >= 0 && n <= len(body), "%q: %d", body, n)
+	}
+	n, _ := endWithin(`{"a":[1,2]} {"b":1}`)
+	assert.Equal(t, len(`{"a":[1,2]}`), n, "where the first object ends")
+}
+
+// endWithin is End(body), or false when it takes more than ten seconds
+// (a body it would read forever).
+func endWithin(body string) (int, bool) {
+	done := make(chan int, 1)
+	go func() { done <- End([]byte(body)) }()
+	select {
+	case n := <-done:
+		return n, true
+	case <-time.After(10 * time.Second):
+		return 0, false
+	}
+}
+
+// FuzzEnd: End ends, on any body, inside it; on a JSON text it gives the
+// end of its value, the space after it left out.
+func FuzzEnd(f *testing.F) {
+	for _, body := range append(slices.Clone(awkward), bodiesNotJSON...) {
+		f.Add(body)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		n, ok := endWithin(body)
+		if !ok {
+			t.Fatalf("End reads %q on and on", body)
+		}
+		if n < 0 || n > len(body) {
+			t.Fatalf("End(%q) = %d, outside the body", body, n)
+		}
+		if json.Valid([]byte(body)) && n != len(strings.TrimRight(body, " \t\r\n")) {
+			t.Fatalf("End(%q) = %d, want the end of its value", body, n)
 		}
 	})
 }

@@ -304,6 +304,9 @@ func TestDecodeObjectEnds(t *testing.T) {
 		`{"category":"a"}x`:        "malformed JSON: data after the object",
 		`{"category":"a"`:          "malformed JSON",
 		`{"category":"a"}` + "\n ": "",
+		// Once read on forever, looking for where the object ends.
+		`{"category":["id":"a"}]}`: "malformed JSON",
+		`{"category":[}`:           "malformed JSON",
 	} {
 		for _, decode := range []func([]byte, any) *tmf630.Error{tmf630.DecodeObject, tmf630.DecodeStrict} {
 			e := decode([]byte(body), &v)
