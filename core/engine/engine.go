@@ -294,7 +294,7 @@ func (e *Engine) Attach(adapter port.Adapter, systems ...port.System) {
 // system, and a message a component sent (Out.Send) to that component's,
 // which may fill it again later. A sender recycles only messages whose
 // receivers copy what they keep of them (ROM's reserves and commits to ROM,
-// ROM's events to SOM), never their pointers.
+// ROM's events to SOM, SOM's to COM), never their pointers.
 type Recycler interface {
 	Recycle(msg any)
 }

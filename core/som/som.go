@@ -216,11 +216,15 @@ func (s *SOM) PlacedBy(id string) engine.Address {
 
 // Recycle implements engine.Recycler: a resource order SOM placed, once
 // ROM in this process has taken it (ROM keeps a copy, sharing its items),
-// and SOM's own plan timers once fired, are filled again for later ones.
+// an event SOM sent, once its orderer in this process (COM, which copies
+// what it keeps) has handled it, and SOM's own plan timers once fired, are
+// filled again for later ones.
 func (s *SOM) Recycle(msg any) {
 	switch m := msg.(type) {
 	case *tmf.ResourceOrder:
 		s.ros.Put(m)
+	case *tmf.OrderEvent:
+		s.events.Recycle(m)
 	case *plan:
 		s.plans.Put(m)
 	}
