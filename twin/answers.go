@@ -39,14 +39,14 @@ func (a *answers) newResult(req *port.Request) (*port.Result, *tmf.Resource) {
 	return res, r
 }
 
-// recycle takes back a reserve's or commit's answer, delivered and
-// handled: its result, and with the final answer the resource it carries
-// (progress reports carry the final answer's resource, and come before it).
+// recycle takes back an answer, delivered and handled: its result, and
+// with a reserve's or commit's final answer the resource it carries, which
+// newResult made (progress reports carry the final answer's resource, and
+// come before it). What else an answer points at stays its receiver's: a
+// qualification's result, which COM keeps, and a probe's measurements,
+// shared.
 func (a *answers) recycle(res *port.Result) {
-	if res.Op != port.Reserve && res.Op != port.Commit {
-		return
-	}
-	if res.Final && res.Resource != nil {
+	if res.Final && res.Resource != nil && (res.Op == port.Reserve || res.Op == port.Commit) {
 		a.resources.Put(res.Resource)
 	}
 	a.results.Put(res)

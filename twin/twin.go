@@ -206,9 +206,10 @@ func (t *Twin) duration(key string, place tmf.Place) time.Duration {
 // outlives its callers (behind protocol front-ends) must remember.
 func (t *Twin) Forget() { t.done = nil }
 
-// Recycle implements engine.Recycler: a reserve's or commit's answer that
-// ROM has handled is made again for a later call. A twin that remembers
-// answers keeps them (it may hand one to a repeated call).
+// Recycle implements engine.Recycler: an answer that its caller (ROM,
+// COM: each copies what it keeps of an answer, never its pointer) has
+// handled is made again for a later call. A twin that remembers answers
+// keeps them (it may hand one to a repeated call).
 func (t *Twin) Recycle(msg any) {
 	if res, ok := msg.(*port.Result); ok && t.done == nil {
 		t.answers.recycle(res)
