@@ -165,7 +165,7 @@ func BenchmarkMisnamed(b *testing.B) {
 // the body): each made End read on forever before it always moved on.
 var bodiesNotJSON = []string{
 	`{"quote":["id":"QT-001"}]}`, // a member in a list
-	`[1:2]`, `{"a":[}`, `[}`, `{]`, `[:]`, `{"a"}`, `{"a":}`, `[,]`, `{"a":1,}`, `{:}`, `"unclosed`, `{"a":"\`, `[`, `{`, `]`, `}`, `:`,
+	`[1:2]`, `{"a":[}`, `[}`, `[[}`, `{]`, `[:]`, `{"a"}`, `{"a":}`, `[,]`, `{"a":1,}`, `{:}`, `"unclosed`, `{"a":"\`, `[`, `{`, `]`, `}`, `:`,
 }
 
 // TestEndOfBodiesNotJSON: End gives a place in the body however it is
