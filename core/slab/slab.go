@@ -29,9 +29,7 @@ func (s *Of[T]) New() *T {
 	if n := len(s.spare); n > 0 {
 		p := s.spare[n-1]
 		s.spare = s.spare[:n-1]
-		var zero T
-		*p = zero
-		return p
+		return p // zeroed when it was handed back
 	}
 	if len(s.free) == 0 {
 		s.free = make([]T, size)
@@ -43,5 +41,11 @@ func (s *Of[T]) New() *T {
 
 // Put hands back p, which New returned and nothing uses any more (its
 // receiver has handled it and kept no pointer to it): a later New returns
-// it again, zeroed.
-func (s *Of[T]) Put(p *T) { s.spare = append(s.spare, p) }
+// it again. It is zeroed at once, not when given again: whoever kept a
+// pointer to it by mistake finds it empty from then on, in every run,
+// rather than overwritten some time later by another value.
+func (s *Of[T]) Put(p *T) {
+	var zero T
+	*p = zero
+	s.spare = append(s.spare, p)
+}

@@ -41,7 +41,8 @@ func TestNewAllocatesOncePerArray(t *testing.T) {
 	assert.Equal(t, 1.0, allocs)
 }
 
-// A value handed back is given out again, zeroed, before any new one;
+// A value handed back is zeroed at once and given out again before any
+// new one;
 // handing back costs no allocation once the spare list has grown.
 func TestPutValuesAreGivenOutAgainZeroed(t *testing.T) {
 	var s Of[event]
@@ -49,6 +50,7 @@ func TestPutValuesAreGivenOutAgainZeroed(t *testing.T) {
 	a.ID, b.ID = "ROI-1", "ROI-2"
 	s.Put(a)
 	s.Put(b)
+	assert.Equal(t, event{}, *a, "emptied as it is handed back: whoever kept it sees nothing")
 	assert.Same(t, b, s.New(), "the last handed back first")
 	again := s.New()
 	assert.Same(t, a, again)

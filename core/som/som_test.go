@@ -14,9 +14,26 @@ import (
 )
 
 // capture is a component that keeps what it is sent.
+// capture keeps the messages it is sent, as a component in SOM's process
+// must: copies of those SOM takes back once handled (a resource order, an
+// event), which it empties then.
 type capture struct{ msgs []any }
 
-func (c *capture) Handle(_ time.Duration, msg any, _ *engine.Out) { c.msgs = append(c.msgs, msg) }
+func (c *capture) Handle(_ time.Duration, msg any, _ *engine.Out) {
+	switch m := msg.(type) {
+	case *tmf.ResourceOrder:
+		kept := *m
+		msg = &kept
+	case *tmf.OrderEvent:
+		kept := *m
+		if m.Item != nil {
+			item := *m.Item
+			kept.Item = &item
+		}
+		msg = &kept
+	}
+	c.msgs = append(c.msgs, msg)
+}
 
 func loadCatalog(t *testing.T) *catalog.Catalog {
 	t.Helper()

@@ -67,9 +67,7 @@ func (a *OrderEvents) New(t EventType, orderID, externalID, state string, item b
 	if n := len(a.spareWithItem); n > 0 {
 		ev := a.spareWithItem[n-1]
 		a.spareWithItem = a.spareWithItem[:n-1]
-		it := ev.Item
-		*it = ItemEvent{}
-		*ev = OrderEvent{Type: t, OrderID: orderID, ExternalID: externalID, State: state, Item: it}
+		*ev = OrderEvent{Type: t, OrderID: orderID, ExternalID: externalID, State: state, Item: ev.Item} // its item emptied by Recycle
 		return ev
 	}
 	both := a.withItem.New()
@@ -78,11 +76,15 @@ func (a *OrderEvents) New(t EventType, orderID, externalID, state string, item b
 }
 
 // Recycle takes back an event New made, once its receiver has handled it
-// and keeps nothing of it but copies: a later New fills it again.
+// and keeps nothing of it but copies: a later New fills it again. It is
+// emptied at once (as slab.Of.Put does), its item with it.
 func (a *OrderEvents) Recycle(ev *OrderEvent) {
-	if ev.Item != nil {
+	if it := ev.Item; it != nil {
+		*it = ItemEvent{}
+		*ev = OrderEvent{Item: it}
 		a.spareWithItem = append(a.spareWithItem, ev)
 	} else {
+		*ev = OrderEvent{}
 		a.spare = append(a.spare, ev)
 	}
 }

@@ -18,6 +18,9 @@ func TestOrderEventsFillRecycledEventsAgain(t *testing.T) {
 	plain := a.New(ResourceOrderStateChange, "RO-001", "SO-1/SITE-1", "inProgress", false)
 	a.Recycle(ev)
 	a.Recycle(plain)
+	assert.Equal(t, OrderEvent{Item: item}, *ev, "emptied as it is handed back")
+	assert.Equal(t, ItemEvent{}, *item)
+	assert.Equal(t, OrderEvent{}, *plain)
 
 	again := a.New(ResourceOrderStateChange, "RO-002", "SO-2/SITE-1", "completed", false)
 	assert.Same(t, plain, again)
