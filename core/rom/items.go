@@ -3,7 +3,8 @@ package rom
 import (
 	"iter"
 	"slices"
-	"strconv"
+
+	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
 // itemIndex finds the order in memory that has an item, by the item's id.
@@ -44,38 +45,20 @@ type itemRun struct {
 	o           *order
 }
 
-// splitItem is id's run key and number; ok is false for an id that does
-// not end in 1 to 18 digits.
-func splitItem(id string) (runKey, int64, bool) {
-	i := len(id)
-	for i > 0 && id[i-1] >= '0' && id[i-1] <= '9' {
-		i--
-	}
-	width := len(id) - i
-	if width == 0 || width > 18 {
-		return runKey{}, 0, false
-	}
-	n, err := strconv.ParseInt(id[i:], 10, 64)
-	if err != nil {
-		return runKey{}, 0, false
-	}
-	return runKey{id[:i], width}, n, true
-}
-
 // find returns the order in memory with item id, or nil.
 func (x *itemIndex) find(id string) *order {
 	if o := x.other[id]; o != nil {
 		return o
 	}
-	k, n, ok := splitItem(id)
-	if !ok {
+	r := tmf.RunOf(id)
+	if !r.Numbered() {
 		return nil
 	}
-	l := x.lists[k]
+	l := x.lists[runKey{r.Prefix, r.Width}]
 	if l == nil {
 		return nil
 	}
-	if i := l.at(n); i >= 0 {
+	if i := l.at(r.First); i >= 0 {
 		return l.runs[i].o
 	}
 	return nil
@@ -100,13 +83,13 @@ func (l *runList) at(n int64) int {
 
 // add indexes the items of o.
 func (x *itemIndex) add(o *order) {
-	for span := range o.itemRuns() {
-		k, first, last := span.key, span.first, span.last
-		if first < 0 {
+	for r := range o.itemRuns() {
+		if !r.Numbered() {
 			o.unrun = true
-			x.addOther(o, k.prefix)
+			x.addOther(o, r.Prefix)
 			continue
 		}
+		k := runKey{r.Prefix, r.Width}
 		if x.lists == nil {
 			x.lists = map[runKey]*runList{}
 		}
@@ -115,10 +98,10 @@ func (x *itemIndex) add(o *order) {
 			l = &runList{}
 			x.lists[k] = l
 		}
-		if !l.insert(itemRun{first, last, o}) {
+		if !l.insert(itemRun{r.First, r.Last, o}) {
 			o.unrun = true
-			for n := first; n <= last; n++ {
-				x.addOther(o, k.prefix+zeroPadded(n, k.width))
+			for n := r.First; n <= r.Last; n++ {
+				x.addOther(o, r.Nth(n))
 			}
 		}
 	}
@@ -129,15 +112,6 @@ func (x *itemIndex) addOther(o *order, id string) {
 		x.other = map[string]*order{}
 	}
 	x.other[id] = o
-}
-
-// zeroPadded is n in width digits.
-func zeroPadded(n int64, width int) string {
-	s := strconv.FormatInt(n, 10)
-	for len(s) < width {
-		s = "0" + s
-	}
-	return s
 }
 
 // insert puts r in its place, in place of the runs gone that it overlaps;
@@ -167,24 +141,23 @@ func (l *runList) insert(r itemRun) bool {
 
 // remove forgets the items of o.
 func (x *itemIndex) remove(o *order) {
-	for span := range o.itemRuns() {
-		k, first, last := span.key, span.first, span.last
-		if first < 0 {
-			if x.other[k.prefix] == o { // the whole id
-				delete(x.other, k.prefix)
+	for r := range o.itemRuns() {
+		if !r.Numbered() {
+			if x.other[r.Prefix] == o { // the whole id
+				delete(x.other, r.Prefix)
 			}
 			continue
 		}
-		l := x.lists[k]
+		l := x.lists[runKey{r.Prefix, r.Width}]
 		if l == nil {
 			continue
 		}
-		if i := l.at(first); i >= 0 && l.runs[i].o == o {
+		if i := l.at(r.First); i >= 0 && l.runs[i].o == o {
 			l.runs[i].o = nil
 			l.gone++
 		}
-		for n := first; n <= last && o.unrun; n++ {
-			if id := k.prefix + zeroPadded(n, k.width); x.other[id] == o {
+		for n := r.First; n <= r.Last && o.unrun; n++ {
+			if id := r.Nth(n); x.other[id] == o {
 				delete(x.other, id)
 			}
 		}
@@ -200,39 +173,13 @@ func (l *runList) compact() {
 	l.gone = 0
 }
 
-// itemSpan is a run of item ids: its key and its first and last numbers,
-// or, for an id that does not end in digits, the whole id as the key's
-// prefix and first and last -1.
-type itemSpan struct {
-	key         runKey
-	first, last int64
-}
-
 // itemRuns yields the runs of o's item ids, in item order.
-func (o *order) itemRuns() iter.Seq[itemSpan] {
-	return func(yield func(itemSpan) bool) {
-		run := itemSpan{first: -1, last: -1}
+func (o *order) itemRuns() iter.Seq[tmf.IDRun] {
+	return tmf.IDRuns(func(yield func(string) bool) {
 		for i := range o.ro.Items {
-			id := o.ro.Items[i].ID
-			k, n, ok := splitItem(id)
-			if ok && run.first >= 0 && k == run.key && n == run.last+1 {
-				run.last = n
-				continue
-			}
-			if run.first >= 0 && !yield(run) {
+			if !yield(o.ro.Items[i].ID) {
 				return
 			}
-			if !ok {
-				if !yield(itemSpan{key: runKey{prefix: id}, first: -1, last: -1}) {
-					return
-				}
-				run = itemSpan{first: -1, last: -1}
-				continue
-			}
-			run = itemSpan{key: k, first: n, last: n}
 		}
-		if run.first >= 0 {
-			yield(run)
-		}
-	}
+	})
 }

@@ -6,10 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/ordertwin/ordertwin/core/store"
+	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
 // Shelve keeps the read models of finished entities, replacing any of the
@@ -17,7 +17,7 @@ import (
 // shares with others of its kind (prefixes.share); a long rest squeezed
 // when that pays (squeezed) in a shelf row of its own, a short one
 // in its kind's pack (shelfpack.go); then the runs of their items
-// (itemRuns). Each statement writes many rows.
+// (tmf.IDRuns). Each statement writes many rows.
 func (s *Store) Shelve(docs []store.Doc) error {
 	if len(docs) == 0 {
 		return nil
@@ -77,8 +77,8 @@ func (s *Store) Shelve(docs []store.Doc) error {
 	}
 	rows = rows[:0]
 	for _, d := range docs {
-		for _, r := range itemRuns(d.Items) {
-			rows = append(rows, d.Kind, r.prefix, r.width, r.first, r.last, d.ID)
+		for r := range tmf.IDRuns(slices.Values(d.Items)) {
+			rows = append(rows, d.Kind, r.Prefix, r.Width, r.First, r.Last, d.ID)
 		}
 	}
 	if err := insertRows(tx, `INSERT OR REPLACE INTO shelf_run (kind, prefix, width, first, last, id) VALUES `, 6, rows, ""); err != nil {
@@ -157,44 +157,6 @@ func insertRows(tx *sql.Tx, insert string, cols int, args []any, tail string) er
 	return err
 }
 
-// An itemRun stands for the item ids prefix followed by each number from
-// first to last, zero-padded to width digits; an id that does not end in
-// 1 to 18 digits is a run of its own: its whole id as prefix, width 0,
-// first and last 0 (migration 0012).
-type itemRun struct {
-	prefix      string
-	width       int
-	first, last int64
-}
-
-// itemKey is the run of item alone.
-func itemKey(item string) itemRun {
-	i := len(item)
-	for i > 0 && item[i-1] >= '0' && item[i-1] <= '9' {
-		i--
-	}
-	width := len(item) - i
-	if width == 0 || width > 18 {
-		return itemRun{prefix: item}
-	}
-	n, _ := strconv.ParseInt(item[i:], 10, 64) // 18 digits at most: it fits
-	return itemRun{prefix: item[:i], width: width, first: n, last: n}
-}
-
-// itemRuns returns items as runs of consecutive ids, in their order.
-func itemRuns(items []string) []itemRun {
-	var out []itemRun
-	for _, item := range items {
-		k := itemKey(item)
-		if n := len(out) - 1; n >= 0 && k.width > 0 && out[n].prefix == k.prefix && out[n].width == k.width && out[n].last+1 == k.first {
-			out[n].last = k.first
-			continue
-		}
-		out = append(out, k)
-	}
-	return out
-}
-
 // ShelvedItems calls each with the items of kind's docs that begin with
 // prefix: the runs whose prefix begins with it (an item's run prefix is
 // the item without its trailing digits, so prefix must not end in a
@@ -211,25 +173,19 @@ func (s *Store) ShelvedItems(kind, prefix string, each func(string) error) error
 		return fmt.Errorf("sqlite store: shelf items: %w", err)
 	}
 	defer rows.Close()
-	var item, digits []byte
 	for rows.Next() {
-		var r itemRun
-		if err := rows.Scan(&r.prefix, &r.width, &r.first, &r.last); err != nil {
+		var r tmf.IDRun
+		if err := rows.Scan(&r.Prefix, &r.Width, &r.First, &r.Last); err != nil {
 			return fmt.Errorf("sqlite store: shelf items: %w", err)
 		}
-		if r.width == 0 {
-			if err := each(r.prefix); err != nil {
+		if !r.Numbered() {
+			if err := each(r.Prefix); err != nil {
 				return err
 			}
 			continue
 		}
-		for n := r.first; n <= r.last; n++ {
-			item = append(item[:0], r.prefix...)
-			digits = strconv.AppendInt(digits[:0], n, 10)
-			for range r.width - len(digits) {
-				item = append(item, '0')
-			}
-			if err := each(string(append(item, digits...))); err != nil {
+		for n := r.First; n <= r.Last; n++ {
+			if err := each(r.Nth(n)); err != nil {
 				return err
 			}
 		}
@@ -324,7 +280,7 @@ func (s *Store) rowDocs(tx *sql.Tx, kind, where string, args ...any) ([]store.Do
 // Owner returns the id of the shelved doc of kind one of whose items is
 // item.
 func (s *Store) Owner(kind, item string) (string, bool, error) {
-	k := itemKey(item)
+	k := tmf.RunOf(item)
 	var id string
 	var last int64
 	s.owner.once.Do(func() {
@@ -334,12 +290,12 @@ func (s *Store) Owner(kind, item string) (string, bool, error) {
 	if s.owner.err != nil {
 		return "", false, fmt.Errorf("sqlite store: shelf: %w", s.owner.err)
 	}
-	err := s.owner.stmt.QueryRow(kind, k.prefix, k.width, k.first).Scan(&last, &id)
+	err := s.owner.stmt.QueryRow(kind, k.Prefix, k.Width, k.First).Scan(&last, &id)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return "", false, nil
 	case err != nil:
 		return "", false, fmt.Errorf("sqlite store: shelf: %w", err)
 	}
-	return id, last >= k.first, nil
+	return id, last >= k.First, nil
 }

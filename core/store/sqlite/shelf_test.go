@@ -70,28 +70,8 @@ func TestShelf(t *testing.T) {
 }
 
 // §7 the shelf keeps an entity's item ids as runs of consecutive numbers
-// after one prefix, of one width; an id that does not end in 1 to 18
-// digits stands alone. Every id is found again, and no id between runs.
+// (tmf.IDRuns). Every id is found again, and no id between runs.
 func TestShelfItemRuns(t *testing.T) {
-	for _, tc := range []struct {
-		name  string
-		items []string
-		runs  []itemRun
-	}{
-		{"an order's resource order items", []string{"ROI-007", "ROI-008", "ROI-009"}, []itemRun{{"ROI-", 3, 7, 9}}},
-		{"a gap starts a run", []string{"SOI-001", "SOI-003", "SOI-004"}, []itemRun{{"SOI-", 3, 1, 1}, {"SOI-", 3, 3, 4}}},
-		{"a wider number starts a run", []string{"ROI-998", "ROI-999", "ROI-1000"}, []itemRun{{"ROI-", 3, 998, 999}, {"ROI-", 4, 1000, 1000}}},
-		{"an unpadded number is another id", []string{"ROI-7", "ROI-008"}, []itemRun{{"ROI-", 1, 7, 7}, {"ROI-", 3, 8, 8}}},
-		{"client item ids", []string{"1", "2", "3", "x"}, []itemRun{{"", 1, 1, 3}, {"x", 0, 0, 0}}},
-		{"descending ids", []string{"POI-002", "POI-001"}, []itemRun{{"POI-", 3, 2, 2}, {"POI-", 3, 1, 1}}},
-		{"too many digits", []string{"A-1234567890123456789", "A-1234567890123456790"},
-			[]itemRun{{"A-1234567890123456789", 0, 0, 0}, {"A-1234567890123456790", 0, 0, 0}}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			assert.Equal(t, tc.runs, itemRuns(tc.items))
-		})
-	}
-
 	db, err := Open(filepath.Join(t.TempDir(), "serve.db"), Options{})
 	require.NoError(t, err)
 	defer db.Close()
