@@ -28,7 +28,11 @@ var errFull = errors.New("no free port")
 
 // Port names on the devices: an OLT's PON ports by their channel pairs
 // (cpair-LC<slot>-P<port>), its ONTs by their v-ANIs; an exchange's
-// handoffs by their interfaces (p2p-<n>).
+// handoffs by their interfaces (p2p-<n>). Only a name the edit writes the
+// same is a port: the edit names a port by its numbers, and of
+// cpair-LC01-P1, p2p-007 or a number past an int's range it would
+// configure another interface than the one read free (p2p-7, perhaps
+// another item's).
 var (
 	channelPairName = regexp.MustCompile(`^cpair-LC(\d+)-P(\d+)$`)
 	handoffName     = regexp.MustCompile(`^p2p-(\d+)$`)
@@ -178,7 +182,9 @@ func (a *Access) pickPON(ctx context.Context, s *Session, req *port.Request, olt
 		if m := channelPairName.FindStringSubmatch(name); m != nil {
 			slot, _ := strconv.Atoi(m[1])
 			p, _ := strconv.Atoi(m[2])
-			ports = append(ports, pon{slot, p})
+			if (Service{Slot: slot, Port: p}).ChannelPair() == name {
+				ports = append(ports, pon{slot, p})
+			}
 		}
 		vanis[name] = text(i, "description")
 	}
@@ -226,7 +232,9 @@ func (a *Access) pickHandoff(ctx context.Context, s *Session, req *port.Request,
 	for _, i := range ifs {
 		if m := handoffName.FindStringSubmatch(text(i, "name")); m != nil {
 			p, _ := strconv.Atoi(m[1])
-			ports = append(ports, handoff{p, text(i, "description")})
+			if (Handoff{Port: p}).Interface() == m[0] {
+				ports = append(ports, handoff{p, text(i, "description")})
+			}
 		}
 	}
 	if len(ports) == 0 {

@@ -237,3 +237,32 @@ func TestExampleAdaptersFilePlacesThePilot(t *testing.T) {
 	require.Nil(t, res.Err)
 	assert.Equal(t, "OLT-SOUTH-03-LC2-P1", res.Resource.ID)
 }
+
+// A port is taken by the name the edit gives it: of an OLT that writes
+// cpair-LC01-P1, or an exchange with both p2p-07 (free) and p2p-7 (another
+// item's), the edit for LC1-P1 or p2p-7 would configure another interface
+// than the one read free. Only names the edit writes the same are ports
+// (found by FuzzInterfacesReply).
+func TestAllocatesOnlyPortsNamedAsTheEditNamesThem(t *testing.T) {
+	a := allocating(t, map[string]Endpoint{"OLT-1": never(t), "EX-1": never(t)}, Area{OLTs: []string{"OLT-1"}, Exchange: "EX-1"})
+	ifs := func(names ...string) []byte {
+		b := `<data><interfaces xmlns="` + ifNS + `">`
+		for _, n := range names {
+			name, desc, _ := strings.Cut(n, "=")
+			b += "<interface><name>" + name + "</name><description>" + desc + "</description></interface>"
+		}
+		return []byte(b + "</interfaces></data>")
+	}
+	ctx := context.Background()
+
+	e, err := a.pickPON(ctx, parrotSession(t, ifs("cpair-LC01-P1", "cpair-LC99999999999999999999-P1", "cpair-LC1-P2")), allocation("ROI-1", "OLTPort"), "OLT-1")
+	require.NoError(t, err)
+	assert.Equal(t, "cpair-LC1-P2", e.Service.ChannelPair())
+
+	e, err = a.pickHandoff(ctx, parrotSession(t, ifs("p2p-07", "p2p-7=ROI-9", "p2p-8")), allocation("ROI-1", "P2PHandoff"), "EX-1")
+	require.NoError(t, err)
+	assert.Equal(t, "p2p-8", e.Handoff.Interface(), "not p2p-7, which is ROI-9's")
+
+	_, err = a.pickHandoff(ctx, parrotSession(t, ifs("p2p-007")), allocation("ROI-1", "P2PHandoff"), "EX-1")
+	assert.Equal(t, "noPorts", Classify(err).Code, "an exchange whose ports are all named otherwise has none the adapter takes")
+}
