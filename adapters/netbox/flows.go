@@ -3,6 +3,7 @@ package netbox
 import (
 	"fmt"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 
@@ -42,14 +43,14 @@ func (a *Adapter) vlan(x *exchange, req *port.Request) (*tmf.Resource, error) {
 			return nil, fmt.Errorf("look for the VLAN of %s in group %s: %w", req.Key, name, err)
 		}
 		if len(found.Results) > 0 {
-			return vlanResource(req, name, found.Results[0].VID), nil
+			return vlanResource(req, name, found.Results[0])
 		}
 		var v netbox.VLAN
 		body := netbox.NewVLAN{Name: a.Mark(req.Item), Status: netbox.Reserved, Description: desc}
 		if err := x.send(http.MethodPost, netbox.AvailableVLANsPath(g.ID), nil, body, &v); err != nil {
 			return nil, fmt.Errorf("allocate a VLAN in group %s: %w", name, err)
 		}
-		return vlanResource(req, name, v.VID), nil
+		return vlanResource(req, name, v)
 	}
 	vid := req.Resource.Characteristics.Get(CharVLAN)
 	if _, err := strconv.Atoi(vid); err != nil {
@@ -95,14 +96,14 @@ func (a *Adapter) subnet(x *exchange, req *port.Request) (*tmf.Resource, error) 
 			return nil, fmt.Errorf("look for the subnet of %s in %s: %w", req.Key, parent.Prefix, err)
 		}
 		if len(found.Results) > 0 {
-			return subnetResource(req, pool, found.Results[0].Prefix), nil
+			return subnetResource(req, pool, parent.Prefix, 0, found.Results[0])
 		}
 		var p netbox.Prefix
 		body := netbox.NewPrefix{PrefixLength: length, Status: netbox.Reserved, Description: desc}
 		if err := x.send(http.MethodPost, netbox.AvailablePrefixesPath(parent.ID), nil, body, &p); err != nil {
 			return nil, fmt.Errorf("allocate a /%d in %s (pool %s): %w", length, parent.Prefix, pool, err)
 		}
-		return subnetResource(req, pool, p.Prefix), nil
+		return subnetResource(req, pool, parent.Prefix, length, p)
 	}
 	cidr := req.Resource.Value
 	var found netbox.Page[netbox.Prefix]
@@ -191,15 +192,41 @@ func (a *Adapter) settle(x *exchange, req *port.Request, path string) (*tmf.Reso
 	return held(req, "released"), nil
 }
 
-// vlanResource is a reserved VLAN as the twin answers with it.
-func vlanResource(req *port.Request, group string, vid int) *tmf.Resource {
-	v := strconv.Itoa(vid)
+// vlanResource is a reserved VLAN as the twin answers with it. A VLAN
+// id NetBox cannot have given (802.1Q's are 1 to 4094; none is 0) is an
+// answer garbled, or not NetBox's: reserved, it would be configured on
+// the OLT and the BNG as it is.
+func vlanResource(req *port.Request, group string, vlan netbox.VLAN) (*tmf.Resource, error) {
+	if vlan.VID < 1 || vlan.VID > 4094 {
+		return nil, badAnswer(fmt.Sprintf("NetBox answered VLAN id %d for a VLAN of group %s", vlan.VID, group))
+	}
+	v := strconv.Itoa(vlan.VID)
 	return &tmf.Resource{ID: group + "-VLAN-" + v, ResourceType: "VLAN", Value: "VLAN " + v, State: "reserved", Place: req.Place,
-		Characteristics: tmf.Characteristics{{Name: CharPool, Value: group}, {Name: CharVLAN, Value: v}}}
+		Characteristics: tmf.Characteristics{{Name: CharPool, Value: group}, {Name: CharVLAN, Value: v}}}, nil
 }
 
-// subnetResource is a reserved subnet as the twin answers with it.
-func subnetResource(req *port.Request, pool, cidr string) *tmf.Resource {
+// subnetResource is a reserved subnet as the twin answers with it. As for
+// a VLAN, a subnet NetBox cannot have given is refused: one that is no
+// IPv4 subnet within the pool's prefix; allocated (length, the length
+// asked for), one of another length; found again (length 0), the pool's
+// prefix itself, which a search within it does not find.
+func subnetResource(req *port.Request, pool, parent string, length int, prefix netbox.Prefix) (*tmf.Resource, error) {
+	cidr := prefix.Prefix
+	p, err := netip.ParsePrefix(cidr)
+	in, perr := netip.ParsePrefix(parent)
+	ok := err == nil && perr == nil && p.Addr().Is4() && p == p.Masked() && in.Contains(p.Addr())
+	if length != 0 {
+		ok = ok && p.Bits() == length && p.Bits() >= in.Bits()
+	} else {
+		ok = ok && p.Bits() > in.Bits()
+	}
+	if !ok {
+		return nil, badAnswer(fmt.Sprintf("NetBox answered %q for a subnet of %s (pool %s)", cidr, parent, pool))
+	}
 	return &tmf.Resource{ID: pool + "-" + cidr, ResourceType: "IPv4Subnet", Value: cidr, State: "reserved", Place: req.Place,
-		Characteristics: tmf.Characteristics{{Name: CharPool, Value: pool}}}
+		Characteristics: tmf.Characteristics{{Name: CharPool, Value: pool}}}, nil
+}
+
+func badAnswer(msg string) *port.Error {
+	return &port.Error{Class: port.Hard, Code: "badAnswer", Message: msg}
 }
