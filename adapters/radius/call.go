@@ -121,13 +121,21 @@ func (e *nak) Error() string {
 	return fmt.Sprintf("%s refused for %s by %s: %s (%d)", e.code, e.user, e.bng, e.cause, uint32(e.cause))
 }
 
-// settle reads the answer to m. A Disconnect-NAK saying there is no such
-// session ends a release as done: the session is gone already.
+// settle reads the answer to m. Only the ACK of m's kind is a success
+// (RFC 5176 §3: a CoA-Request is answered by a CoA-ACK or NAK, a
+// Disconnect-Request by a Disconnect-ACK or NAK): a Disconnect-ACK to a
+// CoA-Request says nothing of the policy asked for. A Disconnect-NAK
+// saying there is no such session ends a release as done: the session is
+// gone already.
 func settle(op port.Op, p *plan, m message, ans *radius.Packet) error {
+	acked, refused := radius.CodeCoAACK, radius.CodeCoANAK
+	if m.code == radius.CodeDisconnectRequest {
+		acked, refused = radius.CodeDisconnectACK, radius.CodeDisconnectNAK
+	}
 	switch ans.Code {
-	case radius.CodeCoAACK, radius.CodeDisconnectACK:
+	case acked:
 		return nil
-	case radius.CodeCoANAK, radius.CodeDisconnectNAK:
+	case refused:
 		e := &nak{code: ans.Code, bng: p.bng, user: p.user}
 		if v, ok := rad.Get(rad.AttrsOf(ans), rad.ErrorCause); ok {
 			e.cause, e.has = rad.CauseOf(v)
@@ -189,12 +197,7 @@ func (b *BNG) exchange(ctx context.Context, p *plan, m message) (*radius.Packet,
 				}
 				break
 			}
-			ans, raw, err := rad.Parse(buf[:n], b.secret)
-			if err == nil && ans.Identifier == wire[1] {
-				err = rad.VerifyAnswer(raw, wire, b.secret)
-			} else if err == nil {
-				err = fmt.Errorf("identifier %d, not %d", ans.Identifier, wire[1])
-			}
+			ans, err := answerTo(wire, buf[:n], b.secret)
 			if err != nil {
 				dropped++
 				b.cfg.Log.Debug("RADIUS answer dropped", "bng", p.bng, "err", err)
@@ -203,6 +206,22 @@ func (b *BNG) exchange(ctx context.Context, p *plan, m message) (*radius.Packet,
 			return ans, nil
 		}
 	}
+}
+
+// answerTo reads got as the answer to request (as on the wire): a packet
+// with the request's Identifier, signed with the secret.
+func answerTo(request, got, secret []byte) (*radius.Packet, error) {
+	ans, raw, err := rad.Parse(got, secret)
+	if err != nil {
+		return nil, err
+	}
+	if ans.Identifier != request[1] {
+		return nil, fmt.Errorf("identifier %d, not %d", ans.Identifier, request[1])
+	}
+	if err := rad.VerifyAnswer(raw, request, secret); err != nil {
+		return nil, err
+	}
+	return ans, nil
 }
 
 // classes maps Error-Cause values (RFC 5176 §3.6) to the failure
