@@ -284,14 +284,19 @@ const bufferSize = 1 << 20
 func measure(got []answered, own stamp.ErrorEstimate) *Stats {
 	slices.SortFunc(got, func(a, b answered) int { return int(a.seq) - int(b.seq) })
 	st := &Stats{Received: len(got), MinRoundTrip: time.Duration(math.MaxInt64), Synced: own.Synced()}
-	var rtt, fwd, back time.Duration
+	// The sums are of float64, and the mean round trip is kept within the
+	// least and the greatest (a float64 of 2^61 ns is to 256 ns): a
+	// reflector's timestamps are its word, and of a few answers with
+	// timestamps decades apart the sum of durations overflowed, the mean
+	// then below the least.
+	var rtt, fwd, back float64
 	var jf, jb stamp.Jitter
 	for _, a := range got {
-		r := a.t4.Sub(a.t1) - a.t3.Sub(a.t2)
-		rtt += r
+		r := roundTrip(a)
+		rtt += float64(r)
 		st.MinRoundTrip, st.MaxRoundTrip = min(st.MinRoundTrip, r), max(st.MaxRoundTrip, r)
 		f, b := a.t2.Sub(a.t1), a.t4.Sub(a.t3)
-		fwd, back = fwd+f, back+b
+		fwd, back = fwd+float64(f), back+float64(b)
 		jf.Add(f)
 		jb.Add(b)
 		st.Synced = st.Synced && a.err.Synced()
@@ -300,10 +305,20 @@ func measure(got []answered, own stamp.ErrorEstimate) *Stats {
 			st.ReflectorError = max(st.ReflectorError, a.err.Error())
 		}
 	}
-	k := time.Duration(len(got))
-	st.RoundTrip, st.Forward, st.Backward = rtt/k, fwd/k, back/k
+	k := float64(len(got))
+	st.RoundTrip = min(max(time.Duration(rtt/k), st.MinRoundTrip), st.MaxRoundTrip)
+	st.Forward, st.Backward = time.Duration(fwd/k), time.Duration(back/k)
 	st.ForwardJitter, st.BackwardJitter = jf.Value(), jb.Value()
 	return st
+}
+
+// roundTrip is (T4 - T1) - (T3 - T2), RFC 8762 §4, and never below
+// zero: of a reflector that says it held the packet longer than the
+// packet was away, the round trip is none. (One that says it answered
+// before it heard is believed: the twin's reflector, answering at once on
+// loopback, says so to give the round trip of its model.)
+func roundTrip(a answered) time.Duration {
+	return max(a.t4.Sub(a.t1)-a.t3.Sub(a.t2), 0)
 }
 
 // isRefused tells whether err is an ICMP port unreachable reported on the
