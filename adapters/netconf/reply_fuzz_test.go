@@ -92,18 +92,10 @@ func FuzzInterfacesReply(f *testing.F) {
 }
 
 // interfaceNames are the interfaces a reply's <data> names, with their
-// descriptions, read apart from the adapter; nil if it has none.
+// descriptions, read apart from the adapter.
 func interfaceNames(body []byte) map[string]string {
-	r, err := netconf.ParseReply([]byte(`<rpc-reply xmlns="` + netconf.Namespace + `">` + string(body) + `</rpc-reply>`))
-	if err != nil || r.Err() != nil || r.Data == nil {
-		return nil
-	}
-	tree, err := netconf.ParseTree(r.Data.Inner)
-	if err != nil {
-		return nil
-	}
 	names := map[string]string{}
-	for _, top := range tree {
+	for _, top := range dataTree(body) {
 		for _, i := range top.Children {
 			if top.Name.Local == "interfaces" && i.Name.Local == "interface" {
 				if _, seen := names[text(i, "name")]; !seen {
@@ -126,4 +118,56 @@ func classified(t *testing.T, err error) {
 	require.NotNil(t, pe)
 	assert.Contains(t, []port.ErrorClass{port.Transient, port.Exhausted, port.Invalid, port.Hard}, pe.Class, "%v", err)
 	assert.NotEmpty(t, pe.Code)
+}
+
+// FuzzReadBack: whatever a device answers to the read-back after a
+// commit, the check returns within bounds and never panics, and passes a
+// reserve only on a configuration that holds everything the edit set, a
+// release only on one that no longer holds the port's v-ANI.
+func FuzzReadBack(f *testing.F) {
+	svc := Service{Item: "ROI-1", OLT: "OLT-1", Slot: 1, Port: 2, ONUID: 1, Uplink: defaultUplink}
+	reserve, err := Render(port.Reserve, svc)
+	require.NoError(f, err)
+	release, err := Render(port.Release, svc)
+	require.NoError(f, err)
+	olt, err := tnc.NewDevice("OLT-1", []tnc.Card{{Slot: 1, Ports: 2}}, tnc.WallClock{})
+	require.NoError(f, err)
+	f.Add(false, append(append([]byte("<data>"), olt.Running()...), "</data>"...))
+	require.NoError(f, olt.Load(reserve.Config))
+	f.Add(false, append(append([]byte("<data>"), olt.Running()...), "</data>"...))
+	f.Add(true, append(append([]byte("<data>"), olt.Running()...), "</data>"...))
+	f.Add(true, []byte(`<data/>`))
+	f.Add(false, []byte(`<data><interfaces xmlns="`+ifNS+`"><interface><name>vani-LC1-P2</name></interface></interfaces></data>`))
+	a := allocating(f, map[string]Endpoint{"OLT-1": never(f)}, Area{OLTs: []string{"OLT-1"}})
+	f.Fuzz(func(t *testing.T, released bool, body []byte) {
+		defer watchdog(2 * time.Second)()
+		e := reserve
+		if released {
+			e = release
+		}
+		err := a.verify(context.Background(), parrotSession(t, body), e)
+		if err != nil {
+			classified(t, err)
+			return
+		}
+		have := dataTree(body)
+		if released {
+			assert.NotEmpty(t, netconf.Missing(have, vaniOf(svc)), "the v-ANI is gone")
+			return
+		}
+		want, err := configOf(reserve.Config)
+		require.NoError(t, err)
+		assert.Empty(t, netconf.Missing(have, want), "the device holds what was set")
+	})
+}
+
+// dataTree is the content of a reply's <data>, read apart from the
+// adapter; nil if it has none.
+func dataTree(body []byte) []*netconf.Node {
+	r, err := netconf.ParseReply([]byte(`<rpc-reply xmlns="` + netconf.Namespace + `">` + string(body) + `</rpc-reply>`))
+	if err != nil || r.Err() != nil || r.Data == nil {
+		return nil
+	}
+	tree, _ := netconf.ParseTree(r.Data.Inner)
+	return tree
 }
