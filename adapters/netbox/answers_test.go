@@ -14,6 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ordertwin/ordertwin/core/netbox"
+	"github.com/ordertwin/ordertwin/core/port"
+	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
 // answer is one answer of a scripted NetBox.
@@ -54,15 +56,82 @@ func subnetReserveAnswers() []answer {
 	}
 }
 
+// The answers of a commit (release: of a release) as NetBox gives them to
+// the item reserved by the reserve answers above: for a VLAN the group;
+// the look-up of the item's object; the write.
+func settleAnswers(subnet, release bool) []answer {
+	write := answer{http.StatusNoContent, nil}
+	if subnet {
+		if !release {
+			write = answer{200, netbox.Body(netbox.Prefix{ID: 23, Prefix: "10.20.0.8/29", Status: netbox.Choice{Value: netbox.Active, Label: "Active"}, Description: "ROI-1 ROI-1/reserve/1"})}
+		}
+		return []answer{
+			{200, netbox.Body(netbox.Page[netbox.Prefix]{Count: 1, Results: []netbox.Prefix{{ID: 23, Prefix: "10.20.0.8/29", Family: netbox.Family{Value: 4, Label: "IPv4"},
+				Status: netbox.Choice{Value: netbox.Reserved, Label: "Reserved"}, Description: "ROI-1 ROI-1/reserve/1"}}})},
+			write,
+		}
+	}
+	group := &netbox.Nested{ID: 3, Name: "MEL-ENT"}
+	if !release {
+		write = answer{200, netbox.Body(netbox.VLAN{ID: 17, VID: 101, Name: "ROI-1", Group: group, Status: netbox.Choice{Value: netbox.Active, Label: "Active"}, Description: "ROI-1 ROI-1/reserve/1"})}
+	}
+	return []answer{
+		{200, netbox.Body(netbox.Page[netbox.VLANGroup]{Count: 1, Results: []netbox.VLANGroup{{ID: 3, Name: "MEL-ENT", VIDRanges: [][2]int{{100, 199}}}}})},
+		{200, netbox.Body(netbox.Page[netbox.VLAN]{Count: 1, Results: []netbox.VLAN{{ID: 17, VID: 101, Name: "ROI-1", Group: group,
+			Status: netbox.Choice{Value: netbox.Reserved, Label: "Reserved"}, Description: "ROI-1 ROI-1/reserve/1"}}})},
+		write,
+	}
+}
+
+// settleRequest is ROM's commit (release: release) of what the reserve
+// answers above reserved for ROI-1: VLAN 101 of group MEL-ENT, or
+// 10.20.0.8/29 of pool SOUTH-ENT.
+func settleRequest(subnet, release bool) *port.Request {
+	op := port.Commit
+	if release {
+		op = port.Release
+	}
+	if subnet {
+		return then(reserve("ROI-1", "IPv4Subnet"), op, port.IPAM, &tmf.Resource{ID: "SOUTH-ENT-10.20.0.8/29", ResourceType: "IPv4Subnet",
+			Value: "10.20.0.8/29", State: "reserved", Place: pilot, Characteristics: tmf.Characteristics{{Name: CharPool, Value: "SOUTH-ENT"}}})
+	}
+	return then(reserve("ROI-1", "VLAN"), op, port.VLAN, &tmf.Resource{ID: "MEL-ENT-VLAN-101", ResourceType: "VLAN", Value: "VLAN 101",
+		State: "reserved", Place: pilot, Characteristics: tmf.Characteristics{{Name: CharPool, Value: "MEL-ENT"}, {Name: CharVLAN, Value: "101"}}})
+}
+
+// sent is one request a scripted NetBox received.
+type sent struct{ method, uri, body string }
+
+// listener is a scripted NetBox that keeps what it was sent.
+type listener struct {
+	script
+	sent []sent
+}
+
+func (l *listener) RoundTrip(req *http.Request) (*http.Response, error) {
+	var body []byte
+	if req.Body != nil {
+		body, _ = io.ReadAll(req.Body)
+	}
+	l.sent = append(l.sent, sent{req.Method, req.URL.RequestURI(), string(body)})
+	return l.script.RoundTrip(req)
+}
+
 // scripted is an adapter whose NetBox gives answers, in order.
 func scripted(t testing.TB, answers []answer) *Adapter {
+	a, _ := heard(t, answers)
+	return a
+}
+
+// heard is scripted, with what its NetBox was sent.
+func heard(t testing.TB, answers []answer) (*Adapter, *listener) {
 	t.Helper()
 	file := filepath.Join(t.TempDir(), "token")
 	require.NoError(t, os.WriteFile(file, []byte(token+"\n"), 0o600))
-	s := script(answers)
-	a, err := New(Config{URL: "http://netbox.invalid", TokenFile: file, VLANGroup: "MEL-ENT", Client: &http.Client{Transport: &s}, Log: quiet})
+	l := &listener{script: script(answers)}
+	a, err := New(Config{URL: "http://netbox.invalid", TokenFile: file, VLANGroup: "MEL-ENT", Client: &http.Client{Transport: l}, Log: quiet})
 	require.NoError(t, err)
-	return a
+	return a, l
 }
 
 // A reserve takes from NetBox only what NetBox can have allocated: a VLAN
@@ -105,5 +174,66 @@ func TestReserveRefusesWhatNetBoxCannotHaveAllocated(t *testing.T) {
 		}
 		require.Nil(t, res.Err, tc.name)
 		assert.Equal(t, tc.want, res.Resource.Value, tc.name)
+	}
+}
+
+// A commit or release writes (PATCH, DELETE) only the object NetBox's
+// look-up answers as the item's, and a release is done with no write only
+// when the look-up is an empty list. An answer that is no list, a list
+// with an object the look-up does not select (the item's other VLAN or
+// prefix, a VLAN of another group), an id NetBox cannot have given, or a
+// list of more than one page fails as badAnswer instead of writing
+// another object, /0/, or releasing what is still there (found by
+// FuzzCommitReleaseAnswer).
+func TestCommitAndReleaseWriteOnlyTheItemsObject(t *testing.T) {
+	const item = `"description":"ROI-1 ROI-1/reserve/1"`
+	for _, tc := range []struct {
+		name            string
+		subnet, release bool
+		step            int
+		body            string
+		code, write     string // code "": done, writing write
+	}{
+		{"a VLAN committed", false, false, 1, `{"count":1,"results":[{"id":17,"vid":101,"group":{"id":3},` + item + `}]}`, "", "PATCH /api/ipam/vlans/17/"},
+		{"a VLAN released", false, true, 1, `{"count":1,"results":[{"id":17,"vid":101,"group":{"id":3},` + item + `}]}`, "", "DELETE /api/ipam/vlans/17/"},
+		{"a VLAN already gone", false, true, 1, `{"count":0,"next":null,"results":[]}`, "", ""},
+		{"another item's VLAN", false, true, 1, `{"count":1,"results":[{"id":9,"vid":101,"group":{"id":3},"description":"ROI-10 ROI-10/reserve/1"}]}`, "inUse", ""},
+		{"no list", false, true, 1, `{}`, "badAnswer", ""},
+		{"a list of null", false, true, 1, `null`, "badAnswer", ""},
+		{"an empty page of three", false, true, 1, `{"count":3,"next":"http://elsewhere.invalid/api/ipam/vlans/?offset=50","results":[]}`, "badAnswer", ""},
+		{"the item's other VLAN", false, true, 1, `{"count":1,"results":[{"id":18,"vid":102,"group":{"id":3},"description":"ROI-1 ROI-1/reserve/2"}]}`, "badAnswer", ""},
+		{"the item's VLAN of another group", false, false, 1, `{"count":1,"results":[{"id":18,"vid":101,"group":{"id":4},` + item + `}]}`, "badAnswer", ""},
+		{"a VLAN of no group", false, false, 1, `{"count":1,"results":[{"id":18,"vid":101,` + item + `}]}`, "badAnswer", ""},
+		{"a VLAN with no id", false, true, 1, `{"count":1,"results":[{"vid":101,"group":{"id":3},` + item + `}]}`, "badAnswer", ""},
+		{"a VLAN of id -17", false, false, 1, `{"count":1,"results":[{"id":-17,"vid":101,"group":{"id":3},` + item + `}]}`, "badAnswer", ""},
+		{"a VLAN of id \"17\"", false, false, 1, `{"count":1,"results":[{"id":"17","vid":101,"group":{"id":3},` + item + `}]}`, "badAnswer", ""},
+		{"another group", false, true, 0, `{"count":1,"results":[{"id":4,"name":"SYD-ENT"}]}`, "badAnswer", ""},
+		{"a subnet released", true, true, 0, `{"count":1,"results":[{"id":23,"prefix":"10.20.0.8/29",` + item + `}]}`, "", "DELETE /api/ipam/prefixes/23/"},
+		{"a subnet already gone", true, true, 0, `{"count":0,"results":[]}`, "", ""},
+		{"the item's other subnet", true, true, 0, `{"count":1,"results":[{"id":24,"prefix":"10.20.0.16/29","description":"ROI-1 ROI-1/reserve/2"}]}`, "badAnswer", ""},
+		{"a subnet's answer that is no list", true, true, 0, `{"results":null}`, "badAnswer", ""},
+	} {
+		answers := settleAnswers(tc.subnet, tc.release)
+		answers[tc.step].body = []byte(tc.body)
+		a, nb := heard(t, answers)
+		res := a.Do(context.Background(), settleRequest(tc.subnet, tc.release))
+		var writes []string
+		for _, s := range nb.sent {
+			if s.method != http.MethodGet {
+				writes = append(writes, s.method+" "+s.uri)
+			}
+		}
+		if tc.code != "" {
+			require.NotNil(t, res.Err, tc.name)
+			assert.Equal(t, tc.code, res.Err.Code, tc.name)
+			assert.Empty(t, writes, tc.name)
+			continue
+		}
+		require.Nil(t, res.Err, tc.name)
+		if tc.write == "" {
+			assert.Empty(t, writes, tc.name)
+		} else {
+			assert.Equal(t, []string{tc.write}, writes, tc.name)
+		}
 	}
 }

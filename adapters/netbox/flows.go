@@ -53,7 +53,8 @@ func (a *Adapter) vlan(x *exchange, req *port.Request) (*tmf.Resource, error) {
 		return vlanResource(req, name, v)
 	}
 	vid := req.Resource.Characteristics.Get(CharVLAN)
-	if _, err := strconv.Atoi(vid); err != nil {
+	n, err := strconv.Atoi(vid)
+	if err != nil {
 		return nil, &port.Error{Class: port.Invalid, Code: "badRequest", Message: fmt.Sprintf("resource %s has no VLAN id (%s %q)", req.Resource.ID, CharVLAN, vid)}
 	}
 	query.Set("vid", vid)
@@ -61,11 +62,17 @@ func (a *Adapter) vlan(x *exchange, req *port.Request) (*tmf.Resource, error) {
 	if err := x.get(netbox.VLANsPath, query, &found); err != nil {
 		return nil, fmt.Errorf("look up VLAN %s in group %s: %w", vid, name, err)
 	}
-	i := ownedBy(a.Mark(req.Item), found.Results, func(v netbox.VLAN) string { return v.Description })
-	if i < 0 {
-		return a.gone(req, len(found.Results), "VLAN "+vid+" of group "+name)
+	what := "VLAN " + vid + " of group " + name
+	id, err := pick(a.Mark(req.Item), found, what, func(v netbox.VLAN) (int, bool, string) {
+		return v.ID, v.VID == n && v.Group != nil && v.Group.ID == g.ID, v.Description
+	})
+	if err != nil {
+		return nil, err
 	}
-	return a.settle(x, req, netbox.ObjectPath(netbox.VLANsPath, found.Results[i].ID))
+	if id == 0 {
+		return a.gone(req, len(found.Results), what)
+	}
+	return a.settle(x, req, netbox.ObjectPath(netbox.VLANsPath, id))
 }
 
 // subnet reserves, commits or releases an IPv4 subnet. A reserve asks the
@@ -110,11 +117,18 @@ func (a *Adapter) subnet(x *exchange, req *port.Request) (*tmf.Resource, error) 
 	if err := x.get(netbox.PrefixesPath, url.Values{"prefix": {cidr}}, &found); err != nil {
 		return nil, fmt.Errorf("look up prefix %s: %w", cidr, err)
 	}
-	i := ownedBy(a.Mark(req.Item), found.Results, func(p netbox.Prefix) string { return p.Description })
-	if i < 0 {
+	asked, aerr := netip.ParsePrefix(cidr)
+	id, err := pick(a.Mark(req.Item), found, "prefix "+cidr, func(p netbox.Prefix) (int, bool, string) {
+		got, perr := netip.ParsePrefix(p.Prefix)
+		return p.ID, aerr == nil && perr == nil && got == asked, p.Description
+	})
+	if err != nil {
+		return nil, err
+	}
+	if id == 0 {
 		return a.gone(req, len(found.Results), "prefix "+cidr)
 	}
-	return a.settle(x, req, netbox.ObjectPath(netbox.PrefixesPath, found.Results[i].ID))
+	return a.settle(x, req, netbox.ObjectPath(netbox.PrefixesPath, id))
 }
 
 // only looks up the one object of list whose filter has value: a pool
@@ -154,15 +168,41 @@ func (a *Adapter) groupOf(req *port.Request) (string, error) {
 	return "", &port.Error{Class: port.Invalid, Code: "noVLANGroup", Message: fmt.Sprintf("no VLAN group for %q: configure one for the address or a default", req.Place.Address)}
 }
 
-// ownedBy is the index of the object whose description names mine (an
-// item's mark), or -1.
-func ownedBy[T any](mine string, objs []T, desc func(T) string) int {
-	for i, o := range objs {
-		if owned(desc(o), mine) {
-			return i
+// pick is the id of the object of a commit's or release's look-up (found)
+// that is the item's, the one described with its mark (mine), or 0 when
+// the list holds none. obj reads an object's id, whether the look-up's
+// filter selects it (asked), and its description.
+//
+// It is what the adapter then PATCHes or DELETEs, and a release that
+// finds nothing is done, so an answer is taken only as NetBox gives it
+// (found by FuzzCommitReleaseAnswer): an answer with no list ({}, null)
+// released as gone; an object the filter does not select (another VLAN
+// id, another group, another prefix: a filter ignored, or an answer not
+// NetBox's) was written when it carried the item's mark, as another
+// reservation of the item does; an object of id 0 or less was written at
+// /0/; and a list of more than one page, whose other pages the adapter
+// does not read, released as gone.
+func pick[T any](mine string, found netbox.Page[T], what string, obj func(T) (id int, asked bool, desc string)) (int, error) {
+	if found.Results == nil {
+		return 0, badAnswer(fmt.Sprintf("NetBox's answer to the look-up of %s holds no list", what))
+	}
+	for _, o := range found.Results {
+		if id, asked, _ := obj(o); !asked {
+			return 0, badAnswer(fmt.Sprintf("NetBox answered object %d to the look-up of %s, which the look-up does not select", id, what))
 		}
 	}
-	return -1
+	for _, o := range found.Results {
+		if id, _, desc := obj(o); owned(desc, mine) {
+			if id < 1 {
+				return 0, badAnswer(fmt.Sprintf("NetBox answered id %d for %s", id, what))
+			}
+			return id, nil
+		}
+	}
+	if found.Count != len(found.Results) || found.Next != nil {
+		return 0, badAnswer(fmt.Sprintf("NetBox answered %d of %d objects for %s on a page: the item's may be on another", len(found.Results), found.Count, what))
+	}
+	return 0, nil
 }
 
 // gone settles a commit or release whose object is not the item's: a
