@@ -237,3 +237,36 @@ func TestCommitAndReleaseWriteOnlyTheItemsObject(t *testing.T) {
 		}
 	}
 }
+
+// A commit is done when NetBox answers the PATCH with the object active;
+// any 2xx was taken, an empty body, a proxy's sign-in page, or the object
+// still reserved (found by FuzzCommitReleaseAnswer).
+func TestACommitIsDoneWhenNetBoxAnswersTheObjectActive(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		subnet bool
+		status int
+		body   string
+		done   bool
+	}{
+		{"the VLAN active", false, 200, `{"id":17,"vid":101,"status":{"value":"active","label":"Active"}}`, true},
+		{"the subnet active", true, 200, `{"id":23,"prefix":"10.20.0.8/29","status":{"value":"active","label":"Active"}}`, true},
+		{"no body", true, 204, ``, false},
+		{"an empty object", false, 200, `{}`, false},
+		{"a sign-in page", true, 200, `<html><body>Sign in</body></html>`, false},
+		{"the VLAN still reserved", false, 200, `{"id":17,"status":{"value":"reserved"}}`, false},
+		{"another VLAN active", false, 200, `{"id":18,"status":{"value":"active"}}`, false},
+	} {
+		answers := settleAnswers(tc.subnet, false)
+		answers[len(answers)-1] = answer{tc.status, []byte(tc.body)}
+		res := scripted(t, answers).Do(context.Background(), settleRequest(tc.subnet, false))
+		if tc.done {
+			require.Nil(t, res.Err, tc.name)
+			assert.Equal(t, "available", res.Resource.State, tc.name)
+			continue
+		}
+		require.NotNil(t, res.Err, tc.name)
+		assert.Equal(t, "badAnswer", res.Err.Code, tc.name)
+		assert.Nil(t, res.Resource, tc.name)
+	}
+}

@@ -72,7 +72,7 @@ func (a *Adapter) vlan(x *exchange, req *port.Request) (*tmf.Resource, error) {
 	if id == 0 {
 		return a.gone(req, len(found.Results), what)
 	}
-	return a.settle(x, req, netbox.ObjectPath(netbox.VLANsPath, id))
+	return a.settle(x, req, netbox.ObjectPath(netbox.VLANsPath, id), id)
 }
 
 // subnet reserves, commits or releases an IPv4 subnet. A reserve asks the
@@ -128,7 +128,7 @@ func (a *Adapter) subnet(x *exchange, req *port.Request) (*tmf.Resource, error) 
 	if id == 0 {
 		return a.gone(req, len(found.Results), "prefix "+cidr)
 	}
-	return a.settle(x, req, netbox.ObjectPath(netbox.PrefixesPath, id))
+	return a.settle(x, req, netbox.ObjectPath(netbox.PrefixesPath, id), id)
 }
 
 // only looks up the one object of list whose filter has value: a pool
@@ -218,11 +218,21 @@ func (a *Adapter) gone(req *port.Request, others int, what string) (*tmf.Resourc
 	return nil, &port.Error{Class: port.Hard, Code: "notFound", Message: fmt.Sprintf("NetBox holds no %s", what)}
 }
 
-// settle commits (status active) or releases (deletes) the object at path.
-func (a *Adapter) settle(x *exchange, req *port.Request, path string) (*tmf.Resource, error) {
+// settle commits (status active) or releases (deletes) the object id at
+// path. A commit is done when NetBox answers with the object active: any
+// 2xx was taken (found by FuzzCommitReleaseAnswer), an empty body, or a
+// proxy's sign-in page, and the object stayed reserved.
+func (a *Adapter) settle(x *exchange, req *port.Request, path string, id int) (*tmf.Resource, error) {
 	if req.Op == port.Commit {
-		if err := x.send(http.MethodPatch, path, nil, netbox.StatusPatch{Status: netbox.Active}, nil); err != nil {
+		var o struct {
+			ID     int           `json:"id"`
+			Status netbox.Choice `json:"status"`
+		}
+		if err := x.send(http.MethodPatch, path, nil, netbox.StatusPatch{Status: netbox.Active}, &o); err != nil {
 			return nil, fmt.Errorf("activate %s: %w", req.Resource.ID, err)
+		}
+		if o.ID != id || o.Status.Value != netbox.Active {
+			return nil, badAnswer(fmt.Sprintf("activate %s: NetBox answered object %d status %q, not %d active", req.Resource.ID, o.ID, o.Status.Value, id))
 		}
 		return held(req, "available"), nil
 	}
