@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/netip"
 	"strconv"
@@ -17,14 +16,8 @@ import (
 
 	"github.com/ordertwin/ordertwin/core/netbox"
 	"github.com/ordertwin/ordertwin/core/port"
+	"github.com/ordertwin/ordertwin/core/watchdog"
 )
-
-// watchdog ends the fuzz run when one input takes longer than d: the Go
-// fuzzer has no time limit of its own for one input, and a worker that
-// panics is reported with the input it was running.
-func watchdog(d time.Duration) (stop func() bool) {
-	return time.AfterFunc(d, func() { panic(fmt.Sprintf("one input took longer than %v", d)) }).Stop
-}
 
 // FuzzReserveAnswer: whatever NetBox answers to one request of a reserve
 // (the others answered as NetBox does), the call ends within bounds,
@@ -49,7 +42,7 @@ func FuzzReserveAnswer(f *testing.F) {
 	f.Add(false, uint8(0), uint16(200), []byte(`[`))
 	f.Add(false, uint8(0), uint16(500), []byte(`<html>`))
 	f.Fuzz(func(t *testing.T, subnet bool, step uint8, status uint16, body []byte) {
-		defer watchdog(2 * time.Second)()
+		defer watchdog.Arm(2 * time.Second)()
 		answers, req := vlanReserveAnswers(), reserve("ROI-1", "VLAN")
 		if subnet {
 			answers, req = subnetReserveAnswers(), reserve("ROI-1", "IPv4Subnet")
@@ -127,7 +120,7 @@ func FuzzCommitReleaseAnswer(f *testing.F) {
 	f.Add(false, false, uint8(2), uint16(200), []byte(`{"id":17,"status":{"value":"reserved"}}`))
 	f.Add(true, false, uint8(1), uint16(204), []byte(``))
 	f.Fuzz(func(t *testing.T, subnet, release bool, step uint8, status uint16, body []byte) {
-		defer watchdog(2 * time.Second)()
+		defer watchdog.Arm(2 * time.Second)()
 		answers := settleAnswers(subnet, release)
 		if status < 100 || status > 999 {
 			status = 200 // net/http's client refuses no status of three digits

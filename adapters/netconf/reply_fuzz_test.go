@@ -3,7 +3,6 @@ package netconf
 import (
 	"context"
 	"errors"
-	"fmt"
 	"testing"
 	"time"
 
@@ -12,15 +11,9 @@ import (
 
 	"github.com/ordertwin/ordertwin/core/netconf"
 	"github.com/ordertwin/ordertwin/core/port"
+	"github.com/ordertwin/ordertwin/core/watchdog"
 	tnc "github.com/ordertwin/ordertwin/twin/netconf"
 )
-
-// watchdog ends the fuzz run when one input takes longer than d: the Go
-// fuzzer has no time limit of its own for one input, and a worker that
-// panics is reported with the input it was running.
-func watchdog(d time.Duration) (stop func() bool) {
-	return time.AfterFunc(d, func() { panic(fmt.Sprintf("one input took longer than %v", d)) }).Stop
-}
 
 // FuzzInterfacesReply: whatever a device answers to the read of its
 // interfaces, the allocation of a PON port or a P2P handoff, and the
@@ -52,7 +45,7 @@ func FuzzInterfacesReply(f *testing.F) {
 	}
 	a := allocating(f, map[string]Endpoint{"OLT-1": never(f), "EX-1": never(f)}, Area{OLTs: []string{"OLT-1"}, Exchange: "EX-1"})
 	f.Fuzz(func(t *testing.T, body []byte) {
-		defer watchdog(2 * time.Second)()
+		defer watchdog.Arm(2 * time.Second)()
 		ctx := context.Background()
 		names := interfaceNames(body)
 
@@ -140,7 +133,7 @@ func FuzzReadBack(f *testing.F) {
 	f.Add(false, []byte(`<data><interfaces xmlns="`+ifNS+`"><interface><name>vani-LC1-P2</name></interface></interfaces></data>`))
 	a := allocating(f, map[string]Endpoint{"OLT-1": never(f)}, Area{OLTs: []string{"OLT-1"}})
 	f.Fuzz(func(t *testing.T, released bool, body []byte) {
-		defer watchdog(2 * time.Second)()
+		defer watchdog.Arm(2 * time.Second)()
 		e := reserve
 		if released {
 			e = release

@@ -1,7 +1,6 @@
 package radius
 
 import (
-	"fmt"
 	"testing"
 	"time"
 
@@ -11,14 +10,8 @@ import (
 
 	"github.com/ordertwin/ordertwin/core/port"
 	rad "github.com/ordertwin/ordertwin/core/radius"
+	"github.com/ordertwin/ordertwin/core/watchdog"
 )
-
-// watchdog ends the fuzz run when one input takes longer than d: the Go
-// fuzzer has no time limit of its own for one input, and a worker that
-// panics is reported with the input it was running.
-func watchdog(d time.Duration) (stop func() bool) {
-	return time.AfterFunc(d, func() { panic(fmt.Sprintf("one input took longer than %v", d)) }).Stop
-}
 
 // resigned is got with the request's Identifier, signed as the BNG
 // would sign it, if it reads as a packet at all.
@@ -62,7 +55,7 @@ func FuzzAnswer(f *testing.F) {
 		f.Add(seed.release, true, seed.wire)
 	}
 	f.Fuzz(func(t *testing.T, release, resign bool, got []byte) {
-		defer watchdog(2 * time.Second)()
+		defer watchdog.Arm(2 * time.Second)()
 		op, m, request := port.Commit, coaSent, coa
 		if release {
 			op, m, request = port.Release, discSent, disc

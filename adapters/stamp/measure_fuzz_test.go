@@ -1,7 +1,6 @@
 package stamp
 
 import (
-	"fmt"
 	"math"
 	"strconv"
 	"testing"
@@ -11,14 +10,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ordertwin/ordertwin/core/stamp"
+	"github.com/ordertwin/ordertwin/core/watchdog"
 )
-
-// watchdog ends the fuzz run when one input takes longer than d: the Go
-// fuzzer has no time limit of its own for one input, and a worker that
-// panics is reported with the input it was running.
-func watchdog(d time.Duration) (stop func() bool) {
-	return time.AfterFunc(d, func() { panic(fmt.Sprintf("one input took longer than %v", d)) }).Stop
-}
 
 // FuzzMeasure: whatever timestamps a reflector's answers carry (each
 // answer a reflected packet; its last two octets, padding to the
@@ -43,7 +36,7 @@ func FuzzMeasure(f *testing.F) {
 	f.Add(add(nil, stamp.Reflected{SenderTime: t1, Receive: 1, Timestamp: 1 << 63}, 1))
 	f.Add(add(nil, stamp.Reflected{SenderTime: t1, Receive: t1.Add(time.Hour), Timestamp: t1}, 500))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		defer watchdog(2 * time.Second)()
+		defer watchdog.Arm(2 * time.Second)()
 		var got []answered
 		for i := 0; i+stamp.PacketSize <= len(b) && len(got) < 64; i += stamp.PacketSize {
 			r, err := stamp.ParseReflected(b[i : i+stamp.PacketSize])

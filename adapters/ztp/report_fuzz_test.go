@@ -1,7 +1,6 @@
 package ztp
 
 import (
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -16,14 +15,8 @@ import (
 	"github.com/ordertwin/ordertwin/core/pnp"
 	"github.com/ordertwin/ordertwin/core/port"
 	"github.com/ordertwin/ordertwin/core/tmf"
+	"github.com/ordertwin/ordertwin/core/watchdog"
 )
-
-// watchdog ends the fuzz run when one input takes longer than d: the Go
-// fuzzer has no time limit of its own for one input, and a worker that
-// panics is reported with the input it was running.
-func watchdog(d time.Duration) (stop func() bool) {
-	return time.AfterFunc(d, func() { panic(fmt.Sprintf("one input took longer than %v", d)) }).Stop
-}
 
 // pilotUDI is how the pilot's CE router calls itself.
 var pilotUDI = pnp.UDIOf("ISR-4431", pilotSerial).String()
@@ -89,7 +82,7 @@ func FuzzRouterReport(f *testing.F) {
 	resource := &tmf.Resource{ID: pilotSerial, ResourceType: "CPE", State: "reserved",
 		Characteristics: tmf.Characteristics{{Name: CharModel, Value: "ISR-4431"}}}
 	f.Fuzz(func(t *testing.T, step uint8, body []byte) {
-		defer watchdog(2 * time.Second)()
+		defer watchdog.Arm(2 * time.Second)()
 		z, err := New(Config{Advertise: pnp.Discovery{Host: "192.0.2.1", Port: 80}, Timeout: time.Minute,
 			Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 		require.NoError(t, err)

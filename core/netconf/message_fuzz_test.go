@@ -2,7 +2,6 @@ package netconf
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -10,14 +9,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-)
 
-// watchdog ends the fuzz run when one input takes longer than d: the Go
-// fuzzer has no time limit of its own for one input, and a worker that
-// panics is reported with the input it was running.
-func watchdog(d time.Duration) (stop func() bool) {
-	return time.AfterFunc(d, func() { panic(fmt.Sprintf("one input took longer than %v", d)) }).Stop
-}
+	"github.com/ordertwin/ordertwin/core/watchdog"
+)
 
 // A device's rpc-replies, as netconfd and the twin send them.
 var replySeeds = []string{
@@ -48,7 +42,7 @@ func FuzzParseReply(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, msg []byte) {
-		defer watchdog(2 * time.Second)()
+		defer watchdog.Arm(2 * time.Second)()
 		r, err := ParseReply(msg)
 		if err != nil {
 			require.Nil(t, r)
@@ -87,7 +81,7 @@ func FuzzReplyErrorReadsBack(f *testing.F) {
 	f.Add("1", DataExists, "warning", "", "")
 	f.Add("x&<y>", "in-use é", "", "p]]>", "\r\n a\tb ")
 	f.Fuzz(func(t *testing.T, id, tag, severity, path, message string) {
-		defer watchdog(2 * time.Second)()
+		defer watchdog.Arm(2 * time.Second)()
 		for _, s := range []string{id, tag, severity, path, message} {
 			if !utf8.ValidString(s) || strings.ContainsFunc(s, notXMLChar) {
 				t.Skip("XML cannot carry it") // xml.EscapeText writes U+FFFD for it
@@ -124,7 +118,7 @@ func FuzzParseHello(f *testing.F) {
 	f.Add([]byte(`<hello xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><capabilities><capability>x</capability></capabilities><session-id>-1</session-id></hello>`))
 	f.Add([]byte(`<hello><capabilities><capability>` + Base10 + `</capability></capabilities></hello>`))
 	f.Fuzz(func(t *testing.T, msg []byte) {
-		defer watchdog(2 * time.Second)()
+		defer watchdog.Arm(2 * time.Second)()
 		h, err := ParseHello(msg)
 		if err != nil {
 			require.Nil(t, h)

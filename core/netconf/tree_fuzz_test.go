@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ordertwin/ordertwin/core/watchdog"
 )
 
 // FuzzParseTree: the content of a device's <data> (or a client's
@@ -25,7 +27,7 @@ func FuzzParseTree(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		defer watchdog(2 * time.Second)()
+		defer watchdog.Arm(2 * time.Second)()
 		tree, err := ParseTree(b)
 		if err != nil {
 			require.Nil(t, tree)
