@@ -270,3 +270,31 @@ func TestACommitIsDoneWhenNetBoxAnswersTheObjectActive(t *testing.T) {
 		assert.Nil(t, res.Resource, tc.name)
 	}
 }
+
+// The pool a reserve allocates from is the one its look-up asked for: a
+// VLAN group of another name, a prefix described otherwise, or one with
+// no id (a filter NetBox ignored, an answer not NetBox's) fails as
+// badAnswer, and nothing is allocated.
+func TestReserveAllocatesOnlyFromThePoolAskedFor(t *testing.T) {
+	for _, tc := range []struct {
+		name, resourceType, body string
+	}{
+		{"a VLAN group of another name", "VLAN", `{"count":1,"results":[{"id":4,"name":"SYD-ENT"}]}`},
+		{"a VLAN group with no id", "VLAN", `{"count":1,"results":[{"name":"MEL-ENT"}]}`},
+		{"a prefix described otherwise", "IPv4Subnet", `{"count":1,"results":[{"id":6,"prefix":"10.30.0.0/24","description":"NORTH-ENT"}]}`},
+		{"a prefix with no id", "IPv4Subnet", `{"count":1,"results":[{"prefix":"10.20.0.0/24","description":"SOUTH-ENT"}]}`},
+	} {
+		answers := vlanReserveAnswers()
+		if tc.resourceType == "IPv4Subnet" {
+			answers = subnetReserveAnswers()
+		}
+		answers[0].body = []byte(tc.body)
+		a, l := heard(t, answers)
+		res := a.Do(context.Background(), reserve("ROI-1", tc.resourceType))
+		require.NotNil(t, res.Err, tc.name)
+		assert.Equal(t, "badAnswer", res.Err.Code, tc.name)
+		assert.Len(t, l.sent, 1, "%s: the look-up only", tc.name)
+	}
+	res := scripted(t, vlanReserveAnswers()).Do(context.Background(), reserve("ROI-1", "VLAN"))
+	require.Nil(t, res.Err, "the group asked for")
+}

@@ -30,7 +30,8 @@ func (a *Adapter) vlan(x *exchange, req *port.Request) (*tmf.Resource, error) {
 	if err != nil {
 		return nil, err
 	}
-	g, err := only[netbox.VLANGroup](x, netbox.VLANGroupsPath, "name", name, "VLAN groups named "+name)
+	g, err := only(x, netbox.VLANGroupsPath, "name", name, "VLAN groups named "+name,
+		func(g netbox.VLANGroup) (int, string) { return g.ID, g.Name })
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +94,8 @@ func (a *Adapter) subnet(x *exchange, req *port.Request) (*tmf.Resource, error) 
 			}
 			length = n
 		}
-		parent, err := only[netbox.Prefix](x, netbox.PrefixesPath, "description", pool, "prefixes described "+pool)
+		parent, err := only(x, netbox.PrefixesPath, "description", pool, "prefixes described "+pool,
+			func(p netbox.Prefix) (int, string) { return p.ID, p.Description })
 		if err != nil {
 			return nil, err
 		}
@@ -133,8 +135,11 @@ func (a *Adapter) subnet(x *exchange, req *port.Request) (*tmf.Resource, error) 
 
 // only looks up the one object of list whose filter has value: a pool
 // (VLAN group, parent prefix) found by its name. None, or more than one,
-// fails as hard: NetBox is not set up as the configuration says.
-func only[T any](x *exchange, list, filter, value, what string) (T, error) {
+// fails as hard: NetBox is not set up as the configuration says. The one
+// found must be the one asked for, with an id (key reads them): a filter
+// NetBox ignored, or an answer not NetBox's, would otherwise allocate from
+// another pool, or at /0/.
+func only[T any](x *exchange, list, filter, value, what string, key func(T) (id int, v string)) (T, error) {
 	var found netbox.Page[T]
 	var none T
 	if err := x.get(list, url.Values{filter: {value}}, &found); err != nil {
@@ -142,6 +147,9 @@ func only[T any](x *exchange, list, filter, value, what string) (T, error) {
 	}
 	if len(found.Results) != 1 {
 		return none, &port.Error{Class: port.Hard, Code: "notFound", Message: fmt.Sprintf("NetBox has %d %s, not one", found.Count, what)}
+	}
+	if id, v := key(found.Results[0]); id < 1 || v != value {
+		return none, badAnswer(fmt.Sprintf("NetBox answered object %d, %s %q, to the look-up of the %s", id, filter, v, what))
 	}
 	return found.Results[0], nil
 }
