@@ -147,30 +147,34 @@ func TestConsoleInBrowser(t *testing.T) {
 // records) served at ten virtual days a second: the page lists every
 // order and takes the first 100,000 records, each once. It reports the
 // longest task the page ran meanwhile (Chromium's long-task timing: a
-// frame it could not draw) as longest-ms, and the longest of the page's
-// own updates of a frame as update-ms.
+// frame it could not draw) as longest-ms, and of the page's own updates
+// of a frame the time 90% of them stayed within as update-p90-ms and the
+// longest as update-ms.
 //
 // The server runs in its own process at the lowest CPU priority (nice 19),
 // as if on another machine: on two cores, a server at full speed beside
 // the browser would otherwise take the CPU the page draws with, and the
-// figure would measure the machine, not the page. Each frame's update must
-// stay under maxFrameUpdate, and no task may come near a freeze.
+// figure would measure the machine, not the page. Nine frames' updates
+// in ten must stay under maxFrameUpdate90, and no task may come near a
+// freeze.
 func BenchmarkConsoleNationalRollout(b *testing.B) {
 	for b.Loop() {
 		followNational(b)
 	}
 }
 
-// maxFrameUpdate is the most one frame's update of the page may take.
-// Quiet, it takes about 50 ms (the page spends 10 ms a frame applying
-// records, the rest drawing them); the bound leaves room for a machine
-// busy with other benchmarks, and still fails a page that redraws what it
-// need not.
-const maxFrameUpdate = 250.0 // ms
+// maxFrameUpdate90 is the most that nine frames' updates in ten may take.
+// Quiet, 90% take under 17-26 ms (the page spends up to 10 ms a frame
+// applying records, the rest drawing them), and the longest 45-75 ms. The
+// bound is on the 90th percentile, not the longest: a page that redraws
+// what it need not is slow in most frames, whereas a single slow frame is
+// as often the machine's, another process having taken the CPU (the
+// longest update on a busy CI machine once took 252 ms, 211 of them in
+// the timeline's layout).
+const maxFrameUpdate90 = 100.0 // ms
 
 // maxTask is the longest task the page may run (rendering and parsing
-// included) before it counts as frozen. Quiet, the longest is about
-// 120 ms.
+// included) before it counts as frozen. Quiet, the longest is 110-260 ms.
 const maxTask = 1000.0 // ms
 
 func followNational(b *testing.B) {
@@ -189,18 +193,20 @@ func followNational(b *testing.B) {
 	poll(b, ctx, "every order listed", `document.querySelectorAll("#orders tbody tr").length === 400`, 2*time.Minute)
 	poll(b, ctx, "100,000 records", `ordertwin.stats().last >= 100000`, 2*time.Minute)
 	type frames struct {
-		Longest, FlushLongest float64
-		LongTasks, Pending    int
-		Slowest               map[string]float64
+		Longest, FlushLongest                     float64
+		LongTasks, Pending                        int
+		Updates, UpdateMedian, Update90, Update99 int
+		Slowest                                   map[string]float64
 	}
 	f := eval[frames](b, ctx, `ordertwin.frames()`)
 	st := eval[map[string]int64](b, ctx, `ordertwin.stats()`)
-	b.Logf("national rollout: %d records received, %d more committed; longest task %.0f ms, %d tasks over 50 ms; longest frame's update %.0f ms (%v)",
-		st["received"], st["head"]-st["last"], f.Longest, f.LongTasks, f.FlushLongest, f.Slowest)
+	b.Logf("national rollout: %d records received, %d more committed; longest task %.0f ms, %d tasks over 50 ms; %d frames' updates: median %d ms, 90%% within %d ms, 99%% within %d ms, longest %.0f ms (%v)",
+		st["received"], st["head"]-st["last"], f.Longest, f.LongTasks, f.Updates, f.UpdateMedian, f.Update90, f.Update99, f.FlushLongest, f.Slowest)
 	b.ReportMetric(f.Longest, "longest-ms")
 	b.ReportMetric(float64(f.LongTasks), "long-tasks")
+	b.ReportMetric(float64(f.Update90), "update-p90-ms")
 	b.ReportMetric(f.FlushLongest, "update-ms")
-	assert.Less(b, f.FlushLongest, maxFrameUpdate, "a frame's update stuttered: %v", f.Slowest)
+	assert.Less(b, float64(f.Update90), maxFrameUpdate90, "the frames' updates stuttered: the slowest of each part %v", f.Slowest)
 	assert.Less(b, f.Longest, maxTask, "the page froze")
 	assert.Zero(b, st["duplicates"])
 	assert.True(b, eval[bool](b, ctx, `document.querySelector("#error").hidden`), eval[string](b, ctx, `document.querySelector("#error").textContent`))

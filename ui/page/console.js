@@ -67,6 +67,30 @@ function timed(name, began) {
 let flushLongest = 0;
 let ordersRendered = 0;
 
+// How long the frames' updates took: a histogram in whole milliseconds
+// (the last bucket holds everything from a second up), so that a page
+// open for days keeps a constant size. One slow frame is often the
+// machine's (another process took the CPU); many slow frames are the
+// page's.
+const updateTimes = new Uint32Array(1001);
+let updates = 0;
+function noteUpdate(ms) {
+  flushLongest = Math.max(flushLongest, ms);
+  updateTimes[Math.min(updateTimes.length - 1, Math.floor(ms))]++;
+  updates++;
+}
+
+// updatePercentile is the update time (ms, rounded up) that the given
+// share of frames stayed within.
+function updatePercentile(p) {
+  let seen = 0;
+  for (let ms = 0; ms < updateTimes.length; ms++) {
+    seen += updateTimes[ms];
+    if (seen >= p * updates) return ms + 1;
+  }
+  return 0;
+}
+
 function flush() {
   frameAsked = false;
   const began = performance.now();
@@ -95,7 +119,7 @@ function flush() {
   const v = performance.now();
   drawViews();
   timed("views", v);
-  flushLongest = Math.max(flushLongest, performance.now() - began);
+  noteUpdate(performance.now() - began);
 }
 
 const timers = {};
@@ -758,7 +782,10 @@ if (window.PerformanceObserver && PerformanceObserver.supportedEntryTypes.includ
 }
 
 window.ordertwin = {
-  frames: () => ({ longest, longTasks, flushLongest, pending: pending.length, slowest }),
+  frames: () => ({
+    longest, longTasks, flushLongest, pending: pending.length, slowest,
+    updates, updateMedian: updatePercentile(0.5), update90: updatePercentile(0.9), update99: updatePercentile(0.99),
+  }),
   stats: () => ({ last: state.last, head: state.head, received: state.seqs.length, duplicates: state.duplicates, reconnects: state.reconnects }),
   seqs: () => state.seqs.slice(),
   dropSocket: () => { if (socket) socket.close(); },
