@@ -10,6 +10,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -51,6 +52,9 @@ type Session struct {
 	wmu  sync.Mutex
 	w    *netconf.Writer
 	next int
+	// sent is the message-id of the latest rpc sent (next, for the
+	// reader, which does not take wmu).
+	sent atomic.Int64
 
 	mu      sync.Mutex
 	waiting map[string]chan []byte
@@ -161,7 +165,11 @@ func open(ctx context.Context, client *ssh.Client) (*Session, error) {
 }
 
 // read hands each reply to the call waiting for its message-id; a reply
-// nobody waits for (its call gave up) is dropped.
+// nobody waits for (its call gave up) is dropped. A reply to no rpc this
+// session sent (another message-id, or none) ends the session: the
+// server is out of step with it, and a call waiting for its reply would
+// otherwise wait until its time is up. A message other than a reply (a
+// notification) is not any call's.
 func (s *Session) read(r *netconf.Reader) {
 	for {
 		msg, err := r.Read()
@@ -173,20 +181,36 @@ func (s *Session) read(r *netconf.Reader) {
 			return
 		}
 		var head struct {
+			XMLName   xml.Name
 			MessageID string `xml:"message-id,attr"`
 		}
 		if err := xml.Unmarshal(msg, &head); err != nil {
 			s.end(fmt.Errorf("netconf reply: %w", err))
 			return
 		}
+		if head.XMLName.Local != "rpc-reply" {
+			continue
+		}
 		s.mu.Lock()
-		ch := s.waiting[head.MessageID]
+		ch, waited := s.waiting[head.MessageID]
 		delete(s.waiting, head.MessageID)
 		s.mu.Unlock()
-		if ch != nil {
+		if waited {
 			ch <- msg
+			continue
+		}
+		if !s.gaveUp(head.MessageID) {
+			s.end(fmt.Errorf("netconf rpc-reply with message-id %q, which no rpc of this session carried", head.MessageID))
+			return
 		}
 	}
+}
+
+// gaveUp tells whether id is the message-id of an rpc this session sent
+// (whose call no longer waits, as read found).
+func (s *Session) gaveUp(id string) bool {
+	n, err := strconv.ParseInt(id, 10, 64)
+	return err == nil && n >= 1 && n <= s.sent.Load() && strconv.FormatInt(n, 10) == id
 }
 
 func (s *Session) end(err error) {
@@ -204,6 +228,7 @@ func (s *Session) end(err error) {
 func (s *Session) Call(ctx context.Context, op []byte) (*netconf.Reply, error) {
 	s.wmu.Lock()
 	s.next++
+	s.sent.Store(int64(s.next))
 	id := strconv.Itoa(s.next)
 	ch := make(chan []byte, 1)
 	s.mu.Lock()

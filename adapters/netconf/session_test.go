@@ -5,12 +5,14 @@ import (
 	"crypto/ed25519"
 	"io"
 	"regexp"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/ssh"
 
 	"github.com/ordertwin/ordertwin/core/netconf"
+	"github.com/ordertwin/ordertwin/core/port"
 )
 
 // hangUp is a server's end of a session that answers the first rpc and
@@ -90,3 +92,80 @@ func never(t testing.TB) Endpoint {
 	require.NoError(t, err)
 	return Endpoint{Addr: "192.0.2.1:830", User: "ordertwin", HostKey: hostKey}
 }
+
+// misnumbered is a device that answers every rpc under the message-id it
+// is given (none when ""), whatever the rpc's was.
+type misnumbered struct {
+	id    string
+	reply *io.PipeWriter
+}
+
+func (m misnumbered) Write(rpc []byte) (int, error) {
+	attr := ""
+	if m.id != "" {
+		attr = ` message-id="` + m.id + `"`
+	}
+	go func() {
+		_ = netconf.NewWriter(m.reply).Write([]byte(`<rpc-reply xmlns="` + netconf.Namespace + `"` + attr + `><ok/></rpc-reply>`))
+	}()
+	return len(rpc), nil
+}
+
+// A reply under a message-id no rpc of the session carried, or under
+// none, ends the session at once: the call fails saying so, not when its
+// time is up (this one has none), and so does every later call.
+func TestReplyToNoRPCEndsTheSession(t *testing.T) {
+	for _, id := range []string{"99", "", "01", "abc", "-1", "0"} {
+		t.Run(id, func(t *testing.T) {
+			r, w := io.Pipe()
+			t.Cleanup(func() { _ = w.Close(); _ = r.Close() })
+			s := &Session{waiting: map[string]chan []byte{}, done: make(chan struct{})}
+			s.w = netconf.NewWriter(misnumbered{id: id, reply: w})
+			go s.read(netconf.NewReader(r))
+			_, err := s.Call(context.Background(), []byte("<get/>"))
+			require.ErrorContains(t, err, `rpc-reply with message-id "`+id+`", which no rpc of this session carried`)
+			_, err = s.Call(context.Background(), []byte("<get/>"))
+			require.ErrorContains(t, err, "which no rpc of this session carried", "the session has ended")
+			require.Equal(t, port.Transient, Classify(err).Class, "another session may do better")
+		})
+	}
+}
+
+// A reply to an rpc whose call gave up is dropped, and the session goes
+// on; so is a message that is not a reply (a notification).
+func TestLateReplyIsDropped(t *testing.T) {
+	r, w := io.Pipe()
+	t.Cleanup(func() { _ = w.Close(); _ = r.Close() })
+	s := &Session{waiting: map[string]chan []byte{}, done: make(chan struct{})}
+	hold := make(chan struct{})
+	var one sync.Mutex // one message at a time on the wire
+	s.w = netconf.NewWriter(writerFunc(func(rpc []byte) (int, error) {
+		id := string(messageID.FindSubmatch(rpc)[1])
+		go func() {
+			if id == "1" {
+				<-hold // the first call has given up
+			}
+			one.Lock()
+			defer one.Unlock()
+			pw := netconf.NewWriter(w)
+			_ = pw.Write([]byte(`<notification xmlns="urn:ietf:params:xml:ns:netconf:notification:1.0"><eventTime>2026-12-07T00:00:00Z</eventTime></notification>`))
+			_ = pw.Write([]byte(`<rpc-reply xmlns="` + netconf.Namespace + `" message-id="` + id + `"><data>` + id + `</data></rpc-reply>`))
+		}()
+		return len(rpc), nil
+	}))
+	go s.read(netconf.NewReader(r))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := s.Call(ctx, []byte("<get/>"))
+	require.ErrorIs(t, err, context.Canceled)
+	close(hold)
+	reply, err := s.Call(context.Background(), []byte("<get/>"))
+	require.NoError(t, err)
+	require.NotNil(t, reply.Data)
+	require.Equal(t, "2", string(reply.Data.Inner), "the second call's own reply")
+	require.NoError(t, s.err, "the session goes on")
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
