@@ -25,7 +25,13 @@ type Console struct {
 	// ResourceUse, when set, is served at ResourceUsePath: a process that
 	// runs no network answers 404 there.
 	ResourceUse ResourceUse
-	stream      *Stream
+	// Shards, on an instance of a deployment of several shards (serve
+	// --shards), is how many: the page opens a stream per shard
+	// (StreamPath?shard=K, which the instance sends to the one running
+	// the shard), and offers none of the controls a deployment does not
+	// serve. 0: a server of one store.
+	Shards int
+	stream *Stream
 }
 
 //go:embed page
@@ -63,7 +69,8 @@ func (c *Console) page(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	data := struct {
 		Name, Epoch, Stream, Protocol, BearerPrefix string
-	}{c.Name, c.Epoch.UTC().Format(time.RFC3339), StreamPath, Subprotocol, auth.BearerProtocolPrefix}
+		Shards                                      int
+	}{c.Name, c.Epoch.UTC().Format(time.RFC3339), StreamPath, Subprotocol, auth.BearerProtocolPrefix, c.Shards}
 	if err := index.Execute(w, data); err != nil && c.Log != nil {
 		c.Log.Error("console page", "err", err.Error())
 	}

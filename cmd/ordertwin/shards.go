@@ -14,6 +14,8 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"net/http/httputil"
+	neturl "net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -108,6 +110,9 @@ type shardRun struct {
 	// notifier sends the shard's events to the hub listeners registered
 	// in it.
 	notifier *events.Notifier
+	// console serves the page and the shard's stream of committed
+	// records.
+	console *ui.Console
 }
 
 // openShardHost joins the deployment at db.
@@ -309,7 +314,11 @@ func (h *shardHost) start(ctx context.Context, l *postgres.Lease) error {
 	a := sys.API()
 	h.configure(a)
 	faults := &ui.Control{Twin: sys.Twin, Network: sys.Spec.Network.Name}
-	a.More = append(a.More, faults.FaultRoutes)
+	// The console: the page (the same from every shard), and this shard's
+	// stream, which the page reads beside the other shards' (stream).
+	parties, _ := a.Listeners().(ui.Parties)
+	console := &ui.Console{Name: h.sc.Name, Feed: st.Feed(), Epoch: a.Epoch, Log: log, Parties: parties, Shards: h.shards}
+	a.More = append(a.More, faults.FaultRoutes, console.Routes)
 	handler := a.Handler()
 	faults.Node = a.Node()
 	notifier, err := h.notifier(st, a, opt.IDs)
@@ -319,7 +328,7 @@ func (h *shardHost) start(ctx context.Context, l *postgres.Lease) error {
 	}
 	sys.Engine.LogTo(log)
 	engineCtx, stop := context.WithCancel(context.Background())
-	r := &shardRun{shard: shard, lease: l, st: st, handler: handler, stop: stop, done: make(chan error, 1), notifier: notifier}
+	r := &shardRun{shard: shard, lease: l, st: st, handler: handler, stop: stop, done: make(chan error, 1), notifier: notifier, console: console}
 	go func() { r.done <- sys.Engine.Serve(engineCtx) }()
 	notifier.Start(engineCtx)
 	h.mu.Lock()
@@ -353,6 +362,9 @@ func (h *shardHost) end(r *shardRun) {
 	h.mu.Lock()
 	delete(h.runs, r.shard)
 	h.mu.Unlock()
+	// The pages reading the shard's stream reconnect, to the instance
+	// that takes the shard over.
+	r.console.Close()
 	r.stop()
 	if !r.ended {
 		if err := <-r.done; err != nil && !errors.Is(err, context.Canceled) {
@@ -396,6 +408,10 @@ func (h *shardHost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.Header.Get(forwardedHeader) == "" {
 		r.Header.Del(tmf630.ListenerHeader) // an instance's to give, not a client's
+		if r.URL.Path == ui.StreamPath {
+			h.stream(w, r)
+			return
+		}
 	}
 	// What every shard is told (a hub listener, a twin fault), unless an
 	// instance forwarded it or a client names one shard.
@@ -466,6 +482,83 @@ func (h *shardHost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+}
+
+// stream answers a client's request for a shard's stream of committed
+// records (ui.Stream), the shard named by the query's shard=K or the
+// header Ordertwin-Shard (each shard numbers its records from 1): from
+// the shard when it runs here, else through to the instance that runs it,
+// the WebSocket relayed both ways. The page of a deployment reads one
+// stream per shard.
+func (h *shardHost) stream(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	v := r.Header.Get(shardHeader)
+	if vs := q["shard"]; len(vs) > 0 {
+		v = vs[0]
+		if len(vs) > 1 {
+			tmf630.WriteError(w, tmf630.NewError(http.StatusBadRequest, fmt.Sprintf("query parameter shard: given %d times", len(vs))))
+			return
+		}
+	}
+	if v == "" {
+		tmf630.WriteError(w, tmf630.NewError(http.StatusBadRequest, fmt.Sprintf(
+			"a deployment of %d shards streams each shard's records on their own: ask for one with shard=K (0 to %d)", h.shards, h.shards-1)))
+		return
+	}
+	shard, err := strconv.Atoi(v)
+	if err != nil || shard < 0 || shard >= h.shards || strconv.Itoa(shard) != v {
+		tmf630.WriteError(w, tmf630.NewError(http.StatusBadRequest, fmt.Sprintf("shard %s: want a shard from 0 to %d", tmf630.Quote(v), h.shards-1)))
+		return
+	}
+	// The shard's own stream takes after= only.
+	q.Del("shard")
+	r.URL.RawQuery = q.Encode()
+	r.Header.Set(shardHeader, v)
+	h.mu.Lock()
+	run, owner := h.runs[shard], h.owners[shard]
+	h.mu.Unlock()
+	switch {
+	case run != nil:
+		run.handler.ServeHTTP(w, r)
+	case owner == "" || owner == h.self:
+		unavailable(w, shard)
+	default:
+		h.relay(owner, shard, w, r)
+	}
+}
+
+// relay sends a WebSocket request (or any other) through to the instance
+// at owner, marked for the shard, and relays the connection both ways
+// once it is upgraded. A browser's Origin is checked here, against the
+// host it asked (as the stream checks it: a page of another origin may not
+// ride on a token), and not sent on: the owner is another host.
+func (h *shardHost) relay(owner string, shard int, w http.ResponseWriter, r *http.Request) {
+	if o := r.Header.Get("Origin"); o != "" {
+		u, err := neturl.Parse(o)
+		if err != nil || !strings.EqualFold(u.Host, r.Host) {
+			tmf630.WriteError(w, tmf630.NewError(http.StatusForbidden, "Origin "+tmf630.Quote(o)+" is not this server's ("+
+				tmf630.Quote(r.Host)+"): a page of another origin may not open the stream"))
+			return
+		}
+	}
+	target, err := neturl.Parse(owner)
+	if err != nil {
+		tmf630.WriteError(w, tmf630.NewError(http.StatusBadGateway, fmt.Sprintf("shard %d's instance %s: %v", shard, tmf630.Quote(owner), err)))
+		return
+	}
+	proxy := &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(target)
+			pr.Out.Header.Del("Origin")
+			pr.Out.Header.Set(shardHeader, strconv.Itoa(shard))
+			pr.Out.Header.Set(forwardedHeader, h.self)
+		},
+		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, err error) {
+			h.log.Warn("relay", "shard", shard, "owner", owner, "err", err.Error())
+			unavailable(w, shard)
+		},
+	}
+	proxy.ServeHTTP(w, r)
 }
 
 // hubPath tells whether path is an API's hub or a listener of it.

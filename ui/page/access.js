@@ -42,6 +42,15 @@ export const routes = {
   "DELETE /ordertwin/v1/whatIf/{id}": planners,
 };
 
+// The routes an instance of a deployment of several shards (serve
+// --shards) does not serve: the console's controls of one system (its
+// clock, a scenario run, a site added, a what-if) and its network's
+// resource use. The page offers none of them there.
+const unsharded = new Set(["GET /ordertwin/v1/resourceUse", "GET /ordertwin/v1/clock", "PATCH /ordertwin/v1/clock",
+  "POST /ordertwin/v1/clock/step", "GET /ordertwin/v1/scenario", "GET /ordertwin/v1/scenario/{id}", "POST /ordertwin/v1/scenarioRun",
+  "POST /ordertwin/v1/siteAddition", "GET /ordertwin/v1/whatIf/{id}", "POST /ordertwin/v1/whatIf", "DELETE /ordertwin/v1/whatIf/{id}"]);
+const sharded = Number(document.body.dataset.shards) > 0;
+
 // Each pattern as a method and a regular expression of its path.
 const compiled = Object.keys(routes).map((route) => {
   const [method, path] = route.split(" ");
@@ -71,11 +80,13 @@ export function forget() {
 // known tells whether the caller's roles are known.
 export function known() { return anyone || roles !== null; }
 
-// may tells whether the caller may call route, a pattern of routes; a
-// pattern the table does not hold is a mistake of the page.
+// may tells whether the caller may call route, a pattern of routes, and
+// the server serves it; a pattern the table does not hold is a mistake of
+// the page.
 export function may(route) {
   const who = routes[route];
   if (!who) throw new Error("access.js: no rule for " + route);
+  if (sharded && unsharded.has(route)) return false;
   return anyone || (roles !== null && who.some((r) => roles.has(r)));
 }
 

@@ -25,8 +25,6 @@ const api = {
 
 // What the page knows, fed by the APIs and the stream.
 const state = {
-  last: 0,            // the stream's cursor: the last seq covered
-  head: 0,
   at: "PT0S",
   entity: new Map(),  // entity id -> its latest state (To of its last transition)
   orders: new Map(),  // product order id -> {id, description, state, items: [{id, site}]}
@@ -35,7 +33,6 @@ const state = {
   unplaced: new Map(),   // entity id -> jeopardies of an entity whose order the page does not know yet
   waves: new Map(),   // product order id -> its waves' entity ids
   selected: "",
-  seqs: [],           // every seq received, in order (the page's own check)
   duplicates: 0,
   reconnects: 0,
 };
@@ -584,7 +581,7 @@ const log = {
     this.render(view);
   },
   text(r) {
-    return r.seq + " " + offset(r.at) + " " + r.kind + " " + r.entity + " " + (r.name || "") + " " +
+    return (r.shard === undefined ? "" : r.shard + ":") + r.seq + " " + offset(r.at) + " " + r.kind + " " + r.entity + " " + (r.name || "") + " " +
       (r.from || "") + " → " + (r.state || "") + " " + (r.event || "") + " " + (r.system || "") + " " + (r.reason || "");
   },
   matches(r) { return !this.search || this.text(r).toLowerCase().includes(this.search); },
@@ -621,49 +618,82 @@ const log = {
 
 // --- the stream -------------------------------------------------------------
 
-let socket = null;
-let backoff = 250;
+// One stream of committed records a shard: a server of one store has one
+// (its shard null); an instance of a deployment of several shards (serve
+// --shards) has one per shard, each numbered from 1 on its own, read side
+// by side, each resuming from its own last seq.
+const shards = Number(body.dataset.shards) || 0;
+const streams = Array.from({ length: Math.max(1, shards) }, (_, k) => ({
+  shard: shards ? k : null,
+  socket: null,
+  backoff: 250,
+  last: 0,   // the stream's cursor: the last seq covered
+  head: 0,
+  seqs: [],  // every seq received, in order (the page's own check)
+}));
+
+function streamURL(s, after) {
+  const q = [];
+  if (s.shard !== null) q.push("shard=" + s.shard);
+  if (after !== undefined) q.push("after=" + after);
+  return cfg.stream + (q.length ? "?" + q.join("&") : "");
+}
 
 function connect() {
+  for (const s of streams) openStream(s);
+}
+
+function openStream(s) {
   if (!token()) return;
-  const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + cfg.stream + "?after=" + state.last;
-  const ws = new WebSocket(url, [cfg.protocol, cfg.bearer + token()]);
-  socket = ws;
-  ws.onopen = () => { backoff = 250; status("live"); };
+  const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + streamURL(s, s.last),
+    [cfg.protocol, cfg.bearer + token()]);
+  s.socket = ws;
+  ws.onopen = () => {
+    s.backoff = 250;
+    if (streams.every((o) => o.socket && o.socket.readyState === WebSocket.OPEN)) status("live");
+  };
   ws.onmessage = (ev) => {
     const b = performance.now();
     const m = JSON.parse(ev.data);
     timed("parse", b);
     if (!begun) begin(m.roles);
     for (const r of m.records) {
-      if (r.seq <= state.last) { state.duplicates++; continue; }
-      state.seqs.push(r.seq);
+      if (r.seq <= s.last) { state.duplicates++; continue; }
+      s.seqs.push(r.seq);
+      if (s.shard !== null) r.shard = s.shard;
       pending.push(r);
     }
-    state.last = Math.max(state.last, m.last);
-    state.head = m.head;
+    s.last = Math.max(s.last, m.last);
+    s.head = m.head;
     schedule();
   };
-  ws.onclose = (ev) => {
-    if (socket !== ws) return;
-    socket = null;
+  ws.onclose = () => {
+    if (s.socket !== ws) return;
+    s.socket = null;
     if (!token()) return;
-    if (!begun) whyRefused();
+    if (!begun) whyRefused(s);
     status("reconnecting");
     state.reconnects++;
-    setTimeout(connect, backoff);
-    backoff = Math.min(backoff * 2, 10000);
+    setTimeout(() => openStream(s), s.backoff);
+    s.backoff = Math.min(s.backoff * 2, 10000);
   };
+}
+
+// closeStreams closes every stream, to open none again (signed out).
+function closeStreams() {
+  for (const s of streams) {
+    if (s.socket) { const ws = s.socket; s.socket = null; ws.close(); }
+  }
 }
 
 // whyRefused asks the stream's route over HTTP why a socket closed before
 // its first message: a token refused (401) signs out, a refusal of the
 // stream (403) is shown; otherwise (a plain GET is a 400, the stream being a
 // WebSocket) the page reconnects as after any drop.
-async function whyRefused() {
+async function whyRefused(s) {
   let res;
   try {
-    res = await fetch(cfg.stream, { headers: { Authorization: "Bearer " + token() } });
+    res = await fetch(streamURL(s), { headers: { Authorization: "Bearer " + token() } });
   } catch { return; } // out of reach: reconnecting says so
   if (res.status === 401) { signOut("the token was refused: sign in again"); return; }
   if (res.status === 403) {
@@ -707,7 +737,7 @@ function begin(roles) {
 function signOut(why) {
   sessionStorage.removeItem(tokenKey);
   access.forget();
-  if (socket) { const s = socket; socket = null; s.close(); }
+  closeStreams();
   $("#signin").hidden = false;
   $("#signout").hidden = true;
   status("signedOut");
@@ -786,9 +816,21 @@ window.ordertwin = {
     longest, longTasks, flushLongest, pending: pending.length, slowest,
     updates, updateMedian: updatePercentile(0.5), update90: updatePercentile(0.9), update99: updatePercentile(0.99),
   }),
-  stats: () => ({ last: state.last, head: state.head, received: state.seqs.length, duplicates: state.duplicates, reconnects: state.reconnects }),
-  seqs: () => state.seqs.slice(),
-  dropSocket: () => { if (socket) socket.close(); },
+  // stats sums over the streams: one a shard.
+  stats: () => ({
+    streams: streams.length,
+    last: streams.reduce((n, s) => n + s.last, 0),
+    head: streams.reduce((n, s) => n + s.head, 0),
+    received: streams.reduce((n, s) => n + s.seqs.length, 0),
+    duplicates: state.duplicates, reconnects: state.reconnects,
+  }),
+  // streams are each stream's own figures.
+  streams: () => streams.map((s) => ({ shard: s.shard, last: s.last, head: s.head, received: s.seqs.length,
+    live: s.socket !== null && s.socket.readyState === WebSocket.OPEN })),
+  // seqs are the seqs received on shard k's stream (the only one's).
+  seqs: (k = 0) => streams[k].seqs.slice(),
+  // dropSocket drops shard k's stream, or every one.
+  dropSocket: (k) => { for (const s of k === undefined ? streams : [streams[k]]) if (s.socket) s.socket.close(); },
 };
 
 if (token()) signIn(token());
