@@ -43,6 +43,16 @@ func TestShardRoutes(t *testing.T) {
 		assert.Equal(t, want, shard, path)
 		assert.True(t, byID, path)
 	}
+	// A cancellation, or an operator action, to the shard of what it is
+	// about.
+	for path, body := range map[string]string{
+		"/tmf-api/productOrderingManagement/v4/cancelProductOrder": `{"productOrder":{"id":"PO-007"},"cancellationReason":"moved"}`,
+		"/ordertwin/v1/operatorAction":                             `{"action":"confirmCapacity","worklistItem":{"id":"TASK-007"}}`,
+	} {
+		shard, byID := h.shardOf(httptest.NewRequest("POST", path, strings.NewReader(body)), []byte(body))
+		assert.Equal(t, 2, shard, path)
+		assert.True(t, byID, path)
+	}
 	shard, _ = h.shardOf(httptest.NewRequest("GET", "/tmf-api/productOrderingManagement/v4/productOrder?state=completed", nil), nil)
 	assert.Equal(t, -1, shard, "a list is no one shard's")
 
