@@ -46,8 +46,10 @@ func TestShardRoutes(t *testing.T) {
 	// A cancellation, or an operator action, to the shard of what it is
 	// about.
 	for path, body := range map[string]string{
-		"/tmf-api/productOrderingManagement/v4/cancelProductOrder": `{"productOrder":{"id":"PO-007"},"cancellationReason":"moved"}`,
-		"/ordertwin/v1/operatorAction":                             `{"action":"confirmCapacity","worklistItem":{"id":"TASK-007"}}`,
+		"/tmf-api/productOrderingManagement/v4/cancelProductOrder":   `{"productOrder":{"id":"PO-007"},"cancellationReason":"moved"}`,
+		"/tmf-api/serviceOrdering/v4/cancelServiceOrder":             `{"serviceOrder":{"id":"SO-007"}}`,
+		"/tmf-api/resourceOrderingManagement/v4/cancelResourceOrder": `{"resourceOrder":{"id":"RO-007"}}`,
+		"/ordertwin/v1/operatorAction":                               `{"action":"confirmCapacity","worklistItem":{"id":"TASK-007"}}`,
 	} {
 		shard, byID := h.shardOf(httptest.NewRequest("POST", path, strings.NewReader(body)), []byte(body))
 		assert.Equal(t, 2, shard, path)

@@ -834,10 +834,13 @@ func (h *shardHost) shardOf(r *http.Request, body []byte) (shard int, byID bool)
 	if len(body) > 0 {
 		var in struct {
 			RelatedParty []tmf630.Ref `json:"relatedParty"`
-			// What a cancellation (productOrder) or an operator action
-			// (worklistItem) is about: the shard that holds it.
-			ProductOrder json.RawMessage `json:"productOrder"`
-			WorklistItem json.RawMessage `json:"worklistItem"`
+			// What a cancellation (of a product, service or resource
+			// order) or an operator action (worklistItem) is about: the
+			// shard that holds it.
+			ProductOrder  json.RawMessage `json:"productOrder"`
+			ServiceOrder  json.RawMessage `json:"serviceOrder"`
+			ResourceOrder json.RawMessage `json:"resourceOrder"`
+			WorklistItem  json.RawMessage `json:"worklistItem"`
 		}
 		if json.Unmarshal(body, &in) == nil {
 			for _, p := range in.RelatedParty {
@@ -845,7 +848,7 @@ func (h *shardHost) shardOf(r *http.Request, body []byte) (shard int, byID bool)
 					return postgres.ShardOf(p.ID, h.shards), false
 				}
 			}
-			for _, about := range []json.RawMessage{in.ProductOrder, in.WorklistItem} {
+			for _, about := range []json.RawMessage{in.ProductOrder, in.ServiceOrder, in.ResourceOrder, in.WorklistItem} {
 				var ref struct{ ID string }
 				if json.Unmarshal(about, &ref) == nil && ref.ID != "" {
 					s, _ := tmf.ShardOf(ref.ID, h.shards) // an id of no number: shard 0
