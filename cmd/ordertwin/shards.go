@@ -46,13 +46,15 @@ import (
 // forwards another to the shard's owner.
 
 // shardHeader names the shard a request is for, which a client may set
-// to read one shard's lists; forwardedHeader marks a request forwarded
-// by another instance: the receiver serves it from the shard, or answers
-// 503, and never forwards it again.
-// instanceHeader is the random name each instance gives its /healthz
-// answers, by which one finds whether --advertise reaches it.
+// to read one shard's lists; shardsHeader says how many shards the
+// deployment has, on its refusal of a stream that names none;
+// forwardedHeader marks a request forwarded by another instance: the
+// receiver serves it from the shard, or answers 503, and never forwards
+// it again. instanceHeader is the random name each instance gives its
+// /healthz answers, by which one finds whether --advertise reaches it.
 const (
 	shardHeader     = "Ordertwin-Shard"
+	shardsHeader    = "Ordertwin-Shards"
 	forwardedHeader = tmf630.ForwardedHeader
 	instanceHeader  = "Ordertwin-Instance"
 )
@@ -501,6 +503,7 @@ func (h *shardHost) stream(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if v == "" {
+		w.Header().Set(shardsHeader, strconv.Itoa(h.shards))
 		tmf630.WriteError(w, tmf630.NewError(http.StatusBadRequest, fmt.Sprintf(
 			"a deployment of %d shards streams each shard's records on their own: ask for one with shard=K (0 to %d)", h.shards, h.shards-1)))
 		return
@@ -937,7 +940,10 @@ func (h *shardHost) ready(w http.ResponseWriter, r *http.Request) {
 	var nowhere []string
 	here := map[int]http.Handler{}
 	for s := range h.shards {
-		if h.owners[s] == "" && h.runs[s] == nil {
+		// A shard this instance no longer runs, or does not yet (its
+		// rebuild), counts as running nowhere until a poll finds its
+		// owner: a request for it is answered 503 meanwhile.
+		if (h.owners[s] == "" || h.owners[s] == h.self) && h.runs[s] == nil {
 			nowhere = append(nowhere, strconv.Itoa(s))
 		}
 		if run := h.runs[s]; run != nil {

@@ -317,14 +317,6 @@ func countBy(owners map[int]string) []int {
 	return slices.Sorted(maps.Values(n))
 }
 
-func allShards(n int) []int {
-	out := make([]int, n)
-	for i := range out {
-		out[i] = i
-	}
-	return out
-}
-
 // shardToken is an admin token of the development issuer of the
 // deployment at url.
 func shardToken(t *testing.T, url string) string {

@@ -72,6 +72,10 @@ func TestShardStreamRoutes(t *testing.T) {
 		assert.Contains(t, e.Message, message, query)
 	}
 	refused("?after=0", nil, http.StatusBadRequest, "a deployment of 2 shards streams each shard's records on their own: ask for one with shard=K (0 to 1)")
+	resp, err := http.Get(front.URL + ui.StreamPath)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, "2", resp.Header.Get(shardsHeader), "and says how many shards there are")
 	refused("?shard=2", nil, http.StatusBadRequest, `shard "2": want a shard from 0 to 1`)
 	refused("?shard=01", nil, http.StatusBadRequest, `shard "01": want a shard from 0 to 1`)
 	refused("?shard=-1", nil, http.StatusBadRequest, `shard "-1": want a shard from 0 to 1`)
@@ -80,7 +84,7 @@ func TestShardStreamRoutes(t *testing.T) {
 		`Origin "http://elsewhere.example" is not this server's`)
 
 	// Shard 0: here, its query without the shard.
-	resp, err := http.Get(front.URL + ui.StreamPath + "?after=7&shard=0")
+	resp, err = http.Get(front.URL + ui.StreamPath + "?after=7&shard=0")
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, http.StatusTeapot, resp.StatusCode)

@@ -61,7 +61,7 @@ func submitCmd(ctx context.Context, args []string, stdout io.Writer) error {
 			key += "/" + printableASCII(p.OrderID)
 		}
 		var q tmf648.Quote
-		if err := c.post(ctx, tmf630.QuoteManagement+"/quote", key, tmf648.NewQuoteBody(p.Quote, currency), &q); err != nil {
+		if err := c.postAgain(ctx, tmf630.QuoteManagement+"/quote", key, tmf648.NewQuoteBody(p.Quote, currency), &q); err != nil {
 			return refused("submit", fmt.Errorf("quote for %s: %w", p.Quote.Customer.ID, err))
 		}
 		fmt.Fprintf(stdout, "quote %s for %s: %s (%d sites)\n", q.ID, p.Quote.Customer.ID, q.State, len(q.QuoteItem))
@@ -70,7 +70,7 @@ func submitCmd(ctx context.Context, args []string, stdout io.Writer) error {
 			external = key
 		}
 		var po tmf622.ProductOrder
-		if err := c.post(ctx, tmf630.ProductOrdering+"/productOrder", key, tmf622.NewOrderBody(q.ID, p.Quote, external), &po); err != nil {
+		if err := c.postAgain(ctx, tmf630.ProductOrdering+"/productOrder", key, tmf622.NewOrderBody(q.ID, p.Quote, external), &po); err != nil {
 			return refused("submit", fmt.Errorf("order for quote %s: %w", q.ID, err))
 		}
 		fmt.Fprintf(stdout, "order %s (externalId %s): %s, %s%s/productOrder/%s\n", po.ID, cmp.Or(po.ExternalID, external), po.State, c.base, tmf630.ProductOrdering, po.ID)
@@ -196,7 +196,11 @@ func (c *client) do(req *http.Request, want int, out any) error {
 		if res.StatusCode == http.StatusUnauthorized && c.token == "" {
 			why += " (no token was sent: --token, or $" + tokenEnv + "; ordertwin token mints one)"
 		}
-		return &statusError{res.StatusCode, fmt.Sprintf("%s %s: %s", req.Method, req.URL.Path, why)}
+		se := &statusError{status: res.StatusCode, msg: fmt.Sprintf("%s %s: %s", req.Method, req.URL.Path, why)}
+		if secs, err := strconv.Atoi(res.Header.Get("Retry-After")); err == nil && secs > 0 {
+			se.retryAfter = time.Duration(secs) * time.Second
+		}
+		return se
 	}
 	return json.Unmarshal(b, out)
 }
@@ -217,6 +221,34 @@ func putAnswerBuffer(b *bytes.Buffer) {
 type statusError struct {
 	status int
 	msg    string
+	// retryAfter is the answer's Retry-After (in seconds), 0 without.
+	retryAfter time.Duration
+}
+
+// maxRetryFor is how long postAgain sends a request again.
+const maxRetryFor = 30 * time.Second
+
+// postAgain is post with an Idempotency-Key, sent again while the server
+// answers 503 with Retry-After (a shard moving to another instance of a
+// deployment), for at most maxRetryFor: the key makes each send the same
+// request, taken once.
+func (c *client) postAgain(ctx context.Context, path, key string, body, out any) error {
+	deadline := time.Now().Add(maxRetryFor)
+	for {
+		err := c.post(ctx, path, key, body, out)
+		var se *statusError
+		if key == "" || !errors.As(err, &se) || se.status != http.StatusServiceUnavailable || se.retryAfter <= 0 ||
+			time.Now().Add(se.retryAfter).After(deadline) {
+			return err
+		}
+		wait := time.NewTimer(se.retryAfter)
+		select {
+		case <-ctx.Done():
+			wait.Stop()
+			return ctx.Err()
+		case <-wait.C:
+		}
+	}
 }
 
 func (e *statusError) Error() string { return e.msg }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,25 +38,44 @@ var errNoStream = errors.New("no stream")
 // records (ui.StreamPath) from the first record until each has ended,
 // printing a line per change of an order, its items and its waves: the
 // virtual time (an ISO 8601 offset from T+0), the wall-clock time, the
-// wave and what changed. It returns each order's final state, or
-// errNoStream when the server does not stream to this token.
+// wave and what changed. On a deployment of several shards it follows
+// the stream of each shard that holds one of the orders. It returns each
+// order's final state, or errNoStream when the server does not stream to
+// this token.
 func (c *client) watchStream(ctx context.Context, orders []*watched, stdout io.Writer) (map[string]string, error) {
-	url := "ws" + strings.TrimPrefix(c.base, "http") + ui.StreamPath + "?after=0"
-	header := http.Header{}
-	if c.token != "" {
-		header.Set("Authorization", "Bearer "+c.token)
-	}
-	d := websocket.Dialer{Subprotocols: []string{ui.Subprotocol}, HandshakeTimeout: 30 * time.Second}
-	conn, res, err := d.DialContext(ctx, url, header)
+	conns, err := c.openStreams(ctx, orders)
 	if err != nil {
-		if res != nil && (res.StatusCode == http.StatusNotFound || res.StatusCode == http.StatusForbidden) {
-			return nil, fmt.Errorf("%w: %s", errNoStream, res.Status)
-		}
-		return nil, fmt.Errorf("the stream: %w", err)
+		return nil, err
 	}
-	defer conn.Close()
-	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() {
+		for _, conn := range conns {
+			conn.Close()
+		}
+	})
 	defer stop()
+	type read struct {
+		m   ui.Message
+		err error
+	}
+	reads := make(chan read)
+	for _, conn := range conns {
+		go func() {
+			for {
+				var r read
+				r.err = conn.ReadJSON(&r.m)
+				select {
+				case reads <- r:
+				case <-ctx.Done():
+					return
+				}
+				if r.err != nil {
+					return
+				}
+			}
+		}()
+	}
 	byID := map[string]*watched{}
 	itemOf := map[string]*watched{}
 	for _, o := range orders {
@@ -71,7 +92,13 @@ func (c *client) watchStream(ctx context.Context, orders []*watched, stdout io.W
 	}
 	for len(final) < len(orders) {
 		var m ui.Message
-		if err := conn.ReadJSON(&m); err != nil {
+		select {
+		case r := <-reads:
+			m, err = r.m, r.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
@@ -114,6 +141,72 @@ func (c *client) watchStream(ctx context.Context, orders []*watched, stdout io.W
 		}
 	}
 	return final, nil
+}
+
+// openStreams opens the server's stream from its first record; on a
+// deployment of several shards, which refuses a stream that names none
+// and says how many it has (shardsHeader), the stream of each shard that
+// holds one of the orders (every shard's for an id the deployment did not
+// number).
+func (c *client) openStreams(ctx context.Context, orders []*watched) ([]*websocket.Conn, error) {
+	conn, res, err := c.dialStream(ctx, "?after=0")
+	if err == nil {
+		return []*websocket.Conn{conn}, nil
+	}
+	n := 0
+	if res != nil && res.StatusCode == http.StatusBadRequest {
+		n, _ = strconv.Atoi(res.Header.Get(shardsHeader))
+	}
+	if n <= 0 {
+		if res != nil && (res.StatusCode == http.StatusNotFound || res.StatusCode == http.StatusForbidden) {
+			return nil, fmt.Errorf("%w: %s", errNoStream, res.Status)
+		}
+		return nil, fmt.Errorf("the stream: %w", err)
+	}
+	var shards []int
+	for _, o := range orders {
+		k, ok := tmf.ShardOf(o.id, n)
+		if !ok {
+			shards = allShards(n)
+			break
+		}
+		shards = append(shards, k)
+	}
+	slices.Sort(shards)
+	var conns []*websocket.Conn
+	for _, k := range slices.Compact(shards) {
+		conn, res, err := c.dialStream(ctx, "?shard="+strconv.Itoa(k)+"&after=0")
+		if err != nil {
+			for _, c := range conns {
+				c.Close()
+			}
+			if res != nil && res.StatusCode == http.StatusForbidden {
+				return nil, fmt.Errorf("%w: %s", errNoStream, res.Status)
+			}
+			return nil, fmt.Errorf("the stream of shard %d: %w", k, err)
+		}
+		conns = append(conns, conn)
+	}
+	return conns, nil
+}
+
+// allShards are the shards 0 to n-1.
+func allShards(n int) []int {
+	all := make([]int, n)
+	for i := range all {
+		all[i] = i
+	}
+	return all
+}
+
+// dialStream opens the server's stream with query.
+func (c *client) dialStream(ctx context.Context, query string) (*websocket.Conn, *http.Response, error) {
+	header := http.Header{}
+	if c.token != "" {
+		header.Set("Authorization", "Bearer "+c.token)
+	}
+	d := websocket.Dialer{Subprotocols: []string{ui.Subprotocol}, HandshakeTimeout: 30 * time.Second}
+	return d.DialContext(ctx, "ws"+strings.TrimPrefix(c.base, "http")+ui.StreamPath+query, header)
 }
 
 // watchLine is a line of submit --watch: virtual time (an ISO 8601
