@@ -43,17 +43,7 @@ func TestConsoleOnShardsInBrowser(t *testing.T) {
 		instances = append(instances, in)
 		return in
 	}
-	defer func() {
-		for _, in := range instances {
-			if in.cmd.ProcessState == nil {
-				in.cmd.Process.Signal(os.Interrupt)
-				in.cmd.Wait()
-			}
-		}
-		if t.Failed() {
-			t.Log(logs.String())
-		}
-	}()
+	stopAll(t, logs, &instances)
 	front := start()
 	waitOwners(t, url, 30*time.Second, func(o map[int]string) bool { return len(o) == 2 })
 	other := start()

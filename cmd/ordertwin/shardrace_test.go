@@ -64,15 +64,7 @@ occupancy:
 	const shards = 3
 	logs := &lockedBuffer{}
 	var instances []*instance
-	defer func() {
-		for _, in := range instances {
-			in.cmd.Process.Signal(os.Interrupt)
-			in.cmd.Wait()
-		}
-		if t.Failed() {
-			t.Log(logs.String())
-		}
-	}()
+	stopAll(t, logs, &instances)
 	for range shards {
 		instances = append(instances, startInstance(t, bin, logs, scenario, "--db", url, "--shards", strconv.Itoa(shards),
 			"--addr", "127.0.0.1:0", "--scale", "100000"))

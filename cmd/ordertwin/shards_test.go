@@ -53,16 +53,8 @@ func TestShardsNationalRollout(t *testing.T) {
 		instances = append(instances, startInstance(t, bin, logs, "../../scenarios/national-rollout.yaml", "--db", url, "--shards", strconv.Itoa(shards),
 			"--addr", "127.0.0.1:0", "--scale", "100000", "--hub-allow", "127.0.0.0/8"))
 	}
+	stopAll(t, logs, &instances)
 	start()
-	defer func() {
-		for _, in := range instances {
-			in.cmd.Process.Signal(os.Interrupt)
-			in.cmd.Wait()
-		}
-		if t.Failed() {
-			t.Log(logs.String())
-		}
-	}()
 	waitOwners(t, url, 30*time.Second, func(o map[int]string) bool { return len(o) == shards })
 	token := shardToken(t, url)
 	// A hub listener registered once, through one instance, as the rollout
@@ -265,6 +257,23 @@ func buildOrdertwin(t *testing.T) string {
 	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
 	require.NoError(t, err, "go build: %s", out)
 	return bin
+}
+
+// stopAll ends the instances when the test ends (SIGINT: each lets its
+// shards go), those that have not ended already, and shows their logs if
+// it failed.
+func stopAll(t *testing.T, logs *lockedBuffer, instances *[]*instance) {
+	t.Cleanup(func() {
+		for _, in := range *instances {
+			if in.cmd.ProcessState == nil {
+				in.cmd.Process.Signal(os.Interrupt)
+				in.cmd.Wait()
+			}
+		}
+		if t.Failed() {
+			t.Log(logs.String())
+		}
+	})
 }
 
 type instance struct {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -28,15 +27,7 @@ func TestSubmitWatchOnShards(t *testing.T) {
 	bin := buildOrdertwin(t)
 	logs := &lockedBuffer{}
 	var instances []*instance
-	defer func() {
-		for _, in := range instances {
-			in.cmd.Process.Signal(os.Interrupt)
-			in.cmd.Wait()
-		}
-		if t.Failed() {
-			t.Log(logs.String())
-		}
-	}()
+	stopAll(t, logs, &instances)
 	start := func() {
 		instances = append(instances, startInstance(t, bin, logs, "--db", url, "--shards", "2", "--addr", "127.0.0.1:0", "--scale", "864000"))
 	}
