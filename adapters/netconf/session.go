@@ -35,6 +35,11 @@ type Endpoint struct {
 	// netconfd 2.13 behind OpenSSH's netconf-subsystem does (the rpc is
 	// never answered). Zero does not wait.
 	AfterHello time.Duration
+	// MaxReply bounds the size of a message the OLT may send (its hello,
+	// a reply), in bytes; netconf.MaxMessage (16 MiB) if zero. A larger
+	// one ends the session. A reply is parsed whole, and its tree holds
+	// several times its size: the bound is what one session may take.
+	MaxReply int
 }
 
 // Session is one NETCONF session over SSH (RFC 6242): the hello exchange
@@ -96,7 +101,7 @@ func Dial(ctx context.Context, ep Endpoint) (*Session, error) {
 		return nil, fmt.Errorf("netconf ssh to %s: %w", ep.Addr, ctxErr(ctx, err))
 	}
 	client := ssh.NewClient(c, chans, reqs)
-	s, err := open(ctx, client)
+	s, err := open(ctx, client, ep.MaxReply)
 	if err != nil {
 		client.Close()
 		return nil, fmt.Errorf("netconf session with %s: %w", ep.Addr, ctxErr(ctx, err))
@@ -124,7 +129,7 @@ func ctxErr(ctx context.Context, err error) error {
 	return err
 }
 
-func open(ctx context.Context, client *ssh.Client) (*Session, error) {
+func open(ctx context.Context, client *ssh.Client, maxReply int) (*Session, error) {
 	sess, err := client.NewSession()
 	if err != nil {
 		return nil, err
@@ -146,6 +151,7 @@ func open(ctx context.Context, client *ssh.Client) (*Session, error) {
 		return nil, err
 	}
 	r := netconf.NewReader(out)
+	r.Max = maxReply
 	msg, err := r.Read()
 	if err != nil {
 		return nil, fmt.Errorf("reading the server's hello: %w", err)

@@ -3,6 +3,7 @@ package netconf
 import (
 	"context"
 	"crypto/ed25519"
+	"fmt"
 	"io"
 	"regexp"
 	"sync"
@@ -169,3 +170,19 @@ func TestLateReplyIsDropped(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// An OLT's message over the endpoint's MaxReply ends the session: the call
+// fails saying so, instead of the reply being read and parsed whole.
+func TestReplyOverMaxReply(t *testing.T) {
+	o := startOLT(t)
+	data, err := o.session(t).GetConfig(context.Background(), "running", nil)
+	require.NoError(t, err)
+	ep := o.ep
+	ep.MaxReply = len(data) // the reply is that and its envelope
+	s, err := Dial(context.Background(), ep)
+	require.NoError(t, err, "the hello fits")
+	defer s.Abort()
+	_, err = s.GetConfig(context.Background(), "running", nil)
+	require.ErrorIs(t, err, netconf.ErrFraming)
+	require.ErrorContains(t, err, fmt.Sprintf("message longer than %d bytes", len(data)))
+}

@@ -78,6 +78,11 @@ type netconfSettings struct {
 	// AfterHello is a wait after each session's hello exchange before its
 	// first rpc, for an OLT that loses an rpc sent right behind the hello.
 	AfterHello time.Duration `yaml:"afterHello"`
+	// MaxReply bounds the size of a message an OLT may send (such as
+	// 4MiB; 16MiB if empty): a reply is parsed whole, and its tree holds
+	// several times its size.
+	MaxReply string `yaml:"maxReply"`
+	maxReply int
 	// Areas and Addresses make the adapter allocate ports itself (a
 	// reserve that names none takes the first free one on its site's
 	// area's devices): the OLTs and the exchange of each serving area, and
@@ -85,6 +90,9 @@ type netconfSettings struct {
 	Areas     map[string]netconfArea `yaml:"areas"`
 	Addresses map[string]string      `yaml:"addresses"`
 }
+
+// minReply is the least maxReply may be.
+const minReply = 64 << 10
 
 // netconfArea is a serving area of the netconf kind's settings.
 type netconfArea struct {
@@ -98,6 +106,16 @@ func (s *netconfSettings) Check() error {
 	}
 	if s.AfterHello < 0 {
 		return &system.SettingError{Key: "afterHello", Problem: s.AfterHello.String() + ": want a duration of zero or more, such as 200ms"}
+	}
+	if s.MaxReply != "" {
+		n, err := parseBytes(s.MaxReply)
+		if err == nil && n < minReply {
+			err = fmt.Errorf("%s: want %d bytes or more (a hello and a reply to a lock must fit)", s.MaxReply, minReply)
+		}
+		if err != nil {
+			return &system.SettingError{Key: "maxReply", Problem: err.Error()}
+		}
+		s.maxReply = n
 	}
 	for _, name := range slices.Sorted(maps.Keys(s.Areas)) {
 		if a := s.Areas[name]; len(a.OLTs) == 0 && a.Exchange == "" {
@@ -264,7 +282,7 @@ func newNETCONFAccess(c system.AdapterConfig, log *slog.Logger) (port.Adapter, e
 		if err != nil {
 			return nil, fmt.Errorf("%s.hostKey: not an SSH public key in authorized_keys format", at)
 		}
-		e := netconf.Endpoint{Addr: ep.Address, User: ep.User, HostKey: hostKey, AfterHello: set.AfterHello}
+		e := netconf.Endpoint{Addr: ep.Address, User: ep.User, HostKey: hostKey, AfterHello: set.AfterHello, MaxReply: set.maxReply}
 		switch {
 		case ep.Credential != nil:
 			e.Password = string(ep.Credential.Value())
