@@ -29,7 +29,7 @@ func TestShardRoutes(t *testing.T) {
 	h := &shardHost{shardServe: shardServe{shards: 4}}
 	order := `{"relatedParty":[{"id":"ACME","role":"bill receiver"},{"id":"CUST-ENT-00042","role":"customer"}]}`
 	r := httptest.NewRequest("POST", "/tmf-api/productOrderingManagement/v4/productOrder", strings.NewReader(order))
-	shard, byID := h.shardOf(r, []byte(order))
+	shard, byID, _ := h.shardOf(r, []byte(order))
 	assert.Equal(t, postgres.ShardOf("CUST-ENT-00042", 4), shard, "the customer's shard")
 	assert.False(t, byID)
 
@@ -39,9 +39,10 @@ func TestShardRoutes(t *testing.T) {
 		"/tmf-api/resourceInventoryManagement/v4/resource/OLT-1-LC1-P3":       0, // the network names it: shard 0 first
 		"/tmf-api/productOrderingManagement/v4/productOrder/ORDER-FROM-A-CPQ": 0, // no number: shard 0 first
 	} {
-		shard, byID := h.shardOf(httptest.NewRequest("GET", path, nil), nil)
+		shard, byID, inBody := h.shardOf(httptest.NewRequest("GET", path, nil), nil)
 		assert.Equal(t, want, shard, path)
 		assert.True(t, byID, path)
+		assert.False(t, inBody, path)
 	}
 	// A cancellation, or an operator action, to the shard of what it is
 	// about.
@@ -51,11 +52,12 @@ func TestShardRoutes(t *testing.T) {
 		"/tmf-api/resourceOrderingManagement/v4/cancelResourceOrder": `{"resourceOrder":{"id":"RO-007"}}`,
 		"/ordertwin/v1/operatorAction":                               `{"action":"confirmCapacity","worklistItem":{"id":"TASK-007"}}`,
 	} {
-		shard, byID := h.shardOf(httptest.NewRequest("POST", path, strings.NewReader(body)), []byte(body))
+		shard, byID, inBody := h.shardOf(httptest.NewRequest("POST", path, strings.NewReader(body)), []byte(body))
 		assert.Equal(t, 2, shard, path)
 		assert.True(t, byID, path)
+		assert.True(t, inBody, path)
 	}
-	shard, _ = h.shardOf(httptest.NewRequest("GET", "/tmf-api/productOrderingManagement/v4/productOrder?state=completed", nil), nil)
+	shard, _, _ = h.shardOf(httptest.NewRequest("GET", "/tmf-api/productOrderingManagement/v4/productOrder?state=completed", nil), nil)
 	assert.Equal(t, -1, shard, "a list is no one shard's")
 
 	for path, want := range map[string]bool{

@@ -457,7 +457,7 @@ func (h *shardHost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		tmf630.WriteError(w, e)
 		return
 	}
-	shard, byID := h.shardOf(r, body)
+	shard, byID, inBody := h.shardOf(r, body)
 	if shard < 0 && r.Method == http.MethodGet && mergedList(r.URL.Path) {
 		h.list(w, r)
 		return
@@ -469,12 +469,14 @@ func (h *shardHost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			shard = 0
 		}
 	}
-	if !byID || r.Method != http.MethodGet {
+	if !byID || r.Method != http.MethodGet && !inBody {
 		h.from(shard, w, r, body)
 		return
 	}
 	// An id the deployment did not number (a scenario's PO-00017) may be
-	// any shard's: the shard its number names first, then the others.
+	// any shard's: the shard its number names first, then the others. A
+	// read, or a cancellation or operator action (named in the body), that
+	// a shard answers 404 changed nothing there.
 	for i := range h.shards {
 		s := (shard + i) % h.shards
 		rec := &recorder{header: http.Header{}}
@@ -833,7 +835,7 @@ func mergePage(shards, offset, limit int, fetch func(shard, from, n int) ([]json
 // shardOf is the shard a request is for: its customer's (a new quote or
 // order names one among its related parties), or the one whose numbers
 // hold the id in its path (byID: the first to ask); -1 for none.
-func (h *shardHost) shardOf(r *http.Request, body []byte) (shard int, byID bool) {
+func (h *shardHost) shardOf(r *http.Request, body []byte) (shard int, byID, inBody bool) {
 	if len(body) > 0 {
 		var in struct {
 			RelatedParty []tmf630.Ref `json:"relatedParty"`
@@ -848,14 +850,14 @@ func (h *shardHost) shardOf(r *http.Request, body []byte) (shard int, byID bool)
 		if json.Unmarshal(body, &in) == nil {
 			for _, p := range in.RelatedParty {
 				if p.Role == "customer" && p.ID != "" {
-					return postgres.ShardOf(p.ID, h.shards), false
+					return postgres.ShardOf(p.ID, h.shards), false, false
 				}
 			}
 			for _, about := range []json.RawMessage{in.ProductOrder, in.ServiceOrder, in.ResourceOrder, in.WorklistItem} {
 				var ref struct{ ID string }
 				if json.Unmarshal(about, &ref) == nil && ref.ID != "" {
-					s, _ := tmf.ShardOf(ref.ID, h.shards) // an id of no number: shard 0
-					return s, true
+					s, _ := tmf.ShardOf(ref.ID, h.shards) // an id of no number: from shard 0 on
+					return s, true, true
 				}
 			}
 		}
@@ -864,9 +866,9 @@ func (h *shardHost) shardOf(r *http.Request, body []byte) (shard int, byID bool)
 	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
 	if len(parts) >= 5 && parts[0] == "tmf-api" {
 		s, _ := tmf.ShardOf(parts[4], h.shards) // an id of no number: from shard 0 on
-		return s, true
+		return s, true, false
 	}
-	return -1, false
+	return -1, false, false
 }
 
 // from answers the request from the shard: here when it runs here, else
