@@ -69,6 +69,17 @@ func browser(t testing.TB) context.Context {
 	return ctx
 }
 
+// signInWith opens the console at url and signs in with token.
+func signInWith(t testing.TB, ctx context.Context, url, token string) {
+	t.Helper()
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(url),
+		chromedp.WaitVisible(chromedp.ID("token")),
+		chromedp.SendKeys(chromedp.ID("token"), token),
+		chromedp.Click(chromedp.CSS("#signin button")),
+	))
+}
+
 // poll waits until the expression is true in the page, for at most
 // timeout: what the page shows arrives over the stream.
 func poll(t testing.TB, ctx context.Context, what, expression string, timeout time.Duration) {
@@ -95,12 +106,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	s := serveInProcess(t, example, "--scale", "86400")
 	const order = "PO-2024-01203"
 	token := devToken(t, s.db, auth.Operations, "")
-	require.NoError(t, chromedp.Do(ctx,
-		chromedp.Navigate("http://"+s.addr+"/"),
-		chromedp.WaitVisible(chromedp.ID("token")),
-		chromedp.SendKeys(chromedp.ID("token"), token),
-		chromedp.Click(chromedp.CSS("#signin button")),
-	))
+	signInWith(t, ctx, "http://"+s.addr+"/", token)
 	poll(t, ctx, "the stream", `document.querySelector("#status").dataset.state === "live"`, 30*time.Second)
 	poll(t, ctx, "the order", fmt.Sprintf(`document.querySelector('#orders tr[data-id=%q]') !== null`, order), 30*time.Second)
 	poll(t, ctx, "the five sites", `document.querySelectorAll('#tree details[data-entity^="POI-"]').length === 5`, 30*time.Second)
@@ -184,12 +190,7 @@ func followNational(b *testing.B) {
 		"--scale", "864000", "--db", db, "--addr", "127.0.0.1:0")
 	b.Cleanup(func() { srv.stop(b) })
 	token := devToken(b, db, auth.Operations, "")
-	require.NoError(b, chromedp.Do(ctx,
-		chromedp.Navigate(srv.base+"/"),
-		chromedp.WaitVisible(chromedp.ID("token")),
-		chromedp.SendKeys(chromedp.ID("token"), token),
-		chromedp.Click(chromedp.CSS("#signin button")),
-	))
+	signInWith(b, ctx, srv.base+"/", token)
 	poll(b, ctx, "every order listed", `document.querySelectorAll("#orders tbody tr").length === 400`, 2*time.Minute)
 	poll(b, ctx, "100,000 records", `ordertwin.stats().last >= 100000`, 2*time.Minute)
 	type frames struct {

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
 	"github.com/gorilla/websocket"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -50,12 +49,7 @@ func TestConsoleOnShardsInBrowser(t *testing.T) {
 	waitOwners(t, url, 30*time.Second, func(o map[int]string) bool { return slices.Equal(countBy(o), []int{1, 1}) })
 
 	token := devToken(t, url, auth.Operations, "")
-	require.NoError(t, chromedp.Do(ctx,
-		chromedp.Navigate(front.base+"/"),
-		chromedp.WaitVisible(chromedp.ID("token")),
-		chromedp.SendKeys(chromedp.ID("token"), token),
-		chromedp.Click(chromedp.CSS("#signin button")),
-	))
+	signInWith(t, ctx, front.base+"/", token)
 	poll(t, ctx, "both shards' streams", `ordertwin.stats().streams === 2 && document.querySelector("#status").dataset.state === "live"`, 30*time.Second)
 	poll(t, ctx, "records of both shards", `ordertwin.streams().every((s) => s.received > 0)`, time.Minute)
 	poll(t, ctx, "orders of both shards", `document.querySelectorAll("#orders tbody tr").length > 0`, time.Minute)

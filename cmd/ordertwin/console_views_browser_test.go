@@ -71,12 +71,7 @@ func failFirst(t testing.TB, ctx context.Context, pattern string) (release func(
 func signIn(t testing.TB, ctx context.Context, s running) string {
 	t.Helper()
 	token := devToken(t, s.db, auth.Operations, "")
-	require.NoError(t, chromedp.Do(ctx,
-		chromedp.Navigate("http://"+s.addr+"/"),
-		chromedp.WaitVisible(chromedp.ID("token")),
-		chromedp.SendKeys(chromedp.ID("token"), token),
-		chromedp.Click(chromedp.CSS("#signin button")),
-	))
+	signInWith(t, ctx, "http://"+s.addr+"/", token)
 	poll(t, ctx, "the stream", `document.querySelector("#status").dataset.state === "live"`, 30*time.Second)
 	return token
 }

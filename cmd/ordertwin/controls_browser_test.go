@@ -24,12 +24,7 @@ func TestConsoleControlsInBrowser(t *testing.T) {
 	ctx := browser(t)
 	s := serveInProcess(t, example, "--scale", "86400")
 	token := devToken(t, s.db, auth.Admin, "")
-	require.NoError(t, chromedp.Do(ctx,
-		chromedp.Navigate("http://"+s.addr+"/"),
-		chromedp.WaitVisible(chromedp.ID("token")),
-		chromedp.SendKeys(chromedp.ID("token"), token),
-		chromedp.Click(chromedp.CSS("#signin button")),
-	))
+	signInWith(t, ctx, "http://"+s.addr+"/", token)
 	poll(t, ctx, "the clock", `ordertwinControls.clock()?.state === "running"`, 30*time.Second)
 	clock := func() clockAnswer {
 		var c clockAnswer
@@ -90,12 +85,7 @@ func TestConsoleOrderControlsInBrowser(t *testing.T) {
 	ctx := browser(t)
 	s := serveInProcess(t, "--scale", "86400")
 	token := devToken(t, s.db, auth.Admin, "")
-	require.NoError(t, chromedp.Do(ctx,
-		chromedp.Navigate("http://"+s.addr+"/"),
-		chromedp.WaitVisible(chromedp.ID("token")),
-		chromedp.SendKeys(chromedp.ID("token"), token),
-		chromedp.Click(chromedp.CSS("#signin button")),
-	))
+	signInWith(t, ctx, "http://"+s.addr+"/", token)
 	poll(t, ctx, "the library", `document.querySelectorAll("#run-scenario option").length > 5`, 30*time.Second)
 	answer := `document.querySelector("#controls-answer")`
 	require.NoError(t, chromedp.Do(ctx,

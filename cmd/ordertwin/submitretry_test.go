@@ -18,7 +18,8 @@ type roundTrip func(*http.Request) (*http.Response, error)
 
 func (f roundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
-func answer(status int, retryAfter, body string) *http.Response {
+// canned is an answer of status, with Retry-After when given, and body.
+func canned(status int, retryAfter, body string) *http.Response {
 	h := http.Header{"Content-Type": {"application/json"}}
 	if retryAfter != "" {
 		h.Set("Retry-After", retryAfter)
@@ -36,9 +37,9 @@ func TestPostAgainWhileAShardMoves(t *testing.T) {
 		c := &client{base: "http://deployment", http: &http.Client{Transport: roundTrip(func(r *http.Request) (*http.Response, error) {
 			keys = append(keys, r.Header.Get("Idempotency-Key"))
 			if len(keys) < 3 {
-				return answer(http.StatusServiceUnavailable, "1", `{"message":"shard 1 is moving"}`), nil
+				return canned(http.StatusServiceUnavailable, "1", `{"message":"shard 1 is moving"}`), nil
 			}
-			return answer(http.StatusCreated, "", `{"id":"QT-001"}`), nil
+			return canned(http.StatusCreated, "", `{"id":"QT-001"}`), nil
 		})}}
 		began := time.Now()
 		var q struct{ ID string }
@@ -51,7 +52,7 @@ func TestPostAgainWhileAShardMoves(t *testing.T) {
 		sent := 0
 		c := &client{base: "http://deployment", http: &http.Client{Transport: roundTrip(func(*http.Request) (*http.Response, error) {
 			sent++
-			return answer(http.StatusServiceUnavailable, "1", `{"message":"shard 1 is moving"}`), nil
+			return canned(http.StatusServiceUnavailable, "1", `{"message":"shard 1 is moving"}`), nil
 		})}}
 		began := time.Now()
 		err := c.postAgain(context.Background(), "/tmf-api/quoteManagement/v4/quote", "K-2", map[string]string{}, &struct{}{})
@@ -63,7 +64,7 @@ func TestPostAgainWhileAShardMoves(t *testing.T) {
 		sent := 0
 		c := &client{base: "http://deployment", http: &http.Client{Transport: roundTrip(func(*http.Request) (*http.Response, error) {
 			sent++
-			return answer(http.StatusBadRequest, "", `{"message":"relatedParty: no customer"}`), nil
+			return canned(http.StatusBadRequest, "", `{"message":"relatedParty: no customer"}`), nil
 		})}}
 		err := c.postAgain(context.Background(), "/tmf-api/quoteManagement/v4/quote", "K-3", map[string]string{}, &struct{}{})
 		require.ErrorContains(t, err, "400 relatedParty: no customer")

@@ -51,12 +51,7 @@ func TestConsoleWorklistInBrowser(t *testing.T) {
 	ctx := browser(t)
 	s := serveInProcess(t, withoutEvents(t, "brisbane-capacity.yaml"), "--scale", "864000")
 	token := devToken(t, s.db, auth.Operations, "")
-	require.NoError(t, chromedp.Do(ctx,
-		chromedp.Navigate("http://"+s.addr+"/"),
-		chromedp.WaitVisible(chromedp.ID("token")),
-		chromedp.SendKeys(chromedp.ID("token"), token),
-		chromedp.Click(chromedp.CSS("#signin button")),
-	))
+	signInWith(t, ctx, "http://"+s.addr+"/", token)
 	task := `document.querySelector('#worklist tr[data-id="TASK-001"]')`
 	poll(t, ctx, "TASK-001 on the worklist", task+` !== null`, time.Minute)
 	assert.Contains(t, eval[string](t, ctx, task+`.textContent`), "BNE2")
