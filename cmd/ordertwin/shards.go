@@ -469,14 +469,16 @@ func (h *shardHost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			shard = 0
 		}
 	}
-	if !byID || r.Method != http.MethodGet && !inBody {
+	onEntity := r.Method == http.MethodGet || r.Method == http.MethodPatch || r.Method == http.MethodDelete || inBody
+	if !byID || !onEntity {
 		h.from(shard, w, r, body)
 		return
 	}
 	// An id the deployment did not number (a scenario's PO-00017) may be
 	// any shard's: the shard its number names first, then the others. A
-	// read, or a cancellation or operator action (named in the body), that
-	// a shard answers 404 changed nothing there.
+	// read, a change or removal of the entity, or a cancellation or
+	// operator action (named in the body), that a shard answers 404
+	// changed nothing there.
 	for i := range h.shards {
 		s := (shard + i) % h.shards
 		rec := &recorder{header: http.Header{}}

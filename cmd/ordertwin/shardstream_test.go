@@ -129,25 +129,43 @@ func TestShardStreamRoutes(t *testing.T) {
 	assert.Equal(t, "1", resp.Header.Get("Retry-After"))
 }
 
-// A cancellation naming an order the deployment did not number (a
-// scenario's PO-00001, which may be any shard's) is asked of the shard its
-// number names, then of the others while they answer 404 (which changed
-// nothing there), as a read of it is.
-func TestCancellationAskedAround(t *testing.T) {
-	var asked []int
-	shard := func(k, status int) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			asked = append(asked, k)
-			b, _ := io.ReadAll(r.Body)
-			assert.JSONEq(t, `{"productOrder":{"id":"PO-00001"}}`, string(b), "shard %d is sent the body", k)
-			w.WriteHeader(status)
+// A request on an order the deployment did not number (a scenario's
+// PO-00001, which may be any shard's), by its path or naming it in its
+// body (a cancellation), is asked of the shard its number names, then of
+// the others while they answer 404 (which changed nothing there); a new
+// order is asked of one shard only.
+func TestAskedAround(t *testing.T) {
+	for _, tt := range []struct {
+		method, path, body string
+		status             int
+		asked              []int
+	}{
+		{http.MethodPost, tmf630.ProductOrdering + "/cancelProductOrder", `{"productOrder":{"id":"PO-00001"}}`, http.StatusCreated, []int{0, 1}},
+		{http.MethodPatch, tmf630.ProductOrdering + "/productOrder/PO-00001", `{"description":"moved"}`, http.StatusOK, []int{0, 1}},
+		{http.MethodGet, tmf630.ProductOrdering + "/productOrder/PO-00001", ``, http.StatusOK, []int{0, 1}},
+		{http.MethodPost, tmf630.ProductOrdering + "/productOrder", `{"relatedParty":[{"id":"CUST-ENT-00001","role":"customer"}]}`, http.StatusNotFound, nil},
+	} {
+		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+			var asked []int
+			shard := func(k, status int) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					asked = append(asked, k)
+					b, _ := io.ReadAll(r.Body)
+					assert.Equal(t, tt.body, string(b), "shard %d is sent the body", k)
+					w.WriteHeader(status)
+				})
+			}
+			h := &shardHost{shardServe: shardServe{shards: 2, self: "http://instance-a", log: slog.New(slog.DiscardHandler)},
+				runs:   map[int]*shardRun{0: {shard: 0, handler: shard(0, http.StatusNotFound)}, 1: {shard: 1, handler: shard(1, tt.status)}},
+				owners: map[int]string{0: "http://instance-a", 1: "http://instance-a"}}
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, httptest.NewRequest(tt.method, tt.path, strings.NewReader(tt.body)))
+			if tt.asked == nil {
+				assert.Len(t, asked, 1, "one shard only")
+				return
+			}
+			assert.Equal(t, tt.status, w.Code)
+			assert.Equal(t, tt.asked, asked, "the shard its number names first")
 		})
 	}
-	h := &shardHost{shardServe: shardServe{shards: 2, self: "http://instance-a", log: slog.New(slog.DiscardHandler)},
-		runs:   map[int]*shardRun{0: {shard: 0, handler: shard(0, http.StatusNotFound)}, 1: {shard: 1, handler: shard(1, http.StatusCreated)}},
-		owners: map[int]string{0: "http://instance-a", 1: "http://instance-a"}}
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, httptest.NewRequest(http.MethodPost, tmf630.ProductOrdering+"/cancelProductOrder", strings.NewReader(`{"productOrder":{"id":"PO-00001"}}`)))
-	assert.Equal(t, http.StatusCreated, w.Code)
-	assert.Equal(t, []int{0, 1}, asked, "the shard its number names first")
 }
