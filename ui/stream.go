@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -151,11 +152,33 @@ var upgrader = websocket.Upgrader{
 func refuseHandshake(w http.ResponseWriter, r *http.Request, status int, reason error) {
 	msg := "the WebSocket handshake: " + strings.TrimPrefix(reason.Error(), "websocket: ")
 	if status == http.StatusForbidden {
-		msg = "Origin " + tmf630.Quote(r.Header.Get("Origin")) + " is not this server's (" + tmf630.Quote(r.Host) +
-			"): a page of another origin may not open the stream"
+		msg = otherOrigin(r)
 	}
 	w.Header().Set("Sec-Websocket-Version", "13")
 	tmf630.WriteError(w, tmf630.NewError(status, msg))
+}
+
+// otherOrigin says why a handshake from a page of another origin is
+// refused.
+func otherOrigin(r *http.Request) string {
+	return "Origin " + tmf630.Quote(r.Header.Get("Origin")) + " is not this server's (" + tmf630.Quote(r.Host) +
+		"): a page of another origin may not open the stream"
+}
+
+// RefuseOtherOrigin answers 403, as the stream does, a request whose
+// Origin (a browser's page) is not of the host it asked, and tells
+// whether it did: for a server that relays the stream to another host,
+// which cannot check the Origin itself.
+func RefuseOtherOrigin(w http.ResponseWriter, r *http.Request) bool {
+	o := r.Header.Get("Origin")
+	if o == "" {
+		return false
+	}
+	if u, err := url.Parse(o); err == nil && strings.EqualFold(u.Host, r.Host) {
+		return false
+	}
+	tmf630.WriteError(w, tmf630.NewError(http.StatusForbidden, otherOrigin(r)))
+	return true
 }
 
 // ServeHTTP upgrades the request and streams records until the client

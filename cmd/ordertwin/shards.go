@@ -520,7 +520,6 @@ func (h *shardHost) stream(w http.ResponseWriter, r *http.Request) {
 	// The shard's own stream takes after= only.
 	q.Del("shard")
 	r.URL.RawQuery = q.Encode()
-	r.Header.Set(shardHeader, v)
 	h.mu.Lock()
 	run, owner := h.runs[shard], h.owners[shard]
 	h.mu.Unlock()
@@ -540,13 +539,8 @@ func (h *shardHost) stream(w http.ResponseWriter, r *http.Request) {
 // host it asked (as the stream checks it: a page of another origin may not
 // ride on a token), and not sent on: the owner is another host.
 func (h *shardHost) relay(owner string, shard int, w http.ResponseWriter, r *http.Request) {
-	if o := r.Header.Get("Origin"); o != "" {
-		u, err := neturl.Parse(o)
-		if err != nil || !strings.EqualFold(u.Host, r.Host) {
-			tmf630.WriteError(w, tmf630.NewError(http.StatusForbidden, "Origin "+tmf630.Quote(o)+" is not this server's ("+
-				tmf630.Quote(r.Host)+"): a page of another origin may not open the stream"))
-			return
-		}
+	if ui.RefuseOtherOrigin(w, r) {
+		return
 	}
 	target, err := neturl.Parse(owner)
 	if err != nil {
