@@ -375,13 +375,21 @@ type Placement struct {
 // them all; every error names the file and what is wrong.
 func Load(path string) (*Scenario, error) { return loadFrom(nil, path) }
 
+// LoadSeeded is Load with seed in place of the file's: every draw the
+// scenario makes is of it, the sites its selectors' shares pick as the
+// run's durations and faults.
+func LoadSeeded(path string, seed uint64) (*Scenario, error) { return loadSeeded(nil, path, &seed) }
+
 // LoadLibrary loads a scenario of the library built into the binary
 // (Library), such as "live/default.yaml".
 func LoadLibrary(name string) (*Scenario, error) { return loadFrom(Library, name) }
 
 // loadFrom reads a scenario from fsys, or from the operating system's files
 // when fsys is nil.
-func loadFrom(fsys fs.FS, path string) (*Scenario, error) {
+func loadFrom(fsys fs.FS, path string) (*Scenario, error) { return loadSeeded(fsys, path, nil) }
+
+// loadSeeded is loadFrom with seed, when given, in place of the file's.
+func loadSeeded(fsys fs.FS, path string, seed *uint64) (*Scenario, error) {
 	data, err := readFile(fsys, path)
 	if err != nil {
 		return nil, err
@@ -398,6 +406,9 @@ func loadFrom(fsys fs.FS, path string) (*Scenario, error) {
 		return nil, fmt.Errorf("scenario %s: %w", path, faultCounts(data, err))
 	}
 	f.locate(data)
+	if seed != nil {
+		f.Seed = *seed
+	}
 	sc, err := f.build(filepath.Dir(path))
 	if err != nil {
 		return nil, fmt.Errorf("scenario %s: %w", path, err)

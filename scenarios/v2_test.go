@@ -243,6 +243,13 @@ func TestSelectors(t *testing.T) {
 	require.NoError(t, err)
 	otherChanges, _ := aimedAt(other)
 	assert.NotEqual(t, changes[:40], otherChanges[:40])
+	// A seed given at load (run --seed, whatif --seed) draws as the file's
+	// would have: the sites picked are that seed's, not the file's.
+	seeded, err := LoadSeeded(storm, 4243)
+	require.NoError(t, err)
+	seededChanges, _ := aimedAt(seeded)
+	assert.Equal(t, otherChanges, seededChanges, "LoadSeeded(4243) picks as seed: 4243 does")
+	assert.Equal(t, uint64(4243), seeded.Spec.Seed)
 	assert.Contains(t, changes[:40], "PO-00007/S05", "drawn, and changed again (the billing in the file's comment)")
 
 	for _, c := range []struct{ name, from, to, want string }{

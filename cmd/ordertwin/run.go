@@ -30,7 +30,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	site := fs.String("site", "", "with --dry-run: only this site's calls (a site code, such as MELB)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (pprof) of the run to FILE")
 	retention := fs.String("retention", "PT0S", "how long (virtual time, ISO 8601) a finished product, service or resource order stays in memory before it leaves for the store's shelf, as serve's --retention (such as P7D); PT0S keeps every one")
-	sc, err := scenarioArg(fs, args)
+	sc, err := seededScenarioArg(fs, args, seed)
 	if err != nil {
 		return err
 	}
@@ -204,12 +204,22 @@ func newJournal(cmd, file string) (store.Durable, error) {
 // scenarioArg parses a command's flags and its one argument, a scenario
 // FILE, and loads the file.
 func scenarioArg(fs *flag.FlagSet, args []string) (*scenarios.Scenario, error) {
+	return seededScenarioArg(fs, args, nil)
+}
+
+// seededScenarioArg is scenarioArg with the seed of the flag seed, when it
+// is 0 or more, in place of the file's: given before the scenario is
+// built, so that every draw it makes (a selector's share) is of it.
+func seededScenarioArg(fs *flag.FlagSet, args []string, seed *int64) (*scenarios.Scenario, error) {
 	pos, err := parse(fs, args)
 	if err != nil {
 		return nil, err
 	}
 	if len(pos) != 1 {
 		return nil, fmt.Errorf("%s: want exactly one scenario FILE", fs.Name())
+	}
+	if seed != nil && *seed >= 0 {
+		return scenarios.LoadSeeded(pos[0], uint64(*seed))
 	}
 	return scenarios.Load(pos[0])
 }

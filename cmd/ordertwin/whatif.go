@@ -19,7 +19,7 @@ func whatifCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	seed := fs.Int64("seed", -1, "first run's seed (run i uses seed+i); default the scenario's")
 	workers := fs.Int("workers", 0, "runs in parallel (0: one per CPU)")
 	format := fs.String("format", "text", "text or json")
-	sc, err := scenarioArg(fs, args)
+	sc, err := seededScenarioArg(fs, args, seed)
 	if err != nil {
 		return err
 	}
