@@ -64,14 +64,7 @@ func (l lines) at(path string) string {
 // quotePath is where in the file a fault the quote's check found
 // (com.COM.Check) is: a site's or a wave's field, or the quote's.
 func (f *File) quotePath(msg string) string {
-	field := func(keys ...string) string {
-		for i := 0; i+1 < len(keys); i += 2 {
-			if strings.Contains(msg, keys[i]) {
-				return "." + keys[i+1]
-			}
-		}
-		return ""
-	}
+	field := func(keys ...string) string { return fieldOf(msg, keys...) }
 	if rest, ok := strings.CutPrefix(msg, "site "); ok {
 		code, _, _ := strings.Cut(rest, ":")
 		code, _, _ = strings.Cut(code, " ")
@@ -103,7 +96,26 @@ func (f *File) quotePath(msg string) string {
 	case strings.Contains(msg, "site"):
 		return "quote.sites"
 	}
-	return "quote" + field("SLA tier", "sla", "speed", "speed", "term", "term", "rate card", "rateCard", "price", "price")
+	return "quote" + field(quoteFields...)
+}
+
+// quoteFields pairs what COM's check of a quote says of a field of the
+// whole quote with that field's key.
+var quoteFields = []string{"SLA tier", "sla", "speed", "speed", "term", "term", "rate card", "rateCard", "price", "price"}
+
+// populationPath is quotePath for a population, whose customers' quotes
+// take its offering, tier, speed, term, rate card and price.
+func populationPath(msg string) string { return "population" + fieldOf(msg, quoteFields...) }
+
+// fieldOf is ".key" of the first pair of keys (what a message says, key)
+// whose first msg contains; "" for none.
+func fieldOf(msg string, keys ...string) string {
+	for i := 0; i+1 < len(keys); i += 2 {
+		if strings.Contains(msg, keys[i]) {
+			return "." + keys[i+1]
+		}
+	}
+	return ""
 }
 
 // byLine orders a file's faults by the line they name, those that name

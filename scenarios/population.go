@@ -75,6 +75,11 @@ type PopulationNetwork struct {
 	ExpansionAt string `yaml:"expansionAt"`
 }
 
+// MaxPopulationSites bounds a population's sites, all customers' together:
+// its orders and network are generated in memory when it loads (a
+// million sites take some 20 GB in flight).
+const MaxPopulationSites = 1_000_000
+
 // DefaultSitesPerArea is how many sites a serving area takes when the
 // population does not say (PopulationNetwork.SitesPerArea).
 const DefaultSitesPerArea = 200
@@ -87,18 +92,32 @@ func (p *Population) check(l lines) []error {
 	bad := func(path, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s"+format, append([]any{l.at(path)}, args...)...))
 	}
-	if p.Customers < 1 {
+	switch {
+	case p.Customers < 1:
 		bad("population.customers", "population.customers: %d: want 1 or more", p.Customers)
+	case p.Customers > MaxPopulationSites:
+		bad("population.customers", "population.customers: %d: want at most %d", p.Customers, MaxPopulationSites)
 	}
-	if p.SitesPerCustomer < 1 {
+	switch {
+	case p.SitesPerCustomer < 1:
 		bad("population.sitesPerCustomer", "population.sitesPerCustomer: %d: want 1 or more", p.SitesPerCustomer)
+	case p.SitesPerCustomer > MaxPopulationSites:
+		bad("population.sitesPerCustomer", "population.sitesPerCustomer: %d: want at most %d", p.SitesPerCustomer, MaxPopulationSites)
+	}
+	if len(errs) == 0 && p.Customers*p.SitesPerCustomer > MaxPopulationSites {
+		bad("population.customers", "population: %d customers of %d sites each are %d sites: a population has at most %d (its network is generated in memory)",
+			p.Customers, p.SitesPerCustomer, p.Customers*p.SitesPerCustomer, MaxPopulationSites)
 	}
 	total := 0
 	for i, w := range p.Waves {
-		total += w.Sites
 		path := fmt.Sprintf("population.waves[%d]", i)
-		if w.Sites < 1 {
+		switch {
+		case w.Sites < 1:
 			bad(path+".sites", "%s (%s): sites: %d: a wave takes 1 or more sites", path, w.Name, w.Sites)
+		case w.Sites > MaxPopulationSites:
+			bad(path+".sites", "%s (%s): sites: %d: want at most %d", path, w.Name, w.Sites, MaxPopulationSites)
+		default:
+			total += w.Sites
 		}
 		target, err := tmf.ParseOffset(w.Target)
 		switch {

@@ -67,6 +67,13 @@ func TestPopulationLoadErrors(t *testing.T) {
 	for _, c := range []struct{ name, from, to, want string }{
 		{"no customers", "customers: 10", "customers: 0", "line 8: population.customers: 0: want 1 or more"},
 		{"no sites", "sitesPerCustomer: 5", "sitesPerCustomer: -5", "line 9: population.sitesPerCustomer: -5: want 1 or more"},
+		// Numbers past the bound were multiplied round to negative ones,
+		// or generated until memory ran out.
+		{"too many customers", "customers: 10", "customers: 9223372036854775807", "line 8: population.customers: 9223372036854775807: want at most 1000000"},
+		{"too many sites", "customers: 10", "customers: 200001",
+			"line 8: population: 200001 customers of 5 sites each are 1000005 sites: a population has at most 1000000"},
+		{"a wave too large", "{name: Pilot, sites: 1,", "{name: Pilot, sites: 9223372036854775807,",
+			"line 18: population.waves[0] (Pilot): sites: 9223372036854775807: want at most 1000000"},
 		{"a wave of no sites", "{name: Pilot, sites: 1,", "{name: Pilot, sites: 0,", "line 18: population.waves[0] (Pilot): sites: 0: a wave takes 1 or more sites"},
 		{"waves not adding up", "sitesPerCustomer: 5", "sitesPerCustomer: 6", "line 17: population.waves: the waves take 5 sites, not sitesPerCustomer 6"},
 		{"a target at the order", "target: P45D", "target: PT0S", "line 19: population.waves[1] (Wave 1): target: PT0S is not after the customer's order"},
@@ -81,6 +88,11 @@ func TestPopulationLoadErrors(t *testing.T) {
 		{"negative short", "short: 4", "short: -4", "line 24: population.network.short: -4: want 0 or more"},
 		{"expansion before T+0", "expansionAt: P20D", "expansionAt: -P1D", "line 25: population.network.expansionAt: -P1D is before T+0"},
 		{"unknown offering", "offering: PO-EFCG-01", "offering: PO-EFCG-02", `line 10: population: unknown product offering "PO-EFCG-02"`},
+		// What COM's check of the customers' quotes finds names the
+		// population's field.
+		{"a tier not offered", "sla: Gold", "sla: Bronze", `line 11: population: SLA tier "Bronze" is not offered`},
+		{"a term not offered", "term: 36", "term: 7", "line 13: population: term 7 months is not offered"},
+		{"no price", "price: 1850", "price: 0", "line 15: population: price 0: must be positive"},
 		{"who places the orders", "p2pEvery: 5", "p2pEvery: 5\n  orders: apii", `line 17: population.orders: "apii": want scenario`},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -909,7 +909,9 @@ func (f *File) buildPopulation(dir string) (*Scenario, error) {
 	}
 	c := com.New(com.Config{Catalog: cat})
 	if err := c.Check(orders[0].Quote); err != nil {
-		bad("population: %v", err)
+		for _, e := range unjoin(err) {
+			bad("%spopulation: %v", f.lines.at(populationPath(e.Error())), e)
+		}
 	}
 	events = append(events, f.checkRest(cat, net, f.Population.waveNames(), nil, orders, bad)...)
 	var offers []Placement
