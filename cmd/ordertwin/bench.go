@@ -57,8 +57,8 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return fmt.Errorf("bench: --soak --orders: %q is not a positive number", *orders)
 		case o.rate <= 0:
 			return fmt.Errorf("bench: --rate %g: want orders a second above 0", o.rate)
-		case o.scale <= 0:
-			return fmt.Errorf("bench: --scale %g: want virtual seconds a second above 0", o.scale)
+		case checkScale("bench", o.scale) != nil:
+			return checkScale("bench", o.scale)
 		case o.every < 0:
 			return fmt.Errorf("bench: --every %d: want a positive number of orders", o.every)
 		case o.limit <= 0:

@@ -145,8 +145,8 @@ func chaosCommand(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("chaos: --faults %d: want a count, 0 or more", *faults)
 	case !diskSize.MatchString(*diskFlag):
 		return fmt.Errorf("chaos: --disk %q: want a size as mount takes it, such as 256m, 1g or 50%%", *diskFlag)
-	case !(*scale > 0):
-		return fmt.Errorf("chaos: --scale %g: want a positive speed", *scale)
+	case checkScale("chaos", *scale) != nil:
+		return checkScale("chaos", *scale)
 	case *referenceFlag == "":
 		return errors.New("chaos: --reference: want run, none or a JSON report's file")
 	case flagSet(fs, "fail-over") && *baselineFile == "":

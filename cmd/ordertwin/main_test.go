@@ -88,6 +88,11 @@ func TestExitStatus(t *testing.T) {
 		{[]string{"run", "nope.yaml"}, "nope.yaml"},
 		{[]string{"run", example, "--format", "xml"}, `--format "xml"`},
 		{[]string{"run", example, "--clock", "sundial"}, `--clock "sundial"`},
+		// A wall clock took a scale of 0 or less as real time: a run of
+		// weeks, silently.
+		{[]string{"run", example, "--clock", "wall", "--scale", "-5"}, "--scale -5: want the virtual seconds a real second"},
+		{[]string{"run", example, "--clock", "wall", "--scale", "Inf"}, "--scale +Inf: want"},
+		{[]string{"serve", "--scale", "0"}, "--scale 0: want"},
 		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
 		{[]string{"lifecycle", "invoice"}, `unknown lifecycle "invoice"`},
 		{[]string{"check", "../../scenarios/testdata/bad-unknown-site-address.yaml"}, "is not in the network"},

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"strings"
 	"sync"
 
@@ -61,6 +62,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	if *format != "text" && *format != "json" {
 		return fmt.Errorf("run: --format %q: want text or json", *format)
+	}
+	if err := checkScale("run", *scale); err != nil {
+		return err
 	}
 	if *seed >= 0 {
 		sc.Spec.Seed = uint64(*seed)
@@ -203,6 +207,16 @@ func newJournal(cmd, file string) (store.Durable, error) {
 
 // scenarioArg parses a command's flags and its one argument, a scenario
 // FILE, and loads the file.
+// checkScale refuses a --scale that is not a speed of the wall clock: 0,
+// a negative number, NaN or an infinity (a wall clock took each as
+// real time, one virtual second a second).
+func checkScale(cmd string, scale float64) error {
+	if !(scale > 0) || math.IsInf(scale, 0) {
+		return fmt.Errorf("%s: --scale %g: want the virtual seconds a real second, a number above 0 (86400: a day a second)", cmd, scale)
+	}
+	return nil
+}
+
 func scenarioArg(fs *flag.FlagSet, args []string) (*scenarios.Scenario, error) {
 	return seededScenarioArg(fs, args, nil)
 }

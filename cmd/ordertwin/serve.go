@@ -155,8 +155,8 @@ func serveOnce(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	if !(*scale > 0) {
-		return fmt.Errorf("serve: --scale %g: want more than 0", *scale)
+	if err := checkScale("serve", *scale); err != nil {
+		return err
 	}
 	if !postgres.IsURL(*db) {
 		if err := sqlite.CheckName(*db); err != nil {

@@ -112,7 +112,7 @@ func TestBenchSoakRefusesBadFlags(t *testing.T) {
 	for args, want := range map[string]string{
 		"--soak --orders 10,20":              `--soak --orders: "10,20" is not a positive number`,
 		"--soak --rate 0":                    "--rate 0: want orders a second above 0",
-		"--soak --scale -1":                  "--scale -1: want virtual seconds a second above 0",
+		"--soak --scale -1":                  "--scale -1: want the virtual seconds a real second, a number above 0",
 		"--soak --every -2":                  "--every -2",
 		"--soak --max-duration 0s":           "--max-duration 0s",
 		"--rate 10":                          "--rate goes with --soak",
