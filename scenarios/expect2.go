@@ -85,6 +85,22 @@ func rowRef(s string) (entity, state string, err error) {
 // jeopardyTypes are what absent: jeopardy: takes: any, or a type of alert.
 var jeopardyTypes = []string{"any", com.JeopardyDeadline, com.JeopardySLA, com.JeopardyGate}
 
+// version2 names the version 2 expectations e has: a version 1 file
+// may have none (its report has no contract to compare).
+func (e *Expectations) version2() []string {
+	var keys []string
+	for _, k := range []struct {
+		key string
+		has bool
+	}{{"contract", e.Contract != nil}, {"billing", len(e.BillingSites) > 0}, {"ordering", len(e.Ordering) > 0},
+		{"absent", len(e.Absent) > 0}, {"windows", len(e.Windows) > 0}} {
+		if k.has {
+			keys = append(keys, k.key)
+		}
+	}
+	return keys
+}
+
 // check2 validates the version 2 expectations themselves.
 func (e *Expectations) check2() error {
 	var errs []error

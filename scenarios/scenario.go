@@ -583,6 +583,9 @@ func (f *File) checkRest(cat *catalog.Catalog, net *twin.Network, waves, sites [
 		if err == nil {
 			err = f.checkSelector(e, orders)
 		}
+		if err == nil && e.Kind == "release" && f.Version < 2 {
+			err = errors.New(`release is version 2: the file starts with "version: 2"`)
+		}
 		if err == nil && e.Select == nil {
 			err = e.checkPlaced(ev, orders)
 		}
@@ -604,6 +607,11 @@ func (f *File) checkRest(cat *catalog.Catalog, net *twin.Network, waves, sites [
 		}
 	}
 	f.checkFaults(cat, bad)
+	if f.Version < 2 && f.Expect != nil {
+		for _, key := range f.Expect.version2() {
+			bad("%sexpect.%s: is version 2: the file starts with \"version: 2\"", f.lines.at("expect."+key), key)
+		}
+	}
 	if err := errors.Join(f.Expect.check(f.Faults), f.Expect.checkSites(orders, sites)); err != nil {
 		for _, e := range unjoin(err) {
 			key, _, _ := strings.Cut(e.Error(), ":") // the expectation's key, faultHits or states[2] (MELB)

@@ -100,6 +100,14 @@ func TestV2LoadErrors(t *testing.T) {
 		{"unknown tier of a site", bank, []string{"sla: Silver", "sla: Bronze"}, `site BNE1: SLA tier "Bronze" is not offered`},
 		{"unknown speed of a site", bank, []string{"speed: 100M-sym", "speed: 10G-sym"}, `site BNE1: speed "10G-sym" is not offered`},
 		{"gates in version 1", gates, []string{"version: 2", "version: 1"}, `quote.waves: after and release are version 2`},
+		// The version 2 expectations and the release event loaded in a
+		// version 1 file, whose run then failed on a contract it has not.
+		{"contract in version 1", bank, []string{"version: 2", "version: 1"}, `line 49: expect.contract: is version 2`},
+		{"billing in version 1", bank, []string{"version: 2", "version: 1"}, `line 55: expect.billing: is version 2`},
+		{"ordering in version 1", bank, []string{"version: 2", "version: 1"}, `line 62: expect.ordering: is version 2`},
+		{"absent in version 1", bank, []string{"version: 2", "version: 1"}, `line 64: expect.absent: is version 2`},
+		{"windows in version 1", bank, []string{"version: 2", "version: 1"}, `line 67: expect.windows: is version 2`},
+		{"release in version 1", gates, []string{"version: 2", "version: 1"}, `events[0] (release): release is version 2`},
 		{"gate on an unknown wave", gates, []string{"after: [{wave: Pilot, on: completed}]", "after: [{wave: Pilto, on: completed}]"},
 			`line 31: quote.waves[1] (Wave 1): after[0]: wave "Pilto" is not in the rollout plan (did you mean "Pilot"?) (waves: Pilot, Wave 1, Regional)`},
 		{"a cycle of gates", gates, []string{"after: [{wave: Pilot, on: completed}]", "after: [{wave: Regional}]"},

@@ -204,8 +204,14 @@ func walk(node *yaml.Node, t reflect.Type, path string, problems *[]error) {
 			bad("want %s, not %s", kindName(t), shape(node))
 			return
 		}
-		if !scalarFits(node.Value, t) {
+		switch {
+		case !scalarFits(node.Value, t):
 			bad("%q is not %s", node.Value, kindName(t))
+		case node.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0 && t.Kind() != reflect.String &&
+			t != reflect.TypeFor[time.Duration]():
+			// "60" reads as text: the decoder would refuse it, naming
+			// neither the key nor why.
+			bad("%q is text, in quotes: want %s, without them", node.Value, kindName(t))
 		}
 	}
 }

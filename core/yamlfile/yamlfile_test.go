@@ -137,6 +137,21 @@ line 7: on: "maybe" is not true or false
 line 8: version: want a whole number, not a mapping`, err.Error())
 }
 
+// A number or a flag in quotes is text: the decoder refused it naming
+// neither its key nor why ("60" is not a valid value here). Text that is
+// a duration stays one (every: "90s").
+func TestDecodeQuotedNumbers(t *testing.T) {
+	_, err := decode(t, "version: \"1\"\nquote:\n  term: '36'\n  price: \"1800.5\"\non: \"true\"\n")
+	require.Error(t, err)
+	assert.Equal(t, `line 1: version: "1" is text, in quotes: want a whole number, without them
+line 3: quote.term: "36" is text, in quotes: want a whole number, without them
+line 4: quote.price: "1800.5" is text, in quotes: want a number, without them
+line 5: on: "true" is text, in quotes: want true or false, without them`, err.Error())
+	f, err := decode(t, "version: 1\nevery: \"90s\"\n")
+	require.NoError(t, err)
+	assert.Equal(t, 90*time.Second, f.Every)
+}
+
 func TestDecodeOneDocument(t *testing.T) {
 	_, err := decode(t, "version: 1\n---\nversion: 2\n")
 	require.EqualError(t, err, "line 2: a second YAML document: the file holds one")
