@@ -361,7 +361,11 @@ func (n *Network) Validate() error {
 	for i, p := range n.VLANPools {
 		here = n.at("vlanPools", i)
 		lo, hi, err := parseRange(p.Range)
-		if err != nil || lo < 1 || hi > 4094 {
+		switch {
+		case err != nil:
+			bad("VLAN pool %s: range: %v", p.ID, err)
+			continue
+		case lo < 1 || hi > 4094:
 			bad("VLAN pool %s: range %q must be within 1-4094", p.ID, p.Range)
 			continue
 		}
@@ -573,8 +577,11 @@ func parseRange(s string) (int, int, error) {
 		return lo, lo, nil
 	}
 	hi, err := strconv.Atoi(strings.TrimSpace(b))
-	if err != nil || hi < lo {
-		return 0, 0, fmt.Errorf("bad range %q", s)
+	switch {
+	case err != nil:
+		return 0, 0, fmt.Errorf("bad number in %q", s)
+	case hi < lo:
+		return 0, 0, fmt.Errorf("%q runs backwards: the lower number comes first (%d-%d)", s, hi, lo)
 	}
 	return lo, hi, nil
 }
