@@ -146,6 +146,11 @@ func (p *Population) check(l lines) []error {
 	if len(n.Regions) == 0 {
 		bad("population.network.regions", "population.network.regions: name at least one")
 	}
+	for i, r := range n.Regions {
+		if slices.Contains(n.Regions[:i], r) {
+			bad("population.network.regions", "population.network.regions: %s is named twice", r)
+		}
+	}
 	// Left out, an area takes the default; written, it must be a number
 	// of sites (0 took the default, unsaid).
 	if _, written := l["population.network.sitesPerArea"]; n.SitesPerArea < 0 || (written && n.SitesPerArea < 1) {

@@ -81,6 +81,7 @@ func TestPopulationLoadErrors(t *testing.T) {
 		{"a bad arrival", "p2pEvery: 5", "p2pEvery: 5\n  arrival: 3h", `line 17: population.arrival: duration "3h"`},
 		{"a negative p2pEvery", "p2pEvery: 5", "p2pEvery: -3", "line 16: population.p2pEvery: -3: want 0 (every site on GPON) or more"},
 		{"no regions", "regions: [MEL, SYD]", "regions: []", "line 21: population.network.regions: name at least one"},
+		{"a region twice", "regions: [MEL, SYD]", "regions: [MEL, SYD, MEL]", "line 21: population.network.regions: MEL is named twice"},
 		{"areas of no sites", "sitesPerArea: 25", "sitesPerArea: 0", "line 22: population.network.sitesPerArea: 0: want 1 or more (left out: 200)"},
 		{"more exhausted areas than areas", "exhausted: 1", "exhausted: 3",
 			"line 23: population.network.exhausted: 3 is more than the 2 serving areas the population has (50 sites, 25 an area)"},

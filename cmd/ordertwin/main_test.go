@@ -144,7 +144,7 @@ func TestWhatIf(t *testing.T) {
 	var r map[string]any
 	require.NoError(t, json.Unmarshal([]byte(out), &r))
 	assert.Contains(t, r, "waves")
-	for _, c := range [][]string{{"whatif"}, {"whatif", example, "--runs", "0"}, {"whatif", example, "--format", "xml"}} {
+	for _, c := range [][]string{{"whatif"}, {"whatif", example, "--runs", "0"}, {"whatif", example, "--format", "xml"}, {"whatif", example, "--workers", "-2"}} {
 		_, err := cli(c...)
 		assert.Equal(t, 2, status(err), "%v", c)
 	}

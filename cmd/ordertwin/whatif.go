@@ -29,6 +29,9 @@ func whatifCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *runs <= 0 {
 		return fmt.Errorf("whatif: --runs %d: want 1 or more", *runs)
 	}
+	if *workers < 0 {
+		return fmt.Errorf("whatif: --workers %d: want the runs in parallel, 1 or more (0: one per CPU)", *workers)
+	}
 	if !(*cv >= 0) {
 		return fmt.Errorf("whatif: --cv %g: want 0 (exact durations) or more", *cv)
 	}

@@ -122,11 +122,11 @@ func TestCheck(t *testing.T) {
 	c := com.New(com.Config{Catalog: sc.Spec.Catalog})
 	q := *quote(sc)
 	q.Speed, q.Term, q.Monthly = "10G-sym", 7, 0
-	q.Waves = append(q.Waves, com.WavePlan{Name: "Extra", ServiceOrder: "SO-PILOT"})
+	q.Waves = append(q.Waves, com.WavePlan{Name: "Extra", ServiceOrder: "SO-PILOT"}, com.WavePlan{Name: " ", ServiceOrder: "SO-BLANK"})
 	err = c.Check(q)
 	require.Error(t, err)
 	for _, want := range []string{`speed "10G-sym" is not offered`, "term 7 months is not offered", "price 0: must be positive",
-		`waves "Pilot" and "Extra" share the service order name "SO-PILOT"`} {
+		`waves "Pilot" and "Extra" share the service order name "SO-PILOT"`, "the rollout plan's wave 5 has no name"} {
 		assert.ErrorContains(t, err, want)
 	}
 

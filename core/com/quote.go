@@ -303,8 +303,11 @@ func (c *COM) Check(q QuoteRequest) error {
 	}
 	waves, orders := map[string]bool{}, map[string]string{}
 	names := make([]string, 0, len(q.Waves))
-	for _, w := range q.Waves {
+	for i, w := range q.Waves {
 		names = append(names, w.Name)
+		if strings.TrimSpace(w.Name) == "" {
+			bad("the rollout plan's wave %d has no name: sites name their wave by it", i+1)
+		}
 		if waves[w.Name] {
 			bad("wave %q declared twice", w.Name)
 		}
