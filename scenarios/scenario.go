@@ -661,8 +661,14 @@ func (f *File) checkFaults(cat *catalog.Catalog, bad func(format string, args ..
 // it may fire (or cat is nil).
 func NeverFires(cat *catalog.Catalog, r twin.FaultRule) string {
 	known := slices.ContainsFunc(twin.Systems, func(s port.System) bool { return string(s) == r.Target.System })
-	if cat == nil || (r.Kind != twin.LostCPE && r.Kind != twin.DamagedCPE && r.Kind != twin.ZTPBootFailure) || !known {
+	if cat == nil || !known {
 		return "" // an unknown system is twin.CheckFaults's error
+	}
+	if why := neverCalled(cat, port.System(r.Target.System), port.Op(r.Target.Op)); why != "" {
+		return why
+	}
+	if r.Kind != twin.LostCPE && r.Kind != twin.DamagedCPE && r.Kind != twin.ZTPBootFailure {
+		return ""
 	}
 	var on []string
 	for _, rfs := range cat.RFS {
@@ -675,6 +681,45 @@ func NeverFires(cat *catalog.Catalog, r twin.FaultRule) string {
 	}
 	return fmt.Sprintf("target: system: a %s fault hits the CE router's commit, which the catalog puts on %s, never on %s: it can never fire (target: {system: %s})",
 		r.Kind, strings.Join(on, ", "), r.Target.System, on[0])
+}
+
+// commercialOps are the operations COM calls each of its systems with
+// (a credit check, an approval's review, …); a system an RFS of the
+// catalog names is called to reserve, commit and release its resource
+// too, and the NMS to measure a probe.
+var commercialOps = map[port.System][]port.Op{
+	port.Qualification: {port.Qualify, port.Revalidate, port.Release},
+	port.Credit:        {port.Check},
+	port.Workflow:      {port.Review},
+	port.Planning:      {port.Plan, port.Expand},
+	port.Billing:       {port.Activate, port.Deactivate},
+	port.NMS:           {port.Measure},
+}
+
+// neverCalled says why no call is ever made of sys with op, with catalog
+// cat: "" when one may be (or op is not given).
+func neverCalled(cat *catalog.Catalog, sys port.System, op port.Op) string {
+	if op == "" {
+		return ""
+	}
+	ops := slices.Clone(commercialOps[sys])
+	for _, rfs := range cat.RFS {
+		if rfs.Resource.Reserve == string(sys) || rfs.Resource.Commit == string(sys) {
+			ops = append(ops, port.Reserve, port.Commit, port.Release)
+			break
+		}
+	}
+	if slices.Contains(ops, op) {
+		return ""
+	}
+	if len(ops) == 0 {
+		return fmt.Sprintf("target: system: %s is called by nothing of this catalog: it can never fire", sys)
+	}
+	names := make([]string, len(ops))
+	for i, o := range ops {
+		names[i] = string(o)
+	}
+	return fmt.Sprintf("target: op: %s is never called to %s, only to %s: it can never fire", sys, op, strings.Join(names, ", "))
 }
 
 // probesNeedRouters checks that every plan with an SLA probe (a

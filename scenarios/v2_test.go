@@ -430,6 +430,12 @@ func TestFaultThatCannotFire(t *testing.T) {
 		{"lost CPE on logistics", "target: {system: ztp, op: commit, site: WLG1}", "target: {system: logistics, op: commit, site: WLG1}",
 			"line 33: faults[0] (wlg-router-lost): target: system: a lostCPE fault hits the CE router's commit, which the catalog puts on ztp, " +
 				"never on logistics: it can never fire (target: {system: ztp})"},
+		// No call is ever made of a system with an operation it is not
+		// called with: credit checks, never commits.
+		{"an operation a system is never called with", "target: {system: vlan, op: reserve, site: CHC2}", "target: {system: credit, op: commit, site: CHC2}",
+			"line 34: faults[1] (chc2-vlan-broken): target: op: credit is never called to commit, only to check: it can never fire"},
+		{"an operation a resource system is never called with", "target: {system: vlan, op: reserve, site: CHC2}", "target: {system: vlan, op: review, site: CHC2}",
+			"line 34: faults[1] (chc2-vlan-broken): target: op: vlan is never called to review, only to reserve, commit, release: it can never fire"},
 		// 0 read as "not given" made these fire on every call.
 		{"probability 0", "probability: 0.3}", "probability: 0}",
 			"line 35: probability 0 never fires: leave the rule out, or give a probability above 0"},
