@@ -1,6 +1,7 @@
 package tmf630
 
 import (
+	"cmp"
 	"net/http"
 	"slices"
 
@@ -31,6 +32,9 @@ func ListShelved[T any](n *Node, w http.ResponseWriter, r *http.Request, attrs [
 	if e := n.Query(r.Context(), func() { out = read() }); e != nil {
 		WriteError(w, e)
 		return
+	}
+	if ord != nil {
+		out = byCreation(out, ord)
 	}
 	id, scoped := Caller(r)
 	hidden := func(v T) bool { return !Visible(r, &v) }
@@ -187,4 +191,29 @@ func Ptr[X, T any](x X, ok bool, wire func(X) T) *T {
 	}
 	v := wire(x)
 	return &v
+}
+
+// byCreation puts live, the entities of a kind in memory, in the order of
+// their creation numbers, as the shelf's docs are merged with them: a
+// component lists them in the order they came to it, and one that left
+// memory and was taken back (an order a change reopens) came back last.
+// Ties keep their order.
+func byCreation[T any](live []T, ord func(*T) uint64) []T {
+	keys := make([]uint64, len(live))
+	for i := range live {
+		keys[i] = ord(&live[i])
+	}
+	if slices.IsSorted(keys) {
+		return live
+	}
+	idx := make([]int, len(live))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(keys[a], keys[b]) })
+	sorted := make([]T, len(live))
+	for i, k := range idx {
+		sorted[i] = live[k]
+	}
+	return sorted
 }

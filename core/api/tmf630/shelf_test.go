@@ -78,6 +78,52 @@ func TestShelvedPage(t *testing.T) {
 	assert.Equal(t, len(live), total)
 }
 
+// A component lists what it holds in the order it came to it: an entity
+// that left memory and was taken back (an order a change reopens) comes
+// last, out of creation order. Merged with the shelf as it came, pages
+// listed entities out of order, twice or not at all; a list puts the
+// entities in memory by creation first (byCreation), ties in their order.
+func TestListedByCreationWhenTakenBack(t *testing.T) {
+	shelf := store.NewMemory()
+	var docs []store.Doc
+	for _, o := range []uint64{2, 4} {
+		docs = append(docs, store.Doc{Kind: "thing", ID: "T" + strconv.FormatUint(o, 10), Ord: o, Body: []byte(strconv.FormatUint(o, 10))})
+	}
+	require.NoError(t, shelf.Shelve(docs))
+	n := &Node{Shelf: shelf}
+	ShelfWire(n, "thing", func(b []byte) (uint64, error) { return strconv.ParseUint(string(b), 10, 64) },
+		func(o uint64) shelfEntity { return shelfEntity{ID: "T" + strconv.FormatUint(o, 10), Ord: o} })
+	ord := func(e *shelfEntity) uint64 { return e.Ord }
+	live := []shelfEntity{{"T3", 3}, {"T5", 5}, {"T1", 1}} // T1 taken back
+	want := []string{"T1", "T2", "T3", "T4", "T5"}
+	ids := func(es []shelfEntity) []string {
+		var out []string
+		for _, e := range es {
+			out = append(out, e.ID)
+		}
+		return out
+	}
+	sorted := byCreation(live, ord)
+	assert.Equal(t, []string{"T3", "T5", "T1"}, ids(live), "the list in memory is left as it is")
+	all, e := withShelved(n, store.ShelfQuery{Kind: "thing"}, sorted, ord)
+	require.Nil(t, e)
+	assert.Equal(t, want, ids(all))
+	for offset := range len(want) {
+		page, total, e := shelvedPage(n, store.ShelfQuery{Kind: "thing"}, sorted, nil, ord, offset, 2)
+		require.Nil(t, e)
+		assert.Equal(t, len(want), total)
+		assert.Equal(t, want[offset:min(offset+2, len(want))], ids(page), "offset %d", offset)
+	}
+	page, _, e := shelvedPage(n, store.ShelfQuery{Kind: "thing"}, live, nil, ord, 0, 5)
+	require.Nil(t, e)
+	assert.NotEqual(t, want, ids(page), "unsorted, the merge misplaces the entity taken back")
+
+	ties := []shelfEntity{{"A", 7}, {"B", 7}, {"C", 6}}
+	assert.Equal(t, []string{"C", "A", "B"}, ids(byCreation(ties, ord)), "ties keep their order")
+	inOrder := []shelfEntity{{"A", 1}, {"B", 2}}
+	assert.Same(t, &inOrder[0], &byCreation(inOrder, ord)[0], "a list in order is not copied")
+}
+
 // The same on many entities, in memory and in SQLite, which read a page
 // of the shelf by its indexes: shelved and in memory drawn at random
 // (seeded), some in memory matching a shelved one by creation number,
