@@ -2,7 +2,9 @@ package tmf652
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/api/ordering"
@@ -53,6 +55,10 @@ func DecodeResourceOrder(body []byte) (*tmf.ResourceOrder, *tmf630.Error) {
 	}
 	if e := checkAcyclic(in.OrderItem, index); e != nil {
 		return nil, e
+	}
+	if strings.TrimSpace(in.Place.Address) == "" && slices.ContainsFunc(in.OrderItem, func(it orderwire.ResourceOrderItem) bool { return it.Action != string(tmf.Delete) }) {
+		// Taken, the order's items failed one by one, later.
+		return nil, tmf630.NewError(http.StatusBadRequest, "place.address: required: an item that allocates finds the site's serving area, and its resources, by the site's address")
 	}
 	ro, err := orderwire.ResourceOrderFromWire(in, time.Time{}) // a new order has no date
 	if err != nil {

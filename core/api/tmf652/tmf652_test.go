@@ -195,6 +195,10 @@ func TestResourceOrderBadInput(t *testing.T) {
 		{"wrong type", "POST", resourceOrdersPath, `{"orderItem": "VLAN"}`, 400, "orderItem: want an array"},
 		{"no items", "POST", resourceOrdersPath, `{"place":{"id":"M"}}`, 400, "orderItem: required"},
 		{"no place", "POST", resourceOrdersPath, with(`"place": {"id": "ACME-MEL", `, `"site": {`), 400, "place.id: required"},
+		// Taken, its items failed later, each on an address "" not in
+		// the address book.
+		{"no address", "POST", resourceOrdersPath, with(`, "address": "Level 12, 120 Collins Street, Melbourne VIC 3000"`, ``), 400,
+			"place.address: required: an item that allocates finds the site's serving area"},
 		{"server-managed id", "POST", resourceOrdersPath, with(`"externalId"`, `"id":"RO-9","externalId"`), 400, "id: set by the server"},
 		{"server-managed start", "POST", resourceOrdersPath, with(`"externalId"`, `"startDate":"2024-06-03T00:00:00Z","externalId"`), 400, "startDate: set by the server"},
 		{"item without id", "POST", resourceOrdersPath, `{` + place + `"orderItem":[{"action":"add"}]}`, 400, "orderItem[0].id: required"},
