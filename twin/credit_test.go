@@ -64,7 +64,7 @@ func TestCreditOfAnotherCustomersAccount(t *testing.T) {
 	a := call(t, tw, 0, other)
 	require.Nil(t, a.res.Err)
 	assert.False(t, a.res.Approved)
-	assert.Equal(t, "account ACC-ENT-3384 is CUST-ENT-1102's, not CUST-OTHER-1's", a.res.Reason)
+	assert.Equal(t, "account ACC-ENT-3384 is not CUST-OTHER-1's", a.res.Reason, "nor whose it is: the customer reads it")
 	assert.True(t, call(t, tw, 0, creditReq("k2", account, 500000)).res.Approved, "its own customer has the whole limit")
 }
 

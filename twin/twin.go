@@ -502,7 +502,9 @@ func (t *Twin) checkCredit(req *port.Request, res *port.Result) (time.Duration, 
 	}
 	d := t.duration("credit.check", req.Place)
 	if acct.Customer != "" && req.Customer != acct.Customer {
-		res.Reason = fmt.Sprintf("account %s is %s's, not %s's", acct.Account, acct.Customer, req.Customer)
+		// The reason reaches the customer (the order's stateReason): it
+		// does not say whose the account is.
+		res.Reason = fmt.Sprintf("account %s is not %s's", acct.Account, req.Customer)
 		return d, nil
 	}
 	// The account and its parents, up to the top one (the network file
