@@ -57,7 +57,7 @@ type whatIfRequest struct {
 	Runs     int      `json:"runs"`
 	CV       *float64 `json:"cv"`
 	Seed     *uint64  `json:"seed"`
-	Bins     int      `json:"bins"`
+	Bins     *int     `json:"bins"`
 }
 
 // whatIfJob is a what-if and where it stands; result and distribution
@@ -139,15 +139,15 @@ func (s *WhatIfs) post(w http.ResponseWriter, r *http.Request) {
 		tmf630.WriteError(w, e)
 		return
 	}
-	job := &whatIfJob{Scenario: in.Scenario, Runs: in.Runs, CV: 0.25, Seed: sc.Spec.Seed, Bins: in.Bins, sc: sc}
+	job := &whatIfJob{Scenario: in.Scenario, Runs: in.Runs, CV: 0.25, Seed: sc.Spec.Seed, Bins: 24, sc: sc}
 	if in.CV != nil {
 		job.CV = *in.CV
 	}
 	if in.Seed != nil {
 		job.Seed = *in.Seed
 	}
-	if job.Bins == 0 {
-		job.Bins = 24
+	if in.Bins != nil {
+		job.Bins = *in.Bins // 0 is refused, not taken for "not given"
 	}
 	sites := 0
 	for _, p := range sc.Spec.Orders {
