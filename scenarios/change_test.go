@@ -63,6 +63,12 @@ func TestChangeInFlightSiteAndOneAtATime(t *testing.T) {
 	assert.Equal(t, "completed", r.ProductOrders[1].State)
 	assert.Equal(t, "P20D", r.ServiceOrders[2].SubmittedAt, "the modify goes when SYD1 is active")
 	assert.Equal(t, 9600.0, r.Billing.Monthly)
+
+	// A speed the offering has not is refused for it, change in flight or
+	// not: it was refused for the change in flight, and told only after.
+	r = withEvents(t, changeAt(10*day, "SYD1", "1G-sym"), changeAt(11*day, "BNE2", "10G-sym"))
+	assert.True(t, r.hasRow(StateExpect{Entity: "POI-005", State: "refused", At: "P11D",
+		Reason: `speed "10G-sym" is not offered with PO-EFCG-01`}))
 }
 
 // Version 2: a change of another site goes on while one is in flight

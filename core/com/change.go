@@ -171,9 +171,6 @@ func (c *COM) change(m Change, out *engine.Out) {
 		return
 	}
 	it := &o.po.Items[i]
-	if !c.changeable(o, i, refuse) {
-		return
-	}
 	to := c.effective(o, i)
 	if m.Speed != "" {
 		to.speed = m.Speed
@@ -182,6 +179,10 @@ func (c *COM) change(m Change, out *engine.Out) {
 		to.tier = m.Tier
 	}
 	to.externalID, to.description = m.ExternalID, m.Description
+	// What the change asks for is checked first: a speed or tier the
+	// offering has not is refused for good, whatever is in flight (it
+	// was hidden behind the change in flight, and told only once that
+	// ended).
 	off := o.offering(i)
 	if !slices.Contains(off.Speeds, to.speed) {
 		refuse(it.ID, fmt.Sprintf("speed %q is not offered with %s", to.speed, off.ID))
@@ -189,6 +190,9 @@ func (c *COM) change(m Change, out *engine.Out) {
 	}
 	if _, err := c.cfg.Catalog.Tier(off, to.tier); err != nil {
 		refuse(it.ID, err.Error())
+		return
+	}
+	if !c.changeable(o, i, refuse) {
 		return
 	}
 	if now := c.effective(o, i); to.speed == now.speed && to.tier == now.tier {
