@@ -3,6 +3,7 @@ package tmf630
 import (
 	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -99,11 +100,14 @@ func ParseQuery(q url.Values, known []string) (Query, *Error) {
 			}
 		case "offset", "limit":
 			n, err := strconv.Atoi(v)
+			if errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(v, "-") {
+				n, err = maxOffset, nil // past every list: an empty page
+			}
 			if err != nil || n < 0 {
 				return bad("%s is not a whole number ≥ 0", Quote(v))
 			}
 			if name == "offset" {
-				out.Offset = n
+				out.Offset = min(n, maxOffset)
 			} else {
 				out.Limit = min(n, MaxPage)
 			}
@@ -237,6 +241,11 @@ func List[T any](w http.ResponseWriter, q Query, items []T) {
 }
 
 // pageOf is the page of s from offset, limit long at most.
+// maxOffset bounds a list's offset: past any list there is, and far
+// enough from the largest int that a page's bounds add up without
+// overflow.
+const maxOffset = 1 << 40
+
 func pageOf[T any](s []T, offset, limit int) []T {
 	from := min(offset, len(s))
 	return s[from : from+min(limit, len(s)-from)]

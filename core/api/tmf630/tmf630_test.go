@@ -121,6 +121,15 @@ func TestListPagingAndFields(t *testing.T) {
 	w, got = list(t, "offset=9")
 	assert.Empty(t, got)
 	assert.Equal(t, "0", w.Header().Get("X-Result-Count"))
+	// An offset past any int is past the list too (it was "not a whole
+	// number"), and one near the largest int adds a limit without
+	// overflow.
+	for _, offset := range []string{"99999999999999999999", "9223372036854775807"} {
+		w, got = list(t, "offset="+offset+"&limit=5")
+		assert.Equal(t, http.StatusOK, w.Code, offset)
+		assert.Empty(t, got, offset)
+		assert.Equal(t, "3", w.Header().Get("X-Total-Count"), offset)
+	}
 
 	_, got = list(t, "fields=state")
 	require.Len(t, got, 3)
