@@ -255,9 +255,30 @@ func TestIdempotencyKeysLeaveWithTheirOrder(t *testing.T) {
 			retry.ExternalID = "CRM-7"
 			sys.Engine.Inject(365*day, engine.COM, again)
 			sys.Engine.Inject(365*day, engine.COM, com.OrderRequest{Order: retry, Key: "crm-order-7"})
+			// A key again with other content is refused, the placed
+			// quote's and order's content read from the shelf.
+			other := again
+			other.Speed = "1G-sym"
+			sys.Engine.Inject(365*day, engine.COM, other)
+			otherOrder := com.NewOrder("", quote, quote.ID)
+			otherOrder.ExternalID = "CRM-70"
+			sys.Engine.Inject(365*day, engine.COM, com.OrderRequest{Order: otherOrder, Key: "crm-order-7"})
 			require.NoError(t, sys.Engine.RunUntil(context.Background(), 366*day))
 			assert.Empty(t, sys.COM.Quotes(), "the quote sent again a year later: none placed")
 			assert.Empty(t, sys.COM.Orders(), "the order sent again: none placed")
+			tail, ok := j.(store.Tail)
+			require.True(t, ok)
+			records, err := tail.RecordsAfter(0)
+			require.NoError(t, err)
+			var refused []string
+			for _, r := range records {
+				if r.Kind == engine.Refused {
+					refused = append(refused, r.Reason)
+				}
+			}
+			require.Len(t, refused, 2, "the keys with other content, and only they")
+			assert.Contains(t, refused[0], "the request's key (crm-quote-7) placed quote QT-001, whose content is not this request's")
+			assert.Contains(t, refused[1], "the request's key (crm-order-7) placed order "+first.OrderID+", whose content is not this request's")
 			// Its externalId alone names it too, whatever the key.
 			sameExternal := com.NewOrder("", quote, quote.ID)
 			sameExternal.ExternalID = "CRM-7"

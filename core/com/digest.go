@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"time"
+
+	"github.com/ordertwin/ordertwin/core/tmf"
 )
 
 // quoteContent is what a quote's digest covers: what an approver sees
@@ -99,4 +101,18 @@ func differs(v, quote string) string {
 		return ""
 	}
 	return v
+}
+
+// orderDigest is the hash of the content of a product order as its
+// orderer sent it, but its id: one the orderer gives (a scenario's) names
+// the order, as the key does.
+func orderDigest(po *tmf.ProductOrder) string {
+	content := *po
+	content.ID = ""
+	b, err := json.Marshal(&content)
+	if err != nil {
+		panic("com: a product order does not encode: " + err.Error()) // strings, numbers and durations only
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }

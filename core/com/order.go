@@ -83,6 +83,10 @@ type order struct {
 	// leave memory with it (retire.go).
 	keys     []string
 	placedBy []string
+	// keyDigest is the digest of the request (orderDigest), when an
+	// idempotency key placed it: the key again must come with the same
+	// content.
+	keyDigest string
 	// jeopardies are the alerts raised on it, numbered across COM.
 	jeopardies []tmf.Jeopardy
 }
@@ -264,6 +268,24 @@ func ExternalIDItem(party, externalID string) string {
 	return "order " + externalIDKey(party, externalID)
 }
 
+// orderKeyDigest is the digest of the request that placed order id with a
+// key (order.keyDigest), in memory or on the shelf; "" when not known
+// (placed by a build that kept none, or shelved as its view alone).
+func (c *COM) orderKeyDigest(id string, out *engine.Out) string {
+	if o := c.orderBy[id]; o != nil {
+		return o.keyDigest
+	}
+	body, ok := out.Unshelve(ShelfKind, id)
+	if !ok {
+		return ""
+	}
+	var s shelved
+	if err := engine.DecodeDoc(body, &s); err != nil || s.Order == nil {
+		return ""
+	}
+	return s.Order.KeyDigest
+}
+
 // submitOrder acknowledges the order; validation starts once its quote is
 // accepted.
 func (c *COM) submitOrder(now time.Duration, req OrderRequest, out *engine.Out) {
@@ -276,13 +298,22 @@ func (c *COM) submitOrder(now time.Duration, req OrderRequest, out *engine.Out) 
 			keys = append(keys, "order "+k) // apart from the quotes' keys
 		}
 	}
-	for _, key := range keys {
+	for k, key := range keys {
 		if prev := c.placed(ShelfKind, key, out); prev != "" {
+			// The externalId names the order whatever comes with it; the
+			// key, one request.
+			if placed := c.orderKeyDigest(prev, out); k == 0 && req.Key != "" && placed != "" && placed != orderDigest(req.Order) {
+				out.Error(fmt.Errorf("COM: the request's key (%s) placed order %s, whose content is not this request's: %w", req.Key, prev, ErrKeyReused))
+				return
+			}
 			out.Reply(Placed{ID: prev, Duplicate: true})
 			return
 		}
 	}
 	o := &order{po: *req.Order, placedBy: keys}
+	if req.Key != "" {
+		o.keyDigest = orderDigest(req.Order)
+	}
 	if o.po.ID == "" {
 		o.po.ID = c.ownID("PO")
 	}

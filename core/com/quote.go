@@ -245,6 +245,9 @@ type quote struct {
 	// digest is the hash of the quote's content (Digest) that approvals
 	// are signed over, when they are (Config.signs).
 	digest string
+	// keyDigest is the Digest of the request, when an idempotency key
+	// placed it: the key again must come with the same content.
+	keyDigest string
 	// calls counts the quote's calls waiting for their answer.
 	calls int
 	// created is when the quote was submitted.
@@ -424,11 +427,31 @@ func card(o *catalog.Offering, id string) *catalog.RateCard {
 	return nil
 }
 
+// ErrKeyReused is why a request is refused whose idempotency key placed
+// an entity of other content: a retry sends what it sent, and a new
+// request needs a new key.
+var ErrKeyReused = errors.New("an idempotency key is for one request: a new request needs a new key")
+
+// keyDigestOf is the content digest of the request that placed quote id
+// with a key (quote.keyDigest), in memory or on the shelf; "" when not
+// known (placed by a build that kept none).
+func (c *COM) keyDigestOf(id string, out *engine.Out) string {
+	if q := c.quoteBy[id]; q != nil {
+		return q.keyDigest
+	}
+	v, _ := c.shelvedQuote(id, out)
+	return v.KeyDigest
+}
+
 // submitQuote qualifies every site, then prices and submits the quote.
 func (c *COM) submitQuote(now time.Duration, req QuoteRequest, out *engine.Out) {
 	key := "quote " + req.Key // apart from the orders' keys
 	if req.Key != "" {
 		if prev := c.placed(QuoteShelfKind, key, out); prev != "" {
+			if placed := c.keyDigestOf(prev, out); placed != "" && placed != Digest(req) {
+				out.Error(fmt.Errorf("COM: the request's key (%s) placed quote %s, whose content is not this request's: %w", req.Key, prev, ErrKeyReused))
+				return
+			}
 			out.Reply(Placed{ID: prev, Duplicate: true})
 			return
 		}
@@ -457,6 +480,7 @@ func (c *COM) submitQuote(now time.Duration, req QuoteRequest, out *engine.Out) 
 	c.quoteBy[q.id] = q
 	if req.Key != "" {
 		c.byKey[key] = q.id
+		q.keyDigest = Digest(req)
 	}
 	out.Reply(Placed{ID: q.id})
 	out.Created(lc.Quote, q.id, "", q.state, "CPQ")

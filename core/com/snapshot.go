@@ -86,10 +86,11 @@ type quoteState struct {
 	Order    int // index in Orders, -1 for none
 	// Common are the variables every site of the quote shares, as the
 	// quote works them out (quote.Var): a load works them out again.
-	Common  []keyed
-	Digest  string
-	Calls   int
-	Created time.Duration
+	Common    []keyed
+	Digest    string
+	KeyDigest string
+	Calls     int
+	Created   time.Duration
 }
 
 type orderState struct {
@@ -119,6 +120,8 @@ type orderState struct {
 	// PlacedBy are the idempotency keys it was placed by.
 	Keys     []string
 	PlacedBy []string
+	// KeyDigest is the digest of the request a key placed it by.
+	KeyDigest string
 	// Jeopardies are the alerts raised on the order.
 	Jeopardies []tmf.Jeopardy
 }
@@ -340,14 +343,14 @@ func (c *COM) saveQuote(q *quote, order int) quoteState {
 	return quoteState{Req: q.req, ID: q.id, State: q.state, Offering: q.offering.ID,
 		Tier: q.tier.Name, Card: q.card.ID, Quals: q.quals, QualErr: q.qualErr, Waiting: q.waiting, Stage: q.stage,
 		Approval: q.approval, TCV: q.tcv, Monthly: q.monthly, Reason: q.reason, Order: order,
-		Common: q.common(), Digest: q.digest, Calls: q.calls, Created: q.created}
+		Common: q.common(), Digest: q.digest, KeyDigest: q.keyDigest, Calls: q.calls, Created: q.created}
 }
 
 // saveOrder is an order's state, quote the index of its quote.
 func saveOrder(o *order, quote int) orderState {
 	s := orderState{PO: o.po, Quote: quote, Sites: o.sites, Instances: o.instances,
 		SoiLeft: o.soiLeft, Waiting: o.waiting, Final: o.final, Attempts: o.attempts, ChangingSites: o.changing, Removed: o.removed,
-		Calls: o.calls, Retiring: o.retiring, Version: o.version, Ended: o.ended, Keys: o.keys, PlacedBy: o.placedBy, Jeopardies: o.jeopardies}
+		Calls: o.calls, Retiring: o.retiring, Version: o.version, Ended: o.ended, Keys: o.keys, PlacedBy: o.placedBy, KeyDigest: o.keyDigest, Jeopardies: o.jeopardies}
 	for _, w := range o.waves {
 		s.Waves = append(s.Waves, w.handle)
 	}
@@ -378,7 +381,7 @@ func (q *quote) common() []keyed {
 // loadQuote makes a quote of its state, without its order.
 func (c *COM) loadQuote(s *quoteState) (*quote, error) {
 	q := &quote{req: s.Req, id: s.ID, state: s.State, quals: s.Quals, qualErr: s.QualErr, waiting: s.Waiting,
-		stage: s.Stage, approval: s.Approval, tcv: s.TCV, monthly: s.Monthly, reason: s.Reason, digest: s.Digest, calls: s.Calls, created: s.Created}
+		stage: s.Stage, approval: s.Approval, tcv: s.TCV, monthly: s.Monthly, reason: s.Reason, digest: s.Digest, keyDigest: s.KeyDigest, calls: s.Calls, created: s.Created}
 	var err error
 	if q.offering, err = c.cfg.Catalog.Offering(s.Offering); err != nil {
 		return nil, fmt.Errorf("quote %s: %w", s.ID, err)
@@ -400,7 +403,7 @@ func (c *COM) loadOrder(s *orderState, q *quote) *order {
 	o := &order{po: s.PO, quote: q, sites: s.Sites, instances: s.Instances, soiLeft: s.SoiLeft,
 		waiting: s.Waiting, final: s.Final, attempts: s.Attempts, changing: s.ChangingSites, removed: s.Removed,
 		changes: restoreChanges(s.Changes), deferred: restoreChanges(s.Deferred),
-		calls: s.Calls, retiring: s.Retiring, version: s.Version, ended: s.Ended, keys: s.Keys, placedBy: s.PlacedBy, jeopardies: s.Jeopardies}
+		calls: s.Calls, retiring: s.Retiring, version: s.Version, ended: s.Ended, keys: s.Keys, placedBy: s.PlacedBy, keyDigest: s.KeyDigest, jeopardies: s.Jeopardies}
 	if s.Changing != "" && o.changing == nil {
 		o.changing = []string{s.Changing} // a snapshot of one change in flight
 	}

@@ -24,6 +24,9 @@ type QuoteView struct {
 	// Digest is the hash of the quote's content that approval decisions
 	// are signed over (see Digest).
 	Digest string
+	// KeyDigest is the Digest of the request that placed it with an
+	// idempotency key, "" without one.
+	KeyDigest string
 	// Created is when the quote was submitted.
 	Created time.Duration
 	// Request is what was asked for: sites, waves, speed, term, rate card.
@@ -55,7 +58,7 @@ func (c *COM) Quote(id string) (QuoteView, bool) {
 // view copies what a report or the API shows of a quote.
 func (q *quote) view() QuoteView {
 	v := QuoteView{ID: q.id, State: q.state, Reason: q.reason, Customer: q.req.Customer, Offering: q.req.Offering,
-		Tier: q.req.Tier, TCV: q.tcv, Monthly: q.monthly, Approvals: slices.Clone(q.approval), Digest: q.digest, Request: q.req, Created: q.created}
+		Tier: q.req.Tier, TCV: q.tcv, Monthly: q.monthly, Approvals: slices.Clone(q.approval), Digest: q.digest, KeyDigest: q.keyDigest, Request: q.req, Created: q.created}
 	v.Request.Sites, v.Request.Waves = slices.Clone(q.req.Sites), slices.Clone(q.req.Waves)
 	if q.offering != nil {
 		v.Currency, v.ListPrice = q.offering.Currency, q.offering.ListPrice

@@ -158,6 +158,36 @@ func TestQuoteIdempotencyKey(t *testing.T) {
 	assert.Len(t, list, 1)
 }
 
+// An Idempotency-Key is for one order: the same body again answers the
+// order it placed, another body is a 409 that names the key and the order,
+// and places nothing. Its externalId alone names the order whatever comes
+// with it.
+func TestOrderIdempotencyKeyOfAnotherRequest(t *testing.T) {
+	l := apitest.ServeLive(t, nil)
+	defer l.Stop()
+	quote, order := apitest.Worked(t)
+	var q tmf648.Quote
+	require.Equal(t, http.StatusCreated, l.Do(t, "POST", quotesPath, quote, &q).Code)
+	var first, again tmf622.ProductOrder
+	require.Equal(t, http.StatusCreated, l.Do(t, "POST", ordersPath, order(q.ID, "CRM-1"), &first, "Idempotency-Key", "o1").Code)
+	w := l.Do(t, "POST", ordersPath, order(q.ID, "CRM-1"), &again, "Idempotency-Key", "o1")
+	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
+	assert.Equal(t, "true", w.Header().Get("Idempotent-Replayed"))
+	assert.Equal(t, first.ID, again.ID)
+
+	other := order(q.ID, "CRM-2")
+	var e tmf630.Error
+	w = l.Do(t, "POST", ordersPath, other, &e, "Idempotency-Key", "o1")
+	assert.Equal(t, http.StatusConflict, w.Code, w.Body.String())
+	assert.Contains(t, e.Message, "the request's key (Idempotency-Key o1) placed order "+first.ID+", whose content is not this request's")
+	w = l.Do(t, "POST", ordersPath, order(q.ID, "CRM-1"), &again, "Idempotency-Key", "o2")
+	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
+	assert.Equal(t, first.ID, again.ID, "the externalId names the first order, under any key")
+	var list []tmf622.ProductOrder
+	l.Do(t, "GET", ordersPath, nil, &list)
+	assert.Len(t, list, 1)
+}
+
 // An order with nothing to carry out (no quote, as TMF622's conformance
 // kit sends) is acknowledged, then rejected by COM's validation, saying
 // why: TMF622's rejected state, not a refusal at the door.

@@ -164,3 +164,29 @@ func TestQuoteCheckedAndReadInItsCommand(t *testing.T) {
 	assert.Equal(t, placed.ID, read.ID)
 	assert.Equal(t, len(q.Sites), len(placed.QuoteItem), "the whole quote, read in its step")
 }
+
+// An Idempotency-Key is for one request: sent again with the same body it
+// answers the quote it placed (Idempotent-Replayed), with another body it
+// is refused, naming the key and the quote, and places nothing (it
+// answered the first quote as if it were the second's).
+func TestIdempotencyKeyOfAnotherRequest(t *testing.T) {
+	l := apitest.ServeLiveWith(t, scenarios.Options{})
+	defer l.Stop()
+	q := apitest.WorkedQuote(t)
+	var first, again tmf648.Quote
+	require.Equal(t, http.StatusCreated, l.Do(t, "POST", quotesPath, tmf648.NewQuoteBody(q, "AUD"), &first, "Idempotency-Key", "k1").Code)
+	w := l.Do(t, "POST", quotesPath, tmf648.NewQuoteBody(q, "AUD"), &again, "Idempotency-Key", "k1")
+	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
+	assert.Equal(t, "true", w.Header().Get("Idempotent-Replayed"))
+	assert.Equal(t, first.ID, again.ID)
+
+	other := q
+	other.Speed = "1G-sym"
+	var e tmf630.Error
+	w = l.Do(t, "POST", quotesPath, tmf648.NewQuoteBody(other, "AUD"), &e, "Idempotency-Key", "k1")
+	assert.Equal(t, http.StatusConflict, w.Code, w.Body.String())
+	assert.Contains(t, e.Message, `the request's key (Idempotency-Key k1) placed quote `+first.ID+`, whose content is not this request's`)
+	var quotes []tmf648.Quote
+	l.Do(t, "GET", quotesPath, nil, &quotes)
+	assert.Len(t, quotes, 1)
+}
