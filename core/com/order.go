@@ -302,9 +302,11 @@ func (c *COM) submitOrder(now time.Duration, req OrderRequest, out *engine.Out) 
 		if prev := c.placed(ShelfKind, key, out); prev != "" {
 			// The externalId names the order whatever comes with it; the
 			// key, one request.
-			if placed := c.orderKeyDigest(prev, out); k == 0 && req.Key != "" && placed != "" && placed != orderDigest(req.Order) {
-				out.Error(fmt.Errorf("COM: the request's key (%s) placed order %s, whose content is not this request's: %w", req.Key, prev, ErrKeyReused))
-				return
+			if k == 0 && req.Key != "" {
+				if placed := c.orderKeyDigest(prev, out); placed != "" && placed != orderDigest(req.Order) {
+					out.Error(fmt.Errorf("COM: the request's key (%s) placed order %s, whose content is not this request's: %w", req.Key, prev, ErrKeyReused))
+					return
+				}
 			}
 			out.Reply(Placed{ID: prev, Duplicate: true})
 			return
