@@ -187,8 +187,10 @@ func serveOnce(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	// The adapters file first: a wrong one stops serve before anything is
-	// written (the development issuer's key among them).
-	adapters, file, err := loadAdapters("serve", *adaptersFile, log)
+	// written (the development issuer's key among them). A snapshot
+	// helper's are built as for a dry run: its replay calls none, and
+	// the server holds their listeners (a ZTP adapter's port).
+	adapters, file, err := loadAdaptersFor("serve", *adaptersFile, helping, log)
 	if err != nil {
 		return err
 	}

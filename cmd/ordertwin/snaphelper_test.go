@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -112,4 +113,26 @@ func waitEnded(t *testing.T, base, db string) {
 		}
 		require.True(t, time.Now().Before(deadline), "the orders did not end: %+v", list)
 	}
+}
+
+// A server whose adapters file has a ZTP entry holds the entry's PnP port;
+// its snapshot helpers, which load the same file, built that adapter too
+// and failed on the port taken (every helper snapshot, so a crash
+// replayed from the start). A helper builds the file's adapters as a dry
+// run does, listening on nothing: its snapshots are kept.
+func TestSnapshotHelperBesideAZTPAdapter(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "adapters.yaml")
+	require.NoError(t, os.WriteFile(file, []byte("systems:\n  ztp:\n    kind: ztp\n    address: "+freePort(t)+"\n"), 0o600))
+	db := filepath.Join(dir, "ztp.db")
+	logs := &lockedBuffer{}
+	srv := startServe(t, logs, "../../scenarios/globaltech-5site.yaml", "--db", db, "--addr", "127.0.0.1:0", "--scale", "300000",
+		"--adapters", file, "--snapshot-every", "20", "--snapshot-by", "helper")
+	defer srv.stop(t)
+	helped := regexp.MustCompile(`"msg":"snapshot","inputs":\d+,[^\n]*"stood":"0s"`)
+	for deadline := time.Now().Add(30 * time.Second); !helped.MatchString(logs.String()); time.Sleep(20 * time.Millisecond) {
+		require.NotContains(t, logs.String(), "snapshot failed")
+		require.True(t, time.Now().Before(deadline), "no snapshot by a helper in 30 s:\n%s", logs.String())
+	}
+	assert.NotContains(t, logs.String(), "address already in use")
 }
