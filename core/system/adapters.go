@@ -302,8 +302,13 @@ func (a *Adapters) check(c *AdapterConfig, key string, bad func(key, format stri
 	if !slices.Contains(k.Systems, c.System) {
 		bad(key+".kind", "kind %s serves %s, not %s", c.Kind, strings.Join(names(k.Systems), " and "), c.System)
 	}
-	if c.Timeout < 0 {
+	switch {
+	case c.Timeout < 0:
 		bad(key+".timeout", "want a positive duration, not %s", c.Timeout)
+	case c.Timeout > MaxTimeout:
+		// Far past any call's; and the engine's deadline, some times the
+		// timeout in nanoseconds, must not overflow.
+		bad(key+".timeout", "%s: want at most %s", c.Timeout, MaxTimeout)
 	}
 	if c.Concurrency < 0 {
 		bad(key+".concurrency", "want a positive number, not %d", c.Concurrency)
@@ -420,6 +425,10 @@ func (a *Adapters) Outside() bool {
 // DefaultTimeout is the timeout of an outside adapter whose entry and
 // kind name none (the adapters' own defaults are 10 to 30 seconds).
 const DefaultTimeout = 30 * time.Second
+
+// MaxTimeout bounds an entry's timeout: a day, when a device answers in
+// seconds.
+const MaxTimeout = 24 * time.Hour
 
 // OrderedWait is how many of its timeouts a call to an ordered entry may
 // wait for its turn before it is answered transient, not sent

@@ -168,6 +168,10 @@ func TestLoadAdaptersErrors(t *testing.T) {
 			[]string{`line 5: systems.access.settings: want a mapping of uplink, cards, retry, not a list`}},
 		{"negative limits", "systems:\n  access:\n    kind: olt\n    address: x:830\n    timeout: -5s\n    concurrency: -1\n",
 			[]string{`line 5: systems.access.timeout: want a positive duration, not -5s`, `line 6: systems.access.concurrency: want a positive number, not -1`}},
+		// 700000h: four of them (an ordered entry's wait) overflowed, and
+		// every call failed at once.
+		{"a timeout past a day", "systems:\n  access:\n    kind: olt\n    address: x:830\n    timeout: 700000h\n",
+			[]string{`line 5: systems.access.timeout: 700000h0m0s: want at most 24h0m0s`}},
 		{"twin with an endpoint", "systems:\n  access:\n    kind: twin\n    address: x:830\n",
 			[]string{`line 2: systems.access: the twin runs in this process: it takes only its kind`}},
 		{"unknown key", "systems:\n  access:\n    kind: olt\n    adress: x:830\n",
