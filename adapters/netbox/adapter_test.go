@@ -404,6 +404,41 @@ func TestDryRunIsWhatTheServerReceives(t *testing.T) {
 	assert.JSONEq(t, `{"prefix_length":29,"status":"reserved","description":"ROI-003 ROI-003/reserve/1"}`, sent[2].Body)
 }
 
+// A dry run posts no reserve: the commit and release that follow find no
+// object of the item's in NetBox, and rendered none (notFound, hard: a dry
+// run against a healthy NetBox never came out clean). Each is rendered as
+// it would go to the object the reserve makes, {id} for its id; a real
+// call still fails as before.
+func TestDryRunOfWhatItsReserveWouldMake(t *testing.T) {
+	nb := serve(t, network(t))
+	a := nb.adapter(t, token, quiet)
+	tw, err := twin.New(network(t))
+	require.NoError(t, err)
+	for _, c := range []struct {
+		item, rt string
+		sys      port.System
+		path     string
+	}{{"ROI-002", "VLAN", port.VLAN, "/api/ipam/vlans/{id}/"}, {"ROI-003", "IPv4Subnet", port.IPAM, "/api/ipam/prefixes/{id}/"}} {
+		req := reserve(c.item, c.rt)
+		res := inProcess(t, tw, req) // what the twin answers the rehearsed reserve
+		require.Nil(t, res.Err)
+		for _, op := range []struct {
+			op   port.Op
+			verb string
+		}{{port.Commit, "PATCH"}, {port.Release, "DELETE"}} {
+			before := len(nb.srv.Received())
+			sent, perr := a.DryRun(then(req, op.op, c.sys, res.Resource))
+			require.Nil(t, perr, "%s %s", op.op, c.rt)
+			require.NotEmpty(t, sent)
+			assert.Equal(t, op.verb+" "+c.path, sent[len(sent)-1].Op)
+			assert.Len(t, nb.srv.Received()[before:], len(sent)-1, "its look-ups only are sent")
+		}
+		got := a.Do(context.Background(), then(req, port.Commit, c.sys, res.Resource))
+		require.NotNil(t, got.Err, "a real commit of what NetBox does not hold")
+		assert.Equal(t, "notFound", got.Err.Code)
+	}
+}
+
 // A NetBox in trouble: its answers map to the failure policy's classes,
 // and a call that outlives its deadline fails as transient.
 func TestFailuresAreClassified(t *testing.T) {

@@ -71,6 +71,9 @@ func (a *Adapter) vlan(x *exchange, req *port.Request) (*tmf.Resource, error) {
 		return nil, err
 	}
 	if id == 0 {
+		if x.dry {
+			return a.settle(x, req, netbox.VLANsPath+unreserved, 0)
+		}
 		return a.gone(req, len(found.Results), what)
 	}
 	return a.settle(x, req, netbox.ObjectPath(netbox.VLANsPath, id), id)
@@ -128,6 +131,9 @@ func (a *Adapter) subnet(x *exchange, req *port.Request) (*tmf.Resource, error) 
 		return nil, err
 	}
 	if id == 0 {
+		if x.dry {
+			return a.settle(x, req, netbox.PrefixesPath+unreserved, 0)
+		}
 		return a.gone(req, len(found.Results), "prefix "+cidr)
 	}
 	return a.settle(x, req, netbox.ObjectPath(netbox.PrefixesPath, id), id)
@@ -212,6 +218,12 @@ func pick[T any](mine string, found netbox.Page[T], what string, obj func(T) (id
 	}
 	return 0, nil
 }
+
+// unreserved stands, in a dry run's path, for the id of the object the
+// run's reserve would have made: a dry run posts no reserve, so its
+// commit or release finds no object of the item's (or, after a real run,
+// another store's) and is rendered as it would be sent to that object.
+const unreserved = "{id}/"
 
 // gone settles a commit or release whose object is not the item's: a
 // release of something already gone is done; anything else fails, as the
