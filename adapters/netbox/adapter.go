@@ -175,7 +175,9 @@ func (a *Adapter) carry(ctx context.Context, req *port.Request, turn <-chan stru
 	start := time.Now()
 	x := &exchange{a: a, ctx: ctx}
 	r, err := a.run(x, req)
-	log := a.cfg.Log.With("system", string(req.System), "op", string(req.Op), "item", req.Item, "key", req.Key,
+	// The logger names the system: an adapters file builds one adapter
+	// an entry, each with its system's logger.
+	log := a.cfg.Log.With("op", string(req.Op), "item", req.Item, "key", req.Key,
 		"requests", len(x.sent), "took", time.Since(start))
 	if err != nil {
 		res.Err = Classify(err)

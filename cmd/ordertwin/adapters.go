@@ -36,8 +36,9 @@ var adapterKinds = map[string]system.Kind{
 	"netconf": {Systems: []port.System{port.Access}, Settings: settingsOf[netconfSettings], New: newNETCONFAccess, Address: system.HostPort},
 	"netbox":  {Systems: []port.System{port.VLAN, port.IPAM}, Settings: settingsOf[netboxSettings], New: newNetBox, Address: netboxAddress},
 	"radius":  {Systems: []port.System{port.BNG}, Settings: settingsOf[radiusSettings], New: newRADIUS, Address: system.HostPort},
-	"ztp":     {Systems: []port.System{port.ZTP}, Settings: settingsOf[ztpSettings], New: newZTP, Timeout: ztp.DefaultTimeout},
-	"stamp":   {Systems: []port.System{port.NMS}, Settings: settingsOf[stampSettings], New: newSTAMP, Address: system.HostPort},
+	"ztp": {Systems: []port.System{port.ZTP}, Settings: settingsOf[ztpSettings], New: newZTP, Timeout: ztp.DefaultTimeout,
+		NotOrdered: "a release would wait behind the commit it ends, up to that commit's timeout (it allocates nothing: leave ordered out)"},
+	"stamp": {Systems: []port.System{port.NMS}, Settings: settingsOf[stampSettings], New: newSTAMP, Address: system.HostPort, Unauthenticated: true},
 }
 
 // netboxAddress checks a NetBox address: its URL without the API's /api,

@@ -147,6 +147,12 @@ func TestRunAdaptersErrors(t *testing.T) {
 			`line 5: systems.nms.settings.count: -3: want a number of packets from 1 to 1048576`},
 		{"stamp interval", "systems:\n  nms:\n    kind: stamp\n    endpoints: {MELB: {address: 'x:862'}}\n    settings:\n      interval: often\n", nil,
 			`line 6: systems.nms.settings.interval: "often" is not a duration such as 90s or 5m`},
+		// Taken, and read, and never used.
+		{"stamp with a credential", "systems:\n  nms:\n    kind: stamp\n    endpoints: {MELB: {address: 'x:862', credential: {env: ORDERTWIN_OLT_PASSWORD}}}\n", nil,
+			`systems.nms.endpoints.MELB: kind stamp logs in to nothing: it takes no user, credential or privateKey`},
+		// A release waited behind the commit it ends.
+		{"ztp ordered", "systems:\n  ztp: {kind: ztp, address: 'pnp.example.net:9090', ordered: true}\n", nil,
+			`systems.ztp.ordered: kind ztp is not ordered: a release would wait behind the commit it ends`},
 		{"ztp without a port", "systems:\n  ztp: {kind: ztp, address: pnp.example.net}\n", nil,
 			`systems.ztp: address "pnp.example.net": want host:port, where routers reach the PnP server`},
 		{"ztp key without a certificate", "systems:\n  ztp: {kind: ztp, address: 'pnp.example.net:9443', privateKey: {file: olt.key}}\n", nil,

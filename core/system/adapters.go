@@ -187,6 +187,12 @@ type Kind struct {
 	// Timeout is the kind's own timeout of a call when its entry names
 	// none (0: the caller's fallback, Deadlines).
 	Timeout time.Duration
+	// Unauthenticated says the kind logs in to nothing: a credential, key
+	// or user given it is refused (it would be read, and never used).
+	Unauthenticated bool
+	// NotOrdered, when set, says why an entry of the kind may not be
+	// ordered.
+	NotOrdered string
 }
 
 // HostPort checks an address that is host:port, the port a number.
@@ -340,6 +346,20 @@ func (a *Adapters) check(c *AdapterConfig, key string, bad func(key, format stri
 	}
 	if c.Address == "" && len(c.Endpoints) == 0 {
 		bad(key, "kind %s needs an endpoint: give address, or endpoints", c.Kind)
+	}
+	if c.Ordered && k.NotOrdered != "" {
+		bad(key+".ordered", "kind %s is not ordered: %s", c.Kind, k.NotOrdered)
+	}
+	if k.Unauthenticated {
+		logsIn := func(ep Endpoint) bool { return ep.Credential != nil || ep.PrivateKey != nil || ep.User != "" }
+		if logsIn(c.Endpoint) {
+			bad(key, "kind %s logs in to nothing: it takes no user, credential or privateKey", c.Kind)
+		}
+		for _, name := range slices.Sorted(maps.Keys(c.Endpoints)) {
+			if logsIn(c.Endpoints[name]) {
+				bad(key+".endpoints."+name, "kind %s logs in to nothing: it takes no user, credential or privateKey", c.Kind)
+			}
+		}
 	}
 	if c.Endpoint != (Endpoint{}) {
 		// Beside endpoints, the entry's own credential or key is the one
