@@ -248,7 +248,13 @@ func LoadAdapters(path string, kinds map[string]Kind) (*Adapters, error) {
 		return nil, fmt.Errorf("adapters file: %w", err)
 	}
 	var f AdaptersFile
-	if err := yamlfile.Decode(data, &f); err != nil {
+	var problems []error
+	var unknown *yamlfile.UnknownKeys
+	if err := yamlfile.Decode(data, &f); errors.As(err, &unknown) {
+		// The rest of the file is checked too, so that every fault shows
+		// at once (each unknown key left out).
+		problems = unknown.Errs
+	} else if err != nil {
 		return nil, fmt.Errorf("adapters file %s: %w", path, err)
 	}
 	var lines keyLines
@@ -256,7 +262,6 @@ func LoadAdapters(path string, kinds map[string]Kind) (*Adapters, error) {
 		return nil, fmt.Errorf("adapters file %s: %w", path, err)
 	}
 	a := &Adapters{path: path, kinds: kinds, lines: lines}
-	var problems []error
 	bad := func(key string, format string, args ...any) {
 		if key == "" { // an error that names its line and key itself
 			problems = append(problems, fmt.Errorf(format, args...))
@@ -278,12 +283,23 @@ func LoadAdapters(path string, kinds map[string]Kind) (*Adapters, error) {
 		a.entries = append(a.entries, c)
 	}
 	if len(problems) > 0 {
+		slices.SortStableFunc(problems, func(x, y error) int { return cmp.Compare(lineOf(x), lineOf(y)) })
 		return nil, fmt.Errorf("adapters file %s: %w", path, errors.Join(problems...))
 	}
 	slices.SortFunc(a.entries, func(x, y AdapterConfig) int {
 		return slices.Index(port.Systems, x.System) - slices.Index(port.Systems, y.System)
 	})
 	return a, nil
+}
+
+// lineOf is the line an error of the file names ("line 12: …"), 0 for
+// none.
+func lineOf(err error) int {
+	var n int
+	if _, scan := fmt.Sscanf(err.Error(), "line %d:", &n); scan != nil {
+		return 0
+	}
+	return n
 }
 
 // check checks one entry and reads its secrets (relative to dir), telling

@@ -182,6 +182,9 @@ func TestLoadAdaptersErrors(t *testing.T) {
 			[]string{`line 5: unknown key "envv" (did you mean "env"?) (the keys here: file, env)`}},
 		{"several at once", "systems:\n  acess: {kind: twin}\n  access: {kind: olt, address: x:830, credential: {env: ORDERTWIN_TEST_UNSET}}\n",
 			[]string{`line 2: systems.acess: no such system`, `line 3: systems.access.credential: the environment variable ORDERTWIN_TEST_UNSET is not set`}},
+		// Unknown keys were told alone, and the rest on the next try.
+		{"unknown keys with the rest", "systems:\n  access:\n    kind: olt\n    adress: x:830\n  bng:\n    kind: olx\n",
+			[]string{"line 2: systems.access: kind olt needs an endpoint", `line 4: systems.access: unknown key "adress"`, `line 6: systems.bng.kind: unknown kind "olx"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
