@@ -661,10 +661,16 @@ func (f *File) checkFaults(cat *catalog.Catalog, bad func(format string, args ..
 // it may fire (or cat is nil).
 func NeverFires(cat *catalog.Catalog, r twin.FaultRule) string {
 	known := slices.ContainsFunc(twin.Systems, func(s port.System) bool { return string(s) == r.Target.System })
-	if cat == nil || !known {
-		return "" // an unknown system is twin.CheckFaults's error
+	if cat == nil {
+		return ""
+	}
+	if !known {
+		return noSuchType(cat, r.Target.ResourceType) // an unknown system is twin.CheckFaults's error
 	}
 	if why := neverCalled(cat, port.System(r.Target.System), port.Op(r.Target.Op)); why != "" {
+		return why
+	}
+	if why := noSuchType(cat, r.Target.ResourceType); why != "" {
 		return why
 	}
 	if r.Kind != twin.LostCPE && r.Kind != twin.DamagedCPE && r.Kind != twin.ZTPBootFailure {
@@ -681,6 +687,26 @@ func NeverFires(cat *catalog.Catalog, r twin.FaultRule) string {
 	}
 	return fmt.Sprintf("target: system: a %s fault hits the CE router's commit, which the catalog puts on %s, never on %s: it can never fire (target: {system: %s})",
 		r.Kind, strings.Join(on, ", "), r.Target.System, on[0])
+}
+
+// noSuchType says why no call is ever of resource type rt, with catalog
+// cat: "" when an RFS of the catalog allocates it (or rt is not given).
+func noSuchType(cat *catalog.Catalog, rt string) string {
+	if rt == "" {
+		return ""
+	}
+	var types []string
+	for _, rfs := range cat.RFS {
+		if !slices.Contains(types, rfs.Resource.Type) {
+			types = append(types, rfs.Resource.Type)
+		}
+	}
+	if slices.Contains(types, rt) {
+		return ""
+	}
+	slices.Sort(types)
+	return fmt.Sprintf("target: resourceType: %q is allocated by no RFS of the catalog%s (its types: %s): it can never fire",
+		rt, hint.DidYouMean(rt, types), strings.Join(types, ", "))
 }
 
 // commercialOps are the operations COM calls each of its systems with

@@ -436,6 +436,8 @@ func TestFaultThatCannotFire(t *testing.T) {
 			"line 34: faults[1] (chc2-vlan-broken): target: op: credit is never called to commit, only to check: it can never fire"},
 		{"an operation a resource system is never called with", "target: {system: vlan, op: reserve, site: CHC2}", "target: {system: vlan, op: review, site: CHC2}",
 			"line 34: faults[1] (chc2-vlan-broken): target: op: vlan is never called to review, only to reserve, commit, release: it can never fire"},
+		{"a resource type no RFS allocates", "target: {system: vlan, op: reserve, site: CHC2}", "target: {system: vlan, resourceType: VLN, site: CHC2}",
+			`line 34: faults[1] (chc2-vlan-broken): target: resourceType: "VLN" is allocated by no RFS of the catalog (did you mean "VLAN"?)`},
 		// 0 read as "not given" made these fire on every call.
 		{"probability 0", "probability: 0.3}", "probability: 0}",
 			"line 35: probability 0 never fires: leave the rule out, or give a probability above 0"},
