@@ -656,21 +656,19 @@ func (f *File) checkFaults(cat *catalog.Catalog, bad func(format string, args ..
 }
 
 // NeverFires says why fault rule r, valid on its own (twin.CheckFaults),
-// can never fire with catalog cat: a rule of the CE router's kinds aimed
-// at a system other than the one the catalog commits a CPE on; "" when
-// it may fire (or cat is nil).
+// can never fire with catalog cat: a resource type no RFS allocates, an
+// operation its system is never called with, a rule of the CE router's
+// kinds aimed at a system other than the one the catalog commits a CPE
+// on; "" when it may fire (or cat is nil).
 func NeverFires(cat *catalog.Catalog, r twin.FaultRule) string {
 	known := slices.ContainsFunc(twin.Systems, func(s port.System) bool { return string(s) == r.Target.System })
 	if cat == nil {
 		return ""
 	}
-	if !known {
-		return noSuchType(cat, r.Target.ResourceType) // an unknown system is twin.CheckFaults's error
+	if why := noSuchType(cat, r.Target.ResourceType); why != "" || !known {
+		return why // an unknown system is twin.CheckFaults's error
 	}
 	if why := neverCalled(cat, port.System(r.Target.System), port.Op(r.Target.Op)); why != "" {
-		return why
-	}
-	if why := noSuchType(cat, r.Target.ResourceType); why != "" {
 		return why
 	}
 	if r.Kind != twin.LostCPE && r.Kind != twin.DamagedCPE && r.Kind != twin.ZTPBootFailure {
