@@ -119,7 +119,7 @@ func (p *picked) Reply(at time.Duration, res *Result) {
 // what was rendered from the first; the answering adapter is told too.
 func (r *Rehearsal) Update(req *Request) {
 	r.mu.Lock()
-	for i := len(r.sent) - 1; i >= 0; i-- {
+	for i := len(r.sent) - 1; i >= 0 && takesUpdates(r.real, req); i-- {
 		if rec := &r.sent[i]; rec.Key == req.Key && rec.Rendered {
 			rec.Sent, rec.Err = r.real.DryRun(req)
 			break
@@ -129,6 +129,24 @@ func (r *Rehearsal) Update(req *Request) {
 	if u, ok := r.answer.(Updater); ok {
 		u.Update(req)
 	}
+}
+
+// takesUpdates says whether real, the adapter of req's system, takes an
+// update into the call it has (Updater: the ZTP adapter's Day-1): only
+// then does the real call send what the update adds, and the dry run
+// render it again. Another (a NETCONF commit already sent) sends what it
+// was first given, and its dry run shows that.
+func takesUpdates(real any, req *Request) bool {
+	switch a := real.(type) {
+	case DryRunners:
+		return takesUpdates(a[req.System], req)
+	case *ordered:
+		return takesUpdates(a.a, req)
+	case *commitsAlso:
+		return takesUpdates(a.a, req)
+	}
+	_, ok := real.(Updater)
+	return ok
 }
 
 // InProcess is the answering adapter's.

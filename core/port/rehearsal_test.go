@@ -154,13 +154,26 @@ var tmfResource = tmf.Resource{ID: "OLT-SOUTH-03-LC2-P8", ResourceType: "OLTPort
 // sends once it has it. An update of a key not rehearsed changes nothing.
 func TestRehearsalRendersUpdates(t *testing.T) {
 	tw := &twinLike{}
-	r := NewRehearsal(renderer{}, tw)
+	r := NewRehearsal(DryRunners{ZTP: updatable{}, Access: renderer{}}, tw)
 	var got replies
 	r.Call(0, &Request{Key: "ROI-006/commit/1", System: ZTP, Op: Commit, Item: "ROI-006"}, &got)
+	r.Call(0, &Request{Key: "ROI-001/commit/1", System: Access, Op: Commit, Item: "ROI-001"}, &got)
 	r.Update(&Request{Key: "ROI-006/commit/1", System: ZTP, Op: Commit, Item: "ROI-006 with its VLAN"})
 	r.Update(&Request{Key: "ROI-404/commit/1", System: ZTP, Op: Commit, Item: "nobody"})
+	// The real access adapter takes no update: its commit went as it was
+	// first given, and the dry run shows that (it showed the update).
+	r.Update(&Request{Key: "ROI-001/commit/1", System: Access, Op: Commit, Item: "ROI-001 with its VLAN"})
 	sent := r.Sent()
-	require.Len(t, sent, 1)
+	require.Len(t, sent, 2)
 	require.Len(t, sent[0].Sent, 1)
 	assert.Equal(t, "<config>ROI-006 with its VLAN</config>", sent[0].Sent[0].Body)
+	assert.Equal(t, "<config>ROI-001</config>", sent[1].Sent[0].Body)
+	assert.True(t, takesUpdates(OrderedWithin(updatable{}, time.Second), &Request{}), "an ordered entry's adapter decides")
 }
+
+// updatable is a real adapter that takes updates into its calls (as the
+// ZTP adapter does).
+type updatable struct{ renderer }
+
+func (updatable) Call(time.Duration, *Request, Replier) {}
+func (updatable) Update(*Request)                       {}
