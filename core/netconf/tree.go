@@ -5,6 +5,8 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Node is an element of configuration as NETCONF carries it: inside
@@ -57,6 +59,12 @@ func ParseTree(b []byte) ([]*Node, error) {
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
+			if !nameStart(t.Name.Local) {
+				// <f:3/> reads as an XML name, and its local part as none
+				// of its own: written with its namespace, <3 xmlns="f">
+				// would not read back.
+				return nil, fmt.Errorf("configuration XML: <%s:%s>: the name after a prefix begins with a letter or _", t.Name.Space, t.Name.Local)
+			}
 			n := &Node{Name: t.Name}
 			for _, a := range t.Attr {
 				switch {
@@ -350,4 +358,11 @@ func selectNode(n, f *Node) *Node {
 		}
 	}
 	return out
+}
+
+// nameStart says whether local, the part of an element's name after its
+// prefix, begins as an XML name does.
+func nameStart(local string) bool {
+	r, _ := utf8.DecodeRuneInString(local)
+	return r == '_' || unicode.IsLetter(r)
 }
