@@ -17,6 +17,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/api/tmf622"
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
 	"github.com/ordertwin/ordertwin/core/api/tmf648"
+	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/ordertwin/ordertwin/core/com"
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/hint"
@@ -331,6 +332,13 @@ func (c *Control) runScenario(w http.ResponseWriter, r *http.Request) {
 	}
 	if c.Network != "" && sc.Spec.Network.Name != c.Network {
 		tmf630.WriteError(w, tmf630.NewError(http.StatusConflict, fmt.Sprintf("scenario %s runs on network %q, this server's twin is %q", in.Scenario, sc.Spec.Network.Name, c.Network)))
+		return
+	}
+	if id, ok := auth.From(r.Context()); ok && in.Faults && !policy.Allows(id, "POST "+FaultPath) {
+		// Placing orders is a placer's; injecting faults into the twin
+		// every order shares, operations' (POST fault), as a run does it.
+		tmf630.WriteError(w, tmf630.NewError(http.StatusForbidden,
+			"faults: a run injects the scenario's faults as POST "+FaultPath+" does, which is for operations and admin: run it without faults, or as one of them"))
 		return
 	}
 	run := r.Header.Get("Idempotency-Key")

@@ -229,6 +229,18 @@ func TestServeScenarioRun(t *testing.T) {
 	assert.Equal(t, http.StatusBadRequest, call(t, http.MethodPost, url, admin, `{"scenario":"atlantis.yaml"}`, &e))
 	assert.Contains(t, e.Message, "globaltech-5site.yaml")
 	assert.Equal(t, http.StatusForbidden, call(t, http.MethodPost, url, devToken(t, s.db, auth.Operations, ""), `{"scenario":"flaky-netconf.yaml"}`, nil))
+	// Sales places orders, and injected the run's faults into the twin
+	// every order shares, which POST fault refuses it; now refused, with
+	// nothing placed. Without faults, its run is taken.
+	sales := devToken(t, s.db, auth.Sales, "CUST-ENT-1102")
+	assert.Equal(t, http.StatusForbidden, call(t, http.MethodPost, url, sales, `{"scenario":"pilot-sla-breach.yaml","faults":true}`, &e))
+	assert.Contains(t, e.Message, "faults: a run injects the scenario's faults as POST /ordertwin/v1/fault does")
+	var faults []map[string]any
+	require.Equal(t, http.StatusOK, call(t, http.MethodGet, "http://"+s.addr+ui.FaultPath, admin, "", &faults))
+	for _, f := range faults {
+		assert.NotContains(t, f["name"], "pilot-sla-breach", "no fault of the refused run")
+	}
+	require.Equal(t, http.StatusCreated, call(t, http.MethodPost, url, sales, `{"scenario":"pilot-sla-breach.yaml"}`, &run))
 
 	// A site added to the order: refused while the order is not in
 	// progress; stepped there on the paused clock, it is taken.
