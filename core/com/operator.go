@@ -146,6 +146,9 @@ func (c *COM) releaseItem(w *wave) (operator.Item, bool) {
 // operator.ErrNotAllowed, when it changed nothing.
 func (c *COM) act(a operator.Action, out *engine.Out) any {
 	if d, ok := c.ops.Replayed(a, out); ok {
+		if err := d.Answers(a); err != nil {
+			return err
+		}
 		return d
 	}
 	var item *operator.Item

@@ -217,6 +217,24 @@ func (l *Log) Replayed(a Action, out *engine.Out) (Done, bool) {
 	return d, true
 }
 
+// ErrKeyReused is the error of an action whose idempotency key took
+// another action: a retry sends what it sent, a new action needs a new
+// key.
+var ErrKeyReused = errors.New("an idempotency key is for one action: a new action needs a new key")
+
+// Answers is nil when a, an action whose key took d, is the same action
+// sent again (by the same person): d answers it. Otherwise the key took
+// another, and a is refused, changing nothing (it was answered with the
+// first action as if it were its own).
+func (d Done) Answers(a Action) error {
+	first := d.Action
+	if a.Kind == first.Kind && a.Item == first.Item && a.By == first.By && a.Note == first.Note &&
+		a.Assignee == first.Assignee && slices.Equal(a.Characteristics, first.Characteristics) {
+		return nil
+	}
+	return fmt.Errorf("the action's key took %s, %s on %s by %s: %w", d.ID, first.Kind, first.Item, first.By, ErrKeyReused)
+}
+
 // KeyItem is the item by which the shelf finds the action an idempotency
 // key took in the component whose ids start with prefix (store.Doc.Items):
 // keys are the callers', and COM's and ROM's may meet.

@@ -108,6 +108,9 @@ func (r *ROM) workItem(o *order, i int) (operator.Item, bool) {
 // operator.ErrNotAllowed, when it changed nothing.
 func (r *ROM) act(a operator.Action, out *engine.Out) any {
 	if d, ok := r.ops.Replayed(a, out); ok {
+		if err := d.Answers(a); err != nil {
+			return err
+		}
 		return d
 	}
 	var item *operator.Item

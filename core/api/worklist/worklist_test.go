@@ -162,13 +162,20 @@ func TestConfirmCapacityResumesBrisbane(t *testing.T) {
 	assert.Equal(t, "completed", po["state"])
 	assert.Nil(t, find(s.worklist(t), "TASK-001"), "nothing waits any more")
 
-	// The same key again: the first action, nothing done twice.
+	// The same action again with its key: the first action, nothing done
+	// twice.
 	var again worklist.Action
-	w := s.Do(t, "POST", worklist.ActionPath, map[string]any{"action": "confirmCapacity", "worklistItem": map[string]any{"id": "TASK-001"}},
-		&again, append([]string{"Idempotency-Key", "k1"}, s.op...)...)
+	w := s.Do(t, "POST", worklist.ActionPath, map[string]any{"action": "confirmCapacity", "worklistItem": map[string]any{"id": "TASK-001"},
+		"note": "line card 2 fitted in OLT-BNE-07"}, &again, append([]string{"Idempotency-Key", "k1"}, s.op...)...)
 	require.Equal(t, http.StatusCreated, w.Code)
 	assert.Equal(t, "true", w.Header().Get("Idempotent-Replayed"))
 	assert.Equal(t, a, again)
+	// Another action with that key is refused, naming the one it took: it
+	// was answered with that one, as if it were its own.
+	w = s.Do(t, "POST", worklist.ActionPath, map[string]any{"action": "confirmCapacity", "worklistItem": map[string]any{"id": "TASK-001"}},
+		&e, append([]string{"Idempotency-Key", "k1"}, s.op...)...)
+	require.Equal(t, http.StatusConflict, w.Code)
+	assert.Contains(t, e.Message, "the action's key took "+a.ID+", confirmCapacity on TASK-001 by olivia")
 	assert.Equal(t, 1, strings.Count(strings.Join(states(s.records(t, "TASK-001")), " "), "confirmCapacity"), "journalled once")
 	// Without the key, the item no longer takes it.
 	require.Equal(t, http.StatusNotFound, s.act(t, "k2", map[string]any{"action": "confirmCapacity", "worklistItem": map[string]any{"id": "TASK-001"}}, &e))
@@ -304,6 +311,10 @@ func TestActionsLeaveMemory(t *testing.T) {
 	assert.Equal(t, "true", w.Header().Get("Idempotent-Replayed"))
 	assert.Equal(t, a, again)
 	assert.Equal(t, 1, strings.Count(strings.Join(states(s.records(t, "TASK-001")), " "), "assign"), "journalled once")
+	w = s.Do(t, "POST", worklist.ActionPath, map[string]any{"action": "assign", "worklistItem": map[string]any{"id": "TASK-001"}, "assignee": "sam"},
+		&e, append([]string{"Idempotency-Key", "k1"}, s.op...)...)
+	require.Equal(t, http.StatusConflict, w.Code, "another action with the key, read from the shelf")
+	assert.Contains(t, e.Message, "the action's key took "+a.ID)
 	require.Equal(t, http.StatusOK, s.Do(t, "GET", worklist.ActionPath, nil, &list, s.op...).Code)
 	assert.Equal(t, []worklist.Action{a, next}, list)
 }
