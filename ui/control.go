@@ -203,6 +203,14 @@ func (c *Control) keep(r *http.Request, before, after engine.ClockState, what st
 // step moves a paused clock to the next input due: the engine takes what
 // is due then. 409 when the clock runs or nothing waits.
 func (c *Control) step(w http.ResponseWriter, r *http.Request) {
+	if r.ContentLength != 0 {
+		// A step takes nothing: a body is {} at most (one with members
+		// was stepped on, saying nothing of them).
+		if e := decodeStrict(w, r, &struct{}{}); e != nil {
+			tmf630.WriteError(w, e)
+			return
+		}
+	}
 	before := c.Clock.State()
 	if c.Fixed != "" {
 		tmf630.WriteError(w, tmf630.NewError(http.StatusConflict, c.Fixed))

@@ -195,7 +195,8 @@ func (s *Stream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	after := int64(0)
-	if v := r.URL.Query().Get("after"); v != "" {
+	if vs, given := r.URL.Query()["after"]; given { // after= is no number either
+		v := vs[0]
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 {
 			tmf630.WriteError(w, tmf630.NewError(http.StatusBadRequest, "after "+tmf630.Quote(v)+": want a sequence number, 0 or more"))

@@ -391,6 +391,7 @@ func TestStreamRefusals(t *testing.T) {
 	}{
 		{"?foo=1", "", http.StatusBadRequest, `query parameter "foo": the stream takes after only`},
 		{"?after=0&after=1", "", http.StatusBadRequest, "query parameter after: given 2 times"},
+		{"?after=", "", http.StatusBadRequest, `after "": want a sequence number, 0 or more`}, // was taken for 0
 		{"?after=0", "https://evil.example", http.StatusForbidden, `Origin "https://evil.example" is not this server's`},
 	} {
 		h := http.Header{}

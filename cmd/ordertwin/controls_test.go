@@ -121,7 +121,13 @@ func TestServeClockControl(t *testing.T) {
 	require.Equal(t, http.StatusOK, call(t, http.MethodGet, base, ops, "", &again))
 	assert.Equal(t, paused, again.VirtualTime, "paused: virtual time stands")
 	next := again.NextDue
-	require.Equal(t, http.StatusOK, call(t, http.MethodPost, base+"/step", ops, "", &c))
+	// A step takes no members: one given is a 400, and nothing steps.
+	var e struct{ Message string }
+	assert.Equal(t, http.StatusBadRequest, call(t, http.MethodPost, base+"/step", ops, `{"x":1}`, &e))
+	assert.Contains(t, e.Message, `unknown member "x"`)
+	require.Equal(t, http.StatusOK, call(t, http.MethodGet, base, ops, "", &again))
+	assert.Equal(t, paused, again.VirtualTime, "the refused step stepped nothing")
+	require.Equal(t, http.StatusOK, call(t, http.MethodPost, base+"/step", ops, "{}", &c))
 	assert.Equal(t, next, c.VirtualTime, "a step goes to the next input due")
 	assert.Equal(t, "paused", c.State)
 	require.Equal(t, http.StatusOK, call(t, http.MethodPatch, base, ops, `{"scale":3600}`, &c))

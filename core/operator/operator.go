@@ -338,11 +338,11 @@ func Valid(a Action) error {
 		return fmt.Errorf("action: %q is not an action (%s)", a.Kind, strings.Join(Kinds, ", "))
 	case a.Item == "":
 		return errors.New("worklistItem.id: names the item acted on")
-	case a.Kind == Assign && a.Assignee == "":
+	case a.Kind == Assign && strings.TrimSpace(a.Assignee) == "":
 		return errors.New("assignee: an assign action names who")
-	case a.Kind == Note && a.Note == "":
+	case a.Kind == Note && strings.TrimSpace(a.Note) == "":
 		return errors.New("note: a note action says something")
-	case a.Kind == CompleteManually && a.Note == "":
+	case a.Kind == CompleteManually && strings.TrimSpace(a.Note) == "":
 		return errors.New("note: a manual completion gives its evidence")
 	case a.Kind == ConfirmCapacity && len(a.Characteristics) > 0:
 		return checkBuilt(a.Characteristics)

@@ -25,6 +25,10 @@ func TestValid(t *testing.T) {
 		{Action{Kind: Assign, Item: "ROI-001"}, "assignee: an assign action names who"},
 		{Action{Kind: Note, Item: "ROI-001"}, "note: a note action says something"},
 		{Action{Kind: CompleteManually, Item: "ROI-001"}, "note: a manual completion gives its evidence"},
+		// Blanks were taken for something said.
+		{Action{Kind: Note, Item: "ROI-001", Note: " \t "}, "note: a note action says something"},
+		{Action{Kind: CompleteManually, Item: "ROI-001", Note: "  "}, "note: a manual completion gives its evidence"},
+		{Action{Kind: Assign, Item: "ROI-001", Assignee: " "}, "assignee: an assign action names who"},
 		{built("olt", "OLT-BNE-07", "slot", "2", "ports", "16"), ""},
 		{built("exchange", "BNE-EX-01", "ports", "8"), ""},
 		{built("olt", "OLT-BNE-07", "ports", "16"), `characteristic slot: "": want a positive whole number`},
