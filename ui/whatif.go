@@ -54,7 +54,7 @@ type WhatIfs struct {
 // whatIfRequest is the body of POST whatIf.
 type whatIfRequest struct {
 	Scenario string   `json:"scenario"`
-	Runs     int      `json:"runs"`
+	Runs     *int     `json:"runs"`
 	CV       *float64 `json:"cv"`
 	Seed     *uint64  `json:"seed"`
 	Bins     *int     `json:"bins"`
@@ -139,7 +139,11 @@ func (s *WhatIfs) post(w http.ResponseWriter, r *http.Request) {
 		tmf630.WriteError(w, e)
 		return
 	}
-	job := &whatIfJob{Scenario: in.Scenario, Runs: in.Runs, CV: 0.25, Seed: sc.Spec.Seed, Bins: 24, sc: sc}
+	if in.Runs == nil {
+		tmf630.WriteError(w, tmf630.NewError(http.StatusBadRequest, fmt.Sprintf("runs: required, 1 to %d", MaxWhatIfRuns)))
+		return
+	}
+	job := &whatIfJob{Scenario: in.Scenario, Runs: *in.Runs, CV: 0.25, Seed: sc.Spec.Seed, Bins: 24, sc: sc}
 	if in.CV != nil {
 		job.CV = *in.CV
 	}

@@ -347,7 +347,8 @@ func TestServeWhatIf(t *testing.T) {
 		`{"scenario":"atlantis.yaml","runs":10}`:                 `no scenario "atlantis.yaml" in the library`,
 		`{"scenario":"globaltech-5site.yaml","runs":0}`:          "runs: 0: want 1 to 2000",
 		`{"scenario":"globaltech-5site.yaml","runs":10,"cv":-1}`: "cv: -1",
-		`{"scenario":"globaltech-5site.yaml","runs":2,"bins":0}`: "bins: 0: want 1 to 200", // was taken for 24
+		`{"scenario":"globaltech-5site.yaml","runs":2,"bins":0}`: "bins: 0: want 1 to 200",    // was taken for 24
+		`{"scenario":"globaltech-5site.yaml"}`:                   "runs: required, 1 to 2000", // was "runs: 0"
 		`{"scenario":"national-rollout.yaml","runs":100}`:        "at most 100000 site runs",
 		`{"scenario":"globaltech-5site.yaml","runs":10,"x":1}`:   `unknown member "x"`,
 	} {
