@@ -271,6 +271,12 @@ func TestServe(t *testing.T) {
 	_, err = cli("serve", example, "--db", past, "--addr", "127.0.0.1:0", "--start", "2026-01-05T09:00:00Z", "--scale", "86400")
 	assert.ErrorContains(t, err, "--start 2026-01-05T09:00:00Z at --scale 86400 puts virtual time past its end (292 years) already")
 	assert.NoFileExists(t, past)
+	// A T+0 ahead of now: virtual time stood before it, the server ready,
+	// taking orders and running none.
+	later := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	_, err = cli("serve", example, "--db", past, "--addr", "127.0.0.1:0", "--start", later)
+	assert.ErrorContains(t, err, "--start "+later+" is 59m")
+	assert.NoFileExists(t, past)
 	// An address taken stops serve before its store is made.
 	taken, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)

@@ -51,6 +51,10 @@ const defaultLive = "live/default.yaml"
 // component panics on an input, the input is refused and the server
 // serves again on its store, the state rebuilt without it (engine,
 // failed.go).
+// startSkew is how far in the future a --start may be: the clocks of a
+// deployment's machines, a second or two apart.
+const startSkew = time.Minute
+
 func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	for {
 		err := serveOnce(ctx, args, stdout, stderr)
@@ -237,6 +241,12 @@ func serveOnce(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *startAt != "" {
 		if start, err = time.Parse(time.RFC3339Nano, *startAt); err != nil {
 			return fmt.Errorf("serve: --start %q: want an RFC 3339 time", *startAt)
+		}
+		if ahead := time.Until(start); ahead > startSkew {
+			// Virtual time would stand before T+0 until then: the server
+			// answered ready, took orders, and ran none.
+			return fmt.Errorf("serve: --start %s is %s from now: until then virtual time stands before T+0 and no order runs; give a time not after now (a deployment's processes share the time the first of them started)",
+				*startAt, ahead.Truncate(time.Second))
 		}
 		if ended(engine.NewPausable(engine.ClockState{Wall: start, Scale: *scale})) {
 			return fmt.Errorf("serve: --start %s at --scale %g puts virtual time past its end (%s) already: give a later --start, or a smaller --scale",
