@@ -34,8 +34,13 @@ func journalCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(pos) != 1 {
 		return errors.New("journal: want exactly one store FILE")
 	}
-	if *format != "text" && *format != "json" {
+	switch {
+	case *format != "text" && *format != "json":
 		return fmt.Errorf("journal: --format %q: want text or json", *format)
+	case *after < 0:
+		return fmt.Errorf("journal: --after %d: want a seq, 0 or more", *after)
+	case *inputs && *entity != "":
+		return errors.New("journal: --entity is for records: the input log is of commands, not of entities")
 	}
 	if err := storeFile(pos[0]); err != nil {
 		return fmt.Errorf("journal: %w", err)

@@ -271,6 +271,13 @@ func TestServe(t *testing.T) {
 	_, err = cli("serve", example, "--db", past, "--addr", "127.0.0.1:0", "--start", "2026-01-05T09:00:00Z", "--scale", "86400")
 	assert.ErrorContains(t, err, "--start 2026-01-05T09:00:00Z at --scale 86400 puts virtual time past its end (292 years) already")
 	assert.NoFileExists(t, past)
+	// A quota of 0 was taken for the default (hubs "turned off" took a
+	// hundred).
+	_, err = cli("serve", example, "--db", past, "--addr", "127.0.0.1:0", "--hub-quota", "0")
+	assert.ErrorContains(t, err, "--hub-quota 0: want 1 or more")
+	_, err = cli("serve", example, "--db", past, "--addr", "127.0.0.1:0", "--order-quota", "-1")
+	assert.ErrorContains(t, err, "--order-quota -1: want 1 or more")
+	assert.NoFileExists(t, past)
 	// A T+0 ahead of now: virtual time stood before it, the server ready,
 	// taking orders and running none.
 	later := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
@@ -332,6 +339,12 @@ func TestJournal(t *testing.T) {
 	assert.ErrorContains(t, err, "none.db")
 	_, err = cli("journal", db, "--format", "xml")
 	assert.ErrorContains(t, err, `--format "xml"`)
+	// A negative seq said the store had been compacted; an entity of the
+	// input log was ignored.
+	_, err = cli("journal", db, "--after", "-5")
+	assert.ErrorContains(t, err, "--after -5: want a seq, 0 or more")
+	_, err = cli("journal", db, "--inputs", "--entity", "PO-001")
+	assert.ErrorContains(t, err, "--entity is for records")
 }
 
 // A store keeps the retention it was first served with: a restart goes on

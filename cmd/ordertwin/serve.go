@@ -162,6 +162,16 @@ func serveOnce(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := checkScale("serve", *scale); err != nil {
 		return err
 	}
+	// 0 and below were taken for the default, silently: hubs turned off
+	// by --hub-quota 0 took a hundred.
+	for _, q := range []struct {
+		name string
+		n    int
+	}{{"hub-quota", *hubQuota}, {"order-quota", *orderQuota}} {
+		if q.n < 1 {
+			return fmt.Errorf("serve: --%s %d: want 1 or more", q.name, q.n)
+		}
+	}
 	if !postgres.IsURL(*db) {
 		if err := sqlite.CheckName(*db); err != nil {
 			return fmt.Errorf("serve: --db: %w", err)
