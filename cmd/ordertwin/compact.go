@@ -84,7 +84,9 @@ func archiveArgs(cmd string, args []string, archiveUsage, archiveIs, postgresWhy
 	if err := storeFile(pos[0]); err != nil {
 		return archived{}, fmt.Errorf("%s: %w", cmd, err)
 	}
-	if _, err := os.Stat(*archive); err == nil || must {
+	// An empty file (a compaction killed as it began to make it) is a
+	// new archive, to compact into; to uncompact from, it is none.
+	if fi, err := os.Stat(*archive); err == nil && (fi.Size() > 0 || !fi.Mode().IsRegular()) || must {
 		if err := storeFile(*archive); err != nil {
 			return archived{}, fmt.Errorf("%s: --archive: %w", cmd, err)
 		}

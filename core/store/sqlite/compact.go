@@ -93,6 +93,8 @@ func (c *Compaction) run(ctx context.Context) error {
 	if err != nil || !c.Moved() {
 		return err
 	}
+	_, statErr := os.Stat(c.Archive)
+	made := errors.Is(statErr, os.ErrNotExist) // by this compaction
 	a, err := openArchive(c.Archive)
 	if err != nil {
 		return fmt.Errorf("archive: %w", err)
@@ -100,6 +102,11 @@ func (c *Compaction) run(ctx context.Context) error {
 	defer a.Close()
 	end, err := c.fits(ctx, a, prev, links)
 	if err != nil {
+		if made {
+			// Refused before anything moved: the archive it made goes too.
+			a.Close()
+			removeArchive(c.Archive)
+		}
 		return err
 	}
 	last := links[len(links)-1]
@@ -245,6 +252,14 @@ func (c *Compaction) plan(ctx context.Context, st *Store) ([]link, error) {
 
 // openArchive opens (or creates) an archive: in rollback-journal mode,
 // each commit synced to the disk before it returns.
+// removeArchive removes an archive file this compaction made, and what
+// SQLite kept beside it.
+func removeArchive(file string) {
+	for _, f := range []string{file, file + "-journal", file + "-wal", file + "-shm"} {
+		_ = os.Remove(f)
+	}
+}
+
 func openArchive(file string) (*sql.DB, error) {
 	q := url.Values{"_pragma": {"main.journal_mode(DELETE)", "main.synchronous(FULL)", "busy_timeout(5000)"}}
 	db, err := sql.Open("sqlite", "file:"+file+"?"+q.Encode())
