@@ -14,6 +14,7 @@ import (
 
 	"github.com/ordertwin/ordertwin/core/anchor"
 	"github.com/ordertwin/ordertwin/core/approval"
+	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/core/store/sqlite"
 )
 
@@ -70,7 +71,19 @@ func auditCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		if err := storeFile(*archive); err != nil {
 			return fmt.Errorf("audit verify: --archive: %w", err)
 		}
-		a, err = sqlite.VerifyArchived(ctx, *archive, pos[0], approvals.Check)
+		// The chain is read in order, the archive first; a store that
+		// still holds links the archive has (never compacted after them)
+		// gives their records again: each is checked once (an approval
+		// was counted twice).
+		checked := int64(0)
+		once := func(seq int64, r store.Record) error {
+			if seq <= checked {
+				return nil
+			}
+			checked = seq
+			return approvals.Check(seq, r)
+		}
+		a, err = sqlite.VerifyArchived(ctx, *archive, pos[0], once)
 	} else {
 		// A compacted store's decisions on quotes whose digest went into
 		// the archive cannot be checked without it: they are counted.
@@ -118,6 +131,18 @@ func auditCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		_, err = fmt.Fprintf(stdout, "verified from link %d: the hash of link %d, %s, taken as given; links 1 to %d were compacted into %s (audit verify %s --archive %s verifies both); %d signed approvals on quotes submitted before were not checked\n",
 			a.From, a.From-1, a.Given, a.From-1, a.Archive, pos[0], a.Archive, approvals.Unchecked)
 	case a.Archived > 0:
+		c, _, cerr := sqlite.CompactedOf(ctx, pos[0])
+		if cerr != nil {
+			return cerr
+		}
+		if c.Link < a.Archived {
+			why := "the store was never compacted"
+			if c.Link > 0 {
+				why = fmt.Sprintf("the store was compacted after link %d only", c.Link)
+			}
+			_, err = fmt.Fprintf(stdout, "with the archive %s: links 1 to %d are in both, alike (%s)\n", a.Archive, a.Archived, why)
+			break
+		}
 		_, err = fmt.Fprintf(stdout, "with the archive %s as one chain: links 1 to %d in the archive, the rest in the store\n", a.Archive, a.Archived)
 	}
 	return err

@@ -115,6 +115,7 @@ func TestCompactServedStore(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, o.SetCursor(context.Background(), "", half))
 	require.NoError(t, o.Close())
+	whole := copyFile(t, db) // the store before its compaction, all its links
 	// An empty file where the archive goes (a compaction killed as it
 	// began) is a new archive: it was "empty: not a store", every try.
 	require.NoError(t, os.WriteFile(archive, nil, 0o644))
@@ -140,6 +141,12 @@ func TestCompactServedStore(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, out, "with the archive "+archive+" as one chain: links 1 to "+strconv.FormatInt(c.Link, 10)+" in the archive")
 	assert.Contains(t, out, " 3 signed approvals", "every decision checked, across the two files")
+	// A store that still holds the archive's links: each decision was
+	// counted twice, and the links said to be in the archive only.
+	out, err = cli("audit", "verify", whole, "--archive", archive)
+	require.NoError(t, err)
+	assert.Contains(t, out, " 3 signed approvals", "each decision counted once")
+	assert.Contains(t, out, "with the archive "+archive+": links 1 to "+strconv.FormatInt(c.Link, 10)+" are in both, alike (the store was never compacted)")
 
 	out, err = cli("journal", db)
 	require.NoError(t, err)
