@@ -56,7 +56,9 @@ func loadCompacted(ctx context.Context, q rowQuerier) (Compacted, error) {
 		return Compacted{}, nil
 	}
 	if err != nil {
-		return Compacted{}, fmt.Errorf("compacted: %w", err)
+		// The first read of a store: a file cut short or damaged fails
+		// here, compacted or not.
+		return Compacted{}, fmt.Errorf("reading what was compacted out of it: %w", err)
 	}
 	var j compactedJSON
 	if err := json.Unmarshal([]byte(v), &j); err != nil {
