@@ -50,7 +50,7 @@ func Replay[N Node](ctx context.Context, st store.Durable, peers map[engine.Addr
 	if err == nil || ctx.Err() != nil {
 		return n, err
 	}
-	log.Warn("the latest snapshot cannot be used; replaying from T+0", "inputs", snap.Inputs, "err", err.Error())
+	log.Warn("the latest snapshot cannot be used; trying a replay from T+0 (a compacted store cannot: it then stops, saying how to go on)", "inputs", snap.Inputs, "err", err.Error())
 	for a, b := range links {
 		if err := peers[a].(engine.Snapshotter).Restore(b); err != nil {
 			return none, err
