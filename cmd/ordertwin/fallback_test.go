@@ -41,7 +41,7 @@ func TestRestartFallsBackFromABadSnapshot(t *testing.T) {
 	again, st, _, err := resume(context.Background(), sc, db, co, scenarios.Options{}, slog.New(slog.NewTextHandler(&logs, nil)))
 	require.NoError(t, err)
 	defer st.Close()
-	assert.Contains(t, logs.String(), "the latest snapshot cannot be used; replaying from T+0")
+	assert.Contains(t, logs.String(), "the latest snapshot cannot be used; trying a replay from T+0")
 	assert.Contains(t, logs.String(), "snapshot=false")
 	got := map[string]string{}
 	for _, po := range again.COM.Orders() {
