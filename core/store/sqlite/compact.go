@@ -443,6 +443,13 @@ func apart(file, archive string) (absStore, absArchive string, err error) {
 	if absStore == absArchive {
 		return "", "", errors.New("the archive must be another file than the store")
 	}
-	_, err = os.Stat(file)
-	return absStore, absArchive, err
+	st, err := os.Stat(file)
+	if err != nil {
+		return "", "", err
+	}
+	// Another name of the same file (a link to it) is the store too.
+	if at, aerr := os.Stat(archive); aerr == nil && os.SameFile(st, at) {
+		return "", "", errors.New("the archive must be another file than the store: " + archive + " is the store under another name")
+	}
+	return absStore, absArchive, nil
 }
