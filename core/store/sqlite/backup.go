@@ -14,7 +14,8 @@ import (
 // verifies the copy's hash chain (Verify), which it returns. A copy of the
 // file alone, while the server runs, may lack what its write-ahead log
 // holds; this one does not. A compacted store's archive is another file,
-// backed up alike. A dest that exists is refused.
+// backed up alike. A dest that exists is refused; dest appears whole or
+// not at all.
 func Backup(ctx context.Context, file, dest string) (*Audit, error) {
 	if _, err := os.Stat(dest); err == nil {
 		return nil, fmt.Errorf("backup: %s exists: a backup is written into a new file", dest)
@@ -26,13 +27,23 @@ func Backup(ctx context.Context, file, dest string) (*Audit, error) {
 		return nil, fmt.Errorf("backup %s: %w", file, err)
 	}
 	defer db.Close()
-	if _, err := db.ExecContext(ctx, `VACUUM INTO ?`, dest); err != nil {
-		os.Remove(dest) // what was written of it is no backup
+	// Written under another name, and given dest's once verified: a
+	// backup killed half way leaves no dest, which a second try refused
+	// as existing (and which was no backup).
+	part := dest + ".part"
+	os.Remove(part) // an earlier try's, killed
+	if _, err := db.ExecContext(ctx, `VACUUM INTO ?`, part); err != nil {
+		os.Remove(part) // what was written of it is no backup
 		return nil, fmt.Errorf("backup %s into %s: %w", file, dest, err)
 	}
-	a, err := Verify(ctx, dest, nil)
+	a, err := Verify(ctx, part, nil)
 	if err != nil {
+		os.Remove(part)
 		return nil, fmt.Errorf("backup %s: the copy does not verify: %w", file, err)
+	}
+	if err := os.Rename(part, dest); err != nil {
+		os.Remove(part)
+		return nil, fmt.Errorf("backup %s: %w", file, err)
 	}
 	return a, nil
 }
