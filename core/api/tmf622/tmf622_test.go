@@ -163,11 +163,8 @@ func TestQuoteIdempotencyKey(t *testing.T) {
 // and places nothing. Its externalId alone names the order whatever comes
 // with it.
 func TestOrderIdempotencyKeyOfAnotherRequest(t *testing.T) {
-	l := apitest.ServeLive(t, nil)
+	l, q, order := quoted(t, nil)
 	defer l.Stop()
-	quote, order := apitest.Worked(t)
-	var q tmf648.Quote
-	require.Equal(t, http.StatusCreated, l.Do(t, "POST", quotesPath, quote, &q).Code)
 	var first, again tmf622.ProductOrder
 	require.Equal(t, http.StatusCreated, l.Do(t, "POST", ordersPath, order(q.ID, "CRM-1"), &first, "Idempotency-Key", "o1").Code)
 	w := l.Do(t, "POST", ordersPath, order(q.ID, "CRM-1"), &again, "Idempotency-Key", "o1")
