@@ -119,7 +119,8 @@ func (p *picked) Reply(at time.Duration, res *Result) {
 // what was rendered from the first; the answering adapter is told too.
 func (r *Rehearsal) Update(req *Request) {
 	r.mu.Lock()
-	for i := len(r.sent) - 1; i >= 0 && takesUpdates(r.real, req); i-- {
+	renders := takesUpdates(r.real, req)
+	for i := len(r.sent) - 1; i >= 0 && renders; i-- {
 		if rec := &r.sent[i]; rec.Key == req.Key && rec.Rendered {
 			rec.Sent, rec.Err = r.real.DryRun(req)
 			break
