@@ -432,10 +432,10 @@ func card(o *catalog.Offering, id string) *catalog.RateCard {
 // request needs a new key.
 var ErrKeyReused = errors.New("an idempotency key is for one request: a new request needs a new key")
 
-// keyDigestOf is the content digest of the request that placed quote id
+// quoteKeyDigest is the content digest of the request that placed quote id
 // with a key (quote.keyDigest), in memory or on the shelf; "" when not
 // known (placed by a build that kept none).
-func (c *COM) keyDigestOf(id string, out *engine.Out) string {
+func (c *COM) quoteKeyDigest(id string, out *engine.Out) string {
 	if q := c.quoteBy[id]; q != nil {
 		return q.keyDigest
 	}
@@ -448,7 +448,7 @@ func (c *COM) submitQuote(now time.Duration, req QuoteRequest, out *engine.Out) 
 	key := "quote " + req.Key // apart from the orders' keys
 	if req.Key != "" {
 		if prev := c.placed(QuoteShelfKind, key, out); prev != "" {
-			if placed := c.keyDigestOf(prev, out); placed != "" && placed != Digest(req) {
+			if placed := c.quoteKeyDigest(prev, out); placed != "" && placed != Digest(req) {
 				out.Error(fmt.Errorf("COM: the request's key (%s) placed quote %s, whose content is not this request's: %w", req.Key, prev, ErrKeyReused))
 				return
 			}
