@@ -334,6 +334,14 @@ func (n network) Handle(now time.Duration, msg any, out *engine.Out) {
 			out.Record(store.Record{Kind: "fault", Entity: m.Fault.Name, System: "Network", To: "injected", Event: string(m.Fault.Kind), Reason: m.Note})
 			return
 		}
+		if m.Lift != "" {
+			if err := n.twin.Lift(m.Lift); err != nil {
+				out.Error(fmt.Errorf("lift a fault: %w", err))
+				return
+			}
+			out.Record(store.Record{Kind: "fault", Entity: m.Lift, System: "Network", To: "lifted", Event: "lift", Reason: m.Note})
+			return
+		}
 		if m.Clock != "" {
 			out.Record(store.Record{Kind: "clock", Entity: "clock", System: "Console", To: m.Clock, Event: "clock", Reason: m.Note})
 			return

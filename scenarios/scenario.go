@@ -257,6 +257,9 @@ type Event struct {
 	// Fault is a fault rule injected into the running twin, its window
 	// counting from the event (twin.InjectLive).
 	Fault *twin.FaultRule
+	// Lift names a fault rule of the running twin that an operator took
+	// out (twin.Lift).
+	Lift string
 	// Clock is what an operator did to the clock (paused, running,
 	// stepped, rescaled): journalled, it changes nothing else.
 	Clock string

@@ -186,6 +186,9 @@ type fault struct {
 	// live: injected while the twin runs (InjectLive), so not part of
 	// its configuration: a snapshot keeps the rule itself.
 	live bool
+	// lifted: an operator took the rule out (Lift); it fires no more, and
+	// keeps its name and its hits.
+	lifted bool
 }
 
 // Hits is how often a rule fired, by name.
@@ -193,6 +196,8 @@ type Hits struct {
 	Name string
 	Kind FaultKind
 	Hits int
+	// Lifted is set once the rule was taken out (Lift).
+	Lifted bool
 }
 
 // CheckFaults validates fault rules, naming every fault of them.
@@ -389,6 +394,28 @@ func (t *Twin) CheckLive(r FaultRule) error {
 	return nil
 }
 
+// Lift takes the rule named out of the twin: it fires no more, whatever
+// its window, and keeps its name (a rule injected later needs another)
+// and its hits. A rule lifted already is left as it is.
+func (t *Twin) Lift(name string) error {
+	i := slices.IndexFunc(t.faults, func(f *fault) bool { return f.rule.Name == name })
+	if i < 0 {
+		return fmt.Errorf("fault %s: %w", name, ErrNoSuchFault)
+	}
+	t.faults[i].lifted = true
+	return nil
+}
+
+// Lifted tells whether the twin has a rule named name, and whether it was
+// lifted.
+func (t *Twin) Lifted(name string) (has, lifted bool) {
+	i := slices.IndexFunc(t.faults, func(f *fault) bool { return f.rule.Name == name })
+	return i >= 0, i >= 0 && t.faults[i].lifted
+}
+
+// ErrNoSuchFault is the error of a rule the twin does not have.
+var ErrNoSuchFault = errors.New("the twin has no fault rule of that name")
+
 // ErrFaultNameTaken is the error of a rule named like one the twin has.
 var ErrFaultNameTaken = errors.New("the twin has a fault rule of that name already")
 
@@ -415,7 +442,7 @@ func (t *Twin) Witness(now time.Duration, entity, name, state string) {
 func (t *Twin) FaultHits() []Hits {
 	out := make([]Hits, len(t.faults))
 	for i, f := range t.faults {
-		out[i] = Hits{Name: f.rule.Name, Kind: f.rule.Kind, Hits: f.hits}
+		out[i] = Hits{Name: f.rule.Name, Kind: f.rule.Kind, Hits: f.hits, Lifted: f.lifted}
 	}
 	return out
 }
@@ -424,6 +451,9 @@ func (t *Twin) FaultHits() []Hits {
 // a particular answer only match the calls that give it: a probe's
 // measurement, an approval review, a credit check.
 func (f *fault) matches(now time.Duration, req *port.Request, a *address) bool {
+	if f.lifted {
+		return false
+	}
 	if req.System == port.Qualification && req.Op == port.Release {
 		return false // a hold is the twin's own count, no element's: giving it back never fails
 	}

@@ -52,3 +52,32 @@ func TestInjectLiveRefuses(t *testing.T) {
 	}
 	assert.Len(t, tw.FaultHits(), 1)
 }
+
+// A rule lifted fires no more, whatever its window, keeps its name and
+// its hits, and stays lifted in a snapshot; a name the twin has no rule
+// of is refused.
+func TestLiftEndsARule(t *testing.T) {
+	tw := faulty(t, FaultRule{Name: "configured", Kind: Transient, Target: FaultTarget{System: "ipam"}})
+	rule := FaultRule{Name: "vlan-down", Kind: Down, Target: FaultTarget{System: "vlan"}}
+	require.NoError(t, tw.InjectLive(0, rule, 1, engine.NewPCG))
+	a := call(t, tw, time.Hour, reserveReq("ROI-001/reserve/1", melbHQ, "VLAN"))
+	require.NotNil(t, a.res.Err, "the rule fires for ever until lifted")
+
+	require.NoError(t, tw.Lift("vlan-down"))
+	b := call(t, tw, 2*time.Hour, reserveReq("ROI-002/reserve/1", melbHQ, "VLAN"))
+	assert.Nil(t, b.res.Err, "a lifted rule fires no more")
+	has, lifted := tw.Lifted("vlan-down")
+	assert.True(t, has)
+	assert.True(t, lifted)
+	require.ErrorIs(t, tw.InjectLive(3*time.Hour, rule, 1, engine.NewPCG), ErrFaultNameTaken, "a lifted rule keeps its name")
+	require.ErrorIs(t, tw.Lift("nothing"), ErrNoSuchFault)
+	require.NoError(t, tw.Lift("configured"), "a configured rule is lifted as well")
+
+	saved, err := tw.Snapshot()
+	require.NoError(t, err)
+	restored := faulty(t, FaultRule{Name: "configured", Kind: Transient, Target: FaultTarget{System: "ipam"}})
+	require.NoError(t, restored.Restore(saved))
+	assert.Equal(t, []Hits{{Name: "configured", Kind: Transient, Lifted: true}, {Name: "vlan-down", Kind: Down, Hits: 1, Lifted: true}}, restored.FaultHits())
+	c := call(t, restored, 4*time.Hour, reserveReq("ROI-003/reserve/1", melbHQ, "VLAN"))
+	assert.Nil(t, c.res.Err, "lifted after the restore too")
+}

@@ -141,6 +141,7 @@ type savedFault struct {
 	From, Until   time.Duration
 	Armed         bool
 	Matched, Hits int
+	Lifted        bool
 	Stream        []byte
 	// Rule is the rule of one injected while the twin ran (InjectLive),
 	// which the twin's configuration does not have.
@@ -234,7 +235,7 @@ func (t *Twin) AppendState(buf []byte) ([]byte, error) {
 			return nil, fmt.Errorf("fault %s: %w", f.rule.Name, err)
 		}
 		sf := savedFault{Name: f.rule.Name, From: f.from, Until: f.until, Armed: f.armed,
-			Matched: f.matched, Hits: f.hits, Stream: stream}
+			Matched: f.matched, Hits: f.hits, Lifted: f.lifted, Stream: stream}
 		if f.live {
 			sf.Rule = &f.rule
 		}
@@ -489,7 +490,7 @@ func (t *Twin) restoreFaults(r *Twin, saved []savedFault) error {
 			return fmt.Errorf("fault %s: a configured rule after one injected live", sf.Name)
 		}
 		r.faults[i] = &fault{rule: rule, from: sf.From, until: sf.Until, armed: sf.Armed,
-			matched: sf.Matched, hits: sf.Hits, rand: rand.New(stream), stream: stream, live: sf.Rule != nil}
+			matched: sf.Matched, hits: sf.Hits, lifted: sf.Lifted, rand: rand.New(stream), stream: stream, live: sf.Rule != nil}
 	}
 	return nil
 }

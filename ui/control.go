@@ -72,6 +72,7 @@ func (c *Control) Routes(mux *http.ServeMux) {
 func (c *Control) FaultRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+FaultPath, c.faults)
 	mux.HandleFunc("POST "+FaultPath, c.inject)
+	mux.HandleFunc("DELETE "+FaultPath+"/{name...}", c.lift)
 }
 
 // clockView is the clock on the wire.
@@ -249,6 +250,8 @@ type faultView struct {
 	Name string         `json:"name"`
 	Kind twin.FaultKind `json:"kind"`
 	Hits int            `json:"hits"`
+	// Lifted is set once an operator took the rule out (DELETE).
+	Lifted bool `json:"lifted,omitempty"`
 }
 
 func (c *Control) faults(w http.ResponseWriter, r *http.Request) {
@@ -259,7 +262,7 @@ func (c *Control) faults(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]faultView, len(hits))
 	for i, h := range hits {
-		out[i] = faultView{h.Name, h.Kind, h.Hits}
+		out[i] = faultView{Name: h.Name, Kind: h.Kind, Hits: h.Hits, Lifted: h.Lifted}
 	}
 	tmf630.WriteJSON(w, http.StatusOK, out)
 }
@@ -299,6 +302,34 @@ func (c *Control) injectRule(r *http.Request, rule twin.FaultRule, note string) 
 	}
 	_, e := c.Node.Command(r.Context(), engine.Env, scenarios.Event{Fault: &rule, Note: note})
 	return e
+}
+
+// lift takes a fault rule out of the running twin, through the engine (a
+// logged input, as an injection is): it fires no more, and GET lists it
+// lifted, with its hits. 204; 404 for a name the twin has no rule of; a
+// rule lifted already is 204 again, and nothing is logged.
+func (c *Control) lift(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	var has, lifted bool
+	if e := c.Node.Query(r.Context(), func() { has, lifted = c.Twin.Lifted(name) }); e != nil {
+		tmf630.WriteError(w, e)
+		return
+	}
+	if !has {
+		tmf630.WriteError(w, tmf630.NewError(http.StatusNotFound, fmt.Sprintf("fault %s: %v", name, twin.ErrNoSuchFault)))
+		return
+	}
+	if !lifted {
+		note := "lifted from the console"
+		if id, ok := auth.From(r.Context()); ok {
+			note += " by " + id.Subject
+		}
+		if _, e := c.Node.Command(r.Context(), engine.Env, scenarios.Event{Lift: name, Note: note}); e != nil {
+			tmf630.WriteError(w, e)
+			return
+		}
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // scenarioRunRequest is the body of POST scenarioRun.

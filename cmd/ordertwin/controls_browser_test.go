@@ -103,10 +103,25 @@ func TestConsoleOrderControlsInBrowser(t *testing.T) {
 		chromedp.SetValue(chromedp.ID("fault-probability"), "0.5"),
 		chromedp.Click(chromedp.CSS("#fault-form button")),
 	))
-	poll(t, ctx, "the fault listed", `document.querySelector("#fault-list").textContent.includes("ipam-flaky (transient)")`, 30*time.Second)
-	var faults []struct{ Name string }
+	poll(t, ctx, "the fault listed", `document.querySelector("#fault-rules").textContent.includes("ipam-flaky (transient)")`, 30*time.Second)
+	var faults []struct {
+		Name   string
+		Lifted bool
+	}
 	require.Equal(t, http.StatusOK, call(t, http.MethodGet, "http://"+s.addr+ui.FaultPath, token, "", &faults))
 	assert.Equal(t, "ipam-flaky", faults[0].Name)
+	// The form says what a rule of empty fields would hit; the rule
+	// listed is lifted with its button.
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.ID("fault-system"), ""),
+		chromedp.SetValue(chromedp.ID("fault-probability"), ""),
+	))
+	eval[bool](t, ctx, `document.querySelector("#fault-form").dispatchEvent(new Event("input"))`)
+	assert.Equal(t, "hits every one of the calls to every system, until lifted", eval[string](t, ctx, `document.querySelector("#fault-scope").textContent`))
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#fault-rules button[aria-label="lift fault ipam-flaky"]`))))
+	poll(t, ctx, "the fault lifted", `document.querySelector("#fault-rules").textContent.includes("ipam-flaky (transient): 0 hits, lifted")`, 30*time.Second)
+	require.Equal(t, http.StatusOK, call(t, http.MethodGet, "http://"+s.addr+ui.FaultPath, token, "", &faults))
+	assert.True(t, faults[0].Lifted)
 
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS("#place summary")),

@@ -203,12 +203,49 @@ func TestServeFaultInjection(t *testing.T) {
 	assert.Equal(t, "down", faults[0].Kind)
 	stop()
 
-	addr, _ = serveStore(t, db)
+	addr, stop = serveStore(t, db)
 	url = "http://" + addr + ui.FaultPath
 	require.Equal(t, http.StatusOK, call(t, http.MethodGet, url, ops, "", &faults))
 	require.Len(t, faults, 1, "the restart has the fault")
 	assert.Equal(t, "bne-olt-down", faults[0].Name)
 	assert.Equal(t, http.StatusConflict, call(t, http.MethodPost, url, ops, rule, &e))
+
+	// Lifted, the rule is listed so, with its hits, after a restart too;
+	// sales may not lift one, and an unknown name is a 404.
+	sales := devToken(t, db, auth.Sales, "CUST-ENT-1102")
+	assert.Equal(t, http.StatusForbidden, call(t, http.MethodDelete, url+"/bne-olt-down", sales, "", nil))
+	assert.Equal(t, http.StatusNotFound, call(t, http.MethodDelete, url+"/bne-olt-up", ops, "", &e))
+	assert.Contains(t, e.Message, "fault bne-olt-up: the twin has no fault rule of that name")
+	require.Equal(t, http.StatusNoContent, call(t, http.MethodDelete, url+"/bne-olt-down", ops, "", nil))
+	require.Equal(t, http.StatusNoContent, call(t, http.MethodDelete, url+"/bne-olt-down", ops, "", nil), "lifted again: as it was")
+	var lifted []struct {
+		Name   string
+		Lifted bool
+	}
+	require.Equal(t, http.StatusOK, call(t, http.MethodGet, url, ops, "", &lifted))
+	assert.Equal(t, []struct {
+		Name   string
+		Lifted bool
+	}{{"bne-olt-down", true}}, lifted)
+	stop()
+	addr, stop = serveStore(t, db)
+	require.Equal(t, http.StatusOK, call(t, http.MethodGet, "http://"+addr+ui.FaultPath, ops, "", &lifted))
+	assert.True(t, lifted[0].Lifted, "lifted after a restart")
+	stop()
+	st, err := sqlite.Open(db, sqlite.Options{})
+	require.NoError(t, err)
+	defer st.Close()
+	records, err := st.RecordsAfter(0)
+	require.NoError(t, err)
+	lifts := 0
+	for _, r := range records {
+		if r.Kind == "fault" && r.To == "lifted" {
+			lifts++
+			assert.Equal(t, "bne-olt-down", r.Entity)
+			assert.Contains(t, r.Reason, "lifted from the console by ")
+		}
+	}
+	assert.Equal(t, 1, lifts, "one lift journalled")
 }
 
 // A library scenario is started on the running server: its quote and

@@ -166,14 +166,25 @@ func TestMergePageAnyOffset(t *testing.T) {
 // refuses is the answer; its hits are the shards' sum.
 func TestShardFaultsReachEveryShard(t *testing.T) {
 	rules := []map[string]int{{}, {}, {}} // by shard: name → hits
+	lifted := []map[string]bool{{}, {}, {}}
 	refuse := ""
 	h := &shardHost{shardServe: shardServe{shards: 3, log: slog.New(slog.DiscardHandler)}, runs: map[int]*shardRun{}}
 	for s := range rules {
 		h.runs[s] = &shardRun{shard: s, handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodDelete {
+				name := strings.TrimPrefix(r.URL.Path, ui.FaultPath+"/")
+				if _, had := rules[s][name]; !had {
+					http.Error(w, `{"code":"404"}`, http.StatusNotFound)
+					return
+				}
+				lifted[s][name] = true
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
 			if r.Method == http.MethodGet {
 				var out []map[string]any
 				for _, name := range slices.Sorted(maps.Keys(rules[s])) {
-					out = append(out, map[string]any{"name": name, "kind": "fail", "hits": rules[s][name] + s})
+					out = append(out, map[string]any{"name": name, "kind": "fail", "hits": rules[s][name] + s, "lifted": lifted[s][name]})
 				}
 				w.WriteHeader(http.StatusOK)
 				_ = json.NewEncoder(w).Encode(out)
@@ -221,4 +232,27 @@ func TestShardFaultsReachEveryShard(t *testing.T) {
 		Name string
 		Hits int
 	}{{"a", 1 + 2 + 3}, {"b", 1 + 2 + 3}}, got)
+
+	// A rule lifted is lifted in every shard that has it; a name none has
+	// is a 404.
+	lift := func(name string) int {
+		w := httptest.NewRecorder()
+		h.fault(w, httptest.NewRequest(http.MethodDelete, ui.FaultPath+"/"+name, nil), nil)
+		return w.Code
+	}
+	delete(rules[1], "b")
+	assert.Equal(t, http.StatusNoContent, lift("b"))
+	assert.Equal(t, []map[string]bool{{"b": true}, {}, {"b": true}}, lifted)
+	assert.Equal(t, http.StatusNotFound, lift("z"))
+	w = httptest.NewRecorder()
+	h.fault(w, httptest.NewRequest(http.MethodGet, ui.FaultPath, nil), nil)
+	var listed []struct {
+		Name   string
+		Lifted bool
+	}
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &listed))
+	assert.Equal(t, []struct {
+		Name   string
+		Lifted bool
+	}{{"a", false}, {"b", true}}, listed)
 }

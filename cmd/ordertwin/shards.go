@@ -422,7 +422,7 @@ func (h *shardHost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.Header.Get(forwardedHeader) != "":
 	case hubPath(r.URL.Path):
 		everyShard = h.hub
-	case r.URL.Path == ui.FaultPath && r.Header.Get(shardHeader) == "":
+	case (r.URL.Path == ui.FaultPath || strings.HasPrefix(r.URL.Path, ui.FaultPath+"/")) && r.Header.Get(shardHeader) == "":
 		everyShard = h.fault
 	}
 	if everyShard != nil {
@@ -615,11 +615,14 @@ func (h *shardHost) hub(w http.ResponseWriter, r *http.Request, body []byte) {
 // again after a shard did not answer) counts as taken there, and the
 // answer is 201 when any shard took it now, 409 when every shard had it;
 // any other refusal (a rule not valid: every shard's alike) is the answer.
+// A rule lifted (DELETE) is lifted in every shard: 204 when any shard had
+// it, 404 when none did.
 func (h *shardHost) fault(w http.ResponseWriter, r *http.Request, body []byte) {
 	type hits struct {
-		Name string `json:"name"`
-		Kind string `json:"kind"`
-		Hits int    `json:"hits"`
+		Name   string `json:"name"`
+		Kind   string `json:"kind"`
+		Hits   int    `json:"hits"`
+		Lifted bool   `json:"lifted,omitempty"`
 	}
 	var first *recorder
 	var sum []hits
@@ -627,6 +630,16 @@ func (h *shardHost) fault(w http.ResponseWriter, r *http.Request, body []byte) {
 	for s := range h.shards {
 		rec := &recorder{header: http.Header{}}
 		h.fromSteady(s, rec, r, body)
+		if r.Method == http.MethodDelete {
+			if rec.status >= 300 && rec.status != http.StatusNotFound {
+				rec.copyTo(w)
+				return
+			}
+			if first == nil || first.status >= 300 {
+				first = rec // the first shard that lifted it, else the first 404
+			}
+			continue
+		}
 		if r.Method == http.MethodPost {
 			if rec.status >= 300 && rec.status != http.StatusConflict {
 				if s > 0 {
@@ -652,13 +665,14 @@ func (h *shardHost) fault(w http.ResponseWriter, r *http.Request, body []byte) {
 		for _, f := range list {
 			if i, ok := at[f.Name]; ok {
 				sum[i].Hits += f.Hits
+				sum[i].Lifted = sum[i].Lifted || f.Lifted
 				continue
 			}
 			at[f.Name] = len(sum)
 			sum = append(sum, f)
 		}
 	}
-	if r.Method == http.MethodPost {
+	if r.Method != http.MethodGet {
 		first.copyTo(w)
 		return
 	}

@@ -118,6 +118,7 @@ var Table = concat(
 		{"POST " + console + "/clock/step", operators},
 		{"GET " + console + "/fault", operators},
 		{"POST " + console + "/fault", operators},
+		{"DELETE " + console + "/fault/{name...}", operators},
 		{"POST " + console + "/scenarioRun", placers},
 		{"POST " + console + "/siteAddition", placers},
 	},

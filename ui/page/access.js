@@ -33,6 +33,7 @@ export const routes = {
   "POST /ordertwin/v1/clock/step": operators,
   "GET /ordertwin/v1/fault": operators,
   "POST /ordertwin/v1/fault": operators,
+  "DELETE /ordertwin/v1/fault/{name...}": operators,
   "GET /ordertwin/v1/scenario": planners,
   "GET /ordertwin/v1/scenario/{id}": planners,
   "POST /ordertwin/v1/scenarioRun": placers,
@@ -54,7 +55,8 @@ const sharded = Number(document.body.dataset.shards) > 0;
 // Each pattern as a method and a regular expression of its path.
 const compiled = Object.keys(routes).map((route) => {
   const [method, path] = route.split(" ");
-  const re = new RegExp("^" + path.replace(/\{[^}]+\}/g, "[^/]+") + "$");
+  // {name} is one segment, {name...} the rest of the path.
+  const re = new RegExp("^" + path.replace(/\{[^}]+\.\.\.\}/g, ".+").replace(/\{[^}]+\}/g, "[^/]+") + "$");
   return { route, method, re };
 });
 

@@ -82,8 +82,9 @@ view.innerHTML = `
     <input id="fault-probability" type="number" min="0" max="1" step="0.05" placeholder="p" aria-label="probability">
     <input id="fault-factor" type="number" min="0" step="0.5" placeholder="factor" aria-label="latency factor">
     <button type="submit">Inject</button>
-    <span id="fault-list" class="muted"></span>
+    <span id="fault-scope" class="muted" aria-live="polite"></span>
   </form>
+  <div class="controls-row" id="fault-rules" aria-label="the twin's fault rules"></div>
   <form class="controls-row" id="change-form">
     <strong>Change</strong>
     <input id="change-order" placeholder="order (the selected one)" aria-label="product order" size="14">
@@ -192,16 +193,50 @@ $("#run-form").addEventListener("submit", (ev) => {
   });
 });
 
+// The twin's rules are read again every few seconds while shown: their
+// hits move as calls meet them, and a scenario run injects more.
+let faultTimer = null;
 async function readFaults() {
-  if (!access.may("GET /ordertwin/v1/fault")) return;
+  clearTimeout(faultTimer);
+  if (!signedIn() || !access.may("GET /ordertwin/v1/fault")) return;
   try {
-    const fs = await request("GET", "/ordertwin/v1/fault");
-    $("#fault-list").textContent = fs.map((f) => `${f.name} (${f.kind}): ${f.hits} hits`).join(" · ");
-  } catch { /* not an operator */ }
+    showFaults(await request("GET", "/ordertwin/v1/fault"));
+  } catch (e) {
+    $("#fault-rules").textContent = e.message;
+  }
+  faultTimer = setTimeout(readFaults, 3000);
 }
 
-$("#fault-form").addEventListener("submit", (ev) => {
-  ev.preventDefault();
+// showFaults lists the rules, each with its hits and, unless it was
+// lifted, a button that lifts it (DELETE: it fires no more).
+function showFaults(rules) {
+  const box = $("#fault-rules");
+  if (!rules.length) {
+    box.textContent = "the twin has no fault rule";
+    return;
+  }
+  const items = rules.map((f) => {
+    const span = el("span", { class: "fault-rule" });
+    span.textContent = `${f.name} (${f.kind}): ${f.hits} ${f.hits === 1 ? "hit" : "hits"}${f.lifted ? ", lifted" : ""} `;
+    const path = "/ordertwin/v1/fault/" + encodeURIComponent(f.name);
+    if (!f.lifted && access.mayCall("DELETE", path)) {
+      const b = el("button", { type: "button", "aria-label": `lift fault ${f.name}` });
+      b.textContent = "Lift";
+      b.addEventListener("click", () => act("lift " + f.name, async () => {
+        await request("DELETE", path);
+        readFaults();
+        return `${f.name} lifted: it fires no more`;
+      }));
+      span.append(b);
+    }
+    return span;
+  });
+  box.replaceChildren(el("strong"), ...items);
+  box.firstChild.textContent = "Fault rules ";
+}
+
+// faultRule is the rule the form describes.
+function faultRule() {
   const rule = { name: $("#fault-name").value.trim(), kind: $("#fault-kind").value, target: {} };
   for (const [k, sel] of [["system", "#fault-system"], ["site", "#fault-site"], ["area", "#fault-area"]]) {
     if ($(sel).value.trim()) rule.target[k] = $(sel).value.trim();
@@ -210,6 +245,24 @@ $("#fault-form").addEventListener("submit", (ev) => {
   if ($("#fault-probability").value) rule.probability = Number($("#fault-probability").value);
   // A factor is a latency fault's only: one left in the form is not sent with another kind.
   if (rule.kind === "latency" && $("#fault-factor").value) rule.factor = Number($("#fault-factor").value);
+  return rule;
+}
+
+// The form says what the rule would hit before it is injected: a field
+// left empty matches every call (scenarios/README.md, "Faults").
+function showScope() {
+  const r = faultRule();
+  const where = [r.target.system ? `calls to ${r.target.system}` : "calls to every system",
+    r.target.site && `at site ${r.target.site}`, r.target.area && `in ${r.target.area}`].filter(Boolean).join(" ");
+  const how = r.probability !== undefined ? `${Math.round(r.probability * 100)}% of the` : "every one of the";
+  $("#fault-scope").textContent = `hits ${how} ${where}, ${r.until ? "for " + r.until : "until lifted"}`;
+}
+$("#fault-form").addEventListener("input", showScope);
+showScope();
+
+$("#fault-form").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  const rule = faultRule();
   act("inject " + rule.name, async () => {
     await request("POST", "/ordertwin/v1/fault", rule);
     readFaults();
@@ -299,6 +352,7 @@ function allow() {
     "#clock-controls": mayAll(["GET " + clockPath, "PATCH " + clockPath, "POST " + clockPath + "/step"]),
     "#run-form": mayAll(["GET /ordertwin/v1/scenario", "POST /ordertwin/v1/scenarioRun"]),
     "#fault-form": mayAll(["POST /ordertwin/v1/fault"]),
+    "#fault-rules": mayAll(["GET /ordertwin/v1/fault"]),
     "#place": mayAll(["POST " + quotes, "POST " + ordering + "/productOrder"]),
     "#place-prefill": mayAll(["GET /ordertwin/v1/scenario", "GET /ordertwin/v1/scenario/{id}"]),
   };
