@@ -243,12 +243,19 @@ func (s *Stream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return // the upgrader answered the client
 	}
 	defer conn.Close()
-	s.serve(r.Context(), conn, after, id.Roles, sees)
+	s.serve(r.Context(), conn, after, id.Roles, id.Expires, sees)
 }
 
+// ExpiredReason is the reason of the close (1008, policy violation) that
+// ends a stream when the credential that opened it expires.
+const ExpiredReason = "the token expired: sign in again"
+
 // serve streams to conn from after; roles are the caller's, for the first
-// message.
-func (s *Stream) serve(ctx context.Context, conn *websocket.Conn, after int64, roles []auth.Role, sees func(context.Context, store.Entry) (bool, error)) {
+// message; expires, unless zero, is when the caller's credential expires,
+// which ends the stream (a credential the server no longer takes reads
+// nothing more).
+func (s *Stream) serve(ctx context.Context, conn *websocket.Conn, after int64, roles []auth.Role, expires time.Time,
+	sees func(context.Context, store.Entry) (bool, error)) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	maxLag, batch, timeout := s.MaxLag, s.Batch, s.WriteTimeout
@@ -264,14 +271,24 @@ func (s *Stream) serve(ctx context.Context, conn *websocket.Conn, after int64, r
 	sub := s.Feed.Subscribe()
 	defer sub.Close()
 	stopping := s.stopping()
+	var expiry <-chan time.Time
+	if !expires.IsZero() {
+		t := time.NewTimer(time.Until(expires))
+		defer t.Stop()
+		expiry = t.C
+	}
 	go func() {
+		code, reason := websocket.CloseGoingAway, "the server stops"
 		select {
 		case <-stopping:
-			_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "the server stops"), time.Now().Add(time.Second))
-			conn.NetConn().Close()
-			cancel()
+		case <-expiry:
+			code, reason = websocket.ClosePolicyViolation, ExpiredReason
 		case <-ctx.Done():
+			return
 		}
+		_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(time.Second))
+		conn.NetConn().Close()
+		cancel()
 	}()
 	// The client says nothing after the handshake: reading tells when it
 	// goes (and answers its pings).

@@ -348,6 +348,33 @@ func TestStreamTellsRoles(t *testing.T) {
 	assert.Nil(t, anon.Roles)
 }
 
+// A stream ends when the token that opened it expires (1008, saying
+// so): a credential every other route refuses reads nothing more. One
+// that does not expire (an API key: no Expires) is streamed on.
+func TestStreamEndsWhenItsTokenExpires(t *testing.T) {
+	j := newJournal(64)
+	j.commit(1, "productOrder", 0)
+	id := auth.Identity{Subject: "someone", Roles: []auth.Role{auth.Operations}, Expires: time.Now().Add(100 * time.Millisecond)}
+	conn := dial(t, serveStream(t, &Stream{Feed: j.feed}, &id), 0)
+	var err error
+	for err == nil {
+		var m Message
+		err = conn.ReadJSON(&m)
+	}
+	var closed *websocket.CloseError
+	require.ErrorAs(t, err, &closed)
+	assert.Equal(t, websocket.ClosePolicyViolation, closed.Code)
+	assert.Equal(t, ExpiredReason, closed.Text)
+
+	key := auth.Identity{Subject: "someone", Roles: []auth.Role{auth.Operations}, Method: auth.APIKey}
+	conn = dial(t, serveStream(t, &Stream{Feed: j.feed}, &key), 0)
+	var m Message
+	require.NoError(t, conn.ReadJSON(&m))
+	j.commit(1, "productOrder", 0)
+	_, last := readUntil(t, conn, 2)
+	assert.Equal(t, int64(2), last, "streamed on")
+}
+
 // compactedAt is the error of a read behind a compaction (store.Compacted).
 type compactedAt int64
 

@@ -218,3 +218,27 @@ func followNational(b *testing.B) {
 		}
 	}
 }
+
+// A token the server no longer takes (expired, or of another server's
+// issuer) signs the page out with a banner saying so, whether a
+// reconnection of the stream meets the refusal or a control does: the
+// page stood "reconnecting…" for ever, its clock reading 401s.
+func TestConsoleSignsOutARefusedToken(t *testing.T) {
+	ctx := browser(t)
+	s := serveInProcess(t, "--scale", "1")
+	token := devToken(t, s.db, auth.Operations, "")
+	live := `document.querySelector("#status").dataset.state === "live"`
+	signedOut := `document.querySelector("#status").dataset.state === "signedOut" && document.body.textContent.includes("the token was refused: sign in again")`
+	refuse := `sessionStorage.setItem("ordertwin.token", "not-a-token")`
+
+	signInWith(t, ctx, "http://"+s.addr+"/", token)
+	poll(t, ctx, "the stream live", live, 30*time.Second)
+	eval[chromedp.Void](t, ctx, refuse+`; ordertwin.dropSocket()`)
+	poll(t, ctx, "signed out by the stream's refusal", signedOut, 30*time.Second)
+
+	signInWith(t, ctx, "http://"+s.addr+"/", token)
+	poll(t, ctx, "the stream live again", live+` && !document.querySelector("#clock-controls").hidden`, 30*time.Second)
+	eval[chromedp.Void](t, ctx, refuse)
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.ID("clock-pause"))))
+	poll(t, ctx, "signed out by a control's refusal", signedOut, 30*time.Second)
+}

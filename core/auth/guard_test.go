@@ -133,8 +133,9 @@ func TestGuardVerifiesBearerJWTs(t *testing.T) {
 		t.Run(s.alg.Alg(), func(t *testing.T) {
 			id, err := g.Authenticate(bearer(token(t, s, true, claims(nil))))
 			require.NoError(t, err)
-			assert.Equal(t, Identity{Subject: "alice", Roles: []Role{Sales}, Tenant: "CUST-ENT-1102", Method: BearerJWT, Issuer: idp}, id,
-				"roles of other services are left out")
+			assert.Equal(t, Identity{Subject: "alice", Roles: []Role{Sales}, Tenant: "CUST-ENT-1102", Method: BearerJWT, Issuer: idp,
+				Expires: time.Unix(now.Add(time.Hour).Unix(), 0).Add(Leeway)}, id,
+				"roles of other services are left out; taken until its exp and the leeway")
 			id, err = g.Authenticate(bearer(token(t, s, false, claims(func(c jwt.MapClaims) { c["iss"] = "https://pem.example" }))))
 			require.NoError(t, err, "a PEM key, no kid")
 			assert.Equal(t, "https://pem.example", id.Issuer)
@@ -263,7 +264,8 @@ func TestDevIssuer(t *testing.T) {
 	require.NoError(t, err)
 	id, err := g.Authenticate(bearer(tok))
 	require.NoError(t, err)
-	assert.Equal(t, Identity{Subject: "ana", Roles: []Role{ApproverTechnical}, Method: BearerJWT, Issuer: DevIssuerName}, id)
+	assert.Equal(t, Identity{Subject: "ana", Roles: []Role{ApproverTechnical}, Method: BearerJWT, Issuer: DevIssuerName,
+		Expires: time.Unix(now.Add(time.Hour).Unix(), 0).Add(Leeway)}, id)
 	seen, err := g.Authenticate(bearer(tok))
 	require.NoError(t, err)
 	assert.Equal(t, id, seen, "verified once, kept until it expires")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Role is what an identity may do (see Policy for the routes of each).
@@ -89,6 +90,10 @@ type Identity struct {
 	Method Method
 	// Issuer is the token's issuer (iss), for a JWT.
 	Issuer string
+	// Expires is when the server stops taking the credential: a JWT's exp
+	// and the leeway after it. Zero for one that does not expire (an API
+	// key). What a credential opened (a stream) ends then.
+	Expires time.Time
 }
 
 // Has tells whether the identity holds role r.

@@ -78,7 +78,7 @@ func (is *Issuer) verify(token string, now func() time.Time) (Identity, time.Tim
 	if err != nil || exp == nil {
 		return Identity{}, time.Time{}, errors.New("the token has no expiry (exp)")
 	}
-	id := Identity{Method: BearerJWT, Issuer: is.Name}
+	id := Identity{Method: BearerJWT, Issuer: is.Name, Expires: exp.Add(Leeway)}
 	id.Subject, _ = claims["sub"].(string)
 	id.Tenant, _ = claims[or(is.TenantClaim, "tenant")].(string)
 	var names []string

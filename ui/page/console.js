@@ -652,7 +652,9 @@ function openStream(s) {
     s.backoff = 250;
     if (streams.every((o) => o.socket && o.socket.readyState === WebSocket.OPEN)) status("live");
   };
+  let heard = false; // this socket's first message came
   ws.onmessage = (ev) => {
+    heard = true;
     const b = performance.now();
     const m = JSON.parse(ev.data);
     timed("parse", b);
@@ -667,11 +669,15 @@ function openStream(s) {
     s.head = m.head;
     schedule();
   };
-  ws.onclose = () => {
+  ws.onclose = (ev) => {
     if (s.socket !== ws) return;
     s.socket = null;
     if (!token()) return;
-    if (!begun) whyRefused(s);
+    // The server ends a stream when its token expires (1008): signed out.
+    if (ev.code === 1008) { signOut(ev.reason || "the token was refused: sign in again"); return; }
+    // A socket refused at its handshake (a token expired or unknown to
+    // a restarted server) says nothing: ask why, and reconnect meanwhile.
+    if (!heard) whyRefused(s);
     status("reconnecting");
     state.reconnects++;
     setTimeout(() => openStream(s), s.backoff);
@@ -687,7 +693,7 @@ function closeStreams() {
 }
 
 // whyRefused asks the stream's route over HTTP why a socket closed before
-// its first message: a token refused (401) signs out, a refusal of the
+// its first message (at the first connection or any reconnection): a token refused (401) signs out, a refusal of the
 // stream (403) is shown; otherwise (a plain GET is a 400, the stream being a
 // WebSocket) the page reconnects as after any drop.
 async function whyRefused(s) {
@@ -733,6 +739,11 @@ function begin(roles) {
   loadOrders();
   worklist.start(token, get);
 }
+
+// A control or the worklist had its token refused (401).
+document.addEventListener("ordertwin:refused", () => {
+  if (token()) signOut("the token was refused: sign in again");
+});
 
 function signOut(why) {
   sessionStorage.removeItem(tokenKey);

@@ -29,12 +29,19 @@ export async function request(method, url, body) {
   const text = await res.text();
   let v = null;
   try { v = text ? JSON.parse(text) : null; } catch { v = null; }
+  if (res.status === 401) refused();
   if (!res.ok) {
     const e = new Error(`${method} ${url}: ${res.status} ${v && v.message ? v.message : text}`);
     e.status = res.status;
     throw e;
   }
   return v;
+}
+
+// refused tells the page that the server refused its token (401): it
+// signs out (console.js).
+export function refused() {
+  document.dispatchEvent(new Event("ordertwin:refused"));
 }
 
 export function el(name, attrs = {}) {
@@ -148,6 +155,9 @@ async function readClock() {
     showClock(await request("GET", clockPath));
     clockReads++;
   } catch (e) {
+    // Not read: the state shown last may be wrong now.
+    $("#clock-state").dataset.state = "unknown";
+    $("#clock-state").textContent = "not read";
     $("#clock-time").textContent = e.message;
   }
   clockTimer = setTimeout(readClock, 1000);

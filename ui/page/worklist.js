@@ -123,6 +123,7 @@ async function act(item, action) {
       method: "POST", body: JSON.stringify(body),
       headers: { Authorization: "Bearer " + token(), "Content-Type": "application/json", "Idempotency-Key": key },
     });
+    if (res.status === 401) document.dispatchEvent(new Event("ordertwin:refused"));
     if (!res.ok) throw new Error(action + " on " + item + ": " + await reason(res));
     const done = await res.json();
     problem(null);
