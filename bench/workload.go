@@ -19,6 +19,10 @@ func Workload(n int) (scenarios.Spec, error) {
 	return p.Spec(fmt.Sprintf("scale-%d", n), 1, Epoch)
 }
 
+// MaxOrders is the most orders a workload takes: a population's sites,
+// five an order (scenarios.MaxPopulationSites).
+const MaxOrders = scenarios.MaxPopulationSites / 5
+
 // Population is the workload's population of n customers, one order each.
 func Population(n int) *scenarios.Population {
 	return &scenarios.Population{Customers: n, SitesPerCustomer: 5, Offering: "PO-EFCG-01", SLA: "Gold",
@@ -59,12 +63,12 @@ type Usage struct {
 }
 
 // Run builds and runs the workload of n orders once on the in-memory
-// journal, measuring it.
-func Run(n int) (Result, error) { return RunOn(n, nil) }
+// journal, measuring it, until ctx ends (its error then).
+func Run(ctx context.Context, n int) (Result, error) { return RunOn(ctx, n, nil) }
 
 // RunOn is Run with the journal j (a durable store), or in memory when
 // nil.
-func RunOn(n int, j store.Journal) (Result, error) {
+func RunOn(ctx context.Context, n int, j store.Journal) (Result, error) {
 	spec, err := Workload(n)
 	if err != nil {
 		return Result{}, err
@@ -78,7 +82,10 @@ func RunOn(n int, j store.Journal) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if err := sys.Run(context.Background()); err != nil {
+	if err := sys.Run(ctx); err != nil {
+		return Result{}, err
+	}
+	if err := ctx.Err(); err != nil {
 		return Result{}, err
 	}
 	wall := time.Since(start)

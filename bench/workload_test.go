@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"context"
 	"runtime"
 	"testing"
 
@@ -12,7 +13,7 @@ import (
 // bytes it allocated and, on Unix, reads the CPU time it took (enough
 // orders that the kernel's accounting, by ticks on some, sees it).
 func TestRunMeasuresWhatItUsed(t *testing.T) {
-	r, err := Run(50)
+	r, err := Run(context.Background(), 50)
 	require.NoError(t, err)
 	assert.Equal(t, 50, r.Completed)
 	assert.Equal(t, 1500, r.ResourceOrderItems, "five sites an order, six items a site")
@@ -26,4 +27,12 @@ func TestRunMeasuresWhatItUsed(t *testing.T) {
 		return
 	}
 	assert.Positive(t, r.Usage.User+r.Usage.System, "a run takes CPU time")
+}
+
+// A run whose context ends stops, with the context's error.
+func TestRunStopsWhenItsContextEnds(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := Run(ctx, 50)
+	require.ErrorIs(t, err, context.Canceled)
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	mathbits "math/bits"
 	"slices"
 	"time"
 
@@ -79,6 +80,28 @@ type PopulationNetwork struct {
 // its orders and network are generated in memory when it loads (a
 // million sites take some 20 GB in flight).
 const MaxPopulationSites = 1_000_000
+
+// areaVLANs is how many VLANs a generated area's pool holds (2000-3999).
+const areaVLANs = 2000
+
+// A generated area's IP pool is a block of 10.64.0.0-10.255.255.255
+// (ipSpace addresses from ipBase), /29 a site (Size): a /20 each (512
+// sites) while that many fit, else the smallest block that holds an
+// area's sites.
+const (
+	ipBase  = 10<<24 | 64<<16
+	ipSpace = 192 << 16
+)
+
+// ipBlock is the size of each of areas pools of per sites, as a power of
+// two (12: a /20), and whether they all fit.
+func ipBlock(per, areas int) (bits int, ok bool) {
+	bits = 12
+	if per > 1<<(bits-3) || areas<<bits > ipSpace {
+		bits = 3 + mathbits.Len(uint(per-1))
+	}
+	return bits, areas<<bits <= ipSpace
+}
 
 // DefaultSitesPerArea is how many sites a serving area takes when the
 // population does not say (PopulationNetwork.SitesPerArea).
@@ -156,6 +179,20 @@ func (p *Population) check(l lines) []error {
 	if _, written := l["population.network.sitesPerArea"]; n.SitesPerArea < 0 || (written && n.SitesPerArea < 1) {
 		bad("population.network.sitesPerArea", "population.network.sitesPerArea: %d: want 1 or more (left out: %d)", n.SitesPerArea, DefaultSitesPerArea)
 	}
+	if n.SitesPerArea > areaVLANs {
+		bad("population.network.sitesPerArea", "population.network.sitesPerArea: %d: an area's VLAN pool holds %d VLANs (2000-3999), one a site: want at most %d",
+			n.SitesPerArea, areaVLANs, areaVLANs)
+	}
+	if len(errs) == 0 {
+		per := cmp.Or(n.SitesPerArea, DefaultSitesPerArea)
+		sites := p.Customers * p.SitesPerCustomer
+		areas := (sites + per - 1) / per
+		if bits, ok := ipBlock(per, areas); !ok {
+			bad("population.customers", "population: %d sites, %d an area, need %d serving areas, and their IP pools (a /%d each, a /29 a site) do not fit "+
+				"in the generated network's 10.64.0.0-10.255.255.255 (%d such pools): make the population smaller, or sitesPerArea a power of two",
+				sites, per, areas, 32-bits, ipSpace>>bits)
+		}
+	}
 	if n.Exhausted < 0 {
 		bad("population.network.exhausted", "population.network.exhausted: %d: want 0 (no area short) or more", n.Exhausted)
 	}
@@ -197,6 +234,7 @@ func (p *Population) generate(cat *catalog.Catalog, durations map[string]twin.Du
 	}
 	sites := p.Customers * p.SitesPerCustomer
 	areas := (sites + per - 1) / per
+	block, _ := ipBlock(per, areas) // checked
 	gpon := make([]int, areas)
 	for s := range sites {
 		if !p.p2p(s) {
@@ -238,7 +276,9 @@ func (p *Population) generate(cat *catalog.Catalog, durations map[string]twin.Du
 		}
 		net.OLTs = append(net.OLTs, olt)
 		net.VLANPools = append(net.VLANPools, twin.VLANPool{ID: "VLAN-" + area, Kind: "enterprise", Range: "2000-3999"})
-		net.IPPools = append(net.IPPools, twin.IPPool{ID: "IP-" + area, Prefix: fmt.Sprintf("10.%d.%d.0/20", 64+a/16, (a%16)*16), Size: 29})
+		first := ipBase + a<<block
+		net.IPPools = append(net.IPPools, twin.IPPool{ID: "IP-" + area, Prefix: fmt.Sprintf("%d.%d.%d.%d/%d",
+			first>>24, first>>16&255, first>>8&255, first&255, 32-block), Size: 29})
 		stock := twin.CPEStock{Model: model, Region: region}
 		for i := range per * 2 {
 			stock.Serials = append(stock.Serials, fmt.Sprintf("FDO%05d%04d", a, i))

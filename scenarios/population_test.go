@@ -83,6 +83,8 @@ func TestPopulationLoadErrors(t *testing.T) {
 		{"no regions", "regions: [MEL, SYD]", "regions: []", "line 21: population.network.regions: name at least one"},
 		{"a region twice", "regions: [MEL, SYD]", "regions: [MEL, SYD, MEL]", "line 21: population.network.regions: MEL is named twice"},
 		{"areas of no sites", "sitesPerArea: 25", "sitesPerArea: 0", "line 22: population.network.sitesPerArea: 0: want 1 or more (left out: 200)"},
+		{"areas larger than their VLAN pools", "sitesPerArea: 25", "sitesPerArea: 2001",
+			"line 22: population.network.sitesPerArea: 2001: an area's VLAN pool holds 2000 VLANs (2000-3999), one a site: want at most 2000"},
 		{"more exhausted areas than areas", "exhausted: 1", "exhausted: 3",
 			"line 23: population.network.exhausted: 3 is more than the 2 serving areas the population has (50 sites, 25 an area)"},
 		{"negative exhausted", "exhausted: 1", "exhausted: -1", "line 23: population.network.exhausted: -1: want 0"},
@@ -107,6 +109,36 @@ func TestPopulationLoadErrors(t *testing.T) {
 	_, err := loadPopulation(t, "customers: 10", "customers: 0", "p2pEvery: 5", "p2pEvery: -1", `start: "2025-02-03T09:00:00+10:00"`, "start: soon")
 	require.Error(t, err)
 	assert.Regexp(t, `(?s)line 4: start: "soon".*\nline 8: population.customers.*\nline 16: population.p2pEvery`, err.Error())
+}
+
+// The areas' IP pools fit in 10.64.0.0-10.255.255.255: a /20 each while
+// that many fit, else the smallest block of an area's sites (/29 each).
+// Pools past 10.255 (the 3073rd /20) were every area's fault, thousands of
+// lines; a population whose pools cannot fit is one error, naming why.
+func TestPopulationIPPools(t *testing.T) {
+	for _, c := range []struct{ per, areas, bits int }{
+		{200, 3072, 12}, {200, 3073, 11}, {200, 5000, 11}, {512, 3072, 12}, {513, 1, 13}, {1, 1_000_000, 3},
+	} {
+		bits, ok := ipBlock(c.per, c.areas)
+		assert.True(t, ok, "%+v", c)
+		assert.Equal(t, c.bits, bits, "%+v", c)
+	}
+	_, ok := ipBlock(17, 1_000_000/17+1)
+	assert.False(t, ok, "58,824 blocks of 32 sites are too many")
+
+	sc, err := loadPopulation(t, "sitesPerArea: 25", "sitesPerArea: 600")
+	require.NoError(t, err)
+	require.Len(t, sc.Spec.Network.IPPools, 1)
+	assert.Equal(t, "10.64.0.0/19", sc.Spec.Network.IPPools[0].Prefix, "1024 sites' /29s")
+	sc, err = loadPopulation(t)
+	require.NoError(t, err)
+	assert.Equal(t, "10.64.16.0/20", sc.Spec.Network.IPPools[1].Prefix, "the second /20")
+
+	_, err = loadPopulation(t, "customers: 10\n", "customers: 200000\n", "sitesPerArea: 25", "sitesPerArea: 17")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "line 8: population: 1000000 sites, 17 an area, need 58824 serving areas, and their IP pools (a /24 each, a /29 a site) "+
+		"do not fit in the generated network's 10.64.0.0-10.255.255.255 (49152 such pools): make the population smaller, or sitesPerArea a power of two")
+	assert.NotContains(t, err.Error(), "\n", "one error")
 }
 
 // Left out, sitesPerArea is 200: one area for the population's 50 sites.

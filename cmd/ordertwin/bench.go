@@ -55,8 +55,10 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return fmt.Errorf("bench: --retention %q: want a duration such as P7D or PT12H", *retention)
 		case err != nil || n <= 0:
 			return fmt.Errorf("bench: --soak --orders: %q is not a positive number", *orders)
-		case o.rate <= 0:
-			return fmt.Errorf("bench: --rate %g: want orders a second above 0", o.rate)
+		case n > bench.MaxOrders:
+			return fmt.Errorf("bench: --soak --orders: %d: want at most %d (five sites an order)", n, bench.MaxOrders)
+		case !(o.rate > 0) || o.rate > maxSoakRate: // NaN too
+			return fmt.Errorf("bench: --rate %g: want orders a second, above 0 and at most %d", o.rate, maxSoakRate)
 		case checkScale("bench", o.scale) != nil:
 			return checkScale("bench", o.scale)
 		case o.every < 0:
@@ -89,6 +91,9 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err != nil || n <= 0 {
 			return fmt.Errorf("bench: --orders: %q is not a positive number", s)
 		}
+		if n > bench.MaxOrders {
+			return fmt.Errorf("bench: --orders: %d: want at most %d (five sites an order)", n, bench.MaxOrders)
+		}
 		counts = append(counts, n)
 	}
 	if prepareBatch != nil {
@@ -97,7 +102,10 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stdout, "%8s %8s %10s %10s %12s %12s %12s %12s %8s %8s %9s\n", "orders", "sites", "ROIs", "wall", "ROI/s", "heap MiB", "heap B/ROI",
 		"alloc B/ROI", "user s", "system s", "faults")
 	for _, n := range counts {
-		r, err := runBench(n, *durable, *db)
+		r, err := runBench(ctx, n, *durable, *db)
+		if ctx.Err() != nil {
+			return &exitError{1, fmt.Errorf("bench: interrupted during the run of %d orders: the rows above are the runs done", n)}
+		}
 		if err != nil {
 			return err
 		}
@@ -110,6 +118,9 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	return nil
 }
+
+// maxSoakRate is the most orders a second a soak places.
+const maxSoakRate = 1_000_000
 
 // usageColumns are a run's CPU seconds, user and system, and its page
 // faults, or dashes where they were not read.
@@ -156,12 +167,12 @@ func soakCmd(ctx context.Context, o soakOptions, jsonOut string, stdout, stderr 
 // runBench runs the workload of n orders, journalled into a new SQLite
 // file when durable, or into a new schema of the PostgreSQL database at
 // db when given.
-func runBench(n int, durable bool, db string) (bench.Result, error) {
+func runBench(ctx context.Context, n int, durable bool, db string) (bench.Result, error) {
 	if !durable {
-		return bench.Run(n)
+		return bench.Run(ctx, n)
 	}
 	if db != "" {
-		return runBenchOnPostgres(n, db)
+		return runBenchOnPostgres(ctx, n, db)
 	}
 	dir, err := os.MkdirTemp("", "ordertwin-bench-")
 	if err != nil {
@@ -173,12 +184,12 @@ func runBench(n int, durable bool, db string) (bench.Result, error) {
 		return bench.Result{}, err
 	}
 	defer st.Close()
-	return bench.RunOn(n, st)
+	return bench.RunOn(ctx, n, st)
 }
 
 // runBenchOnPostgres runs the workload of n orders journalled into a new
 // schema of the database at db, dropped afterwards.
-func runBenchOnPostgres(n int, db string) (bench.Result, error) {
+func runBenchOnPostgres(ctx context.Context, n int, db string) (bench.Result, error) {
 	schema := fmt.Sprintf("ordertwin_bench_%d", os.Getpid())
 	url, err := postgres.CreateSchema(db, schema)
 	if err != nil {
@@ -193,5 +204,5 @@ func runBenchOnPostgres(n int, db string) (bench.Result, error) {
 	if st.Len() > 0 {
 		return bench.Result{}, fmt.Errorf("bench: schema %s of %s already holds records", schema, storeName(db))
 	}
-	return bench.RunOn(n, st)
+	return bench.RunOn(ctx, n, st)
 }

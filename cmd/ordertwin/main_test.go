@@ -132,6 +132,13 @@ func TestBench(t *testing.T) {
 		assert.Contains(t, out, "alloc B/ROI")
 		assert.Contains(t, out, "       90 ", "three orders, 90 resource order items, all completed")
 	}
+	// Interrupted (Ctrl-C), it stops with the rows done, and fails.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out strings.Builder
+	err := benchCmd(ctx, []string{"--orders", "3,3"}, &out, &out)
+	assert.Equal(t, 1, status(err), out.String())
+	assert.ErrorContains(t, err, "bench: interrupted during the run of 3 orders")
 }
 
 func TestWhatIf(t *testing.T) {

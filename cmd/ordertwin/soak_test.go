@@ -111,7 +111,11 @@ func TestBenchSoakRefusesBadFlags(t *testing.T) {
 	require.NoError(t, os.WriteFile(existing, nil, 0o644))
 	for args, want := range map[string]string{
 		"--soak --orders 10,20":              `--soak --orders: "10,20" is not a positive number`,
-		"--soak --rate 0":                    "--rate 0: want orders a second above 0",
+		"--soak --rate 0":                    "--rate 0: want orders a second, above 0 and at most 1000000",
+		"--soak --rate NaN":                  "--rate NaN: want orders a second",
+		"--soak --rate +Inf":                 "--rate +Inf: want orders a second",
+		"--soak --orders 200001":             "--soak --orders: 200001: want at most 200000 (five sites an order)",
+		"--orders 100,200001":                "--orders: 200001: want at most 200000 (five sites an order)",
 		"--soak --scale -1":                  "--scale -1: want the virtual seconds a real second, a number above 0",
 		"--soak --every -2":                  "--every -2",
 		"--soak --max-duration 0s":           "--max-duration 0s",
