@@ -418,8 +418,9 @@ func TestCostChargesOneFault(t *testing.T) {
 }
 
 // A run is worse than its baseline when its total unavailability or its
-// longest restart is, by more than the threshold; one that was 0 is worse
-// by any amount.
+// longest restart is, by more than the threshold and by more than half a
+// second (a restart's noise); one that was 0 is worse by any amount above
+// that.
 func TestCompareFaults(t *testing.T) {
 	run := func(unavailable, restart float64) *Report {
 		return &Report{Faults: []Hit{
@@ -428,16 +429,17 @@ func TestCompareFaults(t *testing.T) {
 		}}
 	}
 	assert.Empty(t, Compare(run(1, 1), run(1.1, 1.1), 0.2))
-	worse := Compare(run(1, 1), run(1.5, 1.5), 0.2)
+	worse := Compare(run(1, 1), run(1.6, 1.6), 0.2)
 	require.Len(t, worse, 2)
-	assert.Equal(t, "unavailability, all faults 3.00 s against the baseline's 2.00 s: 50% worse", worse[0].String())
+	assert.Equal(t, "unavailability, all faults 3.20 s against the baseline's 2.00 s: 60% worse", worse[0].String())
 	assert.Equal(t, "longest restart", worse[1].Figure)
+	assert.Empty(t, Compare(run(0.05, 0.12), run(0.2, 0.17), 0.2), "a run alike: 41% and more, but within half a second")
 
 	assert.Empty(t, Compare(run(0, 0), run(0, 0), 0.2))
 	worse = Compare(run(0, 0.4), run(0.95, 0.4), 0.2)
 	require.Len(t, worse, 1, "no unavailability before, 0.95 s now")
 	assert.Equal(t, "unavailability, all faults: 1.90 s against the baseline's 0 s", worse[0].String())
-	worse = Compare(&Report{}, run(0, 0.5), 0.2)
+	worse = Compare(&Report{}, run(0, 0.6), 0.2)
 	require.Len(t, worse, 1)
 	assert.Equal(t, "longest restart", worse[0].Figure)
 }

@@ -296,10 +296,15 @@ func (r *Report) WriteText(w io.Writer) error {
 	return err
 }
 
+// SecondsSlack is how far above the baseline's the unavailability or the
+// longest restart may be, whatever the threshold: a restart's time, and
+// whether a kill met requests, vary by this much from run to run alike.
+const SecondsSlack = 0.5
+
 // Compare lists how r is worse than base by more than threshold (0.2 is
 // 20%): the load's figures (load.Compare), and the faults' total
-// unavailability and longest restart (each worse by any amount when the
-// baseline's was 0).
+// unavailability and longest restart, each when also worse by more than
+// SecondsSlack (a baseline's 0 is no exception).
 func Compare(base, r *Report, threshold float64) []load.Regression {
 	var out []load.Regression
 	if base.Load != nil && r.Load != nil {
@@ -321,7 +326,7 @@ func Compare(base, r *Report, threshold float64) []load.Regression {
 		{"unavailability, all faults", func(h Hit) float64 { return h.UnavailableSeconds }, sum},
 		{"longest restart", func(h Hit) float64 { return h.RestartSeconds }, func(a, b float64) float64 { return max(a, b) }},
 	} {
-		if g, ok := load.Worse(fig.name, total(base, fig.of, fig.fold), total(r, fig.of, fig.fold), threshold, "s"); ok {
+		if g, ok := load.Worse(fig.name, total(base, fig.of, fig.fold), total(r, fig.of, fig.fold), threshold, "s"); ok && g.Now-g.Baseline > SecondsSlack {
 			out = append(out, g)
 		}
 	}

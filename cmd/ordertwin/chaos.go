@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
@@ -202,6 +203,11 @@ func chaosCommand(ctx context.Context, args []string, stdout io.Writer) error {
 			return err
 		}
 	}
+	if baseline != nil {
+		if err := checkChaosBaseline(*baselineFile, baseline, *seed, load.Rate(*rate, *duration).String(), setup, deploymentOf(pg, *split), plan); err != nil {
+			return err
+		}
+	}
 	if *dir != "" {
 		if err := checkRunDir(*dir); err != nil {
 			return err
@@ -280,6 +286,9 @@ func chaosCommand(ctx context.Context, args []string, stdout io.Writer) error {
 		for _, g := range chaos.Compare(baseline, rep, threshold) {
 			fmt.Fprintf(stdout, "REGRESSED %s\n", g)
 			worse = append(worse, g.Figure)
+		}
+		if len(worse) == 0 {
+			fmt.Fprintf(stdout, "within %s of the baseline %s\n", percent(threshold), *baselineFile)
 		}
 	}
 	switch {
@@ -1252,6 +1261,49 @@ func readReference(file string, seed uint64, profile string, setup chaos.Setup) 
 		return nil, fmt.Errorf("chaos: --reference %s %s: the orders would not end alike", file, setup.Differs(ref.Setup))
 	}
 	return ref.Outcomes, nil
+}
+
+// checkChaosBaseline refuses a baseline whose figures this run's would
+// not compare with: one cut short, failed or measuring nothing, or of
+// another seed, load, setup, deployment or fault plan.
+func checkChaosBaseline(file string, base *chaos.Report, seed uint64, profile string, setup chaos.Setup, deployment string, plan []chaos.Fault) error {
+	refuse := func(format string, args ...any) error {
+		return fmt.Errorf("chaos: --baseline %s "+format+"; take a baseline of a whole run that passed, alike", append([]any{file}, args...)...)
+	}
+	if err := base.Load.CheckBaseline(); err != nil {
+		return refuse("is of a run whose load %v", err)
+	}
+	var unlike []string
+	if base.Seed != seed {
+		unlike = append(unlike, fmt.Sprintf("seed %d, the baseline's %d", seed, base.Seed))
+	}
+	if base.Load.Profile != "" && base.Load.Profile != profile {
+		unlike = append(unlike, fmt.Sprintf("the load %s, the baseline's %s", profile, base.Load.Profile))
+	}
+	if base.Deployment != "" && base.Deployment != deployment {
+		unlike = append(unlike, fmt.Sprintf("%s, the baseline's %s", deployment, base.Deployment))
+	}
+	if why := setup.Differs(base.Setup); base.Setup != (chaos.Setup{}) && why != "" {
+		unlike = append(unlike, "the baseline "+why)
+	}
+	faults := func(names []string) string { return cmp.Or(strings.Join(names, ", "), "none") }
+	var want, had []string
+	for _, f := range plan {
+		want = append(want, string(f.Kind))
+	}
+	for _, h := range base.Faults {
+		had = append(had, string(h.Kind))
+	}
+	if !slices.Equal(want, had) {
+		unlike = append(unlike, fmt.Sprintf("faults %s, the baseline's %s", faults(want), faults(had)))
+	}
+	if len(unlike) > 0 {
+		return refuse("is of another run, its figures do not compare: this run would have %s", strings.Join(unlike, "; "))
+	}
+	if !base.Verdict.Pass {
+		return refuse("is of a run whose verdict was FAIL")
+	}
+	return nil
 }
 
 // describeScenario names a scenario for a report's setup: its name and a

@@ -109,6 +109,12 @@ func TestChaos(t *testing.T) {
 	// So does one of another rate, checked before anything runs.
 	err = chaosCmd(context.Background(), []string{"--duration", "4s", "--seed", "3", "--rate", "20", "--reference", report, "--dir", filepath.Join(dir, "again")}, &out)
 	assert.ErrorContains(t, err, "is of a run at 10/s for 4s, this run's is at 20/s for 4s: the orders would not be the same")
+	// A baseline of another run is refused before anything runs: its
+	// figures would not compare.
+	err = chaosCmd(context.Background(), []string{"--duration", "4s", "--seed", "4", "--rate", "10", "--faults", "3",
+		"--kinds", "kill,pause,listener-down", "--baseline", report, "--dir", filepath.Join(dir, "again")}, &out)
+	assert.ErrorContains(t, err, "is of another run, its figures do not compare: this run would have seed 4, the baseline's 3")
+	assert.NoDirExists(t, filepath.Join(dir, "again"))
 }
 
 // The comparison with an uninterrupted run on a server made to end an
@@ -543,5 +549,44 @@ func failsOnly(t *testing.T, v chaos.Verdict, check string, detail ...string) {
 		} else {
 			assert.True(t, c.Pass, c.Name)
 		}
+	}
+}
+
+// A baseline is compared with only when its figures would be of a run
+// alike: a whole run that passed, of the same seed, load, setup,
+// deployment and fault plan. Any other was taken, and a run compared
+// with nothing said PASS.
+func TestChaosBaselineOfAnotherRun(t *testing.T) {
+	setup := chaos.Setup{Scenario: "s (1)", Quoted: "s (1)", Scale: 86400}
+	plan, err := chaos.Plan(5, 6*time.Second, 2, []chaos.Kind{chaos.Kill, chaos.Pause})
+	require.NoError(t, err)
+	good := func() *chaos.Report {
+		r := &chaos.Report{Seed: 5, Deployment: "SQLite, one process", Setup: setup, Verdict: chaos.Verdict{Pass: true},
+			Load: &load.Report{Profile: "4/s for 6s", Operations: map[string]*load.OperationReport{"order": {OK: 24}}}}
+		for _, f := range plan {
+			r.Faults = append(r.Faults, chaos.Hit{Fault: f})
+		}
+		return r
+	}
+	check := func(r *chaos.Report) error {
+		return checkChaosBaseline("b.json", r, 5, "4/s for 6s", setup, "SQLite, one process", plan)
+	}
+	require.NoError(t, check(good()))
+	for want, edit := range map[string]func(r *chaos.Report){
+		"is of a run whose load it was cut short (stopped: interrupted)": func(r *chaos.Report) { r.Load.Stopped = "interrupted" },
+		"is of a run whose verdict was FAIL":                             func(r *chaos.Report) { r.Verdict.Pass = false },
+		"this run would have seed 5, the baseline's 9":                   func(r *chaos.Report) { r.Seed = 9 },
+		"the load 4/s for 6s, the baseline's 8/s for 5s":                 func(r *chaos.Report) { r.Load.Profile = "8/s for 5s" },
+		"SQLite, one process, the baseline's PostgreSQL, 2 instances":    func(r *chaos.Report) { r.Deployment = "PostgreSQL, 2 instances, 2 shards" },
+		"the baseline runs at scale 3600, this run at 86400":             func(r *chaos.Report) { r.Setup.Scale = 3600 },
+		"faults pause, kill, the baseline's pause":                       func(r *chaos.Report) { r.Faults = r.Faults[:1] },
+		"faults pause, kill, the baseline's none":                        func(r *chaos.Report) { r.Faults = nil },
+	} {
+		r := good()
+		edit(r)
+		err := check(r)
+		require.Error(t, err, want)
+		assert.Contains(t, err.Error(), want)
+		assert.Contains(t, err.Error(), "--baseline b.json")
 	}
 }

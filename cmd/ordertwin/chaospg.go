@@ -301,11 +301,14 @@ func keptSchema(w io.Writer, db, name string) {
 }
 
 // deployment names what serves the run, for its report.
-func (r *chaosRun) deployment() string {
+func (r *chaosRun) deployment() string { return deploymentOf(r.db, len(r.procs) > 1) }
+
+// deploymentOf names what serves a run on db (nil: SQLite), split or not.
+func deploymentOf(db *chaosDB, split bool) string {
 	switch {
-	case r.db != nil:
-		return r.db.deployment()
-	case len(r.procs) > 1:
+	case db != nil:
+		return db.deployment()
+	case split:
 		return "SQLite, COM, SOM and ROM in three processes"
 	}
 	return "SQLite, one process"
