@@ -161,8 +161,11 @@ func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(&b, "\n%-8s %8s %8s %9s %9s %9s %9s %9s  %s\n", "op", "ok", "per s", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "errors")
 	for _, name := range slices.Sorted(maps.Keys(r.Operations)) {
 		o := r.Operations[name]
-		fmt.Fprintf(&b, "%-8s %8d %8.1f %9.2f %9.2f %9.2f %9.2f %9.2f  %s\n", name, o.OK, o.PerSecond, o.P50, o.P90, o.P99, o.P999, o.Max,
-			errorsByReason(o.Errors))
+		latencies := fmt.Sprintf("%9.2f %9.2f %9.2f %9.2f %9.2f", o.P50, o.P90, o.P99, o.P999, o.Max)
+		if o.OK == 0 { // none answered well: no latency measured, not latencies of 0
+			latencies = fmt.Sprintf("%9s %9s %9s %9s %9s", "-", "-", "-", "-", "-")
+		}
+		fmt.Fprintf(&b, "%-8s %8d %8.1f %s  %s\n", name, o.OK, o.PerSecond, latencies, errorsByReason(o.Errors))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -127,8 +127,13 @@ schedule:
 		cfg.Progress(rec.progress(elapsed, arrivals, 0, true))
 	}
 	span := elapsed
-	if stopped == "" {
+	switch {
+	case stopped == "":
 		span = max(span, cfg.Profile.Span(arrivals))
+	case cut:
+		// The arrivals stopped at the last one due before the maximum
+		// duration: the run lasted to it, the rate offered until then.
+		span = max(span, cfg.MaxDuration)
 	}
 	r := rec.reportOf(span)
 	r.Profile, r.Arrivals, r.Stopped, r.Mix, r.Seed = cfg.Profile.String(), arrivals, stopped, cfg.Mix.Weights(), cfg.Seed

@@ -297,6 +297,8 @@ func TestRunCutAtMaxDurationSaysSo(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, 20, rep.Arrivals)
 		assert.Equal(t, "the maximum duration 2s passed", rep.Stopped)
+		assert.Equal(t, 2.0, rep.Seconds, "the run lasted to the maximum duration")
+		assert.InDelta(t, 10.0, rep.OrdersPerSecond, 1e-9, "the rate offered, never above it")
 
 		rep, err = Run(context.Background(), Config{Profile: Rate(10, 2*time.Second), MaxDuration: time.Minute, MaxInFlight: 100, Mix: orderOnly(t)},
 			func(ctx context.Context, a Arrival, rec *Recorder) { rec.Answered("order", rec.Start().Add(a.Due), "") })
@@ -365,5 +367,18 @@ func TestRunReportsTheGeneratorsCPU(t *testing.T) {
 		var text bytes.Buffer
 		require.NoError(t, rep.WriteText(&text))
 		assert.Regexp(t, `the generator took \d+\.\d CPU s \(\d+\.\d\d of a core\)`, text.String())
+	})
+}
+
+// An operation with no answer given well has no latency: its percentiles
+// are dashes in the text, not latencies of 0.
+func TestReportTextNoLatencyWithoutAnswers(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rep, err := Run(context.Background(), Config{Profile: Rate(10, 0), Count: 3, MaxDuration: time.Minute, MaxInFlight: 10, Mix: orderOnly(t)},
+			func(ctx context.Context, a Arrival, rec *Recorder) { rec.Answered("order", rec.Start().Add(a.Due), "transport") })
+		require.NoError(t, err)
+		var text bytes.Buffer
+		require.NoError(t, rep.WriteText(&text))
+		assert.Regexp(t, `(?m)^order +0 +0\.0 +- +- +- +- +-  transport×3$`, text.String())
 	})
 }

@@ -153,6 +153,9 @@ func chaosCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	case flagSet(fs, "fail-over") && *baselineFile == "":
 		return errors.New("chaos: --fail-over says how much worse than --baseline a run may be: give --baseline FILE")
 	}
+	if flagSet(fs, "disk") && !slices.Contains(kinds, chaos.DiskFull) {
+		return errors.New("chaos: --disk is the size of the disk that disk-full faults fill: give --kinds with disk-full")
+	}
 	pg, err := checkChaosDB(*db, *instances, *shards, flagSet(fs, "instances"), flagSet(fs, "shards"), *split, kinds)
 	if err != nil {
 		return err

@@ -227,6 +227,7 @@ func TestChaosBadFlags(t *testing.T) {
 		{[]string{"--timeout", "-1s"}, "--timeout -1s: want a positive duration"},
 		{[]string{"--faults", "-1"}, "--faults -1: want a count, 0 or more"},
 		{[]string{"--kinds", "disk-full", "--disk", "12q"}, `--disk "12q": want a size as mount takes it`},
+		{[]string{"--kinds", "kill", "--disk", "64m"}, "--disk is the size of the disk that disk-full faults fill: give --kinds with disk-full"},
 		{[]string{"--json", filepath.Join(dir, "no", "such", "r.json")}, "--json: open"},
 		{[]string{"--reference", faulted}, "is of a run with 1 fault: the reference is an uninterrupted run"},
 		{[]string{"--kinds", "kill,kill"}, "--kinds: fault kind kill given twice"},

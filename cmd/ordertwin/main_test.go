@@ -141,6 +141,16 @@ func TestBench(t *testing.T) {
 	assert.ErrorContains(t, err, "bench: interrupted during the run of 3 orders")
 }
 
+// Interrupted, a what-if says so, and fails.
+func TestWhatIfInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out strings.Builder
+	err := whatifCmd(ctx, []string{example, "--runs", "100"}, &out, &out)
+	assert.Equal(t, 1, status(err))
+	assert.EqualError(t, err, "whatif: interrupted: no report")
+}
+
 func TestWhatIf(t *testing.T) {
 	out, err := cli("whatif", example, "--runs", "8", "--cv", "0")
 	require.NoError(t, err)
@@ -151,7 +161,8 @@ func TestWhatIf(t *testing.T) {
 	var r map[string]any
 	require.NoError(t, json.Unmarshal([]byte(out), &r))
 	assert.Contains(t, r, "waves")
-	for _, c := range [][]string{{"whatif"}, {"whatif", example, "--runs", "0"}, {"whatif", example, "--format", "xml"}, {"whatif", example, "--workers", "-2"}} {
+	for _, c := range [][]string{{"whatif"}, {"whatif", example, "--runs", "0"}, {"whatif", example, "--format", "xml"}, {"whatif", example, "--workers", "-2"},
+		{"whatif", example, "--runs", "1000001"}, {"whatif", example, "--cv", "NaN"}, {"whatif", example, "--cv", "100"}} {
 		_, err := cli(c...)
 		assert.Equal(t, 2, status(err), "%v", c)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -26,14 +27,14 @@ func whatifCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *format != "text" && *format != "json" {
 		return fmt.Errorf("whatif: --format %q: want text or json", *format)
 	}
-	if *runs <= 0 {
-		return fmt.Errorf("whatif: --runs %d: want 1 or more", *runs)
+	if *runs <= 0 || *runs > maxWhatIfRuns {
+		return fmt.Errorf("whatif: --runs %d: want 1 to %d", *runs, maxWhatIfRuns)
 	}
 	if *workers < 0 {
 		return fmt.Errorf("whatif: --workers %d: want the runs in parallel, 1 or more (0: one per CPU)", *workers)
 	}
-	if !(*cv >= 0) {
-		return fmt.Errorf("whatif: --cv %g: want 0 (exact durations) or more", *cv)
+	if !(*cv >= 0 && *cv <= 2) { // NaN too
+		return fmt.Errorf("whatif: --cv %g: want 0 (exact durations) to 2", *cv)
 	}
 	if *seed >= 0 {
 		sc.Spec.Seed = uint64(*seed)
@@ -43,6 +44,9 @@ func whatifCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		opt.Progress = progressBar(stderr)
 	}
 	r, err := sc.WhatIf(ctx, opt)
+	if err != nil && ctx.Err() != nil {
+		return &exitError{1, errors.New("whatif: interrupted: no report")}
+	}
 	if err != nil {
 		return &exitError{1, err}
 	}
@@ -54,6 +58,10 @@ func whatifCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	return scenarios.WriteWhatIf(stdout, r)
 }
+
+// maxWhatIfRuns bounds --runs: each run's outcome is kept until all are
+// done (a million runs of a small scenario take some hundreds of MB).
+const maxWhatIfRuns = 1_000_000
 
 // isTerminal tells whether w is a terminal, where a progress bar belongs.
 func isTerminal(w io.Writer) bool {
