@@ -375,7 +375,9 @@ func TestRunReportsTheGeneratorsCPU(t *testing.T) {
 func TestReportTextNoLatencyWithoutAnswers(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		rep, err := Run(context.Background(), Config{Profile: Rate(10, 0), Count: 3, MaxDuration: time.Minute, MaxInFlight: 10, Mix: orderOnly(t)},
-			func(ctx context.Context, a Arrival, rec *Recorder) { rec.Answered("order", rec.Start().Add(a.Due), "transport") })
+			func(ctx context.Context, a Arrival, rec *Recorder) {
+				rec.Answered("order", rec.Start().Add(a.Due), "transport")
+			})
 		require.NoError(t, err)
 		var text bytes.Buffer
 		require.NoError(t, rep.WriteText(&text))
