@@ -70,7 +70,10 @@ func serveGuard(o serveAuthOptions, log *slog.Logger) (guard *auth.Guard, keep f
 					return err
 				}
 				if !saved.Equal(key) {
-					return fmt.Errorf("the development issuer's key %s was made by another process as this one started: start again", path)
+					// Another instance of the deployment (or a server on
+					// the store) saved its key first: that one is the
+					// store's.
+					guard.UseDevKey(saved)
 				}
 				log.Info("development issuer", "key", path, "new", created, "issuer", auth.DevIssuerName)
 				return nil

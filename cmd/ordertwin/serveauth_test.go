@@ -12,9 +12,11 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"io"
+	"log/slog"
 	"math/big"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,6 +25,7 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/api/tmf630"
+	"github.com/ordertwin/ordertwin/core/auth"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -191,4 +194,28 @@ func TestTokenCommand(t *testing.T) {
 	out, err := cli("token", "--key", devKeyFile(db), "--role", "partner,sales", "--tenant", "CUST-1", "--ttl", "5m")
 	require.NoError(t, err)
 	assert.Equal(t, 2, strings.Count(strings.TrimSpace(out), "."), "one JWT: %s", out)
+}
+
+// Instances of a deployment started together each make a development
+// issuer's key; the one saved first is the deployment's, and the others
+// take it (they refused to start: "start again"), so that one token is
+// good on every instance.
+func TestServeGuardTakesTheKeySavedFirst(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "s.db")
+	guard, keep, err := serveGuard(serveAuthOptions{addr: "127.0.0.1:0", db: db}, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	first, err := auth.NewDevKey()
+	require.NoError(t, err)
+	_, created, err := auth.SaveDevKey(devKeyFile(db), first) // another instance, quicker
+	require.NoError(t, err)
+	require.True(t, created)
+	require.NoError(t, keep())
+
+	token, err := auth.Mint(first, auth.Grant{Subject: "ops", Roles: []auth.Role{auth.Operations}, TTL: time.Hour}, time.Now())
+	require.NoError(t, err)
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.Header.Set("Authorization", "Bearer "+token)
+	id, err := guard.Authenticate(r)
+	require.NoError(t, err, "a token of the key saved first")
+	assert.Equal(t, "ops", id.Subject)
 }

@@ -256,3 +256,35 @@ func TestShardFaultsReachEveryShard(t *testing.T) {
 		Lifted bool
 	}{{"a", false}, {"b", true}}, listed)
 }
+
+// A request forwarded by an instance carries its signature, with the
+// deployment's secret, of what the receiver acts on; a client's header
+// (any value: an instance's name) passes for no instance, nor does a
+// signed request whose listener or shard was changed.
+func TestShardForwardedIsSigned(t *testing.T) {
+	h := &shardHost{shardServe: shardServe{self: "http://127.0.0.1:8091"}, secret: []byte("the deployment's")}
+	req := func() *http.Request {
+		r := httptest.NewRequest(http.MethodPost, "/tmf-api/productOrderingManagement/v4/hub", nil)
+		r.Header.Set(shardHeader, "1")
+		r.Header.Set(tmf630.ListenerHeader, "HUB-002")
+		return r
+	}
+	r := req()
+	h.sign(r)
+	assert.True(t, h.forwarded(r))
+	assert.True(t, strings.HasPrefix(r.Header.Get(forwardedHeader), "http://127.0.0.1:8091 "))
+
+	for what, edit := range map[string]func(r *http.Request){
+		"a client's name":    func(r *http.Request) { r.Header.Set(forwardedHeader, "evil") },
+		"an instance's name": func(r *http.Request) { r.Header.Set(forwardedHeader, "http://127.0.0.1:8091") },
+		"another listener":   func(r *http.Request) { h.sign(r); r.Header.Set(tmf630.ListenerHeader, "HUB-003") },
+		"another shard":      func(r *http.Request) { h.sign(r); r.Header.Set(shardHeader, "0") },
+		"another deployment's": func(r *http.Request) {
+			(&shardHost{shardServe: shardServe{self: "x"}, secret: []byte("another")}).sign(r)
+		},
+	} {
+		r := req()
+		edit(r)
+		assert.False(t, h.forwarded(r), what)
+	}
+}

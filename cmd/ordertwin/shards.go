@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/tls"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -94,6 +97,9 @@ type shardHost struct {
 	client  *http.Client
 	// instance names this instance's /healthz answers (instanceHeader).
 	instance string
+	// secret is the deployment's: the instances sign the requests they
+	// forward with it (sign).
+	secret []byte
 
 	mu     sync.Mutex
 	runs   map[int]*shardRun
@@ -154,8 +160,40 @@ func openShardHost(ctx context.Context, s shardServe) (*shardHost, error) {
 		ledger.Close()
 		return nil, fmt.Errorf("serve: --shards: %w", err)
 	}
+	secret, err := cluster.Secret(ctx)
+	if err != nil {
+		cluster.Close()
+		ledger.Close()
+		return nil, fmt.Errorf("serve: --shards: %w", err)
+	}
 	return &shardHost{shardServe: s, cluster: cluster, ledger: ledger, runs: map[int]*shardRun{}, owners: map[int]string{},
-		client: &http.Client{Timeout: forwardTimeout}, instance: rand.Text()}, nil
+		client: &http.Client{Timeout: forwardTimeout}, instance: rand.Text(), secret: secret}, nil
+}
+
+// sign marks out as forwarded by this instance (forwardedHeader): its
+// name and an HMAC, with the deployment's secret, of what the receiver
+// acts on (the method, the URI, the shard, a listener's id). Set the
+// shard and the listener first.
+func (h *shardHost) sign(out *http.Request) {
+	out.Header.Set(forwardedHeader, h.self+" "+h.forwardMAC(out))
+}
+
+// forwarded tells whether r was forwarded by an instance of the
+// deployment: its forwardedHeader signed as sign does. A client's (any
+// other value) is not.
+func (h *shardHost) forwarded(r *http.Request) bool {
+	v := r.Header.Get(forwardedHeader)
+	i := strings.LastIndexByte(v, ' ')
+	return i > 0 && hmac.Equal([]byte(v[i+1:]), []byte(h.forwardMAC(r)))
+}
+
+func (h *shardHost) forwardMAC(r *http.Request) string {
+	m := hmac.New(sha256.New, h.secret)
+	for _, part := range []string{r.Method, r.URL.RequestURI(), r.Header.Get(shardHeader), r.Header.Get(tmf630.ListenerHeader)} {
+		m.Write([]byte(part))
+		m.Write([]byte{0})
+	}
+	return hex.EncodeToString(m.Sum(nil))
 }
 
 // deploymentSettings is what every instance of a deployment must serve
@@ -408,6 +446,9 @@ func (h *shardHost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.ready(w, r)
 		return
 	}
+	if r.Header.Get(forwardedHeader) != "" && !h.forwarded(r) {
+		r.Header.Del(forwardedHeader) // a client's: it passes for no instance
+	}
 	if r.Header.Get(forwardedHeader) == "" {
 		r.Header.Del(tmf630.ListenerHeader) // an instance's to give, not a client's
 		if r.URL.Path == ui.StreamPath {
@@ -552,7 +593,7 @@ func (h *shardHost) relay(owner string, shard int, w http.ResponseWriter, r *htt
 			pr.SetURL(target)
 			pr.Out.Header.Del("Origin")
 			pr.Out.Header.Set(shardHeader, strconv.Itoa(shard))
-			pr.Out.Header.Set(forwardedHeader, h.self)
+			h.sign(pr.Out)
 		},
 		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, err error) {
 			h.log.Warn("relay", "shard", shard, "owner", owner, "err", err.Error())
@@ -930,7 +971,7 @@ func (h *shardHost) forward(owner string, shard int, w http.ResponseWriter, r *h
 	}
 	out.Header = r.Header.Clone()
 	out.Header.Set(shardHeader, strconv.Itoa(shard))
-	out.Header.Set(forwardedHeader, h.self)
+	h.sign(out)
 	resp, err := h.client.Do(out)
 	if err != nil {
 		h.log.Warn("forward", "shard", shard, "owner", owner, "err", err.Error())

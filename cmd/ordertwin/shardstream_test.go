@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -33,6 +34,7 @@ func TestShardStreamRoutes(t *testing.T) {
 		w.WriteHeader(http.StatusTeapot)
 	})
 	upgrader := websocket.Upgrader{Subprotocols: []string{ui.Subprotocol}}
+	var h *shardHost
 	owner := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		conn, err := upgrader.Upgrade(w, r, nil)
 		if err != nil {
@@ -40,7 +42,7 @@ func TestShardStreamRoutes(t *testing.T) {
 		}
 		defer conn.Close()
 		asked, _ := json.Marshal(map[string]string{"path": r.URL.Path, "query": r.URL.RawQuery, "shard": r.Header.Get(shardHeader),
-			"forwarded": r.Header.Get(forwardedHeader), "origin": r.Header.Get("Origin"), "protocol": r.Header.Get("Sec-Websocket-Protocol")})
+			"forwarded": strconv.FormatBool(h.forwarded(r)), "origin": r.Header.Get("Origin"), "protocol": r.Header.Get("Sec-Websocket-Protocol")})
 		_ = conn.WriteMessage(websocket.TextMessage, asked)
 		for { // then echoes what the client says
 			kind, b, err := conn.ReadMessage()
@@ -51,7 +53,7 @@ func TestShardStreamRoutes(t *testing.T) {
 		}
 	}))
 	defer owner.Close()
-	h := &shardHost{shardServe: shardServe{shards: 2, self: "http://instance-a", log: slog.New(slog.DiscardHandler)},
+	h = &shardHost{shardServe: shardServe{shards: 2, self: "http://instance-a", log: slog.New(slog.DiscardHandler)}, secret: []byte("s"),
 		runs: map[int]*shardRun{0: {shard: 0, handler: local}}, owners: map[int]string{0: "http://instance-a", 1: owner.URL}}
 	front := httptest.NewServer(h)
 	defer front.Close()
@@ -110,7 +112,7 @@ func TestShardStreamRoutes(t *testing.T) {
 	require.NoError(t, err)
 	var asked map[string]string
 	require.NoError(t, json.Unmarshal(b, &asked))
-	assert.Equal(t, map[string]string{"path": ui.StreamPath, "query": "after=12", "shard": "1", "forwarded": "http://instance-a",
+	assert.Equal(t, map[string]string{"path": ui.StreamPath, "query": "after=12", "shard": "1", "forwarded": "true",
 		"origin": "", "protocol": ui.Subprotocol + ", bearer.TOKEN"}, asked,
 		"the owner is asked for its shard's stream, marked, with the caller's token and without the page's origin (another host)")
 	require.NoError(t, conn.WriteMessage(websocket.TextMessage, []byte("ping")))

@@ -281,6 +281,7 @@ func TestAccessMatrix(t *testing.T) {
 		endpoint{route: "POST /ordertwin/v1/clock/step", path: ui.ClockPath + "/step", want: conflict}, // it runs
 		endpoint{route: "GET /ordertwin/v1/fault", path: ui.FaultPath, want: ok},
 		endpoint{route: "POST /ordertwin/v1/fault", path: ui.FaultPath, body: `{}`, want: bad},
+		endpoint{route: "DELETE /ordertwin/v1/fault/{name...}", path: ui.FaultPath + "/no-such-rule", want: missing},
 		endpoint{route: "POST /ordertwin/v1/scenarioRun", path: ui.ScenarioRunPath, body: `{}`, want: bad},
 		endpoint{route: "POST /ordertwin/v1/siteAddition", path: ui.SiteAdditionPath, body: `{}`, want: bad})
 	for _, c := range []struct{ base, name, id string }{{tmf630.ProductCatalog, "productOffering", offering},

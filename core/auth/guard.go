@@ -94,6 +94,15 @@ type verifiedToken struct {
 // again empty.
 const maxVerified = 4096
 
+// UseDevKey makes key the development issuer's, in place of the one the
+// guard was built with (another process saved its key first). Call it
+// before the guard serves: the issuers are read unlocked.
+func (g *Guard) UseDevKey(key ed25519.PrivateKey) {
+	if _, ok := g.issuers[DevIssuerName]; ok {
+		g.issuers[DevIssuerName] = DevIssuer(key)
+	}
+}
+
 // NewGuard builds the guard of c: devKey is the development issuer's key
 // (used when c.DevIssuer), peerSecret the deployment's (nil: no peers).
 // Every error names the file or issuer at fault.

@@ -89,18 +89,22 @@ var (
 // Docs is the component.
 type Docs struct {
 	colls map[string]*collection
+	// ids are the numbers its documents' ids take: a shard's own, apart
+	// from the other shards' of a deployment (the zero IDSpace: 1, 2, 3…).
+	ids tmf.IDSpace
 }
 
 type collection struct {
 	docs []*Doc
 	byID map[string]*Doc
+	// next is the highest number of an id of the collection's prefix.
 	next int
 	// byKey maps a Put's key to the id it made.
 	byKey map[string]string
 }
 
-// New returns an empty component.
-func New() *Docs { return &Docs{colls: map[string]*collection{}} }
+// New returns an empty component whose ids take the numbers of ids.
+func New(ids tmf.IDSpace) *Docs { return &Docs{colls: map[string]*collection{}, ids: ids} }
 
 func (d *Docs) coll(name string) *collection {
 	c := d.colls[name]
@@ -151,7 +155,7 @@ func (d *Docs) put(now time.Duration, m Put, out *engine.Out) Result {
 	}
 	id := m.ID
 	if id == "" {
-		c.next++
+		c.next = d.ids.After(c.next)
 		id = tmf.SeqID(m.Prefix, c.next)
 	} else if c.byID[id] != nil {
 		return Result{Err: fmt.Errorf("%s %s exists: %w", m.Collection, id, ErrConflict)}

@@ -7,6 +7,7 @@ import (
 	"testing/synctest"
 
 	"github.com/ordertwin/ordertwin/core/engine"
+	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -29,7 +30,7 @@ func TestDocs(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		mem := store.NewMemory()
 		e := engine.New(engine.Options{Store: mem})
-		d := New()
+		d := New(tmf.IDSpace{})
 		e.Handle(engine.Docs, d)
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error)
@@ -71,7 +72,7 @@ func TestPutLimit(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		mem := store.NewMemory()
 		e := engine.New(engine.Options{Store: mem})
-		e.Handle(engine.Docs, New())
+		e.Handle(engine.Docs, New(tmf.IDSpace{}))
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error)
 		go func() { done <- e.Serve(ctx) }()
@@ -91,6 +92,40 @@ func TestPutLimit(t *testing.T) {
 		assert.NoError(t, put(`{"tenant":""}`))
 		assert.ErrorIs(t, put(`{}`), ErrLimit)
 		assert.Equal(t, 5, mem.Len())
+		cancel()
+		require.ErrorIs(t, <-done, context.Canceled)
+	})
+}
+
+// A shard of a deployment numbers its documents in its own space, apart
+// from every other shard's (they were PSD-001 in each shard); an id
+// given keeps the next ones above it.
+func TestDocsOfAShard(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := engine.New(engine.Options{Store: store.NewMemory()})
+		e.Handle(engine.Docs, New(tmf.IDSpace{Shards: 4, Shard: 2}))
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error)
+		go func() { done <- e.Serve(ctx) }()
+		var ids []string
+		for _, msg := range []Put{
+			{Collection: "productSpecification", Prefix: "PSD", Body: []byte(`{"name":"a"}`)},
+			{Collection: "productSpecification", Prefix: "PSD", Body: []byte(`{"name":"b"}`)},
+			{Collection: "productSpecification", Prefix: "PSD", ID: "PSD-009", Body: []byte(`{"name":"c"}`)},
+			{Collection: "productSpecification", Prefix: "PSD", Body: []byte(`{"name":"d"}`)},
+		} {
+			r, err := e.Command(ctx, engine.Docs, msg)
+			require.NoError(t, err)
+			require.NoError(t, r.(Result).Err)
+			ids = append(ids, r.(Result).Doc.ID)
+		}
+		assert.Equal(t, []string{"PSD-003", "PSD-007", "PSD-009", "PSD-011"}, ids)
+		for _, id := range ids {
+			if id != "PSD-009" {
+				shard, _ := tmf.ShardOf(id, 4)
+				assert.Equal(t, 2, shard, id)
+			}
+		}
 		cancel()
 		require.ErrorIs(t, <-done, context.Canceled)
 	})

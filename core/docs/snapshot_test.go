@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/engine"
+	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -16,7 +17,7 @@ import (
 func TestDocsSnapshot(t *testing.T) {
 	mem := store.NewMemory()
 	e := engine.New(engine.Options{Store: mem})
-	d := New()
+	d := New(tmf.IDSpace{})
 	e.Handle(engine.Docs, d)
 	for i, msg := range []any{
 		Put{Collection: "hub", Prefix: "HUB", Body: []byte(`{"callback":"http://a","query":"x&y<z","n":1.5e300}`), Key: "k1"},
@@ -38,7 +39,7 @@ func TestDocsSnapshot(t *testing.T) {
 		require.Equal(t, b, again)
 	}
 
-	r := New()
+	r := New(tmf.IDSpace{})
 	require.NoError(t, r.Restore(b))
 	b2, err := r.Snapshot()
 	require.NoError(t, err)
@@ -67,5 +68,5 @@ func TestDocsSnapshot(t *testing.T) {
 	assert.Len(t, r.List("hub"), 2, "the key of a deleted document makes nothing")
 
 	require.EqualError(t, r.Restore(b), "docs restore: there are documents already")
-	require.ErrorContains(t, New().Restore([]byte("junk")), "docs restore")
+	require.ErrorContains(t, New(tmf.IDSpace{}).Restore([]byte("junk")), "docs restore")
 }

@@ -163,7 +163,7 @@ func New(cfg Config) (*System, error) {
 	}
 	s.Inbox = peer.NewInbox()
 	s.Engine.Handle(engine.Peers, s.Inbox)
-	s.Docs = docs.New()
+	s.Docs = docs.New(cfg.IDs)
 	s.Engine.Handle(engine.Docs, s.Docs)
 	if err := checkSystems(cfg.Adapters); err != nil {
 		return nil, err

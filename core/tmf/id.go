@@ -65,6 +65,18 @@ func (s IDSpace) Nth(n int) int {
 	return (n-1)*s.Shards + s.Shard + 1
 }
 
+// After is the first number of the space above n (n 0 or more).
+func (s IDSpace) After(n int) int {
+	m := n + 1
+	if s.Shards <= 1 {
+		return m
+	}
+	if d := (m - 1 - s.Shard) % s.Shards; d != 0 {
+		m += (s.Shards - d) % s.Shards
+	}
+	return m
+}
+
 // ShardOf is the shard whose space holds the id made by SeqID, among
 // shards; ok is false for an id SeqID did not make (no number after its
 // last '-').

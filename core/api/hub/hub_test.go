@@ -19,6 +19,7 @@ import (
 	"github.com/ordertwin/ordertwin/core/engine"
 	"github.com/ordertwin/ordertwin/core/events"
 	"github.com/ordertwin/ordertwin/core/store"
+	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -28,7 +29,7 @@ import (
 func hubServer(t *testing.T) (srv *api.Server, journal *store.Memory, stop func()) {
 	journal = store.NewMemory()
 	e := engine.New(engine.Options{Store: journal})
-	d := docs.New()
+	d := docs.New(tmf.IDSpace{})
 	e.Handle(engine.Docs, d)
 	srv = &api.Server{Engine: e, Docs: d, COM: com.New(com.Config{}),
 		Hub: hub.Policy{Callbacks: events.MustCallbacks("public", "127.0.0.0/8")}} // loopback: the tests' listeners

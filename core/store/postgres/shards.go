@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	cryptorand "crypto/rand"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -278,6 +279,23 @@ func (c *Cluster) Settle(ctx context.Context, settings string) (string, error) {
 	var have string
 	if err := c.conn.QueryRow(ctx, `UPDATE shard_cluster SET settings = coalesce(settings, $1) RETURNING settings`, settings).Scan(&have); err != nil {
 		return "", fmt.Errorf("cluster: settings: %w", err)
+	}
+	return have, nil
+}
+
+// Secret is the deployment's secret, which its instances sign what they
+// send one another with: made by the first instance that asks, the same
+// for every other.
+func (c *Cluster) Secret(ctx context.Context) ([]byte, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	mine := make([]byte, 32)
+	if _, err := cryptorand.Read(mine); err != nil {
+		return nil, fmt.Errorf("cluster: secret: %w", err)
+	}
+	var have []byte
+	if err := c.conn.QueryRow(ctx, `UPDATE shard_cluster SET secret = coalesce(secret, $1) RETURNING secret`, mine).Scan(&have); err != nil {
+		return nil, fmt.Errorf("cluster: secret: %w", err)
 	}
 	return have, nil
 }
