@@ -729,7 +729,9 @@ func (c *COM) itemFinal(o *order, out *engine.Out) {
 	event := lc.Finish(o.po.Items, func(it *tmf.ProductOrderItem) string { return it.State })
 	ok := false
 	switch {
-	case event == lc.Cancel && o.po.State == lc.AssessingCancellation:
+	case (event == lc.Cancel || event == lc.Fail) && o.po.State == lc.AssessingCancellation:
+		// No site went live: the cancellation is taken, whatever failed
+		// before it came.
 		ok = out.Fire(c.machines, lc.ProductOrder, o.po.ID, "", &o.po.State, lc.AcceptCancel, "", "COM") &&
 			out.Fire(c.machines, lc.ProductOrder, o.po.ID, "", &o.po.State, lc.ConfirmCancel, "", "COM")
 	case event == lc.Cancel:
