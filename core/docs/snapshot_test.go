@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"github.com/ordertwin/ordertwin/core/engine"
-	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/ordertwin/ordertwin/core/store"
+	"github.com/ordertwin/ordertwin/core/tmf"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
