@@ -15,7 +15,10 @@ import (
 // Console is the page and its stream, as serve runs them.
 type Console struct {
 	// Name is the scenario served, shown in the page's title.
-	Name  string
+	Name string
+	// Network is the name of the twin's network: the page offers to start
+	// the library's scenarios of that network only.
+	Network string
 	Feed  *store.Feed
 	Epoch time.Time
 	Log   *slog.Logger
@@ -68,9 +71,9 @@ func (c *Console) page(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	data := struct {
-		Name, Epoch, Stream, Protocol, BearerPrefix string
-		Shards                                      int
-	}{c.Name, c.Epoch.UTC().Format(time.RFC3339), StreamPath, Subprotocol, auth.BearerProtocolPrefix, c.Shards}
+		Name, Network, Epoch, Stream, Protocol, BearerPrefix string
+		Shards                                               int
+	}{c.Name, c.Network, c.Epoch.UTC().Format(time.RFC3339), StreamPath, Subprotocol, auth.BearerProtocolPrefix, c.Shards}
 	if err := index.Execute(w, data); err != nil && c.Log != nil {
 		c.Log.Error("console page", "err", err.Error())
 	}

@@ -248,11 +248,11 @@ func TestConsoleOffersWhatRolesMayUseInBrowser(t *testing.T) {
 		{auth.Operations, []string{"#clock-controls", "#fault-form", "#change-form", "#whatif-view", "#worklist-view", "#resources-view", "#plan-view"},
 			[]string{"#run-form", "#place"}, "cancel"},
 		{auth.Sales, []string{"#run-form", "#change-form", "#place", "#whatif-view"},
-			[]string{"#clock-controls", "#fault-form", "#worklist-view", "#resources-view", "#plan-view"}, "speed remove add"},
+			[]string{"#clock-controls", "#fault-form", "#run-faults-label", "#worklist-view", "#resources-view", "#plan-view"}, "speed remove add"},
 		{auth.Partner, []string{"#orders-view", "#gantt-view"}, []string{"#controls-view", "#whatif-view", "#worklist-view", "#resources-view", "#plan-view"}, ""},
 		{auth.ApproverTechnical, []string{"#timeline-view", "#log-view"}, []string{"#controls-view", "#whatif-view", "#worklist-view", "#resources-view",
 			"#orders-view", "#order-view", "#gantt-view", "#plan-view"}, ""},
-		{auth.Admin, []string{"#clock-controls", "#run-form", "#fault-form", "#change-form", "#place", "#whatif-view", "#worklist-view", "#resources-view"},
+		{auth.Admin, []string{"#clock-controls", "#run-form", "#run-faults-label", "#fault-form", "#change-form", "#place", "#whatif-view", "#worklist-view", "#resources-view"},
 			nil, "speed remove add cancel"},
 	} {
 		t.Run(string(tc.role), func(t *testing.T) {
@@ -285,6 +285,26 @@ func TestConsoleOffersWhatRolesMayUseInBrowser(t *testing.T) {
 	openAndSignIn(t, ctx, s, "nonsense")
 	poll(t, ctx, "signed out", `!document.querySelector("#signin").hidden && document.querySelector("#error").textContent.includes("the token was refused")`)
 	assert.False(t, eval[bool](t, ctx, shown("#controls-view")))
+}
+
+// An order is selected from the keyboard (Tab to its row, Enter), and on
+// a phone's width the page is one column, never wider than the screen.
+func TestConsoleKeyboardAndNarrowScreenInBrowser(t *testing.T) {
+	ctx := browser(t)
+	s := newStub(t)
+	s.orders = append(s.orders, map[string]any{"id": "PO-2", "state": "rejected", "description": "another",
+		"productOrderItem": []map[string]any{{"id": "POI-2", "state": "rejected"}}})
+	signIn(t, ctx, s, string(auth.Operations))
+	row := `document.querySelector('#orders tr[data-id="PO-2"]')`
+	poll(t, ctx, "the second order", row+` !== null`)
+	assert.Equal(t, "0", eval[string](t, ctx, row+`.getAttribute("tabindex")`), "a row takes the focus")
+	eval[bool](t, ctx, row+`.focus(), `+row+`.dispatchEvent(new KeyboardEvent("keydown", {key: "Enter", bubbles: true}))`)
+	poll(t, ctx, "PO-2 selected", row+`.getAttribute("aria-selected") === "true"`)
+
+	require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(390, 844)))
+	poll(t, ctx, "one column", `getComputedStyle(document.querySelector("main")).gridTemplateColumns.split(" ").length === 1`)
+	assert.LessOrEqual(t, eval[int](t, ctx, `document.documentElement.scrollWidth`), 390, "no sideways scroll")
+	assert.GreaterOrEqual(t, eval[int](t, ctx, `document.querySelector("#order-view").getBoundingClientRect().width`), 300, "the order's view as wide as the screen")
 }
 
 // The worklist is read again when a wave is created (a wave a person

@@ -340,7 +340,7 @@ func serveOnce(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	// The console: the page at / and the stream of committed records.
 	parties, _ := api.Listeners().(ui.Parties)
-	console := &ui.Console{Name: sc.Name, Feed: st.Feed(), Epoch: api.Epoch, Log: log, Parties: parties}
+	console := &ui.Console{Name: sc.Name, Network: sc.Spec.Network.Name, Feed: st.Feed(), Epoch: api.Epoch, Log: log, Parties: parties}
 	if *role == "" || *role == "rom" { // the process that allocates the network's resources
 		console.ResourceUse = func(ctx context.Context) (any, error) {
 			var use twin.Use

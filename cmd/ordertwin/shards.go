@@ -357,7 +357,7 @@ func (h *shardHost) start(ctx context.Context, l *postgres.Lease) error {
 	// The console: the page (the same from every shard), and this shard's
 	// stream, which the page reads beside the other shards' (stream).
 	parties, _ := a.Listeners().(ui.Parties)
-	console := &ui.Console{Name: h.sc.Name, Feed: st.Feed(), Epoch: a.Epoch, Log: log, Parties: parties, Shards: h.shards}
+	console := &ui.Console{Name: h.sc.Name, Network: h.sc.Spec.Network.Name, Feed: st.Feed(), Epoch: a.Epoch, Log: log, Parties: parties, Shards: h.shards}
 	a.More = append(a.More, faults.FaultRoutes, console.Routes)
 	handler := a.Handler()
 	faults.Node = a.Node()

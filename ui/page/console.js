@@ -320,6 +320,7 @@ function renderOrders() {
     if (!row) {
       const tr = document.createElement("tr");
       tr.dataset.id = o.id;
+      tr.tabIndex = 0; // selected with Enter or Space too (below)
       const name = cell(o.id);
       if (o.description) {
         const d = document.createElement("span");
@@ -801,6 +802,12 @@ $("#order-state").addEventListener("change", () => renderOrders());
 $("#orders tbody").addEventListener("click", (ev) => {
   const tr = ev.target.closest("tr");
   if (tr) select(tr.dataset.id);
+});
+$("#orders tbody").addEventListener("keydown", (ev) => {
+  const tr = ev.target.closest("tr");
+  if (!tr || (ev.key !== "Enter" && ev.key !== " ")) return;
+  ev.preventDefault();
+  select(tr.dataset.id);
 });
 $("#site-filter").addEventListener("input", () => debounce("sites", () => { tree.shown = 100; tree.render(state.selected); }, 200));
 $("#log-search").addEventListener("input", (ev) => debounce("search", () => log.filter(ev.target.value), 150));

@@ -75,7 +75,7 @@ view.innerHTML = `
   <form class="controls-row" id="run-form">
     <strong>Start</strong>
     <select id="run-scenario" aria-label="scenario"></select>
-    <label><input type="checkbox" id="run-faults"> with its faults</label>
+    <label id="run-faults-label"><input type="checkbox" id="run-faults"> with its faults</label>
     <button type="submit">Start scenario</button>
   </form>
   <form class="controls-row" id="fault-form">
@@ -186,8 +186,12 @@ let library = [];
 async function loadLibrary() {
   if (library.length || !signedIn() || !access.may("GET /ordertwin/v1/scenario")) return;
   try { library = await request("GET", "/ordertwin/v1/scenario"); } catch { return; }
-  for (const sel of [$("#run-scenario"), $("#place-from")]) {
-    for (const s of library) {
+  // A scenario of another network than the twin's cannot be started here
+  // (409); its quote may still prefill the form.
+  const network = document.body.dataset.network;
+  const here = library.filter((s) => !network || !s.network || s.network === network);
+  for (const [sel, list] of [[$("#run-scenario"), here], [$("#place-from"), library]]) {
+    for (const s of list) {
       const o = el("option", { value: s.id });
       o.textContent = s.id;
       sel.append(o);
@@ -198,7 +202,8 @@ async function loadLibrary() {
 $("#run-form").addEventListener("submit", (ev) => {
   ev.preventDefault();
   act("start " + $("#run-scenario").value, async () => {
-    const run = await request("POST", "/ordertwin/v1/scenarioRun", { scenario: $("#run-scenario").value, faults: $("#run-faults").checked });
+    const faults = $("#run-faults").checked && !$("#run-faults-label").hidden;
+    const run = await request("POST", "/ordertwin/v1/scenarioRun", { scenario: $("#run-scenario").value, faults });
     return run.orders.map((o) => `${o.productOrder} (${o.state})`).join(", ") + (run.faults.length ? `; faults ${run.faults.join(", ")}` : "");
   });
 });
@@ -361,6 +366,8 @@ function allow() {
   const shown = {
     "#clock-controls": mayAll(["GET " + clockPath, "PATCH " + clockPath, "POST " + clockPath + "/step"]),
     "#run-form": mayAll(["GET /ordertwin/v1/scenario", "POST /ordertwin/v1/scenarioRun"]),
+    // A run's faults go into the twin as POST fault does (sales: 403).
+    "#run-faults-label": mayAll(["POST /ordertwin/v1/fault"]),
     "#fault-form": mayAll(["POST /ordertwin/v1/fault"]),
     "#fault-rules": mayAll(["GET /ordertwin/v1/fault"]),
     "#place": mayAll(["POST " + quotes, "POST " + ordering + "/productOrder"]),
@@ -373,7 +380,7 @@ function allow() {
   }
   shown["#change-form"] = allowed.length > 0;
   for (const [sel, show] of Object.entries(shown)) $(sel).hidden = !show;
-  view.hidden = !Object.entries(shown).some(([sel, show]) => show && sel !== "#place-prefill");
+  view.hidden = !Object.entries(shown).some(([sel, show]) => show && sel !== "#place-prefill" && sel !== "#run-faults-label");
 }
 
 function start() {

@@ -50,11 +50,13 @@ function lateWaves(plan) {
 
 // bar is where a row's bar starts and ends: a site starts with its wave
 // (a held site when it was held), a wave when it is released.
+// Either is NaN when not known: a wave never released (a rejected
+// order's) has no bar.
 function bar(span, waveStart) {
   const s = span || {};
-  let start = s.start;
-  if (waveStart !== undefined) start = Number.isNaN(waveStart) ? (s.state === "held" ? s.heldAt : NaN) : Math.max(waveStart, s.start || 0);
-  return { start, end: s.end, state: s.state || "" };
+  let start = s.start ?? NaN;
+  if (waveStart !== undefined) start = Number.isNaN(waveStart) ? (s.state === "held" ? s.heldAt ?? NaN : NaN) : Math.max(waveStart, s.start || 0);
+  return { start, end: s.end ?? NaN, state: s.state || "" };
 }
 
 function ganttRow(r, y, x) {

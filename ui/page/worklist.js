@@ -23,7 +23,7 @@ const changes = (r) => kinds.has(r.kind) || r.state === "held" || r.from === "he
 // Labels of the actions on their buttons.
 const labels = {
   confirmCapacity: "Confirm capacity", reopenGate: "Reopen gate", retry: "Retry", completeManually: "Complete manually",
-  compensate: "Compensate", hold: "Hold", release: "Release", assign: "Assign", note: "Note",
+  compensate: "Compensate", hold: "Hold", release: "Release", assign: "Assign", note: "Note", cancelWaves: "Cancel waves",
 };
 
 let token = () => "";
@@ -101,6 +101,7 @@ function render() {
       const b = text("button", labels[a] || a);
       b.type = "button";
       b.dataset.action = a;
+      b.setAttribute("aria-label", `${labels[a] || a} ${it.id}`); // one of many alike: which item
       acts.append(b);
     }
     tr.append(what, where, why, when, who, acts);
