@@ -19,9 +19,9 @@ type Console struct {
 	// Network is the name of the twin's network: the page offers to start
 	// the library's scenarios of that network only.
 	Network string
-	Feed  *store.Feed
-	Epoch time.Time
-	Log   *slog.Logger
+	Feed    *store.Feed
+	Epoch   time.Time
+	Log     *slog.Logger
 	// Parties tells the party of an entity, for callers bound to one
 	// (Stream.Parties).
 	Parties Parties
