@@ -75,6 +75,24 @@ func (c *Control) FaultRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("DELETE "+FaultPath+"/{name...}", c.lift)
 }
 
+// UnshardedRoutes registers, for an instance of a deployment of several
+// shards, the console's routes of one system that a deployment does not
+// serve (its clock, the library and its runs, a site added, what-ifs,
+// resource use), each answering 404 saying so: the bare "no resource"
+// read as a typo.
+func UnshardedRoutes(mux *http.ServeMux) {
+	notServed := func(w http.ResponseWriter, r *http.Request) {
+		tmf630.WriteError(w, tmf630.NewError(http.StatusNotFound, r.Method+" "+r.URL.Path+
+			": a deployment of several shards (serve --shards) does not serve the controls of one system (the clock, the scenario library and its runs, "+
+			"a site added, what-ifs, resource use): serve one store for them"))
+	}
+	for _, route := range []string{"GET " + ClockPath, "PATCH " + ClockPath, "POST " + ClockPath + "/step",
+		"GET " + LibraryPath, "GET " + LibraryPath + "/{id}", "POST " + ScenarioRunPath, "POST " + SiteAdditionPath,
+		"GET " + WhatIfPath, "POST " + WhatIfPath, "GET " + WhatIfPath + "/{id}", "DELETE " + WhatIfPath + "/{id}", "GET " + ResourceUsePath} {
+		mux.HandleFunc(route, notServed)
+	}
+}
+
 // clockView is the clock on the wire.
 type clockView struct {
 	// State is running or paused.

@@ -31,3 +31,21 @@ func TestFixedClockIsNotSteered(t *testing.T) {
 	}
 	assert.False(t, clock.State().Paused)
 }
+
+// A deployment of several shards does not serve the controls of one
+// system: each says so (a 404 that names why), beside the console's and
+// the faults' routes.
+func TestUnshardedRoutesSaySo(t *testing.T) {
+	mux := http.NewServeMux()
+	(&Console{Shards: 2}).Routes(mux)
+	(&Control{}).FaultRoutes(mux)
+	UnshardedRoutes(mux)
+	for _, c := range []struct{ method, path string }{
+		{http.MethodGet, ClockPath}, {http.MethodPost, ScenarioRunPath}, {http.MethodDelete, WhatIfPath + "/WI-1"}, {http.MethodGet, ResourceUsePath},
+	} {
+		w := httptest.NewRecorder()
+		mux.ServeHTTP(w, httptest.NewRequest(c.method, c.path, nil))
+		assert.Equal(t, http.StatusNotFound, w.Code, c.path)
+		assert.Contains(t, w.Body.String(), "a deployment of several shards (serve --shards) does not serve the controls of one system", c.path)
+	}
+}

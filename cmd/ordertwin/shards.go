@@ -358,7 +358,7 @@ func (h *shardHost) start(ctx context.Context, l *postgres.Lease) error {
 	// stream, which the page reads beside the other shards' (stream).
 	parties, _ := a.Listeners().(ui.Parties)
 	console := &ui.Console{Name: h.sc.Name, Network: h.sc.Spec.Network.Name, Feed: st.Feed(), Epoch: a.Epoch, Log: log, Parties: parties, Shards: h.shards}
-	a.More = append(a.More, faults.FaultRoutes, console.Routes)
+	a.More = append(a.More, faults.FaultRoutes, console.Routes, ui.UnshardedRoutes)
 	handler := a.Handler()
 	faults.Node = a.Node()
 	notifier, err := h.notifier(st, a, opt.IDs)
