@@ -288,3 +288,24 @@ func TestShardForwardedIsSigned(t *testing.T) {
 		assert.False(t, h.forwarded(r), what)
 	}
 }
+
+// An instance's /metrics is every shard it runs, each sample labelled
+// with its shard, each family's samples together after its HELP and
+// TYPE; the process's own once, unlabelled. It was one shard's, which
+// one changing as shards moved, or another instance's memory.
+func TestShardMetricsMerged(t *testing.T) {
+	shard := func(completed, rss int) string {
+		return fmt.Sprintf("# HELP ordertwin_product_orders Product orders by state.\n# TYPE ordertwin_product_orders gauge\n"+
+			"ordertwin_product_orders{state=\"completed\"} %d\n"+
+			"# HELP ordertwin_engine_inputs_total Inputs.\n# TYPE ordertwin_engine_inputs_total counter\nordertwin_engine_inputs_total 7\n"+
+			"# HELP process_resident_memory_bytes Resident memory size in bytes.\n# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes %d\n", completed, rss)
+	}
+	got := mergeFamilies([]string{labelShard(shard(66, 100), 0), labelShard(shard(67, 101), 3)})
+	assert.Equal(t, "# HELP ordertwin_product_orders Product orders by state.\n# TYPE ordertwin_product_orders gauge\n"+
+		"ordertwin_product_orders{shard=\"0\",state=\"completed\"} 66\n"+
+		"ordertwin_product_orders{shard=\"3\",state=\"completed\"} 67\n"+
+		"# HELP ordertwin_engine_inputs_total Inputs.\n# TYPE ordertwin_engine_inputs_total counter\n"+
+		"ordertwin_engine_inputs_total{shard=\"0\"} 7\nordertwin_engine_inputs_total{shard=\"3\"} 7\n"+
+		"# HELP process_resident_memory_bytes Resident memory size in bytes.\n# TYPE process_resident_memory_bytes gauge\n"+
+		"process_resident_memory_bytes 100\n", got)
+}

@@ -445,6 +445,11 @@ func (h *shardHost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/readyz":
 		h.ready(w, r)
 		return
+	case "/metrics":
+		if r.Method == http.MethodGet && r.Header.Get(shardHeader) == "" && r.Header.Get(forwardedHeader) == "" {
+			h.metrics(w, r)
+			return
+		}
 	}
 	if r.Header.Get(forwardedHeader) != "" && !h.forwarded(r) {
 		r.Header.Del(forwardedHeader) // a client's: it passes for no instance
@@ -601,6 +606,110 @@ func (h *shardHost) relay(owner string, shard int, w http.ResponseWriter, r *htt
 		},
 	}
 	proxy.ServeHTTP(w, r)
+}
+
+// metrics answers /metrics for the shards this instance runs, each
+// sample of a shard's labelled shard="K", the families merged (each
+// family's samples together, as the text format wants); the process's
+// own (go_*, process_*) once, unlabelled. A shard run elsewhere is that
+// instance's to report: a scrape of every instance sees every shard once.
+// A shard that refuses the request (a token that may not read metrics)
+// is the answer.
+func (h *shardHost) metrics(w http.ResponseWriter, r *http.Request) {
+	h.mu.Lock()
+	shards := slices.Sorted(maps.Keys(h.runs))
+	runs := make([]*shardRun, len(shards))
+	for i, s := range shards {
+		runs[i] = h.runs[s]
+	}
+	h.mu.Unlock()
+	texts := make([]string, 0, len(runs))
+	for i, run := range runs {
+		rec := &recorder{header: http.Header{}}
+		run.handler.ServeHTTP(rec, r.Clone(r.Context()))
+		if rec.status >= 300 {
+			rec.copyTo(w)
+			return
+		}
+		texts = append(texts, labelShard(rec.body.String(), shards[i]))
+	}
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	_, _ = io.WriteString(w, mergeFamilies(texts))
+}
+
+// processMetric tells whether a metric is the process's (the same from
+// every shard of an instance), not a shard's.
+func processMetric(name string) bool {
+	return strings.HasPrefix(name, "go_") || strings.HasPrefix(name, "process_")
+}
+
+// labelShard adds shard="K" to every sample of text (Prometheus text
+// format) but the process's.
+func labelShard(text string, shard int) string {
+	var b strings.Builder
+	label := `shard="` + strconv.Itoa(shard) + `"`
+	for line := range strings.Lines(text) {
+		name, rest, _ := strings.Cut(line, " ")
+		switch {
+		case strings.HasPrefix(line, "#") || line == "\n" || processMetric(name):
+			b.WriteString(line)
+		case strings.Contains(name, "{"):
+			metric, labels, _ := strings.Cut(line, "{")
+			b.WriteString(metric + "{" + label + "," + labels)
+		default:
+			b.WriteString(name + "{" + label + "} " + rest)
+		}
+	}
+	return b.String()
+}
+
+// mergeFamilies merges the metric texts, each family's HELP and TYPE once
+// and all its samples after them, in the order the families first come;
+// a process's sample once.
+func mergeFamilies(texts []string) string {
+	type family struct {
+		head    []string
+		samples []string
+	}
+	var order []string
+	families := map[string]*family{}
+	seen := map[string]bool{}
+	for _, text := range texts {
+		var f *family
+		for line := range strings.Lines(text) {
+			if strings.HasPrefix(line, "# HELP ") || strings.HasPrefix(line, "# TYPE ") {
+				name, _, _ := strings.Cut(line[len("# HELP "):], " ")
+				if families[name] == nil {
+					families[name] = &family{}
+					order = append(order, name)
+				}
+				f = families[name]
+				if len(f.head) < 2 && !slices.Contains(f.head, line) {
+					f.head = append(f.head, line)
+				}
+				continue
+			}
+			if f == nil || strings.TrimSpace(line) == "" {
+				continue
+			}
+			name, _, _ := strings.Cut(line, " ")
+			if processMetric(name) {
+				if seen[name] {
+					continue
+				}
+				seen[name] = true
+			}
+			f.samples = append(f.samples, line)
+		}
+	}
+	var b strings.Builder
+	for _, name := range order {
+		f := families[name]
+		for _, l := range append(f.head, f.samples...) {
+			b.WriteString(l)
+		}
+	}
+	return b.String()
 }
 
 // hubPath tells whether path is an API's hub or a listener of it.
