@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -308,4 +310,19 @@ func TestShardMetricsMerged(t *testing.T) {
 		"ordertwin_engine_inputs_total{shard=\"0\"} 7\nordertwin_engine_inputs_total{shard=\"3\"} 7\n"+
 		"# HELP process_resident_memory_bytes Resident memory size in bytes.\n# TYPE process_resident_memory_bytes gauge\n"+
 		"process_resident_memory_bytes 100\n", got)
+}
+
+// An instance that ends waits for each shard's engine a bounded time: one
+// stuck waiting for the database (the ledger asks again until it answers)
+// is left behind, and the instance ends. It stayed, its listener closed,
+// serving nothing, until the database came back.
+func TestShardEndDoesNotWaitForAStuckEngine(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		stuck := &shardRun{shard: 1, console: &ui.Console{}, stop: func() {}, done: make(chan error)}
+		h := &shardHost{shardServe: shardServe{log: slog.New(slog.DiscardHandler)}, runs: map[int]*shardRun{1: stuck}}
+		start := time.Now()
+		assert.False(t, h.endWithin(stuck, engineStopWait))
+		assert.Equal(t, engineStopWait, time.Since(start))
+		assert.Empty(t, h.runs, "no longer run here")
+	})
 }

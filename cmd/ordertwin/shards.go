@@ -398,7 +398,15 @@ func (h *shardHost) checkShard(st store.Durable, shard int) error {
 
 // end stops the shard's engine (its step committed, a snapshot taken),
 // closes its store and lets its lease go.
-func (h *shardHost) end(r *shardRun) {
+func (h *shardHost) end(r *shardRun) { h.endWithin(r, 0) }
+
+// endWithin is end, waiting at most d for the shard's engine to stop (0:
+// as long as it takes). An engine that does not stop by then waits for
+// the database (the ledger asks again until it answers) and is left as
+// it is, its store and lease with it, and false is returned: the instance
+// ends without it. What the engine did since its last commit was not
+// committed, and whoever takes the shard replays its journal.
+func (h *shardHost) endWithin(r *shardRun, d time.Duration) bool {
 	h.mu.Lock()
 	delete(h.runs, r.shard)
 	h.mu.Unlock()
@@ -407,8 +415,21 @@ func (h *shardHost) end(r *shardRun) {
 	r.console.Close()
 	r.stop()
 	if !r.ended {
-		if err := <-r.done; err != nil && !errors.Is(err, context.Canceled) {
-			h.log.Error("shard engine", "shard", r.shard, "err", err.Error())
+		var late <-chan time.Time
+		if d > 0 {
+			t := time.NewTimer(d)
+			defer t.Stop()
+			late = t.C
+		}
+		select {
+		case err := <-r.done:
+			if err != nil && !errors.Is(err, context.Canceled) {
+				h.log.Error("shard engine", "shard", r.shard, "err", err.Error())
+			}
+		case <-late:
+			h.log.Error("shard engine: it has not stopped, waiting for the database; the instance ends without it (nothing since its last commit was committed)",
+				"shard", r.shard, "waited", d.String())
+			return false
 		}
 	}
 	if err := r.notifier.Stop(); err != nil {
@@ -420,13 +441,20 @@ func (h *shardHost) end(r *shardRun) {
 	if err := h.cluster.Drop(r.lease); err != nil {
 		h.log.Error("shard lease", "shard", r.shard, "err", err.Error())
 	}
+	return true
 }
 
+// engineStopWait is how long an instance that ends waits for each shard's
+// engine to stop: one waiting for the database is not waited for longer
+// (the process, its listener closed, served nothing meanwhile).
+const engineStopWait = 10 * time.Second
+
 // Close ends every shard the instance runs (each engine commits its
-// step and snapshots) and lets the leases go.
+// step and snapshots) and lets the leases go; an engine that does not
+// stop within engineStopWait is left behind (endWithin).
 func (h *shardHost) Close() {
 	for _, r := range h.running() {
-		h.end(r)
+		h.endWithin(r, engineStopWait)
 	}
 	h.cluster.Close()
 	h.ledger.Close()
