@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ordertwin/ordertwin/core/auth"
+	"github.com/ordertwin/ordertwin/core/store"
 	"github.com/ordertwin/ordertwin/core/store/sqlite"
 	"github.com/ordertwin/ordertwin/ui"
 )
@@ -151,18 +152,25 @@ func TestServeClockControl(t *testing.T) {
 	stop()
 
 	// The journal has each change, as the operator made it.
-	st, err := sqlite.Open(db, sqlite.Options{})
-	require.NoError(t, err)
-	defer st.Close()
-	records, err := st.RecordsAfter(0)
-	require.NoError(t, err)
 	var clock []string
-	for _, r := range records {
+	for _, r := range journalOf(t, db) {
 		if r.Kind == "clock" {
 			clock = append(clock, r.To)
 		}
 	}
 	assert.Equal(t, []string{"paused", "stepped to " + next, "scale 3600", "running"}, clock)
+}
+
+// journalOf is every record of the journal of the SQLite store at db,
+// which no server has open.
+func journalOf(t *testing.T, db string) []store.Record {
+	t.Helper()
+	st, err := sqlite.Open(db, sqlite.Options{})
+	require.NoError(t, err)
+	defer st.Close()
+	records, err := st.RecordsAfter(0)
+	require.NoError(t, err)
+	return records
 }
 
 // A fault of the twin's kinds is injected into the running twin: listed
@@ -232,13 +240,8 @@ func TestServeFaultInjection(t *testing.T) {
 	require.Equal(t, http.StatusOK, call(t, http.MethodGet, "http://"+addr+ui.FaultPath, ops, "", &lifted))
 	assert.True(t, lifted[0].Lifted, "lifted after a restart")
 	stop()
-	st, err := sqlite.Open(db, sqlite.Options{})
-	require.NoError(t, err)
-	defer st.Close()
-	records, err := st.RecordsAfter(0)
-	require.NoError(t, err)
 	lifts := 0
-	for _, r := range records {
+	for _, r := range journalOf(t, db) {
 		if r.Kind == "fault" && r.To == "lifted" {
 			lifts++
 			assert.Equal(t, "bne-olt-down", r.Entity)
