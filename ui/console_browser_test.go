@@ -274,6 +274,11 @@ func TestConsoleOffersWhatRolesMayUseInBrowser(t *testing.T) {
 				assert.False(t, eval[bool](t, ctx, shown(sel)), "%s: %s hidden", tc.role, sel)
 			}
 			assert.Equal(t, tc.changes, eval[string](t, ctx, `[...document.querySelectorAll("#change-action option")].map(o => o.value).join(" ")`))
+			if tc.role != auth.ApproverTechnical {
+				// The jeopardies' column, for those the stream sends them to.
+				jeop := `getComputedStyle(document.querySelector("#orders th:nth-child(7)")).display !== "none"`
+				assert.Equal(t, tc.role == auth.Operations || tc.role == auth.Admin, eval[bool](t, ctx, jeop), "%s: jeop. column", tc.role)
+			}
 			assert.Empty(t, s.refusals(), "%s: calls the server refuses", tc.role)
 			assert.True(t, eval[bool](t, ctx, `document.querySelector("#error").hidden`), "%s: %s", tc.role, eval[string](t, ctx, `document.querySelector("#error").textContent`))
 			eval[any](t, ctx, `sessionStorage.clear()`) // the next role signs in afresh

@@ -736,6 +736,9 @@ function signIn(t) {
 function begin(roles) {
   begun = true;
   access.learn(roles);
+  // The stream sends jeopardies to those who read service orders
+  // (ui/access.go, Sees): to others the column would say 0 for ever.
+  $("#orders").dataset.jeopardies = access.may("GET /tmf-api/serviceOrdering/v4/serviceOrder") ? "shown" : "hidden";
   startViews({ get, all, showError, stateOf: (id) => state.entity.get(id), authorization: () => ({ Authorization: "Bearer " + token() }) });
   loadOrders();
   worklist.start(token, get);
