@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -325,4 +326,45 @@ func TestShardEndDoesNotWaitForAStuckEngine(t *testing.T) {
 		assert.Equal(t, engineStopWait, time.Since(start))
 		assert.Empty(t, h.runs, "no longer run here")
 	})
+}
+
+// A list of the product catalogue is every shard's, each entry once: the
+// catalog file's entries (alike in every shard), then the designs each
+// shard took. It was the entering instance's first shard's alone, so a
+// design made through another instance was missing from it.
+func TestShardCatalogListHasEveryShardsDesigns(t *testing.T) {
+	lists := [][]string{{"PO-EFCG-01", "PSD-001"}, {"PO-EFCG-01", "PSD-002", "PSD-004"}}
+	h := &shardHost{shardServe: shardServe{shards: 2, log: slog.New(slog.DiscardHandler)}, runs: map[int]*shardRun{}}
+	for s, ids := range lists {
+		h.runs[s] = &shardRun{shard: s, handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			from, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+			n, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+			var out []map[string]string
+			for _, id := range ids[min(from, len(ids)):min(from+n, len(ids))] {
+				out = append(out, map[string]string{"id": id})
+			}
+			w.Header().Set("X-Total-Count", strconv.Itoa(len(ids)))
+			_ = json.NewEncoder(w).Encode(out)
+		})}
+	}
+	get := func(query string) ([]string, string) {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, tmf630.ProductCatalog+"/productSpecification"+query, nil))
+		require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+		var got []struct{ ID string }
+		require.NoError(t, json.Unmarshal(w.Body.Bytes(), &got))
+		var ids []string
+		for _, g := range got {
+			ids = append(ids, g.ID)
+		}
+		return ids, w.Header().Get("X-Total-Count")
+	}
+	ids, total := get("")
+	assert.Equal(t, []string{"PO-EFCG-01", "PSD-001", "PSD-002", "PSD-004"}, ids)
+	assert.Equal(t, "4", total)
+	ids, _ = get("?offset=2&limit=1")
+	assert.Equal(t, []string{"PSD-002"}, ids)
+	ids, total = get("?offset=9")
+	assert.Empty(t, ids)
+	assert.Equal(t, "4", total)
 }

@@ -536,6 +536,10 @@ func (h *shardHost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.list(w, r)
 		return
 	}
+	if shard < 0 && r.Method == http.MethodGet && catalogDesigns(r.URL.Path) {
+		h.catalogList(w, r)
+		return
+	}
 	if shard < 0 {
 		if runs := h.running(); len(runs) > 0 {
 			shard = runs[0].shard
@@ -885,21 +889,81 @@ func mergedList(path string) bool {
 		!strings.HasPrefix(path, tmf630.ProductCatalog) && !strings.HasPrefix(path, tmf630.ServiceCatalog)
 }
 
+// catalogDesigns tells whether path is a list of the product catalogue,
+// whose designs clients make in the shard their POST reached.
+func catalogDesigns(path string) bool {
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	return len(parts) == 4 && strings.HasPrefix(path, tmf630.ProductCatalog+"/") && parts[3] != "hub"
+}
+
 // list answers a list from every shard, merged in the order of their
 // ids' numbers (mergePage), X-Total-Count the shards' sum. A shard that
 // cannot answer (moving to another instance) makes the list 503, and a
 // shard's refusal (a bad filter, 401) is the answer.
 func (h *shardHost) list(w http.ResponseWriter, r *http.Request) {
+	l := h.lister(r)
+	page, total, err := mergePage(h.shards, l.offset, l.limit, l.fetch)
+	l.answer(w, page, total, err)
+}
+
+// catalogList answers a list of the product catalogue: the catalog
+// file's entries, alike in every shard, then the designs clients made,
+// each in the shard that took its POST. Each shard's list is read whole
+// (a catalogue is small), each entry kept once (the first shard's), in
+// the shards' order, then paged.
+func (h *shardHost) catalogList(w http.ResponseWriter, r *http.Request) {
+	l := h.lister(r)
+	var all []json.RawMessage
+	seen := map[string]bool{}
+	var err error
+shards:
+	for s := range h.shards {
+		for from := 0; ; {
+			var items []json.RawMessage
+			var total int
+			if items, total, err = l.fetch(s, from, tmf630.MaxPage); err != nil {
+				break shards
+			}
+			for _, it := range items {
+				var id struct {
+					ID string `json:"id"`
+				}
+				json.Unmarshal(it, &id)
+				if !seen[id.ID] {
+					seen[id.ID] = true
+					all = append(all, it)
+				}
+			}
+			from += len(items)
+			if len(items) < tmf630.MaxPage || from >= total {
+				break
+			}
+		}
+	}
+	from := min(l.offset, len(all))
+	l.answer(w, all[from:min(from+l.limit, len(all))], len(all), err)
+}
+
+// lister reads the pages of a list request from the shards.
+type lister struct {
+	offset, limit int
+	// fetch asks a shard for n entities from from: them and its total.
+	fetch func(shard, from, n int) ([]json.RawMessage, int, error)
+	// header is the first shard's answer's; refused a shard's refusal.
+	header  http.Header
+	refused *recorder
+}
+
+// lister is the list request r, read from the shards.
+func (h *shardHost) lister(r *http.Request) *lister {
 	q := r.URL.Query()
 	offset, _ := strconv.Atoi(q.Get("offset"))
 	limit := tmf630.DefaultPage
 	if v, err := strconv.Atoi(q.Get("limit")); err == nil {
 		limit = v
 	}
-	offset, limit = max(offset, 0), min(max(limit, 0), tmf630.MaxPage)
-	var header http.Header
-	var refused *recorder
-	fetch := func(shard, from, n int) ([]json.RawMessage, int, error) {
+	l := &lister{offset: max(offset, 0), limit: min(max(limit, 0), tmf630.MaxPage)}
+	l.fetch = func(shard, from, n int) ([]json.RawMessage, int, error) {
 		q.Set("offset", strconv.Itoa(from))
 		q.Set("limit", strconv.Itoa(n))
 		each := r.Clone(r.Context())
@@ -907,32 +971,40 @@ func (h *shardHost) list(w http.ResponseWriter, r *http.Request) {
 		rec := &recorder{header: http.Header{}}
 		h.from(shard, rec, each, nil)
 		if rec.status != 0 && rec.status != http.StatusOK {
-			refused = rec
+			l.refused = rec
 			return nil, 0, errRefused
 		}
 		var items []json.RawMessage
 		if err := json.Unmarshal(rec.body.Bytes(), &items); err != nil {
 			return nil, 0, fmt.Errorf("shard %d answered a list that is not a JSON array: %v", shard, err)
 		}
-		if header == nil {
-			header = rec.header
+		if l.header == nil {
+			l.header = rec.header
 		}
 		total, _ := strconv.Atoi(rec.header.Get("X-Total-Count"))
 		return items, total, nil
 	}
-	page, total, err := mergePage(h.shards, offset, limit, fetch)
+	return l
+}
+
+// answer writes the page of a list of total entities, or the error that
+// stopped its reading.
+func (l *lister) answer(w http.ResponseWriter, page []json.RawMessage, total int, err error) {
 	switch {
-	case refused != nil:
-		refused.copyTo(w)
+	case l.refused != nil:
+		l.refused.copyTo(w)
 		return
 	case err != nil:
 		tmf630.WriteError(w, tmf630.NewError(http.StatusBadGateway, err.Error()))
 		return
 	}
-	maps.Copy(w.Header(), header)
+	maps.Copy(w.Header(), l.header)
 	w.Header().Del("Content-Length")
 	w.Header().Set("X-Total-Count", strconv.Itoa(total))
 	w.Header().Set("X-Result-Count", strconv.Itoa(len(page)))
+	if page == nil {
+		page = []json.RawMessage{}
+	}
 	body, _ := json.Marshal(page)
 	w.WriteHeader(http.StatusOK)
 	w.Write(body)
