@@ -258,6 +258,9 @@ func chaosCommand(ctx context.Context, args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "  %d orders acknowledged; at the end %s\n", ref.Orders, chaos.States(ref.OrderStates))
 		reference = ref.Outcomes
 	}
+	if len(plan) > 0 {
+		fmt.Fprintf(stdout, "the run with %d faults (seed %d), for %s and up to %s more for its orders to end:\n", len(plan), *seed, *duration, *settle)
+	}
 	rep, err := runChaos(ctx, run, filepath.Join(work, "run"), disk, plan, reference)
 	if err != nil && rep == nil {
 		if errors.Is(err, errInterrupted) {

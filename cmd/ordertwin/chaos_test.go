@@ -71,6 +71,7 @@ func TestChaos(t *testing.T) {
 		}
 	}
 	assert.Contains(t, out.String(), "the uninterrupted run (seed 3, no faults):\n  40 orders acknowledged")
+	assert.Contains(t, out.String(), "the run with 3 faults (seed 3), for 4s and up to 2m0s more for its orders to end:\n", "said before the faulted run")
 	require.Len(t, rep.Outcomes, 40, "each order's end, to compare with")
 	for key, o := range rep.Outcomes {
 		assert.NotEmpty(t, o.Items, key)

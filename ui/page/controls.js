@@ -304,6 +304,7 @@ $("#change-form").addEventListener("submit", (ev) => {
   const order = selectedOrder(), action = $("#change-action").value, site = $("#change-site").value.trim();
   act(`${action} on ${order}`, async () => {
     if (!order) throw new Error("select an order, or give its id");
+    if (action !== "cancel" && !site) throw new Error("site: give the site's code");
     let v;
     switch (action) {
       case "speed":
