@@ -67,7 +67,7 @@ func TestConsoleControlsInBrowser(t *testing.T) {
 		runs := eval[int](t, ctx, `[...`+fig+`.querySelectorAll("rect.bar")].reduce((n, r) => n + Number(r.dataset.count), 0)`)
 		assert.Equal(t, 60, runs, "%s: every run that completed is in a bar", sc)
 		assert.True(t, eval[bool](t, ctx, fig+`.querySelector("polyline.cdf") !== null`), "%s: the CDF", sc)
-		assert.Regexp(t, `target P\d+D.*: \d+\.\d% on time`, eval[string](t, ctx, fig+`.querySelector("figcaption").textContent`), sc)
+		assert.Regexp(t, `P50 T\+\d+d( \d+h)?, target T\+\d+d: \d+\.\d% on time`, eval[string](t, ctx, fig+`.querySelector("figcaption").textContent`), sc)
 	}
 	assert.Equal(t, 2, eval[int](t, ctx, `document.querySelectorAll('#whatif-results figure[data-of="Wave 1"]').length`),
 		"the waves side by side")

@@ -7,6 +7,7 @@
 
 import { request, signedIn, el, days } from "./controls.js";
 import { may } from "./access.js";
+import { offset } from "./draw.js";
 
 const path = "/ordertwin/v1/whatIf";
 const svgNS = "http://www.w3.org/2000/svg";
@@ -130,8 +131,9 @@ function chart(d, of, job, lo, hi) {
     return fig;
   }
   const p50 = of === "order" ? job.result.order.p50 : (job.result.waves.find((w) => w.wave === of) || {}).p50;
-  cap.textContent = `${of}: ${d.completed}/${d.runs} completed` + (p50 ? `, P50 ${p50}` : "") +
-    (d.target ? `, target ${d.target}: ${(100 * d.onTime).toFixed(1)}% on time` : "");
+  // Virtual time as the rest of the page shows it (T+5d 3h).
+  cap.textContent = `${of}: ${d.completed}/${d.runs} completed` + (p50 ? `, P50 ${offset(p50)}` : "") +
+    (d.target ? `, target ${offset(d.target)}: ${(100 * d.onTime).toFixed(1)}% on time` : "");
   const svg = document.createElementNS(svgNS, "svg");
   svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
   svg.setAttribute("role", "img");
@@ -158,7 +160,7 @@ function chart(d, of, job, lo, hi) {
   }
   if (d.target) {
     const t = x(offsetSeconds(d.target));
-    svg.append(shape("line", { class: "target", x1: t, x2: t, y1: pad.t, y2: y0 }, `target ${d.target}`));
+    svg.append(shape("line", { class: "target", x1: t, x2: t, y1: pad.t, y2: y0 }, `target ${offset(d.target)}`));
   }
   svg.append(shape("line", { class: "axis", x1: pad.l, x2: W - pad.r, y1: y0, y2: y0 }));
   svg.append(text(pad.l, H - 6, days(lo), "start"), text(W - pad.r, H - 6, days(hi), "end"),
