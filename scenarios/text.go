@@ -158,7 +158,7 @@ func (p *printer) table(head []string, rows func(row func(...string))) {
 	tw := tabwriter.NewWriter(p.w, 0, 0, 1, ' ', tabwriter.Debug)
 	line := func(cells ...string) {
 		if p.err == nil {
-			_, p.err = fmt.Fprintf(tw, "| %s |\n", strings.Join(cells, "\t "))
+			_, p.err = fmt.Fprintf(tw, "| %s\t\n", strings.Join(cells, "\t "))
 		}
 	}
 	line(head...)
