@@ -87,7 +87,7 @@ type shardServe struct {
 // deploymentOwner is the store identity of a deployment of shards on
 // db: its database and schema's, the same for every instance and every
 // restart (eight hex digits).
-func deploymentOwner(db string) string { return hash6(databaseOf(db))[:8] }
+func deploymentOwner(db string) string { return hash6(databaseOf(db, false))[:8] }
 
 // shardHost runs the shards an instance holds.
 type shardHost struct {

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -75,10 +76,14 @@ func besideStore(db, suffix string) string {
 	dir = filepath.Join(dir, "ordertwin")
 	_ = os.MkdirAll(dir, 0o700) // a failure shows when the file is written
 	named := func(id string) string { return filepath.Join(dir, "postgres-"+hash6(id)+suffix) }
-	path := named(databaseOf(db))
-	if _, err := os.Stat(path); err != nil {
-		if legacy := named(db); fileExists(legacy) {
-			return legacy // named after the whole URL by an earlier build
+	path := named(databaseOf(db, true))
+	if !fileExists(path) {
+		// Named by an earlier build: after the host as spelled, or after
+		// the whole URL.
+		for _, legacy := range []string{named(databaseOf(db, false)), named(db)} {
+			if fileExists(legacy) {
+				return legacy
+			}
 		}
 	}
 	return path
@@ -93,7 +98,7 @@ func hash6(s string) string {
 // databaseOf is what names a PostgreSQL store whatever the URL's spelling:
 // its host and port, database and schema (search_path), not who connects
 // or with what password or options.
-func databaseOf(db string) string {
+func databaseOf(db string, loopbackAlike bool) string {
 	u, err := url.Parse(db)
 	if err != nil {
 		return db
@@ -102,7 +107,11 @@ func databaseOf(db string) string {
 	if port == "" {
 		port = "5432"
 	}
-	return strings.ToLower(u.Hostname()) + ":" + port + "/" + strings.TrimPrefix(u.Path, "/") + "?search_path=" + u.Query().Get("search_path")
+	host := strings.ToLower(u.Hostname())
+	if ip := net.ParseIP(host); loopbackAlike && (host == "localhost" || ip != nil && ip.IsLoopback()) {
+		host = "localhost" // 127.0.0.1, ::1 and localhost are one server
+	}
+	return host + ":" + port + "/" + strings.TrimPrefix(u.Path, "/") + "?search_path=" + u.Query().Get("search_path")
 }
 
 func fileExists(path string) bool {

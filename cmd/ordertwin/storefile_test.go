@@ -38,6 +38,18 @@ func TestBesideAPostgreSQLStore(t *testing.T) {
 	legacy := filepath.Join(filepath.Dir(sum), "postgres-"+hash6(legacyURL)+".issuer.pem")
 	require.NoError(t, os.WriteFile(legacy, []byte("key"), 0o600))
 	assert.Equal(t, legacy, besideStore(legacyURL, ".issuer.pem"))
+
+	// localhost, 127.0.0.1 and ::1 are one server: two instances that
+	// spelled it otherwise made two keys, and a token of one was refused
+	// by the other's shards. A key named after the host as spelled, by an
+	// earlier build, is still found.
+	local := besideStore("postgres://postgres@127.0.0.1:55432/postgres?search_path=dsn", ".issuer.pem")
+	assert.Equal(t, local, besideStore("postgres://postgres@localhost:55432/postgres?search_path=dsn", ".issuer.pem"))
+	assert.Equal(t, local, besideStore("postgres://postgres@[::1]:55432/postgres?search_path=dsn", ".issuer.pem"))
+	spelled := "postgres://postgres@127.0.0.2:5432/postgres?search_path=old"
+	before := filepath.Join(filepath.Dir(sum), "postgres-"+hash6(databaseOf(spelled, false))+".issuer.pem")
+	require.NoError(t, os.WriteFile(before, []byte("key"), 0o600))
+	assert.Equal(t, before, besideStore(spelled, ".issuer.pem"))
 }
 
 // The commands that read a store refuse, changing nothing, what is not
