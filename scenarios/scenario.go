@@ -387,6 +387,11 @@ func LoadSeeded(path string, seed uint64) (*Scenario, error) { return loadSeeded
 // (Library), such as "live/default.yaml".
 func LoadLibrary(name string) (*Scenario, error) { return loadFrom(Library, name) }
 
+// LoadLibrarySeeded is LoadLibrary with seed in place of the file's.
+func LoadLibrarySeeded(name string, seed uint64) (*Scenario, error) {
+	return loadSeeded(Library, name, &seed)
+}
+
 // loadFrom reads a scenario from fsys, or from the operating system's files
 // when fsys is nil.
 func loadFrom(fsys fs.FS, path string) (*Scenario, error) { return loadSeeded(fsys, path, nil) }

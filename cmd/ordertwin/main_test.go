@@ -141,6 +141,19 @@ func TestBench(t *testing.T) {
 	assert.ErrorContains(t, err, "bench: interrupted during the run of 3 orders")
 }
 
+// run and whatif take a scenario of the library built in by its name, as
+// serve, load and chaos do, when no file has that name.
+func TestRunAndWhatIfOfTheLibrary(t *testing.T) {
+	out, err := cli("whatif", "globaltech-5site.yaml", "--runs", "4", "--cv", "0", "--seed", "9")
+	require.NoError(t, err)
+	assert.Contains(t, out, "4 runs from seed 9")
+	out, err = cli("run", "globaltech-5site.yaml")
+	require.NoError(t, err)
+	assert.Contains(t, out, "Expectations:")
+	_, err = cli("run", "no-such-scenario.yaml")
+	assert.ErrorContains(t, err, "no-such-scenario.yaml")
+}
+
 // Interrupted, a what-if says so, and fails.
 func TestWhatIfInterrupted(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())

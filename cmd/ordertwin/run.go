@@ -7,8 +7,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"log/slog"
 	"math"
+	"os"
 	"strings"
 	"sync"
 
@@ -232,7 +234,19 @@ func seededScenarioArg(fs *flag.FlagSet, args []string, seed *int64) (*scenarios
 	if len(pos) != 1 {
 		return nil, fmt.Errorf("%s: want exactly one scenario FILE", fs.Name())
 	}
-	if seed != nil && *seed >= 0 {
+	// A name of the library built in (live/population.yaml), as serve,
+	// load and chaos take it, when no file has that name.
+	library := false
+	if _, err := os.Stat(pos[0]); errors.Is(err, iofs.ErrNotExist) {
+		_, lerr := iofs.Stat(scenarios.Library, pos[0])
+		library = lerr == nil
+	}
+	switch {
+	case library && seed != nil && *seed >= 0:
+		return scenarios.LoadLibrarySeeded(pos[0], uint64(*seed))
+	case library:
+		return scenarios.LoadLibrary(pos[0])
+	case seed != nil && *seed >= 0:
 		return scenarios.LoadSeeded(pos[0], uint64(*seed))
 	}
 	return scenarios.Load(pos[0])
