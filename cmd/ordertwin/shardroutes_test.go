@@ -368,3 +368,18 @@ func TestShardCatalogListHasEveryShardsDesigns(t *testing.T) {
 	assert.Empty(t, ids)
 	assert.Equal(t, "4", total)
 }
+
+// A shard whose instance does not answer is a 503 that says so, naming
+// the instance: "moving to another instance" it said, while nothing moved
+// (a paused instance keeps its leases).
+func TestShardOwnerUnreached(t *testing.T) {
+	gone := httptest.NewServer(http.NotFoundHandler())
+	gone.Close()
+	h := &shardHost{shardServe: shardServe{shards: 2, self: "http://here", log: slog.New(slog.DiscardHandler)},
+		runs: map[int]*shardRun{}, owners: map[int]string{1: gone.URL}, client: &http.Client{Timeout: time.Second}}
+	w := httptest.NewRecorder()
+	h.from(1, w, httptest.NewRequest(http.MethodGet, "/tmf-api/productOrderingManagement/v4/productOrder/PO-002", nil), nil)
+	assert.Equal(t, http.StatusServiceUnavailable, w.Code)
+	assert.Equal(t, "1", w.Header().Get("Retry-After"))
+	assert.Contains(t, w.Body.String(), "shard 1's instance "+gone.URL+" did not answer")
+}

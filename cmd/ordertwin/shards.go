@@ -634,7 +634,7 @@ func (h *shardHost) relay(owner string, shard int, w http.ResponseWriter, r *htt
 		},
 		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, err error) {
 			h.log.Warn("relay", "shard", shard, "owner", owner, "err", err.Error())
-			unavailable(w, shard)
+			unreached(w, shard, owner)
 		},
 	}
 	proxy.ServeHTTP(w, r)
@@ -1170,6 +1170,16 @@ func unavailable(w http.ResponseWriter, shard int) {
 		fmt.Sprintf("shard %d is moving to another instance: try again in a second", shard)))
 }
 
+// unreached answers 503: the instance that holds the shard's lease did
+// not answer. One that ended loses the lease, and another takes the shard
+// within seconds; one that hangs (paused, overloaded) keeps it while its
+// database session lives.
+func unreached(w http.ResponseWriter, shard int, owner string) {
+	w.Header().Set("Retry-After", "1")
+	tmf630.WriteError(w, tmf630.NewError(http.StatusServiceUnavailable,
+		fmt.Sprintf("shard %d's instance %s did not answer: if it ended, another takes the shard over within seconds; try again", shard, owner)))
+}
+
 // forward sends the request to the instance at owner, marked for the
 // shard, and copies its answer.
 func (h *shardHost) forward(owner string, shard int, w http.ResponseWriter, r *http.Request, body []byte) {
@@ -1184,7 +1194,7 @@ func (h *shardHost) forward(owner string, shard int, w http.ResponseWriter, r *h
 	resp, err := h.client.Do(out)
 	if err != nil {
 		h.log.Warn("forward", "shard", shard, "owner", owner, "err", err.Error())
-		unavailable(w, shard)
+		unreached(w, shard, owner)
 		return
 	}
 	defer resp.Body.Close()
